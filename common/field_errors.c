@@ -1,0 +1,253 @@
+#include "common/field_errors.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/strbuf.h"
+
+#define FO_FIELD_ERRORS_MAX 256 /* a spec with more problems than this is cut short */
+
+struct fo_field_errors {
+    fo_field_error *items;
+    size_t count, cap;
+    char **warnings;
+    size_t nwarn, capwarn;
+};
+
+fo_field_errors *fo_field_errors_new(void)
+{
+    return calloc(1, sizeof(fo_field_errors));
+}
+
+void fo_field_errors_free(fo_field_errors *errs)
+{
+    if (!errs)
+        return;
+    for (size_t i = 0; i < errs->count; i++) {
+        free(errs->items[i].field);
+        free(errs->items[i].value);
+        free(errs->items[i].detail);
+        free(errs->items[i].message);
+    }
+    free(errs->items);
+    for (size_t i = 0; i < errs->nwarn; i++)
+        free(errs->warnings[i]);
+    free(errs->warnings);
+    free(errs);
+}
+
+const char *fo_fe_reason(fo_fe_type type)
+{
+    switch (type) {
+    case FO_FE_REQUIRED: return "FieldValueRequired";
+    case FO_FE_INVALID: return "FieldValueInvalid";
+    case FO_FE_UNSUPPORTED: return "FieldValueNotSupported";
+    case FO_FE_FORBIDDEN: return "FieldValueForbidden";
+    case FO_FE_TOO_LONG: return "FieldValueTooLong";
+    case FO_FE_DUPLICATE: return "FieldValueDuplicate";
+    case FO_FE_NOT_FOUND: return "FieldValueNotFound";
+    case FO_FE_INTERNAL: return "InternalError";
+    }
+    return "FieldValueInvalid";
+}
+
+static const char *type_words(fo_fe_type type)
+{
+    switch (type) {
+    case FO_FE_REQUIRED: return "Required value";
+    case FO_FE_INVALID: return "Invalid value";
+    case FO_FE_UNSUPPORTED: return "Unsupported value";
+    case FO_FE_FORBIDDEN: return "Forbidden";
+    case FO_FE_TOO_LONG: return "Too long";
+    case FO_FE_DUPLICATE: return "Duplicate value";
+    case FO_FE_NOT_FOUND: return "Not found";
+    case FO_FE_INTERNAL: return "Internal error";
+    }
+    return "Invalid value";
+}
+
+/* Go's %q for printable text: quotes, with backslash escapes for '"', '\\' and controls. */
+static char *quote(const char *s)
+{
+    fo_strbuf sb;
+    fo_strbuf_init(&sb, 0);
+    fo_strbuf_put_json_str(&sb, s);
+    return fo_strbuf_take(&sb);
+}
+
+static fo_rc push(fo_field_errors *errs, fo_fe_type type, const char *field, char *value,
+                  const char *detail_fmt, va_list ap)
+{
+    if (errs->count >= FO_FIELD_ERRORS_MAX) {
+        free(value);
+        return FO_OK;
+    }
+    if (errs->count == errs->cap) {
+        size_t cap = errs->cap ? errs->cap * 2 : 8;
+        fo_field_error *p = realloc(errs->items, cap * sizeof *p);
+        if (!p) {
+            free(value);
+            return FO_ENOMEM;
+        }
+        errs->items = p;
+        errs->cap = cap;
+    }
+    fo_strbuf detail;
+    fo_strbuf_init(&detail, 4096);
+    if (detail_fmt)
+        fo_strbuf_vprintf(&detail, detail_fmt, ap);
+
+    fo_strbuf msg;
+    fo_strbuf_init(&msg, 0);
+    fo_strbuf_printf(&msg, "%s: %s", field ? field : "<unknown>", type_words(type));
+    if (value)
+        fo_strbuf_printf(&msg, ": %s", value);
+    if (detail.len)
+        fo_strbuf_printf(&msg, ": %s", detail.data);
+
+    fo_field_error *e = &errs->items[errs->count++];
+    e->type = type;
+    e->field = strdup(field ? field : "");
+    e->value = value;
+    e->detail = fo_strbuf_take(&detail);
+    e->message = fo_strbuf_take(&msg);
+    if (!e->field || !e->detail || !e->message)
+        return FO_ENOMEM;
+    return FO_OK;
+}
+
+fo_rc fo_field_errors_add(fo_field_errors *errs, fo_fe_type type, const char *field,
+                          const char *value, const char *detail_fmt, ...)
+{
+    va_list ap;
+    va_start(ap, detail_fmt);
+    fo_rc rc = push(errs, type, field, value ? quote(value) : NULL, detail_fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+fo_rc fo_field_errors_add_int(fo_field_errors *errs, fo_fe_type type, const char *field,
+                              int64_t value, const char *detail_fmt, ...)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%lld", (long long)value);
+    va_list ap;
+    va_start(ap, detail_fmt);
+    fo_rc rc = push(errs, type, field, strdup(buf), detail_fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+fo_rc fo_field_errors_add_json(fo_field_errors *errs, fo_fe_type type, const char *field,
+                               const json_t *value, const char *detail_fmt, ...)
+{
+    char *rendered = NULL;
+    if (json_is_string(value))
+        rendered = quote(json_string_value(value));
+    else if (value)
+        rendered = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+    va_list ap;
+    va_start(ap, detail_fmt);
+    fo_rc rc = push(errs, type, field, rendered, detail_fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static fo_rc add_fmt(fo_field_errors *errs, fo_fe_type type, const char *field, char *value,
+                     const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fo_rc rc = push(errs, type, field, value, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+fo_rc fo_field_errors_add_unsupported(fo_field_errors *errs, const char *field, const char *value,
+                                      const char *const *supported)
+{
+    fo_strbuf sb;
+    fo_strbuf_init(&sb, 0);
+    fo_strbuf_puts(&sb, "supported values: ");
+    for (size_t i = 0; supported && supported[i]; i++) {
+        if (i)
+            fo_strbuf_puts(&sb, ", ");
+        fo_strbuf_put_json_str(&sb, supported[i]);
+    }
+    fo_rc rc = add_fmt(errs, FO_FE_UNSUPPORTED, field, quote(value ? value : ""), "%s", sb.data);
+    fo_strbuf_release(&sb);
+    return rc;
+}
+
+fo_rc fo_field_errors_warn(fo_field_errors *errs, const char *fmt, ...)
+{
+    if (errs->nwarn == errs->capwarn) {
+        size_t cap = errs->capwarn ? errs->capwarn * 2 : 4;
+        char **p = realloc(errs->warnings, cap * sizeof *p);
+        if (!p)
+            return FO_ENOMEM;
+        errs->warnings = p;
+        errs->capwarn = cap;
+    }
+    fo_strbuf sb;
+    fo_strbuf_init(&sb, 4096);
+    va_list ap;
+    va_start(ap, fmt);
+    fo_strbuf_vprintf(&sb, fmt, ap);
+    va_end(ap);
+    errs->warnings[errs->nwarn++] = fo_strbuf_take(&sb);
+    return FO_OK;
+}
+
+size_t fo_field_errors_count(const fo_field_errors *errs)
+{
+    return errs ? errs->count : 0;
+}
+
+const fo_field_error *fo_field_errors_get(const fo_field_errors *errs, size_t i)
+{
+    return i < errs->count ? &errs->items[i] : NULL;
+}
+
+size_t fo_field_errors_warning_count(const fo_field_errors *errs)
+{
+    return errs ? errs->nwarn : 0;
+}
+
+const char *fo_field_errors_warning(const fo_field_errors *errs, size_t i)
+{
+    return i < errs->nwarn ? errs->warnings[i] : NULL;
+}
+
+bool fo_field_errors_has_field(const fo_field_errors *errs, const char *field)
+{
+    for (size_t i = 0; errs && i < errs->count; i++)
+        if (strcmp(errs->items[i].field, field) == 0)
+            return true;
+    return false;
+}
+
+char *fo_field_errors_join(const fo_field_errors *errs, const char *sep)
+{
+    fo_strbuf sb;
+    fo_strbuf_init(&sb, 0);
+    for (size_t i = 0; errs && i < errs->count; i++) {
+        if (i)
+            fo_strbuf_puts(&sb, sep);
+        fo_strbuf_puts(&sb, errs->items[i].message);
+    }
+    return fo_strbuf_take(&sb);
+}
+
+json_t *fo_field_errors_causes(const fo_field_errors *errs)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; errs && i < errs->count; i++) {
+        const fo_field_error *e = &errs->items[i];
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "reason", fo_fe_reason(e->type),
+                                             "message", e->message, "field", e->field));
+    }
+    return arr;
+}

@@ -1,0 +1,74 @@
+#ifndef FO_HTTP_CLIENT_H
+#define FO_HTTP_CLIENT_H
+
+/* An HTTP(S) client on libcurl (GnuTLS flavour); the only user of libcurl.
+ *
+ * A fo_http_client holds the connection settings (TLS material, timeouts) and a pool of
+ * reusable connections; it is thread-safe (each call uses its own easy handle from the pool).
+ * Calls are synchronous and bounded by a timeout; streaming calls (watches) deliver the body
+ * in pieces through a callback until it returns false, the peer ends, or the timeout passes. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/rc.h"
+#include "common/strbuf.h"
+
+typedef struct fo_http_client fo_http_client;
+
+typedef struct fo_http_client_opts {
+    const char *ca_file;          /* PEM bundle to verify the server; NULL = system store */
+    const char *ca_pem;           /* ... or PEM in memory */
+    const char *client_cert_file; /* mutual TLS; PEM */
+    const char *client_cert_pem;
+    const char *client_key_file;
+    const char *client_key_pem;
+    bool insecure_skip_verify;    /* never verify the server (kubeconfig insecure-skip-tls-verify) */
+    long connect_timeout_ms;      /* 0 = 5000 */
+    long timeout_ms;              /* whole request, non-streaming; 0 = 30000 */
+    const char *user_agent;       /* NULL = "flinkop" */
+    size_t max_response_bytes;    /* larger bodies fail with FO_ELIMIT; 0 = 64 MiB */
+} fo_http_client_opts;
+
+typedef struct fo_http_header {
+    const char *name;
+    const char *value;
+} fo_http_header;
+
+typedef struct fo_http_result {
+    int status;             /* HTTP status, 0 when no response arrived */
+    fo_strbuf body;         /* response body (initialised by the call; caller releases) */
+    char content_type[128];
+    long retry_after_s;     /* Retry-After in seconds when present, else -1 */
+    char **warnings;        /* Warning header values (NULL-terminated, heap) or NULL */
+} fo_http_result;
+
+fo_http_client *fo_http_client_new(const fo_http_client_opts *opts, fo_err *err);
+void fo_http_client_free(fo_http_client *c);
+
+/* Release what a result holds (body, warnings). */
+void fo_http_result_release(fo_http_result *res);
+
+/* One request. headers has nheaders entries (may be 0). body may be NULL. timeout_ms 0 = the
+ * client's default. Returns FO_OK whenever an HTTP response arrived (any status: inspect
+ * res->status), FO_ETIMEOUT / FO_EUNAVAIL / FO_EIO when none did, FO_ELIMIT for a too large
+ * body. res is always initialised and must be released. */
+fo_rc fo_http_request(fo_http_client *c, const char *method, const char *url,
+                      const fo_http_header *headers, size_t nheaders, const char *body,
+                      size_t body_len, long timeout_ms, fo_http_result *res, fo_err *err);
+
+/* Called with each piece of a streamed body; return false to stop. */
+typedef bool (*fo_http_chunk_fn)(void *ctx, const char *data, size_t len);
+
+/* Streamed GET: on_status is told the HTTP status before any body arrives (may be NULL);
+ * non-2xx bodies are still delivered to on_chunk. Ends FO_OK when the server closed the
+ * stream or on_chunk returned false; FO_ETIMEOUT after timeout_ms (0 = no limit); the
+ * `stop` flag (may be NULL) is polled about every 100 ms and ends the call with FO_ESHUTDOWN. */
+fo_rc fo_http_stream(fo_http_client *c, const char *url, const fo_http_header *headers,
+                     size_t nheaders, long timeout_ms, void (*on_status)(void *ctx, int status),
+                     fo_http_chunk_fn on_chunk, void *ctx, const volatile int *stop, fo_err *err);
+
+/* Percent-encode s for a query value into sb. */
+fo_rc fo_http_query_escape(fo_strbuf *sb, const char *s);
+
+#endif

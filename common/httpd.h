@@ -1,0 +1,111 @@
+#ifndef FO_HTTPD_H
+#define FO_HTTPD_H
+
+/* An HTTP/1.1 (and HTTPS) server on libmicrohttpd; with certwatch, the only user of MHD and
+ * GnuTLS. Used by the webhook, the controller's health port, and the fakes.
+ *
+ * The server reads the whole request body (up to max_body_bytes; larger -> 413 with a JSON
+ * message, never reaching the handler), then calls the handler once on one of its threads.
+ * The handler fills a fo_http_response: a complete body, or a stream (chunked transfer
+ * encoding, for watches). Handlers run concurrently: they must be thread-safe.
+ *
+ * Thread model: `threads` > 0 runs an epoll thread pool of that size (fast, keep-alive; a
+ * stream callback must not block); `threads` == 0 runs a thread per connection (a stream
+ * callback may block for up to ~1 s waiting for data, which is what watches need). */
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "common/rc.h"
+
+typedef struct fo_httpd fo_httpd;
+typedef struct fo_certwatch fo_certwatch; /* common/certwatch.h */
+
+typedef struct fo_http_request {
+    const char *method; /* "GET", "POST", ... */
+    const char *path;   /* URL path without the query string, not decoded ("/apis/x/y") */
+    const char *body;   /* NUL-terminated copy of the body ("" when none) */
+    size_t body_len;
+    const char *remote_addr; /* "127.0.0.1" */
+    void *impl;              /* the server's private state for the accessors below */
+} fo_http_request;
+
+/* A request header (case-insensitive name), or NULL. Borrowed for the handler's duration. */
+const char *fo_http_request_header(const fo_http_request *req, const char *name);
+
+/* A URL query parameter, percent-decoded, or NULL when absent ("" when present without a
+ * value). Borrowed for the handler's duration. */
+const char *fo_http_request_query(const fo_http_request *req, const char *name);
+
+/* Stream producer for chunked responses. Write at most `max` bytes into buf and return the
+ * count; return 0 when there is nothing yet (the server calls again; in thread-per-connection
+ * mode the callback may instead block up to ~1 s); return FO_HTTPD_STREAM_END to finish the
+ * response cleanly, FO_HTTPD_STREAM_ABORT to drop the connection. */
+#define FO_HTTPD_STREAM_END ((ssize_t)-1)
+#define FO_HTTPD_STREAM_ABORT ((ssize_t)-2)
+typedef ssize_t (*fo_httpd_stream_fn)(void *stream_ctx, char *buf, size_t max);
+typedef void (*fo_httpd_stream_free_fn)(void *stream_ctx);
+
+#define FO_HTTP_MAX_RESPONSE_HEADERS 16
+
+typedef struct fo_http_response {
+    int status;               /* default 200 */
+    char content_type[128];   /* default "application/json" */
+    char *body;               /* heap, owned by the response; the server frees it */
+    size_t body_len;
+    struct {
+        char *name, *value;   /* heap, owned */
+    } headers[FO_HTTP_MAX_RESPONSE_HEADERS];
+    size_t nheaders;
+    fo_httpd_stream_fn stream; /* set by fo_http_response_stream */
+    void *stream_ctx;
+    fo_httpd_stream_free_fn stream_free;
+} fo_http_response;
+
+/* Set a body the response takes ownership of (body may be NULL for an empty body). */
+void fo_http_response_take_body(fo_http_response *resp, int status, const char *content_type,
+                                char *body, size_t len);
+
+/* Copy text as the body. */
+void fo_http_response_text(fo_http_response *resp, int status, const char *content_type,
+                           const char *text);
+
+/* Serialise value (compact JSON, borrowed) as an application/json body. */
+void fo_http_response_json(fo_http_response *resp, int status, const json_t *value);
+
+/* Add a response header (both strings copied). Extra headers past the limit are dropped. */
+void fo_http_response_header(fo_http_response *resp, const char *name, const char *value);
+
+/* Answer with a chunked stream; the server calls fn until it ends, then free_fn(ctx) (also
+ * when the client goes away or the server stops). */
+void fo_http_response_stream(fo_http_response *resp, int status, const char *content_type,
+                             fo_httpd_stream_fn fn, void *ctx, fo_httpd_stream_free_fn free_fn);
+
+typedef void (*fo_httpd_handler)(void *ctx, const fo_http_request *req, fo_http_response *resp);
+
+typedef struct fo_httpd_opts {
+    const char *bind_addr;        /* "127.0.0.1", "0.0.0.0", "::"; NULL = all IPv4 */
+    int port;                     /* 0 = pick a free port (see fo_httpd_port) */
+    size_t max_body_bytes;        /* larger bodies get 413; 0 = 1 MiB */
+    unsigned connection_timeout_s;/* idle connection timeout; 0 = 30 s */
+    unsigned threads;             /* see the thread model above */
+    fo_certwatch *tls;            /* NULL = plain HTTP; else HTTPS (TLS 1.2+) with live reload */
+    fo_httpd_handler handler;
+    void *handler_ctx;
+} fo_httpd_opts;
+
+/* Start serving. Returns NULL with err on failure (port in use, bad TLS material). */
+fo_httpd *fo_httpd_start(const fo_httpd_opts *opts, fo_err *err);
+
+/* The port actually bound. */
+int fo_httpd_port(const fo_httpd *srv);
+
+/* Stop accepting new connections; requests already being handled complete. Idempotent. */
+void fo_httpd_quiesce(fo_httpd *srv);
+
+/* Stop (after quiesce, waits for in-flight requests up to a few seconds) and free. NULL ok. */
+void fo_httpd_stop(fo_httpd *srv);
+
+#endif

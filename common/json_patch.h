@@ -1,0 +1,42 @@
+#ifndef FO_JSON_PATCH_H
+#define FO_JSON_PATCH_H
+
+/* JSON Patch (RFC 6902) with JSON Pointer (RFC 6901), and JSON Merge Patch (RFC 7386).
+ * Pure functions; thread-safe. */
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "common/rc.h"
+#include "common/strbuf.h"
+
+/* Most operations accepted in one patch document (the API server's limit). */
+#define FO_JSON_PATCH_MAX_OPS 10000
+
+/* Append the RFC 6901 escaping of a member name ('~' -> "~0", '/' -> "~1") to sb. */
+fo_rc fo_json_pointer_append(fo_strbuf *sb, const char *token);
+
+/* Borrowed value at a JSON Pointer ("" is the whole document), or NULL. */
+json_t *fo_json_pointer_get(const json_t *doc, const char *pointer);
+
+/* A minimal patch turning `before` into `after` (objects compared member by member; arrays
+ * element by element when their lengths match, otherwise replaced whole; "add" to create,
+ * "remove" to drop, "replace" to change). Equal documents give an empty array.
+ * Applying the result to `before` gives a document equal to `after`. New reference. */
+json_t *fo_json_patch_diff(const json_t *before, const json_t *after);
+
+/* Apply patch (an array of operations) to a copy of doc and return the result (new
+ * reference), or NULL with err: FO_EINVAL for a malformed patch document (not an array, bad
+ * op, missing member), FO_EINVALID when an operation cannot apply (missing path, failed
+ * "test"), FO_ELIMIT over FO_JSON_PATCH_MAX_OPS. The message names the operation index. */
+json_t *fo_json_patch_apply(const json_t *doc, const json_t *patch, fo_err *err);
+
+/* RFC 7386: objects merge recursively, null deletes a member, anything else (arrays
+ * included) replaces. Returns a new document (doc is not changed). */
+json_t *fo_json_merge_patch_apply(const json_t *doc, const json_t *patch);
+
+/* The merge patch turning before into after (for minimal PATCH requests). New reference;
+ * an empty object when they are equal. */
+json_t *fo_json_merge_patch_diff(const json_t *before, const json_t *after);
+
+#endif

@@ -1,0 +1,232 @@
+#include "common/jsonutil.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+json_t *fo_json_parse(const char *buf, size_t len, size_t limit, fo_err *err)
+{
+    if (limit && len > limit) {
+        fo_err_set(err, FO_ELIMIT, "document of %zu bytes exceeds the limit of %zu bytes", len,
+                   limit);
+        return NULL;
+    }
+    json_error_t jerr;
+    json_t *v = json_loadb(buf, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    if (!v)
+        fo_err_set(err, FO_EINVAL, "invalid JSON at line %d, column %d: %s", jerr.line,
+                   jerr.column, jerr.text);
+    return v;
+}
+
+json_t *fo_json_load_file(const char *path, size_t limit, fo_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fo_err_set(err, FO_EIO, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    json_t *v = NULL;
+    for (;;) {
+        if (len == cap) {
+            cap = cap ? cap * 2 : 8192;
+            char *p = realloc(buf, cap);
+            if (!p) {
+                fo_err_set(err, FO_ENOMEM, "%s: out of memory", path);
+                goto out;
+            }
+            buf = p;
+        }
+        size_t n = fread(buf + len, 1, cap - len, f);
+        len += n;
+        if (limit && len > limit) {
+            fo_err_set(err, FO_ELIMIT, "%s: file exceeds the limit of %zu bytes", path, limit);
+            goto out;
+        }
+        if (n == 0)
+            break;
+    }
+    if (ferror(f)) {
+        fo_err_set(err, FO_EIO, "%s: read error", path);
+        goto out;
+    }
+    v = fo_json_parse(buf, len, limit, err);
+    if (!v)
+        fo_err_wrap(err, "%s", path);
+out:
+    free(buf);
+    fclose(f);
+    return v;
+}
+
+json_t *fo_json_get(const json_t *root, const char *path)
+{
+    if (!root || !path)
+        return NULL;
+    json_t *cur = (json_t *)root;
+    const char *p = path;
+    char key[256];
+    while (*p) {
+        const char *dot = strchr(p, '.');
+        size_t n = dot ? (size_t)(dot - p) : strlen(p);
+        if (n >= sizeof key || !json_is_object(cur))
+            return NULL;
+        memcpy(key, p, n);
+        key[n] = '\0';
+        cur = json_object_get(cur, key);
+        if (!cur)
+            return NULL;
+        p += n;
+        if (*p == '.')
+            p++;
+    }
+    return cur;
+}
+
+const char *fo_json_get_str(const json_t *root, const char *path)
+{
+    json_t *v = fo_json_get(root, path);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+bool fo_json_get_int(const json_t *root, const char *path, int64_t *out)
+{
+    json_t *v = fo_json_get(root, path);
+    if (!json_is_integer(v))
+        return false;
+    *out = (int64_t)json_integer_value(v);
+    return true;
+}
+
+bool fo_json_get_bool(const json_t *root, const char *path, bool *out)
+{
+    json_t *v = fo_json_get(root, path);
+    if (!json_is_boolean(v))
+        return false;
+    *out = json_is_true(v);
+    return true;
+}
+
+const char *fo_json_str(const json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+json_t *fo_json_ensure_object(json_t *parent, const char *key)
+{
+    if (!json_is_object(parent))
+        return NULL;
+    json_t *child = json_object_get(parent, key);
+    if (json_is_object(child))
+        return child;
+    child = json_object();
+    if (!child || json_object_set_new(parent, key, child) != 0)
+        return NULL;
+    return child;
+}
+
+fo_rc fo_json_set_path(json_t *root, const char *path, json_t *value)
+{
+    if (!json_is_object(root) || !path || !*path) {
+        json_decref(value);
+        return FO_EINVAL;
+    }
+    json_t *cur = root;
+    const char *p = path;
+    char key[256];
+    for (;;) {
+        const char *dot = strchr(p, '.');
+        size_t n = dot ? (size_t)(dot - p) : strlen(p);
+        if (n == 0 || n >= sizeof key) {
+            json_decref(value);
+            return FO_EINVAL;
+        }
+        memcpy(key, p, n);
+        key[n] = '\0';
+        if (!dot)
+            return json_object_set_new(cur, key, value) == 0 ? FO_OK : FO_ENOMEM;
+        cur = fo_json_ensure_object(cur, key);
+        if (!cur) {
+            json_decref(value);
+            return FO_ENOMEM;
+        }
+        p = dot + 1;
+    }
+}
+
+void fo_json_del_path(json_t *root, const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    if (!dot) {
+        json_object_del(root, path);
+        return;
+    }
+    char parent[512];
+    size_t n = (size_t)(dot - path);
+    if (n >= sizeof parent)
+        return;
+    memcpy(parent, path, n);
+    parent[n] = '\0';
+    json_t *obj = fo_json_get(root, parent);
+    if (json_is_object(obj))
+        json_object_del(obj, dot + 1);
+}
+
+char *fo_json_dumps_canonical(const json_t *value)
+{
+    return json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+}
+
+char *fo_json_dumps_compact(const json_t *value)
+{
+    return json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+bool fo_json_equal(const json_t *a, const json_t *b)
+{
+    if (!a || !b)
+        return a == b;
+    if (json_is_number(a) && json_is_number(b)) {
+        if (json_is_integer(a) && json_is_integer(b))
+            return json_integer_value(a) == json_integer_value(b);
+        return json_number_value(a) == json_number_value(b);
+    }
+    if (json_typeof(a) != json_typeof(b))
+        return false;
+    if (json_is_object(a)) {
+        if (json_object_size(a) != json_object_size(b))
+            return false;
+        const char *key;
+        json_t *va;
+        json_object_foreach((json_t *)a, key, va) {
+            if (!fo_json_equal(va, json_object_get(b, key)))
+                return false;
+        }
+        return true;
+    }
+    if (json_is_array(a)) {
+        size_t n = json_array_size(a);
+        if (n != json_array_size(b))
+            return false;
+        for (size_t i = 0; i < n; i++)
+            if (!fo_json_equal(json_array_get(a, i), json_array_get(b, i)))
+                return false;
+        return true;
+    }
+    return json_equal((json_t *)a, (json_t *)b);
+}
+
+bool fo_json_is_empty(const json_t *v)
+{
+    if (!v || json_is_null(v))
+        return true;
+    if (json_is_object(v))
+        return json_object_size(v) == 0;
+    if (json_is_array(v))
+        return json_array_size(v) == 0;
+    return false;
+}

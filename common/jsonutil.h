@@ -1,0 +1,61 @@
+#ifndef FO_JSONUTIL_H
+#define FO_JSONUTIL_H
+
+/* Small helpers over jansson, the project's shared data type.
+ *
+ * Paths are dotted member names ("spec.job.jarURI"); they cannot address keys that contain a
+ * dot (use json_object_get for those, e.g. flinkConfiguration keys). Getters return borrowed
+ * references, valid while the root lives and is not modified. Functions are thread-safe as
+ * long as no other thread modifies the same document. */
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/rc.h"
+
+/* Parse one JSON value from buf[0..len). Inputs over limit bytes fail with FO_ELIMIT before
+ * parsing. Returns a new reference, or NULL with err set (message names line and column). */
+json_t *fo_json_parse(const char *buf, size_t len, size_t limit, fo_err *err);
+
+/* Read and parse a whole file; the error names the file. New reference or NULL. */
+json_t *fo_json_load_file(const char *path, size_t limit, fo_err *err);
+
+/* Borrowed member at a dotted path, or NULL when any step is missing or not an object. */
+json_t *fo_json_get(const json_t *root, const char *path);
+
+/* Typed getters at a dotted path. _str returns NULL unless the value is a string. _int
+ * accepts JSON integers only; _bool JSON booleans only. They return false when absent or of
+ * another type, leaving *out untouched. */
+const char *fo_json_get_str(const json_t *root, const char *path);
+bool fo_json_get_int(const json_t *root, const char *path, int64_t *out);
+bool fo_json_get_bool(const json_t *root, const char *path, bool *out);
+
+/* The string member `key` of obj, or NULL. */
+const char *fo_json_str(const json_t *obj, const char *key);
+
+/* Borrowed child object of parent at key, created (empty) when absent or not an object.
+ * Returns NULL only when parent is not an object or allocation fails. */
+json_t *fo_json_ensure_object(json_t *parent, const char *key);
+
+/* Set value (reference stolen, also on failure) at a dotted path, creating intermediate
+ * objects (replacing non-object intermediates). */
+fo_rc fo_json_set_path(json_t *root, const char *path, json_t *value);
+
+/* Remove the member at a dotted path; absent is fine. */
+void fo_json_del_path(json_t *root, const char *path);
+
+/* Compact serialisation with sorted keys: equal documents give equal strings. Caller frees. */
+char *fo_json_dumps_canonical(const json_t *value);
+
+/* Compact serialisation in insertion order (what users see). Caller frees. */
+char *fo_json_dumps_compact(const json_t *value);
+
+/* Deep equality; numbers compare by value (integer 2 equals real 2.0). NULL equals NULL only. */
+bool fo_json_equal(const json_t *a, const json_t *b);
+
+/* True when v is NULL, JSON null, an empty object or an empty array. */
+bool fo_json_is_empty(const json_t *v);
+
+#endif

@@ -1,0 +1,33 @@
+#ifndef FO_PODTEMPLATE_H
+#define FO_PODTEMPLATE_H
+
+/* Pod template layering: cluster defaults < spec.podTemplate < spec.jobManager.podTemplate /
+ * spec.taskManager.podTemplate, with full pod-template control (no field whitelist).
+ *
+ * Merge rules (upper layer over lower layer):
+ * - objects merge key by key, recursively; a scalar of the upper layer wins;
+ * - lists of named things merge by the key Kubernetes uses in strategic merge patch
+ *   (containers/initContainers/ephemeralContainers by name, volumes by name, env by name,
+ *   envFrom appended without duplicates, volumeMounts by mountPath, volumeDevices by
+ *   devicePath, ports by containerPort (+protocol), imagePullSecrets by name, hostAliases by
+ *   ip, resourceClaims by name, topologySpreadConstraints by topologyKey+whenUnsatisfiable,
+ *   tolerations appended without duplicates, ...): matching elements merge recursively, new
+ *   ones are appended after the lower layer's, in the upper layer's order;
+ * - other lists (command, args, ...) are replaced by the upper layer's list.
+ * merge(merge(a, b), b) == merge(a, b) for all a, b. Pure; thread-safe. */
+
+#include <jansson.h>
+
+#include "common/rc.h"
+
+/* Merge `upper` over `lower` and return the result (new reference). Either may be NULL or
+ * JSON null (then a copy of the other is returned; NULL when both are absent). */
+json_t *fo_podtemplate_merge(const json_t *lower, const json_t *upper);
+
+/* Merge a list of layers, lowest first (NULL entries skipped). New reference or NULL. */
+json_t *fo_podtemplate_layer(const json_t *const *layers, size_t nlayers);
+
+/* The Flink main container name that pod templates must use for the main container. */
+#define FO_MAIN_CONTAINER "flink-main-container"
+
+#endif

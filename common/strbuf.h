@@ -1,0 +1,47 @@
+#ifndef FO_STRBUF_H
+#define FO_STRBUF_H
+
+/* A growable, always NUL-terminated byte buffer with a hard size limit.
+ *
+ * The caller owns the struct (usually on the stack):
+ *     fo_strbuf sb; fo_strbuf_init(&sb, FO_MAX_BODY); ... fo_strbuf_release(&sb);
+ * Appends fail with FO_ELIMIT when the content would exceed `limit` bytes, and with
+ * FO_ENOMEM when allocation fails; the buffer then keeps its previous content.
+ * Not thread-safe: one owner at a time. */
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "common/rc.h"
+
+typedef struct fo_strbuf {
+    char *data;   /* NUL-terminated; never NULL after init */
+    size_t len;   /* bytes before the NUL */
+    size_t cap;   /* allocated bytes (0 while data points at the static empty string) */
+    size_t limit; /* largest allowed len; 0 means unlimited */
+} fo_strbuf;
+
+/* Start an empty buffer. Allocates nothing until the first append. */
+void fo_strbuf_init(fo_strbuf *sb, size_t limit);
+
+/* Free the memory; the buffer is empty again (and may be reused). */
+void fo_strbuf_release(fo_strbuf *sb);
+
+/* Drop the content but keep the memory. */
+void fo_strbuf_reset(fo_strbuf *sb);
+
+fo_rc fo_strbuf_append(fo_strbuf *sb, const void *data, size_t len);
+fo_rc fo_strbuf_puts(fo_strbuf *sb, const char *s);
+fo_rc fo_strbuf_putc(fo_strbuf *sb, char c);
+fo_rc fo_strbuf_printf(fo_strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+fo_rc fo_strbuf_vprintf(fo_strbuf *sb, const char *fmt, va_list ap);
+
+/* Append s as a JSON string literal, quotes included (RFC 8259 escaping). Invalid UTF-8 bytes
+ * are replaced by U+FFFD so the output is always valid JSON. */
+fo_rc fo_strbuf_put_json_str(fo_strbuf *sb, const char *s);
+
+/* Hand the content over: returns a heap string the caller frees (never NULL unless out of
+ * memory), and leaves the buffer empty. */
+char *fo_strbuf_take(fo_strbuf *sb);
+
+#endif

@@ -1,0 +1,37 @@
+#ifndef FO_YAMLCONV_H
+#define FO_YAMLCONV_H
+
+/* YAML <-> JSON (jansson) conversion. The only user of libyaml.
+ *
+ * Decoding follows Kubernetes' YAML decoding (sigs.k8s.io/yaml: YAML 1.1-ish scalars
+ * resolved like Go's yaml.v2, then JSON): plain `true`/`false` (and yes/no/on/off in any
+ * of their YAML 1.1 spellings) are booleans, plain integers (decimal, 0x hex, 0o/leading-0
+ * octal, with `_` separators) are integers, plain floats (incl. .inf/.nan) are reals, `null`,
+ * `~` and empty plain scalars are null, and anything quoted ("1.20", 'true') or tagged !!str is
+ * a string. Block and flow styles, multi-line scalars, anchors and aliases (expanded; alias
+ * bombs are refused by a node budget), merge keys `<<`. Non-string mapping keys are turned
+ * into strings as Kubernetes does. Input larger than `limit` bytes fails with FO_ELIMIT.
+ * All functions are thread-safe (no shared state). */
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "common/rc.h"
+
+/* Upper bound on nodes produced from one input (anchors/aliases can multiply nodes). */
+#define FO_YAML_MAX_NODES 1000000
+
+/* Parse exactly one document (an empty input is JSON null). More than one document fails
+ * with FO_EINVAL. Errors name line and column. New reference or NULL. */
+json_t *fo_yaml_parse(const char *buf, size_t len, size_t limit, fo_err *err);
+
+/* Parse a multi-document stream ("---" separated); empty documents are skipped. Returns a
+ * new JSON array with one element per document, or NULL with err set. */
+json_t *fo_yaml_parse_all(const char *buf, size_t len, size_t limit, fo_err *err);
+
+/* Render a JSON value as block-style YAML that fo_yaml_parse reads back to an equal value:
+ * strings that would be read as another type ("true", "1.20", "", "null", "0x1F", "- a")
+ * are quoted. Caller frees. NULL only when out of memory. */
+char *fo_yaml_emit(const json_t *value);
+
+#endif

@@ -1,0 +1,167 @@
+#include "tests/support/testutil.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static void die(const char *what, const char *detail)
+{
+    fprintf(stderr, "test support: %s: %s\n", what, detail);
+    abort();
+}
+
+static char *join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (!p)
+        die("join", "out of memory");
+    snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+char *fo_test_data_path(const char *name)
+{
+    const char *dir = getenv("FO_TEST_DATA");
+    return join(dir && *dir ? dir : "tests/data", name);
+}
+
+char *fo_test_read_data(const char *name, size_t *len)
+{
+    char *path = fo_test_data_path(name);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        die(path, strerror(errno));
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
+        die(path, "read failed");
+    buf[n] = '\0';
+    fclose(f);
+    free(path);
+    if (len)
+        *len = (size_t)n;
+    return buf;
+}
+
+char *fo_test_bin_path(const char *program)
+{
+    const char *dir = getenv("FO_BIN_DIR");
+    return join(dir && *dir ? dir : "build/san", program);
+}
+
+char *fo_test_mkdtemp(void)
+{
+    const char *tmp = getenv("TMPDIR");
+    char *templ = join(tmp && *tmp ? tmp : "/tmp", "flinkop-test-XXXXXX");
+    if (!mkdtemp(templ))
+        die("mkdtemp", strerror(errno));
+    return templ;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void fo_test_rmdir(const char *dir)
+{
+    if (dir)
+        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int fo_test_free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof sa;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+        getsockname(fd, (struct sockaddr *)&sa, &len) != 0)
+        die("free port", strerror(errno));
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+void fo_test_write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        die(path, strerror(errno));
+    fputs(text, f);
+    if (fclose(f) != 0)
+        die(path, strerror(errno));
+}
+
+pid_t fo_test_spawn(char *const argv[], const char *log_path)
+{
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+    if (log_path) {
+        int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2(fd, STDOUT_FILENO);
+            dup2(fd, STDERR_FILENO);
+            close(fd);
+        }
+    }
+    execv(argv[0], argv);
+    fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
+}
+
+void fo_test_sleep_ms(int ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+bool fo_test_wait_port(int port, int timeout_ms)
+{
+    for (int waited = 0; waited <= timeout_ms; waited += 20) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        int ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+        close(fd);
+        if (ok)
+            return true;
+        fo_test_sleep_ms(20);
+    }
+    return false;
+}
+
+int fo_test_stop(pid_t pid, int sig, int timeout_ms)
+{
+    if (pid <= 0)
+        return -1;
+    kill(pid, sig);
+    for (int waited = 0; waited <= timeout_ms; waited += 10) {
+        int status;
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid)
+            return status;
+        fo_test_sleep_ms(10);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    return -1;
+}

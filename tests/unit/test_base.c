@@ -1,0 +1,251 @@
+/* Base layer: rc, strbuf, clock, jsonutil, field_errors, log. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/field_errors.h"
+#include "common/jsonutil.h"
+#include "common/log.h"
+#include "common/rc.h"
+#include "common/strbuf.h"
+
+START_TEST(strbuf_grows_and_stays_terminated)
+{
+    fo_strbuf sb;
+    fo_strbuf_init(&sb, 0);
+    ck_assert_str_eq(sb.data, "");
+    for (int i = 0; i < 1000; i++)
+        ck_assert_int_eq(fo_strbuf_printf(&sb, "%d,", i % 10), FO_OK);
+    ck_assert_uint_eq(sb.len, 2000);
+    ck_assert_int_eq(sb.data[2000], '\0');
+    char *s = fo_strbuf_take(&sb);
+    ck_assert_uint_eq(strlen(s), 2000);
+    ck_assert_str_eq(sb.data, "");
+    free(s);
+    fo_strbuf_release(&sb);
+}
+END_TEST
+
+START_TEST(strbuf_refuses_to_pass_its_limit_and_keeps_content)
+{
+    fo_strbuf sb;
+    fo_strbuf_init(&sb, 8);
+    ck_assert_int_eq(fo_strbuf_puts(&sb, "12345678"), FO_OK);
+    ck_assert_int_eq(fo_strbuf_puts(&sb, "9"), FO_ELIMIT);
+    ck_assert_int_eq(fo_strbuf_printf(&sb, "%s", "x"), FO_ELIMIT);
+    ck_assert_str_eq(sb.data, "12345678");
+    fo_strbuf_release(&sb);
+}
+END_TEST
+
+START_TEST(json_string_escaping_follows_rfc8259)
+{
+    fo_strbuf sb;
+    fo_strbuf_init(&sb, 0);
+    fo_strbuf_put_json_str(&sb, "a\"b\\c\n\x01\xc3\xa9\xff");
+    /* é stays UTF-8, the lone 0xff byte becomes U+FFFD */
+    ck_assert_str_eq(sb.data, "\"a\\\"b\\\\c\\n\\u0001\xc3\xa9\xef\xbf\xbd\"");
+    json_error_t jerr;
+    json_t *v = json_loads(sb.data, JSON_DECODE_ANY, &jerr);
+    ck_assert_ptr_nonnull(v);
+    json_decref(v);
+    fo_strbuf_release(&sb);
+}
+END_TEST
+
+START_TEST(rfc3339_round_trips_and_rejects_garbage)
+{
+    char buf[40];
+    /* 2026-04-20T09:15:02Z = 1776676502 s (computed with `date -u -d ... +%s`) */
+    ck_assert_str_eq(fo_clock_format_rfc3339(1776676502123LL, false, buf, sizeof buf),
+                     "2026-04-20T09:15:02Z");
+    ck_assert_str_eq(fo_clock_format_rfc3339(1776676502123LL, true, buf, sizeof buf),
+                     "2026-04-20T09:15:02.123000Z");
+    int64_t ms = 0;
+    ck_assert(fo_clock_parse_rfc3339("2026-04-20T09:15:02.123456Z", &ms));
+    ck_assert_int_eq(ms, 1776676502123LL);
+    ck_assert(fo_clock_parse_rfc3339("2026-04-20T11:15:02+02:00", &ms));
+    ck_assert_int_eq(ms, 1776676502000LL);
+    ck_assert(!fo_clock_parse_rfc3339("2026-04-20 nope", &ms));
+    ck_assert(!fo_clock_parse_rfc3339("2026-13-20T09:15:02Z", &ms));
+}
+END_TEST
+
+static int woken;
+static void on_advance(void *ctx)
+{
+    (void)ctx;
+    woken++;
+}
+
+START_TEST(fake_clock_moves_only_when_told_and_wakes_listeners)
+{
+    fo_clock *c = fo_clock_fake_new(1000);
+    ck_assert(fo_clock_is_fake(c));
+    ck_assert_int_eq(fo_clock_now_ms(c), 1000);
+    ck_assert_int_eq(fo_clock_mono_ms(c), 0);
+    ck_assert(fo_clock_subscribe(c, on_advance, NULL));
+    fo_clock_fake_advance(c, 250);
+    ck_assert_int_eq(fo_clock_now_ms(c), 1250);
+    ck_assert_int_eq(fo_clock_mono_ms(c), 250);
+    ck_assert_int_eq(woken, 1);
+    fo_clock_unsubscribe(c, on_advance, NULL);
+    fo_clock_fake_advance(c, 1);
+    ck_assert_int_eq(woken, 1);
+    fo_clock_free(c);
+    ck_assert(!fo_clock_is_fake(fo_clock_real()));
+}
+END_TEST
+
+START_TEST(json_paths_get_set_and_delete)
+{
+    json_t *root = json_object();
+    ck_assert_int_eq(fo_json_set_path(root, "spec.job.jarURI", json_string("local:///a.jar")),
+                     FO_OK);
+    ck_assert_int_eq(fo_json_set_path(root, "spec.job.parallelism", json_integer(2)), FO_OK);
+    ck_assert_str_eq(fo_json_get_str(root, "spec.job.jarURI"), "local:///a.jar");
+    int64_t p = 0;
+    ck_assert(fo_json_get_int(root, "spec.job.parallelism", &p));
+    ck_assert_int_eq(p, 2);
+    ck_assert(!fo_json_get_int(root, "spec.job.jarURI", &p));
+    ck_assert_ptr_null(fo_json_get(root, "spec.nothing.here"));
+    fo_json_del_path(root, "spec.job.jarURI");
+    ck_assert_ptr_null(fo_json_get(root, "spec.job.jarURI"));
+    char *s = fo_json_dumps_canonical(root);
+    ck_assert_str_eq(s, "{\"spec\":{\"job\":{\"parallelism\":2}}}");
+    free(s);
+    json_decref(root);
+}
+END_TEST
+
+START_TEST(json_equal_compares_numbers_by_value)
+{
+    json_t *a = json_pack("{s:i, s:[i,s]}", "x", 2, "y", 1, "z");
+    json_t *b = json_pack("{s:f, s:[i,s]}", "x", 2.0, "y", 1, "z");
+    json_t *c = json_pack("{s:i, s:[s,i]}", "x", 2, "y", "z", 1);
+    ck_assert(fo_json_equal(a, b));
+    ck_assert(!fo_json_equal(a, c));
+    json_decref(a);
+    json_decref(b);
+    json_decref(c);
+}
+END_TEST
+
+START_TEST(json_parse_names_line_and_respects_limit)
+{
+    fo_err err;
+    fo_err_clear(&err);
+    json_t *v = fo_json_parse("{\n \"a\": }", 10, 0, &err);
+    ck_assert_ptr_null(v);
+    ck_assert_int_eq(err.rc, FO_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "line 2"));
+    v = fo_json_parse("[1,2,3]", 7, 4, &err);
+    ck_assert_ptr_null(v);
+    ck_assert_int_eq(err.rc, FO_ELIMIT);
+}
+END_TEST
+
+START_TEST(field_errors_read_like_kubernetes)
+{
+    fo_field_errors *errs = fo_field_errors_new();
+    static const char *const modes[] = {"stateless", "savepoint", "last-state", NULL};
+    fo_field_errors_add_unsupported(errs, "spec.job.upgradeMode", "fast", modes);
+    fo_field_errors_add(errs, FO_FE_REQUIRED, "spec.serviceAccount", NULL, "must be defined");
+    fo_field_errors_add_int(errs, FO_FE_INVALID, "spec.job.parallelism", 0,
+                            "must be larger than 0");
+    ck_assert_uint_eq(fo_field_errors_count(errs), 3);
+    ck_assert_str_eq(fo_field_errors_get(errs, 0)->message,
+                     "spec.job.upgradeMode: Unsupported value: \"fast\": supported values: "
+                     "\"stateless\", \"savepoint\", \"last-state\"");
+    ck_assert_str_eq(fo_field_errors_get(errs, 1)->message,
+                     "spec.serviceAccount: Required value: must be defined");
+    ck_assert_str_eq(fo_field_errors_get(errs, 2)->message,
+                     "spec.job.parallelism: Invalid value: 0: must be larger than 0");
+    ck_assert(fo_field_errors_has_field(errs, "spec.serviceAccount"));
+    char *joined = fo_field_errors_join(errs, "; ");
+    ck_assert_ptr_nonnull(strstr(joined, "; spec.serviceAccount"));
+    free(joined);
+    json_t *causes = fo_field_errors_causes(errs);
+    ck_assert_str_eq(fo_json_str(json_array_get(causes, 1), "reason"), "FieldValueRequired");
+    ck_assert_str_eq(fo_json_str(json_array_get(causes, 2), "field"), "spec.job.parallelism");
+    json_decref(causes);
+    fo_field_errors_warn(errs, "flinkVersion %s is deprecated", "v1_16");
+    ck_assert_uint_eq(fo_field_errors_warning_count(errs), 1);
+    ck_assert_str_eq(fo_field_errors_warning(errs, 0), "flinkVersion v1_16 is deprecated");
+    fo_field_errors_free(errs);
+}
+END_TEST
+
+START_TEST(log_lines_are_json_with_context)
+{
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    fo_log_set_fd(fds[1]);
+    fo_log_set_component("test");
+    fo_log_ctx_set("FlinkDeployment", "ns1", "basic", NULL);
+    json_t *fields = json_pack("{s:i}", "latency_us", 42);
+    fo_log_fields(FO_LOG_WARN, fields, "job \"%s\" failed", "x");
+    json_decref(fields);
+    fo_log_debug("dropped below the level");
+    fo_log_ctx_clear();
+    fo_log_set_fd(-1);
+    close(fds[1]);
+    char buf[4096] = {0};
+    ssize_t n = read(fds[0], buf, sizeof buf - 1);
+    close(fds[0]);
+    ck_assert_int_gt(n, 0);
+    ck_assert_int_eq(buf[n - 1], '\n');
+    ck_assert_ptr_null(strchr(buf, '\n') + 1 < buf + n ? strchr(strchr(buf, '\n') + 1, '\n') : NULL);
+    json_error_t jerr;
+    json_t *line = json_loads(buf, 0, &jerr);
+    ck_assert_ptr_nonnull(line);
+    ck_assert_str_eq(fo_json_str(line, "level"), "warn");
+    ck_assert_str_eq(fo_json_str(line, "msg"), "job \"x\" failed");
+    ck_assert_str_eq(fo_json_str(line, "namespace"), "ns1");
+    ck_assert_str_eq(fo_json_str(line, "component"), "test");
+    ck_assert_int_eq(json_integer_value(json_object_get(line, "latency_us")), 42);
+    json_decref(line);
+}
+END_TEST
+
+START_TEST(http_status_maps_to_result_codes)
+{
+    ck_assert_int_eq(fo_rc_from_http(200), FO_OK);
+    ck_assert_int_eq(fo_rc_from_http(404), FO_ENOTFOUND);
+    ck_assert_int_eq(fo_rc_from_http(409), FO_ECONFLICT);
+    ck_assert_int_eq(fo_rc_from_http(410), FO_EGONE);
+    ck_assert_int_eq(fo_rc_from_http(422), FO_EINVALID);
+    ck_assert_int_eq(fo_rc_from_http(429), FO_ETOOMANY);
+    ck_assert_int_eq(fo_rc_from_http(503), FO_EUNAVAIL);
+    fo_err err;
+    fo_err_clear(&err);
+    fo_err_set(&err, FO_EIO, "read %s", "x");
+    fo_err_wrap(&err, "loading %s", "file");
+    ck_assert_str_eq(err.message, "loading file: read x");
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("base");
+    TCase *tc = tcase_create("base");
+    tcase_add_test(tc, strbuf_grows_and_stays_terminated);
+    tcase_add_test(tc, strbuf_refuses_to_pass_its_limit_and_keeps_content);
+    tcase_add_test(tc, json_string_escaping_follows_rfc8259);
+    tcase_add_test(tc, rfc3339_round_trips_and_rejects_garbage);
+    tcase_add_test(tc, fake_clock_moves_only_when_told_and_wakes_listeners);
+    tcase_add_test(tc, json_paths_get_set_and_delete);
+    tcase_add_test(tc, json_equal_compares_numbers_by_value);
+    tcase_add_test(tc, json_parse_names_line_and_respects_limit);
+    tcase_add_test(tc, field_errors_read_like_kubernetes);
+    tcase_add_test(tc, log_lines_are_json_with_context);
+    tcase_add_test(tc, http_status_maps_to_result_codes);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
