@@ -1,0 +1,594 @@
+#include "common/http_client.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+
+#define DEFAULT_CONNECT_TIMEOUT_MS 5000L
+#define DEFAULT_TIMEOUT_MS 30000L
+#define DEFAULT_MAX_RESPONSE (64u * 1024 * 1024)
+/* Idle easy handles (each with its own connection cache) kept for reuse. */
+#define POOL_MAX_IDLE 16
+/* Warning headers kept per response; more are dropped. */
+#define MAX_WARNINGS 32
+/* How often a stream checks its stop flag. */
+#define STREAM_POLL_MS 100
+
+struct fo_http_client {
+    char *ca_path, *cert_path, *key_path; /* files or /proc/self/fd/N of a memfd */
+    int memfds[3];
+    bool insecure;
+    long connect_timeout_ms, timeout_ms;
+    char *user_agent;
+    size_t max_response;
+    CURLSH *share;
+    pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
+    pthread_mutex_t pool_mu;
+    CURL *pool[POOL_MAX_IDLE];
+    size_t npool;
+};
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static CURLcode global_rc;
+
+static void global_init(void)
+{
+    global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *ctx)
+{
+    (void)h;
+    (void)access;
+    fo_http_client *c = ctx;
+    pthread_mutex_lock(&c->share_mu[data]);
+}
+
+static void share_unlock(CURL *h, curl_lock_data data, void *ctx)
+{
+    (void)h;
+    fo_http_client *c = ctx;
+    pthread_mutex_unlock(&c->share_mu[data]);
+}
+
+/* libcurl's GnuTLS backend takes TLS material only from files (no *_BLOB options), so PEM
+ * given in memory goes into an anonymous memfd, read back through /proc/self/fd: nothing is
+ * written to disk and nothing is left behind when the process dies. */
+static fo_rc pem_to_path(fo_http_client *c, int slot, const char *name, const char *pem,
+                         char **path, fo_err *err)
+{
+    int fd = memfd_create(name, MFD_CLOEXEC);
+    if (fd < 0)
+        return fo_err_set(err, FO_EIO, "%s: memfd_create: %s", name, strerror(errno));
+    c->memfds[slot] = fd;
+    size_t len = strlen(pem), off = 0;
+    while (off < len) {
+        ssize_t n = write(fd, pem + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return fo_err_set(err, FO_EIO, "%s: write: %s", name, strerror(errno));
+        off += (size_t)n;
+    }
+    char buf[64];
+    snprintf(buf, sizeof buf, "/proc/self/fd/%d", fd);
+    *path = strdup(buf);
+    return *path ? FO_OK : fo_err_set(err, FO_ENOMEM, "out of memory");
+}
+
+static fo_rc pick_path(fo_http_client *c, int slot, const char *name, const char *file,
+                       const char *pem, char **path, fo_err *err)
+{
+    if (pem && *pem)
+        return pem_to_path(c, slot, name, pem, path, err);
+    if (file && *file) {
+        *path = strdup(file);
+        return *path ? FO_OK : fo_err_set(err, FO_ENOMEM, "out of memory");
+    }
+    return FO_OK;
+}
+
+fo_http_client *fo_http_client_new(const fo_http_client_opts *opts, fo_err *err)
+{
+    static const fo_http_client_opts none;
+    if (!opts)
+        opts = &none;
+    pthread_once(&global_once, global_init);
+    if (global_rc != CURLE_OK) {
+        fo_err_set(err, FO_EIO, "curl_global_init: %s", curl_easy_strerror(global_rc));
+        return NULL;
+    }
+    fo_http_client *c = calloc(1, sizeof *c);
+    if (!c) {
+        fo_err_set(err, FO_ENOMEM, "out of memory");
+        return NULL;
+    }
+    for (int i = 0; i < 3; i++)
+        c->memfds[i] = -1;
+    pthread_mutex_init(&c->pool_mu, NULL);
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        pthread_mutex_init(&c->share_mu[i], NULL);
+    c->insecure = opts->insecure_skip_verify;
+    c->connect_timeout_ms =
+        opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS;
+    c->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
+    c->max_response = opts->max_response_bytes ? opts->max_response_bytes : DEFAULT_MAX_RESPONSE;
+    c->user_agent = strdup(opts->user_agent ? opts->user_agent : "flinkop");
+    if (!c->user_agent) {
+        fo_err_set(err, FO_ENOMEM, "out of memory");
+        goto fail;
+    }
+    if (pick_path(c, 0, "ca", opts->ca_file, opts->ca_pem, &c->ca_path, err) != FO_OK ||
+        pick_path(c, 1, "client-cert", opts->client_cert_file, opts->client_cert_pem,
+                  &c->cert_path, err) != FO_OK ||
+        pick_path(c, 2, "client-key", opts->client_key_file, opts->client_key_pem,
+                  &c->key_path, err) != FO_OK)
+        goto fail;
+    if (!c->cert_path != !c->key_path) {
+        fo_err_set(err, FO_EINVAL, "a client certificate needs both a certificate and a key");
+        goto fail;
+    }
+    /* DNS answers and TLS sessions are shared; connections are not (libcurl documents the
+     * shared connection cache as unsafe across threads), each pooled handle keeps its own. */
+    c->share = curl_share_init();
+    if (!c->share) {
+        fo_err_set(err, FO_ENOMEM, "curl_share_init failed");
+        goto fail;
+    }
+    curl_share_setopt(c->share, CURLSHOPT_LOCKFUNC, share_lock);
+    curl_share_setopt(c->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+    curl_share_setopt(c->share, CURLSHOPT_USERDATA, c);
+    curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    return c;
+fail:
+    fo_http_client_free(c);
+    return NULL;
+}
+
+void fo_http_client_free(fo_http_client *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->npool; i++)
+        curl_easy_cleanup(c->pool[i]);
+    if (c->share)
+        curl_share_cleanup(c->share);
+    for (int i = 0; i < 3; i++)
+        if (c->memfds[i] >= 0)
+            close(c->memfds[i]);
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        pthread_mutex_destroy(&c->share_mu[i]);
+    pthread_mutex_destroy(&c->pool_mu);
+    free(c->ca_path);
+    free(c->cert_path);
+    free(c->key_path);
+    free(c->user_agent);
+    free(c);
+}
+
+void fo_http_result_release(fo_http_result *res)
+{
+    if (!res)
+        return;
+    fo_strbuf_release(&res->body);
+    if (res->warnings) {
+        for (char **w = res->warnings; *w; w++)
+            free(*w);
+        free(res->warnings);
+        res->warnings = NULL;
+    }
+}
+
+static void result_init(fo_http_result *res, size_t limit)
+{
+    memset(res, 0, sizeof *res);
+    fo_strbuf_init(&res->body, limit);
+    res->retry_after_s = -1;
+}
+
+static CURL *easy_get(fo_http_client *c)
+{
+    CURL *h = NULL;
+    pthread_mutex_lock(&c->pool_mu);
+    if (c->npool > 0)
+        h = c->pool[--c->npool];
+    pthread_mutex_unlock(&c->pool_mu);
+    if (h)
+        curl_easy_reset(h); /* keeps the handle's live connections */
+    else
+        h = curl_easy_init();
+    return h;
+}
+
+static void easy_put(fo_http_client *c, CURL *h)
+{
+    pthread_mutex_lock(&c->pool_mu);
+    if (c->npool < POOL_MAX_IDLE) {
+        c->pool[c->npool++] = h;
+        h = NULL;
+    }
+    pthread_mutex_unlock(&c->pool_mu);
+    if (h)
+        curl_easy_cleanup(h);
+}
+
+/* State shared by the callbacks of one transfer. */
+struct xfer {
+    fo_http_result *res;
+    bool too_big;
+    bool stopped_by_caller;
+    bool status_told;
+    size_t nwarnings;
+    CURL *h;
+    void (*on_status)(void *ctx, int status);
+    fo_http_chunk_fn on_chunk;
+    void *ctx;
+};
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
+{
+    struct xfer *x = ud;
+    size_t n = size * nmemb;
+    if (x->on_chunk) {
+        if (!x->on_chunk(x->ctx, data, n)) {
+            x->stopped_by_caller = true;
+            return 0; /* CURLE_WRITE_ERROR ends the transfer */
+        }
+        return n;
+    }
+    if (fo_strbuf_append(&x->res->body, data, n) != FO_OK) {
+        x->too_big = true;
+        return 0;
+    }
+    return n;
+}
+
+static void free_warnings(fo_http_result *res, size_t *n)
+{
+    if (res->warnings) {
+        for (char **w = res->warnings; *w; w++)
+            free(*w);
+        free(res->warnings);
+        res->warnings = NULL;
+    }
+    *n = 0;
+}
+
+static void add_warning(struct xfer *x, const char *v, size_t len)
+{
+    fo_http_result *res = x->res;
+    if (x->nwarnings >= MAX_WARNINGS)
+        return;
+    char **w = realloc(res->warnings, (x->nwarnings + 2) * sizeof *w);
+    if (!w)
+        return;
+    res->warnings = w;
+    char *s = strndup(v, len);
+    if (!s) {
+        w[x->nwarnings] = NULL;
+        return;
+    }
+    w[x->nwarnings++] = s;
+    w[x->nwarnings] = NULL;
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
+{
+    struct xfer *x = ud;
+    size_t n = size * nmemb, len = n;
+    while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
+        len--;
+    if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) {
+        /* A new response (after a 100 Continue, say): forget the previous one's headers. */
+        free_warnings(x->res, &x->nwarnings);
+        return n;
+    }
+    if (len == 0) {
+        long code = 0;
+        curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &code);
+        if (code >= 200 && !x->status_told) {
+            x->status_told = true;
+            x->res->status = (int)code;
+            if (x->on_status)
+                x->on_status(x->ctx, (int)code);
+        }
+        return n;
+    }
+    static const char warning[] = "warning:";
+    if (len > sizeof warning - 1 && strncasecmp(data, warning, sizeof warning - 1) == 0) {
+        const char *v = data + sizeof warning - 1;
+        size_t vlen = len - (sizeof warning - 1);
+        while (vlen > 0 && (*v == ' ' || *v == '\t')) {
+            v++;
+            vlen--;
+        }
+        add_warning(x, v, vlen);
+    }
+    return n;
+}
+
+static bool has_header(const fo_http_header *headers, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcasecmp(headers[i].name, name) == 0)
+            return true;
+    return false;
+}
+
+/* Options common to plain requests and streams. Returns the header list to free. */
+static fo_rc setup(fo_http_client *c, CURL *h, const char *url, const fo_http_header *headers,
+                   size_t nheaders, bool has_body, struct curl_slist **list, char *errbuf,
+                   struct xfer *x, fo_err *err)
+{
+    struct curl_slist *l = NULL;
+    fo_strbuf line;
+    fo_strbuf_init(&line, 0);
+    fo_rc rc = FO_OK;
+    for (size_t i = 0; i < nheaders && rc == FO_OK; i++) {
+        fo_strbuf_reset(&line);
+        if (strpbrk(headers[i].name, "\r\n:") || strpbrk(headers[i].value, "\r\n")) {
+            rc = fo_err_set(err, FO_EINVAL, "header %s: line breaks are not allowed",
+                            headers[i].name);
+            break;
+        }
+        rc = fo_strbuf_printf(&line, "%s: %s", headers[i].name, headers[i].value);
+        struct curl_slist *nl = rc == FO_OK ? curl_slist_append(l, line.data) : NULL;
+        if (!nl && rc == FO_OK)
+            rc = fo_err_set(err, FO_ENOMEM, "out of memory");
+        if (nl)
+            l = nl;
+    }
+    /* Bodies we send are JSON unless the caller said otherwise (libcurl would default to a
+     * form encoding); and no "Expect: 100-continue" round trip. */
+    if (rc == FO_OK && has_body && !has_header(headers, nheaders, "Content-Type")) {
+        struct curl_slist *nl = curl_slist_append(l, "Content-Type: application/json");
+        l = nl ? nl : l;
+    }
+    if (rc == FO_OK) {
+        struct curl_slist *nl = curl_slist_append(l, "Expect:");
+        l = nl ? nl : l;
+    }
+    fo_strbuf_release(&line);
+    *list = l;
+    if (rc != FO_OK)
+        return rc;
+
+    errbuf[0] = '\0';
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, l);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_SHARE, c->share);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, 30L);
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 10L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
+    if (c->insecure) {
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    } else {
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+        if (c->ca_path)
+            curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_path);
+    }
+    if (c->cert_path) {
+        curl_easy_setopt(h, CURLOPT_SSLCERT, c->cert_path);
+        curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+        curl_easy_setopt(h, CURLOPT_SSLKEY, c->key_path);
+        curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+    }
+    return FO_OK;
+}
+
+/* Map a failed transfer to our codes. Failures before anything was sent get the reason
+ * "ConnectFailed" so callers know a retry cannot repeat a write. */
+static fo_rc map_curl(CURLcode cc, const char *errbuf, const char *method, const char *url,
+                      fo_err *err)
+{
+    const char *detail = errbuf && *errbuf ? errbuf : curl_easy_strerror(cc);
+    fo_rc rc;
+    const char *reason = "";
+    switch (cc) {
+    case CURLE_OPERATION_TIMEDOUT:
+        rc = FO_ETIMEOUT;
+        break;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+        rc = FO_EUNAVAIL;
+        reason = "ConnectFailed";
+        break;
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+        rc = FO_EUNAVAIL;
+        break;
+    case CURLE_OUT_OF_MEMORY:
+        rc = FO_ENOMEM;
+        break;
+    case CURLE_URL_MALFORMAT:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+        rc = FO_EINVAL;
+        break;
+    default:
+        rc = FO_EIO;
+        break;
+    }
+    fo_err_set(err, rc, "%s %s: %s", method, url, detail);
+    if (err)
+        snprintf(err->reason, sizeof err->reason, "%s", reason);
+    return rc;
+}
+
+static void finish_result(CURL *h, fo_http_result *res)
+{
+    long code = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+    res->status = (int)code;
+    char *ct = NULL;
+    if (curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
+        snprintf(res->content_type, sizeof res->content_type, "%s", ct);
+    /* libcurl parses both forms of Retry-After (seconds and an HTTP date). */
+    curl_off_t ra = 0;
+    if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
+        res->retry_after_s = (long)ra;
+}
+
+fo_rc fo_http_request(fo_http_client *c, const char *method, const char *url,
+                      const fo_http_header *headers, size_t nheaders, const char *body,
+                      size_t body_len, long timeout_ms, fo_http_result *res, fo_err *err)
+{
+    result_init(res, c ? c->max_response : 0);
+    if (!c || !method || !url)
+        return fo_err_set(err, FO_EINVAL, "http request: missing client, method or url");
+    CURL *h = easy_get(c);
+    if (!h)
+        return fo_err_set(err, FO_ENOMEM, "curl_easy_init failed");
+    struct curl_slist *list = NULL;
+    char errbuf[CURL_ERROR_SIZE];
+    struct xfer x = {.res = res, .h = h};
+    bool is_get = strcmp(method, "GET") == 0, is_head = strcmp(method, "HEAD") == 0;
+    bool send_body = body != NULL || strcmp(method, "POST") == 0 ||
+                     strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0;
+    fo_rc rc = setup(c, h, url, headers, nheaders, send_body, &list, errbuf, &x, err);
+    if (rc != FO_OK)
+        goto out;
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : c->timeout_ms);
+    if (is_head) {
+        curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    } else if (is_get && !body) {
+        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    } else {
+        if (send_body) {
+            curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? body_len : 0));
+            curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
+        }
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    }
+    CURLcode cc = curl_easy_perform(h);
+    finish_result(h, res);
+    if (x.too_big) {
+        rc = fo_err_set(err, FO_ELIMIT, "%s %s: response body over %zu bytes", method, url,
+                        c->max_response);
+    } else if (cc != CURLE_OK) {
+        res->status = 0; /* a partial response is no response */
+        rc = map_curl(cc, errbuf, method, url, err);
+    }
+out:
+    curl_slist_free_all(list);
+    if (rc == FO_OK)
+        easy_put(c, h);
+    else
+        curl_easy_cleanup(h); /* its connection may be in an odd state */
+    return rc;
+}
+
+fo_rc fo_http_stream(fo_http_client *c, const char *url, const fo_http_header *headers,
+                     size_t nheaders, long timeout_ms, void (*on_status)(void *ctx, int status),
+                     fo_http_chunk_fn on_chunk, void *ctx, const volatile int *stop, fo_err *err)
+{
+    if (!c || !url || !on_chunk)
+        return fo_err_set(err, FO_EINVAL, "http stream: missing client, url or callback");
+    if (stop && *stop)
+        return fo_err_set(err, FO_ESHUTDOWN, "GET %s: stopped", url);
+    fo_http_result res;
+    result_init(&res, 0);
+    CURL *h = curl_easy_init();
+    CURLM *m = curl_multi_init();
+    struct curl_slist *list = NULL;
+    char errbuf[CURL_ERROR_SIZE];
+    struct xfer x = {.res = &res, .h = h, .on_status = on_status, .on_chunk = on_chunk,
+                     .ctx = ctx};
+    fo_rc rc = FO_OK;
+    if (!h || !m) {
+        rc = fo_err_set(err, FO_ENOMEM, "curl init failed");
+        goto out;
+    }
+    rc = setup(c, h, url, headers, nheaders, false, &list, errbuf, &x, err);
+    if (rc != FO_OK)
+        goto out;
+    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 0L);
+    /* The multi interface lets us wake every STREAM_POLL_MS to look at the stop flag, which
+     * the progress callback (about once a second when idle) could not promise. */
+    curl_multi_add_handle(m, h);
+    int running = 1;
+    while (running) {
+        CURLMcode mc = curl_multi_perform(m, &running);
+        if (mc != CURLM_OK) {
+            rc = fo_err_set(err, FO_EIO, "GET %s: %s", url, curl_multi_strerror(mc));
+            break;
+        }
+        if (!running)
+            break;
+        if (stop && *stop) {
+            rc = fo_err_set(err, FO_ESHUTDOWN, "GET %s: stopped", url);
+            break;
+        }
+        mc = curl_multi_poll(m, NULL, 0, STREAM_POLL_MS, NULL);
+        if (mc != CURLM_OK) {
+            rc = fo_err_set(err, FO_EIO, "GET %s: %s", url, curl_multi_strerror(mc));
+            break;
+        }
+    }
+    if (rc == FO_OK) {
+        CURLcode cc = CURLE_OK;
+        int left = 0;
+        CURLMsg *msg;
+        while ((msg = curl_multi_info_read(m, &left)))
+            if (msg->msg == CURLMSG_DONE)
+                cc = msg->data.result;
+        if (x.stopped_by_caller)
+            cc = CURLE_OK;
+        if (cc != CURLE_OK)
+            rc = map_curl(cc, errbuf, "GET", url, err);
+        else if (!x.status_told && on_status) {
+            long code = 0;
+            curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+            on_status(ctx, (int)code);
+        }
+    }
+    curl_multi_remove_handle(m, h);
+out:
+    curl_slist_free_all(list);
+    if (m)
+        curl_multi_cleanup(m);
+    if (h)
+        curl_easy_cleanup(h);
+    fo_http_result_release(&res);
+    return rc;
+}
+
+fo_rc fo_http_query_escape(fo_strbuf *sb, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    fo_rc rc = FO_OK;
+    for (const unsigned char *p = (const unsigned char *)s; *p && rc == FO_OK; p++) {
+        /* RFC 3986 section 2.3: only unreserved characters go through as they are. */
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+            rc = fo_strbuf_putc(sb, (char)*p);
+        } else {
+            char enc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+            rc = fo_strbuf_append(sb, enc, 3);
+        }
+    }
+    return rc;
+}

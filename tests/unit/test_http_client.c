@@ -1,0 +1,722 @@
+/* http_client against a scripted raw-socket server (so tests control every byte, drops and
+ * stalls included). */
+#include <arpa/inet.h>
+#include <check.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/http_client.h"
+#include "common/strbuf.h"
+#include "tests/support/testutil.h"
+
+/* ---- a scripted server: one thread per connection, keep-alive ---- */
+
+struct req {
+    char head[8192]; /* request line + headers */
+    char body[65536];
+    size_t body_len;
+};
+
+struct srv;
+typedef void (*reply_fn)(struct srv *s, int fd, const struct req *r);
+
+#define MAX_CONNS 64
+
+struct srv {
+    int lfd, port;
+    pthread_t acceptor;
+    atomic_int stop;
+    atomic_int accepts;
+    atomic_int requests;
+    reply_fn reply;
+    pthread_mutex_t mu;
+    struct req last; /* copy of the last request */
+    pthread_t conns[MAX_CONNS];
+    int conn_fds[MAX_CONNS];
+    int nconns;
+};
+
+struct conn_arg {
+    struct srv *s;
+    int fd;
+};
+
+static void send_all(int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
+        if (n <= 0)
+            return;
+        data += n;
+        len -= (size_t)n;
+    }
+}
+
+static void send_str(int fd, const char *s)
+{
+    send_all(fd, s, strlen(s));
+}
+
+/* Read one request; false when the peer closed or sent garbage. */
+static bool read_request(int fd, struct req *r, char *carry, size_t *carry_len)
+{
+    memset(r, 0, sizeof *r);
+    size_t len = *carry_len;
+    char buf[sizeof r->head + sizeof r->body];
+    memcpy(buf, carry, len);
+    char *end = NULL;
+    for (;;) {
+        buf[len] = '\0';
+        end = strstr(buf, "\r\n\r\n");
+        if (end)
+            break;
+        if (len >= sizeof r->head - 1)
+            return false;
+        ssize_t n = recv(fd, buf + len, sizeof r->head - 1 - len, 0);
+        if (n <= 0)
+            return false;
+        len += (size_t)n;
+    }
+    size_t head_len = (size_t)(end - buf) + 4;
+    memcpy(r->head, buf, head_len);
+    r->head[head_len] = '\0';
+    size_t clen = 0;
+    const char *cl = strcasestr(r->head, "\r\ncontent-length:");
+    if (cl)
+        clen = strtoul(cl + 17, NULL, 10);
+    if (clen >= sizeof r->body)
+        return false;
+    while (len - head_len < clen) {
+        ssize_t n = recv(fd, buf + len, sizeof buf - 1 - len, 0);
+        if (n <= 0)
+            return false;
+        len += (size_t)n;
+    }
+    memcpy(r->body, buf + head_len, clen);
+    r->body_len = clen;
+    *carry_len = len - head_len - clen;
+    memmove(carry, buf + head_len + clen, *carry_len);
+    return true;
+}
+
+static void *conn_main(void *arg)
+{
+    struct conn_arg *a = arg;
+    struct srv *s = a->s;
+    int fd = a->fd;
+    free(a);
+    char *carry = malloc(sizeof(struct req));
+    size_t carry_len = 0;
+    struct req *r = malloc(sizeof *r);
+    while (!atomic_load(&s->stop) && read_request(fd, r, carry, &carry_len)) {
+        atomic_fetch_add(&s->requests, 1);
+        pthread_mutex_lock(&s->mu);
+        s->last = *r;
+        pthread_mutex_unlock(&s->mu);
+        s->reply(s, fd, r);
+    }
+    free(r);
+    free(carry);
+    return NULL;
+}
+
+static void *accept_main(void *arg)
+{
+    struct srv *s = arg;
+    while (!atomic_load(&s->stop)) {
+        struct pollfd p = {.fd = s->lfd, .events = POLLIN};
+        if (poll(&p, 1, 50) <= 0)
+            continue;
+        int fd = accept(s->lfd, NULL, NULL);
+        if (fd < 0)
+            continue;
+        atomic_fetch_add(&s->accepts, 1);
+        pthread_mutex_lock(&s->mu);
+        if (s->nconns == MAX_CONNS) {
+            pthread_mutex_unlock(&s->mu);
+            close(fd);
+            continue;
+        }
+        struct conn_arg *a = malloc(sizeof *a);
+        a->s = s;
+        a->fd = fd;
+        s->conn_fds[s->nconns] = fd;
+        pthread_create(&s->conns[s->nconns++], NULL, conn_main, a);
+        pthread_mutex_unlock(&s->mu);
+    }
+    return NULL;
+}
+
+static struct srv *srv_start(reply_fn reply)
+{
+    struct srv *s = calloc(1, sizeof *s);
+    s->reply = reply;
+    pthread_mutex_init(&s->mu, NULL);
+    s->lfd = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    ck_assert_int_eq(bind(s->lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+    ck_assert_int_eq(listen(s->lfd, 64), 0);
+    socklen_t sl = sizeof sa;
+    getsockname(s->lfd, (struct sockaddr *)&sa, &sl);
+    s->port = ntohs(sa.sin_port);
+    pthread_create(&s->acceptor, NULL, accept_main, s);
+    return s;
+}
+
+static void srv_stop(struct srv *s)
+{
+    atomic_store(&s->stop, 1);
+    pthread_join(s->acceptor, NULL);
+    for (int i = 0; i < s->nconns; i++)
+        shutdown(s->conn_fds[i], SHUT_RDWR);
+    for (int i = 0; i < s->nconns; i++) {
+        pthread_join(s->conns[i], NULL);
+        close(s->conn_fds[i]);
+    }
+    close(s->lfd);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}
+
+static char *url(struct srv *s, const char *path)
+{
+    char *u = NULL;
+    ck_assert_int_gt(asprintf(&u, "http://127.0.0.1:%d%s", s->port, path), 0);
+    return u;
+}
+
+/* Wait (bounded) until a stalled connection's peer goes away; used by replies that must not
+ * answer. */
+static void hold_until_stop(struct srv *s, int fd)
+{
+    while (!atomic_load(&s->stop)) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 50) > 0) {
+            char b[256];
+            if (recv(fd, b, sizeof b, 0) <= 0)
+                return;
+        }
+    }
+}
+
+/* ---- replies ---- */
+
+static void reply_json(struct srv *s, int fd, const struct req *r)
+{
+    (void)s;
+    (void)r;
+    send_str(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                 "Content-Length: 11\r\n\r\n{\"a\":\"xyz\"}");
+}
+
+static void reply_echo(struct srv *s, int fd, const struct req *r)
+{
+    (void)s;
+    char head[256];
+    snprintf(head, sizeof head,
+             "HTTP/1.1 201 Created\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n\r\n",
+             r->body_len);
+    send_str(fd, head);
+    send_all(fd, r->body, r->body_len);
+}
+
+static void reply_throttled(struct srv *s, int fd, const struct req *r)
+{
+    (void)s;
+    (void)r;
+    send_str(fd, "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n"
+                 "Retry-After: 7\r\nWarning: 299 - \"first\"\r\nWarning: 299 - \"second\"\r\n"
+                 "Content-Length: 2\r\n\r\n{}");
+}
+
+static void reply_big(struct srv *s, int fd, const struct req *r)
+{
+    (void)s;
+    (void)r;
+    char body[1000];
+    memset(body, 'x', sizeof body);
+    send_str(fd, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
+    send_all(fd, body, sizeof body);
+}
+
+static void reply_never(struct srv *s, int fd, const struct req *r)
+{
+    (void)r;
+    hold_until_stop(s, fd);
+}
+
+static void reply_truncated(struct srv *s, int fd, const struct req *r)
+{
+    (void)s;
+    (void)r;
+    send_str(fd, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789");
+    shutdown(fd, SHUT_RDWR);
+}
+
+static void reply_stream(struct srv *s, int fd, const struct req *r)
+{
+    (void)s;
+    (void)r;
+    send_str(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                 "Transfer-Encoding: chunked\r\n\r\n");
+    send_str(fd, "6\r\n{\"a\":1\r\n");
+    send_str(fd, "3\r\n}\n{\r\n");
+    send_str(fd, "7\r\n\"b\":2}\n\r\n");
+    send_str(fd, "0\r\n\r\n");
+}
+
+static void reply_stream_forever(struct srv *s, int fd, const struct req *r)
+{
+    (void)r;
+    send_str(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+    send_str(fd, "2\r\n{}\r\n");
+    hold_until_stop(s, fd);
+}
+
+static void reply_gone(struct srv *s, int fd, const struct req *r)
+{
+    (void)s;
+    (void)r;
+    send_str(fd, "HTTP/1.1 410 Gone\r\nContent-Type: application/json\r\n"
+                 "Content-Length: 15\r\n\r\n{\"code\":410}\n\r\n");
+}
+
+/* ---- tests ---- */
+
+START_TEST(get_returns_status_body_and_content_type)
+{
+    struct srv *s = srv_start(reply_json);
+    fo_err err;
+    fo_http_client *c = fo_http_client_new(NULL, &err);
+    ck_assert_ptr_nonnull(c);
+    char *u = url(s, "/api/v1/pods?limit=5");
+    fo_http_header h[] = {{"Accept", "application/json"}};
+    fo_http_result res;
+    ck_assert_int_eq(fo_http_request(c, "GET", u, h, 1, NULL, 0, 0, &res, &err), FO_OK);
+    ck_assert_int_eq(res.status, 200);
+    ck_assert_str_eq(res.body.data, "{\"a\":\"xyz\"}");
+    ck_assert_str_eq(res.content_type, "application/json");
+    ck_assert_int_eq(res.retry_after_s, -1);
+    ck_assert_ptr_null(res.warnings);
+    ck_assert(strncmp(s->last.head, "GET /api/v1/pods?limit=5 HTTP/1.1\r\n", 35) == 0);
+    ck_assert_ptr_nonnull(strstr(s->last.head, "\r\nAccept: application/json\r\n"));
+    ck_assert_ptr_nonnull(strstr(s->last.head, "\r\nUser-Agent: flinkop\r\n"));
+    fo_http_result_release(&res);
+    free(u);
+    fo_http_client_free(c);
+    srv_stop(s);
+}
+END_TEST
+
+START_TEST(write_verbs_send_their_body_and_content_type)
+{
+    struct srv *s = srv_start(reply_echo);
+    fo_err err;
+    fo_http_client_opts o = {.user_agent = "flinkop-test/1"};
+    fo_http_client *c = fo_http_client_new(&o, &err);
+    char *u = url(s, "/x");
+    fo_http_result res;
+    const char *body = "{\"k\":\"v\"}";
+    ck_assert_int_eq(fo_http_request(c, "POST", u, NULL, 0, body, strlen(body), 0, &res, &err),
+                     FO_OK);
+    ck_assert_int_eq(res.status, 201);
+    ck_assert_str_eq(res.body.data, body);
+    ck_assert(strncmp(s->last.head, "POST /x HTTP/1.1", 16) == 0);
+    ck_assert_ptr_nonnull(strstr(s->last.head, "\r\nContent-Type: application/json\r\n"));
+    ck_assert_ptr_nonnull(strstr(s->last.head, "\r\nUser-Agent: flinkop-test/1\r\n"));
+    ck_assert_ptr_null(strcasestr(s->last.head, "Expect:"));
+    fo_http_result_release(&res);
+
+    fo_http_header h[] = {{"Content-Type", "application/merge-patch+json"}};
+    ck_assert_int_eq(fo_http_request(c, "PATCH", u, h, 1, body, strlen(body), 0, &res, &err),
+                     FO_OK);
+    ck_assert(strncmp(s->last.head, "PATCH /x HTTP/1.1", 17) == 0);
+    ck_assert_ptr_nonnull(strstr(s->last.head, "\r\nContent-Type: application/merge-patch+json\r\n"));
+    ck_assert_ptr_null(strstr(s->last.head, "application/json"));
+    ck_assert_str_eq(s->last.body, body);
+    fo_http_result_release(&res);
+
+    /* DELETE carries DeleteOptions in its body. */
+    const char *opts = "{\"propagationPolicy\":\"Foreground\"}";
+    ck_assert_int_eq(fo_http_request(c, "DELETE", u, NULL, 0, opts, strlen(opts), 0, &res, &err),
+                     FO_OK);
+    ck_assert(strncmp(s->last.head, "DELETE /x HTTP/1.1", 18) == 0);
+    ck_assert_str_eq(s->last.body, opts);
+    fo_http_result_release(&res);
+
+    /* A PUT without a body still says Content-Length: 0. */
+    ck_assert_int_eq(fo_http_request(c, "PUT", u, NULL, 0, NULL, 0, 0, &res, &err), FO_OK);
+    ck_assert_ptr_nonnull(strcasestr(s->last.head, "\r\nContent-Length: 0\r\n"));
+    fo_http_result_release(&res);
+    free(u);
+    fo_http_client_free(c);
+    srv_stop(s);
+}
+END_TEST
+
+START_TEST(sequential_requests_reuse_one_connection)
+{
+    struct srv *s = srv_start(reply_json);
+    fo_err err;
+    fo_http_client *c = fo_http_client_new(NULL, &err);
+    char *u = url(s, "/a");
+    for (int i = 0; i < 5; i++) {
+        fo_http_result res;
+        ck_assert_int_eq(fo_http_request(c, "GET", u, NULL, 0, NULL, 0, 0, &res, &err), FO_OK);
+        fo_http_result_release(&res);
+    }
+    ck_assert_int_eq(atomic_load(&s->requests), 5);
+    ck_assert_int_eq(atomic_load(&s->accepts), 1);
+    free(u);
+    fo_http_client_free(c);
+    srv_stop(s);
+}
+END_TEST
+
+START_TEST(error_statuses_are_responses_with_retry_after_and_warnings)
+{
+    struct srv *s = srv_start(reply_throttled);
+    fo_err err;
+    fo_http_client *c = fo_http_client_new(NULL, &err);
+    char *u = url(s, "/t");
+    fo_http_result res;
+    ck_assert_int_eq(fo_http_request(c, "GET", u, NULL, 0, NULL, 0, 0, &res, &err), FO_OK);
+    ck_assert_int_eq(res.status, 429);
+    ck_assert_int_eq(res.retry_after_s, 7);
+    ck_assert_ptr_nonnull(res.warnings);
+    ck_assert_str_eq(res.warnings[0], "299 - \"first\"");
+    ck_assert_str_eq(res.warnings[1], "299 - \"second\"");
+    ck_assert_ptr_null(res.warnings[2]);
+    fo_http_result_release(&res);
+    free(u);
+    fo_http_client_free(c);
+    srv_stop(s);
+}
+END_TEST
+
+START_TEST(body_over_the_limit_fails_with_limit)
+{
+    struct srv *s = srv_start(reply_big);
+    fo_err err;
+    fo_http_client_opts o = {.max_response_bytes = 100};
+    fo_http_client *c = fo_http_client_new(&o, &err);
+    char *u = url(s, "/big");
+    fo_http_result res;
+    ck_assert_int_eq(fo_http_request(c, "GET", u, NULL, 0, NULL, 0, 0, &res, &err), FO_ELIMIT);
+    ck_assert_int_eq(err.rc, FO_ELIMIT);
+    ck_assert_ptr_nonnull(strstr(err.message, "100 bytes"));
+    fo_http_result_release(&res);
+    free(u);
+    fo_http_client_free(c);
+    srv_stop(s);
+}
+END_TEST
+
+START_TEST(silent_server_times_out)
+{
+    struct srv *s = srv_start(reply_never);
+    fo_err err;
+    fo_http_client *c = fo_http_client_new(NULL, &err);
+    char *u = url(s, "/slow");
+    fo_http_result res;
+    ck_assert_int_eq(fo_http_request(c, "GET", u, NULL, 0, NULL, 0, 200, &res, &err),
+                     FO_ETIMEOUT);
+    ck_assert_int_eq(res.status, 0);
+    fo_http_result_release(&res);
+    free(u);
+    fo_http_client_free(c);
+    srv_stop(s);
+}
+END_TEST
+
+START_TEST(refused_connection_is_unavailable_and_marked_unsent)
+{
+    int port = fo_test_free_port();
+    char *u = NULL;
+    ck_assert_int_gt(asprintf(&u, "http://127.0.0.1:%d/x", port), 0);
+    fo_err err;
+    fo_http_client *c = fo_http_client_new(NULL, &err);
+    fo_http_result res;
+    ck_assert_int_eq(fo_http_request(c, "POST", u, NULL, 0, "{}", 2, 0, &res, &err),
+                     FO_EUNAVAIL);
+    ck_assert_str_eq(err.reason, "ConnectFailed");
+    ck_assert_ptr_nonnull(strstr(err.message, "POST "));
+    fo_http_result_release(&res);
+    free(u);
+    fo_http_client_free(c);
+}
+END_TEST
+
+START_TEST(connection_dropped_mid_body_is_unavailable)
+{
+    struct srv *s = srv_start(reply_truncated);
+    fo_err err;
+    fo_http_client *c = fo_http_client_new(NULL, &err);
+    char *u = url(s, "/cut");
+    fo_http_result res;
+    ck_assert_int_eq(fo_http_request(c, "GET", u, NULL, 0, NULL, 0, 0, &res, &err), FO_EUNAVAIL);
+    ck_assert_int_eq(res.status, 0);
+    ck_assert_str_eq(err.reason, "");
+    fo_http_result_release(&res);
+    free(u);
+    fo_http_client_free(c);
+    srv_stop(s);
+}
+END_TEST
+
+struct collect {
+    int status;
+    int status_calls;
+    bool status_before_body;
+    fo_strbuf got;
+    int chunks;
+    int stop_after; /* chunks; 0 = never */
+    bool set_flag;  /* instead of returning false, raise the stop flag */
+    volatile int flag;
+};
+
+static void on_status(void *ctx, int status)
+{
+    struct collect *c = ctx;
+    c->status = status;
+    c->status_calls++;
+    c->status_before_body = c->got.len == 0;
+}
+
+static bool on_chunk(void *ctx, const char *data, size_t len)
+{
+    struct collect *c = ctx;
+    fo_strbuf_append(&c->got, data, len);
+    c->chunks++;
+    if (c->stop_after && c->chunks >= c->stop_after) {
+        if (c->set_flag) {
+            c->flag = 1;
+            return true;
+        }
+        return false;
+    }
+    return true;
+}
+
+START_TEST(stream_tells_status_first_then_delivers_every_byte)
+{
+    struct srv *s = srv_start(reply_stream);
+    fo_err err;
+    fo_http_client *c = fo_http_client_new(NULL, &err);
+    char *u = url(s, "/w?watch=true");
+    struct collect col = {0};
+    fo_strbuf_init(&col.got, 0);
+    ck_assert_int_eq(fo_http_stream(c, u, NULL, 0, 0, on_status, on_chunk, &col, NULL, &err),
+                     FO_OK);
+    ck_assert_int_eq(col.status, 200);
+    ck_assert_int_eq(col.status_calls, 1);
+    ck_assert(col.status_before_body);
+    ck_assert_str_eq(col.got.data, "{\"a\":1}\n{\"b\":2}\n");
+    fo_strbuf_release(&col.got);
+    free(u);
+    fo_http_client_free(c);
+    srv_stop(s);
+}
+END_TEST
+
+START_TEST(stream_ends_ok_when_the_callback_says_stop)
+{
+    struct srv *s = srv_start(reply_stream_forever);
+    fo_err err;
+    fo_http_client *c = fo_http_client_new(NULL, &err);
+    char *u = url(s, "/w");
+    struct collect col = {.stop_after = 1};
+    fo_strbuf_init(&col.got, 0);
+    ck_assert_int_eq(fo_http_stream(c, u, NULL, 0, 0, on_status, on_chunk, &col, NULL, &err),
+                     FO_OK);
+    ck_assert_str_eq(col.got.data, "{}");
+    fo_strbuf_release(&col.got);
+    free(u);
+    fo_http_client_free(c);
+    srv_stop(s);
+}
+END_TEST
+
+START_TEST(stream_stop_flag_ends_with_shutdown)
+{
+    struct srv *s = srv_start(reply_stream_forever);
+    fo_err err;
+    fo_http_client *c = fo_http_client_new(NULL, &err);
+    char *u = url(s, "/w");
+    struct collect col = {.stop_after = 1, .set_flag = true};
+    fo_strbuf_init(&col.got, 0);
+    ck_assert_int_eq(
+        fo_http_stream(c, u, NULL, 0, 0, on_status, on_chunk, &col, &col.flag, &err),
+        FO_ESHUTDOWN);
+    ck_assert_str_eq(col.got.data, "{}");
+    /* An already raised flag does not even connect. */
+    int before = atomic_load(&s->accepts);
+    ck_assert_int_eq(
+        fo_http_stream(c, u, NULL, 0, 0, on_status, on_chunk, &col, &col.flag, &err),
+        FO_ESHUTDOWN);
+    ck_assert_int_eq(atomic_load(&s->accepts), before);
+    fo_strbuf_release(&col.got);
+    free(u);
+    fo_http_client_free(c);
+    srv_stop(s);
+}
+END_TEST
+
+START_TEST(stream_timeout_ends_with_timeout)
+{
+    struct srv *s = srv_start(reply_stream_forever);
+    fo_err err;
+    fo_http_client *c = fo_http_client_new(NULL, &err);
+    char *u = url(s, "/w");
+    struct collect col = {0};
+    fo_strbuf_init(&col.got, 0);
+    ck_assert_int_eq(fo_http_stream(c, u, NULL, 0, 300, on_status, on_chunk, &col, NULL, &err),
+                     FO_ETIMEOUT);
+    ck_assert_str_eq(col.got.data, "{}");
+    fo_strbuf_release(&col.got);
+    free(u);
+    fo_http_client_free(c);
+    srv_stop(s);
+}
+END_TEST
+
+START_TEST(stream_delivers_error_bodies_with_their_status)
+{
+    struct srv *s = srv_start(reply_gone);
+    fo_err err;
+    fo_http_client *c = fo_http_client_new(NULL, &err);
+    char *u = url(s, "/w");
+    struct collect col = {0};
+    fo_strbuf_init(&col.got, 0);
+    ck_assert_int_eq(fo_http_stream(c, u, NULL, 0, 0, on_status, on_chunk, &col, NULL, &err),
+                     FO_OK);
+    ck_assert_int_eq(col.status, 410);
+    ck_assert_str_eq(col.got.data, "{\"code\":410}\n\r\n");
+    fo_strbuf_release(&col.got);
+    free(u);
+    fo_http_client_free(c);
+    srv_stop(s);
+}
+END_TEST
+
+START_TEST(query_escape_keeps_only_unreserved_characters)
+{
+    fo_strbuf sb;
+    fo_strbuf_init(&sb, 0);
+    ck_assert_int_eq(fo_http_query_escape(&sb, "app in (a b),tier!=x/y~_.-Z9"), FO_OK);
+    ck_assert_str_eq(sb.data, "app%20in%20%28a%20b%29%2Ctier%21%3Dx%2Fy~_.-Z9");
+    fo_strbuf_reset(&sb);
+    ck_assert_int_eq(fo_http_query_escape(&sb, "\xc3\xa9&="), FO_OK);
+    ck_assert_str_eq(sb.data, "%C3%A9%26%3D");
+    fo_strbuf_release(&sb);
+}
+END_TEST
+
+START_TEST(header_values_with_line_breaks_are_refused)
+{
+    struct srv *s = srv_start(reply_json);
+    fo_err err;
+    fo_http_client *c = fo_http_client_new(NULL, &err);
+    char *u = url(s, "/x");
+    fo_http_header h[] = {{"Authorization", "Bearer abc\r\nX-Evil: 1"}};
+    fo_http_result res;
+    ck_assert_int_eq(fo_http_request(c, "GET", u, h, 1, NULL, 0, 0, &res, &err), FO_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "Authorization"));
+    ck_assert_ptr_null(strstr(err.message, "abc"));
+    ck_assert_int_eq(atomic_load(&s->requests), 0);
+    fo_http_result_release(&res);
+    free(u);
+    fo_http_client_free(c);
+    srv_stop(s);
+}
+END_TEST
+
+START_TEST(half_a_client_certificate_is_refused)
+{
+    fo_err err;
+    fo_http_client_opts o = {.client_cert_pem = "-----BEGIN CERTIFICATE-----\n"};
+    ck_assert_ptr_null(fo_http_client_new(&o, &err));
+    ck_assert_int_eq(err.rc, FO_EINVAL);
+}
+END_TEST
+
+struct worker_arg {
+    fo_http_client *c;
+    const char *url;
+    int ok;
+};
+
+static void *worker(void *arg)
+{
+    struct worker_arg *a = arg;
+    for (int i = 0; i < 40; i++) {
+        fo_http_result res;
+        fo_err err;
+        if (fo_http_request(a->c, "GET", a->url, NULL, 0, NULL, 0, 0, &res, &err) == FO_OK &&
+            res.status == 200 && strcmp(res.body.data, "{\"a\":\"xyz\"}") == 0)
+            a->ok++;
+        fo_http_result_release(&res);
+    }
+    return NULL;
+}
+
+START_TEST(one_client_serves_many_threads)
+{
+    struct srv *s = srv_start(reply_json);
+    fo_err err;
+    fo_http_client *c = fo_http_client_new(NULL, &err);
+    char *u = url(s, "/x");
+    pthread_t th[8];
+    struct worker_arg args[8];
+    for (int i = 0; i < 8; i++) {
+        args[i] = (struct worker_arg){.c = c, .url = u};
+        pthread_create(&th[i], NULL, worker, &args[i]);
+    }
+    for (int i = 0; i < 8; i++) {
+        pthread_join(th[i], NULL);
+        ck_assert_int_eq(args[i].ok, 40);
+    }
+    ck_assert_int_eq(atomic_load(&s->requests), 320);
+    free(u);
+    fo_http_client_free(c);
+    srv_stop(s);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("http_client");
+    TCase *tc = tcase_create("http_client");
+    tcase_add_test(tc, get_returns_status_body_and_content_type);
+    tcase_add_test(tc, write_verbs_send_their_body_and_content_type);
+    tcase_add_test(tc, sequential_requests_reuse_one_connection);
+    tcase_add_test(tc, error_statuses_are_responses_with_retry_after_and_warnings);
+    tcase_add_test(tc, body_over_the_limit_fails_with_limit);
+    tcase_add_test(tc, silent_server_times_out);
+    tcase_add_test(tc, refused_connection_is_unavailable_and_marked_unsent);
+    tcase_add_test(tc, connection_dropped_mid_body_is_unavailable);
+    tcase_add_test(tc, stream_tells_status_first_then_delivers_every_byte);
+    tcase_add_test(tc, stream_ends_ok_when_the_callback_says_stop);
+    tcase_add_test(tc, stream_stop_flag_ends_with_shutdown);
+    tcase_add_test(tc, stream_timeout_ends_with_timeout);
+    tcase_add_test(tc, stream_delivers_error_bodies_with_their_status);
+    tcase_add_test(tc, query_escape_keeps_only_unreserved_characters);
+    tcase_add_test(tc, header_values_with_line_breaks_are_refused);
+    tcase_add_test(tc, half_a_client_certificate_is_refused);
+    tcase_add_test(tc, one_client_serves_many_threads);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
