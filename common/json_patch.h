@@ -36,7 +36,8 @@ json_t *fo_json_patch_apply(const json_t *doc, const json_t *patch, fo_err *err)
 json_t *fo_json_merge_patch_apply(const json_t *doc, const json_t *patch);
 
 /* The merge patch turning before into after (for minimal PATCH requests). New reference;
- * an empty object when they are equal. */
+ * an empty object when they are equal. A merge patch cannot set a member to null (null
+ * means delete), so null members of `after` are not reproduced. */
 json_t *fo_json_merge_patch_diff(const json_t *before, const json_t *after);
 
 #endif

@@ -1,0 +1,396 @@
+/* JSON Pointer (RFC 6901), JSON Patch (RFC 6902) and JSON Merge Patch (RFC 7386). */
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/json_patch.h"
+#include "common/jsonutil.h"
+#include "tests/support/testutil.h"
+
+static json_t *load_json(const char *name)
+{
+    char *path = fo_test_data_path(name);
+    fo_err err;
+    fo_err_clear(&err);
+    json_t *v = fo_json_load_file(path, 0, &err);
+    if (!v)
+        ck_abort_msg("%s: %s", name, err.message);
+    free(path);
+    return v;
+}
+
+static json_t *js(const char *text)
+{
+    json_error_t jerr;
+    json_t *v = json_loads(text, JSON_DECODE_ANY, &jerr);
+    ck_assert_msg(v != NULL, "bad test JSON %s: %s", text, jerr.text);
+    return v;
+}
+
+static void assert_json_eq(const json_t *got, const json_t *want, const char *what)
+{
+    if (!fo_json_equal(got, want)) {
+        char *g = got ? fo_json_dumps_canonical(got) : strdup("(NULL)");
+        char *w = fo_json_dumps_canonical(want);
+        ck_abort_msg("%s: got %s, want %s", what, g, w);
+    }
+}
+
+/* Run every case of a fixture: {name, doc, patch, expected} or {..., error, message}. */
+static void run_patch_cases(const char *fixture)
+{
+    json_t *cases = load_json(fixture);
+    ck_assert(json_array_size(cases) > 0);
+    size_t i;
+    json_t *tc;
+    json_array_foreach(cases, i, tc) {
+        const char *name = fo_json_str(tc, "name");
+        json_t *doc = json_object_get(tc, "doc");
+        json_t *doc_before = json_deep_copy(doc);
+        fo_err err;
+        fo_err_clear(&err);
+        json_t *got = fo_json_patch_apply(doc, json_object_get(tc, "patch"), &err);
+        const char *want_error = fo_json_str(tc, "error");
+        if (want_error) {
+            ck_assert_msg(got == NULL, "%s: expected an error", name);
+            fo_rc want_rc = strcmp(want_error, "malformed") == 0 ? FO_EINVAL : FO_EINVALID;
+            ck_assert_msg(err.rc == want_rc, "%s: rc %s, want %s (%s)", name,
+                          fo_rc_name(err.rc), fo_rc_name(want_rc), err.message);
+            const char *msg = fo_json_str(tc, "message");
+            if (msg)
+                ck_assert_msg(strstr(err.message, msg) != NULL, "%s: message \"%s\" lacks \"%s\"",
+                              name, err.message, msg);
+        } else {
+            ck_assert_msg(got != NULL, "%s: %s", name, err.message);
+            assert_json_eq(got, json_object_get(tc, "expected"), name);
+        }
+        /* apply never changes its input */
+        assert_json_eq(doc, doc_before, name);
+        json_decref(doc_before);
+        json_decref(got);
+    }
+    json_decref(cases);
+}
+
+START_TEST(rfc6902_appendix_a_examples_apply_as_specified)
+{
+    run_patch_cases("patch-rfc6902-appendix-a.json");
+}
+END_TEST
+
+START_TEST(patch_rules_on_indexes_pointers_and_errors_hold)
+{
+    run_patch_cases("patch-rules.json");
+}
+END_TEST
+
+START_TEST(rfc6901_section5_pointers_resolve)
+{
+    json_t *doc = js("{\"foo\": [\"bar\", \"baz\"], \"\": 0, \"a/b\": 1, \"c%d\": 2, \"e^f\": 3,"
+                     " \"g|h\": 4, \"i\\\\j\": 5, \"k\\\"l\": 6, \" \": 7, \"m~n\": 8}");
+    ck_assert_ptr_eq(fo_json_pointer_get(doc, ""), doc);
+    ck_assert_uint_eq(json_array_size(fo_json_pointer_get(doc, "/foo")), 2);
+    ck_assert_str_eq(json_string_value(fo_json_pointer_get(doc, "/foo/0")), "bar");
+    struct {
+        const char *ptr;
+        int want;
+    } cases[] = {{"/", 0},     {"/a~1b", 1},  {"/c%d", 2}, {"/e^f", 3}, {"/g|h", 4},
+                 {"/i\\j", 5}, {"/k\"l", 6}, {"/ ", 7},    {"/m~0n", 8}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *v = fo_json_pointer_get(doc, cases[i].ptr);
+        ck_assert_msg(json_is_integer(v), "%s", cases[i].ptr);
+        ck_assert_int_eq(json_integer_value(v), cases[i].want);
+    }
+    /* missing, out of range, bad index, bad escape, no leading slash */
+    ck_assert_ptr_null(fo_json_pointer_get(doc, "/nope"));
+    ck_assert_ptr_null(fo_json_pointer_get(doc, "/foo/2"));
+    ck_assert_ptr_null(fo_json_pointer_get(doc, "/foo/00"));
+    ck_assert_ptr_null(fo_json_pointer_get(doc, "/foo/-"));
+    ck_assert_ptr_null(fo_json_pointer_get(doc, "/m~2n"));
+    ck_assert_ptr_null(fo_json_pointer_get(doc, "foo"));
+    ck_assert_ptr_null(fo_json_pointer_get(doc, "/foo/0/x"));
+    json_decref(doc);
+}
+END_TEST
+
+START_TEST(pointer_tokens_are_escaped_tilde_first)
+{
+    fo_strbuf sb;
+    fo_strbuf_init(&sb, 0);
+    fo_json_pointer_append(&sb, "a/b");
+    fo_json_pointer_append(&sb, "m~n");
+    fo_json_pointer_append(&sb, "~1");
+    fo_json_pointer_append(&sb, "");
+    ck_assert_str_eq(sb.data, "/a~1b/m~0n/~01/");
+    json_t *doc = js("{\"a/b\": {\"m~n\": {\"~1\": {\"\": true}}}}");
+    ck_assert(json_is_true(fo_json_pointer_get(doc, sb.data)));
+    json_decref(doc);
+    fo_strbuf_release(&sb);
+}
+END_TEST
+
+START_TEST(patches_over_the_api_server_limit_are_refused)
+{
+    json_t *doc = js("[]");
+    json_t *patch = json_array();
+    for (int i = 0; i < FO_JSON_PATCH_MAX_OPS; i++)
+        json_array_append_new(patch, js("{\"op\":\"add\",\"path\":\"/-\",\"value\":1}"));
+    fo_err err;
+    fo_err_clear(&err);
+    json_t *got = fo_json_patch_apply(doc, patch, &err);
+    ck_assert_ptr_nonnull(got);
+    ck_assert_uint_eq(json_array_size(got), FO_JSON_PATCH_MAX_OPS);
+    json_decref(got);
+    json_array_append_new(patch, js("{\"op\":\"add\",\"path\":\"/-\",\"value\":1}"));
+    ck_assert_ptr_null(fo_json_patch_apply(doc, patch, &err));
+    ck_assert_int_eq(err.rc, FO_ELIMIT);
+    ck_assert_ptr_nonnull(strstr(err.message, "10000"));
+    json_t *not_array = js("{\"op\":\"add\"}");
+    ck_assert_ptr_null(fo_json_patch_apply(doc, not_array, &err));
+    ck_assert_int_eq(err.rc, FO_EINVAL);
+    json_decref(not_array);
+    json_decref(patch);
+    json_decref(doc);
+}
+END_TEST
+
+/* ---- generated documents for the diff ---- */
+
+static uint64_t rng_state;
+static uint32_t rnd(uint32_t n)
+{
+    /* xorshift64*: a fixed seed gives the same documents on every run */
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return (uint32_t)((rng_state * 2685821657736338717ULL) >> 33) % n;
+}
+
+static const char *const keys[] = {"a", "b", "c", "a/b", "m~n", "", "~1", "spec", "0"};
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+static json_t *gen(int depth, bool nulls)
+{
+    uint32_t t = rnd(depth > 0 ? 8 : 5);
+    switch (t) {
+    case 0:
+        return json_integer((json_int_t)rnd(5));
+    case 1:
+        return json_string(keys[rnd(NKEYS)]);
+    case 2:
+        return json_boolean(rnd(2));
+    case 3:
+        return nulls ? json_null() : json_real(0.5 * rnd(4));
+    case 4:
+        return json_real(0.25 * rnd(4));
+    case 5:
+    case 6: {
+        json_t *o = json_object();
+        for (uint32_t i = 0, n = rnd(5); i < n; i++)
+            json_object_set_new(o, keys[rnd(NKEYS)], gen(depth - 1, nulls));
+        return o;
+    }
+    default: {
+        json_t *a = json_array();
+        for (uint32_t i = 0, n = rnd(4); i < n; i++)
+            json_array_append_new(a, gen(depth - 1, nulls));
+        return a;
+    }
+    }
+}
+
+/* A changed copy of v: members dropped, added and changed; arrays grown, shrunk, edited. */
+static json_t *mutate(const json_t *v, int depth, bool nulls)
+{
+    if (rnd(6) == 0)
+        return gen(depth, nulls);
+    if (json_is_object(v)) {
+        json_t *o = json_object();
+        const char *k;
+        json_t *m;
+        json_object_foreach((json_t *)v, k, m) {
+            uint32_t r = rnd(4);
+            if (r == 0)
+                continue;
+            json_object_set_new(o, k, r == 1 ? mutate(m, depth - 1, nulls) : json_deep_copy(m));
+        }
+        if (rnd(3) == 0)
+            json_object_set_new(o, keys[rnd(NKEYS)], gen(depth - 1, nulls));
+        return o;
+    }
+    if (json_is_array(v)) {
+        json_t *a = json_array();
+        size_t i;
+        json_t *m;
+        json_array_foreach(v, i, m) {
+            json_array_append_new(a, rnd(3) == 0 ? mutate(m, depth - 1, nulls) : json_deep_copy(m));
+        }
+        uint32_t r = rnd(5);
+        if (r == 0)
+            json_array_append_new(a, gen(depth - 1, nulls));
+        else if (r == 1 && json_array_size(a) > 0)
+            json_array_remove(a, 0);
+        return a;
+    }
+    return rnd(2) ? json_deep_copy(v) : gen(0, nulls);
+}
+
+START_TEST(diff_applied_to_before_gives_after_for_generated_documents)
+{
+    rng_state = 0x9E3779B97F4A7C15ULL;
+    int changed = 0;
+    for (int round = 0; round < 3000; round++) {
+        json_t *before = gen(4, true);
+        json_t *after = mutate(before, 4, true);
+        json_t *patch = fo_json_patch_diff(before, after);
+        fo_err err;
+        fo_err_clear(&err);
+        json_t *got = fo_json_patch_apply(before, patch, &err);
+        ck_assert_msg(got != NULL, "round %d: %s", round, err.message);
+        assert_json_eq(got, after, "diff round trip");
+        /* the diff only uses add, remove and replace */
+        size_t i;
+        json_t *op;
+        json_array_foreach(patch, i, op) {
+            const char *name = fo_json_str(op, "op");
+            ck_assert(strcmp(name, "add") == 0 || strcmp(name, "remove") == 0 ||
+                      strcmp(name, "replace") == 0);
+        }
+        changed += json_array_size(patch) > 0;
+        json_t *same = fo_json_patch_diff(after, after);
+        ck_assert_uint_eq(json_array_size(same), 0);
+        json_decref(same);
+        json_decref(got);
+        json_decref(patch);
+        json_decref(after);
+        json_decref(before);
+    }
+    /* the generator really produced differences */
+    ck_assert_int_gt(changed, 1500);
+}
+END_TEST
+
+START_TEST(diff_is_minimal_for_small_changes)
+{
+    json_t *before = js("{\"spec\":{\"job\":{\"state\":\"running\",\"args\":[\"a\",\"b\"]},"
+                        "\"image\":\"flink:1.20\"},\"x/y\":1}");
+    json_t *after = js("{\"spec\":{\"job\":{\"state\":\"suspended\",\"args\":[\"a\",\"c\"]},"
+                       "\"image\":\"flink:1.20\",\"new\":{\"k\":[1]}}}");
+    json_t *patch = fo_json_patch_diff(before, after);
+    json_t *want = js("[{\"op\":\"remove\",\"path\":\"/x~1y\"},"
+                      "{\"op\":\"replace\",\"path\":\"/spec/job/state\",\"value\":\"suspended\"},"
+                      "{\"op\":\"replace\",\"path\":\"/spec/job/args/1\",\"value\":\"c\"},"
+                      "{\"op\":\"add\",\"path\":\"/spec/new\",\"value\":{\"k\":[1]}}]");
+    assert_json_eq(patch, want, "minimal diff");
+    json_decref(patch);
+    json_decref(want);
+
+    /* arrays of another length are replaced whole; a changed type is replaced */
+    json_t *a = js("{\"l\":[1,2],\"t\":{\"x\":1}}");
+    json_t *b = js("{\"l\":[1,2,3],\"t\":[1]}");
+    patch = fo_json_patch_diff(a, b);
+    want = js("[{\"op\":\"replace\",\"path\":\"/l\",\"value\":[1,2,3]},"
+              "{\"op\":\"replace\",\"path\":\"/t\",\"value\":[1]}]");
+    assert_json_eq(patch, want, "replace whole");
+    json_decref(patch);
+    json_decref(want);
+
+    /* numbers equal by value make no patch; a changed root scalar replaces "" */
+    json_t *one = js("1"), *one_real = js("1.0"), *two = js("2");
+    patch = fo_json_patch_diff(one, one_real);
+    ck_assert_uint_eq(json_array_size(patch), 0);
+    json_decref(patch);
+    patch = fo_json_patch_diff(one, two);
+    want = js("[{\"op\":\"replace\",\"path\":\"\",\"value\":2}]");
+    assert_json_eq(patch, want, "root replace");
+    json_decref(patch);
+    json_decref(want);
+    json_decref(one);
+    json_decref(one_real);
+    json_decref(two);
+    json_decref(a);
+    json_decref(b);
+    json_decref(before);
+    json_decref(after);
+}
+END_TEST
+
+START_TEST(rfc7386_appendix_a_examples_apply_as_specified)
+{
+    json_t *cases = load_json("patch-rfc7386-appendix-a.json");
+    ck_assert_uint_eq(json_array_size(cases), 15);
+    size_t i;
+    json_t *tc;
+    json_array_foreach(cases, i, tc) {
+        json_t *orig = json_object_get(tc, "original");
+        json_t *orig_copy = json_deep_copy(orig);
+        json_t *got = fo_json_merge_patch_apply(orig, json_object_get(tc, "patch"));
+        char what[32];
+        snprintf(what, sizeof what, "example %zu", i + 1);
+        assert_json_eq(got, json_object_get(tc, "result"), what);
+        assert_json_eq(orig, orig_copy, "original untouched");
+        json_decref(got);
+        json_decref(orig_copy);
+    }
+    json_decref(cases);
+}
+END_TEST
+
+START_TEST(merge_patch_diff_round_trips_and_is_empty_for_equal_documents)
+{
+    json_t *before = js("{\"a\":{\"b\":1,\"c\":[1]},\"d\":\"x\",\"e\":{\"f\":1}}");
+    json_t *after = js("{\"a\":{\"b\":2,\"c\":[1]},\"e\":{\"f\":1},\"g\":[null]}");
+    json_t *diff = fo_json_merge_patch_diff(before, after);
+    json_t *want = js("{\"a\":{\"b\":2},\"d\":null,\"g\":[null]}");
+    assert_json_eq(diff, want, "merge diff");
+    json_decref(want);
+    json_decref(diff);
+    diff = fo_json_merge_patch_diff(after, after);
+    ck_assert(json_is_object(diff) && json_object_size(diff) == 0);
+    json_decref(diff);
+    json_decref(before);
+    json_decref(after);
+
+    /* generated documents without null members (a merge patch cannot set null) */
+    rng_state = 12345;
+    for (int round = 0; round < 2000; round++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "root", gen(4, false));
+        json_t *m = mutate(o, 4, false);
+        if (!json_is_object(m)) {
+            json_decref(m);
+            m = json_object();
+        }
+        json_t *d = fo_json_merge_patch_diff(o, m);
+        json_t *got = fo_json_merge_patch_apply(o, d);
+        assert_json_eq(got, m, "merge diff round trip");
+        json_decref(got);
+        json_decref(d);
+        json_decref(m);
+        json_decref(o);
+    }
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("json_patch");
+    TCase *tc = tcase_create("json_patch");
+    tcase_add_test(tc, rfc6902_appendix_a_examples_apply_as_specified);
+    tcase_add_test(tc, patch_rules_on_indexes_pointers_and_errors_hold);
+    tcase_add_test(tc, rfc6901_section5_pointers_resolve);
+    tcase_add_test(tc, pointer_tokens_are_escaped_tilde_first);
+    tcase_add_test(tc, patches_over_the_api_server_limit_are_refused);
+    tcase_add_test(tc, diff_applied_to_before_gives_after_for_generated_documents);
+    tcase_add_test(tc, diff_is_minimal_for_small_changes);
+    tcase_add_test(tc, rfc7386_appendix_a_examples_apply_as_specified);
+    tcase_add_test(tc, merge_patch_diff_round_trips_and_is_empty_for_equal_documents);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
