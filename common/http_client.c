@@ -105,6 +105,7 @@ fo_http_client *fo_http_client_new(const fo_http_client_opts *opts, fo_err *err)
         fo_err_set(err, FO_EIO, "curl_global_init: %s", curl_easy_strerror(global_rc));
         return NULL;
     }
+    fo_err_clear(err);
     fo_http_client *c = calloc(1, sizeof *c);
     if (!c) {
         fo_err_set(err, FO_ENOMEM, "out of memory");
@@ -456,6 +457,7 @@ fo_rc fo_http_request(fo_http_client *c, const char *method, const char *url,
                       size_t body_len, long timeout_ms, fo_http_result *res, fo_err *err)
 {
     result_init(res, c ? c->max_response : 0);
+    fo_err_clear(err);
     if (!c || !method || !url)
         return fo_err_set(err, FO_EINVAL, "http request: missing client, method or url");
     CURL *h = easy_get(c);
@@ -504,6 +506,7 @@ fo_rc fo_http_stream(fo_http_client *c, const char *url, const fo_http_header *h
                      size_t nheaders, long timeout_ms, void (*on_status)(void *ctx, int status),
                      fo_http_chunk_fn on_chunk, void *ctx, const volatile int *stop, fo_err *err)
 {
+    fo_err_clear(err);
     if (!c || !url || !on_chunk)
         return fo_err_set(err, FO_EINVAL, "http stream: missing client, url or callback");
     if (stop && *stop)
