@@ -13,10 +13,16 @@
 
 typedef struct fo_label_selector fo_label_selector;
 
-/* Parse the string form. "" selects everything. FO_EINVAL with a message on bad syntax. */
+/* Longest selector string accepted (a query parameter). */
+#define FO_LABEL_SELECTOR_MAX_LEN 16384
+
+/* Parse the string form. "" selects everything. FO_EINVAL with a message on bad syntax
+ * (naming the position), on an invalid key or value; FO_ELIMIT over the length limit. */
 fo_label_selector *fo_label_selector_parse(const char *text, fo_err *err);
 
-/* Parse a metav1.LabelSelector object ({"matchLabels":{}, "matchExpressions":[]}). */
+/* Parse a metav1.LabelSelector object ({"matchLabels":{}, "matchExpressions":[]}).
+ * As metav1.LabelSelectorAsSelector: NULL or JSON null selects nothing, {} everything.
+ * FO_EINVAL naming the field (matchExpressions[1].operator) on bad input. */
 fo_label_selector *fo_label_selector_from_json(const json_t *selector, fo_err *err);
 
 void fo_label_selector_free(fo_label_selector *sel);
