@@ -1,0 +1,853 @@
+#include "common/yamlconv.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "common/strbuf.h"
+#include "common/yamlconv_internal.h"
+
+/* Decoding follows sigs.k8s.io/yaml, which unmarshals with its go-yaml v2 fork into
+ * interface{} and converts the result to JSON:
+ *  - plain scalars are resolved by go-yaml v2's resolve() (see fo_yaml_resolve_plain);
+ *  - a float that is integral and below 1e21 in magnitude is written by Go's encoding/json
+ *    without a fraction ("1e3" -> 1000), and Kubernetes reads such a number back as an
+ *    integer, so it becomes a JSON integer here; other floats stay reals;
+ *  - integers above INT64_MAX (go-yaml gives uint64) become reals, as Kubernetes reads them;
+ *  - .inf and .nan cannot be JSON (encoding/json fails with "unsupported value"), so they are
+ *    refused with FO_EINVAL naming the position;
+ *  - non-string mapping keys become strings as convertToJSONableObject does: ints in decimal,
+ *    bools as "true"/"false", floats with strconv.FormatFloat(f, 'g', -1, 32); null keys and
+ *    keys above INT64_MAX are refused ("unsupported map key"), as there;
+ *  - duplicate keys are refused (Kubernetes strict decoding rejects them);
+ *  - merge keys follow the YAML merge-key spec: explicit keys win over merged ones wherever
+ *    the `<<` appears, and earlier maps of a `<<` list win over later ones. */
+
+/* Deepest nesting accepted (jansson frees and copies values recursively). */
+#define YAML_MAX_DEPTH 1000
+
+#define TAG_PREFIX "tag:yaml.org,2002:"
+
+struct frame {
+    json_t *node;      /* object or array being filled (owned by the frame until popped) */
+    char *anchor;      /* anchor to register when the node ends, or NULL */
+    size_t nodes0;     /* node counter when the node started */
+    size_t height;     /* 1 + the largest child height so far */
+    char *key;         /* mapping: key waiting for its value, or NULL */
+    bool merge;        /* mapping: the waiting key is `<<` */
+    json_t *merged;    /* mapping: keys that came from merges (a set), or NULL */
+    size_t line, col;  /* where the node (or its waiting key) starts, 1-based */
+};
+
+struct builder {
+    struct frame *stack;
+    size_t depth, cap;
+    json_t *anchors; /* name -> [value, nodes, height] for the current document */
+    json_t *root;    /* the current document's value */
+    size_t nodes;    /* nodes produced so far in the whole stream */
+    fo_err *err;
+};
+
+static fo_rc at(struct builder *b, fo_rc rc, const yaml_mark_t *m, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static fo_rc at(struct builder *b, fo_rc rc, const yaml_mark_t *m, const char *fmt, ...)
+{
+    char msg[FO_ERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return fo_err_set(b->err, rc, "line %zu, column %zu: %s", m->line + 1, m->column + 1, msg);
+}
+
+/* ---- scalar resolution (go-yaml v2 resolve.go) ---- */
+
+/* strconv.ParseUint(s, 0, 64): optional 0b/0o/0x prefix (any case), or a leading 0 meaning
+ * octal; no sign. */
+static bool go_parse_uint(const char *s, uint64_t *out)
+{
+    if (!*s)
+        return false;
+    unsigned base = 10;
+    if (s[0] == '0') {
+        size_t n = strlen(s);
+        char c = (char)(s[1] | 0x20);
+        if (n >= 3 && c == 'b') {
+            base = 2;
+            s += 2;
+        } else if (n >= 3 && c == 'o') {
+            base = 8;
+            s += 2;
+        } else if (n >= 3 && c == 'x') {
+            base = 16;
+            s += 2;
+        } else {
+            base = 8;
+            s += 1;
+        }
+    }
+    uint64_t v = 0;
+    for (; *s; s++) {
+        unsigned d;
+        char c = *s;
+        if (c >= '0' && c <= '9')
+            d = (unsigned)(c - '0');
+        else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
+            d = (unsigned)((c | 0x20) - 'a' + 10);
+        else
+            return false;
+        if (d >= base)
+            return false;
+        if (v > (UINT64_MAX - d) / base)
+            return false;
+        v = v * base + d;
+    }
+    *out = v;
+    return true;
+}
+
+/* strconv.ParseInt(s, 0, 64): optional sign, then as ParseUint, within int64. */
+static bool go_parse_int(const char *s, int64_t *out)
+{
+    bool neg = false;
+    if (*s == '+' || *s == '-') {
+        neg = *s == '-';
+        s++;
+    }
+    uint64_t u;
+    if (!go_parse_uint(s, &u))
+        return false;
+    if (neg) {
+        if (u > (uint64_t)INT64_MAX + 1)
+            return false;
+        *out = u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
+    } else {
+        if (u > (uint64_t)INT64_MAX)
+            return false;
+        *out = (int64_t)u;
+    }
+    return true;
+}
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* ^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$ */
+static bool yaml_style_float(const char *s)
+{
+    if (*s == '+' || *s == '-')
+        s++;
+    if (*s == '.') {
+        s++;
+        if (!is_digit(*s))
+            return false;
+        while (is_digit(*s))
+            s++;
+    } else {
+        if (!is_digit(*s))
+            return false;
+        while (is_digit(*s))
+            s++;
+        if (*s == '.') {
+            s++;
+            while (is_digit(*s))
+                s++;
+        }
+    }
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        if (*s == '+' || *s == '-')
+            s++;
+        if (!is_digit(*s))
+            return false;
+        while (is_digit(*s))
+            s++;
+    }
+    return *s == '\0';
+}
+
+/* strconv.ParseFloat for the decimal forms that reach it; overflow is an error there. */
+static bool parse_float(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double d = strtod(s, &end);
+    if (end == s || *end || isinf(d) || isnan(d))
+        return false;
+    *out = d;
+    return true;
+}
+
+/* The ".5" branch of resolve(): Go's ParseFloat without base prefix takes digits, one '.',
+ * and an exponent; no underscores, no hex. */
+static bool go_parse_dot_float(const char *s, double *out)
+{
+    return yaml_style_float(s) && parse_float(s, out);
+}
+
+static const struct {
+    const char *text;
+    enum fo_yaml_kind kind;
+    int sign; /* bool value, or the sign of an infinity */
+} resolve_map[] = {
+    {"y", FO_YAML_BOOL, 1},      {"Y", FO_YAML_BOOL, 1},      {"yes", FO_YAML_BOOL, 1},
+    {"Yes", FO_YAML_BOOL, 1},    {"YES", FO_YAML_BOOL, 1},    {"true", FO_YAML_BOOL, 1},
+    {"True", FO_YAML_BOOL, 1},   {"TRUE", FO_YAML_BOOL, 1},   {"on", FO_YAML_BOOL, 1},
+    {"On", FO_YAML_BOOL, 1},     {"ON", FO_YAML_BOOL, 1},     {"n", FO_YAML_BOOL, 0},
+    {"N", FO_YAML_BOOL, 0},      {"no", FO_YAML_BOOL, 0},     {"No", FO_YAML_BOOL, 0},
+    {"NO", FO_YAML_BOOL, 0},     {"false", FO_YAML_BOOL, 0},  {"False", FO_YAML_BOOL, 0},
+    {"FALSE", FO_YAML_BOOL, 0},  {"off", FO_YAML_BOOL, 0},    {"Off", FO_YAML_BOOL, 0},
+    {"OFF", FO_YAML_BOOL, 0},    {"", FO_YAML_NULL, 0},       {"~", FO_YAML_NULL, 0},
+    {"null", FO_YAML_NULL, 0},   {"Null", FO_YAML_NULL, 0},   {"NULL", FO_YAML_NULL, 0},
+    {".nan", FO_YAML_NAN, 0},    {".NaN", FO_YAML_NAN, 0},    {".NAN", FO_YAML_NAN, 0},
+    {".inf", FO_YAML_INF, 1},    {".Inf", FO_YAML_INF, 1},    {".INF", FO_YAML_INF, 1},
+    {"+.inf", FO_YAML_INF, 1},   {"+.Inf", FO_YAML_INF, 1},   {"+.INF", FO_YAML_INF, 1},
+    {"-.inf", FO_YAML_INF, -1},  {"-.Inf", FO_YAML_INF, -1},  {"-.INF", FO_YAML_INF, -1},
+};
+
+void fo_yaml_resolve_plain(const char *s, size_t len, fo_yaml_resolved *r)
+{
+    memset(r, 0, sizeof *r);
+    r->kind = FO_YAML_STR;
+    if (memchr(s, '\0', len))
+        return;
+    char hint = 'N';
+    if (len) {
+        char c = s[0];
+        if (c == '+' || c == '-')
+            hint = 'S';
+        else if (is_digit(c))
+            hint = 'D';
+        else if (strchr("yYnNtTfFoO~", c))
+            hint = 'M';
+        else if (c == '.')
+            hint = '.';
+        else
+            return;
+    }
+    for (size_t i = 0; i < sizeof resolve_map / sizeof resolve_map[0]; i++) {
+        if (strlen(resolve_map[i].text) == len && memcmp(resolve_map[i].text, s, len) == 0) {
+            r->kind = resolve_map[i].kind;
+            r->b = resolve_map[i].sign > 0;
+            r->f = r->kind == FO_YAML_INF ? resolve_map[i].sign * INFINITY : NAN;
+            return;
+        }
+    }
+    if (hint == 'M' || hint == 'N')
+        return;
+    char *plain = malloc(len + 1);
+    if (!plain)
+        return; /* treated as a string; the caller's allocation will fail soon enough */
+    if (hint == '.') {
+        memcpy(plain, s, len);
+        plain[len] = '\0';
+        if (go_parse_dot_float(plain, &r->f))
+            r->kind = FO_YAML_FLOAT;
+        free(plain);
+        return;
+    }
+    /* 'D' or 'S': go-yaml drops every '_' before trying int, uint, then float. Timestamps
+     * stay strings when decoding into interface{}, so they need no case here. */
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] != '_')
+            plain[n++] = s[i];
+    plain[n] = '\0';
+    if (go_parse_int(plain, &r->i))
+        r->kind = FO_YAML_INT;
+    else if (go_parse_uint(plain, &r->u))
+        r->kind = FO_YAML_UINT;
+    else if (yaml_style_float(plain) && parse_float(plain, &r->f))
+        r->kind = FO_YAML_FLOAT;
+    free(plain);
+}
+
+/* strconv.FormatFloat(f, 'g', -1, 32): the shortest digits that give back the same float32;
+ * with the shortest precision Go switches to the exponent form when the decimal exponent is
+ * < -4 or >= 6 ("1e+06"). */
+static void go_format_float32(double d, char *buf, size_t n)
+{
+    if (isnan(d)) {
+        snprintf(buf, n, ".nan");
+        return;
+    }
+    float f = (float)d;
+    if (isinf(f)) {
+        snprintf(buf, n, f > 0 ? ".inf" : "-.inf");
+        return;
+    }
+    if (f == 0) {
+        snprintf(buf, n, signbit(f) ? "-0" : "0");
+        return;
+    }
+    char e[64];
+    int p = 1;
+    for (; p < 9; p++) {
+        snprintf(e, sizeof e, "%.*e", p - 1, (double)f);
+        if (strtof(e, NULL) == f)
+            break;
+    }
+    snprintf(e, sizeof e, "%.*e", p - 1, (double)f);
+    int exp10 = atoi(strchr(e, 'e') + 1);
+    if (exp10 < -4 || exp10 >= 6) {
+        snprintf(buf, n, "%s", e);
+        return;
+    }
+    int decimals = p - 1 - exp10;
+    snprintf(buf, n, "%.*f", decimals > 0 ? decimals : 0, (double)f);
+}
+
+/* ---- building JSON from parser events ---- */
+
+static json_t *float_json(double f)
+{
+    /* Go's encoding/json writes integral floats under 1e21 without a fraction, and
+     * Kubernetes reads those back as integers. */
+    if (f == trunc(f) && fabs(f) < 1e21 && f >= -9223372036854775808.0 &&
+        f < 9223372036854775808.0)
+        return json_integer((json_int_t)f);
+    return json_real(f);
+}
+
+static bool tag_is(const char *tag, const char *name)
+{
+    return tag && strncmp(tag, TAG_PREFIX, strlen(TAG_PREFIX)) == 0 &&
+           strcmp(tag + strlen(TAG_PREFIX), name) == 0;
+}
+
+static const char *kind_tag(enum fo_yaml_kind k)
+{
+    switch (k) {
+    case FO_YAML_NULL:
+        return "!!null";
+    case FO_YAML_BOOL:
+        return "!!bool";
+    case FO_YAML_INT:
+    case FO_YAML_UINT:
+        return "!!int";
+    case FO_YAML_FLOAT:
+    case FO_YAML_INF:
+    case FO_YAML_NAN:
+        return "!!float";
+    case FO_YAML_STR:
+        break;
+    }
+    return "!!str";
+}
+
+static int b64_digit(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+')
+        return 62;
+    if (c == '/')
+        return 63;
+    return -1;
+}
+
+/* !!binary: standard base64 (line breaks ignored, as Go's decoder does). The bytes must be
+ * UTF-8 text to fit in a JSON string. */
+static json_t *binary_json(const char *s, size_t len)
+{
+    char *out = malloc(len / 4 * 3 + 3);
+    if (!out)
+        return NULL;
+    size_t n = 0, pad = 0, got = 0;
+    uint32_t acc = 0;
+    bool ok = true;
+    for (size_t i = 0; i < len && ok; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\n' || c == '\r')
+            continue;
+        if (c == '=') {
+            pad++;
+            acc <<= 6;
+            got++;
+        } else {
+            int d = b64_digit(c);
+            ok = d >= 0 && pad == 0;
+            acc = acc << 6 | (uint32_t)(d < 0 ? 0 : d);
+            got++;
+        }
+        if (got == 4) {
+            out[n++] = (char)(acc >> 16);
+            out[n++] = (char)(acc >> 8);
+            out[n++] = (char)acc;
+            got = 0;
+            acc = 0;
+        }
+    }
+    json_t *v = NULL;
+    if (ok && got == 0 && pad <= 2 && n >= pad)
+        v = json_stringn(out, n - pad);
+    free(out);
+    return v;
+}
+
+/* The JSON value of a scalar event, or NULL with the error set. *res gets the resolution
+ * (for keys; a key that is .inf or .nan gets a null placeholder, key_text names it). */
+static json_t *scalar_json(struct builder *b, const yaml_event_t *ev, bool is_key,
+                           fo_yaml_resolved *res)
+{
+    const char *s = (const char *)ev->data.scalar.value;
+    size_t len = ev->data.scalar.length;
+    const char *tag = (const char *)ev->data.scalar.tag;
+    const yaml_mark_t *m = &ev->start_mark;
+    memset(res, 0, sizeof *res);
+    res->kind = FO_YAML_STR;
+
+    if (!tag) {
+        if (ev->data.scalar.plain_implicit)
+            fo_yaml_resolve_plain(s, len, res);
+    } else if (tag_is(tag, "binary")) {
+        json_t *v = binary_json(s, len);
+        if (!v)
+            at(b, FO_EINVAL, m, "!!binary value is not base64-encoded UTF-8 text");
+        return v;
+    } else if (tag_is(tag, "bool") || tag_is(tag, "int") || tag_is(tag, "float") ||
+               tag_is(tag, "null")) {
+        fo_yaml_resolve_plain(s, len, res);
+        const char *want = tag + strlen(TAG_PREFIX);
+        const char *got = kind_tag(res->kind) + 2;
+        if (strcmp(want, "float") == 0 && res->kind == FO_YAML_INT) {
+            res->kind = FO_YAML_FLOAT;
+            res->f = (double)res->i;
+        } else if (strcmp(want, got) != 0) {
+            at(b, FO_EINVAL, m, "cannot decode %s `%.*s` as a !!%s", kind_tag(res->kind),
+               (int)(len > 64 ? 64 : len), s, want);
+            return NULL;
+        }
+    }
+    /* Any other tag (!!str, !!timestamp, custom tags, "!") leaves a string, as go-yaml does
+     * when decoding into interface{}. */
+
+    json_t *v = NULL;
+    switch (res->kind) {
+    case FO_YAML_STR:
+        v = json_stringn(s, len);
+        if (!v)
+            at(b, FO_EINVAL, m, "string is not valid UTF-8");
+        return v;
+    case FO_YAML_NULL:
+        v = json_null();
+        break;
+    case FO_YAML_BOOL:
+        v = json_boolean(res->b);
+        break;
+    case FO_YAML_INT:
+        v = json_integer(res->i);
+        break;
+    case FO_YAML_UINT:
+        v = json_real((double)res->u);
+        break;
+    case FO_YAML_FLOAT:
+        v = float_json(res->f);
+        break;
+    case FO_YAML_INF:
+    case FO_YAML_NAN:
+        if (is_key)
+            return json_null();
+        at(b, FO_EINVAL, m, "%.*s cannot be represented in JSON", (int)len, s);
+        return NULL;
+    }
+    if (!v)
+        fo_err_set(b->err, FO_ENOMEM, "out of memory");
+    return v;
+}
+
+/* A mapping key as text (caller frees), following sigs.k8s.io/yaml's key conversion. */
+static char *key_text(struct builder *b, const json_t *v, const fo_yaml_resolved *res,
+                      const yaml_mark_t *m)
+{
+    char buf[64];
+    if (json_is_string(v)) {
+        if (memchr(json_string_value(v), '\0', json_string_length(v))) {
+            at(b, FO_EINVAL, m, "mapping key contains a NUL character");
+            return NULL;
+        }
+        return strdup(json_string_value(v));
+    }
+    if (res && res->kind == FO_YAML_UINT) {
+        at(b, FO_EINVAL, m, "unsupported map key %" PRIu64 " (above the int64 range)", res->u);
+        return NULL;
+    }
+    if (res && (res->kind == FO_YAML_FLOAT || res->kind == FO_YAML_INF ||
+                res->kind == FO_YAML_NAN)) {
+        go_format_float32(res->f, buf, sizeof buf);
+        return strdup(buf);
+    }
+    switch (json_typeof(v)) {
+    case JSON_INTEGER:
+        snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        return strdup(buf);
+    case JSON_REAL:
+        go_format_float32(json_real_value(v), buf, sizeof buf);
+        return strdup(buf);
+    case JSON_TRUE:
+        return strdup("true");
+    case JSON_FALSE:
+        return strdup("false");
+    case JSON_NULL:
+        at(b, FO_EINVAL, m, "unsupported map key: null");
+        return NULL;
+    default:
+        at(b, FO_EINVAL, m, "mapping keys must be scalars");
+        return NULL;
+    }
+}
+
+static struct frame *top(struct builder *b)
+{
+    return b->depth ? &b->stack[b->depth - 1] : NULL;
+}
+
+/* Merge the mapping(s) in v into the mapping f (v is consumed). */
+static fo_rc merge_into(struct builder *b, struct frame *f, json_t *v, const yaml_mark_t *m)
+{
+    fo_rc rc = FO_OK;
+    size_t n = json_is_array(v) ? json_array_size(v) : 1;
+    if (!json_is_object(v) && !json_is_array(v)) {
+        rc = at(b, FO_EINVAL, m, "merge key << needs a mapping or a list of mappings");
+        goto out;
+    }
+    if (!f->merged && !(f->merged = json_object())) {
+        rc = fo_err_set(b->err, FO_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *src = json_is_array(v) ? json_array_get(v, i) : v;
+        if (!json_is_object(src)) {
+            rc = at(b, FO_EINVAL, m, "merge key << needs a mapping or a list of mappings");
+            goto out;
+        }
+        const char *k;
+        json_t *val;
+        json_object_foreach(src, k, val) {
+            if (json_object_get(f->node, k))
+                continue; /* explicit keys and earlier merges win */
+            if (json_object_set(f->node, k, val) ||
+                json_object_set_new(f->merged, k, json_true())) {
+                rc = fo_err_set(b->err, FO_ENOMEM, "out of memory");
+                goto out;
+            }
+        }
+    }
+out:
+    json_decref(v);
+    return rc;
+}
+
+/* Place a finished value (reference stolen) where the parser is: document root, sequence
+ * item, mapping key or mapping value. res describes a scalar (for keys), else NULL. */
+static fo_rc place(struct builder *b, json_t *v, size_t height, const fo_yaml_resolved *res,
+                   bool merge_key, const yaml_mark_t *m)
+{
+    struct frame *f = top(b);
+    if (!f) {
+        b->root = v;
+        return FO_OK;
+    }
+    if (f->height < height + 1)
+        f->height = height + 1;
+    if (json_is_array(f->node)) {
+        if (json_array_append_new(f->node, v))
+            return fo_err_set(b->err, FO_ENOMEM, "out of memory");
+        return FO_OK;
+    }
+    if (!f->key && !f->merge) {
+        if (merge_key) {
+            json_decref(v);
+            f->merge = true;
+            return FO_OK;
+        }
+        char *k = key_text(b, v, res, m);
+        json_decref(v);
+        if (!k)
+            return b->err ? b->err->rc : FO_EINVAL;
+        if (json_object_get(f->node, k)) {
+            if (!f->merged || !json_object_get(f->merged, k)) {
+                fo_rc rc = at(b, FO_EINVAL, m, "duplicate key \"%s\"", k);
+                free(k);
+                return rc;
+            }
+            json_object_del(f->merged, k); /* an explicit key replaces a merged one */
+        }
+        f->key = k;
+        f->line = m->line + 1;
+        f->col = m->column + 1;
+        return FO_OK;
+    }
+    if (f->merge) {
+        f->merge = false;
+        return merge_into(b, f, v, m);
+    }
+    int bad = json_object_set_new(f->node, f->key, v);
+    free(f->key);
+    f->key = NULL;
+    return bad ? fo_err_set(b->err, FO_ENOMEM, "out of memory") : FO_OK;
+}
+
+static fo_rc count_nodes(struct builder *b, size_t n, const yaml_mark_t *m)
+{
+    if (n > FO_YAML_MAX_NODES || b->nodes + n > FO_YAML_MAX_NODES)
+        return at(b, FO_ELIMIT, m, "document expands to more than %d nodes (alias bomb?)",
+                  FO_YAML_MAX_NODES);
+    b->nodes += n;
+    return FO_OK;
+}
+
+static fo_rc remember(struct builder *b, const char *anchor, json_t *v, size_t nodes,
+                      size_t height)
+{
+    if (!anchor)
+        return FO_OK;
+    json_t *entry = json_pack("[O,I,I]", v, (json_int_t)nodes, (json_int_t)height);
+    if (!entry || json_object_set_new(b->anchors, anchor, entry))
+        return fo_err_set(b->err, FO_ENOMEM, "out of memory");
+    return FO_OK;
+}
+
+static fo_rc on_scalar(struct builder *b, const yaml_event_t *ev)
+{
+    fo_rc rc = count_nodes(b, 1, &ev->start_mark);
+    if (rc)
+        return rc;
+    fo_yaml_resolved res;
+    struct frame *f = top(b);
+    bool is_key = f && json_is_object(f->node) && !f->key && !f->merge;
+    json_t *v = scalar_json(b, ev, is_key, &res);
+    if (!v)
+        return b->err ? b->err->rc : FO_EINVAL;
+    const char *anchor = (const char *)ev->data.scalar.anchor;
+    if ((rc = remember(b, anchor, v, 1, 1))) {
+        json_decref(v);
+        return rc;
+    }
+    /* go-yaml: a `<<` key is a plain (or !!merge-tagged) scalar "<<". */
+    const char *tag = (const char *)ev->data.scalar.tag;
+    bool merge = ev->data.scalar.length == 2 && memcmp(ev->data.scalar.value, "<<", 2) == 0 &&
+                 ((!tag && ev->data.scalar.plain_implicit) || tag_is(tag, "merge"));
+    return place(b, v, 1, &res, merge, &ev->start_mark);
+}
+
+static fo_rc on_alias(struct builder *b, const yaml_event_t *ev)
+{
+    const char *name = (const char *)ev->data.alias.anchor;
+    json_t *entry = json_object_get(b->anchors, name);
+    if (!entry)
+        return at(b, FO_EINVAL, &ev->start_mark, "unknown anchor '%s' referenced", name);
+    size_t nodes = (size_t)json_integer_value(json_array_get(entry, 1));
+    size_t height = (size_t)json_integer_value(json_array_get(entry, 2));
+    if (b->depth + height > YAML_MAX_DEPTH)
+        return at(b, FO_ELIMIT, &ev->start_mark, "alias '%s' nests deeper than %d levels",
+                  name, YAML_MAX_DEPTH);
+    fo_rc rc = count_nodes(b, nodes, &ev->start_mark);
+    if (rc)
+        return rc;
+    json_t *v = json_deep_copy(json_array_get(entry, 0));
+    if (!v)
+        return fo_err_set(b->err, FO_ENOMEM, "out of memory");
+    return place(b, v, height, NULL, false, &ev->start_mark);
+}
+
+static fo_rc on_start(struct builder *b, const yaml_event_t *ev, bool mapping)
+{
+    struct frame *f = top(b);
+    if (f && json_is_object(f->node) && !f->key && !f->merge)
+        return at(b, FO_EINVAL, &ev->start_mark, "mapping keys must be scalars");
+    if (b->depth >= YAML_MAX_DEPTH)
+        return at(b, FO_ELIMIT, &ev->start_mark, "nesting deeper than %d levels",
+                  YAML_MAX_DEPTH);
+    fo_rc rc = count_nodes(b, 1, &ev->start_mark);
+    if (rc)
+        return rc;
+    if (b->depth == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 16;
+        struct frame *s = realloc(b->stack, cap * sizeof *s);
+        if (!s)
+            return fo_err_set(b->err, FO_ENOMEM, "out of memory");
+        b->stack = s;
+        b->cap = cap;
+    }
+    const char *anchor = (const char *)(mapping ? ev->data.mapping_start.anchor
+                                                : ev->data.sequence_start.anchor);
+    f = &b->stack[b->depth];
+    memset(f, 0, sizeof *f);
+    f->node = mapping ? json_object() : json_array();
+    f->anchor = anchor ? strdup(anchor) : NULL;
+    if (!f->node || (anchor && !f->anchor)) {
+        json_decref(f->node);
+        free(f->anchor);
+        return fo_err_set(b->err, FO_ENOMEM, "out of memory");
+    }
+    f->nodes0 = b->nodes - 1;
+    f->height = 1;
+    f->line = ev->start_mark.line + 1;
+    f->col = ev->start_mark.column + 1;
+    b->depth++;
+    return FO_OK;
+}
+
+static void frame_release(struct frame *f)
+{
+    json_decref(f->node);
+    json_decref(f->merged);
+    free(f->anchor);
+    free(f->key);
+}
+
+static fo_rc on_end(struct builder *b, const yaml_event_t *ev)
+{
+    struct frame f = b->stack[--b->depth];
+    fo_rc rc = remember(b, f.anchor, f.node, b->nodes - f.nodes0, f.height);
+    if (rc == FO_OK) {
+        rc = place(b, f.node, f.height, NULL, false, &ev->start_mark);
+        f.node = NULL; /* placed (or freed) by place() */
+    }
+    frame_release(&f);
+    return rc;
+}
+
+static void builder_reset_doc(struct builder *b)
+{
+    while (b->depth)
+        frame_release(&b->stack[--b->depth]);
+    json_decref(b->root);
+    b->root = NULL;
+    json_object_clear(b->anchors);
+}
+
+static fo_rc parser_error(const yaml_parser_t *p, const char *buf, size_t len, fo_err *err)
+{
+    if (p->error == YAML_MEMORY_ERROR)
+        return fo_err_set(err, FO_ENOMEM, "out of memory while parsing YAML");
+    size_t line = p->problem_mark.line + 1, col = p->problem_mark.column + 1;
+    if (p->error == YAML_READER_ERROR) {
+        line = 1;
+        col = 1;
+        for (size_t i = 0; i < p->problem_offset && i < len; i++) {
+            if (buf[i] == '\n') {
+                line++;
+                col = 1;
+            } else {
+                col++;
+            }
+        }
+    }
+    const char *problem = p->problem ? p->problem : "invalid YAML";
+    if (p->context && p->error != YAML_READER_ERROR)
+        return fo_err_set(err, FO_EINVAL, "line %zu, column %zu: %s %s (line %zu, column %zu)",
+                          line, col, problem, p->context, p->context_mark.line + 1,
+                          p->context_mark.column + 1);
+    return fo_err_set(err, FO_EINVAL, "line %zu, column %zu: %s", line, col, problem);
+}
+
+/* Parse the stream; every non-null document is appended to docs. With single set, a second
+ * non-null document is an error. */
+static fo_rc parse_stream(const char *buf, size_t len, size_t limit, bool single, json_t *docs,
+                          fo_err *err)
+{
+    if (limit && len > limit)
+        return fo_err_set(err, FO_ELIMIT, "YAML document of %zu bytes exceeds the limit of %zu "
+                                          "bytes", len, limit);
+    fo_err local;
+    fo_err_clear(&local);
+    struct builder b = {.anchors = json_object(), .err = err ? err : &local};
+    yaml_parser_t p;
+    fo_rc rc = FO_OK;
+    if (!b.anchors || !yaml_parser_initialize(&p)) {
+        json_decref(b.anchors);
+        return fo_err_set(err, FO_ENOMEM, "out of memory");
+    }
+    yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
+    for (bool done = false; !done && rc == FO_OK;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&p, &ev)) {
+            rc = parser_error(&p, buf, len, b.err);
+            break;
+        }
+        switch (ev.type) {
+        case YAML_DOCUMENT_START_EVENT:
+            builder_reset_doc(&b);
+            break;
+        case YAML_DOCUMENT_END_EVENT:
+            if (b.root && !json_is_null(b.root)) {
+                if (single && json_array_size(docs) > 0)
+                    rc = at(&b, FO_EINVAL, &ev.start_mark,
+                            "more than one document where one was expected");
+                else if (json_array_append(docs, b.root))
+                    rc = fo_err_set(b.err, FO_ENOMEM, "out of memory");
+            }
+            builder_reset_doc(&b);
+            break;
+        case YAML_SCALAR_EVENT:
+            rc = on_scalar(&b, &ev);
+            break;
+        case YAML_ALIAS_EVENT:
+            rc = on_alias(&b, &ev);
+            break;
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT:
+            rc = on_start(&b, &ev, ev.type == YAML_MAPPING_START_EVENT);
+            break;
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT:
+            rc = on_end(&b, &ev);
+            break;
+        case YAML_STREAM_END_EVENT:
+            done = true;
+            break;
+        default:
+            break;
+        }
+        yaml_event_delete(&ev);
+    }
+    builder_reset_doc(&b);
+    free(b.stack);
+    json_decref(b.anchors);
+    yaml_parser_delete(&p);
+    return rc;
+}
+
+json_t *fo_yaml_parse(const char *buf, size_t len, size_t limit, fo_err *err)
+{
+    json_t *docs = json_array();
+    if (!docs) {
+        fo_err_set(err, FO_ENOMEM, "out of memory");
+        return NULL;
+    }
+    json_t *v = NULL;
+    if (parse_stream(buf, len, limit, true, docs, err) == FO_OK) {
+        v = json_array_size(docs) ? json_incref(json_array_get(docs, 0)) : json_null();
+    }
+    json_decref(docs);
+    return v;
+}
+
+json_t *fo_yaml_parse_all(const char *buf, size_t len, size_t limit, fo_err *err)
+{
+    json_t *docs = json_array();
+    if (!docs) {
+        fo_err_set(err, FO_ENOMEM, "out of memory");
+        return NULL;
+    }
+    if (parse_stream(buf, len, limit, false, docs, err) != FO_OK) {
+        json_decref(docs);
+        return NULL;
+    }
+    return docs;
+}

@@ -1,0 +1,33 @@
+#ifndef FO_YAMLCONV_INTERNAL_H
+#define FO_YAMLCONV_INTERNAL_H
+
+/* Shared between yamlconv.c (decoding) and yamlconv_emit.c (encoding); not for other
+ * modules. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum fo_yaml_kind {
+    FO_YAML_STR,
+    FO_YAML_NULL,
+    FO_YAML_BOOL,
+    FO_YAML_INT,   /* fits int64 */
+    FO_YAML_UINT,  /* above INT64_MAX, fits uint64 */
+    FO_YAML_FLOAT, /* finite */
+    FO_YAML_INF,
+    FO_YAML_NAN,
+};
+
+typedef struct fo_yaml_resolved {
+    enum fo_yaml_kind kind;
+    bool b;
+    int64_t i;
+    uint64_t u;
+    double f;
+} fo_yaml_resolved;
+
+/* What go-yaml v2 makes of the untagged plain scalar s[0..len). Pure and thread-safe. */
+void fo_yaml_resolve_plain(const char *s, size_t len, fo_yaml_resolved *r);
+
+#endif
