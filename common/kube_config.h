@@ -1,0 +1,92 @@
+#ifndef FO_KUBE_CONFIG_H
+#define FO_KUBE_CONFIG_H
+
+/* Where the API server is and how to authenticate to it: in-cluster service-account config
+ * (kube-api-semantics.md §11) or kubeconfig files (the `clientcmd` format: clusters, users,
+ * contexts, current-context).
+ *
+ * Supported kubeconfig fields: clusters[].cluster.{server (with a path prefix),
+ * certificate-authority, certificate-authority-data, insecure-skip-tls-verify},
+ * users[].user.{token, tokenFile, client-certificate(-data), client-key(-data)},
+ * contexts[].context.{cluster, user, namespace}, current-context. Relative file paths are
+ * resolved against the directory of the kubeconfig that names them. A path list (`a:b`, as in
+ * $KUBECONFIG) is merged like kubectl does: the first file that defines a name (cluster, user,
+ * context) or current-context wins. Unsupported authentication (exec, auth-provider,
+ * username/password) is refused with an error naming the field.
+ *
+ * Bearer tokens read from a file (in-cluster, or tokenFile) are re-read when the cached copy
+ * is older than token_refresh_ms (kubelet rotates projected tokens; client-go re-reads about
+ * once a minute), never cached for the life of the process.
+ *
+ * Errors name the file and the field ("/x/config: users[0].user.client-key-data: not valid
+ * base64"). A fo_kube_config is immutable after loading except for the token cache, which is
+ * guarded: every function is thread-safe. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/clock.h"
+#include "common/http_client.h"
+#include "common/rc.h"
+
+/* Largest kubeconfig file we read. */
+#define FO_KUBECONFIG_MAX_BYTES (4u * 1024 * 1024)
+/* Largest token, CA or key file we read. */
+#define FO_KUBE_CRED_MAX_BYTES (1u * 1024 * 1024)
+/* Where a Pod finds its service account (§11). */
+#define FO_KUBE_SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
+#define FO_KUBE_TOKEN_REFRESH_MS 60000
+
+typedef struct fo_kube_config fo_kube_config;
+
+typedef struct fo_kube_config_opts {
+    const char *kubeconfig; /* kubeconfig path or ':'-separated list; NULL = see load() */
+    const char *context;    /* context name; NULL = current-context */
+    /* In-cluster settings (each NULL = the real one: environment or FO_KUBE_SA_DIR). */
+    const char *host;           /* KUBERNETES_SERVICE_HOST */
+    const char *port;           /* KUBERNETES_SERVICE_PORT */
+    const char *token_path;     /* FO_KUBE_SA_DIR/token */
+    const char *ca_path;        /* FO_KUBE_SA_DIR/ca.crt */
+    const char *namespace_path; /* FO_KUBE_SA_DIR/namespace */
+    const fo_clock *clock;      /* times token re-reads; NULL = real clock */
+    long token_refresh_ms;      /* 0 = FO_KUBE_TOKEN_REFRESH_MS */
+} fo_kube_config_opts;
+
+/* In-cluster config. FO_ENOTFOUND when host or port is missing (not in a cluster);
+ * FO_EIO/FO_EINVAL when the token or CA cannot be read. The namespace file is optional
+ * (namespace "default" without it). */
+fo_kube_config *fo_kube_config_in_cluster(const fo_kube_config_opts *opts, fo_err *err);
+
+/* From kubeconfig file(s) opts->kubeconfig (required here) and opts->context. */
+fo_kube_config *fo_kube_config_from_kubeconfig(const fo_kube_config_opts *opts, fo_err *err);
+
+/* The usual search (controller-runtime's): opts->kubeconfig when set, else $KUBECONFIG when
+ * set, else in-cluster when KUBERNETES_SERVICE_HOST is set, else $HOME/.kube/config. */
+fo_kube_config *fo_kube_config_load(const fo_kube_config_opts *opts, fo_err *err);
+
+void fo_kube_config_free(fo_kube_config *kc);
+
+/* Base URL without a trailing slash: "https://10.96.0.1:443", "https://h:6443/prefix".
+ * Borrowed: valid while kc lives. */
+const char *fo_kube_config_server(const fo_kube_config *kc);
+
+/* Default namespace: the context's, or the in-cluster namespace file's, else "default". */
+const char *fo_kube_config_namespace(const fo_kube_config *kc);
+
+/* Where the config came from ("in-cluster" or the kubeconfig path), for messages. */
+const char *fo_kube_config_source(const fo_kube_config *kc);
+
+/* Fill the TLS part of http client options (CA, client certificate, insecure flag). The
+ * strings are borrowed from kc; other fields of out are left as they are. */
+void fo_kube_config_tls_opts(const fo_kube_config *kc, fo_http_client_opts *out);
+
+/* The current bearer token into buf ("" when the config has none). A token file is re-read
+ * when the cached copy is older than the refresh interval or after fo_kube_config_token_stale;
+ * when a re-read fails the previous token is kept (and logged). FO_ELIMIT when buf is too
+ * small, FO_EIO when the file was never readable. */
+fo_rc fo_kube_config_token(fo_kube_config *kc, char *buf, size_t len, fo_err *err);
+
+/* Mark the cached token stale (after a 401), so the next fo_kube_config_token re-reads. */
+void fo_kube_config_token_stale(fo_kube_config *kc);
+
+#endif

@@ -1,0 +1,321 @@
+/* kube_config: kubeconfig fixtures (tests/data/kubeconfig-*) and in-cluster settings. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/kube_config.h"
+#include "tests/support/testutil.h"
+
+static fo_kube_config *load(const char *fixture, const char *context, fo_err *err)
+{
+    char *path = fo_test_data_path(fixture);
+    fo_kube_config_opts o = {.kubeconfig = path, .context = context};
+    fo_kube_config *kc = fo_kube_config_from_kubeconfig(&o, err);
+    free(path);
+    return kc;
+}
+
+static const char *token(fo_kube_config *kc)
+{
+    static char buf[256];
+    fo_err err;
+    ck_assert_int_eq(fo_kube_config_token(kc, buf, sizeof buf, &err), FO_OK);
+    return buf;
+}
+
+START_TEST(current_context_gives_server_prefix_token_ca_and_namespace)
+{
+    fo_err err;
+    fo_kube_config *kc = load("kubeconfig-two-contexts.yaml", NULL, &err);
+    ck_assert_msg(kc != NULL, "%s", err.message);
+    /* the trailing slash goes, the path prefix stays */
+    ck_assert_str_eq(fo_kube_config_server(kc), "https://k8s.example.com:6443/clusters/c-1");
+    ck_assert_str_eq(fo_kube_config_namespace(kc), "flink-jobs");
+    ck_assert_str_eq(token(kc), "dev-token-abc");
+    fo_http_client_opts ho = {0};
+    fo_kube_config_tls_opts(kc, &ho);
+    char *ca = fo_test_read_data("kubeconfig-files/ca.crt", NULL);
+    ck_assert_str_eq(ho.ca_pem, ca);
+    ck_assert_ptr_null(ho.ca_file);
+    ck_assert_ptr_null(ho.client_cert_file);
+    ck_assert_ptr_null(ho.client_cert_pem);
+    ck_assert(!ho.insecure_skip_verify);
+    free(ca);
+    fo_kube_config_free(kc);
+}
+END_TEST
+
+START_TEST(named_context_resolves_files_against_the_kubeconfig_directory)
+{
+    fo_err err;
+    fo_kube_config *kc = load("kubeconfig-two-contexts.yaml", "prod", &err);
+    ck_assert_msg(kc != NULL, "%s", err.message);
+    ck_assert_str_eq(fo_kube_config_server(kc), "https://[2001:db8::10]:443");
+    ck_assert_str_eq(fo_kube_config_namespace(kc), "default");
+    ck_assert_str_eq(token(kc), "");
+    fo_http_client_opts ho = {0};
+    fo_kube_config_tls_opts(kc, &ho);
+    char *ca = fo_test_data_path("kubeconfig-files/ca.crt");
+    char *crt = fo_test_data_path("kubeconfig-files/client.crt");
+    char *key = fo_test_data_path("kubeconfig-files/client.key");
+    ck_assert_str_eq(ho.ca_file, ca);
+    ck_assert_str_eq(ho.client_cert_file, crt);
+    ck_assert_str_eq(ho.client_key_file, key);
+    free(ca);
+    free(crt);
+    free(key);
+    fo_kube_config_free(kc);
+}
+END_TEST
+
+START_TEST(embedded_client_certificate_and_key_are_decoded)
+{
+    fo_err err;
+    fo_kube_config *kc = load("kubeconfig-embedded-client-cert.yaml", NULL, &err);
+    ck_assert_msg(kc != NULL, "%s", err.message);
+    fo_http_client_opts ho = {0};
+    fo_kube_config_tls_opts(kc, &ho);
+    char *crt = fo_test_read_data("kubeconfig-files/client.crt", NULL);
+    char *key = fo_test_read_data("kubeconfig-files/client.key", NULL);
+    ck_assert_str_eq(ho.client_cert_pem, crt);
+    ck_assert_str_eq(ho.client_key_pem, key);
+    ck_assert_str_eq(fo_kube_config_namespace(kc), "default");
+    free(crt);
+    free(key);
+    fo_kube_config_free(kc);
+}
+END_TEST
+
+START_TEST(token_file_wins_over_token_and_insecure_needs_no_ca)
+{
+    fo_err err;
+    fo_kube_config *kc = load("kubeconfig-token-file-insecure.yaml", NULL, &err);
+    ck_assert_msg(kc != NULL, "%s", err.message);
+    ck_assert_str_eq(token(kc), "token-from-file-1");
+    ck_assert_str_eq(fo_kube_config_server(kc), "http://127.0.0.1:8080");
+    ck_assert_str_eq(fo_kube_config_namespace(kc), "ops");
+    fo_http_client_opts ho = {0};
+    fo_kube_config_tls_opts(kc, &ho);
+    ck_assert(ho.insecure_skip_verify);
+    fo_kube_config_free(kc);
+}
+END_TEST
+
+static void expect_error(const char *fixture, const char *context, fo_rc rc, const char *needle)
+{
+    fo_err err;
+    fo_kube_config *kc = load(fixture, context, &err);
+    ck_assert_ptr_null(kc);
+    ck_assert_int_eq(err.rc, rc);
+    ck_assert_msg(strstr(err.message, fixture), "\"%s\" does not name %s", err.message, fixture);
+    ck_assert_msg(strstr(err.message, needle), "\"%s\" lacks \"%s\"", err.message, needle);
+}
+
+START_TEST(bad_kubeconfigs_name_the_file_and_the_field)
+{
+    expect_error("kubeconfig-insecure-with-ca.yaml", NULL, FO_EINVAL,
+                 ": clusters[0].cluster.insecure-skip-tls-verify: cannot be combined");
+    expect_error("kubeconfig-exec-user.yaml", NULL, FO_EINVAL,
+                 ": users[1].user.exec: not supported");
+    expect_error("kubeconfig-bad-base64.yaml", NULL, FO_EINVAL,
+                 ": users[0].user.client-key-data: not valid base64");
+    expect_error("kubeconfig-missing-server.yaml", NULL, FO_EINVAL,
+                 ": clusters[1].cluster.server: required");
+    expect_error("kubeconfig-not-yaml.yaml", NULL, FO_EINVAL, "line");
+    expect_error("kubeconfig-two-contexts.yaml", "staging", FO_ENOTFOUND,
+                 "no context named \"staging\"");
+}
+END_TEST
+
+START_TEST(a_missing_single_file_is_not_found)
+{
+    fo_err err;
+    fo_kube_config_opts o = {.kubeconfig = "/nonexistent/kubeconfig"};
+    ck_assert_ptr_null(fo_kube_config_from_kubeconfig(&o, &err));
+    ck_assert_int_eq(err.rc, FO_ENOTFOUND);
+    ck_assert_ptr_nonnull(strstr(err.message, "/nonexistent/kubeconfig"));
+}
+END_TEST
+
+START_TEST(a_path_list_merges_with_the_first_file_winning)
+{
+    char *a = fo_test_data_path("kubeconfig-merge-first.yaml");
+    char *b = fo_test_data_path("kubeconfig-merge-second.yaml");
+    char *list = NULL;
+    ck_assert_int_gt(asprintf(&list, "%s:/nonexistent/skipped:%s", a, b), 0);
+    fo_kube_config_opts o = {.kubeconfig = list};
+    fo_err err;
+    fo_kube_config *kc = fo_kube_config_from_kubeconfig(&o, &err);
+    ck_assert_msg(kc != NULL, "%s", err.message);
+    ck_assert_str_eq(fo_kube_config_server(kc), "https://first.example.com");
+    ck_assert_str_eq(token(kc), "second-token");
+    ck_assert_str_eq(fo_kube_config_namespace(kc), "second-ns");
+    fo_kube_config_free(kc);
+    /* $KUBECONFIG is read when no path is given */
+    setenv("KUBECONFIG", list, 1);
+    fo_kube_config_opts none = {0};
+    kc = fo_kube_config_load(&none, &err);
+    ck_assert_msg(kc != NULL, "%s", err.message);
+    ck_assert_str_eq(fo_kube_config_server(kc), "https://first.example.com");
+    fo_kube_config_free(kc);
+    unsetenv("KUBECONFIG");
+    free(list);
+    free(a);
+    free(b);
+}
+END_TEST
+
+struct sa_dir {
+    char *dir, *token, *ca, *ns;
+};
+
+static void sa_make(struct sa_dir *d, const char *tok)
+{
+    d->dir = fo_test_mkdtemp();
+    ck_assert_int_gt(asprintf(&d->token, "%s/token", d->dir), 0);
+    ck_assert_int_gt(asprintf(&d->ca, "%s/ca.crt", d->dir), 0);
+    ck_assert_int_gt(asprintf(&d->ns, "%s/namespace", d->dir), 0);
+    fo_test_write_file(d->token, tok);
+    fo_test_write_file(d->ca, "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n");
+    fo_test_write_file(d->ns, "flink-operator\n");
+}
+
+static void sa_free(struct sa_dir *d)
+{
+    fo_test_rmdir(d->dir);
+    free(d->dir);
+    free(d->token);
+    free(d->ca);
+    free(d->ns);
+}
+
+START_TEST(in_cluster_reads_service_account_files_and_brackets_ipv6)
+{
+    struct sa_dir d;
+    sa_make(&d, "sa-token-1\n");
+    fo_kube_config_opts o = {.host = "fd00:10:96::1", .port = "443", .token_path = d.token,
+                             .ca_path = d.ca, .namespace_path = d.ns};
+    fo_err err;
+    fo_kube_config *kc = fo_kube_config_in_cluster(&o, &err);
+    ck_assert_msg(kc != NULL, "%s", err.message);
+    ck_assert_str_eq(fo_kube_config_server(kc), "https://[fd00:10:96::1]:443");
+    ck_assert_str_eq(fo_kube_config_namespace(kc), "flink-operator");
+    ck_assert_str_eq(fo_kube_config_source(kc), "in-cluster");
+    ck_assert_str_eq(token(kc), "sa-token-1");
+    fo_http_client_opts ho = {0};
+    fo_kube_config_tls_opts(kc, &ho);
+    ck_assert_str_eq(ho.ca_file, d.ca);
+    fo_kube_config_free(kc);
+
+    o.host = "10.96.0.1";
+    kc = fo_kube_config_in_cluster(&o, &err);
+    ck_assert_str_eq(fo_kube_config_server(kc), "https://10.96.0.1:443");
+    fo_kube_config_free(kc);
+    sa_free(&d);
+}
+END_TEST
+
+START_TEST(in_cluster_token_is_reread_when_it_rotates)
+{
+    struct sa_dir d;
+    sa_make(&d, "first\n");
+    fo_clock *clk = fo_clock_fake_new(1776676502000LL);
+    fo_kube_config_opts o = {.host = "10.0.0.1", .port = "6443", .token_path = d.token,
+                             .ca_path = d.ca, .namespace_path = d.ns, .clock = clk};
+    fo_err err;
+    fo_kube_config *kc = fo_kube_config_in_cluster(&o, &err);
+    ck_assert_ptr_nonnull(kc);
+    ck_assert_str_eq(token(kc), "first");
+    fo_test_write_file(d.token, "second\n");
+    fo_clock_fake_advance(clk, FO_KUBE_TOKEN_REFRESH_MS - 1);
+    ck_assert_str_eq(token(kc), "first"); /* cached within the interval */
+    fo_clock_fake_advance(clk, 1);
+    ck_assert_str_eq(token(kc), "second");
+    /* after a 401 the caller marks it stale: re-read at once */
+    fo_test_write_file(d.token, "third\n");
+    fo_kube_config_token_stale(kc);
+    ck_assert_str_eq(token(kc), "third");
+    /* a failed re-read keeps the last good token */
+    unlink(d.token);
+    fo_clock_fake_advance(clk, FO_KUBE_TOKEN_REFRESH_MS);
+    ck_assert_str_eq(token(kc), "third");
+    /* a buffer too small is refused, not overrun */
+    char tiny[4];
+    ck_assert_int_eq(fo_kube_config_token(kc, tiny, sizeof tiny, &err), FO_ELIMIT);
+    fo_kube_config_free(kc);
+    fo_clock_free(clk);
+    sa_free(&d);
+}
+END_TEST
+
+START_TEST(in_cluster_needs_host_port_and_a_token)
+{
+    struct sa_dir d;
+    sa_make(&d, "t");
+    fo_kube_config_opts o = {.host = "", .port = "443", .token_path = d.token, .ca_path = d.ca};
+    fo_err err;
+    ck_assert_ptr_null(fo_kube_config_in_cluster(&o, &err));
+    ck_assert_int_eq(err.rc, FO_ENOTFOUND);
+    ck_assert_ptr_nonnull(strstr(err.message, "KUBERNETES_SERVICE_HOST"));
+    o.host = "10.0.0.1";
+    unlink(d.token);
+    ck_assert_ptr_null(fo_kube_config_in_cluster(&o, &err));
+    ck_assert_int_eq(err.rc, FO_EIO);
+    ck_assert_ptr_nonnull(strstr(err.message, d.token));
+    /* no namespace file: "default" */
+    fo_test_write_file(d.token, "t");
+    o.namespace_path = "/nonexistent/namespace";
+    fo_kube_config *kc = fo_kube_config_in_cluster(&o, &err);
+    ck_assert_ptr_nonnull(kc);
+    ck_assert_str_eq(fo_kube_config_namespace(kc), "default");
+    fo_kube_config_free(kc);
+    sa_free(&d);
+}
+END_TEST
+
+START_TEST(load_prefers_an_explicit_path_then_in_cluster)
+{
+    struct sa_dir d;
+    sa_make(&d, "t");
+    unsetenv("KUBECONFIG");
+    char *path = fo_test_data_path("kubeconfig-two-contexts.yaml");
+    fo_kube_config_opts o = {.kubeconfig = path, .host = "10.0.0.1", .port = "443",
+                             .token_path = d.token, .ca_path = d.ca, .namespace_path = d.ns};
+    fo_err err;
+    fo_kube_config *kc = fo_kube_config_load(&o, &err);
+    ck_assert_str_eq(fo_kube_config_server(kc), "https://k8s.example.com:6443/clusters/c-1");
+    fo_kube_config_free(kc);
+    o.kubeconfig = NULL;
+    kc = fo_kube_config_load(&o, &err);
+    ck_assert_str_eq(fo_kube_config_source(kc), "in-cluster");
+    fo_kube_config_free(kc);
+    free(path);
+    sa_free(&d);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("kube_config");
+    TCase *tc = tcase_create("kube_config");
+    tcase_add_test(tc, current_context_gives_server_prefix_token_ca_and_namespace);
+    tcase_add_test(tc, named_context_resolves_files_against_the_kubeconfig_directory);
+    tcase_add_test(tc, embedded_client_certificate_and_key_are_decoded);
+    tcase_add_test(tc, token_file_wins_over_token_and_insecure_needs_no_ca);
+    tcase_add_test(tc, bad_kubeconfigs_name_the_file_and_the_field);
+    tcase_add_test(tc, a_missing_single_file_is_not_found);
+    tcase_add_test(tc, a_path_list_merges_with_the_first_file_winning);
+    tcase_add_test(tc, in_cluster_reads_service_account_files_and_brackets_ipv6);
+    tcase_add_test(tc, in_cluster_token_is_reread_when_it_rotates);
+    tcase_add_test(tc, in_cluster_needs_host_port_and_a_token);
+    tcase_add_test(tc, load_prefers_an_explicit_path_then_in_cluster);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
