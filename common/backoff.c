@@ -1,0 +1,85 @@
+#include "common/backoff.h"
+
+#include <math.h>
+
+fo_rc fo_backoff_init(fo_backoff *b, int64_t initial_ms, int64_t max_ms, double factor,
+                      double jitter, uint64_t seed)
+{
+    /* the negated comparisons also refuse NaN */
+    if (initial_ms < 0 || max_ms < initial_ms || !(factor >= 1) || !(jitter >= 0) ||
+        !(jitter <= 1))
+        return FO_EINVAL;
+    b->initial_ms = initial_ms;
+    b->max_ms = max_ms;
+    b->factor = factor;
+    b->jitter = jitter;
+    b->attempt = 0;
+    b->rng = seed;
+    return FO_OK;
+}
+
+/* splitmix64: small, fast, and every seed (0 too) gives a good sequence. */
+static uint64_t next_random(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+int64_t fo_backoff_next_ms(fo_backoff *b)
+{
+    double max = (double)b->max_ms;
+    double base = (double)b->initial_ms * pow(b->factor, (double)b->attempt);
+    if (!(base <= max)) /* also catches overflow to infinity */
+        base = max;
+    if (b->attempt < UINT32_MAX)
+        b->attempt++;
+    double d = base;
+    if (b->jitter > 0) {
+        double u = (double)(next_random(&b->rng) >> 11) / 9007199254740992.0; /* [0, 1) */
+        d = base * (1 + b->jitter * (2 * u - 1));
+    }
+    if (d > max)
+        d = max;
+    if (d < 0)
+        d = 0;
+    return (int64_t)llround(d);
+}
+
+void fo_backoff_reset(fo_backoff *b)
+{
+    b->attempt = 0;
+}
+
+fo_rc fo_token_bucket_init(fo_token_bucket *tb, double qps, int burst, int64_t now_ms)
+{
+    if (!(qps > 0) || isinf(qps) || burst < 1)
+        return FO_EINVAL;
+    tb->qps = qps;
+    tb->burst = burst;
+    tb->tokens = burst;
+    tb->last_ms = now_ms;
+    return FO_OK;
+}
+
+double fo_token_bucket_tokens(const fo_token_bucket *tb, int64_t now_ms)
+{
+    double elapsed = now_ms > tb->last_ms ? (double)(now_ms - tb->last_ms) : 0;
+    double tokens = tb->tokens + elapsed * tb->qps / 1000.0;
+    return tokens > tb->burst ? tb->burst : tokens;
+}
+
+int64_t fo_token_bucket_reserve(fo_token_bucket *tb, int64_t now_ms)
+{
+    /* golang.org/x/time/rate Reserve(): refill for the time passed (up to burst), take one
+     * token even if that makes the count negative, and wait until it is paid back. */
+    double tokens = fo_token_bucket_tokens(tb, now_ms) - 1;
+    tb->tokens = tokens;
+    if (now_ms > tb->last_ms)
+        tb->last_ms = now_ms;
+    if (tokens >= 0)
+        return 0;
+    /* the epsilon keeps float noise (1000/qps * n) from adding a whole millisecond */
+    return (int64_t)ceil(-tokens * 1000.0 / tb->qps - 1e-9);
+}
