@@ -11,7 +11,20 @@
  *
  * Thread model: `threads` > 0 runs an epoll thread pool of that size (fast, keep-alive; a
  * stream callback must not block); `threads` == 0 runs a thread per connection (a stream
- * callback may block for up to ~1 s waiting for data, which is what watches need). */
+ * callback may block for up to ~1 s waiting for data, which is what watches need).
+ * A stream callback that returns 0 without blocking is asked again after short naps (up to
+ * ~1 s per turn in thread-per-connection mode, ~5 ms in pool mode, where the nap holds a pool
+ * thread: pool-mode streams should have their data ready).
+ *
+ * Limits and failures: a body over max_body_bytes gets 413 with a Kubernetes Status JSON body
+ * (reason RequestEntityTooLarge; announced by Content-Length it is refused before it is read,
+ * a chunked one is read and dropped); idle connections close after connection_timeout_s
+ * (streaming responses have no idle timeout); one slow client holds no thread in pool mode.
+ * HTTPS serves TLS 1.2 and 1.3 only, with the certificate certwatch holds at handshake time.
+ *
+ * Stopping: fo_httpd_quiesce closes the listening socket; fo_httpd_stop then waits up to 5 s
+ * for requests in flight (responses written meanwhile carry `Connection: close`), ends open
+ * streams with their terminating chunk, and frees everything. */
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -91,6 +104,7 @@ typedef struct fo_httpd_opts {
     size_t max_body_bytes;        /* larger bodies get 413; 0 = 1 MiB */
     unsigned connection_timeout_s;/* idle connection timeout; 0 = 30 s */
     unsigned threads;             /* see the thread model above */
+    unsigned max_connections;     /* concurrent connections; 0 = 1000 */
     fo_certwatch *tls;            /* NULL = plain HTTP; else HTTPS (TLS 1.2+) with live reload */
     fo_httpd_handler handler;
     void *handler_ctx;
@@ -101,6 +115,9 @@ fo_httpd *fo_httpd_start(const fo_httpd_opts *opts, fo_err *err);
 
 /* The port actually bound. */
 int fo_httpd_port(const fo_httpd *srv);
+
+/* Connections open right now (for metrics and tests). Thread-safe. */
+unsigned fo_httpd_connections(const fo_httpd *srv);
 
 /* Stop accepting new connections; requests already being handled complete. Idempotent. */
 void fo_httpd_quiesce(fo_httpd *srv);

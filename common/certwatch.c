@@ -1,0 +1,317 @@
+#include "common/certwatch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gnutls/abstract.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/filewatch.h"
+#include "common/log.h"
+
+/* Longest certificate chain accepted in the certificate file. */
+#define MAX_CHAIN 8
+
+struct pair {
+    gnutls_pcert_st pcerts[MAX_CHAIN];
+    unsigned npcerts;
+    gnutls_privkey_t key;
+    char fingerprint[65];
+    int64_t retired_ms; /* monotonic time it was replaced; 0 while served */
+    struct pair *next;  /* retired list */
+};
+
+struct fo_certwatch {
+    pthread_mutex_t mu;
+    char *cert_path, *key_path;
+    fo_filewatch cert_watch, key_watch;
+    struct pair *current;
+    struct pair *retired; /* newest first */
+    uint64_t generation;
+};
+
+static void pair_free(struct pair *p)
+{
+    if (!p)
+        return;
+    for (unsigned i = 0; i < p->npcerts; i++)
+        gnutls_pcert_deinit(&p->pcerts[i]);
+    if (p->key)
+        gnutls_privkey_deinit(p->key);
+    free(p);
+}
+
+/* Read a whole file with a size limit into a gnutls datum (caller frees data). */
+static fo_rc read_file(const char *what, const char *path, gnutls_datum_t *out, fo_err *err)
+{
+    out->data = NULL;
+    out->size = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return fo_err_set(err, FO_EIO, "%s %s: %s", what, path, strerror(errno));
+    struct stat st;
+    fo_rc rc = FO_OK;
+    if (fstat(fd, &st) != 0) {
+        rc = fo_err_set(err, FO_EIO, "%s %s: %s", what, path, strerror(errno));
+        goto out;
+    }
+    if (st.st_size <= 0 || (uint64_t)st.st_size > FO_CERTWATCH_MAX_FILE_BYTES) {
+        rc = fo_err_set(err, st.st_size <= 0 ? FO_EINVAL : FO_ELIMIT,
+                        "%s %s: size %lld is outside 1..%u bytes", what, path,
+                        (long long)st.st_size, FO_CERTWATCH_MAX_FILE_BYTES);
+        goto out;
+    }
+    size_t want = (size_t)st.st_size;
+    out->data = malloc(want + 1);
+    if (!out->data) {
+        rc = fo_err_set(err, FO_ENOMEM, "%s %s: out of memory", what, path);
+        goto out;
+    }
+    size_t got = 0;
+    while (got < want) {
+        ssize_t n = read(fd, out->data + got, want - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    out->data[got] = '\0';
+    out->size = (unsigned)got;
+    if (got == 0)
+        rc = fo_err_set(err, FO_EINVAL, "%s %s: empty", what, path);
+out:
+    close(fd);
+    if (rc != FO_OK) {
+        free(out->data);
+        out->data = NULL;
+    }
+    return rc;
+}
+
+/* DER encoding of a public key (caller frees with gnutls_free), or data NULL. */
+static gnutls_datum_t pubkey_der(gnutls_pubkey_t pk)
+{
+    gnutls_datum_t d = {NULL, 0};
+    if (gnutls_pubkey_export2(pk, GNUTLS_X509_FMT_DER, &d) < 0)
+        d.data = NULL;
+    return d;
+}
+
+/* The key belongs to the leaf certificate when their public keys are the same. */
+static bool key_matches(gnutls_privkey_t key, gnutls_pubkey_t leaf)
+{
+    gnutls_pubkey_t from_key = NULL;
+    gnutls_datum_t a = {NULL, 0}, b = {NULL, 0};
+    bool same = false;
+    if (gnutls_pubkey_init(&from_key) < 0)
+        return false;
+    if (gnutls_pubkey_import_privkey(from_key, key, 0, 0) < 0)
+        goto out;
+    a = pubkey_der(from_key);
+    b = pubkey_der(leaf);
+    same = a.data && b.data && a.size == b.size && memcmp(a.data, b.data, a.size) == 0;
+out:
+    gnutls_free(a.data);
+    gnutls_free(b.data);
+    gnutls_pubkey_deinit(from_key);
+    return same;
+}
+
+static struct pair *load_pair(const char *cert_path, const char *key_path, fo_err *err)
+{
+    gnutls_datum_t cert_pem = {NULL, 0}, key_pem = {NULL, 0};
+    struct pair *p = NULL;
+    int ret;
+    if (read_file("certificate", cert_path, &cert_pem, err) != FO_OK ||
+        read_file("key", key_path, &key_pem, err) != FO_OK)
+        goto fail;
+    p = calloc(1, sizeof *p);
+    if (!p) {
+        fo_err_set(err, FO_ENOMEM, "certificate: out of memory");
+        goto fail;
+    }
+    p->npcerts = MAX_CHAIN;
+    ret = gnutls_pcert_list_import_x509_raw(p->pcerts, &p->npcerts, &cert_pem,
+                                            GNUTLS_X509_FMT_PEM,
+                                            GNUTLS_X509_CRT_LIST_FAIL_IF_UNSORTED);
+    if (ret < 0 || p->npcerts == 0) {
+        p->npcerts = 0;
+        fo_err_set(err, FO_EINVAL, "certificate %s: %s", cert_path,
+                   ret < 0 ? gnutls_strerror(ret) : "no certificate in file");
+        goto fail;
+    }
+    if (gnutls_privkey_init(&p->key) < 0) {
+        fo_err_set(err, FO_ENOMEM, "key: out of memory");
+        goto fail;
+    }
+    ret = gnutls_privkey_import_x509_raw(p->key, &key_pem, GNUTLS_X509_FMT_PEM, NULL, 0);
+    if (ret < 0) {
+        fo_err_set(err, FO_EINVAL, "key %s: %s", key_path, gnutls_strerror(ret));
+        goto fail;
+    }
+    if (!key_matches(p->key, p->pcerts[0].pubkey)) {
+        fo_err_set(err, FO_EINVAL, "key %s does not belong to certificate %s", key_path,
+                   cert_path);
+        goto fail;
+    }
+    unsigned char digest[32];
+    size_t dlen = sizeof digest;
+    if (gnutls_fingerprint(GNUTLS_DIG_SHA256, &p->pcerts[0].cert, digest, &dlen) < 0 ||
+        dlen != sizeof digest) {
+        fo_err_set(err, FO_EINVAL, "certificate %s: cannot compute its fingerprint",
+                   cert_path);
+        goto fail;
+    }
+    for (size_t i = 0; i < dlen; i++) {
+        static const char hex[] = "0123456789abcdef";
+        p->fingerprint[2 * i] = hex[digest[i] >> 4];
+        p->fingerprint[2 * i + 1] = hex[digest[i] & 15];
+    }
+    p->fingerprint[64] = '\0';
+    goto out;
+fail:
+    pair_free(p);
+    p = NULL;
+out:
+    /* Never keep key material around longer than needed. */
+    if (key_pem.data)
+        explicit_bzero(key_pem.data, key_pem.size);
+    free(cert_pem.data);
+    free(key_pem.data);
+    return p;
+}
+
+fo_certwatch *fo_certwatch_new(const char *cert_path, const char *key_path, fo_err *err)
+{
+    fo_certwatch *cw = calloc(1, sizeof *cw);
+    if (!cw) {
+        fo_err_set(err, FO_ENOMEM, "certwatch: out of memory");
+        return NULL;
+    }
+    pthread_mutex_init(&cw->mu, NULL);
+    cw->cert_path = strdup(cert_path);
+    cw->key_path = strdup(key_path);
+    if (!cw->cert_path || !cw->key_path || !fo_filewatch_init(&cw->cert_watch, cert_path) ||
+        !fo_filewatch_init(&cw->key_watch, key_path)) {
+        fo_err_set(err, FO_ENOMEM, "certwatch: out of memory");
+        goto fail;
+    }
+    cw->current = load_pair(cert_path, key_path, err);
+    if (!cw->current)
+        goto fail;
+    cw->generation = 1;
+    return cw;
+fail:
+    fo_certwatch_free(cw);
+    return NULL;
+}
+
+void fo_certwatch_free(fo_certwatch *cw)
+{
+    if (!cw)
+        return;
+    pair_free(cw->current);
+    while (cw->retired) {
+        struct pair *next = cw->retired->next;
+        pair_free(cw->retired);
+        cw->retired = next;
+    }
+    fo_filewatch_release(&cw->cert_watch);
+    fo_filewatch_release(&cw->key_watch);
+    free(cw->cert_path);
+    free(cw->key_path);
+    pthread_mutex_destroy(&cw->mu);
+    free(cw);
+}
+
+/* Free retired pairs nobody can still be using (caller holds the mutex). */
+static void prune_retired(fo_certwatch *cw, int64_t now_ms)
+{
+    struct pair **pp = &cw->retired;
+    while (*pp) {
+        struct pair *p = *pp;
+        if (now_ms - p->retired_ms >= (int64_t)FO_CERTWATCH_RETIRE_S * 1000) {
+            *pp = p->next;
+            pair_free(p);
+        } else {
+            pp = &p->next;
+        }
+    }
+}
+
+fo_rc fo_certwatch_check(fo_certwatch *cw, bool *reloaded, fo_err *err)
+{
+    if (reloaded)
+        *reloaded = false;
+    /* Both looks, always: a change seen on one file must not hide the other's. */
+    bool cert_changed = fo_filewatch_changed(&cw->cert_watch);
+    bool key_changed = fo_filewatch_changed(&cw->key_watch);
+    int64_t now = fo_clock_mono_ms(fo_clock_real());
+    if (!cert_changed && !key_changed) {
+        pthread_mutex_lock(&cw->mu);
+        prune_retired(cw, now);
+        pthread_mutex_unlock(&cw->mu);
+        return FO_OK;
+    }
+    fo_err local;
+    fo_err_clear(&local);
+    struct pair *p = load_pair(cw->cert_path, cw->key_path, &local);
+    if (!p) {
+        fo_log_error("tls certificate change refused, still serving the previous one: %s",
+                     local.message);
+        if (err)
+            *err = local;
+        return local.rc;
+    }
+    pthread_mutex_lock(&cw->mu);
+    struct pair *old = cw->current;
+    old->retired_ms = now;
+    old->next = cw->retired;
+    cw->retired = old;
+    cw->current = p;
+    cw->generation++;
+    prune_retired(cw, now);
+    pthread_mutex_unlock(&cw->mu);
+    fo_log_info("tls certificate reloaded: sha256 %s", p->fingerprint);
+    if (reloaded)
+        *reloaded = true;
+    return FO_OK;
+}
+
+uint64_t fo_certwatch_generation(const fo_certwatch *cw)
+{
+    fo_certwatch *m = (fo_certwatch *)cw; /* the mutex is not part of the value */
+    pthread_mutex_lock(&m->mu);
+    uint64_t g = m->generation;
+    pthread_mutex_unlock(&m->mu);
+    return g;
+}
+
+void fo_certwatch_fingerprint(const fo_certwatch *cw, char out[65])
+{
+    fo_certwatch *m = (fo_certwatch *)cw;
+    pthread_mutex_lock(&m->mu);
+    memcpy(out, m->current ? m->current->fingerprint : "", m->current ? 65 : 1);
+    pthread_mutex_unlock(&m->mu);
+}
+
+bool fo_certwatch_current(fo_certwatch *cw, struct gnutls_pcert_st **pcerts, unsigned *npcerts,
+                          struct gnutls_privkey_st **key)
+{
+    pthread_mutex_lock(&cw->mu);
+    struct pair *p = cw->current;
+    if (p) {
+        *pcerts = p->pcerts;
+        *npcerts = p->npcerts;
+        *key = p->key;
+    }
+    pthread_mutex_unlock(&cw->mu);
+    return p != NULL;
+}

@@ -1,0 +1,633 @@
+#include "common/httpd.h"
+
+#include <errno.h>
+#include <gnutls/abstract.h>
+#include <gnutls/gnutls.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/certwatch.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/strbuf.h"
+
+/* TLS 1.2 and 1.3 only (issue 3: "TLS 1.2+ only"); GnuTLS's NORMAL set otherwise. */
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+/* A chunked upload over the body limit is read and dropped up to this much, so the client
+ * still gets its 413; past it the connection is cut. */
+#define MAX_DISCARD_BYTES (64u * 1024 * 1024)
+/* How long fo_httpd_stop waits for requests in flight. */
+#define STOP_GRACE_MS 5000
+/* How long one stream read may wait for its producer before MHD looks at the socket again. */
+#define STREAM_WAIT_TPC_MS 1000
+#define STREAM_WAIT_POOL_MS 5
+
+struct fo_httpd {
+    struct MHD_Daemon *daemon;
+    fo_httpd_handler handler;
+    void *handler_ctx;
+    fo_certwatch *tls;
+    size_t max_body;
+    bool thread_per_connection;
+    int port;
+    atomic_bool quiescing;
+    atomic_bool stopping;
+    pthread_mutex_t mu;
+    pthread_cond_t idle;
+    unsigned inflight; /* requests seen and not yet completed (streams excluded); under mu */
+    atomic_uint connections;
+};
+
+/* Per request, from the URI callback (before headers) to the completion callback. */
+struct req {
+    fo_httpd *srv;
+    char *raw_path;  /* as sent, up to '?' */
+    fo_strbuf body;
+    bool started;    /* the access handler saw the headers */
+    bool too_big;
+    bool counted;    /* counted in srv->inflight */
+    uint64_t discarded;
+    char remote[INET6_ADDRSTRLEN];
+};
+
+struct stream {
+    fo_httpd *srv;
+    fo_httpd_stream_fn fn;
+    void *ctx;
+    fo_httpd_stream_free_fn free_fn;
+};
+
+/* ---- response helpers (used by handlers) ---- */
+
+static void set_type(fo_http_response *resp, const char *content_type)
+{
+    snprintf(resp->content_type, sizeof resp->content_type, "%s",
+             content_type ? content_type : "application/json");
+}
+
+void fo_http_response_take_body(fo_http_response *resp, int status, const char *content_type,
+                                char *body, size_t len)
+{
+    free(resp->body);
+    resp->status = status;
+    set_type(resp, content_type);
+    resp->body = body;
+    resp->body_len = body ? len : 0;
+}
+
+void fo_http_response_text(fo_http_response *resp, int status, const char *content_type,
+                           const char *text)
+{
+    size_t len = text ? strlen(text) : 0;
+    char *copy = malloc(len + 1);
+    if (copy && len)
+        memcpy(copy, text, len);
+    if (copy)
+        copy[len] = '\0';
+    fo_http_response_take_body(resp, copy ? status : 500, content_type, copy, copy ? len : 0);
+}
+
+void fo_http_response_json(fo_http_response *resp, int status, const json_t *value)
+{
+    char *text = value ? json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    if (!text) {
+        fo_http_response_text(resp, 500, "application/json",
+                              "{\"message\":\"cannot encode the response\"}");
+        return;
+    }
+    fo_http_response_take_body(resp, status, "application/json", text, strlen(text));
+}
+
+void fo_http_response_header(fo_http_response *resp, const char *name, const char *value)
+{
+    if (resp->nheaders >= FO_HTTP_MAX_RESPONSE_HEADERS)
+        return;
+    char *n = strdup(name), *v = strdup(value);
+    if (!n || !v) {
+        free(n);
+        free(v);
+        return;
+    }
+    resp->headers[resp->nheaders].name = n;
+    resp->headers[resp->nheaders].value = v;
+    resp->nheaders++;
+}
+
+void fo_http_response_stream(fo_http_response *resp, int status, const char *content_type,
+                             fo_httpd_stream_fn fn, void *ctx, fo_httpd_stream_free_fn free_fn)
+{
+    /* A stream replaces any body; an earlier stream is released. */
+    free(resp->body);
+    resp->body = NULL;
+    resp->body_len = 0;
+    if (resp->stream && resp->stream_free)
+        resp->stream_free(resp->stream_ctx);
+    resp->status = status;
+    set_type(resp, content_type);
+    resp->stream = fn;
+    resp->stream_ctx = ctx;
+    resp->stream_free = free_fn;
+}
+
+static void response_release(fo_http_response *resp)
+{
+    free(resp->body);
+    resp->body = NULL;
+    for (size_t i = 0; i < resp->nheaders; i++) {
+        free(resp->headers[i].name);
+        free(resp->headers[i].value);
+    }
+    resp->nheaders = 0;
+    if (resp->stream && resp->stream_free)
+        resp->stream_free(resp->stream_ctx);
+    resp->stream = NULL;
+}
+
+/* ---- request accessors ---- */
+
+const char *fo_http_request_header(const fo_http_request *req, const char *name)
+{
+    return MHD_lookup_connection_value((struct MHD_Connection *)req->impl, MHD_HEADER_KIND,
+                                       name);
+}
+
+const char *fo_http_request_query(const fo_http_request *req, const char *name)
+{
+    const char *value = NULL;
+    size_t len = 0;
+    /* MHD has already percent-decoded the arguments; a key without '=' has a NULL value. */
+    if (MHD_lookup_connection_value_n((struct MHD_Connection *)req->impl,
+                                      MHD_GET_ARGUMENT_KIND, name, strlen(name), &value,
+                                      &len) != MHD_YES)
+        return NULL;
+    return value ? value : "";
+}
+
+/* ---- in-flight accounting ---- */
+
+static void inflight_add(fo_httpd *srv, struct req *r)
+{
+    pthread_mutex_lock(&srv->mu);
+    srv->inflight++;
+    r->counted = true;
+    pthread_mutex_unlock(&srv->mu);
+}
+
+static void inflight_done(fo_httpd *srv, struct req *r)
+{
+    if (!r->counted)
+        return;
+    pthread_mutex_lock(&srv->mu);
+    r->counted = false;
+    if (--srv->inflight == 0)
+        pthread_cond_broadcast(&srv->idle);
+    pthread_mutex_unlock(&srv->mu);
+}
+
+/* ---- MHD callbacks ---- */
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    fo_httpd *srv = cls;
+    struct req *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->srv = srv;
+    size_t n = strcspn(uri, "?");
+    r->raw_path = strndup(uri, n);
+    if (!r->raw_path) {
+        free(r);
+        return NULL;
+    }
+    fo_strbuf_init(&r->body, srv->max_body);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->remote,
+                  sizeof r->remote);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->remote,
+                  sizeof r->remote);
+    inflight_add(srv, r);
+    return r;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    struct req *r = *con_cls;
+    if (!r)
+        return;
+    inflight_done(r->srv, r);
+    fo_strbuf_release(&r->body);
+    free(r->raw_path);
+    free(r);
+    *con_cls = NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    (void)conn;
+    fo_httpd *srv = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        /* The TLS certificate callback finds its server through this. */
+        *socket_context = srv;
+        atomic_fetch_add(&srv->connections, 1);
+    } else {
+        atomic_fetch_sub(&srv->connections, 1);
+    }
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    if (!fo_log_enabled(FO_LOG_DEBUG))
+        return;
+    char line[512];
+    vsnprintf(line, sizeof line, fmt, ap);
+    line[strcspn(line, "\n")] = '\0';
+    fo_log_debug("httpd: %s", line);
+}
+
+/* GnuTLS asks for the certificate at every handshake: hand it the pair certwatch serves now,
+ * so a rotated pair is used from the next connection on. */
+static int on_cert(gnutls_session_t session, const gnutls_datum_t *req_ca_dn, int nreqs,
+                   const gnutls_pk_algorithm_t *pk_algos, int pk_algos_length,
+                   gnutls_pcert_st **pcert, unsigned int *pcert_length, gnutls_privkey_t *pkey)
+{
+    (void)req_ca_dn;
+    (void)nreqs;
+    (void)pk_algos;
+    (void)pk_algos_length;
+    struct MHD_Connection *conn = gnutls_session_get_ptr(session);
+    const union MHD_ConnectionInfo *ci =
+        conn ? MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT) : NULL;
+    fo_httpd *srv = ci ? (fo_httpd *)ci->socket_context : NULL;
+    if (!srv || !srv->tls)
+        return -1;
+    struct gnutls_pcert_st *certs = NULL;
+    unsigned n = 0;
+    struct gnutls_privkey_st *key = NULL;
+    if (!fo_certwatch_current(srv->tls, &certs, &n, &key))
+        return -1;
+    *pcert = certs;
+    *pcert_length = n;
+    *pkey = key;
+    return 0;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    struct stream *st = cls;
+    int64_t wait_ms = st->srv->thread_per_connection ? STREAM_WAIT_TPC_MS : STREAM_WAIT_POOL_MS;
+    int64_t deadline = fo_clock_mono_ms(fo_clock_real()) + wait_ms;
+    long nap = 1;
+    for (;;) {
+        /* A stopping server ends streams cleanly (terminating chunk) so clients see EOF. */
+        if (atomic_load(&st->srv->stopping))
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        ssize_t n = st->fn(st->ctx, buf, max);
+        if (n == FO_HTTPD_STREAM_END)
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        if (n < 0 || (size_t)n > max)
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+        if (n > 0)
+            return n;
+        /* Nothing yet. MHD would call again at once (a busy loop), so wait a little here
+         * before handing control back; a producer that blocks by itself never gets here. */
+        if (fo_clock_mono_ms(fo_clock_real()) >= deadline)
+            return 0;
+        sleep_ms(nap);
+        if (nap < 20)
+            nap *= 2;
+    }
+}
+
+static void stream_free(void *cls)
+{
+    struct stream *st = cls;
+    if (st->free_fn)
+        st->free_fn(st->ctx);
+    free(st);
+}
+
+static enum MHD_Result queue_json_error(struct MHD_Connection *conn, unsigned status,
+                                        const char *reason, const char *message)
+{
+    fo_strbuf sb;
+    fo_strbuf_init(&sb, 0);
+    /* The shape of a Kubernetes Status, so API clients show the message. */
+    fo_strbuf_printf(&sb, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},"
+                          "\"status\":\"Failure\",\"message\":");
+    fo_strbuf_put_json_str(&sb, message);
+    fo_strbuf_printf(&sb, ",\"reason\":\"%s\",\"code\":%u}", reason, status);
+    size_t len = sb.len;
+    char *text = fo_strbuf_take(&sb);
+    if (!text)
+        return MHD_NO;
+    struct MHD_Response *mr = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+    if (!mr) {
+        free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    enum MHD_Result ret = MHD_queue_response(conn, status, mr);
+    MHD_destroy_response(mr);
+    return ret;
+}
+
+static enum MHD_Result queue_too_big(fo_httpd *srv, struct MHD_Connection *conn)
+{
+    char msg[160];
+    snprintf(msg, sizeof msg, "request body too large: the limit is %zu bytes", srv->max_body);
+    return queue_json_error(conn, 413, "RequestEntityTooLarge", msg);
+}
+
+/* Turn the handler's answer into an MHD response and queue it. Consumes resp. */
+static enum MHD_Result queue_answer(fo_httpd *srv, struct req *r, struct MHD_Connection *conn,
+                                    fo_http_response *resp)
+{
+    struct MHD_Response *mr = NULL;
+    bool is_stream = resp->stream != NULL;
+    if (is_stream) {
+        struct stream *st = calloc(1, sizeof *st);
+        if (st) {
+            st->srv = srv;
+            st->fn = resp->stream;
+            st->ctx = resp->stream_ctx;
+            st->free_fn = resp->stream_free;
+            mr = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, stream_read, st,
+                                                   stream_free);
+            if (mr) {
+                resp->stream = NULL; /* the MHD response owns it now */
+            } else {
+                free(st);
+            }
+        }
+    } else {
+        if (resp->body && resp->body_len)
+            mr = MHD_create_response_from_buffer(resp->body_len, resp->body,
+                                                 MHD_RESPMEM_MUST_FREE);
+        else
+            mr = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        if (mr && resp->body && resp->body_len)
+            resp->body = NULL; /* MHD frees it */
+    }
+    if (!mr) {
+        response_release(resp);
+        return queue_json_error(conn, 500, "InternalError", "out of memory");
+    }
+    MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+    for (size_t i = 0; i < resp->nheaders; i++)
+        MHD_add_response_header(mr, resp->headers[i].name, resp->headers[i].value);
+    if (atomic_load(&srv->quiescing))
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_CONNECTION, "close");
+    int status = resp->status ? resp->status : 200;
+    response_release(resp);
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, mr);
+    MHD_destroy_response(mr);
+    if (is_stream) {
+        /* A watch may stay quiet for minutes: no idle timeout, and it must not hold up a
+         * graceful stop (stop ends it instead). */
+        MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
+        inflight_done(srv, r);
+    }
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    (void)url;
+    (void)version;
+    fo_httpd *srv = cls;
+    struct req *r = *con_cls;
+    if (!r)
+        return MHD_NO; /* out of memory in on_uri: drop the connection */
+
+    if (!r->started) {
+        r->started = true;
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl) {
+            char *end = NULL;
+            errno = 0;
+            unsigned long long n = strtoull(cl, &end, 10);
+            /* Refuse before reading a byte of it; MHD then closes the connection. */
+            if (errno == 0 && end != cl && n > srv->max_body) {
+                r->too_big = true;
+                return queue_too_big(srv, conn);
+            }
+        }
+        return MHD_YES;
+    }
+
+    if (*upload_data_size > 0) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (!r->too_big) {
+            fo_rc rc = fo_strbuf_append(&r->body, upload_data, n);
+            if (rc == FO_ELIMIT) {
+                r->too_big = true;
+                r->discarded = r->body.len;
+                fo_strbuf_release(&r->body);
+            } else if (rc != FO_OK) {
+                return MHD_NO;
+            }
+        }
+        if (r->too_big) {
+            r->discarded += n;
+            if (r->discarded > MAX_DISCARD_BYTES)
+                return MHD_NO;
+        }
+        return MHD_YES;
+    }
+
+    if (r->too_big)
+        return queue_too_big(srv, conn);
+
+    fo_http_request req = {
+        .method = method,
+        .path = r->raw_path,
+        .body = r->body.data,
+        .body_len = r->body.len,
+        .remote_addr = r->remote,
+        .impl = conn,
+    };
+    fo_http_response resp;
+    memset(&resp, 0, sizeof resp);
+    resp.status = 200;
+    set_type(&resp, NULL);
+    srv->handler(srv->handler_ctx, &req, &resp);
+    return queue_answer(srv, r, conn, &resp);
+}
+
+/* ---- lifecycle ---- */
+
+static bool parse_bind(const char *addr, int port, struct sockaddr_storage *ss, bool *v6,
+                       fo_err *err)
+{
+    memset(ss, 0, sizeof *ss);
+    *v6 = false;
+    if (!addr || !*addr)
+        addr = "0.0.0.0";
+    struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons((uint16_t)port);
+        return true;
+    }
+    if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons((uint16_t)port);
+        *v6 = true;
+        return true;
+    }
+    fo_err_set(err, FO_EINVAL, "bind address %s is not an IPv4 or IPv6 address", addr);
+    return false;
+}
+
+fo_httpd *fo_httpd_start(const fo_httpd_opts *opts, fo_err *err)
+{
+    if (!opts || !opts->handler) {
+        fo_err_set(err, FO_EINVAL, "httpd: a handler is required");
+        return NULL;
+    }
+    if (opts->port < 0 || opts->port > 65535) {
+        fo_err_set(err, FO_EINVAL, "httpd: port %d is out of range", opts->port);
+        return NULL;
+    }
+    fo_httpd *srv = calloc(1, sizeof *srv);
+    if (!srv) {
+        fo_err_set(err, FO_ENOMEM, "httpd: out of memory");
+        return NULL;
+    }
+    srv->handler = opts->handler;
+    srv->handler_ctx = opts->handler_ctx;
+    srv->tls = opts->tls;
+    srv->max_body = opts->max_body_bytes ? opts->max_body_bytes : 1024 * 1024;
+    srv->thread_per_connection = opts->threads == 0;
+    pthread_mutex_init(&srv->mu, NULL);
+    pthread_cond_init(&srv->idle, NULL);
+
+    struct sockaddr_storage ss;
+    bool v6 = false;
+    if (!parse_bind(opts->bind_addr, opts->port, &ss, &v6, err))
+        goto fail;
+
+    unsigned flags = MHD_USE_ERROR_LOG | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC;
+    if (srv->thread_per_connection)
+        flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL;
+    else
+        flags |= MHD_USE_EPOLL;
+    if (v6)
+        flags |= MHD_USE_IPv6;
+    if (srv->tls)
+        flags |= MHD_USE_TLS;
+
+    unsigned timeout_s = opts->connection_timeout_s ? opts->connection_timeout_s : 30;
+    unsigned max_conns = opts->max_connections ? opts->max_connections : 1000;
+    struct MHD_OptionItem items[16];
+    size_t k = 0;
+    items[k++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL};
+    items[k++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss};
+    items[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)timeout_s, NULL};
+    items[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, (intptr_t)max_conns, NULL};
+    items[k++] = (struct MHD_OptionItem){MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, srv};
+    items[k++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed,
+                                         srv};
+    items[k++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection,
+                                         srv};
+    if (!srv->thread_per_connection && opts->threads > 1)
+        items[k++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE,
+                                             (intptr_t)opts->threads, NULL};
+    if (srv->tls) {
+        items[k++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0,
+                                             (void *)TLS_PRIORITIES};
+        items[k++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)on_cert};
+    }
+    items[k++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+
+    srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_ARRAY, items,
+                                   MHD_OPTION_END);
+    if (!srv->daemon) {
+        fo_err_set(err, FO_EIO, "httpd: cannot serve on %s port %d (address in use, or bad "
+                   "TLS settings)", opts->bind_addr ? opts->bind_addr : "0.0.0.0", opts->port);
+        goto fail;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = di ? di->port : opts->port;
+    return srv;
+fail:
+    pthread_cond_destroy(&srv->idle);
+    pthread_mutex_destroy(&srv->mu);
+    free(srv);
+    return NULL;
+}
+
+int fo_httpd_port(const fo_httpd *srv)
+{
+    return srv->port;
+}
+
+unsigned fo_httpd_connections(const fo_httpd *srv)
+{
+    return atomic_load(&((fo_httpd *)srv)->connections);
+}
+
+void fo_httpd_quiesce(fo_httpd *srv)
+{
+    if (!srv || atomic_exchange(&srv->quiescing, true))
+        return;
+    MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+}
+
+void fo_httpd_stop(fo_httpd *srv)
+{
+    if (!srv)
+        return;
+    fo_httpd_quiesce(srv);
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += STOP_GRACE_MS / 1000;
+    pthread_mutex_lock(&srv->mu);
+    while (srv->inflight > 0) {
+        if (pthread_cond_timedwait(&srv->idle, &srv->mu, &deadline) == ETIMEDOUT)
+            break;
+    }
+    unsigned left = srv->inflight;
+    pthread_mutex_unlock(&srv->mu);
+    if (left)
+        fo_log_warn("httpd: stopping with %u requests still in flight", left);
+    atomic_store(&srv->stopping, true);
+    MHD_stop_daemon(srv->daemon);
+    pthread_cond_destroy(&srv->idle);
+    pthread_mutex_destroy(&srv->mu);
+    free(srv);
+}

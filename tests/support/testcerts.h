@@ -1,0 +1,31 @@
+#ifndef FO_TESTCERTS_H
+#define FO_TESTCERTS_H
+
+/* A throw-away certificate authority and server certificates for TLS tests, made with
+ * `certtool` (gnutls-bin, installed by scripts/deps.sh). Keys are ECDSA P-256 (fast to make).
+ * Server certificates are valid for DNS localhost, IP 127.0.0.1 and any extra DNS names given.
+ * Test code only: failures abort the test. Not thread-safe. */
+
+typedef struct fo_testcerts {
+    char *dir;     /* where every file lives (owned; removed by fo_testcerts_free) */
+    char *ca_cert; /* PEM paths, owned */
+    char *ca_key;
+} fo_testcerts;
+
+/* A new CA in a fresh temporary directory. */
+fo_testcerts *fo_testcerts_new(void);
+
+/* Remove the directory and free. NULL ok. */
+void fo_testcerts_free(fo_testcerts *tc);
+
+/* Issue a server certificate signed by the CA into <dir>/<name>.crt and <dir>/<name>.key.
+ * extra_dns may be NULL or a comma-separated list ("flinkop-webhook.flinkop.svc").
+ * Returns the two paths through cert_path/key_path (caller frees). */
+void fo_testcerts_issue(fo_testcerts *tc, const char *name, const char *extra_dns,
+                        char **cert_path, char **key_path);
+
+/* A certificate that is not signed by the CA (self-signed), for "untrusted" tests. */
+void fo_testcerts_self_signed(fo_testcerts *tc, const char *name, char **cert_path,
+                              char **key_path);
+
+#endif

@@ -1,0 +1,997 @@
+/* common/httpd + common/certwatch: plain and TLS round trips with libcurl, body limit, chunked
+ * streaming in both thread models, concurrency, slow clients, graceful stop, TLS versions and
+ * certificate rotation while serving. */
+#include <arpa/inet.h>
+#include <check.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/certwatch.h"
+#include "common/httpd.h"
+#include "common/jsonutil.h"
+#include "common/strbuf.h"
+#include "tests/support/testcerts.h"
+#include "tests/support/testutil.h"
+
+/* ---- a small libcurl client ---- */
+
+typedef struct reply {
+    long status;
+    CURLcode cc;
+    fo_strbuf body;
+    fo_strbuf headers;
+    char error[CURL_ERROR_SIZE];
+} reply;
+
+typedef struct request_opts {
+    const char *method;
+    const char *url;
+    const char *body;
+    size_t body_len;
+    bool chunked_upload;
+    const char *content_type;
+    const char *extra_header;
+    const char *cainfo;
+    bool close_after; /* ask for Connection: close */
+} request_opts;
+
+static size_t collect(char *p, size_t size, size_t n, void *ud)
+{
+    fo_strbuf_append(ud, p, size * n);
+    return size * n;
+}
+
+struct upload {
+    const char *data;
+    size_t len, off;
+};
+
+static size_t feed(char *buf, size_t size, size_t n, void *ud)
+{
+    struct upload *u = ud;
+    size_t want = size * n;
+    if (want > u->len - u->off)
+        want = u->len - u->off;
+    memcpy(buf, u->data + u->off, want);
+    u->off += want;
+    return want;
+}
+
+static void reply_init(reply *r)
+{
+    memset(r, 0, sizeof *r);
+    fo_strbuf_init(&r->body, 0);
+    fo_strbuf_init(&r->headers, 0);
+}
+
+static void reply_release(reply *r)
+{
+    fo_strbuf_release(&r->body);
+    fo_strbuf_release(&r->headers);
+}
+
+static void perform(const request_opts *o, reply *r)
+{
+    reply_init(r);
+    CURL *c = curl_easy_init();
+    struct curl_slist *hdrs = NULL;
+    struct upload up = {o->body, o->body_len, 0};
+    curl_easy_setopt(c, CURLOPT_URL, o->url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r->body);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &r->headers);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->error);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    if (o->method)
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, o->method);
+    if (o->body && !o->chunked_upload) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, o->body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)o->body_len);
+    } else if (o->body) {
+        curl_easy_setopt(c, CURLOPT_POST, 1L);
+        curl_easy_setopt(c, CURLOPT_READFUNCTION, feed);
+        curl_easy_setopt(c, CURLOPT_READDATA, &up);
+        hdrs = curl_slist_append(hdrs, "Transfer-Encoding: chunked");
+    }
+    hdrs = curl_slist_append(hdrs, "Expect:");
+    if (o->content_type) {
+        char line[200];
+        snprintf(line, sizeof line, "Content-Type: %s", o->content_type);
+        hdrs = curl_slist_append(hdrs, line);
+    }
+    if (o->extra_header)
+        hdrs = curl_slist_append(hdrs, o->extra_header);
+    if (o->close_after)
+        hdrs = curl_slist_append(hdrs, "Connection: close");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    if (o->cainfo) {
+        curl_easy_setopt(c, CURLOPT_CAINFO, o->cainfo);
+        curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+    }
+    r->cc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+    curl_slist_free_all(hdrs);
+    curl_easy_cleanup(c);
+}
+
+static bool has_header(const reply *r, const char *line)
+{
+    return strcasestr(r->headers.data, line) != NULL;
+}
+
+/* ---- a test server ---- */
+
+typedef struct gate {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int inside;      /* handlers currently inside */
+    int max_inside;  /* most seen at once */
+    int want_inside; /* handlers wait until this many are inside (0 = don't wait) */
+    bool open;       /* handlers wait until open (when hold is set) */
+    bool hold;
+    int calls;
+} gate;
+
+static gate g_gate = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, false, false,
+                      0};
+
+static void gate_reset(int want_inside, bool hold)
+{
+    pthread_mutex_lock(&g_gate.mu);
+    g_gate.inside = g_gate.max_inside = g_gate.calls = 0;
+    g_gate.want_inside = want_inside;
+    g_gate.hold = hold;
+    g_gate.open = false;
+    pthread_mutex_unlock(&g_gate.mu);
+}
+
+static void gate_open(void)
+{
+    pthread_mutex_lock(&g_gate.mu);
+    g_gate.open = true;
+    pthread_cond_broadcast(&g_gate.cv);
+    pthread_mutex_unlock(&g_gate.mu);
+}
+
+/* Wait (for real threads, generous bound) until n handlers are inside. */
+static bool gate_wait_inside(int n)
+{
+    bool ok = true;
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_sec += 30;
+    pthread_mutex_lock(&g_gate.mu);
+    while (g_gate.inside < n && ok)
+        ok = pthread_cond_timedwait(&g_gate.cv, &g_gate.mu, &dl) == 0;
+    pthread_mutex_unlock(&g_gate.mu);
+    return ok;
+}
+
+static void gate_pass(void)
+{
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_sec += 30;
+    pthread_mutex_lock(&g_gate.mu);
+    g_gate.calls++;
+    g_gate.inside++;
+    if (g_gate.inside > g_gate.max_inside)
+        g_gate.max_inside = g_gate.inside;
+    pthread_cond_broadcast(&g_gate.cv);
+    while (g_gate.want_inside && g_gate.max_inside < g_gate.want_inside)
+        if (pthread_cond_timedwait(&g_gate.cv, &g_gate.mu, &dl) != 0)
+            break;
+    while (g_gate.hold && !g_gate.open)
+        if (pthread_cond_timedwait(&g_gate.cv, &g_gate.mu, &dl) != 0)
+            break;
+    g_gate.inside--;
+    pthread_mutex_unlock(&g_gate.mu);
+}
+
+/* Blocking producer for watch-like streams: lines pushed by the test, one per read. */
+typedef struct feedq {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    char *items[16];
+    int head, tail;
+    bool closed;
+    bool freed;
+} feedq;
+
+static feedq g_feed;
+
+static void feed_reset(void)
+{
+    pthread_mutex_lock(&g_feed.mu);
+    g_feed.head = g_feed.tail = 0;
+    g_feed.closed = g_feed.freed = false;
+    pthread_mutex_unlock(&g_feed.mu);
+}
+
+static void feed_push(const char *s)
+{
+    pthread_mutex_lock(&g_feed.mu);
+    g_feed.items[g_feed.tail++ % 16] = strdup(s);
+    pthread_cond_broadcast(&g_feed.cv);
+    pthread_mutex_unlock(&g_feed.mu);
+}
+
+static void feed_close(void)
+{
+    pthread_mutex_lock(&g_feed.mu);
+    g_feed.closed = true;
+    pthread_cond_broadcast(&g_feed.cv);
+    pthread_mutex_unlock(&g_feed.mu);
+}
+
+static ssize_t feed_read(void *ctx, char *buf, size_t max)
+{
+    feedq *q = ctx;
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_nsec += 500 * 1000000L;
+    if (dl.tv_nsec >= 1000000000L) {
+        dl.tv_sec++;
+        dl.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&q->mu);
+    while (q->head == q->tail && !q->closed)
+        if (pthread_cond_timedwait(&q->cv, &q->mu, &dl) != 0)
+            break;
+    ssize_t n = 0;
+    if (q->head != q->tail) {
+        char *s = q->items[q->head++ % 16];
+        n = (ssize_t)strlen(s);
+        if ((size_t)n > max)
+            n = (ssize_t)max;
+        memcpy(buf, s, (size_t)n);
+        free(s);
+    } else if (q->closed) {
+        n = FO_HTTPD_STREAM_END;
+    }
+    pthread_mutex_unlock(&q->mu);
+    return n;
+}
+
+static void feed_free(void *ctx)
+{
+    feedq *q = ctx;
+    pthread_mutex_lock(&q->mu);
+    while (q->head != q->tail)
+        free(q->items[q->head++ % 16]);
+    q->freed = true;
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+}
+
+/* A non-blocking producer: "0".."9" with a nothing-yet answer between pieces. */
+typedef struct counter {
+    int next;
+    int polls;
+} counter;
+
+static ssize_t counter_read(void *ctx, char *buf, size_t max)
+{
+    counter *c = ctx;
+    (void)max;
+    if (c->next == 10)
+        return FO_HTTPD_STREAM_END;
+    if (c->polls++ % 2 == 0)
+        return 0;
+    buf[0] = (char)('0' + c->next++);
+    return 1;
+}
+
+static void handler(void *ctx, const fo_http_request *req, fo_http_response *resp)
+{
+    (void)ctx;
+    if (strcmp(req->path, "/gate") == 0)
+        gate_pass();
+    if (strcmp(req->path, "/watch") == 0) {
+        fo_http_response_stream(resp, 200, "application/json", feed_read, &g_feed, feed_free);
+        return;
+    }
+    if (strcmp(req->path, "/count") == 0) {
+        counter *c = calloc(1, sizeof *c);
+        fo_http_response_stream(resp, 200, "text/plain", counter_read, c, free);
+        return;
+    }
+    if (strcmp(req->path, "/teapot") == 0) {
+        fo_http_response_text(resp, 418, "text/plain", "short and stout");
+        fo_http_response_header(resp, "X-Brew", "earl grey");
+        return;
+    }
+    const char *q = fo_http_request_query(req, "q");
+    const char *flag = fo_http_request_query(req, "flag");
+    const char *hdr = fo_http_request_header(req, "x-test");
+    json_t *o = json_pack("{s:s, s:s, s:I, s:s?, s:s?, s:s?, s:s, s:b}", "method", req->method,
+                          "path", req->path, "len", (json_int_t)req->body_len, "q", q, "flag",
+                          flag, "hdr", hdr, "remote", req->remote_addr, "body_terminated",
+                          req->body[req->body_len] == '\0');
+    fo_http_response_json(resp, 200, o);
+    json_decref(o);
+}
+
+static fo_httpd *start(unsigned threads, size_t max_body, fo_certwatch *tls)
+{
+    fo_err err;
+    fo_err_clear(&err);
+    fo_httpd_opts o = {.bind_addr = "127.0.0.1",
+                       .port = 0,
+                       .max_body_bytes = max_body,
+                       .threads = threads,
+                       .tls = tls,
+                       .handler = handler};
+    fo_httpd *srv = fo_httpd_start(&o, &err);
+    ck_assert_msg(srv != NULL, "start: %s", err.message);
+    ck_assert_int_gt(fo_httpd_port(srv), 0);
+    return srv;
+}
+
+static char *url(const fo_httpd *srv, bool tls, const char *path)
+{
+    char *u = NULL;
+    ck_assert_int_gt(asprintf(&u, "%s://%s:%d%s", tls ? "https" : "http",
+                              tls ? "localhost" : "127.0.0.1", fo_httpd_port(srv), path),
+                     0);
+    return u;
+}
+
+/* ---- plain HTTP ---- */
+
+static void check_round_trip(unsigned threads)
+{
+    fo_httpd *srv = start(threads, 0, NULL);
+    char *u = url(srv, false, "/a%2Fb/c?q=hello%20world&flag&x=1");
+    reply r;
+    perform(&(request_opts){.url = u, .extra_header = "X-Test: yes"}, &r);
+    ck_assert_int_eq(r.cc, CURLE_OK);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert(has_header(&r, "Content-Type: application/json"));
+    json_t *o = json_loads(r.body.data, 0, NULL);
+    ck_assert_ptr_nonnull(o);
+    ck_assert_str_eq(fo_json_str(o, "method"), "GET");
+    /* the path stays as sent: not decoded, no query */
+    ck_assert_str_eq(fo_json_str(o, "path"), "/a%2Fb/c");
+    ck_assert_str_eq(fo_json_str(o, "q"), "hello world");
+    ck_assert_str_eq(fo_json_str(o, "flag"), "");
+    ck_assert_str_eq(fo_json_str(o, "hdr"), "yes");
+    ck_assert_str_eq(fo_json_str(o, "remote"), "127.0.0.1");
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "len")), 0);
+    json_decref(o);
+    reply_release(&r);
+    free(u);
+
+    u = url(srv, false, "/teapot");
+    perform(&(request_opts){.url = u}, &r);
+    ck_assert_int_eq(r.status, 418);
+    ck_assert_str_eq(r.body.data, "short and stout");
+    ck_assert(has_header(&r, "X-Brew: earl grey"));
+    ck_assert(has_header(&r, "Content-Type: text/plain"));
+    reply_release(&r);
+    free(u);
+    fo_httpd_stop(srv);
+}
+
+START_TEST(plain_round_trip_in_pool_mode_keeps_path_raw_and_decodes_query)
+{
+    check_round_trip(2);
+}
+END_TEST
+
+START_TEST(plain_round_trip_in_thread_per_connection_mode)
+{
+    check_round_trip(0);
+}
+END_TEST
+
+START_TEST(absent_query_parameter_and_header_are_null)
+{
+    fo_httpd *srv = start(1, 0, NULL);
+    char *u = url(srv, false, "/x");
+    reply r;
+    perform(&(request_opts){.url = u}, &r);
+    json_t *o = json_loads(r.body.data, 0, NULL);
+    ck_assert(json_is_null(json_object_get(o, "q")));
+    ck_assert(json_is_null(json_object_get(o, "flag")));
+    ck_assert(json_is_null(json_object_get(o, "hdr")));
+    json_decref(o);
+    reply_release(&r);
+    free(u);
+    fo_httpd_stop(srv);
+}
+END_TEST
+
+START_TEST(post_body_arrives_whole_and_terminated)
+{
+    fo_httpd *srv = start(2, 0, NULL);
+    size_t n = 700 * 1024;
+    char *body = malloc(n);
+    for (size_t i = 0; i < n; i++)
+        body[i] = (char)('a' + i % 26);
+    char *u = url(srv, false, "/upload");
+    reply r;
+    perform(&(request_opts){.method = "POST", .url = u, .body = body, .body_len = n}, &r);
+    ck_assert_int_eq(r.status, 200);
+    json_t *o = json_loads(r.body.data, 0, NULL);
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "len")), (json_int_t)n);
+    ck_assert(json_is_true(json_object_get(o, "body_terminated")));
+    ck_assert_str_eq(fo_json_str(o, "method"), "POST");
+    json_decref(o);
+    reply_release(&r);
+
+    /* the same with chunked transfer encoding (no Content-Length) */
+    perform(&(request_opts){.method = "POST", .url = u, .body = body, .body_len = n,
+                            .chunked_upload = true},
+            &r);
+    ck_assert_int_eq(r.status, 200);
+    o = json_loads(r.body.data, 0, NULL);
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "len")), (json_int_t)n);
+    json_decref(o);
+    reply_release(&r);
+    free(body);
+    free(u);
+    fo_httpd_stop(srv);
+}
+END_TEST
+
+START_TEST(body_over_the_limit_gets_413_with_a_json_message)
+{
+    gate_reset(0, false);
+    fo_httpd *srv = start(2, 1000, NULL);
+    char body[1001];
+    memset(body, 'x', sizeof body);
+    char *u = url(srv, false, "/gate");
+    for (int chunked = 0; chunked <= 1; chunked++) {
+        reply r;
+        perform(&(request_opts){.method = "POST", .url = u, .body = body, .body_len = 1001,
+                                .chunked_upload = chunked},
+                &r);
+        ck_assert_int_eq(r.cc, CURLE_OK);
+        ck_assert_int_eq(r.status, 413);
+        json_t *o = json_loads(r.body.data, 0, NULL);
+        ck_assert_ptr_nonnull(o);
+        ck_assert_str_eq(fo_json_str(o, "reason"), "RequestEntityTooLarge");
+        ck_assert_int_eq(json_integer_value(json_object_get(o, "code")), 413);
+        ck_assert_ptr_nonnull(strstr(fo_json_str(o, "message"), "1000 bytes"));
+        json_decref(o);
+        reply_release(&r);
+    }
+    /* exactly at the limit is fine */
+    reply r;
+    perform(&(request_opts){.method = "POST", .url = u, .body = body, .body_len = 1000}, &r);
+    ck_assert_int_eq(r.status, 200);
+    reply_release(&r);
+    /* the handler never saw the oversized bodies */
+    ck_assert_int_eq(g_gate.calls, 1);
+    free(u);
+    fo_httpd_stop(srv);
+}
+END_TEST
+
+/* ---- streaming ---- */
+
+struct bg_request {
+    pthread_t th;
+    request_opts o;
+    reply r;
+};
+
+static void *bg_run(void *arg)
+{
+    struct bg_request *b = arg;
+    perform(&b->o, &b->r);
+    return NULL;
+}
+
+static void bg_start(struct bg_request *b)
+{
+    ck_assert_int_eq(pthread_create(&b->th, NULL, bg_run, b), 0);
+}
+
+static void bg_join(struct bg_request *b)
+{
+    pthread_join(b->th, NULL);
+}
+
+START_TEST(blocking_stream_in_thread_per_connection_mode_is_chunked_and_ordered)
+{
+    feed_reset();
+    fo_httpd *srv = start(0, 0, NULL);
+    struct bg_request b;
+    memset(&b, 0, sizeof b);
+    b.o.url = url(srv, false, "/watch");
+    bg_start(&b);
+    feed_push("{\"type\":\"ADDED\"}\n");
+    feed_push("{\"type\":\"MODIFIED\"}\n");
+    fo_test_sleep_ms(50);
+    feed_push("{\"type\":\"DELETED\"}\n");
+    feed_close();
+    bg_join(&b);
+    ck_assert_int_eq(b.r.cc, CURLE_OK);
+    ck_assert_int_eq(b.r.status, 200);
+    ck_assert(has_header(&b.r, "Transfer-Encoding: chunked"));
+    ck_assert_str_eq(b.r.body.data,
+                     "{\"type\":\"ADDED\"}\n{\"type\":\"MODIFIED\"}\n{\"type\":\"DELETED\"}\n");
+    ck_assert(g_feed.freed);
+    reply_release(&b.r);
+    free((char *)b.o.url);
+    fo_httpd_stop(srv);
+}
+END_TEST
+
+START_TEST(stream_that_is_sometimes_empty_completes_in_pool_mode)
+{
+    fo_httpd *srv = start(2, 0, NULL);
+    char *u = url(srv, false, "/count");
+    reply r;
+    perform(&(request_opts){.url = u}, &r);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_str_eq(r.body.data, "0123456789");
+    reply_release(&r);
+    free(u);
+    fo_httpd_stop(srv);
+}
+END_TEST
+
+START_TEST(stopping_the_server_ends_an_open_stream_and_frees_it)
+{
+    feed_reset();
+    fo_httpd *srv = start(0, 0, NULL);
+    struct bg_request b;
+    memset(&b, 0, sizeof b);
+    b.o.url = url(srv, false, "/watch");
+    bg_start(&b);
+    feed_push("{\"type\":\"ADDED\"}\n");
+    /* wait until the client got the event, so the stream is surely open */
+    for (int i = 0; i < 3000; i++) {
+        pthread_mutex_lock(&g_feed.mu);
+        bool taken = g_feed.head == g_feed.tail;
+        pthread_mutex_unlock(&g_feed.mu);
+        if (taken)
+            break;
+        fo_test_sleep_ms(10);
+    }
+    fo_httpd_stop(srv);
+    bg_join(&b);
+    ck_assert_int_eq(b.r.status, 200);
+    ck_assert_str_eq(b.r.body.data, "{\"type\":\"ADDED\"}\n");
+    ck_assert(g_feed.freed);
+    reply_release(&b.r);
+    free((char *)b.o.url);
+}
+END_TEST
+
+/* ---- concurrency, slow clients, stop ---- */
+
+static void check_parallel(unsigned threads, int clients)
+{
+    gate_reset(clients, false);
+    fo_httpd *srv = start(threads, 0, NULL);
+    struct bg_request b[8];
+    memset(b, 0, sizeof b);
+    char *u = url(srv, false, "/gate");
+    for (int i = 0; i < clients; i++) {
+        b[i].o.url = u;
+        bg_start(&b[i]);
+    }
+    for (int i = 0; i < clients; i++) {
+        bg_join(&b[i]);
+        ck_assert_int_eq(b[i].r.status, 200);
+        reply_release(&b[i].r);
+    }
+    /* every handler waited until all were inside at once */
+    ck_assert_int_eq(g_gate.max_inside, clients);
+    free(u);
+    fo_httpd_stop(srv);
+}
+
+START_TEST(a_handler_that_blocks_holds_only_its_own_pool_thread)
+{
+    /* MHD's pool keeps a connection on the thread that accepted it, so "all N inside at once"
+     * cannot be forced; what must hold is that a stuck handler does not stop the others. */
+    gate_reset(0, true);
+    fo_httpd *srv = start(2, 0, NULL);
+    struct bg_request b;
+    memset(&b, 0, sizeof b);
+    b.o.url = url(srv, false, "/gate");
+    bg_start(&b);
+    ck_assert(gate_wait_inside(1));
+    char *u = url(srv, false, "/other");
+    for (int i = 0; i < 4; i++) {
+        reply r;
+        perform(&(request_opts){.url = u}, &r);
+        ck_assert_int_eq(r.status, 200);
+        reply_release(&r);
+    }
+    gate_open();
+    bg_join(&b);
+    ck_assert_int_eq(b.r.status, 200);
+    reply_release(&b.r);
+    free((char *)b.o.url);
+    free(u);
+    fo_httpd_stop(srv);
+}
+END_TEST
+
+START_TEST(thread_per_connection_serves_requests_in_parallel)
+{
+    check_parallel(0, 6);
+}
+END_TEST
+
+static int connect_port(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+START_TEST(a_slow_client_does_not_block_a_single_threaded_server)
+{
+    fo_httpd *srv = start(1, 0, NULL);
+    /* half a request, then silence */
+    int slow = connect_port(fo_httpd_port(srv));
+    ck_assert_int_ge(slow, 0);
+    const char *part = "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nab";
+    ck_assert_int_eq(write(slow, part, strlen(part)), (ssize_t)strlen(part));
+    char *u = url(srv, false, "/fast");
+    for (int i = 0; i < 5; i++) {
+        reply r;
+        perform(&(request_opts){.url = u}, &r);
+        ck_assert_int_eq(r.status, 200);
+        reply_release(&r);
+    }
+    close(slow);
+    free(u);
+    fo_httpd_stop(srv);
+}
+END_TEST
+
+START_TEST(quiesce_refuses_new_connections_and_lets_the_request_in_flight_finish)
+{
+    gate_reset(0, true);
+    fo_httpd *srv = start(2, 0, NULL);
+    int port = fo_httpd_port(srv);
+    struct bg_request b;
+    memset(&b, 0, sizeof b);
+    b.o.url = url(srv, false, "/gate");
+    bg_start(&b);
+    ck_assert(gate_wait_inside(1));
+    fo_httpd_quiesce(srv);
+    fo_httpd_quiesce(srv); /* idempotent */
+    ck_assert_int_eq(connect_port(port), -1);
+    ck_assert_int_eq(errno, ECONNREFUSED);
+    gate_open();
+    fo_httpd_stop(srv); /* waits for the request in flight */
+    bg_join(&b);
+    ck_assert_int_eq(b.r.cc, CURLE_OK);
+    ck_assert_int_eq(b.r.status, 200);
+    ck_assert(has_header(&b.r, "Connection: close"));
+    reply_release(&b.r);
+    free((char *)b.o.url);
+}
+END_TEST
+
+START_TEST(a_port_in_use_is_a_clear_error)
+{
+    fo_httpd *srv = start(1, 0, NULL);
+    fo_err err;
+    fo_err_clear(&err);
+    fo_httpd_opts o = {.bind_addr = "127.0.0.1", .port = fo_httpd_port(srv), .threads = 1,
+                       .handler = handler};
+    ck_assert_ptr_null(fo_httpd_start(&o, &err));
+    ck_assert_int_eq(err.rc, FO_EIO);
+    ck_assert_ptr_nonnull(strstr(err.message, "port"));
+    o.bind_addr = "not-an-address";
+    o.port = 0;
+    ck_assert_ptr_null(fo_httpd_start(&o, &err));
+    ck_assert_int_eq(err.rc, FO_EINVAL);
+    fo_httpd_stop(srv);
+    fo_httpd_stop(NULL);
+}
+END_TEST
+
+/* ---- TLS ---- */
+
+static fo_testcerts *g_certs;
+
+static fo_certwatch *watch(const char *crt, const char *key)
+{
+    fo_err err;
+    fo_err_clear(&err);
+    fo_certwatch *cw = fo_certwatch_new(crt, key, &err);
+    ck_assert_msg(cw != NULL, "certwatch: %s", err.message);
+    return cw;
+}
+
+START_TEST(tls_round_trip_verifies_against_the_test_ca)
+{
+    char *crt, *key;
+    fo_testcerts_issue(g_certs, "srv", NULL, &crt, &key);
+    fo_certwatch *cw = watch(crt, key);
+    ck_assert_int_eq(fo_certwatch_generation(cw), 1);
+    fo_httpd *srv = start(2, 0, cw);
+    char *u = url(srv, true, "/hello?q=1");
+    reply r;
+    perform(&(request_opts){.url = u, .cainfo = g_certs->ca_cert}, &r);
+    ck_assert_msg(r.cc == CURLE_OK, "curl: %s", r.error);
+    ck_assert_int_eq(r.status, 200);
+    json_t *o = json_loads(r.body.data, 0, NULL);
+    ck_assert_str_eq(fo_json_str(o, "path"), "/hello");
+    json_decref(o);
+    reply_release(&r);
+    /* plain HTTP to the TLS port does not get an answer */
+    char *plain = url(srv, false, "/hello");
+    perform(&(request_opts){.url = plain}, &r);
+    ck_assert_int_ne(r.cc, CURLE_OK);
+    reply_release(&r);
+    free(plain);
+    free(u);
+    fo_httpd_stop(srv);
+    fo_certwatch_free(cw);
+    free(crt);
+    free(key);
+}
+END_TEST
+
+/* A raw GnuTLS handshake with only the given protocol version enabled. Returns the handshake
+ * result; *alert gets the alert the server sent, if any. */
+static int handshake_with(int port, const char *priority, const char *ca, int *alert,
+                          gnutls_protocol_t *version)
+{
+    int fd = connect_port(port);
+    ck_assert_int_ge(fd, 0);
+    gnutls_certificate_credentials_t cred;
+    gnutls_certificate_allocate_credentials(&cred);
+    gnutls_certificate_set_x509_trust_file(cred, ca, GNUTLS_X509_FMT_PEM);
+    gnutls_session_t s;
+    gnutls_init(&s, GNUTLS_CLIENT);
+    const char *errpos = NULL;
+    ck_assert_int_eq(gnutls_priority_set_direct(s, priority, &errpos), 0);
+    gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred);
+    gnutls_server_name_set(s, GNUTLS_NAME_DNS, "localhost", 9);
+    gnutls_transport_set_int(s, fd);
+    gnutls_handshake_set_timeout(s, 20000);
+    int ret;
+    do {
+        ret = gnutls_handshake(s);
+    } while (ret < 0 && !gnutls_error_is_fatal(ret));
+    *alert = ret == GNUTLS_E_FATAL_ALERT_RECEIVED ? (int)gnutls_alert_get(s) : -1;
+    *version = gnutls_protocol_get_version(s);
+    if (ret == 0)
+        gnutls_bye(s, GNUTLS_SHUT_RDWR);
+    gnutls_deinit(s);
+    gnutls_certificate_free_credentials(cred);
+    close(fd);
+    return ret;
+}
+
+START_TEST(tls_1_1_is_refused_and_tls_1_2_accepted)
+{
+    char *crt, *key;
+    fo_testcerts_issue(g_certs, "ver", NULL, &crt, &key);
+    fo_certwatch *cw = watch(crt, key);
+    fo_httpd *srv = start(1, 0, cw);
+    int alert = -1;
+    gnutls_protocol_t v;
+    int ret = handshake_with(fo_httpd_port(srv), "NORMAL:-VERS-ALL:+VERS-TLS1.1",
+                             g_certs->ca_cert, &alert, &v);
+    /* The server refuses the version: a protocol_version alert, or (MHD) a closed socket;
+     * not a client-side error such as "no supported protocols". */
+    ck_assert_msg((ret == GNUTLS_E_FATAL_ALERT_RECEIVED && alert == GNUTLS_A_PROTOCOL_VERSION) ||
+                      ret == GNUTLS_E_PREMATURE_TERMINATION,
+                  "handshake: %s, alert %d", gnutls_strerror(ret), alert);
+    ret = handshake_with(fo_httpd_port(srv), "NORMAL:-VERS-ALL:+VERS-TLS1.2", g_certs->ca_cert,
+                         &alert, &v);
+    ck_assert_msg(ret == 0, "tls 1.2 handshake: %s", gnutls_strerror(ret));
+    ck_assert_int_eq(v, GNUTLS_TLS1_2);
+    ret = handshake_with(fo_httpd_port(srv), "NORMAL", g_certs->ca_cert, &alert, &v);
+    ck_assert_int_eq(ret, 0);
+    ck_assert_int_eq(v, GNUTLS_TLS1_3);
+    fo_httpd_stop(srv);
+    fo_certwatch_free(cw);
+    free(crt);
+    free(key);
+}
+END_TEST
+
+static void copy_file(const char *from, const char *to)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = fopen(from, "rb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(getdelim(&text, &len, '\0', f) > 0, 1);
+    fclose(f);
+    fo_test_write_file(to, text);
+    free(text);
+}
+
+static long https_status(const fo_httpd *srv, const char *ca, CURLcode *cc)
+{
+    char *u = url(srv, true, "/x");
+    reply r;
+    perform(&(request_opts){.url = u, .cainfo = ca, .close_after = true}, &r);
+    long st = r.status;
+    *cc = r.cc;
+    reply_release(&r);
+    free(u);
+    return st;
+}
+
+/* Kubernetes Secret volume layout: tls.crt -> ..data/tls.crt, ..data -> ..<timestamp>. */
+static void secret_dir(const char *root, const char *version, const char *crt, const char *key)
+{
+    char path[600], link[600];
+    snprintf(path, sizeof path, "%s/%s", root, version);
+    ck_assert_int_eq(mkdir(path, 0755), 0);
+    snprintf(path, sizeof path, "%s/%s/tls.crt", root, version);
+    copy_file(crt, path);
+    snprintf(path, sizeof path, "%s/%s/tls.key", root, version);
+    copy_file(key, path);
+    /* atomic swap: new symlink beside, renamed over ..data */
+    snprintf(link, sizeof link, "%s/..data_tmp", root);
+    ck_assert_int_eq(symlink(version, link), 0);
+    snprintf(path, sizeof path, "%s/..data", root);
+    ck_assert_int_eq(rename(link, path), 0);
+}
+
+START_TEST(certificate_rotation_through_a_symlink_swap_takes_effect_while_serving)
+{
+    /* two CAs: a client trusting only one of them tells which certificate is served */
+    fo_testcerts *ca2 = fo_testcerts_new();
+    char *crt1, *key1, *crt2, *key2;
+    fo_testcerts_issue(g_certs, "rot1", NULL, &crt1, &key1);
+    fo_testcerts_issue(ca2, "rot2", NULL, &crt2, &key2);
+    char *root = fo_test_mkdtemp();
+    secret_dir(root, "..v1", crt1, key1);
+    char crt[600], key[600], path[600];
+    snprintf(crt, sizeof crt, "%s/tls.crt", root);
+    snprintf(key, sizeof key, "%s/tls.key", root);
+    ck_assert_int_eq(symlink("..data/tls.crt", crt), 0);
+    ck_assert_int_eq(symlink("..data/tls.key", key), 0);
+
+    fo_certwatch *cw = watch(crt, key);
+    char fp1[65], fp2[65];
+    fo_certwatch_fingerprint(cw, fp1);
+    fo_httpd *srv = start(2, 0, cw);
+    CURLcode cc;
+    ck_assert_int_eq(https_status(srv, g_certs->ca_cert, &cc), 200);
+    ck_assert_int_eq(https_status(srv, ca2->ca_cert, &cc), 0);
+    ck_assert_int_ne(cc, CURLE_OK);
+
+    /* nothing changed yet */
+    bool reloaded = true;
+    fo_err err;
+    fo_err_clear(&err);
+    ck_assert_int_eq(fo_certwatch_check(cw, &reloaded, &err), FO_OK);
+    ck_assert(!reloaded);
+
+    /* a mismatched pair (cert 2 with key 1) is refused and the old pair keeps serving */
+    snprintf(path, sizeof path, "%s/..v2", root);
+    secret_dir(root, "..v2", crt2, key1);
+    ck_assert_int_eq(fo_certwatch_check(cw, &reloaded, &err), FO_EINVAL);
+    ck_assert(!reloaded);
+    ck_assert_ptr_nonnull(strstr(err.message, "does not belong"));
+    ck_assert_int_eq(fo_certwatch_generation(cw), 1);
+    ck_assert_int_eq(https_status(srv, g_certs->ca_cert, &cc), 200);
+
+    /* garbage is refused too */
+    fo_err_clear(&err);
+    secret_dir(root, "..v3", crt2, crt2);
+    ck_assert_int_eq(fo_certwatch_check(cw, &reloaded, &err), FO_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "key"));
+    ck_assert_int_eq(https_status(srv, g_certs->ca_cert, &cc), 200);
+
+    /* the good new pair is served from the next connection on */
+    secret_dir(root, "..v4", crt2, key2);
+    ck_assert_int_eq(fo_certwatch_check(cw, &reloaded, &err), FO_OK);
+    ck_assert(reloaded);
+    ck_assert_int_eq(fo_certwatch_generation(cw), 2);
+    fo_certwatch_fingerprint(cw, fp2);
+    ck_assert_str_ne(fp1, fp2);
+    ck_assert_int_eq(https_status(srv, ca2->ca_cert, &cc), 200);
+    ck_assert_int_eq(https_status(srv, g_certs->ca_cert, &cc), 0);
+    ck_assert_int_ne(cc, CURLE_OK);
+
+    fo_httpd_stop(srv);
+    fo_certwatch_free(cw);
+    fo_test_rmdir(root);
+    free(root);
+    free(crt1);
+    free(key1);
+    free(crt2);
+    free(key2);
+    fo_testcerts_free(ca2);
+}
+END_TEST
+
+START_TEST(certwatch_refuses_missing_and_mismatched_files_at_start)
+{
+    char *crt1, *key1, *crt2, *key2;
+    fo_testcerts_issue(g_certs, "m1", NULL, &crt1, &key1);
+    fo_testcerts_issue(g_certs, "m2", NULL, &crt2, &key2);
+    fo_err err;
+    fo_err_clear(&err);
+    ck_assert_ptr_null(fo_certwatch_new("/nonexistent/tls.crt", key1, &err));
+    ck_assert_int_eq(err.rc, FO_EIO);
+    ck_assert_ptr_nonnull(strstr(err.message, "/nonexistent/tls.crt"));
+    ck_assert_ptr_null(fo_certwatch_new(crt1, key2, &err));
+    ck_assert_ptr_nonnull(strstr(err.message, "does not belong"));
+    ck_assert_ptr_null(fo_certwatch_new(key1, key1, &err));
+    ck_assert_int_eq(err.rc, FO_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "certificate"));
+    fo_certwatch_free(NULL);
+    free(crt1);
+    free(key1);
+    free(crt2);
+    free(key2);
+}
+END_TEST
+
+static void certs_setup(void)
+{
+    g_certs = fo_testcerts_new();
+}
+
+static void certs_teardown(void)
+{
+    fo_testcerts_free(g_certs);
+    g_certs = NULL;
+}
+
+int main(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    pthread_mutex_init(&g_feed.mu, NULL);
+    pthread_cond_init(&g_feed.cv, NULL);
+    Suite *s = suite_create("httpd");
+    TCase *tc = tcase_create("plain");
+    tcase_add_test(tc, plain_round_trip_in_pool_mode_keeps_path_raw_and_decodes_query);
+    tcase_add_test(tc, plain_round_trip_in_thread_per_connection_mode);
+    tcase_add_test(tc, absent_query_parameter_and_header_are_null);
+    tcase_add_test(tc, post_body_arrives_whole_and_terminated);
+    tcase_add_test(tc, body_over_the_limit_gets_413_with_a_json_message);
+    tcase_add_test(tc, blocking_stream_in_thread_per_connection_mode_is_chunked_and_ordered);
+    tcase_add_test(tc, stream_that_is_sometimes_empty_completes_in_pool_mode);
+    tcase_add_test(tc, stopping_the_server_ends_an_open_stream_and_frees_it);
+    tcase_add_test(tc, a_handler_that_blocks_holds_only_its_own_pool_thread);
+    tcase_add_test(tc, thread_per_connection_serves_requests_in_parallel);
+    tcase_add_test(tc, a_slow_client_does_not_block_a_single_threaded_server);
+    tcase_add_test(tc, quiesce_refuses_new_connections_and_lets_the_request_in_flight_finish);
+    tcase_add_test(tc, a_port_in_use_is_a_clear_error);
+    suite_add_tcase(s, tc);
+    TCase *tls = tcase_create("tls");
+    tcase_add_checked_fixture(tls, certs_setup, certs_teardown);
+    tcase_add_test(tls, tls_round_trip_verifies_against_the_test_ca);
+    tcase_add_test(tls, tls_1_1_is_refused_and_tls_1_2_accepted);
+    tcase_add_test(tls, certificate_rotation_through_a_symlink_swap_takes_effect_while_serving);
+    tcase_add_test(tls, certwatch_refuses_missing_and_mismatched_files_at_start);
+    suite_add_tcase(s, tls);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    curl_global_cleanup();
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
