@@ -1,0 +1,396 @@
+/* workqueue: client-go semantics, time driven by a fake clock. */
+#include <check.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/workqueue.h"
+
+static fo_clock *clk;
+
+static void setup(void)
+{
+    clk = fo_clock_fake_new(1776676502000LL);
+}
+
+static void teardown(void)
+{
+    fo_clock_free(clk);
+}
+
+static fo_workqueue *new_queue(void)
+{
+    fo_workqueue_opts o = {.clock = clk};
+    fo_workqueue *q = fo_workqueue_new(&o);
+    ck_assert_ptr_nonnull(q);
+    return q;
+}
+
+/* Take the next ready key and check it; the caller owes done(). */
+static void expect_get(fo_workqueue *q, const char *want)
+{
+    char *key = NULL;
+    ck_assert_int_eq(fo_workqueue_try_get(q, &key), FO_OK);
+    ck_assert_str_eq(key, want);
+    free(key);
+}
+
+static void expect_empty(fo_workqueue *q)
+{
+    char *key = NULL;
+    ck_assert_int_eq(fo_workqueue_try_get(q, &key), FO_ENOTFOUND);
+    ck_assert_ptr_null(key);
+}
+
+START_TEST(duplicate_add_is_processed_once)
+{
+    fo_workqueue *q = new_queue();
+    fo_workqueue_add(q, "ns/a");
+    fo_workqueue_add(q, "ns/a");
+    fo_workqueue_add(q, "ns/b");
+    fo_workqueue_add(q, "ns/a");
+    ck_assert_uint_eq(fo_workqueue_len(q), 2);
+    expect_get(q, "ns/a"); /* first come, first served */
+    expect_get(q, "ns/b");
+    expect_empty(q);
+    fo_workqueue_done(q, "ns/a");
+    fo_workqueue_done(q, "ns/b");
+    expect_empty(q);
+    fo_workqueue_free(q);
+}
+END_TEST
+
+START_TEST(key_added_while_processing_waits_for_done)
+{
+    fo_workqueue *q = new_queue();
+    fo_workqueue_add(q, "ns/a");
+    expect_get(q, "ns/a");
+    fo_workqueue_add(q, "ns/a");
+    fo_workqueue_add(q, "ns/a");
+    ck_assert_uint_eq(fo_workqueue_len(q), 0); /* never to a second worker meanwhile */
+    expect_empty(q);
+    fo_workqueue_done(q, "ns/a");
+    ck_assert_uint_eq(fo_workqueue_len(q), 1);
+    expect_get(q, "ns/a");
+    fo_workqueue_done(q, "ns/a");
+    expect_empty(q); /* the two adds were one */
+    fo_workqueue_free(q);
+}
+END_TEST
+
+START_TEST(add_after_waits_for_the_clock)
+{
+    fo_workqueue *q = new_queue();
+    fo_workqueue_add_after(q, "ns/a", 100);
+    fo_workqueue_add_after(q, "ns/b", 0); /* no delay: now */
+    ck_assert_uint_eq(fo_workqueue_len(q), 1);
+    expect_get(q, "ns/b");
+    fo_clock_fake_advance(clk, 99);
+    expect_empty(q);
+    fo_clock_fake_advance(clk, 1);
+    ck_assert_uint_eq(fo_workqueue_len(q), 1);
+    expect_get(q, "ns/a");
+    fo_workqueue_free(q);
+}
+END_TEST
+
+START_TEST(a_waiting_key_keeps_the_earlier_time)
+{
+    fo_workqueue *q = new_queue();
+    fo_workqueue_add_after(q, "ns/a", 100);
+    fo_workqueue_add_after(q, "ns/a", 50);
+    fo_workqueue_add_after(q, "ns/b", 50);
+    fo_workqueue_add_after(q, "ns/b", 100);
+    fo_clock_fake_advance(clk, 50);
+    ck_assert_uint_eq(fo_workqueue_len(q), 2);
+    expect_get(q, "ns/a");
+    expect_get(q, "ns/b");
+    fo_workqueue_done(q, "ns/a");
+    fo_workqueue_done(q, "ns/b");
+    fo_clock_fake_advance(clk, 50); /* the later times were dropped, not kept */
+    expect_empty(q);
+    fo_workqueue_free(q);
+}
+END_TEST
+
+START_TEST(an_immediate_add_does_not_cancel_a_delayed_one)
+{
+    /* client-go: Add while the key waits in the delaying queue queues it now, and the waiting
+     * entry still fires later. */
+    fo_workqueue *q = new_queue();
+    fo_workqueue_add_after(q, "ns/a", 100);
+    fo_workqueue_add(q, "ns/a");
+    expect_get(q, "ns/a");
+    fo_workqueue_done(q, "ns/a");
+    expect_empty(q);
+    fo_clock_fake_advance(clk, 100);
+    expect_get(q, "ns/a");
+    fo_workqueue_free(q);
+}
+END_TEST
+
+START_TEST(per_key_backoff_doubles_until_the_cap_and_forget_resets_it)
+{
+    fo_workqueue *q = new_queue();
+    /* defaults: 5 ms doubling (ItemExponentialFailureRateLimiter(5ms, 1000s)) */
+    ck_assert_int_eq(fo_workqueue_when(q, "ns/a"), 5);
+    ck_assert_int_eq(fo_workqueue_when(q, "ns/a"), 10);
+    ck_assert_int_eq(fo_workqueue_when(q, "ns/a"), 20);
+    ck_assert_int_eq(fo_workqueue_when(q, "ns/b"), 5); /* per key */
+    ck_assert_int_eq(fo_workqueue_num_requeues(q, "ns/a"), 3);
+    ck_assert_int_eq(fo_workqueue_num_requeues(q, "ns/b"), 1);
+    fo_workqueue_forget(q, "ns/a");
+    ck_assert_int_eq(fo_workqueue_num_requeues(q, "ns/a"), 0);
+    ck_assert_int_eq(fo_workqueue_when(q, "ns/a"), 5);
+    fo_workqueue_free(q);
+
+    fo_workqueue_opts o = {.clock = clk, .base_delay_ms = 1, .max_delay_ms = 8};
+    q = fo_workqueue_new(&o);
+    int64_t want[] = {1, 2, 4, 8, 8, 8};
+    for (size_t i = 0; i < 6; i++)
+        ck_assert_int_eq(fo_workqueue_when(q, "k"), want[i]);
+    for (int i = 0; i < 90; i++) /* 2^96 would overflow a naive shift; below the burst of 100 */
+        ck_assert_int_eq(fo_workqueue_when(q, "k"), 8);
+    fo_workqueue_free(q);
+}
+END_TEST
+
+START_TEST(overall_bucket_spaces_out_many_keys)
+{
+    /* 10 qps with burst 2: two go at once, then one every 100 ms (BucketRateLimiter). */
+    fo_workqueue_opts o = {.clock = clk, .base_delay_ms = 1, .qps = 10, .burst = 2};
+    fo_workqueue *q = fo_workqueue_new(&o);
+    ck_assert_int_eq(fo_workqueue_when(q, "k1"), 1);
+    ck_assert_int_eq(fo_workqueue_when(q, "k2"), 1);
+    ck_assert_int_eq(fo_workqueue_when(q, "k3"), 100);
+    ck_assert_int_eq(fo_workqueue_when(q, "k4"), 200);
+    fo_clock_fake_advance(clk, 1000); /* refilled, never beyond burst */
+    ck_assert_int_eq(fo_workqueue_when(q, "k5"), 1);
+    ck_assert_int_eq(fo_workqueue_when(q, "k6"), 1);
+    ck_assert_int_eq(fo_workqueue_when(q, "k7"), 100);
+    fo_workqueue_free(q);
+}
+END_TEST
+
+START_TEST(add_rate_limited_queues_after_the_backoff)
+{
+    fo_workqueue *q = new_queue();
+    fo_workqueue_add_rate_limited(q, "ns/a");
+    expect_empty(q);
+    fo_clock_fake_advance(clk, 4);
+    expect_empty(q);
+    fo_clock_fake_advance(clk, 1);
+    expect_get(q, "ns/a");
+    fo_workqueue_done(q, "ns/a");
+    fo_workqueue_add_rate_limited(q, "ns/a");
+    fo_clock_fake_advance(clk, 9);
+    expect_empty(q);
+    fo_clock_fake_advance(clk, 1);
+    expect_get(q, "ns/a");
+    ck_assert_int_eq(fo_workqueue_num_requeues(q, "ns/a"), 2);
+    fo_workqueue_free(q);
+}
+END_TEST
+
+struct getter {
+    fo_workqueue *q;
+    fo_rc rc;
+    char *key;
+};
+
+static void *get_main(void *arg)
+{
+    struct getter *g = arg;
+    g->rc = fo_workqueue_get(g->q, &g->key);
+    return NULL;
+}
+
+START_TEST(blocked_get_wakes_on_add_and_on_the_clock)
+{
+    fo_workqueue *q = new_queue();
+    struct getter g = {.q = q};
+    pthread_t th;
+    pthread_create(&th, NULL, get_main, &g);
+    fo_workqueue_add(q, "ns/a");
+    pthread_join(th, NULL);
+    ck_assert_int_eq(g.rc, FO_OK);
+    ck_assert_str_eq(g.key, "ns/a");
+    fo_workqueue_done(q, g.key);
+    free(g.key);
+
+    g = (struct getter){.q = q};
+    fo_workqueue_add_after(q, "ns/b", 1000);
+    pthread_create(&th, NULL, get_main, &g);
+    fo_clock_fake_advance(clk, 1000); /* the clock listener wakes the sleeper */
+    pthread_join(th, NULL);
+    ck_assert_int_eq(g.rc, FO_OK);
+    ck_assert_str_eq(g.key, "ns/b");
+    free(g.key);
+    fo_workqueue_free(q);
+}
+END_TEST
+
+START_TEST(shutdown_wakes_blocked_workers_and_drains)
+{
+    fo_workqueue *q = new_queue();
+    struct getter g[3];
+    pthread_t th[3];
+    for (int i = 0; i < 3; i++) {
+        g[i] = (struct getter){.q = q};
+        pthread_create(&th[i], NULL, get_main, &g[i]);
+    }
+    fo_workqueue_shutdown(q);
+    for (int i = 0; i < 3; i++) {
+        pthread_join(th[i], NULL);
+        ck_assert_int_eq(g[i].rc, FO_ESHUTDOWN);
+        ck_assert_ptr_null(g[i].key);
+    }
+    fo_workqueue_free(q);
+
+    q = new_queue();
+    fo_workqueue_add(q, "ns/a");
+    fo_workqueue_add(q, "ns/b");
+    fo_workqueue_add_after(q, "ns/c", 10);
+    fo_workqueue_shutdown(q);
+    ck_assert(fo_workqueue_shutting_down(q));
+    fo_workqueue_add(q, "ns/d"); /* ignored */
+    char *key = NULL;
+    ck_assert_int_eq(fo_workqueue_get(q, &key), FO_OK);
+    ck_assert_str_eq(key, "ns/a");
+    free(key);
+    ck_assert_int_eq(fo_workqueue_get(q, &key), FO_OK);
+    ck_assert_str_eq(key, "ns/b");
+    free(key);
+    fo_clock_fake_advance(clk, 10);
+    ck_assert_int_eq(fo_workqueue_get(q, &key), FO_ESHUTDOWN);
+    ck_assert_ptr_null(key);
+    fo_workqueue_free(q);
+}
+END_TEST
+
+START_TEST(bad_options_and_keys_are_refused)
+{
+    fo_workqueue_opts o = {.clock = clk, .base_delay_ms = 10, .max_delay_ms = 5};
+    ck_assert_ptr_null(fo_workqueue_new(&o));
+    o = (fo_workqueue_opts){.clock = clk, .base_delay_ms = -1};
+    ck_assert_ptr_null(fo_workqueue_new(&o));
+    fo_workqueue *q = new_queue();
+    char long_key[FO_WORKQUEUE_MAX_KEY + 2];
+    memset(long_key, 'k', sizeof long_key - 1);
+    long_key[sizeof long_key - 1] = '\0';
+    fo_workqueue_add(q, long_key);
+    fo_workqueue_add(q, "");
+    ck_assert_uint_eq(fo_workqueue_len(q), 0);
+    fo_workqueue_free(q);
+    fo_workqueue_free(NULL);
+}
+END_TEST
+
+/* ---- many threads ---- */
+
+#define NKEYS 64
+#define NWORKERS 8
+#define NPRODUCERS 3
+#define ADDS_PER_PRODUCER 4000
+
+struct stress {
+    fo_workqueue *q;
+    atomic_int busy[NKEYS];      /* workers inside a key right now */
+    atomic_int generation[NKEYS]; /* bumped before each add */
+    atomic_int seen[NKEYS];      /* generation a worker saw when it took the key */
+    atomic_int overlaps;
+    atomic_int processed;
+};
+
+static int key_index(const char *key)
+{
+    return atoi(key + 3);
+}
+
+static void *stress_worker(void *arg)
+{
+    struct stress *s = arg;
+    char *key;
+    while (fo_workqueue_get(s->q, &key) == FO_OK) {
+        int k = key_index(key);
+        if (atomic_fetch_add(&s->busy[k], 1) != 0)
+            atomic_fetch_add(&s->overlaps, 1);
+        atomic_store(&s->seen[k], atomic_load(&s->generation[k]));
+        sched_yield();
+        atomic_fetch_sub(&s->busy[k], 1);
+        atomic_fetch_add(&s->processed, 1);
+        fo_workqueue_done(s->q, key);
+        free(key);
+    }
+    return NULL;
+}
+
+static void *stress_producer(void *arg)
+{
+    struct stress *s = arg;
+    unsigned seed = (unsigned)(uintptr_t)pthread_self();
+    for (int i = 0; i < ADDS_PER_PRODUCER; i++) {
+        int k = (int)(rand_r(&seed) % NKEYS);
+        char key[16];
+        snprintf(key, sizeof key, "ns/%d", k);
+        atomic_fetch_add(&s->generation[k], 1);
+        fo_workqueue_add(s->q, key);
+    }
+    return NULL;
+}
+
+START_TEST(no_key_is_ever_processed_by_two_workers_at_once)
+{
+    static struct stress s;
+    memset(&s, 0, sizeof s);
+    fo_workqueue_opts o = {.clock = fo_clock_real()};
+    s.q = fo_workqueue_new(&o);
+    pthread_t workers[NWORKERS], producers[NPRODUCERS];
+    for (int i = 0; i < NWORKERS; i++)
+        pthread_create(&workers[i], NULL, stress_worker, &s);
+    for (int i = 0; i < NPRODUCERS; i++)
+        pthread_create(&producers[i], NULL, stress_producer, &s);
+    for (int i = 0; i < NPRODUCERS; i++)
+        pthread_join(producers[i], NULL);
+    /* Shutdown drains: keys still queued, or re-queued by done, are handed out first. */
+    fo_workqueue_shutdown(s.q);
+    for (int i = 0; i < NWORKERS; i++)
+        pthread_join(workers[i], NULL);
+    ck_assert_int_eq(atomic_load(&s.overlaps), 0);
+    ck_assert_int_gt(atomic_load(&s.processed), 0);
+    ck_assert_int_le(atomic_load(&s.processed), NPRODUCERS * ADDS_PER_PRODUCER);
+    /* Every add was followed by a pass that saw it. */
+    for (int k = 0; k < NKEYS; k++)
+        ck_assert_int_eq(atomic_load(&s.seen[k]), atomic_load(&s.generation[k]));
+    fo_workqueue_free(s.q);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("workqueue");
+    TCase *tc = tcase_create("workqueue");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, duplicate_add_is_processed_once);
+    tcase_add_test(tc, key_added_while_processing_waits_for_done);
+    tcase_add_test(tc, add_after_waits_for_the_clock);
+    tcase_add_test(tc, a_waiting_key_keeps_the_earlier_time);
+    tcase_add_test(tc, an_immediate_add_does_not_cancel_a_delayed_one);
+    tcase_add_test(tc, per_key_backoff_doubles_until_the_cap_and_forget_resets_it);
+    tcase_add_test(tc, overall_bucket_spaces_out_many_keys);
+    tcase_add_test(tc, add_rate_limited_queues_after_the_backoff);
+    tcase_add_test(tc, blocked_get_wakes_on_add_and_on_the_clock);
+    tcase_add_test(tc, shutdown_wakes_blocked_workers_and_drains);
+    tcase_add_test(tc, bad_options_and_keys_are_refused);
+    tcase_add_test(tc, no_key_is_ever_processed_by_two_workers_at_once);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
