@@ -1,0 +1,452 @@
+/* webhook/admission: AdmissionReview v1 decode and encode, checked against
+ * ../shared/specs/admission-review-v1.md (the request of section 5 is the fixture
+ * admission-review-create-flinkdeployment.json; expected bytes are quoted from the spec). */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/field_errors.h"
+#include "common/jsonutil.h"
+#include "tests/support/testutil.h"
+#include "webhook/admission.h"
+
+/* Section 5: the patch document and its base64 as the spec prints them. */
+static const char SPEC_PATCH[] =
+    "[{\"op\":\"add\",\"path\":\"/metadata/labels\",\"value\":{\"app.kubernetes.io/managed-by\":"
+    "\"flinkop\"}},{\"op\":\"add\",\"path\":\"/spec/job/state\",\"value\":\"running\"},{\"op\":"
+    "\"add\",\"path\":\"/spec/flinkConfiguration/execution.checkpointing.interval\",\"value\":"
+    "\"60s\"}]";
+static const char SPEC_PATCH_B64[] =
+    "W3sib3AiOiJhZGQiLCJwYXRoIjoiL21ldGFkYXRhL2xhYmVscyIsInZhbHVlIjp7ImFwcC5rdWJlcm5ldGVzLmlvL21h"
+    "bmFnZWQtYnkiOiJmbGlua29wIn19LHsib3AiOiJhZGQiLCJwYXRoIjoiL3NwZWMvam9iL3N0YXRlIiwidmFsdWUiOiJy"
+    "dW5uaW5nIn0seyJvcCI6ImFkZCIsInBhdGgiOiIvc3BlYy9mbGlua0NvbmZpZ3VyYXRpb24vZXhlY3V0aW9uLmNoZWNr"
+    "cG9pbnRpbmcuaW50ZXJ2YWwiLCJ2YWx1ZSI6IjYwcyJ9XQ==";
+static const char SPEC_UID[] = "7f0b2c6e-3d8a-4f5e-9b1c-2a6d4e8f1c3b";
+
+static json_t *spec_request(void)
+{
+    size_t len;
+    char *text = fo_test_read_data("admission-review-create-flinkdeployment.json", &len);
+    json_t *doc = json_loads(text, 0, NULL);
+    free(text);
+    ck_assert_ptr_nonnull(doc);
+    return doc;
+}
+
+/* Decode a document; returns the rc and leaves the message in err. */
+static fo_rc decode_doc(const json_t *doc, fo_admission_request *req, fo_err *err)
+{
+    char *text = json_dumps(doc, JSON_COMPACT);
+    fo_err_clear(err);
+    fo_rc rc = fo_admission_decode(text, strlen(text), req, err);
+    free(text);
+    return rc;
+}
+
+/* Decode the spec request after `edit` changed it; expect a refusal mentioning `want`. */
+static void expect_refusal(void (*edit)(json_t *doc), const char *want)
+{
+    json_t *doc = spec_request();
+    edit(doc);
+    fo_admission_request req;
+    fo_err err;
+    ck_assert_int_eq(decode_doc(doc, &req, &err), FO_EINVAL);
+    ck_assert_msg(strstr(err.message, want) != NULL, "message \"%s\" lacks \"%s\"", err.message,
+                  want);
+    ck_assert_ptr_null(req.review);
+    fo_admission_request_release(&req);
+    json_decref(doc);
+}
+
+START_TEST(the_spec_example_request_decodes)
+{
+    json_t *doc = spec_request();
+    fo_admission_request req;
+    fo_err err;
+    ck_assert_int_eq(decode_doc(doc, &req, &err), FO_OK);
+    ck_assert_str_eq(req.uid, SPEC_UID);
+    ck_assert_int_eq(req.op, FO_ADMISSION_CREATE);
+    ck_assert_str_eq(req.operation, "CREATE");
+    ck_assert_str_eq(req.group, "flink.apache.org");
+    ck_assert_str_eq(req.version, "v1beta1");
+    ck_assert_str_eq(req.kind, "FlinkDeployment");
+    ck_assert_str_eq(req.resource, "flinkdeployments");
+    ck_assert_ptr_null(req.sub_resource);
+    ck_assert_str_eq(req.name, "basic-example");
+    ck_assert_str_eq(req.namespace_, "flink-jobs");
+    ck_assert_ptr_nonnull(req.object);
+    ck_assert_str_eq(fo_json_get_str(req.object, "spec.image"), "flink:2.2");
+    ck_assert_ptr_null(req.old_object);
+    ck_assert(!req.dry_run);
+    ck_assert(fo_admission_is_flink_write(&req));
+    fo_admission_request_release(&req);
+    fo_admission_request_release(&req); /* twice is harmless */
+    json_decref(doc);
+}
+END_TEST
+
+static void set_dry_run(json_t *d)
+{
+    json_object_set_new(json_object_get(d, "request"), "dryRun", json_true());
+}
+
+START_TEST(dry_run_and_unknown_fields_are_accepted)
+{
+    json_t *doc = spec_request();
+    set_dry_run(doc);
+    json_object_set_new(doc, "futureTopLevel", json_string("x"));
+    json_object_set_new(json_object_get(doc, "request"), "futureField", json_pack("{s:i}", "a", 1));
+    json_object_del(json_object_get(doc, "request"), "userInfo");
+    json_object_del(json_object_get(doc, "request"), "options");
+    fo_admission_request req;
+    fo_err err;
+    ck_assert_int_eq(decode_doc(doc, &req, &err), FO_OK);
+    ck_assert(req.dry_run);
+    fo_admission_request_release(&req);
+    json_decref(doc);
+}
+END_TEST
+
+START_TEST(malformed_json_is_refused_with_its_position)
+{
+    const char *bad = "{\"apiVersion\": \"admission.k8s.io/v1\",\n \"kind\": }";
+    fo_admission_request req;
+    fo_err err;
+    fo_err_clear(&err);
+    ck_assert_int_eq(fo_admission_decode(bad, strlen(bad), &req, &err), FO_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "malformed JSON"));
+    ck_assert_ptr_nonnull(strstr(err.message, "line 2"));
+    ck_assert_int_eq(fo_admission_decode("", 0, &req, &err), FO_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "empty"));
+    ck_assert_int_eq(fo_admission_decode("[1,2]", 5, &req, &err), FO_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "expected an AdmissionReview object, got an array"));
+}
+END_TEST
+
+START_TEST(a_body_over_the_limit_is_refused_before_parsing)
+{
+    size_t n = FO_ADMISSION_MAX_BODY + 1;
+    char *big = malloc(n);
+    memset(big, ' ', n);
+    fo_admission_request req;
+    fo_err err;
+    fo_err_clear(&err);
+    ck_assert_int_eq(fo_admission_decode(big, n, &req, &err), FO_ELIMIT);
+    ck_assert_ptr_nonnull(strstr(err.message, "exceeds the limit"));
+    free(big);
+}
+END_TEST
+
+static void v1beta1(json_t *d)
+{
+    json_object_set_new(d, "apiVersion", json_string("admission.k8s.io/v1beta1"));
+}
+static void no_api_version(json_t *d)
+{
+    json_object_del(d, "apiVersion");
+}
+static void wrong_kind(json_t *d)
+{
+    json_object_set_new(d, "kind", json_string("ConversionReview"));
+}
+static void no_request(json_t *d)
+{
+    json_object_del(d, "request");
+}
+static void request_is_string(json_t *d)
+{
+    json_object_set_new(d, "request", json_string("x"));
+}
+static void no_uid(json_t *d)
+{
+    json_object_del(json_object_get(d, "request"), "uid");
+}
+static void empty_uid(json_t *d)
+{
+    json_object_set_new(json_object_get(d, "request"), "uid", json_string(""));
+}
+static void numeric_uid(json_t *d)
+{
+    json_object_set_new(json_object_get(d, "request"), "uid", json_integer(7));
+}
+static void no_kind(json_t *d)
+{
+    json_object_del(json_object_get(d, "request"), "kind");
+}
+static void kind_without_version(json_t *d)
+{
+    json_object_del(json_object_get(json_object_get(d, "request"), "kind"), "version");
+}
+static void no_resource(json_t *d)
+{
+    json_object_del(json_object_get(d, "request"), "resource");
+}
+static void bad_operation(json_t *d)
+{
+    json_object_set_new(json_object_get(d, "request"), "operation", json_string("PATCH"));
+}
+static void no_operation(json_t *d)
+{
+    json_object_del(json_object_get(d, "request"), "operation");
+}
+static void create_without_object(json_t *d)
+{
+    json_object_set_new(json_object_get(d, "request"), "object", json_null());
+}
+static void object_is_array(json_t *d)
+{
+    json_object_set_new(json_object_get(d, "request"), "object", json_array());
+}
+static void dry_run_string(json_t *d)
+{
+    json_object_set_new(json_object_get(d, "request"), "dryRun", json_string("true"));
+}
+static void namespace_number(json_t *d)
+{
+    json_object_set_new(json_object_get(d, "request"), "namespace", json_integer(1));
+}
+
+START_TEST(every_required_field_is_named_when_missing_or_wrong)
+{
+    expect_refusal(v1beta1, "apiVersion: expected \"admission.k8s.io/v1\", got "
+                            "\"admission.k8s.io/v1beta1\"");
+    expect_refusal(no_api_version, "apiVersion: required");
+    expect_refusal(wrong_kind, "kind: expected \"AdmissionReview\", got \"ConversionReview\"");
+    expect_refusal(no_request, "request: required");
+    expect_refusal(request_is_string, "request: must be an object, got a string");
+    expect_refusal(no_uid, "request.uid: required");
+    expect_refusal(empty_uid, "request.uid: required");
+    expect_refusal(numeric_uid, "request.uid: must be a string, got a number");
+    expect_refusal(no_kind, "request.kind: required");
+    expect_refusal(kind_without_version, "request.kind.version: required");
+    expect_refusal(no_resource, "request.resource: required");
+    expect_refusal(bad_operation, "request.operation: unsupported value \"PATCH\"");
+    expect_refusal(no_operation, "request.operation: required");
+    expect_refusal(create_without_object, "request.object: required for CREATE");
+    expect_refusal(object_is_array, "request.object: must be an object, got an array");
+    expect_refusal(dry_run_string, "request.dryRun: must be a boolean");
+    expect_refusal(namespace_number, "request.namespace: must be a string");
+}
+END_TEST
+
+START_TEST(delete_subresources_and_other_kinds_are_not_flink_writes)
+{
+    json_t *doc = spec_request();
+    json_t *r = json_object_get(doc, "request");
+    fo_admission_request req;
+    fo_err err;
+
+    json_object_set_new(r, "operation", json_string("DELETE"));
+    json_object_set(r, "oldObject", json_object_get(r, "object"));
+    json_object_set_new(r, "object", json_null());
+    ck_assert_int_eq(decode_doc(doc, &req, &err), FO_OK);
+    ck_assert_int_eq(req.op, FO_ADMISSION_DELETE);
+    ck_assert_ptr_null(req.object);
+    ck_assert_ptr_nonnull(req.old_object);
+    ck_assert(!fo_admission_is_flink_write(&req));
+    fo_admission_request_release(&req);
+
+    json_decref(doc);
+    doc = spec_request();
+    r = json_object_get(doc, "request");
+    json_object_set_new(r, "operation", json_string("UPDATE"));
+    json_object_set_new(r, "subResource", json_string("status"));
+    ck_assert_int_eq(decode_doc(doc, &req, &err), FO_OK);
+    ck_assert_str_eq(req.sub_resource, "status");
+    ck_assert(!fo_admission_is_flink_write(&req));
+    fo_admission_request_release(&req);
+
+    json_object_set_new(r, "subResource", json_string(""));
+    ck_assert_int_eq(decode_doc(doc, &req, &err), FO_OK);
+    ck_assert_ptr_null(req.sub_resource);
+    ck_assert(fo_admission_is_flink_write(&req));
+    fo_admission_request_release(&req);
+
+    /* a core-group kind: the group may be left out */
+    json_object_set_new(r, "kind", json_pack("{s:s, s:s}", "version", "v1", "kind", "ConfigMap"));
+    ck_assert_int_eq(decode_doc(doc, &req, &err), FO_OK);
+    ck_assert_str_eq(req.group, "");
+    ck_assert(!fo_admission_is_flink_write(&req));
+    fo_admission_request_release(&req);
+
+    json_object_set_new(r, "kind", json_pack("{s:s, s:s, s:s}", "group", "flink.apache.org",
+                                             "version", "v1beta1", "kind", "FlinkStateSnapshot"));
+    ck_assert_int_eq(decode_doc(doc, &req, &err), FO_OK);
+    ck_assert(!fo_admission_is_flink_write(&req));
+    fo_admission_request_release(&req);
+    json_decref(doc);
+}
+END_TEST
+
+static json_t *parse_response(const char *text)
+{
+    json_t *doc = json_loads(text, 0, NULL);
+    ck_assert_ptr_nonnull(doc);
+    ck_assert_str_eq(fo_json_str(doc, "apiVersion"), "admission.k8s.io/v1");
+    ck_assert_str_eq(fo_json_str(doc, "kind"), "AdmissionReview");
+    ck_assert_ptr_null(json_object_get(doc, "request"));
+    return doc;
+}
+
+START_TEST(an_allow_without_patch_carries_only_uid_and_allowed)
+{
+    fo_admission_response resp;
+    fo_admission_response_init(&resp);
+    size_t len = 0, pb = 99;
+    char *text = fo_admission_encode(SPEC_UID, &resp, &len, &pb);
+    ck_assert_str_eq(text, "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","
+                           "\"response\":{\"uid\":\"7f0b2c6e-3d8a-4f5e-9b1c-2a6d4e8f1c3b\","
+                           "\"allowed\":true}}");
+    ck_assert_uint_eq(len, strlen(text));
+    ck_assert_uint_eq(pb, 0);
+    free(text);
+
+    /* an empty patch is no patch (section 3: patchType only with a patch) */
+    resp.patch = json_array();
+    text = fo_admission_encode(SPEC_UID, &resp, NULL, NULL);
+    json_t *doc = parse_response(text);
+    ck_assert_ptr_null(json_object_get(json_object_get(doc, "response"), "patch"));
+    ck_assert_ptr_null(json_object_get(json_object_get(doc, "response"), "patchType"));
+    json_decref(doc);
+    free(text);
+    fo_admission_response_release(&resp);
+}
+END_TEST
+
+START_TEST(a_patch_is_sent_as_the_spec_example_bytes)
+{
+    fo_admission_response resp;
+    fo_admission_response_init(&resp);
+    resp.patch = json_loads(SPEC_PATCH, 0, NULL);
+    ck_assert_ptr_nonnull(resp.patch);
+    size_t pb = 0;
+    char *text = fo_admission_encode(SPEC_UID, &resp, NULL, &pb);
+    json_t *doc = parse_response(text);
+    json_t *r = json_object_get(doc, "response");
+    ck_assert_str_eq(fo_json_str(r, "uid"), SPEC_UID);
+    ck_assert(json_is_true(json_object_get(r, "allowed")));
+    ck_assert_str_eq(fo_json_str(r, "patchType"), "JSONPatch");
+    ck_assert_str_eq(fo_json_str(r, "patch"), SPEC_PATCH_B64);
+    ck_assert_uint_eq(pb, strlen(SPEC_PATCH));
+    ck_assert_ptr_null(json_object_get(r, "status"));
+    json_decref(doc);
+    free(text);
+    fo_admission_response_release(&resp);
+}
+END_TEST
+
+START_TEST(base64_matches_the_rfc4648_test_vectors)
+{
+    /* RFC 4648 section 10 */
+    static const char *in[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+    static const char *out[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
+    for (size_t i = 0; i < 7; i++) {
+        char *b = fo_admission_base64(in[i], strlen(in[i]));
+        ck_assert_str_eq(b, out[i]);
+        free(b);
+    }
+    unsigned char bytes[] = {0xfb, 0xff, 0xbf};
+    char *b = fo_admission_base64(bytes, 3);
+    ck_assert_str_eq(b, "+/+/"); /* the standard alphabet, not URL-safe */
+    free(b);
+}
+END_TEST
+
+START_TEST(a_denial_lists_every_field_error_with_causes)
+{
+    json_t *doc = spec_request();
+    fo_admission_request req;
+    fo_err err;
+    ck_assert_int_eq(decode_doc(doc, &req, &err), FO_OK);
+    fo_field_errors *errs = fo_field_errors_new();
+    fo_field_errors_add(errs, FO_FE_REQUIRED, "spec.job.jarURI", NULL, "required in application mode");
+    fo_field_errors_add_int(errs, FO_FE_INVALID, "spec.job.parallelism", 0, "must be larger than 0");
+    fo_field_errors_warn(errs, "spec.flinkVersion v1_15 is deprecated");
+
+    fo_admission_response resp;
+    fo_admission_response_init(&resp);
+    fo_admission_response_deny(&resp, &req, errs);
+    fo_admission_response_add_warnings(&resp, errs);
+    char *text = fo_admission_encode(req.uid, &resp, NULL, NULL);
+    json_t *out = parse_response(text);
+    json_t *r = json_object_get(out, "response");
+    ck_assert_str_eq(fo_json_str(r, "uid"), SPEC_UID);
+    ck_assert(json_is_false(json_object_get(r, "allowed")));
+    ck_assert_ptr_null(json_object_get(r, "patch"));
+    json_t *st = json_object_get(r, "status");
+    ck_assert_int_eq(json_integer_value(json_object_get(st, "code")), 422);
+    ck_assert_str_eq(fo_json_str(st, "reason"), "Invalid");
+    const char *msg = fo_json_str(st, "message");
+    ck_assert_ptr_nonnull(strstr(msg, "FlinkDeployment \"basic-example\" is invalid: "));
+    ck_assert_ptr_nonnull(strstr(msg, "spec.job.jarURI: Required value"));
+    ck_assert_ptr_nonnull(strstr(msg, "; spec.job.parallelism: Invalid value: 0"));
+    json_t *causes = json_object_get(json_object_get(st, "details"), "causes");
+    ck_assert_uint_eq(json_array_size(causes), 2);
+    ck_assert_str_eq(fo_json_str(json_array_get(causes, 0), "field"), "spec.job.jarURI");
+    ck_assert_str_eq(fo_json_str(json_array_get(causes, 0), "reason"), "FieldValueRequired");
+    ck_assert_str_eq(fo_json_str(json_array_get(causes, 1), "field"), "spec.job.parallelism");
+    json_t *w = json_object_get(r, "warnings");
+    ck_assert_uint_eq(json_array_size(w), 1);
+    ck_assert_str_eq(json_string_value(json_array_get(w, 0)), "spec.flinkVersion v1_15 is deprecated");
+    json_decref(out);
+    free(text);
+    fo_admission_response_release(&resp);
+    fo_field_errors_free(errs);
+    fo_admission_request_release(&req);
+    json_decref(doc);
+}
+END_TEST
+
+START_TEST(warnings_are_bounded_in_length_and_count)
+{
+    fo_admission_response resp;
+    fo_admission_response_init(&resp);
+    char long_text[600];
+    memset(long_text, 'w', sizeof long_text - 1);
+    long_text[sizeof long_text - 1] = '\0';
+    for (int i = 0; i < FO_ADMISSION_MAX_WARNINGS + 5; i++)
+        fo_admission_response_warn(&resp, long_text);
+    ck_assert_uint_eq(json_array_size(resp.warnings), FO_ADMISSION_MAX_WARNINGS);
+    ck_assert_uint_eq(json_string_length(json_array_get(resp.warnings, 0)),
+                      FO_ADMISSION_MAX_WARNING_BYTES);
+    fo_admission_response_release(&resp);
+}
+END_TEST
+
+START_TEST(status_bodies_for_http_errors_are_kubernetes_status_objects)
+{
+    char *text = fo_admission_status_body(400, "BadRequest", "request.uid: required");
+    json_t *st = json_loads(text, 0, NULL);
+    ck_assert_str_eq(fo_json_str(st, "kind"), "Status");
+    ck_assert_str_eq(fo_json_str(st, "status"), "Failure");
+    ck_assert_str_eq(fo_json_str(st, "message"), "request.uid: required");
+    ck_assert_str_eq(fo_json_str(st, "reason"), "BadRequest");
+    ck_assert_int_eq(json_integer_value(json_object_get(st, "code")), 400);
+    json_decref(st);
+    free(text);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("admission");
+    TCase *tc = tcase_create("admission");
+    tcase_add_test(tc, the_spec_example_request_decodes);
+    tcase_add_test(tc, dry_run_and_unknown_fields_are_accepted);
+    tcase_add_test(tc, malformed_json_is_refused_with_its_position);
+    tcase_add_test(tc, a_body_over_the_limit_is_refused_before_parsing);
+    tcase_add_test(tc, every_required_field_is_named_when_missing_or_wrong);
+    tcase_add_test(tc, delete_subresources_and_other_kinds_are_not_flink_writes);
+    tcase_add_test(tc, an_allow_without_patch_carries_only_uid_and_allowed);
+    tcase_add_test(tc, a_patch_is_sent_as_the_spec_example_bytes);
+    tcase_add_test(tc, base64_matches_the_rfc4648_test_vectors);
+    tcase_add_test(tc, a_denial_lists_every_field_error_with_causes);
+    tcase_add_test(tc, warnings_are_bounded_in_length_and_count);
+    tcase_add_test(tc, status_bodies_for_http_errors_are_kubernetes_status_objects);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,361 @@
+#include "webhook/admission.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/jsonutil.h"
+#include "common/strbuf.h"
+
+static const char *type_name(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
+    case JSON_INTEGER:
+    case JSON_REAL:
+        return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return "a boolean";
+    case JSON_NULL:
+        return "null";
+    }
+    return "unknown";
+}
+
+/* A string member: *out stays NULL when absent (or null and allowed), error when another type
+ * or (when nonempty) empty. `field` is the full path for messages. */
+static fo_rc get_string(const json_t *obj, const char *key, const char *field, bool required,
+                        bool nonempty, const char **out, fo_err *err)
+{
+    *out = NULL;
+    json_t *v = json_object_get(obj, key);
+    if (!v || json_is_null(v)) {
+        if (required)
+            return fo_err_set(err, FO_EINVAL, "%s: required", field);
+        return FO_OK;
+    }
+    if (!json_is_string(v))
+        return fo_err_set(err, FO_EINVAL, "%s: must be a string, got %s", field, type_name(v));
+    /* A NUL inside would make the C string differ from what was sent. */
+    if (strlen(json_string_value(v)) != json_string_length(v))
+        return fo_err_set(err, FO_EINVAL, "%s: must not contain NUL characters", field);
+    if (nonempty && json_string_length(v) == 0)
+        return fo_err_set(err, FO_EINVAL, "%s: required (empty string)", field);
+    *out = json_string_value(v);
+    return FO_OK;
+}
+
+static fo_rc get_object(const json_t *obj, const char *key, const char *field, bool required,
+                        const json_t **out, fo_err *err)
+{
+    *out = NULL;
+    json_t *v = json_object_get(obj, key);
+    if (!v || json_is_null(v)) {
+        if (required)
+            return fo_err_set(err, FO_EINVAL, "%s: required", field);
+        return FO_OK;
+    }
+    if (!json_is_object(v))
+        return fo_err_set(err, FO_EINVAL, "%s: must be an object, got %s", field, type_name(v));
+    *out = v;
+    return FO_OK;
+}
+
+static fo_rc check_envelope(const json_t *doc, fo_err *err)
+{
+    if (!json_is_object(doc))
+        return fo_err_set(err, FO_EINVAL, "body: expected an AdmissionReview object, got %s",
+                          type_name(doc));
+    const char *api = NULL, *kind = NULL;
+    fo_rc rc = get_string(doc, "apiVersion", "apiVersion", true, false, &api, err);
+    if (rc != FO_OK)
+        return rc;
+    /* Section 4 rule 3: v1 only; our configurations register admissionReviewVersions [v1]. */
+    if (strcmp(api, FO_ADMISSION_API_VERSION) != 0)
+        return fo_err_set(err, FO_EINVAL, "apiVersion: expected \"%s\", got \"%s\"",
+                          FO_ADMISSION_API_VERSION, api);
+    rc = get_string(doc, "kind", "kind", true, false, &kind, err);
+    if (rc != FO_OK)
+        return rc;
+    if (strcmp(kind, "AdmissionReview") != 0)
+        return fo_err_set(err, FO_EINVAL, "kind: expected \"AdmissionReview\", got \"%s\"", kind);
+    return FO_OK;
+}
+
+static fo_rc parse_operation(const char *s, fo_admission_op *op, fo_err *err)
+{
+    static const struct {
+        const char *name;
+        fo_admission_op op;
+    } ops[] = {{"CREATE", FO_ADMISSION_CREATE},
+               {"UPDATE", FO_ADMISSION_UPDATE},
+               {"DELETE", FO_ADMISSION_DELETE},
+               {"CONNECT", FO_ADMISSION_CONNECT}};
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        if (strcmp(s, ops[i].name) == 0) {
+            *op = ops[i].op;
+            return FO_OK;
+        }
+    }
+    return fo_err_set(err, FO_EINVAL,
+                      "request.operation: unsupported value \"%s\": supported values: "
+                      "\"CREATE\", \"UPDATE\", \"DELETE\", \"CONNECT\"",
+                      s);
+}
+
+static fo_rc decode_request(const json_t *r, fo_admission_request *req, fo_err *err)
+{
+    const json_t *kind = NULL, *resource = NULL;
+    const char *s = NULL;
+    fo_rc rc;
+    if ((rc = get_string(r, "uid", "request.uid", true, true, &req->uid, err)) != FO_OK ||
+        (rc = get_object(r, "kind", "request.kind", true, &kind, err)) != FO_OK ||
+        (rc = get_string(kind, "kind", "request.kind.kind", true, true, &req->kind, err)) !=
+            FO_OK ||
+        (rc = get_string(kind, "version", "request.kind.version", true, true, &req->version,
+                         err)) != FO_OK ||
+        (rc = get_string(kind, "group", "request.kind.group", false, false, &req->group, err)) !=
+            FO_OK ||
+        (rc = get_object(r, "resource", "request.resource", true, &resource, err)) != FO_OK ||
+        (rc = get_string(resource, "resource", "request.resource.resource", true, true,
+                         &req->resource, err)) != FO_OK ||
+        (rc = get_string(r, "operation", "request.operation", true, true, &req->operation,
+                         err)) != FO_OK ||
+        (rc = parse_operation(req->operation, &req->op, err)) != FO_OK ||
+        (rc = get_string(r, "subResource", "request.subResource", false, false, &s, err)) !=
+            FO_OK)
+        return rc;
+    req->sub_resource = s && *s ? s : NULL;
+    if (!req->group)
+        req->group = ""; /* the core group is "" and may be left out */
+    if ((rc = get_string(r, "name", "request.name", false, false, &req->name, err)) != FO_OK ||
+        (rc = get_string(r, "namespace", "request.namespace", false, false, &req->namespace_,
+                         err)) != FO_OK)
+        return rc;
+    if (!req->name)
+        req->name = "";
+    if (!req->namespace_)
+        req->namespace_ = "";
+    bool needs_object = req->op == FO_ADMISSION_CREATE || req->op == FO_ADMISSION_UPDATE;
+    if ((rc = get_object(r, "object", "request.object", false, &req->object, err)) != FO_OK ||
+        (rc = get_object(r, "oldObject", "request.oldObject", false, &req->old_object, err)) !=
+            FO_OK)
+        return rc;
+    if (needs_object && !req->object)
+        return fo_err_set(err, FO_EINVAL, "request.object: required for %s", req->operation);
+    json_t *dry = json_object_get(r, "dryRun");
+    if (dry && !json_is_null(dry)) {
+        if (!json_is_boolean(dry))
+            return fo_err_set(err, FO_EINVAL, "request.dryRun: must be a boolean, got %s",
+                              type_name(dry));
+        req->dry_run = json_is_true(dry);
+    }
+    return FO_OK;
+}
+
+fo_rc fo_admission_decode(const char *body, size_t len, fo_admission_request *req, fo_err *err)
+{
+    memset(req, 0, sizeof *req);
+    if (len > FO_ADMISSION_MAX_BODY)
+        return fo_err_set(err, FO_ELIMIT, "body: %zu bytes exceeds the limit of %u bytes", len,
+                          FO_ADMISSION_MAX_BODY);
+    if (len == 0)
+        return fo_err_set(err, FO_EINVAL, "body: empty, expected an AdmissionReview");
+    json_t *doc = fo_json_parse(body, len, FO_ADMISSION_MAX_BODY, err);
+    if (!doc)
+        return fo_err_wrap(err, "body: malformed JSON");
+    const json_t *r = NULL;
+    fo_rc rc = check_envelope(doc, err);
+    if (rc == FO_OK)
+        rc = get_object(doc, "request", "request", true, &r, err);
+    if (rc == FO_OK)
+        rc = decode_request(r, req, err);
+    if (rc != FO_OK) {
+        json_decref(doc);
+        memset(req, 0, sizeof *req);
+        return rc;
+    }
+    req->review = doc;
+    return FO_OK;
+}
+
+void fo_admission_request_release(fo_admission_request *req)
+{
+    if (!req)
+        return;
+    json_decref(req->review);
+    memset(req, 0, sizeof *req);
+}
+
+bool fo_admission_is_flink_write(const fo_admission_request *req)
+{
+    if (req->op != FO_ADMISSION_CREATE && req->op != FO_ADMISSION_UPDATE)
+        return false;
+    if (req->sub_resource || !req->object)
+        return false;
+    if (strcmp(req->group, "flink.apache.org") != 0)
+        return false;
+    return strcmp(req->kind, "FlinkDeployment") == 0 || strcmp(req->kind, "FlinkSessionJob") == 0;
+}
+
+/* ---- responses ---- */
+
+void fo_admission_response_init(fo_admission_response *resp)
+{
+    memset(resp, 0, sizeof *resp);
+    resp->allowed = true;
+}
+
+void fo_admission_response_release(fo_admission_response *resp)
+{
+    if (!resp)
+        return;
+    free(resp->message);
+    json_decref(resp->causes);
+    json_decref(resp->patch);
+    json_decref(resp->warnings);
+    memset(resp, 0, sizeof *resp);
+}
+
+void fo_admission_response_deny(fo_admission_response *resp, const fo_admission_request *req,
+                                const fo_field_errors *errs)
+{
+    resp->allowed = false;
+    resp->code = 422;
+    snprintf(resp->reason, sizeof resp->reason, "Invalid");
+    /* One line that names every field: kubectl prints it after "denied the request: ". */
+    char *joined = fo_field_errors_join(errs, "; ");
+    fo_strbuf sb;
+    fo_strbuf_init(&sb, 0);
+    const char *name = req->name && *req->name ? req->name : fo_json_get_str(req->object,
+                                                                             "metadata.name");
+    fo_strbuf_printf(&sb, "%s \"%s\" is invalid: %s", req->kind, name ? name : "",
+                     joined ? joined : "");
+    free(joined);
+    free(resp->message);
+    resp->message = fo_strbuf_take(&sb);
+    json_decref(resp->causes);
+    resp->causes = fo_field_errors_causes(errs);
+}
+
+void fo_admission_response_warn(fo_admission_response *resp, const char *text)
+{
+    if (!resp->warnings)
+        resp->warnings = json_array();
+    if (!resp->warnings || json_array_size(resp->warnings) >= FO_ADMISSION_MAX_WARNINGS)
+        return;
+    size_t n = strlen(text);
+    if (n > FO_ADMISSION_MAX_WARNING_BYTES) {
+        n = FO_ADMISSION_MAX_WARNING_BYTES;
+        /* do not cut a UTF-8 sequence in half */
+        while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
+            n--;
+    }
+    json_array_append_new(resp->warnings, json_stringn(text, n));
+}
+
+void fo_admission_response_add_warnings(fo_admission_response *resp, const fo_field_errors *errs)
+{
+    for (size_t i = 0; i < fo_field_errors_warning_count(errs); i++)
+        fo_admission_response_warn(resp, fo_field_errors_warning(errs, i));
+}
+
+char *fo_admission_base64(const void *data, size_t len)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const unsigned char *in = data;
+    size_t out_len = (len + 2) / 3 * 4;
+    char *out = malloc(out_len + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0, i = 0;
+    for (; i + 3 <= len; i += 3) {
+        unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
+        out[o++] = alphabet[v >> 18 & 63];
+        out[o++] = alphabet[v >> 12 & 63];
+        out[o++] = alphabet[v >> 6 & 63];
+        out[o++] = alphabet[v & 63];
+    }
+    if (len - i == 1) {
+        unsigned v = (unsigned)in[i] << 16;
+        out[o++] = alphabet[v >> 18 & 63];
+        out[o++] = alphabet[v >> 12 & 63];
+        out[o++] = '=';
+        out[o++] = '=';
+    } else if (len - i == 2) {
+        unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8;
+        out[o++] = alphabet[v >> 18 & 63];
+        out[o++] = alphabet[v >> 12 & 63];
+        out[o++] = alphabet[v >> 6 & 63];
+        out[o++] = '=';
+    }
+    out[o] = '\0';
+    return out;
+}
+
+char *fo_admission_encode(const char *uid, const fo_admission_response *resp, size_t *len,
+                          size_t *patch_bytes)
+{
+    char *patch_text = NULL, *patch_b64 = NULL, *out = NULL;
+    json_t *doc = NULL;
+    if (patch_bytes)
+        *patch_bytes = 0;
+    json_t *r = json_pack("{s:s, s:b}", "uid", uid, "allowed", resp->allowed);
+    if (!r)
+        goto out;
+    if (!resp->allowed) {
+        json_t *status = json_pack("{s:s, s:s, s:s, s:i}", "status", "Failure", "message",
+                                   resp->message ? resp->message : "", "reason", resp->reason,
+                                   "code", resp->code ? resp->code : 400);
+        if (status && resp->causes && json_array_size(resp->causes) > 0)
+            json_object_set_new(status, "details",
+                                json_pack("{s:O}", "causes", resp->causes));
+        json_object_set_new(r, "status", status);
+    }
+    /* Section 4 rule 4: patchType exactly when there is a patch; an empty patch is none. */
+    if (resp->allowed && resp->patch && json_array_size(resp->patch) > 0) {
+        patch_text = json_dumps(resp->patch, JSON_COMPACT);
+        if (!patch_text)
+            goto out;
+        size_t n = strlen(patch_text);
+        patch_b64 = fo_admission_base64(patch_text, n);
+        if (!patch_b64)
+            goto out;
+        json_object_set_new(r, "patchType", json_string("JSONPatch"));
+        json_object_set_new(r, "patch", json_string(patch_b64));
+        if (patch_bytes)
+            *patch_bytes = n;
+    }
+    if (resp->warnings && json_array_size(resp->warnings) > 0)
+        json_object_set(r, "warnings", resp->warnings);
+    doc = json_pack("{s:s, s:s, s:o}", "apiVersion", FO_ADMISSION_API_VERSION, "kind",
+                    "AdmissionReview", "response", r);
+    r = NULL; /* stolen by "o", also on failure */
+    if (!doc)
+        goto out;
+    out = json_dumps(doc, JSON_COMPACT);
+    if (out && len)
+        *len = strlen(out);
+out:
+    json_decref(r);
+    json_decref(doc);
+    free(patch_text);
+    free(patch_b64);
+    return out;
+}
+
+char *fo_admission_status_body(int code, const char *reason, const char *message)
+{
+    json_t *st = json_pack("{s:s, s:s, s:{}, s:s, s:s, s:s, s:i}", "kind", "Status", "apiVersion",
+                           "v1", "metadata", "status", "Failure", "message", message, "reason",
+                           reason, "code", code);
+    char *text = st ? json_dumps(st, JSON_COMPACT) : NULL;
+    json_decref(st);
+    return text;
+}
