@@ -1,0 +1,303 @@
+#include "common/podtemplate.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/jsonutil.h"
+#include "common/strbuf.h"
+
+/* Pod template layering, path-aware.
+ *
+ * Spec followed: the Kubernetes v1.35 OpenAPI v3 document for core/v1
+ * (shared/specs/kubernetes/v1.35/api__v1_openapi.json), i.e. the strategic-merge-patch
+ * markers on PodTemplateSpec and everything below it:
+ *   x-kubernetes-patch-strategy: merge + x-kubernetes-patch-merge-key / list-map-keys
+ *     -> the list merges element by element on those keys (RULE_MAP below);
+ *   patch strategy "merge,retainKeys" (volumes, resourceClaims) -> a matched element keeps
+ *     only the members the upper element names, so a volume redefined as another source
+ *     (emptyDir -> configMap) does not end up with two sources;
+ *   list-type "set" with patch strategy merge (finalizers) -> union (RULE_UNION);
+ *   list-type atomic, or no patch strategy -> the upper list replaces the lower one.
+ * Two deliberate departures, for what users of Apache's operator ask for (reference c.15):
+ *   - tolerations (atomic in the schema) are appended without exact duplicates, so a cluster
+ *     toleration survives a user adding their own;
+ *   - envFrom (atomic) is appended without exact duplicates, for the same reason;
+ *   - resources.claims (list-type map, no patch strategy) merges by name like other maps;
+ *   - nodeSelector (x-kubernetes-map-type atomic) merges key by key like labels.
+ * List map keys are compared with their schema defaults: ports match on containerPort and
+ * protocol, a missing protocol counting as "TCP".
+ *
+ * Everything else: objects merge member by member, recursively; a non-null upper value of
+ * another type, or a scalar, replaces the lower one. An upper `null` never deletes or
+ * replaces a lower value (a template has no way to unset what a lower layer set; that is the
+ * admin's intent for cluster defaults); where the lower layer has no value, the upper value
+ * is copied as written. These rules make merge(merge(a, b), b) == merge(a, b) and
+ * merge(a, merge(a, b)) == merge(a, b), which normalisation relies on. */
+
+typedef enum rule_kind {
+    RULE_MAP,   /* merge elements by key */
+    RULE_UNION, /* append elements not already present (JSON equality) */
+} rule_kind;
+
+typedef struct list_rule {
+    const char *path; /* relative to the template, "[]" marks list elements */
+    rule_kind kind;
+    const char *keys[2];
+    const char *key_defaults[2]; /* value of a missing key, or NULL (then it is required) */
+    bool retain_keys;
+} list_rule;
+
+/* Lists directly under the pod template. */
+static const list_rule template_rules[] = {
+    {"metadata.finalizers", RULE_UNION, {NULL}, {NULL}, false},
+    {"metadata.ownerReferences", RULE_MAP, {"uid"}, {NULL}, false},
+    {"spec.containers", RULE_MAP, {"name"}, {NULL}, false},
+    {"spec.initContainers", RULE_MAP, {"name"}, {NULL}, false},
+    {"spec.ephemeralContainers", RULE_MAP, {"name"}, {NULL}, false},
+    {"spec.volumes", RULE_MAP, {"name"}, {NULL}, true},
+    {"spec.volumes[].ephemeral.volumeClaimTemplate.metadata.finalizers", RULE_UNION, {NULL},
+     {NULL}, false},
+    {"spec.volumes[].ephemeral.volumeClaimTemplate.metadata.ownerReferences", RULE_MAP, {"uid"},
+     {NULL}, false},
+    {"spec.imagePullSecrets", RULE_MAP, {"name"}, {NULL}, false},
+    {"spec.hostAliases", RULE_MAP, {"ip"}, {NULL}, false},
+    {"spec.resourceClaims", RULE_MAP, {"name"}, {NULL}, true},
+    {"spec.schedulingGates", RULE_MAP, {"name"}, {NULL}, false},
+    {"spec.topologySpreadConstraints", RULE_MAP, {"topologyKey", "whenUnsatisfiable"},
+     {NULL, NULL}, false},
+    {"spec.resources.claims", RULE_MAP, {"name"}, {NULL}, false},
+    {"spec.tolerations", RULE_UNION, {NULL}, {NULL}, false},
+};
+
+/* Lists inside a container (containers, initContainers, ephemeralContainers). */
+static const list_rule container_rules[] = {
+    {"env", RULE_MAP, {"name"}, {NULL}, false},
+    {"envFrom", RULE_UNION, {NULL}, {NULL}, false},
+    {"volumeMounts", RULE_MAP, {"mountPath"}, {NULL}, false},
+    {"volumeDevices", RULE_MAP, {"devicePath"}, {NULL}, false},
+    {"ports", RULE_MAP, {"containerPort", "protocol"}, {NULL, "TCP"}, false},
+    {"resources.claims", RULE_MAP, {"name"}, {NULL}, false},
+};
+
+static const char *const container_lists[] = {"spec.containers[].", "spec.initContainers[].",
+                                              "spec.ephemeralContainers[]."};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const list_rule *find_rule(const char *path)
+{
+    for (size_t i = 0; i < COUNT(template_rules); i++)
+        if (strcmp(template_rules[i].path, path) == 0)
+            return &template_rules[i];
+    for (size_t c = 0; c < COUNT(container_lists); c++) {
+        size_t n = strlen(container_lists[c]);
+        if (strncmp(path, container_lists[c], n) != 0)
+            continue;
+        for (size_t i = 0; i < COUNT(container_rules); i++)
+            if (strcmp(container_rules[i].path, path + n) == 0)
+                return &container_rules[i];
+    }
+    return NULL;
+}
+
+/* ---- list elements ------------------------------------------------------------------ */
+
+static const json_t *key_field(const json_t *e, const char *key)
+{
+    const json_t *v = json_object_get(e, key);
+    return v && !json_is_null(v) ? v : NULL;
+}
+
+/* Does e carry every key (or a default for it)? Elements without their key cannot be
+ * matched; they are kept and appended like union elements. */
+static bool keyed(const json_t *e, const list_rule *r)
+{
+    if (!json_is_object(e))
+        return false;
+    for (size_t i = 0; i < COUNT(r->keys) && r->keys[i]; i++)
+        if (!key_field(e, r->keys[i]) && !r->key_defaults[i])
+            return false;
+    return true;
+}
+
+static bool field_equal(const json_t *a, const json_t *b, const char *dflt)
+{
+    if (a && b)
+        return fo_json_equal(a, b);
+    if (!a && !b)
+        return true;
+    const json_t *set = a ? a : b;
+    return json_is_string(set) && strcmp(json_string_value(set), dflt) == 0;
+}
+
+static bool same_key(const json_t *a, const json_t *b, const list_rule *r)
+{
+    for (size_t i = 0; i < COUNT(r->keys) && r->keys[i]; i++)
+        if (!field_equal(key_field(a, r->keys[i]), key_field(b, r->keys[i]),
+                         r->key_defaults[i]))
+            return false;
+    return true;
+}
+
+static bool contains(const json_t *list, const json_t *v)
+{
+    size_t i;
+    const json_t *e;
+    json_array_foreach(list, i, e) {
+        if (fo_json_equal(e, v))
+            return true;
+    }
+    return false;
+}
+
+/* ---- the merge ---------------------------------------------------------------------- */
+
+static json_t *merge_value(const json_t *lower, const json_t *upper, fo_strbuf *path);
+
+static void path_push(fo_strbuf *path, const char *seg)
+{
+    if (path->len && strcmp(seg, "[]") != 0)
+        fo_strbuf_putc(path, '.');
+    fo_strbuf_puts(path, seg);
+}
+
+static void path_pop(fo_strbuf *path, size_t mark)
+{
+    if (path->cap) {
+        path->len = mark;
+        path->data[mark] = '\0';
+    }
+}
+
+static json_t *merge_object(const json_t *lower, const json_t *upper, fo_strbuf *path)
+{
+    json_t *out = json_object();
+    const char *k;
+    json_t *lv, *uv;
+    size_t mark = path->len;
+    json_object_foreach((json_t *)lower, k, lv) {
+        uv = json_object_get(upper, k);
+        json_t *m;
+        if (!uv || json_is_null(uv)) {
+            m = json_deep_copy(lv);
+        } else {
+            path_push(path, k);
+            m = merge_value(lv, uv, path);
+            path_pop(path, mark);
+        }
+        json_object_set_new(out, k, m);
+    }
+    json_object_foreach((json_t *)upper, k, uv) {
+        if (!json_object_get(lower, k))
+            json_object_set_new(out, k, json_deep_copy(uv));
+    }
+    return out;
+}
+
+/* A matched element: with retainKeys, the lower element first loses the members the upper
+ * element does not name. */
+static json_t *merge_element(const json_t *lower, const json_t *upper, bool retain,
+                             fo_strbuf *path)
+{
+    if (!retain || !json_is_object(lower) || !json_is_object(upper))
+        return merge_value(lower, upper, path);
+    json_t *kept = json_object();
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)lower, k, v) {
+        if (json_object_get(upper, k))
+            json_object_set(kept, k, v);
+    }
+    json_t *m = merge_value(kept, upper, path);
+    json_decref(kept);
+    return m;
+}
+
+static json_t *merge_list(const json_t *lower, const json_t *upper, fo_strbuf *path)
+{
+    const list_rule *r = find_rule(path->data);
+    if (!r)
+        return json_deep_copy(upper); /* atomic: the upper list wins */
+    json_t *out = json_deep_copy(lower);
+    size_t nl = json_array_size(out), nu = json_array_size(upper);
+    if (r->kind == RULE_UNION) {
+        for (size_t i = 0; i < nu; i++) {
+            const json_t *u = json_array_get(upper, i);
+            if (!contains(out, u))
+                json_array_append_new(out, json_deep_copy(u));
+        }
+        return out;
+    }
+    /* Each upper element merges into the first lower element with its key that no earlier
+     * upper element took; duplicates keep their own places, so merging again changes
+     * nothing. Elements appended from the upper list are never merge targets. */
+    bool *taken = calloc(nl ? nl : 1, sizeof *taken);
+    if (!taken) {
+        json_decref(out);
+        return NULL;
+    }
+    size_t mark = path->len;
+    path_push(path, "[]");
+    for (size_t i = 0; i < nu; i++) {
+        const json_t *u = json_array_get(upper, i);
+        size_t at = nl;
+        if (keyed(u, r)) {
+            for (size_t j = 0; j < nl; j++) {
+                const json_t *l = json_array_get(out, j);
+                if (!taken[j] && keyed(l, r) && same_key(l, u, r)) {
+                    at = j;
+                    break;
+                }
+            }
+        }
+        if (at < nl) {
+            taken[at] = true;
+            json_array_set_new(out, at,
+                               merge_element(json_array_get(out, at), u, r->retain_keys, path));
+        } else if (keyed(u, r) || !contains(out, u)) {
+            json_array_append_new(out, json_deep_copy(u));
+        }
+    }
+    path_pop(path, mark);
+    free(taken);
+    return out;
+}
+
+static json_t *merge_value(const json_t *lower, const json_t *upper, fo_strbuf *path)
+{
+    if (!upper || json_is_null(upper))
+        return lower ? json_deep_copy(lower) : NULL;
+    if (!lower || json_is_null(lower))
+        return json_deep_copy(upper);
+    if (json_is_object(lower) && json_is_object(upper))
+        return merge_object(lower, upper, path);
+    if (json_is_array(lower) && json_is_array(upper))
+        return merge_list(lower, upper, path);
+    return json_deep_copy(upper);
+}
+
+json_t *fo_podtemplate_merge(const json_t *lower, const json_t *upper)
+{
+    bool no_lower = !lower || json_is_null(lower), no_upper = !upper || json_is_null(upper);
+    if (no_lower && no_upper)
+        return NULL;
+    fo_strbuf path;
+    fo_strbuf_init(&path, 0);
+    json_t *out = merge_value(no_lower ? NULL : lower, no_upper ? NULL : upper, &path);
+    fo_strbuf_release(&path);
+    return out;
+}
+
+json_t *fo_podtemplate_layer(const json_t *const *layers, size_t nlayers)
+{
+    json_t *acc = NULL;
+    for (size_t i = 0; i < nlayers; i++) {
+        if (!layers[i])
+            continue;
+        json_t *next = fo_podtemplate_merge(acc, layers[i]);
+        json_decref(acc);
+        acc = next;
+    }
+    return acc;
+}

@@ -1,0 +1,331 @@
+/* Pod template layering by Kubernetes strategic-merge keys (fixtures tests/data/podtemplate-*).
+ * Expected results are written by hand in the fixtures from the rules in podtemplate.h and
+ * the x-kubernetes-* markers of the core/v1 OpenAPI schema. */
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/jsonutil.h"
+#include "common/podtemplate.h"
+#include "tests/support/testyaml.h"
+
+static const char *const fixtures[] = {
+    "podtemplate-containers-by-name.yaml",
+    "podtemplate-init-containers.yaml",
+    "podtemplate-volumes-retain-keys.yaml",
+    "podtemplate-env-and-envfrom.yaml",
+    "podtemplate-ports-by-container-port-and-protocol.yaml",
+    "podtemplate-pod-lists.yaml",
+    "podtemplate-tolerations-dedupe.yaml",
+    "podtemplate-maps-deep-merge.yaml",
+    "podtemplate-command-args-replaced.yaml",
+    "podtemplate-nulls-and-types.yaml",
+    "podtemplate-three-layers.yaml",
+};
+
+static void assert_json_eq(const json_t *got, const json_t *want, const char *what)
+{
+    if (!fo_json_equal(got, want)) {
+        char *g = got ? fo_json_dumps_canonical(got) : strdup("(NULL)");
+        char *w = want ? fo_json_dumps_canonical(want) : strdup("(NULL)");
+        ck_abort_msg("%s:\n got  %s\n want %s", what, g, w);
+    }
+}
+
+/* merge(merge(a, b), b) == merge(a, b) and merge(a, merge(a, b)) == merge(a, b). */
+static void assert_idempotent(const json_t *a, const json_t *b, const char *what)
+{
+    json_t *once = fo_podtemplate_merge(a, b);
+    json_t *twice = fo_podtemplate_merge(once, b);
+    assert_json_eq(twice, once, what);
+    json_t *again = fo_podtemplate_merge(a, once);
+    assert_json_eq(again, once, what);
+    json_decref(again);
+    json_decref(twice);
+    json_decref(once);
+}
+
+START_TEST(every_fixture_merges_to_its_expected_template_idempotently)
+{
+    int cases = 0;
+    for (size_t f = 0; f < sizeof fixtures / sizeof fixtures[0]; f++) {
+        json_t *docs = fo_test_load_yaml_all(fixtures[f]);
+        size_t i;
+        json_t *tc;
+        json_array_foreach(docs, i, tc) {
+            char what[256];
+            snprintf(what, sizeof what, "%s: %s", fixtures[f], fo_json_str(tc, "name"));
+            json_t *layers = json_object_get(tc, "layers");
+            json_t *want = json_object_get(tc, "expected");
+            ck_assert_msg(want != NULL, "%s has no expected", what);
+            if (layers) {
+                size_t n = json_array_size(layers);
+                const json_t *l[8];
+                ck_assert(n <= 8);
+                for (size_t k = 0; k < n; k++)
+                    l[k] = json_array_get(layers, k);
+                json_t *got = fo_podtemplate_layer(l, n);
+                assert_json_eq(got, want, what);
+                /* layering the top layer again over the result changes nothing */
+                assert_idempotent(got, l[n - 1], what);
+                json_decref(got);
+            } else {
+                json_t *lower = json_object_get(tc, "lower");
+                json_t *upper = json_object_get(tc, "upper");
+                json_t *lower_copy = json_deep_copy(lower), *upper_copy = json_deep_copy(upper);
+                json_t *got = fo_podtemplate_merge(lower, upper);
+                assert_json_eq(got, want, what);
+                assert_idempotent(lower, upper, what);
+                /* the inputs are not changed */
+                assert_json_eq(lower, lower_copy, what);
+                assert_json_eq(upper, upper_copy, what);
+                json_decref(lower_copy);
+                json_decref(upper_copy);
+                json_decref(got);
+            }
+            cases++;
+        }
+        json_decref(docs);
+    }
+    ck_assert_int_ge(cases, 14);
+}
+END_TEST
+
+START_TEST(missing_layers_give_a_copy_of_the_other)
+{
+    json_t *t = json_pack("{s:{s:[{s:s}]}}", "spec", "containers", "name", "c");
+    json_t *null = json_null();
+    json_t *got = fo_podtemplate_merge(NULL, t);
+    assert_json_eq(got, t, "NULL lower");
+    ck_assert_ptr_ne(got, t);
+    json_decref(got);
+    got = fo_podtemplate_merge(t, NULL);
+    assert_json_eq(got, t, "NULL upper");
+    json_decref(got);
+    got = fo_podtemplate_merge(null, t);
+    assert_json_eq(got, t, "null lower");
+    json_decref(got);
+    got = fo_podtemplate_merge(t, null);
+    assert_json_eq(got, t, "null upper");
+    json_decref(got);
+    ck_assert_ptr_null(fo_podtemplate_merge(NULL, NULL));
+    ck_assert_ptr_null(fo_podtemplate_merge(null, NULL));
+    const json_t *layers[] = {NULL, t, NULL};
+    got = fo_podtemplate_layer(layers, 3);
+    assert_json_eq(got, t, "layer with gaps");
+    json_decref(got);
+    const json_t *none[] = {NULL, NULL};
+    ck_assert_ptr_null(fo_podtemplate_layer(none, 2));
+    json_decref(null);
+    json_decref(t);
+}
+END_TEST
+
+START_TEST(lists_merge_only_at_their_schema_path)
+{
+    /* The same element shape outside a known path is replaced, not merged: `env` under
+     * an arbitrary object is atomic, `env` of a container merges. */
+    json_t *lower = json_pack("{s:{s:[{s:s,s:s}],s:{s:[{s:s,s:s}]}}}", "spec", "x-env-like",
+                              "name", "A", "value", "1", "affinity", "env", "name", "A",
+                              "value", "1");
+    json_t *upper = json_pack("{s:{s:[{s:s,s:s}],s:{s:[{s:s,s:s}]}}}", "spec", "x-env-like",
+                              "name", "B", "value", "2", "affinity", "env", "name", "B",
+                              "value", "2");
+    json_t *got = fo_podtemplate_merge(lower, upper);
+    assert_json_eq(got, upper, "no rule outside the schema paths");
+    json_decref(got);
+    json_decref(lower);
+    json_decref(upper);
+}
+END_TEST
+
+/* ---- generated templates ---- */
+
+static uint64_t rng;
+static uint32_t rnd(uint32_t n)
+{
+    rng ^= rng >> 12;
+    rng ^= rng << 25;
+    rng ^= rng >> 27;
+    return (uint32_t)((rng * 2685821657736338717ULL) >> 33) % n;
+}
+
+static json_t *pick_str(const char *const *pool, uint32_t n)
+{
+    return json_string(pool[rnd(n)]);
+}
+
+static json_t *gen_env(void)
+{
+    static const char *const names[] = {"A", "B", "C"};
+    json_t *env = json_array();
+    for (uint32_t i = 0, n = rnd(4); i < n; i++) {
+        json_t *e = json_object();
+        if (rnd(6))
+            json_object_set_new(e, "name", pick_str(names, 3));
+        json_object_set_new(e, "value", rnd(5) ? json_integer(rnd(3)) : json_null());
+        json_array_append_new(env, e);
+    }
+    return env;
+}
+
+static json_t *gen_container(bool init)
+{
+    static const char *const names[] = {"flink-main-container", "side", "third"};
+    static const char *const mounts[] = {"/data", "/tmp", "/opt/flink/log"};
+    static const char *const protos[] = {"TCP", "UDP"};
+    json_t *c = json_object();
+    if (rnd(8))
+        json_object_set_new(c, "name", pick_str(names, init ? 2 : 3));
+    if (rnd(2))
+        json_object_set_new(c, "image", json_sprintf("img:%u", rnd(3)));
+    if (rnd(2))
+        json_object_set_new(c, "env", gen_env());
+    if (rnd(2)) {
+        json_t *vm = json_array();
+        for (uint32_t i = 0, n = rnd(3); i < n; i++)
+            json_array_append_new(vm, json_pack("{s:o,s:s,s:b}", "mountPath", pick_str(mounts, 3),
+                                                "name", "v", "readOnly", rnd(2)));
+        json_object_set_new(c, "volumeMounts", vm);
+    }
+    if (!init && rnd(2)) {
+        json_t *ports = json_array();
+        for (uint32_t i = 0, n = rnd(3); i < n; i++) {
+            json_t *p = json_pack("{s:i}", "containerPort", rnd(2) ? 8081 : 9249);
+            if (rnd(2))
+                json_object_set_new(p, "protocol", pick_str(protos, 2));
+            if (rnd(2))
+                json_object_set_new(p, "name", json_sprintf("p%u", rnd(3)));
+            json_array_append_new(ports, p);
+        }
+        json_object_set_new(c, "ports", ports);
+    }
+    if (rnd(3) == 0) {
+        json_t *ef = json_array();
+        for (uint32_t i = 0, n = rnd(3); i < n; i++)
+            json_array_append_new(ef, json_pack("{s:{s:s+}}", "configMapRef", "name", "cm",
+                                                rnd(2) ? "a" : "b"));
+        json_object_set_new(c, "envFrom", ef);
+    }
+    if (rnd(3) == 0) {
+        json_t *cmd = json_array();
+        for (uint32_t i = 0, n = rnd(3); i < n; i++)
+            json_array_append_new(cmd, json_sprintf("arg%u", rnd(3)));
+        json_object_set_new(c, "command", cmd);
+    }
+    if (rnd(3) == 0)
+        json_object_set_new(c, "resources",
+                            json_pack("{s:{s:i},s:{s:i}}", "requests", rnd(2) ? "cpu" : "memory",
+                                      rnd(4), "limits", "cpu", rnd(4)));
+    return c;
+}
+
+static json_t *gen_template(void)
+{
+    static const char *const vols[] = {"data", "cfg", "logs"};
+    json_t *t = json_object();
+    if (rnd(2)) {
+        json_t *labels = json_object();
+        for (uint32_t i = 0, n = rnd(3); i < n; i++)
+            json_object_set_new(labels, rnd(2) ? "a" : "b",
+                                rnd(6) ? json_sprintf("%u", rnd(3)) : json_null());
+        json_object_set_new(t, "metadata", json_pack("{s:o}", "labels", labels));
+    }
+    json_t *spec = json_object();
+    if (rnd(4)) {
+        json_t *cs = json_array();
+        for (uint32_t i = 0, n = rnd(4); i < n; i++)
+            json_array_append_new(cs, gen_container(false));
+        json_object_set_new(spec, "containers", cs);
+    }
+    if (rnd(3) == 0) {
+        json_t *cs = json_array();
+        for (uint32_t i = 0, n = rnd(3); i < n; i++)
+            json_array_append_new(cs, gen_container(true));
+        json_object_set_new(spec, "initContainers", cs);
+    }
+    if (rnd(2)) {
+        json_t *vs = json_array();
+        for (uint32_t i = 0, n = rnd(4); i < n; i++) {
+            json_t *v = json_pack("{s:o}", "name", pick_str(vols, 3));
+            switch (rnd(4)) {
+            case 0:
+                json_object_set_new(v, "emptyDir", json_object());
+                break;
+            case 1:
+                json_object_set_new(v, "emptyDir", json_pack("{s:s}", "sizeLimit", "1Gi"));
+                break;
+            case 2:
+                json_object_set_new(v, "configMap", json_pack("{s:s}", "name", "cm"));
+                break;
+            default:
+                json_object_set_new(v, "hostPath", json_pack("{s:s}", "path", "/x"));
+            }
+            json_array_append_new(vs, v);
+        }
+        json_object_set_new(spec, "volumes", vs);
+    }
+    if (rnd(2)) {
+        static const char *const keys[] = {"a", "b", "c", "d"};
+        json_t *tol = json_array();
+        for (uint32_t i = 0, n = rnd(4); i < n; i++)
+            json_array_append_new(tol, json_pack("{s:o,s:s}", "key", pick_str(keys, 4),
+                                                 "operator", "Exists"));
+        json_object_set_new(spec, "tolerations", tol);
+    }
+    if (rnd(3) == 0)
+        json_object_set_new(spec, "nodeSelector",
+                            json_pack("{s:s}", rnd(2) ? "pool" : "zone", rnd(2) ? "x" : "y"));
+    if (rnd(4) == 0)
+        json_object_set_new(spec, "hostname",
+                            rnd(2) ? json_string("h") : json_pack("{s:i}", "odd", 1));
+    if (rnd(6) == 0)
+        json_object_set_new(spec, "serviceAccountName", json_null());
+    json_object_set_new(t, "spec", spec);
+    return t;
+}
+
+START_TEST(merge_is_idempotent_on_generated_templates)
+{
+    rng = 0x2545F4914F6CDD1DULL;
+    for (int round = 0; round < 3000; round++) {
+        json_t *a = gen_template(), *b = gen_template(), *c = gen_template();
+        assert_idempotent(a, b, "generated pair");
+        assert_idempotent(b, a, "generated pair reversed");
+        assert_idempotent(a, a, "self");
+        json_t *self = fo_podtemplate_merge(a, a);
+        assert_json_eq(self, a, "merge(a, a) == a");
+        json_decref(self);
+        /* three layers: re-layering the result with the same top layer changes nothing */
+        const json_t *layers[] = {a, b, c};
+        json_t *abc = fo_podtemplate_layer(layers, 3);
+        json_t *ab = fo_podtemplate_layer(layers, 2);
+        json_t *again = fo_podtemplate_merge(ab, abc);
+        assert_json_eq(again, abc, "normalise twice");
+        json_decref(again);
+        json_decref(ab);
+        json_decref(abc);
+        json_decref(a);
+        json_decref(b);
+        json_decref(c);
+    }
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("podtemplate");
+    TCase *tc = tcase_create("podtemplate");
+    tcase_add_test(tc, every_fixture_merges_to_its_expected_template_idempotently);
+    tcase_add_test(tc, missing_layers_give_a_copy_of_the_other);
+    tcase_add_test(tc, lists_merge_only_at_their_schema_path);
+    tcase_add_test(tc, merge_is_idempotent_on_generated_templates);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
