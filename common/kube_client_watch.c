@@ -1,0 +1,162 @@
+/* fo_kube_watch: one watch request, its stream fed through the kube_watch parser. */
+#include "common/kube_client.h"
+#include "common/kube_client_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/http_client.h"
+#include "common/jsonutil.h"
+#include "common/kube_status.h"
+#include "common/kube_watch.h"
+#include "common/strbuf.h"
+
+/* Largest error body kept from a refused watch request. */
+#define MAX_WATCH_ERROR_BODY (64u * 1024)
+/* Client-side limit beyond the server's timeoutSeconds, so a silent dead peer ends too. */
+#define WATCH_TIMEOUT_SLACK_MS 30000
+
+struct watch_ctx {
+    fo_watch_parser *parser;
+    fo_watch_event_fn fn;
+    void *ctx;
+    const char *what;
+    int status;
+    fo_strbuf error_body; /* a non-2xx answer */
+    fo_rc rc;             /* why on_chunk stopped */
+    fo_err err;
+};
+
+static fo_rc on_event(void *ctx, fo_watch_type type, json_t *object, fo_err *err)
+{
+    struct watch_ctx *w = ctx;
+    if (type == FO_WATCH_ERROR) /* §6: the server ends the stream after it */
+        return fo_kube_status_to_err(0, object, w->what, err);
+    return w->fn(w->ctx, type, object, err);
+}
+
+static void on_status(void *ctx, int status)
+{
+    struct watch_ctx *w = ctx;
+    w->status = status;
+}
+
+static bool on_chunk(void *ctx, const char *data, size_t len)
+{
+    struct watch_ctx *w = ctx;
+    if (w->status < 200 || w->status >= 300) {
+        /* Keep what fits; the Status is small. */
+        size_t room = MAX_WATCH_ERROR_BODY - w->error_body.len;
+        fo_strbuf_append(&w->error_body, data, len < room ? len : room);
+        return true;
+    }
+    w->rc = fo_watch_parser_feed(w->parser, data, len, &w->err);
+    return w->rc == FO_OK;
+}
+
+fo_rc fo_kube_watch(fo_kube_client *kc, const fo_kube_ref *ref, const fo_kube_watch_opts *opts,
+                    fo_watch_event_fn fn, void *ctx, const volatile int *stop, fo_err *err)
+{
+    static const fo_kube_watch_opts none;
+    if (!opts)
+        opts = &none;
+    fo_err_clear(err);
+    fo_kube_ref coll = *ref;
+    coll.name = NULL;
+    coll.subresource = NULL;
+    char what[512];
+    fo_kube_describe("watch", &coll, what, sizeof what);
+    struct watch_ctx w = {.fn = fn, .ctx = ctx, .what = what};
+    fo_strbuf_init(&w.error_body, MAX_WATCH_ERROR_BODY);
+    fo_strbuf url;
+    fo_strbuf_init(&url, FO_KUBE_MAX_URL);
+    char *token = malloc(FO_KUBE_MAX_TOKEN);
+    char *auth = malloc(FO_KUBE_MAX_TOKEN + 16);
+    fo_rc rc = FO_OK;
+    w.parser = fo_watch_parser_new(opts->max_event_bytes, on_event, &w);
+    if (!token || !auth || !w.parser) {
+        rc = fo_err_set(err, FO_ENOMEM, "out of memory");
+        goto out;
+    }
+    fo_strbuf q;
+    fo_strbuf_init(&q, FO_KUBE_MAX_URL);
+    fo_kube_query_add(&q, "watch", "true");
+    fo_kube_query_add(&q, "resourceVersion",
+                      fo_kube_has(opts->resource_version) ? opts->resource_version : NULL);
+    if (opts->allow_bookmarks)
+        fo_kube_query_add(&q, "allowWatchBookmarks", "true");
+    fo_kube_query_add(&q, "labelSelector",
+                      fo_kube_has(opts->label_selector) ? opts->label_selector : NULL);
+    fo_kube_query_add(&q, "fieldSelector",
+                      fo_kube_has(opts->field_selector) ? opts->field_selector : NULL);
+    if (opts->timeout_s > 0) {
+        char n[32];
+        snprintf(n, sizeof n, "%ld", opts->timeout_s);
+        fo_kube_query_add(&q, "timeoutSeconds", n);
+    }
+    rc = fo_strbuf_puts(&url, fo_kube_config_server(kc->cfg));
+    if (rc == FO_OK)
+        rc = fo_kube_ref_path(&coll, &url);
+    if (rc == FO_OK)
+        rc = fo_strbuf_puts(&url, q.data);
+    fo_strbuf_release(&q);
+    if (rc != FO_OK) {
+        rc = fo_err_set(err, FO_EINVAL, "%s: bad reference or URL too long", what);
+        goto out;
+    }
+    rc = fo_kube_config_token(kc->cfg, token, FO_KUBE_MAX_TOKEN, err);
+    if (rc != FO_OK) {
+        fo_err_wrap(err, "%s", what);
+        goto out;
+    }
+    fo_http_header h[2];
+    size_t nh = 0;
+    h[nh++] = (fo_http_header){"Accept", "application/json"};
+    if (*token) {
+        snprintf(auth, FO_KUBE_MAX_TOKEN + 16, "Bearer %s", token);
+        h[nh++] = (fo_http_header){"Authorization", auth};
+    }
+    long timeout_ms = opts->timeout_s > 0 ? opts->timeout_s * 1000 + WATCH_TIMEOUT_SLACK_MS : 0;
+    fo_err_clear(&w.err);
+    rc = fo_http_stream(kc->http, url.data, h, nh, timeout_ms, on_status, on_chunk, &w, stop,
+                        err);
+    if (rc != FO_OK) {
+        fo_err_wrap(err, "%s", what);
+        goto out;
+    }
+    if (w.status < 200 || w.status >= 300) {
+        if (w.status == 401)
+            fo_kube_config_token_stale(kc->cfg);
+        rc = fo_kube_status_body_to_err(w.status, w.error_body.data, w.error_body.len, what,
+                                        err);
+        goto out;
+    }
+    if (w.rc != FO_OK) { /* an ERROR event, bad data, or the callback said stop */
+        rc = w.rc;
+        if (err)
+            *err = w.err;
+        goto out;
+    }
+    rc = fo_watch_parser_finish(w.parser, err);
+    if (rc == FO_EPROTO) { /* cut in the middle of an event: a broken connection */
+        rc = FO_EUNAVAIL;
+        if (err) {
+            fo_err_wrap(err, "%s", what);
+            err->rc = rc;
+        }
+    }
+out:
+    if (token) {
+        explicit_bzero(token, FO_KUBE_MAX_TOKEN);
+        free(token);
+    }
+    if (auth) {
+        explicit_bzero(auth, FO_KUBE_MAX_TOKEN + 16);
+        free(auth);
+    }
+    fo_watch_parser_free(w.parser);
+    fo_strbuf_release(&w.error_body);
+    fo_strbuf_release(&url);
+    return rc;
+}

@@ -1,0 +1,260 @@
+/* The leader election loop: fo_lease_state's decisions carried out with a kube client. */
+#include "common/lease.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/jsonutil.h"
+#include "common/log.h"
+
+/* client-go's JitterFactor for the acquire loop. */
+#define ACQUIRE_JITTER 1.2
+
+struct fo_lease_elector {
+    fo_lease_state *st;
+    fo_kube_client *kc; /* our own: short timeouts, no retries */
+    fo_kube_ref ref;
+    char *ns, *name;
+    const fo_clock *clock;
+    fo_lease_elector_opts opts;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stop, leader, done;
+    json_t *last; /* the Lease as we last read or wrote it */
+    unsigned rng;
+};
+
+static void on_tick(void *ctx)
+{
+    fo_lease_elector *e = ctx;
+    pthread_mutex_lock(&e->mu);
+    pthread_cond_broadcast(&e->cv);
+    pthread_mutex_unlock(&e->mu);
+}
+
+/* Wait ms by the elector's clock; false when asked to stop. */
+static bool wait_ms(fo_lease_elector *e, int64_t ms)
+{
+    int64_t until = fo_clock_mono_ms(e->clock) + ms;
+    bool fake = fo_clock_is_fake(e->clock);
+    pthread_mutex_lock(&e->mu);
+    while (!e->stop && fo_clock_mono_ms(e->clock) < until) {
+        if (fake) {
+            pthread_cond_wait(&e->cv, &e->mu);
+        } else {
+            struct timespec ts = {.tv_sec = until / 1000, .tv_nsec = (until % 1000) * 1000000};
+            pthread_cond_timedwait(&e->cv, &e->mu, &ts);
+        }
+    }
+    bool go_on = !e->stop;
+    pthread_mutex_unlock(&e->mu);
+    return go_on;
+}
+
+static void set_last(fo_lease_elector *e, json_t *obj)
+{
+    json_decref(e->last);
+    e->last = obj;
+}
+
+/* One tryAcquireOrRenew: true when we hold the Lease afterwards. */
+static bool attempt(fo_lease_elector *e)
+{
+    fo_err err;
+    json_t *cur = NULL, *body = NULL, *written = NULL;
+    bool ok = false;
+    fo_rc rc = fo_kube_get(e->kc, &e->ref, &cur, &err);
+    if (rc != FO_OK && rc != FO_ENOTFOUND) {
+        fo_log_warn("lease %s/%s: read failed: %s", e->ns, e->name, err.message);
+        goto out;
+    }
+    int64_t mono = fo_clock_mono_ms(e->clock);
+    fo_lease_action act = fo_lease_decide(e->st, cur, mono, fo_clock_now_ms(e->clock), &body);
+    if (cur)
+        set_last(e, json_incref(cur));
+    if (act == FO_LEASE_WAIT)
+        goto out;
+    if (act == FO_LEASE_CREATE)
+        rc = fo_kube_create(e->kc, &e->ref, body, NULL, &written, &err);
+    else
+        rc = fo_kube_update(e->kc, &e->ref, body, NULL, &written, &err);
+    if (rc != FO_OK) {
+        /* 409: someone else wrote first; they win this round. */
+        if (rc == FO_EEXISTS || rc == FO_ECONFLICT)
+            fo_log_debug("lease %s/%s: lost a race: %s", e->ns, e->name, err.message);
+        else
+            fo_log_warn("lease %s/%s: write failed: %s", e->ns, e->name, err.message);
+        goto out;
+    }
+    fo_lease_written(e->st, written, fo_clock_mono_ms(e->clock));
+    set_last(e, json_incref(written));
+    ok = fo_lease_leading(e->st);
+out:
+    json_decref(cur);
+    json_decref(body);
+    json_decref(written);
+    return ok;
+}
+
+static void set_leader(fo_lease_elector *e, bool v)
+{
+    pthread_mutex_lock(&e->mu);
+    e->leader = v;
+    pthread_mutex_unlock(&e->mu);
+}
+
+static void release(fo_lease_elector *e)
+{
+    json_t *body = fo_lease_release_body(e->st, e->last, fo_clock_now_ms(e->clock));
+    if (!body)
+        return;
+    fo_err err;
+    json_t *written = NULL;
+    if (fo_kube_update(e->kc, &e->ref, body, NULL, &written, &err) == FO_OK)
+        fo_log_info("lease %s/%s released", e->ns, e->name);
+    else
+        fo_log_warn("lease %s/%s: release failed: %s", e->ns, e->name, err.message);
+    json_decref(written);
+    json_decref(body);
+}
+
+static void *run(void *arg)
+{
+    fo_lease_elector *e = arg;
+    int64_t retry = fo_lease_retry_period_ms(e->st);
+    /* Acquire: try, then wait retry * (1 + up to 1.2) between tries (client-go's jitter). */
+    for (;;) {
+        if (attempt(e))
+            break;
+        int64_t jitter = (int64_t)((double)rand_r(&e->rng) / RAND_MAX * ACQUIRE_JITTER *
+                                   (double)retry);
+        if (!wait_ms(e, retry + jitter))
+            goto stopped;
+    }
+    fo_log_info("lease %s/%s acquired by %s", e->ns, e->name, e->opts.params.identity);
+    set_leader(e, true);
+    if (e->opts.on_started_leading)
+        e->opts.on_started_leading(e->opts.ctx);
+    /* Renew every retry period; give up once the renew deadline passed without a success. */
+    for (;;) {
+        if (!wait_ms(e, retry))
+            break;
+        if (attempt(e))
+            continue;
+        if (fo_lease_failed(e->st, fo_clock_mono_ms(e->clock))) {
+            fo_log_error("lease %s/%s: leadership lost (no renewal within the deadline)",
+                         e->ns, e->name);
+            set_leader(e, false);
+            pthread_mutex_lock(&e->mu);
+            e->done = true;
+            pthread_mutex_unlock(&e->mu);
+            if (e->opts.on_stopped_leading)
+                e->opts.on_stopped_leading(e->opts.ctx);
+            return NULL;
+        }
+    }
+    /* Asked to stop while leading. */
+    if (!e->opts.no_release)
+        release(e);
+    set_leader(e, false);
+    if (e->opts.on_stopped_leading)
+        e->opts.on_stopped_leading(e->opts.ctx);
+stopped:
+    return NULL;
+}
+
+fo_lease_elector *fo_lease_elector_start(const fo_lease_elector_opts *opts, fo_err *err)
+{
+    fo_err_clear(err);
+    if (!opts || !opts->kc) {
+        fo_err_set(err, FO_EINVAL, "lease elector: no kube client");
+        return NULL;
+    }
+    fo_lease_elector *e = calloc(1, sizeof *e);
+    if (!e) {
+        fo_err_set(err, FO_ENOMEM, "out of memory");
+        return NULL;
+    }
+    e->opts = *opts;
+    e->clock = opts->clock ? opts->clock : fo_clock_real();
+    e->st = fo_lease_state_new(&opts->params);
+    if (!e->st) {
+        fo_err_set(err, FO_EINVAL,
+                   "lease elector: need namespace, name and identity (<= %d bytes), and lease "
+                   "duration > renew deadline > 1.2 x retry period",
+                   FO_LEASE_MAX_IDENTITY);
+        free(e);
+        return NULL;
+    }
+    e->ns = strdup(opts->params.ns);
+    e->name = strdup(opts->params.name);
+    e->ref = (fo_kube_ref){.group = "coordination.k8s.io", .version = "v1",
+                           .resource = "leases", .ns = e->ns, .name = e->name};
+    e->rng = (unsigned)fo_clock_real_mono_ns();
+    /* Requests must not outlast the renew deadline: one retry period each, no retries (the
+     * loop itself retries). */
+    int64_t retry = fo_lease_retry_period_ms(e->st);
+    fo_kube_client_opts ko = {.timeout_ms = retry, .connect_timeout_ms = retry,
+                              .max_retries = -1, .user_agent = "flinkop-leader-election"};
+    e->kc = fo_kube_client_new(fo_kube_client_config(opts->kc), &ko, err);
+    pthread_mutex_init(&e->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&e->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    if (!e->kc || !e->ns || !e->name || !fo_clock_subscribe(e->clock, on_tick, e) ||
+        pthread_create(&e->thread, NULL, run, e) != 0) {
+        if (err && err->rc == FO_OK)
+            fo_err_set(err, FO_ENOMEM, "lease elector: cannot start");
+        fo_clock_unsubscribe(e->clock, on_tick, e);
+        fo_kube_client_free(e->kc);
+        fo_lease_state_free(e->st);
+        pthread_cond_destroy(&e->cv);
+        pthread_mutex_destroy(&e->mu);
+        free(e->ns);
+        free(e->name);
+        free(e);
+        return NULL;
+    }
+    return e;
+}
+
+bool fo_lease_elector_is_leader(fo_lease_elector *e)
+{
+    pthread_mutex_lock(&e->mu);
+    bool v = e->leader;
+    pthread_mutex_unlock(&e->mu);
+    return v;
+}
+
+bool fo_lease_elector_done(fo_lease_elector *e)
+{
+    pthread_mutex_lock(&e->mu);
+    bool v = e->done;
+    pthread_mutex_unlock(&e->mu);
+    return v;
+}
+
+void fo_lease_elector_stop(fo_lease_elector *e)
+{
+    if (!e)
+        return;
+    pthread_mutex_lock(&e->mu);
+    e->stop = true;
+    pthread_cond_broadcast(&e->cv);
+    pthread_mutex_unlock(&e->mu);
+    pthread_join(e->thread, NULL);
+    fo_clock_unsubscribe(e->clock, on_tick, e);
+    fo_kube_client_free(e->kc);
+    fo_lease_state_free(e->st);
+    json_decref(e->last);
+    pthread_cond_destroy(&e->cv);
+    pthread_mutex_destroy(&e->mu);
+    free(e->ns);
+    free(e->name);
+    free(e);
+}
