@@ -6,8 +6,7 @@ fo_rc fo_backoff_init(fo_backoff *b, int64_t initial_ms, int64_t max_ms, double 
                       double jitter, uint64_t seed)
 {
     /* the negated comparisons also refuse NaN */
-    if (initial_ms < 0 || max_ms < initial_ms || !(factor >= 1) || !(jitter >= 0) ||
-        !(jitter <= 1))
+    if (initial_ms < 0 || max_ms < initial_ms || !(factor >= 1) || !(jitter >= 0) || !(jitter <= 1))
         return FO_EINVAL;
     b->initial_ms = initial_ms;
     b->max_ms = max_ms;

@@ -23,9 +23,9 @@ typedef struct fo_backoff {
     int64_t initial_ms; /* delay of the first attempt, >= 0 */
     int64_t max_ms;     /* no delay is ever longer, >= initial_ms */
     double factor;      /* growth per attempt, >= 1 */
-    double jitter;      /* fraction in [0, 1]: a delay d becomes d * (1 + jitter * u), u in [-1, 1] */
-    uint32_t attempt;   /* delays handed out since init or the last reset */
-    uint64_t rng;       /* PRNG state; the same seed gives the same delays */
+    double jitter;    /* fraction in [0, 1]: a delay d becomes d * (1 + jitter * u), u in [-1, 1] */
+    uint32_t attempt; /* delays handed out since init or the last reset */
+    uint64_t rng;     /* PRNG state; the same seed gives the same delays */
 } fo_backoff;
 
 /* Set up b. seed makes the jitter sequence reproducible (any value, 0 included). Returns

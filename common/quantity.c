@@ -15,8 +15,8 @@ static const struct {
     int exp10;
     int exp2;
 } suffixes[] = {
-    {"n", -9, 0}, {"u", -6, 0}, {"m", -3, 0}, {"", 0, 0},    {"k", 3, 0},    {"M", 6, 0},
-    {"G", 9, 0},  {"T", 12, 0}, {"P", 15, 0}, {"E", 18, 0},  {"Ki", 0, 10},  {"Mi", 0, 20},
+    {"n", -9, 0},  {"u", -6, 0},  {"m", -3, 0},  {"", 0, 0},    {"k", 3, 0},   {"M", 6, 0},
+    {"G", 9, 0},   {"T", 12, 0},  {"P", 15, 0},  {"E", 18, 0},  {"Ki", 0, 10}, {"Mi", 0, 20},
     {"Gi", 0, 30}, {"Ti", 0, 40}, {"Pi", 0, 50}, {"Ei", 0, 60},
 };
 
@@ -70,8 +70,8 @@ fo_rc fo_quantity_parse(const char *s, fo_quantity *out, fo_err *err)
         return fo_err_set(err, FO_EINVAL, "invalid quantity: empty");
     size_t len = strnlen(s, FO_QUANTITY_MAX_LEN + 1);
     if (len > FO_QUANTITY_MAX_LEN)
-        return fo_err_set(err, FO_EINVAL, "invalid quantity \"%.40s...\": longer than %d bytes",
-                          s, FO_QUANTITY_MAX_LEN);
+        return fo_err_set(err, FO_EINVAL, "invalid quantity \"%.40s...\": longer than %d bytes", s,
+                          FO_QUANTITY_MAX_LEN);
 
     const char *p = s;
     bool neg = false;
@@ -195,7 +195,7 @@ int fo_quantity_cmp(const fo_quantity *a, const fo_quantity *b)
     int sb = b->negative ? -1 : (b->units || b->nanos) ? 1 : 0;
     if (sa != sb)
         return sa < sb ? -1 : 1;
-    int mag = a->units != b->units ? (a->units < b->units ? -1 : 1)
+    int mag = a->units != b->units   ? (a->units < b->units ? -1 : 1)
               : a->nanos != b->nanos ? (a->nanos < b->nanos ? -1 : 1)
                                      : 0;
     return sa < 0 ? -mag : mag;

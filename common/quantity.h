@@ -17,9 +17,9 @@
  * whole nano unit (1e-9) and its magnitude is capped at INT64_MAX base units. What is left is
  * held exactly as units + nanos / 1e9. */
 typedef struct fo_quantity {
-    int64_t units;    /* whole base units of the magnitude, 0..INT64_MAX */
-    int32_t nanos;    /* plus nanos / 1e9 units, 0..999999999 */
-    bool negative;    /* sign of the value (never set for zero) */
+    int64_t units;     /* whole base units of the magnitude, 0..INT64_MAX */
+    int32_t nanos;     /* plus nanos / 1e9 units, 0..999999999 */
+    bool negative;     /* sign of the value (never set for zero) */
     long double value; /* the signed value in base units, approximately (for display/ratios) */
 } fo_quantity;
 

@@ -62,8 +62,8 @@ static bool printable(uint32_t c)
 {
     if (c == 0x85 || c == 0x2028 || c == 0x2029 || c == 0xFEFF)
         return false;
-    return (c >= 0x20 && c <= 0x7E) || (c >= 0xA0 && c <= 0xD7FF) ||
-           (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
+    return (c >= 0x20 && c <= 0x7E) || (c >= 0xA0 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD) ||
+           (c >= 0x10000 && c <= 0x10FFFF);
 }
 
 static bool plain_char(char c, bool first)
@@ -274,7 +274,8 @@ static fo_rc put_map(fo_strbuf *sb, const json_t *obj, int indent, bool inline_f
     const json_t *val;
     bool first = true;
     fo_rc rc = FO_OK;
-    json_object_foreach((json_t *)obj, key, val) {
+    json_object_foreach((json_t *)obj, key, val)
+    {
         if (!(first && inline_first))
             rc = put_indent(sb, indent);
         first = false;

@@ -1,8 +1,8 @@
 #ifndef FO_YAMLCONV_INTERNAL_H
 #define FO_YAMLCONV_INTERNAL_H
 
-/* Shared between yamlconv.c (decoding) and yamlconv_emit.c (encoding); not for other
- * modules. */
+/* Shared by yamlconv.c (decoding), yamlconv_emit.c (encoding) and yamlconv_resolve.c
+ * (scalar resolution); not for other modules. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -29,5 +29,9 @@ typedef struct fo_yaml_resolved {
 
 /* What go-yaml v2 makes of the untagged plain scalar s[0..len). Pure and thread-safe. */
 void fo_yaml_resolve_plain(const char *s, size_t len, fo_yaml_resolved *r);
+
+/* A float mapping key as sigs.k8s.io/yaml writes it: strconv.FormatFloat(d, 'g', -1, 32),
+ * with ".inf", "-.inf", ".nan" for the special values. n >= 32 is always enough. */
+void fo_yaml_format_float_key(double d, char *buf, size_t n);
 
 #endif

@@ -68,8 +68,8 @@ START_TEST(values_round_up_like_quantity_value_and_milli_value)
 {
     for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
         fo_quantity q = parse_ok(values[i].text);
-        ck_assert_msg(fo_quantity_value(&q) == values[i].value, "%s: value %lld",
-                      values[i].text, (long long)fo_quantity_value(&q));
+        ck_assert_msg(fo_quantity_value(&q) == values[i].value, "%s: value %lld", values[i].text,
+                      (long long)fo_quantity_value(&q));
         ck_assert_msg(fo_quantity_milli_value(&q) == values[i].millis, "%s: millis %lld",
                       values[i].text, (long long)fo_quantity_milli_value(&q));
     }
@@ -96,29 +96,29 @@ static const struct {
     const char *a, *b;
     int cmp;
 } comparisons[] = {
-    {"2048Mi", "2Gi", 0},   {"1e3", "1k", 0},      {"0.1", "100m", 0},   {"1", "1000m", 0},
-    {"1Ki", "1024", 0},     {"1G", "1000M", 0},    {"1Gi", "1G", 1},     {"999m", "1", -1},
-    {"-1", "1", -1},        {"-2", "-1", -1},      {"-1", "-1000m", 0},  {"0", "-0", 0},
-    {"0", "1n", -1},        {"-1n", "0", -1},      {"1.5Gi", "1536Mi", 0},
-    {"129M", "123Mi", 1},   {"10Ei", "8Ei", 0}, /* both saturate at 2^63-1 */
+    {"2048Mi", "2Gi", 0}, {"1e3", "1k", 0},   {"0.1", "100m", 0},     {"1", "1000m", 0},
+    {"1Ki", "1024", 0},   {"1G", "1000M", 0}, {"1Gi", "1G", 1},       {"999m", "1", -1},
+    {"-1", "1", -1},      {"-2", "-1", -1},   {"-1", "-1000m", 0},    {"0", "-0", 0},
+    {"0", "1n", -1},      {"-1n", "0", -1},   {"1.5Gi", "1536Mi", 0}, {"129M", "123Mi", 1},
+    {"10Ei", "8Ei", 0}, /* both saturate at 2^63-1 */
 };
 
 START_TEST(equal_amounts_in_different_notations_compare_equal)
 {
     for (size_t i = 0; i < sizeof comparisons / sizeof comparisons[0]; i++) {
         fo_quantity a = parse_ok(comparisons[i].a), b = parse_ok(comparisons[i].b);
-        ck_assert_msg(fo_quantity_cmp(&a, &b) == comparisons[i].cmp, "%s vs %s",
-                      comparisons[i].a, comparisons[i].b);
-        ck_assert_msg(fo_quantity_cmp(&b, &a) == -comparisons[i].cmp, "%s vs %s",
-                      comparisons[i].b, comparisons[i].a);
+        ck_assert_msg(fo_quantity_cmp(&a, &b) == comparisons[i].cmp, "%s vs %s", comparisons[i].a,
+                      comparisons[i].b);
+        ck_assert_msg(fo_quantity_cmp(&b, &a) == -comparisons[i].cmp, "%s vs %s", comparisons[i].b,
+                      comparisons[i].a);
     }
 }
 END_TEST
 
 START_TEST(overflow_saturates_at_the_int64_cap)
 {
-    static const char *big[] = {"8Ei", "10Ei", "9223372036854775808", "1e19", "1e100000",
-                                "99999999999999999999999999999999999999"};
+    static const char *big[] = {"8Ei",  "10Ei",     "9223372036854775808",
+                                "1e19", "1e100000", "99999999999999999999999999999999999999"};
     for (size_t i = 0; i < sizeof big / sizeof big[0]; i++) {
         fo_quantity q = parse_ok(big[i]);
         ck_assert_msg(q.units == INT64_MAX && q.nanos == 0, "%s", big[i]);
@@ -140,16 +140,15 @@ END_TEST
 START_TEST(malformed_quantities_are_refused_naming_the_text)
 {
     static const char *bad[] = {
-        "",     "Gi",   "1 Gi", " 1",   "1 ",   "1gi",  "1GI",  "1K",   "1.2.3", "--1",
-        "+-1",  "1e",   "1e3.0", "1Ki3", "1mi",  "1ei",  "1e3Mi", "1Gi ", "abc",  "1x",
-        "0x10", "1,5",  ".",    "-",    "1..5", "e3",   "1m3",  "1Eee", "++1",  "1.5.Gi",
+        "",     "Gi",  "1 Gi",  " 1",   "1 ",   "1gi", "1GI",   "1K",   "1.2.3", "--1",
+        "+-1",  "1e",  "1e3.0", "1Ki3", "1mi",  "1ei", "1e3Mi", "1Gi ", "abc",   "1x",
+        "0x10", "1,5", ".",     "-",    "1..5", "e3",  "1m3",   "1Eee", "++1",   "1.5.Gi",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         fo_quantity q = {.units = 42};
         fo_err err;
         fo_err_clear(&err);
-        ck_assert_msg(fo_quantity_parse(bad[i], &q, &err) == FO_EINVAL, "accepted \"%s\"",
-                      bad[i]);
+        ck_assert_msg(fo_quantity_parse(bad[i], &q, &err) == FO_EINVAL, "accepted \"%s\"", bad[i]);
         ck_assert_int_eq(q.units, 42); /* untouched */
         if (bad[i][0])
             ck_assert_msg(strstr(err.message, bad[i]) != NULL, "%s", err.message);
@@ -196,8 +195,7 @@ START_TEST(bytes_format_in_the_largest_exact_binary_suffix)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char buf[32];
-        ck_assert_str_eq(fo_quantity_format_bytes(cases[i].bytes, buf, sizeof buf),
-                         cases[i].text);
+        ck_assert_str_eq(fo_quantity_format_bytes(cases[i].bytes, buf, sizeof buf), cases[i].text);
         if (cases[i].bytes != INT64_MIN) { /* -8Ei is 2^63 in magnitude: above the cap */
             fo_quantity q = parse_ok(buf);
             ck_assert_int_eq(fo_quantity_value(&q), cases[i].bytes);
@@ -212,9 +210,17 @@ START_TEST(millis_format_in_kubernetes_decimal_si_form)
         int64_t millis;
         const char *text;
     } cases[] = {
-        {0, "0"},       {500, "500m"},   {1500, "1500m"}, {2000, "2"},   {100, "100m"},
-        {1, "1m"},      {1000000, "1k"}, {1500000, "1500"}, {-250, "-250m"},
-        {-3000, "-3"},  {INT64_MAX, "9223372036854775807m"},
+        {0, "0"},
+        {500, "500m"},
+        {1500, "1500m"},
+        {2000, "2"},
+        {100, "100m"},
+        {1, "1m"},
+        {1000000, "1k"},
+        {1500000, "1500"},
+        {-250, "-250m"},
+        {-3000, "-3"},
+        {INT64_MAX, "9223372036854775807m"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char buf[32];

@@ -24,13 +24,13 @@ static bool strict_equal(const json_t *a, const json_t *b, char *where, size_t n
     switch (json_typeof(a)) {
     case JSON_OBJECT: {
         if (json_object_size(a) != json_object_size(b)) {
-            snprintf(where, n, "object sizes %zu vs %zu", json_object_size(a),
-                     json_object_size(b));
+            snprintf(where, n, "object sizes %zu vs %zu", json_object_size(a), json_object_size(b));
             return false;
         }
         const char *k;
         json_t *v;
-        json_object_foreach((json_t *)a, k, v) {
+        json_object_foreach((json_t *)a, k, v)
+        {
             json_t *w = json_object_get(b, k);
             if (!w) {
                 snprintf(where, n, "missing key %s", k);
@@ -94,8 +94,8 @@ static json_t *parse_fixture(const char *name, bool all, fo_err *err)
     size_t len = 0;
     char *text = fo_test_read_data(name, &len);
     fo_err_clear(err);
-    json_t *v = all ? fo_yaml_parse_all(text, len, LIMIT, err)
-                    : fo_yaml_parse(text, len, LIMIT, err);
+    json_t *v =
+        all ? fo_yaml_parse_all(text, len, LIMIT, err) : fo_yaml_parse(text, len, LIMIT, err);
     free(text);
     return v;
 }
@@ -165,7 +165,8 @@ START_TEST(kubernetes_deployment_parses_to_the_exact_json_in_document_order)
     size_t i = 0;
     const char *k;
     json_t *x;
-    json_object_foreach(v, k, x) {
+    json_object_foreach(v, k, x)
+    {
         ck_assert_uint_lt(i, 4);
         ck_assert_str_eq(k, order[i++]);
     }
@@ -276,11 +277,11 @@ END_TEST
 START_TEST(keys_json_cannot_hold_are_refused)
 {
     static const char *bad[] = {
-        "~: x\n",                      /* null key: unsupported map key */
-        "? [1, 2]\n: x\n",             /* sequence as key */
-        "? {a: 1}\n: x\n",             /* mapping as key */
-        "18446744073709551615: x\n",   /* uint64 key: unsupported map key */
-        "a: &s [1]\n*s : x\n",         /* alias to a sequence as key */
+        "~: x\n",                    /* null key: unsupported map key */
+        "? [1, 2]\n: x\n",           /* sequence as key */
+        "? {a: 1}\n: x\n",           /* mapping as key */
+        "18446744073709551615: x\n", /* uint64 key: unsupported map key */
+        "a: &s [1]\n*s : x\n",       /* alias to a sequence as key */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         fo_err err;
@@ -487,15 +488,17 @@ END_TEST
 
 START_TEST(emitted_strings_read_back_unchanged)
 {
+    /* clang-format off */
     static const char *strings[] = {
         "true", "", "null", "0755", "1e3", " x", "a: b", "yes", "1.20", "0x1F", "- a", ": ",
         "#", "~", "y", "<<", "x #y", "a\nb", "a\nb\n", "a\n\nb\n\n", " lead\nx", "x\n  \ny",
         "trailing \nspace", "tab\there", "ctl\x01\x7f", "é ünïcødé 日本 🎉", "\xc2\x85nel",
-        "line\xe2\x80\xa8sep", "\xef\xbb\xbf" "bom", "--- ", "---", "...", "- ", "?", "@foo",
+        "line\xe2\x80\xa8sep", "\xef\xbb\xbf_bom", "--- ", "---", "...", "- ", "?", "@foo",
         "`x`", "!tag", "&a", "*a", "%x", "|", "> x", "{a}", "[1]", "a,b", "trailing:",
         "2001-12-14", "1_000", ".inf", "-.5", "+1", "NaN", "\n", "\n\n", "x\n", "\"", "'",
         "a\r\nb", "1.", "0o17", "0b1", "-", "=", "key: value\nother: x\n", "  two\n  lines",
     };
+    /* clang-format on */
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
         json_t *v = json_string(strings[i]);
         ck_assert_msg(v != NULL, "fixture %zu is not UTF-8", i);
@@ -556,9 +559,9 @@ END_TEST
 
 START_TEST(emit_round_trips_every_fixture)
 {
-    static const char *names[] = {"yaml-tricky-scalars.json", "yaml-block-flow-mix.json",
-                                  "yaml-k8s-deployment.json", "yaml-non-string-keys.json",
-                                  "yaml-anchors-aliases-merge.json", "yaml-block-scalars.json",
+    static const char *names[] = {"yaml-tricky-scalars.json",           "yaml-block-flow-mix.json",
+                                  "yaml-k8s-deployment.json",           "yaml-non-string-keys.json",
+                                  "yaml-anchors-aliases-merge.json",    "yaml-block-scalars.json",
                                   "yaml-multi-doc-with-empty-docs.json"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         json_t *v = json_fixture(names[i]);
@@ -584,7 +587,7 @@ END_TEST
 
 START_TEST(emit_of_top_level_scalars_and_empty_collections_reads_back)
 {
-    json_t *values[] = {json_null(), json_true(), json_integer(-7), json_string("a\nb"),
+    json_t *values[] = {json_null(),   json_true(),  json_integer(-7), json_string("a\nb"),
                         json_object(), json_array(), json_real(0.5)};
     for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
         assert_round_trip(values[i]);
