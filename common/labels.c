@@ -156,12 +156,12 @@ typedef enum tok_kind {
     T_COMMA,
     T_OPEN,
     T_CLOSE,
-    T_NOT,  /* ! */
-    T_EQ,   /* = */
-    T_DEQ,  /* == */
-    T_NEQ,  /* != */
-    T_GT,   /* > */
-    T_LT,   /* < */
+    T_NOT, /* ! */
+    T_EQ,  /* = */
+    T_DEQ, /* == */
+    T_NEQ, /* != */
+    T_GT,  /* > */
+    T_LT,  /* < */
 } tok_kind;
 
 typedef struct lexer {
@@ -447,8 +447,8 @@ static fo_rc parse_expression(fo_label_selector *sel, const json_t *e, size_t i,
     size_t nvals = json_array_size(values);
     if ((rop == OP_IN || rop == OP_NOTIN) && nvals == 0)
         return fo_err_set(err, FO_EINVAL,
-                          "matchExpressions[%zu].values: must be specified when operator is %s",
-                          i, o);
+                          "matchExpressions[%zu].values: must be specified when operator is %s", i,
+                          o);
     if ((rop == OP_EXISTS || rop == OP_NOT_EXISTS) && nvals > 0)
         return fo_err_set(err, FO_EINVAL,
                           "matchExpressions[%zu].values: may not be specified when operator is %s",
@@ -498,7 +498,7 @@ fo_label_selector *fo_label_selector_from_json(const json_t *selector, fo_err *e
     }
     const char *k;
     const json_t *v;
-    json_object_foreach((json_t *)ml, k, v) {
+    json_object_foreach ((json_t *)ml, k, v) {
         if (!fo_label_key_valid(k)) {
             fo_err_set(err, FO_EINVAL, "matchLabels: invalid label key \"%s\"", k);
             goto fail;
@@ -589,7 +589,7 @@ char *fo_labels_to_selector(const json_t *labels)
     const char *key;
     const json_t *v;
     if (keys) {
-        json_object_foreach((json_t *)labels, key, v) {
+        json_object_foreach ((json_t *)labels, key, v) {
             if (json_is_string(v))
                 keys[k++] = key;
         }

@@ -332,8 +332,8 @@ out:
     return found;
 }
 
-fo_counter *fo_metrics_counter(fo_metrics *reg, const char *name, const char *help,
-                               size_t nlabels, const char *const *label_names)
+fo_counter *fo_metrics_counter(fo_metrics *reg, const char *name, const char *help, size_t nlabels,
+                               const char *const *label_names)
 {
     return (fo_counter *)reg_family(reg, K_COUNTER, name, help, nlabels, label_names, 0, NULL);
 }
@@ -345,11 +345,11 @@ fo_gauge *fo_metrics_gauge(fo_metrics *reg, const char *name, const char *help, 
 }
 
 fo_histogram *fo_metrics_histogram(fo_metrics *reg, const char *name, const char *help,
-                                   size_t nlabels, const char *const *label_names,
-                                   size_t nbuckets, const double *buckets)
+                                   size_t nlabels, const char *const *label_names, size_t nbuckets,
+                                   const double *buckets)
 {
-    return (fo_histogram *)reg_family(reg, K_HISTOGRAM, name, help, nlabels, label_names,
-                                      nbuckets, buckets);
+    return (fo_histogram *)reg_family(reg, K_HISTOGRAM, name, help, nlabels, label_names, nbuckets,
+                                      buckets);
 }
 
 /* ---- updates ------------------------------------------------------------------------ */

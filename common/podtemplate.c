@@ -56,16 +56,25 @@ static const list_rule template_rules[] = {
     {"spec.initContainers", RULE_MAP, {"name"}, {NULL}, false},
     {"spec.ephemeralContainers", RULE_MAP, {"name"}, {NULL}, false},
     {"spec.volumes", RULE_MAP, {"name"}, {NULL}, true},
-    {"spec.volumes[].ephemeral.volumeClaimTemplate.metadata.finalizers", RULE_UNION, {NULL},
-     {NULL}, false},
-    {"spec.volumes[].ephemeral.volumeClaimTemplate.metadata.ownerReferences", RULE_MAP, {"uid"},
-     {NULL}, false},
+    {"spec.volumes[].ephemeral.volumeClaimTemplate.metadata.finalizers",
+     RULE_UNION,
+     {NULL},
+     {NULL},
+     false},
+    {"spec.volumes[].ephemeral.volumeClaimTemplate.metadata.ownerReferences",
+     RULE_MAP,
+     {"uid"},
+     {NULL},
+     false},
     {"spec.imagePullSecrets", RULE_MAP, {"name"}, {NULL}, false},
     {"spec.hostAliases", RULE_MAP, {"ip"}, {NULL}, false},
     {"spec.resourceClaims", RULE_MAP, {"name"}, {NULL}, true},
     {"spec.schedulingGates", RULE_MAP, {"name"}, {NULL}, false},
-    {"spec.topologySpreadConstraints", RULE_MAP, {"topologyKey", "whenUnsatisfiable"},
-     {NULL, NULL}, false},
+    {"spec.topologySpreadConstraints",
+     RULE_MAP,
+     {"topologyKey", "whenUnsatisfiable"},
+     {NULL, NULL},
+     false},
     {"spec.resources.claims", RULE_MAP, {"name"}, {NULL}, false},
     {"spec.tolerations", RULE_UNION, {NULL}, {NULL}, false},
 };
@@ -134,8 +143,7 @@ static bool field_equal(const json_t *a, const json_t *b, const char *dflt)
 static bool same_key(const json_t *a, const json_t *b, const list_rule *r)
 {
     for (size_t i = 0; i < COUNT(r->keys) && r->keys[i]; i++)
-        if (!field_equal(key_field(a, r->keys[i]), key_field(b, r->keys[i]),
-                         r->key_defaults[i]))
+        if (!field_equal(key_field(a, r->keys[i]), key_field(b, r->keys[i]), r->key_defaults[i]))
             return false;
     return true;
 }
@@ -144,7 +152,7 @@ static bool contains(const json_t *list, const json_t *v)
 {
     size_t i;
     const json_t *e;
-    json_array_foreach(list, i, e) {
+    json_array_foreach (list, i, e) {
         if (fo_json_equal(e, v))
             return true;
     }
@@ -176,7 +184,7 @@ static json_t *merge_object(const json_t *lower, const json_t *upper, fo_strbuf 
     const char *k;
     json_t *lv, *uv;
     size_t mark = path->len;
-    json_object_foreach((json_t *)lower, k, lv) {
+    json_object_foreach ((json_t *)lower, k, lv) {
         uv = json_object_get(upper, k);
         json_t *m;
         if (!uv || json_is_null(uv)) {
@@ -188,7 +196,7 @@ static json_t *merge_object(const json_t *lower, const json_t *upper, fo_strbuf 
         }
         json_object_set_new(out, k, m);
     }
-    json_object_foreach((json_t *)upper, k, uv) {
+    json_object_foreach ((json_t *)upper, k, uv) {
         if (!json_object_get(lower, k))
             json_object_set_new(out, k, json_deep_copy(uv));
     }
@@ -197,15 +205,14 @@ static json_t *merge_object(const json_t *lower, const json_t *upper, fo_strbuf 
 
 /* A matched element: with retainKeys, the lower element first loses the members the upper
  * element does not name. */
-static json_t *merge_element(const json_t *lower, const json_t *upper, bool retain,
-                             fo_strbuf *path)
+static json_t *merge_element(const json_t *lower, const json_t *upper, bool retain, fo_strbuf *path)
 {
     if (!retain || !json_is_object(lower) || !json_is_object(upper))
         return merge_value(lower, upper, path);
     json_t *kept = json_object();
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)lower, k, v) {
+    json_object_foreach ((json_t *)lower, k, v) {
         if (json_object_get(upper, k))
             json_object_set(kept, k, v);
     }

@@ -82,7 +82,8 @@ START_TEST(requirements_are_anded_and_whitespace_is_tolerated)
     ck_assert(sel_matches("env in(prod),tier notin(db)", LABELS));
     ck_assert(sel_matches("\tenv\n==\tprod", LABELS));
     ck_assert(sel_matches("   ", NULL));
-    ck_assert(sel_matches("app.kubernetes.io/name=flink", "{\"app.kubernetes.io/name\":\"flink\"}"));
+    ck_assert(
+        sel_matches("app.kubernetes.io/name=flink", "{\"app.kubernetes.io/name\":\"flink\"}"));
 }
 END_TEST
 
@@ -155,10 +156,14 @@ START_TEST(label_keys_follow_qualified_name_rules)
     memset(prefix254, 'b', 254);
     prefix254[100] = '.';
     strcpy(prefix254 + 254, "/x");
-    const char *good[] = {"a", "A1", "a.b-c_d", "example.com/name", "k8s.io/X_y",
-                          "flink.apache.org/deployment-name", name63, prefix253, "1-2"};
-    const char *bad[] = {"", "-a", "a-", "a/", "/a", "Example.com/a", "a..b/x", "a_b.com/x",
-                         name64, prefix254, "a b", "a/b/c", ".a/x", "a-.b/x", "a:b"};
+    const char *good[] = {"a",          "A1",
+                          "a.b-c_d",    "example.com/name",
+                          "k8s.io/X_y", "flink.apache.org/deployment-name",
+                          name63,       prefix253,
+                          "1-2"};
+    const char *bad[] = {"",       "-a",        "a-",   "a/",      "/a",  "Example.com/a",
+                         "a..b/x", "a_b.com/x", name64, prefix254, "a b", "a/b/c",
+                         ".a/x",   "a-.b/x",    "a:b"};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
         ck_assert_msg(fo_label_key_valid(good[i]), "%s should be valid", good[i]);
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
@@ -204,8 +209,10 @@ START_TEST(label_selector_objects_match_labels_and_expressions)
         &err);
     ck_assert_msg(sel != NULL, "%s", err.message);
     json_t *yes = js("{\"app\":\"flink\",\"component\":\"jobmanager\",\"type\":\"native\"}");
-    json_t *no1 = js("{\"app\":\"flink\",\"component\":\"jobmanager\",\"type\":\"x\",\"env\":\"dev\"}");
-    json_t *no2 = js("{\"app\":\"flink\",\"component\":\"jobmanager\",\"type\":\"x\",\"legacy\":\"\"}");
+    json_t *no1 =
+        js("{\"app\":\"flink\",\"component\":\"jobmanager\",\"type\":\"x\",\"env\":\"dev\"}");
+    json_t *no2 =
+        js("{\"app\":\"flink\",\"component\":\"jobmanager\",\"type\":\"x\",\"legacy\":\"\"}");
     json_t *no3 = js("{\"app\":\"other\",\"component\":\"jobmanager\",\"type\":\"x\"}");
     json_t *no4 = js("{\"app\":\"flink\",\"component\":\"client\",\"type\":\"x\"}");
     ck_assert(fo_label_selector_matches(sel, yes));

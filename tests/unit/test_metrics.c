@@ -18,17 +18,16 @@
 static fo_metrics *small_registry(void)
 {
     fo_metrics *reg = fo_metrics_new();
-    fo_counter *req = fo_metrics_counter(reg, "flinkop_webhook_requests_total",
-                                         "Admission requests by route and verdict.", 2,
-                                         L("route", "verdict"));
-    fo_gauge *leader = fo_metrics_gauge(reg, "flinkop_leader",
-                                        "Whether this replica is the leader (1) or not (0).", 0,
-                                        NULL);
+    fo_counter *req =
+        fo_metrics_counter(reg, "flinkop_webhook_requests_total",
+                           "Admission requests by route and verdict.", 2, L("route", "verdict"));
+    fo_gauge *leader = fo_metrics_gauge(
+        reg, "flinkop_leader", "Whether this replica is the leader (1) or not (0).", 0, NULL);
     /* a labelled family that is never used shows nothing */
     fo_metrics_gauge(reg, "flinkop_unused", "Never set.", 1, L("x"));
-    fo_histogram *dur = fo_metrics_histogram(
-        reg, "flinkop_webhook_request_duration_seconds", "Time to answer an admission request.",
-        1, L("route"), 3, (const double[]){0.0625, 0.25, 1});
+    fo_histogram *dur = fo_metrics_histogram(reg, "flinkop_webhook_request_duration_seconds",
+                                             "Time to answer an admission request.", 1, L("route"),
+                                             3, (const double[]){0.0625, 0.25, 1});
     ck_assert(req && leader && dur);
     fo_counter_add(req, 1, L("/validate", "allowed"));
     fo_counter_add(req, 2, L("/mutate", "allowed"));
@@ -165,12 +164,12 @@ START_TEST(families_are_registered_once_and_bad_definitions_are_refused)
     ck_assert_ptr_null(fo_metrics_counter(reg, "y_total", "bad label", 1, L("__x")));
     ck_assert_ptr_null(fo_metrics_counter(reg, "y_total", "bad label", 1, L("a:b")));
     ck_assert_ptr_null(fo_metrics_counter(reg, "y_total", "dup label", 2, L("a", "a")));
-    ck_assert_ptr_null(fo_metrics_histogram(reg, "h_seconds", "le label", 1, L("le"), 1,
-                                            (const double[]){1}));
-    ck_assert_ptr_null(fo_metrics_histogram(reg, "h_seconds", "unsorted", 0, NULL, 2,
-                                            (const double[]){1, 0.5}));
-    fo_histogram *h = fo_metrics_histogram(reg, "h_seconds", "ok", 0, NULL, 2,
-                                           (const double[]){0.5, 1});
+    ck_assert_ptr_null(
+        fo_metrics_histogram(reg, "h_seconds", "le label", 1, L("le"), 1, (const double[]){1}));
+    ck_assert_ptr_null(
+        fo_metrics_histogram(reg, "h_seconds", "unsorted", 0, NULL, 2, (const double[]){1, 0.5}));
+    fo_histogram *h =
+        fo_metrics_histogram(reg, "h_seconds", "ok", 0, NULL, 2, (const double[]){0.5, 1});
     ck_assert_ptr_nonnull(h);
     ck_assert_ptr_null(fo_metrics_histogram(reg, "h_seconds", "other buckets", 0, NULL, 2,
                                             (const double[]){0.5, 2}));

@@ -54,7 +54,7 @@ START_TEST(every_fixture_merges_to_its_expected_template_idempotently)
         json_t *docs = fo_test_load_yaml_all(fixtures[f]);
         size_t i;
         json_t *tc;
-        json_array_foreach(docs, i, tc) {
+        json_array_foreach (docs, i, tc) {
             char what[256];
             snprintf(what, sizeof what, "%s: %s", fixtures[f], fo_json_str(tc, "name"));
             json_t *layers = json_object_get(tc, "layers");
@@ -127,12 +127,10 @@ START_TEST(lists_merge_only_at_their_schema_path)
 {
     /* The same element shape outside a known path is replaced, not merged: `env` under
      * an arbitrary object is atomic, `env` of a container merges. */
-    json_t *lower = json_pack("{s:{s:[{s:s,s:s}],s:{s:[{s:s,s:s}]}}}", "spec", "x-env-like",
-                              "name", "A", "value", "1", "affinity", "env", "name", "A",
-                              "value", "1");
-    json_t *upper = json_pack("{s:{s:[{s:s,s:s}],s:{s:[{s:s,s:s}]}}}", "spec", "x-env-like",
-                              "name", "B", "value", "2", "affinity", "env", "name", "B",
-                              "value", "2");
+    json_t *lower = json_pack("{s:{s:[{s:s,s:s}],s:{s:[{s:s,s:s}]}}}", "spec", "x-env-like", "name",
+                              "A", "value", "1", "affinity", "env", "name", "A", "value", "1");
+    json_t *upper = json_pack("{s:{s:[{s:s,s:s}],s:{s:[{s:s,s:s}]}}}", "spec", "x-env-like", "name",
+                              "B", "value", "2", "affinity", "env", "name", "B", "value", "2");
     json_t *got = fo_podtemplate_merge(lower, upper);
     assert_json_eq(got, upper, "no rule outside the schema paths");
     json_decref(got);
@@ -205,8 +203,8 @@ static json_t *gen_container(bool init)
     if (rnd(3) == 0) {
         json_t *ef = json_array();
         for (uint32_t i = 0, n = rnd(3); i < n; i++)
-            json_array_append_new(ef, json_pack("{s:{s:s+}}", "configMapRef", "name", "cm",
-                                                rnd(2) ? "a" : "b"));
+            json_array_append_new(
+                ef, json_pack("{s:{s:s+}}", "configMapRef", "name", "cm", rnd(2) ? "a" : "b"));
         json_object_set_new(c, "envFrom", ef);
     }
     if (rnd(3) == 0) {
@@ -271,8 +269,8 @@ static json_t *gen_template(void)
         static const char *const keys[] = {"a", "b", "c", "d"};
         json_t *tol = json_array();
         for (uint32_t i = 0, n = rnd(4); i < n; i++)
-            json_array_append_new(tol, json_pack("{s:o,s:s}", "key", pick_str(keys, 4),
-                                                 "operator", "Exists"));
+            json_array_append_new(
+                tol, json_pack("{s:o,s:s}", "key", pick_str(keys, 4), "operator", "Exists"));
         json_object_set_new(spec, "tolerations", tol);
     }
     if (rnd(3) == 0)
