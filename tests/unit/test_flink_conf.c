@@ -1,0 +1,558 @@
+/* flink_conf: Flink/Java value syntax, flinkConfiguration flattening, scoped operator defaults,
+ * the spec -> configuration mapping and the config file rendering. Expected values come from
+ * Flink's and the Apache operator's documented behaviour (MemorySize, TimeUtils,
+ * Double.toString, ConfigObjectNode.asFlatMap, FlinkConfigBuilder) and fixtures in tests/data. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/flink_conf.h"
+#include "common/jsonutil.h"
+#include "common/yamlconv.h"
+#include "tests/support/testutil.h"
+#include "tests/support/testyaml.h"
+
+static json_t *load_json(const char *name)
+{
+    char *path = fo_test_data_path(name);
+    fo_err err;
+    fo_err_clear(&err);
+    json_t *v = fo_json_load_file(path, 1 << 20, &err);
+    ck_assert_msg(v != NULL, "%s: %s", name, err.message);
+    free(path);
+    return v;
+}
+
+static void assert_same_json(const json_t *got, const json_t *want)
+{
+    char *g = fo_json_dumps_canonical(got);
+    char *w = fo_json_dumps_canonical(want);
+    ck_assert_str_eq(g, w);
+    free(g);
+    free(w);
+}
+
+/* ---- memory --------------------------------------------------------------------------- */
+
+static const struct {
+    const char *text;
+    long long bytes;
+} memory_cases[] = {
+    {"2048m", 2147483648LL},       /* Flink syntax first: m = MiB */
+    {"1g", 1073741824LL},          {"1G", 1073741824LL}, /* MemorySize: G is GiB too */
+    {"100", 100},                  {"10b", 10},          {"10 bytes", 10},
+    {"2 KB", 2048},                {"512 mebibytes", 536870912LL},
+    {"2MB", 2097152},              {"1t", 1099511627776LL},
+    {" 64 m ", 67108864},          {"2Gi", 2147483648LL}, /* then Kubernetes quantities */
+    {"1Gi", 1073741824LL},         {"500Mi", 524288000},
+    {"0.5Gi", 536870912},          {"1.5G", 1500000000},
+    {"1e3", 1000},                 {"2gib", 2147483648LL}, /* upper-cased: 2GIB -> 2GI -> 2Gi */
+    {"-2Gi", -2147483648LL},
+};
+
+START_TEST(memory_sizes_read_flink_syntax_then_kubernetes_quantities)
+{
+    for (size_t i = 0; i < sizeof memory_cases / sizeof memory_cases[0]; i++) {
+        int64_t bytes = 0;
+        fo_err err;
+        fo_err_clear(&err);
+        ck_assert_msg(fo_flink_memory_parse(memory_cases[i].text, &bytes, &err) == FO_OK,
+                      "%s: %s", memory_cases[i].text, err.message);
+        ck_assert_msg(bytes == memory_cases[i].bytes, "%s: got %lld want %lld",
+                      memory_cases[i].text, (long long)bytes, memory_cases[i].bytes);
+    }
+}
+END_TEST
+
+START_TEST(bad_memory_sizes_fail_naming_the_text)
+{
+    const char *bad[] = {"invalid", "", "   ", "12 parsecs", "Gi", "1.2.3g"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int64_t bytes = 42;
+        fo_err err;
+        fo_err_clear(&err);
+        ck_assert_int_eq(fo_flink_memory_parse(bad[i], &bytes, &err), FO_EINVAL);
+        ck_assert_msg(strstr(err.message, bad[i]) != NULL, "%s", err.message);
+        ck_assert_int_eq(bytes, 42);
+    }
+    int64_t bytes = 0;
+    ck_assert_int_eq(fo_flink_memory_parse("99999999999999999999", &bytes, NULL), FO_ELIMIT);
+    ck_assert_int_eq(fo_flink_memory_parse("9999999999t", &bytes, NULL), FO_ELIMIT);
+    /* Flink's own syntax only: no quantities there. */
+    ck_assert_int_eq(fo_flink_memory_parse_flink("2Gi", &bytes, NULL), FO_EINVAL);
+}
+END_TEST
+
+START_TEST(memory_sizes_print_like_flink_memory_size)
+{
+    char buf[32];
+    ck_assert_str_eq(fo_flink_memory_format(2147483648LL, buf, sizeof buf), "2 gb");
+    ck_assert_str_eq(fo_flink_memory_format(1536LL << 20, buf, sizeof buf), "1536 mb");
+    ck_assert_str_eq(fo_flink_memory_format(100, buf, sizeof buf), "100 bytes");
+    ck_assert_str_eq(fo_flink_memory_format(3072, buf, sizeof buf), "3 kb");
+    ck_assert_str_eq(fo_flink_memory_format(1500000000, buf, sizeof buf), "1500000000 bytes");
+    /* MemorySize falls back to bytes when every unit divides (0, whole TiB). */
+    ck_assert_str_eq(fo_flink_memory_format(0, buf, sizeof buf), "0 bytes");
+    ck_assert_str_eq(fo_flink_memory_format(1099511627776LL, buf, sizeof buf),
+                     "1099511627776 bytes");
+}
+END_TEST
+
+/* ---- durations, doubles, booleans, lists ------------------------------------------------ */
+
+START_TEST(durations_read_flink_units_and_print_like_java)
+{
+    static const struct {
+        const char *text;
+        long long ms;
+    } cases[] = {
+        {"30 s", 30000},     {"5 min", 300000},     {"1m", 60000},      {"100", 100},
+        {"2h", 7200000},     {"1 d", 86400000},     {"10 minutes", 600000},
+        {"1500 ms", 1500},   {"PT1M", 60000},       {"PT1H30M", 5400000},
+        {"2 SECONDS", 2000}, {"3000 micros", 3},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int64_t ms = -1;
+        ck_assert_msg(fo_flink_duration_parse(cases[i].text, &ms, NULL) == FO_OK, "%s",
+                      cases[i].text);
+        ck_assert_msg(ms == cases[i].ms, "%s: %lld", cases[i].text, (long long)ms);
+    }
+    int64_t ms;
+    fo_err err;
+    fo_err_clear(&err);
+    ck_assert_int_eq(fo_flink_duration_parse("5 parsecs", &ms, &err), FO_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "5 parsecs"));
+    ck_assert_int_eq(fo_flink_duration_parse("soon", &ms, NULL), FO_EINVAL);
+
+    char buf[48];
+    ck_assert_str_eq(fo_flink_duration_format_iso(30000, buf, sizeof buf), "PT30S");
+    ck_assert_str_eq(fo_flink_duration_format_iso(60000, buf, sizeof buf), "PT1M");
+    ck_assert_str_eq(fo_flink_duration_format_iso(5400000, buf, sizeof buf), "PT1H30M");
+    ck_assert_str_eq(fo_flink_duration_format_iso(500, buf, sizeof buf), "PT0.5S");
+    ck_assert_str_eq(fo_flink_duration_format_iso(0, buf, sizeof buf), "PT0S");
+    ck_assert_str_eq(fo_flink_duration_format_iso(90061001, buf, sizeof buf), "PT25H1M1.001S");
+}
+END_TEST
+
+START_TEST(doubles_print_like_java_double_to_string)
+{
+    static const struct {
+        double d;
+        const char *text;
+    } cases[] = {
+        {1.0, "1.0"},         {0.7, "0.7"},           {1e10, "1.0E10"},
+        {1e7, "1.0E7"},       {9999999.0, "9999999.0"}, {0.001, "0.001"},
+        {0.0001, "1.0E-4"},   {100000.0, "100000.0"}, {-0.5, "-0.5"},
+        {1.5e-5, "1.5E-5"},   {123456789.0, "1.23456789E8"}, {0.1 + 0.2, "0.30000000000000004"},
+        {0.0, "0.0"},         {0.01, "0.01"},
+    };
+    char buf[40];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        ck_assert_str_eq(fo_flink_format_double(cases[i].d, buf, sizeof buf), cases[i].text);
+
+    double d = 0;
+    ck_assert(fo_flink_parse_double(" 0.75 ", &d) && d == 0.75);
+    ck_assert(fo_flink_parse_double("1e-3", &d) && d == 0.001);
+    ck_assert(fo_flink_parse_double("-Infinity", &d) && d < -1e308);
+    ck_assert(!fo_flink_parse_double("0x1p3", &d));
+    ck_assert(!fo_flink_parse_double("abc", &d));
+    ck_assert(!fo_flink_parse_double("", &d));
+
+    bool b = false;
+    ck_assert(fo_flink_parse_bool("TRUE", &b) && b);
+    ck_assert(fo_flink_parse_bool(" false ", &b) && !b);
+    ck_assert(!fo_flink_parse_bool("yes", &b));
+}
+END_TEST
+
+START_TEST(lists_use_flink_semicolon_syntax_with_quoting)
+{
+    json_t *list = json_pack("[sss]", "--input", "a;b", "it's");
+    char *text = fo_flink_conf_format_list(list);
+    ck_assert_str_eq(text, "--input;'a;b';'it''s'");
+    free(text);
+    json_decref(list);
+}
+END_TEST
+
+/* ---- flattening ----------------------------------------------------------------------- */
+
+START_TEST(flattening_matches_as_flat_map_and_drops_unset_keys)
+{
+    json_t *in = fo_test_load_yaml("conf-flatten-input.yaml");
+    json_t *want = load_json("conf-flatten-expected.json");
+    fo_err err;
+    fo_err_clear(&err);
+    json_t *got = fo_flink_conf_flatten(in, &err);
+    ck_assert_msg(got != NULL, "%s", err.message);
+    assert_same_json(got, want);
+    json_decref(got);
+    json_decref(want);
+    json_decref(in);
+}
+END_TEST
+
+START_TEST(flattening_lets_later_members_win_and_refuses_non_objects)
+{
+    json_t *in = json_loads("{\"a.b\":\"flat\",\"a\":{\"b\":\"nested\",\"c\":1}}", 0, NULL);
+    json_t *got = fo_flink_conf_flatten(in, NULL);
+    ck_assert_str_eq(fo_json_str(got, "a.b"), "nested");
+    ck_assert_str_eq(fo_json_str(got, "a.c"), "1");
+    json_decref(got);
+    json_decref(in);
+
+    got = fo_flink_conf_flatten(NULL, NULL);
+    ck_assert_int_eq(json_object_size(got), 0);
+    json_decref(got);
+
+    json_t *arr = json_array();
+    fo_err err;
+    fo_err_clear(&err);
+    ck_assert_ptr_null(fo_flink_conf_flatten(arr, &err));
+    ck_assert_int_eq(err.rc, FO_EINVAL);
+    json_decref(arr);
+
+    /* A list of objects keeps its content (Apache would write ""). */
+    in = json_loads("{\"k\":[{\"x\":1},\"y\",null,2]}", 0, NULL);
+    got = fo_flink_conf_flatten(in, NULL);
+    ck_assert_str_eq(fo_json_str(got, "k"), "{\"x\":1};y;2");
+    json_decref(got);
+    json_decref(in);
+}
+END_TEST
+
+START_TEST(flattening_limits_depth)
+{
+    json_t *root = json_object(), *cur = root;
+    for (int i = 0; i < FO_FLINK_CONF_MAX_DEPTH + 5; i++) {
+        json_t *child = json_object();
+        json_object_set_new(cur, "k", child);
+        cur = child;
+    }
+    json_object_set_new(cur, "leaf", json_string("v"));
+    fo_err err;
+    fo_err_clear(&err);
+    ck_assert_ptr_null(fo_flink_conf_flatten(root, &err));
+    ck_assert_int_eq(err.rc, FO_ELIMIT);
+    json_decref(root);
+}
+END_TEST
+
+/* ---- scoped defaults ------------------------------------------------------------------- */
+
+START_TEST(defaults_apply_namespace_then_version_scopes)
+{
+    json_t *defaults = fo_test_load_yaml("conf-defaults-scoped.yaml");
+
+    json_t *c = fo_flink_conf_defaults_for(defaults, "team-a", FO_FLINK_V1_19);
+    ck_assert_str_eq(fo_json_str(c, "taskmanager.numberOfTaskSlots"), "4");
+    ck_assert_str_eq(fo_json_str(c, "env.java.opts.all"), "-D119plus"); /* 1.19+ over 1.18+ */
+    ck_assert_ptr_null(fo_json_str(c, "pipeline.name"));
+    json_decref(c);
+
+    c = fo_flink_conf_defaults_for(defaults, "other", FO_FLINK_V1_20);
+    ck_assert_str_eq(fo_json_str(c, "taskmanager.numberOfTaskSlots"), "1");
+    ck_assert_str_eq(fo_json_str(c, "env.java.opts.all"), "-D120"); /* exact version last */
+    json_decref(c);
+
+    c = fo_flink_conf_defaults_for(defaults, NULL, FO_FLINK_V1_17);
+    ck_assert_str_eq(fo_json_str(c, "env.java.opts.all"), "-Dbase");
+    ck_assert_str_eq(fo_json_str(c, "pipeline.name"), "only-117");
+    json_decref(c);
+
+    c = fo_flink_conf_defaults_for(NULL, "x", FO_FLINK_V1_20);
+    ck_assert_int_eq(json_object_size(c), 0);
+    json_decref(c);
+    json_decref(defaults);
+}
+END_TEST
+
+/* ---- spec -> configuration ------------------------------------------------------------- */
+
+START_TEST(application_maps_to_the_golden_configuration)
+{
+    json_t *obj = fo_test_load_yaml("deployment-valid-application.yaml");
+    json_t *want = load_json("conf-effective-valid-application.json");
+    fo_err err;
+    fo_err_clear(&err);
+    json_t *got = fo_flink_conf_build(obj, NULL, NULL, &err);
+    ck_assert_msg(got != NULL, "%s", err.message);
+    assert_same_json(got, want);
+    json_decref(got);
+    json_decref(want);
+    json_decref(obj);
+}
+END_TEST
+
+static void expect(const json_t *conf, const char *key, const char *value)
+{
+    const char *got = fo_json_str(conf, key);
+    if (!value)
+        ck_assert_msg(got == NULL, "%s should be unset, is %s", key, got);
+    else
+        ck_assert_msg(got && strcmp(got, value) == 0, "%s: got %s want %s", key,
+                      got ? got : "(unset)", value);
+}
+
+START_TEST(standalone_application_gets_classpath_replicas_and_job_settings)
+{
+    json_t *obj = fo_test_load_yaml("deployment-standalone-application.yaml");
+    json_t *c = fo_flink_conf_build(obj, NULL, NULL, NULL);
+    ck_assert_ptr_nonnull(c);
+    expect(c, "kubernetes.container.image", "registry.example.com/flink-job:1.2"); /* < 1.17 */
+    expect(c, "kubernetes.container.image.ref", NULL);
+    expect(c, "jobmanager.memory.process.size", "1 gb");
+    expect(c, "kubernetes.jobmanager.cpu.amount", "0.5");
+    expect(c, "kubernetes.jobmanager.cpu", "0.5");
+    expect(c, "kubernetes.jobmanager.replicas", "1");
+    expect(c, "taskmanager.memory.process.size", "4 gb");
+    expect(c, "kubernetes.taskmanager.cpu.amount", "2.0");
+    expect(c, "kubernetes.internal.taskmanager.replicas", "2"); /* ceil(3 / 2 slots) */
+    expect(c, "execution.target", "remote");
+    expect(c, "kubernetes.internal.cluster-mode", "APPLICATION");
+    expect(c, "pipeline.jars", NULL);
+    expect(c, "pipeline.classpaths", "file:///opt/flink/usrlib/job.jar");
+    expect(c, "parallelism.default", "3");
+    expect(c, "execution.checkpointing.interval", "5 min"); /* last-state default */
+    expect(c, "execution.savepoint.ignore-unclaimed-state", "true");
+    expect(c, "$internal.application.main", "com.example.Job");
+    expect(c, "$internal.application.program-args", "--input;'a;b'");
+    expect(c, "pipeline.name", "standalone-app");
+    expect(c, "kubernetes.cluster-id", "standalone-app");
+    expect(c, "kubernetes.namespace", "jobs");
+    expect(c, "high-availability.cluster-id", NULL); /* no HA */
+    /* Operator keys stay for the controller, and leave for the cluster's file. */
+    expect(c, "kubernetes.operator.periodic.savepoint.interval", "6h");
+    json_t *cluster = fo_flink_conf_cluster_side(c);
+    expect(cluster, "kubernetes.operator.periodic.savepoint.interval", NULL);
+    expect(cluster, "job.autoscaler.enabled", NULL);
+    expect(cluster, "pipeline.classpaths", "file:///opt/flink/usrlib/job.jar");
+    json_decref(cluster);
+    json_decref(c);
+    json_decref(obj);
+}
+END_TEST
+
+START_TEST(session_cluster_gets_limit_factors_and_legacy_keys)
+{
+    json_t *obj = fo_test_load_yaml("deployment-session-cluster-limits.yaml");
+    json_t *c = fo_flink_conf_build(obj, NULL, NULL, NULL);
+    ck_assert_ptr_nonnull(c);
+    expect(c, "execution.target", "kubernetes-session");
+    expect(c, "kubernetes.container.image", "flink:1.16");
+    expect(c, "jobmanager.memory.process.size", "2 gb");   /* request over limit */
+    expect(c, "kubernetes.jobmanager.cpu.amount", "0.5");
+    expect(c, "kubernetes.jobmanager.cpu", "0.5");         /* legacy key before 1.17 */
+    expect(c, "kubernetes.jobmanager.cpu.limit-factor", "2.0");
+    expect(c, "kubernetes.jobmanager.memory.limit-factor", "1.5");
+    expect(c, "taskmanager.memory.process.size", "4 gb");  /* limits only */
+    expect(c, "kubernetes.taskmanager.cpu.amount", "2.0");
+    expect(c, "kubernetes.taskmanager.cpu.limit-factor", NULL);
+    expect(c, "kubernetes.internal.taskmanager.replicas", "3");
+    expect(c, "pipeline.name", NULL);
+    expect(c, "parallelism.default", NULL);
+    json_decref(c);
+    json_decref(obj);
+}
+END_TEST
+
+START_TEST(defaults_sit_under_the_spec_and_deploy_options_come_last)
+{
+    json_t *obj = fo_test_load_yaml("deployment-valid-application.yaml");
+    json_t *defaults = json_pack("{ssssssss}", "taskmanager.numberOfTaskSlots", "8",
+                                 "kubernetes.rest-service.exposed.type", "LoadBalancer",
+                                 "kubernetes.jobmanager.annotations", "team:a,"
+                                 "flinkdeployment.flink.apache.org/generation:1",
+                                 "execution.savepoint.path", "s3://old");
+    char *owner = fo_flink_conf_owner_reference(obj);
+    ck_assert_str_eq(owner, "apiVersion:flink.apache.org/v1beta1,blockOwnerDeletion:true,"
+                            "controller:false,kind:FlinkDeployment,name:test-cluster,"
+                            "uid:6f1c2f7e-4a43-4d3b-9d0e-2b9b8f0e7a11");
+    fo_flink_deploy_opts opts = {
+        .savepoint_path = "s3://bucket/sp-1",
+        .job_id = "00000000000000000000000000000001",
+        .owner_reference = owner,
+        .generation = 7,
+        .job_result_store_path = "test/job-result-store/test-cluster/u-1",
+        .tm_pod_template_file = "/opt/flink/pod-template/taskmanager-pod-template.yaml",
+    };
+    json_t *c = fo_flink_conf_build(obj, defaults, &opts, NULL);
+    ck_assert_ptr_nonnull(c);
+    expect(c, "taskmanager.numberOfTaskSlots", "2");                 /* spec over default */
+    expect(c, "kubernetes.rest-service.exposed.type", "LoadBalancer"); /* default kept */
+    expect(c, "execution.savepoint.path", "s3://bucket/sp-1");
+    expect(c, "$internal.pipeline.job-id", "00000000000000000000000000000001");
+    expect(c, "kubernetes.jobmanager.owner.reference", owner);
+    expect(c, "kubernetes.jobmanager.annotations",
+           "team:a,flinkdeployment.flink.apache.org/generation:7");
+    expect(c, "job-result-store.storage-path", "test/job-result-store/test-cluster/u-1");
+    expect(c, "job-result-store.delete-on-commit", "false");
+    expect(c, "kubernetes.pod-template-file.taskmanager",
+           "/opt/flink/pod-template/taskmanager-pod-template.yaml");
+    json_decref(c);
+
+    /* A stateless start removes a savepoint path that came from anywhere. */
+    fo_flink_deploy_opts fresh = {0};
+    c = fo_flink_conf_build(obj, defaults, &fresh, NULL);
+    expect(c, "execution.savepoint.path", NULL);
+    json_decref(c);
+    free(owner);
+    json_decref(defaults);
+    json_decref(obj);
+}
+END_TEST
+
+START_TEST(specs_the_builder_cannot_map_fail_naming_the_field)
+{
+    json_t *obj = fo_test_load_yaml("deployment-valid-application.yaml");
+    fo_err err;
+    fo_err_clear(&err);
+    json_object_set_new(json_object_get(obj, "spec"), "imagePullPolicy", json_string("always"));
+    ck_assert_ptr_null(fo_flink_conf_build(obj, NULL, NULL, &err));
+    ck_assert_ptr_nonnull(strstr(err.message, "spec.imagePullPolicy"));
+    json_object_set_new(json_object_get(obj, "spec"), "imagePullPolicy", json_string("Always"));
+
+    fo_json_set_path(obj, "spec.jobManager.resources.requests.memory", json_string("lots"));
+    fo_err_clear(&err);
+    ck_assert_ptr_null(fo_flink_conf_build(obj, NULL, NULL, &err));
+    ck_assert_ptr_nonnull(strstr(err.message, "spec.jobManager.resources.requests.memory"));
+    fo_json_set_path(obj, "spec.jobManager.resources.requests.memory", json_string("1g"));
+
+    json_object_del(json_object_get(obj, "spec"), "flinkVersion");
+    fo_err_clear(&err);
+    ck_assert_ptr_null(fo_flink_conf_build(obj, NULL, NULL, &err));
+    ck_assert_ptr_nonnull(strstr(err.message, "spec.flinkVersion"));
+    json_decref(obj);
+}
+END_TEST
+
+START_TEST(session_job_config_layers_job_settings_over_the_cluster)
+{
+    json_t *job = json_loads("{\"kind\":\"FlinkSessionJob\",\"metadata\":{\"name\":\"wordcount\","
+                             "\"namespace\":\"ns\"},\"spec\":{\"deploymentName\":\"s\","
+                             "\"flinkConfiguration\":{\"parallelism.default\":4},"
+                             "\"job\":{\"upgradeMode\":\"last-state\",\"args\":[\"x\"]}}}",
+                             0, NULL);
+    json_t *cluster = json_pack("{ssss}", "parallelism.default", "1", "pipeline.name", "cluster");
+    json_t *c = fo_flink_conf_build_session_job(job, cluster, NULL);
+    expect(c, "parallelism.default", "4");
+    expect(c, "pipeline.name", "cluster"); /* only a default */
+    expect(c, "execution.checkpointing.interval", "5 min");
+    expect(c, "$internal.application.program-args", "x");
+    json_decref(c);
+    json_decref(cluster);
+    json_decref(job);
+}
+END_TEST
+
+/* ---- rendering -------------------------------------------------------------------------- */
+
+START_TEST(config_yaml_is_flat_quoted_where_needed_and_reads_back)
+{
+    ck_assert_str_eq(fo_flink_conf_file_name(FO_FLINK_V1_19), "config.yaml");
+    ck_assert_str_eq(fo_flink_conf_file_name(FO_FLINK_V2_1), "config.yaml");
+    ck_assert_str_eq(fo_flink_conf_file_name(FO_FLINK_V1_18), "flink-conf.yaml");
+
+    json_t *in = load_json("conf-render-input.json");
+    fo_err err;
+    fo_err_clear(&err);
+    char *text = fo_flink_conf_render(in, FO_FLINK_V2_0, &err);
+    ck_assert_msg(text != NULL, "%s", err.message);
+    char *want = fo_test_read_data("conf-render-expected-config.yaml", NULL);
+    ck_assert_str_eq(text, want);
+
+    /* Standard YAML readers get every value back as the same text. */
+    json_t *back = fo_yaml_parse(text, strlen(text), 1 << 20, &err);
+    ck_assert_msg(back != NULL, "%s", err.message);
+    const char *k;
+    json_t *v;
+    json_object_foreach(in, k, v) {
+        json_t *b = json_object_get(back, k);
+        ck_assert_msg(b != NULL, "%s missing", k);
+        char num[32];
+        const char *bt = json_is_string(b) ? json_string_value(b)
+                         : json_is_integer(b)
+                             ? (snprintf(num, sizeof num, "%lld", (long long)json_integer_value(b)), num)
+                         : json_is_true(b) ? "true"
+                         : json_is_false(b) ? "false"
+                                            : "?";
+        ck_assert_msg(strcmp(bt, json_string_value(v)) == 0, "%s: %s != %s", k, bt,
+                      json_string_value(v));
+    }
+    json_decref(back);
+    free(want);
+    free(text);
+    json_decref(in);
+}
+END_TEST
+
+START_TEST(flink_conf_yaml_is_plain_lines_and_refuses_what_it_cannot_carry)
+{
+    json_t *in = load_json("conf-render-input.json");
+    fo_err err;
+    fo_err_clear(&err);
+    ck_assert_ptr_null(fo_flink_conf_render(in, FO_FLINK_V1_18, &err));
+    ck_assert_ptr_nonnull(strstr(err.message, "my.comment"));
+
+    json_object_del(in, "my.comment");
+    fo_err_clear(&err);
+    char *text = fo_flink_conf_render(in, FO_FLINK_V1_18, &err);
+    ck_assert_msg(text != NULL, "%s", err.message);
+    char *want = fo_test_read_data("conf-render-expected-flink-conf.yaml", NULL);
+    ck_assert_str_eq(text, want);
+    free(want);
+    free(text);
+
+    json_object_set_new(in, "multi", json_string("a\nb"));
+    ck_assert_ptr_null(fo_flink_conf_render(in, FO_FLINK_V1_17, NULL));
+    json_object_set_new(in, "multi", json_integer(3));
+    ck_assert_ptr_null(fo_flink_conf_render(in, FO_FLINK_V1_20, NULL));
+    json_decref(in);
+}
+END_TEST
+
+START_TEST(equal_configurations_render_equal_files)
+{
+    json_t *a = json_pack("{ssss}", "b.key", "2", "a.key", "1");
+    json_t *b = json_pack("{ssss}", "a.key", "1", "b.key", "2");
+    char *ta = fo_flink_conf_render(a, FO_FLINK_V1_20, NULL);
+    char *tb = fo_flink_conf_render(b, FO_FLINK_V1_20, NULL);
+    ck_assert_str_eq(ta, tb);
+    ck_assert_str_eq(ta, "a.key: 1\nb.key: 2\n");
+    free(ta);
+    free(tb);
+    json_decref(a);
+    json_decref(b);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("flink_conf");
+    TCase *tc = tcase_create("flink_conf");
+    tcase_add_test(tc, memory_sizes_read_flink_syntax_then_kubernetes_quantities);
+    tcase_add_test(tc, bad_memory_sizes_fail_naming_the_text);
+    tcase_add_test(tc, memory_sizes_print_like_flink_memory_size);
+    tcase_add_test(tc, durations_read_flink_units_and_print_like_java);
+    tcase_add_test(tc, doubles_print_like_java_double_to_string);
+    tcase_add_test(tc, lists_use_flink_semicolon_syntax_with_quoting);
+    tcase_add_test(tc, flattening_matches_as_flat_map_and_drops_unset_keys);
+    tcase_add_test(tc, flattening_lets_later_members_win_and_refuses_non_objects);
+    tcase_add_test(tc, flattening_limits_depth);
+    tcase_add_test(tc, defaults_apply_namespace_then_version_scopes);
+    tcase_add_test(tc, application_maps_to_the_golden_configuration);
+    tcase_add_test(tc, standalone_application_gets_classpath_replicas_and_job_settings);
+    tcase_add_test(tc, session_cluster_gets_limit_factors_and_legacy_keys);
+    tcase_add_test(tc, defaults_sit_under_the_spec_and_deploy_options_come_last);
+    tcase_add_test(tc, specs_the_builder_cannot_map_fail_naming_the_field);
+    tcase_add_test(tc, session_job_config_layers_job_settings_over_the_cluster);
+    tcase_add_test(tc, config_yaml_is_flat_quoted_where_needed_and_reads_back);
+    tcase_add_test(tc, flink_conf_yaml_is_plain_lines_and_refuses_what_it_cannot_carry);
+    tcase_add_test(tc, equal_configurations_render_equal_files);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
