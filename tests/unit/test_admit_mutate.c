@@ -1,0 +1,275 @@
+/* webhook/admit_mutate: copy -> normalise -> diff -> patch. Expected values come from the
+ * fixtures and the documented defaults (reference section h: job.state running, upgradeMode
+ * stateless, jobManager.replicas 1; cluster_defaults.h: cluster defaults < spec.podTemplate <
+ * spec.<role>.podTemplate; reference b.8: the target.session label). Every patch is applied
+ * with fo_json_patch_apply to the request object, as the API server would. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cluster_defaults.h"
+#include "common/json_patch.h"
+#include "common/jsonutil.h"
+#include "tests/support/testutil.h"
+#include "tests/support/testyaml.h"
+#include "webhook/admission.h"
+#include "webhook/admit_mutate.h"
+
+/* An AdmissionReview around obj, decoded. */
+static void make_request(const char *op, const json_t *obj, bool dry_run, const char *sub,
+                         fo_admission_request *req)
+{
+    const char *kind = fo_json_str(obj, "kind");
+    const char *plural = strcmp(kind, "FlinkSessionJob") == 0 ? "flinksessionjobs"
+                                                              : "flinkdeployments";
+    bool has_object = strcmp(op, "CREATE") == 0 || strcmp(op, "UPDATE") == 0;
+    json_t *doc = json_pack(
+        "{s:s, s:s, s:{s:s, s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s}, s:s, s:s, s:s, s:O, s:O, s:b}}",
+        "apiVersion", "admission.k8s.io/v1", "kind", "AdmissionReview", "request", "uid",
+        "0c9e4a71-52b3-4d7e-8f60-1b2a3c4d5e6f", "kind", "group", "flink.apache.org", "version",
+        "v1beta1", "kind", kind, "resource", "group", "flink.apache.org", "version", "v1beta1",
+        "resource", plural, "name", fo_json_get_str(obj, "metadata.name"), "namespace",
+        "flink-jobs", "operation", op, "object", has_object ? obj : json_null(), "oldObject",
+        has_object && strcmp(op, "CREATE") == 0 ? json_null() : obj, "dryRun", dry_run);
+    ck_assert_ptr_nonnull(doc);
+    if (sub)
+        json_object_set_new(json_object_get(doc, "request"), "subResource", json_string(sub));
+    char *text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    fo_err err;
+    fo_err_clear(&err);
+    ck_assert_msg(fo_admission_decode(text, strlen(text), req, &err) == FO_OK, "%s", err.message);
+    free(text);
+}
+
+/* Mutate obj; returns the patched object (new reference; equal to obj when no patch) and
+ * the patch length through *nops. */
+static json_t *mutate(const json_t *obj, const fo_cluster_defaults *cd, const char *op,
+                      bool dry_run, size_t *nops)
+{
+    fo_admission_request req;
+    make_request(op, obj, dry_run, NULL, &req);
+    fo_admission_response resp;
+    fo_admission_response_init(&resp);
+    fo_admit_mutate(&req, cd, &resp);
+    ck_assert(resp.allowed);
+    *nops = resp.patch ? json_array_size(resp.patch) : 0;
+    if (resp.patch)
+        ck_assert_uint_gt(*nops, 0); /* an empty patch is never sent */
+    json_t *out;
+    if (resp.patch) {
+        fo_err err;
+        fo_err_clear(&err);
+        out = fo_json_patch_apply(req.object, resp.patch, &err);
+        ck_assert_msg(out != NULL, "patch does not apply: %s", err.message);
+    } else {
+        out = json_deep_copy(req.object);
+    }
+    /* the request document itself is never changed */
+    ck_assert(fo_json_equal(req.object, obj));
+    fo_admission_response_release(&resp);
+    fo_admission_request_release(&req);
+    return out;
+}
+
+START_TEST(a_deployment_gets_the_documented_defaults_and_keeps_what_the_user_wrote)
+{
+    json_t *obj = fo_test_load_yaml("admission-flinkdeployment-basic.yaml");
+    size_t nops = 0;
+    json_t *out = mutate(obj, NULL, "CREATE", false, &nops);
+    ck_assert_uint_gt(nops, 0);
+    ck_assert_str_eq(fo_json_get_str(out, "spec.job.state"), "running");
+    int64_t replicas = 0;
+    ck_assert(fo_json_get_int(out, "spec.jobManager.replicas", &replicas));
+    ck_assert_int_eq(replicas, 1);
+    /* user values untouched */
+    ck_assert_str_eq(fo_json_get_str(out, "spec.job.upgradeMode"), "stateless");
+    int64_t par = 0;
+    ck_assert(fo_json_get_int(out, "spec.job.parallelism", &par));
+    ck_assert_int_eq(par, 2);
+    ck_assert_str_eq(fo_json_get_str(out, "spec.image"), "flink:2.2");
+    json_decref(out);
+    json_decref(obj);
+}
+END_TEST
+
+START_TEST(mutating_the_mutated_object_gives_no_patch)
+{
+    const char *fixtures[] = {"admission-flinkdeployment-basic.yaml",
+                              "admission-flinkdeployment-with-templates.yaml",
+                              "admission-flinksessionjob-basic.yaml",
+                              "admission-flinkdeployment-four-errors.yaml"};
+    size_t len;
+    char *yaml = fo_test_read_data("admission-cluster-defaults.yaml", &len);
+    fo_err err;
+    fo_err_clear(&err);
+    fo_cluster_defaults *cd = fo_cluster_defaults_parse(yaml, len, &err);
+    ck_assert_msg(cd != NULL, "%s", err.message);
+    for (size_t i = 0; i < sizeof fixtures / sizeof fixtures[0]; i++) {
+        json_t *obj = fo_test_load_yaml(fixtures[i]);
+        size_t n1 = 0, n2 = 0;
+        json_t *once = mutate(obj, cd, "CREATE", false, &n1);
+        ck_assert_msg(n1 > 0, "%s: expected a first patch", fixtures[i]);
+        json_t *twice = mutate(once, cd, "UPDATE", false, &n2);
+        ck_assert_msg(n2 == 0, "%s: second mutation produced %zu operations", fixtures[i], n2);
+        ck_assert(fo_json_equal(once, twice));
+        json_decref(once);
+        json_decref(twice);
+        json_decref(obj);
+    }
+    fo_cluster_defaults_unref(cd);
+    free(yaml);
+}
+END_TEST
+
+START_TEST(cluster_pod_defaults_sit_under_the_resource_templates)
+{
+    size_t len;
+    char *yaml = fo_test_read_data("admission-cluster-defaults.yaml", &len);
+    fo_err err;
+    fo_err_clear(&err);
+    fo_cluster_defaults *cd = fo_cluster_defaults_parse(yaml, len, &err);
+    ck_assert_ptr_nonnull(cd);
+    json_t *obj = fo_test_load_yaml("admission-flinkdeployment-with-templates.yaml");
+    size_t nops = 0;
+    json_t *out = mutate(obj, cd, "CREATE", false, &nops);
+    json_t *jm = fo_json_get(out, "spec.jobManager.podTemplate.metadata.labels");
+    json_t *tm = fo_json_get(out, "spec.taskManager.podTemplate.metadata.labels");
+    ck_assert_ptr_nonnull(jm);
+    ck_assert_ptr_nonnull(tm);
+    /* JobManager: cluster < spec.podTemplate < spec.jobManager.podTemplate */
+    ck_assert_str_eq(fo_json_str(jm, "cost-center"), "42");
+    ck_assert_str_eq(fo_json_str(jm, "team"), "payments");
+    ck_assert_str_eq(fo_json_str(jm, "tier"), "jobmanager-level");
+    /* TaskManager has no own template: spec.podTemplate wins over the cluster */
+    ck_assert_str_eq(fo_json_str(tm, "cost-center"), "42");
+    ck_assert_str_eq(fo_json_str(tm, "tier"), "spec-level");
+    ck_assert_str_eq(fo_json_get_str(out, "spec.taskManager.podTemplate.spec.priorityClassName"),
+                     "flink-standard");
+    json_decref(out);
+    json_decref(obj);
+    fo_cluster_defaults_unref(cd);
+    free(yaml);
+}
+END_TEST
+
+START_TEST(a_session_job_gets_the_target_session_label_and_keeps_its_others)
+{
+    json_t *obj = fo_test_load_yaml("admission-flinksessionjob-basic.yaml");
+    size_t nops = 0;
+    json_t *out = mutate(obj, NULL, "CREATE", false, &nops);
+    ck_assert_str_eq(fo_json_str(fo_json_get(out, "metadata.labels"), "target.session"),
+                     "session-cluster");
+    ck_assert_str_eq(fo_json_str(fo_json_get(out, "metadata.labels"), "app"), "payments");
+    json_decref(out);
+
+    /* no labels at all: the label map is created (RFC 6902 add needs the parent) */
+    json_object_del(json_object_get(obj, "metadata"), "labels");
+    out = mutate(obj, NULL, "CREATE", false, &nops);
+    ck_assert_str_eq(fo_json_str(fo_json_get(out, "metadata.labels"), "target.session"),
+                     "session-cluster");
+    json_decref(out);
+
+    /* a wrong label value is corrected */
+    json_object_set_new(json_object_get(obj, "metadata"), "labels",
+                        json_pack("{s:s}", "target.session", "other-cluster"));
+    out = mutate(obj, NULL, "UPDATE", false, &nops);
+    ck_assert_str_eq(fo_json_str(fo_json_get(out, "metadata.labels"), "target.session"),
+                     "session-cluster");
+    json_decref(out);
+    json_decref(obj);
+}
+END_TEST
+
+START_TEST(dry_run_gets_the_same_patch)
+{
+    json_t *obj = fo_test_load_yaml("admission-flinkdeployment-basic.yaml");
+    size_t n1 = 0, n2 = 0;
+    json_t *a = mutate(obj, NULL, "CREATE", false, &n1);
+    json_t *b = mutate(obj, NULL, "CREATE", true, &n2);
+    ck_assert_uint_eq(n1, n2);
+    ck_assert(fo_json_equal(a, b));
+    json_decref(a);
+    json_decref(b);
+    json_decref(obj);
+}
+END_TEST
+
+/* Run mutate on a request and return whether a patch came back. */
+static bool patch_for(const json_t *obj, const char *op, const char *sub, const char *kind_override)
+{
+    json_t *copy = json_deep_copy(obj);
+    if (kind_override)
+        json_object_set_new(copy, "kind", json_string(kind_override));
+    fo_admission_request req;
+    make_request(op, copy, false, sub, &req);
+    fo_admission_response resp;
+    fo_admission_response_init(&resp);
+    fo_admit_mutate(&req, NULL, &resp);
+    ck_assert(resp.allowed);
+    bool patched = resp.patch != NULL;
+    size_t len = 0, pb = 0;
+    char *text = fo_admission_encode(req.uid, &resp, &len, &pb);
+    ck_assert_ptr_nonnull(text);
+    /* no patch -> no patchType either (admission-review-v1.md section 4, rule 4) */
+    if (!patched)
+        ck_assert_ptr_null(strstr(text, "patchType"));
+    free(text);
+    fo_admission_response_release(&resp);
+    fo_admission_request_release(&req);
+    json_decref(copy);
+    return patched;
+}
+
+START_TEST(deletes_subresources_other_kinds_and_canaries_get_no_patch)
+{
+    json_t *obj = fo_test_load_yaml("admission-flinkdeployment-basic.yaml");
+    ck_assert(patch_for(obj, "CREATE", NULL, NULL)); /* the control: this one is patched */
+    ck_assert(!patch_for(obj, "DELETE", NULL, NULL));
+    ck_assert(!patch_for(obj, "CONNECT", NULL, NULL));
+    ck_assert(!patch_for(obj, "UPDATE", "status", NULL));
+    ck_assert(!patch_for(obj, "CREATE", NULL, "FlinkStateSnapshot"));
+    json_t *canary = fo_test_load_yaml("admission-flinkdeployment-canary.yaml");
+    ck_assert(!patch_for(canary, "CREATE", NULL, NULL));
+    json_decref(canary);
+    json_decref(obj);
+}
+END_TEST
+
+START_TEST(an_object_the_normaliser_refuses_is_allowed_with_a_warning)
+{
+    json_t *obj = fo_test_load_yaml("admission-flinkdeployment-basic.yaml");
+    json_object_set_new(obj, "spec", json_string("not an object"));
+    fo_admission_request req;
+    make_request("CREATE", obj, false, NULL, &req);
+    fo_admission_response resp;
+    fo_admission_response_init(&resp);
+    fo_admit_mutate(&req, NULL, &resp);
+    ck_assert(resp.allowed);
+    ck_assert_ptr_null(resp.patch);
+    ck_assert_uint_eq(json_array_size(resp.warnings), 1);
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_array_get(resp.warnings, 0)), "spec"));
+    fo_admission_response_release(&resp);
+    fo_admission_request_release(&req);
+    json_decref(obj);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("admit_mutate");
+    TCase *tc = tcase_create("admit_mutate");
+    tcase_add_test(tc, a_deployment_gets_the_documented_defaults_and_keeps_what_the_user_wrote);
+    tcase_add_test(tc, mutating_the_mutated_object_gives_no_patch);
+    tcase_add_test(tc, cluster_pod_defaults_sit_under_the_resource_templates);
+    tcase_add_test(tc, a_session_job_gets_the_target_session_label_and_keeps_its_others);
+    tcase_add_test(tc, dry_run_gets_the_same_patch);
+    tcase_add_test(tc, deletes_subresources_other_kinds_and_canaries_get_no_patch);
+    tcase_add_test(tc, an_object_the_normaliser_refuses_is_allowed_with_a_warning);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

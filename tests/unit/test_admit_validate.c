@@ -1,0 +1,214 @@
+/* webhook/admit_validate: which requests are judged, and how the validator's findings become
+ * the answer (every error in one denial, warnings on allow and deny). The rules themselves
+ * belong to common/validate; the fixtures break rules of reference section b.3/b.4. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/jsonutil.h"
+#include "tests/support/testutil.h"
+#include "tests/support/testyaml.h"
+#include "webhook/admission.h"
+#include "webhook/admit_validate.h"
+
+static void make_request(const char *op, const json_t *obj, const char *sub,
+                         fo_admission_request *req)
+{
+    const char *kind = fo_json_str(obj, "kind");
+    const char *plural = strcmp(kind, "FlinkSessionJob") == 0 ? "flinksessionjobs"
+                                                              : "flinkdeployments";
+    bool has_object = strcmp(op, "CREATE") == 0 || strcmp(op, "UPDATE") == 0;
+    json_t *doc = json_pack("{s:s, s:s, s:{s:s, s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s}, s:s, s:s, "
+                            "s:s, s:O, s:b}}",
+                            "apiVersion", "admission.k8s.io/v1", "kind", "AdmissionReview",
+                            "request", "uid", "b3f3c0a2-1111-4222-8333-944445555666", "kind",
+                            "group", "flink.apache.org", "version", "v1beta1", "kind", kind,
+                            "resource", "group", "flink.apache.org", "version", "v1beta1",
+                            "resource", plural, "name", fo_json_get_str(obj, "metadata.name"),
+                            "namespace", "flink-jobs", "operation", op, "object",
+                            has_object ? obj : json_null(), "dryRun", 0);
+    if (sub)
+        json_object_set_new(json_object_get(doc, "request"), "subResource", json_string(sub));
+    char *text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    fo_err err;
+    fo_err_clear(&err);
+    ck_assert_msg(fo_admission_decode(text, strlen(text), req, &err) == FO_OK, "%s", err.message);
+    free(text);
+}
+
+/* Validate obj with env; the response stays for the caller to inspect and release. */
+static void judge(const json_t *obj, const char *op, const char *sub, const fo_validate_env *env,
+                  fo_admission_response *resp)
+{
+    fo_admission_request req;
+    make_request(op, obj, sub, &req);
+    fo_admission_response_init(resp);
+    fo_admit_validate(&req, env, resp);
+    ck_assert_ptr_null(resp->patch); /* a validating webhook never patches (section 4 rule 5) */
+    fo_admission_request_release(&req);
+}
+
+START_TEST(a_valid_deployment_is_allowed_without_remarks)
+{
+    json_t *obj = fo_test_load_yaml("admission-flinkdeployment-basic.yaml");
+    fo_admission_response resp;
+    judge(obj, "CREATE", NULL, NULL, &resp);
+    ck_assert(resp.allowed);
+    ck_assert_ptr_null(resp.message);
+    ck_assert_uint_eq(json_array_size(resp.warnings), 0);
+    fo_admission_response_release(&resp);
+    json_decref(obj);
+}
+END_TEST
+
+START_TEST(every_broken_rule_is_named_in_one_denial)
+{
+    json_t *obj = fo_test_load_yaml("admission-flinkdeployment-four-errors.yaml");
+    static const char *fields[] = {"metadata.name", "spec.flinkVersion", "spec.job.parallelism",
+                                   "spec.serviceAccount"};
+    for (int update = 0; update <= 1; update++) {
+        fo_admission_response resp;
+        judge(obj, update ? "UPDATE" : "CREATE", NULL, NULL, &resp);
+        ck_assert(!resp.allowed);
+        ck_assert_int_eq(resp.code, 422);
+        ck_assert_str_eq(resp.reason, "Invalid");
+        ck_assert_ptr_nonnull(strstr(resp.message, "FlinkDeployment \"Bad_Name\" is invalid: "));
+        for (size_t i = 0; i < 4; i++) {
+            ck_assert_msg(strstr(resp.message, fields[i]) != NULL, "message lacks %s: %s",
+                          fields[i], resp.message);
+            bool in_causes = false;
+            for (size_t c = 0; c < json_array_size(resp.causes); c++)
+                if (strcmp(fo_json_str(json_array_get(resp.causes, c), "field"), fields[i]) == 0)
+                    in_causes = true;
+            ck_assert_msg(in_causes, "details.causes lacks %s", fields[i]);
+        }
+        fo_admission_response_release(&resp);
+    }
+    json_decref(obj);
+}
+END_TEST
+
+START_TEST(a_deprecated_flink_version_is_allowed_with_a_warning)
+{
+    json_t *obj = fo_test_load_yaml("admission-flinkdeployment-deprecated-version.yaml");
+    fo_admission_response resp;
+    judge(obj, "CREATE", NULL, NULL, &resp);
+    ck_assert_msg(resp.allowed, "denied: %s", resp.message ? resp.message : "");
+    ck_assert_uint_ge(json_array_size(resp.warnings), 1);
+    const char *w = json_string_value(json_array_get(resp.warnings, 0));
+    ck_assert_ptr_nonnull(strstr(w, "spec.flinkVersion"));
+    ck_assert_ptr_nonnull(strstr(w, "deprecated"));
+    fo_admission_response_release(&resp);
+    json_decref(obj);
+}
+END_TEST
+
+START_TEST(canaries_deletes_subresources_and_other_kinds_are_allowed_untouched)
+{
+    fo_admission_response resp;
+    json_t *canary = fo_test_load_yaml("admission-flinkdeployment-canary.yaml");
+    judge(canary, "CREATE", NULL, NULL, &resp);
+    ck_assert(resp.allowed);
+    ck_assert_ptr_null(resp.warnings);
+    fo_admission_response_release(&resp);
+    json_decref(canary);
+
+    json_t *bad = fo_test_load_yaml("admission-flinkdeployment-four-errors.yaml");
+    judge(bad, "DELETE", NULL, NULL, &resp);
+    ck_assert(resp.allowed);
+    fo_admission_response_release(&resp);
+    judge(bad, "UPDATE", "status", NULL, &resp);
+    ck_assert(resp.allowed);
+    fo_admission_response_release(&resp);
+    json_object_set_new(bad, "kind", json_string("FlinkStateSnapshot"));
+    judge(bad, "CREATE", NULL, NULL, &resp);
+    ck_assert(resp.allowed);
+    fo_admission_response_release(&resp);
+    json_decref(bad);
+}
+END_TEST
+
+/* A stand-in for the webhook's FlinkDeployment cache. */
+static json_t *cluster;
+static int lookups;
+
+static json_t *lookup(void *ctx, const char *ns, const char *name)
+{
+    (void)ctx;
+    lookups++;
+    if (!cluster || strcmp(ns, "flink-jobs") != 0 ||
+        strcmp(name, fo_json_get_str(cluster, "metadata.name")) != 0)
+        return NULL;
+    return json_incref(cluster);
+}
+
+START_TEST(session_job_cluster_checks_run_only_when_the_cluster_is_known)
+{
+    json_t *job = fo_test_load_yaml("admission-flinksessionjob-basic.yaml");
+    fo_admission_response resp;
+    /* no API access: allowed, the cluster checks are skipped */
+    judge(job, "CREATE", NULL, NULL, &resp);
+    ck_assert_msg(resp.allowed, "denied: %s", resp.message ? resp.message : "");
+    fo_admission_response_release(&resp);
+
+    /* the cluster does not exist (yet): allowed (reference b.4) */
+    fo_validate_env env = {.lookup_deployment = lookup};
+    cluster = NULL;
+    lookups = 0;
+    judge(job, "CREATE", NULL, &env, &resp);
+    ck_assert(resp.allowed);
+    ck_assert_int_ge(lookups, 1);
+    fo_admission_response_release(&resp);
+
+    /* the target is an application cluster: a session job cannot go there (b.4 item 5) */
+    cluster = fo_test_load_yaml("admission-flinkdeployment-basic.yaml");
+    json_object_set_new(json_object_get(cluster, "metadata"), "name",
+                        json_string("session-cluster"));
+    judge(job, "CREATE", NULL, &env, &resp);
+    ck_assert(!resp.allowed);
+    ck_assert_int_eq(resp.code, 422);
+    ck_assert_ptr_nonnull(strstr(resp.message, "FlinkSessionJob \"basic-session-job\""));
+    fo_admission_response_release(&resp);
+
+    /* a session cluster (no job) takes it */
+    json_object_del(json_object_get(cluster, "spec"), "job");
+    judge(job, "CREATE", NULL, &env, &resp);
+    ck_assert_msg(resp.allowed, "denied: %s", resp.message ? resp.message : "");
+    fo_admission_response_release(&resp);
+    json_decref(cluster);
+    cluster = NULL;
+    json_decref(job);
+}
+END_TEST
+
+START_TEST(a_session_job_without_deployment_name_is_denied_naming_the_field)
+{
+    json_t *job = fo_test_load_yaml("admission-flinksessionjob-basic.yaml");
+    json_object_del(json_object_get(job, "spec"), "deploymentName");
+    fo_admission_response resp;
+    judge(job, "CREATE", NULL, NULL, &resp);
+    ck_assert(!resp.allowed);
+    ck_assert_ptr_nonnull(strstr(resp.message, "spec.deploymentName"));
+    fo_admission_response_release(&resp);
+    json_decref(job);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("admit_validate");
+    TCase *tc = tcase_create("admit_validate");
+    tcase_add_test(tc, a_valid_deployment_is_allowed_without_remarks);
+    tcase_add_test(tc, every_broken_rule_is_named_in_one_denial);
+    tcase_add_test(tc, a_deprecated_flink_version_is_allowed_with_a_warning);
+    tcase_add_test(tc, canaries_deletes_subresources_and_other_kinds_are_allowed_untouched);
+    tcase_add_test(tc, session_job_cluster_checks_run_only_when_the_cluster_is_known);
+    tcase_add_test(tc, a_session_job_without_deployment_name_is_denied_naming_the_field);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

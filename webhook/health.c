@@ -1,0 +1,51 @@
+/* /healthz, /readyz and /metrics. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "webhook/webhook_internal.h"
+
+void fo_webhook_healthz(fo_webhook *wh, fo_http_response *resp)
+{
+    (void)wh;
+    fo_http_response_text(resp, 200, "text/plain; charset=utf-8", "ok\n");
+}
+
+/* Ready means "send me admission requests". A broken defaults file does not make the webhook
+ * unready: the last good defaults are still correct to serve, and an unready webhook with
+ * failurePolicy Fail would block every FlinkDeployment edit in the cluster. It is reported as
+ * "degraded" instead, with the reason, so probes stay green and humans and alerts can see it. */
+void fo_webhook_readyz(fo_webhook *wh, fo_http_response *resp)
+{
+    bool ready = atomic_load(&wh->ready);
+    pthread_mutex_lock(&wh->mu);
+    bool ok = wh->defaults_ok;
+    json_t *defaults = json_pack("{s:s?, s:b, s:I}", "file", wh->defaults_path, "ok", ok,
+                                 "version", (json_int_t)wh->defaults_generation);
+    if (defaults && !ok)
+        json_object_set_new(defaults, "error", json_string(wh->defaults_error));
+    if (defaults && wh->defaults_loaded_ms) {
+        char ts[40];
+        fo_clock_format_rfc3339(wh->defaults_loaded_ms, false, ts, sizeof ts);
+        json_object_set_new(defaults, ok ? "loadedAt" : "servingVersionLoadedAt",
+                            json_string(ts));
+    }
+    pthread_mutex_unlock(&wh->mu);
+    const char *status = !ready ? "not ready" : ok ? "ready" : "degraded";
+    json_t *body = json_pack("{s:s, s:b, s:o?}", "status", status, "degraded", !ok, "defaults",
+                             defaults);
+    fo_http_response_json(resp, ready ? 200 : 503, body);
+    json_decref(body);
+}
+
+void fo_webhook_render_metrics(fo_webhook *wh, fo_http_response *resp)
+{
+    if (wh->connections_fn)
+        fo_gauge_set(wh->connections, (double)wh->connections_fn(wh->connections_ctx), NULL);
+    char *text = fo_metrics_render(wh->metrics);
+    if (!text) {
+        fo_webhook_status(resp, 500, "InternalError", "cannot render metrics");
+        return;
+    }
+    fo_http_response_take_body(resp, 200, FO_METRICS_CONTENT_TYPE, text, strlen(text));
+}

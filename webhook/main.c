@@ -1,0 +1,268 @@
+/* flinkop-webhook: flags and FLINKOP_* environment, signals, wiring, the reload loop.
+ *
+ *   flinkop-webhook --tls-cert /tls/tls.crt --tls-key /tls/tls.key [--port 9443]
+ *                   [--defaults /etc/flinkop/defaults.yaml] [--kubeconfig FILE]
+ *                   [--log-level info] [--bind-address 0.0.0.0] [--plain-http]
+ *
+ * Every flag has an environment equivalent (FLINKOP_PORT, FLINKOP_TLS_CERT, FLINKOP_TLS_KEY,
+ * FLINKOP_DEFAULTS, FLINKOP_KUBECONFIG, FLINKOP_LOG_LEVEL, FLINKOP_BIND_ADDRESS,
+ * FLINKOP_PLAIN_HTTP=true); a flag wins over its variable. Exit status: 0 after SIGTERM or
+ * SIGINT (in-flight requests finished), 1 when it cannot start, 2 for bad usage. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/certwatch.h"
+#include "common/httpd.h"
+#include "common/log.h"
+#include "webhook/admission.h"
+#include "webhook/cluster_lookup.h"
+#include "webhook/resolve.h"
+#include "webhook/webhook.h"
+
+/* How often the certificate and defaults files are looked at. */
+#define RELOAD_POLL_MS 1000
+/* Idle keep-alive connections close after this. Longer than the API server's client idle
+ * timeout (90 s), so the client closes first and never sends into a connection we close. */
+#define IDLE_TIMEOUT_S 120
+
+typedef struct config {
+    int port;
+    const char *tls_cert, *tls_key, *defaults, *kubeconfig, *log_level, *bind_address;
+    bool plain_http;
+} config;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: flinkop-webhook --tls-cert FILE --tls-key FILE [options]\n"
+            "  --port N              HTTPS port (default 9443)            FLINKOP_PORT\n"
+            "  --tls-cert FILE       serving certificate (PEM, chain)     FLINKOP_TLS_CERT\n"
+            "  --tls-key FILE        its private key (PEM)                FLINKOP_TLS_KEY\n"
+            "  --defaults FILE       cluster defaults YAML (reloaded)     FLINKOP_DEFAULTS\n"
+            "  --kubeconfig FILE     API access for session-job checks    FLINKOP_KUBECONFIG\n"
+            "  --log-level LEVEL     debug, info, warn, error             FLINKOP_LOG_LEVEL\n"
+            "  --bind-address ADDR   listen address (default 0.0.0.0)     FLINKOP_BIND_ADDRESS\n"
+            "  --plain-http          serve HTTP without TLS (local tests) FLINKOP_PLAIN_HTTP\n");
+}
+
+static bool truthy(const char *s)
+{
+    return s && (strcasecmp(s, "true") == 0 || strcmp(s, "1") == 0 || strcasecmp(s, "yes") == 0);
+}
+
+static bool parse_port(const char *s, int *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < 0 || v > 65535)
+        return false;
+    *out = (int)v;
+    return true;
+}
+
+static const char *env(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
+}
+
+/* Returns 0 to go on, or the exit status. */
+static int parse_config(int argc, char **argv, config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->port = 9443;
+    const char *port = env("FLINKOP_PORT");
+    c->tls_cert = env("FLINKOP_TLS_CERT");
+    c->tls_key = env("FLINKOP_TLS_KEY");
+    c->defaults = env("FLINKOP_DEFAULTS");
+    c->kubeconfig = env("FLINKOP_KUBECONFIG");
+    c->log_level = env("FLINKOP_LOG_LEVEL");
+    c->bind_address = env("FLINKOP_BIND_ADDRESS");
+    c->plain_http = truthy(env("FLINKOP_PLAIN_HTTP"));
+    static const struct option opts[] = {
+        {"port", required_argument, NULL, 'p'},
+        {"tls-cert", required_argument, NULL, 'c'},
+        {"tls-key", required_argument, NULL, 'k'},
+        {"defaults", required_argument, NULL, 'd'},
+        {"kubeconfig", required_argument, NULL, 'K'},
+        {"log-level", required_argument, NULL, 'l'},
+        {"bind-address", required_argument, NULL, 'b'},
+        {"plain-http", no_argument, NULL, 'P'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int ch;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'p': port = optarg; break;
+        case 'c': c->tls_cert = optarg; break;
+        case 'k': c->tls_key = optarg; break;
+        case 'd': c->defaults = optarg; break;
+        case 'K': c->kubeconfig = optarg; break;
+        case 'l': c->log_level = optarg; break;
+        case 'b': c->bind_address = optarg; break;
+        case 'P': c->plain_http = true; break;
+        case 'h': usage(stdout); return -1;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "flinkop-webhook: unexpected argument %s\n", argv[optind]);
+        return 2;
+    }
+    if (port && !parse_port(port, &c->port)) {
+        fprintf(stderr, "flinkop-webhook: --port: %s is not a port number (0-65535)\n", port);
+        return 2;
+    }
+    fo_log_level level = FO_LOG_INFO;
+    if (c->log_level && !fo_log_parse_level(c->log_level, &level)) {
+        fprintf(stderr, "flinkop-webhook: --log-level: %s is not debug, info, warn or error\n",
+                c->log_level);
+        return 2;
+    }
+    fo_log_set_level(level);
+    if (!c->plain_http && (!c->tls_cert || !c->tls_key)) {
+        fprintf(stderr, "flinkop-webhook: --tls-cert and --tls-key are required (the API server "
+                        "calls webhooks over HTTPS only); --plain-http is for local tests\n");
+        return 2;
+    }
+    if (!c->bind_address)
+        c->bind_address = "0.0.0.0";
+    return 0;
+}
+
+static unsigned pool_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 2)
+        n = 2;
+    if (n > 8)
+        n = 8;
+    return (unsigned)n;
+}
+
+static unsigned count_connections(void *ctx)
+{
+    return fo_httpd_connections(ctx);
+}
+
+/* Look at the certificate and defaults files once. */
+static void reload(fo_webhook *wh, fo_certwatch *cw)
+{
+    fo_err err;
+    fo_err_clear(&err);
+    bool reloaded = false;
+    if (cw) {
+        fo_rc rc = fo_certwatch_check(cw, &reloaded, &err); /* logs what it does */
+        if (rc != FO_OK || reloaded)
+            fo_webhook_note_tls_reload(wh, rc == FO_OK);
+    }
+    fo_webhook_reload_defaults(wh, NULL, &err); /* logs what it does */
+}
+
+int main(int argc, char **argv)
+{
+    fo_log_set_component("webhook");
+    config c;
+    int st = parse_config(argc, argv, &c);
+    if (st)
+        return st < 0 ? 0 : st;
+
+    /* Signals are taken synchronously by the main loop: block them before any thread starts
+     * so every thread inherits the mask. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    int status = 1;
+    fo_err err;
+    fo_err_clear(&err);
+    fo_certwatch *cw = NULL;
+    fo_webhook *wh = NULL;
+    fo_httpd *srv = NULL;
+    fo_wh_cluster_lookup *lookup = NULL;
+
+    if (!c.plain_http) {
+        cw = fo_certwatch_new(c.tls_cert, c.tls_key, &err);
+        if (!cw) {
+            fo_log_error("cannot load the serving certificate: %s", err.message);
+            goto out;
+        }
+    } else {
+        fo_log_warn("serving plain HTTP without TLS: for local tests and the sandbox only; the "
+                    "API server calls webhooks over HTTPS");
+    }
+
+    lookup = fo_wh_cluster_lookup_start(c.kubeconfig, &err);
+    if (!lookup)
+        fo_log_warn("no API access (%s): session-job checks that need the target cluster are "
+                    "skipped",
+                    err.message);
+
+    fo_webhook_opts wo = {
+        .defaults_path = c.defaults,
+        .lookup_deployment = lookup ? fo_wh_cluster_lookup_get : NULL,
+        .resolve_host = fo_wh_resolve_host,
+        .lookup_ctx = lookup,
+    };
+    wh = fo_webhook_new(&wo, &err);
+    if (!wh) {
+        fo_log_error("cannot start: %s", err.message);
+        goto out;
+    }
+
+    fo_httpd_opts ho = {
+        .bind_addr = c.bind_address,
+        .port = c.port,
+        .max_body_bytes = FO_ADMISSION_MAX_BODY,
+        .connection_timeout_s = IDLE_TIMEOUT_S,
+        .threads = pool_threads(),
+        .tls = cw,
+        .handler = fo_webhook_handle,
+        .handler_ctx = wh,
+    };
+    srv = fo_httpd_start(&ho, &err);
+    if (!srv) {
+        fo_log_error("cannot serve: %s", err.message);
+        goto out;
+    }
+    fo_webhook_set_connections_fn(wh, count_connections, srv);
+    fo_webhook_set_ready(wh, true);
+    fo_log_info("serving %s on %s:%d with %u threads", cw ? "https" : "plain http",
+                c.bind_address, fo_httpd_port(srv), ho.threads);
+
+    struct timespec poll = {RELOAD_POLL_MS / 1000, (RELOAD_POLL_MS % 1000) * 1000000L};
+    for (;;) {
+        int sig = sigtimedwait(&sigs, NULL, &poll);
+        if (sig == SIGTERM || sig == SIGINT) {
+            fo_log_info("%s received: finishing requests in flight, then exiting",
+                        sig == SIGTERM ? "SIGTERM" : "SIGINT");
+            break;
+        }
+        reload(wh, cw); /* every poll interval, and at once on SIGHUP */
+    }
+    fo_webhook_set_ready(wh, false);
+    fo_httpd_quiesce(srv);
+    fo_httpd_stop(srv);
+    srv = NULL;
+    status = 0;
+    fo_log_info("stopped");
+out:
+    fo_httpd_stop(srv);
+    fo_webhook_free(wh);
+    fo_wh_cluster_lookup_stop(lookup);
+    fo_certwatch_free(cw);
+    return status;
+}

@@ -1,0 +1,134 @@
+#include "webhook/resolve.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#define MAX_ADDRS 16
+
+/* Shared by the waiting caller and the lookup thread; the last one out frees it. */
+struct lookup {
+    pthread_mutex_t mu;
+    pthread_cond_t done_cv;
+    int refs;
+    bool done;
+    int count; /* addresses found, 0 = does not resolve, -1 = lookup failed */
+    char addrs[MAX_ADDRS][64];
+    char host[256];
+};
+
+static atomic_int pending;
+
+static void lookup_unref(struct lookup *l)
+{
+    pthread_mutex_lock(&l->mu);
+    bool last = --l->refs == 0;
+    pthread_mutex_unlock(&l->mu);
+    if (last) {
+        pthread_cond_destroy(&l->done_cv);
+        pthread_mutex_destroy(&l->mu);
+        free(l);
+    }
+}
+
+static void *run(void *arg)
+{
+    struct lookup *l = arg;
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    int rc = getaddrinfo(l->host, NULL, &hints, &res);
+    int count = 0;
+    char addrs[MAX_ADDRS][64];
+    if (rc == 0) {
+        for (struct addrinfo *ai = res; ai && count < MAX_ADDRS; ai = ai->ai_next) {
+            const void *src = NULL;
+            if (ai->ai_family == AF_INET)
+                src = &((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+            else if (ai->ai_family == AF_INET6)
+                src = &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
+            if (src && inet_ntop(ai->ai_family, src, addrs[count], 64))
+                count++;
+        }
+        freeaddrinfo(res);
+    } else if (rc != EAI_NONAME && rc != EAI_NODATA) {
+        count = -1; /* the resolver failed (timeout, no network): we cannot tell */
+    }
+    pthread_mutex_lock(&l->mu);
+    l->count = count;
+    if (count > 0)
+        memcpy(l->addrs, addrs, sizeof addrs[0] * (size_t)count);
+    l->done = true;
+    pthread_cond_broadcast(&l->done_cv);
+    pthread_mutex_unlock(&l->mu);
+    atomic_fetch_sub(&pending, 1);
+    lookup_unref(l);
+    return NULL;
+}
+
+int fo_wh_resolve_host(void *ctx, const char *host, char out[][64], int max)
+{
+    (void)ctx;
+    if (!host || !*host || strlen(host) >= sizeof ((struct lookup *)0)->host || max <= 0)
+        return -1;
+    if (atomic_fetch_add(&pending, 1) >= FO_RESOLVE_MAX_PENDING) {
+        atomic_fetch_sub(&pending, 1);
+        return -1;
+    }
+    struct lookup *l = calloc(1, sizeof *l);
+    if (!l) {
+        atomic_fetch_sub(&pending, 1);
+        return -1;
+    }
+    pthread_mutex_init(&l->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&l->done_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    l->refs = 2;
+    strcpy(l->host, host);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, 256 * 1024);
+    pthread_t th;
+    if (pthread_create(&th, &attr, run, l) != 0) {
+        pthread_attr_destroy(&attr);
+        atomic_fetch_sub(&pending, 1);
+        l->refs = 1;
+        lookup_unref(l);
+        return -1;
+    }
+    pthread_attr_destroy(&attr);
+    struct timespec dl;
+    clock_gettime(CLOCK_MONOTONIC, &dl);
+    dl.tv_sec += FO_RESOLVE_TIMEOUT_MS / 1000;
+    dl.tv_nsec += (long)(FO_RESOLVE_TIMEOUT_MS % 1000) * 1000000L;
+    if (dl.tv_nsec >= 1000000000L) {
+        dl.tv_sec++;
+        dl.tv_nsec -= 1000000000L;
+    }
+    int result = -1;
+    pthread_mutex_lock(&l->mu);
+    while (!l->done)
+        if (pthread_cond_timedwait(&l->done_cv, &l->mu, &dl) == ETIMEDOUT)
+            break;
+    if (l->done) {
+        result = l->count < max ? l->count : max;
+        for (int i = 0; i < result; i++)
+            memcpy(out[i], l->addrs[i], 64);
+    }
+    pthread_mutex_unlock(&l->mu);
+    lookup_unref(l);
+    return result;
+}

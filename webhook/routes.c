@@ -1,0 +1,205 @@
+/* Request routing and the admission flow: HTTP checks -> decode -> validate or mutate ->
+ * encode, with one log line and the metrics of each request. */
+#include "webhook/webhook.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/clock.h"
+#include "common/httpd.h"
+#include "common/log.h"
+#include "webhook/admission.h"
+#include "webhook/admit_mutate.h"
+#include "webhook/admit_validate.h"
+#include "webhook/webhook_internal.h"
+
+typedef enum route { R_VALIDATE, R_MUTATE, R_HEALTHZ, R_READYZ, R_METRICS, R_OTHER } route;
+
+/* Metric label values; unknown paths share one label so clients cannot grow the series. */
+static const char *const ROUTE_NAMES[] = {"/validate", "/mutate", "/healthz",
+                                          "/readyz",   "/metrics", "other"};
+
+static route match(const char *path)
+{
+    for (int r = R_VALIDATE; r < R_OTHER; r++)
+        if (strcmp(path, ROUTE_NAMES[r]) == 0)
+            return (route)r;
+    return R_OTHER;
+}
+
+void fo_webhook_status(fo_http_response *resp, int code, const char *reason, const char *fmt, ...)
+{
+    char msg[FO_ERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    char *body = fo_admission_status_body(code, reason, msg);
+    if (body)
+        fo_http_response_take_body(resp, code, "application/json", body, strlen(body));
+    else
+        fo_http_response_text(resp, code, "text/plain", msg);
+}
+
+/* The media type is application/json; parameters (charset) are fine. */
+static bool is_json(const char *content_type)
+{
+    if (!content_type)
+        return false;
+    while (*content_type == ' ' || *content_type == '\t')
+        content_type++;
+    size_t n = strcspn(content_type, "; \t");
+    return n == strlen("application/json") &&
+           strncasecmp(content_type, "application/json", n) == 0;
+}
+
+/* Printable excerpt of a client-supplied string for messages (no quotes or control bytes). */
+static void excerpt(const char *in, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (; in && *in && o + 1 < cap; in++)
+        out[o++] = (*in >= 0x20 && *in < 0x7f && *in != '"' && *in != '\\') ? *in : '?';
+    out[o] = '\0';
+}
+
+static void log_request(fo_log_level level, const fo_admission_request *ar, const char *route_name,
+                        const char *verdict, double latency_ms, const fo_admission_response *resp)
+{
+    if (!fo_log_enabled(level))
+        return;
+    json_t *f = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:f}", "route", route_name,
+                          "uid", ar->uid, "kind", ar->kind, "namespace", ar->namespace_, "name",
+                          ar->name, "operation", ar->operation, "verdict", verdict, "dryRun",
+                          ar->dry_run, "latency_ms", (double)llround(latency_ms * 1000) / 1000);
+    if (f && resp && !resp->allowed && resp->message)
+        json_object_set_new(f, "reason", json_string(resp->message));
+    fo_log_fields(level, f, "admission %s %s/%s: %s", ar->kind,
+                  ar->namespace_[0] ? ar->namespace_ : "-", ar->name[0] ? ar->name : "-",
+                  verdict);
+    json_decref(f);
+}
+
+/* /validate and /mutate. Returns the verdict label. */
+static const char *admission(fo_webhook *wh, route r, const fo_http_request *req,
+                             fo_http_response *resp, int64_t t0_ns)
+{
+    if (strcmp(req->method, "POST") != 0) {
+        fo_http_response_header(resp, "Allow", "POST");
+        fo_webhook_status(resp, 400, "BadRequest", "method %s is not allowed on %s: use POST",
+                          req->method, ROUTE_NAMES[r]);
+        return "bad_request";
+    }
+    const char *ct = fo_http_request_header(req, "Content-Type");
+    if (!is_json(ct)) {
+        char shown[96];
+        excerpt(ct, shown, sizeof shown);
+        if (ct)
+            fo_webhook_status(resp, 400, "BadRequest",
+                              "Content-Type must be application/json, got \"%s\"", shown);
+        else
+            fo_webhook_status(resp, 400, "BadRequest",
+                              "Content-Type must be application/json, and it is missing");
+        return "bad_request";
+    }
+    fo_admission_request ar;
+    fo_err err;
+    fo_err_clear(&err);
+    fo_rc rc = fo_admission_decode(req->body, req->body_len, &ar, &err);
+    if (rc != FO_OK) {
+        if (rc == FO_ELIMIT)
+            fo_webhook_status(resp, 413, "RequestEntityTooLarge", "%s", err.message);
+        else
+            fo_webhook_status(resp, 400, "BadRequest", "invalid AdmissionReview: %s", err.message);
+        fo_log_info("admission request refused on %s: %s", ROUTE_NAMES[r], err.message);
+        return "bad_request";
+    }
+
+    fo_admission_response ans;
+    fo_admission_response_init(&ans);
+    fo_cluster_defaults *cd = fo_webhook_defaults_ref(wh);
+    if (r == R_VALIDATE) {
+        fo_validate_env env = {
+            .default_flink_config = fo_cluster_defaults_flink_config(cd),
+            .lookup_deployment = wh->opts.lookup_deployment,
+            .resolve_host = wh->opts.resolve_host,
+            .ctx = wh->opts.lookup_ctx,
+        };
+        fo_admit_validate(&ar, &env, &ans);
+    } else {
+        fo_admit_mutate(&ar, cd, &ans);
+    }
+    fo_cluster_defaults_unref(cd);
+
+    size_t len = 0, patch_bytes = 0;
+    char *body = fo_admission_encode(ar.uid, &ans, &len, &patch_bytes);
+    const char *verdict = !ans.allowed ? "denied" : patch_bytes ? "patched" : "allowed";
+    if (!body) {
+        fo_webhook_status(resp, 500, "InternalError", "out of memory encoding the answer");
+        verdict = "error";
+    } else {
+        fo_http_response_take_body(resp, 200, "application/json", body, len);
+    }
+    if (patch_bytes)
+        fo_histogram_observe(wh->patch_bytes, (double)patch_bytes, NULL);
+    double ms = (double)(fo_clock_real_mono_ns() - t0_ns) / 1e6;
+    log_request(ans.allowed ? FO_LOG_DEBUG : FO_LOG_INFO, &ar, ROUTE_NAMES[r], verdict, ms, &ans);
+    fo_admission_response_release(&ans);
+    fo_admission_request_release(&ar);
+    return verdict;
+}
+
+static bool is_get(const fo_http_request *req, fo_http_response *resp, route r)
+{
+    if (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0)
+        return true;
+    fo_http_response_header(resp, "Allow", "GET, HEAD");
+    fo_webhook_status(resp, 400, "BadRequest", "method %s is not allowed on %s: use GET",
+                      req->method, ROUTE_NAMES[r]);
+    return false;
+}
+
+void fo_webhook_handle(void *ctx, const fo_http_request *req, fo_http_response *resp)
+{
+    fo_webhook *wh = ctx;
+    int64_t t0 = fo_clock_real_mono_ns();
+    route r = match(req->path);
+    const char *verdict = "ok";
+    switch (r) {
+    case R_VALIDATE:
+    case R_MUTATE:
+        verdict = admission(wh, r, req, resp, t0);
+        break;
+    case R_HEALTHZ:
+    case R_READYZ:
+    case R_METRICS:
+        if (!is_get(req, resp, r)) {
+            verdict = "bad_request";
+            break;
+        }
+        if (r == R_HEALTHZ)
+            fo_webhook_healthz(wh, resp);
+        else if (r == R_READYZ)
+            fo_webhook_readyz(wh, resp);
+        else
+            fo_webhook_render_metrics(wh, resp);
+        break;
+    case R_OTHER: {
+        char shown[128];
+        excerpt(req->path, shown, sizeof shown);
+        fo_webhook_status(resp, 404, "NotFound",
+                          "no route for %s: the webhook serves POST /validate, POST /mutate, "
+                          "GET /healthz, /readyz and /metrics",
+                          shown);
+        verdict = "not_found";
+        break;
+    }
+    }
+    const char *route_name = ROUTE_NAMES[r];
+    fo_counter_add(wh->requests, 1, (const char *[]){route_name, verdict});
+    fo_histogram_observe(wh->latency, (double)(fo_clock_real_mono_ns() - t0) / 1e9,
+                         (const char *[]){route_name});
+}

@@ -1,0 +1,225 @@
+/* The webhook service's state: cluster defaults (load, reload, keep the last good), readiness,
+ * metric families. Routes live in routes.c, health endpoints in health.c. */
+#include "webhook/webhook.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/strbuf.h"
+#include "webhook/webhook_internal.h"
+
+/* Latency buckets (seconds): the target is p99 <= 2 ms, so most resolution sits below 10 ms. */
+static const double LATENCY_BUCKETS[] = {0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005,
+                                         0.01,   0.025,   0.05,   0.1,   0.5,   1};
+static const double PATCH_BUCKETS[] = {64, 256, 1024, 4096, 16384, 65536, 262144};
+
+static void register_metrics(fo_webhook *wh)
+{
+    fo_metrics *m = wh->metrics;
+    wh->requests = fo_metrics_counter(m, "flinkop_webhook_requests_total",
+                                      "Webhook requests by route and verdict.", 2,
+                                      (const char *[]){"route", "verdict"});
+    wh->latency = fo_metrics_histogram(
+        m, "flinkop_webhook_request_duration_seconds",
+        "Time from the complete request to the answer, by route.", 1, (const char *[]){"route"},
+        sizeof LATENCY_BUCKETS / sizeof LATENCY_BUCKETS[0], LATENCY_BUCKETS);
+    wh->patch_bytes = fo_metrics_histogram(m, "flinkop_webhook_patch_bytes",
+                                           "Size of the JSON patches sent by /mutate (before "
+                                           "base64).",
+                                           0, NULL, sizeof PATCH_BUCKETS / sizeof PATCH_BUCKETS[0],
+                                           PATCH_BUCKETS);
+    wh->defaults_reloads = fo_metrics_counter(
+        m, "flinkop_webhook_defaults_reloads_total",
+        "Reloads of the cluster defaults file by result (success, failure).", 1,
+        (const char *[]){"result"});
+    wh->defaults_degraded = fo_metrics_gauge(
+        m, "flinkop_webhook_defaults_degraded",
+        "1 while the defaults file is broken and the last good defaults are served.", 0, NULL);
+    wh->tls_reloads = fo_metrics_counter(
+        m, "flinkop_webhook_tls_reloads_total",
+        "Reloads of the TLS certificate and key by result (success, failure).", 1,
+        (const char *[]){"result"});
+    wh->connections = fo_metrics_gauge(m, "flinkop_webhook_open_connections",
+                                       "Client connections open now.", 0, NULL);
+    fo_gauge_set(wh->defaults_degraded, 0, NULL);
+}
+
+/* Read and parse the defaults file. New object or NULL with err naming the file. */
+static fo_cluster_defaults *load_defaults(const char *path, fo_err *err)
+{
+    fo_cluster_defaults *cd = NULL;
+    fo_strbuf sb;
+    fo_strbuf_init(&sb, FO_CLUSTER_DEFAULTS_MAX_BYTES);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        fo_err_set(err, FO_EIO, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    char buf[8192];
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            fo_err_set(err, FO_EIO, "%s: %s", path, strerror(errno));
+            goto out;
+        }
+        if (n == 0)
+            break;
+        if (fo_strbuf_append(&sb, buf, (size_t)n) != FO_OK) {
+            fo_err_set(err, FO_ELIMIT, "%s: larger than the limit of %u bytes", path,
+                       FO_CLUSTER_DEFAULTS_MAX_BYTES);
+            goto out;
+        }
+    }
+    cd = fo_cluster_defaults_parse(sb.data, sb.len, err);
+    if (!cd)
+        fo_err_wrap(err, "%s", path);
+out:
+    if (fd >= 0)
+        close(fd);
+    fo_strbuf_release(&sb);
+    return cd;
+}
+
+fo_webhook *fo_webhook_new(const fo_webhook_opts *opts, fo_err *err)
+{
+    fo_webhook *wh = calloc(1, sizeof *wh);
+    if (!wh) {
+        fo_err_set(err, FO_ENOMEM, "webhook: out of memory");
+        return NULL;
+    }
+    if (opts)
+        wh->opts = *opts;
+    pthread_mutex_init(&wh->mu, NULL);
+    wh->metrics = fo_metrics_new();
+    if (!wh->metrics) {
+        fo_err_set(err, FO_ENOMEM, "webhook: out of memory");
+        goto fail;
+    }
+    register_metrics(wh);
+    wh->defaults_ok = true;
+    if (opts && opts->defaults_path) {
+        wh->defaults_path = strdup(opts->defaults_path);
+        wh->opts.defaults_path = wh->defaults_path;
+        if (!wh->defaults_path || !fo_filewatch_init(&wh->defaults_watch, wh->defaults_path)) {
+            fo_err_set(err, FO_ENOMEM, "webhook: out of memory");
+            goto fail;
+        }
+        wh->cd = load_defaults(wh->defaults_path, err);
+        if (!wh->cd) {
+            fo_err_wrap(err, "cluster defaults");
+            goto fail;
+        }
+        wh->defaults_loaded_ms = fo_clock_now_ms(fo_clock_real());
+        wh->defaults_generation = 1;
+        fo_counter_add(wh->defaults_reloads, 1, (const char *[]){"success"});
+    } else {
+        wh->cd = fo_cluster_defaults_empty();
+        if (!wh->cd) {
+            fo_err_set(err, FO_ENOMEM, "webhook: out of memory");
+            goto fail;
+        }
+    }
+    return wh;
+fail:
+    fo_webhook_free(wh);
+    return NULL;
+}
+
+void fo_webhook_free(fo_webhook *wh)
+{
+    if (!wh)
+        return;
+    fo_cluster_defaults_unref(wh->cd);
+    fo_filewatch_release(&wh->defaults_watch);
+    free(wh->defaults_path);
+    fo_metrics_free(wh->metrics);
+    pthread_mutex_destroy(&wh->mu);
+    free(wh);
+}
+
+fo_cluster_defaults *fo_webhook_defaults_ref(fo_webhook *wh)
+{
+    pthread_mutex_lock(&wh->mu);
+    fo_cluster_defaults *cd = fo_cluster_defaults_ref(wh->cd);
+    pthread_mutex_unlock(&wh->mu);
+    return cd;
+}
+
+fo_rc fo_webhook_reload_defaults(fo_webhook *wh, bool *reloaded, fo_err *err)
+{
+    if (reloaded)
+        *reloaded = false;
+    if (!wh->defaults_path || !fo_filewatch_changed(&wh->defaults_watch))
+        return FO_OK;
+    fo_err local;
+    fo_err_clear(&local);
+    fo_cluster_defaults *cd = load_defaults(wh->defaults_path, &local);
+    if (!cd) {
+        pthread_mutex_lock(&wh->mu);
+        wh->defaults_ok = false;
+        snprintf(wh->defaults_error, sizeof wh->defaults_error, "%s", local.message);
+        pthread_mutex_unlock(&wh->mu);
+        fo_counter_add(wh->defaults_reloads, 1, (const char *[]){"failure"});
+        fo_gauge_set(wh->defaults_degraded, 1, NULL);
+        fo_log_error("cluster defaults not reloaded, still serving the last good version: %s",
+                     local.message);
+        if (err)
+            *err = local;
+        return local.rc;
+    }
+    pthread_mutex_lock(&wh->mu);
+    fo_cluster_defaults *old = wh->cd;
+    wh->cd = cd;
+    wh->defaults_ok = true;
+    wh->defaults_error[0] = '\0';
+    wh->defaults_loaded_ms = fo_clock_now_ms(fo_clock_real());
+    uint64_t gen = ++wh->defaults_generation;
+    pthread_mutex_unlock(&wh->mu);
+    /* Requests still using the old defaults hold their own reference. */
+    fo_cluster_defaults_unref(old);
+    fo_counter_add(wh->defaults_reloads, 1, (const char *[]){"success"});
+    fo_gauge_set(wh->defaults_degraded, 0, NULL);
+    fo_log_info("cluster defaults reloaded from %s (version %llu)", wh->defaults_path,
+                (unsigned long long)gen);
+    if (reloaded)
+        *reloaded = true;
+    return FO_OK;
+}
+
+bool fo_webhook_degraded(const fo_webhook *wh)
+{
+    fo_webhook *m = (fo_webhook *)wh; /* the mutex is not part of the value */
+    pthread_mutex_lock(&m->mu);
+    bool degraded = !m->defaults_ok;
+    pthread_mutex_unlock(&m->mu);
+    return degraded;
+}
+
+void fo_webhook_set_ready(fo_webhook *wh, bool ready)
+{
+    atomic_store(&wh->ready, ready);
+}
+
+void fo_webhook_note_tls_reload(fo_webhook *wh, bool ok)
+{
+    fo_counter_add(wh->tls_reloads, 1, (const char *[]){ok ? "success" : "failure"});
+}
+
+void fo_webhook_set_connections_fn(fo_webhook *wh, unsigned (*fn)(void *ctx), void *ctx)
+{
+    wh->connections_fn = fn;
+    wh->connections_ctx = ctx;
+}
+
+fo_metrics *fo_webhook_metrics(fo_webhook *wh)
+{
+    return wh->metrics;
+}

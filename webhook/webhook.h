@@ -1,0 +1,72 @@
+#ifndef FO_WEBHOOK_H
+#define FO_WEBHOOK_H
+
+/* The webhook service behind the HTTPS server: routes, the cluster defaults it serves (with
+ * reload), readiness, metrics. main.c wires it to common/httpd; tests can call the handler
+ * without a socket.
+ *
+ * Routes (exact paths; a query string is ignored, the API server adds `?timeout=10s`):
+ *   POST /validate, POST /mutate  AdmissionReview v1 in and out (webhook/admission.h)
+ *   GET  /healthz                  200 "ok" while the process serves
+ *   GET  /readyz                   200 when ready (JSON; says "degraded" when the defaults file
+ *                                  is broken and the last good defaults are still served),
+ *                                  503 before fo_webhook_set_ready(true) and after quiesce
+ *   GET  /metrics                  Prometheus text
+ * HTTP-level problems answer with a Kubernetes Status JSON naming the problem: wrong method,
+ * wrong Content-Type, malformed or incomplete AdmissionReview -> 400; unknown path -> 404.
+ *
+ * Cluster defaults: read from opts.defaults_path at start (a file that cannot be loaded then
+ * is an error: the process should not start with silently different defaults), then re-read by
+ * fo_webhook_reload_defaults when the file changes (common/filewatch). A broken new version
+ * keeps the last good defaults in service, is logged at error, and shows in /readyz and the
+ * flinkop_webhook_defaults_degraded gauge until a good version is read. The handler is
+ * thread-safe; reloads may run concurrently with requests. */
+
+#include <stdbool.h>
+
+#include "common/metrics.h"
+#include "common/rc.h"
+#include "common/validate.h"
+
+typedef struct fo_webhook fo_webhook;
+struct fo_http_request;
+struct fo_http_response;
+
+typedef struct fo_webhook_opts {
+    const char *defaults_path; /* cluster defaults YAML; NULL = none */
+    /* Session-job checks that need the target cluster (NULL = skipped, never failing closed). */
+    json_t *(*lookup_deployment)(void *ctx, const char *ns, const char *name);
+    /* Restricted-host checks of jar URIs (NULL = skipped). Must be time-bounded. */
+    int (*resolve_host)(void *ctx, const char *host, char out[][64], int max);
+    void *lookup_ctx;
+} fo_webhook_opts;
+
+/* Create the service (not ready yet). NULL with err when the defaults file cannot be loaded. */
+fo_webhook *fo_webhook_new(const fo_webhook_opts *opts, fo_err *err);
+void fo_webhook_free(fo_webhook *wh); /* after the server stopped; NULL ok */
+
+/* The common/httpd handler; ctx is the fo_webhook. */
+void fo_webhook_handle(void *ctx, const struct fo_http_request *req,
+                       struct fo_http_response *resp);
+
+/* Look at the defaults file; when it changed, load it. Returns FO_OK when unchanged or loaded
+ * (*reloaded says which; may be NULL), else the load error (the last good defaults stay). */
+fo_rc fo_webhook_reload_defaults(fo_webhook *wh, bool *reloaded, fo_err *err);
+
+/* True while the last load of the defaults file failed. */
+bool fo_webhook_degraded(const fo_webhook *wh);
+
+/* Readiness as reported by /readyz (false at creation; main sets it once serving, and back to
+ * false when stopping). */
+void fo_webhook_set_ready(fo_webhook *wh, bool ready);
+
+/* Count a TLS certificate reload attempt in the metrics. */
+void fo_webhook_note_tls_reload(fo_webhook *wh, bool ok);
+
+/* Open connections gauge source (may be NULL): called when /metrics renders. */
+void fo_webhook_set_connections_fn(fo_webhook *wh, unsigned (*fn)(void *ctx), void *ctx);
+
+/* The registry /metrics renders (borrowed; lives as long as wh). */
+fo_metrics *fo_webhook_metrics(fo_webhook *wh);
+
+#endif

@@ -1,0 +1,54 @@
+#ifndef FO_WEBHOOK_INTERNAL_H
+#define FO_WEBHOOK_INTERNAL_H
+
+/* Shared state of the webhook service (service.c, routes.c, health.c). Not for other users. */
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "common/cluster_defaults.h"
+#include "common/filewatch.h"
+#include "common/httpd.h"
+#include "common/metrics.h"
+#include "webhook/webhook.h"
+
+struct fo_webhook {
+    fo_webhook_opts opts;
+    char *defaults_path;
+
+    pthread_mutex_t mu;          /* guards the defaults fields below */
+    fo_cluster_defaults *cd;     /* served now; never NULL */
+    bool defaults_ok;            /* the last load succeeded */
+    char defaults_error[512];    /* why the last load failed */
+    int64_t defaults_loaded_ms;  /* wall time of the last good load (0 = none / no file) */
+    uint64_t defaults_generation;
+    fo_filewatch defaults_watch; /* touched by the reload loop only */
+
+    atomic_bool ready;
+    unsigned (*connections_fn)(void *ctx);
+    void *connections_ctx;
+
+    fo_metrics *metrics;
+    fo_counter *requests;        /* route, verdict */
+    fo_histogram *latency;       /* route */
+    fo_histogram *patch_bytes;
+    fo_counter *defaults_reloads; /* result */
+    fo_gauge *defaults_degraded;
+    fo_counter *tls_reloads;     /* result */
+    fo_gauge *connections;
+};
+
+/* A new reference to the defaults served now (never NULL). */
+fo_cluster_defaults *fo_webhook_defaults_ref(fo_webhook *wh);
+
+/* Health routes (health.c). */
+void fo_webhook_healthz(fo_webhook *wh, fo_http_response *resp);
+void fo_webhook_readyz(fo_webhook *wh, fo_http_response *resp);
+void fo_webhook_render_metrics(fo_webhook *wh, fo_http_response *resp);
+
+/* Answer with a Kubernetes Status JSON body. */
+void fo_webhook_status(fo_http_response *resp, int code, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#endif
