@@ -10,7 +10,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-
 #define DEFAULT_CONNECT_TIMEOUT_MS 5000L
 #define DEFAULT_TIMEOUT_MS 30000L
 #define DEFAULT_MAX_RESPONSE (64u * 1024 * 1024)
@@ -127,10 +126,10 @@ fo_http_client *fo_http_client_new(const fo_http_client_opts *opts, fo_err *err)
         goto fail;
     }
     if (pick_path(c, 0, "ca", opts->ca_file, opts->ca_pem, &c->ca_path, err) != FO_OK ||
-        pick_path(c, 1, "client-cert", opts->client_cert_file, opts->client_cert_pem,
-                  &c->cert_path, err) != FO_OK ||
-        pick_path(c, 2, "client-key", opts->client_key_file, opts->client_key_pem,
-                  &c->key_path, err) != FO_OK)
+        pick_path(c, 1, "client-cert", opts->client_cert_file, opts->client_cert_pem, &c->cert_path,
+                  err) != FO_OK ||
+        pick_path(c, 2, "client-key", opts->client_key_file, opts->client_key_pem, &c->key_path,
+                  err) != FO_OK)
         goto fail;
     if (!c->cert_path != !c->key_path) {
         fo_err_set(err, FO_EINVAL, "a client certificate needs both a certificate and a key");
@@ -452,9 +451,9 @@ static void finish_result(CURL *h, fo_http_result *res)
         res->retry_after_s = (long)ra;
 }
 
-fo_rc fo_http_request(fo_http_client *c, const char *method, const char *url,
-                      const fo_http_header *headers, size_t nheaders, const char *body,
-                      size_t body_len, long timeout_ms, fo_http_result *res, fo_err *err)
+fo_rc fo_http_client_request(fo_http_client *c, const char *method, const char *url,
+                             const fo_http_header *headers, size_t nheaders, const char *body,
+                             size_t body_len, long timeout_ms, fo_http_result *res, fo_err *err)
 {
     result_init(res, c ? c->max_response : 0);
     fo_err_clear(err);
@@ -467,8 +466,8 @@ fo_rc fo_http_request(fo_http_client *c, const char *method, const char *url,
     char errbuf[CURL_ERROR_SIZE];
     struct xfer x = {.res = res, .h = h};
     bool is_get = strcmp(method, "GET") == 0, is_head = strcmp(method, "HEAD") == 0;
-    bool send_body = body != NULL || strcmp(method, "POST") == 0 ||
-                     strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0;
+    bool send_body = body != NULL || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
+                     strcmp(method, "PATCH") == 0;
     fo_rc rc = setup(c, h, url, headers, nheaders, send_body, &list, errbuf, &x, err);
     if (rc != FO_OK)
         goto out;
@@ -517,8 +516,7 @@ fo_rc fo_http_stream(fo_http_client *c, const char *url, const fo_http_header *h
     CURLM *m = curl_multi_init();
     struct curl_slist *list = NULL;
     char errbuf[CURL_ERROR_SIZE];
-    struct xfer x = {.res = &res, .h = h, .on_status = on_status, .on_chunk = on_chunk,
-                     .ctx = ctx};
+    struct xfer x = {.res = &res, .h = h, .on_status = on_status, .on_chunk = on_chunk, .ctx = ctx};
     fo_rc rc = FO_OK;
     if (!h || !m) {
         rc = fo_err_set(err, FO_ENOMEM, "curl init failed");

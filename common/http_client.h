@@ -49,13 +49,18 @@ void fo_http_client_free(fo_http_client *c);
 /* Release what a result holds (body, warnings). */
 void fo_http_result_release(fo_http_result *res);
 
-/* One request. headers has nheaders entries (may be 0). body may be NULL. timeout_ms 0 = the
- * client's default. Returns FO_OK whenever an HTTP response arrived (any status: inspect
- * res->status), FO_ETIMEOUT / FO_EUNAVAIL / FO_EIO when none did, FO_ELIMIT for a too large
- * body. res is always initialised and must be released. */
-fo_rc fo_http_request(fo_http_client *c, const char *method, const char *url,
-                      const fo_http_header *headers, size_t nheaders, const char *body,
-                      size_t body_len, long timeout_ms, fo_http_result *res, fo_err *err);
+/* One request. headers has nheaders entries (may be 0). body may be NULL (a POST, PUT or
+ * PATCH then sends an empty body; a body without a Content-Type header goes as
+ * application/json). timeout_ms 0 = the client's default. Returns FO_OK whenever an HTTP
+ * response arrived (any status: inspect res->status), FO_ETIMEOUT / FO_EUNAVAIL / FO_EIO when
+ * none did (err->reason is "ConnectFailed" when the connection could not even be made, so
+ * nothing was sent and any verb may be retried), FO_ELIMIT for a too large body. res is always
+ * initialised and must be released.
+ * (Named fo_http_client_request, not fo_http_request: httpd.h uses that name for its request
+ * type, and both headers must be usable in one file.) */
+fo_rc fo_http_client_request(fo_http_client *c, const char *method, const char *url,
+                             const fo_http_header *headers, size_t nheaders, const char *body,
+                             size_t body_len, long timeout_ms, fo_http_result *res, fo_err *err);
 
 /* Called with each piece of a streamed body; return false to stop. */
 typedef bool (*fo_http_chunk_fn)(void *ctx, const char *data, size_t len);

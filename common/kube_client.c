@@ -214,7 +214,7 @@ fo_rc fo_kube_do_call(fo_kube_client *kc, const struct fo_kube_call *c, fo_err *
             snprintf(auth, sizeof auth, "Bearer %s", token);
             h[nh++] = (fo_http_header){"Authorization", auth};
         }
-        rc = fo_http_request(kc->http, c->method, url.data, h, nh, c->body, c->body_len,
+        rc = fo_http_client_request(kc->http, c->method, url.data, h, nh, c->body, c->body_len,
                              kc->timeout_ms, &res, err);
         explicit_bzero(auth, sizeof auth);
         bool retry = false;

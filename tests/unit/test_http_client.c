@@ -301,7 +301,7 @@ START_TEST(get_returns_status_body_and_content_type)
     char *u = url(s, "/api/v1/pods?limit=5");
     fo_http_header h[] = {{"Accept", "application/json"}};
     fo_http_result res;
-    ck_assert_int_eq(fo_http_request(c, "GET", u, h, 1, NULL, 0, 0, &res, &err), FO_OK);
+    ck_assert_int_eq(fo_http_client_request(c, "GET", u, h, 1, NULL, 0, 0, &res, &err), FO_OK);
     ck_assert_int_eq(res.status, 200);
     ck_assert_str_eq(res.body.data, "{\"a\":\"xyz\"}");
     ck_assert_str_eq(res.content_type, "application/json");
@@ -326,7 +326,7 @@ START_TEST(write_verbs_send_their_body_and_content_type)
     char *u = url(s, "/x");
     fo_http_result res;
     const char *body = "{\"k\":\"v\"}";
-    ck_assert_int_eq(fo_http_request(c, "POST", u, NULL, 0, body, strlen(body), 0, &res, &err),
+    ck_assert_int_eq(fo_http_client_request(c, "POST", u, NULL, 0, body, strlen(body), 0, &res, &err),
                      FO_OK);
     ck_assert_int_eq(res.status, 201);
     ck_assert_str_eq(res.body.data, body);
@@ -337,7 +337,7 @@ START_TEST(write_verbs_send_their_body_and_content_type)
     fo_http_result_release(&res);
 
     fo_http_header h[] = {{"Content-Type", "application/merge-patch+json"}};
-    ck_assert_int_eq(fo_http_request(c, "PATCH", u, h, 1, body, strlen(body), 0, &res, &err),
+    ck_assert_int_eq(fo_http_client_request(c, "PATCH", u, h, 1, body, strlen(body), 0, &res, &err),
                      FO_OK);
     ck_assert(strncmp(s->last.head, "PATCH /x HTTP/1.1", 17) == 0);
     ck_assert_ptr_nonnull(strstr(s->last.head, "\r\nContent-Type: application/merge-patch+json\r\n"));
@@ -347,14 +347,14 @@ START_TEST(write_verbs_send_their_body_and_content_type)
 
     /* DELETE carries DeleteOptions in its body. */
     const char *opts = "{\"propagationPolicy\":\"Foreground\"}";
-    ck_assert_int_eq(fo_http_request(c, "DELETE", u, NULL, 0, opts, strlen(opts), 0, &res, &err),
+    ck_assert_int_eq(fo_http_client_request(c, "DELETE", u, NULL, 0, opts, strlen(opts), 0, &res, &err),
                      FO_OK);
     ck_assert(strncmp(s->last.head, "DELETE /x HTTP/1.1", 18) == 0);
     ck_assert_str_eq(s->last.body, opts);
     fo_http_result_release(&res);
 
     /* A PUT without a body still says Content-Length: 0. */
-    ck_assert_int_eq(fo_http_request(c, "PUT", u, NULL, 0, NULL, 0, 0, &res, &err), FO_OK);
+    ck_assert_int_eq(fo_http_client_request(c, "PUT", u, NULL, 0, NULL, 0, 0, &res, &err), FO_OK);
     ck_assert_ptr_nonnull(strcasestr(s->last.head, "\r\nContent-Length: 0\r\n"));
     fo_http_result_release(&res);
     free(u);
@@ -371,7 +371,7 @@ START_TEST(sequential_requests_reuse_one_connection)
     char *u = url(s, "/a");
     for (int i = 0; i < 5; i++) {
         fo_http_result res;
-        ck_assert_int_eq(fo_http_request(c, "GET", u, NULL, 0, NULL, 0, 0, &res, &err), FO_OK);
+        ck_assert_int_eq(fo_http_client_request(c, "GET", u, NULL, 0, NULL, 0, 0, &res, &err), FO_OK);
         fo_http_result_release(&res);
     }
     ck_assert_int_eq(atomic_load(&s->requests), 5);
@@ -389,7 +389,7 @@ START_TEST(error_statuses_are_responses_with_retry_after_and_warnings)
     fo_http_client *c = fo_http_client_new(NULL, &err);
     char *u = url(s, "/t");
     fo_http_result res;
-    ck_assert_int_eq(fo_http_request(c, "GET", u, NULL, 0, NULL, 0, 0, &res, &err), FO_OK);
+    ck_assert_int_eq(fo_http_client_request(c, "GET", u, NULL, 0, NULL, 0, 0, &res, &err), FO_OK);
     ck_assert_int_eq(res.status, 429);
     ck_assert_int_eq(res.retry_after_s, 7);
     ck_assert_ptr_nonnull(res.warnings);
@@ -411,7 +411,7 @@ START_TEST(body_over_the_limit_fails_with_limit)
     fo_http_client *c = fo_http_client_new(&o, &err);
     char *u = url(s, "/big");
     fo_http_result res;
-    ck_assert_int_eq(fo_http_request(c, "GET", u, NULL, 0, NULL, 0, 0, &res, &err), FO_ELIMIT);
+    ck_assert_int_eq(fo_http_client_request(c, "GET", u, NULL, 0, NULL, 0, 0, &res, &err), FO_ELIMIT);
     ck_assert_int_eq(err.rc, FO_ELIMIT);
     ck_assert_ptr_nonnull(strstr(err.message, "100 bytes"));
     fo_http_result_release(&res);
@@ -428,7 +428,7 @@ START_TEST(silent_server_times_out)
     fo_http_client *c = fo_http_client_new(NULL, &err);
     char *u = url(s, "/slow");
     fo_http_result res;
-    ck_assert_int_eq(fo_http_request(c, "GET", u, NULL, 0, NULL, 0, 200, &res, &err),
+    ck_assert_int_eq(fo_http_client_request(c, "GET", u, NULL, 0, NULL, 0, 200, &res, &err),
                      FO_ETIMEOUT);
     ck_assert_int_eq(res.status, 0);
     fo_http_result_release(&res);
@@ -446,7 +446,7 @@ START_TEST(refused_connection_is_unavailable_and_marked_unsent)
     fo_err err;
     fo_http_client *c = fo_http_client_new(NULL, &err);
     fo_http_result res;
-    ck_assert_int_eq(fo_http_request(c, "POST", u, NULL, 0, "{}", 2, 0, &res, &err),
+    ck_assert_int_eq(fo_http_client_request(c, "POST", u, NULL, 0, "{}", 2, 0, &res, &err),
                      FO_EUNAVAIL);
     ck_assert_str_eq(err.reason, "ConnectFailed");
     ck_assert_ptr_nonnull(strstr(err.message, "POST "));
@@ -463,7 +463,7 @@ START_TEST(connection_dropped_mid_body_is_unavailable)
     fo_http_client *c = fo_http_client_new(NULL, &err);
     char *u = url(s, "/cut");
     fo_http_result res;
-    ck_assert_int_eq(fo_http_request(c, "GET", u, NULL, 0, NULL, 0, 0, &res, &err), FO_EUNAVAIL);
+    ck_assert_int_eq(fo_http_client_request(c, "GET", u, NULL, 0, NULL, 0, 0, &res, &err), FO_EUNAVAIL);
     ck_assert_int_eq(res.status, 0);
     ck_assert_str_eq(err.reason, "");
     fo_http_result_release(&res);
@@ -629,7 +629,7 @@ START_TEST(header_values_with_line_breaks_are_refused)
     char *u = url(s, "/x");
     fo_http_header h[] = {{"Authorization", "Bearer abc\r\nX-Evil: 1"}};
     fo_http_result res;
-    ck_assert_int_eq(fo_http_request(c, "GET", u, h, 1, NULL, 0, 0, &res, &err), FO_EINVAL);
+    ck_assert_int_eq(fo_http_client_request(c, "GET", u, h, 1, NULL, 0, 0, &res, &err), FO_EINVAL);
     ck_assert_ptr_nonnull(strstr(err.message, "Authorization"));
     ck_assert_ptr_null(strstr(err.message, "abc"));
     ck_assert_int_eq(atomic_load(&s->requests), 0);
@@ -661,7 +661,7 @@ static void *worker(void *arg)
     for (int i = 0; i < 40; i++) {
         fo_http_result res;
         fo_err err;
-        if (fo_http_request(a->c, "GET", a->url, NULL, 0, NULL, 0, 0, &res, &err) == FO_OK &&
+        if (fo_http_client_request(a->c, "GET", a->url, NULL, 0, NULL, 0, 0, &res, &err) == FO_OK &&
             res.status == 200 && strcmp(res.body.data, "{\"a\":\"xyz\"}") == 0)
             a->ok++;
         fo_http_result_release(&res);
