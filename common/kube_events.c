@@ -1,0 +1,430 @@
+#include "common/kube_events.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/jsonutil.h"
+#include "common/log.h"
+#include "common/strbuf.h"
+
+#define DEFAULT_QUEUE 1000
+#define DEFAULT_CACHE 4096
+#define DEFAULT_TIMEOUT_MS 5000
+#define DRAIN_MS 2000
+
+/* One event waiting to be written. */
+struct pending {
+    json_t *involved; /* {apiVersion, kind, name, namespace, uid, resourceVersion} */
+    fo_event_type type;
+    char *reason, *message;
+    int64_t at_ms;
+};
+
+/* A written event we may bump instead of repeating. */
+struct seen {
+    char *key;     /* what makes two events the same */
+    char *ns, *name;
+    int64_t count;
+    uint64_t used; /* LRU clock */
+};
+
+struct fo_kube_events {
+    fo_kube_client *kc; /* ours */
+    char *component, *instance;
+    const fo_clock *clock;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct pending *queue;
+    size_t qcap, qhead, qlen;
+    bool busy, stopping;
+    fo_kube_events_stats stats;
+    /* the LRU; touched by the recorder thread only */
+    struct seen *cache;
+    size_t ccap, clen;
+    json_t *index; /* key -> slot */
+    uint64_t tick;
+    uint64_t name_seq;
+};
+
+static void pending_release(struct pending *p)
+{
+    json_decref(p->involved);
+    free(p->reason);
+    free(p->message);
+    memset(p, 0, sizeof *p);
+}
+
+/* ---- the LRU of written events ---- */
+
+static struct seen *lru_find(fo_kube_events *ev, const char *key)
+{
+    json_t *slot = json_object_get(ev->index, key);
+    if (!slot)
+        return NULL;
+    struct seen *s = &ev->cache[json_integer_value(slot)];
+    s->used = ++ev->tick;
+    return s;
+}
+
+static void lru_put(fo_kube_events *ev, const char *key, const char *ns, const char *name)
+{
+    size_t slot;
+    if (ev->clen < ev->ccap) {
+        slot = ev->clen++;
+    } else { /* evict the least recently used */
+        slot = 0;
+        for (size_t i = 1; i < ev->clen; i++)
+            if (ev->cache[i].used < ev->cache[slot].used)
+                slot = i;
+        json_object_del(ev->index, ev->cache[slot].key);
+        free(ev->cache[slot].key);
+        free(ev->cache[slot].ns);
+        free(ev->cache[slot].name);
+    }
+    struct seen *s = &ev->cache[slot];
+    s->key = strdup(key);
+    s->ns = strdup(ns);
+    s->name = strdup(name);
+    s->count = 1;
+    s->used = ++ev->tick;
+    if (s->key && s->ns && s->name) {
+        json_object_set_new(ev->index, key, json_integer((json_int_t)slot));
+    } else { /* out of memory: forget the slot */
+        free(s->key);
+        free(s->ns);
+        free(s->name);
+        memset(s, 0, sizeof *s);
+        if (slot == ev->clen - 1)
+            ev->clen--;
+    }
+}
+
+static const char *str(const json_t *o, const char *key)
+{
+    const char *v = fo_json_str(o, key);
+    return v ? v : "";
+}
+
+static char *dedupe_key(const struct pending *p)
+{
+    char *key = NULL;
+    const json_t *o = p->involved;
+    if (asprintf(&key, "%s\n%s\n%s\n%s\n%s\n%d\n%s\n%s", str(o, "apiVersion"), str(o, "kind"),
+                 str(o, "namespace"), str(o, "name"), str(o, "uid"), (int)p->type, p->reason,
+                 p->message) < 0)
+        return NULL;
+    return key;
+}
+
+/* ---- writing ---- */
+
+static void count(fo_kube_events *ev, uint64_t *c)
+{
+    pthread_mutex_lock(&ev->mu);
+    (*c)++;
+    pthread_mutex_unlock(&ev->mu);
+}
+
+static const char *event_ns(const struct pending *p)
+{
+    const char *ns = fo_json_str(p->involved, "namespace");
+    return ns && *ns ? ns : "default"; /* cluster-scoped objects: client-go uses "default" */
+}
+
+/* POST a new Event; its name goes to name_out (at least 320 bytes). */
+static fo_rc create_event(fo_kube_events *ev, const struct pending *p, char *name_out)
+{
+    char ts[40];
+    fo_clock_format_rfc3339(p->at_ms, false, ts, sizeof ts);
+    const char *ns = event_ns(p);
+    fo_rc rc = FO_OK;
+    fo_err err;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        /* client-go: "<name>.<hex UnixNano>"; a sequence number keeps names apart within
+         * one millisecond. */
+        char *name = name_out;
+        uint64_t nanos = (uint64_t)p->at_ms * 1000000u + (ev->name_seq++ % 1000000u);
+        snprintf(name, 320, "%.253s.%llx", fo_json_str(p->involved, "name"),
+                 (unsigned long long)nanos);
+        json_t *body = json_pack(
+            "{s:s,s:s,s:{s:s,s:s},s:O,s:s,s:s,s:s,s:{s:s},s:s,s:s,s:i,s:s,s:s}", "apiVersion",
+            "v1", "kind", "Event", "metadata", "name", name, "namespace", ns, "involvedObject",
+            p->involved, "reason", p->reason, "message", p->message, "type",
+            p->type == FO_EVENT_WARNING ? "Warning" : "Normal", "source", "component",
+            ev->component, "firstTimestamp", ts, "lastTimestamp", ts, "count", 1,
+            "reportingComponent", ev->component, "reportingInstance", ev->instance);
+        if (!body)
+            return FO_ENOMEM;
+        fo_kube_ref ref = {.version = "v1", .resource = "events", .ns = ns};
+        rc = fo_kube_create(ev->kc, &ref, body, NULL, NULL, &err);
+        json_decref(body);
+        if (rc == FO_OK) {
+            count(ev, &ev->stats.created);
+            return FO_OK;
+        }
+        if (rc != FO_EEXISTS)
+            break;
+    }
+    fo_log_warn("event %s for %s/%s not written: %s", p->reason, ns,
+                fo_json_str(p->involved, "name"), err.message);
+    count(ev, &ev->stats.failed);
+    return rc;
+}
+
+static void write_one(fo_kube_events *ev, const struct pending *p)
+{
+    char *key = dedupe_key(p);
+    if (!key) {
+        count(ev, &ev->stats.failed);
+        return;
+    }
+    struct seen *s = lru_find(ev, key);
+    if (s) {
+        char ts[40];
+        fo_clock_format_rfc3339(p->at_ms, false, ts, sizeof ts);
+        json_t *patch = json_pack("{s:I,s:s}", "count", (json_int_t)(s->count + 1),
+                                  "lastTimestamp", ts);
+        fo_kube_ref ref = {.version = "v1", .resource = "events", .ns = s->ns, .name = s->name};
+        fo_err err;
+        fo_rc rc = patch ? fo_kube_patch(ev->kc, &ref, FO_PATCH_MERGE, patch, NULL, NULL, &err)
+                         : FO_ENOMEM;
+        json_decref(patch);
+        if (rc == FO_OK) {
+            s->count++;
+            count(ev, &ev->stats.patched);
+        } else if (rc == FO_ENOTFOUND) {
+            /* It expired: start a new one in the same slot. */
+            char name[320];
+            if (create_event(ev, p, name) == FO_OK) {
+                char *copy = strdup(name);
+                if (copy) {
+                    free(s->name);
+                    s->name = copy;
+                    s->count = 1;
+                }
+            }
+        } else {
+            fo_log_warn("event %s repeat for %s/%s not written: %s", p->reason, s->ns,
+                        fo_json_str(p->involved, "name"), err.message);
+            count(ev, &ev->stats.failed);
+        }
+    } else {
+        char name[320];
+        if (create_event(ev, p, name) == FO_OK)
+            lru_put(ev, key, event_ns(p), name);
+    }
+    free(key);
+}
+
+static void *run(void *arg)
+{
+    fo_kube_events *ev = arg;
+    int64_t drain_until = 0;
+    pthread_mutex_lock(&ev->mu);
+    for (;;) {
+        while (ev->qlen == 0 && !ev->stopping)
+            pthread_cond_wait(&ev->cv, &ev->mu);
+        if (ev->qlen == 0)
+            break;
+        if (ev->stopping) {
+            struct timespec now;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            int64_t ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+            if (!drain_until)
+                drain_until = ms + DRAIN_MS;
+            if (ms > drain_until)
+                break;
+        }
+        struct pending p = ev->queue[ev->qhead];
+        memset(&ev->queue[ev->qhead], 0, sizeof p);
+        ev->qhead = (ev->qhead + 1) % ev->qcap;
+        ev->qlen--;
+        ev->busy = true;
+        pthread_mutex_unlock(&ev->mu);
+        write_one(ev, &p);
+        pending_release(&p);
+        pthread_mutex_lock(&ev->mu);
+        ev->busy = false;
+        pthread_cond_broadcast(&ev->cv);
+    }
+    /* Whatever is left after the drain time is dropped. */
+    while (ev->qlen > 0) {
+        pending_release(&ev->queue[ev->qhead]);
+        ev->qhead = (ev->qhead + 1) % ev->qcap;
+        ev->qlen--;
+        ev->stats.dropped++;
+    }
+    pthread_cond_broadcast(&ev->cv);
+    pthread_mutex_unlock(&ev->mu);
+    return NULL;
+}
+
+/* ---- public ---- */
+
+fo_kube_events *fo_kube_events_new(const fo_kube_events_opts *opts, fo_err *err)
+{
+    fo_err_clear(err);
+    if (!opts || !opts->kc) {
+        fo_err_set(err, FO_EINVAL, "event recorder: no kube client");
+        return NULL;
+    }
+    fo_kube_events *ev = calloc(1, sizeof *ev);
+    if (!ev) {
+        fo_err_set(err, FO_ENOMEM, "out of memory");
+        return NULL;
+    }
+    char host[256] = "";
+    if (!opts->instance)
+        gethostname(host, sizeof host - 1);
+    ev->component = strdup(opts->component ? opts->component : "flinkop");
+    ev->instance = strdup(opts->instance ? opts->instance : host);
+    ev->clock = opts->clock ? opts->clock : fo_clock_real();
+    ev->qcap = opts->queue_size ? opts->queue_size : DEFAULT_QUEUE;
+    ev->ccap = opts->cache_size ? opts->cache_size : DEFAULT_CACHE;
+    ev->queue = calloc(ev->qcap, sizeof *ev->queue);
+    ev->cache = calloc(ev->ccap, sizeof *ev->cache);
+    ev->index = json_object();
+    long timeout = opts->timeout_ms > 0 ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
+    fo_kube_client_opts ko = {.timeout_ms = timeout, .connect_timeout_ms = timeout,
+                              .max_retries = -1, .user_agent = "flinkop-events"};
+    ev->kc = fo_kube_client_new(fo_kube_client_config(opts->kc), &ko, err);
+    pthread_mutex_init(&ev->mu, NULL);
+    pthread_cond_init(&ev->cv, NULL);
+    if (!ev->kc || !ev->component || !ev->instance || !ev->queue || !ev->cache || !ev->index ||
+        pthread_create(&ev->thread, NULL, run, ev) != 0) {
+        if (err && err->rc == FO_OK)
+            fo_err_set(err, FO_ENOMEM, "event recorder: cannot start");
+        fo_kube_client_free(ev->kc);
+        free(ev->component);
+        free(ev->instance);
+        free(ev->queue);
+        free(ev->cache);
+        json_decref(ev->index);
+        pthread_cond_destroy(&ev->cv);
+        pthread_mutex_destroy(&ev->mu);
+        free(ev);
+        return NULL;
+    }
+    return ev;
+}
+
+void fo_kube_events_free(fo_kube_events *ev)
+{
+    if (!ev)
+        return;
+    pthread_mutex_lock(&ev->mu);
+    ev->stopping = true;
+    pthread_cond_broadcast(&ev->cv);
+    pthread_mutex_unlock(&ev->mu);
+    pthread_join(ev->thread, NULL);
+    for (size_t i = 0; i < ev->clen; i++) {
+        free(ev->cache[i].key);
+        free(ev->cache[i].ns);
+        free(ev->cache[i].name);
+    }
+    free(ev->cache);
+    free(ev->queue);
+    json_decref(ev->index);
+    fo_kube_client_free(ev->kc);
+    free(ev->component);
+    free(ev->instance);
+    pthread_cond_destroy(&ev->cv);
+    pthread_mutex_destroy(&ev->mu);
+    free(ev);
+}
+
+/* Cut s to at most max bytes without splitting a UTF-8 sequence. */
+static void cut_utf8(char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n <= max)
+        return;
+    n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    s[n] = '\0';
+}
+
+void fo_kube_events_record(fo_kube_events *ev, const json_t *obj, fo_event_type type,
+                           const char *reason, const char *fmt, ...)
+{
+    if (!ev)
+        return;
+    const char *name = fo_json_get_str(obj, "metadata.name");
+    if (!name || !*name || !reason || !*reason || strlen(reason) > FO_EVENT_MAX_REASON || !fmt) {
+        fo_log_warn("event dropped: the object has no name or the reason is empty or too long");
+        count(ev, &ev->stats.dropped);
+        return;
+    }
+    struct pending p = {.type = type, .at_ms = fo_clock_now_ms(ev->clock)};
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&p.message, fmt, ap) < 0)
+        p.message = NULL;
+    va_end(ap);
+    p.reason = strdup(reason);
+    p.involved = json_object();
+    static const char *const fields[][2] = {
+        {"apiVersion", "apiVersion"},         {"kind", "kind"},
+        {"name", "metadata.name"},            {"namespace", "metadata.namespace"},
+        {"uid", "metadata.uid"},              {"resourceVersion", "metadata.resourceVersion"},
+    };
+    for (size_t i = 0; p.involved && i < sizeof fields / sizeof fields[0]; i++) {
+        const char *v = fo_json_get_str(obj, fields[i][1]);
+        if (v && *v)
+            json_object_set_new(p.involved, fields[i][0], json_string(v));
+    }
+    if (!p.message || !p.reason || !p.involved) {
+        pending_release(&p);
+        count(ev, &ev->stats.dropped);
+        return;
+    }
+    cut_utf8(p.message, FO_EVENT_MAX_MESSAGE);
+    pthread_mutex_lock(&ev->mu);
+    if (ev->qlen == ev->qcap || ev->stopping) {
+        ev->stats.dropped++;
+        pthread_mutex_unlock(&ev->mu);
+        fo_log_warn("event %s for %s dropped: queue full", reason, name);
+        pending_release(&p);
+        return;
+    }
+    ev->queue[(ev->qhead + ev->qlen) % ev->qcap] = p;
+    ev->qlen++;
+    ev->stats.recorded++;
+    pthread_cond_broadcast(&ev->cv);
+    pthread_mutex_unlock(&ev->mu);
+}
+
+void fo_kube_events_get_stats(fo_kube_events *ev, fo_kube_events_stats *out)
+{
+    pthread_mutex_lock(&ev->mu);
+    *out = ev->stats;
+    pthread_mutex_unlock(&ev->mu);
+}
+
+bool fo_kube_events_flush(fo_kube_events *ev, int64_t timeout_ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += timeout_ms / 1000;
+    ts.tv_nsec += (timeout_ms % 1000) * 1000000;
+    if (ts.tv_nsec >= 1000000000) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000;
+    }
+    pthread_mutex_lock(&ev->mu);
+    bool idle;
+    while (!(idle = ev->qlen == 0 && !ev->busy))
+        if (pthread_cond_timedwait(&ev->cv, &ev->mu, &ts) != 0) {
+            idle = ev->qlen == 0 && !ev->busy;
+            break;
+        }
+    pthread_mutex_unlock(&ev->mu);
+    return idle;
+}

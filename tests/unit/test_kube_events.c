@@ -1,0 +1,359 @@
+/* Event recorder against a stub API server (httpd) that records what it is sent. */
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/httpd.h"
+#include "common/jsonutil.h"
+#include "common/kube_client.h"
+#include "common/kube_config.h"
+#include "common/kube_events.h"
+#include "tests/support/testutil.h"
+
+#define MAX_REQS 64
+
+struct stub {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int n;
+    char method[MAX_REQS][8];
+    char path[MAX_REQS][256];
+    char content_type[MAX_REQS][64];
+    json_t *body[MAX_REQS];
+    int patch_status; /* answer to PATCH */
+    int post_status;  /* answer to POST */
+    bool hold;        /* block requests until released */
+    int entered;      /* requests that reached the handler */
+};
+
+static struct stub stub;
+
+static void handler(void *ctx, const fo_http_request *req, fo_http_response *resp)
+{
+    (void)ctx;
+    pthread_mutex_lock(&stub.mu);
+    stub.entered++;
+    pthread_cond_broadcast(&stub.cv);
+    while (stub.hold)
+        pthread_cond_wait(&stub.cv, &stub.mu);
+    int i = stub.n < MAX_REQS ? stub.n++ : MAX_REQS - 1;
+    snprintf(stub.method[i], sizeof stub.method[i], "%s", req->method);
+    snprintf(stub.path[i], sizeof stub.path[i], "%s", req->path);
+    const char *ct = fo_http_request_header(req, "Content-Type");
+    snprintf(stub.content_type[i], sizeof stub.content_type[i], "%s", ct ? ct : "");
+    json_error_t jerr;
+    stub.body[i] = json_loadb(req->body, req->body_len, 0, &jerr);
+    int status = strcmp(req->method, "PATCH") == 0 ? stub.patch_status : stub.post_status;
+    pthread_mutex_unlock(&stub.mu);
+    if (status >= 300) {
+        fo_http_response_text(resp, status, "application/json",
+                              "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+                              "\"reason\":\"NotFound\",\"code\":404,\"message\":\"gone\"}");
+        return;
+    }
+    fo_http_response_text(resp, status, "application/json", req->body_len ? req->body : "{}");
+}
+
+struct env {
+    fo_httpd *srv;
+    char *dir;
+    fo_kube_config *cfg;
+    fo_kube_client *kc;
+    fo_clock *clk;
+    fo_kube_events *ev;
+};
+
+static void env_start(struct env *e, size_t queue_size, size_t cache_size)
+{
+    memset(&stub, 0, sizeof stub);
+    pthread_mutex_init(&stub.mu, NULL);
+    pthread_cond_init(&stub.cv, NULL);
+    stub.patch_status = 200;
+    stub.post_status = 201;
+    fo_err err;
+    fo_httpd_opts ho = {.bind_addr = "127.0.0.1", .handler = handler};
+    e->srv = fo_httpd_start(&ho, &err);
+    ck_assert_msg(e->srv != NULL, "%s", err.message);
+    e->dir = fo_test_mkdtemp();
+    char *path = NULL, *text = NULL;
+    ck_assert_int_gt(asprintf(&path, "%s/kubeconfig", e->dir), 0);
+    ck_assert_int_gt(asprintf(&text,
+                              "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+                              "clusters: [{name: c, cluster: {server: 'http://127.0.0.1:%d'}}]\n"
+                              "users: [{name: u, user: {token: t0k}}]\n"
+                              "contexts: [{name: c, context: {cluster: c, user: u}}]\n",
+                              fo_httpd_port(e->srv)),
+                     0);
+    fo_test_write_file(path, text);
+    fo_kube_config_opts co = {.kubeconfig = path};
+    e->cfg = fo_kube_config_from_kubeconfig(&co, &err);
+    ck_assert_msg(e->cfg != NULL, "%s", err.message);
+    e->kc = fo_kube_client_new(e->cfg, NULL, &err);
+    ck_assert_ptr_nonnull(e->kc);
+    e->clk = fo_clock_fake_new(1776676502000LL); /* 2026-04-20T09:15:02Z */
+    fo_kube_events_opts eo = {.kc = e->kc, .component = "flinkop", .instance = "flinkop-0",
+                              .clock = e->clk, .queue_size = queue_size,
+                              .cache_size = cache_size};
+    e->ev = fo_kube_events_new(&eo, &err);
+    ck_assert_msg(e->ev != NULL, "%s", err.message);
+    free(path);
+    free(text);
+}
+
+static void env_stop(struct env *e)
+{
+    fo_kube_events_free(e->ev);
+    fo_kube_client_free(e->kc);
+    fo_kube_config_free(e->cfg);
+    fo_httpd_stop(e->srv);
+    fo_clock_free(e->clk);
+    fo_test_rmdir(e->dir);
+    free(e->dir);
+    for (int i = 0; i < stub.n; i++)
+        json_decref(stub.body[i]);
+}
+
+static json_t *deployment(const char *ns, const char *name)
+{
+    return json_pack("{s:s,s:s,s:{s:s,s:s,s:s,s:s}}", "apiVersion", "flink.apache.org/v1beta1",
+                     "kind", "FlinkDeployment", "metadata", "name", name, "namespace", ns, "uid",
+                     "0b1c2d3e-aaaa-bbbb-cccc-111122223333", "resourceVersion", "42");
+}
+
+START_TEST(first_event_is_created_with_the_core_v1_shape)
+{
+    struct env e;
+    env_start(&e, 0, 0);
+    json_t *fd = deployment("jobs", "basic-example");
+    fo_kube_events_record(e.ev, fd, FO_EVENT_NORMAL, "SpecChanged", "spec changed: %s",
+                          "parallelism 2 -> 4");
+    ck_assert(fo_kube_events_flush(e.ev, 10000));
+    ck_assert_int_eq(stub.n, 1);
+    ck_assert_str_eq(stub.method[0], "POST");
+    ck_assert_str_eq(stub.path[0], "/api/v1/namespaces/jobs/events");
+    json_t *b = stub.body[0];
+    ck_assert_str_eq(fo_json_str(b, "apiVersion"), "v1");
+    ck_assert_str_eq(fo_json_str(b, "kind"), "Event");
+    const char *name = fo_json_get_str(b, "metadata.name");
+    ck_assert(strncmp(name, "basic-example.", 14) == 0);
+    ck_assert_uint_gt(strlen(name), 14);
+    ck_assert_uint_eq(strspn(name + 14, "0123456789abcdef"), strlen(name + 14));
+    ck_assert_str_eq(fo_json_get_str(b, "metadata.namespace"), "jobs");
+    ck_assert_str_eq(fo_json_get_str(b, "involvedObject.kind"), "FlinkDeployment");
+    ck_assert_str_eq(fo_json_get_str(b, "involvedObject.apiVersion"),
+                     "flink.apache.org/v1beta1");
+    ck_assert_str_eq(fo_json_get_str(b, "involvedObject.name"), "basic-example");
+    ck_assert_str_eq(fo_json_get_str(b, "involvedObject.namespace"), "jobs");
+    ck_assert_str_eq(fo_json_get_str(b, "involvedObject.uid"),
+                     "0b1c2d3e-aaaa-bbbb-cccc-111122223333");
+    ck_assert_str_eq(fo_json_get_str(b, "involvedObject.resourceVersion"), "42");
+    ck_assert_str_eq(fo_json_str(b, "reason"), "SpecChanged");
+    ck_assert_str_eq(fo_json_str(b, "message"), "spec changed: parallelism 2 -> 4");
+    ck_assert_str_eq(fo_json_str(b, "type"), "Normal");
+    ck_assert_str_eq(fo_json_get_str(b, "source.component"), "flinkop");
+    ck_assert_str_eq(fo_json_str(b, "reportingComponent"), "flinkop");
+    ck_assert_str_eq(fo_json_str(b, "reportingInstance"), "flinkop-0");
+    ck_assert_str_eq(fo_json_str(b, "firstTimestamp"), "2026-04-20T09:15:02Z");
+    ck_assert_str_eq(fo_json_str(b, "lastTimestamp"), "2026-04-20T09:15:02Z");
+    ck_assert_int_eq(json_integer_value(json_object_get(b, "count")), 1);
+    json_decref(fd);
+    env_stop(&e);
+}
+END_TEST
+
+START_TEST(repeats_patch_count_and_last_timestamp)
+{
+    struct env e;
+    env_start(&e, 0, 0);
+    json_t *fd = deployment("jobs", "basic-example");
+    fo_kube_events_record(e.ev, fd, FO_EVENT_WARNING, "JobFailed", "job failed");
+    ck_assert(fo_kube_events_flush(e.ev, 10000));
+    fo_clock_fake_advance(e.clk, 60000);
+    fo_kube_events_record(e.ev, fd, FO_EVENT_WARNING, "JobFailed", "job failed");
+    fo_clock_fake_advance(e.clk, 60000);
+    fo_kube_events_record(e.ev, fd, FO_EVENT_WARNING, "JobFailed", "job failed");
+    ck_assert(fo_kube_events_flush(e.ev, 10000));
+    ck_assert_int_eq(stub.n, 3);
+    const char *name = fo_json_get_str(stub.body[0], "metadata.name");
+    char want[320];
+    snprintf(want, sizeof want, "/api/v1/namespaces/jobs/events/%s", name);
+    ck_assert_str_eq(stub.method[1], "PATCH");
+    ck_assert_str_eq(stub.path[1], want);
+    ck_assert_str_eq(stub.content_type[1], "application/merge-patch+json");
+    ck_assert_int_eq(json_integer_value(json_object_get(stub.body[1], "count")), 2);
+    ck_assert_str_eq(fo_json_str(stub.body[1], "lastTimestamp"), "2026-04-20T09:16:02Z");
+    ck_assert_str_eq(stub.path[2], want);
+    ck_assert_int_eq(json_integer_value(json_object_get(stub.body[2], "count")), 3);
+    ck_assert_str_eq(fo_json_str(stub.body[2], "lastTimestamp"), "2026-04-20T09:17:02Z");
+    /* another message is another event */
+    fo_kube_events_record(e.ev, fd, FO_EVENT_WARNING, "JobFailed", "job failed again");
+    ck_assert(fo_kube_events_flush(e.ev, 10000));
+    ck_assert_str_eq(stub.method[3], "POST");
+    fo_kube_events_stats st;
+    fo_kube_events_get_stats(e.ev, &st);
+    ck_assert_uint_eq(st.created, 2);
+    ck_assert_uint_eq(st.patched, 2);
+    ck_assert_uint_eq(st.failed, 0);
+    json_decref(fd);
+    env_stop(&e);
+}
+END_TEST
+
+START_TEST(an_expired_event_is_created_again)
+{
+    struct env e;
+    env_start(&e, 0, 0);
+    json_t *fd = deployment("jobs", "x");
+    fo_kube_events_record(e.ev, fd, FO_EVENT_NORMAL, "Ready", "ready");
+    ck_assert(fo_kube_events_flush(e.ev, 10000));
+    stub.patch_status = 404;
+    fo_clock_fake_advance(e.clk, 3600 * 1000);
+    fo_kube_events_record(e.ev, fd, FO_EVENT_NORMAL, "Ready", "ready");
+    ck_assert(fo_kube_events_flush(e.ev, 10000));
+    ck_assert_int_eq(stub.n, 3);
+    ck_assert_str_eq(stub.method[1], "PATCH");
+    ck_assert_str_eq(stub.method[2], "POST");
+    ck_assert_int_eq(json_integer_value(json_object_get(stub.body[2], "count")), 1);
+    ck_assert_str_ne(fo_json_get_str(stub.body[2], "metadata.name"),
+                     fo_json_get_str(stub.body[0], "metadata.name"));
+    /* the next repeat bumps the new one */
+    stub.patch_status = 200;
+    fo_kube_events_record(e.ev, fd, FO_EVENT_NORMAL, "Ready", "ready");
+    ck_assert(fo_kube_events_flush(e.ev, 10000));
+    char want[320];
+    snprintf(want, sizeof want, "/api/v1/namespaces/jobs/events/%s",
+             fo_json_get_str(stub.body[2], "metadata.name"));
+    ck_assert_str_eq(stub.path[3], want);
+    ck_assert_int_eq(json_integer_value(json_object_get(stub.body[3], "count")), 2);
+    json_decref(fd);
+    env_stop(&e);
+}
+END_TEST
+
+START_TEST(the_lru_forgets_the_oldest_event)
+{
+    struct env e;
+    env_start(&e, 0, 2);
+    json_t *a = deployment("jobs", "a"), *b = deployment("jobs", "b"), *c = deployment("jobs", "c");
+    fo_kube_events_record(e.ev, a, FO_EVENT_NORMAL, "R", "m");
+    fo_kube_events_record(e.ev, b, FO_EVENT_NORMAL, "R", "m");
+    fo_kube_events_record(e.ev, a, FO_EVENT_NORMAL, "R", "m"); /* a is now the newest */
+    fo_kube_events_record(e.ev, c, FO_EVENT_NORMAL, "R", "m"); /* evicts b */
+    fo_kube_events_record(e.ev, b, FO_EVENT_NORMAL, "R", "m"); /* new event again */
+    fo_kube_events_record(e.ev, a, FO_EVENT_NORMAL, "R", "m"); /* evicted by b: new again */
+    ck_assert(fo_kube_events_flush(e.ev, 10000));
+    const char *want[] = {"POST", "POST", "PATCH", "POST", "POST", "POST"};
+    ck_assert_int_eq(stub.n, 6);
+    for (int i = 0; i < 6; i++)
+        ck_assert_msg(strcmp(stub.method[i], want[i]) == 0, "request %d: %s", i,
+                      stub.method[i]);
+    json_decref(a);
+    json_decref(b);
+    json_decref(c);
+    env_stop(&e);
+}
+END_TEST
+
+START_TEST(cluster_scoped_objects_get_events_in_default_and_long_messages_are_cut)
+{
+    struct env e;
+    env_start(&e, 0, 0);
+    json_t *ns = json_pack("{s:s,s:s,s:{s:s,s:s}}", "apiVersion", "v1", "kind", "Namespace",
+                           "metadata", "name", "jobs", "uid", "u-1");
+    char big[3000];
+    memset(big, 'x', sizeof big - 3);
+    memcpy(big + 1023, "\xc3\xa9", 2); /* a two-byte character across the 1024 limit */
+    big[sizeof big - 1] = '\0';
+    fo_kube_events_record(e.ev, ns, FO_EVENT_NORMAL, "Seen", "%s", big);
+    ck_assert(fo_kube_events_flush(e.ev, 10000));
+    ck_assert_str_eq(stub.path[0], "/api/v1/namespaces/default/events");
+    const char *msg = fo_json_str(stub.body[0], "message");
+    ck_assert_uint_eq(strlen(msg), 1023); /* the whole character goes */
+    json_decref(ns);
+    env_stop(&e);
+}
+END_TEST
+
+START_TEST(a_full_queue_drops_instead_of_blocking)
+{
+    struct env e;
+    env_start(&e, 1, 0);
+    json_t *fd = deployment("jobs", "x");
+    pthread_mutex_lock(&stub.mu);
+    stub.hold = true;
+    pthread_mutex_unlock(&stub.mu);
+    fo_kube_events_record(e.ev, fd, FO_EVENT_NORMAL, "A", "1");
+    /* Wait until the recorder thread is inside the (held) request with event A. */
+    pthread_mutex_lock(&stub.mu);
+    while (stub.entered == 0)
+        pthread_cond_wait(&stub.cv, &stub.mu);
+    pthread_mutex_unlock(&stub.mu);
+    fo_kube_events_record(e.ev, fd, FO_EVENT_NORMAL, "B", "2"); /* fills the queue of one */
+    fo_kube_events_record(e.ev, fd, FO_EVENT_NORMAL, "C", "3"); /* dropped */
+    fo_kube_events_record(e.ev, fd, FO_EVENT_NORMAL, "D", "4"); /* dropped */
+    fo_kube_events_stats st;
+    fo_kube_events_get_stats(e.ev, &st);
+    ck_assert_uint_eq(st.recorded, 2);
+    ck_assert_uint_eq(st.dropped, 2);
+    pthread_mutex_lock(&stub.mu);
+    stub.hold = false;
+    pthread_cond_broadcast(&stub.cv);
+    pthread_mutex_unlock(&stub.mu);
+    ck_assert(fo_kube_events_flush(e.ev, 10000));
+    fo_kube_events_get_stats(e.ev, &st);
+    ck_assert_uint_eq(st.created, 2);
+    ck_assert_str_eq(fo_json_str(stub.body[1], "reason"), "B");
+    json_decref(fd);
+    env_stop(&e);
+}
+END_TEST
+
+START_TEST(bad_input_is_dropped_not_fatal)
+{
+    struct env e;
+    env_start(&e, 0, 0);
+    json_t *nameless = json_pack("{s:s}", "kind", "Pod");
+    fo_kube_events_record(e.ev, nameless, FO_EVENT_NORMAL, "R", "m");
+    fo_kube_events_record(e.ev, NULL, FO_EVENT_NORMAL, "R", "m");
+    json_t *fd = deployment("jobs", "x");
+    fo_kube_events_record(e.ev, fd, FO_EVENT_NORMAL, "", "m");
+    fo_kube_events_record(NULL, fd, FO_EVENT_NORMAL, "R", "m");
+    ck_assert(fo_kube_events_flush(e.ev, 10000));
+    fo_kube_events_stats st;
+    fo_kube_events_get_stats(e.ev, &st);
+    ck_assert_uint_eq(st.dropped, 3);
+    ck_assert_int_eq(stub.n, 0);
+    /* a failing server is counted, never returned */
+    stub.post_status = 404;
+    fo_kube_events_record(e.ev, fd, FO_EVENT_NORMAL, "R", "m");
+    ck_assert(fo_kube_events_flush(e.ev, 10000));
+    fo_kube_events_get_stats(e.ev, &st);
+    ck_assert_uint_eq(st.failed, 1);
+    json_decref(nameless);
+    json_decref(fd);
+    env_stop(&e);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("kube_events");
+    TCase *tc = tcase_create("kube_events");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, first_event_is_created_with_the_core_v1_shape);
+    tcase_add_test(tc, repeats_patch_count_and_last_timestamp);
+    tcase_add_test(tc, an_expired_event_is_created_again);
+    tcase_add_test(tc, the_lru_forgets_the_oldest_event);
+    tcase_add_test(tc, cluster_scoped_objects_get_events_in_default_and_long_messages_are_cut);
+    tcase_add_test(tc, a_full_queue_drops_instead_of_blocking);
+    tcase_add_test(tc, bad_input_is_dropped_not_fatal);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
