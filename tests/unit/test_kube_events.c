@@ -264,7 +264,7 @@ START_TEST(cluster_scoped_objects_get_events_in_default_and_long_messages_are_cu
     json_t *ns = json_pack("{s:s,s:s,s:{s:s,s:s}}", "apiVersion", "v1", "kind", "Namespace",
                            "metadata", "name", "jobs", "uid", "u-1");
     char big[3000];
-    memset(big, 'x', sizeof big - 3);
+    memset(big, 'x', sizeof big - 1);
     memcpy(big + 1023, "\xc3\xa9", 2); /* a two-byte character across the 1024 limit */
     big[sizeof big - 1] = '\0';
     fo_kube_events_record(e.ev, ns, FO_EVENT_NORMAL, "Seen", "%s", big);
