@@ -34,9 +34,12 @@ PROGRAMS := flinkop-webhook:webhook:webhook \
             flinkop-controller:controller:controller \
             fake-apiserver:tests/fakes/apiserver:tests_fakes_apiserver \
             fake-flink:tests/fakes/flink:tests_fakes_flink \
-            flinkop-sandbox:tests/fakes/sandbox:tests_fakes_sandbox,tests_fakes_apiserver,tests_fakes_flink
+            flinkop-sandbox:tests/fakes/sandbox:tests_fakes_sandbox,tests_fakes_apiserver,tests_fakes_flink \
+            flinkop-crdgen:crds/generator:crds_generator \
+            flinkop-kubecheck:tests/tools/kubecheck:tests_tools_kubecheck
 
-LIB_DIRS := webhook controller fetcher tests/support $(wildcard tests/fakes/*)
+LIB_DIRS := webhook controller fetcher tests/support $(wildcard tests/fakes/*) crds/generator \
+            tests/tools/kubecheck
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 libpath = $(B)/lib/lib$(subst /,_,$(1)).a
@@ -100,5 +103,15 @@ $(B)/bench/%: $(B)/obj/tests/bench/%.o $(ALL_LIBS) $(CORE_LIB)
 all: $(CORE_LIB) $(ALL_LIBS) $(PROG_BINS)
 tests: $(TEST_BINS)
 benches: $(BENCH_BINS)
+
+# The CRDs in crds/ are generated (install issue): `make -f mk/build.mk crds` rewrites them,
+# `check-crds` fails when the committed files differ from their source.
+CRDGEN_ARGS := --openapi tests/data/kubernetes-openapi/v1.35/api__v1_openapi.json \
+               --source crds/generator/schema.yaml --out-dir crds
+.PHONY: crds check-crds
+crds: $(B)/flinkop-crdgen
+	@$(B)/flinkop-crdgen $(CRDGEN_ARGS)
+check-crds: $(B)/flinkop-crdgen
+	@$(B)/flinkop-crdgen --check $(CRDGEN_ARGS)
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
