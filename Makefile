@@ -18,11 +18,11 @@ test: deps
 
 # Pieces of `make test`, for a quicker loop. T=name runs one suite (e.g. T=test_strbuf).
 test-unit test-integration test-e2e: deps
-	@$(SUB) VARIANT=san all tests
+	@$(SUB) VARIANT=san all tests T=$(T)
 	@scripts/run-tests.sh build/san $(patsubst test-%,%,$@)
 
 valgrind: deps
-	@$(SUB) VARIANT=release all tests
+	@$(SUB) VARIANT=release all tests T=$(T)
 	@scripts/run-tests.sh --valgrind build unit
 
 demo: all

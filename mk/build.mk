@@ -86,6 +86,10 @@ $(foreach p,$(PROGRAMS),$(eval w := $(subst :, ,$(p)))\
 
 # Tests link every library (tests may use anything); --start-group resolves any order.
 TEST_SRCS := $(wildcard tests/unit/test_*.c tests/integration/test_*.c)
+# T=<name> (from the top-level Makefile) builds only the suites whose file name contains it.
+ifneq ($(T),)
+TEST_SRCS := $(foreach f,$(TEST_SRCS),$(if $(findstring $(T),$(notdir $(f))),$(f)))
+endif
 TEST_BINS := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRCS))
 $(B)/tests/%: $(B)/obj/tests/%.o $(ALL_LIBS) $(CORE_LIB)
 	@mkdir -p $(dir $@)

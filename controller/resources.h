@@ -1,0 +1,58 @@
+#ifndef FO_RESOURCES_H
+#define FO_RESOURCES_H
+
+/* The Kubernetes objects a FlinkDeployment should own (reference c.13, c.16), computed from
+ * a normalised spec and its effective Flink configuration. Pure: no I/O, no clock.
+ *
+ * Native mode (Flink creates its TaskManager pods itself): ConfigMap flink-config-<name>,
+ * ConfigMap pod-template-<name> (only with a TaskManager pod template), JobManager Deployment
+ * <name>, Service <name>-rest, Service <name> (headless, only without HA), Ingress <name>
+ * (only with spec.ingress). Standalone mode adds the TaskManager Deployment <name>-taskmanager
+ * and uses the standalone labels and container arguments.
+ *
+ * Containers follow what Flink's own Kubernetes decorators build: the main container
+ * `flink-main-container` first, its image, pull policy, resources (memory and cpu from the
+ * Flink configuration, times the limit factors), ports, the pod IP env var and the config
+ * volume set by us; everything else comes from the layered pod template. Quantities are
+ * written in the API server's canonical form, so a stored object compares equal to what we
+ * desire and an idle pass sees no drift. */
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "common/rc.h"
+
+typedef struct fo_resource_inputs {
+    const json_t *deployment;  /* normalised FlinkDeployment (borrowed): metadata + spec */
+    const json_t *flink_conf;  /* effective flat Flink configuration {"key": "value"} */
+    const char *conf_file;     /* "config.yaml" or "flink-conf.yaml" */
+    const char *conf_text;     /* rendered configuration file */
+    const json_t *log_files;   /* {"log4j-console.properties": "..."}; NULL = built-in */
+    int64_t deployed_generation; /* metadata.generation whose spec these objects carry */
+    const char *savepoint_path;/* standalone application restore source, or NULL */
+} fo_resource_inputs;
+
+/* Every desired object, in apply order (ConfigMaps, Services, Deployments, Ingress), as a new
+ * JSON array of complete objects (apiVersion, kind, metadata with ownerReferences, spec/data).
+ * Fails with FO_EINVAL and a message naming the field when the spec cannot be turned into
+ * objects (e.g. an unparsable memory size). */
+json_t *fo_resources_desired(const fo_resource_inputs *in, fo_err *err);
+
+/* The built-in log4j2 console configuration written when spec.logConfiguration is absent. */
+const char *fo_resources_default_log4j(void);
+
+/* Names of the owned objects (buf needs 300 bytes). */
+#define FO_JM_DEPLOYMENT_SUFFIX ""
+#define FO_TM_DEPLOYMENT_SUFFIX "-taskmanager"
+#define FO_REST_SERVICE_SUFFIX "-rest"
+#define FO_CONFIG_MAP_PREFIX "flink-config-"
+#define FO_POD_TEMPLATE_MAP_PREFIX "pod-template-"
+
+/* Annotation on the JobManager Deployment carrying the deployed generation (Apache's name). */
+#define FO_GENERATION_ANNOTATION "flinkdeployment.flink.apache.org/generation"
+
+/* Label values that mark Flink's objects (and select our informers). */
+#define FO_TYPE_NATIVE "flink-native-kubernetes"
+#define FO_TYPE_STANDALONE "flink-standalone-kubernetes"
+
+#endif

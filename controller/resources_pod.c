@@ -1,0 +1,538 @@
+/* The JobManager and TaskManager pods of a FlinkDeployment: what Flink's Kubernetes decorators
+ * (InitJobManagerDecorator, CmdJobManagerDecorator, FlinkConfMountDecorator,
+ * PodTemplateMountDecorator and their standalone twins) build on top of the user's pod
+ * template, plus the operator's additions (startup probe, ephemeral storage; reference c.13,
+ * c.15). The template is already layered (common/normalize); here Flink's owned fields are set
+ * and its lists merged. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/flink_conf.h"
+#include "common/jsonutil.h"
+#include "common/podtemplate.h"
+#include "common/quantity.h"
+#include "controller/resources.h"
+#include "controller/resources_util.h"
+
+#define MIB (1024LL * 1024)
+#define FO_CONF_DIR_DEFAULT "/opt/flink/conf"
+#define FO_POD_TEMPLATE_DIR "/opt/flink/pod-template"
+#define FO_USRLIB_DIR "/opt/flink/usrlib"
+
+typedef struct role {
+    const char *component;        /* "jobmanager" / "taskmanager" */
+    const char *prefix;           /* "jobmanager" / "taskmanager" (memory keys) */
+    const char *kube;             /* "kubernetes.jobmanager" / "kubernetes.taskmanager" */
+    const char *env_prefix;       /* containerized.master.env. / containerized.taskmanager.env. */
+    const char *spec_path;        /* "spec.jobManager" */
+    const fo_flink_role_view *view;
+} role;
+
+/* ---- memory and cpu ------------------------------------------------------------------------ */
+
+static int64_t conf_mem(const fo_res_ctx *c, const char *key, int64_t fallback)
+{
+    const char *v = fo_json_str(c->conf, key);
+    int64_t bytes;
+    if (v && fo_flink_memory_parse_flink(v, &bytes, NULL) == FO_OK)
+        return bytes;
+    return fallback;
+}
+
+/* Flink's total process memory for a role. When only part of the memory model is configured
+ * (flink.size, or heap sizes), the process size is derived the way Flink's memory model does
+ * with its default metaspace (256m) and JVM overhead (10% of the process size, 192m..1g). */
+static int64_t process_memory(const fo_res_ctx *c, const role *r)
+{
+    char key[128];
+    snprintf(key, sizeof key, "%s.memory.process.size", r->prefix);
+    int64_t process = conf_mem(c, key, -1);
+    if (process > 0)
+        return process;
+    snprintf(key, sizeof key, "%s.memory.flink.size", r->prefix);
+    int64_t flink = conf_mem(c, key, -1);
+    if (flink <= 0 && strcmp(r->prefix, "jobmanager") == 0) {
+        int64_t heap = conf_mem(c, "jobmanager.memory.heap.size", -1);
+        if (heap <= 0)
+            heap = conf_mem(c, "jobmanager.heap.size", -1);
+        if (heap > 0)
+            flink = heap + conf_mem(c, "jobmanager.memory.off-heap.size", 128 * MIB);
+    }
+    if (flink <= 0 && strcmp(r->prefix, "taskmanager") == 0) {
+        int64_t task_heap = conf_mem(c, "taskmanager.memory.task.heap.size", -1);
+        int64_t managed = conf_mem(c, "taskmanager.memory.managed.size", -1);
+        if (task_heap > 0 && managed > 0) {
+            /* framework heap + framework off-heap (128m each), network 10% of flink memory */
+            int64_t base = task_heap + managed + 256 * MIB;
+            int64_t network = base / 9;
+            if (network < 64 * MIB)
+                network = 64 * MIB;
+            if (network > 1024 * MIB)
+                network = 1024 * MIB;
+            flink = base + network;
+        }
+    }
+    if (flink <= 0)
+        return strcmp(r->prefix, "jobmanager") == 0 ? 1600 * MIB : 1728 * MIB;
+    snprintf(key, sizeof key, "%s.memory.jvm-metaspace.size", r->prefix);
+    int64_t base = flink + conf_mem(c, key, 256 * MIB);
+    int64_t overhead = base / 9;
+    if (overhead < 192 * MIB)
+        overhead = 192 * MIB;
+    if (overhead > 1024 * MIB)
+        overhead = 1024 * MIB;
+    return base + overhead;
+}
+
+static double role_cpu(const fo_res_ctx *c, const role *r)
+{
+    char key[128], legacy[128];
+    snprintf(key, sizeof key, "%s.cpu.amount", r->kube);
+    snprintf(legacy, sizeof legacy, "%s.cpu", r->kube);
+    double fallback = 1.0;
+    if (strcmp(r->component, "taskmanager") == 0)
+        fallback = (double)fo_res_conf_int(c, "taskmanager.numberOfTaskSlots", 1);
+    double cpu = fo_res_conf_double(c, key, -1);
+    if (cpu <= 0)
+        cpu = fo_res_conf_double(c, legacy, -1);
+    return cpu > 0 ? cpu : fallback;
+}
+
+static json_t *millis_quantity(double cores)
+{
+    char buf[64];
+    return json_string(fo_quantity_format_millis((int64_t)llround(cores * 1000.0), buf,
+                                                 (int)sizeof buf));
+}
+
+static json_t *mib_quantity(int64_t mib)
+{
+    char buf[64];
+    return json_string(fo_quantity_format_bytes(mib * MIB, buf, (int)sizeof buf));
+}
+
+/* Extra resource keys of the spec (ephemeral storage, ...) go to the main container as they
+ * are, in requests and limits (reference a.4, c.15). */
+static void add_extra_resources(const role *r, json_t *requests, json_t *limits)
+{
+    const fo_flink_role_view *v = r->view;
+    if (v->ephemeral_storage) {
+        json_object_set_new(requests, "ephemeral-storage", json_string(v->ephemeral_storage));
+        json_object_set_new(limits, "ephemeral-storage", json_string(v->ephemeral_storage));
+    }
+    const char *sections[] = {"requests", "limits"};
+    for (int i = 0; i < 2; i++) {
+        json_t *section = json_object_get(v->resources, sections[i]);
+        json_t *target = i == 0 ? requests : limits;
+        const char *key;
+        json_t *value;
+        json_object_foreach(section, key, value) {
+            if (strcmp(key, "cpu") == 0 || strcmp(key, "memory") == 0)
+                continue;
+            json_object_set(target, key, value);
+        }
+    }
+}
+
+static json_t *container_resources(const fo_res_ctx *c, const role *r, const json_t *template)
+{
+    json_t *res = json_is_object(template) ? json_deep_copy(template) : json_object();
+    json_t *requests = fo_json_ensure_object(res, "requests");
+    json_t *limits = fo_json_ensure_object(res, "limits");
+    char key[128];
+    int64_t mib = process_memory(c, r) / MIB;
+    snprintf(key, sizeof key, "%s.memory.limit-factor", r->kube);
+    double mem_factor = fo_res_conf_double(c, key, 1.0);
+    snprintf(key, sizeof key, "%s.cpu.limit-factor", r->kube);
+    double cpu_factor = fo_res_conf_double(c, key, 1.0);
+    double cpu = role_cpu(c, r);
+    json_object_set_new(requests, "memory", mib_quantity(mib));
+    json_object_set_new(limits, "memory", mib_quantity((int64_t)((double)mib * mem_factor)));
+    json_object_set_new(requests, "cpu", millis_quantity(cpu));
+    json_object_set_new(limits, "cpu", millis_quantity(cpu * cpu_factor));
+    add_extra_resources(r, requests, limits);
+    return res;
+}
+
+/* ---- container pieces ---------------------------------------------------------------------- */
+
+static void merge_by(json_t *container, const char *list_name, const char *key, json_t *item)
+{
+    json_t *list = json_object_get(container, list_name);
+    if (!json_is_array(list)) {
+        list = json_array();
+        json_object_set_new(container, list_name, list);
+    }
+    json_t *existing = fo_res_find(list, key, json_object_get(item, key));
+    if (existing) {
+        json_object_update(existing, item);
+        json_decref(item);
+    } else {
+        json_array_append_new(list, item);
+    }
+}
+
+static void add_port(json_t *container, const char *name, int64_t port)
+{
+    merge_by(container, "ports", "containerPort",
+             json_pack("{s:s, s:I, s:s}", "name", name, "containerPort", (json_int_t)port,
+                       "protocol", "TCP"));
+}
+
+static void add_env(const fo_res_ctx *c, const role *r, json_t *container)
+{
+    size_t plen = strlen(r->env_prefix);
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)c->conf, key, value) {
+        if (strncmp(key, r->env_prefix, plen) == 0 && key[plen] && json_is_string(value))
+            merge_by(container, "env", "name",
+                     json_pack("{s:s, s:O}", "name", key + plen, "value", value));
+    }
+    merge_by(container, "env", "name",
+             json_pack("{s:s, s:{s:{s:s, s:s}}}", "name", "_POD_IP_ADDRESS", "valueFrom",
+                       "fieldRef", "apiVersion", "v1", "fieldPath", "status.podIP"));
+}
+
+static bool mounts_path(const json_t *container, const char *path);
+
+/* Mount volume at path unless the template already mounts something there. */
+static void add_mount(json_t *container, const char *volume, const char *path)
+{
+    if (!mounts_path(container, path))
+        merge_by(container, "volumeMounts", "mountPath",
+                 json_pack("{s:s, s:s}", "name", volume, "mountPath", path));
+}
+
+static bool mounts_path(const json_t *container, const char *path)
+{
+    json_t *p = json_string(path);
+    bool found = fo_res_find(json_object_get(container, "volumeMounts"), "mountPath", p) != NULL;
+    json_decref(p);
+    return found;
+}
+
+/* Add (or replace, when the template has one of the same name) a pod volume. */
+static void add_volume(json_t *pod_spec, json_t *volume)
+{
+    json_t *volumes = json_object_get(pod_spec, "volumes");
+    if (!json_is_array(volumes)) {
+        volumes = json_array();
+        json_object_set_new(pod_spec, "volumes", volumes);
+    }
+    const json_t *name = json_object_get(volume, "name");
+    for (size_t i = 0; i < json_array_size(volumes); i++) {
+        if (fo_json_equal(json_object_get(json_array_get(volumes, i), "name"), name)) {
+            json_array_set_new(volumes, i, volume);
+            return;
+        }
+    }
+    json_array_append_new(volumes, volume);
+}
+
+static json_t *config_volume(const fo_res_ctx *c)
+{
+    char name[300];
+    fo_flink_config_map_name(c->name, name, sizeof name);
+    json_t *items = json_array();
+    /* Flink mounts the log configuration files it ships, then the configuration file. */
+    const char *logs[] = {"logback-console.xml", "log4j-console.properties"};
+    const json_t *log_conf = c->view.log_configuration;
+    for (int i = 0; i < 2; i++) {
+        bool shipped = json_is_object(log_conf) && json_object_size(log_conf)
+                           ? json_object_get(log_conf, logs[i]) != NULL
+                           : i == 1;
+        if (shipped)
+            json_array_append_new(items, json_pack("{s:s, s:s}", "key", logs[i], "path", logs[i]));
+    }
+    const char *file = fo_flink_conf_file_name(c->view.flink_version);
+    json_array_append_new(items, json_pack("{s:s, s:s}", "key", file, "path", file));
+    return json_pack("{s:s, s:{s:s, s:o}}", "name", "flink-config-volume", "configMap", "name",
+                     name, "items", items);
+}
+
+/* ---- the pod ------------------------------------------------------------------------------- */
+
+static json_t *container_args(const fo_res_ctx *c, const role *r)
+{
+    bool jm = strcmp(r->component, "jobmanager") == 0;
+    if (!c->standalone) {
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "kubernetes-%s.sh %s", jm ? "jobmanager" : "taskmanager",
+                 jm ? (c->application ? "kubernetes-application" : "kubernetes-session") : "");
+        size_t n = strlen(cmd);
+        while (n && cmd[n - 1] == ' ')
+            cmd[--n] = '\0';
+        return json_pack("[s, s, s]", "bash", "-c", cmd);
+    }
+    if (!jm)
+        return json_pack("[s]", "taskmanager");
+    json_t *args = json_array();
+    if (!c->application) {
+        json_array_append_new(args, json_string("jobmanager"));
+    } else {
+        json_array_append_new(args, json_string("standalone-job"));
+        if (c->view.job.entry_class) {
+            json_array_append_new(args, json_string("--job-classname"));
+            json_array_append_new(args, json_string(c->view.job.entry_class));
+        }
+        if (c->view.job.allow_non_restored_state == 1)
+            json_array_append_new(args, json_string("--allowNonRestoredState"));
+        if (c->savepoint_path && *c->savepoint_path) {
+            json_array_append_new(args, json_string("--fromSavepoint"));
+            json_array_append_new(args, json_string(c->savepoint_path));
+        }
+    }
+    if (c->ha)
+        json_array_append_new(args, json_string("-Djobmanager.rpc.address=$(_POD_IP_ADDRESS)"));
+    if (c->application) {
+        size_t i;
+        json_t *a;
+        json_array_foreach((json_t *)c->view.job.args, i, a) {
+            if (json_is_string(a))
+                json_array_append(args, a);
+        }
+    }
+    return args;
+}
+
+/* Take the main container out of the template's list (creating it when absent). */
+static json_t *take_main_container(json_t *pod_spec)
+{
+    json_t *containers = json_object_get(pod_spec, "containers");
+    json_t *main = NULL;
+    json_t *others = json_array();
+    size_t i;
+    json_t *ct;
+    json_array_foreach(containers, i, ct) {
+        if (!main && json_is_object(ct) && strcmp(fo_json_str(ct, "name") ? fo_json_str(ct, "name")
+                                                                          : "",
+                                                  FO_MAIN_CONTAINER) == 0)
+            main = json_incref(ct);
+        else
+            json_array_append(others, ct);
+    }
+    json_object_set_new(pod_spec, "containers", others);
+    return main ? main : json_pack("{s:s}", "name", FO_MAIN_CONTAINER);
+}
+
+static json_t *build_pod(const fo_res_ctx *c, const role *r, bool with_startup_probe,
+                         fo_err *err)
+{
+    (void)err;
+    json_t *tmpl = json_is_object(r->view->pod_template) ? json_deep_copy(r->view->pod_template)
+                                                         : json_object();
+    json_t *meta = fo_json_ensure_object(tmpl, "metadata");
+    json_t *spec = fo_json_ensure_object(tmpl, "spec");
+    bool jm = strcmp(r->component, "jobmanager") == 0;
+
+    /* labels and annotations: template's, then Flink's */
+    json_t *labels = fo_json_ensure_object(meta, "labels");
+    char key[160];
+    snprintf(key, sizeof key, "%s.labels", r->kube);
+    json_t *user_labels = fo_res_parse_flink_map(fo_res_conf(c, key, NULL));
+    fo_res_update(labels, user_labels);
+    json_decref(user_labels);
+    json_t *selector = fo_res_selector(c, r->component);
+    fo_res_update(labels, selector);
+    json_decref(selector);
+    snprintf(key, sizeof key, "%s.annotations", r->kube);
+    json_t *annotations = fo_res_parse_flink_map(fo_res_conf(c, key, NULL));
+    if (json_object_size(annotations))
+        fo_res_update(fo_json_ensure_object(meta, "annotations"), annotations);
+    json_decref(annotations);
+
+    /* pod-level fields Flink owns */
+    snprintf(key, sizeof key, "%s.service-account", r->kube);
+    const char *sa = fo_res_conf(c, key, fo_res_conf(c, "kubernetes.service-account", NULL));
+    if (!sa)
+        sa = fo_json_str(spec, "serviceAccountName");
+    if (!sa)
+        sa = "default";
+    json_object_set_new(spec, "serviceAccountName", json_string(sa));
+    json_object_set_new(spec, "serviceAccount", json_string(sa));
+    if (jm || c->standalone)
+        json_object_set_new(spec, "restartPolicy", json_string("Always"));
+    snprintf(key, sizeof key, "%s.node-selector", r->kube);
+    json_t *node_selector = fo_res_parse_flink_map(fo_res_conf(c, key, NULL));
+    if (json_object_size(node_selector))
+        fo_res_update(fo_json_ensure_object(spec, "nodeSelector"), node_selector);
+    json_decref(node_selector);
+    const char *pull_secrets = fo_res_conf(c, "kubernetes.container.image.pull-secrets", NULL);
+    if (pull_secrets) {
+        char *copy = strdup(pull_secrets), *save = NULL;
+        for (char *tok = strtok_r(copy, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
+            json_t *secrets = json_object_get(spec, "imagePullSecrets");
+            if (!json_is_array(secrets)) {
+                secrets = json_array();
+                json_object_set_new(spec, "imagePullSecrets", secrets);
+            }
+            json_t *name = json_string(tok);
+            if (!fo_res_find(secrets, "name", name))
+                json_array_append_new(secrets, json_pack("{s:O}", "name", name));
+            json_decref(name);
+        }
+        free(copy);
+    }
+
+    /* the main container */
+    json_t *main = take_main_container(spec);
+    const char *image = fo_res_conf(c, "kubernetes.container.image.ref",
+                                    fo_res_conf(c, "kubernetes.container.image", NULL));
+    if (!image)
+        image = fo_json_str(main, "image");
+    json_object_set_new(main, "image", json_string(image ? image : "flink:latest"));
+    const char *policy = fo_res_conf(c, "kubernetes.container.image.pull-policy", NULL);
+    if (!policy)
+        policy = fo_json_str(main, "imagePullPolicy");
+    json_object_set_new(main, "imagePullPolicy", json_string(policy ? policy : "IfNotPresent"));
+    json_object_set_new(main, "resources",
+                        container_resources(c, r, json_object_get(main, "resources")));
+    json_object_set_new(main, "command", json_pack("[s]", fo_res_conf(c, "kubernetes.entry.path",
+                                                                      "/docker-entrypoint.sh")));
+    json_object_set_new(main, "args", container_args(c, r));
+    if (jm) {
+        add_port(main, "rest", fo_res_conf_int(c, "rest.port", 8081));
+        add_port(main, "jobmanager-rpc", fo_res_conf_int(c, "jobmanager.rpc.port", 6123));
+        add_port(main, "blobserver", fo_res_conf_int(c, "blob.server.port", 6124));
+    } else {
+        add_port(main, "taskmanager-rpc", fo_res_conf_int(c, "taskmanager.rpc.port", 6122));
+    }
+    add_env(c, r, main);
+    const char *conf_dir = fo_res_conf(c, "kubernetes.flink.conf.dir", FO_CONF_DIR_DEFAULT);
+    add_mount(main, "flink-config-volume", conf_dir);
+    add_volume(spec, config_volume(c));
+    if (jm && c->tm_template) {
+        char cm[300];
+        fo_flink_pod_template_cm_name(c->name, cm, sizeof cm);
+        add_mount(main, "pod-template-volume", FO_POD_TEMPLATE_DIR);
+        add_volume(spec, json_pack("{s:s, s:{s:s, s:[{s:s, s:s}]}}", "name",
+                                   "pod-template-volume", "configMap", "name", cm, "items", "key",
+                                   "taskmanager-pod-template.yaml", "path",
+                                   "taskmanager-pod-template.yaml"));
+    }
+    if (c->standalone && c->application && c->view.job.jar_uri &&
+        !mounts_path(main, FO_USRLIB_DIR)) {
+        add_mount(main, "user-lib-dir", FO_USRLIB_DIR);
+        add_volume(spec, json_pack("{s:s, s:{}}", "name", "user-lib-dir", "emptyDir"));
+    }
+    if (with_startup_probe && !json_object_get(main, "startupProbe"))
+        json_object_set_new(main, "startupProbe",
+                            json_pack("{s:{s:s, s:s}, s:i, s:i}", "httpGet", "path", "/config",
+                                      "port", "rest", "periodSeconds", 1, "failureThreshold",
+                                      2147483647));
+
+    /* main container first, then the template's other containers */
+    json_t *containers = json_object_get(spec, "containers");
+    json_array_insert_new(containers, 0, main);
+    return tmpl;
+}
+
+static role jm_role(const fo_res_ctx *c)
+{
+    role r = {"jobmanager", "jobmanager", "kubernetes.jobmanager", "containerized.master.env.",
+              "spec.jobManager", &c->view.job_manager};
+    return r;
+}
+
+static role tm_role(const fo_res_ctx *c)
+{
+    role r = {"taskmanager", "taskmanager", "kubernetes.taskmanager",
+              "containerized.taskmanager.env.", "spec.taskManager", &c->view.task_manager};
+    return r;
+}
+
+static bool startup_probe_enabled(const fo_res_ctx *c)
+{
+    bool on = true;
+    const char *v = fo_res_conf(c, "kubernetes.operator.jm-deployment.startup.probe.enabled", NULL);
+    if (v)
+        fo_flink_parse_bool(v, &on);
+    return on;
+}
+
+static json_t *deployment(const fo_res_ctx *c, const role *r, const char *name, int64_t replicas,
+                          json_t *pod, bool controller)
+{
+    json_t *labels = fo_res_selector(c, r->component);
+    char key[160];
+    snprintf(key, sizeof key, "%s.labels", r->kube);
+    json_t *user_labels = fo_res_parse_flink_map(fo_res_conf(c, key, NULL));
+    fo_res_update(labels, user_labels);
+    json_decref(user_labels);
+    json_t *meta = fo_res_metadata(c, name, labels, controller);
+    snprintf(key, sizeof key, "%s.annotations", r->kube);
+    json_t *annotations = fo_res_parse_flink_map(fo_res_conf(c, key, NULL));
+    if (json_object_size(annotations))
+        json_object_set(meta, "annotations", annotations);
+    json_decref(annotations);
+    json_t *spec = json_pack("{s:I, s:{s:o}, s:o}", "replicas", (json_int_t)replicas, "selector",
+                             "matchLabels", fo_res_selector(c, r->component), "template", pod);
+    return json_pack("{s:s, s:s, s:o, s:o}", "apiVersion", "apps/v1", "kind", "Deployment",
+                     "metadata", meta, "spec", spec);
+}
+
+json_t *fo_res_jm_deployment(const fo_res_ctx *c, fo_err *err)
+{
+    role r = jm_role(c);
+    json_t *pod = build_pod(c, &r, startup_probe_enabled(c), err);
+    if (!pod)
+        return NULL;
+    int64_t replicas = fo_res_conf_int(c, "kubernetes.jobmanager.replicas", 1);
+    /* Flink's own owner reference on the JobManager Deployment says controller: false. */
+    return deployment(c, &r, c->name, replicas, pod, false);
+}
+
+json_t *fo_res_tm_deployment(const fo_res_ctx *c, fo_err *err)
+{
+    role r = tm_role(c);
+    json_t *pod = build_pod(c, &r, false, err);
+    if (!pod)
+        return NULL;
+    int64_t replicas = fo_res_conf_int(c, "kubernetes.internal.taskmanager.replicas", -1);
+    if (replicas < 0) {
+        int64_t slots = fo_res_conf_int(c, "taskmanager.numberOfTaskSlots", 1);
+        int64_t parallelism = fo_res_conf_int(c, "parallelism.default", 1);
+        if (slots < 1)
+            slots = 1;
+        replicas = parallelism > 0 ? (parallelism + slots - 1) / slots : 1;
+    }
+    char name[300];
+    fo_flink_tm_deployment_name(c->name, name, sizeof name);
+    return deployment(c, &r, name, replicas, pod, true);
+}
+
+json_t *fo_res_tm_pod_template(const fo_res_ctx *c, fo_err *err)
+{
+    (void)err;
+    role r = tm_role(c);
+    json_t *tmpl = json_deep_copy(c->view.task_manager.pod_template);
+    json_t *spec = fo_json_ensure_object(tmpl, "spec");
+    /* Flink itself sets the TaskManager's image, resources, ports and command when it creates
+     * the pods; the operator only adds the spec's extra resources to the main container. */
+    json_t *main = take_main_container(spec);
+    json_t *res = json_is_object(json_object_get(main, "resources"))
+                      ? json_deep_copy(json_object_get(main, "resources"))
+                      : json_object();
+    json_t *requests = fo_json_ensure_object(res, "requests");
+    json_t *limits = fo_json_ensure_object(res, "limits");
+    add_extra_resources(&r, requests, limits);
+    if (json_object_size(requests) == 0)
+        json_object_del(res, "requests");
+    if (json_object_size(limits) == 0)
+        json_object_del(res, "limits");
+    if (json_object_size(res))
+        json_object_set_new(main, "resources", res);
+    else
+        json_decref(res);
+    json_array_insert_new(json_object_get(spec, "containers"), 0, main);
+    json_t *pod = json_pack("{s:s, s:s}", "apiVersion", "v1", "kind", "Pod");
+    json_t *meta = json_object_get(tmpl, "metadata");
+    json_object_set_new(pod, "metadata", meta ? json_incref(meta) : json_object());
+    json_object_set(pod, "spec", spec);
+    json_decref(tmpl);
+    return pod;
+}

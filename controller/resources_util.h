@@ -1,0 +1,62 @@
+#ifndef FO_RESOURCES_UTIL_H
+#define FO_RESOURCES_UTIL_H
+
+/* Helpers shared by the files that build a FlinkDeployment's desired objects
+ * (controller/resources*.c). Pure; private to those files. */
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/flink_model.h"
+#include "common/rc.h"
+
+/* What every builder needs: the resource, its view and its effective configuration. */
+typedef struct fo_res_ctx {
+    const json_t *obj;       /* normalised FlinkDeployment */
+    fo_flink_view view;      /* over obj */
+    const json_t *conf;      /* effective flat Flink configuration */
+    const char *name, *ns;
+    const char *type;        /* FO_TYPE_NATIVE or FO_TYPE_STANDALONE */
+    bool standalone;
+    bool application;        /* spec.job set */
+    bool ha;                 /* high availability enabled in conf */
+    bool tm_template;        /* native: a TaskManager pod template is shipped to Flink */
+    const char *savepoint_path;
+} fo_res_ctx;
+
+/* A configuration value, or fallback when absent. */
+const char *fo_res_conf(const fo_res_ctx *c, const char *key, const char *fallback);
+
+/* An integer configuration value, or fallback when absent or not an integer. */
+int64_t fo_res_conf_int(const fo_res_ctx *c, const char *key, int64_t fallback);
+
+/* A double configuration value (Java syntax), or fallback. */
+double fo_res_conf_double(const fo_res_ctx *c, const char *key, double fallback);
+
+/* Flink's map syntax "k1:v1,k2:v2" (values may be single-quoted) as a JSON object. New
+ * reference; an empty object for NULL/"". */
+json_t *fo_res_parse_flink_map(const char *text);
+
+/* {"type": <type>, "app": <name>} (Flink's common labels). New reference. */
+json_t *fo_res_common_labels(const fo_res_ctx *c);
+
+/* Common labels plus component=<component>: the selector of the role's pods. */
+json_t *fo_res_selector(const fo_res_ctx *c, const char *component);
+
+/* metadata {name, namespace, labels (stolen), ownerReferences: [the resource]}. */
+json_t *fo_res_metadata(const fo_res_ctx *c, const char *name, json_t *labels, bool controller);
+
+/* Set every member of add onto obj (add borrowed). */
+void fo_res_update(json_t *obj, const json_t *add);
+
+/* Find the element of array `list` whose member `key` equals the string/number `value`. */
+json_t *fo_res_find(const json_t *list, const char *key, const json_t *value);
+
+/* Pod-side builders (resources_pod.c). */
+json_t *fo_res_jm_deployment(const fo_res_ctx *c, fo_err *err);
+json_t *fo_res_tm_deployment(const fo_res_ctx *c, fo_err *err);
+/* The TaskManager pod template Flink reads in native mode (a v1 Pod). */
+json_t *fo_res_tm_pod_template(const fo_res_ctx *c, fo_err *err);
+
+#endif

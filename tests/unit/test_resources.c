@@ -1,0 +1,251 @@
+/* controller/resources: the objects a FlinkDeployment owns, per mode (reference c.13, c.15,
+ * c.16). Inputs and expected objects are fixtures in tests/data/resources-*.yaml. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/flink_conf.h"
+#include "common/flink_model.h"
+#include "common/jsonutil.h"
+#include "common/normalize.h"
+#include "controller/resources.h"
+#include "tests/support/testyaml.h"
+
+/* The controller's path from a stored object to desired objects: normalise, build the
+ * effective configuration, render the file, build the objects. */
+static json_t *desired_for(const char *fixture)
+{
+    json_t *obj = fo_test_load_yaml(fixture);
+    fo_err err;
+    fo_err_clear(&err);
+    ck_assert_int_eq(fo_normalize_resource(obj, NULL, &err), FO_OK);
+    int64_t generation = 1;
+    fo_json_get_int(obj, "metadata.generation", &generation);
+    fo_flink_deploy_opts opts = {.generation = generation};
+    json_t *conf = fo_flink_conf_build(obj, NULL, &opts, &err);
+    ck_assert_msg(conf != NULL, "%s", err.message);
+    fo_flink_view v;
+    ck_assert_int_eq(fo_flink_view_init(&v, obj, NULL), FO_OK);
+    json_t *cluster = fo_flink_conf_cluster_side(conf);
+    char *text = fo_flink_conf_render(cluster, v.flink_version, &err);
+    ck_assert_msg(text != NULL, "%s", err.message);
+    fo_resource_inputs in = {
+        .deployment = obj,
+        .flink_conf = conf,
+        .conf_file = fo_flink_conf_file_name(v.flink_version),
+        .conf_text = text,
+        .deployed_generation = generation,
+    };
+    json_t *objects = fo_resources_desired(&in, &err);
+    ck_assert_msg(objects != NULL, "%s", err.message);
+    free(text);
+    json_decref(cluster);
+    json_decref(conf);
+    json_decref(obj);
+    return objects;
+}
+
+static json_t *find(const json_t *objects, const char *kind, const char *name)
+{
+    size_t i;
+    json_t *o;
+    json_array_foreach((json_t *)objects, i, o) {
+        if (strcmp(fo_json_str(o, "kind"), kind) == 0 &&
+            strcmp(fo_json_get_str(o, "metadata.name"), name) == 0)
+            return o;
+    }
+    return NULL;
+}
+
+/* data[key] of a ConfigMap (keys contain dots, so no dotted path). */
+static const char *cm_data(const json_t *cm, const char *key)
+{
+    return fo_json_str(json_object_get(cm, "data"), key);
+}
+
+static json_t *main_container(const json_t *deployment)
+{
+    return json_array_get(fo_json_get(deployment, "spec.template.spec.containers"), 0);
+}
+
+static bool has_str(const json_t *array, const char *s)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach((json_t *)array, i, v) {
+        if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+            return true;
+    }
+    return false;
+}
+
+START_TEST(native_application_objects_match_the_fixture)
+{
+    json_t *objects = desired_for("resources-native-application.yaml");
+    json_t *expected = fo_test_load_yaml("resources-native-application-expected.yaml");
+    json_t *cm = find(objects, "ConfigMap", "flink-config-basic-example");
+    ck_assert_ptr_nonnull(cm);
+    const char *conf = cm_data(cm, "config.yaml");
+    ck_assert_ptr_nonnull(conf);
+    ck_assert_ptr_nonnull(strstr(conf, "kubernetes.cluster-id: basic-example\n"));
+    ck_assert_ptr_nonnull(strstr(conf, "execution.target: kubernetes-application\n"));
+    ck_assert_ptr_nonnull(cm_data(cm, "log4j-console.properties"));
+    json_object_del(cm, "data");
+    char *got = fo_json_dumps_canonical(objects);
+    char *want = fo_json_dumps_canonical(expected);
+    ck_assert_str_eq(got, want);
+    free(got);
+    free(want);
+    json_decref(expected);
+    json_decref(objects);
+}
+END_TEST
+
+START_TEST(standalone_application_gets_a_taskmanager_deployment_and_job_args)
+{
+    json_t *objects = desired_for("resources-standalone-application.yaml");
+    json_t *jm = find(objects, "Deployment", "standalone-app");
+    json_t *tm = find(objects, "Deployment", "standalone-app-taskmanager");
+    ck_assert_ptr_nonnull(jm);
+    ck_assert_ptr_nonnull(tm);
+    ck_assert_str_eq(fo_json_get_str(jm, "metadata.labels.type"), "flink-standalone-kubernetes");
+    ck_assert_str_eq(fo_json_get_str(tm, "spec.selector.matchLabels.component"), "taskmanager");
+    /* c.13: standalone-job --job-classname C <job args> */
+    json_t *args = json_object_get(main_container(jm), "args");
+    ck_assert_str_eq(json_string_value(json_array_get(args, 0)), "standalone-job");
+    ck_assert_str_eq(json_string_value(json_array_get(args, 1)), "--job-classname");
+    ck_assert_str_eq(json_string_value(json_array_get(args, 2)), "com.example.Main");
+    ck_assert(has_str(args, "--input") && has_str(args, "kafka"));
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(main_container(tm), "args"),
+                                                     0)),
+                     "taskmanager");
+    /* TM replicas = ceil(parallelism 5 / 2 slots) = 3 */
+    int64_t replicas = 0;
+    ck_assert(fo_json_get_int(tm, "spec.replicas", &replicas));
+    ck_assert_int_eq(replicas, 3);
+    /* TM resources from taskManager.resource: 2 GiB, 2 cpu */
+    ck_assert_str_eq(fo_json_get_str(main_container(tm), "resources.requests.memory"), "2Gi");
+    ck_assert_str_eq(fo_json_get_str(main_container(tm), "resources.requests.cpu"), "2");
+    ck_assert_str_eq(fo_json_get_str(main_container(jm), "resources.requests.cpu"), "500m");
+    /* the user-lib-dir emptyDir for the jar */
+    json_t *mounts = json_object_get(main_container(jm), "volumeMounts");
+    bool usrlib = false;
+    size_t i;
+    json_t *m;
+    json_array_foreach(mounts, i, m) {
+        if (strcmp(fo_json_str(m, "mountPath"), "/opt/flink/usrlib") == 0)
+            usrlib = true;
+    }
+    ck_assert(usrlib);
+    /* Flink < 1.19 would use flink-conf.yaml; 1.19 uses config.yaml */
+    ck_assert_ptr_nonnull(cm_data(find(objects, "ConfigMap", "flink-config-standalone-app"),
+                                  "config.yaml"));
+    json_decref(objects);
+}
+END_TEST
+
+START_TEST(ha_session_with_ingress_has_no_internal_service_and_routes_by_path)
+{
+    json_t *objects = desired_for("resources-native-session-ha-ingress.yaml");
+    ck_assert_ptr_null(find(objects, "Service", "session"));
+    ck_assert_ptr_nonnull(find(objects, "Service", "session-rest"));
+    json_t *jm = find(objects, "Deployment", "session");
+    json_t *args = json_object_get(main_container(jm), "args");
+    ck_assert_str_eq(json_string_value(json_array_get(args, 2)),
+                     "kubernetes-jobmanager.sh kubernetes-session");
+    int64_t replicas = 0;
+    ck_assert(fo_json_get_int(jm, "spec.replicas", &replicas));
+    ck_assert_int_eq(replicas, 2);
+    /* a.4: 2048m is 2 GiB; limits over requests give the limit factor */
+    json_t *main = main_container(jm);
+    ck_assert_str_eq(fo_json_get_str(main, "resources.requests.memory"), "2Gi");
+    ck_assert_str_eq(fo_json_get_str(main, "resources.limits.memory"), "4Gi");
+    ck_assert_str_eq(fo_json_get_str(main, "resources.requests.cpu"), "500m");
+    ck_assert_str_eq(fo_json_get_str(main, "resources.limits.cpu"), "1");
+    ck_assert_str_eq(fo_json_get_str(main, "resources.limits.ephemeral-storage"), "2Gi");
+    /* c.16: placeholders in any case, no host, path kept, class and annotations copied */
+    json_t *ing = find(objects, "Ingress", "session");
+    ck_assert_ptr_nonnull(ing);
+    json_t *rule = json_array_get(fo_json_get(ing, "spec.rules"), 0);
+    ck_assert_ptr_null(json_object_get(rule, "host"));
+    json_t *path = json_array_get(fo_json_get(rule, "http.paths"), 0);
+    ck_assert_str_eq(fo_json_str(path, "path"), "/team-a/session(/|$)(.*)");
+    ck_assert_str_eq(fo_json_str(path, "pathType"), "ImplementationSpecific");
+    ck_assert_str_eq(fo_json_get_str(path, "backend.service.name"), "session-rest");
+    ck_assert_str_eq(fo_json_get_str(ing, "spec.ingressClassName"), "nginx");
+    ck_assert_str_eq(fo_json_get_str(ing, "metadata.labels.component"), "ingress");
+    ck_assert_str_eq(fo_json_get_str(ing, "metadata.labels.team"), "a");
+    ck_assert_ptr_nonnull(json_object_get(fo_json_get(ing, "metadata.annotations"),
+                                          "nginx.ingress.kubernetes.io/rewrite-target"));
+    json_decref(objects);
+}
+END_TEST
+
+START_TEST(pod_templates_keep_user_parts_and_ship_the_taskmanager_template)
+{
+    json_t *objects = desired_for("resources-native-pod-templates.yaml");
+    json_t *jm = find(objects, "Deployment", "templated");
+    json_t *containers = fo_json_get(jm, "spec.template.spec.containers");
+    ck_assert_uint_eq(json_array_size(containers), 2);
+    ck_assert_str_eq(fo_json_str(json_array_get(containers, 0), "name"), "flink-main-container");
+    ck_assert_str_eq(fo_json_str(json_array_get(containers, 1), "name"), "log-shipper");
+    json_t *main = json_array_get(containers, 0);
+    /* template env and mounts survive beside Flink's */
+    size_t i;
+    json_t *e;
+    bool shared = false, pod_ip = false;
+    json_array_foreach(json_object_get(main, "env"), i, e) {
+        shared |= strcmp(fo_json_str(e, "name"), "SHARED") == 0;
+        pod_ip |= strcmp(fo_json_str(e, "name"), "_POD_IP_ADDRESS") == 0;
+    }
+    ck_assert(shared && pod_ip);
+    ck_assert_str_eq(fo_json_get_str(jm, "spec.template.metadata.labels.team"), "data");
+    ck_assert_str_eq(fo_json_get_str(main, "resources.requests.ephemeral-storage"), "1Gi");
+    /* the TaskManager template goes to Flink through pod-template-<name>, mounted in the JM */
+    json_t *ptcm = find(objects, "ConfigMap", "pod-template-templated");
+    ck_assert_ptr_nonnull(ptcm);
+    const char *tm_yaml = cm_data(ptcm, "taskmanager-pod-template.yaml");
+    ck_assert_ptr_nonnull(tm_yaml);
+    ck_assert_ptr_nonnull(strstr(tm_yaml, "kind: Pod"));
+    ck_assert_ptr_nonnull(strstr(tm_yaml, "pool: tm"));
+    ck_assert_ptr_nonnull(strstr(tm_yaml, "SHARED"));
+    bool mounted = false;
+    json_array_foreach(json_object_get(main, "volumeMounts"), i, e) {
+        mounted |= strcmp(fo_json_str(e, "mountPath"), "/opt/flink/pod-template") == 0;
+    }
+    ck_assert(mounted);
+    json_decref(objects);
+}
+END_TEST
+
+START_TEST(unusable_input_fails_cleanly)
+{
+    fo_err err;
+    fo_err_clear(&err);
+    json_t *obj = json_pack("{s:s, s:{}}", "kind", "FlinkDeployment", "spec");
+    json_t *conf = json_object();
+    fo_resource_inputs in = {.deployment = obj, .flink_conf = conf, .conf_file = "config.yaml"};
+    ck_assert_ptr_null(fo_resources_desired(&in, &err));
+    ck_assert_int_eq(err.rc, FO_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "metadata.name"));
+    json_decref(conf);
+    json_decref(obj);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("resources");
+    TCase *tc = tcase_create("resources");
+    tcase_add_test(tc, native_application_objects_match_the_fixture);
+    tcase_add_test(tc, standalone_application_gets_a_taskmanager_deployment_and_job_args);
+    tcase_add_test(tc, ha_session_with_ingress_has_no_internal_service_and_routes_by_path);
+    tcase_add_test(tc, pod_templates_keep_user_parts_and_ship_the_taskmanager_template);
+    tcase_add_test(tc, unusable_input_fails_cleanly);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
