@@ -19,7 +19,6 @@
 #define DEFAULT_RETRY_INITIAL_MS 200
 #define DEFAULT_RETRY_MAX_MS 30000
 
-
 static void real_sleep(void *ctx, int64_t ms)
 {
     (void)ctx;
@@ -46,10 +45,11 @@ fo_kube_client *fo_kube_client_new(fo_kube_config *cfg, const fo_kube_client_opt
     }
     kc->cfg = cfg;
     kc->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 30000;
-    kc->max_retries = opts->max_retries > 0 ? opts->max_retries
-                      : opts->max_retries < 0 ? 0 : DEFAULT_RETRIES;
-    kc->retry_initial_ms = opts->retry_initial_ms > 0 ? opts->retry_initial_ms
-                                                      : DEFAULT_RETRY_INITIAL_MS;
+    kc->max_retries = opts->max_retries > 0   ? opts->max_retries
+                      : opts->max_retries < 0 ? 0
+                                              : DEFAULT_RETRIES;
+    kc->retry_initial_ms =
+        opts->retry_initial_ms > 0 ? opts->retry_initial_ms : DEFAULT_RETRY_INITIAL_MS;
     kc->retry_max_ms = opts->retry_max_ms > 0 ? opts->retry_max_ms : DEFAULT_RETRY_MAX_MS;
     if (kc->retry_max_ms < kc->retry_initial_ms)
         kc->retry_max_ms = kc->retry_initial_ms;
@@ -89,7 +89,6 @@ fo_kube_config *fo_kube_client_config(fo_kube_client *kc)
 }
 
 /* ---- paths and queries ---- */
-
 
 fo_rc fo_kube_ref_path(const fo_kube_ref *ref, fo_strbuf *sb)
 {
@@ -151,8 +150,8 @@ void fo_kube_describe(const char *verb, const fo_kube_ref *ref, char *buf, size_
     if (fo_kube_has(ref->name) && fo_kube_has(ref->subresource))
         fo_strbuf_printf(&sb, "/%s", ref->subresource);
     if (fo_kube_has(ref->name))
-        fo_strbuf_printf(&sb, " %s%s%s", fo_kube_has(ref->ns) ? ref->ns : "", fo_kube_has(ref->ns) ? "/" : "",
-                         ref->name);
+        fo_strbuf_printf(&sb, " %s%s%s", fo_kube_has(ref->ns) ? ref->ns : "",
+                         fo_kube_has(ref->ns) ? "/" : "", ref->name);
     else if (fo_kube_has(ref->ns))
         fo_strbuf_printf(&sb, " in %s", ref->ns);
     snprintf(buf, len, "%s", sb.data);
@@ -160,7 +159,6 @@ void fo_kube_describe(const char *verb, const fo_kube_ref *ref, char *buf, size_
 }
 
 /* ---- the request loop ---- */
-
 
 static bool retryable_status(int status, bool idempotent)
 {
@@ -215,7 +213,7 @@ fo_rc fo_kube_do_call(fo_kube_client *kc, const struct fo_kube_call *c, fo_err *
             h[nh++] = (fo_http_header){"Authorization", auth};
         }
         rc = fo_http_client_request(kc->http, c->method, url.data, h, nh, c->body, c->body_len,
-                             kc->timeout_ms, &res, err);
+                                    kc->timeout_ms, &res, err);
         explicit_bzero(auth, sizeof auth);
         bool retry = false;
         long retry_after_s = -1;
@@ -249,10 +247,9 @@ fo_rc fo_kube_do_call(fo_kube_client *kc, const struct fo_kube_call *c, fo_err *
             if (st && json_is_object(st) && fo_json_str(st, "kind"))
                 rc = fo_kube_status_to_err(res.status, st, what, err);
             else
-                rc = fo_kube_status_body_to_err(res.status, res.body.data, res.body.len, what,
-                                                err);
-            retry_after_s = res.retry_after_s >= 0 ? res.retry_after_s
-                                                   : fo_kube_status_retry_after_s(st);
+                rc = fo_kube_status_body_to_err(res.status, res.body.data, res.body.len, what, err);
+            retry_after_s =
+                res.retry_after_s >= 0 ? res.retry_after_s : fo_kube_status_retry_after_s(st);
             json_decref(st);
             retry = retryable_status(res.status, c->idempotent);
         }
@@ -290,7 +287,8 @@ static char *dump(const json_t *obj, size_t *len)
 fo_rc fo_kube_get(fo_kube_client *kc, const fo_kube_ref *ref, json_t **out, fo_err *err)
 {
     *out = NULL;
-    struct fo_kube_call c = {.verb = "get", .method = "GET", .ref = ref, .idempotent = true, .out = out};
+    struct fo_kube_call c = {
+        .verb = "get", .method = "GET", .ref = ref, .idempotent = true, .out = out};
     return fo_kube_do_call(kc, &c, err);
 }
 
@@ -298,8 +296,10 @@ static void list_query(fo_strbuf *q, const fo_kube_list_opts *o, const char *con
 {
     if (!o)
         return;
-    fo_kube_query_add(q, "labelSelector", fo_kube_has(o->label_selector) ? o->label_selector : NULL);
-    fo_kube_query_add(q, "fieldSelector", fo_kube_has(o->field_selector) ? o->field_selector : NULL);
+    fo_kube_query_add(q, "labelSelector",
+                      fo_kube_has(o->label_selector) ? o->label_selector : NULL);
+    fo_kube_query_add(q, "fieldSelector",
+                      fo_kube_has(o->field_selector) ? o->field_selector : NULL);
     if (o->limit > 0) {
         char n[32];
         snprintf(n, sizeof n, "%ld", o->limit);
@@ -310,7 +310,8 @@ static void list_query(fo_strbuf *q, const fo_kube_list_opts *o, const char *con
     if (!fo_kube_has(cont)) {
         fo_kube_query_add(q, "resourceVersion", o->resource_version);
         fo_kube_query_add(q, "resourceVersionMatch",
-                  fo_kube_has(o->resource_version_match) ? o->resource_version_match : NULL);
+                          fo_kube_has(o->resource_version_match) ? o->resource_version_match
+                                                                 : NULL);
     }
 }
 
@@ -324,8 +325,12 @@ static fo_rc list_page(fo_kube_client *kc, const fo_kube_ref *ref, const fo_kube
     fo_strbuf q;
     fo_strbuf_init(&q, FO_KUBE_MAX_URL);
     list_query(&q, o, cont);
-    struct fo_kube_call c = {.verb = "list", .method = "GET", .ref = &coll, .query = q.data,
-                     .idempotent = true, .out = out};
+    struct fo_kube_call c = {.verb = "list",
+                             .method = "GET",
+                             .ref = &coll,
+                             .query = q.data,
+                             .idempotent = true,
+                             .out = out};
     fo_rc rc = fo_kube_do_call(kc, &c, err);
     fo_strbuf_release(&q);
     if (rc == FO_OK && !json_is_array(json_object_get(*out, "items"))) {
@@ -342,8 +347,8 @@ fo_rc fo_kube_list(fo_kube_client *kc, const fo_kube_ref *ref, const fo_kube_lis
     return list_page(kc, ref, opts, opts ? opts->continue_token : NULL, out, err);
 }
 
-fo_rc fo_kube_list_all(fo_kube_client *kc, const fo_kube_ref *ref,
-                       const fo_kube_list_opts *opts, json_t **out, fo_err *err)
+fo_rc fo_kube_list_all(fo_kube_client *kc, const fo_kube_ref *ref, const fo_kube_list_opts *opts,
+                       json_t **out, fo_err *err)
 {
     *out = NULL;
     fo_kube_list_opts o = opts ? *opts : (fo_kube_list_opts){0};
@@ -392,8 +397,7 @@ fo_rc fo_kube_list_all(fo_kube_client *kc, const fo_kube_ref *ref,
     }
 }
 
-static void write_query(fo_kube_client *kc, fo_strbuf *q, const char *field_manager,
-                        bool dry_run)
+static void write_query(fo_kube_client *kc, fo_strbuf *q, const char *field_manager, bool dry_run)
 {
     fo_kube_query_add(q, "fieldManager", field_manager ? field_manager : kc->field_manager);
     if (dry_run)
@@ -413,9 +417,14 @@ fo_rc fo_kube_create(fo_kube_client *kc, const fo_kube_ref *ref, const json_t *o
     write_query(kc, &q, opts ? opts->field_manager : NULL, opts && opts->dry_run);
     size_t len;
     char *body = dump(obj, &len);
-    struct fo_kube_call c = {.verb = "create", .method = "POST", .ref = &coll, .query = q.data,
-                     .content_type = "application/json", .body = body, .body_len = len,
-                     .out = out};
+    struct fo_kube_call c = {.verb = "create",
+                             .method = "POST",
+                             .ref = &coll,
+                             .query = q.data,
+                             .content_type = "application/json",
+                             .body = body,
+                             .body_len = len,
+                             .out = out};
     fo_rc rc = body ? fo_kube_do_call(kc, &c, err)
                     : fo_err_set(err, FO_EINVAL, "create %s: no object", ref->resource);
     free(body);
@@ -435,9 +444,15 @@ fo_rc fo_kube_update(fo_kube_client *kc, const fo_kube_ref *ref, const json_t *o
     write_query(kc, &q, opts ? opts->field_manager : NULL, opts && opts->dry_run);
     size_t len;
     char *body = dump(obj, &len);
-    struct fo_kube_call c = {.verb = "update", .method = "PUT", .ref = ref, .query = q.data,
-                     .content_type = "application/json", .body = body, .body_len = len,
-                     .idempotent = true, .out = out};
+    struct fo_kube_call c = {.verb = "update",
+                             .method = "PUT",
+                             .ref = ref,
+                             .query = q.data,
+                             .content_type = "application/json",
+                             .body = body,
+                             .body_len = len,
+                             .idempotent = true,
+                             .out = out};
     fo_rc rc = body ? fo_kube_do_call(kc, &c, err)
                     : fo_err_set(err, FO_EINVAL, "update %s: no object", ref->resource);
     free(body);
@@ -446,8 +461,7 @@ fo_rc fo_kube_update(fo_kube_client *kc, const fo_kube_ref *ref, const json_t *o
 }
 
 fo_rc fo_kube_patch(fo_kube_client *kc, const fo_kube_ref *ref, fo_kube_patch_type type,
-                    const json_t *patch, const fo_kube_patch_opts *opts, json_t **out,
-                    fo_err *err)
+                    const json_t *patch, const fo_kube_patch_opts *opts, json_t **out, fo_err *err)
 {
     static const char *const types[] = {
         [FO_PATCH_MERGE] = "application/merge-patch+json",
@@ -468,8 +482,14 @@ fo_rc fo_kube_patch(fo_kube_client *kc, const fo_kube_ref *ref, fo_kube_patch_ty
         fo_kube_query_add(&q, "force", "true");
     size_t len;
     char *body = dump(patch, &len);
-    struct fo_kube_call c = {.verb = "patch", .method = "PATCH", .ref = ref, .query = q.data,
-                     .content_type = types[type], .body = body, .body_len = len, .out = out};
+    struct fo_kube_call c = {.verb = "patch",
+                             .method = "PATCH",
+                             .ref = ref,
+                             .query = q.data,
+                             .content_type = types[type],
+                             .body = body,
+                             .body_len = len,
+                             .out = out};
     fo_rc rc = body ? fo_kube_do_call(kc, &c, err)
                     : fo_err_set(err, FO_EINVAL, "patch %s: no patch", ref->resource);
     free(body);
@@ -522,9 +542,14 @@ fo_rc fo_kube_delete(fo_kube_client *kc, const fo_kube_ref *ref, const fo_kube_d
     char *body = dump(o, &len);
     json_decref(o);
     json_t *ans = NULL;
-    struct fo_kube_call c = {.verb = "delete", .method = "DELETE", .ref = ref,
-                     .content_type = "application/json", .body = body, .body_len = len,
-                     .idempotent = true, .out = &ans};
+    struct fo_kube_call c = {.verb = "delete",
+                             .method = "DELETE",
+                             .ref = ref,
+                             .content_type = "application/json",
+                             .body = body,
+                             .body_len = len,
+                             .idempotent = true,
+                             .out = &ans};
     fo_rc rc = body ? fo_kube_do_call(kc, &c, err) : fo_err_set(err, FO_ENOMEM, "out of memory");
     free(body);
     if (out)

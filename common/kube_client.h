@@ -46,13 +46,13 @@ typedef struct fo_kube_ref {
 } fo_kube_ref;
 
 typedef struct fo_kube_client_opts {
-    const char *user_agent;     /* NULL = "flinkop" */
-    const char *field_manager;  /* default fieldManager of writes; NULL = "flinkop" */
-    long timeout_ms;            /* per attempt; 0 = 30000 */
-    long connect_timeout_ms;    /* 0 = 5000 */
-    int max_retries;            /* attempts after the first; 0 = 5, < 0 = none */
-    int64_t retry_initial_ms;   /* first backoff; 0 = 200 */
-    int64_t retry_max_ms;       /* longest wait, Retry-After included; 0 = 30000 */
+    const char *user_agent;    /* NULL = "flinkop" */
+    const char *field_manager; /* default fieldManager of writes; NULL = "flinkop" */
+    long timeout_ms;           /* per attempt; 0 = 30000 */
+    long connect_timeout_ms;   /* 0 = 5000 */
+    int max_retries;           /* attempts after the first; 0 = 5, < 0 = none */
+    int64_t retry_initial_ms;  /* first backoff; 0 = 200 */
+    int64_t retry_max_ms;      /* longest wait, Retry-After included; 0 = 30000 */
     /* How to wait between attempts; NULL = sleep. Tests record the delays here. */
     void (*sleep_ms)(void *ctx, int64_t ms);
     void *sleep_ctx;
@@ -90,8 +90,8 @@ fo_rc fo_kube_list(fo_kube_client *kc, const fo_kube_ref *ref, const fo_kube_lis
 /* Every page (following `continue`): one List object whose items are all the pages' items and
  * whose metadata.resourceVersion is the snapshot's. When a continue token expires (410), the
  * list starts again once without a limit (as client-go's pager does). */
-fo_rc fo_kube_list_all(fo_kube_client *kc, const fo_kube_ref *ref,
-                       const fo_kube_list_opts *opts, json_t **out, fo_err *err);
+fo_rc fo_kube_list_all(fo_kube_client *kc, const fo_kube_ref *ref, const fo_kube_list_opts *opts,
+                       json_t **out, fo_err *err);
 
 typedef struct fo_kube_write_opts {
     const char *field_manager; /* NULL = the client's */
@@ -122,8 +122,7 @@ typedef struct fo_kube_patch_opts {
 
 /* PATCH ref (with ref->subresource "status" for the status). */
 fo_rc fo_kube_patch(fo_kube_client *kc, const fo_kube_ref *ref, fo_kube_patch_type type,
-                    const json_t *patch, const fo_kube_patch_opts *opts, json_t **out,
-                    fo_err *err);
+                    const json_t *patch, const fo_kube_patch_opts *opts, json_t **out, fo_err *err);
 
 /* Shorthands for the status subresource (ref->subresource is replaced by "status"). */
 fo_rc fo_kube_update_status(fo_kube_client *kc, const fo_kube_ref *ref, const json_t *obj,
@@ -132,10 +131,10 @@ fo_rc fo_kube_patch_status(fo_kube_client *kc, const fo_kube_ref *ref, fo_kube_p
                            const json_t *patch, json_t **out, fo_err *err);
 
 typedef struct fo_kube_delete_opts {
-    const char *propagation_policy;    /* "Background", "Foreground", "Orphan"; NULL = default */
-    const char *precondition_uid;      /* delete only this incarnation */
-    const char *precondition_rv;       /* delete only this version */
-    bool set_grace_period;             /* send grace_period_s (else the server's default) */
+    const char *propagation_policy; /* "Background", "Foreground", "Orphan"; NULL = default */
+    const char *precondition_uid;   /* delete only this incarnation */
+    const char *precondition_rv;    /* delete only this version */
+    bool set_grace_period;          /* send grace_period_s (else the server's default) */
     int64_t grace_period_s;
     bool dry_run;
 } fo_kube_delete_opts;
@@ -150,8 +149,8 @@ typedef struct fo_kube_watch_opts {
     const char *label_selector;
     const char *field_selector;
     bool allow_bookmarks;
-    long timeout_s;               /* server-side timeoutSeconds; 0 = none */
-    size_t max_event_bytes;       /* 0 = FO_WATCH_MAX_EVENT_BYTES */
+    long timeout_s;         /* server-side timeoutSeconds; 0 = none */
+    size_t max_event_bytes; /* 0 = FO_WATCH_MAX_EVENT_BYTES */
 } fo_kube_watch_opts;
 
 /* Watch the collection of ref, calling fn for every ADDED, MODIFIED, DELETED and BOOKMARK

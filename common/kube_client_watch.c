@@ -119,8 +119,7 @@ fo_rc fo_kube_watch(fo_kube_client *kc, const fo_kube_ref *ref, const fo_kube_wa
     }
     long timeout_ms = opts->timeout_s > 0 ? opts->timeout_s * 1000 + WATCH_TIMEOUT_SLACK_MS : 0;
     fo_err_clear(&w.err);
-    rc = fo_http_stream(kc->http, url.data, h, nh, timeout_ms, on_status, on_chunk, &w, stop,
-                        err);
+    rc = fo_http_stream(kc->http, url.data, h, nh, timeout_ms, on_status, on_chunk, &w, stop, err);
     if (rc != FO_OK) {
         fo_err_wrap(err, "%s", what);
         goto out;
@@ -128,8 +127,7 @@ fo_rc fo_kube_watch(fo_kube_client *kc, const fo_kube_ref *ref, const fo_kube_wa
     if (w.status < 200 || w.status >= 300) {
         if (w.status == 401)
             fo_kube_config_token_stale(kc->cfg);
-        rc = fo_kube_status_body_to_err(w.status, w.error_body.data, w.error_body.len, what,
-                                        err);
+        rc = fo_kube_status_body_to_err(w.status, w.error_body.data, w.error_body.len, what, err);
         goto out;
     }
     if (w.rc != FO_OK) { /* an ERROR event, bad data, or the callback said stop */

@@ -12,7 +12,6 @@
 #include "common/strbuf.h"
 #include "common/yamlconv.h"
 
-
 fo_kube_config *fo_kube_config_new_empty(const fo_kube_config_opts *o)
 {
     fo_kube_config *kc = calloc(1, sizeof *kc);
@@ -77,7 +76,7 @@ void fo_kube_config_tls_opts(const fo_kube_config *kc, fo_http_client_opts *out)
 /* ---- small helpers ---- */
 
 fo_rc fo_kube_config_read_file(const char *path, size_t limit, char **out, size_t *out_len,
-                       const char *what, fo_err *err)
+                               const char *what, fo_err *err)
 {
     *out = NULL;
     FILE *f = fopen(path, "rb");
@@ -249,8 +248,8 @@ fo_rc fo_kube_config_token(fo_kube_config *kc, char *buf, size_t len, fo_err *er
         if (!kc->cached_token || kc->stale || now - kc->read_mono_ms >= kc->refresh_ms) {
             char *raw = NULL;
             fo_err rerr;
-            fo_rc r = fo_kube_config_read_file(kc->token_file, FO_KUBE_CRED_MAX_BYTES, &raw, NULL, "token file",
-                                &rerr);
+            fo_rc r = fo_kube_config_read_file(kc->token_file, FO_KUBE_CRED_MAX_BYTES, &raw, NULL,
+                                               "token file", &rerr);
             char *tok = r == FO_OK ? fo_kube_config_trim_dup(raw) : NULL;
             if (r == FO_OK && (!tok || !*tok))
                 r = fo_err_set(&rerr, FO_EIO, "token file %s: empty", kc->token_file);

@@ -31,8 +31,8 @@ struct merged {
     json_t *index[3]; /* name -> integer slot into ents, per list */
     struct ent *ents;
     size_t nents, cap;
-    char *current;      /* current-context of the first file that sets it */
-    const char *first;  /* first file read, for messages without a better file */
+    char *current;     /* current-context of the first file that sets it */
+    const char *first; /* first file read, for messages without a better file */
 };
 
 static const char *const lists[3] = {"clusters", "users", "contexts"};
@@ -57,8 +57,8 @@ static const struct ent *lookup(const struct merged *m, int list, const char *na
 static fo_rc field_err(fo_err *err, fo_rc rc, const struct ent *e, const char *field,
                        const char *problem)
 {
-    return fo_err_set(err, rc, "%s: %s[%zu].%s.%s: %s", e->file, e->list, e->idx, e->inner,
-                      field, problem);
+    return fo_err_set(err, rc, "%s: %s[%zu].%s.%s: %s", e->file, e->list, e->idx, e->inner, field,
+                      problem);
 }
 
 /* A string field: *out NULL when absent; an error when present with another type. */
@@ -80,8 +80,8 @@ static fo_rc add_file(struct merged *m, const char *path, bool must_exist, fo_er
 {
     char *text = NULL;
     size_t len = 0;
-    fo_rc rc = fo_kube_config_read_file(path, FO_KUBECONFIG_MAX_BYTES, &text, &len, "kubeconfig",
-                                        err);
+    fo_rc rc =
+        fo_kube_config_read_file(path, FO_KUBECONFIG_MAX_BYTES, &text, &len, "kubeconfig", err);
     if (rc == FO_ENOTFOUND && !must_exist)
         return FO_OK;
     if (rc != FO_OK)
@@ -124,11 +124,11 @@ static fo_rc add_file(struct merged *m, const char *path, bool must_exist, fo_er
             return fo_err_set(err, FO_EINVAL, "%s: %s: must be a list", path, lists[l]);
         size_t i;
         json_t *item;
-        json_array_foreach(arr, i, item) {
+        json_array_foreach(arr, i, item)
+        {
             const char *name = fo_json_str(item, "name");
             if (!json_is_object(item) || !name || !*name)
-                return fo_err_set(err, FO_EINVAL, "%s: %s[%zu].name: required", path, lists[l],
-                                  i);
+                return fo_err_set(err, FO_EINVAL, "%s: %s[%zu].name: required", path, lists[l], i);
             json_t *body = json_object_get(item, inners[l]);
             if (body && !json_is_null(body) && !json_is_object(body))
                 return fo_err_set(err, FO_EINVAL, "%s: %s[%zu].%s: must be a mapping", path,
@@ -144,8 +144,11 @@ static fo_rc add_file(struct merged *m, const char *path, bool must_exist, fo_er
                 m->cap = cap;
             }
             m->ents[m->nents] = (struct ent){.body = json_is_object(body) ? body : NULL,
-                                             .file = file, .dir = fdir, .idx = i,
-                                             .list = lists[l], .inner = inners[l]};
+                                             .file = file,
+                                             .dir = fdir,
+                                             .idx = i,
+                                             .list = lists[l],
+                                             .inner = inners[l]};
             json_object_set_new(m->index[l], name, json_integer((json_int_t)m->nents));
             m->nents++;
         }
@@ -241,8 +244,8 @@ static fo_rc build_user(fo_kube_config *kc, const struct ent *u, fo_err *err)
         rc = refuse(u, unsupported[i], err);
     if (rc != FO_OK)
         return rc;
-    rc = take_pem(u, "client-certificate", "client-certificate-data", &kc->cert_file,
-                  &kc->cert_pem, err);
+    rc = take_pem(u, "client-certificate", "client-certificate-data", &kc->cert_file, &kc->cert_pem,
+                  err);
     if (rc == FO_OK)
         rc = take_pem(u, "client-key", "client-key-data", &kc->key_file, &kc->key_pem, err);
     if (rc != FO_OK)
@@ -296,8 +299,7 @@ fo_kube_config *fo_kube_config_from_kubeconfig(const fo_kube_config_opts *o, fo_
     char *save = NULL;
     for (char *p = strtok_r(paths, ":", &save); p && rc == FO_OK; p = strtok_r(NULL, ":", &save)) {
         if (++nfiles > MAX_KUBECONFIG_FILES) {
-            rc = fo_err_set(err, FO_ELIMIT, "kubeconfig: more than %d files",
-                            MAX_KUBECONFIG_FILES);
+            rc = fo_err_set(err, FO_ELIMIT, "kubeconfig: more than %d files", MAX_KUBECONFIG_FILES);
             break;
         }
         rc = add_file(&m, p, single, err);

@@ -27,7 +27,7 @@ struct pending {
 
 /* A written event we may bump instead of repeating. */
 struct seen {
-    char *key;     /* what makes two events the same */
+    char *key; /* what makes two events the same */
     char *ns, *name;
     int64_t count;
     uint64_t used; /* LRU clock */
@@ -153,8 +153,8 @@ static fo_rc create_event(fo_kube_events *ev, const struct pending *p, char *nam
         snprintf(name, 320, "%.253s.%llx", fo_json_str(p->involved, "name"),
                  (unsigned long long)nanos);
         json_t *body = json_pack(
-            "{s:s,s:s,s:{s:s,s:s},s:O,s:s,s:s,s:s,s:{s:s},s:s,s:s,s:i,s:s,s:s}", "apiVersion",
-            "v1", "kind", "Event", "metadata", "name", name, "namespace", ns, "involvedObject",
+            "{s:s,s:s,s:{s:s,s:s},s:O,s:s,s:s,s:s,s:{s:s},s:s,s:s,s:i,s:s,s:s}", "apiVersion", "v1",
+            "kind", "Event", "metadata", "name", name, "namespace", ns, "involvedObject",
             p->involved, "reason", p->reason, "message", p->message, "type",
             p->type == FO_EVENT_WARNING ? "Warning" : "Normal", "source", "component",
             ev->component, "firstTimestamp", ts, "lastTimestamp", ts, "count", 1,
@@ -188,8 +188,8 @@ static void write_one(fo_kube_events *ev, const struct pending *p)
     if (s) {
         char ts[40];
         fo_clock_format_rfc3339(p->at_ms, false, ts, sizeof ts);
-        json_t *patch = json_pack("{s:I,s:s}", "count", (json_int_t)(s->count + 1),
-                                  "lastTimestamp", ts);
+        json_t *patch =
+            json_pack("{s:I,s:s}", "count", (json_int_t)(s->count + 1), "lastTimestamp", ts);
         fo_kube_ref ref = {.version = "v1", .resource = "events", .ns = s->ns, .name = s->name};
         fo_err err;
         fo_rc rc = patch ? fo_kube_patch(ev->kc, &ref, FO_PATCH_MERGE, patch, NULL, NULL, &err)
@@ -291,8 +291,10 @@ fo_kube_events *fo_kube_events_new(const fo_kube_events_opts *opts, fo_err *err)
     ev->cache = calloc(ev->ccap, sizeof *ev->cache);
     ev->index = json_object();
     long timeout = opts->timeout_ms > 0 ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
-    fo_kube_client_opts ko = {.timeout_ms = timeout, .connect_timeout_ms = timeout,
-                              .max_retries = -1, .user_agent = "flinkop-events"};
+    fo_kube_client_opts ko = {.timeout_ms = timeout,
+                              .connect_timeout_ms = timeout,
+                              .max_retries = -1,
+                              .user_agent = "flinkop-events"};
     ev->kc = fo_kube_client_new(fo_kube_client_config(opts->kc), &ko, err);
     pthread_mutex_init(&ev->mu, NULL);
     pthread_cond_init(&ev->cv, NULL);
@@ -371,9 +373,9 @@ void fo_kube_events_record(fo_kube_events *ev, const json_t *obj, fo_event_type 
     p.reason = strdup(reason);
     p.involved = json_object();
     static const char *const fields[][2] = {
-        {"apiVersion", "apiVersion"},         {"kind", "kind"},
-        {"name", "metadata.name"},            {"namespace", "metadata.namespace"},
-        {"uid", "metadata.uid"},              {"resourceVersion", "metadata.resourceVersion"},
+        {"apiVersion", "apiVersion"}, {"kind", "kind"},
+        {"name", "metadata.name"},    {"namespace", "metadata.namespace"},
+        {"uid", "metadata.uid"},      {"resourceVersion", "metadata.resourceVersion"},
     };
     for (size_t i = 0; p.involved && i < sizeof fields / sizeof fields[0]; i++) {
         const char *v = fo_json_get_str(obj, fields[i][1]);

@@ -15,14 +15,22 @@ fo_rc fo_kube_status_rc(int http_status, const char *reason)
         const char *reason;
         fo_rc rc;
     } by_reason[] = {
-        {"NotFound", FO_ENOTFOUND},        {"AlreadyExists", FO_EEXISTS},
-        {"Conflict", FO_ECONFLICT},        {"Invalid", FO_EINVALID},
-        {"Expired", FO_EGONE},             {"Gone", FO_EGONE},
-        {"Forbidden", FO_EFORBIDDEN},      {"Unauthorized", FO_EFORBIDDEN},
-        {"TooManyRequests", FO_ETOOMANY},  {"Timeout", FO_ETIMEOUT},
-        {"ServerTimeout", FO_EUNAVAIL},    {"ServiceUnavailable", FO_EUNAVAIL},
-        {"InternalError", FO_EUNAVAIL},    {"BadRequest", FO_EINVAL},
-        {"UnsupportedMediaType", FO_EINVAL}, {"MethodNotAllowed", FO_EINVAL},
+        {"NotFound", FO_ENOTFOUND},
+        {"AlreadyExists", FO_EEXISTS},
+        {"Conflict", FO_ECONFLICT},
+        {"Invalid", FO_EINVALID},
+        {"Expired", FO_EGONE},
+        {"Gone", FO_EGONE},
+        {"Forbidden", FO_EFORBIDDEN},
+        {"Unauthorized", FO_EFORBIDDEN},
+        {"TooManyRequests", FO_ETOOMANY},
+        {"Timeout", FO_ETIMEOUT},
+        {"ServerTimeout", FO_EUNAVAIL},
+        {"ServiceUnavailable", FO_EUNAVAIL},
+        {"InternalError", FO_EUNAVAIL},
+        {"BadRequest", FO_EINVAL},
+        {"UnsupportedMediaType", FO_EINVAL},
+        {"MethodNotAllowed", FO_EINVAL},
         {"RequestEntityTooLarge", FO_ELIMIT},
     };
     if (reason && *reason)
@@ -52,7 +60,8 @@ static void add_causes(fo_strbuf *sb, const json_t *status, const char *message)
         return;
     size_t i;
     json_t *c;
-    json_array_foreach(causes, i, c) {
+    json_array_foreach(causes, i, c)
+    {
         const char *field = fo_json_str(c, "field");
         const char *msg = fo_json_str(c, "message");
         if (!msg || !*msg)
@@ -68,8 +77,7 @@ static void add_causes(fo_strbuf *sb, const json_t *status, const char *message)
     }
 }
 
-fo_rc fo_kube_status_to_err(int http_status, const json_t *status, const char *what,
-                            fo_err *err)
+fo_rc fo_kube_status_to_err(int http_status, const json_t *status, const char *what, fo_err *err)
 {
     const char *reason = NULL, *message = NULL;
     int64_t code = 0;
@@ -100,8 +108,8 @@ fo_rc fo_kube_status_to_err(int http_status, const json_t *status, const char *w
     return rc;
 }
 
-fo_rc fo_kube_status_body_to_err(int http_status, const char *body, size_t len,
-                                 const char *what, fo_err *err)
+fo_rc fo_kube_status_body_to_err(int http_status, const char *body, size_t len, const char *what,
+                                 fo_err *err)
 {
     json_t *status = NULL;
     if (body && len > 0 && len <= FO_KUBE_STATUS_MAX_BODY) {

@@ -25,13 +25,12 @@ fo_rc fo_kube_status_rc(int http_status, const char *reason);
  * response's code (0 for a watch ERROR event: then Status.code is used). `what` (may be NULL)
  * prefixes the message, e.g. "get configmaps ns/x". Returns the result code (never FO_OK:
  * a Status without a usable code gives FO_EPROTO). */
-fo_rc fo_kube_status_to_err(int http_status, const json_t *status, const char *what,
-                            fo_err *err);
+fo_rc fo_kube_status_to_err(int http_status, const json_t *status, const char *what, fo_err *err);
 
 /* Same from a raw response body: JSON Status bodies are decoded; other bodies (a proxy's
  * HTML page) become the message, cut to 200 bytes. */
-fo_rc fo_kube_status_body_to_err(int http_status, const char *body, size_t len,
-                                 const char *what, fo_err *err);
+fo_rc fo_kube_status_body_to_err(int http_status, const char *body, size_t len, const char *what,
+                                 fo_err *err);
 
 /* details.retryAfterSeconds of a Status, or -1. */
 long fo_kube_status_retry_after_s(const json_t *status);

@@ -96,9 +96,9 @@ static fo_rc dispatch(fo_watch_parser *p, const char *text, size_t len, fo_err *
         rc = fo_err_set(&p->failure, FO_EPROTO, "watch event at byte %zu: type: unknown \"%.64s\"",
                         p->event_start, type);
     } else if (!json_is_object(obj)) {
-        rc = fo_err_set(&p->failure, FO_EPROTO,
-                        "watch event at byte %zu: object: missing or not an object",
-                        p->event_start);
+        rc =
+            fo_err_set(&p->failure, FO_EPROTO,
+                       "watch event at byte %zu: object: missing or not an object", p->event_start);
     }
     if (rc != FO_OK) {
         json_decref(ev);
@@ -213,8 +213,7 @@ fo_rc fo_watch_parser_finish(fo_watch_parser *p, fo_err *err)
     }
     if (p->started) {
         fo_err_set(&p->failure, FO_EPROTO,
-                   "watch stream ended inside the event that starts at byte %zu",
-                   p->event_start);
+                   "watch stream ended inside the event that starts at byte %zu", p->event_start);
         return fail(p, err);
     }
     return FO_OK;

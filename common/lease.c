@@ -24,8 +24,8 @@ fo_lease_state *fo_lease_state_new(const fo_lease_params *p)
         strlen(p->identity) > FO_LEASE_MAX_IDENTITY)
         return NULL;
     int64_t d = p->lease_duration_ms > 0 ? p->lease_duration_ms : FO_LEASE_DEFAULT_DURATION_MS;
-    int64_t r = p->renew_deadline_ms > 0 ? p->renew_deadline_ms
-                                         : FO_LEASE_DEFAULT_RENEW_DEADLINE_MS;
+    int64_t r =
+        p->renew_deadline_ms > 0 ? p->renew_deadline_ms : FO_LEASE_DEFAULT_RENEW_DEADLINE_MS;
     int64_t t = p->retry_period_ms > 0 ? p->retry_period_ms : FO_LEASE_DEFAULT_RETRY_PERIOD_MS;
     /* client-go's checks: leaseDuration > renewDeadline > retryPeriod (x1.2 jitter). */
     if (d <= r || (double)r <= 1.2 * (double)t)
@@ -112,12 +112,11 @@ fo_lease_action fo_lease_decide(fo_lease_state *st, const json_t *current, int64
     *body = NULL;
     if (!current) {
         /* §10 step 1: no Lease yet; create it holding it ourselves. */
-        *body = json_pack("{s:s,s:s,s:{s:s,s:s},s:{s:s,s:I,s:o,s:o,s:i}}", "apiVersion",
-                          "coordination.k8s.io/v1", "kind", "Lease", "metadata", "name",
-                          st->name, "namespace", st->ns, "spec", "holderIdentity", st->identity,
-                          "leaseDurationSeconds", duration_s(st), "acquireTime",
-                          micro_time(now_wall_ms), "renewTime", micro_time(now_wall_ms),
-                          "leaseTransitions", 0);
+        *body = json_pack(
+            "{s:s,s:s,s:{s:s,s:s},s:{s:s,s:I,s:o,s:o,s:i}}", "apiVersion", "coordination.k8s.io/v1",
+            "kind", "Lease", "metadata", "name", st->name, "namespace", st->ns, "spec",
+            "holderIdentity", st->identity, "leaseDurationSeconds", duration_s(st), "acquireTime",
+            micro_time(now_wall_ms), "renewTime", micro_time(now_wall_ms), "leaseTransitions", 0);
         return *body ? FO_LEASE_CREATE : FO_LEASE_WAIT;
     }
     const json_t *spec = json_object_get(current, "spec");
@@ -171,8 +170,7 @@ bool fo_lease_failed(fo_lease_state *st, int64_t now_mono_ms)
     return true;
 }
 
-json_t *fo_lease_release_body(const fo_lease_state *st, const json_t *current,
-                              int64_t now_wall_ms)
+json_t *fo_lease_release_body(const fo_lease_state *st, const json_t *current, int64_t now_wall_ms)
 {
     const char *holder = fo_json_get_str(current, "spec.holderIdentity");
     if (!holder || strcmp(holder, st->identity) != 0)

@@ -43,11 +43,11 @@ typedef enum fo_lease_action {
 typedef struct fo_lease_state fo_lease_state;
 
 typedef struct fo_lease_params {
-    const char *ns, *name;  /* the Lease */
-    const char *identity;   /* ours; unique per process (e.g. pod name + random suffix) */
-    int64_t lease_duration_ms;  /* 0 = default; written as leaseDurationSeconds (rounded up) */
-    int64_t renew_deadline_ms;  /* 0 = default; must be < lease duration */
-    int64_t retry_period_ms;    /* 0 = default */
+    const char *ns, *name;     /* the Lease */
+    const char *identity;      /* ours; unique per process (e.g. pod name + random suffix) */
+    int64_t lease_duration_ms; /* 0 = default; written as leaseDurationSeconds (rounded up) */
+    int64_t renew_deadline_ms; /* 0 = default; must be < lease duration */
+    int64_t retry_period_ms;   /* 0 = default */
 } fo_lease_params;
 
 /* NULL when out of memory or the parameters are invalid (missing names, identity longer than
@@ -77,8 +77,7 @@ bool fo_lease_leading(const fo_lease_state *st);
 /* The body that releases current (borrowed, the Lease as last read or written): holder "",
  * leaseDurationSeconds 1, acquireTime = renewTime = now, transitions kept. NULL when current is
  * not held by us. New reference. */
-json_t *fo_lease_release_body(const fo_lease_state *st, const json_t *current,
-                              int64_t now_wall_ms);
+json_t *fo_lease_release_body(const fo_lease_state *st, const json_t *current, int64_t now_wall_ms);
 
 /* Parameters after defaults (for the elector). */
 int64_t fo_lease_retry_period_ms(const fo_lease_state *st);
@@ -89,12 +88,12 @@ typedef struct fo_lease_elector fo_lease_elector;
 
 typedef struct fo_lease_elector_opts {
     fo_lease_params params;
-    fo_kube_client *kc;     /* borrowed; outlives the elector */
-    const fo_clock *clock;  /* NULL = real; a fake clock's advance wakes the loop */
+    fo_kube_client *kc;    /* borrowed; outlives the elector */
+    const fo_clock *clock; /* NULL = real; a fake clock's advance wakes the loop */
     void (*on_started_leading)(void *ctx);
     void (*on_stopped_leading)(void *ctx); /* lost, or released at stop */
     void *ctx;
-    bool no_release;        /* keep the Lease at stop (others wait for it to expire) */
+    bool no_release; /* keep the Lease at stop (others wait for it to expire) */
 } fo_lease_elector_opts;
 
 /* Start the elector thread. NULL with err when the options are invalid. */

@@ -129,8 +129,8 @@ static void *run(void *arg)
     for (;;) {
         if (attempt(e))
             break;
-        int64_t jitter = (int64_t)((double)rand_r(&e->rng) / RAND_MAX * ACQUIRE_JITTER *
-                                   (double)retry);
+        int64_t jitter =
+            (int64_t)((double)rand_r(&e->rng) / RAND_MAX * ACQUIRE_JITTER * (double)retry);
         if (!wait_ms(e, retry + jitter))
             goto stopped;
     }
@@ -145,8 +145,8 @@ static void *run(void *arg)
         if (attempt(e))
             continue;
         if (fo_lease_failed(e->st, fo_clock_mono_ms(e->clock))) {
-            fo_log_error("lease %s/%s: leadership lost (no renewal within the deadline)",
-                         e->ns, e->name);
+            fo_log_error("lease %s/%s: leadership lost (no renewal within the deadline)", e->ns,
+                         e->name);
             set_leader(e, false);
             pthread_mutex_lock(&e->mu);
             e->done = true;
@@ -191,14 +191,19 @@ fo_lease_elector *fo_lease_elector_start(const fo_lease_elector_opts *opts, fo_e
     }
     e->ns = strdup(opts->params.ns);
     e->name = strdup(opts->params.name);
-    e->ref = (fo_kube_ref){.group = "coordination.k8s.io", .version = "v1",
-                           .resource = "leases", .ns = e->ns, .name = e->name};
+    e->ref = (fo_kube_ref){.group = "coordination.k8s.io",
+                           .version = "v1",
+                           .resource = "leases",
+                           .ns = e->ns,
+                           .name = e->name};
     e->rng = (unsigned)fo_clock_real_mono_ns();
     /* Requests must not outlast the renew deadline: one retry period each, no retries (the
      * loop itself retries). */
     int64_t retry = fo_lease_retry_period_ms(e->st);
-    fo_kube_client_opts ko = {.timeout_ms = retry, .connect_timeout_ms = retry,
-                              .max_retries = -1, .user_agent = "flinkop-leader-election"};
+    fo_kube_client_opts ko = {.timeout_ms = retry,
+                              .connect_timeout_ms = retry,
+                              .max_retries = -1,
+                              .user_agent = "flinkop-leader-election"};
     e->kc = fo_kube_client_new(fo_kube_client_config(opts->kc), &ko, err);
     pthread_mutex_init(&e->mu, NULL);
     pthread_condattr_t ca;

@@ -114,8 +114,7 @@ static bool key_ok(const fo_workqueue *q, const char *key)
 {
     if (key && *key && strlen(key) <= FO_WORKQUEUE_MAX_KEY)
         return true;
-    fo_log_warn("%s: key ignored (empty or longer than %d bytes)", q->name,
-                FO_WORKQUEUE_MAX_KEY);
+    fo_log_warn("%s: key ignored (empty or longer than %d bytes)", q->name, FO_WORKQUEUE_MAX_KEY);
     return false;
 }
 

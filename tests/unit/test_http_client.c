@@ -326,8 +326,8 @@ START_TEST(write_verbs_send_their_body_and_content_type)
     char *u = url(s, "/x");
     fo_http_result res;
     const char *body = "{\"k\":\"v\"}";
-    ck_assert_int_eq(fo_http_client_request(c, "POST", u, NULL, 0, body, strlen(body), 0, &res, &err),
-                     FO_OK);
+    ck_assert_int_eq(
+        fo_http_client_request(c, "POST", u, NULL, 0, body, strlen(body), 0, &res, &err), FO_OK);
     ck_assert_int_eq(res.status, 201);
     ck_assert_str_eq(res.body.data, body);
     ck_assert(strncmp(s->last.head, "POST /x HTTP/1.1", 16) == 0);
@@ -340,15 +340,16 @@ START_TEST(write_verbs_send_their_body_and_content_type)
     ck_assert_int_eq(fo_http_client_request(c, "PATCH", u, h, 1, body, strlen(body), 0, &res, &err),
                      FO_OK);
     ck_assert(strncmp(s->last.head, "PATCH /x HTTP/1.1", 17) == 0);
-    ck_assert_ptr_nonnull(strstr(s->last.head, "\r\nContent-Type: application/merge-patch+json\r\n"));
+    ck_assert_ptr_nonnull(
+        strstr(s->last.head, "\r\nContent-Type: application/merge-patch+json\r\n"));
     ck_assert_ptr_null(strstr(s->last.head, "application/json"));
     ck_assert_str_eq(s->last.body, body);
     fo_http_result_release(&res);
 
     /* DELETE carries DeleteOptions in its body. */
     const char *opts = "{\"propagationPolicy\":\"Foreground\"}";
-    ck_assert_int_eq(fo_http_client_request(c, "DELETE", u, NULL, 0, opts, strlen(opts), 0, &res, &err),
-                     FO_OK);
+    ck_assert_int_eq(
+        fo_http_client_request(c, "DELETE", u, NULL, 0, opts, strlen(opts), 0, &res, &err), FO_OK);
     ck_assert(strncmp(s->last.head, "DELETE /x HTTP/1.1", 18) == 0);
     ck_assert_str_eq(s->last.body, opts);
     fo_http_result_release(&res);
@@ -371,7 +372,8 @@ START_TEST(sequential_requests_reuse_one_connection)
     char *u = url(s, "/a");
     for (int i = 0; i < 5; i++) {
         fo_http_result res;
-        ck_assert_int_eq(fo_http_client_request(c, "GET", u, NULL, 0, NULL, 0, 0, &res, &err), FO_OK);
+        ck_assert_int_eq(fo_http_client_request(c, "GET", u, NULL, 0, NULL, 0, 0, &res, &err),
+                         FO_OK);
         fo_http_result_release(&res);
     }
     ck_assert_int_eq(atomic_load(&s->requests), 5);
@@ -411,7 +413,8 @@ START_TEST(body_over_the_limit_fails_with_limit)
     fo_http_client *c = fo_http_client_new(&o, &err);
     char *u = url(s, "/big");
     fo_http_result res;
-    ck_assert_int_eq(fo_http_client_request(c, "GET", u, NULL, 0, NULL, 0, 0, &res, &err), FO_ELIMIT);
+    ck_assert_int_eq(fo_http_client_request(c, "GET", u, NULL, 0, NULL, 0, 0, &res, &err),
+                     FO_ELIMIT);
     ck_assert_int_eq(err.rc, FO_ELIMIT);
     ck_assert_ptr_nonnull(strstr(err.message, "100 bytes"));
     fo_http_result_release(&res);
@@ -463,7 +466,8 @@ START_TEST(connection_dropped_mid_body_is_unavailable)
     fo_http_client *c = fo_http_client_new(NULL, &err);
     char *u = url(s, "/cut");
     fo_http_result res;
-    ck_assert_int_eq(fo_http_client_request(c, "GET", u, NULL, 0, NULL, 0, 0, &res, &err), FO_EUNAVAIL);
+    ck_assert_int_eq(fo_http_client_request(c, "GET", u, NULL, 0, NULL, 0, 0, &res, &err),
+                     FO_EUNAVAIL);
     ck_assert_int_eq(res.status, 0);
     ck_assert_str_eq(err.reason, "");
     fo_http_result_release(&res);
@@ -554,15 +558,13 @@ START_TEST(stream_stop_flag_ends_with_shutdown)
     char *u = url(s, "/w");
     struct collect col = {.stop_after = 1, .set_flag = true};
     fo_strbuf_init(&col.got, 0);
-    ck_assert_int_eq(
-        fo_http_stream(c, u, NULL, 0, 0, on_status, on_chunk, &col, &col.flag, &err),
-        FO_ESHUTDOWN);
+    ck_assert_int_eq(fo_http_stream(c, u, NULL, 0, 0, on_status, on_chunk, &col, &col.flag, &err),
+                     FO_ESHUTDOWN);
     ck_assert_str_eq(col.got.data, "{}");
     /* An already raised flag does not even connect. */
     int before = atomic_load(&s->accepts);
-    ck_assert_int_eq(
-        fo_http_stream(c, u, NULL, 0, 0, on_status, on_chunk, &col, &col.flag, &err),
-        FO_ESHUTDOWN);
+    ck_assert_int_eq(fo_http_stream(c, u, NULL, 0, 0, on_status, on_chunk, &col, &col.flag, &err),
+                     FO_ESHUTDOWN);
     ck_assert_int_eq(atomic_load(&s->accepts), before);
     fo_strbuf_release(&col.got);
     free(u);

@@ -196,8 +196,11 @@ START_TEST(in_cluster_reads_service_account_files_and_brackets_ipv6)
 {
     struct sa_dir d;
     sa_make(&d, "sa-token-1\n");
-    fo_kube_config_opts o = {.host = "fd00:10:96::1", .port = "443", .token_path = d.token,
-                             .ca_path = d.ca, .namespace_path = d.ns};
+    fo_kube_config_opts o = {.host = "fd00:10:96::1",
+                             .port = "443",
+                             .token_path = d.token,
+                             .ca_path = d.ca,
+                             .namespace_path = d.ns};
     fo_err err;
     fo_kube_config *kc = fo_kube_config_in_cluster(&o, &err);
     ck_assert_msg(kc != NULL, "%s", err.message);
@@ -223,8 +226,12 @@ START_TEST(in_cluster_token_is_reread_when_it_rotates)
     struct sa_dir d;
     sa_make(&d, "first\n");
     fo_clock *clk = fo_clock_fake_new(1776676502000LL);
-    fo_kube_config_opts o = {.host = "10.0.0.1", .port = "6443", .token_path = d.token,
-                             .ca_path = d.ca, .namespace_path = d.ns, .clock = clk};
+    fo_kube_config_opts o = {.host = "10.0.0.1",
+                             .port = "6443",
+                             .token_path = d.token,
+                             .ca_path = d.ca,
+                             .namespace_path = d.ns,
+                             .clock = clk};
     fo_err err;
     fo_kube_config *kc = fo_kube_config_in_cluster(&o, &err);
     ck_assert_ptr_nonnull(kc);
@@ -282,8 +289,12 @@ START_TEST(load_prefers_an_explicit_path_then_in_cluster)
     sa_make(&d, "t");
     unsetenv("KUBECONFIG");
     char *path = fo_test_data_path("kubeconfig-two-contexts.yaml");
-    fo_kube_config_opts o = {.kubeconfig = path, .host = "10.0.0.1", .port = "443",
-                             .token_path = d.token, .ca_path = d.ca, .namespace_path = d.ns};
+    fo_kube_config_opts o = {.kubeconfig = path,
+                             .host = "10.0.0.1",
+                             .port = "443",
+                             .token_path = d.token,
+                             .ca_path = d.ca,
+                             .namespace_path = d.ns};
     fo_err err;
     fo_kube_config *kc = fo_kube_config_load(&o, &err);
     ck_assert_str_eq(fo_kube_config_server(kc), "https://k8s.example.com:6443/clusters/c-1");

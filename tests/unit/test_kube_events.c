@@ -94,8 +94,11 @@ static void env_start(struct env *e, size_t queue_size, size_t cache_size)
     e->kc = fo_kube_client_new(e->cfg, NULL, &err);
     ck_assert_ptr_nonnull(e->kc);
     e->clk = fo_clock_fake_new(1776676502000LL); /* 2026-04-20T09:15:02Z */
-    fo_kube_events_opts eo = {.kc = e->kc, .component = "flinkop", .instance = "flinkop-0",
-                              .clock = e->clk, .queue_size = queue_size,
+    fo_kube_events_opts eo = {.kc = e->kc,
+                              .component = "flinkop",
+                              .instance = "flinkop-0",
+                              .clock = e->clk,
+                              .queue_size = queue_size,
                               .cache_size = cache_size};
     e->ev = fo_kube_events_new(&eo, &err);
     ck_assert_msg(e->ev != NULL, "%s", err.message);
@@ -143,8 +146,7 @@ START_TEST(first_event_is_created_with_the_core_v1_shape)
     ck_assert_uint_eq(strspn(name + 14, "0123456789abcdef"), strlen(name + 14));
     ck_assert_str_eq(fo_json_get_str(b, "metadata.namespace"), "jobs");
     ck_assert_str_eq(fo_json_get_str(b, "involvedObject.kind"), "FlinkDeployment");
-    ck_assert_str_eq(fo_json_get_str(b, "involvedObject.apiVersion"),
-                     "flink.apache.org/v1beta1");
+    ck_assert_str_eq(fo_json_get_str(b, "involvedObject.apiVersion"), "flink.apache.org/v1beta1");
     ck_assert_str_eq(fo_json_get_str(b, "involvedObject.name"), "basic-example");
     ck_assert_str_eq(fo_json_get_str(b, "involvedObject.namespace"), "jobs");
     ck_assert_str_eq(fo_json_get_str(b, "involvedObject.uid"),
@@ -248,8 +250,7 @@ START_TEST(the_lru_forgets_the_oldest_event)
     const char *want[] = {"POST", "POST", "PATCH", "POST", "POST", "POST"};
     ck_assert_int_eq(stub.n, 6);
     for (int i = 0; i < 6; i++)
-        ck_assert_msg(strcmp(stub.method[i], want[i]) == 0, "request %d: %s", i,
-                      stub.method[i]);
+        ck_assert_msg(strcmp(stub.method[i], want[i]) == 0, "request %d: %s", i, stub.method[i]);
     json_decref(a);
     json_decref(b);
     json_decref(c);

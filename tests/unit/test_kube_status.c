@@ -26,8 +26,7 @@ START_TEST(not_found_keeps_message_reason_and_code)
     ck_assert_int_eq(err.rc, FO_ENOTFOUND);
     ck_assert_int_eq(err.http_status, 404);
     ck_assert_str_eq(err.reason, "NotFound");
-    ck_assert_str_eq(err.message,
-                     "flinkdeployments.flink.apache.org \"basic-example\" not found");
+    ck_assert_str_eq(err.message, "flinkdeployments.flink.apache.org \"basic-example\" not found");
     json_decref(st);
 }
 END_TEST
@@ -42,20 +41,20 @@ START_TEST(a_409_is_told_apart_by_its_reason)
     ck_assert_int_eq(fo_kube_status_body_to_err(409, exists, strlen(exists), "create", &err),
                      FO_EEXISTS);
     ck_assert_str_eq(err.message, "create: configmaps \"a\" already exists");
-    ck_assert_int_eq(
-        fo_kube_status_body_to_err(409, conflict, strlen(conflict), NULL, &err), FO_ECONFLICT);
+    ck_assert_int_eq(fo_kube_status_body_to_err(409, conflict, strlen(conflict), NULL, &err),
+                     FO_ECONFLICT);
     ck_assert_str_eq(err.reason, "Conflict");
 }
 END_TEST
 
 START_TEST(invalid_joins_causes_missing_from_the_message)
 {
-    json_t *st = parse(
-        "{\"kind\":\"Status\",\"status\":\"Failure\",\"reason\":\"Invalid\",\"code\":422,"
-        "\"message\":\"FlinkDeployment.flink.apache.org \\\"x\\\" is invalid\","
-        "\"details\":{\"causes\":[{\"reason\":\"FieldValueRequired\",\"message\":\"Required "
-        "value\",\"field\":\"spec.image\"},{\"reason\":\"FieldValueInvalid\",\"message\":"
-        "\"Invalid value: -1: must be positive\",\"field\":\"spec.parallelism\"}]}}");
+    json_t *st =
+        parse("{\"kind\":\"Status\",\"status\":\"Failure\",\"reason\":\"Invalid\",\"code\":422,"
+              "\"message\":\"FlinkDeployment.flink.apache.org \\\"x\\\" is invalid\","
+              "\"details\":{\"causes\":[{\"reason\":\"FieldValueRequired\",\"message\":\"Required "
+              "value\",\"field\":\"spec.image\"},{\"reason\":\"FieldValueInvalid\",\"message\":"
+              "\"Invalid value: -1: must be positive\",\"field\":\"spec.parallelism\"}]}}");
     fo_err err;
     ck_assert_int_eq(fo_kube_status_to_err(422, st, NULL, &err), FO_EINVALID);
     ck_assert_str_eq(err.message, "FlinkDeployment.flink.apache.org \"x\" is invalid; "

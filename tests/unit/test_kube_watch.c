@@ -184,7 +184,8 @@ START_TEST(bad_events_are_protocol_errors_naming_the_position)
 {
     expect_error("{\"type\":\"ADDED\",\"object\":{}}\n{\"type\":\"ADDED\",\"object\":{,}}\n",
                  FO_EPROTO, "watch event at byte 29");
-    expect_error("{\"type\":\"RESTARTED\",\"object\":{}}", FO_EPROTO, "type: unknown \"RESTARTED\"");
+    expect_error("{\"type\":\"RESTARTED\",\"object\":{}}", FO_EPROTO,
+                 "type: unknown \"RESTARTED\"");
     expect_error("{\"object\":{}}", FO_EPROTO, "type: missing");
     expect_error("{\"type\":\"ADDED\",\"object\":\"x\"}", FO_EPROTO, "object: missing");
     expect_error("{\"type\":\"ADDED\",\"object\":{}}\nHTTP/1.1 500", FO_EPROTO,

@@ -20,9 +20,9 @@ static json_t *lease(const char *holder, int duration_s, const char *renew, int 
     return json_pack("{s:s,s:s,s:{s:s,s:s,s:s},s:{s:s,s:i,s:s,s:s,s:i}}", "apiVersion",
                      "coordination.k8s.io/v1", "kind", "Lease", "metadata", "name",
                      "flinkop-leader", "namespace", "flinkop", "resourceVersion", rv, "spec",
-                     "holderIdentity", holder, "leaseDurationSeconds", duration_s,
-                     "acquireTime", "2026-04-20T09:00:00.000000Z", "renewTime", renew,
-                     "leaseTransitions", transitions);
+                     "holderIdentity", holder, "leaseDurationSeconds", duration_s, "acquireTime",
+                     "2026-04-20T09:00:00.000000Z", "renewTime", renew, "leaseTransitions",
+                     transitions);
 }
 
 START_TEST(a_missing_lease_is_created_held_by_us)
@@ -59,8 +59,7 @@ START_TEST(a_lease_held_by_another_is_respected_until_it_stops_changing)
     ck_assert_int_eq(fo_lease_decide(st, cur, 1000, WALL, &body), FO_LEASE_WAIT);
     ck_assert_ptr_null(body);
     ck_assert_int_eq(fo_lease_decide(st, cur, 1000 + 14999, WALL, &body), FO_LEASE_WAIT);
-    ck_assert_int_eq(fo_lease_decide(st, cur, 1000 + 15000, WALL + 15000, &body),
-                     FO_LEASE_UPDATE);
+    ck_assert_int_eq(fo_lease_decide(st, cur, 1000 + 15000, WALL + 15000, &body), FO_LEASE_UPDATE);
     ck_assert_str_eq(fo_json_get_str(body, "spec.holderIdentity"), "a");
     ck_assert_str_eq(fo_json_get_str(body, "metadata.resourceVersion"), "100");
     int64_t v = 0;

@@ -299,9 +299,9 @@ END_TEST
 
 struct stress {
     fo_workqueue *q;
-    atomic_int busy[NKEYS];      /* workers inside a key right now */
+    atomic_int busy[NKEYS];       /* workers inside a key right now */
     atomic_int generation[NKEYS]; /* bumped before each add */
-    atomic_int seen[NKEYS];      /* generation a worker saw when it took the key */
+    atomic_int seen[NKEYS];       /* generation a worker saw when it took the key */
     atomic_int overlaps;
     atomic_int processed;
 };
