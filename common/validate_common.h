@@ -1,0 +1,60 @@
+#ifndef FO_VALIDATE_COMMON_H
+#define FO_VALIDATE_COMMON_H
+
+/* Internal to the validate module (validate_*.c): the rules FlinkDeployment and
+ * FlinkSessionJob validation share. Not for other modules: use common/validate.h. Pure apart
+ * from the env callbacks; thread-safe when they are. */
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/field_errors.h"
+#include "common/flink_model.h"
+#include "common/validate.h"
+
+/* Longest field path we build ("spec.flinkConfiguration[<key>]"). */
+#define FO_VALIDATE_FIELD_MAX 1200
+
+/* "spec.flinkConfiguration[<key>]" into buf (FO_VALIDATE_FIELD_MAX bytes). */
+const char *fo_validate_conf_field(char *buf, const char *key);
+
+/* The effective configuration a rule sees (reference b.3): the operator defaults of env scoped
+ * to (ns, v), then each raw flinkConfiguration of layers (NULL entries skipped) flattened on
+ * top, in order. A layer that cannot be flattened adds an error at its field (fields[i]) and
+ * is skipped. Never NULL (an empty object when out of memory is avoided by the caller). */
+json_t *fo_validate_effective_conf(const fo_validate_env *env, const char *ns, fo_flink_version v,
+                                   const json_t *const *layers, const char *const *fields,
+                                   size_t n, fo_field_errors *errs);
+
+/* An enum field: absent is fine; a value outside names adds "Unsupported value". Returns
+ * false when it added an error. */
+bool fo_validate_enum(fo_field_errors *errs, const char *field, const char *value,
+                      const char *const *names);
+
+/* spec.job.state and spec.job.upgradeMode values. */
+void fo_validate_job_enums(const fo_flink_job_view *job, fo_field_errors *errs);
+
+/* Reference b.3 item 9 (also b.4 item 7): checkpoint / savepoint directories for the upgrade
+ * mode, savepoint nonce, periodic savepoints, max checkpoint age; parallelism or TaskManager
+ * replicas. tm is NULL for session jobs (then parallelism must be >= 1). */
+void fo_validate_job_spec(const fo_flink_job_view *job, const fo_flink_role_view *tm,
+                          const json_t *conf, fo_field_errors *errs);
+
+/* Reference b.6 and the metrics-window rule of b.3 item 14, on an effective configuration. */
+void fo_validate_autoscaler(const json_t *conf, const fo_validate_env *env,
+                            fo_field_errors *errs);
+
+/* Quartz-style checks used by the autoscaler's excluded.periods (exposed for tests):
+ * "HH:mm[:ss[:SSS]]-HH:mm[:ss[:SSS]]" with start before end, and a 6 or 7 field Quartz cron
+ * expression. */
+bool fo_validate_daily_range(const char *expr);
+bool fo_validate_quartz_cron(const char *expr);
+
+/* The FlinkDeployment name rule's message (b.3 item 1), for name. Returns buf. */
+const char *fo_validate_name_message(char *buf, size_t len, const char *name);
+
+/* True when the string is NULL, empty or whitespace only (StringUtils.isNullOrWhitespaceOnly). */
+bool fo_validate_blank(const char *s);
+
+#endif
