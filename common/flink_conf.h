@@ -144,8 +144,14 @@ json_t *fo_flink_conf_build(const json_t *obj, const json_t *defaults,
 json_t *fo_flink_conf_build_session_job(const json_t *session_job, const json_t *cluster_conf,
                                         fo_err *err);
 
-/* A copy of an effective configuration without the keys only the operator reads
- * (kubernetes.operator.*, job.autoscaler.*): what goes into the cluster's ConfigMap. */
+/* What goes into the cluster's ConfigMap, from an effective configuration: a copy without the
+ * keys only the operator reads (kubernetes.operator.*, job.autoscaler.*) and the client-side
+ * keys Flink's deployer drops (kubernetes.config.file, $internal.deployment.config-dir), plus
+ * what Flink's Kubernetes deployer (KubernetesClusterDescriptor, InternalServiceDecorator) would
+ * add, since flinkop creates the cluster itself: blob.server.port 6124 and
+ * taskmanager.rpc.port 6122 unless a single fixed port is set, rest.bind-port 8081 when it holds
+ * a range; with HA, high-availability.jobmanager.port = jobmanager.rpc.port (6123) unless fixed;
+ * without HA, jobmanager.rpc.address = "<cluster-id>.<namespace>" (the internal Service). */
 json_t *fo_flink_conf_cluster_side(const json_t *effective);
 
 /* Flink's form of an ownerReference for kubernetes.jobmanager.owner.reference:

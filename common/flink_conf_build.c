@@ -517,6 +517,21 @@ json_t *fo_flink_conf_build_session_job(const json_t *session_job, const json_t 
     return conf;
 }
 
+/* A single fixed port (Flink's KubernetesUtils.parsePort is not 0 for it). */
+static bool fixed_port(const char *v)
+{
+    int64_t p = parse_int(v, 0);
+    return p > 0 && p <= 65535;
+}
+
+static void pin_port(json_t *conf, const char *key, const char *port, bool only_if_set)
+{
+    const char *v = fo_json_str(conf, key);
+    if ((!v && only_if_set) || (v && fixed_port(v)))
+        return;
+    set_str(conf, key, port);
+}
+
 json_t *fo_flink_conf_cluster_side(const json_t *effective)
 {
     json_t *out = json_object();
@@ -525,9 +540,27 @@ json_t *fo_flink_conf_cluster_side(const json_t *effective)
     const char *k;
     json_t *val;
     json_object_foreach((json_t *)effective, k, val) {
-        if (strncmp(k, "kubernetes.operator.", 20) == 0 || strncmp(k, "job.autoscaler.", 15) == 0)
+        if (strncmp(k, "kubernetes.operator.", 20) == 0 || strncmp(k, "job.autoscaler.", 15) == 0 ||
+            strcmp(k, "kubernetes.config.file") == 0 ||
+            strcmp(k, "$internal.deployment.config-dir") == 0)
             continue;
         json_object_set(out, k, val);
+    }
+    /* KubernetesClusterDescriptor: the ports the Services expose must be fixed. */
+    pin_port(out, "blob.server.port", "6124", false);
+    pin_port(out, "taskmanager.rpc.port", "6122", false);
+    pin_port(out, "rest.bind-port", "8081", true);
+    if (fo_flink_ha_enabled(out)) {
+        const char *rpc = fo_json_str(out, "jobmanager.rpc.port");
+        pin_port(out, "high-availability.jobmanager.port", rpc && fixed_port(rpc) ? rpc : "6123",
+                 false);
+    } else {
+        const char *id = fo_json_str(out, K_CLUSTER_ID), *ns = fo_json_str(out, K_NAMESPACE);
+        if (id && ns) {
+            char addr[512];
+            snprintf(addr, sizeof addr, "%s.%s", id, ns);
+            set_str(out, "jobmanager.rpc.address", addr);
+        }
     }
     return out;
 }

@@ -551,3 +551,38 @@ bool fo_flink_ha_is_kubernetes(const json_t *flat_conf)
                  strcmp(t, "org.apache.flink.kubernetes.highavailability."
                            "KubernetesHaServicesFactory") == 0);
 }
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+bool fo_flink_ha_metadata_available(const json_t *configmaps, bool with_checkpoint)
+{
+    size_t i;
+    const json_t *cm;
+    json_array_foreach(configmaps, i, cm) {
+        const json_t *meta = json_object_get(cm, "metadata");
+        const char *name = fo_json_str(meta, "name");
+        const json_t *deleting = json_object_get(meta, "deletionTimestamp");
+        const char *component = fo_json_get_str(meta, "labels.component");
+        if (!name || (deleting && !json_is_null(deleting)) ||
+            (component && strcmp(component, "autoscaler") == 0))
+            continue;
+        bool valid = ends_with(name, "-config-map") ? !ends_with(name, "-cluster-config-map")
+                                                    : ends_with(name, "-jobmanager-leader");
+        if (!valid)
+            continue;
+        if (!with_checkpoint)
+            return true;
+        const char *key;
+        const json_t *val;
+        json_object_foreach((json_t *)json_object_get(cm, "data"), key, val) {
+            (void)val;
+            if (strncmp(key, "checkpointID-", 13) == 0)
+                return true;
+        }
+    }
+    return false;
+}

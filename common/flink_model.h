@@ -303,6 +303,13 @@ char *fo_flink_ha_cluster_cm_name(const char *name, char *buf, size_t len);  /* 
 bool fo_flink_ha_enabled(const json_t *flat_conf);
 bool fo_flink_ha_is_kubernetes(const json_t *flat_conf);
 
+/* Kubernetes HA metadata (reference c.11) among configmaps, a JSON array of ConfigMap objects
+ * already selected by the labels app=<name>,type=flink-native-kubernetes: true when one that
+ * is not being deleted is named *-config-map but not *-cluster-config-map (or the pre-1.15
+ * *-jobmanager-leader); with_checkpoint also needs a data key starting with "checkpointID-".
+ * ConfigMaps labelled component=autoscaler never count. */
+bool fo_flink_ha_metadata_available(const json_t *configmaps, bool with_checkpoint);
+
 /* ---- lastReconciledSpec / lastStableSpec --------------------------------------------------- */
 
 /* The resource_metadata part of a serialised spec. */

@@ -327,6 +327,33 @@ START_TEST(standalone_application_gets_classpath_replicas_and_job_settings)
     expect(cluster, "kubernetes.operator.periodic.savepoint.interval", NULL);
     expect(cluster, "job.autoscaler.enabled", NULL);
     expect(cluster, "pipeline.classpaths", "file:///opt/flink/usrlib/job.jar");
+    /* What Flink's own deployer would add: fixed ports, the internal Service as address. */
+    expect(cluster, "blob.server.port", "6124");
+    expect(cluster, "taskmanager.rpc.port", "6122");
+    expect(cluster, "rest.bind-port", NULL);
+    expect(cluster, "jobmanager.rpc.address", "standalone-app.jobs");
+    expect(cluster, "high-availability.jobmanager.port", NULL);
+    json_decref(cluster);
+    json_decref(c);
+    json_decref(obj);
+}
+END_TEST
+
+START_TEST(cluster_side_pins_ports_like_flinks_deployer)
+{
+    json_t *obj = fo_test_load_yaml("deployment-valid-application.yaml");
+    json_t *c = fo_flink_conf_build(obj, NULL, NULL, NULL);
+    json_object_set_new(c, "taskmanager.rpc.port", json_string("50100-50200"));
+    json_object_set_new(c, "blob.server.port", json_string("6200"));
+    json_object_set_new(c, "rest.bind-port", json_string("8081-8090"));
+    json_object_set_new(c, "kubernetes.config.file", json_string("/home/op/.kube/config"));
+    json_t *cluster = fo_flink_conf_cluster_side(c);
+    expect(cluster, "taskmanager.rpc.port", "6122"); /* a range is replaced */
+    expect(cluster, "blob.server.port", "6200");     /* a fixed port is kept */
+    expect(cluster, "rest.bind-port", "8081");
+    expect(cluster, "kubernetes.config.file", NULL);
+    expect(cluster, "high-availability.jobmanager.port", "6123"); /* HA: no internal Service */
+    expect(cluster, "jobmanager.rpc.address", NULL);
     json_decref(cluster);
     json_decref(c);
     json_decref(obj);
@@ -542,6 +569,7 @@ int main(void)
     tcase_add_test(tc, defaults_apply_namespace_then_version_scopes);
     tcase_add_test(tc, application_maps_to_the_golden_configuration);
     tcase_add_test(tc, standalone_application_gets_classpath_replicas_and_job_settings);
+    tcase_add_test(tc, cluster_side_pins_ports_like_flinks_deployer);
     tcase_add_test(tc, session_cluster_gets_limit_factors_and_legacy_keys);
     tcase_add_test(tc, defaults_sit_under_the_spec_and_deploy_options_come_last);
     tcase_add_test(tc, specs_the_builder_cannot_map_fail_naming_the_field);

@@ -211,6 +211,24 @@ START_TEST(helpers_name_objects_and_detect_ha)
 }
 END_TEST
 
+START_TEST(ha_metadata_is_found_in_job_config_maps_only)
+{
+    json_t *cms = fo_test_load_yaml("ha-configmaps-apache-layout.yaml");
+    ck_assert(fo_flink_ha_metadata_available(cms, false));
+    ck_assert(fo_flink_ha_metadata_available(cms, true));
+    /* Without the job's map: the cluster map, the autoscaler map and a deleting map do not
+     * count. */
+    json_array_remove(cms, 2);
+    ck_assert(!fo_flink_ha_metadata_available(cms, false));
+    json_t *legacy = json_pack("{s{ss}}", "metadata", "name", "basic-jobmanager-leader");
+    json_array_append_new(cms, legacy);
+    ck_assert(fo_flink_ha_metadata_available(cms, false));
+    ck_assert(!fo_flink_ha_metadata_available(cms, true)); /* no checkpoint in it */
+    ck_assert(!fo_flink_ha_metadata_available(NULL, false));
+    json_decref(cms);
+}
+END_TEST
+
 START_TEST(effective_mode_comes_from_the_deployed_spec)
 {
     json_t *obj = fo_test_load_yaml("deployment-valid-application.yaml");
@@ -427,6 +445,7 @@ int main(void)
     tcase_add_test(tc, wrong_types_become_field_errors_not_crashes);
     tcase_add_test(tc, session_jobs_read_deployment_name_and_job);
     tcase_add_test(tc, helpers_name_objects_and_detect_ha);
+    tcase_add_test(tc, ha_metadata_is_found_in_job_config_maps_only);
     tcase_add_test(tc, effective_mode_comes_from_the_deployed_spec);
     tcase_add_test(tc, apache_new_format_parses_to_the_spec_the_user_wrote);
     tcase_add_test(tc, apache_old_format_parses_without_api_version);
