@@ -213,7 +213,7 @@ END_TEST
 
 START_TEST(ha_metadata_is_found_in_job_config_maps_only)
 {
-    json_t *cms = fo_test_load_yaml("ha-configmaps-apache-layout.yaml");
+    json_t *cms = fo_test_load_yaml("deployment-ha-configmaps.yaml");
     ck_assert(fo_flink_ha_metadata_available(cms, false));
     ck_assert(fo_flink_ha_metadata_available(cms, true));
     /* Without the job's map: the cluster map, the autoscaler map and a deleting map do not
