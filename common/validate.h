@@ -33,7 +33,8 @@ typedef struct fo_validate_env {
 
     /* Session job jarURI allow-list (lower case, NULL-terminated); NULL = {"https"}. */
     const char *const *allowed_jar_schemes;
-    /* Refuse http(s) jar hosts that are loopback, link-local, private, ... (default true). */
+    /* false (the default): refuse http(s) jar hosts that are loopback, link-local, private,
+     * wildcard or multicast (the operator's disallow-restricted-hosts=true); true: allow them. */
     bool allow_restricted_hosts;
 
     /* Operator reconcile interval, for the autoscaler metrics-window rule; 0 = 60 s. */

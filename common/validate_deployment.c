@@ -402,8 +402,15 @@ static void check_role(const role_rules *r, const fo_flink_role_view *role, cons
                                 err.message);
         }
     }
-    if (role->resources)
+    if (role->resources) {
         check_requirements(r, role->resources, errs);
+        if (role->resource && (json_object_size(json_object_get(role->resources, "requests")) ||
+                               json_object_size(json_object_get(role->resources, "limits"))))
+            fo_field_errors_warn(errs,
+                                 "%s.resource: both the deprecated resource and resources are "
+                                 "set; resource is ignored",
+                                 r->path);
+    }
 }
 
 static void check_replicas(const fo_flink_view *v, const json_t *conf, fo_field_errors *errs)
@@ -491,6 +498,11 @@ void fo_validate_deployment(const json_t *obj, const fo_validate_env *env, fo_fi
     check_role(&JM, &v.job_manager, conf, errs);      /* 10 */
     check_role(&TM, &v.task_manager, conf, errs);     /* 11 */
     check_replicas(&v, conf, errs);
+    if (v.job.raw && v.task_manager.has_replicas && v.task_manager.replicas > 0 &&
+        v.job.parallelism > 0) /* reference a.3 */
+        fo_field_errors_warn(errs, "spec.job.parallelism: ignored because "
+                                   "spec.taskManager.replicas is set (parallelism = replicas x "
+                                   "taskmanager.numberOfTaskSlots)");
     fo_validate_enum(errs, "spec.mode", v.mode_text, fo_flink_mode_names); /* 12 */
     check_spec_change(&v, last, errs);
     if (!v.service_account)                           /* 13 */

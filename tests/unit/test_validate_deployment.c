@@ -411,6 +411,22 @@ START_TEST(deprecated_versions_pass_with_a_warning)
 }
 END_TEST
 
+START_TEST(ignored_settings_pass_with_warnings)
+{
+    const char *patches[] = {"{\"spec\":{\"taskManager\":{\"replicas\":2,\"resource\":"
+                             "{\"memory\":\"1g\"}}}}",
+                             NULL};
+    json_t *obj = patched(BASE, patches);
+    fo_field_errors *errs = run(obj, NULL);
+    ck_assert_uint_eq(fo_field_errors_count(errs), 0);
+    ck_assert_uint_eq(fo_field_errors_warning_count(errs), 2);
+    ck_assert_ptr_nonnull(strstr(fo_field_errors_warning(errs, 0), "spec.taskManager.resource"));
+    ck_assert_ptr_nonnull(strstr(fo_field_errors_warning(errs, 1), "spec.job.parallelism"));
+    fo_field_errors_free(errs);
+    json_decref(obj);
+}
+END_TEST
+
 START_TEST(operator_defaults_count_as_configuration)
 {
     /* testValidationWithDefaultConfig: HA and the checkpoint dir come from the operator. */
@@ -580,6 +596,7 @@ int main(void)
     tcase_add_test(tc, wrong_types_are_reported_by_the_validator_too);
     tcase_add_test(tc, passing_variants_report_nothing);
     tcase_add_test(tc, deprecated_versions_pass_with_a_warning);
+    tcase_add_test(tc, ignored_settings_pass_with_warnings);
     tcase_add_test(tc, operator_defaults_count_as_configuration);
     tcase_add_test(tc, savepoint_redeploy_nonce_rules_follow_the_apache_cases);
     tcase_add_test(tc, version_change_is_refused_only_after_a_last_state_suspend);
