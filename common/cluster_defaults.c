@@ -1,0 +1,183 @@
+#include "common/cluster_defaults.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/flink_conf.h"
+#include "common/podtemplate.h"
+#include "common/yamlconv.h"
+
+struct fo_cluster_defaults {
+    atomic_int refs;
+    json_t *role_templates[2]; /* podTemplate with the role's template on top, or NULL */
+    json_t *flink_config;      /* flat {"key": "string"}, never NULL */
+};
+
+static fo_cluster_defaults *alloc_empty(void)
+{
+    fo_cluster_defaults *cd = calloc(1, sizeof *cd);
+    if (!cd)
+        return NULL;
+    atomic_init(&cd->refs, 1);
+    cd->flink_config = json_object();
+    if (!cd->flink_config) {
+        free(cd);
+        return NULL;
+    }
+    return cd;
+}
+
+fo_cluster_defaults *fo_cluster_defaults_empty(void)
+{
+    return alloc_empty();
+}
+
+fo_cluster_defaults *fo_cluster_defaults_ref(fo_cluster_defaults *cd)
+{
+    if (cd)
+        atomic_fetch_add(&cd->refs, 1);
+    return cd;
+}
+
+void fo_cluster_defaults_unref(fo_cluster_defaults *cd)
+{
+    if (!cd || atomic_fetch_sub(&cd->refs, 1) != 1)
+        return;
+    json_decref(cd->role_templates[FO_ROLE_JOBMANAGER]);
+    json_decref(cd->role_templates[FO_ROLE_TASKMANAGER]);
+    json_decref(cd->flink_config);
+    free(cd);
+}
+
+/* A pod template value at `path`: absent or null means none; otherwise an object whose
+ * metadata and spec, when present, are objects too. Returns FO_OK with *out borrowed. */
+static fo_rc check_template(const json_t *v, const char *path, const json_t **out, fo_err *err)
+{
+    *out = NULL;
+    if (!v || json_is_null(v))
+        return FO_OK;
+    if (!json_is_object(v))
+        return fo_err_set(err, FO_EINVAL, "%s: must be an object", path);
+    static const char *const parts[] = {"metadata", "spec"};
+    for (size_t i = 0; i < 2; i++) {
+        const json_t *p = json_object_get(v, parts[i]);
+        if (p && !json_is_null(p) && !json_is_object(p))
+            return fo_err_set(err, FO_EINVAL, "%s.%s: must be an object", path, parts[i]);
+    }
+    *out = v;
+    return FO_OK;
+}
+
+/* jobManager / taskManager: {podTemplate: {...}} and nothing else. */
+static fo_rc check_role(const json_t *v, const char *role, const json_t **tmpl, fo_err *err)
+{
+    *tmpl = NULL;
+    if (!v || json_is_null(v))
+        return FO_OK;
+    if (!json_is_object(v))
+        return fo_err_set(err, FO_EINVAL, "%s: must be an object", role);
+    const char *k;
+    const json_t *m;
+    json_object_foreach ((json_t *)v, k, m) {
+        if (strcmp(k, "podTemplate") != 0)
+            return fo_err_set(err, FO_EINVAL, "%s.%s: unknown field (expected podTemplate)", role,
+                              k);
+    }
+    char path[64];
+    snprintf(path, sizeof path, "%s.podTemplate", role);
+    return check_template(json_object_get(v, "podTemplate"), path, tmpl, err);
+}
+
+fo_cluster_defaults *fo_cluster_defaults_parse(const char *yaml, size_t len, fo_err *err)
+{
+    fo_cluster_defaults *cd = NULL;
+    json_t *doc =
+        fo_yaml_parse(yaml ? yaml : "", yaml ? len : 0, FO_CLUSTER_DEFAULTS_MAX_BYTES, err);
+    if (!doc) {
+        fo_err_wrap(err, "cluster defaults");
+        return NULL;
+    }
+    cd = alloc_empty();
+    if (!cd) {
+        fo_err_set(err, FO_ENOMEM, "out of memory");
+        goto fail;
+    }
+    if (json_is_null(doc))
+        goto done; /* an empty document: no defaults */
+    if (!json_is_object(doc)) {
+        fo_err_set(err, FO_EINVAL, "cluster defaults: the document must be a mapping");
+        goto fail;
+    }
+    const char *k;
+    const json_t *v;
+    json_object_foreach (doc, k, v) {
+        if (strcmp(k, "podTemplate") != 0 && strcmp(k, "jobManager") != 0 &&
+            strcmp(k, "taskManager") != 0 && strcmp(k, "flinkConfiguration") != 0) {
+            fo_err_set(err, FO_EINVAL,
+                       "%s: unknown field (expected podTemplate, jobManager, taskManager or "
+                       "flinkConfiguration)",
+                       k);
+            goto fail;
+        }
+    }
+    const json_t *shared, *roles[2];
+    if (check_template(json_object_get(doc, "podTemplate"), "podTemplate", &shared, err) != FO_OK ||
+        check_role(json_object_get(doc, "jobManager"), "jobManager", &roles[FO_ROLE_JOBMANAGER],
+                   err) != FO_OK ||
+        check_role(json_object_get(doc, "taskManager"), "taskManager", &roles[FO_ROLE_TASKMANAGER],
+                   err) != FO_OK)
+        goto fail;
+    for (int r = 0; r < 2; r++) {
+        const json_t *layers[] = {shared, roles[r]};
+        cd->role_templates[r] = fo_podtemplate_layer(layers, 2);
+    }
+
+    const json_t *conf = json_object_get(doc, "flinkConfiguration");
+    if (conf && !json_is_null(conf)) {
+        if (!json_is_object(conf)) {
+            fo_err_set(err, FO_EINVAL, "flinkConfiguration: must be an object");
+            goto fail;
+        }
+        json_t *flat = fo_flink_conf_flatten(conf, err);
+        if (!flat) {
+            fo_err_wrap(err, "flinkConfiguration");
+            goto fail;
+        }
+        json_decref(cd->flink_config);
+        cd->flink_config = flat;
+    }
+done:
+    json_decref(doc);
+    return cd;
+fail:
+    json_decref(doc);
+    fo_cluster_defaults_unref(cd);
+    return NULL;
+}
+
+const json_t *fo_cluster_defaults_pod_template(const fo_cluster_defaults *cd, fo_role role)
+{
+    if (!cd || (role != FO_ROLE_JOBMANAGER && role != FO_ROLE_TASKMANAGER))
+        return NULL;
+    return cd->role_templates[role];
+}
+
+static json_t *empty_config;
+static pthread_once_t empty_once = PTHREAD_ONCE_INIT;
+
+static void make_empty(void)
+{
+    empty_config = json_object();
+}
+
+const json_t *fo_cluster_defaults_flink_config(const fo_cluster_defaults *cd)
+{
+    if (cd)
+        return cd->flink_config;
+    /* No defaults at all: a shared empty object, so callers never test for NULL. */
+    pthread_once(&empty_once, make_empty);
+    return empty_config;
+}
