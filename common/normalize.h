@@ -14,7 +14,15 @@
 
 /* Normalise obj in place (pass a copy of anything borrowed). Kind is read from obj.kind:
  * FlinkDeployment or FlinkSessionJob; other kinds are left alone (FO_OK). cd may be NULL
- * (no cluster defaults). FO_EINVAL with err when the object is not a JSON object. */
+ * (no cluster defaults). FO_EINVAL with err when the object is not a JSON object, or is a
+ * FlinkDeployment / FlinkSessionJob without an object spec.
+ *
+ * FlinkDeployment: defaults, then spec.jobManager.podTemplate = layer(cluster JobManager
+ * template, spec.podTemplate, spec.jobManager.podTemplate), spec.taskManager likewise
+ * (the role object is created only when there is a template to write; spec.podTemplate is
+ * left as written; a role or template of the wrong type is left for validation).
+ * FlinkSessionJob: defaults, then metadata.labels["target.session"] = spec.deploymentName
+ * when that is a string that is a valid label value. */
 fo_rc fo_normalize_resource(json_t *obj, const fo_cluster_defaults *cd, fo_err *err);
 
 #endif

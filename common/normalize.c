@@ -1,0 +1,103 @@
+#include "common/normalize.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "common/defaults.h"
+#include "common/jsonutil.h"
+#include "common/labels.h"
+#include "common/podtemplate.h"
+
+/* The label the Apache operator puts on session jobs so a session cluster finds its jobs
+ * (reference: FlinkSessionJob handling). */
+#define TARGET_SESSION_LABEL "target.session"
+
+/* A template layer: an object, or nothing. A template of another type is not ours to fix: it
+ * is left where the user wrote it for validation to report. */
+static const json_t *as_layer(const json_t *v)
+{
+    return json_is_object(v) ? v : NULL;
+}
+
+static bool absent(const json_t *v)
+{
+    return !v || json_is_null(v);
+}
+
+/* Write layer(cluster role template, spec.podTemplate, spec.<role>.podTemplate) to
+ * spec.<role>.podTemplate. spec.podTemplate itself stays as the user wrote it. */
+static fo_rc layer_role(json_t *spec, const char *role_key, fo_role role,
+                        const fo_cluster_defaults *cd)
+{
+    json_t *role_obj = json_object_get(spec, role_key);
+    if (!absent(role_obj) && !json_is_object(role_obj))
+        return FO_OK; /* wrong type: validation reports it; do not overwrite user data */
+    const json_t *own = json_is_object(role_obj) ? json_object_get(role_obj, "podTemplate") : NULL;
+    if (!absent(own) && !json_is_object(own))
+        return FO_OK;
+    const json_t *layers[] = {
+        fo_cluster_defaults_pod_template(cd, role),
+        as_layer(json_object_get(spec, "podTemplate")),
+        as_layer(own),
+    };
+    json_t *effective = fo_podtemplate_layer(layers, 3);
+    if (!effective)
+        return FO_OK; /* no template anywhere: create nothing */
+    /* Only now is a jobManager / taskManager object created (or a null one replaced). */
+    json_t *target = fo_json_ensure_object(spec, role_key);
+    if (!target || json_object_set_new(target, "podTemplate", effective) != 0)
+        return FO_ENOMEM;
+    return FO_OK;
+}
+
+static fo_rc normalize_deployment(json_t *obj, const fo_cluster_defaults *cd, fo_err *err)
+{
+    if (fo_defaults_apply_deployment(obj) != FO_OK)
+        return fo_err_set(err, FO_EINVAL, "spec: must be an object");
+    json_t *spec = json_object_get(obj, "spec");
+    fo_rc rc = layer_role(spec, "jobManager", FO_ROLE_JOBMANAGER, cd);
+    if (rc == FO_OK)
+        rc = layer_role(spec, "taskManager", FO_ROLE_TASKMANAGER, cd);
+    if (rc != FO_OK)
+        return fo_err_set(err, rc, "pod template layering: out of memory");
+    /* Layering may have created spec.jobManager; its own defaults (replicas) apply to it now,
+     * so that normalising the result again changes nothing. */
+    fo_defaults_apply_deployment(obj);
+    return FO_OK;
+}
+
+static fo_rc normalize_session_job(json_t *obj, fo_err *err)
+{
+    if (fo_defaults_apply_session_job(obj) != FO_OK)
+        return fo_err_set(err, FO_EINVAL, "spec: must be an object");
+    const char *target = fo_json_get_str(obj, "spec.deploymentName");
+    /* A name that is no valid label value would make the API server refuse the whole object;
+     * validation reports the bad deploymentName instead. */
+    if (!target || !fo_label_value_valid(target))
+        return FO_OK;
+    json_t *meta = json_object_get(obj, "metadata");
+    if (!absent(meta) && !json_is_object(meta))
+        return FO_OK;
+    meta = fo_json_ensure_object(obj, "metadata");
+    json_t *labels = meta ? json_object_get(meta, "labels") : NULL;
+    if (!absent(labels) && !json_is_object(labels))
+        return FO_OK; /* not ours to overwrite */
+    labels = meta ? fo_json_ensure_object(meta, "labels") : NULL;
+    if (!labels || json_object_set_new(labels, TARGET_SESSION_LABEL, json_string(target)) != 0)
+        return fo_err_set(err, FO_ENOMEM, "out of memory");
+    return FO_OK;
+}
+
+fo_rc fo_normalize_resource(json_t *obj, const fo_cluster_defaults *cd, fo_err *err)
+{
+    if (!json_is_object(obj))
+        return fo_err_set(err, FO_EINVAL, "resource: must be an object");
+    const char *kind = fo_json_str(obj, "kind");
+    if (!kind)
+        return FO_OK;
+    if (strcmp(kind, "FlinkDeployment") == 0)
+        return normalize_deployment(obj, cd, err);
+    if (strcmp(kind, "FlinkSessionJob") == 0)
+        return normalize_session_job(obj, err);
+    return FO_OK;
+}

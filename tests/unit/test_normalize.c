@@ -1,0 +1,226 @@
+/* The normalisation pipeline: defaults + pod-template layering + target.session label
+ * (fixtures tests/data/normalize-*: {name, clusterDefaults?, input, expected}). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cluster_defaults.h"
+#include "common/jsonutil.h"
+#include "common/normalize.h"
+#include "tests/support/testyaml.h"
+
+static const char *const fixtures[] = {
+    "normalize-deployment-layering.yaml",
+    "normalize-deployment-templates-create-roles.yaml",
+    "normalize-deployment-wrong-types.yaml",
+    "normalize-sessionjob-target-label.yaml",
+    "normalize-other-kinds.yaml",
+};
+
+static void assert_json_eq(const json_t *got, const json_t *want, const char *what)
+{
+    if (!fo_json_equal(got, want)) {
+        char *g = got ? fo_json_dumps_canonical(got) : strdup("(NULL)");
+        char *w = want ? fo_json_dumps_canonical(want) : strdup("(NULL)");
+        ck_abort_msg("%s:\n got  %s\n want %s", what, g, w);
+    }
+}
+
+/* Cluster defaults from the fixture's clusterDefaults object (JSON text is YAML). */
+static fo_cluster_defaults *defaults_of(const json_t *tc)
+{
+    const json_t *v = json_object_get(tc, "clusterDefaults");
+    if (!v)
+        return NULL;
+    char *text = fo_json_dumps_compact(v);
+    fo_err err;
+    fo_err_clear(&err);
+    fo_cluster_defaults *cd = fo_cluster_defaults_parse(text, strlen(text), &err);
+    ck_assert_msg(cd != NULL, "clusterDefaults: %s", err.message);
+    free(text);
+    return cd;
+}
+
+START_TEST(every_fixture_normalises_to_its_expected_resource_and_again_to_the_same)
+{
+    int cases = 0;
+    for (size_t f = 0; f < sizeof fixtures / sizeof fixtures[0]; f++) {
+        json_t *docs = fo_test_load_yaml_all(fixtures[f]);
+        size_t i;
+        json_t *tc;
+        json_array_foreach (docs, i, tc) {
+            char what[256];
+            snprintf(what, sizeof what, "%s: %s", fixtures[f], fo_json_str(tc, "name"));
+            fo_cluster_defaults *cd = defaults_of(tc);
+            json_t *obj = json_deep_copy(json_object_get(tc, "input"));
+            fo_err err;
+            fo_err_clear(&err);
+            ck_assert_msg(fo_normalize_resource(obj, cd, &err) == FO_OK, "%s: %s", what,
+                          err.message);
+            assert_json_eq(obj, json_object_get(tc, "expected"), what);
+            /* normalise(normalise(x)) == normalise(x) */
+            ck_assert_int_eq(fo_normalize_resource(obj, cd, &err), FO_OK);
+            assert_json_eq(obj, json_object_get(tc, "expected"), what);
+            json_decref(obj);
+            fo_cluster_defaults_unref(cd);
+            cases++;
+        }
+        json_decref(docs);
+    }
+    ck_assert_int_ge(cases, 9);
+}
+END_TEST
+
+START_TEST(no_defaults_and_empty_defaults_normalise_the_same)
+{
+    json_t *docs = fo_test_load_yaml_all("normalize-deployment-templates-create-roles.yaml");
+    fo_cluster_defaults *empty = fo_cluster_defaults_empty();
+    json_t *in = json_object_get(json_array_get(docs, 1), "input");
+    json_t *a = json_deep_copy(in), *b = json_deep_copy(in);
+    ck_assert_int_eq(fo_normalize_resource(a, NULL, NULL), FO_OK);
+    ck_assert_int_eq(fo_normalize_resource(b, empty, NULL), FO_OK);
+    assert_json_eq(a, b, "NULL vs empty defaults");
+    json_decref(a);
+    json_decref(b);
+    fo_cluster_defaults_unref(empty);
+    json_decref(docs);
+}
+END_TEST
+
+START_TEST(cluster_defaults_change_only_the_role_templates)
+{
+    /* The user's spec.podTemplate is never rewritten, whatever the defaults say. */
+    json_t *docs = fo_test_load_yaml_all("normalize-deployment-layering.yaml");
+    json_t *tc = json_array_get(docs, 0);
+    fo_cluster_defaults *cd = defaults_of(tc);
+    json_t *obj = json_deep_copy(json_object_get(tc, "input"));
+    ck_assert_int_eq(fo_normalize_resource(obj, cd, NULL), FO_OK);
+    assert_json_eq(fo_json_get(obj, "spec.podTemplate"),
+                   fo_json_get(json_object_get(tc, "input"), "spec.podTemplate"),
+                   "spec.podTemplate untouched");
+    /* the cluster layer is under the user's: the user's TZ wins */
+    json_t *env = fo_json_get(obj, "spec.taskManager.podTemplate.spec");
+    env = json_object_get(json_array_get(json_object_get(env, "containers"), 0), "env");
+    ck_assert_str_eq(fo_json_str(json_array_get(env, 0), "value"), "Europe/Paris");
+    json_decref(obj);
+    fo_cluster_defaults_unref(cd);
+    json_decref(docs);
+}
+END_TEST
+
+START_TEST(non_objects_and_specless_resources_are_refused)
+{
+    fo_err err;
+    fo_err_clear(&err);
+    json_t *arr = json_array();
+    ck_assert_int_eq(fo_normalize_resource(arr, NULL, &err), FO_EINVAL);
+    ck_assert_str_eq(err.message, "resource: must be an object");
+    json_decref(arr);
+    json_t *dep = json_pack("{s:s,s:s}", "kind", "FlinkDeployment", "spec", "x");
+    ck_assert_int_eq(fo_normalize_resource(dep, NULL, &err), FO_EINVAL);
+    ck_assert_str_eq(err.message, "spec: must be an object");
+    json_decref(dep);
+    json_t *job = json_pack("{s:s}", "kind", "FlinkSessionJob");
+    ck_assert_int_eq(fo_normalize_resource(job, NULL, &err), FO_EINVAL);
+    json_decref(job);
+}
+END_TEST
+
+/* Every template found in the podtemplate fixtures, as a pool of realistic layers. */
+static json_t *template_pool(void)
+{
+    static const char *const names[] = {"podtemplate-containers-by-name.yaml",
+                                        "podtemplate-init-containers.yaml",
+                                        "podtemplate-volumes-retain-keys.yaml",
+                                        "podtemplate-env-and-envfrom.yaml",
+                                        "podtemplate-ports-by-container-port-and-protocol.yaml",
+                                        "podtemplate-pod-lists.yaml",
+                                        "podtemplate-tolerations-dedupe.yaml",
+                                        "podtemplate-maps-deep-merge.yaml",
+                                        "podtemplate-command-args-replaced.yaml",
+                                        "podtemplate-three-layers.yaml"};
+    json_t *pool = json_array();
+    for (size_t f = 0; f < sizeof names / sizeof names[0]; f++) {
+        json_t *docs = fo_test_load_yaml_all(names[f]);
+        size_t i, k;
+        json_t *tc, *l;
+        json_array_foreach (docs, i, tc) {
+            static const char *const keys[] = {"lower", "upper", "expected"};
+            for (k = 0; k < 3; k++)
+                if (json_is_object(json_object_get(tc, keys[k])))
+                    json_array_append(pool, json_object_get(tc, keys[k]));
+            json_array_foreach (json_object_get(tc, "layers"), k, l)
+                json_array_append(pool, l);
+        }
+        json_decref(docs);
+    }
+    return pool;
+}
+
+START_TEST(normalising_twice_changes_nothing_for_combined_fixture_templates)
+{
+    json_t *pool = template_pool();
+    size_t n = json_array_size(pool);
+    ck_assert_uint_ge(n, 20);
+    unsigned seed = 7;
+    for (int round = 0; round < 400; round++) {
+        /* slots: cluster shared, cluster JM, cluster TM, spec, spec JM, spec TM */
+        const json_t *slot[6];
+        for (int s = 0; s < 6; s++) {
+            seed = seed * 1103515245u + 12345u;
+            slot[s] = (seed >> 16) % 3 ? json_array_get(pool, (seed >> 4) % n) : NULL;
+        }
+        json_t *cdj = json_object();
+        if (slot[0])
+            json_object_set(cdj, "podTemplate", (json_t *)slot[0]);
+        if (slot[1])
+            json_object_set_new(cdj, "jobManager", json_pack("{s:O}", "podTemplate", slot[1]));
+        if (slot[2])
+            json_object_set_new(cdj, "taskManager", json_pack("{s:O}", "podTemplate", slot[2]));
+        char *text = fo_json_dumps_compact(cdj);
+        fo_err err;
+        fo_err_clear(&err);
+        fo_cluster_defaults *cd = fo_cluster_defaults_parse(text, strlen(text), &err);
+        ck_assert_msg(cd != NULL, "%s", err.message);
+        json_t *spec = json_object();
+        if (slot[3])
+            json_object_set(spec, "podTemplate", (json_t *)slot[3]);
+        if (slot[4])
+            json_object_set_new(spec, "jobManager", json_pack("{s:O}", "podTemplate", slot[4]));
+        if (slot[5])
+            json_object_set_new(spec, "taskManager", json_pack("{s:O}", "podTemplate", slot[5]));
+        json_t *obj = json_pack("{s:s,s:s,s:{s:s},s:o}", "apiVersion", "flink.apache.org/v1beta1",
+                                "kind", "FlinkDeployment", "metadata", "name", "g", "spec", spec);
+        ck_assert_int_eq(fo_normalize_resource(obj, cd, &err), FO_OK);
+        json_t *once = json_deep_copy(obj);
+        ck_assert_int_eq(fo_normalize_resource(obj, cd, &err), FO_OK);
+        assert_json_eq(obj, once, "normalise twice");
+        /* the shared template is never rewritten */
+        assert_json_eq(fo_json_get(obj, "spec.podTemplate"), slot[3], "spec.podTemplate");
+        json_decref(once);
+        json_decref(obj);
+        fo_cluster_defaults_unref(cd);
+        free(text);
+        json_decref(cdj);
+    }
+    json_decref(pool);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("normalize");
+    TCase *tc = tcase_create("normalize");
+    tcase_add_test(tc, every_fixture_normalises_to_its_expected_resource_and_again_to_the_same);
+    tcase_add_test(tc, no_defaults_and_empty_defaults_normalise_the_same);
+    tcase_add_test(tc, cluster_defaults_change_only_the_role_templates);
+    tcase_add_test(tc, non_objects_and_specless_resources_are_refused);
+    tcase_add_test(tc, normalising_twice_changes_nothing_for_combined_fixture_templates);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
