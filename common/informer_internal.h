@@ -1,0 +1,84 @@
+#ifndef FO_INFORMER_INTERNAL_H
+#define FO_INFORMER_INTERNAL_H
+
+/* Shared by informer.c (cache, dispatcher, public API) and informer_reflector.c (the
+ * list/watch loops); not for other modules. */
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/backoff.h"
+#include "common/informer.h"
+
+enum fo_informer_note_type { FO_NOTE_ADD, FO_NOTE_UPDATE, FO_NOTE_DELETE };
+
+struct fo_informer_note {
+    enum fo_informer_note_type type;
+    json_t *old_obj, *new_obj; /* references held by the note */
+    uint64_t seq;
+    struct fo_informer_note *next;
+};
+
+struct fo_informer_reflector {
+    fo_informer *inf;
+    char *ns; /* NULL = every namespace */
+    pthread_t thread;
+    bool thread_started;
+    bool listed;       /* the first list is in the cache */
+    uint64_t sync_seq; /* last notification of the first list */
+    char rv[128];      /* last resourceVersion seen */
+    fo_backoff backoff;
+    unsigned rng;
+};
+
+struct fo_informer {
+    /* options (strings owned) */
+    fo_kube_client *kc;
+    char *group, *version, *resource, *label_selector, *name;
+    long page_size, watch_timeout_s;
+    int64_t backoff_initial_ms, backoff_max_ms;
+    const fo_clock *clock;
+
+    /* the cache: key -> immutable snapshot; owner uid -> {key: true} */
+    pthread_rwlock_t cache_lock;
+    json_t *cache;
+    json_t *owners;
+
+    /* everything below is guarded by mu */
+    pthread_mutex_t mu;
+    pthread_cond_t cv; /* notes queued, delivered, synced, stopping, clock moved */
+    struct fo_informer_note *head, *tail;
+    uint64_t next_seq, delivered_seq;
+    fo_informer_handlers handlers[FO_INFORMER_MAX_HANDLERS];
+    int nhandlers;
+    bool started, stopping;
+    fo_informer_stats stats;
+    volatile int stop_flag; /* polled by streaming watches */
+    pthread_t dispatcher;
+    bool dispatcher_started;
+
+    struct fo_informer_reflector *refl;
+    size_t nrefl;
+};
+
+/* Cache changes from reflectors; each also queues the notification. obj references are
+ * borrowed (the cache takes its own). */
+void fo_informer_apply_upsert(fo_informer *inf, json_t *obj);
+void fo_informer_apply_delete(fo_informer *inf, json_t *obj);
+
+/* Replace the part of the cache that belongs to namespace ns (NULL = all) by items (a JSON
+ * array, borrowed), queuing adds, updates (for a changed resourceVersion) and deletes.
+ * Returns the sequence number of the last notification queued so far. */
+uint64_t fo_informer_apply_replace(fo_informer *inf, const char *ns, json_t *items);
+
+/* Wait ms by the informer's clock; false when the informer is stopping. */
+bool fo_informer_wait_ms(fo_informer *inf, int64_t ms);
+
+/* Count an event in the stats (under mu). */
+void fo_informer_count(fo_informer *inf, uint64_t *counter);
+
+/* The reflector thread body. */
+void *fo_informer_reflector_run(void *arg);
+
+#endif

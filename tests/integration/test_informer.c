@@ -1,0 +1,504 @@
+/* informer against the fake API server: initial sync, live changes, dropped watches, 410
+ * relists, 5xx bursts, namespaces, selectors, owner index; every scenario ends with the cache
+ * equal to a fresh list. */
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/informer.h"
+#include "common/jsonutil.h"
+#include "common/kube_client.h"
+#include "common/kube_config.h"
+#include "tests/fakes/apiserver/fake_apiserver.h"
+#include "tests/support/testutil.h"
+
+/* Upper bound for the informer to catch up; reaching it is a failure, not a measurement. */
+#define CONVERGE_MS 30000
+
+static struct {
+    fo_fake_apiserver *fa;
+    char *dir;
+    fo_kube_config *cfg;
+    fo_kube_client *kc;
+} env;
+
+/* ---- what the handlers saw ---- */
+
+#define LOG_MAX 512
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int n;
+    char type[LOG_MAX]; /* 'A', 'U', 'D' */
+    char key[LOG_MAX][96];
+    char rv[LOG_MAX][32];
+    bool old_rv_differs[LOG_MAX]; /* updates: old and new versions differ */
+} seen;
+
+static void note(char type, const json_t *obj, const json_t *old)
+{
+    char *key = fo_informer_key_of(obj);
+    const char *rv = fo_json_get_str(obj, "metadata.resourceVersion");
+    pthread_mutex_lock(&seen.mu);
+    if (seen.n < LOG_MAX) {
+        seen.type[seen.n] = type;
+        snprintf(seen.key[seen.n], sizeof seen.key[0], "%s", key ? key : "?");
+        snprintf(seen.rv[seen.n], sizeof seen.rv[0], "%s", rv ? rv : "");
+        const char *orv = old ? fo_json_get_str(old, "metadata.resourceVersion") : NULL;
+        seen.old_rv_differs[seen.n] = orv && rv && strcmp(orv, rv) != 0;
+        seen.n++;
+    }
+    pthread_cond_broadcast(&seen.cv);
+    pthread_mutex_unlock(&seen.mu);
+    free(key);
+}
+
+static void on_add(void *ctx, const json_t *obj)
+{
+    (void)ctx;
+    note('A', obj, NULL);
+}
+
+static void on_update(void *ctx, const json_t *old_obj, const json_t *new_obj)
+{
+    (void)ctx;
+    note('U', new_obj, old_obj);
+}
+
+static void on_delete(void *ctx, const json_t *obj)
+{
+    (void)ctx;
+    note('D', obj, NULL);
+}
+
+static int seen_count(char type, const char *key)
+{
+    int c = 0;
+    pthread_mutex_lock(&seen.mu);
+    for (int i = 0; i < seen.n; i++)
+        if (seen.type[i] == type && (!key || strcmp(seen.key[i], key) == 0))
+            c++;
+    pthread_mutex_unlock(&seen.mu);
+    return c;
+}
+
+/* Wait until the handlers saw at least `want` notifications of type for key. */
+static bool wait_seen(char type, const char *key, int want)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += CONVERGE_MS / 1000;
+    pthread_mutex_lock(&seen.mu);
+    for (;;) {
+        int c = 0;
+        for (int i = 0; i < seen.n; i++)
+            if (seen.type[i] == type && (!key || strcmp(seen.key[i], key) == 0))
+                c++;
+        if (c >= want)
+            break;
+        if (pthread_cond_timedwait(&seen.cv, &seen.mu, &ts) != 0) {
+            pthread_mutex_unlock(&seen.mu);
+            return false;
+        }
+    }
+    pthread_mutex_unlock(&seen.mu);
+    return true;
+}
+
+/* ---- environment ---- */
+
+static void setup(void)
+{
+    memset(&env, 0, sizeof env);
+    memset(&seen, 0, sizeof seen);
+    pthread_mutex_init(&seen.mu, NULL);
+    pthread_cond_init(&seen.cv, NULL);
+    fo_err err;
+    fo_fake_apiserver_opts fo = {.port = 0};
+    env.fa = fo_fake_apiserver_start(&fo, &err);
+    ck_assert_msg(env.fa != NULL, "%s", err.message);
+    env.dir = fo_test_mkdtemp();
+    char *path = NULL, *text = NULL;
+    ck_assert_int_gt(asprintf(&path, "%s/kubeconfig", env.dir), 0);
+    ck_assert_int_gt(asprintf(&text,
+                              "apiVersion: v1\nkind: Config\ncurrent-context: fake\n"
+                              "clusters: [{name: fake, cluster: {server: 'http://127.0.0.1:%d'}}]\n"
+                              "contexts: [{name: fake, context: {cluster: fake}}]\n",
+                              fo_fake_apiserver_port(env.fa)),
+                     0);
+    fo_test_write_file(path, text);
+    fo_kube_config_opts co = {.kubeconfig = path};
+    env.cfg = fo_kube_config_from_kubeconfig(&co, &err);
+    ck_assert_ptr_nonnull(env.cfg);
+    fo_kube_client_opts ko = {.retry_initial_ms = 10, .retry_max_ms = 100};
+    env.kc = fo_kube_client_new(env.cfg, &ko, &err);
+    ck_assert_ptr_nonnull(env.kc);
+    free(path);
+    free(text);
+}
+
+static void teardown(void)
+{
+    fo_kube_client_free(env.kc);
+    fo_kube_config_free(env.cfg);
+    fo_fake_apiserver_stop(env.fa);
+    fo_test_rmdir(env.dir);
+    free(env.dir);
+}
+
+static void control(const char *method, const char *path, const char *body_json)
+{
+    json_t *body = NULL, *out = NULL;
+    if (body_json) {
+        fo_err err;
+        body = fo_json_parse(body_json, strlen(body_json), 0, &err);
+        ck_assert_ptr_nonnull(body);
+    }
+    int status = fo_fake_apiserver_call(env.fa, method, path, NULL, body, &out, NULL);
+    ck_assert_msg(status >= 200 && status < 300, "%s %s: %d", method, path, status);
+    json_decref(body);
+    json_decref(out);
+}
+
+static fo_kube_ref cm_ref(const char *ns, const char *name)
+{
+    return (fo_kube_ref){.version = "v1", .resource = "configmaps", .ns = ns, .name = name};
+}
+
+static void make_ns(const char *name)
+{
+    fo_kube_ref ref = {.version = "v1", .resource = "namespaces"};
+    json_t *ns = json_pack("{s:s,s:s,s:{s:s}}", "apiVersion", "v1", "kind", "Namespace", "metadata",
+                           "name", name);
+    fo_err err;
+    ck_assert_msg(fo_kube_create(env.kc, &ref, ns, NULL, NULL, &err) == FO_OK, "%s", err.message);
+    json_decref(ns);
+}
+
+static void put_cm(const char *ns, const char *name, const char *value, const char *app,
+                   const char *owner_uid)
+{
+    json_t *cm =
+        json_pack("{s:s,s:s,s:{s:s,s:{s:s}},s:{s:s}}", "apiVersion", "v1", "kind", "ConfigMap",
+                  "metadata", "name", name, "labels", "app", app, "data", "k", value);
+    if (owner_uid)
+        json_object_set_new(json_object_get(cm, "metadata"), "ownerReferences",
+                            json_pack("[{s:s,s:s,s:s,s:s}]", "apiVersion", "v1", "kind",
+                                      "ConfigMap", "name", "owner", "uid", owner_uid));
+    fo_kube_ref ref = cm_ref(ns, name);
+    fo_kube_patch_opts po = {.field_manager = "test", .force = true};
+    fo_err err;
+    json_t *out = NULL;
+    ck_assert_msg(fo_kube_patch(env.kc, &ref, FO_PATCH_APPLY, cm, &po, &out, &err) == FO_OK, "%s",
+                  err.message);
+    json_decref(out);
+    json_decref(cm);
+}
+
+static void del_cm(const char *ns, const char *name)
+{
+    fo_kube_ref ref = cm_ref(ns, name);
+    fo_err err;
+    ck_assert_msg(fo_kube_delete(env.kc, &ref, NULL, NULL, &err) == FO_OK, "%s", err.message);
+}
+
+static fo_informer *start_informer(const char *const *namespaces, const char *selector)
+{
+    fo_informer_opts o = {.kc = env.kc,
+                          .version = "v1",
+                          .resource = "configmaps",
+                          .namespaces = namespaces,
+                          .label_selector = selector,
+                          .page_size = 3,
+                          .backoff_initial_ms = 20,
+                          .backoff_max_ms = 200};
+    fo_err err;
+    fo_informer *inf = fo_informer_new(&o, &err);
+    ck_assert_msg(inf != NULL, "%s", err.message);
+    fo_informer_handlers h = {.on_add = on_add, .on_update = on_update, .on_delete = on_delete};
+    ck_assert_int_eq(fo_informer_add_handlers(inf, &h), FO_OK);
+    ck_assert_int_eq(fo_informer_start(inf, &err), FO_OK);
+    ck_assert_int_eq(fo_informer_add_handlers(inf, &h), FO_EINVAL); /* only before start */
+    ck_assert(fo_informer_wait_synced(inf, CONVERGE_MS));
+    return inf;
+}
+
+/* "key=rv" lines, sorted, of a list of objects. */
+static char *fingerprint(json_t *objs)
+{
+    json_t *keys = json_object();
+    size_t i;
+    json_t *o;
+    json_array_foreach(objs, i, o)
+    {
+        char *key = fo_informer_key_of(o);
+        json_object_set_new(keys, key, json_string(fo_json_get_str(o, "metadata.resourceVersion")));
+        free(key);
+    }
+    char *s = fo_json_dumps_canonical(keys);
+    json_decref(keys);
+    return s;
+}
+
+/* Wait until the cache (of ns, NULL = all) equals a fresh list of the same scope. */
+static bool cache_matches_list(fo_informer *inf, const char *ns, const char *selector,
+                               const char *const *namespaces)
+{
+    int64_t deadline = fo_clock_mono_ms(fo_clock_real()) + CONVERGE_MS;
+    char *want = NULL, *got = NULL;
+    bool ok = false;
+    while (!ok && fo_clock_mono_ms(fo_clock_real()) < deadline) {
+        json_t *items = json_array();
+        const char *const one[] = {ns, NULL};
+        const char *const *scopes = namespaces ? namespaces : one;
+        size_t nscopes = namespaces ? 0 : 1;
+        while (namespaces && namespaces[nscopes])
+            nscopes++;
+        for (size_t s = 0; s < nscopes; s++) {
+            fo_kube_ref ref = cm_ref(scopes[s], NULL);
+            fo_kube_list_opts lo = {.label_selector = selector};
+            json_t *list = NULL;
+            fo_err err;
+            ck_assert_int_eq(fo_kube_list_all(env.kc, &ref, &lo, &list, &err), FO_OK);
+            json_array_extend(items, json_object_get(list, "items"));
+            json_decref(list);
+        }
+        json_t *cached = fo_informer_list(inf, ns);
+        free(want);
+        free(got);
+        want = fingerprint(items);
+        got = fingerprint(cached);
+        ok = strcmp(want, got) == 0;
+        json_decref(items);
+        json_decref(cached);
+        if (!ok)
+            fo_test_sleep_ms(20);
+    }
+    if (!ok)
+        fprintf(stderr, "cache %s\nlist  %s\n", got, want);
+    free(want);
+    free(got);
+    return ok;
+}
+
+/* ---- tests ---- */
+
+START_TEST(lists_then_watches_adds_updates_and_deletes)
+{
+    for (int i = 0; i < 7; i++) { /* more than one page of 3 */
+        char name[16];
+        snprintf(name, sizeof name, "pre-%d", i);
+        put_cm("default", name, "v", "a", NULL);
+    }
+    fo_informer *inf = start_informer(NULL, NULL);
+    /* synced means the first list reached the handlers */
+    ck_assert_int_ge(seen_count('A', NULL), 7);
+    ck_assert_uint_ge(fo_informer_len(inf), 7);
+    json_t *pre = fo_informer_get(inf, "default", "pre-3");
+    ck_assert_ptr_nonnull(pre);
+    ck_assert_str_eq(fo_json_str(pre, "kind"), "ConfigMap"); /* filled in for list items */
+    ck_assert_str_eq(fo_json_str(pre, "apiVersion"), "v1");
+
+    put_cm("default", "live", "1", "a", NULL);
+    ck_assert(wait_seen('A', "default/live", 1));
+    put_cm("default", "live", "2", "a", NULL);
+    ck_assert(wait_seen('U', "default/live", 1));
+    json_t *live = fo_informer_get(inf, "default", "live");
+    ck_assert_str_eq(fo_json_get_str(live, "data.k"), "2");
+    del_cm("default", "live");
+    ck_assert(wait_seen('D', "default/live", 1));
+    ck_assert_ptr_null(fo_informer_get(inf, "default", "live"));
+    /* the snapshots we hold are untouched by later changes */
+    ck_assert_str_eq(fo_json_get_str(live, "data.k"), "2");
+    ck_assert_str_eq(fo_json_get_str(pre, "metadata.name"), "pre-3");
+    /* handler order for one key: add, update, delete */
+    pthread_mutex_lock(&seen.mu);
+    char order[8] = "";
+    for (int i = 0, n = 0; i < seen.n && n < 7; i++)
+        if (strcmp(seen.key[i], "default/live") == 0)
+            order[n++] = seen.type[i];
+    pthread_mutex_unlock(&seen.mu);
+    ck_assert_str_eq(order, "AUD");
+    ck_assert(cache_matches_list(inf, NULL, NULL, NULL));
+    json_decref(live);
+    json_decref(pre);
+    fo_informer_free(inf);
+}
+END_TEST
+
+START_TEST(survives_dropped_watches_without_losing_changes)
+{
+    fo_informer *inf = start_informer(NULL, NULL);
+    for (int round = 0; round < 5; round++) {
+        char name[16];
+        snprintf(name, sizeof name, "drop-%d", round);
+        put_cm("default", name, "v", "a", NULL);
+        control("POST", "/fake/drop-watches", NULL);
+        put_cm("default", name, "w", "a", NULL);
+        if (round % 2)
+            del_cm("default", name);
+        control("POST", "/fake/bookmark", NULL);
+    }
+    ck_assert(cache_matches_list(inf, NULL, NULL, NULL));
+    fo_informer_stats st;
+    fo_informer_get_stats(inf, &st);
+    ck_assert_uint_ge(st.watches, 2);
+    ck_assert_uint_eq(st.relists_gone, 0); /* resumed, not relisted */
+    fo_informer_free(inf);
+}
+END_TEST
+
+START_TEST(relists_after_410_and_emits_the_differences)
+{
+    put_cm("default", "stays", "v", "a", NULL);
+    put_cm("default", "changes", "v1", "a", NULL);
+    put_cm("default", "vanishes", "v", "a", NULL);
+    fo_informer *inf = start_informer(NULL, NULL);
+    int adds0 = seen_count('A', NULL);
+    /* Keep the informer from reading while the world changes, then forget history. */
+    control("POST", "/fake/faults",
+            "{\"count\":-1,\"code\":503,\"method\":\"GET\",\"pathPrefix\":\"/api/v1/\"}");
+    control("POST", "/fake/drop-watches", NULL);
+    put_cm("default", "changes", "v2", "a", NULL);
+    del_cm("default", "vanishes");
+    put_cm("default", "appears", "v", "a", NULL);
+    control("POST", "/fake/compact", NULL);
+    control("DELETE", "/fake/faults", NULL);
+    ck_assert(wait_seen('D', "default/vanishes", 1));
+    ck_assert(wait_seen('A', "default/appears", 1));
+    ck_assert(wait_seen('U', "default/changes", 1));
+    ck_assert(cache_matches_list(inf, NULL, NULL, NULL));
+    /* only the differences: nothing for "stays", one add in all */
+    ck_assert_int_eq(seen_count('U', "default/stays"), 0);
+    ck_assert_int_eq(seen_count('A', NULL), adds0 + 1);
+    fo_informer_stats st;
+    fo_informer_get_stats(inf, &st);
+    ck_assert_uint_ge(st.relists_gone, 1);
+    ck_assert_uint_ge(st.watch_errors, 1);
+    fo_informer_free(inf);
+}
+END_TEST
+
+START_TEST(rides_out_bursts_of_server_errors)
+{
+    put_cm("default", "before", "v", "a", NULL);
+    control("POST", "/fake/faults", "{\"count\":6,\"code\":500,\"method\":\"GET\"}");
+    fo_informer *inf = start_informer(NULL, NULL); /* first lists fail, then it syncs */
+    control("POST", "/fake/faults", "{\"count\":4,\"code\":503,\"method\":\"GET\"}");
+    control("POST", "/fake/drop-watches", NULL);
+    put_cm("default", "during", "v", "a", NULL);
+    ck_assert(wait_seen('A', "default/during", 1));
+    ck_assert(cache_matches_list(inf, NULL, NULL, NULL));
+    fo_informer_free(inf);
+}
+END_TEST
+
+START_TEST(watches_only_the_namespaces_it_is_given)
+{
+    make_ns("ns-a");
+    make_ns("ns-b");
+    make_ns("ns-c");
+    put_cm("ns-a", "one", "v", "a", NULL);
+    put_cm("ns-c", "one", "v", "a", NULL);
+    const char *const nss[] = {"ns-a", "ns-b", NULL};
+    fo_informer *inf = start_informer(nss, NULL);
+    put_cm("ns-b", "two", "v", "a", NULL);
+    put_cm("ns-c", "two", "v", "a", NULL);
+    ck_assert(wait_seen('A', "ns-b/two", 1));
+    ck_assert(cache_matches_list(inf, NULL, NULL, nss));
+    ck_assert_ptr_null(fo_informer_get(inf, "ns-c", "one"));
+    json_t *a = fo_informer_list(inf, "ns-a");
+    ck_assert_uint_eq(json_array_size(a), 1);
+    json_decref(a);
+    fo_informer_free(inf);
+}
+END_TEST
+
+START_TEST(a_label_selector_keeps_only_matching_objects)
+{
+    put_cm("default", "web", "v", "web", NULL);
+    put_cm("default", "db", "v", "db", NULL);
+    fo_informer *inf = start_informer(NULL, "app=web");
+    json_t *db = fo_informer_get(inf, "default", "db");
+    ck_assert_ptr_null(db);
+    /* an object that stops matching leaves the cache (the server sends DELETED) */
+    put_cm("default", "web", "v", "not-web", NULL);
+    ck_assert(wait_seen('D', "default/web", 1));
+    put_cm("default", "db", "v", "web", NULL);
+    ck_assert(wait_seen('A', "default/db", 1));
+    ck_assert(cache_matches_list(inf, NULL, "app=web", NULL));
+    fo_informer_free(inf);
+}
+END_TEST
+
+START_TEST(the_owner_index_follows_owner_references)
+{
+    put_cm("default", "child-1", "v", "a", "uid-owner-1");
+    put_cm("default", "child-2", "v", "a", "uid-owner-1");
+    put_cm("default", "other", "v", "a", "uid-owner-2");
+    fo_informer *inf = start_informer(NULL, NULL);
+    json_t *kids = fo_informer_by_owner(inf, "uid-owner-1");
+    ck_assert_uint_eq(json_array_size(kids), 2);
+    json_decref(kids);
+    put_cm("default", "child-2", "v", "a", "uid-owner-2"); /* re-parented */
+    ck_assert(wait_seen('U', "default/child-2", 1));
+    kids = fo_informer_by_owner(inf, "uid-owner-1");
+    ck_assert_uint_eq(json_array_size(kids), 1);
+    ck_assert_str_eq(fo_json_get_str(json_array_get(kids, 0), "metadata.name"), "child-1");
+    json_decref(kids);
+    kids = fo_informer_by_owner(inf, "uid-owner-2");
+    ck_assert_uint_eq(json_array_size(kids), 2);
+    json_decref(kids);
+    del_cm("default", "child-1");
+    ck_assert(wait_seen('D', "default/child-1", 1));
+    kids = fo_informer_by_owner(inf, "uid-owner-1");
+    ck_assert_uint_eq(json_array_size(kids), 0);
+    json_decref(kids);
+    fo_informer_free(inf);
+}
+END_TEST
+
+START_TEST(bad_options_are_refused)
+{
+    fo_err err;
+    fo_informer_opts o = {.kc = env.kc, .version = "v1"};
+    ck_assert_ptr_null(fo_informer_new(&o, &err));
+    ck_assert_int_eq(err.rc, FO_EINVAL);
+    const char *const empty[] = {"", NULL};
+    o.resource = "configmaps";
+    o.namespaces = empty;
+    ck_assert_ptr_null(fo_informer_new(&o, &err));
+    ck_assert_ptr_nonnull(strstr(err.message, "namespaces[0]"));
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("informer");
+    TCase *tc = tcase_create("informer");
+    tcase_set_timeout(tc, 120);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, lists_then_watches_adds_updates_and_deletes);
+    tcase_add_test(tc, survives_dropped_watches_without_losing_changes);
+    tcase_add_test(tc, relists_after_410_and_emits_the_differences);
+    tcase_add_test(tc, rides_out_bursts_of_server_errors);
+    tcase_add_test(tc, watches_only_the_namespaces_it_is_given);
+    tcase_add_test(tc, a_label_selector_keeps_only_matching_objects);
+    tcase_add_test(tc, the_owner_index_follows_owner_references);
+    tcase_add_test(tc, bad_options_are_refused);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,612 @@
+/* kube_client against the fake API server (in-process, over HTTP with a bearer token):
+ * every verb, every error of kube-api-semantics.md §3, retries, watches. */
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/jsonutil.h"
+#include "common/kube_client.h"
+#include "common/kube_config.h"
+#include "tests/fakes/apiserver/fake_apiserver.h"
+#include "tests/support/testutil.h"
+#include "tests/support/testyaml.h"
+
+#define TOKEN "integration-token"
+
+static struct {
+    fo_fake_apiserver *fa;
+    char *dir;
+    fo_kube_config *cfg;
+    fo_kube_client *kc;
+    int64_t slept[64]; /* delays the client asked for */
+    int nslept;
+} env;
+
+static void record_sleep(void *ctx, int64_t ms)
+{
+    (void)ctx;
+    if (env.nslept < 64)
+        env.slept[env.nslept++] = ms;
+}
+
+static fo_kube_config *config_for(const char *token)
+{
+    char *path = NULL, *text = NULL;
+    ck_assert_int_gt(asprintf(&path, "%s/kubeconfig-%s", env.dir, token), 0);
+    ck_assert_int_gt(
+        asprintf(&text,
+                 "apiVersion: v1\nkind: Config\ncurrent-context: fake\n"
+                 "clusters: [{name: fake, cluster: {server: 'http://127.0.0.1:%d/'}}]\n"
+                 "users: [{name: u, user: {token: '%s'}}]\n"
+                 "contexts: [{name: fake, context: {cluster: fake, user: u, "
+                 "namespace: default}}]\n",
+                 fo_fake_apiserver_port(env.fa), token),
+        0);
+    fo_test_write_file(path, text);
+    fo_kube_config_opts o = {.kubeconfig = path};
+    fo_err err;
+    fo_kube_config *cfg = fo_kube_config_from_kubeconfig(&o, &err);
+    ck_assert_msg(cfg != NULL, "%s", err.message);
+    free(path);
+    free(text);
+    return cfg;
+}
+
+static void setup(void)
+{
+    memset(&env, 0, sizeof env);
+    fo_err err;
+    fo_fake_apiserver_opts fo = {.token = TOKEN};
+    env.fa = fo_fake_apiserver_start(&fo, &err);
+    ck_assert_msg(env.fa != NULL, "%s", err.message);
+    env.dir = fo_test_mkdtemp();
+    env.cfg = config_for(TOKEN);
+    fo_kube_client_opts ko = {
+        .sleep_ms = record_sleep, .timeout_ms = 5000, .field_manager = "flinkop-test"};
+    env.kc = fo_kube_client_new(env.cfg, &ko, &err);
+    ck_assert_msg(env.kc != NULL, "%s", err.message);
+}
+
+static void teardown(void)
+{
+    fo_kube_client_free(env.kc);
+    fo_kube_config_free(env.cfg);
+    fo_fake_apiserver_stop(env.fa);
+    fo_test_rmdir(env.dir);
+    free(env.dir);
+}
+
+static const fo_kube_ref CM = {.version = "v1", .resource = "configmaps", .ns = "default"};
+static const fo_kube_ref WIDGETS = {
+    .group = "test.flinkop.io", .version = "v1", .resource = "widgets", .ns = "default"};
+
+static fo_kube_ref named(fo_kube_ref r, const char *name)
+{
+    r.name = name;
+    return r;
+}
+
+static json_t *configmap(const char *name, const char *app)
+{
+    return json_pack("{s:s,s:s,s:{s:s,s:{s:s}},s:{s:s}}", "apiVersion", "v1", "kind", "ConfigMap",
+                     "metadata", "name", name, "labels", "app", app, "data", "k", "v");
+}
+
+static void install_widgets_crd(void)
+{
+    json_t *crd = fo_test_load_yaml("crd-widgets-test.yaml");
+    fo_kube_ref ref = {
+        .group = "apiextensions.k8s.io", .version = "v1", .resource = "customresourcedefinitions"};
+    fo_err err;
+    ck_assert_msg(fo_kube_create(env.kc, &ref, crd, NULL, NULL, &err) == FO_OK, "%s", err.message);
+    json_decref(crd);
+}
+
+START_TEST(create_get_update_and_delete_round_trip)
+{
+    fo_err err;
+    json_t *cm = configmap("round-trip", "a"), *created = NULL, *got = NULL;
+    ck_assert_int_eq(fo_kube_create(env.kc, &CM, cm, NULL, &created, &err), FO_OK);
+    /* §2: server-owned metadata */
+    ck_assert_ptr_nonnull(fo_json_get_str(created, "metadata.uid"));
+    ck_assert_ptr_nonnull(fo_json_get_str(created, "metadata.creationTimestamp"));
+    const char *rv1 = fo_json_get_str(created, "metadata.resourceVersion");
+    ck_assert_ptr_nonnull(rv1);
+    fo_kube_ref one = named(CM, "round-trip");
+    ck_assert_int_eq(fo_kube_get(env.kc, &one, &got, &err), FO_OK);
+    ck_assert_str_eq(fo_json_get_str(got, "data.k"), "v");
+    ck_assert_str_eq(fo_json_get_str(got, "metadata.resourceVersion"), rv1);
+
+    json_t *changed = json_deep_copy(got), *updated = NULL;
+    fo_json_set_path(changed, "data.k", json_string("v2"));
+    ck_assert_int_eq(fo_kube_update(env.kc, &one, changed, NULL, &updated, &err), FO_OK);
+    ck_assert_str_eq(fo_json_get_str(updated, "data.k"), "v2");
+    ck_assert_str_ne(fo_json_get_str(updated, "metadata.resourceVersion"), rv1);
+
+    /* §4: a PUT with the stale resourceVersion conflicts */
+    fo_json_set_path(changed, "data.k", json_string("v3"));
+    ck_assert_int_eq(fo_kube_update(env.kc, &one, changed, NULL, NULL, &err), FO_ECONFLICT);
+    ck_assert_int_eq(err.http_status, 409);
+    ck_assert_str_eq(err.reason, "Conflict");
+    ck_assert_ptr_nonnull(strstr(err.message, "the object has been modified"));
+
+    ck_assert_int_eq(fo_kube_delete(env.kc, &one, NULL, NULL, &err), FO_OK);
+    json_t *gone = NULL;
+    ck_assert_int_eq(fo_kube_get(env.kc, &one, &gone, &err), FO_ENOTFOUND);
+    ck_assert_ptr_null(gone);
+    ck_assert_str_eq(err.reason, "NotFound");
+    ck_assert_ptr_nonnull(strstr(err.message, "configmaps \"round-trip\" not found"));
+    json_decref(cm);
+    json_decref(created);
+    json_decref(got);
+    json_decref(changed);
+    json_decref(updated);
+}
+END_TEST
+
+START_TEST(creating_an_existing_name_is_already_exists)
+{
+    fo_err err;
+    json_t *cm = configmap("twice", "a");
+    ck_assert_int_eq(fo_kube_create(env.kc, &CM, cm, NULL, NULL, &err), FO_OK);
+    ck_assert_int_eq(fo_kube_create(env.kc, &CM, cm, NULL, NULL, &err), FO_EEXISTS);
+    ck_assert_str_eq(err.reason, "AlreadyExists");
+    ck_assert_int_eq(err.http_status, 409);
+    json_decref(cm);
+}
+END_TEST
+
+START_TEST(an_invalid_object_is_invalid_with_its_causes)
+{
+    fo_err err;
+    json_t *cm = configmap("Not_A_DNS_Name", "a");
+    ck_assert_int_eq(fo_kube_create(env.kc, &CM, cm, NULL, NULL, &err), FO_EINVALID);
+    ck_assert_int_eq(err.http_status, 422);
+    ck_assert_str_eq(err.reason, "Invalid");
+    ck_assert_ptr_nonnull(strstr(err.message, "metadata.name"));
+    json_decref(cm);
+    /* a missing namespace is NotFound (§2) */
+    fo_kube_ref elsewhere = CM;
+    elsewhere.ns = "no-such-namespace";
+    cm = configmap("x", "a");
+    ck_assert_int_eq(fo_kube_create(env.kc, &elsewhere, cm, NULL, NULL, &err), FO_ENOTFOUND);
+    json_decref(cm);
+}
+END_TEST
+
+START_TEST(lists_follow_selectors_and_pages)
+{
+    fo_err err;
+    for (int i = 0; i < 7; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "cm-%d", i);
+        json_t *cm = configmap(name, i < 5 ? "a" : "b");
+        ck_assert_int_eq(fo_kube_create(env.kc, &CM, cm, NULL, NULL, &err), FO_OK);
+        json_decref(cm);
+    }
+    fo_kube_list_opts lo = {.label_selector = "app=a", .limit = 2};
+    json_t *page = NULL, *all = NULL;
+    ck_assert_int_eq(fo_kube_list(env.kc, &CM, &lo, &page, &err), FO_OK);
+    ck_assert_uint_eq(json_array_size(json_object_get(page, "items")), 2);
+    const char *cont = fo_json_get_str(page, "metadata.continue");
+    ck_assert(cont && *cont);
+    ck_assert_int_eq(fo_kube_list_all(env.kc, &CM, &lo, &all, &err), FO_OK);
+    ck_assert_uint_eq(json_array_size(json_object_get(all, "items")), 5);
+    ck_assert_ptr_null(fo_json_get(all, "metadata.continue"));
+    ck_assert_ptr_nonnull(fo_json_get_str(all, "metadata.resourceVersion"));
+    json_decref(all);
+    fo_kube_list_opts by_name = {.field_selector = "metadata.name=cm-6"};
+    ck_assert_int_eq(fo_kube_list_all(env.kc, &CM, &by_name, &all, &err), FO_OK);
+    ck_assert_uint_eq(json_array_size(json_object_get(all, "items")), 1);
+    ck_assert_str_eq(
+        fo_json_get_str(json_array_get(json_object_get(all, "items"), 0), "metadata.name"), "cm-6");
+    json_decref(all);
+    fo_kube_list_opts bad = {.label_selector = "app in (a"};
+    ck_assert_int_ne(fo_kube_list_all(env.kc, &CM, &bad, &all, &err), FO_OK);
+    ck_assert_ptr_null(all);
+    json_decref(page);
+}
+END_TEST
+
+START_TEST(merge_json_and_apply_patches)
+{
+    fo_err err;
+    json_t *cm = configmap("patched", "a"), *out = NULL;
+    ck_assert_int_eq(fo_kube_create(env.kc, &CM, cm, NULL, NULL, &err), FO_OK);
+    fo_kube_ref one = named(CM, "patched");
+    json_t *merge = json_pack("{s:{s:{s:s,s:n}}}", "metadata", "labels", "tier", "web", "app");
+    ck_assert_int_eq(fo_kube_patch(env.kc, &one, FO_PATCH_MERGE, merge, NULL, &out, &err), FO_OK);
+    ck_assert_str_eq(fo_json_get_str(out, "metadata.labels.tier"), "web");
+    ck_assert_ptr_null(fo_json_get(out, "metadata.labels.app")); /* null deletes (RFC 7386) */
+    json_decref(out);
+    json_t *ops = json_pack("[{s:s,s:s,s:s}]", "op", "add", "path", "/data/extra", "value", "1");
+    ck_assert_int_eq(fo_kube_patch(env.kc, &one, FO_PATCH_JSON, ops, NULL, &out, &err), FO_OK);
+    ck_assert_str_eq(fo_json_get_str(out, "data.extra"), "1");
+    json_decref(out);
+    json_t *failing = json_pack("[{s:s,s:s,s:s}]", "op", "test", "path", "/data/k", "value", "no");
+    ck_assert_int_eq(fo_kube_patch(env.kc, &one, FO_PATCH_JSON, failing, NULL, &out, &err),
+                     FO_EINVALID); /* §9: a failing test op is 422 */
+    /* server-side apply: creates, then conflicts with another manager unless forced */
+    fo_kube_ref applied = named(CM, "applied");
+    json_t *mine = json_pack("{s:s,s:s,s:{s:s},s:{s:s}}", "apiVersion", "v1", "kind", "ConfigMap",
+                             "metadata", "name", "applied", "data", "k", "mine");
+    fo_kube_patch_opts po = {.field_manager = "manager-a"};
+    ck_assert_int_eq(fo_kube_patch(env.kc, &applied, FO_PATCH_APPLY, mine, &po, &out, &err), FO_OK);
+    ck_assert_str_eq(fo_json_get_str(out, "data.k"), "mine");
+    json_decref(out);
+    json_t *theirs = json_pack("{s:s,s:s,s:{s:s},s:{s:s}}", "apiVersion", "v1", "kind", "ConfigMap",
+                               "metadata", "name", "applied", "data", "k", "theirs");
+    fo_kube_patch_opts other = {.field_manager = "manager-b"};
+    ck_assert_int_eq(fo_kube_patch(env.kc, &applied, FO_PATCH_APPLY, theirs, &other, &out, &err),
+                     FO_ECONFLICT);
+    ck_assert_ptr_nonnull(strstr(err.message, "manager-a"));
+    other.force = true;
+    ck_assert_int_eq(fo_kube_patch(env.kc, &applied, FO_PATCH_APPLY, theirs, &other, &out, &err),
+                     FO_OK);
+    ck_assert_str_eq(fo_json_get_str(out, "data.k"), "theirs");
+    json_decref(out);
+    /* a patch of a missing object is NotFound */
+    fo_kube_ref missing = named(CM, "missing");
+    ck_assert_int_eq(fo_kube_patch(env.kc, &missing, FO_PATCH_MERGE, merge, NULL, &out, &err),
+                     FO_ENOTFOUND);
+    json_decref(mine);
+    json_decref(theirs);
+    json_decref(failing);
+    json_decref(ops);
+    json_decref(merge);
+    json_decref(cm);
+}
+END_TEST
+
+START_TEST(custom_resources_with_the_status_subresource)
+{
+    install_widgets_crd();
+    fo_err err;
+    json_t *w = json_pack("{s:s,s:s,s:{s:s},s:{s:i},s:{s:s}}", "apiVersion", "test.flinkop.io/v1",
+                          "kind", "Widget", "metadata", "name", "w1", "spec", "size", 1, "status",
+                          "phase", "ignored");
+    json_t *created = NULL, *out = NULL;
+    ck_assert_int_eq(fo_kube_create(env.kc, &WIDGETS, w, NULL, &created, &err), FO_OK);
+    ck_assert_ptr_null(fo_json_get(created, "status.phase")); /* §7: status dropped on create */
+    int64_t gen = 0;
+    ck_assert(fo_json_get_int(created, "metadata.generation", &gen));
+    ck_assert_int_eq(gen, 1);
+    fo_kube_ref one = named(WIDGETS, "w1");
+    /* status update: only .status changes, generation stays */
+    json_t *st = json_deep_copy(created);
+    fo_json_set_path(st, "status.phase", json_string("Running"));
+    fo_json_set_path(st, "spec.size", json_integer(99));
+    ck_assert_int_eq(fo_kube_update_status(env.kc, &one, st, &out, &err), FO_OK);
+    ck_assert_str_eq(fo_json_get_str(out, "status.phase"), "Running");
+    int64_t size = 0;
+    ck_assert(fo_json_get_int(out, "spec.size", &size));
+    ck_assert_int_eq(size, 1);
+    ck_assert(fo_json_get_int(out, "metadata.generation", &gen));
+    ck_assert_int_eq(gen, 1);
+    json_decref(out);
+    json_t *sp = json_pack("{s:{s:s}}", "status", "phase", "Stable");
+    ck_assert_int_eq(fo_kube_patch_status(env.kc, &one, FO_PATCH_MERGE, sp, &out, &err), FO_OK);
+    ck_assert_str_eq(fo_json_get_str(out, "status.phase"), "Stable");
+    json_decref(out);
+    /* §9: no strategic merge for custom resources */
+    json_t *spec = json_pack("{s:{s:i}}", "spec", "size", 2);
+    ck_assert_int_eq(fo_kube_patch(env.kc, &one, FO_PATCH_STRATEGIC, spec, NULL, &out, &err),
+                     FO_EINVAL);
+    ck_assert_int_eq(err.http_status, 415);
+    ck_assert_str_eq(err.reason, "UnsupportedMediaType");
+    /* §4: a PUT of a custom resource without resourceVersion is 422 */
+    json_t *norv = json_deep_copy(created);
+    fo_json_del_path(norv, "metadata.resourceVersion");
+    ck_assert_int_eq(fo_kube_update(env.kc, &one, norv, NULL, NULL, &err), FO_EINVALID);
+    ck_assert_ptr_nonnull(strstr(err.message, "resourceVersion"));
+    json_decref(norv);
+    json_decref(spec);
+    json_decref(sp);
+    json_decref(st);
+    json_decref(created);
+    json_decref(w);
+}
+END_TEST
+
+START_TEST(delete_honours_preconditions_finalizers_and_policy)
+{
+    fo_err err;
+    json_t *cm = configmap("guarded", "a"), *created = NULL, *out = NULL;
+    json_object_set_new(json_object_get(cm, "metadata"), "finalizers",
+                        json_pack("[s]", "flinkop.example.com/finalizer"));
+    ck_assert_int_eq(fo_kube_create(env.kc, &CM, cm, NULL, &created, &err), FO_OK);
+    fo_kube_ref one = named(CM, "guarded");
+    fo_kube_delete_opts wrong = {.precondition_uid = "00000000-0000-0000-0000-000000000000"};
+    ck_assert_int_eq(fo_kube_delete(env.kc, &one, &wrong, NULL, &err), FO_ECONFLICT);
+    ck_assert_ptr_nonnull(strstr(err.message, "Precondition failed"));
+    fo_kube_delete_opts right = {.precondition_uid = fo_json_get_str(created, "metadata.uid"),
+                                 .propagation_policy = "Background"};
+    /* §8: with finalizers the answer is the object, now terminating */
+    ck_assert_int_eq(fo_kube_delete(env.kc, &one, &right, &out, &err), FO_OK);
+    ck_assert_ptr_nonnull(fo_json_get_str(out, "metadata.deletionTimestamp"));
+    json_decref(out);
+    json_t *cur = NULL;
+    ck_assert_int_eq(fo_kube_get(env.kc, &one, &cur, &err), FO_OK);
+    json_t *nofin = json_pack("{s:{s:n}}", "metadata", "finalizers");
+    ck_assert_int_eq(fo_kube_patch(env.kc, &one, FO_PATCH_MERGE, nofin, NULL, &out, &err), FO_OK);
+    json_decref(out);
+    ck_assert_int_eq(fo_kube_get(env.kc, &one, &out, &err), FO_ENOTFOUND);
+    ck_assert_int_eq(fo_kube_delete(env.kc, &one, NULL, NULL, &err), FO_ENOTFOUND);
+    json_decref(nofin);
+    json_decref(cur);
+    json_decref(created);
+    json_decref(cm);
+}
+END_TEST
+
+START_TEST(a_wrong_token_is_forbidden)
+{
+    fo_kube_config *bad = config_for("not-the-token");
+    fo_err err;
+    fo_kube_client *kc = fo_kube_client_new(bad, NULL, &err);
+    json_t *out = NULL;
+    fo_kube_ref one = named(CM, "x");
+    ck_assert_int_eq(fo_kube_get(kc, &one, &out, &err), FO_EFORBIDDEN);
+    ck_assert_int_eq(err.http_status, 401);
+    fo_kube_client_free(kc);
+    fo_kube_config_free(bad);
+}
+END_TEST
+
+START_TEST(an_unreachable_server_is_unavailable_after_retries)
+{
+    int port = fo_test_free_port();
+    char *path = NULL, *text = NULL;
+    ck_assert_int_gt(asprintf(&path, "%s/kubeconfig-dead", env.dir), 0);
+    ck_assert_int_gt(asprintf(&text,
+                              "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+                              "clusters: [{name: c, cluster: {server: 'http://127.0.0.1:%d'}}]\n"
+                              "contexts: [{name: c, context: {cluster: c}}]\n",
+                              port),
+                     0);
+    fo_test_write_file(path, text);
+    fo_kube_config_opts co = {.kubeconfig = path};
+    fo_err err;
+    fo_kube_config *cfg = fo_kube_config_from_kubeconfig(&co, &err);
+    fo_kube_client_opts ko = {
+        .sleep_ms = record_sleep, .max_retries = 3, .retry_initial_ms = 100, .retry_max_ms = 1000};
+    fo_kube_client *kc = fo_kube_client_new(cfg, &ko, &err);
+    json_t *cm = configmap("x", "a");
+    env.nslept = 0;
+    /* nothing was sent, so even a POST is retried */
+    ck_assert_int_eq(fo_kube_create(kc, &CM, cm, NULL, NULL, &err), FO_EUNAVAIL);
+    ck_assert_int_eq(env.nslept, 3);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_gt(env.slept[i], 0);
+        ck_assert_int_le(env.slept[i], 1000);
+    }
+    json_decref(cm);
+    fo_kube_client_free(kc);
+    fo_kube_config_free(cfg);
+    free(path);
+    free(text);
+}
+END_TEST
+
+struct watch_log {
+    int n;
+    char types[32][12];
+    char names[32][64];
+    fo_fake_apiserver *fa;
+    int stop_after;
+    volatile int stop;
+};
+
+static fo_rc log_event(void *ctx, fo_watch_type type, json_t *obj, fo_err *err)
+{
+    (void)err;
+    struct watch_log *w = ctx;
+    if (w->n < 32) {
+        snprintf(w->types[w->n], sizeof w->types[0], "%s", fo_watch_type_name(type));
+        const char *name = fo_json_get_str(obj, "metadata.name");
+        snprintf(w->names[w->n], sizeof w->names[0], "%s", name ? name : "");
+        w->n++;
+    }
+    if (w->stop_after && w->n >= w->stop_after)
+        w->stop = 1;
+    return FO_OK;
+}
+
+START_TEST(a_watch_delivers_changes_after_its_resource_version_in_order)
+{
+    fo_err err;
+    json_t *list = NULL;
+    ck_assert_int_eq(fo_kube_list_all(env.kc, &CM, NULL, &list, &err), FO_OK);
+    char rv[64];
+    snprintf(rv, sizeof rv, "%s", fo_json_get_str(list, "metadata.resourceVersion"));
+    json_decref(list);
+    json_t *cm = configmap("watched", "a"), *out = NULL;
+    ck_assert_int_eq(fo_kube_create(env.kc, &CM, cm, NULL, NULL, &err), FO_OK);
+    fo_kube_ref one = named(CM, "watched");
+    json_t *patch = json_pack("{s:{s:s}}", "data", "k", "v2");
+    ck_assert_int_eq(fo_kube_patch(env.kc, &one, FO_PATCH_MERGE, patch, NULL, &out, &err), FO_OK);
+    json_decref(out);
+    ck_assert_int_eq(fo_kube_delete(env.kc, &one, NULL, NULL, &err), FO_OK);
+    /* The history is there already: the watch replays it, then we stop it. */
+    struct watch_log w = {.stop_after = 3};
+    fo_kube_watch_opts wo = {.resource_version = rv, .allow_bookmarks = true, .timeout_s = 30};
+    ck_assert_int_eq(fo_kube_watch(env.kc, &CM, &wo, log_event, &w, &w.stop, &err), FO_ESHUTDOWN);
+    ck_assert_int_eq(w.n, 3);
+    ck_assert_str_eq(w.types[0], "ADDED");
+    ck_assert_str_eq(w.types[1], "MODIFIED");
+    ck_assert_str_eq(w.types[2], "DELETED");
+    for (int i = 0; i < 3; i++)
+        ck_assert_str_eq(w.names[i], "watched");
+    json_decref(patch);
+    json_decref(cm);
+}
+END_TEST
+
+START_TEST(a_watch_with_server_timeout_ends_cleanly)
+{
+    fo_err err;
+    json_t *list = NULL;
+    ck_assert_int_eq(fo_kube_list_all(env.kc, &CM, NULL, &list, &err), FO_OK);
+    struct watch_log w = {0};
+    fo_kube_watch_opts wo = {.resource_version = fo_json_get_str(list, "metadata.resourceVersion"),
+                             .timeout_s = 1};
+    ck_assert_int_eq(fo_kube_watch(env.kc, &CM, &wo, log_event, &w, &w.stop, &err), FO_OK);
+    json_decref(list);
+}
+END_TEST
+
+/* POST a /fake/ control request (kube-api-semantics test hooks, control.h). */
+static void control(const char *method, const char *path, const char *body_json)
+{
+    json_t *body = NULL, *out = NULL;
+    if (body_json) {
+        fo_err err;
+        body = fo_json_parse(body_json, strlen(body_json), 0, &err);
+        ck_assert_ptr_nonnull(body);
+    }
+    int status = fo_fake_apiserver_call(env.fa, method, path, NULL, body, &out, NULL);
+    ck_assert_msg(status >= 200 && status < 300, "%s %s: %d", method, path, status);
+    json_decref(body);
+    json_decref(out);
+}
+
+START_TEST(throttling_is_retried_honouring_retry_after)
+{
+    fo_err err;
+    json_t *cm = configmap("throttled", "a"), *out = NULL;
+    ck_assert_int_eq(fo_kube_create(env.kc, &CM, cm, NULL, NULL, &err), FO_OK);
+    control("POST", "/fake/faults",
+            "{\"count\":2,\"code\":429,\"method\":\"GET\",\"retryAfterSeconds\":2}");
+    env.nslept = 0;
+    fo_kube_ref one = named(CM, "throttled");
+    ck_assert_int_eq(fo_kube_get(env.kc, &one, &out, &err), FO_OK);
+    ck_assert_int_eq(env.nslept, 2);
+    ck_assert_int_ge(env.slept[0], 2000);
+    ck_assert_int_ge(env.slept[1], 2000);
+    json_decref(out);
+    /* 429 is safe to retry for a POST too: the server did not act */
+    control("POST", "/fake/faults",
+            "{\"count\":1,\"code\":429,\"method\":\"POST\",\"retryAfterSeconds\":1}");
+    env.nslept = 0;
+    json_t *cm2 = configmap("throttled-2", "a");
+    ck_assert_int_eq(fo_kube_create(env.kc, &CM, cm2, NULL, NULL, &err), FO_OK);
+    ck_assert_int_eq(env.nslept, 1);
+    ck_assert_int_ge(env.slept[0], 1000);
+    json_decref(cm2);
+    json_decref(cm);
+}
+END_TEST
+
+START_TEST(server_errors_are_retried_only_when_safe)
+{
+    fo_err err;
+    json_t *cm = configmap("five-hundred", "a"), *out = NULL;
+    control("POST", "/fake/faults", "{\"count\":1,\"code\":503,\"method\":\"POST\"}");
+    env.nslept = 0;
+    ck_assert_int_eq(fo_kube_create(env.kc, &CM, cm, NULL, NULL, &err), FO_OK);
+    ck_assert_int_eq(env.nslept, 1);
+    /* a 500 on a POST may have acted: not retried */
+    control("POST", "/fake/faults", "{\"count\":1,\"code\":500,\"method\":\"POST\"}");
+    env.nslept = 0;
+    json_t *cm2 = configmap("five-hundred-2", "a");
+    ck_assert_int_eq(fo_kube_create(env.kc, &CM, cm2, NULL, NULL, &err), FO_EUNAVAIL);
+    ck_assert_int_eq(err.http_status, 500);
+    ck_assert_int_eq(env.nslept, 0);
+    /* ... but a 500 on a GET is */
+    control("POST", "/fake/faults", "{\"count\":2,\"code\":500,\"method\":\"GET\"}");
+    env.nslept = 0;
+    fo_kube_ref one = named(CM, "five-hundred");
+    ck_assert_int_eq(fo_kube_get(env.kc, &one, &out, &err), FO_OK);
+    ck_assert_int_eq(env.nslept, 2);
+    json_decref(out);
+    /* a server that keeps failing: give up after max_retries (5) */
+    control("POST", "/fake/faults", "{\"count\":-1,\"code\":503,\"method\":\"GET\"}");
+    env.nslept = 0;
+    ck_assert_int_eq(fo_kube_get(env.kc, &one, &out, &err), FO_EUNAVAIL);
+    ck_assert_int_eq(env.nslept, 5);
+    for (int i = 1; i < 5; i++) /* exponential, never past the cap */
+        ck_assert_int_le(env.slept[i], 30000);
+    control("DELETE", "/fake/faults", NULL);
+    json_decref(cm2);
+    json_decref(cm);
+}
+END_TEST
+
+START_TEST(every_request_has_a_timeout)
+{
+    fo_err err;
+    fo_kube_client_opts ko = {.sleep_ms = record_sleep, .timeout_ms = 300};
+    fo_kube_client *kc = fo_kube_client_new(env.cfg, &ko, &err);
+    control("POST", "/fake/delay", "{\"ms\":1500,\"count\":1,\"method\":\"POST\"}");
+    json_t *cm = configmap("slow", "a"), *out = NULL;
+    env.nslept = 0;
+    ck_assert_int_eq(fo_kube_create(kc, &CM, cm, NULL, NULL, &err), FO_ETIMEOUT);
+    ck_assert_int_eq(env.nslept, 0); /* a POST that timed out may have acted */
+    control("POST", "/fake/delay", "{\"ms\":1500,\"count\":1,\"method\":\"GET\"}");
+    fo_kube_ref one = named(CM, "slow");
+    fo_rc rc = fo_kube_get(kc, &one, &out, &err);
+    ck_assert(rc == FO_OK || rc == FO_ENOTFOUND); /* the first POST may or may not have landed */
+    ck_assert_int_eq(env.nslept, 1);
+    json_decref(out);
+    json_decref(cm);
+    fo_kube_client_free(kc);
+}
+END_TEST
+
+START_TEST(a_watch_from_a_compacted_version_is_gone)
+{
+    fo_err err;
+    json_t *cm = configmap("compacted", "a"), *created = NULL;
+    ck_assert_int_eq(fo_kube_create(env.kc, &CM, cm, NULL, &created, &err), FO_OK);
+    char rv[64];
+    snprintf(rv, sizeof rv, "%s", fo_json_get_str(created, "metadata.resourceVersion"));
+    json_t *cm2 = configmap("compacted-2", "a");
+    ck_assert_int_eq(fo_kube_create(env.kc, &CM, cm2, NULL, NULL, &err), FO_OK);
+    control("POST", "/fake/compact", NULL);
+    struct watch_log w = {0};
+    fo_kube_watch_opts wo = {.resource_version = rv, .timeout_s = 30};
+    ck_assert_int_eq(fo_kube_watch(env.kc, &CM, &wo, log_event, &w, &w.stop, &err), FO_EGONE);
+    ck_assert_int_eq(err.http_status, 410);
+    ck_assert_str_eq(err.reason, "Expired");
+    ck_assert_int_eq(w.n, 0);
+    json_decref(cm2);
+    json_decref(created);
+    json_decref(cm);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("kube_client");
+    TCase *tc = tcase_create("kube_client");
+    tcase_set_timeout(tc, 60);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, create_get_update_and_delete_round_trip);
+    tcase_add_test(tc, creating_an_existing_name_is_already_exists);
+    tcase_add_test(tc, an_invalid_object_is_invalid_with_its_causes);
+    tcase_add_test(tc, lists_follow_selectors_and_pages);
+    tcase_add_test(tc, merge_json_and_apply_patches);
+    tcase_add_test(tc, custom_resources_with_the_status_subresource);
+    tcase_add_test(tc, delete_honours_preconditions_finalizers_and_policy);
+    tcase_add_test(tc, a_wrong_token_is_forbidden);
+    tcase_add_test(tc, an_unreachable_server_is_unavailable_after_retries);
+    tcase_add_test(tc, a_watch_delivers_changes_after_its_resource_version_in_order);
+    tcase_add_test(tc, a_watch_with_server_timeout_ends_cleanly);
+    tcase_add_test(tc, throttling_is_retried_honouring_retry_after);
+    tcase_add_test(tc, server_errors_are_retried_only_when_safe);
+    tcase_add_test(tc, every_request_has_a_timeout);
+    tcase_add_test(tc, a_watch_from_a_compacted_version_is_gone);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
