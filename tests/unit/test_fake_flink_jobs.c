@@ -1,0 +1,818 @@
+/* The fake Flink cluster's job state machine (tests/fakes/flink/flink_sim.h), driven by
+ * explicit times: JobStatus transitions, checkpoints, savepoints, restores, faults. Expected
+ * states and shapes come from Flink's JobStatus enum and REST API spec (rest_v1_dispatcher.yml)
+ * and from the path formats Flink writes (savepoint-<6 hex>-<12 hex>, <dir>/<job>/chk-<n>). */
+#include <check.h>
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/jsonutil.h"
+#include "tests/fakes/flink/fake_flink_int.h"
+#include "tests/fakes/flink/flink_sim.h"
+
+#define T0 1700000000000LL
+
+static fo_flink_sim *sim_from(const char *spec_text)
+{
+    fo_err err = {0};
+    json_t *spec = spec_text ? fo_json_parse(spec_text, strlen(spec_text), 0, &err) : NULL;
+    ck_assert_msg(!spec_text || spec, "bad test spec: %s", err.message);
+    fo_flink_sim *sim = fo_flink_sim_new(spec, T0, 42, NULL, &err);
+    ck_assert_msg(sim, "sim: %s", err.message);
+    json_decref(spec);
+    return sim;
+}
+
+/* The id of the first job. */
+static void first_job(fo_flink_sim *sim, char jid[33])
+{
+    json_t *jobs = fo_flink_sim_json_jobs(sim);
+    const char *id = fo_json_str(json_array_get(json_object_get(jobs, "jobs"), 0), "id");
+    ck_assert_ptr_nonnull(id);
+    strcpy(jid, id);
+    json_decref(jobs);
+}
+
+static json_t *operation(fo_flink_sim *sim, const char *kind, const char *jid, const char *trig)
+{
+    fo_err err = {0};
+    json_t *v = fo_flink_sim_json_operation(sim, kind, jid, trig, &err);
+    ck_assert_msg(v, "operation: %s", err.message);
+    return v;
+}
+
+static bool matches(const char *s, const char *pattern)
+{
+    regex_t re;
+    ck_assert_int_eq(regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB), 0);
+    bool ok = s && regexec(&re, s, 0, NULL, 0) == 0;
+    regfree(&re);
+    return ok;
+}
+
+static const char *APP = "{\"checkpointIntervalMs\": 1000, \"checkpointDir\": \"s3://b/ck\","
+                         " \"savepointDir\": \"s3://b/sp\","
+                         " \"timings\": {\"initializingMs\": 100, \"createdMs\": 100,"
+                         " \"checkpointMs\": 50, \"savepointMs\": 200, \"cancelMs\": 100,"
+                         " \"failingMs\": 50, \"restartMs\": 200},"
+                         " \"job\": {\"entryClass\": \"org.example.Top\", \"parallelism\": 2}}";
+
+START_TEST(application_job_walks_initializing_created_running)
+{
+    fo_flink_sim *sim = sim_from(APP);
+    char jid[33];
+    first_job(sim, jid);
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, jid), "INITIALIZING");
+    fo_flink_sim_advance(sim, T0 + 99);
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, jid), "INITIALIZING");
+    fo_flink_sim_advance(sim, T0 + 100);
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, jid), "CREATED");
+    fo_flink_sim_advance(sim, T0 + 200);
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, jid), "RUNNING");
+
+    fo_err err = {0};
+    json_t *d = fo_flink_sim_json_job(sim, jid, &err);
+    ck_assert_ptr_nonnull(d);
+    int64_t ts = 0;
+    ck_assert(fo_json_get_int(d, "timestamps.RUNNING", &ts));
+    ck_assert_int_eq(ts, T0 + 200);
+    ck_assert(fo_json_get_int(d, "timestamps.CREATED", &ts));
+    ck_assert_int_eq(ts, T0 + 100);
+    ck_assert_int_eq(json_array_size(json_object_get(d, "vertices")), 2);
+    ck_assert_str_eq(fo_json_get_str(d, "name"), "Top");
+    json_decref(d);
+    fo_flink_sim_free(sim);
+}
+END_TEST
+
+START_TEST(periodic_checkpoints_land_under_the_checkpoint_dir_and_older_ones_are_subsumed)
+{
+    fo_flink_sim *sim = sim_from(APP);
+    char jid[33], want[128];
+    first_job(sim, jid);
+    /* RUNNING at +200; checkpoints trigger at +1200, +2200, +3200 and take 50 ms. */
+    fo_flink_sim_advance(sim, T0 + 1220);
+    fo_err err = {0};
+    json_t *c = fo_flink_sim_json_checkpoints(sim, jid, &err);
+    int64_t n = -1;
+    ck_assert(fo_json_get_int(c, "counts.in_progress", &n));
+    ck_assert_int_eq(n, 1);
+    ck_assert_ptr_null(fo_json_get(c, "latest.completed"));
+    json_decref(c);
+
+    fo_flink_sim_advance(sim, T0 + 3250);
+    c = fo_flink_sim_json_checkpoints(sim, jid, &err);
+    ck_assert(fo_json_get_int(c, "counts.completed", &n));
+    ck_assert_int_eq(n, 3);
+    snprintf(want, sizeof want, "s3://b/ck/%s/chk-3", jid);
+    ck_assert_str_eq(fo_json_get_str(c, "latest.completed.external_path"), want);
+    ck_assert_str_eq(fo_json_get_str(c, "latest.completed.className"), "completed");
+    /* history is newest first; num-retained = 1 discards chk-1 and chk-2 */
+    json_t *hist = json_object_get(c, "history");
+    ck_assert_int_eq(json_array_size(hist), 3);
+    bool discarded = false;
+    ck_assert(fo_json_get_bool(json_array_get(hist, 0), "discarded", &discarded));
+    ck_assert(!discarded);
+    ck_assert(fo_json_get_bool(json_array_get(hist, 2), "discarded", &discarded));
+    ck_assert(discarded);
+    json_decref(c);
+
+    json_t *m = fo_flink_sim_json_metrics(sim, jid, "numberOfCompletedCheckpoints,nope", &err);
+    ck_assert_int_eq(json_array_size(m), 1);
+    ck_assert_str_eq(fo_json_str(json_array_get(m, 0), "value"), "3");
+    json_decref(m);
+    fo_flink_sim_free(sim);
+}
+END_TEST
+
+START_TEST(savepoint_is_in_progress_then_completed_with_a_flink_style_path)
+{
+    fo_flink_sim *sim = sim_from(APP);
+    char jid[33], trig[33];
+    first_job(sim, jid);
+    fo_flink_sim_advance(sim, T0 + 500);
+    fo_err err = {0};
+    ck_assert_int_eq(fo_flink_sim_trigger_savepoint(sim, jid, "s3://other/sp/", false, false,
+                                                    false, NULL, NULL, trig, &err),
+                     FO_OK);
+    ck_assert(fo_flink_sim_is_id(trig));
+    json_t *op = operation(sim, "savepoint", jid, trig);
+    ck_assert_str_eq(fo_json_get_str(op, "status.id"), "IN_PROGRESS");
+    ck_assert_ptr_null(json_object_get(op, "operation"));
+    json_decref(op);
+
+    fo_flink_sim_advance(sim, T0 + 700);
+    op = operation(sim, "savepoint", jid, trig);
+    ck_assert_str_eq(fo_json_get_str(op, "status.id"), "COMPLETED");
+    char pattern[128];
+    snprintf(pattern, sizeof pattern, "^s3://other/sp/savepoint-%.6s-[0-9a-f]{12}$", jid);
+    ck_assert_msg(matches(fo_json_get_str(op, "operation.location"), pattern), "location %s",
+                  fo_json_get_str(op, "operation.location"));
+    json_decref(op);
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, jid), "RUNNING");
+
+    json_t *c = fo_flink_sim_json_checkpoints(sim, jid, &err);
+    bool sp = false;
+    ck_assert(fo_json_get_bool(c, "latest.savepoint.is_savepoint", &sp));
+    ck_assert(sp);
+    ck_assert_str_eq(fo_json_get_str(c, "latest.savepoint.checkpoint_type"), "SAVEPOINT");
+    json_decref(c);
+    fo_flink_sim_free(sim);
+}
+END_TEST
+
+START_TEST(stop_with_savepoint_finishes_the_job_after_the_savepoint)
+{
+    fo_flink_sim *sim = sim_from(APP);
+    char jid[33], trig[33];
+    first_job(sim, jid);
+    fo_flink_sim_advance(sim, T0 + 500);
+    fo_err err = {0};
+    ck_assert_int_eq(fo_flink_sim_trigger_savepoint(sim, jid, NULL, true, false, false,
+                                                    "NATIVE", NULL, trig, &err),
+                     FO_OK);
+    fo_flink_sim_advance(sim, T0 + 699);
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, jid), "RUNNING");
+    fo_flink_sim_advance(sim, T0 + 700);
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, jid), "FINISHED");
+    json_t *op = operation(sim, "savepoint", jid, trig);
+    ck_assert(matches(fo_json_get_str(op, "operation.location"), "^s3://b/sp/savepoint-"));
+    json_decref(op);
+    json_t *r = fo_flink_sim_json_execution_result(sim, jid, &err);
+    ck_assert_str_eq(fo_json_get_str(r, "status.id"), "COMPLETED");
+    ck_assert_str_eq(fo_json_get_str(r, "job-execution-result.application-status"), "SUCCEEDED");
+    json_decref(r);
+    fo_flink_sim_free(sim);
+}
+END_TEST
+
+START_TEST(failing_savepoints_report_a_failure_cause_and_the_job_keeps_running)
+{
+    fo_flink_sim *sim = sim_from(APP);
+    char jid[33], trig[33];
+    first_job(sim, jid);
+    fo_flink_sim_advance(sim, T0 + 500);
+    fo_err err = {0};
+    json_t *faults = json_pack("{s:i, s:s}", "failSavepoints", 1, "failureMessage", "disk full");
+    ck_assert_int_eq(fo_flink_sim_set_faults(sim, faults, &err), FO_OK);
+    json_decref(faults);
+    ck_assert_int_eq(fo_flink_sim_trigger_savepoint(sim, jid, NULL, true, false, false, NULL,
+                                                    NULL, trig, &err),
+                     FO_OK);
+    fo_flink_sim_advance(sim, T0 + 800);
+    json_t *op = operation(sim, "savepoint", jid, trig);
+    ck_assert_str_eq(fo_json_get_str(op, "status.id"), "COMPLETED");
+    ck_assert_ptr_null(fo_json_get(op, "operation.location"));
+    const char *stack = fo_json_get_str(op, "operation.failure-cause.stack-trace");
+    ck_assert_ptr_nonnull(stack);
+    ck_assert_ptr_nonnull(strstr(stack, "disk full"));
+    json_decref(op);
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, jid), "RUNNING");
+
+    /* only one savepoint was to fail */
+    ck_assert_int_eq(fo_flink_sim_trigger_savepoint(sim, jid, NULL, false, false, false, NULL,
+                                                    NULL, trig, &err),
+                     FO_OK);
+    fo_flink_sim_advance(sim, T0 + 1100);
+    op = operation(sim, "savepoint", jid, trig);
+    ck_assert_ptr_nonnull(fo_json_get_str(op, "operation.location"));
+    json_decref(op);
+    fo_flink_sim_free(sim);
+}
+END_TEST
+
+START_TEST(snapshots_of_a_job_that_is_not_running_are_accepted_then_fail)
+{
+    fo_flink_sim *sim = sim_from(APP);
+    char jid[33], trig[33];
+    first_job(sim, jid);
+    fo_err err = {0};
+    /* still INITIALIZING */
+    ck_assert_int_eq(fo_flink_sim_trigger_checkpoint(sim, jid, "FULL", NULL, trig, &err), FO_OK);
+    json_t *op = operation(sim, "checkpoint", jid, trig);
+    ck_assert_str_eq(fo_json_get_str(op, "status.id"), "COMPLETED");
+    ck_assert_ptr_nonnull(strstr(fo_json_get_str(op, "operation.failureCause.stack-trace"),
+                                 "Not all required tasks are currently running"));
+    json_decref(op);
+    fo_flink_sim_free(sim);
+}
+END_TEST
+
+START_TEST(checkpoint_trigger_completes_with_its_checkpoint_id)
+{
+    fo_flink_sim *sim = sim_from(APP);
+    char jid[33], trig[33];
+    first_job(sim, jid);
+    fo_flink_sim_advance(sim, T0 + 300);
+    fo_err err = {0};
+    ck_assert_int_eq(fo_flink_sim_trigger_checkpoint(sim, jid, NULL, NULL, trig, &err), FO_OK);
+    json_t *op = operation(sim, "checkpoint", jid, trig);
+    ck_assert_str_eq(fo_json_get_str(op, "status.id"), "IN_PROGRESS");
+    json_decref(op);
+    fo_flink_sim_advance(sim, T0 + 350);
+    op = operation(sim, "checkpoint", jid, trig);
+    int64_t id = 0;
+    ck_assert(fo_json_get_int(op, "operation.checkpointId", &id));
+    ck_assert_int_eq(id, 1);
+    json_decref(op);
+    json_t *details = fo_flink_sim_json_checkpoint_details(sim, jid, 1, &err);
+    char want[128];
+    snprintf(want, sizeof want, "s3://b/ck/%s/chk-1", jid);
+    ck_assert_str_eq(fo_json_get_str(details, "external_path"), want);
+    ck_assert_int_eq(json_object_size(json_object_get(details, "tasks")), 2);
+    json_decref(details);
+    ck_assert_ptr_null(fo_flink_sim_json_checkpoint_details(sim, jid, 99, &err));
+    ck_assert_int_eq(err.http_status, 404);
+    fo_flink_sim_free(sim);
+}
+END_TEST
+
+START_TEST(savepoint_without_any_directory_is_a_bad_request_naming_the_config_key)
+{
+    fo_flink_sim *sim = sim_from("{\"job\": {}}");
+    char jid[33], trig[33];
+    first_job(sim, jid);
+    fo_flink_sim_advance(sim, T0 + 1000);
+    fo_err err = {0};
+    ck_assert_int_eq(fo_flink_sim_trigger_savepoint(sim, jid, NULL, false, false, false, NULL,
+                                                    NULL, trig, &err),
+                     FO_EINVAL);
+    ck_assert_int_eq(err.http_status, 400);
+    ck_assert_str_eq(err.message, "Config key [state.savepoints.dir] is not set. Property "
+                                  "[target-directory] must be provided.");
+    fo_flink_sim_free(sim);
+}
+END_TEST
+
+START_TEST(a_trigger_id_in_the_request_makes_the_trigger_idempotent)
+{
+    fo_flink_sim *sim = sim_from(APP);
+    char jid[33], t1[33], t2[33];
+    const char *mine = "0123456789abcdef0123456789abcdef";
+    first_job(sim, jid);
+    fo_flink_sim_advance(sim, T0 + 300);
+    fo_err err = {0};
+    ck_assert_int_eq(fo_flink_sim_trigger_savepoint(sim, jid, NULL, false, false, false, NULL,
+                                                    mine, t1, &err),
+                     FO_OK);
+    ck_assert_int_eq(fo_flink_sim_trigger_savepoint(sim, jid, NULL, false, false, false, NULL,
+                                                    mine, t2, &err),
+                     FO_OK);
+    ck_assert_str_eq(t1, mine);
+    ck_assert_str_eq(t2, mine);
+    fo_flink_sim_advance(sim, T0 + 600);
+    json_t *c = fo_flink_sim_json_checkpoints(sim, jid, &err);
+    int64_t total = 0;
+    ck_assert(fo_json_get_int(c, "counts.total", &total));
+    ck_assert_int_eq(total, 1); /* one savepoint, no periodic checkpoint yet */
+    json_decref(c);
+    ck_assert_int_eq(fo_flink_sim_trigger_savepoint(sim, jid, NULL, false, false, false, NULL,
+                                                    "not-hex", t1, &err),
+                     FO_EINVAL);
+    fo_flink_sim_free(sim);
+}
+END_TEST
+
+START_TEST(cancel_goes_through_cancelling_and_repeats_are_accepted)
+{
+    fo_flink_sim *sim = sim_from(APP);
+    char jid[33];
+    first_job(sim, jid);
+    fo_flink_sim_advance(sim, T0 + 300);
+    fo_err err = {0};
+    ck_assert_int_eq(fo_flink_sim_cancel(sim, jid, &err), FO_OK);
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, jid), "CANCELLING");
+    ck_assert_int_eq(fo_flink_sim_cancel(sim, jid, &err), FO_OK);
+    fo_flink_sim_advance(sim, T0 + 400);
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, jid), "CANCELED");
+    ck_assert_int_eq(fo_flink_sim_cancel(sim, jid, &err), FO_OK);
+    json_t *r = fo_flink_sim_json_execution_result(sim, jid, &err);
+    ck_assert_str_eq(fo_json_get_str(r, "job-execution-result.application-status"), "CANCELED");
+    json_decref(r);
+    json_t *o = fo_flink_sim_json_overview(sim);
+    int64_t n = 0;
+    ck_assert(fo_json_get_int(o, "jobs-cancelled", &n));
+    ck_assert_int_eq(n, 1);
+    json_decref(o);
+    fo_flink_sim_free(sim);
+}
+END_TEST
+
+START_TEST(cancelling_a_finished_job_is_a_conflict)
+{
+    fo_flink_sim *sim = sim_from("{\"job\": {\"finishAfterMs\": 1000}}");
+    char jid[33];
+    first_job(sim, jid);
+    fo_flink_sim_advance(sim, T0 + 10000);
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, jid), "FINISHED");
+    fo_err err = {0};
+    ck_assert_int_eq(fo_flink_sim_cancel(sim, jid, &err), FO_ECONFLICT);
+    ck_assert_int_eq(err.http_status, 409);
+    ck_assert_ptr_nonnull(strstr(err.message, "FINISHED"));
+    fo_flink_sim_free(sim);
+}
+END_TEST
+
+START_TEST(failure_with_restart_restores_from_the_latest_checkpoint_and_counts_restarts)
+{
+    fo_flink_sim *sim = sim_from(APP);
+    char jid[33], want[128];
+    first_job(sim, jid);
+    fo_flink_sim_advance(sim, T0 + 2300); /* chk-1, chk-2 done */
+    fo_err err = {0};
+    ck_assert_int_eq(fo_flink_sim_fail_job(sim, jid, true, "boom", &err), FO_OK);
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, jid), "RESTARTING");
+    fo_flink_sim_advance(sim, T0 + 2500);
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, jid), "RUNNING");
+
+    json_t *c = fo_flink_sim_json_checkpoints(sim, jid, &err);
+    snprintf(want, sizeof want, "s3://b/ck/%s/chk-2", jid);
+    ck_assert_str_eq(fo_json_get_str(c, "latest.restored.external_path"), want);
+    bool sp = true;
+    ck_assert(fo_json_get_bool(c, "latest.restored.is_savepoint", &sp));
+    ck_assert(!sp);
+    json_decref(c);
+    json_t *m = fo_flink_sim_json_metrics(sim, jid, "numRestarts", &err);
+    ck_assert_str_eq(fo_json_str(json_array_get(m, 0), "value"), "1");
+    json_decref(m);
+    json_t *e = fo_flink_sim_json_exceptions(sim, jid, -1, &err);
+    json_t *entry = json_array_get(fo_json_get(e, "exceptionHistory.entries"), 0);
+    ck_assert_ptr_nonnull(strstr(fo_json_str(entry, "stacktrace"), "boom"));
+    ck_assert_ptr_nonnull(fo_json_str(e, "root-exception")); /* 1.20 keeps the old members */
+    json_decref(e);
+    fo_flink_sim_free(sim);
+}
+END_TEST
+
+START_TEST(failure_without_restart_ends_failed_with_the_cause_in_the_execution_result)
+{
+    fo_flink_sim *sim = sim_from(APP);
+    char jid[33];
+    first_job(sim, jid);
+    fo_flink_sim_advance(sim, T0 + 300);
+    fo_err err = {0};
+    ck_assert_int_eq(fo_flink_sim_fail_job(sim, jid, false, "bad record", &err), FO_OK);
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, jid), "FAILING");
+    json_t *r = fo_flink_sim_json_execution_result(sim, jid, &err);
+    ck_assert_str_eq(fo_json_get_str(r, "status.id"), "IN_PROGRESS");
+    json_decref(r);
+    fo_flink_sim_advance(sim, T0 + 350);
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, jid), "FAILED");
+    r = fo_flink_sim_json_execution_result(sim, jid, &err);
+    ck_assert_str_eq(fo_json_get_str(r, "job-execution-result.application-status"), "FAILED");
+    ck_assert_ptr_nonnull(
+        strstr(fo_json_get_str(r, "job-execution-result.failure-cause.stack-trace"), "bad record"));
+    json_decref(r);
+    ck_assert_int_eq(fo_flink_sim_fail_job(sim, jid, true, NULL, &err), FO_ECONFLICT);
+    fo_flink_sim_free(sim);
+}
+END_TEST
+
+START_TEST(fail_every_ms_makes_a_restart_loop)
+{
+    fo_flink_sim *sim = sim_from(
+        "{\"faults\": {\"failEveryMs\": 1000}, \"timings\": {\"restartMs\": 100}, \"job\": {}}");
+    char jid[33];
+    first_job(sim, jid);
+    /* RUNNING at 200, fails at 1200, RUNNING at 1300, fails at 2300, ... */
+    fo_flink_sim_advance(sim, T0 + 5000);
+    fo_err err = {0};
+    json_t *m = fo_flink_sim_json_metrics(sim, jid, "numRestarts", &err);
+    ck_assert_str_eq(fo_json_str(json_array_get(m, 0), "value"), "4");
+    json_decref(m);
+    fo_flink_sim_free(sim);
+}
+END_TEST
+
+/* A registry that knows one savepoint with checkpoint id 7 and one disposed path. */
+static int test_lookup(void *ctx, const char *path, int64_t *id)
+{
+    (void)ctx;
+    if (!strcmp(path, "s3://b/sp/savepoint-abcdef-0123456789ab")) {
+        *id = 7;
+        return 1;
+    }
+    if (!strcmp(path, "s3://b/sp/savepoint-abcdef-gone00000000")) {
+        *id = 3;
+        return 2;
+    }
+    return 0;
+}
+
+START_TEST(restore_source_is_recorded_and_checkpoint_ids_continue_after_it)
+{
+    fo_flink_sim_registry reg = {NULL, test_lookup, NULL, NULL};
+    json_t *spec = json_pack("{s:I, s:s, s:{s:s}}", "checkpointIntervalMs", (json_int_t)1000,
+                             "checkpointDir", "s3://b/ck", "job", "restorePath",
+                             "s3://b/sp/savepoint-abcdef-0123456789ab");
+    fo_err err = {0};
+    fo_flink_sim *sim = fo_flink_sim_new(spec, T0, 1, &reg, &err);
+    json_decref(spec);
+    ck_assert_ptr_nonnull(sim);
+    char jid[33];
+    first_job(sim, jid);
+    fo_flink_sim_advance(sim, T0 + 1300);
+    json_t *c = fo_flink_sim_json_checkpoints(sim, jid, &err);
+    ck_assert_str_eq(fo_json_get_str(c, "latest.restored.external_path"),
+                     "s3://b/sp/savepoint-abcdef-0123456789ab");
+    int64_t id = 0;
+    ck_assert(fo_json_get_int(c, "latest.restored.id", &id));
+    ck_assert_int_eq(id, 7);
+    ck_assert(fo_json_get_int(c, "latest.completed.id", &id));
+    ck_assert_int_eq(id, 8);
+    json_decref(c);
+    json_t *view = fo_flink_sim_json_control(sim);
+    json_t *job = json_array_get(json_object_get(view, "jobs"), 0);
+    ck_assert_str_eq(fo_json_get_str(job, "restoredFrom.path"),
+                     "s3://b/sp/savepoint-abcdef-0123456789ab");
+    bool sp = false;
+    ck_assert(fo_json_get_bool(job, "restoredFrom.savepoint", &sp));
+    ck_assert(sp);
+    json_decref(view);
+    fo_flink_sim_free(sim);
+}
+END_TEST
+
+START_TEST(restoring_from_a_disposed_savepoint_fails_the_job)
+{
+    fo_flink_sim_registry reg = {NULL, test_lookup, NULL, NULL};
+    json_t *spec = json_pack("{s:{s:s}}", "job", "restorePath",
+                             "s3://b/sp/savepoint-abcdef-gone00000000");
+    fo_err err = {0};
+    fo_flink_sim *sim = fo_flink_sim_new(spec, T0, 1, &reg, &err);
+    json_decref(spec);
+    char jid[33];
+    first_job(sim, jid);
+    fo_flink_sim_advance(sim, T0 + 1000);
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, jid), "FAILED");
+    json_t *r = fo_flink_sim_json_execution_result(sim, jid, &err);
+    ck_assert_str_eq(fo_json_get_str(r, "job-execution-result.failure-cause.class"),
+                     "java.io.FileNotFoundException");
+    json_decref(r);
+    fo_flink_sim_free(sim);
+}
+END_TEST
+
+START_TEST(a_job_waits_in_created_until_enough_slots_are_free)
+{
+    fo_flink_sim *sim = sim_from("{\"taskManagers\": 1, \"slotsPerTaskManager\": 2}");
+    fo_flink_sim_job_spec a = {.parallelism = 2}, b = {.parallelism = 2};
+    char ja[33], jb[33];
+    fo_err err = {0};
+    ck_assert_int_eq(fo_flink_sim_submit(sim, &a, ja, &err), FO_OK);
+    ck_assert_int_eq(fo_flink_sim_submit(sim, &b, jb, &err), FO_OK);
+    fo_flink_sim_advance(sim, T0 + 5000);
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, ja), "RUNNING");
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, jb), "CREATED");
+    json_t *o = fo_flink_sim_json_overview(sim);
+    int64_t avail = -1;
+    ck_assert(fo_json_get_int(o, "slots-available", &avail));
+    ck_assert_int_eq(avail, 0);
+    json_decref(o);
+    ck_assert_int_eq(fo_flink_sim_set_taskmanagers(sim, 2, &err), FO_OK);
+    fo_flink_sim_advance(sim, T0 + 5001);
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, jb), "RUNNING");
+    fo_flink_sim_free(sim);
+}
+END_TEST
+
+START_TEST(duplicate_job_ids_are_refused_like_flink_does)
+{
+    fo_flink_sim *sim = sim_from(NULL);
+    fo_flink_sim_job_spec a = {.job_id = "00000000000000000000000000000abc"};
+    char j[33];
+    fo_err err = {0};
+    ck_assert_int_eq(fo_flink_sim_submit(sim, &a, j, &err), FO_OK);
+    ck_assert_str_eq(j, "00000000000000000000000000000abc");
+    ck_assert_int_eq(fo_flink_sim_submit(sim, &a, j, &err), FO_EEXISTS);
+    ck_assert_ptr_nonnull(strstr(err.message, "DuplicateJobSubmissionException"));
+    fo_flink_sim_free(sim);
+}
+END_TEST
+
+START_TEST(unknown_jobs_and_triggers_are_not_found)
+{
+    fo_flink_sim *sim = sim_from(APP);
+    char jid[33];
+    first_job(sim, jid);
+    fo_err err = {0};
+    const char *other = "ffffffffffffffffffffffffffffffff";
+    ck_assert_ptr_null(fo_flink_sim_json_job(sim, other, &err));
+    ck_assert_int_eq(err.http_status, 404);
+    ck_assert_int_eq(fo_flink_sim_cancel(sim, other, &err), FO_ENOTFOUND);
+    ck_assert_ptr_null(fo_flink_sim_json_operation(sim, "savepoint", jid, other, &err));
+    ck_assert_int_eq(err.http_status, 404);
+    ck_assert_ptr_null(fo_flink_sim_json_operation(sim, "disposal", NULL, other, &err));
+    ck_assert_int_eq(err.http_status, 404);
+    fo_flink_sim_free(sim);
+}
+END_TEST
+
+START_TEST(disposal_succeeds_for_a_known_savepoint_and_fails_for_an_unknown_path)
+{
+    fo_flink_sim *sim = sim_from(APP);
+    char jid[33], trig[33];
+    first_job(sim, jid);
+    fo_flink_sim_advance(sim, T0 + 300);
+    fo_err err = {0};
+    fo_flink_sim_trigger_savepoint(sim, jid, NULL, false, false, false, NULL, NULL, trig, &err);
+    fo_flink_sim_advance(sim, T0 + 500);
+    json_t *op = operation(sim, "savepoint", jid, trig);
+    char *path = strdup(fo_json_get_str(op, "operation.location"));
+    json_decref(op);
+    char d1[33], d2[33];
+    ck_assert_int_eq(fo_flink_sim_dispose(sim, path, d1, &err), FO_OK);
+    ck_assert_int_eq(fo_flink_sim_dispose(sim, "s3://b/sp/nothing", d2, &err), FO_OK);
+    op = operation(sim, "disposal", NULL, d1);
+    ck_assert_str_eq(fo_json_get_str(op, "status.id"), "IN_PROGRESS");
+    json_decref(op);
+    fo_flink_sim_advance(sim, T0 + 700);
+    op = operation(sim, "disposal", NULL, d1);
+    ck_assert_str_eq(fo_json_get_str(op, "status.id"), "COMPLETED");
+    ck_assert_ptr_null(fo_json_get(op, "operation.failure-cause"));
+    json_decref(op);
+    op = operation(sim, "disposal", NULL, d2);
+    ck_assert_str_eq(fo_json_get_str(op, "operation.failure-cause.class"),
+                     "java.util.concurrent.CompletionException");
+    json_decref(op);
+    free(path);
+    fo_flink_sim_free(sim);
+}
+END_TEST
+
+START_TEST(flink_configuration_keys_set_directories_interval_and_the_restore_path)
+{
+    fo_flink_sim *sim = sim_from(
+        "{\"flinkVersion\": \"2.0.0\", \"configuration\": {"
+        "\"execution.checkpointing.interval\": \"2 s\","
+        "\"execution.checkpointing.dir\": \"s3://c/ck\","
+        "\"execution.checkpointing.savepoint-dir\": \"s3://c/sp\","
+        "\"execution.state-recovery.path\": \"s3://c/sp/savepoint-000000-aaaaaaaaaaaa\","
+        "\"$internal.pipeline.job-id\": \"00000000000000000000000000000001\","
+        "\"taskmanager.numberOfTaskSlots\": 2, \"parallelism.default\": \"4\"},"
+        "\"job\": {}}");
+    const char *jid = "00000000000000000000000000000001";
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, jid), "INITIALIZING");
+    fo_flink_sim_advance(sim, T0 + 2300);
+    fo_err err = {0};
+    json_t *c = fo_flink_sim_json_checkpoints(sim, jid, &err);
+    ck_assert_str_eq(fo_json_get_str(c, "latest.completed.external_path"),
+                     "s3://c/ck/00000000000000000000000000000001/chk-1");
+    ck_assert_str_eq(fo_json_get_str(c, "latest.restored.external_path"),
+                     "s3://c/sp/savepoint-000000-aaaaaaaaaaaa");
+    json_decref(c);
+    json_t *o = fo_flink_sim_json_overview(sim);
+    int64_t tms = 0;
+    ck_assert(fo_json_get_int(o, "taskmanagers", &tms));
+    ck_assert_int_eq(tms, 2); /* parallelism 4 over 2 slots each */
+    json_decref(o);
+    /* 2.x: only exceptionHistory */
+    json_t *e = fo_flink_sim_json_exceptions(sim, jid, -1, &err);
+    ck_assert_ptr_null(json_object_get(e, "all-exceptions"));
+    ck_assert_ptr_nonnull(json_object_get(e, "exceptionHistory"));
+    json_decref(e);
+    fo_flink_sim_free(sim);
+}
+END_TEST
+
+START_TEST(bad_cluster_specs_name_the_field)
+{
+    static const struct {
+        const char *spec, *msg;
+    } cases[] = {
+        {"{\"flinkVersion\": 1}", "spec.flinkVersion: must be a string"},
+        {"{\"flinkVersion\": \"abc\"}", "spec.flinkVersion: must look like"},
+        {"{\"taskManagers\": -1}", "spec.taskManagers: must be an integer"},
+        {"{\"bogus\": 1}", "spec.bogus: unknown field"},
+        {"{\"job\": {\"jobId\": \"XYZ\"}}", "spec.job.jobId: must be 32"},
+        {"{\"job\": {\"args\": [1]}}", "spec.job.args[0]: must be a string"},
+        {"{\"timings\": {\"fastMs\": 1}}", "spec.timings.fastMs: unknown field"},
+        {"{\"configuration\": {\"execution.checkpointing.interval\": \"soon\"}}",
+         "spec.configuration[execution.checkpointing.interval]: not a duration"},
+        {"{\"faults\": {\"failSavepoints\": \"x\"}}", "faults.failSavepoints"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fo_err err = {0};
+        json_t *spec = json_loads(cases[i].spec, 0, NULL);
+        fo_flink_sim *sim = fo_flink_sim_new(spec, T0, 1, NULL, &err);
+        json_decref(spec);
+        ck_assert_msg(!sim, "accepted %s", cases[i].spec);
+        ck_assert_msg(strstr(err.message, cases[i].msg), "%s -> %s", cases[i].spec, err.message);
+    }
+}
+END_TEST
+
+/* ---- REST routing without sockets ---- */
+
+static int rest(fo_flink_sim *sim, const char *method, const char *path, const char *body,
+                json_t **out)
+{
+    ff_request req = {.method = method,
+                      .path = path,
+                      .body = body ? body : "",
+                      .body_len = body ? strlen(body) : 0,
+                      .content_type = "application/json"};
+    ff_response resp = {0};
+    ff_rest_handle(sim, &req, &resp);
+    if (out)
+        *out = resp.body;
+    else
+        json_decref(resp.body);
+    return resp.status;
+}
+
+static const char *first_error(const json_t *v)
+{
+    return json_string_value(json_array_get(json_object_get(v, "errors"), 0));
+}
+
+START_TEST(rest_routes_answer_like_flink_for_unknown_routes_ids_and_bodies)
+{
+    fo_flink_sim *sim = sim_from(APP);
+    char jid[33], path[128];
+    first_job(sim, jid);
+    json_t *v = NULL;
+    ck_assert_int_eq(rest(sim, "GET", "/nothing/here", NULL, &v), 404);
+    ck_assert_str_eq(first_error(v), "Not found: /nothing/here");
+    json_decref(v);
+    ck_assert_int_eq(rest(sim, "GET", "/jobs/0123", NULL, &v), 400);
+    ck_assert_str_eq(first_error(v), "Bad request, could not parse parameters: Cannot resolve "
+                                     "path parameter (jobid) from value \"0123\".");
+    json_decref(v);
+    snprintf(path, sizeof path, "/jobs/%s/savepoints", jid);
+    ck_assert_int_eq(rest(sim, "POST", path, "{\"target-dir\": \"x\"}", &v), 400);
+    ck_assert_str_eq(first_error(v),
+                     "Request did not match expected format SavepointTriggerRequestBody.");
+    json_decref(v);
+    ck_assert_int_eq(rest(sim, "POST", path, "{\"formatType\": \"FANCY\"}", NULL), 400);
+    ck_assert_int_eq(rest(sim, "POST", path, "", &v), 202);
+    ck_assert(fo_flink_sim_is_id(fo_json_str(v, "request-id")));
+    json_decref(v);
+    snprintf(path, sizeof path, "/v1/jobs/%s", jid);
+    ck_assert_int_eq(rest(sim, "GET", path, NULL, NULL), 200);
+    snprintf(path, sizeof path, "/jobs/%s", jid);
+    ck_assert_int_eq(rest(sim, "PATCH", path, NULL, &v), 202);
+    ck_assert_int_eq(json_object_size(v), 0);
+    json_decref(v);
+    fo_flink_sim_free(sim);
+}
+END_TEST
+
+START_TEST(jar_upload_run_and_delete_make_a_session_job)
+{
+    fo_flink_sim *sim = sim_from("{\"flinkVersion\": \"2.0.0\", \"taskManagers\": 2}");
+    static const char body[] = "--XyZ\r\n"
+                               "Content-Disposition: form-data; name=\"jarfile\"; "
+                               "filename=\"/tmp/job.jar\"\r\n"
+                               "Content-Type: application/x-java-archive\r\n\r\n"
+                               "PK\003\004jar-bytes\r\n"
+                               "--XyZ--\r\n";
+    ff_request req = {.method = "POST",
+                      .path = "/jars/upload",
+                      .body = body,
+                      .body_len = sizeof body - 1,
+                      .content_type = "multipart/form-data; boundary=XyZ"};
+    ff_response resp = {0};
+    ff_rest_handle(sim, &req, &resp);
+    ck_assert_int_eq(resp.status, 200);
+    ck_assert_str_eq(fo_json_str(resp.body, "status"), "success");
+    const char *filename = fo_json_str(resp.body, "filename");
+    ck_assert(matches(filename, "/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+                                "_job\\.jar$"));
+    char jar_id[256], path[400];
+    snprintf(jar_id, sizeof jar_id, "%s", strrchr(filename, '/') + 1);
+    json_decref(resp.body);
+
+    json_t *v = NULL;
+    snprintf(path, sizeof path, "/jars/%s/run", jar_id);
+    /* 2.x has no programArgs string any more */
+    ck_assert_int_eq(rest(sim, "POST", path, "{\"programArgs\": \"--a b\"}", NULL), 400);
+    ck_assert_int_eq(rest(sim, "POST", path,
+                          "{\"entryClass\": \"org.example.S\", \"programArgsList\": [\"--a\"],"
+                          " \"parallelism\": 2, \"jobId\": \"0000000000000000000000000000beef\","
+                          " \"savepointPath\": \"s3://x/savepoint-000000-bbbbbbbbbbbb\","
+                          " \"allowNonRestoredState\": true}",
+                          &v),
+                     200);
+    ck_assert_str_eq(fo_json_str(v, "jobid"), "0000000000000000000000000000beef");
+    json_decref(v);
+    json_t *view = fo_flink_sim_json_control(sim);
+    json_t *job = json_array_get(json_object_get(view, "jobs"), 0);
+    ck_assert_str_eq(fo_json_get_str(job, "submission.entryClass"), "org.example.S");
+    ck_assert_str_eq(fo_json_get_str(job, "submission.jarId"), jar_id);
+    ck_assert_str_eq(fo_json_get_str(job, "submission.restorePath"),
+                     "s3://x/savepoint-000000-bbbbbbbbbbbb");
+    json_decref(view);
+
+    ck_assert_int_eq(rest(sim, "GET", "/jars", NULL, &v), 200);
+    ck_assert_int_eq(json_array_size(json_object_get(v, "files")), 1);
+    json_decref(v);
+    snprintf(path, sizeof path, "/jars/%s", jar_id);
+    ck_assert_int_eq(rest(sim, "DELETE", path, NULL, NULL), 200);
+    ck_assert_int_eq(rest(sim, "DELETE", path, NULL, NULL), 400);
+    snprintf(path, sizeof path, "/jars/%s/run", jar_id);
+    ck_assert_int_eq(rest(sim, "POST", path, "{}", NULL), 400);
+    fo_flink_sim_free(sim);
+}
+END_TEST
+
+START_TEST(uploads_that_are_not_one_jar_are_refused)
+{
+    fo_flink_sim *sim = sim_from(NULL);
+    static const char body[] = "--b\r\nContent-Disposition: form-data; name=\"jarfile\"; "
+                               "filename=\"notes.txt\"\r\n\r\nhi\r\n--b--\r\n";
+    ff_request req = {.method = "POST",
+                      .path = "/jars/upload",
+                      .body = body,
+                      .body_len = sizeof body - 1,
+                      .content_type = "multipart/form-data; boundary=b"};
+    ff_response resp = {0};
+    ff_rest_handle(sim, &req, &resp);
+    ck_assert_int_eq(resp.status, 400);
+    ck_assert_str_eq(first_error(resp.body), "Only Jar files are allowed.");
+    json_decref(resp.body);
+    req.content_type = "application/json";
+    ff_rest_handle(sim, &req, &resp);
+    ck_assert_int_eq(resp.status, 400);
+    json_decref(resp.body);
+    fo_flink_sim_free(sim);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("fake_flink_jobs");
+    TCase *tc = tcase_create("sim");
+    tcase_add_test(tc, application_job_walks_initializing_created_running);
+    tcase_add_test(tc, periodic_checkpoints_land_under_the_checkpoint_dir_and_older_ones_are_subsumed);
+    tcase_add_test(tc, savepoint_is_in_progress_then_completed_with_a_flink_style_path);
+    tcase_add_test(tc, stop_with_savepoint_finishes_the_job_after_the_savepoint);
+    tcase_add_test(tc, failing_savepoints_report_a_failure_cause_and_the_job_keeps_running);
+    tcase_add_test(tc, snapshots_of_a_job_that_is_not_running_are_accepted_then_fail);
+    tcase_add_test(tc, checkpoint_trigger_completes_with_its_checkpoint_id);
+    tcase_add_test(tc, savepoint_without_any_directory_is_a_bad_request_naming_the_config_key);
+    tcase_add_test(tc, a_trigger_id_in_the_request_makes_the_trigger_idempotent);
+    tcase_add_test(tc, cancel_goes_through_cancelling_and_repeats_are_accepted);
+    tcase_add_test(tc, cancelling_a_finished_job_is_a_conflict);
+    tcase_add_test(tc, failure_with_restart_restores_from_the_latest_checkpoint_and_counts_restarts);
+    tcase_add_test(tc, failure_without_restart_ends_failed_with_the_cause_in_the_execution_result);
+    tcase_add_test(tc, fail_every_ms_makes_a_restart_loop);
+    tcase_add_test(tc, restore_source_is_recorded_and_checkpoint_ids_continue_after_it);
+    tcase_add_test(tc, restoring_from_a_disposed_savepoint_fails_the_job);
+    tcase_add_test(tc, a_job_waits_in_created_until_enough_slots_are_free);
+    tcase_add_test(tc, duplicate_job_ids_are_refused_like_flink_does);
+    tcase_add_test(tc, unknown_jobs_and_triggers_are_not_found);
+    tcase_add_test(tc, disposal_succeeds_for_a_known_savepoint_and_fails_for_an_unknown_path);
+    tcase_add_test(tc, flink_configuration_keys_set_directories_interval_and_the_restore_path);
+    tcase_add_test(tc, bad_cluster_specs_name_the_field);
+    tcase_add_test(tc, rest_routes_answer_like_flink_for_unknown_routes_ids_and_bodies);
+    tcase_add_test(tc, jar_upload_run_and_delete_make_a_session_job);
+    tcase_add_test(tc, uploads_that_are_not_one_jar_are_refused);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
