@@ -377,8 +377,8 @@ START_TEST(relists_after_410_and_emits_the_differences)
     ck_assert_int_eq(seen_count('A', NULL), adds0 + 1);
     fo_informer_stats st;
     fo_informer_get_stats(inf, &st);
+    /* (whether the informer also hit the injected 503s depends on timing: not asserted) */
     ck_assert_uint_ge(st.relists_gone, 1);
-    ck_assert_uint_ge(st.watch_errors, 1);
     fo_informer_free(inf);
 }
 END_TEST
