@@ -15,13 +15,35 @@
 
 /* Keys of a schema node in the order they are written; other keys follow, sorted. The
  * description comes first so the YAML reads like documentation. */
-static const char *const key_order[] = {
-    "description", "type", "format", "enum", "minimum", "maximum", "minLength", "maxLength",
-    "minItems", "maxItems", "minProperties", "maxProperties", "pattern", "required", "items",
-    "properties", "additionalProperties", "anyOf", "allOf", "oneOf", "not",
-    "x-kubernetes-int-or-string", "x-kubernetes-preserve-unknown-fields",
-    "x-kubernetes-embedded-resource", "x-kubernetes-list-type", "x-kubernetes-list-map-keys",
-    "x-kubernetes-map-type", "x-kubernetes-validations", NULL};
+static const char *const key_order[] = {"description",
+                                        "type",
+                                        "format",
+                                        "enum",
+                                        "minimum",
+                                        "maximum",
+                                        "minLength",
+                                        "maxLength",
+                                        "minItems",
+                                        "maxItems",
+                                        "minProperties",
+                                        "maxProperties",
+                                        "pattern",
+                                        "required",
+                                        "items",
+                                        "properties",
+                                        "additionalProperties",
+                                        "anyOf",
+                                        "allOf",
+                                        "oneOf",
+                                        "not",
+                                        "x-kubernetes-int-or-string",
+                                        "x-kubernetes-preserve-unknown-fields",
+                                        "x-kubernetes-embedded-resource",
+                                        "x-kubernetes-list-type",
+                                        "x-kubernetes-list-map-keys",
+                                        "x-kubernetes-map-type",
+                                        "x-kubernetes-validations",
+                                        NULL};
 
 static bool in_key_order(const char *key)
 {
@@ -276,8 +298,8 @@ json_t *fo_crdgen_build(const json_t *source, const json_t *openapi, fo_err *err
             fo_err_set(err, FO_EINVAL, "%s: metadata.name is required", path);
             goto fail;
         }
-        if (expand(&crd, openapi, path, len, err) != FO_OK ||
-            order_versions(crd, err) != FO_OK || json_array_append_new(out, crd) != 0) {
+        if (expand(&crd, openapi, path, len, err) != FO_OK || order_versions(crd, err) != FO_OK ||
+            json_array_append_new(out, crd) != 0) {
             json_decref(crd);
             goto fail;
         }

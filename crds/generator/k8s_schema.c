@@ -151,8 +151,8 @@ static json_t *convert_ref(conv *c, const char *ref, const json_t *node, const c
     }
     for (int i = 0; i < c->depth; i++) {
         if (strcmp(c->stack[i], name) == 0) {
-            fo_err_set(c->err, FO_EINVAL, "%s: %s refers to itself; a CRD cannot embed it",
-                       where, name);
+            fo_err_set(c->err, FO_EINVAL, "%s: %s refers to itself; a CRD cannot embed it", where,
+                       name);
             return NULL;
         }
     }
@@ -165,8 +165,8 @@ static json_t *convert_ref(conv *c, const char *ref, const json_t *node, const c
     json_t *out = convert(c, target, name);
     c->depth--;
     /* The field's own words describe it better than its type's. */
-    if (out && set_description(out, json_string_value(json_object_get(node, "description"))) !=
-                   FO_OK) {
+    if (out &&
+        set_description(out, json_string_value(json_object_get(node, "description"))) != FO_OK) {
         json_decref(out);
         fo_err_set(c->err, FO_ENOMEM, "out of memory");
         return NULL;

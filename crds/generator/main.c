@@ -31,8 +31,14 @@ static char *read_file(const char *path, size_t limit, size_t *len, fo_err *err)
     int bad = ferror(f);
     fclose(f);
     if (!buf || bad || n > limit) {
-        fo_err_set(err, !buf ? FO_ENOMEM : bad ? FO_EIO : FO_ELIMIT,
-                   "%s: %s", path, !buf ? "out of memory" : bad ? "read error" : "too large");
+        fo_err_set(err,
+                   !buf  ? FO_ENOMEM
+                   : bad ? FO_EIO
+                         : FO_ELIMIT,
+                   "%s: %s", path,
+                   !buf  ? "out of memory"
+                   : bad ? "read error"
+                         : "too large");
         free(buf);
         return NULL;
     }
@@ -60,22 +66,32 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {{"openapi", required_argument, NULL, 'o'},
-                                         {"source", required_argument, NULL, 's'},
-                                         {"out-dir", required_argument, NULL, 'd'},
-                                         {"check", no_argument, NULL, 'c'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"openapi", required_argument, NULL, 'o'}, {"source", required_argument, NULL, 's'},
+        {"out-dir", required_argument, NULL, 'd'}, {"check", no_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
     const char *openapi_path = NULL, *source_path = NULL, *out_dir = NULL;
     int check = 0, c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'o': openapi_path = optarg; break;
-        case 's': source_path = optarg; break;
-        case 'd': out_dir = optarg; break;
-        case 'c': check = 1; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'o':
+            openapi_path = optarg;
+            break;
+        case 's':
+            source_path = optarg;
+            break;
+        case 'd':
+            out_dir = optarg;
+            break;
+        case 'c':
+            check = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     if (!openapi_path || !source_path || !out_dir || optind != argc) {
@@ -122,8 +138,8 @@ int main(int argc, char **argv)
             size_t flen = 0;
             char *old = read_file(path, MAX_CRD_FILE_BYTES, &flen, &ferr);
             if (!old || strcmp(old, rendered) != 0) {
-                fprintf(stderr, "flinkop-crdgen: %s is %s; run `make -f mk/build.mk crds`\n",
-                        path, old ? "out of date" : "missing");
+                fprintf(stderr, "flinkop-crdgen: %s is %s; run `make -f mk/build.mk crds`\n", path,
+                        old ? "out of date" : "missing");
                 status = 1;
             }
             free(old);

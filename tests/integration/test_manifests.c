@@ -152,7 +152,8 @@ static bool has_string(const json_t *arr, const char *s)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(arr, i, v) if (json_is_string(v) && !strcmp(json_string_value(v), s)) return true;
+    json_array_foreach(arr, i,
+                       v) if (json_is_string(v) && !strcmp(json_string_value(v), s)) return true;
     return false;
 }
 
@@ -199,15 +200,20 @@ END_TEST
 
 START_TEST(namespaced_objects_land_in_the_operator_namespace)
 {
-    static const char *const cluster_scoped[] = {
-        "Namespace", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding",
-        "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", NULL};
+    static const char *const cluster_scoped[] = {"Namespace",
+                                                 "CustomResourceDefinition",
+                                                 "ClusterRole",
+                                                 "ClusterRoleBinding",
+                                                 "MutatingWebhookConfiguration",
+                                                 "ValidatingWebhookConfiguration",
+                                                 NULL};
     fo_field_errors *errs = fo_field_errors_new();
     size_t i;
     json_t *obj;
     json_array_foreach(rendered[_i], i, obj)
     {
-        const char *kind = fo_json_str(obj, "kind"), *ns = fo_json_get_str(obj, "metadata.namespace");
+        const char *kind = fo_json_str(obj, "kind"),
+                   *ns = fo_json_get_str(obj, "metadata.namespace");
         bool cluster = false;
         for (int k = 0; cluster_scoped[k]; k++)
             cluster = cluster || !strcmp(kind, cluster_scoped[k]);
@@ -215,8 +221,7 @@ START_TEST(namespaced_objects_land_in_the_operator_namespace)
         if (cluster && ns)
             fo_field_errors_add(errs, FO_FE_FORBIDDEN, kind, ns, "cluster-scoped with a namespace");
         else if (!cluster && !(ns && !strcmp(ns, NS)) && !(_i == WATCH_NAMESPACES && watched))
-            fo_field_errors_add(errs, FO_FE_INVALID, kind, ns ? ns : "(none)",
-                                "must be in " NS);
+            fo_field_errors_add(errs, FO_FE_INVALID, kind, ns ? ns : "(none)", "must be in " NS);
         if (!json_object_get(fo_json_get(obj, "metadata.labels"), "app.kubernetes.io/part-of"))
             fo_field_errors_add(errs, FO_FE_REQUIRED, kind, fo_json_get_str(obj, "metadata.name"),
                                 "label app.kubernetes.io/part-of missing");
@@ -248,14 +253,16 @@ static void check_pod(const json_t *dep, fo_field_errors *errs)
     {
         const json_t *sc = json_object_get(c, "securityContext");
         if (!fo_json_get_bool(sc, "allowPrivilegeEscalation", &b) || b)
-            fo_field_errors_add(errs, FO_FE_REQUIRED, name, NULL, "allowPrivilegeEscalation: false");
+            fo_field_errors_add(errs, FO_FE_REQUIRED, name, NULL,
+                                "allowPrivilegeEscalation: false");
         if (!fo_json_get_bool(sc, "readOnlyRootFilesystem", &b) || !b)
             fo_field_errors_add(errs, FO_FE_REQUIRED, name, NULL, "readOnlyRootFilesystem: true");
         if (fo_json_get_bool(sc, "privileged", &b) && b)
             fo_field_errors_add(errs, FO_FE_FORBIDDEN, name, NULL, "privileged");
         const json_t *drop = fo_json_get(sc, "capabilities.drop");
         if (!has_string(drop, "ALL") || fo_json_get(sc, "capabilities.add"))
-            fo_field_errors_add(errs, FO_FE_REQUIRED, name, NULL, "capabilities: drop [ALL], add none");
+            fo_field_errors_add(errs, FO_FE_REQUIRED, name, NULL,
+                                "capabilities: drop [ALL], add none");
         static const char *const res[] = {"resources.requests.cpu", "resources.requests.memory",
                                           "resources.limits.cpu", "resources.limits.memory"};
         for (int k = 0; k < 4; k++)
@@ -275,7 +282,8 @@ static void check_pod(const json_t *dep, fo_field_errors *errs)
         json_array_foreach(json_object_get(c, "ports"), k, p) found =
             found || (port && !strcmp(fo_json_str(p, "name"), port));
         if (!found)
-            fo_field_errors_add(errs, FO_FE_INVALID, name, port, "probe port is not a named container port");
+            fo_field_errors_add(errs, FO_FE_INVALID, name, port,
+                                "probe port is not a named container port");
         const char *image = fo_json_str(c, "image");
         if (!image || !strstr(image, "flinkop"))
             fo_field_errors_add(errs, FO_FE_INVALID, name, image, "image");
@@ -417,13 +425,14 @@ START_TEST(services_reach_their_pods)
         services++;
         const json_t *sel = fo_json_get(svc, "spec.selector");
         const json_t *dep = NULL, *d;
-        json_array_foreach(rendered[BASE], k, d) if (!strcmp(fo_json_str(d, "kind"), "Deployment") &&
-                                                     json_equal(sel, fo_json_get(d, "spec.selector.matchLabels")))
+        json_array_foreach(rendered[BASE], k,
+                           d) if (!strcmp(fo_json_str(d, "kind"), "Deployment") &&
+                                  json_equal(sel, fo_json_get(d, "spec.selector.matchLabels")))
             dep = d;
         ck_assert_msg(dep != NULL, "Service %s selects no Deployment",
                       fo_json_get_str(svc, "metadata.name"));
-        const char *target = fo_json_get_str(json_array_get(fo_json_get(svc, "spec.ports"), 0),
-                                             "targetPort");
+        const char *target =
+            fo_json_get_str(json_array_get(fo_json_get(svc, "spec.ports"), 0), "targetPort");
         bool found = false;
         const json_t *p;
         json_array_foreach(json_object_get(container(dep), "ports"), k, p) found =
@@ -480,10 +489,11 @@ static void check_webhooks(const json_t *docs, const char *kind, const char *pat
     const json_t *expr = json_array_get(fo_json_get(h, "namespaceSelector.matchExpressions"), 0);
     const char *key = fo_json_str(expr, "key"), *op = fo_json_str(expr, "operator");
     const json_t *values = json_object_get(expr, "values");
-    bool ok = key && !strcmp(key, "kubernetes.io/metadata.name") && op &&
-              (watched ? !strcmp(op, "In") && !has_string(values, NS) &&
-                             has_string(values, "flink-team-a") && has_string(values, "flink-team-b")
-                       : !strcmp(op, "NotIn") && has_string(values, NS));
+    bool ok =
+        key && !strcmp(key, "kubernetes.io/metadata.name") && op &&
+        (watched ? !strcmp(op, "In") && !has_string(values, NS) &&
+                       has_string(values, "flink-team-a") && has_string(values, "flink-team-b")
+                 : !strcmp(op, "NotIn") && has_string(values, NS));
     if (!ok)
         fo_field_errors_add(errs, FO_FE_INVALID, kind, NULL,
                             "namespaceSelector must leave out " NS);
@@ -492,8 +502,8 @@ static void check_webhooks(const json_t *docs, const char *kind, const char *pat
 START_TEST(webhook_configurations_fail_closed_but_skip_the_operator_namespace)
 {
     fo_field_errors *errs = fo_field_errors_new();
-    check_webhooks(rendered[_i], "MutatingWebhookConfiguration", "/mutate",
-                   _i == WATCH_NAMESPACES, errs);
+    check_webhooks(rendered[_i], "MutatingWebhookConfiguration", "/mutate", _i == WATCH_NAMESPACES,
+                   errs);
     check_webhooks(rendered[_i], "ValidatingWebhookConfiguration", "/validate",
                    _i == WATCH_NAMESPACES, errs);
     assert_clean(errs, overlay_dirs[_i]);
@@ -578,9 +588,9 @@ START_TEST(rbac_grants_each_process_only_what_it_needs)
     ck_assert(has_string(got, "coordination.k8s.io leases get,update,patch"));
     ck_assert_uint_eq(json_array_size(got), 2);
     json_decref(got);
-    ck_assert(has_string(json_object_get(json_array_get(json_object_get(le, "rules"), 1),
-                                         "resourceNames"),
-                         "flinkop-controller"));
+    ck_assert(has_string(
+        json_object_get(json_array_get(json_object_get(le, "rules"), 1), "resourceNames"),
+        "flinkop-controller"));
     /* No wildcard, no Secrets, anywhere; every binding names an existing role and account. */
     size_t i;
     json_t *obj;
@@ -642,10 +652,10 @@ START_TEST(watch_namespaces_overlay_binds_the_controller_only_where_it_watches)
     for (int k = 0; k < 2; k++) {
         const json_t *sa = NULL, *o;
         size_t j;
-        json_array_foreach(docs, j, o) if (!strcmp(fo_json_str(o, "kind"), "ServiceAccount") &&
-                                           !strcmp(fo_json_get_str(o, "metadata.name"), "flink") &&
-                                           !strcmp(fo_json_get_str(o, "metadata.namespace"), nss[k]))
-            sa = o;
+        json_array_foreach(docs, j,
+                           o) if (!strcmp(fo_json_str(o, "kind"), "ServiceAccount") &&
+                                  !strcmp(fo_json_get_str(o, "metadata.name"), "flink") &&
+                                  !strcmp(fo_json_get_str(o, "metadata.namespace"), nss[k])) sa = o;
         ck_assert_msg(sa != NULL, "no flink service account in %s", nss[k]);
     }
 }
@@ -662,7 +672,8 @@ START_TEST(cert_manager_overlay_issues_the_serving_certificate_and_injects_the_c
     ck_assert(has_string(dns, "flinkop-webhook." NS ".svc"));
     ck_assert(has_string(dns, "flinkop-webhook." NS ".svc.cluster.local"));
     /* The chain resolves: serving cert <- CA issuer <- CA certificate <- self-signed issuer. */
-    const json_t *ca_issuer = must_find(docs, "Issuer", fo_json_get_str(cert, "spec.issuerRef.name"));
+    const json_t *ca_issuer =
+        must_find(docs, "Issuer", fo_json_get_str(cert, "spec.issuerRef.name"));
     const json_t *ca_cert = must_find(docs, "Certificate", "flinkop-ca");
     ck_assert_str_eq(fo_json_get_str(ca_issuer, "spec.ca.secretName"),
                      fo_json_get_str(ca_cert, "spec.secretName"));
@@ -697,8 +708,8 @@ static char *read_tmp(const char *rel)
 static char *base64_of(const char *rel)
 {
     char cmd[4096];
-    snprintf(cmd, sizeof cmd, "base64 -w0 '%s/manifests/overlays/self-signed/certs/%s'",
-             tmp_tree, rel);
+    snprintf(cmd, sizeof cmd, "base64 -w0 '%s/manifests/overlays/self-signed/certs/%s'", tmp_tree,
+             rel);
     int status;
     char *out = run_capture(cmd, &status);
     ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
@@ -710,14 +721,16 @@ START_TEST(self_signed_overlay_carries_the_generated_secret_and_ca_bundle)
     const json_t *docs = rendered[SELF_SIGNED];
     const json_t *secret = must_find(docs, "Secret", "flinkop-webhook-tls");
     ck_assert_str_eq(fo_json_str(secret, "type"), "kubernetes.io/tls");
-    char *crt = base64_of("tls.crt"), *key = base64_of("tls.key"), *bundle = base64_of("ca-bundle.crt");
+    char *crt = base64_of("tls.crt"), *key = base64_of("tls.key"),
+         *bundle = base64_of("ca-bundle.crt");
     const json_t *data = json_object_get(secret, "data");
     ck_assert_str_eq(fo_json_str(data, "tls.crt"), crt);
     ck_assert_str_eq(fo_json_str(data, "tls.key"), key);
     ck_assert_str_eq(fo_json_str(data, "ca.crt"), bundle);
     const char *kinds[] = {"MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"};
     for (int i = 0; i < 2; i++) {
-        const json_t *h = json_array_get(fo_json_get(must_find(docs, kinds[i], "flinkop"), "webhooks"), 0);
+        const json_t *h =
+            json_array_get(fo_json_get(must_find(docs, kinds[i], "flinkop"), "webhooks"), 0);
         ck_assert_str_eq(fo_json_get_str(h, "clientConfig.caBundle"), bundle);
         /* The patch touched only caBundle: the service reference is intact. */
         ck_assert_str_eq(fo_json_get_str(h, "clientConfig.service.name"), "flinkop-webhook");

@@ -208,8 +208,8 @@ START_TEST(every_field_has_a_description_for_kubectl_explain)
     fo_field_errors_free(errs);
     /* kubectl explain flinkdeployment.spec.job.upgradeMode teaches the three modes. */
     bool covered;
-    const char *d = fo_json_str(
-        schema_node(root_schema(fd_crd), "spec.job.upgradeMode", &covered), "description");
+    const char *d = fo_json_str(schema_node(root_schema(fd_crd), "spec.job.upgradeMode", &covered),
+                                "description");
     ck_assert_ptr_nonnull(strstr(d, "savepoint"));
     ck_assert_ptr_nonnull(strstr(d, "last-state"));
     ck_assert_ptr_nonnull(strstr(d, "stateless"));
@@ -233,10 +233,12 @@ START_TEST(names_columns_and_subresources_match_the_apache_crds)
 {
     ck_assert_str_eq(fo_json_get_str(fd_crd, "metadata.name"), "flinkdeployments.flink.apache.org");
     ck_assert_str_eq(fo_json_get_str(sj_crd, "metadata.name"), "flinksessionjobs.flink.apache.org");
-    ck_assert_str_eq(json_string_value(json_array_get(fo_json_get(fd_crd, "spec.names.shortNames"), 0)),
-                     "flinkdep");
-    ck_assert_str_eq(json_string_value(json_array_get(fo_json_get(sj_crd, "spec.names.shortNames"), 0)),
-                     "sessionjob");
+    ck_assert_str_eq(
+        json_string_value(json_array_get(fo_json_get(fd_crd, "spec.names.shortNames"), 0)),
+        "flinkdep");
+    ck_assert_str_eq(
+        json_string_value(json_array_get(fo_json_get(sj_crd, "spec.names.shortNames"), 0)),
+        "sessionjob");
     const json_t *crds[] = {fd_crd, sj_crd};
     for (int i = 0; i < 2; i++) {
         ck_assert_str_eq(fo_json_get_str(crds[i], "spec.scope"), "Namespaced");
@@ -265,8 +267,8 @@ START_TEST(names_columns_and_subresources_match_the_apache_crds)
                      ".status.taskManager.replicas");
     ck_assert_str_eq(fo_json_get_str(v, "subresources.scale.labelSelectorPath"),
                      ".status.taskManager.labelSelector");
-    ck_assert_ptr_null(fo_json_get(json_array_get(fo_json_get(sj_crd, "spec.versions"), 0),
-                                   "subresources.scale"));
+    ck_assert_ptr_null(
+        fo_json_get(json_array_get(fo_json_get(sj_crd, "spec.versions"), 0), "subresources.scale"));
 }
 END_TEST
 
@@ -315,8 +317,8 @@ START_TEST(pod_templates_embed_the_kubernetes_pod_schema_without_refs_or_default
     json_decref(b);
     json_decref(c);
     /* Kubernetes fields keep a short description. */
-    const char *d = fo_json_str(schema_node(root, "spec.podTemplate.spec.containers", &covered),
-                                "description");
+    const char *d =
+        fo_json_str(schema_node(root, "spec.podTemplate.spec.containers", &covered), "description");
     ck_assert_ptr_nonnull(d);
     ck_assert_uint_le(strlen(d), FO_CRDGEN_K8S_DESCRIPTION_MAX);
 }
@@ -394,10 +396,13 @@ START_TEST(every_field_of_the_apache_crds_exists_with_the_same_type_and_enum)
 END_TEST
 
 static const char *const valid_fixtures[] = {
-    "crd-valid-application-full.yaml",        "crd-valid-session-cluster.yaml",
-    "crd-valid-session-job.yaml",             "crd-valid-canary.yaml",
+    "crd-valid-application-full.yaml",
+    "crd-valid-session-cluster.yaml",
+    "crd-valid-session-job.yaml",
+    "crd-valid-canary.yaml",
     "crd-valid-parallelism-ignored-with-replicas.yaml",
-    "crd-valid-deployed-with-apache-status.yaml", "crd-valid-session-job-submitted.yaml",
+    "crd-valid-deployed-with-apache-status.yaml",
+    "crd-valid-session-job-submitted.yaml",
 };
 
 START_TEST(objects_written_for_the_apache_operator_are_valid)
@@ -572,23 +577,23 @@ END_TEST
 
 START_TEST(cel_subset_follows_cel_semantics)
 {
-    json_t *self = json_pack("{s:{s:i,s:i},s:[i,i],s:s}", "m", "ab", 1, "ac", 2, "l", 1, 2, "s",
-                             "native");
+    json_t *self =
+        json_pack("{s:{s:i,s:i},s:[i,i],s:s}", "m", "ab", 1, "ac", 2, "l", 1, 2, "s", "native");
     static const struct {
         const char *rule;
         int want; /* 1 true, 0 false, -1 evaluation error */
     } cases[] = {
-        {"true || self.missing > 1", 1},     /* || absorbs an error */
-        {"self.missing > 1 || true", 1},     /* ... on either side */
+        {"true || self.missing > 1", 1}, /* || absorbs an error */
+        {"self.missing > 1 || true", 1}, /* ... on either side */
         {"false && self.missing", 0},
-        {"self.missing == 1", -1},           /* no such key */
+        {"self.missing == 1", -1}, /* no such key */
         {"has(self.m) && !has(self.x)", 1},
         {"(has(self.x) ? self.x : 'native') == self.s", 1},
         {"'b' in ['a', 'b'] && !('c' in ['a'])", 1},
         {"self.m.all(k, k.startsWith('a'))", 1},
         {"self.m.exists(k, k == 'zz')", 0},
         {"size(self.l) == 2 && self.l.size() >= 2", 1},
-        {"1 == 'a'", 0},                     /* heterogeneous equality is false */
+        {"1 == 'a'", 0}, /* heterogeneous equality is false */
         {"self.l[1] == 2 && -self.l[0] < 0", 1},
         {"1 < 'a'", -1},
     };
@@ -626,12 +631,11 @@ static const struct {
      "other than name and generateName"},
     {"crd-nonstructural-type-under-junctor.yaml", "properties[spec].anyOf[0].type",
      "must be empty to be structural"},
-    {"crd-nonstructural-junctor-field-not-declared.yaml",
-     "properties[spec].properties[size]", "outside of the logical junctors"},
+    {"crd-nonstructural-junctor-field-not-declared.yaml", "properties[spec].properties[size]",
+     "outside of the logical junctors"},
     {"crd-nonstructural-int-or-string-with-type.yaml", "properties[port].type",
      "x-kubernetes-int-or-string"},
-    {"crd-nonstructural-array-without-items.yaml", "properties[ports].items",
-     "must be specified"},
+    {"crd-nonstructural-array-without-items.yaml", "properties[ports].items", "must be specified"},
     {"crd-nonstructural-list-map-key-optional.yaml", "properties[ports].items",
      "must have a default or be a required property"},
     {"crd-nonstructural-unique-items.yaml", "properties[tags].uniqueItems", "quadratic"},

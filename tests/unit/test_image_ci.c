@@ -38,8 +38,8 @@ static char *read_src(const char *rel)
 /* ---- Dockerfile ----------------------------------------------------------------------------- */
 
 typedef struct instr {
-    char op[16];   /* FROM, RUN, COPY, USER, ... (upper case) */
-    char *args;    /* continuation lines joined, comments dropped */
+    char op[16]; /* FROM, RUN, COPY, USER, ... (upper case) */
+    char *args;  /* continuation lines joined, comments dropped */
 } instr;
 
 typedef struct dockerfile {
@@ -140,9 +140,9 @@ END_TEST
 
 START_TEST(runtime_stage_has_no_build_tools_and_only_runtime_libraries)
 {
-    static const char *const build_tools[] = {"gcc", "g++", "clang", "make", "cmake",
-                                              "pkg-config", "build-essential", "libc6-dev",
-                                              "check", "git", NULL};
+    static const char *const build_tools[] = {
+        "gcc",       "g++",   "clang", "make", "cmake", "pkg-config", "build-essential",
+        "libc6-dev", "check", "git",   NULL};
     char *text = read_src("Dockerfile");
     dockerfile df;
     parse_dockerfile(text, &df);
@@ -280,9 +280,9 @@ START_TEST(every_action_is_pinned_by_commit_digest)
 {
     static const char *const files[] = {"ci.yml", "release.yml"};
     regex_t re;
-    ck_assert_int_eq(regcomp(&re, "^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+@[0-9a-f]{40}$",
-                             REG_EXTENDED | REG_NOSUB),
-                     0);
+    ck_assert_int_eq(
+        regcomp(&re, "^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+@[0-9a-f]{40}$", REG_EXTENDED | REG_NOSUB),
+        0);
     json_t *used = json_array();
     for (int f = 0; f < 2; f++) {
         char *raw;
@@ -316,9 +316,9 @@ START_TEST(every_action_is_pinned_by_commit_digest)
         json_decref(wf);
         free(raw);
     }
-    static const char *const required[] = {
-        "actions/checkout", "docker/setup-buildx-action", "docker/login-action",
-        "docker/build-push-action", "docker/setup-qemu-action", "docker/metadata-action"};
+    static const char *const required[] = {"actions/checkout",         "docker/setup-buildx-action",
+                                           "docker/login-action",      "docker/build-push-action",
+                                           "docker/setup-qemu-action", "docker/metadata-action"};
     for (size_t k = 0; k < sizeof required / sizeof required[0]; k++) {
         bool found = false;
         size_t i;
@@ -387,7 +387,8 @@ START_TEST(tags_publish_a_multi_arch_image_with_provenance_to_both_registries)
         }
         if (strstr(uses, "docker/build-push-action@")) {
             const char *platforms = fo_json_get_str(s, "with.platforms");
-            ck_assert(platforms && strstr(platforms, "linux/amd64") && strstr(platforms, "linux/arm64"));
+            ck_assert(platforms && strstr(platforms, "linux/amd64") &&
+                      strstr(platforms, "linux/arm64"));
             ck_assert(json_is_true(fo_json_get(s, "with.push")));
             const char *prov = fo_json_get_str(s, "with.provenance");
             ck_assert_msg(prov && strstr(prov, "mode=max"), "provenance not attested");

@@ -131,8 +131,9 @@ static void subresources(const json_t *version, const json_t *root, const char *
         if (!simple_json_path(p))
             add(errs, field, FO_FE_INVALID, "must be a simple json path starting with .");
         else if (paths[i].prefix && strncmp(p, paths[i].prefix, strlen(paths[i].prefix)))
-            add(errs, field, FO_FE_INVALID, i == 0 ? "should be a json path under .spec"
-                                                   : "should be a json path under .status");
+            add(errs, field, FO_FE_INVALID,
+                i == 0 ? "should be a json path under .spec"
+                       : "should be a json path under .status");
         else if (!paths[i].prefix && strncmp(p, ".spec.", 6) && strncmp(p, ".status.", 8))
             add(errs, field, FO_FE_INVALID, "should be a json path under either .spec or .status");
         const json_t *target = schema_at(root, p);
@@ -152,8 +153,8 @@ static void columns(const json_t *version, const json_t *root, const char *at,
                     fo_field_errors *errs)
 {
     static const char *const types[] = {"integer", "number", "string", "boolean", "date", NULL};
-    static const char *const formats[] = {"int32", "int64", "float", "double", "byte",
-                                          "date", "date-time", "password", NULL};
+    static const char *const formats[] = {"int32", "int64",     "float",    "double", "byte",
+                                          "date",  "date-time", "password", NULL};
     size_t i;
     const json_t *col;
     json_array_foreach(json_object_get(version, "additionalPrinterColumns"), i, col)
@@ -168,7 +169,8 @@ static void columns(const json_t *version, const json_t *root, const char *at,
         if (!name || !*name)
             add(errs, field, FO_FE_REQUIRED, "name");
         if (!ok)
-            add(errs, field, FO_FE_UNSUPPORTED, "type must be one of boolean,date,integer,number,string");
+            add(errs, field, FO_FE_UNSUPPORTED,
+                "type must be one of boolean,date,integer,number,string");
         ok = !fmt;
         for (int k = 0; fmt && formats[k]; k++)
             ok = ok || !strcmp(formats[k], fmt);
@@ -182,10 +184,8 @@ static void columns(const json_t *version, const json_t *root, const char *at,
         if (prio && (!json_is_integer(prio) || json_integer_value(prio) < 0))
             add(errs, field, FO_FE_INVALID, "priority must be a non-negative integer");
         for (size_t j = 0; j < i && name; j++) {
-            const char *other = str(json_array_get(json_object_get(version,
-                                                                    "additionalPrinterColumns"),
-                                                   j),
-                                    "name");
+            const char *other = str(
+                json_array_get(json_object_get(version, "additionalPrinterColumns"), j), "name");
             if (other && !strcmp(other, name))
                 add(errs, field, FO_FE_DUPLICATE, "column name");
         }
@@ -197,7 +197,8 @@ void fo_kubecheck_crd(const json_t *crd, fo_field_errors *errs)
     names(crd, errs);
     const json_t *versions = json_object_get(json_object_get(crd, "spec"), "versions");
     if (!json_is_array(versions) || json_array_size(versions) == 0) {
-        add(errs, "spec.versions", FO_FE_REQUIRED, "must have exactly one version marked as storage version");
+        add(errs, "spec.versions", FO_FE_REQUIRED,
+            "must have exactly one version marked as storage version");
         return;
     }
     size_t storage = 0, i;
@@ -230,7 +231,8 @@ void fo_kubecheck_crd(const json_t *crd, fo_field_errors *errs)
         columns(v, root, at, errs);
     }
     if (storage != 1)
-        add(errs, "spec.versions", FO_FE_INVALID, "must have exactly one version marked as storage version");
+        add(errs, "spec.versions", FO_FE_INVALID,
+            "must have exactly one version marked as storage version");
 }
 
 static void describe(const json_t *s, fo_kc_path *p, fo_field_errors *errs, int depth)
@@ -244,8 +246,8 @@ static void describe(const json_t *s, fo_kc_path *p, fo_field_errors *errs, int 
         size_t mark = fo_kc_path_field(p, key);
         const char *d = str(child, "description");
         if ((!d || !*d) && !fo_kc_full(errs))
-            fo_field_errors_add(errs, FO_FE_REQUIRED, fo_kc_path_str(p), NULL,
-                                "%s", "description is missing");
+            fo_field_errors_add(errs, FO_FE_REQUIRED, fo_kc_path_str(p), NULL, "%s",
+                                "description is missing");
         describe(child, p, errs, depth + 1);
         fo_kc_path_pop(p, mark);
     }

@@ -31,9 +31,9 @@ bool fo_kc_full(const fo_field_errors *errs);
 
 /* How to validate one value. */
 typedef struct fo_kc_validation {
-    const json_t *components; /* components.schemas for $ref, or NULL (CRD schemas) */
-    bool crd;                 /* CRD semantics (preserve-unknown-fields, pruning of unknowns) */
-    const json_t *object_meta;            /* ObjectMeta schema for root metadata, or NULL */
+    const json_t *components;  /* components.schemas for $ref, or NULL (CRD schemas) */
+    bool crd;                  /* CRD semantics (preserve-unknown-fields, pruning of unknowns) */
+    const json_t *object_meta; /* ObjectMeta schema for root metadata, or NULL */
     const json_t *object_meta_components; /* its components */
     fo_field_errors *errs;
 } fo_kc_validation;

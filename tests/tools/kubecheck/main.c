@@ -101,8 +101,8 @@ int main(int argc, char **argv)
         goto out;
     }
     for (int i = optind; i < argc; i++) {
-        json_t *docs = strcmp(argv[i], "-") ? fo_kubecheck_load_yaml_file(argv[i], &err)
-                                            : read_stdin(&err);
+        json_t *docs =
+            strcmp(argv[i], "-") ? fo_kubecheck_load_yaml_file(argv[i], &err) : read_stdin(&err);
         if (!docs)
             goto out;
         add_objects(objects, docs);

@@ -272,7 +272,8 @@ static void check_meta(const char *kind, const json_t *meta, fo_field_errors *er
     if (name)
         check_name(kind, name, errs);
     else if (!fo_json_str(meta, "generateName"))
-        fo_field_errors_add(errs, FO_FE_REQUIRED, "metadata.name", NULL, "name or generateName is required");
+        fo_field_errors_add(errs, FO_FE_REQUIRED, "metadata.name", NULL,
+                            "name or generateName is required");
     const char *key;
     const json_t *v;
     json_object_foreach(json_object_get(meta, "labels"), key, v)

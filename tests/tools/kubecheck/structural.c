@@ -47,8 +47,8 @@ static bool int_or_string_any_of(const json_t *any)
     if (!json_is_array(any) || json_array_size(any) != 2)
         return false;
     const json_t *a = json_array_get(any, 0), *b = json_array_get(any, 1);
-    return json_object_size(a) == 1 && json_object_size(b) == 1 &&
-           str(a, "type") && str(b, "type") && !strcmp(str(a, "type"), "integer") &&
+    return json_object_size(a) == 1 && json_object_size(b) == 1 && str(a, "type") &&
+           str(b, "type") && !strcmp(str(a, "type"), "integer") &&
            !strcmp(str(b, "type"), "string");
 }
 
@@ -189,13 +189,16 @@ static void validations(sctx *c, const json_t *s, bool uncorrelatable)
         else if (msg && strpbrk(msg, "\r\n"))
             err_at(c, "message", FO_FE_INVALID, "message must not contain line breaks");
         else if (strpbrk(rule, "\r\n") && !msg)
-            err_at(c, "message", FO_FE_REQUIRED, "message must be specified if rule contains line breaks");
+            err_at(c, "message", FO_FE_REQUIRED,
+                   "message must be specified if rule contains line breaks");
         if (reason) {
             bool ok = false;
             for (int k = 0; reasons[k]; k++)
                 ok = ok || !strcmp(reasons[k], reason);
             if (!ok)
-                err_at(c, "reason", FO_FE_UNSUPPORTED, "supported values: FieldValueInvalid, FieldValueForbidden, FieldValueRequired, FieldValueDuplicate");
+                err_at(c, "reason", FO_FE_UNSUPPORTED,
+                       "supported values: FieldValueInvalid, FieldValueForbidden, "
+                       "FieldValueRequired, FieldValueDuplicate");
         }
         if (fp && (!*fp || strpbrk(fp, "\r\n")))
             err_at(c, "fieldPath", FO_FE_INVALID, "fieldPath must be non-empty and on one line");
@@ -205,8 +208,8 @@ static void validations(sctx *c, const json_t *s, bool uncorrelatable)
             fo_cel_expr *e = fo_cel_parse(rule, &err);
             char detail[FO_ERR_MSG_MAX + 80];
             if (!e) {
-                snprintf(detail, sizeof detail,
-                         "not in the CEL subset kubecheck can verify (%s)", err.message);
+                snprintf(detail, sizeof detail, "not in the CEL subset kubecheck can verify (%s)",
+                         err.message);
                 err_at(c, "rule", FO_FE_INVALID, detail);
             } else {
                 if (fo_cel_check(e, s, &err) != FO_OK) {
@@ -233,13 +236,16 @@ static void list_map(sctx *c, const json_t *s)
         err_at(c, "x-kubernetes-list-type", lt ? FO_FE_INVALID : FO_FE_REQUIRED,
                "must be map if x-kubernetes-list-map-keys is non-empty");
     if (lt && (!strcmp(lt, "set") || !strcmp(lt, "map")) && is_true(items, "nullable"))
-        err_at(c, "items", FO_FE_FORBIDDEN, "cannot be nullable when x-kubernetes-list-type is set or map");
+        err_at(c, "items", FO_FE_FORBIDDEN,
+               "cannot be nullable when x-kubernetes-list-type is set or map");
     if (!lt || strcmp(lt, "map"))
         return;
     if (json_array_size(keys) == 0)
-        err_at(c, "x-kubernetes-list-map-keys", FO_FE_REQUIRED, "must not be empty if x-kubernetes-list-type is map");
+        err_at(c, "x-kubernetes-list-map-keys", FO_FE_REQUIRED,
+               "must not be empty if x-kubernetes-list-type is map");
     if (!json_is_object(items) || !str(items, "type") || strcmp(str(items, "type"), "object")) {
-        err_at(c, "items", FO_FE_INVALID, "must be object if parent array's x-kubernetes-list-type is map");
+        err_at(c, "items", FO_FE_INVALID,
+               "must be object if parent array's x-kubernetes-list-type is map");
         return;
     }
     size_t i, j;
@@ -247,9 +253,11 @@ static void list_map(sctx *c, const json_t *s)
     json_array_foreach(keys, i, k)
     {
         const char *name = json_string_value(k);
-        const json_t *prop = json_object_get(json_object_get(items, "properties"), name ? name : "");
+        const json_t *prop =
+            json_object_get(json_object_get(items, "properties"), name ? name : "");
         if (!prop) {
-            err_at(c, "x-kubernetes-list-map-keys", FO_FE_INVALID, "entries must all be names of item properties");
+            err_at(c, "x-kubernetes-list-map-keys", FO_FE_INVALID,
+                   "entries must all be names of item properties");
             continue;
         }
         const char *t = str(prop, "type");
@@ -260,12 +268,15 @@ static void list_map(sctx *c, const json_t *s)
             required || json_equal(k, k2);
         if (!required && !json_object_get(prop, "default"))
             err_at(c, "items", FO_FE_REQUIRED,
-                   "a property in x-kubernetes-list-map-keys must have a default or be a required property");
+                   "a property in x-kubernetes-list-map-keys must have a default or be a required "
+                   "property");
         if (is_true(prop, "nullable"))
-            err_at(c, "items", FO_FE_FORBIDDEN, "a property in x-kubernetes-list-map-keys cannot be nullable");
+            err_at(c, "items", FO_FE_FORBIDDEN,
+                   "a property in x-kubernetes-list-map-keys cannot be nullable");
         for (size_t m = 0; m < i; m++)
             if (json_equal(json_array_get(keys, m), k))
-                err_at(c, "x-kubernetes-list-map-keys", FO_FE_INVALID, "must not contain duplicate entries");
+                err_at(c, "x-kubernetes-list-map-keys", FO_FE_INVALID,
+                       "must not contain duplicate entries");
     }
 }
 
@@ -286,20 +297,20 @@ static void root_metadata(sctx *c, const json_t *meta)
             size_t mark = fo_kc_path_field(&c->p, "properties");
             fo_kc_path_key(&c->p, "metadata");
             err_at(c, NULL, FO_FE_FORBIDDEN,
-                   "must not specify anything other than name and generateName, but metadata is implicitly specified");
+                   "must not specify anything other than name and generateName, but metadata is "
+                   "implicitly specified");
             fo_kc_path_pop(&c->p, mark);
             return;
         }
     }
 }
 
-static void node(sctx *c, const json_t *s, level lvl, bool in_meta, bool uncorrelatable,
-                 int depth)
+static void node(sctx *c, const json_t *s, level lvl, bool in_meta, bool uncorrelatable, int depth)
 {
-    static const char *const types[] = {"array", "boolean", "integer", "number", "object",
-                                        "string", NULL};
-    static const char *const unsupported[] = {"id", "additionalItems", "patternProperties",
-                                              "definitions", "dependencies", "$ref", NULL};
+    static const char *const types[] = {"array",  "boolean", "integer", "number",
+                                        "object", "string",  NULL};
+    static const char *const unsupported[] = {
+        "id", "additionalItems", "patternProperties", "definitions", "dependencies", "$ref", NULL};
     if (!json_is_object(s)) {
         err_at(c, NULL, FO_FE_INVALID, "must be a schema object");
         return;
@@ -318,9 +329,11 @@ static void node(sctx *c, const json_t *s, level lvl, bool in_meta, bool uncorre
         for (int i = 0; types[i]; i++)
             known = known || !strcmp(types[i], type);
         if (!strcmp(type, "null"))
-            err_at(c, "type", FO_FE_FORBIDDEN, "type cannot be set to null, use nullable as an alternative");
+            err_at(c, "type", FO_FE_FORBIDDEN,
+                   "type cannot be set to null, use nullable as an alternative");
         else if (!known)
-            err_at(c, "type", FO_FE_UNSUPPORTED, "supported values: array, boolean, integer, number, object, string");
+            err_at(c, "type", FO_FE_UNSUPPORTED,
+                   "supported values: array, boolean, integer, number, object, string");
     }
     for (int i = 0; unsupported[i]; i++)
         if (json_object_get(s, unsupported[i])) {
@@ -329,13 +342,16 @@ static void node(sctx *c, const json_t *s, level lvl, bool in_meta, bool uncorre
             err_at(c, unsupported[i], FO_FE_FORBIDDEN, d);
         }
     if (is_true(s, "uniqueItems"))
-        err_at(c, "uniqueItems", FO_FE_FORBIDDEN, "uniqueItems cannot be set to true since the runtime complexity becomes quadratic");
+        err_at(c, "uniqueItems", FO_FE_FORBIDDEN,
+               "uniqueItems cannot be set to true since the runtime complexity becomes quadratic");
     if (addl && json_object_size(props) > 0 && !json_is_true(addl))
-        err_at(c, "additionalProperties", FO_FE_FORBIDDEN, "additionalProperties and properties are mutual exclusive");
+        err_at(c, "additionalProperties", FO_FE_FORBIDDEN,
+               "additionalProperties and properties are mutual exclusive");
     if (json_is_array(json_object_get(s, "items")))
         err_at(c, "items", FO_FE_FORBIDDEN, "items must be a schema object and not an array");
     if (json_is_false(json_object_get(s, "x-kubernetes-preserve-unknown-fields")))
-        err_at(c, "x-kubernetes-preserve-unknown-fields", FO_FE_INVALID, "must be true or undefined");
+        err_at(c, "x-kubernetes-preserve-unknown-fields", FO_FE_INVALID,
+               "must be true or undefined");
     const char *mt = str(s, "x-kubernetes-map-type");
     if (mt && (!type || strcmp(type, "object")))
         err_at(c, "type", FO_FE_INVALID, "must be object if x-kubernetes-map-type is specified");
@@ -345,39 +361,49 @@ static void node(sctx *c, const json_t *s, level lvl, bool in_meta, bool uncorre
     if (lt && (!type || strcmp(type, "array")))
         err_at(c, "type", FO_FE_INVALID, "must be array if x-kubernetes-list-type is specified");
     if (lt && strcmp(lt, "atomic") && strcmp(lt, "set") && strcmp(lt, "map"))
-        err_at(c, "x-kubernetes-list-type", FO_FE_UNSUPPORTED, "supported values: atomic, set, map");
+        err_at(c, "x-kubernetes-list-type", FO_FE_UNSUPPORTED,
+               "supported values: atomic, set, map");
     list_map(c, s);
     if (json_object_get(s, "default") && in_meta)
-        err_at(c, "default", FO_FE_FORBIDDEN, "must not be set in top-level metadata, apiVersion or kind");
+        err_at(c, "default", FO_FE_FORBIDDEN,
+               "must not be set in top-level metadata, apiVersion or kind");
     if (emb && in_meta)
-        err_at(c, "x-kubernetes-embedded-resource", FO_FE_FORBIDDEN, "must not be used inside of resource meta");
+        err_at(c, "x-kubernetes-embedded-resource", FO_FE_FORBIDDEN,
+               "must not be used inside of resource meta");
 
     /* structural invariants */
     if (type && !strcmp(type, "array") && !json_object_get(s, "items"))
         err_at(c, "items", FO_FE_REQUIRED, "must be specified");
     if (emb && (!type || strcmp(type, "object")))
-        err_at(c, "type", type ? FO_FE_INVALID : FO_FE_REQUIRED, "must be object if x-kubernetes-embedded-resource is true");
+        err_at(c, "type", type ? FO_FE_INVALID : FO_FE_REQUIRED,
+               "must be object if x-kubernetes-embedded-resource is true");
     else if (!type && !ios && !puf)
         err_at(c, "type", FO_FE_REQUIRED,
                lvl == LVL_ROOT   ? "must not be empty at the root"
                : lvl == LVL_ITEM ? "must not be empty for specified array items"
                                  : "must not be empty for specified object fields");
     if (emb && addl)
-        err_at(c, "additionalProperties", FO_FE_FORBIDDEN, "must not be used if x-kubernetes-embedded-resource is set");
+        err_at(c, "additionalProperties", FO_FE_FORBIDDEN,
+               "must not be used if x-kubernetes-embedded-resource is set");
     if (emb && !puf && json_object_size(props) == 0)
-        err_at(c, "properties", FO_FE_REQUIRED, "must not be empty if x-kubernetes-embedded-resource is true without x-kubernetes-preserve-unknown-fields");
+        err_at(c, "properties", FO_FE_REQUIRED,
+               "must not be empty if x-kubernetes-embedded-resource is true without "
+               "x-kubernetes-preserve-unknown-fields");
     if (lvl == LVL_ROOT && type && strcmp(type, "object"))
         err_at(c, "type", FO_FE_INVALID, "must be object at the root");
     if (lvl == LVL_ROOT && addl)
         err_at(c, "additionalProperties", FO_FE_FORBIDDEN, "must not be used at the root");
     if (ios && puf)
-        err_at(c, "x-kubernetes-preserve-unknown-fields", FO_FE_INVALID, "must be false if x-kubernetes-int-or-string is true");
+        err_at(c, "x-kubernetes-preserve-unknown-fields", FO_FE_INVALID,
+               "must be false if x-kubernetes-int-or-string is true");
     if (ios && emb)
-        err_at(c, "x-kubernetes-embedded-resource", FO_FE_INVALID, "must be false if x-kubernetes-int-or-string is true");
+        err_at(c, "x-kubernetes-embedded-resource", FO_FE_INVALID,
+               "must be false if x-kubernetes-int-or-string is true");
     if (ios && type)
         err_at(c, "type", FO_FE_INVALID, "must be empty if x-kubernetes-int-or-string is true");
     if (lvl == LVL_ROOT || emb) {
-        const json_t *k = json_object_get(props, "kind"), *av = json_object_get(props, "apiVersion");
+        const json_t *k = json_object_get(props, "kind"),
+                     *av = json_object_get(props, "apiVersion");
         const json_t *md = json_object_get(props, "metadata");
         if (k && (!str(k, "type") || strcmp(str(k, "type"), "string")))
             err_at(c, "properties", FO_FE_INVALID, "kind must be of type string");
@@ -398,8 +424,8 @@ static void node(sctx *c, const json_t *s, level lvl, bool in_meta, bool uncorre
     /* value validation under junctors, and completeness */
     bool skip_any = int_or_string_any_of(json_object_get(s, "anyOf"));
     const json_t *all = json_object_get(s, "allOf");
-    bool skip_all =
-        json_array_size(all) >= 1 && int_or_string_any_of(json_object_get(json_array_get(all, 0), "anyOf"));
+    bool skip_all = json_array_size(all) >= 1 &&
+                    int_or_string_any_of(json_object_get(json_array_get(all, 0), "anyOf"));
     junctor_list(c, s, "anyOf", skip_any, false);
     junctor_list(c, s, "allOf", false, skip_all);
     junctor_list(c, s, "oneOf", false, false);
@@ -427,8 +453,9 @@ static void node(sctx *c, const json_t *s, level lvl, bool in_meta, bool uncorre
     {
         size_t mark = fo_kc_path_field(&c->p, "properties");
         fo_kc_path_key(&c->p, key);
-        bool meta = (lvl == LVL_ROOT || emb) &&
-                    (!strcmp(key, "metadata") || !strcmp(key, "apiVersion") || !strcmp(key, "kind"));
+        bool meta =
+            (lvl == LVL_ROOT || emb) &&
+            (!strcmp(key, "metadata") || !strcmp(key, "apiVersion") || !strcmp(key, "kind"));
         node(c, child, LVL_FIELD, meta || in_meta, uncorrelatable || atomic_map, depth + 1);
         fo_kc_path_pop(&c->p, mark);
     }
@@ -448,11 +475,29 @@ static void node(sctx *c, const json_t *s, level lvl, bool in_meta, bool uncorre
 void fo_kubecheck_structural(const json_t *schema, const char *path, bool status_subresource,
                              fo_field_errors *errs)
 {
-    static const char *const root_allowed[] = {
-        "description", "type", "format", "title", "maximum", "exclusiveMaximum", "minimum",
-        "exclusiveMinimum", "maxLength", "minLength", "pattern", "maxItems", "minItems",
-        "uniqueItems", "multipleOf", "required", "items", "properties", "externalDocs", "example",
-        "x-kubernetes-preserve-unknown-fields", "x-kubernetes-validations", NULL};
+    static const char *const root_allowed[] = {"description",
+                                               "type",
+                                               "format",
+                                               "title",
+                                               "maximum",
+                                               "exclusiveMaximum",
+                                               "minimum",
+                                               "exclusiveMinimum",
+                                               "maxLength",
+                                               "minLength",
+                                               "pattern",
+                                               "maxItems",
+                                               "minItems",
+                                               "uniqueItems",
+                                               "multipleOf",
+                                               "required",
+                                               "items",
+                                               "properties",
+                                               "externalDocs",
+                                               "example",
+                                               "x-kubernetes-preserve-unknown-fields",
+                                               "x-kubernetes-validations",
+                                               NULL};
     sctx c = {.errs = errs};
     fo_kc_path_field(&c.p, path);
     if (status_subresource && json_is_object(schema)) {
@@ -465,7 +510,10 @@ void fo_kubecheck_structural(const json_t *schema, const char *path, bool status
                 ok = ok || !strcmp(root_allowed[i], key);
             if (!ok) {
                 char d[160];
-                snprintf(d, sizeof d, "%s is not allowed at the root of the schema if the status subresource is enabled", key);
+                snprintf(d, sizeof d,
+                         "%s is not allowed at the root of the schema if the status subresource is "
+                         "enabled",
+                         key);
                 err_at(&c, NULL, FO_FE_INVALID, d);
             }
         }

@@ -133,14 +133,21 @@ static bool flag(const json_t *schema, const char *key)
 static const char *type_of(const json_t *value)
 {
     switch (json_typeof(value)) {
-    case JSON_OBJECT: return "object";
-    case JSON_ARRAY: return "array";
-    case JSON_STRING: return "string";
-    case JSON_INTEGER: return "integer";
-    case JSON_REAL: return "number";
+    case JSON_OBJECT:
+        return "object";
+    case JSON_ARRAY:
+        return "array";
+    case JSON_STRING:
+        return "string";
+    case JSON_INTEGER:
+        return "integer";
+    case JSON_REAL:
+        return "number";
     case JSON_TRUE:
-    case JSON_FALSE: return "boolean";
-    default: return "null";
+    case JSON_FALSE:
+        return "boolean";
+    default:
+        return "null";
     }
 }
 
@@ -201,10 +208,17 @@ static bool pattern_matches(const char *pattern, const char *s, bool *checked)
         if (p[0] == '\\' && p[1]) {
             const char *rep = NULL;
             switch (p[1]) {
-            case 'd': rep = "[0-9]"; break;
-            case 'w': rep = "[A-Za-z0-9_]"; break;
-            case 's': rep = "[[:space:]]"; break;
-            default: break;
+            case 'd':
+                rep = "[0-9]";
+                break;
+            case 'w':
+                rep = "[A-Za-z0-9_]";
+                break;
+            case 's':
+                rep = "[[:space:]]";
+                break;
+            default:
+                break;
             }
             if (rep) {
                 fo_strbuf_puts(&sb, rep);
@@ -276,8 +290,7 @@ static void check_rules(const fo_kc_validation *v, const json_t *schema, const j
             if (fo_cel_eval(e, value, old, &ok, &err) != FO_OK)
                 add(v, p, FO_FE_INVALID, NULL, "rule %s failed to evaluate", err.message);
             else if (!ok)
-                add(v, p, FO_FE_INVALID, NULL, "%s",
-                    message ? message : "failed rule");
+                add(v, p, FO_FE_INVALID, NULL, "%s", message ? message : "failed rule");
         }
         fo_cel_free(e);
     }
