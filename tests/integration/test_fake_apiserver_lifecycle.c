@@ -1,0 +1,572 @@
+/* The fake API server against kube-api-semantics.md §7 (status subresource, generation),
+ * §8 (deletion, finalizers, ownerReferences and garbage collection), §10 (Leases) and §12
+ * (core and events.k8s.io Events are one store), over HTTP. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/jsonutil.h"
+#include "tests/fakes/apiserver/fake_apiserver.h"
+#include "tests/fakes/apiserver/testclient.h"
+#include "tests/support/testutil.h"
+#include "tests/support/testyaml.h"
+
+#define CM "/api/v1/namespaces/default/configmaps"
+#define WIDGETS "/apis/fake.example.com/v1/namespaces/default/widgets"
+#define GADGETS "/apis/fake.example.com/v1/gadgets"
+#define DEPLOY "/apis/apps/v1/namespaces/default/deployments"
+
+static fo_fake_apiserver *fa;
+static fka_tc *tc;
+
+static int post_fixture(const char *path, const char *fixture, json_t **out)
+{
+    json_t *obj = fo_test_load_yaml(fixture);
+    char *text = json_dumps(obj, JSON_COMPACT);
+    int code = fka_tc_json(tc, "POST", path, text, out);
+    free(text);
+    json_decref(obj);
+    return code;
+}
+
+static void setup(void)
+{
+    /* The GC runs only when a test asks (POST /fake/gc), so results do not race. */
+    fo_fake_apiserver_opts o = {.port = 0, .no_gc = true};
+    fo_err err = {0};
+    fa = fo_fake_apiserver_start(&o, &err);
+    ck_assert_msg(fa != NULL, "%s", err.message);
+    char base[64];
+    snprintf(base, sizeof base, "http://127.0.0.1:%d", fo_fake_apiserver_port(fa));
+    tc = fka_tc_new(base, NULL, NULL);
+    ck_assert_int_eq(post_fixture("/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+                                  "apiserver-crd-widgets.yaml", NULL),
+                     201);
+    ck_assert_int_eq(post_fixture("/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+                                  "apiserver-crd-gadgets.yaml", NULL),
+                     201);
+}
+
+static void teardown(void)
+{
+    fka_tc_free(tc);
+    fo_fake_apiserver_stop(fa);
+}
+
+static const char *str(const json_t *o, const char *path)
+{
+    const char *s = fo_json_get_str(o, path);
+    return s ? s : "";
+}
+
+static int64_t num(const json_t *o, const char *path)
+{
+    int64_t v = -1;
+    fo_json_get_int(o, path, &v);
+    return v;
+}
+
+static json_t *get(const char *path)
+{
+    json_t *obj = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "GET", path, NULL, &obj), 200);
+    return obj;
+}
+
+static int patch(const char *path, const char *type, const char *body, json_t **out)
+{
+    fka_tc_res res;
+    int code = fka_tc_req(tc, "PATCH", path, type, NULL, body, &res);
+    if (out)
+        *out = json_incref(res.body);
+    fka_tc_res_release(&res);
+    return code;
+}
+
+#define MERGE "application/merge-patch+json"
+
+/* §7: for CRs with the status subresource, the main endpoint ignores status, /status ignores
+ * everything but status, and only spec changes bump generation. */
+START_TEST(section7_status_subresource_splits_spec_and_status)
+{
+    json_t *w = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "POST", WIDGETS,
+                                 "{\"apiVersion\":\"fake.example.com/v1\",\"kind\":\"Widget\","
+                                 "\"metadata\":{\"name\":\"w\"},\"spec\":{\"image\":\"a\"},"
+                                 "\"status\":{\"state\":\"dropped\"}}",
+                                 &w),
+                     201);
+    ck_assert_ptr_null(json_object_get(w, "status"));
+    ck_assert_int_eq(num(w, "metadata.generation"), 1);
+    json_decref(w);
+    /* status write: spec and labels in the body are discarded, generation stays. */
+    ck_assert_int_eq(patch(WIDGETS "/w/status", MERGE,
+                           "{\"metadata\":{\"labels\":{\"x\":\"y\"}},\"spec\":{\"image\":\"b\"},"
+                           "\"status\":{\"state\":\"Ready\"}}",
+                           &w),
+                     200);
+    ck_assert_str_eq(str(w, "status.state"), "Ready");
+    ck_assert_str_eq(str(w, "spec.image"), "a");
+    ck_assert_ptr_null(fo_json_get(w, "metadata.labels"));
+    ck_assert_int_eq(num(w, "metadata.generation"), 1);
+    json_decref(w);
+    /* main endpoint: status in the body is ignored; a label change keeps generation. */
+    ck_assert_int_eq(patch(WIDGETS "/w", MERGE,
+                           "{\"metadata\":{\"labels\":{\"x\":\"y\"}},\"status\":{\"state\":"
+                           "\"Gone\"}}",
+                           &w),
+                     200);
+    ck_assert_str_eq(str(w, "status.state"), "Ready");
+    ck_assert_int_eq(num(w, "metadata.generation"), 1);
+    json_decref(w);
+    ck_assert_int_eq(patch(WIDGETS "/w", MERGE, "{\"spec\":{\"image\":\"c\"}}", &w), 200);
+    ck_assert_int_eq(num(w, "metadata.generation"), 2);
+    json_decref(w);
+}
+END_TEST
+
+/* §7: a PUT to /status still needs the current resourceVersion. */
+START_TEST(section7_status_put_checks_resource_version)
+{
+    json_t *w = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "POST", WIDGETS,
+                                 "{\"apiVersion\":\"fake.example.com/v1\",\"kind\":\"Widget\","
+                                 "\"metadata\":{\"name\":\"w\"},\"spec\":{\"image\":\"a\"}}",
+                                 &w),
+                     201);
+    json_object_set_new(w, "status", json_pack("{s:s}", "state", "Ready"));
+    char *body = json_dumps(w, JSON_COMPACT);
+    ck_assert_int_eq(fka_tc_json(tc, "PUT", WIDGETS "/w/status", body, NULL), 200);
+    json_t *st = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "PUT", WIDGETS "/w/status", body, &st), 409);
+    ck_assert_str_eq(str(st, "reason"), "Conflict");
+    json_decref(st);
+    free(body);
+    json_decref(w);
+}
+END_TEST
+
+/* §7: CRs without the status subresource: status is ordinary and bumps generation. */
+START_TEST(section7_without_status_subresource_status_bumps_generation)
+{
+    json_t *g = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "POST", GADGETS,
+                                 "{\"apiVersion\":\"fake.example.com/v1\",\"kind\":\"Gadget\","
+                                 "\"metadata\":{\"name\":\"g\"},\"spec\":{\"a\":1},\"status\":"
+                                 "{\"s\":\"x\"}}",
+                                 &g),
+                     201);
+    ck_assert_str_eq(str(g, "status.s"), "x");
+    json_decref(g);
+    ck_assert_int_eq(patch(GADGETS "/g", MERGE, "{\"status\":{\"s\":\"y\"}}", &g), 200);
+    ck_assert_int_eq(num(g, "metadata.generation"), 2);
+    json_decref(g);
+    ck_assert_int_eq(fka_tc_json(tc, "GET", GADGETS "/g/status", NULL, NULL), 404);
+}
+END_TEST
+
+/* §7: Deployments bump generation on spec or annotation changes, not on labels. */
+START_TEST(section7_deployment_generation_follows_spec_and_annotations)
+{
+    ck_assert_int_eq(post_fixture(DEPLOY, "apiserver-deployment.yaml", NULL), 201);
+    json_t *d = NULL;
+    ck_assert_int_eq(patch(DEPLOY "/web", MERGE, "{\"metadata\":{\"labels\":{\"l\":\"1\"}}}", &d),
+                     200);
+    ck_assert_int_eq(num(d, "metadata.generation"), 1);
+    json_decref(d);
+    ck_assert_int_eq(patch(DEPLOY "/web", MERGE, "{\"metadata\":{\"annotations\":{\"a\":\"1\"}}}",
+                           &d),
+                     200);
+    ck_assert_int_eq(num(d, "metadata.generation"), 2);
+    json_decref(d);
+    ck_assert_int_eq(patch(DEPLOY "/web/status", MERGE, "{\"status\":{\"replicas\":1}}", &d), 200);
+    ck_assert_int_eq(num(d, "metadata.generation"), 2);
+    ck_assert_int_eq(num(d, "status.replicas"), 1);
+    json_decref(d);
+    ck_assert_int_eq(patch(DEPLOY "/web", MERGE, "{\"spec\":{\"replicas\":2}}", &d), 200);
+    ck_assert_int_eq(num(d, "metadata.generation"), 3);
+    ck_assert_int_eq(num(d, "status.replicas"), 1);
+    json_decref(d);
+}
+END_TEST
+
+/* §8: with finalizers, DELETE sets deletionTimestamp (+ generation) and answers the object;
+ * new finalizers are refused; removing the last one deletes. */
+START_TEST(section8_finalizers_hold_deletion)
+{
+    json_t *w = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "POST", WIDGETS,
+                                 "{\"apiVersion\":\"fake.example.com/v1\",\"kind\":\"Widget\","
+                                 "\"metadata\":{\"name\":\"w\",\"finalizers\":[\"fake.example.com/"
+                                 "a\",\"fake.example.com/b\"]},\"spec\":{\"image\":\"a\"}}",
+                                 NULL),
+                     201);
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", WIDGETS "/w", NULL, &w), 200);
+    ck_assert_str_eq(str(w, "kind"), "Widget");
+    char ts[64];
+    snprintf(ts, sizeof ts, "%s", str(w, "metadata.deletionTimestamp"));
+    ck_assert_str_ne(ts, "");
+    ck_assert_int_eq(num(w, "metadata.deletionGracePeriodSeconds"), 0);
+    ck_assert_int_eq(num(w, "metadata.generation"), 2);
+    json_decref(w);
+    /* A second DELETE keeps the original timestamp. */
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", WIDGETS "/w", NULL, &w), 200);
+    ck_assert_str_eq(str(w, "metadata.deletionTimestamp"), ts);
+    json_decref(w);
+    json_t *st = NULL;
+    ck_assert_int_eq(patch(WIDGETS "/w", MERGE,
+                           "{\"metadata\":{\"finalizers\":[\"fake.example.com/a\",\"fake.example."
+                           "com/b\",\"fake.example.com/c\"]}}",
+                           &st),
+                     422);
+    ck_assert(strstr(str(st, "message"),
+                     "metadata.finalizers: Forbidden: no new finalizers can be added if the object "
+                     "is being deleted, found new finalizers []string{\"fake.example.com/c\"}"));
+    json_decref(st);
+    /* status and spec can still change while terminating. */
+    ck_assert_int_eq(patch(WIDGETS "/w/status", MERGE, "{\"status\":{\"state\":\"Stopping\"}}",
+                           NULL),
+                     200);
+    ck_assert_int_eq(patch(WIDGETS "/w", MERGE,
+                           "{\"metadata\":{\"finalizers\":[\"fake.example.com/b\"]}}", NULL),
+                     200);
+    ck_assert_int_eq(fka_tc_json(tc, "GET", WIDGETS "/w", NULL, NULL), 200);
+    ck_assert_int_eq(patch(WIDGETS "/w", MERGE, "{\"metadata\":{\"finalizers\":null}}", &w), 200);
+    json_decref(w);
+    ck_assert_int_eq(fka_tc_json(tc, "GET", WIDGETS "/w", NULL, NULL), 404);
+}
+END_TEST
+
+/* §8: DELETE preconditions that do not match are 409 Conflict. */
+START_TEST(section8_delete_preconditions)
+{
+    ck_assert_int_eq(fka_tc_json(tc, "POST", CM,
+                                 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+                                 "{\"name\":\"c\"}}",
+                                 NULL),
+                     201);
+    json_t *st = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", CM "/c",
+                                 "{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\","
+                                 "\"preconditions\":{\"uid\":\"not-it\"}}",
+                                 &st),
+                     409);
+    ck_assert(strncmp(str(st, "message"),
+                      "Operation cannot be fulfilled on configmaps \"c\": Precondition failed: "
+                      "UID in precondition: not-it, UID in object meta: ",
+                      113) == 0);
+    json_decref(st);
+}
+END_TEST
+
+static char *uid_of(const char *path)
+{
+    json_t *o = get(path);
+    char *u = strdup(str(o, "metadata.uid"));
+    json_decref(o);
+    return u;
+}
+
+static void make_dependent(const char *name, const char *owner_uid, bool block)
+{
+    char body[700];
+    snprintf(body, sizeof body,
+             "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"%s\","
+             "\"ownerReferences\":[{\"apiVersion\":\"fake.example.com/v1\",\"kind\":\"Widget\","
+             "\"name\":\"owner\",\"uid\":\"%s\",\"controller\":true,\"blockOwnerDeletion\":%s}]}}",
+             name, owner_uid, block ? "true" : "false");
+    ck_assert_int_eq(fka_tc_json(tc, "POST", CM, body, NULL), 201);
+}
+
+static void make_owner(void)
+{
+    ck_assert_int_eq(fka_tc_json(tc, "POST", WIDGETS,
+                                 "{\"apiVersion\":\"fake.example.com/v1\",\"kind\":\"Widget\","
+                                 "\"metadata\":{\"name\":\"owner\"},\"spec\":{\"image\":\"a\"}}",
+                                 NULL),
+                     201);
+}
+
+static void run_gc(void)
+{
+    ck_assert_int_eq(fka_tc_json(tc, "POST", "/fake/gc", "{}", NULL), 200);
+}
+
+/* §8: Background: the owner goes at once, the GC then deletes dependents. */
+START_TEST(section8_background_deletion_collects_dependents)
+{
+    make_owner();
+    char *uid = uid_of(WIDGETS "/owner");
+    make_dependent("dep", uid, false);
+    json_t *st = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", WIDGETS "/owner",
+                                 "{\"propagationPolicy\":\"Background\"}", &st),
+                     200);
+    ck_assert_str_eq(str(st, "status"), "Success");
+    json_decref(st);
+    ck_assert_int_eq(fka_tc_json(tc, "GET", CM "/dep", NULL, NULL), 200);
+    run_gc();
+    ck_assert_int_eq(fka_tc_json(tc, "GET", CM "/dep", NULL, NULL), 404);
+    free(uid);
+}
+END_TEST
+
+/* §8: Foreground: the owner waits with foregroundDeletion until dependents are gone. */
+START_TEST(section8_foreground_deletion_waits_for_dependents)
+{
+    make_owner();
+    char *uid = uid_of(WIDGETS "/owner");
+    make_dependent("dep", uid, true);
+    json_t *w = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", WIDGETS "/owner",
+                                 "{\"propagationPolicy\":\"Foreground\"}", &w),
+                     200);
+    ck_assert_str_eq(json_string_value(json_array_get(fo_json_get(w, "metadata.finalizers"), 0)),
+                     "foregroundDeletion");
+    json_decref(w);
+    run_gc();
+    ck_assert_int_eq(fka_tc_json(tc, "GET", CM "/dep", NULL, NULL), 404);
+    ck_assert_int_eq(fka_tc_json(tc, "GET", WIDGETS "/owner", NULL, NULL), 404);
+    free(uid);
+}
+END_TEST
+
+/* §8: Orphan: dependents lose the ownerReference and stay. */
+START_TEST(section8_orphan_deletion_keeps_dependents)
+{
+    make_owner();
+    char *uid = uid_of(WIDGETS "/owner");
+    make_dependent("dep", uid, false);
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", WIDGETS "/owner",
+                                 "{\"propagationPolicy\":\"Orphan\"}", NULL),
+                     200);
+    run_gc();
+    ck_assert_int_eq(fka_tc_json(tc, "GET", WIDGETS "/owner", NULL, NULL), 404);
+    json_t *d = get(CM "/dep");
+    ck_assert_ptr_null(fo_json_get(d, "metadata.ownerReferences"));
+    json_decref(d);
+    free(uid);
+}
+END_TEST
+
+/* §8: a dependent with one owner gone and one present keeps living, minus the dangling
+ * reference; ownerReferences with two controllers are 422. */
+START_TEST(section8_partial_owners_and_controller_uniqueness)
+{
+    make_owner();
+    char *uid = uid_of(WIDGETS "/owner");
+    char body[900];
+    snprintf(body, sizeof body,
+             "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"dep\","
+             "\"ownerReferences\":[{\"apiVersion\":\"fake.example.com/v1\",\"kind\":\"Widget\","
+             "\"name\":\"owner\",\"uid\":\"%s\"},{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\","
+             "\"name\":\"ghost\",\"uid\":\"00000000-0000-0000-0000-000000000000\"}]}}",
+             uid);
+    ck_assert_int_eq(fka_tc_json(tc, "POST", CM, body, NULL), 201);
+    run_gc();
+    json_t *d = get(CM "/dep");
+    ck_assert_uint_eq(json_array_size(fo_json_get(d, "metadata.ownerReferences")), 1);
+    json_decref(d);
+    snprintf(body, sizeof body,
+             "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"two\","
+             "\"ownerReferences\":[{\"apiVersion\":\"v1\",\"kind\":\"A\",\"name\":\"a\",\"uid\":"
+             "\"1\",\"controller\":true},{\"apiVersion\":\"v1\",\"kind\":\"B\",\"name\":\"b\","
+             "\"uid\":\"2\",\"controller\":true}]}}");
+    json_t *st = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "POST", CM, body, &st), 422);
+    ck_assert(strstr(str(st, "message"), "Only one reference can have Controller set to true"));
+    json_decref(st);
+    free(uid);
+}
+END_TEST
+
+/* §8 (namespace controller): a deleted namespace empties, then goes; creating in it while it
+ * terminates is 403. */
+START_TEST(section8_namespace_deletion_empties_then_removes_it)
+{
+    ck_assert_int_eq(fka_tc_json(tc, "POST", "/api/v1/namespaces",
+                                 "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":"
+                                 "{\"name\":\"temp\"}}",
+                                 NULL),
+                     201);
+    ck_assert_int_eq(fka_tc_json(tc, "POST", "/api/v1/namespaces/temp/configmaps",
+                                 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+                                 "{\"name\":\"x\"}}",
+                                 NULL),
+                     201);
+    json_t *ns = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", "/api/v1/namespaces/temp", NULL, &ns), 200);
+    ck_assert_str_eq(str(ns, "status.phase"), "Terminating");
+    json_decref(ns);
+    json_t *st = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "POST", "/api/v1/namespaces/temp/configmaps",
+                                 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+                                 "{\"name\":\"y\"}}",
+                                 &st),
+                     403);
+    ck_assert_str_eq(str(st, "reason"), "Forbidden");
+    json_decref(st);
+    run_gc();
+    ck_assert_int_eq(fka_tc_json(tc, "GET", "/api/v1/namespaces/temp/configmaps/x", NULL, NULL),
+                     404);
+    ck_assert_int_eq(fka_tc_json(tc, "GET", "/api/v1/namespaces/temp", NULL, NULL), 404);
+}
+END_TEST
+
+/* §8 (CRD cleanup): deleting a CRD deletes its custom resources, then stops serving it. */
+START_TEST(section8_crd_deletion_removes_its_resources)
+{
+    make_owner();
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE",
+                                 "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/"
+                                 "widgets.fake.example.com",
+                                 NULL, NULL),
+                     200);
+    json_t *st = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "POST", WIDGETS,
+                                 "{\"apiVersion\":\"fake.example.com/v1\",\"kind\":\"Widget\","
+                                 "\"metadata\":{\"name\":\"late\"},\"spec\":{\"image\":\"a\"}}",
+                                 &st),
+                     405);
+    json_decref(st);
+    run_gc();
+    ck_assert_int_eq(fka_tc_json(tc, "GET", WIDGETS, NULL, NULL), 404);
+    ck_assert_int_eq(fka_tc_json(tc, "GET",
+                                 "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/"
+                                 "widgets.fake.example.com",
+                                 NULL, NULL),
+                     404);
+}
+END_TEST
+
+/* §8: the automatic GC runs on its own (asynchronously) when enabled. */
+START_TEST(section8_automatic_gc_runs_asynchronously)
+{
+    teardown();
+    fo_fake_apiserver_opts o = {.port = 0};
+    fo_err err = {0};
+    fa = fo_fake_apiserver_start(&o, &err);
+    char base[64];
+    snprintf(base, sizeof base, "http://127.0.0.1:%d", fo_fake_apiserver_port(fa));
+    tc = fka_tc_new(base, NULL, NULL);
+    ck_assert_int_eq(fka_tc_json(tc, "POST", CM,
+                                 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+                                 "{\"name\":\"owner\"}}",
+                                 NULL),
+                     201);
+    char *uid = uid_of(CM "/owner");
+    char body[600];
+    snprintf(body, sizeof body,
+             "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"dep\","
+             "\"ownerReferences\":[{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"name\":"
+             "\"owner\",\"uid\":\"%s\"}]}}",
+             uid);
+    ck_assert_int_eq(fka_tc_json(tc, "POST", CM, body, NULL), 201);
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", CM "/owner", NULL, NULL), 200);
+    int code = 200;
+    for (int i = 0; i < 250 && code == 200; i++) {
+        code = fka_tc_json(tc, "GET", CM "/dep", NULL, NULL);
+        if (code == 200)
+            fo_test_sleep_ms(20);
+    }
+    ck_assert_int_eq(code, 404);
+    free(uid);
+}
+END_TEST
+
+/* §10: leader election needs Lease CRUD with resourceVersion checks; MicroTime is kept. */
+START_TEST(section10_lease_takeover_with_resource_version)
+{
+    const char *path = "/apis/coordination.k8s.io/v1/namespaces/default/leases/flinkop";
+    json_t *l = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "POST", "/apis/coordination.k8s.io/v1/namespaces/default/leases",
+                                 "{\"apiVersion\":\"coordination.k8s.io/v1\",\"kind\":\"Lease\","
+                                 "\"metadata\":{\"name\":\"flinkop\"},\"spec\":{\"holderIdentity\":"
+                                 "\"a\",\"leaseDurationSeconds\":15,\"acquireTime\":"
+                                 "\"2026-04-20T09:15:02.123456Z\",\"renewTime\":"
+                                 "\"2026-04-20T09:15:02.123456Z\",\"leaseTransitions\":0}}",
+                                 &l),
+                     201);
+    ck_assert_str_eq(str(l, "spec.renewTime"), "2026-04-20T09:15:02.123456Z");
+    json_object_set_new(json_object_get(l, "spec"), "holderIdentity", json_string("b"));
+    char *take = json_dumps(l, JSON_COMPACT);
+    json_t *mine = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "PUT", path, take, &mine), 200);
+    ck_assert_str_eq(str(mine, "spec.holderIdentity"), "b");
+    json_decref(mine);
+    /* The other elector with the old resourceVersion loses. */
+    ck_assert_int_eq(fka_tc_json(tc, "PUT", path, take, NULL), 409);
+    free(take);
+    json_decref(l);
+}
+END_TEST
+
+/* §12: core Events and events.k8s.io Events are views of the same objects. */
+START_TEST(section12_event_groups_share_objects)
+{
+    json_t *e = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "POST", "/apis/events.k8s.io/v1/namespaces/default/events",
+                                 "{\"apiVersion\":\"events.k8s.io/v1\",\"kind\":\"Event\","
+                                 "\"metadata\":{\"name\":\"w.1\"},\"regarding\":{\"kind\":"
+                                 "\"Widget\",\"name\":\"w\",\"namespace\":\"default\"},\"note\":"
+                                 "\"hello\",\"reason\":\"Started\",\"type\":\"Normal\",\"action\":"
+                                 "\"Start\",\"reportingController\":\"flinkop\","
+                                 "\"reportingInstance\":\"flinkop-1\",\"eventTime\":"
+                                 "\"2026-04-20T09:15:02.123456Z\"}",
+                                 &e),
+                     201);
+    ck_assert_str_eq(str(e, "note"), "hello");
+    ck_assert_str_eq(str(e, "apiVersion"), "events.k8s.io/v1");
+    json_decref(e);
+    e = get("/api/v1/namespaces/default/events/w.1");
+    ck_assert_str_eq(str(e, "apiVersion"), "v1");
+    ck_assert_str_eq(str(e, "message"), "hello");
+    ck_assert_str_eq(str(e, "involvedObject.name"), "w");
+    ck_assert_str_eq(str(e, "reportingComponent"), "flinkop");
+    json_decref(e);
+    /* Recorders de-duplicate by patching count on the core view. */
+    ck_assert_int_eq(patch("/api/v1/namespaces/default/events/w.1", MERGE, "{\"count\":2}", NULL),
+                     200);
+    e = get("/apis/events.k8s.io/v1/namespaces/default/events/w.1");
+    ck_assert_int_eq(num(e, "deprecatedCount"), 2);
+    json_decref(e);
+    json_t *list = get("/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Dw");
+    ck_assert_uint_eq(json_array_size(json_object_get(list, "items")), 1);
+    json_decref(list);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("fake_apiserver_lifecycle");
+    TCase *t = tcase_create("lifecycle");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_set_timeout(t, 60);
+    tcase_add_test(t, section7_status_subresource_splits_spec_and_status);
+    tcase_add_test(t, section7_status_put_checks_resource_version);
+    tcase_add_test(t, section7_without_status_subresource_status_bumps_generation);
+    tcase_add_test(t, section7_deployment_generation_follows_spec_and_annotations);
+    tcase_add_test(t, section8_finalizers_hold_deletion);
+    tcase_add_test(t, section8_delete_preconditions);
+    tcase_add_test(t, section8_background_deletion_collects_dependents);
+    tcase_add_test(t, section8_foreground_deletion_waits_for_dependents);
+    tcase_add_test(t, section8_orphan_deletion_keeps_dependents);
+    tcase_add_test(t, section8_partial_owners_and_controller_uniqueness);
+    tcase_add_test(t, section8_namespace_deletion_empties_then_removes_it);
+    tcase_add_test(t, section8_crd_deletion_removes_its_resources);
+    tcase_add_test(t, section8_automatic_gc_runs_asynchronously);
+    tcase_add_test(t, section10_lease_takeover_with_resource_version);
+    tcase_add_test(t, section12_event_groups_share_objects);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,545 @@
+/* The fake API server against kube-api-semantics.md §5 (list: selectors, paging,
+ * resourceVersion, 410) and §6 (watch: event types, resume, 410 as an ERROR event, selector
+ * transitions, bookmarks, server-side close), over HTTP. */
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/jsonutil.h"
+#include "tests/fakes/apiserver/fake_apiserver.h"
+#include "tests/fakes/apiserver/testclient.h"
+#include "tests/support/testutil.h"
+#include "tests/support/testyaml.h"
+
+#define CM "/api/v1/namespaces/default/configmaps"
+
+static fo_fake_apiserver *fa;
+static fka_tc *tc;
+
+static void start(size_t history)
+{
+    fo_fake_apiserver_opts o = {.port = 0, .no_gc = true, .history_size = history};
+    fo_err err = {0};
+    fa = fo_fake_apiserver_start(&o, &err);
+    ck_assert_msg(fa != NULL, "%s", err.message);
+    char base[64];
+    snprintf(base, sizeof base, "http://127.0.0.1:%d", fo_fake_apiserver_port(fa));
+    tc = fka_tc_new(base, NULL, NULL);
+}
+
+static void setup(void)
+{
+    start(0);
+}
+
+static void teardown(void)
+{
+    fka_tc_free(tc);
+    fo_fake_apiserver_stop(fa);
+}
+
+static const char *str(const json_t *o, const char *path)
+{
+    const char *s = fo_json_get_str(o, path);
+    return s ? s : "";
+}
+
+/* Create ConfigMap name with labels (a JSON object text, may be NULL); returns its RV. */
+static char *make_cm(const char *name, const char *labels)
+{
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"%s\"%s%s}}",
+             name, labels ? ",\"labels\":" : "", labels ? labels : "");
+    json_t *obj = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "POST", CM, body, &obj), 201);
+    char *rv = strdup(str(obj, "metadata.resourceVersion"));
+    json_decref(obj);
+    return rv;
+}
+
+static int merge_patch(const char *path, const char *patch)
+{
+    fka_tc_res res;
+    int code = fka_tc_req(tc, "PATCH", path, "application/merge-patch+json", NULL, patch, &res);
+    fka_tc_res_release(&res);
+    return code;
+}
+
+static char *list_rv(const char *path)
+{
+    json_t *list = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "GET", path, NULL, &list), 200);
+    char *rv = strdup(str(list, "metadata.resourceVersion"));
+    json_decref(list);
+    return rv;
+}
+
+static json_t *names_of(const json_t *list)
+{
+    json_t *names = json_array();
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(list, "items"), i, it)
+        json_array_append_new(names, json_string(str(it, "metadata.name")));
+    return names;
+}
+
+static char *names_text(const char *path)
+{
+    json_t *list = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "GET", path, NULL, &list), 200);
+    json_t *names = names_of(list);
+    char *text = json_dumps(names, JSON_COMPACT);
+    json_decref(names);
+    json_decref(list);
+    return text;
+}
+
+/* §5: built-in list items carry no kind/apiVersion; the list does, with its RV. */
+START_TEST(section5_builtin_list_items_have_no_kind)
+{
+    free(make_cm("a", NULL));
+    json_t *list = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "GET", CM, NULL, &list), 200);
+    ck_assert_str_eq(str(list, "kind"), "ConfigMapList");
+    ck_assert_str_eq(str(list, "apiVersion"), "v1");
+    ck_assert_str_ne(str(list, "metadata.resourceVersion"), "");
+    json_t *item = json_array_get(json_object_get(list, "items"), 0);
+    ck_assert_ptr_null(json_object_get(item, "kind"));
+    ck_assert_ptr_null(json_object_get(item, "apiVersion"));
+    json_decref(list);
+}
+END_TEST
+
+/* §5: custom resource list items carry kind and apiVersion. */
+START_TEST(section5_custom_resource_list_items_have_kind)
+{
+    json_t *crd = fo_test_load_yaml("apiserver-crd-widgets.yaml");
+    char *text = json_dumps(crd, JSON_COMPACT);
+    ck_assert_int_eq(fka_tc_json(tc, "POST", "/apis/apiextensions.k8s.io/v1/"
+                                             "customresourcedefinitions",
+                                 text, NULL),
+                     201);
+    free(text);
+    json_decref(crd);
+    json_t *w = fo_test_load_yaml("apiserver-widget.yaml");
+    text = json_dumps(w, JSON_COMPACT);
+    ck_assert_int_eq(fka_tc_json(tc, "POST", "/apis/fake.example.com/v1/namespaces/default/widgets",
+                                 text, NULL),
+                     201);
+    free(text);
+    json_decref(w);
+    json_t *list = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "GET", "/apis/fake.example.com/v1/widgets", NULL, &list),
+                     200);
+    ck_assert_str_eq(str(list, "kind"), "WidgetList");
+    json_t *item = json_array_get(json_object_get(list, "items"), 0);
+    ck_assert_str_eq(str(item, "kind"), "Widget");
+    ck_assert_str_eq(str(item, "apiVersion"), "fake.example.com/v1");
+    json_decref(list);
+}
+END_TEST
+
+/* §5: the label selector grammar (=, !=, in, notin, exists, !exists, comma = AND). */
+START_TEST(section5_label_selectors)
+{
+    free(make_cm("a", "{\"env\":\"prod\",\"tier\":\"web\"}"));
+    free(make_cm("b", "{\"env\":\"dev\",\"tier\":\"web\"}"));
+    free(make_cm("c", "{\"env\":\"test\"}"));
+    free(make_cm("d", NULL));
+    struct {
+        const char *sel, *want;
+    } cases[] = {
+        {"env%3Dprod", "[\"a\"]"},
+        {"env!%3Dprod", "[\"b\",\"c\",\"d\"]"},
+        {"env%20in%20(dev,test)", "[\"b\",\"c\"]"},
+        {"env%20notin%20(dev)", "[\"a\",\"c\",\"d\"]"},
+        {"tier", "[\"a\",\"b\"]"},
+        {"!tier", "[\"c\",\"d\"]"},
+        {"tier%3Dweb,env%3Ddev", "[\"b\"]"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[256];
+        snprintf(path, sizeof path, CM "?labelSelector=%s", cases[i].sel);
+        char *got = names_text(path);
+        ck_assert_msg(strcmp(got, cases[i].want) == 0, "%s: got %s", cases[i].sel, got);
+        free(got);
+    }
+}
+END_TEST
+
+/* §5: field selectors on metadata.name / metadata.namespace; unsupported fields are 400. */
+START_TEST(section5_field_selectors)
+{
+    free(make_cm("a", NULL));
+    free(make_cm("b", NULL));
+    char *got = names_text(CM "?fieldSelector=metadata.name%3Db");
+    ck_assert_str_eq(got, "[\"b\"]");
+    free(got);
+    got = names_text("/api/v1/configmaps?fieldSelector=metadata.namespace%3Ddefault,"
+                     "metadata.name!%3Db");
+    ck_assert_str_eq(got, "[\"a\"]");
+    free(got);
+    json_t *st = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "GET", CM "?fieldSelector=data.x%3Dy", NULL, &st), 400);
+    ck_assert_str_eq(str(st, "message"), "field label not supported: data.x");
+    json_decref(st);
+}
+END_TEST
+
+/* §5: limit/continue pages over a snapshot taken at the first call. */
+START_TEST(section5_paging_is_a_snapshot)
+{
+    const char *names[] = {"a", "b", "c", "d", "e"};
+    for (size_t i = 0; i < 5; i++)
+        free(make_cm(names[i], NULL));
+    json_t *page = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "GET", CM "?limit=2", NULL, &page), 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(page, "items")), 2);
+    int64_t remaining = 0;
+    ck_assert(fo_json_get_int(page, "metadata.remainingItemCount", &remaining));
+    ck_assert_int_eq(remaining, 3);
+    char cont[1024];
+    snprintf(cont, sizeof cont, "%s", str(page, "metadata.continue"));
+    ck_assert_str_ne(cont, "");
+    json_decref(page);
+    /* Changes after the first page must not show in the rest of the sequence. */
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", CM "/d", NULL, NULL), 200);
+    free(make_cm("f", NULL));
+    char path[1200];
+    snprintf(path, sizeof path, CM "?limit=2&continue=%s", cont);
+    char *got = names_text(path);
+    ck_assert_str_eq(got, "[\"c\",\"d\"]");
+    free(got);
+    ck_assert_int_eq(fka_tc_json(tc, "GET", path, NULL, &page), 200);
+    snprintf(cont, sizeof cont, "%s", str(page, "metadata.continue"));
+    json_decref(page);
+    snprintf(path, sizeof path, CM "?limit=2&continue=%s", cont);
+    ck_assert_int_eq(fka_tc_json(tc, "GET", path, NULL, &page), 200);
+    json_t *n = names_of(page);
+    char *text = json_dumps(n, JSON_COMPACT);
+    ck_assert_str_eq(text, "[\"e\"]");
+    ck_assert_ptr_null(fo_json_get(page, "metadata.continue"));
+    free(text);
+    json_decref(n);
+    json_decref(page);
+}
+END_TEST
+
+/* §5: an Exact list of a compacted version, or an expired continue token, is a plain 410. */
+START_TEST(section5_compacted_versions_are_410_expired)
+{
+    char *rv = make_cm("a", NULL);
+    free(make_cm("b", NULL));
+    char path[256];
+    snprintf(path, sizeof path, CM "?resourceVersion=%s&resourceVersionMatch=Exact", rv);
+    char *got = names_text(path);
+    ck_assert_str_eq(got, "[\"a\"]");
+    free(got);
+    json_t *page = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "GET", CM "?limit=1", NULL, &page), 200);
+    char cont[1024], p2[1200];
+    snprintf(cont, sizeof cont, "%s", str(page, "metadata.continue"));
+    json_decref(page);
+    free(make_cm("c", NULL));
+    ck_assert_int_eq(fka_tc_json(tc, "POST", "/fake/compact", "{}", NULL), 200);
+    json_t *st = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "GET", path, NULL, &st), 410);
+    ck_assert_str_eq(str(st, "reason"), "Expired");
+    json_decref(st);
+    snprintf(p2, sizeof p2, CM "?limit=1&continue=%s", cont);
+    ck_assert_int_eq(fka_tc_json(tc, "GET", p2, NULL, &st), 410);
+    ck_assert_str_eq(str(st, "reason"), "Expired");
+    json_decref(st);
+    free(rv);
+}
+END_TEST
+
+static const char *ev_type(const json_t *events, size_t i)
+{
+    return str(json_array_get(events, i), "type");
+}
+
+static const char *ev_str(const json_t *events, size_t i, const char *path)
+{
+    return str(json_object_get(json_array_get(events, i), "object"), path);
+}
+
+/* §6: a watch from the list's version gets the later changes in order; DELETED carries the
+ * version of the deletion; objects have kind and apiVersion. */
+START_TEST(section6_watch_from_list_version_gets_changes_in_order)
+{
+    free(make_cm("a", NULL));
+    char *rv = list_rv(CM);
+    ck_assert_int_eq(merge_patch(CM "/a", "{\"data\":{\"x\":\"1\"}}"), 200);
+    json_t *del = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", CM "/a", NULL, &del), 200);
+    json_decref(del);
+    char *after = list_rv(CM);
+    char path[256];
+    snprintf(path, sizeof path, CM "?watch=true&resourceVersion=%s", rv);
+    json_t *events = fka_tc_watch(tc, path, 2, 10000);
+    ck_assert_uint_eq(json_array_size(events), 2);
+    ck_assert_str_eq(ev_type(events, 0), "MODIFIED");
+    ck_assert_str_eq(ev_str(events, 0, "kind"), "ConfigMap");
+    ck_assert_str_eq(ev_str(events, 0, "apiVersion"), "v1");
+    ck_assert_str_eq(ev_str(events, 0, "data.x"), "1");
+    ck_assert_str_eq(ev_type(events, 1), "DELETED");
+    ck_assert_str_eq(ev_str(events, 1, "metadata.resourceVersion"), after);
+    json_decref(events);
+    free(rv);
+    free(after);
+}
+END_TEST
+
+/* §6: without a resourceVersion the watch starts with ADDED for what exists. */
+START_TEST(section6_watch_without_version_starts_with_added)
+{
+    free(make_cm("a", NULL));
+    free(make_cm("b", NULL));
+    json_t *events = fka_tc_watch(tc, CM "?watch=true", 2, 10000);
+    ck_assert_uint_eq(json_array_size(events), 2);
+    ck_assert_str_eq(ev_type(events, 0), "ADDED");
+    ck_assert_str_eq(ev_str(events, 0, "metadata.name"), "a");
+    ck_assert_str_eq(ev_type(events, 1), "ADDED");
+    json_decref(events);
+}
+END_TEST
+
+/* §6: a version older than the history kept gives 200, one ERROR event (410 Expired), end. */
+START_TEST(section6_too_old_version_is_an_error_event)
+{
+    char *rv = make_cm("a", NULL);
+    free(make_cm("b", NULL));
+    ck_assert_int_eq(fka_tc_json(tc, "POST", "/fake/compact", "{}", NULL), 200);
+    char path[256];
+    snprintf(path, sizeof path, CM "?watch=true&resourceVersion=%s", rv);
+    json_t *events = fka_tc_watch(tc, path, 5, 10000);
+    ck_assert_uint_eq(json_array_size(events), 1);
+    ck_assert_str_eq(ev_type(events, 0), "ERROR");
+    ck_assert_str_eq(ev_str(events, 0, "kind"), "Status");
+    ck_assert_str_eq(ev_str(events, 0, "reason"), "Expired");
+    int64_t code = 0;
+    ck_assert(fo_json_get_int(json_object_get(json_array_get(events, 0), "object"), "code",
+                              &code));
+    ck_assert_int_eq(code, 410);
+    ck_assert(strncmp(ev_str(events, 0, "message"), "too old resource version: ", 26) == 0);
+    json_decref(events);
+    free(rv);
+}
+END_TEST
+
+/* §6 (fake): the history is bounded per collection; beyond it a watch gets 410. */
+START_TEST(section6_bounded_history_expires_old_versions)
+{
+    teardown();
+    start(3);
+    char *rv = make_cm("a", NULL);
+    for (int i = 0; i < 4; i++) {
+        char p[64];
+        snprintf(p, sizeof p, "{\"data\":{\"i\":\"%d\"}}", i);
+        ck_assert_int_eq(merge_patch(CM "/a", p), 200);
+    }
+    char path[256];
+    snprintf(path, sizeof path, CM "?watch=true&resourceVersion=%s", rv);
+    json_t *events = fka_tc_watch(tc, path, 5, 10000);
+    ck_assert_uint_eq(json_array_size(events), 1);
+    ck_assert_str_eq(ev_type(events, 0), "ERROR");
+    json_decref(events);
+    free(rv);
+}
+END_TEST
+
+/* §6: with a label selector, starting to match is ADDED and stopping is DELETED. */
+START_TEST(section6_selector_transitions_are_added_and_deleted)
+{
+    free(make_cm("a", NULL));
+    char *rv = list_rv(CM);
+    ck_assert_int_eq(merge_patch(CM "/a", "{\"metadata\":{\"labels\":{\"pick\":\"me\"}}}"), 200);
+    ck_assert_int_eq(merge_patch(CM "/a", "{\"data\":{\"x\":\"1\"}}"), 200);
+    ck_assert_int_eq(merge_patch(CM "/a", "{\"metadata\":{\"labels\":{\"pick\":null}}}"), 200);
+    char path[256];
+    snprintf(path, sizeof path, CM "?watch=true&labelSelector=pick%%3Dme&resourceVersion=%s", rv);
+    json_t *events = fka_tc_watch(tc, path, 3, 10000);
+    ck_assert_uint_eq(json_array_size(events), 3);
+    ck_assert_str_eq(ev_type(events, 0), "ADDED");
+    ck_assert_str_eq(ev_type(events, 1), "MODIFIED");
+    ck_assert_str_eq(ev_type(events, 2), "DELETED");
+    json_decref(events);
+    free(rv);
+}
+END_TEST
+
+/* §6: timeoutSeconds closes the stream, with a last BOOKMARK when bookmarks are allowed;
+ * the bookmark has the watched kind and only metadata.resourceVersion. */
+START_TEST(section6_timeout_closes_with_a_bookmark)
+{
+    free(make_cm("a", NULL));
+    char *rv = list_rv(CM);
+    char path[256];
+    snprintf(path, sizeof path,
+             CM "?watch=true&allowWatchBookmarks=true&timeoutSeconds=1&resourceVersion=%s", rv);
+    json_t *events = fka_tc_watch(tc, path, 10, 20000);
+    ck_assert_uint_ge(json_array_size(events), 1);
+    size_t last = json_array_size(events) - 1;
+    ck_assert_str_eq(ev_type(events, last), "BOOKMARK");
+    ck_assert_str_eq(ev_str(events, last, "kind"), "ConfigMap");
+    ck_assert_str_eq(ev_str(events, last, "metadata.resourceVersion"), rv);
+    ck_assert_ptr_null(fo_json_get(json_object_get(json_array_get(events, last), "object"),
+                                   "metadata.name"));
+    json_decref(events);
+    free(rv);
+}
+END_TEST
+
+typedef struct bg_watch {
+    fka_tc *c;
+    char path[256];
+    size_t want;
+    json_t *events;
+} bg_watch;
+
+static void *watch_thread(void *arg)
+{
+    bg_watch *b = arg;
+    b->events = fka_tc_watch(b->c, b->path, b->want, 20000);
+    return NULL;
+}
+
+static void wait_for_watchers(size_t n)
+{
+    for (int i = 0; i < 200; i++) {
+        json_t *st = NULL;
+        fka_tc_json(tc, "GET", "/fake/state", NULL, &st);
+        int64_t w = 0;
+        fo_json_get_int(st, "watches", &w);
+        json_decref(st);
+        if ((size_t)w >= n)
+            return;
+        fo_test_sleep_ms(20);
+    }
+    ck_abort_msg("watchers did not start");
+}
+
+/* §6 (fake hooks): a forced BOOKMARK reaches a live watch, then dropping watches ends it. */
+START_TEST(section6_forced_bookmark_and_drop_reach_live_watches)
+{
+    char *rv = list_rv(CM);
+    char base[64];
+    snprintf(base, sizeof base, "http://127.0.0.1:%d", fo_fake_apiserver_port(fa));
+    bg_watch b = {.c = fka_tc_new(base, NULL, NULL), .want = 10};
+    snprintf(b.path, sizeof b.path, CM "?watch=true&allowWatchBookmarks=true&resourceVersion=%s",
+             rv);
+    pthread_t th;
+    pthread_create(&th, NULL, watch_thread, &b);
+    wait_for_watchers(1);
+    free(make_cm("live", NULL));
+    ck_assert_int_eq(fka_tc_json(tc, "POST", "/fake/bookmark", "{}", NULL), 200);
+    ck_assert_int_eq(fka_tc_json(tc, "POST", "/fake/drop-watches", "{}", NULL), 200);
+    pthread_join(th, NULL);
+    ck_assert_uint_eq(json_array_size(b.events), 2);
+    ck_assert_str_eq(ev_type(b.events, 0), "ADDED");
+    ck_assert_str_eq(ev_str(b.events, 0, "metadata.name"), "live");
+    ck_assert_str_eq(ev_type(b.events, 1), "BOOKMARK");
+    json_decref(b.events);
+    fka_tc_free(b.c);
+    free(rv);
+}
+END_TEST
+
+/* §6: watching one object by fieldSelector=metadata.name. */
+START_TEST(section6_watch_one_object_by_name)
+{
+    free(make_cm("a", NULL));
+    free(make_cm("b", NULL));
+    json_t *events = fka_tc_watch(tc, CM "?watch=true&fieldSelector=metadata.name%3Db", 1, 10000);
+    ck_assert_uint_eq(json_array_size(events), 1);
+    ck_assert_str_eq(ev_str(events, 0, "metadata.name"), "b");
+    json_decref(events);
+}
+END_TEST
+
+/* §6: the informer loop: list, watch from the list RV, and after 410 a fresh list. */
+START_TEST(section6_relist_after_410_sees_current_state)
+{
+    free(make_cm("a", NULL));
+    char *rv = list_rv(CM);
+    free(make_cm("b", NULL));
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", CM "/a", NULL, NULL), 200);
+    ck_assert_int_eq(fka_tc_json(tc, "POST", "/fake/compact", "{}", NULL), 200);
+    char path[256];
+    snprintf(path, sizeof path, CM "?watch=true&resourceVersion=%s", rv);
+    json_t *events = fka_tc_watch(tc, path, 5, 10000);
+    ck_assert_str_eq(ev_type(events, 0), "ERROR");
+    json_decref(events);
+    char *got = names_text(CM);
+    ck_assert_str_eq(got, "[\"b\"]");
+    free(got);
+    char *now = list_rv(CM);
+    snprintf(path, sizeof path, CM "?watch=true&resourceVersion=%s", now);
+    free(make_cm("c", NULL));
+    events = fka_tc_watch(tc, path, 1, 10000);
+    ck_assert_str_eq(ev_type(events, 0), "ADDED");
+    ck_assert_str_eq(ev_str(events, 0, "metadata.name"), "c");
+    json_decref(events);
+    free(rv);
+    free(now);
+}
+END_TEST
+
+/* In-process watches see the same events (embedding API). */
+START_TEST(in_process_watch_sees_changes)
+{
+    uint64_t rv = fo_fake_apiserver_resource_version(fa);
+    fo_fake_apiserver_watch *w = fo_fake_apiserver_watch_open(fa, "v1", "configmaps",
+                                                              "default", rv);
+    ck_assert_ptr_nonnull(w);
+    free(make_cm("x", NULL));
+    const char *type = NULL;
+    json_t *obj = NULL;
+    ck_assert(fo_fake_apiserver_watch_next(w, 5000, &type, &obj));
+    ck_assert_str_eq(type, "ADDED");
+    ck_assert_str_eq(str(obj, "metadata.name"), "x");
+    ck_assert_str_eq(str(obj, "kind"), "ConfigMap");
+    json_decref(obj);
+    fo_fake_apiserver_watch_close(w);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("fake_apiserver_watch");
+    TCase *t = tcase_create("list_watch");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_set_timeout(t, 60);
+    tcase_add_test(t, section5_builtin_list_items_have_no_kind);
+    tcase_add_test(t, section5_custom_resource_list_items_have_kind);
+    tcase_add_test(t, section5_label_selectors);
+    tcase_add_test(t, section5_field_selectors);
+    tcase_add_test(t, section5_paging_is_a_snapshot);
+    tcase_add_test(t, section5_compacted_versions_are_410_expired);
+    tcase_add_test(t, section6_watch_from_list_version_gets_changes_in_order);
+    tcase_add_test(t, section6_watch_without_version_starts_with_added);
+    tcase_add_test(t, section6_too_old_version_is_an_error_event);
+    tcase_add_test(t, section6_bounded_history_expires_old_versions);
+    tcase_add_test(t, section6_selector_transitions_are_added_and_deleted);
+    tcase_add_test(t, section6_timeout_closes_with_a_bookmark);
+    tcase_add_test(t, section6_forced_bookmark_and_drop_reach_live_watches);
+    tcase_add_test(t, section6_watch_one_object_by_name);
+    tcase_add_test(t, section6_relist_after_410_sees_current_state);
+    tcase_add_test(t, in_process_watch_sees_changes);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
