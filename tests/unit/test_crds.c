@@ -6,6 +6,7 @@
  * the Apache field inventory in tests/data and the Kubernetes rules, not from the generator. */
 #include <check.h>
 #include <dirent.h>
+#include <gnutls/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,6 +184,42 @@ START_TEST(kubernetes_descriptions_are_cut_to_their_first_sentence)
     d = fo_crdgen_short_description("One two three four five six seven", 16);
     ck_assert_str_eq(d, "One two three...");
     free(d);
+}
+END_TEST
+
+/* tests/data/kubernetes-openapi holds unchanged upstream files (its README): their git blob
+ * IDs, sha1("blob <size>\0" + bytes), match the upstream ones. */
+static const char *const openapi_blobs[][2] = {
+    {"api__v1_openapi.json", "8125c8ce3fc0332d0d9357588d940830c37fdd57"},
+    {"apis__apps__v1_openapi.json", "15df0b3735ed8e8c3ecc360ad8353611ecfaf925"},
+    {"apis__admissionregistration.k8s.io__v1_openapi.json",
+     "cb411913639585d4c5d368befcaad8099844ae89"},
+    {"apis__apiextensions.k8s.io__v1_openapi.json", "8f7af3a53f3361f14621fc99a53fe98385970d17"},
+    {"apis__policy__v1_openapi.json", "bd1134c93f57aef334859baf6cd97bed2eb7b863"},
+    {"apis__rbac.authorization.k8s.io__v1_openapi.json",
+     "525506b471ed4c9d3e70e8ed50fd9a7a2a2cb1ba"},
+};
+
+START_TEST(kubernetes_openapi_copies_are_the_upstream_bytes)
+{
+    char rel[256];
+    snprintf(rel, sizeof rel, "kubernetes-openapi/v1.35/%s", openapi_blobs[_i][0]);
+    size_t len = 0;
+    char *data = fo_test_read_data(rel, &len);
+    char header[64];
+    int hlen = snprintf(header, sizeof header, "blob %zu", len) + 1; /* with the NUL */
+    char *blob = malloc((size_t)hlen + len);
+    memcpy(blob, header, (size_t)hlen);
+    memcpy(blob + hlen, data, len);
+    unsigned char digest[20];
+    ck_assert_int_eq(gnutls_hash_fast(GNUTLS_DIG_SHA1, blob, (size_t)hlen + len, digest), 0);
+    char hex[41];
+    for (int i = 0; i < 20; i++)
+        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+    ck_assert_msg(!strcmp(hex, openapi_blobs[_i][1]), "%s has blob %s, upstream %s", rel, hex,
+                  openapi_blobs[_i][1]);
+    free(blob);
+    free(data);
 }
 END_TEST
 
@@ -675,6 +712,8 @@ int main(void)
     tcase_set_timeout(gen, 300);
     tcase_add_test(gen, committed_crds_are_exactly_what_the_generator_writes);
     tcase_add_test(gen, kubernetes_descriptions_are_cut_to_their_first_sentence);
+    tcase_add_loop_test(gen, kubernetes_openapi_copies_are_the_upstream_bytes, 0,
+                        (int)(sizeof openapi_blobs / sizeof openapi_blobs[0]));
     suite_add_tcase(s, gen);
 
     TCase *api = tcase_create("api server rules");
