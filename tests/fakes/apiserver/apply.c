@@ -99,6 +99,9 @@ static void check_leaf(void *vctx, const json_t *path)
     const char *last = n ? json_string_value(json_array_get(path, n - 1)) : NULL;
     if (last && strcmp(last, ".") == 0)
         return;
+    /* Merging a map into a map does not change the node itself. */
+    if (json_is_object(a) && json_is_object(l))
+        return;
     if (a && l && fo_json_equal(a, l))
         return;
     /* path is reused by the walk: keep a copy. */

@@ -299,7 +299,33 @@ json_t *fka_fields_changed(const json_t *before, const json_t *after, fka_schema
     return out;
 }
 
-/* ---- set algebra ---- */
+/* ---- set algebra ----
+ * A leaf {} under a key means "this path"; a subtree's "." means the same for its node. So
+ * for the algebra a {} value counts as {".":{}}, and a result holding only "." is written
+ * back as {} (the fieldsV1 form of a leaf). */
+
+static bool is_leaf(const json_t *v)
+{
+    return json_object_size(v) == 0;
+}
+
+static json_t *norm(const json_t *v)
+{
+    return is_leaf(v) ? json_pack("{s:{}}", ".") : json_incref((json_t *)v);
+}
+
+static void put_result(json_t *out, const char *k, json_t *r)
+{
+    if (json_object_size(r) == 0) {
+        json_decref(r);
+        return;
+    }
+    if (json_object_size(r) == 1 && json_object_get(r, ".")) {
+        json_decref(r);
+        r = json_object();
+    }
+    json_object_set_new(out, k, r);
+}
 
 json_t *fka_fields_union(const json_t *a, const json_t *b)
 {
@@ -311,8 +337,12 @@ json_t *fka_fields_union(const json_t *a, const json_t *b)
         json_t *mine = json_object_get(out, k);
         if (!mine) {
             json_object_set_new(out, k, json_deep_copy(v));
-        } else {
-            json_object_set_new(out, k, fka_fields_union(mine, v));
+        } else if (strcmp(k, ".") != 0) {
+            json_t *x = norm(mine), *y = norm(v);
+            json_t *u = fka_fields_union(x, y);
+            json_decref(x);
+            json_decref(y);
+            put_result(out, k, u);
         }
     }
     return out;
@@ -330,17 +360,12 @@ json_t *fka_fields_minus(const json_t *a, const json_t *b)
             json_object_set_new(out, k, json_deep_copy(v));
             continue;
         }
-        if (json_object_size(v) == 0)
-            continue; /* a leaf of a that b also has */
-        if (json_object_size(theirs) == 0) {
-            /* b owns the node as a leaf: everything below goes. */
+        if (strcmp(k, ".") == 0)
             continue;
-        }
-        json_t *rest = fka_fields_minus(v, theirs);
-        if (json_object_size(rest))
-            json_object_set_new(out, k, rest);
-        else
-            json_decref(rest);
+        json_t *x = norm(v), *y = norm(theirs);
+        put_result(out, k, fka_fields_minus(x, y));
+        json_decref(x);
+        json_decref(y);
     }
     return out;
 }
@@ -355,15 +380,14 @@ json_t *fka_fields_intersect(const json_t *a, const json_t *b)
         json_t *theirs = json_object_get(b, k);
         if (!theirs)
             continue;
-        if (json_object_size(v) == 0 || json_object_size(theirs) == 0) {
+        if (strcmp(k, ".") == 0) {
             json_object_set_new(out, k, json_object());
             continue;
         }
-        json_t *both = fka_fields_intersect(v, theirs);
-        if (json_object_size(both))
-            json_object_set_new(out, k, both);
-        else
-            json_decref(both);
+        json_t *x = norm(v), *y = norm(theirs);
+        put_result(out, k, fka_fields_intersect(x, y));
+        json_decref(x);
+        json_decref(y);
     }
     return out;
 }

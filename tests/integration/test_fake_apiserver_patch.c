@@ -1,0 +1,451 @@
+/* The fake API server against kube-api-semantics.md §9 (PATCH content types: JSON patch,
+ * merge patch, strategic merge patch for built-ins and 415 for CRs, server-side apply with
+ * managedFields, conflicts and force), and §2's fieldManager records, plus what the API server
+ * does to incoming objects against their schema (defaults, pruning, fieldValidation, CRD
+ * schema validation), over HTTP. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/jsonutil.h"
+#include "tests/fakes/apiserver/fake_apiserver.h"
+#include "tests/fakes/apiserver/testclient.h"
+#include "tests/support/testutil.h"
+#include "tests/support/testyaml.h"
+
+#define CM "/api/v1/namespaces/default/configmaps"
+#define WIDGETS "/apis/fake.example.com/v1/namespaces/default/widgets"
+#define DEPLOY "/apis/apps/v1/namespaces/default/deployments"
+#define MERGE "application/merge-patch+json"
+#define JSONP "application/json-patch+json"
+#define SMP "application/strategic-merge-patch+json"
+#define APPLY "application/apply-patch+yaml"
+
+static fo_fake_apiserver *fa;
+static fka_tc *tc;
+
+static int post_fixture(const char *path, const char *fixture)
+{
+    json_t *obj = fo_test_load_yaml(fixture);
+    char *text = json_dumps(obj, JSON_COMPACT);
+    int code = fka_tc_json(tc, "POST", path, text, NULL);
+    free(text);
+    json_decref(obj);
+    return code;
+}
+
+static void setup(void)
+{
+    fo_fake_apiserver_opts o = {.port = 0, .no_gc = true};
+    fo_err err = {0};
+    fa = fo_fake_apiserver_start(&o, &err);
+    ck_assert_msg(fa != NULL, "%s", err.message);
+    char base[64];
+    snprintf(base, sizeof base, "http://127.0.0.1:%d", fo_fake_apiserver_port(fa));
+    tc = fka_tc_new(base, NULL, NULL);
+    ck_assert_int_eq(post_fixture("/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+                                  "apiserver-crd-widgets.yaml"),
+                     201);
+}
+
+static void teardown(void)
+{
+    fka_tc_free(tc);
+    fo_fake_apiserver_stop(fa);
+}
+
+static const char *str(const json_t *o, const char *path)
+{
+    const char *s = fo_json_get_str(o, path);
+    return s ? s : "";
+}
+
+static int req(const char *method, const char *path, const char *type, const char *body,
+               json_t **out)
+{
+    fka_tc_res res;
+    int code = fka_tc_req(tc, method, path, type, NULL, body, &res);
+    if (out)
+        *out = json_incref(res.body);
+    fka_tc_res_release(&res);
+    return code;
+}
+
+static char *containers_text(const json_t *d)
+{
+    json_t *names = json_array();
+    size_t i;
+    json_t *c;
+    json_array_foreach(fo_json_get(d, "spec.template.spec.containers"), i, c)
+    {
+        char buf[200];
+        snprintf(buf, sizeof buf, "%s=%s", str(c, "name"), str(c, "image"));
+        json_array_append_new(names, json_string(buf));
+    }
+    char *t = json_dumps(names, JSON_COMPACT);
+    json_decref(names);
+    return t;
+}
+
+/* §9: merge patch merges maps, deletes with null, replaces lists whole. */
+START_TEST(section9_merge_patch_rules)
+{
+    ck_assert_int_eq(post_fixture(WIDGETS, "apiserver-widget.yaml"), 201);
+    json_t *w = NULL;
+    ck_assert_int_eq(req("PATCH", WIDGETS "/w1", MERGE,
+                         "{\"metadata\":{\"labels\":{\"app\":null,\"b\":\"c\"}},\"spec\":"
+                         "{\"ports\":[{\"name\":\"grpc\",\"port\":9}]}}",
+                         &w),
+                     200);
+    ck_assert_ptr_null(fo_json_get(w, "metadata.labels.app"));
+    ck_assert_str_eq(str(w, "metadata.labels.b"), "c");
+    ck_assert_uint_eq(json_array_size(fo_json_get(w, "spec.ports")), 1);
+    ck_assert_str_eq(str(json_array_get(fo_json_get(w, "spec.ports"), 0), "name"), "grpc");
+    json_decref(w);
+}
+END_TEST
+
+/* §9: JSON patch applies operations; a failing test is 422, a malformed document 400. */
+START_TEST(section9_json_patch_test_failure_is_422)
+{
+    ck_assert_int_eq(post_fixture(WIDGETS, "apiserver-widget.yaml"), 201);
+    json_t *w = NULL;
+    ck_assert_int_eq(req("PATCH", WIDGETS "/w1", JSONP,
+                         "[{\"op\":\"test\",\"path\":\"/spec/replicas\",\"value\":2},"
+                         "{\"op\":\"replace\",\"path\":\"/spec/replicas\",\"value\":4}]",
+                         &w),
+                     200);
+    json_decref(w);
+    json_t *st = NULL;
+    ck_assert_int_eq(req("PATCH", WIDGETS "/w1", JSONP,
+                         "[{\"op\":\"test\",\"path\":\"/spec/replicas\",\"value\":2}]", &st),
+                     422);
+    ck_assert_str_eq(str(st, "reason"), "Invalid");
+    ck_assert_str_eq(str(st, "message"),
+                     "the server rejected our request due to an error in our request");
+    json_decref(st);
+    ck_assert_int_eq(req("PATCH", WIDGETS "/w1", JSONP, "{\"op\":\"add\"}", &st), 400);
+    ck_assert_str_eq(str(st, "reason"), "BadRequest");
+    json_decref(st);
+}
+END_TEST
+
+/* §9: strategic merge patch merges containers by name and honours $patch: delete and
+ * $setElementOrder. */
+START_TEST(section9_strategic_merge_patch_merges_by_key)
+{
+    ck_assert_int_eq(post_fixture(DEPLOY, "apiserver-deployment.yaml"), 201);
+    json_t *d = NULL;
+    ck_assert_int_eq(req("PATCH", DEPLOY "/web", SMP,
+                         "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"main\","
+                         "\"image\":\"nginx:2\",\"env\":[{\"name\":\"B\",\"value\":\"2\"}]}]}}}}",
+                         &d),
+                     200);
+    char *t = containers_text(d);
+    ck_assert_str_eq(t, "[\"main=nginx:2\",\"sidecar=busybox\"]");
+    free(t);
+    /* env merged by name too. */
+    ck_assert_uint_eq(
+        json_array_size(json_object_get(json_array_get(fo_json_get(d, "spec.template.spec."
+                                                                      "containers"),
+                                                       0),
+                                        "env")),
+        2);
+    json_decref(d);
+    ck_assert_int_eq(req("PATCH", DEPLOY "/web", SMP,
+                         "{\"spec\":{\"template\":{\"spec\":{\"$setElementOrder/containers\":"
+                         "[{\"name\":\"sidecar\"},{\"name\":\"main\"}],\"containers\":[{\"name\":"
+                         "\"sidecar\",\"image\":\"busybox:2\"}]}}}}",
+                         &d),
+                     200);
+    t = containers_text(d);
+    ck_assert_str_eq(t, "[\"sidecar=busybox:2\",\"main=nginx:2\"]");
+    free(t);
+    json_decref(d);
+    ck_assert_int_eq(req("PATCH", DEPLOY "/web", SMP,
+                         "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"sidecar\","
+                         "\"$patch\":\"delete\"}]}}}}",
+                         &d),
+                     200);
+    t = containers_text(d);
+    ck_assert_str_eq(t, "[\"main=nginx:2\"]");
+    free(t);
+    json_decref(d);
+}
+END_TEST
+
+/* §9: CRs take no strategic merge patch (415), and unknown patch types are 415. */
+START_TEST(section9_strategic_merge_patch_on_crs_is_415)
+{
+    ck_assert_int_eq(post_fixture(WIDGETS, "apiserver-widget.yaml"), 201);
+    json_t *st = NULL;
+    ck_assert_int_eq(req("PATCH", WIDGETS "/w1", SMP, "{\"spec\":{\"replicas\":1}}", &st), 415);
+    ck_assert_str_eq(str(st, "reason"), "UnsupportedMediaType");
+    ck_assert_str_eq(str(st, "message"),
+                     "the body of the request was in an unknown format - accepted media types "
+                     "include: application/json-patch+json, application/merge-patch+json, "
+                     "application/apply-patch+yaml");
+    json_decref(st);
+    ck_assert_int_eq(req("PATCH", WIDGETS "/w1", "text/plain", "x", NULL), 415);
+    ck_assert_int_eq(req("PATCH", WIDGETS "/missing", MERGE, "{}", NULL), 404);
+}
+END_TEST
+
+/* §9: apply needs ?fieldManager (422). */
+START_TEST(section9_apply_requires_field_manager)
+{
+    json_t *st = NULL;
+    ck_assert_int_eq(req("PATCH", CM "/a", APPLY,
+                         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n", &st),
+                     422);
+    ck_assert_str_eq(str(st, "message"), "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: "
+                                         "Required value: is required for apply patch");
+    json_decref(st);
+}
+END_TEST
+
+static const json_t *entry_of(const json_t *obj, const char *manager)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(fo_json_get(obj, "metadata.managedFields"), i, e)
+    {
+        if (strcmp(str(e, "manager"), manager) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+/* §9: apply creates (201), records an Apply entry with exactly the applied fields, and an
+ * identical re-apply changes nothing. */
+START_TEST(section9_apply_creates_and_owns_its_fields)
+{
+    const char *cfg = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  x: \"1\"\n";
+    json_t *obj = NULL;
+    ck_assert_int_eq(req("PATCH", CM "/a?fieldManager=ctl", APPLY, cfg, &obj), 201);
+    const json_t *e = entry_of(obj, "ctl");
+    ck_assert_ptr_nonnull(e);
+    ck_assert_str_eq(str(e, "operation"), "Apply");
+    ck_assert_str_eq(str(e, "fieldsType"), "FieldsV1");
+    ck_assert_ptr_nonnull(fo_json_get(json_object_get(e, "fieldsV1"), "f:data"));
+    char rv[32];
+    snprintf(rv, sizeof rv, "%s", str(obj, "metadata.resourceVersion"));
+    json_decref(obj);
+    ck_assert_int_eq(req("PATCH", CM "/a?fieldManager=ctl", APPLY, cfg, &obj), 200);
+    ck_assert_str_eq(str(obj, "metadata.resourceVersion"), rv);
+    json_decref(obj);
+}
+END_TEST
+
+/* §9: a field another manager owns with a different value is a conflict (409 with
+ * FieldManagerConflict causes) unless force, which takes it over. */
+START_TEST(section9_apply_conflicts_and_force)
+{
+    ck_assert_int_eq(req("POST", CM "?fieldManager=editor", "application/json",
+                         "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":"
+                         "\"a\"},\"data\":{\"one\":\"1\",\"two\":\"1\"}}",
+                         NULL),
+                     201);
+    json_t *st = NULL;
+    const char *cfg = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  one: \"2\"\n"
+                      "  two: \"1\"\n";
+    ck_assert_int_eq(req("PATCH", CM "/a?fieldManager=ctl", APPLY, cfg, &st), 409);
+    ck_assert_str_eq(str(st, "reason"), "Conflict");
+    ck_assert_str_eq(str(st, "message"),
+                     "Apply failed with 1 conflict: conflict with \"editor\" using v1: .data.one");
+    json_t *cause = json_array_get(fo_json_get(st, "details.causes"), 0);
+    ck_assert_str_eq(str(cause, "reason"), "FieldManagerConflict");
+    ck_assert_str_eq(str(cause, "field"), ".data.one");
+    json_decref(st);
+    json_t *obj = NULL;
+    ck_assert_int_eq(req("PATCH", CM "/a?fieldManager=ctl&force=true", APPLY, cfg, &obj), 200);
+    ck_assert_str_eq(str(obj, "data.one"), "2");
+    const json_t *editor = entry_of(obj, "editor");
+    ck_assert_ptr_nonnull(editor);
+    ck_assert_ptr_null(fo_json_get(json_object_get(editor, "fieldsV1"), "f:data.f:one"));
+    ck_assert_ptr_nonnull(json_object_get(fo_json_get(editor, "fieldsV1.f:data"), "f:two"));
+    json_decref(obj);
+}
+END_TEST
+
+/* §9: a field the manager applied before and now leaves out is removed, unless another
+ * manager owns it too. */
+START_TEST(section9_apply_removes_fields_it_gave_up)
+{
+    /* (Keys like y/n/on/off would be YAML 1.1 booleans, as in kubectl.) */
+    ck_assert_int_eq(req("PATCH", CM "/a?fieldManager=ctl", APPLY,
+                         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n"
+                         "  one: \"1\"\n  two: \"1\"\n",
+                         NULL),
+                     201);
+    ck_assert_int_eq(req("PATCH", CM "/a?fieldManager=other", APPLY,
+                         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n"
+                         "  two: \"1\"\n",
+                         NULL),
+                     200);
+    json_t *obj = NULL;
+    ck_assert_int_eq(req("PATCH", CM "/a?fieldManager=ctl", APPLY,
+                         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata: {}\n",
+                         &obj),
+                     200);
+    ck_assert_ptr_null(fo_json_get(obj, "data.one"));
+    ck_assert_str_eq(str(obj, "data.two"), "1");
+    json_decref(obj);
+}
+END_TEST
+
+/* §2: non-apply writes record an Update entry for ?fieldManager. */
+START_TEST(section2_updates_record_managed_fields)
+{
+    json_t *obj = NULL;
+    ck_assert_int_eq(req("POST", CM "?fieldManager=flinkop", "application/json",
+                         "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":"
+                         "\"a\"},\"data\":{\"x\":\"1\"}}",
+                         &obj),
+                     201);
+    const json_t *e = entry_of(obj, "flinkop");
+    ck_assert_ptr_nonnull(e);
+    ck_assert_str_eq(str(e, "operation"), "Update");
+    ck_assert_str_eq(str(e, "apiVersion"), "v1");
+    json_decref(obj);
+    ck_assert_int_eq(req("PATCH", CM "/a?fieldManager=other", MERGE, "{\"data\":{\"x\":\"2\"}}",
+                         &obj),
+                     200);
+    /* The changed field moved to the new manager; the creator keeps the data map itself. */
+    ck_assert_ptr_nonnull(entry_of(obj, "other"));
+    ck_assert_ptr_nonnull(json_object_get(fo_json_get(entry_of(obj, "other"), "fieldsV1.f:data"),
+                                          "f:x"));
+    e = entry_of(obj, "flinkop");
+    ck_assert_ptr_nonnull(e);
+    ck_assert_ptr_null(json_object_get(fo_json_get(e, "fieldsV1.f:data"), "f:x"));
+    json_decref(obj);
+}
+END_TEST
+
+/* CRD schemas: defaults are filled, unknown fields pruned, preserved objects kept. */
+START_TEST(crd_schema_defaults_and_prunes)
+{
+    json_t *w = NULL;
+    ck_assert_int_eq(req("POST", WIDGETS, "application/json",
+                         "{\"apiVersion\":\"fake.example.com/v1\",\"kind\":\"Widget\","
+                         "\"metadata\":{\"name\":\"w\"},\"spec\":{\"image\":\"a\",\"colour\":"
+                         "\"red\",\"config\":{\"any\":{\"thing\":1}}}}",
+                         &w),
+                     201);
+    ck_assert_str_eq(str(w, "spec.mode"), "slow");
+    ck_assert_ptr_null(fo_json_get(w, "spec.colour"));
+    ck_assert_ptr_nonnull(fo_json_get(w, "spec.config.any.thing"));
+    json_decref(w);
+}
+END_TEST
+
+/* fieldValidation: Strict is 400 naming the field, Warn is a Warning header. */
+START_TEST(field_validation_strict_and_warn)
+{
+    json_t *st = NULL;
+    const char *body = "{\"apiVersion\":\"fake.example.com/v1\",\"kind\":\"Widget\",\"metadata\":"
+                       "{\"name\":\"w\"},\"spec\":{\"image\":\"a\",\"colour\":\"red\"}}";
+    ck_assert_int_eq(req("POST", WIDGETS "?fieldValidation=Strict", "application/json", body, &st),
+                     400);
+    ck_assert_str_eq(str(st, "message"), "Widget in version \"v1\" cannot be handled as a Widget: "
+                                         "strict decoding error: unknown field \"spec.colour\"");
+    json_decref(st);
+    fka_tc_res res;
+    ck_assert_int_eq(fka_tc_req(tc, "POST", WIDGETS "?fieldValidation=Warn", NULL, NULL, body,
+                                &res),
+                     201);
+    ck_assert_ptr_nonnull(res.warnings);
+    ck_assert_str_eq(res.warnings[0], "299 - \"unknown field \\\"spec.colour\\\"\"");
+    fka_tc_res_release(&res);
+    /* Built-ins too. */
+    ck_assert_int_eq(req("POST", CM "?fieldValidation=Strict", "application/json",
+                         "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":"
+                         "\"a\"},\"dta\":{}}",
+                         &st),
+                     400);
+    ck_assert(strstr(str(st, "message"), "unknown field \"dta\""));
+    json_decref(st);
+}
+END_TEST
+
+/* CRD schema validation gives 422 with the API server's messages. */
+START_TEST(crd_schema_validation_is_422)
+{
+    json_t *st = NULL;
+    ck_assert_int_eq(req("POST", WIDGETS, "application/json",
+                         "{\"apiVersion\":\"fake.example.com/v1\",\"kind\":\"Widget\","
+                         "\"metadata\":{\"name\":\"w\"},\"spec\":{\"mode\":\"turbo\",\"replicas\":"
+                         "\"three\"}}",
+                         &st),
+                     422);
+    const char *m = str(st, "message");
+    ck_assert(strstr(m, "Widget.fake.example.com \"w\" is invalid: ["));
+    ck_assert(strstr(m, "spec.image: Required value"));
+    ck_assert(strstr(m, "spec.mode: Unsupported value: \"turbo\": supported values: \"fast\", "
+                        "\"slow\""));
+    ck_assert(strstr(m, "spec.replicas: Invalid value: \"three\": spec.replicas in body must be of "
+                        "type integer: \"string\""));
+    ck_assert_uint_eq(json_array_size(fo_json_get(st, "details.causes")), 3);
+    json_decref(st);
+}
+END_TEST
+
+/* Built-in defaults a controller sees after a create (Service clusterIP, Deployment). */
+START_TEST(builtin_defaults_are_filled)
+{
+    json_t *svc = NULL;
+    ck_assert_int_eq(req("POST", "/api/v1/namespaces/default/services", "application/json",
+                         "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"s\"},"
+                         "\"spec\":{\"selector\":{\"a\":\"b\"},\"ports\":[{\"port\":8081}]}}",
+                         &svc),
+                     201);
+    ck_assert_str_eq(str(svc, "spec.type"), "ClusterIP");
+    ck_assert(strncmp(str(svc, "spec.clusterIP"), "10.96.", 6) == 0);
+    json_t *port = json_array_get(fo_json_get(svc, "spec.ports"), 0);
+    ck_assert_str_eq(str(port, "protocol"), "TCP");
+    ck_assert_int_eq(json_integer_value(json_object_get(port, "targetPort")), 8081);
+    /* An update without clusterIP keeps the allocated one. */
+    char ip[32];
+    snprintf(ip, sizeof ip, "%s", str(svc, "spec.clusterIP"));
+    json_decref(svc);
+    ck_assert_int_eq(req("PUT", "/api/v1/namespaces/default/services/s", "application/json",
+                         "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"s\"},"
+                         "\"spec\":{\"ports\":[{\"port\":8082}]}}",
+                         &svc),
+                     200);
+    ck_assert_str_eq(str(svc, "spec.clusterIP"), ip);
+    json_decref(svc);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("fake_apiserver_patch");
+    TCase *t = tcase_create("patch");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_test(t, section9_merge_patch_rules);
+    tcase_add_test(t, section9_json_patch_test_failure_is_422);
+    tcase_add_test(t, section9_strategic_merge_patch_merges_by_key);
+    tcase_add_test(t, section9_strategic_merge_patch_on_crs_is_415);
+    tcase_add_test(t, section9_apply_requires_field_manager);
+    tcase_add_test(t, section9_apply_creates_and_owns_its_fields);
+    tcase_add_test(t, section9_apply_conflicts_and_force);
+    tcase_add_test(t, section9_apply_removes_fields_it_gave_up);
+    tcase_add_test(t, section2_updates_record_managed_fields);
+    tcase_add_test(t, crd_schema_defaults_and_prunes);
+    tcase_add_test(t, field_validation_strict_and_warn);
+    tcase_add_test(t, crd_schema_validation_is_422);
+    tcase_add_test(t, builtin_defaults_are_filled);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
