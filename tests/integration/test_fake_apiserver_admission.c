@@ -1,0 +1,624 @@
+/* The fake API server calling admission webhooks as admission-review-v1.md describes: the
+ * request it sends (§2), denials mapped to Status (§4), JSON patches of mutating webhooks
+ * applied before validation and storage, the answers that break §4 rules 1-7, timeouts and
+ * failurePolicy, rule and selector matching, caBundle verification, service references, and
+ * warnings as Warning headers. The webhook is a small HTTPS server in this process with
+ * canned answers per path. */
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/certwatch.h"
+#include "common/httpd.h"
+#include "common/jsonutil.h"
+#include "tests/fakes/apiserver/fake_apiserver.h"
+#include "tests/fakes/apiserver/testclient.h"
+#include "tests/support/testcerts.h"
+#include "tests/support/testutil.h"
+
+#define CM "/api/v1/namespaces/default/configmaps"
+#define MWC "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations"
+#define VWC "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations"
+
+static fo_testcerts *certs;
+static fo_certwatch *cw;
+static fo_httpd *hook;
+static int hook_port;
+static char *ca_b64;
+static fo_fake_apiserver *fa;
+static fka_tc *tc;
+
+/* What the webhook saw last (under seen_mu). */
+static pthread_mutex_t seen_mu = PTHREAD_MUTEX_INITIALIZER;
+static json_t *seen_review;
+static char seen_timeout[32];
+static int seen_calls;
+
+static char *b64(const char *data, size_t n)
+{
+    static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *out = malloc(4 * ((n + 2) / 3) + 1);
+    size_t w = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned char)data[i] << 16;
+        if (i + 1 < n)
+            v |= (unsigned char)data[i + 1] << 8;
+        if (i + 2 < n)
+            v |= (unsigned char)data[i + 2];
+        out[w++] = a[(v >> 18) & 63];
+        out[w++] = a[(v >> 12) & 63];
+        out[w++] = i + 1 < n ? a[(v >> 6) & 63] : '=';
+        out[w++] = i + 2 < n ? a[v & 63] : '=';
+    }
+    out[w] = '\0';
+    return out;
+}
+
+static char *b64s(const char *s)
+{
+    return b64(s, strlen(s));
+}
+
+/* The canned answers: the path names the behaviour. */
+static void webhook(void *ctx, const fo_http_request *req, fo_http_response *resp)
+{
+    (void)ctx;
+    json_error_t jerr;
+    json_t *review = json_loads(req->body, 0, &jerr);
+    const char *uid = fo_json_get_str(review, "request.uid");
+    const char *t = fo_http_request_query(req, "timeout");
+    pthread_mutex_lock(&seen_mu);
+    json_decref(seen_review);
+    seen_review = json_incref(review);
+    snprintf(seen_timeout, sizeof seen_timeout, "%s", t ? t : "");
+    seen_calls++;
+    pthread_mutex_unlock(&seen_mu);
+    const char *p = req->path;
+    json_t *r = json_pack("{s:s, s:b}", "uid", uid ? uid : "", "allowed", true);
+    json_t *answer = json_pack("{s:s, s:s, s:O}", "apiVersion", "admission.k8s.io/v1", "kind",
+                               "AdmissionReview", "response", r);
+    if (strcmp(p, "/allow") == 0) {
+        json_object_set_new(r, "warnings", json_pack("[s]", "spec.x is deprecated"));
+        json_object_set_new(r, "auditAnnotations", json_pack("{s:s}", "checked", "yes"));
+    } else if (strcmp(p, "/deny") == 0) {
+        json_object_set_new(r, "allowed", json_false());
+        json_object_set_new(r, "status", json_pack("{s:i, s:s, s:s}", "code", 422, "reason",
+                                                   "Invalid", "message",
+                                                   "data.k: must be set"));
+        json_object_set_new(r, "warnings", json_pack("[s]", "denied but warned"));
+    } else if (strcmp(p, "/deny-200") == 0) {
+        json_object_set_new(r, "allowed", json_false());
+        json_object_set_new(r, "status", json_pack("{s:i, s:s}", "code", 200, "message", "nope"));
+    } else if (strcmp(p, "/deny-empty") == 0) {
+        json_object_set_new(r, "allowed", json_false());
+    } else if (strcmp(p, "/deny-reason") == 0) {
+        json_object_set_new(r, "allowed", json_false());
+        json_object_set_new(r, "status", json_pack("{s:i, s:s}", "code", 403, "reason",
+                                                   "Forbidden"));
+    } else if (strcmp(p, "/patch") == 0) {
+        char *patch = b64s("[{\"op\":\"add\",\"path\":\"/metadata/labels\",\"value\":"
+                           "{\"mutated\":\"yes\"}}]");
+        json_object_set_new(r, "patchType", json_string("JSONPatch"));
+        json_object_set_new(r, "patch", json_string(patch));
+        free(patch);
+    } else if (strcmp(p, "/rule1") == 0) {
+        json_object_del(answer, "response");
+    } else if (strcmp(p, "/rule2") == 0) {
+        json_object_set_new(r, "uid", json_string("not-the-uid"));
+    } else if (strcmp(p, "/rule3") == 0) {
+        json_object_del(answer, "apiVersion");
+        json_object_del(answer, "kind");
+    } else if (strcmp(p, "/rule4") == 0) {
+        char *patch = b64s("[]");
+        json_object_set_new(r, "patch", json_string(patch));
+        free(patch);
+    } else if (strcmp(p, "/rule4b") == 0) {
+        json_object_set_new(r, "patchType", json_string("JSONPatch"));
+    } else if (strcmp(p, "/rule5") == 0) {
+        char *patch = b64s("[]");
+        json_object_set_new(r, "patchType", json_string("JSONPatch"));
+        json_object_set_new(r, "patch", json_string(patch));
+        free(patch);
+    } else if (strcmp(p, "/rule6") == 0) {
+        char *patch = b64s("this is not json");
+        json_object_set_new(r, "patchType", json_string("JSONPatch"));
+        json_object_set_new(r, "patch", json_string(patch));
+        free(patch);
+    } else if (strcmp(p, "/rule7") == 0) {
+        fo_http_response_text(resp, 500, "text/plain", "boom");
+        json_decref(answer);
+        json_decref(r);
+        json_decref(review);
+        return;
+    } else if (strcmp(p, "/slow") == 0) {
+        fo_test_sleep_ms(2500);
+    }
+    fo_http_response_json(resp, 200, answer);
+    json_decref(answer);
+    json_decref(r);
+    json_decref(review);
+}
+
+static void start_fake(const char *const *service_map)
+{
+    fo_fake_apiserver_opts o = {.port = 0, .no_gc = true, .webhook_service_map = service_map};
+    fo_err err = {0};
+    fa = fo_fake_apiserver_start(&o, &err);
+    ck_assert_msg(fa != NULL, "%s", err.message);
+    char base[64];
+    snprintf(base, sizeof base, "http://127.0.0.1:%d", fo_fake_apiserver_port(fa));
+    tc = fka_tc_new(base, NULL, NULL);
+}
+
+static void setup(void)
+{
+    certs = fo_testcerts_new();
+    char *cert = NULL, *key = NULL;
+    fo_testcerts_issue(certs, "webhook", "hook.flinkop.svc", &cert, &key);
+    fo_err err = {0};
+    cw = fo_certwatch_new(cert, key, &err);
+    ck_assert_msg(cw != NULL, "%s", err.message);
+    free(cert);
+    free(key);
+    fo_httpd_opts ho = {.bind_addr = "127.0.0.1", .threads = 4, .tls = cw, .handler = webhook};
+    hook = fo_httpd_start(&ho, &err);
+    ck_assert_msg(hook != NULL, "%s", err.message);
+    hook_port = fo_httpd_port(hook);
+    size_t len = 0;
+    char *ca = NULL;
+    {
+        FILE *f = fopen(certs->ca_cert, "rb");
+        ck_assert_ptr_nonnull(f);
+        ca = calloc(1, 65536);
+        len = fread(ca, 1, 65535, f);
+        fclose(f);
+    }
+    ca_b64 = b64(ca, len);
+    free(ca);
+    seen_calls = 0;
+    start_fake(NULL);
+}
+
+static void teardown(void)
+{
+    fka_tc_free(tc);
+    fo_fake_apiserver_stop(fa);
+    fo_httpd_stop(hook);
+    fo_certwatch_free(cw);
+    fo_testcerts_free(certs);
+    free(ca_b64);
+    json_decref(seen_review);
+    seen_review = NULL;
+}
+
+static const char *str(const json_t *o, const char *path)
+{
+    const char *s = fo_json_get_str(o, path);
+    return s ? s : "";
+}
+
+/* Register one webhook on ConfigMaps; extra is more JSON members for the webhook entry. */
+static void register_hook(bool mutating, const char *name, const char *path, const char *extra)
+{
+    char body[8192];
+    snprintf(body, sizeof body,
+             "{\"apiVersion\":\"admissionregistration.k8s.io/v1\",\"kind\":\"%s\",\"metadata\":"
+             "{\"name\":\"%s\"},\"webhooks\":[{\"name\":\"%s\",\"admissionReviewVersions\":"
+             "[\"v1\"],\"sideEffects\":\"None\",\"clientConfig\":{\"url\":\"https://127.0.0.1:%d%s\","
+             "\"caBundle\":\"%s\"},\"rules\":[{\"operations\":[\"CREATE\",\"UPDATE\",\"DELETE\"],"
+             "\"apiGroups\":[\"\"],\"apiVersions\":[\"v1\"],\"resources\":[\"configmaps\"]}]%s%s}]}",
+             mutating ? "MutatingWebhookConfiguration" : "ValidatingWebhookConfiguration", name,
+             name, hook_port, path, ca_b64, extra ? "," : "", extra ? extra : "");
+    json_t *out = NULL;
+    int code = fka_tc_json(tc, "POST", mutating ? MWC : VWC, body, &out);
+    ck_assert_msg(code == 201, "register: %d %s", code, str(out, "message"));
+    json_decref(out);
+}
+
+static int create_cm(const char *name, const char *labels, json_t **out)
+{
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"%s\"%s%s},"
+             "\"data\":{\"k\":\"v\"}}",
+             name, labels ? ",\"labels\":" : "", labels ? labels : "");
+    return fka_tc_json(tc, "POST", CM, body, out);
+}
+
+/* §1/§2: the request the webhook receives on CREATE, with ?timeout=Ns appended. */
+START_TEST(review_request_has_the_documented_fields)
+{
+    register_hook(false, "v.test", "/allow", "\"timeoutSeconds\":7");
+    ck_assert_int_eq(create_cm("a", NULL, NULL), 201);
+    pthread_mutex_lock(&seen_mu);
+    json_t *rq = json_object_get(seen_review, "request");
+    ck_assert_str_eq(str(seen_review, "apiVersion"), "admission.k8s.io/v1");
+    ck_assert_str_eq(str(seen_review, "kind"), "AdmissionReview");
+    ck_assert_uint_eq(strlen(str(rq, "uid")), 36);
+    ck_assert_str_eq(str(rq, "kind.group"), "");
+    ck_assert_str_eq(str(rq, "kind.version"), "v1");
+    ck_assert_str_eq(str(rq, "kind.kind"), "ConfigMap");
+    ck_assert_str_eq(str(rq, "resource.resource"), "configmaps");
+    ck_assert_str_eq(str(rq, "requestKind.kind"), "ConfigMap");
+    ck_assert_str_eq(str(rq, "requestResource.resource"), "configmaps");
+    ck_assert_ptr_null(json_object_get(rq, "subResource"));
+    ck_assert_str_eq(str(rq, "name"), "a");
+    ck_assert_str_eq(str(rq, "namespace"), "default");
+    ck_assert_str_eq(str(rq, "operation"), "CREATE");
+    ck_assert_ptr_nonnull(fo_json_get(rq, "userInfo.username"));
+    ck_assert_str_eq(str(rq, "object.metadata.name"), "a");
+    ck_assert(json_is_null(json_object_get(rq, "oldObject")));
+    ck_assert(json_is_false(json_object_get(rq, "dryRun")));
+    ck_assert_str_eq(str(rq, "options.kind"), "CreateOptions");
+    ck_assert_str_eq(str(rq, "options.apiVersion"), "meta.k8s.io/v1");
+    ck_assert_str_eq(seen_timeout, "7s");
+    pthread_mutex_unlock(&seen_mu);
+}
+END_TEST
+
+/* UPDATE carries oldObject; DELETE has a null object. */
+START_TEST(update_and_delete_requests_carry_the_old_object)
+{
+    ck_assert_int_eq(create_cm("a", NULL, NULL), 201);
+    register_hook(false, "v.test", "/allow", NULL);
+    fka_tc_res res;
+    ck_assert_int_eq(fka_tc_req(tc, "PATCH", CM "/a", "application/merge-patch+json", NULL,
+                                "{\"data\":{\"k\":\"w\"}}", &res),
+                     200);
+    fka_tc_res_release(&res);
+    pthread_mutex_lock(&seen_mu);
+    ck_assert_str_eq(str(seen_review, "request.operation"), "UPDATE");
+    ck_assert_str_eq(str(seen_review, "request.oldObject.data.k"), "v");
+    ck_assert_str_eq(str(seen_review, "request.object.data.k"), "w");
+    ck_assert_str_eq(str(seen_review, "request.options.kind"), "UpdateOptions");
+    pthread_mutex_unlock(&seen_mu);
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", CM "/a", NULL, NULL), 200);
+    pthread_mutex_lock(&seen_mu);
+    ck_assert_str_eq(str(seen_review, "request.operation"), "DELETE");
+    ck_assert(json_is_null(fo_json_get(seen_review, "request.object")));
+    ck_assert_str_eq(str(seen_review, "request.oldObject.metadata.name"), "a");
+    pthread_mutex_unlock(&seen_mu);
+}
+END_TEST
+
+/* §3/§4: warnings become Warning: 299 headers, audit annotations are prefixed. */
+START_TEST(warnings_become_headers_and_audit_annotations_are_recorded)
+{
+    register_hook(false, "v.test", "/allow", NULL);
+    fka_tc_res res;
+    ck_assert_int_eq(fka_tc_req(tc, "POST", CM, NULL, NULL,
+                                "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+                                "{\"name\":\"a\"}}",
+                                &res),
+                     201);
+    ck_assert_ptr_nonnull(res.warnings);
+    ck_assert_str_eq(res.warnings[0], "299 - \"spec.x is deprecated\"");
+    fka_tc_res_release(&res);
+    json_t *calls = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "GET", "/fake/webhook-calls", NULL, &calls), 200);
+    json_t *c = json_array_get(json_object_get(calls, "items"), 0);
+    ck_assert_str_eq(str(c, "outcome"), "allowed");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(c, "auditAnnotations"),
+                                                       "v.test/checked")),
+                     "yes");
+    json_decref(calls);
+}
+END_TEST
+
+/* §4: a denial becomes the user's Status: the webhook's code (floor 400), reason and message
+ * behind "admission webhook "<name>" denied the request: "; warnings still reach the user. */
+START_TEST(denials_map_to_status)
+{
+    register_hook(false, "deny.test", "/deny", NULL);
+    fka_tc_res res;
+    ck_assert_int_eq(fka_tc_req(tc, "POST", CM, NULL, NULL,
+                                "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+                                "{\"name\":\"a\"}}",
+                                &res),
+                     422);
+    ck_assert_str_eq(str(res.body, "kind"), "Status");
+    ck_assert_str_eq(str(res.body, "status"), "Failure");
+    ck_assert_str_eq(str(res.body, "reason"), "Invalid");
+    ck_assert_str_eq(str(res.body, "message"),
+                     "admission webhook \"deny.test\" denied the request: data.k: must be set");
+    ck_assert_ptr_nonnull(res.warnings);
+    ck_assert_str_eq(res.warnings[0], "299 - \"denied but warned\"");
+    fka_tc_res_release(&res);
+    ck_assert_int_eq(fka_tc_json(tc, "GET", CM "/a", NULL, NULL), 404);
+}
+END_TEST
+
+START_TEST(denial_code_below_400_becomes_400)
+{
+    register_hook(false, "deny.test", "/deny-200", NULL);
+    json_t *st = NULL;
+    ck_assert_int_eq(create_cm("a", NULL, &st), 400);
+    ck_assert_str_eq(str(st, "message"), "admission webhook \"deny.test\" denied the request: nope");
+    json_decref(st);
+}
+END_TEST
+
+START_TEST(denial_without_message_uses_reason_or_says_without_explanation)
+{
+    register_hook(false, "deny.test", "/deny-empty", NULL);
+    json_t *st = NULL;
+    ck_assert_int_eq(create_cm("a", NULL, &st), 400);
+    ck_assert_str_eq(str(st, "message"),
+                     "admission webhook \"deny.test\" denied the request without explanation");
+    json_decref(st);
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", VWC "/deny.test", NULL, NULL), 200);
+    register_hook(false, "deny2.test", "/deny-reason", NULL);
+    ck_assert_int_eq(create_cm("a", NULL, &st), 403);
+    ck_assert_str_eq(str(st, "message"),
+                     "admission webhook \"deny2.test\" denied the request: Forbidden");
+    ck_assert_str_eq(str(st, "reason"), "Forbidden");
+    json_decref(st);
+}
+END_TEST
+
+/* Mutating webhooks run first and their JSON patch is stored; validating webhooks see the
+ * final object. */
+START_TEST(mutation_is_applied_before_validation_and_storage)
+{
+    register_hook(true, "m.test", "/patch", NULL);
+    register_hook(false, "v.test", "/allow", NULL);
+    json_t *obj = NULL;
+    ck_assert_int_eq(create_cm("a", NULL, &obj), 201);
+    ck_assert_str_eq(str(obj, "metadata.labels.mutated"), "yes");
+    json_decref(obj);
+    pthread_mutex_lock(&seen_mu);
+    ck_assert_str_eq(str(seen_review, "request.object.metadata.labels.mutated"), "yes");
+    /* A validating webhook sees server-filled metadata. */
+    ck_assert_uint_eq(strlen(str(seen_review, "request.object.metadata.uid")), 36);
+    pthread_mutex_unlock(&seen_mu);
+}
+END_TEST
+
+static void expect_invalid_answer(bool mutating, const char *path, const char *detail)
+{
+    register_hook(mutating, "bad.test", path, NULL);
+    json_t *st = NULL;
+    ck_assert_int_eq(create_cm("a", NULL, &st), 500);
+    ck_assert_str_eq(str(st, "reason"), "InternalError");
+    char want[1024];
+    snprintf(want, sizeof want,
+             "Internal error occurred: failed calling webhook \"bad.test\": received invalid "
+             "webhook response: %s",
+             detail);
+    ck_assert_str_eq(str(st, "message"), want);
+    json_decref(st);
+}
+
+/* §4 rules 1-7: each is a failed call; with failurePolicy Fail the user gets 500. */
+START_TEST(rule1_absent_response_is_a_failed_call)
+{
+    expect_invalid_answer(false, "/rule1", "webhook response was absent");
+}
+END_TEST
+
+START_TEST(rule2_wrong_uid_is_a_failed_call)
+{
+    register_hook(false, "bad.test", "/rule2", NULL);
+    json_t *st = NULL;
+    ck_assert_int_eq(create_cm("a", NULL, &st), 500);
+    ck_assert(strstr(str(st, "message"), "received invalid webhook response: expected "
+                                         "response.uid=\""));
+    ck_assert(strstr(str(st, "message"), "\", got \"not-the-uid\""));
+    json_decref(st);
+}
+END_TEST
+
+START_TEST(rule3_missing_api_version_and_kind_is_a_failed_call)
+{
+    register_hook(false, "bad.test", "/rule3", NULL);
+    json_t *st = NULL;
+    ck_assert_int_eq(create_cm("a", NULL, &st), 500);
+    ck_assert(strstr(str(st, "message"), "received invalid webhook response: expected webhook "
+                                         "response of admission.k8s.io/v1, Kind=AdmissionReview"));
+    json_decref(st);
+}
+END_TEST
+
+START_TEST(rule4_patch_without_type_is_a_failed_call)
+{
+    expect_invalid_answer(true, "/rule4", "webhook returned response.patch but not "
+                                          "response.patchType");
+}
+END_TEST
+
+START_TEST(rule4_type_without_patch_is_a_failed_call)
+{
+    expect_invalid_answer(true, "/rule4b", "webhook returned response.patchType but not "
+                                           "response.patch");
+}
+END_TEST
+
+START_TEST(rule5_validating_webhook_may_not_patch)
+{
+    expect_invalid_answer(false, "/rule5", "validating webhook may not return response.patch");
+}
+END_TEST
+
+START_TEST(rule6_undecodable_patch_is_a_failed_call)
+{
+    expect_invalid_answer(true, "/rule6", "received undecodable patch in webhook response");
+}
+END_TEST
+
+START_TEST(rule7_http_error_is_a_failed_call_and_ignore_lets_it_pass)
+{
+    register_hook(false, "bad.test", "/rule7", NULL);
+    json_t *st = NULL;
+    ck_assert_int_eq(create_cm("a", NULL, &st), 500);
+    ck_assert(strncmp(str(st, "message"),
+                      "Internal error occurred: failed calling webhook \"bad.test\": ", 60) == 0);
+    json_decref(st);
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", VWC "/bad.test", NULL, NULL), 200);
+    register_hook(false, "ignored.test", "/rule7", "\"failurePolicy\":\"Ignore\"");
+    ck_assert_int_eq(create_cm("a", NULL, NULL), 201);
+}
+END_TEST
+
+/* §1: a webhook slower than timeoutSeconds is a failed call (Fail: 500, Ignore: passes). */
+START_TEST(timeout_applies_the_failure_policy)
+{
+    register_hook(false, "slow.test", "/slow", "\"timeoutSeconds\":1");
+    json_t *st = NULL;
+    ck_assert_int_eq(create_cm("a", NULL, &st), 500);
+    ck_assert(strstr(str(st, "message"), "failed calling webhook \"slow.test\""));
+    json_decref(st);
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", VWC "/slow.test", NULL, NULL), 200);
+    register_hook(false, "slow-ignored.test", "/slow",
+                  "\"timeoutSeconds\":1,\"failurePolicy\":\"Ignore\"");
+    ck_assert_int_eq(create_cm("b", NULL, NULL), 201);
+}
+END_TEST
+
+/* Rules, namespaceSelector and objectSelector decide which requests a webhook sees. */
+START_TEST(rules_and_selectors_pick_requests)
+{
+    register_hook(false, "deny.test", "/deny",
+                  "\"objectSelector\":{\"matchLabels\":{\"check\":\"me\"}}");
+    ck_assert_int_eq(create_cm("free", NULL, NULL), 201);
+    ck_assert_int_eq(create_cm("checked", "{\"check\":\"me\"}", NULL), 422);
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", VWC "/deny.test", NULL, NULL), 200);
+    register_hook(false, "deny.test", "/deny",
+                  "\"namespaceSelector\":{\"matchExpressions\":[{\"key\":"
+                  "\"kubernetes.io/metadata.name\",\"operator\":\"NotIn\",\"values\":"
+                  "[\"default\"]}]}");
+    ck_assert_int_eq(create_cm("other", NULL, NULL), 201);
+    /* A rule for Secrets only does not see ConfigMaps. */
+    char body[2048];
+    snprintf(body, sizeof body,
+             "{\"apiVersion\":\"admissionregistration.k8s.io/v1\",\"kind\":"
+             "\"ValidatingWebhookConfiguration\",\"metadata\":{\"name\":\"secrets\"},\"webhooks\":"
+             "[{\"name\":\"s.test\",\"admissionReviewVersions\":[\"v1\"],\"sideEffects\":\"None\","
+             "\"clientConfig\":{\"url\":\"https://127.0.0.1:%d/deny\",\"caBundle\":\"%s\"},"
+             "\"rules\":[{\"operations\":[\"*\"],\"apiGroups\":[\"\"],\"apiVersions\":[\"*\"],"
+             "\"resources\":[\"secrets\"]}]}]}",
+             hook_port, ca_b64);
+    ck_assert_int_eq(fka_tc_json(tc, "POST", VWC, body, NULL), 201);
+    ck_assert_int_eq(create_cm("third", NULL, NULL), 201);
+}
+END_TEST
+
+/* §1: the server certificate must verify against caBundle. */
+START_TEST(wrong_ca_bundle_is_a_failed_call)
+{
+    fo_testcerts *other = fo_testcerts_new();
+    FILE *f = fopen(other->ca_cert, "rb");
+    char buf[8192];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    char *wrong = b64(buf, n);
+    char *saved = ca_b64;
+    ca_b64 = wrong;
+    register_hook(false, "tls.test", "/allow", NULL);
+    ca_b64 = saved;
+    free(wrong);
+    fo_testcerts_free(other);
+    json_t *st = NULL;
+    ck_assert_int_eq(create_cm("a", NULL, &st), 500);
+    ck_assert(strstr(str(st, "message"), "failed calling webhook \"tls.test\""));
+    json_decref(st);
+    ck_assert_int_eq(seen_calls, 0);
+}
+END_TEST
+
+/* clientConfig.service is called through --webhook-service-map (name.namespace=host:port). */
+START_TEST(service_references_use_the_service_map)
+{
+    fka_tc_free(tc);
+    fo_fake_apiserver_stop(fa);
+    char map[128];
+    snprintf(map, sizeof map, "hook.flinkop=127.0.0.1:%d", hook_port);
+    const char *maps[] = {map, NULL};
+    start_fake(maps);
+    char body[4096];
+    snprintf(body, sizeof body,
+             "{\"apiVersion\":\"admissionregistration.k8s.io/v1\",\"kind\":"
+             "\"ValidatingWebhookConfiguration\",\"metadata\":{\"name\":\"svc\"},\"webhooks\":"
+             "[{\"name\":\"svc.test\",\"admissionReviewVersions\":[\"v1\"],\"sideEffects\":"
+             "\"None\",\"clientConfig\":{\"service\":{\"name\":\"hook\",\"namespace\":\"flinkop\","
+             "\"path\":\"/deny\",\"port\":443},\"caBundle\":\"%s\"},\"rules\":[{\"operations\":"
+             "[\"CREATE\"],\"apiGroups\":[\"\"],\"apiVersions\":[\"v1\"],\"resources\":"
+             "[\"configmaps\"]}]}]}",
+             ca_b64);
+    ck_assert_int_eq(fka_tc_json(tc, "POST", VWC, body, NULL), 201);
+    json_t *st = NULL;
+    ck_assert_int_eq(create_cm("a", NULL, &st), 422);
+    ck_assert(strstr(str(st, "message"), "admission webhook \"svc.test\" denied the request"));
+    json_decref(st);
+}
+END_TEST
+
+/* §1: dryRun requests reach sideEffects: None webhooks with request.dryRun true, and a
+ * mutating patch on DELETE is an error. */
+START_TEST(dry_run_is_passed_to_webhooks)
+{
+    register_hook(false, "v.test", "/allow", NULL);
+    ck_assert_int_eq(fka_tc_json(tc, "POST", CM "?dryRun=All",
+                                 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+                                 "{\"name\":\"d\"}}",
+                                 NULL),
+                     201);
+    pthread_mutex_lock(&seen_mu);
+    ck_assert(json_is_true(fo_json_get(seen_review, "request.dryRun")));
+    pthread_mutex_unlock(&seen_mu);
+}
+END_TEST
+
+START_TEST(mutating_patch_on_delete_is_refused)
+{
+    ck_assert_int_eq(create_cm("a", NULL, NULL), 201);
+    register_hook(true, "m.test", "/patch", NULL);
+    json_t *st = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", CM "/a", NULL, &st), 500);
+    ck_assert_str_eq(str(st, "message"), "admission webhook \"m.test\" attempted to modify the "
+                                         "object, which is not supported for this operation");
+    json_decref(st);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("fake_apiserver_admission");
+    TCase *t = tcase_create("admission");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_set_timeout(t, 60);
+    tcase_add_test(t, review_request_has_the_documented_fields);
+    tcase_add_test(t, update_and_delete_requests_carry_the_old_object);
+    tcase_add_test(t, warnings_become_headers_and_audit_annotations_are_recorded);
+    tcase_add_test(t, denials_map_to_status);
+    tcase_add_test(t, denial_code_below_400_becomes_400);
+    tcase_add_test(t, denial_without_message_uses_reason_or_says_without_explanation);
+    tcase_add_test(t, mutation_is_applied_before_validation_and_storage);
+    tcase_add_test(t, rule1_absent_response_is_a_failed_call);
+    tcase_add_test(t, rule2_wrong_uid_is_a_failed_call);
+    tcase_add_test(t, rule3_missing_api_version_and_kind_is_a_failed_call);
+    tcase_add_test(t, rule4_patch_without_type_is_a_failed_call);
+    tcase_add_test(t, rule4_type_without_patch_is_a_failed_call);
+    tcase_add_test(t, rule5_validating_webhook_may_not_patch);
+    tcase_add_test(t, rule6_undecodable_patch_is_a_failed_call);
+    tcase_add_test(t, rule7_http_error_is_a_failed_call_and_ignore_lets_it_pass);
+    tcase_add_test(t, timeout_applies_the_failure_policy);
+    tcase_add_test(t, rules_and_selectors_pick_requests);
+    tcase_add_test(t, wrong_ca_bundle_is_a_failed_call);
+    tcase_add_test(t, service_references_use_the_service_map);
+    tcase_add_test(t, dry_run_is_passed_to_webhooks);
+    tcase_add_test(t, mutating_patch_on_delete_is_refused);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
