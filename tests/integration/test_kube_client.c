@@ -9,6 +9,7 @@
 #include "common/jsonutil.h"
 #include "common/kube_client.h"
 #include "common/kube_config.h"
+#include "common/kube_events.h"
 #include "tests/fakes/apiserver/fake_apiserver.h"
 #include "tests/support/testutil.h"
 #include "tests/support/testyaml.h"
@@ -577,6 +578,56 @@ START_TEST(a_watch_from_a_compacted_version_is_gone)
 }
 END_TEST
 
+START_TEST(the_event_recorder_writes_events_the_server_accepts)
+{
+    fo_err err;
+    json_t *cm = configmap("evented", "a"), *created = NULL;
+    ck_assert_int_eq(fo_kube_create(env.kc, &CM, cm, NULL, &created, &err), FO_OK);
+    fo_kube_events_opts eo = {.kc = env.kc, .instance = "test-0"};
+    fo_kube_events *ev = fo_kube_events_new(&eo, &err);
+    ck_assert_ptr_nonnull(ev);
+    fo_kube_events_record(ev, created, FO_EVENT_WARNING, "ConfigBroken", "key %s missing", "x");
+    fo_kube_events_record(ev, created, FO_EVENT_WARNING, "ConfigBroken", "key %s missing", "x");
+    fo_kube_events_record(ev, created, FO_EVENT_NORMAL, "ConfigFixed", "fixed");
+    ck_assert(fo_kube_events_flush(ev, 20000));
+    fo_kube_events_stats st;
+    fo_kube_events_get_stats(ev, &st);
+    ck_assert_uint_eq(st.failed, 0);
+    ck_assert_uint_eq(st.created, 2);
+    ck_assert_uint_eq(st.patched, 1);
+    fo_kube_ref events = {.version = "v1", .resource = "events", .ns = "default"};
+    fo_kube_list_opts lo = {.field_selector = "metadata.namespace=default"};
+    json_t *list = NULL;
+    ck_assert_int_eq(fo_kube_list_all(env.kc, &events, &lo, &list, &err), FO_OK);
+    size_t i;
+    json_t *e;
+    int broken = 0, fixed = 0;
+    json_array_foreach(json_object_get(list, "items"), i, e)
+    {
+        if (strcmp(fo_json_get_str(e, "involvedObject.uid"),
+                   fo_json_get_str(created, "metadata.uid")) != 0)
+            continue;
+        int64_t n = 0;
+        fo_json_get_int(e, "count", &n);
+        if (strcmp(fo_json_str(e, "reason"), "ConfigBroken") == 0) {
+            broken++;
+            ck_assert_int_eq(n, 2);
+            ck_assert_str_eq(fo_json_str(e, "type"), "Warning");
+            ck_assert_str_eq(fo_json_str(e, "message"), "key x missing");
+        } else if (strcmp(fo_json_str(e, "reason"), "ConfigFixed") == 0) {
+            fixed++;
+            ck_assert_int_eq(n, 1);
+        }
+    }
+    ck_assert_int_eq(broken, 1);
+    ck_assert_int_eq(fixed, 1);
+    json_decref(list);
+    fo_kube_events_free(ev);
+    json_decref(created);
+    json_decref(cm);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("kube_client");
@@ -598,6 +649,7 @@ static Suite *suite(void)
     tcase_add_test(tc, server_errors_are_retried_only_when_safe);
     tcase_add_test(tc, every_request_has_a_timeout);
     tcase_add_test(tc, a_watch_from_a_compacted_version_is_gone);
+    tcase_add_test(tc, the_event_recorder_writes_events_the_server_accepts);
     suite_add_tcase(s, tc);
     return s;
 }
