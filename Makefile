@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 SUB = $(MAKE) --no-print-directory -j$(JOBS) -f mk/build.mk
 
 .PHONY: all test test-unit test-integration test-e2e valgrind demo demo-stop bench \
-        bench-webhook fuzz deps clean format check-crds FORCE
+        bench-webhook fuzz deps clean format crds check-crds FORCE
 
 all: deps
 	@$(SUB) VARIANT=release all
@@ -34,6 +34,10 @@ demo-stop:
 bench bench-webhook: all
 	@$(SUB) VARIANT=release benches
 	@scripts/bench.sh $(patsubst bench-%,%,$(filter bench-%,$@))
+
+# The CRDs are generated from crds/generator/schema.yaml and the Kubernetes OpenAPI.
+crds check-crds: deps
+	@$(SUB) VARIANT=release $@
 
 deps:
 	@scripts/deps.sh
