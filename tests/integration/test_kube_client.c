@@ -11,6 +11,7 @@
 #include "common/kube_config.h"
 #include "common/kube_events.h"
 #include "tests/fakes/apiserver/fake_apiserver.h"
+#include "tests/support/testcerts.h"
 #include "tests/support/testutil.h"
 #include "tests/support/testyaml.h"
 
@@ -628,6 +629,102 @@ START_TEST(the_event_recorder_writes_events_the_server_accepts)
 }
 END_TEST
 
+/* ---- HTTPS: the in-cluster path (kube-api-semantics.md §11) and embedded CAs ---- */
+
+static char *b64_file(const char *path)
+{
+    char *cmd = NULL, buf[16384];
+    ck_assert_int_gt(asprintf(&cmd, "base64 -w0 '%s'", path), 0);
+    FILE *p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    size_t n = fread(buf, 1, sizeof buf - 1, p);
+    pclose(p);
+    free(cmd);
+    buf[n] = '\0';
+    return strdup(buf);
+}
+
+START_TEST(in_cluster_config_talks_https_with_the_service_account)
+{
+    fo_testcerts *tc = fo_testcerts_new();
+    char *crt = NULL, *key = NULL, *other_crt = NULL, *other_key = NULL;
+    fo_testcerts_issue(tc, "apiserver", "kubernetes.default.svc", &crt, &key);
+    fo_fake_apiserver_opts fo = {.token = TOKEN, .tls_cert_file = crt, .tls_key_file = key};
+    fo_err err;
+    fo_fake_apiserver *fa = fo_fake_apiserver_start(&fo, &err);
+    ck_assert_msg(fa != NULL, "%s", err.message);
+    char port[16], *tok = NULL, *nsf = NULL;
+    snprintf(port, sizeof port, "%d", fo_fake_apiserver_port(fa));
+    ck_assert_int_gt(asprintf(&tok, "%s/token", tc->dir), 0);
+    ck_assert_int_gt(asprintf(&nsf, "%s/namespace", tc->dir), 0);
+    fo_test_write_file(tok, TOKEN "\n");
+    fo_test_write_file(nsf, "default\n");
+    fo_kube_config_opts co = {.host = "127.0.0.1",
+                              .port = port,
+                              .token_path = tok,
+                              .ca_path = tc->ca_cert,
+                              .namespace_path = nsf};
+    fo_kube_config *cfg = fo_kube_config_in_cluster(&co, &err);
+    ck_assert_msg(cfg != NULL, "%s", err.message);
+    fo_kube_client *kc = fo_kube_client_new(cfg, NULL, &err);
+    json_t *out = NULL;
+    fo_kube_ref ns = {.version = "v1", .resource = "namespaces", .name = "default"};
+    ck_assert_msg(fo_kube_get(kc, &ns, &out, &err) == FO_OK, "%s", err.message);
+    ck_assert_str_eq(fo_json_get_str(out, "metadata.name"), "default");
+    json_decref(out);
+    fo_kube_client_free(kc);
+    fo_kube_config_free(cfg);
+
+    /* the same CA embedded in a kubeconfig (certificate-authority-data, held in memory) */
+    char *ca64 = b64_file(tc->ca_cert), *path = NULL, *text = NULL;
+    ck_assert_int_gt(asprintf(&path, "%s/kubeconfig", tc->dir), 0);
+    ck_assert_int_gt(asprintf(&text,
+                              "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+                              "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:%s',"
+                              " certificate-authority-data: %s}}]\n"
+                              "users: [{name: u, user: {tokenFile: token}}]\n"
+                              "contexts: [{name: c, context: {cluster: c, user: u}}]\n",
+                              port, ca64),
+                     0);
+    fo_test_write_file(path, text);
+    fo_kube_config_opts ko = {.kubeconfig = path};
+    cfg = fo_kube_config_from_kubeconfig(&ko, &err);
+    ck_assert_msg(cfg != NULL, "%s", err.message);
+    kc = fo_kube_client_new(cfg, NULL, &err);
+    ck_assert_msg(fo_kube_get(kc, &ns, &out, &err) == FO_OK, "%s", err.message);
+    json_decref(out);
+    fo_kube_client_free(kc);
+    fo_kube_config_free(cfg);
+
+    /* a server whose certificate our CA did not sign is refused, not retried forever */
+    fo_fake_apiserver_stop(fa);
+    fo_testcerts_self_signed(tc, "impostor", &other_crt, &other_key);
+    fo_fake_apiserver_opts bad = {
+        .token = TOKEN, .tls_cert_file = other_crt, .tls_key_file = other_key};
+    fa = fo_fake_apiserver_start(&bad, &err);
+    ck_assert_ptr_nonnull(fa);
+    snprintf(port, sizeof port, "%d", fo_fake_apiserver_port(fa));
+    cfg = fo_kube_config_in_cluster(&co, &err);
+    fo_kube_client_opts nr = {.max_retries = -1};
+    kc = fo_kube_client_new(cfg, &nr, &err);
+    ck_assert_int_eq(fo_kube_get(kc, &ns, &out, &err), FO_EIO);
+    ck_assert_ptr_null(out);
+    fo_kube_client_free(kc);
+    fo_kube_config_free(cfg);
+    fo_fake_apiserver_stop(fa);
+    free(ca64);
+    free(path);
+    free(text);
+    free(tok);
+    free(nsf);
+    free(crt);
+    free(key);
+    free(other_crt);
+    free(other_key);
+    fo_testcerts_free(tc);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("kube_client");
@@ -651,6 +748,10 @@ static Suite *suite(void)
     tcase_add_test(tc, a_watch_from_a_compacted_version_is_gone);
     tcase_add_test(tc, the_event_recorder_writes_events_the_server_accepts);
     suite_add_tcase(s, tc);
+    TCase *tls = tcase_create("tls");
+    tcase_set_timeout(tls, 60);
+    tcase_add_test(tls, in_cluster_config_talks_https_with_the_service_account);
+    suite_add_tcase(s, tls);
     return s;
 }
 
