@@ -105,6 +105,7 @@ typedef struct fo_httpd_opts {
     unsigned connection_timeout_s;/* idle connection timeout; 0 = 30 s */
     unsigned threads;             /* see the thread model above */
     unsigned max_connections;     /* concurrent connections; 0 = 1000 */
+    size_t connection_memory_bytes; /* per-connection buffer pool (headers, I/O); 0 = 32 KiB */
     fo_certwatch *tls;            /* NULL = plain HTTP; else HTTPS (TLS 1.2+) with live reload */
     fo_httpd_handler handler;
     void *handler_ctx;

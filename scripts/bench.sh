@@ -1,0 +1,39 @@
+#!/bin/bash
+# bench.sh [SUITE...]: run benchmarks against the release build (build/, build/bench/).
+# Called by `make bench` (every suite) and `make bench-<suite>`. Benchmarks print figures and
+# never fail on them; they are not part of `make test`.
+#
+# Add a suite: write a bench_<name> function below and list it in ALL_SUITES.
+set -u
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin="$root/build"
+export FO_BIN_DIR="$bin" FO_SRC_DIR="$root" FO_TEST_DATA="$root/tests/data"
+
+ALL_SUITES=(webhook)
+
+need() {
+    for f in "$@"; do
+        [ -x "$f" ] || { echo "bench: $f is missing (run make bench)" >&2; exit 1; }
+    done
+}
+
+# Webhook: req/s and p50/p99 of /validate and /mutate at 1, 8, 64 keep-alive TLS clients beside
+# the bare responder, a paced 1000 req/s run, and peak RSS. BENCH_SECONDS sets each run's length.
+bench_webhook() {
+    need "$bin/flinkop-webhook" "$bin/bench/bare_responder" "$bin/bench/webhook_bench"
+    "$bin/bench/webhook_bench" "$bin/flinkop-webhook" "$bin/bench/bare_responder" \
+        "${BENCH_SECONDS:-3}"
+}
+
+suites=("$@")
+[ ${#suites[@]} -eq 0 ] && suites=("${ALL_SUITES[@]}")
+status=0
+for s in "${suites[@]}"; do
+    if ! declare -F "bench_$s" >/dev/null; then
+        echo "bench: unknown suite '$s' (known: ${ALL_SUITES[*]})" >&2
+        exit 2
+    fi
+    echo "== bench: $s"
+    "bench_$s" || status=1
+done
+exit $status
