@@ -553,6 +553,53 @@ START_TEST(a_savepoint_from_one_cluster_restores_a_job_on_the_next)
 }
 END_TEST
 
+START_TEST(ha_data_outlives_the_cluster_and_deleting_it_loses_the_state)
+{
+    env e;
+    env_start(&e, NULL);
+    static const char spec[] =
+        "{\"checkpointIntervalMs\": 1000, \"checkpointDir\": \"s3://b/ck\","
+        " \"configuration\": {\"high-availability.type\": \"kubernetes\","
+        " \"execution.savepoint.path\": \"KUBERNETES_OPERATOR_LAST_STATE\"},"
+        " \"job\": {\"jobId\": \"000000000000000000000000000000b1\"}}";
+    static const char clean[] =
+        "{\"checkpointIntervalMs\": 1000, \"checkpointDir\": \"s3://b/ck\","
+        " \"configuration\": {\"high-availability.type\": \"kubernetes\"},"
+        " \"job\": {\"jobId\": \"000000000000000000000000000000b1\"}}";
+    control(&e, "POST", "/_fake/clusters/ns/ha", clean, 201);
+    tick(&e, 2300);
+    control(&e, "DELETE", "/_fake/clusters/ns/ha", NULL, 200); /* JobManager deleted */
+    json_t *out = NULL;
+    ck_assert_int_eq(fo_fake_flink_control(e.ff, "GET", "/_fake/ha", NULL, &out), 200);
+    json_t *entry = json_array_get(json_object_get(out, "ha"), 0);
+    ck_assert_str_eq(fo_json_str(entry, "jobId"), "000000000000000000000000000000b1");
+    ck_assert_str_eq(fo_json_str(entry, "path"), "s3://b/ck/000000000000000000000000000000b1/chk-2");
+    json_decref(out);
+
+    /* last-state redeploy: recovers from HA although the submission names the placeholder */
+    control(&e, "POST", "/_fake/clusters/ns/ha", spec, 201);
+    tick(&e, 300);
+    json_t *view = fo_fake_flink_view(e.ff, "ns", "ha");
+    json_t *job = json_array_get(json_object_get(view, "jobs"), 0);
+    ck_assert_str_eq(fo_json_get_str(job, "state"), "RUNNING");
+    ck_assert_str_eq(fo_json_get_str(job, "restoredFrom.source"), "ha");
+    ck_assert_str_eq(fo_json_get_str(job, "restoredFrom.path"),
+                     "s3://b/ck/000000000000000000000000000000b1/chk-2");
+    json_decref(view);
+
+    /* HA ConfigMaps deleted: the placeholder path does not exist, the job fails to start */
+    control(&e, "DELETE", "/_fake/clusters/ns/ha", NULL, 200);
+    ck_assert_int_eq(fo_fake_flink_ha_delete(e.ff, "ns", "ha"), 1);
+    control(&e, "POST", "/_fake/clusters/ns/ha", spec, 201);
+    tick(&e, 300);
+    view = fo_fake_flink_view(e.ff, "ns", "ha");
+    job = json_array_get(json_object_get(view, "jobs"), 0);
+    ck_assert_str_eq(fo_json_get_str(job, "state"), "FAILED");
+    json_decref(view);
+    env_stop(&e);
+}
+END_TEST
+
 START_TEST(the_program_serves_the_control_api_and_moves_time_only_when_told)
 {
     int port = fo_test_free_port();
@@ -606,6 +653,7 @@ int main(void)
     tcase_add_test(tc, a_cluster_that_does_not_exist_answers_like_an_unreachable_jobmanager);
     tcase_add_test(tc, injected_faults_reset_connections_answer_503_or_delay);
     tcase_add_test(tc, a_savepoint_from_one_cluster_restores_a_job_on_the_next);
+    tcase_add_test(tc, ha_data_outlives_the_cluster_and_deleting_it_loses_the_state);
     tcase_add_test(tc, the_program_serves_the_control_api_and_moves_time_only_when_told);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

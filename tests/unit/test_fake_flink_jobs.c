@@ -442,7 +442,7 @@ static int test_lookup(void *ctx, const char *path, int64_t *id)
 
 START_TEST(restore_source_is_recorded_and_checkpoint_ids_continue_after_it)
 {
-    fo_flink_sim_registry reg = {NULL, test_lookup, NULL, NULL};
+    fo_flink_sim_registry reg = {.lookup = test_lookup};
     json_t *spec = json_pack("{s:I, s:s, s:{s:s}}", "checkpointIntervalMs", (json_int_t)1000,
                              "checkpointDir", "s3://b/ck", "job", "restorePath",
                              "s3://b/sp/savepoint-abcdef-0123456789ab");
@@ -476,7 +476,7 @@ END_TEST
 
 START_TEST(restoring_from_a_disposed_savepoint_fails_the_job)
 {
-    fo_flink_sim_registry reg = {NULL, test_lookup, NULL, NULL};
+    fo_flink_sim_registry reg = {.lookup = test_lookup};
     json_t *spec = json_pack("{s:{s:s}}", "job", "restorePath",
                              "s3://b/sp/savepoint-abcdef-gone00000000");
     fo_err err = {0};
@@ -491,6 +491,87 @@ START_TEST(restoring_from_a_disposed_savepoint_fails_the_job)
                      "java.io.FileNotFoundException");
     json_decref(r);
     fo_flink_sim_free(sim);
+}
+END_TEST
+
+/* A one-entry HA store. */
+static char ha_path[256];
+static char ha_job[33];
+static int64_t ha_id = -1;
+
+static bool t_ha_lookup(void *ctx, const char *job, char *path, size_t len, int64_t *id)
+{
+    (void)ctx;
+    if (ha_id < 0 || strcmp(job, ha_job) != 0)
+        return false;
+    snprintf(path, len, "%s", ha_path);
+    *id = ha_id;
+    return true;
+}
+
+static void t_ha_record(void *ctx, const char *job, const char *path, int64_t id)
+{
+    (void)ctx;
+    snprintf(ha_job, sizeof ha_job, "%s", job);
+    snprintf(ha_path, sizeof ha_path, "%s", path);
+    ha_id = id;
+}
+
+static void t_ha_remove(void *ctx, const char *job)
+{
+    (void)ctx;
+    if (!strcmp(job, ha_job))
+        ha_id = -1;
+}
+
+START_TEST(with_ha_a_new_jobmanager_recovers_from_the_ha_store_not_the_savepoint_path)
+{
+    fo_flink_sim_registry reg = {.ha_lookup = t_ha_lookup, .ha_record = t_ha_record,
+                                 .ha_remove = t_ha_remove};
+    static const char spec_text[] =
+        "{\"checkpointIntervalMs\": 1000, \"checkpointDir\": \"s3://b/ck\","
+        " \"configuration\": {\"high-availability.type\": \"kubernetes\","
+        " \"execution.savepoint.path\": \"KUBERNETES_OPERATOR_LAST_STATE\"},"
+        " \"job\": {\"jobId\": \"000000000000000000000000000000aa\"}}";
+    json_t *spec = json_loads(spec_text, 0, NULL);
+    ck_assert_ptr_nonnull(spec);
+    fo_err err = {0};
+    ha_id = -1;
+    /* first JobManager: the placeholder path does not exist and there is no HA data yet... */
+    fo_flink_sim *sim = fo_flink_sim_new(spec, T0, 1, &reg, &err);
+    const char *jid = "000000000000000000000000000000aa";
+    fo_flink_sim_advance(sim, T0 + 1000);
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, jid), "FAILED");
+    fo_flink_sim_free(sim);
+
+    /* ...so start it clean, let it checkpoint twice into the HA store */
+    json_object_del(json_object_get(spec, "configuration"), "execution.savepoint.path");
+    sim = fo_flink_sim_new(spec, T0, 1, &reg, &err);
+    fo_flink_sim_advance(sim, T0 + 2300);
+    ck_assert_int_eq(ha_id, 2);
+    ck_assert_str_eq(ha_path, "s3://b/ck/000000000000000000000000000000aa/chk-2");
+    fo_flink_sim_free(sim); /* the JobManager Deployment is deleted, HA data stays */
+
+    /* the redeploy names the placeholder, yet recovers from HA */
+    json_object_set_new(json_object_get(spec, "configuration"), "execution.savepoint.path",
+                        json_string("KUBERNETES_OPERATOR_LAST_STATE"));
+    sim = fo_flink_sim_new(spec, T0 + 10000, 2, &reg, &err);
+    fo_flink_sim_advance(sim, T0 + 11300);
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, jid), "RUNNING");
+    json_t *view = fo_flink_sim_json_control(sim);
+    json_t *job = json_array_get(json_object_get(view, "jobs"), 0);
+    ck_assert_str_eq(fo_json_get_str(job, "restoredFrom.source"), "ha");
+    ck_assert_str_eq(fo_json_get_str(job, "restoredFrom.path"),
+                     "s3://b/ck/000000000000000000000000000000aa/chk-2");
+    json_decref(view);
+    ck_assert_int_eq(ha_id, 3); /* checkpoint ids go on from the recovered one */
+
+    /* a globally terminal job leaves no HA data behind */
+    ck_assert_int_eq(fo_flink_sim_cancel(sim, jid, &err), FO_OK);
+    fo_flink_sim_advance(sim, T0 + 12000);
+    ck_assert_int_eq(ha_id, -1);
+    fo_flink_sim_free(sim);
+    json_decref(spec);
 }
 END_TEST
 
@@ -612,6 +693,48 @@ START_TEST(flink_configuration_keys_set_directories_interval_and_the_restore_pat
     ck_assert_ptr_null(json_object_get(e, "all-exceptions"));
     ck_assert_ptr_nonnull(json_object_get(e, "exceptionHistory"));
     json_decref(e);
+    fo_flink_sim_free(sim);
+}
+END_TEST
+
+START_TEST(nested_config_yaml_is_flattened_and_application_keys_fill_the_job)
+{
+    /* Flink 2 config.yaml nests keys; the operator writes the job into $internal keys. */
+    fo_flink_sim *sim = sim_from(
+        "{\"flinkVersion\": \"2.1.0\", \"configuration\": {"
+        "\"execution\": {\"checkpointing\": {\"interval\": \"1 min\", \"dir\": \"s3://n/ck\"}},"
+        "\"pipeline\": {\"jars\": [\"local:///opt/flink/usrlib/app.jar\"]},"
+        "\"$internal.application.main\": \"org.example.Nested\","
+        "\"$internal.application.program-args\": \"--mode;fast\","
+        "\"$internal.pipeline.job-id\": \"000000000000000000000000000000cc\","
+        "\"taskmanager.numberOfTaskSlots\": 4, \"kubernetes.operator.x\": null},"
+        "\"job\": {}}");
+    json_t *cfg = fo_flink_sim_json_jm_config(sim);
+    bool seen_interval = false, seen_jars = false;
+    size_t i;
+    json_t *kv;
+    json_array_foreach(cfg, i, kv) {
+        const char *k = fo_json_str(kv, "key"), *v = fo_json_str(kv, "value");
+        if (!strcmp(k, "execution.checkpointing.interval"))
+            seen_interval = !strcmp(v, "1 min");
+        if (!strcmp(k, "pipeline.jars"))
+            seen_jars = !strcmp(v, "local:///opt/flink/usrlib/app.jar");
+        ck_assert_str_ne(k, "kubernetes.operator.x");
+    }
+    json_decref(cfg);
+    ck_assert(seen_interval && seen_jars);
+    json_t *view = fo_flink_sim_json_control(sim);
+    int64_t interval = 0;
+    ck_assert(fo_json_get_int(view, "checkpointIntervalMs", &interval));
+    ck_assert_int_eq(interval, 60000);
+    json_t *job = json_array_get(json_object_get(view, "jobs"), 0);
+    ck_assert_str_eq(fo_json_get_str(job, "jobId"), "000000000000000000000000000000cc");
+    ck_assert_str_eq(fo_json_get_str(job, "submission.entryClass"), "org.example.Nested");
+    ck_assert_str_eq(fo_json_get_str(job, "submission.jarURI"), "local:///opt/flink/usrlib/app.jar");
+    json_t *args = fo_json_get(job, "submission.args");
+    ck_assert_int_eq(json_array_size(args), 2);
+    ck_assert_str_eq(json_string_value(json_array_get(args, 1)), "fast");
+    json_decref(view);
     fo_flink_sim_free(sim);
 }
 END_TEST
@@ -800,11 +923,13 @@ int main(void)
     tcase_add_test(tc, fail_every_ms_makes_a_restart_loop);
     tcase_add_test(tc, restore_source_is_recorded_and_checkpoint_ids_continue_after_it);
     tcase_add_test(tc, restoring_from_a_disposed_savepoint_fails_the_job);
+    tcase_add_test(tc, with_ha_a_new_jobmanager_recovers_from_the_ha_store_not_the_savepoint_path);
     tcase_add_test(tc, a_job_waits_in_created_until_enough_slots_are_free);
     tcase_add_test(tc, duplicate_job_ids_are_refused_like_flink_does);
     tcase_add_test(tc, unknown_jobs_and_triggers_are_not_found);
     tcase_add_test(tc, disposal_succeeds_for_a_known_savepoint_and_fails_for_an_unknown_path);
     tcase_add_test(tc, flink_configuration_keys_set_directories_interval_and_the_restore_path);
+    tcase_add_test(tc, nested_config_yaml_is_flattened_and_application_keys_fill_the_job);
     tcase_add_test(tc, bad_cluster_specs_name_the_field);
     tcase_add_test(tc, rest_routes_answer_like_flink_for_unknown_routes_ids_and_bodies);
     tcase_add_test(tc, jar_upload_run_and_delete_make_a_session_job);

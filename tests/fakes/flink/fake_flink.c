@@ -45,7 +45,7 @@ static ff_snapshot_entry *snap_find(fo_fake_flink *ff, const char *path)
 
 static int reg_lookup(void *ctx, const char *path, int64_t *id)
 {
-    ff_snapshot_entry *e = snap_find(ctx, path);
+    ff_snapshot_entry *e = snap_find(((ff_cluster *)ctx)->ff, path);
     if (!e)
         return 0;
     *id = e->checkpoint_id;
@@ -54,7 +54,7 @@ static int reg_lookup(void *ctx, const char *path, int64_t *id)
 
 static void reg_record(void *ctx, const char *path, int64_t id)
 {
-    fo_fake_flink *ff = ctx;
+    fo_fake_flink *ff = ((ff_cluster *)ctx)->ff;
     ff_snapshot_entry *e = snap_find(ff, path);
     if (e) {
         e->checkpoint_id = id;
@@ -83,9 +83,117 @@ static void reg_record(void *ctx, const char *path, int64_t id)
 
 static void reg_dispose(void *ctx, const char *path)
 {
-    ff_snapshot_entry *e = snap_find(ctx, path);
+    ff_snapshot_entry *e = snap_find(((ff_cluster *)ctx)->ff, path);
     if (e)
         e->disposed = true;
+}
+
+/* ---- HA store (callbacks with the cluster as ctx; called under ff->mu) ---- */
+
+static ff_ha_entry *ha_find(fo_fake_flink *ff, const char *ns, const char *name, const char *job)
+{
+    for (size_t i = 0; i < ff->nha; i++)
+        if (!strcmp(ff->ha[i].ns, ns) && !strcmp(ff->ha[i].name, name) &&
+            !strcmp(ff->ha[i].job, job))
+            return &ff->ha[i];
+    return NULL;
+}
+
+static bool ha_lookup(void *ctx, const char *job, char *path, size_t len, int64_t *id)
+{
+    ff_cluster *c = ctx;
+    ff_ha_entry *e = ha_find(c->ff, c->ns, c->name, job);
+    if (!e)
+        return false;
+    snprintf(path, len, "%s", e->path);
+    *id = e->checkpoint_id;
+    return true;
+}
+
+static void ha_free_entry(ff_ha_entry *e)
+{
+    free(e->ns);
+    free(e->name);
+    free(e->path);
+}
+
+static void ha_record(void *ctx, const char *job, const char *path, int64_t id)
+{
+    ff_cluster *c = ctx;
+    fo_fake_flink *ff = c->ff;
+    ff_ha_entry *e = ha_find(ff, c->ns, c->name, job);
+    char *copy = strdup(path);
+    if (!copy)
+        return;
+    if (e) {
+        free(e->path);
+        e->path = copy;
+        e->checkpoint_id = id;
+        return;
+    }
+    if (ff->nha == FO_FAKE_FLINK_MAX_SNAPSHOTS) { /* full: the job then recovers without HA */
+        free(copy);
+        return;
+    }
+    if (ff->nha == ff->capha) {
+        size_t cap = ff->capha ? ff->capha * 2 : 16;
+        ff_ha_entry *p = realloc(ff->ha, cap * sizeof *p);
+        if (!p) {
+            free(copy);
+            return;
+        }
+        ff->ha = p;
+        ff->capha = cap;
+    }
+    e = &ff->ha[ff->nha];
+    *e = (ff_ha_entry){.ns = strdup(c->ns), .name = strdup(c->name), .path = copy,
+                       .checkpoint_id = id};
+    snprintf(e->job, sizeof e->job, "%s", job);
+    if (!e->ns || !e->name) {
+        ha_free_entry(e);
+        return;
+    }
+    ff->nha++;
+}
+
+static void ha_remove(void *ctx, const char *job)
+{
+    ff_cluster *c = ctx;
+    fo_fake_flink *ff = c->ff;
+    ff_ha_entry *e = ha_find(ff, c->ns, c->name, job);
+    if (!e)
+        return;
+    size_t i = (size_t)(e - ff->ha);
+    ha_free_entry(e);
+    memmove(&ff->ha[i], &ff->ha[i + 1], (ff->nha - i - 1) * sizeof ff->ha[0]);
+    ff->nha--;
+}
+
+int ff_ha_delete_locked(fo_fake_flink *ff, const char *ns, const char *name)
+{
+    int removed = 0;
+    for (size_t i = 0; i < ff->nha;) {
+        if (!strcmp(ff->ha[i].ns, ns) && !strcmp(ff->ha[i].name, name)) {
+            ha_free_entry(&ff->ha[i]);
+            memmove(&ff->ha[i], &ff->ha[i + 1], (ff->nha - i - 1) * sizeof ff->ha[0]);
+            ff->nha--;
+            removed++;
+        } else {
+            i++;
+        }
+    }
+    return removed;
+}
+
+json_t *ff_ha_json_locked(fo_fake_flink *ff)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < ff->nha; i++)
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:I}", "namespace",
+                                             ff->ha[i].ns, "name", ff->ha[i].name, "jobId",
+                                             ff->ha[i].job, "path", ff->ha[i].path,
+                                             "checkpointId", (json_int_t)ff->ha[i].checkpoint_id));
+    return json_pack("{s:o}", "ha", arr);
 }
 
 json_t *ff_snapshots_json_locked(fo_fake_flink *ff)
@@ -134,12 +242,14 @@ fo_rc ff_cluster_create_locked(fo_fake_flink *ff, const char *ns, const char *na
     if (ff->nclusters == FO_FAKE_FLINK_MAX_CLUSTERS)
         return fo_err_set(err, FO_ELIMIT, "the fake holds %d clusters already",
                           FO_FAKE_FLINK_MAX_CLUSTERS);
-    fo_flink_sim_registry reg = {ff, reg_lookup, reg_record, reg_dispose};
     /* Seeds differ per incarnation, so a recreated cluster never reuses savepoint names. */
     uint64_t seed = fnv1a(ns, name) ^ (++ff->seq * 0x9E3779B97F4A7C15ULL);
     ff_cluster *c = calloc(1, sizeof *c);
     if (!c)
         return fo_err_set(err, FO_ENOMEM, "out of memory");
+    fo_flink_sim_registry reg = {c, reg_lookup, reg_record, reg_dispose, ha_lookup, ha_record,
+                                 ha_remove};
+    c->ff = ff;
     c->ns = strdup(ns);
     c->name = strdup(name);
     c->sim = fo_flink_sim_new(spec, ff_now_locked(ff), seed, &reg, err);
@@ -235,6 +345,9 @@ void fo_fake_flink_stop(fo_fake_flink *ff)
     for (size_t i = 0; i < ff->nsnaps; i++)
         free(ff->snaps[i].path);
     free(ff->snaps);
+    for (size_t i = 0; i < ff->nha; i++)
+        ha_free_entry(&ff->ha[i]);
+    free(ff->ha);
     pthread_mutex_destroy(&ff->mu);
     free(ff);
 }
@@ -297,6 +410,14 @@ int fo_fake_flink_control(fo_fake_flink *ff, const char *method, const char *pat
     else
         json_decref(resp.body);
     return resp.status;
+}
+
+int fo_fake_flink_ha_delete(fo_fake_flink *ff, const char *ns, const char *name)
+{
+    pthread_mutex_lock(&ff->mu);
+    int n = ff_ha_delete_locked(ff, ns, name);
+    pthread_mutex_unlock(&ff->mu);
+    return n;
 }
 
 void fo_fake_flink_tick(fo_fake_flink *ff, int64_t ms)

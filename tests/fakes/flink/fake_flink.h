@@ -39,6 +39,16 @@
  *   POST   /_fake/tick                          {"ms": n}: move the fake's time forward
  *   GET    /_fake/time                          {"nowMs": t}
  *   GET    /_fake/snapshots                     {"snapshots": [{path, checkpointId, disposed}]}
+ *   GET    /_fake/ha                            the HA store: {"ha": [{namespace, name, jobId,
+ *                                               path, checkpointId}]}
+ *   DELETE /_fake/ha/{ns}/{name}                drop a cluster's HA data ({"removed": n}), as
+ *                                               deleting its HA ConfigMaps does
+ *
+ * High availability: a cluster whose configuration sets high-availability.type (or the legacy
+ * high-availability) to anything but NONE keeps each job's latest completed checkpoint in the
+ * fake's HA store under {ns}/{name}/{jobId}; it survives deleting the cluster, and a new
+ * cluster of the same name running a job with that id recovers from it (restoredFrom.source
+ * "ha") instead of from execution.savepoint.path. A globally terminal job's entry is removed.
  *
  * Cluster spec (every field optional):
  *   {"flinkVersion": "1.20.1" | "2.0.0" | ..., "flinkRevision": "<commit> @ <date>",
@@ -116,6 +126,9 @@ json_t *fo_fake_flink_view(fo_fake_flink *ff, const char *ns, const char *name);
  * NULL). Returns the HTTP status; *out (may be NULL) receives the JSON answer (new reference). */
 int fo_fake_flink_control(fo_fake_flink *ff, const char *method, const char *path,
                           const json_t *body, json_t **out);
+
+/* Drop the HA data of a cluster (all its jobs); returns the number of entries removed. */
+int fo_fake_flink_ha_delete(fo_fake_flink *ff, const char *ns, const char *name);
 
 /* Move the fake's time forward by ms and advance every cluster. */
 void fo_fake_flink_tick(fo_fake_flink *ff, int64_t ms);

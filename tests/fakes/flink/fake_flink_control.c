@@ -229,6 +229,10 @@ void ff_control_handle(fo_fake_flink *ff, const char *method, const char *path,
         ok(resp, 200, json_pack("{s:I}", "nowMs", (json_int_t)ff_now_locked(ff)));
     } else if (n == 2 && !strcmp(s[1], "snapshots") && !strcmp(method, "GET")) {
         ok(resp, 200, ff_snapshots_json_locked(ff));
+    } else if (n == 2 && !strcmp(s[1], "ha") && !strcmp(method, "GET")) {
+        ok(resp, 200, ff_ha_json_locked(ff));
+    } else if (n == 4 && !strcmp(s[1], "ha") && !strcmp(method, "DELETE")) {
+        ok(resp, 200, json_pack("{s:i}", "removed", ff_ha_delete_locked(ff, s[2], s[3])));
     } else if (n == 2 && !strcmp(s[1], "clusters") && !strcmp(method, "GET")) {
         list_clusters(ff, resp);
     } else if (n >= 4 && !strcmp(s[1], "clusters")) {

@@ -50,11 +50,20 @@ int ff_multipart_files(const char *body, size_t len, const char *content_type, c
 enum ff_unreachable { FF_REACHABLE, FF_RESET, FF_503 };
 
 typedef struct ff_cluster {
+    fo_fake_flink *ff;
     char *ns, *name;
     fo_flink_sim *sim;
     int unreachable; /* enum ff_unreachable */
     int64_t delay_ms;
 } ff_cluster;
+
+/* The HA store: the latest completed checkpoint of each job of an HA cluster, surviving the
+ * cluster (as HA ConfigMaps survive a JobManager). */
+typedef struct ff_ha_entry {
+    char *ns, *name, *path;
+    char job[33];
+    int64_t checkpoint_id;
+} ff_ha_entry;
 
 typedef struct ff_snapshot_entry {
     char *path;
@@ -73,6 +82,8 @@ struct fo_fake_flink {
     size_t nclusters;
     ff_snapshot_entry *snaps;
     size_t nsnaps, capsnaps;
+    ff_ha_entry *ha;
+    size_t nha, capha;
 };
 
 /* Under ff->mu: the current time, a cluster by name, advancing everything. */
@@ -84,6 +95,8 @@ fo_rc ff_cluster_create_locked(fo_fake_flink *ff, const char *ns, const char *na
 fo_rc ff_cluster_delete_locked(fo_fake_flink *ff, const char *ns, const char *name, fo_err *err);
 json_t *ff_cluster_view_locked(fo_fake_flink *ff, const ff_cluster *c);
 json_t *ff_snapshots_json_locked(fo_fake_flink *ff);
+json_t *ff_ha_json_locked(fo_fake_flink *ff);
+int ff_ha_delete_locked(fo_fake_flink *ff, const char *ns, const char *name);
 
 /* Answer a control-API request (path starts with "/_fake/"); takes ff->mu itself. */
 void ff_control_handle(fo_fake_flink *ff, const char *method, const char *path,

@@ -139,8 +139,12 @@ void ff_set_state(fo_flink_sim *sim, ff_job *j, int state, int64_t t)
     j->state = state;
     j->state_since = t;
     j->timestamps[state] = t;
-    if (ff_state_globally_terminal(state))
+    if (ff_state_globally_terminal(state)) {
         j->end_ms = t;
+        /* Flink cleans a globally terminated job's HA data. */
+        if (sim->ha && sim->reg.ha_remove)
+            sim->reg.ha_remove(sim->reg.ctx, j->id);
+    }
     if (state == FF_RUNNING) {
         j->running_since = t;
         j->next_periodic_ms = sim->checkpoint_interval_ms > 0 ? t + sim->checkpoint_interval_ms
@@ -196,9 +200,10 @@ static void job_free(ff_job *j)
 /* Set where the current run restores from. The checkpoint id comes from the registry, from our
  * own snapshots, or from a "chk-<n>" path; a savepoint is a path with a "savepoint-" name. */
 static void set_restore(fo_flink_sim *sim, ff_job *j, const char *path, int64_t id, bool savepoint,
-                        int64_t t)
+                        int source, int64_t t)
 {
     (void)sim;
+    j->restore_source = source;
     char *copy = ff_strdup(path); /* path may be j->restore_path itself */
     free(j->restore_path);
     j->restore_path = copy;
@@ -227,8 +232,19 @@ static int lookup_path(fo_flink_sim *sim, const char *path, int64_t *id)
     return 0;
 }
 
-/* The first start of a job restores from what the submission named. A disposed snapshot fails
- * the job the way Flink does when the metadata file is gone. */
+/* A path we accept without having written it: one named like Flink's snapshot directories
+ * (savepoint-<hex>-<hex>, or .../chk-<n>), so fixtures may invent them. Anything else that we
+ * do not know (the operator's KUBERNETES_OPERATOR_LAST_STATE placeholder among them) does not
+ * exist, as on a real file system. */
+static bool looks_like_snapshot(const char *path)
+{
+    const char *leaf = strrchr(path, '/');
+    leaf = leaf ? leaf + 1 : path;
+    return strncmp(leaf, "savepoint-", 10) == 0 || strncmp(leaf, "chk-", 4) == 0;
+}
+
+/* The first start of a job restores from what the submission named. A disposed or missing
+ * snapshot fails the job the way Flink does when the metadata file is gone. */
 static bool initial_restore(fo_flink_sim *sim, ff_job *j, int64_t t)
 {
     const char *path = j->initial_restore_path;
@@ -236,7 +252,7 @@ static bool initial_restore(fo_flink_sim *sim, ff_job *j, int64_t t)
         return true;
     int64_t id = 0;
     int found = lookup_path(sim, path, &id);
-    if (found == 2) {
+    if (found == 2 || (found == 0 && !looks_like_snapshot(path))) {
         char msg[1200];
         snprintf(msg, sizeof msg,
                  "Cannot find checkpoint or savepoint file/directory '%s' on file system 'file'.",
@@ -253,8 +269,22 @@ static bool initial_restore(fo_flink_sim *sim, ff_job *j, int64_t t)
         const char *chk = strstr(path, "chk-");
         id = chk ? strtoll(chk + 4, NULL, 10) : 0;
     }
-    set_restore(sim, j, path, id, strstr(path, "savepoint-") != NULL, t);
+    set_restore(sim, j, path, id, strstr(path, "savepoint-") != NULL, FF_FROM_SUBMISSION, t);
     return true;
+}
+
+/* A new JobManager with HA finds the job's latest checkpoint in the HA store and recovers
+ * from it, whatever the submission named. */
+static bool first_start_restore(fo_flink_sim *sim, ff_job *j, int64_t t)
+{
+    char path[2048];
+    int64_t id = 0;
+    if (sim->ha && sim->reg.ha_lookup &&
+        sim->reg.ha_lookup(sim->reg.ctx, j->id, path, sizeof path, &id)) {
+        set_restore(sim, j, path, id, strstr(path, "savepoint-") != NULL, FF_FROM_HA, t);
+        return true;
+    }
+    return initial_restore(sim, j, t);
 }
 
 /* After a failover Flink restores from the latest completed checkpoint or savepoint, else from
@@ -263,9 +293,10 @@ static void failover_restore(fo_flink_sim *sim, ff_job *j, int64_t t)
 {
     const ff_snap *s = ff_latest(j, FF_SNAP_COMPLETED, -1);
     if (s && s->path)
-        set_restore(sim, j, s->path, s->id, s->savepoint, t);
+        set_restore(sim, j, s->path, s->id, s->savepoint, FF_FROM_FAILOVER, t);
     else if (j->restore_path)
-        set_restore(sim, j, j->restore_path, j->restore_id, j->restore_savepoint, t);
+        set_restore(sim, j, j->restore_path, j->restore_id, j->restore_savepoint, FF_FROM_FAILOVER,
+                    t);
 }
 
 static int64_t min64(int64_t a, int64_t b)
@@ -333,7 +364,7 @@ static void job_step(fo_flink_sim *sim, ff_job *j, int64_t t)
         ff_set_state(sim, j, FF_CREATED, t);
         return;
     case FF_CREATED:
-        if (j->timestamps[FF_RUNNING] == 0 && !initial_restore(sim, j, t))
+        if (j->timestamps[FF_RUNNING] == 0 && !first_start_restore(sim, j, t))
             return;
         ff_set_state(sim, j, FF_RUNNING, t);
         return;
@@ -462,6 +493,7 @@ fo_flink_sim *fo_flink_sim_new(const json_t *spec, int64_t now_ms, uint64_t seed
     sim->major = 1;
     sim->minor = 20;
     sim->conf = json_object();
+    sim->scratch = json_object();
     sim->slots_per_tm = 1;
     sim->default_parallelism = 1;
     sim->retained = 1;
@@ -474,7 +506,7 @@ fo_flink_sim *fo_flink_sim_new(const json_t *spec, int64_t now_ms, uint64_t seed
                           .restart_ms = 200};
     fo_flink_sim_job_spec job = {0};
     bool has_job = false;
-    if (!sim->conf || ff_parse_spec(sim, spec, &job, &has_job, err) != FO_OK)
+    if (!sim->conf || !sim->scratch || ff_parse_spec(sim, spec, &job, &has_job, err) != FO_OK)
         goto fail;
     set_tm_ids(sim);
     char id[33];
@@ -506,6 +538,7 @@ void fo_flink_sim_free(fo_flink_sim *sim)
         free(sim->jars[i].name);
     }
     json_decref(sim->conf);
+    json_decref(sim->scratch);
     free(sim->checkpoint_dir);
     free(sim->savepoint_dir);
     free(sim->failure_message);

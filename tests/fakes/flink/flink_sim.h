@@ -29,6 +29,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/rc.h"
@@ -53,6 +54,15 @@ typedef struct fo_flink_sim_registry {
     int (*lookup)(void *ctx, const char *path, int64_t *checkpoint_id);
     void (*record)(void *ctx, const char *path, int64_t checkpoint_id);
     void (*dispose)(void *ctx, const char *path);
+    /* High availability (clusters whose configuration sets high-availability.type, or the
+     * legacy high-availability, to anything but NONE): Flink keeps each job's latest completed
+     * checkpoint in the HA store, recovers a job from it when a new JobManager starts (before
+     * and instead of execution.savepoint.path), and removes it once the job is globally
+     * terminal. ha_lookup copies the path into path[len] and returns true when there is one. */
+    bool (*ha_lookup)(void *ctx, const char *job_id, char *path, size_t len,
+                      int64_t *checkpoint_id);
+    void (*ha_record)(void *ctx, const char *job_id, const char *path, int64_t checkpoint_id);
+    void (*ha_remove)(void *ctx, const char *job_id);
 } fo_flink_sim_registry;
 
 /* A job to submit (application mode at cluster creation, or POST /jars/:jarid/run). Strings
@@ -175,7 +185,8 @@ json_t *fo_flink_sim_json_operation(const fo_flink_sim *sim, const char *kind, c
                                     const char *trigger_id, fo_err *err);
 
 /* The fake-only control view: configuration, faults, jars, and per job its state, restart
- * count, restore source (`restoredFrom`: {path, checkpointId, savepoint} or null), savepoint
+ * count, restore source (`restoredFrom`: {path, checkpointId, savepoint, source: "submission" |
+ * "ha" | "failover"} or null), savepoint
  * and checkpoint paths and the submission (entry class, args, parallelism, jar). */
 json_t *fo_flink_sim_json_control(const fo_flink_sim *sim);
 

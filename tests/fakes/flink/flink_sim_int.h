@@ -26,6 +26,7 @@ enum ff_state {
 enum ff_snap_status { FF_SNAP_IN_PROGRESS, FF_SNAP_COMPLETED, FF_SNAP_FAILED };
 enum ff_op_kind { FF_OP_SAVEPOINT, FF_OP_CHECKPOINT, FF_OP_DISPOSAL };
 enum ff_after { FF_AFTER_NONE, FF_AFTER_STOP, FF_AFTER_CANCEL };
+enum ff_restore_source { FF_FROM_NOTHING, FF_FROM_SUBMISSION, FF_FROM_HA, FF_FROM_FAILOVER };
 
 #define FF_NEVER INT64_MAX
 
@@ -82,6 +83,7 @@ typedef struct ff_job {
     char *restore_path;
     int64_t restore_id;
     bool restore_savepoint;
+    int restore_source; /* enum ff_restore_source */
     int64_t restore_ms;
     int64_t restored_count;
     char *initial_restore_path; /* what the submission asked for */
@@ -126,11 +128,13 @@ struct fo_flink_sim {
     char version[32];
     char revision[96];
     int major, minor;
-    json_t *conf; /* user configuration: object of strings */
+    json_t *conf;    /* user configuration: object of strings */
+    json_t *scratch; /* values parsed from the spec that outlive parsing (job args) */
     int taskmanagers, slots_per_tm, default_parallelism;
     char *checkpoint_dir, *savepoint_dir;
     int64_t checkpoint_interval_ms;
     int retained;
+    bool ha; /* high availability configured */
     ff_timings t;
     char tm_ids[FO_FLINK_SIM_MAX_TASKMANAGERS][33];
 

@@ -571,10 +571,12 @@ json_t *fo_flink_sim_json_control(const fo_flink_sim *sim)
                 json_array_append_new(s->savepoint ? savepoints : checkpoints,
                                       json_string(s->path));
         }
+        static const char *const sources[] = {"none", "submission", "ha", "failover"};
         json_t *restored = j->restore_path
-                               ? json_pack("{s:s, s:I, s:b}", "path", j->restore_path,
+                               ? json_pack("{s:s, s:I, s:b, s:s}", "path", j->restore_path,
                                            "checkpointId", (json_int_t)j->restore_id, "savepoint",
-                                           j->restore_savepoint)
+                                           j->restore_savepoint, "source",
+                                           sources[j->restore_source])
                                : json_null();
         json_array_append_new(
             jobs, json_pack("{s:s, s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:O, s:i, "
@@ -591,14 +593,14 @@ json_t *fo_flink_sim_json_control(const fo_flink_sim *sim)
                             "finishAfterMs", json_integer(j->finish_after_ms)));
     }
     return json_pack(
-        "{s:s, s:s, s:O, s:i, s:i, s:i, s:o, s:o, s:I, s:i, s:{s:i, s:i, s:o, s:I}, s:o, s:o, "
-        "s:I}",
+        "{s:s, s:s, s:O, s:i, s:i, s:i, s:o, s:o, s:I, s:i, s:b, s:{s:i, s:i, s:o, s:I}, s:o, "
+        "s:o, s:I}",
         "flinkVersion", sim->version, "flinkRevision", sim->revision, "configuration", sim->conf,
         "taskManagers", sim->taskmanagers, "slotsPerTaskManager", sim->slots_per_tm,
         "parallelismDefault", sim->default_parallelism, "checkpointDir",
         nullable_str(sim->checkpoint_dir), "savepointDir", nullable_str(sim->savepoint_dir),
         "checkpointIntervalMs", (json_int_t)sim->checkpoint_interval_ms, "retainedCheckpoints",
-        sim->retained, "faults", "failSavepoints", sim->fail_savepoints, "failCheckpoints",
+        sim->retained, "highAvailability", sim->ha, "faults", "failSavepoints", sim->fail_savepoints, "failCheckpoints",
         sim->fail_checkpoints, "failureMessage", nullable_str(sim->failure_message), "failEveryMs",
         (json_int_t)sim->fail_every_ms, "jobs", jobs, "jars", fo_flink_sim_json_jars(sim), "nowMs",
         (json_int_t)sim->now);

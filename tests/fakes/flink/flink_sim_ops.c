@@ -219,6 +219,8 @@ void ff_snap_finish(fo_flink_sim *sim, ff_job *j, ff_snap *s, int64_t t)
     j->n_completed++;
     if (sim->reg.record && addressable(s->path))
         sim->reg.record(sim->reg.ctx, s->path, s->id);
+    if (sim->ha && sim->reg.ha_record && addressable(s->path))
+        sim->reg.ha_record(sim->reg.ctx, j->id, s->path, s->id);
     if (!s->savepoint) {
         /* execution.checkpointing.num-retained: older completed checkpoints are subsumed. */
         int kept = 0;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "tests/fakes/flink/flink_sim_int.h"
 
@@ -119,31 +120,67 @@ static bool only_keys(const json_t *obj, const char *const *keys, const char **u
     return true;
 }
 
-/* Flink configuration values are strings; numbers and booleans are accepted and written as
- * Flink would print them. */
-static fo_rc parse_configuration(fo_flink_sim *sim, const json_t *conf, fo_err *err)
+/* A scalar as Flink prints it; false for objects, arrays and null. */
+static bool scalar_text(const json_t *v, char *buf, size_t len)
 {
-    if (!json_is_object(conf))
-        return bad(err, "configuration", "must be an object of strings");
+    if (json_is_string(v))
+        snprintf(buf, len, "%s", json_string_value(v));
+    else if (json_is_integer(v))
+        snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v))
+        snprintf(buf, len, "%g", json_real_value(v));
+    else if (json_is_boolean(v))
+        snprintf(buf, len, "%s", json_is_true(v) ? "true" : "false");
+    else
+        return false;
+    return true;
+}
+
+/* Flink configuration: flat "a.b.c" keys (flink-conf.yaml) or the nested maps of Flink 2's
+ * config.yaml, flattened the way Flink reads them; a list becomes Flink's "x;y" form. */
+static fo_rc add_configuration(fo_flink_sim *sim, const char *prefix, const json_t *conf,
+                               int depth, fo_err *err)
+{
+    if (!json_is_object(conf) || depth > 16)
+        return bad(err, "configuration", "must be an object of strings (maps nest keys)");
     const char *key;
     json_t *v;
     json_object_foreach((json_t *)conf, key, v) {
-        char buf[64];
-        const char *s = NULL;
-        if (json_is_string(v))
-            s = json_string_value(v);
-        else if (json_is_integer(v))
-            snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v)), s = buf;
-        else if (json_is_boolean(v))
-            s = json_is_true(v) ? "true" : "false";
-        if (!s) {
-            char field[300];
-            snprintf(field, sizeof field, "configuration[%s]", key);
-            return bad(err, field, "must be a string");
+        char full[512], text[4096];
+        snprintf(full, sizeof full, "%s%s%s", prefix, *prefix ? "." : "", key);
+        if (json_is_object(v)) {
+            if (add_configuration(sim, full, v, depth + 1, err) != FO_OK)
+                return FO_EINVAL;
+            continue;
         }
-        json_object_set_new(sim->conf, key, json_string(s));
+        if (json_is_array(v)) {
+            size_t used = 0, i;
+            json_t *item;
+            text[0] = '\0';
+            json_array_foreach(v, i, item) {
+                char one[1024];
+                if (!scalar_text(item, one, sizeof one)) {
+                    char field[600];
+                    snprintf(field, sizeof field, "configuration[%s][%zu]", full, i);
+                    return bad(err, field, "must be a string");
+                }
+                int n = snprintf(text + used, sizeof text - used, "%s%s", i ? ";" : "", one);
+                if (n > 0 && (size_t)n < sizeof text - used)
+                    used += (size_t)n;
+            }
+        } else if (json_is_null(v)) {
+            continue;
+        } else {
+            scalar_text(v, text, sizeof text);
+        }
+        json_object_set_new(sim->conf, full, json_string(text));
     }
     return FO_OK;
+}
+
+static fo_rc parse_configuration(fo_flink_sim *sim, const json_t *conf, fo_err *err)
+{
+    return add_configuration(sim, "", conf, 0, err);
 }
 
 static fo_rc parse_timings(fo_flink_sim *sim, const json_t *t, fo_err *err)
@@ -199,6 +236,8 @@ static fo_rc parse_job(fo_flink_sim *sim, const json_t *job, fo_flink_sim_job_sp
     }
     /* What Flink itself reads when the operator deploys an application cluster. */
     js->job_id = conf_get(sim, "$internal.pipeline.job-id", NULL);
+    js->entry_class = conf_get(sim, "$internal.application.main", NULL);
+    js->jar_uri = conf_get(sim, "pipeline.jars", NULL);
     js->restore_path = conf_get(sim, "execution.state-recovery.path", "execution.savepoint.path");
     const char *par = conf_get(sim, "parallelism.default", NULL);
     if (par)
@@ -226,6 +265,17 @@ static fo_rc parse_job(fo_flink_sim *sim, const json_t *job, fo_flink_sim_job_sp
     if (nrsv)
         js->allow_non_restored_state = json_is_true(nrsv);
     json_t *args = json_object_get(job, "args");
+    const char *conf_args = conf_get(sim, "$internal.application.program-args", NULL);
+    if (!args && conf_args && *conf_args) {
+        /* Flink's list form "a;b" (the operator writes the job's args there). */
+        json_t *list = json_array();
+        char *copy = strdup(conf_args), *save = NULL;
+        for (char *t = copy ? strtok_r(copy, ";", &save) : NULL; t; t = strtok_r(NULL, ";", &save))
+            json_array_append_new(list, json_string(t));
+        free(copy);
+        json_object_set_new(sim->scratch, "args", list);
+        js->args = list;
+    }
     if (args) {
         if (!json_is_array(args))
             return bad(err, "job.args", "must be a list of strings");
@@ -295,6 +345,8 @@ fo_rc ff_parse_spec(fo_flink_sim *sim, const json_t *spec, fo_flink_sim_job_spec
     if ((v = conf_get(sim, "execution.checkpointing.interval", NULL)) &&
         !ff_parse_duration_ms(v, &sim->checkpoint_interval_ms))
         return bad(err, "configuration[execution.checkpointing.interval]", "not a duration");
+    v = conf_get(sim, "high-availability.type", "high-availability");
+    sim->ha = v && *v && strcasecmp(v, "none") != 0;
     if ((v = conf_get(sim, "execution.checkpointing.num-retained", "state.checkpoints.num-retained")))
         sim->retained = atoi(v) > 0 ? atoi(v) : 1;
 
