@@ -1,0 +1,344 @@
+#include "controller/apply.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common/jsonutil.h"
+#include "common/log.h"
+
+/* ---- comparison ----------------------------------------------------------------------------- */
+
+bool fo_apply_owned_by(const json_t *live, const char *uid)
+{
+    size_t i;
+    json_t *ref;
+    if (!uid || !*uid)
+        return false;
+    json_array_foreach(fo_json_get(live, "metadata.ownerReferences"), i, ref) {
+        const char *u = fo_json_str(ref, "uid");
+        if (u && strcmp(u, uid) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The API server omits zero values (omitempty), so an absent member matches them. */
+static bool is_zero(const json_t *v)
+{
+    if (!v)
+        return true;
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return json_object_size(v) == 0;
+    case JSON_ARRAY: return json_array_size(v) == 0;
+    case JSON_STRING: return json_string_length(v) == 0;
+    case JSON_INTEGER: return json_integer_value(v) == 0;
+    case JSON_REAL: return json_real_value(v) == 0.0;
+    case JSON_FALSE:
+    case JSON_NULL: return true;
+    default: return false;
+    }
+}
+
+static bool subset(const json_t *want, const json_t *live)
+{
+    if (!want)
+        return true;
+    if (!live)
+        return is_zero(want);
+    if (json_is_object(want)) {
+        if (!json_is_object(live))
+            return false;
+        const char *key;
+        json_t *v;
+        json_object_foreach((json_t *)want, key, v) {
+            if (!subset(v, json_object_get(live, key)))
+                return false;
+        }
+        return true;
+    }
+    if (json_is_array(want)) {
+        if (!json_is_array(live) || json_array_size(want) != json_array_size(live))
+            return false;
+        for (size_t i = 0; i < json_array_size(want); i++)
+            if (!subset(json_array_get(want, i), json_array_get(live, i)))
+                return false;
+        return true;
+    }
+    return fo_json_equal(want, live);
+}
+
+/* Our ownerReferences (by uid) are present and equal in live. */
+static bool owner_refs_match(const json_t *want, const json_t *live)
+{
+    size_t i;
+    json_t *ref;
+    json_array_foreach(fo_json_get(want, "metadata.ownerReferences"), i, ref) {
+        const char *uid = fo_json_str(ref, "uid");
+        bool found = false;
+        size_t j;
+        json_t *have;
+        json_array_foreach(fo_json_get(live, "metadata.ownerReferences"), j, have) {
+            const char *u = fo_json_str(have, "uid");
+            if (uid && u && strcmp(uid, u) == 0) {
+                found = subset(ref, have);
+                break;
+            }
+        }
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+static bool is_config_map(const json_t *obj)
+{
+    const char *kind = fo_json_str(obj, "kind");
+    return kind && strcmp(kind, "ConfigMap") == 0;
+}
+
+bool fo_apply_matches(const json_t *desired, const json_t *live)
+{
+    if (!json_is_object(live))
+        return false;
+    if (!subset(fo_json_get(desired, "metadata.labels"), fo_json_get(live, "metadata.labels")) ||
+        !subset(fo_json_get(desired, "metadata.annotations"),
+                fo_json_get(live, "metadata.annotations")) ||
+        !owner_refs_match(desired, live))
+        return false;
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)desired, key, v) {
+        if (strcmp(key, "metadata") == 0 || strcmp(key, "apiVersion") == 0 ||
+            strcmp(key, "kind") == 0 || strcmp(key, "status") == 0)
+            continue;
+        const json_t *have = json_object_get(live, key);
+        if (strcmp(key, "data") == 0 && is_config_map(desired)) {
+            /* Flink reads the whole file set: a changed, missing or extra key is drift. */
+            if (!(fo_json_equal(v, have) || (is_zero(v) && is_zero(have))))
+                return false;
+        } else if (!subset(v, have)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* ---- patch construction -------------------------------------------------------------------- */
+
+static json_t *owner_refs_patch(const json_t *desired, const json_t *live)
+{
+    json_t *list = json_array();
+    size_t i;
+    json_t *have;
+    /* Keep other owners' references, in their order; ours replace any with the same uid. */
+    json_array_foreach(fo_json_get(live, "metadata.ownerReferences"), i, have) {
+        const char *u = fo_json_str(have, "uid");
+        bool ours = false;
+        size_t j;
+        json_t *ref;
+        json_array_foreach(fo_json_get(desired, "metadata.ownerReferences"), j, ref) {
+            const char *uid = fo_json_str(ref, "uid");
+            if (u && uid && strcmp(u, uid) == 0)
+                ours = true;
+        }
+        if (!ours)
+            json_array_append(list, have);
+    }
+    json_array_foreach(fo_json_get(desired, "metadata.ownerReferences"), i, have) {
+        json_array_append(list, have);
+    }
+    return list;
+}
+
+json_t *fo_apply_patch(const json_t *desired, const json_t *live)
+{
+    if (fo_apply_matches(desired, live))
+        return NULL;
+    json_t *patch = json_object();
+    json_t *meta = json_object();
+    json_object_set_new(patch, "metadata", meta);
+    const char *rv = fo_json_get_str(live, "metadata.resourceVersion");
+    if (rv)
+        json_object_set_new(meta, "resourceVersion", json_string(rv));
+    const json_t *labels = fo_json_get(desired, "metadata.labels");
+    if (json_object_size(labels))
+        json_object_set(meta, "labels", (json_t *)labels);
+    const json_t *annotations = fo_json_get(desired, "metadata.annotations");
+    if (json_object_size(annotations))
+        json_object_set(meta, "annotations", (json_t *)annotations);
+    if (!owner_refs_match(desired, live))
+        json_object_set_new(meta, "ownerReferences", owner_refs_patch(desired, live));
+
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)desired, key, v) {
+        if (strcmp(key, "metadata") == 0 || strcmp(key, "apiVersion") == 0 ||
+            strcmp(key, "kind") == 0 || strcmp(key, "status") == 0)
+            continue;
+        if (strcmp(key, "data") == 0 && is_config_map(desired)) {
+            json_t *data = json_deep_copy(v);
+            const char *k;
+            json_t *old;
+            json_object_foreach(json_object_get(live, "data"), k, old) {
+                if (!json_object_get(v, k))
+                    json_object_set_new(data, k, json_null());
+            }
+            json_object_set_new(patch, key, data);
+        } else {
+            json_object_set(patch, key, v);
+        }
+    }
+    return patch;
+}
+
+/* ---- writes ------------------------------------------------------------------------------- */
+
+static void note(char *buf, size_t len, const char *kind, const char *name)
+{
+    size_t n = strlen(buf);
+    if (n + 4 >= len)
+        return;
+    snprintf(buf + n, len - n, "%s%s %s", n ? ", " : "", kind, name);
+}
+
+static const char *obj_name(const json_t *o)
+{
+    const char *n = fo_json_get_str(o, "metadata.name");
+    return n ? n : "";
+}
+
+static const char *obj_ns(const json_t *o)
+{
+    const char *n = fo_json_get_str(o, "metadata.namespace");
+    return n ? n : "";
+}
+
+/* Patch live towards want when needed. */
+static fo_rc converge(const fo_ctl_kube *kube, fo_ctl_kind kind, const json_t *want,
+                      const json_t *live, fo_apply_report *rep, fo_err *err)
+{
+    json_t *patch = fo_apply_patch(want, live);
+    if (!patch) {
+        rep->unchanged++;
+        return FO_OK;
+    }
+    fo_rc rc = kube->patch(kube->ctx, kind, obj_ns(want), obj_name(want), false, patch, NULL, err);
+    json_decref(patch);
+    if (rc == FO_OK) {
+        rep->patched++;
+        note(rep->changed, sizeof rep->changed, fo_ctl_kind_get(kind)->kind, obj_name(want));
+        fo_log_info("patched %s %s back to the desired state", fo_ctl_kind_get(kind)->kind,
+                    obj_name(want));
+    }
+    return rc;
+}
+
+static fo_rc refuse(fo_apply_report *rep, fo_ctl_kind kind, const json_t *obj, fo_err *err)
+{
+    snprintf(rep->not_owned, sizeof rep->not_owned, "%s %s/%s", fo_ctl_kind_get(kind)->kind,
+             obj_ns(obj), obj_name(obj));
+    return fo_err_set(err, FO_EFORBIDDEN,
+                      "%s already exists and is not owned by this FlinkDeployment; it is left "
+                      "untouched (delete or rename it to let the controller create its own)",
+                      rep->not_owned);
+}
+
+static fo_rc apply_one(const fo_ctl_kube *kube, const json_t *want, const char *uid,
+                       fo_apply_report *rep, fo_err *err)
+{
+    fo_ctl_kind kind = fo_ctl_kind_of(want);
+    if (kind == FO_CTL_KIND_COUNT)
+        return fo_err_set(err, FO_EINVAL, "cannot apply an object of kind %s",
+                          fo_json_str(want, "kind") ? fo_json_str(want, "kind") : "(none)");
+    json_t *live = kube->cached(kube->ctx, kind, obj_ns(want), obj_name(want));
+    fo_rc rc = FO_OK;
+    if (!live) {
+        rc = kube->create(kube->ctx, kind, want, NULL, err);
+        if (rc == FO_OK) {
+            rep->created++;
+            note(rep->changed, sizeof rep->changed, fo_ctl_kind_get(kind)->kind, obj_name(want));
+            fo_log_info("created %s %s", fo_ctl_kind_get(kind)->kind, obj_name(want));
+            return FO_OK;
+        }
+        if (rc != FO_EEXISTS)
+            return rc;
+        /* The cache is behind (or the object lost the labels our informers select on). */
+        fo_err_clear(err);
+        rc = kube->get(kube->ctx, kind, obj_ns(want), obj_name(want), &live, err);
+        if (rc != FO_OK)
+            return rc;
+    }
+    if (!fo_apply_owned_by(live, uid))
+        rc = refuse(rep, kind, live, err);
+    else
+        rc = converge(kube, kind, want, live, rep, err);
+    json_decref(live);
+    return rc;
+}
+
+fo_rc fo_apply_set(const fo_ctl_kube *kube, const json_t *desired, const char *owner_uid,
+                   fo_apply_report *rep, fo_err *err)
+{
+    size_t i;
+    json_t *want;
+    /* All or nothing on ownership: never half-deploy next to someone else's object. */
+    json_array_foreach((json_t *)desired, i, want) {
+        fo_ctl_kind kind = fo_ctl_kind_of(want);
+        if (kind == FO_CTL_KIND_COUNT)
+            continue;
+        json_t *live = kube->cached(kube->ctx, kind, obj_ns(want), obj_name(want));
+        fo_rc rc = live && !fo_apply_owned_by(live, owner_uid) ? refuse(rep, kind, live, err)
+                                                               : FO_OK;
+        json_decref(live);
+        if (rc != FO_OK)
+            return rc;
+    }
+    json_array_foreach((json_t *)desired, i, want) {
+        fo_rc rc = apply_one(kube, want, owner_uid, rep, err);
+        if (rc != FO_OK)
+            return rc;
+    }
+    return FO_OK;
+}
+
+static bool desired_has(const json_t *desired, fo_ctl_kind kind, const char *name)
+{
+    size_t i;
+    json_t *o;
+    json_array_foreach((json_t *)desired, i, o) {
+        if (fo_ctl_kind_of(o) == kind && strcmp(obj_name(o), name) == 0)
+            return true;
+    }
+    return false;
+}
+
+fo_rc fo_apply_prune(const fo_ctl_kube *kube, const char *ns, const fo_apply_ref *candidates,
+                     size_t n, const json_t *desired, const char *owner_uid, fo_apply_report *rep,
+                     fo_err *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        const fo_apply_ref *c = &candidates[i];
+        if (desired_has(desired, c->kind, c->name))
+            continue;
+        json_t *live = kube->cached(kube->ctx, c->kind, ns, c->name);
+        if (!live)
+            continue;
+        fo_rc rc = FO_OK;
+        if (fo_apply_owned_by(live, owner_uid) && !fo_json_get(live, "metadata.deletionTimestamp")) {
+            rc = kube->remove(kube->ctx, c->kind, ns, c->name,
+                              fo_json_get_str(live, "metadata.uid"), NULL, err);
+            if (rc == FO_ENOTFOUND) {
+                fo_err_clear(err);
+                rc = FO_OK;
+            } else if (rc == FO_OK) {
+                rep->deleted++;
+                fo_log_info("deleted %s %s: no longer desired", fo_ctl_kind_get(c->kind)->kind,
+                            c->name);
+            }
+        }
+        json_decref(live);
+        if (rc != FO_OK)
+            return rc;
+    }
+    return FO_OK;
+}

@@ -1,0 +1,66 @@
+#ifndef FO_CTL_APPLY_H
+#define FO_CTL_APPLY_H
+
+/* Create-or-patch of the objects a FlinkDeployment owns (controller/resources builds them).
+ *
+ * "Matches" is a subset comparison: every field we set must be present and equal in the live
+ * object, which may carry more (server defaults, other controllers' labels and annotations).
+ * Absent equals a zero value (false, 0, "", [], {}), because the API server omits those.
+ * ConfigMap data is compared exactly (a stray key is drift). Our ownerReference (matched by
+ * uid) must be there and equal.
+ *
+ * A live object that does not match gets one JSON merge patch: our labels and annotations,
+ * ownerReferences (ours added or replaced, others kept), and every other top-level member we
+ * desire (spec, data; lists replaced whole, extra ConfigMap keys set to null), conditional on
+ * the live resourceVersion. A live object that is not owned by the resource (no ownerReference
+ * with its uid) is never touched.
+ *
+ * The comparison and patch construction are pure; fo_apply_set and fo_apply_prune write
+ * through the fo_ctl_kube seam. Thread-safe. */
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "common/rc.h"
+#include "controller/ctl_io.h"
+
+/* Does live carry an ownerReference with this uid? */
+bool fo_apply_owned_by(const json_t *live, const char *uid);
+
+/* Does live match desired (see above)? */
+bool fo_apply_matches(const json_t *desired, const json_t *live);
+
+/* The merge patch bringing live in line with desired, or NULL when it already matches.
+ * New reference. */
+json_t *fo_apply_patch(const json_t *desired, const json_t *live);
+
+typedef struct fo_apply_report {
+    int created, patched, unchanged, deleted;
+    /* "<Kind> <ns>/<name>" of the first object that exists but is not ours ("" if none). */
+    char not_owned[512];
+    /* "<Kind> <name>" of the objects created or patched, comma-separated (for logs). */
+    char changed[512];
+} fo_apply_report;
+
+/* Apply every object of `desired` (an array, in order) for the owner with this uid. First
+ * every cached object with a desired name is checked: if one is not owned, nothing is written
+ * and FO_EFORBIDDEN is returned with rep->not_owned naming it. Then each object is created
+ * when absent (a create that finds the name taken reads the object and goes on as if it had
+ * been cached), patched when it does not match, or left alone. The first failing write stops
+ * the pass with its code (FO_ECONFLICT for a stale cache; the caller retries). */
+fo_rc fo_apply_set(const fo_ctl_kube *kube, const json_t *desired, const char *owner_uid,
+                   fo_apply_report *rep, fo_err *err);
+
+/* An object the resource may have owned earlier. */
+typedef struct fo_apply_ref {
+    fo_ctl_kind kind;
+    const char *name;
+} fo_apply_ref;
+
+/* Delete each of the n candidates (in namespace ns) that is cached, owned by uid and not in
+ * `desired` (matched by kind and name). NotFound counts as done. */
+fo_rc fo_apply_prune(const fo_ctl_kube *kube, const char *ns, const fo_apply_ref *candidates,
+                     size_t n, const json_t *desired, const char *owner_uid, fo_apply_report *rep,
+                     fo_err *err);
+
+#endif

@@ -1,0 +1,138 @@
+#ifndef FO_CTL_IO_H
+#define FO_CTL_IO_H
+
+/* The seams between a reconcile pass and the outside world. A pass never talks to a socket
+ * itself: it reads caches and writes through a fo_ctl_kube, calls Flink through a
+ * fo_ctl_flink and records Events through a fo_ctl_events, all reached from one fo_ctl_env.
+ * The process wires them to informers, the kube client, the HTTP client and the Event
+ * recorder (controller/kube_io.c, controller/flink_io.c); unit tests wire them to in-memory
+ * fakes (tests/unit/ctl_fake_io.h), so the whole pass is tested without sockets.
+ *
+ * Ownership follows the project rules: borrowed inputs, new references out. Every callback
+ * must be thread-safe (workers run passes for different keys at the same time). */
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/clock.h"
+#include "common/cluster_defaults.h"
+#include "common/kube_events.h"
+#include "common/rc.h"
+
+/* The kinds a FlinkDeployment pass reads and writes. */
+typedef enum fo_ctl_kind {
+    FO_CTL_FLINK_DEPLOYMENT = 0,
+    FO_CTL_CONFIG_MAP,
+    FO_CTL_SERVICE,
+    FO_CTL_DEPLOYMENT,
+    FO_CTL_INGRESS,
+    FO_CTL_KIND_COUNT
+} fo_ctl_kind;
+
+typedef struct fo_ctl_kind_info {
+    const char *kind;        /* "ConfigMap" */
+    const char *group;       /* "" for core */
+    const char *version;     /* "v1" */
+    const char *api_version; /* "v1", "apps/v1" */
+    const char *resource;    /* "configmaps" */
+} fo_ctl_kind_info;
+
+/* Static description of a kind. Never NULL for a valid kind. */
+const fo_ctl_kind_info *fo_ctl_kind_get(fo_ctl_kind kind);
+
+/* The kind of an object from its "kind" member; FO_CTL_KIND_COUNT when not one of ours. */
+fo_ctl_kind fo_ctl_kind_of(const json_t *obj);
+
+/* Kubernetes: reads come from the informer caches, writes go to the API server. */
+typedef struct fo_ctl_kube {
+    void *ctx;
+    /* The cached object (new reference to an immutable snapshot; never modify it) or NULL. */
+    json_t *(*cached)(void *ctx, fo_ctl_kind kind, const char *ns, const char *name);
+    /* Cached objects of kind in ns whose labels include every member of `labels` (a
+     * {"k": "v"} object): a new array of shared snapshots. */
+    json_t *(*cached_list)(void *ctx, fo_ctl_kind kind, const char *ns, const json_t *labels);
+    /* GET from the API server, bypassing the cache (after a create found the name taken). */
+    fo_rc (*get)(void *ctx, fo_ctl_kind kind, const char *ns, const char *name, json_t **out,
+                 fo_err *err);
+    /* POST obj (its metadata.namespace names the namespace). out may be NULL. */
+    fo_rc (*create)(void *ctx, fo_ctl_kind kind, const json_t *obj, json_t **out, fo_err *err);
+    /* JSON merge patch (RFC 7386) of the object, or of its status subresource when `status`.
+     * A patch carrying metadata.resourceVersion is conditional (FO_ECONFLICT when stale).
+     * out may be NULL. */
+    fo_rc (*patch)(void *ctx, fo_ctl_kind kind, const char *ns, const char *name, bool status,
+                   const json_t *patch, json_t **out, fo_err *err);
+    /* DELETE with an optional uid precondition and propagation policy (NULL = the server's
+     * default). FO_ENOTFOUND when already gone. */
+    fo_rc (*remove)(void *ctx, fo_ctl_kind kind, const char *ns, const char *name,
+                    const char *uid, const char *propagation, fo_err *err);
+} fo_ctl_kube;
+
+/* Flink's REST API. `url` is the cluster's base URL plus the path ("http://x-rest.ns.svc:8081
+ * /jobs/overview"). Answers: FO_OK with *out the parsed JSON body (new reference; JSON null
+ * for an empty body) for 2xx; FO_ENOTFOUND for 404; FO_EUNAVAIL when the cluster cannot be
+ * reached (refused, timed out, 502/503/504: the JobManager is not there); FO_EPROTO for other
+ * answers, with Flink's {"errors": [...]} text in err. body may be NULL. */
+typedef struct fo_ctl_flink {
+    void *ctx;
+    fo_rc (*call)(void *ctx, const char *method, const char *url, const json_t *body,
+                  json_t **out, fo_err *err);
+} fo_ctl_flink;
+
+/* Events about a resource (borrowed obj: its identity is copied). Never blocks or fails. */
+typedef struct fo_ctl_events {
+    void *ctx;
+    void (*record)(void *ctx, const json_t *obj, fo_event_type type, const char *reason,
+                   const char *message);
+} fo_ctl_events;
+
+/* Operator settings a pass reads (controller/config fills them from flags). */
+typedef struct fo_ctl_settings {
+    int64_t observe_interval_ms;  /* requeue of a settled resource (default 15 s) */
+    int64_t progress_interval_ms; /* requeue while deploying or waiting (default 5 s) */
+    int64_t rest_ready_delay_ms;  /* DEPLOYED_NOT_READY -> READY (default 10 s) */
+    int64_t cleanup_timeout_ms;   /* deletion waits at most this for owned objects (5 min) */
+    const char *rest_url_template; /* "http://{name}-rest.{namespace}.svc:8081" */
+} fo_ctl_settings;
+
+/* Counters a pass bumps (any pointer may be NULL). Implemented by the manager. */
+typedef struct fo_ctl_hooks {
+    void *ctx;
+    void (*rest_error)(void *ctx, const char *endpoint);
+} fo_ctl_hooks;
+
+/* Everything a pass needs. Lives as long as the workers; all members borrowed. */
+typedef struct fo_ctl_env {
+    fo_ctl_kube kube;
+    fo_ctl_flink flink;
+    fo_ctl_events events;
+    fo_ctl_hooks hooks;
+    const fo_clock *clock;
+    const fo_ctl_settings *settings;
+    /* The cluster defaults to use now: a new reference (fo_cluster_defaults_unref it), never
+     * NULL. NULL callback = no defaults. */
+    fo_cluster_defaults *(*defaults)(void *ctx);
+    void *defaults_ctx;
+    /* A fresh Flink job id (32 lower-case hex + NUL). NULL = random from the system. */
+    void (*new_job_id)(void *ctx, char out[33]);
+    void *job_id_ctx;
+} fo_ctl_env;
+
+/* Fill settings with the defaults above. */
+void fo_ctl_settings_defaults(fo_ctl_settings *s);
+
+/* The base URL of a cluster from the template: {name} and {namespace} replaced (every
+ * occurrence), a trailing '/' dropped. Caller frees; NULL when out of memory or the result
+ * is longer than 2048 bytes. */
+char *fo_ctl_rest_url(const char *tmpl, const char *ns, const char *name);
+
+/* A random 32-hex job id from getrandom(2) (falls back to the clock and a counter). */
+void fo_ctl_random_job_id(char out[33]);
+
+/* env->new_job_id or the random one. */
+void fo_ctl_new_job_id(const fo_ctl_env *env, char out[33]);
+
+/* The current cluster defaults of env (new reference; empty defaults when there is none). */
+fo_cluster_defaults *fo_ctl_defaults(const fo_ctl_env *env);
+
+#endif

@@ -1,0 +1,50 @@
+#include "controller/events.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/log.h"
+
+void fo_ctl_evbuf_add(fo_ctl_evbuf *b, fo_event_type type, const char *reason, const char *fmt,
+                      ...)
+{
+    if (b->n >= FO_CTL_EVBUF_MAX) {
+        fo_log_warn("event %s dropped: more than %d events in one pass", reason,
+                    FO_CTL_EVBUF_MAX);
+        return;
+    }
+    b->ev[b->n].type = type;
+    snprintf(b->ev[b->n].reason, sizeof b->ev[b->n].reason, "%s", reason);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b->ev[b->n].message, sizeof b->ev[b->n].message, fmt, ap);
+    va_end(ap);
+    b->n++;
+}
+
+int fo_ctl_evbuf_count(const fo_ctl_evbuf *b, const char *reason)
+{
+    int n = 0;
+    for (size_t i = 0; i < b->n; i++)
+        if (strcmp(b->ev[i].reason, reason) == 0)
+            n++;
+    return n;
+}
+
+void fo_ctl_evbuf_flush(fo_ctl_evbuf *b, const fo_ctl_env *env, const json_t *obj)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        fo_log(b->ev[i].type == FO_EVENT_WARNING ? FO_LOG_WARN : FO_LOG_INFO, "event %s: %s",
+               b->ev[i].reason, b->ev[i].message);
+        if (env->events.record)
+            env->events.record(env->events.ctx, obj, b->ev[i].type, b->ev[i].reason,
+                               b->ev[i].message);
+    }
+    b->n = 0;
+}
+
+void fo_ctl_evbuf_clear(fo_ctl_evbuf *b)
+{
+    b->n = 0;
+}

@@ -1,0 +1,84 @@
+#ifndef FO_CTL_OBSERVE_H
+#define FO_CTL_OBSERVE_H
+
+/* What the caches and Flink's REST API say about a FlinkDeployment now (reference c.3, c.4):
+ * the JobManager Deployment's readiness (jobManagerDeploymentStatus), the job (id, name,
+ * state, start time), the facts of clusterInfo, and the TaskManager count.
+ *
+ * fo_observe_deployment reads the JobManager (and standalone TaskManager) Deployment from the
+ * cache and, only when the JobManager Deployment has an available replica, asks Flink:
+ * GET /config (reachability, flink-version, flink-revision), GET /taskmanagers, and for
+ * applications GET /jobs/overview. REST failures never fail the pass: they are recorded in
+ * the observation (and counted through env->hooks).
+ *
+ * fo_observe_record folds an observation into a working status, queueing the transition
+ * Events (JobStatusChanged; Error with the failure cause of a FAILED job).
+ * The jm status and cluster-info functions are pure. Thread-safe. */
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "common/flink_model.h"
+#include "controller/ctl_io.h"
+#include "controller/events.h"
+
+typedef struct fo_observed {
+    /* From the cache. */
+    bool jm_present;   /* the JobManager Deployment <name> exists (maybe terminating) */
+    bool jm_deleting;  /* it has a deletionTimestamp */
+    bool jm_available; /* spec.replicas > 0 and status.availableReplicas > 0 */
+    bool tm_present;   /* standalone TaskManager Deployment <name>-taskmanager */
+    bool tm_deleting;
+    char jm_failure[512]; /* why the JobManager Deployment failed ("" when it did not) */
+    fo_flink_jm_status jm_status;
+
+    /* From Flink's REST API. */
+    bool rest_tried;      /* the JobManager was available, so Flink was asked */
+    bool rest_ok;         /* GET /config answered */
+    char rest_error[512]; /* the first REST failure ("" when none) */
+    json_t *flink_config; /* GET /config (new reference) or NULL */
+    bool jobs_listed;     /* GET /jobs/overview answered */
+    json_t *job;          /* the job's /jobs/overview entry (new reference) or NULL */
+    int taskmanagers;     /* GET /taskmanagers count; -1 when unknown */
+} fo_observed;
+
+/* Release what an observation holds (safe on a zeroed struct). */
+void fo_observed_release(fo_observed *o);
+
+/* The JobManager deployment status (c.3): no Deployment -> MISSING; available and Flink
+ * answers -> DEPLOYED_NOT_READY, or READY when it was already DEPLOYED_NOT_READY or READY (one
+ * rest-ready delay later: the caller requeues after it); available but Flink silent -> stays
+ * READY when it was READY (the job observer reports the REST error), else DEPLOYING; a
+ * ReplicaFailure condition -> ERROR with the condition's message in failure; otherwise
+ * DEPLOYING. jm may be NULL. */
+fo_flink_jm_status fo_observe_jm_status(const json_t *jm, bool rest_ok, fo_flink_jm_status previous,
+                                        char *failure, size_t len);
+
+/* Pick the job from a /jobs/overview answer: the entry whose "jid" is job_id, or (job_id NULL)
+ * the one that started last. Borrowed; NULL when there is none. */
+const json_t *fo_observe_pick_job(const json_t *overview, const char *job_id);
+
+/* clusterInfo (c.3): flink-version and flink-revision from GET /config, total-cpu and
+ * total-memory from the effective configuration (JobManager cpu x replicas + TaskManager cpu x
+ * taskmanagers; process memory likewise, in bytes), as the Apache operator prints them ("2.0",
+ * "4294967296"). flink_config may be NULL (then only the totals). New reference. */
+json_t *fo_observe_cluster_info(const json_t *flink_config, const json_t *conf, int taskmanagers);
+
+/* Observe the resource `obj` (borrowed). base_url is the cluster's REST base URL; job_id the
+ * recorded job id (NULL = pick the newest). previous is the stored JobManager status.
+ * Fills o (release it with fo_observed_release). */
+void fo_observe_deployment(const fo_ctl_env *env, const json_t *obj, const char *base_url,
+                           bool application, bool standalone, const char *job_id,
+                           fo_flink_jm_status previous, fo_observed *o);
+
+/* Fold o into the working status st: jobManagerDeploymentStatus; for applications the job
+ * block (jobId, jobName, state, startTime; updateTime = now_ms when the state changed, with a
+ * Normal JobStatusChanged event; RUNNING becomes RECONCILING when Flink could not be asked
+ * although the JobManager was READY; a FAILED job's failure cause from
+ * GET /jobs/:id/execution-result goes into status.error with a Warning Error event);
+ * clusterInfo when Flink answered. env is used only for the execution-result call. */
+void fo_observe_record(const fo_ctl_env *env, const char *base_url, const fo_observed *o,
+                       bool application, const json_t *conf, json_t *st, fo_ctl_evbuf *events,
+                       int64_t now_ms);
+
+#endif

@@ -1,0 +1,590 @@
+/* The steps of controller/upgrade, executed. Every step that cannot be repeated safely
+ * (deleting a cluster, stopping a job with a savepoint, creating a cluster for a new spec)
+ * first writes its intent to status and acts only once that write succeeded, so a controller
+ * killed at any instant resumes from status. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/flink_conf.h"
+#include "common/jsonutil.h"
+#include "common/log.h"
+#include "controller/reconcile_internal.h"
+#include "controller/status.h"
+
+static json_t *job_status(fo_pass *p)
+{
+    return fo_json_ensure_object(p->st, "jobStatus");
+}
+
+static void set_job_state(fo_pass *p, const char *state)
+{
+    json_t *js = job_status(p);
+    const char *old = fo_json_str(js, "state");
+    if (old && strcmp(old, state) == 0)
+        return;
+    json_object_set_new(js, "state", json_string(state));
+    char buf[32];
+    snprintf(buf, sizeof buf, "%lld", (long long)p->now_ms);
+    json_object_set_new(js, "updateTime", json_string(buf));
+}
+
+static void clear_trigger(fo_pass *p)
+{
+    json_t *si = json_object_get(job_status(p), "savepointInfo");
+    if (!json_is_object(si))
+        return;
+    json_object_del(si, "triggerId");
+    json_object_del(si, "triggerTimestamp");
+    json_object_del(si, "triggerType");
+}
+
+/* The recorded spec (canonical) becomes `spec`. */
+static void adopt_last(fo_pass *p, const json_t *spec)
+{
+    json_t *canon = fo_flink_spec_canonical(spec, FO_FLINK_DEPLOYMENT);
+    if (!canon)
+        return;
+    json_decref(p->last);
+    p->last = canon;
+    memset(&p->diff, 0, sizeof p->diff);
+}
+
+static void spec_changed_event(fo_pass *p)
+{
+    fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_REASON_SPEC_CHANGED,
+                     "%s change(s) detected (Diff: %s), starting reconciliation.",
+                     fo_diff_type_name(p->diff.type), p->diff.summary);
+}
+
+/* Queue a Warning only when the error it reports is new (no repeat each pass). */
+static void warn_once(fo_pass *p, const char *reason)
+{
+    const char *old = fo_json_str(p->st, "error");
+    char *text = fo_status_error_text(p->error_type, p->error_msg);
+    if (!old || !text || strcmp(old, text) != 0)
+        fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, reason, "%s", p->error_msg);
+    free(text);
+}
+
+/* ---- Flink calls ---------------------------------------------------------------------------- */
+
+static fo_rc flink(fo_pass *p, const char *method, const char *path, const json_t *body,
+                   json_t **out, fo_err *err)
+{
+    *out = NULL;
+    if (!p->base_url || !p->env->flink.call)
+        return fo_err_set(err, FO_EUNAVAIL, "no Flink REST address");
+    char url[2400];
+    snprintf(url, sizeof url, "%s%s", p->base_url, path);
+    fo_rc rc = p->env->flink.call(p->env->flink.ctx, method, url, body, out, err);
+    if (rc != FO_OK && p->env->hooks.rest_error)
+        p->env->hooks.rest_error(p->env->hooks.ctx, path);
+    return rc;
+}
+
+void fo_act_cancel_job(fo_pass *p)
+{
+    const char *jid = fo_json_get_str(p->st, "jobStatus.jobId");
+    fo_flink_job_status js = fo_flink_job_status_parse(fo_json_get_str(p->st, "jobStatus.state"));
+    if (!jid || fo_flink_job_status_is_globally_terminal(js))
+        return;
+    char path[128];
+    snprintf(path, sizeof path, "/jobs/%s?mode=cancel", jid);
+    json_t *out = NULL;
+    fo_err err;
+    fo_err_clear(&err);
+    fo_rc rc = flink(p, "PATCH", path, NULL, &out, &err);
+    json_decref(out);
+    if (rc == FO_OK)
+        fo_log_info("job %s cancelled", jid);
+    else
+        fo_log_info("job %s not cancelled (%s); going on without it", jid, err.message);
+}
+
+/* ---- cluster deletion ---------------------------------------------------------------------- */
+
+static fo_rc delete_one(fo_pass *p, fo_ctl_kind kind, const json_t *live, const char *propagation,
+                        int *sent, fo_err *err)
+{
+    if (!live || fo_json_get(live, "metadata.deletionTimestamp"))
+        return FO_OK;
+    const char *name = fo_json_get_str(live, "metadata.name");
+    fo_rc rc = p->env->kube.remove(p->env->kube.ctx, kind, p->ns, name,
+                                   fo_json_get_str(live, "metadata.uid"), propagation, err);
+    if (rc == FO_ENOTFOUND) {
+        fo_err_clear(err);
+        return FO_OK;
+    }
+    if (rc == FO_OK) {
+        (*sent)++;
+        p->writes++;
+        fo_log_info("deleting %s %s", fo_ctl_kind_get(kind)->kind, name);
+    }
+    return rc;
+}
+
+fo_rc fo_act_delete_cluster(fo_pass *p, bool delete_ha, int *sent, fo_err *err)
+{
+    *sent = 0;
+    char tm_name[300];
+    fo_flink_tm_deployment_name(p->name, tm_name, sizeof tm_name);
+    const char *names[2] = {p->name, tm_name};
+    fo_rc rc = FO_OK;
+    for (int i = 0; i < 2 && rc == FO_OK; i++) {
+        json_t *live = p->env->kube.cached(p->env->kube.ctx, FO_CTL_DEPLOYMENT, p->ns, names[i]);
+        /* Foreground: the TaskManager pods the JobManager Deployment owns go first (c.13). */
+        if (live && fo_apply_owned_by(live, p->uid))
+            rc = delete_one(p, FO_CTL_DEPLOYMENT, live, "Foreground", sent, err);
+        json_decref(live);
+    }
+    if (rc != FO_OK || !delete_ha)
+        return rc;
+    json_t *labels = json_pack("{s:s, s:s}", "app", p->name, "configmap-type",
+                               "high-availability");
+    json_t *maps = p->env->kube.cached_list(p->env->kube.ctx, FO_CTL_CONFIG_MAP, p->ns, labels);
+    json_decref(labels);
+    size_t i;
+    json_t *cm;
+    json_array_foreach(maps, i, cm) {
+        if (rc == FO_OK)
+            rc = delete_one(p, FO_CTL_CONFIG_MAP, cm, NULL, sent, err);
+    }
+    json_decref(maps);
+    return rc;
+}
+
+/* ---- deploy --------------------------------------------------------------------------------- */
+
+static bool is_suspended_spec(const json_t *spec)
+{
+    const char *s = fo_json_get_str(spec, "job.state");
+    return s && strcmp(s, "suspended") == 0;
+}
+
+/* Apply the recorded spec's objects and mark it DEPLOYED. */
+static fo_rc finish_deploy(fo_pass *p, fo_err *err)
+{
+    int64_t gen = p->generation;
+    fo_json_get_int(p->st, "observedGeneration", &gen);
+    fo_build_opts bo = {
+        .job_id = p->application ? fo_json_get_str(p->st, "jobStatus.jobId") : NULL,
+        .savepoint_path = fo_json_get_str(p->st, "jobStatus.upgradeSavepointPath"),
+        .generation = gen,
+    };
+    json_t *objects = fo_build_objects(p, p->last, &bo, err);
+    if (!objects) {
+        fo_pass_fail(p, FO_ERROR_DEPLOYMENT_FAILED, "InvalidSpec", "%s", err->message);
+        fo_err_clear(err);
+        return FO_OK;
+    }
+    fo_apply_report rep;
+    memset(&rep, 0, sizeof rep);
+    fo_rc rc = fo_apply_set(&p->env->kube, objects, p->uid, &rep, err);
+    p->writes += rep.created + rep.patched;
+    if (rc == FO_OK) {
+        fo_apply_ref refs[8];
+        char bufs[8][300];
+        size_t n = fo_build_owned_refs(p->name, refs, bufs);
+        rc = fo_apply_prune(&p->env->kube, p->ns, refs, n, objects, p->uid, &rep, err);
+        p->writes += rep.deleted;
+    }
+    json_decref(objects);
+    if (rc == FO_EFORBIDDEN && rep.not_owned[0]) {
+        fo_pass_fail(p, FO_ERROR_RECONCILIATION, "NotOwned", "%s", err->message);
+        warn_once(p, FO_REASON_ERROR);
+        fo_err_clear(err);
+        return FO_OK;
+    }
+    if (rc != FO_OK)
+        return rc;
+    json_object_set_new(fo_json_ensure_object(p->st, "reconciliationStatus"), "state",
+                        json_string("DEPLOYED"));
+    if (!p->obs.jm_available)
+        json_object_set_new(p->st, "jobManagerDeploymentStatus", json_string("DEPLOYING"));
+    fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_REASON_SUBMIT, "Starting deployment");
+    fo_pass_requeue(p, p->set->progress_interval_ms);
+    return FO_OK;
+}
+
+/* A user-set job id wins (c.6 "fix the job ID"); a last-state restore keeps the old one. */
+static void choose_job_id(fo_pass *p, const fo_upgrade_step *s, char id[33])
+{
+    json_t *conf = fo_flink_conf_flatten(fo_json_get(p->want, "spec.flinkConfiguration"), NULL);
+    const char *user = fo_json_str(conf, "$internal.pipeline.job-id");
+    const char *old = fo_json_get_str(p->st, "jobStatus.jobId");
+    if (user && strlen(user) == 32)
+        snprintf(id, 33, "%s", user);
+    else if (s->mode == FO_FLINK_UPGRADE_LAST_STATE && old && strlen(old) == 32)
+        snprintf(id, 33, "%s", old);
+    else
+        fo_ctl_new_job_id(p->env, id);
+    json_decref(conf);
+}
+
+static fo_rc deploy(fo_pass *p, const fo_upgrade_step *s, fo_err *err)
+{
+    const json_t *spec = json_object_get(p->want, "spec");
+    json_t *js = job_status(p);
+    if (p->application) {
+        char id[33];
+        choose_job_id(p, s, id);
+        json_object_set_new(js, "jobId", json_string(id));
+        set_job_state(p, "RECONCILING");
+        const char *path = NULL;
+        if (s->initial_savepoint)
+            path = fo_json_get_str(spec, "job.initialSavepointPath");
+        else if (s->mode == FO_FLINK_UPGRADE_SAVEPOINT)
+            path = fo_json_str(js, "upgradeSavepointPath");
+        if (path && *path) {
+            char *copy = strdup(path); /* path may point into js */
+            json_object_set_new(js, "upgradeSavepointPath", json_string(copy));
+            free(copy);
+        } else {
+            json_object_del(js, "upgradeSavepointPath");
+        }
+        clear_trigger(p);
+    }
+    fo_build_record_spec(p, spec, FO_RECON_UPGRADING, false);
+    json_object_set_new(p->st, "observedGeneration", json_integer(p->generation));
+    if (s->spec_changed_event)
+        spec_changed_event(p);
+    /* Intent first: a controller killed after this write finishes the deployment from
+     * status (FINISH_DEPLOY) instead of starting another one. */
+    fo_rc rc = fo_pass_write_status(p, err);
+    if (rc != FO_OK)
+        return rc;
+    adopt_last(p, spec);
+    return finish_deploy(p, err);
+}
+
+/* ---- suspend and teardown -------------------------------------------------------------------- */
+
+static fo_rc suspend(fo_pass *p, const fo_upgrade_step *s, fo_err *err)
+{
+    bool delete_ha = false;
+    if (p->application) {
+        json_t *marker = fo_build_suspended_spec(p->last, s->mode);
+        fo_build_record_spec(p, marker, FO_RECON_UPGRADING, false);
+        json_decref(marker);
+        if (s->mode == FO_FLINK_UPGRADE_STATELESS)
+            json_object_del(job_status(p), "upgradeSavepointPath");
+        delete_ha = s->mode != FO_FLINK_UPGRADE_LAST_STATE;
+        if (is_suspended_spec(json_object_get(p->want, "spec")))
+            fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_REASON_SUSPENDED,
+                             "Suspending existing deployment.");
+    } else {
+        json_object_set_new(fo_json_ensure_object(p->st, "reconciliationStatus"), "state",
+                            json_string("UPGRADING"));
+    }
+    if (s->spec_changed_event)
+        spec_changed_event(p);
+    fo_rc rc = fo_pass_write_status(p, err);
+    if (rc != FO_OK)
+        return rc;
+    if (p->application) {
+        json_t *marker = fo_build_suspended_spec(p->last, s->mode);
+        adopt_last(p, marker);
+        json_decref(marker);
+        if (s->mode == FO_FLINK_UPGRADE_STATELESS && p->obs.rest_ok)
+            fo_act_cancel_job(p);
+    }
+    int sent = 0;
+    rc = fo_act_delete_cluster(p, delete_ha, &sent, err);
+    fo_pass_requeue(p, p->set->progress_interval_ms);
+    return rc;
+}
+
+static fo_rc mark_suspended(fo_pass *p)
+{
+    const json_t *spec = json_object_get(p->want, "spec");
+    fo_build_record_spec(p, spec, FO_RECON_DEPLOYED, false);
+    json_object_set_new(p->st, "observedGeneration", json_integer(p->generation));
+    fo_flink_job_status js = fo_flink_job_status_parse(fo_json_get_str(p->st, "jobStatus.state"));
+    if (!fo_flink_job_status_is_globally_terminal(js))
+        set_job_state(p, "SUSPENDED");
+    adopt_last(p, spec);
+    return FO_OK;
+}
+
+/* ---- stop-with-savepoint ------------------------------------------------------------------- */
+
+static fo_rc stop_with_savepoint(fo_pass *p, const fo_upgrade_step *s, fo_err *err)
+{
+    const char *jid = fo_json_get_str(p->st, "jobStatus.jobId");
+    if (!jid || !p->savepoint_dir[0]) {
+        fo_pass_fail(p, FO_ERROR_UPGRADE_FAILURE, "UpgradeRefused",
+                     "stop-with-savepoint needs the job id and a savepoint directory");
+        return FO_OK;
+    }
+    char job_id[33];
+    snprintf(job_id, sizeof job_id, "%s", jid);
+    json_t *si = fo_json_ensure_object(job_status(p), "savepointInfo");
+    json_object_set_new(si, "triggerId", json_string(""));
+    json_object_set_new(si, "triggerTimestamp", json_integer(p->now_ms));
+    json_object_set_new(si, "triggerType", json_string("UPGRADE"));
+    json_object_set_new(si, "formatType", json_string("CANONICAL"));
+    if (s->spec_changed_event)
+        spec_changed_event(p);
+    fo_rc rc = fo_pass_write_status(p, err); /* intent before the job is stopped */
+    if (rc != FO_OK)
+        return rc;
+
+    char path[128];
+    snprintf(path, sizeof path, "/jobs/%s/stop", job_id);
+    json_t *body = json_pack("{s:s, s:b}", "targetDirectory", p->savepoint_dir, "drain", 0);
+    json_t *out = NULL;
+    fo_err ferr;
+    fo_err_clear(&ferr);
+    rc = flink(p, "POST", path, body, &out, &ferr);
+    json_decref(body);
+    const char *tid = fo_json_str(out, "request-id");
+    si = fo_json_ensure_object(job_status(p), "savepointInfo");
+    if (rc == FO_OK && tid) {
+        json_object_set_new(si, "triggerId", json_string(tid));
+        fo_log_info("stop-with-savepoint of job %s triggered: %s", job_id, tid);
+    } else {
+        clear_trigger(p);
+        fo_pass_fail(p, FO_ERROR_UPGRADE_FAILURE, NULL,
+                     "stop-with-savepoint could not be started (%s); the job keeps running",
+                     rc == FO_OK ? "no request-id in Flink's answer" : ferr.message);
+        warn_once(p, FO_REASON_SAVEPOINT_ERROR);
+    }
+    json_decref(out);
+    fo_pass_requeue(p, p->set->progress_interval_ms);
+    return FO_OK;
+}
+
+static void savepoint_done(fo_pass *p, const char *location)
+{
+    char *path = strdup(location);
+    json_t *js = job_status(p);
+    json_object_set_new(js, "upgradeSavepointPath", json_string(path));
+    json_t *si = fo_json_ensure_object(js, "savepointInfo");
+    json_t *sp = json_pack("{s:I, s:s, s:s, s:s}", "timeStamp", (json_int_t)p->now_ms, "location",
+                           path, "triggerType", "UPGRADE", "formatType", "CANONICAL");
+    json_t *history = json_object_get(si, "savepointHistory");
+    if (!json_is_array(history)) {
+        history = json_array();
+        json_object_set_new(si, "savepointHistory", history);
+    }
+    json_array_append(history, sp);
+    while (json_array_size(history) > 10) /* savepoint.history.max.count */
+        json_array_remove(history, 0);
+    json_object_set_new(si, "lastSavepoint", sp);
+    clear_trigger(p);
+    /* The path and the suspended marker are recorded in one write: the savepoint can never
+     * be lost between them. */
+    json_t *marker = fo_build_suspended_spec(p->last, FO_FLINK_UPGRADE_SAVEPOINT);
+    fo_build_record_spec(p, marker, FO_RECON_UPGRADING, false);
+    adopt_last(p, marker);
+    json_decref(marker);
+    fo_log_info("savepoint for the upgrade completed: %s", path);
+    free(path);
+}
+
+static void savepoint_failed(fo_pass *p, const char *why)
+{
+    clear_trigger(p);
+    fo_pass_fail(p, FO_ERROR_UPGRADE_FAILURE, NULL,
+                 "the savepoint for the upgrade failed (%s); the job keeps its last state", why);
+    warn_once(p, FO_REASON_SAVEPOINT_ERROR);
+    fo_pass_requeue(p, p->set->observe_interval_ms);
+}
+
+/* A savepoint intent recorded without Flink's trigger id (killed between the two writes):
+ * Flink's checkpoint statistics tell whether a savepoint completed since the intent. */
+static void await_untracked(fo_pass *p, const char *jid, int64_t since)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/jobs/%s/checkpoints", jid);
+    json_t *out = NULL;
+    fo_err ferr;
+    fo_err_clear(&ferr);
+    if (flink(p, "GET", path, NULL, &out, &ferr) == FO_OK) {
+        const json_t *sp = fo_json_get(out, "latest.savepoint");
+        const char *loc = fo_json_str(sp, "external_path");
+        json_int_t at = json_integer_value(json_object_get(sp, "trigger_timestamp"));
+        if (loc && at >= since) {
+            savepoint_done(p, loc);
+            json_decref(out);
+            return;
+        }
+    }
+    json_decref(out);
+    fo_flink_job_status js = fo_flink_job_status_parse(fo_json_get_str(p->st, "jobStatus.state"));
+    if (js == FO_JOB_STATUS_RUNNING && p->now_ms - since > FO_SAVEPOINT_LOST_MS) {
+        fo_log_warn("stop-with-savepoint intent without a trigger id and the job still runs: "
+                    "the request never reached Flink, it will be sent again");
+        clear_trigger(p);
+    } else if (p->now_ms - since > FO_SAVEPOINT_TIMEOUT_MS) {
+        savepoint_failed(p, "no savepoint found after the stop request");
+    }
+}
+
+static fo_rc await_savepoint(fo_pass *p)
+{
+    fo_pass_requeue(p, p->set->progress_interval_ms);
+    const char *jid = fo_json_get_str(p->st, "jobStatus.jobId");
+    const char *tid = fo_json_get_str(p->st, "jobStatus.savepointInfo.triggerId");
+    int64_t since = p->now_ms;
+    fo_json_get_int(p->st, "jobStatus.savepointInfo.triggerTimestamp", &since);
+    if (!jid) {
+        savepoint_failed(p, "the job id is unknown");
+        return FO_OK;
+    }
+    char job_id[33];
+    snprintf(job_id, sizeof job_id, "%s", jid);
+    if (!tid || !*tid) {
+        await_untracked(p, job_id, since);
+        return FO_OK;
+    }
+    char path[160];
+    snprintf(path, sizeof path, "/jobs/%s/savepoints/%s", job_id, tid);
+    json_t *out = NULL;
+    fo_err ferr;
+    fo_err_clear(&ferr);
+    fo_rc rc = flink(p, "GET", path, NULL, &out, &ferr);
+    const char *state = fo_json_get_str(out, "status.id");
+    if (rc == FO_OK && state && strcmp(state, "COMPLETED") == 0) {
+        const char *loc = fo_json_get_str(out, "operation.location");
+        if (loc && *loc) {
+            savepoint_done(p, loc);
+        } else {
+            const char *cause = fo_json_get_str(out, "operation.failure-cause.stack-trace");
+            char why[512];
+            snprintf(why, sizeof why, "%.*s", cause ? (int)strcspn(cause, "\r\n") : 0,
+                     cause ? cause : "");
+            savepoint_failed(p, why[0] ? why : "Flink reported no location");
+        }
+    } else if (rc == FO_ENOTFOUND) {
+        /* Flink forgot the trigger (a JobManager restart): look at the statistics instead. */
+        await_untracked(p, job_id, since);
+    } else if (p->now_ms - since > FO_SAVEPOINT_TIMEOUT_MS) {
+        savepoint_failed(p, "timed out");
+    }
+    json_decref(out);
+    return FO_OK;
+}
+
+/* ---- converge (drift repair and recovery) ---------------------------------------------------- */
+
+/* The cache says the JobManager Deployment is gone; make sure (the cache may lag our own
+ * create) before treating it as lost. */
+static bool jm_really_missing(fo_pass *p)
+{
+    if (p->obs.jm_present)
+        return false;
+    json_t *live = NULL;
+    fo_err err;
+    fo_err_clear(&err);
+    fo_rc rc = p->env->kube.get(p->env->kube.ctx, FO_CTL_DEPLOYMENT, p->ns, p->name, &live, &err);
+    json_decref(live);
+    return rc == FO_ENOTFOUND;
+}
+
+static fo_rc converge(fo_pass *p, const fo_upgrade_input *in, fo_err *err)
+{
+    if (!p->invalid)
+        json_object_set_new(p->st, "observedGeneration", json_integer(p->generation));
+    if (p->application && is_suspended_spec(p->last))
+        return FO_OK; /* suspended: no cluster to keep */
+    bool recover = false;
+    if (in->recon_state == FO_RECON_DEPLOYED && jm_really_missing(p)) {
+        fo_flink_job_status js =
+            fo_flink_job_status_parse(fo_json_get_str(p->st, "jobStatus.state"));
+        if (p->application && fo_flink_job_status_is_globally_terminal(js))
+            return FO_OK; /* the job ended: never resurrect it */
+        if (p->prev_jm != FO_JM_MISSING)
+            fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_REASON_MISSING,
+                             "Missing JobManager deployment");
+        const char *reason = NULL;
+        if (!fo_upgrade_can_recover(in, &reason)) {
+            fo_pass_fail(p, FO_ERROR_DEPLOYMENT_FAILED, "ManualRestoreRequired", "%s", reason);
+            return FO_OK;
+        }
+        recover = true;
+    }
+    fo_build_opts bo = {
+        .job_id = p->application ? fo_json_get_str(p->st, "jobStatus.jobId") : NULL,
+        .savepoint_path = fo_json_get_str(p->st, "jobStatus.upgradeSavepointPath"),
+        .generation = fo_build_deployed_generation(p),
+    };
+    json_t *objects = fo_build_objects(p, p->last, &bo, err);
+    if (!objects) {
+        fo_pass_fail(p, FO_ERROR_DEPLOYMENT_FAILED, "InvalidSpec", "%s", err->message);
+        fo_err_clear(err);
+        return FO_OK;
+    }
+    fo_apply_report rep;
+    memset(&rep, 0, sizeof rep);
+    fo_rc rc = fo_apply_set(&p->env->kube, objects, p->uid, &rep, err);
+    p->writes += rep.created + rep.patched;
+    if (rc == FO_OK) {
+        fo_apply_ref refs[8];
+        char bufs[8][300];
+        size_t n = fo_build_owned_refs(p->name, refs, bufs);
+        rc = fo_apply_prune(&p->env->kube, p->ns, refs, n, objects, p->uid, &rep, err);
+        p->writes += rep.deleted;
+    }
+    json_decref(objects);
+    if (rc == FO_EFORBIDDEN && rep.not_owned[0]) {
+        fo_pass_fail(p, FO_ERROR_RECONCILIATION, "NotOwned", "%s", err->message);
+        warn_once(p, FO_REASON_ERROR);
+        fo_err_clear(err);
+        return FO_OK;
+    }
+    if (rc != FO_OK)
+        return rc;
+    if (rep.created || rep.patched)
+        fo_log_info("owned objects repaired: %s", rep.changed);
+    if (recover) {
+        fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_REASON_RECOVER_DEPLOYMENT,
+                         "Recovering lost deployment");
+        json_object_set_new(p->st, "jobManagerDeploymentStatus", json_string("DEPLOYING"));
+        if (p->application)
+            set_job_state(p, "RECONCILING");
+        fo_pass_requeue(p, p->set->progress_interval_ms);
+    }
+    return FO_OK;
+}
+
+static fo_rc record(fo_pass *p, const fo_upgrade_input *in, fo_err *err)
+{
+    const json_t *spec = json_object_get(p->want, "spec");
+    fo_flink_recon_state rs =
+        fo_flink_recon_state_parse(fo_json_get_str(p->st, "reconciliationStatus.state"));
+    fo_build_record_spec(p, spec, rs, true);
+    adopt_last(p, spec);
+    return converge(p, in, err);
+}
+
+static fo_rc refuse(fo_pass *p, const fo_upgrade_step *s)
+{
+    fo_pass_fail(p, FO_ERROR_UPGRADE_FAILURE, "UpgradeRefused", "%s", s->reason);
+    warn_once(p, FO_REASON_UPGRADE_FAILED);
+    fo_pass_requeue(p, p->set->observe_interval_ms);
+    return FO_OK;
+}
+
+fo_rc fo_act(fo_pass *p, const fo_upgrade_step *s, const fo_upgrade_input *in, fo_err *err)
+{
+    int sent = 0;
+    switch (s->action) {
+    case FO_UP_NOTHING: return FO_OK;
+    case FO_UP_CONVERGE: return converge(p, in, err);
+    case FO_UP_RECORD: return record(p, in, err);
+    case FO_UP_DEPLOY: return deploy(p, s, err);
+    case FO_UP_FINISH_DEPLOY: return finish_deploy(p, err);
+    case FO_UP_SUSPEND: return suspend(p, s, err);
+    case FO_UP_STOP_SAVEPOINT: return stop_with_savepoint(p, s, err);
+    case FO_UP_AWAIT_SAVEPOINT: return await_savepoint(p);
+    case FO_UP_DELETE_CLUSTER:
+        fo_pass_requeue(p, p->set->progress_interval_ms);
+        return fo_act_delete_cluster(p, s->delete_ha_data, &sent, err);
+    case FO_UP_WAIT: fo_pass_requeue(p, p->set->progress_interval_ms); return FO_OK;
+    case FO_UP_MARK_SUSPENDED: return mark_suspended(p);
+    case FO_UP_REFUSE: return refuse(p, s);
+    }
+    return FO_OK;
+}

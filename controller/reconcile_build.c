@@ -1,0 +1,157 @@
+/* A pass's desired objects: the effective Flink configuration and the owned objects of a spec,
+ * with the deploy-time values (job id, restore path, generation) that status records, so that
+ * rebuilding them on a later pass gives the same objects. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/flink_conf.h"
+#include "common/jsonutil.h"
+#include "controller/reconcile_internal.h"
+#include "controller/resources.h"
+
+/* The resource with its own metadata and `spec` (new reference). */
+static json_t *with_spec(const fo_pass *p, const json_t *spec)
+{
+    const char *api_version = fo_json_str(p->obj, "apiVersion");
+    return json_pack("{s:s, s:s, s:O, s:O}", "apiVersion",
+                     api_version ? api_version : FO_FLINK_API_VERSION, "kind",
+                     FO_FLINK_KIND_DEPLOYMENT, "metadata", json_object_get(p->obj, "metadata"),
+                     "spec", spec);
+}
+
+json_t *fo_build_conf(const fo_pass *p, const json_t *spec, const fo_build_opts *o, fo_err *err)
+{
+    json_t *dep = with_spec(p, spec), *defaults = NULL, *conf = NULL;
+    char *owner = NULL;
+    fo_flink_view v;
+    if (!dep || fo_flink_view_init_spec(&v, spec, FO_FLINK_DEPLOYMENT, NULL) != FO_OK) {
+        fo_err_set(err, FO_EINVAL, "the spec cannot be read");
+        goto out;
+    }
+    defaults = fo_flink_conf_defaults_for(fo_cluster_defaults_flink_config(p->cd), p->ns,
+                                          v.flink_version);
+    owner = fo_flink_conf_owner_reference(p->obj);
+    fo_flink_deploy_opts opts = {
+        .savepoint_path = o ? o->savepoint_path : NULL,
+        .job_id = o ? o->job_id : NULL,
+        .owner_reference = owner,
+        .generation = o ? o->generation : 0,
+    };
+    conf = fo_flink_conf_build(dep, defaults, &opts, err);
+out:
+    free(owner);
+    json_decref(defaults);
+    json_decref(dep);
+    return conf;
+}
+
+json_t *fo_build_objects(const fo_pass *p, const json_t *spec, const fo_build_opts *o,
+                         fo_err *err)
+{
+    json_t *dep = NULL, *conf = NULL, *cluster = NULL, *objects = NULL;
+    char *text = NULL;
+    fo_flink_view v;
+    if (fo_flink_view_init_spec(&v, spec, FO_FLINK_DEPLOYMENT, NULL) != FO_OK) {
+        fo_err_set(err, FO_EINVAL, "the spec cannot be read");
+        return NULL;
+    }
+    conf = fo_build_conf(p, spec, o, err);
+    if (!conf)
+        goto out;
+    cluster = fo_flink_conf_cluster_side(conf);
+    text = cluster ? fo_flink_conf_render(cluster, v.flink_version, err) : NULL;
+    if (!text)
+        goto out;
+    dep = with_spec(p, spec);
+    fo_resource_inputs in = {
+        .deployment = dep,
+        .flink_conf = conf,
+        .conf_file = fo_flink_conf_file_name(v.flink_version),
+        .conf_text = text,
+        .log_files = v.log_configuration,
+        .deployed_generation = o ? o->generation : p->generation,
+        .savepoint_path = o ? o->savepoint_path : NULL,
+    };
+    objects = fo_resources_desired(&in, err);
+out:
+    free(text);
+    json_decref(dep);
+    json_decref(cluster);
+    json_decref(conf);
+    return objects;
+}
+
+int64_t fo_build_deployed_generation(const fo_pass *p)
+{
+    json_t *jm = p->env->kube.cached(p->env->kube.ctx, FO_CTL_DEPLOYMENT, p->ns, p->name);
+    const char *ann = jm ? fo_json_str(fo_json_get(jm, "metadata.annotations"),
+                                       FO_GENERATION_ANNOTATION)
+                         : NULL;
+    int64_t gen = 0;
+    if (ann) {
+        char *end = NULL;
+        long long v = strtoll(ann, &end, 10);
+        if (end && *end == '\0' && v > 0)
+            gen = v;
+    }
+    json_decref(jm);
+    if (!gen && !fo_json_get_int(p->st, "observedGeneration", &gen))
+        gen = p->generation;
+    return gen;
+}
+
+size_t fo_build_owned_refs(const char *name, fo_apply_ref *refs, char bufs[][300])
+{
+    size_t n = 0;
+    refs[n++] = (fo_apply_ref){FO_CTL_DEPLOYMENT, name};
+    refs[n] = (fo_apply_ref){FO_CTL_DEPLOYMENT, fo_flink_tm_deployment_name(name, bufs[n], 300)};
+    n++;
+    refs[n] = (fo_apply_ref){FO_CTL_SERVICE, fo_flink_rest_service_name(name, bufs[n], 300)};
+    n++;
+    refs[n++] = (fo_apply_ref){FO_CTL_SERVICE, name};
+    refs[n] = (fo_apply_ref){FO_CTL_CONFIG_MAP, fo_flink_config_map_name(name, bufs[n], 300)};
+    n++;
+    refs[n] = (fo_apply_ref){FO_CTL_CONFIG_MAP, fo_flink_pod_template_cm_name(name, bufs[n], 300)};
+    n++;
+    refs[n++] = (fo_apply_ref){FO_CTL_INGRESS, name};
+    return n;
+}
+
+json_t *fo_build_suspended_spec(const json_t *spec, fo_flink_upgrade_mode mode)
+{
+    json_t *copy = json_deep_copy(spec);
+    json_t *job = fo_json_ensure_object(copy, "job");
+    json_object_set_new(job, "state", json_string("suspended"));
+    json_object_set_new(job, "upgradeMode", json_string(fo_flink_upgrade_mode_name(mode)));
+    return copy;
+}
+
+void fo_build_record_spec(fo_pass *p, const json_t *spec, fo_flink_recon_state state,
+                          bool keep_stable)
+{
+    json_t *rs = fo_json_ensure_object(p->st, "reconciliationStatus");
+    const char *old = fo_json_str(rs, "lastReconciledSpec");
+    const char *stable = fo_json_str(rs, "lastStableSpec");
+    bool was_stable = old && stable && strcmp(old, stable) == 0;
+    /* firstDeployment: true until a spec of this resource was deployed once. */
+    bool first = !p->last || (p->last_meta.first_deployment &&
+                              fo_flink_recon_state_parse(fo_json_str(rs, "state")) !=
+                                  FO_RECON_DEPLOYED);
+    char *text = fo_flink_spec_write(spec, fo_json_str(p->obj, "apiVersion"), first);
+    if (!text)
+        return;
+    json_object_set_new(rs, "lastReconciledSpec", json_string(text));
+    if (keep_stable && was_stable)
+        json_object_set_new(rs, "lastStableSpec", json_string(text));
+    free(text);
+    json_object_set_new(rs, "state", json_string(fo_flink_recon_state_name(state)));
+    json_object_set_new(rs, "reconciliationTimestamp", json_integer(p->now_ms));
+}
+
+const char *fo_build_savepoint_dir(const json_t *conf)
+{
+    static const char *const fallbacks[] = {"state.savepoints.dir", NULL};
+    const char *dir = fo_flink_conf_get(conf, "execution.checkpointing.savepoint-dir", fallbacks);
+    return dir && *dir ? dir : NULL;
+}

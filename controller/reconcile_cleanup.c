@@ -1,0 +1,182 @@
+/* The finalizer and the deletion path (reference c.18). Deletion never gets stuck: a missing
+ * cluster, an unreachable Flink or objects that are already gone all end with the finalizer
+ * removed, at the latest once the cleanup timeout has passed since deletionTimestamp. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/jsonutil.h"
+#include "common/log.h"
+#include "controller/reconcile_internal.h"
+
+static bool has_finalizer(const json_t *obj)
+{
+    size_t i;
+    json_t *f;
+    json_array_foreach(fo_json_get(obj, "metadata.finalizers"), i, f) {
+        if (json_is_string(f) && strcmp(json_string_value(f), FO_FINALIZER) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Merge-patch metadata.finalizers to `list` (stolen), conditional on the resourceVersion. */
+static fo_rc patch_finalizers(fo_pass *p, json_t *list, fo_err *err)
+{
+    json_t *patch = json_pack("{s:{s:o}}", "metadata", "finalizers", list);
+    const char *rv = fo_json_get_str(p->obj, "metadata.resourceVersion");
+    if (rv)
+        json_object_set_new(json_object_get(patch, "metadata"), "resourceVersion",
+                            json_string(rv));
+    json_t *out = NULL;
+    fo_rc rc = p->env->kube.patch(p->env->kube.ctx, FO_CTL_FLINK_DEPLOYMENT, p->ns, p->name, false,
+                                  patch, &out, err);
+    json_decref(patch);
+    if (rc == FO_OK) {
+        p->writes++;
+        if (json_is_object(out) && fo_json_get(out, "metadata")) {
+            json_decref(p->obj);
+            p->obj = out;
+            out = NULL;
+        }
+    }
+    json_decref(out);
+    return rc;
+}
+
+fo_rc fo_ensure_finalizer(fo_pass *p, fo_err *err)
+{
+    if (has_finalizer(p->obj))
+        return FO_OK;
+    json_t *list = json_array();
+    size_t i;
+    json_t *f;
+    json_array_foreach(fo_json_get(p->obj, "metadata.finalizers"), i, f) {
+        json_array_append(list, f);
+    }
+    json_array_append_new(list, json_string(FO_FINALIZER));
+    fo_rc rc = patch_finalizers(p, list, err);
+    if (rc != FO_OK)
+        fo_err_wrap(err, "adding the finalizer");
+    return rc;
+}
+
+static fo_rc remove_finalizer(fo_pass *p, fo_err *err)
+{
+    json_t *list = json_array();
+    size_t i;
+    json_t *f;
+    json_array_foreach(fo_json_get(p->obj, "metadata.finalizers"), i, f) {
+        if (!(json_is_string(f) && strcmp(json_string_value(f), FO_FINALIZER) == 0))
+            json_array_append(list, f);
+    }
+    fo_rc rc = patch_finalizers(p, list, err);
+    if (rc == FO_ENOTFOUND) { /* already gone: nothing left to hold */
+        fo_err_clear(err);
+        rc = FO_OK;
+    }
+    if (rc != FO_OK)
+        fo_err_wrap(err, "removing the finalizer");
+    return rc;
+}
+
+/* Delete what is left (owned objects and the HA ConfigMaps); count what still exists. */
+static fo_rc delete_owned(fo_pass *p, int *remaining, fo_err *err)
+{
+    *remaining = 0;
+    fo_apply_ref refs[8];
+    char bufs[8][300];
+    size_t n = fo_build_owned_refs(p->name, refs, bufs);
+    json_t *labels = json_pack("{s:s, s:s}", "app", p->name, "configmap-type",
+                               "high-availability");
+    json_t *ha = p->env->kube.cached_list(p->env->kube.ctx, FO_CTL_CONFIG_MAP, p->ns, labels);
+    json_decref(labels);
+    fo_rc first = FO_OK;
+    /* refs start with the JobManager Deployment: it goes first, so Flink stops writing. */
+    for (size_t i = 0; i < n + json_array_size(ha); i++) {
+        fo_ctl_kind kind = i < n ? refs[i].kind : FO_CTL_CONFIG_MAP;
+        json_t *live = i < n ? p->env->kube.cached(p->env->kube.ctx, kind, p->ns, refs[i].name)
+                             : json_incref(json_array_get(ha, i - n));
+        if (!live)
+            continue;
+        if (i < n && !fo_apply_owned_by(live, p->uid)) {
+            json_decref(live);
+            continue;
+        }
+        (*remaining)++;
+        if (!fo_json_get(live, "metadata.deletionTimestamp")) {
+            const char *name = fo_json_get_str(live, "metadata.name");
+            fo_err e;
+            fo_err_clear(&e);
+            fo_rc rc = p->env->kube.remove(p->env->kube.ctx, kind, p->ns, name,
+                                           fo_json_get_str(live, "metadata.uid"), "Background",
+                                           &e);
+            if (rc == FO_OK) {
+                p->writes++;
+                fo_log_info("deleted %s %s", fo_ctl_kind_get(kind)->kind, name);
+            } else if (rc != FO_ENOTFOUND) {
+                fo_log_warn("cannot delete %s %s: %s", fo_ctl_kind_get(kind)->kind, name,
+                            e.message);
+                if (first == FO_OK) {
+                    first = rc;
+                    *err = e;
+                }
+            }
+        }
+        json_decref(live);
+    }
+    json_decref(ha);
+    return first;
+}
+
+fo_rc fo_cleanup(fo_pass *p, fo_err *err)
+{
+    if (!has_finalizer(p->obj))
+        return FO_OK; /* not ours (any more): the API server finishes the deletion */
+    json_t *status = json_object_get(p->obj, "status");
+    p->st = json_is_object(status) ? json_deep_copy(status) : json_object();
+    fo_flink_view v;
+    if (fo_flink_view_init(&v, p->obj, NULL) == FO_OK)
+        p->application = fo_flink_is_application(&v);
+    p->base_url = fo_ctl_rest_url(p->set->rest_url_template, p->ns, p->name);
+
+    const char *life = fo_json_str(p->st, "lifecycleState");
+    if (!life || strcmp(life, "DELETING") != 0) {
+        fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_REASON_CLEANUP,
+                         "Cleaning up FlinkDeployment");
+        /* Best effort: a job that ends cleanly writes its final state; nothing waits on it. */
+        if (p->application)
+            fo_act_cancel_job(p);
+        json_object_set_new(p->st, "lifecycleState", json_string("DELETING"));
+    }
+
+    int remaining = 0;
+    fo_err derr;
+    fo_err_clear(&derr);
+    fo_rc drc = delete_owned(p, &remaining, &derr);
+
+    int64_t since = p->now_ms;
+    fo_clock_parse_rfc3339(fo_json_get_str(p->obj, "metadata.deletionTimestamp"), &since);
+    bool timed_out = p->now_ms - since >= p->set->cleanup_timeout_ms;
+    if (remaining > 0 && !timed_out) {
+        fo_rc rc = fo_pass_write_status(p, err);
+        if (rc != FO_OK && rc != FO_ENOTFOUND)
+            return rc;
+        fo_ctl_evbuf_flush(&p->events, p->env, p->obj);
+        fo_pass_requeue(p, p->set->progress_interval_ms < 2000 ? p->set->progress_interval_ms
+                                                               : 2000);
+        return FO_OK;
+    }
+    if (remaining > 0)
+        fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_REASON_CLEANUP_FAILED,
+                         "%d owned object(s) still present after the cleanup timeout (%s); "
+                         "removing the finalizer anyway",
+                         remaining, drc != FO_OK ? derr.message : "still terminating");
+    fo_rc rc = remove_finalizer(p, err);
+    if (rc != FO_OK)
+        return rc;
+    fo_log_info("finalizer removed, %s", remaining ? "after the cleanup timeout"
+                                                   : "every owned object is gone");
+    fo_ctl_evbuf_flush(&p->events, p->env, p->obj);
+    return FO_OK;
+}

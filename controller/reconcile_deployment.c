@@ -1,0 +1,371 @@
+/* The FlinkDeployment pass: preamble (cache, deletion, finalizer, validation), observation,
+ * the decision, and the recording of status and Events. The actions live in
+ * reconcile_actions.c, the deletion path in reconcile_cleanup.c. */
+#include "controller/reconcile_deployment.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/field_errors.h"
+#include "common/flink_conf.h"
+#include "common/jsonutil.h"
+#include "common/log.h"
+#include "common/normalize.h"
+#include "common/validate.h"
+#include "controller/reconcile_internal.h"
+#include "controller/status.h"
+
+void fo_pass_fail(fo_pass *p, const char *type, const char *stalled_reason, const char *fmt, ...)
+{
+    p->error_type = type;
+    p->stalled_reason = stalled_reason;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->error_msg, sizeof p->error_msg, fmt, ap);
+    va_end(ap);
+}
+
+void fo_pass_requeue(fo_pass *p, int64_t ms)
+{
+    if (ms > 0 && (p->requeue_ms <= 0 || ms < p->requeue_ms))
+        p->requeue_ms = ms;
+}
+
+/* ---- status.error bookkeeping ------------------------------------------------------------ */
+
+/* Errors a pass sets itself are re-derived each pass: they stay only while their cause does. */
+static void settle_error(fo_pass *p)
+{
+    if (p->error_type) {
+        const char *old = fo_json_str(p->st, "error");
+        char *text = fo_status_error_text(p->error_type, p->error_msg);
+        if (text && (!old || strcmp(old, text) != 0))
+            json_object_set_new(p->st, "error", json_string(text));
+        free(text);
+        return;
+    }
+    const char *old = fo_json_str(p->st, "error");
+    if (!old)
+        return;
+    fo_flink_jm_status jm =
+        fo_flink_jm_status_parse(fo_json_str(p->st, "jobManagerDeploymentStatus"));
+    fo_flink_job_status job =
+        fo_flink_job_status_parse(fo_json_get_str(p->st, "jobStatus.state"));
+    bool keep = (fo_status_error_is(old, FO_ERROR_JOB_FAILED) && job == FO_JOB_STATUS_FAILED) ||
+                (fo_status_error_is(old, FO_ERROR_DEPLOYMENT_FAILED) &&
+                 (jm == FO_JM_ERROR || jm == FO_JM_MISSING) && p->obs.jm_status != FO_JM_READY);
+    if (!keep)
+        json_object_del(p->st, "error");
+}
+
+static int tm_replicas(const fo_pass *p)
+{
+    const json_t *spec = p->last ? p->last : json_object_get(p->want, "spec");
+    fo_flink_view v;
+    if (fo_flink_view_init_spec(&v, spec, FO_FLINK_DEPLOYMENT, NULL) != FO_OK)
+        return -1;
+    if (v.task_manager.has_replicas)
+        return v.task_manager.replicas;
+    if (p->obs.taskmanagers >= 0)
+        return p->obs.taskmanagers;
+    /* FlinkUtils.getNumTaskManagers: ceil(parallelism / slots). */
+    json_t *conf = fo_flink_conf_flatten(v.flink_configuration, NULL);
+    const char *slots_text = fo_json_str(conf, "taskmanager.numberOfTaskSlots");
+    long slots = slots_text ? strtol(slots_text, NULL, 10) : 1;
+    json_decref(conf);
+    if (slots < 1)
+        slots = 1;
+    int32_t par = v.job.parallelism > 0 ? v.job.parallelism : 0;
+    return (int)((par + slots - 1) / slots);
+}
+
+fo_rc fo_pass_write_status(fo_pass *p, fo_err *err)
+{
+    settle_error(p);
+    fo_status_facts f = {
+        .name = p->name,
+        .generation = p->generation,
+        .application = p->application,
+        .last_suspended = fo_json_get_str(p->last, "job.state") &&
+                          strcmp(fo_json_get_str(p->last, "job.state"), "suspended") == 0,
+        .tm_replicas = tm_replicas(p),
+        .stalled_reason = p->stalled_reason,
+        .stalled_message = p->error_type ? p->error_msg : NULL,
+    };
+    fo_status_finish(p->st, &f, p->now_ms);
+    json_t *patch = fo_status_patch(json_object_get(p->obj, "status"), p->st,
+                                    fo_json_get_str(p->obj, "metadata.resourceVersion"));
+    if (!patch)
+        return FO_OK;
+    json_t *out = NULL;
+    fo_rc rc = p->env->kube.patch(p->env->kube.ctx, FO_CTL_FLINK_DEPLOYMENT, p->ns, p->name, true,
+                                  patch, &out, err);
+    json_decref(patch);
+    if (rc != FO_OK) {
+        fo_err_wrap(err, "status update");
+        return rc;
+    }
+    p->writes++;
+    if (json_is_object(out)) {
+        json_decref(p->obj);
+        p->obj = out;
+    } else {
+        json_decref(out);
+    }
+    return FO_OK;
+}
+
+/* ---- preamble: validation ------------------------------------------------------------------ */
+
+/* Normalise and validate a copy of the resource (the webhook's code). On errors, the pass
+ * goes on with the last reconciled spec (forced running when an upgrade was under way, as
+ * the Apache operator does) and reports them. */
+static fo_rc validate(fo_pass *p, fo_err *err)
+{
+    fo_rc rc = FO_OK;
+    fo_field_errors *errs = fo_field_errors_new();
+    char *joined = NULL;
+    p->want = json_deep_copy(p->obj);
+    if (!errs || !p->want)
+        return fo_err_set(err, FO_ENOMEM, "out of memory");
+    fo_err nerr;
+    fo_err_clear(&nerr);
+    if (fo_normalize_resource(p->want, p->cd, &nerr) != FO_OK) {
+        fo_field_errors_add(errs, FO_FE_INVALID, "spec", NULL, "%s", nerr.message);
+    } else {
+        fo_validate_env venv = {
+            .default_flink_config = fo_cluster_defaults_flink_config(p->cd),
+            .reconcile_interval_ms = p->set->observe_interval_ms,
+        };
+        fo_validate_deployment(p->want, &venv, errs);
+    }
+    fo_rc lrc = FO_OK;
+    p->last = fo_flink_last_reconciled_spec(p->obj, &p->last_meta, &lrc);
+    if (lrc != FO_OK)
+        fo_field_errors_add(errs, FO_FE_INVALID, "status.reconciliationStatus.lastReconciledSpec",
+                            NULL, "cannot be parsed; it is kept as it is");
+    if (fo_field_errors_count(errs) == 0)
+        goto out;
+
+    joined = fo_field_errors_join(errs, "; ");
+    p->invalid = true;
+    fo_pass_fail(p, FO_ERROR_VALIDATION, "InvalidSpec", "%s", joined ? joined : "invalid spec");
+    const char *old = fo_json_str(p->st, "error");
+    char *text = fo_status_error_text(FO_ERROR_VALIDATION, p->error_msg);
+    if (!old || !text || strcmp(old, text) != 0)
+        fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_REASON_VALIDATION_ERROR, "%s",
+                         p->error_msg);
+    free(text);
+    if (p->last) {
+        json_t *spec = json_deep_copy(p->last);
+        fo_flink_recon_state rs =
+            fo_flink_recon_state_parse(fo_json_get_str(p->st, "reconciliationStatus.state"));
+        json_t *job = json_object_get(spec, "job");
+        if (rs == FO_RECON_UPGRADING && json_is_object(job))
+            json_object_set_new(job, "state", json_string("running"));
+        json_object_set_new(p->want, "spec", spec);
+    }
+out:
+    free(joined);
+    fo_field_errors_free(errs);
+    return rc;
+}
+
+/* ---- observation and decision ----------------------------------------------------------- */
+
+static bool conf_has_ha_metadata(fo_pass *p)
+{
+    json_t *labels = json_pack("{s:s, s:s}", "app", p->name, "configmap-type",
+                               "high-availability");
+    json_t *maps = p->env->kube.cached_list(p->env->kube.ctx, FO_CTL_CONFIG_MAP, p->ns, labels);
+    json_decref(labels);
+    bool found = false;
+    size_t i;
+    json_t *cm;
+    json_array_foreach(maps, i, cm) {
+        const char *n = fo_json_get_str(cm, "metadata.name");
+        size_t len = n ? strlen(n) : 0;
+        /* Job maps "<name>-<jobid>-config-map" holding a checkpointID- key (c.11). */
+        if (len < 11 || strcmp(n + len - 11, "-config-map") != 0 ||
+            (len >= 19 && strcmp(n + len - 19, "-cluster-config-map") == 0))
+            continue;
+        const char *key;
+        json_t *v;
+        json_object_foreach(json_object_get(cm, "data"), key, v) {
+            if (strncmp(key, "checkpointID-", 13) == 0)
+                found = true;
+        }
+    }
+    json_decref(maps);
+    return found;
+}
+
+static void fill_input(fo_pass *p, const json_t *conf, fo_upgrade_input *in)
+{
+    memset(in, 0, sizeof *in);
+    const json_t *want_spec = json_object_get(p->want, "spec");
+    in->has_last = p->last != NULL;
+    in->recon_state =
+        fo_flink_recon_state_parse(fo_json_get_str(p->st, "reconciliationStatus.state"));
+    in->application = json_is_object(json_object_get(want_spec, "job"));
+    in->specs_equal = p->last && p->diff.changes == 0;
+    in->diff = p->diff.type;
+    in->last_job_state = fo_flink_job_state_parse(fo_json_get_str(p->last, "job.state"));
+    in->last_mode = fo_flink_upgrade_mode_parse(fo_json_get_str(p->last, "job.upgradeMode"));
+    in->want_job_state = fo_flink_job_state_parse(fo_json_get_str(want_spec, "job.state"));
+    in->want_mode = fo_flink_upgrade_mode_parse(fo_json_get_str(want_spec, "job.upgradeMode"));
+    in->cluster_present = p->obs.jm_present || p->obs.tm_present;
+    in->cluster_deleting = (!p->obs.jm_present || p->obs.jm_deleting) &&
+                           (!p->obs.tm_present || p->obs.tm_deleting);
+    in->job = fo_flink_job_status_parse(fo_json_get_str(p->st, "jobStatus.state"));
+    in->rest_ok = p->obs.rest_ok;
+    const char *trig = fo_json_get_str(p->st, "jobStatus.savepointInfo.triggerType");
+    in->savepoint_pending = trig && strcmp(trig, "UPGRADE") == 0 &&
+                            fo_json_get(p->st, "jobStatus.savepointInfo.triggerTimestamp");
+    in->savepoint_path_known = fo_json_get_str(p->st, "jobStatus.upgradeSavepointPath") != NULL;
+    in->savepoint_dir = conf && fo_build_savepoint_dir(conf) != NULL;
+    in->ha_enabled = conf && fo_flink_ha_enabled(conf);
+    in->ha_metadata = in->ha_enabled && conf_has_ha_metadata(p);
+    in->can_stop_with_savepoint = true;
+    in->can_last_state = false;
+}
+
+/* Requeue by what the JobManager is doing (c.1). */
+static void requeue_by_state(fo_pass *p)
+{
+    switch (p->obs.jm_status) {
+    case FO_JM_DEPLOYING: fo_pass_requeue(p, p->set->progress_interval_ms); break;
+    case FO_JM_DEPLOYED_NOT_READY: fo_pass_requeue(p, p->set->rest_ready_delay_ms); break;
+    default: fo_pass_requeue(p, p->set->observe_interval_ms); break;
+    }
+    if (fo_flink_recon_state_parse(fo_json_get_str(p->st, "reconciliationStatus.state")) ==
+        FO_RECON_UPGRADING)
+        fo_pass_requeue(p, p->set->progress_interval_ms);
+}
+
+static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
+{
+    fo_rc rc = fo_ensure_finalizer(p, err);
+    if (rc != FO_OK)
+        return rc;
+    json_t *status = json_object_get(p->obj, "status");
+    p->st = json_is_object(status) ? json_deep_copy(status) : json_object();
+    rc = validate(p, err);
+    if (rc != FO_OK)
+        return rc;
+
+    const json_t *want_spec = json_object_get(p->want, "spec");
+    const json_t *deployed = p->last ? p->last : want_spec;
+    fo_flink_view dv;
+    if (fo_flink_view_init_spec(&dv, deployed, FO_FLINK_DEPLOYMENT, NULL) != FO_OK)
+        return fo_err_set(err, FO_EINVAL, "the spec cannot be read");
+    p->application = fo_flink_is_application(&dv);
+    p->standalone = fo_flink_effective_mode(&dv, p->last) == FO_FLINK_MODE_STANDALONE;
+    p->base_url = fo_ctl_rest_url(p->set->rest_url_template, p->ns, p->name);
+
+    /* Observe. */
+    p->prev_jm = fo_flink_jm_status_parse(fo_json_str(p->st, "jobManagerDeploymentStatus"));
+    fo_observe_deployment(p->env, p->obj, p->base_url, p->application, p->standalone,
+                          fo_json_get_str(p->st, "jobStatus.jobId"), p->prev_jm, &p->obs);
+    fo_build_opts bo = {.job_id = fo_json_get_str(p->st, "jobStatus.jobId"),
+                        .savepoint_path = fo_json_get_str(p->st, "jobStatus.upgradeSavepointPath"),
+                        .generation = p->generation};
+    fo_err cerr;
+    fo_err_clear(&cerr);
+    json_t *conf = p->last || !p->invalid ? fo_build_conf(p, deployed, &bo, &cerr) : NULL;
+    if (conf && fo_build_savepoint_dir(conf))
+        snprintf(p->savepoint_dir, sizeof p->savepoint_dir, "%s", fo_build_savepoint_dir(conf));
+    if (p->last)
+        fo_observe_record(p->env, p->base_url, &p->obs, p->application, conf, p->st, &p->events,
+                          p->now_ms);
+    if (p->obs.jm_status == FO_JM_ERROR && !p->error_type)
+        fo_pass_fail(p, FO_ERROR_DEPLOYMENT_FAILED, NULL, "%s", p->obs.jm_failure);
+
+    /* Decide. */
+    if (p->last) {
+        rc = fo_spec_diff_compute(p->last, want_spec,
+                                  p->standalone ? FO_FLINK_MODE_STANDALONE : FO_FLINK_MODE_NATIVE,
+                                  &p->diff, err);
+        if (rc != FO_OK) {
+            json_decref(conf);
+            return rc;
+        }
+    }
+    fo_upgrade_input in;
+    fill_input(p, conf, &in);
+    json_decref(conf);
+    fo_upgrade_step s = fo_upgrade_next(&in);
+    /* An invalid spec never touches the running cluster and is never deployed. */
+    if (p->invalid && (!p->last || s.action == FO_UP_CONVERGE || s.action == FO_UP_RECORD))
+        s.action = FO_UP_NOTHING;
+    res->action = fo_upgrade_action_name(s.action);
+    fo_log_debug("decided %s (diff %s, %zu changes)", res->action, fo_diff_type_name(p->diff.type),
+                 p->diff.changes);
+
+    /* Act (one step), then record. */
+    rc = fo_act(p, &s, &in, err);
+    if (rc != FO_OK)
+        return rc;
+    requeue_by_state(p);
+    rc = fo_pass_write_status(p, err);
+    if (rc != FO_OK)
+        return rc;
+    fo_ctl_evbuf_flush(&p->events, p->env, p->obj);
+    if (p->invalid && s.action == FO_UP_NOTHING)
+        return fo_err_set(err, FO_ETERMINAL, "%s", p->error_msg);
+    return FO_OK;
+}
+
+fo_rc fo_reconcile_deployment(const fo_ctl_env *env, const char *ns, const char *name,
+                              fo_reconcile_result *res, fo_err *err)
+{
+    memset(res, 0, sizeof *res);
+    json_t *obj = env->kube.cached(env->kube.ctx, FO_CTL_FLINK_DEPLOYMENT, ns, name);
+    if (!obj) {
+        res->action = "GONE";
+        return FO_OK;
+    }
+    if (fo_flink_is_canary(obj)) {
+        json_decref(obj);
+        res->action = "CANARY";
+        return FO_OK;
+    }
+    fo_pass *p = calloc(1, sizeof *p);
+    if (!p) {
+        json_decref(obj);
+        return fo_err_set(err, FO_ENOMEM, "out of memory");
+    }
+    p->env = env;
+    p->set = env->settings;
+    p->obj = obj;
+    snprintf(p->ns, sizeof p->ns, "%s", ns);
+    snprintf(p->name, sizeof p->name, "%s", name);
+    const char *uid = fo_json_get_str(obj, "metadata.uid");
+    snprintf(p->uid, sizeof p->uid, "%s", uid ? uid : "");
+    p->generation = 0;
+    fo_json_get_int(obj, "metadata.generation", &p->generation);
+    p->now_ms = fo_clock_now_ms(env->clock);
+    p->cd = fo_ctl_defaults(env);
+
+    fo_rc rc;
+    if (fo_json_get(obj, "metadata.deletionTimestamp")) {
+        res->action = "DELETE";
+        rc = fo_cleanup(p, err);
+    } else {
+        rc = run(p, res, err);
+    }
+    res->requeue_after_ms = rc == FO_OK ? p->requeue_ms : 0;
+    res->writes = p->writes;
+
+    fo_observed_release(&p->obs);
+    json_decref(p->obj);
+    json_decref(p->st);
+    json_decref(p->want);
+    json_decref(p->last);
+    fo_cluster_defaults_unref(p->cd);
+    free(p->base_url);
+    free(p);
+    return rc;
+}

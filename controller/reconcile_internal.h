@@ -1,0 +1,124 @@
+#ifndef FO_RECONCILE_INTERNAL_H
+#define FO_RECONCILE_INTERNAL_H
+
+/* State shared by the files of one FlinkDeployment pass (reconcile_deployment.c,
+ * reconcile_build.c, reconcile_actions.c, reconcile_cleanup.c). Private to them. */
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/cluster_defaults.h"
+#include "common/flink_model.h"
+#include "controller/apply.h"
+#include "controller/ctl_io.h"
+#include "controller/events.h"
+#include "controller/observe.h"
+#include "controller/reconcile_deployment.h"
+#include "controller/spec_diff.h"
+#include "controller/upgrade.h"
+
+/* Where stop-with-savepoint gives up (Flink's checkpoint timeout default is 10 min). */
+#define FO_SAVEPOINT_TIMEOUT_MS (10 * 60 * 1000)
+/* A recorded savepoint intent without a trigger id, with the job still RUNNING after this
+ * long, is taken as "the request never reached Flink" and may be sent again. */
+#define FO_SAVEPOINT_LOST_MS (60 * 1000)
+
+typedef struct fo_pass {
+    const fo_ctl_env *env;
+    const fo_ctl_settings *set;
+    json_t *obj;    /* the resource as last read or written (owned reference) */
+    char ns[64], name[256], uid[64];
+    int64_t generation;
+    int64_t now_ms;
+
+    json_t *st;                  /* working status (owned) */
+    json_t *want;                /* normalised copy of obj: the desired spec (owned) */
+    json_t *last;                /* last reconciled spec, canonical (owned) or NULL */
+    fo_flink_spec_meta last_meta;
+    bool invalid;                /* the desired spec failed validation: want is the last one */
+    fo_cluster_defaults *cd;     /* owned reference */
+    char *base_url;              /* the cluster's REST base URL (owned) */
+    bool application, standalone;
+    fo_spec_diff diff;
+    fo_observed obs;
+    fo_flink_jm_status prev_jm;  /* jobManagerDeploymentStatus as stored before this pass */
+    char savepoint_dir[1024];    /* of the deployed configuration ("" when none) */
+    fo_ctl_evbuf events;
+
+    /* The pass's verdict for status.error (set by actions; NULL = none this pass). */
+    const char *error_type;
+    char error_msg[2048];
+    const char *stalled_reason; /* for the Stalled condition */
+
+    int64_t requeue_ms;
+    int writes;
+} fo_pass;
+
+/* ---- reconcile_deployment.c ---- */
+
+/* Set the pass verdict (status.error type + message, stalled reason may be NULL). */
+void fo_pass_fail(fo_pass *p, const char *type, const char *stalled_reason, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Finish the working status and patch it when it differs from the stored one; on success the
+ * pass continues from the object the server returned. */
+fo_rc fo_pass_write_status(fo_pass *p, fo_err *err);
+
+/* Requeue no later than ms. */
+void fo_pass_requeue(fo_pass *p, int64_t ms);
+
+/* ---- reconcile_build.c ---- */
+
+/* What a build needs beyond the spec. */
+typedef struct fo_build_opts {
+    const char *job_id;         /* application job id, or NULL */
+    const char *savepoint_path; /* restore path, or NULL */
+    int64_t generation;         /* the generation annotation */
+} fo_build_opts;
+
+/* The effective Flink configuration of obj's metadata with `spec` (new reference), or NULL
+ * with err. */
+json_t *fo_build_conf(const fo_pass *p, const json_t *spec, const fo_build_opts *o, fo_err *err);
+
+/* The desired owned objects for `spec` (new array), or NULL with err. */
+json_t *fo_build_objects(const fo_pass *p, const json_t *spec, const fo_build_opts *o,
+                         fo_err *err);
+
+/* The generation the live cluster carries (the JobManager Deployment's annotation), else
+ * status.observedGeneration, else metadata.generation. */
+int64_t fo_build_deployed_generation(const fo_pass *p);
+
+/* Candidates for pruning: every object name the resource may own. Fills refs (8 entries)
+ * with names in bufs (8 x 300 bytes); returns the count. */
+size_t fo_build_owned_refs(const char *name, fo_apply_ref *refs, char bufs[][300]);
+
+/* The spec recorded as "suspended by `mode`": a copy of spec with job.state suspended and
+ * job.upgradeMode mode. New reference. */
+json_t *fo_build_suspended_spec(const json_t *spec, fo_flink_upgrade_mode mode);
+
+/* Write spec as lastReconciledSpec with state, timestamp now (and lastStableSpec following
+ * when `keep_stable` and the previous recorded spec was the stable one). */
+void fo_build_record_spec(fo_pass *p, const json_t *spec, fo_flink_recon_state state,
+                          bool keep_stable);
+
+/* The savepoint directory of the effective configuration, or NULL. */
+const char *fo_build_savepoint_dir(const json_t *conf);
+
+/* ---- reconcile_actions.c ---- */
+
+fo_rc fo_act(fo_pass *p, const fo_upgrade_step *s, const fo_upgrade_input *in, fo_err *err);
+
+/* Delete the JobManager and TaskManager Deployments (and the HA ConfigMaps when asked).
+ * Returns how many deletes were sent. */
+fo_rc fo_act_delete_cluster(fo_pass *p, bool delete_ha, int *sent, fo_err *err);
+
+/* Cancel the job through Flink's REST API, best effort (errors are logged). */
+void fo_act_cancel_job(fo_pass *p);
+
+/* ---- reconcile_cleanup.c ---- */
+
+fo_rc fo_cleanup(fo_pass *p, fo_err *err);
+fo_rc fo_ensure_finalizer(fo_pass *p, fo_err *err);
+
+#endif

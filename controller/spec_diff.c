@@ -1,0 +1,203 @@
+#include "controller/spec_diff.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/flink_conf.h"
+#include "common/jsonutil.h"
+#include "common/strbuf.h"
+
+/* Values longer than this are cut in the summary (it goes into an Event message). */
+#define VALUE_TEXT_MAX 40
+
+const char *fo_diff_type_name(fo_diff_type t)
+{
+    switch (t) {
+    case FO_DIFF_IGNORE: return "IGNORE";
+    case FO_DIFF_SCALE: return "SCALE";
+    case FO_DIFF_UPGRADE: return "UPGRADE";
+    case FO_DIFF_SAVEPOINT_REDEPLOY: return "SAVEPOINT_REDEPLOY";
+    }
+    return "UPGRADE";
+}
+
+typedef struct walker {
+    fo_spec_diff *out;
+    fo_strbuf sb; /* the summary being built */
+    bool standalone;
+    bool truncated; /* some changes did not fit into the summary */
+} walker;
+
+/* A value as the summary shows it: strings bare, absent as null, others compact JSON. */
+static void value_text(const json_t *v, char *buf, size_t len)
+{
+    if (!v) {
+        snprintf(buf, len, "null");
+        return;
+    }
+    char *text = json_is_string(v) ? strdup(json_string_value(v)) : fo_json_dumps_compact(v);
+    if (!text) {
+        snprintf(buf, len, "?");
+        return;
+    }
+    if (strlen(text) > VALUE_TEXT_MAX)
+        snprintf(buf, len, "%.*s...", VALUE_TEXT_MAX, text);
+    else
+        snprintf(buf, len, "%s", text);
+    free(text);
+}
+
+static void record(walker *w, fo_diff_type type, const char *path, const json_t *a, const json_t *b)
+{
+    w->out->changes++;
+    if (type > w->out->type)
+        w->out->type = type;
+    char av[VALUE_TEXT_MAX + 8], bv[VALUE_TEXT_MAX + 8];
+    value_text(a, av, sizeof av);
+    value_text(b, bv, sizeof bv);
+    size_t before = w->sb.len;
+    if (w->out->changes > 1)
+        fo_strbuf_puts(&w->sb, ", ");
+    if (fo_strbuf_printf(&w->sb, "%s : %s -> %s", path, av, bv) != FO_OK) {
+        /* Over the limit: keep what fits; the count still says how many changed. */
+        w->sb.len = before;
+        w->sb.data[before] = '\0';
+        w->truncated = true;
+    }
+}
+
+/* Compare a and b (either may be NULL) as one field of the given class. */
+static void leaf(walker *w, fo_diff_type type, const char *path, const json_t *a, const json_t *b)
+{
+    if (!fo_json_equal(a, b))
+        record(w, type, path, a, b);
+}
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static fo_diff_type conf_key_type(const walker *w, const char *key)
+{
+    if (has_prefix(key, "kubernetes.operator.") || has_prefix(key, "job.autoscaler.") ||
+        has_prefix(key, "parallelism.default"))
+        return FO_DIFF_IGNORE;
+    if (has_prefix(key, "pipeline.jobvertex-parallelism-overrides"))
+        return w->standalone ? FO_DIFF_UPGRADE : FO_DIFF_SCALE;
+    return FO_DIFF_UPGRADE;
+}
+
+/* Call fn for every member name of a or b (a's first, then those only in b). */
+typedef void (*member_fn)(walker *w, const char *key, const json_t *a, const json_t *b);
+
+static void each_member(walker *w, const json_t *a, const json_t *b, member_fn fn)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)a, key, v) {
+        fn(w, key, v, json_object_get(b, key));
+    }
+    json_object_foreach((json_t *)b, key, v) {
+        if (!json_object_get(a, key))
+            fn(w, key, NULL, v);
+    }
+}
+
+static void conf_member(walker *w, const char *key, const json_t *a, const json_t *b)
+{
+    char path[FO_FLINK_CONF_MAX_KEY_LEN + 32];
+    snprintf(path, sizeof path, "flinkConfiguration.%s", key);
+    leaf(w, conf_key_type(w, key), path, a, b);
+}
+
+static void job_member(walker *w, const char *key, const json_t *a, const json_t *b)
+{
+    static const char *const ignored[] = {"upgradeMode",           "initialSavepointPath",
+                                          "allowNonRestoredState", "savepointTriggerNonce",
+                                          "checkpointTriggerNonce", "autoscalerResetNonce"};
+    char path[256];
+    snprintf(path, sizeof path, "job.%s", key);
+    fo_diff_type type = FO_DIFF_UPGRADE;
+    for (size_t i = 0; i < sizeof ignored / sizeof *ignored; i++)
+        if (strcmp(key, ignored[i]) == 0)
+            type = FO_DIFF_IGNORE;
+    if (strcmp(key, "parallelism") == 0 && w->standalone)
+        type = FO_DIFF_SCALE;
+    /* A new redeploy nonce asks for a redeploy; removing it asks for nothing. */
+    if (strcmp(key, "savepointRedeployNonce") == 0)
+        type = b ? FO_DIFF_SAVEPOINT_REDEPLOY : FO_DIFF_IGNORE;
+    leaf(w, type, path, a, b);
+}
+
+static void tm_member(walker *w, const char *key, const json_t *a, const json_t *b)
+{
+    char path[256];
+    snprintf(path, sizeof path, "taskManager.%s", key);
+    fo_diff_type type = FO_DIFF_UPGRADE;
+    if (strcmp(key, "replicas") == 0 && w->standalone)
+        type = FO_DIFF_SCALE;
+    leaf(w, type, path, a, b);
+}
+
+/* Both sides as objects ({} when absent), or false when one is present but not an object. */
+static bool both_objects(const json_t *a, const json_t *b)
+{
+    return (!a || json_is_object(a)) && (!b || json_is_object(b));
+}
+
+static void spec_member(walker *w, const char *key, const json_t *a, const json_t *b)
+{
+    if (strcmp(key, "job") == 0 && a && b && both_objects(a, b)) {
+        each_member(w, a, b, job_member);
+    } else if (strcmp(key, "taskManager") == 0 && both_objects(a, b)) {
+        each_member(w, a, b, tm_member);
+    } else if (strcmp(key, "restartNonce") == 0) {
+        /* Apache: a restartNonce set back to null restarts nothing. */
+        leaf(w, b ? FO_DIFF_UPGRADE : FO_DIFF_IGNORE, key, a, b);
+    } else if (strcmp(key, "ingress") == 0) {
+        leaf(w, FO_DIFF_IGNORE, key, a, b);
+    } else if (strcmp(key, "flinkConfiguration") != 0) {
+        leaf(w, FO_DIFF_UPGRADE, key, a, b);
+    }
+}
+
+fo_rc fo_spec_diff_compute(const json_t *old_spec, const json_t *new_spec, fo_flink_mode mode,
+                           fo_spec_diff *out, fo_err *err)
+{
+    memset(out, 0, sizeof *out);
+    fo_rc rc = FO_OK;
+    json_t *a = NULL, *b = NULL, *ca = NULL, *cb = NULL;
+    walker w = {.out = out, .standalone = mode == FO_FLINK_MODE_STANDALONE};
+    fo_strbuf_init(&w.sb, FO_SPEC_DIFF_SUMMARY_MAX - 64);
+
+    a = fo_flink_spec_canonical(old_spec, FO_FLINK_DEPLOYMENT);
+    b = fo_flink_spec_canonical(new_spec, FO_FLINK_DEPLOYMENT);
+    if (!a || !b) {
+        rc = fo_err_set(err, FO_EINVAL, "spec diff: a spec is not an object");
+        goto out;
+    }
+    ca = fo_flink_conf_flatten(json_object_get(a, "flinkConfiguration"), err);
+    if (!ca) {
+        rc = fo_err_wrap(err, "last reconciled spec.flinkConfiguration");
+        goto out;
+    }
+    cb = fo_flink_conf_flatten(json_object_get(b, "flinkConfiguration"), err);
+    if (!cb) {
+        rc = fo_err_wrap(err, "spec.flinkConfiguration");
+        goto out;
+    }
+    each_member(&w, a, b, spec_member);
+    each_member(&w, ca, cb, conf_member);
+    if (out->changes)
+        snprintf(out->summary, sizeof out->summary, "FlinkDeploymentSpec[%s%s]", w.sb.data,
+                 w.truncated ? ", ..." : "");
+out:
+    fo_strbuf_release(&w.sb);
+    json_decref(a);
+    json_decref(b);
+    json_decref(ca);
+    json_decref(cb);
+    return rc;
+}

@@ -1,0 +1,297 @@
+#include "controller/status.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/json_patch.h"
+#include "common/jsonutil.h"
+
+/* ---- status.error ------------------------------------------------------------------------- */
+
+/* Length of s cut to at most max bytes without splitting a UTF-8 sequence. */
+static size_t utf8_cut(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n <= max)
+        return n;
+    n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
+char *fo_status_error_text(const char *type, const char *message)
+{
+    if (!message)
+        message = "";
+    size_t n = utf8_cut(message, FO_STATUS_MESSAGE_MAX);
+    json_t *m = json_stringn(message, n);
+    if (!m) /* invalid UTF-8: keep the type, say so */
+        m = json_string("(message was not valid UTF-8)");
+    json_t *e = json_pack("{s:s, s:o, s:[]}", "type", type, "message", m, "throwableList");
+    char *text = e ? fo_json_dumps_compact(e) : NULL;
+    json_decref(e);
+    return text;
+}
+
+char *fo_status_error_message(const char *error, char *buf, size_t len)
+{
+    if (!len)
+        return buf;
+    buf[0] = '\0';
+    if (!error)
+        return buf;
+    json_t *e = error[0] == '{' ? json_loads(error, 0, NULL) : NULL;
+    const char *msg = fo_json_str(e, "message");
+    snprintf(buf, len, "%s", msg ? msg : error);
+    json_decref(e);
+    return buf;
+}
+
+bool fo_status_error_is(const char *error, const char *type)
+{
+    if (!error || error[0] != '{')
+        return false;
+    json_t *e = json_loads(error, 0, NULL);
+    const char *t = fo_json_str(e, "type");
+    bool is = t && strcmp(t, type) == 0;
+    json_decref(e);
+    return is;
+}
+
+/* ---- conditions --------------------------------------------------------------------------- */
+
+const json_t *fo_status_condition(const json_t *status, const char *type)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(status, "conditions"), i, c) {
+        const char *t = fo_json_str(c, "type");
+        if (t && strcmp(t, type) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+void fo_status_set_condition(json_t *status, const char *type, const char *cond_status,
+                             const char *reason, const char *message, int64_t generation,
+                             int64_t now_ms)
+{
+    json_t *list = json_object_get(status, "conditions");
+    if (!json_is_array(list)) {
+        list = json_array();
+        json_object_set_new(status, "conditions", list);
+    }
+    json_t *c = (json_t *)fo_status_condition(status, type);
+    char ts[40];
+    const char *since = NULL;
+    if (c && fo_json_str(c, "status") && strcmp(fo_json_str(c, "status"), cond_status) == 0)
+        since = fo_json_str(c, "lastTransitionTime");
+    if (!since)
+        since = fo_clock_format_rfc3339(now_ms, false, ts, sizeof ts);
+    char msg[FO_STATUS_MESSAGE_MAX + 1];
+    snprintf(msg, sizeof msg, "%.*s", (int)utf8_cut(message ? message : "", FO_STATUS_MESSAGE_MAX),
+             message ? message : "");
+    /* Field order as kubectl and the Apache operator print a Condition. */
+    json_t *fresh = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "type", type, "status",
+                              cond_status, "reason", reason, "message", msg, "lastTransitionTime",
+                              since, "observedGeneration", (json_int_t)generation);
+    if (!fresh)
+        return;
+    if (c) {
+        size_t i;
+        json_t *v;
+        json_array_foreach(list, i, v) {
+            if (v == c) {
+                json_array_set_new(list, i, fresh);
+                return;
+            }
+        }
+    }
+    json_array_append_new(list, fresh);
+}
+
+char *fo_status_camel(const char *upper, char *buf, size_t len)
+{
+    size_t j = 0;
+    bool start = true;
+    for (const char *p = upper; p && *p && j + 1 < len; p++) {
+        if (*p == '_' || *p == '-') {
+            start = true;
+            continue;
+        }
+        buf[j++] = (char)(start ? toupper((unsigned char)*p) : tolower((unsigned char)*p));
+        start = false;
+    }
+    buf[j] = '\0';
+    return buf;
+}
+
+/* Apache's Running condition for a session cluster, from the JobManager status. */
+static void session_running(fo_flink_jm_status jm, const char **st, const char **reason,
+                            const char **msg)
+{
+    switch (jm) {
+    case FO_JM_READY:
+        *st = "True";
+        *reason = "JobManagerReady";
+        *msg = "JobManager is running and ready to receive REST API calls";
+        return;
+    case FO_JM_DEPLOYED_NOT_READY:
+        *reason = "DeployedNotReady";
+        *msg = "JobManager is running but not ready yet to receive REST API calls";
+        break;
+    case FO_JM_DEPLOYING:
+        *reason = "JobManagerIsDeploying";
+        *msg = "JobManager process is starting up";
+        break;
+    case FO_JM_ERROR:
+        *reason = "Error";
+        *msg = "Deployment in terminal error, requires spec change for reconciliation to "
+               "continue";
+        break;
+    default:
+        *reason = "JobManagerDeploymentMissing";
+        *msg = "JobManager deployment not found";
+        break;
+    }
+    *st = "False";
+}
+
+static void set_conditions(json_t *status, const fo_status_facts *f, fo_flink_lifecycle life,
+                           int64_t now_ms)
+{
+    char reason[64], msg[FO_STATUS_MESSAGE_MAX + 64];
+    const char *st, *r, *m;
+
+    /* Running (c.20). */
+    if (f->application) {
+        const char *job = fo_json_get_str(status, "jobStatus.state");
+        st = job && strcmp(job, "RUNNING") == 0 ? "True" : job ? "False" : "Unknown";
+        fo_status_camel(job ? job : "UNKNOWN", reason, sizeof reason);
+        snprintf(msg, sizeof msg, "Job status %s", job ? job : "unknown");
+        fo_status_set_condition(status, "Running", st, reason, msg, f->generation, now_ms);
+    } else {
+        session_running(fo_flink_jm_status_parse(fo_json_str(status, "jobManagerDeploymentStatus")),
+                        &st, &r, &m);
+        fo_status_set_condition(status, "Running", st, r, m, f->generation, now_ms);
+    }
+
+    int64_t observed = -1;
+    fo_json_get_int(status, "observedGeneration", &observed);
+    const char *life_name = fo_flink_lifecycle_name(life);
+    char life_camel[64];
+    fo_status_camel(life_name ? life_name : "UNKNOWN", life_camel, sizeof life_camel);
+    char err[FO_STATUS_MESSAGE_MAX + 1];
+    fo_status_error_message(fo_json_str(status, "error"), err, sizeof err);
+
+    bool stalled = f->stalled_reason || life == FO_LIFECYCLE_FAILED;
+    bool settled = life == FO_LIFECYCLE_STABLE || life == FO_LIFECYCLE_SUSPENDED;
+    bool ready = settled && !stalled && observed == f->generation;
+
+    /* Ready. */
+    if (ready) {
+        snprintf(msg, sizeof msg, "%s", life == FO_LIFECYCLE_SUSPENDED
+                                            ? "The job is suspended as the spec asks"
+                                            : "The deployed spec is running and stable");
+        fo_status_set_condition(status, "Ready", "True",
+                                life == FO_LIFECYCLE_SUSPENDED ? "Suspended" : "Stable", msg,
+                                f->generation, now_ms);
+    } else {
+        snprintf(msg, sizeof msg, "Lifecycle state is %s", life_name ? life_name : "unknown");
+        fo_status_set_condition(status, "Ready", "False", life_camel, msg, f->generation,
+                                now_ms);
+    }
+
+    /* Stalled: a person has to act before anything moves again. */
+    if (stalled) {
+        snprintf(msg, sizeof msg, "%s",
+                 f->stalled_message ? f->stalled_message : err[0] ? err : "The resource failed");
+        fo_status_set_condition(status, "Stalled", "True",
+                                f->stalled_reason ? f->stalled_reason : "Failed", msg,
+                                f->generation, now_ms);
+    } else {
+        fo_status_set_condition(status, "Stalled", "False", ready ? "Reconciled" : "Progressing",
+                                "", f->generation, now_ms);
+    }
+
+    /* Reconciling: the controller is still working towards the spec. */
+    if (!ready && !stalled) {
+        if (observed != f->generation)
+            snprintf(msg, sizeof msg, "Generation %lld is being reconciled",
+                     (long long)f->generation);
+        else
+            snprintf(msg, sizeof msg, "Lifecycle state is %s, JobManager %s",
+                     life_name ? life_name : "unknown",
+                     fo_json_str(status, "jobManagerDeploymentStatus")
+                         ? fo_json_str(status, "jobManagerDeploymentStatus")
+                         : "MISSING");
+        fo_status_set_condition(status, "Reconciling", "True", life_camel, msg, f->generation,
+                                now_ms);
+    } else {
+        fo_status_set_condition(status, "Reconciling", "False", ready ? "Reconciled" : "Stalled",
+                                "", f->generation, now_ms);
+    }
+}
+
+/* ---- finish ------------------------------------------------------------------------------- */
+
+static void mark_stable(json_t *status, const fo_status_facts *f)
+{
+    json_t *rs = json_object_get(status, "reconciliationStatus");
+    const char *last = fo_json_str(rs, "lastReconciledSpec");
+    if (!last || fo_flink_recon_state_parse(fo_json_str(rs, "state")) != FO_RECON_DEPLOYED)
+        return;
+    bool runs;
+    if (f->last_suspended) {
+        runs = true;
+    } else if (f->application) {
+        const char *job = fo_json_get_str(status, "jobStatus.state");
+        runs = job && strcmp(job, "RUNNING") == 0;
+    } else {
+        runs = fo_flink_jm_status_parse(fo_json_str(status, "jobManagerDeploymentStatus")) ==
+               FO_JM_READY;
+    }
+    if (runs)
+        json_object_set_new(rs, "lastStableSpec", json_string(last));
+}
+
+void fo_status_finish(json_t *status, const fo_status_facts *f, int64_t now_ms)
+{
+    mark_stable(status, f);
+
+    json_t *tmp = json_pack("{s:s, s:O}", "kind", "FlinkDeployment", "status", status);
+    fo_flink_lifecycle life = fo_flink_lifecycle_derive(tmp);
+    json_decref(tmp);
+    const char *name = fo_flink_lifecycle_name(life);
+    if (name)
+        json_object_set_new(status, "lifecycleState", json_string(name));
+
+    if (f->tm_replicas >= 0 && f->name) {
+        char selector[320];
+        snprintf(selector, sizeof selector, "component=taskmanager,app=%s", f->name);
+        json_object_set_new(status, "taskManager",
+                            json_pack("{s:s, s:i}", "labelSelector", selector, "replicas",
+                                      f->tm_replicas));
+    }
+    set_conditions(status, f, life, now_ms);
+}
+
+json_t *fo_status_patch(const json_t *old_status, const json_t *new_status, const char *rv)
+{
+    json_t *empty = json_object();
+    const json_t *before = json_is_object(old_status) ? old_status : empty;
+    json_t *diff = fo_json_merge_patch_diff(before, new_status);
+    json_decref(empty);
+    if (!diff || json_object_size(diff) == 0) {
+        json_decref(diff);
+        return NULL;
+    }
+    json_t *patch = json_pack("{s:o}", "status", diff);
+    if (patch && rv)
+        json_object_set_new(patch, "metadata", json_pack("{s:s}", "resourceVersion", rv));
+    return patch;
+}

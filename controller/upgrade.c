@@ -1,0 +1,188 @@
+#include "controller/upgrade.h"
+
+#include <stddef.h>
+
+const char *fo_upgrade_action_name(fo_upgrade_action a)
+{
+    static const char *const names[] = {
+        [FO_UP_NOTHING] = "NOTHING",
+        [FO_UP_CONVERGE] = "CONVERGE",
+        [FO_UP_RECORD] = "RECORD",
+        [FO_UP_DEPLOY] = "DEPLOY",
+        [FO_UP_FINISH_DEPLOY] = "FINISH_DEPLOY",
+        [FO_UP_SUSPEND] = "SUSPEND",
+        [FO_UP_STOP_SAVEPOINT] = "STOP_SAVEPOINT",
+        [FO_UP_AWAIT_SAVEPOINT] = "AWAIT_SAVEPOINT",
+        [FO_UP_DELETE_CLUSTER] = "DELETE_CLUSTER",
+        [FO_UP_WAIT] = "WAIT",
+        [FO_UP_MARK_SUSPENDED] = "MARK_SUSPENDED",
+        [FO_UP_REFUSE] = "REFUSE",
+    };
+    return (size_t)a < sizeof names / sizeof *names && names[a] ? names[a] : "?";
+}
+
+static fo_upgrade_step step(fo_upgrade_action a)
+{
+    fo_upgrade_step s = {.action = a};
+    return s;
+}
+
+static fo_upgrade_step refuse(const char *reason)
+{
+    fo_upgrade_step s = {.action = FO_UP_REFUSE, .reason = reason};
+    return s;
+}
+
+/* Tear down what is there, or say it is gone (action NOTHING). */
+static fo_upgrade_step teardown(const fo_upgrade_input *in, bool delete_ha)
+{
+    if (!in->cluster_present)
+        return step(FO_UP_NOTHING);
+    if (in->cluster_deleting) {
+        fo_upgrade_step s = {.action = FO_UP_WAIT,
+                             .reason = "waiting for the old cluster's Deployments to be deleted"};
+        return s;
+    }
+    fo_upgrade_step s = {.action = FO_UP_DELETE_CLUSTER, .delete_ha_data = delete_ha};
+    return s;
+}
+
+/* Deploy the desired running spec after a suspension (or a teardown): restore state the way
+ * the job was suspended, unless the new spec asks for stateless (c.6 "After suspend"). */
+static fo_upgrade_step restore(const fo_upgrade_input *in)
+{
+    fo_upgrade_step s = {.action = FO_UP_DEPLOY, .mode = FO_FLINK_UPGRADE_STATELESS};
+    if (in->diff == FO_DIFF_SAVEPOINT_REDEPLOY) {
+        s.initial_savepoint = true;
+        return s;
+    }
+    if (in->want_mode == FO_FLINK_UPGRADE_STATELESS)
+        return s;
+    switch (in->last_mode) {
+    case FO_FLINK_UPGRADE_SAVEPOINT:
+        if (!in->savepoint_path_known)
+            return refuse("the job was suspended with a savepoint but its path is not recorded "
+                          "in status.jobStatus.upgradeSavepointPath. Manual restore required.");
+        s.mode = FO_FLINK_UPGRADE_SAVEPOINT;
+        return s;
+    case FO_FLINK_UPGRADE_LAST_STATE:
+        if (!in->can_last_state)
+            return refuse("restoring a job suspended with last-state (from HA data) is not "
+                          "supported by this flinkop build; the cluster is left as it is");
+        if (!in->ha_metadata)
+            return refuse("HA metadata is not available to restore from last state. Manual "
+                          "restore required.");
+        s.mode = FO_FLINK_UPGRADE_LAST_STATE;
+        return s;
+    default:
+        /* Suspended statelessly: there is no state to restore; a savepoint-mode spec may still
+         * name a recorded savepoint (a stateless suspend clears it). */
+        if (in->savepoint_path_known && in->want_mode == FO_FLINK_UPGRADE_SAVEPOINT)
+            s.mode = FO_FLINK_UPGRADE_SAVEPOINT;
+        return s;
+    }
+}
+
+/* Suspend a deployed application with `mode` (the new spec's upgradeMode), c.6. */
+static fo_upgrade_step suspend(const fo_upgrade_input *in, fo_flink_upgrade_mode mode)
+{
+    fo_upgrade_step s = {.action = FO_UP_SUSPEND, .mode = mode, .spec_changed_event = true};
+    if (mode == FO_FLINK_UPGRADE_STATELESS)
+        return s;
+    bool running = in->job == FO_JOB_STATUS_RUNNING && in->rest_ok;
+    bool ended = fo_flink_job_status_is_globally_terminal(in->job);
+    if (mode == FO_FLINK_UPGRADE_SAVEPOINT) {
+        if (running) {
+            if (!in->can_stop_with_savepoint)
+                return refuse("savepoint upgrades are not supported by this flinkop build; the "
+                              "running job is left untouched");
+            if (!in->savepoint_dir)
+                return refuse("a savepoint upgrade needs a savepoint directory "
+                              "(state.savepoints.dir); the running job is left untouched");
+            s.action = FO_UP_STOP_SAVEPOINT;
+            return s;
+        }
+        if (ended && in->savepoint_path_known)
+            return s; /* suspend from the savepoint already recorded */
+        if (in->job == FO_JOB_STATUS_RECONCILING || !in->rest_ok)
+            return refuse("the job state is unknown (Flink is not answering), so no savepoint "
+                          "can be taken; waiting before upgrading");
+        return refuse("the job is not running and the last checkpoint is unknown, so the "
+                      "savepoint upgrade cannot keep its state. Manual restore required.");
+    }
+    /* last-state */
+    if (!in->can_last_state)
+        return refuse("last-state upgrades (through HA data) are not supported by this "
+                      "flinkop build; the running job is left untouched. Use upgradeMode "
+                      "savepoint or stateless.");
+    if (!in->ha_enabled || !in->ha_metadata)
+        return refuse("JobManager HA metadata is not available to make a last-state upgrade. "
+                      "Manual restore required.");
+    return s;
+}
+
+fo_upgrade_step fo_upgrade_next(const fo_upgrade_input *in)
+{
+    if (!in->has_last) {
+        if (in->application && in->want_job_state == FO_FLINK_JOB_SUSPENDED)
+            return step(FO_UP_NOTHING);
+        fo_upgrade_step s = {.action = FO_UP_DEPLOY, .initial_savepoint = true};
+        return s;
+    }
+
+    /* A stop-with-savepoint in flight blocks everything else until it ends (c.5). */
+    if (in->application && in->savepoint_pending)
+        return step(FO_UP_AWAIT_SAVEPOINT);
+
+    if (in->recon_state == FO_RECON_UPGRADING) {
+        if (in->application && in->last_job_state == FO_FLINK_JOB_SUSPENDED) {
+            fo_upgrade_step t = teardown(in, in->last_mode != FO_FLINK_UPGRADE_LAST_STATE);
+            if (t.action != FO_UP_NOTHING)
+                return t;
+            if (in->want_job_state == FO_FLINK_JOB_SUSPENDED)
+                return step(FO_UP_MARK_SUSPENDED);
+            return restore(in);
+        }
+        if (!in->application && !in->specs_equal) {
+            fo_upgrade_step t = teardown(in, false);
+            if (t.action != FO_UP_NOTHING)
+                return t;
+            return step(FO_UP_DEPLOY);
+        }
+        /* Finish what was started; a newer spec is an ordinary upgrade afterwards. */
+        return step(FO_UP_FINISH_DEPLOY);
+    }
+
+    if (in->specs_equal)
+        return step(FO_UP_CONVERGE);
+    if (in->diff == FO_DIFF_IGNORE)
+        return step(FO_UP_RECORD);
+
+    if (!in->application) {
+        fo_upgrade_step s = {.action = FO_UP_SUSPEND, .spec_changed_event = true};
+        return s;
+    }
+    if (in->last_job_state == FO_FLINK_JOB_SUSPENDED) {
+        if (in->want_job_state == FO_FLINK_JOB_SUSPENDED)
+            return step(FO_UP_RECORD);
+        fo_upgrade_step s = restore(in);
+        s.spec_changed_event = s.action == FO_UP_DEPLOY;
+        return s;
+    }
+    if (in->diff == FO_DIFF_SAVEPOINT_REDEPLOY)
+        return suspend(in, FO_FLINK_UPGRADE_STATELESS);
+    return suspend(in, in->want_mode);
+}
+
+bool fo_upgrade_can_recover(const fo_upgrade_input *in, const char **reason)
+{
+    *reason = NULL;
+    if (!in->application || in->want_mode == FO_FLINK_UPGRADE_STATELESS)
+        return true;
+    if (in->ha_enabled)
+        return true;
+    *reason = "JobManager deployment is missing and HA metadata is not available to make "
+              "stateful upgrades. It is possible that the job has finished or terminally "
+              "failed, or the configmaps have been deleted. Manual restore required.";
+    return false;
+}

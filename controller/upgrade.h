@@ -1,0 +1,104 @@
+#ifndef FO_UPGRADE_H
+#define FO_UPGRADE_H
+
+/* The deploy / upgrade / suspend / resume state machine of a FlinkDeployment (reference c.5 -
+ * c.7, c.9), as a pure decision: given what status records and what was observed, the one
+ * step the pass takes next. The pass (controller/reconcile_deployment) executes the step,
+ * writing the intent to status first whenever the step cannot be repeated safely.
+ *
+ * The states live in status, in the Apache operator's own fields, so a restarted controller
+ * (or the Apache operator) reads them back:
+ *
+ *   no lastReconciledSpec ..................... new resource
+ *   UPGRADING, recorded spec running ........... deploying the recorded spec
+ *   UPGRADING, recorded job suspended .......... tearing the old cluster down; the recorded
+ *                                                 job.upgradeMode says how it was suspended
+ *                                                 (stateless: cancelled; savepoint: stopped with
+ *                                                 the savepoint in jobStatus.upgradeSavepointPath;
+ *                                                 last-state: JobManager deleted, HA data kept)
+ *   UPGRADING, session spec != desired ......... tearing a session cluster down
+ *   jobStatus.savepointInfo.triggerType UPGRADE  stop-with-savepoint in flight (triggerId, or
+ *                                                 "" between the intent and Flink's answer)
+ *   DEPLOYED, recorded job suspended ........... suspended
+ *   DEPLOYED ................................... deployed (stable once the job runs)
+ *
+ * Upgrade = suspend with the new spec's upgradeMode, then restore (c.6):
+ *   stateless  - cancel, delete the JobManager/TaskManager Deployments and the HA data, wait
+ *                until gone, deploy the new spec with a new job id and empty state;
+ *   savepoint  - RUNNING job: record the intent, stop-with-savepoint, record the path together
+ *                with the suspended marker, delete the cluster, deploy from the path; a job
+ *                that already ended with a known savepoint path: suspend from that path; else
+ *                refused ("Manual restore required");
+ *   last-state - through HA data; refused by this build (capability flag), never silently
+ *                degraded to stateless.
+ * Session clusters: any change tears the cluster down (HA data kept) and deploys the new spec.
+ * Refusals leave the running cluster untouched; the pass reports the reason in status.error
+ * and a Warning event. */
+
+#include <stdbool.h>
+
+#include "common/flink_model.h"
+#include "controller/spec_diff.h"
+
+typedef enum fo_upgrade_action {
+    FO_UP_NOTHING,         /* nothing to deploy (a new resource created suspended) */
+    FO_UP_CONVERGE,        /* the spec is reconciled: keep the owned objects as desired */
+    FO_UP_RECORD,          /* record the new spec, touch nothing (IGNORE-class change) */
+    FO_UP_DEPLOY,          /* intent (recorded spec = desired, UPGRADING, job id), create */
+    FO_UP_FINISH_DEPLOY,   /* UPGRADING towards the recorded spec: apply, mark DEPLOYED */
+    FO_UP_SUSPEND,         /* intent (suspended marker, UPGRADING), then start tearing down */
+    FO_UP_STOP_SAVEPOINT,  /* intent (savepoint trigger), then stop-with-savepoint */
+    FO_UP_AWAIT_SAVEPOINT, /* poll the stop-with-savepoint trigger */
+    FO_UP_DELETE_CLUSTER,  /* delete the JobManager (and TaskManager) Deployment */
+    FO_UP_WAIT,            /* deletion in progress: come back soon */
+    FO_UP_MARK_SUSPENDED,  /* teardown done and the spec asks suspended: record it DEPLOYED */
+    FO_UP_REFUSE,          /* cannot proceed safely: report, touch nothing */
+} fo_upgrade_action;
+
+/* "CONVERGE", "DEPLOY", ... for logs and tests. */
+const char *fo_upgrade_action_name(fo_upgrade_action a);
+
+typedef struct fo_upgrade_input {
+    bool has_last;                    /* a lastReconciledSpec is recorded */
+    fo_flink_recon_state recon_state; /* reconciliationStatus.state */
+    bool application;                 /* the desired spec has a job */
+    bool specs_equal;                 /* recorded and desired specs mean the same */
+    fo_diff_type diff;                /* class of the difference (when not equal) */
+    fo_flink_job_state last_job_state;
+    fo_flink_upgrade_mode last_mode;  /* recorded job.upgradeMode (how it was suspended) */
+    fo_flink_job_state want_job_state;
+    fo_flink_upgrade_mode want_mode;
+    bool cluster_present;             /* JobManager or TaskManager Deployment exists */
+    bool cluster_deleting;            /* every one that exists is terminating */
+    fo_flink_job_status job;          /* observed job state */
+    bool rest_ok;                     /* Flink answered this pass */
+    bool savepoint_pending;           /* an upgrade savepoint trigger is recorded */
+    bool savepoint_path_known;        /* jobStatus.upgradeSavepointPath is set */
+    bool savepoint_dir;               /* a savepoint directory is configured */
+    bool ha_enabled;                  /* high availability configured */
+    bool ha_metadata;                 /* HA ConfigMaps with a checkpoint exist */
+    bool can_stop_with_savepoint;     /* capability of this build */
+    bool can_last_state;              /* capability of this build */
+} fo_upgrade_input;
+
+typedef struct fo_upgrade_step {
+    fo_upgrade_action action;
+    /* SUSPEND: the mechanism, recorded as the suspended spec's job.upgradeMode.
+     * DEPLOY: how state is restored (stateless: none; savepoint: upgradeSavepointPath;
+     * last-state: HA data, job id kept). */
+    fo_flink_upgrade_mode mode;
+    bool initial_savepoint;  /* DEPLOY: restore from job.initialSavepointPath (first deploy,
+                                savepoint redeploy) */
+    bool delete_ha_data;     /* DELETE_CLUSTER: remove the HA ConfigMaps too */
+    bool spec_changed_event; /* queue a SpecChanged event for this step */
+    const char *reason;      /* REFUSE and WAIT: why (a static sentence) */
+} fo_upgrade_step;
+
+/* The next step. Pure. */
+fo_upgrade_step fo_upgrade_next(const fo_upgrade_input *in);
+
+/* Recovery of a JobManager Deployment that vanished under a deployed, running spec (c.9):
+ * allowed for session clusters, stateless jobs and HA setups; else false with the reason. */
+bool fo_upgrade_can_recover(const fo_upgrade_input *in, const char **reason);
+
+#endif

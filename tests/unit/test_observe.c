@@ -1,0 +1,323 @@
+/* controller/observe: the JobManager deployment status machine (reference c.3), job selection,
+ * clusterInfo (c.3: flink-version, flink-revision, total-cpu, total-memory), and what one
+ * observation asks Flink and folds into status. Flink answers are shaped after the REST specs
+ * (../shared/specs/flink). */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/jsonutil.h"
+#include "controller/observe.h"
+#include "tests/unit/ctl_fake_io.h"
+
+#define BASE "http://flink.test/default/basic-example"
+
+static json_t *jm_deployment(int replicas, int available)
+{
+    json_t *d = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:i}}", "apiVersion", "apps/v1", "kind",
+                          "Deployment", "metadata", "name", "basic-example", "namespace",
+                          "default", "spec", "replicas", replicas);
+    if (available >= 0)
+        json_object_set_new(d, "status", json_pack("{s:i}", "availableReplicas", available));
+    return d;
+}
+
+static int rest_errors;
+static void count_rest_error(void *ctx, const char *endpoint)
+{
+    (void)ctx;
+    (void)endpoint;
+    rest_errors++;
+}
+
+/* ---- JobManager deployment status ----------------------------------------------------------- */
+
+START_TEST(jobmanager_status_follows_deployment_and_rest)
+{
+    char failure[256];
+    json_t *none = jm_deployment(1, -1);
+    json_t *avail = jm_deployment(1, 1);
+    json_t *scaled_down = jm_deployment(0, 1);
+    ck_assert_int_eq(fo_observe_jm_status(NULL, false, FO_JM_READY, failure, sizeof failure),
+                     FO_JM_MISSING);
+    ck_assert_int_eq(fo_observe_jm_status(none, false, FO_JM_MISSING, failure, sizeof failure),
+                     FO_JM_DEPLOYING);
+    /* Available and Flink answers: DEPLOYED_NOT_READY, then READY on the next look. */
+    ck_assert_int_eq(fo_observe_jm_status(avail, true, FO_JM_DEPLOYING, failure, sizeof failure),
+                     FO_JM_DEPLOYED_NOT_READY);
+    ck_assert_int_eq(fo_observe_jm_status(avail, true, FO_JM_DEPLOYED_NOT_READY, failure,
+                                          sizeof failure),
+                     FO_JM_READY);
+    ck_assert_int_eq(fo_observe_jm_status(avail, true, FO_JM_READY, failure, sizeof failure),
+                     FO_JM_READY);
+    /* Available but Flink silent: READY stays READY (the job observer reports it). */
+    ck_assert_int_eq(fo_observe_jm_status(avail, false, FO_JM_READY, failure, sizeof failure),
+                     FO_JM_READY);
+    ck_assert_int_eq(fo_observe_jm_status(avail, false, FO_JM_DEPLOYING, failure, sizeof failure),
+                     FO_JM_DEPLOYING);
+    ck_assert_int_eq(fo_observe_jm_status(scaled_down, true, FO_JM_DEPLOYING, failure,
+                                          sizeof failure),
+                     FO_JM_DEPLOYING);
+    json_decref(none);
+    json_decref(avail);
+    json_decref(scaled_down);
+}
+END_TEST
+
+START_TEST(replica_failure_is_an_error_with_its_message)
+{
+    char failure[256];
+    json_t *d = jm_deployment(1, 0);
+    json_object_set_new(json_object_get(d, "status"), "conditions",
+                        json_pack("[{s:s, s:s, s:s, s:s}]", "type", "ReplicaFailure", "status",
+                                  "True", "reason", "FailedCreate", "message",
+                                  "pods \"x\" is forbidden: exceeded quota"));
+    ck_assert_int_eq(fo_observe_jm_status(d, false, FO_JM_DEPLOYING, failure, sizeof failure),
+                     FO_JM_ERROR);
+    ck_assert_str_eq(failure, "FailedCreate: pods \"x\" is forbidden: exceeded quota");
+    json_decref(d);
+    d = jm_deployment(1, 0);
+    json_object_set_new(json_object_get(d, "status"), "conditions",
+                        json_pack("[{s:s, s:s, s:s, s:s}]", "type", "Progressing", "status",
+                                  "False", "reason", "ProgressDeadlineExceeded", "message",
+                                  "ReplicaSet has timed out progressing."));
+    ck_assert_int_eq(fo_observe_jm_status(d, false, FO_JM_DEPLOYING, failure, sizeof failure),
+                     FO_JM_ERROR);
+    json_decref(d);
+}
+END_TEST
+
+START_TEST(job_is_picked_by_id_or_as_the_newest)
+{
+    json_t *ov = json_pack("{s:[{s:s, s:I}, {s:s, s:I}, {s:s}]}", "jobs", "jid", "aaa",
+                           "start-time", (json_int_t)100, "jid", "bbb", "start-time",
+                           (json_int_t)200, "name", "no id");
+    ck_assert_str_eq(fo_json_str(fo_observe_pick_job(ov, "aaa"), "jid"), "aaa");
+    ck_assert_str_eq(fo_json_str(fo_observe_pick_job(ov, NULL), "jid"), "bbb");
+    ck_assert_ptr_null(fo_observe_pick_job(ov, "ccc"));
+    ck_assert_ptr_null(fo_observe_pick_job(NULL, NULL));
+    json_decref(ov);
+}
+END_TEST
+
+START_TEST(cluster_info_totals_as_apache_prints_them)
+{
+    json_t *cfg = json_pack("{s:s, s:s}", "flink-version", "1.20.1", "flink-revision",
+                            "abc1234 @ 2025-01-01T00:00:00+00:00");
+    json_t *conf = json_pack("{s:s, s:s, s:s, s:s, s:s}", "kubernetes.jobmanager.cpu.amount",
+                             "0.5", "kubernetes.taskmanager.cpu.amount", "2.0",
+                             "jobmanager.memory.process.size", "1 gb",
+                             "taskmanager.memory.process.size", "2048m",
+                             "kubernetes.jobmanager.replicas", "2");
+    json_t *info = fo_observe_cluster_info(cfg, conf, 3);
+    ck_assert_str_eq(fo_json_str(info, "flink-version"), "1.20.1");
+    ck_assert_str_eq(fo_json_str(info, "flink-revision"), "abc1234 @ 2025-01-01T00:00:00+00:00");
+    /* 0.5 x 2 + 2.0 x 3 = 7.0; 1 GiB x 2 + 2 GiB x 3 = 8 GiB */
+    ck_assert_str_eq(fo_json_str(info, "total-cpu"), "7.0");
+    ck_assert_str_eq(fo_json_str(info, "total-memory"), "8589934592");
+    json_decref(info);
+    info = fo_observe_cluster_info(NULL, conf, -1);
+    ck_assert_ptr_null(fo_json_str(info, "flink-version"));
+    ck_assert_str_eq(fo_json_str(info, "total-cpu"), "1.0");
+    json_decref(info);
+    json_decref(cfg);
+    json_decref(conf);
+}
+END_TEST
+
+/* ---- observing through the seams ------------------------------------------------------------ */
+
+static fake_world *world(void)
+{
+    fake_world *w = fake_world_new();
+    w->env.hooks.rest_error = count_rest_error;
+    rest_errors = 0;
+    fake_flink_answer(&w->flink, "GET /config",
+                      json_pack("{s:s, s:s}", "flink-version", "1.20.1", "flink-revision",
+                                "abc @ 2025"));
+    fake_flink_answer(&w->flink, "GET /taskmanagers",
+                      json_pack("{s:[{s:s}, {s:s}]}", "taskmanagers", "id", "a", "id", "b"));
+    fake_flink_answer(&w->flink, "GET /jobs/overview",
+                      json_pack("{s:[{s:s, s:s, s:s, s:I}]}", "jobs", "jid", "j1", "name", "job",
+                                "state", "RUNNING", "start-time", (json_int_t)1000));
+    return w;
+}
+
+static json_t *resource(void)
+{
+    return json_pack("{s:s, s:{s:s, s:s}}", "kind", "FlinkDeployment", "metadata", "name",
+                     "basic-example", "namespace", "default");
+}
+
+START_TEST(unavailable_jobmanager_is_not_asked)
+{
+    fake_world *w = world();
+    json_t *d = jm_deployment(1, 0);
+    fake_put(&w->kube, d);
+    json_t *obj = resource();
+    fo_observed o;
+    fo_observe_deployment(&w->env, obj, BASE, true, false, "j1", FO_JM_DEPLOYING, &o);
+    ck_assert(o.jm_present);
+    ck_assert(!o.jm_available);
+    ck_assert(!o.rest_tried);
+    ck_assert_uint_eq(w->flink.ncalls, 0);
+    ck_assert_int_eq(o.jm_status, FO_JM_DEPLOYING);
+    fo_observed_release(&o);
+    json_decref(obj);
+    json_decref(d);
+    fake_world_free(w);
+}
+END_TEST
+
+START_TEST(available_jobmanager_is_asked_for_config_taskmanagers_and_jobs)
+{
+    fake_world *w = world();
+    json_t *d = jm_deployment(1, 1);
+    fake_put(&w->kube, d);
+    json_t *obj = resource();
+    fo_observed o;
+    fo_observe_deployment(&w->env, obj, BASE, true, false, "j1", FO_JM_DEPLOYED_NOT_READY, &o);
+    ck_assert(o.rest_ok);
+    ck_assert(o.jobs_listed);
+    ck_assert_int_eq(o.taskmanagers, 2);
+    ck_assert_str_eq(fo_json_str(o.job, "state"), "RUNNING");
+    ck_assert_int_eq(o.jm_status, FO_JM_READY);
+    ck_assert_uint_eq(w->flink.ncalls, 3);
+    ck_assert_str_eq(w->flink.calls[0], "GET /config");
+    ck_assert_int_eq(rest_errors, 0);
+
+    /* Folded into status: the job, a JobStatusChanged event, clusterInfo. */
+    json_t *st = json_pack("{s:{s:s, s:s}}", "jobStatus", "jobId", "j1", "state", "RECONCILING");
+    json_t *conf = json_pack("{s:s}", "jobmanager.memory.process.size", "1 gb");
+    fo_ctl_evbuf ev = {0};
+    fo_observe_record(&w->env, BASE, &o, true, conf, st, &ev, 5000);
+    ck_assert_str_eq(fo_json_get_str(st, "jobStatus.state"), "RUNNING");
+    ck_assert_str_eq(fo_json_get_str(st, "jobStatus.jobName"), "job");
+    ck_assert_str_eq(fo_json_get_str(st, "jobStatus.startTime"), "1000");
+    ck_assert_str_eq(fo_json_get_str(st, "jobStatus.updateTime"), "5000");
+    ck_assert_str_eq(fo_json_str(st, "jobManagerDeploymentStatus"), "READY");
+    ck_assert_str_eq(fo_json_get_str(st, "clusterInfo.flink-version"), "1.20.1");
+    ck_assert_int_eq(fo_ctl_evbuf_count(&ev, "JobStatusChanged"), 1);
+    ck_assert_str_eq(ev.ev[0].message, "Job status changed from RECONCILING to RUNNING");
+    /* The same observation again changes nothing. */
+    json_t *again = json_deep_copy(st);
+    fo_ctl_evbuf ev2 = {0};
+    fo_observe_record(&w->env, BASE, &o, true, conf, again, &ev2, 9000);
+    ck_assert(fo_json_equal(st, again));
+    ck_assert_uint_eq(ev2.n, 0);
+    json_decref(again);
+    json_decref(st);
+    json_decref(conf);
+    fo_observed_release(&o);
+    json_decref(obj);
+    json_decref(d);
+    fake_world_free(w);
+}
+END_TEST
+
+START_TEST(unreachable_flink_moves_a_running_job_to_reconciling)
+{
+    fake_world *w = world();
+    w->flink.unreachable = true;
+    json_t *d = jm_deployment(1, 1);
+    fake_put(&w->kube, d);
+    json_t *obj = resource();
+    fo_observed o;
+    fo_observe_deployment(&w->env, obj, BASE, true, false, "j1", FO_JM_READY, &o);
+    ck_assert(o.rest_tried);
+    ck_assert(!o.rest_ok);
+    ck_assert_int_eq(o.jm_status, FO_JM_READY);
+    ck_assert_int_eq(rest_errors, 1);
+    ck_assert_ptr_nonnull(strstr(o.rest_error, "GET /config"));
+    json_t *st = json_pack("{s:{s:s, s:s}}", "jobStatus", "jobId", "j1", "state", "RUNNING");
+    fo_ctl_evbuf ev = {0};
+    fo_observe_record(&w->env, BASE, &o, true, NULL, st, &ev, 5000);
+    ck_assert_str_eq(fo_json_get_str(st, "jobStatus.state"), "RECONCILING");
+    ck_assert_ptr_null(json_object_get(st, "clusterInfo"));
+    fo_observed_release(&o);
+    json_decref(st);
+    json_decref(obj);
+    json_decref(d);
+    fake_world_free(w);
+}
+END_TEST
+
+START_TEST(failed_job_brings_its_failure_cause_into_status)
+{
+    fake_world *w = world();
+    fake_flink_answer(&w->flink, "GET /jobs/overview",
+                      json_pack("{s:[{s:s, s:s, s:s, s:I}]}", "jobs", "jid", "j1", "name", "job",
+                                "state", "FAILED", "start-time", (json_int_t)1000));
+    fake_flink_answer(
+        &w->flink, "GET /jobs/j1/execution-result",
+        json_pack("{s:{s:s}, s:{s:s, s:s, s:{s:s, s:s}}}", "status", "id", "COMPLETED",
+                  "job-execution-result", "id", "j1", "application-status", "FAILED",
+                  "failure-cause", "class", "java.lang.RuntimeException", "stack-trace",
+                  "java.lang.RuntimeException: out of coffee\n\tat Main.main(Main.java:1)"));
+    json_t *d = jm_deployment(1, 1);
+    fake_put(&w->kube, d);
+    json_t *obj = resource();
+    fo_observed o;
+    fo_observe_deployment(&w->env, obj, BASE, true, false, "j1", FO_JM_READY, &o);
+    json_t *st = json_pack("{s:{s:s, s:s}}", "jobStatus", "jobId", "j1", "state", "RUNNING");
+    fo_ctl_evbuf ev = {0};
+    fo_observe_record(&w->env, BASE, &o, true, NULL, st, &ev, 5000);
+    ck_assert_str_eq(fo_json_get_str(st, "jobStatus.state"), "FAILED");
+    ck_assert_ptr_nonnull(strstr(fo_json_str(st, "error"), "out of coffee"));
+    ck_assert_int_eq(fo_ctl_evbuf_count(&ev, "Error"), 1);
+    ck_assert_int_eq(fo_ctl_evbuf_count(&ev, "JobStatusChanged"), 1);
+    fo_observed_release(&o);
+    json_decref(st);
+    json_decref(obj);
+    json_decref(d);
+    fake_world_free(w);
+}
+END_TEST
+
+START_TEST(missing_jobmanager_keeps_an_ended_job_ended)
+{
+    fake_world *w = world();
+    json_t *obj = resource();
+    fo_observed o;
+    fo_observe_deployment(&w->env, obj, BASE, true, false, "j1", FO_JM_READY, &o);
+    ck_assert_int_eq(o.jm_status, FO_JM_MISSING);
+    json_t *st = json_pack("{s:{s:s}}", "jobStatus", "state", "FINISHED");
+    fo_ctl_evbuf ev = {0};
+    fo_observe_record(&w->env, BASE, &o, true, NULL, st, &ev, 5000);
+    ck_assert_str_eq(fo_json_get_str(st, "jobStatus.state"), "FINISHED");
+    ck_assert_str_eq(fo_json_str(st, "jobManagerDeploymentStatus"), "MISSING");
+    json_object_set_new(json_object_get(st, "jobStatus"), "state", json_string("RUNNING"));
+    fo_observe_record(&w->env, BASE, &o, true, NULL, st, &ev, 5000);
+    ck_assert_str_eq(fo_json_get_str(st, "jobStatus.state"), "RECONCILING");
+    fo_observed_release(&o);
+    json_decref(st);
+    json_decref(obj);
+    fake_world_free(w);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("observe");
+    TCase *tc = tcase_create("observe");
+    tcase_add_test(tc, jobmanager_status_follows_deployment_and_rest);
+    tcase_add_test(tc, replica_failure_is_an_error_with_its_message);
+    tcase_add_test(tc, job_is_picked_by_id_or_as_the_newest);
+    tcase_add_test(tc, cluster_info_totals_as_apache_prints_them);
+    tcase_add_test(tc, unavailable_jobmanager_is_not_asked);
+    tcase_add_test(tc, available_jobmanager_is_asked_for_config_taskmanagers_and_jobs);
+    tcase_add_test(tc, unreachable_flink_moves_a_running_job_to_reconciling);
+    tcase_add_test(tc, failed_job_brings_its_failure_cause_into_status);
+    tcase_add_test(tc, missing_jobmanager_keeps_an_ended_job_ended);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}

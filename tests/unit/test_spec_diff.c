@@ -1,0 +1,299 @@
+/* controller/spec_diff: the change classes of reference c.5 (IGNORE < SCALE < UPGRADE <
+ * SAVEPOINT_REDEPLOY, the largest wins), on the spec of tests/data/controller-application.yaml
+ * with one field changed at a time. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/jsonutil.h"
+#include "controller/spec_diff.h"
+#include "tests/support/testyaml.h"
+
+static json_t *base_spec(void)
+{
+    json_t *obj = fo_test_load_yaml("controller-application.yaml");
+    json_t *spec = json_incref(json_object_get(obj, "spec"));
+    json_decref(obj);
+    return spec;
+}
+
+/* The diff between the base spec and a copy with `path` set to value (stolen). */
+static fo_spec_diff diff_with(const char *path, json_t *value, fo_flink_mode mode)
+{
+    json_t *a = base_spec();
+    json_t *b = json_deep_copy(a);
+    ck_assert_int_eq(fo_json_set_path(b, path, value), FO_OK);
+    fo_spec_diff d;
+    fo_err err;
+    ck_assert_int_eq(fo_spec_diff_compute(a, b, mode, &d, &err), FO_OK);
+    json_decref(a);
+    json_decref(b);
+    return d;
+}
+
+/* Same for a flinkConfiguration key (keys contain dots). */
+static fo_spec_diff conf_diff(const char *key, const char *value, fo_flink_mode mode)
+{
+    json_t *a = base_spec();
+    json_t *b = json_deep_copy(a);
+    json_object_set_new(json_object_get(b, "flinkConfiguration"), key, json_string(value));
+    fo_spec_diff d;
+    fo_err err;
+    ck_assert_int_eq(fo_spec_diff_compute(a, b, mode, &d, &err), FO_OK);
+    json_decref(a);
+    json_decref(b);
+    return d;
+}
+
+START_TEST(equal_specs_have_no_changes)
+{
+    json_t *a = base_spec();
+    fo_spec_diff d;
+    fo_err err;
+    ck_assert_int_eq(fo_spec_diff_compute(a, a, FO_FLINK_MODE_NATIVE, &d, &err), FO_OK);
+    ck_assert_uint_eq(d.changes, 0);
+    ck_assert_int_eq(d.type, FO_DIFF_IGNORE);
+    ck_assert_str_eq(d.summary, "");
+    json_decref(a);
+}
+END_TEST
+
+START_TEST(written_defaults_and_nulls_are_not_changes)
+{
+    json_t *a = base_spec();
+    json_t *b = json_deep_copy(a);
+    /* job.state running and jobManager.replicas 1 are the model defaults; null means unset. */
+    fo_json_set_path(b, "job.state", json_string("running"));
+    fo_json_set_path(b, "jobManager.replicas", json_integer(1));
+    fo_json_set_path(b, "job.entryClass", json_null());
+    fo_spec_diff d;
+    fo_err err;
+    ck_assert_int_eq(fo_spec_diff_compute(a, b, FO_FLINK_MODE_NATIVE, &d, &err), FO_OK);
+    ck_assert_uint_eq(d.changes, 0);
+    json_decref(a);
+    json_decref(b);
+}
+END_TEST
+
+START_TEST(nested_and_flat_configuration_are_equal)
+{
+    json_t *a = base_spec();
+    json_t *b = json_deep_copy(a);
+    /* {taskmanager: {numberOfTaskSlots: 2}} flattens to taskmanager.numberOfTaskSlots: "2" */
+    json_object_set_new(b, "flinkConfiguration",
+                        json_pack("{s:{s:i}}", "taskmanager", "numberOfTaskSlots", 2));
+    fo_spec_diff d;
+    fo_err err;
+    ck_assert_int_eq(fo_spec_diff_compute(a, b, FO_FLINK_MODE_NATIVE, &d, &err), FO_OK);
+    ck_assert_uint_eq(d.changes, 0);
+    json_decref(a);
+    json_decref(b);
+}
+END_TEST
+
+START_TEST(job_settings_that_restore_nothing_are_ignored)
+{
+    ck_assert_int_eq(diff_with("job.upgradeMode", json_string("savepoint"), FO_FLINK_MODE_NATIVE)
+                         .type,
+                     FO_DIFF_IGNORE);
+    ck_assert_int_eq(diff_with("job.initialSavepointPath", json_string("s3://x/sp"),
+                               FO_FLINK_MODE_NATIVE)
+                         .type,
+                     FO_DIFF_IGNORE);
+    ck_assert_int_eq(diff_with("job.allowNonRestoredState", json_true(), FO_FLINK_MODE_NATIVE).type,
+                     FO_DIFF_IGNORE);
+    ck_assert_int_eq(diff_with("job.savepointTriggerNonce", json_integer(3), FO_FLINK_MODE_NATIVE)
+                         .type,
+                     FO_DIFF_IGNORE);
+    ck_assert_int_eq(diff_with("job.checkpointTriggerNonce", json_integer(3),
+                               FO_FLINK_MODE_NATIVE)
+                         .type,
+                     FO_DIFF_IGNORE);
+    ck_assert_int_eq(diff_with("job.autoscalerResetNonce", json_integer(3), FO_FLINK_MODE_NATIVE)
+                         .type,
+                     FO_DIFF_IGNORE);
+    fo_spec_diff d = diff_with("job.upgradeMode", json_string("savepoint"), FO_FLINK_MODE_NATIVE);
+    ck_assert_uint_eq(d.changes, 1); /* ignored, but still a change to record */
+}
+END_TEST
+
+START_TEST(operator_configuration_keys_are_ignored)
+{
+    ck_assert_int_eq(conf_diff("kubernetes.operator.periodic.savepoint.interval", "1h",
+                               FO_FLINK_MODE_NATIVE)
+                         .type,
+                     FO_DIFF_IGNORE);
+    ck_assert_int_eq(conf_diff("job.autoscaler.enabled", "true", FO_FLINK_MODE_NATIVE).type,
+                     FO_DIFF_IGNORE);
+    ck_assert_int_eq(conf_diff("parallelism.default", "8", FO_FLINK_MODE_NATIVE).type,
+                     FO_DIFF_IGNORE);
+    ck_assert_int_eq(conf_diff("state.backend.type", "rocksdb", FO_FLINK_MODE_NATIVE).type,
+                     FO_DIFF_UPGRADE);
+}
+END_TEST
+
+START_TEST(parallelism_overrides_scale_in_native_mode_only)
+{
+    const char *key = "pipeline.jobvertex-parallelism-overrides";
+    ck_assert_int_eq(conf_diff(key, "a:2", FO_FLINK_MODE_NATIVE).type, FO_DIFF_SCALE);
+    ck_assert_int_eq(conf_diff(key, "a:2", FO_FLINK_MODE_STANDALONE).type, FO_DIFF_UPGRADE);
+}
+END_TEST
+
+START_TEST(parallelism_and_replicas_scale_in_standalone_mode_only)
+{
+    ck_assert_int_eq(diff_with("job.parallelism", json_integer(4), FO_FLINK_MODE_STANDALONE).type,
+                     FO_DIFF_SCALE);
+    ck_assert_int_eq(diff_with("job.parallelism", json_integer(4), FO_FLINK_MODE_NATIVE).type,
+                     FO_DIFF_UPGRADE);
+    ck_assert_int_eq(diff_with("taskManager.replicas", json_integer(3), FO_FLINK_MODE_STANDALONE)
+                         .type,
+                     FO_DIFF_SCALE);
+    ck_assert_int_eq(diff_with("taskManager.replicas", json_integer(3), FO_FLINK_MODE_NATIVE).type,
+                     FO_DIFF_UPGRADE);
+}
+END_TEST
+
+START_TEST(new_redeploy_nonce_asks_for_a_savepoint_redeploy)
+{
+    ck_assert_int_eq(diff_with("job.savepointRedeployNonce", json_integer(1), FO_FLINK_MODE_NATIVE)
+                         .type,
+                     FO_DIFF_SAVEPOINT_REDEPLOY);
+    /* Together with an UPGRADE change the larger class wins. */
+    json_t *a = base_spec();
+    json_t *b = json_deep_copy(a);
+    fo_json_set_path(b, "image", json_string("flink:2.0"));
+    fo_json_set_path(b, "job.savepointRedeployNonce", json_integer(2));
+    fo_spec_diff d;
+    fo_err err;
+    ck_assert_int_eq(fo_spec_diff_compute(a, b, FO_FLINK_MODE_NATIVE, &d, &err), FO_OK);
+    ck_assert_int_eq(d.type, FO_DIFF_SAVEPOINT_REDEPLOY);
+    ck_assert_uint_eq(d.changes, 2);
+    /* Removing the nonce asks for nothing. */
+    ck_assert_int_eq(fo_spec_diff_compute(b, a, FO_FLINK_MODE_NATIVE, &d, &err), FO_OK);
+    ck_assert_int_eq(d.type, FO_DIFF_UPGRADE); /* the image still changed back */
+    json_decref(a);
+    json_decref(b);
+}
+END_TEST
+
+START_TEST(restart_nonce_set_upgrades_and_removed_is_ignored)
+{
+    json_t *a = base_spec();
+    json_t *b = json_deep_copy(a);
+    json_object_set_new(b, "restartNonce", json_integer(7));
+    fo_spec_diff d;
+    fo_err err;
+    ck_assert_int_eq(fo_spec_diff_compute(a, b, FO_FLINK_MODE_NATIVE, &d, &err), FO_OK);
+    ck_assert_int_eq(d.type, FO_DIFF_UPGRADE);
+    ck_assert_int_eq(fo_spec_diff_compute(b, a, FO_FLINK_MODE_NATIVE, &d, &err), FO_OK);
+    ck_assert_int_eq(d.type, FO_DIFF_IGNORE);
+    ck_assert_uint_eq(d.changes, 1);
+    json_decref(a);
+    json_decref(b);
+}
+END_TEST
+
+START_TEST(ingress_changes_are_applied_in_place)
+{
+    fo_spec_diff d = diff_with("ingress", json_pack("{s:s}", "template", "{{name}}.example.com"),
+                               FO_FLINK_MODE_NATIVE);
+    ck_assert_int_eq(d.type, FO_DIFF_IGNORE);
+    ck_assert_uint_eq(d.changes, 1);
+}
+END_TEST
+
+START_TEST(everything_else_is_an_upgrade)
+{
+    ck_assert_int_eq(diff_with("image", json_string("flink:2.0"), FO_FLINK_MODE_NATIVE).type,
+                     FO_DIFF_UPGRADE);
+    ck_assert_int_eq(diff_with("job.state", json_string("suspended"), FO_FLINK_MODE_NATIVE).type,
+                     FO_DIFF_UPGRADE);
+    ck_assert_int_eq(diff_with("jobManager.resource.memory", json_string("4g"),
+                               FO_FLINK_MODE_NATIVE)
+                         .type,
+                     FO_DIFF_UPGRADE);
+    ck_assert_int_eq(diff_with("podTemplate", json_pack("{s:{s:{s:s}}}", "metadata", "labels", "a",
+                                                        "b"),
+                               FO_FLINK_MODE_NATIVE)
+                         .type,
+                     FO_DIFF_UPGRADE);
+}
+END_TEST
+
+START_TEST(summary_names_each_change_like_apache)
+{
+    fo_spec_diff d = diff_with("job.parallelism", json_integer(4), FO_FLINK_MODE_NATIVE);
+    ck_assert_str_eq(d.summary, "FlinkDeploymentSpec[job.parallelism : 2 -> 4]");
+    d = diff_with("image", json_string("flink:2.0"), FO_FLINK_MODE_NATIVE);
+    ck_assert_str_eq(d.summary, "FlinkDeploymentSpec[image : flink:1.20 -> flink:2.0]");
+    d = conf_diff("a.b", "c", FO_FLINK_MODE_NATIVE);
+    ck_assert_str_eq(d.summary, "FlinkDeploymentSpec[flinkConfiguration.a.b : null -> c]");
+}
+END_TEST
+
+START_TEST(long_summaries_are_cut_but_every_change_counts)
+{
+    json_t *a = base_spec();
+    json_t *b = json_deep_copy(a);
+    json_t *conf = json_object_get(b, "flinkConfiguration");
+    for (int i = 0; i < 200; i++) {
+        char key[64];
+        snprintf(key, sizeof key, "custom.key.number.%03d", i);
+        json_object_set_new(conf, key, json_string("a-fairly-long-value-for-the-summary"));
+    }
+    fo_spec_diff d;
+    fo_err err;
+    ck_assert_int_eq(fo_spec_diff_compute(a, b, FO_FLINK_MODE_NATIVE, &d, &err), FO_OK);
+    ck_assert_uint_eq(d.changes, 200);
+    ck_assert_uint_lt(strlen(d.summary), FO_SPEC_DIFF_SUMMARY_MAX);
+    ck_assert_ptr_nonnull(strstr(d.summary, ", ...]"));
+    json_decref(a);
+    json_decref(b);
+}
+END_TEST
+
+START_TEST(spec_that_is_not_an_object_is_an_error)
+{
+    json_t *a = base_spec();
+    json_t *s = json_string("x");
+    fo_spec_diff d;
+    fo_err err;
+    fo_err_clear(&err);
+    ck_assert_int_eq(fo_spec_diff_compute(a, s, FO_FLINK_MODE_NATIVE, &d, &err), FO_EINVAL);
+    ck_assert_str_ne(err.message, "");
+    json_decref(a);
+    json_decref(s);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("spec_diff");
+    TCase *tc = tcase_create("classes");
+    tcase_add_test(tc, equal_specs_have_no_changes);
+    tcase_add_test(tc, written_defaults_and_nulls_are_not_changes);
+    tcase_add_test(tc, nested_and_flat_configuration_are_equal);
+    tcase_add_test(tc, job_settings_that_restore_nothing_are_ignored);
+    tcase_add_test(tc, operator_configuration_keys_are_ignored);
+    tcase_add_test(tc, parallelism_overrides_scale_in_native_mode_only);
+    tcase_add_test(tc, parallelism_and_replicas_scale_in_standalone_mode_only);
+    tcase_add_test(tc, new_redeploy_nonce_asks_for_a_savepoint_redeploy);
+    tcase_add_test(tc, restart_nonce_set_upgrades_and_removed_is_ignored);
+    tcase_add_test(tc, ingress_changes_are_applied_in_place);
+    tcase_add_test(tc, everything_else_is_an_upgrade);
+    tcase_add_test(tc, summary_names_each_change_like_apache);
+    tcase_add_test(tc, long_summaries_are_cut_but_every_change_counts);
+    tcase_add_test(tc, spec_that_is_not_an_object_is_an_error);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
