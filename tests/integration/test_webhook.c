@@ -861,6 +861,9 @@ END_TEST
 
 int main(void)
 {
+    /* Hermetic: the webhook must not find a developer's cluster through ~/.kube/config. */
+    setenv("KUBECONFIG", "/nonexistent/flinkop-test-kubeconfig", 1);
+    unsetenv("KUBERNETES_SERVICE_HOST");
     curl_global_init(CURL_GLOBAL_DEFAULT);
     signal(SIGPIPE, SIG_IGN);
     Suite *s = suite_create("webhook");
