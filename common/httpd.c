@@ -262,6 +262,40 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     fo_log_debug("httpd: %s", line);
 }
 
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Query decoding as HTML forms and Go's url.ParseQuery do it ('+' is a space, %HH a byte), so
+ * a labelSelector from kubectl ("app+in+%28a%2Cb%29") arrives as written. MHD also runs this on
+ * the path, but handlers get the raw path (from on_uri), so '+' there stays literal. A malformed
+ * escape is kept as it is. */
+static size_t on_unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+    (void)cls;
+    (void)conn;
+    char *out = s;
+    for (const char *in = s; *in; in++) {
+        if (*in == '+') {
+            *out++ = ' ';
+        } else if (*in == '%' && hex_digit(in[1]) >= 0 && hex_digit(in[2]) >= 0) {
+            *out++ = (char)(hex_digit(in[1]) * 16 + hex_digit(in[2]));
+            in += 2;
+        } else {
+            *out++ = *in;
+        }
+    }
+    *out = '\0';
+    return (size_t)(out - s);
+}
+
 /* GnuTLS asks for the certificate at every handshake: hand it the pair certwatch serves now,
  * so a rotated pair is used from the next connection on. */
 static int on_cert(gnutls_session_t session, const gnutls_datum_t *req_ca_dn, int nreqs,
@@ -561,6 +595,8 @@ fo_httpd *fo_httpd_start(const fo_httpd_opts *opts, fo_err *err)
         items[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
                                              (intptr_t)opts->connection_memory_bytes, NULL};
     items[k++] = (struct MHD_OptionItem){MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, srv};
+    items[k++] = (struct MHD_OptionItem){MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)on_unescape,
+                                         NULL};
     items[k++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed,
                                          srv};
     items[k++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection,

@@ -48,8 +48,8 @@ typedef struct fo_http_request {
 /* A request header (case-insensitive name), or NULL. Borrowed for the handler's duration. */
 const char *fo_http_request_header(const fo_http_request *req, const char *name);
 
-/* A URL query parameter, percent-decoded, or NULL when absent ("" when present without a
- * value). Borrowed for the handler's duration. */
+/* A URL query parameter, decoded as Go's url.ParseQuery does ('+' is a space, %HH a byte),
+ * or NULL when absent ("" when present without a value). Borrowed for the handler's duration. */
 const char *fo_http_request_query(const fo_http_request *req, const char *name);
 
 /* Stream producer for chunked responses. Write at most `max` bytes into buf and return the
