@@ -450,14 +450,29 @@ fo_rc fo_flink_rest_disposal_status(fo_flink_rest *fr, const char *base, const c
 
 /* ---- jars ---- */
 
-/* The jar id goes into a URL path: refuse anything that could leave that segment. */
+/* The jar id is a file name that goes, percent-encoded, into one URL path segment. */
 static fo_rc check_jar_id(const char *jar_id, fo_err *err)
 {
-    if (!jar_id || !*jar_id || strlen(jar_id) > 255 || strpbrk(jar_id, "/?#%\\ \r\n") ||
+    if (!jar_id || !*jar_id || strlen(jar_id) > 255 || strpbrk(jar_id, "/\\\r\n") ||
         !strcmp(jar_id, ".") || !strcmp(jar_id, ".."))
         return fo_err_set(err, FO_EINVAL, "jar id '%.64s' is not a file name",
                           jar_id ? jar_id : "(null)");
     return FO_OK;
+}
+
+/* base + "/jars/<escaped id>" + suffix. */
+static fo_rc jar_url(char url[FO_FLINK_REST_MAX_URL], const char *base, const char *jar_id,
+                     const char *suffix, fo_err *err)
+{
+    fo_strbuf esc;
+    fo_strbuf_init(&esc, FO_FLINK_REST_MAX_URL);
+    fo_rc rc = fo_http_query_escape(&esc, jar_id);
+    if (rc == FO_OK)
+        rc = make_url(url, base, err, "/jars/%s%s", esc.data, suffix);
+    else
+        fo_err_set(err, rc, "jar id too long");
+    fo_strbuf_release(&esc);
+    return rc;
 }
 
 /* multipart/form-data (RFC 7578) with one part "jarfile", as the spec's curl example sends. */
@@ -486,7 +501,7 @@ fo_rc fo_flink_rest_jar_upload(fo_flink_rest *fr, const char *base, const char *
                                const void *data, size_t len, char **jar_id, fo_err *err)
 {
     *jar_id = NULL;
-    if (!filename || !*filename || strpbrk(filename, "\"\r\n/\\"))
+    if (!filename || !*filename || strlen(filename) > 200 || strpbrk(filename, "\"\r\n/\\"))
         return fo_err_set(err, FO_EINVAL, "jar file name '%.64s' cannot be sent",
                           filename ? filename : "(null)");
     if (len > FO_FLINK_REST_MAX_JAR)
@@ -555,7 +570,7 @@ fo_rc fo_flink_rest_jar_run(fo_flink_rest *fr, const char *base, const char *jar
         return FO_EINVAL;
     if (run->flink_configuration && !json_is_object(run->flink_configuration))
         return fo_err_set(err, FO_EINVAL, "flinkConfiguration must be an object");
-    fo_rc rc = make_url(url, base, err, "/jars/%s/run", jar_id);
+    fo_rc rc = jar_url(url, base, jar_id, "/run", err);
     if (rc != FO_OK)
         return rc;
     /* JarRunRequestBody: programArgsList exists in 1.20 and 2.x (the programArgs string was
@@ -593,6 +608,6 @@ fo_rc fo_flink_rest_jar_delete(fo_flink_rest *fr, const char *base, const char *
     char url[FO_FLINK_REST_MAX_URL];
     if (check_jar_id(jar_id, err) != FO_OK)
         return FO_EINVAL;
-    fo_rc rc = make_url(url, base, err, "/jars/%s", jar_id);
+    fo_rc rc = jar_url(url, base, jar_id, "", err);
     return rc == FO_OK ? call(fr, "DELETE", url, NULL, NULL, 0, 0, NULL, err) : rc;
 }

@@ -375,6 +375,15 @@ START_TEST(a_session_job_is_uploaded_run_and_its_jar_deleted)
     ck_assert_int_eq(fo_flink_rest_jar_upload_file(fr, base, path, &jar, &err), FO_OK);
     ck_assert_ptr_nonnull(strstr(jar, "_from-disk.jar"));
     free(jar);
+
+    /* a name that needs percent-encoding in the URL path */
+    ck_assert_int_eq(fo_flink_rest_jar_upload(fr, base, "my job+v2%.jar", "PK", 2, &jar, &err),
+                     FO_OK);
+    ck_assert_ptr_nonnull(strstr(jar, "_my job+v2%.jar"));
+    fo_flink_jar_run plain = {.entry_class = "org.example.Plain"};
+    ck_assert_int_eq(fo_flink_rest_jar_run(fr, base, jar, &plain, jid, &err), FO_OK);
+    ck_assert_int_eq(fo_flink_rest_jar_delete(fr, base, jar, &err), FO_OK);
+    free(jar);
     fo_test_rmdir(dir);
     free(dir);
 }

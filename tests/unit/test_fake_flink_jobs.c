@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "common/jsonutil.h"
-#include "tests/fakes/flink/fake_flink_int.h"
 #include "tests/fakes/flink/flink_sim.h"
 
 #define T0 1700000000000LL
@@ -766,143 +765,6 @@ START_TEST(bad_cluster_specs_name_the_field)
 }
 END_TEST
 
-/* ---- REST routing without sockets ---- */
-
-static int rest(fo_flink_sim *sim, const char *method, const char *path, const char *body,
-                json_t **out)
-{
-    ff_request req = {.method = method,
-                      .path = path,
-                      .body = body ? body : "",
-                      .body_len = body ? strlen(body) : 0,
-                      .content_type = "application/json"};
-    ff_response resp = {0};
-    ff_rest_handle(sim, &req, &resp);
-    if (out)
-        *out = resp.body;
-    else
-        json_decref(resp.body);
-    return resp.status;
-}
-
-static const char *first_error(const json_t *v)
-{
-    return json_string_value(json_array_get(json_object_get(v, "errors"), 0));
-}
-
-START_TEST(rest_routes_answer_like_flink_for_unknown_routes_ids_and_bodies)
-{
-    fo_flink_sim *sim = sim_from(APP);
-    char jid[33], path[128];
-    first_job(sim, jid);
-    json_t *v = NULL;
-    ck_assert_int_eq(rest(sim, "GET", "/nothing/here", NULL, &v), 404);
-    ck_assert_str_eq(first_error(v), "Not found: /nothing/here");
-    json_decref(v);
-    ck_assert_int_eq(rest(sim, "GET", "/jobs/0123", NULL, &v), 400);
-    ck_assert_str_eq(first_error(v), "Bad request, could not parse parameters: Cannot resolve "
-                                     "path parameter (jobid) from value \"0123\".");
-    json_decref(v);
-    snprintf(path, sizeof path, "/jobs/%s/savepoints", jid);
-    ck_assert_int_eq(rest(sim, "POST", path, "{\"target-dir\": \"x\"}", &v), 400);
-    ck_assert_str_eq(first_error(v),
-                     "Request did not match expected format SavepointTriggerRequestBody.");
-    json_decref(v);
-    ck_assert_int_eq(rest(sim, "POST", path, "{\"formatType\": \"FANCY\"}", NULL), 400);
-    ck_assert_int_eq(rest(sim, "POST", path, "", &v), 202);
-    ck_assert(fo_flink_sim_is_id(fo_json_str(v, "request-id")));
-    json_decref(v);
-    snprintf(path, sizeof path, "/v1/jobs/%s", jid);
-    ck_assert_int_eq(rest(sim, "GET", path, NULL, NULL), 200);
-    snprintf(path, sizeof path, "/jobs/%s", jid);
-    ck_assert_int_eq(rest(sim, "PATCH", path, NULL, &v), 202);
-    ck_assert_int_eq(json_object_size(v), 0);
-    json_decref(v);
-    fo_flink_sim_free(sim);
-}
-END_TEST
-
-START_TEST(jar_upload_run_and_delete_make_a_session_job)
-{
-    fo_flink_sim *sim = sim_from("{\"flinkVersion\": \"2.0.0\", \"taskManagers\": 2}");
-    static const char body[] = "--XyZ\r\n"
-                               "Content-Disposition: form-data; name=\"jarfile\"; "
-                               "filename=\"/tmp/job.jar\"\r\n"
-                               "Content-Type: application/x-java-archive\r\n\r\n"
-                               "PK\003\004jar-bytes\r\n"
-                               "--XyZ--\r\n";
-    ff_request req = {.method = "POST",
-                      .path = "/jars/upload",
-                      .body = body,
-                      .body_len = sizeof body - 1,
-                      .content_type = "multipart/form-data; boundary=XyZ"};
-    ff_response resp = {0};
-    ff_rest_handle(sim, &req, &resp);
-    ck_assert_int_eq(resp.status, 200);
-    ck_assert_str_eq(fo_json_str(resp.body, "status"), "success");
-    const char *filename = fo_json_str(resp.body, "filename");
-    ck_assert(matches(filename, "/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-                                "_job\\.jar$"));
-    char jar_id[256], path[400];
-    snprintf(jar_id, sizeof jar_id, "%s", strrchr(filename, '/') + 1);
-    json_decref(resp.body);
-
-    json_t *v = NULL;
-    snprintf(path, sizeof path, "/jars/%s/run", jar_id);
-    /* 2.x has no programArgs string any more */
-    ck_assert_int_eq(rest(sim, "POST", path, "{\"programArgs\": \"--a b\"}", NULL), 400);
-    ck_assert_int_eq(rest(sim, "POST", path,
-                          "{\"entryClass\": \"org.example.S\", \"programArgsList\": [\"--a\"],"
-                          " \"parallelism\": 2, \"jobId\": \"0000000000000000000000000000beef\","
-                          " \"savepointPath\": \"s3://x/savepoint-000000-bbbbbbbbbbbb\","
-                          " \"allowNonRestoredState\": true}",
-                          &v),
-                     200);
-    ck_assert_str_eq(fo_json_str(v, "jobid"), "0000000000000000000000000000beef");
-    json_decref(v);
-    json_t *view = fo_flink_sim_json_control(sim);
-    json_t *job = json_array_get(json_object_get(view, "jobs"), 0);
-    ck_assert_str_eq(fo_json_get_str(job, "submission.entryClass"), "org.example.S");
-    ck_assert_str_eq(fo_json_get_str(job, "submission.jarId"), jar_id);
-    ck_assert_str_eq(fo_json_get_str(job, "submission.restorePath"),
-                     "s3://x/savepoint-000000-bbbbbbbbbbbb");
-    json_decref(view);
-
-    ck_assert_int_eq(rest(sim, "GET", "/jars", NULL, &v), 200);
-    ck_assert_int_eq(json_array_size(json_object_get(v, "files")), 1);
-    json_decref(v);
-    snprintf(path, sizeof path, "/jars/%s", jar_id);
-    ck_assert_int_eq(rest(sim, "DELETE", path, NULL, NULL), 200);
-    ck_assert_int_eq(rest(sim, "DELETE", path, NULL, NULL), 400);
-    snprintf(path, sizeof path, "/jars/%s/run", jar_id);
-    ck_assert_int_eq(rest(sim, "POST", path, "{}", NULL), 400);
-    fo_flink_sim_free(sim);
-}
-END_TEST
-
-START_TEST(uploads_that_are_not_one_jar_are_refused)
-{
-    fo_flink_sim *sim = sim_from(NULL);
-    static const char body[] = "--b\r\nContent-Disposition: form-data; name=\"jarfile\"; "
-                               "filename=\"notes.txt\"\r\n\r\nhi\r\n--b--\r\n";
-    ff_request req = {.method = "POST",
-                      .path = "/jars/upload",
-                      .body = body,
-                      .body_len = sizeof body - 1,
-                      .content_type = "multipart/form-data; boundary=b"};
-    ff_response resp = {0};
-    ff_rest_handle(sim, &req, &resp);
-    ck_assert_int_eq(resp.status, 400);
-    ck_assert_str_eq(first_error(resp.body), "Only Jar files are allowed.");
-    json_decref(resp.body);
-    req.content_type = "application/json";
-    ff_rest_handle(sim, &req, &resp);
-    ck_assert_int_eq(resp.status, 400);
-    json_decref(resp.body);
-    fo_flink_sim_free(sim);
-}
-END_TEST
-
 int main(void)
 {
     Suite *s = suite_create("fake_flink_jobs");
@@ -931,9 +793,6 @@ int main(void)
     tcase_add_test(tc, flink_configuration_keys_set_directories_interval_and_the_restore_path);
     tcase_add_test(tc, nested_config_yaml_is_flattened_and_application_keys_fill_the_job);
     tcase_add_test(tc, bad_cluster_specs_name_the_field);
-    tcase_add_test(tc, rest_routes_answer_like_flink_for_unknown_routes_ids_and_bodies);
-    tcase_add_test(tc, jar_upload_run_and_delete_make_a_session_job);
-    tcase_add_test(tc, uploads_that_are_not_one_jar_are_refused);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -438,6 +438,27 @@ START_TEST(wrong_shapes_are_protocol_errors_not_crashes)
 }
 END_TEST
 
+START_TEST(address_templates_are_filled_with_namespace_and_name)
+{
+    char url[128];
+    fo_err err = {0};
+    ck_assert_int_eq(fo_flink_rest_base_url("http://{name}-rest.{namespace}:8081", "prod", "orders",
+                                            url, sizeof url, &err),
+                     FO_OK);
+    ck_assert_str_eq(url, "http://orders-rest.prod:8081");
+    ck_assert_int_eq(fo_flink_rest_base_url("http://127.0.0.1:9/{namespace}/{name}", "a", "b", url,
+                                            sizeof url, &err),
+                     FO_OK);
+    ck_assert_str_eq(url, "http://127.0.0.1:9/a/b");
+    ck_assert_int_eq(fo_flink_rest_base_url("http://{cluster}:8081", "a", "b", url, sizeof url,
+                                            &err),
+                     FO_EINVAL);
+    ck_assert_int_eq(fo_flink_rest_base_url("{name}:8081", "a", "b", url, sizeof url, &err),
+                     FO_EINVAL);
+    ck_assert_int_eq(fo_flink_rest_base_url("http://{name}", "a", "b", url, 8, &err), FO_ELIMIT);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("flink_rest_decode");
@@ -460,6 +481,7 @@ int main(void)
     tcase_add_test(tc, trigger_upload_and_run_answers_give_their_ids);
     tcase_add_test(tc, error_bodies_map_to_result_codes_with_flinks_messages);
     tcase_add_test(tc, wrong_shapes_are_protocol_errors_not_crashes);
+    tcase_add_test(tc, address_templates_are_filled_with_namespace_and_name);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -127,6 +127,29 @@ static bool body_bool(const json_t *body, const char *key)
 
 #define MAX_SEGS 8
 
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                          : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                                                 : -1;
+}
+
+/* RFC 3986 percent-decoding of one path segment, in place (Flink decodes path parameters). */
+static void pct_decode(char *s)
+{
+    char *out = s;
+    for (char *p = s; *p; p++) {
+        int hi, lo;
+        if (*p == '%' && (hi = hexval(p[1])) >= 0 && (lo = hexval(p[2])) >= 0 && (hi || lo)) {
+            *out++ = (char)(hi * 16 + lo);
+            p += 2;
+        } else {
+            *out++ = *p;
+        }
+    }
+    *out = '\0';
+}
+
 static size_t split(char *path, char **segs)
 {
     size_t n = 0;
@@ -134,6 +157,7 @@ static size_t split(char *path, char **segs)
          tok = strtok_r(NULL, "/", &save)) {
         if (n == MAX_SEGS)
             return MAX_SEGS + 1;
+        pct_decode(tok);
         segs[n++] = tok;
     }
     return n;
