@@ -223,7 +223,7 @@ static char *b64_decode(const char *in, size_t *len)
     return out;
 }
 
-static json_t *review_request(fka_op *op, const hook *h, const char *uid, const char *operation,
+static json_t *review_request(fka_op *op, const char *uid, const char *operation,
                               const json_t *obj, const json_t *old)
 {
     const fka_resource *r = op->res;
@@ -268,7 +268,6 @@ static json_t *review_request(fka_op *op, const hook *h, const char *uid, const 
     if (fv && strcmp(operation, "DELETE") != 0)
         json_object_set_new(options, "fieldValidation", json_string(fv));
     json_object_set_new(req, "options", options);
-    (void)h;
     return json_pack("{s:s, s:s, s:o}", "apiVersion", "admission.k8s.io/v1", "kind",
                      "AdmissionReview", "request", req);
 }
@@ -479,8 +478,6 @@ static json_t *call(fka_op *op, const hook *h, const char *operation, json_t **o
     json_t *status = NULL, *response = NULL, *patch = NULL;
     fo_http_client *client = NULL;
     fo_http_result res;
-    memset(&res, 0, sizeof res);
-    fo_strbuf_init(&res.body, 0);
     bool have_res = false;
     outcome oc = FAILED;
     if (!hook_url(op->srv, h->def, (long)timeout_s, url, sizeof url, detail, sizeof detail))
@@ -499,14 +496,14 @@ static json_t *call(fka_op *op, const hook *h, const char *operation, json_t **o
         snprintf(detail, sizeof detail, "failed to call webhook: %s", err.message);
         goto judged;
     }
-    json_t *review = review_request(op, h, uid, operation, *obj, old);
+    json_t *review = review_request(op, uid, operation, *obj, old);
     char *body = json_dumps(review, JSON_COMPACT);
     json_decref(review);
     fo_http_header hdrs[] = {{"Content-Type", "application/json"},
                              {"Accept", "application/json, */*"}};
-    fo_http_result_release(&res);
-    fo_rc rc = fo_http_client_request(client, "POST", url, hdrs, 2, body, body ? strlen(body) : 0,
-                               timeout_s * 1000, &res, &err);
+    /* The result is initialised by the call whatever happens. */
+    fo_rc rc = fo_http_client_request(client, "POST", url, hdrs, 2, body,
+                                      body ? strlen(body) : 0, timeout_s * 1000, &res, &err);
     have_res = true;
     free(body);
     if (rc != FO_OK) {
@@ -566,8 +563,6 @@ judged:
 out:
     if (have_res)
         fo_http_result_release(&res);
-    else
-        fo_strbuf_release(&res.body);
     fo_http_client_free(client);
     json_decref(response);
     json_decref(patch);

@@ -98,7 +98,7 @@ typedef struct fka_op {
     char name[256];    /* "" for a collection */
     char sub[32];      /* "" or "status", "scale", "finalize" */
     bool dry_run;
-    char field_manager[160];
+    char field_manager[160]; /* ?fieldManager, else the user agent up to its first '/' */
     const char *user;  /* "admin" for tokens, the service account of in-process callers */
 } fka_op;
 
@@ -136,9 +136,6 @@ const char *fka_op_store_ns(const fka_op *op);
 /* Wake the garbage collector after a write (gc.c). */
 void fka_gc_kick(fka_gc *gc);
 
-/* The field manager of a write: ?fieldManager, else the user agent up to its first '/'. */
-const char *fka_op_manager(const fka_op *op);
-
 /* The schema of op's resource (built-in definition or CRD schema). */
 fka_schema fka_op_schema(const fka_op *op);
 
@@ -157,9 +154,9 @@ void fka_op_reply_obj(fka_op *op, int code, const json_t *stored);
 void fka_after_commit(fka_server *srv, const fka_resource *r, const json_t *stored,
                       bool deleted);
 
-/* Internal writes used by the GC and the CRD/namespace lifecycle: PUT-like replace of the
- * stored object (obj stolen) with full semantics (finalizer removal deletes), as the given
- * user; returns the HTTP status. (write.c) */
+/* Internal writes used by the GC and the CRD/namespace lifecycle: a PUT of obj (stolen) with
+ * full semantics (removing the last finalizer deletes), as the garbage collector's service
+ * account; returns the HTTP status. (write.c) */
 int fka_internal_replace(fka_server *srv, fka_resource *r, json_t *obj);
 
 #endif

@@ -116,6 +116,18 @@ json_t *fka_status_invalid(const fka_resource *r, const char *name,
     return st;
 }
 
+json_t *fka_status_invalid_one(const fka_resource *r, const char *name, const char *field,
+                               const char *reason, const char *body)
+{
+    char qk[300], msg[1200];
+    snprintf(msg, sizeof msg, "%s \"%s\" is invalid: %s: %s",
+             fka_resource_qualified_kind(r, qk, sizeof qk), name ? name : "", field, body);
+    json_t *d = details(name, r->group, r->kind);
+    json_object_set_new(d, "causes", json_pack("[{s:s, s:s, s:s}]", "reason", reason, "message",
+                                               body, "field", field));
+    return fka_status_failure(422, "Invalid", msg, d);
+}
+
 json_t *fka_status_expired(const char *message)
 {
     return fka_status_failure(410, "Expired", message, NULL);

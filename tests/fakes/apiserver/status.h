@@ -34,6 +34,10 @@ json_t *fka_status_precondition(const fka_resource *r, const char *name, const c
 json_t *fka_status_invalid(const fka_resource *r, const char *name,
                            const fo_field_errors *errs);
 
+/* 422 Invalid with one cause whose body (the text after "<field>: ") is given as is. */
+json_t *fka_status_invalid_one(const fka_resource *r, const char *name, const char *field,
+                               const char *reason, const char *body);
+
 /* 410 Expired with message. */
 json_t *fka_status_expired(const char *message);
 

@@ -34,11 +34,6 @@
 
 typedef enum wkind { W_CREATE, W_UPDATE, W_PATCH } wkind;
 
-const char *fka_op_manager(const fka_op *op)
-{
-    return op->field_manager;
-}
-
 fka_schema fka_op_schema(const fka_op *op)
 {
     /* events.k8s.io/v1 Events are stored (and checked) in their core/v1 form. */
@@ -353,28 +348,11 @@ static json_t *prepare(fka_op *op, json_t *obj, const json_t *cur, bool create, 
         /* Optimistic concurrency (§4). */
         const char *want = fo_json_str(meta, "resourceVersion");
         const char *have = fo_json_get_str(cur, "metadata.resourceVersion");
-        if ((!want || !*want) && kind == W_UPDATE && (r->flags & FKA_R_PUT_NEEDS_RV)) {
-            fo_field_errors *errs = fo_field_errors_new();
-            fo_field_errors_add_int(errs, FO_FE_INVALID, "metadata.resourceVersion", 0,
-                                    "must be specified for an update");
-            /* Go prints the uint64 0 as 0x0 with %#v. */
-            json_t *inv = fka_status_invalid(r, op->name, errs);
-            fo_field_errors_free(errs);
-            json_t *msg = json_object_get(inv, "message");
-            char *fixed = NULL;
-            const char *m = json_string_value(msg);
-            const char *at = m ? strstr(m, "Invalid value: 0:") : NULL;
-            if (at && asprintf(&fixed, "%.*sInvalid value: 0x0:%s", (int)(at - m), m,
-                               at + strlen("Invalid value: 0:")) > 0)
-                json_object_set_new(inv, "message", json_string(fixed));
-            free(fixed);
-            json_t *cause = json_array_get(fo_json_get(inv, "details.causes"), 0);
-            if (cause)
-                json_object_set_new(cause, "message",
-                                    json_string("Invalid value: 0x0: must be specified for an "
-                                                "update"));
-            return inv;
-        }
+        if ((!want || !*want) && kind == W_UPDATE && (r->flags & FKA_R_PUT_NEEDS_RV))
+            /* The API server prints the uint64 zero with %#v: 0x0. */
+            return fka_status_invalid_one(r, op->name, "metadata.resourceVersion",
+                                          "FieldValueInvalid",
+                                          "Invalid value: 0x0: must be specified for an update");
         if (want && *want && have && strcmp(want, have) != 0)
             return fka_status_conflict(r, op->name);
         if (strcmp(op->sub, "finalize") == 0) {
@@ -437,7 +415,7 @@ static json_t *prepare(fka_op *op, json_t *obj, const json_t *cur, bool create, 
 
     /* Apply requests got their managedFields from fka_apply already. */
     if (!(kind == W_PATCH && is_apply(op)))
-        fka_fields_record_update(obj, create ? NULL : cur, s, fka_op_manager(op), gv, op->sub,
+        fka_fields_record_update(obj, create ? NULL : cur, s, op->field_manager, gv, op->sub,
                                  sub_status || !(r->flags & FKA_R_STATUS), now);
     return NULL;
 }
@@ -474,7 +452,7 @@ static json_t *build(fka_op *op, wkind kind, const json_t *body, const json_t *c
     }
     if (kind == W_PATCH && is_apply(op)) {
         bool force = fka_q_true(op, "force");
-        json_t *out = fka_apply(r, fka_op_schema(op), cur, body, fka_op_manager(op), force,
+        json_t *out = fka_apply(r, fka_op_schema(op), cur, body, op->field_manager, force,
                                 op->sub, fo_clock_now_ms(op->srv->clock), status);
         return out;
     }
