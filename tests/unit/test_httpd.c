@@ -1,26 +1,21 @@
-/* common/httpd + common/certwatch: plain and TLS round trips with libcurl, body limit, chunked
- * streaming in both thread models, concurrency, slow clients, graceful stop, TLS versions and
- * certificate rotation while serving. */
+/* common/httpd over plain HTTP with libcurl: round trips and query decoding, body limit,
+ * chunked streaming in both thread models, concurrency, slow clients, graceful stop. TLS and
+ * certificate rotation are in test_certwatch. */
 #include <arpa/inet.h>
 #include <check.h>
 #include <curl/curl.h>
 #include <errno.h>
-#include <gnutls/gnutls.h>
-#include <gnutls/x509.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/certwatch.h"
 #include "common/httpd.h"
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
-#include "tests/support/testcerts.h"
 #include "tests/support/testutil.h"
 
 /* ---- a small libcurl client ---- */
@@ -324,7 +319,7 @@ static void handler(void *ctx, const fo_http_request *req, fo_http_response *res
     json_decref(o);
 }
 
-static fo_httpd *start(unsigned threads, size_t max_body, fo_certwatch *tls)
+static fo_httpd *start(unsigned threads, size_t max_body)
 {
     fo_err err;
     fo_err_clear(&err);
@@ -332,7 +327,6 @@ static fo_httpd *start(unsigned threads, size_t max_body, fo_certwatch *tls)
                        .port = 0,
                        .max_body_bytes = max_body,
                        .threads = threads,
-                       .tls = tls,
                        .handler = handler};
     fo_httpd *srv = fo_httpd_start(&o, &err);
     ck_assert_msg(srv != NULL, "start: %s", err.message);
@@ -353,7 +347,7 @@ static char *url(const fo_httpd *srv, bool tls, const char *path)
 
 static void check_round_trip(unsigned threads)
 {
-    fo_httpd *srv = start(threads, 0, NULL);
+    fo_httpd *srv = start(threads, 0);
     char *u = url(srv, false, "/a%2Fb+c/d?q=hello%20big+world%2B%28x%29&flag&x=1");
     reply r;
     perform(&(request_opts){.url = u, .extra_header = "X-Test: yes"}, &r);
@@ -400,7 +394,7 @@ END_TEST
 
 START_TEST(absent_query_parameter_and_header_are_null)
 {
-    fo_httpd *srv = start(1, 0, NULL);
+    fo_httpd *srv = start(1, 0);
     char *u = url(srv, false, "/x");
     reply r;
     perform(&(request_opts){.url = u}, &r);
@@ -417,7 +411,7 @@ END_TEST
 
 START_TEST(post_body_arrives_whole_and_terminated)
 {
-    fo_httpd *srv = start(2, 0, NULL);
+    fo_httpd *srv = start(2, 0);
     size_t n = 700 * 1024;
     char *body = malloc(n);
     for (size_t i = 0; i < n; i++)
@@ -451,7 +445,7 @@ END_TEST
 START_TEST(body_over_the_limit_gets_413_with_a_json_message)
 {
     gate_reset(0, false);
-    fo_httpd *srv = start(2, 1000, NULL);
+    fo_httpd *srv = start(2, 1000);
     char body[1001];
     memset(body, 'x', sizeof body);
     char *u = url(srv, false, "/gate");
@@ -510,7 +504,7 @@ static void bg_join(struct bg_request *b)
 START_TEST(blocking_stream_in_thread_per_connection_mode_is_chunked_and_ordered)
 {
     feed_reset();
-    fo_httpd *srv = start(0, 0, NULL);
+    fo_httpd *srv = start(0, 0);
     struct bg_request b;
     memset(&b, 0, sizeof b);
     b.o.url = url(srv, false, "/watch");
@@ -535,7 +529,7 @@ END_TEST
 
 START_TEST(stream_that_is_sometimes_empty_completes_in_pool_mode)
 {
-    fo_httpd *srv = start(2, 0, NULL);
+    fo_httpd *srv = start(2, 0);
     char *u = url(srv, false, "/count");
     reply r;
     perform(&(request_opts){.url = u}, &r);
@@ -550,7 +544,7 @@ END_TEST
 START_TEST(stopping_the_server_ends_an_open_stream_and_frees_it)
 {
     feed_reset();
-    fo_httpd *srv = start(0, 0, NULL);
+    fo_httpd *srv = start(0, 0);
     struct bg_request b;
     memset(&b, 0, sizeof b);
     b.o.url = url(srv, false, "/watch");
@@ -580,7 +574,7 @@ END_TEST
 static void check_parallel(unsigned threads, int clients)
 {
     gate_reset(clients, false);
-    fo_httpd *srv = start(threads, 0, NULL);
+    fo_httpd *srv = start(threads, 0);
     struct bg_request b[8];
     memset(b, 0, sizeof b);
     char *u = url(srv, false, "/gate");
@@ -604,7 +598,7 @@ START_TEST(a_handler_that_blocks_holds_only_its_own_pool_thread)
     /* MHD's pool keeps a connection on the thread that accepted it, so "all N inside at once"
      * cannot be forced; what must hold is that a stuck handler does not stop the others. */
     gate_reset(0, true);
-    fo_httpd *srv = start(2, 0, NULL);
+    fo_httpd *srv = start(2, 0);
     struct bg_request b;
     memset(&b, 0, sizeof b);
     b.o.url = url(srv, false, "/gate");
@@ -649,7 +643,7 @@ static int connect_port(int port)
 
 START_TEST(a_slow_client_does_not_block_a_single_threaded_server)
 {
-    fo_httpd *srv = start(1, 0, NULL);
+    fo_httpd *srv = start(1, 0);
     /* half a request, then silence */
     int slow = connect_port(fo_httpd_port(srv));
     ck_assert_int_ge(slow, 0);
@@ -671,7 +665,7 @@ END_TEST
 START_TEST(quiesce_refuses_new_connections_and_lets_the_request_in_flight_finish)
 {
     gate_reset(0, true);
-    fo_httpd *srv = start(2, 0, NULL);
+    fo_httpd *srv = start(2, 0);
     int port = fo_httpd_port(srv);
     struct bg_request b;
     memset(&b, 0, sizeof b);
@@ -695,7 +689,7 @@ END_TEST
 
 START_TEST(a_port_in_use_is_a_clear_error)
 {
-    fo_httpd *srv = start(1, 0, NULL);
+    fo_httpd *srv = start(1, 0);
     fo_err err;
     fo_err_clear(&err);
     fo_httpd_opts o = {.bind_addr = "127.0.0.1", .port = fo_httpd_port(srv), .threads = 1,
@@ -711,255 +705,6 @@ START_TEST(a_port_in_use_is_a_clear_error)
     fo_httpd_stop(NULL);
 }
 END_TEST
-
-/* ---- TLS ---- */
-
-static fo_testcerts *g_certs;
-
-static fo_certwatch *watch(const char *crt, const char *key)
-{
-    fo_err err;
-    fo_err_clear(&err);
-    fo_certwatch *cw = fo_certwatch_new(crt, key, &err);
-    ck_assert_msg(cw != NULL, "certwatch: %s", err.message);
-    return cw;
-}
-
-START_TEST(tls_round_trip_verifies_against_the_test_ca)
-{
-    char *crt, *key;
-    fo_testcerts_issue(g_certs, "srv", NULL, &crt, &key);
-    fo_certwatch *cw = watch(crt, key);
-    ck_assert_int_eq(fo_certwatch_generation(cw), 1);
-    fo_httpd *srv = start(2, 0, cw);
-    char *u = url(srv, true, "/hello?q=1");
-    reply r;
-    perform(&(request_opts){.url = u, .cainfo = g_certs->ca_cert}, &r);
-    ck_assert_msg(r.cc == CURLE_OK, "curl: %s", r.error);
-    ck_assert_int_eq(r.status, 200);
-    json_t *o = json_loads(r.body.data, 0, NULL);
-    ck_assert_str_eq(fo_json_str(o, "path"), "/hello");
-    json_decref(o);
-    reply_release(&r);
-    /* plain HTTP to the TLS port does not get an answer */
-    char *plain = url(srv, false, "/hello");
-    perform(&(request_opts){.url = plain}, &r);
-    ck_assert_int_ne(r.cc, CURLE_OK);
-    reply_release(&r);
-    free(plain);
-    free(u);
-    fo_httpd_stop(srv);
-    fo_certwatch_free(cw);
-    free(crt);
-    free(key);
-}
-END_TEST
-
-/* A raw GnuTLS handshake with only the given protocol version enabled. Returns the handshake
- * result; *alert gets the alert the server sent, if any. */
-static int handshake_with(int port, const char *priority, const char *ca, int *alert,
-                          gnutls_protocol_t *version)
-{
-    int fd = connect_port(port);
-    ck_assert_int_ge(fd, 0);
-    gnutls_certificate_credentials_t cred;
-    gnutls_certificate_allocate_credentials(&cred);
-    gnutls_certificate_set_x509_trust_file(cred, ca, GNUTLS_X509_FMT_PEM);
-    gnutls_session_t s;
-    gnutls_init(&s, GNUTLS_CLIENT);
-    const char *errpos = NULL;
-    ck_assert_int_eq(gnutls_priority_set_direct(s, priority, &errpos), 0);
-    gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred);
-    gnutls_server_name_set(s, GNUTLS_NAME_DNS, "localhost", 9);
-    gnutls_transport_set_int(s, fd);
-    gnutls_handshake_set_timeout(s, 20000);
-    int ret;
-    do {
-        ret = gnutls_handshake(s);
-    } while (ret < 0 && !gnutls_error_is_fatal(ret));
-    *alert = ret == GNUTLS_E_FATAL_ALERT_RECEIVED ? (int)gnutls_alert_get(s) : -1;
-    *version = gnutls_protocol_get_version(s);
-    if (ret == 0)
-        gnutls_bye(s, GNUTLS_SHUT_RDWR);
-    gnutls_deinit(s);
-    gnutls_certificate_free_credentials(cred);
-    close(fd);
-    return ret;
-}
-
-START_TEST(tls_1_1_is_refused_and_tls_1_2_accepted)
-{
-    char *crt, *key;
-    fo_testcerts_issue(g_certs, "ver", NULL, &crt, &key);
-    fo_certwatch *cw = watch(crt, key);
-    fo_httpd *srv = start(1, 0, cw);
-    int alert = -1;
-    gnutls_protocol_t v;
-    int ret = handshake_with(fo_httpd_port(srv), "NORMAL:-VERS-ALL:+VERS-TLS1.1",
-                             g_certs->ca_cert, &alert, &v);
-    /* The server refuses the version: a protocol_version alert, or (MHD) a closed socket;
-     * not a client-side error such as "no supported protocols". */
-    ck_assert_msg((ret == GNUTLS_E_FATAL_ALERT_RECEIVED && alert == GNUTLS_A_PROTOCOL_VERSION) ||
-                      ret == GNUTLS_E_PREMATURE_TERMINATION,
-                  "handshake: %s, alert %d", gnutls_strerror(ret), alert);
-    ret = handshake_with(fo_httpd_port(srv), "NORMAL:-VERS-ALL:+VERS-TLS1.2", g_certs->ca_cert,
-                         &alert, &v);
-    ck_assert_msg(ret == 0, "tls 1.2 handshake: %s", gnutls_strerror(ret));
-    ck_assert_int_eq(v, GNUTLS_TLS1_2);
-    ret = handshake_with(fo_httpd_port(srv), "NORMAL", g_certs->ca_cert, &alert, &v);
-    ck_assert_int_eq(ret, 0);
-    ck_assert_int_eq(v, GNUTLS_TLS1_3);
-    fo_httpd_stop(srv);
-    fo_certwatch_free(cw);
-    free(crt);
-    free(key);
-}
-END_TEST
-
-static void copy_file(const char *from, const char *to)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = fopen(from, "rb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_int_eq(getdelim(&text, &len, '\0', f) > 0, 1);
-    fclose(f);
-    fo_test_write_file(to, text);
-    free(text);
-}
-
-static long https_status(const fo_httpd *srv, const char *ca, CURLcode *cc)
-{
-    char *u = url(srv, true, "/x");
-    reply r;
-    perform(&(request_opts){.url = u, .cainfo = ca, .close_after = true}, &r);
-    long st = r.status;
-    *cc = r.cc;
-    reply_release(&r);
-    free(u);
-    return st;
-}
-
-/* Kubernetes Secret volume layout: tls.crt -> ..data/tls.crt, ..data -> ..<timestamp>. */
-static void secret_dir(const char *root, const char *version, const char *crt, const char *key)
-{
-    char path[600], link[600];
-    snprintf(path, sizeof path, "%s/%s", root, version);
-    ck_assert_int_eq(mkdir(path, 0755), 0);
-    snprintf(path, sizeof path, "%s/%s/tls.crt", root, version);
-    copy_file(crt, path);
-    snprintf(path, sizeof path, "%s/%s/tls.key", root, version);
-    copy_file(key, path);
-    /* atomic swap: new symlink beside, renamed over ..data */
-    snprintf(link, sizeof link, "%s/..data_tmp", root);
-    ck_assert_int_eq(symlink(version, link), 0);
-    snprintf(path, sizeof path, "%s/..data", root);
-    ck_assert_int_eq(rename(link, path), 0);
-}
-
-START_TEST(certificate_rotation_through_a_symlink_swap_takes_effect_while_serving)
-{
-    /* two CAs: a client trusting only one of them tells which certificate is served */
-    fo_testcerts *ca2 = fo_testcerts_new();
-    char *crt1, *key1, *crt2, *key2;
-    fo_testcerts_issue(g_certs, "rot1", NULL, &crt1, &key1);
-    fo_testcerts_issue(ca2, "rot2", NULL, &crt2, &key2);
-    char *root = fo_test_mkdtemp();
-    secret_dir(root, "..v1", crt1, key1);
-    char crt[600], key[600], path[600];
-    snprintf(crt, sizeof crt, "%s/tls.crt", root);
-    snprintf(key, sizeof key, "%s/tls.key", root);
-    ck_assert_int_eq(symlink("..data/tls.crt", crt), 0);
-    ck_assert_int_eq(symlink("..data/tls.key", key), 0);
-
-    fo_certwatch *cw = watch(crt, key);
-    char fp1[65], fp2[65];
-    fo_certwatch_fingerprint(cw, fp1);
-    fo_httpd *srv = start(2, 0, cw);
-    CURLcode cc;
-    ck_assert_int_eq(https_status(srv, g_certs->ca_cert, &cc), 200);
-    ck_assert_int_eq(https_status(srv, ca2->ca_cert, &cc), 0);
-    ck_assert_int_ne(cc, CURLE_OK);
-
-    /* nothing changed yet */
-    bool reloaded = true;
-    fo_err err;
-    fo_err_clear(&err);
-    ck_assert_int_eq(fo_certwatch_check(cw, &reloaded, &err), FO_OK);
-    ck_assert(!reloaded);
-
-    /* a mismatched pair (cert 2 with key 1) is refused and the old pair keeps serving */
-    snprintf(path, sizeof path, "%s/..v2", root);
-    secret_dir(root, "..v2", crt2, key1);
-    ck_assert_int_eq(fo_certwatch_check(cw, &reloaded, &err), FO_EINVAL);
-    ck_assert(!reloaded);
-    ck_assert_ptr_nonnull(strstr(err.message, "does not belong"));
-    ck_assert_int_eq(fo_certwatch_generation(cw), 1);
-    ck_assert_int_eq(https_status(srv, g_certs->ca_cert, &cc), 200);
-
-    /* garbage is refused too */
-    fo_err_clear(&err);
-    secret_dir(root, "..v3", crt2, crt2);
-    ck_assert_int_eq(fo_certwatch_check(cw, &reloaded, &err), FO_EINVAL);
-    ck_assert_ptr_nonnull(strstr(err.message, "key"));
-    ck_assert_int_eq(https_status(srv, g_certs->ca_cert, &cc), 200);
-
-    /* the good new pair is served from the next connection on */
-    secret_dir(root, "..v4", crt2, key2);
-    ck_assert_int_eq(fo_certwatch_check(cw, &reloaded, &err), FO_OK);
-    ck_assert(reloaded);
-    ck_assert_int_eq(fo_certwatch_generation(cw), 2);
-    fo_certwatch_fingerprint(cw, fp2);
-    ck_assert_str_ne(fp1, fp2);
-    ck_assert_int_eq(https_status(srv, ca2->ca_cert, &cc), 200);
-    ck_assert_int_eq(https_status(srv, g_certs->ca_cert, &cc), 0);
-    ck_assert_int_ne(cc, CURLE_OK);
-
-    fo_httpd_stop(srv);
-    fo_certwatch_free(cw);
-    fo_test_rmdir(root);
-    free(root);
-    free(crt1);
-    free(key1);
-    free(crt2);
-    free(key2);
-    fo_testcerts_free(ca2);
-}
-END_TEST
-
-START_TEST(certwatch_refuses_missing_and_mismatched_files_at_start)
-{
-    char *crt1, *key1, *crt2, *key2;
-    fo_testcerts_issue(g_certs, "m1", NULL, &crt1, &key1);
-    fo_testcerts_issue(g_certs, "m2", NULL, &crt2, &key2);
-    fo_err err;
-    fo_err_clear(&err);
-    ck_assert_ptr_null(fo_certwatch_new("/nonexistent/tls.crt", key1, &err));
-    ck_assert_int_eq(err.rc, FO_EIO);
-    ck_assert_ptr_nonnull(strstr(err.message, "/nonexistent/tls.crt"));
-    ck_assert_ptr_null(fo_certwatch_new(crt1, key2, &err));
-    ck_assert_ptr_nonnull(strstr(err.message, "does not belong"));
-    ck_assert_ptr_null(fo_certwatch_new(key1, key1, &err));
-    ck_assert_int_eq(err.rc, FO_EINVAL);
-    ck_assert_ptr_nonnull(strstr(err.message, "certificate"));
-    fo_certwatch_free(NULL);
-    free(crt1);
-    free(key1);
-    free(crt2);
-    free(key2);
-}
-END_TEST
-
-static void certs_setup(void)
-{
-    g_certs = fo_testcerts_new();
-}
-
-static void certs_teardown(void)
-{
-    fo_testcerts_free(g_certs);
-    g_certs = NULL;
-}
 
 int main(void)
 {
@@ -982,13 +727,6 @@ int main(void)
     tcase_add_test(tc, quiesce_refuses_new_connections_and_lets_the_request_in_flight_finish);
     tcase_add_test(tc, a_port_in_use_is_a_clear_error);
     suite_add_tcase(s, tc);
-    TCase *tls = tcase_create("tls");
-    tcase_add_checked_fixture(tls, certs_setup, certs_teardown);
-    tcase_add_test(tls, tls_round_trip_verifies_against_the_test_ca);
-    tcase_add_test(tls, tls_1_1_is_refused_and_tls_1_2_accepted);
-    tcase_add_test(tls, certificate_rotation_through_a_symlink_swap_takes_effect_while_serving);
-    tcase_add_test(tls, certwatch_refuses_missing_and_mismatched_files_at_start);
-    suite_add_tcase(s, tls);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
