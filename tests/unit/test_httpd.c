@@ -662,6 +662,31 @@ START_TEST(a_slow_client_does_not_block_a_single_threaded_server)
 }
 END_TEST
 
+START_TEST(an_idle_connection_is_closed_after_the_timeout)
+{
+    fo_err err;
+    fo_err_clear(&err);
+    fo_httpd_opts o = {.bind_addr = "127.0.0.1", .threads = 1, .connection_timeout_s = 1,
+                       .handler = handler};
+    fo_httpd *srv = fo_httpd_start(&o, &err);
+    ck_assert_ptr_nonnull(srv);
+    int fd = connect_port(fo_httpd_port(srv));
+    ck_assert_int_ge(fd, 0);
+    const char *part = "GET /x HTTP/1.1\r\nHost: a\r\n"; /* and then nothing */
+    ck_assert_int_eq(write(fd, part, strlen(part)), (ssize_t)strlen(part));
+    /* the server hangs up by itself: read sees EOF (generous bound for a loaded machine) */
+    struct timeval tv = {30, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char buf[256];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0) {
+    }
+    ck_assert_int_eq(n, 0);
+    close(fd);
+    fo_httpd_stop(srv);
+}
+END_TEST
+
 START_TEST(quiesce_refuses_new_connections_and_lets_the_request_in_flight_finish)
 {
     gate_reset(0, true);
@@ -724,6 +749,7 @@ int main(void)
     tcase_add_test(tc, a_handler_that_blocks_holds_only_its_own_pool_thread);
     tcase_add_test(tc, thread_per_connection_serves_requests_in_parallel);
     tcase_add_test(tc, a_slow_client_does_not_block_a_single_threaded_server);
+    tcase_add_test(tc, an_idle_connection_is_closed_after_the_timeout);
     tcase_add_test(tc, quiesce_refuses_new_connections_and_lets_the_request_in_flight_finish);
     tcase_add_test(tc, a_port_in_use_is_a_clear_error);
     suite_add_tcase(s, tc);
