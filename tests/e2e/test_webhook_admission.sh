@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The admission webhook behind the sandbox's API server, registered from
+# manifests/base/webhook-configurations.yaml (HTTPS with a CA from certs/gen.sh when possible):
+# kubectl apply of examples/invalid.yaml is refused with every field error at once and nothing
+# is stored; a valid resource is stored with the webhook's defaults; a stopped webhook blocks
+# changes (failurePolicy: Fail) instead of letting unchecked specs in.
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+need flinkop-sandbox flinkop-webhook
+e2e_init webhook
+start_sandbox
+install_crds
+start_webhook
+register_webhook
+
+e2e_log "examples/invalid.yaml is refused with each of its mistakes"
+out=$(kubectl apply -f "$E2E_ROOT/examples/invalid.yaml" 2>&1) && fail "invalid.yaml was accepted: $out"
+# The example's mistakes (see its comments) and the fields the Apache validator names.
+for field in 'spec.flinkConfiguration[kubernetes.namespace]' 'spec.jobManager.replicas' \
+    'spec.job.parallelism' 'spec.flinkConfiguration[execution.checkpointing.savepoint-dir]' \
+    'spec.serviceAccount'; do
+    expect_contains "$out" "$field" "the refusal of invalid.yaml"
+done
+expect_contains "$out" 'Forbidden Flink config key: kubernetes.namespace' "the namespace key message"
+expect_contains "$out" 'Job parallelism must be larger than 0' "the parallelism message"
+kubectl get flinkdeployment invalid-example >/dev/null 2>&1 && fail "invalid-example was stored"
+
+e2e_log "a valid resource is stored with the webhook's defaults"
+kubectl apply -f "$E2E_ROOT/examples/basic.yaml" >/dev/null || fail "basic.yaml was refused"
+expect_eq "$(kubectl get flinkdeployment basic-example -o jsonpath='{.spec.job.state}')" running \
+    "spec.job.state defaulted by the mutating webhook"
+expect_eq "$(kubectl get flinkdeployment basic-example -o jsonpath='{.spec.jobManager.replicas}')" 1 \
+    "spec.jobManager.replicas defaulted by the mutating webhook"
+calls=$(http GET "$API_PORT" /fake/webhook-calls)
+expect_contains "$calls" '"webhook":"mutate.flinkop.flink.apache.org"' "the API server called /mutate"
+expect_contains "$calls" '"webhook":"validate.flinkop.flink.apache.org"' "the API server called /validate"
+expect_contains "$calls" '"outcome":"denied"' "the API server recorded the denial"
+
+e2e_log "a server-side dry run is checked too"
+out=$(sed 's/parallelism: 2/parallelism: 0/' "$E2E_ROOT/examples/basic.yaml" |
+    kubectl apply --dry-run=server -f - 2>&1) && fail "parallelism 0 passed a server dry run: $out"
+expect_contains "$out" 'spec.job.parallelism' "the dry run refusal"
+
+e2e_log "with the webhook down, changes are refused (failurePolicy: Fail)"
+stop_process "$WEBHOOK_PID" webhook
+out=$(kubectl annotate flinkdeployment basic-example e2e=1 2>&1) &&
+    fail "a change went through without the webhook: $out"
+expect_contains "$out" 'failed calling webhook' "the refusal while the webhook is down"
+echo "PASS"
