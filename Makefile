@@ -35,6 +35,11 @@ bench bench-webhook: all
 	@$(SUB) VARIANT=release benches
 	@scripts/bench.sh $(patsubst bench-%,%,$(filter bench-%,$@))
 
+# libFuzzer harnesses (tests/fuzz/) under clang ASan+UBSan; not part of `make test`.
+# FUZZ_SECONDS=60 per harness, F=name for one (e.g. `make fuzz F=yaml FUZZ_SECONDS=300`).
+fuzz: deps
+	@FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60) F=$(F) scripts/fuzz.sh
+
 # The CRDs are generated from crds/generator/schema.yaml and the Kubernetes OpenAPI.
 crds check-crds: deps
 	@$(SUB) VARIANT=release $@

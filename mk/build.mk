@@ -16,6 +16,14 @@ PKGS := libmicrohttpd libcurl jansson yaml-0.1 gnutls
 ifeq ($(VARIANT),san)
 B := build/san
 OPT := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else ifeq ($(VARIANT),fuzz)
+# `make fuzz` (scripts/fuzz.sh): clang with coverage for libFuzzer, ASan and UBSan. Warnings
+# stay warnings here: clang's set differs from gcc's, and a fuzz run must not stop on them.
+B := build/fuzz
+CC := clang
+OPT := -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+       -fno-sanitize-recover=all
+EXTRA_CFLAGS += -Wno-error -Wno-unknown-warning-option
 else
 B := build
 OPT := -O2
@@ -50,7 +58,7 @@ CORE_SRCS := $(wildcard common/*.c)
 EXISTING_LIB_DIRS := $(foreach d,$(LIB_DIRS),$(if $(call lib_srcs,$(d)),$(d)))
 ALL_LIBS := $(foreach d,$(EXISTING_LIB_DIRS),$(call libpath,$(d)))
 
-.PHONY: all tests benches
+.PHONY: all tests benches fuzzers
 .SUFFIXES:
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -104,9 +112,18 @@ $(B)/bench/%: $(B)/obj/tests/bench/%.o $(ALL_LIBS) $(CORE_LIB)
 	@echo "  LD    $@"
 	@$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(ALL_LIBS) $(CORE_LIB) -Wl,--end-group $(LIBS)
 
+# libFuzzer harnesses (VARIANT=fuzz only): tests/fuzz/fuzz_*.c -> build/fuzz/fuzzers/fuzz_*
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzzers/%,$(FUZZ_SRCS))
+$(B)/fuzzers/%: $(B)/obj/tests/fuzz/%.o $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	@echo "  LD    $@"
+	@$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $< $(CORE_LIB) $(LIBS)
+
 all: $(CORE_LIB) $(ALL_LIBS) $(PROG_BINS)
 tests: $(TEST_BINS)
 benches: $(BENCH_BINS)
+fuzzers: $(FUZZ_BINS)
 
 # The CRDs in crds/ are generated (install issue): `make -f mk/build.mk crds` rewrites them,
 # `check-crds` fails when the committed files differ from their source.

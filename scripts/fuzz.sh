@@ -1,0 +1,115 @@
+#!/bin/bash
+# fuzz.sh: build the libFuzzer harnesses of tests/fuzz/ with clang (ASan + UBSan) and run each
+# for a bounded time. Not part of `make test`.
+#
+#   FUZZ_SECONDS=60  how long each harness runs (default 60)
+#   F=name           run only the harnesses whose name contains it (e.g. F=yaml)
+#   FUZZ_JOBS=1      parallel fuzzing processes per harness
+#
+# Corpora live in build/fuzz/corpus/<harness>/ (kept between runs, seeded from tests/data/
+# fixtures); a crash, leak, timeout or failed property leaves its input in
+# build/fuzz/crashes/<harness>/ and makes the script fail. Reproduce one with
+#   build/fuzz/fuzzers/<harness> <file>
+set -u
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+seconds=${FUZZ_SECONDS:-60}
+jobs=${FUZZ_JOBS:-1}
+out=build/fuzz
+data=tests/data
+
+# clang and its runtime libraries (libFuzzer lives in libclang-rt-*-dev on Debian 12).
+need_clang() {
+    command -v clang >/dev/null 2>&1 || return 0
+    ls "$(clang -print-resource-dir 2>/dev/null)"/lib/linux/libclang_rt.fuzzer-x86_64.a \
+        >/dev/null 2>&1 || return 0
+    return 1
+}
+if need_clang; then
+    pkgs="clang libclang-rt-14-dev"
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "fuzz: installing $pkgs" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $pkgs \
+            >/dev/null 2>&1 || { apt-get update -q >/dev/null &&
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $pkgs \
+                >/dev/null; } || exit 1
+    else
+        echo "fuzz: clang and libFuzzer are missing: apt-get install -y $pkgs" >&2
+        exit 1
+    fi
+fi
+
+make --no-print-directory -j"$(nproc 2>/dev/null || echo 2)" -f mk/build.mk VARIANT=fuzz fuzzers \
+    || exit 1
+
+# ---- seeds ----------------------------------------------------------------------------------
+seed_dir() { mkdir -p "$out/seeds/$1" && echo "$out/seeds/$1"; }
+copy_seeds() { # harness, files...
+    local d; d=$(seed_dir "$1"); shift
+    for f in "$@"; do [ -f "$f" ] && cp "$f" "$d/"; done
+}
+text_seeds() { # harness, texts... (one seed file each)
+    local d; d=$(seed_dir "$1"); shift
+    local i=0
+    for t in "$@"; do printf '%s' "$t" >"$d/text-$i"; i=$((i + 1)); done
+}
+# "doc patch" pairs from the RFC fixtures (needs python3; without it the pairs are skipped)
+patch_seeds() { # harness, fixture, doc key, patch key
+    local d; d=$(seed_dir "$1")
+    command -v python3 >/dev/null 2>&1 || return 0
+    python3 - "$2" "$3" "$4" "$d" <<'PY'
+import json, sys
+cases = json.load(open(sys.argv[1]))
+for i, c in enumerate(cases):
+    if sys.argv[2] in c and sys.argv[3] in c:
+        with open("%s/case-%d" % (sys.argv[4], i), "w") as f:
+            f.write(json.dumps(c[sys.argv[2]]) + "\n" + json.dumps(c[sys.argv[3]]))
+PY
+}
+
+copy_seeds fuzz_yaml "$data"/yaml-*.yaml "$data"/podtemplate-*.yaml "$data"/cluster-defaults-*.yaml \
+    "$data"/deployment-valid-application.yaml "$data"/kubeconfig-*.yaml
+patch_seeds fuzz_json_patch "$data/patch-rfc6902-appendix-a.json" doc patch
+patch_seeds fuzz_json_patch "$data/patch-rules.json" doc patch
+patch_seeds fuzz_merge_patch "$data/patch-rfc7386-appendix-a.json" original patch
+text_seeds fuzz_labels "0app=flink,component in (jobmanager,taskmanager)" "0!a,b!=c,d notin (x,)" \
+    "0example.com/x==y,n>2,n<10" '1{"matchLabels":{"a":"b"},"matchExpressions":[{"key":"c","operator":"In","values":["d"]}]}' \
+    '1{"app":"flink","example.com/role":"jm"}'
+text_seeds fuzz_quantity 1 1.5 -2Gi 500m 1e3 100Ki 0.000000001 9223372036854775807 1E 12.5e-3 +7Pi
+text_seeds fuzz_flink_values "2048m" "1g" "100 bytes" "1.5Gi" "2gb" "5 min" "PT1H30M" "30 s" \
+    "1.0E10" "NaN" "-0.5d" "true" " FALSE "
+copy_seeds fuzz_flink_conf "$data"/conf-*.yaml "$data"/conf-*.json "$data"/cluster-defaults-full.yaml
+copy_seeds fuzz_admission "$data"/deployment-*.yaml "$data"/sessionjob-*.yaml "$data"/normalize-*.yaml \
+    "$data"/admission-flink*.yaml "$data"/crd-valid-*.yaml "$data"/controller-*.yaml
+text_seeds fuzz_flink_spec \
+    '{"spec":{"job":{"jarURI":"local:///a.jar","parallelism":2,"upgradeMode":"savepoint"},"flinkConfiguration":{"a.b":"1"}},"resource_metadata":{"apiVersion":"flink.apache.org/v1beta1","firstDeployment":true}}' \
+    '{"apiVersion":"flink.apache.org/v1beta1","job":{"state":"suspended"},"jobManager":{"resource":{"memory":"2048m","cpu":1}},"metadata":{"generation":2}}'
+
+# ---- run ------------------------------------------------------------------------------------
+failed=()
+for bin in "$out"/fuzzers/fuzz_*; do
+    [ -x "$bin" ] || continue
+    name=$(basename "$bin")
+    [ -n "${F:-}" ] && [[ $name != *"$F"* ]] && continue
+    corpus="$out/corpus/$name" crashes="$out/crashes/$name"
+    mkdir -p "$corpus" "$crashes"
+    seeds="$out/seeds/$name"
+    [ -d "$seeds" ] || seeds=""
+    echo "  FUZZ  $name (${seconds}s)"
+    log="$out/$name.log"
+    # -use_value_profile helps with the many string comparisons; timeouts and memory are
+    # bounded so a hang or a blow-up counts as a finding.
+    FO_TEST_DATA="$root/$data" "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+        -max_len=65536 -use_value_profile=1 -print_final_stats=1 -jobs="$jobs" -workers="$jobs" \
+        -artifact_prefix="$crashes/" "$corpus" $seeds >"$log" 2>&1
+    rc=$?
+    [ "$jobs" -gt 1 ] && cat fuzz-*.log >>"$log" 2>/dev/null && rm -f fuzz-*.log
+    grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "$log" | sed 's/^/        /'
+    if [ $rc -ne 0 ] || ls "$crashes"/* >/dev/null 2>&1; then
+        echo "  FAIL  $name (log: $log, inputs: $crashes)"
+        grep -m1 -A12 -E "ERROR: |fuzz property failed|runtime error" "$log" | sed 's/^/        /'
+        failed+=("$name")
+    fi
+done
+echo "  fuzz: ${#failed[@]} harness(es) failed"
+[ ${#failed[@]} -eq 0 ]

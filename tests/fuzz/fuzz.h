@@ -1,0 +1,59 @@
+#ifndef FO_FUZZ_H
+#define FO_FUZZ_H
+
+/* Shared by the libFuzzer harnesses in tests/fuzz/ (built by `make fuzz`, never by `make test`).
+ * A harness calls FUZZ_CHECK for a property that must hold: on failure it prints what broke and
+ * aborts, which libFuzzer records as a crash with the input that caused it. */
+
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/jsonutil.h"
+
+/* Largest input a harness looks at (libFuzzer's -max_len is set below this by fuzz.sh). */
+#define FUZZ_MAX_INPUT (256u * 1024)
+
+#define FUZZ_CHECK(cond, ...)                                                                     \
+    do {                                                                                          \
+        if (!(cond)) {                                                                            \
+            fprintf(stderr, "fuzz property failed at %s:%d: %s\n", __FILE__, __LINE__, #cond);    \
+            fprintf(stderr, __VA_ARGS__);                                                         \
+            fputc('\n', stderr);                                                                  \
+            abort();                                                                              \
+        }                                                                                         \
+    } while (0)
+
+/* A NUL-terminated heap copy of the input (caller frees). */
+static inline char *fuzz_cstr(const uint8_t *data, size_t size)
+{
+    char *s = malloc(size + 1);
+    if (!s)
+        abort();
+    memcpy(s, data, size);
+    s[size] = '\0';
+    return s;
+}
+
+/* Compact text of a value for messages (caller frees). */
+static inline char *fuzz_dump(const json_t *v)
+{
+    char *s = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS) : NULL;
+    return s ? s : strdup("(null)");
+}
+
+/* Abort with both documents printed unless a and b are equal (strictly: 1 and 1.0 differ). */
+static inline void fuzz_check_equal(const json_t *a, const json_t *b, const char *what)
+{
+    if ((!a && !b) || (a && b && json_equal((json_t *)a, (json_t *)b)))
+        return;
+    char *sa = fuzz_dump(a), *sb = fuzz_dump(b);
+    fprintf(stderr, "fuzz property failed: %s\n  first:  %s\n  second: %s\n", what, sa, sb);
+    free(sa);
+    free(sb);
+    abort();
+}
+
+#endif
