@@ -370,7 +370,39 @@ static fo_rc op_parse(const json_t *op, size_t index, fo_err *err, opdesc *d)
     return FO_OK;
 }
 
-static fo_rc op_run(json_t **root, const opdesc *d)
+/* Bytes of v's compact JSON (strings counted without escapes), or more than limit: counting
+ * stops as soon as limit is passed, so a huge value costs no more than the limit. */
+static size_t json_bytes(const json_t *v, size_t limit)
+{
+    size_t n = 0;
+    const char *k;
+    json_t *c;
+    size_t i;
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        n = 2;
+        json_object_foreach ((json_t *)v, k, c) {
+            if (n > limit)
+                break;
+            n += strlen(k) + 4 + json_bytes(c, limit - n);
+        }
+        return n;
+    case JSON_ARRAY:
+        n = 2;
+        json_array_foreach (v, i, c) {
+            if (n > limit)
+                break;
+            n += 1 + json_bytes(c, limit - n);
+        }
+        return n;
+    case JSON_STRING:
+        return json_string_length(v) + 2;
+    default:
+        return 8;
+    }
+}
+
+static fo_rc op_run(json_t **root, const opdesc *d, size_t *copied)
 {
     const opctx *c = &d->c;
     const ptr *p = &d->path, *from = &d->from;
@@ -394,6 +426,12 @@ static fo_rc op_run(json_t **root, const opdesc *d)
         const json_t *src = walk(*root, from, from->n);
         if (!src)
             return missing(c, *root, from, "\"from\" does not exist");
+        size_t room = FO_JSON_PATCH_MAX_COPY_BYTES - *copied;
+        size_t bytes = json_bytes(src, room);
+        if (bytes > room)
+            return op_fail(c, FO_ELIMIT, "the copy operations of the patch copy more than %u bytes",
+                           FO_JSON_PATCH_MAX_COPY_BYTES);
+        *copied += bytes;
         return do_add(c, root, p, json_deep_copy(src));
     }
     case OP_MOVE: {
@@ -434,12 +472,13 @@ json_t *fo_json_patch_apply(const json_t *doc, const json_t *patch, fo_err *err)
         ptr_release(&d.from);
     }
     json_t *root = doc ? json_deep_copy(doc) : json_null();
+    size_t copied = 0;
     for (size_t i = 0; i < n && root; i++) {
         if (op_parse(json_array_get(patch, i), i, err, &d) != FO_OK) {
             json_decref(root);
             return NULL;
         }
-        fo_rc rc = op_run(&root, &d);
+        fo_rc rc = op_run(&root, &d, &copied);
         ptr_release(&d.path);
         ptr_release(&d.from);
         if (rc != FO_OK) {
@@ -551,8 +590,10 @@ json_t *fo_json_merge_patch_apply(const json_t *doc, const json_t *patch)
 
 json_t *fo_json_merge_patch_diff(const json_t *before, const json_t *after)
 {
+    /* {} leaves an object alone but turns any other document into {} (RFC 7386 section 2),
+     * so an unchanged scalar or array is answered with itself. */
     if (fo_json_equal(before, after))
-        return json_object();
+        return json_is_object(before) ? json_object() : json_deep_copy(after);
     if (!json_is_object(before) || !json_is_object(after))
         return after ? json_deep_copy(after) : json_null();
     json_t *out = json_object();

@@ -13,6 +13,11 @@
 /* Most operations accepted in one patch document (the API server's limit). */
 #define FO_JSON_PATCH_MAX_OPS 10000
 
+/* Most bytes (compact JSON) that the "copy" operations of one patch may add, together: copying
+ * a document into itself doubles it, so without this 40 operations ask for 2^40 times its
+ * size. The API server's JSONPatchMaxCopyBytes (3 MiB). */
+#define FO_JSON_PATCH_MAX_COPY_BYTES (3u * 1024 * 1024)
+
 /* Append the RFC 6901 escaping of a member name ('~' -> "~0", '/' -> "~1") to sb. */
 fo_rc fo_json_pointer_append(fo_strbuf *sb, const char *token);
 
@@ -28,7 +33,8 @@ json_t *fo_json_patch_diff(const json_t *before, const json_t *after);
 /* Apply patch (an array of operations) to a copy of doc and return the result (new
  * reference), or NULL with err: FO_EINVAL for a malformed patch document (not an array, bad
  * op, missing member), FO_EINVALID when an operation cannot apply (missing path, failed
- * "test"), FO_ELIMIT over FO_JSON_PATCH_MAX_OPS. The message names the operation index. */
+ * "test"), FO_ELIMIT over FO_JSON_PATCH_MAX_OPS or FO_JSON_PATCH_MAX_COPY_BYTES. The message
+ * names the operation index. */
 json_t *fo_json_patch_apply(const json_t *doc, const json_t *patch, fo_err *err);
 
 /* RFC 7386: objects merge recursively, null deletes a member, anything else (arrays
@@ -36,7 +42,8 @@ json_t *fo_json_patch_apply(const json_t *doc, const json_t *patch, fo_err *err)
 json_t *fo_json_merge_patch_apply(const json_t *doc, const json_t *patch);
 
 /* The merge patch turning before into after (for minimal PATCH requests). New reference;
- * an empty object when they are equal. A merge patch cannot set a member to null (null
+ * an empty object when they are equal objects (equal documents of another type give a copy
+ * of after, since {} would replace them). A merge patch cannot set a member to null (null
  * means delete), so null members of `after` are not reproduced. */
 json_t *fo_json_merge_patch_diff(const json_t *before, const json_t *after);
 

@@ -159,6 +159,36 @@ START_TEST(patches_over_the_api_server_limit_are_refused)
 }
 END_TEST
 
+START_TEST(copies_that_multiply_the_document_are_refused)
+{
+    /* Each "copy" of the whole document into itself doubles it: 40 of them would need 2^40
+     * times the memory. Like the API server (JSONPatchMaxCopyBytes), the bytes copied by one
+     * patch are limited. */
+    json_t *doc = js("{\"a\":\"0123456789012345678901234567890123456789\"}");
+    json_t *patch = json_array();
+    for (int i = 0; i < 40; i++) {
+        char op[96];
+        snprintf(op, sizeof op, "{\"op\":\"copy\",\"from\":\"\",\"path\":\"/c%d\"}", i);
+        json_array_append_new(patch, js(op));
+    }
+    fo_err err;
+    fo_err_clear(&err);
+    ck_assert_ptr_null(fo_json_patch_apply(doc, patch, &err));
+    ck_assert_int_eq(err.rc, FO_ELIMIT);
+    ck_assert_msg(strstr(err.message, "copy") && strstr(err.message, "bytes"), "%s", err.message);
+
+    /* copies within the limit still work */
+    json_array_clear(patch);
+    json_array_append_new(patch, js("{\"op\":\"copy\",\"from\":\"/a\",\"path\":\"/b\"}"));
+    json_t *got = fo_json_patch_apply(doc, patch, &err);
+    ck_assert_ptr_nonnull(got);
+    assert_json_eq(json_object_get(got, "b"), json_object_get(doc, "a"), "copied member");
+    json_decref(got);
+    json_decref(patch);
+    json_decref(doc);
+}
+END_TEST
+
 /* ---- generated documents for the diff ---- */
 
 static uint64_t rng_state;
@@ -377,6 +407,50 @@ START_TEST(merge_patch_diff_round_trips_and_is_empty_for_equal_documents)
 }
 END_TEST
 
+/* A fuzz input as tests/fuzz reads it: the first JSON value is the document, the rest the
+ * patch. */
+static void load_pair(const char *name, json_t **doc, json_t **patch)
+{
+    size_t len = 0;
+    char *text = fo_test_read_data(name, &len);
+    json_error_t jerr;
+    *doc = json_loadb(text, len, JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &jerr);
+    ck_assert_msg(*doc != NULL, "%s: %s", name, jerr.text);
+    size_t used = (size_t)jerr.position;
+    *patch = json_loadb(text + used, len - used, JSON_DECODE_ANY, &jerr);
+    ck_assert_msg(*patch != NULL, "%s: %s", name, jerr.text);
+    free(text);
+}
+
+START_TEST(merge_patch_diff_of_equal_non_objects_leaves_them_alone)
+{
+    /* Found by tests/fuzz/fuzz_merge_patch: the diff of two equal strings was {}, which RFC
+     * 7386 applies by replacing the string with {}. */
+    json_t *doc, *patch;
+    load_pair("fuzz-regress-merge-patch-diff-equal-strings.txt", &doc, &patch);
+    json_t *once = fo_json_merge_patch_apply(doc, patch);
+    json_t *diff = fo_json_merge_patch_diff(doc, once);
+    json_t *again = fo_json_merge_patch_apply(doc, diff);
+    assert_json_eq(again, once, "diff of equal strings");
+    json_decref(again);
+    json_decref(diff);
+    json_decref(once);
+    json_decref(patch);
+    json_decref(doc);
+
+    static const char *const same[] = {"[1,{\"a\":2}]", "7", "null", "true", "{}"};
+    for (size_t i = 0; i < sizeof same / sizeof *same; i++) {
+        json_t *v = js(same[i]);
+        json_t *d = fo_json_merge_patch_diff(v, v);
+        json_t *got = fo_json_merge_patch_apply(v, d);
+        assert_json_eq(got, v, same[i]);
+        json_decref(got);
+        json_decref(d);
+        json_decref(v);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("json_patch");
@@ -386,10 +460,12 @@ int main(void)
     tcase_add_test(tc, rfc6901_section5_pointers_resolve);
     tcase_add_test(tc, pointer_tokens_are_escaped_tilde_first);
     tcase_add_test(tc, patches_over_the_api_server_limit_are_refused);
+    tcase_add_test(tc, copies_that_multiply_the_document_are_refused);
     tcase_add_test(tc, diff_applied_to_before_gives_after_for_generated_documents);
     tcase_add_test(tc, diff_is_minimal_for_small_changes);
     tcase_add_test(tc, rfc7386_appendix_a_examples_apply_as_specified);
     tcase_add_test(tc, merge_patch_diff_round_trips_and_is_empty_for_equal_documents);
+    tcase_add_test(tc, merge_patch_diff_of_equal_non_objects_leaves_them_alone);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
