@@ -537,6 +537,78 @@ START_TEST(section12_event_groups_share_objects)
 }
 END_TEST
 
+
+/* §1/§8: Pods answer DELETE with the object; a Pod bound to a node is deleted gracefully
+ * (it waits for its kubelet: gracePeriodSeconds=0 finishes it). */
+START_TEST(section8_pods_bound_to_a_node_are_deleted_gracefully)
+{
+    const char *pods = "/api/v1/namespaces/default/pods";
+    ck_assert_int_eq(fka_tc_json(tc, "POST", pods,
+                                 "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":"
+                                 "\"free\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":"
+                                 "\"x\"}]}}",
+                                 NULL),
+                     201);
+    json_t *p = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", "/api/v1/namespaces/default/pods/free", NULL, &p),
+                     200);
+    ck_assert_str_eq(str(p, "kind"), "Pod");
+    json_decref(p);
+    ck_assert_int_eq(fka_tc_json(tc, "POST", pods,
+                                 "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":"
+                                 "\"bound\"},\"spec\":{\"nodeName\":\"n1\",\"containers\":[{\"name\":"
+                                 "\"c\",\"image\":\"x\"}]}}",
+                                 &p),
+                     201);
+    ck_assert_str_eq(str(p, "status.phase"), "Pending");
+    json_decref(p);
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", "/api/v1/namespaces/default/pods/bound", NULL, &p),
+                     200);
+    ck_assert_int_eq(num(p, "metadata.deletionGracePeriodSeconds"), 30);
+    json_decref(p);
+    ck_assert_int_eq(fka_tc_json(tc, "GET", "/api/v1/namespaces/default/pods/bound", NULL, NULL),
+                     200);
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", "/api/v1/namespaces/default/pods/bound",
+                                 "{\"gracePeriodSeconds\":0}", NULL),
+                     200);
+    ck_assert_int_eq(fka_tc_json(tc, "GET", "/api/v1/namespaces/default/pods/bound", NULL, NULL),
+                     404);
+}
+END_TEST
+
+/* §1: 202 only when deletion is not immediate and the legacy orphanDependents: false came. */
+START_TEST(section1_legacy_orphan_dependents_false_gets_202)
+{
+    ck_assert_int_eq(fka_tc_json(tc, "POST", CM,
+                                 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+                                 "{\"name\":\"f\",\"finalizers\":[\"fake.example.com/x\"]}}",
+                                 NULL),
+                     201);
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", CM "/f", "{\"orphanDependents\":false}", NULL),
+                     202);
+}
+END_TEST
+
+/* /scale of a Deployment is an autoscaling/v1 Scale; writing it changes spec.replicas. */
+START_TEST(section7_deployment_scale_subresource)
+{
+    ck_assert_int_eq(post_fixture(DEPLOY, "apiserver-deployment.yaml", NULL), 201);
+    json_t *s = get(DEPLOY "/web/scale");
+    ck_assert_str_eq(str(s, "kind"), "Scale");
+    ck_assert_str_eq(str(s, "apiVersion"), "autoscaling/v1");
+    ck_assert_int_eq(num(s, "spec.replicas"), 1);
+    ck_assert_str_eq(str(s, "status.selector"), "app=web");
+    json_decref(s);
+    ck_assert_int_eq(patch(DEPLOY "/web/scale", MERGE, "{\"spec\":{\"replicas\":4}}", &s), 200);
+    ck_assert_str_eq(str(s, "kind"), "Scale");
+    json_decref(s);
+    json_t *d = get(DEPLOY "/web");
+    ck_assert_int_eq(num(d, "spec.replicas"), 4);
+    ck_assert_int_eq(num(d, "metadata.generation"), 2);
+    json_decref(d);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("fake_apiserver_lifecycle");
@@ -556,6 +628,9 @@ static Suite *suite(void)
     tcase_add_test(t, section8_namespace_deletion_empties_then_removes_it);
     tcase_add_test(t, section8_crd_deletion_removes_its_resources);
     tcase_add_test(t, section8_automatic_gc_runs_asynchronously);
+    tcase_add_test(t, section8_pods_bound_to_a_node_are_deleted_gracefully);
+    tcase_add_test(t, section1_legacy_orphan_dependents_false_gets_202);
+    tcase_add_test(t, section7_deployment_scale_subresource);
     tcase_add_test(t, section10_lease_takeover_with_resource_version);
     tcase_add_test(t, section12_event_groups_share_objects);
     suite_add_tcase(s, t);

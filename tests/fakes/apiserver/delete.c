@@ -24,6 +24,7 @@ typedef struct delete_opts {
     char pre_uid[64];
     char pre_rv[32];
     long grace_s;      /* -1 = not given */
+    bool orphan_false; /* the legacy orphanDependents: false was sent */
 } delete_opts;
 
 /* DeleteOptions from the body (any apiVersion) and the query; a Status on bad input. */
@@ -45,6 +46,7 @@ static json_t *read_opts(fka_op *op, delete_opts *o)
         json_t *od = json_object_get(b, "orphanDependents");
         if (json_is_boolean(od) && !o->policy[0])
             snprintf(o->policy, sizeof o->policy, "%s", json_is_true(od) ? "Orphan" : "Background");
+        o->orphan_false = json_is_false(od);
         const char *u = fo_json_get_str(b, "preconditions.uid");
         const char *rv = fo_json_get_str(b, "preconditions.resourceVersion");
         if (u)
@@ -201,6 +203,10 @@ static int delete_one(fka_op *op, const delete_opts *o, json_t **result)
                 fka_after_commit(op->srv, r, term, false);
             }
             *result = fka_to_wire(r, term);
+            /* §1: 202 only for a deletion that is not immediate under the legacy
+             * orphanDependents: false. */
+            if (o->orphan_false)
+                code = 202;
         } else {
             if (!op->dry_run) {
                 fka_store_delete(store, r->storage, fka_op_store_ns(op), op->name);

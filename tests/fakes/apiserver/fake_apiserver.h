@@ -43,7 +43,8 @@ typedef struct fo_fake_apiserver_opts {
     size_t history_size;        /* events kept per collection; 0 = 1000 */
     size_t watch_queue_size;    /* events a slow watcher may have pending; 0 = 10000 */
     int bookmark_interval_ms;   /* periodic BOOKMARKs; 0 = 60000 */
-    int max_watch_s;            /* watches without timeoutSeconds end after this; 0 = 1800 */
+    int max_watch_s;            /* watches without timeoutSeconds end after 1x-2x this (random,
+                                   as kube-apiserver's --min-request-timeout); 0 = 1800 */
     bool no_gc;                 /* no automatic garbage collection (POST /fake/gc still runs it) */
     const char *const *webhook_service_map; /* "name.namespace=host:port" entries, NULL-ended */
     const fo_clock *clock;      /* timestamps; NULL = the real clock */

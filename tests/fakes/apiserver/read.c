@@ -11,6 +11,7 @@
 #include "common/jsonutil.h"
 #include "common/labels.h"
 #include "common/strbuf.h"
+#include "tests/fakes/apiserver/names.h"
 #include "tests/fakes/apiserver/server.h"
 #include "tests/fakes/apiserver/status.h"
 #include "tests/fakes/apiserver/table.h"
@@ -665,8 +666,12 @@ void fka_op_watch(fka_op *op)
     int64_t now = fo_clock_mono_ms(fo_clock_real());
     const char *ts = fka_q(op, "timeoutSeconds");
     long timeout_s = ts && *ts ? strtol(ts, NULL, 10) : 0;
-    if (timeout_s <= 0)
-        timeout_s = op->srv->max_watch_s;
+    if (timeout_s <= 0) {
+        /* Like --min-request-timeout: a random 1x-2x of the configured time. */
+        unsigned char rnd;
+        fka_random(&rnd, 1);
+        timeout_s = op->srv->max_watch_s + (long)op->srv->max_watch_s * rnd / 256;
+    }
     ws->deadline_ms = now + timeout_s * 1000L;
     ws->next_bookmark_ms = now + op->srv->bookmark_interval_ms;
     op->resp->status = 200;

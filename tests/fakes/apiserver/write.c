@@ -235,6 +235,16 @@ static json_t *apply_patch(fka_op *op, const json_t *doc, fka_schema s, json_t *
                                                    : err.message);
             return NULL;
         }
+        if (json_array_size(patch) > FO_JSON_PATCH_MAX_OPS) {
+            char msg[200];
+            snprintf(msg, sizeof msg,
+                     "Request entity too large: The allowed maximum operations in a JSON patch is "
+                     "%d, got %zu",
+                     FO_JSON_PATCH_MAX_OPS, json_array_size(patch));
+            json_decref(patch);
+            *status = fka_status_failure(413, "RequestEntityTooLarge", msg, NULL);
+            return NULL;
+        }
         json_t *out = fo_json_patch_apply(doc, patch, &err);
         json_decref(patch);
         if (!out) {
@@ -243,12 +253,6 @@ static json_t *apply_patch(fka_op *op, const json_t *doc, fka_schema s, json_t *
                 *status = fka_status_failure(
                     422, "Invalid", "the server rejected our request due to an error in our request",
                     json_object());
-            } else if (err.rc == FO_ELIMIT) {
-                char msg[200];
-                snprintf(msg, sizeof msg,
-                         "The allowed maximum operations in a JSON patch is %d, got more",
-                         FO_JSON_PATCH_MAX_OPS);
-                *status = fka_status_failure(413, "RequestEntityTooLarge", msg, NULL);
             } else {
                 *status = fka_status_bad_request(err.message);
             }
