@@ -151,8 +151,8 @@ expect "get -o yaml of the ConfigMap" 'a: "2"' "$(k get cm settings -o yaml)"
 expect "delete -f" 'configmap "settings" deleted' "$(k delete -f "$tmp/cm.yaml")"
 
 # Admission: the real webhook refuses a bad FlinkDeployment with its message.
-if [ -x "$bin/flinkop-webhook" ] && [ -f "$root/examples/invalid.yaml" ] && [ -f "$root/examples/basic.yaml" ] &&
-    command -v certtool >/dev/null && command -v python3 >/dev/null &&
+if [ -x "$bin/flinkop-webhook" ] && [ -f "$root/examples/basic.yaml" ] &&
+    command -v certtool >/dev/null && command -v python3 >/dev/null && command -v curl >/dev/null &&
     k get crd flinkdeployments.flink.apache.org >/dev/null; then
     (
         cd "$tmp" || exit 1
@@ -190,21 +190,35 @@ webhooks:
         resources: [flinkdeployments, flinksessionjobs]
 EOF
     expect "register the validating webhook" 'created' "$(k apply -f "$tmp/vwc.yaml")"
-    # parallelism 0 passes the CRD schema (validated first, as on a real server) and fails
-    # the webhook's rules.
-    sed -e 's/parallelism: 2/parallelism: 0/' -e 's/name: basic-example/name: bad-example/' \
-        "$root/examples/basic.yaml" >"$tmp/bad.yaml"
+    # Variants of the project's example: parallelism 0 passes the CRD schema (validated first,
+    # as on a real server) and fails the webhook's rules; upgradeMode "fast" fails the schema.
+    k create --dry-run=client -o json -f "$root/examples/basic.yaml" >"$tmp/basic.json"
+    variant() { # NAME FIELD VALUE -> $tmp/NAME.json
+        python3 - "$tmp/basic.json" "$1" "$2" "$3" >"$tmp/$1.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+doc["metadata"]["name"] = sys.argv[2]
+node = doc
+path = sys.argv[3].split(".")
+for key in path[:-1]:
+    node = node[key]
+node[path[-1]] = json.loads(sys.argv[4])
+print(json.dumps(doc))
+PY
+    }
+    variant bad-example spec.job.parallelism 0
+    variant enum-example spec.job.upgradeMode '"fast"'
+    cp "$tmp/bad-example.json" "$tmp/bad.json"
     # kubectl prints Invalid errors from their causes; the Status message is the API server's.
     expect "a bad FlinkDeployment is refused by the webhook" 'parallelism.*Invalid value: 0' \
-        "$(k apply -f "$tmp/bad.yaml")"
-    k create --dry-run=client -o json -f "$tmp/bad.yaml" >"$tmp/bad.json" 2>/dev/null
+        "$(k apply -f "$tmp/bad-example.json")"
     expect "the Status message names the webhook" \
         '"message":"admission webhook \\"validate.flinkop.example.com\\" denied the request: ' \
         "$(curl -s -X POST -H 'Content-Type: application/json' --data-binary @"$tmp/bad.json" \
             "http://127.0.0.1:$port/apis/flink.apache.org/v1beta1/namespaces/default/flinkdeployments")"
     expect "the webhook call was recorded" '"outcome":"denied"' "$(curl -s "http://127.0.0.1:$port/fake/webhook-calls")"
     expect "a schema violation is refused before the webhook runs" 'spec.job.upgradeMode: Unsupported value: "fast"' \
-        "$(k apply -f "$root/examples/invalid.yaml")"
+        "$(k apply -f "$tmp/enum-example.json")"
     expect "a good FlinkDeployment passes" 'created|configured' "$(k apply -f "$root/examples/basic.yaml")"
     expect "printer columns of the project's CRD" '^NAME +JOB STATUS +LIFECYCLE STATE' "$(k get flinkdeployments)"
 else
