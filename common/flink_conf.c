@@ -10,12 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/flink_conf_internal.h"
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
 
-/* Trim surrounding whitespace (Java String.trim: every char <= ' ') into buf; NULL when it
- * does not fit. */
-static const char *trim(const char *s, char *buf, size_t len)
+const char *fo_flink_conf_trim(const char *s, char *buf, size_t len)
 {
     while (*s && (unsigned char)*s <= ' ')
         s++;
@@ -29,8 +28,22 @@ static const char *trim(const char *s, char *buf, size_t len)
     return buf;
 }
 
+size_t fo_flink_conf_split_unit(const char *t, char *unit, size_t len)
+{
+    size_t digits = 0;
+    while (t[digits] >= '0' && t[digits] <= '9')
+        digits++;
+    if (!fo_flink_conf_trim(t + digits, unit, len))
+        unit[0] = '\0';
+    for (char *p = unit; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return digits;
+}
+
 /* ---- durations ----------------------------------------------------------------------------- */
 
+/* TimeUtils.TimeUnit's labels: each singular label, and each plural one with its "s" form
+ * ("min" and "m" have no plural: "5 mins" is not a Flink duration). */
 static const struct {
     const char *label;
     int64_t nanos;
@@ -38,7 +51,7 @@ static const struct {
     {"d", 86400000000000LL},   {"day", 86400000000000LL},   {"days", 86400000000000LL},
     {"h", 3600000000000LL},    {"hour", 3600000000000LL},   {"hours", 3600000000000LL},
     {"min", 60000000000LL},    {"m", 60000000000LL},        {"minute", 60000000000LL},
-    {"minutes", 60000000000LL}, {"mins", 60000000000LL},    {"s", 1000000000LL},
+    {"minutes", 60000000000LL}, {"s", 1000000000LL},
     {"sec", 1000000000LL},     {"secs", 1000000000LL},      {"second", 1000000000LL},
     {"seconds", 1000000000LL}, {"ms", 1000000LL},           {"milli", 1000000LL},
     {"millis", 1000000LL},     {"millisecond", 1000000LL},  {"milliseconds", 1000000LL},
@@ -48,82 +61,126 @@ static const struct {
     {"nanoseconds", 1LL},
 };
 
-/* ISO-8601 "PnDTnHnMnS" (java.time.Duration.parse), which newer Flink versions also accept. */
+/* One section of an ISO-8601 duration: [-+]?[0-9]+ (Long.parseLong), then for seconds an
+ * optional fraction of up to 9 digits after '.' or ','. Adds the nanoseconds to *total;
+ * returns the end, or NULL when there is no number or it overflows. */
+static const char *iso_section(const char *p, __int128 unit_nanos, bool fraction, __int128 *total)
+{
+    bool neg = *p == '-';
+    if (*p == '-' || *p == '+')
+        p++;
+    if (!isdigit((unsigned char)*p))
+        return NULL;
+    __int128 v = 0;
+    for (; isdigit((unsigned char)*p); p++) {
+        v = v * 10 + (*p - '0');
+        if (v > INT64_MAX)
+            return NULL; /* Long.parseLong overflows */
+    }
+    __int128 nanos = v * unit_nanos;
+    if (fraction && (*p == '.' || *p == ',')) {
+        p++;
+        __int128 f = 0, scale = 100000000;
+        int n = 0;
+        for (; isdigit((unsigned char)*p); p++, n++) {
+            if (n == 9)
+                return NULL;
+            f += (*p - '0') * scale;
+            scale /= 10;
+        }
+        nanos += f;
+    }
+    *total += neg ? -nanos : nanos;
+    return p;
+}
+
+/* ISO-8601 "PnDTnHnMn.nS" exactly as java.time.Duration.parse reads it (newer Flink versions
+ * accept it too): an optional sign, 'P', days, then after 'T' hours, minutes and seconds, each
+ * section optional but in that order and at least one present; any case; signed numbers; a
+ * fraction only on seconds. Sub-millisecond parts round down. */
 static bool parse_iso_duration(const char *t, int64_t *ms)
 {
+    static const struct {
+        char letter;
+        __int128 nanos;
+    } time_units[] = {{'H', (__int128)3600000000000LL}, {'M', (__int128)60000000000LL},
+                      {'S', (__int128)1000000000LL}};
     const char *p = t;
-    bool neg = false;
+    bool neg = *p == '-';
     if (*p == '-' || *p == '+')
-        neg = *p++ == '-';
-    if (*p != 'P' && *p != 'p')
+        p++;
+    if (toupper((unsigned char)*p) != 'P')
         return false;
     p++;
-    bool in_time = false, any = false;
-    long double total_ms = 0;
-    while (*p) {
-        if (*p == 'T' || *p == 't') {
-            in_time = true;
-            p++;
-            continue;
-        }
-        char *end = NULL;
-        long double v = strtold(p, &end);
-        if (end == p)
+    __int128 total = 0;
+    bool any = false;
+    const char *end = iso_section(p, 0, false, &total);
+    if (end && toupper((unsigned char)*end) == 'D') {
+        total = 0;
+        if (!iso_section(p, (__int128)86400000000000LL, false, &total))
             return false;
-        char unit = (char)toupper((unsigned char)*end);
-        if (unit == 'D' && !in_time)
-            total_ms += v * 86400000.0L;
-        else if (unit == 'H' && in_time)
-            total_ms += v * 3600000.0L;
-        else if (unit == 'M' && in_time)
-            total_ms += v * 60000.0L;
-        else if (unit == 'S' && in_time)
-            total_ms += v * 1000.0L;
-        else
-            return false;
-        any = true;
         p = end + 1;
+        any = true;
     }
-    if (!any || total_ms > (long double)INT64_MAX)
+    if (toupper((unsigned char)*p) == 'T') {
+        p++;
+        bool any_time = false;
+        for (size_t u = 0; u < 3 && *p; u++) {
+            __int128 probe = 0;
+            end = iso_section(p, 0, time_units[u].letter == 'S', &probe);
+            if (!end || toupper((unsigned char)*end) != time_units[u].letter)
+                continue; /* this section is absent; the next letter may match */
+            if (!iso_section(p, time_units[u].nanos, time_units[u].letter == 'S', &total))
+                return false;
+            p = end + 1;
+            any_time = true;
+        }
+        if (!any_time)
+            return false; /* a 'T' needs at least one time section */
+        any = true;
+    }
+    if (!any || *p)
         return false;
-    *ms = (int64_t)(neg ? -total_ms : total_ms);
+    if (neg)
+        total = -total;
+    __int128 millis = total / 1000000;
+    if (total < 0 && total % 1000000)
+        millis--; /* Duration.toMillis floors */
+    if (millis > INT64_MAX || millis < INT64_MIN)
+        return false;
+    *ms = (int64_t)millis;
     return true;
 }
 
 fo_rc fo_flink_duration_parse(const char *text, int64_t *ms, fo_err *err)
 {
-    char buf[128], unit[128];
+    char buf[FO_FLINK_CONF_VALUE_MAX], unit[FO_FLINK_CONF_VALUE_MAX];
     if (!text)
         return fo_err_set(err, FO_EINVAL, "duration is missing");
-    const char *t = trim(text, buf, sizeof buf);
+    const char *t = fo_flink_conf_trim(text, buf, sizeof buf);
     if (!t || !*t)
         return fo_err_set(err, FO_EINVAL, "duration '%.60s' is empty or too long", text);
     if (parse_iso_duration(t, ms))
         return FO_OK;
-    size_t pos = 0;
-    while (t[pos] >= '0' && t[pos] <= '9')
-        pos++;
-    if (pos == 0)
+    size_t digits = fo_flink_conf_split_unit(t, unit, sizeof unit);
+    if (digits == 0)
         return fo_err_set(err, FO_EINVAL, "duration '%s' does not start with a number", text);
-    const char *u = trim(t + pos, unit, sizeof unit);
-    for (char *p = unit; *p; p++)
-        *p = (char)tolower((unsigned char)*p);
     int64_t nanos = 1000000; /* no unit: milliseconds */
-    if (*u) {
+    if (*unit) {
         nanos = 0;
         for (size_t i = 0; i < sizeof duration_units / sizeof *duration_units; i++)
-            if (strcmp(u, duration_units[i].label) == 0)
+            if (strcmp(unit, duration_units[i].label) == 0)
                 nanos = duration_units[i].nanos;
         if (!nanos)
             return fo_err_set(err, FO_EINVAL,
                               "duration '%s': unit '%s' is not one of d, h, min, s, ms, \xc2\xb5s, ns "
                               "(or their long forms)",
-                              text, u);
+                              text, unit);
     }
     errno = 0;
     unsigned long long n = strtoull(t, NULL, 10);
     long double total = (long double)n * (long double)nanos / 1000000.0L;
-    if (errno == ERANGE || total > (long double)INT64_MAX)
+    if (errno == ERANGE || n > (unsigned long long)INT64_MAX || total > (long double)INT64_MAX)
         return fo_err_set(err, FO_ELIMIT, "duration '%s' does not fit in 64 bits", text);
     *ms = (int64_t)total;
     return FO_OK;
@@ -170,7 +227,7 @@ char *fo_flink_duration_format_iso(int64_t ms, char *buf, size_t len)
 bool fo_flink_parse_bool(const char *s, bool *out)
 {
     char buf[16];
-    const char *t = s ? trim(s, buf, sizeof buf) : NULL;
+    const char *t = s ? fo_flink_conf_trim(s, buf, sizeof buf) : NULL;
     if (!t)
         return false;
     if (strcasecmp(t, "true") == 0)
@@ -185,7 +242,7 @@ bool fo_flink_parse_bool(const char *s, bool *out)
 bool fo_flink_parse_double(const char *s, double *out)
 {
     char buf[128];
-    const char *t = s ? trim(s, buf, sizeof buf) : NULL;
+    const char *t = s ? fo_flink_conf_trim(s, buf, sizeof buf) : NULL;
     if (!t || !*t)
         return false;
     /* Java spells them NaN / Infinity; strtod would also take "nan(...)", "inf", hex. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/flink_conf_internal.h"
 #include "common/quantity.h"
 
 /* MemorySize.MemoryUnit: every unit is binary, whatever its spelling. */
@@ -24,41 +25,19 @@ static const struct {
 };
 #define N_MEMORY_UNITS (sizeof memory_units / sizeof memory_units[0])
 
-#define MEMORY_TEXT_MAX 128
-
-/* Java String.trim into buf; NULL when it does not fit. */
-static const char *trim(const char *s, char *buf, size_t len)
-{
-    while (*s && (unsigned char)*s <= ' ')
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && (unsigned char)s[n - 1] <= ' ')
-        n--;
-    if (n >= len)
-        return NULL;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    return buf;
-}
-
 fo_rc fo_flink_memory_parse_flink(const char *text, int64_t *bytes, fo_err *err)
 {
-    char buf[MEMORY_TEXT_MAX], unit[MEMORY_TEXT_MAX];
+    char buf[FO_FLINK_CONF_VALUE_MAX], unit[FO_FLINK_CONF_VALUE_MAX];
     if (!text)
         return fo_err_set(err, FO_EINVAL, "memory size is missing");
-    const char *t = trim(text, buf, sizeof buf);
+    const char *t = fo_flink_conf_trim(text, buf, sizeof buf);
     if (!t)
         return fo_err_set(err, FO_EINVAL, "memory size '%.40s...' is too long", text);
     if (!*t)
         return fo_err_set(err, FO_EINVAL, "memory size '%s' is empty", text);
-    size_t pos = 0;
-    while (t[pos] >= '0' && t[pos] <= '9')
-        pos++;
-    if (pos == 0)
+    if (fo_flink_conf_split_unit(t, unit, sizeof unit) == 0)
         return fo_err_set(err, FO_EINVAL, "memory size '%s' does not start with a number", text);
-    const char *u = trim(t + pos, unit, sizeof unit);
-    for (char *p = unit; *p; p++)
-        *p = (char)tolower((unsigned char)*p);
+    const char *u = unit;
     int64_t mult = 1;
     if (*u) {
         mult = 0;
@@ -92,7 +71,7 @@ fo_rc fo_flink_memory_parse(const char *text, int64_t *bytes, fo_err *err)
 
     /* ResourceConfigUtils.formatMemoryStringForK8sSpec: drop all whitespace, upper-case, drop
      * one trailing B, and turn a trailing I back into i ("2GI" -> "2Gi"). */
-    char q[MEMORY_TEXT_MAX];
+    char q[FO_FLINK_CONF_VALUE_MAX];
     size_t n = 0;
     for (const char *p = text; *p; p++) {
         if (isspace((unsigned char)*p))

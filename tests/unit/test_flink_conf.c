@@ -100,6 +100,45 @@ END_TEST
 
 /* ---- durations, doubles, booleans, lists ------------------------------------------------ */
 
+START_TEST(durations_take_only_flink_units_and_iso_8601_as_java_reads_it)
+{
+    int64_t ms = 0;
+    /* TimeUtils.TimeUnit: MINUTES is singular("min"), singular("m"), plural("minute"). */
+    ck_assert_int_eq(fo_flink_duration_parse("5 mins", &ms, NULL), FO_EINVAL);
+    ck_assert_int_eq(fo_flink_duration_parse("5 secs", &ms, NULL), FO_OK);
+    ck_assert_int_eq(ms, 5000);
+
+    /* java.time.Duration.parse: any case, signed sections, a fraction ('.' or ',') only on
+     * seconds, sections in D, H, M, S order. */
+    static const struct {
+        const char *text;
+        long long ms;
+    } ok[] = {{"PT1.5S", 1500},     {"pt10m", 600000},     {"P1DT2H", 93600000},
+              {"PT0,25S", 250},     {"P2D", 172800000},    {"PT1H-30M", 1800000},
+              {"-PT1S", -1000},     {"PT0.0001S", 0},      {"+PT1M+1S", 61000}};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        ms = -42;
+        ck_assert_msg(fo_flink_duration_parse(ok[i].text, &ms, NULL) == FO_OK, "%s", ok[i].text);
+        ck_assert_msg(ms == ok[i].ms, "%s: %lld", ok[i].text, (long long)ms);
+    }
+    /* What strtold would take but Duration.parse refuses: infinities, NaN, hex, exponents,
+     * fractions of minutes, sections out of order or twice, an empty time part, overflow. */
+    static const char *const bad[] = {
+        "PTnanS", "PTinfS",  "PT-infS", "PT1e3S", "PT0x10S", "PT1.5M",      "PT1M1H",
+        "P1H",    "PT1S1S",  "PT",      "P",      "P1DT",    "PT1.1234567891S",
+        "P99999999999999999999D",       "PT-1e30S", "P106751991167301D"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        ms = -42;
+        fo_err err;
+        fo_err_clear(&err);
+        ck_assert_msg(fo_flink_duration_parse(bad[i], &ms, &err) != FO_OK, "%s read as %lld",
+                      bad[i], (long long)ms);
+        ck_assert_msg(strstr(err.message, bad[i]) != NULL, "%s", err.message);
+        ck_assert_int_eq(ms, -42);
+    }
+}
+END_TEST
+
 START_TEST(durations_read_flink_units_and_print_like_java)
 {
     static const struct {
@@ -561,6 +600,7 @@ int main(void)
     tcase_add_test(tc, bad_memory_sizes_fail_naming_the_text);
     tcase_add_test(tc, memory_sizes_print_like_flink_memory_size);
     tcase_add_test(tc, durations_read_flink_units_and_print_like_java);
+    tcase_add_test(tc, durations_take_only_flink_units_and_iso_8601_as_java_reads_it);
     tcase_add_test(tc, doubles_print_like_java_double_to_string);
     tcase_add_test(tc, lists_use_flink_semicolon_syntax_with_quoting);
     tcase_add_test(tc, flattening_matches_as_flat_map_and_drops_unset_keys);
