@@ -85,9 +85,9 @@ static void webhook(void *ctx, const fo_http_request *req, fo_http_response *res
         json_object_set_new(r, "auditAnnotations", json_pack("{s:s}", "checked", "yes"));
     } else if (strcmp(p, "/deny") == 0) {
         json_object_set_new(r, "allowed", json_false());
-        json_object_set_new(r, "status", json_pack("{s:i, s:s, s:s}", "code", 422, "reason",
-                                                   "Invalid", "message",
-                                                   "data.k: must be set"));
+        json_object_set_new(r, "status",
+                            json_pack("{s:i, s:s, s:s}", "code", 422, "reason", "Invalid",
+                                      "message", "data.k: must be set"));
         json_object_set_new(r, "warnings", json_pack("[s]", "denied but warned"));
     } else if (strcmp(p, "/deny-200") == 0) {
         json_object_set_new(r, "allowed", json_false());
@@ -96,8 +96,8 @@ static void webhook(void *ctx, const fo_http_request *req, fo_http_response *res
         json_object_set_new(r, "allowed", json_false());
     } else if (strcmp(p, "/deny-reason") == 0) {
         json_object_set_new(r, "allowed", json_false());
-        json_object_set_new(r, "status", json_pack("{s:i, s:s}", "code", 403, "reason",
-                                                   "Forbidden"));
+        json_object_set_new(r, "status",
+                            json_pack("{s:i, s:s}", "code", 403, "reason", "Forbidden"));
     } else if (strcmp(p, "/patch") == 0) {
         char *patch = b64s("[{\"op\":\"add\",\"path\":\"/metadata/labels\",\"value\":"
                            "{\"mutated\":\"yes\"}}]");
@@ -204,14 +204,15 @@ static const char *str(const json_t *o, const char *path)
 static void register_hook(bool mutating, const char *name, const char *path, const char *extra)
 {
     char body[8192];
-    snprintf(body, sizeof body,
-             "{\"apiVersion\":\"admissionregistration.k8s.io/v1\",\"kind\":\"%s\",\"metadata\":"
-             "{\"name\":\"%s\"},\"webhooks\":[{\"name\":\"%s\",\"admissionReviewVersions\":"
-             "[\"v1\"],\"sideEffects\":\"None\",\"clientConfig\":{\"url\":\"https://127.0.0.1:%d%s\","
-             "\"caBundle\":\"%s\"},\"rules\":[{\"operations\":[\"CREATE\",\"UPDATE\",\"DELETE\"],"
-             "\"apiGroups\":[\"\"],\"apiVersions\":[\"v1\"],\"resources\":[\"configmaps\"]}]%s%s}]}",
-             mutating ? "MutatingWebhookConfiguration" : "ValidatingWebhookConfiguration", name,
-             name, hook_port, path, ca_b64, extra ? "," : "", extra ? extra : "");
+    snprintf(
+        body, sizeof body,
+        "{\"apiVersion\":\"admissionregistration.k8s.io/v1\",\"kind\":\"%s\",\"metadata\":"
+        "{\"name\":\"%s\"},\"webhooks\":[{\"name\":\"%s\",\"admissionReviewVersions\":"
+        "[\"v1\"],\"sideEffects\":\"None\",\"clientConfig\":{\"url\":\"https://127.0.0.1:%d%s\","
+        "\"caBundle\":\"%s\"},\"rules\":[{\"operations\":[\"CREATE\",\"UPDATE\",\"DELETE\"],"
+        "\"apiGroups\":[\"\"],\"apiVersions\":[\"v1\"],\"resources\":[\"configmaps\"]}]%s%s}]}",
+        mutating ? "MutatingWebhookConfiguration" : "ValidatingWebhookConfiguration", name, name,
+        hook_port, path, ca_b64, extra ? "," : "", extra ? extra : "");
     json_t *out = NULL;
     int code = fka_tc_json(tc, "POST", mutating ? MWC : VWC, body, &out);
     ck_assert_msg(code == 201, "register: %d %s", code, str(out, "message"));
@@ -301,8 +302,8 @@ START_TEST(warnings_become_headers_and_audit_annotations_are_recorded)
     ck_assert_int_eq(fka_tc_json(tc, "GET", "/fake/webhook-calls", NULL, &calls), 200);
     json_t *c = json_array_get(json_object_get(calls, "items"), 0);
     ck_assert_str_eq(str(c, "outcome"), "allowed");
-    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(c, "auditAnnotations"),
-                                                       "v.test/checked")),
+    ck_assert_str_eq(json_string_value(
+                         json_object_get(json_object_get(c, "auditAnnotations"), "v.test/checked")),
                      "yes");
     json_decref(calls);
 }
@@ -336,7 +337,8 @@ START_TEST(denial_code_below_400_becomes_400)
     register_hook(false, "deny.test", "/deny-200", NULL);
     json_t *st = NULL;
     ck_assert_int_eq(create_cm("a", NULL, &st), 400);
-    ck_assert_str_eq(str(st, "message"), "admission webhook \"deny.test\" denied the request: nope");
+    ck_assert_str_eq(str(st, "message"),
+                     "admission webhook \"deny.test\" denied the request: nope");
     json_decref(st);
 }
 END_TEST
@@ -424,15 +426,17 @@ END_TEST
 
 START_TEST(rule4_patch_without_type_is_a_failed_call)
 {
-    expect_invalid_answer(true, "/rule4", "webhook returned response.patch but not "
-                                          "response.patchType");
+    expect_invalid_answer(true, "/rule4",
+                          "webhook returned response.patch but not "
+                          "response.patchType");
 }
 END_TEST
 
 START_TEST(rule4_type_without_patch_is_a_failed_call)
 {
-    expect_invalid_answer(true, "/rule4b", "webhook returned response.patchType but not "
-                                           "response.patch");
+    expect_invalid_answer(true, "/rule4b",
+                          "webhook returned response.patchType but not "
+                          "response.patch");
 }
 END_TEST
 

@@ -242,8 +242,9 @@ START_TEST(section3_status_bodies_for_custom_resources)
     install_widgets();
     json_t *st = NULL;
     const char *base = "/apis/fake.example.com/v1/namespaces/default/widgets";
-    ck_assert_int_eq(fka_tc_json(tc, "GET", "/apis/fake.example.com/v1/namespaces/default/"
-                                           "widgets/basic-example",
+    ck_assert_int_eq(fka_tc_json(tc, "GET",
+                                 "/apis/fake.example.com/v1/namespaces/default/"
+                                 "widgets/basic-example",
                                  NULL, &st),
                      404);
     ck_assert_str_eq(str(st, "kind"), "Status");
@@ -406,8 +407,7 @@ END_TEST
 START_TEST(section1_unknown_paths_are_404)
 {
     json_t *st = NULL;
-    ck_assert_int_eq(fka_tc_json(tc, "GET", "/api/v1/namespaces/default/nothings", NULL, &st),
-                     404);
+    ck_assert_int_eq(fka_tc_json(tc, "GET", "/api/v1/namespaces/default/nothings", NULL, &st), 404);
     ck_assert_str_eq(str(st, "reason"), "NotFound");
     json_decref(st);
     ck_assert_int_eq(fka_tc_json(tc, "POST", CM "/x", "{}", &st), 405);

@@ -90,8 +90,7 @@ START_TEST(aggregated_discovery_lists_builtins_and_crds)
     ck_assert_str_eq(str(w, "scope"), "Namespaced");
     ck_assert_str_eq(str(w, "singularResource"), "widget");
     ck_assert_str_eq(str(w, "responseKind.kind"), "Widget");
-    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(w, "shortNames"), 0)),
-                     "wd");
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(w, "shortNames"), 0)), "wd");
     const json_t *subs = json_object_get(w, "subresources");
     ck_assert_ptr_nonnull(find_by(subs, "subresource", "status"));
     const json_t *scale = find_by(subs, "subresource", "scale");
@@ -158,10 +157,11 @@ START_TEST(openapi_v3_index_and_documents)
     const json_t *schemas = fo_json_get(doc, "components.schemas");
     const json_t *w = json_object_get(schemas, "com.example.fake.v1.Widget");
     ck_assert_ptr_nonnull(w);
-    ck_assert_str_eq(str(json_array_get(json_object_get(w, "x-kubernetes-group-version-kind"), 0),
-                         "kind"),
-                     "Widget");
-    ck_assert_ptr_nonnull(json_object_get(schemas, "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"));
+    ck_assert_str_eq(
+        str(json_array_get(json_object_get(w, "x-kubernetes-group-version-kind"), 0), "kind"),
+        "Widget");
+    ck_assert_ptr_nonnull(
+        json_object_get(schemas, "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"));
     const json_t *item = json_object_get(json_object_get(doc, "paths"),
                                          "/apis/fake.example.com/v1/namespaces/{namespace}/widgets/"
                                          "{name}");
@@ -200,16 +200,16 @@ START_TEST(tables_use_printer_columns)
     ck_assert_uint_eq(json_array_size(cols), 5);
     for (size_t i = 0; i < 5; i++)
         ck_assert_str_eq(str(json_array_get(cols, i), "name"), want[i]);
-    const json_t *cells = json_object_get(json_array_get(json_object_get(res.body, "rows"), 0),
-                                          "cells");
+    const json_t *cells =
+        json_object_get(json_array_get(json_object_get(res.body, "rows"), 0), "cells");
     ck_assert_str_eq(json_string_value(json_array_get(cells, 0)), "w");
     ck_assert_str_eq(json_string_value(json_array_get(cells, 1)), "Running");
     ck_assert_int_eq(json_integer_value(json_array_get(cells, 2)), 3);
     ck_assert_str_eq(json_string_value(json_array_get(cells, 3)), "True");
     const char *age = json_string_value(json_array_get(cells, 4));
     ck_assert(age && age[strlen(age) - 1] == 's');
-    const json_t *obj = json_object_get(json_array_get(json_object_get(res.body, "rows"), 0),
-                                        "object");
+    const json_t *obj =
+        json_object_get(json_array_get(json_object_get(res.body, "rows"), 0), "object");
     ck_assert_str_eq(str(obj, "kind"), "PartialObjectMetadata");
     fka_tc_res_release(&res);
 }
@@ -240,8 +240,8 @@ START_TEST(https_serves_with_the_given_certificate)
     fo_testcerts *certs = fo_testcerts_new();
     char *cert = NULL, *key = NULL;
     fo_testcerts_issue(certs, "apiserver", "kubernetes.default.svc", &cert, &key);
-    fo_fake_apiserver_opts o = {.port = 0, .no_gc = true, .tls_cert_file = cert,
-                                .tls_key_file = key, .token = "t"};
+    fo_fake_apiserver_opts o = {
+        .port = 0, .no_gc = true, .tls_cert_file = cert, .tls_key_file = key, .token = "t"};
     start(&o, "https", certs->ca_cert, "t");
     json_t *list = NULL;
     ck_assert_int_eq(fka_tc_json(tc, "GET", "/api/v1/namespaces", NULL, &list), 200);
@@ -304,9 +304,8 @@ START_TEST(in_process_calls_behave_like_http)
     json_decref(out);
     json_decref(body);
     ck_assert_int_eq(fka_tc_json(tc, "GET", CM "/inproc", NULL, NULL), 200);
-    ck_assert_int_eq(fo_fake_apiserver_call(fa, "GET", CM "?labelSelector=x%3Dy", NULL, NULL, &out,
-                                            NULL),
-                     200);
+    ck_assert_int_eq(
+        fo_fake_apiserver_call(fa, "GET", CM "?labelSelector=x%3Dy", NULL, NULL, &out, NULL), 200);
     ck_assert_uint_eq(json_array_size(json_object_get(out, "items")), 0);
     json_decref(out);
 }

@@ -175,9 +175,8 @@ START_TEST(section7_deployment_generation_follows_spec_and_annotations)
                      200);
     ck_assert_int_eq(num(d, "metadata.generation"), 1);
     json_decref(d);
-    ck_assert_int_eq(patch(DEPLOY "/web", MERGE, "{\"metadata\":{\"annotations\":{\"a\":\"1\"}}}",
-                           &d),
-                     200);
+    ck_assert_int_eq(
+        patch(DEPLOY "/web", MERGE, "{\"metadata\":{\"annotations\":{\"a\":\"1\"}}}", &d), 200);
     ck_assert_int_eq(num(d, "metadata.generation"), 2);
     json_decref(d);
     ck_assert_int_eq(patch(DEPLOY "/web/status", MERGE, "{\"status\":{\"replicas\":1}}", &d), 200);
@@ -225,9 +224,8 @@ START_TEST(section8_finalizers_hold_deletion)
                      "is being deleted, found new finalizers []string{\"fake.example.com/c\"}"));
     json_decref(st);
     /* status and spec can still change while terminating. */
-    ck_assert_int_eq(patch(WIDGETS "/w/status", MERGE, "{\"status\":{\"state\":\"Stopping\"}}",
-                           NULL),
-                     200);
+    ck_assert_int_eq(
+        patch(WIDGETS "/w/status", MERGE, "{\"status\":{\"state\":\"Stopping\"}}", NULL), 200);
     ck_assert_int_eq(patch(WIDGETS "/w", MERGE,
                            "{\"metadata\":{\"finalizers\":[\"fake.example.com/b\"]}}", NULL),
                      200);
@@ -300,9 +298,9 @@ START_TEST(section8_background_deletion_collects_dependents)
     char *uid = uid_of(WIDGETS "/owner");
     make_dependent("dep", uid, false);
     json_t *st = NULL;
-    ck_assert_int_eq(fka_tc_json(tc, "DELETE", WIDGETS "/owner",
-                                 "{\"propagationPolicy\":\"Background\"}", &st),
-                     200);
+    ck_assert_int_eq(
+        fka_tc_json(tc, "DELETE", WIDGETS "/owner", "{\"propagationPolicy\":\"Background\"}", &st),
+        200);
     ck_assert_str_eq(str(st, "status"), "Success");
     json_decref(st);
     ck_assert_int_eq(fka_tc_json(tc, "GET", CM "/dep", NULL, NULL), 200);
@@ -319,9 +317,9 @@ START_TEST(section8_foreground_deletion_waits_for_dependents)
     char *uid = uid_of(WIDGETS "/owner");
     make_dependent("dep", uid, true);
     json_t *w = NULL;
-    ck_assert_int_eq(fka_tc_json(tc, "DELETE", WIDGETS "/owner",
-                                 "{\"propagationPolicy\":\"Foreground\"}", &w),
-                     200);
+    ck_assert_int_eq(
+        fka_tc_json(tc, "DELETE", WIDGETS "/owner", "{\"propagationPolicy\":\"Foreground\"}", &w),
+        200);
     ck_assert_str_eq(json_string_value(json_array_get(fo_json_get(w, "metadata.finalizers"), 0)),
                      "foregroundDeletion");
     json_decref(w);
@@ -338,9 +336,9 @@ START_TEST(section8_orphan_deletion_keeps_dependents)
     make_owner();
     char *uid = uid_of(WIDGETS "/owner");
     make_dependent("dep", uid, false);
-    ck_assert_int_eq(fka_tc_json(tc, "DELETE", WIDGETS "/owner",
-                                 "{\"propagationPolicy\":\"Orphan\"}", NULL),
-                     200);
+    ck_assert_int_eq(
+        fka_tc_json(tc, "DELETE", WIDGETS "/owner", "{\"propagationPolicy\":\"Orphan\"}", NULL),
+        200);
     run_gc();
     ck_assert_int_eq(fka_tc_json(tc, "GET", WIDGETS "/owner", NULL, NULL), 404);
     json_t *d = get(CM "/dep");
@@ -480,7 +478,8 @@ START_TEST(section10_lease_takeover_with_resource_version)
 {
     const char *path = "/apis/coordination.k8s.io/v1/namespaces/default/leases/flinkop";
     json_t *l = NULL;
-    ck_assert_int_eq(fka_tc_json(tc, "POST", "/apis/coordination.k8s.io/v1/namespaces/default/leases",
+    ck_assert_int_eq(fka_tc_json(tc, "POST",
+                                 "/apis/coordination.k8s.io/v1/namespaces/default/leases",
                                  "{\"apiVersion\":\"coordination.k8s.io/v1\",\"kind\":\"Lease\","
                                  "\"metadata\":{\"name\":\"flinkop\"},\"spec\":{\"holderIdentity\":"
                                  "\"a\",\"leaseDurationSeconds\":15,\"acquireTime\":"
@@ -537,7 +536,6 @@ START_TEST(section12_event_groups_share_objects)
 }
 END_TEST
 
-
 /* §1/§8: Pods answer DELETE with the object; a Pod bound to a node is deleted gracefully
  * (it waits for its kubelet: gracePeriodSeconds=0 finishes it). */
 START_TEST(section8_pods_bound_to_a_node_are_deleted_gracefully)
@@ -554,12 +552,13 @@ START_TEST(section8_pods_bound_to_a_node_are_deleted_gracefully)
                      200);
     ck_assert_str_eq(str(p, "kind"), "Pod");
     json_decref(p);
-    ck_assert_int_eq(fka_tc_json(tc, "POST", pods,
-                                 "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":"
-                                 "\"bound\"},\"spec\":{\"nodeName\":\"n1\",\"containers\":[{\"name\":"
-                                 "\"c\",\"image\":\"x\"}]}}",
-                                 &p),
-                     201);
+    ck_assert_int_eq(
+        fka_tc_json(tc, "POST", pods,
+                    "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":"
+                    "\"bound\"},\"spec\":{\"nodeName\":\"n1\",\"containers\":[{\"name\":"
+                    "\"c\",\"image\":\"x\"}]}}",
+                    &p),
+        201);
     ck_assert_str_eq(str(p, "status.phase"), "Pending");
     json_decref(p);
     ck_assert_int_eq(fka_tc_json(tc, "DELETE", "/api/v1/namespaces/default/pods/bound", NULL, &p),
@@ -584,8 +583,7 @@ START_TEST(section1_legacy_orphan_dependents_false_gets_202)
                                  "{\"name\":\"f\",\"finalizers\":[\"fake.example.com/x\"]}}",
                                  NULL),
                      201);
-    ck_assert_int_eq(fka_tc_json(tc, "DELETE", CM "/f", "{\"orphanDependents\":false}", NULL),
-                     202);
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", CM "/f", "{\"orphanDependents\":false}", NULL), 202);
 }
 END_TEST
 

@@ -286,8 +286,7 @@ START_TEST(section9_apply_removes_fields_it_gave_up)
                      200);
     json_t *obj = NULL;
     ck_assert_int_eq(req("PATCH", CM "/a?fieldManager=ctl", APPLY,
-                         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata: {}\n",
-                         &obj),
+                         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata: {}\n", &obj),
                      200);
     ck_assert_ptr_null(fo_json_get(obj, "data.one"));
     ck_assert_str_eq(str(obj, "data.two"), "1");
@@ -309,13 +308,12 @@ START_TEST(section2_updates_record_managed_fields)
     ck_assert_str_eq(str(e, "operation"), "Update");
     ck_assert_str_eq(str(e, "apiVersion"), "v1");
     json_decref(obj);
-    ck_assert_int_eq(req("PATCH", CM "/a?fieldManager=other", MERGE, "{\"data\":{\"x\":\"2\"}}",
-                         &obj),
-                     200);
+    ck_assert_int_eq(
+        req("PATCH", CM "/a?fieldManager=other", MERGE, "{\"data\":{\"x\":\"2\"}}", &obj), 200);
     /* The changed field moved to the new manager; the creator keeps the data map itself. */
     ck_assert_ptr_nonnull(entry_of(obj, "other"));
-    ck_assert_ptr_nonnull(json_object_get(fo_json_get(entry_of(obj, "other"), "fieldsV1.f:data"),
-                                          "f:x"));
+    ck_assert_ptr_nonnull(
+        json_object_get(fo_json_get(entry_of(obj, "other"), "fieldsV1.f:data"), "f:x"));
     e = entry_of(obj, "flinkop");
     ck_assert_ptr_nonnull(e);
     ck_assert_ptr_null(json_object_get(fo_json_get(e, "fieldsV1.f:data"), "f:x"));
@@ -352,9 +350,8 @@ START_TEST(field_validation_strict_and_warn)
                                          "strict decoding error: unknown field \"spec.colour\"");
     json_decref(st);
     fka_tc_res res;
-    ck_assert_int_eq(fka_tc_req(tc, "POST", WIDGETS "?fieldValidation=Warn", NULL, NULL, body,
-                                &res),
-                     201);
+    ck_assert_int_eq(
+        fka_tc_req(tc, "POST", WIDGETS "?fieldValidation=Warn", NULL, NULL, body, &res), 201);
     ck_assert_ptr_nonnull(res.warnings);
     ck_assert_str_eq(res.warnings[0], "299 - \"unknown field \\\"spec.colour\\\"\"");
     fka_tc_res_release(&res);
@@ -395,11 +392,12 @@ END_TEST
 START_TEST(builtin_defaults_are_filled)
 {
     json_t *svc = NULL;
-    ck_assert_int_eq(req("POST", "/api/v1/namespaces/default/services", "application/json",
-                         "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"s\"},"
-                         "\"spec\":{\"selector\":{\"a\":\"b\"},\"ports\":[{\"port\":8081}]}}",
-                         &svc),
-                     201);
+    ck_assert_int_eq(
+        req("POST", "/api/v1/namespaces/default/services", "application/json",
+            "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"s\"},"
+            "\"spec\":{\"selector\":{\"a\":\"b\"},\"ports\":[{\"port\":8081}]}}",
+            &svc),
+        201);
     ck_assert_str_eq(str(svc, "spec.type"), "ClusterIP");
     ck_assert(strncmp(str(svc, "spec.clusterIP"), "10.96.", 6) == 0);
     json_t *port = json_array_get(fo_json_get(svc, "spec.ports"), 0);
@@ -409,11 +407,12 @@ START_TEST(builtin_defaults_are_filled)
     char ip[32];
     snprintf(ip, sizeof ip, "%s", str(svc, "spec.clusterIP"));
     json_decref(svc);
-    ck_assert_int_eq(req("PUT", "/api/v1/namespaces/default/services/s", "application/json",
-                         "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"s\"},"
-                         "\"spec\":{\"ports\":[{\"port\":8082}]}}",
-                         &svc),
-                     200);
+    ck_assert_int_eq(
+        req("PUT", "/api/v1/namespaces/default/services/s", "application/json",
+            "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"s\"},"
+            "\"spec\":{\"ports\":[{\"port\":8082}]}}",
+            &svc),
+        200);
     ck_assert_str_eq(str(svc, "spec.clusterIP"), ip);
     json_decref(svc);
 }

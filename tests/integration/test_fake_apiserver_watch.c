@@ -119,22 +119,22 @@ START_TEST(section5_custom_resource_list_items_have_kind)
 {
     json_t *crd = fo_test_load_yaml("apiserver-crd-widgets.yaml");
     char *text = json_dumps(crd, JSON_COMPACT);
-    ck_assert_int_eq(fka_tc_json(tc, "POST", "/apis/apiextensions.k8s.io/v1/"
-                                             "customresourcedefinitions",
+    ck_assert_int_eq(fka_tc_json(tc, "POST",
+                                 "/apis/apiextensions.k8s.io/v1/"
+                                 "customresourcedefinitions",
                                  text, NULL),
                      201);
     free(text);
     json_decref(crd);
     json_t *w = fo_test_load_yaml("apiserver-widget.yaml");
     text = json_dumps(w, JSON_COMPACT);
-    ck_assert_int_eq(fka_tc_json(tc, "POST", "/apis/fake.example.com/v1/namespaces/default/widgets",
-                                 text, NULL),
-                     201);
+    ck_assert_int_eq(
+        fka_tc_json(tc, "POST", "/apis/fake.example.com/v1/namespaces/default/widgets", text, NULL),
+        201);
     free(text);
     json_decref(w);
     json_t *list = NULL;
-    ck_assert_int_eq(fka_tc_json(tc, "GET", "/apis/fake.example.com/v1/widgets", NULL, &list),
-                     200);
+    ck_assert_int_eq(fka_tc_json(tc, "GET", "/apis/fake.example.com/v1/widgets", NULL, &list), 200);
     ck_assert_str_eq(str(list, "kind"), "WidgetList");
     json_t *item = json_array_get(json_object_get(list, "items"), 0);
     ck_assert_str_eq(str(item, "kind"), "Widget");
@@ -323,8 +323,7 @@ START_TEST(section6_too_old_version_is_an_error_event)
     ck_assert_str_eq(ev_str(events, 0, "kind"), "Status");
     ck_assert_str_eq(ev_str(events, 0, "reason"), "Expired");
     int64_t code = 0;
-    ck_assert(fo_json_get_int(json_object_get(json_array_get(events, 0), "object"), "code",
-                              &code));
+    ck_assert(fo_json_get_int(json_object_get(json_array_get(events, 0), "object"), "code", &code));
     ck_assert_int_eq(code, 410);
     ck_assert(strncmp(ev_str(events, 0, "message"), "too old resource version: ", 26) == 0);
     json_decref(events);
@@ -388,8 +387,8 @@ START_TEST(section6_timeout_closes_with_a_bookmark)
     ck_assert_str_eq(ev_type(events, last), "BOOKMARK");
     ck_assert_str_eq(ev_str(events, last, "kind"), "ConfigMap");
     ck_assert_str_eq(ev_str(events, last, "metadata.resourceVersion"), rv);
-    ck_assert_ptr_null(fo_json_get(json_object_get(json_array_get(events, last), "object"),
-                                   "metadata.name"));
+    ck_assert_ptr_null(
+        fo_json_get(json_object_get(json_array_get(events, last), "object"), "metadata.name"));
     json_decref(events);
     free(rv);
 }
@@ -494,8 +493,8 @@ END_TEST
 START_TEST(in_process_watch_sees_changes)
 {
     uint64_t rv = fo_fake_apiserver_resource_version(fa);
-    fo_fake_apiserver_watch *w = fo_fake_apiserver_watch_open(fa, "v1", "configmaps",
-                                                              "default", rv);
+    fo_fake_apiserver_watch *w =
+        fo_fake_apiserver_watch_open(fa, "v1", "configmaps", "default", rv);
     ck_assert_ptr_nonnull(w);
     free(make_cm("x", NULL));
     const char *type = NULL;

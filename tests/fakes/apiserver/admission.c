@@ -91,8 +91,8 @@ static bool selector_match(const json_t *selector, const json_t *labels)
 }
 
 typedef struct hook {
-    json_t *def;       /* the webhooks[] entry (held) */
-    char config[256];  /* configuration name */
+    json_t *def;      /* the webhooks[] entry (held) */
+    char config[256]; /* configuration name */
     bool mutating;
 } hook;
 
@@ -125,8 +125,8 @@ static size_t matching_hooks(fka_op *op, const char *operation, const json_t *ob
                 ns_labels = fo_json_get(obj ? obj : old, "metadata.labels");
             else if (ns_obj)
                 ns_labels = fo_json_get(ns_obj, "metadata.labels");
-            bool ns_applies = (op->res->flags & FKA_R_NAMESPACED) ||
-                              strcmp(op->res->storage, "/namespaces") == 0;
+            bool ns_applies =
+                (op->res->flags & FKA_R_NAMESPACED) || strcmp(op->res->storage, "/namespaces") == 0;
             if (ns_applies && !selector_match(json_object_get(h, "namespaceSelector"), ns_labels))
                 continue;
             const json_t *osel = json_object_get(h, "objectSelector");
@@ -160,8 +160,8 @@ static void free_hooks(hook *hooks, size_t n)
 }
 
 /* The URL to call, with ?timeout=Ns; false when the service is not mapped. */
-static bool hook_url(fka_server *srv, const json_t *hook_def, long timeout_s, char *buf,
-                     size_t len, char *why, size_t why_len)
+static bool hook_url(fka_server *srv, const json_t *hook_def, long timeout_s, char *buf, size_t len,
+                     char *why, size_t why_len)
 {
     const json_t *cc = json_object_get(hook_def, "clientConfig");
     const char *url = fo_json_str(cc, "url");
@@ -223,16 +223,16 @@ static char *b64_decode(const char *in, size_t *len)
     return out;
 }
 
-static json_t *review_request(fka_op *op, const char *uid, const char *operation,
-                              const json_t *obj, const json_t *old)
+static json_t *review_request(fka_op *op, const char *uid, const char *operation, const json_t *obj,
+                              const json_t *old)
 {
     const fka_resource *r = op->res;
-    json_t *kind = json_pack("{s:s, s:s, s:s}", "group", r->group, "version", r->version, "kind",
-                             r->kind);
+    json_t *kind =
+        json_pack("{s:s, s:s, s:s}", "group", r->group, "version", r->version, "kind", r->kind);
     if (strcmp(op->sub, "scale") == 0) {
         json_decref(kind);
-        kind = json_pack("{s:s, s:s, s:s}", "group", "autoscaling", "version", "v1", "kind",
-                         "Scale");
+        kind =
+            json_pack("{s:s, s:s, s:s}", "group", "autoscaling", "version", "v1", "kind", "Scale");
     }
     json_t *resource = json_pack("{s:s, s:s, s:s}", "group", r->group, "version", r->version,
                                  "resource", r->resource);
@@ -282,13 +282,17 @@ static outcome judge(const hook *h, const char *uid, const fo_http_result *res, 
     *response = NULL;
     *patch = NULL;
     if (res->status != 200) {
-        snprintf(detail, dlen, "failed to call webhook: the server responded with the status "
-                 "code %d but did not return more information", res->status);
+        snprintf(detail, dlen,
+                 "failed to call webhook: the server responded with the status "
+                 "code %d but did not return more information",
+                 res->status);
         return FAILED;
     }
     if (strncmp(res->content_type, "application/json", 16) != 0) {
-        snprintf(detail, dlen, "failed to call webhook: response Content-Type \"%s\" is not "
-                 "application/json", res->content_type);
+        snprintf(detail, dlen,
+                 "failed to call webhook: response Content-Type \"%s\" is not "
+                 "application/json",
+                 res->content_type);
         return FAILED;
     }
     fo_err err = {0};
@@ -317,42 +321,51 @@ static outcome judge(const hook *h, const char *uid, const fo_http_result *res, 
     }
     const char *got = fo_json_str(resp, "uid");
     if (!got || strcmp(got, uid) != 0) {
-        snprintf(detail, dlen, "received invalid webhook response: expected response.uid=\"%s\", "
-                 "got \"%s\"", uid, got ? got : "");
+        snprintf(detail, dlen,
+                 "received invalid webhook response: expected response.uid=\"%s\", "
+                 "got \"%s\"",
+                 uid, got ? got : "");
         goto done;
     }
     json_t *p = json_object_get(resp, "patch");
     json_t *pt = json_object_get(resp, "patchType");
     if (!h->mutating) {
         if (p) {
-            snprintf(detail, dlen, "received invalid webhook response: validating webhook may not "
+            snprintf(detail, dlen,
+                     "received invalid webhook response: validating webhook may not "
                      "return response.patch");
             goto done;
         }
         if (pt) {
-            snprintf(detail, dlen, "received invalid webhook response: validating webhook may not "
+            snprintf(detail, dlen,
+                     "received invalid webhook response: validating webhook may not "
                      "return response.patchType");
             goto done;
         }
     } else {
         if (p && !pt) {
-            snprintf(detail, dlen, "received invalid webhook response: webhook returned "
+            snprintf(detail, dlen,
+                     "received invalid webhook response: webhook returned "
                      "response.patch but not response.patchType");
             goto done;
         }
         if (pt && !p) {
-            snprintf(detail, dlen, "received invalid webhook response: webhook returned "
+            snprintf(detail, dlen,
+                     "received invalid webhook response: webhook returned "
                      "response.patchType but not response.patch");
             goto done;
         }
         if (pt && (!json_is_string(pt) || json_string_length(pt) == 0)) {
-            snprintf(detail, dlen, "received invalid webhook response: webhook returned invalid "
+            snprintf(detail, dlen,
+                     "received invalid webhook response: webhook returned invalid "
                      "response.patchType of \"\"");
             goto done;
         }
         if (pt && strcmp(json_string_value(pt), "JSONPatch") != 0) {
-            snprintf(detail, dlen, "received invalid webhook response: unsupported patch type "
-                     "%s", json_string_value(pt));
+            snprintf(detail, dlen,
+                     "received invalid webhook response: unsupported patch type "
+                     "%s",
+                     json_string_value(pt));
             goto done;
         }
     }
@@ -372,13 +385,15 @@ static outcome judge(const hook *h, const char *uid, const fo_http_result *res, 
         free(raw);
         if (!doc || !json_is_array(doc)) {
             json_decref(doc);
-            snprintf(detail, dlen, "received invalid webhook response: received undecodable "
+            snprintf(detail, dlen,
+                     "received invalid webhook response: received undecodable "
                      "patch in webhook response");
             goto done;
         }
         if (json_array_size(doc) > 0 && !has_object) {
             json_decref(doc);
-            snprintf(detail, dlen, "admission webhook \"%s\" attempted to modify the object, "
+            snprintf(detail, dlen,
+                     "admission webhook \"%s\" attempted to modify the object, "
                      "which is not supported for this operation",
                      fo_json_str(h->def, "name") ? fo_json_str(h->def, "name") : "");
             oc = FAILED;
@@ -409,16 +424,18 @@ static json_t *denial(const char *name, const json_t *resp)
         snprintf(text, sizeof text, "admission webhook \"%s\" denied the request: %s", name,
                  reason);
     else
-        snprintf(text, sizeof text, "admission webhook \"%s\" denied the request without "
-                 "explanation", name);
+        snprintf(text, sizeof text,
+                 "admission webhook \"%s\" denied the request without "
+                 "explanation",
+                 name);
     json_t *details = json_object_get(st, "details");
     return fka_status_failure((int)code, reason ? reason : "", text,
                               details ? json_deep_copy(details) : NULL);
 }
 
 static void record(fka_op *op, const hook *h, const char *uid, const char *operation,
-                   const char *url, const char *result, const char *detail, int code,
-                   bool patched, const json_t *resp)
+                   const char *url, const char *result, const char *detail, int code, bool patched,
+                   const json_t *resp)
 {
     json_t *rec = json_object();
     const char *name = fo_json_str(h->def, "name");
@@ -438,8 +455,8 @@ static void record(fka_op *op, const hook *h, const char *uid, const char *opera
     json_object_set_new(rec, "code", json_integer(code));
     json_object_set_new(rec, "patched", json_boolean(patched));
     json_t *warnings = json_object_get(resp, "warnings");
-    json_object_set_new(rec, "warnings", json_is_array(warnings) ? json_deep_copy(warnings)
-                                                                 : json_array());
+    json_object_set_new(rec, "warnings",
+                        json_is_array(warnings) ? json_deep_copy(warnings) : json_array());
     json_t *aa = json_object();
     const char *k;
     json_t *v;
@@ -485,7 +502,8 @@ static json_t *call(fka_op *op, const hook *h, const char *operation, json_t **o
     size_t ca_len = 0;
     const char *bundle = fo_json_get_str(h->def, "clientConfig.caBundle");
     char *ca = bundle && *bundle ? b64_decode(bundle, &ca_len) : NULL;
-    fo_http_client_opts copts = {.ca_pem = ca, .timeout_ms = timeout_s * 1000,
+    fo_http_client_opts copts = {.ca_pem = ca,
+                                 .timeout_ms = timeout_s * 1000,
                                  .connect_timeout_ms = timeout_s * 1000,
                                  .user_agent = "kube-apiserver-admission",
                                  .max_response_bytes = FKA_ADMISSION_MAX_ANSWER};
@@ -502,8 +520,8 @@ static json_t *call(fka_op *op, const hook *h, const char *operation, json_t **o
     fo_http_header hdrs[] = {{"Content-Type", "application/json"},
                              {"Accept", "application/json, */*"}};
     /* The result is initialised by the call whatever happens. */
-    fo_rc rc = fo_http_client_request(client, "POST", url, hdrs, 2, body,
-                                      body ? strlen(body) : 0, timeout_s * 1000, &res, &err);
+    fo_rc rc = fo_http_client_request(client, "POST", url, hdrs, 2, body, body ? strlen(body) : 0,
+                                      timeout_s * 1000, &res, &err);
     have_res = true;
     free(body);
     if (rc != FO_OK) {
@@ -537,9 +555,9 @@ judged:
         fka_resp_warn(op->resp, json_string_value(w));
     if (oc == DENIED) {
         status = denial(name, response);
-        record(op, h, uid, operation, url, "denied", json_string_value(json_object_get(status,
-                                                                                       "message")),
-               fka_status_code(status), false, response);
+        record(op, h, uid, operation, url, "denied",
+               json_string_value(json_object_get(status, "message")), fka_status_code(status),
+               false, response);
         goto out;
     }
     bool patched = false;
@@ -569,8 +587,7 @@ out:
     return status;
 }
 
-json_t *fka_admit(fka_op *op, const char *operation, json_t **obj, const json_t *old,
-                  bool mutating)
+json_t *fka_admit(fka_op *op, const char *operation, json_t **obj, const json_t *old, bool mutating)
 {
     hook *hooks = NULL;
     size_t n = matching_hooks(op, operation, *obj, old, mutating, &hooks);

@@ -84,7 +84,7 @@ static json_t *merge_value(const json_t *live, const json_t *applied, fka_schema
 
 typedef struct conflict_ctx {
     const json_t *applied, *live;
-    const char *who; /* printed manager */
+    const char *who;   /* printed manager */
     json_t *conflicts; /* [{who, path(array)}] */
 } conflict_ctx;
 
@@ -140,9 +140,8 @@ static json_t *conflict_status(json_t *conflicts)
         char *p = fka_fields_path_string(json_object_get(c, "path"));
         char msg[600];
         snprintf(msg, sizeof msg, "conflict with %s", fo_json_str(c, "who"));
-        json_array_append_new(causes, json_pack("{s:s, s:s, s:s}", "reason",
-                                                "FieldManagerConflict", "message", msg, "field",
-                                                p ? p : ""));
+        json_array_append_new(causes, json_pack("{s:s, s:s, s:s}", "reason", "FieldManagerConflict",
+                                                "message", msg, "field", p ? p : ""));
         if (n == 1)
             fo_strbuf_printf(&sb, "Apply failed with 1 conflict: conflict with %s: %s",
                              fo_json_str(c, "who"), p ? p : "");
@@ -197,8 +196,8 @@ static json_t *apply_entry(const char *manager, const char *api_version, const c
     json_object_set_new(e, "manager", json_string(manager));
     json_object_set_new(e, "operation", json_string("Apply"));
     json_object_set_new(e, "apiVersion", json_string(api_version));
-    json_object_set_new(e, "time", json_string(fo_clock_format_rfc3339(now_ms, false, ts,
-                                                                       sizeof ts)));
+    json_object_set_new(e, "time",
+                        json_string(fo_clock_format_rfc3339(now_ms, false, ts, sizeof ts)));
     json_object_set_new(e, "fieldsType", json_string("FieldsV1"));
     json_object_set_new(e, "fieldsV1", set);
     if (subresource && *subresource)
@@ -251,8 +250,8 @@ json_t *fka_apply(const fka_resource *r, fka_schema s, const json_t *cur, const 
                 json_decref(one);
                 taken = u;
             }
-            json_object_set_new(e, "fieldsV1", fka_fields_minus(json_object_get(e, "fieldsV1"),
-                                                                taken));
+            json_object_set_new(e, "fieldsV1",
+                                fka_fields_minus(json_object_get(e, "fieldsV1"), taken));
             json_decref(taken);
         }
         json_decref(common);
@@ -301,8 +300,8 @@ json_t *fka_apply(const fka_resource *r, fka_schema s, const json_t *cur, const 
         }
     }
     if (!placed)
-        json_array_append_new(out_mf, apply_entry(manager, gv, subresource, json_incref(set),
-                                                  now_ms));
+        json_array_append_new(out_mf,
+                              apply_entry(manager, gv, subresource, json_incref(set), now_ms));
     json_object_set_new(fo_json_ensure_object(merged, "metadata"), "managedFields", out_mf);
     json_decref(mf);
     json_decref(set);

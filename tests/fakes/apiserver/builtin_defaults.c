@@ -42,8 +42,8 @@ static void container_defaults(json_t *containers)
         set_default(c, "resources", json_object());
         size_t j;
         json_t *p;
-        json_array_foreach(json_object_get(c, "ports"), j, p)
-            if (json_is_object(p)) set_default(p, "protocol", json_string("TCP"));
+        json_array_foreach(json_object_get(c, "ports"), j, p) if (json_is_object(p))
+            set_default(p, "protocol", json_string("TCP"));
         json_array_foreach(json_object_get(c, "env"), j, p)
         {
             json_t *fr = fo_json_get(p, "valueFrom.fieldRef");
@@ -139,8 +139,7 @@ static void service_defaults(json_t *obj, const json_t *old, unsigned ip_seq)
     }
 }
 
-void fka_builtin_defaults(const fka_resource *r, json_t *obj, const json_t *old,
-                          unsigned ip_seq)
+void fka_builtin_defaults(const fka_resource *r, json_t *obj, const json_t *old, unsigned ip_seq)
 {
     const char *s = r->storage;
     bool create = old == NULL;
@@ -155,9 +154,9 @@ void fka_builtin_defaults(const fka_resource *r, json_t *obj, const json_t *old,
         set_default(spec, "preemptionPolicy", json_string("PreemptLowerPriority"));
         set_default(spec, "priority", json_integer(0));
         if (create)
-            json_object_set_new(obj, "status",
-                                json_pack("{s:s, s:s}", "phase", "Pending", "qosClass",
-                                          "BestEffort"));
+            json_object_set_new(
+                obj, "status",
+                json_pack("{s:s, s:s}", "phase", "Pending", "qosClass", "BestEffort"));
     } else if (strcmp(s, "/services") == 0) {
         service_defaults(obj, old, ip_seq);
         if (create)
@@ -169,8 +168,8 @@ void fka_builtin_defaults(const fka_resource *r, json_t *obj, const json_t *old,
         set_default(spec, "finalizers", json_pack("[s]", "kubernetes"));
         const char *name = fo_json_get_str(obj, "metadata.name");
         if (name) {
-            json_t *labels = fo_json_ensure_object(fo_json_ensure_object(obj, "metadata"),
-                                                   "labels");
+            json_t *labels =
+                fo_json_ensure_object(fo_json_ensure_object(obj, "metadata"), "labels");
             json_object_set_new(labels, "kubernetes.io/metadata.name", json_string(name));
         }
         if (create)

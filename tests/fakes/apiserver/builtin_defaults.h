@@ -17,7 +17,6 @@
 /* Fill defaults into obj (in place). old is the stored object of an update (NULL for a
  * create): a create also gets the initial status and a Service a clusterIP from ip_seq; an
  * update keeps the Service's allocated clusterIP(s). */
-void fka_builtin_defaults(const fka_resource *r, json_t *obj, const json_t *old,
-                          unsigned ip_seq);
+void fka_builtin_defaults(const fka_resource *r, json_t *obj, const json_t *old, unsigned ip_seq);
 
 #endif

@@ -20,7 +20,7 @@
 #define FKA_DELETE_ATTEMPTS 8
 
 typedef struct delete_opts {
-    char policy[32];   /* "", Background, Foreground, Orphan */
+    char policy[32]; /* "", Background, Foreground, Orphan */
     char pre_uid[64];
     char pre_rv[32];
     long grace_s;      /* -1 = not given */
@@ -38,7 +38,7 @@ static json_t *read_opts(fka_op *op, delete_opts *o)
         if (!b || !json_is_object(b)) {
             json_decref(b);
             return fka_status_bad_request(err.message[0] ? err.message
-                                                          : "DeleteOptions must be an object");
+                                                         : "DeleteOptions must be an object");
         }
         const char *p = fo_json_str(b, "propagationPolicy");
         if (p)
@@ -70,9 +70,11 @@ static json_t *read_opts(fka_op *op, delete_opts *o)
     if (o->policy[0] && strcmp(o->policy, "Background") != 0 &&
         strcmp(o->policy, "Foreground") != 0 && strcmp(o->policy, "Orphan") != 0) {
         char msg[200];
-        snprintf(msg, sizeof msg, "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: "
+        snprintf(msg, sizeof msg,
+                 "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: "
                  "Unsupported value: \"%s\": supported values: \"Foreground\", \"Background\", "
-                 "\"Orphan\", \"nil\"", o->policy);
+                 "\"Orphan\", \"nil\"",
+                 o->policy);
         return fka_status_failure(422, "Invalid", msg, NULL);
     }
     return NULL;
@@ -124,9 +126,9 @@ static json_t *terminating(fka_op *op, const json_t *cur, const delete_opts *o)
         return NULL;
     }
     char ts[40];
-    json_object_set_new(meta, "deletionTimestamp",
-                        json_string(fo_clock_format_rfc3339(now + grace * 1000, false, ts,
-                                                            sizeof ts)));
+    json_object_set_new(
+        meta, "deletionTimestamp",
+        json_string(fo_clock_format_rfc3339(now + grace * 1000, false, ts, sizeof ts)));
     json_object_set_new(meta, "deletionGracePeriodSeconds", json_integer(grace));
     if (r->flags & FKA_R_GENERATION) {
         json_int_t g = json_integer_value(json_object_get(meta, "generation"));
@@ -144,8 +146,7 @@ static int delete_one(fka_op *op, const delete_opts *o, json_t **result)
     *result = NULL;
     for (int attempt = 0; attempt < FKA_DELETE_ATTEMPTS; attempt++) {
         fka_store_lock(store);
-        json_t *cur =
-            json_incref(fka_store_get(store, r->storage, fka_op_store_ns(op), op->name));
+        json_t *cur = json_incref(fka_store_get(store, r->storage, fka_op_store_ns(op), op->name));
         fka_store_unlock(store);
         if (!cur) {
             *result = fka_status_not_found(r, op->name);
@@ -179,8 +180,7 @@ static int delete_one(fka_op *op, const delete_opts *o, json_t **result)
             return fka_status_code(st);
         }
         bool finish_pod = fka_meta_deleting(cur) && o->grace_s == 0 &&
-                          fka_meta_finalizer_count(cur) == 0 &&
-                          strcmp(r->storage, "/pods") == 0;
+                          fka_meta_finalizer_count(cur) == 0 && strcmp(r->storage, "/pods") == 0;
         if (fka_meta_deleting(cur) && !finish_pod) {
             /* Already terminating: the original deletionTimestamp stays (§8). */
             *result = fka_to_wire(r, cur);
@@ -198,8 +198,7 @@ static int delete_one(fka_op *op, const delete_opts *o, json_t **result)
         int code = 200;
         if (term) {
             if (!op->dry_run) {
-                fka_store_put(store, r->storage, fka_op_store_ns(op), op->name,
-                              json_incref(term));
+                fka_store_put(store, r->storage, fka_op_store_ns(op), op->name, json_incref(term));
                 fka_after_commit(op->srv, r, term, false);
             }
             *result = fka_to_wire(r, term);
@@ -289,8 +288,8 @@ void fka_op_delete_collection(fka_op *op)
     fo_label_selector_free(sel);
     char gv[300], rvs[32];
     snprintf(rvs, sizeof rvs, "%llu", (unsigned long long)rv);
-    json_t *list = json_pack("{s:s, s:s, s:{s:s}, s:o}", "kind", op->res->list_kind,
-                             "apiVersion", fka_resource_api_version(op->res, gv, sizeof gv),
-                             "metadata", "resourceVersion", rvs, "items", out);
+    json_t *list = json_pack("{s:s, s:s, s:{s:s}, s:o}", "kind", op->res->list_kind, "apiVersion",
+                             fka_resource_api_version(op->res, gv, sizeof gv), "metadata",
+                             "resourceVersion", rvs, "items", out);
     fka_resp_json(op->resp, 200, list);
 }

@@ -87,15 +87,15 @@ static json_t *agg_resource(const fka_resource *r)
         json_object_set_new(res, "categories", string_list(r->categories, 2));
     json_t *subs = json_array();
     if (r->flags & FKA_R_SCALE)
-        json_array_append_new(subs, json_pack("{s:s, s:o, s:[s, s, s]}", "subresource", "scale",
-                                              "responseKind",
-                                              response_kind("autoscaling", "v1", "Scale"), "verbs",
-                                              "get", "patch", "update"));
+        json_array_append_new(subs,
+                              json_pack("{s:s, s:o, s:[s, s, s]}", "subresource", "scale",
+                                        "responseKind", response_kind("autoscaling", "v1", "Scale"),
+                                        "verbs", "get", "patch", "update"));
     if (r->flags & FKA_R_STATUS)
         json_array_append_new(subs, json_pack("{s:s, s:o, s:[s, s, s]}", "subresource", "status",
                                               "responseKind",
-                                              response_kind(r->group, r->version, r->kind),
-                                              "verbs", "get", "patch", "update"));
+                                              response_kind(r->group, r->version, r->kind), "verbs",
+                                              "get", "patch", "update"));
     if (json_array_size(subs))
         json_object_set_new(res, "subresources", subs);
     else
@@ -163,8 +163,7 @@ static void aggregated(fka_resp *resp, fka_resource **all, size_t n, bool legacy
              "application/json;g=apidiscovery.k8s.io;v=%s;as=APIGroupDiscoveryList", version);
 }
 
-static json_t *resource_list(fka_resource **all, size_t n, const char *group,
-                             const char *version)
+static json_t *resource_list(fka_resource **all, size_t n, const char *group, const char *version)
 {
     json_t *resources = json_array();
     for (size_t i = 0; i < n; i++) {
@@ -172,8 +171,8 @@ static json_t *resource_list(fka_resource **all, size_t n, const char *group,
         if (strcmp(r->group, group) != 0 || strcmp(r->version, version) != 0)
             continue;
         json_t *e = json_pack("{s:s, s:s, s:b, s:s, s:o}", "name", r->resource, "singularName",
-                              r->singular, "namespaced", (r->flags & FKA_R_NAMESPACED) != 0,
-                              "kind", r->kind, "verbs", verbs());
+                              r->singular, "namespaced", (r->flags & FKA_R_NAMESPACED) != 0, "kind",
+                              r->kind, "verbs", verbs());
         if (r->short_names[0])
             json_object_set_new(e, "shortNames", string_list(r->short_names, 4));
         if (r->categories[0])
@@ -191,11 +190,10 @@ static json_t *resource_list(fka_resource **all, size_t n, const char *group,
         }
         if (r->flags & FKA_R_STATUS) {
             snprintf(sub, sizeof sub, "%s/status", r->resource);
-            json_array_append_new(resources,
-                                  json_pack("{s:s, s:s, s:b, s:s, s:[s, s, s]}", "name", sub,
-                                            "singularName", "", "namespaced",
-                                            (r->flags & FKA_R_NAMESPACED) != 0, "kind", r->kind,
-                                            "verbs", "get", "patch", "update"));
+            json_array_append_new(resources, json_pack("{s:s, s:s, s:b, s:s, s:[s, s, s]}", "name",
+                                                       sub, "singularName", "", "namespaced",
+                                                       (r->flags & FKA_R_NAMESPACED) != 0, "kind",
+                                                       r->kind, "verbs", "get", "patch", "update"));
         }
     }
     if (json_array_size(resources) == 0) {
@@ -220,9 +218,9 @@ bool fka_discovery_handle(fka_server *srv, const fka_req *req, fka_resp *resp)
         fka_resp_json(resp, 200,
                       json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "major", "1",
                                 "minor", "35", "gitVersion", "v1.35.0", "gitCommit",
-                                "0000000000000000000000000000000000000000", "gitTreeState",
-                                "clean", "buildDate", "2025-12-17T00:00:00Z", "goVersion",
-                                "go1.25.5", "compiler", "gc", "platform", "linux/amd64"));
+                                "0000000000000000000000000000000000000000", "gitTreeState", "clean",
+                                "buildDate", "2025-12-17T00:00:00Z", "goVersion", "go1.25.5",
+                                "compiler", "gc", "platform", "linux/amd64"));
         return true;
     }
     bool api = strcmp(path, "/api") == 0 || strcmp(path, "/api/") == 0;

@@ -77,12 +77,11 @@ static json_t *established(const json_t *crd)
     char ts[40];
     const char *now = fo_json_get_str(crd, "metadata.creationTimestamp");
     snprintf(ts, sizeof ts, "%s", now ? now : "");
-    json_t *conds = json_pack("[{s:s, s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s, s:s}]", "type",
-                              "NamesAccepted", "status", "True", "lastTransitionTime", ts,
-                              "reason", "NoConflicts", "message", "no conflicts found", "type",
-                              "Established", "status", "True", "lastTransitionTime", ts, "reason",
-                              "InitialNamesAccepted", "message",
-                              "the initial names have been accepted");
+    json_t *conds = json_pack(
+        "[{s:s, s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s, s:s}]", "type", "NamesAccepted", "status",
+        "True", "lastTransitionTime", ts, "reason", "NoConflicts", "message", "no conflicts found",
+        "type", "Established", "status", "True", "lastTransitionTime", ts, "reason",
+        "InitialNamesAccepted", "message", "the initial names have been accepted");
     json_object_set_new(status, "conditions", conds);
     json_t *names = fo_json_get(crd, "spec.names");
     json_object_set_new(status, "acceptedNames", names ? json_deep_copy(names) : json_object());
@@ -199,8 +198,7 @@ static void http_handler(void *ctx, const fo_http_request *hreq, fo_http_respons
         fo_http_response_take_body(hresp, resp.status, resp.content_type, text,
                                    text ? strlen(text) : 0);
     } else {
-        fo_http_response_take_body(hresp, resp.status, resp.content_type, resp.raw,
-                                   resp.raw_len);
+        fo_http_response_take_body(hresp, resp.status, resp.content_type, resp.raw, resp.raw_len);
         resp.raw = NULL;
     }
     fka_resp_release(&resp);
@@ -286,8 +284,7 @@ fo_fake_apiserver *fo_fake_apiserver_start(const fo_fake_apiserver_opts *opts, f
                     dir ? dir : "searched FO_SRC_DIR and next to the program");
     free(dir);
     srv->token = opts->token ? strdup(opts->token) : NULL;
-    srv->bookmark_interval_ms = opts->bookmark_interval_ms > 0 ? opts->bookmark_interval_ms
-                                                               : 60000;
+    srv->bookmark_interval_ms = opts->bookmark_interval_ms > 0 ? opts->bookmark_interval_ms : 60000;
     srv->max_watch_s = opts->max_watch_s > 0 ? opts->max_watch_s : 1800;
     size_t nmap = 0;
     while (opts->webhook_service_map && opts->webhook_service_map[nmap])
@@ -444,8 +441,8 @@ int fo_fake_apiserver_call(fo_fake_apiserver *fa, const char *method, const char
                    .query_ctx = &q};
     fka_resp resp;
     fka_resp_init(&resp);
-    if (query_get(&q, "watch") && (strcmp(query_get(&q, "watch"), "true") == 0 ||
-                                   strcmp(query_get(&q, "watch"), "1") == 0)) {
+    if (query_get(&q, "watch") &&
+        (strcmp(query_get(&q, "watch"), "true") == 0 || strcmp(query_get(&q, "watch"), "1") == 0)) {
         resp.status = 400;
         resp.json = fka_status_bad_request("use fo_fake_apiserver_watch_open for watches");
     } else {
@@ -483,9 +480,8 @@ struct fo_fake_apiserver_watch {
 };
 
 fo_fake_apiserver_watch *fo_fake_apiserver_watch_open(fo_fake_apiserver *fa,
-                                                      const char *api_version,
-                                                      const char *resource, const char *ns,
-                                                      uint64_t from_rv)
+                                                      const char *api_version, const char *resource,
+                                                      const char *ns, uint64_t from_rv)
 {
     char group[256] = "";
     const char *version = api_version;
@@ -503,13 +499,13 @@ fo_fake_apiserver_watch *fo_fake_apiserver_watch_open(fo_fake_apiserver *fa,
         return NULL;
     }
     w->res = r;
-    w->w = fka_store_watch(fa->store, r->storage, (r->flags & FKA_R_NAMESPACED) ? ns : NULL,
-                           from_rv);
+    w->w =
+        fka_store_watch(fa->store, r->storage, (r->flags & FKA_R_NAMESPACED) ? ns : NULL, from_rv);
     return w;
 }
 
-bool fo_fake_apiserver_watch_next(fo_fake_apiserver_watch *w, int timeout_ms,
-                                  const char **type, json_t **obj)
+bool fo_fake_apiserver_watch_next(fo_fake_apiserver_watch *w, int timeout_ms, const char **type,
+                                  json_t **obj)
 {
     *obj = NULL;
     *type = NULL;

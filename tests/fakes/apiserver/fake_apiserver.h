@@ -30,24 +30,24 @@
 typedef struct fo_fake_apiserver fo_fake_apiserver;
 
 typedef struct fo_fake_apiserver_opts {
-    const char *bind_addr;      /* NULL = "127.0.0.1" */
-    int port;                   /* 0 = any free port (see fo_fake_apiserver_port) */
-    bool no_http;               /* in-process only: no listening socket */
-    const char *tls_cert_file;  /* HTTPS when both are set (PEM) */
+    const char *bind_addr;     /* NULL = "127.0.0.1" */
+    int port;                  /* 0 = any free port (see fo_fake_apiserver_port) */
+    bool no_http;              /* in-process only: no listening socket */
+    const char *tls_cert_file; /* HTTPS when both are set (PEM) */
     const char *tls_key_file;
-    const char *token;          /* when set, every request needs "Authorization: Bearer <token>" */
-    const char *openapi_dir;    /* directories (':'-separated) of the upstream OpenAPI v3 files;
-                                   NULL = tests/data/kubernetes-openapi/v1.35 and
-                                   tests/fakes/apiserver/openapi of the source tree ($FO_SRC_DIR,
-                                   else found from the program's path, else the cwd) */
-    size_t history_size;        /* events kept per collection; 0 = 1000 */
-    size_t watch_queue_size;    /* events a slow watcher may have pending; 0 = 10000 */
-    int bookmark_interval_ms;   /* periodic BOOKMARKs; 0 = 60000 */
-    int max_watch_s;            /* watches without timeoutSeconds end after 1x-2x this (random,
-                                   as kube-apiserver's --min-request-timeout); 0 = 1800 */
-    bool no_gc;                 /* no automatic garbage collection (POST /fake/gc still runs it) */
+    const char *token;        /* when set, every request needs "Authorization: Bearer <token>" */
+    const char *openapi_dir;  /* directories (':'-separated) of the upstream OpenAPI v3 files;
+                                 NULL = tests/data/kubernetes-openapi/v1.35 and
+                                 tests/fakes/apiserver/openapi of the source tree ($FO_SRC_DIR,
+                                 else found from the program's path, else the cwd) */
+    size_t history_size;      /* events kept per collection; 0 = 1000 */
+    size_t watch_queue_size;  /* events a slow watcher may have pending; 0 = 10000 */
+    int bookmark_interval_ms; /* periodic BOOKMARKs; 0 = 60000 */
+    int max_watch_s;          /* watches without timeoutSeconds end after 1x-2x this (random,
+                                 as kube-apiserver's --min-request-timeout); 0 = 1800 */
+    bool no_gc;               /* no automatic garbage collection (POST /fake/gc still runs it) */
     const char *const *webhook_service_map; /* "name.namespace=host:port" entries, NULL-ended */
-    const fo_clock *clock;      /* timestamps; NULL = the real clock */
+    const fo_clock *clock;                  /* timestamps; NULL = the real clock */
 } fo_fake_apiserver_opts;
 
 /* Start serving. Creates the namespaces default, kube-system, kube-public and
@@ -76,15 +76,14 @@ void fo_fake_apiserver_free_warnings(char **warnings);
  * Returns NULL when the resource is unknown. */
 typedef struct fo_fake_apiserver_watch fo_fake_apiserver_watch;
 fo_fake_apiserver_watch *fo_fake_apiserver_watch_open(fo_fake_apiserver *fa,
-                                                      const char *api_version,
-                                                      const char *resource, const char *ns,
-                                                      uint64_t from_rv);
+                                                      const char *api_version, const char *resource,
+                                                      const char *ns, uint64_t from_rv);
 
 /* Wait up to timeout_ms for the next change. Returns true with *type ("ADDED", "MODIFIED",
  * "DELETED", "ERROR") and *obj (new reference); false on timeout or when the watch ended
  * (then fo_fake_apiserver_watch_ended is true). */
-bool fo_fake_apiserver_watch_next(fo_fake_apiserver_watch *w, int timeout_ms,
-                                  const char **type, json_t **obj);
+bool fo_fake_apiserver_watch_next(fo_fake_apiserver_watch *w, int timeout_ms, const char **type,
+                                  json_t **obj);
 bool fo_fake_apiserver_watch_ended(const fo_fake_apiserver_watch *w);
 void fo_fake_apiserver_watch_close(fo_fake_apiserver_watch *w);
 

@@ -10,10 +10,18 @@
 /* Metadata the server owns: never part of a manager's set. */
 static bool server_owned_meta(const char *k)
 {
-    static const char *const owned[] = {"name", "namespace", "uid", "resourceVersion",
-                                        "generation", "creationTimestamp", "managedFields",
-                                        "selfLink", "deletionTimestamp",
-                                        "deletionGracePeriodSeconds", "generateName", NULL};
+    static const char *const owned[] = {"name",
+                                        "namespace",
+                                        "uid",
+                                        "resourceVersion",
+                                        "generation",
+                                        "creationTimestamp",
+                                        "managedFields",
+                                        "selfLink",
+                                        "deletionTimestamp",
+                                        "deletionGracePeriodSeconds",
+                                        "generateName",
+                                        NULL};
     for (size_t i = 0; owned[i]; i++)
         if (strcmp(k, owned[i]) == 0)
             return true;
@@ -174,9 +182,8 @@ json_t *fka_fields_of(const json_t *obj, fka_schema s, bool with_status)
 static void changed_value(json_t *out, json_t *removed, const char *tok, const json_t *b,
                           const json_t *a, fka_schema s);
 
-static void changed_members(json_t *out, json_t *removed, const json_t *before,
-                            const json_t *after, fka_schema s, bool top, bool with_status,
-                            bool meta)
+static void changed_members(json_t *out, json_t *removed, const json_t *before, const json_t *after,
+                            fka_schema s, bool top, bool with_status, bool meta)
 {
     const char *k;
     json_t *v;
@@ -196,8 +203,7 @@ static void changed_members(json_t *out, json_t *removed, const json_t *before,
             json_decref(mo);
             json_decref(mr);
         } else {
-            changed_value(out, removed, t, json_object_get(before, k), v,
-                          fka_schema_field(s, k));
+            changed_value(out, removed, t, json_object_get(before, k), v, fka_schema_field(s, k));
         }
         free(t);
     }
@@ -453,8 +459,7 @@ const json_t *fka_fields_value_at(const json_t *obj, const json_t *path)
     return v;
 }
 
-static void leaves(const json_t *set, json_t *path, void (*fn)(void *, const json_t *),
-                   void *ctx)
+static void leaves(const json_t *set, json_t *path, void (*fn)(void *, const json_t *), void *ctx)
 {
     const char *k;
     json_t *v;

@@ -65,11 +65,18 @@ static int internal_delete(fka_server *srv, const json_t *obj, const char *polic
         return 404;
     char body[128];
     snprintf(body, sizeof body, "{\"propagationPolicy\":\"%s\"}", policy);
-    fka_req req = {.method = "DELETE", .path = "", .body = body, .body_len = strlen(body),
-                   .content_type = "application/json", .user_agent = "kube-controller-manager"};
+    fka_req req = {.method = "DELETE",
+                   .path = "",
+                   .body = body,
+                   .body_len = strlen(body),
+                   .content_type = "application/json",
+                   .user_agent = "kube-controller-manager"};
     fka_resp resp;
     fka_resp_init(&resp);
-    fka_op op = {.srv = srv, .req = &req, .resp = &resp, .res = r,
+    fka_op op = {.srv = srv,
+                 .req = &req,
+                 .resp = &resp,
+                 .res = r,
                  .user = "system:serviceaccount:kube-system:generic-garbage-collector"};
     snprintf(op.ns, sizeof op.ns, "%s", (r->flags & FKA_R_NAMESPACED) ? ns_of(obj) : "");
     const char *name = fo_json_get_str(obj, "metadata.name");
@@ -259,12 +266,18 @@ static bool pass_terminating(fka_server *srv, const json_t *objs)
                 char *text = fo_json_dumps_compact(copy);
                 json_decref(copy);
                 if (r && text) {
-                    fka_req req = {.method = "PUT", .path = "", .body = text,
-                                   .body_len = strlen(text), .content_type = "application/json",
+                    fka_req req = {.method = "PUT",
+                                   .path = "",
+                                   .body = text,
+                                   .body_len = strlen(text),
+                                   .content_type = "application/json",
                                    .user_agent = "kube-controller-manager"};
                     fka_resp resp;
                     fka_resp_init(&resp);
-                    fka_op op = {.srv = srv, .req = &req, .resp = &resp, .res = r,
+                    fka_op op = {.srv = srv,
+                                 .req = &req,
+                                 .resp = &resp,
+                                 .res = r,
                                  .user = "system:serviceaccount:kube-system:namespace-controller"};
                     snprintf(op.name, sizeof op.name, "%s", name ? name : "");
                     snprintf(op.sub, sizeof op.sub, "finalize");

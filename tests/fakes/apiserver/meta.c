@@ -67,8 +67,9 @@ void fka_meta_prepare_update(const fka_resource *r, json_t *obj, const json_t *o
 {
     json_t *meta = fo_json_ensure_object(obj, "metadata");
     const json_t *om = json_object_get(old, "metadata");
-    static const char *const kept[] = {"uid", "creationTimestamp", "generation",
-                                       "deletionTimestamp", "deletionGracePeriodSeconds", NULL};
+    static const char *const kept[] = {
+        "uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds",
+        NULL};
     for (size_t i = 0; kept[i]; i++) {
         json_t *v = json_object_get(om, kept[i]);
         if (v)
@@ -201,8 +202,7 @@ static void validate_finalizers(const json_t *obj, const json_t *old, fo_field_e
 }
 
 void fka_meta_validate(const fka_resource *r, const json_t *obj, const json_t *old,
-                       fo_field_errors *errs, void (*warn)(void *ctx, const char *text),
-                       void *ctx)
+                       fo_field_errors *errs, void (*warn)(void *ctx, const char *text), void *ctx)
 {
     const json_t *meta = json_object_get(obj, "metadata");
     const char *name = fo_json_str(meta, "name");

@@ -29,8 +29,7 @@ bool fka_meta_generation_changes(const fka_resource *r, const json_t *old, const
  * old is the stored object for updates, else NULL). Warnings (unqualified finalizer names)
  * go to warn(ctx, text) when warn is not NULL. */
 void fka_meta_validate(const fka_resource *r, const json_t *obj, const json_t *old,
-                       fo_field_errors *errs, void (*warn)(void *ctx, const char *text),
-                       void *ctx);
+                       fo_field_errors *errs, void (*warn)(void *ctx, const char *text), void *ctx);
 
 /* Are a and b the same object apart from resourceVersion and the timestamps inside
  * managedFields? (A write that changes nothing else is not stored.) */

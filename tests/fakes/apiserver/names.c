@@ -9,17 +9,17 @@
 #include <time.h>
 
 /* Messages from k8s.io/apimachinery/pkg/util/validation (v1.35). */
-#define MSG_SUBDOMAIN                                                                          \
-    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "  \
-    "or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex " \
+#define MSG_SUBDOMAIN                                                                              \
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "      \
+    "or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex "    \
     "used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
-#define MSG_LABEL1123                                                                          \
-    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "   \
-    "and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', "  \
+#define MSG_LABEL1123                                                                              \
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "       \
+    "and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', "       \
     "regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
-#define MSG_LABEL1035                                                                          \
-    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with "  \
-    "an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or "    \
+#define MSG_LABEL1035                                                                              \
+    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with "      \
+    "an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or "        \
     "'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"
 
 static bool lower_alnum(char c)
@@ -132,8 +132,7 @@ void fka_uuid(char *out, size_t len)
     fka_random(b, sizeof b);
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, len,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-             b[15]);
+    snprintf(out, len, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
 }

@@ -17,7 +17,7 @@ typedef struct gv_file {
     char gvpath[160]; /* "api/v1", "apis/apps/v1" */
     char file[512];
     char hash[40];
-    json_t *doc;      /* parsed on first use */
+    json_t *doc; /* parsed on first use */
 } gv_file;
 
 struct fka_openapi {
@@ -206,8 +206,7 @@ static json_t *param(const char *name, const char *in, bool required, const char
 
 static json_t *gvk_ext(const fka_resource *r)
 {
-    return json_pack("{s:s, s:s, s:s}", "group", r->group, "kind", r->kind, "version",
-                     r->version);
+    return json_pack("{s:s, s:s, s:s}", "group", r->group, "kind", r->kind, "version", r->version);
 }
 
 static json_t *ref(const char *def)
@@ -260,8 +259,7 @@ static json_t *operation(const fka_resource *r, const char *action, const char *
     return op;
 }
 
-static void add_paths(json_t *paths, const fka_resource *r, const char *def,
-                      const char *list_def)
+static void add_paths(json_t *paths, const fka_resource *r, const char *def, const char *list_def)
 {
     static const char *post_types[] = {"*/*", NULL};
     /* Custom resources take no strategic merge patch (kube-api-semantics.md §9). */
@@ -272,8 +270,8 @@ static void add_paths(json_t *paths, const fka_resource *r, const char *def,
     bool ns = r->flags & FKA_R_NAMESPACED;
     snprintf(all, sizeof all, "/apis/%s/%s/%s", r->group, r->version, r->resource);
     if (ns)
-        snprintf(base, sizeof base, "/apis/%s/%s/namespaces/{namespace}/%s", r->group,
-                 r->version, r->resource);
+        snprintf(base, sizeof base, "/apis/%s/%s/namespaces/{namespace}/%s", r->group, r->version,
+                 r->resource);
     else
         snprintf(base, sizeof base, "%s", all);
     snprintf(item, sizeof item, "%s/{name}", base);
@@ -312,8 +310,8 @@ static void add_paths(json_t *paths, const fka_resource *r, const char *def,
     }
     if (r->flags & FKA_R_SCALE) {
         json_t *sc = json_object();
-        json_object_set_new(sc, "get", operation(r, "get", "io.k8s.api.autoscaling.v1.Scale", NULL,
-                                                 false));
+        json_object_set_new(sc, "get",
+                            operation(r, "get", "io.k8s.api.autoscaling.v1.Scale", NULL, false));
         json_object_set_new(sc, "parameters", json_deep_copy(ps));
         json_object_set_new(paths, scale, sc);
     }
@@ -362,9 +360,9 @@ static void copy_def(json_t *dst, const json_t *src_comps, const char *name, int
 static json_t *crd_definition(const fka_resource *r)
 {
     const json_t *root = fo_json_get(r->crd_version, "schema.openAPIV3Schema");
-    json_t *def = root ? json_deep_copy(root) : json_pack("{s:s, s:b}", "type", "object",
-                                                           "x-kubernetes-preserve-unknown-fields",
-                                                           true);
+    json_t *def = root ? json_deep_copy(root)
+                       : json_pack("{s:s, s:b}", "type", "object",
+                                   "x-kubernetes-preserve-unknown-fields", true);
     json_t *props = fo_json_ensure_object(def, "properties");
     json_object_set_new(props, "apiVersion",
                         json_pack("{s:s, s:s}", "description",
@@ -389,14 +387,14 @@ static json_t *crd_list_definition(const fka_resource *r, const char *item_def)
 {
     json_t *props = json_object();
     json_object_set_new(props, "apiVersion", json_pack("{s:s}", "type", "string"));
-    json_object_set_new(props, "items", json_pack("{s:s, s:o}", "type", "array", "items",
-                                                  ref(item_def)));
+    json_object_set_new(props, "items",
+                        json_pack("{s:s, s:o}", "type", "array", "items", ref(item_def)));
     json_object_set_new(props, "kind", json_pack("{s:s}", "type", "string"));
     json_object_set_new(props, "metadata", json_pack("{s:[o]}", "allOf", ref(META "ListMeta")));
     json_t *gvk = gvk_ext(r);
     json_object_set_new(gvk, "kind", json_string(r->list_kind));
-    return json_pack("{s:s, s:[s], s:o, s:s, s:[o]}", "description", "List of objects",
-                     "required", "items", "properties", props, "type", "object",
+    return json_pack("{s:s, s:[s], s:o, s:s, s:[o]}", "description", "List of objects", "required",
+                     "items", "properties", props, "type", "object",
                      "x-kubernetes-group-version-kind", gvk);
 }
 
@@ -429,9 +427,13 @@ static json_t *crd_document(fka_openapi *oa, fka_registry *reg, const char *grou
         json_decref(defs);
         return NULL;
     }
-    static const char *const meta_defs[] = {META "ObjectMeta", META "ListMeta", META "Status",
-                                            META "DeleteOptions", META "Patch",
-                                            "io.k8s.api.autoscaling.v1.Scale", NULL};
+    static const char *const meta_defs[] = {META "ObjectMeta",
+                                            META "ListMeta",
+                                            META "Status",
+                                            META "DeleteOptions",
+                                            META "Patch",
+                                            "io.k8s.api.autoscaling.v1.Scale",
+                                            NULL};
     for (size_t i = 0; meta_defs[i]; i++)
         copy_def(defs, core, meta_defs[i], 0);
     return json_pack("{s:s, s:{s:s, s:s}, s:o, s:{s:o}}", "openapi", "3.0.0", "info", "title",

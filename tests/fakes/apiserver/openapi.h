@@ -6,8 +6,9 @@
  * CRD schemas, the /openapi/v3 index kubectl reads first, and the schemas of kinds for the
  * modules that need merge rules (schema.h).
  *
- * Only group-versions the registry serves are listed. Built-in documents are parsed on first use and kept until fka_openapi_free, so schema
- * positions borrowed from them stay valid. Thread-safe. */
+ * Only group-versions the registry serves are listed. Built-in documents are parsed on first use
+ * and kept until fka_openapi_free, so schema positions borrowed from them stay valid. Thread-safe.
+ */
 
 #include <jansson.h>
 #include <stddef.h>

@@ -61,8 +61,8 @@ void fka_op_get(fka_op *op)
 {
     fka_store *store = op->srv->store;
     fka_store_lock(store);
-    json_t *cur = json_incref(fka_store_get(store, op->res->storage, fka_op_store_ns(op),
-                                            op->name));
+    json_t *cur =
+        json_incref(fka_store_get(store, op->res->storage, fka_op_store_ns(op), op->name));
     fka_store_unlock(store);
     if (!cur) {
         fka_resp_status(op->resp, fka_status_not_found(op->res, op->name));
@@ -252,8 +252,8 @@ static bool selected(const selectors *sel, const json_t *obj)
  * the shape kube-apiserver uses. */
 static char *encode_continue(uint64_t rv, const char *start)
 {
-    json_t *t = json_pack("{s:s, s:I, s:s}", "v", "meta.k8s.io/v1", "rv", (json_int_t)rv,
-                          "start", start);
+    json_t *t =
+        json_pack("{s:s, s:I, s:s}", "v", "meta.k8s.io/v1", "rv", (json_int_t)rv, "start", start);
     char *text = json_dumps(t, JSON_COMPACT);
     json_decref(t);
     if (!text)
@@ -289,13 +289,14 @@ static bool decode_continue(const char *token, uint64_t *rv, char *start, size_t
     unsigned acc = 0;
     int bits = 0;
     for (size_t i = 0; raw && i < n && token[i] != '='; i++) {
-        const char *p = strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
-                               token[i]);
+        const char *p =
+            strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", token[i]);
         if (!p || !token[i]) {
             free(raw);
             return false;
         }
-        acc = (acc << 6) | (unsigned)(p - "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
+        acc = (acc << 6) |
+              (unsigned)(p - "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
         bits += 6;
         if (bits >= 8) {
             bits -= 8;
@@ -442,11 +443,13 @@ void fka_op_list(fka_op *op)
         set_table_content_type(op, tv);
     } else {
         list = json_object();
-        json_object_set_new(list, "kind", json_string(as == AS_PARTIAL ? "PartialObjectMetadataList"
-                                                                        : r->list_kind));
+        json_object_set_new(
+            list, "kind",
+            json_string(as == AS_PARTIAL ? "PartialObjectMetadataList" : r->list_kind));
         json_object_set_new(list, "apiVersion",
-                            json_string(as == AS_PARTIAL ? "meta.k8s.io/v1"
-                                                         : fka_resource_api_version(r, gv, sizeof gv)));
+                            json_string(as == AS_PARTIAL
+                                            ? "meta.k8s.io/v1"
+                                            : fka_resource_api_version(r, gv, sizeof gv)));
         json_object_set_new(list, "metadata", meta);
         json_object_set_new(list, "items", out);
         fka_resp_json(op->resp, 200, list);

@@ -18,16 +18,16 @@
 
 enum {
     FKA_R_NAMESPACED = 1u << 0,
-    FKA_R_STATUS = 1u << 1,           /* has a /status subresource */
-    FKA_R_SCALE = 1u << 2,            /* has a /scale subresource */
-    FKA_R_GENERATION = 1u << 3,       /* tracks metadata.generation */
-    FKA_R_GEN_ANNOTATIONS = 1u << 4,  /* annotation changes bump generation (Deployments) */
-    FKA_R_CREATE_ON_UPDATE = 1u << 5, /* PUT of a missing name creates it (Leases, Services) */
-    FKA_R_PUT_NEEDS_RV = 1u << 6,     /* PUT without resourceVersion is 422 (CRs, Leases) */
-    FKA_R_CUSTOM = 1u << 7,           /* served from a CRD */
+    FKA_R_STATUS = 1u << 1,             /* has a /status subresource */
+    FKA_R_SCALE = 1u << 2,              /* has a /scale subresource */
+    FKA_R_GENERATION = 1u << 3,         /* tracks metadata.generation */
+    FKA_R_GEN_ANNOTATIONS = 1u << 4,    /* annotation changes bump generation (Deployments) */
+    FKA_R_CREATE_ON_UPDATE = 1u << 5,   /* PUT of a missing name creates it (Leases, Services) */
+    FKA_R_PUT_NEEDS_RV = 1u << 6,       /* PUT without resourceVersion is 422 (CRs, Leases) */
+    FKA_R_CUSTOM = 1u << 7,             /* served from a CRD */
     FKA_R_DELETE_RETURNS_OBJ = 1u << 8, /* DELETE answers with the object (Pods) */
-    FKA_R_TERMINATING = 1u << 9,      /* the CRD is being deleted: no creates */
-    FKA_R_EVENTS_V1 = 1u << 10,       /* events.k8s.io/v1 view of core events */
+    FKA_R_TERMINATING = 1u << 9,        /* the CRD is being deleted: no creates */
+    FKA_R_EVENTS_V1 = 1u << 10,         /* events.k8s.io/v1 view of core events */
 };
 
 typedef struct fka_resource {
@@ -39,12 +39,12 @@ typedef struct fka_resource {
     const char *list_kind; /* "ConfigMapList" */
     const char *short_names[4];
     const char *categories[2];
-    const char *storage;   /* store collection key: "<group>/<plural>" */
+    const char *storage; /* store collection key: "<group>/<plural>" */
     unsigned flags;
     fka_name_rule name_rule;
-    json_t *crd;           /* CRs: the CRD object (held reference); else NULL */
-    json_t *crd_version;   /* CRs: borrowed spec.versions[] entry of crd */
-    int refs;              /* 0 for the static built-ins */
+    json_t *crd;         /* CRs: the CRD object (held reference); else NULL */
+    json_t *crd_version; /* CRs: borrowed spec.versions[] entry of crd */
+    int refs;            /* 0 for the static built-ins */
 } fka_resource;
 
 typedef struct fka_registry fka_registry;
@@ -64,8 +64,7 @@ fka_resource *fka_registry_find(fka_registry *reg, const char *group, const char
                                 const char *resource);
 
 /* The resource serving apiVersion ("apps/v1", "v1") and kind, or NULL. New reference. */
-fka_resource *fka_registry_find_kind(fka_registry *reg, const char *api_version,
-                                     const char *kind);
+fka_resource *fka_registry_find_kind(fka_registry *reg, const char *api_version, const char *kind);
 
 /* Every served resource, built-ins first, in a new array of new references; *n gets the
  * count. Free with fka_registry_snapshot_free. */

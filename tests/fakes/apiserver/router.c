@@ -267,8 +267,8 @@ void fka_handle_as(fka_server *srv, const fka_req *req, fka_resp *resp, const ch
     }
     if (fka_discovery_handle(srv, req, resp))
         return;
-    serve_resource(srv, req, resp, in_process ? "system:serviceaccount:flinkop:in-process"
-                                              : "admin");
+    serve_resource(srv, req, resp,
+                   in_process ? "system:serviceaccount:flinkop:in-process" : "admin");
 }
 
 void fka_handle(fka_server *srv, const fka_req *req, fka_resp *resp)

@@ -29,8 +29,8 @@ static const json_t *resolve(const json_t *node, const json_t *components)
     return NULL;
 }
 
-fka_schema fka_schema_at(const json_t *node, const json_t *components,
-                         const json_t *object_meta, bool structural)
+fka_schema fka_schema_at(const json_t *node, const json_t *components, const json_t *object_meta,
+                         bool structural)
 {
     fka_schema s = {resolve(node, components), components, object_meta, node, structural};
     return s;
@@ -68,8 +68,8 @@ fka_schema fka_schema_items(fka_schema s)
 const char *fka_schema_type(fka_schema s)
 {
     const char *t = s.node ? fo_json_str(s.node, "type") : NULL;
-    if (!t && s.node && (json_object_get(s.node, "properties") ||
-                         json_object_get(s.node, "additionalProperties")))
+    if (!t && s.node &&
+        (json_object_get(s.node, "properties") || json_object_get(s.node, "additionalProperties")))
         t = "object";
     return t;
 }

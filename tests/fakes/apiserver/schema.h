@@ -16,12 +16,12 @@
 #include <stddef.h>
 
 typedef struct fka_schema {
-    const json_t *node;       /* the schema object at this position, or NULL */
-    const json_t *components; /* components.schemas for $ref, or NULL */
-    const json_t *object_meta;/* ObjectMeta schema for a CR root's `metadata`, or NULL */
-    const json_t *outer;      /* the unresolved property node (carries list extensions) */
-    bool structural;          /* a CRD schema: an object without properties holds nothing
-                                 (built-in definitions leave such objects free-form) */
+    const json_t *node;        /* the schema object at this position, or NULL */
+    const json_t *components;  /* components.schemas for $ref, or NULL */
+    const json_t *object_meta; /* ObjectMeta schema for a CR root's `metadata`, or NULL */
+    const json_t *outer;       /* the unresolved property node (carries list extensions) */
+    bool structural;           /* a CRD schema: an object without properties holds nothing
+                                  (built-in definitions leave such objects free-form) */
 } fka_schema;
 
 typedef enum fka_list_kind {
@@ -33,8 +33,8 @@ typedef enum fka_list_kind {
 #define FKA_SCHEMA_MAX_KEYS 4
 
 /* A schema position rooted at node (structural = a CRD's openAPIV3Schema). */
-fka_schema fka_schema_at(const json_t *node, const json_t *components,
-                         const json_t *object_meta, bool structural);
+fka_schema fka_schema_at(const json_t *node, const json_t *components, const json_t *object_meta,
+                         bool structural);
 
 /* The schema of member `name` of an object (properties, else additionalProperties). */
 fka_schema fka_schema_field(fka_schema s, const char *name);

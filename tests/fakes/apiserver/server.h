@@ -33,11 +33,11 @@ struct fo_fake_apiserver {
     fka_control *control;
     fka_gc *gc;
     fka_openapi *openapi;
-    struct fo_httpd *httpd;        /* common/httpd.h */
+    struct fo_httpd *httpd; /* common/httpd.h */
     struct fo_certwatch *tls;
     char *token;
     char **service_map; /* "name.namespace=host:port" copies, NULL-terminated */
-    unsigned ip_seq; /* Service clusterIP allocation (atomic) */
+    unsigned ip_seq;    /* Service clusterIP allocation (atomic) */
     int bookmark_interval_ms;
     int max_watch_s;
     volatile int stopping;
@@ -68,8 +68,8 @@ typedef struct fka_stream {
 
 typedef struct fka_resp {
     int status;
-    json_t *json;       /* JSON body, or */
-    char *raw;          /* a raw body (heap) */
+    json_t *json; /* JSON body, or */
+    char *raw;    /* a raw body (heap) */
     size_t raw_len;
     char content_type[160];
     char *warnings[FKA_MAX_WARNINGS];
@@ -99,7 +99,7 @@ typedef struct fka_op {
     char sub[32];      /* "" or "status", "scale", "finalize" */
     bool dry_run;
     char field_manager[160]; /* ?fieldManager, else the user agent up to its first '/' */
-    const char *user;  /* "admin" for tokens, the service account of in-process callers */
+    const char *user;        /* "admin" for tokens, the service account of in-process callers */
 } fka_op;
 
 /* A query parameter of the request (NULL when absent). */
@@ -151,8 +151,7 @@ void fka_op_reply_obj(fka_op *op, int code, const json_t *stored);
 
 /* Run after a committed write of a CRD, namespace or any object (lock held): keeps the
  * registry in step with stored CRDs. (write.c) */
-void fka_after_commit(fka_server *srv, const fka_resource *r, const json_t *stored,
-                      bool deleted);
+void fka_after_commit(fka_server *srv, const fka_resource *r, const json_t *stored, bool deleted);
 
 /* Internal writes used by the GC and the CRD/namespace lifecycle: a PUT of obj (stolen) with
  * full semantics (removing the last finalizer deletes), as the garbage collector's service

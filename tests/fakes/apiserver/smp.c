@@ -237,9 +237,8 @@ static json_t *merge_map(const json_t *orig, const json_t *patch, fka_schema s, 
             bool keep = false;
             size_t i;
             json_t *r;
-            json_array_foreach(retain, i, r) if (json_is_string(r) &&
-                                                 strcmp(json_string_value(r), key) == 0) keep =
-                true;
+            json_array_foreach(retain, i, r) if (json_is_string(r) && strcmp(json_string_value(r),
+                                                                             key) == 0) keep = true;
             if (!keep)
                 json_object_del(out, key);
         }

@@ -38,8 +38,7 @@ static json_t *details(const char *name, const char *group, const char *kind)
 json_t *fka_status_not_found(const fka_resource *r, const char *name)
 {
     char q[300], msg[700];
-    snprintf(msg, sizeof msg, "%s \"%s\" not found", fka_resource_qualified(r, q, sizeof q),
-             name);
+    snprintf(msg, sizeof msg, "%s \"%s\" not found", fka_resource_qualified(r, q, sizeof q), name);
     return fka_status_failure(404, "NotFound", msg, details(name, r->group, r->resource));
 }
 
@@ -53,8 +52,8 @@ json_t *fka_status_namespace_not_found(const char *ns)
 json_t *fka_status_already_exists(const fka_resource *r, const char *name)
 {
     char q[300], msg[700];
-    snprintf(msg, sizeof msg, "%s \"%s\" already exists",
-             fka_resource_qualified(r, q, sizeof q), name);
+    snprintf(msg, sizeof msg, "%s \"%s\" already exists", fka_resource_qualified(r, q, sizeof q),
+             name);
     return fka_status_failure(409, "AlreadyExists", msg, details(name, r->group, r->resource));
 }
 
@@ -84,8 +83,7 @@ const char *fka_field_error_body(const fo_field_error *fe)
     return fe->message;
 }
 
-json_t *fka_status_invalid(const fka_resource *r, const char *name,
-                           const fo_field_errors *errs)
+json_t *fka_status_invalid(const fka_resource *r, const char *name, const fo_field_errors *errs)
 {
     char qk[300];
     fo_strbuf sb;
@@ -103,9 +101,9 @@ json_t *fka_status_invalid(const fka_resource *r, const char *name,
         if (i)
             fo_strbuf_puts(&sb, ", ");
         fo_strbuf_puts(&sb, fe->message);
-        json_array_append_new(causes, json_pack("{s:s, s:s, s:s}", "reason", fo_fe_reason(fe->type),
-                                                "message", fka_field_error_body(fe), "field",
-                                                fe->field));
+        json_array_append_new(causes,
+                              json_pack("{s:s, s:s, s:s}", "reason", fo_fe_reason(fe->type),
+                                        "message", fka_field_error_body(fe), "field", fe->field));
     }
     if (n > 1)
         fo_strbuf_putc(&sb, ']');
@@ -123,8 +121,9 @@ json_t *fka_status_invalid_one(const fka_resource *r, const char *name, const ch
     snprintf(msg, sizeof msg, "%s \"%s\" is invalid: %s: %s",
              fka_resource_qualified_kind(r, qk, sizeof qk), name ? name : "", field, body);
     json_t *d = details(name, r->group, r->kind);
-    json_object_set_new(d, "causes", json_pack("[{s:s, s:s, s:s}]", "reason", reason, "message",
-                                               body, "field", field));
+    json_object_set_new(
+        d, "causes",
+        json_pack("[{s:s, s:s, s:s}]", "reason", reason, "message", body, "field", field));
     return fka_status_failure(422, "Invalid", msg, d);
 }
 

@@ -31,8 +31,7 @@ json_t *fka_status_conflict(const fka_resource *r, const char *name);
 json_t *fka_status_precondition(const fka_resource *r, const char *name, const char *detail);
 
 /* 422 Invalid from field errors (messages as the API server joins them). */
-json_t *fka_status_invalid(const fka_resource *r, const char *name,
-                           const fo_field_errors *errs);
+json_t *fka_status_invalid(const fka_resource *r, const char *name, const fo_field_errors *errs);
 
 /* 422 Invalid with one cause whose body (the text after "<field>: ") is given as is. */
 json_t *fka_status_invalid_one(const fka_resource *r, const char *name, const char *field,

@@ -12,10 +12,10 @@
 
 typedef struct collection {
     char name[160];
-    json_t *objects;     /* "ns/name" -> object */
-    fka_event *history;  /* ring of history_cap entries */
-    size_t head, count;  /* oldest entry at head */
-    uint64_t oldest_rv;  /* watches/lists may start at or after this version */
+    json_t *objects;    /* "ns/name" -> object */
+    fka_event *history; /* ring of history_cap entries */
+    size_t head, count; /* oldest entry at head */
+    uint64_t oldest_rv; /* watches/lists may start at or after this version */
     struct collection *next;
 } collection;
 
@@ -277,8 +277,8 @@ static int cmp_keys(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-fo_rc fka_store_list(fka_store *s, const char *coll, const char *ns, uint64_t at_rv,
-                     json_t **items, uint64_t *list_rv, fo_err *err)
+fo_rc fka_store_list(fka_store *s, const char *coll, const char *ns, uint64_t at_rv, json_t **items,
+                     uint64_t *list_rv, fo_err *err)
 {
     *items = NULL;
     *list_rv = s->rv;
@@ -409,8 +409,8 @@ fka_watcher *fka_store_watch(fka_store *s, const char *coll, const char *ns, uin
         snprintf(msg, sizeof msg, "too old resource version: %" PRIu64 " (%" PRIu64 ")", from_rv,
                  c ? c->oldest_rv : s->compacted_rv);
         json_t *st = json_pack("{s:s, s:s, s:{}, s:s, s:s, s:s, s:i}", "kind", "Status",
-                               "apiVersion", "v1", "metadata", "status", "Failure", "message",
-                               msg, "reason", "Expired", "code", 410);
+                               "apiVersion", "v1", "metadata", "status", "Failure", "message", msg,
+                               "reason", "Expired", "code", 410);
         queue_local(w, FKA_EV_ERROR, 0, st);
         w->closed = true;
         fka_store_unlock(s);

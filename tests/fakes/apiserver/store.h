@@ -77,8 +77,8 @@ uint64_t fka_store_delete(fka_store *s, const char *coll, const char *ns, const 
  * array of references, at the current state (at_rv == 0) or as they were at at_rv (rolled
  * back through the history). FO_EGONE when at_rv is older than the history kept; err then
  * names the oldest version kept. *list_rv gets the version the list reflects (lock held). */
-fo_rc fka_store_list(fka_store *s, const char *coll, const char *ns, uint64_t at_rv,
-                     json_t **items, uint64_t *list_rv, fo_err *err);
+fo_rc fka_store_list(fka_store *s, const char *coll, const char *ns, uint64_t at_rv, json_t **items,
+                     uint64_t *list_rv, fo_err *err);
 
 /* Call fn for every stored object of every collection (lock held; fn must not write). */
 void fka_store_foreach(fka_store *s, void (*fn)(void *ctx, const char *coll, json_t *obj),

@@ -27,8 +27,8 @@ static void add_defaults(json_t *obj, fka_schema s)
     }
 }
 
-static void prune_object(json_t *obj, fka_schema s, bool defaults, json_t *unknown,
-                         fo_strbuf *path, int depth, bool root)
+static void prune_object(json_t *obj, fka_schema s, bool defaults, json_t *unknown, fo_strbuf *path,
+                         int depth, bool root)
 {
     if (!s.node)
         return;
@@ -41,8 +41,8 @@ static void prune_object(json_t *obj, fka_schema s, bool defaults, json_t *unkno
     json_object_foreach_safe(obj, tmp, k, v)
     {
         bool declared = fka_schema_declares(s, k);
-        if (root && (strcmp(k, "apiVersion") == 0 || strcmp(k, "kind") == 0 ||
-                     strcmp(k, "metadata") == 0))
+        if (root &&
+            (strcmp(k, "apiVersion") == 0 || strcmp(k, "kind") == 0 || strcmp(k, "metadata") == 0))
             declared = true;
         size_t mark = path->len;
         fo_strbuf_printf(path, ".%s", k);
@@ -205,7 +205,8 @@ static void validate_value(const json_t *v, fka_schema s, fo_field_errors *errs,
                                      "%s in body should be at least %lld chars long", field,
                                      (long long)json_integer_value(mn));
         if (json_is_integer(mx) && n > json_integer_value(mx))
-            fo_field_errors_add(errs, FO_FE_TOO_LONG, field, NULL, "may not be more than %lld bytes",
+            fo_field_errors_add(errs, FO_FE_TOO_LONG, field, NULL,
+                                "may not be more than %lld bytes",
                                 (long long)json_integer_value(mx));
     }
     if (json_is_array(v)) {
@@ -217,8 +218,8 @@ static void validate_value(const json_t *v, fka_schema s, fo_field_errors *errs,
                                     "%s in body should have at least %lld items", field,
                                     (long long)json_integer_value(mn));
         if (json_is_integer(mx) && n > json_integer_value(mx))
-            fo_field_errors_add(errs, FO_FE_INVALID, field, NULL,
-                                "must have at most %lld items", (long long)json_integer_value(mx));
+            fo_field_errors_add(errs, FO_FE_INVALID, field, NULL, "must have at most %lld items",
+                                (long long)json_integer_value(mx));
         fka_schema is = fka_schema_items(s);
         size_t i;
         json_t *x;

@@ -137,12 +137,12 @@ static json_t *coldef(const char *name, const char *type, const char *format, co
                      format ? format : "", "description", desc ? desc : "", "priority", priority);
 }
 
-#define NAME_DESC                                                                              \
-    "Name must be unique within a namespace. Is required when creating resources, although "   \
-    "some resources may allow a client to request the generation of an appropriate name "      \
+#define NAME_DESC                                                                                  \
+    "Name must be unique within a namespace. Is required when creating resources, although "       \
+    "some resources may allow a client to request the generation of an appropriate name "          \
     "automatically."
-#define CREATED_DESC                                                                           \
-    "CreationTimestamp is a timestamp representing the server time when this object was "      \
+#define CREATED_DESC                                                                               \
+    "CreationTimestamp is a timestamp representing the server time when this object was "          \
     "created."
 
 static const json_t *printer_columns(const fka_resource *r)
@@ -174,52 +174,79 @@ json_t *fka_table_columns(const fka_resource *r)
                          fo_json_str(c, "jsonPath") ? fo_json_str(c, "jsonPath") : "");
             int64_t prio = 0;
             fo_json_get_int(c, "priority", &prio);
-            json_array_append_new(cols, coldef(fo_json_str(c, "name") ? fo_json_str(c, "name") : "",
-                                               fo_json_str(c, "type") ? fo_json_str(c, "type")
-                                                                      : "string",
-                                               fo_json_str(c, "format"), desc, (int)prio));
+            json_array_append_new(cols,
+                                  coldef(fo_json_str(c, "name") ? fo_json_str(c, "name") : "",
+                                         fo_json_str(c, "type") ? fo_json_str(c, "type") : "string",
+                                         fo_json_str(c, "format"), desc, (int)prio));
         }
         return cols;
     }
     const char *res = r->resource;
     if (strcmp(res, "pods") == 0) {
-        json_array_append_new(cols, coldef("Ready", "string", "", "The aggregate readiness state of this pod for accepting traffic.", 0));
-        json_array_append_new(cols, coldef("Status", "string", "", "The aggregate status of the containers in this pod.", 0));
-        json_array_append_new(cols, coldef("Restarts", "string", "", "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.", 0));
+        json_array_append_new(
+            cols, coldef("Ready", "string", "",
+                         "The aggregate readiness state of this pod for accepting traffic.", 0));
+        json_array_append_new(cols,
+                              coldef("Status", "string", "",
+                                     "The aggregate status of the containers in this pod.", 0));
+        json_array_append_new(
+            cols, coldef("Restarts", "string", "",
+                         "The number of times the containers in this pod have been restarted and "
+                         "when the last container in this pod has restarted.",
+                         0));
         json_array_append_new(cols, coldef("Age", "string", "", CREATED_DESC, 0));
-        json_array_append_new(cols, coldef("IP", "string", "", "IP address allocated to the pod.", 1));
-        json_array_append_new(cols, coldef("Node", "string", "", "Name of the Node this pod is scheduled on.", 1));
+        json_array_append_new(cols,
+                              coldef("IP", "string", "", "IP address allocated to the pod.", 1));
+        json_array_append_new(
+            cols, coldef("Node", "string", "", "Name of the Node this pod is scheduled on.", 1));
     } else if (strcmp(res, "deployments") == 0) {
-        json_array_append_new(cols, coldef("Ready", "string", "", "Number of the pod with ready state", 0));
-        json_array_append_new(cols, coldef("Up-to-date", "integer", "", "Total number of non-terminated pods targeted by this deployment that have the desired template spec.", 0));
-        json_array_append_new(cols, coldef("Available", "integer", "", "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.", 0));
+        json_array_append_new(
+            cols, coldef("Ready", "string", "", "Number of the pod with ready state", 0));
+        json_array_append_new(cols, coldef("Up-to-date", "integer", "",
+                                           "Total number of non-terminated pods targeted by this "
+                                           "deployment that have the desired template spec.",
+                                           0));
+        json_array_append_new(cols, coldef("Available", "integer", "",
+                                           "Total number of available pods (ready for at least "
+                                           "minReadySeconds) targeted by this deployment.",
+                                           0));
         json_array_append_new(cols, coldef("Age", "string", "", CREATED_DESC, 0));
     } else if (strcmp(res, "services") == 0) {
         json_array_append_new(cols, coldef("Type", "string", "", "The type of the service.", 0));
-        json_array_append_new(cols, coldef("Cluster-IP", "string", "", "The IP address of the service.", 0));
-        json_array_append_new(cols, coldef("External-IP", "string", "", "The external IP address of the service.", 0));
-        json_array_append_new(cols, coldef("Port(s)", "string", "", "The ports of the service.", 0));
+        json_array_append_new(
+            cols, coldef("Cluster-IP", "string", "", "The IP address of the service.", 0));
+        json_array_append_new(cols, coldef("External-IP", "string", "",
+                                           "The external IP address of the service.", 0));
+        json_array_append_new(cols,
+                              coldef("Port(s)", "string", "", "The ports of the service.", 0));
         json_array_append_new(cols, coldef("Age", "string", "", CREATED_DESC, 0));
     } else if (strcmp(res, "configmaps") == 0) {
-        json_array_append_new(cols, coldef("Data", "string", "", "Data contains the configuration data.", 0));
+        json_array_append_new(
+            cols, coldef("Data", "string", "", "Data contains the configuration data.", 0));
         json_array_append_new(cols, coldef("Age", "string", "", CREATED_DESC, 0));
     } else if (strcmp(res, "secrets") == 0) {
         json_array_append_new(cols, coldef("Type", "string", "", "The type of the secret", 0));
-        json_array_append_new(cols, coldef("Data", "string", "", "The number of entries in the secret", 0));
+        json_array_append_new(
+            cols, coldef("Data", "string", "", "The number of entries in the secret", 0));
         json_array_append_new(cols, coldef("Age", "string", "", CREATED_DESC, 0));
     } else if (strcmp(res, "namespaces") == 0) {
-        json_array_append_new(cols, coldef("Status", "string", "", "The status of the namespace", 0));
+        json_array_append_new(cols,
+                              coldef("Status", "string", "", "The status of the namespace", 0));
         json_array_append_new(cols, coldef("Age", "string", "", CREATED_DESC, 0));
     } else if (strcmp(res, "leases") == 0) {
         json_array_append_new(cols, coldef("Holder", "string", "", "The holder of the lease.", 0));
         json_array_append_new(cols, coldef("Age", "string", "", CREATED_DESC, 0));
     } else if (strcmp(res, "events") == 0 && !*r->group) {
         json_array_clear(cols);
-        json_array_append_new(cols, coldef("Last Seen", "string", "", "Time since the most recent occurrence", 0));
+        json_array_append_new(
+            cols, coldef("Last Seen", "string", "", "Time since the most recent occurrence", 0));
         json_array_append_new(cols, coldef("Type", "string", "", "Type of this event", 0));
         json_array_append_new(cols, coldef("Reason", "string", "", "Why the action was taken", 0));
-        json_array_append_new(cols, coldef("Object", "string", "", "The object this Event is about", 0));
-        json_array_append_new(cols, coldef("Message", "string", "", "A human-readable description of the status of this operation", 0));
+        json_array_append_new(cols,
+                              coldef("Object", "string", "", "The object this Event is about", 0));
+        json_array_append_new(
+            cols, coldef("Message", "string", "",
+                         "A human-readable description of the status of this operation", 0));
     } else {
         json_array_append_new(cols, coldef("Created At", "date", "", CREATED_DESC, 0));
     }
@@ -250,7 +277,8 @@ static json_t *builtin_cells(const fka_resource *r, const json_t *o, int64_t now
                 ready++;
             restarts += (size_t)json_integer_value(json_object_get(c, "restartCount"));
         }
-        snprintf(buf, sizeof buf, "%zu/%zu", ready, json_array_size(fo_json_get(o, "spec.containers")));
+        snprintf(buf, sizeof buf, "%zu/%zu", ready,
+                 json_array_size(fo_json_get(o, "spec.containers")));
         json_array_append_new(cells, json_string(buf));
         const char *phase = fo_json_get_str(o, "status.phase");
         const char *reason = fo_json_get_str(o, "status.reason");
@@ -292,14 +320,15 @@ static json_t *builtin_cells(const fka_resource *r, const json_t *o, int64_t now
         fo_strbuf_release(&ports);
         json_array_append_new(cells, age_cell(created, now));
     } else if (strcmp(res, "configmaps") == 0) {
-        json_array_append_new(cells,
-                              json_integer((json_int_t)(json_object_size(fo_json_get(o, "data")) +
-                                                        json_object_size(fo_json_get(o, "binaryData")))));
+        json_array_append_new(
+            cells, json_integer((json_int_t)(json_object_size(fo_json_get(o, "data")) +
+                                             json_object_size(fo_json_get(o, "binaryData")))));
         json_array_append_new(cells, age_cell(created, now));
     } else if (strcmp(res, "secrets") == 0) {
         const char *type = fo_json_get_str(o, "type");
         json_array_append_new(cells, json_string(type ? type : "Opaque"));
-        json_array_append_new(cells, json_integer((json_int_t)json_object_size(fo_json_get(o, "data"))));
+        json_array_append_new(cells,
+                              json_integer((json_int_t)json_object_size(fo_json_get(o, "data"))));
         json_array_append_new(cells, age_cell(created, now));
     } else if (strcmp(res, "namespaces") == 0) {
         const char *phase = fo_json_get_str(o, "status.phase");
@@ -350,8 +379,8 @@ static json_t *custom_cells(const fka_resource *r, const json_t *o, int64_t now)
     {
         const char *jp = fo_json_str(c, "jsonPath");
         const char *type = fo_json_str(c, "type");
-        json_array_append_new(cells, cell_for(jp ? jsonpath(o, jp) : NULL, type ? type : "string",
-                                              now));
+        json_array_append_new(cells,
+                              cell_for(jp ? jsonpath(o, jp) : NULL, type ? type : "string", now));
     }
     return cells;
 }
@@ -360,8 +389,9 @@ json_t *fka_table_row(const fka_resource *r, const json_t *stored, const char *i
                       int64_t now_ms)
 {
     json_t *row = json_object();
-    json_object_set_new(row, "cells", (r->flags & FKA_R_CUSTOM) ? custom_cells(r, stored, now_ms)
-                                                                 : builtin_cells(r, stored, now_ms));
+    json_object_set_new(row, "cells",
+                        (r->flags & FKA_R_CUSTOM) ? custom_cells(r, stored, now_ms)
+                                                  : builtin_cells(r, stored, now_ms));
     if (!include || strcmp(include, "None") != 0) {
         json_t *obj;
         if (include && strcmp(include, "Object") == 0) {

@@ -18,8 +18,8 @@ fka_tc *fka_tc_new(const char *base_url, const char *ca_file, const char *token)
     fka_tc *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
-    fo_http_client_opts o = {.ca_file = ca_file, .timeout_ms = 30000,
-                             .user_agent = "fake-apiserver-test/v0"};
+    fo_http_client_opts o = {
+        .ca_file = ca_file, .timeout_ms = 30000, .user_agent = "fake-apiserver-test/v0"};
     fo_err err = {0};
     c->http = fo_http_client_new(&o, &err);
     if (!c->http) {
@@ -55,8 +55,8 @@ int fka_tc_req(fka_tc *c, const char *method, const char *path, const char *cont
         h[n++] = (fo_http_header){"Authorization", c->auth};
     fo_http_result r;
     fo_err err = {0};
-    fo_rc rc = fo_http_client_request(c->http, method, url, h, n, body, body ? strlen(body) : 0,
-                                      0, &r, &err);
+    fo_rc rc = fo_http_client_request(c->http, method, url, h, n, body, body ? strlen(body) : 0, 0,
+                                      &r, &err);
     res->retry_after_s = -1;
     if (rc == FO_OK) {
         res->status = r.status;
@@ -84,8 +84,7 @@ void fka_tc_res_release(fka_tc_res *res)
     memset(res, 0, sizeof *res);
 }
 
-int fka_tc_json(fka_tc *c, const char *method, const char *path, const char *body,
-                json_t **out)
+int fka_tc_json(fka_tc *c, const char *method, const char *path, const char *body, json_t **out)
 {
     fka_tc_res res;
     int status = fka_tc_req(c, method, path, NULL, NULL, body, &res);

@@ -16,12 +16,12 @@ fka_tc *fka_tc_new(const char *base_url, const char *ca_file, const char *token)
 void fka_tc_free(fka_tc *c);
 
 typedef struct fka_tc_res {
-    int status;               /* 0 when no answer arrived */
-    json_t *body;             /* parsed JSON body or NULL */
-    char *raw;                /* the body as text */
+    int status;   /* 0 when no answer arrived */
+    json_t *body; /* parsed JSON body or NULL */
+    char *raw;    /* the body as text */
     char content_type[128];
-    char **warnings;          /* Warning header values (NULL-terminated) or NULL */
-    long retry_after_s;       /* -1 when absent */
+    char **warnings;    /* Warning header values (NULL-terminated) or NULL */
+    long retry_after_s; /* -1 when absent */
 } fka_tc_res;
 
 /* One request; body may be NULL; content_type NULL = application/json; accept NULL =
@@ -31,8 +31,7 @@ int fka_tc_req(fka_tc *c, const char *method, const char *path, const char *cont
 void fka_tc_res_release(fka_tc_res *res);
 
 /* Shorthand: the status, and the JSON body in *out (new reference; NULL when none). */
-int fka_tc_json(fka_tc *c, const char *method, const char *path, const char *body,
-                json_t **out);
+int fka_tc_json(fka_tc *c, const char *method, const char *path, const char *body, json_t **out);
 
 /* Read a watch (path includes ?watch=true...) until max_events events arrived, the server
  * ended the stream, or timeout_ms passed. Returns a JSON array of the events. */

@@ -52,14 +52,15 @@ json_t *fka_op_body(const fka_op *op, json_t **status)
     fo_err err = {0};
     json_t *body;
     const char *ct = req->content_type ? req->content_type : "";
-    if (*ct && strncmp(ct, "application/json", 16) != 0 && strncmp(ct, "application/yaml", 16) != 0 &&
+    if (*ct && strncmp(ct, "application/json", 16) != 0 &&
+        strncmp(ct, "application/yaml", 16) != 0 &&
         strncmp(ct, "application/apply-patch+yaml", 28) != 0 && strncmp(ct, "*/*", 3) != 0) {
         /* Protobuf and CBOR bodies are not understood here (CRs refuse them the same way). */
         *status = fka_status_unsupported_media(ct, "application/json, application/yaml");
         return NULL;
     }
-    if (strncmp(ct, "application/yaml", 16) == 0 || strncmp(ct, "application/apply-patch+yaml",
-                                                            28) == 0)
+    if (strncmp(ct, "application/yaml", 16) == 0 ||
+        strncmp(ct, "application/apply-patch+yaml", 28) == 0)
         body = fo_yaml_parse(req->body, req->body_len, FKA_MAX_BODY, &err);
     else
         body = fo_json_parse(req->body, req->body_len, FKA_MAX_BODY, &err);
@@ -76,8 +77,6 @@ json_t *fka_op_body(const fka_op *op, json_t **status)
     }
     return body;
 }
-
-
 
 static void warn_cb(void *ctx, const char *text)
 {
@@ -104,9 +103,10 @@ static json_t *check_type(const fka_op *op, const json_t *body)
         return fka_status_bad_request(msg);
     }
     if (strcmp(kind, op->res->kind) != 0) {
-        snprintf(msg, sizeof msg, "%s in version \"%s\" cannot be handled as a %s: no kind \"%s\" "
-                 "is registered for version \"%s\"", kind, op->res->version, op->res->kind, kind,
-                 gv);
+        snprintf(msg, sizeof msg,
+                 "%s in version \"%s\" cannot be handled as a %s: no kind \"%s\" "
+                 "is registered for version \"%s\"",
+                 kind, op->res->version, op->res->kind, kind, gv);
         return fka_status_bad_request(msg);
     }
     return NULL;
@@ -167,8 +167,8 @@ static json_t *scale_view(const fka_resource *r, const json_t *obj)
 {
     const json_t *meta = json_object_get(obj, "metadata");
     json_t *m = json_object();
-    static const char *const keep[] = {"name", "namespace", "uid", "resourceVersion",
-                                       "creationTimestamp", NULL};
+    static const char *const keep[] = {
+        "name", "namespace", "uid", "resourceVersion", "creationTimestamp", NULL};
     for (size_t i = 0; keep[i]; i++)
         if (json_object_get(meta, keep[i]))
             json_object_set(m, keep[i], json_object_get(meta, keep[i]));
@@ -189,8 +189,8 @@ static json_t *scale_view(const fka_resource *r, const json_t *obj)
     json_t *spec = json_object();
     if (json_is_integer(want))
         json_object_set(spec, "replicas", (json_t *)want);
-    return json_pack("{s:s, s:s, s:o, s:o, s:o}", "kind", "Scale", "apiVersion",
-                     "autoscaling/v1", "metadata", m, "spec", spec, "status", status);
+    return json_pack("{s:s, s:s, s:o, s:o, s:o}", "kind", "Scale", "apiVersion", "autoscaling/v1",
+                     "metadata", m, "spec", spec, "status", status);
 }
 
 void fka_op_get_scale(fka_op *op, const json_t *stored)
@@ -251,7 +251,8 @@ static json_t *apply_patch(fka_op *op, const json_t *doc, fka_schema s, json_t *
             if (err.rc == FO_EINVALID) {
                 /* The API server drops the detail here (NewGenericServerResponse 422). */
                 *status = fka_status_failure(
-                    422, "Invalid", "the server rejected our request due to an error in our request",
+                    422, "Invalid",
+                    "the server rejected our request due to an error in our request",
                     json_object());
             } else {
                 *status = fka_status_bad_request(err.message);
@@ -298,7 +299,8 @@ static json_t *field_validation(fka_op *op, json_t *unknown)
     if (fv && strcmp(fv, "Strict") == 0) {
         fo_strbuf sb;
         fo_strbuf_init(&sb, 16 * 1024);
-        fo_strbuf_printf(&sb, "%s in version \"%s\" cannot be handled as a %s: strict decoding error: ",
+        fo_strbuf_printf(&sb,
+                         "%s in version \"%s\" cannot be handled as a %s: strict decoding error: ",
                          op->res->kind, op->res->version, op->res->kind);
         for (size_t i = 0; i < n; i++)
             fo_strbuf_printf(&sb, "%sunknown field \"%s\"", i ? ", " : "",
@@ -327,17 +329,15 @@ static json_t *prepare(fka_op *op, json_t *obj, const json_t *cur, bool create, 
     json_t *meta = fo_json_ensure_object(obj, "metadata");
     char gv[300];
     fka_resource_api_version(r, gv, sizeof gv);
-    json_object_set_new(obj, "apiVersion",
-                        json_string((r->flags & FKA_R_EVENTS_V1) ? "v1" : gv));
+    json_object_set_new(obj, "apiVersion", json_string((r->flags & FKA_R_EVENTS_V1) ? "v1" : gv));
     json_object_set_new(obj, "kind", json_string(r->kind));
     json_t *st = NULL;
 
     if (create) {
         const char *rv = fo_json_str(meta, "resourceVersion");
         if (rv && *rv && kind == W_CREATE)
-            return fka_status_failure(500, "",
-                                      "resourceVersion should not be set on objects to be created",
-                                      NULL);
+            return fka_status_failure(
+                500, "", "resourceVersion should not be set on objects to be created", NULL);
         const char *name = fo_json_str(meta, "name");
         const char *gen = fo_json_str(meta, "generateName");
         if ((!name || !*name) && gen && *gen) {
@@ -394,8 +394,9 @@ static json_t *prepare(fka_op *op, json_t *obj, const json_t *cur, bool create, 
     }
 
     if (!(r->flags & FKA_R_CUSTOM) && !sub_status)
-        fka_builtin_defaults(r, obj, create ? NULL : cur,
-                             __atomic_add_fetch(&op->srv->ip_seq, create ? 1 : 0, __ATOMIC_RELAXED));
+        fka_builtin_defaults(
+            r, obj, create ? NULL : cur,
+            __atomic_add_fetch(&op->srv->ip_seq, create ? 1 : 0, __ATOMIC_RELAXED));
 
     /* Pruning (and CR defaulting); unknown fields are then judged by fieldValidation. */
     if (s.node) {
@@ -456,8 +457,8 @@ static json_t *build(fka_op *op, wkind kind, const json_t *body, const json_t *c
     }
     if (kind == W_PATCH && is_apply(op)) {
         bool force = fka_q_true(op, "force");
-        json_t *out = fka_apply(r, fka_op_schema(op), cur, body, op->field_manager, force,
-                                op->sub, fo_clock_now_ms(op->srv->clock), status);
+        json_t *out = fka_apply(r, fka_op_schema(op), cur, body, op->field_manager, force, op->sub,
+                                fo_clock_now_ms(op->srv->clock), status);
         return out;
     }
     if (scale) {
@@ -510,10 +511,10 @@ static json_t *check_ns_locked(fka_op *op, bool create)
                  "%s \"%s\" is forbidden: unable to create new content in namespace %s because "
                  "it is being terminated",
                  fka_resource_qualified(op->res, q, sizeof q), op->name, op->ns);
-        json_t *d = json_pack("{s:s, s:s, s:[{s:s, s:s, s:s}]}", "name", op->name, "kind",
-                              op->res->resource, "causes", "reason", "NamespaceTerminating",
-                              "message",
-                              "namespace is being terminated", "field", "metadata.namespace");
+        json_t *d =
+            json_pack("{s:s, s:s, s:[{s:s, s:s, s:s}]}", "name", op->name, "kind",
+                      op->res->resource, "causes", "reason", "NamespaceTerminating", "message",
+                      "namespace is being terminated", "field", "metadata.namespace");
         if (*op->res->group)
             json_object_set_new(d, "group", json_string(op->res->group));
         return fka_status_failure(403, "Forbidden", msg, d);
@@ -543,7 +544,8 @@ static void do_write(fka_op *op, wkind kind)
     }
     if (kind == W_PATCH && is_apply(op) && !op->field_manager[0]) {
         fo_field_errors *errs = fo_field_errors_new();
-        fo_field_errors_add(errs, FO_FE_REQUIRED, "fieldManager", NULL, "is required for apply patch");
+        fo_field_errors_add(errs, FO_FE_REQUIRED, "fieldManager", NULL,
+                            "is required for apply patch");
         fka_resource po = {.group = "meta.k8s.io", .kind = "PatchOptions", .resource = ""};
         status = fka_status_invalid(&po, "", errs);
         fo_field_errors_free(errs);
@@ -551,7 +553,8 @@ static void do_write(fka_op *op, wkind kind)
     }
     if (kind == W_CREATE && (r->flags & FKA_R_TERMINATING)) {
         char msg[400];
-        snprintf(msg, sizeof msg, "create not allowed while custom resource definition is "
+        snprintf(msg, sizeof msg,
+                 "create not allowed while custom resource definition is "
                  "terminating");
         status = fka_status_failure(405, "MethodNotAllowed", msg, NULL);
         goto reply;
@@ -562,9 +565,9 @@ static void do_write(fka_op *op, wkind kind)
         if (kind == W_CREATE)
             name = fo_json_get_str(body, "metadata.name");
         fka_store_lock(store);
-        json_t *cur = name && *name ? json_incref(fka_store_get(store, r->storage,
-                                                                fka_op_store_ns(op), name))
-                                    : NULL;
+        json_t *cur = name && *name
+                          ? json_incref(fka_store_get(store, r->storage, fka_op_store_ns(op), name))
+                          : NULL;
         status = check_ns_locked(op, false);
         fka_store_unlock(store);
         if (status) {
@@ -671,15 +674,14 @@ void fka_op_patch(fka_op *op)
                  strcmp(ct, "application/apply-patch+yaml") == 0 ||
                  (!custom && strcmp(ct, "application/strategic-merge-patch+json") == 0);
     if (!known) {
-        fka_resp_status(op->resp,
-                        fka_status_unsupported_media(
-                            ct, custom ? "application/json-patch+json, "
-                                         "application/merge-patch+json, "
-                                         "application/apply-patch+yaml"
-                                       : "application/json-patch+json, "
-                                         "application/merge-patch+json, "
-                                         "application/apply-patch+yaml, "
-                                         "application/strategic-merge-patch+json"));
+        fka_resp_status(op->resp, fka_status_unsupported_media(
+                                      ct, custom ? "application/json-patch+json, "
+                                                   "application/merge-patch+json, "
+                                                   "application/apply-patch+yaml"
+                                                 : "application/json-patch+json, "
+                                                   "application/merge-patch+json, "
+                                                   "application/apply-patch+yaml, "
+                                                   "application/strategic-merge-patch+json"));
         return;
     }
     do_write(op, W_PATCH);
@@ -692,18 +694,25 @@ int fka_internal_replace(fka_server *srv, fka_resource *r, json_t *obj)
     json_decref(obj);
     if (!text)
         return 500;
-    fka_req req = {.method = "PUT", .path = "", .body = text, .body_len = strlen(text),
-                   .content_type = "application/json", .user_agent = "kube-controller-manager"};
+    fka_req req = {.method = "PUT",
+                   .path = "",
+                   .body = text,
+                   .body_len = strlen(text),
+                   .content_type = "application/json",
+                   .user_agent = "kube-controller-manager"};
     fka_resp resp;
     fka_resp_init(&resp);
     json_t *parsed = fo_json_parse(text, strlen(text), FKA_MAX_BODY, NULL);
-    fka_op op = {.srv = srv, .req = &req, .resp = &resp, .res = r,
+    fka_op op = {.srv = srv,
+                 .req = &req,
+                 .resp = &resp,
+                 .res = r,
                  .user = "system:serviceaccount:kube-system:generic-garbage-collector"};
-    snprintf(op.ns, sizeof op.ns, "%s", (r->flags & FKA_R_NAMESPACED)
-                                             ? (fo_json_get_str(parsed, "metadata.namespace")
-                                                    ? fo_json_get_str(parsed, "metadata.namespace")
-                                                    : "")
-                                             : "");
+    snprintf(op.ns, sizeof op.ns, "%s",
+             (r->flags & FKA_R_NAMESPACED) ? (fo_json_get_str(parsed, "metadata.namespace")
+                                                  ? fo_json_get_str(parsed, "metadata.namespace")
+                                                  : "")
+                                           : "");
     snprintf(op.name, sizeof op.name, "%s",
              fo_json_get_str(parsed, "metadata.name") ? fo_json_get_str(parsed, "metadata.name")
                                                       : "");
