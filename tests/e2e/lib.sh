@@ -267,7 +267,9 @@ start_controller() {
     spawn "$name" "$E2E_DIR/$name.log" "$E2E_BIN/flinkop-controller" --kubeconfig "$KUBECONFIG" \
         --flink-rest-url "http://127.0.0.1:$FLINK_PORT/{namespace}/{name}" \
         --health-port "$CONTROLLER_HEALTH_PORT" \
-        --defaults "$E2E_ROOT/manifests/base/cluster-defaults.yaml" --log-level debug "$@"
+        --defaults "$E2E_ROOT/manifests/base/cluster-defaults.yaml" --log-level debug \
+        --rest-ready-delay "${E2E_REST_READY_DELAY:-1s}" --progress-interval 1s \
+        --observe-interval 3s "$@"
     CONTROLLER_PID=$E2E_PID
     wait_for "$name's health port $CONTROLLER_HEALTH_PORT" 20 port_open "$CONTROLLER_HEALTH_PORT"
 }
