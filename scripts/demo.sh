@@ -49,8 +49,10 @@ die() {
     printf 'demo: logs are in .demo/; `make demo-stop` stops what was started\n' >&2
     exit 1
 }
-# lib.sh's helpers call fail(); in the demo that is a clear error with the logs.
+# lib.sh's helpers call fail() and e2e_log(); in the demo: a clear error with the logs, and
+# the demo's own voice.
 fail() { die "$*"; }
+e2e_log() { say "$*"; }
 
 # Stop the processes of a previous run (pid files whose process is still one of ours).
 stop_previous() {
@@ -149,8 +151,7 @@ demo_sandbox() {
     install_crds
     start_webhook
     register_webhook
-    [ -n "$WEBHOOK_CA" ] && say "webhook: $WEBHOOK_URL (HTTPS, CA from certs/gen.sh)" ||
-        say "webhook: $WEBHOOK_URL (plain HTTP on loopback: certs/gen.sh or certtool/openssl missing)"
+    [ -n "$WEBHOOK_CA" ] || say "(plain HTTP on loopback: certs/gen.sh, certtool or openssl missing)"
     start_controller controller --log-level info
     kubectl apply -f "$root/examples/basic.yaml" || die "kubectl could not apply examples/basic.yaml"
     watch_example
@@ -171,6 +172,12 @@ main() {
     if real_cluster; then
         demo_cluster
     else
+        if [ -n "${KUBECONFIG:-}" ] && [ "${FLINKOP_DEMO_SANDBOX:-0}" != 1 ]; then
+            case $KUBECONFIG in
+            *.demo/kubeconfig*) ;;
+            *) say "\$KUBECONFIG ($KUBECONFIG) reaches no cluster: using the sandbox" ;;
+            esac
+        fi
         demo_sandbox
     fi
 }
