@@ -559,18 +559,26 @@ START_TEST(ha_data_outlives_the_cluster_and_deleting_it_loses_the_state)
     env_start(&e, NULL);
     static const char spec[] =
         "{\"checkpointIntervalMs\": 1000, \"checkpointDir\": \"s3://b/ck\","
+        " \"highAvailabilityStore\": true,"
         " \"configuration\": {\"high-availability.type\": \"kubernetes\","
         " \"execution.savepoint.path\": \"KUBERNETES_OPERATOR_LAST_STATE\"},"
         " \"job\": {\"jobId\": \"000000000000000000000000000000b1\"}}";
     static const char clean[] =
         "{\"checkpointIntervalMs\": 1000, \"checkpointDir\": \"s3://b/ck\","
-        " \"configuration\": {\"high-availability.type\": \"kubernetes\"},"
+        " \"highAvailabilityStore\": true, \"configuration\": {\"high-availability.type\": \"kubernetes\"},"
         " \"job\": {\"jobId\": \"000000000000000000000000000000b1\"}}";
+    /* without the opt-in, HA configuration alone keeps nothing in the fake's store */
+    control(&e, "POST", "/_fake/clusters/ns/plain",
+            "{\"checkpointIntervalMs\": 1000, \"checkpointDir\": \"s3://b/ck\","
+            " \"configuration\": {\"high-availability.type\": \"kubernetes\"},"
+            " \"job\": {}}",
+            201);
     control(&e, "POST", "/_fake/clusters/ns/ha", clean, 201);
     tick(&e, 2300);
     control(&e, "DELETE", "/_fake/clusters/ns/ha", NULL, 200); /* JobManager deleted */
     json_t *out = NULL;
     ck_assert_int_eq(fo_fake_flink_control(e.ff, "GET", "/_fake/ha", NULL, &out), 200);
+    ck_assert_int_eq(json_array_size(json_object_get(out, "ha")), 1);
     json_t *entry = json_array_get(json_object_get(out, "ha"), 0);
     ck_assert_str_eq(fo_json_str(entry, "jobId"), "000000000000000000000000000000b1");
     ck_assert_str_eq(fo_json_str(entry, "path"), "s3://b/ck/000000000000000000000000000000b1/chk-2");

@@ -529,6 +529,7 @@ START_TEST(with_ha_a_new_jobmanager_recovers_from_the_ha_store_not_the_savepoint
                                  .ha_remove = t_ha_remove};
     static const char spec_text[] =
         "{\"checkpointIntervalMs\": 1000, \"checkpointDir\": \"s3://b/ck\","
+        " \"highAvailabilityStore\": true,"
         " \"configuration\": {\"high-availability.type\": \"kubernetes\","
         " \"execution.savepoint.path\": \"KUBERNETES_OPERATOR_LAST_STATE\"},"
         " \"job\": {\"jobId\": \"000000000000000000000000000000aa\"}}";

@@ -44,11 +44,13 @@
  *   DELETE /_fake/ha/{ns}/{name}                drop a cluster's HA data ({"removed": n}), as
  *                                               deleting its HA ConfigMaps does
  *
- * High availability: a cluster whose configuration sets high-availability.type (or the legacy
- * high-availability) to anything but NONE keeps each job's latest completed checkpoint in the
- * fake's HA store under {ns}/{name}/{jobId}; it survives deleting the cluster, and a new
- * cluster of the same name running a job with that id recovers from it (restoredFrom.source
- * "ha") instead of from execution.savepoint.path. A globally terminal job's entry is removed.
+ * High availability (opt-in, spec "highAvailabilityStore": true): a cluster whose
+ * configuration also sets high-availability.type (or the legacy high-availability) to anything
+ * but NONE keeps each job's latest completed checkpoint in the fake's HA store under
+ * {ns}/{name}/{jobId}; it survives deleting the cluster, and a new cluster of the same name
+ * running a job with that id recovers from it (restoredFrom.source "ha") instead of from
+ * execution.savepoint.path. A globally terminal job's entry is removed. Leave it off when the
+ * harness keeps Flink's HA ConfigMaps itself and passes the restore path (the sandbox does).
  *
  * Cluster spec (every field optional):
  *   {"flinkVersion": "1.20.1" | "2.0.0" | ..., "flinkRevision": "<commit> @ <date>",
@@ -62,7 +64,7 @@
  *    "checkpointDir": s, "savepointDir": s, "checkpointIntervalMs": n, "retainedCheckpoints": n,
  *    "timings": {"initializingMs", "createdMs", "checkpointMs", "savepointMs", "cancelMs",
  *                "failingMs", "restartMs"},
- *    "faults": {...as above, without unreachable/delayMs},
+ *    "faults": {...as above, without unreachable/delayMs}, "highAvailabilityStore": bool,
  *    "job": {"jobId", "name", "jarURI", "entryClass", "args": [..], "parallelism",
  *            "restorePath" (= "initialSavepointPath"), "allowNonRestoredState", "restoreMode",
  *            "finishAfterMs"}}                       (present = application mode)

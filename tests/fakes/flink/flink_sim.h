@@ -54,8 +54,9 @@ typedef struct fo_flink_sim_registry {
     int (*lookup)(void *ctx, const char *path, int64_t *checkpoint_id);
     void (*record)(void *ctx, const char *path, int64_t checkpoint_id);
     void (*dispose)(void *ctx, const char *path);
-    /* High availability (clusters whose configuration sets high-availability.type, or the
-     * legacy high-availability, to anything but NONE): Flink keeps each job's latest completed
+    /* High availability (clusters with spec "highAvailabilityStore": true whose configuration
+     * sets high-availability.type, or the legacy high-availability, to anything but NONE):
+     * Flink keeps each job's latest completed
      * checkpoint in the HA store, recovers a job from it when a new JobManager starts (before
      * and instead of execution.savepoint.path), and removes it once the job is globally
      * terminal. ha_lookup copies the path into path[len] and returns true when there is one. */

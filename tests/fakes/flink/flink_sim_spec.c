@@ -309,7 +309,7 @@ fo_rc ff_parse_spec(fo_flink_sim *sim, const json_t *spec, fo_flink_sim_job_spec
         "flinkVersion",     "flinkRevision",        "configuration", "taskManagers",
         "slotsPerTaskManager", "parallelismDefault", "checkpointDir", "savepointDir",
         "checkpointIntervalMs", "retainedCheckpoints", "timings",     "faults",
-        "job",              NULL};
+        "job",              "highAvailabilityStore", NULL};
     *has_job = false;
     if (!spec || json_is_null(spec))
         spec = NULL;
@@ -345,8 +345,13 @@ fo_rc ff_parse_spec(fo_flink_sim *sim, const json_t *spec, fo_flink_sim_job_spec
     if ((v = conf_get(sim, "execution.checkpointing.interval", NULL)) &&
         !ff_parse_duration_ms(v, &sim->checkpoint_interval_ms))
         return bad(err, "configuration[execution.checkpointing.interval]", "not a duration");
+    /* The HA store is opt-in: a harness that keeps Flink's HA ConfigMaps itself (the sandbox)
+     * decides the restore path, and an implicit store could resurrect deleted HA data. */
     v = conf_get(sim, "high-availability.type", "high-availability");
-    sim->ha = v && *v && strcasecmp(v, "none") != 0;
+    json_t *store = spec ? json_object_get(spec, "highAvailabilityStore") : NULL;
+    if (store && !json_is_boolean(store))
+        return bad(err, "highAvailabilityStore", "must be a boolean");
+    sim->ha = json_is_true(store) && v && *v && strcasecmp(v, "none") != 0;
     if ((v = conf_get(sim, "execution.checkpointing.num-retained", "state.checkpoints.num-retained")))
         sim->retained = atoi(v) > 0 ? atoi(v) : 1;
 
