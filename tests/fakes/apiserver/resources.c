@@ -403,23 +403,32 @@ static bool eq(const char *a, const char *b)
     return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
-fka_resource *fka_registry_find(fka_registry *reg, const char *group, const char *version,
-                                const char *resource)
+/* The resource of group/version whose plural (by_kind false) or kind (true) is name. */
+static fka_resource *lookup(fka_registry *reg, const char *group, const char *version,
+                            const char *name, bool by_kind)
 {
     for (size_t i = 0; i < NBUILTIN; i++) {
         fka_resource *r = &builtins[i];
-        if (eq(r->group, group) && eq(r->version, version) && eq(r->resource, resource))
+        if (eq(r->group, group) && eq(r->version, version) &&
+            eq(by_kind ? r->kind : r->resource, name))
             return r;
     }
     fka_resource *found = NULL;
     pthread_mutex_lock(&reg->mu);
     for (size_t i = 0; i < reg->ncustom && !found; i++) {
         fka_resource *r = reg->custom[i];
-        if (eq(r->group, group) && eq(r->version, version) && eq(r->resource, resource))
+        if (eq(r->group, group) && eq(r->version, version) &&
+            eq(by_kind ? r->kind : r->resource, name))
             found = fka_resource_ref(r);
     }
     pthread_mutex_unlock(&reg->mu);
     return found;
+}
+
+fka_resource *fka_registry_find(fka_registry *reg, const char *group, const char *version,
+                                const char *resource)
+{
+    return lookup(reg, group, version, resource, false);
 }
 
 fka_resource *fka_registry_find_kind(fka_registry *reg, const char *api_version, const char *kind)
@@ -431,20 +440,7 @@ fka_resource *fka_registry_find_kind(fka_registry *reg, const char *api_version,
         snprintf(group, sizeof group, "%.*s", (int)(slash - version), version);
         version = slash + 1;
     }
-    for (size_t i = 0; i < NBUILTIN; i++) {
-        fka_resource *r = &builtins[i];
-        if (eq(r->group, group) && eq(r->version, version) && eq(r->kind, kind))
-            return r;
-    }
-    fka_resource *found = NULL;
-    pthread_mutex_lock(&reg->mu);
-    for (size_t i = 0; i < reg->ncustom && !found; i++) {
-        fka_resource *r = reg->custom[i];
-        if (eq(r->group, group) && eq(r->version, version) && eq(r->kind, kind))
-            found = fka_resource_ref(r);
-    }
-    pthread_mutex_unlock(&reg->mu);
-    return found;
+    return lookup(reg, group, version, kind, true);
 }
 
 fka_resource **fka_registry_snapshot(fka_registry *reg, size_t *n)
@@ -481,31 +477,32 @@ uint64_t fka_registry_epoch(fka_registry *reg)
     return e;
 }
 
+/* "<first><sep><group>" or "<group>/<first>"-style names that drop the group for core. */
+static const char *with_group(char *buf, size_t len, const char *group, bool group_first,
+                              const char *name)
+{
+    if (!*group)
+        snprintf(buf, len, "%s", name);
+    else if (group_first)
+        snprintf(buf, len, "%s/%s", group, name);
+    else
+        snprintf(buf, len, "%s.%s", name, group);
+    return buf;
+}
+
 const char *fka_resource_api_version(const fka_resource *r, char *buf, size_t len)
 {
-    if (*r->group)
-        snprintf(buf, len, "%s/%s", r->group, r->version);
-    else
-        snprintf(buf, len, "%s", r->version);
-    return buf;
+    return with_group(buf, len, r->group, true, r->version);
 }
 
 const char *fka_resource_qualified(const fka_resource *r, char *buf, size_t len)
 {
-    if (*r->group)
-        snprintf(buf, len, "%s.%s", r->resource, r->group);
-    else
-        snprintf(buf, len, "%s", r->resource);
-    return buf;
+    return with_group(buf, len, r->group, false, r->resource);
 }
 
 const char *fka_resource_qualified_kind(const fka_resource *r, char *buf, size_t len)
 {
-    if (*r->group)
-        snprintf(buf, len, "%s.%s", r->kind, r->group);
-    else
-        snprintf(buf, len, "%s", r->kind);
-    return buf;
+    return with_group(buf, len, r->group, false, r->kind);
 }
 
 const char *fka_resource_scale_path(const fka_resource *r, const char *which)
