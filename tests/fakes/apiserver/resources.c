@@ -477,7 +477,7 @@ uint64_t fka_registry_epoch(fka_registry *reg)
     return e;
 }
 
-/* "<first><sep><group>" or "<group>/<first>"-style names that drop the group for core. */
+/* A name with its group, "<group>/<name>" or "<name>.<group>"; the core group adds nothing. */
 static const char *with_group(char *buf, size_t len, const char *group, bool group_first,
                               const char *name)
 {
