@@ -575,6 +575,34 @@ START_TEST(with_ha_a_new_jobmanager_recovers_from_the_ha_store_not_the_savepoint
 }
 END_TEST
 
+START_TEST(only_paths_named_like_snapshots_are_restorable_without_being_known)
+{
+    static const struct {
+        const char *path, *state;
+    } cases[] = {
+        {"s3://b/sp/savepoint-abc123-0123456789ab", "RUNNING"},
+        {"s3://b/sp/savepoint-abc123-0123456789ab/", "RUNNING"},
+        {"s3://b/sp/savepoint-abc123-0123456789ab/_metadata", "RUNNING"},
+        {"file:///ck/00000000000000000000000000000001/chk-17", "RUNNING"},
+        {"KUBERNETES_OPERATOR_LAST_STATE", "FAILED"},
+        {"s3://b/sp/my-backup", "FAILED"},
+        {"s3://b/sp/savepoint-", "FAILED"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *spec = json_pack("{s:{s:s}}", "job", "restorePath", cases[i].path);
+        fo_err err = {0};
+        fo_flink_sim *sim = fo_flink_sim_new(spec, T0, 1, NULL, &err);
+        json_decref(spec);
+        char jid[33];
+        first_job(sim, jid);
+        fo_flink_sim_advance(sim, T0 + 1000);
+        ck_assert_msg(!strcmp(fo_flink_sim_job_state(sim, jid), cases[i].state), "%s -> %s",
+                      cases[i].path, fo_flink_sim_job_state(sim, jid));
+        fo_flink_sim_free(sim);
+    }
+}
+END_TEST
+
 START_TEST(a_job_waits_in_created_until_enough_slots_are_free)
 {
     fo_flink_sim *sim = sim_from("{\"taskManagers\": 1, \"slotsPerTaskManager\": 2}");
@@ -787,6 +815,7 @@ int main(void)
     tcase_add_test(tc, restore_source_is_recorded_and_checkpoint_ids_continue_after_it);
     tcase_add_test(tc, restoring_from_a_disposed_savepoint_fails_the_job);
     tcase_add_test(tc, with_ha_a_new_jobmanager_recovers_from_the_ha_store_not_the_savepoint_path);
+    tcase_add_test(tc, only_paths_named_like_snapshots_are_restorable_without_being_known);
     tcase_add_test(tc, a_job_waits_in_created_until_enough_slots_are_free);
     tcase_add_test(tc, duplicate_job_ids_are_refused_like_flink_does);
     tcase_add_test(tc, unknown_jobs_and_triggers_are_not_found);

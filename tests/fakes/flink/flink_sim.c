@@ -238,9 +238,18 @@ static int lookup_path(fo_flink_sim *sim, const char *path, int64_t *id)
  * exist, as on a real file system. */
 static bool looks_like_snapshot(const char *path)
 {
-    const char *leaf = strrchr(path, '/');
-    leaf = leaf ? leaf + 1 : path;
-    return strncmp(leaf, "savepoint-", 10) == 0 || strncmp(leaf, "chk-", 4) == 0;
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/')
+        n--;
+    /* Flink also takes the _metadata file inside the snapshot directory. */
+    if (n >= 10 && strncmp(path + n - 10, "/_metadata", 10) == 0)
+        n -= 10;
+    size_t start = n;
+    while (start > 0 && path[start - 1] != '/')
+        start--;
+    const char *leaf = path + start;
+    return (n - start > 10 && strncmp(leaf, "savepoint-", 10) == 0) ||
+           (n - start > 4 && strncmp(leaf, "chk-", 4) == 0);
 }
 
 /* The first start of a job restores from what the submission named. A disposed or missing
