@@ -649,6 +649,9 @@ START_TEST(crash_loop_fault_fails_the_pod_and_stops_the_cluster)
     json_decref(pods);
     json_t *d = deployment("app");
     ck_assert_str_eq(condition(d, "Available", "status"), "False");
+    ck_assert_str_eq(condition(d, "ReplicaFailure", "status"), "True");
+    ck_assert_str_eq(condition(d, "ReplicaFailure", "reason"), "CrashLoopBackOff");
+    ck_assert_ptr_nonnull(strstr(condition(d, "ReplicaFailure", "message"), "CrashLoopBackOff"));
     json_decref(d);
 
     ck_assert_int_eq(fo_sandbox_kubelet_set_fault(fo_sandbox_kubelet_of(sb), "default", "app",
@@ -657,6 +660,9 @@ START_TEST(crash_loop_fault_fails_the_pod_and_stops_the_cluster)
     step(0);
     step(READY_DELAY_MS);
     ck_assert(fo_fake_flink_exists(fo_sandbox_flink(sb), "default", "app"));
+    d = deployment("app");
+    ck_assert_ptr_null(condition(d, "ReplicaFailure", "status"));
+    json_decref(d);
     ck_assert_int_eq(fo_sandbox_kubelet_set_fault(fo_sandbox_kubelet_of(sb), "default", "app",
                                                   "Sleepy", NULL, &err),
                      FO_EINVAL);

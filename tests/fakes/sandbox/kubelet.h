@@ -24,8 +24,10 @@
  *     jobs need (Flink's active resource manager); native clusters get TaskManager pods
  *     `<cluster-id>-taskmanager-1-<n>` owned by the JobManager Deployment.
  *   - Faults: fo_sandbox_kubelet_set_fault makes a Deployment's pods fail (CrashLoopBackOff,
- *     ImagePullBackOff, ...; the Flink cluster goes away) or, with reason FailedCreate, keeps
- *     it from creating pods (condition ReplicaFailure).
+ *     ImagePullBackOff, ...: the main container waits with that reason, the Flink cluster goes
+ *     away, and the Deployment gets condition ReplicaFailure with the same reason, as the
+ *     issue's contract asks) or, with reason FailedCreate, keeps it from creating pods
+ *     (condition ReplicaFailure, reason FailedCreate).
  *
  * The work happens in passes (level-triggered: each pass lists Deployments and Pods and
  * converges them), run by a thread after every watch event and every `resync_ms`, or by the

@@ -215,7 +215,7 @@ void kl_status_converge(fo_sandbox_kubelet *k, workload *w, const json_t *pods)
                             .ready = w->phase == PH_RUNNING ? npods : 0,
                             .rs_name = rs,
                             .now_ms = kl_now(k)};
-    char failure[700];
+    char failure[900];
     if (failed_create(w)) {
         if (w->fault->message[0])
             snprintf(failure, sizeof failure, "%s", w->fault->message);
@@ -223,6 +223,21 @@ void kl_status_converge(fo_sandbox_kubelet *k, workload *w, const json_t *pods)
             snprintf(failure, sizeof failure,
                      "pods \"%s-\" is forbidden: exceeded quota: compute-resources", rs);
         r.failure = failure;
+    } else if (w->phase == PH_FAILING && w->fault) {
+        /* The issue's contract: a failing JobManager also shows on its Deployment (a real
+         * deployment controller would only report ProgressDeadlineExceeded, minutes later),
+         * with the pod's reason and the kubelet's message, so a controller that reads
+         * Deployments only still sees why. */
+        char pod[320];
+        kl_pod_name(w, 0, pod, sizeof pod);
+        if (w->fault->message[0])
+            snprintf(failure, sizeof failure, "pod %s: %s", pod, w->fault->message);
+        else
+            snprintf(failure, sizeof failure,
+                     "pod %s: container flink-main-container is waiting: %s", pod,
+                     w->fault->reason);
+        r.failure = failure;
+        r.failure_reason = w->fault->reason;
     }
     const json_t *current = json_object_get(w->obj, "status");
     json_t *status = fo_sandbox_deployment_status(&r, current);

@@ -114,7 +114,9 @@ json_t *fo_sandbox_deployment_status(const fo_sandbox_rollout *r, const json_t *
     json_array_append_new(conds, condition(current, "Progressing", "True", reason, msg,
                                            r->now_ms));
     if (r->failure)
-        json_array_append_new(conds, condition(current, "ReplicaFailure", "True", "FailedCreate",
+        json_array_append_new(conds, condition(current, "ReplicaFailure", "True",
+                                               r->failure_reason ? r->failure_reason
+                                                                 : "FailedCreate",
                                                r->failure, r->now_ms));
     json_object_set_new(status, "conditions", conds);
     return status;

@@ -42,7 +42,8 @@ typedef struct fo_sandbox_rollout {
     int64_t pods;            /* pods that exist (all of the current template) */
     int64_t ready;           /* of those, Ready (minReadySeconds 0: also available) */
     const char *rs_name;     /* "<deployment>-<hash>" */
-    const char *failure;     /* ReplicaFailure message (pods cannot be created), or NULL */
+    const char *failure;     /* ReplicaFailure message, or NULL */
+    const char *failure_reason; /* its reason; NULL = FailedCreate */
     int64_t now_ms;          /* for condition times */
 } fo_sandbox_rollout;
 

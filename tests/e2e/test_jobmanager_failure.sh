@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# A JobManager that fails (the sandbox's fault hook: its pod in CrashLoopBackOff, its
+# Deployment with condition ReplicaFailure) shows in the FlinkDeployment's status as
+# jobManagerDeploymentStatus ERROR with the reason (reference c.3); once the pod recovers the
+# resource is READY and its job RUNNING again.
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+need flinkop-sandbox flinkop-controller
+e2e_init jmfailure
+start_sandbox
+install_crds
+start_controller controller
+
+kubectl apply -f "$E2E_ROOT/examples/basic.yaml" >/dev/null || fail "kubectl apply basic.yaml"
+wait_stable basic-example 90
+
+e2e_log "the JobManager crashes"
+http POST "$FLINK_PORT" /_sandbox/faults/default/basic-example \
+    '{"reason":"CrashLoopBackOff","message":"back-off 5m0s restarting failed container: OutOfMemoryError: Java heap space"}' \
+    >/dev/null
+expect_eq "$HTTP_STATUS" 200 "POST /_sandbox/faults"
+jm_status() { kubectl get flinkdeployment basic-example -o jsonpath='{.status.jobManagerDeploymentStatus}'; }
+jm_error() { [ "$(jm_status)" = ERROR ]; }
+wait_for "jobManagerDeploymentStatus ERROR" 30 jm_error
+expect_contains "$(kubectl get flinkdeployment basic-example -o jsonpath='{.status.error}')" \
+    "CrashLoopBackOff" "status.error of a crashing JobManager"
+
+e2e_log "the JobManager recovers"
+http DELETE "$FLINK_PORT" /_sandbox/faults/default/basic-example >/dev/null
+jm_ready() { [ "$(jm_status)" = READY ]; }
+wait_for "jobManagerDeploymentStatus READY again" 60 jm_ready
+wait_for "the job to run again" 60 job_state_is default basic-example RUNNING
+running() {
+    [ "$(kubectl get flinkdeployment basic-example -o jsonpath='{.status.jobStatus.state}')" = RUNNING ]
+}
+wait_for "status.jobStatus.state RUNNING again" 60 running
+echo "PASS"
