@@ -421,6 +421,17 @@ static fo_rc flatten_into(json_t *out, const json_t *node, char *key, size_t key
     }
     if (json_is_null(node))
         return FO_OK; /* "key:" with no value: not set (see the header) */
+    /* A "\u0000" inside a value would cut the C string short: refuse it instead. */
+    const json_t *item;
+    size_t i;
+    bool nul = json_is_string(node) && strlen(json_string_value(node)) != json_string_length(node);
+    json_array_foreach(node, i, item) {
+        nul = nul || (json_is_string(item) &&
+                      strlen(json_string_value(item)) != json_string_length(item));
+    }
+    if (nul)
+        return fo_err_set(err, FO_EINVAL, "flinkConfiguration: %s: value contains a NUL character",
+                          key);
     char *text = json_is_array(node) ? (json_array_size(node) ? list_text(node) : NULL)
                                      : scalar_text(node);
     if (!text)

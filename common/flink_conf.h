@@ -78,8 +78,8 @@ char *fo_flink_conf_format_list(const json_t *list);
  * Where Apache writes the text "null" for a null value, flinkop drops the key: `key:` with no
  * value in YAML means "not set", and "null" as a directory or class name only fails later.
  * Later members win over earlier ones that flatten to the same key (Apache: the same).
- * conf NULL or JSON null gives {}. FO_EINVAL (via NULL + err) when conf is not an object;
- * FO_ELIMIT past FO_FLINK_CONF_MAX_KEYS/DEPTH/KEY_LEN. */
+ * conf NULL or JSON null gives {}. FO_EINVAL (via NULL + err) when conf is not an object or a
+ * value holds a NUL character; FO_ELIMIT past FO_FLINK_CONF_MAX_KEYS/DEPTH/KEY_LEN. */
 json_t *fo_flink_conf_flatten(const json_t *conf, fo_err *err);
 
 /* Set every member of overlay (flat) onto base (flat), in place. */

@@ -228,6 +228,12 @@ static const char *get_str(const reader *r, const char *key)
         type_error(r, key, v, "a string");
         return NULL;
     }
+    /* JSON allows "\u0000"; as a C string the value would silently end there (a name or an
+     * image cut short), so such a string reads as absent and is reported. */
+    if (strlen(json_string_value(v)) != json_string_length(v)) {
+        type_error(r, key, v, "a string without NUL characters");
+        return NULL;
+    }
     return json_string_value(v);
 }
 

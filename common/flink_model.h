@@ -10,7 +10,8 @@
  * fields survive untouched and nothing is copied. A view is valid while the object lives and
  * is not modified. Wrong types never crash: the field reads as absent and, when the caller
  * passes a fo_field_errors, a field error names it ("spec.job.parallelism: Invalid value:
- * "two": must be an integer"). All functions are pure and thread-safe. */
+ * "two": must be an integer"); so does a string holding a NUL character ("\u0000"), which C
+ * would cut short. All functions are pure and thread-safe. */
 
 #include <jansson.h>
 #include <stdbool.h>

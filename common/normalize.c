@@ -70,10 +70,12 @@ static fo_rc normalize_session_job(json_t *obj, fo_err *err)
 {
     if (fo_defaults_apply_session_job(obj) != FO_OK)
         return fo_err_set(err, FO_EINVAL, "spec: must be an object");
-    const char *target = fo_json_get_str(obj, "spec.deploymentName");
+    const json_t *name = fo_json_get(obj, "spec.deploymentName");
+    const char *target = json_string_value(name);
     /* A name that is no valid label value would make the API server refuse the whole object;
-     * validation reports the bad deploymentName instead. */
-    if (!target || !fo_label_value_valid(target))
+     * validation reports the bad deploymentName instead (also one with a NUL character, whose
+     * C string would be a shorter, valid-looking name). */
+    if (!target || strlen(target) != json_string_length(name) || !fo_label_value_valid(target))
         return FO_OK;
     json_t *meta = json_object_get(obj, "metadata");
     if (!absent(meta) && !json_is_object(meta))

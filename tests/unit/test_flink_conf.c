@@ -260,6 +260,25 @@ START_TEST(flattening_lets_later_members_win_and_refuses_non_objects)
 }
 END_TEST
 
+START_TEST(flattening_refuses_values_with_nul_characters_naming_the_key)
+{
+    /* "\u0000" would cut the value short ("s3://a" instead of what was written). */
+    static const char *const inputs[] = {"{\"state\":{\"dir\":\"s3://a\\u0000b\"}}",
+                                         "{\"state.dir\":[\"x\",\"s3://a\\u0000b\"]}"};
+    for (size_t i = 0; i < 2; i++) {
+        json_t *in = json_loads(inputs[i], JSON_ALLOW_NUL, NULL);
+        ck_assert_ptr_nonnull(in);
+        fo_err err;
+        fo_err_clear(&err);
+        ck_assert_ptr_null(fo_flink_conf_flatten(in, &err));
+        ck_assert_int_eq(err.rc, FO_EINVAL);
+        ck_assert_msg(strstr(err.message, "state.dir") && strstr(err.message, "NUL"), "%s",
+                      err.message);
+        json_decref(in);
+    }
+}
+END_TEST
+
 START_TEST(flattening_limits_depth)
 {
     json_t *root = json_object(), *cur = root;
@@ -605,6 +624,7 @@ int main(void)
     tcase_add_test(tc, lists_use_flink_semicolon_syntax_with_quoting);
     tcase_add_test(tc, flattening_matches_as_flat_map_and_drops_unset_keys);
     tcase_add_test(tc, flattening_lets_later_members_win_and_refuses_non_objects);
+    tcase_add_test(tc, flattening_refuses_values_with_nul_characters_naming_the_key);
     tcase_add_test(tc, flattening_limits_depth);
     tcase_add_test(tc, defaults_apply_namespace_then_version_scopes);
     tcase_add_test(tc, application_maps_to_the_golden_configuration);

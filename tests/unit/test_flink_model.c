@@ -147,6 +147,31 @@ START_TEST(wrong_types_become_field_errors_not_crashes)
 }
 END_TEST
 
+START_TEST(strings_with_nul_characters_are_field_errors_not_cut_short)
+{
+    /* JSON's "\u0000" would end the C string: "flink" would be deployed instead of what the
+     * user wrote, and "good\u0000..." would pass the name rules. */
+    json_t *obj = json_loads("{\"kind\":\"FlinkDeployment\",\"metadata\":{\"name\":\"d\"},"
+                             "\"spec\":{\"image\":\"flink\\u0000:evil\",\"serviceAccount\":\"sa\","
+                             "\"job\":{\"jarURI\":\"local:///a.jar\\u0000x\"}}}",
+                             JSON_ALLOW_NUL, NULL);
+    ck_assert_ptr_nonnull(obj);
+    fo_flink_view v;
+    fo_field_errors *errs = fo_field_errors_new();
+    ck_assert_int_eq(fo_flink_view_init(&v, obj, errs), FO_OK);
+    ck_assert_ptr_null(v.image);
+    ck_assert_ptr_null(v.job.jar_uri);
+    ck_assert_str_eq(v.service_account, "sa");
+    ck_assert_msg(fo_field_errors_has_field(errs, "spec.image"), "no error for spec.image");
+    ck_assert_msg(fo_field_errors_has_field(errs, "spec.job.jarURI"), "no error for jarURI");
+    char *all = fo_field_errors_join(errs, "\n");
+    ck_assert_msg(strstr(all, "NUL") != NULL, "%s", all);
+    free(all);
+    fo_field_errors_free(errs);
+    json_decref(obj);
+}
+END_TEST
+
 START_TEST(session_jobs_read_deployment_name_and_job)
 {
     json_t *obj = json_loads("{\"kind\":\"FlinkSessionJob\",\"metadata\":{\"name\":\"j\"},"
@@ -443,6 +468,7 @@ int main(void)
     tcase_add_test(tc, job_enums_default_when_absent_and_flag_unknown_values);
     tcase_add_test(tc, view_reads_every_field_with_defaults);
     tcase_add_test(tc, wrong_types_become_field_errors_not_crashes);
+    tcase_add_test(tc, strings_with_nul_characters_are_field_errors_not_cut_short);
     tcase_add_test(tc, session_jobs_read_deployment_name_and_job);
     tcase_add_test(tc, helpers_name_objects_and_detect_ha);
     tcase_add_test(tc, ha_metadata_is_found_in_job_config_maps_only);

@@ -127,6 +127,21 @@ START_TEST(non_objects_and_specless_resources_are_refused)
 }
 END_TEST
 
+START_TEST(a_deployment_name_with_a_nul_character_gets_no_label)
+{
+    /* As a C string "abc\u0000x" reads "abc", a valid label value for another cluster. */
+    json_t *job = json_loads("{\"kind\":\"FlinkSessionJob\",\"metadata\":{\"name\":\"j\"},"
+                             "\"spec\":{\"deploymentName\":\"abc\\u0000x\",\"job\":{}}}",
+                             JSON_ALLOW_NUL, NULL);
+    ck_assert_ptr_nonnull(job);
+    fo_err err;
+    fo_err_clear(&err);
+    ck_assert_int_eq(fo_normalize_resource(job, NULL, &err), FO_OK);
+    ck_assert_ptr_null(fo_json_get(job, "metadata.labels"));
+    json_decref(job);
+}
+END_TEST
+
 /* Every template found in the podtemplate fixtures, as a pool of realistic layers. */
 static json_t *template_pool(void)
 {
@@ -216,6 +231,7 @@ int main(void)
     tcase_add_test(tc, no_defaults_and_empty_defaults_normalise_the_same);
     tcase_add_test(tc, cluster_defaults_change_only_the_role_templates);
     tcase_add_test(tc, non_objects_and_specless_resources_are_refused);
+    tcase_add_test(tc, a_deployment_name_with_a_nul_character_gets_no_label);
     tcase_add_test(tc, normalising_twice_changes_nothing_for_combined_fixture_templates);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
