@@ -253,11 +253,12 @@ json_t *fo_openapi_load_flink_spec(const char *file, fo_err *err)
 {
     char path[4096];
     const char *dir = getenv("FO_FLINK_SPEC_DIR");
-    const char *src = getenv("FO_SRC_DIR");
+    const char *data = getenv("FO_TEST_DATA");
     if (dir && *dir)
         snprintf(path, sizeof path, "%s/%s", dir, file);
     else
-        snprintf(path, sizeof path, "%s/../shared/specs/flink/%s", src && *src ? src : ".", file);
+        snprintf(path, sizeof path, "%s/flink-openapi/%s", data && *data ? data : "tests/data",
+                 file);
     FILE *f = fopen(path, "rb");
     if (!f) {
         fo_err_set(err, FO_EIO, "%s: cannot open (set FO_FLINK_SPEC_DIR to the folder holding "

@@ -36,8 +36,8 @@ fo_rc fo_openapi_validate(const json_t *spec, const json_t *schema, const json_t
 #define FO_OPENAPI_MAX_SPEC (4u * 1024 * 1024)
 
 /* Load one of the Flink OpenAPI specs (file "rest_v1_dispatcher-1.20.yml" ...) from
- * $FO_FLINK_SPEC_DIR, else $FO_SRC_DIR/../shared/specs/flink (where the project keeps the
- * upstream copies). New reference, or NULL with err naming the path. */
+ * $FO_FLINK_SPEC_DIR, else $FO_TEST_DATA/flink-openapi (the unchanged upstream copies the
+ * repository carries, see their README). New reference, or NULL with err naming the path. */
 json_t *fo_openapi_load_flink_spec(const char *file, fo_err *err);
 
 #endif
