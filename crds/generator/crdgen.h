@@ -24,6 +24,8 @@
  * bytes, which keeps the FlinkDeployment CRD (three pod templates) well under the 1.5 MiB
  * object limit of etcd while `kubectl explain` still says what a field is. */
 #define FO_CRDGEN_K8S_DESCRIPTION_MAX 200
+/* Levels of an embedded Kubernetes type that keep their descriptions (see k8s_schema.c). */
+#define FO_CRDGEN_K8S_DESCRIPTION_DEPTH 3
 
 /* Deepest nesting of Kubernetes types followed; a deeper (or recursive) type is an error. */
 #define FO_CRDGEN_MAX_DEPTH 48

@@ -22,6 +22,7 @@ typedef struct conv {
     const json_t *schemas; /* borrowed: components.schemas of the document */
     const char *stack[FO_CRDGEN_MAX_DEPTH];
     int depth;
+    int field_depth; /* how many "properties" levels below the embedded type's root */
     fo_err *err;
 } conv;
 
@@ -122,9 +123,13 @@ static bool int_or_string(const json_t *node)
     return true;
 }
 
-static fo_rc set_description(json_t *out, const char *text)
+/* Kubernetes' own words are kept for the first FO_CRDGEN_K8S_DESCRIPTION_DEPTH levels of an
+ * embedded type (a pod template's spec, its containers, a container's fields): deeper ones
+ * would push the FlinkDeployment CRD past the 256 KiB that `kubectl apply` (client side) can
+ * store in its last-applied annotation. `kubectl explain pod.spec...` documents the rest. */
+static fo_rc set_description(const conv *c, json_t *out, const char *text)
 {
-    if (!text || !*text)
+    if (!text || !*text || c->field_depth > FO_CRDGEN_K8S_DESCRIPTION_DEPTH)
         return FO_OK;
     char *d = fo_crdgen_short_description(text, FO_CRDGEN_K8S_DESCRIPTION_MAX);
     if (!d || json_object_set_new(out, "description", json_string(d)) != 0) {
@@ -166,7 +171,7 @@ static json_t *convert_ref(conv *c, const char *ref, const json_t *node, const c
     c->depth--;
     /* The field's own words describe it better than its type's. */
     if (out &&
-        set_description(out, json_string_value(json_object_get(node, "description"))) != FO_OK) {
+        set_description(c, out, json_string_value(json_object_get(node, "description"))) != FO_OK) {
         json_decref(out);
         fo_err_set(c->err, FO_ENOMEM, "out of memory");
         return NULL;
@@ -187,7 +192,7 @@ static json_t *convert(conv *c, const json_t *node, const char *where)
     json_t *out = json_object();
     if (!out)
         goto oom;
-    if (set_description(out, json_string_value(json_object_get(node, "description"))) != FO_OK)
+    if (set_description(c, out, json_string_value(json_object_get(node, "description"))) != FO_OK)
         goto oom;
     if (int_or_string(node)) {
         if (json_object_set_new(out, "x-kubernetes-int-or-string", json_true()) != 0)
@@ -216,7 +221,9 @@ static json_t *convert(conv *c, const json_t *node, const char *where)
         const json_t *child;
         json_object_foreach((json_t *)props, key, child)
         {
+            c->field_depth++;
             json_t *cv = convert(c, child, key);
+            c->field_depth--;
             if (!cv)
                 goto fail;
             if (json_object_set_new(po, key, cv) != 0)

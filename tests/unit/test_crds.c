@@ -22,7 +22,10 @@
 #define FD_FILE "crds/flinkdeployments.flink.apache.org.yaml"
 #define SJ_FILE "crds/flinksessionjobs.flink.apache.org.yaml"
 /* etcd refuses objects over 1.5 MiB; "well under" is what we promise. */
-#define CRD_SIZE_BUDGET_BYTES (1024u * 1024)
+/* kubectl apply (client side) keeps the whole object in the last-applied annotation, and the
+ * API server caps all annotations of an object at 262144 bytes: `kubectl apply -f crds/` must
+ * work, so the compact CRD stays under 240 KiB, leaving room for metadata. */
+#define CRD_SIZE_BUDGET_BYTES (240u * 1024)
 
 static fo_kubecheck_schemas *schemas;
 static json_t *fd_crd, *sj_crd;
@@ -253,7 +256,7 @@ START_TEST(every_field_has_a_description_for_kubectl_explain)
 }
 END_TEST
 
-START_TEST(flinkdeployment_crd_stays_well_under_the_etcd_object_limit)
+START_TEST(crds_fit_the_last_applied_annotation_of_kubectl_apply)
 {
     const json_t *crds[] = {fd_crd, sj_crd};
     for (int i = 0; i < 2; i++) {
@@ -720,7 +723,7 @@ int main(void)
     tcase_add_unchecked_fixture(api, setup, teardown);
     tcase_add_test(api, crds_pass_the_api_server_crd_and_structural_schema_rules);
     tcase_add_test(api, every_field_has_a_description_for_kubectl_explain);
-    tcase_add_test(api, flinkdeployment_crd_stays_well_under_the_etcd_object_limit);
+    tcase_add_test(api, crds_fit_the_last_applied_annotation_of_kubectl_apply);
     tcase_add_test(api, names_columns_and_subresources_match_the_apache_crds);
     tcase_add_test(api, pod_templates_embed_the_kubernetes_pod_schema_without_refs_or_defaults);
     suite_add_tcase(s, api);

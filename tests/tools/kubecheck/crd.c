@@ -235,30 +235,39 @@ void fo_kubecheck_crd(const json_t *crd, fo_field_errors *errs)
             "must have exactly one version marked as storage version");
 }
 
-static void describe(const json_t *s, fo_kc_path *p, fo_field_errors *errs, int depth)
+/* Fields more than this many levels inside an embedded Kubernetes type (a pod template) may
+ * go without a description: the generator keeps Kubernetes' words only that deep, so the CRD
+ * fits kubectl's client-side apply annotation (crds/generator/k8s_schema.c). */
+#define EMBEDDED_DESCRIPTION_DEPTH 3
+
+/* embedded: -1 outside an embedded type, else the properties level inside it. */
+static void describe(const json_t *s, fo_kc_path *p, fo_field_errors *errs, int depth,
+                     int embedded)
 {
     if (!json_is_object(s) || depth > FO_KUBECHECK_MAX_DEPTH)
         return;
     const char *key;
     const json_t *child;
+    int inner = embedded >= 0 ? embedded + 1 : -1;
     json_object_foreach((json_t *)json_object_get(s, "properties"), key, child)
     {
         size_t mark = fo_kc_path_field(p, key);
         const char *d = str(child, "description");
-        if ((!d || !*d) && !fo_kc_full(errs))
+        if ((!d || !*d) && inner <= EMBEDDED_DESCRIPTION_DEPTH && !fo_kc_full(errs))
             fo_field_errors_add(errs, FO_FE_REQUIRED, fo_kc_path_str(p), NULL, "%s",
                                 "description is missing");
-        describe(child, p, errs, depth + 1);
+        describe(child, p, errs, depth + 1,
+                 inner < 0 && strcmp(key, "podTemplate") == 0 ? 0 : inner);
         fo_kc_path_pop(p, mark);
     }
     if (json_object_get(s, "items")) {
         size_t mark = fo_kc_path_field(p, "items");
-        describe(json_object_get(s, "items"), p, errs, depth + 1);
+        describe(json_object_get(s, "items"), p, errs, depth + 1, embedded);
         fo_kc_path_pop(p, mark);
     }
     if (json_is_object(json_object_get(s, "additionalProperties"))) {
         size_t mark = fo_kc_path_field(p, "additionalProperties");
-        describe(json_object_get(s, "additionalProperties"), p, errs, depth + 1);
+        describe(json_object_get(s, "additionalProperties"), p, errs, depth + 1, embedded);
         fo_kc_path_pop(p, mark);
     }
 }
@@ -271,6 +280,7 @@ void fo_kubecheck_crd_descriptions(const json_t *crd, fo_field_errors *errs)
     {
         fo_kc_path p = {.len = 0};
         p.buf[0] = '\0';
-        describe(json_object_get(json_object_get(v, "schema"), "openAPIV3Schema"), &p, errs, 0);
+        describe(json_object_get(json_object_get(v, "schema"), "openAPIV3Schema"), &p, errs, 0,
+                 -1);
     }
 }
