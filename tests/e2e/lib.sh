@@ -118,6 +118,17 @@ free_port() {
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# wait_port WHAT PID PORT TIMEOUT_S: until the port accepts connections; fails at once when the
+# process exits first (its log says why).
+wait_port() {
+    local what=$1 pid=$2 port=$3 deadline=$((SECONDS + $4))
+    until port_open "$port"; do
+        kill -0 "$pid" 2>/dev/null || fail "$what exited at start-up"
+        [ $SECONDS -lt $deadline ] || fail "timed out after ${4}s waiting for $what on port $port"
+        sleep 0.1
+    done
+}
+
 # spawn NAME LOG COMMAND...: start in the background, remember the pid in E2E_PID. With
 # E2E_DETACH=1 (the demo) the process gets its own session (Ctrl-C in the terminal does not
 # reach it) and its pid goes to $E2E_DIR/NAME.pid.
@@ -217,7 +228,7 @@ start_webhook() {
         --defaults "$E2E_ROOT/manifests/base/cluster-defaults.yaml" --kubeconfig "$KUBECONFIG" \
         --log-level info "$@"
     WEBHOOK_PID=$E2E_PID
-    wait_for "the webhook on port $WEBHOOK_PORT" 20 port_open "$WEBHOOK_PORT"
+    wait_port "the webhook" "$WEBHOOK_PID" "$WEBHOOK_PORT" 20
     e2e_log "webhook: $WEBHOOK_URL"
 }
 
@@ -271,7 +282,7 @@ start_controller() {
         --rest-ready-delay "${E2E_REST_READY_DELAY:-1s}" --progress-interval 1s \
         --observe-interval 3s "$@"
     CONTROLLER_PID=$E2E_PID
-    wait_for "$name's health port $CONTROLLER_HEALTH_PORT" 20 port_open "$CONTROLLER_HEALTH_PORT"
+    wait_port "$name" "$CONTROLLER_PID" "$CONTROLLER_HEALTH_PORT" 20
 }
 
 # ---- FlinkDeployments -----------------------------------------------------------------------
@@ -302,7 +313,7 @@ job_state_is() { [ "$(flink_job_state "$1" "$2")" = "$3" ]; }
 
 # Render objects the same way for actual-versus-expected comparisons, one line per object:
 # kind and name, labels, owner references, Deployment replicas / selector / pod labels /
-# containers (image, command, args, ports) / volumes, Service type / clusterIP / ports /
+# containers (image, command, args, ports) / volumes (name: source kind), Service type / clusterIP / ports /
 # selector, ConfigMap keys, Ingress class and hosts. kubectl prints maps sorted by key.
 OBJECT_TEMPLATE='{{define "kv"}}{{range $k, $v := .}}{{$k}}={{$v}},{{end}}{{end}}
 {{- define "obj"}}{{.kind}} {{.metadata.name}} | labels {{template "kv" .metadata.labels}}
@@ -310,7 +321,7 @@ OBJECT_TEMPLATE='{{define "kv"}}{{range $k, $v := .}}{{$k}}={{$v}},{{end}}{{end}
 {{- if eq .kind "Deployment"}} | replicas {{.spec.replicas}} | selector {{template "kv" .spec.selector.matchLabels}}
 {{- " | pod labels "}}{{template "kv" .spec.template.metadata.labels}}
 {{- range .spec.template.spec.containers}} | container {{.name}} image={{.image}} command={{range .command}}[{{.}}]{{end}} args={{range .args}}[{{.}}]{{end}} ports={{range .ports}}{{.name}}:{{.containerPort}},{{end}}{{end}}
-{{- " | volumes "}}{{range .spec.template.spec.volumes}}{{.name}},{{end}}{{end}}
+{{- " | volumes "}}{{range .spec.template.spec.volumes}}{{.name}}:{{range $k, $v := .}}{{if ne $k "name"}}{{$k}}{{end}}{{end}},{{end}}{{end}}
 {{- if eq .kind "Service"}} | type {{.spec.type}} | clusterIP {{if eq (printf "%v" .spec.clusterIP) "None"}}None{{else}}allocated{{end}}
 {{- " | ports "}}{{range .spec.ports}}{{.name}}:{{.port}}->{{.targetPort}},{{end}} | selector {{template "kv" .spec.selector}}{{end}}
 {{- if eq .kind "ConfigMap"}} | keys {{range $k, $v := .data}}{{$k}},{{end}}{{end}}
