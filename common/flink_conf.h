@@ -168,7 +168,7 @@ const char *fo_flink_conf_file_name(fo_flink_version v);
  * give equal files and an unchanged ConfigMap is not rewritten):
  * - config.yaml (>= 1.19, standard YAML): one `key: value` line per key - flat keys, never
  *   nested, so Flink 2.x's "overlapping key prefixes" failure cannot happen; a value is
- *   double-quoted (JSON escapes) when plain YAML would read it as anything but that string
+ *   double-quoted (YAML escapes, fo_yaml_quote) when plain YAML would read it as anything but that string
  *   (true/yes/null, numbers other than plain integers, leading indicators, ": ", " #", ...).
  * - flink-conf.yaml (< 1.19, Flink's line parser): `key: value` exactly, no quoting (that
  *   parser keeps quotes), so a value with a newline or '#' (the parser's comment start)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/strbuf.h"
+#include "common/yamlconv.h"
 
 const char *fo_flink_conf_file_name(fo_flink_version v)
 {
@@ -70,8 +71,9 @@ static bool needs_quotes(const char *s)
 
 static fo_rc put_scalar(fo_strbuf *sb, const char *s)
 {
-    /* JSON escapes are valid YAML double-quoted escapes. */
-    return needs_quotes(s) ? fo_strbuf_put_json_str(sb, s) : fo_strbuf_puts(sb, s);
+    /* Not JSON escaping: JSON lets DEL, C1 controls, LS and PS stand, which YAML refuses or
+     * reads as line breaks. */
+    return needs_quotes(s) ? fo_yaml_quote(sb, s, strlen(s)) : fo_strbuf_puts(sb, s);
 }
 
 char *fo_flink_conf_render(const json_t *flat, fo_flink_version v, fo_err *err)

@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "common/rc.h"
+#include "common/strbuf.h"
 
 /* Upper bound on nodes produced from one input (anchors/aliases can multiply nodes). */
 #define FO_YAML_MAX_NODES 1000000
@@ -28,6 +29,12 @@ json_t *fo_yaml_parse(const char *buf, size_t len, size_t limit, fo_err *err);
 /* Parse a multi-document stream ("---" separated); empty documents are skipped. Returns a
  * new JSON array with one element per document, or NULL with err set. */
 json_t *fo_yaml_parse_all(const char *buf, size_t len, size_t limit, fo_err *err);
+
+/* Append s[0..len) to sb as a YAML double-quoted scalar that every YAML 1.1 and 1.2 reader
+ * gives back exactly: '"' and '\\' escaped, and so is every character YAML does not let
+ * stand in a document (controls, DEL, C1 controls, the YAML 1.1 line breaks NEL, LS and PS,
+ * the byte order mark; invalid UTF-8 becomes U+FFFD). FO_ELIMIT / FO_ENOMEM from sb. */
+fo_rc fo_yaml_quote(fo_strbuf *sb, const char *s, size_t len);
 
 /* Render a JSON value as block-style YAML that fo_yaml_parse reads back to an equal value:
  * strings that would be read as another type ("true", "1.20", "", "null", "0x1F", "- a")

@@ -130,7 +130,7 @@ static bool block_ok(const char *s, size_t len)
     return !(line_len > 0 && line_blank);
 }
 
-static fo_rc put_quoted(fo_strbuf *sb, const char *s, size_t len)
+fo_rc fo_yaml_quote(fo_strbuf *sb, const char *s, size_t len)
 {
     fo_rc rc = fo_strbuf_putc(sb, '"');
     for (size_t i = 0; i < len && rc == FO_OK;) {
@@ -221,7 +221,7 @@ static fo_rc put_scalar(fo_strbuf *sb, const json_t *v, int indent)
         else if (block_ok(s, len))
             return put_block(sb, s, len, indent);
         else
-            rc = put_quoted(sb, s, len);
+            rc = fo_yaml_quote(sb, s, len);
         break;
     }
     case JSON_INTEGER:
@@ -283,14 +283,14 @@ static fo_rc put_map(fo_strbuf *sb, const json_t *obj, int indent, bool inline_f
         size_t mark = sb->len;
         if (rc == FO_OK)
             rc = plain_ok(key, klen) && strcmp(key, "<<") != 0 ? fo_strbuf_append(sb, key, klen)
-                                                               : put_quoted(sb, key, klen);
+                                                               : fo_yaml_quote(sb, key, klen);
         if (rc == FO_OK && sb->len - mark > IMPLICIT_KEY_MAX) {
             /* explicit key: "? key" then ":" on its own line at the same indentation */
             sb->len = mark;
             sb->data[mark] = '\0';
             rc = fo_strbuf_puts(sb, "? ");
             if (rc == FO_OK)
-                rc = put_quoted(sb, key, klen);
+                rc = fo_yaml_quote(sb, key, klen);
             if (rc == FO_OK)
                 rc = fo_strbuf_putc(sb, '\n');
             if (rc == FO_OK)

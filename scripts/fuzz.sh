@@ -99,11 +99,15 @@ for bin in "$out"/fuzzers/fuzz_*; do
     log="$out/$name.log"
     # -use_value_profile helps with the many string comparisons; timeouts and memory are
     # bounded so a hang or a blow-up counts as a finding.
-    FO_TEST_DATA="$root/$data" "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-        -max_len=65536 -use_value_profile=1 -print_final_stats=1 -jobs="$jobs" -workers="$jobs" \
-        -artifact_prefix="$crashes/" "$corpus" $seeds >"$log" 2>&1
+    parallel=()
+    [ "$jobs" -gt 1 ] && parallel=(-jobs="$jobs" -workers="$jobs")
+    # -max_total_time is wall-clock time; -print_final_stats reports executions and memory.
+    (cd "$out" && FO_TEST_DATA="$root/$data" "$root/$bin" -max_total_time="$seconds" -timeout=10 \
+        -rss_limit_mb=2048 -max_len=65536 -use_value_profile=1 -print_final_stats=1 \
+        "${parallel[@]}" -artifact_prefix="$root/$crashes/" "$root/$corpus" \
+        ${seeds:+"$root/$seeds"}) >"$log" 2>&1
     rc=$?
-    [ "$jobs" -gt 1 ] && cat fuzz-*.log >>"$log" 2>/dev/null && rm -f fuzz-*.log
+    if [ "$jobs" -gt 1 ]; then cat "$out"/fuzz-*.log >>"$log" 2>/dev/null; rm -f "$out"/fuzz-*.log; fi
     grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "$log" | sed 's/^/        /'
     if [ $rc -ne 0 ] || ls "$crashes"/* >/dev/null 2>&1; then
         echo "  FAIL  $name (log: $log, inputs: $crashes)"

@@ -571,6 +571,36 @@ START_TEST(config_yaml_is_flat_quoted_where_needed_and_reads_back)
 }
 END_TEST
 
+START_TEST(config_yaml_escapes_what_json_lets_stand_but_yaml_refuses)
+{
+    /* Found by tests/fuzz/fuzz_flink_conf: a DEL in a key was written raw inside JSON-style
+     * quotes, and YAML readers refuse the whole file ("control characters are not allowed");
+     * NEL, LS and the C1 controls are the same story. */
+    size_t len = 0;
+    char *input = fo_test_read_data("fuzz-regress-flink-conf-render-del-in-key.json", &len);
+    json_t *conf = json_loadb(input, len, 0, NULL);
+    ck_assert_ptr_nonnull(conf);
+    fo_err err;
+    fo_err_clear(&err);
+    json_t *flat = fo_flink_conf_flatten(conf, &err);
+    ck_assert_msg(flat != NULL, "%s", err.message);
+    char *text = fo_flink_conf_render(flat, FO_FLINK_V1_20, &err);
+    ck_assert_msg(text != NULL, "%s", err.message);
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+        ck_assert_msg(*p != 0x7f && !(p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) &&
+                          !(p[0] == 0xe2 && p[1] == 0x80 && p[2] == 0xa8),
+                      "raw control character in:\n%s", text);
+    json_t *back = fo_yaml_parse(text, strlen(text), 0, &err);
+    ck_assert_msg(back != NULL, "%s\n%s", err.message, text);
+    ck_assert_msg(json_equal(back, flat), "did not read back:\n%s", text);
+    json_decref(back);
+    free(text);
+    json_decref(flat);
+    json_decref(conf);
+    free(input);
+}
+END_TEST
+
 START_TEST(flink_conf_yaml_is_plain_lines_and_refuses_what_it_cannot_carry)
 {
     json_t *in = load_json("conf-render-input.json");
@@ -637,6 +667,7 @@ int main(void)
     tcase_add_test(tc, config_yaml_is_flat_quoted_where_needed_and_reads_back);
     tcase_add_test(tc, flink_conf_yaml_is_plain_lines_and_refuses_what_it_cannot_carry);
     tcase_add_test(tc, equal_configurations_render_equal_files);
+    tcase_add_test(tc, config_yaml_escapes_what_json_lets_stand_but_yaml_refuses);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
