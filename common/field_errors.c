@@ -246,8 +246,14 @@ json_t *fo_field_errors_causes(const fo_field_errors *errs)
     json_t *arr = json_array();
     for (size_t i = 0; errs && i < errs->count; i++) {
         const fo_field_error *e = &errs->items[i];
+        /* As the API server does (field.Error.ErrorBody): the message without the field,
+         * which clients print next to it. */
+        const char *body = e->message;
+        size_t n = strlen(e->field);
+        if (strncmp(body, e->field, n) == 0 && strncmp(body + n, ": ", 2) == 0)
+            body += n + 2;
         json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "reason", fo_fe_reason(e->type),
-                                             "message", e->message, "field", e->field));
+                                             "message", body, "field", e->field));
     }
     return arr;
 }

@@ -79,8 +79,9 @@ bool fo_field_errors_has_field(const fo_field_errors *errs, const char *field);
 /* All error messages joined by sep (e.g. "; " or "\n"). Caller frees. "" when empty. */
 char *fo_field_errors_join(const fo_field_errors *errs, const char *sep);
 
-/* Kubernetes Status details.causes: [{"reason":"FieldValueInvalid","message":..,"field":..}].
- * New reference. */
+/* Kubernetes Status details.causes: [{"reason":"FieldValueInvalid","message":..,"field":..}],
+ * where message is the error without its field ("Invalid value: 0: must be ..."), as the API
+ * server writes causes. New reference. */
 json_t *fo_field_errors_causes(const fo_field_errors *errs);
 
 /* The Kubernetes cause reason of a type ("FieldValueRequired", ...). */

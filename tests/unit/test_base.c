@@ -170,6 +170,8 @@ START_TEST(field_errors_read_like_kubernetes)
     json_t *causes = fo_field_errors_causes(errs);
     ck_assert_str_eq(fo_json_str(json_array_get(causes, 1), "reason"), "FieldValueRequired");
     ck_assert_str_eq(fo_json_str(json_array_get(causes, 2), "field"), "spec.job.parallelism");
+    ck_assert_str_eq(fo_json_str(json_array_get(causes, 2), "message"),
+                     "Invalid value: 0: must be larger than 0");
     json_decref(causes);
     fo_field_errors_warn(errs, "flinkVersion %s is deprecated", "v1_16");
     ck_assert_uint_eq(fo_field_errors_warning_count(errs), 1);
