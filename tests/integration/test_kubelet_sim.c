@@ -31,8 +31,7 @@ static void setup(void)
 {
     fo_log_set_level(FO_LOG_WARN);
     clk = fo_clock_fake_new(START_MS);
-    fo_sandbox_opts o = {.clock = clk, .ready_delay_ms = READY_DELAY_MS,
-                         .no_kubelet_thread = true};
+    fo_sandbox_opts o = {.clock = clk, .ready_delay_ms = READY_DELAY_MS, .no_kubelet_thread = true};
     fo_err err = {0};
     sb = fo_sandbox_start(&o, &err);
     ck_assert_msg(sb != NULL, "sandbox: %s", err.message);
@@ -95,8 +94,8 @@ static void apply_kind(const char *fixture, const char *only_kind)
             continue;
         json_t *out = NULL;
         int code = call("POST", collection(kind), d, &out);
-        ck_assert_msg(code == 201, "create %s %s: %d %s", kind,
-                      fo_json_get_str(d, "metadata.name"), code, fo_json_str(out, "message"));
+        ck_assert_msg(code == 201, "create %s %s: %d %s", kind, fo_json_get_str(d, "metadata.name"),
+                      code, fo_json_str(out, "message"));
         json_decref(out);
     }
     json_decref(docs);
@@ -196,8 +195,8 @@ START_TEST(native_application_launch_follows_the_configmap)
     json_t *docs = fo_test_load_yaml_all("sandbox-native-application.yaml");
     fo_sandbox_launch l;
     fo_err err = {0};
-    ck_assert_int_eq(fo_sandbox_launch_build(json_array_get(docs, 1), json_array_get(docs, 0),
-                                             NULL, -1, &l, &err),
+    ck_assert_int_eq(fo_sandbox_launch_build(json_array_get(docs, 1), json_array_get(docs, 0), NULL,
+                                             -1, &l, &err),
                      FO_OK);
     ck_assert(l.application);
     ck_assert(!l.standalone);
@@ -227,8 +226,8 @@ START_TEST(standalone_launch_reads_the_container_args)
     json_t *docs = fo_test_load_yaml_all("sandbox-standalone-application.yaml");
     fo_sandbox_launch l;
     fo_err err = {0};
-    ck_assert_int_eq(fo_sandbox_launch_build(json_array_get(docs, 1), json_array_get(docs, 0),
-                                             NULL, 2, &l, &err),
+    ck_assert_int_eq(fo_sandbox_launch_build(json_array_get(docs, 1), json_array_get(docs, 0), NULL,
+                                             2, &l, &err),
                      FO_OK);
     ck_assert(l.application);
     ck_assert(l.standalone);
@@ -252,8 +251,8 @@ END_TEST
 
 START_TEST(ha_job_data_keeps_the_retained_checkpoints_and_the_counter)
 {
-    json_t *existing = json_pack("{s:s, s:s, s:s}", "checkpointID-0000000000000000007",
-                                 "old", "counter", "8", "other", "kept");
+    json_t *existing = json_pack("{s:s, s:s, s:s}", "checkpointID-0000000000000000007", "old",
+                                 "counter", "8", "other", "kept");
     json_t *paths = json_pack("[s, s, s]", "file:///c/j/chk-9", "file:///c/j/chk-8",
                               "file:///c/j/not-a-checkpoint");
     json_t *data = fo_sandbox_ha_job_data(existing, paths, 2);
@@ -264,8 +263,8 @@ START_TEST(ha_job_data_keeps_the_retained_checkpoints_and_the_counter)
     ck_assert_str_eq(fo_json_str(data, "counter"), "10");
     ck_assert_str_eq(fo_json_str(data, "other"), "kept");
     int64_t id = 0;
-    char *path = fo_sandbox_ha_pointer_decode(fo_json_str(data, "checkpointID-0000000000000000009"),
-                                              &id);
+    char *path =
+        fo_sandbox_ha_pointer_decode(fo_json_str(data, "checkpointID-0000000000000000009"), &id);
     ck_assert_str_eq(path, "file:///c/j/chk-9");
     ck_assert_int_eq(id, 9);
     free(path);
@@ -309,9 +308,9 @@ START_TEST(jobmanager_becomes_ready_after_the_delay_and_runs_the_job)
     ck_assert_int_eq(json_array_size(pods), 1);
     const json_t *pod = json_array_get(pods, 0);
     ck_assert_str_eq(fo_json_get_str(pod, "status.phase"), "Pending");
-    ck_assert_str_eq(fo_json_str(json_array_get(fo_json_get(pod, "metadata.ownerReferences"), 0),
-                                 "kind"),
-                     "Deployment");
+    ck_assert_str_eq(
+        fo_json_str(json_array_get(fo_json_get(pod, "metadata.ownerReferences"), 0), "kind"),
+        "Deployment");
     ck_assert_ptr_nonnull(fo_json_get_str(pod, "metadata.labels.pod-template-hash"));
     json_decref(pods);
     json_t *view = cluster("app");
@@ -369,8 +368,8 @@ START_TEST(jobmanager_waits_for_its_configmap)
     ck_assert_str_eq(fo_json_get_str(json_array_get(pods, 0), "status.phase"), "Pending");
     json_decref(pods);
     json_t *state = fo_sandbox_kubelet_state(fo_sandbox_kubelet_of(sb));
-    const char *why = fo_json_str(json_array_get(json_object_get(state, "deployments"), 0),
-                                  "waitingFor");
+    const char *why =
+        fo_json_str(json_array_get(json_object_get(state, "deployments"), 0), "waitingFor");
     ck_assert_ptr_nonnull(strstr(why, "flink-config-app"));
     json_decref(state);
 
@@ -440,14 +439,16 @@ START_TEST(a_new_pod_template_restarts_the_cluster_from_the_new_configuration)
     json_t *cm = configmap("flink-config-app");
     char *text = NULL;
     ck_assert(asprintf(&text, "%sexecution.savepoint.path: file:///sp/savepoint-a001aa-1\n",
-                       json_string_value(json_object_get(fo_json_get(cm, "data"), "config.yaml"))) > 0);
+                       json_string_value(json_object_get(fo_json_get(cm, "data"), "config.yaml"))) >
+              0);
     json_t *patch = json_pack("{s:{s:s}}", "data", "config.yaml", text);
     free(text);
     json_t *out = NULL;
-    ck_assert_int_eq(fo_fake_apiserver_call(fo_sandbox_api(sb), "PATCH",
-                                            "/api/v1/namespaces/default/configmaps/flink-config-app",
-                                            "application/merge-patch+json", patch, &out, NULL),
-                     200);
+    ck_assert_int_eq(
+        fo_fake_apiserver_call(fo_sandbox_api(sb), "PATCH",
+                               "/api/v1/namespaces/default/configmaps/flink-config-app",
+                               "application/merge-patch+json", patch, &out, NULL),
+        200);
     json_decref(out);
     json_decref(patch);
     json_decref(cm);
@@ -617,7 +618,8 @@ START_TEST(a_globally_terminal_job_loses_its_ha_data)
     ck_assert_int_eq(fo_fake_flink_control(fo_sandbox_flink(sb), "POST",
                                            "/_fake/clusters/default/ha/jobs/"
                                            "0000000000000000000000000000b002/fail",
-                                           body, NULL) / 100,
+                                           body, NULL) /
+                         100,
                      2);
     json_decref(body);
     step(1000);
@@ -641,8 +643,8 @@ START_TEST(crash_loop_fault_fails_the_pod_and_stops_the_cluster)
     step(0);
     ck_assert(!fo_fake_flink_exists(fo_sandbox_flink(sb), "default", "app"));
     json_t *pods = pods_of("component%3Djobmanager");
-    const json_t *cs = json_array_get(fo_json_get(json_array_get(pods, 0),
-                                                  "status.containerStatuses"), 0);
+    const json_t *cs =
+        json_array_get(fo_json_get(json_array_get(pods, 0), "status.containerStatuses"), 0);
     ck_assert_str_eq(fo_json_get_str(cs, "state.waiting.reason"), "CrashLoopBackOff");
     ck_assert(json_is_false(json_object_get(cs, "ready")));
     ck_assert_int_ge(int_at(cs, "restartCount"), 1);
@@ -654,9 +656,9 @@ START_TEST(crash_loop_fault_fails_the_pod_and_stops_the_cluster)
     ck_assert_ptr_nonnull(strstr(condition(d, "ReplicaFailure", "message"), "CrashLoopBackOff"));
     json_decref(d);
 
-    ck_assert_int_eq(fo_sandbox_kubelet_set_fault(fo_sandbox_kubelet_of(sb), "default", "app",
-                                                  NULL, NULL, &err),
-                     FO_OK);
+    ck_assert_int_eq(
+        fo_sandbox_kubelet_set_fault(fo_sandbox_kubelet_of(sb), "default", "app", NULL, NULL, &err),
+        FO_OK);
     step(0);
     step(READY_DELAY_MS);
     ck_assert(fo_fake_flink_exists(fo_sandbox_flink(sb), "default", "app"));
@@ -715,8 +717,8 @@ START_TEST(native_session_starts_taskmanagers_for_submitted_jobs)
     json_decref(view);
     json_t *tms = pods_of("component%3Dtaskmanager");
     ck_assert_int_eq(json_array_size(tms), 2);
-    const json_t *ref = json_array_get(fo_json_get(json_array_get(tms, 0),
-                                                   "metadata.ownerReferences"), 0);
+    const json_t *ref =
+        json_array_get(fo_json_get(json_array_get(tms, 0), "metadata.ownerReferences"), 0);
     ck_assert_str_eq(fo_json_str(ref, "name"), "session");
     json_decref(tms);
 }
@@ -746,8 +748,11 @@ END_TEST
 
 static int hook(const char *method, const char *path, const char *body, json_t **out)
 {
-    fo_http_request req = {.method = method, .path = path, .body = body ? body : "",
-                           .body_len = body ? strlen(body) : 0, .remote_addr = "127.0.0.1"};
+    fo_http_request req = {.method = method,
+                           .path = path,
+                           .body = body ? body : "",
+                           .body_len = body ? strlen(body) : 0,
+                           .remote_addr = "127.0.0.1"};
     fo_http_response resp = {.status = 200};
     fo_sandbox_handle(sb, &req, &resp);
     *out = resp.body ? fo_json_parse(resp.body, resp.body_len, 1 << 20, NULL) : NULL;
@@ -762,17 +767,15 @@ static int hook(const char *method, const char *path, const char *body, json_t *
 START_TEST(fault_hooks_answer_under_the_sandbox_path)
 {
     json_t *out = NULL;
-    ck_assert_int_eq(hook("POST", "/_sandbox/faults/default/app",
-                          "{\"reason\": \"ImagePullBackOff\"}", &out),
-                     200);
+    ck_assert_int_eq(
+        hook("POST", "/_sandbox/faults/default/app", "{\"reason\": \"ImagePullBackOff\"}", &out),
+        200);
     ck_assert_str_eq(fo_json_str(out, "reason"), "ImagePullBackOff");
     json_decref(out);
-    ck_assert_int_eq(hook("POST", "/_sandbox/faults/default/app", "{\"reason\": \"Nope\"}",
-                          &out),
+    ck_assert_int_eq(hook("POST", "/_sandbox/faults/default/app", "{\"reason\": \"Nope\"}", &out),
                      400);
-    ck_assert_ptr_nonnull(strstr(json_string_value(json_array_get(json_object_get(out, "errors"),
-                                                                  0)),
-                                 "Nope"));
+    ck_assert_ptr_nonnull(
+        strstr(json_string_value(json_array_get(json_object_get(out, "errors"), 0)), "Nope"));
     json_decref(out);
     ck_assert_int_eq(hook("POST", "/_sandbox/faults/default", "{}", &out), 404);
     json_decref(out);
@@ -818,9 +821,9 @@ START_TEST(kubeconfig_points_at_the_api_server)
     ck_assert_ptr_nonnull(doc);
     char want[64];
     snprintf(want, sizeof want, "http://127.0.0.1:%d", fo_sandbox_api_port(sb));
-    ck_assert_str_eq(fo_json_get_str(json_array_get(json_object_get(doc, "clusters"), 0),
-                                     "cluster.server"),
-                     want);
+    ck_assert_str_eq(
+        fo_json_get_str(json_array_get(json_object_get(doc, "clusters"), 0), "cluster.server"),
+        want);
     ck_assert_str_eq(fo_json_str(doc, "current-context"), "flinkop-sandbox");
     json_decref(doc);
     free(kc);

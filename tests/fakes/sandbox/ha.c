@@ -12,8 +12,7 @@
 /* Largest pointer value decoded. */
 #define HA_MAX_POINTER 8192
 
-static const char b64_alpha[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char b64_alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 bool fo_sandbox_ha_kubernetes(const json_t *conf)
 {
@@ -89,8 +88,7 @@ static bool have_id(const ckpt *all, size_t n, int64_t id)
     return false;
 }
 
-json_t *fo_sandbox_ha_job_data(const json_t *existing, const json_t *checkpoint_paths,
-                               int retained)
+json_t *fo_sandbox_ha_job_data(const json_t *existing, const json_t *checkpoint_paths, int retained)
 {
     json_t *data = json_object();
     size_t cap = json_object_size(existing) + json_array_size(checkpoint_paths), k = 0;

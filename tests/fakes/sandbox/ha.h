@@ -31,8 +31,7 @@ bool fo_sandbox_ha_kubernetes(const json_t *conf);
 
 /* Map names (buf of 600 bytes is enough for any valid cluster id and job id). */
 void fo_sandbox_ha_cluster_map_name(const char *cluster_id, char *buf, size_t len);
-void fo_sandbox_ha_job_map_name(const char *cluster_id, const char *job_id, char *buf,
-                                size_t len);
+void fo_sandbox_ha_job_map_name(const char *cluster_id, const char *job_id, char *buf, size_t len);
 
 /* The key of a job in the cluster map: "jobGraph-<id>" or, for Flink 2.x, "executionPlan-<id>". */
 void fo_sandbox_ha_job_graph_key(const char *job_id, bool flink2, char *buf, size_t len);

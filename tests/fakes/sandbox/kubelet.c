@@ -16,8 +16,9 @@
 #define WAIT_SLICE_MS 100
 
 static const char *const fault_reasons[] = {
-    "CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "CreateContainerConfigError",
-    "RunContainerError", "OOMKilled", "InvalidImageName", "FailedCreate", NULL};
+    "CrashLoopBackOff",           "ImagePullBackOff",  "ErrImagePull",
+    "CreateContainerConfigError", "RunContainerError", "OOMKilled",
+    "InvalidImageName",           "FailedCreate",      NULL};
 
 int64_t kl_now(const fo_sandbox_kubelet *k)
 {
@@ -170,8 +171,9 @@ static void observe(fo_sandbox_kubelet *k, workload *w, const json_t *d, const j
         w->phase = PH_STOPPED;
     }
     if (w->replicas == 0 || w->deleting) {
-        kl_cluster_stop(k, w, w->deleting ? "its deployment is being deleted"
-                                          : "its deployment was scaled to 0");
+        kl_cluster_stop(k, w,
+                        w->deleting ? "its deployment is being deleted"
+                                    : "its deployment was scaled to 0");
         w->phase = PH_STOPPED;
         w->pods_made = false;
         return;
@@ -451,10 +453,9 @@ json_t *fo_sandbox_kubelet_state(fo_sandbox_kubelet *k)
         json_array_append_new(
             list, json_pack("{s:s, s:s, s:s, s:s, s:I, s:i, s:o, s:s, s:o}", "namespace", w->ns,
                             "name", w->name, "role", roles[w->role], "phase", phases[w->phase],
-                            "replicas", (json_int_t)w->replicas, "restarts", w->restarts,
-                            "cluster", w->cluster_up ? json_string(w->cluster_id) : json_null(),
-                            "waitingFor", w->waiting, "fault",
-                            f ? json_string(f->reason) : json_null()));
+                            "replicas", (json_int_t)w->replicas, "restarts", w->restarts, "cluster",
+                            w->cluster_up ? json_string(w->cluster_id) : json_null(), "waitingFor",
+                            w->waiting, "fault", f ? json_string(f->reason) : json_null()));
     }
     json_t *out = json_pack("{s:o, s:I}", "deployments", list, "passes", (json_int_t)k->passes);
     pthread_mutex_unlock(&k->mu);

@@ -59,8 +59,7 @@ bool kl_cluster_start(fo_sandbox_kubelet *k, workload *w)
     json_t *ha_list = kl_get(k, path);
     fo_sandbox_launch l;
     fo_err err = {0};
-    fo_rc rc = fo_sandbox_launch_build(w->obj, cm, json_object_get(ha_list, "items"), -1, &l,
-                                       &err);
+    fo_rc rc = fo_sandbox_launch_build(w->obj, cm, json_object_get(ha_list, "items"), -1, &l, &err);
     json_decref(cm);
     json_decref(ha_list);
     if (rc != FO_OK) {
@@ -98,8 +97,8 @@ bool kl_cluster_start(fo_sandbox_kubelet *k, workload *w)
     if (l.application)
         fo_log_info("sandbox: jobmanager %s/%s is ready: application cluster %s, job %s, %s%s%s",
                     w->ns, w->name, l.cluster_id, l.job_id[0] ? l.job_id : "(new id)",
-                    l.restore_path[0] ? "restored from " : "empty state",
-                    l.restore_path, l.restore_from_ha ? " (HA)" : "");
+                    l.restore_path[0] ? "restored from " : "empty state", l.restore_path,
+                    l.restore_from_ha ? " (HA)" : "");
     else
         fo_log_info("sandbox: jobmanager %s/%s is ready: session cluster %s", w->ns, w->name,
                     l.cluster_id);

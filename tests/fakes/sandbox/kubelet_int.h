@@ -32,17 +32,17 @@ typedef struct workload {
     int pod_gen;        /* bumped when a pod was deleted: the replacement gets a new name */
     bool pods_made;     /* the pods of this template were created */
     bool deleting;
-    bool seen;          /* listed in this pass */
+    bool seen; /* listed in this pass */
     int ip_base;
-    char waiting[512];  /* why STARTING does not finish (missing ConfigMap, ...) */
+    char waiting[512];     /* why STARTING does not finish (missing ConfigMap, ...) */
     const wl_fault *fault; /* this pass */
     /* JobManagers: the cluster started from the launch. */
     bool cluster_up;
     char cluster_id[256];
     bool ha, flink2, standalone, application;
     int retained;
-    json_t *view;       /* the fake Flink control view of this pass (owned), or NULL */
-    json_t *obj;        /* the Deployment of this pass (owned), or NULL */
+    json_t *view; /* the fake Flink control view of this pass (owned), or NULL */
+    json_t *obj;  /* the Deployment of this pass (owned), or NULL */
 } workload;
 
 struct fo_sandbox_kubelet {

@@ -141,7 +141,7 @@ static json_t *make_tm_pod(const workload *w, int index)
 void kl_pods_converge(fo_sandbox_kubelet *k, workload *w, const json_t *pods)
 {
     int nmain = main_pods_wanted(w), ntm = tm_pods_wanted(w);
-    char (*names)[320] = calloc((size_t)(nmain + ntm) + 1, sizeof *names);
+    char(*names)[320] = calloc((size_t)(nmain + ntm) + 1, sizeof *names);
     if (!names)
         return;
     for (int i = 0; i < nmain; i++)

@@ -185,13 +185,16 @@ static fo_rc parse_standalone_args(const json_t *args, json_t *conf, sa_args *ou
     size_t n = json_array_size(args);
     const char *first = json_string_value(json_array_get(args, 0));
     if (!first)
-        return fo_err_set(err, FO_EINVAL, "container args: missing (want standalone-job or "
-                                          "jobmanager)");
+        return fo_err_set(err, FO_EINVAL,
+                          "container args: missing (want standalone-job or "
+                          "jobmanager)");
     if (strcmp(first, "standalone-job") == 0)
         out->application = true;
     else if (strcmp(first, "jobmanager") != 0)
-        return fo_err_set(err, FO_EINVAL, "container args[0]: '%s' is neither standalone-job "
-                                          "nor jobmanager", first);
+        return fo_err_set(err, FO_EINVAL,
+                          "container args[0]: '%s' is neither standalone-job "
+                          "nor jobmanager",
+                          first);
     size_t i = 1;
     for (; i < n; i++) {
         const char *a = json_string_value(json_array_get(args, i));
@@ -230,8 +233,8 @@ static fo_rc parse_standalone_args(const json_t *args, json_t *conf, sa_args *ou
             const char *kv = a[2] ? a + 2 : next;
             const char *eq = kv ? strchr(kv, '=') : NULL;
             if (!eq || eq == kv)
-                return fo_err_set(err, FO_EINVAL, "container args[%zu]: %s is not -Dkey=value",
-                                  i, a);
+                return fo_err_set(err, FO_EINVAL, "container args[%zu]: %s is not -Dkey=value", i,
+                                  a);
             if (!a[2])
                 i++;
             char key[FO_FLINK_CONF_MAX_KEY_LEN];
@@ -304,8 +307,8 @@ static fo_rc add_job(const json_t *conf, const sa_args *sa, const json_t *ha_map
         json_object_set_new(job, "jarURI", json_string(jar));
     json_decref(jar_list);
 
-    const char *entry = sa->entry_class ? sa->entry_class
-                                        : conf2(conf, "$internal.application.main", NULL);
+    const char *entry =
+        sa->entry_class ? sa->entry_class : conf2(conf, "$internal.application.main", NULL);
     if (entry)
         json_object_set_new(job, "entryClass", json_string(entry));
     if (json_array_size(sa->program_args))
@@ -382,8 +385,10 @@ fo_rc fo_sandbox_launch_build(const json_t *deployment, const json_t *configmap,
     const char *text = NULL;
     const char *file = conf_file_of(configmap, &text);
     if (!file) {
-        rc = fo_err_set(err, FO_EINVAL, "configmap \"%s\" has neither config.yaml nor "
-                                        "flink-conf.yaml", cm_name);
+        rc = fo_err_set(err, FO_EINVAL,
+                        "configmap \"%s\" has neither config.yaml nor "
+                        "flink-conf.yaml",
+                        cm_name);
         goto out;
     }
     out->conf = fo_sandbox_parse_flink_conf(file, text, err);
@@ -415,8 +420,8 @@ fo_rc fo_sandbox_launch_build(const json_t *deployment, const json_t *configmap,
     const char *ha_ns = fo_json_str(out->conf, "kubernetes.namespace");
     snprintf(out->ha_namespace, sizeof out->ha_namespace, "%s", ha_ns ? ha_ns : (ns ? ns : ""));
     out->ha = fo_sandbox_ha_kubernetes(out->conf);
-    const char *retained = conf2(out->conf, "execution.checkpointing.num-retained",
-                                 "state.checkpoints.num-retained");
+    const char *retained =
+        conf2(out->conf, "execution.checkpointing.num-retained", "state.checkpoints.num-retained");
     out->retained_checkpoints = retained && atoi(retained) > 0 ? atoi(retained) : 1;
 
     char version[32];

@@ -38,18 +38,18 @@
 
 /* What was decided, for logs and for the kubelet's bookkeeping. */
 typedef struct fo_sandbox_launch {
-    json_t *spec;            /* the fake Flink cluster spec (new reference; caller decrefs) */
-    json_t *conf;            /* the flat Flink configuration (new reference; caller decrefs) */
-    char cluster_id[256];    /* kubernetes.cluster-id, else the Deployment's app label/name */
-    char ha_namespace[256];  /* where Flink keeps its HA ConfigMaps (kubernetes.namespace) */
-    bool ha;                 /* Kubernetes HA is configured */
-    bool application;        /* a job starts with the cluster */
-    bool standalone;         /* the Deployment carries the standalone type label */
-    bool flink2;             /* Flink 2.x: the job graph key is executionPlan-<id> */
-    char job_id[33];         /* application mode: the job id when one is fixed, else "" */
-    char restore_path[1024]; /* where the job restores from, "" for an empty start */
-    bool restore_from_ha;    /* restore_path came from the HA ConfigMaps */
-    int retained_checkpoints;/* execution.checkpointing.num-retained (default 1) */
+    json_t *spec;             /* the fake Flink cluster spec (new reference; caller decrefs) */
+    json_t *conf;             /* the flat Flink configuration (new reference; caller decrefs) */
+    char cluster_id[256];     /* kubernetes.cluster-id, else the Deployment's app label/name */
+    char ha_namespace[256];   /* where Flink keeps its HA ConfigMaps (kubernetes.namespace) */
+    bool ha;                  /* Kubernetes HA is configured */
+    bool application;         /* a job starts with the cluster */
+    bool standalone;          /* the Deployment carries the standalone type label */
+    bool flink2;              /* Flink 2.x: the job graph key is executionPlan-<id> */
+    char job_id[33];          /* application mode: the job id when one is fixed, else "" */
+    char restore_path[1024];  /* where the job restores from, "" for an empty start */
+    bool restore_from_ha;     /* restore_path came from the HA ConfigMaps */
+    int retained_checkpoints; /* execution.checkpointing.num-retained (default 1) */
 } fo_sandbox_launch;
 
 /* Build the launch of the JobManager Deployment `deployment` from its Flink ConfigMap

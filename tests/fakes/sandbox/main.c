@@ -60,8 +60,8 @@ static bool parse_int(const char *s, long lo, long hi, int *out)
 
 int main(int argc, char **argv)
 {
-    fo_sandbox_opts o = {.api_port = -1, .flink_port = -1,
-                         .ready_delay_ms = DEFAULT_READY_DELAY_MS};
+    fo_sandbox_opts o = {
+        .api_port = -1, .flink_port = -1, .ready_delay_ms = DEFAULT_READY_DELAY_MS};
     const char *maps[MAX_MAPS + 1] = {0};
     size_t nmaps = 0;
     const char *kubeconfig = NULL;

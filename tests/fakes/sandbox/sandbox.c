@@ -52,9 +52,9 @@ static void handle_fault(fo_sandbox *sb, const fo_http_request *req, const char 
     if (strcmp(req->method, "DELETE") == 0) {
         rc = fo_sandbox_kubelet_set_fault(sb->kubelet, ns, name, NULL, NULL, &err);
     } else if (strcmp(req->method, "POST") == 0) {
-        body = req->body_len ? fo_json_parse(req->body, req->body_len,
-                                             FO_SANDBOX_MAX_CONTROL_BODY, &err)
-                             : json_object();
+        body = req->body_len
+                   ? fo_json_parse(req->body, req->body_len, FO_SANDBOX_MAX_CONTROL_BODY, &err)
+                   : json_object();
         if (!body) {
             answer_error(resp, 400, err.message);
             return;
@@ -63,8 +63,9 @@ static void handle_fault(fo_sandbox *sb, const fo_http_request *req, const char 
         json_t *msg = json_object_get(body, "message");
         if (!json_is_object(body) || !reason || (msg && !json_is_string(msg))) {
             json_decref(body);
-            answer_error(resp, 400, "body: want {\"reason\": \"CrashLoopBackOff\", "
-                                    "\"message\": \"...\"} (message optional)");
+            answer_error(resp, 400,
+                         "body: want {\"reason\": \"CrashLoopBackOff\", "
+                         "\"message\": \"...\"} (message optional)");
             return;
         }
         rc = fo_sandbox_kubelet_set_fault(sb->kubelet, ns, name, reason, json_string_value(msg),

@@ -36,14 +36,14 @@
 typedef struct fo_sandbox fo_sandbox;
 
 typedef struct fo_sandbox_opts {
-    const char *bind_addr;  /* NULL = "127.0.0.1" */
-    int api_port;           /* 0 = any free port */
-    int flink_port;         /* 0 = any free port */
-    int ready_delay_ms;     /* pod creation -> Ready (kubelet.h) */
+    const char *bind_addr;                  /* NULL = "127.0.0.1" */
+    int api_port;                           /* 0 = any free port */
+    int flink_port;                         /* 0 = any free port */
+    int ready_delay_ms;                     /* pod creation -> Ready (kubelet.h) */
     const char *const *webhook_service_map; /* "name.namespace=host:port", NULL-ended */
-    const char *openapi_dir;/* the fake API server's OpenAPI files; NULL = its search */
-    const fo_clock *clock;  /* NULL = the real clock; borrowed */
-    bool no_kubelet_thread; /* the caller runs kubelet passes (fo_sandbox_sync) */
+    const char *openapi_dir; /* the fake API server's OpenAPI files; NULL = its search */
+    const fo_clock *clock;   /* NULL = the real clock; borrowed */
+    bool no_kubelet_thread;  /* the caller runs kubelet passes (fo_sandbox_sync) */
 } fo_sandbox_opts;
 
 /* Start everything. NULL with err naming the part that failed (a port in use, ...). */

@@ -111,13 +111,12 @@ json_t *fo_sandbox_deployment_status(const fo_sandbox_rollout *r, const json_t *
         reason = "ReplicaSetUpdated";
         snprintf(msg, sizeof msg, "ReplicaSet \"%s\" is progressing.", r->rs_name);
     }
-    json_array_append_new(conds, condition(current, "Progressing", "True", reason, msg,
-                                           r->now_ms));
+    json_array_append_new(conds, condition(current, "Progressing", "True", reason, msg, r->now_ms));
     if (r->failure)
-        json_array_append_new(conds, condition(current, "ReplicaFailure", "True",
-                                               r->failure_reason ? r->failure_reason
-                                                                 : "FailedCreate",
-                                               r->failure, r->now_ms));
+        json_array_append_new(conds,
+                              condition(current, "ReplicaFailure", "True",
+                                        r->failure_reason ? r->failure_reason : "FailedCreate",
+                                        r->failure, r->now_ms));
     json_object_set_new(status, "conditions", conds);
     return status;
 }
@@ -176,11 +175,10 @@ json_t *fo_sandbox_native_tm_pod(const json_t *jm_deployment, const char *cluste
         "s:[s, s, s], s:[{s:s, s:i, s:s}]}]}}",
         "apiVersion", "v1", "kind", "Pod", "metadata", "name", name, "namespace",
         fo_json_get_str(jm_deployment, "metadata.namespace"), "labels", "type",
-        "flink-native-kubernetes", "app", cluster_id, "component", "taskmanager",
-        "ownerReferences", owner(jm_deployment), "spec", "restartPolicy", "Never", "nodeName",
-        FO_SANDBOX_NODE_NAME, "containers", "name", MAIN_CONTAINER, "image", image ? image : "flink",
-        "args", "bash", "-c", cmd, "ports", "name", "taskmanager-rpc", "containerPort", 6122,
-        "protocol", "TCP");
+        "flink-native-kubernetes", "app", cluster_id, "component", "taskmanager", "ownerReferences",
+        owner(jm_deployment), "spec", "restartPolicy", "Never", "nodeName", FO_SANDBOX_NODE_NAME,
+        "containers", "name", MAIN_CONTAINER, "image", image ? image : "flink", "args", "bash",
+        "-c", cmd, "ports", "name", "taskmanager-rpc", "containerPort", 6122, "protocol", "TCP");
     const char *sa = fo_json_str(jm_spec, "serviceAccountName");
     if (pod && sa)
         json_object_set_new(json_object_get(pod, "spec"), "serviceAccountName", json_string(sa));
@@ -234,8 +232,8 @@ json_t *fo_sandbox_pod_status(const json_t *pod, const fo_sandbox_pod_status_in 
         const char *n = fo_json_str(c, "name");
         const char *image = fo_json_str(c, "image");
         bool is_main = n && main_name && strcmp(n, main_name) == 0;
-        json_t *cs = json_pack("{s:s, s:s, s:s}", "name", n ? n : "", "image",
-                               image ? image : "", "imageID", "");
+        json_t *cs = json_pack("{s:s, s:s, s:s}", "name", n ? n : "", "image", image ? image : "",
+                               "imageID", "");
         json_t *state;
         bool ready = false;
         if (in->state == FO_SANDBOX_POD_STARTING) {
@@ -258,8 +256,8 @@ json_t *fo_sandbox_pod_status(const json_t *pod, const fo_sandbox_pod_status_in 
                     cs, "lastState",
                     json_pack("{s:{s:i, s:s, s:s, s:s}}", "terminated", "exitCode",
                               strcmp(reason, "OOMKilled") == 0 ? 137 : 1, "reason",
-                              strcmp(reason, "OOMKilled") == 0 ? "OOMKilled" : "Error",
-                              "startedAt", started, "finishedAt", started));
+                              strcmp(reason, "OOMKilled") == 0 ? "OOMKilled" : "Error", "startedAt",
+                              started, "finishedAt", started));
         } else if (pending) {
             state = json_pack("{s:{s:s}}", "waiting", "reason", "PodInitializing");
         } else {
@@ -290,19 +288,18 @@ json_t *fo_sandbox_pod_status(const json_t *pod, const fo_sandbox_pod_status_in 
     json_array_append_new(conds, pod_condition("PodReadyToStartContainers", !pending || running,
                                                NULL, NULL, started));
     json_array_append_new(conds, pod_condition("Initialized", true, NULL, NULL, started));
-    json_array_append_new(conds, pod_condition("Ready", running, "ContainersNotReady", clean,
-                                               started));
-    json_array_append_new(conds, pod_condition("ContainersReady", running, "ContainersNotReady",
-                                               clean, started));
+    json_array_append_new(conds,
+                          pod_condition("Ready", running, "ContainersNotReady", clean, started));
+    json_array_append_new(
+        conds, pod_condition("ContainersReady", running, "ContainersNotReady", clean, started));
     json_array_append_new(conds, pod_condition("PodScheduled", true, NULL, NULL, started));
-    json_t *status = json_pack("{s:s, s:o, s:s, s:s, s:o, s:s}", "phase",
-                               pending ? "Pending" : "Running", "conditions", conds, "hostIP",
-                               "10.0.0.10", "startTime", started, "containerStatuses", statuses,
-                               "qosClass", "Burstable");
+    json_t *status =
+        json_pack("{s:s, s:o, s:s, s:s, s:o, s:s}", "phase", pending ? "Pending" : "Running",
+                  "conditions", conds, "hostIP", "10.0.0.10", "startTime", started,
+                  "containerStatuses", statuses, "qosClass", "Burstable");
     if (!pending) {
         char ip[32];
-        snprintf(ip, sizeof ip, "10.244.%d.%d", (in->ip_index / 250) % 250,
-                 in->ip_index % 250 + 2);
+        snprintf(ip, sizeof ip, "10.244.%d.%d", (in->ip_index / 250) % 250, in->ip_index % 250 + 2);
         json_object_set_new(status, "podIP", json_string(ip));
         json_object_set_new(status, "podIPs", json_pack("[{s:s}]", "ip", ip));
     }

@@ -37,14 +37,14 @@ typedef enum fo_sandbox_pod_state {
 
 /* What the deployment controller knows when it writes status. */
 typedef struct fo_sandbox_rollout {
-    int64_t generation;      /* metadata.generation -> observedGeneration */
-    int64_t replicas;        /* spec.replicas */
-    int64_t pods;            /* pods that exist (all of the current template) */
-    int64_t ready;           /* of those, Ready (minReadySeconds 0: also available) */
-    const char *rs_name;     /* "<deployment>-<hash>" */
-    const char *failure;     /* ReplicaFailure message, or NULL */
+    int64_t generation;         /* metadata.generation -> observedGeneration */
+    int64_t replicas;           /* spec.replicas */
+    int64_t pods;               /* pods that exist (all of the current template) */
+    int64_t ready;              /* of those, Ready (minReadySeconds 0: also available) */
+    const char *rs_name;        /* "<deployment>-<hash>" */
+    const char *failure;        /* ReplicaFailure message, or NULL */
     const char *failure_reason; /* its reason; NULL = FailedCreate */
-    int64_t now_ms;          /* for condition times */
+    int64_t now_ms;             /* for condition times */
 } fo_sandbox_rollout;
 
 /* The status for a rollout. current (may be NULL) is the stored status: a condition keeps its
