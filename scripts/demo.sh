@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2034 # the E2E_* settings below are read by tests/e2e/lib.sh
 # scripts/demo.sh [--stop]: what `make demo` / `make demo-stop` run (the Makefile builds
 # first). Everything it starts and writes lives in .demo/ (git-ignored); a second run stops
 # the first one's processes and starts afresh.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # tests/e2e/lib.sh: helpers for the end-to-end suites and `make demo` (scripts/demo.sh).
 # Source it; nothing runs at source time.
 #
