@@ -5,6 +5,7 @@
  * savepoint path) and the session-job configuration (FlinkConfigManager.getSessionJobConfig). */
 #include "common/flink_conf.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,18 +255,27 @@ static void apply_job_config(json_t *conf, const char *name, const fo_flink_job_
     }
 }
 
-static int64_t parse_int(const char *s, int64_t dflt)
+/* An integer option as Flink converts it (Integer.parseInt / Long.parseLong of the trimmed
+ * text) within [lo, hi]; false when s is NULL, not a number or out of range. */
+static bool parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out)
 {
     if (!s)
-        return dflt;
+        return false;
+    while (*s == ' ' || *s == '\t')
+        s++;
     char *end = NULL;
+    errno = 0;
     long long n = strtoll(s, &end, 10);
     while (end && (*end == ' ' || *end == '\t'))
         end++;
-    return end && end != s && !*end ? n : dflt;
+    if (errno || !end || end == s || *end || n < lo || n > hi)
+        return false;
+    *out = n;
+    return true;
 }
 
-/* Largest value of a Flink map option "k1:v1,k2:v2" (pipeline.jobvertex-parallelism-overrides). */
+/* Largest value of a Flink map option "k1:v1,k2:v2" (pipeline.jobvertex-parallelism-overrides,
+ * int values; others are ignored here and fail in Flink). */
 static int64_t max_override(const char *map)
 {
     int64_t best = 0;
@@ -279,11 +289,11 @@ static int64_t max_override(const char *map)
         if (colon) {
             char num[32];
             size_t vl = n - (size_t)(colon + 1 - p);
+            int64_t v = 0;
             if (vl < sizeof num) {
                 memcpy(num, colon + 1, vl);
                 num[vl] = '\0';
-                int64_t v = parse_int(num, 0);
-                if (v > best)
+                if (parse_int(num, 0, INT32_MAX, &v) && v > best)
                     best = v;
             }
         }
@@ -294,19 +304,44 @@ static int64_t max_override(const char *map)
     return best;
 }
 
-/* FlinkConfigBuilder.getParallelism. */
-static int64_t job_parallelism(const fo_flink_view *v, const json_t *conf)
+/* taskmanager.numberOfTaskSlots, an int option (default 1). */
+static fo_rc task_slots(const json_t *conf, int64_t *slots, fo_err *err)
+{
+    const char *t = fo_json_str(conf, K_SLOTS);
+    *slots = 1;
+    if (t && !parse_int(t, 1, INT32_MAX, slots))
+        return fo_err_set(err, FO_EINVAL,
+                          "spec.flinkConfiguration[" K_SLOTS "]: \"%.64s\" is not an integer from 1 "
+                          "to %d",
+                          t, INT32_MAX);
+    return FO_OK;
+}
+
+/* FlinkConfigBuilder.getParallelism. Flink's parallelism is an int: replicas x slots beyond
+ * that is refused rather than wrapped as Java's int arithmetic would. */
+static fo_rc job_parallelism(const fo_flink_view *v, const json_t *conf, int64_t *out, fo_err *err)
 {
     if (v->task_manager.has_replicas) {
-        int64_t slots = parse_int(fo_json_str(conf, K_SLOTS), 1);
-        return (int64_t)v->task_manager.replicas * slots;
+        int64_t slots = 1;
+        if (task_slots(conf, &slots, err) != FO_OK)
+            return FO_EINVAL;
+        *out = (int64_t)v->task_manager.replicas * slots;
+        if (*out > INT32_MAX)
+            return fo_err_set(err, FO_EINVAL,
+                              "spec.taskManager.replicas: %d replicas x %lld slots is a "
+                              "parallelism above %d",
+                              v->task_manager.replicas, (long long)slots, INT32_MAX);
+        return FO_OK;
     }
     if (v->mode == FO_FLINK_MODE_STANDALONE) {
         int64_t m = max_override(fo_json_str(conf, K_OVERRIDES));
-        if (m > 0)
-            return m;
+        if (m > 0) {
+            *out = m;
+            return FO_OK;
+        }
     }
-    return v->job.parallelism;
+    *out = v->job.parallelism;
+    return FO_OK;
 }
 
 /* Standalone Flink does not know local://: rewrite it to file:// (authority and path kept). */
@@ -328,10 +363,13 @@ static fo_rc apply_job_or_session(json_t *conf, const fo_flink_view *v, fo_err *
 {
     bool standalone = v->mode == FO_FLINK_MODE_STANDALONE;
     if (v->job.raw) {
+        int64_t parallelism = 0;
+        if (job_parallelism(v, conf, &parallelism, err) != FO_OK)
+            return FO_EINVAL;
         set_str(conf, K_TARGET, "kubernetes-application");
         if (!standalone && v->job.jar_uri)
             set_str(conf, K_JARS, v->job.jar_uri);
-        set_int(conf, K_PARALLELISM, (long long)job_parallelism(v, conf));
+        set_int(conf, K_PARALLELISM, (long long)parallelism);
         set_str(conf, K_SHUTDOWN_ON_FINISH, "false");
         set_default(conf, K_SUBMIT_FAILED, "true");
         apply_job_config(conf, v->name, &v->job);
@@ -471,9 +509,10 @@ json_t *fo_flink_conf_build(const json_t *obj, const json_t *defaults,
     if (v.task_manager.has_replicas && v.task_manager.replicas > 0)
         set_int(conf, K_TM_REPLICAS, v.task_manager.replicas);
     if (v.job.raw && v.mode == FO_FLINK_MODE_STANDALONE && !json_object_get(conf, K_TM_REPLICAS)) {
-        int64_t slots = parse_int(fo_json_str(conf, K_SLOTS), 1);
-        int64_t p = job_parallelism(&v, conf);
-        set_int(conf, K_TM_REPLICAS, slots > 0 ? (long long)((p + slots - 1) / slots) : 1);
+        int64_t slots = 1, p = 0;
+        if (task_slots(conf, &slots, err) != FO_OK || job_parallelism(&v, conf, &p, err) != FO_OK)
+            goto fail;
+        set_int(conf, K_TM_REPLICAS, (long long)((p + slots - 1) / slots));
     }
 
     /* applyJobOrSessionSpec */
@@ -520,8 +559,8 @@ json_t *fo_flink_conf_build_session_job(const json_t *session_job, const json_t 
 /* A single fixed port (Flink's KubernetesUtils.parsePort is not 0 for it). */
 static bool fixed_port(const char *v)
 {
-    int64_t p = parse_int(v, 0);
-    return p > 0 && p <= 65535;
+    int64_t p = 0;
+    return parse_int(v, 1, 65535, &p);
 }
 
 static void pin_port(json_t *conf, const char *key, const char *port, bool only_if_set)

@@ -511,6 +511,44 @@ START_TEST(specs_the_builder_cannot_map_fail_naming_the_field)
 }
 END_TEST
 
+START_TEST(task_slots_and_parallelism_stay_java_ints)
+{
+    /* parallelism = taskManager.replicas x taskmanager.numberOfTaskSlots: with the slots from
+     * the user's configuration this multiplied two unchecked int64s (undefined on overflow). */
+    static const char *const slots[] = {"9223372036854775807", "3000000000", "two", "0"};
+    for (size_t i = 0; i < sizeof slots / sizeof *slots; i++) {
+        json_t *obj = fo_test_load_yaml("deployment-valid-application.yaml");
+        fo_json_set_path(obj, "spec.taskManager.replicas", json_integer(2));
+        json_object_set_new(fo_json_ensure_object(json_object_get(obj, "spec"),
+                                                  "flinkConfiguration"),
+                            "taskmanager.numberOfTaskSlots", json_string(slots[i]));
+        fo_err err;
+        fo_err_clear(&err);
+        ck_assert_ptr_null(fo_flink_conf_build(obj, NULL, NULL, &err));
+        ck_assert_msg(strstr(err.message, "taskmanager.numberOfTaskSlots") != NULL, "%s: %s",
+                      slots[i], err.message);
+        json_decref(obj);
+    }
+    /* 2 x 1073741824 slots is a parallelism beyond Java's int. */
+    json_t *obj = fo_test_load_yaml("deployment-valid-application.yaml");
+    fo_json_set_path(obj, "spec.taskManager.replicas", json_integer(2));
+    json_object_set_new(fo_json_ensure_object(json_object_get(obj, "spec"), "flinkConfiguration"),
+                        "taskmanager.numberOfTaskSlots", json_string("1073741824"));
+    fo_err err;
+    fo_err_clear(&err);
+    ck_assert_ptr_null(fo_flink_conf_build(obj, NULL, NULL, &err));
+    ck_assert_msg(strstr(err.message, "spec.taskManager.replicas") != NULL, "%s", err.message);
+    /* ... while 2 x 4 is 8 */
+    json_object_set_new(json_object_get(json_object_get(obj, "spec"), "flinkConfiguration"),
+                        "taskmanager.numberOfTaskSlots", json_string("4"));
+    json_t *c = fo_flink_conf_build(obj, NULL, NULL, NULL);
+    ck_assert_ptr_nonnull(c);
+    expect(c, "parallelism.default", "8");
+    json_decref(c);
+    json_decref(obj);
+}
+END_TEST
+
 START_TEST(session_job_config_layers_job_settings_over_the_cluster)
 {
     json_t *job = json_loads("{\"kind\":\"FlinkSessionJob\",\"metadata\":{\"name\":\"wordcount\","
@@ -663,6 +701,7 @@ int main(void)
     tcase_add_test(tc, session_cluster_gets_limit_factors_and_legacy_keys);
     tcase_add_test(tc, defaults_sit_under_the_spec_and_deploy_options_come_last);
     tcase_add_test(tc, specs_the_builder_cannot_map_fail_naming_the_field);
+    tcase_add_test(tc, task_slots_and_parallelism_stay_java_ints);
     tcase_add_test(tc, session_job_config_layers_job_settings_over_the_cluster);
     tcase_add_test(tc, config_yaml_is_flat_quoted_where_needed_and_reads_back);
     tcase_add_test(tc, flink_conf_yaml_is_plain_lines_and_refuses_what_it_cannot_carry);
