@@ -13,10 +13,24 @@
 
 /* ---- canonical form ----------------------------------------------------------------------- */
 
+/* Map-typed (Map<String, ...>) members of the Kubernetes objects in a pod template. */
+static bool is_map_member(const char *key)
+{
+    static const char *const maps[] = {"labels",   "annotations", "nodeSelector",
+                                       "requests", "limits",      "overhead",
+                                       "volumeAttributes", "options", NULL};
+    for (size_t i = 0; maps[i]; i++)
+        if (strcmp(key, maps[i]) == 0)
+            return true;
+    return false;
+}
+
 /* Remove JSON nulls from objects, recursively (Jackson reads null as "not set"). When
- * drop_empty is set, also drop empty objects and arrays: fabric8 model classes (pod templates,
- * ResourceRequirements) serialise with NON_EMPTY, so the Apache operator's copy of a pod
- * template has lost them and they must not count as a difference. */
+ * drop_empty is set, also drop empty arrays and empty maps: fabric8 model classes (pod
+ * templates, ResourceRequirements) serialise their collections with NON_EMPTY, so the Apache
+ * operator's copy of a pod template has lost them and they must not count as a difference.
+ * Empty *objects* stay: fabric8 writes them (`emptyDir: {}` is a volume source, and dropping
+ * it would leave a volume without one). */
 static void strip(json_t *v, bool drop_empty)
 {
     if (json_is_object(v)) {
@@ -25,9 +39,10 @@ static void strip(json_t *v, bool drop_empty)
         void *tmp;
         json_object_foreach_safe(v, tmp, key, child) {
             strip(child, drop_empty);
-            if (json_is_null(child) ||
-                (drop_empty && (json_is_object(child) || json_is_array(child)) &&
-                 fo_json_is_empty(child)))
+            bool empty_collection =
+                (json_is_array(child) || (json_is_object(child) && is_map_member(key))) &&
+                fo_json_is_empty(child);
+            if (json_is_null(child) || (drop_empty && empty_collection))
                 json_object_del(v, key);
         }
     } else if (json_is_array(v)) {
@@ -72,6 +87,11 @@ static void canonical_pod_template(json_t *pt)
     if (!json_is_object(pt))
         return;
     strip(pt, true);
+    /* An empty template part (spec: {}) adds nothing to a merge: the same as none. */
+    if (fo_json_is_empty(json_object_get(pt, "spec")))
+        json_object_del(pt, "spec");
+    if (fo_json_is_empty(json_object_get(pt, "metadata")))
+        json_object_del(pt, "metadata");
     static const char *const lists[] = {"containers", "initContainers", "ephemeralContainers"};
     json_t *spec = json_object_get(pt, "spec");
     for (size_t l = 0; l < 3 && json_is_object(spec); l++) {

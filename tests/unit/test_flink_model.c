@@ -388,6 +388,17 @@ START_TEST(canonical_form_fills_written_defaults_and_drops_java_only_ones)
     ck_assert_msg(fo_json_equal(c, want), "%s", fo_json_dumps_canonical(c));
     json_decref(want);
     json_decref(c);
+    /* Empty volume sources are meaningful (fabric8 keeps empty objects; only empty
+     * collections go): emptyDir: {} must survive. */
+    json_t *v = json_loads("{\"podTemplate\":{\"spec\":{\"volumes\":[{\"name\":\"logs\","
+                           "\"emptyDir\":{}}],\"nodeSelector\":{}}}}",
+                           0, NULL);
+    json_t *vc = fo_flink_spec_canonical(v, FO_FLINK_DEPLOYMENT);
+    ck_assert_ptr_nonnull(fo_json_get(json_array_get(fo_json_get(vc, "podTemplate.spec.volumes"), 0),
+                                      "emptyDir"));
+    ck_assert_ptr_null(fo_json_get(vc, "podTemplate.spec.nodeSelector"));
+    json_decref(vc);
+    json_decref(v);
     /* Flat and nested flinkConfiguration compare equal. */
     json_t *x = json_loads("{\"flinkConfiguration\":{\"a\":{\"b\":1}}}", 0, NULL);
     json_t *y = json_loads("{\"flinkConfiguration\":{\"a.b\":\"1\"}}", 0, NULL);
