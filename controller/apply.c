@@ -14,7 +14,8 @@ bool fo_apply_owned_by(const json_t *live, const char *uid)
     json_t *ref;
     if (!uid || !*uid)
         return false;
-    json_array_foreach(fo_json_get(live, "metadata.ownerReferences"), i, ref) {
+    json_array_foreach(fo_json_get(live, "metadata.ownerReferences"), i, ref)
+    {
         const char *u = fo_json_str(ref, "uid");
         if (u && strcmp(u, uid) == 0)
             return true;
@@ -28,14 +29,21 @@ static bool is_zero(const json_t *v)
     if (!v)
         return true;
     switch (json_typeof(v)) {
-    case JSON_OBJECT: return json_object_size(v) == 0;
-    case JSON_ARRAY: return json_array_size(v) == 0;
-    case JSON_STRING: return json_string_length(v) == 0;
-    case JSON_INTEGER: return json_integer_value(v) == 0;
-    case JSON_REAL: return json_real_value(v) == 0.0;
+    case JSON_OBJECT:
+        return json_object_size(v) == 0;
+    case JSON_ARRAY:
+        return json_array_size(v) == 0;
+    case JSON_STRING:
+        return json_string_length(v) == 0;
+    case JSON_INTEGER:
+        return json_integer_value(v) == 0;
+    case JSON_REAL:
+        return json_real_value(v) == 0.0;
     case JSON_FALSE:
-    case JSON_NULL: return true;
-    default: return false;
+    case JSON_NULL:
+        return true;
+    default:
+        return false;
     }
 }
 
@@ -50,7 +58,8 @@ static bool subset(const json_t *want, const json_t *live)
             return false;
         const char *key;
         json_t *v;
-        json_object_foreach((json_t *)want, key, v) {
+        json_object_foreach((json_t *)want, key, v)
+        {
             if (!subset(v, json_object_get(live, key)))
                 return false;
         }
@@ -72,12 +81,14 @@ static bool owner_refs_match(const json_t *want, const json_t *live)
 {
     size_t i;
     json_t *ref;
-    json_array_foreach(fo_json_get(want, "metadata.ownerReferences"), i, ref) {
+    json_array_foreach(fo_json_get(want, "metadata.ownerReferences"), i, ref)
+    {
         const char *uid = fo_json_str(ref, "uid");
         bool found = false;
         size_t j;
         json_t *have;
-        json_array_foreach(fo_json_get(live, "metadata.ownerReferences"), j, have) {
+        json_array_foreach(fo_json_get(live, "metadata.ownerReferences"), j, have)
+        {
             const char *u = fo_json_str(have, "uid");
             if (uid && u && strcmp(uid, u) == 0) {
                 found = subset(ref, have);
@@ -107,7 +118,8 @@ bool fo_apply_matches(const json_t *desired, const json_t *live)
         return false;
     const char *key;
     json_t *v;
-    json_object_foreach((json_t *)desired, key, v) {
+    json_object_foreach((json_t *)desired, key, v)
+    {
         if (strcmp(key, "metadata") == 0 || strcmp(key, "apiVersion") == 0 ||
             strcmp(key, "kind") == 0 || strcmp(key, "status") == 0)
             continue;
@@ -131,12 +143,14 @@ static json_t *owner_refs_patch(const json_t *desired, const json_t *live)
     size_t i;
     json_t *have;
     /* Keep other owners' references, in their order; ours replace any with the same uid. */
-    json_array_foreach(fo_json_get(live, "metadata.ownerReferences"), i, have) {
+    json_array_foreach(fo_json_get(live, "metadata.ownerReferences"), i, have)
+    {
         const char *u = fo_json_str(have, "uid");
         bool ours = false;
         size_t j;
         json_t *ref;
-        json_array_foreach(fo_json_get(desired, "metadata.ownerReferences"), j, ref) {
+        json_array_foreach(fo_json_get(desired, "metadata.ownerReferences"), j, ref)
+        {
             const char *uid = fo_json_str(ref, "uid");
             if (u && uid && strcmp(u, uid) == 0)
                 ours = true;
@@ -144,7 +158,8 @@ static json_t *owner_refs_patch(const json_t *desired, const json_t *live)
         if (!ours)
             json_array_append(list, have);
     }
-    json_array_foreach(fo_json_get(desired, "metadata.ownerReferences"), i, have) {
+    json_array_foreach(fo_json_get(desired, "metadata.ownerReferences"), i, have)
+    {
         json_array_append(list, have);
     }
     return list;
@@ -171,7 +186,8 @@ json_t *fo_apply_patch(const json_t *desired, const json_t *live)
 
     const char *key;
     json_t *v;
-    json_object_foreach((json_t *)desired, key, v) {
+    json_object_foreach((json_t *)desired, key, v)
+    {
         if (strcmp(key, "metadata") == 0 || strcmp(key, "apiVersion") == 0 ||
             strcmp(key, "kind") == 0 || strcmp(key, "status") == 0)
             continue;
@@ -179,7 +195,8 @@ json_t *fo_apply_patch(const json_t *desired, const json_t *live)
             json_t *data = json_deep_copy(v);
             const char *k;
             json_t *old;
-            json_object_foreach(json_object_get(live, "data"), k, old) {
+            json_object_foreach(json_object_get(live, "data"), k, old)
+            {
                 if (!json_object_get(v, k))
                     json_object_set_new(data, k, json_null());
             }
@@ -282,18 +299,20 @@ fo_rc fo_apply_set(const fo_ctl_kube *kube, const json_t *desired, const char *o
     size_t i;
     json_t *want;
     /* All or nothing on ownership: never half-deploy next to someone else's object. */
-    json_array_foreach((json_t *)desired, i, want) {
+    json_array_foreach((json_t *)desired, i, want)
+    {
         fo_ctl_kind kind = fo_ctl_kind_of(want);
         if (kind == FO_CTL_KIND_COUNT)
             continue;
         json_t *live = kube->cached(kube->ctx, kind, obj_ns(want), obj_name(want));
-        fo_rc rc = live && !fo_apply_owned_by(live, owner_uid) ? refuse(rep, kind, live, err)
-                                                               : FO_OK;
+        fo_rc rc =
+            live && !fo_apply_owned_by(live, owner_uid) ? refuse(rep, kind, live, err) : FO_OK;
         json_decref(live);
         if (rc != FO_OK)
             return rc;
     }
-    json_array_foreach((json_t *)desired, i, want) {
+    json_array_foreach((json_t *)desired, i, want)
+    {
         fo_rc rc = apply_one(kube, want, owner_uid, rep, err);
         if (rc != FO_OK)
             return rc;
@@ -305,7 +324,8 @@ static bool desired_has(const json_t *desired, fo_ctl_kind kind, const char *nam
 {
     size_t i;
     json_t *o;
-    json_array_foreach((json_t *)desired, i, o) {
+    json_array_foreach((json_t *)desired, i, o)
+    {
         if (fo_ctl_kind_of(o) == kind && strcmp(obj_name(o), name) == 0)
             return true;
     }
@@ -324,7 +344,8 @@ fo_rc fo_apply_prune(const fo_ctl_kube *kube, const char *ns, const fo_apply_ref
         if (!live)
             continue;
         fo_rc rc = FO_OK;
-        if (fo_apply_owned_by(live, owner_uid) && !fo_json_get(live, "metadata.deletionTimestamp")) {
+        if (fo_apply_owned_by(live, owner_uid) &&
+            !fo_json_get(live, "metadata.deletionTimestamp")) {
             rc = kube->remove(kube->ctx, c->kind, ns, c->name,
                               fo_json_get_str(live, "metadata.uid"), NULL, err);
             if (rc == FO_ENOTFOUND) {

@@ -64,8 +64,8 @@ typedef struct fo_ctl_kube {
                    const json_t *patch, json_t **out, fo_err *err);
     /* DELETE with an optional uid precondition and propagation policy (NULL = the server's
      * default). FO_ENOTFOUND when already gone. */
-    fo_rc (*remove)(void *ctx, fo_ctl_kind kind, const char *ns, const char *name,
-                    const char *uid, const char *propagation, fo_err *err);
+    fo_rc (*remove)(void *ctx, fo_ctl_kind kind, const char *ns, const char *name, const char *uid,
+                    const char *propagation, fo_err *err);
 } fo_ctl_kube;
 
 /* Flink's REST API. `url` is the cluster's base URL plus the path ("http://x-rest.ns.svc:8081
@@ -75,8 +75,8 @@ typedef struct fo_ctl_kube {
  * answers, with Flink's {"errors": [...]} text in err. body may be NULL. */
 typedef struct fo_ctl_flink {
     void *ctx;
-    fo_rc (*call)(void *ctx, const char *method, const char *url, const json_t *body,
-                  json_t **out, fo_err *err);
+    fo_rc (*call)(void *ctx, const char *method, const char *url, const json_t *body, json_t **out,
+                  fo_err *err);
 } fo_ctl_flink;
 
 /* Events about a resource (borrowed obj: its identity is copied). Never blocks or fails. */
@@ -88,10 +88,10 @@ typedef struct fo_ctl_events {
 
 /* Operator settings a pass reads (controller/config fills them from flags). */
 typedef struct fo_ctl_settings {
-    int64_t observe_interval_ms;  /* requeue of a settled resource (default 15 s) */
-    int64_t progress_interval_ms; /* requeue while deploying or waiting (default 5 s) */
-    int64_t rest_ready_delay_ms;  /* DEPLOYED_NOT_READY -> READY (default 10 s) */
-    int64_t cleanup_timeout_ms;   /* deletion waits at most this for owned objects (5 min) */
+    int64_t observe_interval_ms;   /* requeue of a settled resource (default 15 s) */
+    int64_t progress_interval_ms;  /* requeue while deploying or waiting (default 5 s) */
+    int64_t rest_ready_delay_ms;   /* DEPLOYED_NOT_READY -> READY (default 10 s) */
+    int64_t cleanup_timeout_ms;    /* deletion waits at most this for owned objects (5 min) */
     const char *rest_url_template; /* "http://{name}-rest.{namespace}.svc:8081" */
 } fo_ctl_settings;
 

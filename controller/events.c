@@ -6,12 +6,10 @@
 
 #include "common/log.h"
 
-void fo_ctl_evbuf_add(fo_ctl_evbuf *b, fo_event_type type, const char *reason, const char *fmt,
-                      ...)
+void fo_ctl_evbuf_add(fo_ctl_evbuf *b, fo_event_type type, const char *reason, const char *fmt, ...)
 {
     if (b->n >= FO_CTL_EVBUF_MAX) {
-        fo_log_warn("event %s dropped: more than %d events in one pass", reason,
-                    FO_CTL_EVBUF_MAX);
+        fo_log_warn("event %s dropped: more than %d events in one pass", reason, FO_CTL_EVBUF_MAX);
         return;
     }
     b->ev[b->n].type = type;

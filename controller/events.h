@@ -42,8 +42,8 @@ typedef struct fo_ctl_evbuf {
 
 /* Queue an event (printf-style message). Past FO_CTL_EVBUF_MAX the event is dropped and
  * logged: one pass has no business emitting more. */
-void fo_ctl_evbuf_add(fo_ctl_evbuf *b, fo_event_type type, const char *reason, const char *fmt,
-                      ...) __attribute__((format(printf, 4, 5)));
+void fo_ctl_evbuf_add(fo_ctl_evbuf *b, fo_event_type type, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* Is an event with this reason queued? (tests and callers that emit once per pass) */
 int fo_ctl_evbuf_count(const fo_ctl_evbuf *b, const char *reason);

@@ -27,7 +27,8 @@ static bool deployment_failed(const json_t *jm, char *failure, size_t len)
 {
     size_t i;
     json_t *c;
-    json_array_foreach(fo_json_get(jm, "status.conditions"), i, c) {
+    json_array_foreach(fo_json_get(jm, "status.conditions"), i, c)
+    {
         const char *type = fo_json_str(c, "type");
         const char *st = fo_json_str(c, "status");
         const char *reason = fo_json_str(c, "reason");
@@ -81,7 +82,8 @@ const json_t *fo_observe_pick_job(const json_t *overview, const char *job_id)
     json_int_t best_start = -1;
     size_t i;
     json_t *j;
-    json_array_foreach(json_object_get(overview, "jobs"), i, j) {
+    json_array_foreach(json_object_get(overview, "jobs"), i, j)
+    {
         const char *jid = fo_json_str(j, "jid");
         if (!jid)
             continue;
@@ -130,16 +132,16 @@ json_t *fo_observe_cluster_info(const json_t *flink_config, const json_t *conf, 
     if (taskmanagers < 0)
         taskmanagers = 0;
     double jm_replicas = conf_double(conf, "kubernetes.jobmanager.replicas", NULL, 1);
-    double cpu = conf_double(conf, "kubernetes.jobmanager.cpu.amount", "kubernetes.jobmanager.cpu",
-                             1.0) *
-                     jm_replicas +
-                 conf_double(conf, "kubernetes.taskmanager.cpu.amount",
-                             "kubernetes.taskmanager.cpu", 1.0) *
-                     taskmanagers;
+    double cpu =
+        conf_double(conf, "kubernetes.jobmanager.cpu.amount", "kubernetes.jobmanager.cpu", 1.0) *
+            jm_replicas +
+        conf_double(conf, "kubernetes.taskmanager.cpu.amount", "kubernetes.taskmanager.cpu", 1.0) *
+            taskmanagers;
     double mem = (double)conf_bytes(conf, "jobmanager.memory.process.size") * jm_replicas +
                  (double)conf_bytes(conf, "taskmanager.memory.process.size") * taskmanagers;
     char buf[64];
-    json_object_set_new(info, "total-cpu", json_string(fo_flink_format_double(cpu, buf, sizeof buf)));
+    json_object_set_new(info, "total-cpu",
+                        json_string(fo_flink_format_double(cpu, buf, sizeof buf)));
     snprintf(buf, sizeof buf, "%lld", (long long)llround(mem));
     json_object_set_new(info, "total-memory", json_string(buf));
     return info;
@@ -147,8 +149,8 @@ json_t *fo_observe_cluster_info(const json_t *flink_config, const json_t *conf, 
 
 /* ---- REST (I/O) --------------------------------------------------------------------------- */
 
-static fo_rc rest_get(const fo_ctl_env *env, const char *base_url, const char *path,
-                      json_t **out, fo_observed *o)
+static fo_rc rest_get(const fo_ctl_env *env, const char *base_url, const char *path, json_t **out,
+                      fo_observed *o)
 {
     *out = NULL;
     if (!env->flink.call)
@@ -276,8 +278,7 @@ static void record_job(const fo_ctl_env *env, const char *base_url, const fo_obs
             snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(start));
             json_object_set_new(js, "startTime", json_string(buf));
         }
-    } else if (o->jobs_listed || (o->rest_tried && !o->rest_ok) ||
-               o->jm_status == FO_JM_MISSING) {
+    } else if (o->jobs_listed || (o->rest_tried && !o->rest_ok) || o->jm_status == FO_JM_MISSING) {
         /* Not listed (yet), Flink unreachable, or no JobManager: the state is unknown, except
          * that a job already known to have ended stays ended. */
         fo_flink_job_status ps = fo_flink_job_status_parse(prev_state);

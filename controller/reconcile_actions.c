@@ -140,13 +140,13 @@ fo_rc fo_act_delete_cluster(fo_pass *p, bool delete_ha, int *sent, fo_err *err)
     }
     if (rc != FO_OK || !delete_ha)
         return rc;
-    json_t *labels = json_pack("{s:s, s:s}", "app", p->name, "configmap-type",
-                               "high-availability");
+    json_t *labels = json_pack("{s:s, s:s}", "app", p->name, "configmap-type", "high-availability");
     json_t *maps = p->env->kube.cached_list(p->env->kube.ctx, FO_CTL_CONFIG_MAP, p->ns, labels);
     json_decref(labels);
     size_t i;
     json_t *cm;
-    json_array_foreach(maps, i, cm) {
+    json_array_foreach(maps, i, cm)
+    {
         if (rc == FO_OK)
             rc = delete_one(p, FO_CTL_CONFIG_MAP, cm, NULL, sent, err);
     }
@@ -571,20 +571,32 @@ fo_rc fo_act(fo_pass *p, const fo_upgrade_step *s, const fo_upgrade_input *in, f
 {
     int sent = 0;
     switch (s->action) {
-    case FO_UP_NOTHING: return FO_OK;
-    case FO_UP_CONVERGE: return converge(p, in, err);
-    case FO_UP_RECORD: return record(p, in, err);
-    case FO_UP_DEPLOY: return deploy(p, s, err);
-    case FO_UP_FINISH_DEPLOY: return finish_deploy(p, err);
-    case FO_UP_SUSPEND: return suspend(p, s, err);
-    case FO_UP_STOP_SAVEPOINT: return stop_with_savepoint(p, s, err);
-    case FO_UP_AWAIT_SAVEPOINT: return await_savepoint(p);
+    case FO_UP_NOTHING:
+        return FO_OK;
+    case FO_UP_CONVERGE:
+        return converge(p, in, err);
+    case FO_UP_RECORD:
+        return record(p, in, err);
+    case FO_UP_DEPLOY:
+        return deploy(p, s, err);
+    case FO_UP_FINISH_DEPLOY:
+        return finish_deploy(p, err);
+    case FO_UP_SUSPEND:
+        return suspend(p, s, err);
+    case FO_UP_STOP_SAVEPOINT:
+        return stop_with_savepoint(p, s, err);
+    case FO_UP_AWAIT_SAVEPOINT:
+        return await_savepoint(p);
     case FO_UP_DELETE_CLUSTER:
         fo_pass_requeue(p, p->set->progress_interval_ms);
         return fo_act_delete_cluster(p, s->delete_ha_data, &sent, err);
-    case FO_UP_WAIT: fo_pass_requeue(p, p->set->progress_interval_ms); return FO_OK;
-    case FO_UP_MARK_SUSPENDED: return mark_suspended(p);
-    case FO_UP_REFUSE: return refuse(p, s);
+    case FO_UP_WAIT:
+        fo_pass_requeue(p, p->set->progress_interval_ms);
+        return FO_OK;
+    case FO_UP_MARK_SUSPENDED:
+        return mark_suspended(p);
+    case FO_UP_REFUSE:
+        return refuse(p, s);
     }
     return FO_OK;
 }

@@ -29,8 +29,8 @@ json_t *fo_build_conf(const fo_pass *p, const json_t *spec, const fo_build_opts 
         fo_err_set(err, FO_EINVAL, "the spec cannot be read");
         goto out;
     }
-    defaults = fo_flink_conf_defaults_for(fo_cluster_defaults_flink_config(p->cd), p->ns,
-                                          v.flink_version);
+    defaults =
+        fo_flink_conf_defaults_for(fo_cluster_defaults_flink_config(p->cd), p->ns, v.flink_version);
     owner = fo_flink_conf_owner_reference(p->obj);
     fo_flink_deploy_opts opts = {
         .savepoint_path = o ? o->savepoint_path : NULL,
@@ -46,8 +46,7 @@ out:
     return conf;
 }
 
-json_t *fo_build_objects(const fo_pass *p, const json_t *spec, const fo_build_opts *o,
-                         fo_err *err)
+json_t *fo_build_objects(const fo_pass *p, const json_t *spec, const fo_build_opts *o, fo_err *err)
 {
     json_t *dep = NULL, *conf = NULL, *cluster = NULL, *objects = NULL;
     char *text = NULL;
@@ -85,9 +84,8 @@ out:
 int64_t fo_build_deployed_generation(const fo_pass *p)
 {
     json_t *jm = p->env->kube.cached(p->env->kube.ctx, FO_CTL_DEPLOYMENT, p->ns, p->name);
-    const char *ann = jm ? fo_json_str(fo_json_get(jm, "metadata.annotations"),
-                                       FO_GENERATION_ANNOTATION)
-                         : NULL;
+    const char *ann =
+        jm ? fo_json_str(fo_json_get(jm, "metadata.annotations"), FO_GENERATION_ANNOTATION) : NULL;
     int64_t gen = 0;
     if (ann) {
         char *end = NULL;
@@ -135,9 +133,9 @@ void fo_build_record_spec(fo_pass *p, const json_t *spec, fo_flink_recon_state s
     const char *stable = fo_json_str(rs, "lastStableSpec");
     bool was_stable = old && stable && strcmp(old, stable) == 0;
     /* firstDeployment: true until a spec of this resource was deployed once. */
-    bool first = !p->last || (p->last_meta.first_deployment &&
-                              fo_flink_recon_state_parse(fo_json_str(rs, "state")) !=
-                                  FO_RECON_DEPLOYED);
+    bool first =
+        !p->last || (p->last_meta.first_deployment &&
+                     fo_flink_recon_state_parse(fo_json_str(rs, "state")) != FO_RECON_DEPLOYED);
     char *text = fo_flink_spec_write(spec, fo_json_str(p->obj, "apiVersion"), first);
     if (!text)
         return;

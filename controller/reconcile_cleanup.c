@@ -13,7 +13,8 @@ static bool has_finalizer(const json_t *obj)
 {
     size_t i;
     json_t *f;
-    json_array_foreach(fo_json_get(obj, "metadata.finalizers"), i, f) {
+    json_array_foreach(fo_json_get(obj, "metadata.finalizers"), i, f)
+    {
         if (json_is_string(f) && strcmp(json_string_value(f), FO_FINALIZER) == 0)
             return true;
     }
@@ -26,8 +27,7 @@ static fo_rc patch_finalizers(fo_pass *p, json_t *list, fo_err *err)
     json_t *patch = json_pack("{s:{s:o}}", "metadata", "finalizers", list);
     const char *rv = fo_json_get_str(p->obj, "metadata.resourceVersion");
     if (rv)
-        json_object_set_new(json_object_get(patch, "metadata"), "resourceVersion",
-                            json_string(rv));
+        json_object_set_new(json_object_get(patch, "metadata"), "resourceVersion", json_string(rv));
     json_t *out = NULL;
     fo_rc rc = p->env->kube.patch(p->env->kube.ctx, FO_CTL_FLINK_DEPLOYMENT, p->ns, p->name, false,
                                   patch, &out, err);
@@ -51,7 +51,8 @@ fo_rc fo_ensure_finalizer(fo_pass *p, fo_err *err)
     json_t *list = json_array();
     size_t i;
     json_t *f;
-    json_array_foreach(fo_json_get(p->obj, "metadata.finalizers"), i, f) {
+    json_array_foreach(fo_json_get(p->obj, "metadata.finalizers"), i, f)
+    {
         json_array_append(list, f);
     }
     json_array_append_new(list, json_string(FO_FINALIZER));
@@ -66,7 +67,8 @@ static fo_rc remove_finalizer(fo_pass *p, fo_err *err)
     json_t *list = json_array();
     size_t i;
     json_t *f;
-    json_array_foreach(fo_json_get(p->obj, "metadata.finalizers"), i, f) {
+    json_array_foreach(fo_json_get(p->obj, "metadata.finalizers"), i, f)
+    {
         if (!(json_is_string(f) && strcmp(json_string_value(f), FO_FINALIZER) == 0))
             json_array_append(list, f);
     }
@@ -87,8 +89,7 @@ static fo_rc delete_owned(fo_pass *p, int *remaining, fo_err *err)
     fo_apply_ref refs[8];
     char bufs[8][300];
     size_t n = fo_build_owned_refs(p->name, refs, bufs);
-    json_t *labels = json_pack("{s:s, s:s}", "app", p->name, "configmap-type",
-                               "high-availability");
+    json_t *labels = json_pack("{s:s, s:s}", "app", p->name, "configmap-type", "high-availability");
     json_t *ha = p->env->kube.cached_list(p->env->kube.ctx, FO_CTL_CONFIG_MAP, p->ns, labels);
     json_decref(labels);
     fo_rc first = FO_OK;
@@ -109,8 +110,7 @@ static fo_rc delete_owned(fo_pass *p, int *remaining, fo_err *err)
             fo_err e;
             fo_err_clear(&e);
             fo_rc rc = p->env->kube.remove(p->env->kube.ctx, kind, p->ns, name,
-                                           fo_json_get_str(live, "metadata.uid"), "Background",
-                                           &e);
+                                           fo_json_get_str(live, "metadata.uid"), "Background", &e);
             if (rc == FO_OK) {
                 p->writes++;
                 fo_log_info("deleted %s %s", fo_ctl_kind_get(kind)->kind, name);
@@ -163,8 +163,8 @@ fo_rc fo_cleanup(fo_pass *p, fo_err *err)
         if (rc != FO_OK && rc != FO_ENOTFOUND)
             return rc;
         fo_ctl_evbuf_flush(&p->events, p->env, p->obj);
-        fo_pass_requeue(p, p->set->progress_interval_ms < 2000 ? p->set->progress_interval_ms
-                                                               : 2000);
+        fo_pass_requeue(p,
+                        p->set->progress_interval_ms < 2000 ? p->set->progress_interval_ms : 2000);
         return FO_OK;
     }
     if (remaining > 0)
@@ -175,8 +175,8 @@ fo_rc fo_cleanup(fo_pass *p, fo_err *err)
     fo_rc rc = remove_finalizer(p, err);
     if (rc != FO_OK)
         return rc;
-    fo_log_info("finalizer removed, %s", remaining ? "after the cleanup timeout"
-                                                   : "every owned object is gone");
+    fo_log_info("finalizer removed, %s",
+                remaining ? "after the cleanup timeout" : "every owned object is gone");
     fo_ctl_evbuf_flush(&p->events, p->env, p->obj);
     return FO_OK;
 }

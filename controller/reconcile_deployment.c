@@ -51,8 +51,7 @@ static void settle_error(fo_pass *p)
         return;
     fo_flink_jm_status jm =
         fo_flink_jm_status_parse(fo_json_str(p->st, "jobManagerDeploymentStatus"));
-    fo_flink_job_status job =
-        fo_flink_job_status_parse(fo_json_get_str(p->st, "jobStatus.state"));
+    fo_flink_job_status job = fo_flink_job_status_parse(fo_json_get_str(p->st, "jobStatus.state"));
     bool keep = (fo_status_error_is(old, FO_ERROR_JOB_FAILED) && job == FO_JOB_STATUS_FAILED) ||
                 (fo_status_error_is(old, FO_ERROR_DEPLOYMENT_FAILED) &&
                  (jm == FO_JM_ERROR || jm == FO_JM_MISSING) && p->obs.jm_status != FO_JM_READY);
@@ -177,14 +176,14 @@ out:
 
 static bool conf_has_ha_metadata(fo_pass *p)
 {
-    json_t *labels = json_pack("{s:s, s:s}", "app", p->name, "configmap-type",
-                               "high-availability");
+    json_t *labels = json_pack("{s:s, s:s}", "app", p->name, "configmap-type", "high-availability");
     json_t *maps = p->env->kube.cached_list(p->env->kube.ctx, FO_CTL_CONFIG_MAP, p->ns, labels);
     json_decref(labels);
     bool found = false;
     size_t i;
     json_t *cm;
-    json_array_foreach(maps, i, cm) {
+    json_array_foreach(maps, i, cm)
+    {
         const char *n = fo_json_get_str(cm, "metadata.name");
         size_t len = n ? strlen(n) : 0;
         /* Job maps "<name>-<jobid>-config-map" holding a checkpointID- key (c.11). */
@@ -193,7 +192,8 @@ static bool conf_has_ha_metadata(fo_pass *p)
             continue;
         const char *key;
         json_t *v;
-        json_object_foreach(json_object_get(cm, "data"), key, v) {
+        json_object_foreach(json_object_get(cm, "data"), key, v)
+        {
             if (strncmp(key, "checkpointID-", 13) == 0)
                 found = true;
         }
@@ -217,8 +217,8 @@ static void fill_input(fo_pass *p, const json_t *conf, fo_upgrade_input *in)
     in->want_job_state = fo_flink_job_state_parse(fo_json_get_str(want_spec, "job.state"));
     in->want_mode = fo_flink_upgrade_mode_parse(fo_json_get_str(want_spec, "job.upgradeMode"));
     in->cluster_present = p->obs.jm_present || p->obs.tm_present;
-    in->cluster_deleting = (!p->obs.jm_present || p->obs.jm_deleting) &&
-                           (!p->obs.tm_present || p->obs.tm_deleting);
+    in->cluster_deleting =
+        (!p->obs.jm_present || p->obs.jm_deleting) && (!p->obs.tm_present || p->obs.tm_deleting);
     in->job = fo_flink_job_status_parse(fo_json_get_str(p->st, "jobStatus.state"));
     in->rest_ok = p->obs.rest_ok;
     const char *trig = fo_json_get_str(p->st, "jobStatus.savepointInfo.triggerType");
@@ -236,9 +236,15 @@ static void fill_input(fo_pass *p, const json_t *conf, fo_upgrade_input *in)
 static void requeue_by_state(fo_pass *p)
 {
     switch (p->obs.jm_status) {
-    case FO_JM_DEPLOYING: fo_pass_requeue(p, p->set->progress_interval_ms); break;
-    case FO_JM_DEPLOYED_NOT_READY: fo_pass_requeue(p, p->set->rest_ready_delay_ms); break;
-    default: fo_pass_requeue(p, p->set->observe_interval_ms); break;
+    case FO_JM_DEPLOYING:
+        fo_pass_requeue(p, p->set->progress_interval_ms);
+        break;
+    case FO_JM_DEPLOYED_NOT_READY:
+        fo_pass_requeue(p, p->set->rest_ready_delay_ms);
+        break;
+    default:
+        fo_pass_requeue(p, p->set->observe_interval_ms);
+        break;
     }
     if (fo_flink_recon_state_parse(fo_json_get_str(p->st, "reconciliationStatus.state")) ==
         FO_RECON_UPGRADING)

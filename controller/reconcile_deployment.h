@@ -21,9 +21,9 @@
 typedef struct fo_reconcile_result {
     int64_t requeue_after_ms; /* > 0: come back after this long; 0: only on the next event */
     /* What the pass did, for logs, metrics and tests. */
-    const char *action;       /* fo_upgrade_action_name(), "DELETE", "GONE", "CANARY",
-                                 "INVALID" */
-    int writes;               /* API writes made (status, objects, finalizer) */
+    const char *action; /* fo_upgrade_action_name(), "DELETE", "GONE", "CANARY",
+                           "INVALID" */
+    int writes;         /* API writes made (status, objects, finalizer) */
 } fo_reconcile_result;
 
 /* Reconcile ns/name. Returns FO_OK (requeue as res says), FO_ETERMINAL for a spec that cannot

@@ -27,23 +27,23 @@
 typedef struct fo_pass {
     const fo_ctl_env *env;
     const fo_ctl_settings *set;
-    json_t *obj;    /* the resource as last read or written (owned reference) */
+    json_t *obj; /* the resource as last read or written (owned reference) */
     char ns[64], name[256], uid[64];
     int64_t generation;
     int64_t now_ms;
 
-    json_t *st;                  /* working status (owned) */
-    json_t *want;                /* normalised copy of obj: the desired spec (owned) */
-    json_t *last;                /* last reconciled spec, canonical (owned) or NULL */
+    json_t *st;   /* working status (owned) */
+    json_t *want; /* normalised copy of obj: the desired spec (owned) */
+    json_t *last; /* last reconciled spec, canonical (owned) or NULL */
     fo_flink_spec_meta last_meta;
-    bool invalid;                /* the desired spec failed validation: want is the last one */
-    fo_cluster_defaults *cd;     /* owned reference */
-    char *base_url;              /* the cluster's REST base URL (owned) */
+    bool invalid;            /* the desired spec failed validation: want is the last one */
+    fo_cluster_defaults *cd; /* owned reference */
+    char *base_url;          /* the cluster's REST base URL (owned) */
     bool application, standalone;
     fo_spec_diff diff;
     fo_observed obs;
-    fo_flink_jm_status prev_jm;  /* jobManagerDeploymentStatus as stored before this pass */
-    char savepoint_dir[1024];    /* of the deployed configuration ("" when none) */
+    fo_flink_jm_status prev_jm; /* jobManagerDeploymentStatus as stored before this pass */
+    char savepoint_dir[1024];   /* of the deployed configuration ("" when none) */
     fo_ctl_evbuf events;
 
     /* The pass's verdict for status.error (set by actions; NULL = none this pass). */
@@ -82,8 +82,7 @@ typedef struct fo_build_opts {
 json_t *fo_build_conf(const fo_pass *p, const json_t *spec, const fo_build_opts *o, fo_err *err);
 
 /* The desired owned objects for `spec` (new array), or NULL with err. */
-json_t *fo_build_objects(const fo_pass *p, const json_t *spec, const fo_build_opts *o,
-                         fo_err *err);
+json_t *fo_build_objects(const fo_pass *p, const json_t *spec, const fo_build_opts *o, fo_err *err);
 
 /* The generation the live cluster carries (the JobManager Deployment's annotation), else
  * status.observedGeneration, else metadata.generation. */

@@ -14,10 +14,14 @@
 const char *fo_diff_type_name(fo_diff_type t)
 {
     switch (t) {
-    case FO_DIFF_IGNORE: return "IGNORE";
-    case FO_DIFF_SCALE: return "SCALE";
-    case FO_DIFF_UPGRADE: return "UPGRADE";
-    case FO_DIFF_SAVEPOINT_REDEPLOY: return "SAVEPOINT_REDEPLOY";
+    case FO_DIFF_IGNORE:
+        return "IGNORE";
+    case FO_DIFF_SCALE:
+        return "SCALE";
+    case FO_DIFF_UPGRADE:
+        return "UPGRADE";
+    case FO_DIFF_SAVEPOINT_REDEPLOY:
+        return "SAVEPOINT_REDEPLOY";
     }
     return "UPGRADE";
 }
@@ -96,10 +100,12 @@ static void each_member(walker *w, const json_t *a, const json_t *b, member_fn f
 {
     const char *key;
     json_t *v;
-    json_object_foreach((json_t *)a, key, v) {
+    json_object_foreach((json_t *)a, key, v)
+    {
         fn(w, key, v, json_object_get(b, key));
     }
-    json_object_foreach((json_t *)b, key, v) {
+    json_object_foreach((json_t *)b, key, v)
+    {
         if (!json_object_get(a, key))
             fn(w, key, NULL, v);
     }
@@ -114,9 +120,9 @@ static void conf_member(walker *w, const char *key, const json_t *a, const json_
 
 static void job_member(walker *w, const char *key, const json_t *a, const json_t *b)
 {
-    static const char *const ignored[] = {"upgradeMode",           "initialSavepointPath",
-                                          "allowNonRestoredState", "savepointTriggerNonce",
-                                          "checkpointTriggerNonce", "autoscalerResetNonce"};
+    static const char *const ignored[] = {
+        "upgradeMode",           "initialSavepointPath",   "allowNonRestoredState",
+        "savepointTriggerNonce", "checkpointTriggerNonce", "autoscalerResetNonce"};
     char path[256];
     snprintf(path, sizeof path, "job.%s", key);
     fo_diff_type type = FO_DIFF_UPGRADE;

@@ -68,7 +68,8 @@ const json_t *fo_status_condition(const json_t *status, const char *type)
 {
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(status, "conditions"), i, c) {
+    json_array_foreach(json_object_get(status, "conditions"), i, c)
+    {
         const char *t = fo_json_str(c, "type");
         if (t && strcmp(t, type) == 0)
             return c;
@@ -96,15 +97,16 @@ void fo_status_set_condition(json_t *status, const char *type, const char *cond_
     snprintf(msg, sizeof msg, "%.*s", (int)utf8_cut(message ? message : "", FO_STATUS_MESSAGE_MAX),
              message ? message : "");
     /* Field order as kubectl and the Apache operator print a Condition. */
-    json_t *fresh = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "type", type, "status",
-                              cond_status, "reason", reason, "message", msg, "lastTransitionTime",
-                              since, "observedGeneration", (json_int_t)generation);
+    json_t *fresh = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "type", type, "status", cond_status,
+                              "reason", reason, "message", msg, "lastTransitionTime", since,
+                              "observedGeneration", (json_int_t)generation);
     if (!fresh)
         return;
     if (c) {
         size_t i;
         json_t *v;
-        json_array_foreach(list, i, v) {
+        json_array_foreach(list, i, v)
+        {
             if (v == c) {
                 json_array_set_new(list, i, fresh);
                 return;
@@ -194,22 +196,23 @@ static void set_conditions(json_t *status, const fo_status_facts *f, fo_flink_li
 
     /* Ready. */
     if (ready) {
-        snprintf(msg, sizeof msg, "%s", life == FO_LIFECYCLE_SUSPENDED
-                                            ? "The job is suspended as the spec asks"
-                                            : "The deployed spec is running and stable");
+        snprintf(msg, sizeof msg, "%s",
+                 life == FO_LIFECYCLE_SUSPENDED ? "The job is suspended as the spec asks"
+                                                : "The deployed spec is running and stable");
         fo_status_set_condition(status, "Ready", "True",
                                 life == FO_LIFECYCLE_SUSPENDED ? "Suspended" : "Stable", msg,
                                 f->generation, now_ms);
     } else {
         snprintf(msg, sizeof msg, "Lifecycle state is %s", life_name ? life_name : "unknown");
-        fo_status_set_condition(status, "Ready", "False", life_camel, msg, f->generation,
-                                now_ms);
+        fo_status_set_condition(status, "Ready", "False", life_camel, msg, f->generation, now_ms);
     }
 
     /* Stalled: a person has to act before anything moves again. */
     if (stalled) {
         snprintf(msg, sizeof msg, "%s",
-                 f->stalled_message ? f->stalled_message : err[0] ? err : "The resource failed");
+                 f->stalled_message ? f->stalled_message
+                 : err[0]           ? err
+                                    : "The resource failed");
         fo_status_set_condition(status, "Stalled", "True",
                                 f->stalled_reason ? f->stalled_reason : "Failed", msg,
                                 f->generation, now_ms);
@@ -273,9 +276,9 @@ void fo_status_finish(json_t *status, const fo_status_facts *f, int64_t now_ms)
     if (f->tm_replicas >= 0 && f->name) {
         char selector[320];
         snprintf(selector, sizeof selector, "component=taskmanager,app=%s", f->name);
-        json_object_set_new(status, "taskManager",
-                            json_pack("{s:s, s:i}", "labelSelector", selector, "replicas",
-                                      f->tm_replicas));
+        json_object_set_new(
+            status, "taskManager",
+            json_pack("{s:s, s:i}", "labelSelector", selector, "replicas", f->tm_replicas));
     }
     set_conditions(status, f, life, now_ms);
 }

@@ -15,11 +15,11 @@
 
 /* status.error types (the Java exception classes the Apache operator names). */
 #define FO_ERROR_VALIDATION "org.apache.flink.kubernetes.operator.exception.ValidationException"
-#define FO_ERROR_UPGRADE_FAILURE                                                                  \
+#define FO_ERROR_UPGRADE_FAILURE                                                                   \
     "org.apache.flink.kubernetes.operator.exception.UpgradeFailureException"
-#define FO_ERROR_DEPLOYMENT_FAILED                                                                \
+#define FO_ERROR_DEPLOYMENT_FAILED                                                                 \
     "org.apache.flink.kubernetes.operator.exception.DeploymentFailedException"
-#define FO_ERROR_RECONCILIATION                                                                   \
+#define FO_ERROR_RECONCILIATION                                                                    \
     "org.apache.flink.kubernetes.operator.exception.ReconciliationException"
 #define FO_ERROR_JOB_FAILED "org.apache.flink.runtime.JobException"
 
@@ -51,11 +51,11 @@ const json_t *fo_status_condition(const json_t *status, const char *type);
 
 /* What fo_status_finish needs beyond the status itself. */
 typedef struct fo_status_facts {
-    const char *name;            /* metadata.name (taskManager.labelSelector) */
-    int64_t generation;          /* metadata.generation of the object this pass saw */
-    bool application;            /* the last reconciled (else desired) spec has a job */
-    bool last_suspended;         /* last reconciled job.state is suspended */
-    int tm_replicas;             /* TaskManagers for status.taskManager.replicas; < 0 = leave */
+    const char *name;    /* metadata.name (taskManager.labelSelector) */
+    int64_t generation;  /* metadata.generation of the object this pass saw */
+    bool application;    /* the last reconciled (else desired) spec has a job */
+    bool last_suspended; /* last reconciled job.state is suspended */
+    int tm_replicas;     /* TaskManagers for status.taskManager.replicas; < 0 = leave */
     /* The pass is blocked until a person acts (invalid spec, refused upgrade, an object we do
      * not own): reason in CamelCase ("InvalidSpec", "UpgradeRefused", "NotOwned") and the
      * message. NULL = not stalled by this pass. */

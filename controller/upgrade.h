@@ -65,20 +65,20 @@ typedef struct fo_upgrade_input {
     bool specs_equal;                 /* recorded and desired specs mean the same */
     fo_diff_type diff;                /* class of the difference (when not equal) */
     fo_flink_job_state last_job_state;
-    fo_flink_upgrade_mode last_mode;  /* recorded job.upgradeMode (how it was suspended) */
+    fo_flink_upgrade_mode last_mode; /* recorded job.upgradeMode (how it was suspended) */
     fo_flink_job_state want_job_state;
     fo_flink_upgrade_mode want_mode;
-    bool cluster_present;             /* JobManager or TaskManager Deployment exists */
-    bool cluster_deleting;            /* every one that exists is terminating */
-    fo_flink_job_status job;          /* observed job state */
-    bool rest_ok;                     /* Flink answered this pass */
-    bool savepoint_pending;           /* an upgrade savepoint trigger is recorded */
-    bool savepoint_path_known;        /* jobStatus.upgradeSavepointPath is set */
-    bool savepoint_dir;               /* a savepoint directory is configured */
-    bool ha_enabled;                  /* high availability configured */
-    bool ha_metadata;                 /* HA ConfigMaps with a checkpoint exist */
-    bool can_stop_with_savepoint;     /* capability of this build */
-    bool can_last_state;              /* capability of this build */
+    bool cluster_present;         /* JobManager or TaskManager Deployment exists */
+    bool cluster_deleting;        /* every one that exists is terminating */
+    fo_flink_job_status job;      /* observed job state */
+    bool rest_ok;                 /* Flink answered this pass */
+    bool savepoint_pending;       /* an upgrade savepoint trigger is recorded */
+    bool savepoint_path_known;    /* jobStatus.upgradeSavepointPath is set */
+    bool savepoint_dir;           /* a savepoint directory is configured */
+    bool ha_enabled;              /* high availability configured */
+    bool ha_metadata;             /* HA ConfigMaps with a checkpoint exist */
+    bool can_stop_with_savepoint; /* capability of this build */
+    bool can_last_state;          /* capability of this build */
 } fo_upgrade_input;
 
 typedef struct fo_upgrade_step {

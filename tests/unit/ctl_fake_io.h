@@ -95,8 +95,7 @@ static inline void fake_bump(fake_kube *k, json_t *obj)
 {
     char rv[32];
     snprintf(rv, sizeof rv, "%llu", (unsigned long long)++k->rv);
-    json_object_set_new(fo_json_ensure_object(obj, "metadata"), "resourceVersion",
-                        json_string(rv));
+    json_object_set_new(fo_json_ensure_object(obj, "metadata"), "resourceVersion", json_string(rv));
 }
 
 /* Put an object into the store as the server would keep it (test setup; not logged). */
@@ -159,14 +158,16 @@ static inline json_t *fk_cached_list(void *ctx, fo_ctl_kind kind, const char *ns
     json_t *out = json_array();
     const char *key;
     json_t *o;
-    json_object_foreach(k->store[kind], key, o) {
+    json_object_foreach(k->store[kind], key, o)
+    {
         const char *ons = fo_json_get_str(o, "metadata.namespace");
         if (ns && (!ons || strcmp(ons, ns) != 0))
             continue;
         bool match = true;
         const char *lk;
         json_t *lv;
-        json_object_foreach((json_t *)labels, lk, lv) {
+        json_object_foreach((json_t *)labels, lk, lv)
+        {
             if (!fo_json_equal(json_object_get(fo_json_get(o, "metadata.labels"), lk), lv))
                 match = false;
         }
@@ -181,8 +182,8 @@ static inline fo_rc fk_get(void *ctx, fo_ctl_kind kind, const char *ns, const ch
 {
     json_t *o = fake_get(ctx, kind, ns, name);
     if (!o)
-        return fo_err_set(err, FO_ENOTFOUND, "%s \"%s\" not found",
-                          fo_ctl_kind_get(kind)->resource, name);
+        return fo_err_set(err, FO_ENOTFOUND, "%s \"%s\" not found", fo_ctl_kind_get(kind)->resource,
+                          name);
     *out = json_deep_copy(o);
     return FO_OK;
 }
@@ -201,9 +202,9 @@ static inline fo_rc fk_create(void *ctx, fo_ctl_kind kind, const json_t *obj, js
     fake_log(k, "create", kind, name, obj);
     json_t *stored = fake_put(k, obj);
     char ts[40];
-    json_object_set_new(json_object_get(stored, "metadata"), "creationTimestamp",
-                        json_string(fo_clock_format_rfc3339(fo_clock_now_ms(k->clock), false, ts,
-                                                            sizeof ts)));
+    json_object_set_new(
+        json_object_get(stored, "metadata"), "creationTimestamp",
+        json_string(fo_clock_format_rfc3339(fo_clock_now_ms(k->clock), false, ts, sizeof ts)));
     if (out)
         *out = json_deep_copy(stored);
     return FO_OK;
@@ -217,8 +218,8 @@ static inline fo_rc fk_patch(void *ctx, fo_ctl_kind kind, const char *ns, const 
         return err->rc;
     json_t *o = fake_get(k, kind, ns, name);
     if (!o)
-        return fo_err_set(err, FO_ENOTFOUND, "%s \"%s\" not found",
-                          fo_ctl_kind_get(kind)->resource, name);
+        return fo_err_set(err, FO_ENOTFOUND, "%s \"%s\" not found", fo_ctl_kind_get(kind)->resource,
+                          name);
     const char *want_rv = fo_json_get_str(patch, "metadata.resourceVersion");
     const char *rv = fo_json_get_str(o, "metadata.resourceVersion");
     if (want_rv && (!rv || strcmp(want_rv, rv) != 0))
@@ -277,8 +278,8 @@ static inline fo_rc fk_remove(void *ctx, fo_ctl_kind kind, const char *ns, const
         return err->rc;
     json_t *o = fake_get(k, kind, ns, name);
     if (!o)
-        return fo_err_set(err, FO_ENOTFOUND, "%s \"%s\" not found",
-                          fo_ctl_kind_get(kind)->resource, name);
+        return fo_err_set(err, FO_ENOTFOUND, "%s \"%s\" not found", fo_ctl_kind_get(kind)->resource,
+                          name);
     if (uid && strcmp(uid, fo_json_get_str(o, "metadata.uid")) != 0)
         return fo_err_set(err, FO_ECONFLICT, "Precondition failed: UID");
     fake_log(k, "delete", kind, name, NULL);
@@ -409,8 +410,8 @@ static inline fake_world *fake_world_new(void)
     w->flink.bodies = json_array();
     fo_ctl_settings_defaults(&w->settings);
     w->settings.rest_url_template = "http://flink.test/{namespace}/{name}";
-    w->env.kube = (fo_ctl_kube){&w->kube, fk_cached, fk_cached_list, fk_get, fk_create, fk_patch,
-                                fk_remove};
+    w->env.kube =
+        (fo_ctl_kube){&w->kube, fk_cached, fk_cached_list, fk_get, fk_create, fk_patch, fk_remove};
     w->env.flink = (fo_ctl_flink){&w->flink, ff_call};
     w->env.events = (fo_ctl_events){&w->events, fe_record};
     w->env.clock = w->clock;

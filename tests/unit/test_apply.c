@@ -148,10 +148,10 @@ END_TEST
 
 START_TEST(config_map_data_must_match_exactly)
 {
-    json_t *want = json_pack("{s:s, s:s, s:{s:s, s:s, s:[o]}, s:{s:s}}", "apiVersion", "v1",
-                             "kind", "ConfigMap", "metadata", "name", "flink-config-x",
-                             "namespace", "default", "ownerReferences", owner_ref(), "data",
-                             "config.yaml", "a: 1\n");
+    json_t *want =
+        json_pack("{s:s, s:s, s:{s:s, s:s, s:[o]}, s:{s:s}}", "apiVersion", "v1", "kind",
+                  "ConfigMap", "metadata", "name", "flink-config-x", "namespace", "default",
+                  "ownerReferences", owner_ref(), "data", "config.yaml", "a: 1\n");
     json_t *live = json_deep_copy(want);
     ck_assert(fo_apply_matches(want, live));
     json_object_set_new(json_object_get(live, "data"), "stray.txt", json_string("x"));
@@ -168,7 +168,8 @@ START_TEST(config_map_data_must_match_exactly)
 }
 END_TEST
 
-/* ---- through the seam ------------------------------------------------------------------------- */
+/* ---- through the seam -------------------------------------------------------------------------
+ */
 
 START_TEST(set_creates_missing_and_patches_drifted_objects)
 {
@@ -176,8 +177,8 @@ START_TEST(set_creates_missing_and_patches_drifted_objects)
     json_t *live = stored_service();
     fo_json_set_path(live, "spec.type", json_string("NodePort"));
     fake_put(&w->kube, live);
-    json_t *cm = json_pack("{s:s, s:s, s:{s:s, s:s, s:[o]}, s:{s:s}}", "apiVersion", "v1",
-                           "kind", "ConfigMap", "metadata", "name", "flink-config-x", "namespace",
+    json_t *cm = json_pack("{s:s, s:s, s:{s:s, s:s, s:[o]}, s:{s:s}}", "apiVersion", "v1", "kind",
+                           "ConfigMap", "metadata", "name", "flink-config-x", "namespace",
                            "default", "ownerReferences", owner_ref(), "data", "k", "v");
     json_t *desired = json_pack("[o, o]", cm, desired_service());
     fo_apply_report rep = {0};
@@ -188,9 +189,9 @@ START_TEST(set_creates_missing_and_patches_drifted_objects)
     ck_assert_int_eq(rep.patched, 1);
     ck_assert_str_eq(w->kube.log[0].verb, "create");
     ck_assert_str_eq(w->kube.log[1].verb, "patch");
-    ck_assert_str_eq(fo_json_get_str(fake_get(&w->kube, FO_CTL_SERVICE, "default", "x-rest"),
-                                     "spec.type"),
-                     "ClusterIP");
+    ck_assert_str_eq(
+        fo_json_get_str(fake_get(&w->kube, FO_CTL_SERVICE, "default", "x-rest"), "spec.type"),
+        "ClusterIP");
     /* Again: nothing to do. */
     memset(&rep, 0, sizeof rep);
     size_t before = w->kube.nlog;
@@ -209,8 +210,8 @@ START_TEST(object_not_owned_stops_the_whole_set)
     json_t *foreign = stored_service();
     json_object_del(json_object_get(foreign, "metadata"), "ownerReferences");
     fake_put(&w->kube, foreign);
-    json_t *cm = json_pack("{s:s, s:s, s:{s:s, s:s, s:[o]}, s:{s:s}}", "apiVersion", "v1",
-                           "kind", "ConfigMap", "metadata", "name", "flink-config-x", "namespace",
+    json_t *cm = json_pack("{s:s, s:s, s:{s:s, s:s, s:[o]}, s:{s:s}}", "apiVersion", "v1", "kind",
+                           "ConfigMap", "metadata", "name", "flink-config-x", "namespace",
                            "default", "ownerReferences", owner_ref(), "data", "k", "v");
     json_t *desired = json_pack("[o, o]", cm, desired_service());
     fo_apply_report rep = {0};

@@ -15,8 +15,8 @@
 static json_t *jm_deployment(int replicas, int available)
 {
     json_t *d = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:i}}", "apiVersion", "apps/v1", "kind",
-                          "Deployment", "metadata", "name", "basic-example", "namespace",
-                          "default", "spec", "replicas", replicas);
+                          "Deployment", "metadata", "name", "basic-example", "namespace", "default",
+                          "spec", "replicas", replicas);
     if (available >= 0)
         json_object_set_new(d, "status", json_pack("{s:i}", "availableReplicas", available));
     return d;
@@ -45,9 +45,9 @@ START_TEST(jobmanager_status_follows_deployment_and_rest)
     /* Available and Flink answers: DEPLOYED_NOT_READY, then READY on the next look. */
     ck_assert_int_eq(fo_observe_jm_status(avail, true, FO_JM_DEPLOYING, failure, sizeof failure),
                      FO_JM_DEPLOYED_NOT_READY);
-    ck_assert_int_eq(fo_observe_jm_status(avail, true, FO_JM_DEPLOYED_NOT_READY, failure,
-                                          sizeof failure),
-                     FO_JM_READY);
+    ck_assert_int_eq(
+        fo_observe_jm_status(avail, true, FO_JM_DEPLOYED_NOT_READY, failure, sizeof failure),
+        FO_JM_READY);
     ck_assert_int_eq(fo_observe_jm_status(avail, true, FO_JM_READY, failure, sizeof failure),
                      FO_JM_READY);
     /* Available but Flink silent: READY stays READY (the job observer reports it). */
@@ -55,9 +55,9 @@ START_TEST(jobmanager_status_follows_deployment_and_rest)
                      FO_JM_READY);
     ck_assert_int_eq(fo_observe_jm_status(avail, false, FO_JM_DEPLOYING, failure, sizeof failure),
                      FO_JM_DEPLOYING);
-    ck_assert_int_eq(fo_observe_jm_status(scaled_down, true, FO_JM_DEPLOYING, failure,
-                                          sizeof failure),
-                     FO_JM_DEPLOYING);
+    ck_assert_int_eq(
+        fo_observe_jm_status(scaled_down, true, FO_JM_DEPLOYING, failure, sizeof failure),
+        FO_JM_DEPLOYING);
     json_decref(none);
     json_decref(avail);
     json_decref(scaled_down);
@@ -89,9 +89,9 @@ END_TEST
 
 START_TEST(job_is_picked_by_id_or_as_the_newest)
 {
-    json_t *ov = json_pack("{s:[{s:s, s:I}, {s:s, s:I}, {s:s}]}", "jobs", "jid", "aaa",
-                           "start-time", (json_int_t)100, "jid", "bbb", "start-time",
-                           (json_int_t)200, "name", "no id");
+    json_t *ov =
+        json_pack("{s:[{s:s, s:I}, {s:s, s:I}, {s:s}]}", "jobs", "jid", "aaa", "start-time",
+                  (json_int_t)100, "jid", "bbb", "start-time", (json_int_t)200, "name", "no id");
     ck_assert_str_eq(fo_json_str(fo_observe_pick_job(ov, "aaa"), "jid"), "aaa");
     ck_assert_str_eq(fo_json_str(fo_observe_pick_job(ov, NULL), "jid"), "bbb");
     ck_assert_ptr_null(fo_observe_pick_job(ov, "ccc"));
@@ -104,11 +104,10 @@ START_TEST(cluster_info_totals_as_apache_prints_them)
 {
     json_t *cfg = json_pack("{s:s, s:s}", "flink-version", "1.20.1", "flink-revision",
                             "abc1234 @ 2025-01-01T00:00:00+00:00");
-    json_t *conf = json_pack("{s:s, s:s, s:s, s:s, s:s}", "kubernetes.jobmanager.cpu.amount",
-                             "0.5", "kubernetes.taskmanager.cpu.amount", "2.0",
-                             "jobmanager.memory.process.size", "1 gb",
-                             "taskmanager.memory.process.size", "2048m",
-                             "kubernetes.jobmanager.replicas", "2");
+    json_t *conf = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s}", "kubernetes.jobmanager.cpu.amount", "0.5",
+        "kubernetes.taskmanager.cpu.amount", "2.0", "jobmanager.memory.process.size", "1 gb",
+        "taskmanager.memory.process.size", "2048m", "kubernetes.jobmanager.replicas", "2");
     json_t *info = fo_observe_cluster_info(cfg, conf, 3);
     ck_assert_str_eq(fo_json_str(info, "flink-version"), "1.20.1");
     ck_assert_str_eq(fo_json_str(info, "flink-revision"), "abc1234 @ 2025-01-01T00:00:00+00:00");
@@ -132,9 +131,9 @@ static fake_world *world(void)
     fake_world *w = fake_world_new();
     w->env.hooks.rest_error = count_rest_error;
     rest_errors = 0;
-    fake_flink_answer(&w->flink, "GET /config",
-                      json_pack("{s:s, s:s}", "flink-version", "1.20.1", "flink-revision",
-                                "abc @ 2025"));
+    fake_flink_answer(
+        &w->flink, "GET /config",
+        json_pack("{s:s, s:s}", "flink-version", "1.20.1", "flink-revision", "abc @ 2025"));
     fake_flink_answer(&w->flink, "GET /taskmanagers",
                       json_pack("{s:[{s:s}, {s:s}]}", "taskmanagers", "id", "a", "id", "b"));
     fake_flink_answer(&w->flink, "GET /jobs/overview",

@@ -47,9 +47,9 @@ static void jm_available(fake_world *w, const char *name)
 {
     json_t *jm = fake_get(&w->kube, FO_CTL_DEPLOYMENT, NS, name);
     ck_assert_ptr_nonnull(jm);
-    json_object_set_new(jm, "status",
-                        json_pack("{s:i, s:i, s:i}", "replicas", 1, "readyReplicas", 1,
-                                  "availableReplicas", 1));
+    json_object_set_new(
+        jm, "status",
+        json_pack("{s:i, s:i, s:i}", "replicas", 1, "readyReplicas", 1, "availableReplicas", 1));
 }
 
 /* What Flink would answer for a cluster running the recorded job in `state`. */
@@ -59,8 +59,8 @@ static void flink_job(fake_world *w, const char *name, const char *state)
     fake_flink_answer(&w->flink, "GET /config",
                       json_pack("{s:s, s:s}", "flink-version", "1.20.1", "flink-revision",
                                 "abc1234 @ 2025-01-01T00:00:00+00:00"));
-    fake_flink_answer(&w->flink, "GET /taskmanagers", json_pack("{s:[{s:s}]}", "taskmanagers",
-                                                                "id", "tm-1"));
+    fake_flink_answer(&w->flink, "GET /taskmanagers",
+                      json_pack("{s:[{s:s}]}", "taskmanagers", "id", "tm-1"));
     json_t *jobs = json_array();
     if (jid)
         json_array_append_new(jobs, json_pack("{s:s, s:s, s:s, s:I, s:I}", "jid", jid, "name",
@@ -116,10 +116,9 @@ START_TEST(first_deploy_writes_intent_before_creating_objects)
     ck_assert_int_eq(fake_events_count(&w->events, "Submit"), 1);
     ck_assert_int_gt(res.requeue_after_ms, 0);
     /* The job id is in the cluster's configuration. */
-    const char *conf = fo_json_str(fo_json_get(owned(w, FO_CTL_CONFIG_MAP,
-                                                     "flink-config-basic-example"),
-                                               "data"),
-                                   "config.yaml");
+    const char *conf =
+        fo_json_str(fo_json_get(owned(w, FO_CTL_CONFIG_MAP, "flink-config-basic-example"), "data"),
+                    "config.yaml");
     ck_assert_msg(strstr(conf, "$internal.pipeline.job-id: \"00000000000000000000000000000001\""),
                   "%s", conf);
     fake_world_free(w);
@@ -222,8 +221,9 @@ START_TEST(invalid_spec_sets_status_error_and_changes_no_objects)
     const json_t *stalled = NULL;
     size_t i;
     json_t *c;
-    json_array_foreach(fo_json_get(json_object_get(fd(w, "basic-example"), "status"),
-                                   "conditions"), i, c) {
+    json_array_foreach(fo_json_get(json_object_get(fd(w, "basic-example"), "status"), "conditions"),
+                       i, c)
+    {
         if (strcmp(fo_json_str(c, "type"), "Stalled") == 0)
             stalled = c;
     }
@@ -237,8 +237,7 @@ START_TEST(invalid_spec_sets_status_error_and_changes_no_objects)
     ck_assert_uint_eq(w->kube.nlog, before);
     ck_assert_uint_eq(w->events.n, events);
     /* Fixing the spec clears the error. */
-    json_object_set_new(json_object_get(fo_json_get(fd(w, "basic-example"), "spec"),
-                                        "jobManager"),
+    json_object_set_new(json_object_get(fo_json_get(fd(w, "basic-example"), "spec"), "jobManager"),
                         "replicas", json_integer(1));
     json_object_set_new(json_object_get(fd(w, "basic-example"), "metadata"), "generation",
                         json_integer(3));
@@ -270,8 +269,7 @@ START_TEST(drift_is_repaired)
     json_t *container = json_array_get(fo_json_get(jm, "spec.template.spec.containers"), 0);
     json_object_set_new(container, "image", json_string("evil:latest"));
     /* Server defaults and foreign annotations are not drift. */
-    json_object_set_new(container, "terminationMessagePath",
-                        json_string("/dev/termination-log"));
+    json_object_set_new(container, "terminationMessagePath", json_string("/dev/termination-log"));
     json_object_set_new(fo_json_ensure_object(json_object_get(jm, "metadata"), "annotations"),
                         "deployment.kubernetes.io/revision", json_string("1"));
     size_t before = w->kube.nlog;
@@ -319,14 +317,15 @@ START_TEST(object_not_owned_is_never_touched)
     const char *error = st_str(w, "basic-example", "error");
     ck_assert_ptr_nonnull(error);
     ck_assert_ptr_nonnull(strstr(error, "not owned"));
-    ck_assert_str_eq(fo_json_get_str(owned(w, FO_CTL_CONFIG_MAP, "flink-config-basic-example"),
-                                     "data.mine"),
-                     "yes");
+    ck_assert_str_eq(
+        fo_json_get_str(owned(w, FO_CTL_CONFIG_MAP, "flink-config-basic-example"), "data.mine"),
+        "yes");
     fake_world_free(w);
 }
 END_TEST
 
-/* ---- spec changes ----------------------------------------------------------------------------- */
+/* ---- spec changes -----------------------------------------------------------------------------
+ */
 
 static void edit_spec(fake_world *w, const char *name, const char *path, json_t *value)
 {
@@ -346,9 +345,9 @@ START_TEST(ignore_class_change_is_recorded_without_redeploy)
     ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK);
     ck_assert_int_eq(fake_count(&w->kube, before, "delete", FO_CTL_KIND_COUNT), 0);
     ck_assert_int_eq(fake_count(&w->kube, before, "create", FO_CTL_KIND_COUNT), 0);
-    ck_assert_ptr_nonnull(strstr(st_str(w, "basic-example",
-                                        "reconciliationStatus.lastReconciledSpec"),
-                                 "\"allowNonRestoredState\":true"));
+    ck_assert_ptr_nonnull(
+        strstr(st_str(w, "basic-example", "reconciliationStatus.lastReconciledSpec"),
+               "\"allowNonRestoredState\":true"));
     ck_assert_str_eq(st_str(w, "basic-example", "lifecycleState"), "STABLE");
     int64_t og = 0;
     fo_json_get_int(json_object_get(fd(w, "basic-example"), "status"), "observedGeneration", &og);
@@ -373,12 +372,11 @@ START_TEST(stateless_upgrade_deletes_then_redeploys_with_a_new_job)
     int del = fake_find(&w->kube, before, "delete", FO_CTL_DEPLOYMENT);
     ck_assert_int_ge(intent, 0);
     ck_assert_int_gt(del, intent);
-    const char *marker = fo_json_get_str(w->kube.log[intent].body,
-                                         "status.reconciliationStatus.lastReconciledSpec");
+    const char *marker =
+        fo_json_get_str(w->kube.log[intent].body, "status.reconciliationStatus.lastReconciledSpec");
     ck_assert_ptr_nonnull(strstr(marker, "\"state\":\"suspended\""));
     ck_assert_ptr_nonnull(strstr(marker, "\"image\":\"flink:1.20\""));
-    ck_assert_str_eq(fo_json_get_str(w->kube.log[intent].body,
-                                     "status.reconciliationStatus.state"),
+    ck_assert_str_eq(fo_json_get_str(w->kube.log[intent].body, "status.reconciliationStatus.state"),
                      "UPGRADING");
     ck_assert_int_eq(fake_flink_calls(&w->flink, "PATCH /jobs/"), 1);
     ck_assert_uint_gt(w->flink.ncalls, calls);
@@ -394,10 +392,9 @@ START_TEST(stateless_upgrade_deletes_then_redeploys_with_a_new_job)
     ck_assert_int_ge(intent, 0);
     ck_assert_int_gt(create, intent);
     json_t *jm = owned(w, FO_CTL_DEPLOYMENT, "basic-example");
-    ck_assert_str_eq(fo_json_str(json_array_get(fo_json_get(jm, "spec.template.spec.containers"),
-                                                0),
-                                 "image"),
-                     "flink:1.20.1");
+    ck_assert_str_eq(
+        fo_json_str(json_array_get(fo_json_get(jm, "spec.template.spec.containers"), 0), "image"),
+        "flink:1.20.1");
     ck_assert_str_eq(fo_json_str(fo_json_get(jm, "metadata.annotations"),
                                  "flinkdeployment.flink.apache.org/generation"),
                      "2");
@@ -426,8 +423,8 @@ START_TEST(upgrade_waits_while_the_old_jobmanager_terminates)
                      json_pack("[s]", "foregroundDeletion"));
     edit_spec(w, "basic-example", "image", json_string("flink:1.20.1"));
     ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK);
-    ck_assert_ptr_nonnull(fo_json_get(owned(w, FO_CTL_DEPLOYMENT, "basic-example"),
-                                      "metadata.deletionTimestamp"));
+    ck_assert_ptr_nonnull(
+        fo_json_get(owned(w, FO_CTL_DEPLOYMENT, "basic-example"), "metadata.deletionTimestamp"));
     fo_reconcile_result res;
     ck_assert_int_eq(pass(w, "basic-example", &res), FO_OK);
     ck_assert_str_eq(res.action, "WAIT");
@@ -485,9 +482,9 @@ START_TEST(savepoint_upgrade_stops_with_savepoint_then_redeploys_from_it)
     ck_assert_int_eq(pass(w, n, NULL), FO_OK);
     int intent = fake_find(&w->kube, before, "status", FO_CTL_FLINK_DEPLOYMENT);
     ck_assert_int_ge(intent, 0);
-    ck_assert_str_eq(fo_json_get_str(w->kube.log[intent].body,
-                                     "status.jobStatus.savepointInfo.triggerType"),
-                     "UPGRADE");
+    ck_assert_str_eq(
+        fo_json_get_str(w->kube.log[intent].body, "status.jobStatus.savepointInfo.triggerType"),
+        "UPGRADE");
     ck_assert_int_eq(fake_flink_calls(&w->flink, "POST /jobs/"), 1);
     json_t *stop_body = json_array_get(w->flink.bodies, w->flink.ncalls - 1);
     ck_assert_str_eq(fo_json_str(stop_body, "targetDirectory"), "s3://bucket/savepoints");
@@ -521,10 +518,9 @@ START_TEST(savepoint_upgrade_stops_with_savepoint_then_redeploys_from_it)
     ck_assert_ptr_null(owned(w, FO_CTL_DEPLOYMENT, n));
     ck_assert_int_eq(pass(w, n, &res), FO_OK);
     ck_assert_str_eq(res.action, "DEPLOY");
-    const char *conf = fo_json_str(fo_json_get(owned(w, FO_CTL_CONFIG_MAP,
-                                                     "flink-config-savepoint-example"),
-                                               "data"),
-                                   "config.yaml");
+    const char *conf = fo_json_str(
+        fo_json_get(owned(w, FO_CTL_CONFIG_MAP, "flink-config-savepoint-example"), "data"),
+        "config.yaml");
     ck_assert_ptr_nonnull(
         strstr(conf, "execution.savepoint.path: s3://bucket/savepoints/savepoint-000001-abc"));
     ck_assert_str_eq(st_str(w, n, "reconciliationStatus.state"), "DEPLOYED");
@@ -553,8 +549,7 @@ START_TEST(last_state_upgrade_is_refused_and_the_cluster_untouched)
     ck_assert_int_eq(fake_events_count(&w->events, "UpgradeFailed"), 1);
     /* The running job still reads RUNNING; the spec was not recorded. */
     ck_assert_str_eq(st_str(w, n, "jobStatus.state"), "RUNNING");
-    ck_assert_ptr_null(strstr(st_str(w, n, "reconciliationStatus.lastReconciledSpec"),
-                              "1.20.1"));
+    ck_assert_ptr_null(strstr(st_str(w, n, "reconciliationStatus.lastReconciledSpec"), "1.20.1"));
     /* Asked again: no new event, no new write. */
     before = w->kube.nlog;
     ck_assert_int_eq(pass(w, n, NULL), FO_OK);
@@ -613,7 +608,8 @@ START_TEST(standalone_application_owns_a_taskmanager_deployment)
 }
 END_TEST
 
-/* ---- deletion ---------------------------------------------------------------------------------- */
+/* ---- deletion ----------------------------------------------------------------------------------
+ */
 
 static void delete_fd(fake_world *w, const char *name)
 {

@@ -93,25 +93,23 @@ END_TEST
 
 START_TEST(job_settings_that_restore_nothing_are_ignored)
 {
-    ck_assert_int_eq(diff_with("job.upgradeMode", json_string("savepoint"), FO_FLINK_MODE_NATIVE)
-                         .type,
-                     FO_DIFF_IGNORE);
-    ck_assert_int_eq(diff_with("job.initialSavepointPath", json_string("s3://x/sp"),
-                               FO_FLINK_MODE_NATIVE)
-                         .type,
-                     FO_DIFF_IGNORE);
+    ck_assert_int_eq(
+        diff_with("job.upgradeMode", json_string("savepoint"), FO_FLINK_MODE_NATIVE).type,
+        FO_DIFF_IGNORE);
+    ck_assert_int_eq(
+        diff_with("job.initialSavepointPath", json_string("s3://x/sp"), FO_FLINK_MODE_NATIVE).type,
+        FO_DIFF_IGNORE);
     ck_assert_int_eq(diff_with("job.allowNonRestoredState", json_true(), FO_FLINK_MODE_NATIVE).type,
                      FO_DIFF_IGNORE);
-    ck_assert_int_eq(diff_with("job.savepointTriggerNonce", json_integer(3), FO_FLINK_MODE_NATIVE)
-                         .type,
-                     FO_DIFF_IGNORE);
-    ck_assert_int_eq(diff_with("job.checkpointTriggerNonce", json_integer(3),
-                               FO_FLINK_MODE_NATIVE)
-                         .type,
-                     FO_DIFF_IGNORE);
-    ck_assert_int_eq(diff_with("job.autoscalerResetNonce", json_integer(3), FO_FLINK_MODE_NATIVE)
-                         .type,
-                     FO_DIFF_IGNORE);
+    ck_assert_int_eq(
+        diff_with("job.savepointTriggerNonce", json_integer(3), FO_FLINK_MODE_NATIVE).type,
+        FO_DIFF_IGNORE);
+    ck_assert_int_eq(
+        diff_with("job.checkpointTriggerNonce", json_integer(3), FO_FLINK_MODE_NATIVE).type,
+        FO_DIFF_IGNORE);
+    ck_assert_int_eq(
+        diff_with("job.autoscalerResetNonce", json_integer(3), FO_FLINK_MODE_NATIVE).type,
+        FO_DIFF_IGNORE);
     fo_spec_diff d = diff_with("job.upgradeMode", json_string("savepoint"), FO_FLINK_MODE_NATIVE);
     ck_assert_uint_eq(d.changes, 1); /* ignored, but still a change to record */
 }
@@ -119,10 +117,10 @@ END_TEST
 
 START_TEST(operator_configuration_keys_are_ignored)
 {
-    ck_assert_int_eq(conf_diff("kubernetes.operator.periodic.savepoint.interval", "1h",
-                               FO_FLINK_MODE_NATIVE)
-                         .type,
-                     FO_DIFF_IGNORE);
+    ck_assert_int_eq(
+        conf_diff("kubernetes.operator.periodic.savepoint.interval", "1h", FO_FLINK_MODE_NATIVE)
+            .type,
+        FO_DIFF_IGNORE);
     ck_assert_int_eq(conf_diff("job.autoscaler.enabled", "true", FO_FLINK_MODE_NATIVE).type,
                      FO_DIFF_IGNORE);
     ck_assert_int_eq(conf_diff("parallelism.default", "8", FO_FLINK_MODE_NATIVE).type,
@@ -146,9 +144,9 @@ START_TEST(parallelism_and_replicas_scale_in_standalone_mode_only)
                      FO_DIFF_SCALE);
     ck_assert_int_eq(diff_with("job.parallelism", json_integer(4), FO_FLINK_MODE_NATIVE).type,
                      FO_DIFF_UPGRADE);
-    ck_assert_int_eq(diff_with("taskManager.replicas", json_integer(3), FO_FLINK_MODE_STANDALONE)
-                         .type,
-                     FO_DIFF_SCALE);
+    ck_assert_int_eq(
+        diff_with("taskManager.replicas", json_integer(3), FO_FLINK_MODE_STANDALONE).type,
+        FO_DIFF_SCALE);
     ck_assert_int_eq(diff_with("taskManager.replicas", json_integer(3), FO_FLINK_MODE_NATIVE).type,
                      FO_DIFF_UPGRADE);
 }
@@ -156,9 +154,9 @@ END_TEST
 
 START_TEST(new_redeploy_nonce_asks_for_a_savepoint_redeploy)
 {
-    ck_assert_int_eq(diff_with("job.savepointRedeployNonce", json_integer(1), FO_FLINK_MODE_NATIVE)
-                         .type,
-                     FO_DIFF_SAVEPOINT_REDEPLOY);
+    ck_assert_int_eq(
+        diff_with("job.savepointRedeployNonce", json_integer(1), FO_FLINK_MODE_NATIVE).type,
+        FO_DIFF_SAVEPOINT_REDEPLOY);
     /* Together with an UPGRADE change the larger class wins. */
     json_t *a = base_spec();
     json_t *b = json_deep_copy(a);
@@ -209,12 +207,11 @@ START_TEST(everything_else_is_an_upgrade)
                      FO_DIFF_UPGRADE);
     ck_assert_int_eq(diff_with("job.state", json_string("suspended"), FO_FLINK_MODE_NATIVE).type,
                      FO_DIFF_UPGRADE);
-    ck_assert_int_eq(diff_with("jobManager.resource.memory", json_string("4g"),
-                               FO_FLINK_MODE_NATIVE)
-                         .type,
-                     FO_DIFF_UPGRADE);
-    ck_assert_int_eq(diff_with("podTemplate", json_pack("{s:{s:{s:s}}}", "metadata", "labels", "a",
-                                                        "b"),
+    ck_assert_int_eq(
+        diff_with("jobManager.resource.memory", json_string("4g"), FO_FLINK_MODE_NATIVE).type,
+        FO_DIFF_UPGRADE);
+    ck_assert_int_eq(diff_with("podTemplate",
+                               json_pack("{s:{s:{s:s}}}", "metadata", "labels", "a", "b"),
                                FO_FLINK_MODE_NATIVE)
                          .type,
                      FO_DIFF_UPGRADE);

@@ -22,8 +22,8 @@ static json_t *parse(const char *text)
 
 static fo_status_facts app_facts(void)
 {
-    fo_status_facts f = {.name = "basic-example", .generation = 3, .application = true,
-                         .tm_replicas = 1};
+    fo_status_facts f = {
+        .name = "basic-example", .generation = 3, .application = true, .tm_replicas = 1};
     return f;
 }
 
@@ -34,8 +34,7 @@ static const json_t *cond(const json_t *st, const char *type)
     return c;
 }
 
-static void assert_cond(const json_t *st, const char *type, const char *status,
-                        const char *reason)
+static void assert_cond(const json_t *st, const char *type, const char *status, const char *reason)
 {
     const json_t *c = cond(st, type);
     ck_assert_str_eq(fo_json_str(c, "status"), status);
@@ -90,7 +89,8 @@ START_TEST(long_error_message_is_cut_on_a_character_boundary)
 }
 END_TEST
 
-/* ---- lifecycle -------------------------------------------------------------------------------- */
+/* ---- lifecycle --------------------------------------------------------------------------------
+ */
 
 static const char *finish_lifecycle(const char *status_text, fo_status_facts f, json_t **out)
 {
@@ -109,7 +109,8 @@ START_TEST(lifecycle_follows_the_reference_rules)
     ck_assert_str_eq(finish_lifecycle("{\"error\":\"bad\"}", f, &st), "FAILED");
     json_decref(st);
     ck_assert_str_eq(finish_lifecycle("{\"reconciliationStatus\":{\"state\":\"UPGRADING\","
-                                      "\"lastReconciledSpec\":" "\"x\"}}",
+                                      "\"lastReconciledSpec\":"
+                                      "\"x\"}}",
                                       f, &st),
                      "UPGRADING");
     json_decref(st);
@@ -120,10 +121,10 @@ END_TEST
 
 START_TEST(running_job_marks_the_spec_stable)
 {
-    json_t *st = json_pack("{s:{s:s}, s:{s:s, s:s}, s:s, s:I}", "jobStatus", "state", "RUNNING",
-                           "reconciliationStatus", "state", "DEPLOYED", "lastReconciledSpec",
-                           SPEC_A, "jobManagerDeploymentStatus", "READY", "observedGeneration",
-                           (json_int_t)3);
+    json_t *st =
+        json_pack("{s:{s:s}, s:{s:s, s:s}, s:s, s:I}", "jobStatus", "state", "RUNNING",
+                  "reconciliationStatus", "state", "DEPLOYED", "lastReconciledSpec", SPEC_A,
+                  "jobManagerDeploymentStatus", "READY", "observedGeneration", (json_int_t)3);
     fo_status_facts f = app_facts();
     fo_status_finish(st, &f, T0);
     ck_assert_str_eq(fo_json_get_str(st, "reconciliationStatus.lastStableSpec"), SPEC_A);
@@ -144,10 +145,10 @@ END_TEST
 
 START_TEST(job_not_running_yet_is_deployed_and_reconciling)
 {
-    json_t *st = json_pack("{s:{s:s}, s:{s:s, s:s}, s:s, s:I}", "jobStatus", "state",
-                           "RECONCILING", "reconciliationStatus", "state", "DEPLOYED",
-                           "lastReconciledSpec", SPEC_A, "jobManagerDeploymentStatus",
-                           "DEPLOYING", "observedGeneration", (json_int_t)3);
+    json_t *st =
+        json_pack("{s:{s:s}, s:{s:s, s:s}, s:s, s:I}", "jobStatus", "state", "RECONCILING",
+                  "reconciliationStatus", "state", "DEPLOYED", "lastReconciledSpec", SPEC_A,
+                  "jobManagerDeploymentStatus", "DEPLOYING", "observedGeneration", (json_int_t)3);
     fo_status_facts f = app_facts();
     fo_status_finish(st, &f, T0);
     ck_assert_ptr_null(fo_json_get_str(st, "reconciliationStatus.lastStableSpec"));
@@ -162,9 +163,9 @@ END_TEST
 
 START_TEST(suspended_spec_is_stable_and_ready)
 {
-    json_t *st = json_pack("{s:{s:s, s:s}, s:I}", "reconciliationStatus", "state", "DEPLOYED",
-                           "lastReconciledSpec", SPEC_SUSPENDED, "observedGeneration",
-                           (json_int_t)3);
+    json_t *st =
+        json_pack("{s:{s:s, s:s}, s:I}", "reconciliationStatus", "state", "DEPLOYED",
+                  "lastReconciledSpec", SPEC_SUSPENDED, "observedGeneration", (json_int_t)3);
     fo_status_facts f = app_facts();
     f.last_suspended = true;
     fo_status_finish(st, &f, T0);
@@ -214,10 +215,10 @@ END_TEST
 
 START_TEST(stale_observed_generation_is_not_ready)
 {
-    json_t *st = json_pack("{s:{s:s}, s:{s:s, s:s}, s:s, s:I}", "jobStatus", "state", "RUNNING",
-                           "reconciliationStatus", "state", "DEPLOYED", "lastReconciledSpec",
-                           SPEC_A, "jobManagerDeploymentStatus", "READY", "observedGeneration",
-                           (json_int_t)2);
+    json_t *st =
+        json_pack("{s:{s:s}, s:{s:s, s:s}, s:s, s:I}", "jobStatus", "state", "RUNNING",
+                  "reconciliationStatus", "state", "DEPLOYED", "lastReconciledSpec", SPEC_A,
+                  "jobManagerDeploymentStatus", "READY", "observedGeneration", (json_int_t)2);
     fo_status_facts f = app_facts(); /* generation 3 */
     fo_status_finish(st, &f, T0);
     ck_assert_str_eq(fo_json_str(st, "lifecycleState"), "STABLE");
@@ -256,14 +257,12 @@ START_TEST(transition_time_moves_only_when_status_flips)
     ck_assert_str_eq(fo_json_str(cond(st, "Running"), "lastTransitionTime"),
                      "2026-04-20T09:15:00Z");
     /* Same status, new reason: the time stays. */
-    fo_status_set_condition(st, "Running", "False", "Created", "Job status CREATED", 1,
-                            T0 + 60000);
+    fo_status_set_condition(st, "Running", "False", "Created", "Job status CREATED", 1, T0 + 60000);
     ck_assert_str_eq(fo_json_str(cond(st, "Running"), "lastTransitionTime"),
                      "2026-04-20T09:15:00Z");
     ck_assert_str_eq(fo_json_str(cond(st, "Running"), "reason"), "Created");
     /* Flip: the time moves. */
-    fo_status_set_condition(st, "Running", "True", "Running", "Job status RUNNING", 1,
-                            T0 + 120000);
+    fo_status_set_condition(st, "Running", "True", "Running", "Job status RUNNING", 1, T0 + 120000);
     ck_assert_str_eq(fo_json_str(cond(st, "Running"), "lastTransitionTime"),
                      "2026-04-20T09:17:00Z");
     ck_assert_uint_eq(json_array_size(json_object_get(st, "conditions")), 1);
@@ -273,10 +272,10 @@ END_TEST
 
 START_TEST(finishing_an_unchanged_status_again_changes_nothing)
 {
-    json_t *st = json_pack("{s:{s:s}, s:{s:s, s:s}, s:s, s:I}", "jobStatus", "state", "RUNNING",
-                           "reconciliationStatus", "state", "DEPLOYED", "lastReconciledSpec",
-                           SPEC_A, "jobManagerDeploymentStatus", "READY", "observedGeneration",
-                           (json_int_t)3);
+    json_t *st =
+        json_pack("{s:{s:s}, s:{s:s, s:s}, s:s, s:I}", "jobStatus", "state", "RUNNING",
+                  "reconciliationStatus", "state", "DEPLOYED", "lastReconciledSpec", SPEC_A,
+                  "jobManagerDeploymentStatus", "READY", "observedGeneration", (json_int_t)3);
     fo_status_facts f = app_facts();
     fo_status_finish(st, &f, T0);
     json_t *again = json_deep_copy(st);

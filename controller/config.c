@@ -1,0 +1,340 @@
+#include "controller/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define DURATION_TEXT_MAX 64
+
+static const char usage_text[] =
+    "usage: flinkop-controller [options]\n"
+    "  --kubeconfig FILE          API access (default: in-cluster)     FLINKOP_KUBECONFIG\n"
+    "  --namespaces a,b           watched namespaces (default: all)    FLINKOP_NAMESPACES\n"
+    "  --workers N                reconcile workers (default 4)        FLINKOP_WORKERS\n"
+    "  --observe-interval D       Flink status poll (default 15s)      FLINKOP_OBSERVE_INTERVAL\n"
+    "  --progress-interval D      poll while deploying (default 5s)    FLINKOP_PROGRESS_INTERVAL\n"
+    "  --rest-ready-delay D       REST up -> READY (default 10s)       FLINKOP_REST_READY_DELAY\n"
+    "  --cleanup-timeout D        deletion gives up after (5m)         FLINKOP_CLEANUP_TIMEOUT\n"
+    "  --defaults FILE            cluster defaults YAML (reloaded)     FLINKOP_DEFAULTS\n"
+    "  --flink-rest-url TEMPLATE  {name}/{namespace} placeholders      FLINKOP_FLINK_REST_URL\n"
+    "                             (default http://{name}-rest.{namespace}.svc:8081)\n"
+    "  --leader-elect BOOL        Lease leader election (default true) FLINKOP_LEADER_ELECT\n"
+    "  --lease-name NAME          (default flinkop-controller)         FLINKOP_LEASE_NAME\n"
+    "  --lease-namespace NS       (default: own namespace or default)  FLINKOP_LEASE_NAMESPACE\n"
+    "  --lease-duration D         (default 15s)                        FLINKOP_LEASE_DURATION\n"
+    "  --renew-deadline D         (default 10s)                        FLINKOP_RENEW_DEADLINE\n"
+    "  --retry-period D           (default 2s)                         FLINKOP_RETRY_PERIOD\n"
+    "  --health-port N            /healthz /readyz /metrics (8085)     FLINKOP_HEALTH_PORT\n"
+    "  --health-bind-address A    (default 0.0.0.0)                    "
+    "FLINKOP_HEALTH_BIND_ADDRESS\n"
+    "  --log-level LEVEL          debug, info, warn, error             FLINKOP_LOG_LEVEL\n"
+    "Durations use Go's syntax: 500ms, 15s, 1m30s, 2h.\n";
+
+const char *fo_ctl_config_usage(void)
+{
+    return usage_text;
+}
+
+/* ---- durations ---------------------------------------------------------------------------- */
+
+static const struct {
+    const char *unit;
+    double ms;
+} units[] = {
+    {"ns", 1e-6}, {"us", 1e-3}, {"\xC2\xB5s", 1e-3}, {"\xCE\xBCs", 1e-3},
+    {"ms", 1.0},  {"s", 1e3},   {"m", 60e3},         {"h", 3600e3},
+};
+
+fo_rc fo_ctl_parse_duration(const char *text, int64_t *ms, fo_err *err)
+{
+    if (!text || !*text || strlen(text) > DURATION_TEXT_MAX)
+        return fo_err_set(err, FO_EINVAL, "\"%s\" is not a duration (like 500ms, 15s, 1m30s)",
+                          text ? text : "");
+    const char *p = text;
+    if (*p == '+')
+        p++;
+    else if (*p == '-')
+        return fo_err_set(err, FO_EINVAL, "\"%s\": a duration here cannot be negative", text);
+    if (strcmp(p, "0") == 0) {
+        *ms = 0;
+        return FO_OK;
+    }
+    double total = 0;
+    bool any = false;
+    while (*p) {
+        const char *start = p;
+        while (isdigit((unsigned char)*p))
+            p++;
+        if (*p == '.') {
+            p++;
+            while (isdigit((unsigned char)*p))
+                p++;
+        }
+        if (p == start || (p - start == 1 && *start == '.'))
+            return fo_err_set(err, FO_EINVAL, "\"%s\" is not a duration (like 500ms, 15s, 1m30s)",
+                              text);
+        double v = strtod(start, NULL);
+        size_t best = 0;
+        double factor = 0;
+        for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
+            size_t n = strlen(units[i].unit);
+            if (n > best && strncmp(p, units[i].unit, n) == 0) {
+                best = n;
+                factor = units[i].ms;
+            }
+        }
+        if (!best)
+            return fo_err_set(err, FO_EINVAL,
+                              "\"%s\": missing or unknown unit (ns, us, ms, s, m, h)", text);
+        p += best;
+        total += v * factor;
+        any = true;
+    }
+    if (!any || total > 9.2e15)
+        return fo_err_set(err, FO_EINVAL, "\"%s\" is not a usable duration", text);
+    *ms = (int64_t)llround(total);
+    return FO_OK;
+}
+
+/* ---- flags -------------------------------------------------------------------------------- */
+
+static const char *env(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
+}
+
+static fo_rc parse_int(const char *flag, const char *s, long lo, long hi, int *out, fo_err *err)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        return fo_err_set(err, FO_EINVAL, "--%s: \"%s\" is not a number from %ld to %ld", flag, s,
+                          lo, hi);
+    *out = (int)v;
+    return FO_OK;
+}
+
+static fo_rc parse_bool(const char *flag, const char *s, bool *out, fo_err *err)
+{
+    if (strcasecmp(s, "true") == 0 || strcmp(s, "1") == 0 || strcasecmp(s, "yes") == 0) {
+        *out = true;
+        return FO_OK;
+    }
+    if (strcasecmp(s, "false") == 0 || strcmp(s, "0") == 0 || strcasecmp(s, "no") == 0) {
+        *out = false;
+        return FO_OK;
+    }
+    return fo_err_set(err, FO_EINVAL, "--%s: \"%s\" is not true or false", flag, s);
+}
+
+static fo_rc parse_dur(const char *flag, const char *s, int64_t min_ms, int64_t *out, fo_err *err)
+{
+    fo_rc rc = fo_ctl_parse_duration(s, out, err);
+    if (rc != FO_OK)
+        return fo_err_wrap(err, "--%s", flag);
+    if (*out < min_ms)
+        return fo_err_set(err, FO_EINVAL, "--%s: %s is shorter than %lld ms", flag, s,
+                          (long long)min_ms);
+    return FO_OK;
+}
+
+/* Split "a, b,,c" into c->namespaces. */
+static fo_rc parse_namespaces(const char *s, fo_ctl_config *c, fo_err *err)
+{
+    free(c->namespaces_buf);
+    c->namespaces_buf = strdup(s);
+    if (!c->namespaces_buf)
+        return fo_err_set(err, FO_ENOMEM, "out of memory");
+    int n = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(c->namespaces_buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        while (*tok == ' ')
+            tok++;
+        char *end = tok + strlen(tok);
+        while (end > tok && end[-1] == ' ')
+            *--end = '\0';
+        if (!*tok)
+            continue;
+        if (n >= FO_CTL_MAX_NAMESPACES)
+            return fo_err_set(err, FO_ELIMIT, "--namespaces: more than %d namespaces",
+                              FO_CTL_MAX_NAMESPACES);
+        for (const char *q = tok; *q; q++)
+            if (!(islower((unsigned char)*q) || isdigit((unsigned char)*q) || *q == '-'))
+                return fo_err_set(err, FO_EINVAL, "--namespaces: \"%s\" is not a namespace name",
+                                  tok);
+        c->namespaces[n++] = tok;
+    }
+    c->namespaces[n] = NULL;
+    return FO_OK;
+}
+
+enum {
+    OPT_KUBECONFIG = 1000,
+    OPT_NAMESPACES,
+    OPT_WORKERS,
+    OPT_OBSERVE,
+    OPT_PROGRESS,
+    OPT_READY_DELAY,
+    OPT_CLEANUP,
+    OPT_DEFAULTS,
+    OPT_REST_URL,
+    OPT_LEADER_ELECT,
+    OPT_LEASE_NAME,
+    OPT_LEASE_NS,
+    OPT_LEASE_DURATION,
+    OPT_RENEW_DEADLINE,
+    OPT_RETRY_PERIOD,
+    OPT_HEALTH_PORT,
+    OPT_HEALTH_BIND,
+    OPT_LOG_LEVEL,
+    OPT_HELP,
+};
+
+static const struct {
+    int id;
+    const char *flag;
+    const char *env;
+} table[] = {
+    {OPT_KUBECONFIG, "kubeconfig", "FLINKOP_KUBECONFIG"},
+    {OPT_NAMESPACES, "namespaces", "FLINKOP_NAMESPACES"},
+    {OPT_WORKERS, "workers", "FLINKOP_WORKERS"},
+    {OPT_OBSERVE, "observe-interval", "FLINKOP_OBSERVE_INTERVAL"},
+    {OPT_PROGRESS, "progress-interval", "FLINKOP_PROGRESS_INTERVAL"},
+    {OPT_READY_DELAY, "rest-ready-delay", "FLINKOP_REST_READY_DELAY"},
+    {OPT_CLEANUP, "cleanup-timeout", "FLINKOP_CLEANUP_TIMEOUT"},
+    {OPT_DEFAULTS, "defaults", "FLINKOP_DEFAULTS"},
+    {OPT_REST_URL, "flink-rest-url", "FLINKOP_FLINK_REST_URL"},
+    {OPT_LEADER_ELECT, "leader-elect", "FLINKOP_LEADER_ELECT"},
+    {OPT_LEASE_NAME, "lease-name", "FLINKOP_LEASE_NAME"},
+    {OPT_LEASE_NS, "lease-namespace", "FLINKOP_LEASE_NAMESPACE"},
+    {OPT_LEASE_DURATION, "lease-duration", "FLINKOP_LEASE_DURATION"},
+    {OPT_RENEW_DEADLINE, "renew-deadline", "FLINKOP_RENEW_DEADLINE"},
+    {OPT_RETRY_PERIOD, "retry-period", "FLINKOP_RETRY_PERIOD"},
+    {OPT_HEALTH_PORT, "health-port", "FLINKOP_HEALTH_PORT"},
+    {OPT_HEALTH_BIND, "health-bind-address", "FLINKOP_HEALTH_BIND_ADDRESS"},
+    {OPT_LOG_LEVEL, "log-level", "FLINKOP_LOG_LEVEL"},
+};
+#define NOPTS (sizeof table / sizeof *table)
+
+static fo_rc set_one(fo_ctl_config *c, int id, const char *v, fo_err *err)
+{
+    switch (id) {
+    case OPT_KUBECONFIG:
+        c->kubeconfig = v;
+        return FO_OK;
+    case OPT_NAMESPACES:
+        return parse_namespaces(v, c, err);
+    case OPT_WORKERS:
+        return parse_int("workers", v, 1, FO_CTL_MAX_WORKERS, &c->workers, err);
+    case OPT_OBSERVE:
+        return parse_dur("observe-interval", v, 100, &c->observe_interval_ms, err);
+    case OPT_PROGRESS:
+        return parse_dur("progress-interval", v, 100, &c->progress_interval_ms, err);
+    case OPT_READY_DELAY:
+        return parse_dur("rest-ready-delay", v, 0, &c->rest_ready_delay_ms, err);
+    case OPT_CLEANUP:
+        return parse_dur("cleanup-timeout", v, 0, &c->cleanup_timeout_ms, err);
+    case OPT_DEFAULTS:
+        c->defaults_path = v;
+        return FO_OK;
+    case OPT_REST_URL:
+        if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
+            return fo_err_set(err, FO_EINVAL, "--flink-rest-url: \"%s\" is not an http(s) URL", v);
+        c->rest_url_template = v;
+        return FO_OK;
+    case OPT_LEADER_ELECT:
+        return parse_bool("leader-elect", v, &c->leader_elect, err);
+    case OPT_LEASE_NAME:
+        c->lease_name = v;
+        return FO_OK;
+    case OPT_LEASE_NS:
+        c->lease_namespace = v;
+        return FO_OK;
+    case OPT_LEASE_DURATION:
+        return parse_dur("lease-duration", v, 100, &c->lease_duration_ms, err);
+    case OPT_RENEW_DEADLINE:
+        return parse_dur("renew-deadline", v, 100, &c->renew_deadline_ms, err);
+    case OPT_RETRY_PERIOD:
+        return parse_dur("retry-period", v, 10, &c->retry_period_ms, err);
+    case OPT_HEALTH_PORT:
+        return parse_int("health-port", v, 0, 65535, &c->health_port, err);
+    case OPT_HEALTH_BIND:
+        c->health_bind = v;
+        return FO_OK;
+    case OPT_LOG_LEVEL:
+        if (!fo_log_parse_level(v, &c->log_level))
+            return fo_err_set(err, FO_EINVAL,
+                              "--log-level: \"%s\" is not debug, info, warn or error", v);
+        return FO_OK;
+    }
+    return FO_OK;
+}
+
+fo_rc fo_ctl_config_parse(int argc, char **argv, fo_ctl_config *c, bool *help, fo_err *err)
+{
+    memset(c, 0, sizeof *c);
+    *help = false;
+    c->workers = 4;
+    c->observe_interval_ms = 15000;
+    c->progress_interval_ms = 5000;
+    c->rest_ready_delay_ms = 10000;
+    c->cleanup_timeout_ms = 5 * 60 * 1000;
+    c->rest_url_template = "http://{name}-rest.{namespace}.svc:8081";
+    c->leader_elect = true;
+    c->lease_name = "flinkop-controller";
+    c->lease_duration_ms = 15000;
+    c->renew_deadline_ms = 10000;
+    c->retry_period_ms = 2000;
+    c->health_port = 8085;
+    c->health_bind = "0.0.0.0";
+    c->log_level = FO_LOG_INFO;
+
+    /* Environment first, flags override. */
+    for (size_t i = 0; i < NOPTS; i++) {
+        const char *v = env(table[i].env);
+        if (v && set_one(c, table[i].id, v, err) != FO_OK)
+            return fo_err_wrap(err, "%s", table[i].env);
+    }
+    struct option opts[NOPTS + 2];
+    for (size_t i = 0; i < NOPTS; i++)
+        opts[i] = (struct option){table[i].flag, required_argument, NULL, table[i].id};
+    opts[NOPTS] = (struct option){"help", no_argument, NULL, OPT_HELP};
+    opts[NOPTS + 1] = (struct option){NULL, 0, NULL, 0};
+    optind = 1;
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (ch == OPT_HELP) {
+            *help = true;
+            return FO_OK;
+        }
+        if (ch == '?' || ch == ':')
+            return fo_err_set(err, FO_EINVAL, "unknown option or missing value: %s",
+                              argv[optind - 1]);
+        fo_rc rc = set_one(c, ch, optarg, err);
+        if (rc != FO_OK)
+            return rc;
+    }
+    if (optind < argc)
+        return fo_err_set(err, FO_EINVAL, "unexpected argument: %s", argv[optind]);
+    if (c->leader_elect &&
+        !(c->retry_period_ms < c->renew_deadline_ms && c->renew_deadline_ms < c->lease_duration_ms))
+        return fo_err_set(err, FO_EINVAL,
+                          "leader election needs retry-period < renew-deadline "
+                          "< lease-duration");
+    return FO_OK;
+}
+
+void fo_ctl_config_release(fo_ctl_config *c)
+{
+    free(c->namespaces_buf);
+    c->namespaces_buf = NULL;
+}

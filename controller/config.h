@@ -1,0 +1,72 @@
+#ifndef FO_CTL_CONFIG_H
+#define FO_CTL_CONFIG_H
+
+/* flinkop-controller's settings from flags and FLINKOP_* environment variables (a flag wins
+ * over its variable):
+ *
+ *   --kubeconfig FILE          FLINKOP_KUBECONFIG        in-cluster config when absent
+ *   --namespaces a,b           FLINKOP_NAMESPACES        watched namespaces; empty = all
+ *   --workers N                FLINKOP_WORKERS           default 4 (1..256)
+ *   --observe-interval D       FLINKOP_OBSERVE_INTERVAL  default 15s
+ *   --progress-interval D      FLINKOP_PROGRESS_INTERVAL default 5s (while deploying/waiting)
+ *   --rest-ready-delay D       FLINKOP_REST_READY_DELAY  default 10s
+ *   --cleanup-timeout D        FLINKOP_CLEANUP_TIMEOUT   default 5m
+ *   --defaults FILE            FLINKOP_DEFAULTS          cluster defaults (reloaded on change)
+ *   --flink-rest-url TEMPLATE  FLINKOP_FLINK_REST_URL    default
+ * http://{name}-rest.{namespace}.svc:8081
+ *   --leader-elect BOOL        FLINKOP_LEADER_ELECT      default true
+ *   --lease-name NAME          FLINKOP_LEASE_NAME        default flinkop-controller
+ *   --lease-namespace NS       FLINKOP_LEASE_NAMESPACE   default: in-cluster namespace, else
+ * default
+ *   --lease-duration D         FLINKOP_LEASE_DURATION    default 15s (renew deadline 10s,
+ *   --renew-deadline D         FLINKOP_RENEW_DEADLINE     retry period 2s: controller-runtime's)
+ *   --retry-period D           FLINKOP_RETRY_PERIOD
+ *   --health-port N            FLINKOP_HEALTH_PORT       default 8085 (/healthz /readyz /metrics)
+ *   --health-bind-address A    FLINKOP_HEALTH_BIND_ADDRESS default 0.0.0.0
+ *   --log-level LEVEL          FLINKOP_LOG_LEVEL         debug, info, warn, error
+ *
+ * Durations are Go's time.ParseDuration syntax ("300ms", "1.5h", "2h45m"). Pure apart from
+ * reading the environment; not thread-safe (called once at start). */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/log.h"
+#include "common/rc.h"
+
+#define FO_CTL_MAX_NAMESPACES 64
+#define FO_CTL_MAX_WORKERS 256
+
+typedef struct fo_ctl_config {
+    const char *kubeconfig; /* NULL = in-cluster */
+    char *namespaces_buf;   /* heap copy the namespace pointers point into */
+    const char *namespaces[FO_CTL_MAX_NAMESPACES + 1]; /* NULL-terminated; empty = all */
+    int workers;
+    int64_t observe_interval_ms, progress_interval_ms, rest_ready_delay_ms, cleanup_timeout_ms;
+    const char *defaults_path; /* NULL = none */
+    const char *rest_url_template;
+    bool leader_elect;
+    const char *lease_name;
+    const char *lease_namespace; /* NULL = decided once the API config is known */
+    int64_t lease_duration_ms, renew_deadline_ms, retry_period_ms;
+    int health_port;
+    const char *health_bind;
+    fo_log_level log_level;
+} fo_ctl_config;
+
+/* Go's time.ParseDuration: a sequence of decimal numbers with optional fraction and a unit
+ * (ns, us, µs, ms, s, m, h), optional sign; "0" alone is allowed. Rounded to milliseconds.
+ * FO_EINVAL with err naming the text when it is not a duration, or negative. */
+fo_rc fo_ctl_parse_duration(const char *text, int64_t *ms, fo_err *err);
+
+/* Parse argv and the environment into c. Returns FO_OK, or FO_EINVAL with err naming the flag
+ * and its bad value. *help is set when --help was given (usage printed to stdout). Strings in
+ * c point into argv, the environment or c->namespaces_buf (free it with fo_ctl_config_release). */
+fo_rc fo_ctl_config_parse(int argc, char **argv, fo_ctl_config *c, bool *help, fo_err *err);
+
+void fo_ctl_config_release(fo_ctl_config *c);
+
+/* The usage text. */
+const char *fo_ctl_config_usage(void);
+
+#endif

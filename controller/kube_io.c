@@ -1,0 +1,160 @@
+#include "controller/kube_io.h"
+
+#include <string.h>
+
+#include "common/flink_rest.h"
+#include "common/jsonutil.h"
+#include "common/log.h"
+
+/* ---- Kubernetes --------------------------------------------------------------------------- */
+
+static fo_kube_ref ref_of(fo_ctl_kind kind, const char *ns, const char *name)
+{
+    const fo_ctl_kind_info *k = fo_ctl_kind_get(kind);
+    fo_kube_ref ref = {
+        .group = k->group,
+        .version = k->version,
+        .resource = k->resource,
+        .ns = ns,
+        .name = name,
+    };
+    return ref;
+}
+
+static json_t *io_cached(void *ctx, fo_ctl_kind kind, const char *ns, const char *name)
+{
+    fo_ctl_kube_io *io = ctx;
+    return io->informers[kind] ? fo_informer_get(io->informers[kind], ns, name) : NULL;
+}
+
+static json_t *io_cached_list(void *ctx, fo_ctl_kind kind, const char *ns, const json_t *labels)
+{
+    fo_ctl_kube_io *io = ctx;
+    json_t *out = json_array();
+    if (!io->informers[kind])
+        return out;
+    json_t *all = fo_informer_list(io->informers[kind], ns);
+    size_t i;
+    json_t *o;
+    json_array_foreach(all, i, o)
+    {
+        const json_t *have = fo_json_get(o, "metadata.labels");
+        bool match = true;
+        const char *k;
+        json_t *v;
+        json_object_foreach((json_t *)labels, k, v)
+        {
+            if (!fo_json_equal(json_object_get(have, k), v)) {
+                match = false;
+                break;
+            }
+        }
+        if (match)
+            json_array_append(out, o); /* shared snapshot, never modified */
+    }
+    json_decref(all);
+    return out;
+}
+
+static fo_rc io_get(void *ctx, fo_ctl_kind kind, const char *ns, const char *name, json_t **out,
+                    fo_err *err)
+{
+    fo_ctl_kube_io *io = ctx;
+    fo_kube_ref ref = ref_of(kind, ns, name);
+    return fo_kube_get(io->kc, &ref, out, err);
+}
+
+static fo_rc io_create(void *ctx, fo_ctl_kind kind, const json_t *obj, json_t **out, fo_err *err)
+{
+    fo_ctl_kube_io *io = ctx;
+    fo_kube_ref ref = ref_of(kind, fo_json_get_str(obj, "metadata.namespace"), NULL);
+    return fo_kube_create(io->kc, &ref, obj, NULL, out, err);
+}
+
+static fo_rc io_patch(void *ctx, fo_ctl_kind kind, const char *ns, const char *name, bool status,
+                      const json_t *patch, json_t **out, fo_err *err)
+{
+    fo_ctl_kube_io *io = ctx;
+    fo_kube_ref ref = ref_of(kind, ns, name);
+    ref.subresource = status ? "status" : NULL;
+    return fo_kube_patch(io->kc, &ref, FO_PATCH_MERGE, patch, NULL, out, err);
+}
+
+static fo_rc io_remove(void *ctx, fo_ctl_kind kind, const char *ns, const char *name,
+                       const char *uid, const char *propagation, fo_err *err)
+{
+    fo_ctl_kube_io *io = ctx;
+    fo_kube_ref ref = ref_of(kind, ns, name);
+    fo_kube_delete_opts o = {.propagation_policy = propagation, .precondition_uid = uid};
+    return fo_kube_delete(io->kc, &ref, &o, NULL, err);
+}
+
+void fo_ctl_kube_io_bind(fo_ctl_kube_io *io, fo_ctl_kube *kube)
+{
+    *kube = (fo_ctl_kube){
+        .ctx = io,
+        .cached = io_cached,
+        .cached_list = io_cached_list,
+        .get = io_get,
+        .create = io_create,
+        .patch = io_patch,
+        .remove = io_remove,
+    };
+}
+
+/* ---- Flink -------------------------------------------------------------------------------- */
+
+static fo_rc flink_call(void *ctx, const char *method, const char *url, const json_t *body,
+                        json_t **out, fo_err *err)
+{
+    fo_http_client *http = ctx;
+    *out = NULL;
+    char *text = body ? fo_json_dumps_compact(body) : NULL;
+    fo_http_header headers[] = {{"Accept", "application/json"}};
+    fo_http_result res;
+    fo_rc rc = fo_http_client_request(http, method, url, headers, 1, text, text ? strlen(text) : 0,
+                                      FO_CTL_FLINK_TIMEOUT_MS, &res, err);
+    free(text);
+    if (rc != FO_OK) {
+        /* No answer at all: the JobManager is not there (or not reachable from here). */
+        rc = fo_err_set(err, FO_EUNAVAIL, "%s %s: %s", method, url, err ? err->message : "");
+        goto out;
+    }
+    if (res.status < 200 || res.status > 299) {
+        rc = fo_flink_rest_decode_error(res.status, res.body.data, res.body.len, err);
+        if (fo_flink_rest_unreachable(rc))
+            rc = FO_EUNAVAIL;
+        fo_err_wrap(err, "%s %s", method, url);
+        if (err)
+            err->rc = rc;
+        goto out;
+    }
+    if (res.body.len == 0) {
+        *out = json_null();
+        goto out;
+    }
+    *out = fo_json_parse(res.body.data, res.body.len, FO_FLINK_REST_MAX_BODY, err);
+    if (!*out)
+        rc = fo_err_set(err, FO_EPROTO, "%s %s: the answer is not JSON", method, url);
+out:
+    fo_http_result_release(&res);
+    return rc;
+}
+
+void fo_ctl_flink_io_bind(fo_http_client *http, fo_ctl_flink *flink)
+{
+    *flink = (fo_ctl_flink){.ctx = http, .call = flink_call};
+}
+
+/* ---- Events ------------------------------------------------------------------------------- */
+
+static void events_record(void *ctx, const json_t *obj, fo_event_type type, const char *reason,
+                          const char *message)
+{
+    fo_kube_events_record(ctx, obj, type, reason, "%s", message);
+}
+
+void fo_ctl_events_io_bind(fo_kube_events *ev, fo_ctl_events *events)
+{
+    *events = (fo_ctl_events){.ctx = ev, .record = events_record};
+}

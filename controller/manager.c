@@ -1,0 +1,331 @@
+/* The manager: informers -> work queue -> workers, gated by leader election. */
+#include "controller/manager.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/jsonutil.h"
+#include "common/log.h"
+#include "controller/enqueue.h"
+#include "controller/manager_internal.h"
+#include "controller/reconcile_deployment.h"
+
+/* Objects whose labels say Flink made them for a FlinkDeployment (c.13). */
+#define FLINK_OBJECTS_SELECTOR "type in (flink-native-kubernetes,flink-standalone-kubernetes)"
+
+/* ---- queue -------------------------------------------------------------------------------- */
+
+void fo_manager_queue_add(fo_manager *m, const char *key, int64_t delay_ms)
+{
+    int64_t ready = fo_clock_mono_ms(fo_clock_real()) + (delay_ms > 0 ? delay_ms : 0);
+    pthread_mutex_lock(&m->qmu);
+    json_t *have = json_object_get(m->queued_at, key);
+    if (!have || json_integer_value(have) > ready)
+        json_object_set_new(m->queued_at, key, json_integer(ready));
+    pthread_mutex_unlock(&m->qmu);
+    if (delay_ms > 0)
+        fo_workqueue_add_after(m->queue, key, delay_ms);
+    else
+        fo_workqueue_add(m->queue, key);
+}
+
+static void queue_taken(fo_manager *m, const char *key)
+{
+    int64_t now = fo_clock_mono_ms(fo_clock_real());
+    pthread_mutex_lock(&m->qmu);
+    json_t *at = json_object_get(m->queued_at, key);
+    int64_t ready = at ? json_integer_value(at) : now;
+    json_object_del(m->queued_at, key);
+    pthread_mutex_unlock(&m->qmu);
+    fo_histogram_observe(m->queue_seconds, (double)(now > ready ? now - ready : 0) / 1000.0, NULL);
+}
+
+/* ---- event handlers ----------------------------------------------------------------------- */
+
+static void enqueue(fo_manager_handler_ctx *h, const json_t *obj)
+{
+    char key[600];
+    if (fo_enqueue_key(obj, h->kind, key, sizeof key))
+        fo_manager_queue_add(h->m, key, 0);
+}
+
+static void on_add(void *ctx, const json_t *obj)
+{
+    enqueue(ctx, obj);
+}
+
+static void on_update(void *ctx, const json_t *old_obj, const json_t *new_obj)
+{
+    /* A resync without a change (same resourceVersion) needs no pass. */
+    const char *a = fo_json_get_str(old_obj, "metadata.resourceVersion");
+    const char *b = fo_json_get_str(new_obj, "metadata.resourceVersion");
+    if (a && b && strcmp(a, b) == 0)
+        return;
+    enqueue(ctx, new_obj);
+}
+
+static void on_delete(void *ctx, const json_t *last)
+{
+    enqueue(ctx, last);
+}
+
+/* ---- workers ------------------------------------------------------------------------------ */
+
+static void run_pass(fo_manager *m, const char *key)
+{
+    char ns[256], name[256];
+    if (!fo_enqueue_split(key, ns, name)) {
+        fo_log_warn("dropping malformed queue key %s", key);
+        fo_workqueue_forget(m->queue, key);
+        return;
+    }
+    char id[32];
+    snprintf(id, sizeof id, "%llu", (unsigned long long)atomic_fetch_add(&m->pass_seq, 1) + 1);
+    fo_log_ctx_set("FlinkDeployment", ns, name, id);
+    fo_reconcile_result res;
+    fo_err err;
+    fo_err_clear(&err);
+    int64_t t0 = fo_clock_real_mono_ns();
+    fo_rc rc = fo_reconcile_deployment(&m->env, ns, name, &res, &err);
+    double secs = (double)(fo_clock_real_mono_ns() - t0) / 1e9;
+    fo_histogram_observe(m->reconcile_seconds, secs, (const char *[]){"FlinkDeployment"});
+    const char *result;
+    if (rc == FO_OK) {
+        fo_workqueue_forget(m->queue, key);
+        result = res.requeue_after_ms > 0 ? "requeue" : "success";
+        if (res.requeue_after_ms > 0)
+            fo_manager_queue_add(m, key, res.requeue_after_ms);
+        fo_log_debug("pass done: %s, %d writes, next in %lld ms", res.action ? res.action : "",
+                     res.writes, (long long)res.requeue_after_ms);
+    } else if (rc == FO_ETERMINAL) {
+        /* Status says why; the next change of the resource brings it back. */
+        fo_workqueue_forget(m->queue, key);
+        result = "terminal";
+        fo_log_info("not retried until the resource changes: %s", err.message);
+    } else {
+        result = "error";
+        int64_t delay = fo_workqueue_when(m->queue, key);
+        fo_log_warn("pass failed (%s), retrying in %lld ms: %s", fo_rc_name(rc), (long long)delay,
+                    err.message);
+        fo_manager_queue_add(m, key, delay);
+    }
+    fo_counter_add(m->reconciles, 1, (const char *[]){"FlinkDeployment", result});
+    fo_log_ctx_clear();
+}
+
+static void *worker(void *arg)
+{
+    fo_manager *m = arg;
+    /* Act only on a complete view of the cluster. */
+    while (!atomic_load(&m->stopping) && !fo_manager_synced(m))
+        for (int k = 0; k < FO_CTL_KIND_COUNT; k++)
+            if (m->informers[k])
+                fo_informer_wait_synced(m->informers[k], 200);
+    for (;;) {
+        char *key = NULL;
+        if (fo_workqueue_get(m->queue, &key) != FO_OK)
+            break;
+        queue_taken(m, key);
+        if (!atomic_load(&m->stopping)) /* stopping: drain without acting */
+            run_pass(m, key);
+        fo_workqueue_done(m->queue, key);
+        free(key);
+    }
+    return NULL;
+}
+
+static void start_workers(fo_manager *m)
+{
+    bool expected = false;
+    if (!atomic_compare_exchange_strong(&m->workers_started, &expected, true))
+        return;
+    for (int i = 0; i < m->nworkers; i++) {
+        if (pthread_create(&m->workers[i], NULL, worker, m) != 0) {
+            fo_log_error("cannot start worker %d", i);
+            m->nworkers = i;
+            break;
+        }
+    }
+    fo_log_info("%d workers started", m->nworkers);
+}
+
+/* ---- leadership --------------------------------------------------------------------------- */
+
+static void on_started_leading(void *ctx)
+{
+    fo_manager *m = ctx;
+    atomic_store(&m->leading, true);
+    fo_gauge_set(m->leader, 1, NULL);
+    fo_log_info("leading: reconciling FlinkDeployments");
+    start_workers(m);
+}
+
+static void on_stopped_leading(void *ctx)
+{
+    fo_manager *m = ctx;
+    atomic_store(&m->leading, false);
+    fo_gauge_set(m->leader, 0, NULL);
+    if (!atomic_load(&m->stopping)) {
+        atomic_store(&m->lost, true);
+        fo_log_error("leadership lost: stopping so that a fresh process takes over");
+    }
+}
+
+/* ---- informers ---------------------------------------------------------------------------- */
+
+static fo_rc start_informer(fo_manager *m, fo_ctl_kind kind, const char *selector, fo_err *err)
+{
+    const fo_ctl_kind_info *k = fo_ctl_kind_get(kind);
+    fo_informer_opts o = {
+        .kc = m->opts.kc,
+        .group = k->group,
+        .version = k->version,
+        .resource = k->resource,
+        .namespaces = m->cfg->namespaces[0] ? m->cfg->namespaces : NULL,
+        .label_selector = selector,
+        .name = k->resource,
+    };
+    m->informers[kind] = fo_informer_new(&o, err);
+    if (!m->informers[kind])
+        return fo_err_wrap(err, "%s informer", k->resource);
+    m->handler_ctx[kind] = (fo_manager_handler_ctx){m, kind};
+    fo_informer_handlers h = {on_add, on_update, on_delete, &m->handler_ctx[kind]};
+    fo_rc rc = fo_informer_add_handlers(m->informers[kind], &h);
+    if (rc == FO_OK)
+        rc = fo_informer_start(m->informers[kind], err);
+    return rc;
+}
+
+fo_manager *fo_manager_start(const fo_manager_opts *opts, fo_err *err)
+{
+    fo_manager *m = calloc(1, sizeof *m);
+    if (!m) {
+        fo_err_set(err, FO_ENOMEM, "out of memory");
+        return NULL;
+    }
+    m->opts = *opts;
+    m->cfg = opts->cfg;
+    pthread_mutex_init(&m->qmu, NULL);
+    pthread_mutex_init(&m->dmu, NULL);
+    m->queued_at = json_object();
+    m->metrics = fo_metrics_new();
+    fo_manager_register_metrics(m);
+
+    fo_ctl_settings_defaults(&m->settings);
+    m->settings.observe_interval_ms = m->cfg->observe_interval_ms;
+    m->settings.progress_interval_ms = m->cfg->progress_interval_ms;
+    m->settings.rest_ready_delay_ms = m->cfg->rest_ready_delay_ms;
+    m->settings.cleanup_timeout_ms = m->cfg->cleanup_timeout_ms;
+    m->settings.rest_url_template = m->cfg->rest_url_template;
+
+    if (fo_manager_load_defaults(m, err) != FO_OK) {
+        fo_err_wrap(err, "cluster defaults");
+        goto fail;
+    }
+    fo_workqueue_opts qo = {.name = "flinkdeployments"};
+    m->queue = fo_workqueue_new(&qo);
+    m->nworkers = m->cfg->workers;
+    m->workers = calloc((size_t)m->nworkers, sizeof *m->workers);
+    if (!m->queue || !m->workers) {
+        fo_err_set(err, FO_ENOMEM, "out of memory");
+        goto fail;
+    }
+
+    m->kube_io.kc = opts->kc;
+    fo_ctl_kube_io_bind(&m->kube_io, &m->env.kube);
+    fo_ctl_flink_io_bind(opts->flink_http, &m->env.flink);
+    if (opts->events)
+        fo_ctl_events_io_bind(opts->events, &m->env.events);
+    m->env.hooks = (fo_ctl_hooks){m, fo_manager_rest_error};
+    m->env.clock = fo_clock_real();
+    m->env.settings = &m->settings;
+    m->env.defaults = fo_manager_defaults_ref;
+    m->env.defaults_ctx = m;
+
+    if (start_informer(m, FO_CTL_FLINK_DEPLOYMENT, NULL, err) != FO_OK ||
+        start_informer(m, FO_CTL_CONFIG_MAP, FLINK_OBJECTS_SELECTOR, err) != FO_OK ||
+        start_informer(m, FO_CTL_SERVICE, FLINK_OBJECTS_SELECTOR, err) != FO_OK ||
+        start_informer(m, FO_CTL_DEPLOYMENT, FLINK_OBJECTS_SELECTOR, err) != FO_OK ||
+        start_informer(m, FO_CTL_INGRESS, "component=ingress", err) != FO_OK)
+        goto fail;
+    for (int k = 0; k < FO_CTL_KIND_COUNT; k++)
+        m->kube_io.informers[k] = m->informers[k];
+
+    if (fo_manager_start_health(m, err) != FO_OK)
+        goto fail;
+
+    if (m->cfg->leader_elect) {
+        fo_lease_elector_opts lo = {
+            .params = {.ns = opts->lease_namespace,
+                       .name = m->cfg->lease_name,
+                       .identity = opts->identity,
+                       .lease_duration_ms = m->cfg->lease_duration_ms,
+                       .renew_deadline_ms = m->cfg->renew_deadline_ms,
+                       .retry_period_ms = m->cfg->retry_period_ms},
+            .kc = opts->kc,
+            .on_started_leading = on_started_leading,
+            .on_stopped_leading = on_stopped_leading,
+            .ctx = m,
+        };
+        m->elector = fo_lease_elector_start(&lo, err);
+        if (!m->elector) {
+            fo_err_wrap(err, "leader election");
+            goto fail;
+        }
+        fo_log_info("waiting to lead through Lease %s/%s as %s", opts->lease_namespace,
+                    m->cfg->lease_name, opts->identity);
+    } else {
+        on_started_leading(m);
+    }
+    return m;
+fail:
+    fo_manager_stop(m);
+    return NULL;
+}
+
+void fo_manager_tick(fo_manager *m)
+{
+    fo_manager_reload_defaults(m);
+    fo_manager_update_gauges(m);
+}
+
+bool fo_manager_lost_leadership(fo_manager *m)
+{
+    return atomic_load(&m->lost) ||
+           (m->elector && fo_lease_elector_done(m->elector) && !atomic_load(&m->stopping));
+}
+
+int fo_manager_health_port(const fo_manager *m)
+{
+    return m->health ? fo_httpd_port(m->health) : 0;
+}
+
+void fo_manager_stop(fo_manager *m)
+{
+    if (!m)
+        return;
+    atomic_store(&m->stopping, true);
+    if (m->health)
+        fo_httpd_quiesce(m->health);
+    /* Workers finish their current pass, then see the shutdown. */
+    if (m->queue)
+        fo_workqueue_shutdown(m->queue);
+    if (atomic_load(&m->workers_started))
+        for (int i = 0; i < m->nworkers; i++)
+            pthread_join(m->workers[i], NULL);
+    fo_lease_elector_stop(m->elector); /* releases the Lease */
+    for (int k = 0; k < FO_CTL_KIND_COUNT; k++)
+        fo_informer_free(m->informers[k]);
+    fo_httpd_stop(m->health);
+    fo_workqueue_free(m->queue);
+    free(m->workers);
+    fo_cluster_defaults_unref(m->cd);
+    fo_filewatch_release(&m->dwatch);
+    json_decref(m->queued_at);
+    fo_metrics_free(m->metrics);
+    pthread_mutex_destroy(&m->qmu);
+    pthread_mutex_destroy(&m->dmu);
+    free(m);
+}

@@ -1,0 +1,59 @@
+#ifndef FO_CTL_MANAGER_H
+#define FO_CTL_MANAGER_H
+
+/* The controller's machinery (docs/controller.md "Process"): informers for FlinkDeployments
+ * and the kinds they own, a rate-limited work queue fed by their events, N workers that run
+ * one pass per key (never two at once for a key) only while this process leads, leader
+ * election on a Lease, the cluster defaults file (reloaded on change; a broken file keeps the
+ * last good one), metrics, and the health server (/healthz, /readyz, /metrics over HTTP).
+ *
+ * Worker semantics (controller-runtime's): FO_OK -> forget the key's failures and requeue
+ * after the pass's delay (if any); FO_ETERMINAL -> forget, no retry (status says why);
+ * other errors -> rate-limited retry.
+ *
+ * A follower keeps its caches warm and its queue filled, so it takes over at once when it
+ * wins the Lease. Losing the Lease is final (as in controller-runtime): the process exits and
+ * a fresh one starts clean.
+ *
+ * fo_manager_tick is called by the main thread; everything else runs on the manager's threads.
+ * Thread-safe. */
+
+#include <stdbool.h>
+
+#include "common/http_client.h"
+#include "common/kube_client.h"
+#include "common/kube_events.h"
+#include "common/rc.h"
+#include "controller/config.h"
+
+typedef struct fo_manager fo_manager;
+
+typedef struct fo_manager_opts {
+    fo_kube_client *kc;         /* borrowed; outlives the manager */
+    fo_http_client *flink_http; /* borrowed: Flink REST calls */
+    fo_kube_events *events;     /* borrowed; NULL = Events only logged */
+    const fo_ctl_config *cfg;   /* borrowed */
+    const char *lease_namespace;
+    const char *identity; /* leader election identity (unique per process) */
+} fo_manager_opts;
+
+/* Load the defaults file, start informers, the health server and leader election (or the
+ * workers at once without it). NULL with err when something cannot start (a broken defaults
+ * file at start, the health port taken). */
+fo_manager *fo_manager_start(const fo_manager_opts *opts, fo_err *err);
+
+/* Housekeeping, about once a second: reload the defaults file when it changed, refresh the
+ * queue-depth and resources-by-state gauges. */
+void fo_manager_tick(fo_manager *m);
+
+/* True once leadership was lost (the process should exit non-zero). */
+bool fo_manager_lost_leadership(fo_manager *m);
+
+/* The health server's port. */
+int fo_manager_health_port(const fo_manager *m);
+
+/* Stop workers after their current pass, release the Lease, stop informers and the health
+ * server, free. NULL is fine. */
+void fo_manager_stop(fo_manager *m);
+
+#endif

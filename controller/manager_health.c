@@ -1,0 +1,274 @@
+/* The manager's health server (/healthz, /readyz, /metrics), its metric families and the
+ * cluster defaults file. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/jsonutil.h"
+#include "common/log.h"
+#include "common/strbuf.h"
+#include "controller/manager_internal.h"
+
+/* Seconds; passes are mostly under 10 ms, an upgrade step with API writes under a second. */
+static const double PASS_BUCKETS[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                      0.1,   0.25,   0.5,   1,    2.5,   10};
+static const double QUEUE_BUCKETS[] = {0.0001, 0.001, 0.01, 0.1, 0.5, 1, 5, 10, 60};
+
+/* How often the resources-by-state gauge is recomputed from the cache. */
+#define GAUGE_PERIOD_MS 5000
+
+void fo_manager_register_metrics(fo_manager *m)
+{
+    fo_metrics *r = m->metrics;
+    m->reconciles = fo_metrics_counter(r, "flinkop_controller_reconciles_total",
+                                       "Reconcile passes by kind and result (success, requeue, "
+                                       "terminal, error).",
+                                       2, (const char *[]){"kind", "result"});
+    m->reconcile_seconds = fo_metrics_histogram(
+        r, "flinkop_controller_reconcile_duration_seconds", "Duration of one reconcile pass.", 1,
+        (const char *[]){"kind"}, sizeof PASS_BUCKETS / sizeof *PASS_BUCKETS, PASS_BUCKETS);
+    m->queue_depth = fo_metrics_gauge(r, "flinkop_controller_workqueue_depth",
+                                      "Keys ready in the work queue.", 0, NULL);
+    m->queue_seconds =
+        fo_metrics_histogram(r, "flinkop_controller_workqueue_latency_seconds",
+                             "Time a key waited in the work queue after it became ready.", 0, NULL,
+                             sizeof QUEUE_BUCKETS / sizeof *QUEUE_BUCKETS, QUEUE_BUCKETS);
+    m->resources = fo_metrics_gauge(r, "flinkop_controller_resources",
+                                    "Resources in the cache by kind and lifecycle state.", 2,
+                                    (const char *[]){"kind", "state"});
+    m->rest_errors = fo_metrics_counter(r, "flinkop_controller_flink_rest_errors_total",
+                                        "Flink REST calls that failed, by endpoint.", 1,
+                                        (const char *[]){"endpoint"});
+    m->leader = fo_metrics_gauge(r, "flinkop_controller_leader",
+                                 "1 while this process holds the leader Lease.", 0, NULL);
+    m->defaults_reloads =
+        fo_metrics_counter(r, "flinkop_controller_defaults_reloads_total",
+                           "Reloads of the cluster defaults file by result (success, failure).", 1,
+                           (const char *[]){"result"});
+    m->defaults_degraded = fo_metrics_gauge(
+        r, "flinkop_controller_defaults_degraded",
+        "1 while the defaults file is broken and the last good defaults are used.", 0, NULL);
+    fo_gauge_set(m->leader, 0, NULL);
+    fo_gauge_set(m->defaults_degraded, 0, NULL);
+}
+
+/* "/jobs/<32 hex>/savepoints/<32 hex>?x" -> "/jobs/:id/savepoints/:id": bounded label values. */
+static void endpoint_label(const char *path, char *out, size_t len)
+{
+    size_t j = 0;
+    const char *p = path;
+    while (*p && *p != '?' && j + 4 < len) {
+        if (*p == '/') {
+            out[j++] = *p++;
+            size_t seg = strcspn(p, "/?");
+            bool hex = seg >= 16;
+            for (size_t k = 0; k < seg && hex; k++)
+                hex = isxdigit((unsigned char)p[k]) || p[k] == '-';
+            if (hex) {
+                if (j + 4 < len) {
+                    memcpy(out + j, ":id", 3);
+                    j += 3;
+                }
+                p += seg;
+            }
+            continue;
+        }
+        out[j++] = *p++;
+    }
+    out[j] = '\0';
+}
+
+void fo_manager_rest_error(void *ctx, const char *endpoint)
+{
+    fo_manager *m = ctx;
+    char label[128];
+    endpoint_label(endpoint, label, sizeof label);
+    fo_counter_add(m->rest_errors, 1, (const char *[]){label});
+}
+
+bool fo_manager_synced(fo_manager *m)
+{
+    for (int k = 0; k < FO_CTL_KIND_COUNT; k++)
+        if (m->informers[k] && !fo_informer_synced(m->informers[k]))
+            return false;
+    return true;
+}
+
+void fo_manager_update_gauges(fo_manager *m)
+{
+    fo_gauge_set(m->queue_depth, (double)fo_workqueue_len(m->queue), NULL);
+    int64_t now = fo_clock_mono_ms(fo_clock_real());
+    if (m->last_gauges_ms && now - m->last_gauges_ms < GAUGE_PERIOD_MS)
+        return;
+    m->last_gauges_ms = now;
+    json_t *all = fo_informer_list(m->informers[FO_CTL_FLINK_DEPLOYMENT], NULL);
+    json_t *counts = json_object();
+    size_t i;
+    json_t *o;
+    json_array_foreach(all, i, o)
+    {
+        const char *st = fo_json_get_str(o, "status.lifecycleState");
+        if (!st)
+            st = "CREATED";
+        json_int_t n = json_integer_value(json_object_get(counts, st));
+        json_object_set_new(counts, st, json_integer(n + 1));
+    }
+    /* Publish a full snapshot: states nobody is in any more read 0. */
+    static const char *const states[] = {"CREATED",  "SUSPENDED",    "UPGRADING",   "DEPLOYED",
+                                         "STABLE",   "ROLLING_BACK", "ROLLED_BACK", "FAILED",
+                                         "DELETING", "DELETED"};
+    for (size_t s = 0; s < sizeof states / sizeof *states; s++)
+        fo_gauge_set(m->resources, (double)json_integer_value(json_object_get(counts, states[s])),
+                     (const char *[]){"FlinkDeployment", states[s]});
+    json_decref(counts);
+    json_decref(all);
+}
+
+/* ---- health server ------------------------------------------------------------------------ */
+
+static void handle(void *ctx, const fo_http_request *req, fo_http_response *resp)
+{
+    fo_manager *m = ctx;
+    if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+        fo_http_response_text(resp, 405, "text/plain; charset=utf-8", "method not allowed\n");
+        return;
+    }
+    if (strcmp(req->path, "/healthz") == 0) {
+        fo_http_response_text(resp, 200, "text/plain; charset=utf-8", "ok\n");
+    } else if (strcmp(req->path, "/readyz") == 0) {
+        /* Ready = caches synced; a follower on standby is ready too (it takes over warm). */
+        bool synced = fo_manager_synced(m);
+        pthread_mutex_lock(&m->dmu);
+        bool defaults_ok = m->defaults_ok;
+        pthread_mutex_unlock(&m->dmu);
+        json_t *body =
+            json_pack("{s:s, s:b, s:b, s:b}", "status", synced ? "ready" : "not ready", "synced",
+                      synced, "leader", atomic_load(&m->leading), "defaultsDegraded", !defaults_ok);
+        fo_http_response_json(resp, synced ? 200 : 503, body);
+        json_decref(body);
+    } else if (strcmp(req->path, "/metrics") == 0) {
+        fo_gauge_set(m->queue_depth, (double)fo_workqueue_len(m->queue), NULL);
+        char *text = fo_metrics_render(m->metrics);
+        if (text)
+            fo_http_response_take_body(resp, 200, FO_METRICS_CONTENT_TYPE, text, strlen(text));
+        else
+            fo_http_response_text(resp, 500, "text/plain; charset=utf-8", "cannot render\n");
+    } else {
+        fo_http_response_text(resp, 404, "text/plain; charset=utf-8", "not found\n");
+    }
+}
+
+fo_rc fo_manager_start_health(fo_manager *m, fo_err *err)
+{
+    fo_httpd_opts ho = {
+        .bind_addr = m->cfg->health_bind,
+        .port = m->cfg->health_port,
+        .max_body_bytes = 4096,
+        .threads = 2,
+        .handler = handle,
+        .handler_ctx = m,
+    };
+    m->health = fo_httpd_start(&ho, err);
+    if (!m->health)
+        return fo_err_wrap(err, "health server on %s:%d", m->cfg->health_bind, m->cfg->health_port);
+    return FO_OK;
+}
+
+/* ---- cluster defaults ---------------------------------------------------------------------- */
+
+static fo_cluster_defaults *read_defaults(const char *path, fo_err *err)
+{
+    fo_cluster_defaults *cd = NULL;
+    fo_strbuf sb;
+    fo_strbuf_init(&sb, FO_CLUSTER_DEFAULTS_MAX_BYTES);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        fo_err_set(err, FO_EIO, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    char buf[8192];
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            fo_err_set(err, FO_EIO, "%s: %s", path, strerror(errno));
+            goto out;
+        }
+        if (n == 0)
+            break;
+        if (fo_strbuf_append(&sb, buf, (size_t)n) != FO_OK) {
+            fo_err_set(err, FO_ELIMIT, "%s: larger than %u bytes", path,
+                       FO_CLUSTER_DEFAULTS_MAX_BYTES);
+            goto out;
+        }
+    }
+    cd = fo_cluster_defaults_parse(sb.data, sb.len, err);
+    if (!cd)
+        fo_err_wrap(err, "%s", path);
+out:
+    if (fd >= 0)
+        close(fd);
+    fo_strbuf_release(&sb);
+    return cd;
+}
+
+fo_rc fo_manager_load_defaults(fo_manager *m, fo_err *err)
+{
+    m->defaults_ok = true;
+    if (!m->cfg->defaults_path) {
+        m->cd = fo_cluster_defaults_empty();
+        return FO_OK;
+    }
+    if (!fo_filewatch_init(&m->dwatch, m->cfg->defaults_path))
+        return fo_err_set(err, FO_ENOMEM, "out of memory");
+    m->cd = read_defaults(m->cfg->defaults_path, err);
+    if (!m->cd)
+        return err ? err->rc : FO_EINVAL;
+    fo_counter_add(m->defaults_reloads, 1, (const char *[]){"success"});
+    fo_log_info("cluster defaults loaded from %s", m->cfg->defaults_path);
+    return FO_OK;
+}
+
+void fo_manager_reload_defaults(fo_manager *m)
+{
+    if (!m->cfg->defaults_path || !fo_filewatch_changed(&m->dwatch))
+        return;
+    fo_err err;
+    fo_err_clear(&err);
+    fo_cluster_defaults *cd = read_defaults(m->cfg->defaults_path, &err);
+    pthread_mutex_lock(&m->dmu);
+    if (!cd) {
+        m->defaults_ok = false;
+        snprintf(m->defaults_error, sizeof m->defaults_error, "%s", err.message);
+        pthread_mutex_unlock(&m->dmu);
+        fo_counter_add(m->defaults_reloads, 1, (const char *[]){"failure"});
+        fo_gauge_set(m->defaults_degraded, 1, NULL);
+        fo_log_error("cluster defaults not reloaded, still using the last good version: %s",
+                     err.message);
+        return;
+    }
+    fo_cluster_defaults *old = m->cd;
+    m->cd = cd;
+    m->defaults_ok = true;
+    m->defaults_error[0] = '\0';
+    pthread_mutex_unlock(&m->dmu);
+    fo_cluster_defaults_unref(old);
+    fo_counter_add(m->defaults_reloads, 1, (const char *[]){"success"});
+    fo_gauge_set(m->defaults_degraded, 0, NULL);
+    fo_log_info("cluster defaults reloaded from %s", m->cfg->defaults_path);
+}
+
+fo_cluster_defaults *fo_manager_defaults_ref(void *ctx)
+{
+    fo_manager *m = ctx;
+    pthread_mutex_lock(&m->dmu);
+    fo_cluster_defaults *cd = fo_cluster_defaults_ref(m->cd);
+    pthread_mutex_unlock(&m->dmu);
+    return cd;
+}

@@ -1,0 +1,671 @@
+/* flinkop-controller as a real process ($FO_BIN_DIR/flinkop-controller) against the fake API
+ * server and the fake Flink, both embedded in this test. The test stands in for the kubelet:
+ * it marks JobManager Deployments available through /status and starts the Flink cluster the
+ * JobManager's ConfigMap describes in the fake Flink (and removes it when the Deployment goes).
+ * The CRDs come from crds/ through the API. Waiting on the process uses generous deadlines;
+ * nothing asserts on time. */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/http_client.h"
+#include "common/jsonutil.h"
+#include "common/yamlconv.h"
+#include "tests/fakes/apiserver/fake_apiserver.h"
+#include "tests/fakes/flink/fake_flink.h"
+#include "tests/support/testutil.h"
+#include "tests/support/testyaml.h"
+
+#define NS "default"
+#define WAIT_MS 60000
+#define FD_PATH "/apis/flink.apache.org/v1beta1/namespaces/" NS "/flinkdeployments"
+
+typedef struct env {
+    char *dir;
+    char kubeconfig[600];
+    fo_fake_apiserver *fa;
+    fo_fake_flink *ff;
+    fo_http_client *http;
+    json_t *cluster_of; /* cluster name -> uid of the JobManager Deployment that started it */
+} env;
+
+typedef struct ctl {
+    pid_t pid;
+    int health_port;
+    char log[700];
+} ctl;
+
+static env E;
+
+/* ---- API helpers ------------------------------------------------------------------------------
+ */
+
+static int api(const char *method, const char *path, const char *content_type, const json_t *body,
+               json_t **out)
+{
+    json_t *local = NULL;
+    int st =
+        fo_fake_apiserver_call(E.fa, method, path, content_type, body, out ? out : &local, NULL);
+    json_decref(local);
+    return st;
+}
+
+static json_t *api_get(const char *path)
+{
+    json_t *out = NULL;
+    int st = api("GET", path, NULL, NULL, &out);
+    if (st != 200) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
+static int merge_patch(const char *path, const char *patch_json)
+{
+    json_error_t je;
+    json_t *patch = json_loads(patch_json, 0, &je);
+    ck_assert_msg(patch != NULL, "%s", je.text);
+    int st = api("PATCH", path, "application/merge-patch+json", patch, NULL);
+    json_decref(patch);
+    return st;
+}
+
+static json_t *get_fd(const char *name)
+{
+    char path[300];
+    snprintf(path, sizeof path, FD_PATH "/%s", name);
+    return api_get(path);
+}
+
+static json_t *get_obj(const char *group_version, const char *resource, const char *name)
+{
+    char path[400];
+    if (strcmp(group_version, "v1") == 0)
+        snprintf(path, sizeof path, "/api/v1/namespaces/" NS "/%s/%s", resource, name);
+    else
+        snprintf(path, sizeof path, "/apis/%s/namespaces/" NS "/%s/%s", group_version, resource,
+                 name);
+    return api_get(path);
+}
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    char *text = NULL;
+    size_t cap = 0;
+    ssize_t n = getdelim(&text, &cap, '\0', f);
+    fclose(f);
+    ck_assert_int_ge(n, 0);
+    return text;
+}
+
+static void create_crd(const char *file)
+{
+    const char *src = getenv("FO_SRC_DIR");
+    char path[700];
+    snprintf(path, sizeof path, "%s/crds/%s", src ? src : ".", file);
+    char *text = read_file(path);
+    fo_err err;
+    json_t *crd = fo_yaml_parse(text, strlen(text), 16u * 1024 * 1024, &err);
+    ck_assert_msg(crd != NULL, "%s", err.message);
+    ck_assert_int_eq(
+        api("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", NULL, crd, NULL),
+        201);
+    json_decref(crd);
+    free(text);
+}
+
+/* ---- the stand-in kubelet ------------------------------------------------------------------- */
+
+/* A flat Flink configuration of strings from config.yaml. */
+static json_t *cluster_spec_from(const json_t *configmap)
+{
+    const char *text = fo_json_str(json_object_get(configmap, "data"), "config.yaml");
+    ck_assert_ptr_nonnull(text);
+    fo_err err;
+    json_t *parsed = fo_yaml_parse(text, strlen(text), 1u << 20, &err);
+    ck_assert_msg(parsed != NULL, "%s", err.message);
+    json_t *conf = json_object();
+    const char *k;
+    json_t *v;
+    json_object_foreach(parsed, k, v)
+    {
+        char buf[64] = "";
+        if (json_is_integer(v))
+            snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
+        else if (json_is_boolean(v))
+            snprintf(buf, sizeof buf, "%s", json_is_true(v) ? "true" : "false");
+        else if (json_is_real(v))
+            snprintf(buf, sizeof buf, "%g", json_real_value(v));
+        if (json_is_string(v))
+            json_object_set(conf, k, v);
+        else if (buf[0])
+            json_object_set_new(conf, k, json_string(buf));
+    }
+    json_decref(parsed);
+    json_t *spec = json_pack("{s:s, s:o}", "flinkVersion", "1.20.1", "configuration", conf);
+    const char *target = fo_json_str(conf, "execution.target");
+    if (target && strcmp(target, "kubernetes-application") == 0)
+        json_object_set_new(spec, "job",
+                            json_pack("{s:s?}", "jarURI", fo_json_str(conf, "pipeline.jars")));
+    return spec;
+}
+
+/* One round of what the kubelet and Flink would do for the JobManager Deployments. */
+static void kubelet(void)
+{
+    json_t *list = api_get("/apis/apps/v1/namespaces/" NS "/deployments");
+    size_t i;
+    json_t *d;
+    json_array_foreach(json_object_get(list, "items"), i, d)
+    {
+        const char *component = fo_json_get_str(d, "metadata.labels.component");
+        const char *app = fo_json_get_str(d, "metadata.labels.app");
+        if (!component || strcmp(component, "jobmanager") != 0 || !app ||
+            fo_json_get(d, "metadata.deletionTimestamp"))
+            continue;
+        int64_t avail = 0, gen = 1;
+        fo_json_get_int(d, "status.availableReplicas", &avail);
+        fo_json_get_int(d, "metadata.generation", &gen);
+        const char *name = fo_json_get_str(d, "metadata.name");
+        if (avail < 1) {
+            char path[400], body[256];
+            snprintf(path, sizeof path, "/apis/apps/v1/namespaces/" NS "/deployments/%s/status",
+                     name);
+            snprintf(body, sizeof body,
+                     "{\"status\":{\"replicas\":1,\"readyReplicas\":1,\"availableReplicas\":1,"
+                     "\"updatedReplicas\":1,\"observedGeneration\":%lld}}",
+                     (long long)gen);
+            merge_patch(path, body);
+        }
+        /* A new JobManager Deployment (another uid) runs a new cluster. */
+        const char *uid = fo_json_get_str(d, "metadata.uid");
+        const char *started_by = fo_json_str(E.cluster_of, app);
+        if (started_by && uid && strcmp(started_by, uid) != 0)
+            fo_fake_flink_delete(E.ff, NS, app, NULL);
+        if (!fo_fake_flink_exists(E.ff, NS, app)) {
+            char cm_name[300];
+            snprintf(cm_name, sizeof cm_name, "flink-config-%s", app);
+            json_t *cm = get_obj("v1", "configmaps", cm_name);
+            if (cm) {
+                json_t *spec = cluster_spec_from(cm);
+                fo_err err;
+                if (fo_fake_flink_create(E.ff, NS, app, spec, &err) == FO_OK && uid)
+                    json_object_set_new(E.cluster_of, app, json_string(uid));
+                json_decref(spec);
+            }
+            json_decref(cm);
+        }
+    }
+    /* A cluster whose JobManager Deployment is gone is gone. */
+    json_t *clusters = NULL;
+    fo_fake_flink_control(E.ff, "GET", "/_fake/clusters", NULL, &clusters);
+    json_t *c;
+    json_array_foreach(json_object_get(clusters, "clusters"), i, c)
+    {
+        const char *name = fo_json_str(c, "name");
+        json_t *jm = get_obj("apps/v1", "deployments", name);
+        if (!jm || fo_json_get(jm, "metadata.deletionTimestamp"))
+            fo_fake_flink_delete(E.ff, NS, name, NULL);
+        json_decref(jm);
+    }
+    json_decref(clusters);
+    json_decref(list);
+}
+
+typedef bool (*cond_fn)(const void *arg);
+
+static bool wait_for(cond_fn cond, const void *arg, int timeout_ms)
+{
+    for (int waited = 0; waited < timeout_ms; waited += 100) {
+        kubelet();
+        if (cond(arg))
+            return true;
+        fo_test_sleep_ms(100);
+    }
+    return cond(arg);
+}
+
+typedef struct fd_state {
+    const char *name;
+    const char *path;  /* dotted path in the FlinkDeployment */
+    const char *value; /* wanted string value; NULL = the object is gone */
+} fd_state;
+
+static bool fd_has(const void *arg)
+{
+    const fd_state *s = arg;
+    json_t *fd = get_fd(s->name);
+    bool ok;
+    if (!s->value)
+        ok = fd == NULL;
+    else
+        ok = fd && fo_json_get_str(fd, s->path) && strstr(fo_json_get_str(fd, s->path), s->value);
+    json_decref(fd);
+    return ok;
+}
+
+static void wait_fd(const char *name, const char *path, const char *value)
+{
+    fd_state s = {name, path, value};
+    if (!wait_for(fd_has, &s, WAIT_MS)) {
+        json_t *fd = get_fd(name);
+        char *text = fd ? fo_json_dumps_compact(json_object_get(fd, "status")) : NULL;
+        json_t *view = fo_fake_flink_view(E.ff, NS, name);
+        char *vtext = view ? fo_json_dumps_compact(view) : NULL;
+        /* The details go to the log: Check limits the length of its messages. */
+        fprintf(stderr, "%s: status: %s\nflink: %s\n", name, text ? text : "(none)",
+                vtext ? vtext : "(none)");
+        free(text);
+        free(vtext);
+        json_decref(view);
+        json_decref(fd);
+        ck_abort_msg("%s: %s never became %s (status and Flink view in the log)", name, path,
+                     value ? value : "gone");
+    }
+}
+
+/* ---- the controller process ------------------------------------------------------------------ */
+
+static void ctl_start(ctl *c, const char *tag)
+{
+    memset(c, 0, sizeof *c);
+    c->health_port = fo_test_free_port();
+    snprintf(c->log, sizeof c->log, "%s/controller-%s.log", E.dir, tag);
+    char *bin = fo_test_bin_path("flinkop-controller");
+    char url[200], port[16];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/{namespace}/{name}", fo_fake_flink_port(E.ff));
+    snprintf(port, sizeof port, "%d", c->health_port);
+    char *argv[] = {bin,         "--kubeconfig",       E.kubeconfig, "--flink-rest-url",
+                    url,         "--health-port",      port,         "--health-bind-address",
+                    "127.0.0.1", "--observe-interval", "1s",         "--progress-interval",
+                    "300ms",     "--rest-ready-delay", "300ms",      "--cleanup-timeout",
+                    "30s",       "--lease-duration",   "3s",         "--renew-deadline",
+                    "2s",        "--retry-period",     "500ms",      NULL};
+    c->pid = fo_test_spawn(argv, c->log);
+    ck_assert_int_gt(c->pid, 0);
+    free(bin);
+    ck_assert_msg(fo_test_wait_port(c->health_port, 30000), "controller health port not up");
+}
+
+static void ctl_stop(ctl *c)
+{
+    if (c->pid <= 0)
+        return;
+    int st = fo_test_stop(c->pid, SIGTERM, 30000);
+    c->pid = 0;
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+                  "controller did not exit cleanly (status %d); see %s", st, c->log);
+}
+
+/* GET a health endpoint; the body into *out (JSON) when it is JSON. Returns the HTTP status. */
+static int health(const ctl *c, const char *path, json_t **out)
+{
+    char url[200];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", c->health_port, path);
+    fo_http_result res;
+    fo_err err;
+    fo_rc rc = fo_http_client_request(E.http, "GET", url, NULL, 0, NULL, 0, 5000, &res, &err);
+    int status = rc == FO_OK ? res.status : 0;
+    if (out)
+        *out = rc == FO_OK ? json_loadb(res.body.data, res.body.len, 0, NULL) : NULL;
+    fo_http_result_release(&res);
+    return status;
+}
+
+static bool leads(const void *arg)
+{
+    json_t *body = NULL;
+    int st = health(arg, "/readyz", &body);
+    bool leader = st == 200 && json_is_true(json_object_get(body, "leader"));
+    json_decref(body);
+    return leader;
+}
+
+/* ---- fixture -----------------------------------------------------------------------------------
+ */
+
+static void setup(void)
+{
+    memset(&E, 0, sizeof E);
+    fo_err err;
+    fo_fake_apiserver_opts ao = {.port = 0};
+    E.fa = fo_fake_apiserver_start(&ao, &err);
+    ck_assert_msg(E.fa != NULL, "%s", err.message);
+    fo_fake_flink_opts fo = {.port = 0};
+    E.ff = fo_fake_flink_start(&fo, &err);
+    ck_assert_msg(E.ff != NULL, "%s", err.message);
+    fo_http_client_opts ho = {.timeout_ms = 5000};
+    E.http = fo_http_client_new(&ho, &err);
+    ck_assert_ptr_nonnull(E.http);
+    E.dir = fo_test_mkdtemp();
+    E.cluster_of = json_object();
+    snprintf(E.kubeconfig, sizeof E.kubeconfig, "%s/kubeconfig", E.dir);
+    char *text = NULL;
+    ck_assert_int_gt(asprintf(&text,
+                              "apiVersion: v1\nkind: Config\ncurrent-context: fake\n"
+                              "clusters: [{name: fake, cluster: {server: 'http://127.0.0.1:%d'}}]\n"
+                              "users: [{name: fake, user: {}}]\n"
+                              "contexts: [{name: fake, context: {cluster: fake, user: fake}}]\n",
+                              fo_fake_apiserver_port(E.fa)),
+                     0);
+    fo_test_write_file(E.kubeconfig, text);
+    free(text);
+    create_crd("flinkdeployments.flink.apache.org.yaml");
+    create_crd("flinksessionjobs.flink.apache.org.yaml");
+}
+
+static void teardown(void)
+{
+    fo_http_client_free(E.http);
+    json_decref(E.cluster_of);
+    fo_fake_flink_stop(E.ff);
+    fo_fake_apiserver_stop(E.fa);
+    fo_test_rmdir(E.dir);
+    free(E.dir);
+}
+
+static void create_fd(const char *fixture)
+{
+    json_t *obj = fo_test_load_yaml(fixture);
+    ck_assert_int_eq(api("POST", FD_PATH, NULL, obj, NULL), 201);
+    json_decref(obj);
+}
+
+static void deploy_until_stable(const char *fixture, const char *name)
+{
+    create_fd(fixture);
+    wait_fd(name, "status.lifecycleState", "STABLE");
+}
+
+/* ---- tests ------------------------------------------------------------------------------------
+ */
+
+static void assert_owned(const json_t *obj, const char *uid, const char *component)
+{
+    ck_assert_ptr_nonnull(obj);
+    ck_assert_str_eq(fo_json_get_str(obj, "metadata.labels.type"), "flink-native-kubernetes");
+    ck_assert_str_eq(fo_json_get_str(obj, "metadata.labels.app"), "basic-example");
+    if (component)
+        ck_assert_str_eq(fo_json_get_str(obj, "metadata.labels.component"), component);
+    json_t *ref = json_array_get(fo_json_get(obj, "metadata.ownerReferences"), 0);
+    ck_assert_str_eq(fo_json_str(ref, "kind"), "FlinkDeployment");
+    ck_assert_str_eq(fo_json_str(ref, "name"), "basic-example");
+    ck_assert_str_eq(fo_json_str(ref, "uid"), uid);
+}
+
+START_TEST(application_reaches_stable_and_owns_its_objects)
+{
+    ctl c;
+    ctl_start(&c, "stable");
+    deploy_until_stable("controller-application.yaml", "basic-example");
+    json_t *fd = get_fd("basic-example");
+    const char *uid = fo_json_get_str(fd, "metadata.uid");
+    ck_assert_str_eq(fo_json_get_str(fd, "status.jobStatus.state"), "RUNNING");
+    ck_assert_str_eq(fo_json_get_str(fd, "status.jobManagerDeploymentStatus"), "READY");
+    ck_assert_str_eq(fo_json_get_str(fd, "status.clusterInfo.flink-version"), "1.20.1");
+    ck_assert_str_eq(fo_json_get_str(fd, "status.reconciliationStatus.state"), "DEPLOYED");
+    ck_assert_str_eq(json_string_value(json_array_get(fo_json_get(fd, "metadata.finalizers"), 0)),
+                     "flinkdeployments.flink.apache.org/finalizer");
+    json_t *cm = get_obj("v1", "configmaps", "flink-config-basic-example");
+    json_t *rest = get_obj("v1", "services", "basic-example-rest");
+    json_t *internal = get_obj("v1", "services", "basic-example");
+    json_t *jm = get_obj("apps/v1", "deployments", "basic-example");
+    assert_owned(cm, uid, NULL);
+    assert_owned(rest, uid, NULL);
+    assert_owned(internal, uid, NULL);
+    assert_owned(jm, uid, "jobmanager");
+    ck_assert_str_eq(fo_json_str(fo_json_get(jm, "metadata.annotations"),
+                                 "flinkdeployment.flink.apache.org/generation"),
+                     "1");
+    json_t *container = json_array_get(fo_json_get(jm, "spec.template.spec.containers"), 0);
+    ck_assert_str_eq(fo_json_str(container, "name"), "flink-main-container");
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(container, "args"), 2)),
+                     "kubernetes-jobmanager.sh kubernetes-application");
+    /* The job Flink runs is the one status names. */
+    json_t *view = fo_fake_flink_view(E.ff, NS, "basic-example");
+    char *text = fo_json_dumps_compact(view);
+    ck_assert_ptr_nonnull(strstr(text, fo_json_get_str(fd, "status.jobStatus.jobId")));
+    free(text);
+    json_decref(view);
+
+    /* Settled: passes keep polling Flink but write nothing. */
+    const char *rv = fo_json_get_str(fd, "metadata.resourceVersion");
+    char rv_before[32];
+    snprintf(rv_before, sizeof rv_before, "%s", rv);
+    fo_test_sleep_ms(3500); /* several observe intervals */
+    json_t *again = get_fd("basic-example");
+    ck_assert_str_eq(fo_json_get_str(again, "metadata.resourceVersion"), rv_before);
+    json_decref(again);
+
+    /* Metrics and events. */
+    json_t *ready = NULL;
+    ck_assert_int_eq(health(&c, "/readyz", &ready), 200);
+    json_decref(ready);
+    ck_assert_int_eq(health(&c, "/healthz", NULL), 200);
+    json_t *events = api_get("/api/v1/namespaces/" NS "/events");
+    bool submit = false;
+    size_t i;
+    json_t *ev;
+    json_array_foreach(json_object_get(events, "items"), i, ev)
+    {
+        const char *reason = fo_json_str(ev, "reason");
+        if (reason && strcmp(reason, "Submit") == 0)
+            submit = true;
+    }
+    ck_assert(submit);
+    json_decref(events);
+
+    json_decref(cm);
+    json_decref(rest);
+    json_decref(internal);
+    json_decref(jm);
+    json_decref(fd);
+    ctl_stop(&c);
+}
+END_TEST
+
+typedef struct obj_state {
+    const char *gv, *resource, *name;
+    const char *path, *value; /* value NULL: the object exists */
+} obj_state;
+
+static bool obj_has(const void *arg)
+{
+    const obj_state *s = arg;
+    json_t *o = get_obj(s->gv, s->resource, s->name);
+    bool ok = o && (!s->value || (fo_json_get_str(o, s->path) &&
+                                  strcmp(fo_json_get_str(o, s->path), s->value) == 0));
+    json_decref(o);
+    return ok;
+}
+
+static bool image_is(const void *arg)
+{
+    json_t *jm = get_obj("apps/v1", "deployments", "basic-example");
+    const char *image =
+        fo_json_str(json_array_get(fo_json_get(jm, "spec.template.spec.containers"), 0), "image");
+    bool ok = image && strcmp(image, arg) == 0;
+    json_decref(jm);
+    return ok;
+}
+
+START_TEST(drift_in_owned_objects_is_repaired)
+{
+    ctl c;
+    ctl_start(&c, "drift");
+    deploy_until_stable("controller-application.yaml", "basic-example");
+    ck_assert_int_eq(
+        api("DELETE", "/api/v1/namespaces/" NS "/services/basic-example-rest", NULL, NULL, NULL),
+        200);
+    ck_assert_int_eq(merge_patch("/apis/apps/v1/namespaces/" NS "/deployments/basic-example",
+                                 "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":"
+                                 "\"flink-main-container\",\"image\":\"evil:latest\"}]}}}}"),
+                     200);
+    obj_state svc = {"v1", "services", "basic-example-rest", NULL, NULL};
+    ck_assert_msg(wait_for(obj_has, &svc, WAIT_MS), "rest Service not recreated");
+    ck_assert_msg(wait_for(image_is, "flink:1.20", WAIT_MS), "JobManager image not restored");
+    ctl_stop(&c);
+}
+END_TEST
+
+static bool error_cleared(const void *arg)
+{
+    json_t *fd = get_fd(arg);
+    bool ok = fd && !fo_json_get(fd, "status.error");
+    json_decref(fd);
+    return ok;
+}
+
+START_TEST(invalid_spec_lands_in_status_without_touching_the_cluster)
+{
+    ctl c;
+    ctl_start(&c, "invalid");
+    deploy_until_stable("controller-application.yaml", "basic-example");
+    json_t *jm = get_obj("apps/v1", "deployments", "basic-example");
+    json_t *cm = get_obj("v1", "configmaps", "flink-config-basic-example");
+    char jm_rv[32], cm_rv[32];
+    snprintf(jm_rv, sizeof jm_rv, "%s", fo_json_get_str(jm, "metadata.resourceVersion"));
+    snprintf(cm_rv, sizeof cm_rv, "%s", fo_json_get_str(cm, "metadata.resourceVersion"));
+    /* A key the CRD accepts and the validator forbids (reference b.3). */
+    ck_assert_int_eq(merge_patch(FD_PATH "/basic-example",
+                                 "{\"spec\":{\"flinkConfiguration\":{\"kubernetes.namespace\":"
+                                 "\"elsewhere\"}}}"),
+                     200);
+    wait_fd("basic-example", "status.error", "ValidationException");
+    wait_fd("basic-example", "status.error", "kubernetes.namespace");
+    fo_test_sleep_ms(2500);
+    json_t *jm2 = get_obj("apps/v1", "deployments", "basic-example");
+    json_t *cm2 = get_obj("v1", "configmaps", "flink-config-basic-example");
+    ck_assert_str_eq(fo_json_get_str(jm2, "metadata.resourceVersion"), jm_rv);
+    ck_assert_str_eq(fo_json_get_str(cm2, "metadata.resourceVersion"), cm_rv);
+    json_t *fd = get_fd("basic-example");
+    ck_assert_str_eq(fo_json_get_str(fd, "status.jobStatus.state"), "RUNNING");
+    int64_t og = 0;
+    fo_json_get_int(fd, "status.observedGeneration", &og);
+    ck_assert_int_eq(og, 1);
+    json_decref(fd);
+    /* Fixed: the error goes away and the spec is current again. */
+    ck_assert_int_eq(merge_patch(FD_PATH "/basic-example",
+                                 "{\"spec\":{\"flinkConfiguration\":{\"kubernetes.namespace\":"
+                                 "null}}}"),
+                     200);
+    ck_assert_msg(wait_for(error_cleared, "basic-example", WAIT_MS), "status.error stayed");
+    wait_fd("basic-example", "status.lifecycleState", "STABLE");
+    json_decref(jm);
+    json_decref(cm);
+    json_decref(jm2);
+    json_decref(cm2);
+    ctl_stop(&c);
+}
+END_TEST
+
+static bool gone(const void *arg)
+{
+    const obj_state *s = arg;
+    json_t *o = get_obj(s->gv, s->resource, s->name);
+    json_decref(o);
+    return o == NULL;
+}
+
+START_TEST(deletion_completes_when_flink_is_unreachable)
+{
+    ctl c;
+    ctl_start(&c, "delete");
+    deploy_until_stable("controller-application.yaml", "basic-example");
+    json_t *faults = json_pack("{s:s}", "unreachable", "503");
+    ck_assert_int_eq(fo_fake_flink_control(
+                         E.ff, "POST", "/_fake/clusters/" NS "/basic-example/faults", faults, NULL),
+                     200);
+    json_decref(faults);
+    ck_assert_int_eq(api("DELETE", FD_PATH "/basic-example", NULL, NULL, NULL), 200);
+    wait_fd("basic-example", NULL, NULL);
+    obj_state cm = {"v1", "configmaps", "flink-config-basic-example", NULL, NULL};
+    obj_state jm = {"apps/v1", "deployments", "basic-example", NULL, NULL};
+    ck_assert(wait_for(gone, &cm, WAIT_MS));
+    ck_assert(wait_for(gone, &jm, WAIT_MS));
+    ctl_stop(&c);
+}
+END_TEST
+
+START_TEST(stateless_upgrade_runs_a_new_job_with_the_new_spec)
+{
+    ctl c;
+    ctl_start(&c, "upgrade");
+    deploy_until_stable("controller-application.yaml", "basic-example");
+    json_t *fd = get_fd("basic-example");
+    char old_job[40];
+    snprintf(old_job, sizeof old_job, "%s", fo_json_get_str(fd, "status.jobStatus.jobId"));
+    json_decref(fd);
+    ck_assert_int_eq(
+        merge_patch(FD_PATH "/basic-example", "{\"spec\":{\"image\":\"flink:1.20.1\"}}"), 200);
+    ck_assert_msg(wait_for(image_is, "flink:1.20.1", WAIT_MS), "new JobManager never deployed");
+    wait_fd("basic-example", "status.lifecycleState", "STABLE");
+    wait_fd("basic-example", "status.jobStatus.state", "RUNNING");
+    fd = get_fd("basic-example");
+    ck_assert_str_ne(fo_json_get_str(fd, "status.jobStatus.jobId"), old_job);
+    int64_t og = 0;
+    fo_json_get_int(fd, "status.observedGeneration", &og);
+    ck_assert_int_eq(og, 2);
+    json_decref(fd);
+    ctl_stop(&c);
+}
+END_TEST
+
+START_TEST(two_controllers_elect_one_leader_and_the_other_takes_over)
+{
+    ctl a, b;
+    ctl_start(&a, "a");
+    ck_assert_msg(wait_for(leads, &a, WAIT_MS), "first controller never led");
+    ctl_start(&b, "b");
+    /* b is ready (caches warm) but does not lead while a renews. */
+    json_t *body = NULL;
+    for (int i = 0; i < 50 && health(&b, "/readyz", &body) != 200; i++) {
+        json_decref(body);
+        body = NULL;
+        fo_test_sleep_ms(100);
+    }
+    ck_assert_ptr_nonnull(body);
+    ck_assert(json_is_false(json_object_get(body, "leader")));
+    json_decref(body);
+    ck_assert(leads(&a));
+    /* a dies without releasing the Lease: b takes over once it expires. */
+    kill(a.pid, SIGKILL);
+    waitpid(a.pid, NULL, 0);
+    a.pid = 0;
+    ck_assert_msg(wait_for(leads, &b, WAIT_MS), "second controller never took over");
+    deploy_until_stable("controller-application.yaml", "basic-example");
+    ctl_stop(&b);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("controller");
+    TCase *tc = tcase_create("process");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, application_reaches_stable_and_owns_its_objects);
+    tcase_add_test(tc, drift_in_owned_objects_is_repaired);
+    tcase_add_test(tc, invalid_spec_lands_in_status_without_touching_the_cluster);
+    tcase_add_test(tc, deletion_completes_when_flink_is_unreachable);
+    tcase_add_test(tc, stateless_upgrade_runs_a_new_job_with_the_new_spec);
+    tcase_add_test(tc, two_controllers_elect_one_leader_and_the_other_takes_over);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}

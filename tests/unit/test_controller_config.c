@@ -1,0 +1,216 @@
+/* controller/config and controller/enqueue: flags and FLINKOP_* environment, Go durations
+ * (time.ParseDuration), and which FlinkDeployment a change concerns. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/jsonutil.h"
+#include "controller/config.h"
+#include "controller/ctl_io.h"
+#include "controller/enqueue.h"
+
+static int64_t dur(const char *text)
+{
+    int64_t ms = -1;
+    fo_err err;
+    fo_err_clear(&err);
+    ck_assert_msg(fo_ctl_parse_duration(text, &ms, &err) == FO_OK, "%s: %s", text, err.message);
+    return ms;
+}
+
+START_TEST(durations_read_like_go)
+{
+    ck_assert_int_eq(dur("15s"), 15000);
+    ck_assert_int_eq(dur("500ms"), 500);
+    ck_assert_int_eq(dur("1m30s"), 90000);
+    ck_assert_int_eq(dur("2h45m"), 9900000);
+    ck_assert_int_eq(dur("1.5h"), 5400000);
+    ck_assert_int_eq(dur("0"), 0);
+    ck_assert_int_eq(dur("+3s"), 3000);
+    ck_assert_int_eq(dur("1500us"), 2); /* 1.5 ms rounds to 2 */
+    ck_assert_int_eq(dur("2000000ns"), 2);
+    ck_assert_int_eq(dur(".5s"), 500);
+}
+END_TEST
+
+START_TEST(bad_durations_are_refused_with_the_text)
+{
+    static const char *const bad[] = {"", "15", "s", "1x", "-1s", "1.s.", "5 s", "."};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        int64_t ms;
+        fo_err err;
+        fo_err_clear(&err);
+        ck_assert_msg(fo_ctl_parse_duration(bad[i], &ms, &err) == FO_EINVAL, "%s", bad[i]);
+        ck_assert_ptr_nonnull(strstr(err.message, bad[i]));
+    }
+}
+END_TEST
+
+static fo_rc parse(fo_ctl_config *c, int argc, char **argv, fo_err *err)
+{
+    bool help = false;
+    fo_err_clear(err);
+    return fo_ctl_config_parse(argc, argv, c, &help, err);
+}
+
+START_TEST(defaults_match_the_contract)
+{
+    unsetenv("FLINKOP_WORKERS");
+    char *argv[] = {"flinkop-controller", NULL};
+    fo_ctl_config c;
+    fo_err err;
+    ck_assert_int_eq(parse(&c, 1, argv, &err), FO_OK);
+    ck_assert_int_eq(c.workers, 4);
+    ck_assert_int_eq(c.observe_interval_ms, 15000);
+    ck_assert_str_eq(c.rest_url_template, "http://{name}-rest.{namespace}.svc:8081");
+    ck_assert(c.leader_elect);
+    ck_assert_str_eq(c.lease_name, "flinkop-controller");
+    ck_assert_ptr_null(c.lease_namespace);
+    ck_assert_int_eq(c.health_port, 8085);
+    ck_assert_ptr_null(c.kubeconfig);
+    ck_assert_ptr_null(c.namespaces[0]);
+    fo_ctl_config_release(&c);
+}
+END_TEST
+
+START_TEST(flags_win_over_the_environment)
+{
+    setenv("FLINKOP_WORKERS", "8", 1);
+    setenv("FLINKOP_NAMESPACES", "ignored", 1);
+    char *argv[] = {"flinkop-controller",
+                    "--namespaces",
+                    "team-a, team-b,,",
+                    "--observe-interval",
+                    "2s",
+                    "--leader-elect",
+                    "false",
+                    "--flink-rest-url",
+                    "http://127.0.0.1:9/{namespace}/{name}",
+                    NULL};
+    fo_ctl_config c;
+    fo_err err;
+    ck_assert_int_eq(parse(&c, 9, argv, &err), FO_OK);
+    ck_assert_int_eq(c.workers, 8); /* from the environment */
+    ck_assert_str_eq(c.namespaces[0], "team-a");
+    ck_assert_str_eq(c.namespaces[1], "team-b");
+    ck_assert_ptr_null(c.namespaces[2]);
+    ck_assert_int_eq(c.observe_interval_ms, 2000);
+    ck_assert(!c.leader_elect);
+    fo_ctl_config_release(&c);
+    unsetenv("FLINKOP_WORKERS");
+    unsetenv("FLINKOP_NAMESPACES");
+}
+END_TEST
+
+START_TEST(bad_values_name_their_flag)
+{
+    struct {
+        char *flag, *value, *word;
+    } cases[] = {
+        {"--workers", "0", "--workers"},
+        {"--observe-interval", "fast", "--observe-interval"},
+        {"--leader-elect", "maybe", "--leader-elect"},
+        {"--health-port", "70000", "--health-port"},
+        {"--namespaces", "Bad_Name", "--namespaces"},
+        {"--flink-rest-url", "ftp://x", "--flink-rest-url"},
+        {"--log-level", "loud", "--log-level"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *argv[] = {"flinkop-controller", cases[i].flag, cases[i].value, NULL};
+        fo_ctl_config c;
+        fo_err err;
+        ck_assert_int_ne(parse(&c, 3, argv, &err), FO_OK);
+        ck_assert_msg(strstr(err.message, cases[i].word), "%s", err.message);
+        fo_ctl_config_release(&c);
+    }
+    char *argv[] = {"flinkop-controller", "--lease-duration", "1s", "--renew-deadline", "2s", NULL};
+    fo_ctl_config c;
+    fo_err err;
+    ck_assert_int_eq(parse(&c, 5, argv, &err), FO_EINVAL);
+    fo_ctl_config_release(&c);
+}
+END_TEST
+
+START_TEST(rest_url_template_fills_name_and_namespace)
+{
+    char *url = fo_ctl_rest_url("http://{name}-rest.{namespace}.svc:8081/", "ns1", "app");
+    ck_assert_str_eq(url, "http://app-rest.ns1.svc:8081");
+    free(url);
+    url = fo_ctl_rest_url("http://127.0.0.1:9/{namespace}/{name}", "ns1", "app");
+    ck_assert_str_eq(url, "http://127.0.0.1:9/ns1/app");
+    free(url);
+}
+END_TEST
+
+/* ---- enqueue ---- */
+
+START_TEST(changes_map_to_their_flink_deployment)
+{
+    char key[300];
+    json_t *fd = json_pack("{s:s, s:{s:s, s:s}}", "kind", "FlinkDeployment", "metadata", "name",
+                           "app", "namespace", "ns1");
+    ck_assert(fo_enqueue_key(fd, FO_CTL_FLINK_DEPLOYMENT, key, sizeof key));
+    ck_assert_str_eq(key, "ns1/app");
+    /* The JobManager Deployment's reference has controller: false, and still counts. */
+    json_t *jm =
+        json_pack("{s:{s:s, s:s, s:[{s:s, s:s, s:s, s:b}]}}", "metadata", "name", "app",
+                  "namespace", "ns1", "ownerReferences", "apiVersion", "flink.apache.org/v1beta1",
+                  "kind", "FlinkDeployment", "name", "app", "controller", 0);
+    ck_assert(fo_enqueue_key(jm, FO_CTL_DEPLOYMENT, key, sizeof key));
+    ck_assert_str_eq(key, "ns1/app");
+    /* Flink's HA ConfigMaps have no owner: their app label names the resource. */
+    json_t *ha =
+        json_pack("{s:{s:s, s:s, s:{s:s, s:s, s:s}}}", "metadata", "name", "app-cluster-config-map",
+                  "namespace", "ns1", "labels", "app", "app", "type", "flink-native-kubernetes",
+                  "configmap-type", "high-availability");
+    ck_assert(fo_enqueue_key(ha, FO_CTL_CONFIG_MAP, key, sizeof key));
+    ck_assert_str_eq(key, "ns1/app");
+    /* Something else entirely. */
+    json_t *other = json_pack("{s:{s:s, s:s, s:{s:s}}}", "metadata", "name", "x", "namespace",
+                              "ns1", "labels", "app", "app");
+    ck_assert(!fo_enqueue_key(other, FO_CTL_CONFIG_MAP, key, sizeof key));
+    ck_assert_str_eq(key, "");
+    json_decref(fd);
+    json_decref(jm);
+    json_decref(ha);
+    json_decref(other);
+}
+END_TEST
+
+START_TEST(keys_split_into_namespace_and_name)
+{
+    char ns[256], name[256];
+    ck_assert(fo_enqueue_split("ns1/app", ns, name));
+    ck_assert_str_eq(ns, "ns1");
+    ck_assert_str_eq(name, "app");
+    ck_assert(!fo_enqueue_split("app", ns, name));
+    ck_assert(!fo_enqueue_split("/app", ns, name));
+    ck_assert(!fo_enqueue_split("ns/", ns, name));
+    ck_assert(!fo_enqueue_split("a/b/c", ns, name));
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("controller_config");
+    TCase *tc = tcase_create("config");
+    tcase_add_test(tc, durations_read_like_go);
+    tcase_add_test(tc, bad_durations_are_refused_with_the_text);
+    tcase_add_test(tc, defaults_match_the_contract);
+    tcase_add_test(tc, flags_win_over_the_environment);
+    tcase_add_test(tc, bad_values_name_their_flag);
+    tcase_add_test(tc, rest_url_template_fills_name_and_namespace);
+    tcase_add_test(tc, changes_map_to_their_flink_deployment);
+    tcase_add_test(tc, keys_split_into_namespace_and_name);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
