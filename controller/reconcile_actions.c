@@ -37,6 +37,7 @@ static void clear_trigger(fo_pass *p)
     json_object_del(si, "triggerId");
     json_object_del(si, "triggerTimestamp");
     json_object_del(si, "triggerType");
+    json_object_del(si, "formatType");
 }
 
 /* The recorded spec (canonical) becomes `spec`. */
@@ -162,9 +163,49 @@ static bool is_suspended_spec(const json_t *spec)
     return s && strcmp(s, "suspended") == 0;
 }
 
+/* A last-state restore lets Flink recover the job from its HA ConfigMap, job graph included:
+ * drop the graph (Flink 1.x "jobGraph-<id>", 2.x "executionPlan-<id>") so the new spec's is
+ * used, keeping the checkpoint pointers (c.6). Only before the JobManager starts. */
+static fo_rc drop_job_graphs(fo_pass *p, fo_err *err)
+{
+    const char *mode = fo_json_get_str(p->last, "job.upgradeMode");
+    if (p->obs.jm_present || !p->application || !mode || strcmp(mode, "last-state") != 0)
+        return FO_OK;
+    char name[300];
+    if (!fo_flink_ha_cluster_cm_name(p->name, name, sizeof name))
+        return FO_OK;
+    json_t *cm = p->env->kube.cached(p->env->kube.ctx, FO_CTL_CONFIG_MAP, p->ns, name);
+    json_t *data = json_object();
+    const char *key;
+    json_t *v;
+    json_object_foreach(json_object_get(cm, "data"), key, v)
+    {
+        if (strncmp(key, "jobGraph-", 9) == 0 || strncmp(key, "executionPlan-", 14) == 0)
+            json_object_set_new(data, key, json_null());
+    }
+    fo_rc rc = FO_OK;
+    if (json_object_size(data)) {
+        json_t *patch = json_pack("{s:{s:s?}, s:O}", "metadata", "resourceVersion",
+                                  fo_json_get_str(cm, "metadata.resourceVersion"), "data", data);
+        rc = p->env->kube.patch(p->env->kube.ctx, FO_CTL_CONFIG_MAP, p->ns, name, false, patch,
+                                NULL, err);
+        json_decref(patch);
+        if (rc == FO_OK) {
+            p->writes++;
+            fo_log_info("job graph removed from %s: the new spec's graph is used", name);
+        }
+    }
+    json_decref(data);
+    json_decref(cm);
+    return rc == FO_ENOTFOUND ? FO_OK : rc;
+}
+
 /* Apply the recorded spec's objects and mark it DEPLOYED. */
 static fo_rc finish_deploy(fo_pass *p, fo_err *err)
 {
+    fo_rc hrc = drop_job_graphs(p, err);
+    if (hrc != FO_OK)
+        return hrc;
     int64_t gen = p->generation;
     fo_json_get_int(p->st, "observedGeneration", &gen);
     fo_build_opts bo = {

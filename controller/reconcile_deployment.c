@@ -227,9 +227,16 @@ static void fill_input(fo_pass *p, const json_t *conf, fo_upgrade_input *in)
     in->savepoint_path_known = fo_json_get_str(p->st, "jobStatus.upgradeSavepointPath") != NULL;
     in->savepoint_dir = conf && fo_build_savepoint_dir(conf) != NULL;
     in->ha_enabled = conf && fo_flink_ha_enabled(conf);
-    in->ha_metadata = in->ha_enabled && conf_has_ha_metadata(p);
+    /* Scanning the HA ConfigMaps costs a cache walk: only when a decision can need it. */
+    bool last_state = in->last_mode == FO_FLINK_UPGRADE_LAST_STATE ||
+                      in->want_mode == FO_FLINK_UPGRADE_LAST_STATE;
+    bool deciding = !in->specs_equal || in->recon_state == FO_RECON_UPGRADING;
+    in->ha_metadata = in->ha_enabled && last_state && deciding && conf_has_ha_metadata(p);
+    const char *v1 = fo_json_get_str(p->last, "flinkVersion");
+    const char *v2 = fo_json_get_str(want_spec, "flinkVersion");
+    in->flink_version_changed = v1 && v2 && strcmp(v1, v2) != 0;
     in->can_stop_with_savepoint = true;
-    in->can_last_state = false;
+    in->can_last_state = true;
 }
 
 /* Requeue by what the JobManager is doing (c.1). */

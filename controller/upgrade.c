@@ -110,7 +110,16 @@ static fo_upgrade_step suspend(const fo_upgrade_input *in, fo_flink_upgrade_mode
         return refuse("the job is not running and the last checkpoint is unknown, so the "
                       "savepoint upgrade cannot keep its state. Manual restore required.");
     }
-    /* last-state */
+    /* last-state. HA data is not portable across Flink versions (c.6): take a savepoint. */
+    if (in->flink_version_changed) {
+        if (running && in->savepoint_dir && in->can_stop_with_savepoint) {
+            s.action = FO_UP_STOP_SAVEPOINT;
+            return s;
+        }
+        return refuse("the Flink version changes, so HA data cannot carry the job's state; a "
+                      "running job and a savepoint directory are needed to upgrade through a "
+                      "savepoint. The running job is left untouched.");
+    }
     if (!in->can_last_state)
         return refuse("last-state upgrades (through HA data) are not supported by this "
                       "flinkop build; the running job is left untouched. Use upgradeMode "

@@ -29,8 +29,13 @@
  *                with the suspended marker, delete the cluster, deploy from the path; a job
  *                that already ended with a known savepoint path: suspend from that path; else
  *                refused ("Manual restore required");
- *   last-state - through HA data; refused by this build (capability flag), never silently
- *                degraded to stateless.
+ *   last-state - through HA data: with HA metadata holding a checkpoint, record the intent,
+ *                delete the JobManager/TaskManager Deployments but keep the HA ConfigMaps,
+ *                then deploy the new spec with the same job id (Flink recovers from the HA
+ *                checkpoint; the old job graph is dropped from the HA ConfigMap first so the
+ *                new spec's graph is used); a Flink version change goes through a savepoint
+ *                instead; no HA metadata -> refused ("Manual restore required"). Never
+ *                silently degraded to stateless.
  * Session clusters: any change tears the cluster down (HA data kept) and deploys the new spec.
  * Refusals leave the running cluster untouched; the pass reports the reason in status.error
  * and a Warning event. */
@@ -77,6 +82,7 @@ typedef struct fo_upgrade_input {
     bool savepoint_dir;           /* a savepoint directory is configured */
     bool ha_enabled;              /* high availability configured */
     bool ha_metadata;             /* HA ConfigMaps with a checkpoint exist */
+    bool flink_version_changed;   /* spec.flinkVersion differs from the recorded one */
     bool can_stop_with_savepoint; /* capability of this build */
     bool can_last_state;          /* capability of this build */
 } fo_upgrade_input;

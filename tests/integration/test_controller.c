@@ -273,7 +273,7 @@ static void wait_fd(const char *name, const char *path, const char *value)
 
 /* ---- the controller process ------------------------------------------------------------------ */
 
-static void ctl_start(ctl *c, const char *tag)
+static void ctl_start_with(ctl *c, const char *tag, const char *flag, const char *value)
 {
     memset(c, 0, sizeof *c);
     c->health_port = fo_test_free_port();
@@ -282,12 +282,19 @@ static void ctl_start(ctl *c, const char *tag)
     char url[200], port[16];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/{namespace}/{name}", fo_fake_flink_port(E.ff));
     snprintf(port, sizeof port, "%d", c->health_port);
-    char *argv[] = {bin,         "--kubeconfig",       E.kubeconfig, "--flink-rest-url",
-                    url,         "--health-port",      port,         "--health-bind-address",
-                    "127.0.0.1", "--observe-interval", "1s",         "--progress-interval",
-                    "300ms",     "--rest-ready-delay", "300ms",      "--cleanup-timeout",
-                    "30s",       "--lease-duration",   "3s",         "--renew-deadline",
-                    "2s",        "--retry-period",     "500ms",      NULL};
+    char *argv[] = {bin,           "--kubeconfig",
+                    E.kubeconfig,  "--flink-rest-url",
+                    url,           "--health-port",
+                    port,          "--health-bind-address",
+                    "127.0.0.1",   "--observe-interval",
+                    "1s",          "--progress-interval",
+                    "300ms",       "--rest-ready-delay",
+                    "300ms",       "--cleanup-timeout",
+                    "30s",         "--lease-duration",
+                    "3s",          "--renew-deadline",
+                    "2s",          "--retry-period",
+                    "500ms",       (char *)flag,
+                    (char *)value, NULL};
     c->pid = fo_test_spawn(argv, c->log);
     ck_assert_int_gt(c->pid, 0);
     free(bin);
@@ -302,6 +309,11 @@ static void ctl_stop(ctl *c)
     c->pid = 0;
     ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
                   "controller did not exit cleanly (status %d); see %s", st, c->log);
+}
+
+static void ctl_start(ctl *c, const char *tag)
+{
+    ctl_start_with(c, tag, NULL, NULL);
 }
 
 /* GET a health endpoint; the body into *out (JSON) when it is JSON. Returns the HTTP status. */
@@ -618,6 +630,88 @@ START_TEST(stateless_upgrade_runs_a_new_job_with_the_new_spec)
 }
 END_TEST
 
+/* Stable again, with the given generation observed. */
+static bool stable_at(const void *arg)
+{
+    const fd_state *s = arg;
+    json_t *fd = get_fd(s->name);
+    int64_t og = 0;
+    fo_json_get_int(fd, "status.observedGeneration", &og);
+    const char *life = fo_json_get_str(fd, "status.lifecycleState");
+    bool ok = life && strcmp(life, "STABLE") == 0 && og == atoi(s->value);
+    json_decref(fd);
+    return ok;
+}
+
+START_TEST(savepoint_upgrade_restores_the_new_job_from_the_savepoint)
+{
+    ctl c;
+    ctl_start(&c, "savepoint");
+    deploy_until_stable("controller-application-savepoint.yaml", "savepoint-example");
+    ck_assert_int_eq(
+        merge_patch(FD_PATH "/savepoint-example", "{\"spec\":{\"job\":{\"parallelism\":4}}}"), 200);
+    fd_state s = {"savepoint-example", NULL, "2"};
+    ck_assert_msg(wait_for(stable_at, &s, WAIT_MS), "never stable at generation 2");
+    json_t *fd = get_fd("savepoint-example");
+    const char *path = fo_json_get_str(fd, "status.jobStatus.upgradeSavepointPath");
+    ck_assert_ptr_nonnull(path);
+    ck_assert_ptr_nonnull(strstr(path, "s3://bucket/savepoints/"));
+    ck_assert_str_eq(fo_json_get_str(fd, "status.jobStatus.savepointInfo.lastSavepoint.location"),
+                     path);
+    /* The running job is the new one, restored from that savepoint at the new parallelism. */
+    json_t *view = fo_fake_flink_view(E.ff, NS, "savepoint-example");
+    json_t *jobs = json_object_get(view, "jobs");
+    json_t *job = json_array_get(jobs, json_array_size(jobs) - 1);
+    ck_assert_str_eq(fo_json_str(job, "jobId"), fo_json_get_str(fd, "status.jobStatus.jobId"));
+    ck_assert_str_eq(fo_json_get_str(job, "restoredFrom.path"), path);
+    int64_t par = 0;
+    fo_json_get_int(job, "submission.parallelism", &par);
+    ck_assert_int_eq(par, 4);
+    json_decref(view);
+    json_decref(fd);
+    ctl_stop(&c);
+}
+END_TEST
+
+static bool defaults_degraded(const void *arg)
+{
+    json_t *body = NULL;
+    int st = health(arg, "/readyz", &body);
+    bool degraded = st == 200 && json_is_true(json_object_get(body, "defaultsDegraded"));
+    json_decref(body);
+    return degraded;
+}
+
+START_TEST(cluster_defaults_apply_and_a_broken_file_keeps_the_last_good_one)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/defaults.yaml", E.dir);
+    char *good = fo_test_read_data("admission-cluster-defaults.yaml", NULL);
+    fo_test_write_file(path, good);
+    free(good);
+    ctl c;
+    ctl_start_with(&c, "defaults", "--defaults", path);
+    deploy_until_stable("controller-application.yaml", "basic-example");
+    /* The admin's pod template is layered under the resource's (common/normalize). */
+    json_t *jm = get_obj("apps/v1", "deployments", "basic-example");
+    ck_assert_str_eq(fo_json_get_str(jm, "spec.template.metadata.labels.cost-center"), "42");
+    ck_assert_str_eq(fo_json_get_str(jm, "spec.template.spec.priorityClassName"), "flink-standard");
+    json_decref(jm);
+    /* A broken file: reported, the last good defaults stay in use. */
+    char *broken = fo_test_read_data("admission-cluster-defaults-broken.yaml", NULL);
+    fo_test_write_file(path, broken);
+    free(broken);
+    ck_assert_msg(wait_for(defaults_degraded, &c, WAIT_MS), "broken defaults not reported");
+    ck_assert_int_eq(merge_patch("/apis/apps/v1/namespaces/" NS "/deployments/basic-example",
+                                 "{\"spec\":{\"replicas\":3}}"),
+                     200);
+    obj_state fixed = {"apps/v1", "deployments", "basic-example",
+                       "spec.template.spec.priorityClassName", "flink-standard"};
+    ck_assert(wait_for(obj_has, &fixed, WAIT_MS));
+    ctl_stop(&c);
+}
+END_TEST
+
 START_TEST(two_controllers_elect_one_leader_and_the_other_takes_over)
 {
     ctl a, b;
@@ -656,6 +750,8 @@ static Suite *suite(void)
     tcase_add_test(tc, invalid_spec_lands_in_status_without_touching_the_cluster);
     tcase_add_test(tc, deletion_completes_when_flink_is_unreachable);
     tcase_add_test(tc, stateless_upgrade_runs_a_new_job_with_the_new_spec);
+    tcase_add_test(tc, savepoint_upgrade_restores_the_new_job_from_the_savepoint);
+    tcase_add_test(tc, cluster_defaults_apply_and_a_broken_file_keeps_the_last_good_one);
     tcase_add_test(tc, two_controllers_elect_one_leader_and_the_other_takes_over);
     suite_add_tcase(s, tc);
     return s;

@@ -528,7 +528,7 @@ START_TEST(savepoint_upgrade_stops_with_savepoint_then_redeploys_from_it)
 }
 END_TEST
 
-START_TEST(last_state_upgrade_is_refused_and_the_cluster_untouched)
+START_TEST(last_state_upgrade_without_ha_metadata_is_refused_and_the_cluster_untouched)
 {
     fake_world *w = world_with("controller-application-last-state.yaml");
     const char *n = "last-state-example";
@@ -545,7 +545,7 @@ START_TEST(last_state_upgrade_is_refused_and_the_cluster_untouched)
     ck_assert_int_eq(fake_flink_calls(&w->flink, "POST"), 0);
     const char *error = st_str(w, n, "error");
     ck_assert_ptr_nonnull(strstr(error, "UpgradeFailureException"));
-    ck_assert_ptr_nonnull(strstr(error, "last-state"));
+    ck_assert_ptr_nonnull(strstr(error, "HA metadata is not available"));
     ck_assert_int_eq(fake_events_count(&w->events, "UpgradeFailed"), 1);
     /* The running job still reads RUNNING; the spec was not recorded. */
     ck_assert_str_eq(st_str(w, n, "jobStatus.state"), "RUNNING");
@@ -555,6 +555,91 @@ START_TEST(last_state_upgrade_is_refused_and_the_cluster_untouched)
     ck_assert_int_eq(pass(w, n, NULL), FO_OK);
     ck_assert_int_eq(fake_count(&w->kube, before, NULL, FO_CTL_KIND_COUNT), 0);
     ck_assert_int_eq(fake_events_count(&w->events, "UpgradeFailed"), 1);
+    fake_world_free(w);
+}
+END_TEST
+
+static void put_ha_configmaps(fake_world *w)
+{
+    json_t *maps = fo_test_load_yaml("controller-ha-configmaps.yaml");
+    size_t i;
+    json_t *cm;
+    json_array_foreach(maps, i, cm)
+    {
+        fake_put(&w->kube, cm);
+    }
+    json_decref(maps);
+}
+
+START_TEST(last_state_upgrade_keeps_ha_data_and_the_job_id)
+{
+    fake_world *w = world_with("controller-application-last-state.yaml");
+    const char *n = "last-state-example";
+    const char *jid = "00000000000000000000000000000001";
+    until_stable(w, n);
+    put_ha_configmaps(w);
+    edit_spec(w, n, "job.parallelism", json_integer(4));
+
+    /* Pass 1: intent (suspended by last-state), the JobManager goes, HA data stays, the job
+     * is not cancelled (Flink recovers it from HA). */
+    size_t before = w->kube.nlog;
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "SUSPEND");
+    int intent = fake_find(&w->kube, before, "status", FO_CTL_FLINK_DEPLOYMENT);
+    int del = fake_find(&w->kube, before, "delete", FO_CTL_DEPLOYMENT);
+    ck_assert_int_ge(intent, 0);
+    ck_assert_int_gt(del, intent);
+    ck_assert_ptr_nonnull(strstr(
+        fo_json_get_str(w->kube.log[intent].body, "status.reconciliationStatus.lastReconciledSpec"),
+        "\"upgradeMode\":\"last-state\""));
+    ck_assert_ptr_null(owned(w, FO_CTL_DEPLOYMENT, n));
+    ck_assert_int_eq(fake_count(&w->kube, before, "delete", FO_CTL_CONFIG_MAP), 0);
+    ck_assert_int_eq(fake_flink_calls(&w->flink, "PATCH /jobs/"), 0);
+
+    /* Pass 2: the job graph is dropped from the HA map, then the new spec is deployed with
+     * the same job id; the checkpoint pointer is kept. */
+    before = w->kube.nlog;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "DEPLOY");
+    int drop = fake_find(&w->kube, before, "patch", FO_CTL_CONFIG_MAP);
+    int create = fake_find(&w->kube, before, "create", FO_CTL_DEPLOYMENT);
+    ck_assert_int_ge(drop, 0);
+    ck_assert_int_gt(create, drop);
+    json_t *cluster_cm = owned(w, FO_CTL_CONFIG_MAP, "last-state-example-cluster-config-map");
+    ck_assert_ptr_null(json_object_get(json_object_get(cluster_cm, "data"),
+                                       "jobGraph-00000000000000000000000000000001"));
+    ck_assert_ptr_nonnull(json_object_get(json_object_get(cluster_cm, "data"), "address"));
+    json_t *job_cm = owned(w, FO_CTL_CONFIG_MAP,
+                           "last-state-example-00000000000000000000000000000001-config-map");
+    ck_assert_ptr_nonnull(
+        json_object_get(json_object_get(job_cm, "data"), "checkpointID-0000000000000000007"));
+    ck_assert_str_eq(st_str(w, n, "jobStatus.jobId"), jid);
+    const char *conf = fo_json_str(
+        fo_json_get(owned(w, FO_CTL_CONFIG_MAP, "flink-config-last-state-example"), "data"),
+        "config.yaml");
+    ck_assert_ptr_nonnull(strstr(conf, jid));
+    ck_assert_ptr_nonnull(strstr(conf, "parallelism.default: 4"));
+    ck_assert_ptr_null(strstr(conf, "execution.savepoint.path"));
+    ck_assert_str_eq(st_str(w, n, "reconciliationStatus.state"), "DEPLOYED");
+    fake_world_free(w);
+}
+END_TEST
+
+START_TEST(last_state_with_a_new_flink_version_goes_through_a_savepoint)
+{
+    fake_world *w = world_with("controller-application-last-state.yaml");
+    const char *n = "last-state-example";
+    until_stable(w, n);
+    put_ha_configmaps(w);
+    char path[128];
+    snprintf(path, sizeof path, "POST /jobs/%s/stop", "00000000000000000000000000000001");
+    fake_flink_answer(&w->flink, path, json_pack("{s:s}", "request-id", "trigger-9"));
+    edit_spec(w, n, "flinkVersion", json_string("v1_19"));
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "STOP_SAVEPOINT");
+    ck_assert_str_eq(st_str(w, n, "jobStatus.savepointInfo.triggerId"), "trigger-9");
     fake_world_free(w);
 }
 END_TEST
@@ -724,7 +809,9 @@ static Suite *suite(void)
     tcase_add_test(tc, upgrade_waits_while_the_old_jobmanager_terminates);
     tcase_add_test(tc, suspend_then_resume);
     tcase_add_test(tc, savepoint_upgrade_stops_with_savepoint_then_redeploys_from_it);
-    tcase_add_test(tc, last_state_upgrade_is_refused_and_the_cluster_untouched);
+    tcase_add_test(tc, last_state_upgrade_without_ha_metadata_is_refused_and_the_cluster_untouched);
+    tcase_add_test(tc, last_state_upgrade_keeps_ha_data_and_the_job_id);
+    tcase_add_test(tc, last_state_with_a_new_flink_version_goes_through_a_savepoint);
     tcase_add_test(tc, session_cluster_change_redeploys);
     tcase_add_test(tc, standalone_application_owns_a_taskmanager_deployment);
     tcase_add_test(tc, deletion_completes_when_flink_is_unreachable);
