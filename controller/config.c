@@ -20,6 +20,7 @@ static const char usage_text[] =
     "  --progress-interval D      poll while deploying (default 5s)    FLINKOP_PROGRESS_INTERVAL\n"
     "  --rest-ready-delay D       REST up -> READY (default 10s)       FLINKOP_REST_READY_DELAY\n"
     "  --cleanup-timeout D        deletion gives up after (5m)         FLINKOP_CLEANUP_TIMEOUT\n"
+    "  --delete-ha-data BOOL      deletion removes HA data (true)      FLINKOP_DELETE_HA_DATA\n"
     "  --defaults FILE            cluster defaults YAML (reloaded)     FLINKOP_DEFAULTS\n"
     "  --flink-rest-url TEMPLATE  {name}/{namespace} placeholders      FLINKOP_FLINK_REST_URL\n"
     "                             (default http://{name}-rest.{namespace}.svc:8081)\n"
@@ -184,6 +185,7 @@ enum {
     OPT_PROGRESS,
     OPT_READY_DELAY,
     OPT_CLEANUP,
+    OPT_DELETE_HA,
     OPT_DEFAULTS,
     OPT_REST_URL,
     OPT_LEADER_ELECT,
@@ -210,6 +212,7 @@ static const struct {
     {OPT_PROGRESS, "progress-interval", "FLINKOP_PROGRESS_INTERVAL"},
     {OPT_READY_DELAY, "rest-ready-delay", "FLINKOP_REST_READY_DELAY"},
     {OPT_CLEANUP, "cleanup-timeout", "FLINKOP_CLEANUP_TIMEOUT"},
+    {OPT_DELETE_HA, "delete-ha-data", "FLINKOP_DELETE_HA_DATA"},
     {OPT_DEFAULTS, "defaults", "FLINKOP_DEFAULTS"},
     {OPT_REST_URL, "flink-rest-url", "FLINKOP_FLINK_REST_URL"},
     {OPT_LEADER_ELECT, "leader-elect", "FLINKOP_LEADER_ELECT"},
@@ -287,6 +290,7 @@ fo_rc fo_ctl_config_parse(int argc, char **argv, fo_ctl_config *c, bool *help, f
     c->progress_interval_ms = 5000;
     c->rest_ready_delay_ms = 10000;
     c->cleanup_timeout_ms = 5 * 60 * 1000;
+    c->delete_ha_data = true;
     c->rest_url_template = "http://{name}-rest.{namespace}.svc:8081";
     c->leader_elect = true;
     c->lease_name = "flinkop-controller";

@@ -11,6 +11,8 @@
  *   --progress-interval D      FLINKOP_PROGRESS_INTERVAL default 5s (while deploying/waiting)
  *   --rest-ready-delay D       FLINKOP_REST_READY_DELAY  default 10s
  *   --cleanup-timeout D        FLINKOP_CLEANUP_TIMEOUT   default 5m
+ *   --delete-ha-data BOOL      FLINKOP_DELETE_HA_DATA    default true: deleting a resource
+ *                                                        removes its HA ConfigMaps (Apache)
  *   --defaults FILE            FLINKOP_DEFAULTS          cluster defaults (reloaded on change)
  *   --flink-rest-url TEMPLATE  FLINKOP_FLINK_REST_URL    default
  * http://{name}-rest.{namespace}.svc:8081
@@ -43,6 +45,7 @@ typedef struct fo_ctl_config {
     const char *namespaces[FO_CTL_MAX_NAMESPACES + 1]; /* NULL-terminated; empty = all */
     int workers;
     int64_t observe_interval_ms, progress_interval_ms, rest_ready_delay_ms, cleanup_timeout_ms;
+    bool delete_ha_data;       /* deletion removes the HA ConfigMaps too */
     const char *defaults_path; /* NULL = none */
     const char *rest_url_template;
     bool leader_elect;

@@ -43,6 +43,7 @@ void fo_ctl_settings_defaults(fo_ctl_settings *s)
     s->rest_ready_delay_ms = 10000;
     s->cleanup_timeout_ms = 5 * 60 * 1000;
     s->rest_url_template = "http://{name}-rest.{namespace}.svc:8081";
+    s->delete_ha_data = true;
 }
 
 char *fo_ctl_rest_url(const char *tmpl, const char *ns, const char *name)

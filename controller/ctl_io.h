@@ -93,6 +93,7 @@ typedef struct fo_ctl_settings {
     int64_t rest_ready_delay_ms;   /* DEPLOYED_NOT_READY -> READY (default 10 s) */
     int64_t cleanup_timeout_ms;    /* deletion waits at most this for owned objects (5 min) */
     const char *rest_url_template; /* "http://{name}-rest.{namespace}.svc:8081" */
+    bool delete_ha_data;           /* deletion also removes Flink's HA ConfigMaps (default) */
 } fo_ctl_settings;
 
 /* Counters a pass bumps (any pointer may be NULL). Implemented by the manager. */

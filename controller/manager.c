@@ -63,6 +63,12 @@ static void on_update(void *ctx, const json_t *old_obj, const json_t *new_obj)
     const char *b = fo_json_get_str(new_obj, "metadata.resourceVersion");
     if (a && b && strcmp(a, b) == 0)
         return;
+    /* Flink rewrites its HA ConfigMaps at every checkpoint and leader renewal; only their
+     * coming and going matters to a pass. */
+    fo_manager_handler_ctx *h = ctx;
+    const char *type = fo_json_get_str(new_obj, "metadata.labels.configmap-type");
+    if (h->kind == FO_CTL_CONFIG_MAP && type && strcmp(type, "high-availability") == 0)
+        return;
     enqueue(ctx, new_obj);
 }
 
@@ -97,8 +103,8 @@ static void run_pass(fo_manager *m, const char *key)
         result = res.requeue_after_ms > 0 ? "requeue" : "success";
         if (res.requeue_after_ms > 0)
             fo_manager_queue_add(m, key, res.requeue_after_ms);
-        fo_log_debug("pass done: %s, %d writes, next in %lld ms", res.action ? res.action : "",
-                     res.writes, (long long)res.requeue_after_ms);
+        fo_log_debug("pass done in %.1f ms: %s, %d writes, next in %lld ms", secs * 1000,
+                     res.action ? res.action : "", res.writes, (long long)res.requeue_after_ms);
     } else if (rc == FO_ETERMINAL) {
         /* Status says why; the next change of the resource brings it back. */
         fo_workqueue_forget(m->queue, key);
@@ -219,6 +225,7 @@ fo_manager *fo_manager_start(const fo_manager_opts *opts, fo_err *err)
     m->settings.rest_ready_delay_ms = m->cfg->rest_ready_delay_ms;
     m->settings.cleanup_timeout_ms = m->cfg->cleanup_timeout_ms;
     m->settings.rest_url_template = m->cfg->rest_url_template;
+    m->settings.delete_ha_data = m->cfg->delete_ha_data;
 
     if (fo_manager_load_defaults(m, err) != FO_OK) {
         fo_err_wrap(err, "cluster defaults");

@@ -67,6 +67,7 @@ START_TEST(defaults_match_the_contract)
     ck_assert_str_eq(c.lease_name, "flinkop-controller");
     ck_assert_ptr_null(c.lease_namespace);
     ck_assert_int_eq(c.health_port, 8085);
+    ck_assert(c.delete_ha_data);
     ck_assert_ptr_null(c.kubeconfig);
     ck_assert_ptr_null(c.namespaces[0]);
     fo_ctl_config_release(&c);

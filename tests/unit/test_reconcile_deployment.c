@@ -761,6 +761,29 @@ START_TEST(deletion_removes_the_finalizer_after_the_cleanup_timeout)
 }
 END_TEST
 
+START_TEST(deletion_removes_ha_data_unless_told_to_keep_it)
+{
+    for (int keep = 0; keep < 2; keep++) {
+        fake_world *w = world_with("controller-application-last-state.yaml");
+        const char *n = "last-state-example";
+        w->settings.delete_ha_data = !keep;
+        until_stable(w, n);
+        put_ha_configmaps(w);
+        delete_fd(w, n);
+        for (int i = 0; i < 3 && fd(w, n); i++)
+            ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+        ck_assert_ptr_null(fd(w, n));
+        json_t *ha = owned(w, FO_CTL_CONFIG_MAP, "last-state-example-cluster-config-map");
+        if (keep)
+            ck_assert_ptr_nonnull(ha);
+        else
+            ck_assert_ptr_null(ha);
+        ck_assert_ptr_null(owned(w, FO_CTL_CONFIG_MAP, "flink-config-last-state-example"));
+        fake_world_free(w);
+    }
+}
+END_TEST
+
 START_TEST(deleted_resource_is_forgotten)
 {
     fake_world *w = fake_world_new();
@@ -817,6 +840,7 @@ static Suite *suite(void)
     tcase_add_test(tc, deletion_completes_when_flink_is_unreachable);
     tcase_add_test(tc, deletion_completes_when_objects_are_already_gone);
     tcase_add_test(tc, deletion_removes_the_finalizer_after_the_cleanup_timeout);
+    tcase_add_test(tc, deletion_removes_ha_data_unless_told_to_keep_it);
     tcase_add_test(tc, deleted_resource_is_forgotten);
     tcase_add_test(tc, stale_status_write_fails_and_is_retried);
     suite_add_tcase(s, tc);
