@@ -285,6 +285,78 @@ static json_t *gen_template(void)
     return t;
 }
 
+/* A template whose spec.<list> holds n elements made by make(i). */
+static json_t *template_with_list(const char *list, size_t n, size_t first,
+                                  json_t *(*make)(size_t i))
+{
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(items, make(first + i));
+    return json_pack("{s:{s:o}}", "spec", list, items);
+}
+
+static json_t *toleration(size_t i)
+{
+    return json_pack("{s:s,s:I}", "operator", "Exists", "tolerationSeconds", (json_int_t)i);
+}
+
+static json_t *container(size_t i)
+{
+    char name[32];
+    snprintf(name, sizeof name, "c%zu", i % 20000);
+    return json_pack("{s:s,s:I}", "name", name, "n", (json_int_t)i);
+}
+
+static json_t *nameless(size_t i)
+{
+    return json_pack("{s:I}", "n", (json_int_t)i);
+}
+
+START_TEST(long_user_lists_merge_without_comparing_every_pair)
+{
+    /* Templates come from users: 10^5 list elements fit in a few MB. Looking each upper element
+     * up by scanning made merges quadratic (10^10 comparisons for the tolerations here, hours of a webhook or
+     * controller thread); hashing keeps them linear. */
+    json_t *lower = template_with_list("tolerations", 100000, 0, toleration);
+    json_t *upper = template_with_list("tolerations", 100000, 50000, toleration);
+    json_t *m = fo_podtemplate_merge(lower, upper);
+    json_t *got = json_object_get(json_object_get(m, "spec"), "tolerations");
+    ck_assert_uint_eq(json_array_size(got), 150000); /* the 50000 shared ones once */
+    for (size_t i = 0; i < 150000; i += 9999) {
+        json_t *want = toleration(i);
+        assert_json_eq(json_array_get(got, i), want, "toleration order");
+        json_decref(want);
+    }
+    json_decref(m);
+    json_decref(upper);
+    json_decref(lower);
+
+    /* 40000 containers with 20000 names: each upper duplicate takes the next lower one with
+     * its name, in order; the rest is appended. */
+    lower = template_with_list("containers", 40000, 0, container);
+    upper = template_with_list("containers", 48000, 0, container);
+    m = fo_podtemplate_merge(lower, upper);
+    got = json_object_get(json_object_get(m, "spec"), "containers");
+    ck_assert_uint_eq(json_array_size(got), 48000);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(got, 30000), "n")),
+                     30000);
+    assert_idempotent(lower, upper, "long container lists");
+    json_decref(m);
+    json_decref(upper);
+    json_decref(lower);
+
+    /* containers without a name are kept once (unkeyed elements are a union) */
+    lower = template_with_list("containers", 40000, 0, nameless);
+    upper = template_with_list("containers", 40000, 12000, nameless);
+    m = fo_podtemplate_merge(lower, upper);
+    got = json_object_get(json_object_get(m, "spec"), "containers");
+    ck_assert_uint_eq(json_array_size(got), 52000);
+    json_decref(m);
+    json_decref(upper);
+    json_decref(lower);
+}
+END_TEST
+
 START_TEST(merge_is_idempotent_on_generated_templates)
 {
     rng = 0x2545F4914F6CDD1DULL;
@@ -320,6 +392,7 @@ int main(void)
     tcase_add_test(tc, missing_layers_give_a_copy_of_the_other);
     tcase_add_test(tc, lists_merge_only_at_their_schema_path);
     tcase_add_test(tc, merge_is_idempotent_on_generated_templates);
+    tcase_add_test(tc, long_user_lists_merge_without_comparing_every_pair);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
