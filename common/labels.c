@@ -221,15 +221,23 @@ static bool tok_is(const lexer *lx, const char *word)
            memcmp(lx->text + lx->start, word, lx->len) == 0;
 }
 
+/* Messages quote the selector and the offending text, but only so much of each that the
+ * position and the reason always fit in the message (a selector may be 16 KiB long). */
+#define SHOWN 200
+#define SHOW(s) (int)(strlen(s) > SHOWN ? SHOWN : strlen(s)), (s), (strlen(s) > SHOWN ? "..." : "")
+#define SHOWN_TOKEN 64
+
 static fo_rc syntax(const lexer *lx, fo_err *err, const char *expected)
 {
     if (lx->kind == T_END)
         return fo_err_set(err, FO_EINVAL,
-                          "label selector \"%s\": unexpected end at position %zu, expected %s",
-                          lx->text, lx->start, expected);
+                          "label selector \"%.*s%s\": unexpected end at position %zu, expected %s",
+                          SHOW(lx->text), lx->start, expected);
     return fo_err_set(err, FO_EINVAL,
-                      "label selector \"%s\": found \"%.*s\" at position %zu, expected %s",
-                      lx->text, (int)lx->len, lx->text + lx->start, lx->start, expected);
+                      "label selector \"%.*s%s\": found \"%.*s%s\" at position %zu, expected %s",
+                      SHOW(lx->text), (int)(lx->len > SHOWN_TOKEN ? SHOWN_TOKEN : lx->len),
+                      lx->text + lx->start, lx->len > SHOWN_TOKEN ? "..." : "", lx->start,
+                      expected);
 }
 
 static fo_rc check_key(const lexer *lx, const char *key, fo_err *err)
@@ -237,10 +245,10 @@ static fo_rc check_key(const lexer *lx, const char *key, fo_err *err)
     if (fo_label_key_valid(key))
         return FO_OK;
     return fo_err_set(err, FO_EINVAL,
-                      "label selector \"%s\": invalid label key \"%s\" at position %zu: a name "
-                      "of at most 63 characters ([A-Za-z0-9] with '-', '_', '.' inside), "
+                      "label selector \"%.*s%s\": invalid label key \"%.*s%s\" at position %zu: a "
+                      "name of at most 63 characters ([A-Za-z0-9] with '-', '_', '.' inside), "
                       "optionally prefixed by a DNS subdomain and '/'",
-                      lx->text, key, lx->start);
+                      SHOW(lx->text), SHOW(key), lx->start);
 }
 
 static fo_rc check_value(const lexer *lx, const char *value, fo_err *err)
@@ -248,9 +256,9 @@ static fo_rc check_value(const lexer *lx, const char *value, fo_err *err)
     if (fo_label_value_valid(value))
         return FO_OK;
     return fo_err_set(err, FO_EINVAL,
-                      "label selector \"%s\": invalid label value \"%s\": at most 63 characters "
-                      "([A-Za-z0-9] with '-', '_', '.' inside), or empty",
-                      lx->text, value);
+                      "label selector \"%.*s%s\": invalid label value \"%.*s%s\" at position %zu: "
+                      "at most 63 characters ([A-Za-z0-9] with '-', '_', '.' inside), or empty",
+                      SHOW(lx->text), SHOW(value), lx->start);
 }
 
 /* One value after =, == or != : an identifier, or nothing (the empty value) before ',' or

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/labels.h"
+#include "common/strbuf.h"
 
 static json_t *js(const char *text)
 {
@@ -125,6 +126,36 @@ START_TEST(bad_selector_syntax_is_an_error_with_a_position)
     fo_label_selector_parse("env=prod,", &err);
     ck_assert_str_eq(err.message, "label selector \"env=prod,\": unexpected end at position 9, "
                                   "expected '!' or a label key");
+}
+END_TEST
+
+START_TEST(errors_in_long_selectors_still_name_their_position)
+{
+    /* The whole selector used to be quoted first, so past ~2 KiB the position and the reason
+     * fell off the end of the message. */
+    fo_strbuf sb;
+    fo_strbuf_init(&sb, 0);
+    for (int i = 0; i < 1000; i++)
+        fo_strbuf_printf(&sb, "k%d=v,", i);
+    size_t at = sb.len + 4;
+    fo_strbuf_puts(&sb, "env in (a b)");
+    fo_err err;
+    fo_err_clear(&err);
+    ck_assert_ptr_null(fo_label_selector_parse(sb.data, &err));
+    char want[64];
+    snprintf(want, sizeof want, "found \"b\" at position %zu, expected ',' or ')'", at + 6);
+    ck_assert_msg(strstr(err.message, want) != NULL, "%s", err.message);
+
+    /* an invalid value or key: the value is shown cut short, the position stays */
+    fo_strbuf_reset(&sb);
+    fo_strbuf_puts(&sb, "a=");
+    for (int i = 0; i < 3000; i++)
+        fo_strbuf_putc(&sb, 'x');
+    fo_strbuf_puts(&sb, "-");
+    ck_assert_ptr_null(fo_label_selector_parse(sb.data, &err));
+    ck_assert_msg(strstr(err.message, "at position 2") && strstr(err.message, "or empty"), "%s",
+                  err.message);
+    fo_strbuf_release(&sb);
 }
 END_TEST
 
@@ -309,6 +340,7 @@ int main(void)
     tcase_add_test(tc, set_requirements_and_existence_match);
     tcase_add_test(tc, requirements_are_anded_and_whitespace_is_tolerated);
     tcase_add_test(tc, bad_selector_syntax_is_an_error_with_a_position);
+    tcase_add_test(tc, errors_in_long_selectors_still_name_their_position);
     tcase_add_test(tc, overlong_selectors_are_refused);
     tcase_add_test(tc, label_keys_follow_qualified_name_rules);
     tcase_add_test(tc, label_values_may_be_empty_and_at_most_63_characters);
