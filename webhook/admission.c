@@ -216,7 +216,7 @@ void fo_admission_response_release(fo_admission_response *resp)
     if (!resp)
         return;
     free(resp->message);
-    json_decref(resp->causes);
+    json_decref(resp->details);
     json_decref(resp->patch);
     json_decref(resp->warnings);
     memset(resp, 0, sizeof *resp);
@@ -239,8 +239,10 @@ void fo_admission_response_deny(fo_admission_response *resp, const fo_admission_
     free(joined);
     free(resp->message);
     resp->message = fo_strbuf_take(&sb);
-    json_decref(resp->causes);
-    resp->causes = fo_field_errors_causes(errs);
+    json_decref(resp->details);
+    resp->details = json_pack("{s:s, s:s, s:s, s:o}", "name", name ? name : "", "group",
+                              req->group ? req->group : "", "kind", req->kind ? req->kind : "",
+                              "causes", fo_field_errors_causes(errs));
 }
 
 void fo_admission_response_warn(fo_admission_response *resp, const char *text)
@@ -313,9 +315,8 @@ char *fo_admission_encode(const char *uid, const fo_admission_response *resp, si
         json_t *status = json_pack("{s:s, s:s, s:s, s:i}", "status", "Failure", "message",
                                    resp->message ? resp->message : "", "reason", resp->reason,
                                    "code", resp->code ? resp->code : 400);
-        if (status && resp->causes && json_array_size(resp->causes) > 0)
-            json_object_set_new(status, "details",
-                                json_pack("{s:O}", "causes", resp->causes));
+        if (status && resp->details)
+            json_object_set(status, "details", resp->details);
         json_object_set_new(r, "status", status);
     }
     /* Section 4 rule 4: patchType exactly when there is a patch; an empty patch is none. */

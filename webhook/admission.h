@@ -73,7 +73,7 @@ typedef struct fo_admission_response {
     int code;          /* on denial: HTTP code of the Status (422) */
     char reason[32];   /* on denial: Status reason ("Invalid") */
     char *message;     /* on denial: heap */
-    json_t *causes;    /* on denial: details.causes array, or NULL */
+    json_t *details;   /* on denial: Status details {name, group, kind, causes}, or NULL */
     json_t *patch;     /* RFC 6902 array to send, or NULL; an empty array is not sent */
     json_t *warnings;  /* array of strings, or NULL */
 } fo_admission_response;
@@ -83,7 +83,8 @@ void fo_admission_response_init(fo_admission_response *resp);
 void fo_admission_response_release(fo_admission_response *resp);
 
 /* Deny with the field errors of errs: code 422, reason Invalid, the message lists every error
- * ("FlinkDeployment \"x\" is invalid: <e1>; <e2>") and details.causes names each field. */
+ * ("FlinkDeployment \"x\" is invalid: <e1>; <e2>"); details name the object (so kubectl
+ * says `The FlinkDeployment "x" is invalid:`) and details.causes each field. */
 void fo_admission_response_deny(fo_admission_response *resp, const fo_admission_request *req,
                                 const fo_field_errors *errs);
 

@@ -380,6 +380,10 @@ START_TEST(a_denial_lists_every_field_error_with_causes)
     ck_assert_ptr_nonnull(strstr(msg, "FlinkDeployment \"basic-example\" is invalid: "));
     ck_assert_ptr_nonnull(strstr(msg, "spec.job.jarURI: Required value"));
     ck_assert_ptr_nonnull(strstr(msg, "; spec.job.parallelism: Invalid value: 0"));
+    /* details name the object, so kubectl prints `The FlinkDeployment "x" is invalid:` */
+    ck_assert_str_eq(fo_json_get_str(st, "details.kind"), "FlinkDeployment");
+    ck_assert_str_eq(fo_json_get_str(st, "details.group"), "flink.apache.org");
+    ck_assert(fo_json_get_str(st, "details.name") != NULL);
     json_t *causes = json_object_get(json_object_get(st, "details"), "causes");
     ck_assert_uint_eq(json_array_size(causes), 2);
     ck_assert_str_eq(fo_json_str(json_array_get(causes, 0), "field"), "spec.job.jarURI");

@@ -78,8 +78,9 @@ START_TEST(every_broken_rule_is_named_in_one_denial)
             ck_assert_msg(strstr(resp.message, fields[i]) != NULL, "message lacks %s: %s",
                           fields[i], resp.message);
             bool in_causes = false;
-            for (size_t c = 0; c < json_array_size(resp.causes); c++)
-                if (strcmp(fo_json_str(json_array_get(resp.causes, c), "field"), fields[i]) == 0)
+            json_t *causes = json_object_get(resp.details, "causes");
+            for (size_t c = 0; c < json_array_size(causes); c++)
+                if (strcmp(fo_json_str(json_array_get(causes, c), "field"), fields[i]) == 0)
                     in_causes = true;
             ck_assert_msg(in_causes, "details.causes lacks %s", fields[i]);
         }
