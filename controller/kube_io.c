@@ -117,7 +117,9 @@ static fo_rc flink_call(void *ctx, const char *method, const char *url, const js
     free(text);
     if (rc != FO_OK) {
         /* No answer at all: the JobManager is not there (or not reachable from here). */
-        rc = fo_err_set(err, FO_EUNAVAIL, "%s %s: %s", method, url, err ? err->message : "");
+        char why[512];
+        snprintf(why, sizeof why, "%s", err ? err->message : "");
+        rc = fo_err_set(err, FO_EUNAVAIL, "%s %s: %s", method, url, why);
         goto out;
     }
     if (res.status < 200 || res.status > 299) {

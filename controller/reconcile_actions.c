@@ -287,7 +287,8 @@ static fo_rc deploy(fo_pass *p, const fo_upgrade_step *s, fo_err *err)
         clear_trigger(p);
     }
     fo_build_record_spec(p, spec, FO_RECON_UPGRADING, false);
-    json_object_set_new(p->st, "observedGeneration", json_integer(p->generation));
+    if (!p->invalid) /* an invalid generation is never observed (the last spec is redeployed) */
+        json_object_set_new(p->st, "observedGeneration", json_integer(p->generation));
     if (s->spec_changed_event)
         spec_changed_event(p);
     /* Intent first: a controller killed after this write finishes the deployment from
@@ -340,7 +341,8 @@ static fo_rc mark_suspended(fo_pass *p)
 {
     const json_t *spec = json_object_get(p->want, "spec");
     fo_build_record_spec(p, spec, FO_RECON_DEPLOYED, false);
-    json_object_set_new(p->st, "observedGeneration", json_integer(p->generation));
+    if (!p->invalid) /* an invalid generation is never observed (the last spec is redeployed) */
+        json_object_set_new(p->st, "observedGeneration", json_integer(p->generation));
     fo_flink_job_status js = fo_flink_job_status_parse(fo_json_get_str(p->st, "jobStatus.state"));
     if (!fo_flink_job_status_is_globally_terminal(js))
         set_job_state(p, "SUSPENDED");

@@ -81,6 +81,15 @@ static void until_stable(fake_world *w, const char *name)
     ck_assert_str_eq(st_str(w, name, "lifecycleState"), "STABLE");
 }
 
+static void edit_spec(fake_world *w, const char *name, const char *path, json_t *value)
+{
+    json_t *obj = fd(w, name);
+    ck_assert_int_eq(fo_json_set_path(json_object_get(obj, "spec"), path, value), FO_OK);
+    int64_t g = 1;
+    fo_json_get_int(obj, "metadata.generation", &g);
+    json_object_set_new(json_object_get(obj, "metadata"), "generation", json_integer(g + 1));
+}
+
 static json_t *owned(fake_world *w, fo_ctl_kind kind, const char *name)
 {
     return fake_get(&w->kube, kind, NS, name);
@@ -247,6 +256,30 @@ START_TEST(invalid_spec_sets_status_error_and_changes_no_objects)
 }
 END_TEST
 
+START_TEST(invalid_spec_during_an_upgrade_brings_the_last_spec_back)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    until_stable(w, "basic-example");
+    edit_spec(w, "basic-example", "image", json_string("flink:1.20.1"));
+    ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK); /* old cluster torn down */
+    ck_assert_ptr_null(owned(w, FO_CTL_DEPLOYMENT, "basic-example"));
+    edit_spec(w, "basic-example", "jobManager.replicas", json_integer(0));
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, "basic-example", &res), FO_OK);
+    ck_assert_str_eq(res.action, "DEPLOY");
+    json_t *jm = owned(w, FO_CTL_DEPLOYMENT, "basic-example");
+    ck_assert_ptr_nonnull(jm);
+    ck_assert_str_eq(
+        fo_json_str(json_array_get(fo_json_get(jm, "spec.template.spec.containers"), 0), "image"),
+        "flink:1.20");
+    ck_assert_ptr_nonnull(strstr(st_str(w, "basic-example", "error"), "ValidationException"));
+    int64_t og = 0;
+    fo_json_get_int(json_object_get(fd(w, "basic-example"), "status"), "observedGeneration", &og);
+    ck_assert_int_eq(og, 1);
+    fake_world_free(w);
+}
+END_TEST
+
 START_TEST(invalid_new_resource_fails_without_objects)
 {
     fake_world *w = world_with("controller-application.yaml");
@@ -326,15 +359,6 @@ END_TEST
 
 /* ---- spec changes -----------------------------------------------------------------------------
  */
-
-static void edit_spec(fake_world *w, const char *name, const char *path, json_t *value)
-{
-    json_t *obj = fd(w, name);
-    ck_assert_int_eq(fo_json_set_path(json_object_get(obj, "spec"), path, value), FO_OK);
-    int64_t g = 1;
-    fo_json_get_int(obj, "metadata.generation", &g);
-    json_object_set_new(json_object_get(obj, "metadata"), "generation", json_integer(g + 1));
-}
 
 START_TEST(ignore_class_change_is_recorded_without_redeploy)
 {
@@ -823,6 +847,7 @@ static Suite *suite(void)
     tcase_add_test(tc, resource_created_suspended_deploys_nothing);
     tcase_add_test(tc, canary_is_never_deployed);
     tcase_add_test(tc, invalid_spec_sets_status_error_and_changes_no_objects);
+    tcase_add_test(tc, invalid_spec_during_an_upgrade_brings_the_last_spec_back);
     tcase_add_test(tc, invalid_new_resource_fails_without_objects);
     tcase_add_test(tc, drift_is_repaired);
     tcase_add_test(tc, missing_jobmanager_deployment_is_recovered);
