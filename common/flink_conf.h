@@ -68,6 +68,19 @@ char *fo_flink_format_double(double d, char *buf, size_t len);
  * list is a JSON array of strings. Caller frees. NULL when out of memory. */
 char *fo_flink_conf_format_list(const json_t *list);
 
+/* ---- resource requirements (reference a.4, ResourceConfigUtils) --------------------------- */
+
+/* getRequestOrLimit: resources.requests[key], else resources.limits[key] (JSON null counts as
+ * absent). Borrowed; NULL when neither is set. *section (may be NULL) gets "requests" or
+ * "limits". */
+const json_t *fo_flink_conf_request_or_limit(const json_t *resources, const char *key,
+                                             const char **section);
+
+/* The text of an int-or-string quantity: a string as written, an integer in decimal, a real as
+ * Java's Double.toString. Borrowed from v or written to buf (40 bytes are enough); NULL for
+ * any other type. */
+const char *fo_flink_conf_quantity_text(const json_t *v, char *buf, size_t len);
+
 /* ---- flattening and layering ------------------------------------------------------------- */
 
 /* Flatten a flinkConfiguration (nested YAML, flat dotted keys, or both) into a flat

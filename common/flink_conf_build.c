@@ -113,20 +113,21 @@ static bool has_requirements(const json_t *res)
            json_object_size(json_object_get(res, "limits")) > 0;
 }
 
-/* getRequestOrLimit: the request, else the limit. */
-static const json_t *request_or_limit(const json_t *res, const char *key, const char **section)
+const json_t *fo_flink_conf_request_or_limit(const json_t *res, const char *key,
+                                             const char **section)
 {
+    const char *from = "requests";
     const json_t *v = json_object_get(json_object_get(res, "requests"), key);
-    *section = "requests";
     if (!v || json_is_null(v)) {
         v = json_object_get(json_object_get(res, "limits"), key);
-        *section = "limits";
+        from = "limits";
     }
+    if (section)
+        *section = from;
     return json_is_null(v) ? NULL : v;
 }
 
-/* A quantity (int-or-string) as text. */
-static const char *quantity_text(const json_t *v, char *buf, size_t len)
+const char *fo_flink_conf_quantity_text(const json_t *v, char *buf, size_t len)
 {
     if (json_is_string(v))
         return json_string_value(v);
@@ -142,7 +143,7 @@ static const char *quantity_text(const json_t *v, char *buf, size_t len)
 static fo_rc cpu_value(const json_t *v, double *out, const char *field, fo_err *err)
 {
     char buf[40];
-    const char *t = quantity_text(v, buf, sizeof buf);
+    const char *t = fo_flink_conf_quantity_text(v, buf, sizeof buf);
     fo_quantity q;
     if (!t || fo_quantity_parse(t, &q, NULL) != FO_OK)
         return fo_err_set(err, FO_EINVAL, "%s: cpu is not a quantity", field);
@@ -154,7 +155,7 @@ static fo_rc cpu_value(const json_t *v, double *out, const char *field, fo_err *
 static fo_rc memory_value(const json_t *v, int64_t *out, const char *field, fo_err *err)
 {
     char buf[40];
-    const char *t = quantity_text(v, buf, sizeof buf);
+    const char *t = fo_flink_conf_quantity_text(v, buf, sizeof buf);
     if (!t)
         return fo_err_set(err, FO_EINVAL, "%s: memory is not a quantity", field);
     fo_rc rc = fo_flink_memory_parse(t, out, err);
@@ -182,7 +183,7 @@ static fo_rc apply_requirements(json_t *conf, const json_t *res, const role_keys
 {
     char field[96];
     const char *section;
-    const json_t *mem = request_or_limit(res, "memory", &section);
+    const json_t *mem = fo_flink_conf_request_or_limit(res, "memory", &section);
     if (mem) {
         int64_t bytes = 0;
         snprintf(field, sizeof field, "%s.resources.%s.memory", k->path, section);
@@ -190,7 +191,7 @@ static fo_rc apply_requirements(json_t *conf, const json_t *res, const role_keys
             return FO_EINVAL;
         set_memory(conf, k->memory, bytes);
     }
-    const json_t *cpu = request_or_limit(res, "cpu", &section);
+    const json_t *cpu = fo_flink_conf_request_or_limit(res, "cpu", &section);
     if (cpu) {
         double c = 0;
         snprintf(field, sizeof field, "%s.resources.%s.cpu", k->path, section);
@@ -311,8 +312,8 @@ static fo_rc task_slots(const json_t *conf, int64_t *slots, fo_err *err)
     *slots = 1;
     if (t && !parse_int(t, 1, INT32_MAX, slots))
         return fo_err_set(err, FO_EINVAL,
-                          "spec.flinkConfiguration[" K_SLOTS "]: \"%.64s\" is not an integer from 1 "
-                          "to %d",
+                          "spec.flinkConfiguration[" K_SLOTS "]: \"%.64s\" is not an integer "
+                          "from 1 to %d",
                           t, INT32_MAX);
     return FO_OK;
 }
@@ -451,8 +452,6 @@ static void apply_deploy_opts(json_t *conf, const fo_flink_deploy_opts *o)
 
 /* ---- entry points ------------------------------------------------------------------------- */
 
-static const char *const pull_policies[] = {"Always", "IfNotPresent", "Never", NULL};
-
 json_t *fo_flink_conf_build(const json_t *obj, const json_t *defaults,
                             const fo_flink_deploy_opts *opts, fo_err *err)
 {
@@ -486,8 +485,8 @@ json_t *fo_flink_conf_build(const json_t *obj, const json_t *defaults,
         set_str(conf, v.flink_version >= FO_FLINK_V1_17 ? K_IMAGE : K_IMAGE_LEGACY, v.image);
     if (!blank(v.image_pull_policy)) {
         bool ok = false;
-        for (size_t i = 0; pull_policies[i]; i++)
-            ok = ok || strcmp(v.image_pull_policy, pull_policies[i]) == 0;
+        for (size_t i = 0; fo_flink_pull_policy_names[i]; i++)
+            ok = ok || strcmp(v.image_pull_policy, fo_flink_pull_policy_names[i]) == 0;
         if (!ok) {
             fo_err_set(err, FO_EINVAL,
                        "spec.imagePullPolicy: \"%s\" is not one of Always, IfNotPresent, Never",

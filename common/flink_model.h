@@ -82,6 +82,9 @@ fo_flink_mode fo_flink_mode_parse(const char *s); /* NULL -> NATIVE */
 const char *fo_flink_mode_name(fo_flink_mode m); /* "native", "standalone", "invalid" */
 extern const char *const fo_flink_mode_names[];
 
+/* spec.imagePullPolicy: Flink's ImagePullPolicy enum names (NULL-terminated). */
+extern const char *const fo_flink_pull_policy_names[];
+
 /* spec.job.state: absent = running. */
 typedef enum fo_flink_job_state {
     FO_FLINK_JOB_RUNNING = 0,

@@ -22,7 +22,6 @@ static const char *const forbidden_keys[] = {"kubernetes.namespace", "kubernetes
                                              "high-availability.cluster-id", NULL};
 static const char *const log_config_keys[] = {"log4j-console.properties", "logback-console.xml",
                                               NULL};
-static const char *const pull_policies[] = {"Always", "IfNotPresent", "Never", NULL};
 
 bool fo_validate_is_canary(const json_t *obj)
 {
@@ -239,28 +238,6 @@ static int conf_memory(const json_t *conf, const char *key, fo_field_errors *err
     return -1;
 }
 
-static const json_t *req_or_limit(const json_t *res, const char *key)
-{
-    const json_t *v = json_object_get(json_object_get(res, "requests"), key);
-    if (!v || json_is_null(v))
-        v = json_object_get(json_object_get(res, "limits"), key);
-    return json_is_null(v) ? NULL : v;
-}
-
-/* The text of an int-or-string quantity. */
-static const char *qtext(const json_t *v, char *buf, size_t len)
-{
-    if (json_is_string(v))
-        return json_string_value(v);
-    if (json_is_integer(v)) {
-        snprintf(buf, len, "%lld", (long long)json_integer_value(v));
-        return buf;
-    }
-    if (json_is_real(v))
-        return fo_flink_format_double(json_real_value(v), buf, len);
-    return NULL;
-}
-
 /* Validate one requests/limits map; keep the parsed cpu and memory for the request <= limit
  * check. */
 static void check_quantities(const role_rules *r, const char *section, const json_t *map,
@@ -283,7 +260,7 @@ static void check_quantities(const role_rules *r, const char *section, const jso
             continue;
         snprintf(field, sizeof field, "%s.resources.%s[%s]", r->path, section, key);
         char buf[40];
-        const char *t = qtext(val, buf, sizeof buf);
+        const char *t = fo_flink_conf_quantity_text(val, buf, sizeof buf);
         fo_err err;
         fo_err_clear(&err);
         if (!t) {
@@ -327,6 +304,21 @@ static void check_quantities(const role_rules *r, const char *section, const jso
     }
 }
 
+/* "<role> resource requirements <what> request (4Gi) must not exceed its limit (2Gi)" */
+static void over_limit(const role_rules *r, const json_t *res, const char *what,
+                       fo_field_errors *errs)
+{
+    char field[FO_VALIDATE_FIELD_MAX], b1[40], b2[40];
+    const json_t *req = json_object_get(json_object_get(res, "requests"), what);
+    const json_t *lim = json_object_get(json_object_get(res, "limits"), what);
+    const char *rt = fo_flink_conf_quantity_text(req, b1, sizeof b1);
+    const char *lt = fo_flink_conf_quantity_text(lim, b2, sizeof b2);
+    snprintf(field, sizeof field, "%s.resources.requests[%s]", r->path, what);
+    fo_field_errors_add(errs, FO_FE_INVALID, field, rt,
+                        "%s resource requirements %s request (%s) must not exceed its limit (%s)",
+                        r->label, what, rt, lt);
+}
+
 static void check_requirements(const role_rules *r, const json_t *res, fo_field_errors *errs)
 {
     bool rc, rm, lc, lm;
@@ -335,25 +327,10 @@ static void check_requirements(const role_rules *r, const json_t *res, fo_field_
     check_quantities(r, "requests", json_object_get(res, "requests"), errs, &rc, &rcpu, &rm,
                      &rmem);
     check_quantities(r, "limits", json_object_get(res, "limits"), errs, &lc, &lcpu, &lm, &lmem);
-    char field[FO_VALIDATE_FIELD_MAX], b1[40], b2[40];
-    if (rc && lc && fo_quantity_cmp(&rcpu, &lcpu) > 0) {
-        const char *rt = qtext(json_object_get(json_object_get(res, "requests"), "cpu"), b1, 40);
-        const char *lt = qtext(json_object_get(json_object_get(res, "limits"), "cpu"), b2, 40);
-        snprintf(field, sizeof field, "%s.resources.requests[cpu]", r->path);
-        fo_field_errors_add(errs, FO_FE_INVALID, field, rt,
-                            "%s resource requirements cpu request (%s) must not exceed its "
-                            "limit (%s)",
-                            r->label, rt, lt);
-    }
-    if (rm && lm && rmem > lmem) {
-        const char *rt = qtext(json_object_get(json_object_get(res, "requests"), "memory"), b1, 40);
-        const char *lt = qtext(json_object_get(json_object_get(res, "limits"), "memory"), b2, 40);
-        snprintf(field, sizeof field, "%s.resources.requests[memory]", r->path);
-        fo_field_errors_add(errs, FO_FE_INVALID, field, rt,
-                            "%s resource requirements memory request (%s) must not exceed its "
-                            "limit (%s)",
-                            r->label, rt, lt);
-    }
+    if (rc && lc && fo_quantity_cmp(&rcpu, &lcpu) > 0)
+        over_limit(r, res, "cpu", errs);
+    if (rm && lm && rmem > lmem)
+        over_limit(r, res, "memory", errs);
 }
 
 static void check_role(const role_rules *r, const fo_flink_role_view *role, const json_t *conf,
@@ -361,7 +338,7 @@ static void check_role(const role_rules *r, const fo_flink_role_view *role, cons
 {
     char field[FO_VALIDATE_FIELD_MAX];
     bool defined = role->raw && (!fo_validate_blank(role->memory) ||
-                                 (role->resources && req_or_limit(role->resources, "memory")));
+                                 fo_flink_conf_request_or_limit(role->resources, "memory", NULL));
     if (!defined) {
         bool from_conf = false;
         for (size_t i = 0; r->memory_keys[i]; i++)
@@ -511,7 +488,8 @@ void fo_validate_deployment(const json_t *obj, const fo_validate_env *env, fo_fi
                             "should be the same with the name of jobServiceAccount.");
     fo_validate_autoscaler(conf, env, errs);          /* 14 */
     /* Not an Apache rule: a bad pull policy otherwise fails only at deploy time. */
-    fo_validate_enum(errs, "spec.imagePullPolicy", v.image_pull_policy, pull_policies);
+    fo_validate_enum(errs, "spec.imagePullPolicy", v.image_pull_policy,
+                     fo_flink_pull_policy_names);
 
     json_decref(conf);
     json_decref(last);
