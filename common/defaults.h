@@ -1,11 +1,13 @@
 #ifndef FO_DEFAULTS_H
 #define FO_DEFAULTS_H
 
-/* Defaults of the FlinkDeployment / FlinkSessionJob model (reference section a): job.state
- * running, job.upgradeMode stateless, job.parallelism 0, job.args [], jobManager.replicas 1,
- * ... Applied to a resource in place (callers pass their own copy). Only absent fields are
- * filled; a value the user wrote is never changed, so applying twice changes nothing.
- * Pure; thread-safe. */
+/* Defaults of the FlinkDeployment / FlinkSessionJob model (reference section a) that are
+ * written into the resource: spec.job.state "running", spec.job.upgradeMode "stateless" and,
+ * when the jobManager block exists, spec.jobManager.replicas 1. The model's other defaults
+ * (job.parallelism 0, job.args [], mode native, ...) are deliberately not written; defaults.c
+ * says why. Applied to a resource in place (callers pass their own copy). Only absent (or
+ * null) fields are filled; a value the user wrote is never changed, so applying twice changes
+ * nothing. Pure; thread-safe. */
 
 #include <jansson.h>
 
