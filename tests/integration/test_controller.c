@@ -412,6 +412,29 @@ static void assert_owned(const json_t *obj, const char *uid, const char *compone
     ck_assert_str_eq(fo_json_str(ref, "uid"), uid);
 }
 
+typedef struct obj_state {
+    const char *gv, *resource, *name;
+    const char *path, *value; /* value NULL: the object exists */
+} obj_state;
+
+static bool obj_has(const void *arg)
+{
+    const obj_state *s = arg;
+    json_t *o = get_obj(s->gv, s->resource, s->name);
+    bool ok = o && (!s->value || (fo_json_get_str(o, s->path) &&
+                                  strcmp(fo_json_get_str(o, s->path), s->value) == 0));
+    json_decref(o);
+    return ok;
+}
+
+static bool gone(const void *arg)
+{
+    const obj_state *s = arg;
+    json_t *o = get_obj(s->gv, s->resource, s->name);
+    json_decref(o);
+    return o == NULL;
+}
+
 START_TEST(application_reaches_stable_and_owns_its_objects)
 {
     ctl c;
@@ -479,24 +502,15 @@ START_TEST(application_reaches_stable_and_owns_its_objects)
     json_decref(internal);
     json_decref(jm);
     json_decref(fd);
+
+    /* Deleted: the job is cancelled, the objects go, then the finalizer. */
+    ck_assert_int_eq(api("DELETE", FD_PATH "/basic-example", NULL, NULL, NULL), 200);
+    wait_fd("basic-example", NULL, NULL);
+    obj_state gone_cm = {"v1", "configmaps", "flink-config-basic-example", NULL, NULL};
+    ck_assert(wait_for(gone, &gone_cm, WAIT_MS));
     ctl_stop(&c);
 }
 END_TEST
-
-typedef struct obj_state {
-    const char *gv, *resource, *name;
-    const char *path, *value; /* value NULL: the object exists */
-} obj_state;
-
-static bool obj_has(const void *arg)
-{
-    const obj_state *s = arg;
-    json_t *o = get_obj(s->gv, s->resource, s->name);
-    bool ok = o && (!s->value || (fo_json_get_str(o, s->path) &&
-                                  strcmp(fo_json_get_str(o, s->path), s->value) == 0));
-    json_decref(o);
-    return ok;
-}
 
 static bool image_is(const void *arg)
 {
@@ -504,6 +518,15 @@ static bool image_is(const void *arg)
     const char *image =
         fo_json_str(json_array_get(fo_json_get(jm, "spec.template.spec.containers"), 0), "image");
     bool ok = image && strcmp(image, arg) == 0;
+    json_decref(jm);
+    return ok;
+}
+
+static bool jm_replaced(const void *old_uid)
+{
+    json_t *jm = get_obj("apps/v1", "deployments", "basic-example");
+    const char *uid = fo_json_get_str(jm, "metadata.uid");
+    bool ok = uid && strcmp(uid, old_uid) != 0;
     json_decref(jm);
     return ok;
 }
@@ -523,6 +546,16 @@ START_TEST(drift_in_owned_objects_is_repaired)
     obj_state svc = {"v1", "services", "basic-example-rest", NULL, NULL};
     ck_assert_msg(wait_for(obj_has, &svc, WAIT_MS), "rest Service not recreated");
     ck_assert_msg(wait_for(image_is, "flink:1.20", WAIT_MS), "JobManager image not restored");
+    /* The JobManager Deployment itself vanishes: recovered (c.9). */
+    json_t *jm = get_obj("apps/v1", "deployments", "basic-example");
+    char old_uid[64];
+    snprintf(old_uid, sizeof old_uid, "%s", fo_json_get_str(jm, "metadata.uid"));
+    json_decref(jm);
+    ck_assert_int_eq(api("DELETE", "/apis/apps/v1/namespaces/" NS "/deployments/basic-example",
+                         NULL, NULL, NULL),
+                     200);
+    ck_assert_msg(wait_for(jm_replaced, old_uid, WAIT_MS), "JobManager Deployment not recovered");
+    wait_fd("basic-example", "status.lifecycleState", "STABLE");
     ctl_stop(&c);
 }
 END_TEST
@@ -577,14 +610,6 @@ START_TEST(invalid_spec_lands_in_status_without_touching_the_cluster)
     ctl_stop(&c);
 }
 END_TEST
-
-static bool gone(const void *arg)
-{
-    const obj_state *s = arg;
-    json_t *o = get_obj(s->gv, s->resource, s->name);
-    json_decref(o);
-    return o == NULL;
-}
 
 START_TEST(deletion_completes_when_flink_is_unreachable)
 {
