@@ -39,8 +39,9 @@ int64_t fo_backoff_next_ms(fo_backoff *b)
         double u = (double)(next_random(&b->rng) >> 11) / 9007199254740992.0; /* [0, 1) */
         d = base * (1 + b->jitter * (2 * u - 1));
     }
-    if (d > max)
-        d = max;
+    /* At the cap answer max_ms itself: (double)max_ms may be 2^63, which no int64 holds. */
+    if (d >= max)
+        return b->max_ms;
     if (d < 0)
         d = 0;
     return (int64_t)llround(d);
@@ -79,6 +80,8 @@ int64_t fo_token_bucket_reserve(fo_token_bucket *tb, int64_t now_ms)
         tb->last_ms = now_ms;
     if (tokens >= 0)
         return 0;
-    /* the epsilon keeps float noise (1000/qps * n) from adding a whole millisecond */
-    return (int64_t)ceil(-tokens * 1000.0 / tb->qps - 1e-9);
+    /* the epsilon keeps float noise (1000/qps * n) from adding a whole millisecond; a wait
+     * beyond 64 bits (a tiny qps) saturates */
+    double wait = ceil(-tokens * 1000.0 / tb->qps - 1e-9);
+    return wait >= 9223372036854775807.0 ? INT64_MAX : (int64_t)wait;
 }

@@ -36,7 +36,8 @@ fo_rc fo_backoff_init(fo_backoff *b, int64_t initial_ms, int64_t max_ms, double 
 
 /* The delay before the next attempt, and count the attempt: the base delay
  * min(initial_ms * factor^attempt, max_ms) spread by the jitter, then clamped to
- * [0, max_ms]. Without jitter the sequence is exactly initial, initial*factor, ... max. */
+ * [0, max_ms] (at the cap exactly max_ms, INT64_MAX included). Without jitter the sequence
+ * is exactly initial, initial*factor, ... max. */
 int64_t fo_backoff_next_ms(fo_backoff *b);
 
 /* Start again from initial_ms (after a success). Keeps the parameters and the PRNG state. */
@@ -59,7 +60,7 @@ fo_rc fo_token_bucket_init(fo_token_bucket *tb, double qps, int burst, int64_t n
  * using it (0: go now). The reservation is final: later callers queue behind it, so a burst
  * of reservations gets 0, 0, ..., then 1000/qps, 2000/qps, ... (rounded up to whole ms).
  * Tokens refill at qps while idle, never beyond burst. A now_ms earlier than the last call is
- * treated as no time passing. */
+ * treated as no time passing. A wait beyond 64 bits (a tiny qps) is INT64_MAX. */
 int64_t fo_token_bucket_reserve(fo_token_bucket *tb, int64_t now_ms);
 
 /* Tokens available at now_ms (may be negative while reservations are outstanding); does not

@@ -1,6 +1,7 @@
 /* backoff: exponential delays with jitter, and the token bucket (client-go BucketRateLimiter
  * semantics). Times are explicit milliseconds; nothing sleeps. */
 #include <check.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "common/backoff.h"
@@ -26,6 +27,24 @@ START_TEST(many_attempts_stay_at_the_cap_without_overflow)
         ck_assert_int_le(d, 300000);
     }
     ck_assert_int_eq(fo_backoff_next_ms(&b), 300000);
+}
+END_TEST
+
+START_TEST(a_cap_of_int64_max_is_returned_exactly)
+{
+    /* (double)INT64_MAX is 2^63, one past the range: rounding it back to an integer overflowed
+     * into a negative delay. */
+    fo_backoff b;
+    ck_assert_int_eq(fo_backoff_init(&b, 1, INT64_MAX, 2.0, 0, 1), FO_OK);
+    int64_t d = 0;
+    for (int i = 0; i < 100; i++) {
+        d = fo_backoff_next_ms(&b);
+        ck_assert_int_ge(d, 1);
+    }
+    ck_assert_int_eq(d, INT64_MAX);
+    ck_assert_int_eq(fo_backoff_init(&b, INT64_MAX, INT64_MAX, 1.0, 0.5, 7), FO_OK);
+    for (int i = 0; i < 100; i++)
+        ck_assert_int_ge(fo_backoff_next_ms(&b), 0);
 }
 END_TEST
 
@@ -165,6 +184,16 @@ START_TEST(time_going_backwards_adds_no_tokens)
 }
 END_TEST
 
+START_TEST(waits_at_tiny_rates_saturate_instead_of_overflowing)
+{
+    /* one token per 10^300 seconds: the wait does not fit in 64 bits of milliseconds */
+    fo_token_bucket tb;
+    ck_assert_int_eq(fo_token_bucket_init(&tb, 1e-300, 1, 0), FO_OK);
+    ck_assert_int_eq(fo_token_bucket_reserve(&tb, 0), 0);
+    ck_assert_int_eq(fo_token_bucket_reserve(&tb, 0), INT64_MAX);
+}
+END_TEST
+
 START_TEST(invalid_bucket_parameters_are_refused)
 {
     fo_token_bucket tb = {0};
@@ -183,6 +212,7 @@ static Suite *suite(void)
     TCase *exp = tcase_create("exponential");
     tcase_add_test(exp, delays_double_from_initial_until_the_cap);
     tcase_add_test(exp, many_attempts_stay_at_the_cap_without_overflow);
+    tcase_add_test(exp, a_cap_of_int64_max_is_returned_exactly);
     tcase_add_test(exp, jitter_stays_within_its_fraction_and_below_the_cap);
     tcase_add_test(exp, same_seed_gives_the_same_delays);
     tcase_add_test(exp, reset_starts_again_from_the_initial_delay);
@@ -194,6 +224,7 @@ static Suite *suite(void)
     tcase_add_test(bucket, fractional_rates_round_the_wait_up);
     tcase_add_test(bucket, long_idle_refills_only_up_to_burst);
     tcase_add_test(bucket, time_going_backwards_adds_no_tokens);
+    tcase_add_test(bucket, waits_at_tiny_rates_saturate_instead_of_overflowing);
     tcase_add_test(bucket, invalid_bucket_parameters_are_refused);
     suite_add_tcase(s, bucket);
     return s;
