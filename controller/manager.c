@@ -56,6 +56,23 @@ static void on_add(void *ctx, const json_t *obj)
     enqueue(ctx, obj);
 }
 
+/* Same spec and metadata (resourceVersion and managedFields aside)? */
+static bool only_status_changed(const json_t *a, const json_t *b)
+{
+    if (!fo_json_equal(json_object_get(a, "spec"), json_object_get(b, "spec")))
+        return false;
+    json_t *ma = json_deep_copy(json_object_get(a, "metadata"));
+    json_t *mb = json_deep_copy(json_object_get(b, "metadata"));
+    json_object_del(ma, "resourceVersion");
+    json_object_del(mb, "resourceVersion");
+    json_object_del(ma, "managedFields");
+    json_object_del(mb, "managedFields");
+    bool same = fo_json_equal(ma, mb);
+    json_decref(ma);
+    json_decref(mb);
+    return same;
+}
+
 static void on_update(void *ctx, const json_t *old_obj, const json_t *new_obj)
 {
     /* A resync without a change (same resourceVersion) needs no pass. */
@@ -63,9 +80,13 @@ static void on_update(void *ctx, const json_t *old_obj, const json_t *new_obj)
     const char *b = fo_json_get_str(new_obj, "metadata.resourceVersion");
     if (a && b && strcmp(a, b) == 0)
         return;
+    fo_manager_handler_ctx *h = ctx;
+    /* A FlinkDeployment whose status alone changed (our own writes, mostly) needs no pass:
+     * the pass that wrote it asked to come back when it needs to. */
+    if (h->kind == FO_CTL_FLINK_DEPLOYMENT && only_status_changed(old_obj, new_obj))
+        return;
     /* Flink rewrites its HA ConfigMaps at every checkpoint and leader renewal; only their
      * coming and going matters to a pass. */
-    fo_manager_handler_ctx *h = ctx;
     const char *type = fo_json_get_str(new_obj, "metadata.labels.configmap-type");
     if (h->kind == FO_CTL_CONFIG_MAP && type && strcmp(type, "high-availability") == 0)
         return;
