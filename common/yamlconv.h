@@ -10,8 +10,10 @@
  * `~` and empty plain scalars are null, and anything quoted ("1.20", 'true') or tagged !!str is
  * a string. Block and flow styles, multi-line scalars, anchors and aliases (expanded; alias
  * bombs are refused by a node budget), merge keys `<<`. Non-string mapping keys are turned
- * into strings as Kubernetes does. Input larger than `limit` bytes fails with FO_ELIMIT.
- * All functions are thread-safe (no shared state). */
+ * into strings as Kubernetes does. Input larger than `limit` bytes fails with FO_ELIMIT
+ * (callers name their limit; 0 means none, for text the program wrote itself), nesting deeper
+ * than 1000 levels and more than FO_YAML_MAX_NODES nodes too. All functions are thread-safe
+ * (no shared state). */
 
 #include <jansson.h>
 #include <stddef.h>
