@@ -12,14 +12,14 @@
 #include "controller/reconcile_internal.h"
 #include "controller/status.h"
 
-static json_t *job_status(fo_pass *p)
+json_t *fo_act_job_status(fo_pass *p)
 {
     return fo_json_ensure_object(p->st, "jobStatus");
 }
 
 static void set_job_state(fo_pass *p, const char *state)
 {
-    json_t *js = job_status(p);
+    json_t *js = fo_act_job_status(p);
     const char *old = fo_json_str(js, "state");
     if (old && strcmp(old, state) == 0)
         return;
@@ -29,9 +29,9 @@ static void set_job_state(fo_pass *p, const char *state)
     json_object_set_new(js, "updateTime", json_string(buf));
 }
 
-static void clear_trigger(fo_pass *p)
+void fo_act_clear_trigger(fo_pass *p)
 {
-    json_t *si = json_object_get(job_status(p), "savepointInfo");
+    json_t *si = json_object_get(fo_act_job_status(p), "savepointInfo");
     if (!json_is_object(si))
         return;
     json_object_del(si, "triggerId");
@@ -41,7 +41,7 @@ static void clear_trigger(fo_pass *p)
 }
 
 /* The recorded spec (canonical) becomes `spec`. */
-static void adopt_last(fo_pass *p, const json_t *spec)
+void fo_act_adopt_last(fo_pass *p, const json_t *spec)
 {
     json_t *canon = fo_flink_spec_canonical(spec, FO_FLINK_DEPLOYMENT);
     if (!canon)
@@ -51,7 +51,7 @@ static void adopt_last(fo_pass *p, const json_t *spec)
     memset(&p->diff, 0, sizeof p->diff);
 }
 
-static void spec_changed_event(fo_pass *p)
+void fo_act_spec_changed_event(fo_pass *p)
 {
     fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_REASON_SPEC_CHANGED,
                      "%s change(s) detected (Diff: %s), starting reconciliation.",
@@ -59,7 +59,7 @@ static void spec_changed_event(fo_pass *p)
 }
 
 /* Queue a Warning only when the error it reports is new (no repeat each pass). */
-static void warn_once(fo_pass *p, const char *reason)
+void fo_act_warn_once(fo_pass *p, const char *reason)
 {
     const char *old = fo_json_str(p->st, "error");
     char *text = fo_status_error_text(p->error_type, p->error_msg);
@@ -70,7 +70,7 @@ static void warn_once(fo_pass *p, const char *reason)
 
 /* ---- Flink calls ---------------------------------------------------------------------------- */
 
-static fo_rc flink(fo_pass *p, const char *method, const char *path, const json_t *body,
+fo_rc fo_act_flink(fo_pass *p, const char *method, const char *path, const json_t *body,
                    json_t **out, fo_err *err)
 {
     *out = NULL;
@@ -95,7 +95,7 @@ void fo_act_cancel_job(fo_pass *p)
     json_t *out = NULL;
     fo_err err;
     fo_err_clear(&err);
-    fo_rc rc = flink(p, "PATCH", path, NULL, &out, &err);
+    fo_rc rc = fo_act_flink(p, "PATCH", path, NULL, &out, &err);
     json_decref(out);
     if (rc == FO_OK)
         fo_log_info("job %s cancelled", jid);
@@ -233,7 +233,7 @@ static fo_rc finish_deploy(fo_pass *p, fo_err *err)
     json_decref(objects);
     if (rc == FO_EFORBIDDEN && rep.not_owned[0]) {
         fo_pass_fail(p, FO_ERROR_RECONCILIATION, "NotOwned", "%s", err->message);
-        warn_once(p, FO_REASON_ERROR);
+        fo_act_warn_once(p, FO_REASON_ERROR);
         fo_err_clear(err);
         return FO_OK;
     }
@@ -266,7 +266,7 @@ static void choose_job_id(fo_pass *p, const fo_upgrade_step *s, char id[33])
 static fo_rc deploy(fo_pass *p, const fo_upgrade_step *s, fo_err *err)
 {
     const json_t *spec = json_object_get(p->want, "spec");
-    json_t *js = job_status(p);
+    json_t *js = fo_act_job_status(p);
     if (p->application) {
         char id[33];
         choose_job_id(p, s, id);
@@ -284,19 +284,19 @@ static fo_rc deploy(fo_pass *p, const fo_upgrade_step *s, fo_err *err)
         } else {
             json_object_del(js, "upgradeSavepointPath");
         }
-        clear_trigger(p);
+        fo_act_clear_trigger(p);
     }
     fo_build_record_spec(p, spec, FO_RECON_UPGRADING, false);
     if (!p->invalid) /* an invalid generation is never observed (the last spec is redeployed) */
         json_object_set_new(p->st, "observedGeneration", json_integer(p->generation));
     if (s->spec_changed_event)
-        spec_changed_event(p);
+        fo_act_spec_changed_event(p);
     /* Intent first: a controller killed after this write finishes the deployment from
      * status (FINISH_DEPLOY) instead of starting another one. */
     fo_rc rc = fo_pass_write_status(p, err);
     if (rc != FO_OK)
         return rc;
-    adopt_last(p, spec);
+    fo_act_adopt_last(p, spec);
     return finish_deploy(p, err);
 }
 
@@ -310,7 +310,7 @@ static fo_rc suspend(fo_pass *p, const fo_upgrade_step *s, fo_err *err)
         fo_build_record_spec(p, marker, FO_RECON_UPGRADING, false);
         json_decref(marker);
         if (s->mode == FO_FLINK_UPGRADE_STATELESS)
-            json_object_del(job_status(p), "upgradeSavepointPath");
+            json_object_del(fo_act_job_status(p), "upgradeSavepointPath");
         delete_ha = s->mode != FO_FLINK_UPGRADE_LAST_STATE;
         if (is_suspended_spec(json_object_get(p->want, "spec")))
             fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_REASON_SUSPENDED,
@@ -320,13 +320,13 @@ static fo_rc suspend(fo_pass *p, const fo_upgrade_step *s, fo_err *err)
                             json_string("UPGRADING"));
     }
     if (s->spec_changed_event)
-        spec_changed_event(p);
+        fo_act_spec_changed_event(p);
     fo_rc rc = fo_pass_write_status(p, err);
     if (rc != FO_OK)
         return rc;
     if (p->application) {
         json_t *marker = fo_build_suspended_spec(p->last, s->mode);
-        adopt_last(p, marker);
+        fo_act_adopt_last(p, marker);
         json_decref(marker);
         if (s->mode == FO_FLINK_UPGRADE_STATELESS && p->obs.rest_ok)
             fo_act_cancel_job(p);
@@ -346,167 +346,7 @@ static fo_rc mark_suspended(fo_pass *p)
     fo_flink_job_status js = fo_flink_job_status_parse(fo_json_get_str(p->st, "jobStatus.state"));
     if (!fo_flink_job_status_is_globally_terminal(js))
         set_job_state(p, "SUSPENDED");
-    adopt_last(p, spec);
-    return FO_OK;
-}
-
-/* ---- stop-with-savepoint ------------------------------------------------------------------- */
-
-static fo_rc stop_with_savepoint(fo_pass *p, const fo_upgrade_step *s, fo_err *err)
-{
-    const char *jid = fo_json_get_str(p->st, "jobStatus.jobId");
-    if (!jid || !p->savepoint_dir[0]) {
-        fo_pass_fail(p, FO_ERROR_UPGRADE_FAILURE, "UpgradeRefused",
-                     "stop-with-savepoint needs the job id and a savepoint directory");
-        return FO_OK;
-    }
-    char job_id[33];
-    snprintf(job_id, sizeof job_id, "%s", jid);
-    json_t *si = fo_json_ensure_object(job_status(p), "savepointInfo");
-    json_object_set_new(si, "triggerId", json_string(""));
-    json_object_set_new(si, "triggerTimestamp", json_integer(p->now_ms));
-    json_object_set_new(si, "triggerType", json_string("UPGRADE"));
-    json_object_set_new(si, "formatType", json_string("CANONICAL"));
-    if (s->spec_changed_event)
-        spec_changed_event(p);
-    fo_rc rc = fo_pass_write_status(p, err); /* intent before the job is stopped */
-    if (rc != FO_OK)
-        return rc;
-
-    char path[128];
-    snprintf(path, sizeof path, "/jobs/%s/stop", job_id);
-    json_t *body = json_pack("{s:s, s:b}", "targetDirectory", p->savepoint_dir, "drain", 0);
-    json_t *out = NULL;
-    fo_err ferr;
-    fo_err_clear(&ferr);
-    rc = flink(p, "POST", path, body, &out, &ferr);
-    json_decref(body);
-    const char *tid = fo_json_str(out, "request-id");
-    si = fo_json_ensure_object(job_status(p), "savepointInfo");
-    if (rc == FO_OK && tid) {
-        json_object_set_new(si, "triggerId", json_string(tid));
-        fo_log_info("stop-with-savepoint of job %s triggered: %s", job_id, tid);
-    } else {
-        clear_trigger(p);
-        fo_pass_fail(p, FO_ERROR_UPGRADE_FAILURE, NULL,
-                     "stop-with-savepoint could not be started (%s); the job keeps running",
-                     rc == FO_OK ? "no request-id in Flink's answer" : ferr.message);
-        warn_once(p, FO_REASON_SAVEPOINT_ERROR);
-    }
-    json_decref(out);
-    fo_pass_requeue(p, p->set->progress_interval_ms);
-    return FO_OK;
-}
-
-static void savepoint_done(fo_pass *p, const char *location)
-{
-    char *path = strdup(location);
-    json_t *js = job_status(p);
-    json_object_set_new(js, "upgradeSavepointPath", json_string(path));
-    json_t *si = fo_json_ensure_object(js, "savepointInfo");
-    json_t *sp = json_pack("{s:I, s:s, s:s, s:s}", "timeStamp", (json_int_t)p->now_ms, "location",
-                           path, "triggerType", "UPGRADE", "formatType", "CANONICAL");
-    json_t *history = json_object_get(si, "savepointHistory");
-    if (!json_is_array(history)) {
-        history = json_array();
-        json_object_set_new(si, "savepointHistory", history);
-    }
-    json_array_append(history, sp);
-    while (json_array_size(history) > 10) /* savepoint.history.max.count */
-        json_array_remove(history, 0);
-    json_object_set_new(si, "lastSavepoint", sp);
-    clear_trigger(p);
-    /* The path and the suspended marker are recorded in one write: the savepoint can never
-     * be lost between them. */
-    json_t *marker = fo_build_suspended_spec(p->last, FO_FLINK_UPGRADE_SAVEPOINT);
-    fo_build_record_spec(p, marker, FO_RECON_UPGRADING, false);
-    adopt_last(p, marker);
-    json_decref(marker);
-    fo_log_info("savepoint for the upgrade completed: %s", path);
-    free(path);
-}
-
-static void savepoint_failed(fo_pass *p, const char *why)
-{
-    clear_trigger(p);
-    fo_pass_fail(p, FO_ERROR_UPGRADE_FAILURE, NULL,
-                 "the savepoint for the upgrade failed (%s); the job keeps its last state", why);
-    warn_once(p, FO_REASON_SAVEPOINT_ERROR);
-    fo_pass_requeue(p, p->set->observe_interval_ms);
-}
-
-/* A savepoint intent recorded without Flink's trigger id (killed between the two writes):
- * Flink's checkpoint statistics tell whether a savepoint completed since the intent. */
-static void await_untracked(fo_pass *p, const char *jid, int64_t since)
-{
-    char path[128];
-    snprintf(path, sizeof path, "/jobs/%s/checkpoints", jid);
-    json_t *out = NULL;
-    fo_err ferr;
-    fo_err_clear(&ferr);
-    if (flink(p, "GET", path, NULL, &out, &ferr) == FO_OK) {
-        const json_t *sp = fo_json_get(out, "latest.savepoint");
-        const char *loc = fo_json_str(sp, "external_path");
-        json_int_t at = json_integer_value(json_object_get(sp, "trigger_timestamp"));
-        if (loc && at >= since) {
-            savepoint_done(p, loc);
-            json_decref(out);
-            return;
-        }
-    }
-    json_decref(out);
-    fo_flink_job_status js = fo_flink_job_status_parse(fo_json_get_str(p->st, "jobStatus.state"));
-    if (js == FO_JOB_STATUS_RUNNING && p->now_ms - since > FO_SAVEPOINT_LOST_MS) {
-        fo_log_warn("stop-with-savepoint intent without a trigger id and the job still runs: "
-                    "the request never reached Flink, it will be sent again");
-        clear_trigger(p);
-    } else if (p->now_ms - since > FO_SAVEPOINT_TIMEOUT_MS) {
-        savepoint_failed(p, "no savepoint found after the stop request");
-    }
-}
-
-static fo_rc await_savepoint(fo_pass *p)
-{
-    fo_pass_requeue(p, p->set->progress_interval_ms);
-    const char *jid = fo_json_get_str(p->st, "jobStatus.jobId");
-    const char *tid = fo_json_get_str(p->st, "jobStatus.savepointInfo.triggerId");
-    int64_t since = p->now_ms;
-    fo_json_get_int(p->st, "jobStatus.savepointInfo.triggerTimestamp", &since);
-    if (!jid) {
-        savepoint_failed(p, "the job id is unknown");
-        return FO_OK;
-    }
-    char job_id[33];
-    snprintf(job_id, sizeof job_id, "%s", jid);
-    if (!tid || !*tid) {
-        await_untracked(p, job_id, since);
-        return FO_OK;
-    }
-    char path[160];
-    snprintf(path, sizeof path, "/jobs/%s/savepoints/%s", job_id, tid);
-    json_t *out = NULL;
-    fo_err ferr;
-    fo_err_clear(&ferr);
-    fo_rc rc = flink(p, "GET", path, NULL, &out, &ferr);
-    const char *state = fo_json_get_str(out, "status.id");
-    if (rc == FO_OK && state && strcmp(state, "COMPLETED") == 0) {
-        const char *loc = fo_json_get_str(out, "operation.location");
-        if (loc && *loc) {
-            savepoint_done(p, loc);
-        } else {
-            const char *cause = fo_json_get_str(out, "operation.failure-cause.stack-trace");
-            char why[512];
-            snprintf(why, sizeof why, "%.*s", cause ? (int)strcspn(cause, "\r\n") : 0,
-                     cause ? cause : "");
-            savepoint_failed(p, why[0] ? why : "Flink reported no location");
-        }
-    } else if (rc == FO_ENOTFOUND) {
-        /* Flink forgot the trigger (a JobManager restart): look at the statistics instead. */
-        await_untracked(p, job_id, since);
-    } else if (p->now_ms - since > FO_SAVEPOINT_TIMEOUT_MS) {
-        savepoint_failed(p, "timed out");
-    }
-    json_decref(out);
+    fo_act_adopt_last(p, spec);
     return FO_OK;
 }
 
@@ -573,7 +413,7 @@ static fo_rc converge(fo_pass *p, const fo_upgrade_input *in, fo_err *err)
     json_decref(objects);
     if (rc == FO_EFORBIDDEN && rep.not_owned[0]) {
         fo_pass_fail(p, FO_ERROR_RECONCILIATION, "NotOwned", "%s", err->message);
-        warn_once(p, FO_REASON_ERROR);
+        fo_act_warn_once(p, FO_REASON_ERROR);
         fo_err_clear(err);
         return FO_OK;
     }
@@ -598,14 +438,14 @@ static fo_rc record(fo_pass *p, const fo_upgrade_input *in, fo_err *err)
     fo_flink_recon_state rs =
         fo_flink_recon_state_parse(fo_json_get_str(p->st, "reconciliationStatus.state"));
     fo_build_record_spec(p, spec, rs, true);
-    adopt_last(p, spec);
+    fo_act_adopt_last(p, spec);
     return converge(p, in, err);
 }
 
 static fo_rc refuse(fo_pass *p, const fo_upgrade_step *s)
 {
     fo_pass_fail(p, FO_ERROR_UPGRADE_FAILURE, "UpgradeRefused", "%s", s->reason);
-    warn_once(p, FO_REASON_UPGRADE_FAILED);
+    fo_act_warn_once(p, FO_REASON_UPGRADE_FAILED);
     fo_pass_requeue(p, p->set->observe_interval_ms);
     return FO_OK;
 }
@@ -627,9 +467,9 @@ fo_rc fo_act(fo_pass *p, const fo_upgrade_step *s, const fo_upgrade_input *in, f
     case FO_UP_SUSPEND:
         return suspend(p, s, err);
     case FO_UP_STOP_SAVEPOINT:
-        return stop_with_savepoint(p, s, err);
+        return fo_act_stop_with_savepoint(p, s, err);
     case FO_UP_AWAIT_SAVEPOINT:
-        return await_savepoint(p);
+        return fo_act_await_savepoint(p);
     case FO_UP_DELETE_CLUSTER:
         fo_pass_requeue(p, p->set->progress_interval_ms);
         return fo_act_delete_cluster(p, s->delete_ha_data, &sent, err);

@@ -108,6 +108,25 @@ const char *fo_build_savepoint_dir(const json_t *conf);
 
 fo_rc fo_act(fo_pass *p, const fo_upgrade_step *s, const fo_upgrade_input *in, fo_err *err);
 
+/* status.jobStatus of the working status (created when absent). */
+json_t *fo_act_job_status(fo_pass *p);
+/* Remove the savepoint trigger fields (triggerId, triggerTimestamp, triggerType, formatType). */
+void fo_act_clear_trigger(fo_pass *p);
+/* The pass now treats `spec` (canonicalised) as the recorded spec. */
+void fo_act_adopt_last(fo_pass *p, const json_t *spec);
+/* Queue the SpecChanged event with the diff summary. */
+void fo_act_spec_changed_event(fo_pass *p);
+/* Queue a Warning with the pass verdict, unless status.error already says the same. */
+void fo_act_warn_once(fo_pass *p, const char *reason);
+/* A Flink REST call below the cluster's base URL (errors counted). */
+fo_rc fo_act_flink(fo_pass *p, const char *method, const char *path, const json_t *body,
+                   json_t **out, fo_err *err);
+
+/* ---- reconcile_savepoint.c ---- */
+
+fo_rc fo_act_stop_with_savepoint(fo_pass *p, const fo_upgrade_step *s, fo_err *err);
+fo_rc fo_act_await_savepoint(fo_pass *p);
+
 /* Delete the JobManager and TaskManager Deployments (and the HA ConfigMaps when asked).
  * Returns how many deletes were sent. */
 fo_rc fo_act_delete_cluster(fo_pass *p, bool delete_ha, int *sent, fo_err *err);

@@ -1,0 +1,170 @@
+/* The stop-with-savepoint half of a savepoint upgrade (reference c.6): the intent, the stop
+ * request, polling its trigger, and recording the path together with the suspended marker. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/jsonutil.h"
+#include "common/log.h"
+#include "controller/reconcile_internal.h"
+#include "controller/status.h"
+
+/* ---- stop-with-savepoint ------------------------------------------------------------------- */
+
+fo_rc fo_act_stop_with_savepoint(fo_pass *p, const fo_upgrade_step *s, fo_err *err)
+{
+    const char *jid = fo_json_get_str(p->st, "jobStatus.jobId");
+    if (!jid || !p->savepoint_dir[0]) {
+        fo_pass_fail(p, FO_ERROR_UPGRADE_FAILURE, "UpgradeRefused",
+                     "stop-with-savepoint needs the job id and a savepoint directory");
+        return FO_OK;
+    }
+    char job_id[33];
+    snprintf(job_id, sizeof job_id, "%s", jid);
+    json_t *si = fo_json_ensure_object(fo_act_job_status(p), "savepointInfo");
+    json_object_set_new(si, "triggerId", json_string(""));
+    json_object_set_new(si, "triggerTimestamp", json_integer(p->now_ms));
+    json_object_set_new(si, "triggerType", json_string("UPGRADE"));
+    json_object_set_new(si, "formatType", json_string("CANONICAL"));
+    if (s->spec_changed_event)
+        fo_act_spec_changed_event(p);
+    fo_rc rc = fo_pass_write_status(p, err); /* intent before the job is stopped */
+    if (rc != FO_OK)
+        return rc;
+
+    char path[128];
+    snprintf(path, sizeof path, "/jobs/%s/stop", job_id);
+    json_t *body = json_pack("{s:s, s:b}", "targetDirectory", p->savepoint_dir, "drain", 0);
+    json_t *out = NULL;
+    fo_err ferr;
+    fo_err_clear(&ferr);
+    rc = fo_act_flink(p, "POST", path, body, &out, &ferr);
+    json_decref(body);
+    const char *tid = fo_json_str(out, "request-id");
+    si = fo_json_ensure_object(fo_act_job_status(p), "savepointInfo");
+    if (rc == FO_OK && tid) {
+        json_object_set_new(si, "triggerId", json_string(tid));
+        fo_log_info("stop-with-savepoint of job %s triggered: %s", job_id, tid);
+    } else {
+        fo_act_clear_trigger(p);
+        fo_pass_fail(p, FO_ERROR_UPGRADE_FAILURE, NULL,
+                     "stop-with-savepoint could not be started (%s); the job keeps running",
+                     rc == FO_OK ? "no request-id in Flink's answer" : ferr.message);
+        fo_act_warn_once(p, FO_REASON_SAVEPOINT_ERROR);
+    }
+    json_decref(out);
+    fo_pass_requeue(p, p->set->progress_interval_ms);
+    return FO_OK;
+}
+
+static void savepoint_done(fo_pass *p, const char *location)
+{
+    char *path = strdup(location);
+    json_t *js = fo_act_job_status(p);
+    json_object_set_new(js, "upgradeSavepointPath", json_string(path));
+    json_t *si = fo_json_ensure_object(js, "savepointInfo");
+    json_t *sp = json_pack("{s:I, s:s, s:s, s:s}", "timeStamp", (json_int_t)p->now_ms, "location",
+                           path, "triggerType", "UPGRADE", "formatType", "CANONICAL");
+    json_t *history = json_object_get(si, "savepointHistory");
+    if (!json_is_array(history)) {
+        history = json_array();
+        json_object_set_new(si, "savepointHistory", history);
+    }
+    json_array_append(history, sp);
+    while (json_array_size(history) > 10) /* savepoint.history.max.count */
+        json_array_remove(history, 0);
+    json_object_set_new(si, "lastSavepoint", sp);
+    fo_act_clear_trigger(p);
+    /* The path and the suspended marker are recorded in one write: the savepoint can never
+     * be lost between them. */
+    json_t *marker = fo_build_suspended_spec(p->last, FO_FLINK_UPGRADE_SAVEPOINT);
+    fo_build_record_spec(p, marker, FO_RECON_UPGRADING, false);
+    fo_act_adopt_last(p, marker);
+    json_decref(marker);
+    fo_log_info("savepoint for the upgrade completed: %s", path);
+    free(path);
+}
+
+static void savepoint_failed(fo_pass *p, const char *why)
+{
+    fo_act_clear_trigger(p);
+    fo_pass_fail(p, FO_ERROR_UPGRADE_FAILURE, NULL,
+                 "the savepoint for the upgrade failed (%s); the job keeps its last state", why);
+    fo_act_warn_once(p, FO_REASON_SAVEPOINT_ERROR);
+    fo_pass_requeue(p, p->set->observe_interval_ms);
+}
+
+/* A savepoint intent recorded without Flink's trigger id (killed between the two writes):
+ * Flink's checkpoint statistics tell whether a savepoint completed since the intent. */
+static void await_untracked(fo_pass *p, const char *jid, int64_t since)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/jobs/%s/checkpoints", jid);
+    json_t *out = NULL;
+    fo_err ferr;
+    fo_err_clear(&ferr);
+    if (fo_act_flink(p, "GET", path, NULL, &out, &ferr) == FO_OK) {
+        const json_t *sp = fo_json_get(out, "latest.savepoint");
+        const char *loc = fo_json_str(sp, "external_path");
+        json_int_t at = json_integer_value(json_object_get(sp, "trigger_timestamp"));
+        if (loc && at >= since) {
+            savepoint_done(p, loc);
+            json_decref(out);
+            return;
+        }
+    }
+    json_decref(out);
+    fo_flink_job_status js = fo_flink_job_status_parse(fo_json_get_str(p->st, "jobStatus.state"));
+    if (js == FO_JOB_STATUS_RUNNING && p->now_ms - since > FO_SAVEPOINT_LOST_MS) {
+        fo_log_warn("stop-with-savepoint intent without a trigger id and the job still runs: "
+                    "the request never reached Flink, it will be sent again");
+        fo_act_clear_trigger(p);
+    } else if (p->now_ms - since > FO_SAVEPOINT_TIMEOUT_MS) {
+        savepoint_failed(p, "no savepoint found after the stop request");
+    }
+}
+
+fo_rc fo_act_await_savepoint(fo_pass *p)
+{
+    fo_pass_requeue(p, p->set->progress_interval_ms);
+    const char *jid = fo_json_get_str(p->st, "jobStatus.jobId");
+    const char *tid = fo_json_get_str(p->st, "jobStatus.savepointInfo.triggerId");
+    int64_t since = p->now_ms;
+    fo_json_get_int(p->st, "jobStatus.savepointInfo.triggerTimestamp", &since);
+    if (!jid) {
+        savepoint_failed(p, "the job id is unknown");
+        return FO_OK;
+    }
+    char job_id[33];
+    snprintf(job_id, sizeof job_id, "%s", jid);
+    if (!tid || !*tid) {
+        await_untracked(p, job_id, since);
+        return FO_OK;
+    }
+    char path[160];
+    snprintf(path, sizeof path, "/jobs/%s/savepoints/%s", job_id, tid);
+    json_t *out = NULL;
+    fo_err ferr;
+    fo_err_clear(&ferr);
+    fo_rc rc = fo_act_flink(p, "GET", path, NULL, &out, &ferr);
+    const char *state = fo_json_get_str(out, "status.id");
+    if (rc == FO_OK && state && strcmp(state, "COMPLETED") == 0) {
+        const char *loc = fo_json_get_str(out, "operation.location");
+        if (loc && *loc) {
+            savepoint_done(p, loc);
+        } else {
+            const char *cause = fo_json_get_str(out, "operation.failure-cause.stack-trace");
+            char why[512];
+            snprintf(why, sizeof why, "%.*s", cause ? (int)strcspn(cause, "\r\n") : 0,
+                     cause ? cause : "");
+            savepoint_failed(p, why[0] ? why : "Flink reported no location");
+        }
+    } else if (rc == FO_ENOTFOUND) {
+        /* Flink forgot the trigger (a JobManager restart): look at the statistics instead. */
+        await_untracked(p, job_id, since);
+    } else if (p->now_ms - since > FO_SAVEPOINT_TIMEOUT_MS) {
+        savepoint_failed(p, "timed out");
+    }
+    json_decref(out);
+    return FO_OK;
+}
