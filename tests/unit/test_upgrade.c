@@ -1,0 +1,279 @@
+/* controller/upgrade: the decision table of the deploy / upgrade / suspend / resume state
+ * machine (reference c.5 - c.7, c.9), one row per situation. */
+#include <check.h>
+#include <string.h>
+
+#include "controller/upgrade.h"
+
+/* A deployed, running application with a RUNNING job and nothing special. */
+static fo_upgrade_input running_app(void)
+{
+    fo_upgrade_input in = {
+        .has_last = true,
+        .recon_state = FO_RECON_DEPLOYED,
+        .application = true,
+        .specs_equal = true,
+        .diff = FO_DIFF_IGNORE,
+        .last_job_state = FO_FLINK_JOB_RUNNING,
+        .last_mode = FO_FLINK_UPGRADE_STATELESS,
+        .want_job_state = FO_FLINK_JOB_RUNNING,
+        .want_mode = FO_FLINK_UPGRADE_STATELESS,
+        .cluster_present = true,
+        .job = FO_JOB_STATUS_RUNNING,
+        .rest_ok = true,
+        .savepoint_dir = true,
+        .can_stop_with_savepoint = true,
+        .can_last_state = true,
+    };
+    return in;
+}
+
+static fo_upgrade_input changed(fo_upgrade_input in, fo_diff_type d)
+{
+    in.specs_equal = false;
+    in.diff = d;
+    return in;
+}
+
+#define ACTION(in) fo_upgrade_action_name(fo_upgrade_next(&(in)).action)
+
+START_TEST(new_resources_deploy_unless_created_suspended)
+{
+    fo_upgrade_input in = {.application = true, .want_job_state = FO_FLINK_JOB_RUNNING};
+    fo_upgrade_step s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "DEPLOY");
+    ck_assert(s.initial_savepoint);
+    in.want_job_state = FO_FLINK_JOB_SUSPENDED;
+    ck_assert_str_eq(ACTION(in), "NOTHING");
+    in.application = false; /* a session cluster has no job state */
+    ck_assert_str_eq(ACTION(in), "DEPLOY");
+}
+END_TEST
+
+START_TEST(settled_and_ignored_changes_touch_nothing)
+{
+    fo_upgrade_input in = running_app();
+    ck_assert_str_eq(ACTION(in), "CONVERGE");
+    in = changed(running_app(), FO_DIFF_IGNORE);
+    ck_assert_str_eq(ACTION(in), "RECORD");
+}
+END_TEST
+
+START_TEST(stateless_upgrade_suspends_then_deploys)
+{
+    fo_upgrade_input in = changed(running_app(), FO_DIFF_UPGRADE);
+    fo_upgrade_step s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "SUSPEND");
+    ck_assert_int_eq(s.mode, FO_FLINK_UPGRADE_STATELESS);
+    ck_assert(s.spec_changed_event);
+    /* Next: the marker is recorded; the old cluster is deleted (with HA data). */
+    in.recon_state = FO_RECON_UPGRADING;
+    in.last_job_state = FO_FLINK_JOB_SUSPENDED;
+    s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "DELETE_CLUSTER");
+    ck_assert(s.delete_ha_data);
+    in.cluster_deleting = true;
+    ck_assert_str_eq(ACTION(in), "WAIT");
+    in.cluster_present = false;
+    s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "DEPLOY");
+    ck_assert_int_eq(s.mode, FO_FLINK_UPGRADE_STATELESS);
+    ck_assert(!s.initial_savepoint);
+}
+END_TEST
+
+START_TEST(upgrading_towards_the_recorded_spec_finishes_first)
+{
+    fo_upgrade_input in = changed(running_app(), FO_DIFF_UPGRADE);
+    in.recon_state = FO_RECON_UPGRADING;
+    ck_assert_str_eq(ACTION(in), "FINISH_DEPLOY");
+}
+END_TEST
+
+START_TEST(savepoint_upgrade_of_a_running_job_stops_with_a_savepoint)
+{
+    fo_upgrade_input in = changed(running_app(), FO_DIFF_UPGRADE);
+    in.want_mode = FO_FLINK_UPGRADE_SAVEPOINT;
+    ck_assert_str_eq(ACTION(in), "STOP_SAVEPOINT");
+    in.savepoint_pending = true;
+    ck_assert_str_eq(ACTION(in), "AWAIT_SAVEPOINT");
+    /* After the savepoint: marker "suspended by savepoint"; HA data goes with the cluster. */
+    in.savepoint_pending = false;
+    in.recon_state = FO_RECON_UPGRADING;
+    in.last_job_state = FO_FLINK_JOB_SUSPENDED;
+    in.last_mode = FO_FLINK_UPGRADE_SAVEPOINT;
+    in.savepoint_path_known = true;
+    fo_upgrade_step s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "DELETE_CLUSTER");
+    ck_assert(s.delete_ha_data);
+    in.cluster_present = false;
+    s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "DEPLOY");
+    ck_assert_int_eq(s.mode, FO_FLINK_UPGRADE_SAVEPOINT);
+    /* ...unless the new spec asks for stateless. */
+    in.want_mode = FO_FLINK_UPGRADE_STATELESS;
+    ck_assert_int_eq(fo_upgrade_next(&in).mode, FO_FLINK_UPGRADE_STATELESS);
+}
+END_TEST
+
+START_TEST(savepoint_upgrade_is_refused_when_state_would_be_lost)
+{
+    fo_upgrade_input in = changed(running_app(), FO_DIFF_UPGRADE);
+    in.want_mode = FO_FLINK_UPGRADE_SAVEPOINT;
+    in.savepoint_dir = false;
+    fo_upgrade_step s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "REFUSE");
+    ck_assert_ptr_nonnull(strstr(s.reason, "savepoint directory"));
+    in.savepoint_dir = true;
+    in.job = FO_JOB_STATUS_FAILED;
+    s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "REFUSE");
+    ck_assert_ptr_nonnull(strstr(s.reason, "Manual restore required"));
+    /* A job that ended with a recorded savepoint is suspended from it. */
+    in.savepoint_path_known = true;
+    s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "SUSPEND");
+    ck_assert_int_eq(s.mode, FO_FLINK_UPGRADE_SAVEPOINT);
+    /* Flink silent: no savepoint can be taken, nothing is done. */
+    in = changed(running_app(), FO_DIFF_UPGRADE);
+    in.want_mode = FO_FLINK_UPGRADE_SAVEPOINT;
+    in.rest_ok = false;
+    in.job = FO_JOB_STATUS_RECONCILING;
+    ck_assert_str_eq(ACTION(in), "REFUSE");
+    /* A build without the capability refuses instead of degrading. */
+    in = changed(running_app(), FO_DIFF_UPGRADE);
+    in.want_mode = FO_FLINK_UPGRADE_SAVEPOINT;
+    in.can_stop_with_savepoint = false;
+    ck_assert_str_eq(ACTION(in), "REFUSE");
+}
+END_TEST
+
+START_TEST(last_state_upgrade_goes_through_ha_data)
+{
+    fo_upgrade_input in = changed(running_app(), FO_DIFF_UPGRADE);
+    in.want_mode = FO_FLINK_UPGRADE_LAST_STATE;
+    in.ha_enabled = true;
+    ck_assert_str_eq(ACTION(in), "REFUSE"); /* no HA metadata */
+    in.ha_metadata = true;
+    fo_upgrade_step s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "SUSPEND");
+    ck_assert_int_eq(s.mode, FO_FLINK_UPGRADE_LAST_STATE);
+    in.recon_state = FO_RECON_UPGRADING;
+    in.last_job_state = FO_FLINK_JOB_SUSPENDED;
+    in.last_mode = FO_FLINK_UPGRADE_LAST_STATE;
+    s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "DELETE_CLUSTER");
+    ck_assert(!s.delete_ha_data); /* the HA data carries the state */
+    in.cluster_present = false;
+    s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "DEPLOY");
+    ck_assert_int_eq(s.mode, FO_FLINK_UPGRADE_LAST_STATE);
+    in.ha_metadata = false; /* vanished meanwhile */
+    ck_assert_str_eq(ACTION(in), "REFUSE");
+    /* A new Flink version cannot read the HA data: savepoint instead. */
+    in = changed(running_app(), FO_DIFF_UPGRADE);
+    in.want_mode = FO_FLINK_UPGRADE_LAST_STATE;
+    in.ha_enabled = in.ha_metadata = true;
+    in.flink_version_changed = true;
+    ck_assert_str_eq(ACTION(in), "STOP_SAVEPOINT");
+    in.savepoint_dir = false;
+    ck_assert_str_eq(ACTION(in), "REFUSE");
+}
+END_TEST
+
+START_TEST(suspend_and_resume)
+{
+    fo_upgrade_input in = changed(running_app(), FO_DIFF_UPGRADE);
+    in.want_job_state = FO_FLINK_JOB_SUSPENDED;
+    ck_assert_str_eq(ACTION(in), "SUSPEND");
+    in.recon_state = FO_RECON_UPGRADING;
+    in.last_job_state = FO_FLINK_JOB_SUSPENDED;
+    in.cluster_present = false;
+    ck_assert_str_eq(ACTION(in), "MARK_SUSPENDED");
+    /* Suspended and deployed: another suspended change is only recorded. */
+    in.recon_state = FO_RECON_DEPLOYED;
+    ck_assert_str_eq(ACTION(in), "RECORD");
+    /* Resume. */
+    in.want_job_state = FO_FLINK_JOB_RUNNING;
+    fo_upgrade_step s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "DEPLOY");
+    ck_assert(s.spec_changed_event);
+}
+END_TEST
+
+START_TEST(redeploy_nonce_restarts_from_the_initial_savepoint)
+{
+    fo_upgrade_input in = changed(running_app(), FO_DIFF_SAVEPOINT_REDEPLOY);
+    in.want_mode = FO_FLINK_UPGRADE_SAVEPOINT;
+    fo_upgrade_step s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "SUSPEND");
+    ck_assert_int_eq(s.mode, FO_FLINK_UPGRADE_STATELESS);
+    in.recon_state = FO_RECON_UPGRADING;
+    in.last_job_state = FO_FLINK_JOB_SUSPENDED;
+    in.cluster_present = false;
+    s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "DEPLOY");
+    ck_assert(s.initial_savepoint);
+}
+END_TEST
+
+START_TEST(session_clusters_tear_down_then_deploy)
+{
+    fo_upgrade_input in = changed(running_app(), FO_DIFF_UPGRADE);
+    in.application = false;
+    ck_assert_str_eq(ACTION(in), "SUSPEND");
+    in.recon_state = FO_RECON_UPGRADING;
+    fo_upgrade_step s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "DELETE_CLUSTER");
+    ck_assert(!s.delete_ha_data);
+    in.cluster_present = false;
+    ck_assert_str_eq(ACTION(in), "DEPLOY");
+    /* The change reverted meanwhile: just finish deploying what is recorded. */
+    in.specs_equal = true;
+    ck_assert_str_eq(ACTION(in), "FINISH_DEPLOY");
+}
+END_TEST
+
+START_TEST(lost_jobmanager_is_recovered_only_when_state_survives)
+{
+    fo_upgrade_input in = running_app();
+    const char *why = NULL;
+    ck_assert(fo_upgrade_can_recover(&in, &why)); /* stateless */
+    in.want_mode = FO_FLINK_UPGRADE_SAVEPOINT;
+    ck_assert(!fo_upgrade_can_recover(&in, &why));
+    ck_assert_ptr_nonnull(strstr(why, "Manual restore required"));
+    in.ha_enabled = true;
+    ck_assert(fo_upgrade_can_recover(&in, &why));
+    in.application = false;
+    in.ha_enabled = false;
+    ck_assert(fo_upgrade_can_recover(&in, &why)); /* session cluster */
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("upgrade");
+    TCase *tc = tcase_create("decisions");
+    tcase_add_test(tc, new_resources_deploy_unless_created_suspended);
+    tcase_add_test(tc, settled_and_ignored_changes_touch_nothing);
+    tcase_add_test(tc, stateless_upgrade_suspends_then_deploys);
+    tcase_add_test(tc, upgrading_towards_the_recorded_spec_finishes_first);
+    tcase_add_test(tc, savepoint_upgrade_of_a_running_job_stops_with_a_savepoint);
+    tcase_add_test(tc, savepoint_upgrade_is_refused_when_state_would_be_lost);
+    tcase_add_test(tc, last_state_upgrade_goes_through_ha_data);
+    tcase_add_test(tc, suspend_and_resume);
+    tcase_add_test(tc, redeploy_nonce_restarts_from_the_initial_savepoint);
+    tcase_add_test(tc, session_clusters_tear_down_then_deploy);
+    tcase_add_test(tc, lost_jobmanager_is_recovered_only_when_state_survives);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
