@@ -161,6 +161,12 @@ START_TEST(unavailable_jobmanager_is_not_asked)
     ck_assert(!o.rest_tried);
     ck_assert_uint_eq(w->flink.ncalls, 0);
     ck_assert_int_eq(o.jm_status, FO_JM_DEPLOYING);
+    /* A job said to run while its JobManager is not available is in an unknown state. */
+    json_t *st = json_pack("{s:{s:s, s:s}}", "jobStatus", "jobId", "j1", "state", "RUNNING");
+    fo_ctl_evbuf ev = {0};
+    fo_observe_record(&w->env, BASE, &o, true, NULL, st, &ev, 5000);
+    ck_assert_str_eq(fo_json_get_str(st, "jobStatus.state"), "RECONCILING");
+    json_decref(st);
     fo_observed_release(&o);
     json_decref(obj);
     json_decref(d);
