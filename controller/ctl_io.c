@@ -19,6 +19,7 @@ static const fo_ctl_kind_info kinds[FO_CTL_KIND_COUNT] = {
     [FO_CTL_SERVICE] = {"Service", "", "v1", "v1", "services"},
     [FO_CTL_DEPLOYMENT] = {"Deployment", "apps", "v1", "apps/v1", "deployments"},
     [FO_CTL_INGRESS] = {"Ingress", "networking.k8s.io", "v1", "networking.k8s.io/v1", "ingresses"},
+    [FO_CTL_POD] = {"Pod", "", "v1", "v1", "pods"},
 };
 
 const fo_ctl_kind_info *fo_ctl_kind_get(fo_ctl_kind kind)

@@ -27,6 +27,7 @@ typedef enum fo_ctl_kind {
     FO_CTL_SERVICE,
     FO_CTL_DEPLOYMENT,
     FO_CTL_INGRESS,
+    FO_CTL_POD, /* read only: JobManager pods, for failures the Deployment does not report */
     FO_CTL_KIND_COUNT
 } fo_ctl_kind;
 

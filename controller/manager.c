@@ -276,7 +276,8 @@ fo_manager *fo_manager_start(const fo_manager_opts *opts, fo_err *err)
         start_informer(m, FO_CTL_CONFIG_MAP, FLINK_OBJECTS_SELECTOR, err) != FO_OK ||
         start_informer(m, FO_CTL_SERVICE, FLINK_OBJECTS_SELECTOR, err) != FO_OK ||
         start_informer(m, FO_CTL_DEPLOYMENT, FLINK_OBJECTS_SELECTOR, err) != FO_OK ||
-        start_informer(m, FO_CTL_INGRESS, "component=ingress", err) != FO_OK)
+        start_informer(m, FO_CTL_INGRESS, "component=ingress", err) != FO_OK ||
+        start_informer(m, FO_CTL_POD, "component=jobmanager," FLINK_OBJECTS_SELECTOR, err) != FO_OK)
         goto fail;
     for (int k = 0; k < FO_CTL_KIND_COUNT; k++)
         m->kube_io.informers[k] = m->informers[k];

@@ -74,6 +74,53 @@ fo_flink_jm_status fo_observe_jm_status(const json_t *jm, bool rest_ok, fo_flink
     return FO_JM_DEPLOYING;
 }
 
+static bool waiting_failure(const json_t *statuses, char *failure, size_t len)
+{
+    static const char *const reasons[] = {
+        "CrashLoopBackOff",  "ImagePullBackOff",           "ErrImagePull",
+        "RunContainerError", "CreateContainerConfigError", "CreateContainerError",
+        "InvalidImageName",
+    };
+    size_t i;
+    json_t *cs;
+    json_array_foreach((json_t *)statuses, i, cs)
+    {
+        const json_t *waiting = fo_json_get(cs, "state.waiting");
+        const char *reason = fo_json_str(waiting, "reason");
+        const char *term = fo_json_get_str(cs, "lastState.terminated.reason");
+        for (size_t r = 0; reason && r < sizeof reasons / sizeof *reasons; r++) {
+            if (strcmp(reason, reasons[r]) == 0) {
+                const char *msg = fo_json_str(waiting, "message");
+                snprintf(failure, len, "%s: %s", reason,
+                         msg    ? msg
+                         : term ? term
+                                : "the container cannot start");
+                return true;
+            }
+        }
+        if (term && strcmp(term, "OOMKilled") == 0 && reason) {
+            snprintf(failure, len, "OOMKilled: the container ran out of memory");
+            return true;
+        }
+    }
+    return false;
+}
+
+bool fo_observe_pod_failure(const json_t *pods, char *failure, size_t len)
+{
+    size_t i;
+    json_t *pod;
+    json_array_foreach((json_t *)pods, i, pod)
+    {
+        if (fo_json_get(pod, "metadata.deletionTimestamp"))
+            continue;
+        if (waiting_failure(fo_json_get(pod, "status.initContainerStatuses"), failure, len) ||
+            waiting_failure(fo_json_get(pod, "status.containerStatuses"), failure, len))
+            return true;
+    }
+    return false;
+}
+
 /* ---- jobs and cluster info (pure) --------------------------------------------------------- */
 
 const json_t *fo_observe_pick_job(const json_t *overview, const char *job_id)
@@ -214,6 +261,14 @@ void fo_observe_deployment(const fo_ctl_env *env, const json_t *obj, const char 
     }
     o->jm_status = fo_observe_jm_status(o->jm_deleting ? NULL : jm, o->rest_ok, previous,
                                         o->jm_failure, sizeof o->jm_failure);
+    if (o->jm_status == FO_JM_DEPLOYING) {
+        json_t *labels = json_pack("{s:s, s:s}", "app", name, "component", "jobmanager");
+        json_t *pods = env->kube.cached_list(env->kube.ctx, FO_CTL_POD, ns, labels);
+        if (fo_observe_pod_failure(pods, o->jm_failure, sizeof o->jm_failure))
+            o->jm_status = FO_JM_ERROR;
+        json_decref(pods);
+        json_decref(labels);
+    }
     json_decref(jm);
 }
 

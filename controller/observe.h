@@ -54,6 +54,13 @@ void fo_observed_release(fo_observed *o);
 fo_flink_jm_status fo_observe_jm_status(const json_t *jm, bool rest_ok, fo_flink_jm_status previous,
                                         char *failure, size_t len);
 
+/* A failure of the JobManager's pods (borrowed array) that keeps the Deployment from becoming
+ * available (c.3): a container or init container waiting with CrashLoopBackOff,
+ * ImagePullBackOff, ErrImagePull, RunContainerError, CreateContainerConfigError,
+ * CreateContainerError or InvalidImageName, or last terminated OOMKilled. Writes
+ * "<reason>: <message>" into failure and returns true; false when none. */
+bool fo_observe_pod_failure(const json_t *pods, char *failure, size_t len);
+
 /* Pick the job from a /jobs/overview answer: the entry whose "jid" is job_id, or (job_id NULL)
  * the one that started last. Borrowed; NULL when there is none. */
 const json_t *fo_observe_pick_job(const json_t *overview, const char *job_id);
@@ -64,9 +71,10 @@ const json_t *fo_observe_pick_job(const json_t *overview, const char *job_id);
  * "4294967296"). flink_config may be NULL (then only the totals). New reference. */
 json_t *fo_observe_cluster_info(const json_t *flink_config, const json_t *conf, int taskmanagers);
 
-/* Observe the resource `obj` (borrowed). base_url is the cluster's REST base URL; job_id the
- * recorded job id (NULL = pick the newest). previous is the stored JobManager status.
- * Fills o (release it with fo_observed_release). */
+/* Observe the resource `obj` (borrowed). A JobManager that is not available is also judged
+ * by its pods (fo_observe_pod_failure): a failing pod makes the status ERROR. base_url is the
+ * cluster's REST base URL; job_id the recorded job id (NULL = pick the newest). previous is the
+ * stored JobManager status. Fills o (release it with fo_observed_release). */
 void fo_observe_deployment(const fo_ctl_env *env, const json_t *obj, const char *base_url,
                            bool application, bool standalone, const char *job_id,
                            fo_flink_jm_status previous, fo_observed *o);

@@ -87,6 +87,48 @@ START_TEST(replica_failure_is_an_error_with_its_message)
 }
 END_TEST
 
+static json_t *jm_pod(const char *waiting_reason, const char *message)
+{
+    return json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s}}, s:{s:[{s:s, s:{s:{s:s, s:s}}}]}}",
+                     "apiVersion", "v1", "kind", "Pod", "metadata", "name", "basic-example-abc",
+                     "namespace", "default", "labels", "app", "basic-example", "component",
+                     "jobmanager", "status", "containerStatuses", "name", "flink-main-container",
+                     "state", "waiting", "reason", waiting_reason, "message", message);
+}
+
+START_TEST(failing_jobmanager_pod_is_an_error_with_its_reason)
+{
+    char failure[256];
+    json_t *pods = json_pack("[o]", jm_pod("CrashLoopBackOff", "back-off 5m0s restarting"));
+    ck_assert(fo_observe_pod_failure(pods, failure, sizeof failure));
+    ck_assert_str_eq(failure, "CrashLoopBackOff: back-off 5m0s restarting");
+    json_decref(pods);
+    pods = json_pack("[o]", jm_pod("ContainerCreating", "pulling"));
+    ck_assert(!fo_observe_pod_failure(pods, failure, sizeof failure));
+    json_decref(pods);
+    ck_assert(!fo_observe_pod_failure(NULL, failure, sizeof failure));
+
+    /* Through the seam: the Deployment says nothing, the pod does. */
+    fake_world *w = fake_world_new();
+    json_t *d = jm_deployment(1, 0);
+    fake_put(&w->kube, d);
+    json_t *pod = jm_pod("ImagePullBackOff", "Back-off pulling image \"flink:9.9\"");
+    fake_put(&w->kube, pod);
+    json_t *obj = json_pack("{s:s, s:{s:s, s:s}}", "kind", "FlinkDeployment", "metadata", "name",
+                            "basic-example", "namespace", "default");
+    fo_observed o;
+    fo_observe_deployment(&w->env, obj, "http://flink.test/default/basic-example", true, false,
+                          NULL, FO_JM_DEPLOYING, &o);
+    ck_assert_int_eq(o.jm_status, FO_JM_ERROR);
+    ck_assert_str_eq(o.jm_failure, "ImagePullBackOff: Back-off pulling image \"flink:9.9\"");
+    fo_observed_release(&o);
+    json_decref(obj);
+    json_decref(pod);
+    json_decref(d);
+    fake_world_free(w);
+}
+END_TEST
+
 START_TEST(job_is_picked_by_id_or_as_the_newest)
 {
     json_t *ov =
@@ -307,6 +349,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("observe");
     tcase_add_test(tc, jobmanager_status_follows_deployment_and_rest);
     tcase_add_test(tc, replica_failure_is_an_error_with_its_message);
+    tcase_add_test(tc, failing_jobmanager_pod_is_an_error_with_its_reason);
     tcase_add_test(tc, job_is_picked_by_id_or_as_the_newest);
     tcase_add_test(tc, cluster_info_totals_as_apache_prints_them);
     tcase_add_test(tc, unavailable_jobmanager_is_not_asked);
