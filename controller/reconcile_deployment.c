@@ -96,8 +96,10 @@ fo_rc fo_pass_write_status(fo_pass *p, fo_err *err)
     fo_status_finish(p->st, &f, p->now_ms);
     json_t *patch = fo_status_patch(json_object_get(p->obj, "status"), p->st,
                                     fo_json_get_str(p->obj, "metadata.resourceVersion"));
-    if (!patch)
+    if (!patch) {
+        fo_ctl_evbuf_flush(&p->events, p->env, p->obj);
         return FO_OK;
+    }
     json_t *out = NULL;
     fo_rc rc = p->env->kube.patch(p->env->kube.ctx, FO_CTL_FLINK_DEPLOYMENT, p->ns, p->name, true,
                                   patch, &out, err);
@@ -113,6 +115,9 @@ fo_rc fo_pass_write_status(fo_pass *p, fo_err *err)
     } else {
         json_decref(out);
     }
+    /* The transitions are on record: now tell about them (an intent's Events go out even if
+     * the step after it fails). */
+    fo_ctl_evbuf_flush(&p->events, p->env, p->obj);
     return FO_OK;
 }
 

@@ -62,7 +62,7 @@ void fo_pass_fail(fo_pass *p, const char *type, const char *stalled_reason, cons
     __attribute__((format(printf, 4, 5)));
 
 /* Finish the working status and patch it when it differs from the stored one; on success the
- * pass continues from the object the server returned. */
+ * pass continues from the object the server returned, and the queued Events are sent. */
 fo_rc fo_pass_write_status(fo_pass *p, fo_err *err);
 
 /* Requeue no later than ms. */
