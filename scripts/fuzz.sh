@@ -7,8 +7,9 @@
 #   FUZZ_JOBS=1      parallel fuzzing processes per harness
 #
 # Corpora live in build/fuzz/corpus/<harness>/ (kept between runs, seeded from tests/data/
-# fixtures); a crash, leak, timeout or failed property leaves its input in
-# build/fuzz/crashes/<harness>/ and makes the script fail. Reproduce one with
+# fixtures; tests/fuzz/<harness>.dict, when present, is the harness's libFuzzer dictionary).
+# A crash, leak, timeout or failed property leaves its input in build/fuzz/crashes/<harness>/
+# and makes the script fail. Reproduce one with
 #   build/fuzz/fuzzers/<harness> <file>
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -99,12 +100,14 @@ for bin in "$out"/fuzzers/fuzz_*; do
     log="$out/$name.log"
     # -use_value_profile helps with the many string comparisons; timeouts and memory are
     # bounded so a hang or a blow-up counts as a finding.
+    dict=()
+    [ -f "tests/fuzz/$name.dict" ] && dict=(-dict="$root/tests/fuzz/$name.dict")
     parallel=()
     [ "$jobs" -gt 1 ] && parallel=(-jobs="$jobs" -workers="$jobs")
     # -max_total_time is wall-clock time; -print_final_stats reports executions and memory.
     (cd "$out" && FO_TEST_DATA="$root/$data" "$root/$bin" -max_total_time="$seconds" -timeout=10 \
         -rss_limit_mb=2048 -max_len=65536 -use_value_profile=1 -print_final_stats=1 \
-        "${parallel[@]}" -artifact_prefix="$root/$crashes/" "$root/$corpus" \
+        "${dict[@]}" "${parallel[@]}" -artifact_prefix="$root/$crashes/" "$root/$corpus" \
         ${seeds:+"$root/$seeds"}) >"$log" 2>&1
     rc=$?
     if [ "$jobs" -gt 1 ]; then cat "$out"/fuzz-*.log >>"$log" 2>/dev/null; rm -f "$out"/fuzz-*.log; fi
