@@ -16,7 +16,17 @@ struct fo_flink_rest {
     fo_http_client *http;
     bool own_http;
     long timeout_ms, upload_timeout_ms;
+    fo_flink_rest_send_fn send;
+    void *send_ctx;
 };
+
+static fo_rc send_http(void *ctx, const char *method, const char *url,
+                       const fo_http_header *headers, size_t nheaders, const char *body,
+                       size_t body_len, long timeout_ms, fo_http_result *res, fo_err *err)
+{
+    return fo_http_client_request(ctx, method, url, headers, nheaders, body, body_len, timeout_ms,
+                                  res, err);
+}
 
 fo_flink_rest *fo_flink_rest_new(const fo_flink_rest_opts *opts, fo_err *err)
 {
@@ -31,7 +41,11 @@ fo_flink_rest *fo_flink_rest_new(const fo_flink_rest_opts *opts, fo_err *err)
     fr->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : FO_FLINK_REST_TIMEOUT_MS;
     fr->upload_timeout_ms =
         opts->upload_timeout_ms > 0 ? opts->upload_timeout_ms : FO_FLINK_REST_UPLOAD_TIMEOUT_MS;
-    if (opts->http) {
+    fr->send = opts->send ? opts->send : send_http;
+    fr->send_ctx = opts->send_ctx;
+    if (opts->send) {
+        /* every exchange goes through send: no HTTP client needed */
+    } else if (opts->http) {
         fr->http = opts->http;
     } else {
         fo_http_client_opts ho = {.timeout_ms = fr->timeout_ms,
@@ -43,6 +57,8 @@ fo_flink_rest *fo_flink_rest_new(const fo_flink_rest_opts *opts, fo_err *err)
             return NULL;
         }
     }
+    if (!opts->send)
+        fr->send_ctx = fr->http;
     return fr;
 }
 
@@ -97,8 +113,8 @@ static fo_rc call(fo_flink_rest *fr, const char *method, const char *url, const 
         *out = NULL;
     fo_http_header hdrs[2] = {{"Accept", "application/json"}, {"Content-Type", ctype}};
     fo_http_result res;
-    fo_rc rc = fo_http_client_request(fr->http, method, url, hdrs, ctype ? 2 : 1, body, body_len,
-                               timeout_ms ? timeout_ms : fr->timeout_ms, &res, err);
+    fo_rc rc = fr->send(fr->send_ctx, method, url, hdrs, ctype ? 2 : 1, body, body_len,
+                        timeout_ms ? timeout_ms : fr->timeout_ms, &res, err);
     if (rc != FO_OK) {
         fo_err_wrap(err, "%s %s", method, url);
         goto out;

@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/flink_model.h"
 #include "common/http_client.h"
 #include "common/rc.h"
 
@@ -37,29 +38,11 @@
 #define FO_FLINK_REST_MAX_JAR (512u * 1024 * 1024)  /* largest jar we upload */
 #define FO_FLINK_REST_MAX_URL 2048
 
-/* Flink's JobStatus. UNKNOWN stands for a value this client does not know. */
-typedef enum fo_flink_job_state {
-    FO_FLINK_JOB_UNKNOWN = 0,
-    FO_FLINK_JOB_INITIALIZING,
-    FO_FLINK_JOB_CREATED,
-    FO_FLINK_JOB_RUNNING,
-    FO_FLINK_JOB_FAILING,
-    FO_FLINK_JOB_FAILED,
-    FO_FLINK_JOB_CANCELLING,
-    FO_FLINK_JOB_CANCELED,
-    FO_FLINK_JOB_FINISHED,
-    FO_FLINK_JOB_RESTARTING,
-    FO_FLINK_JOB_SUSPENDED,
-    FO_FLINK_JOB_RECONCILING,
-    FO_FLINK_JOB_STATE_COUNT
-} fo_flink_job_state;
-
-/* "RUNNING" ...; "UNKNOWN" for FO_FLINK_JOB_UNKNOWN. Constant string. */
-const char *fo_flink_rest_state_name(fo_flink_job_state s);
-/* The state named s, or FO_FLINK_JOB_UNKNOWN. */
-fo_flink_job_state fo_flink_rest_state_parse(const char *s);
-/* FINISHED, CANCELED, FAILED (Flink's JobStatus.isGloballyTerminalState). */
-bool fo_flink_rest_state_terminal(fo_flink_job_state s);
+/* Job states are flink_model's fo_flink_job_status (Flink's JobStatus names plus the
+ * operator's RECONCILING, which Flink never reports): parse with fo_flink_job_status_parse,
+ * name with fo_flink_job_status_name, test with fo_flink_job_status_is_globally_terminal.
+ * Entries of per-state arrays (fo_flink_job_details.state_since_ms) run up to this count. */
+#define FO_FLINK_REST_JOB_STATUS_COUNT (FO_JOB_STATUS_RECONCILING + 1)
 
 /* True for the result codes that mean "the JobManager could not be reached". */
 bool fo_flink_rest_unreachable(fo_rc rc);
@@ -69,8 +52,9 @@ bool fo_flink_rest_is_id(const char *s);
 
 /* Fill a REST address template: "{namespace}" and "{name}" are replaced (any number of
  * times), e.g. "http://{name}-rest.{namespace}:8081" or the fake's
- * "http://127.0.0.1:F/{namespace}/{name}". FO_EINVAL for an unknown "{...}" placeholder or a
- * result that is not an http(s) URL, FO_ELIMIT when it does not fit in len. Pure. */
+ * "http://127.0.0.1:F/{namespace}/{name}"; trailing '/' are dropped (paths are appended).
+ * FO_EINVAL for an unknown "{...}" placeholder or a result that is not an http(s) URL,
+ * FO_ELIMIT when it does not fit in len. Pure. */
 fo_rc fo_flink_rest_base_url(const char *tmpl, const char *ns, const char *name, char *out,
                              size_t len, fo_err *err);
 
@@ -96,8 +80,8 @@ typedef struct fo_flink_taskmanagers { /* GET /taskmanagers, summed */
 typedef struct fo_flink_job { /* one entry of GET /jobs/overview */
     char id[33];
     char *name;
-    fo_flink_job_state state;
-    char state_name[24]; /* as Flink wrote it (also for unknown states) */
+    fo_flink_job_status state; /* FO_JOB_STATUS_UNKNOWN for a state this client does not know */
+    char state_name[24];       /* as Flink wrote it (also for unknown states) */
     int64_t start_time_ms, end_time_ms, duration_ms, last_modification_ms; /* end -1: running */
 } fo_flink_job;
 
@@ -115,7 +99,7 @@ typedef struct fo_flink_job_details { /* GET /jobs/:id */
     int parallelism;      /* largest vertex parallelism; 0 when no vertices yet */
     int64_t max_parallelism;
     int64_t now_ms;
-    int64_t state_since_ms[FO_FLINK_JOB_STATE_COUNT]; /* "timestamps"; 0 = never */
+    int64_t state_since_ms[FO_FLINK_REST_JOB_STATUS_COUNT]; /* "timestamps"; 0 = never */
 } fo_flink_job_details;
 void fo_flink_rest_job_details_release(fo_flink_job_details *d);
 
@@ -226,10 +210,20 @@ fo_rc fo_flink_rest_decode_error(int status, const char *body, size_t len, fo_er
 
 typedef struct fo_flink_rest fo_flink_rest;
 
+/* The exchange under every call, with fo_http_client_request's contract (FO_OK whenever an
+ * HTTP response arrived, whatever its status; res always initialised). The default sends
+ * through the HTTP client; unit tests give an in-memory Flink instead. */
+typedef fo_rc (*fo_flink_rest_send_fn)(void *ctx, const char *method, const char *url,
+                                       const fo_http_header *headers, size_t nheaders,
+                                       const char *body, size_t body_len, long timeout_ms,
+                                       fo_http_result *res, fo_err *err);
+
 typedef struct fo_flink_rest_opts {
     fo_http_client *http;      /* borrowed, shared; NULL = the client makes its own */
     long timeout_ms;           /* per call; 0 = FO_FLINK_REST_TIMEOUT_MS */
     long upload_timeout_ms;    /* jar uploads and runs; 0 = FO_FLINK_REST_UPLOAD_TIMEOUT_MS */
+    fo_flink_rest_send_fn send; /* NULL = fo_http_client_request on http */
+    void *send_ctx;             /* send's ctx (must outlive the client) */
 } fo_flink_rest_opts;
 
 /* New client (opts may be NULL). NULL with err when the HTTP client cannot be made. */

@@ -15,29 +15,6 @@
 
 #include "common/jsonutil.h"
 
-static const char *const state_names[FO_FLINK_JOB_STATE_COUNT] = {
-    "UNKNOWN",   "INITIALIZING", "CREATED",    "RUNNING",   "FAILING",     "FAILED",
-    "CANCELLING", "CANCELED",    "FINISHED",   "RESTARTING", "SUSPENDED",  "RECONCILING",
-};
-
-const char *fo_flink_rest_state_name(fo_flink_job_state s)
-{
-    return s >= 0 && s < FO_FLINK_JOB_STATE_COUNT ? state_names[s] : "UNKNOWN";
-}
-
-fo_flink_job_state fo_flink_rest_state_parse(const char *s)
-{
-    for (int i = 1; s && i < FO_FLINK_JOB_STATE_COUNT; i++)
-        if (strcmp(state_names[i], s) == 0)
-            return (fo_flink_job_state)i;
-    return FO_FLINK_JOB_UNKNOWN;
-}
-
-bool fo_flink_rest_state_terminal(fo_flink_job_state s)
-{
-    return s == FO_FLINK_JOB_FINISHED || s == FO_FLINK_JOB_CANCELED || s == FO_FLINK_JOB_FAILED;
-}
-
 bool fo_flink_rest_unreachable(fo_rc rc)
 {
     return rc == FO_EUNAVAIL || rc == FO_ETIMEOUT;
@@ -84,8 +61,13 @@ fo_rc fo_flink_rest_base_url(const char *tmpl, const char *ns, const char *name,
         used += n;
         out[used] = '\0';
     }
-    if (strncmp(out, "http://", 7) != 0 && strncmp(out, "https://", 8) != 0)
+    size_t scheme = used >= 7 && memcmp(out, "http://", 7) == 0    ? 7
+                    : used >= 8 && memcmp(out, "https://", 8) == 0 ? 8
+                                                                    : 0;
+    if (!scheme)
         return fo_err_set(err, FO_EINVAL, "REST address '%s' is not an http(s) URL", out);
+    while (used > scheme && out[used - 1] == '/') /* paths are appended: "…:8081/" + "/config" */
+        out[--used] = '\0';
     return FO_OK;
 }
 
@@ -295,7 +277,7 @@ static fo_rc decode_job(const json_t *v, const char *what, fo_flink_job *out, fo
     const char *state = json_string_value(json_object_get(v, "state"));
     if (!state)
         return proto(err, "%s.state: missing", what);
-    out->state = fo_flink_rest_state_parse(state);
+    out->state = fo_flink_job_status_parse(state);
     snprintf(out->state_name, sizeof out->state_name, "%s", state);
     out->name = dup_str(v, "name");
     if (!out->name)
@@ -372,8 +354,9 @@ fo_rc fo_flink_rest_decode_job_details(const json_t *v, fo_flink_job_details *ou
     out->max_parallelism = get_i64(v, "maxParallelism", -1);
     out->now_ms = get_i64(v, "now", 0);
     const json_t *ts = member(v, "timestamps");
-    for (int s = 1; json_is_object(ts) && s < FO_FLINK_JOB_STATE_COUNT; s++)
-        out->state_since_ms[s] = get_i64(ts, fo_flink_rest_state_name(s), 0);
+    for (int s = FO_JOB_STATUS_INITIALIZING; json_is_object(ts) && s < FO_FLINK_REST_JOB_STATUS_COUNT;
+         s++)
+        out->state_since_ms[s] = get_i64(ts, fo_flink_job_status_name((fo_flink_job_status)s), 0);
     const json_t *vertices = member(v, "vertices");
     size_t i;
     json_t *vx;
@@ -430,9 +413,11 @@ fo_rc fo_flink_rest_decode_execution_result(const json_t *v, fo_flink_execution_
     const json_t *cause = member(res, "failure-cause");
     if (!cause)
         cause = member(res, "serializedThrowable");
-    if (fo_flink_rest_decode_failure(cause, &out->failure, err) != FO_OK) {
+    fo_rc rc = fo_flink_rest_decode_failure(cause, &out->failure, err);
+    if (rc != FO_OK) {
         fo_flink_rest_execution_result_release(out);
-        return fo_err_wrap(err, "execution-result.job-execution-result");
+        fo_err_wrap(err, "execution-result.job-execution-result");
+        return rc;
     }
     return FO_OK;
 }
@@ -514,8 +499,11 @@ fo_rc fo_flink_rest_decode_operation(const json_t *v, fo_flink_operation *out, f
     const json_t *cause = member(op, "failure-cause");
     if (!cause)
         cause = member(op, "failureCause");
-    if (fo_flink_rest_decode_failure(cause, &out->failure, err) != FO_OK)
-        return fo_err_wrap(err, "operation result.operation");
+    fo_rc rc = fo_flink_rest_decode_failure(cause, &out->failure, err);
+    if (rc != FO_OK) {
+        fo_err_wrap(err, "operation result.operation");
+        return rc;
+    }
     out->location = dup_str(op, "location");
     out->checkpoint_id = get_i64(op, "checkpointId", -1);
     return FO_OK;
@@ -599,9 +587,11 @@ fo_rc fo_flink_rest_decode_checkpoints(const json_t *v, fo_flink_checkpoint_stat
                                   &out->latest_failed};
     for (size_t i = 0; i < 3; i++) {
         const json_t *c = member(latest, keys[i]);
-        if (c && fo_flink_rest_decode_checkpoint(c, dst[i], err) != FO_OK) {
+        fo_rc rc = c ? fo_flink_rest_decode_checkpoint(c, dst[i], err) : FO_OK;
+        if (rc != FO_OK) {
             fo_flink_rest_checkpoint_stats_release(out);
-            return fo_err_wrap(err, "checkpoints.latest.%s", keys[i]);
+            fo_err_wrap(err, "checkpoints.latest.%s", keys[i]);
+            return rc;
         }
     }
     const json_t *r = member(latest, "restored");

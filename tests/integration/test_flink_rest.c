@@ -99,20 +99,20 @@ START_TEST(job_list_details_and_state_follow_the_cluster)
     fo_flink_jobs jobs;
     ck_assert_int_eq(fo_flink_rest_jobs(fr, base, &jobs, &err), FO_OK);
     ck_assert_uint_eq(jobs.count, 1);
-    ck_assert_int_eq(jobs.items[0].state, FO_FLINK_JOB_INITIALIZING);
+    ck_assert_int_eq(jobs.items[0].state, FO_JOB_STATUS_INITIALIZING);
     ck_assert_str_eq(jobs.items[0].name, "orders");
     fo_flink_rest_jobs_release(&jobs);
     fo_fake_flink_tick(ff, 300);
     ck_assert_int_eq(fo_flink_rest_jobs(fr, base, &jobs, &err), FO_OK);
     const fo_flink_job *j = fo_flink_rest_jobs_find(&jobs, JID);
     ck_assert_ptr_nonnull(j);
-    ck_assert_int_eq(j->state, FO_FLINK_JOB_RUNNING);
+    ck_assert_int_eq(j->state, FO_JOB_STATUS_RUNNING);
     ck_assert_int_eq(j->start_time_ms, 1700000000000LL);
     fo_flink_rest_jobs_release(&jobs);
     fo_flink_job_details d;
     ck_assert_int_eq(fo_flink_rest_job_details(fr, base, JID, &d, &err), FO_OK);
     ck_assert_int_eq(d.parallelism, 2);
-    ck_assert_int_eq(d.state_since_ms[FO_FLINK_JOB_RUNNING], 1700000000200LL);
+    ck_assert_int_eq(d.state_since_ms[FO_JOB_STATUS_RUNNING], 1700000000200LL);
     fo_flink_rest_job_details_release(&d);
     fo_flink_execution_result r;
     ck_assert_int_eq(fo_flink_rest_execution_result(fr, base, JID, &r, &err), FO_OK);
@@ -172,7 +172,7 @@ START_TEST(a_failed_savepoint_reports_flinks_cause)
     fo_flink_rest_operation_release(&op);
     fo_flink_jobs jobs;
     ck_assert_int_eq(fo_flink_rest_jobs(fr, base, &jobs, &err), FO_OK);
-    ck_assert_int_eq(jobs.items[0].state, FO_FLINK_JOB_RUNNING); /* still running */
+    ck_assert_int_eq(jobs.items[0].state, FO_JOB_STATUS_RUNNING); /* still running */
     fo_flink_rest_jobs_release(&jobs);
 }
 END_TEST
@@ -220,7 +220,7 @@ START_TEST(cancel_is_accepted_and_the_job_ends_canceled)
     fo_fake_flink_tick(ff, 200);
     fo_flink_jobs jobs;
     ck_assert_int_eq(fo_flink_rest_jobs(fr, base, &jobs, &err), FO_OK);
-    ck_assert_int_eq(jobs.items[0].state, FO_FLINK_JOB_CANCELED);
+    ck_assert_int_eq(jobs.items[0].state, FO_JOB_STATUS_CANCELED);
     fo_flink_rest_jobs_release(&jobs);
     ck_assert_int_eq(fo_flink_rest_cancel(fr, base, JID, &err), FO_OK); /* again: fine */
 }

@@ -100,13 +100,13 @@ START_TEST(jobs_overview_gives_ids_names_states_and_times)
     ck_assert_uint_eq(jobs.count, 3);
     ck_assert_str_eq(jobs.items[0].id, "a7f3c2e19b0d4e8f9a1b2c3d4e5f6a7b");
     ck_assert_str_eq(jobs.items[0].name, "TopSpeedWindowing");
-    ck_assert_int_eq(jobs.items[0].state, FO_FLINK_JOB_RUNNING);
+    ck_assert_int_eq(jobs.items[0].state, FO_JOB_STATUS_RUNNING);
     ck_assert_int_eq(jobs.items[0].start_time_ms, 1700000000000LL);
     ck_assert_int_eq(jobs.items[0].end_time_ms, -1);
-    ck_assert_int_eq(jobs.items[1].state, FO_FLINK_JOB_FINISHED);
-    ck_assert(fo_flink_rest_state_terminal(jobs.items[1].state));
-    ck_assert_int_eq(jobs.items[2].state, FO_FLINK_JOB_RESTARTING);
-    ck_assert(!fo_flink_rest_state_terminal(jobs.items[2].state));
+    ck_assert_int_eq(jobs.items[1].state, FO_JOB_STATUS_FINISHED);
+    ck_assert(fo_flink_job_status_is_globally_terminal(jobs.items[1].state));
+    ck_assert_int_eq(jobs.items[2].state, FO_JOB_STATUS_RESTARTING);
+    ck_assert(!fo_flink_job_status_is_globally_terminal(jobs.items[2].state));
     const fo_flink_job *j = fo_flink_rest_jobs_find(&jobs, "0123456789abcdef0123456789abcdef");
     ck_assert_ptr_nonnull(j);
     ck_assert_str_eq(j->name, "Nightly Batch");
@@ -136,13 +136,13 @@ START_TEST(an_unknown_state_is_kept_by_name_not_refused)
     fo_flink_jobs jobs;
     fo_err err = {0};
     ck_assert_int_eq(fo_flink_rest_decode_jobs(v, &jobs, &err), FO_OK);
-    ck_assert_int_eq(jobs.items[0].state, FO_FLINK_JOB_UNKNOWN);
+    ck_assert_int_eq(jobs.items[0].state, FO_JOB_STATUS_UNKNOWN);
     ck_assert_str_eq(jobs.items[0].state_name, "HIBERNATING");
     ck_assert_str_eq(jobs.items[0].name, "");
     fo_flink_rest_jobs_release(&jobs);
     json_decref(v);
-    ck_assert_str_eq(fo_flink_rest_state_name(FO_FLINK_JOB_CANCELLING), "CANCELLING");
-    ck_assert_int_eq(fo_flink_rest_state_parse("CANCELED"), FO_FLINK_JOB_CANCELED);
+    ck_assert_str_eq(fo_flink_job_status_name(FO_JOB_STATUS_CANCELLING), "CANCELLING");
+    ck_assert_int_eq(fo_flink_job_status_parse("CANCELED"), FO_JOB_STATUS_CANCELED);
 }
 END_TEST
 
@@ -153,11 +153,11 @@ START_TEST(job_details_give_parallelism_and_state_timestamps)
     fo_err err = {0};
     ck_assert_int_eq(fo_flink_rest_decode_job_details(v, &d, &err), FO_OK);
     ck_assert_str_eq(d.job.id, "a7f3c2e19b0d4e8f9a1b2c3d4e5f6a7b");
-    ck_assert_int_eq(d.job.state, FO_FLINK_JOB_RUNNING);
+    ck_assert_int_eq(d.job.state, FO_JOB_STATUS_RUNNING);
     ck_assert_int_eq(d.parallelism, 4);
     ck_assert_int_eq(d.now_ms, 1700000061000LL);
-    ck_assert_int_eq(d.state_since_ms[FO_FLINK_JOB_RUNNING], 1700000000400LL);
-    ck_assert_int_eq(d.state_since_ms[FO_FLINK_JOB_FAILED], 0);
+    ck_assert_int_eq(d.state_since_ms[FO_JOB_STATUS_RUNNING], 1700000000400LL);
+    ck_assert_int_eq(d.state_since_ms[FO_JOB_STATUS_FAILED], 0);
     fo_flink_rest_job_details_release(&d);
     json_decref(v);
 }
@@ -438,6 +438,30 @@ START_TEST(wrong_shapes_are_protocol_errors_not_crashes)
 }
 END_TEST
 
+/* Callers that do not want the text pass err = NULL: the result code must not change. */
+START_TEST(a_nested_decoding_error_keeps_its_code_without_an_err)
+{
+    json_t *result = json_loads("{\"status\": {\"id\": \"COMPLETED\"}, \"job-execution-result\": "
+                                "{\"id\": \"x\", \"failure-cause\": 7}}",
+                                0, NULL);
+    json_t *op = json_loads(
+        "{\"status\": {\"id\": \"COMPLETED\"}, \"operation\": {\"failure-cause\": [1]}}", 0, NULL);
+    json_t *stats = json_loads("{\"latest\": {\"savepoint\": {\"id\": \"one\"}}}", 0, NULL);
+    ck_assert_ptr_nonnull(result);
+    ck_assert_ptr_nonnull(op);
+    ck_assert_ptr_nonnull(stats);
+    fo_flink_execution_result r;
+    fo_flink_operation o;
+    fo_flink_checkpoint_stats st;
+    ck_assert_int_eq(fo_flink_rest_decode_execution_result(result, &r, NULL), FO_EPROTO);
+    ck_assert_int_eq(fo_flink_rest_decode_operation(op, &o, NULL), FO_EPROTO);
+    ck_assert_int_eq(fo_flink_rest_decode_checkpoints(stats, &st, NULL), FO_EPROTO);
+    json_decref(result);
+    json_decref(op);
+    json_decref(stats);
+}
+END_TEST
+
 START_TEST(address_templates_are_filled_with_namespace_and_name)
 {
     char url[128];
@@ -450,6 +474,11 @@ START_TEST(address_templates_are_filled_with_namespace_and_name)
                                             sizeof url, &err),
                      FO_OK);
     ck_assert_str_eq(url, "http://127.0.0.1:9/a/b");
+    /* Paths are appended to the base: a template's trailing '/' is dropped. */
+    ck_assert_int_eq(fo_flink_rest_base_url("http://{name}-rest.{namespace}.svc:8081/", "ns1",
+                                            "app", url, sizeof url, &err),
+                     FO_OK);
+    ck_assert_str_eq(url, "http://app-rest.ns1.svc:8081");
     ck_assert_int_eq(fo_flink_rest_base_url("http://{cluster}:8081", "a", "b", url, sizeof url,
                                             &err),
                      FO_EINVAL);
@@ -481,6 +510,7 @@ int main(void)
     tcase_add_test(tc, trigger_upload_and_run_answers_give_their_ids);
     tcase_add_test(tc, error_bodies_map_to_result_codes_with_flinks_messages);
     tcase_add_test(tc, wrong_shapes_are_protocol_errors_not_crashes);
+    tcase_add_test(tc, a_nested_decoding_error_keeps_its_code_without_an_err);
     tcase_add_test(tc, address_templates_are_filled_with_namespace_and_name);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
