@@ -138,8 +138,10 @@ static fo_rc parse_bool(const char *flag, const char *s, bool *out, fo_err *err)
 static fo_rc parse_dur(const char *flag, const char *s, int64_t min_ms, int64_t *out, fo_err *err)
 {
     fo_rc rc = fo_ctl_parse_duration(s, out, err);
-    if (rc != FO_OK)
-        return fo_err_wrap(err, "--%s", flag);
+    if (rc != FO_OK) {
+        fo_err_wrap(err, "--%s", flag); /* returns FO_OK without an err: keep rc */
+        return rc;
+    }
     if (*out < min_ms)
         return fo_err_set(err, FO_EINVAL, "--%s: %s is shorter than %lld ms", flag, s,
                           (long long)min_ms);
@@ -304,8 +306,11 @@ fo_rc fo_ctl_config_parse(int argc, char **argv, fo_ctl_config *c, bool *help, f
     /* Environment first, flags override. */
     for (size_t i = 0; i < NOPTS; i++) {
         const char *v = env(table[i].env);
-        if (v && set_one(c, table[i].id, v, err) != FO_OK)
-            return fo_err_wrap(err, "%s", table[i].env);
+        fo_rc rc = v ? set_one(c, table[i].id, v, err) : FO_OK;
+        if (rc != FO_OK) {
+            fo_err_wrap(err, "%s", table[i].env);
+            return rc;
+        }
     }
     struct option opts[NOPTS + 2];
     for (size_t i = 0; i < NOPTS; i++)

@@ -215,8 +215,10 @@ static fo_rc start_informer(fo_manager *m, fo_ctl_kind kind, const char *selecto
         .name = k->resource,
     };
     m->informers[kind] = fo_informer_new(&o, err);
-    if (!m->informers[kind])
-        return fo_err_wrap(err, "%s informer", k->resource);
+    if (!m->informers[kind]) {
+        fo_err_wrap(err, "%s informer", k->resource);
+        return err ? err->rc : FO_EINVAL;
+    }
     m->handler_ctx[kind] = (fo_manager_handler_ctx){m, kind};
     fo_informer_handlers h = {on_add, on_update, on_delete, &m->handler_ctx[kind]};
     fo_rc rc = fo_informer_add_handlers(m->informers[kind], &h);

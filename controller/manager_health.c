@@ -174,8 +174,10 @@ fo_rc fo_manager_start_health(fo_manager *m, fo_err *err)
         .handler_ctx = m,
     };
     m->health = fo_httpd_start(&ho, err);
-    if (!m->health)
-        return fo_err_wrap(err, "health server on %s:%d", m->cfg->health_bind, m->cfg->health_port);
+    if (!m->health) {
+        fo_err_wrap(err, "health server on %s:%d", m->cfg->health_bind, m->cfg->health_port);
+        return err ? err->rc : FO_EIO;
+    }
     return FO_OK;
 }
 

@@ -103,6 +103,22 @@ START_TEST(flags_win_over_the_environment)
 }
 END_TEST
 
+/* The result code does not depend on whether the caller wants the message. */
+START_TEST(a_bad_value_is_refused_without_an_err_too)
+{
+    setenv("FLINKOP_OBSERVE_INTERVAL", "soon", 1);
+    char *argv[] = {"flinkop-controller", NULL};
+    fo_ctl_config c;
+    bool help = false;
+    ck_assert_int_eq(fo_ctl_config_parse(1, argv, &c, &help, NULL), FO_EINVAL);
+    fo_ctl_config_release(&c);
+    unsetenv("FLINKOP_OBSERVE_INTERVAL");
+    char *argv2[] = {"flinkop-controller", "--observe-interval", "soon", NULL};
+    ck_assert_int_eq(fo_ctl_config_parse(3, argv2, &c, &help, NULL), FO_EINVAL);
+    fo_ctl_config_release(&c);
+}
+END_TEST
+
 START_TEST(bad_values_name_their_flag)
 {
     struct {
@@ -200,6 +216,7 @@ static Suite *suite(void)
     tcase_add_test(tc, defaults_match_the_contract);
     tcase_add_test(tc, flags_win_over_the_environment);
     tcase_add_test(tc, bad_values_name_their_flag);
+    tcase_add_test(tc, a_bad_value_is_refused_without_an_err_too);
     tcase_add_test(tc, rest_url_template_fills_name_and_namespace);
     tcase_add_test(tc, changes_map_to_their_flink_deployment);
     tcase_add_test(tc, keys_split_into_namespace_and_name);
