@@ -81,7 +81,8 @@ static fo_rc check_role(const json_t *v, const char *role, const json_t **tmpl, 
         return fo_err_set(err, FO_EINVAL, "%s: must be an object", role);
     const char *k;
     const json_t *m;
-    json_object_foreach ((json_t *)v, k, m) {
+    json_object_foreach((json_t *)v, k, m)
+    {
         if (strcmp(k, "podTemplate") != 0)
             return fo_err_set(err, FO_EINVAL, "%s.%s: unknown field (expected podTemplate)", role,
                               k);
@@ -113,7 +114,8 @@ fo_cluster_defaults *fo_cluster_defaults_parse(const char *yaml, size_t len, fo_
     }
     const char *k;
     const json_t *v;
-    json_object_foreach (doc, k, v) {
+    json_object_foreach(doc, k, v)
+    {
         if (strcmp(k, "podTemplate") != 0 && strcmp(k, "jobManager") != 0 &&
             strcmp(k, "taskManager") != 0 && strcmp(k, "flinkConfiguration") != 0) {
             fo_err_set(err, FO_EINVAL,

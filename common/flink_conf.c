@@ -48,16 +48,35 @@ static const struct {
     const char *label;
     int64_t nanos;
 } duration_units[] = {
-    {"d", 86400000000000LL},   {"day", 86400000000000LL},   {"days", 86400000000000LL},
-    {"h", 3600000000000LL},    {"hour", 3600000000000LL},   {"hours", 3600000000000LL},
-    {"min", 60000000000LL},    {"m", 60000000000LL},        {"minute", 60000000000LL},
-    {"minutes", 60000000000LL}, {"s", 1000000000LL},
-    {"sec", 1000000000LL},     {"secs", 1000000000LL},      {"second", 1000000000LL},
-    {"seconds", 1000000000LL}, {"ms", 1000000LL},           {"milli", 1000000LL},
-    {"millis", 1000000LL},     {"millisecond", 1000000LL},  {"milliseconds", 1000000LL},
-    {"\xc2\xb5s", 1000LL},     {"micro", 1000LL},           {"micros", 1000LL},
-    {"microsecond", 1000LL},   {"microseconds", 1000LL},    {"ns", 1LL},
-    {"nano", 1LL},             {"nanos", 1LL},              {"nanosecond", 1LL},
+    {"d", 86400000000000LL},
+    {"day", 86400000000000LL},
+    {"days", 86400000000000LL},
+    {"h", 3600000000000LL},
+    {"hour", 3600000000000LL},
+    {"hours", 3600000000000LL},
+    {"min", 60000000000LL},
+    {"m", 60000000000LL},
+    {"minute", 60000000000LL},
+    {"minutes", 60000000000LL},
+    {"s", 1000000000LL},
+    {"sec", 1000000000LL},
+    {"secs", 1000000000LL},
+    {"second", 1000000000LL},
+    {"seconds", 1000000000LL},
+    {"ms", 1000000LL},
+    {"milli", 1000000LL},
+    {"millis", 1000000LL},
+    {"millisecond", 1000000LL},
+    {"milliseconds", 1000000LL},
+    {"\xc2\xb5s", 1000LL},
+    {"micro", 1000LL},
+    {"micros", 1000LL},
+    {"microsecond", 1000LL},
+    {"microseconds", 1000LL},
+    {"ns", 1LL},
+    {"nano", 1LL},
+    {"nanos", 1LL},
+    {"nanosecond", 1LL},
     {"nanoseconds", 1LL},
 };
 
@@ -103,7 +122,8 @@ static bool parse_iso_duration(const char *t, int64_t *ms)
     static const struct {
         char letter;
         __int128 nanos;
-    } time_units[] = {{'H', (__int128)3600000000000LL}, {'M', (__int128)60000000000LL},
+    } time_units[] = {{'H', (__int128)3600000000000LL},
+                      {'M', (__int128)60000000000LL},
                       {'S', (__int128)1000000000LL}};
     const char *p = t;
     bool neg = *p == '-';
@@ -172,10 +192,11 @@ fo_rc fo_flink_duration_parse(const char *text, int64_t *ms, fo_err *err)
             if (strcmp(unit, duration_units[i].label) == 0)
                 nanos = duration_units[i].nanos;
         if (!nanos)
-            return fo_err_set(err, FO_EINVAL,
-                              "duration '%s': unit '%s' is not one of d, h, min, s, ms, \xc2\xb5s, ns "
-                              "(or their long forms)",
-                              text, unit);
+            return fo_err_set(
+                err, FO_EINVAL,
+                "duration '%s': unit '%s' is not one of d, h, min, s, ms, \xc2\xb5s, ns "
+                "(or their long forms)",
+                text, unit);
     }
     errno = 0;
     unsigned long long n = strtoull(t, NULL, 10);
@@ -259,8 +280,8 @@ bool fo_flink_parse_double(const char *s, double *out)
     char *end = NULL;
     errno = 0;
     double v = strtod(t, &end);
-    if (end == t || (*end && !((*end == 'd' || *end == 'D' || *end == 'f' || *end == 'F') &&
-                               !end[1])))
+    if (end == t ||
+        (*end && !((*end == 'd' || *end == 'D' || *end == 'f' || *end == 'F') && !end[1])))
         return false;
     *out = v;
     return true;
@@ -335,7 +356,8 @@ char *fo_flink_conf_format_list(const json_t *list)
     fo_strbuf_init(&sb, 0);
     size_t i;
     const json_t *item;
-    json_array_foreach(list, i, item) {
+    json_array_foreach(list, i, item)
+    {
         const char *s = json_is_string(item) ? json_string_value(item) : "";
         if (i > 0)
             fo_strbuf_puts(&sb, ";");
@@ -378,11 +400,12 @@ static char *list_text(const json_t *arr)
     size_t i;
     const json_t *item;
     bool first = true;
-    json_array_foreach(arr, i, item) {
+    json_array_foreach(arr, i, item)
+    {
         if (json_is_null(item))
             continue;
         char *t = json_is_object(item) || json_is_array(item) ? fo_json_dumps_compact(item)
-                                                               : scalar_text(item);
+                                                              : scalar_text(item);
         if (!first)
             fo_strbuf_puts(&sb, ";");
         fo_strbuf_puts(&sb, t ? t : "");
@@ -401,7 +424,8 @@ static fo_rc flatten_into(json_t *out, const json_t *node, char *key, size_t key
     if (json_is_object(node)) {
         const char *k;
         const json_t *child;
-        json_object_foreach((json_t *)node, k, child) {
+        json_object_foreach((json_t *)node, k, child)
+        {
             size_t kl = strlen(k);
             size_t need = keylen + (keylen ? 1 : 0) + kl;
             if (need >= FO_FLINK_CONF_MAX_KEY_LEN)
@@ -425,15 +449,16 @@ static fo_rc flatten_into(json_t *out, const json_t *node, char *key, size_t key
     const json_t *item;
     size_t i;
     bool nul = json_is_string(node) && strlen(json_string_value(node)) != json_string_length(node);
-    json_array_foreach(node, i, item) {
-        nul = nul || (json_is_string(item) &&
-                      strlen(json_string_value(item)) != json_string_length(item));
+    json_array_foreach(node, i, item)
+    {
+        nul = nul ||
+              (json_is_string(item) && strlen(json_string_value(item)) != json_string_length(item));
     }
     if (nul)
         return fo_err_set(err, FO_EINVAL, "flinkConfiguration: %s: value contains a NUL character",
                           key);
-    char *text = json_is_array(node) ? (json_array_size(node) ? list_text(node) : NULL)
-                                     : scalar_text(node);
+    char *text =
+        json_is_array(node) ? (json_array_size(node) ? list_text(node) : NULL) : scalar_text(node);
     if (!text)
         return json_is_array(node) ? FO_OK : fo_err_set(err, FO_ENOMEM, "out of memory");
     if (!json_object_get(out, key) && json_object_size(out) >= FO_FLINK_CONF_MAX_KEYS) {
@@ -495,16 +520,17 @@ static void apply_prefix(json_t *out, const json_t *from, const char *prefix)
     size_t pl = strlen(prefix);
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)from, k, v) {
+    json_object_foreach((json_t *)from, k, v)
+    {
         if (strncmp(k, prefix, pl) == 0 && k[pl])
             json_object_set(out, k + pl, v);
     }
 }
 
-json_t *fo_flink_conf_defaults_for(const json_t *flat_defaults, const char *ns,
-                                   fo_flink_version v)
+json_t *fo_flink_conf_defaults_for(const json_t *flat_defaults, const char *ns, fo_flink_version v)
 {
-    json_t *out = json_is_object(flat_defaults) ? json_copy((json_t *)flat_defaults) : json_object();
+    json_t *out =
+        json_is_object(flat_defaults) ? json_copy((json_t *)flat_defaults) : json_object();
     if (!out || !json_is_object(flat_defaults))
         return out;
     char prefix[512];
@@ -520,7 +546,8 @@ json_t *fo_flink_conf_defaults_for(const json_t *flat_defaults, const char *ns,
     size_t vpl = strlen(VERSION_PREFIX);
     const char *k;
     json_t *val;
-    json_object_foreach((json_t *)flat_defaults, k, val) {
+    json_object_foreach((json_t *)flat_defaults, k, val)
+    {
         if (strncmp(k, VERSION_PREFIX, vpl) != 0)
             continue;
         const char *name = k + vpl;

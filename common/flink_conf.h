@@ -103,8 +103,7 @@ void fo_flink_conf_overlay(json_t *base, const json_t *overlay);
  * ...flink-version.<vX_Y>+.<key> for every listed version <= v (oldest first), then
  * ...flink-version.<v>.<key>. The scoped keys themselves stay (they are operator keys and are
  * stripped from the cluster's file). ns may be NULL, v UNKNOWN (then no version scoping). */
-json_t *fo_flink_conf_defaults_for(const json_t *flat_defaults, const char *ns,
-                                   fo_flink_version v);
+json_t *fo_flink_conf_defaults_for(const json_t *flat_defaults, const char *ns, fo_flink_version v);
 
 /* A key's value with Flink's key fallbacks: key first, then each fallback in order. */
 const char *fo_flink_conf_get(const json_t *flat, const char *key, const char *const *fallbacks);
@@ -181,8 +180,8 @@ const char *fo_flink_conf_file_name(fo_flink_version v);
  * give equal files and an unchanged ConfigMap is not rewritten):
  * - config.yaml (>= 1.19, standard YAML): one `key: value` line per key - flat keys, never
  *   nested, so Flink 2.x's "overlapping key prefixes" failure cannot happen; a value is
- *   double-quoted (YAML escapes, fo_yaml_quote) when plain YAML would read it as anything but that string
- *   (true/yes/null, numbers other than plain integers, leading indicators, ": ", " #", ...).
+ *   double-quoted (YAML escapes, fo_yaml_quote) when plain YAML would read it as anything but that
+ * string (true/yes/null, numbers other than plain integers, leading indicators, ": ", " #", ...).
  * - flink-conf.yaml (< 1.19, Flink's line parser): `key: value` exactly, no quoting (that
  *   parser keeps quotes), so a value with a newline or '#' (the parser's comment start)
  *   cannot be carried and fails with FO_EINVAL naming the key.

@@ -60,14 +60,22 @@ typedef struct role_keys {
 } role_keys;
 
 static const role_keys JM_KEYS = {
-    "JobManager", "spec.jobManager", "jobmanager.memory.process.size",
-    "kubernetes.jobmanager.cpu.amount", "kubernetes.jobmanager.cpu",
-    "kubernetes.jobmanager.cpu.limit-factor", "kubernetes.jobmanager.memory.limit-factor",
+    "JobManager",
+    "spec.jobManager",
+    "jobmanager.memory.process.size",
+    "kubernetes.jobmanager.cpu.amount",
+    "kubernetes.jobmanager.cpu",
+    "kubernetes.jobmanager.cpu.limit-factor",
+    "kubernetes.jobmanager.memory.limit-factor",
 };
 static const role_keys TM_KEYS = {
-    "TaskManager", "spec.taskManager", "taskmanager.memory.process.size",
-    "kubernetes.taskmanager.cpu.amount", "kubernetes.taskmanager.cpu",
-    "kubernetes.taskmanager.cpu.limit-factor", "kubernetes.taskmanager.memory.limit-factor",
+    "TaskManager",
+    "spec.taskManager",
+    "taskmanager.memory.process.size",
+    "kubernetes.taskmanager.cpu.amount",
+    "kubernetes.taskmanager.cpu",
+    "kubernetes.taskmanager.cpu.limit-factor",
+    "kubernetes.taskmanager.memory.limit-factor",
 };
 
 static void set_str(json_t *conf, const char *key, const char *value)
@@ -577,7 +585,8 @@ json_t *fo_flink_conf_cluster_side(const json_t *effective)
         return out;
     const char *k;
     json_t *val;
-    json_object_foreach((json_t *)effective, k, val) {
+    json_object_foreach((json_t *)effective, k, val)
+    {
         if (strncmp(k, "kubernetes.operator.", 20) == 0 || strncmp(k, "job.autoscaler.", 15) == 0 ||
             strcmp(k, "kubernetes.config.file") == 0 ||
             strcmp(k, "$internal.deployment.config-dir") == 0)
@@ -614,9 +623,10 @@ char *fo_flink_conf_owner_reference(const json_t *obj)
     fo_strbuf sb;
     fo_strbuf_init(&sb, 0);
     /* Keys in sorted order so the text is stable (Apache's Map.of has no order). */
-    fo_strbuf_printf(&sb, "apiVersion:%s,blockOwnerDeletion:true,controller:false,kind:%s,"
-                          "name:%s,uid:%s",
-                     api ? api : FO_FLINK_API_VERSION, kind ? kind : FO_FLINK_KIND_DEPLOYMENT,
-                     name, uid);
+    fo_strbuf_printf(&sb,
+                     "apiVersion:%s,blockOwnerDeletion:true,controller:false,kind:%s,"
+                     "name:%s,uid:%s",
+                     api ? api : FO_FLINK_API_VERSION, kind ? kind : FO_FLINK_KIND_DEPLOYMENT, name,
+                     uid);
     return fo_strbuf_take(&sb);
 }

@@ -23,9 +23,9 @@ static int cmp_keys(const void *a, const void *b)
  * resolves YAML 1.1). "true"/"false" are left out: Flink prints a boolean back as exactly
  * that text, so they survive plain. */
 static const char *const special_words[] = {
-    "y",   "Y",   "yes", "Yes", "YES", "n",     "N",     "no",    "No",   "NO",   "True",
-    "TRUE", "False", "FALSE", "on", "On", "ON",  "off",   "Off",   "OFF",  "null", "Null",
-    "NULL", "~",  "=",   "<<",  NULL,
+    "y",   "Y",    "yes",  "Yes",   "YES",   "n",  "N",  "no", "No",
+    "NO",  "True", "TRUE", "False", "FALSE", "on", "On", "ON", "off",
+    "Off", "OFF",  "null", "Null",  "NULL",  "~",  "=",  "<<", NULL,
 };
 
 static bool is_plain_int(const char *s)
@@ -107,8 +107,8 @@ char *fo_flink_conf_render(const json_t *flat, fo_flink_version v, fo_err *err)
         const char *value = json_string_value(jv);
         fo_rc rc = FO_OK;
         if (standard) {
-            if ((rc = put_scalar(&sb, keys[i])) == FO_OK && (rc = fo_strbuf_puts(&sb, ": ")) == FO_OK &&
-                (rc = put_scalar(&sb, value)) == FO_OK)
+            if ((rc = put_scalar(&sb, keys[i])) == FO_OK &&
+                (rc = fo_strbuf_puts(&sb, ": ")) == FO_OK && (rc = put_scalar(&sb, value)) == FO_OK)
                 rc = fo_strbuf_puts(&sb, "\n");
         } else {
             if (strpbrk(keys[i], "#\n\r") || strstr(keys[i], ": ") || strpbrk(value, "#\n\r")) {

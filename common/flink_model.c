@@ -23,8 +23,8 @@ const char *const fo_flink_job_state_names[] = {"running", "suspended", NULL};
 const char *const fo_flink_upgrade_mode_names[] = {"stateless", "savepoint", "last-state", NULL};
 
 static const char *const job_status_names[] = {
-    NULL,       "INITIALIZING", "CREATED",  "RUNNING",    "FAILING",   "FAILED",
-    "CANCELLING", "CANCELED",   "FINISHED", "RESTARTING", "SUSPENDED", "RECONCILING",
+    NULL,         "INITIALIZING", "CREATED",  "RUNNING",    "FAILING",   "FAILED",
+    "CANCELLING", "CANCELED",     "FINISHED", "RESTARTING", "SUSPENDED", "RECONCILING",
 };
 static const char *const lifecycle_names[] = {
     NULL,           "CREATED",     "SUSPENDED", "UPGRADING", "DEPLOYED", "STABLE",
@@ -32,8 +32,8 @@ static const char *const lifecycle_names[] = {
 };
 static const char *const recon_state_names[] = {"UPGRADING", "DEPLOYED", "ROLLING_BACK",
                                                 "ROLLED_BACK"};
-static const char *const jm_status_names[] = {"MISSING", "READY", "DEPLOYED_NOT_READY",
-                                              "DEPLOYING", "ERROR"};
+static const char *const jm_status_names[] = {"MISSING", "READY", "DEPLOYED_NOT_READY", "DEPLOYING",
+                                              "ERROR"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -479,7 +479,8 @@ fo_flink_mode fo_flink_effective_mode(const fo_flink_view *v, const json_t *last
 bool fo_flink_is_canary(const json_t *obj)
 {
     const json_t *labels = fo_json_get(obj, "metadata.labels");
-    const json_t *c = json_is_object(labels) ? json_object_get(labels, FO_FLINK_CANARY_LABEL) : NULL;
+    const json_t *c =
+        json_is_object(labels) ? json_object_get(labels, FO_FLINK_CANARY_LABEL) : NULL;
     return json_is_string(c) && strcmp(json_string_value(c), "true") == 0;
 }
 
@@ -569,7 +570,8 @@ bool fo_flink_ha_metadata_available(const json_t *configmaps, bool with_checkpoi
 {
     size_t i;
     const json_t *cm;
-    json_array_foreach(configmaps, i, cm) {
+    json_array_foreach(configmaps, i, cm)
+    {
         const json_t *meta = json_object_get(cm, "metadata");
         const char *name = fo_json_str(meta, "name");
         const json_t *deleting = json_object_get(meta, "deletionTimestamp");
@@ -585,7 +587,8 @@ bool fo_flink_ha_metadata_available(const json_t *configmaps, bool with_checkpoi
             return true;
         const char *key;
         const json_t *val;
-        json_object_foreach((json_t *)json_object_get(cm, "data"), key, val) {
+        json_object_foreach((json_t *)json_object_get(cm, "data"), key, val)
+        {
             (void)val;
             if (strncmp(key, "checkpointID-", 13) == 0)
                 return true;

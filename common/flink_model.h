@@ -79,7 +79,7 @@ typedef enum fo_flink_mode {
     FO_FLINK_MODE_INVALID, /* present but not an enum value */
 } fo_flink_mode;
 fo_flink_mode fo_flink_mode_parse(const char *s); /* NULL -> NATIVE */
-const char *fo_flink_mode_name(fo_flink_mode m); /* "native", "standalone", "invalid" */
+const char *fo_flink_mode_name(fo_flink_mode m);  /* "native", "standalone", "invalid" */
 extern const char *const fo_flink_mode_names[];
 
 /* spec.imagePullPolicy: Flink's ImagePullPolicy enum names (NULL-terminated). */
@@ -124,7 +124,7 @@ typedef enum fo_flink_job_status {
     FO_JOB_STATUS_RECONCILING,
 } fo_flink_job_status;
 fo_flink_job_status fo_flink_job_status_parse(const char *s); /* exact upper-case names */
-const char *fo_flink_job_status_name(fo_flink_job_status s); /* "RUNNING"; NULL for UNKNOWN */
+const char *fo_flink_job_status_name(fo_flink_job_status s);  /* "RUNNING"; NULL for UNKNOWN */
 /* FAILED, CANCELED, FINISHED (Flink's globally terminal states). */
 bool fo_flink_job_status_is_globally_terminal(fo_flink_job_status s);
 /* Globally terminal or SUSPENDED. */
@@ -182,11 +182,11 @@ typedef struct fo_flink_opt_i64 {
 
 /* spec.job (JobSpec, reference a.3). Defaults applied when absent. */
 typedef struct fo_flink_job_view {
-    const json_t *raw;      /* the job object; NULL when absent (session cluster) */
-    const char *jar_uri;    /* NULL when absent */
-    int32_t parallelism;    /* 0 when absent */
+    const json_t *raw;   /* the job object; NULL when absent (session cluster) */
+    const char *jar_uri; /* NULL when absent */
+    int32_t parallelism; /* 0 when absent */
     const char *entry_class;
-    const json_t *args;     /* JSON array of strings; NULL when absent (= []) */
+    const json_t *args; /* JSON array of strings; NULL when absent (= []) */
     fo_flink_job_state state;
     const char *state_text; /* as written; NULL when absent */
     fo_flink_upgrade_mode upgrade_mode;
@@ -194,22 +194,22 @@ typedef struct fo_flink_job_view {
     fo_flink_opt_i64 savepoint_trigger_nonce; /* deprecated */
     const char *initial_savepoint_path;
     fo_flink_opt_i64 checkpoint_trigger_nonce; /* deprecated */
-    int allow_non_restored_state;             /* -1 absent, 0 false, 1 true */
+    int allow_non_restored_state;              /* -1 absent, 0 false, 1 true */
     fo_flink_opt_i64 savepoint_redeploy_nonce;
     fo_flink_opt_i64 autoscaler_reset_nonce;
 } fo_flink_job_view;
 
 /* spec.jobManager / spec.taskManager (reference a.4). */
 typedef struct fo_flink_role_view {
-    const json_t *raw;               /* NULL when the block is absent */
-    const json_t *resource;          /* deprecated Resource object, or NULL */
-    bool has_cpu;                    /* resource.cpu */
+    const json_t *raw;      /* NULL when the block is absent */
+    const json_t *resource; /* deprecated Resource object, or NULL */
+    bool has_cpu;           /* resource.cpu */
     double cpu;
-    const char *memory;              /* resource.memory */
-    const char *ephemeral_storage;   /* resource.ephemeralStorage */
-    const json_t *resources;         /* core/v1 ResourceRequirements object, or NULL */
-    bool has_replicas;               /* false: absent (JM reads 1, TM reads "not set") */
-    int32_t replicas;                /* JM: 1 when absent; TM: 0 when absent */
+    const char *memory;            /* resource.memory */
+    const char *ephemeral_storage; /* resource.ephemeralStorage */
+    const json_t *resources;       /* core/v1 ResourceRequirements object, or NULL */
+    bool has_replicas;             /* false: absent (JM reads 1, TM reads "not set") */
+    int32_t replicas;              /* JM: 1 when absent; TM: 0 when absent */
     const json_t *pod_template;
 } fo_flink_role_view;
 
@@ -295,11 +295,12 @@ bool fo_flink_name_is_valid(const char *name);
 
 /* Names of the Kubernetes objects of a FlinkDeployment (reference c.13, c.11). Each writes
  * into buf (len bytes) and returns buf, or NULL when it does not fit. */
-char *fo_flink_rest_service_name(const char *name, char *buf, size_t len);   /* <n>-rest */
-char *fo_flink_config_map_name(const char *name, char *buf, size_t len);     /* flink-config-<n> */
+char *fo_flink_rest_service_name(const char *name, char *buf, size_t len);    /* <n>-rest */
+char *fo_flink_config_map_name(const char *name, char *buf, size_t len);      /* flink-config-<n> */
 char *fo_flink_pod_template_cm_name(const char *name, char *buf, size_t len); /* pod-template-<n> */
-char *fo_flink_tm_deployment_name(const char *name, char *buf, size_t len);  /* <n>-taskmanager */
-char *fo_flink_ha_cluster_cm_name(const char *name, char *buf, size_t len);  /* <n>-cluster-config-map */
+char *fo_flink_tm_deployment_name(const char *name, char *buf, size_t len);   /* <n>-taskmanager */
+char *fo_flink_ha_cluster_cm_name(const char *name, char *buf,
+                                  size_t len); /* <n>-cluster-config-map */
 
 /* HA per reference c.11, on a flat Flink configuration object ({"key": "value"}):
  * activated = high-availability.type (legacy high-availability) set and not NONE;
@@ -318,8 +319,8 @@ bool fo_flink_ha_metadata_available(const json_t *configmaps, bool with_checkpoi
 
 /* The resource_metadata part of a serialised spec. */
 typedef struct fo_flink_spec_meta {
-    bool present;           /* false for the old format (bare spec with apiVersion) */
-    char api_version[128];  /* "flink.apache.org/v1beta1"; "" when unknown */
+    bool present;          /* false for the old format (bare spec with apiVersion) */
+    char api_version[128]; /* "flink.apache.org/v1beta1"; "" when unknown */
     bool first_deployment;
 } fo_flink_spec_meta;
 

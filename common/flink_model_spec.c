@@ -16,9 +16,9 @@
 /* Map-typed (Map<String, ...>) members of the Kubernetes objects in a pod template. */
 static bool is_map_member(const char *key)
 {
-    static const char *const maps[] = {"labels",   "annotations", "nodeSelector",
-                                       "requests", "limits",      "overhead",
-                                       "volumeAttributes", "options", NULL};
+    static const char *const maps[] = {"labels",           "annotations", "nodeSelector",
+                                       "requests",         "limits",      "overhead",
+                                       "volumeAttributes", "options",     NULL};
     for (size_t i = 0; maps[i]; i++)
         if (strcmp(key, maps[i]) == 0)
             return true;
@@ -37,7 +37,8 @@ static void strip(json_t *v, bool drop_empty)
         const char *key;
         json_t *child;
         void *tmp;
-        json_object_foreach_safe(v, tmp, key, child) {
+        json_object_foreach_safe(v, tmp, key, child)
+        {
             strip(child, drop_empty);
             bool empty_collection =
                 (json_is_array(child) || (json_is_object(child) && is_map_member(key))) &&
@@ -60,15 +61,17 @@ static void quantities_as_strings(json_t *map)
         return;
     const char *key;
     json_t *val;
-    json_object_foreach(map, key, val) {
+    json_object_foreach(map, key, val)
+    {
         if (json_is_integer(val)) {
             char buf[32];
             snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(val));
             json_object_set_new(map, key, json_string(buf));
         } else if (json_is_real(val)) {
             char buf[40];
-            json_object_set_new(map, key, json_string(fo_flink_format_double(
-                                              json_real_value(val), buf, sizeof buf)));
+            json_object_set_new(
+                map, key,
+                json_string(fo_flink_format_double(json_real_value(val), buf, sizeof buf)));
         }
     }
 }
@@ -197,7 +200,8 @@ fo_rc fo_flink_spec_parse(const char *text, fo_flink_kind kind, json_t **spec_ou
         }
         spec = json_object_get(wrapper, "spec");
         if (!json_is_object(spec)) {
-            rc = fo_err_set(err, FO_EINVAL, "reconciled spec: \"spec\" is missing or not an object");
+            rc =
+                fo_err_set(err, FO_EINVAL, "reconciled spec: \"spec\" is missing or not an object");
             goto out;
         }
         if (meta) {

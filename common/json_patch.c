@@ -381,7 +381,8 @@ static size_t json_bytes(const json_t *v, size_t limit)
     switch (json_typeof(v)) {
     case JSON_OBJECT:
         n = 2;
-        json_object_foreach ((json_t *)v, k, c) {
+        json_object_foreach((json_t *)v, k, c)
+        {
             if (n > limit)
                 break;
             n += strlen(k) + 4 + json_bytes(c, limit - n);
@@ -389,7 +390,8 @@ static size_t json_bytes(const json_t *v, size_t limit)
         return n;
     case JSON_ARRAY:
         n = 2;
-        json_array_foreach (v, i, c) {
+        json_array_foreach(v, i, c)
+        {
             if (n > limit)
                 break;
             n += 1 + json_bytes(c, limit - n);
@@ -509,7 +511,8 @@ static void diff_into(json_t *ops, fo_strbuf *path, const json_t *a, const json_
     if (json_is_object(a) && json_is_object(b)) {
         const char *k;
         json_t *va;
-        json_object_foreach ((json_t *)a, k, va) {
+        json_object_foreach((json_t *)a, k, va)
+        {
             if (!json_object_get(b, k)) {
                 fo_json_pointer_append(path, k);
                 emit(ops, "remove", path->data, NULL);
@@ -518,7 +521,8 @@ static void diff_into(json_t *ops, fo_strbuf *path, const json_t *a, const json_
             }
         }
         json_t *vb;
-        json_object_foreach ((json_t *)b, k, vb) {
+        json_object_foreach((json_t *)b, k, vb)
+        {
             fo_json_pointer_append(path, k);
             const json_t *old = json_object_get(a, k);
             if (!old)
@@ -569,7 +573,8 @@ static json_t *merge_patch(json_t *target, const json_t *patch)
     }
     const char *k;
     json_t *v;
-    json_object_foreach ((json_t *)patch, k, v) {
+    json_object_foreach((json_t *)patch, k, v)
+    {
         if (json_is_null(v)) {
             json_object_del(target, k);
         } else {
@@ -599,11 +604,13 @@ json_t *fo_json_merge_patch_diff(const json_t *before, const json_t *after)
     json_t *out = json_object();
     const char *k;
     json_t *v;
-    json_object_foreach ((json_t *)before, k, v) {
+    json_object_foreach((json_t *)before, k, v)
+    {
         if (!json_object_get(after, k))
             json_object_set_new(out, k, json_null());
     }
-    json_object_foreach ((json_t *)after, k, v) {
+    json_object_foreach((json_t *)after, k, v)
+    {
         const json_t *old = json_object_get(before, k);
         if (old && fo_json_equal(old, v))
             continue;

@@ -233,11 +233,10 @@ static fo_rc syntax(const lexer *lx, fo_err *err, const char *expected)
         return fo_err_set(err, FO_EINVAL,
                           "label selector \"%.*s%s\": unexpected end at position %zu, expected %s",
                           SHOW(lx->text), lx->start, expected);
-    return fo_err_set(err, FO_EINVAL,
-                      "label selector \"%.*s%s\": found \"%.*s%s\" at position %zu, expected %s",
-                      SHOW(lx->text), (int)(lx->len > SHOWN_TOKEN ? SHOWN_TOKEN : lx->len),
-                      lx->text + lx->start, lx->len > SHOWN_TOKEN ? "..." : "", lx->start,
-                      expected);
+    return fo_err_set(
+        err, FO_EINVAL, "label selector \"%.*s%s\": found \"%.*s%s\" at position %zu, expected %s",
+        SHOW(lx->text), (int)(lx->len > SHOWN_TOKEN ? SHOWN_TOKEN : lx->len), lx->text + lx->start,
+        lx->len > SHOWN_TOKEN ? "..." : "", lx->start, expected);
 }
 
 static fo_rc check_key(const lexer *lx, const char *key, fo_err *err)
@@ -506,7 +505,8 @@ fo_label_selector *fo_label_selector_from_json(const json_t *selector, fo_err *e
     }
     const char *k;
     const json_t *v;
-    json_object_foreach ((json_t *)ml, k, v) {
+    json_object_foreach((json_t *)ml, k, v)
+    {
         if (!fo_label_key_valid(k)) {
             fo_err_set(err, FO_EINVAL, "matchLabels: invalid label key \"%s\"", k);
             goto fail;
@@ -597,7 +597,8 @@ char *fo_labels_to_selector(const json_t *labels)
     const char *key;
     const json_t *v;
     if (keys) {
-        json_object_foreach ((json_t *)labels, key, v) {
+        json_object_foreach((json_t *)labels, key, v)
+        {
             if (json_is_string(v))
                 keys[k++] = key;
         }

@@ -26,14 +26,14 @@ void fo_metrics_free(fo_metrics *reg); /* frees every family */
 
 /* Register (or find) a family. label_names has nlabels entries (may be 0 / NULL).
  * The returned pointers live as long as reg. */
-fo_counter *fo_metrics_counter(fo_metrics *reg, const char *name, const char *help,
-                               size_t nlabels, const char *const *label_names);
+fo_counter *fo_metrics_counter(fo_metrics *reg, const char *name, const char *help, size_t nlabels,
+                               const char *const *label_names);
 fo_gauge *fo_metrics_gauge(fo_metrics *reg, const char *name, const char *help, size_t nlabels,
                            const char *const *label_names);
 /* buckets: nbuckets ascending upper bounds (the +Inf bucket is implicit). */
 fo_histogram *fo_metrics_histogram(fo_metrics *reg, const char *name, const char *help,
-                                   size_t nlabels, const char *const *label_names,
-                                   size_t nbuckets, const double *buckets);
+                                   size_t nlabels, const char *const *label_names, size_t nbuckets,
+                                   const double *buckets);
 
 /* label_values has as many entries as the family's label names (NULL when it has none). */
 void fo_counter_add(fo_counter *c, double v, const char *const *label_values);

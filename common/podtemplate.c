@@ -182,16 +182,15 @@ static uint64_t value_hash(const json_t *v)
         uint64_t h = mix(seed ^ 1);
         const char *k;
         json_t *c;
-        json_object_foreach ((json_t *)v, k, c)
-            h += mix(bytes_hash(k, strlen(k), seed) ^ value_hash(c));
+        json_object_foreach((json_t *)v, k, c) h +=
+            mix(bytes_hash(k, strlen(k), seed) ^ value_hash(c));
         return h;
     }
     case JSON_ARRAY: {
         uint64_t h = mix(seed ^ 2);
         size_t i;
         json_t *c;
-        json_array_foreach (v, i, c)
-            h = mix(h ^ value_hash(c));
+        json_array_foreach(v, i, c) h = mix(h ^ value_hash(c));
         return h;
     }
     case JSON_STRING:
@@ -286,8 +285,7 @@ static bool index_map_each(const index_map *m, uint64_t hash, size_t *it, size_t
 }
 
 /* Is there an element equal to v among the indexed elements of list? */
-static bool indexed_contains(const index_map *m, const json_t *list, const json_t *v,
-                             uint64_t hash)
+static bool indexed_contains(const index_map *m, const json_t *list, const json_t *v, uint64_t hash)
 {
     size_t it = 0, i;
     while (index_map_each(m, hash, &it, &i))
@@ -321,7 +319,8 @@ static json_t *merge_object(const json_t *lower, const json_t *upper, fo_strbuf 
     const char *k;
     json_t *lv, *uv;
     size_t mark = path->len;
-    json_object_foreach ((json_t *)lower, k, lv) {
+    json_object_foreach((json_t *)lower, k, lv)
+    {
         uv = json_object_get(upper, k);
         json_t *m;
         if (!uv || json_is_null(uv)) {
@@ -333,7 +332,8 @@ static json_t *merge_object(const json_t *lower, const json_t *upper, fo_strbuf 
         }
         json_object_set_new(out, k, m);
     }
-    json_object_foreach ((json_t *)upper, k, uv) {
+    json_object_foreach((json_t *)upper, k, uv)
+    {
         if (!json_object_get(lower, k))
             json_object_set_new(out, k, json_deep_copy(uv));
     }
@@ -349,7 +349,8 @@ static json_t *merge_element(const json_t *lower, const json_t *upper, bool reta
     json_t *kept = json_object();
     const char *k;
     json_t *v;
-    json_object_foreach ((json_t *)lower, k, v) {
+    json_object_foreach((json_t *)lower, k, v)
+    {
         if (json_object_get(upper, k))
             json_object_set(kept, k, v);
     }
@@ -390,7 +391,7 @@ static json_t *union_list(json_t *out, const json_t *upper)
 static json_t *map_list(json_t *out, const json_t *upper, const list_rule *r, fo_strbuf *path)
 {
     size_t nl = json_array_size(out), nu = json_array_size(upper);
-    index_map groups, plain;               /* key hash -> group leader; hash -> unkeyed index */
+    index_map groups, plain; /* key hash -> group leader; hash -> unkeyed index */
     size_t *member_next = calloc(nl + 1, sizeof *member_next); /* index -> next in group + 1 */
     size_t *group_last = calloc(nl + 1, sizeof *group_last);   /* leader -> last member + 1 */
     size_t *cursor = calloc(nl + 1, sizeof *cursor);           /* leader -> next free + 1 */

@@ -228,8 +228,8 @@ void fo_validate_autoscaler(const json_t *conf, const fo_validate_env *env, fo_f
     double target = 0.7;
     const char *ttext;
     as_ctx quiet = {conf, NULL};
-    bool have_target = get_number(&quiet, "utilization.target", "target.utilization", &target,
-                                  &target, &ttext);
+    bool have_target =
+        get_number(&quiet, "utilization.target", "target.utilization", &target, &target, &ttext);
     if (have_target) {
         check_range(&c, "utilization.max", NULL, 0, false, &target, &one);
         check_range(&c, "utilization.min", NULL, 0, false, &zero, &target);

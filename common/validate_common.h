@@ -24,8 +24,8 @@ const char *fo_validate_conf_field(char *buf, const char *key);
  * top, in order. A layer that cannot be flattened adds an error at its field (fields[i]) and
  * is skipped. Never NULL (an empty object when out of memory is avoided by the caller). */
 json_t *fo_validate_effective_conf(const fo_validate_env *env, const char *ns, fo_flink_version v,
-                                   const json_t *const *layers, const char *const *fields,
-                                   size_t n, fo_field_errors *errs);
+                                   const json_t *const *layers, const char *const *fields, size_t n,
+                                   fo_field_errors *errs);
 
 /* An enum field: absent is fine; a value outside names adds "Unsupported value". Returns
  * false when it added an error. */
@@ -42,8 +42,7 @@ void fo_validate_job_spec(const fo_flink_job_view *job, const fo_flink_role_view
                           const json_t *conf, fo_field_errors *errs);
 
 /* Reference b.6 and the metrics-window rule of b.3 item 14, on an effective configuration. */
-void fo_validate_autoscaler(const json_t *conf, const fo_validate_env *env,
-                            fo_field_errors *errs);
+void fo_validate_autoscaler(const json_t *conf, const fo_validate_env *env, fo_field_errors *errs);
 
 /* Quartz-style checks used by the autoscaler's excluded.periods (exposed for tests):
  * "HH:mm[:ss[:SSS]]-HH:mm[:ss[:SSS]]" with start before end, and a 6 or 7 field Quartz cron

@@ -51,8 +51,7 @@ static void check_version(const fo_flink_view *v, const json_t *last, fo_field_e
                             "Flink Version must be defined.");
         return;
     }
-    if (!fo_validate_enum(errs, "spec.flinkVersion", v->flink_version_text,
-                          fo_flink_version_names))
+    if (!fo_validate_enum(errs, "spec.flinkVersion", v->flink_version_text, fo_flink_version_names))
         return;
     if (!fo_flink_version_is_supported(v->flink_version)) {
         fo_field_errors_add(errs, FO_FE_INVALID, "spec.flinkVersion", v->flink_version_text,
@@ -182,7 +181,8 @@ static void check_log_config(const fo_flink_view *v, fo_field_errors *errs)
         return;
     const char *key;
     const json_t *val;
-    json_object_foreach((json_t *)v->log_configuration, key, val) {
+    json_object_foreach((json_t *)v->log_configuration, key, val)
+    {
         bool allowed = false;
         for (size_t i = 0; log_config_keys[i]; i++)
             allowed = allowed || strcmp(key, log_config_keys[i]) == 0;
@@ -201,16 +201,15 @@ static void check_log_config(const fo_flink_view *v, fo_field_errors *errs)
 /* ---- b.3 items 10-11: JobManager / TaskManager ------------------------------------------- */
 
 typedef struct role_rules {
-    const char *label; /* "JobManager" */
-    const char *path;  /* "spec.jobManager" */
+    const char *label;              /* "JobManager" */
+    const char *path;               /* "spec.jobManager" */
     const char *const *memory_keys; /* any one of these (parsing) defines the memory */
     const char *const *memory_pair; /* or both of these */
 } role_rules;
 
-static const char *const jm_memory_keys[] = {"jobmanager.memory.process.size",
-                                             "jobmanager.memory.flink.size",
-                                             "jobmanager.memory.heap.size",
-                                             "jobmanager.heap.size", "jobmanager.heap.mb", NULL};
+static const char *const jm_memory_keys[] = {
+    "jobmanager.memory.process.size", "jobmanager.memory.flink.size", "jobmanager.memory.heap.size",
+    "jobmanager.heap.size",           "jobmanager.heap.mb",           NULL};
 static const char *const tm_memory_keys[] = {"taskmanager.memory.process.size",
                                              "taskmanager.memory.flink.size",
                                              "taskmanager.heap.size", "taskmanager.heap.mb", NULL};
@@ -241,8 +240,8 @@ static int conf_memory(const json_t *conf, const char *key, fo_field_errors *err
 /* Validate one requests/limits map; keep the parsed cpu and memory for the request <= limit
  * check. */
 static void check_quantities(const role_rules *r, const char *section, const json_t *map,
-                             fo_field_errors *errs, bool *has_cpu, fo_quantity *cpu,
-                             bool *has_mem, int64_t *mem)
+                             fo_field_errors *errs, bool *has_cpu, fo_quantity *cpu, bool *has_mem,
+                             int64_t *mem)
 {
     *has_cpu = *has_mem = false;
     if (!map || json_is_null(map))
@@ -255,7 +254,8 @@ static void check_quantities(const role_rules *r, const char *section, const jso
     }
     const char *key;
     const json_t *val;
-    json_object_foreach((json_t *)map, key, val) {
+    json_object_foreach((json_t *)map, key, val)
+    {
         if (json_is_null(val))
             continue;
         snprintf(field, sizeof field, "%s.resources.%s[%s]", r->path, section, key);
@@ -271,8 +271,8 @@ static void check_quantities(const role_rules *r, const char *section, const jso
             int64_t bytes = 0;
             if (fo_flink_memory_parse(t, &bytes, &err) != FO_OK)
                 fo_field_errors_add(errs, FO_FE_INVALID, field, t,
-                                    "%s resource requirements %s memory parse error: %s",
-                                    r->label, section, err.message);
+                                    "%s resource requirements %s memory parse error: %s", r->label,
+                                    section, err.message);
             else if (bytes <= 0)
                 fo_field_errors_add(errs, FO_FE_INVALID, field, t,
                                     "%s resource requirements %s memory must be positive: %s",
@@ -324,8 +324,7 @@ static void check_requirements(const role_rules *r, const json_t *res, fo_field_
     bool rc, rm, lc, lm;
     fo_quantity rcpu, lcpu;
     int64_t rmem = 0, lmem = 0;
-    check_quantities(r, "requests", json_object_get(res, "requests"), errs, &rc, &rcpu, &rm,
-                     &rmem);
+    check_quantities(r, "requests", json_object_get(res, "requests"), errs, &rc, &rcpu, &rm, &rmem);
     check_quantities(r, "limits", json_object_get(res, "limits"), errs, &lc, &lcpu, &lm, &lmem);
     if (rc && lc && fo_quantity_cmp(&rcpu, &lcpu) > 0)
         over_limit(r, res, "cpu", errs);
@@ -462,18 +461,18 @@ void fo_validate_deployment(const json_t *obj, const fo_validate_env *env, fo_fi
 
     const json_t *layers[1] = {v.flink_configuration};
     const char *fields[1] = {"spec.flinkConfiguration"};
-    json_t *conf = fo_validate_effective_conf(env, v.namespace_, v.flink_version, layers, fields,
-                                              1, errs);
+    json_t *conf =
+        fo_validate_effective_conf(env, v.namespace_, v.flink_version, layers, fields, 1, errs);
 
-    check_name(&v, errs);                             /* 1 */
-    check_version(&v, last, errs);                    /* 2, 3 */
-    check_config(conf, errs);                         /* 4, 5, 6 */
-    check_ingress(&v, errs);                          /* 7 */
-    check_log_config(&v, errs);                       /* 8 */
-    fo_validate_job_enums(&v.job, errs);              /* 9 */
+    check_name(&v, errs);                /* 1 */
+    check_version(&v, last, errs);       /* 2, 3 */
+    check_config(conf, errs);            /* 4, 5, 6 */
+    check_ingress(&v, errs);             /* 7 */
+    check_log_config(&v, errs);          /* 8 */
+    fo_validate_job_enums(&v.job, errs); /* 9 */
     fo_validate_job_spec(&v.job, &v.task_manager, conf, errs);
-    check_role(&JM, &v.job_manager, conf, errs);      /* 10 */
-    check_role(&TM, &v.task_manager, conf, errs);     /* 11 */
+    check_role(&JM, &v.job_manager, conf, errs);  /* 10 */
+    check_role(&TM, &v.task_manager, conf, errs); /* 11 */
     check_replicas(&v, conf, errs);
     if (v.job.raw && v.task_manager.has_replicas && v.task_manager.replicas > 0 &&
         v.job.parallelism > 0) /* reference a.3 */
@@ -482,14 +481,13 @@ void fo_validate_deployment(const json_t *obj, const fo_validate_env *env, fo_fi
                                    "taskmanager.numberOfTaskSlots)");
     fo_validate_enum(errs, "spec.mode", v.mode_text, fo_flink_mode_names); /* 12 */
     check_spec_change(&v, last, errs);
-    if (!v.service_account)                           /* 13 */
+    if (!v.service_account) /* 13 */
         fo_field_errors_add(errs, FO_FE_REQUIRED, "spec.serviceAccount", NULL,
                             "spec.serviceAccount must be defined. If you use helm, its value "
                             "should be the same with the name of jobServiceAccount.");
-    fo_validate_autoscaler(conf, env, errs);          /* 14 */
+    fo_validate_autoscaler(conf, env, errs); /* 14 */
     /* Not an Apache rule: a bad pull policy otherwise fails only at deploy time. */
-    fo_validate_enum(errs, "spec.imagePullPolicy", v.image_pull_policy,
-                     fo_flink_pull_policy_names);
+    fo_validate_enum(errs, "spec.imagePullPolicy", v.image_pull_policy, fo_flink_pull_policy_names);
 
     json_decref(conf);
     json_decref(last);

@@ -108,8 +108,8 @@ static const char *parse_uri(const char *s, uri_parts *parts, char *why, size_t 
     if (find_illegal(s, &at)) {
         const char *rest = has_scheme ? s + colon + 1 : s;
         const char *what = "path";
-        if (has_scheme && strncmp(rest, "//", 2) == 0 && at < (size_t)(rest - s) + 2 +
-                                                                  strcspn(rest + 2, "/?#"))
+        if (has_scheme && strncmp(rest, "//", 2) == 0 &&
+            at < (size_t)(rest - s) + 2 + strcspn(rest + 2, "/?#"))
             what = "authority";
         else if (strchr(s, '?') && at > (size_t)(strchr(s, '?') - s))
             what = "query";
@@ -174,8 +174,8 @@ static const char *parse_uri(const char *s, uri_parts *parts, char *why, size_t 
  * rest of "this network" 0/8 and IPv6 unique-local fc00::/7, which Java does not know. */
 static bool restricted_v4(uint32_t a)
 {
-    return (a >> 24) == 127 || (a >> 16) == 0xa9fe || (a >> 24) == 10 ||
-           (a >> 20) == 0xac1 || (a >> 16) == 0xc0a8 || (a >> 24) == 0 || (a >> 28) == 0xe;
+    return (a >> 24) == 127 || (a >> 16) == 0xa9fe || (a >> 24) == 10 || (a >> 20) == 0xac1 ||
+           (a >> 16) == 0xc0a8 || (a >> 24) == 0 || (a >> 28) == 0xe;
 }
 
 static bool restricted_v6(const struct in6_addr *a)
@@ -183,13 +183,13 @@ static bool restricted_v6(const struct in6_addr *a)
     const unsigned char *b = a->s6_addr;
     static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
     if (memcmp(b, mapped, 12) == 0)
-        return restricted_v4((uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 |
-                             (uint32_t)b[14] << 8 | b[15]);
+        return restricted_v4((uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 | (uint32_t)b[14] << 8 |
+                             b[15]);
     bool zero_prefix = true;
     for (int i = 0; i < 15; i++)
         zero_prefix = zero_prefix && b[i] == 0;
     if (zero_prefix && (b[15] == 0 || b[15] == 1))
-        return true; /* :: and ::1 */
+        return true;                                  /* :: and ::1 */
     return (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || /* fe80::/10 link-local */
            (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0) || /* fec0::/10 site-local */
            (b[0] & 0xfe) == 0xfc ||                   /* fc00::/7 unique local */
@@ -356,8 +356,8 @@ void fo_validate_session_job(const json_t *obj, const fo_validate_env *env, fo_f
         const json_t *layers[2] = {c.flink_configuration, v.flink_configuration};
         const char *fields[2] = {"FlinkDeployment spec.flinkConfiguration",
                                  "spec.flinkConfiguration"};
-        json_t *conf = fo_validate_effective_conf(env, v.namespace_, c.flink_version, layers,
-                                                  fields, 2, errs);
+        json_t *conf =
+            fo_validate_effective_conf(env, v.namespace_, c.flink_version, layers, fields, 2, errs);
         fo_validate_job_spec(&v.job, NULL, conf, errs);
         fo_validate_autoscaler(conf, env, errs);
         json_decref(conf);

@@ -162,13 +162,14 @@ static void controller_side(const json_t *obj, const fo_cluster_defaults *cd)
     json_t *last = fo_flink_last_reconciled_spec(obj, NULL, NULL);
     json_decref(last);
 
-    json_t *dflt = fo_flink_conf_defaults_for(fo_cluster_defaults_flink_config(cd),
-                                              fo_json_get_str(obj, "metadata.namespace"),
-                                              fo_flink_version_parse(
-                                                  fo_json_get_str(obj, "spec.flinkVersion")));
+    json_t *dflt = fo_flink_conf_defaults_for(
+        fo_cluster_defaults_flink_config(cd), fo_json_get_str(obj, "metadata.namespace"),
+        fo_flink_version_parse(fo_json_get_str(obj, "spec.flinkVersion")));
     char *owner = fo_flink_conf_owner_reference(obj);
-    fo_flink_deploy_opts opts = {.savepoint_path = "s3://b/sp", .owner_reference = owner,
-                                 .generation = 3, .job_result_store_path = "s3://b/jrs"};
+    fo_flink_deploy_opts opts = {.savepoint_path = "s3://b/sp",
+                                 .owner_reference = owner,
+                                 .generation = 3,
+                                 .job_result_store_path = "s3://b/jrs"};
     fo_err err;
     fo_err_clear(&err);
     json_t *conf = fo_flink_conf_build(obj, dflt, &opts, &err);

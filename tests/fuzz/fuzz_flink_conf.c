@@ -33,7 +33,8 @@ static void check_config_yaml(const json_t *flat)
                    text);
         const char *k;
         json_t *v;
-        json_object_foreach((json_t *)flat, k, v) {
+        json_object_foreach((json_t *)flat, k, v)
+        {
             json_t *b = json_object_get(back, k);
             FUZZ_CHECK(b != NULL, "key \"%s\" lost:\n%s", k, text);
             const char *want = json_string_value(v);

@@ -57,7 +57,8 @@ static void from_json(const uint8_t *data, size_t size)
     bool valid = json_is_object(v);
     const char *k;
     json_t *val;
-    json_object_foreach(v, k, val) {
+    json_object_foreach(v, k, val)
+    {
         valid = valid && fo_label_key_valid(k) && json_is_string(val) &&
                 strlen(json_string_value(val)) == json_string_length(val) &&
                 fo_label_value_valid(json_string_value(val));

@@ -19,12 +19,14 @@ static bool has_null_member(const json_t *v)
     json_t *c;
     size_t i;
     if (json_is_object(v)) {
-        json_object_foreach((json_t *)v, k, c) {
+        json_object_foreach((json_t *)v, k, c)
+        {
             if (json_is_null(c) || has_null_member(c))
                 return true;
         }
     } else if (json_is_array(v)) {
-        json_array_foreach(v, i, c) {
+        json_array_foreach(v, i, c)
+        {
             if (has_null_member(c))
                 return true;
         }

@@ -22,7 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(json_is_array(docs), "parse_all gave a non-array");
     size_t i;
     json_t *doc;
-    json_array_foreach(docs, i, doc) {
+    json_array_foreach(docs, i, doc)
+    {
         char *text = fo_yaml_emit(doc);
         FUZZ_CHECK(text != NULL, "emit failed");
         fo_err_clear(&err);

@@ -28,12 +28,14 @@ static void assert_json_eq(const json_t *got, const char *want_text)
 
 START_TEST(application_gets_job_state_and_upgrade_mode)
 {
-    json_t *obj = parse("{\"kind\":\"FlinkDeployment\",\"spec\":{\"job\":{\"jarURI\":\"local:///a.jar\"},"
-                        "\"jobManager\":{\"resource\":{\"memory\":\"1g\"}}}}");
+    json_t *obj =
+        parse("{\"kind\":\"FlinkDeployment\",\"spec\":{\"job\":{\"jarURI\":\"local:///a.jar\"},"
+              "\"jobManager\":{\"resource\":{\"memory\":\"1g\"}}}}");
     ck_assert_int_eq(fo_defaults_apply_deployment(obj), FO_OK);
-    assert_json_eq(obj, "{\"kind\":\"FlinkDeployment\",\"spec\":{\"job\":{\"jarURI\":\"local:///a.jar\","
-                        "\"state\":\"running\",\"upgradeMode\":\"stateless\"},"
-                        "\"jobManager\":{\"resource\":{\"memory\":\"1g\"},\"replicas\":1}}}");
+    assert_json_eq(obj,
+                   "{\"kind\":\"FlinkDeployment\",\"spec\":{\"job\":{\"jarURI\":\"local:///a.jar\","
+                   "\"state\":\"running\",\"upgradeMode\":\"stateless\"},"
+                   "\"jobManager\":{\"resource\":{\"memory\":\"1g\"},\"replicas\":1}}}");
     json_decref(obj);
 }
 END_TEST

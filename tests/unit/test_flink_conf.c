@@ -38,15 +38,24 @@ static const struct {
     const char *text;
     long long bytes;
 } memory_cases[] = {
-    {"2048m", 2147483648LL},       /* Flink syntax first: m = MiB */
-    {"1g", 1073741824LL},          {"1G", 1073741824LL}, /* MemorySize: G is GiB too */
-    {"100", 100},                  {"10b", 10},          {"10 bytes", 10},
-    {"2 KB", 2048},                {"512 mebibytes", 536870912LL},
-    {"2MB", 2097152},              {"1t", 1099511627776LL},
-    {" 64 m ", 67108864},          {"2Gi", 2147483648LL}, /* then Kubernetes quantities */
-    {"1Gi", 1073741824LL},         {"500Mi", 524288000},
-    {"0.5Gi", 536870912},          {"1.5G", 1500000000},
-    {"1e3", 1000},                 {"2gib", 2147483648LL}, /* upper-cased: 2GIB -> 2GI -> 2Gi */
+    {"2048m", 2147483648LL}, /* Flink syntax first: m = MiB */
+    {"1g", 1073741824LL},
+    {"1G", 1073741824LL}, /* MemorySize: G is GiB too */
+    {"100", 100},
+    {"10b", 10},
+    {"10 bytes", 10},
+    {"2 KB", 2048},
+    {"512 mebibytes", 536870912LL},
+    {"2MB", 2097152},
+    {"1t", 1099511627776LL},
+    {" 64 m ", 67108864},
+    {"2Gi", 2147483648LL}, /* then Kubernetes quantities */
+    {"1Gi", 1073741824LL},
+    {"500Mi", 524288000},
+    {"0.5Gi", 536870912},
+    {"1.5G", 1500000000},
+    {"1e3", 1000},
+    {"2gib", 2147483648LL}, /* upper-cased: 2GIB -> 2GI -> 2Gi */
     {"-2Gi", -2147483648LL},
 };
 
@@ -56,8 +65,8 @@ START_TEST(memory_sizes_read_flink_syntax_then_kubernetes_quantities)
         int64_t bytes = 0;
         fo_err err;
         fo_err_clear(&err);
-        ck_assert_msg(fo_flink_memory_parse(memory_cases[i].text, &bytes, &err) == FO_OK,
-                      "%s: %s", memory_cases[i].text, err.message);
+        ck_assert_msg(fo_flink_memory_parse(memory_cases[i].text, &bytes, &err) == FO_OK, "%s: %s",
+                      memory_cases[i].text, err.message);
         ck_assert_msg(bytes == memory_cases[i].bytes, "%s: got %lld want %lld",
                       memory_cases[i].text, (long long)bytes, memory_cases[i].bytes);
     }
@@ -113,9 +122,9 @@ START_TEST(durations_take_only_flink_units_and_iso_8601_as_java_reads_it)
     static const struct {
         const char *text;
         long long ms;
-    } ok[] = {{"PT1.5S", 1500},     {"pt10m", 600000},     {"P1DT2H", 93600000},
-              {"PT0,25S", 250},     {"P2D", 172800000},    {"PT1H-30M", 1800000},
-              {"-PT1S", -1000},     {"PT0.0001S", 0},      {"+PT1M+1S", 61000}};
+    } ok[] = {{"PT1.5S", 1500}, {"pt10m", 600000},  {"P1DT2H", 93600000},
+              {"PT0,25S", 250}, {"P2D", 172800000}, {"PT1H-30M", 1800000},
+              {"-PT1S", -1000}, {"PT0.0001S", 0},   {"+PT1M+1S", 61000}};
     for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
         ms = -42;
         ck_assert_msg(fo_flink_duration_parse(ok[i].text, &ms, NULL) == FO_OK, "%s", ok[i].text);
@@ -123,10 +132,22 @@ START_TEST(durations_take_only_flink_units_and_iso_8601_as_java_reads_it)
     }
     /* What strtold would take but Duration.parse refuses: infinities, NaN, hex, exponents,
      * fractions of minutes, sections out of order or twice, an empty time part, overflow. */
-    static const char *const bad[] = {
-        "PTnanS", "PTinfS",  "PT-infS", "PT1e3S", "PT0x10S", "PT1.5M",      "PT1M1H",
-        "P1H",    "PT1S1S",  "PT",      "P",      "P1DT",    "PT1.1234567891S",
-        "P99999999999999999999D",       "PT-1e30S", "P106751991167301D"};
+    static const char *const bad[] = {"PTnanS",
+                                      "PTinfS",
+                                      "PT-infS",
+                                      "PT1e3S",
+                                      "PT0x10S",
+                                      "PT1.5M",
+                                      "PT1M1H",
+                                      "P1H",
+                                      "PT1S1S",
+                                      "PT",
+                                      "P",
+                                      "P1DT",
+                                      "PT1.1234567891S",
+                                      "P99999999999999999999D",
+                                      "PT-1e30S",
+                                      "P106751991167301D"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         ms = -42;
         fo_err err;
@@ -145,10 +166,9 @@ START_TEST(durations_read_flink_units_and_print_like_java)
         const char *text;
         long long ms;
     } cases[] = {
-        {"30 s", 30000},     {"5 min", 300000},     {"1m", 60000},      {"100", 100},
-        {"2h", 7200000},     {"1 d", 86400000},     {"10 minutes", 600000},
-        {"1500 ms", 1500},   {"PT1M", 60000},       {"PT1H30M", 5400000},
-        {"2 SECONDS", 2000}, {"3000 micros", 3},
+        {"30 s", 30000}, {"5 min", 300000},    {"1m", 60000},          {"100", 100},
+        {"2h", 7200000}, {"1 d", 86400000},    {"10 minutes", 600000}, {"1500 ms", 1500},
+        {"PT1M", 60000}, {"PT1H30M", 5400000}, {"2 SECONDS", 2000},    {"3000 micros", 3},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int64_t ms = -1;
@@ -179,11 +199,20 @@ START_TEST(doubles_print_like_java_double_to_string)
         double d;
         const char *text;
     } cases[] = {
-        {1.0, "1.0"},         {0.7, "0.7"},           {1e10, "1.0E10"},
-        {1e7, "1.0E7"},       {9999999.0, "9999999.0"}, {0.001, "0.001"},
-        {0.0001, "1.0E-4"},   {100000.0, "100000.0"}, {-0.5, "-0.5"},
-        {1.5e-5, "1.5E-5"},   {123456789.0, "1.23456789E8"}, {0.1 + 0.2, "0.30000000000000004"},
-        {0.0, "0.0"},         {0.01, "0.01"},
+        {1.0, "1.0"},
+        {0.7, "0.7"},
+        {1e10, "1.0E10"},
+        {1e7, "1.0E7"},
+        {9999999.0, "9999999.0"},
+        {0.001, "0.001"},
+        {0.0001, "1.0E-4"},
+        {100000.0, "100000.0"},
+        {-0.5, "-0.5"},
+        {1.5e-5, "1.5E-5"},
+        {123456789.0, "1.23456789E8"},
+        {0.1 + 0.2, "0.30000000000000004"},
+        {0.0, "0.0"},
+        {0.01, "0.01"},
     };
     char buf[40];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
@@ -425,12 +454,12 @@ START_TEST(session_cluster_gets_limit_factors_and_legacy_keys)
     ck_assert_ptr_nonnull(c);
     expect(c, "execution.target", "kubernetes-session");
     expect(c, "kubernetes.container.image", "flink:1.16");
-    expect(c, "jobmanager.memory.process.size", "2 gb");   /* request over limit */
+    expect(c, "jobmanager.memory.process.size", "2 gb"); /* request over limit */
     expect(c, "kubernetes.jobmanager.cpu.amount", "0.5");
-    expect(c, "kubernetes.jobmanager.cpu", "0.5");         /* legacy key before 1.17 */
+    expect(c, "kubernetes.jobmanager.cpu", "0.5"); /* legacy key before 1.17 */
     expect(c, "kubernetes.jobmanager.cpu.limit-factor", "2.0");
     expect(c, "kubernetes.jobmanager.memory.limit-factor", "1.5");
-    expect(c, "taskmanager.memory.process.size", "4 gb");  /* limits only */
+    expect(c, "taskmanager.memory.process.size", "4 gb"); /* limits only */
     expect(c, "kubernetes.taskmanager.cpu.amount", "2.0");
     expect(c, "kubernetes.taskmanager.cpu.limit-factor", NULL);
     expect(c, "kubernetes.internal.taskmanager.replicas", "3");
@@ -446,7 +475,8 @@ START_TEST(defaults_sit_under_the_spec_and_deploy_options_come_last)
     json_t *obj = fo_test_load_yaml("deployment-valid-application.yaml");
     json_t *defaults = json_pack("{ssssssss}", "taskmanager.numberOfTaskSlots", "8",
                                  "kubernetes.rest-service.exposed.type", "LoadBalancer",
-                                 "kubernetes.jobmanager.annotations", "team:a,"
+                                 "kubernetes.jobmanager.annotations",
+                                 "team:a,"
                                  "flinkdeployment.flink.apache.org/generation:1",
                                  "execution.savepoint.path", "s3://old");
     char *owner = fo_flink_conf_owner_reference(obj);
@@ -463,7 +493,7 @@ START_TEST(defaults_sit_under_the_spec_and_deploy_options_come_last)
     };
     json_t *c = fo_flink_conf_build(obj, defaults, &opts, NULL);
     ck_assert_ptr_nonnull(c);
-    expect(c, "taskmanager.numberOfTaskSlots", "2");                 /* spec over default */
+    expect(c, "taskmanager.numberOfTaskSlots", "2");                   /* spec over default */
     expect(c, "kubernetes.rest-service.exposed.type", "LoadBalancer"); /* default kept */
     expect(c, "execution.savepoint.path", "s3://bucket/sp-1");
     expect(c, "$internal.pipeline.job-id", "00000000000000000000000000000001");
@@ -519,9 +549,9 @@ START_TEST(task_slots_and_parallelism_stay_java_ints)
     for (size_t i = 0; i < sizeof slots / sizeof *slots; i++) {
         json_t *obj = fo_test_load_yaml("deployment-valid-application.yaml");
         fo_json_set_path(obj, "spec.taskManager.replicas", json_integer(2));
-        json_object_set_new(fo_json_ensure_object(json_object_get(obj, "spec"),
-                                                  "flinkConfiguration"),
-                            "taskmanager.numberOfTaskSlots", json_string(slots[i]));
+        json_object_set_new(
+            fo_json_ensure_object(json_object_get(obj, "spec"), "flinkConfiguration"),
+            "taskmanager.numberOfTaskSlots", json_string(slots[i]));
         fo_err err;
         fo_err_clear(&err);
         ck_assert_ptr_null(fo_flink_conf_build(obj, NULL, NULL, &err));
@@ -589,16 +619,18 @@ START_TEST(config_yaml_is_flat_quoted_where_needed_and_reads_back)
     ck_assert_msg(back != NULL, "%s", err.message);
     const char *k;
     json_t *v;
-    json_object_foreach(in, k, v) {
+    json_object_foreach(in, k, v)
+    {
         json_t *b = json_object_get(back, k);
         ck_assert_msg(b != NULL, "%s missing", k);
         char num[32];
-        const char *bt = json_is_string(b) ? json_string_value(b)
-                         : json_is_integer(b)
-                             ? (snprintf(num, sizeof num, "%lld", (long long)json_integer_value(b)), num)
-                         : json_is_true(b) ? "true"
-                         : json_is_false(b) ? "false"
-                                            : "?";
+        const char *bt =
+            json_is_string(b) ? json_string_value(b)
+            : json_is_integer(b)
+                ? (snprintf(num, sizeof num, "%lld", (long long)json_integer_value(b)), num)
+            : json_is_true(b)  ? "true"
+            : json_is_false(b) ? "false"
+                               : "?";
         ck_assert_msg(strcmp(bt, json_string_value(v)) == 0, "%s: %s != %s", k, bt,
                       json_string_value(v));
     }

@@ -197,7 +197,7 @@ START_TEST(helpers_name_objects_and_detect_ha)
     ck_assert(!fo_flink_name_is_valid("cluster-"));
     ck_assert(!fo_flink_name_is_valid("Cluster"));
     ck_assert(!fo_flink_name_is_valid(""));
-    ck_assert(fo_flink_name_is_valid("a23456789012345678901234567890123456789012345"));  /* 45 */
+    ck_assert(fo_flink_name_is_valid("a23456789012345678901234567890123456789012345"));   /* 45 */
     ck_assert(!fo_flink_name_is_valid("a234567890123456789012345678901234567890123456")); /* 46 */
 
     char buf[64];
@@ -205,8 +205,7 @@ START_TEST(helpers_name_objects_and_detect_ha)
     ck_assert_str_eq(fo_flink_config_map_name("app", buf, sizeof buf), "flink-config-app");
     ck_assert_str_eq(fo_flink_pod_template_cm_name("app", buf, sizeof buf), "pod-template-app");
     ck_assert_str_eq(fo_flink_tm_deployment_name("app", buf, sizeof buf), "app-taskmanager");
-    ck_assert_str_eq(fo_flink_ha_cluster_cm_name("app", buf, sizeof buf),
-                     "app-cluster-config-map");
+    ck_assert_str_eq(fo_flink_ha_cluster_cm_name("app", buf, sizeof buf), "app-cluster-config-map");
     ck_assert_ptr_null(fo_flink_rest_service_name("app", buf, 5));
 
     json_t *c = json_pack("{ss}", "high-availability.type", "kubernetes");
@@ -226,8 +225,8 @@ START_TEST(helpers_name_objects_and_detect_ha)
     ck_assert(!fo_flink_ha_enabled(c));
     json_decref(c);
 
-    json_t *canary = json_loads("{\"metadata\":{\"labels\":{\"flink.apache.org/canary\":\"true\"}}}",
-                                0, NULL);
+    json_t *canary =
+        json_loads("{\"metadata\":{\"labels\":{\"flink.apache.org/canary\":\"true\"}}}", 0, NULL);
     ck_assert(fo_flink_is_canary(canary));
     json_object_set_new(fo_json_get(canary, "metadata.labels"), "flink.apache.org/canary",
                         json_string("false"));
@@ -352,7 +351,10 @@ END_TEST
 
 START_TEST(broken_spec_strings_are_errors_not_crashes)
 {
-    const char *bad[] = {"", "not json", "[1,2]", "{\"resource_metadata\":{}}",
+    const char *bad[] = {"",
+                         "not json",
+                         "[1,2]",
+                         "{\"resource_metadata\":{}}",
                          "{\"resource_metadata\":5,\"spec\":{}}",
                          "{\"spec\":\"x\",\"resource_metadata\":{}}"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -394,8 +396,8 @@ START_TEST(canonical_form_fills_written_defaults_and_drops_java_only_ones)
                            "\"emptyDir\":{}}],\"nodeSelector\":{}}}}",
                            0, NULL);
     json_t *vc = fo_flink_spec_canonical(v, FO_FLINK_DEPLOYMENT);
-    ck_assert_ptr_nonnull(fo_json_get(json_array_get(fo_json_get(vc, "podTemplate.spec.volumes"), 0),
-                                      "emptyDir"));
+    ck_assert_ptr_nonnull(
+        fo_json_get(json_array_get(fo_json_get(vc, "podTemplate.spec.volumes"), 0), "emptyDir"));
     ck_assert_ptr_null(fo_json_get(vc, "podTemplate.spec.nodeSelector"));
     json_decref(vc);
     json_decref(v);
@@ -427,8 +429,12 @@ static fo_flink_lifecycle lifecycle_of(const char *status_json, const char *kind
     return l;
 }
 
-#define RUNNING_SPEC "\"{\\\"spec\\\":{\\\"job\\\":{\\\"state\\\":\\\"running\\\"}},\\\"resource_metadata\\\":{}}\""
-#define SUSPENDED_SPEC "\"{\\\"spec\\\":{\\\"job\\\":{\\\"state\\\":\\\"suspended\\\"}},\\\"resource_metadata\\\":{}}\""
+#define RUNNING_SPEC                                                                               \
+    "\"{\\\"spec\\\":{\\\"job\\\":{\\\"state\\\":\\\"running\\\"}},\\\"resource_metadata\\\":{}}"  \
+    "\""
+#define SUSPENDED_SPEC                                                                             \
+    "\"{\\\"spec\\\":{\\\"job\\\":{\\\"state\\\":\\\"suspended\\\"}},\\\"resource_metadata\\\":{}" \
+    "}\""
 
 START_TEST(lifecycle_follows_the_apache_derivation_order)
 {
@@ -436,37 +442,45 @@ START_TEST(lifecycle_follows_the_apache_derivation_order)
     ck_assert_int_eq(lifecycle_of("{}", fd), FO_LIFECYCLE_CREATED);
     ck_assert_int_eq(lifecycle_of("{\"error\":\"boom\"}", fd), FO_LIFECYCLE_FAILED);
     ck_assert_int_eq(lifecycle_of("{\"lifecycleState\":\"DELETING\"}", fd), FO_LIFECYCLE_DELETING);
-    ck_assert_int_eq(lifecycle_of("{\"reconciliationStatus\":{\"lastReconciledSpec\":" RUNNING_SPEC
-                                  "}}", fd),
-                     FO_LIFECYCLE_UPGRADING); /* state absent = UPGRADING */
+    ck_assert_int_eq(
+        lifecycle_of("{\"reconciliationStatus\":{\"lastReconciledSpec\":" RUNNING_SPEC "}}", fd),
+        FO_LIFECYCLE_UPGRADING); /* state absent = UPGRADING */
     ck_assert_int_eq(lifecycle_of("{\"reconciliationStatus\":{\"state\":\"ROLLING_BACK\","
-                                  "\"lastReconciledSpec\":" RUNNING_SPEC "}}", fd),
+                                  "\"lastReconciledSpec\":" RUNNING_SPEC "}}",
+                                  fd),
                      FO_LIFECYCLE_ROLLING_BACK);
     ck_assert_int_eq(lifecycle_of("{\"reconciliationStatus\":{\"state\":\"DEPLOYED\","
-                                  "\"lastReconciledSpec\":" SUSPENDED_SPEC "}}", fd),
+                                  "\"lastReconciledSpec\":" SUSPENDED_SPEC "}}",
+                                  fd),
                      FO_LIFECYCLE_SUSPENDED);
     ck_assert_int_eq(lifecycle_of("{\"jobStatus\":{\"state\":\"FAILED\"},\"reconciliationStatus\":"
                                   "{\"state\":\"DEPLOYED\",\"lastReconciledSpec\":" RUNNING_SPEC
-                                  "}}", fd),
+                                  "}}",
+                                  fd),
                      FO_LIFECYCLE_FAILED);
     ck_assert_int_eq(lifecycle_of("{\"jobManagerDeploymentStatus\":\"MISSING\",\"error\":\"x "
                                   "Manual restore required.\",\"reconciliationStatus\":{\"state\":"
-                                  "\"DEPLOYED\",\"lastReconciledSpec\":" RUNNING_SPEC "}}", fd),
+                                  "\"DEPLOYED\",\"lastReconciledSpec\":" RUNNING_SPEC "}}",
+                                  fd),
                      FO_LIFECYCLE_FAILED);
     /* The same error on a session job does not count (FlinkDeployment only). */
     ck_assert_int_eq(lifecycle_of("{\"error\":\"Manual restore required.\",\"reconciliationStatus\""
                                   ":{\"state\":\"DEPLOYED\",\"lastReconciledSpec\":" RUNNING_SPEC
-                                  "}}", "FlinkSessionJob"),
+                                  "}}",
+                                  "FlinkSessionJob"),
                      FO_LIFECYCLE_DEPLOYED);
     ck_assert_int_eq(lifecycle_of("{\"reconciliationStatus\":{\"state\":\"ROLLED_BACK\","
-                                  "\"lastReconciledSpec\":" RUNNING_SPEC "}}", fd),
+                                  "\"lastReconciledSpec\":" RUNNING_SPEC "}}",
+                                  fd),
                      FO_LIFECYCLE_ROLLED_BACK);
     ck_assert_int_eq(lifecycle_of("{\"reconciliationStatus\":{\"state\":\"DEPLOYED\","
-                                  "\"lastReconciledSpec\":" RUNNING_SPEC ",\"lastStableSpec\":"
-                                  RUNNING_SPEC "}}", fd),
+                                  "\"lastReconciledSpec\":" RUNNING_SPEC
+                                  ",\"lastStableSpec\":" RUNNING_SPEC "}}",
+                                  fd),
                      FO_LIFECYCLE_STABLE);
     ck_assert_int_eq(lifecycle_of("{\"reconciliationStatus\":{\"state\":\"DEPLOYED\","
-                                  "\"lastReconciledSpec\":" RUNNING_SPEC "}}", fd),
+                                  "\"lastReconciledSpec\":" RUNNING_SPEC "}}",
+                                  fd),
                      FO_LIFECYCLE_DEPLOYED);
 }
 END_TEST

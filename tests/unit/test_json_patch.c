@@ -45,7 +45,8 @@ static void run_patch_cases(const char *fixture)
     ck_assert(json_array_size(cases) > 0);
     size_t i;
     json_t *tc;
-    json_array_foreach (cases, i, tc) {
+    json_array_foreach(cases, i, tc)
+    {
         const char *name = fo_json_str(tc, "name");
         json_t *doc = json_object_get(tc, "doc");
         json_t *doc_before = json_deep_copy(doc);
@@ -243,7 +244,8 @@ static json_t *mutate(const json_t *v, int depth, bool nulls)
         json_t *o = json_object();
         const char *k;
         json_t *m;
-        json_object_foreach ((json_t *)v, k, m) {
+        json_object_foreach((json_t *)v, k, m)
+        {
             uint32_t r = rnd(4);
             if (r == 0)
                 continue;
@@ -257,7 +259,8 @@ static json_t *mutate(const json_t *v, int depth, bool nulls)
         json_t *a = json_array();
         size_t i;
         json_t *m;
-        json_array_foreach (v, i, m) {
+        json_array_foreach(v, i, m)
+        {
             json_array_append_new(a, rnd(3) == 0 ? mutate(m, depth - 1, nulls) : json_deep_copy(m));
         }
         uint32_t r = rnd(5);
@@ -286,7 +289,8 @@ START_TEST(diff_applied_to_before_gives_after_for_generated_documents)
         /* the diff only uses add, remove and replace */
         size_t i;
         json_t *op;
-        json_array_foreach (patch, i, op) {
+        json_array_foreach(patch, i, op)
+        {
             const char *name = fo_json_str(op, "op");
             ck_assert(strcmp(name, "add") == 0 || strcmp(name, "remove") == 0 ||
                       strcmp(name, "replace") == 0);
@@ -356,7 +360,8 @@ START_TEST(rfc7386_appendix_a_examples_apply_as_specified)
     ck_assert_uint_eq(json_array_size(cases), 15);
     size_t i;
     json_t *tc;
-    json_array_foreach (cases, i, tc) {
+    json_array_foreach(cases, i, tc)
+    {
         json_t *orig = json_object_get(tc, "original");
         json_t *orig_copy = json_deep_copy(orig);
         json_t *got = fo_json_merge_patch_apply(orig, json_object_get(tc, "patch"));

@@ -49,7 +49,8 @@ START_TEST(every_fixture_normalises_to_its_expected_resource_and_again_to_the_sa
         json_t *docs = fo_test_load_yaml_all(fixtures[f]);
         size_t i;
         json_t *tc;
-        json_array_foreach (docs, i, tc) {
+        json_array_foreach(docs, i, tc)
+        {
             char what[256];
             snprintf(what, sizeof what, "%s: %s", fixtures[f], fo_json_str(tc, "name"));
             fo_cluster_defaults *cd = defaults_of(tc);
@@ -160,13 +161,13 @@ static json_t *template_pool(void)
         json_t *docs = fo_test_load_yaml_all(names[f]);
         size_t i, k;
         json_t *tc, *l;
-        json_array_foreach (docs, i, tc) {
+        json_array_foreach(docs, i, tc)
+        {
             static const char *const keys[] = {"lower", "upper", "expected"};
             for (k = 0; k < 3; k++)
                 if (json_is_object(json_object_get(tc, keys[k])))
                     json_array_append(pool, json_object_get(tc, keys[k]));
-            json_array_foreach (json_object_get(tc, "layers"), k, l)
-                json_array_append(pool, l);
+            json_array_foreach(json_object_get(tc, "layers"), k, l) json_array_append(pool, l);
         }
         json_decref(docs);
     }

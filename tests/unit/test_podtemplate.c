@@ -54,7 +54,8 @@ START_TEST(every_fixture_merges_to_its_expected_template_idempotently)
         json_t *docs = fo_test_load_yaml_all(fixtures[f]);
         size_t i;
         json_t *tc;
-        json_array_foreach (docs, i, tc) {
+        json_array_foreach(docs, i, tc)
+        {
             char what[256];
             snprintf(what, sizeof what, "%s: %s", fixtures[f], fo_json_str(tc, "name"));
             json_t *layers = json_object_get(tc, "layers");
@@ -315,8 +316,8 @@ static json_t *nameless(size_t i)
 START_TEST(long_user_lists_merge_without_comparing_every_pair)
 {
     /* Templates come from users: 10^5 list elements fit in a few MB. Looking each upper element
-     * up by scanning made merges quadratic (10^10 comparisons for the tolerations here, hours of a webhook or
-     * controller thread); hashing keeps them linear. */
+     * up by scanning made merges quadratic (10^10 comparisons for the tolerations here, hours of a
+     * webhook or controller thread); hashing keeps them linear. */
     json_t *lower = template_with_list("tolerations", 100000, 0, toleration);
     json_t *upper = template_with_list("tolerations", 100000, 50000, toleration);
     json_t *m = fo_podtemplate_merge(lower, upper);
@@ -338,8 +339,7 @@ START_TEST(long_user_lists_merge_without_comparing_every_pair)
     m = fo_podtemplate_merge(lower, upper);
     got = json_object_get(json_object_get(m, "spec"), "containers");
     ck_assert_uint_eq(json_array_size(got), 48000);
-    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(got, 30000), "n")),
-                     30000);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(got, 30000), "n")), 30000);
     assert_idempotent(lower, upper, "long container lists");
     json_decref(m);
     json_decref(upper);

@@ -18,9 +18,8 @@ static json_t *autoscaler_map(void)
                      "job.autoscaler.scale-up.max-factor", "100000.0",
                      "job.autoscaler.scale-down.max-factor", "0.6",
                      "job.autoscaler.scaling.effectiveness.threshold", "0.1",
-                     "job.autoscaler.utilization.target", "0.7",
-                     "job.autoscaler.utilization.max", "1.0", "job.autoscaler.utilization.min",
-                     "0.3");
+                     "job.autoscaler.utilization.target", "0.7", "job.autoscaler.utilization.max",
+                     "1.0", "job.autoscaler.utilization.min", "0.3");
 }
 
 /* kv: NULL-terminated pairs put into the map (a NULL value removes the key). */
@@ -95,8 +94,8 @@ static void expect_none(fo_field_errors *errs)
     fo_field_errors_free(errs);
 }
 
-#define RANGE(key, lo, hi)                                                                        \
-    "The AutoScalerOption " key " is invalid, it should be a value within the range [" lo ", " hi \
+#define RANGE(key, lo, hi)                                                                         \
+    "The AutoScalerOption " key " is invalid, it should be a value within the range [" lo ", " hi  \
     "]"
 
 START_TEST(default_autoscaler_settings_pass)
@@ -141,9 +140,13 @@ START_TEST(utilization_bounds_follow_the_target)
     expect_only(session_job_with(min), min[0],
                 RANGE("job.autoscaler.utilization.min", "0.0", "0.7"));
 
-    const char *max_below[] = {"job.autoscaler.utilization.min", "0.3",
-                               "job.autoscaler.utilization.target", "0.5",
-                               "job.autoscaler.utilization.max", "0.4", NULL};
+    const char *max_below[] = {"job.autoscaler.utilization.min",
+                               "0.3",
+                               "job.autoscaler.utilization.target",
+                               "0.5",
+                               "job.autoscaler.utilization.max",
+                               "0.4",
+                               NULL};
     expect_only(deployment_with(max_below, NULL), "job.autoscaler.utilization.max",
                 RANGE("job.autoscaler.utilization.max", "0.5", "1.0"));
     expect_only(session_job_with(max_below), "job.autoscaler.utilization.max",
@@ -161,9 +164,13 @@ START_TEST(utilization_bounds_follow_the_target)
                      RANGE("job.autoscaler.utilization.target", "0.0", "1.0"));
     fo_field_errors_free(errs);
 
-    const char *ok[] = {"job.autoscaler.utilization.min", "0.2",
-                        "job.autoscaler.utilization.target", "0.5",
-                        "job.autoscaler.utilization.max", "0.6", NULL};
+    const char *ok[] = {"job.autoscaler.utilization.min",
+                        "0.2",
+                        "job.autoscaler.utilization.target",
+                        "0.5",
+                        "job.autoscaler.utilization.max",
+                        "0.6",
+                        NULL};
     expect_none(deployment_with(ok, NULL));
     expect_none(session_job_with(ok));
 }
@@ -187,17 +194,29 @@ END_TEST
 
 START_TEST(nothing_is_checked_when_the_autoscaler_is_off)
 {
-    const char *bad[] = {"job.autoscaler.scale-down.max-factor", "-1.6",
-                         "job.autoscaler.scale-up.max-factor", "-1.6",
-                         "job.autoscaler.utilization.target", "-1.6",
-                         "job.autoscaler.utilization.max", "-1.6",
-                         "job.autoscaler.utilization.min", "-1.6",
-                         "job.autoscaler.metrics.window", "1 s",
-                         "job.autoscaler.enabled", NULL, NULL};
+    const char *bad[] = {"job.autoscaler.scale-down.max-factor",
+                         "-1.6",
+                         "job.autoscaler.scale-up.max-factor",
+                         "-1.6",
+                         "job.autoscaler.utilization.target",
+                         "-1.6",
+                         "job.autoscaler.utilization.max",
+                         "-1.6",
+                         "job.autoscaler.utilization.min",
+                         "-1.6",
+                         "job.autoscaler.metrics.window",
+                         "1 s",
+                         "job.autoscaler.enabled",
+                         NULL,
+                         NULL};
     expect_none(deployment_with(bad, NULL));
-    const char *disabled[] = {"job.autoscaler.enabled", "false",
-                              "job.autoscaler.scale-down.max-factor", "-1.6",
-                              "job.autoscaler.metrics.window", "1 s", NULL};
+    const char *disabled[] = {"job.autoscaler.enabled",
+                              "false",
+                              "job.autoscaler.scale-down.max-factor",
+                              "-1.6",
+                              "job.autoscaler.metrics.window",
+                              "1 s",
+                              NULL};
     expect_none(deployment_with(disabled, NULL));
     expect_none(session_job_with(disabled));
 }
@@ -205,10 +224,15 @@ END_TEST
 
 START_TEST(old_prefix_keys_and_bad_numbers_are_understood)
 {
-    const char *old[] = {"job.autoscaler.enabled", NULL,
-                         "job.autoscaler.utilization.target", NULL,
-                         "kubernetes.operator.job.autoscaler.enabled", "true",
-                         "kubernetes.operator.job.autoscaler.target.utilization", "1.5", NULL};
+    const char *old[] = {"job.autoscaler.enabled",
+                         NULL,
+                         "job.autoscaler.utilization.target",
+                         NULL,
+                         "kubernetes.operator.job.autoscaler.enabled",
+                         "true",
+                         "kubernetes.operator.job.autoscaler.target.utilization",
+                         "1.5",
+                         NULL};
     fo_field_errors *errs = deployment_with(old, NULL);
     ck_assert_uint_ge(fo_field_errors_count(errs), 1);
     ck_assert_str_eq(fo_field_errors_get(errs, 0)->detail,

@@ -92,8 +92,8 @@ static const struct {
     {"deployment-invalid-rollback-without-ha.yaml",
      "spec.flinkConfiguration[kubernetes.operator.deployment.rollback.enabled]", FO_FE_INVALID,
      "HA must be enabled for rollback support."},
-    {"deployment-invalid-jobmanager-replicas-zero.yaml", "spec.jobManager.replicas",
-     FO_FE_INVALID, "JobManager replicas should not be configured less than one."},
+    {"deployment-invalid-jobmanager-replicas-zero.yaml", "spec.jobManager.replicas", FO_FE_INVALID,
+     "JobManager replicas should not be configured less than one."},
     {"deployment-invalid-taskmanager-memory-text.yaml", "spec.taskManager.resource.memory",
      FO_FE_INVALID, "TaskManager resource memory parse error"},
     {"deployment-invalid-jobmanager-memory-text.yaml", "spec.jobManager.resource.memory",
@@ -107,9 +107,8 @@ static const struct {
     {"deployment-invalid-taskmanager-memory-task-heap-only.yaml",
      "spec.taskManager.resources.requests[memory]", FO_FE_REQUIRED,
      "TaskManager resource memory must be defined using `spec.taskManager.resource.memory`"},
-    {"deployment-invalid-resources-memory-text.yaml",
-     "spec.taskManager.resources.requests[memory]", FO_FE_INVALID,
-     "TaskManager resource requirements requests memory parse error"},
+    {"deployment-invalid-resources-memory-text.yaml", "spec.taskManager.resources.requests[memory]",
+     FO_FE_INVALID, "TaskManager resource requirements requests memory parse error"},
     {"deployment-invalid-resources-cpu-text.yaml", "spec.jobManager.resources.requests[cpu]",
      FO_FE_INVALID, "JobManager resource requirements requests cpu parse error"},
     {"deployment-invalid-resources-limit-memory-text.yaml",
@@ -126,9 +125,8 @@ static const struct {
      "TaskManager resource requirements requests memory must be positive"},
     {"deployment-invalid-resources-zero-cpu.yaml", "spec.taskManager.resources.requests[cpu]",
      FO_FE_INVALID, "TaskManager resource requirements requests cpu must be positive"},
-    {"deployment-invalid-resources-zero-memory.yaml",
-     "spec.taskManager.resources.requests[memory]", FO_FE_INVALID,
-     "TaskManager resource requirements requests memory must be positive"},
+    {"deployment-invalid-resources-zero-memory.yaml", "spec.taskManager.resources.requests[memory]",
+     FO_FE_INVALID, "TaskManager resource requirements requests memory must be positive"},
     {"deployment-invalid-resources-memory-request-over-limit.yaml",
      "spec.taskManager.resources.requests[memory]", FO_FE_INVALID,
      "TaskManager resource requirements memory request (4Gi) must not exceed its limit (2Gi)"},
@@ -168,9 +166,8 @@ static const struct {
     {"deployment-invalid-redeploy-nonce-with-blank-savepoint-path.yaml",
      "spec.job.initialSavepointPath", FO_FE_REQUIRED,
      "InitialSavepointPath must not be empty for savepoint redeploymen"},
-    {"deployment-invalid-redeploy-nonce-bumped-path-removed.yaml",
-     "spec.job.initialSavepointPath", FO_FE_REQUIRED,
-     "InitialSavepointPath must not be empty for savepoint redeploymen"},
+    {"deployment-invalid-redeploy-nonce-bumped-path-removed.yaml", "spec.job.initialSavepointPath",
+     FO_FE_REQUIRED, "InitialSavepointPath must not be empty for savepoint redeploymen"},
     {"deployment-invalid-version-change-after-last-state-suspend.yaml", "spec.flinkVersion",
      FO_FE_FORBIDDEN, "Changing flinkVersion after last-state suspend is not allowed."},
     {"deployment-invalid-upgrade-mode.yaml", "spec.job.upgradeMode", FO_FE_UNSUPPORTED,
@@ -197,11 +194,11 @@ START_TEST(each_failing_fixture_reports_exactly_its_error)
                       e->field);
         ck_assert_msg(e->type == failing[i].type, "%s: type %d", failing[i].fixture, e->type);
         const char *detail = e->type == FO_FE_UNSUPPORTED ? e->message : e->detail;
-        ck_assert_msg(e->type == FO_FE_UNSUPPORTED
-                          ? strstr(detail, failing[i].detail_prefix) != NULL
-                          : strncmp(detail, failing[i].detail_prefix,
-                                    strlen(failing[i].detail_prefix)) == 0,
-                      "%s: %s", failing[i].fixture, e->message);
+        ck_assert_msg(
+            e->type == FO_FE_UNSUPPORTED
+                ? strstr(detail, failing[i].detail_prefix) != NULL
+                : strncmp(detail, failing[i].detail_prefix, strlen(failing[i].detail_prefix)) == 0,
+            "%s: %s", failing[i].fixture, e->message);
         fo_field_errors_free(errs);
         json_decref(obj);
     }
@@ -245,12 +242,12 @@ START_TEST(several_errors_are_all_reported_in_rule_order)
     json_t *obj = fo_test_load_yaml("deployment-invalid-several-errors.yaml");
     fo_field_errors *errs = run(obj, NULL);
     static const char *const fields[] = {
-        "metadata.name",                                 /* 1 */
+        "metadata.name",                                  /* 1 */
         "spec.flinkConfiguration[kubernetes.cluster-id]", /* 4 */
-        "spec.job.upgradeMode",                          /* 9 */
+        "spec.job.upgradeMode",                           /* 9 */
         "spec.job.parallelism",
-        "spec.jobManager.replicas",                      /* 10 */
-        "spec.serviceAccount",                           /* 13 */
+        "spec.jobManager.replicas", /* 10 */
+        "spec.serviceAccount",      /* 13 */
     };
     if (fo_field_errors_count(errs) != 6)
         dump_errors(errs, "several errors");
@@ -444,12 +441,13 @@ START_TEST(operator_defaults_count_as_configuration)
     fo_field_errors_free(errs);
     /* Without them the same object fails. */
     errs = run(obj, NULL);
-    ck_assert(fo_field_errors_has_field(errs,
-                                        "spec.flinkConfiguration[execution.checkpointing.dir]"));
+    ck_assert(
+        fo_field_errors_has_field(errs, "spec.flinkConfiguration[execution.checkpointing.dir]"));
     fo_field_errors_free(errs);
     /* Scoped defaults apply by namespace. */
-    json_t *scoped = json_pack("{ss}", "kubernetes.operator.default-configuration.namespace."
-                                       "flink-operator-test.kubernetes.namespace",
+    json_t *scoped = json_pack("{ss}",
+                               "kubernetes.operator.default-configuration.namespace."
+                               "flink-operator-test.kubernetes.namespace",
                                "x");
     fo_validate_env senv = {.default_flink_config = scoped};
     errs = run(obj, &senv);

@@ -15,8 +15,8 @@
 /* ---- fakes -------------------------------------------------------------------------------- */
 
 typedef struct fake {
-    json_t *cluster;    /* returned by lookup (a copy), or NULL */
-    bool any_name;      /* return it whatever name is asked for */
+    json_t *cluster; /* returned by lookup (a copy), or NULL */
+    bool any_name;   /* return it whatever name is asked for */
     int lookups;
     char asked_ns[64], asked_name[64];
 } fake;
@@ -118,8 +118,8 @@ static const struct {
     {"sessionjob-invalid-jar-scheme.yaml", false, false, "spec.job.jarURI", FO_FE_INVALID,
      "jarURI scheme 'http' is not in the allowlist [https]. Configure "
      "'kubernetes.operator.user.artifacts.allowed-schemes' to extend the allowlist."},
-    {"sessionjob-invalid-parallelism-zero.yaml", true, false, "spec.job.parallelism",
-     FO_FE_INVALID, "Job parallelism must be larger than 0"},
+    {"sessionjob-invalid-parallelism-zero.yaml", true, false, "spec.job.parallelism", FO_FE_INVALID,
+     "Job parallelism must be larger than 0"},
     {"sessionjob-invalid-upgrade-mode.yaml", false, false, "spec.job.upgradeMode",
      FO_FE_UNSUPPORTED, ""},
 };
@@ -139,9 +139,9 @@ START_TEST(each_failing_fixture_reports_exactly_its_error)
         const fo_field_error *e = fo_field_errors_get(errs, 0);
         ck_assert_str_eq(e->field, failing[i].field);
         ck_assert_int_eq(e->type, failing[i].type);
-        ck_assert_msg(strncmp(e->detail, failing[i].detail_prefix,
-                              strlen(failing[i].detail_prefix)) == 0,
-                      "%s: %s", failing[i].fixture, e->message);
+        ck_assert_msg(
+            strncmp(e->detail, failing[i].detail_prefix, strlen(failing[i].detail_prefix)) == 0,
+            "%s: %s", failing[i].fixture, e->message);
         fo_field_errors_free(errs);
         json_decref(f.cluster);
         json_decref(job);
@@ -200,9 +200,9 @@ START_TEST(merged_configuration_decides_the_job_rules)
     /* savepoint mode with the directories only in the job's configuration */
     json_object_clear(cconf);
     json_object_set_new(json_object_get(jspec, "job"), "upgradeMode", json_string("savepoint"));
-    json_t *jconf = json_pack("{ssss}", "execution.checkpointing.savepoint-dir",
-                              "test-savepoint-dir", "execution.checkpointing.dir",
-                              "test-checkpoint-dir");
+    json_t *jconf =
+        json_pack("{ssss}", "execution.checkpointing.savepoint-dir", "test-savepoint-dir",
+                  "execution.checkpointing.dir", "test-checkpoint-dir");
     json_object_set_new(jspec, "flinkConfiguration", jconf);
     errs = run(job, &env);
     ck_assert_uint_eq(fo_field_errors_count(errs), 0);
@@ -212,7 +212,8 @@ START_TEST(merged_configuration_decides_the_job_rules)
     json_object_clear(jconf);
     errs = run(job, &env);
     ck_assert_uint_eq(fo_field_errors_count(errs), 2);
-    ck_assert(fo_field_errors_has_field(errs, "spec.flinkConfiguration[execution.checkpointing.dir]"));
+    ck_assert(
+        fo_field_errors_has_field(errs, "spec.flinkConfiguration[execution.checkpointing.dir]"));
     fo_field_errors_free(errs);
 
     /* http header config is just configuration */
@@ -320,9 +321,10 @@ START_TEST(jar_uri_hosts_must_not_be_restricted_addresses)
     expect_jar("https://127.0.0.1/job.jar", NULL, "resolves to a restricted address");
     expect_jar("https://localhost/job.jar", NULL, "resolves to a restricted address");
 
-    expect_jar("https://nowhere.example/job.jar", &env, "jarURI host 'nowhere.example' cannot be "
-                                                        "resolved");
-    expect_jar("https://flaky.example/job.jar", &env, NULL); /* lookup impossible: skipped */
+    expect_jar("https://nowhere.example/job.jar", &env,
+               "jarURI host 'nowhere.example' cannot be "
+               "resolved");
+    expect_jar("https://flaky.example/job.jar", &env, NULL);   /* lookup impossible: skipped */
     expect_jar("https://nowhere.example/job.jar", NULL, NULL); /* no resolver: skipped */
     expect_jar("https://93.184.215.14/job.jar", &env, NULL);
     expect_jar("https://[2606:2800:21f:cb07:6820:80da:af6b:8b2c]/job.jar", &env, NULL);
