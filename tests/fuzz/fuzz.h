@@ -6,6 +6,7 @@
  * aborts, which libFuzzer records as a crash with the input that caused it. */
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,28 @@ static inline char *fuzz_cstr(const uint8_t *data, size_t size)
     memcpy(s, data, size);
     s[size] = '\0';
     return s;
+}
+
+/* Two JSON values from one input: the first value, then the rest of the input (the patch
+ * harnesses' document and patch). False (nothing to free) when either does not parse. */
+static inline bool fuzz_two_values(const uint8_t *data, size_t size, json_t **first,
+                                   json_t **second)
+{
+    json_error_t jerr;
+    *first = json_loadb((const char *)data, size,
+                        JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL, &jerr);
+    if (!*first)
+        return false;
+    size_t used = (size_t)jerr.position;
+    *second = used <= size ? json_loadb((const char *)data + used, size - used,
+                                        JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr)
+                           : NULL;
+    if (!*second) {
+        json_decref(*first);
+        *first = NULL;
+        return false;
+    }
+    return true;
 }
 
 /* Compact text of a value for messages (caller frees). */

@@ -14,19 +14,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > FUZZ_MAX_INPUT)
         return 0;
-    json_error_t jerr;
-    json_t *doc = json_loadb((const char *)data, size,
-                             JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL, &jerr);
-    if (!doc)
+    json_t *doc, *patch;
+    if (!fuzz_two_values(data, size, &doc, &patch))
         return 0;
-    size_t used = (size_t)jerr.position;
-    json_t *patch = used <= size ? json_loadb((const char *)data + used, size - used,
-                                              JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr)
-                                 : NULL;
-    if (!patch) {
-        json_decref(doc);
-        return 0;
-    }
     json_t *before = json_deep_copy(doc);
     fo_err err;
     fo_err_clear(&err);
