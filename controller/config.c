@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/flink_rest.h"
+
 #define DURATION_TEXT_MAX 64
 
 static const char usage_text[] =
@@ -250,11 +252,16 @@ static fo_rc set_one(fo_ctl_config *c, int id, const char *v, fo_err *err)
     case OPT_DEFAULTS:
         c->defaults_path = v;
         return FO_OK;
-    case OPT_REST_URL:
-        if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
-            return fo_err_set(err, FO_EINVAL, "--flink-rest-url: \"%s\" is not an http(s) URL", v);
+    case OPT_REST_URL: {
+        /* Filled once here, so a bad template fails at start, not in every pass. */
+        char url[FO_FLINK_REST_MAX_URL];
+        fo_err why;
+        fo_err_clear(&why);
+        if (fo_flink_rest_base_url(v, "namespace", "name", url, sizeof url, &why) != FO_OK)
+            return fo_err_set(err, FO_EINVAL, "--flink-rest-url: %s", why.message);
         c->rest_url_template = v;
         return FO_OK;
+    }
     case OPT_LEADER_ELECT:
         return parse_bool("leader-elect", v, &c->leader_elect, err);
     case OPT_LEASE_NAME:

@@ -8,9 +8,7 @@
 #include <sys/random.h>
 
 #include "common/jsonutil.h"
-#include "common/strbuf.h"
-
-#define REST_URL_MAX 2048
+#include "common/log.h"
 
 static const fo_ctl_kind_info kinds[FO_CTL_KIND_COUNT] = {
     [FO_CTL_FLINK_DEPLOYMENT] = {"FlinkDeployment", "flink.apache.org", "v1beta1",
@@ -47,29 +45,23 @@ void fo_ctl_settings_defaults(fo_ctl_settings *s)
     s->delete_ha_data = true;
 }
 
-char *fo_ctl_rest_url(const char *tmpl, const char *ns, const char *name)
+void fo_ctl_rest_base(const fo_ctl_env *env, const char *ns, const char *name,
+                      char out[FO_FLINK_REST_MAX_URL])
 {
-    fo_strbuf sb;
-    fo_strbuf_init(&sb, REST_URL_MAX);
-    fo_rc rc = FO_OK;
-    for (const char *p = tmpl; *p && rc == FO_OK;) {
-        if (strncmp(p, "{name}", 6) == 0) {
-            rc = fo_strbuf_puts(&sb, name);
-            p += 6;
-        } else if (strncmp(p, "{namespace}", 11) == 0) {
-            rc = fo_strbuf_puts(&sb, ns);
-            p += 11;
-        } else {
-            rc = fo_strbuf_putc(&sb, *p++);
-        }
+    fo_err err;
+    fo_err_clear(&err);
+    if (fo_flink_rest_base_url(env->settings->rest_url_template, ns, name, out,
+                               FO_FLINK_REST_MAX_URL, &err) != FO_OK) {
+        fo_log_warn("no Flink REST address: %s", err.message);
+        out[0] = '\0';
     }
-    if (rc != FO_OK) {
-        fo_strbuf_release(&sb);
-        return NULL;
-    }
-    while (sb.len && sb.data[sb.len - 1] == '/')
-        sb.data[--sb.len] = '\0';
-    return fo_strbuf_take(&sb);
+}
+
+fo_rc fo_ctl_rest_counted(const fo_ctl_env *env, const char *endpoint, fo_rc rc)
+{
+    if (rc != FO_OK && env->hooks.rest_error)
+        env->hooks.rest_error(env->hooks.ctx, endpoint);
+    return rc;
 }
 
 void fo_ctl_random_job_id(char out[33])

@@ -2,11 +2,12 @@
 #define FO_CTL_IO_H
 
 /* The seams between a reconcile pass and the outside world. A pass never talks to a socket
- * itself: it reads caches and writes through a fo_ctl_kube, calls Flink through a
- * fo_ctl_flink and records Events through a fo_ctl_events, all reached from one fo_ctl_env.
- * The process wires them to informers, the kube client, the HTTP client and the Event
- * recorder (controller/kube_io.c, controller/flink_io.c); unit tests wire them to in-memory
- * fakes (tests/unit/ctl_fake_io.h), so the whole pass is tested without sockets.
+ * itself: it reads caches and writes through a fo_ctl_kube, calls Flink through the
+ * common/flink_rest client and records Events through a fo_ctl_events, all reached from one
+ * fo_ctl_env. The process wires them to informers, the kube client, a fo_flink_rest over the
+ * HTTP client and the Event recorder (controller/kube_io.c, main.c); unit tests wire them to
+ * in-memory fakes (tests/unit/ctl_fake_io.h: the Flink fake sits under the same fo_flink_rest,
+ * at its send seam), so the whole pass is tested without sockets.
  *
  * Ownership follows the project rules: borrowed inputs, new references out. Every callback
  * must be thread-safe (workers run passes for different keys at the same time). */
@@ -17,6 +18,7 @@
 
 #include "common/clock.h"
 #include "common/cluster_defaults.h"
+#include "common/flink_rest.h"
 #include "common/kube_events.h"
 #include "common/rc.h"
 
@@ -69,17 +71,6 @@ typedef struct fo_ctl_kube {
                     const char *propagation, fo_err *err);
 } fo_ctl_kube;
 
-/* Flink's REST API. `url` is the cluster's base URL plus the path ("http://x-rest.ns.svc:8081
- * /jobs/overview"). Answers: FO_OK with *out the parsed JSON body (new reference; JSON null
- * for an empty body) for 2xx; FO_ENOTFOUND for 404; FO_EUNAVAIL when the cluster cannot be
- * reached (refused, timed out, 502/503/504: the JobManager is not there); FO_EPROTO for other
- * answers, with Flink's {"errors": [...]} text in err. body may be NULL. */
-typedef struct fo_ctl_flink {
-    void *ctx;
-    fo_rc (*call)(void *ctx, const char *method, const char *url, const json_t *body, json_t **out,
-                  fo_err *err);
-} fo_ctl_flink;
-
 /* Events about a resource (borrowed obj: its identity is copied). Never blocks or fails. */
 typedef struct fo_ctl_events {
     void *ctx;
@@ -100,13 +91,14 @@ typedef struct fo_ctl_settings {
 /* Counters a pass bumps (any pointer may be NULL). Implemented by the manager. */
 typedef struct fo_ctl_hooks {
     void *ctx;
+    /* A Flink REST call failed; endpoint is its route ("/jobs/:id/stop"), a constant. */
     void (*rest_error)(void *ctx, const char *endpoint);
 } fo_ctl_hooks;
 
 /* Everything a pass needs. Lives as long as the workers; all members borrowed. */
 typedef struct fo_ctl_env {
     fo_ctl_kube kube;
-    fo_ctl_flink flink;
+    fo_flink_rest *flink; /* Flink's REST API (borrowed, never NULL; shared by the workers) */
     fo_ctl_events events;
     fo_ctl_hooks hooks;
     const fo_clock *clock;
@@ -123,10 +115,16 @@ typedef struct fo_ctl_env {
 /* Fill settings with the defaults above. */
 void fo_ctl_settings_defaults(fo_ctl_settings *s);
 
-/* The base URL of a cluster from the template: {name} and {namespace} replaced (every
- * occurrence), a trailing '/' dropped. Caller frees; NULL when out of memory or the result
- * is longer than 2048 bytes. */
-char *fo_ctl_rest_url(const char *tmpl, const char *ns, const char *name);
+/* The cluster's REST base URL from env->settings' template (fo_flink_rest_base_url) into
+ * out; "" when it cannot be made (the template is checked at start, so only an overlong name
+ * gets here), which every Flink call then refuses. */
+void fo_ctl_rest_base(const fo_ctl_env *env, const char *ns, const char *name,
+                      char out[FO_FLINK_REST_MAX_URL]);
+
+/* Count a Flink REST call that ended with rc (failures only) under endpoint, a route such as
+ * "/jobs/:id/stop", through env->hooks. Returns rc, so a call reads
+ * rc = fo_ctl_rest_counted(env, "/config", fo_flink_rest_config(env->flink, ...)). */
+fo_rc fo_ctl_rest_counted(const fo_ctl_env *env, const char *endpoint, fo_rc rc);
 
 /* A random 32-hex job id from getrandom(2) (falls back to the clock and a counter). */
 void fo_ctl_random_job_id(char out[33]);

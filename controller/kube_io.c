@@ -2,7 +2,6 @@
 
 #include <string.h>
 
-#include "common/flink_rest.h"
 #include "common/jsonutil.h"
 #include "common/log.h"
 
@@ -100,52 +99,6 @@ void fo_ctl_kube_io_bind(fo_ctl_kube_io *io, fo_ctl_kube *kube)
         .patch = io_patch,
         .remove = io_remove,
     };
-}
-
-/* ---- Flink -------------------------------------------------------------------------------- */
-
-static fo_rc flink_call(void *ctx, const char *method, const char *url, const json_t *body,
-                        json_t **out, fo_err *err)
-{
-    fo_http_client *http = ctx;
-    *out = NULL;
-    char *text = body ? fo_json_dumps_compact(body) : NULL;
-    fo_http_header headers[] = {{"Accept", "application/json"}};
-    fo_http_result res;
-    fo_rc rc = fo_http_client_request(http, method, url, headers, 1, text, text ? strlen(text) : 0,
-                                      FO_CTL_FLINK_TIMEOUT_MS, &res, err);
-    free(text);
-    if (rc != FO_OK) {
-        /* No answer at all: the JobManager is not there (or not reachable from here). */
-        char why[512];
-        snprintf(why, sizeof why, "%s", err ? err->message : "");
-        rc = fo_err_set(err, FO_EUNAVAIL, "%s %s: %s", method, url, why);
-        goto out;
-    }
-    if (res.status < 200 || res.status > 299) {
-        rc = fo_flink_rest_decode_error(res.status, res.body.data, res.body.len, err);
-        if (fo_flink_rest_unreachable(rc))
-            rc = FO_EUNAVAIL;
-        fo_err_wrap(err, "%s %s", method, url);
-        if (err)
-            err->rc = rc;
-        goto out;
-    }
-    if (res.body.len == 0) {
-        *out = json_null();
-        goto out;
-    }
-    *out = fo_json_parse(res.body.data, res.body.len, FO_FLINK_REST_MAX_BODY, err);
-    if (!*out)
-        rc = fo_err_set(err, FO_EPROTO, "%s %s: the answer is not JSON", method, url);
-out:
-    fo_http_result_release(&res);
-    return rc;
-}
-
-void fo_ctl_flink_io_bind(fo_http_client *http, fo_ctl_flink *flink)
-{
-    *flink = (fo_ctl_flink){.ctx = http, .call = flink_call};
 }
 
 /* ---- Events ------------------------------------------------------------------------------- */

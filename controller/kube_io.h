@@ -2,19 +2,14 @@
 #define FO_CTL_KUBE_IO_H
 
 /* The process's side of the seams (controller/ctl_io.h): fo_ctl_kube over the informer caches
- * and the kube client, fo_ctl_flink over an HTTP client, fo_ctl_events over the Event recorder.
- * The structs are filled with callbacks whose ctx is the object given; those objects must
- * outlive every pass. Thread-safe. */
+ * and the kube client, fo_ctl_events over the Event recorder (Flink is reached through a
+ * common/flink_rest client the process makes). The structs are filled with callbacks whose
+ * ctx is the object given; those objects must outlive every pass. Thread-safe. */
 
-#include "common/http_client.h"
 #include "common/informer.h"
 #include "common/kube_client.h"
 #include "common/kube_events.h"
 #include "controller/ctl_io.h"
-
-/* Longest Flink REST call (the operator's flink.client.timeout). */
-#define FO_CTL_FLINK_TIMEOUT_MS 10000
-#define FO_CTL_FLINK_CONNECT_TIMEOUT_MS 3000
 
 typedef struct fo_ctl_kube_io {
     fo_kube_client *kc;                        /* borrowed */
@@ -23,10 +18,6 @@ typedef struct fo_ctl_kube_io {
 
 /* Point kube at io. */
 void fo_ctl_kube_io_bind(fo_ctl_kube_io *io, fo_ctl_kube *kube);
-
-/* Point flink at an HTTP client (borrowed). Answers are classified as ctl_io.h says, with
- * Flink's {"errors": [...]} text in err (common/flink_rest's decoder). */
-void fo_ctl_flink_io_bind(fo_http_client *http, fo_ctl_flink *flink);
 
 /* Point events at a recorder (borrowed). */
 void fo_ctl_events_io_bind(fo_kube_events *ev, fo_ctl_events *events);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/flink_rest.h"
 #include "common/http_client.h"
 #include "common/kube_client.h"
 #include "common/kube_config.h"
@@ -23,6 +24,8 @@
 #include "controller/manager.h"
 
 #define TICK_MS 1000
+/* A JobManager that does not accept a connection within this is not there. */
+#define FLINK_CONNECT_TIMEOUT_MS 3000
 
 static fo_kube_config *load_kube_config(const fo_ctl_config *c, bool *in_cluster, fo_err *err)
 {
@@ -78,6 +81,7 @@ int main(int argc, char **argv)
     fo_kube_config *kcfg = NULL;
     fo_kube_client *kc = NULL;
     fo_http_client *http = NULL;
+    fo_flink_rest *flink = NULL;
     fo_kube_events *events = NULL;
     fo_manager *m = NULL;
 
@@ -94,12 +98,14 @@ int main(int argc, char **argv)
         fo_log_error("cannot create the API client: %s", err.message);
         goto out;
     }
-    fo_http_client_opts ho = {.connect_timeout_ms = FO_CTL_FLINK_CONNECT_TIMEOUT_MS,
-                              .timeout_ms = FO_CTL_FLINK_TIMEOUT_MS,
+    fo_http_client_opts ho = {.connect_timeout_ms = FLINK_CONNECT_TIMEOUT_MS,
+                              .timeout_ms = FO_FLINK_REST_TIMEOUT_MS,
                               .user_agent = "flinkop-controller",
-                              .max_response_bytes = 16u * 1024 * 1024};
+                              .max_response_bytes = FO_FLINK_REST_MAX_BODY};
     http = fo_http_client_new(&ho, &err);
-    if (!http) {
+    fo_flink_rest_opts fo = {.http = http};
+    flink = http ? fo_flink_rest_new(&fo, &err) : NULL;
+    if (!flink) {
         fo_log_error("cannot create the Flink REST client: %s", err.message);
         goto out;
     }
@@ -118,7 +124,7 @@ int main(int argc, char **argv)
                                              : "default";
 
     fo_manager_opts mo = {.kc = kc,
-                          .flink_http = http,
+                          .flink = flink,
                           .events = events,
                           .cfg = &c,
                           .lease_namespace = lease_ns,
@@ -155,6 +161,7 @@ int main(int argc, char **argv)
 out:
     fo_manager_stop(m);
     fo_kube_events_free(events);
+    fo_flink_rest_free(flink);
     fo_http_client_free(http);
     fo_kube_client_free(kc);
     fo_kube_config_free(kcfg);

@@ -265,7 +265,7 @@ fo_manager *fo_manager_start(const fo_manager_opts *opts, fo_err *err)
 
     m->kube_io.kc = opts->kc;
     fo_ctl_kube_io_bind(&m->kube_io, &m->env.kube);
-    fo_ctl_flink_io_bind(opts->flink_http, &m->env.flink);
+    m->env.flink = opts->flink;
     if (opts->events)
         fo_ctl_events_io_bind(opts->events, &m->env.events);
     m->env.hooks = (fo_ctl_hooks){m, fo_manager_rest_error};

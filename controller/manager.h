@@ -20,7 +20,7 @@
 
 #include <stdbool.h>
 
-#include "common/http_client.h"
+#include "common/flink_rest.h"
 #include "common/kube_client.h"
 #include "common/kube_events.h"
 #include "common/rc.h"
@@ -30,7 +30,7 @@ typedef struct fo_manager fo_manager;
 
 typedef struct fo_manager_opts {
     fo_kube_client *kc;         /* borrowed; outlives the manager */
-    fo_http_client *flink_http; /* borrowed: Flink REST calls */
+    fo_flink_rest *flink;       /* borrowed: Flink REST calls */
     fo_kube_events *events;     /* borrowed; NULL = Events only logged */
     const fo_ctl_config *cfg;   /* borrowed */
     const char *lease_namespace;

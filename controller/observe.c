@@ -8,15 +8,14 @@
 #include "common/flink_conf.h"
 #include "common/jsonutil.h"
 #include "common/log.h"
-#include "common/strbuf.h"
 #include "controller/status.h"
 
 void fo_observed_release(fo_observed *o)
 {
-    json_decref(o->flink_config);
-    json_decref(o->job);
-    o->flink_config = NULL;
-    o->job = NULL;
+    fo_flink_rest_config_release(&o->config);
+    free(o->job.name);
+    o->job.name = NULL;
+    o->has_job = false;
 }
 
 /* ---- JobManager deployment status (pure) -------------------------------------------------- */
@@ -123,28 +122,14 @@ bool fo_observe_pod_failure(const json_t *pods, char *failure, size_t len)
 
 /* ---- jobs and cluster info (pure) --------------------------------------------------------- */
 
-const json_t *fo_observe_pick_job(const json_t *overview, const char *job_id)
+const fo_flink_job *fo_observe_pick_job(const fo_flink_jobs *jobs, const char *job_id)
 {
-    const json_t *best = NULL;
-    json_int_t best_start = -1;
-    size_t i;
-    json_t *j;
-    json_array_foreach(json_object_get(overview, "jobs"), i, j)
-    {
-        const char *jid = fo_json_str(j, "jid");
-        if (!jid)
-            continue;
-        if (job_id) {
-            if (strcmp(jid, job_id) == 0)
-                return j;
-            continue;
-        }
-        json_int_t start = json_integer_value(json_object_get(j, "start-time"));
-        if (!best || start > best_start) {
-            best = j;
-            best_start = start;
-        }
-    }
+    if (job_id)
+        return fo_flink_rest_jobs_find(jobs, job_id);
+    const fo_flink_job *best = NULL;
+    for (size_t i = 0; i < jobs->count; i++)
+        if (!best || jobs->items[i].start_time_ms > best->start_time_ms)
+            best = &jobs->items[i];
     return best;
 }
 
@@ -167,11 +152,12 @@ static int64_t conf_bytes(const json_t *conf, const char *key)
     return bytes;
 }
 
-json_t *fo_observe_cluster_info(const json_t *flink_config, const json_t *conf, int taskmanagers)
+json_t *fo_observe_cluster_info(const fo_flink_config *flink_config, const json_t *conf,
+                                int taskmanagers)
 {
     json_t *info = json_object();
-    const char *version = fo_json_str(flink_config, "flink-version");
-    const char *revision = fo_json_str(flink_config, "flink-revision");
+    const char *version = flink_config ? flink_config->flink_version : NULL;
+    const char *revision = flink_config ? flink_config->flink_revision : NULL;
     if (version)
         json_object_set_new(info, "flink-version", json_string(version));
     if (revision)
@@ -196,27 +182,49 @@ json_t *fo_observe_cluster_info(const json_t *flink_config, const json_t *conf, 
 
 /* ---- REST (I/O) --------------------------------------------------------------------------- */
 
-static fo_rc rest_get(const fo_ctl_env *env, const char *base_url, const char *path, json_t **out,
-                      fo_observed *o)
+/* Note a failed observation call: the first one is kept for the log line, every one counted. */
+static bool rest_ok(const fo_ctl_env *env, fo_observed *o, const char *endpoint, fo_rc rc,
+                    const fo_err *err)
 {
-    *out = NULL;
-    if (!env->flink.call)
-        return FO_EUNAVAIL;
-    char url[2300];
-    snprintf(url, sizeof url, "%s%s", base_url, path);
+    fo_ctl_rest_counted(env, endpoint, rc);
+    if (rc != FO_OK && !o->rest_error[0])
+        snprintf(o->rest_error, sizeof o->rest_error, "GET %s: %s", endpoint,
+                 err->message[0] ? err->message : fo_rc_name(rc));
+    return rc == FO_OK;
+}
+
+static void ask_flink(const fo_ctl_env *env, const char *base_url, bool application,
+                      const char *job_id, fo_observed *o)
+{
     fo_err err;
     fo_err_clear(&err);
-    fo_rc rc = env->flink.call(env->flink.ctx, "GET", url, NULL, out, &err);
-    if (rc != FO_OK) {
-        if (o && !o->rest_error[0])
-            snprintf(o->rest_error, sizeof o->rest_error, "GET %s: %s", path,
-                     err.message[0] ? err.message : fo_rc_name(rc));
-        if (env->hooks.rest_error)
-            env->hooks.rest_error(env->hooks.ctx, path);
-        json_decref(*out);
-        *out = NULL;
+    o->rest_tried = true;
+    o->rest_ok = rest_ok(env, o, "/config",
+                         fo_flink_rest_config(env->flink, base_url, &o->config, &err), &err);
+    if (!o->rest_ok) {
+        fo_log_info("flink REST API not answering: %s", o->rest_error);
+        return;
     }
-    return rc;
+    fo_flink_taskmanagers tms;
+    fo_err_clear(&err);
+    if (rest_ok(env, o, "/taskmanagers",
+                fo_flink_rest_taskmanagers(env->flink, base_url, &tms, &err), &err))
+        o->taskmanagers = tms.count;
+    if (!application)
+        return;
+    fo_flink_jobs jobs;
+    fo_err_clear(&err);
+    if (!rest_ok(env, o, "/jobs/overview", fo_flink_rest_jobs(env->flink, base_url, &jobs, &err),
+                 &err))
+        return;
+    o->jobs_listed = true;
+    const fo_flink_job *j = fo_observe_pick_job(&jobs, job_id);
+    if (j) {
+        o->job = *j;
+        o->job.name = strdup(j->name ? j->name : "");
+        o->has_job = o->job.name != NULL;
+    }
+    fo_flink_rest_jobs_release(&jobs);
 }
 
 void fo_observe_deployment(const fo_ctl_env *env, const json_t *obj, const char *base_url,
@@ -239,26 +247,8 @@ void fo_observe_deployment(const fo_ctl_env *env, const json_t *obj, const char 
         o->tm_deleting = tm && fo_json_get(tm, "metadata.deletionTimestamp");
         json_decref(tm);
     }
-
-    if (o->jm_available && base_url) {
-        o->rest_tried = true;
-        o->rest_ok = rest_get(env, base_url, "/config", &o->flink_config, o) == FO_OK;
-        if (o->rest_ok) {
-            json_t *tms = NULL;
-            if (rest_get(env, base_url, "/taskmanagers", &tms, o) == FO_OK)
-                o->taskmanagers = (int)json_array_size(json_object_get(tms, "taskmanagers"));
-            json_decref(tms);
-            if (application) {
-                json_t *overview = NULL;
-                if (rest_get(env, base_url, "/jobs/overview", &overview, o) == FO_OK) {
-                    o->jobs_listed = true;
-                    const json_t *j = fo_observe_pick_job(overview, job_id);
-                    o->job = j ? json_incref((json_t *)j) : NULL;
-                }
-                json_decref(overview);
-            }
-        }
-    }
+    if (o->jm_available)
+        ask_flink(env, base_url ? base_url : "", application, job_id, o);
     o->jm_status = fo_observe_jm_status(o->jm_deleting ? NULL : jm, o->rest_ok, previous,
                                         o->jm_failure, sizeof o->jm_failure);
     if (o->jm_status == FO_JM_DEPLOYING) {
@@ -282,31 +272,25 @@ static void set_str(json_t *obj, const char *key, const char *value)
         json_object_del(obj, key);
 }
 
-/* The first line of a Java stack trace ("java.lang.X: message"), else the class name. */
-static void failure_text(const json_t *result, char *buf, size_t len)
-{
-    const json_t *cause = fo_json_get(result, "job-execution-result.failure-cause");
-    const char *stack = fo_json_str(cause, "stack-trace");
-    const char *cls = fo_json_str(cause, "class");
-    if (stack && *stack) {
-        size_t n = strcspn(stack, "\r\n");
-        snprintf(buf, len, "%.*s", (int)n, stack);
-    } else {
-        snprintf(buf, len, "%s", cls ? cls : "the job failed (no failure cause reported)");
-    }
-}
-
+/* A FAILED job's cause (GET /jobs/:id/execution-result) into status.error, with a Warning. */
 static void record_failure(const fo_ctl_env *env, const char *base_url, const char *job_id,
                            json_t *st, fo_ctl_evbuf *events)
 {
-    char path[128], msg[1024];
-    snprintf(path, sizeof path, "/jobs/%s/execution-result", job_id);
-    json_t *result = NULL;
-    if (rest_get(env, base_url, path, &result, NULL) == FO_OK)
-        failure_text(result, msg, sizeof msg);
-    else
+    char msg[1024];
+    fo_flink_execution_result r;
+    fo_err err;
+    fo_err_clear(&err);
+    fo_rc rc = fo_ctl_rest_counted(env, "/jobs/:id/execution-result",
+                                   fo_flink_rest_execution_result(env->flink, base_url, job_id,
+                                                                  &r, &err));
+    if (rc != FO_OK)
         snprintf(msg, sizeof msg, "job %s failed; Flink did not report why", job_id);
-    json_decref(result);
+    else if (r.failure.message) /* the first line of the trace, without future wrappers */
+        snprintf(msg, sizeof msg, "%s", r.failure.message);
+    else
+        snprintf(msg, sizeof msg, "the job failed (no failure cause reported)");
+    if (rc == FO_OK)
+        fo_flink_rest_execution_result_release(&r);
     char *error = fo_status_error_text(FO_ERROR_JOB_FAILED, msg);
     if (error)
         json_object_set_new(st, "error", json_string(error));
@@ -323,14 +307,13 @@ static void record_job(const fo_ctl_env *env, const char *base_url, const fo_obs
     snprintf(prev_state, sizeof prev_state, "%s", prev ? prev : "");
     const char *next = NULL;
 
-    if (o->job) {
-        next = fo_json_str(o->job, "state");
-        set_str(js, "jobId", fo_json_str(o->job, "jid"));
-        set_str(js, "jobName", fo_json_str(o->job, "name"));
-        json_t *start = json_object_get(o->job, "start-time");
-        if (json_is_integer(start) && json_integer_value(start) > 0) {
+    if (o->has_job) {
+        next = o->job.state_name; /* as Flink wrote it */
+        set_str(js, "jobId", o->job.id);
+        set_str(js, "jobName", o->job.name);
+        if (o->job.start_time_ms > 0) {
             char buf[32];
-            snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(start));
+            snprintf(buf, sizeof buf, "%lld", (long long)o->job.start_time_ms);
             json_object_set_new(js, "startTime", json_string(buf));
         }
     } else if (o->jobs_listed || (o->rest_tried && !o->rest_ok) || !o->jm_available ||
@@ -349,8 +332,8 @@ static void record_job(const fo_ctl_env *env, const char *base_url, const fo_obs
     if (prev_state[0])
         fo_ctl_evbuf_add(events, FO_EVENT_NORMAL, FO_REASON_JOB_STATUS_CHANGED,
                          "Job status changed from %s to %s", prev_state, next);
-    if (strcmp(next, "FAILED") == 0 && o->job && base_url)
-        record_failure(env, base_url, fo_json_str(o->job, "jid"), st, events);
+    if (strcmp(next, "FAILED") == 0 && o->has_job && base_url)
+        record_failure(env, base_url, o->job.id, st, events);
 }
 
 void fo_observe_record(const fo_ctl_env *env, const char *base_url, const fo_observed *o,
@@ -362,7 +345,7 @@ void fo_observe_record(const fo_ctl_env *env, const char *base_url, const fo_obs
     if (application)
         record_job(env, base_url, o, st, events, now_ms);
     if (o->rest_ok) {
-        json_t *info = fo_observe_cluster_info(o->flink_config, conf, o->taskmanagers);
+        json_t *info = fo_observe_cluster_info(&o->config, conf, o->taskmanagers);
         json_object_set_new(st, "clusterInfo", info);
     }
 }

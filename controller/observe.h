@@ -6,10 +6,10 @@
  * state, start time), the facts of clusterInfo, and the TaskManager count.
  *
  * fo_observe_deployment reads the JobManager (and standalone TaskManager) Deployment from the
- * cache and, only when the JobManager Deployment has an available replica, asks Flink:
- * GET /config (reachability, flink-version, flink-revision), GET /taskmanagers, and for
- * applications GET /jobs/overview. REST failures never fail the pass: they are recorded in
- * the observation (and counted through env->hooks).
+ * cache and, only when the JobManager Deployment has an available replica, asks Flink through
+ * env->flink (common/flink_rest): GET /config (reachability, flink-version, flink-revision),
+ * GET /taskmanagers, and for applications GET /jobs/overview. REST failures never fail the
+ * pass: they are recorded in the observation, logged and counted through env->hooks.
  *
  * fo_observe_record folds an observation into a working status, queueing the transition
  * Events (JobStatusChanged; Error with the failure cause of a FAILED job).
@@ -19,6 +19,7 @@
 #include <stdbool.h>
 
 #include "common/flink_model.h"
+#include "common/flink_rest.h"
 #include "controller/ctl_io.h"
 #include "controller/events.h"
 
@@ -33,13 +34,14 @@ typedef struct fo_observed {
     fo_flink_jm_status jm_status;
 
     /* From Flink's REST API. */
-    bool rest_tried;      /* the JobManager was available, so Flink was asked */
-    bool rest_ok;         /* GET /config answered */
-    char rest_error[512]; /* the first REST failure ("" when none) */
-    json_t *flink_config; /* GET /config (new reference) or NULL */
-    bool jobs_listed;     /* GET /jobs/overview answered */
-    json_t *job;          /* the job's /jobs/overview entry (new reference) or NULL */
-    int taskmanagers;     /* GET /taskmanagers count; -1 when unknown */
+    bool rest_tried;        /* the JobManager was available, so Flink was asked */
+    bool rest_ok;           /* GET /config answered */
+    char rest_error[512];   /* the first REST failure ("" when none) */
+    fo_flink_config config; /* GET /config (owned; zeroed unless rest_ok) */
+    bool jobs_listed;       /* GET /jobs/overview answered */
+    bool has_job;           /* job holds the job's /jobs/overview entry */
+    fo_flink_job job;       /* (owned: job.name) */
+    int taskmanagers;       /* GET /taskmanagers count; -1 when unknown */
 } fo_observed;
 
 /* Release what an observation holds (safe on a zeroed struct). */
@@ -61,20 +63,22 @@ fo_flink_jm_status fo_observe_jm_status(const json_t *jm, bool rest_ok, fo_flink
  * "<reason>: <message>" into failure and returns true; false when none. */
 bool fo_observe_pod_failure(const json_t *pods, char *failure, size_t len);
 
-/* Pick the job from a /jobs/overview answer: the entry whose "jid" is job_id, or (job_id NULL)
- * the one that started last. Borrowed; NULL when there is none. */
-const json_t *fo_observe_pick_job(const json_t *overview, const char *job_id);
+/* Pick the job from a /jobs/overview answer: the entry whose id is job_id, or (job_id NULL)
+ * the one that started last. Borrowed from jobs; NULL when there is none. */
+const fo_flink_job *fo_observe_pick_job(const fo_flink_jobs *jobs, const char *job_id);
 
 /* clusterInfo (c.3): flink-version and flink-revision from GET /config, total-cpu and
  * total-memory from the effective configuration (JobManager cpu x replicas + TaskManager cpu x
  * taskmanagers; process memory likewise, in bytes), as the Apache operator prints them ("2.0",
  * "4294967296"). flink_config may be NULL (then only the totals). New reference. */
-json_t *fo_observe_cluster_info(const json_t *flink_config, const json_t *conf, int taskmanagers);
+json_t *fo_observe_cluster_info(const fo_flink_config *flink_config, const json_t *conf,
+                                int taskmanagers);
 
 /* Observe the resource `obj` (borrowed). A JobManager that is not available is also judged
  * by its pods (fo_observe_pod_failure): a failing pod makes the status ERROR. base_url is the
  * cluster's REST base URL; job_id the recorded job id (NULL = pick the newest). previous is the
- * stored JobManager status. Fills o (release it with fo_observed_release). */
+ * stored JobManager status. Fills o (release it with fo_observed_release). base_url "" = Flink
+ * cannot be addressed (asked anyway, so the failure is recorded like any other). */
 void fo_observe_deployment(const fo_ctl_env *env, const json_t *obj, const char *base_url,
                            bool application, bool standalone, const char *job_id,
                            fo_flink_jm_status previous, fo_observed *o);

@@ -70,33 +70,16 @@ void fo_act_warn_once(fo_pass *p, const char *reason)
 
 /* ---- Flink calls ---------------------------------------------------------------------------- */
 
-fo_rc fo_act_flink(fo_pass *p, const char *method, const char *path, const json_t *body,
-                   json_t **out, fo_err *err)
-{
-    *out = NULL;
-    if (!p->base_url || !p->env->flink.call)
-        return fo_err_set(err, FO_EUNAVAIL, "no Flink REST address");
-    char url[2400];
-    snprintf(url, sizeof url, "%s%s", p->base_url, path);
-    fo_rc rc = p->env->flink.call(p->env->flink.ctx, method, url, body, out, err);
-    if (rc != FO_OK && p->env->hooks.rest_error)
-        p->env->hooks.rest_error(p->env->hooks.ctx, path);
-    return rc;
-}
-
 void fo_act_cancel_job(fo_pass *p)
 {
     const char *jid = fo_json_get_str(p->st, "jobStatus.jobId");
     fo_flink_job_status js = fo_flink_job_status_parse(fo_json_get_str(p->st, "jobStatus.state"));
     if (!jid || fo_flink_job_status_is_globally_terminal(js))
         return;
-    char path[128];
-    snprintf(path, sizeof path, "/jobs/%s?mode=cancel", jid);
-    json_t *out = NULL;
     fo_err err;
     fo_err_clear(&err);
-    fo_rc rc = fo_act_flink(p, "PATCH", path, NULL, &out, &err);
-    json_decref(out);
+    fo_rc rc = fo_ctl_rest_counted(p->env, "/jobs/:id",
+                                   fo_flink_rest_cancel(p->env->flink, p->base_url, jid, &err));
     if (rc == FO_OK)
         fo_log_info("job %s cancelled", jid);
     else

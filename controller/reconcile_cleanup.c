@@ -142,7 +142,7 @@ fo_rc fo_cleanup(fo_pass *p, fo_err *err)
     fo_flink_view v;
     if (fo_flink_view_init(&v, p->obj, NULL) == FO_OK)
         p->application = fo_flink_is_application(&v);
-    p->base_url = fo_ctl_rest_url(p->set->rest_url_template, p->ns, p->name);
+    fo_ctl_rest_base(p->env, p->ns, p->name, p->base_url);
 
     const char *life = fo_json_str(p->st, "lifecycleState");
     if (!life || strcmp(life, "DELETING") != 0) {

@@ -281,7 +281,7 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
         return fo_err_set(err, FO_EINVAL, "the spec cannot be read");
     p->application = fo_flink_is_application(&dv);
     p->standalone = fo_flink_effective_mode(&dv, p->last) == FO_FLINK_MODE_STANDALONE;
-    p->base_url = fo_ctl_rest_url(p->set->rest_url_template, p->ns, p->name);
+    fo_ctl_rest_base(p->env, p->ns, p->name, p->base_url);
 
     /* Observe. */
     p->prev_jm = fo_flink_jm_status_parse(fo_json_str(p->st, "jobManagerDeploymentStatus"));
@@ -383,7 +383,6 @@ fo_rc fo_reconcile_deployment(const fo_ctl_env *env, const char *ns, const char 
     json_decref(p->want);
     json_decref(p->last);
     fo_cluster_defaults_unref(p->cd);
-    free(p->base_url);
     free(p);
     return rc;
 }

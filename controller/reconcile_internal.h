@@ -38,7 +38,7 @@ typedef struct fo_pass {
     fo_flink_spec_meta last_meta;
     bool invalid;            /* the desired spec failed validation: want is the last one */
     fo_cluster_defaults *cd; /* owned reference */
-    char *base_url;          /* the cluster's REST base URL (owned) */
+    char base_url[FO_FLINK_REST_MAX_URL]; /* the cluster's REST base URL ("" = none) */
     bool application, standalone;
     fo_spec_diff diff;
     fo_observed obs;
@@ -118,10 +118,6 @@ void fo_act_adopt_last(fo_pass *p, const json_t *spec);
 void fo_act_spec_changed_event(fo_pass *p);
 /* Queue a Warning with the pass verdict, unless status.error already says the same. */
 void fo_act_warn_once(fo_pass *p, const char *reason);
-/* A Flink REST call below the cluster's base URL (errors counted). */
-fo_rc fo_act_flink(fo_pass *p, const char *method, const char *path, const json_t *body,
-                   json_t **out, fo_err *err);
-
 /* ---- reconcile_savepoint.c ---- */
 
 fo_rc fo_act_stop_with_savepoint(fo_pass *p, const fo_upgrade_step *s, fo_err *err);

@@ -32,27 +32,24 @@ fo_rc fo_act_stop_with_savepoint(fo_pass *p, const fo_upgrade_step *s, fo_err *e
     if (rc != FO_OK)
         return rc;
 
-    char path[128];
-    snprintf(path, sizeof path, "/jobs/%s/stop", job_id);
-    json_t *body = json_pack("{s:s, s:b}", "targetDirectory", p->savepoint_dir, "drain", 0);
-    json_t *out = NULL;
+    fo_flink_savepoint_opts so = {.target_dir = p->savepoint_dir, .format_type = "CANONICAL"};
+    char tid[33];
     fo_err ferr;
     fo_err_clear(&ferr);
-    rc = fo_act_flink(p, "POST", path, body, &out, &ferr);
-    json_decref(body);
-    const char *tid = fo_json_str(out, "request-id");
+    rc = fo_ctl_rest_counted(
+        p->env, "/jobs/:id/stop",
+        fo_flink_rest_stop_with_savepoint(p->env->flink, p->base_url, job_id, &so, tid, &ferr));
     si = fo_json_ensure_object(fo_act_job_status(p), "savepointInfo");
-    if (rc == FO_OK && tid) {
+    if (rc == FO_OK) {
         json_object_set_new(si, "triggerId", json_string(tid));
         fo_log_info("stop-with-savepoint of job %s triggered: %s", job_id, tid);
     } else {
         fo_act_clear_trigger(p);
         fo_pass_fail(p, FO_ERROR_UPGRADE_FAILURE, NULL,
                      "stop-with-savepoint could not be started (%s); the job keeps running",
-                     rc == FO_OK ? "no request-id in Flink's answer" : ferr.message);
+                     ferr.message);
         fo_act_warn_once(p, FO_REASON_SAVEPOINT_ERROR);
     }
-    json_decref(out);
     fo_pass_requeue(p, p->set->progress_interval_ms);
     return FO_OK;
 }
@@ -98,22 +95,20 @@ static void savepoint_failed(fo_pass *p, const char *why)
  * Flink's checkpoint statistics tell whether a savepoint completed since the intent. */
 static void await_untracked(fo_pass *p, const char *jid, int64_t since)
 {
-    char path[128];
-    snprintf(path, sizeof path, "/jobs/%s/checkpoints", jid);
-    json_t *out = NULL;
+    fo_flink_checkpoint_stats stats;
     fo_err ferr;
     fo_err_clear(&ferr);
-    if (fo_act_flink(p, "GET", path, NULL, &out, &ferr) == FO_OK) {
-        const json_t *sp = fo_json_get(out, "latest.savepoint");
-        const char *loc = fo_json_str(sp, "external_path");
-        json_int_t at = json_integer_value(json_object_get(sp, "trigger_timestamp"));
-        if (loc && at >= since) {
-            savepoint_done(p, loc);
-            json_decref(out);
+    if (fo_ctl_rest_counted(p->env, "/jobs/:id/checkpoints",
+                            fo_flink_rest_checkpoints(p->env->flink, p->base_url, jid, &stats,
+                                                      &ferr)) == FO_OK) {
+        const fo_flink_checkpoint *sp = &stats.latest_savepoint;
+        bool found = sp->id >= 0 && sp->external_path && sp->trigger_ms >= since;
+        if (found)
+            savepoint_done(p, sp->external_path);
+        fo_flink_rest_checkpoint_stats_release(&stats);
+        if (found)
             return;
-        }
     }
-    json_decref(out);
     fo_flink_job_status js = fo_flink_job_status_parse(fo_json_get_str(p->st, "jobStatus.state"));
     if (js == FO_JOB_STATUS_RUNNING && p->now_ms - since > FO_SAVEPOINT_LOST_MS) {
         fo_log_warn("stop-with-savepoint intent without a trigger id and the job still runs: "
@@ -141,30 +136,25 @@ fo_rc fo_act_await_savepoint(fo_pass *p)
         await_untracked(p, job_id, since);
         return FO_OK;
     }
-    char path[160];
-    snprintf(path, sizeof path, "/jobs/%s/savepoints/%s", job_id, tid);
-    json_t *out = NULL;
+    fo_flink_operation op;
     fo_err ferr;
     fo_err_clear(&ferr);
-    fo_rc rc = fo_act_flink(p, "GET", path, NULL, &out, &ferr);
-    const char *state = fo_json_get_str(out, "status.id");
-    if (rc == FO_OK && state && strcmp(state, "COMPLETED") == 0) {
-        const char *loc = fo_json_get_str(out, "operation.location");
-        if (loc && *loc) {
-            savepoint_done(p, loc);
-        } else {
-            const char *cause = fo_json_get_str(out, "operation.failure-cause.stack-trace");
-            char why[512];
-            snprintf(why, sizeof why, "%.*s", cause ? (int)strcspn(cause, "\r\n") : 0,
-                     cause ? cause : "");
-            savepoint_failed(p, why[0] ? why : "Flink reported no location");
-        }
+    fo_rc rc = fo_ctl_rest_counted(
+        p->env, "/jobs/:id/savepoints/:id",
+        fo_flink_rest_savepoint_status(p->env->flink, p->base_url, job_id, tid, &op, &ferr));
+    if (rc == FO_OK && op.completed) {
+        if (op.failure.class_name)
+            savepoint_failed(p, op.failure.message);
+        else if (op.location && *op.location)
+            savepoint_done(p, op.location);
+        else
+            savepoint_failed(p, "Flink reported no location");
     } else if (rc == FO_ENOTFOUND) {
         /* Flink forgot the trigger (a JobManager restart): look at the statistics instead. */
         await_untracked(p, job_id, since);
     } else if (p->now_ms - since > FO_SAVEPOINT_TIMEOUT_MS) {
         savepoint_failed(p, "timed out");
     }
-    json_decref(out);
+    fo_flink_rest_operation_release(&op); /* zeroed by the call whatever it returned */
     return FO_OK;
 }

@@ -7,8 +7,10 @@
  *   metadata (uid, creationTimestamp, generation bumps on spec changes), merge patches with
  *   resourceVersion preconditions, the status subresource, finalizers and deletionTimestamp
  *   (kube-api-semantics.md §2, §4, §7, §8), and a log of every write;
- * - a Flink REST API: canned answers by "METHOD path" below the cluster's base URL, an
- *   "unreachable" switch, and a log of calls;
+ * - a Flink REST API under the real common/flink_rest client (at its send seam): canned JSON
+ *   answers by "METHOD path" below the cluster's base URL (200; 404 with Flink's error body
+ *   when there is none), an "unreachable" switch (no HTTP answer at all), and a log of calls
+ *   with their JSON bodies;
  * - an Event sink.
  *
  * Header-only (static inline) so each suite that includes it gets its own copy. Test code:
@@ -21,6 +23,7 @@
 #include <string.h>
 
 #include "common/clock.h"
+#include "common/flink_rest.h"
 #include "common/json_patch.h"
 #include "common/jsonutil.h"
 #include "controller/ctl_io.h"
@@ -66,6 +69,7 @@ typedef struct fake_world {
     fake_flink flink;
     fake_events events;
     fo_clock *clock;
+    fo_flink_rest *flink_rest; /* over flink */
     fo_ctl_settings settings;
     fo_ctl_env env;
     int job_seq;
@@ -325,11 +329,18 @@ static inline void fake_flink_answer(fake_flink *f, const char *method_path, jso
     json_object_set_new(f->answers, method_path, answer);
 }
 
-static inline fo_rc ff_call(void *ctx, const char *method, const char *url, const json_t *body,
-                            json_t **out, fo_err *err)
+/* The send seam of fo_flink_rest (fo_http_client_request's contract). */
+static inline fo_rc ff_send(void *ctx, const char *method, const char *url,
+                            const fo_http_header *headers, size_t nheaders, const char *body,
+                            size_t body_len, long timeout_ms, fo_http_result *res, fo_err *err)
 {
+    (void)headers;
+    (void)nheaders;
+    (void)timeout_ms;
     fake_flink *f = ctx;
-    *out = NULL;
+    memset(res, 0, sizeof *res);
+    res->retry_after_s = -1;
+    fo_strbuf_init(&res->body, FO_FLINK_REST_MAX_BODY);
     /* The base URL is http://flink.test/{namespace}/{name}: keep the path after it. */
     const char *p = strstr(url, "://");
     p = p ? strchr(p + 3, '/') : url;
@@ -342,7 +353,8 @@ static inline fo_rc ff_call(void *ctx, const char *method, const char *url, cons
     snprintf(key, sizeof key, "%s %s", method, p ? p : "/");
     if (f->ncalls < FAKE_MAX_LOG) {
         snprintf(f->calls[f->ncalls++], sizeof f->calls[0], "%s", key);
-        json_array_append_new(f->bodies, body ? json_deep_copy(body) : json_null());
+        json_t *sent = body && body_len ? json_loadb(body, body_len, 0, NULL) : NULL;
+        json_array_append_new(f->bodies, sent ? sent : json_null());
     }
     if (f->unreachable)
         return fo_err_set(err, FO_EUNAVAIL, "connection refused");
@@ -352,9 +364,15 @@ static inline fo_rc ff_call(void *ctx, const char *method, const char *url, cons
         *q = '\0';
         a = json_object_get(f->answers, key);
     }
-    if (!a)
-        return fo_err_set(err, FO_ENOTFOUND, "fake flink: no answer for %s", key);
-    *out = json_deep_copy(a);
+    /* Flink's error body: {"errors": ["Not found: /path"]} (rest_v1_dispatcher.yml). */
+    json_t *answer = a ? json_incref(a) : json_pack("{s:[s]}", "errors", "Not found: fake flink");
+    res->status = a ? 200 : 404;
+    char *text = fo_json_dumps_compact(answer);
+    json_decref(answer);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_int_eq(fo_strbuf_puts(&res->body, text), FO_OK);
+    free(text);
+    snprintf(res->content_type, sizeof res->content_type, "application/json; charset=UTF-8");
     return FO_OK;
 }
 
@@ -412,7 +430,10 @@ static inline fake_world *fake_world_new(void)
     w->settings.rest_url_template = "http://flink.test/{namespace}/{name}";
     w->env.kube =
         (fo_ctl_kube){&w->kube, fk_cached, fk_cached_list, fk_get, fk_create, fk_patch, fk_remove};
-    w->env.flink = (fo_ctl_flink){&w->flink, ff_call};
+    fo_flink_rest_opts fro = {.send = ff_send, .send_ctx = &w->flink};
+    w->flink_rest = fo_flink_rest_new(&fro, NULL);
+    ck_assert_ptr_nonnull(w->flink_rest);
+    w->env.flink = w->flink_rest;
     w->env.events = (fo_ctl_events){&w->events, fe_record};
     w->env.clock = w->clock;
     w->env.settings = &w->settings;
@@ -429,6 +450,7 @@ static inline void fake_world_free(fake_world *w)
         json_decref(w->kube.log[i].body);
     json_decref(w->flink.answers);
     json_decref(w->flink.bodies);
+    fo_flink_rest_free(w->flink_rest);
     fo_clock_free(w->clock);
     free(w);
 }

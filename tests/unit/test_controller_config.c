@@ -130,6 +130,7 @@ START_TEST(bad_values_name_their_flag)
         {"--health-port", "70000", "--health-port"},
         {"--namespaces", "Bad_Name", "--namespaces"},
         {"--flink-rest-url", "ftp://x", "--flink-rest-url"},
+        {"--flink-rest-url", "http://{cluster}.svc:8081", "--flink-rest-url"},
         {"--log-level", "loud", "--log-level"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -150,12 +151,16 @@ END_TEST
 
 START_TEST(rest_url_template_fills_name_and_namespace)
 {
-    char *url = fo_ctl_rest_url("http://{name}-rest.{namespace}.svc:8081/", "ns1", "app");
+    fo_ctl_settings set;
+    fo_ctl_settings_defaults(&set);
+    fo_ctl_env env = {.settings = &set};
+    char url[FO_FLINK_REST_MAX_URL];
+    set.rest_url_template = "http://{name}-rest.{namespace}.svc:8081/";
+    fo_ctl_rest_base(&env, "ns1", "app", url);
     ck_assert_str_eq(url, "http://app-rest.ns1.svc:8081");
-    free(url);
-    url = fo_ctl_rest_url("http://127.0.0.1:9/{namespace}/{name}", "ns1", "app");
+    set.rest_url_template = "http://127.0.0.1:9/{namespace}/{name}";
+    fo_ctl_rest_base(&env, "ns1", "app", url);
     ck_assert_str_eq(url, "http://127.0.0.1:9/ns1/app");
-    free(url);
 }
 END_TEST
 

@@ -11,6 +11,11 @@
 #include "tests/unit/ctl_fake_io.h"
 
 #define BASE "http://flink.test/default/basic-example"
+/* Flink job ids are 32 lower-case hex digits (rest_v1_dispatcher.yml: JobID). */
+#define J1 "a1b2c3d4e5f60718293a4b5c6d7e8f90"
+#define JA "000000000000000000000000000000aa"
+#define JB "000000000000000000000000000000bb"
+#define JC "000000000000000000000000000000cc"
 
 static json_t *jm_deployment(int replicas, int available)
 {
@@ -131,21 +136,27 @@ END_TEST
 
 START_TEST(job_is_picked_by_id_or_as_the_newest)
 {
-    json_t *ov =
-        json_pack("{s:[{s:s, s:I}, {s:s, s:I}, {s:s}]}", "jobs", "jid", "aaa", "start-time",
-                  (json_int_t)100, "jid", "bbb", "start-time", (json_int_t)200, "name", "no id");
-    ck_assert_str_eq(fo_json_str(fo_observe_pick_job(ov, "aaa"), "jid"), "aaa");
-    ck_assert_str_eq(fo_json_str(fo_observe_pick_job(ov, NULL), "jid"), "bbb");
-    ck_assert_ptr_null(fo_observe_pick_job(ov, "ccc"));
-    ck_assert_ptr_null(fo_observe_pick_job(NULL, NULL));
+    json_t *ov = json_pack("{s:[{s:s, s:s, s:I}, {s:s, s:s, s:I}]}", "jobs", "jid", JA, "state",
+                           "RUNNING", "start-time", (json_int_t)100, "jid", JB, "state", "FAILED",
+                           "start-time", (json_int_t)200);
+    fo_flink_jobs jobs, none = {0};
+    ck_assert_int_eq(fo_flink_rest_decode_jobs(ov, &jobs, NULL), FO_OK);
+    ck_assert_str_eq(fo_observe_pick_job(&jobs, JA)->id, JA);
+    ck_assert_str_eq(fo_observe_pick_job(&jobs, NULL)->id, JB);
+    ck_assert_ptr_null(fo_observe_pick_job(&jobs, JC));
+    ck_assert_ptr_null(fo_observe_pick_job(&none, NULL));
+    fo_flink_rest_jobs_release(&jobs);
     json_decref(ov);
 }
 END_TEST
 
 START_TEST(cluster_info_totals_as_apache_prints_them)
 {
-    json_t *cfg = json_pack("{s:s, s:s}", "flink-version", "1.20.1", "flink-revision",
-                            "abc1234 @ 2025-01-01T00:00:00+00:00");
+    json_t *cfg_json = json_pack("{s:s, s:s}", "flink-version", "1.20.1", "flink-revision",
+                                 "abc1234 @ 2025-01-01T00:00:00+00:00");
+    fo_flink_config cfg_value;
+    ck_assert_int_eq(fo_flink_rest_decode_config(cfg_json, &cfg_value, NULL), FO_OK);
+    const fo_flink_config *cfg = &cfg_value;
     json_t *conf = json_pack(
         "{s:s, s:s, s:s, s:s, s:s}", "kubernetes.jobmanager.cpu.amount", "0.5",
         "kubernetes.taskmanager.cpu.amount", "2.0", "jobmanager.memory.process.size", "1 gb",
@@ -161,7 +172,8 @@ START_TEST(cluster_info_totals_as_apache_prints_them)
     ck_assert_ptr_null(fo_json_str(info, "flink-version"));
     ck_assert_str_eq(fo_json_str(info, "total-cpu"), "1.0");
     json_decref(info);
-    json_decref(cfg);
+    fo_flink_rest_config_release(&cfg_value);
+    json_decref(cfg_json);
     json_decref(conf);
 }
 END_TEST
@@ -179,7 +191,7 @@ static fake_world *world(void)
     fake_flink_answer(&w->flink, "GET /taskmanagers",
                       json_pack("{s:[{s:s}, {s:s}]}", "taskmanagers", "id", "a", "id", "b"));
     fake_flink_answer(&w->flink, "GET /jobs/overview",
-                      json_pack("{s:[{s:s, s:s, s:s, s:I}]}", "jobs", "jid", "j1", "name", "job",
+                      json_pack("{s:[{s:s, s:s, s:s, s:I}]}", "jobs", "jid", J1, "name", "job",
                                 "state", "RUNNING", "start-time", (json_int_t)1000));
     return w;
 }
@@ -197,14 +209,14 @@ START_TEST(unavailable_jobmanager_is_not_asked)
     fake_put(&w->kube, d);
     json_t *obj = resource();
     fo_observed o;
-    fo_observe_deployment(&w->env, obj, BASE, true, false, "j1", FO_JM_DEPLOYING, &o);
+    fo_observe_deployment(&w->env, obj, BASE, true, false, J1, FO_JM_DEPLOYING, &o);
     ck_assert(o.jm_present);
     ck_assert(!o.jm_available);
     ck_assert(!o.rest_tried);
     ck_assert_uint_eq(w->flink.ncalls, 0);
     ck_assert_int_eq(o.jm_status, FO_JM_DEPLOYING);
     /* A job said to run while its JobManager is not available is in an unknown state. */
-    json_t *st = json_pack("{s:{s:s, s:s}}", "jobStatus", "jobId", "j1", "state", "RUNNING");
+    json_t *st = json_pack("{s:{s:s, s:s}}", "jobStatus", "jobId", J1, "state", "RUNNING");
     fo_ctl_evbuf ev = {0};
     fo_observe_record(&w->env, BASE, &o, true, NULL, st, &ev, 5000);
     ck_assert_str_eq(fo_json_get_str(st, "jobStatus.state"), "RECONCILING");
@@ -223,18 +235,19 @@ START_TEST(available_jobmanager_is_asked_for_config_taskmanagers_and_jobs)
     fake_put(&w->kube, d);
     json_t *obj = resource();
     fo_observed o;
-    fo_observe_deployment(&w->env, obj, BASE, true, false, "j1", FO_JM_DEPLOYED_NOT_READY, &o);
+    fo_observe_deployment(&w->env, obj, BASE, true, false, J1, FO_JM_DEPLOYED_NOT_READY, &o);
     ck_assert(o.rest_ok);
     ck_assert(o.jobs_listed);
     ck_assert_int_eq(o.taskmanagers, 2);
-    ck_assert_str_eq(fo_json_str(o.job, "state"), "RUNNING");
+    ck_assert(o.has_job);
+    ck_assert_str_eq(o.job.state_name, "RUNNING");
     ck_assert_int_eq(o.jm_status, FO_JM_READY);
     ck_assert_uint_eq(w->flink.ncalls, 3);
     ck_assert_str_eq(w->flink.calls[0], "GET /config");
     ck_assert_int_eq(rest_errors, 0);
 
     /* Folded into status: the job, a JobStatusChanged event, clusterInfo. */
-    json_t *st = json_pack("{s:{s:s, s:s}}", "jobStatus", "jobId", "j1", "state", "RECONCILING");
+    json_t *st = json_pack("{s:{s:s, s:s}}", "jobStatus", "jobId", J1, "state", "RECONCILING");
     json_t *conf = json_pack("{s:s}", "jobmanager.memory.process.size", "1 gb");
     fo_ctl_evbuf ev = {0};
     fo_observe_record(&w->env, BASE, &o, true, conf, st, &ev, 5000);
@@ -270,13 +283,13 @@ START_TEST(unreachable_flink_moves_a_running_job_to_reconciling)
     fake_put(&w->kube, d);
     json_t *obj = resource();
     fo_observed o;
-    fo_observe_deployment(&w->env, obj, BASE, true, false, "j1", FO_JM_READY, &o);
+    fo_observe_deployment(&w->env, obj, BASE, true, false, J1, FO_JM_READY, &o);
     ck_assert(o.rest_tried);
     ck_assert(!o.rest_ok);
     ck_assert_int_eq(o.jm_status, FO_JM_READY);
     ck_assert_int_eq(rest_errors, 1);
     ck_assert_ptr_nonnull(strstr(o.rest_error, "GET /config"));
-    json_t *st = json_pack("{s:{s:s, s:s}}", "jobStatus", "jobId", "j1", "state", "RUNNING");
+    json_t *st = json_pack("{s:{s:s, s:s}}", "jobStatus", "jobId", J1, "state", "RUNNING");
     fo_ctl_evbuf ev = {0};
     fo_observe_record(&w->env, BASE, &o, true, NULL, st, &ev, 5000);
     ck_assert_str_eq(fo_json_get_str(st, "jobStatus.state"), "RECONCILING");
@@ -293,20 +306,20 @@ START_TEST(failed_job_brings_its_failure_cause_into_status)
 {
     fake_world *w = world();
     fake_flink_answer(&w->flink, "GET /jobs/overview",
-                      json_pack("{s:[{s:s, s:s, s:s, s:I}]}", "jobs", "jid", "j1", "name", "job",
+                      json_pack("{s:[{s:s, s:s, s:s, s:I}]}", "jobs", "jid", J1, "name", "job",
                                 "state", "FAILED", "start-time", (json_int_t)1000));
     fake_flink_answer(
-        &w->flink, "GET /jobs/j1/execution-result",
+        &w->flink, "GET /jobs/" J1 "/execution-result",
         json_pack("{s:{s:s}, s:{s:s, s:s, s:{s:s, s:s}}}", "status", "id", "COMPLETED",
-                  "job-execution-result", "id", "j1", "application-status", "FAILED",
+                  "job-execution-result", "id", J1, "application-status", "FAILED",
                   "failure-cause", "class", "java.lang.RuntimeException", "stack-trace",
                   "java.lang.RuntimeException: out of coffee\n\tat Main.main(Main.java:1)"));
     json_t *d = jm_deployment(1, 1);
     fake_put(&w->kube, d);
     json_t *obj = resource();
     fo_observed o;
-    fo_observe_deployment(&w->env, obj, BASE, true, false, "j1", FO_JM_READY, &o);
-    json_t *st = json_pack("{s:{s:s, s:s}}", "jobStatus", "jobId", "j1", "state", "RUNNING");
+    fo_observe_deployment(&w->env, obj, BASE, true, false, J1, FO_JM_READY, &o);
+    json_t *st = json_pack("{s:{s:s, s:s}}", "jobStatus", "jobId", J1, "state", "RUNNING");
     fo_ctl_evbuf ev = {0};
     fo_observe_record(&w->env, BASE, &o, true, NULL, st, &ev, 5000);
     ck_assert_str_eq(fo_json_get_str(st, "jobStatus.state"), "FAILED");
@@ -326,7 +339,7 @@ START_TEST(missing_jobmanager_keeps_an_ended_job_ended)
     fake_world *w = world();
     json_t *obj = resource();
     fo_observed o;
-    fo_observe_deployment(&w->env, obj, BASE, true, false, "j1", FO_JM_READY, &o);
+    fo_observe_deployment(&w->env, obj, BASE, true, false, J1, FO_JM_READY, &o);
     ck_assert_int_eq(o.jm_status, FO_JM_MISSING);
     json_t *st = json_pack("{s:{s:s}}", "jobStatus", "state", "FINISHED");
     fo_ctl_evbuf ev = {0};

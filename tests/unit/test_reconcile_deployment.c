@@ -13,6 +13,9 @@
 #include "tests/unit/ctl_fake_io.h"
 
 #define NS "default"
+/* Flink trigger ids are 32 lower-case hex digits (rest_v1_dispatcher.yml: TriggerId). */
+#define TRIGGER_1 "7f3e2a1b0c9d8e7f6a5b4c3d2e1f0a01"
+#define TRIGGER_9 "7f3e2a1b0c9d8e7f6a5b4c3d2e1f0a09"
 
 static fake_world *world_with(const char *fixture)
 {
@@ -497,7 +500,7 @@ START_TEST(savepoint_upgrade_stops_with_savepoint_then_redeploys_from_it)
     snprintf(jid, sizeof jid, "%s", st_str(w, n, "jobStatus.jobId"));
     char path[128];
     snprintf(path, sizeof path, "POST /jobs/%s/stop", jid);
-    fake_flink_answer(&w->flink, path, json_pack("{s:s}", "request-id", "trigger-1"));
+    fake_flink_answer(&w->flink, path, json_pack("{s:s}", "request-id", TRIGGER_1));
     edit_spec(w, n, "image", json_string("flink:1.20.1"));
 
     /* Pass 1: the intent is recorded before Flink is asked to stop the job. */
@@ -513,16 +516,16 @@ START_TEST(savepoint_upgrade_stops_with_savepoint_then_redeploys_from_it)
     json_t *stop_body = json_array_get(w->flink.bodies, w->flink.ncalls - 1);
     ck_assert_str_eq(fo_json_str(stop_body, "targetDirectory"), "s3://bucket/savepoints");
     ck_assert_uint_gt(w->flink.ncalls, calls);
-    ck_assert_str_eq(st_str(w, n, "jobStatus.savepointInfo.triggerId"), "trigger-1");
+    ck_assert_str_eq(st_str(w, n, "jobStatus.savepointInfo.triggerId"), TRIGGER_1);
     ck_assert_int_eq(fake_count(&w->kube, before, "delete", FO_CTL_KIND_COUNT), 0);
 
     /* Pass 2: still in progress. */
-    snprintf(path, sizeof path, "GET /jobs/%s/savepoints/trigger-1", jid);
+    snprintf(path, sizeof path, "GET /jobs/%s/savepoints/" TRIGGER_1, jid);
     fake_flink_answer(&w->flink, path, json_pack("{s:{s:s}}", "status", "id", "IN_PROGRESS"));
     fo_reconcile_result res;
     ck_assert_int_eq(pass(w, n, &res), FO_OK);
     ck_assert_str_eq(res.action, "AWAIT_SAVEPOINT");
-    ck_assert_str_eq(st_str(w, n, "jobStatus.savepointInfo.triggerId"), "trigger-1");
+    ck_assert_str_eq(st_str(w, n, "jobStatus.savepointInfo.triggerId"), TRIGGER_1);
 
     /* Pass 3: completed: path and suspended marker recorded together. */
     fake_flink_answer(&w->flink, path,
@@ -658,12 +661,12 @@ START_TEST(last_state_with_a_new_flink_version_goes_through_a_savepoint)
     put_ha_configmaps(w);
     char path[128];
     snprintf(path, sizeof path, "POST /jobs/%s/stop", "00000000000000000000000000000001");
-    fake_flink_answer(&w->flink, path, json_pack("{s:s}", "request-id", "trigger-9"));
+    fake_flink_answer(&w->flink, path, json_pack("{s:s}", "request-id", TRIGGER_9));
     edit_spec(w, n, "flinkVersion", json_string("v1_19"));
     fo_reconcile_result res;
     ck_assert_int_eq(pass(w, n, &res), FO_OK);
     ck_assert_str_eq(res.action, "STOP_SAVEPOINT");
-    ck_assert_str_eq(st_str(w, n, "jobStatus.savepointInfo.triggerId"), "trigger-9");
+    ck_assert_str_eq(st_str(w, n, "jobStatus.savepointInfo.triggerId"), TRIGGER_9);
     fake_world_free(w);
 }
 END_TEST
