@@ -370,11 +370,17 @@ static fo_rc count_nodes(struct builder *b, size_t n, const yaml_mark_t *m)
     return FO_OK;
 }
 
-static fo_rc remember(struct builder *b, const char *anchor, json_t *v, size_t nodes, size_t height)
+/* anchors[name] = [value, nodes, height, kind, sign]: kind (and the sign of an infinity)
+ * describe a scalar that has no JSON value (.inf or .nan, held as a null placeholder) so that
+ * an alias of it becomes a key again or the same error, never a null. */
+static fo_rc remember(struct builder *b, const char *anchor, json_t *v, size_t nodes, size_t height,
+                      const fo_yaml_resolved *res)
 {
     if (!anchor)
         return FO_OK;
-    json_t *entry = json_pack("[O,I,I]", v, (json_int_t)nodes, (json_int_t)height);
+    int kind = res ? (int)res->kind : (int)FO_YAML_STR;
+    int sign = res && kind == FO_YAML_INF && res->f < 0 ? -1 : 1;
+    json_t *entry = json_pack("[O,I,I,i,i]", v, (json_int_t)nodes, (json_int_t)height, kind, sign);
     if (!entry || json_object_set_new(b->anchors, anchor, entry))
         return fo_err_set(b->err, FO_ENOMEM, "out of memory");
     return FO_OK;
@@ -392,7 +398,7 @@ static fo_rc on_scalar(struct builder *b, const yaml_event_t *ev)
     if (!v)
         return b->err ? b->err->rc : FO_EINVAL;
     const char *anchor = (const char *)ev->data.scalar.anchor;
-    if ((rc = remember(b, anchor, v, 1, 1))) {
+    if ((rc = remember(b, anchor, v, 1, 1, &res))) {
         json_decref(v);
         return rc;
     }
@@ -417,10 +423,23 @@ static fo_rc on_alias(struct builder *b, const yaml_event_t *ev)
     fo_rc rc = count_nodes(b, nodes, &ev->start_mark);
     if (rc)
         return rc;
+    fo_yaml_resolved res = {.kind =
+                                (enum fo_yaml_kind)json_integer_value(json_array_get(entry, 3))};
+    bool special = res.kind == FO_YAML_INF || res.kind == FO_YAML_NAN;
+    if (special) {
+        struct frame *f = top(b);
+        if (!(f && json_is_object(f->node) && !f->key && !f->merge))
+            return at(b, FO_EINVAL, &ev->start_mark,
+                      "alias '%s' is %s, which cannot be represented in JSON", name,
+                      res.kind == FO_YAML_NAN ? ".nan" : "an infinity");
+        res.f = res.kind == FO_YAML_NAN
+                    ? NAN
+                    : (double)json_integer_value(json_array_get(entry, 4)) * INFINITY;
+    }
     json_t *v = json_deep_copy(json_array_get(entry, 0));
     if (!v)
         return fo_err_set(b->err, FO_ENOMEM, "out of memory");
-    return place(b, v, height, NULL, false, &ev->start_mark);
+    return place(b, v, height, special ? &res : NULL, false, &ev->start_mark);
 }
 
 static fo_rc on_start(struct builder *b, const yaml_event_t *ev, bool mapping)
@@ -471,7 +490,7 @@ static void frame_release(struct frame *f)
 static fo_rc on_end(struct builder *b, const yaml_event_t *ev)
 {
     struct frame f = b->stack[--b->depth];
-    fo_rc rc = remember(b, f.anchor, f.node, b->nodes - f.nodes0, f.height);
+    fo_rc rc = remember(b, f.anchor, f.node, b->nodes - f.nodes0, f.height, NULL);
     if (rc == FO_OK) {
         rc = place(b, f.node, f.height, NULL, false, &ev->start_mark);
         f.node = NULL; /* placed (or freed) by place() */

@@ -368,6 +368,18 @@ START_TEST(infinity_and_nan_values_are_refused_with_their_position)
     ck_assert_str_eq(fo_json_str(v, "-.inf"), "b");
     ck_assert_str_eq(fo_json_str(v, ".nan"), "c");
     json_decref(v);
+    /* An anchored .inf key held a null placeholder: an alias of it became a null value
+     * instead of the same error, and could not be a key again. */
+    fo_err_clear(&err);
+    ck_assert_ptr_null(parse_text("&a .inf : 1\nb: *a\n", &err));
+    ck_assert_int_eq(err.rc, FO_EINVAL);
+    ck_assert_msg(strstr(err.message, "line 2") && strstr(err.message, "JSON"), "%s", err.message);
+    ck_assert_ptr_null(parse_text("&n .nan : 1\nb: [*n]\n", &err));
+    ck_assert_int_eq(err.rc, FO_EINVAL);
+    json_t *keys = parse_text("&a -.inf : 1\nm: {*a : 2}\n", &err);
+    ck_assert_msg(keys != NULL, "%s", err.message);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(keys, "m"), "-.inf")), 2);
+    json_decref(keys);
 }
 END_TEST
 
