@@ -6,7 +6,10 @@
  * - a Kubernetes store: objects by kind and "ns/name", a global resourceVersion, server-set
  *   metadata (uid, creationTimestamp, generation bumps on spec changes), merge patches with
  *   resourceVersion preconditions, the status subresource, finalizers and deletionTimestamp
- *   (kube-api-semantics.md §2, §4, §7, §8), and a log of every write;
+ *   (kube-api-semantics.md §2, §4, §7, §8), and a log of every write. Cache reads hand out the
+ *   stored objects themselves, as an informer hands out its snapshots (writes replace stored
+ *   objects, never change them), and remember a copy of each: fake_check_snapshots asserts that
+ *   nobody changed one. Injected failures: the next write, or the n-th write from now;
  * - a Flink REST API under the real common/flink_rest client (at its send seam): canned JSON
  *   answers by "METHOD path" below the cluster's base URL (200; 404 with Flink's error body
  *   when there is none), an "unreachable" switch (no HTTP answer at all), and a log of calls
@@ -44,6 +47,10 @@ typedef struct fake_kube {
     fake_write log[FAKE_MAX_LOG];
     size_t nlog;
     fo_rc fail_next; /* the next write fails with this code (then resets) */
+    int fail_in;     /* > 0: the fail_in-th write from now fails with fail_rc ("killed") */
+    fo_rc fail_rc;
+    int writes;      /* writes attempted, failed ones included */
+    json_t *handed;  /* [[snapshot, copy when handed out], ...] since the last check */
     const fo_clock *clock;
 } fake_kube;
 
@@ -140,8 +147,20 @@ static inline void fake_drop(fake_kube *k, fo_ctl_kind kind, const char *ns, con
     free(key);
 }
 
+/* Make the n-th write from now fail with rc (n = 1: the next one). */
+static inline void fake_fail_write(fake_kube *k, int n, fo_rc rc)
+{
+    k->fail_in = n;
+    k->fail_rc = rc;
+}
+
 static inline bool fake_fail(fake_kube *k, fo_err *err)
 {
+    k->writes++;
+    if (k->fail_in > 0 && --k->fail_in == 0) {
+        fo_err_set(err, k->fail_rc, "injected failure of write %d", k->writes);
+        return true;
+    }
     if (k->fail_next == FO_OK)
         return false;
     fo_err_set(err, k->fail_next, "injected failure");
@@ -149,10 +168,31 @@ static inline bool fake_fail(fake_kube *k, fo_err *err)
     return true;
 }
 
+/* A stored object handed out as a cache snapshot (shared, never to be changed). */
+static inline json_t *fake_hand_out(fake_kube *k, json_t *o)
+{
+    json_array_append_new(k->handed, json_pack("[O, o]", o, json_deep_copy(o)));
+    return json_incref(o);
+}
+
+/* Every snapshot handed out since the last check is as it was: nobody changed a shared one. */
+static inline void fake_check_snapshots(fake_kube *k)
+{
+    size_t i;
+    json_t *pair;
+    json_array_foreach(k->handed, i, pair)
+    {
+        json_t *now = json_array_get(pair, 0), *then = json_array_get(pair, 1);
+        char *text = fo_json_equal(now, then) ? NULL : fo_json_dumps_compact(now);
+        ck_assert_msg(!text, "a cache snapshot was changed: %s", text ? text : "");
+    }
+    json_array_clear(k->handed);
+}
+
 static inline json_t *fk_cached(void *ctx, fo_ctl_kind kind, const char *ns, const char *name)
 {
     json_t *o = fake_get(ctx, kind, ns, name);
-    return o ? json_deep_copy(o) : NULL;
+    return o ? fake_hand_out(ctx, o) : NULL;
 }
 
 static inline json_t *fk_cached_list(void *ctx, fo_ctl_kind kind, const char *ns,
@@ -176,7 +216,7 @@ static inline json_t *fk_cached_list(void *ctx, fo_ctl_kind kind, const char *ns
                 match = false;
         }
         if (match)
-            json_array_append_new(out, json_deep_copy(o));
+            json_array_append_new(out, fake_hand_out(k, o));
     }
     return out;
 }
@@ -289,11 +329,15 @@ static inline fo_rc fk_remove(void *ctx, fo_ctl_kind kind, const char *ns, const
     fake_log(k, "delete", kind, name, NULL);
     if (json_array_size(fo_json_get(o, "metadata.finalizers")) > 0) {
         if (!fo_json_get(o, "metadata.deletionTimestamp")) {
+            json_t *next = json_deep_copy(o); /* stored objects are replaced, never changed */
             char ts[40];
-            json_object_set_new(json_object_get(o, "metadata"), "deletionTimestamp",
+            json_object_set_new(json_object_get(next, "metadata"), "deletionTimestamp",
                                 json_string(fo_clock_format_rfc3339(fo_clock_now_ms(k->clock),
                                                                     false, ts, sizeof ts)));
-            fake_bump(k, o);
+            fake_bump(k, next);
+            char *key = fake_key(ns, name);
+            json_object_set_new(k->store[kind], key, next);
+            free(key);
         }
         return FO_OK;
     }
@@ -422,6 +466,7 @@ static inline fake_world *fake_world_new(void)
     ck_assert_ptr_nonnull(w);
     w->clock = fo_clock_fake_new(1776676500000LL); /* 2026-04-20T09:15:00Z */
     w->kube.clock = w->clock;
+    w->kube.handed = json_array();
     for (int i = 0; i < FO_CTL_KIND_COUNT; i++)
         w->kube.store[i] = json_object();
     w->flink.answers = json_object();
@@ -448,6 +493,7 @@ static inline void fake_world_free(fake_world *w)
         json_decref(w->kube.store[i]);
     for (size_t i = 0; i < w->kube.nlog; i++)
         json_decref(w->kube.log[i].body);
+    json_decref(w->kube.handed);
     json_decref(w->flink.answers);
     json_decref(w->flink.bodies);
     fo_flink_rest_free(w->flink_rest);
