@@ -9,7 +9,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bin="$root/build"
 export FO_BIN_DIR="$bin" FO_SRC_DIR="$root" FO_TEST_DATA="$root/tests/data"
 
-ALL_SUITES=(webhook)
+ALL_SUITES=(webhook webhook-cpu)
 
 need() {
     for f in "$@"; do
@@ -17,12 +17,32 @@ need() {
     done
 }
 
+# The webhook suites' request bodies: AdmissionReviews of examples/basic.yaml (CREATE) and
+# examples/pod-templates.yaml (UPDATE of a running deployment) as an API server sends them.
+reviews() {
+    need "$bin/bench/review_gen"
+    review_dir=$(mktemp -d)
+    trap 'rm -rf "$review_dir"' EXIT
+    "$bin/bench/review_gen" "$review_dir" "$root/examples" \
+        "$root/tests/data/admission-cluster-defaults.yaml" >/dev/null || exit 1
+}
+
 # Webhook: req/s and p50/p99 of /validate and /mutate at 1, 8, 64 keep-alive TLS clients beside
 # the bare responder, a paced 1000 req/s run, and peak RSS. BENCH_SECONDS sets each run's length.
 bench_webhook() {
     need "$bin/flinkop-webhook" "$bin/bench/bare_responder" "$bin/bench/webhook_bench"
-    "$bin/bench/webhook_bench" "$bin/flinkop-webhook" "$bin/bench/bare_responder" \
-        "${BENCH_SECONDS:-3}"
+    reviews
+    "$bin/bench/webhook_bench" load "$bin/flinkop-webhook" "$bin/bench/bare_responder" \
+        "$review_dir" "${BENCH_SECONDS:-3}"
+}
+
+# Webhook CPU: instructions per request under callgrind (repeatable on a busy machine), with
+# the webhook's phases, next to the bare responder.
+bench_webhook-cpu() {
+    need "$bin/flinkop-webhook" "$bin/bench/bare_responder" "$bin/bench/webhook_bench"
+    reviews
+    "$bin/bench/webhook_bench" cpu "$bin/flinkop-webhook" "$bin/bench/bare_responder" \
+        "$review_dir"
 }
 
 suites=("$@")

@@ -1,13 +1,20 @@
-/* Webhook benchmark: req/s, p50 and p99 latency of /validate and /mutate over keep-alive TLS
- * connections (1, 8 and 64 concurrent clients), next to the bare responder (same httpd, canned
- * answer), then a paced run at a fixed rate for the latency target, and peak RSS of both
- * processes (VmHWM from /proc/<pid>/status).
+/* Webhook benchmark, two modes over the same AdmissionReview bodies (made by review_gen from
+ * examples/basic.yaml and examples/pod-templates.yaml):
  *
- *   webhook_bench WEBHOOK_BIN RESPONDER_BIN [seconds-per-run]
+ *   webhook_bench load WEBHOOK_BIN RESPONDER_BIN REVIEW_DIR [seconds-per-run]
+ *       req/s, p50 and p99 of /validate and /mutate over keep-alive TLS connections (1, 8 and
+ *       64 concurrent clients) next to the bare responder (same httpd, canned answer), then a
+ *       paced run at 1,000 req/s for the latency target, and peak RSS (VmHWM) of both.
+ *   webhook_bench cpu WEBHOOK_BIN RESPONDER_BIN REVIEW_DIR
+ *       instructions per request under callgrind (repeatable on a shared machine): each server
+ *       runs under `valgrind --tool=callgrind`, gets N1 then (in a second run) N2 requests on
+ *       one keep-alive TLS connection, and the difference divided by N2 - N1 is the cost of
+ *       one request with start-up and shutdown cancelled out; the webhook's phases come from
+ *       callgrind_annotate's inclusive costs of its functions.
  *
  * The clients are raw GnuTLS connections sending prepared requests, so the client costs little
- * next to the servers; they still share the machine's cores with the server under test, which
- * the printed CPU count makes visible. Figures only: nothing here passes or fails. */
+ * next to the servers; in load mode they still share the machine's cores with the server under
+ * test. Figures only: nothing here passes or fails. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <gnutls/gnutls.h>
@@ -15,7 +22,6 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,12 +32,12 @@
 
 #include "common/strbuf.h"
 #include "tests/support/testcerts.h"
-#include "webhook/admission.h"
-#include "webhook/admit_mutate.h"
-#include "webhook/admit_validate.h"
 #include "tests/support/testutil.h"
 
 #define MAX_CLIENTS 64
+#define NBODIES 2
+static const char *const BODY_FILES[NBODIES] = {"create-basic.json", "update-pod-templates.json"};
+static const char *const ROUTES[2] = {"/validate", "/mutate"};
 
 static int64_t now_ns(void)
 {
@@ -263,153 +269,326 @@ static char *make_request(const char *route, const char *body)
     fo_strbuf_init(&sb, 0);
     fo_strbuf_printf(&sb,
                      "POST %s?timeout=10s HTTP/1.1\r\nHost: localhost\r\nContent-Type: "
-                     "application/json\r\nAccept: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                     "application/json\r\nAccept: application/json, */*\r\nUser-Agent: "
+                     "kube-apiserver-admission\r\nContent-Length: %zu\r\n\r\n%s",
                      route, strlen(body), body);
     return fo_strbuf_take(&sb);
 }
 
-/* Where a request's time goes inside the webhook: each step alone, in this process, on one
- * thread, averaged over many rounds (no sockets, no TLS). */
-static void breakdown(const char *review)
+static char *read_file(const char *dir, const char *name)
 {
-    const int rounds = 5000;
-    size_t len = strlen(review);
-    fo_admission_request req;
-    fo_err err;
-    fo_err_clear(&err);
-    if (fo_admission_decode(review, len, &req, &err) != FO_OK) {
-        fprintf(stderr, "bench: %s\n", err.message);
-        return;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "bench: %s: %s\n", path, strerror(errno));
+        exit(1);
     }
-    double t[4] = {0};
-    size_t patch_bytes = 0;
-    for (int i = 0; i < rounds; i++) {
-        int64_t a = now_ns();
-        fo_admission_request r2;
-        fo_admission_decode(review, len, &r2, &err);
-        int64_t b = now_ns();
-        fo_admission_response v;
-        fo_admission_response_init(&v);
-        fo_admit_validate(&r2, NULL, &v);
-        int64_t c = now_ns();
-        fo_admission_response m;
-        fo_admission_response_init(&m);
-        fo_admit_mutate(&r2, NULL, &m);
-        int64_t d = now_ns();
-        size_t n = 0;
-        char *out = fo_admission_encode(r2.uid, &m, &n, &patch_bytes);
-        int64_t e = now_ns();
-        free(out);
-        fo_admission_response_release(&v);
-        fo_admission_response_release(&m);
-        fo_admission_request_release(&r2);
-        t[0] += (double)(b - a);
-        t[1] += (double)(c - b);
-        t[2] += (double)(d - c);
-        t[3] += (double)(e - d);
-    }
-    printf("in-process cost per request (one thread, no I/O): decode %.1f us, validate %.1f us, "
-           "mutate %.1f us, encode with a %zu-byte patch %.1f us\n",
-           t[0] / rounds / 1e3, t[1] / rounds / 1e3, t[2] / rounds / 1e3, patch_bytes,
-           t[3] / rounds / 1e3);
-    fo_admission_request_release(&req);
+    fo_strbuf sb;
+    fo_strbuf_init(&sb, 0);
+    char buf[8192];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        fo_strbuf_append(&sb, buf, n);
+    fclose(f);
+    return fo_strbuf_take(&sb);
 }
 
-int main(int argc, char **argv)
+typedef struct setup {
+    fo_testcerts *ca;
+    char *crt, *key, *defaults, *log;
+    char *bodies[NBODIES];
+    char *reqs[NBODIES][2]; /* body x route */
+    size_t lens[NBODIES][2];
+} setup;
+
+static void setup_init(setup *s, const char *review_dir)
 {
-    if (argc < 3) {
-        fprintf(stderr, "usage: webhook_bench WEBHOOK_BIN RESPONDER_BIN [seconds]\n");
-        return 2;
-    }
-    double seconds = argc > 3 ? atof(argv[3]) : 3.0;
+    memset(s, 0, sizeof *s);
     /* Hermetic: the webhook must not find a developer's cluster through ~/.kube/config. */
     setenv("KUBECONFIG", "/nonexistent/flinkop-test-kubeconfig", 1);
     unsetenv("KUBERNETES_SERVICE_HOST");
     signal(SIGPIPE, SIG_IGN);
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-
-    fo_testcerts *ca = fo_testcerts_new();
-    char *crt, *key;
-    fo_testcerts_issue(ca, "bench", NULL, &crt, &key);
+    s->ca = fo_testcerts_new();
+    fo_testcerts_issue(s->ca, "bench", NULL, &s->crt, &s->key);
     gnutls_certificate_allocate_credentials(&g_cred);
-    gnutls_certificate_set_x509_trust_file(g_cred, ca->ca_cert, GNUTLS_X509_FMT_PEM);
-
-    char *review = fo_test_read_data("admission-review-create-flinkdeployment.json", NULL);
-    char *defaults = fo_test_data_path("admission-cluster-defaults.yaml");
-
-    int wport = fo_test_free_port(), rport = fo_test_free_port();
-    char wp[16], rp[16], threads[16];
-    snprintf(wp, sizeof wp, "%d", wport);
-    snprintf(rp, sizeof rp, "%d", rport);
-    snprintf(threads, sizeof threads, "%ld", cpus < 2 ? 2 : cpus > 8 ? 8 : cpus);
-    char log[600];
-    snprintf(log, sizeof log, "%s/bench.log", ca->dir);
-    char *wargv[] = {argv[1],   "--port",  wp,       "--bind-address", "127.0.0.1", "--tls-cert",
-                     crt,       "--tls-key", key,    "--defaults",     defaults,    "--log-level",
-                     "warn",    NULL};
-    char *rargv[] = {argv[2], "--port", rp, "--tls-cert", crt, "--tls-key", key, "--threads",
-                     threads, NULL};
-    pid_t wpid = fo_test_spawn(wargv, log);
-    pid_t rpid = fo_test_spawn(rargv, log);
-    if (!fo_test_wait_port(wport, 20000) || !fo_test_wait_port(rport, 20000)) {
-        fprintf(stderr, "bench: servers did not start, see %s\n", log);
-        return 1;
+    gnutls_certificate_set_x509_trust_file(g_cred, s->ca->ca_cert, GNUTLS_X509_FMT_PEM);
+    s->defaults = fo_test_data_path("admission-cluster-defaults.yaml");
+    s->log = malloc(strlen(s->ca->dir) + 16);
+    sprintf(s->log, "%s/bench.log", s->ca->dir);
+    for (int b = 0; b < NBODIES; b++) {
+        s->bodies[b] = read_file(review_dir, BODY_FILES[b]);
+        for (int r = 0; r < 2; r++) {
+            s->reqs[b][r] = make_request(ROUTES[r], s->bodies[b]);
+            s->lens[b][r] = strlen(s->reqs[b][r]);
+        }
     }
-    long w_idle = vm_kib(wpid, "VmRSS"), r_idle = vm_kib(rpid, "VmRSS");
+}
 
-    printf("webhook benchmark: %ld CPUs (clients share them), TLS keep-alive, %.1f s per run, "
-           "AdmissionReview of %zu bytes (admission-review-v1.md section 5)\n",
-           cpus, seconds, strlen(review));
-    breakdown(review);
-    printf("%-10s %7s %10s %10s %8s %8s %7s\n", "route", "clients", "server", "req/s", "p50 ms",
+static void setup_release(setup *s)
+{
+    for (int b = 0; b < NBODIES; b++) {
+        free(s->bodies[b]);
+        for (int r = 0; r < 2; r++)
+            free(s->reqs[b][r]);
+    }
+    gnutls_certificate_free_credentials(g_cred);
+    free(s->defaults);
+    free(s->crt);
+    free(s->key);
+    free(s->log);
+    fo_testcerts_free(s->ca);
+}
+
+/* Start a server (optionally under a wrapper such as valgrind); its port in *port. */
+static pid_t start_server(const setup *s, const char *bin, bool webhook, char *const *wrapper,
+                          int *port, int wait_ms)
+{
+    static char ports[16], threads[16];
+    *port = fo_test_free_port();
+    snprintf(ports, sizeof ports, "%d", *port);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    snprintf(threads, sizeof threads, "%ld", cpus < 2 ? 2 : cpus > 8 ? 8 : cpus);
+    char *argv[32];
+    int k = 0;
+    for (; wrapper && wrapper[k]; k++)
+        argv[k] = wrapper[k];
+    argv[k++] = (char *)bin;
+    argv[k++] = "--port";
+    argv[k++] = ports;
+    argv[k++] = "--tls-cert";
+    argv[k++] = s->crt;
+    argv[k++] = "--tls-key";
+    argv[k++] = s->key;
+    if (webhook) {
+        char *more[] = {"--bind-address", "127.0.0.1", "--defaults", s->defaults,
+                        "--log-level",    "warn"};
+        for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
+            argv[k++] = more[i];
+    } else {
+        argv[k++] = "--threads";
+        argv[k++] = threads;
+    }
+    argv[k] = NULL;
+    pid_t pid = fo_test_spawn(argv, s->log);
+    if (!fo_test_wait_port(*port, wait_ms)) {
+        fprintf(stderr, "bench: %s did not start, see %s\n", bin, s->log);
+        exit(1);
+    }
+    return pid;
+}
+
+static int load_main(const char *webhook, const char *responder, const char *dir, double seconds)
+{
+    setup s;
+    setup_init(&s, dir);
+    int wport, rport;
+    pid_t wpid = start_server(&s, webhook, true, NULL, &wport, 20000);
+    pid_t rpid = start_server(&s, responder, false, NULL, &rport, 20000);
+    fo_test_sleep_ms(300);
+    long w_idle = vm_kib(wpid, "VmRSS"), r_idle = vm_kib(rpid, "VmRSS");
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    double load[3] = {0};
+    getloadavg(load, 3);
+    printf("webhook load: %ld CPUs (clients share them), load average %.2f %.2f %.2f, TLS "
+           "keep-alive, %.1f s per run\n",
+           cpus, load[0], load[1], load[2], seconds);
+    for (int b = 0; b < NBODIES; b++)
+        printf("  body %d: %s, %zu bytes\n", b + 1, BODY_FILES[b], strlen(s.bodies[b]));
+    printf("%-26s %7s %10s %10s %8s %8s %7s\n", "body", "clients", "server", "req/s", "p50 ms",
            "p99 ms", "ratio");
-    const char *routes[] = {"/validate", "/mutate"};
     const int clients[] = {1, 8, 64};
     int failures = 0;
-    char *reqs[2];
-    size_t lens[2];
-    for (int ri = 0; ri < 2; ri++) {
-        reqs[ri] = make_request(routes[ri], review);
-        lens[ri] = strlen(reqs[ri]);
-    }
     /* Concurrency-major, so the peak RSS after each level can be told apart (VmHWM only
-     * grows). */
+     * grows). The responder's cost does not depend on the route: one run per body. */
     long peak_at[3];
     for (int ci = 0; ci < 3; ci++) {
-        for (int ri = 0; ri < 2; ri++) {
-            result a = run(wport, reqs[ri], lens[ri], clients[ci], seconds, 0);
-            result b = run(rport, reqs[ri], lens[ri], clients[ci], seconds, 0);
-            failures += (int)(a.errors + b.errors);
-            printf("%-10s %7d %10s %10.0f %8.3f %8.3f\n", routes[ri], clients[ci], "webhook",
-                   a.rps, a.p50_ms, a.p99_ms);
-            printf("%-10s %7d %10s %10.0f %8.3f %8.3f %7.2f\n", routes[ri], clients[ci],
-                   "responder", b.rps, b.p50_ms, b.p99_ms, b.rps > 0 ? a.rps / b.rps : 0);
+        for (int b = 0; b < NBODIES; b++) {
+            result base = run(rport, s.reqs[b][1], s.lens[b][1], clients[ci], seconds, 0);
+            failures += (int)base.errors;
+            printf("%-26s %7d %10s %10.0f %8.3f %8.3f\n", BODY_FILES[b], clients[ci],
+                   "responder", base.rps, base.p50_ms, base.p99_ms);
+            for (int r = 0; r < 2; r++) {
+                result a = run(wport, s.reqs[b][r], s.lens[b][r], clients[ci], seconds, 0);
+                failures += (int)a.errors;
+                printf("%-26s %7d %10s %10.0f %8.3f %8.3f %7.2f\n", BODY_FILES[b], clients[ci],
+                       ROUTES[r], a.rps, a.p50_ms, a.p99_ms, base.rps > 0 ? a.rps / base.rps : 0);
+            }
         }
         peak_at[ci] = vm_kib(wpid, "VmHWM");
     }
     /* the latency target: p99 at 1,000 req/s */
-    for (int ri = 0; ri < 2; ri++) {
-        result p = run(wport, reqs[ri], lens[ri], 8, seconds, 1000);
-        failures += (int)p.errors;
-        printf("%-10s paced at 1000 req/s over 8 connections: %6.0f req/s, p50 %.3f ms, "
-               "p99 %.3f ms\n",
-               routes[ri], p.rps, p.p50_ms, p.p99_ms);
-        free(reqs[ri]);
+    for (int b = 0; b < NBODIES; b++) {
+        for (int r = 0; r < 2; r++) {
+            result p = run(wport, s.reqs[b][r], s.lens[b][r], 8, seconds, 1000);
+            failures += (int)p.errors;
+            getloadavg(load, 3);
+            printf("paced 1000 req/s, 8 connections: %-26s %-9s %6.0f req/s, p50 %.3f ms, "
+                   "p99 %.3f ms (load average %.2f)\n",
+                   BODY_FILES[b], ROUTES[r], p.rps, p.p50_ms, p.p99_ms, load[0]);
+        }
     }
     long r_peak = vm_kib(rpid, "VmHWM");
     printf("RSS webhook: idle %.1f MiB; peak (VmHWM) after 1 client %.1f, 8 clients %.1f, "
-           "64 clients %.1f MiB\n",
-           w_idle / 1024.0, peak_at[0] / 1024.0, peak_at[1] / 1024.0, peak_at[2] / 1024.0);
+           "64 clients %.1f MiB; now %.1f MiB\n",
+           w_idle / 1024.0, peak_at[0] / 1024.0, peak_at[1] / 1024.0, peak_at[2] / 1024.0,
+           vm_kib(wpid, "VmRSS") / 1024.0);
     printf("RSS responder: idle %.1f MiB; peak %.1f MiB\n", r_idle / 1024.0, r_peak / 1024.0);
+    getloadavg(load, 3);
+    printf("load average at the end: %.2f %.2f %.2f\n", load[0], load[1], load[2]);
     if (failures)
-        printf("note: %d client errors (see %s)\n", failures, log);
+        printf("note: %d client errors (see %s)\n", failures, s.log);
     fo_test_stop(wpid, SIGTERM, 20000);
     fo_test_stop(rpid, SIGTERM, 20000);
-    gnutls_certificate_free_credentials(g_cred);
-    free(review);
-    free(defaults);
-    free(crt);
-    free(key);
-    fo_testcerts_free(ca);
+    setup_release(&s);
     return 0;
+}
+
+/* ---- cpu (callgrind) ---- */
+
+/* Functions whose inclusive cost is shown per request, in the order printed. */
+static const char *const PHASES[] = {
+    "fo_webhook_handle",  "fo_admission_decode", "fo_admit_validate",
+    "fo_admit_mutate",    "fo_admission_encode", "fo_admission_request_release",
+};
+#define NPHASES (sizeof PHASES / sizeof PHASES[0])
+
+typedef struct counts {
+    double total;
+    double phase[NPHASES];
+} counts;
+
+/* Program total and the inclusive cost of each phase function from a callgrind out file. */
+static bool read_counts(const char *out, counts *c)
+{
+    memset(c, 0, sizeof *c);
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "callgrind_annotate --inclusive=yes --threshold=100 --auto=no %s 2>/dev/null",
+             out);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return false;
+    char line[4096];
+    while (fgets(line, sizeof line, p)) {
+        char digits[64];
+        size_t k = 0;
+        const char *q = line;
+        while (*q == ' ')
+            q++;
+        for (; (*q >= '0' && *q <= '9') || *q == ','; q++)
+            if (*q != ',' && k + 1 < sizeof digits)
+                digits[k++] = *q;
+        digits[k] = '\0';
+        if (!k)
+            continue;
+        double v = atof(digits);
+        if (strstr(line, "PROGRAM TOTALS"))
+            c->total = v;
+        for (size_t i = 0; i < NPHASES; i++) {
+            /* "file.c:name" and, for code inlined into it, "header.h:name"; not the recursion
+             * entries ("name'2"). Callgrind shows the inlined part either inside the function's
+             * own entry or beside it, so the larger of the two is taken (off by the part the
+             * header's code costs in the second case: a few instructions). */
+            char pat[128];
+            snprintf(pat, sizeof pat, ":%s", PHASES[i]);
+            const char *m = strstr(line, pat);
+            if (m) {
+                char after = m[strlen(pat)];
+                if ((after == ' ' || after == '\n') && v > c->phase[i])
+                    c->phase[i] = v;
+            }
+        }
+    }
+    pclose(p);
+    return c->total > 0;
+}
+
+/* Run a server under callgrind, send n requests on one connection, stop it, read counts. */
+static bool callgrind_run(const setup *s, const char *bin, bool webhook, const char *req,
+                          size_t len, int n, counts *c)
+{
+    char out[600], outopt[700];
+    snprintf(out, sizeof out, "%s/callgrind.%d.out", s->ca->dir, n);
+    snprintf(outopt, sizeof outopt, "--callgrind-out-file=%s", out);
+    char *wrapper[] = {"/usr/bin/valgrind", "--tool=callgrind", outopt, NULL};
+    int port;
+    pid_t pid = start_server(s, bin, webhook, wrapper, &port, 120000);
+    conn *cn = malloc(sizeof *cn);
+    bool ok = conn_open(cn, port);
+    for (int i = 0; ok && i < n; i++)
+        ok = roundtrip(cn, req, len) == 200;
+    conn_close(cn);
+    free(cn);
+    fo_test_stop(pid, SIGTERM, 120000);
+    ok = ok && read_counts(out, c);
+    if (getenv("FO_BENCH_DEBUG"))
+        fprintf(stderr, "%s: n=%d total %.0f release %.0f\n", out, n, c->total, c->phase[5]);
+    else
+        unlink(out);
+    return ok;
+}
+
+static bool per_request(const setup *s, const char *bin, bool webhook, const char *req,
+                        size_t len, counts *per)
+{
+    const int n1 = 50, n2 = 250;
+    counts a, b;
+    if (!callgrind_run(s, bin, webhook, req, len, n1, &a) ||
+        !callgrind_run(s, bin, webhook, req, len, n2, &b))
+        return false;
+    per->total = (b.total - a.total) / (n2 - n1);
+    for (size_t i = 0; i < NPHASES; i++)
+        per->phase[i] = (b.phase[i] - a.phase[i]) / (n2 - n1);
+    return true;
+}
+
+static int cpu_main(const char *webhook, const char *responder, const char *dir)
+{
+    if (access("/usr/bin/valgrind", X_OK) != 0) {
+        printf("webhook cpu: valgrind is not installed, skipped\n");
+        return 0;
+    }
+    setup s;
+    setup_init(&s, dir);
+    double load[3] = {0};
+    getloadavg(load, 3);
+    printf("webhook cpu: instructions per request under callgrind (server side, user space; "
+           "load average %.2f, which does not affect these counts)\n",
+           load[0]);
+    printf("%-26s %-10s %9s %9s %9s %9s %9s %9s %9s %9s\n", "body", "route", "total", "handler",
+           "decode", "validate", "mutate", "encode", "release", "outside");
+    for (int b = 0; b < NBODIES; b++) {
+        counts base;
+        if (!per_request(&s, responder, false, s.reqs[b][1], s.lens[b][1], &base)) {
+            printf("%-26s responder: run failed (see %s)\n", BODY_FILES[b], s.log);
+            continue;
+        }
+        printf("%-26s %-10s %9.0f\n", BODY_FILES[b], "responder", base.total);
+        for (int r = 0; r < 2; r++) {
+            counts c;
+            if (!per_request(&s, webhook, true, s.reqs[b][r], s.lens[b][r], &c)) {
+                printf("%-26s %s: run failed (see %s)\n", BODY_FILES[b], ROUTES[r], s.log);
+                continue;
+            }
+            printf("%-26s %-10s %9.0f %9.0f %9.0f %9.0f %9.0f %9.0f %9.0f %9.0f  (ratio %.2f)\n",
+                   BODY_FILES[b], ROUTES[r], c.total, c.phase[0], c.phase[1], c.phase[2],
+                   c.phase[3], c.phase[4], c.phase[5], c.total - c.phase[0],
+                   c.total > 0 ? base.total / c.total : 0);
+        }
+    }
+    printf("(ratio: responder instructions / webhook instructions per request; 'outside' is "
+           "TLS, HTTP and the server loop around the handler)\n");
+    setup_release(&s);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 5 && strcmp(argv[1], "load") == 0)
+        return load_main(argv[2], argv[3], argv[4], argc > 5 ? atof(argv[5]) : 3.0);
+    if (argc >= 5 && strcmp(argv[1], "cpu") == 0)
+        return cpu_main(argv[2], argv[3], argv[4]);
+    fprintf(stderr, "usage: webhook_bench load WEBHOOK_BIN RESPONDER_BIN REVIEW_DIR [seconds]\n"
+                    "       webhook_bench cpu WEBHOOK_BIN RESPONDER_BIN REVIEW_DIR\n");
+    return 2;
 }
