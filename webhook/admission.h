@@ -8,6 +8,10 @@
  * (apiVersion, kind, request.uid, request.kind, request.resource, request.operation, the object
  * on CREATE and UPDATE), and about the types of the fields we read; it is lenient about
  * everything else (unknown fields, absent userInfo/options). Every refusal names the field.
+ * The whole body must be JSON, but the parts nothing here reads are not kept
+ * (webhook/review_json.h): request.oldObject (validation compares with the status, never with
+ * oldObject: reference b.2), request.userInfo, request.options and the object's
+ * metadata.managedFields (owned by the API server; half of a typical review).
  *
  * Encoding follows section 3: the uid echoed, `allowed`, a Status on denial, `patchType:
  * JSONPatch` exactly when a non-empty patch is sent (base64, standard alphabet, padded), and
@@ -50,8 +54,9 @@ typedef struct fo_admission_request {
     const char *sub_resource; /* NULL for the main resource */
     const char *name;       /* "" when absent (generateName on CREATE) */
     const char *namespace_; /* "" when absent */
-    const json_t *object;   /* NULL when null/absent (DELETE, CONNECT) */
-    const json_t *old_object;
+    const json_t *object;   /* NULL when null/absent (DELETE, CONNECT); without
+                               metadata.managedFields */
+    bool has_old_object;    /* request.oldObject was an object (its content is not kept) */
     bool dry_run;
 } fo_admission_request;
 

@@ -1,0 +1,281 @@
+/* webhook/review_json: the AdmissionReview reader must accept exactly what jansson's
+ * json_loadb(JSON_DECODE_ANY | JSON_ALLOW_NUL) accepts and build equal values (jansson is the
+ * reference here: it is what the rest of the project parses JSON with), on hand-picked edge
+ * cases (RFC 8259 and RFC 3629 corners), on the fixtures, and on deterministic corruptions of a
+ * realistic review. In review mode the four unread members are left out and reported. */
+#include <check.h>
+#include <dirent.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/jsonutil.h"
+#include "tests/support/testutil.h"
+#include "tests/support/testyaml.h"
+#include "webhook/review_json.h"
+
+/* Parse with both; they must agree on success, and on the value built. */
+static void agree(const char *buf, size_t len, const char *label)
+{
+    json_error_t jerr;
+    json_t *want = json_loadb(buf, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    fo_err err;
+    fo_err_clear(&err);
+    json_t *got = fo_wh_json_parse(buf, len, FO_WH_JSON_ALL, NULL, &err);
+    if (want) {
+        ck_assert_msg(got != NULL, "%s: jansson accepts, the reader refuses: %s", label,
+                      err.message);
+        ck_assert_msg(json_equal(want, got), "%s: the values differ", label);
+    } else {
+        ck_assert_msg(got == NULL, "%s: jansson refuses (%s), the reader accepts", label,
+                      jerr.text);
+        ck_assert_int_eq(err.rc, FO_EINVAL);
+        ck_assert_msg(strstr(err.message, "invalid JSON at line ") == err.message, "%s: %s",
+                      label, err.message);
+    }
+    json_decref(want);
+    json_decref(got);
+}
+
+static void agree_str(const char *text)
+{
+    agree(text, strlen(text), text);
+}
+
+START_TEST(edge_cases_are_judged_as_jansson_judges_them)
+{
+    static const char *const cases[] = {
+        /* structure */
+        "{}", "[]", " {\"a\" : [ 1 , 2 ] } ", "{\"a\":1,}", "[1,]", "[,1]", "{,}", "{\"a\"}",
+        "{\"a\":}", "{\"a\" 1}", "{1:2}", "[1 2]", "{\"a\":1}}", "[[]]]", "", " ", "\t\r\n[]",
+        "{\"a\":1,\"a\":2}", "{\"a\":{\"b\":[{}]},\"a\":null}", "\xEF\xBB\xBF{}", "[1]x", "[1] 2",
+        /* literals */
+        "true", "false", "null", "tru", "truex", "nulll", "True", "[true,false,null]", "nan",
+        /* numbers */
+        "0", "-0", "01", "-01", "1.", ".5", "1.5", "-1.5e3", "1e5", "1E+5", "1e-5", "1e", "1e+",
+        "-", "+1", "9223372036854775807", "9223372036854775808", "-9223372036854775808",
+        "-9223372036854775809", "1e400", "-1e400", "1e-400", "123456789012345678901234567890.5",
+        "0.000000000000000000000000000000000000000000000000000000000000000000000001",
+        /* strings */
+        "\"\"", "\"abc\"", "\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\"", "\"\\x\"", "\"\\u00e9\"",
+        "\"\\u00E9\\u20AC\"", "\"\\ud83d\\ude00\"", "\"\\ud83d\"", "\"\\ude00\"",
+        "\"\\ud83d\\u0041\"", "\"\\ud83dx\"", "\"\\u12\"", "\"\\u12g4\"", "\"\\u0000\"",
+        "{\"\\u0000\":1}", "{\"a\\u0000b\":1}", "\"tab\there\"", "\"new\nline\"", "\"unterminated",
+        "\"\\", "\"\\u", "\"caf\xC3\xA9\"", "\"\xE2\x82\xAC\"", "\"\xF0\x9F\x98\x80\"",
+        "\"\xC0\x80\"", "\"\xC1\xBF\"", "\"\xE0\x80\x80\"", "\"\xED\xA0\x80\"", "\"\xF4\x90\x80\x80\"",
+        "\"\xF5\x80\x80\x80\"", "\"\x80\"", "\"\xC3\"", "\"\xE2\x82\"", "\"\xFF\"", "\xC3\xA9",
+        "{\"k\xC3\xA9y\":\"v\"}", "{\"k\\u00e9y\":\"v\"}",
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        agree_str(cases[i]);
+    /* NUL bytes: inside a string (control character) and outside */
+    agree("\"a\0b\"", 5, "NUL in a string");
+    agree("[1,\0]", 5, "NUL between values");
+}
+END_TEST
+
+static char *nested(int depth)
+{
+    char *s = malloc((size_t)depth * 2 + 2);
+    memset(s, '[', (size_t)depth);
+    memset(s + depth, ']', (size_t)depth);
+    s[depth * 2] = '\0';
+    return s;
+}
+
+START_TEST(nesting_is_limited_where_jansson_limits_it)
+{
+    for (int d = FO_WH_JSON_MAX_DEPTH - 2; d <= FO_WH_JSON_MAX_DEPTH + 2; d++) {
+        char *s = nested(d);
+        char label[64];
+        snprintf(label, sizeof label, "%d nested arrays", d);
+        agree(s, strlen(s), label);
+        free(s);
+    }
+    fo_err err;
+    fo_err_clear(&err);
+    char *deep = nested(100000);
+    ck_assert_ptr_null(fo_wh_json_parse(deep, strlen(deep), FO_WH_JSON_ALL, NULL, &err));
+    ck_assert_ptr_nonnull(strstr(err.message, "maximum parsing depth"));
+    free(deep);
+}
+END_TEST
+
+START_TEST(errors_name_line_and_column)
+{
+    const char *bad = "{\"apiVersion\": \"admission.k8s.io/v1\",\n \"kind\": }";
+    fo_err err;
+    fo_err_clear(&err);
+    ck_assert_ptr_null(fo_wh_json_parse(bad, strlen(bad), FO_WH_JSON_REVIEW, NULL, &err));
+    ck_assert_str_eq(err.message, "invalid JSON at line 2, column 10: invalid token");
+    ck_assert_ptr_null(fo_wh_json_parse("[1,", 3, FO_WH_JSON_ALL, NULL, &err));
+    ck_assert_ptr_nonnull(strstr(err.message, "near end of input"));
+}
+END_TEST
+
+/* An UPDATE review with every member the reader skips, from a fixture object. */
+static json_t *update_review(void)
+{
+    json_t *obj = fo_test_load_yaml("admission-flinkdeployment-with-templates.yaml");
+    json_t *meta = fo_json_ensure_object(obj, "metadata");
+    json_object_set_new(
+        meta, "managedFields",
+        json_pack("[{s:s, s:s, s:s, s:{s:{s:{}, s:{}}}}]", "manager", "kubectl", "operation",
+                  "Update", "fieldsType", "FieldsV1", "fieldsV1", "f:spec", ".", "f:image"));
+    json_t *doc = json_pack(
+        "{s:s, s:s, s:{s:s, s:{s:s, s:s, s:s}, s:s, s:O, s:O, s:{s:s, s:[s]}, s:{s:s}, s:b}}",
+        "apiVersion", "admission.k8s.io/v1", "kind", "AdmissionReview", "request", "uid", "u1",
+        "kind", "group", "flink.apache.org", "version", "v1beta1", "kind", "FlinkDeployment",
+        "operation", "UPDATE", "object", obj, "oldObject", obj, "userInfo", "username", "jane",
+        "groups", "devs", "options", "kind", "UpdateOptions", "dryRun", 0);
+    json_decref(obj);
+    ck_assert_ptr_nonnull(doc);
+    return doc;
+}
+
+START_TEST(review_mode_leaves_out_the_unread_members_and_reports_their_types)
+{
+    json_t *doc = update_review();
+    char *text = json_dumps(doc, JSON_INDENT(2));
+    fo_wh_json_skipped sk;
+    fo_err err;
+    fo_err_clear(&err);
+    json_t *got = fo_wh_json_parse(text, strlen(text), FO_WH_JSON_REVIEW, &sk, &err);
+    ck_assert_msg(got != NULL, "%s", err.message);
+    ck_assert_int_eq(sk.type[FO_WH_SKIP_OLD_OBJECT], JSON_OBJECT);
+    ck_assert_int_eq(sk.type[FO_WH_SKIP_USER_INFO], JSON_OBJECT);
+    ck_assert_int_eq(sk.type[FO_WH_SKIP_OPTIONS], JSON_OBJECT);
+    ck_assert_int_eq(sk.type[FO_WH_SKIP_MANAGED_FIELDS], JSON_ARRAY);
+    /* what is left is the document without the four members */
+    json_t *r = json_object_get(doc, "request");
+    json_object_del(r, "oldObject");
+    json_object_del(r, "userInfo");
+    json_object_del(r, "options");
+    json_object_del(fo_json_get(r, "object.metadata"), "managedFields");
+    ck_assert(json_equal(doc, got));
+    json_decref(got);
+    free(text);
+
+    /* absent members are reported as absent, a null oldObject as null */
+    json_object_set_new(r, "oldObject", json_null());
+    text = json_dumps(doc, JSON_COMPACT);
+    got = fo_wh_json_parse(text, strlen(text), FO_WH_JSON_REVIEW, &sk, &err);
+    ck_assert_ptr_nonnull(got);
+    ck_assert_int_eq(sk.type[FO_WH_SKIP_OLD_OBJECT], JSON_NULL);
+    ck_assert_int_eq(sk.type[FO_WH_SKIP_USER_INFO], -1);
+    ck_assert_int_eq(sk.type[FO_WH_SKIP_MANAGED_FIELDS], -1);
+    json_decref(got);
+    free(text);
+
+    /* a skipped member is still checked: a bad byte inside oldObject is an error */
+    json_object_set_new(r, "oldObject", json_pack("{s:s}", "x", "y"));
+    text = json_dumps(doc, JSON_COMPACT);
+    char *y = strstr(text, "\"y\"");
+    y[1] = (char)0xC0;
+    ck_assert_ptr_null(fo_wh_json_parse(text, strlen(text), FO_WH_JSON_REVIEW, &sk, &err));
+    ck_assert_ptr_nonnull(strstr(err.message, "invalid UTF-8"));
+    free(text);
+    json_decref(doc);
+}
+END_TEST
+
+START_TEST(the_fixtures_parse_as_jansson_parses_them)
+{
+    char *dir = fo_test_data_path("");
+    DIR *d = opendir(dir);
+    ck_assert_ptr_nonnull(d);
+    int files = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (n < 6 || strcmp(e->d_name + n - 5, ".json") != 0)
+            continue;
+        size_t len;
+        char *text = fo_test_read_data(e->d_name, &len);
+        agree(text, len, e->d_name);
+        free(text);
+        files++;
+    }
+    closedir(d);
+    free(dir);
+    ck_assert_int_gt(files, 10);
+}
+END_TEST
+
+/* xorshift64*: the same corruptions on every run. */
+static uint64_t rnd(uint64_t *s)
+{
+    *s ^= *s >> 12;
+    *s ^= *s << 25;
+    *s ^= *s >> 27;
+    return *s * 0x2545F4914F6CDD1DULL;
+}
+
+START_TEST(corrupted_reviews_are_judged_as_jansson_judges_them)
+{
+    json_t *doc = update_review();
+    char *text = json_dumps(doc, JSON_INDENT(1));
+    json_decref(doc);
+    size_t len = strlen(text);
+    static const char interesting[] = "{}[],:\"\\u0123456789-+.eE tfnrlsa\x80\xC3\xA9\xED\xF0\n\t";
+    uint64_t seed = 0x9E3779B97F4A7C15ULL;
+    char *buf = malloc(len + 16);
+    for (int round = 0; round < 4000; round++) {
+        memcpy(buf, text, len);
+        size_t n = len;
+        int edits = 1 + (int)(rnd(&seed) % 3);
+        for (int e = 0; e < edits && n > 0; e++) {
+            size_t at = (size_t)(rnd(&seed) % n);
+            char c = interesting[rnd(&seed) % (sizeof interesting - 1)];
+            switch (rnd(&seed) % 4) {
+            case 0: /* replace */
+                buf[at] = c;
+                break;
+            case 1: /* delete */
+                memmove(buf + at, buf + at + 1, n - at - 1);
+                n--;
+                break;
+            case 2: /* insert */
+                memmove(buf + at + 1, buf + at, n - at);
+                buf[at] = c;
+                n++;
+                break;
+            default: /* truncate */
+                n = at;
+            }
+        }
+        char label[64];
+        snprintf(label, sizeof label, "corruption round %d", round);
+        agree(buf, n, label);
+        /* review mode accepts and refuses the same inputs */
+        fo_err err;
+        fo_err_clear(&err);
+        json_t *a = fo_wh_json_parse(buf, n, FO_WH_JSON_ALL, NULL, &err);
+        json_t *b = fo_wh_json_parse(buf, n, FO_WH_JSON_REVIEW, NULL, &err);
+        ck_assert_msg((a == NULL) == (b == NULL), "%s: review mode judges differently", label);
+        json_decref(a);
+        json_decref(b);
+    }
+    free(buf);
+    free(text);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("review_json");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, edge_cases_are_judged_as_jansson_judges_them);
+    tcase_add_test(tc, nesting_is_limited_where_jansson_limits_it);
+    tcase_add_test(tc, errors_name_line_and_column);
+    tcase_add_test(tc, review_mode_leaves_out_the_unread_members_and_reports_their_types);
+    tcase_add_test(tc, the_fixtures_parse_as_jansson_parses_them);
+    tcase_add_test(tc, corrupted_reviews_are_judged_as_jansson_judges_them);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
