@@ -64,7 +64,7 @@ fo_rc fo_ctl_rest_counted(const fo_ctl_env *env, const char *endpoint, fo_rc rc)
     return rc;
 }
 
-void fo_ctl_random_job_id(char out[33])
+void fo_ctl_random_id(char out[33])
 {
     unsigned char bytes[16];
     ssize_t n = -1;
@@ -86,12 +86,12 @@ void fo_ctl_random_job_id(char out[33])
         snprintf(out + 2 * i, 3, "%02x", bytes[i]);
 }
 
-void fo_ctl_new_job_id(const fo_ctl_env *env, char out[33])
+void fo_ctl_new_id(const fo_ctl_env *env, char out[33])
 {
-    if (env->new_job_id)
-        env->new_job_id(env->job_id_ctx, out);
+    if (env->new_id)
+        env->new_id(env->new_id_ctx, out);
     else
-        fo_ctl_random_job_id(out);
+        fo_ctl_random_id(out);
     out[32] = '\0';
 }
 

@@ -107,9 +107,10 @@ typedef struct fo_ctl_env {
      * NULL. NULL callback = no defaults. */
     fo_cluster_defaults *(*defaults)(void *ctx);
     void *defaults_ctx;
-    /* A fresh Flink job id (32 lower-case hex + NUL). NULL = random from the system. */
-    void (*new_job_id)(void *ctx, char out[33]);
-    void *job_id_ctx;
+    /* A fresh Flink id, for new jobs and for savepoint triggers (32 lower-case hex + NUL).
+     * NULL = random from the system. */
+    void (*new_id)(void *ctx, char out[33]);
+    void *new_id_ctx;
 } fo_ctl_env;
 
 /* Fill settings with the defaults above. */
@@ -126,11 +127,11 @@ void fo_ctl_rest_base(const fo_ctl_env *env, const char *ns, const char *name,
  * rc = fo_ctl_rest_counted(env, "/config", fo_flink_rest_config(env->flink, ...)). */
 fo_rc fo_ctl_rest_counted(const fo_ctl_env *env, const char *endpoint, fo_rc rc);
 
-/* A random 32-hex job id from getrandom(2) (falls back to the clock and a counter). */
-void fo_ctl_random_job_id(char out[33]);
+/* A random 32-hex Flink id from getrandom(2) (falls back to the clock and a counter). */
+void fo_ctl_random_id(char out[33]);
 
-/* env->new_job_id or the random one. */
-void fo_ctl_new_job_id(const fo_ctl_env *env, char out[33]);
+/* A fresh Flink id: env->new_id, or a random one. */
+void fo_ctl_new_id(const fo_ctl_env *env, char out[33]);
 
 /* The current cluster defaults of env (new reference; empty defaults when there is none). */
 fo_cluster_defaults *fo_ctl_defaults(const fo_ctl_env *env);

@@ -117,7 +117,7 @@ int main(int argc, char **argv)
     char host[256] = "flinkop";
     gethostname(host, sizeof host - 1);
     char suffix[33], identity[320];
-    fo_ctl_random_job_id(suffix);
+    fo_ctl_random_id(suffix);
     snprintf(identity, sizeof identity, "%s_%.8s", host, suffix);
     const char *lease_ns = c.lease_namespace ? c.lease_namespace
                            : in_cluster      ? fo_kube_config_namespace(kcfg)

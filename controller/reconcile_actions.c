@@ -242,7 +242,7 @@ static void choose_job_id(fo_pass *p, const fo_upgrade_step *s, char id[33])
     else if (s->mode == FO_FLINK_UPGRADE_LAST_STATE && old && strlen(old) == 32)
         snprintf(id, 33, "%s", old);
     else
-        fo_ctl_new_job_id(p->env, id);
+        fo_ctl_new_id(p->env, id);
     json_decref(conf);
 }
 

@@ -20,8 +20,9 @@
 
 /* Where stop-with-savepoint gives up (Flink's checkpoint timeout default is 10 min). */
 #define FO_SAVEPOINT_TIMEOUT_MS (10 * 60 * 1000)
-/* A recorded savepoint intent without a trigger id, with the job still RUNNING after this
- * long, is taken as "the request never reached Flink" and may be sent again. */
+/* A recorded savepoint intent without a trigger id Flink knows (earlier versions recorded ""),
+ * with the job still RUNNING after this long, is taken as "the request never reached Flink"
+ * and may be sent again. */
 #define FO_SAVEPOINT_LOST_MS (60 * 1000)
 
 typedef struct fo_pass {

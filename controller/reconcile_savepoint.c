@@ -11,6 +11,40 @@
 
 /* ---- stop-with-savepoint ------------------------------------------------------------------- */
 
+/* Send the stop request of the recorded intent, under its trigger id. Flink treats a trigger id
+ * it already has as the same request (rest_v1_dispatcher.yml, StopWithSavepointRequestBody
+ * triggerId), so sending it again after a crash or a lost answer never takes a second
+ * savepoint. Without an answer the request may have reached Flink: the intent stays and the
+ * next pass asks Flink about the trigger. An answer refusing it ends the attempt. */
+static void send_stop(fo_pass *p, const char *job_id, const char *tid)
+{
+    fo_flink_savepoint_opts so = {
+        .target_dir = p->savepoint_dir, .format_type = "CANONICAL", .trigger_id = tid};
+    char got[33];
+    fo_err ferr;
+    fo_err_clear(&ferr);
+    fo_rc rc = fo_ctl_rest_counted(
+        p->env, "/jobs/:id/stop",
+        fo_flink_rest_stop_with_savepoint(p->env->flink, p->base_url, job_id, &so, got, &ferr));
+    fo_pass_requeue(p, p->set->progress_interval_ms);
+    if (rc == FO_OK) {
+        if (strcmp(got, tid) != 0) /* a Flink that picks its own id: follow that one */
+            json_object_set_new(fo_json_ensure_object(fo_act_job_status(p), "savepointInfo"),
+                                "triggerId", json_string(got));
+        fo_log_info("stop-with-savepoint of job %s triggered: %s", job_id, got);
+    } else if (fo_flink_rest_unreachable(rc)) {
+        fo_log_info("stop-with-savepoint of job %s not answered (%s); trigger %s is asked about "
+                    "next",
+                    job_id, ferr.message, tid);
+    } else {
+        fo_act_clear_trigger(p);
+        fo_pass_fail(p, FO_ERROR_UPGRADE_FAILURE, NULL,
+                     "stop-with-savepoint could not be started (%s); the job keeps running",
+                     ferr.message);
+        fo_act_warn_once(p, FO_REASON_SAVEPOINT_ERROR);
+    }
+}
+
 fo_rc fo_act_stop_with_savepoint(fo_pass *p, const fo_upgrade_step *s, fo_err *err)
 {
     const char *jid = fo_json_get_str(p->st, "jobStatus.jobId");
@@ -19,38 +53,20 @@ fo_rc fo_act_stop_with_savepoint(fo_pass *p, const fo_upgrade_step *s, fo_err *e
                      "stop-with-savepoint needs the job id and a savepoint directory");
         return FO_OK;
     }
-    char job_id[33];
+    char job_id[33], tid[33];
     snprintf(job_id, sizeof job_id, "%s", jid);
+    fo_ctl_new_id(p->env, tid);
     json_t *si = fo_json_ensure_object(fo_act_job_status(p), "savepointInfo");
-    json_object_set_new(si, "triggerId", json_string(""));
+    json_object_set_new(si, "triggerId", json_string(tid));
     json_object_set_new(si, "triggerTimestamp", json_integer(p->now_ms));
     json_object_set_new(si, "triggerType", json_string("UPGRADE"));
     json_object_set_new(si, "formatType", json_string("CANONICAL"));
     if (s->spec_changed_event)
         fo_act_spec_changed_event(p);
-    fo_rc rc = fo_pass_write_status(p, err); /* intent before the job is stopped */
+    fo_rc rc = fo_pass_write_status(p, err); /* intent, trigger id included, before the stop */
     if (rc != FO_OK)
         return rc;
-
-    fo_flink_savepoint_opts so = {.target_dir = p->savepoint_dir, .format_type = "CANONICAL"};
-    char tid[33];
-    fo_err ferr;
-    fo_err_clear(&ferr);
-    rc = fo_ctl_rest_counted(
-        p->env, "/jobs/:id/stop",
-        fo_flink_rest_stop_with_savepoint(p->env->flink, p->base_url, job_id, &so, tid, &ferr));
-    si = fo_json_ensure_object(fo_act_job_status(p), "savepointInfo");
-    if (rc == FO_OK) {
-        json_object_set_new(si, "triggerId", json_string(tid));
-        fo_log_info("stop-with-savepoint of job %s triggered: %s", job_id, tid);
-    } else {
-        fo_act_clear_trigger(p);
-        fo_pass_fail(p, FO_ERROR_UPGRADE_FAILURE, NULL,
-                     "stop-with-savepoint could not be started (%s); the job keeps running",
-                     ferr.message);
-        fo_act_warn_once(p, FO_REASON_SAVEPOINT_ERROR);
-    }
-    fo_pass_requeue(p, p->set->progress_interval_ms);
+    send_stop(p, job_id, tid);
     return FO_OK;
 }
 
@@ -91,8 +107,10 @@ static void savepoint_failed(fo_pass *p, const char *why)
     fo_pass_requeue(p, p->set->observe_interval_ms);
 }
 
-/* A savepoint intent recorded without Flink's trigger id (killed between the two writes):
- * Flink's checkpoint statistics tell whether a savepoint completed since the intent. */
+/* A savepoint intent without a trigger id Flink knows: recorded by an earlier flinkop version
+ * (trigger id "" until Flink answered), or forgotten by a restarted JobManager. Flink's
+ * checkpoint statistics tell whether a savepoint completed since the intent (a comparison of
+ * two machines' clocks, hence only the fallback). */
 static void await_untracked(fo_pass *p, const char *jid, int64_t since)
 {
     fo_flink_checkpoint_stats stats;
@@ -117,6 +135,13 @@ static void await_untracked(fo_pass *p, const char *jid, int64_t since)
     } else if (p->now_ms - since > FO_SAVEPOINT_TIMEOUT_MS) {
         savepoint_failed(p, "no savepoint found after the stop request");
     }
+}
+
+/* The job was seen RUNNING by this pass. */
+static bool job_runs(const fo_pass *p)
+{
+    return p->obs.rest_ok && fo_flink_job_status_parse(fo_json_get_str(
+                                 p->st, "jobStatus.state")) == FO_JOB_STATUS_RUNNING;
 }
 
 fo_rc fo_act_await_savepoint(fo_pass *p)
@@ -149,6 +174,10 @@ fo_rc fo_act_await_savepoint(fo_pass *p)
             savepoint_done(p, op.location);
         else
             savepoint_failed(p, "Flink reported no location");
+    } else if (rc == FO_ENOTFOUND && job_runs(p) && p->now_ms - since <= FO_SAVEPOINT_TIMEOUT_MS) {
+        /* The job runs and Flink does not know the trigger: the request never reached it
+         * (killed right after the intent, or no answer). The same trigger id again. */
+        send_stop(p, job_id, tid);
     } else if (rc == FO_ENOTFOUND) {
         /* Flink forgot the trigger (a JobManager restart): look at the statistics instead. */
         await_untracked(p, job_id, since);

@@ -17,8 +17,9 @@
  *                                                 the savepoint in jobStatus.upgradeSavepointPath;
  *                                                 last-state: JobManager deleted, HA data kept)
  *   UPGRADING, session spec != desired ......... tearing a session cluster down
- *   jobStatus.savepointInfo.triggerType UPGRADE  stop-with-savepoint in flight (triggerId, or
- *                                                 "" between the intent and Flink's answer)
+ *   jobStatus.savepointInfo.triggerType UPGRADE  stop-with-savepoint in flight under triggerId
+ *                                                 (chosen and recorded before it is sent; ""
+ *                                                 in intents of earlier versions)
  *   DEPLOYED, recorded job suspended ........... suspended
  *   DEPLOYED ................................... deployed (stable once the job runs)
  *

@@ -55,9 +55,12 @@ typedef struct fake_kube {
 } fake_kube;
 
 typedef struct fake_flink {
-    json_t *answers; /* "GET /jobs/overview" -> JSON */
-    bool unreachable;
+    json_t *answers;   /* "GET /jobs/overview" -> JSON */
+    bool unreachable;  /* no request reaches Flink: no answer at all (FO_EUNAVAIL) */
+    char lose_prefix[64]; /* calls starting with this reach Flink, but their answers never */
+    int lose_times;       /* come back (FO_ETIMEOUT), this many times */
     char calls[FAKE_MAX_LOG][256];
+    bool received[FAKE_MAX_LOG]; /* parallel to calls: the request reached Flink */
     size_t ncalls;
     json_t *bodies; /* array of request bodies (or null), parallel to calls */
 } fake_flink;
@@ -395,13 +398,17 @@ static inline fo_rc ff_send(void *ctx, const char *method, const char *url,
     }
     char key[512];
     snprintf(key, sizeof key, "%s %s", method, p ? p : "/");
-    if (f->ncalls < FAKE_MAX_LOG) {
-        snprintf(f->calls[f->ncalls++], sizeof f->calls[0], "%s", key);
-        json_t *sent = body && body_len ? json_loadb(body, body_len, 0, NULL) : NULL;
-        json_array_append_new(f->bodies, sent ? sent : json_null());
-    }
+    ck_assert_uint_lt(f->ncalls, FAKE_MAX_LOG);
+    f->received[f->ncalls] = !f->unreachable;
+    snprintf(f->calls[f->ncalls++], sizeof f->calls[0], "%s", key);
+    json_t *sent = body && body_len ? json_loadb(body, body_len, 0, NULL) : NULL;
+    json_array_append_new(f->bodies, sent ? sent : json_null());
     if (f->unreachable)
         return fo_err_set(err, FO_EUNAVAIL, "connection refused");
+    if (f->lose_times > 0 && strncmp(key, f->lose_prefix, strlen(f->lose_prefix)) == 0) {
+        f->lose_times--;
+        return fo_err_set(err, FO_ETIMEOUT, "no answer within the timeout");
+    }
     char *q = strchr(key, '?');
     json_t *a = json_object_get(f->answers, key);
     if (!a && q) {
@@ -410,6 +417,15 @@ static inline fo_rc ff_send(void *ctx, const char *method, const char *url,
     }
     /* Flink's error body: {"errors": ["Not found: /path"]} (rest_v1_dispatcher.yml). */
     json_t *answer = a ? json_incref(a) : json_pack("{s:[s]}", "errors", "Not found: fake flink");
+    /* A trigger request that names its triggerId gets it back as the operation's request-id
+     * (rest_v1_dispatcher.yml: TriggerId; Flink keeps triggers idempotent by that id). */
+    const char *tid = fo_json_str(json_array_get(f->bodies, f->ncalls - 1), "triggerId");
+    if (a && tid && json_object_get(a, "request-id")) {
+        json_t *echo = json_deep_copy(a);
+        json_object_set_new(echo, "request-id", json_string(tid));
+        json_decref(answer);
+        answer = echo;
+    }
     res->status = a ? 200 : 404;
     char *text = fo_json_dumps_compact(answer);
     json_decref(answer);
@@ -482,8 +498,8 @@ static inline fake_world *fake_world_new(void)
     w->env.events = (fo_ctl_events){&w->events, fe_record};
     w->env.clock = w->clock;
     w->env.settings = &w->settings;
-    w->env.new_job_id = fake_job_id;
-    w->env.job_id_ctx = w;
+    w->env.new_id = fake_job_id;
+    w->env.new_id_ctx = w;
     return w;
 }
 

@@ -11,7 +11,7 @@
 #include "controller/reconcile_deployment.h"
 #include "tests/unit/ctl_scenario.h"
 
-/* Flink trigger ids are 32 lower-case hex digits (rest_v1_dispatcher.yml: TriggerId). */
+/* What the fake Flink answers a stop request (it echoes the request's own triggerId). */
 #define TRIGGER_1 "7f3e2a1b0c9d8e7f6a5b4c3d2e1f0a01"
 #define TRIGGER_9 "7f3e2a1b0c9d8e7f6a5b4c3d2e1f0a09"
 
@@ -420,29 +420,33 @@ START_TEST(savepoint_upgrade_stops_with_savepoint_then_redeploys_from_it)
     fake_flink_answer(&w->flink, path, json_pack("{s:s}", "request-id", TRIGGER_1));
     edit_spec(w, n, "image", json_string("flink:1.20.1"));
 
-    /* Pass 1: the intent is recorded before Flink is asked to stop the job. */
+    /* Pass 1: the intent, with the trigger id the stop request will carry, is recorded before
+     * Flink is asked to stop the job. */
     size_t before = w->kube.nlog;
     size_t calls = w->flink.ncalls;
     ck_assert_int_eq(pass(w, n, NULL), FO_OK);
     int intent = fake_find(&w->kube, before, "status", FO_CTL_FLINK_DEPLOYMENT);
     ck_assert_int_ge(intent, 0);
-    ck_assert_str_eq(
-        fo_json_get_str(w->kube.log[intent].body, "status.jobStatus.savepointInfo.triggerType"),
-        "UPGRADE");
+    json_t *si = (json_t *)fo_json_get(w->kube.log[intent].body, "status.jobStatus.savepointInfo");
+    ck_assert_str_eq(fo_json_str(si, "triggerType"), "UPGRADE");
+    char tid[33];
+    snprintf(tid, sizeof tid, "%s", fo_json_str(si, "triggerId"));
+    ck_assert(fo_flink_rest_is_id(tid));
     ck_assert_int_eq(fake_flink_calls(&w->flink, "POST /jobs/"), 1);
     json_t *stop_body = json_array_get(w->flink.bodies, w->flink.ncalls - 1);
     ck_assert_str_eq(fo_json_str(stop_body, "targetDirectory"), "s3://bucket/savepoints");
+    ck_assert_str_eq(fo_json_str(stop_body, "triggerId"), tid);
     ck_assert_uint_gt(w->flink.ncalls, calls);
-    ck_assert_str_eq(st_str(w, n, "jobStatus.savepointInfo.triggerId"), TRIGGER_1);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.savepointInfo.triggerId"), tid);
     ck_assert_int_eq(fake_count(&w->kube, before, "delete", FO_CTL_KIND_COUNT), 0);
 
     /* Pass 2: still in progress. */
-    snprintf(path, sizeof path, "GET /jobs/%s/savepoints/" TRIGGER_1, jid);
+    snprintf(path, sizeof path, "GET /jobs/%s/savepoints/%s", jid, tid);
     fake_flink_answer(&w->flink, path, json_pack("{s:{s:s}}", "status", "id", "IN_PROGRESS"));
     fo_reconcile_result res;
     ck_assert_int_eq(pass(w, n, &res), FO_OK);
     ck_assert_str_eq(res.action, "AWAIT_SAVEPOINT");
-    ck_assert_str_eq(st_str(w, n, "jobStatus.savepointInfo.triggerId"), TRIGGER_1);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.savepointInfo.triggerId"), tid);
 
     /* Pass 3: completed: path and suspended marker recorded together. */
     fake_flink_answer(&w->flink, path,
@@ -468,6 +472,29 @@ START_TEST(savepoint_upgrade_stops_with_savepoint_then_redeploys_from_it)
     ck_assert_ptr_nonnull(
         strstr(conf, "execution.savepoint.path: s3://bucket/savepoints/savepoint-000001-abc"));
     ck_assert_str_eq(st_str(w, n, "reconciliationStatus.state"), "DEPLOYED");
+    fake_world_free(w);
+}
+END_TEST
+
+/* An answer refusing the stop (here 404: the job is unknown) ends the attempt; only a missing
+ * answer keeps the intent (test_reconcile_crash). */
+START_TEST(refused_stop_with_savepoint_clears_the_intent_and_says_why)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    until_stable(w, n);
+    edit_spec(w, n, "image", json_string("flink:1.20.1"));
+    size_t before = w->kube.nlog;
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "STOP_SAVEPOINT");
+    ck_assert_int_eq(fake_flink_calls(&w->flink, "POST /jobs/"), 1);
+    ck_assert_ptr_null(st_str(w, n, "jobStatus.savepointInfo.triggerType"));
+    ck_assert_ptr_null(st_str(w, n, "jobStatus.savepointInfo.triggerId"));
+    ck_assert_ptr_nonnull(strstr(st_str(w, n, "error"), "could not be started"));
+    ck_assert_int_eq(fake_events_count(&w->events, "SavepointError"), 1);
+    ck_assert_int_eq(fake_count(&w->kube, before, "delete", FO_CTL_KIND_COUNT), 0);
+    ck_assert_ptr_nonnull(owned(w, FO_CTL_DEPLOYMENT, n));
     fake_world_free(w);
 }
 END_TEST
@@ -583,7 +610,10 @@ START_TEST(last_state_with_a_new_flink_version_goes_through_a_savepoint)
     fo_reconcile_result res;
     ck_assert_int_eq(pass(w, n, &res), FO_OK);
     ck_assert_str_eq(res.action, "STOP_SAVEPOINT");
-    ck_assert_str_eq(st_str(w, n, "jobStatus.savepointInfo.triggerId"), TRIGGER_9);
+    const char *tid = st_str(w, n, "jobStatus.savepointInfo.triggerId");
+    ck_assert(fo_flink_rest_is_id(tid));
+    ck_assert_str_eq(fo_json_str(json_array_get(w->flink.bodies, w->flink.ncalls - 1), "triggerId"),
+                     tid);
     fake_world_free(w);
 }
 END_TEST
@@ -777,6 +807,7 @@ static Suite *suite(void)
     tcase_add_test(tc, upgrade_waits_while_the_old_jobmanager_terminates);
     tcase_add_test(tc, suspend_then_resume);
     tcase_add_test(tc, savepoint_upgrade_stops_with_savepoint_then_redeploys_from_it);
+    tcase_add_test(tc, refused_stop_with_savepoint_clears_the_intent_and_says_why);
     tcase_add_test(tc, last_state_upgrade_without_ha_metadata_is_refused_and_the_cluster_untouched);
     tcase_add_test(tc, last_state_upgrade_keeps_ha_data_and_the_job_id);
     tcase_add_test(tc, last_state_with_a_new_flink_version_goes_through_a_savepoint);

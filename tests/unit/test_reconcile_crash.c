@@ -1,0 +1,409 @@
+/* controller/reconcile_*: a controller killed between any two of its writes (DESIGN.md "The
+ * reconcile pass", docs/controller.md "intent first", reference c.5 - c.7, c.18).
+ *
+ * Each scenario runs once without a crash, counting the API writes it makes, then once per
+ * write k with write k failing as if the process died right before it: the passes after that
+ * are the restarted controller. Whatever k, the scenario must end where the uncrashed run ends:
+ * settled, no savepoint lost or taken twice, one job per deploy, the deployed configuration in
+ * line with status. Between two passes world_step plays the kubelet, the Deployment controller
+ * and Flink (a JobManager that runs the job of its configuration, stop-with-savepoint and
+ * cancel as Flink's REST API answers them, Flink rewriting its HA job graph on start). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/jsonutil.h"
+#include "tests/unit/ctl_scenario.h"
+
+#define MAX_PASSES 40
+#define STEP_MS 5000
+/* What the fake Flink answers a stop request that names no trigger id of its own. */
+#define FLINK_TRIGGER "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
+
+typedef struct flink_model {
+    char jm_uid[64];     /* the JobManager Deployment the model's cluster belongs to */
+    char job[33];        /* the job that cluster runs (from its configuration) */
+    char job_state[16];  /* RUNNING, FINISHED (stopped with a savepoint), CANCELED */
+    size_t calls_seen;   /* Flink calls already played */
+    int savepoints;      /* savepoints taken */
+    int jm_creates;      /* JobManager clusters started */
+    bool graph_at_start; /* an HA job graph was there when a JobManager started */
+    int64_t clock_behind_ms; /* the JobManager's clock runs this far behind the controller's */
+} flink_model;
+
+typedef struct outcome {
+    bool settled;
+    int writes;            /* API writes of the scenario (failed ones included) */
+    char job[33];          /* status.jobStatus.jobId at the end */
+    char deployed_job[33]; /* the job id in the cluster's configuration */
+    char savepoint[256];   /* status.jobStatus.upgradeSavepointPath ("" when none) */
+    char restore[256];     /* execution.savepoint.path of the configuration ("" when none) */
+    int savepoints, jm_creates, stops;
+    bool graph_at_start;
+    bool gone; /* the resource was deleted (finalizer removed) */
+} outcome;
+
+/* The value of `key: "..."` (or unquoted) in the cluster's config.yaml, into out. */
+static void conf_value(fake_world *w, const char *name, const char *key, char *out, size_t len)
+{
+    char cm[300];
+    snprintf(cm, sizeof cm, "flink-config-%s", name);
+    const char *text = fo_json_str(fo_json_get(owned(w, FO_CTL_CONFIG_MAP, cm), "data"),
+                                   "config.yaml");
+    out[0] = '\0';
+    const char *p = text ? strstr(text, key) : NULL;
+    if (!p)
+        return;
+    p += strlen(key);
+    while (*p == ':' || *p == ' ' || *p == '"')
+        p++;
+    size_t n = strcspn(p, "\"\n");
+    snprintf(out, len, "%.*s", (int)(n < len ? n : len - 1), p);
+}
+
+static void answer_job(fake_world *w, const flink_model *m)
+{
+    fake_flink_answer(&w->flink, "GET /config",
+                      json_pack("{s:s, s:s}", "flink-version", "1.20.1", "flink-revision",
+                                "abc1234 @ 2025-01-01T00:00:00+00:00"));
+    fake_flink_answer(&w->flink, "GET /taskmanagers",
+                      json_pack("{s:[{s:s}]}", "taskmanagers", "id", "tm-1"));
+    fake_flink_answer(&w->flink, "GET /jobs/overview",
+                      json_pack("{s:[{s:s, s:s, s:s, s:I}]}", "jobs", "jid", m->job, "name",
+                                "State machine job", "state", m->job_state, "start-time",
+                                (json_int_t)1776676400000LL));
+    char key[128];
+    snprintf(key, sizeof key, "POST /jobs/%s/stop", m->job);
+    fake_flink_answer(&w->flink, key, json_pack("{s:s}", "request-id", FLINK_TRIGGER));
+}
+
+/* Flink takes the savepoint of a stop request it received (once per trigger id). */
+static void play_stop(fake_world *w, flink_model *m, const char *job, const json_t *body)
+{
+    const char *tid = fo_json_str(body, "triggerId");
+    char key[160];
+    snprintf(key, sizeof key, "GET /jobs/%s/savepoints/%s", job, tid ? tid : FLINK_TRIGGER);
+    if (json_object_get(w->flink.answers, key))
+        return; /* the same trigger again: Flink answers with the operation it has */
+    char loc[128];
+    snprintf(loc, sizeof loc, "s3://bucket/savepoints/savepoint-%.6s-%d", job, ++m->savepoints);
+    fake_flink_answer(&w->flink, key,
+                      json_pack("{s:{s:s}, s:{s:s}}", "status", "id", "COMPLETED", "operation",
+                                "location", loc));
+    snprintf(key, sizeof key, "GET /jobs/%s/checkpoints", job);
+    fake_flink_answer(
+        &w->flink, key,
+        json_pack("{s:{s:I}, s:{s:{s:i, s:s, s:b, s:s, s:I}}}", "counts", "completed",
+                  (json_int_t)m->savepoints, "latest", "savepoint", "id", 100 + m->savepoints,
+                  "status", "COMPLETED", "is_savepoint", 1, "external_path", loc,
+                  "trigger_timestamp",
+                  (json_int_t)(fo_clock_now_ms(w->clock) - m->clock_behind_ms)));
+    if (strcmp(job, m->job) == 0)
+        snprintf(m->job_state, sizeof m->job_state, "FINISHED");
+}
+
+/* What happens in the cluster between two passes. */
+static void world_step(fake_world *w, flink_model *m, const char *name)
+{
+    for (size_t i = m->calls_seen; i < w->flink.ncalls; i++) {
+        if (!w->flink.received[i])
+            continue;
+        char job[33] = "";
+        const char *c = w->flink.calls[i];
+        if (strncmp(c, "POST /jobs/", 11) == 0 && strstr(c, "/stop")) {
+            snprintf(job, sizeof job, "%.32s", c + 11);
+            play_stop(w, m, job, json_array_get(w->flink.bodies, i));
+        } else if (strncmp(c, "PATCH /jobs/", 12) == 0 && strncmp(c + 12, m->job, 32) == 0 &&
+                   strcmp(m->job_state, "RUNNING") == 0) {
+            snprintf(m->job_state, sizeof m->job_state, "CANCELED");
+        }
+    }
+    m->calls_seen = w->flink.ncalls;
+
+    json_t *jm = owned(w, FO_CTL_DEPLOYMENT, name);
+    bool up = jm && !fo_json_get(jm, "metadata.deletionTimestamp");
+    w->flink.unreachable = !up;
+    if (up) {
+        const char *uid = fo_json_get_str(jm, "metadata.uid");
+        if (strcmp(uid, m->jm_uid) != 0) { /* a new JobManager starts the job it was given */
+            snprintf(m->jm_uid, sizeof m->jm_uid, "%s", uid);
+            conf_value(w, name, "$internal.pipeline.job-id", m->job, sizeof m->job);
+            snprintf(m->job_state, sizeof m->job_state, "RUNNING");
+            m->jm_creates++;
+            char cm_name[300];
+            snprintf(cm_name, sizeof cm_name, "%s-cluster-config-map", name);
+            json_t *cm = owned(w, FO_CTL_CONFIG_MAP, cm_name);
+            if (cm) { /* Flink (re)writes the job graph into its HA map */
+                const char *key;
+                json_t *v;
+                json_object_foreach(json_object_get(cm, "data"), key, v)
+                {
+                    if (strncmp(key, "jobGraph-", 9) == 0)
+                        m->graph_at_start = true;
+                }
+                json_t *copy = json_deep_copy(cm);
+                char graph[64];
+                snprintf(graph, sizeof graph, "jobGraph-%s", m->job);
+                json_object_set_new(fo_json_ensure_object(copy, "data"), graph,
+                                    json_string("rO0ABXNy"));
+                fake_put(&w->kube, copy);
+                json_decref(copy);
+            }
+        }
+        jm_available(w, name);
+        answer_job(w, m);
+    }
+    fo_clock_fake_advance(w->clock, STEP_MS);
+}
+
+static bool settled(fake_world *w, const char *name)
+{
+    json_t *obj = fd(w, name);
+    int64_t gen = 0, seen = -1;
+    fo_json_get_int(obj, "metadata.generation", &gen);
+    fo_json_get_int(json_object_get(obj, "status"), "observedGeneration", &seen);
+    const char *life = st_str(w, name, "lifecycleState");
+    const char *rs = st_str(w, name, "reconciliationStatus.state");
+    return gen == seen && life && strcmp(life, "STABLE") == 0 && rs &&
+           strcmp(rs, "DEPLOYED") == 0 && !st_str(w, name, "jobStatus.savepointInfo.triggerType");
+}
+
+/* Passes (each followed by a world step) until the resource settles or is gone. */
+static bool run_passes(fake_world *w, flink_model *m, const char *name, bool until_gone)
+{
+    for (int i = 0; i < MAX_PASSES; i++) {
+        pass(w, name, NULL); /* a failed pass is retried, as the work queue does */
+        world_step(w, m, name);
+        if (until_gone ? fd(w, name) == NULL : settled(w, name))
+            return true;
+    }
+    return false;
+}
+
+typedef struct scenario {
+    const char *fixture, *name;
+    bool ha_maps;                     /* Flink's HA ConfigMaps exist (last-state) */
+    bool from_scratch;                /* crash during the first deployment */
+    void (*change)(fake_world *w, const char *name); /* the user's change (NULL: none) */
+    bool delete;                      /* the change is a deletion */
+    int64_t clock_behind_ms;          /* the JobManager's clock is behind the controller's */
+    const char *lose_answer_of;       /* the first Flink call starting with this reaches Flink
+                                         but its answer is lost */
+} scenario;
+
+static void new_image(fake_world *w, const char *name)
+{
+    edit_spec(w, name, "image", json_string("flink:1.20.1"));
+}
+
+static void new_parallelism(fake_world *w, const char *name)
+{
+    edit_spec(w, name, "job.parallelism", json_integer(4));
+}
+
+static void put_ha_maps(fake_world *w)
+{
+    json_t *maps = fo_test_load_yaml("controller-ha-configmaps.yaml");
+    size_t i;
+    json_t *cm;
+    json_array_foreach(maps, i, cm)
+    {
+        fake_put(&w->kube, cm);
+    }
+    json_decref(maps);
+}
+
+/* Run the scenario, with the crash_at-th write of the change failing (0: no crash). */
+static outcome run(const scenario *sc, int crash_at)
+{
+    outcome o;
+    memset(&o, 0, sizeof o);
+    fake_world *w = world_with(sc->fixture);
+    flink_model m;
+    memset(&m, 0, sizeof m);
+    m.clock_behind_ms = sc->clock_behind_ms;
+    if (sc->ha_maps)
+        put_ha_maps(w);
+    int start = w->kube.writes;
+    if (!sc->from_scratch) {
+        ck_assert_msg(run_passes(w, &m, sc->name, false), "%s never became stable", sc->name);
+        m.jm_creates = 0;
+        m.savepoints = 0;
+        m.graph_at_start = false;
+        if (sc->delete) {
+            fo_err err;
+            ck_assert_int_eq(fk_remove(&w->kube, FO_CTL_FLINK_DEPLOYMENT, NS, sc->name, NULL,
+                                       NULL, &err),
+                             FO_OK);
+        } else if (sc->change) {
+            sc->change(w, sc->name);
+        }
+        start = w->kube.writes;
+    }
+    size_t calls = w->flink.ncalls;
+    if (sc->lose_answer_of) {
+        snprintf(w->flink.lose_prefix, sizeof w->flink.lose_prefix, "%s", sc->lose_answer_of);
+        w->flink.lose_times = 1;
+    }
+    if (crash_at > 0)
+        fake_fail_write(&w->kube, crash_at, FO_EIO);
+    o.settled = run_passes(w, &m, sc->name, sc->delete);
+    o.writes = w->kube.writes - start;
+    o.gone = fd(w, sc->name) == NULL;
+    o.savepoints = m.savepoints;
+    o.jm_creates = m.jm_creates;
+    o.graph_at_start = m.graph_at_start;
+    for (size_t i = calls; i < w->flink.ncalls; i++)
+        if (strncmp(w->flink.calls[i], "POST /jobs/", 11) == 0 && strstr(w->flink.calls[i], "/stop"))
+            o.stops++;
+    if (!o.gone) {
+        const char *jid = st_str(w, sc->name, "jobStatus.jobId");
+        const char *sp = st_str(w, sc->name, "jobStatus.upgradeSavepointPath");
+        snprintf(o.job, sizeof o.job, "%s", jid ? jid : "");
+        snprintf(o.savepoint, sizeof o.savepoint, "%s", sp ? sp : "");
+        conf_value(w, sc->name, "$internal.pipeline.job-id", o.deployed_job,
+                   sizeof o.deployed_job);
+        conf_value(w, sc->name, "execution.savepoint.path", o.restore, sizeof o.restore);
+    }
+    fake_world_free(w);
+    return o;
+}
+
+/* Every crash point of sc ends like the uncrashed run. */
+static void check_every_crash_point(const scenario *sc)
+{
+    outcome base = run(sc, 0);
+    ck_assert_msg(base.settled, "%s: the uncrashed run did not settle", sc->name);
+    ck_assert_int_gt(base.writes, 0);
+    for (int k = 1; k <= base.writes; k++) {
+        outcome o = run(sc, k);
+        ck_assert_msg(o.settled, "%s: killed before write %d of %d, it never settled", sc->name,
+                      k, base.writes);
+        ck_assert_msg(o.gone == base.gone, "%s: killed before write %d: gone %d", sc->name, k,
+                      o.gone);
+        ck_assert_msg(o.savepoints == base.savepoints,
+                      "%s: killed before write %d: %d savepoints taken instead of %d", sc->name,
+                      k, o.savepoints, base.savepoints);
+        ck_assert_msg(o.jm_creates == base.jm_creates,
+                      "%s: killed before write %d: %d JobManagers started instead of %d",
+                      sc->name, k, o.jm_creates, base.jm_creates);
+        ck_assert_msg(!o.graph_at_start,
+                      "%s: killed before write %d: the old job graph was there at start",
+                      sc->name, k);
+        if (o.gone)
+            continue;
+        ck_assert_msg(strcmp(o.job, o.deployed_job) == 0,
+                      "%s: killed before write %d: status says job %s, the cluster runs %s",
+                      sc->name, k, o.job, o.deployed_job);
+        ck_assert_msg((o.savepoint[0] != 0) == (base.savepoint[0] != 0),
+                      "%s: killed before write %d: savepoint path '%s'", sc->name, k, o.savepoint);
+        ck_assert_msg(strcmp(o.savepoint, o.restore) == 0,
+                      "%s: killed before write %d: recorded savepoint '%s', restored from '%s'",
+                      sc->name, k, o.savepoint, o.restore);
+    }
+}
+
+START_TEST(first_deploy_survives_a_crash_before_any_write)
+{
+    scenario sc = {.fixture = "controller-application.yaml",
+                   .name = "basic-example",
+                   .from_scratch = true};
+    check_every_crash_point(&sc);
+}
+END_TEST
+
+START_TEST(stateless_upgrade_survives_a_crash_before_any_write)
+{
+    scenario sc = {.fixture = "controller-application.yaml",
+                   .name = "basic-example",
+                   .change = new_image};
+    check_every_crash_point(&sc);
+}
+END_TEST
+
+START_TEST(savepoint_upgrade_survives_a_crash_before_any_write)
+{
+    scenario sc = {.fixture = "controller-application-savepoint.yaml",
+                   .name = "savepoint-example",
+                   .change = new_image};
+    outcome base = run(&sc, 0);
+    ck_assert_int_eq(base.savepoints, 1);
+    ck_assert_str_eq(base.savepoint, base.restore);
+    check_every_crash_point(&sc);
+}
+END_TEST
+
+/* Flink stopped the job with a savepoint but its answer never came (the REST timeout): the
+ * savepoint is still found and restored, not reported lost. */
+START_TEST(savepoint_upgrade_keeps_a_savepoint_whose_stop_answer_was_lost)
+{
+    scenario sc = {.fixture = "controller-application-savepoint.yaml",
+                   .name = "savepoint-example",
+                   .change = new_image,
+                   .lose_answer_of = "POST /jobs/"};
+    outcome o = run(&sc, 0);
+    ck_assert_msg(o.settled, "the upgrade never ended");
+    ck_assert_int_eq(o.savepoints, 1);
+    ck_assert_str_ne(o.savepoint, "");
+    ck_assert_str_eq(o.savepoint, o.restore);
+}
+END_TEST
+
+/* Timestamps of two machines are not compared to find the savepoint after a crash. */
+START_TEST(savepoint_upgrade_survives_a_crash_with_the_jobmanager_clock_behind)
+{
+    scenario sc = {.fixture = "controller-application-savepoint.yaml",
+                   .name = "savepoint-example",
+                   .change = new_image,
+                   .clock_behind_ms = 10000};
+    check_every_crash_point(&sc);
+}
+END_TEST
+
+START_TEST(last_state_upgrade_survives_a_crash_before_any_write)
+{
+    scenario sc = {.fixture = "controller-application-last-state.yaml",
+                   .name = "last-state-example",
+                   .ha_maps = true,
+                   .change = new_parallelism};
+    outcome base = run(&sc, 0);
+    ck_assert_int_eq(base.savepoints, 0);
+    ck_assert_str_eq(base.job, "00000000000000000000000000000001"); /* kept */
+    check_every_crash_point(&sc);
+}
+END_TEST
+
+START_TEST(deletion_survives_a_crash_before_any_write)
+{
+    scenario sc = {.fixture = "controller-application.yaml",
+                   .name = "basic-example",
+                   .delete = true};
+    check_every_crash_point(&sc);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("reconcile_crash");
+    TCase *tc = tcase_create("crash");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, first_deploy_survives_a_crash_before_any_write);
+    tcase_add_test(tc, stateless_upgrade_survives_a_crash_before_any_write);
+    tcase_add_test(tc, savepoint_upgrade_survives_a_crash_before_any_write);
+    tcase_add_test(tc, savepoint_upgrade_keeps_a_savepoint_whose_stop_answer_was_lost);
+    tcase_add_test(tc, savepoint_upgrade_survives_a_crash_with_the_jobmanager_clock_behind);
+    tcase_add_test(tc, last_state_upgrade_survives_a_crash_before_any_write);
+    tcase_add_test(tc, deletion_survives_a_crash_before_any_write);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
