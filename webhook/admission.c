@@ -174,7 +174,8 @@ static fo_rc decode_request(const json_t *r, const fo_wh_json_skipped *sk,
     return FO_OK;
 }
 
-fo_rc fo_admission_decode(const char *body, size_t len, fo_admission_request *req, fo_err *err)
+static fo_rc decode(const char *body, size_t len, fo_wh_json_mode mode, fo_admission_request *req,
+                    fo_err *err)
 {
     memset(req, 0, sizeof *req);
     if (len > FO_ADMISSION_MAX_BODY)
@@ -183,7 +184,7 @@ fo_rc fo_admission_decode(const char *body, size_t len, fo_admission_request *re
     if (len == 0)
         return fo_err_set(err, FO_EINVAL, "body: empty, expected an AdmissionReview");
     fo_wh_json_skipped sk;
-    json_t *doc = fo_wh_json_parse(body, len, FO_WH_JSON_REVIEW, &sk, err);
+    json_t *doc = fo_wh_json_parse(body, len, mode, &sk, err);
     if (!doc)
         return err && err->rc == FO_ENOMEM ? FO_ENOMEM : fo_err_wrap(err, "body: malformed JSON");
     const json_t *r = NULL;
@@ -199,6 +200,17 @@ fo_rc fo_admission_decode(const char *body, size_t len, fo_admission_request *re
     }
     req->review = doc;
     return FO_OK;
+}
+
+fo_rc fo_admission_decode(const char *body, size_t len, fo_admission_request *req, fo_err *err)
+{
+    return decode(body, len, FO_WH_JSON_REVIEW, req, err);
+}
+
+fo_rc fo_admission_decode_without_status(const char *body, size_t len, fo_admission_request *req,
+                                         fo_err *err)
+{
+    return decode(body, len, FO_WH_JSON_REVIEW_NO_STATUS, req, err);
 }
 
 void fo_admission_request_release(fo_admission_request *req)

@@ -65,6 +65,10 @@ typedef struct fo_admission_request {
  * "request.uid: required") or FO_ELIMIT (over FO_ADMISSION_MAX_BODY), and req is left empty. */
 fo_rc fo_admission_decode(const char *body, size_t len, fo_admission_request *req, fo_err *err);
 
+/* The same, leaving out the object's status too (for /mutate: normalising never reads it). */
+fo_rc fo_admission_decode_without_status(const char *body, size_t len, fo_admission_request *req,
+                                         fo_err *err);
+
 /* Release what decode kept. Safe on a zeroed or already released struct. */
 void fo_admission_request_release(fo_admission_request *req);
 

@@ -16,6 +16,7 @@
 typedef enum state { S_NONE, S_ROOT, S_REQUEST, S_OBJECT, S_METADATA } state;
 
 typedef struct reader {
+    bool skip_status;
     const unsigned char *p, *start, *end;
     fo_err *err;
     fo_wh_json_skipped *skipped;
@@ -381,7 +382,7 @@ static bool literal(reader *r, const char *word, size_t n)
 
 /* The state under member key of an object in state st; skip gets the skipped member's index
  * (the returned state is then meaningless) or -1. */
-static state member_state(state st, const char *key, size_t n, int *skip)
+static state member_state(const reader *r, state st, const char *key, size_t n, int *skip)
 {
     *skip = -1;
 #define IS(lit) (n == sizeof(lit) - 1 && memcmp(key, lit, n) == 0)
@@ -399,6 +400,8 @@ static state member_state(state st, const char *key, size_t n, int *skip)
             *skip = FO_WH_SKIP_OPTIONS;
         return S_NONE;
     case S_OBJECT:
+        if (IS("status") && r->skip_status)
+            *skip = FO_WH_SKIP_STATUS;
         return IS("metadata") ? S_METADATA : S_NONE;
     case S_METADATA:
         if (IS("managedFields"))
@@ -459,7 +462,7 @@ static bool parse_object(reader *r, state st, bool build, unsigned depth, json_t
         r->p++;
         skip_ws(r);
         int skip = -1, type = -1;
-        state child = st == S_NONE ? S_NONE : member_state(st, key, key_len, &skip);
+        state child = st == S_NONE ? S_NONE : member_state(r, st, key, key_len, &skip);
         bool build_child = build && skip < 0;
         json_t *value = NULL;
         if (!parse_value(r, child, build_child, depth, &value, &type))
@@ -583,14 +586,15 @@ json_t *fo_wh_json_parse(const char *buf, size_t len, fo_wh_json_mode mode,
                 .start = (const unsigned char *)buf,
                 .end = (const unsigned char *)buf + len,
                 .err = err,
-                .skipped = skipped};
+                .skipped = skipped,
+                .skip_status = mode == FO_WH_JSON_REVIEW_NO_STATUS};
     if (skipped)
         for (int i = 0; i < FO_WH_SKIP_COUNT; i++)
             skipped->type[i] = -1;
     json_t *v = NULL;
     int type;
     skip_ws(&r);
-    if (!parse_value(&r, mode == FO_WH_JSON_REVIEW ? S_ROOT : S_NONE, true, 0, &v, &type))
+    if (!parse_value(&r, mode == FO_WH_JSON_ALL ? S_NONE : S_ROOT, true, 0, &v, &type))
         goto out;
     skip_ws(&r);
     if (r.p != r.end) {

@@ -20,6 +20,7 @@
  * Skipped members (with FO_WH_JSON_REVIEW) are checked like everything else, then left out of
  * the result; their JSON type is reported so the caller can still check it:
  *   request.oldObject, request.userInfo, request.options, request.object.metadata.managedFields
+ * and with FO_WH_JSON_REVIEW_NO_STATUS also request.object.status.
  * Pure; thread-safe. */
 
 #include <jansson.h>
@@ -30,8 +31,9 @@
 #define FO_WH_JSON_MAX_DEPTH 2048
 
 typedef enum fo_wh_json_mode {
-    FO_WH_JSON_ALL,    /* build everything (what json_loadb builds) */
-    FO_WH_JSON_REVIEW, /* leave out the members listed above */
+    FO_WH_JSON_ALL,              /* build everything (what json_loadb builds) */
+    FO_WH_JSON_REVIEW,           /* leave out the members listed above */
+    FO_WH_JSON_REVIEW_NO_STATUS, /* and request.object.status (for /mutate) */
 } fo_wh_json_mode;
 
 typedef enum fo_wh_json_skip {
@@ -39,6 +41,7 @@ typedef enum fo_wh_json_skip {
     FO_WH_SKIP_USER_INFO,
     FO_WH_SKIP_OPTIONS,
     FO_WH_SKIP_MANAGED_FIELDS,
+    FO_WH_SKIP_STATUS, /* FO_WH_JSON_REVIEW_NO_STATUS only */
     FO_WH_SKIP_COUNT
 } fo_wh_json_skip;
 

@@ -108,7 +108,10 @@ static const char *admission(fo_webhook *wh, route r, const fo_http_request *req
     fo_admission_request ar;
     fo_err err;
     fo_err_clear(&err);
-    fo_rc rc = fo_admission_decode(req->body, req->body_len, &ar, &err);
+    /* /mutate never reads the status: it is checked as JSON but not built */
+    fo_rc rc = r == R_MUTATE
+                   ? fo_admission_decode_without_status(req->body, req->body_len, &ar, &err)
+                   : fo_admission_decode(req->body, req->body_len, &ar, &err);
     if (rc != FO_OK) {
         if (rc == FO_ELIMIT)
             fo_webhook_status(resp, 413, "RequestEntityTooLarge", "%s", err.message);

@@ -88,6 +88,28 @@ START_TEST(the_spec_example_request_decodes)
 }
 END_TEST
 
+START_TEST(mutate_decoding_leaves_the_status_out)
+{
+    json_t *doc = spec_request();
+    json_object_set_new(fo_json_get(doc, "request.object"), "status",
+                        json_pack("{s:s}", "lifecycleState", "STABLE"));
+    char *text = json_dumps(doc, JSON_COMPACT);
+    fo_admission_request req;
+    fo_err err;
+    fo_err_clear(&err);
+    ck_assert_int_eq(fo_admission_decode(text, strlen(text), &req, &err), FO_OK);
+    ck_assert_str_eq(fo_json_get_str(req.object, "status.lifecycleState"), "STABLE");
+    fo_admission_request_release(&req);
+    ck_assert_int_eq(fo_admission_decode_without_status(text, strlen(text), &req, &err), FO_OK);
+    ck_assert_ptr_null(fo_json_get(req.object, "status"));
+    ck_assert_str_eq(fo_json_get_str(req.object, "spec.image"), "flink:2.2");
+    ck_assert_str_eq(req.uid, SPEC_UID);
+    fo_admission_request_release(&req);
+    free(text);
+    json_decref(doc);
+}
+END_TEST
+
 static void set_dry_run(json_t *d)
 {
     json_object_set_new(json_object_get(d, "request"), "dryRun", json_true());
@@ -446,6 +468,7 @@ int main(void)
     TCase *tc = tcase_create("admission");
     tcase_add_test(tc, the_spec_example_request_decodes);
     tcase_add_test(tc, dry_run_and_unknown_fields_are_accepted);
+    tcase_add_test(tc, mutate_decoding_leaves_the_status_out);
     tcase_add_test(tc, malformed_json_is_refused_with_its_position);
     tcase_add_test(tc, a_body_over_the_limit_is_refused_before_parsing);
     tcase_add_test(tc, every_required_field_is_named_when_missing_or_wrong);
