@@ -146,13 +146,15 @@ static bool is_suspended_spec(const json_t *spec)
     return s && strcmp(s, "suspended") == 0;
 }
 
-/* A last-state restore lets Flink recover the job from its HA ConfigMap, job graph included:
- * drop the graph (Flink 1.x "jobGraph-<id>", 2.x "executionPlan-<id>") so the new spec's is
- * used, keeping the checkpoint pointers (c.6). Only before the JobManager starts. */
+/* A JobManager with HA recovers every job graph stored in its HA ConfigMap: drop them (Flink
+ * 1.x "jobGraph-<id>", 2.x "executionPlan-<id>") before an application's JobManager starts, so
+ * the recorded spec's graph runs, keeping the checkpoint pointers (c.6: the job-graph entries go
+ * before each deploy). Whatever the recorded upgradeMode: a job suspended through HA and resumed
+ * under another mode is still restored from HA, and a stateless restore must not bring the old
+ * job back. Never once the JobManager exists (its graph is its own). */
 static fo_rc drop_job_graphs(fo_pass *p, fo_err *err)
 {
-    const char *mode = fo_json_get_str(p->last, "job.upgradeMode");
-    if (p->obs.jm_present || !p->application || !mode || strcmp(mode, "last-state") != 0)
+    if (p->obs.jm_present || !p->application)
         return FO_OK;
     char name[300];
     if (!fo_flink_ha_cluster_cm_name(p->name, name, sizeof name))

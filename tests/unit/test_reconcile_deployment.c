@@ -573,7 +573,10 @@ START_TEST(last_state_upgrade_keeps_ha_data_and_the_job_id)
     before = w->kube.nlog;
     ck_assert_int_eq(pass(w, n, &res), FO_OK);
     ck_assert_str_eq(res.action, "DEPLOY");
-    int drop = fake_find(&w->kube, before, "patch", FO_CTL_CONFIG_MAP);
+    int drop = -1;
+    for (size_t i = before; i < w->kube.nlog && drop < 0; i++)
+        if (strcmp(w->kube.log[i].name, "last-state-example-cluster-config-map") == 0)
+            drop = (int)i;
     int create = fake_find(&w->kube, before, "create", FO_CTL_DEPLOYMENT);
     ck_assert_int_ge(drop, 0);
     ck_assert_int_gt(create, drop);
@@ -593,6 +596,48 @@ START_TEST(last_state_upgrade_keeps_ha_data_and_the_job_id)
     ck_assert_ptr_nonnull(strstr(conf, "parallelism.default: 4"));
     ck_assert_ptr_null(strstr(conf, "execution.savepoint.path"));
     ck_assert_str_eq(st_str(w, n, "reconciliationStatus.state"), "DEPLOYED");
+    fake_world_free(w);
+}
+END_TEST
+
+/* Suspended through HA (last-state), resumed with another upgradeMode: the job is still
+ * restored the way it was suspended (c.6 "After suspend"), and Flink's stored job graph must
+ * go before the JobManager starts, or Flink recovers the old graph and the new spec is never
+ * run (c.6: the job-graph entries are removed before the deploy). */
+START_TEST(resuming_a_last_state_suspension_under_another_mode_drops_the_old_job_graph)
+{
+    fake_world *w = world_with("controller-application-last-state.yaml");
+    const char *n = "last-state-example";
+    until_stable(w, n);
+    put_ha_configmaps(w);
+    edit_spec(w, n, "job.state", json_string("suspended"));
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "SUSPEND");
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "MARK_SUSPENDED");
+    ck_assert_str_eq(st_str(w, n, "lifecycleState"), "SUSPENDED");
+    ck_assert_ptr_nonnull(json_object_get(
+        fo_json_get(owned(w, FO_CTL_CONFIG_MAP, "last-state-example-cluster-config-map"), "data"),
+        "jobGraph-00000000000000000000000000000001"));
+
+    edit_spec(w, n, "job.state", json_string("running"));
+    edit_spec(w, n, "job.upgradeMode", json_string("savepoint"));
+    edit_spec(w, n, "job.parallelism", json_integer(4));
+    size_t before = w->kube.nlog;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "DEPLOY");
+    int drop = -1;
+    for (size_t i = before; i < w->kube.nlog && drop < 0; i++)
+        if (strcmp(w->kube.log[i].name, "last-state-example-cluster-config-map") == 0)
+            drop = (int)i;
+    int create = fake_find(&w->kube, before, "create", FO_CTL_DEPLOYMENT);
+    ck_assert_int_ge(drop, 0);
+    ck_assert_int_gt(create, drop);
+    json_t *cluster_cm = owned(w, FO_CTL_CONFIG_MAP, "last-state-example-cluster-config-map");
+    ck_assert_ptr_null(
+        json_object_get(json_object_get(cluster_cm, "data"), "jobGraph-00000000000000000000000000000001"));
+    ck_assert_str_eq(st_str(w, n, "jobStatus.jobId"), "00000000000000000000000000000001");
     fake_world_free(w);
 }
 END_TEST
@@ -810,6 +855,7 @@ static Suite *suite(void)
     tcase_add_test(tc, refused_stop_with_savepoint_clears_the_intent_and_says_why);
     tcase_add_test(tc, last_state_upgrade_without_ha_metadata_is_refused_and_the_cluster_untouched);
     tcase_add_test(tc, last_state_upgrade_keeps_ha_data_and_the_job_id);
+    tcase_add_test(tc, resuming_a_last_state_suspension_under_another_mode_drops_the_old_job_graph);
     tcase_add_test(tc, last_state_with_a_new_flink_version_goes_through_a_savepoint);
     tcase_add_test(tc, session_cluster_change_redeploys);
     tcase_add_test(tc, standalone_application_owns_a_taskmanager_deployment);
