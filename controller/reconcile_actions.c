@@ -185,6 +185,40 @@ static fo_rc drop_job_graphs(fo_pass *p, fo_err *err)
     return rc == FO_ENOTFOUND ? FO_OK : rc;
 }
 
+/* Apply the recorded spec's objects (built with bo) and prune what it no longer has. A set that
+ * cannot be built, or a name taken by an object we do not own, is the pass's verdict: FO_OK
+ * with *applied false and status saying why. Other write failures are returned. */
+static fo_rc apply_recorded(fo_pass *p, const fo_build_opts *bo, fo_apply_report *rep,
+                            bool *applied, fo_err *err)
+{
+    *applied = false;
+    memset(rep, 0, sizeof *rep);
+    json_t *objects = fo_build_objects(p, p->last, bo, err);
+    if (!objects) {
+        fo_pass_fail(p, FO_ERROR_DEPLOYMENT_FAILED, "InvalidSpec", "%s", err->message);
+        fo_err_clear(err);
+        return FO_OK;
+    }
+    fo_rc rc = fo_apply_set(&p->env->kube, objects, p->uid, rep, err);
+    p->writes += rep->created + rep->patched;
+    if (rc == FO_OK) {
+        fo_apply_ref refs[8];
+        char bufs[8][300];
+        size_t n = fo_build_owned_refs(p->name, refs, bufs);
+        rc = fo_apply_prune(&p->env->kube, p->ns, refs, n, objects, p->uid, rep, err);
+        p->writes += rep->deleted;
+    }
+    json_decref(objects);
+    if (rc == FO_EFORBIDDEN && rep->not_owned[0]) {
+        fo_pass_fail(p, FO_ERROR_RECONCILIATION, "NotOwned", "%s", err->message);
+        fo_act_warn_once(p, FO_REASON_ERROR);
+        fo_err_clear(err);
+        return FO_OK;
+    }
+    *applied = rc == FO_OK;
+    return rc;
+}
+
 /* Apply the recorded spec's objects and mark it DEPLOYED. */
 static fo_rc finish_deploy(fo_pass *p, fo_err *err)
 {
@@ -198,31 +232,10 @@ static fo_rc finish_deploy(fo_pass *p, fo_err *err)
         .savepoint_path = fo_json_get_str(p->st, "jobStatus.upgradeSavepointPath"),
         .generation = gen,
     };
-    json_t *objects = fo_build_objects(p, p->last, &bo, err);
-    if (!objects) {
-        fo_pass_fail(p, FO_ERROR_DEPLOYMENT_FAILED, "InvalidSpec", "%s", err->message);
-        fo_err_clear(err);
-        return FO_OK;
-    }
     fo_apply_report rep;
-    memset(&rep, 0, sizeof rep);
-    fo_rc rc = fo_apply_set(&p->env->kube, objects, p->uid, &rep, err);
-    p->writes += rep.created + rep.patched;
-    if (rc == FO_OK) {
-        fo_apply_ref refs[8];
-        char bufs[8][300];
-        size_t n = fo_build_owned_refs(p->name, refs, bufs);
-        rc = fo_apply_prune(&p->env->kube, p->ns, refs, n, objects, p->uid, &rep, err);
-        p->writes += rep.deleted;
-    }
-    json_decref(objects);
-    if (rc == FO_EFORBIDDEN && rep.not_owned[0]) {
-        fo_pass_fail(p, FO_ERROR_RECONCILIATION, "NotOwned", "%s", err->message);
-        fo_act_warn_once(p, FO_REASON_ERROR);
-        fo_err_clear(err);
-        return FO_OK;
-    }
-    if (rc != FO_OK)
+    bool applied = false;
+    fo_rc rc = apply_recorded(p, &bo, &rep, &applied, err);
+    if (rc != FO_OK || !applied)
         return rc;
     json_object_set_new(fo_json_ensure_object(p->st, "reconciliationStatus"), "state",
                         json_string("DEPLOYED"));
@@ -378,31 +391,10 @@ static fo_rc converge(fo_pass *p, const fo_upgrade_input *in, fo_err *err)
         .savepoint_path = fo_json_get_str(p->st, "jobStatus.upgradeSavepointPath"),
         .generation = fo_build_deployed_generation(p),
     };
-    json_t *objects = fo_build_objects(p, p->last, &bo, err);
-    if (!objects) {
-        fo_pass_fail(p, FO_ERROR_DEPLOYMENT_FAILED, "InvalidSpec", "%s", err->message);
-        fo_err_clear(err);
-        return FO_OK;
-    }
     fo_apply_report rep;
-    memset(&rep, 0, sizeof rep);
-    fo_rc rc = fo_apply_set(&p->env->kube, objects, p->uid, &rep, err);
-    p->writes += rep.created + rep.patched;
-    if (rc == FO_OK) {
-        fo_apply_ref refs[8];
-        char bufs[8][300];
-        size_t n = fo_build_owned_refs(p->name, refs, bufs);
-        rc = fo_apply_prune(&p->env->kube, p->ns, refs, n, objects, p->uid, &rep, err);
-        p->writes += rep.deleted;
-    }
-    json_decref(objects);
-    if (rc == FO_EFORBIDDEN && rep.not_owned[0]) {
-        fo_pass_fail(p, FO_ERROR_RECONCILIATION, "NotOwned", "%s", err->message);
-        fo_act_warn_once(p, FO_REASON_ERROR);
-        fo_err_clear(err);
-        return FO_OK;
-    }
-    if (rc != FO_OK)
+    bool applied = false;
+    fo_rc rc = apply_recorded(p, &bo, &rep, &applied, err);
+    if (rc != FO_OK || !applied)
         return rc;
     if (rep.created || rep.patched)
         fo_log_info("owned objects repaired: %s", rep.changed);
