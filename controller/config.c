@@ -181,7 +181,7 @@ static fo_rc parse_namespaces(const char *s, fo_ctl_config *c, fo_err *err)
     return FO_OK;
 }
 
-enum {
+enum opt_id {
     OPT_KUBECONFIG = 1000,
     OPT_NAMESPACES,
     OPT_WORKERS,
@@ -233,7 +233,10 @@ static const struct {
 
 static fo_rc set_one(fo_ctl_config *c, int id, const char *v, fo_err *err)
 {
-    switch (id) {
+    /* On the enum, so that the compiler names a flag without a case (-Wswitch). */
+    switch ((enum opt_id)id) {
+    case OPT_HELP:
+        return FO_OK; /* taken by the caller */
     case OPT_KUBECONFIG:
         c->kubeconfig = v;
         return FO_OK;
@@ -242,13 +245,15 @@ static fo_rc set_one(fo_ctl_config *c, int id, const char *v, fo_err *err)
     case OPT_WORKERS:
         return parse_int("workers", v, 1, FO_CTL_MAX_WORKERS, &c->workers, err);
     case OPT_OBSERVE:
-        return parse_dur("observe-interval", v, 100, &c->observe_interval_ms, err);
+        return parse_dur("observe-interval", v, 100, &c->pass.observe_interval_ms, err);
     case OPT_PROGRESS:
-        return parse_dur("progress-interval", v, 100, &c->progress_interval_ms, err);
+        return parse_dur("progress-interval", v, 100, &c->pass.progress_interval_ms, err);
     case OPT_READY_DELAY:
-        return parse_dur("rest-ready-delay", v, 0, &c->rest_ready_delay_ms, err);
+        return parse_dur("rest-ready-delay", v, 0, &c->pass.rest_ready_delay_ms, err);
     case OPT_CLEANUP:
-        return parse_dur("cleanup-timeout", v, 0, &c->cleanup_timeout_ms, err);
+        return parse_dur("cleanup-timeout", v, 0, &c->pass.cleanup_timeout_ms, err);
+    case OPT_DELETE_HA:
+        return parse_bool("delete-ha-data", v, &c->pass.delete_ha_data, err);
     case OPT_DEFAULTS:
         c->defaults_path = v;
         return FO_OK;
@@ -259,7 +264,7 @@ static fo_rc set_one(fo_ctl_config *c, int id, const char *v, fo_err *err)
         fo_err_clear(&why);
         if (fo_flink_rest_base_url(v, "namespace", "name", url, sizeof url, &why) != FO_OK)
             return fo_err_set(err, FO_EINVAL, "--flink-rest-url: %s", why.message);
-        c->rest_url_template = v;
+        c->pass.rest_url_template = v;
         return FO_OK;
     }
     case OPT_LEADER_ELECT:
@@ -295,12 +300,7 @@ fo_rc fo_ctl_config_parse(int argc, char **argv, fo_ctl_config *c, bool *help, f
     memset(c, 0, sizeof *c);
     *help = false;
     c->workers = 4;
-    c->observe_interval_ms = 15000;
-    c->progress_interval_ms = 5000;
-    c->rest_ready_delay_ms = 10000;
-    c->cleanup_timeout_ms = 5 * 60 * 1000;
-    c->delete_ha_data = true;
-    c->rest_url_template = "http://{name}-rest.{namespace}.svc:8081";
+    fo_ctl_settings_defaults(&c->pass);
     c->leader_elect = true;
     c->lease_name = "flinkop-controller";
     c->lease_duration_ms = 15000;

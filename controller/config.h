@@ -35,6 +35,7 @@
 
 #include "common/log.h"
 #include "common/rc.h"
+#include "controller/ctl_io.h"
 
 #define FO_CTL_MAX_NAMESPACES 64
 #define FO_CTL_MAX_WORKERS 256
@@ -44,10 +45,8 @@ typedef struct fo_ctl_config {
     char *namespaces_buf;   /* heap copy the namespace pointers point into */
     const char *namespaces[FO_CTL_MAX_NAMESPACES + 1]; /* NULL-terminated; empty = all */
     int workers;
-    int64_t observe_interval_ms, progress_interval_ms, rest_ready_delay_ms, cleanup_timeout_ms;
-    bool delete_ha_data;       /* deletion removes the HA ConfigMaps too */
+    fo_ctl_settings pass; /* what a reconcile pass reads (intervals, REST template, HA data) */
     const char *defaults_path; /* NULL = none */
-    const char *rest_url_template;
     bool leader_elect;
     const char *lease_name;
     const char *lease_namespace; /* NULL = decided once the API config is known */

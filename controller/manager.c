@@ -242,13 +242,7 @@ fo_manager *fo_manager_start(const fo_manager_opts *opts, fo_err *err)
     m->metrics = fo_metrics_new();
     fo_manager_register_metrics(m);
 
-    fo_ctl_settings_defaults(&m->settings);
-    m->settings.observe_interval_ms = m->cfg->observe_interval_ms;
-    m->settings.progress_interval_ms = m->cfg->progress_interval_ms;
-    m->settings.rest_ready_delay_ms = m->cfg->rest_ready_delay_ms;
-    m->settings.cleanup_timeout_ms = m->cfg->cleanup_timeout_ms;
-    m->settings.rest_url_template = m->cfg->rest_url_template;
-    m->settings.delete_ha_data = m->cfg->delete_ha_data;
+    m->settings = m->cfg->pass;
 
     if (fo_manager_load_defaults(m, err) != FO_OK) {
         fo_err_wrap(err, "cluster defaults");

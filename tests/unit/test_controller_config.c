@@ -61,13 +61,13 @@ START_TEST(defaults_match_the_contract)
     fo_err err;
     ck_assert_int_eq(parse(&c, 1, argv, &err), FO_OK);
     ck_assert_int_eq(c.workers, 4);
-    ck_assert_int_eq(c.observe_interval_ms, 15000);
-    ck_assert_str_eq(c.rest_url_template, "http://{name}-rest.{namespace}.svc:8081");
+    ck_assert_int_eq(c.pass.observe_interval_ms, 15000);
+    ck_assert_str_eq(c.pass.rest_url_template, "http://{name}-rest.{namespace}.svc:8081");
     ck_assert(c.leader_elect);
     ck_assert_str_eq(c.lease_name, "flinkop-controller");
     ck_assert_ptr_null(c.lease_namespace);
     ck_assert_int_eq(c.health_port, 8085);
-    ck_assert(c.delete_ha_data);
+    ck_assert(c.pass.delete_ha_data);
     ck_assert_ptr_null(c.kubeconfig);
     ck_assert_ptr_null(c.namespaces[0]);
     fo_ctl_config_release(&c);
@@ -95,7 +95,7 @@ START_TEST(flags_win_over_the_environment)
     ck_assert_str_eq(c.namespaces[0], "team-a");
     ck_assert_str_eq(c.namespaces[1], "team-b");
     ck_assert_ptr_null(c.namespaces[2]);
-    ck_assert_int_eq(c.observe_interval_ms, 2000);
+    ck_assert_int_eq(c.pass.observe_interval_ms, 2000);
     ck_assert(!c.leader_elect);
     fo_ctl_config_release(&c);
     unsetenv("FLINKOP_WORKERS");
@@ -104,6 +104,33 @@ START_TEST(flags_win_over_the_environment)
 END_TEST
 
 /* The result code does not depend on whether the caller wants the message. */
+/* Every flag of the usage text reaches the setting it names (config.h). */
+START_TEST(every_pass_setting_flag_is_read)
+{
+    char *argv[] = {"flinkop-controller",  "--progress-interval", "3s",    "--rest-ready-delay",
+                    "4s",                  "--cleanup-timeout",   "1m",    "--delete-ha-data",
+                    "false",               NULL};
+    fo_ctl_config c;
+    fo_err err;
+    ck_assert_int_eq(parse(&c, 9, argv, &err), FO_OK);
+    ck_assert_int_eq(c.pass.progress_interval_ms, 3000);
+    ck_assert_int_eq(c.pass.rest_ready_delay_ms, 4000);
+    ck_assert_int_eq(c.pass.cleanup_timeout_ms, 60000);
+    ck_assert(!c.pass.delete_ha_data);
+    fo_ctl_config_release(&c);
+    setenv("FLINKOP_DELETE_HA_DATA", "no", 1);
+    char *none[] = {"flinkop-controller", NULL};
+    ck_assert_int_eq(parse(&c, 1, none, &err), FO_OK);
+    ck_assert(!c.pass.delete_ha_data);
+    fo_ctl_config_release(&c);
+    unsetenv("FLINKOP_DELETE_HA_DATA");
+    char *bad[] = {"flinkop-controller", "--delete-ha-data", "perhaps", NULL};
+    ck_assert_int_eq(parse(&c, 3, bad, &err), FO_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "--delete-ha-data"));
+    fo_ctl_config_release(&c);
+}
+END_TEST
+
 START_TEST(a_bad_value_is_refused_without_an_err_too)
 {
     setenv("FLINKOP_OBSERVE_INTERVAL", "soon", 1);
@@ -222,6 +249,7 @@ static Suite *suite(void)
     tcase_add_test(tc, flags_win_over_the_environment);
     tcase_add_test(tc, bad_values_name_their_flag);
     tcase_add_test(tc, a_bad_value_is_refused_without_an_err_too);
+    tcase_add_test(tc, every_pass_setting_flag_is_read);
     tcase_add_test(tc, rest_url_template_fills_name_and_namespace);
     tcase_add_test(tc, changes_map_to_their_flink_deployment);
     tcase_add_test(tc, keys_split_into_namespace_and_name);
