@@ -165,17 +165,18 @@ static void *worker(void *arg)
 
 static void start_workers(fo_manager *m)
 {
-    bool expected = false;
-    if (!atomic_compare_exchange_strong(&m->workers_started, &expected, true))
-        return;
-    for (int i = 0; i < m->nworkers; i++) {
-        if (pthread_create(&m->workers[i], NULL, worker, m) != 0) {
-            fo_log_error("cannot start worker %d", i);
-            m->nworkers = i;
-            break;
-        }
+    pthread_mutex_lock(&m->wmu);
+    /* Leadership won while stopping (or a second time) starts nothing: fo_manager_stop joins
+     * exactly the workers counted here. */
+    if (m->started == 0 && !atomic_load(&m->stopping)) {
+        while (m->started < m->nworkers &&
+               pthread_create(&m->workers[m->started], NULL, worker, m) == 0)
+            m->started++;
+        if (m->started < m->nworkers)
+            fo_log_error("only %d of %d workers started", m->started, m->nworkers);
+        fo_log_info("%d workers started", m->started);
     }
-    fo_log_info("%d workers started", m->nworkers);
+    pthread_mutex_unlock(&m->wmu);
 }
 
 /* ---- leadership --------------------------------------------------------------------------- */
@@ -238,6 +239,7 @@ fo_manager *fo_manager_start(const fo_manager_opts *opts, fo_err *err)
     m->cfg = opts->cfg;
     pthread_mutex_init(&m->qmu, NULL);
     pthread_mutex_init(&m->dmu, NULL);
+    pthread_mutex_init(&m->wmu, NULL);
     m->queued_at = json_object();
     m->metrics = fo_metrics_new();
     fo_manager_register_metrics(m);
@@ -331,15 +333,17 @@ void fo_manager_stop(fo_manager *m)
 {
     if (!m)
         return;
-    atomic_store(&m->stopping, true);
+    pthread_mutex_lock(&m->wmu);
+    atomic_store(&m->stopping, true); /* from here on no worker starts */
+    int started = m->started;
+    pthread_mutex_unlock(&m->wmu);
     if (m->health)
         fo_httpd_quiesce(m->health);
     /* Workers finish their current pass, then see the shutdown. */
     if (m->queue)
         fo_workqueue_shutdown(m->queue);
-    if (atomic_load(&m->workers_started))
-        for (int i = 0; i < m->nworkers; i++)
-            pthread_join(m->workers[i], NULL);
+    for (int i = 0; i < started; i++)
+        pthread_join(m->workers[i], NULL);
     fo_lease_elector_stop(m->elector); /* releases the Lease */
     for (int k = 0; k < FO_CTL_KIND_COUNT; k++)
         fo_informer_free(m->informers[k]);
@@ -352,5 +356,6 @@ void fo_manager_stop(fo_manager *m)
     fo_metrics_free(m->metrics);
     pthread_mutex_destroy(&m->qmu);
     pthread_mutex_destroy(&m->dmu);
+    pthread_mutex_destroy(&m->wmu);
     free(m);
 }

@@ -36,7 +36,10 @@ struct fo_manager {
     fo_workqueue *queue;
     pthread_t *workers;
     int nworkers;
-    atomic_bool workers_started;
+    /* Workers start on the elector thread and are joined by fo_manager_stop: wmu orders the
+     * two, so no worker starts once stopping is set and every started one is joined. */
+    pthread_mutex_t wmu;
+    int started; /* workers running (under wmu) */
     atomic_bool leading, lost, stopping;
     fo_lease_elector *elector;
     fo_httpd *health;
