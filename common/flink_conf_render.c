@@ -107,8 +107,10 @@ char *fo_flink_conf_render(const json_t *flat, fo_flink_version v, fo_err *err)
         const char *value = json_string_value(jv);
         fo_rc rc = FO_OK;
         if (standard) {
-            if ((rc = put_scalar(&sb, keys[i])) == FO_OK &&
-                (rc = fo_strbuf_puts(&sb, ": ")) == FO_OK && (rc = put_scalar(&sb, value)) == FO_OK)
+            /* a key too long for an implicit key gets the explicit "? key" form */
+            rc = fo_yaml_put_key(&sb, keys[i], strlen(keys[i]), needs_quotes(keys[i]), 0);
+            if (rc == FO_OK && (rc = fo_strbuf_puts(&sb, " ")) == FO_OK &&
+                (rc = put_scalar(&sb, value)) == FO_OK)
                 rc = fo_strbuf_puts(&sb, "\n");
         } else {
             if (strpbrk(keys[i], "#\n\r") || strstr(keys[i], ": ") || strpbrk(value, "#\n\r")) {

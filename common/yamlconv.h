@@ -16,6 +16,7 @@
  * (no shared state). */
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/rc.h"
@@ -37,6 +38,12 @@ json_t *fo_yaml_parse_all(const char *buf, size_t len, size_t limit, fo_err *err
  * stand in a document (controls, DEL, C1 controls, the YAML 1.1 line breaks NEL, LS and PS,
  * the byte order mark; invalid UTF-8 becomes U+FFFD). FO_ELIMIT / FO_ENOMEM from sb. */
 fo_rc fo_yaml_quote(fo_strbuf *sb, const char *s, size_t len);
+
+/* Append a mapping key and its ':' at the current position: the key as is, or quoted
+ * (fo_yaml_quote) when quote is set; a key that would be longer than YAML lets an implicit
+ * key be (1024 characters) is written in the explicit form instead: `? "key"`, a line break,
+ * indent spaces, then ':'. FO_ELIMIT / FO_ENOMEM from sb. */
+fo_rc fo_yaml_put_key(fo_strbuf *sb, const char *key, size_t len, bool quote, int indent);
 
 /* Render a JSON value as block-style YAML that fo_yaml_parse reads back to an equal value:
  * strings that would be read as another type ("true", "1.20", "", "null", "0x1F", "- a")

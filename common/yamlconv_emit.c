@@ -268,6 +268,25 @@ static fo_rc put_after_indicator(fo_strbuf *sb, const json_t *v, int indent)
     return rc ? rc : put_node(sb, v, indent + 2, false);
 }
 
+fo_rc fo_yaml_put_key(fo_strbuf *sb, const char *key, size_t len, bool quote, int indent)
+{
+    size_t mark = sb->len;
+    fo_rc rc = quote ? fo_yaml_quote(sb, key, len) : fo_strbuf_append(sb, key, len);
+    if (rc == FO_OK && sb->len - mark > IMPLICIT_KEY_MAX) {
+        /* explicit key: "? key" then ":" on its own line at the same indentation */
+        sb->len = mark;
+        sb->data[mark] = '\0';
+        rc = fo_strbuf_puts(sb, "? ");
+        if (rc == FO_OK)
+            rc = fo_yaml_quote(sb, key, len);
+        if (rc == FO_OK)
+            rc = fo_strbuf_putc(sb, '\n');
+        if (rc == FO_OK)
+            rc = put_indent(sb, indent);
+    }
+    return rc ? rc : fo_strbuf_putc(sb, ':');
+}
+
 static fo_rc put_map(fo_strbuf *sb, const json_t *obj, int indent, bool inline_first)
 {
     const char *key;
@@ -280,24 +299,9 @@ static fo_rc put_map(fo_strbuf *sb, const json_t *obj, int indent, bool inline_f
             rc = put_indent(sb, indent);
         first = false;
         size_t klen = strlen(key);
-        size_t mark = sb->len;
+        bool quote = !plain_ok(key, klen) || strcmp(key, "<<") == 0;
         if (rc == FO_OK)
-            rc = plain_ok(key, klen) && strcmp(key, "<<") != 0 ? fo_strbuf_append(sb, key, klen)
-                                                               : fo_yaml_quote(sb, key, klen);
-        if (rc == FO_OK && sb->len - mark > IMPLICIT_KEY_MAX) {
-            /* explicit key: "? key" then ":" on its own line at the same indentation */
-            sb->len = mark;
-            sb->data[mark] = '\0';
-            rc = fo_strbuf_puts(sb, "? ");
-            if (rc == FO_OK)
-                rc = fo_yaml_quote(sb, key, klen);
-            if (rc == FO_OK)
-                rc = fo_strbuf_putc(sb, '\n');
-            if (rc == FO_OK)
-                rc = put_indent(sb, indent);
-        }
-        if (rc == FO_OK)
-            rc = fo_strbuf_putc(sb, ':');
+            rc = fo_yaml_put_key(sb, key, klen, quote, indent);
         if (rc == FO_OK)
             rc = put_after_indicator(sb, val, indent);
         if (rc)

@@ -671,6 +671,33 @@ START_TEST(config_yaml_escapes_what_json_lets_stand_but_yaml_refuses)
 }
 END_TEST
 
+START_TEST(config_yaml_keys_too_long_for_implicit_keys_use_the_explicit_form)
+{
+    /* Found by tests/fuzz/fuzz_flink_conf: a key within FO_FLINK_CONF_MAX_KEY_LEN grows past
+     * YAML's 1024-character limit on implicit keys once escaped ("\u007F" is 6 characters), and
+     * the whole file is refused ("mapping values are not allowed in this context"). */
+    size_t len = 0;
+    char *input = fo_test_read_data("fuzz-regress-flink-conf-render-long-escaped-key.json", &len);
+    json_t *conf = json_loadb(input, len, 0, NULL);
+    ck_assert_ptr_nonnull(conf);
+    json_t *flat = fo_flink_conf_flatten(conf, NULL);
+    ck_assert_ptr_nonnull(flat);
+    fo_err err;
+    fo_err_clear(&err);
+    char *text = fo_flink_conf_render(flat, FO_FLINK_V1_20, &err);
+    ck_assert_msg(text != NULL, "%s", err.message);
+    json_t *back = fo_yaml_parse(text, strlen(text), 0, &err);
+    ck_assert_msg(back != NULL, "%s", err.message);
+    ck_assert_msg(json_equal(back, flat), "did not read back");
+    ck_assert_ptr_nonnull(strstr(text, "? \""));
+    json_decref(back);
+    free(text);
+    json_decref(flat);
+    json_decref(conf);
+    free(input);
+}
+END_TEST
+
 START_TEST(flink_conf_yaml_is_plain_lines_and_refuses_what_it_cannot_carry)
 {
     json_t *in = load_json("conf-render-input.json");
@@ -739,6 +766,7 @@ int main(void)
     tcase_add_test(tc, flink_conf_yaml_is_plain_lines_and_refuses_what_it_cannot_carry);
     tcase_add_test(tc, equal_configurations_render_equal_files);
     tcase_add_test(tc, config_yaml_escapes_what_json_lets_stand_but_yaml_refuses);
+    tcase_add_test(tc, config_yaml_keys_too_long_for_implicit_keys_use_the_explicit_form);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
