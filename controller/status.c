@@ -31,7 +31,8 @@ char *fo_status_error_text(const char *type, const char *message)
     json_t *m = json_stringn(message, n);
     if (!m) /* invalid UTF-8: keep the type, say so */
         m = json_string("(message was not valid UTF-8)");
-    json_t *e = json_pack("{s:s, s:o, s:[]}", "type", type, "message", m, "throwableList");
+    json_t *e = json_pack("{s:s, s:o, s:{}, s:[]}", "type", type, "message", m,
+                          "additionalMetadata", "throwableList");
     char *text = e ? fo_json_dumps_compact(e) : NULL;
     json_decref(e);
     return text;

@@ -27,8 +27,9 @@
 #define FO_STATUS_MESSAGE_MAX 2048
 
 /* status.error as the Apache operator writes it (FlinkResourceException serialised):
- * {"type":"<type>","message":"<message>","throwableList":[]}, message cut to
- * FO_STATUS_MESSAGE_MAX bytes on a UTF-8 boundary. Caller frees; NULL when out of memory. */
+ * {"type":"<type>","message":"<message>","additionalMetadata":{},"throwableList":[]},
+ * message cut to FO_STATUS_MESSAGE_MAX bytes on a UTF-8 boundary. Caller frees; NULL when out
+ * of memory. */
 char *fo_status_error_text(const char *type, const char *message);
 
 /* The message inside a status.error text (its "message" member), or the text itself when it is

@@ -46,9 +46,11 @@ static void assert_cond(const json_t *st, const char *type, const char *status, 
 START_TEST(error_text_has_the_apache_shape)
 {
     char *text = fo_status_error_text(FO_ERROR_VALIDATION, "spec.job.jarURI: Required value");
+    /* FlinkResourceException as Apache serialises it (reference a.7): type, message,
+     * additionalMetadata, throwableList, in that order. */
     ck_assert_str_eq(text, "{\"type\":\"org.apache.flink.kubernetes.operator.exception."
                            "ValidationException\",\"message\":\"spec.job.jarURI: Required "
-                           "value\",\"throwableList\":[]}");
+                           "value\",\"additionalMetadata\":{},\"throwableList\":[]}");
     char buf[256];
     ck_assert_str_eq(fo_status_error_message(text, buf, sizeof buf),
                      "spec.job.jarURI: Required value");
