@@ -41,8 +41,3 @@ void fo_ctl_evbuf_flush(fo_ctl_evbuf *b, const fo_ctl_env *env, const json_t *ob
     }
     b->n = 0;
 }
-
-void fo_ctl_evbuf_clear(fo_ctl_evbuf *b)
-{
-    b->n = 0;
-}

@@ -51,7 +51,4 @@ int fo_ctl_evbuf_count(const fo_ctl_evbuf *b, const char *reason);
 /* Send every queued event about obj (borrowed) and empty the buffer. */
 void fo_ctl_evbuf_flush(fo_ctl_evbuf *b, const fo_ctl_env *env, const json_t *obj);
 
-/* Drop every queued event (the pass failed before recording). */
-void fo_ctl_evbuf_clear(fo_ctl_evbuf *b);
-
 #endif

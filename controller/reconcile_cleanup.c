@@ -163,10 +163,9 @@ fo_rc fo_cleanup(fo_pass *p, fo_err *err)
     fo_clock_parse_rfc3339(fo_json_get_str(p->obj, "metadata.deletionTimestamp"), &since);
     bool timed_out = p->now_ms - since >= p->set->cleanup_timeout_ms;
     if (remaining > 0 && !timed_out) {
-        fo_rc rc = fo_pass_write_status(p, err);
+        fo_rc rc = fo_pass_write_status(p, err); /* sends the Cleanup Event once recorded */
         if (rc != FO_OK && rc != FO_ENOTFOUND)
             return rc;
-        fo_ctl_evbuf_flush(&p->events, p->env, p->obj);
         fo_pass_requeue(p,
                         p->set->progress_interval_ms < 2000 ? p->set->progress_interval_ms : 2000);
         return FO_OK;

@@ -132,8 +132,10 @@ static fo_rc validate(fo_pass *p, fo_err *err)
     fo_field_errors *errs = fo_field_errors_new();
     char *joined = NULL;
     p->want = json_deep_copy(p->obj);
-    if (!errs || !p->want)
-        return fo_err_set(err, FO_ENOMEM, "out of memory");
+    if (!errs || !p->want) {
+        rc = fo_err_set(err, FO_ENOMEM, "out of memory");
+        goto out;
+    }
     fo_err nerr;
     fo_err_clear(&nerr);
     if (fo_normalize_resource(p->want, p->cd, &nerr) != FO_OK) {
@@ -327,10 +329,9 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
     if (rc != FO_OK)
         return rc;
     requeue_by_state(p);
-    rc = fo_pass_write_status(p, err);
+    rc = fo_pass_write_status(p, err); /* sends the pass's Events once recorded */
     if (rc != FO_OK)
         return rc;
-    fo_ctl_evbuf_flush(&p->events, p->env, p->obj);
     if (p->invalid && s.action == FO_UP_NOTHING)
         return fo_err_set(err, FO_ETERMINAL, "%s", p->error_msg);
     return FO_OK;

@@ -124,8 +124,8 @@ void fo_act_warn_once(fo_pass *p, const char *reason);
 fo_rc fo_act_stop_with_savepoint(fo_pass *p, const fo_upgrade_step *s, fo_err *err);
 fo_rc fo_act_await_savepoint(fo_pass *p);
 
-/* Delete the JobManager and TaskManager Deployments (and the HA ConfigMaps when asked).
- * Returns how many deletes were sent. */
+/* Delete the JobManager and TaskManager Deployments (and the HA ConfigMaps when asked); *sent
+ * says how many deletes were sent. The first failing delete is returned. */
 fo_rc fo_act_delete_cluster(fo_pass *p, bool delete_ha, int *sent, fo_err *err);
 
 /* Cancel the job through Flink's REST API, best effort (errors are logged). */
