@@ -302,20 +302,29 @@ static fo_rc check_savepoint_opts(const fo_flink_savepoint_opts *o, fo_err *err)
     return FO_OK;
 }
 
-fo_rc fo_flink_rest_trigger_savepoint(fo_flink_rest *fr, const char *base, const char *job_id,
-                                      const fo_flink_savepoint_opts *o, char out[33], fo_err *err)
+/* The two savepoint requests differ in their path and in how their body spells things:
+ * SavepointTriggerRequestBody {"cancel-job", "target-directory"} and StopWithSavepointRequestBody
+ * {"drain", "targetDirectory"}; both take formatType and triggerId. */
+typedef struct savepoint_kind {
+    const char *path, *flag_key, *dir_key;
+    bool stop;
+} savepoint_kind;
+
+static fo_rc savepoint_request(fo_flink_rest *fr, const char *base, const char *job_id,
+                               const fo_flink_savepoint_opts *o, const savepoint_kind *k,
+                               char out[33], fo_err *err)
 {
     char url[FO_FLINK_REST_MAX_URL];
     out[0] = '\0';
     if (check_id("job id", job_id, err) != FO_OK || check_savepoint_opts(o, err) != FO_OK)
         return FO_EINVAL;
-    fo_rc rc = make_url(url, base, err, "/jobs/%s/savepoints", job_id);
+    fo_rc rc = make_url(url, base, err, "/jobs/%s/%s", job_id, k->path);
     if (rc != FO_OK)
         return rc;
-    /* SavepointTriggerRequestBody */
-    json_t *body = json_pack("{s:b}", "cancel-job", o && o->cancel_job);
+    bool flag = o && (k->stop ? o->drain : o->cancel_job);
+    json_t *body = json_pack("{s:b}", k->flag_key, flag);
     if (o && o->target_dir)
-        json_object_set_new(body, "target-directory", json_string(o->target_dir));
+        json_object_set_new(body, k->dir_key, json_string(o->target_dir));
     if (o && o->format_type)
         json_object_set_new(body, "formatType", json_string(o->format_type));
     if (o && o->trigger_id)
@@ -323,26 +332,19 @@ fo_rc fo_flink_rest_trigger_savepoint(fo_flink_rest *fr, const char *base, const
     return trigger(fr, url, body, out, err);
 }
 
+fo_rc fo_flink_rest_trigger_savepoint(fo_flink_rest *fr, const char *base, const char *job_id,
+                                      const fo_flink_savepoint_opts *o, char out[33], fo_err *err)
+{
+    static const savepoint_kind k = {"savepoints", "cancel-job", "target-directory", false};
+    return savepoint_request(fr, base, job_id, o, &k, out, err);
+}
+
 fo_rc fo_flink_rest_stop_with_savepoint(fo_flink_rest *fr, const char *base, const char *job_id,
                                         const fo_flink_savepoint_opts *o, char out[33],
                                         fo_err *err)
 {
-    char url[FO_FLINK_REST_MAX_URL];
-    out[0] = '\0';
-    if (check_id("job id", job_id, err) != FO_OK || check_savepoint_opts(o, err) != FO_OK)
-        return FO_EINVAL;
-    fo_rc rc = make_url(url, base, err, "/jobs/%s/stop", job_id);
-    if (rc != FO_OK)
-        return rc;
-    /* StopWithSavepointRequestBody */
-    json_t *body = json_pack("{s:b}", "drain", o && o->drain);
-    if (o && o->target_dir)
-        json_object_set_new(body, "targetDirectory", json_string(o->target_dir));
-    if (o && o->format_type)
-        json_object_set_new(body, "formatType", json_string(o->format_type));
-    if (o && o->trigger_id)
-        json_object_set_new(body, "triggerId", json_string(o->trigger_id));
-    return trigger(fr, url, body, out, err);
+    static const savepoint_kind k = {"stop", "drain", "targetDirectory", true};
+    return savepoint_request(fr, base, job_id, o, &k, out, err);
 }
 
 fo_rc fo_flink_rest_trigger_checkpoint(fo_flink_rest *fr, const char *base, const char *job_id,
