@@ -1,5 +1,6 @@
-/* The I/O half of the Flink REST client (common/flink_rest.h): URLs, request bodies, HTTP
- * through common/http_client, then the pure decoders of flink_rest_decode.c. */
+/* The I/O half of the Flink REST client (common/flink_rest.h): addresses and ids, URLs,
+ * request bodies, the exchange (common/http_client, or the send seam), then the pure decoders
+ * of flink_rest_decode.c. */
 #include "common/flink_rest.h"
 
 #include <errno.h>
@@ -69,6 +70,64 @@ void fo_flink_rest_free(fo_flink_rest *fr)
     if (fr->own_http)
         fo_http_client_free(fr->http);
     free(fr);
+}
+
+/* ---- addresses and ids ---- */
+
+bool fo_flink_rest_unreachable(fo_rc rc)
+{
+    return rc == FO_EUNAVAIL || rc == FO_ETIMEOUT;
+}
+
+bool fo_flink_rest_is_id(const char *s)
+{
+    if (!s || strlen(s) != 32)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+            return false;
+    return true;
+}
+
+fo_rc fo_flink_rest_base_url(const char *tmpl, const char *ns, const char *name, char *out,
+                             size_t len, fo_err *err)
+{
+    size_t used = 0;
+    if (len == 0)
+        return fo_err_set(err, FO_ELIMIT, "no room for the Flink REST address");
+    out[0] = '\0';
+    for (const char *p = tmpl ? tmpl : ""; *p;) {
+        const char *add = p;
+        size_t n = 1;
+        if (*p == '{') {
+            const char *close = strchr(p, '}');
+            size_t k = close ? (size_t)(close - p + 1) : 0;
+            if (k == 11 && !strncmp(p, "{namespace}", 11))
+                add = ns ? ns : "";
+            else if (k == 6 && !strncmp(p, "{name}", 6))
+                add = name ? name : "";
+            else
+                return fo_err_set(err, FO_EINVAL, "REST address template '%s': unknown placeholder",
+                                  tmpl);
+            n = strlen(add);
+            p += k;
+        } else {
+            p++;
+        }
+        if (used + n >= len)
+            return fo_err_set(err, FO_ELIMIT, "REST address longer than %zu bytes", len - 1);
+        memcpy(out + used, add, n);
+        used += n;
+        out[used] = '\0';
+    }
+    size_t scheme = used >= 7 && memcmp(out, "http://", 7) == 0    ? 7
+                    : used >= 8 && memcmp(out, "https://", 8) == 0 ? 8
+                                                                    : 0;
+    if (!scheme)
+        return fo_err_set(err, FO_EINVAL, "REST address '%s' is not an http(s) URL", out);
+    while (used > scheme && out[used - 1] == '/') /* paths are appended: "…:8081/" + "/config" */
+        out[--used] = '\0';
+    return FO_OK;
 }
 
 /* base + formatted path into url. The base must be an http(s) URL; a trailing '/' is dropped. */

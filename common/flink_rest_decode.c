@@ -15,62 +15,6 @@
 
 #include "common/jsonutil.h"
 
-bool fo_flink_rest_unreachable(fo_rc rc)
-{
-    return rc == FO_EUNAVAIL || rc == FO_ETIMEOUT;
-}
-
-bool fo_flink_rest_is_id(const char *s)
-{
-    if (!s || strlen(s) != 32)
-        return false;
-    for (; *s; s++)
-        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
-            return false;
-    return true;
-}
-
-fo_rc fo_flink_rest_base_url(const char *tmpl, const char *ns, const char *name, char *out,
-                             size_t len, fo_err *err)
-{
-    size_t used = 0;
-    if (len == 0)
-        return fo_err_set(err, FO_ELIMIT, "no room for the Flink REST address");
-    out[0] = '\0';
-    for (const char *p = tmpl ? tmpl : ""; *p;) {
-        const char *add = p;
-        size_t n = 1;
-        if (*p == '{') {
-            const char *close = strchr(p, '}');
-            size_t k = close ? (size_t)(close - p + 1) : 0;
-            if (k == 11 && !strncmp(p, "{namespace}", 11))
-                add = ns ? ns : "";
-            else if (k == 6 && !strncmp(p, "{name}", 6))
-                add = name ? name : "";
-            else
-                return fo_err_set(err, FO_EINVAL, "REST address template '%s': unknown placeholder",
-                                  tmpl);
-            n = strlen(add);
-            p += k;
-        } else {
-            p++;
-        }
-        if (used + n >= len)
-            return fo_err_set(err, FO_ELIMIT, "REST address longer than %zu bytes", len - 1);
-        memcpy(out + used, add, n);
-        used += n;
-        out[used] = '\0';
-    }
-    size_t scheme = used >= 7 && memcmp(out, "http://", 7) == 0    ? 7
-                    : used >= 8 && memcmp(out, "https://", 8) == 0 ? 8
-                                                                    : 0;
-    if (!scheme)
-        return fo_err_set(err, FO_EINVAL, "REST address '%s' is not an http(s) URL", out);
-    while (used > scheme && out[used - 1] == '/') /* paths are appended: "…:8081/" + "/config" */
-        out[--used] = '\0';
-    return FO_OK;
-}
-
 static fo_rc proto(fo_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static fo_rc proto(fo_err *err, const char *fmt, ...)
 {
