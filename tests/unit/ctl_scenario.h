@@ -98,4 +98,17 @@ static inline json_t *owned(fake_world *w, fo_ctl_kind kind, const char *name)
     return fake_get(&w->kube, kind, NS, name);
 }
 
+/* Flink's HA ConfigMaps of last-state-example (tests/data/controller-ha-configmaps.yaml). */
+static inline void put_ha_configmaps(fake_world *w)
+{
+    json_t *maps = fo_test_load_yaml("controller-ha-configmaps.yaml");
+    size_t i;
+    json_t *cm;
+    json_array_foreach(maps, i, cm)
+    {
+        fake_put(&w->kube, cm);
+    }
+    json_decref(maps);
+}
+
 #endif

@@ -202,18 +202,6 @@ static void new_parallelism(fake_world *w, const char *name)
     edit_spec(w, name, "job.parallelism", json_integer(4));
 }
 
-static void put_ha_maps(fake_world *w)
-{
-    json_t *maps = fo_test_load_yaml("controller-ha-configmaps.yaml");
-    size_t i;
-    json_t *cm;
-    json_array_foreach(maps, i, cm)
-    {
-        fake_put(&w->kube, cm);
-    }
-    json_decref(maps);
-}
-
 /* Run the scenario, with the crash_at-th write of the change failing (0: no crash). */
 static outcome run(const scenario *sc, int crash_at)
 {
@@ -224,7 +212,7 @@ static outcome run(const scenario *sc, int crash_at)
     memset(&m, 0, sizeof m);
     m.clock_behind_ms = sc->clock_behind_ms;
     if (sc->ha_maps)
-        put_ha_maps(w);
+        put_ha_configmaps(w);
     int start = w->kube.writes;
     if (!sc->from_scratch) {
         ck_assert_msg(run_passes(w, &m, sc->name, false), "%s never became stable", sc->name);

@@ -75,14 +75,7 @@ END_TEST
 START_TEST(a_stable_last_state_application_with_ha_data_is_left_alone)
 {
     fake_world *w = world_with("controller-application-last-state.yaml");
-    json_t *maps = fo_test_load_yaml("controller-ha-configmaps.yaml");
-    size_t i;
-    json_t *cm;
-    json_array_foreach(maps, i, cm)
-    {
-        fake_put(&w->kube, cm);
-    }
-    json_decref(maps);
+    put_ha_configmaps(w);
     check_idle(w, "last-state-example", "STABLE");
     fake_world_free(w);
 }

@@ -1,0 +1,427 @@
+/* controller/reconcile_*: spec changes of a deployed FlinkDeployment, pass by pass (reference
+ * c.5 - c.7, docs/controller.md "The state machine"): stateless, savepoint and last-state
+ * upgrades, suspend and resume, refusals, session clusters. Whole passes against the in-memory
+ * fakes (tests/unit/ctl_fake_io.h); what a pass must write comes from the reference. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/flink_rest.h"
+#include "common/jsonutil.h"
+#include "tests/unit/ctl_scenario.h"
+
+/* What the fake Flink answers a stop request (it echoes the request's own triggerId). */
+#define TRIGGER_1 "7f3e2a1b0c9d8e7f6a5b4c3d2e1f0a01"
+#define TRIGGER_9 "7f3e2a1b0c9d8e7f6a5b4c3d2e1f0a09"
+
+START_TEST(stateless_upgrade_deletes_then_redeploys_with_a_new_job)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    until_stable(w, "basic-example");
+    const char *old_job = "00000000000000000000000000000001";
+    ck_assert_str_eq(st_str(w, "basic-example", "jobStatus.jobId"), old_job);
+    edit_spec(w, "basic-example", "image", json_string("flink:1.20.1"));
+
+    /* Pass 1: intent (the old spec marked suspended, UPGRADING), cancel, delete the JM. */
+    size_t before = w->kube.nlog;
+    size_t calls = w->flink.ncalls;
+    ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK);
+    int intent = fake_find(&w->kube, before, "status", FO_CTL_FLINK_DEPLOYMENT);
+    int del = fake_find(&w->kube, before, "delete", FO_CTL_DEPLOYMENT);
+    ck_assert_int_ge(intent, 0);
+    ck_assert_int_gt(del, intent);
+    const char *marker =
+        fo_json_get_str(w->kube.log[intent].body, "status.reconciliationStatus.lastReconciledSpec");
+    ck_assert_ptr_nonnull(strstr(marker, "\"state\":\"suspended\""));
+    ck_assert_ptr_nonnull(strstr(marker, "\"image\":\"flink:1.20\""));
+    ck_assert_str_eq(fo_json_get_str(w->kube.log[intent].body, "status.reconciliationStatus.state"),
+                     "UPGRADING");
+    ck_assert_int_eq(fake_flink_calls(&w->flink, "PATCH /jobs/"), 1);
+    ck_assert_uint_gt(w->flink.ncalls, calls);
+    ck_assert_ptr_null(owned(w, FO_CTL_DEPLOYMENT, "basic-example"));
+    ck_assert_str_eq(st_str(w, "basic-example", "lifecycleState"), "UPGRADING");
+    ck_assert_int_eq(fake_events_count(&w->events, "SpecChanged"), 1);
+
+    /* Pass 2: the JM is gone: deploy the new spec with a new job id. */
+    before = w->kube.nlog;
+    ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK);
+    intent = fake_find(&w->kube, before, "status", FO_CTL_FLINK_DEPLOYMENT);
+    int create = fake_find(&w->kube, before, "create", FO_CTL_DEPLOYMENT);
+    ck_assert_int_ge(intent, 0);
+    ck_assert_int_gt(create, intent);
+    json_t *jm = owned(w, FO_CTL_DEPLOYMENT, "basic-example");
+    ck_assert_str_eq(
+        fo_json_str(json_array_get(fo_json_get(jm, "spec.template.spec.containers"), 0), "image"),
+        "flink:1.20.1");
+    ck_assert_str_eq(fo_json_str(fo_json_get(jm, "metadata.annotations"),
+                                 "flinkdeployment.flink.apache.org/generation"),
+                     "2");
+    const char *new_job = st_str(w, "basic-example", "jobStatus.jobId");
+    ck_assert_str_ne(new_job, old_job);
+    ck_assert_str_eq(st_str(w, "basic-example", "reconciliationStatus.state"), "DEPLOYED");
+    /* And it runs again. */
+    jm_available(w, "basic-example");
+    flink_job(w, "basic-example", "RUNNING");
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, "basic-example", "lifecycleState"), "STABLE");
+    int64_t og = 0;
+    fo_json_get_int(json_object_get(fd(w, "basic-example"), "status"), "observedGeneration", &og);
+    ck_assert_int_eq(og, 2);
+    fake_world_free(w);
+}
+END_TEST
+
+START_TEST(upgrade_waits_while_the_old_jobmanager_terminates)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    until_stable(w, "basic-example");
+    /* A finalizer keeps the JM Deployment terminating. */
+    fo_json_set_path(owned(w, FO_CTL_DEPLOYMENT, "basic-example"), "metadata.finalizers",
+                     json_pack("[s]", "foregroundDeletion"));
+    edit_spec(w, "basic-example", "image", json_string("flink:1.20.1"));
+    ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK);
+    ck_assert_ptr_nonnull(
+        fo_json_get(owned(w, FO_CTL_DEPLOYMENT, "basic-example"), "metadata.deletionTimestamp"));
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, "basic-example", &res), FO_OK);
+    ck_assert_str_eq(res.action, "WAIT");
+    /* Waiting again writes nothing (the first wait recorded the JobManager as gone). */
+    size_t before = w->kube.nlog;
+    ck_assert_int_eq(pass(w, "basic-example", &res), FO_OK);
+    ck_assert_str_eq(res.action, "WAIT");
+    ck_assert_int_eq(fake_count(&w->kube, before, NULL, FO_CTL_KIND_COUNT), 0);
+    ck_assert_int_eq(res.requeue_after_ms, w->settings.progress_interval_ms);
+    fake_drop(&w->kube, FO_CTL_DEPLOYMENT, NS, "basic-example");
+    ck_assert_int_eq(pass(w, "basic-example", &res), FO_OK);
+    ck_assert_str_eq(res.action, "DEPLOY");
+    fake_world_free(w);
+}
+END_TEST
+
+START_TEST(suspend_then_resume)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    until_stable(w, "basic-example");
+    edit_spec(w, "basic-example", "job.state", json_string("suspended"));
+    ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK);
+    ck_assert_int_eq(fake_events_count(&w->events, "Suspended"), 1);
+    ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, "basic-example", "lifecycleState"), "SUSPENDED");
+    ck_assert_ptr_null(owned(w, FO_CTL_DEPLOYMENT, "basic-example"));
+    /* Idle while suspended: nothing recreated. */
+    size_t before = w->kube.nlog;
+    ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK);
+    ck_assert_int_eq(fake_count(&w->kube, before, NULL, FO_CTL_KIND_COUNT), 0);
+    /* Resume. */
+    edit_spec(w, "basic-example", "job.state", json_string("running"));
+    ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK);
+    ck_assert_ptr_nonnull(owned(w, FO_CTL_DEPLOYMENT, "basic-example"));
+    ck_assert_str_eq(st_str(w, "basic-example", "reconciliationStatus.state"), "DEPLOYED");
+    fake_world_free(w);
+}
+END_TEST
+
+START_TEST(savepoint_upgrade_stops_with_savepoint_then_redeploys_from_it)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    until_stable(w, n);
+    char jid[33];
+    snprintf(jid, sizeof jid, "%s", st_str(w, n, "jobStatus.jobId"));
+    char path[128];
+    snprintf(path, sizeof path, "POST /jobs/%s/stop", jid);
+    fake_flink_answer(&w->flink, path, json_pack("{s:s}", "request-id", TRIGGER_1));
+    edit_spec(w, n, "image", json_string("flink:1.20.1"));
+
+    /* Pass 1: the intent, with the trigger id the stop request will carry, is recorded before
+     * Flink is asked to stop the job. */
+    size_t before = w->kube.nlog;
+    size_t calls = w->flink.ncalls;
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    int intent = fake_find(&w->kube, before, "status", FO_CTL_FLINK_DEPLOYMENT);
+    ck_assert_int_ge(intent, 0);
+    json_t *si = (json_t *)fo_json_get(w->kube.log[intent].body, "status.jobStatus.savepointInfo");
+    ck_assert_str_eq(fo_json_str(si, "triggerType"), "UPGRADE");
+    char tid[33];
+    snprintf(tid, sizeof tid, "%s", fo_json_str(si, "triggerId"));
+    ck_assert(fo_flink_rest_is_id(tid));
+    ck_assert_int_eq(fake_flink_calls(&w->flink, "POST /jobs/"), 1);
+    json_t *stop_body = json_array_get(w->flink.bodies, w->flink.ncalls - 1);
+    ck_assert_str_eq(fo_json_str(stop_body, "targetDirectory"), "s3://bucket/savepoints");
+    ck_assert_str_eq(fo_json_str(stop_body, "triggerId"), tid);
+    ck_assert_uint_gt(w->flink.ncalls, calls);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.savepointInfo.triggerId"), tid);
+    ck_assert_int_eq(fake_count(&w->kube, before, "delete", FO_CTL_KIND_COUNT), 0);
+
+    /* Pass 2: still in progress. */
+    snprintf(path, sizeof path, "GET /jobs/%s/savepoints/%s", jid, tid);
+    fake_flink_answer(&w->flink, path, json_pack("{s:{s:s}}", "status", "id", "IN_PROGRESS"));
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "AWAIT_SAVEPOINT");
+    ck_assert_str_eq(st_str(w, n, "jobStatus.savepointInfo.triggerId"), tid);
+
+    /* Pass 3: completed: path and suspended marker recorded together. */
+    fake_flink_answer(&w->flink, path,
+                      json_pack("{s:{s:s}, s:{s:s}}", "status", "id", "COMPLETED", "operation",
+                                "location", "s3://bucket/savepoints/savepoint-000001-abc"));
+    flink_job(w, n, "FINISHED");
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.upgradeSavepointPath"),
+                     "s3://bucket/savepoints/savepoint-000001-abc");
+    ck_assert_ptr_nonnull(strstr(st_str(w, n, "reconciliationStatus.lastReconciledSpec"),
+                                 "\"upgradeMode\":\"savepoint\""));
+    ck_assert_ptr_null(st_str(w, n, "jobStatus.savepointInfo.triggerId"));
+
+    /* Pass 4: teardown; pass 5: deploy from the savepoint. */
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "DELETE_CLUSTER");
+    ck_assert_ptr_null(owned(w, FO_CTL_DEPLOYMENT, n));
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "DEPLOY");
+    const char *conf = fo_json_str(
+        fo_json_get(owned(w, FO_CTL_CONFIG_MAP, "flink-config-savepoint-example"), "data"),
+        "config.yaml");
+    ck_assert_ptr_nonnull(
+        strstr(conf, "execution.savepoint.path: s3://bucket/savepoints/savepoint-000001-abc"));
+    ck_assert_str_eq(st_str(w, n, "reconciliationStatus.state"), "DEPLOYED");
+    fake_world_free(w);
+}
+END_TEST
+
+/* An answer refusing the stop (here 404: the job is unknown) ends the attempt; only a missing
+ * answer keeps the intent (test_reconcile_crash). */
+START_TEST(refused_stop_with_savepoint_clears_the_intent_and_says_why)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    until_stable(w, n);
+    edit_spec(w, n, "image", json_string("flink:1.20.1"));
+    size_t before = w->kube.nlog;
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "STOP_SAVEPOINT");
+    ck_assert_int_eq(fake_flink_calls(&w->flink, "POST /jobs/"), 1);
+    ck_assert_ptr_null(st_str(w, n, "jobStatus.savepointInfo.triggerType"));
+    ck_assert_ptr_null(st_str(w, n, "jobStatus.savepointInfo.triggerId"));
+    ck_assert_ptr_nonnull(strstr(st_str(w, n, "error"), "could not be started"));
+    ck_assert_int_eq(fake_events_count(&w->events, "SavepointError"), 1);
+    ck_assert_int_eq(fake_count(&w->kube, before, "delete", FO_CTL_KIND_COUNT), 0);
+    ck_assert_ptr_nonnull(owned(w, FO_CTL_DEPLOYMENT, n));
+    fake_world_free(w);
+}
+END_TEST
+
+START_TEST(last_state_upgrade_without_ha_metadata_is_refused_and_the_cluster_untouched)
+{
+    fake_world *w = world_with("controller-application-last-state.yaml");
+    const char *n = "last-state-example";
+    until_stable(w, n);
+    edit_spec(w, n, "image", json_string("flink:1.20.1"));
+    size_t before = w->kube.nlog;
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "REFUSE");
+    ck_assert_int_eq(fake_count(&w->kube, before, "delete", FO_CTL_KIND_COUNT), 0);
+    ck_assert_int_eq(fake_count(&w->kube, before, "patch", FO_CTL_KIND_COUNT), 0);
+    ck_assert_int_eq(fake_count(&w->kube, before, "create", FO_CTL_KIND_COUNT), 0);
+    ck_assert_int_eq(fake_flink_calls(&w->flink, "PATCH"), 0);
+    ck_assert_int_eq(fake_flink_calls(&w->flink, "POST"), 0);
+    const char *error = st_str(w, n, "error");
+    ck_assert_ptr_nonnull(strstr(error, "UpgradeFailureException"));
+    ck_assert_ptr_nonnull(strstr(error, "HA metadata is not available"));
+    ck_assert_int_eq(fake_events_count(&w->events, "UpgradeFailed"), 1);
+    /* The running job still reads RUNNING; the spec was not recorded. */
+    ck_assert_str_eq(st_str(w, n, "jobStatus.state"), "RUNNING");
+    ck_assert_ptr_null(strstr(st_str(w, n, "reconciliationStatus.lastReconciledSpec"), "1.20.1"));
+    /* Asked again: no new event, no new write. */
+    before = w->kube.nlog;
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_int_eq(fake_count(&w->kube, before, NULL, FO_CTL_KIND_COUNT), 0);
+    ck_assert_int_eq(fake_events_count(&w->events, "UpgradeFailed"), 1);
+    fake_world_free(w);
+}
+END_TEST
+
+START_TEST(last_state_upgrade_keeps_ha_data_and_the_job_id)
+{
+    fake_world *w = world_with("controller-application-last-state.yaml");
+    const char *n = "last-state-example";
+    const char *jid = "00000000000000000000000000000001";
+    until_stable(w, n);
+    put_ha_configmaps(w);
+    edit_spec(w, n, "job.parallelism", json_integer(4));
+
+    /* Pass 1: intent (suspended by last-state), the JobManager goes, HA data stays, the job
+     * is not cancelled (Flink recovers it from HA). */
+    size_t before = w->kube.nlog;
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "SUSPEND");
+    int intent = fake_find(&w->kube, before, "status", FO_CTL_FLINK_DEPLOYMENT);
+    int del = fake_find(&w->kube, before, "delete", FO_CTL_DEPLOYMENT);
+    ck_assert_int_ge(intent, 0);
+    ck_assert_int_gt(del, intent);
+    ck_assert_ptr_nonnull(strstr(
+        fo_json_get_str(w->kube.log[intent].body, "status.reconciliationStatus.lastReconciledSpec"),
+        "\"upgradeMode\":\"last-state\""));
+    ck_assert_ptr_null(owned(w, FO_CTL_DEPLOYMENT, n));
+    ck_assert_int_eq(fake_count(&w->kube, before, "delete", FO_CTL_CONFIG_MAP), 0);
+    ck_assert_int_eq(fake_flink_calls(&w->flink, "PATCH /jobs/"), 0);
+
+    /* Pass 2: the job graph is dropped from the HA map, then the new spec is deployed with
+     * the same job id; the checkpoint pointer is kept. */
+    before = w->kube.nlog;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "DEPLOY");
+    int drop = -1;
+    for (size_t i = before; i < w->kube.nlog && drop < 0; i++)
+        if (strcmp(w->kube.log[i].name, "last-state-example-cluster-config-map") == 0)
+            drop = (int)i;
+    int create = fake_find(&w->kube, before, "create", FO_CTL_DEPLOYMENT);
+    ck_assert_int_ge(drop, 0);
+    ck_assert_int_gt(create, drop);
+    json_t *cluster_cm = owned(w, FO_CTL_CONFIG_MAP, "last-state-example-cluster-config-map");
+    ck_assert_ptr_null(json_object_get(json_object_get(cluster_cm, "data"),
+                                       "jobGraph-00000000000000000000000000000001"));
+    ck_assert_ptr_nonnull(json_object_get(json_object_get(cluster_cm, "data"), "address"));
+    json_t *job_cm = owned(w, FO_CTL_CONFIG_MAP,
+                           "last-state-example-00000000000000000000000000000001-config-map");
+    ck_assert_ptr_nonnull(
+        json_object_get(json_object_get(job_cm, "data"), "checkpointID-0000000000000000007"));
+    ck_assert_str_eq(st_str(w, n, "jobStatus.jobId"), jid);
+    const char *conf = fo_json_str(
+        fo_json_get(owned(w, FO_CTL_CONFIG_MAP, "flink-config-last-state-example"), "data"),
+        "config.yaml");
+    ck_assert_ptr_nonnull(strstr(conf, jid));
+    ck_assert_ptr_nonnull(strstr(conf, "parallelism.default: 4"));
+    ck_assert_ptr_null(strstr(conf, "execution.savepoint.path"));
+    ck_assert_str_eq(st_str(w, n, "reconciliationStatus.state"), "DEPLOYED");
+    fake_world_free(w);
+}
+END_TEST
+
+/* Suspended through HA (last-state), resumed with another upgradeMode: the job is still
+ * restored the way it was suspended (c.6 "After suspend"), and Flink's stored job graph must
+ * go before the JobManager starts, or Flink recovers the old graph and the new spec is never
+ * run (c.6: the job-graph entries are removed before the deploy). */
+START_TEST(resuming_a_last_state_suspension_under_another_mode_drops_the_old_job_graph)
+{
+    fake_world *w = world_with("controller-application-last-state.yaml");
+    const char *n = "last-state-example";
+    until_stable(w, n);
+    put_ha_configmaps(w);
+    edit_spec(w, n, "job.state", json_string("suspended"));
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "SUSPEND");
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "MARK_SUSPENDED");
+    ck_assert_str_eq(st_str(w, n, "lifecycleState"), "SUSPENDED");
+    ck_assert_ptr_nonnull(json_object_get(
+        fo_json_get(owned(w, FO_CTL_CONFIG_MAP, "last-state-example-cluster-config-map"), "data"),
+        "jobGraph-00000000000000000000000000000001"));
+
+    edit_spec(w, n, "job.state", json_string("running"));
+    edit_spec(w, n, "job.upgradeMode", json_string("savepoint"));
+    edit_spec(w, n, "job.parallelism", json_integer(4));
+    size_t before = w->kube.nlog;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "DEPLOY");
+    int drop = -1;
+    for (size_t i = before; i < w->kube.nlog && drop < 0; i++)
+        if (strcmp(w->kube.log[i].name, "last-state-example-cluster-config-map") == 0)
+            drop = (int)i;
+    int create = fake_find(&w->kube, before, "create", FO_CTL_DEPLOYMENT);
+    ck_assert_int_ge(drop, 0);
+    ck_assert_int_gt(create, drop);
+    json_t *cluster_cm = owned(w, FO_CTL_CONFIG_MAP, "last-state-example-cluster-config-map");
+    ck_assert_ptr_null(
+        json_object_get(json_object_get(cluster_cm, "data"), "jobGraph-00000000000000000000000000000001"));
+    ck_assert_str_eq(st_str(w, n, "jobStatus.jobId"), "00000000000000000000000000000001");
+    fake_world_free(w);
+}
+END_TEST
+
+START_TEST(last_state_with_a_new_flink_version_goes_through_a_savepoint)
+{
+    fake_world *w = world_with("controller-application-last-state.yaml");
+    const char *n = "last-state-example";
+    until_stable(w, n);
+    put_ha_configmaps(w);
+    char path[128];
+    snprintf(path, sizeof path, "POST /jobs/%s/stop", "00000000000000000000000000000001");
+    fake_flink_answer(&w->flink, path, json_pack("{s:s}", "request-id", TRIGGER_9));
+    edit_spec(w, n, "flinkVersion", json_string("v1_19"));
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "STOP_SAVEPOINT");
+    const char *tid = st_str(w, n, "jobStatus.savepointInfo.triggerId");
+    ck_assert(fo_flink_rest_is_id(tid));
+    ck_assert_str_eq(fo_json_str(json_array_get(w->flink.bodies, w->flink.ncalls - 1), "triggerId"),
+                     tid);
+    fake_world_free(w);
+}
+END_TEST
+
+START_TEST(session_cluster_change_redeploys)
+{
+    fake_world *w = world_with("controller-session.yaml");
+    const char *n = "session-example";
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_ptr_nonnull(owned(w, FO_CTL_INGRESS, n));
+    jm_available(w, n);
+    flink_job(w, n, "RUNNING");
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, n, "lifecycleState"), "STABLE");
+    edit_spec(w, n, "image", json_string("flink:1.20.1"));
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "SUSPEND");
+    ck_assert_ptr_null(owned(w, FO_CTL_DEPLOYMENT, n));
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "DEPLOY");
+    ck_assert_str_eq(fo_json_str(json_array_get(fo_json_get(owned(w, FO_CTL_DEPLOYMENT, n),
+                                                            "spec.template.spec.containers"),
+                                                0),
+                                 "image"),
+                     "flink:1.20.1");
+    /* Removing the ingress is an in-place change: the Ingress goes, nothing restarts. */
+    json_object_del(fo_json_get(fd(w, n), "spec"), "ingress");
+    jm_available(w, n);
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "RECORD");
+    ck_assert_ptr_null(owned(w, FO_CTL_INGRESS, n));
+    ck_assert_ptr_nonnull(owned(w, FO_CTL_DEPLOYMENT, n));
+    fake_world_free(w);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("reconcile_upgrade");
+    TCase *tc = tcase_create("upgrade");
+    tcase_add_test(tc, stateless_upgrade_deletes_then_redeploys_with_a_new_job);
+    tcase_add_test(tc, upgrade_waits_while_the_old_jobmanager_terminates);
+    tcase_add_test(tc, suspend_then_resume);
+    tcase_add_test(tc, savepoint_upgrade_stops_with_savepoint_then_redeploys_from_it);
+    tcase_add_test(tc, refused_stop_with_savepoint_clears_the_intent_and_says_why);
+    tcase_add_test(tc, last_state_upgrade_without_ha_metadata_is_refused_and_the_cluster_untouched);
+    tcase_add_test(tc, last_state_upgrade_keeps_ha_data_and_the_job_id);
+    tcase_add_test(tc, resuming_a_last_state_suspension_under_another_mode_drops_the_old_job_graph);
+    tcase_add_test(tc, last_state_with_a_new_flink_version_goes_through_a_savepoint);
+    tcase_add_test(tc, session_cluster_change_redeploys);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
