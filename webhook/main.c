@@ -10,6 +10,7 @@
  * SIGINT (in-flight requests finished), 1 when it cannot start, 2 for bad usage. */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,6 +249,7 @@ int main(int argc, char **argv)
                 c.bind_address, fo_httpd_port(srv), ho.threads);
 
     struct timespec poll = {RELOAD_POLL_MS / 1000, (RELOAD_POLL_MS % 1000) * 1000000L};
+    uint64_t seen = 0, trimmed = 0;
     for (;;) {
         int sig = sigtimedwait(&sigs, NULL, &poll);
         if (sig == SIGTERM || sig == SIGINT) {
@@ -256,6 +258,16 @@ int main(int argc, char **argv)
             break;
         }
         reload(wh, cw); /* every poll interval, and at once on SIGHUP */
+        /* A burst of requests leaves freed memory in malloc's arenas (bodies, documents);
+         * once a poll interval passed without a request, give it back to the system, so the
+         * resident size returns to its idle level (the peak is what it is). Only then: a trim
+         * takes the arena locks while it walks the free lists. */
+        uint64_t now_seen = fo_webhook_requests_handled(wh);
+        if (now_seen == seen && seen != trimmed) {
+            malloc_trim(0);
+            trimmed = seen;
+        }
+        seen = now_seen;
     }
     fo_webhook_set_ready(wh, false);
     fo_httpd_quiesce(srv);

@@ -202,6 +202,7 @@ void fo_webhook_handle(void *ctx, const fo_http_request *req, fo_http_response *
     }
     }
     const char *route_name = ROUTE_NAMES[r];
+    atomic_fetch_add_explicit(&wh->handled, 1, memory_order_relaxed);
     fo_counter_add(wh->requests, 1, (const char *[]){route_name, verdict});
     fo_histogram_observe(wh->latency, (double)(fo_clock_real_mono_ns() - t0) / 1e9,
                          (const char *[]){route_name});

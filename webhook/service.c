@@ -219,6 +219,11 @@ void fo_webhook_set_connections_fn(fo_webhook *wh, unsigned (*fn)(void *ctx), vo
     wh->connections_ctx = ctx;
 }
 
+uint64_t fo_webhook_requests_handled(const fo_webhook *wh)
+{
+    return atomic_load(&((fo_webhook *)wh)->handled);
+}
+
 fo_metrics *fo_webhook_metrics(fo_webhook *wh)
 {
     return wh->metrics;

@@ -66,6 +66,9 @@ void fo_webhook_note_tls_reload(fo_webhook *wh, bool ok);
 /* Open connections gauge source (may be NULL): called when /metrics renders. */
 void fo_webhook_set_connections_fn(fo_webhook *wh, unsigned (*fn)(void *ctx), void *ctx);
 
+/* Requests answered so far (any route). Thread-safe. */
+uint64_t fo_webhook_requests_handled(const fo_webhook *wh);
+
 /* The registry /metrics renders (borrowed; lives as long as wh). */
 fo_metrics *fo_webhook_metrics(fo_webhook *wh);
 

@@ -26,6 +26,7 @@ struct fo_webhook {
     fo_filewatch defaults_watch; /* touched by the reload loop only */
 
     atomic_bool ready;
+    atomic_uint_fast64_t handled; /* requests answered, for the idle trim in main.c */
     unsigned (*connections_fn)(void *ctx);
     void *connections_ctx;
 

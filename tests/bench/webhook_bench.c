@@ -263,6 +263,40 @@ static long vm_kib(pid_t pid, const char *field)
     return kib;
 }
 
+/* CPU time (user + system) the process used so far, in microseconds. */
+static double cpu_us(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* fields 14 and 15 (utime, stime) follow the ")" that closes the command name */
+    const char *p = strrchr(buf, ')');
+    unsigned long long ut = 0, st = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+                     &st) != 2)
+        return 0;
+    return (double)(ut + st) * 1e6 / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* One measured run against a server process: the client's figures and the server's CPU time
+ * per request (user + system: TLS, HTTP, the handler; independent of how the clients were
+ * scheduled). */
+static result run_on(pid_t pid, int port, const char *req, size_t len, int clients,
+                     double seconds, double paced_rps, double *server_us)
+{
+    double before = cpu_us(pid);
+    result r = run(port, req, len, clients, seconds, paced_rps);
+    double used = cpu_us(pid) - before;
+    double n = r.rps * seconds + clients; /* + the warm-up request of each client */
+    *server_us = n > 0 ? used / n : 0;
+    return r;
+}
+
 static char *make_request(const char *route, const char *body)
 {
     fo_strbuf sb;
@@ -395,8 +429,8 @@ static int load_main(const char *webhook, const char *responder, const char *dir
            cpus, load[0], load[1], load[2], seconds);
     for (int b = 0; b < NBODIES; b++)
         printf("  body %d: %s, %zu bytes\n", b + 1, BODY_FILES[b], strlen(s.bodies[b]));
-    printf("%-26s %7s %10s %10s %8s %8s %7s\n", "body", "clients", "server", "req/s", "p50 ms",
-           "p99 ms", "ratio");
+    printf("%-26s %7s %10s %9s %8s %8s %7s %10s\n", "body", "clients", "server", "req/s",
+           "p50 ms", "p99 ms", "ratio", "server us");
     const int clients[] = {1, 8, 64};
     int failures = 0;
     /* Concurrency-major, so the peak RSS after each level can be told apart (VmHWM only
@@ -404,15 +438,19 @@ static int load_main(const char *webhook, const char *responder, const char *dir
     long peak_at[3];
     for (int ci = 0; ci < 3; ci++) {
         for (int b = 0; b < NBODIES; b++) {
-            result base = run(rport, s.reqs[b][1], s.lens[b][1], clients[ci], seconds, 0);
+            double us;
+            result base =
+                run_on(rpid, rport, s.reqs[b][1], s.lens[b][1], clients[ci], seconds, 0, &us);
             failures += (int)base.errors;
-            printf("%-26s %7d %10s %10.0f %8.3f %8.3f\n", BODY_FILES[b], clients[ci],
-                   "responder", base.rps, base.p50_ms, base.p99_ms);
+            printf("%-26s %7d %10s %9.0f %8.3f %8.3f %7s %10.1f\n", BODY_FILES[b], clients[ci],
+                   "responder", base.rps, base.p50_ms, base.p99_ms, "", us);
             for (int r = 0; r < 2; r++) {
-                result a = run(wport, s.reqs[b][r], s.lens[b][r], clients[ci], seconds, 0);
+                result a = run_on(wpid, wport, s.reqs[b][r], s.lens[b][r], clients[ci], seconds,
+                                  0, &us);
                 failures += (int)a.errors;
-                printf("%-26s %7d %10s %10.0f %8.3f %8.3f %7.2f\n", BODY_FILES[b], clients[ci],
-                       ROUTES[r], a.rps, a.p50_ms, a.p99_ms, base.rps > 0 ? a.rps / base.rps : 0);
+                printf("%-26s %7d %10s %9.0f %8.3f %8.3f %7.2f %10.1f\n", BODY_FILES[b],
+                       clients[ci], ROUTES[r], a.rps, a.p50_ms, a.p99_ms,
+                       base.rps > 0 ? a.rps / base.rps : 0, us);
             }
         }
         peak_at[ci] = vm_kib(wpid, "VmHWM");
@@ -420,12 +458,13 @@ static int load_main(const char *webhook, const char *responder, const char *dir
     /* the latency target: p99 at 1,000 req/s */
     for (int b = 0; b < NBODIES; b++) {
         for (int r = 0; r < 2; r++) {
-            result p = run(wport, s.reqs[b][r], s.lens[b][r], 8, seconds, 1000);
+            double us;
+            result p = run_on(wpid, wport, s.reqs[b][r], s.lens[b][r], 8, seconds, 1000, &us);
             failures += (int)p.errors;
             getloadavg(load, 3);
             printf("paced 1000 req/s, 8 connections: %-26s %-9s %6.0f req/s, p50 %.3f ms, "
-                   "p99 %.3f ms (load average %.2f)\n",
-                   BODY_FILES[b], ROUTES[r], p.rps, p.p50_ms, p.p99_ms, load[0]);
+                   "p99 %.3f ms, server %.1f us/request (load average %.2f)\n",
+                   BODY_FILES[b], ROUTES[r], p.rps, p.p50_ms, p.p99_ms, us, load[0]);
         }
     }
     long r_peak = vm_kib(rpid, "VmHWM");
