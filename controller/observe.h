@@ -67,6 +67,16 @@ bool fo_observe_pod_failure(const json_t *pods, char *failure, size_t len);
  * the one that started last. Borrowed from jobs; NULL when there is none. */
 const fo_flink_job *fo_observe_pick_job(const fo_flink_jobs *jobs, const char *job_id);
 
+/* Flink's HA ConfigMaps of the cluster `name` in ns (labels app=<name> and
+ * configmap-type=high-availability, reference c.11) from the cache: a new array of shared
+ * snapshots (never modify them). */
+json_t *fo_observe_ha_maps(const fo_ctl_env *env, const char *ns, const char *name);
+
+/* HA metadata to restore a job from (c.11): among maps, a job map "<name>-<job id>-config-map"
+ * (not the "-cluster-config-map") that is not being deleted and holds a "checkpointID-" key.
+ * Pure. */
+bool fo_observe_ha_checkpoint(const json_t *maps);
+
 /* clusterInfo (c.3): flink-version and flink-revision from GET /config, total-cpu and
  * total-memory from the effective configuration (JobManager cpu x replicas + TaskManager cpu x
  * taskmanagers; process memory likewise, in bytes), as the Apache operator prints them ("2.0",

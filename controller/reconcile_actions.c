@@ -124,9 +124,7 @@ fo_rc fo_act_delete_cluster(fo_pass *p, bool delete_ha, int *sent, fo_err *err)
     }
     if (rc != FO_OK || !delete_ha)
         return rc;
-    json_t *labels = json_pack("{s:s, s:s}", "app", p->name, "configmap-type", "high-availability");
-    json_t *maps = p->env->kube.cached_list(p->env->kube.ctx, FO_CTL_CONFIG_MAP, p->ns, labels);
-    json_decref(labels);
+    json_t *maps = fo_observe_ha_maps(p->env, p->ns, p->name);
     size_t i;
     json_t *cm;
     json_array_foreach(maps, i, cm)

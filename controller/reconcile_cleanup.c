@@ -89,13 +89,9 @@ static fo_rc delete_owned(fo_pass *p, int *remaining, fo_err *err)
     fo_apply_ref refs[8];
     char bufs[8][300];
     size_t n = fo_build_owned_refs(p->name, refs, bufs);
-    json_t *labels = json_pack("{s:s, s:s}", "app", p->name, "configmap-type", "high-availability");
     /* The HA data goes too unless the operator keeps it (--delete-ha-data=false), e.g. to
      * recreate the resource later from its last checkpoint. */
-    json_t *ha = p->set->delete_ha_data
-                     ? p->env->kube.cached_list(p->env->kube.ctx, FO_CTL_CONFIG_MAP, p->ns, labels)
-                     : json_array();
-    json_decref(labels);
+    json_t *ha = p->set->delete_ha_data ? fo_observe_ha_maps(p->env, p->ns, p->name) : json_array();
     fo_rc first = FO_OK;
     /* refs start with the JobManager Deployment: it goes first, so Flink stops writing. */
     for (size_t i = 0; i < n + json_array_size(ha); i++) {

@@ -183,28 +183,8 @@ out:
 
 static bool conf_has_ha_metadata(fo_pass *p)
 {
-    json_t *labels = json_pack("{s:s, s:s}", "app", p->name, "configmap-type", "high-availability");
-    json_t *maps = p->env->kube.cached_list(p->env->kube.ctx, FO_CTL_CONFIG_MAP, p->ns, labels);
-    json_decref(labels);
-    bool found = false;
-    size_t i;
-    json_t *cm;
-    json_array_foreach(maps, i, cm)
-    {
-        const char *n = fo_json_get_str(cm, "metadata.name");
-        size_t len = n ? strlen(n) : 0;
-        /* Job maps "<name>-<jobid>-config-map" holding a checkpointID- key (c.11). */
-        if (len < 11 || strcmp(n + len - 11, "-config-map") != 0 ||
-            (len >= 19 && strcmp(n + len - 19, "-cluster-config-map") == 0))
-            continue;
-        const char *key;
-        json_t *v;
-        json_object_foreach(json_object_get(cm, "data"), key, v)
-        {
-            if (strncmp(key, "checkpointID-", 13) == 0)
-                found = true;
-        }
-    }
+    json_t *maps = fo_observe_ha_maps(p->env, p->ns, p->name);
+    bool found = fo_observe_ha_checkpoint(maps);
     json_decref(maps);
     return found;
 }

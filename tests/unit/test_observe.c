@@ -8,6 +8,7 @@
 
 #include "common/jsonutil.h"
 #include "controller/observe.h"
+#include "tests/support/testyaml.h"
 #include "tests/unit/ctl_fake_io.h"
 
 #define BASE "http://flink.test/default/basic-example"
@@ -147,6 +148,29 @@ START_TEST(job_is_picked_by_id_or_as_the_newest)
     ck_assert_ptr_null(fo_observe_pick_job(&none, NULL));
     fo_flink_rest_jobs_release(&jobs);
     json_decref(ov);
+}
+END_TEST
+
+/* Reference c.11: HA metadata with a checkpoint = a job map (not the cluster map), not being
+ * deleted, with a checkpointID- key. */
+START_TEST(ha_metadata_is_a_live_job_map_with_a_checkpoint)
+{
+    json_t *maps = fo_test_load_yaml("controller-ha-configmaps.yaml");
+    ck_assert(fo_observe_ha_checkpoint(maps));
+    json_t *cluster_only = json_pack("[O]", json_array_get(maps, 0));
+    ck_assert(!fo_observe_ha_checkpoint(cluster_only));
+    json_t *deleting = json_deep_copy(maps);
+    json_object_set_new(json_object_get(json_array_get(deleting, 1), "metadata"),
+                        "deletionTimestamp", json_string("2026-04-20T09:15:00Z"));
+    ck_assert(!fo_observe_ha_checkpoint(deleting));
+    json_t *no_checkpoint = json_deep_copy(maps);
+    json_object_del(json_object_get(json_array_get(no_checkpoint, 1), "data"),
+                    "checkpointID-0000000000000000007");
+    ck_assert(!fo_observe_ha_checkpoint(no_checkpoint));
+    json_decref(no_checkpoint);
+    json_decref(deleting);
+    json_decref(cluster_only);
+    json_decref(maps);
 }
 END_TEST
 
@@ -364,6 +388,7 @@ static Suite *suite(void)
     tcase_add_test(tc, replica_failure_is_an_error_with_its_message);
     tcase_add_test(tc, failing_jobmanager_pod_is_an_error_with_its_reason);
     tcase_add_test(tc, job_is_picked_by_id_or_as_the_newest);
+    tcase_add_test(tc, ha_metadata_is_a_live_job_map_with_a_checkpoint);
     tcase_add_test(tc, cluster_info_totals_as_apache_prints_them);
     tcase_add_test(tc, unavailable_jobmanager_is_not_asked);
     tcase_add_test(tc, available_jobmanager_is_asked_for_config_taskmanagers_and_jobs);

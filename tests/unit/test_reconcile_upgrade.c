@@ -244,6 +244,33 @@ START_TEST(last_state_upgrade_without_ha_metadata_is_refused_and_the_cluster_unt
 }
 END_TEST
 
+/* HA metadata is a job ConfigMap with a checkpoint that is not being deleted (c.11): one on its
+ * way out cannot carry the job's state. */
+START_TEST(last_state_upgrade_is_refused_when_the_ha_data_is_being_deleted)
+{
+    fake_world *w = world_with("controller-application-last-state.yaml");
+    const char *n = "last-state-example";
+    until_stable(w, n);
+    put_ha_configmaps(w);
+    const char *job_cm = "last-state-example-00000000000000000000000000000001-config-map";
+    json_t *cm = json_deep_copy(owned(w, FO_CTL_CONFIG_MAP, job_cm));
+    json_t *meta = json_object_get(cm, "metadata");
+    json_object_set_new(meta, "finalizers", json_pack("[s]", "example.com/hold"));
+    json_object_set_new(meta, "deletionTimestamp", json_string("2026-04-20T09:15:00Z"));
+    fake_put(&w->kube, cm);
+    json_decref(cm);
+    edit_spec(w, n, "job.parallelism", json_integer(4));
+    size_t before = w->kube.nlog;
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "REFUSE");
+    ck_assert_int_eq(fake_count(&w->kube, before, "delete", FO_CTL_KIND_COUNT), 0);
+    ck_assert_ptr_nonnull(owned(w, FO_CTL_DEPLOYMENT, n));
+    ck_assert_ptr_nonnull(strstr(st_str(w, n, "error"), "HA metadata is not available"));
+    fake_world_free(w);
+}
+END_TEST
+
 START_TEST(last_state_upgrade_keeps_ha_data_and_the_job_id)
 {
     fake_world *w = world_with("controller-application-last-state.yaml");
@@ -409,6 +436,7 @@ static Suite *suite(void)
     tcase_add_test(tc, savepoint_upgrade_stops_with_savepoint_then_redeploys_from_it);
     tcase_add_test(tc, refused_stop_with_savepoint_clears_the_intent_and_says_why);
     tcase_add_test(tc, last_state_upgrade_without_ha_metadata_is_refused_and_the_cluster_untouched);
+    tcase_add_test(tc, last_state_upgrade_is_refused_when_the_ha_data_is_being_deleted);
     tcase_add_test(tc, last_state_upgrade_keeps_ha_data_and_the_job_id);
     tcase_add_test(tc, resuming_a_last_state_suspension_under_another_mode_drops_the_old_job_graph);
     tcase_add_test(tc, last_state_with_a_new_flink_version_goes_through_a_savepoint);
