@@ -1,16 +1,28 @@
 #include "webhook/cluster_lookup.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 
+#include "common/clock.h"
 #include "common/informer.h"
 #include "common/kube_client.h"
 #include "common/kube_config.h"
 #include "common/log.h"
 
+/* How long a lookup waits for the first list of FlinkDeployments. The watch starts with the
+ * first session-job check, which should still see the clusters; the API server gives the
+ * whole webhook call 5 s (manifests/base/webhook-configurations.yaml). */
+#define FIRST_SYNC_WAIT_MS 2000
+/* After the watch could not be started (out of memory, bad client settings), try again on a
+ * lookup this much later. */
+#define RETRY_START_MS 30000
+
 struct fo_wh_cluster_lookup {
     fo_kube_config *cfg;
+    pthread_mutex_t mu; /* guards the fields below */
     fo_kube_client *kc;
     fo_informer *inf;
+    int64_t failed_at_ms; /* last failed start (monotonic), 0 = none */
 };
 
 fo_wh_cluster_lookup *fo_wh_cluster_lookup_start(const char *kubeconfig, fo_err *err)
@@ -20,31 +32,17 @@ fo_wh_cluster_lookup *fo_wh_cluster_lookup_start(const char *kubeconfig, fo_err 
         fo_err_set(err, FO_ENOMEM, "cluster lookup: out of memory");
         return NULL;
     }
+    pthread_mutex_init(&cl->mu, NULL);
     fo_kube_config_opts co = {.kubeconfig = kubeconfig};
     cl->cfg = fo_kube_config_load(&co, err);
-    if (!cl->cfg)
-        goto fail;
-    fo_kube_client_opts ko = {.user_agent = "flinkop-webhook", .timeout_ms = 10000};
-    cl->kc = fo_kube_client_new(cl->cfg, &ko, err);
-    if (!cl->kc)
-        goto fail;
-    /* Every namespace: a session job may be created in any of them, and its cluster lives
-     * beside it. Lookups never wait for the first list: until it is in, a cluster is simply
-     * "not known yet", which admits the job as an unknown cluster would (reference b.4). */
-    fo_informer_opts io = {.kc = cl->kc,
-                           .group = "flink.apache.org",
-                           .version = "v1beta1",
-                           .resource = "flinkdeployments",
-                           .name = "webhook-flinkdeployments"};
-    cl->inf = fo_informer_new(&io, err);
-    if (!cl->inf || fo_informer_start(cl->inf, err) != FO_OK)
-        goto fail;
-    fo_log_info("watching FlinkDeployments through %s for session-job checks",
+    if (!cl->cfg) {
+        fo_wh_cluster_lookup_stop(cl);
+        return NULL;
+    }
+    fo_log_info("API access through %s: FlinkDeployments are watched from the first "
+                "session-job check on",
                 fo_kube_config_source(cl->cfg));
     return cl;
-fail:
-    fo_wh_cluster_lookup_stop(cl);
-    return NULL;
 }
 
 void fo_wh_cluster_lookup_stop(fo_wh_cluster_lookup *cl)
@@ -54,13 +52,57 @@ void fo_wh_cluster_lookup_stop(fo_wh_cluster_lookup *cl)
     fo_informer_free(cl->inf); /* stops its threads first */
     fo_kube_client_free(cl->kc);
     fo_kube_config_free(cl->cfg);
+    pthread_mutex_destroy(&cl->mu);
     free(cl);
+}
+
+/* The informer, started on first use; NULL when it cannot be started. Under cl->mu. */
+static fo_informer *informer(fo_wh_cluster_lookup *cl)
+{
+    if (cl->inf)
+        return cl->inf;
+    int64_t now = fo_clock_mono_ms(fo_clock_real());
+    if (cl->failed_at_ms && now - cl->failed_at_ms < RETRY_START_MS)
+        return NULL;
+    fo_err err;
+    fo_err_clear(&err);
+    if (!cl->kc) {
+        fo_kube_client_opts ko = {.user_agent = "flinkop-webhook", .timeout_ms = 10000};
+        cl->kc = fo_kube_client_new(cl->cfg, &ko, &err);
+    }
+    /* Every namespace: a session job may be created in any of them, and its cluster lives
+     * beside it. */
+    fo_informer_opts io = {.kc = cl->kc,
+                           .group = "flink.apache.org",
+                           .version = "v1beta1",
+                           .resource = "flinkdeployments",
+                           .name = "webhook-flinkdeployments"};
+    fo_informer *inf = cl->kc ? fo_informer_new(&io, &err) : NULL;
+    if (!inf || fo_informer_start(inf, &err) != FO_OK) {
+        fo_informer_free(inf);
+        cl->failed_at_ms = now ? now : 1;
+        fo_log_error("cannot watch FlinkDeployments for session-job checks (retried in %d s): %s",
+                     RETRY_START_MS / 1000, err.message);
+        return NULL;
+    }
+    cl->inf = inf;
+    fo_log_info("watching FlinkDeployments for session-job checks");
+    return inf;
 }
 
 json_t *fo_wh_cluster_lookup_get(void *ctx, const char *ns, const char *name)
 {
     fo_wh_cluster_lookup *cl = ctx;
-    if (!cl || !cl->inf || !ns || !name)
+    if (!cl || !ns || !name)
         return NULL;
-    return fo_informer_get(cl->inf, ns, name);
+    pthread_mutex_lock(&cl->mu);
+    fo_informer *inf = informer(cl);
+    pthread_mutex_unlock(&cl->mu);
+    if (!inf)
+        return NULL;
+    /* Until the first list is in, a cluster is "not known yet", which admits the job as an
+     * unknown cluster would (reference b.4); the first checks wait a little for it. */
+    if (!fo_informer_synced(inf))
+        fo_informer_wait_synced(inf, FIRST_SYNC_WAIT_MS);
+    return fo_informer_get(inf, ns, name);
 }

@@ -4,7 +4,12 @@
 /* The webhook's view of FlinkDeployments, so session-job validation can see the target
  * cluster (fo_validate_env.lookup_deployment). Uses API access from a kubeconfig or the
  * in-cluster service account; without either there is no lookup and those checks are skipped
- * (the webhook never fails closed for want of API access). Thread-safe. */
+ * (the webhook never fails closed for want of API access).
+ *
+ * The watch (an informer over every namespace) starts with the first lookup, not at start:
+ * a webhook that never sees a session job never opens an API connection, initialises no
+ * HTTP client and caches no FlinkDeployment (docs/performance.md has the resident memory
+ * this saves). The first lookups wait up to 2 s for the first list. Thread-safe. */
 
 #include <jansson.h>
 
@@ -12,8 +17,9 @@
 
 typedef struct fo_wh_cluster_lookup fo_wh_cluster_lookup;
 
-/* Start looking up FlinkDeployments with kubeconfig (NULL: $KUBECONFIG, in-cluster, ~/.kube
- * /config, in that order). NULL with err when there is no usable API access. */
+/* Prepare to look up FlinkDeployments with kubeconfig (NULL: $KUBECONFIG, in-cluster,
+ * ~/.kube/config, in that order): reads the configuration only. NULL with err when there is no
+ * usable API access. */
 fo_wh_cluster_lookup *fo_wh_cluster_lookup_start(const char *kubeconfig, fo_err *err);
 
 /* Stop and free. NULL ok. */
