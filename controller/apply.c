@@ -76,26 +76,30 @@ static bool subset(const json_t *want, const json_t *live)
     return fo_json_equal(want, live);
 }
 
+/* The ownerReference in list (an array) with this uid, or NULL. Borrowed. */
+static const json_t *ref_with_uid(const json_t *list, const char *uid)
+{
+    size_t i;
+    json_t *ref;
+    json_array_foreach((json_t *)list, i, ref)
+    {
+        const char *u = fo_json_str(ref, "uid");
+        if (uid && u && strcmp(uid, u) == 0)
+            return ref;
+    }
+    return NULL;
+}
+
 /* Our ownerReferences (by uid) are present and equal in live. */
 static bool owner_refs_match(const json_t *want, const json_t *live)
 {
+    const json_t *have = fo_json_get(live, "metadata.ownerReferences");
     size_t i;
     json_t *ref;
     json_array_foreach(fo_json_get(want, "metadata.ownerReferences"), i, ref)
     {
-        const char *uid = fo_json_str(ref, "uid");
-        bool found = false;
-        size_t j;
-        json_t *have;
-        json_array_foreach(fo_json_get(live, "metadata.ownerReferences"), j, have)
-        {
-            const char *u = fo_json_str(have, "uid");
-            if (uid && u && strcmp(uid, u) == 0) {
-                found = subset(ref, have);
-                break;
-            }
-        }
-        if (!found)
+        const json_t *same = ref_with_uid(have, fo_json_str(ref, "uid"));
+        if (!same || !subset(ref, same))
             return false;
     }
     return true;
@@ -139,26 +143,17 @@ bool fo_apply_matches(const json_t *desired, const json_t *live)
 
 static json_t *owner_refs_patch(const json_t *desired, const json_t *live)
 {
+    const json_t *ours = fo_json_get(desired, "metadata.ownerReferences");
     json_t *list = json_array();
     size_t i;
     json_t *have;
     /* Keep other owners' references, in their order; ours replace any with the same uid. */
     json_array_foreach(fo_json_get(live, "metadata.ownerReferences"), i, have)
     {
-        const char *u = fo_json_str(have, "uid");
-        bool ours = false;
-        size_t j;
-        json_t *ref;
-        json_array_foreach(fo_json_get(desired, "metadata.ownerReferences"), j, ref)
-        {
-            const char *uid = fo_json_str(ref, "uid");
-            if (u && uid && strcmp(u, uid) == 0)
-                ours = true;
-        }
-        if (!ours)
+        if (!ref_with_uid(ours, fo_json_str(have, "uid")))
             json_array_append(list, have);
     }
-    json_array_foreach(fo_json_get(desired, "metadata.ownerReferences"), i, have)
+    json_array_foreach((json_t *)ours, i, have)
     {
         json_array_append(list, have);
     }
