@@ -122,7 +122,7 @@ fo_rc fo_flink_rest_base_url(const char *tmpl, const char *ns, const char *name,
     }
     size_t scheme = used >= 7 && memcmp(out, "http://", 7) == 0    ? 7
                     : used >= 8 && memcmp(out, "https://", 8) == 0 ? 8
-                                                                    : 0;
+                                                                   : 0;
     if (!scheme)
         return fo_err_set(err, FO_EINVAL, "REST address '%s' is not an http(s) URL", out);
     while (used > scheme && out[used - 1] == '/') /* paths are appended: "…:8081/" + "/config" */
@@ -184,9 +184,9 @@ static fo_rc call(fo_flink_rest *fr, const char *method, const char *url, const 
         goto out;
     }
     if (out) {
-        *out = res.body.len ? fo_json_parse(res.body.data, res.body.len, FO_FLINK_REST_MAX_BODY,
-                                            err)
-                            : json_object();
+        *out = res.body.len
+                   ? fo_json_parse(res.body.data, res.body.len, FO_FLINK_REST_MAX_BODY, err)
+                   : json_object();
         if (!*out) {
             char why[256];
             snprintf(why, sizeof why, "%s", err ? err->message : "");
@@ -224,7 +224,7 @@ static fo_rc decoded(fo_rc rc, const char *url, fo_err *err)
     return rc;
 }
 
-#define GET_AND_DECODE(decoder, outp, ...)                                                          \
+#define GET_AND_DECODE(decoder, outp, ...)                                                         \
     do {                                                                                           \
         char url[FO_FLINK_REST_MAX_URL];                                                           \
         json_t *v = NULL;                                                                          \
@@ -278,8 +278,7 @@ fo_rc fo_flink_rest_execution_result(fo_flink_rest *fr, const char *base, const 
     memset(out, 0, sizeof *out);
     if (check_id("job id", job_id, err) != FO_OK)
         return FO_EINVAL;
-    GET_AND_DECODE(fo_flink_rest_decode_execution_result, out, "/jobs/%s/execution-result",
-                   job_id);
+    GET_AND_DECODE(fo_flink_rest_decode_execution_result, out, "/jobs/%s/execution-result", job_id);
 }
 
 fo_rc fo_flink_rest_exceptions(fo_flink_rest *fr, const char *base, const char *job_id,
@@ -399,8 +398,7 @@ fo_rc fo_flink_rest_trigger_savepoint(fo_flink_rest *fr, const char *base, const
 }
 
 fo_rc fo_flink_rest_stop_with_savepoint(fo_flink_rest *fr, const char *base, const char *job_id,
-                                        const fo_flink_savepoint_opts *o, char out[33],
-                                        fo_err *err)
+                                        const fo_flink_savepoint_opts *o, char out[33], fo_err *err)
 {
     static const savepoint_kind k = {"stop", "drain", "targetDirectory", true};
     return savepoint_request(fr, base, job_id, o, &k, out, err);
@@ -439,8 +437,7 @@ static fo_rc operation(fo_flink_rest *fr, const char *url, fo_flink_operation *o
 }
 
 static fo_rc job_operation(fo_flink_rest *fr, const char *base, const char *job_id,
-                           const char *kind, const char *trig, fo_flink_operation *out,
-                           fo_err *err)
+                           const char *kind, const char *trig, fo_flink_operation *out, fo_err *err)
 {
     char url[FO_FLINK_REST_MAX_URL];
     memset(out, 0, sizeof *out);
@@ -489,8 +486,7 @@ fo_rc fo_flink_rest_checkpoints(fo_flink_rest *fr, const char *base, const char 
 }
 
 fo_rc fo_flink_rest_checkpoint_details(fo_flink_rest *fr, const char *base, const char *job_id,
-                                       int64_t checkpoint_id, fo_flink_checkpoint *out,
-                                       fo_err *err)
+                                       int64_t checkpoint_id, fo_flink_checkpoint *out, fo_err *err)
 {
     memset(out, 0, sizeof *out);
     out->id = -1;
@@ -563,10 +559,11 @@ static fo_rc multipart(fo_strbuf *sb, char *boundary, size_t blen, const char *f
         if (!memmem(data, len, boundary, strlen(boundary)))
             break;
     }
-    fo_rc rc = fo_strbuf_printf(sb,
-                                "--%s\r\nContent-Disposition: form-data; name=\"jarfile\"; "
-                                "filename=\"%s\"\r\nContent-Type: application/x-java-archive\r\n\r\n",
-                                boundary, filename);
+    fo_rc rc =
+        fo_strbuf_printf(sb,
+                         "--%s\r\nContent-Disposition: form-data; name=\"jarfile\"; "
+                         "filename=\"%s\"\r\nContent-Type: application/x-java-archive\r\n\r\n",
+                         boundary, filename);
     if (rc == FO_OK)
         rc = fo_strbuf_append(sb, data, len);
     if (rc == FO_OK)
@@ -664,8 +661,7 @@ fo_rc fo_flink_rest_jar_run(fo_flink_rest *fr, const char *base, const char *jar
         json_object_set_new(body, "jobId", json_string(run->job_id));
     if (run->savepoint_path)
         json_object_set_new(body, "savepointPath", json_string(run->savepoint_path));
-    json_object_set_new(body, "allowNonRestoredState",
-                        json_boolean(run->allow_non_restored_state));
+    json_object_set_new(body, "allowNonRestoredState", json_boolean(run->allow_non_restored_state));
     if (run->restore_mode)
         json_object_set_new(body, "restoreMode", json_string(run->restore_mode));
     if (run->flink_configuration)
@@ -679,8 +675,7 @@ fo_rc fo_flink_rest_jar_run(fo_flink_rest *fr, const char *base, const char *jar
     return rc;
 }
 
-fo_rc fo_flink_rest_jar_delete(fo_flink_rest *fr, const char *base, const char *jar_id,
-                               fo_err *err)
+fo_rc fo_flink_rest_jar_delete(fo_flink_rest *fr, const char *base, const char *jar_id, fo_err *err)
 {
     char url[FO_FLINK_REST_MAX_URL];
     if (check_jar_id(jar_id, err) != FO_OK)

@@ -32,10 +32,10 @@
 #include "common/http_client.h"
 #include "common/rc.h"
 
-#define FO_FLINK_REST_TIMEOUT_MS 10000            /* flink.client.timeout */
-#define FO_FLINK_REST_UPLOAD_TIMEOUT_MS 600000    /* job.submission.timeout */
-#define FO_FLINK_REST_MAX_BODY (16u * 1024 * 1024)  /* largest response we read */
-#define FO_FLINK_REST_MAX_JAR (512u * 1024 * 1024)  /* largest jar we upload */
+#define FO_FLINK_REST_TIMEOUT_MS 10000             /* flink.client.timeout */
+#define FO_FLINK_REST_UPLOAD_TIMEOUT_MS 600000     /* job.submission.timeout */
+#define FO_FLINK_REST_MAX_BODY (16u * 1024 * 1024) /* largest response we read */
+#define FO_FLINK_REST_MAX_JAR (512u * 1024 * 1024) /* largest jar we upload */
 #define FO_FLINK_REST_MAX_URL 2048
 
 /* Job states are flink_model's fo_flink_job_status (Flink's JobStatus names plus the
@@ -96,7 +96,7 @@ const fo_flink_job *fo_flink_rest_jobs_find(const fo_flink_jobs *jobs, const cha
 typedef struct fo_flink_job_details { /* GET /jobs/:id */
     fo_flink_job job;
     bool stoppable;
-    int parallelism;      /* largest vertex parallelism; 0 when no vertices yet */
+    int parallelism; /* largest vertex parallelism; 0 when no vertices yet */
     int64_t max_parallelism;
     int64_t now_ms;
     int64_t state_since_ms[FO_FLINK_REST_JOB_STATUS_COUNT]; /* "timestamps"; 0 = never */
@@ -112,8 +112,8 @@ typedef struct fo_flink_failure {
 } fo_flink_failure;
 
 typedef struct fo_flink_execution_result { /* GET /jobs/:id/execution-result */
-    bool completed;            /* false while the job runs (IN_PROGRESS) */
-    char *application_status;  /* SUCCEEDED, FAILED, CANCELED, UNKNOWN */
+    bool completed;                        /* false while the job runs (IN_PROGRESS) */
+    char *application_status;              /* SUCCEEDED, FAILED, CANCELED, UNKNOWN */
     int64_t net_runtime_ms;
     fo_flink_failure failure;
 } fo_flink_execution_result;
@@ -125,7 +125,7 @@ typedef struct fo_flink_exception {
 } fo_flink_exception;
 
 typedef struct fo_flink_exceptions { /* GET /jobs/:id/exceptions (exceptionHistory) */
-    fo_flink_exception *items; /* newest first, as Flink lists them */
+    fo_flink_exception *items;       /* newest first, as Flink lists them */
     size_t count;
     bool truncated;
 } fo_flink_exceptions;
@@ -133,19 +133,19 @@ void fo_flink_rest_exceptions_release(fo_flink_exceptions *e);
 
 /* An asynchronous operation's status (savepoint, stop-with-savepoint, checkpoint, disposal). */
 typedef struct fo_flink_operation {
-    bool completed;        /* false: IN_PROGRESS */
-    char *location;        /* savepoints that succeeded */
-    int64_t checkpoint_id; /* checkpoints that succeeded, else -1 */
+    bool completed;           /* false: IN_PROGRESS */
+    char *location;           /* savepoints that succeeded */
+    int64_t checkpoint_id;    /* checkpoints that succeeded, else -1 */
     fo_flink_failure failure; /* failure.class_name != NULL: the operation failed */
 } fo_flink_operation;
 void fo_flink_rest_operation_release(fo_flink_operation *op);
 
 typedef struct fo_flink_checkpoint { /* CheckpointStatistics */
-    int64_t id;            /* -1 when absent */
-    char status[16];       /* IN_PROGRESS, COMPLETED, FAILED */
+    int64_t id;                      /* -1 when absent */
+    char status[16];                 /* IN_PROGRESS, COMPLETED, FAILED */
     bool savepoint;
-    char type[24];         /* CHECKPOINT, SAVEPOINT, SYNC_SAVEPOINT, UNALIGNED_CHECKPOINT */
-    char *external_path;   /* completed ones */
+    char type[24];       /* CHECKPOINT, SAVEPOINT, SYNC_SAVEPOINT, UNALIGNED_CHECKPOINT */
+    char *external_path; /* completed ones */
     bool discarded;
     int64_t trigger_ms, latest_ack_ms, state_size, duration_ms;
     char *failure_message; /* failed ones */
@@ -219,9 +219,9 @@ typedef fo_rc (*fo_flink_rest_send_fn)(void *ctx, const char *method, const char
                                        fo_http_result *res, fo_err *err);
 
 typedef struct fo_flink_rest_opts {
-    fo_http_client *http;      /* borrowed, shared; NULL = the client makes its own */
-    long timeout_ms;           /* per call; 0 = FO_FLINK_REST_TIMEOUT_MS */
-    long upload_timeout_ms;    /* jar uploads and runs; 0 = FO_FLINK_REST_UPLOAD_TIMEOUT_MS */
+    fo_http_client *http;       /* borrowed, shared; NULL = the client makes its own */
+    long timeout_ms;            /* per call; 0 = FO_FLINK_REST_TIMEOUT_MS */
+    long upload_timeout_ms;     /* jar uploads and runs; 0 = FO_FLINK_REST_UPLOAD_TIMEOUT_MS */
     fo_flink_rest_send_fn send; /* NULL = fo_http_client_request on http */
     void *send_ctx;             /* send's ctx (must outlive the client) */
 } fo_flink_rest_opts;
@@ -231,8 +231,7 @@ fo_flink_rest *fo_flink_rest_new(const fo_flink_rest_opts *opts, fo_err *err);
 void fo_flink_rest_free(fo_flink_rest *fr);
 
 /* Cluster. */
-fo_rc fo_flink_rest_config(fo_flink_rest *fr, const char *base, fo_flink_config *out,
-                           fo_err *err);
+fo_rc fo_flink_rest_config(fo_flink_rest *fr, const char *base, fo_flink_config *out, fo_err *err);
 fo_rc fo_flink_rest_overview(fo_flink_rest *fr, const char *base, fo_flink_overview *out,
                              fo_err *err);
 fo_rc fo_flink_rest_taskmanagers(fo_flink_rest *fr, const char *base, fo_flink_taskmanagers *out,
@@ -295,14 +294,14 @@ fo_rc fo_flink_rest_jar_upload_file(fo_flink_rest *fr, const char *base, const c
                                     char **jar_id, fo_err *err);
 
 typedef struct fo_flink_jar_run {
-    const char *entry_class;          /* NULL: the jar manifest's */
-    const char *const *args;          /* sent as programArgsList (1.20 and 2.x) */
+    const char *entry_class; /* NULL: the jar manifest's */
+    const char *const *args; /* sent as programArgsList (1.20 and 2.x) */
     size_t nargs;
-    int parallelism;                  /* <= 0: left out (cluster default) */
-    const char *job_id;               /* NULL: Flink picks one */
-    const char *savepoint_path;       /* restore from; NULL = none */
+    int parallelism;            /* <= 0: left out (cluster default) */
+    const char *job_id;         /* NULL: Flink picks one */
+    const char *savepoint_path; /* restore from; NULL = none */
     bool allow_non_restored_state;
-    const char *restore_mode;         /* "CLAIM", "NO_CLAIM", "LEGACY" or NULL */
+    const char *restore_mode;          /* "CLAIM", "NO_CLAIM", "LEGACY" or NULL */
     const json_t *flink_configuration; /* object of strings, borrowed; NULL = none */
 } fo_flink_jar_run;
 /* POST /jars/:jarid/run -> the job id. A job id that exists already gives FO_EEXISTS. */

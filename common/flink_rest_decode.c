@@ -93,9 +93,9 @@ void fo_flink_rest_failure_release(fo_flink_failure *f)
 /* The first line of a stack trace without the future wrappers around the real cause. */
 static char *one_line(const char *trace, const char *cls)
 {
-    static const char *const wrappers[] = {"java.util.concurrent.CompletionException: ",
-                                           "java.util.concurrent.ExecutionException: ",
-                                           "org.apache.flink.util.SerializedThrowable: "};
+    static const char *const wrappers[] = {
+        "java.util.concurrent.CompletionException: ", "java.util.concurrent.ExecutionException: ",
+        "org.apache.flink.util.SerializedThrowable: "};
     const char *s = trace && *trace ? trace : cls;
     if (!s)
         return NULL;
@@ -193,7 +193,8 @@ fo_rc fo_flink_rest_decode_taskmanagers(const json_t *v, fo_flink_taskmanagers *
         return proto(err, "taskmanagers.taskmanagers: expected an array");
     size_t i;
     json_t *tm;
-    json_array_foreach(arr, i, tm) {
+    json_array_foreach(arr, i, tm)
+    {
         if (!json_is_object(tm))
             return proto(err, "taskmanagers.taskmanagers[%zu]: expected an object", i);
         out->count++;
@@ -298,13 +299,14 @@ fo_rc fo_flink_rest_decode_job_details(const json_t *v, fo_flink_job_details *ou
     out->max_parallelism = get_i64(v, "maxParallelism", -1);
     out->now_ms = get_i64(v, "now", 0);
     const json_t *ts = member(v, "timestamps");
-    for (int s = FO_JOB_STATUS_INITIALIZING; json_is_object(ts) && s < FO_FLINK_REST_JOB_STATUS_COUNT;
-         s++)
+    for (int s = FO_JOB_STATUS_INITIALIZING;
+         json_is_object(ts) && s < FO_FLINK_REST_JOB_STATUS_COUNT; s++)
         out->state_since_ms[s] = get_i64(ts, fo_flink_job_status_name((fo_flink_job_status)s), 0);
     const json_t *vertices = member(v, "vertices");
     size_t i;
     json_t *vx;
-    json_array_foreach(vertices, i, vx) {
+    json_array_foreach(vertices, i, vx)
+    {
         int p = (int)get_i64(vx, "parallelism", 0);
         if (p > out->parallelism)
             out->parallelism = p;
@@ -482,10 +484,8 @@ fo_rc fo_flink_rest_decode_checkpoint(const json_t *v, fo_flink_checkpoint *out,
     if (!json_is_integer(json_object_get(v, "id")))
         return proto(err, "checkpoint.id: missing");
     out->id = json_integer_value(json_object_get(v, "id"));
-    snprintf(out->status, sizeof out->status, "%s",
-             str_or_empty(v, "status"));
-    snprintf(out->type, sizeof out->type, "%s",
-             str_or_empty(v, "checkpoint_type"));
+    snprintf(out->status, sizeof out->status, "%s", str_or_empty(v, "status"));
+    snprintf(out->type, sizeof out->type, "%s", str_or_empty(v, "checkpoint_type"));
     out->savepoint = get_bool(v, "is_savepoint");
     out->discarded = get_bool(v, "discarded");
     out->trigger_ms = get_i64(v, "trigger_timestamp", 0);
@@ -510,8 +510,7 @@ void fo_flink_rest_checkpoint_stats_release(fo_flink_checkpoint_stats *s)
     s->restored_from.id = -1;
 }
 
-fo_rc fo_flink_rest_decode_checkpoints(const json_t *v, fo_flink_checkpoint_stats *out,
-                                       fo_err *err)
+fo_rc fo_flink_rest_decode_checkpoints(const json_t *v, fo_flink_checkpoint_stats *out, fo_err *err)
 {
     fo_flink_checkpoint_stats zero = {0};
     *out = zero;
@@ -640,15 +639,22 @@ fo_rc fo_flink_rest_decode_jar_run(const json_t *v, char job_id[33], fo_err *err
 static fo_rc rc_for_status(int status, const char *message)
 {
     switch (status) {
-    case 400: return FO_EINVAL;
-    case 404: return FO_ENOTFOUND;
-    case 409: return FO_ECONFLICT;
+    case 400:
+        return FO_EINVAL;
+    case 404:
+        return FO_ENOTFOUND;
+    case 409:
+        return FO_ECONFLICT;
     case 408:
-    case 504: return FO_ETIMEOUT;
-    case 429: return FO_ETOOMANY;
+    case 504:
+        return FO_ETIMEOUT;
+    case 429:
+        return FO_ETOOMANY;
     case 502:
-    case 503: return FO_EUNAVAIL;
-    default: break;
+    case 503:
+        return FO_EUNAVAIL;
+    default:
+        break;
     }
     /* Flink answers a submission with a job id it already has with 500 and the exception. */
     if (message && strstr(message, "DuplicateJobSubmissionException"))
@@ -666,7 +672,8 @@ fo_rc fo_flink_rest_decode_error(int status, const char *body, size_t len, fo_er
     const json_t *errors = json_object_get(v, "errors");
     size_t i;
     json_t *e;
-    json_array_foreach(errors, i, e) {
+    json_array_foreach(errors, i, e)
+    {
         const char *s = json_string_value(e);
         if (!s || !*s)
             continue;

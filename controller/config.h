@@ -45,7 +45,7 @@ typedef struct fo_ctl_config {
     char *namespaces_buf;   /* heap copy the namespace pointers point into */
     const char *namespaces[FO_CTL_MAX_NAMESPACES + 1]; /* NULL-terminated; empty = all */
     int workers;
-    fo_ctl_settings pass; /* what a reconcile pass reads (intervals, REST template, HA data) */
+    fo_ctl_settings pass;      /* what a reconcile pass reads (intervals, REST template, HA data) */
     const char *defaults_path; /* NULL = none */
     bool leader_elect;
     const char *lease_name;

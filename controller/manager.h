@@ -29,10 +29,10 @@
 typedef struct fo_manager fo_manager;
 
 typedef struct fo_manager_opts {
-    fo_kube_client *kc;         /* borrowed; outlives the manager */
-    fo_flink_rest *flink;       /* borrowed: Flink REST calls */
-    fo_kube_events *events;     /* borrowed; NULL = Events only logged */
-    const fo_ctl_config *cfg;   /* borrowed */
+    fo_kube_client *kc;       /* borrowed; outlives the manager */
+    fo_flink_rest *flink;     /* borrowed: Flink REST calls */
+    fo_kube_events *events;   /* borrowed; NULL = Events only logged */
+    const fo_ctl_config *cfg; /* borrowed */
     const char *lease_namespace;
     const char *identity; /* leader election identity (unique per process) */
 } fo_manager_opts;

@@ -317,9 +317,9 @@ static void record_failure(const fo_ctl_env *env, const char *base_url, const ch
     fo_flink_execution_result r;
     fo_err err;
     fo_err_clear(&err);
-    fo_rc rc = fo_ctl_rest_counted(env, "/jobs/:id/execution-result",
-                                   fo_flink_rest_execution_result(env->flink, base_url, job_id,
-                                                                  &r, &err));
+    fo_rc rc =
+        fo_ctl_rest_counted(env, "/jobs/:id/execution-result",
+                            fo_flink_rest_execution_result(env->flink, base_url, job_id, &r, &err));
     if (rc != FO_OK)
         snprintf(msg, sizeof msg, "job %s failed; Flink did not report why", job_id);
     else if (r.failure.message) /* the first line of the trace, without future wrappers */

@@ -116,9 +116,9 @@ static void await_untracked(fo_pass *p, const char *jid, int64_t since)
     fo_flink_checkpoint_stats stats;
     fo_err ferr;
     fo_err_clear(&ferr);
-    if (fo_ctl_rest_counted(p->env, "/jobs/:id/checkpoints",
-                            fo_flink_rest_checkpoints(p->env->flink, p->base_url, jid, &stats,
-                                                      &ferr)) == FO_OK) {
+    if (fo_ctl_rest_counted(
+            p->env, "/jobs/:id/checkpoints",
+            fo_flink_rest_checkpoints(p->env->flink, p->base_url, jid, &stats, &ferr)) == FO_OK) {
         const fo_flink_checkpoint *sp = &stats.latest_savepoint;
         bool found = sp->id >= 0 && sp->external_path && sp->trigger_ms >= since;
         if (found)
@@ -140,8 +140,8 @@ static void await_untracked(fo_pass *p, const char *jid, int64_t since)
 /* The job was seen RUNNING by this pass. */
 static bool job_runs(const fo_pass *p)
 {
-    return p->obs.rest_ok && fo_flink_job_status_parse(fo_json_get_str(
-                                 p->st, "jobStatus.state")) == FO_JOB_STATUS_RUNNING;
+    return p->obs.rest_ok && fo_flink_job_status_parse(fo_json_get_str(p->st, "jobStatus.state")) ==
+                                 FO_JOB_STATUS_RUNNING;
 }
 
 fo_rc fo_act_await_savepoint(fo_pass *p)

@@ -49,14 +49,14 @@ typedef struct fake_kube {
     fo_rc fail_next; /* the next write fails with this code (then resets) */
     int fail_in;     /* > 0: the fail_in-th write from now fails with fail_rc ("killed") */
     fo_rc fail_rc;
-    int writes;      /* writes attempted, failed ones included */
-    json_t *handed;  /* [[snapshot, copy when handed out], ...] since the last check */
+    int writes;     /* writes attempted, failed ones included */
+    json_t *handed; /* [[snapshot, copy when handed out], ...] since the last check */
     const fo_clock *clock;
 } fake_kube;
 
 typedef struct fake_flink {
-    json_t *answers;   /* "GET /jobs/overview" -> JSON */
-    bool unreachable;  /* no request reaches Flink: no answer at all (FO_EUNAVAIL) */
+    json_t *answers;      /* "GET /jobs/overview" -> JSON */
+    bool unreachable;     /* no request reaches Flink: no answer at all (FO_EUNAVAIL) */
     char lose_prefix[64]; /* calls starting with this reach Flink, but their answers never */
     int lose_times;       /* come back (FO_ETIMEOUT), this many times */
     char calls[FAKE_MAX_LOG][256];

@@ -107,9 +107,16 @@ END_TEST
 /* Every flag of the usage text reaches the setting it names (config.h). */
 START_TEST(every_pass_setting_flag_is_read)
 {
-    char *argv[] = {"flinkop-controller",  "--progress-interval", "3s",    "--rest-ready-delay",
-                    "4s",                  "--cleanup-timeout",   "1m",    "--delete-ha-data",
-                    "false",               NULL};
+    char *argv[] = {"flinkop-controller",
+                    "--progress-interval",
+                    "3s",
+                    "--rest-ready-delay",
+                    "4s",
+                    "--cleanup-timeout",
+                    "1m",
+                    "--delete-ha-data",
+                    "false",
+                    NULL};
     fo_ctl_config c;
     fo_err err;
     ck_assert_int_eq(parse(&c, 9, argv, &err), FO_OK);

@@ -46,8 +46,7 @@ static json_t *spec_fixture(const char *name, const char *path, const char *meth
     fo_err err = {0};
     const json_t *schema = fo_openapi_response_schema(spec, path, method, status, &err);
     ck_assert_msg(schema, "%s", err.message);
-    ck_assert_msg(fo_openapi_validate(spec, schema, v, &err) == FO_OK, "%s: %s", name,
-                  err.message);
+    ck_assert_msg(fo_openapi_validate(spec, schema, v, &err) == FO_OK, "%s: %s", name, err.message);
     return v;
 }
 
@@ -219,8 +218,8 @@ START_TEST(savepoint_status_in_progress_completed_and_failed)
     fo_flink_rest_operation_release(&op);
     json_decref(v);
 
-    v = spec_fixture("flink-savepoint-status-completed.json", "/jobs/{jobid}/savepoints/{triggerid}",
-                     "get", "200");
+    v = spec_fixture("flink-savepoint-status-completed.json",
+                     "/jobs/{jobid}/savepoints/{triggerid}", "get", "200");
     ck_assert_int_eq(fo_flink_rest_decode_operation(v, &op, &err), FO_OK);
     ck_assert(op.completed);
     ck_assert_str_eq(op.location, "s3://flink/savepoints/savepoint-a7f3c2-8d1e2f3a4b5c");
@@ -410,8 +409,13 @@ END_TEST
 
 START_TEST(wrong_shapes_are_protocol_errors_not_crashes)
 {
-    const char *docs[] = {"[]", "\"x\"", "null", "{\"jobs\": 3}", "{\"status\": {}}",
-                          "{\"status\": {\"id\": \"MAYBE\"}}", "{\"latest\": {\"completed\": 5}}",
+    const char *docs[] = {"[]",
+                          "\"x\"",
+                          "null",
+                          "{\"jobs\": 3}",
+                          "{\"status\": {}}",
+                          "{\"status\": {\"id\": \"MAYBE\"}}",
+                          "{\"latest\": {\"completed\": 5}}",
                           "{\"jobs\": [7]}"};
     for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
         json_t *v = json_loads(docs[i], JSON_DECODE_ANY, NULL);
@@ -479,9 +483,9 @@ START_TEST(address_templates_are_filled_with_namespace_and_name)
                                             "app", url, sizeof url, &err),
                      FO_OK);
     ck_assert_str_eq(url, "http://app-rest.ns1.svc:8081");
-    ck_assert_int_eq(fo_flink_rest_base_url("http://{cluster}:8081", "a", "b", url, sizeof url,
-                                            &err),
-                     FO_EINVAL);
+    ck_assert_int_eq(
+        fo_flink_rest_base_url("http://{cluster}:8081", "a", "b", url, sizeof url, &err),
+        FO_EINVAL);
     ck_assert_int_eq(fo_flink_rest_base_url("{name}:8081", "a", "b", url, sizeof url, &err),
                      FO_EINVAL);
     ck_assert_int_eq(fo_flink_rest_base_url("http://{name}", "a", "b", url, 8, &err), FO_ELIMIT);

@@ -335,8 +335,8 @@ START_TEST(failed_job_brings_its_failure_cause_into_status)
     fake_flink_answer(
         &w->flink, "GET /jobs/" J1 "/execution-result",
         json_pack("{s:{s:s}, s:{s:s, s:s, s:{s:s, s:s}}}", "status", "id", "COMPLETED",
-                  "job-execution-result", "id", J1, "application-status", "FAILED",
-                  "failure-cause", "class", "java.lang.RuntimeException", "stack-trace",
+                  "job-execution-result", "id", J1, "application-status", "FAILED", "failure-cause",
+                  "class", "java.lang.RuntimeException", "stack-trace",
                   "java.lang.RuntimeException: out of coffee\n\tat Main.main(Main.java:1)"));
     json_t *d = jm_deployment(1, 1);
     fake_put(&w->kube, d);

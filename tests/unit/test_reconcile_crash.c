@@ -22,13 +22,13 @@
 #define FLINK_TRIGGER "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
 
 typedef struct flink_model {
-    char jm_uid[64];     /* the JobManager Deployment the model's cluster belongs to */
-    char job[33];        /* the job that cluster runs (from its configuration) */
-    char job_state[16];  /* RUNNING, FINISHED (stopped with a savepoint), CANCELED */
-    size_t calls_seen;   /* Flink calls already played */
-    int savepoints;      /* savepoints taken */
-    int jm_creates;      /* JobManager clusters started */
-    bool graph_at_start; /* an HA job graph was there when a JobManager started */
+    char jm_uid[64];         /* the JobManager Deployment the model's cluster belongs to */
+    char job[33];            /* the job that cluster runs (from its configuration) */
+    char job_state[16];      /* RUNNING, FINISHED (stopped with a savepoint), CANCELED */
+    size_t calls_seen;       /* Flink calls already played */
+    int savepoints;          /* savepoints taken */
+    int jm_creates;          /* JobManager clusters started */
+    bool graph_at_start;     /* an HA job graph was there when a JobManager started */
     int64_t clock_behind_ms; /* the JobManager's clock runs this far behind the controller's */
 } flink_model;
 
@@ -49,8 +49,8 @@ static void conf_value(fake_world *w, const char *name, const char *key, char *o
 {
     char cm[300];
     snprintf(cm, sizeof cm, "flink-config-%s", name);
-    const char *text = fo_json_str(fo_json_get(owned(w, FO_CTL_CONFIG_MAP, cm), "data"),
-                                   "config.yaml");
+    const char *text =
+        fo_json_str(fo_json_get(owned(w, FO_CTL_CONFIG_MAP, cm), "data"), "config.yaml");
     out[0] = '\0';
     const char *p = text ? strstr(text, key) : NULL;
     if (!p)
@@ -88,17 +88,16 @@ static void play_stop(fake_world *w, flink_model *m, const char *job, const json
         return; /* the same trigger again: Flink answers with the operation it has */
     char loc[128];
     snprintf(loc, sizeof loc, "s3://bucket/savepoints/savepoint-%.6s-%d", job, ++m->savepoints);
-    fake_flink_answer(&w->flink, key,
-                      json_pack("{s:{s:s}, s:{s:s}}", "status", "id", "COMPLETED", "operation",
-                                "location", loc));
-    snprintf(key, sizeof key, "GET /jobs/%s/checkpoints", job);
     fake_flink_answer(
         &w->flink, key,
-        json_pack("{s:{s:I}, s:{s:{s:i, s:s, s:b, s:s, s:I}}}", "counts", "completed",
-                  (json_int_t)m->savepoints, "latest", "savepoint", "id", 100 + m->savepoints,
-                  "status", "COMPLETED", "is_savepoint", 1, "external_path", loc,
-                  "trigger_timestamp",
-                  (json_int_t)(fo_clock_now_ms(w->clock) - m->clock_behind_ms)));
+        json_pack("{s:{s:s}, s:{s:s}}", "status", "id", "COMPLETED", "operation", "location", loc));
+    snprintf(key, sizeof key, "GET /jobs/%s/checkpoints", job);
+    fake_flink_answer(&w->flink, key,
+                      json_pack("{s:{s:I}, s:{s:{s:i, s:s, s:b, s:s, s:I}}}", "counts", "completed",
+                                (json_int_t)m->savepoints, "latest", "savepoint", "id",
+                                100 + m->savepoints, "status", "COMPLETED", "is_savepoint", 1,
+                                "external_path", loc, "trigger_timestamp",
+                                (json_int_t)(fo_clock_now_ms(w->clock) - m->clock_behind_ms)));
     if (strcmp(job, m->job) == 0)
         snprintf(m->job_state, sizeof m->job_state, "FINISHED");
 }
@@ -183,13 +182,13 @@ static bool run_passes(fake_world *w, flink_model *m, const char *name, bool unt
 
 typedef struct scenario {
     const char *fixture, *name;
-    bool ha_maps;                     /* Flink's HA ConfigMaps exist (last-state) */
-    bool from_scratch;                /* crash during the first deployment */
+    bool ha_maps;                                    /* Flink's HA ConfigMaps exist (last-state) */
+    bool from_scratch;                               /* crash during the first deployment */
     void (*change)(fake_world *w, const char *name); /* the user's change (NULL: none) */
-    bool delete;                      /* the change is a deletion */
-    int64_t clock_behind_ms;          /* the JobManager's clock is behind the controller's */
-    const char *lose_answer_of;       /* the first Flink call starting with this reaches Flink
-                                         but its answer is lost */
+    bool delete;                                     /* the change is a deletion */
+    int64_t clock_behind_ms;    /* the JobManager's clock is behind the controller's */
+    const char *lose_answer_of; /* the first Flink call starting with this reaches Flink
+                                   but its answer is lost */
 } scenario;
 
 static void new_image(fake_world *w, const char *name)
@@ -221,9 +220,9 @@ static outcome run(const scenario *sc, int crash_at)
         m.graph_at_start = false;
         if (sc->delete) {
             fo_err err;
-            ck_assert_int_eq(fk_remove(&w->kube, FO_CTL_FLINK_DEPLOYMENT, NS, sc->name, NULL,
-                                       NULL, &err),
-                             FO_OK);
+            ck_assert_int_eq(
+                fk_remove(&w->kube, FO_CTL_FLINK_DEPLOYMENT, NS, sc->name, NULL, NULL, &err),
+                FO_OK);
         } else if (sc->change) {
             sc->change(w, sc->name);
         }
@@ -243,15 +242,15 @@ static outcome run(const scenario *sc, int crash_at)
     o.jm_creates = m.jm_creates;
     o.graph_at_start = m.graph_at_start;
     for (size_t i = calls; i < w->flink.ncalls; i++)
-        if (strncmp(w->flink.calls[i], "POST /jobs/", 11) == 0 && strstr(w->flink.calls[i], "/stop"))
+        if (strncmp(w->flink.calls[i], "POST /jobs/", 11) == 0 &&
+            strstr(w->flink.calls[i], "/stop"))
             o.stops++;
     if (!o.gone) {
         const char *jid = st_str(w, sc->name, "jobStatus.jobId");
         const char *sp = st_str(w, sc->name, "jobStatus.upgradeSavepointPath");
         snprintf(o.job, sizeof o.job, "%s", jid ? jid : "");
         snprintf(o.savepoint, sizeof o.savepoint, "%s", sp ? sp : "");
-        conf_value(w, sc->name, "$internal.pipeline.job-id", o.deployed_job,
-                   sizeof o.deployed_job);
+        conf_value(w, sc->name, "$internal.pipeline.job-id", o.deployed_job, sizeof o.deployed_job);
         conf_value(w, sc->name, "execution.savepoint.path", o.restore, sizeof o.restore);
     }
     fake_world_free(w);
@@ -266,19 +265,19 @@ static void check_every_crash_point(const scenario *sc)
     ck_assert_int_gt(base.writes, 0);
     for (int k = 1; k <= base.writes; k++) {
         outcome o = run(sc, k);
-        ck_assert_msg(o.settled, "%s: killed before write %d of %d, it never settled", sc->name,
-                      k, base.writes);
+        ck_assert_msg(o.settled, "%s: killed before write %d of %d, it never settled", sc->name, k,
+                      base.writes);
         ck_assert_msg(o.gone == base.gone, "%s: killed before write %d: gone %d", sc->name, k,
                       o.gone);
         ck_assert_msg(o.savepoints == base.savepoints,
-                      "%s: killed before write %d: %d savepoints taken instead of %d", sc->name,
-                      k, o.savepoints, base.savepoints);
+                      "%s: killed before write %d: %d savepoints taken instead of %d", sc->name, k,
+                      o.savepoints, base.savepoints);
         ck_assert_msg(o.jm_creates == base.jm_creates,
-                      "%s: killed before write %d: %d JobManagers started instead of %d",
-                      sc->name, k, o.jm_creates, base.jm_creates);
+                      "%s: killed before write %d: %d JobManagers started instead of %d", sc->name,
+                      k, o.jm_creates, base.jm_creates);
         ck_assert_msg(!o.graph_at_start,
-                      "%s: killed before write %d: the old job graph was there at start",
-                      sc->name, k);
+                      "%s: killed before write %d: the old job graph was there at start", sc->name,
+                      k);
         if (o.gone)
             continue;
         ck_assert_msg(strcmp(o.job, o.deployed_job) == 0,
@@ -294,18 +293,16 @@ static void check_every_crash_point(const scenario *sc)
 
 START_TEST(first_deploy_survives_a_crash_before_any_write)
 {
-    scenario sc = {.fixture = "controller-application.yaml",
-                   .name = "basic-example",
-                   .from_scratch = true};
+    scenario sc = {
+        .fixture = "controller-application.yaml", .name = "basic-example", .from_scratch = true};
     check_every_crash_point(&sc);
 }
 END_TEST
 
 START_TEST(stateless_upgrade_survives_a_crash_before_any_write)
 {
-    scenario sc = {.fixture = "controller-application.yaml",
-                   .name = "basic-example",
-                   .change = new_image};
+    scenario sc = {
+        .fixture = "controller-application.yaml", .name = "basic-example", .change = new_image};
     check_every_crash_point(&sc);
 }
 END_TEST
@@ -364,9 +361,8 @@ END_TEST
 
 START_TEST(deletion_survives_a_crash_before_any_write)
 {
-    scenario sc = {.fixture = "controller-application.yaml",
-                   .name = "basic-example",
-                   .delete = true};
+    scenario sc = {
+        .fixture = "controller-application.yaml", .name = "basic-example", .delete = true};
     check_every_crash_point(&sc);
 }
 END_TEST

@@ -11,7 +11,6 @@
 #include "controller/reconcile_deployment.h"
 #include "tests/unit/ctl_scenario.h"
 
-
 /* ---- first deployment ---------------------------------------------------------------------- */
 
 START_TEST(first_deploy_writes_intent_before_creating_objects)
@@ -296,7 +295,6 @@ START_TEST(ignore_class_change_is_recorded_without_redeploy)
     fake_world_free(w);
 }
 END_TEST
-
 
 START_TEST(standalone_application_owns_a_taskmanager_deployment)
 {

@@ -364,8 +364,8 @@ START_TEST(resuming_a_last_state_suspension_under_another_mode_drops_the_old_job
     ck_assert_int_ge(drop, 0);
     ck_assert_int_gt(create, drop);
     json_t *cluster_cm = owned(w, FO_CTL_CONFIG_MAP, "last-state-example-cluster-config-map");
-    ck_assert_ptr_null(
-        json_object_get(json_object_get(cluster_cm, "data"), "jobGraph-00000000000000000000000000000001"));
+    ck_assert_ptr_null(json_object_get(json_object_get(cluster_cm, "data"),
+                                       "jobGraph-00000000000000000000000000000001"));
     ck_assert_str_eq(st_str(w, n, "jobStatus.jobId"), "00000000000000000000000000000001");
     fake_world_free(w);
 }
