@@ -108,7 +108,9 @@ stop_process() {
 free_port() {
     local p i
     for ((i = 0; i < 200; i++)); do
-        p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+        # Below the kernel's ephemeral range (32768-60999), so that no outgoing connection of
+        # an already running process can take the port between this check and the bind.
+        p=$((20000 + (RANDOM * 32768 + RANDOM) % 12700))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
             echo "$p"
             return 0

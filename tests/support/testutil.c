@@ -86,17 +86,39 @@ void fo_test_rmdir(const char *dir)
         nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* Ports are drawn below the kernel's ephemeral range (32768-60999 by default): a port the
+ * kernel hands out for outgoing connections could otherwise be taken by a running process
+ * between this check and the bind of the program under test. */
 int fo_test_free_port(void)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof sa;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
-        getsockname(fd, (struct sockaddr *)&sa, &len) != 0)
-        die("free port", strerror(errno));
-    close(fd);
-    return ntohs(sa.sin_port);
+    static unsigned seed;
+    static int given[64]; /* ports handed out already: a caller may not have bound them yet */
+    static size_t ngiven;
+    if (!seed)
+        seed = (unsigned)getpid() ^ (unsigned)time(NULL);
+    for (int attempt = 0; attempt < 1000; attempt++) {
+        int port = 20000 + (int)(rand_r(&seed) % 12700);
+        bool repeat = false;
+        for (size_t i = 0; i < ngiven && i < 64; i++)
+            repeat |= given[i] == port;
+        if (repeat)
+            continue;
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (fd < 0)
+            die("free port", strerror(errno));
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        int ok = bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+        close(fd);
+        if (ok) {
+            given[ngiven++ % 64] = port;
+            return port;
+        }
+    }
+    die("free port", "no free port between 20000 and 32700");
+    return -1;
 }
 
 void fo_test_write_file(const char *path, const char *text)
