@@ -9,7 +9,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bin="$root/build"
 export FO_BIN_DIR="$bin" FO_SRC_DIR="$root" FO_TEST_DATA="$root/tests/data"
 
-ALL_SUITES=(webhook webhook-cpu)
+ALL_SUITES=(webhook webhook-cpu controller)
 
 need() {
     for f in "$@"; do
@@ -43,6 +43,16 @@ bench_webhook-cpu() {
     reviews
     "$bin/bench/webhook_bench" cpu "$bin/flinkop-webhook" "$bin/bench/bare_responder" \
         "$review_dir"
+}
+
+# Controller: against the sandbox with 1, 100 and 1,000 FlinkDeployments from examples/basic.yaml:
+# start-up to /readyz, time to all STABLE, peak and steady RSS, CPU and requests per idle pass.
+# BENCH_CONTROLLER_COUNTS sets the sizes, BENCH_IDLE_SECONDS the idle stretch (default 60).
+bench_controller() {
+    need "$bin/flinkop-sandbox" "$bin/flinkop-controller" "$bin/bench/controller_bench"
+    # shellcheck disable=SC2086
+    "$bin/bench/controller_bench" "$bin/flinkop-sandbox" "$bin/flinkop-controller" "$root" \
+        "${BENCH_IDLE_SECONDS:-60}" ${BENCH_CONTROLLER_COUNTS:-1 100 1000}
 }
 
 suites=("$@")

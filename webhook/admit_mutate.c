@@ -22,7 +22,8 @@ void fo_admit_mutate(const fo_admission_request *req, const fo_cluster_defaults 
     size_t key_len;
     json_t *member;
     bool ok = before != NULL;
-    json_object_keylen_foreach ((json_t *)req->object, key, key_len, member) {
+    json_object_keylen_foreach((json_t *)req->object, key, key_len, member)
+    {
         if (ok && !(key_len == 6 && memcmp(key, "status", 6) == 0))
             ok = json_object_setn_nocheck(before, key, key_len, member) == 0;
     }

@@ -30,13 +30,27 @@ fo_rc fo_wh_json_write_str(fo_strbuf *sb, const char *s, size_t len)
         size_t n = 2;
         esc[0] = '\\';
         switch (*p) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\b': esc[1] = 'b'; break;
-        case '\f': esc[1] = 'f'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
+        case '"':
+            esc[1] = '"';
+            break;
+        case '\\':
+            esc[1] = '\\';
+            break;
+        case '\b':
+            esc[1] = 'b';
+            break;
+        case '\f':
+            esc[1] = 'f';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
         default:
             snprintf(esc, sizeof esc, "\\u%04X", *p);
             n = 6;
@@ -99,7 +113,8 @@ fo_rc fo_wh_json_write(fo_strbuf *sb, const json_t *v)
         size_t key_len;
         json_t *m;
         bool first = true;
-        json_object_keylen_foreach ((json_t *)v, key, key_len, m) {
+        json_object_keylen_foreach((json_t *)v, key, key_len, m)
+        {
             if (rc == FO_OK && !first)
                 rc = fo_strbuf_putc(sb, ',');
             first = false;
@@ -151,7 +166,8 @@ json_t *fo_wh_json_copy(const json_t *v)
         const char *key;
         size_t key_len;
         json_t *m;
-        json_object_keylen_foreach ((json_t *)v, key, key_len, m) {
+        json_object_keylen_foreach((json_t *)v, key, key_len, m)
+        {
             json_t *c = fo_wh_json_copy(m);
             if (!o || !c || json_object_setn_new_nocheck(o, key, key_len, c) != 0) {
                 json_decref(o);

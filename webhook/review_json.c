@@ -260,8 +260,12 @@ static size_t unescape(reader *r, const unsigned char *s, size_t raw_len)
             s += used;
             continue;
         }
-        *o++ = e == 'b' ? '\b' : e == 'f' ? '\f' : e == 'n' ? '\n' : e == 'r' ? '\r'
-             : e == 't' ? '\t' : (char)e;
+        *o++ = e == 'b'   ? '\b'
+               : e == 'f' ? '\f'
+               : e == 'n' ? '\n'
+               : e == 'r' ? '\r'
+               : e == 't' ? '\t'
+                          : (char)e;
         s += 2;
     }
     return (size_t)(o - r->scratch);
@@ -340,8 +344,8 @@ static bool parse_number(reader *r, bool build, json_t **out, int *type)
             v = v * 10 + d;
         }
         if (build) {
-            json_int_t iv = neg ? (v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(json_int_t)v)
-                                : (json_int_t)v;
+            json_int_t iv =
+                neg ? (v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(json_int_t)v) : (json_int_t)v;
             *out = json_integer(iv);
         }
     } else {

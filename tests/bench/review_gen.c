@@ -65,7 +65,8 @@ static json_t *fieldset(const json_t *v, bool dot)
         json_object_set_new(fs, ".", json_object());
     const char *k;
     json_t *child;
-    json_object_foreach ((json_t *)v, k, child) {
+    json_object_foreach((json_t *)v, k, child)
+    {
         char key[512];
         snprintf(key, sizeof key, "f:%s", k);
         json_object_set_new(fs, key, fieldset(child, true));
@@ -104,9 +105,9 @@ static json_t *applied(const json_t *manifest, const char *time)
 
     json_t *fields = json_object();
     json_t *fmeta = json_object();
-    json_object_set_new(fmeta, "f:annotations",
-                        json_pack("{s:{}, s:{}}", ".",
-                                  "f:kubectl.kubernetes.io/last-applied-configuration"));
+    json_object_set_new(
+        fmeta, "f:annotations",
+        json_pack("{s:{}, s:{}}", ".", "f:kubectl.kubernetes.io/last-applied-configuration"));
     json_object_set_new(fields, "f:metadata", fmeta);
     json_object_set_new(fields, "f:spec", fieldset(json_object_get(obj, "spec"), true));
     json_t *mf = json_array();
@@ -125,19 +126,16 @@ static json_t *running_status(const json_t *spec, const char *name, long long ge
         "{s:{s:s, s:s, s:s, s:s}, s:s, s:{s:{s:i}, s:s, s:s, s:{s:i, s:[]}, s:s, s:s, s:s}, "
         "s:s, s:I, s:{s:s, s:s, s:I, s:s}, s:{s:s, s:i}, s:[{s:s, s:s, s:s, s:s, s:s, s:I}]}",
         "clusterInfo", "flink-revision", "0e2cba4 @ 2024-12-12T11:28:07+01:00", "flink-version",
-        "1.20.0", "total-cpu", "3.0", "total-memory", "6442450944",
-        "jobManagerDeploymentStatus", "READY",
-        "jobStatus", "checkpointInfo", "lastPeriodicCheckpointTimestamp", 0, "jobId",
+        "1.20.0", "total-cpu", "3.0", "total-memory", "6442450944", "jobManagerDeploymentStatus",
+        "READY", "jobStatus", "checkpointInfo", "lastPeriodicCheckpointTimestamp", 0, "jobId",
         "8c4a4d0f3f1b7e2f9d6e1a4b2c3d4e5f", "jobName", "State machine job", "savepointInfo",
         "lastPeriodicSavepointTimestamp", 0, "savepointHistory", "startTime", "1776676503000",
-        "state", "RUNNING", "updateTime", "1776676510000",
-        "lifecycleState", "STABLE", "observedGeneration", generation,
-        "reconciliationStatus", "lastReconciledSpec", last, "lastStableSpec", last,
-        "reconciliationTimestamp", (json_int_t)1776676503581LL, "state", "DEPLOYED",
-        "taskManager", "labelSelector", selector, "replicas", 2,
-        "conditions", "type", "Running", "status", "True", "reason", "Running", "message",
-        "Job status RUNNING", "lastTransitionTime", "2026-04-20T09:15:10Z", "observedGeneration",
-        generation);
+        "state", "RUNNING", "updateTime", "1776676510000", "lifecycleState", "STABLE",
+        "observedGeneration", generation, "reconciliationStatus", "lastReconciledSpec", last,
+        "lastStableSpec", last, "reconciliationTimestamp", (json_int_t)1776676503581LL, "state",
+        "DEPLOYED", "taskManager", "labelSelector", selector, "replicas", 2, "conditions", "type",
+        "Running", "status", "True", "reason", "Running", "message", "Job status RUNNING",
+        "lastTransitionTime", "2026-04-20T09:15:10Z", "observedGeneration", generation);
     free(last);
     return st;
 }
@@ -163,8 +161,8 @@ static json_t *stored(const json_t *manifest, const fo_cluster_defaults *cd, con
     json_object_set_new(meta, "creationTimestamp", json_string("2026-04-20T09:15:02Z"));
     json_object_set_new(meta, "finalizers", json_pack("[s]", FINALIZER));
     json_t *mf = json_object_get(meta, "managedFields");
-    json_t *ffin = json_pack("{s:{s:{s:{}, s:{}}}}", "f:metadata", "f:finalizers", ".",
-                             "v:\"" FINALIZER "\"");
+    json_t *ffin =
+        json_pack("{s:{s:{s:{}, s:{}}}}", "f:metadata", "f:finalizers", ".", "v:\"" FINALIZER "\"");
     json_array_append_new(mf, managed("flinkop-controller", "2026-04-20T09:15:03Z", NULL, ffin));
     /* the status describes the spec the operator last deployed: generation 1's */
     json_t *status = running_status(json_object_get(obj, "spec"), name, 1);
@@ -186,9 +184,9 @@ static json_t *review(const char *uid, const char *op, const char *name, json_t 
         "{s:s, s:O, s:O, s:o, s:o, s:s, s:s, s:s, s:{s:s, s:s, s:[s, s]}, s:o, s:o, s:b, "
         "s:{s:s, s:s, s:s}}",
         "uid", uid, "kind", gvk, "resource", gvr, "requestKind", gvk, "requestResource", gvr,
-        "name", name, "namespace", NS, "operation", op, "userInfo", "username",
-        "jane@example.com", "uid", "5b9a0c1e-7d3f-4e2a-9c6b-1f8e0d2a3b4c", "groups",
-        "flink-developers", "system:authenticated", "object", object, "oldObject",
+        "name", name, "namespace", NS, "operation", op, "userInfo", "username", "jane@example.com",
+        "uid", "5b9a0c1e-7d3f-4e2a-9c6b-1f8e0d2a3b4c", "groups", "flink-developers",
+        "system:authenticated", "object", object, "oldObject",
         old_object ? old_object : json_null(), "dryRun", 0, "options", "apiVersion",
         "meta.k8s.io/v1", "kind", strcmp(op, "CREATE") == 0 ? "CreateOptions" : "UpdateOptions",
         "fieldManager", "kubectl-client-side-apply");

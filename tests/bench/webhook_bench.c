@@ -277,8 +277,7 @@ static double cpu_us(pid_t pid)
     /* fields 14 and 15 (utime, stime) follow the ")" that closes the command name */
     const char *p = strrchr(buf, ')');
     unsigned long long ut = 0, st = 0;
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
-                     &st) != 2)
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
         return 0;
     return (double)(ut + st) * 1e6 / (double)sysconf(_SC_CLK_TCK);
 }
@@ -286,8 +285,8 @@ static double cpu_us(pid_t pid)
 /* One measured run against a server process: the client's figures and the server's CPU time
  * per request (user + system: TLS, HTTP, the handler; independent of how the clients were
  * scheduled). */
-static result run_on(pid_t pid, int port, const char *req, size_t len, int clients,
-                     double seconds, double paced_rps, double *server_us)
+static result run_on(pid_t pid, int port, const char *req, size_t len, int clients, double seconds,
+                     double paced_rps, double *server_us)
 {
     double before = cpu_us(pid);
     result r = run(port, req, len, clients, seconds, paced_rps);
@@ -395,8 +394,8 @@ static pid_t start_server(const setup *s, const char *bin, bool webhook, char *c
     argv[k++] = "--tls-key";
     argv[k++] = s->key;
     if (webhook) {
-        char *more[] = {"--bind-address", "127.0.0.1", "--defaults", s->defaults,
-                        "--log-level",    "warn"};
+        char *more[] = {"--bind-address", "127.0.0.1",   "--defaults",
+                        s->defaults,      "--log-level", "warn"};
         for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
             argv[k++] = more[i];
     } else {
@@ -429,8 +428,8 @@ static int load_main(const char *webhook, const char *responder, const char *dir
            cpus, load[0], load[1], load[2], seconds);
     for (int b = 0; b < NBODIES; b++)
         printf("  body %d: %s, %zu bytes\n", b + 1, BODY_FILES[b], strlen(s.bodies[b]));
-    printf("%-26s %7s %10s %9s %8s %8s %7s %10s\n", "body", "clients", "server", "req/s",
-           "p50 ms", "p99 ms", "ratio", "server us");
+    printf("%-26s %7s %10s %9s %8s %8s %7s %10s\n", "body", "clients", "server", "req/s", "p50 ms",
+           "p99 ms", "ratio", "server us");
     const int clients[] = {1, 8, 64};
     int failures = 0;
     /* Concurrency-major, so the peak RSS after each level can be told apart (VmHWM only
@@ -445,8 +444,8 @@ static int load_main(const char *webhook, const char *responder, const char *dir
             printf("%-26s %7d %10s %9.0f %8.3f %8.3f %7s %10.1f\n", BODY_FILES[b], clients[ci],
                    "responder", base.rps, base.p50_ms, base.p99_ms, "", us);
             for (int r = 0; r < 2; r++) {
-                result a = run_on(wpid, wport, s.reqs[b][r], s.lens[b][r], clients[ci], seconds,
-                                  0, &us);
+                result a =
+                    run_on(wpid, wport, s.reqs[b][r], s.lens[b][r], clients[ci], seconds, 0, &us);
                 failures += (int)a.errors;
                 printf("%-26s %7d %10s %9.0f %8.3f %8.3f %7.2f %10.1f\n", BODY_FILES[b],
                        clients[ci], ROUTES[r], a.rps, a.p50_ms, a.p99_ms,
@@ -488,12 +487,9 @@ static int load_main(const char *webhook, const char *responder, const char *dir
 /* Functions whose inclusive cost is shown per request, in the order printed ('|' separates
  * alternatives: the route calls one of them). */
 static const char *const PHASES[] = {
-    "fo_webhook_handle",
-    "fo_admission_decode|fo_admission_decode_without_status",
-    "fo_admit_validate",
-    "fo_admit_mutate",
-    "fo_admission_encode",
-    "fo_admission_request_release",
+    "fo_webhook_handle",   "fo_admission_decode|fo_admission_decode_without_status",
+    "fo_admit_validate",   "fo_admit_mutate",
+    "fo_admission_encode", "fo_admission_request_release",
 };
 #define NPHASES (sizeof PHASES / sizeof PHASES[0])
 
@@ -507,8 +503,8 @@ static bool read_counts(const char *out, counts *c)
 {
     memset(c, 0, sizeof *c);
     char cmd[4200];
-    snprintf(cmd, sizeof cmd, "callgrind_annotate --inclusive=yes --threshold=100 --auto=no %s 2>/dev/null",
-             out);
+    snprintf(cmd, sizeof cmd,
+             "callgrind_annotate --inclusive=yes --threshold=100 --auto=no %s 2>/dev/null", out);
     FILE *p = popen(cmd, "r");
     if (!p)
         return false;
@@ -576,8 +572,8 @@ static bool callgrind_run(const setup *s, const char *bin, bool webhook, const c
     return ok;
 }
 
-static bool per_request(const setup *s, const char *bin, bool webhook, const char *req,
-                        size_t len, counts *per)
+static bool per_request(const setup *s, const char *bin, bool webhook, const char *req, size_t len,
+                        counts *per)
 {
     const int n1 = 50, n2 = 250;
     counts a, b;
@@ -632,6 +628,7 @@ static int cpu_main(const char *webhook, const char *responder, const char *dir)
 
 int main(int argc, char **argv)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc >= 5 && strcmp(argv[1], "load") == 0)
         return load_main(argv[2], argv[3], argv[4], argc > 5 ? atof(argv[5]) : 3.0);
     if (argc >= 5 && strcmp(argv[1], "cpu") == 0)

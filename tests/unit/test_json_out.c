@@ -32,8 +32,21 @@ static void same_as_jansson(const json_t *v, const char *label)
 
 START_TEST(corner_values_are_written_as_jansson_writes_them)
 {
-    const double reals[] = {0.1, 1.0, -0.0, 2.5, 1e20, 1e-5, 1e300, 1e16, 1e17, 0.0001,
-                            123456789012345678.0, DBL_MAX, DBL_MIN, 5e-324, -1.5e-7};
+    const double reals[] = {0.1,
+                            1.0,
+                            -0.0,
+                            2.5,
+                            1e20,
+                            1e-5,
+                            1e300,
+                            1e16,
+                            1e17,
+                            0.0001,
+                            123456789012345678.0,
+                            DBL_MAX,
+                            DBL_MIN,
+                            5e-324,
+                            -1.5e-7};
     for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++) {
         json_t *r = json_real(reals[i]);
         char label[64];

@@ -30,8 +30,8 @@ static void agree(const char *buf, size_t len, const char *label)
         ck_assert_msg(got == NULL, "%s: jansson refuses (%s), the reader accepts", label,
                       jerr.text);
         ck_assert_int_eq(err.rc, FO_EINVAL);
-        ck_assert_msg(strstr(err.message, "invalid JSON at line ") == err.message, "%s: %s",
-                      label, err.message);
+        ck_assert_msg(strstr(err.message, "invalid JSON at line ") == err.message, "%s: %s", label,
+                      err.message);
     }
     json_decref(want);
     json_decref(got);
@@ -46,25 +46,101 @@ START_TEST(edge_cases_are_judged_as_jansson_judges_them)
 {
     static const char *const cases[] = {
         /* structure */
-        "{}", "[]", " {\"a\" : [ 1 , 2 ] } ", "{\"a\":1,}", "[1,]", "[,1]", "{,}", "{\"a\"}",
-        "{\"a\":}", "{\"a\" 1}", "{1:2}", "[1 2]", "{\"a\":1}}", "[[]]]", "", " ", "\t\r\n[]",
-        "{\"a\":1,\"a\":2}", "{\"a\":{\"b\":[{}]},\"a\":null}", "\xEF\xBB\xBF{}", "[1]x", "[1] 2",
+        "{}",
+        "[]",
+        " {\"a\" : [ 1 , 2 ] } ",
+        "{\"a\":1,}",
+        "[1,]",
+        "[,1]",
+        "{,}",
+        "{\"a\"}",
+        "{\"a\":}",
+        "{\"a\" 1}",
+        "{1:2}",
+        "[1 2]",
+        "{\"a\":1}}",
+        "[[]]]",
+        "",
+        " ",
+        "\t\r\n[]",
+        "{\"a\":1,\"a\":2}",
+        "{\"a\":{\"b\":[{}]},\"a\":null}",
+        "\xEF\xBB\xBF{}",
+        "[1]x",
+        "[1] 2",
         /* literals */
-        "true", "false", "null", "tru", "truex", "nulll", "True", "[true,false,null]", "nan",
+        "true",
+        "false",
+        "null",
+        "tru",
+        "truex",
+        "nulll",
+        "True",
+        "[true,false,null]",
+        "nan",
         /* numbers */
-        "0", "-0", "01", "-01", "1.", ".5", "1.5", "-1.5e3", "1e5", "1E+5", "1e-5", "1e", "1e+",
-        "-", "+1", "9223372036854775807", "9223372036854775808", "-9223372036854775808",
-        "-9223372036854775809", "1e400", "-1e400", "1e-400", "123456789012345678901234567890.5",
+        "0",
+        "-0",
+        "01",
+        "-01",
+        "1.",
+        ".5",
+        "1.5",
+        "-1.5e3",
+        "1e5",
+        "1E+5",
+        "1e-5",
+        "1e",
+        "1e+",
+        "-",
+        "+1",
+        "9223372036854775807",
+        "9223372036854775808",
+        "-9223372036854775808",
+        "-9223372036854775809",
+        "1e400",
+        "-1e400",
+        "1e-400",
+        "123456789012345678901234567890.5",
         "0.000000000000000000000000000000000000000000000000000000000000000000000001",
         /* strings */
-        "\"\"", "\"abc\"", "\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\"", "\"\\x\"", "\"\\u00e9\"",
-        "\"\\u00E9\\u20AC\"", "\"\\ud83d\\ude00\"", "\"\\ud83d\"", "\"\\ude00\"",
-        "\"\\ud83d\\u0041\"", "\"\\ud83dx\"", "\"\\u12\"", "\"\\u12g4\"", "\"\\u0000\"",
-        "{\"\\u0000\":1}", "{\"a\\u0000b\":1}", "\"tab\there\"", "\"new\nline\"", "\"unterminated",
-        "\"\\", "\"\\u", "\"caf\xC3\xA9\"", "\"\xE2\x82\xAC\"", "\"\xF0\x9F\x98\x80\"",
-        "\"\xC0\x80\"", "\"\xC1\xBF\"", "\"\xE0\x80\x80\"", "\"\xED\xA0\x80\"", "\"\xF4\x90\x80\x80\"",
-        "\"\xF5\x80\x80\x80\"", "\"\x80\"", "\"\xC3\"", "\"\xE2\x82\"", "\"\xFF\"", "\xC3\xA9",
-        "{\"k\xC3\xA9y\":\"v\"}", "{\"k\\u00e9y\":\"v\"}",
+        "\"\"",
+        "\"abc\"",
+        "\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\"",
+        "\"\\x\"",
+        "\"\\u00e9\"",
+        "\"\\u00E9\\u20AC\"",
+        "\"\\ud83d\\ude00\"",
+        "\"\\ud83d\"",
+        "\"\\ude00\"",
+        "\"\\ud83d\\u0041\"",
+        "\"\\ud83dx\"",
+        "\"\\u12\"",
+        "\"\\u12g4\"",
+        "\"\\u0000\"",
+        "{\"\\u0000\":1}",
+        "{\"a\\u0000b\":1}",
+        "\"tab\there\"",
+        "\"new\nline\"",
+        "\"unterminated",
+        "\"\\",
+        "\"\\u",
+        "\"caf\xC3\xA9\"",
+        "\"\xE2\x82\xAC\"",
+        "\"\xF0\x9F\x98\x80\"",
+        "\"\xC0\x80\"",
+        "\"\xC1\xBF\"",
+        "\"\xE0\x80\x80\"",
+        "\"\xED\xA0\x80\"",
+        "\"\xF4\x90\x80\x80\"",
+        "\"\xF5\x80\x80\x80\"",
+        "\"\x80\"",
+        "\"\xC3\"",
+        "\"\xE2\x82\"",
+        "\"\xFF\"",
+        "\xC3\xA9",
+        "{\"k\xC3\xA9y\":\"v\"}",
+        "{\"k\\u00e9y\":\"v\"}",
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         agree_str(cases[i]);
@@ -118,16 +194,16 @@ static json_t *update_review(void)
 {
     json_t *obj = fo_test_load_yaml("admission-flinkdeployment-with-templates.yaml");
     json_t *meta = fo_json_ensure_object(obj, "metadata");
-    json_object_set_new(
-        meta, "managedFields",
-        json_pack("[{s:s, s:s, s:s, s:{s:{s:{}, s:{}}}}]", "manager", "kubectl", "operation",
-                  "Update", "fieldsType", "FieldsV1", "fieldsV1", "f:spec", ".", "f:image"));
+    json_object_set_new(meta, "managedFields",
+                        json_pack("[{s:s, s:s, s:s, s:{s:{s:{}, s:{}}}}]", "manager", "kubectl",
+                                  "operation", "Update", "fieldsType", "FieldsV1", "fieldsV1",
+                                  "f:spec", ".", "f:image"));
     /* a status with JSON inside a string, as the operator writes lastReconciledSpec */
     char *spec = json_dumps(json_object_get(obj, "spec"), JSON_COMPACT);
     json_object_set_new(obj, "status",
                         json_pack("{s:s, s:{s:s, s:s}}", "lifecycleState", "STABLE",
-                                  "reconciliationStatus", "state", "DEPLOYED",
-                                  "lastReconciledSpec", spec));
+                                  "reconciliationStatus", "state", "DEPLOYED", "lastReconciledSpec",
+                                  spec));
     free(spec);
     json_t *doc = json_pack(
         "{s:s, s:s, s:{s:s, s:{s:s, s:s, s:s}, s:s, s:O, s:O, s:{s:s, s:[s]}, s:{s:s}, s:b}}",
@@ -167,8 +243,8 @@ START_TEST(review_mode_leaves_out_the_unread_members_and_reports_their_types)
     json_object_set_new(json_object_get(r, "object"), "status",
                         json_pack("{s:s}", "lifecycleState", "STABLE"));
     char *with_status = json_dumps(doc, JSON_COMPACT);
-    got = fo_wh_json_parse(with_status, strlen(with_status), FO_WH_JSON_REVIEW_NO_STATUS, &sk,
-                           &err);
+    got =
+        fo_wh_json_parse(with_status, strlen(with_status), FO_WH_JSON_REVIEW_NO_STATUS, &sk, &err);
     ck_assert_ptr_nonnull(got);
     ck_assert_int_eq(sk.type[FO_WH_SKIP_STATUS], JSON_OBJECT);
     ck_assert_ptr_null(fo_json_get(got, "request.object.status"));
