@@ -467,8 +467,9 @@ static int load_main(const char *webhook, const char *responder, const char *dir
         }
     }
     long r_peak = vm_kib(rpid, "VmHWM");
+    fo_test_sleep_ms(2500); /* the webhook gives memory back after a quiet second */
     printf("RSS webhook: idle %.1f MiB; peak (VmHWM) after 1 client %.1f, 8 clients %.1f, "
-           "64 clients %.1f MiB; now %.1f MiB\n",
+           "64 clients %.1f MiB; 2.5 s after the last request %.1f MiB\n",
            w_idle / 1024.0, peak_at[0] / 1024.0, peak_at[1] / 1024.0, peak_at[2] / 1024.0,
            vm_kib(wpid, "VmRSS") / 1024.0);
     printf("RSS responder: idle %.1f MiB; peak %.1f MiB\n", r_idle / 1024.0, r_peak / 1024.0);
