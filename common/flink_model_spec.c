@@ -272,8 +272,8 @@ json_t *fo_flink_last_reconciled_spec(const json_t *obj, fo_flink_spec_meta *met
 /* CommonStatus message constants the Apache operator matches inside status.error. */
 static const char *const unrecoverable_msgs[] = {
     "Manual restore required.",
-    "It is possible that the job has finished or terminally failed, or the configmaps have been "
-    "deleted.",
+    ("It is possible that the job has finished or terminally failed, or the configmaps have "
+     "been deleted."),
     "HA metadata is not available",
 };
 
