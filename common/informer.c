@@ -65,6 +65,8 @@ fo_informer *fo_informer_new(const fo_informer_opts *o, fo_err *err)
     if (inf->backoff_max_ms < inf->backoff_initial_ms)
         inf->backoff_max_ms = inf->backoff_initial_ms;
     inf->clock = o->clock ? o->clock : fo_clock_real();
+    inf->keep_managed_fields = o->keep_managed_fields;
+    inf->keep_last_applied = o->keep_last_applied;
     pthread_rwlock_init(&inf->cache_lock, NULL);
     pthread_mutex_init(&inf->mu, NULL);
     pthread_condattr_t ca;
@@ -256,8 +258,28 @@ static json_t *remove_locked(fo_informer *inf, const char *key)
     return old;
 }
 
+#define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
+
+/* Drop what the cache should not hold (see fo_informer_opts). obj is fresh from the server
+ * and not shared yet, so it may still be changed. */
+static void trim(const fo_informer *inf, json_t *obj)
+{
+    json_t *meta = json_object_get(obj, "metadata");
+    if (!json_is_object(meta))
+        return;
+    if (!inf->keep_managed_fields)
+        json_object_del(meta, "managedFields");
+    json_t *annotations = json_object_get(meta, "annotations");
+    if (!inf->keep_last_applied && json_is_object(annotations)) {
+        json_object_del(annotations, LAST_APPLIED);
+        if (json_object_size(annotations) == 0)
+            json_object_del(meta, "annotations");
+    }
+}
+
 void fo_informer_apply_upsert(fo_informer *inf, json_t *obj)
 {
+    trim(inf, obj);
     char *key = fo_informer_key_of(obj);
     if (!key) {
         fo_log_warn("informer %s: object without a name ignored", inf->name);
@@ -302,6 +324,7 @@ uint64_t fo_informer_apply_replace(fo_informer *inf, const char *ns, json_t *ite
     json_t *item;
     json_array_foreach(items, i, item)
     {
+        trim(inf, item);
         char *key = fo_informer_key_of(item);
         if (key)
             json_object_set(fresh, key, item);

@@ -60,6 +60,11 @@ typedef struct fo_informer_opts {
     int64_t backoff_max_ms;        /* 0 = 30000 */
     const fo_clock *clock;         /* backoff waits; NULL = real */
     const char *name;              /* for logs; NULL = the resource */
+    /* Cached objects drop metadata.managedFields and the kubectl last-applied annotation
+     * (kubectl.kubernetes.io/last-applied-configuration): bookkeeping of other clients, often
+     * the largest part of an object, that a controller never reads. Set these to keep them. */
+    bool keep_managed_fields;
+    bool keep_last_applied;
 } fo_informer_opts;
 
 /* A stopped informer. NULL with err when options are invalid (no client, version or resource,

@@ -39,6 +39,7 @@ struct fo_informer {
     long page_size, watch_timeout_s;
     int64_t backoff_initial_ms, backoff_max_ms;
     const fo_clock *clock;
+    bool keep_managed_fields, keep_last_applied;
 
     /* the cache: key -> immutable snapshot; owner uid -> {key: true} */
     pthread_rwlock_t cache_lock;

@@ -464,6 +464,38 @@ START_TEST(the_owner_index_follows_owner_references)
 }
 END_TEST
 
+START_TEST(the_cache_drops_other_clients_bookkeeping)
+{
+    /* Server-side apply records managedFields; kubectl apply writes last-applied. */
+    put_cm("default", "listed", "1", "a", NULL);
+    fo_kube_ref ref = cm_ref("default", "listed");
+    json_t *patch = json_pack("{s:{s:{s:s, s:s}}}", "metadata", "annotations",
+                              "kubectl.kubernetes.io/last-applied-configuration", "{\"big\":1}",
+                              "team", "a");
+    fo_err err;
+    json_t *out = NULL;
+    ck_assert_int_eq(fo_kube_patch(env.kc, &ref, FO_PATCH_MERGE, patch, NULL, &out, &err), FO_OK);
+    ck_assert_ptr_nonnull(fo_json_get(out, "metadata.managedFields"));
+    json_decref(out);
+    fo_informer *inf = start_informer(NULL, NULL);
+    json_t *listed = fo_informer_get(inf, "default", "listed");
+    ck_assert_ptr_nonnull(listed);
+    ck_assert_ptr_null(fo_json_get(listed, "metadata.managedFields"));
+    json_t *ann = fo_json_get(listed, "metadata.annotations");
+    ck_assert_ptr_null(json_object_get(ann, "kubectl.kubernetes.io/last-applied-configuration"));
+    ck_assert_str_eq(fo_json_str(ann, "team"), "a"); /* other annotations stay */
+    json_decref(listed);
+    /* objects that arrive through the watch are trimmed the same way */
+    put_cm("default", "watched", "1", "a", NULL);
+    ck_assert(wait_seen('A', "default/watched", 1));
+    json_t *watched = fo_informer_get(inf, "default", "watched");
+    ck_assert_ptr_null(fo_json_get(watched, "metadata.managedFields"));
+    json_decref(watched);
+    json_decref(patch);
+    fo_informer_free(inf);
+}
+END_TEST
+
 START_TEST(bad_options_are_refused)
 {
     fo_err err;
@@ -491,6 +523,7 @@ static Suite *suite(void)
     tcase_add_test(tc, watches_only_the_namespaces_it_is_given);
     tcase_add_test(tc, a_label_selector_keeps_only_matching_objects);
     tcase_add_test(tc, the_owner_index_follows_owner_references);
+    tcase_add_test(tc, the_cache_drops_other_clients_bookkeeping);
     tcase_add_test(tc, bad_options_are_refused);
     suite_add_tcase(s, tc);
     return s;
