@@ -1,8 +1,11 @@
 #include "common/strbuf.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static char empty[1];
 
@@ -183,4 +186,35 @@ char *fo_strbuf_take(fo_strbuf *sb)
     sb->len = 0;
     sb->cap = 0;
     return out;
+}
+
+fo_rc fo_strbuf_read_file(fo_strbuf *sb, const char *path, fo_err *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return fo_err_set(err, FO_EIO, "%s: %s", path, strerror(errno));
+    fo_rc rc = FO_OK;
+    char buf[8192];
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = fo_err_set(err, FO_EIO, "%s: %s", path, strerror(errno));
+            break;
+        }
+        if (n == 0)
+            break;
+        rc = fo_strbuf_append(sb, buf, (size_t)n);
+        if (rc == FO_ELIMIT) {
+            fo_err_set(err, rc, "%s: larger than the limit of %zu bytes", path, sb->limit);
+            break;
+        }
+        if (rc != FO_OK) {
+            fo_err_set(err, rc, "%s: out of memory", path);
+            break;
+        }
+    }
+    close(fd);
+    return rc;
 }

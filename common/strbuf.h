@@ -40,6 +40,11 @@ fo_rc fo_strbuf_vprintf(fo_strbuf *sb, const char *fmt, va_list ap);
  * are replaced by U+FFFD so the output is always valid JSON. */
 fo_rc fo_strbuf_put_json_str(fo_strbuf *sb, const char *s);
 
+/* Append the whole content of the file at path. FO_EIO (err names the file and the system's
+ * reason) when it cannot be read; FO_ELIMIT (err names the file and the limit) when it is
+ * larger than the buffer's limit. Blocking read(2); not for sockets. */
+fo_rc fo_strbuf_read_file(fo_strbuf *sb, const char *path, fo_err *err);
+
 /* Hand the content over: returns a heap string the caller frees (never NULL unless out of
  * memory), and leaves the buffer empty. */
 char *fo_strbuf_take(fo_strbuf *sb);

@@ -156,37 +156,14 @@ fo_rc fo_manager_start_health(fo_manager *m, fo_err *err)
 
 static fo_cluster_defaults *read_defaults(const char *path, fo_err *err)
 {
-    fo_cluster_defaults *cd = NULL;
     fo_strbuf sb;
     fo_strbuf_init(&sb, FO_CLUSTER_DEFAULTS_MAX_BYTES);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        fo_err_set(err, FO_EIO, "%s: %s", path, strerror(errno));
-        goto out;
+    fo_cluster_defaults *cd = NULL;
+    if (fo_strbuf_read_file(&sb, path, err) == FO_OK) {
+        cd = fo_cluster_defaults_parse(sb.data, sb.len, err);
+        if (!cd)
+            fo_err_wrap(err, "%s", path);
     }
-    char buf[8192];
-    for (;;) {
-        ssize_t n = read(fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            fo_err_set(err, FO_EIO, "%s: %s", path, strerror(errno));
-            goto out;
-        }
-        if (n == 0)
-            break;
-        if (fo_strbuf_append(&sb, buf, (size_t)n) != FO_OK) {
-            fo_err_set(err, FO_ELIMIT, "%s: larger than %u bytes", path,
-                       FO_CLUSTER_DEFAULTS_MAX_BYTES);
-            goto out;
-        }
-    }
-    cd = fo_cluster_defaults_parse(sb.data, sb.len, err);
-    if (!cd)
-        fo_err_wrap(err, "%s", path);
-out:
-    if (fd >= 0)
-        close(fd);
     fo_strbuf_release(&sb);
     return cd;
 }

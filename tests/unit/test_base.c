@@ -212,6 +212,30 @@ START_TEST(log_lines_are_json_with_context)
 }
 END_TEST
 
+START_TEST(read_file_appends_whole_files_and_names_the_file_on_errors)
+{
+    char path[] = "/tmp/flinkop-strbuf-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, "0123456789", 10), 10);
+    close(fd);
+    fo_err err;
+    fo_err_clear(&err);
+    fo_strbuf sb;
+    fo_strbuf_init(&sb, 16);
+    fo_strbuf_puts(&sb, "ab");
+    ck_assert_int_eq(fo_strbuf_read_file(&sb, path, &err), FO_OK);
+    ck_assert_str_eq(sb.data, "ab0123456789");
+    ck_assert_int_eq(fo_strbuf_read_file(&sb, path, &err), FO_ELIMIT);
+    ck_assert_ptr_nonnull(strstr(err.message, path));
+    ck_assert_ptr_nonnull(strstr(err.message, "16 bytes"));
+    unlink(path);
+    ck_assert_int_eq(fo_strbuf_read_file(&sb, path, &err), FO_EIO);
+    ck_assert_ptr_nonnull(strstr(err.message, "No such file"));
+    fo_strbuf_release(&sb);
+}
+END_TEST
+
 START_TEST(http_status_maps_to_result_codes)
 {
     ck_assert_int_eq(fo_rc_from_http(200), FO_OK);
@@ -243,6 +267,7 @@ int main(void)
     tcase_add_test(tc, json_parse_names_line_and_respects_limit);
     tcase_add_test(tc, field_errors_read_like_kubernetes);
     tcase_add_test(tc, log_lines_are_json_with_context);
+    tcase_add_test(tc, read_file_appends_whole_files_and_names_the_file_on_errors);
     tcase_add_test(tc, http_status_maps_to_result_codes);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
