@@ -28,10 +28,12 @@ static const char *const special_words[] = {
     "Off", "OFF",  "null", "Null",  "NULL",  "~",  "=",  "<<", NULL,
 };
 
+/* A decimal integer that YAML reads back with the same digits: no leading zeros, and not
+ * "-0" (that reads as 0). */
 static bool is_plain_int(const char *s)
 {
     const char *p = *s == '-' ? s + 1 : s;
-    if (!*p || (p[0] == '0' && p[1]))
+    if (!*p || (p[0] == '0' && (p[1] || p != s)))
         return false;
     for (; *p; p++)
         if (*p < '0' || *p > '9')

@@ -698,6 +698,32 @@ START_TEST(config_yaml_keys_too_long_for_implicit_keys_use_the_explicit_form)
 }
 END_TEST
 
+START_TEST(config_yaml_quotes_minus_zero_which_yaml_reads_as_the_integer_zero)
+{
+    /* Found by tests/fuzz/fuzz_flink_conf: the key "-0" (here from YAML's -00.00 key) was
+     * written plain and read back as the key "0". */
+    size_t len = 0;
+    char *input = fo_test_read_data("fuzz-regress-flink-conf-render-minus-zero-key.yaml", &len);
+    fo_err err;
+    fo_err_clear(&err);
+    json_t *conf = fo_yaml_parse(input, len, 0, &err);
+    ck_assert_msg(conf != NULL, "%s", err.message);
+    json_t *flat = fo_flink_conf_flatten(conf, NULL);
+    ck_assert_str_eq(fo_json_str(flat, "-0"), "k");
+    ck_assert_str_eq(fo_json_str(flat, "v"), "-0");
+    char *text = fo_flink_conf_render(flat, FO_FLINK_V1_20, &err);
+    ck_assert_msg(text != NULL, "%s", err.message);
+    json_t *back = fo_yaml_parse(text, strlen(text), 0, &err);
+    ck_assert_msg(back != NULL, "%s", err.message);
+    ck_assert_msg(json_equal(back, flat), "did not read back:\n%s", text);
+    json_decref(back);
+    free(text);
+    json_decref(flat);
+    json_decref(conf);
+    free(input);
+}
+END_TEST
+
 START_TEST(flink_conf_yaml_is_plain_lines_and_refuses_what_it_cannot_carry)
 {
     json_t *in = load_json("conf-render-input.json");
@@ -767,6 +793,7 @@ int main(void)
     tcase_add_test(tc, equal_configurations_render_equal_files);
     tcase_add_test(tc, config_yaml_escapes_what_json_lets_stand_but_yaml_refuses);
     tcase_add_test(tc, config_yaml_keys_too_long_for_implicit_keys_use_the_explicit_form);
+    tcase_add_test(tc, config_yaml_quotes_minus_zero_which_yaml_reads_as_the_integer_zero);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
