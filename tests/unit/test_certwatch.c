@@ -19,110 +19,8 @@
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
 #include "tests/support/testcerts.h"
+#include "tests/support/testhttp.h"
 #include "tests/support/testutil.h"
-
-/* ---- a small libcurl client ---- */
-
-typedef struct reply {
-    long status;
-    CURLcode cc;
-    fo_strbuf body;
-    fo_strbuf headers;
-    char error[CURL_ERROR_SIZE];
-} reply;
-
-typedef struct request_opts {
-    const char *method;
-    const char *url;
-    const char *body;
-    size_t body_len;
-    bool chunked_upload;
-    const char *content_type;
-    const char *extra_header;
-    const char *cainfo;
-    bool close_after; /* ask for Connection: close */
-} request_opts;
-
-static size_t collect(char *p, size_t size, size_t n, void *ud)
-{
-    fo_strbuf_append(ud, p, size * n);
-    return size * n;
-}
-
-struct upload {
-    const char *data;
-    size_t len, off;
-};
-
-static size_t feed(char *buf, size_t size, size_t n, void *ud)
-{
-    struct upload *u = ud;
-    size_t want = size * n;
-    if (want > u->len - u->off)
-        want = u->len - u->off;
-    memcpy(buf, u->data + u->off, want);
-    u->off += want;
-    return want;
-}
-
-static void reply_init(reply *r)
-{
-    memset(r, 0, sizeof *r);
-    fo_strbuf_init(&r->body, 0);
-    fo_strbuf_init(&r->headers, 0);
-}
-
-static void reply_release(reply *r)
-{
-    fo_strbuf_release(&r->body);
-    fo_strbuf_release(&r->headers);
-}
-
-static void perform(const request_opts *o, reply *r)
-{
-    reply_init(r);
-    CURL *c = curl_easy_init();
-    struct curl_slist *hdrs = NULL;
-    struct upload up = {o->body, o->body_len, 0};
-    curl_easy_setopt(c, CURLOPT_URL, o->url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r->body);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &r->headers);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->error);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    if (o->method)
-        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, o->method);
-    if (o->body && !o->chunked_upload) {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, o->body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)o->body_len);
-    } else if (o->body) {
-        curl_easy_setopt(c, CURLOPT_POST, 1L);
-        curl_easy_setopt(c, CURLOPT_READFUNCTION, feed);
-        curl_easy_setopt(c, CURLOPT_READDATA, &up);
-        hdrs = curl_slist_append(hdrs, "Transfer-Encoding: chunked");
-    }
-    hdrs = curl_slist_append(hdrs, "Expect:");
-    if (o->content_type) {
-        char line[200];
-        snprintf(line, sizeof line, "Content-Type: %s", o->content_type);
-        hdrs = curl_slist_append(hdrs, line);
-    }
-    if (o->extra_header)
-        hdrs = curl_slist_append(hdrs, o->extra_header);
-    if (o->close_after)
-        hdrs = curl_slist_append(hdrs, "Connection: close");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-    if (o->cainfo) {
-        curl_easy_setopt(c, CURLOPT_CAINFO, o->cainfo);
-        curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-    }
-    r->cc = curl_easy_perform(c);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-    curl_slist_free_all(hdrs);
-    curl_easy_cleanup(c);
-}
 
 /* ---- a test server ---- */
 
@@ -193,19 +91,19 @@ START_TEST(tls_round_trip_verifies_against_the_test_ca)
     ck_assert_int_eq(fo_certwatch_generation(cw), 1);
     fo_httpd *srv = start(2, 0, cw);
     char *u = url(srv, true, "/hello?q=1");
-    reply r;
-    perform(&(request_opts){.url = u, .cainfo = g_certs->ca_cert}, &r);
+    fo_test_reply r;
+    fo_test_perform(&(fo_test_request){.url = u, .cainfo = g_certs->ca_cert}, &r);
     ck_assert_msg(r.cc == CURLE_OK, "curl: %s", r.error);
     ck_assert_int_eq(r.status, 200);
     json_t *o = json_loads(r.body.data, 0, NULL);
     ck_assert_str_eq(fo_json_str(o, "path"), "/hello");
     json_decref(o);
-    reply_release(&r);
+    fo_test_reply_release(&r);
     /* plain HTTP to the TLS port does not get an answer */
     char *plain = url(srv, false, "/hello");
-    perform(&(request_opts){.url = plain}, &r);
+    fo_test_perform(&(fo_test_request){.url = plain}, &r);
     ck_assert_int_ne(r.cc, CURLE_OK);
-    reply_release(&r);
+    fo_test_reply_release(&r);
     free(plain);
     free(u);
     fo_httpd_stop(srv);
@@ -291,11 +189,11 @@ static void copy_file(const char *from, const char *to)
 static long https_status(const fo_httpd *srv, const char *ca, CURLcode *cc)
 {
     char *u = url(srv, true, "/x");
-    reply r;
-    perform(&(request_opts){.url = u, .cainfo = ca, .close_after = true}, &r);
+    fo_test_reply r;
+    fo_test_perform(&(fo_test_request){.url = u, .cainfo = ca, .close_after = true}, &r);
     long st = r.status;
     *cc = r.cc;
-    reply_release(&r);
+    fo_test_reply_release(&r);
     free(u);
     return st;
 }

@@ -16,115 +16,8 @@
 #include "common/httpd.h"
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
+#include "tests/support/testhttp.h"
 #include "tests/support/testutil.h"
-
-/* ---- a small libcurl client ---- */
-
-typedef struct reply {
-    long status;
-    CURLcode cc;
-    fo_strbuf body;
-    fo_strbuf headers;
-    char error[CURL_ERROR_SIZE];
-} reply;
-
-typedef struct request_opts {
-    const char *method;
-    const char *url;
-    const char *body;
-    size_t body_len;
-    bool chunked_upload;
-    const char *content_type;
-    const char *extra_header;
-    const char *cainfo;
-    bool close_after; /* ask for Connection: close */
-} request_opts;
-
-static size_t collect(char *p, size_t size, size_t n, void *ud)
-{
-    fo_strbuf_append(ud, p, size * n);
-    return size * n;
-}
-
-struct upload {
-    const char *data;
-    size_t len, off;
-};
-
-static size_t feed(char *buf, size_t size, size_t n, void *ud)
-{
-    struct upload *u = ud;
-    size_t want = size * n;
-    if (want > u->len - u->off)
-        want = u->len - u->off;
-    memcpy(buf, u->data + u->off, want);
-    u->off += want;
-    return want;
-}
-
-static void reply_init(reply *r)
-{
-    memset(r, 0, sizeof *r);
-    fo_strbuf_init(&r->body, 0);
-    fo_strbuf_init(&r->headers, 0);
-}
-
-static void reply_release(reply *r)
-{
-    fo_strbuf_release(&r->body);
-    fo_strbuf_release(&r->headers);
-}
-
-static void perform(const request_opts *o, reply *r)
-{
-    reply_init(r);
-    CURL *c = curl_easy_init();
-    struct curl_slist *hdrs = NULL;
-    struct upload up = {o->body, o->body_len, 0};
-    curl_easy_setopt(c, CURLOPT_URL, o->url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r->body);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &r->headers);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->error);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    if (o->method)
-        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, o->method);
-    if (o->body && !o->chunked_upload) {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, o->body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)o->body_len);
-    } else if (o->body) {
-        curl_easy_setopt(c, CURLOPT_POST, 1L);
-        curl_easy_setopt(c, CURLOPT_READFUNCTION, feed);
-        curl_easy_setopt(c, CURLOPT_READDATA, &up);
-        hdrs = curl_slist_append(hdrs, "Transfer-Encoding: chunked");
-    }
-    hdrs = curl_slist_append(hdrs, "Expect:");
-    if (o->content_type) {
-        char line[200];
-        snprintf(line, sizeof line, "Content-Type: %s", o->content_type);
-        hdrs = curl_slist_append(hdrs, line);
-    }
-    if (o->extra_header)
-        hdrs = curl_slist_append(hdrs, o->extra_header);
-    if (o->close_after)
-        hdrs = curl_slist_append(hdrs, "Connection: close");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-    if (o->cainfo) {
-        curl_easy_setopt(c, CURLOPT_CAINFO, o->cainfo);
-        curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-    }
-    r->cc = curl_easy_perform(c);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-    curl_slist_free_all(hdrs);
-    curl_easy_cleanup(c);
-}
-
-static bool has_header(const reply *r, const char *line)
-{
-    return strcasestr(r->headers.data, line) != NULL;
-}
 
 /* ---- a test server ---- */
 
@@ -349,11 +242,11 @@ static void check_round_trip(unsigned threads)
 {
     fo_httpd *srv = start(threads, 0);
     char *u = url(srv, false, "/a%2Fb+c/d?q=hello%20big+world%2B%28x%29&flag&x=1");
-    reply r;
-    perform(&(request_opts){.url = u, .extra_header = "X-Test: yes"}, &r);
+    fo_test_reply r;
+    fo_test_perform(&(fo_test_request){.url = u, .extra_header = "X-Test: yes"}, &r);
     ck_assert_int_eq(r.cc, CURLE_OK);
     ck_assert_int_eq(r.status, 200);
-    ck_assert(has_header(&r, "Content-Type: application/json"));
+    ck_assert(fo_test_has_header(&r, "Content-Type: application/json"));
     json_t *o = json_loads(r.body.data, 0, NULL);
     ck_assert_ptr_nonnull(o);
     ck_assert_str_eq(fo_json_str(o, "method"), "GET");
@@ -366,16 +259,16 @@ static void check_round_trip(unsigned threads)
     ck_assert_str_eq(fo_json_str(o, "remote"), "127.0.0.1");
     ck_assert_int_eq(json_integer_value(json_object_get(o, "len")), 0);
     json_decref(o);
-    reply_release(&r);
+    fo_test_reply_release(&r);
     free(u);
 
     u = url(srv, false, "/teapot");
-    perform(&(request_opts){.url = u}, &r);
+    fo_test_perform(&(fo_test_request){.url = u}, &r);
     ck_assert_int_eq(r.status, 418);
     ck_assert_str_eq(r.body.data, "short and stout");
-    ck_assert(has_header(&r, "X-Brew: earl grey"));
-    ck_assert(has_header(&r, "Content-Type: text/plain"));
-    reply_release(&r);
+    ck_assert(fo_test_has_header(&r, "X-Brew: earl grey"));
+    ck_assert(fo_test_has_header(&r, "Content-Type: text/plain"));
+    fo_test_reply_release(&r);
     free(u);
     fo_httpd_stop(srv);
 }
@@ -396,14 +289,14 @@ START_TEST(absent_query_parameter_and_header_are_null)
 {
     fo_httpd *srv = start(1, 0);
     char *u = url(srv, false, "/x");
-    reply r;
-    perform(&(request_opts){.url = u}, &r);
+    fo_test_reply r;
+    fo_test_perform(&(fo_test_request){.url = u}, &r);
     json_t *o = json_loads(r.body.data, 0, NULL);
     ck_assert(json_is_null(json_object_get(o, "q")));
     ck_assert(json_is_null(json_object_get(o, "flag")));
     ck_assert(json_is_null(json_object_get(o, "hdr")));
     json_decref(o);
-    reply_release(&r);
+    fo_test_reply_release(&r);
     free(u);
     fo_httpd_stop(srv);
 }
@@ -417,25 +310,25 @@ START_TEST(post_body_arrives_whole_and_terminated)
     for (size_t i = 0; i < n; i++)
         body[i] = (char)('a' + i % 26);
     char *u = url(srv, false, "/upload");
-    reply r;
-    perform(&(request_opts){.method = "POST", .url = u, .body = body, .body_len = n}, &r);
+    fo_test_reply r;
+    fo_test_perform(&(fo_test_request){.method = "POST", .url = u, .body = body, .body_len = n}, &r);
     ck_assert_int_eq(r.status, 200);
     json_t *o = json_loads(r.body.data, 0, NULL);
     ck_assert_int_eq(json_integer_value(json_object_get(o, "len")), (json_int_t)n);
     ck_assert(json_is_true(json_object_get(o, "body_terminated")));
     ck_assert_str_eq(fo_json_str(o, "method"), "POST");
     json_decref(o);
-    reply_release(&r);
+    fo_test_reply_release(&r);
 
     /* the same with chunked transfer encoding (no Content-Length) */
-    perform(&(request_opts){.method = "POST", .url = u, .body = body, .body_len = n,
+    fo_test_perform(&(fo_test_request){.method = "POST", .url = u, .body = body, .body_len = n,
                             .chunked_upload = true},
             &r);
     ck_assert_int_eq(r.status, 200);
     o = json_loads(r.body.data, 0, NULL);
     ck_assert_int_eq(json_integer_value(json_object_get(o, "len")), (json_int_t)n);
     json_decref(o);
-    reply_release(&r);
+    fo_test_reply_release(&r);
     free(body);
     free(u);
     fo_httpd_stop(srv);
@@ -450,8 +343,8 @@ START_TEST(body_over_the_limit_gets_413_with_a_json_message)
     memset(body, 'x', sizeof body);
     char *u = url(srv, false, "/gate");
     for (int chunked = 0; chunked <= 1; chunked++) {
-        reply r;
-        perform(&(request_opts){.method = "POST", .url = u, .body = body, .body_len = 1001,
+        fo_test_reply r;
+        fo_test_perform(&(fo_test_request){.method = "POST", .url = u, .body = body, .body_len = 1001,
                                 .chunked_upload = chunked},
                 &r);
         ck_assert_int_eq(r.cc, CURLE_OK);
@@ -462,13 +355,13 @@ START_TEST(body_over_the_limit_gets_413_with_a_json_message)
         ck_assert_int_eq(json_integer_value(json_object_get(o, "code")), 413);
         ck_assert_ptr_nonnull(strstr(fo_json_str(o, "message"), "1000 bytes"));
         json_decref(o);
-        reply_release(&r);
+        fo_test_reply_release(&r);
     }
     /* exactly at the limit is fine */
-    reply r;
-    perform(&(request_opts){.method = "POST", .url = u, .body = body, .body_len = 1000}, &r);
+    fo_test_reply r;
+    fo_test_perform(&(fo_test_request){.method = "POST", .url = u, .body = body, .body_len = 1000}, &r);
     ck_assert_int_eq(r.status, 200);
-    reply_release(&r);
+    fo_test_reply_release(&r);
     /* the handler never saw the oversized bodies */
     ck_assert_int_eq(g_gate.calls, 1);
     free(u);
@@ -480,14 +373,14 @@ END_TEST
 
 struct bg_request {
     pthread_t th;
-    request_opts o;
-    reply r;
+    fo_test_request o;
+    fo_test_reply r;
 };
 
 static void *bg_run(void *arg)
 {
     struct bg_request *b = arg;
-    perform(&b->o, &b->r);
+    fo_test_perform(&b->o, &b->r);
     return NULL;
 }
 
@@ -517,11 +410,11 @@ START_TEST(blocking_stream_in_thread_per_connection_mode_is_chunked_and_ordered)
     bg_join(&b);
     ck_assert_int_eq(b.r.cc, CURLE_OK);
     ck_assert_int_eq(b.r.status, 200);
-    ck_assert(has_header(&b.r, "Transfer-Encoding: chunked"));
+    ck_assert(fo_test_has_header(&b.r, "Transfer-Encoding: chunked"));
     ck_assert_str_eq(b.r.body.data,
                      "{\"type\":\"ADDED\"}\n{\"type\":\"MODIFIED\"}\n{\"type\":\"DELETED\"}\n");
     ck_assert(g_feed.freed);
-    reply_release(&b.r);
+    fo_test_reply_release(&b.r);
     free((char *)b.o.url);
     fo_httpd_stop(srv);
 }
@@ -531,11 +424,11 @@ START_TEST(stream_that_is_sometimes_empty_completes_in_pool_mode)
 {
     fo_httpd *srv = start(2, 0);
     char *u = url(srv, false, "/count");
-    reply r;
-    perform(&(request_opts){.url = u}, &r);
+    fo_test_reply r;
+    fo_test_perform(&(fo_test_request){.url = u}, &r);
     ck_assert_int_eq(r.status, 200);
     ck_assert_str_eq(r.body.data, "0123456789");
-    reply_release(&r);
+    fo_test_reply_release(&r);
     free(u);
     fo_httpd_stop(srv);
 }
@@ -564,7 +457,7 @@ START_TEST(stopping_the_server_ends_an_open_stream_and_frees_it)
     ck_assert_int_eq(b.r.status, 200);
     ck_assert_str_eq(b.r.body.data, "{\"type\":\"ADDED\"}\n");
     ck_assert(g_feed.freed);
-    reply_release(&b.r);
+    fo_test_reply_release(&b.r);
     free((char *)b.o.url);
 }
 END_TEST
@@ -585,7 +478,7 @@ static void check_parallel(unsigned threads, int clients)
     for (int i = 0; i < clients; i++) {
         bg_join(&b[i]);
         ck_assert_int_eq(b[i].r.status, 200);
-        reply_release(&b[i].r);
+        fo_test_reply_release(&b[i].r);
     }
     /* every handler waited until all were inside at once */
     ck_assert_int_eq(g_gate.max_inside, clients);
@@ -606,15 +499,15 @@ START_TEST(a_handler_that_blocks_holds_only_its_own_pool_thread)
     ck_assert(gate_wait_inside(1));
     char *u = url(srv, false, "/other");
     for (int i = 0; i < 4; i++) {
-        reply r;
-        perform(&(request_opts){.url = u}, &r);
+        fo_test_reply r;
+        fo_test_perform(&(fo_test_request){.url = u}, &r);
         ck_assert_int_eq(r.status, 200);
-        reply_release(&r);
+        fo_test_reply_release(&r);
     }
     gate_open();
     bg_join(&b);
     ck_assert_int_eq(b.r.status, 200);
-    reply_release(&b.r);
+    fo_test_reply_release(&b.r);
     free((char *)b.o.url);
     free(u);
     fo_httpd_stop(srv);
@@ -651,10 +544,10 @@ START_TEST(a_slow_client_does_not_block_a_single_threaded_server)
     ck_assert_int_eq(write(slow, part, strlen(part)), (ssize_t)strlen(part));
     char *u = url(srv, false, "/fast");
     for (int i = 0; i < 5; i++) {
-        reply r;
-        perform(&(request_opts){.url = u}, &r);
+        fo_test_reply r;
+        fo_test_perform(&(fo_test_request){.url = u}, &r);
         ck_assert_int_eq(r.status, 200);
-        reply_release(&r);
+        fo_test_reply_release(&r);
     }
     close(slow);
     free(u);
@@ -706,8 +599,8 @@ START_TEST(quiesce_refuses_new_connections_and_lets_the_request_in_flight_finish
     bg_join(&b);
     ck_assert_int_eq(b.r.cc, CURLE_OK);
     ck_assert_int_eq(b.r.status, 200);
-    ck_assert(has_header(&b.r, "Connection: close"));
-    reply_release(&b.r);
+    ck_assert(fo_test_has_header(&b.r, "Connection: close"));
+    fo_test_reply_release(&b.r);
     free((char *)b.o.url);
 }
 END_TEST
