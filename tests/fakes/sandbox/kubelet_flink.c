@@ -106,10 +106,22 @@ bool kl_cluster_start(fo_sandbox_kubelet *k, workload *w)
     return true;
 }
 
+static void sync_ha(fo_sandbox_kubelet *k, workload *w);
+
 void kl_cluster_stop(fo_sandbox_kubelet *k, workload *w, const char *why)
 {
     if (!w->cluster_up)
         return;
+    /* Flink writes a completed checkpoint to its HA store before it discards the one it
+     * subsumes, so the HA ConfigMaps always name a checkpoint that still exists. The sandbox
+     * copies pointers on its own passes; one last copy as the JobManager goes keeps that true
+     * for whatever restores from the HA data next. */
+    if (w->ha) {
+        json_decref(w->view);
+        w->view = fo_fake_flink_view(k->o.flink, w->ns, w->cluster_id);
+        if (w->view)
+            sync_ha(k, w);
+    }
     w->cluster_up = false;
     fo_fake_flink_delete(k->o.flink, w->ns, w->cluster_id, NULL);
     fo_log_info("sandbox: flink cluster %s/%s stopped: %s", w->ns, w->cluster_id, why);

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Spec changes and suspend/resume keep or drop state as the upgrade mode says, end to end:
+# - stateless: a parallelism change redeploys with a new job and empty state;
+# - last-state (Kubernetes HA): a parallelism change keeps the job id and the new job restores
+#   from the latest completed checkpoint;
+# - savepoint: job.state suspended stops with a savepoint, records its path in status and
+#   releases the cluster; running again restores from exactly that savepoint.
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+need flinkop-sandbox flinkop-controller
+e2e_init stateful
+start_sandbox
+install_crds
+start_controller controller
+
+jid() { kubectl get flinkdeployment "$1" -o jsonpath='{.status.jobStatus.jobId}'; }
+# The restore source the fake Flink recorded for the cluster's job ("" = empty state).
+restored_from() { # NAME
+    http GET "$FLINK_PORT" "/_fake/clusters/default/$1" 2>/dev/null |
+        sed -n 's/.*"restoredFrom":{"path":"\([^"]*\)".*/\1/p' | head -n1
+}
+parallelism_of() { # NAME: the parallelism the running cluster was started with
+    http GET "$FLINK_PORT" "/_fake/clusters/default/$1" 2>/dev/null |
+        sed -n 's/.*"parallelismDefault":\([0-9]*\).*/\1/p' | head -n1
+}
+wait_parallelism() { [ "$(parallelism_of "$1")" = "$2" ]; }
+
+ha=$E2E_DIR/ha.yaml
+sed 's/execution.checkpointing.interval: 30s/execution.checkpointing.interval: 1s/' \
+    "$E2E_ROOT/examples/ha.yaml" >"$ha"
+sp=$E2E_DIR/savepoint.yaml
+sed -e 's/name: basic-example/name: savepoint-example/' -e 's/upgradeMode: stateless/upgradeMode: savepoint/' \
+    -e 's|taskmanager.numberOfTaskSlots: "2"|taskmanager.numberOfTaskSlots: "2"\n    execution.checkpointing.dir: file:///flink-data/checkpoints\n    execution.checkpointing.savepoint-dir: file:///flink-data/savepoints|' \
+    "$E2E_ROOT/examples/basic.yaml" >"$sp"
+kubectl apply -f "$E2E_ROOT/examples/basic.yaml" -f "$ha" -f "$sp" >/dev/null || fail "kubectl apply"
+wait_stable basic-example 90
+wait_stable ha-example 90
+wait_stable savepoint-example 90
+
+e2e_log "stateless: a parallelism change starts a new job from empty state"
+before=$(jid basic-example)
+kubectl patch flinkdeployment basic-example --type=merge -p '{"spec":{"job":{"parallelism":4}}}' >/dev/null ||
+    fail "kubectl patch basic-example"
+wait_for "basic-example to run with parallelism 4" 60 wait_parallelism basic-example 4
+wait_stable basic-example 60
+after=$(jid basic-example)
+[ -n "$after" ] && [ "$after" != "$before" ] || fail "stateless upgrade kept job id $before"
+expect_eq "$(restored_from basic-example)" "" "stateless restore source"
+
+e2e_log "last-state: the job keeps its id and restores from its latest checkpoint"
+checkpointed() {
+    http GET "$FLINK_PORT" /default/ha-example/jobs/"$(jid ha-example)"/checkpoints 2>/dev/null |
+        grep -q '"completed":[1-9]'
+}
+wait_for "a completed checkpoint of ha-example" 30 checkpointed
+before=$(jid ha-example)
+kubectl patch flinkdeployment ha-example --type=merge -p '{"spec":{"job":{"parallelism":4}}}' >/dev/null ||
+    fail "kubectl patch ha-example"
+wait_for "ha-example to run with parallelism 4" 60 wait_parallelism ha-example 4
+wait_stable ha-example 60
+expect_eq "$(jid ha-example)" "$before" "the job id after a last-state upgrade"
+expect_contains "$(restored_from ha-example)" "/chk-" "the last-state restore source (a checkpoint)"
+
+e2e_log "savepoint: suspend stops with a savepoint and releases the cluster"
+kubectl patch flinkdeployment savepoint-example --type=merge -p '{"spec":{"job":{"state":"suspended"}}}' >/dev/null ||
+    fail "kubectl patch savepoint-example"
+is_suspended() { [ "$(lifecycle savepoint-example)" = SUSPENDED ]; }
+wait_for "savepoint-example to be SUSPENDED" 60 is_suspended
+path=$(kubectl get flinkdeployment savepoint-example -o jsonpath='{.status.jobStatus.upgradeSavepointPath}')
+expect_contains "$path" "file:///flink-data/savepoints/savepoint-" "the recorded savepoint path"
+no_jm() { ! kubectl get deployment savepoint-example >/dev/null 2>&1; }
+wait_for "the suspended cluster's JobManager Deployment to go" 30 no_jm
+
+e2e_log "savepoint: resume restores from exactly that savepoint"
+kubectl patch flinkdeployment savepoint-example --type=merge -p '{"spec":{"job":{"state":"running"}}}' >/dev/null ||
+    fail "kubectl patch savepoint-example"
+wait_stable savepoint-example 60
+expect_eq "$(restored_from savepoint-example)" "$path" "the resumed job's restore source"
+echo "PASS"
