@@ -28,12 +28,13 @@ static const char *const special_words[] = {
     "Off", "OFF",  "null", "Null",  "NULL",  "~",  "=",  "<<", NULL,
 };
 
-/* A decimal integer that YAML reads back with the same digits: no leading zeros, and not
- * "-0" (that reads as 0). */
+/* A decimal integer that every YAML reader gives back with the same digits: no leading
+ * zeros, not "-0" (that reads as 0), at most 18 digits (readers without big integers turn
+ * longer ones into floats). */
 static bool is_plain_int(const char *s)
 {
     const char *p = *s == '-' ? s + 1 : s;
-    if (!*p || (p[0] == '0' && (p[1] || p != s)))
+    if (!*p || (p[0] == '0' && (p[1] || p != s)) || strlen(p) > 18)
         return false;
     for (; *p; p++)
         if (*p < '0' || *p > '9')

@@ -9,7 +9,7 @@
 # Corpora live in build/fuzz/corpus/<harness>/ (kept between runs, seeded from tests/data/
 # fixtures; tests/fuzz/<harness>.dict, when present, is the harness's libFuzzer dictionary).
 # A crash, leak, timeout or failed property leaves its input in build/fuzz/crashes/<harness>/
-# and makes the script fail. Reproduce one with
+# and makes the script fail (inputs of earlier runs move to build/fuzz/crashes-earlier/). Reproduce one with
 #   build/fuzz/fuzzers/<harness> <file>
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -93,6 +93,10 @@ for bin in "$out"/fuzzers/fuzz_*; do
     name=$(basename "$bin")
     [ -n "${F:-}" ] && [[ $name != *"$F"* ]] && continue
     corpus="$out/corpus/$name" crashes="$out/crashes/$name"
+    # findings of an earlier run are kept aside, so this run judges only what it finds itself
+    if ls "$crashes"/* >/dev/null 2>&1; then
+        mkdir -p "$out/crashes-earlier/$name" && mv "$crashes"/* "$out/crashes-earlier/$name/"
+    fi
     mkdir -p "$corpus" "$crashes"
     seeds="$out/seeds/$name"
     [ -d "$seeds" ] || seeds=""

@@ -724,6 +724,32 @@ START_TEST(config_yaml_quotes_minus_zero_which_yaml_reads_as_the_integer_zero)
 }
 END_TEST
 
+START_TEST(config_yaml_quotes_integers_beyond_64_bits)
+{
+    /* Found by tests/fuzz/fuzz_flink_conf: a 41-digit key written plain came back from a
+     * Kubernetes-style YAML reader as the float key "5.5555557e+40". Flink's reader keeps the
+     * digits either way, so quoting costs nothing and every reader agrees. */
+    size_t len = 0;
+    char *input = fo_test_read_data("fuzz-regress-flink-conf-render-huge-integer-key.yaml", &len);
+    fo_err err;
+    fo_err_clear(&err);
+    json_t *conf = fo_yaml_parse(input, len, 0, &err);
+    ck_assert_msg(conf != NULL, "%s", err.message);
+    json_object_set_new(conf, "big.value", json_string("123456789012345678901234567890"));
+    json_t *flat = fo_flink_conf_flatten(conf, NULL);
+    char *text = fo_flink_conf_render(flat, FO_FLINK_V1_20, &err);
+    ck_assert_msg(text != NULL, "%s", err.message);
+    json_t *back = fo_yaml_parse(text, strlen(text), 0, &err);
+    ck_assert_msg(back != NULL, "%s", err.message);
+    ck_assert_msg(json_equal(back, flat), "did not read back:\n%s", text);
+    json_decref(back);
+    free(text);
+    json_decref(flat);
+    json_decref(conf);
+    free(input);
+}
+END_TEST
+
 START_TEST(flink_conf_yaml_is_plain_lines_and_refuses_what_it_cannot_carry)
 {
     json_t *in = load_json("conf-render-input.json");
@@ -794,6 +820,7 @@ int main(void)
     tcase_add_test(tc, config_yaml_escapes_what_json_lets_stand_but_yaml_refuses);
     tcase_add_test(tc, config_yaml_keys_too_long_for_implicit_keys_use_the_explicit_form);
     tcase_add_test(tc, config_yaml_quotes_minus_zero_which_yaml_reads_as_the_integer_zero);
+    tcase_add_test(tc, config_yaml_quotes_integers_beyond_64_bits);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
