@@ -1,4 +1,6 @@
 #include "common/kube_config.h"
+
+#include "common/base64.h"
 #include "common/kube_config_internal.h"
 
 #include <errno.h>
@@ -118,59 +120,10 @@ char *fo_kube_config_trim_dup(const char *s)
     return strndup(s, n);
 }
 
-static int b64_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
-/* RFC 4648 section 4 (standard alphabet); whitespace is skipped, padding optional. */
+/* kubeconfig *-data fields are []byte in client-go: Go's standard base64. */
 char *fo_kube_config_b64_decode(const char *in, size_t *out_len)
 {
-    size_t cap = strlen(in) / 4 * 3 + 4;
-    char *out = malloc(cap);
-    if (!out)
-        return NULL;
-    size_t n = 0;
-    unsigned acc = 0;
-    int bits = 0;
-    bool pad = false;
-    for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
-        if (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
-            continue;
-        if (*p == '=') {
-            pad = true;
-            continue;
-        }
-        int v = b64_value(*p);
-        if (v < 0 || pad) {
-            free(out);
-            return NULL;
-        }
-        acc = (acc << 6) | (unsigned)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[n++] = (char)((acc >> bits) & 0xff);
-        }
-    }
-    if (bits >= 6) { /* a lone trailing character cannot encode a byte */
-        free(out);
-        return NULL;
-    }
-    out[n] = '\0';
-    if (out_len)
-        *out_len = n;
-    return out;
+    return fo_base64_decode(in, strlen(in), out_len);
 }
 
 /* ---- in-cluster ---- */

@@ -1,5 +1,7 @@
 #include "common/yamlconv.h"
 
+#include "common/base64.h"
+
 #include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
@@ -103,57 +105,14 @@ static const char *kind_tag(enum fo_yaml_kind k)
     return "!!str";
 }
 
-static int b64_digit(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
 /* !!binary: standard base64 (line breaks ignored, as Go's decoder does). The bytes must be
- * UTF-8 text to fit in a JSON string. */
+ * UTF-8 text to fit in a JSON string (json_stringn refuses anything else). */
 static json_t *binary_json(const char *s, size_t len)
 {
-    char *out = malloc(len / 4 * 3 + 3);
-    if (!out)
-        return NULL;
-    size_t n = 0, pad = 0, got = 0;
-    uint32_t acc = 0;
-    bool ok = true;
-    for (size_t i = 0; i < len && ok; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '\n' || c == '\r')
-            continue;
-        if (c == '=') {
-            pad++;
-            acc <<= 6;
-            got++;
-        } else {
-            int d = b64_digit(c);
-            ok = d >= 0 && pad == 0;
-            acc = acc << 6 | (uint32_t)(d < 0 ? 0 : d);
-            got++;
-        }
-        if (got == 4) {
-            out[n++] = (char)(acc >> 16);
-            out[n++] = (char)(acc >> 8);
-            out[n++] = (char)acc;
-            got = 0;
-            acc = 0;
-        }
-    }
-    json_t *v = NULL;
-    if (ok && got == 0 && pad <= 2 && n >= pad)
-        v = json_stringn(out, n - pad);
-    free(out);
+    size_t n = 0;
+    char *raw = fo_base64_decode(s, len, &n);
+    json_t *v = raw ? json_stringn(raw, n) : NULL;
+    free(raw);
     return v;
 }
 

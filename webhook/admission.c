@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/base64.h"
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
 #include "webhook/json_out.h"
@@ -296,45 +297,6 @@ void fo_admission_response_add_warnings(fo_admission_response *resp, const fo_fi
         fo_admission_response_warn(resp, fo_field_errors_warning(errs, i));
 }
 
-static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* RFC 4648 section 4 (standard alphabet, padded) into out, which has room for
- * (len + 2) / 3 * 4 bytes; returns the count written. */
-static size_t base64_into(char *out, const unsigned char *in, size_t len)
-{
-    size_t o = 0, i = 0;
-    for (; i + 3 <= len; i += 3) {
-        unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
-        out[o++] = B64[v >> 18 & 63];
-        out[o++] = B64[v >> 12 & 63];
-        out[o++] = B64[v >> 6 & 63];
-        out[o++] = B64[v & 63];
-    }
-    if (len - i == 1) {
-        unsigned v = (unsigned)in[i] << 16;
-        out[o++] = B64[v >> 18 & 63];
-        out[o++] = B64[v >> 12 & 63];
-        out[o++] = '=';
-        out[o++] = '=';
-    } else if (len - i == 2) {
-        unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8;
-        out[o++] = B64[v >> 18 & 63];
-        out[o++] = B64[v >> 12 & 63];
-        out[o++] = B64[v >> 6 & 63];
-        out[o++] = '=';
-    }
-    return o;
-}
-
-char *fo_admission_base64(const void *data, size_t len)
-{
-    char *out = malloc((len + 2) / 3 * 4 + 1);
-    if (!out)
-        return NULL;
-    out[base64_into(out, data, len)] = '\0';
-    return out;
-}
-
 #define PUT(lit) fo_strbuf_append(&sb, lit, sizeof(lit) - 1)
 
 /* The response is written straight into one buffer (no jansson document, no json_dumps): the
@@ -378,11 +340,11 @@ char *fo_admission_encode(const char *uid, const fo_admission_response *resp, si
         rc = fo_wh_json_write(&patch, resp->patch);
         if (rc == FO_OK)
             rc = PUT(",\"patchType\":\"JSONPatch\",\"patch\":\"");
-        char *b64 = rc == FO_OK ? fo_admission_base64(patch.data, patch.len) : NULL;
+        char *b64 = rc == FO_OK ? fo_base64_encode(patch.data, patch.len) : NULL;
         if (rc == FO_OK && !b64)
             rc = FO_ENOMEM;
         if (rc == FO_OK)
-            rc = fo_strbuf_append(&sb, b64, (patch.len + 2) / 3 * 4);
+            rc = fo_strbuf_append(&sb, b64, fo_base64_encoded_len(patch.len));
         free(b64);
         if (rc == FO_OK)
             rc = fo_strbuf_putc(&sb, '"');

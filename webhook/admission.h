@@ -108,8 +108,6 @@ void fo_admission_response_add_warnings(fo_admission_response *resp, const fo_fi
 char *fo_admission_encode(const char *uid, const fo_admission_response *resp, size_t *len,
                           size_t *patch_bytes);
 
-/* RFC 4648 base64 (standard alphabet, padded) of data; caller frees; NULL when out of memory. */
-char *fo_admission_base64(const void *data, size_t len);
 
 /* A Kubernetes Status JSON body for HTTP-level errors (400 and friends). Caller frees. */
 char *fo_admission_status_body(int code, const char *reason, const char *message);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/base64.h"
 #include "common/http_client.h"
 #include "common/json_patch.h"
 #include "common/jsonutil.h"
@@ -191,37 +192,6 @@ static bool hook_url(fka_server *srv, const json_t *hook_def, long timeout_s, ch
     return true;
 }
 
-/* Decode standard base64; NULL on bad input. *len gets the size. Caller frees. */
-static char *b64_decode(const char *in, size_t *len)
-{
-    static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t n = strlen(in);
-    char *out = malloc(n / 4 * 3 + 4);
-    if (!out)
-        return NULL;
-    unsigned acc = 0;
-    int bits = 0;
-    size_t w = 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = in[i];
-        if (c == '=' || c == '\n' || c == '\r')
-            continue;
-        const char *p = strchr(alpha, c);
-        if (!p || !c) {
-            free(out);
-            return NULL;
-        }
-        acc = (acc << 6) | (unsigned)(p - alpha);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[w++] = (char)((acc >> bits) & 0xff);
-        }
-    }
-    out[w] = '\0';
-    *len = w;
-    return out;
-}
 
 static json_t *review_request(fka_op *op, const char *uid, const char *operation, const json_t *obj,
                               const json_t *old)
@@ -380,7 +350,7 @@ static outcome judge(const hook *h, const char *uid, const fo_http_result *res, 
     }
     if (p) {
         size_t len = 0;
-        char *raw = json_is_string(p) ? b64_decode(json_string_value(p), &len) : NULL;
+        char *raw = json_is_string(p) ? fo_base64_decode(json_string_value(p), strlen(json_string_value(p)), &len) : NULL;
         json_t *doc = raw ? fo_json_parse(raw, len, FKA_ADMISSION_MAX_ANSWER, NULL) : NULL;
         free(raw);
         if (!doc || !json_is_array(doc)) {
@@ -501,7 +471,7 @@ static json_t *call(fka_op *op, const hook *h, const char *operation, json_t **o
         goto judged;
     size_t ca_len = 0;
     const char *bundle = fo_json_get_str(h->def, "clientConfig.caBundle");
-    char *ca = bundle && *bundle ? b64_decode(bundle, &ca_len) : NULL;
+    char *ca = bundle && *bundle ? fo_base64_decode(bundle, strlen(bundle), &ca_len) : NULL;
     fo_http_client_opts copts = {.ca_pem = ca,
                                  .timeout_ms = timeout_s * 1000,
                                  .connect_timeout_ms = timeout_s * 1000,

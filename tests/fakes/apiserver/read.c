@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/base64.h"
 #include "common/clock.h"
 #include "common/jsonutil.h"
 #include "common/labels.h"
@@ -258,23 +259,7 @@ static char *encode_continue(uint64_t rv, const char *start)
     json_decref(t);
     if (!text)
         return NULL;
-    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t n = strlen(text);
-    char *out = malloc(4 * ((n + 2) / 3) + 1);
-    size_t w = 0;
-    for (size_t i = 0; out && i < n; i += 3) {
-        unsigned v = (unsigned char)text[i] << 16;
-        if (i + 1 < n)
-            v |= (unsigned char)text[i + 1] << 8;
-        if (i + 2 < n)
-            v |= (unsigned char)text[i + 2];
-        out[w++] = b64[(v >> 18) & 63];
-        out[w++] = b64[(v >> 12) & 63];
-        out[w++] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
-        out[w++] = i + 2 < n ? b64[v & 63] : '=';
-    }
-    if (out)
-        out[w] = '\0';
+    char *out = fo_base64_encode(text, strlen(text));
     free(text);
     return out;
 }
@@ -284,25 +269,8 @@ static bool decode_continue(const char *token, uint64_t *rv, char *start, size_t
     size_t n = strlen(token);
     if (n == 0 || n > FKA_MAX_TOKEN)
         return false;
-    char *raw = malloc(n);
     size_t w = 0;
-    unsigned acc = 0;
-    int bits = 0;
-    for (size_t i = 0; raw && i < n && token[i] != '='; i++) {
-        const char *p =
-            strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", token[i]);
-        if (!p || !token[i]) {
-            free(raw);
-            return false;
-        }
-        acc = (acc << 6) |
-              (unsigned)(p - "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            raw[w++] = (char)((acc >> bits) & 0xff);
-        }
-    }
+    char *raw = fo_base64_decode(token, n, &w);
     if (!raw)
         return false;
     json_error_t jerr;

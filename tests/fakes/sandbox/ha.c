@@ -7,12 +7,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/base64.h"
 #include "common/jsonutil.h"
 
 /* Largest pointer value decoded. */
 #define HA_MAX_POINTER 8192
 
-static const char b64_alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 bool fo_sandbox_ha_kubernetes(const json_t *conf)
 {
@@ -141,54 +141,6 @@ json_t *fo_sandbox_ha_job_data(const json_t *existing, const json_t *checkpoint_
     return data;
 }
 
-static char *b64_encode(const unsigned char *in, size_t n)
-{
-    char *out = malloc((n + 2) / 3 * 4 + 1);
-    if (!out)
-        return NULL;
-    size_t w = 0;
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)in[i] << 16;
-        if (i + 1 < n)
-            v |= (unsigned)in[i + 1] << 8;
-        if (i + 2 < n)
-            v |= in[i + 2];
-        out[w++] = b64_alpha[(v >> 18) & 63];
-        out[w++] = b64_alpha[(v >> 12) & 63];
-        out[w++] = i + 1 < n ? b64_alpha[(v >> 6) & 63] : '=';
-        out[w++] = i + 2 < n ? b64_alpha[v & 63] : '=';
-    }
-    out[w] = '\0';
-    return out;
-}
-
-/* RFC 4648 base64 (padding optional); NULL on a character outside the alphabet. */
-static char *b64_decode(const char *in, size_t *len)
-{
-    size_t n = strlen(in);
-    char *out = malloc(n / 4 * 3 + 4);
-    if (!out)
-        return NULL;
-    unsigned acc = 0;
-    int bits = 0;
-    size_t w = 0;
-    for (size_t i = 0; i < n && in[i] != '='; i++) {
-        const char *p = strchr(b64_alpha, in[i]);
-        if (!p || !in[i]) {
-            free(out);
-            return NULL;
-        }
-        acc = (acc << 6) | (unsigned)(p - b64_alpha);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[w++] = (char)((acc >> bits) & 0xff);
-        }
-    }
-    out[w] = '\0';
-    *len = w;
-    return out;
-}
 
 char *fo_sandbox_ha_pointer_encode(const char *path, int64_t checkpoint_id)
 {
@@ -198,7 +150,7 @@ char *fo_sandbox_ha_pointer_encode(const char *path, int64_t checkpoint_id)
     json_decref(doc);
     if (!text)
         return NULL;
-    char *out = b64_encode((const unsigned char *)text, strlen(text));
+    char *out = fo_base64_encode(text, strlen(text));
     free(text);
     return out;
 }
@@ -208,7 +160,7 @@ char *fo_sandbox_ha_pointer_decode(const char *value, int64_t *checkpoint_id)
     if (!value || strlen(value) > HA_MAX_POINTER)
         return NULL;
     size_t n = 0;
-    char *raw = b64_decode(value, &n);
+    char *raw = fo_base64_decode(value, strlen(value), &n);
     if (!raw)
         return NULL;
     json_t *doc = fo_json_parse(raw, n, HA_MAX_POINTER, NULL);
