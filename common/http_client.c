@@ -27,6 +27,8 @@ struct fo_http_client {
     long connect_timeout_ms, timeout_ms;
     char *user_agent;
     size_t max_response;
+    long max_redirects;
+    char *aws_sigv4, *aws_user, *aws_secret; /* NULL unless requests are signed */
     CURLSH *share;
     pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
     pthread_mutex_t pool_mu;
@@ -125,6 +127,20 @@ fo_http_client *fo_http_client_new(const fo_http_client_opts *opts, fo_err *err)
         fo_err_set(err, FO_ENOMEM, "out of memory");
         goto fail;
     }
+    c->max_redirects = opts->max_redirects > 0 ? opts->max_redirects : 0;
+    if (opts->aws_sigv4) {
+        if (!opts->aws_access_key_id || !opts->aws_secret_access_key) {
+            fo_err_set(err, FO_EINVAL, "AWS signing needs an access key id and a secret key");
+            goto fail;
+        }
+        c->aws_sigv4 = strdup(opts->aws_sigv4);
+        c->aws_user = strdup(opts->aws_access_key_id);
+        c->aws_secret = strdup(opts->aws_secret_access_key);
+        if (!c->aws_sigv4 || !c->aws_user || !c->aws_secret) {
+            fo_err_set(err, FO_ENOMEM, "out of memory");
+            goto fail;
+        }
+    }
     if (pick_path(c, 0, "ca", opts->ca_file, opts->ca_pem, &c->ca_path, err) != FO_OK ||
         pick_path(c, 1, "client-cert", opts->client_cert_file, opts->client_cert_pem, &c->cert_path,
                   err) != FO_OK ||
@@ -171,6 +187,12 @@ void fo_http_client_free(fo_http_client *c)
     free(c->cert_path);
     free(c->key_path);
     free(c->user_agent);
+    free(c->aws_sigv4);
+    free(c->aws_user);
+    if (c->aws_secret) {
+        explicit_bzero(c->aws_secret, strlen(c->aws_secret));
+        free(c->aws_secret);
+    }
     free(c);
 }
 
@@ -370,7 +392,20 @@ static fo_rc setup(fo_http_client *c, CURL *h, const char *url, const fo_http_he
     curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    if (c->max_redirects > 0) {
+        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+        curl_easy_setopt(h, CURLOPT_MAXREDIRS, c->max_redirects);
+        /* An https URL may only be redirected to https. */
+        curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR,
+                         strncasecmp(url, "https:", 6) == 0 ? "https" : "http,https");
+    } else {
+        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    }
+    if (c->aws_sigv4) {
+        curl_easy_setopt(h, CURLOPT_AWS_SIGV4, c->aws_sigv4);
+        curl_easy_setopt(h, CURLOPT_USERNAME, c->aws_user);
+        curl_easy_setopt(h, CURLOPT_PASSWORD, c->aws_secret);
+    }
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, 30L);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 10L);

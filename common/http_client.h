@@ -28,6 +28,15 @@ typedef struct fo_http_client_opts {
     long timeout_ms;              /* whole request, non-streaming; 0 = 30000 */
     const char *user_agent;       /* NULL = "flinkop" */
     size_t max_response_bytes;    /* larger bodies fail with FO_ELIMIT; 0 = 64 MiB */
+    int max_redirects;            /* follow up to this many redirects; 0 = none (the API server
+                                   * and Flink never redirect). https never downgrades to http. */
+    /* AWS Signature Version 4 on every request (S3 and S3-compatible stores), computed by
+     * libcurl: aws_sigv4 is its provider string "aws:amz:<region>:<service>" (e.g.
+     * "aws:amz:eu-west-1:s3"); NULL = unsigned. A session token goes in the request's
+     * x-amz-security-token header. */
+    const char *aws_sigv4;
+    const char *aws_access_key_id;
+    const char *aws_secret_access_key;
 } fo_http_client_opts;
 
 typedef struct fo_http_header {
