@@ -8,6 +8,9 @@
 #include "common/strbuf.h"
 
 #define FO_FIELD_ERRORS_MAX 256 /* a spec with more problems than this is cut short */
+/* A message shows at most this many bytes of a bad value or of a field path (a user's key
+ * can be megabytes long): enough to recognise it, and 256 errors stay a readable denial. */
+#define FO_FE_SHOWN_MAX 256
 
 struct fo_field_errors {
     fo_field_error *items;
@@ -68,12 +71,48 @@ static const char *type_words(fo_fe_type type)
     return "Invalid value";
 }
 
-/* Go's %q for printable text: quotes, with backslash escapes for '"', '\\' and controls. */
+/* Bytes of s to show: all of it up to FO_FE_SHOWN_MAX, else that many cut back to the start
+ * of a UTF-8 sequence, so no character is split. */
+static size_t shown_len(const char *s, size_t len)
+{
+    if (len <= FO_FE_SHOWN_MAX)
+        return len;
+    size_t n = FO_FE_SHOWN_MAX;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
+static void put_cut_note(fo_strbuf *sb, size_t shown, size_t len)
+{
+    if (shown < len)
+        fo_strbuf_printf(sb, "... (%zu more bytes)", len - shown);
+}
+
+/* Go's %q for printable text: quotes, with backslash escapes for '"', '\\' and controls.
+ * Long text is cut: "<first bytes>"... (N more bytes). */
 static char *quote(const char *s)
 {
+    size_t len = strlen(s), n = shown_len(s, len);
+    char *head = n < len ? strndup(s, n) : NULL;
+    if (n < len && !head)
+        return NULL;
     fo_strbuf sb;
     fo_strbuf_init(&sb, 0);
-    fo_strbuf_put_json_str(&sb, s);
+    fo_strbuf_put_json_str(&sb, head ? head : s);
+    put_cut_note(&sb, n, len);
+    free(head);
+    return fo_strbuf_take(&sb);
+}
+
+/* s itself when short, else a copy cut as above (rendered JSON values, field paths). */
+static char *clip(const char *s)
+{
+    size_t len = strlen(s), n = shown_len(s, len);
+    fo_strbuf sb;
+    fo_strbuf_init(&sb, 0);
+    fo_strbuf_append(&sb, s, n);
+    put_cut_note(&sb, n, len);
     return fo_strbuf_take(&sb);
 }
 
@@ -94,14 +133,26 @@ static fo_rc push(fo_field_errors *errs, fo_fe_type type, const char *field, cha
         errs->items = p;
         errs->cap = cap;
     }
-    fo_strbuf detail;
-    fo_strbuf_init(&detail, 4096);
+    fo_strbuf full;
+    fo_strbuf_init(&full, 0);
     if (detail_fmt)
-        fo_strbuf_vprintf(&detail, detail_fmt, ap);
+        fo_strbuf_vprintf(&full, detail_fmt, ap);
+    /* Details quote user text too; they may be longer than a value (lists of supported
+     * values), so their cut is four times further. */
+    fo_strbuf detail;
+    fo_strbuf_init(&detail, 0);
+    size_t keep = full.len <= 4 * FO_FE_SHOWN_MAX ? full.len : 4 * FO_FE_SHOWN_MAX;
+    while (keep < full.len && keep > 0 && ((unsigned char)full.data[keep] & 0xC0) == 0x80)
+        keep--;
+    if (full.len)
+        fo_strbuf_append(&detail, full.data, keep);
+    put_cut_note(&detail, keep, full.len);
+    fo_strbuf_release(&full);
 
+    char *shown_field = clip(field ? field : "<unknown>");
     fo_strbuf msg;
     fo_strbuf_init(&msg, 0);
-    fo_strbuf_printf(&msg, "%s: %s", field ? field : "<unknown>", type_words(type));
+    fo_strbuf_printf(&msg, "%s: %s", shown_field ? shown_field : "", type_words(type));
     if (value)
         fo_strbuf_printf(&msg, ": %s", value);
     if (detail.len)
@@ -109,7 +160,9 @@ static fo_rc push(fo_field_errors *errs, fo_fe_type type, const char *field, cha
 
     fo_field_error *e = &errs->items[errs->count++];
     e->type = type;
-    e->field = strdup(field ? field : "");
+    e->field = field ? shown_field : strdup("");
+    if (!field)
+        free(shown_field);
     e->value = value;
     e->detail = fo_strbuf_take(&detail);
     e->message = fo_strbuf_take(&msg);
@@ -146,8 +199,11 @@ fo_rc fo_field_errors_add_json(fo_field_errors *errs, fo_fe_type type, const cha
     char *rendered = NULL;
     if (json_is_string(value))
         rendered = quote(json_string_value(value));
-    else if (value)
-        rendered = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+    else if (value) {
+        char *dumped = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+        rendered = dumped ? clip(dumped) : NULL;
+        free(dumped);
+    }
     va_list ap;
     va_start(ap, detail_fmt);
     fo_rc rc = push(errs, type, field, rendered, detail_fmt, ap);

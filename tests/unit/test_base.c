@@ -180,6 +180,50 @@ START_TEST(field_errors_read_like_kubernetes)
 }
 END_TEST
 
+START_TEST(field_errors_cut_megabyte_values_and_keys_to_a_readable_line)
+{
+    /* A 1 MiB key in flinkConfiguration must not make a 1 MiB denial: value, field path and
+     * detail each show their first 256 (detail 1024) bytes and say how much was left out. */
+    size_t big = 1 << 20;
+    char *huge = malloc(big + 1);
+    memset(huge, 'k', big);
+    huge[big] = '\0';
+    /* An "é" (2 bytes) straddling the cut must not be split. */
+    huge[255] = (char)0xC3;
+    huge[256] = (char)0xA9;
+    fo_field_errors *errs = fo_field_errors_new();
+    fo_field_errors_add(errs, FO_FE_INVALID, "spec.flinkConfiguration", huge, "bad key");
+    char field[600];
+    snprintf(field, sizeof field, "spec.flinkConfiguration.%.*s", 500, huge + 1000);
+    fo_field_errors_add(errs, FO_FE_FORBIDDEN, field, NULL, "key %s is reserved", huge);
+    json_t *obj = json_pack("{s:s}", "k", huge);
+    fo_field_errors_add_json(errs, FO_FE_INVALID, "spec.x", obj, NULL);
+    json_decref(obj);
+
+    const fo_field_error *e0 = fo_field_errors_get(errs, 0);
+    ck_assert_uint_lt(strlen(e0->message), 400);
+    char expect_value[300];
+    snprintf(expect_value, sizeof expect_value, "\"%.*s\"... (%zu more bytes)", 255, huge,
+             big - 255);
+    ck_assert_str_eq(e0->value, expect_value);
+    ck_assert_ptr_nonnull(strstr(e0->message, ": bad key"));
+
+    const fo_field_error *e1 = fo_field_errors_get(errs, 1);
+    ck_assert_uint_lt(strlen(e1->message), 1600);
+    ck_assert_uint_eq(strlen(e1->field), 256 + strlen("... (268 more bytes)"));
+    ck_assert_ptr_nonnull(strstr(e1->field, "... (268 more bytes)"));
+    ck_assert_ptr_nonnull(strstr(e1->detail, "more bytes)"));
+    ck_assert_uint_le(strlen(e1->detail), 1024 + 40);
+
+    const fo_field_error *e2 = fo_field_errors_get(errs, 2);
+    ck_assert_ptr_nonnull(strstr(e2->value, "{\"k\":\"kkk"));
+    ck_assert_ptr_nonnull(strstr(e2->value, "more bytes)"));
+    ck_assert_uint_lt(strlen(e2->message), 400);
+    fo_field_errors_free(errs);
+    free(huge);
+}
+END_TEST
+
 START_TEST(log_lines_are_json_with_context)
 {
     int fds[2];
@@ -266,6 +310,7 @@ int main(void)
     tcase_add_test(tc, json_equal_compares_numbers_by_value);
     tcase_add_test(tc, json_parse_names_line_and_respects_limit);
     tcase_add_test(tc, field_errors_read_like_kubernetes);
+    tcase_add_test(tc, field_errors_cut_megabyte_values_and_keys_to_a_readable_line);
     tcase_add_test(tc, log_lines_are_json_with_context);
     tcase_add_test(tc, read_file_appends_whole_files_and_names_the_file_on_errors);
     tcase_add_test(tc, http_status_maps_to_result_codes);
