@@ -1,6 +1,13 @@
 #include "common/http_client.h"
 
+/* libcurl is not linked: it is loaded with dlopen when the first client is made. The programs
+ * that hold an http client but seldom use it (the webhook looks session jobs up only when one
+ * is reviewed) would otherwise map and relocate libcurl and its whole dependency chain
+ * (Kerberos, LDAP, SASL, SSH, RTMP, nghttp2, ...) at start: about 3 MiB of resident memory.
+ * <curl/curl.h> is used for types, constants and prototypes only; every call goes through the
+ * table `lc` below. */
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -36,13 +43,162 @@ struct fo_http_client {
     size_t npool;
 };
 
+/* ---- loading libcurl ---- */
+
+/* The libraries tried, in order: Debian's GnuTLS build (package libcurl3-gnutls, what the
+ * image installs), then the plain name, which some systems give a GnuTLS build. The
+ * environment variable FLINKOP_LIBCURL names one library (a path or a soname) to try instead. */
+static const char *const LIBCURL_NAMES[] = {"libcurl-gnutls.so.4", "libcurl.so.4"};
+#define LIBCURL_ENV "FLINKOP_LIBCURL"
+#define LIBCURL_PACKAGE "libcurl3-gnutls"
+/* 7.85.0: CURLOPT_PROTOCOLS_STR and CURLOPT_REDIR_PROTOCOLS_STR, the newest options used
+ * (the others: CURLOPT_AWS_SIGV4 7.75.0, CURLINFO_RETRY_AFTER and curl_multi_poll 7.66.0). */
+#define LIBCURL_MIN_VERSION 0x075500
+#define LIBCURL_MIN_VERSION_STR "7.85.0"
+
+/* Every libcurl function this file calls, declared from curl.h's own prototypes (so
+ * curl_easy_setopt, curl_easy_getinfo and curl_share_setopt keep their variadic types). */
+/* clang-format off */
+#define LIBCURL_FUNCTIONS(X) \
+    X(version_info) \
+    X(global_sslset) \
+    X(global_init) \
+    X(easy_strerror) \
+    X(easy_init) \
+    X(easy_reset) \
+    X(easy_cleanup) \
+    X(easy_setopt) \
+    X(easy_getinfo) \
+    X(easy_perform) \
+    X(share_init) \
+    X(share_setopt) \
+    X(share_cleanup) \
+    X(slist_append) \
+    X(slist_free_all) \
+    X(multi_init) \
+    X(multi_add_handle) \
+    X(multi_remove_handle) \
+    X(multi_perform) \
+    X(multi_poll) \
+    X(multi_info_read) \
+    X(multi_strerror) \
+    X(multi_cleanup)
+/* clang-format on */
+
+#define LIBCURL_FIELD(name) __typeof__(curl_##name) *name;
+/* Filled once under global_once, read-only afterwards. */
+static struct {
+    LIBCURL_FUNCTIONS(LIBCURL_FIELD)
+} lc;
+#undef LIBCURL_FIELD
+
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
-static CURLcode global_rc;
+static bool global_ok;
+static char global_error[768];
+
+/* Open one candidate and check it: every function present, new enough, TLS by GnuTLS (the
+ * project's one TLS library: the webhook's server and the process's certificates already use
+ * it, and a second stack would cost the memory this loading saves). Returns the handle with
+ * `lc` filled, or NULL with the reason in why. */
+static void *load_one(const char *name, char *why, size_t whylen)
+{
+    void *dl = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+    if (!dl) {
+        const char *e = dlerror();
+        snprintf(why, whylen, "%s", e ? e : "dlopen failed");
+        return NULL;
+    }
+    const char *missing = NULL;
+#define LIBCURL_RESOLVE(fn)                                                                        \
+    if (!missing && !(lc.fn = (__typeof__(lc.fn))dlsym(dl, "curl_" #fn)))                          \
+        missing = "curl_" #fn;
+    LIBCURL_FUNCTIONS(LIBCURL_RESOLVE)
+#undef LIBCURL_RESOLVE
+    if (missing) {
+        snprintf(why, whylen, "%s has no %s (libcurl %s or later is needed)", name, missing,
+                 LIBCURL_MIN_VERSION_STR);
+        goto reject;
+    }
+    const curl_version_info_data *vi = lc.version_info(CURLVERSION_NOW);
+    if (!vi || vi->version_num < LIBCURL_MIN_VERSION) {
+        snprintf(why, whylen, "%s is libcurl %s; %s or later is needed", name,
+                 vi && vi->version ? vi->version : "of unknown version", LIBCURL_MIN_VERSION_STR);
+        goto reject;
+    }
+    /* Selects GnuTLS in a build with several TLS backends, and in a build with one only says
+     * whether that one is GnuTLS. */
+    if (lc.global_sslset(CURLSSLBACKEND_GNUTLS, NULL, NULL) != CURLSSLSET_OK) {
+        snprintf(why, whylen, "%s %s does TLS with %s, not GnuTLS", name, vi->version,
+                 vi->ssl_version ? vi->ssl_version : "nothing");
+        goto reject;
+    }
+    return dl;
+reject:
+    memset(&lc, 0, sizeof lc);
+    dlclose(dl);
+    return NULL;
+}
 
 static void global_init(void)
 {
-    global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+    char why[2][320];
+    const char *env = getenv(LIBCURL_ENV);
+    void *dl = NULL;
+    if (env && *env) {
+        dl = load_one(env, why[0], sizeof why[0]);
+        if (!dl) {
+            snprintf(global_error, sizeof global_error, "cannot load %s (from %s): %s", env,
+                     LIBCURL_ENV, why[0]);
+            return;
+        }
+    } else {
+        for (size_t i = 0; i < 2 && !dl; i++)
+            dl = load_one(LIBCURL_NAMES[i], why[i], sizeof why[0]);
+        if (!dl) {
+            snprintf(global_error, sizeof global_error,
+                     "cannot load %s: %s; nor %s: %s; install %s (libcurl %s or later)",
+                     LIBCURL_NAMES[0], why[0], LIBCURL_NAMES[1], why[1], LIBCURL_PACKAGE,
+                     LIBCURL_MIN_VERSION_STR);
+            return;
+        }
+    }
+    /* The library stays loaded for the life of the process (dl is never closed). */
+    CURLcode rc = lc.global_init(CURL_GLOBAL_DEFAULT);
+    if (rc != CURLE_OK) {
+        snprintf(global_error, sizeof global_error, "curl_global_init: %s", lc.easy_strerror(rc));
+        return;
+    }
+    global_ok = true;
 }
+
+/* Typed wrappers for the variadic curl_easy_setopt: the argument types are what libcurl
+ * reads for each kind of option (curl.h's compile-time type checks need the real symbol). */
+static void opt_long(CURL *h, CURLoption o, long v)
+{
+    lc.easy_setopt(h, o, v);
+}
+
+static void opt_str(CURL *h, CURLoption o, const char *v)
+{
+    lc.easy_setopt(h, o, v);
+}
+
+static void opt_ptr(CURL *h, CURLoption o, void *v)
+{
+    lc.easy_setopt(h, o, v);
+}
+
+static void opt_off(CURL *h, CURLoption o, curl_off_t v)
+{
+    lc.easy_setopt(h, o, v);
+}
+
+static void opt_fn(CURL *h, CURLoption o, curl_write_callback v)
+{
+    lc.easy_setopt(h, o, v);
+}
+
+/* ---- clients ---- */
 
 static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *ctx)
 {
@@ -102,8 +258,8 @@ fo_http_client *fo_http_client_new(const fo_http_client_opts *opts, fo_err *err)
     if (!opts)
         opts = &none;
     pthread_once(&global_once, global_init);
-    if (global_rc != CURLE_OK) {
-        fo_err_set(err, FO_EIO, "curl_global_init: %s", curl_easy_strerror(global_rc));
+    if (!global_ok) {
+        fo_err_set(err, FO_EIO, "%s", global_error);
         return NULL;
     }
     fo_err_clear(err);
@@ -153,16 +309,16 @@ fo_http_client *fo_http_client_new(const fo_http_client_opts *opts, fo_err *err)
     }
     /* DNS answers and TLS sessions are shared; connections are not (libcurl documents the
      * shared connection cache as unsafe across threads), each pooled handle keeps its own. */
-    c->share = curl_share_init();
+    c->share = lc.share_init();
     if (!c->share) {
         fo_err_set(err, FO_ENOMEM, "curl_share_init failed");
         goto fail;
     }
-    curl_share_setopt(c->share, CURLSHOPT_LOCKFUNC, share_lock);
-    curl_share_setopt(c->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
-    curl_share_setopt(c->share, CURLSHOPT_USERDATA, c);
-    curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-    curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    lc.share_setopt(c->share, CURLSHOPT_LOCKFUNC, share_lock);
+    lc.share_setopt(c->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+    lc.share_setopt(c->share, CURLSHOPT_USERDATA, c);
+    lc.share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    lc.share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
     return c;
 fail:
     fo_http_client_free(c);
@@ -174,9 +330,9 @@ void fo_http_client_free(fo_http_client *c)
     if (!c)
         return;
     for (size_t i = 0; i < c->npool; i++)
-        curl_easy_cleanup(c->pool[i]);
+        lc.easy_cleanup(c->pool[i]);
     if (c->share)
-        curl_share_cleanup(c->share);
+        lc.share_cleanup(c->share);
     for (int i = 0; i < 3; i++)
         if (c->memfds[i] >= 0)
             close(c->memfds[i]);
@@ -224,9 +380,9 @@ static CURL *easy_get(fo_http_client *c)
         h = c->pool[--c->npool];
     pthread_mutex_unlock(&c->pool_mu);
     if (h)
-        curl_easy_reset(h); /* keeps the handle's live connections */
+        lc.easy_reset(h); /* keeps the handle's live connections */
     else
-        h = curl_easy_init();
+        h = lc.easy_init();
     return h;
 }
 
@@ -239,7 +395,7 @@ static void easy_put(fo_http_client *c, CURL *h)
     }
     pthread_mutex_unlock(&c->pool_mu);
     if (h)
-        curl_easy_cleanup(h);
+        lc.easy_cleanup(h);
 }
 
 /* State shared by the callbacks of one transfer. */
@@ -315,7 +471,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
     }
     if (len == 0) {
         long code = 0;
-        curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &code);
+        lc.easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &code);
         if (code >= 200 && !x->status_told) {
             x->status_told = true;
             x->res->status = (int)code;
@@ -362,7 +518,7 @@ static fo_rc setup(fo_http_client *c, CURL *h, const char *url, const fo_http_he
             break;
         }
         rc = fo_strbuf_printf(&line, "%s: %s", headers[i].name, headers[i].value);
-        struct curl_slist *nl = rc == FO_OK ? curl_slist_append(l, line.data) : NULL;
+        struct curl_slist *nl = rc == FO_OK ? lc.slist_append(l, line.data) : NULL;
         if (!nl && rc == FO_OK)
             rc = fo_err_set(err, FO_ENOMEM, "out of memory");
         if (nl)
@@ -371,11 +527,11 @@ static fo_rc setup(fo_http_client *c, CURL *h, const char *url, const fo_http_he
     /* Bodies we send are JSON unless the caller said otherwise (libcurl would default to a
      * form encoding); and no "Expect: 100-continue" round trip. */
     if (rc == FO_OK && has_body && !has_header(headers, nheaders, "Content-Type")) {
-        struct curl_slist *nl = curl_slist_append(l, "Content-Type: application/json");
+        struct curl_slist *nl = lc.slist_append(l, "Content-Type: application/json");
         l = nl ? nl : l;
     }
     if (rc == FO_OK) {
-        struct curl_slist *nl = curl_slist_append(l, "Expect:");
+        struct curl_slist *nl = lc.slist_append(l, "Expect:");
         l = nl ? nl : l;
     }
     fo_strbuf_release(&line);
@@ -384,61 +540,74 @@ static fo_rc setup(fo_http_client *c, CURL *h, const char *url, const fo_http_he
         return rc;
 
     errbuf[0] = '\0';
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, l);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_SHARE, c->share);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    opt_str(h, CURLOPT_URL, url);
+    opt_ptr(h, CURLOPT_HTTPHEADER, l);
+    opt_ptr(h, CURLOPT_ERRORBUFFER, errbuf);
+    opt_long(h, CURLOPT_NOSIGNAL, 1L);
+    opt_ptr(h, CURLOPT_SHARE, c->share);
+    opt_str(h, CURLOPT_USERAGENT, c->user_agent);
+    opt_long(h, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
+    opt_str(h, CURLOPT_PROTOCOLS_STR, "http,https");
     if (c->max_redirects > 0) {
-        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-        curl_easy_setopt(h, CURLOPT_MAXREDIRS, c->max_redirects);
+        opt_long(h, CURLOPT_FOLLOWLOCATION, 1L);
+        opt_long(h, CURLOPT_MAXREDIRS, c->max_redirects);
         /* An https URL may only be redirected to https. */
-        curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR,
-                         strncasecmp(url, "https:", 6) == 0 ? "https" : "http,https");
+        opt_str(h, CURLOPT_REDIR_PROTOCOLS_STR,
+                strncasecmp(url, "https:", 6) == 0 ? "https" : "http,https");
     } else {
-        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+        opt_long(h, CURLOPT_FOLLOWLOCATION, 0L);
     }
     if (c->aws_sigv4) {
-        curl_easy_setopt(h, CURLOPT_AWS_SIGV4, c->aws_sigv4);
-        curl_easy_setopt(h, CURLOPT_USERNAME, c->aws_user);
-        curl_easy_setopt(h, CURLOPT_PASSWORD, c->aws_secret);
+        opt_str(h, CURLOPT_AWS_SIGV4, c->aws_sigv4);
+        opt_str(h, CURLOPT_USERNAME, c->aws_user);
+        opt_str(h, CURLOPT_PASSWORD, c->aws_secret);
     }
-    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, 30L);
-    curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 10L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
+    opt_long(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    opt_long(h, CURLOPT_TCP_KEEPIDLE, 30L);
+    opt_long(h, CURLOPT_TCP_KEEPINTVL, 10L);
+    opt_fn(h, CURLOPT_WRITEFUNCTION, on_body);
+    opt_ptr(h, CURLOPT_WRITEDATA, x);
+    opt_fn(h, CURLOPT_HEADERFUNCTION, on_header);
+    opt_ptr(h, CURLOPT_HEADERDATA, x);
     if (c->insecure) {
-        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+        opt_long(h, CURLOPT_SSL_VERIFYPEER, 0L);
+        opt_long(h, CURLOPT_SSL_VERIFYHOST, 0L);
     } else {
-        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+        opt_long(h, CURLOPT_SSL_VERIFYPEER, 1L);
+        opt_long(h, CURLOPT_SSL_VERIFYHOST, 2L);
         if (c->ca_path)
-            curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_path);
+            opt_str(h, CURLOPT_CAINFO, c->ca_path);
     }
     if (c->cert_path) {
-        curl_easy_setopt(h, CURLOPT_SSLCERT, c->cert_path);
-        curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
-        curl_easy_setopt(h, CURLOPT_SSLKEY, c->key_path);
-        curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+        opt_str(h, CURLOPT_SSLCERT, c->cert_path);
+        opt_str(h, CURLOPT_SSLCERTTYPE, "PEM");
+        opt_str(h, CURLOPT_SSLKEY, c->key_path);
+        opt_str(h, CURLOPT_SSLKEYTYPE, "PEM");
     }
     return FO_OK;
 }
 
 /* Map a failed transfer to our codes. Failures before anything was sent get the reason
  * "ConnectFailed" so callers know a retry cannot repeat a write. */
-static fo_rc map_curl(CURLcode cc, const char *errbuf, const char *method, const char *url,
-                      fo_err *err)
+static fo_rc map_curl(const fo_http_client *c, CURL *h, CURLcode cc, const char *errbuf,
+                      const char *method, const char *url, fo_err *err)
 {
-    const char *detail = errbuf && *errbuf ? errbuf : curl_easy_strerror(cc);
+    const char *detail = errbuf && *errbuf ? errbuf : lc.easy_strerror(cc);
     fo_rc rc;
     const char *reason = "";
+    if (cc == CURLE_TOO_MANY_REDIRECTS) {
+        return fo_err_set(err, FO_EIO, "%s %s: more than %ld redirects", method, url,
+                          c->max_redirects);
+    }
+    if (cc == CURLE_UNSUPPORTED_PROTOCOL && c->max_redirects > 0) {
+        /* After a refused redirect the effective URL is the refused target. */
+        char *eff = NULL;
+        bool tls = strncasecmp(url, "https:", 6) == 0;
+        if (lc.easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff &&
+            strcmp(eff, url) != 0)
+            return fo_err_set(err, FO_EIO, "%s %s: redirect to %s refused (only to %s)", method,
+                              url, eff, tls ? "https: https is never downgraded" : "http or https");
+    }
     switch (cc) {
     case CURLE_OPERATION_TIMEDOUT:
         rc = FO_ETIMEOUT;
@@ -475,14 +644,14 @@ static fo_rc map_curl(CURLcode cc, const char *errbuf, const char *method, const
 static void finish_result(CURL *h, fo_http_result *res)
 {
     long code = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+    lc.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
     res->status = (int)code;
     char *ct = NULL;
-    if (curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
+    if (lc.easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
         snprintf(res->content_type, sizeof res->content_type, "%s", ct);
     /* libcurl parses both forms of Retry-After (seconds and an HTTP date). */
     curl_off_t ra = 0;
-    if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
+    if (lc.easy_getinfo(h, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
         res->retry_after_s = (long)ra;
 }
 
@@ -506,33 +675,33 @@ fo_rc fo_http_client_request(fo_http_client *c, const char *method, const char *
     fo_rc rc = setup(c, h, url, headers, nheaders, send_body, &list, errbuf, &x, err);
     if (rc != FO_OK)
         goto out;
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : c->timeout_ms);
+    opt_long(h, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : c->timeout_ms);
     if (is_head) {
-        curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+        opt_long(h, CURLOPT_NOBODY, 1L);
     } else if (is_get && !body) {
-        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+        opt_long(h, CURLOPT_HTTPGET, 1L);
     } else {
         if (send_body) {
-            curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? body_len : 0));
-            curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
+            opt_off(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(body ? body_len : 0));
+            opt_str(h, CURLOPT_POSTFIELDS, body ? body : "");
         }
-        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+        opt_str(h, CURLOPT_CUSTOMREQUEST, method);
     }
-    CURLcode cc = curl_easy_perform(h);
+    CURLcode cc = lc.easy_perform(h);
     finish_result(h, res);
     if (x.too_big) {
         rc = fo_err_set(err, FO_ELIMIT, "%s %s: response body over %zu bytes", method, url,
                         c->max_response);
     } else if (cc != CURLE_OK) {
         res->status = 0; /* a partial response is no response */
-        rc = map_curl(cc, errbuf, method, url, err);
+        rc = map_curl(c, h, cc, errbuf, method, url, err);
     }
 out:
-    curl_slist_free_all(list);
+    lc.slist_free_all(list);
     if (rc == FO_OK)
         easy_put(c, h);
     else
-        curl_easy_cleanup(h); /* its connection may be in an odd state */
+        lc.easy_cleanup(h); /* its connection may be in an odd state */
     return rc;
 }
 
@@ -547,8 +716,8 @@ fo_rc fo_http_stream(fo_http_client *c, const char *url, const fo_http_header *h
         return fo_err_set(err, FO_ESHUTDOWN, "GET %s: stopped", url);
     fo_http_result res;
     result_init(&res, 0);
-    CURL *h = curl_easy_init();
-    CURLM *m = curl_multi_init();
+    CURL *h = lc.easy_init();
+    CURLM *m = lc.multi_init();
     struct curl_slist *list = NULL;
     char errbuf[CURL_ERROR_SIZE];
     struct xfer x = {.res = &res, .h = h, .on_status = on_status, .on_chunk = on_chunk, .ctx = ctx};
@@ -560,16 +729,16 @@ fo_rc fo_http_stream(fo_http_client *c, const char *url, const fo_http_header *h
     rc = setup(c, h, url, headers, nheaders, false, &list, errbuf, &x, err);
     if (rc != FO_OK)
         goto out;
-    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 0L);
+    opt_long(h, CURLOPT_HTTPGET, 1L);
+    opt_long(h, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 0L);
     /* The multi interface lets us wake every STREAM_POLL_MS to look at the stop flag, which
      * the progress callback (about once a second when idle) could not promise. */
-    curl_multi_add_handle(m, h);
+    lc.multi_add_handle(m, h);
     int running = 1;
     while (running) {
-        CURLMcode mc = curl_multi_perform(m, &running);
+        CURLMcode mc = lc.multi_perform(m, &running);
         if (mc != CURLM_OK) {
-            rc = fo_err_set(err, FO_EIO, "GET %s: %s", url, curl_multi_strerror(mc));
+            rc = fo_err_set(err, FO_EIO, "GET %s: %s", url, lc.multi_strerror(mc));
             break;
         }
         if (!running)
@@ -578,9 +747,9 @@ fo_rc fo_http_stream(fo_http_client *c, const char *url, const fo_http_header *h
             rc = fo_err_set(err, FO_ESHUTDOWN, "GET %s: stopped", url);
             break;
         }
-        mc = curl_multi_poll(m, NULL, 0, STREAM_POLL_MS, NULL);
+        mc = lc.multi_poll(m, NULL, 0, STREAM_POLL_MS, NULL);
         if (mc != CURLM_OK) {
-            rc = fo_err_set(err, FO_EIO, "GET %s: %s", url, curl_multi_strerror(mc));
+            rc = fo_err_set(err, FO_EIO, "GET %s: %s", url, lc.multi_strerror(mc));
             break;
         }
     }
@@ -588,26 +757,26 @@ fo_rc fo_http_stream(fo_http_client *c, const char *url, const fo_http_header *h
         CURLcode cc = CURLE_OK;
         int left = 0;
         CURLMsg *msg;
-        while ((msg = curl_multi_info_read(m, &left)))
+        while ((msg = lc.multi_info_read(m, &left)))
             if (msg->msg == CURLMSG_DONE)
                 cc = msg->data.result;
         if (x.stopped_by_caller)
             cc = CURLE_OK;
         if (cc != CURLE_OK)
-            rc = map_curl(cc, errbuf, "GET", url, err);
+            rc = map_curl(c, h, cc, errbuf, "GET", url, err);
         else if (!x.status_told && on_status) {
             long code = 0;
-            curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+            lc.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
             on_status(ctx, (int)code);
         }
     }
-    curl_multi_remove_handle(m, h);
+    lc.multi_remove_handle(m, h);
 out:
-    curl_slist_free_all(list);
+    lc.slist_free_all(list);
     if (m)
-        curl_multi_cleanup(m);
+        lc.multi_cleanup(m);
     if (h)
-        curl_easy_cleanup(h);
+        lc.easy_cleanup(h);
     fo_http_result_release(&res);
     return rc;
 }
