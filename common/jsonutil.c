@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json_read.h"
+
 json_t *fo_json_parse(const char *buf, size_t len, size_t limit, fo_err *err)
 {
     if (limit && len > limit) {
@@ -12,12 +14,7 @@ json_t *fo_json_parse(const char *buf, size_t len, size_t limit, fo_err *err)
                    limit);
         return NULL;
     }
-    json_error_t jerr;
-    json_t *v = json_loadb(buf, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
-    if (!v)
-        fo_err_set(err, FO_EINVAL, "invalid JSON at line %d, column %d: %s", jerr.line,
-                   jerr.column, jerr.text);
-    return v;
+    return fo_json_read(buf, len, NULL, err);
 }
 
 json_t *fo_json_load_file(const char *path, size_t limit, fo_err *err)
@@ -188,7 +185,7 @@ char *fo_json_dumps_compact(const json_t *value)
 
 bool fo_json_equal(const json_t *a, const json_t *b)
 {
-    if (!a || !b)
+    if (!a || !b || a == b) /* the same value (shared by reference) is equal to itself */
         return a == b;
     if (json_is_number(a) && json_is_number(b)) {
         if (json_is_integer(a) && json_is_integer(b))

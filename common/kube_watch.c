@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json_read.h"
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
 
@@ -75,11 +76,11 @@ static fo_rc fail(fo_watch_parser *p, fo_err *err)
 /* Decode one complete event and hand it to the callback. */
 static fo_rc dispatch(fo_watch_parser *p, const char *text, size_t len, fo_err *err)
 {
-    json_error_t jerr;
-    json_t *ev = json_loadb(text, len, 0, &jerr);
+    fo_err jerr;
+    json_t *ev = fo_json_read(text, len, NULL, &jerr);
     if (!ev) {
-        fo_err_set(&p->failure, FO_EPROTO, "watch event at byte %zu: %s (line %d, column %d)",
-                   p->event_start, jerr.text, jerr.line, jerr.column);
+        fo_err_set(&p->failure, jerr.rc == FO_ENOMEM ? FO_ENOMEM : FO_EPROTO,
+                   "watch event at byte %zu: %s", p->event_start, jerr.message);
         return fail(p, err);
     }
     fo_rc rc = FO_OK;

@@ -1,34 +1,25 @@
 #ifndef FO_WH_REVIEW_JSON_H
 #define FO_WH_REVIEW_JSON_H
 
-/* The AdmissionReview reader: one pass over the request body that checks all of it as JSON
- * (RFC 8259) and builds jansson values only for what the webhook reads.
- *
- * Why not json_loadb: jansson reads byte by byte through a callback and builds every value;
- * a review of a running deployment is 20 KB, about half of it oldObject and managedFields,
- * which the webhook never reads (validation compares with status.reconciliationStatus, never
- * with oldObject: reference b.2). jansson spent ~170 instructions per byte on it; this reader
- * scans strings a byte class at a time and skips the unread parts without building them.
- *
- * What is accepted is exactly what json_loadb(JSON_DECODE_ANY | JSON_ALLOW_NUL) accepts, and
- * what is built equals its result (tests/unit/test_review_json.c compares both on fixtures and
- * on many corrupted variants): UTF-8 is checked everywhere (no overlong forms, surrogates or
- * code points past U+10FFFF), \u escapes must pair surrogates, \u0000 is allowed in values but
- * not in keys, integers must fit in 64 bits, reals must not overflow, duplicate keys keep the
- * last value, nesting is limited to FO_WH_JSON_MAX_DEPTH values (jansson's limit).
+/* The AdmissionReview reader: common/json_read.h with a filter that checks all of the body as
+ * JSON but leaves out what the webhook never reads. A review of a running deployment is 20 KB,
+ * about half of it oldObject and managedFields; validation compares with
+ * status.reconciliationStatus, never with oldObject (reference b.2).
  *
  * Skipped members (with FO_WH_JSON_REVIEW) are checked like everything else, then left out of
  * the result; their JSON type is reported so the caller can still check it:
  *   request.oldObject, request.userInfo, request.options, request.object.metadata.managedFields
  * and with FO_WH_JSON_REVIEW_NO_STATUS also request.object.status.
- * Pure; thread-safe. */
+ * Acceptance and results otherwise as fo_json_read (= json_loadb(JSON_DECODE_ANY |
+ * JSON_ALLOW_NUL)). Pure; thread-safe. */
 
 #include <jansson.h>
 #include <stddef.h>
 
+#include "common/json_read.h"
 #include "common/rc.h"
 
-#define FO_WH_JSON_MAX_DEPTH 2048
+#define FO_WH_JSON_MAX_DEPTH FO_JSON_READ_MAX_DEPTH
 
 typedef enum fo_wh_json_mode {
     FO_WH_JSON_ALL,              /* build everything (what json_loadb builds) */

@@ -1,0 +1,572 @@
+#include "common/json_read.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "scan_string reads eight bytes at a time as a little-endian word"
+#endif
+
+typedef struct reader {
+    const unsigned char *p, *start, *end;
+    fo_err *err;
+    const fo_json_read_filter *filter; /* NULL: build everything */
+    char *scratch; /* unescaped string text */
+    size_t scratch_cap;
+} reader;
+
+/* Byte classes inside a string: C_PLAIN bytes are copied as they are, the rest need a look. */
+enum { C_PLAIN, C_QUOTE, C_ESCAPE, C_CONTROL, C_UTF8 };
+static const unsigned char string_class[256] = {
+    [0x00 ... 0x1F] = C_CONTROL,
+    ['"'] = C_QUOTE,
+    ['\\'] = C_ESCAPE,
+    [0x80 ... 0xFF] = C_UTF8,
+};
+
+static bool fail(reader *r, const unsigned char *at, fo_rc rc, const char *why)
+{
+    if (rc == FO_ENOMEM) {
+        fo_err_set(r->err, FO_ENOMEM, "out of memory reading JSON");
+        return false;
+    }
+    /* Line and column of the offending byte; the column counts characters, as jansson's. */
+    int line = 1, col = 1;
+    for (const unsigned char *q = r->start; q < at && q < r->end; q++) {
+        if (*q == '\n') {
+            line++;
+            col = 1;
+        } else if ((*q & 0xC0) != 0x80) {
+            col++;
+        }
+    }
+    if (at >= r->end)
+        fo_err_set(r->err, rc, "invalid JSON at line %d, column %d: %s near end of input", line,
+                   col, why);
+    else
+        fo_err_set(r->err, rc, "invalid JSON at line %d, column %d: %s", line, col, why);
+    return false;
+}
+
+static void skip_ws(reader *r)
+{
+    while (r->p < r->end && (*r->p == ' ' || *r->p == '\n' || *r->p == '\r' || *r->p == '\t'))
+        r->p++;
+}
+
+static int hex4(const unsigned char *s)
+{
+    int v = 0;
+    for (int i = 0; i < 4; i++) {
+        int c = s[i], d;
+        if (c >= '0' && c <= '9')
+            d = c - '0';
+        else if (c >= 'a' && c <= 'f')
+            d = c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F')
+            d = c - 'A' + 10;
+        else
+            return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlong forms, no surrogates, nothing
+ * past U+10FFFF), or 0. */
+static size_t utf8_len(const unsigned char *s, const unsigned char *end)
+{
+    unsigned c = s[0];
+    size_t n;
+    uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if ((size_t)(end - s) < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3F);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+static size_t utf8_put(uint32_t cp, char *out)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | cp >> 6);
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | cp >> 12);
+        out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | cp >> 18);
+    out[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+    out[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* The code point of the \u escape at s ('\\' 'u' and 4 hex digits, and its low surrogate when
+ * it is a high one); *used gets the bytes consumed. -1 when invalid (message in *why). */
+static int32_t unicode_escape(const unsigned char *s, const unsigned char *end, size_t *used,
+                              const char **why)
+{
+    *why = "invalid Unicode escape";
+    if (end - s < 6)
+        return -1;
+    int v = hex4(s + 2);
+    if (v < 0)
+        return -1;
+    *used = 6;
+    if (v >= 0xDC00 && v <= 0xDFFF) {
+        *why = "invalid Unicode escape: a low surrogate without a high one";
+        return -1;
+    }
+    if (v < 0xD800 || v > 0xDBFF)
+        return v;
+    *why = "invalid Unicode escape: a high surrogate without a low one";
+    if (end - s < 12 || s[6] != '\\' || s[7] != 'u')
+        return -1;
+    int lo = hex4(s + 8);
+    if (lo < 0xDC00 || lo > 0xDFFF)
+        return -1;
+    *used = 12;
+    return ((v - 0xD800) << 10) + (lo - 0xDC00) + 0x10000;
+}
+
+/* Check the string whose opening quote is at r->p and move past its closing quote. Its raw
+ * text is [*text, *text + *raw_len); *escaped says whether it needs unescaping. */
+static bool scan_string(reader *r, const unsigned char **text, size_t *raw_len, bool *escaped)
+{
+    const unsigned char *p = r->p + 1, *end = r->end;
+    *text = p;
+    *escaped = false;
+    for (;;) {
+        /* Eight bytes at a time to the next '"', '\\', control character or non-ASCII byte
+         * (the "has a zero byte" bit tricks; their false positives only ever sit above a true
+         * one, so the lowest flagged byte is the first special byte: little-endian loads),
+         * then byte by byte near the end of the buffer. */
+        const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+        while (end - p >= 8) {
+            uint64_t w;
+            memcpy(&w, p, 8);
+            uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+            uint64_t special =
+                (((q - ones) & ~q) | ((b - ones) & ~b) | (w - ones * 0x20) | w) & high;
+            if (special) {
+                p += __builtin_ctzll(special) >> 3;
+                break;
+            }
+            p += 8;
+        }
+        while (p < end && string_class[*p] == C_PLAIN)
+            p++;
+        if (p >= end)
+            return fail(r, p, FO_EINVAL, "unterminated string");
+        switch (string_class[*p]) {
+        case C_QUOTE:
+            *raw_len = (size_t)(p - *text);
+            r->p = p + 1;
+            return true;
+        case C_ESCAPE: {
+            *escaped = true;
+            if (p + 1 >= end)
+                return fail(r, p, FO_EINVAL, "unterminated string");
+            unsigned char e = p[1];
+            if (e == 'u') {
+                size_t used = 0;
+                const char *why = NULL;
+                if (unicode_escape(p, end, &used, &why) < 0)
+                    return fail(r, p, FO_EINVAL, why);
+                p += used;
+            } else if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' ||
+                       e == 'r' || e == 't') {
+                p += 2;
+            } else {
+                return fail(r, p, FO_EINVAL, "invalid escape");
+            }
+            break;
+        }
+        case C_CONTROL:
+            return fail(r, p, FO_EINVAL,
+                        *p == '\n' ? "unexpected newline in a string"
+                                   : "control character in a string (must be escaped)");
+        default: { /* C_UTF8 */
+            size_t n = utf8_len(p, end);
+            if (!n)
+                return fail(r, p, FO_EINVAL, "invalid UTF-8");
+            p += n;
+        }
+        }
+    }
+}
+
+/* Unescape a checked string into r->scratch; returns its length, or (size_t)-1 when out of
+ * memory. */
+static size_t unescape(reader *r, const unsigned char *s, size_t raw_len)
+{
+    if (raw_len + 1 > r->scratch_cap) {
+        size_t cap = raw_len + 1 > 256 ? raw_len + 1 : 256;
+        char *b = realloc(r->scratch, cap);
+        if (!b)
+            return (size_t)-1;
+        r->scratch = b;
+        r->scratch_cap = cap;
+    }
+    char *o = r->scratch;
+    const unsigned char *end = s + raw_len;
+    while (s < end) {
+        if (*s != '\\') {
+            *o++ = (char)*s++;
+            continue;
+        }
+        unsigned char e = s[1];
+        if (e == 'u') {
+            size_t used = 0;
+            const char *why = NULL;
+            int32_t cp = unicode_escape(s, end, &used, &why); /* checked by scan_string */
+            o += utf8_put((uint32_t)cp, o);
+            s += used;
+            continue;
+        }
+        *o++ = e == 'b'   ? '\b'
+               : e == 'f' ? '\f'
+               : e == 'n' ? '\n'
+               : e == 'r' ? '\r'
+               : e == 't' ? '\t'
+                          : (char)e;
+        s += 2;
+    }
+    return (size_t)(o - r->scratch);
+}
+
+static bool parse_string(reader *r, bool build, json_t **out)
+{
+    const unsigned char *text;
+    size_t raw_len;
+    bool escaped;
+    if (!scan_string(r, &text, &raw_len, &escaped))
+        return false;
+    if (!build)
+        return true;
+    if (!escaped) {
+        *out = json_stringn_nocheck((const char *)text, raw_len);
+    } else {
+        size_t n = unescape(r, text, raw_len);
+        *out = n == (size_t)-1 ? NULL : json_stringn_nocheck(r->scratch, n);
+    }
+    return *out ? true : fail(r, r->p, FO_ENOMEM, NULL);
+}
+
+static bool is_digit(const unsigned char *p, const unsigned char *end)
+{
+    return p < end && *p >= '0' && *p <= '9';
+}
+
+/* RFC 8259 section 6. Integers (no fraction, no exponent) must fit in json_int_t; reals must
+ * not overflow (jansson's two numeric errors). Both are checked also where nothing is built. */
+static bool parse_number(reader *r, bool build, json_t **out, int *type)
+{
+    const unsigned char *s = r->p, *p = r->p, *end = r->end;
+    bool neg = false, real = false;
+    if (*p == '-') {
+        neg = true;
+        p++;
+    }
+    if (!is_digit(p, end))
+        return fail(r, s, FO_EINVAL, "invalid token");
+    if (*p == '0') {
+        p++;
+        if (is_digit(p, end))
+            return fail(r, s, FO_EINVAL, "invalid number: leading zero");
+    } else {
+        while (is_digit(p, end))
+            p++;
+    }
+    if (p < end && *p == '.') {
+        p++;
+        if (!is_digit(p, end))
+            return fail(r, p, FO_EINVAL, "invalid number: digits expected after '.'");
+        while (is_digit(p, end))
+            p++;
+        real = true;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < end && (*p == '+' || *p == '-'))
+            p++;
+        if (!is_digit(p, end))
+            return fail(r, p, FO_EINVAL, "invalid number: digits expected in the exponent");
+        while (is_digit(p, end))
+            p++;
+        real = true;
+    }
+    r->p = p;
+    if (!real) {
+        *type = JSON_INTEGER;
+        uint64_t v = 0;
+        uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+        for (const unsigned char *q = s + neg; q < p; q++) {
+            unsigned d = (unsigned)(*q - '0');
+            if (v > (limit - d) / 10)
+                return fail(r, s, FO_EINVAL, neg ? "too big negative integer" : "too big integer");
+            v = v * 10 + d;
+        }
+        if (build) {
+            json_int_t iv =
+                neg ? (v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(json_int_t)v) : (json_int_t)v;
+            *out = json_integer(iv);
+        }
+    } else {
+        *type = JSON_REAL;
+        size_t n = (size_t)(p - s);
+        char small[64];
+        char *text = n < sizeof small ? small : malloc(n + 1);
+        if (!text)
+            return fail(r, s, FO_ENOMEM, NULL);
+        memcpy(text, s, n);
+        text[n] = '\0';
+        errno = 0;
+        double d = strtod(text, NULL);
+        bool overflow = errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL);
+        if (text != small)
+            free(text);
+        if (overflow)
+            return fail(r, s, FO_EINVAL, "real number overflow");
+        if (build)
+            *out = json_real(d);
+    }
+    if (build && !*out)
+        return fail(r, s, FO_ENOMEM, NULL);
+    return true;
+}
+
+static bool literal(reader *r, const char *word, size_t n)
+{
+    if ((size_t)(r->end - r->p) < n || memcmp(r->p, word, n) != 0)
+        return false;
+    /* jansson reads a whole run of letters as one token: "truex" is invalid */
+    const unsigned char *q = r->p + n;
+    if (q < r->end && ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z')))
+        return false;
+    r->p = q;
+    return true;
+}
+
+static bool parse_value(reader *r, int st, bool build, unsigned depth, json_t **out, int *type);
+
+static bool parse_object(reader *r, int st, bool build, unsigned depth, json_t **out)
+{
+    json_t *obj = NULL;
+    char *key_copy = NULL;
+    if (build && !(obj = json_object()))
+        return fail(r, r->p, FO_ENOMEM, NULL);
+    r->p++; /* '{' */
+    skip_ws(r);
+    if (r->p < r->end && *r->p == '}') {
+        r->p++;
+        *out = obj;
+        return true;
+    }
+    for (;;) {
+        if (r->p >= r->end || *r->p != '"') {
+            fail(r, r->p, FO_EINVAL, "string or '}' expected");
+            goto error;
+        }
+        const unsigned char *text;
+        size_t raw_len;
+        bool escaped;
+        if (!scan_string(r, &text, &raw_len, &escaped))
+            goto error;
+        const char *key = (const char *)text;
+        size_t key_len = raw_len;
+        if (escaped) {
+            key_len = unescape(r, text, raw_len);
+            if (key_len == (size_t)-1 || !(key_copy = malloc(key_len + 1))) {
+                fail(r, r->p, FO_ENOMEM, NULL);
+                goto error;
+            }
+            memcpy(key_copy, r->scratch, key_len);
+            key = key_copy;
+            if (memchr(key, '\0', key_len)) {
+                fail(r, text, FO_EINVAL, "NUL byte in object key not supported");
+                goto error;
+            }
+        }
+        skip_ws(r);
+        if (r->p >= r->end || *r->p != ':') {
+            fail(r, r->p, FO_EINVAL, "':' expected");
+            goto error;
+        }
+        r->p++;
+        skip_ws(r);
+        int skip = -1, type = -1;
+        int child = st == 0 ? 0 : r->filter->member(r->filter->ctx, st, key, key_len, &skip);
+        bool build_child = build && skip < 0;
+        json_t *value = NULL;
+        if (!parse_value(r, child, build_child, depth, &value, &type))
+            goto error;
+        if (skip >= 0 && (size_t)skip < r->filter->nskipped && r->filter->skipped_types)
+            r->filter->skipped_types[skip] = type;
+        if (build_child && json_object_setn_new_nocheck(obj, key, key_len, value) != 0) {
+            fail(r, r->p, FO_ENOMEM, NULL);
+            goto error;
+        }
+        free(key_copy);
+        key_copy = NULL;
+        skip_ws(r);
+        if (r->p < r->end && *r->p == ',') {
+            r->p++;
+            skip_ws(r);
+            continue;
+        }
+        if (r->p < r->end && *r->p == '}') {
+            r->p++;
+            *out = obj;
+            return true;
+        }
+        fail(r, r->p, FO_EINVAL, "',' or '}' expected");
+        goto error;
+    }
+error:
+    free(key_copy);
+    json_decref(obj);
+    return false;
+}
+
+static bool parse_array(reader *r, bool build, unsigned depth, json_t **out)
+{
+    json_t *arr = NULL;
+    if (build && !(arr = json_array()))
+        return fail(r, r->p, FO_ENOMEM, NULL);
+    r->p++; /* '[' */
+    skip_ws(r);
+    if (r->p < r->end && *r->p == ']') {
+        r->p++;
+        *out = arr;
+        return true;
+    }
+    for (;;) {
+        json_t *value = NULL;
+        int type;
+        if (!parse_value(r, 0, build, depth, &value, &type))
+            goto error;
+        if (build && json_array_append_new(arr, value) != 0) {
+            fail(r, r->p, FO_ENOMEM, NULL);
+            goto error;
+        }
+        skip_ws(r);
+        if (r->p < r->end && *r->p == ',') {
+            r->p++;
+            skip_ws(r);
+            continue;
+        }
+        if (r->p < r->end && *r->p == ']') {
+            r->p++;
+            *out = arr;
+            return true;
+        }
+        fail(r, r->p, FO_EINVAL, "',' or ']' expected");
+        goto error;
+    }
+error:
+    json_decref(arr);
+    return false;
+}
+
+/* One value at r->p (no leading white space). depth counts the values this one is nested in,
+ * as jansson counts them. */
+static bool parse_value(reader *r, int st, bool build, unsigned depth, json_t **out, int *type)
+{
+    *out = NULL;
+    if (++depth > FO_JSON_READ_MAX_DEPTH)
+        return fail(r, r->p, FO_EINVAL, "maximum parsing depth reached");
+    if (r->p >= r->end)
+        return fail(r, r->p, FO_EINVAL, "a value expected");
+    switch (*r->p) {
+    case '{':
+        *type = JSON_OBJECT;
+        return parse_object(r, st, build, depth, out);
+    case '[':
+        *type = JSON_ARRAY;
+        return parse_array(r, build, depth, out);
+    case '"':
+        *type = JSON_STRING;
+        return parse_string(r, build, out);
+    case 't':
+        *type = JSON_TRUE;
+        if (!literal(r, "true", 4))
+            return fail(r, r->p, FO_EINVAL, "invalid token");
+        *out = build ? json_true() : NULL;
+        return true;
+    case 'f':
+        *type = JSON_FALSE;
+        if (!literal(r, "false", 5))
+            return fail(r, r->p, FO_EINVAL, "invalid token");
+        *out = build ? json_false() : NULL;
+        return true;
+    case 'n':
+        *type = JSON_NULL;
+        if (!literal(r, "null", 4))
+            return fail(r, r->p, FO_EINVAL, "invalid token");
+        *out = build ? json_null() : NULL;
+        return true;
+    default:
+        if (*r->p == '-' || (*r->p >= '0' && *r->p <= '9'))
+            return parse_number(r, build, out, type);
+        return fail(r, r->p, FO_EINVAL, "invalid token");
+    }
+}
+
+json_t *fo_json_read(const char *buf, size_t len, const fo_json_read_filter *filter, fo_err *err)
+{
+    reader r = {.p = (const unsigned char *)buf,
+                .start = (const unsigned char *)buf,
+                .end = (const unsigned char *)buf + len,
+                .err = err,
+                .filter = filter && filter->member ? filter : NULL};
+    if (r.filter && r.filter->skipped_types)
+        for (size_t i = 0; i < r.filter->nskipped; i++)
+            r.filter->skipped_types[i] = -1;
+    fo_err_clear(err);
+    json_t *v = NULL;
+    int type;
+    skip_ws(&r);
+    if (!parse_value(&r, r.filter ? r.filter->root_state : 0, true, 0, &v, &type))
+        goto out;
+    skip_ws(&r);
+    if (r.p != r.end) {
+        fail(&r, r.p, FO_EINVAL, "end of input expected");
+        json_decref(v);
+        v = NULL;
+    }
+out:
+    free(r.scratch);
+    return v;
+}
