@@ -129,13 +129,9 @@ static bool is_zero(const json_t *v)
            (json_is_real(v) && json_real_value(v) == 0.0);
 }
 
-json_t *fo_flink_spec_canonical(const json_t *spec, fo_flink_kind kind)
+/* Canonicalise c (an object the caller owns alone) in place; returns c. */
+static json_t *canonical_in_place(json_t *c, fo_flink_kind kind)
 {
-    if (!json_is_object(spec))
-        return NULL;
-    json_t *c = json_deep_copy(spec);
-    if (!c)
-        return NULL;
     strip(c, false);
 
     json_t *job = json_object_get(c, "job");
@@ -171,6 +167,14 @@ json_t *fo_flink_spec_canonical(const json_t *spec, fo_flink_kind kind)
             json_object_del(c, "podTemplate");
     }
     return c;
+}
+
+json_t *fo_flink_spec_canonical(const json_t *spec, fo_flink_kind kind)
+{
+    if (!json_is_object(spec))
+        return NULL;
+    json_t *c = json_deep_copy(spec);
+    return c ? canonical_in_place(c, kind) : NULL;
 }
 
 /* ---- lastReconciledSpec string --------------------------------------------------------- */
@@ -219,9 +223,9 @@ fo_rc fo_flink_spec_parse(const char *text, fo_flink_kind kind, json_t **spec_ou
         json_object_del(wrapper, "metadata");
         spec = wrapper;
     }
-    *spec_out = fo_flink_spec_canonical(spec, kind);
-    if (!*spec_out)
-        rc = fo_err_set(err, FO_ENOMEM, "reconciled spec: out of memory");
+    /* The parsed text is ours alone: canonicalise it where it lies instead of copying it.
+     * (The old format's spec is the wrapper itself, minus apiVersion and metadata.) */
+    *spec_out = canonical_in_place(json_incref((json_t *)spec), kind);
 out:
     json_decref(wrapper);
     return rc;
