@@ -4,7 +4,7 @@
 #
 # Layout rules (add files, not rules):
 #   common/*.c                     -> build/libflinkop.a
-#   <dir>/*.c except main.c        -> build/lib/lib<dir>.a for webhook, controller, fetcher,
+#   <dir>/*.c except main.c        -> build/lib/lib<dir>.a for webhook, controller,
 #                                     tests/fakes/*, tests/support
 #   <dir>/main.c                   -> the program named in PROGRAMS below
 #   tests/{unit,integration}/test_*.c -> build/tests/<suite>/test_*  (Check suites)
@@ -40,13 +40,14 @@ CHECK_LIBS := $(shell pkg-config --libs check)
 # name:main-dir:libraries (first to last; libflinkop always comes last)
 PROGRAMS := flinkop-webhook:webhook:webhook \
             flinkop-controller:controller:controller \
+            flinkop-fetch:controller/fetcher:controller_fetcher \
             fake-apiserver:tests/fakes/apiserver:tests_fakes_apiserver \
             fake-flink:tests/fakes/flink:tests_fakes_flink \
             flinkop-sandbox:tests/fakes/sandbox:tests_fakes_sandbox,tests_fakes_apiserver,tests_fakes_flink \
             flinkop-crdgen:crds/generator:crds_generator \
             flinkop-kubecheck:tests/tools/kubecheck:tests_tools_kubecheck
 
-LIB_DIRS := webhook controller fetcher tests/support $(wildcard tests/fakes/*) crds/generator \
+LIB_DIRS := webhook controller tests/support $(wildcard tests/fakes/*) crds/generator \
             tests/tools/kubecheck
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
