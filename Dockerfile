@@ -1,7 +1,9 @@
 # syntax=docker/dockerfile:1
 # flinkop image: flinkop-controller and flinkop-webhook (manifests/base runs each with its own
-# command). Multi-stage: Debian 12 with compilers and -dev packages builds the release
-# binaries; the runtime stage is Debian 12 slim with only the shared libraries they load.
+# command), and flinkop-fetch, the artifact fetcher an init container runs to put a job's jar
+# into a shared volume before Flink starts. Multi-stage: Debian 12 with compilers and -dev
+# packages builds the release binaries; the runtime stage is Debian 12 slim with only the
+# shared libraries they load.
 #   docker build -t flinkop .
 # Multi-arch images (linux/amd64, linux/arm64) are built by .github/workflows/release.yml.
 ARG DEBIAN_IMAGE=debian:bookworm-slim
@@ -15,18 +17,17 @@ RUN apt-get update \
 WORKDIR /src
 COPY . .
 # mk/build.mk directly: the top-level Makefile also checks tools only the tests need.
-# flinkop-fetch (the artifact fetcher) arrives in a later round: add it to this line and to
-# the COPY below once fetcher/main.c exists.
 RUN make -f mk/build.mk -j"$(nproc)" VARIANT=release \
-        build/flinkop-controller build/flinkop-webhook \
-    && strip build/flinkop-controller build/flinkop-webhook
+        build/flinkop-controller build/flinkop-webhook build/flinkop-fetch \
+    && strip build/flinkop-controller build/flinkop-webhook build/flinkop-fetch
 
 FROM ${DEBIAN_IMAGE}
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         ca-certificates libmicrohttpd12 libcurl3-gnutls libjansson4 libyaml-0-2 libgnutls30 \
     && rm -rf /var/lib/apt/lists/*
-COPY --from=build /src/build/flinkop-controller /src/build/flinkop-webhook /usr/local/bin/
+COPY --from=build /src/build/flinkop-controller /src/build/flinkop-webhook \
+     /src/build/flinkop-fetch /usr/local/bin/
 # Numeric, so Kubernetes can verify runAsNonRoot; matches manifests/base (65532).
 USER 65532:65532
 ENTRYPOINT ["/usr/local/bin/flinkop-controller"]

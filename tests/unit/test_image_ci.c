@@ -182,6 +182,45 @@ START_TEST(runtime_stage_has_no_build_tools_and_only_runtime_libraries)
 }
 END_TEST
 
+/* Every program the image is meant to carry is built in the build stage, stripped, and copied
+ * into the runtime stage, and is a program mk/build.mk knows. */
+START_TEST(the_image_builds_strips_and_ships_every_program)
+{
+    static const char *const programs[] = {"flinkop-controller", "flinkop-webhook",
+                                           "flinkop-fetch"};
+    char *mk = read_src("mk/build.mk");
+    char *text = read_src("Dockerfile");
+    dockerfile df;
+    parse_dockerfile(text, &df);
+    int last = df.stage_start[df.stages - 1];
+    for (size_t k = 0; k < sizeof programs / sizeof programs[0]; k++) {
+        char in_mk[128], built[128], copied[128];
+        snprintf(in_mk, sizeof in_mk, "%s:", programs[k]);
+        snprintf(built, sizeof built, "build/%s", programs[k]);
+        snprintf(copied, sizeof copied, "/src/build/%s", programs[k]);
+        ck_assert_msg(strstr(mk, in_mk) != NULL, "mk/build.mk has no program %s", programs[k]);
+        bool made = false, stripped = false, shipped = false;
+        for (int i = 0; i < df.n; i++) {
+            const instr *in = &df.v[i];
+            if (i < last && !strcmp(in->op, "RUN") && strstr(in->args, "make ")) {
+                const char *strip = strstr(in->args, "strip ");
+                const char *b = strstr(in->args, built);
+                made = made || (b && (!strip || b < strip));
+                stripped = stripped || (strip && strstr(strip, built));
+            }
+            if (i >= last && !strcmp(in->op, "COPY"))
+                shipped = shipped || has_word(in->args, copied);
+        }
+        ck_assert_msg(made, "the build stage does not build %s", programs[k]);
+        ck_assert_msg(stripped, "the build stage does not strip %s", programs[k]);
+        ck_assert_msg(shipped, "the runtime stage does not copy %s", programs[k]);
+    }
+    free_dockerfile(&df);
+    free(text);
+    free(mk);
+}
+END_TEST
+
 /* Every library mk/build.mk links has its -dev package in the build stage (as scripts/deps.sh
  * installs them) and a runtime package above. */
 START_TEST(build_stage_installs_what_the_build_links)
@@ -409,6 +448,7 @@ int main(void)
     tcase_add_test(tc, runtime_stage_runs_as_a_numeric_non_root_user);
     tcase_add_test(tc, runtime_stage_has_no_build_tools_and_only_runtime_libraries);
     tcase_add_test(tc, build_stage_installs_what_the_build_links);
+    tcase_add_test(tc, the_image_builds_strips_and_ships_every_program);
     tcase_add_test(tc, dockerignore_admits_only_the_sources);
     tcase_add_test(tc, every_action_is_pinned_by_commit_digest);
     tcase_add_test(tc, pull_requests_run_make_test);
