@@ -687,6 +687,29 @@ START_TEST(nothing_listening_is_a_fetch_failure)
 }
 END_TEST
 
+START_TEST(sigterm_mid_transfer_leaves_no_temporary_file)
+{
+    char *u = url("http", g.plain_port, "/slow/job.jar");
+    char *bin = fo_test_bin_path("flinkop-fetch");
+    char log[512];
+    snprintf(log, sizeof log, "%s/fetch.log", g_work);
+    char *argv[] = {bin, "--uri", u, "--dest", g_dest, NULL};
+    pid_t pid = fo_test_spawn(argv, log);
+    ck_assert_int_gt(pid, 0);
+    /* Wait (for a real process) until the temporary file exists, the body having started. */
+    char names[4096] = "";
+    for (int i = 0; i < 600 && dest_entries(names, sizeof names) == 0; i++)
+        fo_test_sleep_ms(50);
+    ck_assert_msg(strstr(names, ".flinkop-fetch.") != NULL, "DEST holds: %s", names);
+    int st = fo_test_stop(pid, SIGTERM, 30000);
+    ck_assert_msg(st != -1 && WIFEXITED(st), "did not exit on SIGTERM");
+    ck_assert_int_eq(WEXITSTATUS(st), 1);
+    assert_dest_empty();
+    free(bin);
+    free(u);
+}
+END_TEST
+
 /* ---- usage ---------------------------------------------------------------------------------- */
 
 START_TEST(usage_errors_exit_2_before_any_request)
@@ -981,6 +1004,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_body_over_max_bytes_fails_and_keeps_nothing);
     tcase_add_test(tc, a_stalled_transfer_ends_at_the_timeout_and_keeps_nothing);
     tcase_add_test(tc, nothing_listening_is_a_fetch_failure);
+    tcase_add_test(tc, sigterm_mid_transfer_leaves_no_temporary_file);
     tcase_add_test(tc, usage_errors_exit_2_before_any_request);
     tcase_add_test(tc, help_prints_the_flags_and_exits_0);
     tcase_add_test(tc, a_file_uri_is_copied_atomically_with_its_hash_checked);
