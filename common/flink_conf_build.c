@@ -477,7 +477,7 @@ json_t *fo_flink_conf_build(const json_t *obj, const json_t *defaults,
         fo_err_set(err, FO_EINVAL, "spec.flinkVersion: missing or unknown");
         return NULL;
     }
-    conf = json_is_object(defaults) ? json_deep_copy(defaults) : json_object();
+    conf = json_is_object(defaults) ? fo_json_copy(defaults) : json_object();
     user = fo_flink_conf_flatten(v.flink_configuration, err);
     if (!conf || !user)
         goto fail;
@@ -549,7 +549,7 @@ json_t *fo_flink_conf_build_session_job(const json_t *session_job, const json_t 
         fo_err_set(err, FO_EINVAL, "not a FlinkSessionJob with a name and a spec");
         return NULL;
     }
-    json_t *conf = json_is_object(cluster_conf) ? json_deep_copy(cluster_conf) : json_object();
+    json_t *conf = json_is_object(cluster_conf) ? fo_json_copy(cluster_conf) : json_object();
     json_t *user = fo_flink_conf_flatten(v.flink_configuration, err);
     if (!conf || !user) {
         json_decref(conf);

@@ -173,7 +173,7 @@ json_t *fo_flink_spec_canonical(const json_t *spec, fo_flink_kind kind)
 {
     if (!json_is_object(spec))
         return NULL;
-    json_t *c = json_deep_copy(spec);
+    json_t *c = fo_json_copy(spec);
     return c ? canonical_in_place(c, kind) : NULL;
 }
 

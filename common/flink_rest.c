@@ -666,7 +666,7 @@ fo_rc fo_flink_rest_jar_run(fo_flink_rest *fr, const char *base, const char *jar
         json_object_set_new(body, "restoreMode", json_string(run->restore_mode));
     if (run->flink_configuration)
         json_object_set_new(body, "flinkConfiguration",
-                            json_deep_copy(run->flink_configuration)); /* never touch a lent one */
+                            fo_json_copy(run->flink_configuration)); /* never touch a lent one */
     json_t *v = NULL;
     rc = post_json(fr, url, body, fr->upload_timeout_ms, &v, err);
     if (rc == FO_OK)

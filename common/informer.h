@@ -12,7 +12,7 @@
  * vanished meanwhile).
  *
  * The cache holds immutable snapshots: readers get a new reference (json_incref'd) to the
- * cached object and must never modify it (copy with json_deep_copy first). Snapshots are
+ * cached object and must never modify it (copy with fo_json_copy first). Snapshots are
  * replaced, never changed, so a reader's reference stays valid and consistent however long it
  * is kept. Reads take a read lock briefly and copy nothing.
  *

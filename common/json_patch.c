@@ -410,11 +410,11 @@ static fo_rc op_run(json_t **root, const opdesc *d, size_t *copied)
     const ptr *p = &d->path, *from = &d->from;
     switch (d->kind) {
     case OP_ADD:
-        return do_add(c, root, p, json_deep_copy(d->value));
+        return do_add(c, root, p, fo_json_copy(d->value));
     case OP_REMOVE:
         return do_remove(c, root, p, NULL);
     case OP_REPLACE:
-        return do_replace(c, root, p, json_deep_copy(d->value));
+        return do_replace(c, root, p, fo_json_copy(d->value));
     case OP_TEST: {
         /* Section 4.6: equal by JSON value (numbers by value, objects regardless of order). */
         const json_t *cur = walk(*root, p, p->n);
@@ -434,7 +434,7 @@ static fo_rc op_run(json_t **root, const opdesc *d, size_t *copied)
             return op_fail(c, FO_ELIMIT, "the copy operations of the patch copy more than %u bytes",
                            FO_JSON_PATCH_MAX_COPY_BYTES);
         *copied += bytes;
-        return do_add(c, root, p, json_deep_copy(src));
+        return do_add(c, root, p, fo_json_copy(src));
     }
     case OP_MOVE: {
         /* Section 4.4: "from" must not be a proper prefix of "path". */
@@ -473,7 +473,7 @@ json_t *fo_json_patch_apply(const json_t *doc, const json_t *patch, fo_err *err)
         ptr_release(&d.path);
         ptr_release(&d.from);
     }
-    json_t *root = doc ? json_deep_copy(doc) : json_null();
+    json_t *root = doc ? fo_json_copy(doc) : json_null();
     size_t copied = 0;
     for (size_t i = 0; i < n && root; i++) {
         if (op_parse(json_array_get(patch, i), i, err, &d) != FO_OK) {
@@ -499,7 +499,7 @@ static int emit(json_t *ops, const char *op, const char *path, const json_t *val
     json_object_set_new(o, "op", json_string(op));
     json_object_set_new(o, "path", json_string(path));
     if (value)
-        json_object_set_new(o, "value", json_deep_copy(value));
+        json_object_set_new(o, "value", fo_json_copy(value));
     return json_array_append_new(ops, o);
 }
 
@@ -565,7 +565,7 @@ static json_t *merge_patch(json_t *target, const json_t *patch)
 {
     if (!json_is_object(patch)) {
         json_decref(target);
-        return json_deep_copy(patch);
+        return fo_json_copy(patch);
     }
     if (!json_is_object(target)) {
         json_decref(target);
@@ -587,7 +587,7 @@ static json_t *merge_patch(json_t *target, const json_t *patch)
 
 json_t *fo_json_merge_patch_apply(const json_t *doc, const json_t *patch)
 {
-    json_t *target = doc ? json_deep_copy(doc) : json_null();
+    json_t *target = doc ? fo_json_copy(doc) : json_null();
     if (!patch)
         return target;
     return merge_patch(target, patch);
@@ -598,9 +598,9 @@ json_t *fo_json_merge_patch_diff(const json_t *before, const json_t *after)
     /* {} leaves an object alone but turns any other document into {} (RFC 7386 section 2),
      * so an unchanged scalar or array is answered with itself. */
     if (fo_json_equal(before, after))
-        return json_is_object(before) ? json_object() : json_deep_copy(after);
+        return json_is_object(before) ? json_object() : fo_json_copy(after);
     if (!json_is_object(before) || !json_is_object(after))
-        return after ? json_deep_copy(after) : json_null();
+        return after ? fo_json_copy(after) : json_null();
     json_t *out = json_object();
     const char *k;
     json_t *v;
@@ -617,7 +617,7 @@ json_t *fo_json_merge_patch_diff(const json_t *before, const json_t *after)
         if (old && json_is_object(old) && json_is_object(v))
             json_object_set_new(out, k, fo_json_merge_patch_diff(old, v));
         else
-            json_object_set_new(out, k, json_deep_copy(v));
+            json_object_set_new(out, k, fo_json_copy(v));
     }
     return out;
 }

@@ -227,3 +227,48 @@ bool fo_json_is_empty(const json_t *v)
         return json_array_size(v) == 0;
     return false;
 }
+
+json_t *fo_json_copy(const json_t *v)
+{
+    if (!v)
+        return NULL;
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        json_t *o = json_object();
+        const char *key;
+        size_t key_len;
+        json_t *m;
+        json_object_keylen_foreach((json_t *)v, key, key_len, m)
+        {
+            json_t *c = fo_json_copy(m);
+            if (!o || !c || json_object_setn_new_nocheck(o, key, key_len, c) != 0) {
+                json_decref(o);
+                return NULL;
+            }
+        }
+        return o;
+    }
+    case JSON_ARRAY: {
+        json_t *a = json_array();
+        size_t n = json_array_size(v);
+        for (size_t i = 0; a && i < n; i++) {
+            if (json_array_append_new(a, fo_json_copy(json_array_get(v, i))) != 0) {
+                json_decref(a);
+                return NULL;
+            }
+        }
+        return a;
+    }
+    case JSON_STRING:
+        return json_stringn_nocheck(json_string_value(v), json_string_length(v));
+    case JSON_INTEGER:
+        return json_integer(json_integer_value(v));
+    case JSON_REAL:
+        return json_real(json_real_value(v));
+    case JSON_TRUE:
+    case JSON_FALSE:
+    case JSON_NULL:
+        return (json_t *)v; /* singletons: no reference to take */
+    }
+    return NULL;
+}

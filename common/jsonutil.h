@@ -58,4 +58,10 @@ bool fo_json_equal(const json_t *a, const json_t *b);
 /* True when v is NULL, JSON null, an empty object or an empty array. */
 bool fo_json_is_empty(const json_t *v);
 
+/* A deep copy (new reference), or NULL when out of memory or v is NULL: json_deep_copy
+ * without jansson 2.14's reference-loop check (a hash table of every container's address,
+ * which doubles the cost of a copy). Values built by a parser, json_pack or this project's
+ * code have no loops. */
+json_t *fo_json_copy(const json_t *v);
+
 #endif

@@ -127,7 +127,7 @@ fo_lease_action fo_lease_decide(fo_lease_state *st, const json_t *current, int64
     if (st->observed_holder && *st->observed_holder && !us &&
         st->observed_mono_ms + st->observed_duration_ms > now_mono_ms)
         return FO_LEASE_WAIT;
-    json_t *b = json_deep_copy(current);
+    json_t *b = fo_json_copy(current);
     json_t *s = b ? fo_json_ensure_object(b, "spec") : NULL;
     if (!s) {
         json_decref(b);
@@ -175,7 +175,7 @@ json_t *fo_lease_release_body(const fo_lease_state *st, const json_t *current, i
     const char *holder = fo_json_get_str(current, "spec.holderIdentity");
     if (!holder || strcmp(holder, st->identity) != 0)
         return NULL;
-    json_t *b = json_deep_copy(current);
+    json_t *b = fo_json_copy(current);
     json_t *s = b ? fo_json_ensure_object(b, "spec") : NULL;
     if (!s) {
         json_decref(b);

@@ -324,7 +324,7 @@ static json_t *merge_object(const json_t *lower, const json_t *upper, fo_strbuf 
         uv = json_object_get(upper, k);
         json_t *m;
         if (!uv || json_is_null(uv)) {
-            m = json_deep_copy(lv);
+            m = fo_json_copy(lv);
         } else {
             path_push(path, k);
             m = merge_value(lv, uv, path);
@@ -335,7 +335,7 @@ static json_t *merge_object(const json_t *lower, const json_t *upper, fo_strbuf 
     json_object_foreach((json_t *)upper, k, uv)
     {
         if (!json_object_get(lower, k))
-            json_object_set_new(out, k, json_deep_copy(uv));
+            json_object_set_new(out, k, fo_json_copy(uv));
     }
     return out;
 }
@@ -377,7 +377,7 @@ static json_t *union_list(json_t *out, const json_t *upper)
         if (indexed_contains(&seen, out, u, h))
             continue;
         index_map_add(&seen, h, json_array_size(out));
-        json_array_append_new(out, json_deep_copy(u));
+        json_array_append_new(out, fo_json_copy(u));
     }
     index_map_release(&seen);
     return out;
@@ -430,7 +430,7 @@ static json_t *map_list(json_t *out, const json_t *upper, const list_rule *r, fo
             uint64_t h = value_hash(u);
             if (!indexed_contains(&plain, out, u, h)) {
                 index_map_add(&plain, h, json_array_size(out));
-                json_array_append_new(out, json_deep_copy(u));
+                json_array_append_new(out, fo_json_copy(u));
             }
             continue;
         }
@@ -445,7 +445,7 @@ static json_t *map_list(json_t *out, const json_t *upper, const list_rule *r, fo
             json_array_set_new(out, at,
                                merge_element(json_array_get(out, at), u, r->retain_keys, path));
         } else {
-            json_array_append_new(out, json_deep_copy(u));
+            json_array_append_new(out, fo_json_copy(u));
         }
     }
     path_pop(path, mark);
@@ -462,8 +462,8 @@ static json_t *merge_list(const json_t *lower, const json_t *upper, fo_strbuf *p
 {
     const list_rule *r = find_rule(path->data);
     if (!r)
-        return json_deep_copy(upper); /* atomic: the upper list wins */
-    json_t *out = json_deep_copy(lower);
+        return fo_json_copy(upper); /* atomic: the upper list wins */
+    json_t *out = fo_json_copy(lower);
     if (!out)
         return NULL;
     return r->kind == RULE_UNION ? union_list(out, upper) : map_list(out, upper, r, path);
@@ -472,14 +472,14 @@ static json_t *merge_list(const json_t *lower, const json_t *upper, fo_strbuf *p
 static json_t *merge_value(const json_t *lower, const json_t *upper, fo_strbuf *path)
 {
     if (!upper || json_is_null(upper))
-        return lower ? json_deep_copy(lower) : NULL;
+        return lower ? fo_json_copy(lower) : NULL;
     if (!lower || json_is_null(lower))
-        return json_deep_copy(upper);
+        return fo_json_copy(upper);
     if (json_is_object(lower) && json_is_object(upper))
         return merge_object(lower, upper, path);
     if (json_is_array(lower) && json_is_array(upper))
         return merge_list(lower, upper, path);
-    return json_deep_copy(upper);
+    return fo_json_copy(upper);
 }
 
 json_t *fo_podtemplate_merge(const json_t *lower, const json_t *upper)

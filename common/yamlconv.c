@@ -11,6 +11,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "common/jsonutil.h"
 #include "common/strbuf.h"
 #include "common/yamlconv_internal.h"
 
@@ -395,7 +396,7 @@ static fo_rc on_alias(struct builder *b, const yaml_event_t *ev)
                     ? NAN
                     : (double)json_integer_value(json_array_get(entry, 4)) * INFINITY;
     }
-    json_t *v = json_deep_copy(json_array_get(entry, 0));
+    json_t *v = fo_json_copy(json_array_get(entry, 0));
     if (!v)
         return fo_err_set(b->err, FO_ENOMEM, "out of memory");
     return place(b, v, height, special ? &res : NULL, false, &ev->start_mark);

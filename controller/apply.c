@@ -187,7 +187,7 @@ json_t *fo_apply_patch(const json_t *desired, const json_t *live)
             strcmp(key, "kind") == 0 || strcmp(key, "status") == 0)
             continue;
         if (strcmp(key, "data") == 0 && is_config_map(desired)) {
-            json_t *data = json_deep_copy(v);
+            json_t *data = fo_json_copy(v);
             const char *k;
             json_t *old;
             json_object_foreach(json_object_get(live, "data"), k, old)

@@ -61,8 +61,8 @@ static bool only_status_changed(const json_t *a, const json_t *b)
 {
     if (!fo_json_equal(json_object_get(a, "spec"), json_object_get(b, "spec")))
         return false;
-    json_t *ma = json_deep_copy(json_object_get(a, "metadata"));
-    json_t *mb = json_deep_copy(json_object_get(b, "metadata"));
+    json_t *ma = fo_json_copy(json_object_get(a, "metadata"));
+    json_t *mb = fo_json_copy(json_object_get(b, "metadata"));
     json_object_del(ma, "resourceVersion");
     json_object_del(mb, "resourceVersion");
     json_object_del(ma, "managedFields");

@@ -118,7 +118,7 @@ size_t fo_build_owned_refs(const char *name, fo_apply_ref *refs, char bufs[][300
 
 json_t *fo_build_suspended_spec(const json_t *spec, fo_flink_upgrade_mode mode)
 {
-    json_t *copy = json_deep_copy(spec);
+    json_t *copy = fo_json_copy(spec);
     json_t *job = fo_json_ensure_object(copy, "job");
     json_object_set_new(job, "state", json_string("suspended"));
     json_object_set_new(job, "upgradeMode", json_string(fo_flink_upgrade_mode_name(mode)));

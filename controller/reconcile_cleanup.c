@@ -134,7 +134,7 @@ fo_rc fo_cleanup(fo_pass *p, fo_err *err)
     if (!has_finalizer(p->obj))
         return FO_OK; /* not ours (any more): the API server finishes the deletion */
     json_t *status = json_object_get(p->obj, "status");
-    p->st = json_is_object(status) ? json_deep_copy(status) : json_object();
+    p->st = json_is_object(status) ? fo_json_copy(status) : json_object();
     fo_flink_view v;
     if (fo_flink_view_init(&v, p->obj, NULL) == FO_OK)
         p->application = fo_flink_is_application(&v);

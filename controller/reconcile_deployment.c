@@ -131,7 +131,7 @@ static fo_rc validate(fo_pass *p, fo_err *err)
     fo_rc rc = FO_OK;
     fo_field_errors *errs = fo_field_errors_new();
     char *joined = NULL;
-    p->want = json_deep_copy(p->obj);
+    p->want = fo_json_copy(p->obj);
     if (!errs || !p->want) {
         rc = fo_err_set(err, FO_ENOMEM, "out of memory");
         goto out;
@@ -165,7 +165,7 @@ static fo_rc validate(fo_pass *p, fo_err *err)
                          p->error_msg);
     free(text);
     if (p->last) {
-        json_t *spec = json_deep_copy(p->last);
+        json_t *spec = fo_json_copy(p->last);
         fo_flink_recon_state rs =
             fo_flink_recon_state_parse(fo_json_get_str(p->st, "reconciliationStatus.state"));
         json_t *job = json_object_get(spec, "job");
@@ -251,7 +251,7 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
     if (rc != FO_OK)
         return rc;
     json_t *status = json_object_get(p->obj, "status");
-    p->st = json_is_object(status) ? json_deep_copy(status) : json_object();
+    p->st = json_is_object(status) ? fo_json_copy(status) : json_object();
     rc = validate(p, err);
     if (rc != FO_OK)
         return rc;

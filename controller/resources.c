@@ -318,7 +318,7 @@ static json_t *ingress(const fo_res_ctx *c, fo_err *err)
         json_object_set_new(ispec, "ingressClassName", json_string(class_name));
     json_t *tls = json_object_get(spec, "tls");
     if (json_is_array(tls) && json_array_size(tls))
-        json_object_set_new(ispec, "tls", json_deep_copy(tls));
+        json_object_set_new(ispec, "tls", fo_json_copy(tls));
 
     json_t *labels = json_object();
     fo_res_update(labels, json_object_get(spec, "labels"));
@@ -326,7 +326,7 @@ static json_t *ingress(const fo_res_ctx *c, fo_err *err)
     json_t *meta = fo_res_metadata(c, c->name, labels, true);
     json_t *annotations = json_object_get(spec, "annotations");
     if (json_is_object(annotations) && json_object_size(annotations))
-        json_object_set_new(meta, "annotations", json_deep_copy(annotations));
+        json_object_set_new(meta, "annotations", fo_json_copy(annotations));
 
     fo_strbuf_release(&url);
     fo_strbuf_release(&host);

@@ -139,7 +139,7 @@ static void add_extra_resources(const role *r, json_t *requests, json_t *limits)
 
 static json_t *container_resources(const fo_res_ctx *c, const role *r, const json_t *template)
 {
-    json_t *res = json_is_object(template) ? json_deep_copy(template) : json_object();
+    json_t *res = json_is_object(template) ? fo_json_copy(template) : json_object();
     json_t *requests = fo_json_ensure_object(res, "requests");
     json_t *limits = fo_json_ensure_object(res, "limits");
     char key[128];
@@ -323,7 +323,7 @@ static json_t *build_pod(const fo_res_ctx *c, const role *r, bool with_startup_p
                          fo_err *err)
 {
     (void)err;
-    json_t *tmpl = json_is_object(r->view->pod_template) ? json_deep_copy(r->view->pod_template)
+    json_t *tmpl = json_is_object(r->view->pod_template) ? fo_json_copy(r->view->pod_template)
                                                          : json_object();
     json_t *meta = fo_json_ensure_object(tmpl, "metadata");
     json_t *spec = fo_json_ensure_object(tmpl, "spec");
@@ -509,13 +509,13 @@ json_t *fo_res_tm_pod_template(const fo_res_ctx *c, fo_err *err)
 {
     (void)err;
     role r = tm_role(c);
-    json_t *tmpl = json_deep_copy(c->view.task_manager.pod_template);
+    json_t *tmpl = fo_json_copy(c->view.task_manager.pod_template);
     json_t *spec = fo_json_ensure_object(tmpl, "spec");
     /* Flink itself sets the TaskManager's image, resources, ports and command when it creates
      * the pods; the operator only adds the spec's extra resources to the main container. */
     json_t *main = take_main_container(spec);
     json_t *res = json_is_object(json_object_get(main, "resources"))
-                      ? json_deep_copy(json_object_get(main, "resources"))
+                      ? fo_json_copy(json_object_get(main, "resources"))
                       : json_object();
     json_t *requests = fo_json_ensure_object(res, "requests");
     json_t *limits = fo_json_ensure_object(res, "limits");

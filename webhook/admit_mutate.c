@@ -4,9 +4,9 @@
 #include <string.h>
 
 #include "common/json_patch.h"
+#include "common/jsonutil.h"
 #include "common/normalize.h"
 #include "common/validate.h"
-#include "webhook/json_out.h"
 
 void fo_admit_mutate(const fo_admission_request *req, const fo_cluster_defaults *cd,
                      fo_admission_response *resp)
@@ -28,7 +28,7 @@ void fo_admit_mutate(const fo_admission_request *req, const fo_cluster_defaults 
             ok = json_object_setn_nocheck(before, key, key_len, member) == 0;
     }
     if (ok)
-        after = fo_wh_json_copy(before);
+        after = fo_json_copy(before);
     if (!after) {
         fo_admission_response_warn(resp, "defaults not applied: out of memory");
         goto out;

@@ -1,18 +1,15 @@
 #ifndef FO_WH_JSON_OUT_H
 #define FO_WH_JSON_OUT_H
 
-/* Compact JSON text and deep copies of jansson values, for the webhook's per-request path.
+/* Compact JSON text of jansson values, for the webhook's per-request path.
  *
  * fo_wh_json_write produces what json_dumps(v, JSON_COMPACT) produces (members in insertion
  * order, the same string escapes, reals with 17 significant digits and a '.' or exponent so
  * they read back as reals), appending to a strbuf instead of building a string through
  * jansson's per-token callbacks; tests/unit/test_json_out.c compares the two. Strings are
  * written as they are stored (jansson keeps them valid UTF-8), \u0000 included.
- *
- * fo_wh_json_copy is json_deep_copy without jansson 2.14's reference-loop check (a hash table
- * of every container's address), which doubled the cost of copying an object; values built by
- * a parser or by json_pack have no loops. Both are pure and thread-safe on values no other
- * thread modifies. */
+ * Pure and thread-safe on values no other thread modifies. (Deep copies: fo_json_copy in
+ * common/jsonutil.h.) */
 
 #include <jansson.h>
 #include <stddef.h>
@@ -25,8 +22,5 @@ fo_rc fo_wh_json_write(fo_strbuf *sb, const json_t *v);
 
 /* Append s[0..len) as a JSON string literal, quotes included. */
 fo_rc fo_wh_json_write_str(fo_strbuf *sb, const char *s, size_t len);
-
-/* A deep copy (new reference), or NULL when out of memory or v is NULL. */
-json_t *fo_wh_json_copy(const json_t *v);
 
 #endif

@@ -25,7 +25,7 @@ static void same_as_jansson(const json_t *v, const char *label)
     fo_strbuf_release(&sb);
     free(want);
 
-    json_t *copy = fo_wh_json_copy(v);
+    json_t *copy = fo_json_copy(v);
     ck_assert_msg(json_equal(copy, (json_t *)v), "%s: the copy differs", label);
     json_decref(copy);
 }
@@ -105,7 +105,7 @@ END_TEST
 START_TEST(a_copy_shares_nothing_with_its_source)
 {
     json_t *src = json_pack("{s:{s:[i, s, {s:s}]}, s:f}", "a", "b", 1, "x", "c", "d", "r", 1.5);
-    json_t *copy = fo_wh_json_copy(src);
+    json_t *copy = fo_json_copy(src);
     json_object_set_new(json_object_get(copy, "a"), "new", json_true());
     json_t *arr = fo_json_get(copy, "a.b");
     json_integer_set(json_array_get(arr, 0), 2);
@@ -114,7 +114,7 @@ START_TEST(a_copy_shares_nothing_with_its_source)
     json_real_set(json_object_get(copy, "r"), 2.5);
     json_t *want = json_pack("{s:{s:[i, s, {s:s}]}, s:f}", "a", "b", 1, "x", "c", "d", "r", 1.5);
     ck_assert(json_equal(src, want));
-    ck_assert_ptr_null(fo_wh_json_copy(NULL));
+    ck_assert_ptr_null(fo_json_copy(NULL));
     json_decref(want);
     json_decref(copy);
     json_decref(src);
