@@ -404,6 +404,7 @@ struct xfer {
     bool too_big;
     bool stopped_by_caller;
     bool status_told;
+    bool follows, location_seen;
     size_t nwarnings;
     CURL *h;
     void (*on_status)(void *ctx, int status);
@@ -467,11 +468,15 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
     if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) {
         /* A new response (after a 100 Continue, say): forget the previous one's headers. */
         free_warnings(x->res, &x->nwarnings);
+        x->location_seen = false;
         return n;
     }
     if (len == 0) {
         long code = 0;
         lc.easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &code);
+        /* A redirect libcurl follows is not the answer: the next response is. */
+        if (x->follows && x->location_seen && code >= 300 && code < 400 && code != 304)
+            return n;
         if (code >= 200 && !x->status_told) {
             x->status_told = true;
             x->res->status = (int)code;
@@ -480,6 +485,8 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
         }
         return n;
     }
+    if (len > 9 && strncasecmp(data, "location:", 9) == 0)
+        x->location_seen = true;
     static const char warning[] = "warning:";
     if (len > sizeof warning - 1 && strncasecmp(data, warning, sizeof warning - 1) == 0) {
         const char *v = data + sizeof warning - 1;
@@ -530,7 +537,8 @@ static fo_rc setup(fo_http_client *c, CURL *h, const char *url, const fo_http_he
         struct curl_slist *nl = lc.slist_append(l, "Content-Type: application/json");
         l = nl ? nl : l;
     }
-    if (rc == FO_OK) {
+    x->follows = c->max_redirects > 0;
+    if (rc == FO_OK && has_body) {
         struct curl_slist *nl = lc.slist_append(l, "Expect:");
         l = nl ? nl : l;
     }
