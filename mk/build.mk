@@ -35,6 +35,10 @@ CFLAGS := -std=c11 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra -Werror -Wshadow -Wform
           $(shell pkg-config --cflags $(PKGS) check) $(EXTRA_CFLAGS)
 LDFLAGS := $(OPT) -pthread $(EXTRA_LDFLAGS)
 LIBS := $(shell pkg-config --libs $(PKGS)) -lm
+# Programs do not link libcurl: common/http_client.c loads it with dlopen (in libc since glibc
+# 2.34) on first use, so a program that seldom makes a request does not map libcurl and its
+# dependency chain at start. Test suites and benches link it (tests/support/testhttp.c calls it).
+PROG_LIBS := $(shell pkg-config --libs $(filter-out libcurl,$(PKGS))) -lm
 CHECK_LIBS := $(shell pkg-config --libs check)
 
 # name:main-dir:libraries (first to last; libflinkop always comes last)
@@ -86,7 +90,7 @@ $(foreach d,$(EXISTING_LIB_DIRS),$(eval $(call lib_rule,$(d))))
 define prog_rule
 $(B)/$(1): $(call obj,$(2)/main.c) $(foreach l,$(subst $(comma), ,$(3)),$(filter %/lib$(l).a,$(ALL_LIBS))) $(CORE_LIB)
 	@echo "  LD    $$@"
-	@$(CC) $(LDFLAGS) -o $$@ $$^ $(LIBS)
+	@$(CC) $(LDFLAGS) -o $$@ $$^ $(PROG_LIBS)
 PROG_BINS += $(B)/$(1)
 endef
 comma := ,

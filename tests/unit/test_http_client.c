@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <elf.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -971,6 +973,61 @@ START_TEST(the_gnutls_libcurl_loads_by_its_debian_name)
 }
 END_TEST
 
+/* The DT_NEEDED entries of a 64-bit ELF file (the libraries the loader maps at start), each
+ * followed by a space. */
+static void elf_needed(const char *path, fo_strbuf *out)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ck_assert_msg(fd >= 0, "%s: cannot open", path);
+    struct stat st;
+    ck_assert_int_eq(fstat(fd, &st), 0);
+    size_t size = (size_t)st.st_size;
+    ck_assert_uint_gt(size, sizeof(Elf64_Ehdr));
+    const unsigned char *m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    ck_assert(m != MAP_FAILED);
+    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)m;
+    ck_assert(memcmp(eh->e_ident, ELFMAG, SELFMAG) == 0 && eh->e_ident[EI_CLASS] == ELFCLASS64);
+    ck_assert_uint_le(eh->e_shoff + (size_t)eh->e_shnum * sizeof(Elf64_Shdr), size);
+    const Elf64_Shdr *sh = (const Elf64_Shdr *)(m + eh->e_shoff);
+    for (size_t i = 0; i < eh->e_shnum; i++) {
+        if (sh[i].sh_type != SHT_DYNAMIC)
+            continue;
+        ck_assert_uint_lt(sh[i].sh_link, eh->e_shnum);
+        const Elf64_Shdr *strs = &sh[sh[i].sh_link];
+        ck_assert_uint_le(sh[i].sh_offset + sh[i].sh_size, size);
+        ck_assert_uint_le(strs->sh_offset + strs->sh_size, size);
+        const Elf64_Dyn *d = (const Elf64_Dyn *)(m + sh[i].sh_offset);
+        for (size_t k = 0; k < sh[i].sh_size / sizeof *d && d[k].d_tag != DT_NULL; k++) {
+            if (d[k].d_tag != DT_NEEDED)
+                continue;
+            ck_assert_uint_lt(d[k].d_un.d_val, strs->sh_size);
+            const char *name = (const char *)(m + strs->sh_offset + d[k].d_un.d_val);
+            fo_strbuf_printf(out, "%s ", name);
+        }
+    }
+    munmap((void *)m, size);
+    close(fd);
+}
+
+START_TEST(programs_do_not_link_libcurl)
+{
+    /* Only a request loads libcurl: the webhook and the controller do not map it (nor its
+     * dependency chain) at start. */
+    static const char *const programs[] = {"flinkop-webhook", "flinkop-controller"};
+    for (size_t i = 0; i < 2; i++) {
+        char *path = fo_test_bin_path(programs[i]);
+        fo_strbuf needed;
+        fo_strbuf_init(&needed, 0);
+        elf_needed(path, &needed);
+        ck_assert_msg(needed.data && strstr(needed.data, "libc.so.6 "), "%s: NEEDED %s", path,
+                      needed.data ? needed.data : "(none)");
+        ck_assert_msg(!strstr(needed.data, "libcurl"), "%s: NEEDED %s", path, needed.data);
+        fo_strbuf_release(&needed);
+        free(path);
+    }
+}
+END_TEST
+
 int main(void)
 {
     if (getenv("FO_HTTP_CLIENT_PROBE"))
@@ -1003,6 +1060,7 @@ int main(void)
     tcase_add_test(tc, a_missing_libcurl_is_a_clear_error);
     tcase_add_test(tc, a_library_that_is_not_libcurl_is_refused);
     tcase_add_test(tc, the_gnutls_libcurl_loads_by_its_debian_name);
+    tcase_add_test(tc, programs_do_not_link_libcurl);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
