@@ -8,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/strbuf.h"
+
 /* How much of a URI an error message quotes. */
 #define QUOTE_MAX 300
 
@@ -91,7 +93,38 @@ char *fo_artifact_uri_decode(const char *s, size_t len, size_t *out_len, size_t 
     return out;
 }
 
-/* err gets "artifact URI '<uri>': <problem>"; long URIs are cut. */
+size_t fo_artifact_uri_redact(const char *uri, char *out, size_t n)
+{
+    fo_strbuf sb;
+    fo_strbuf_init(&sb, 0);
+    const char *p = uri;
+    /* RFC 3986 section 3.2: "//" authority, whose userinfo ends at the last '@'. */
+    const char *sep = strstr(uri, "://");
+    if (sep && sep == uri + strcspn(uri, ":/?#")) {
+        const char *auth = sep + 3;
+        size_t alen = strcspn(auth, "/?#");
+        const char *at = NULL;
+        for (const char *q = auth; q < auth + alen; q++)
+            if (*q == '@')
+                at = q;
+        if (at) {
+            fo_strbuf_append(&sb, uri, (size_t)(auth - uri));
+            fo_strbuf_append(&sb, "***", 3);
+            p = at;
+        }
+    }
+    size_t keep = strcspn(p, "?#");
+    fo_strbuf_append(&sb, p, keep);
+    if (p[keep])
+        fo_strbuf_printf(&sb, "%c...", p[keep]);
+    size_t len = sb.len;
+    if (n > 0)
+        snprintf(out, n, "%s", sb.data ? sb.data : "");
+    fo_strbuf_release(&sb);
+    return len;
+}
+
+/* err gets "artifact URI '<uri>': <problem>", the URI redacted as above and long ones cut. */
 static fo_rc fail(fo_err *err, const char *uri, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static fo_rc fail(fo_err *err, const char *uri, const char *fmt, ...)
@@ -101,11 +134,11 @@ static fo_rc fail(fo_err *err, const char *uri, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(why, sizeof why, fmt, ap);
     va_end(ap);
-    /* Quote the URI without its query: a presigned URL's query is a credential. */
-    size_t len = strcspn(uri, "?");
-    bool cut = len > QUOTE_MAX;
-    return fo_err_set(err, FO_EINVAL, "artifact URI '%.*s%s%s': %s", (int)(cut ? QUOTE_MAX : len),
-                      uri, cut ? "..." : "", !cut && uri[len] ? "?..." : "", why);
+    /* Never the password of user:password@ nor a query (a presigned URL's is a credential). */
+    char shown[QUOTE_MAX + 1];
+    size_t len = fo_artifact_uri_redact(uri, shown, sizeof shown);
+    return fo_err_set(err, FO_EINVAL, "artifact URI '%s%s': %s", shown,
+                      len > QUOTE_MAX ? "..." : "", why);
 }
 
 static bool is_scheme_char(char c)
@@ -201,6 +234,11 @@ static fo_rc take_file_name(const char *uri, const char *path, size_t plen, fo_a
         rc = fail(err, uri, "file name '%s' is not a file", name);
     else if (n > FO_ARTIFACT_NAME_MAX)
         rc = fail(err, uri, "file name is longer than %d bytes", FO_ARTIFACT_NAME_MAX);
+    else if (strchr(name, '\\'))
+        rc = fail(err, uri, "file name holds a backslash ('\\' or %%5C)");
+    for (size_t i = 0; rc == FO_OK && i < n; i++)
+        if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+            rc = fail(err, uri, "file name holds control character 0x%02x", (unsigned char)name[i]);
     if (rc != FO_OK) {
         free(name);
         return rc;
@@ -278,16 +316,12 @@ fo_rc fo_artifact_uri_parse(const char *uri, fo_artifact_uri *out, fo_err *err)
         return fail(err, uri, "needs '//' after '%s:' (%s://%s/...)", out->scheme_text,
                     out->scheme_text, out->scheme == FO_ARTIFACT_S3 ? "bucket" : "host");
     }
-    /* Never quote user information: it is a password. */
+    /* fail() quotes the URI with its user information redacted: it is a password. */
     if (auth && memchr(auth, '@', alen))
-        return fo_err_set(err, FO_EINVAL,
-                          "artifact URI (%s scheme): user information (user:password@) is not "
-                          "allowed; %s",
-                          out->scheme_text,
-                          out->scheme == FO_ARTIFACT_S3
-                              ? "S3 credentials come from AWS_ACCESS_KEY_ID and "
-                                "AWS_SECRET_ACCESS_KEY"
-                              : "credentials do not belong in a URI");
+        return fail(err, uri, "user information (user:password@) is not allowed; %s",
+                    out->scheme == FO_ARTIFACT_S3
+                        ? "S3 credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+                        : "credentials do not belong in a URI");
 
     size_t plen = strcspn(p, "?#");
     const char *path = p, *rest = p + plen;

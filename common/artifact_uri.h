@@ -12,7 +12,8 @@
  * The file name is the last path segment, percent-decoded; the query and fragment never take
  * part in it. It is refused when empty (the path ends with '/'), "." or "..", longer than
  * FO_ARTIFACT_NAME_MAX, or when it holds '/' or NUL after decoding (%2F, %00), so it can
- * never name a file outside the destination directory.
+ * never name a file outside the destination directory; and when it holds a backslash (%5C) or
+ * a control character (%0A...), which would mislead tools and the path printed on stdout.
  *
  * Pure (no I/O); every function is thread-safe. Errors name the URI and the problem. A URI
  * that carries user:password@ is refused (credentials would end up in logs); s3 credentials
@@ -54,6 +55,12 @@ typedef struct fo_artifact_uri {
  * where one is needed, user information, a bad port, a missing host / bucket / key, a query
  * or fragment on s3/file/local, a bad percent escape, or a file name refused as above. */
 fo_rc fo_artifact_uri_parse(const char *uri, fo_artifact_uri *out, fo_err *err);
+
+/* uri as it may be shown in logs and errors: the user information of a "//" authority becomes
+ * "***" and everything from the first '?' or '#' becomes "?..." / "#..." (a presigned URL's
+ * query is a credential). Written into out (n bytes, always terminated when n > 0, cut to
+ * fit); returns the full length, as snprintf. Works on any string, valid URI or not. */
+size_t fo_artifact_uri_redact(const char *uri, char *out, size_t n);
 
 /* Free what *u holds and zero it. NULL ok. */
 void fo_artifact_uri_release(fo_artifact_uri *u);

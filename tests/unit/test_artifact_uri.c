@@ -140,6 +140,12 @@ static const bad_case bad[] = {
     {"file:relative/app.jar", "not an absolute path"},
     {"local:app.jar", "not an absolute path"},
     {"local:///opt/flink/", "ends with '/'"},
+    /* A name that stays in the directory but would mislead: a line break would add a line to
+     * the path printed on stdout; a backslash is a separator to Windows-minded tools. */
+    {"https://h.example/a%0Ab.jar", "control character 0x0a"},
+    {"https://h.example/a%7Fb.jar", "control character 0x7f"},
+    {"https://h.example/..%5C..%5Cetc%5Cpasswd", "backslash"},
+    {"s3://bucket/dir/a\\b.jar", "backslash"},
 };
 
 START_TEST(malformed_uris_are_refused_with_the_reason)
@@ -170,6 +176,42 @@ START_TEST(user_information_is_refused_without_quoting_the_password)
         ck_assert_ptr_null(strstr(err.message, "s3cr3t"));
         fo_artifact_uri_release(&u);
     }
+}
+END_TEST
+
+/* Whatever the first problem found, the password of user:password@ is never quoted. */
+START_TEST(a_password_is_not_quoted_when_another_problem_comes_first)
+{
+    const char *uris[] = {"https://alice:s3cr3t@h.example/a b.jar",
+                          "https://alice:s3cr3t@h.example/a%zz.jar",
+                          "https://alice:s3cr3t@h.example/dir/"};
+    for (size_t i = 0; i < sizeof uris / sizeof uris[0]; i++) {
+        fo_artifact_uri u;
+        fo_err err;
+        ck_assert_int_eq(fo_artifact_uri_parse(uris[i], &u, &err), FO_EINVAL);
+        ck_assert_msg(strstr(err.message, "s3cr3t") == NULL, "%s", err.message);
+        ck_assert_msg(strstr(err.message, "h.example") != NULL, "%s", err.message);
+        fo_artifact_uri_release(&u);
+    }
+}
+END_TEST
+
+START_TEST(redact_leaves_out_user_information_query_and_fragment)
+{
+    char out[256];
+    fo_artifact_uri_redact("https://alice:s3cr3t@h.example:8443/a/b.jar?X-Amz-Signature=ab#f", out,
+                           sizeof out);
+    ck_assert_str_eq(out, "https://***@h.example:8443/a/b.jar?...");
+    fo_artifact_uri_redact("s3://bucket/k.jar", out, sizeof out);
+    ck_assert_str_eq(out, "s3://bucket/k.jar");
+    fo_artifact_uri_redact("https://h.example/a.jar#frag", out, sizeof out);
+    ck_assert_str_eq(out, "https://h.example/a.jar#...");
+    /* Not a URI at all: still no query. */
+    fo_artifact_uri_redact("h@x/y?z", out, sizeof out);
+    ck_assert_str_eq(out, "h@x/y?...");
+    /* Cut to the buffer, always terminated. */
+    fo_artifact_uri_redact("https://h.example/abcdefghij.jar", out, 12);
+    ck_assert_str_eq(out, "https://h.e");
 }
 END_TEST
 
@@ -255,6 +297,8 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, malformed_uris_are_refused_with_the_reason, 0,
                         (int)(sizeof bad / sizeof bad[0]));
     tcase_add_test(tc, user_information_is_refused_without_quoting_the_password);
+    tcase_add_test(tc, a_password_is_not_quoted_when_another_problem_comes_first);
+    tcase_add_test(tc, redact_leaves_out_user_information_query_and_fragment);
     tcase_add_test(tc, error_messages_leave_out_a_presigned_query);
     tcase_add_test(tc, the_length_limit_is_named);
     tcase_add_test(tc, a_file_name_of_255_bytes_is_accepted);
