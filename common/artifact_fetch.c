@@ -39,6 +39,31 @@ bool fo_artifact_sha256_hex_valid(const char *s)
     return true;
 }
 
+fo_rc fo_artifact_s3_endpoint_check(const char *endpoint, fo_err *err)
+{
+    char shown[512];
+    fo_artifact_uri_redact(endpoint ? endpoint : "", shown, sizeof shown);
+    if (!endpoint ||
+        (strncmp(endpoint, "http://", 7) != 0 && strncmp(endpoint, "https://", 8) != 0))
+        return fo_err_set(err, FO_EINVAL, "--s3-endpoint %s: not an http:// or https:// URL",
+                          shown);
+    const char *auth = strstr(endpoint, "://") + 3;
+    size_t alen = strcspn(auth, "/?#");
+    if (memchr(auth, '@', alen))
+        return fo_err_set(err, FO_EINVAL,
+                          "--s3-endpoint %s: user information (user:password@) is not allowed; "
+                          "S3 credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+                          shown);
+    if (alen == 0)
+        return fo_err_set(err, FO_EINVAL, "--s3-endpoint %s: has no host", shown);
+    if (strpbrk(endpoint, "?#"))
+        return fo_err_set(err, FO_EINVAL,
+                          "--s3-endpoint %s: takes no query or fragment (bucket and key are "
+                          "added to its path)",
+                          shown);
+    return FO_OK;
+}
+
 /* ---- the destination file ----------------------------------------------------------------- */
 
 /* Where the bytes of one fetch go: a temporary file, hashed as it is written. */
@@ -53,6 +78,7 @@ typedef struct sink {
     bool redirect_seen; /* a 3xx was told and is being followed */
     fo_strbuf errbody;  /* start of a non-2xx body */
     const volatile int *stop;
+    const char *dir; /* the destination directory, for messages */
 } sink;
 
 static fo_rc sink_open(sink *s, const char *dest_dir, uint64_t max_bytes, fo_err *err)
@@ -60,6 +86,7 @@ static fo_rc sink_open(sink *s, const char *dest_dir, uint64_t max_bytes, fo_err
     memset(s, 0, sizeof *s);
     s->fd = -1;
     s->max_bytes = max_bytes;
+    s->dir = dest_dir;
     fo_strbuf_init(&s->errbody, ERROR_BODY_MAX);
     /* A hidden name in the same directory (rename is atomic only within one file system);
      * mkstemp makes it 0600, widened to 0644 before the rename. */
@@ -245,8 +272,8 @@ static fo_rc read_local(const char *path, sink *s, bool copy, fo_err *err)
                                 "%s: more than the limit of %llu bytes (--max-bytes)", path,
                                 (unsigned long long)s->max_bytes);
             else
-                rc =
-                    fo_err_set(err, FO_EIO, "%s: write: %s", s->tmp_path, strerror(s->write_errno));
+                rc = fo_err_set(err, FO_EIO, "copying %s: cannot write it into %s: %s", path,
+                                s->dir, strerror(s->write_errno));
             break;
         }
     }
@@ -308,7 +335,7 @@ static bool on_chunk(void *ctx, const char *data, size_t len)
         s->status = -1;
         return false;
     }
-    if (s->status < 200 || s->status > 299) {
+    if (s->status != 200 && s->status != 203) {
         size_t room = ERROR_BODY_MAX - s->errbody.len;
         fo_strbuf_append(&s->errbody, data, len < room ? len : room);
         return true;
@@ -319,27 +346,44 @@ static bool on_chunk(void *ctx, const char *data, size_t len)
 /* "https://h/p?X-Amz-Signature=..." -> "https://h/p?..." (a query may be a credential). */
 static void redact(const char *url, char *out, size_t n)
 {
-    size_t q = strcspn(url, "?");
-    snprintf(out, n, "%.*s%s", (int)q, url, url[q] ? "?..." : "");
+    fo_artifact_uri_redact(url, out, n);
 }
 
-/* Replace every copy of url in err's message by its redacted form. */
-static void redact_err(fo_err *err, const char *url, const char *shown)
+static bool url_char(char c)
 {
-    if (!err || !strchr(url, '?'))
+    return c && !isspace((unsigned char)c) && !strchr("'\"<>", c);
+}
+
+/* Redact every URL in err's message, whoever wrote it: the client quotes the request URL and a
+ * refused redirect's target, either of which may carry a presigned query or user:password@. */
+static void redact_err(fo_err *err)
+{
+    if (!err || !strstr(err->message, "://"))
         return;
     char out[FO_ERR_MSG_MAX];
-    size_t o = 0, ulen = strlen(url), slen = strlen(shown);
-    for (const char *p = err->message; *p && o + 1 < sizeof out;) {
-        if (strncmp(p, url, ulen) == 0 && o + slen < sizeof out) {
-            memcpy(out + o, shown, slen);
-            o += slen;
-            p += ulen;
-        } else {
-            out[o++] = *p++;
-        }
+    size_t o = 0;
+    const char *m = err->message, *p = m;
+    for (const char *sep; (sep = strstr(p, "://")) && o + 1 < sizeof out;) {
+        const char *a = sep;
+        while (a > p && (isalnum((unsigned char)a[-1]) || strchr("+-.", a[-1])))
+            a--;
+        const char *z = sep + 3;
+        while (url_char(*z))
+            z++;
+        /* "GET <url>: why" - trailing punctuation is the sentence's, not the URL's. */
+        while (z > sep + 3 && strchr(":,;.)", z[-1]))
+            z--;
+        char *tok = strndup(a, (size_t)(z - a));
+        char shown[FO_ERR_MSG_MAX];
+        redact(tok ? tok : "", shown, sizeof shown);
+        free(tok);
+        o += (size_t)snprintf(out + o, sizeof out - o, "%.*s%s", (int)(a - p), p, shown);
+        if (o >= sizeof out)
+            o = sizeof out - 1;
+        p = z;
     }
-    out[o] = '\0';
+    if (o + 1 < sizeof out)
+        snprintf(out + o, sizeof out - o, "%s", p);
     snprintf(err->message, sizeof err->message, "%s", out);
 }
 
@@ -392,11 +436,9 @@ static fo_rc request_url(const char *uri, const fo_artifact_uri *u, const fo_art
         size_t elen = strlen(o->s3_endpoint);
         while (elen > 0 && o->s3_endpoint[elen - 1] == '/')
             elen--;
-        if (strncmp(o->s3_endpoint, "http://", 7) != 0 &&
-            strncmp(o->s3_endpoint, "https://", 8) != 0) {
+        if (fo_artifact_s3_endpoint_check(o->s3_endpoint, err) != FO_OK) {
             fo_strbuf_release(&sb);
-            return fo_err_set(err, FO_EINVAL, "--s3-endpoint %s: not an http:// or https:// URL",
-                              o->s3_endpoint);
+            return FO_EINVAL;
         }
         rc = fo_strbuf_printf(&sb, "%.*s/%s/", (int)elen, o->s3_endpoint, u->host);
     } else if (strchr(u->host, '.')) {
@@ -447,7 +489,8 @@ static fo_rc judge(fo_rc rc, const sink *s, const char *shown, fo_err *err, bool
                           "GET %s: the artifact is larger than %llu bytes (--max-bytes)", shown,
                           (unsigned long long)s->max_bytes);
     if (s->write_failed)
-        return fo_err_set(err, FO_EIO, "%s: write: %s", s->tmp_path, strerror(s->write_errno));
+        return fo_err_set(err, FO_EIO, "GET %s: cannot write the artifact into %s: %s", shown,
+                          s->dir, strerror(s->write_errno));
     if (s->status == -1)
         return fo_err_set(err, FO_EPROTO,
                           "GET %s: redirected, but the HTTP client did not report the final "
@@ -457,8 +500,15 @@ static fo_rc judge(fo_rc rc, const sink *s, const char *shown, fo_err *err, bool
         *retry = rc == FO_EUNAVAIL;
         return rc; /* err already says what happened */
     }
-    if (s->status >= 200 && s->status <= 299)
+    /* RFC 9110 section 15.3: only a 200 (or a proxy's 203) carries the whole representation;
+     * a 206 is a piece of it and a 204 nothing, neither a jar. */
+    if (s->status == 200 || s->status == 203)
         return FO_OK;
+    if (s->status >= 200 && s->status <= 299)
+        return fo_err_set(err, FO_EPROTO,
+                          "GET %s: HTTP %d is not the artifact (only a 200 carries the whole "
+                          "file)",
+                          shown, s->status);
     char code[128], msg[256];
     xml_field(&s->errbody, "Code", code, sizeof code);
     xml_field(&s->errbody, "Message", msg, sizeof msg);
@@ -536,7 +586,7 @@ static fo_rc fetch_http(const char *uri, const fo_artifact_uri *u, const fo_arti
         fo_err_clear(&aerr);
         rc = fo_http_stream(hc, url, hdrs, nh, left > 0 ? left : 1, on_status, on_chunk, s, o->stop,
                             &aerr);
-        redact_err(&aerr, url, shown);
+        redact_err(&aerr);
         bool retry = false;
         rc = judge(rc, s, shown, &aerr, &retry);
         int64_t now = fo_clock_mono_ms(clk);
@@ -544,20 +594,26 @@ static fo_rc fetch_http(const char *uri, const fo_artifact_uri *u, const fo_arti
             log_attempt(shown, attempt, s, now - t0, "ok", "");
             break;
         }
-        if (rc == FO_ETIMEOUT || now >= deadline) {
-            rc = fo_err_set(err, FO_ETIMEOUT,
-                            "GET %s: no complete answer within %ld ms (--timeout): %s", shown,
-                            total_ms, aerr.message);
-            log_attempt(shown, attempt, s, now - t0, "failed", aerr.message);
-            break;
-        }
-        int64_t delay = retry ? fo_backoff_next_ms(&bo) : 0;
-        if (retry && attempt < max_attempts && now + delay < deadline && !(o->stop && *o->stop)) {
+        /* libcurl's own timeout is the attempt's share of the deadline, so a timeout before
+         * the deadline is the connect timeout (TCP or TLS handshake): worth another attempt;
+         * one at the deadline is the end of the run. */
+        if (rc == FO_ETIMEOUT)
+            retry = true;
+        int64_t delay = retry && now < deadline ? fo_backoff_next_ms(&bo) : 0;
+        bool out_of_time = now + delay >= deadline;
+        if (retry && !out_of_time && attempt < max_attempts && !(o->stop && *o->stop)) {
             log_attempt(shown, attempt, s, now - t0, "retry", aerr.message);
             sleep_ms(delay, o->stop);
             continue;
         }
         log_attempt(shown, attempt, s, now - t0, "failed", aerr.message);
+        if (retry && out_of_time) {
+            rc = fo_err_set(err, FO_ETIMEOUT,
+                            "GET %s: no complete answer within %ld ms (--timeout), %d attempt%s: "
+                            "%s",
+                            shown, total_ms, attempt, attempt == 1 ? "" : "s", aerr.message);
+            break;
+        }
         if (err)
             *err = aerr;
         if (retry)
@@ -578,7 +634,7 @@ fo_rc fo_artifact_fetch(const char *uri, const fo_artifact_fetch_opts *o, char *
     fo_err_clear(err);
     fo_artifact_uri u;
     fo_rc rc = fo_artifact_uri_parse(uri, &u, err);
-    char *final_path = NULL;
+    char *final_path = NULL, *dir = NULL;
     sink s = {.fd = -1};
     if (rc != FO_OK)
         goto out;
@@ -606,8 +662,11 @@ fo_rc fo_artifact_fetch(const char *uri, const fo_artifact_fetch_opts *o, char *
         rc = fo_err_set(err, FO_ENOMEM, "out of memory");
         goto out;
     }
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%.*s", (int)dlen, o->dest_dir);
+    dir = strndup(o->dest_dir, dlen);
+    if (!dir) {
+        rc = fo_err_set(err, FO_ENOMEM, "out of memory");
+        goto out;
+    }
     rc = sink_open(&s, dir, o->max_bytes ? o->max_bytes : FO_ARTIFACT_DEFAULT_MAX_BYTES, err);
     s.stop = o->stop;
     if (rc != FO_OK)
@@ -631,6 +690,7 @@ fo_rc fo_artifact_fetch(const char *uri, const fo_artifact_fetch_opts *o, char *
 out:
     sink_discard(&s);
     free(final_path);
+    free(dir);
     fo_artifact_uri_release(&u);
     return rc;
 }

@@ -70,6 +70,11 @@ typedef struct fo_artifact_fetch_opts {
 fo_rc fo_artifact_fetch(const char *uri, const fo_artifact_fetch_opts *opts, char **path_out,
                         fo_err *err);
 
+/* Is endpoint a usable --s3-endpoint: an http:// or https:// URL with a host, without
+ * user:password@ (it is shown in every log line), query or fragment? FO_EINVAL with err
+ * saying which, the endpoint quoted redacted (fo_artifact_uri_redact). */
+fo_rc fo_artifact_s3_endpoint_check(const char *endpoint, fo_err *err);
+
 /* Is s 64 hexadecimal digits? */
 bool fo_artifact_sha256_hex_valid(const char *s);
 

@@ -178,10 +178,8 @@ static int parse_config(int argc, char **argv, config *c, fo_artifact_fetch_opts
         return 2;
     }
     o->timeout_ms = c->timeout ? (long)v * 1000 : 0;
-    if (c->s3_endpoint && strncmp(c->s3_endpoint, "http://", 7) != 0 &&
-        strncmp(c->s3_endpoint, "https://", 8) != 0) {
-        fprintf(stderr, "flinkop-fetch: --s3-endpoint: %s is not an http:// or https:// URL\n",
-                c->s3_endpoint);
+    if (c->s3_endpoint && fo_artifact_s3_endpoint_check(c->s3_endpoint, &err) != FO_OK) {
+        fprintf(stderr, "flinkop-fetch: %s\n", err.message);
         return 2;
     }
     o->dest_dir = c->dest;
@@ -221,7 +219,10 @@ int main(int argc, char **argv)
     char *path = NULL;
     fo_rc rc = fo_artifact_fetch(c.uri, &o, &path, &err);
     if (rc != FO_OK) {
-        fo_log_error("artifact fetch failed: %s", err.message);
+        /* Name what was being fetched, redacted: the message alone may be about a directory. */
+        char shown[FO_ARTIFACT_URI_MAX + 16];
+        fo_artifact_uri_redact(c.uri, shown, sizeof shown);
+        fo_log_error("artifact fetch of %s failed: %s", shown, err.message);
         return 1;
     }
     fo_log_info("artifact saved: %s", path);

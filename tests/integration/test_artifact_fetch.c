@@ -407,6 +407,211 @@ START_TEST(https_is_verified_with_the_given_ca_and_never_redirected_to_http)
 }
 END_TEST
 
+/* ---- hardening: what an attacker or a bad network can do ---------------------------------- */
+
+/* DEST/job.jar holds exactly body (and nothing else is in DEST). */
+static void assert_saved(const fo_fetchtest_run_result *r, const char *body)
+{
+    ck_assert_msg(r->exit_code == 0, "exit %d, stderr:\n%s", r->exit_code, r->err);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/job.jar", fo_ft.dest);
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    char got[256] = "";
+    size_t n = fread(got, 1, sizeof got - 1, f);
+    fclose(f);
+    got[n] = '\0';
+    ck_assert_str_eq(got, body);
+    char names[4096];
+    ck_assert_int_eq(fo_fetchtest_dest_entries(names, sizeof names), 1);
+}
+
+/* The "error" line of stderr (the run's final word), or "". */
+static const char *error_line(const char *err, char *buf, size_t n)
+{
+    const char *l = strstr(err, "\"level\":\"error\"");
+    buf[0] = '\0';
+    if (l) {
+        while (l > err && l[-1] != '\n')
+            l--;
+        snprintf(buf, n, "%.*s", (int)strcspn(l, "\n"), l);
+    }
+    return buf;
+}
+
+#define FULL_REPLY "HTTP/1.1 200 OK\r\nContent-Length: 9\r\nConnection: close\r\n\r\nfull body"
+
+START_TEST(a_200_cut_short_of_its_content_length_is_retried_and_never_saved)
+{
+    static const char *const replies[] = {
+        "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nConnection: close\r\n\r\nPK only the start",
+        FULL_REPLY};
+    fo_fetchtest_raw_start(replies, 2);
+    char *u = fo_fetchtest_url("http", fo_ft.raw_port, "/job.jar");
+    fo_fetchtest_run_result r =
+        fo_fetchtest_run((const char *[]){"--uri", u, "--dest", fo_ft.dest, NULL}, NULL);
+    assert_saved(&r, "full body");
+    ck_assert_int_eq(fo_fetchtest_read_count(&fo_ft.raw_conns), 2);
+    ck_assert_int_eq(fo_fetchtest_attempt_lines(r.err, "retry"), 1);
+    fo_fetchtest_run_release(&r);
+    free(u);
+}
+END_TEST
+
+START_TEST(a_chunked_200_without_its_last_chunk_is_retried_and_never_saved)
+{
+    static const char *const replies[] = {
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        "a\r\nPK partial\r\n",
+        FULL_REPLY};
+    fo_fetchtest_raw_start(replies, 2);
+    char *u = fo_fetchtest_url("http", fo_ft.raw_port, "/job.jar");
+    fo_fetchtest_run_result r =
+        fo_fetchtest_run((const char *[]){"--uri", u, "--dest", fo_ft.dest, NULL}, NULL);
+    assert_saved(&r, "full body");
+    ck_assert_int_eq(fo_fetchtest_read_count(&fo_ft.raw_conns), 2);
+    fo_fetchtest_run_release(&r);
+    free(u);
+}
+END_TEST
+
+/* Only a 200 is the whole artifact: a 206 is a piece of it, a 204 nothing at all. */
+START_TEST(a_2xx_other_than_200_is_not_saved_as_the_jar)
+{
+    static const char *const replies[] = {
+        "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-4/100\r\nContent-Length: 5\r\n"
+        "Connection: close\r\n\r\nPK...",
+        "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"};
+    fo_fetchtest_raw_start(replies, 2);
+    char *u = fo_fetchtest_url("http", fo_ft.raw_port, "/job.jar");
+    const char *status[] = {"HTTP 206", "HTTP 204"};
+    for (int i = 0; i < 2; i++) {
+        fo_fetchtest_run_result r =
+            fo_fetchtest_run((const char *[]){"--uri", u, "--dest", fo_ft.dest, NULL}, NULL);
+        ck_assert_msg(r.exit_code == 1, "exit %d\n%s", r.exit_code, r.err);
+        ck_assert_msg(strstr(r.err, status[i]) != NULL, "%s", r.err);
+        ck_assert_str_eq(r.out, "");
+        fo_fetchtest_assert_dest_empty();
+        fo_fetchtest_run_release(&r);
+    }
+    ck_assert_int_eq(fo_fetchtest_read_count(&fo_ft.raw_conns), 2); /* neither is retried */
+    free(u);
+}
+END_TEST
+
+/* A server that accepts and never answers the TLS handshake ends an attempt at libcurl's
+ * connect timeout (5 s), long before --timeout: that attempt is retried, and the run still
+ * ends at --timeout. */
+START_TEST(a_connect_timeout_is_retried_within_the_overall_timeout)
+{
+    static const char *const replies[] = {NULL};
+    fo_fetchtest_raw_start(replies, 1);
+    char *u = fo_fetchtest_url("https", fo_ft.raw_port, "/job.jar");
+    fo_fetchtest_run_result r = fo_fetchtest_run(
+        (const char *[]){"--uri", u, "--dest", fo_ft.dest, "--timeout", "7", NULL}, NULL);
+    ck_assert_int_eq(r.exit_code, 1);
+    ck_assert_msg(fo_fetchtest_read_count(&fo_ft.raw_conns) >= 2, "%s", r.err);
+    ck_assert_int_ge(fo_fetchtest_attempt_lines(r.err, "retry"), 1);
+    ck_assert_msg(strstr(r.err, "(--timeout)") != NULL, "%s", r.err);
+    fo_fetchtest_assert_dest_empty();
+    fo_fetchtest_run_release(&r);
+    free(u);
+}
+END_TEST
+
+START_TEST(a_presigned_query_never_appears_in_the_output)
+{
+    char *u = fo_fetchtest_url("http", fo_ft.plain_port,
+                               "/missing/job.jar?X-Amz-Signature=" FO_FT_PRESIGNED_SIG);
+    fo_fetchtest_run_result r =
+        fo_fetchtest_run((const char *[]){"--uri", u, "--dest", fo_ft.dest, NULL}, NULL);
+    ck_assert_int_eq(r.exit_code, 1);
+    ck_assert_msg(strstr(r.err, "/missing/job.jar?...") != NULL, "%s", r.err);
+    ck_assert_msg(strstr(r.err, FO_FT_PRESIGNED_SIG) == NULL, "%s", r.err);
+    fo_fetchtest_run_release(&r);
+    free(u);
+    /* Nor the query of a redirect's target, here one refused (https to http). */
+    fo_fetchtest_start_tls();
+    u = fo_fetchtest_url("https", fo_ft.tls_port, "/tls-to-presigned/job.jar");
+    r = fo_fetchtest_run(
+        (const char *[]){"--uri", u, "--dest", fo_ft.dest, "--ca-file", fo_ft.ca, NULL}, NULL);
+    ck_assert_int_eq(r.exit_code, 1);
+    ck_assert_msg(strstr(r.err, "refused") != NULL, "%s", r.err);
+    ck_assert_msg(strstr(r.err, FO_FT_PRESIGNED_SIG) == NULL, "%s", r.err);
+    fo_fetchtest_assert_dest_empty();
+    fo_fetchtest_run_release(&r);
+    free(u);
+}
+END_TEST
+
+/* A full disk: a write that fails (here EFBIG under RLIMIT_FSIZE, as ENOSPC would) ends the
+ * fetch at once, names the URL and the cause, and removes the temporary file. */
+START_TEST(a_failed_write_is_reported_with_the_url_and_leaves_nothing)
+{
+    char *u = fo_fetchtest_url("http", fo_ft.plain_port, "/big/job.jar");
+    fo_fetchtest_run_result r = fo_fetchtest_run_limited(
+        (const char *[]){"--uri", u, "--dest", fo_ft.dest, NULL}, NULL, 64 * 1024);
+    ck_assert_int_eq(r.exit_code, 1);
+    char line[4096];
+    error_line(r.err, line, sizeof line);
+    ck_assert_msg(strstr(line, "File too large") != NULL, "%s", r.err);
+    ck_assert_msg(strstr(line, "GET ") && strstr(strstr(line, "GET "), u), "%s", r.err);
+    ck_assert_msg(strstr(line, ".flinkop-fetch.") == NULL, "%s", r.err); /* the URL, not a tmp */
+    ck_assert_int_eq(fo_fetchtest_attempt_lines(r.err, "retry"), 0);
+    fo_fetchtest_assert_dest_empty();
+    fo_fetchtest_run_release(&r);
+    free(u);
+}
+END_TEST
+
+/* DEST/job.jar already a symlink to a file elsewhere: the link is replaced, the file it points
+ * to is never written. */
+START_TEST(a_symlink_in_dest_is_replaced_not_written_through)
+{
+    char victim[1024], link[1024];
+    snprintf(victim, sizeof victim, "%s/victim", fo_ft.work);
+    snprintf(link, sizeof link, "%s/job.jar", fo_ft.dest);
+    FILE *f = fopen(victim, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("precious\n", f);
+    fclose(f);
+    ck_assert_int_eq(symlink(victim, link), 0);
+    char *u = fo_fetchtest_url("http", fo_ft.plain_port, "/files/job.jar");
+    fo_fetchtest_run_result r =
+        fo_fetchtest_run((const char *[]){"--uri", u, "--dest", fo_ft.dest, NULL}, NULL);
+    fo_fetchtest_assert_fetched(&r); /* a regular file now */
+    f = fopen(victim, "r");
+    char got[64] = "";
+    ck_assert_ptr_nonnull(fgets(got, sizeof got, f));
+    fclose(f);
+    ck_assert_str_eq(got, "precious\n");
+    fo_fetchtest_run_release(&r);
+    free(u);
+}
+END_TEST
+
+START_TEST(a_failure_names_the_uri_it_was_fetching)
+{
+    char missing[1024];
+    snprintf(missing, sizeof missing, "%s/no-such-dir", fo_ft.work);
+    fo_fetchtest_run_result r =
+        fo_fetchtest_run((const char *[]){"--uri", "https://alice:pw@h.example/jobs/job.jar?sig=x",
+                                          "--dest", missing, NULL},
+                         NULL);
+    ck_assert_int_ne(r.exit_code, 0);
+    ck_assert_msg(strstr(r.err, "h.example/jobs/job.jar") != NULL, "%s", r.err);
+    ck_assert_ptr_null(strstr(r.err, "pw@"));
+    fo_fetchtest_run_release(&r);
+    r = fo_fetchtest_run(
+        (const char *[]){"--uri", "https://h.example/jobs/job.jar?sig=x", "--dest", missing, NULL},
+        NULL);
+    ck_assert_int_eq(r.exit_code, 1);
+    ck_assert_msg(strstr(r.err, "https://h.example/jobs/job.jar?...") != NULL, "%s", r.err);
+    ck_assert_msg(strstr(r.err, "no-such-dir") != NULL, "%s", r.err);
+    fo_fetchtest_run_release(&r);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("artifact_fetch");
@@ -433,6 +638,18 @@ static Suite *suite(void)
     tcase_add_test(http, a_local_uri_is_only_checked_and_its_own_path_printed);
     tcase_add_test(http, https_is_verified_with_the_given_ca_and_never_redirected_to_http);
     suite_add_tcase(s, http);
+    TCase *hard = tcase_create("hardening");
+    tcase_add_checked_fixture(hard, fo_fetchtest_setup, fo_fetchtest_teardown);
+    tcase_set_timeout(hard, 120);
+    tcase_add_test(hard, a_200_cut_short_of_its_content_length_is_retried_and_never_saved);
+    tcase_add_test(hard, a_chunked_200_without_its_last_chunk_is_retried_and_never_saved);
+    tcase_add_test(hard, a_2xx_other_than_200_is_not_saved_as_the_jar);
+    tcase_add_test(hard, a_connect_timeout_is_retried_within_the_overall_timeout);
+    tcase_add_test(hard, a_presigned_query_never_appears_in_the_output);
+    tcase_add_test(hard, a_failed_write_is_reported_with_the_url_and_leaves_nothing);
+    tcase_add_test(hard, a_symlink_in_dest_is_replaced_not_written_through);
+    tcase_add_test(hard, a_failure_names_the_uri_it_was_fetching);
+    suite_add_tcase(s, hard);
     return s;
 }
 
