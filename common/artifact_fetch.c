@@ -193,12 +193,18 @@ static fo_rc sink_commit(sink *s, const char *final_path, const char *want_hex, 
                           "kept",
                           want_hex, got, (unsigned long long)s->bytes);
     /* The artifact is read by Flink, which may run as another user in the same pod. */
-    if (fchmod(s->fd, 0644) != 0 || fsync(s->fd) != 0)
-        return fo_err_set(err, FO_EIO, "%s: %s", s->tmp_path, strerror(errno));
+    if (fchmod(s->fd, 0644) != 0)
+        return fo_err_set(err, FO_EIO, "cannot make the artifact readable in %s: %s", s->dir,
+                          strerror(errno));
+    /* A full disk may only show here (delayed allocation, NFS): the file is then not kept. */
+    if (fsync(s->fd) != 0)
+        return fo_err_set(err, FO_EIO, "cannot flush the artifact to disk in %s: %s", s->dir,
+                          strerror(errno));
     int fd = s->fd;
     s->fd = -1;
     if (close(fd) != 0)
-        return fo_err_set(err, FO_EIO, "%s: close: %s", s->tmp_path, strerror(errno));
+        return fo_err_set(err, FO_EIO, "cannot close the artifact in %s: %s", s->dir,
+                          strerror(errno));
     if (rename(s->tmp_path, final_path) != 0)
         return fo_err_set(err, FO_EIO, "cannot rename %s to %s: %s", s->tmp_path, final_path,
                           strerror(errno));
@@ -456,6 +462,16 @@ static fo_rc request_url(const char *uri, const fo_artifact_uri *u, const fo_art
     return FO_OK;
 }
 
+/* msg without a leading "GET <shown>: " (to say the URL once). */
+static const char *without_prefix(const char *msg, const char *shown)
+{
+    size_t n = strlen(shown);
+    if (strncmp(msg, "GET ", 4) == 0 && strncmp(msg + 4, shown, n) == 0 &&
+        strncmp(msg + 4 + n, ": ", 2) == 0)
+        return msg + 4 + n + 2;
+    return msg;
+}
+
 static void log_attempt(const char *shown, int attempt, const sink *s, int64_t elapsed_ms,
                         const char *outcome, const char *detail)
 {
@@ -611,7 +627,8 @@ static fo_rc fetch_http(const char *uri, const fo_artifact_uri *u, const fo_arti
             rc = fo_err_set(err, FO_ETIMEOUT,
                             "GET %s: no complete answer within %ld ms (--timeout), %d attempt%s: "
                             "%s",
-                            shown, total_ms, attempt, attempt == 1 ? "" : "s", aerr.message);
+                            shown, total_ms, attempt, attempt == 1 ? "" : "s",
+                            without_prefix(aerr.message, shown));
             break;
         }
         if (err)

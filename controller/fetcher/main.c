@@ -219,10 +219,14 @@ int main(int argc, char **argv)
     char *path = NULL;
     fo_rc rc = fo_artifact_fetch(c.uri, &o, &path, &err);
     if (rc != FO_OK) {
-        /* Name what was being fetched, redacted: the message alone may be about a directory. */
+        /* Name what was being fetched (redacted) unless the message already has its URL: it may
+         * be about the directory or a local file. */
         char shown[FO_ARTIFACT_URI_MAX + 16];
         fo_artifact_uri_redact(c.uri, shown, sizeof shown);
-        fo_log_error("artifact fetch of %s failed: %s", shown, err.message);
+        if (strstr(err.message, "://"))
+            fo_log_error("artifact fetch failed: %s", err.message);
+        else
+            fo_log_error("artifact fetch of %s failed: %s", shown, err.message);
         return 1;
     }
     fo_log_info("artifact saved: %s", path);
