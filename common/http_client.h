@@ -3,6 +3,11 @@
 
 /* An HTTP(S) client on libcurl (GnuTLS flavour); the only user of libcurl.
  *
+ * libcurl is loaded with dlopen the first time a client is made (libcurl-gnutls.so.4, then
+ * libcurl.so.4; FLINKOP_LIBCURL names another file), so a program that seldom makes requests
+ * does not map libcurl and its dependency chain at start. The library must be 7.85.0 or later
+ * and use GnuTLS; otherwise fo_http_client_new fails with FO_EIO saying what to install.
+ *
  * A fo_http_client holds the connection settings (TLS material, timeouts) and a pool of
  * reusable connections; it is thread-safe (each call uses its own easy handle from the pool).
  * Calls are synchronous and bounded by a timeout; streaming calls (watches) deliver the body
