@@ -1,24 +1,21 @@
 #include "tests/support/fetchtest.h"
 
-#include <arpa/inet.h>
 #include <check.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/certwatch.h"
 #include "common/httpd.h"
+#include "tests/support/rawsrv.h"
 #include "tests/support/sigv4.h"
 #include "tests/support/testcerts.h"
 #include "tests/support/testutil.h"
@@ -189,97 +186,40 @@ static void handle(void *ctx, const fo_http_request *req, fo_http_response *resp
     }
 }
 
-/* ---- the scripted raw server ---------------------------------------------------------------- */
+/* ---- the scripted raw server (tests/support/rawsrv) with one canned reply per connection -- */
 
 static struct {
-    pthread_t thread;
-    bool running;
-    volatile int stop;
-    int fd;
+    fo_rawsrv *srv;
     const char *const *replies;
     size_t n;
-} g_raw = {.fd = -1};
+} g_raw;
 
-/* Wait until fd is readable or the server stops; false when stopping. */
-static bool raw_wait(int fd)
+static void raw_accepted(void *ctx, int conn)
 {
-    while (!g_raw.stop) {
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        if (poll(&p, 1, 100) > 0)
-            return true;
-    }
+    (void)ctx;
+    (void)conn;
+    fo_fetchtest_count(&fo_ft.raw_conns);
+}
+
+/* The i-th connection's reply, as is, after its request head; then the connection closes. */
+static bool raw_reply(fo_rawsrv *s, int fd, const fo_rawsrv_request *r, void *ctx)
+{
+    (void)ctx;
+    size_t i = (size_t)r->conn < g_raw.n ? (size_t)r->conn : g_raw.n - 1;
+    if (g_raw.replies[i])
+        fo_rawsrv_send_str(fd, g_raw.replies[i]);
+    else
+        fo_rawsrv_hold(s, fd);
     return false;
-}
-
-static void raw_serve(int c, const char *reply)
-{
-    char buf[4096];
-    size_t have = 0;
-    /* The request head, up to the blank line. */
-    while (raw_wait(c)) {
-        ssize_t r = read(c, buf + have, sizeof buf - 1 - have);
-        if (r <= 0)
-            return;
-        have += (size_t)r;
-        buf[have] = '\0';
-        if (strstr(buf, "\r\n\r\n") || have >= sizeof buf - 1)
-            break;
-    }
-    if (!reply) {
-        while (raw_wait(c) && read(c, buf, sizeof buf) > 0) {
-        }
-        return;
-    }
-    for (size_t off = 0, len = strlen(reply); off < len;) {
-        ssize_t w = write(c, reply + off, len - off);
-        if (w <= 0)
-            return;
-        off += (size_t)w;
-    }
-}
-
-static void *raw_main(void *arg)
-{
-    (void)arg;
-    for (size_t i = 0; raw_wait(g_raw.fd); i++) {
-        int c = accept(g_raw.fd, NULL, NULL);
-        if (c < 0)
-            continue;
-        fo_fetchtest_count(&fo_ft.raw_conns);
-        raw_serve(c, g_raw.replies[i < g_raw.n ? i : g_raw.n - 1]);
-        shutdown(c, SHUT_RDWR);
-        close(c);
-    }
-    return NULL;
 }
 
 void fo_fetchtest_raw_start(const char *const *replies, size_t n)
 {
-    ck_assert(n > 0 && !g_raw.running);
-    g_raw.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    ck_assert_int_ge(g_raw.fd, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t alen = sizeof a;
-    ck_assert_int_eq(bind(g_raw.fd, (struct sockaddr *)&a, sizeof a), 0);
-    ck_assert_int_eq(listen(g_raw.fd, 8), 0);
-    ck_assert_int_eq(getsockname(g_raw.fd, (struct sockaddr *)&a, &alen), 0);
-    fo_ft.raw_port = ntohs(a.sin_port);
+    ck_assert(n > 0 && !g_raw.srv);
     g_raw.replies = replies;
     g_raw.n = n;
-    g_raw.stop = 0;
-    ck_assert_int_eq(pthread_create(&g_raw.thread, NULL, raw_main, NULL), 0);
-    g_raw.running = true;
-}
-
-static void raw_stop(void)
-{
-    if (!g_raw.running)
-        return;
-    g_raw.stop = 1;
-    pthread_join(g_raw.thread, NULL);
-    close(g_raw.fd);
-    g_raw.fd = -1;
-    g_raw.running = false;
+    g_raw.srv = fo_rawsrv_start(&(fo_rawsrv_opts){.reply = raw_reply, .on_accept = raw_accepted});
+    fo_ft.raw_port = fo_rawsrv_port(g_raw.srv);
 }
 
 /* ---- fixture -------------------------------------------------------------------------------- */
@@ -304,7 +244,8 @@ void fo_fetchtest_setup(void)
 
 void fo_fetchtest_teardown(void)
 {
-    raw_stop();
+    fo_rawsrv_stop(g_raw.srv);
+    g_raw.srv = NULL;
     fo_httpd_stop(g_plain);
     g_plain = NULL;
     fo_httpd_stop(g_tls);

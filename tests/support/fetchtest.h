@@ -3,8 +3,9 @@
 
 /* What the flinkop-fetch suites (tests/integration/test_artifact_fetch*.c) share: local servers
  * with a jar and its failure modes, a fake path-style S3 whose SigV4 check is independent of
- * libcurl (tests/support/sigv4), a scripted raw TCP server for answers a real HTTP server will
- * not give (a short body, a wrong status, silence), and a runner for the real binary.
+ * libcurl (tests/support/sigv4), canned answers from the scripted raw server
+ * (tests/support/rawsrv) for what a real HTTP server will not give (a short body, a wrong
+ * status, silence), and a runner for the real binary.
  *
  * Test code only: failures are Check assertions. One fixture at a time per process (the state
  * is the global fo_ft, set up by fo_fetchtest_setup and cleared by fo_fetchtest_teardown); the
@@ -69,11 +70,13 @@ void fo_fetchtest_start_tls(void);
 void fo_fetchtest_count(int *n);
 int fo_fetchtest_read_count(const int *n);
 
-/* The scripted raw server: the i-th connection (from 0) reads a request head and gets
- * replies[min(i, n - 1)] written as is, then the connection is closed; a NULL reply says
- * nothing and holds the connection until the client closes it. Connections are served one at
- * a time. fo_ft.raw_port is its port; fo_fetchtest_read_count(&fo_ft.raw_conns) counts them.
- * Stopped by fo_fetchtest_teardown. */
+/* The scripted raw server (tests/support/rawsrv): the i-th connection (from 0, in accept
+ * order) reads a request head and gets replies[min(i, n - 1)] written as is, then the
+ * connection is closed; a NULL reply says nothing and holds the connection until the client
+ * closes it (so does a connection that never sends a request head, such as a TLS handshake).
+ * replies is borrowed until teardown. fo_ft.raw_port is its port;
+ * fo_fetchtest_read_count(&fo_ft.raw_conns) counts the accepted connections. Stopped by
+ * fo_fetchtest_teardown. */
 void fo_fetchtest_raw_start(const char *const *replies, size_t n);
 
 typedef struct fo_fetchtest_run_result {
