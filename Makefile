@@ -6,7 +6,8 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 SUB = $(MAKE) --no-print-directory -j$(JOBS) -f mk/build.mk
 
 .PHONY: all test test-unit test-integration test-e2e valgrind demo demo-stop bench \
-        bench-webhook bench-webhook-cpu bench-controller fuzz deps clean format crds check-crds FORCE
+        bench-webhook bench-webhook-cpu bench-controller fuzz image-smoke deps clean format crds \
+        check-crds FORCE
 
 all: deps
 	@$(SUB) VARIANT=release all
@@ -39,6 +40,11 @@ bench bench-webhook bench-webhook-cpu bench-controller: all
 # FUZZ_SECONDS=60 per harness, F=name for one (e.g. `make fuzz F=yaml FUZZ_SECONDS=300`).
 fuzz: deps
 	@FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60) F=$(F) scripts/fuzz.sh
+
+# The Dockerfile's runtime stage without a container engine: its packages in a Debian root,
+# the programs run there as its user, end-to-end suites against them (root; not in `make test`).
+image-smoke: all
+	@scripts/image-smoke.sh
 
 # The CRDs are generated from crds/generator/schema.yaml and the Kubernetes OpenAPI.
 crds check-crds: deps
