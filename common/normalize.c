@@ -43,6 +43,10 @@ static fo_rc layer_role(json_t *spec, const char *role_key, fo_role role,
     json_t *effective = fo_podtemplate_layer(layers, 3);
     if (!effective)
         return FO_OK; /* no template anywhere: create nothing */
+    if (absent(own) && fo_json_is_empty(effective)) {
+        json_decref(effective); /* only empty layers (cluster defaults "podTemplate: {}") */
+        return FO_OK;
+    }
     /* Only now is a jobManager / taskManager object created (or a null one replaced). */
     json_t *target = fo_json_ensure_object(spec, role_key);
     if (!target || json_object_set_new(target, "podTemplate", effective) != 0)

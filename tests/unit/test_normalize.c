@@ -89,6 +89,33 @@ START_TEST(no_defaults_and_empty_defaults_normalise_the_same)
 }
 END_TEST
 
+START_TEST(empty_default_templates_add_no_empty_pod_templates)
+{
+    /* manifests/base/cluster-defaults.yaml ships "podTemplate: {}": a spec without templates
+     * must stay without them, not gain jobManager.podTemplate: {} (noise in every object and
+     * in kubectl diff). A template the user wrote, even an empty one, stays. */
+    static const char text[] = "podTemplate: {}\nflinkConfiguration: {}\n"
+                               "jobManager: {podTemplate: {}}\ntaskManager: {podTemplate: {}}\n";
+    fo_err err;
+    fo_err_clear(&err);
+    fo_cluster_defaults *cd = fo_cluster_defaults_parse(text, strlen(text), &err);
+    ck_assert_msg(cd != NULL, "%s", err.message);
+    json_t *obj = json_pack("{s:s,s:s,s:{s:s},s:{s:s,s:s,s:{s:s},s:{s:{}}}}", "apiVersion",
+                            "flink.apache.org/v1beta1", "kind", "FlinkDeployment", "metadata",
+                            "name", "basic", "spec", "image", "flink:1.20", "flinkVersion",
+                            "v1_20", "jobManager", "memory", "2048m", "taskManager",
+                            "podTemplate");
+    ck_assert_int_eq(fo_normalize_resource(obj, cd, &err), FO_OK);
+    ck_assert_ptr_null(fo_json_get(obj, "spec.jobManager.podTemplate"));
+    ck_assert_ptr_null(fo_json_get(obj, "spec.podTemplate"));
+    const json_t *own = fo_json_get(obj, "spec.taskManager.podTemplate");
+    ck_assert_msg(json_is_object(own) && json_object_size(own) == 0,
+                  "the user's own empty template stays");
+    json_decref(obj);
+    fo_cluster_defaults_unref(cd);
+}
+END_TEST
+
 START_TEST(cluster_defaults_change_only_the_role_templates)
 {
     /* The user's spec.podTemplate is never rewritten, whatever the defaults say. */
@@ -230,6 +257,7 @@ int main(void)
     TCase *tc = tcase_create("normalize");
     tcase_add_test(tc, every_fixture_normalises_to_its_expected_resource_and_again_to_the_same);
     tcase_add_test(tc, no_defaults_and_empty_defaults_normalise_the_same);
+    tcase_add_test(tc, empty_default_templates_add_no_empty_pod_templates);
     tcase_add_test(tc, cluster_defaults_change_only_the_role_templates);
     tcase_add_test(tc, non_objects_and_specless_resources_are_refused);
     tcase_add_test(tc, a_deployment_name_with_a_nul_character_gets_no_label);
