@@ -31,6 +31,7 @@ typedef struct walker {
     fo_strbuf sb; /* the summary being built */
     bool standalone;
     bool truncated; /* some changes did not fit into the summary */
+    const char *role; /* "jobManager" or "taskManager" while walking its members */
 } walker;
 
 /* A value as the summary shows it: strings bare, absent as null, others compact JSON. */
@@ -137,14 +138,28 @@ static void job_member(walker *w, const char *key, const json_t *a, const json_t
     leaf(w, type, path, a, b);
 }
 
-static void tm_member(walker *w, const char *key, const json_t *a, const json_t *b)
+static void resource_member(walker *w, const char *key, const json_t *a, const json_t *b)
 {
     char path[256];
-    snprintf(path, sizeof path, "taskManager.%s", key);
+    snprintf(path, sizeof path, "%s.resource.%s", w->role, key);
+    leaf(w, FO_DIFF_UPGRADE, path, a, b);
+}
+
+/* A member of jobManager or taskManager (w->role). Like Apache's ReflectiveDiffBuilder, the
+ * summary descends into the operator's own types (the role spec and its Resource) when both
+ * sides are set, so an Event names `jobManager.resource.memory`, not two cut-off copies of the
+ * whole jobManager object; a pod template stays one leaf. */
+static void role_member(walker *w, const char *key, const json_t *a, const json_t *b)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s.%s", w->role, key);
     fo_diff_type type = FO_DIFF_UPGRADE;
-    if (strcmp(key, "replicas") == 0 && w->standalone)
+    if (strcmp(w->role, "taskManager") == 0 && strcmp(key, "replicas") == 0 && w->standalone)
         type = FO_DIFF_SCALE;
-    leaf(w, type, path, a, b);
+    if (strcmp(key, "resource") == 0 && json_is_object(a) && json_is_object(b))
+        each_member(w, a, b, resource_member);
+    else
+        leaf(w, type, path, a, b);
 }
 
 /* Both sides as objects ({} when absent), or false when one is present but not an object. */
@@ -157,8 +172,10 @@ static void spec_member(walker *w, const char *key, const json_t *a, const json_
 {
     if (strcmp(key, "job") == 0 && a && b && both_objects(a, b)) {
         each_member(w, a, b, job_member);
-    } else if (strcmp(key, "taskManager") == 0 && both_objects(a, b)) {
-        each_member(w, a, b, tm_member);
+    } else if ((strcmp(key, "jobManager") == 0 || strcmp(key, "taskManager") == 0) &&
+               both_objects(a, b)) {
+        w->role = key;
+        each_member(w, a, b, role_member);
     } else if (strcmp(key, "restartNonce") == 0) {
         /* Apache: a restartNonce set back to null restarts nothing. */
         leaf(w, b ? FO_DIFF_UPGRADE : FO_DIFF_IGNORE, key, a, b);

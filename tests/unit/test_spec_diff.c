@@ -229,6 +229,21 @@ START_TEST(summary_names_each_change_like_apache)
 }
 END_TEST
 
+/* Apache's ReflectiveDiffBuilder descends into JobManagerSpec, TaskManagerSpec and Resource, so
+ * an Event says which memory changed instead of two cut-off copies of the whole role object. */
+START_TEST(summary_names_the_changed_field_inside_jobmanager_and_taskmanager)
+{
+    fo_spec_diff d = diff_with("jobManager.resource.memory", json_string("4g"), FO_FLINK_MODE_NATIVE);
+    ck_assert_str_eq(d.summary, "FlinkDeploymentSpec[jobManager.resource.memory : 2048m -> 4g]");
+    ck_assert_int_eq(d.type, FO_DIFF_UPGRADE);
+    d = diff_with("taskManager.resource.cpu", json_integer(2), FO_FLINK_MODE_NATIVE);
+    ck_assert_str_eq(d.summary, "FlinkDeploymentSpec[taskManager.resource.cpu : 1 -> 2]");
+    d = diff_with("jobManager.replicas", json_integer(2), FO_FLINK_MODE_NATIVE);
+    ck_assert_str_eq(d.summary, "FlinkDeploymentSpec[jobManager.replicas : 1 -> 2]");
+    ck_assert_int_eq(d.type, FO_DIFF_UPGRADE);
+}
+END_TEST
+
 START_TEST(long_summaries_are_cut_but_every_change_counts)
 {
     json_t *a = base_spec();
@@ -280,6 +295,7 @@ static Suite *suite(void)
     tcase_add_test(tc, ingress_changes_are_applied_in_place);
     tcase_add_test(tc, everything_else_is_an_upgrade);
     tcase_add_test(tc, summary_names_each_change_like_apache);
+    tcase_add_test(tc, summary_names_the_changed_field_inside_jobmanager_and_taskmanager);
     tcase_add_test(tc, long_summaries_are_cut_but_every_change_counts);
     tcase_add_test(tc, spec_that_is_not_an_object_is_an_error);
     suite_add_tcase(s, tc);
