@@ -190,6 +190,35 @@ START_TEST(savepoint_upgrade_stops_with_savepoint_then_redeploys_from_it)
 }
 END_TEST
 
+/* Apache emits Normal Suspended "Suspending existing deployment." whenever a running job is
+ * suspended (c.19), whatever the upgradeMode: a savepoint-mode suspend says so too, when the
+ * stop-with-savepoint starts; an upgrade of a running savepoint job does not. */
+START_TEST(suspending_a_savepoint_job_says_suspended_when_the_stop_starts)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    until_stable(w, n);
+    char path[128];
+    snprintf(path, sizeof path, "POST /jobs/%s/stop", st_str(w, n, "jobStatus.jobId"));
+    fake_flink_answer(&w->flink, path, json_pack("{s:s}", "request-id", TRIGGER_1));
+    edit_spec(w, n, "image", json_string("flink:1.20.1"));
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_int_eq(fake_flink_calls(&w->flink, "POST /jobs/"), 1);
+    ck_assert_int_eq(fake_events_count(&w->events, "Suspended"), 0);
+    fake_world_free(w);
+
+    w = world_with("controller-application-savepoint.yaml");
+    until_stable(w, n);
+    snprintf(path, sizeof path, "POST /jobs/%s/stop", st_str(w, n, "jobStatus.jobId"));
+    fake_flink_answer(&w->flink, path, json_pack("{s:s}", "request-id", TRIGGER_1));
+    edit_spec(w, n, "job.state", json_string("suspended"));
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_int_eq(fake_flink_calls(&w->flink, "POST /jobs/"), 1);
+    ck_assert_int_eq(fake_events_count(&w->events, "Suspended"), 1);
+    fake_world_free(w);
+}
+END_TEST
+
 /* An answer refusing the stop (here 404: the job is unknown) ends the attempt; only a missing
  * answer keeps the intent (test_reconcile_crash). */
 START_TEST(refused_stop_with_savepoint_clears_the_intent_and_says_why)
@@ -434,6 +463,7 @@ static Suite *suite(void)
     tcase_add_test(tc, upgrade_waits_while_the_old_jobmanager_terminates);
     tcase_add_test(tc, suspend_then_resume);
     tcase_add_test(tc, savepoint_upgrade_stops_with_savepoint_then_redeploys_from_it);
+    tcase_add_test(tc, suspending_a_savepoint_job_says_suspended_when_the_stop_starts);
     tcase_add_test(tc, refused_stop_with_savepoint_clears_the_intent_and_says_why);
     tcase_add_test(tc, last_state_upgrade_without_ha_metadata_is_refused_and_the_cluster_untouched);
     tcase_add_test(tc, last_state_upgrade_is_refused_when_the_ha_data_is_being_deleted);
