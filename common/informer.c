@@ -11,6 +11,37 @@
 #include "common/jsonutil.h"
 #include "common/log.h"
 
+#define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
+
+/* The same rule while a List page is read: items[].metadata.managedFields and the
+ * last-applied annotation are never built (trim(), below, still runs on every object: watch events
+ * are read whole, one object at a time). */
+enum { LS_NONE, LS_LIST, LS_ITEMS, LS_ITEM, LS_META, LS_ANNOTATIONS };
+
+static int list_member(void *ctx, int st, const char *key, size_t n, int *skip)
+{
+    const fo_informer *inf = ctx;
+#define IS(lit) (key && n == sizeof(lit) - 1 && memcmp(key, lit, n) == 0)
+    switch (st) {
+    case LS_LIST:
+        return IS("items") ? LS_ITEMS : LS_NONE;
+    case LS_ITEMS:
+        return key ? LS_NONE : LS_ITEM;
+    case LS_ITEM:
+        return IS("metadata") ? LS_META : LS_NONE;
+    case LS_META:
+        if (IS("managedFields") && !inf->keep_managed_fields)
+            *skip = 0;
+        return IS("annotations") && !inf->keep_last_applied ? LS_ANNOTATIONS : LS_NONE;
+    case LS_ANNOTATIONS:
+        if (IS(LAST_APPLIED))
+            *skip = 1;
+        return LS_NONE;
+    }
+#undef IS
+    return LS_NONE;
+}
+
 static char *dup_or_null(const char *s)
 {
     return s && *s ? strdup(s) : NULL;
@@ -67,6 +98,8 @@ fo_informer *fo_informer_new(const fo_informer_opts *o, fo_err *err)
     inf->clock = o->clock ? o->clock : fo_clock_real();
     inf->keep_managed_fields = o->keep_managed_fields;
     inf->keep_last_applied = o->keep_last_applied;
+    inf->list_filter = (fo_json_read_filter){
+        .root_state = LS_LIST, .member = list_member, .ctx = inf, .nskipped = 2};
     pthread_rwlock_init(&inf->cache_lock, NULL);
     pthread_mutex_init(&inf->mu, NULL);
     pthread_condattr_t ca;
@@ -258,7 +291,6 @@ static json_t *remove_locked(fo_informer *inf, const char *key)
     return old;
 }
 
-#define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
 
 /* Drop what the cache should not hold (see fo_informer_opts). obj is fresh from the server
  * and not shared yet, so it may still be changed. */
@@ -275,6 +307,13 @@ static void trim(const fo_informer *inf, json_t *obj)
         if (json_object_size(annotations) == 0)
             json_object_del(meta, "annotations");
     }
+}
+
+const fo_json_read_filter *fo_informer_list_filter(const fo_informer *inf)
+{
+    if (inf->keep_managed_fields && inf->keep_last_applied)
+        return NULL;
+    return &inf->list_filter;
 }
 
 void fo_informer_apply_upsert(fo_informer *inf, json_t *obj)

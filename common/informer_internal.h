@@ -10,6 +10,7 @@
 
 #include "common/backoff.h"
 #include "common/informer.h"
+#include "common/json_read.h"
 
 enum fo_informer_note_type { FO_NOTE_ADD, FO_NOTE_UPDATE, FO_NOTE_DELETE };
 
@@ -40,6 +41,7 @@ struct fo_informer {
     int64_t backoff_initial_ms, backoff_max_ms;
     const fo_clock *clock;
     bool keep_managed_fields, keep_last_applied;
+    fo_json_read_filter list_filter; /* see fo_informer_list_filter */
 
     /* the cache: key -> immutable snapshot; owner uid -> {key: true} */
     pthread_rwlock_t cache_lock;
@@ -66,6 +68,12 @@ struct fo_informer {
 /* Cache changes from reflectors; each also queues the notification. obj references are
  * borrowed (the cache takes its own). */
 void fo_informer_apply_upsert(fo_informer *inf, json_t *obj);
+
+/* A filter for reading a List page (fo_kube_list_opts.page_filter) that leaves out of every
+ * item what the cache drops anyway (see fo_informer_opts keep_*), so a first list of a
+ * thousand objects never holds all their managedFields at once. NULL when nothing is dropped.
+ * The filter lives as long as inf. */
+const fo_json_read_filter *fo_informer_list_filter(const fo_informer *inf);
 void fo_informer_apply_delete(fo_informer *inf, json_t *obj);
 
 /* Replace the part of the cache that belongs to namespace ns (NULL = all) by items (a JSON

@@ -53,7 +53,9 @@ static fo_rc do_list(struct fo_informer_reflector *r, bool after_gone)
 {
     fo_informer *inf = r->inf;
     fo_kube_ref ref = ref_of(r);
-    fo_kube_list_opts lo = {.label_selector = inf->label_selector, .limit = inf->page_size};
+    fo_kube_list_opts lo = {.label_selector = inf->label_selector,
+                            .limit = inf->page_size,
+                            .page_filter = fo_informer_list_filter(inf)};
     json_t *list = NULL;
     fo_err err;
     fo_rc rc = fo_kube_list_all(inf->kc, &ref, &lo, &list, &err);

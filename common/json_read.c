@@ -460,8 +460,15 @@ error:
     return false;
 }
 
-static bool parse_array(reader *r, bool build, unsigned depth, json_t **out)
+static bool parse_array(reader *r, int st, bool build, unsigned depth, json_t **out)
 {
+    /* Every element of an array read in state st != 0 gets the state the filter gives a
+     * member without a key; elements cannot be skipped. */
+    int child = 0;
+    if (st != 0) {
+        int skip = -1;
+        child = r->filter->member(r->filter->ctx, st, NULL, 0, &skip);
+    }
     json_t *arr = NULL;
     if (build && !(arr = json_array()))
         return fail(r, r->p, FO_ENOMEM, NULL);
@@ -475,7 +482,7 @@ static bool parse_array(reader *r, bool build, unsigned depth, json_t **out)
     for (;;) {
         json_t *value = NULL;
         int type;
-        if (!parse_value(r, 0, build, depth, &value, &type))
+        if (!parse_value(r, child, build, depth, &value, &type))
             goto error;
         if (build && json_array_append_new(arr, value) != 0) {
             fail(r, r->p, FO_ENOMEM, NULL);
@@ -515,7 +522,7 @@ static bool parse_value(reader *r, int st, bool build, unsigned depth, json_t **
         return parse_object(r, st, build, depth, out);
     case '[':
         *type = JSON_ARRAY;
-        return parse_array(r, build, depth, out);
+        return parse_array(r, st, build, depth, out);
     case '"':
         *type = JSON_STRING;
         return parse_string(r, build, out);

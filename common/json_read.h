@@ -26,13 +26,15 @@
 
 #define FO_JSON_READ_MAX_DEPTH 2048
 
-/* Which members to leave out, as a small state machine over object paths. States are the
- * caller's small integers; 0 means "no filtering here or below" (everything is built). */
+/* Which members to leave out, as a small state machine over paths. States are the caller's
+ * small integers; 0 means "no filtering here or below" (everything is built). */
 typedef struct fo_json_read_filter {
     int root_state; /* the state of the top-level value */
     /* For each member of an object read in state st != 0: the child's state; set *skip to an
      * index in [0, nskipped) to leave the member out (its JSON type is then recorded in
-     * skipped_types[*skip]; duplicates: the last one). *skip is -1 on entry. */
+     * skipped_types[*skip]; duplicates: the last one). *skip is -1 on entry. For an array
+     * read in state st != 0 it is called once with key NULL (key_len 0): the state of every
+     * element (elements are never skipped). */
     int (*member)(void *ctx, int st, const char *key, size_t key_len, int *skip);
     void *ctx;
     int *skipped_types; /* json_type per skip index, -1 when absent; may be NULL */

@@ -167,6 +167,20 @@ static bool retryable_status(int status, bool idempotent)
     return idempotent && status >= 500;
 }
 
+/* A 2xx body as JSON, without the parts c->filter leaves out. */
+static json_t *parse_answer(const struct fo_kube_call *c, const char *body, size_t len,
+                            fo_err *err)
+{
+    if (!c->filter)
+        return fo_json_parse(body, len, FO_KUBE_MAX_RESPONSE, err);
+    if (len > FO_KUBE_MAX_RESPONSE) {
+        fo_err_set(err, FO_ELIMIT, "document of %zu bytes exceeds the limit of %u bytes", len,
+                   FO_KUBE_MAX_RESPONSE);
+        return NULL;
+    }
+    return fo_json_read(body, len, c->filter, err);
+}
+
 fo_rc fo_kube_do_call(fo_kube_client *kc, const struct fo_kube_call *c, fo_err *err)
 {
     char what[512];
@@ -223,7 +237,7 @@ fo_rc fo_kube_do_call(fo_kube_client *kc, const struct fo_kube_call *c, fo_err *
             fo_err_wrap(err, "%s", what);
         } else if (res.status >= 200 && res.status < 300) {
             if (c->out) {
-                *c->out = fo_json_parse(res.body.data, res.body.len, FO_KUBE_MAX_RESPONSE, err);
+                *c->out = parse_answer(c, res.body.data, res.body.len, err);
                 if (!*c->out) {
                     rc = FO_EPROTO;
                     if (err) {
@@ -330,7 +344,8 @@ static fo_rc list_page(fo_kube_client *kc, const fo_kube_ref *ref, const fo_kube
                              .ref = &coll,
                              .query = q.data,
                              .idempotent = true,
-                             .out = out};
+                             .out = out,
+                             .filter = o ? o->page_filter : NULL};
     fo_rc rc = fo_kube_do_call(kc, &c, err);
     fo_strbuf_release(&q);
     if (rc == FO_OK && !json_is_array(json_object_get(*out, "items"))) {

@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "common/clock.h"
+#include "common/json_read.h"
 #include "common/kube_config.h"
 #include "common/kube_watch.h"
 #include "common/rc.h"
@@ -80,6 +81,11 @@ typedef struct fo_kube_list_opts {
     const char *continue_token;         /* fo_kube_list only */
     const char *resource_version;       /* NULL = most recent */
     const char *resource_version_match; /* "NotOlderThan", "Exact" */
+    /* Parts of each page to leave out while it is read (common/json_read.h; its root state
+     * is the List object), so what the caller drops anyway is never built: an informer's
+     * first list of a thousand objects would otherwise hold all their managedFields at once.
+     * NULL = keep everything. */
+    const fo_json_read_filter *page_filter;
 } fo_kube_list_opts;
 
 /* One page: the List object as the server sent it (items, metadata.resourceVersion and

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "common/http_client.h"
+#include "common/json_read.h"
 #include "common/kube_client.h"
 #include "common/strbuf.h"
 
@@ -39,6 +40,7 @@ struct fo_kube_call {
     size_t body_len;
     bool idempotent;
     json_t **out; /* parsed 2xx body (new reference), or NULL to drop it */
+    const fo_json_read_filter *filter; /* parts of the body to leave out; NULL = none */
 };
 
 static inline bool fo_kube_has(const char *s)

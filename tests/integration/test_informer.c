@@ -9,6 +9,8 @@
 #include <time.h>
 
 #include "common/informer.h"
+#include "common/informer_internal.h"
+#include "common/json_read.h"
 #include "common/jsonutil.h"
 #include "common/kube_client.h"
 #include "common/kube_config.h"
@@ -496,6 +498,45 @@ START_TEST(the_cache_drops_other_clients_bookkeeping)
 }
 END_TEST
 
+START_TEST(list_pages_are_read_without_what_the_cache_drops)
+{
+    /* The filter the reflector hands to fo_kube_list_all: a page never builds the items'
+     * managedFields or last-applied annotation (a first list of a thousand objects would
+     * otherwise hold all of them at once); everything else, and the List's own metadata,
+     * stays. With both keep_* options there is nothing to leave out. */
+    static const char page[] =
+        "{\"kind\":\"ConfigMapList\",\"metadata\":{\"resourceVersion\":\"7\"},\"items\":["
+        "{\"metadata\":{\"name\":\"a\",\"managedFields\":[{\"manager\":\"kubectl\"}],"
+        "\"annotations\":{\"kubectl.kubernetes.io/last-applied-configuration\":\"{}\","
+        "\"team\":\"x\"}},\"data\":{\"managedFields\":\"data stays\"}}]}";
+    fo_informer *inf = start_informer(NULL, NULL);
+    const fo_json_read_filter *f = fo_informer_list_filter(inf);
+    ck_assert_ptr_nonnull(f);
+    fo_err err;
+    json_t *list = fo_json_read(page, strlen(page), f, &err);
+    ck_assert_msg(list != NULL, "%s", err.message);
+    json_t *item = json_array_get(json_object_get(list, "items"), 0);
+    ck_assert_ptr_null(fo_json_get(item, "metadata.managedFields"));
+    json_t *ann = fo_json_get(item, "metadata.annotations");
+    ck_assert_ptr_null(json_object_get(ann, "kubectl.kubernetes.io/last-applied-configuration"));
+    ck_assert_str_eq(fo_json_str(ann, "team"), "x");
+    ck_assert_str_eq(fo_json_str(json_object_get(item, "data"), "managedFields"), "data stays");
+    ck_assert_str_eq(fo_json_get_str(list, "metadata.resourceVersion"), "7");
+    json_decref(list);
+    fo_informer_free(inf);
+
+    fo_informer_opts o = {.kc = env.kc,
+                          .version = "v1",
+                          .resource = "configmaps",
+                          .keep_managed_fields = true,
+                          .keep_last_applied = true};
+    inf = fo_informer_new(&o, &err);
+    ck_assert_ptr_nonnull(inf);
+    ck_assert_ptr_null(fo_informer_list_filter(inf));
+    fo_informer_free(inf);
+}
+END_TEST
+
 START_TEST(bad_options_are_refused)
 {
     fo_err err;
@@ -524,6 +565,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_label_selector_keeps_only_matching_objects);
     tcase_add_test(tc, the_owner_index_follows_owner_references);
     tcase_add_test(tc, the_cache_drops_other_clients_bookkeeping);
+    tcase_add_test(tc, list_pages_are_read_without_what_the_cache_drops);
     tcase_add_test(tc, bad_options_are_refused);
     suite_add_tcase(s, tc);
     return s;

@@ -1,0 +1,124 @@
+/* json_read's member filter: members left out at any depth, through arrays, with their types
+ * reported; everything else built exactly as without a filter. (Acceptance and results without
+ * a filter are compared with jansson in test_review_json.) */
+#include <check.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/json_read.h"
+#include "common/jsonutil.h"
+
+/* A List: items[].metadata.secret is left out, items[].metadata.tags goes on in state TAGS,
+ * where the member "drop" is left out. */
+enum { NONE, LIST, ITEMS, ITEM, META, TAGS };
+
+static int calls_with_null_key;
+
+static int member(void *ctx, int st, const char *key, size_t n, int *skip)
+{
+    (void)ctx;
+#define IS(lit) (key && n == sizeof(lit) - 1 && memcmp(key, lit, n) == 0)
+    if (!key)
+        calls_with_null_key++;
+    switch (st) {
+    case LIST:
+        return IS("items") ? ITEMS : NONE;
+    case ITEMS:
+        return key ? NONE : ITEM;
+    case ITEM:
+        return IS("metadata") ? META : NONE;
+    case META:
+        if (IS("secret"))
+            *skip = 0;
+        return IS("tags") ? TAGS : NONE;
+    case TAGS:
+        if (IS("drop"))
+            *skip = 1;
+        return NONE;
+    }
+#undef IS
+    return NONE;
+}
+
+static const char list_text[] =
+    "{\"kind\":\"List\",\"metadata\":{\"secret\":\"top-level: kept\"},\"items\":["
+    "{\"metadata\":{\"name\":\"a\",\"secret\":[1,2,{\"x\":3}],\"tags\":{\"drop\":\"x\",\"keep\":\"y\"}},"
+    "\"spec\":{\"items\":[{\"metadata\":{\"secret\":\"nested: kept\"}}]}},"
+    "{\"metadata\":{\"name\":\"b\",\"secret\":null}},"
+    "7,"
+    "{\"metadata\":[{\"secret\":\"metadata not an object: kept\"}]}"
+    "]}";
+
+START_TEST(filtered_members_are_left_out_through_arrays_and_the_rest_is_intact)
+{
+    int types[2];
+    fo_json_read_filter f = {.root_state = LIST,
+                             .member = member,
+                             .skipped_types = types,
+                             .nskipped = 2};
+    fo_err err;
+    calls_with_null_key = 0;
+    json_t *got = fo_json_read(list_text, strlen(list_text), &f, &err);
+    ck_assert_msg(got != NULL, "%s", err.message);
+    /* the items array, and the last item's metadata, an array read in state META (its
+     * elements get state NONE: no filtering inside) */
+    ck_assert_int_eq(calls_with_null_key, 2);
+
+    json_t *want = json_loads(list_text, 0, NULL);
+    json_t *items = json_object_get(want, "items");
+    json_object_del(json_object_get(json_array_get(items, 0), "metadata"), "secret");
+    json_object_del(fo_json_get(json_array_get(items, 0), "metadata.tags"), "drop");
+    json_object_del(json_object_get(json_array_get(items, 1), "metadata"), "secret");
+    ck_assert_msg(json_equal(got, want), "got %s", json_dumps(got, JSON_COMPACT));
+    /* the last one seen of each skipped member */
+    ck_assert_int_eq(types[0], JSON_NULL);
+    ck_assert_int_eq(types[1], JSON_STRING);
+    json_decref(got);
+    json_decref(want);
+}
+END_TEST
+
+START_TEST(skipped_members_are_still_checked)
+{
+    static const char bad[] = "{\"items\":[{\"metadata\":{\"secret\":[1,}}]}";
+    fo_json_read_filter f = {.root_state = LIST, .member = member};
+    fo_err err;
+    ck_assert_ptr_null(fo_json_read(bad, strlen(bad), &f, &err));
+    ck_assert_int_eq(err.rc, FO_EINVAL);
+    /* the same message as without the filter: the '}' after "[1," */
+    ck_assert_str_eq(err.message, "invalid JSON at line 1, column 36: invalid token");
+}
+END_TEST
+
+START_TEST(without_a_filter_or_in_state_zero_everything_is_built)
+{
+    fo_err err;
+    json_t *plain = fo_json_read(list_text, strlen(list_text), NULL, &err);
+    fo_json_read_filter f = {.root_state = NONE, .member = member};
+    calls_with_null_key = 0;
+    json_t *zero = fo_json_read(list_text, strlen(list_text), &f, &err);
+    json_t *want = json_loads(list_text, 0, NULL);
+    ck_assert(json_equal(plain, want));
+    ck_assert(json_equal(zero, want));
+    ck_assert_int_eq(calls_with_null_key, 0);
+    json_decref(plain);
+    json_decref(zero);
+    json_decref(want);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("json_read");
+    TCase *tc = tcase_create("filter");
+    tcase_add_test(tc, filtered_members_are_left_out_through_arrays_and_the_rest_is_intact);
+    tcase_add_test(tc, skipped_members_are_still_checked);
+    tcase_add_test(tc, without_a_filter_or_in_state_zero_everything_is_built);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
