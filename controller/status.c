@@ -203,6 +203,20 @@ static void set_conditions(json_t *status, const fo_status_facts *f, fo_flink_li
         fo_status_set_condition(status, "Ready", "True",
                                 life == FO_LIFECYCLE_SUSPENDED ? "Suspended" : "Stable", msg,
                                 f->generation, now_ms);
+    } else if (stalled) {
+        /* Not ready because it is stalled: say why (a STABLE lifecycle with an invalid new
+         * spec must not read "Lifecycle state is STABLE"). */
+        snprintf(msg, sizeof msg, "%s",
+                 f->stalled_message ? f->stalled_message
+                 : err[0]           ? err
+                                    : "The resource failed");
+        fo_status_set_condition(status, "Ready", "False",
+                                f->stalled_reason ? f->stalled_reason : "Failed", msg,
+                                f->generation, now_ms);
+    } else if (settled && observed != f->generation) {
+        snprintf(msg, sizeof msg, "Generation %lld is being reconciled", (long long)f->generation);
+        fo_status_set_condition(status, "Ready", "False", "GenerationNotObserved", msg,
+                                f->generation, now_ms);
     } else {
         snprintf(msg, sizeof msg, "Lifecycle state is %s", life_name ? life_name : "unknown");
         fo_status_set_condition(status, "Ready", "False", life_camel, msg, f->generation, now_ms);
