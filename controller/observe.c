@@ -182,39 +182,12 @@ json_t *fo_observe_cluster_info(const fo_flink_config *flink_config, const json_
 
 /* ---- HA data ------------------------------------------------------------------------------ */
 
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && strcmp(s + n - k, suffix) == 0;
-}
-
 json_t *fo_observe_ha_maps(const fo_ctl_env *env, const char *ns, const char *name)
 {
     json_t *labels = json_pack("{s:s, s:s}", "app", name, "configmap-type", "high-availability");
     json_t *maps = env->kube.cached_list(env->kube.ctx, FO_CTL_CONFIG_MAP, ns, labels);
     json_decref(labels);
     return maps;
-}
-
-bool fo_observe_ha_checkpoint(const json_t *maps)
-{
-    size_t i;
-    json_t *cm;
-    json_array_foreach((json_t *)maps, i, cm)
-    {
-        const char *n = fo_json_get_str(cm, "metadata.name");
-        if (!n || !ends_with(n, "-config-map") || ends_with(n, "-cluster-config-map") ||
-            fo_json_get(cm, "metadata.deletionTimestamp"))
-            continue;
-        const char *key;
-        json_t *v;
-        json_object_foreach(json_object_get(cm, "data"), key, v)
-        {
-            if (strncmp(key, "checkpointID-", 13) == 0)
-                return true;
-        }
-    }
-    return false;
 }
 
 /* ---- REST (I/O) --------------------------------------------------------------------------- */

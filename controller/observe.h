@@ -72,10 +72,6 @@ const fo_flink_job *fo_observe_pick_job(const fo_flink_jobs *jobs, const char *j
  * snapshots (never modify them). */
 json_t *fo_observe_ha_maps(const fo_ctl_env *env, const char *ns, const char *name);
 
-/* HA metadata to restore a job from (c.11): among maps, a job map "<name>-<job id>-config-map"
- * (not the "-cluster-config-map") that is not being deleted and holds a "checkpointID-" key.
- * Pure. */
-bool fo_observe_ha_checkpoint(const json_t *maps);
 
 /* clusterInfo (c.3): flink-version and flink-revision from GET /config, total-cpu and
  * total-memory from the effective configuration (JobManager cpu x replicas + TaskManager cpu x

@@ -181,12 +181,14 @@ out:
 
 /* ---- observation and decision ----------------------------------------------------------- */
 
-static bool conf_has_ha_metadata(fo_pass *p)
+/* What the job's HA ConfigMaps hold (c.11): in->ha_metadata (a checkpoint to restore) and
+ * in->ha_job_map (the job's map, checkpoint or not). */
+static void observe_ha_metadata(fo_pass *p, fo_upgrade_input *in)
 {
     json_t *maps = fo_observe_ha_maps(p->env, p->ns, p->name);
-    bool found = fo_observe_ha_checkpoint(maps);
+    in->ha_job_map = fo_flink_ha_metadata_available(maps, false);
+    in->ha_metadata = in->ha_job_map && fo_flink_ha_metadata_available(maps, true);
     json_decref(maps);
-    return found;
 }
 
 static void fill_input(fo_pass *p, const json_t *conf, fo_upgrade_input *in)
@@ -218,7 +220,8 @@ static void fill_input(fo_pass *p, const json_t *conf, fo_upgrade_input *in)
     bool last_state = in->last_mode == FO_FLINK_UPGRADE_LAST_STATE ||
                       in->want_mode == FO_FLINK_UPGRADE_LAST_STATE;
     bool deciding = !in->specs_equal || in->recon_state == FO_RECON_UPGRADING;
-    in->ha_metadata = in->ha_enabled && last_state && deciding && conf_has_ha_metadata(p);
+    if (in->ha_enabled && last_state && deciding)
+        observe_ha_metadata(p, in);
     const char *v1 = fo_json_get_str(p->last, "flinkVersion");
     const char *v2 = fo_json_get_str(want_spec, "flinkVersion");
     in->flink_version_changed = v1 && v2 && strcmp(v1, v2) != 0;

@@ -151,22 +151,24 @@ START_TEST(job_is_picked_by_id_or_as_the_newest)
 }
 END_TEST
 
-/* Reference c.11: HA metadata with a checkpoint = a job map (not the cluster map), not being
- * deleted, with a checkpointID- key. */
+/* Reference c.11, on the HA maps the controller reads (fo_observe_ha_maps): HA metadata = a job
+ * map (not the cluster map) not being deleted; "with a checkpoint" also needs a checkpointID-
+ * key. The controller decides with the library's fo_flink_ha_metadata_available. */
 START_TEST(ha_metadata_is_a_live_job_map_with_a_checkpoint)
 {
     json_t *maps = fo_test_load_yaml("controller-ha-configmaps.yaml");
-    ck_assert(fo_observe_ha_checkpoint(maps));
+    ck_assert(fo_flink_ha_metadata_available(maps, true));
     json_t *cluster_only = json_pack("[O]", json_array_get(maps, 0));
-    ck_assert(!fo_observe_ha_checkpoint(cluster_only));
+    ck_assert(!fo_flink_ha_metadata_available(cluster_only, false));
     json_t *deleting = json_deep_copy(maps);
     json_object_set_new(json_object_get(json_array_get(deleting, 1), "metadata"),
                         "deletionTimestamp", json_string("2026-04-20T09:15:00Z"));
-    ck_assert(!fo_observe_ha_checkpoint(deleting));
+    ck_assert(!fo_flink_ha_metadata_available(deleting, false));
     json_t *no_checkpoint = json_deep_copy(maps);
     json_object_del(json_object_get(json_array_get(no_checkpoint, 1), "data"),
                     "checkpointID-0000000000000000007");
-    ck_assert(!fo_observe_ha_checkpoint(no_checkpoint));
+    ck_assert(!fo_flink_ha_metadata_available(no_checkpoint, true));
+    ck_assert(fo_flink_ha_metadata_available(no_checkpoint, false)); /* the map is there */
     json_decref(no_checkpoint);
     json_decref(deleting);
     json_decref(cluster_only);

@@ -153,9 +153,17 @@ START_TEST(last_state_upgrade_goes_through_ha_data)
     fo_upgrade_input in = changed(running_app(), FO_DIFF_UPGRADE);
     in.want_mode = FO_FLINK_UPGRADE_LAST_STATE;
     in.ha_enabled = true;
-    ck_assert_str_eq(ACTION(in), "REFUSE"); /* no HA metadata */
+    fo_upgrade_step s = fo_upgrade_next(&in); /* no HA metadata */
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "REFUSE");
+    ck_assert_ptr_nonnull(strstr(s.reason, "Manual restore required"));
+    /* The job's map is there but no checkpoint completed yet: a wait, not a manual restore. */
+    in.ha_job_map = true;
+    s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "REFUSE");
+    ck_assert_ptr_null(strstr(s.reason, "Manual restore required"));
+    ck_assert_ptr_nonnull(strstr(s.reason, "no completed checkpoint yet"));
     in.ha_metadata = true;
-    fo_upgrade_step s = fo_upgrade_next(&in);
+    s = fo_upgrade_next(&in);
     ck_assert_str_eq(fo_upgrade_action_name(s.action), "SUSPEND");
     ck_assert_int_eq(s.mode, FO_FLINK_UPGRADE_LAST_STATE);
     in.recon_state = FO_RECON_UPGRADING;
