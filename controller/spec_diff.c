@@ -79,6 +79,97 @@ static void leaf(walker *w, fo_diff_type type, const char *path, const json_t *a
         record(w, type, path, a, b);
 }
 
+/* Lists whose items are named (containers, volumes, env, ...): every item an object with a
+ * distinct string "name". */
+static bool named_items(const json_t *list)
+{
+    size_t n = json_array_size(list);
+    for (size_t i = 0; i < n; i++) {
+        const char *name = fo_json_str(json_array_get(list, i), "name");
+        if (!name)
+            return false;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(name, fo_json_str(json_array_get(list, j), "name")) == 0)
+                return false;
+    }
+    return true;
+}
+
+static const json_t *item_named(const json_t *list, const char *name)
+{
+    size_t i;
+    const json_t *item;
+    json_array_foreach(list, i, item)
+    {
+        if (strcmp(fo_json_str(item, "name"), name) == 0)
+            return item;
+    }
+    return NULL;
+}
+
+/* Compare a pod template (or any Kubernetes object) field by field, so a summary names
+ * `taskManager.podTemplate.spec.containers[flink-main-container].env[LOG_LEVEL].value`, not
+ * two cut-off copies of the whole template: objects member by member, lists of named items
+ * item by item (an added or removed item as one value, a new order of the same items as a
+ * change of the whole list), everything else as one value. One class for every field. */
+static void tree(walker *w, fo_diff_type type, const char *path, const json_t *a, const json_t *b)
+{
+    char sub[512];
+    if (json_is_object(a) && json_is_object(b)) {
+        const char *key;
+        json_t *v;
+        json_object_foreach((json_t *)a, key, v)
+        {
+            snprintf(sub, sizeof sub, "%s.%s", path, key);
+            tree(w, type, sub, v, json_object_get(b, key));
+        }
+        json_object_foreach((json_t *)b, key, v)
+        {
+            if (!json_object_get(a, key)) {
+                snprintf(sub, sizeof sub, "%s.%s", path, key);
+                tree(w, type, sub, NULL, v);
+            }
+        }
+        return;
+    }
+    if (json_is_array(a) && json_is_array(b) && named_items(a) && named_items(b)) {
+        size_t i;
+        const json_t *item;
+        json_array_foreach(a, i, item)
+        {
+            const char *name = fo_json_str(item, "name");
+            snprintf(sub, sizeof sub, "%s[%s]", path, name);
+            tree(w, type, sub, item, item_named(b, name)); /* removed: -> null */
+        }
+        json_array_foreach(b, i, item)
+        {
+            const char *name = fo_json_str(item, "name");
+            if (!item_named(a, name)) {
+                snprintf(sub, sizeof sub, "%s[%s]", path, name);
+                tree(w, type, sub, NULL, item); /* added: null -> */
+            }
+        }
+        /* The items both have, in another order: the order is a change of its own. */
+        size_t j = 0;
+        bool reordered = false;
+        json_array_foreach(a, i, item)
+        {
+            const char *name = fo_json_str(item, "name");
+            if (!item_named(b, name))
+                continue;
+            while (j < json_array_size(b) && !item_named(a, fo_json_str(json_array_get(b, j), "name")))
+                j++;
+            if (j >= json_array_size(b) || strcmp(name, fo_json_str(json_array_get(b, j), "name")))
+                reordered = true;
+            j++;
+        }
+        if (reordered)
+            record(w, type, path, a, b);
+        return;
+    }
+    leaf(w, type, path, a, b);
+}
+
 static bool has_prefix(const char *s, const char *prefix)
 {
     return strncmp(s, prefix, strlen(prefix)) == 0;
@@ -148,7 +239,7 @@ static void resource_member(walker *w, const char *key, const json_t *a, const j
 /* A member of jobManager or taskManager (w->role). Like Apache's ReflectiveDiffBuilder, the
  * summary descends into the operator's own types (the role spec and its Resource) when both
  * sides are set, so an Event names `jobManager.resource.memory`, not two cut-off copies of the
- * whole jobManager object; a pod template stays one leaf. */
+ * whole jobManager object; a pod template is compared field by field (tree). */
 static void role_member(walker *w, const char *key, const json_t *a, const json_t *b)
 {
     char path[256];
@@ -158,6 +249,8 @@ static void role_member(walker *w, const char *key, const json_t *a, const json_
         type = FO_DIFF_SCALE;
     if (strcmp(key, "resource") == 0 && json_is_object(a) && json_is_object(b))
         each_member(w, a, b, resource_member);
+    else if (strcmp(key, "podTemplate") == 0)
+        tree(w, type, path, a, b);
     else
         leaf(w, type, path, a, b);
 }
@@ -181,6 +274,8 @@ static void spec_member(walker *w, const char *key, const json_t *a, const json_
         leaf(w, b ? FO_DIFF_UPGRADE : FO_DIFF_IGNORE, key, a, b);
     } else if (strcmp(key, "ingress") == 0) {
         leaf(w, FO_DIFF_IGNORE, key, a, b);
+    } else if (strcmp(key, "podTemplate") == 0) {
+        tree(w, FO_DIFF_UPGRADE, key, a, b);
     } else if (strcmp(key, "flinkConfiguration") != 0) {
         leaf(w, FO_DIFF_UPGRADE, key, a, b);
     }

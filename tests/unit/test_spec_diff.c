@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/jsonutil.h"
+#include "common/yamlconv.h"
 #include "controller/spec_diff.h"
 #include "tests/support/testyaml.h"
 
@@ -244,6 +245,59 @@ START_TEST(summary_names_the_changed_field_inside_jobmanager_and_taskmanager)
 }
 END_TEST
 
+/* Two specs whose taskManager.podTemplate differ as `before` and `after` (YAML flow). */
+static fo_spec_diff template_diff(const char *before, const char *after)
+{
+    json_t *a = base_spec(), *b = json_deep_copy(a);
+    fo_err err;
+    json_t *ta = fo_yaml_parse(before, strlen(before), 0, &err);
+    json_t *tb = fo_yaml_parse(after, strlen(after), 0, &err);
+    ck_assert_ptr_nonnull(ta);
+    ck_assert_ptr_nonnull(tb);
+    ck_assert_int_eq(fo_json_set_path(a, "taskManager.podTemplate", ta), FO_OK);
+    ck_assert_int_eq(fo_json_set_path(b, "taskManager.podTemplate", tb), FO_OK);
+    fo_spec_diff d;
+    ck_assert_int_eq(fo_spec_diff_compute(a, b, FO_FLINK_MODE_NATIVE, &d, &err), FO_OK);
+    json_decref(a);
+    json_decref(b);
+    return d;
+}
+
+START_TEST(summary_names_the_changed_field_inside_a_pod_template)
+{
+    const char *before = "{spec: {containers: [{name: flink-main-container, env: [{name: A, "
+                         "value: '1'}, {name: LOG_LEVEL, value: INFO}]}, {name: sidecar, "
+                         "image: 'busybox:1'}]}}";
+    /* one env value */
+    fo_spec_diff d = template_diff(before, "{spec: {containers: [{name: flink-main-container, "
+                                           "env: [{name: A, value: '1'}, {name: LOG_LEVEL, "
+                                           "value: DEBUG}]}, {name: sidecar, image: "
+                                           "'busybox:1'}]}}");
+    ck_assert_str_eq(d.summary, "FlinkDeploymentSpec[taskManager.podTemplate.spec.containers"
+                                "[flink-main-container].env[LOG_LEVEL].value : INFO -> DEBUG]");
+    ck_assert_int_eq(d.type, FO_DIFF_UPGRADE);
+    ck_assert_int_eq(d.changes, 1);
+    /* a container removed, a label added */
+    d = template_diff(before, "{metadata: {labels: {team: a}}, spec: {containers: [{name: "
+                              "flink-main-container, env: [{name: A, value: '1'}, {name: "
+                              "LOG_LEVEL, value: INFO}]}]}}");
+    ck_assert_str_eq(d.summary,
+                     "FlinkDeploymentSpec[taskManager.podTemplate.spec.containers[sidecar] : "
+                     "{\"name\":\"sidecar\",\"image\":\"busybox:1\"} -> null, "
+                     "taskManager.podTemplate.metadata : null -> {\"labels\":{\"team\":\"a\"}}]");
+    ck_assert_int_eq(d.changes, 2);
+    /* the same containers in another order: the list's order changed */
+    d = template_diff(before, "{spec: {containers: [{name: sidecar, image: 'busybox:1'}, {name: "
+                              "flink-main-container, env: [{name: A, value: '1'}, {name: "
+                              "LOG_LEVEL, value: INFO}]}]}}");
+    ck_assert_int_eq(d.changes, 1);
+    ck_assert_ptr_nonnull(strstr(d.summary, "taskManager.podTemplate.spec.containers : "));
+    /* equal templates: nothing */
+    d = template_diff(before, before);
+    ck_assert_int_eq(d.changes, 0);
+}
+END_TEST
+
 START_TEST(long_summaries_are_cut_but_every_change_counts)
 {
     json_t *a = base_spec();
@@ -296,6 +350,7 @@ static Suite *suite(void)
     tcase_add_test(tc, everything_else_is_an_upgrade);
     tcase_add_test(tc, summary_names_each_change_like_apache);
     tcase_add_test(tc, summary_names_the_changed_field_inside_jobmanager_and_taskmanager);
+    tcase_add_test(tc, summary_names_the_changed_field_inside_a_pod_template);
     tcase_add_test(tc, long_summaries_are_cut_but_every_change_counts);
     tcase_add_test(tc, spec_that_is_not_an_object_is_an_error);
     suite_add_tcase(s, tc);
