@@ -192,6 +192,10 @@ static void set_conditions(json_t *status, const fo_status_facts *f, fo_flink_li
     fo_status_error_message(fo_json_str(status, "error"), err, sizeof err);
 
     bool stalled = f->stalled_reason || life == FO_LIFECYCLE_FAILED;
+    const char *stall_reason = f->stalled_reason ? f->stalled_reason : "Failed";
+    const char *stall_message = f->stalled_message ? f->stalled_message
+                                : err[0]           ? err
+                                                   : "The resource failed";
     bool settled = life == FO_LIFECYCLE_STABLE || life == FO_LIFECYCLE_SUSPENDED;
     bool ready = settled && !stalled && observed == f->generation;
 
@@ -206,12 +210,7 @@ static void set_conditions(json_t *status, const fo_status_facts *f, fo_flink_li
     } else if (stalled) {
         /* Not ready because it is stalled: say why (a STABLE lifecycle with an invalid new
          * spec must not read "Lifecycle state is STABLE"). */
-        snprintf(msg, sizeof msg, "%s",
-                 f->stalled_message ? f->stalled_message
-                 : err[0]           ? err
-                                    : "The resource failed");
-        fo_status_set_condition(status, "Ready", "False",
-                                f->stalled_reason ? f->stalled_reason : "Failed", msg,
+        fo_status_set_condition(status, "Ready", "False", stall_reason, stall_message,
                                 f->generation, now_ms);
     } else if (settled && observed != f->generation) {
         snprintf(msg, sizeof msg, "Generation %lld is being reconciled", (long long)f->generation);
@@ -224,12 +223,7 @@ static void set_conditions(json_t *status, const fo_status_facts *f, fo_flink_li
 
     /* Stalled: a person has to act before anything moves again. */
     if (stalled) {
-        snprintf(msg, sizeof msg, "%s",
-                 f->stalled_message ? f->stalled_message
-                 : err[0]           ? err
-                                    : "The resource failed");
-        fo_status_set_condition(status, "Stalled", "True",
-                                f->stalled_reason ? f->stalled_reason : "Failed", msg,
+        fo_status_set_condition(status, "Stalled", "True", stall_reason, stall_message,
                                 f->generation, now_ms);
     } else {
         fo_status_set_condition(status, "Stalled", "False", ready ? "Reconciled" : "Progressing",
