@@ -74,8 +74,8 @@ typedef struct sink {
     uint64_t bytes, max_bytes;
     bool too_big, write_failed;
     int write_errno;
-    int status;         /* final HTTP status, 0 until known */
-    bool redirect_seen; /* a 3xx was told and is being followed */
+    int status;          /* final HTTP status, 0 until known */
+    long retry_after_s;  /* the answer's Retry-After, -1 when none */
     fo_strbuf errbody;  /* start of a non-2xx body */
     const volatile int *stop;
     const char *dir; /* the destination directory, for messages */
@@ -113,8 +113,9 @@ static fo_rc sink_open(sink *s, const char *dest_dir, uint64_t max_bytes, fo_err
 static fo_rc sink_restart(sink *s, fo_err *err)
 {
     s->bytes = 0;
-    s->too_big = s->write_failed = s->redirect_seen = false;
+    s->too_big = s->write_failed = false;
     s->status = 0;
+    s->retry_after_s = -1;
     fo_strbuf_reset(&s->errbody);
     if (ftruncate(s->fd, 0) != 0 || lseek(s->fd, 0, SEEK_SET) != 0)
         return fo_err_set(err, FO_EIO, "%s: cannot truncate: %s", s->tmp_path, strerror(errno));
@@ -319,15 +320,18 @@ static fo_rc check_local(const char *path, const char *want_hex, const volatile 
 
 /* ---- HTTP and S3 ---------------------------------------------------------------------------- */
 
-static void on_status(void *ctx, int status)
+static bool on_head(void *ctx, const fo_http_head *head)
 {
     sink *s = ctx;
-    /* A redirect being followed is not the answer: the next response is. */
-    if (status >= 300 && status < 400 && status != 304) {
-        s->redirect_seen = true;
-        return;
+    s->status = head->status; /* the final answer's: followed redirects are not told */
+    s->retry_after_s = head->retry_after_s;
+    /* An artifact announced larger than the limit is refused before its first byte. */
+    if ((head->status == 200 || head->status == 203) && head->content_length >= 0 &&
+        (uint64_t)head->content_length > s->max_bytes) {
+        s->too_big = true;
+        return false;
     }
-    s->status = status;
+    return true;
 }
 
 static bool on_chunk(void *ctx, const char *data, size_t len)
@@ -335,12 +339,6 @@ static bool on_chunk(void *ctx, const char *data, size_t len)
     sink *s = ctx;
     if (s->stop && *s->stop)
         return false;
-    if (s->status == 0 && s->redirect_seen) {
-        /* http_client told the redirect's status and not the final one, so this body
-         * cannot be judged: refuse it rather than save an error page as the jar. */
-        s->status = -1;
-        return false;
-    }
     if (s->status != 200 && s->status != 203) {
         size_t room = ERROR_BODY_MAX - s->errbody.len;
         fo_strbuf_append(&s->errbody, data, len < room ? len : room);
@@ -472,12 +470,15 @@ static const char *without_prefix(const char *msg, const char *shown)
     return msg;
 }
 
+/* retry_in_ms: the wait before the next attempt (outcome "retry"), else 0 (not logged). */
 static void log_attempt(const char *shown, int attempt, const sink *s, int64_t elapsed_ms,
-                        const char *outcome, const char *detail)
+                        int64_t retry_in_ms, const char *outcome, const char *detail)
 {
     json_t *f = json_pack("{s:s, s:i, s:i, s:I, s:I, s:s}", "url", shown, "attempt", attempt,
                           "status", s->status < 0 ? 0 : s->status, "bytes", (json_int_t)s->bytes,
                           "elapsed_ms", (json_int_t)elapsed_ms, "outcome", outcome);
+    if (f && retry_in_ms > 0)
+        json_object_set_new(f, "retry_in_ms", json_integer(retry_in_ms));
     fo_log_fields(strcmp(outcome, "ok") == 0 ? FO_LOG_INFO : FO_LOG_WARN, f,
                   "artifact fetch attempt %d %s%s%s", attempt, outcome, *detail ? ": " : "",
                   detail);
@@ -507,11 +508,6 @@ static fo_rc judge(fo_rc rc, const sink *s, const char *shown, fo_err *err, bool
     if (s->write_failed)
         return fo_err_set(err, FO_EIO, "GET %s: cannot write the artifact into %s: %s", shown,
                           s->dir, strerror(s->write_errno));
-    if (s->status == -1)
-        return fo_err_set(err, FO_EPROTO,
-                          "GET %s: redirected, but the HTTP client did not report the final "
-                          "status; refusing the body",
-                          shown);
     if (rc != FO_OK) {
         *retry = rc == FO_EUNAVAIL;
         return rc; /* err already says what happened */
@@ -600,14 +596,14 @@ static fo_rc fetch_http(const char *uri, const fo_artifact_uri *u, const fo_arti
         int64_t t0 = fo_clock_mono_ms(clk), left = deadline - t0;
         fo_err aerr;
         fo_err_clear(&aerr);
-        rc = fo_http_stream(hc, url, hdrs, nh, left > 0 ? left : 1, on_status, on_chunk, s, o->stop,
+        rc = fo_http_stream(hc, url, hdrs, nh, left > 0 ? left : 1, on_head, on_chunk, s, o->stop,
                             &aerr);
         redact_err(&aerr);
         bool retry = false;
         rc = judge(rc, s, shown, &aerr, &retry);
         int64_t now = fo_clock_mono_ms(clk);
         if (rc == FO_OK) {
-            log_attempt(shown, attempt, s, now - t0, "ok", "");
+            log_attempt(shown, attempt, s, now - t0, 0, "ok", "");
             break;
         }
         /* libcurl's own timeout is the attempt's share of the deadline, so a timeout before
@@ -616,13 +612,16 @@ static fo_rc fetch_http(const char *uri, const fo_artifact_uri *u, const fo_arti
         if (rc == FO_ETIMEOUT)
             retry = true;
         int64_t delay = retry && now < deadline ? fo_backoff_next_ms(&bo) : 0;
+        /* A 429 or 503 may say when to come back (RFC 9110 section 10.2.3): not sooner. */
+        if (retry && s->retry_after_s > 0 && s->retry_after_s * 1000 > delay)
+            delay = s->retry_after_s * 1000;
         bool out_of_time = now + delay >= deadline;
         if (retry && !out_of_time && attempt < max_attempts && !(o->stop && *o->stop)) {
-            log_attempt(shown, attempt, s, now - t0, "retry", aerr.message);
+            log_attempt(shown, attempt, s, now - t0, delay, "retry", aerr.message);
             sleep_ms(delay, o->stop);
             continue;
         }
-        log_attempt(shown, attempt, s, now - t0, "failed", aerr.message);
+        log_attempt(shown, attempt, s, now - t0, 0, "failed", aerr.message);
         if (retry && out_of_time) {
             rc = fo_err_set(err, FO_ETIMEOUT,
                             "GET %s: no complete answer within %ld ms (--timeout), %d attempt%s: "

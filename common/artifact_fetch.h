@@ -24,13 +24,14 @@
  * that name; the temporary file is removed on every failure.
  *
  * Retries: connection failures, broken transfers, 5xx and 429 are retried with an exponential
- * backoff (common/backoff) until the attempts or the overall timeout run out; 4xx answers are
- * final (404 -> FO_ENOTFOUND "not found", 401/403 -> FO_EFORBIDDEN). A body larger than
- * max_bytes fails with FO_ELIMIT, a SHA-256 mismatch with FO_EINVALID, the overall timeout with
- * FO_ETIMEOUT, a raised stop flag with FO_ESHUTDOWN. Each attempt writes one log line
+ * backoff (common/backoff), never sooner than a Retry-After asks, until the attempts or the
+ * overall timeout run out; 4xx answers are final (404 -> FO_ENOTFOUND "not found", 401/403 ->
+ * FO_EFORBIDDEN). A body larger than max_bytes fails with FO_ELIMIT (before its first byte
+ * when Content-Length announces it), a SHA-256 mismatch with FO_EINVALID, the overall timeout
+ * with FO_ETIMEOUT, a raised stop flag with FO_ESHUTDOWN. Each attempt writes one log line
  * (common/log) with the URL (its query, which may hold a presigned signature, left out), the
- * attempt number, the HTTP status, the bytes received and the outcome; credentials are never
- * logged.
+ * attempt number, the HTTP status, the bytes received, the outcome and, before a retry, the
+ * wait; credentials are never logged.
  *
  * SHA-256 is computed with GnuTLS (gnutls_hash_*): the one use of GnuTLS outside httpd and
  * certwatch, allowed here because libcurl is built on it and no other hash is at hand.

@@ -407,7 +407,7 @@ struct xfer {
     bool follows, location_seen;
     size_t nwarnings;
     CURL *h;
-    void (*on_status)(void *ctx, int status);
+    fo_http_head_fn on_head;
     fo_http_chunk_fn on_chunk;
     void *ctx;
 };
@@ -459,6 +459,20 @@ static void add_warning(struct xfer *x, const char *v, size_t len)
     w[x->nwarnings] = NULL;
 }
 
+/* Tell x->on_head what the head of the response (status code) said. */
+static bool tell_head(struct xfer *x, long code)
+{
+    fo_http_head head = {.status = (int)code, .content_length = -1, .retry_after_s = -1};
+    curl_off_t v = -1;
+    if (lc.easy_getinfo(x->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &v) == CURLE_OK && v >= 0)
+        head.content_length = (long long)v;
+    /* libcurl parses both forms of Retry-After (seconds and an HTTP date). */
+    v = 0;
+    if (lc.easy_getinfo(x->h, CURLINFO_RETRY_AFTER, &v) == CURLE_OK && v > 0)
+        head.retry_after_s = (long)v;
+    return x->on_head(x->ctx, &head);
+}
+
 static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
 {
     struct xfer *x = ud;
@@ -480,8 +494,10 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
         if (code >= 200 && !x->status_told) {
             x->status_told = true;
             x->res->status = (int)code;
-            if (x->on_status)
-                x->on_status(x->ctx, (int)code);
+            if (x->on_head && !tell_head(x, code)) {
+                x->stopped_by_caller = true;
+                return 0; /* CURLE_WRITE_ERROR ends the transfer */
+            }
         }
         return n;
     }
@@ -714,7 +730,7 @@ out:
 }
 
 fo_rc fo_http_stream(fo_http_client *c, const char *url, const fo_http_header *headers,
-                     size_t nheaders, long timeout_ms, void (*on_status)(void *ctx, int status),
+                     size_t nheaders, long timeout_ms, fo_http_head_fn on_head,
                      fo_http_chunk_fn on_chunk, void *ctx, const volatile int *stop, fo_err *err)
 {
     fo_err_clear(err);
@@ -728,7 +744,7 @@ fo_rc fo_http_stream(fo_http_client *c, const char *url, const fo_http_header *h
     CURLM *m = lc.multi_init();
     struct curl_slist *list = NULL;
     char errbuf[CURL_ERROR_SIZE];
-    struct xfer x = {.res = &res, .h = h, .on_status = on_status, .on_chunk = on_chunk, .ctx = ctx};
+    struct xfer x = {.res = &res, .h = h, .on_head = on_head, .on_chunk = on_chunk, .ctx = ctx};
     fo_rc rc = FO_OK;
     if (!h || !m) {
         rc = fo_err_set(err, FO_ENOMEM, "curl init failed");
@@ -772,10 +788,11 @@ fo_rc fo_http_stream(fo_http_client *c, const char *url, const fo_http_header *h
             cc = CURLE_OK;
         if (cc != CURLE_OK)
             rc = map_curl(c, h, cc, errbuf, "GET", url, err);
-        else if (!x.status_told && on_status) {
+        else if (!x.status_told && on_head) {
             long code = 0;
             lc.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-            on_status(ctx, (int)code);
+            x.status_told = true;
+            tell_head(&x, code);
         }
     }
     lc.multi_remove_handle(m, h);

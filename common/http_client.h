@@ -79,12 +79,23 @@ fo_rc fo_http_client_request(fo_http_client *c, const char *method, const char *
 /* Called with each piece of a streamed body; return false to stop. */
 typedef bool (*fo_http_chunk_fn)(void *ctx, const char *data, size_t len);
 
-/* Streamed GET: on_status is told the HTTP status before any body arrives (may be NULL);
+/* What a streamed response's head says, told before any of its body arrives. */
+typedef struct fo_http_head {
+    int status;               /* the final response's (a redirect being followed is not told) */
+    long long content_length; /* Content-Length, -1 when the server sent none (chunked) */
+    long retry_after_s;       /* Retry-After in seconds (both forms), -1 when absent */
+} fo_http_head;
+
+/* Return false to end the transfer before its body (e.g. a Content-Length over a limit). */
+typedef bool (*fo_http_head_fn)(void *ctx, const fo_http_head *head);
+
+/* Streamed GET: on_head is told the response's head before any body arrives (may be NULL);
  * non-2xx bodies are still delivered to on_chunk. Ends FO_OK when the server closed the
- * stream or on_chunk returned false; FO_ETIMEOUT after timeout_ms (0 = no limit); the
- * `stop` flag (may be NULL) is polled about every 100 ms and ends the call with FO_ESHUTDOWN. */
+ * stream or on_head / on_chunk returned false; FO_ETIMEOUT after timeout_ms (0 = no limit);
+ * the `stop` flag (may be NULL) is polled about every 100 ms and ends the call with
+ * FO_ESHUTDOWN. */
 fo_rc fo_http_stream(fo_http_client *c, const char *url, const fo_http_header *headers,
-                     size_t nheaders, long timeout_ms, void (*on_status)(void *ctx, int status),
+                     size_t nheaders, long timeout_ms, fo_http_head_fn on_head,
                      fo_http_chunk_fn on_chunk, void *ctx, const volatile int *stop, fo_err *err);
 
 /* Percent-encode s for a query value into sb. */

@@ -36,10 +36,11 @@ static fo_rc on_event(void *ctx, fo_watch_type type, json_t *object, fo_err *err
     return w->fn(w->ctx, type, object, err);
 }
 
-static void on_status(void *ctx, int status)
+static bool on_head(void *ctx, const fo_http_head *head)
 {
     struct watch_ctx *w = ctx;
-    w->status = status;
+    w->status = head->status;
+    return true;
 }
 
 static bool on_chunk(void *ctx, const char *data, size_t len)
@@ -119,7 +120,7 @@ fo_rc fo_kube_watch(fo_kube_client *kc, const fo_kube_ref *ref, const fo_kube_wa
     }
     long timeout_ms = opts->timeout_s > 0 ? opts->timeout_s * 1000 + WATCH_TIMEOUT_SLACK_MS : 0;
     fo_err_clear(&w.err);
-    rc = fo_http_stream(kc->http, url.data, h, nh, timeout_ms, on_status, on_chunk, &w, stop, err);
+    rc = fo_http_stream(kc->http, url.data, h, nh, timeout_ms, on_head, on_chunk, &w, stop, err);
     if (rc != FO_OK) {
         fo_err_wrap(err, "%s", what);
         goto out;

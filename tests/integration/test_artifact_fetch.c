@@ -21,9 +21,10 @@
  * follows (else the fetcher cannot judge the body). Checked in this process before the cases
  * that depend on it, so a regression names the client rather than the fetcher. */
 
-static void probe_status(void *ctx, int status)
+static bool probe_status(void *ctx, const fo_http_head *head)
 {
-    *(int *)ctx = status;
+    *(int *)ctx = head->status;
+    return true;
 }
 
 static bool probe_chunk(void *ctx, const char *data, size_t len)
@@ -499,6 +500,47 @@ START_TEST(a_2xx_other_than_200_is_not_saved_as_the_jar)
 }
 END_TEST
 
+/* A Content-Length over --max-bytes is refused from the head, before any byte of the body
+ * (the server here sends none and then closes: a fetcher that waited for the body would see a
+ * broken transfer and retry), and a too large artifact is not retried. */
+START_TEST(an_announced_size_over_the_limit_is_refused_before_the_body)
+{
+    static const char *const replies[] = {
+        "HTTP/1.1 200 OK\r\nContent-Length: 5000000\r\nConnection: close\r\n\r\n"};
+    fo_fetchtest_raw_start(replies, 1);
+    char *u = fo_fetchtest_url("http", fo_ft.raw_port, "/job.jar");
+    fo_fetchtest_run_result r = fo_fetchtest_run(
+        (const char *[]){"--uri", u, "--dest", fo_ft.dest, "--max-bytes", "1000", NULL}, NULL);
+    ck_assert_msg(r.exit_code == 1, "exit %d\n%s", r.exit_code, r.err);
+    ck_assert_msg(strstr(r.err, "larger than 1000 bytes (--max-bytes)") != NULL, "%s", r.err);
+    ck_assert_int_eq(fo_fetchtest_attempt_lines(r.err, "retry"), 0);
+    ck_assert_int_eq(fo_fetchtest_read_count(&fo_ft.raw_conns), 1);
+    fo_fetchtest_assert_dest_empty();
+    fo_fetchtest_run_release(&r);
+    free(u);
+}
+END_TEST
+
+/* A 503 with Retry-After: the next attempt waits as long as asked, not the shorter backoff
+ * (500 ms); the attempt's log line says how long. */
+START_TEST(retry_after_sets_the_wait_before_the_next_attempt)
+{
+    static const char *const replies[] = {
+        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 2\r\nContent-Length: 0\r\n"
+        "Connection: close\r\n\r\n",
+        FULL_REPLY};
+    fo_fetchtest_raw_start(replies, 2);
+    char *u = fo_fetchtest_url("http", fo_ft.raw_port, "/job.jar");
+    fo_fetchtest_run_result r =
+        fo_fetchtest_run((const char *[]){"--uri", u, "--dest", fo_ft.dest, NULL}, NULL);
+    assert_saved(&r, "full body");
+    ck_assert_int_eq(fo_fetchtest_attempt_lines(r.err, "retry"), 1);
+    ck_assert_msg(strstr(r.err, "\"retry_in_ms\":2000") != NULL, "%s", r.err);
+    fo_fetchtest_run_release(&r);
+    free(u);
+}
+END_TEST
+
 /* A server that accepts and never answers the TLS handshake ends an attempt at libcurl's
  * connect timeout (5 s), long before --timeout: that attempt is retried, and the run still
  * ends at --timeout. */
@@ -644,6 +686,8 @@ static Suite *suite(void)
     tcase_add_test(hard, a_200_cut_short_of_its_content_length_is_retried_and_never_saved);
     tcase_add_test(hard, a_chunked_200_without_its_last_chunk_is_retried_and_never_saved);
     tcase_add_test(hard, a_2xx_other_than_200_is_not_saved_as_the_jar);
+    tcase_add_test(hard, an_announced_size_over_the_limit_is_refused_before_the_body);
+    tcase_add_test(hard, retry_after_sets_the_wait_before_the_next_attempt);
     tcase_add_test(hard, a_connect_timeout_is_retried_within_the_overall_timeout);
     tcase_add_test(hard, a_presigned_query_never_appears_in_the_output);
     tcase_add_test(hard, a_failed_write_is_reported_with_the_url_and_leaves_nothing);

@@ -312,14 +312,20 @@ struct collect {
     int stop_after; /* chunks; 0 = never */
     bool set_flag;  /* instead of returning false, raise the stop flag */
     volatile int flag;
+    long long content_length; /* from the head */
+    long retry_after_s;
+    bool refuse_head; /* on_status returns false: no body wanted */
 };
 
-static void on_status(void *ctx, int status)
+static bool on_status(void *ctx, const fo_http_head *head)
 {
     struct collect *c = ctx;
-    c->status = status;
+    c->status = head->status;
+    c->content_length = head->content_length;
+    c->retry_after_s = head->retry_after_s;
     c->status_calls++;
     c->status_before_body = c->got.len == 0;
+    return !c->refuse_head;
 }
 
 static bool on_chunk(void *ctx, const char *data, size_t len)
@@ -352,6 +358,47 @@ START_TEST(stream_tells_status_first_then_delivers_every_byte)
     ck_assert(col.status_before_body);
     ck_assert_str_eq(col.got.data, "{\"a\":1}\n{\"b\":2}\n");
     fo_strbuf_release(&col.got);
+    free(u);
+    fo_http_client_free(c);
+    fo_rawsrv_stop(s);
+}
+END_TEST
+
+START_TEST(stream_head_tells_length_and_retry_after_and_may_refuse_the_body)
+{
+    /* Content-Length and Retry-After come with the status; a chunked answer has no length. */
+    fo_rawsrv *s = fo_rawsrv_start(&(fo_rawsrv_opts){.reply = reply_throttled});
+    fo_err err;
+    fo_http_client *c = fo_http_client_new(NULL, &err);
+    char *u = fo_rawsrv_url(s, "/w");
+    struct collect col = {0};
+    fo_strbuf_init(&col.got, 0);
+    ck_assert_int_eq(fo_http_stream(c, u, NULL, 0, 0, on_status, on_chunk, &col, NULL, &err),
+                     FO_OK);
+    ck_assert_int_eq(col.status, 429);
+    ck_assert_int_eq(col.content_length, 2);
+    ck_assert_int_eq(col.retry_after_s, 7);
+    ck_assert_str_eq(col.got.data, "{}");
+    /* Refusing the head ends the transfer before any body, without an error. */
+    struct collect no = {.refuse_head = true};
+    fo_strbuf_init(&no.got, 0);
+    ck_assert_int_eq(fo_http_stream(c, u, NULL, 0, 0, on_status, on_chunk, &no, NULL, &err),
+                     FO_OK);
+    ck_assert_int_eq(no.status_calls, 1);
+    ck_assert_int_eq(no.chunks, 0);
+    free(u);
+    fo_rawsrv_stop(s);
+    s = fo_rawsrv_start(&(fo_rawsrv_opts){.reply = reply_stream});
+    u = fo_rawsrv_url(s, "/w");
+    struct collect chunked = {0};
+    fo_strbuf_init(&chunked.got, 0);
+    ck_assert_int_eq(fo_http_stream(c, u, NULL, 0, 0, on_status, on_chunk, &chunked, NULL, &err),
+                     FO_OK);
+    ck_assert_int_eq(chunked.content_length, -1);
+    ck_assert_int_eq(chunked.retry_after_s, -1);
+    fo_strbuf_release(&col.got);
+    fo_strbuf_release(&no.got);
+    fo_strbuf_release(&chunked.got);
     free(u);
     fo_http_client_free(c);
     fo_rawsrv_stop(s);
@@ -533,6 +580,7 @@ int main(void)
     tcase_add_test(tc, refused_connection_is_unavailable_and_marked_unsent);
     tcase_add_test(tc, connection_dropped_mid_body_is_unavailable);
     tcase_add_test(tc, stream_tells_status_first_then_delivers_every_byte);
+    tcase_add_test(tc, stream_head_tells_length_and_retry_after_and_may_refuse_the_body);
     tcase_add_test(tc, stream_ends_ok_when_the_callback_says_stop);
     tcase_add_test(tc, stream_stop_flag_ends_with_shutdown);
     tcase_add_test(tc, stream_timeout_ends_with_timeout);
