@@ -52,17 +52,6 @@ void fo_artifact_uri_release(fo_artifact_uri *u)
     memset(u, 0, sizeof *u);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 char *fo_artifact_uri_decode(const char *s, size_t len, size_t *out_len, size_t *bad_at)
 {
     char *out = malloc(len + 1);
@@ -78,13 +67,13 @@ char *fo_artifact_uri_decode(const char *s, size_t len, size_t *out_len, size_t 
             continue;
         }
         /* RFC 3986 section 2.1: '%' is always followed by two hex digits. */
-        if (i + 2 >= len || hexval(s[i + 1]) < 0 || hexval(s[i + 2]) < 0) {
+        if (i + 2 >= len || fo_hex_digit(s[i + 1]) < 0 || fo_hex_digit(s[i + 2]) < 0) {
             free(out);
             if (bad_at)
                 *bad_at = i;
             return NULL;
         }
-        out[n++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+        out[n++] = (char)(fo_hex_digit(s[i + 1]) * 16 + fo_hex_digit(s[i + 2]));
         i += 2;
     }
     out[n] = '\0';

@@ -293,17 +293,6 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     fo_log_debug("httpd: %s", line);
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Query decoding as HTML forms and Go's url.ParseQuery do it ('+' is a space, %HH a byte), so
  * a labelSelector from kubectl ("app+in+%28a%2Cb%29") arrives as written. MHD also runs this on
  * the path, but handlers get the raw path (from on_uri), so '+' there stays literal. A malformed
@@ -316,8 +305,8 @@ static size_t on_unescape(void *cls, struct MHD_Connection *conn, char *s)
     for (const char *in = s; *in; in++) {
         if (*in == '+') {
             *out++ = ' ';
-        } else if (*in == '%' && hex_digit(in[1]) >= 0 && hex_digit(in[2]) >= 0) {
-            *out++ = (char)(hex_digit(in[1]) * 16 + hex_digit(in[2]));
+        } else if (*in == '%' && fo_hex_digit(in[1]) >= 0 && fo_hex_digit(in[2]) >= 0) {
+            *out++ = (char)(fo_hex_digit(in[1]) * 16 + fo_hex_digit(in[2]));
             in += 2;
         } else {
             *out++ = *in;

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/strbuf.h"
+
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "scan_string reads eight bytes at a time as a little-endian word"
 #endif
@@ -62,14 +64,8 @@ static int hex4(const unsigned char *s)
 {
     int v = 0;
     for (int i = 0; i < 4; i++) {
-        int c = s[i], d;
-        if (c >= '0' && c <= '9')
-            d = c - '0';
-        else if (c >= 'a' && c <= 'f')
-            d = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F')
-            d = c - 'A' + 10;
-        else
+        int d = fo_hex_digit(s[i]);
+        if (d < 0)
             return -1;
         v = v * 16 + d;
     }

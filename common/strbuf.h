@@ -49,4 +49,16 @@ fo_rc fo_strbuf_read_file(fo_strbuf *sb, const char *path, fo_err *err);
  * memory), and leaves the buffer empty. */
 char *fo_strbuf_take(fo_strbuf *sb);
 
+/* The value of a hexadecimal digit (either case), or -1 for any other character. */
+static inline int fo_hex_digit(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 #endif
