@@ -613,8 +613,10 @@ static fo_rc fetch_http(const char *uri, const fo_artifact_uri *u, const fo_arti
             retry = true;
         int64_t delay = retry && now < deadline ? fo_backoff_next_ms(&bo) : 0;
         /* A 429 or 503 may say when to come back (RFC 9110 section 10.2.3): not sooner. */
-        if (retry && s->retry_after_s > 0 && s->retry_after_s * 1000 > delay)
-            delay = s->retry_after_s * 1000;
+        bool asked_later = retry && s->retry_after_s > 0 &&
+                           (int64_t)s->retry_after_s * 1000 > delay; /* at most a day */
+        if (asked_later)
+            delay = (int64_t)s->retry_after_s * 1000;
         bool out_of_time = now + delay >= deadline;
         if (retry && !out_of_time && attempt < max_attempts && !(o->stop && *o->stop)) {
             log_attempt(shown, attempt, s, now - t0, delay, "retry", aerr.message);
@@ -623,10 +625,14 @@ static fo_rc fetch_http(const char *uri, const fo_artifact_uri *u, const fo_arti
         }
         log_attempt(shown, attempt, s, now - t0, 0, "failed", aerr.message);
         if (retry && out_of_time) {
+            char later[96] = "";
+            if (asked_later && now < deadline)
+                snprintf(later, sizeof later, " (the server asks to come back in %ld s)",
+                         s->retry_after_s);
             rc = fo_err_set(err, FO_ETIMEOUT,
-                            "GET %s: no complete answer within %ld ms (--timeout), %d attempt%s: "
+                            "GET %s: no complete answer within %ld ms (--timeout), %d attempt%s%s: "
                             "%s",
-                            shown, total_ms, attempt, attempt == 1 ? "" : "s",
+                            shown, total_ms, attempt, attempt == 1 ? "" : "s", later,
                             without_prefix(aerr.message, shown));
             break;
         }

@@ -405,6 +405,7 @@ struct xfer {
     bool stopped_by_caller;
     bool status_told;
     bool follows, location_seen;
+    bool retry_after_seen; /* this response (not an earlier one of the transfer) has one */
     size_t nwarnings;
     CURL *h;
     fo_http_head_fn on_head;
@@ -466,10 +467,13 @@ static bool tell_head(struct xfer *x, long code)
     curl_off_t v = -1;
     if (lc.easy_getinfo(x->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &v) == CURLE_OK && v >= 0)
         head.content_length = (long long)v;
-    /* libcurl parses both forms of Retry-After (seconds and an HTTP date). */
+    /* libcurl parses both forms of Retry-After (seconds and an HTTP date), but keeps the value
+     * of an earlier response of the transfer (a redirect's) and caps nothing: only this
+     * response's, at most a day. */
     v = 0;
-    if (lc.easy_getinfo(x->h, CURLINFO_RETRY_AFTER, &v) == CURLE_OK && v > 0)
-        head.retry_after_s = (long)v;
+    if (x->retry_after_seen && lc.easy_getinfo(x->h, CURLINFO_RETRY_AFTER, &v) == CURLE_OK &&
+        v > 0)
+        head.retry_after_s = v > FO_HTTP_RETRY_AFTER_MAX_S ? FO_HTTP_RETRY_AFTER_MAX_S : (long)v;
     return x->on_head(x->ctx, &head);
 }
 
@@ -482,7 +486,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
     if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) {
         /* A new response (after a 100 Continue, say): forget the previous one's headers. */
         free_warnings(x->res, &x->nwarnings);
-        x->location_seen = false;
+        x->location_seen = x->retry_after_seen = false;
         return n;
     }
     if (len == 0) {
@@ -503,6 +507,8 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
     }
     if (len > 9 && strncasecmp(data, "location:", 9) == 0)
         x->location_seen = true;
+    if (len > 12 && strncasecmp(data, "retry-after:", 12) == 0)
+        x->retry_after_seen = true;
     static const char warning[] = "warning:";
     if (len > sizeof warning - 1 && strncasecmp(data, warning, sizeof warning - 1) == 0) {
         const char *v = data + sizeof warning - 1;
@@ -676,7 +682,7 @@ static void finish_result(CURL *h, fo_http_result *res)
     /* libcurl parses both forms of Retry-After (seconds and an HTTP date). */
     curl_off_t ra = 0;
     if (lc.easy_getinfo(h, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
-        res->retry_after_s = (long)ra;
+        res->retry_after_s = ra > FO_HTTP_RETRY_AFTER_MAX_S ? FO_HTTP_RETRY_AFTER_MAX_S : (long)ra;
 }
 
 fo_rc fo_http_client_request(fo_http_client *c, const char *method, const char *url,

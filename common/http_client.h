@@ -49,11 +49,14 @@ typedef struct fo_http_header {
     const char *value;
 } fo_http_header;
 
+/* Retry-After values are capped at a day: a server cannot park a client for longer. */
+#define FO_HTTP_RETRY_AFTER_MAX_S 86400L
+
 typedef struct fo_http_result {
     int status;             /* HTTP status, 0 when no response arrived */
     fo_strbuf body;         /* response body (initialised by the call; caller releases) */
     char content_type[128];
-    long retry_after_s;     /* Retry-After in seconds when present, else -1 */
+    long retry_after_s;     /* Retry-After in seconds (at most a day) when present, else -1 */
     char **warnings;        /* Warning header values (NULL-terminated, heap) or NULL */
 } fo_http_result;
 
@@ -83,7 +86,8 @@ typedef bool (*fo_http_chunk_fn)(void *ctx, const char *data, size_t len);
 typedef struct fo_http_head {
     int status;               /* the final response's (a redirect being followed is not told) */
     long long content_length; /* Content-Length, -1 when the server sent none (chunked) */
-    long retry_after_s;       /* Retry-After in seconds (both forms), -1 when absent */
+    long retry_after_s;       /* Retry-After in seconds (both forms, at most
+                                 FO_HTTP_RETRY_AFTER_MAX_S), -1 when absent */
 } fo_http_head;
 
 /* Return false to end the transfer before its body (e.g. a Content-Length over a limit). */

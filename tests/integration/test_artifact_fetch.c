@@ -541,6 +541,26 @@ START_TEST(retry_after_sets_the_wait_before_the_next_attempt)
 }
 END_TEST
 
+/* A Retry-After past --timeout (here one no client should honour: capped at a day) ends the
+ * run at once with a timeout that says why, instead of sleeping or overflowing. */
+START_TEST(a_retry_after_past_the_timeout_ends_the_run_and_says_so)
+{
+    static const char *const replies[] = {
+        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 9223372036854775807\r\n"
+        "Content-Length: 0\r\nConnection: close\r\n\r\n"};
+    fo_fetchtest_raw_start(replies, 1);
+    char *u = fo_fetchtest_url("http", fo_ft.raw_port, "/job.jar");
+    fo_fetchtest_run_result r = fo_fetchtest_run(
+        (const char *[]){"--uri", u, "--dest", fo_ft.dest, "--timeout", "60", NULL}, NULL);
+    ck_assert_msg(r.exit_code == 1, "exit %d\n%s", r.exit_code, r.err);
+    ck_assert_msg(strstr(r.err, "the server asks to come back in 86400 s") != NULL, "%s", r.err);
+    ck_assert_int_eq(fo_fetchtest_read_count(&fo_ft.raw_conns), 1);
+    fo_fetchtest_assert_dest_empty();
+    fo_fetchtest_run_release(&r);
+    free(u);
+}
+END_TEST
+
 /* A server that accepts and never answers the TLS handshake ends an attempt at libcurl's
  * connect timeout (5 s), long before --timeout: that attempt is retried, and the run still
  * ends at --timeout. */
@@ -688,6 +708,7 @@ static Suite *suite(void)
     tcase_add_test(hard, a_2xx_other_than_200_is_not_saved_as_the_jar);
     tcase_add_test(hard, an_announced_size_over_the_limit_is_refused_before_the_body);
     tcase_add_test(hard, retry_after_sets_the_wait_before_the_next_attempt);
+    tcase_add_test(hard, a_retry_after_past_the_timeout_ends_the_run_and_says_so);
     tcase_add_test(hard, a_connect_timeout_is_retried_within_the_overall_timeout);
     tcase_add_test(hard, a_presigned_query_never_appears_in_the_output);
     tcase_add_test(hard, a_failed_write_is_reported_with_the_url_and_leaves_nothing);

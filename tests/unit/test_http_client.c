@@ -405,6 +405,60 @@ START_TEST(stream_head_tells_length_and_retry_after_and_may_refuse_the_body)
 }
 END_TEST
 
+/* GET /hop: a redirect that itself says Retry-After: 50, to /final: a 503 without one (or, for
+ * /huge, a Retry-After no client should honour). */
+static bool reply_retry_after_hops(fo_rawsrv *s, int fd, const fo_rawsrv_request *r, void *ctx)
+{
+    (void)ctx;
+    if (strncmp(r->head, "GET /hop ", 9) == 0) {
+        char *loc = fo_rawsrv_url(s, "/final");
+        char buf[512];
+        snprintf(buf, sizeof buf,
+                 "HTTP/1.1 302 Found\r\nLocation: %s\r\nRetry-After: 50\r\n"
+                 "Content-Length: 0\r\n\r\n",
+                 loc);
+        free(loc);
+        fo_rawsrv_send_str(fd, buf);
+    } else if (strncmp(r->head, "GET /huge ", 10) == 0) {
+        fo_rawsrv_send_str(fd, "HTTP/1.1 503 Service Unavailable\r\n"
+                               "Retry-After: 9223372036854775807\r\nContent-Length: 0\r\n\r\n");
+    } else {
+        fo_rawsrv_send_str(fd, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n");
+    }
+    return true;
+}
+
+START_TEST(stream_head_retry_after_is_the_final_answers_and_at_most_a_day)
+{
+    fo_rawsrv *s = fo_rawsrv_start(&(fo_rawsrv_opts){.reply = reply_retry_after_hops});
+    fo_err err;
+    fo_http_client *c = fo_http_client_new(&(fo_http_client_opts){.max_redirects = 2}, &err);
+    char *u = fo_rawsrv_url(s, "/hop");
+    struct collect col = {0};
+    fo_strbuf_init(&col.got, 0);
+    ck_assert_int_eq(fo_http_stream(c, u, NULL, 0, 0, on_status, on_chunk, &col, NULL, &err),
+                     FO_OK);
+    ck_assert_int_eq(col.status, 503);
+    ck_assert_int_eq(col.retry_after_s, -1); /* the redirect's 50 is not the 503's */
+    free(u);
+    u = fo_rawsrv_url(s, "/huge");
+    struct collect huge = {0};
+    fo_strbuf_init(&huge.got, 0);
+    ck_assert_int_eq(fo_http_stream(c, u, NULL, 0, 0, on_status, on_chunk, &huge, NULL, &err),
+                     FO_OK);
+    ck_assert_int_eq(huge.retry_after_s, FO_HTTP_RETRY_AFTER_MAX_S);
+    fo_http_result res;
+    ck_assert_int_eq(fo_http_client_request(c, "GET", u, NULL, 0, NULL, 0, 0, &res, &err), FO_OK);
+    ck_assert_int_eq(res.retry_after_s, FO_HTTP_RETRY_AFTER_MAX_S);
+    fo_http_result_release(&res);
+    fo_strbuf_release(&col.got);
+    fo_strbuf_release(&huge.got);
+    free(u);
+    fo_http_client_free(c);
+    fo_rawsrv_stop(s);
+}
+END_TEST
+
 START_TEST(stream_ends_ok_when_the_callback_says_stop)
 {
     fo_rawsrv *s = fo_rawsrv_start(&(fo_rawsrv_opts){.reply = reply_stream_forever});
@@ -581,6 +635,7 @@ int main(void)
     tcase_add_test(tc, connection_dropped_mid_body_is_unavailable);
     tcase_add_test(tc, stream_tells_status_first_then_delivers_every_byte);
     tcase_add_test(tc, stream_head_tells_length_and_retry_after_and_may_refuse_the_body);
+    tcase_add_test(tc, stream_head_retry_after_is_the_final_answers_and_at_most_a_day);
     tcase_add_test(tc, stream_ends_ok_when_the_callback_says_stop);
     tcase_add_test(tc, stream_stop_flag_ends_with_shutdown);
     tcase_add_test(tc, stream_timeout_ends_with_timeout);
