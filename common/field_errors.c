@@ -75,12 +75,7 @@ static const char *type_words(fo_fe_type type)
  * of a UTF-8 sequence, so no character is split. */
 static size_t shown_len(const char *s, size_t len)
 {
-    if (len <= FO_FE_SHOWN_MAX)
-        return len;
-    size_t n = FO_FE_SHOWN_MAX;
-    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-        n--;
-    return n;
+    return fo_utf8_prefix(s, len, FO_FE_SHOWN_MAX);
 }
 
 static void put_cut_note(fo_strbuf *sb, size_t shown, size_t len)
@@ -141,9 +136,7 @@ static fo_rc push(fo_field_errors *errs, fo_fe_type type, const char *field, cha
      * values), so their cut is four times further. */
     fo_strbuf detail;
     fo_strbuf_init(&detail, 0);
-    size_t keep = full.len <= 4 * FO_FE_SHOWN_MAX ? full.len : 4 * FO_FE_SHOWN_MAX;
-    while (keep < full.len && keep > 0 && ((unsigned char)full.data[keep] & 0xC0) == 0x80)
-        keep--;
+    size_t keep = full.len ? fo_utf8_prefix(full.data, full.len, 4 * FO_FE_SHOWN_MAX) : 0;
     if (full.len)
         fo_strbuf_append(&detail, full.data, keep);
     put_cut_note(&detail, keep, full.len);
@@ -158,16 +151,24 @@ static fo_rc push(fo_field_errors *errs, fo_fe_type type, const char *field, cha
     if (detail.len)
         fo_strbuf_printf(&msg, ": %s", detail.data);
 
-    fo_field_error *e = &errs->items[errs->count++];
-    e->type = type;
-    e->field = field ? shown_field : strdup("");
+    char *e_field = field ? shown_field : strdup("");
     if (!field)
         free(shown_field);
-    e->value = value;
-    e->detail = fo_strbuf_take(&detail);
-    e->message = fo_strbuf_take(&msg);
-    if (!e->field || !e->detail || !e->message)
+    char *e_detail = fo_strbuf_take(&detail), *e_message = fo_strbuf_take(&msg);
+    if (!e_field || !e_detail || !e_message) {
+        /* out of memory: no half-made entry (readers take every string as set) */
+        free(e_field);
+        free(e_detail);
+        free(e_message);
+        free(value);
         return FO_ENOMEM;
+    }
+    fo_field_error *e = &errs->items[errs->count++];
+    e->type = type;
+    e->field = e_field;
+    e->value = value;
+    e->detail = e_detail;
+    e->message = e_message;
     return FO_OK;
 }
 

@@ -73,7 +73,8 @@ const fo_field_error *fo_field_errors_get(const fo_field_errors *errs, size_t i)
 size_t fo_field_errors_warning_count(const fo_field_errors *errs);
 const char *fo_field_errors_warning(const fo_field_errors *errs, size_t i);
 
-/* True when some error's field equals `field` (tests and callers that branch on a field). */
+/* True when some error's field equals `field` (tests and callers that branch on a field).
+ * Fields longer than 256 bytes are stored cut ("... (N more bytes)") and never match. */
 bool fo_field_errors_has_field(const fo_field_errors *errs, const char *field);
 
 /* All error messages joined by sep (e.g. "; " or "\n"). Caller frees. "" when empty. */

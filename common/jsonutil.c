@@ -235,13 +235,16 @@ json_t *fo_json_copy(const json_t *v)
     switch (json_typeof(v)) {
     case JSON_OBJECT: {
         json_t *o = json_object();
+        if (!o)
+            return NULL;
         const char *key;
         size_t key_len;
         json_t *m;
         json_object_keylen_foreach((json_t *)v, key, key_len, m)
         {
+            /* setn_new takes c even when it fails */
             json_t *c = fo_json_copy(m);
-            if (!o || !c || json_object_setn_new_nocheck(o, key, key_len, c) != 0) {
+            if (!c || json_object_setn_new_nocheck(o, key, key_len, c) != 0) {
                 json_decref(o);
                 return NULL;
             }

@@ -344,13 +344,7 @@ void fo_kube_events_free(fo_kube_events *ev)
 /* Cut s to at most max bytes without splitting a UTF-8 sequence. */
 static void cut_utf8(char *s, size_t max)
 {
-    size_t n = strlen(s);
-    if (n <= max)
-        return;
-    n = max;
-    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-        n--;
-    s[n] = '\0';
+    s[fo_utf8_prefix(s, strlen(s), max)] = '\0';
 }
 
 void fo_kube_events_record(fo_kube_events *ev, const json_t *obj, fo_event_type type,

@@ -49,6 +49,18 @@ fo_rc fo_strbuf_read_file(fo_strbuf *sb, const char *path, fo_err *err);
  * memory), and leaves the buffer empty. */
 char *fo_strbuf_take(fo_strbuf *sb);
 
+/* The length of the longest prefix of s[0..len) of at most max bytes that does not split a
+ * UTF-8 sequence (a cut never leaves half a character, which JSON encoders refuse). */
+static inline size_t fo_utf8_prefix(const char *s, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    size_t n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
 /* The value of a hexadecimal digit (either case), or -1 for any other character. */
 static inline int fo_hex_digit(int c)
 {

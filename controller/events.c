@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/strbuf.h"
 
 void fo_ctl_evbuf_add(fo_ctl_evbuf *b, fo_event_type type, const char *reason, const char *fmt, ...)
 {
@@ -16,8 +17,16 @@ void fo_ctl_evbuf_add(fo_ctl_evbuf *b, fo_event_type type, const char *reason, c
     snprintf(b->ev[b->n].reason, sizeof b->ev[b->n].reason, "%s", reason);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(b->ev[b->n].message, sizeof b->ev[b->n].message, fmt, ap);
+    /* Formatted whole, then cut to the buffer at a character boundary: half a UTF-8
+     * character would make the Event unencodable, and lost. */
+    fo_strbuf full;
+    fo_strbuf_init(&full, 0);
+    fo_strbuf_vprintf(&full, fmt, ap);
     va_end(ap);
+    size_t n = full.len ? fo_utf8_prefix(full.data, full.len, sizeof b->ev[b->n].message - 1) : 0;
+    memcpy(b->ev[b->n].message, full.len ? full.data : "", n);
+    b->ev[b->n].message[n] = '\0';
+    fo_strbuf_release(&full);
     b->n++;
 }
 

@@ -10,6 +10,8 @@
 
 /* Values longer than this are cut in the summary (it goes into an Event message). */
 #define VALUE_TEXT_MAX 40
+/* Named lists longer than this are compared as one value (see tree). */
+#define NAMED_LIST_MAX 256
 
 const char *fo_diff_type_name(fo_diff_type t)
 {
@@ -46,10 +48,8 @@ static void value_text(const json_t *v, char *buf, size_t len)
         snprintf(buf, len, "?");
         return;
     }
-    if (strlen(text) > VALUE_TEXT_MAX)
-        snprintf(buf, len, "%.*s...", VALUE_TEXT_MAX, text);
-    else
-        snprintf(buf, len, "%s", text);
+    size_t n = strlen(text), shown = fo_utf8_prefix(text, n, VALUE_TEXT_MAX);
+    snprintf(buf, len, "%.*s%s", (int)shown, text, shown < n ? "..." : "");
     free(text);
 }
 
@@ -114,40 +114,51 @@ static const json_t *item_named(const json_t *list, const char *name)
  * change of the whole list), everything else as one value. One class for every field. */
 static void tree(walker *w, fo_diff_type type, const char *path, const json_t *a, const json_t *b)
 {
-    char sub[512];
+    char *sub = NULL; /* the member's path: as long as it takes (keys are the user's) */
     if (json_is_object(a) && json_is_object(b)) {
         const char *key;
         json_t *v;
         json_object_foreach((json_t *)a, key, v)
         {
-            snprintf(sub, sizeof sub, "%s.%s", path, key);
+            if (asprintf(&sub, "%s.%s", path, key) < 0)
+                return;
             tree(w, type, sub, v, json_object_get(b, key));
+            free(sub);
         }
         json_object_foreach((json_t *)b, key, v)
         {
-            if (!json_object_get(a, key)) {
-                snprintf(sub, sizeof sub, "%s.%s", path, key);
-                tree(w, type, sub, NULL, v);
-            }
+            if (json_object_get(a, key))
+                continue;
+            if (asprintf(&sub, "%s.%s", path, key) < 0)
+                return;
+            tree(w, type, sub, NULL, v);
+            free(sub);
         }
         return;
     }
-    if (json_is_array(a) && json_is_array(b) && named_items(a) && named_items(b)) {
+    /* Lists of named items, item by item; very long ones (each lookup walks the list) as one
+     * value, so no spec can make a pass quadratic. */
+    if (json_is_array(a) && json_is_array(b) && json_array_size(a) <= NAMED_LIST_MAX &&
+        json_array_size(b) <= NAMED_LIST_MAX && named_items(a) && named_items(b)) {
         size_t i;
         const json_t *item;
         json_array_foreach(a, i, item)
         {
             const char *name = fo_json_str(item, "name");
-            snprintf(sub, sizeof sub, "%s[%s]", path, name);
+            if (asprintf(&sub, "%s[%s]", path, name) < 0)
+                return;
             tree(w, type, sub, item, item_named(b, name)); /* removed: -> null */
+            free(sub);
         }
         json_array_foreach(b, i, item)
         {
             const char *name = fo_json_str(item, "name");
-            if (!item_named(a, name)) {
-                snprintf(sub, sizeof sub, "%s[%s]", path, name);
-                tree(w, type, sub, NULL, item); /* added: null -> */
-            }
+            if (item_named(a, name))
+                continue;
+            if (asprintf(&sub, "%s[%s]", path, name) < 0)
+                return;
+            tree(w, type, sub, NULL, item); /* added: null -> */
+            free(sub);
         }
         /* The items both have, in another order: the order is a change of its own. */
         size_t j = 0;
@@ -157,7 +168,8 @@ static void tree(walker *w, fo_diff_type type, const char *path, const json_t *a
             const char *name = fo_json_str(item, "name");
             if (!item_named(b, name))
                 continue;
-            while (j < json_array_size(b) && !item_named(a, fo_json_str(json_array_get(b, j), "name")))
+            while (j < json_array_size(b) &&
+                   !item_named(a, fo_json_str(json_array_get(b, j), "name")))
                 j++;
             if (j >= json_array_size(b) || strcmp(name, fo_json_str(json_array_get(b, j), "name")))
                 reordered = true;

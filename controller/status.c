@@ -8,19 +8,14 @@
 #include "common/clock.h"
 #include "common/json_patch.h"
 #include "common/jsonutil.h"
+#include "common/strbuf.h"
 
 /* ---- status.error ------------------------------------------------------------------------- */
 
 /* Length of s cut to at most max bytes without splitting a UTF-8 sequence. */
 static size_t utf8_cut(const char *s, size_t max)
 {
-    size_t n = strlen(s);
-    if (n <= max)
-        return n;
-    n = max;
-    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-        n--;
-    return n;
+    return fo_utf8_prefix(s, strlen(s), max);
 }
 
 char *fo_status_error_text(const char *type, const char *message)

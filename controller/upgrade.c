@@ -126,7 +126,8 @@ static fo_upgrade_step suspend(const fo_upgrade_input *in, fo_flink_upgrade_mode
                       "savepoint or stateless.");
     if (in->ha_enabled && !in->ha_metadata && in->ha_job_map)
         return refuse("the job's HA metadata holds no completed checkpoint yet; the last-state "
-                      "upgrade waits for the first one (the running job is left untouched)");
+                      "upgrade waits for one (is checkpointing on?); the running job is left "
+                      "untouched");
     if (!in->ha_enabled || !in->ha_metadata)
         return refuse("JobManager HA metadata is not available to make a last-state upgrade. "
                       "Manual restore required.");

@@ -281,13 +281,7 @@ void fo_admission_response_warn(fo_admission_response *resp, const char *text)
         resp->warnings = json_array();
     if (!resp->warnings || json_array_size(resp->warnings) >= FO_ADMISSION_MAX_WARNINGS)
         return;
-    size_t n = strlen(text);
-    if (n > FO_ADMISSION_MAX_WARNING_BYTES) {
-        n = FO_ADMISSION_MAX_WARNING_BYTES;
-        /* do not cut a UTF-8 sequence in half */
-        while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
-            n--;
-    }
+    size_t n = fo_utf8_prefix(text, strlen(text), FO_ADMISSION_MAX_WARNING_BYTES);
     json_array_append_new(resp->warnings, json_stringn(text, n));
 }
 

@@ -212,6 +212,57 @@ START_TEST(lists_follow_selectors_and_pages)
 }
 END_TEST
 
+/* page_filter: every page of a list is read without what the filter leaves out (here each
+ * item's labels), so a caller that drops fields never holds them for a whole list. */
+enum { PF_NONE, PF_LIST, PF_ITEMS, PF_ITEM, PF_META };
+static int page_member(void *ctx, int st, const char *key, size_t n, int *skip)
+{
+    (void)ctx;
+#define IS(lit) (key && n == sizeof(lit) - 1 && memcmp(key, lit, n) == 0)
+    switch (st) {
+    case PF_LIST:
+        return IS("items") ? PF_ITEMS : PF_NONE;
+    case PF_ITEMS:
+        return key ? PF_NONE : PF_ITEM;
+    case PF_ITEM:
+        return IS("metadata") ? PF_META : PF_NONE;
+    case PF_META:
+        if (IS("labels"))
+            *skip = 0;
+        return PF_NONE;
+    }
+#undef IS
+    return PF_NONE;
+}
+
+START_TEST(list_pages_are_read_through_the_page_filter)
+{
+    fo_err err;
+    for (int i = 0; i < 3; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "pf-%d", i);
+        json_t *cm = configmap(name, "pf");
+        ck_assert_int_eq(fo_kube_create(env.kc, &CM, cm, NULL, NULL, &err), FO_OK);
+        json_decref(cm);
+    }
+    fo_json_read_filter f = {.root_state = PF_LIST, .member = page_member};
+    fo_kube_list_opts lo = {.label_selector = "app=pf", .limit = 2, .page_filter = &f};
+    json_t *all = NULL;
+    ck_assert_int_eq(fo_kube_list_all(env.kc, &CM, &lo, &all, &err), FO_OK);
+    json_t *items = json_object_get(all, "items");
+    ck_assert_uint_eq(json_array_size(items), 3); /* two pages, both filtered */
+    size_t i;
+    json_t *item;
+    json_array_foreach(items, i, item)
+    {
+        ck_assert_ptr_null(fo_json_get(item, "metadata.labels"));
+        ck_assert_ptr_nonnull(fo_json_get_str(item, "metadata.name"));
+    }
+    ck_assert_ptr_nonnull(fo_json_get_str(all, "metadata.resourceVersion"));
+    json_decref(all);
+}
+END_TEST
+
 START_TEST(merge_json_and_apply_patches)
 {
     fo_err err;
@@ -735,6 +786,7 @@ static Suite *suite(void)
     tcase_add_test(tc, creating_an_existing_name_is_already_exists);
     tcase_add_test(tc, an_invalid_object_is_invalid_with_its_causes);
     tcase_add_test(tc, lists_follow_selectors_and_pages);
+    tcase_add_test(tc, list_pages_are_read_through_the_page_filter);
     tcase_add_test(tc, merge_json_and_apply_patches);
     tcase_add_test(tc, custom_resources_with_the_status_subresource);
     tcase_add_test(tc, delete_honours_preconditions_finalizers_and_policy);

@@ -7,6 +7,7 @@
 
 #include "common/jsonutil.h"
 #include "common/yamlconv.h"
+#include "controller/events.h"
 #include "controller/spec_diff.h"
 #include "tests/support/testyaml.h"
 
@@ -298,6 +299,60 @@ START_TEST(summary_names_the_changed_field_inside_a_pod_template)
 }
 END_TEST
 
+START_TEST(cut_values_and_event_messages_never_split_a_character)
+{
+    /* "x" then 25 two-byte characters: the 40-byte cut falls inside one. The summary goes
+     * into an Event; half a character would make it unencodable, and the Event lost. */
+    char value[64] = "x";
+    for (int i = 0; i < 25; i++)
+        strcat(value, "\xc3\xa9");
+    fo_spec_diff d = diff_with("image", json_string(value), FO_FLINK_MODE_NATIVE);
+    json_t *as_json = json_string(d.summary);
+    ck_assert_msg(as_json != NULL, "summary is not valid UTF-8: %s", d.summary);
+    json_decref(as_json);
+    ck_assert_ptr_nonnull(strstr(d.summary, "x\xc3\xa9"));
+    ck_assert_ptr_nonnull(strstr(d.summary, "...]"));
+    /* the controller's event buffer cuts at a character too */
+    fo_ctl_evbuf ev = {0};
+    char msg[FO_EVENT_MAX_MESSAGE + 8];
+    memset(msg, 'a', FO_EVENT_MAX_MESSAGE - 2);
+    strcpy(msg + FO_EVENT_MAX_MESSAGE - 2, "\xc3\xa9\xc3\xa9"); /* straddles the end */
+    fo_ctl_evbuf_add(&ev, FO_EVENT_NORMAL, "SpecChanged", "%s", msg);
+    as_json = json_string(ev.ev[0].message);
+    ck_assert_msg(as_json != NULL, "event message is not valid UTF-8");
+    json_decref(as_json);
+    ck_assert_uint_eq(strlen(ev.ev[0].message), FO_EVENT_MAX_MESSAGE - 2);
+}
+END_TEST
+
+START_TEST(very_long_named_lists_are_compared_as_one_value)
+{
+    /* 300 env entries, one changed: one change for the whole list (item by item would walk
+     * the list once per item on every pass). */
+    json_t *a = base_spec(), *b;
+    json_t *env = json_array();
+    for (int i = 0; i < 300; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "V%d", i);
+        json_array_append_new(env, json_pack("{s:s,s:s}", "name", name, "value", "1"));
+    }
+    json_t *pt = json_pack("{s:{s:[{s:s,s:o}]}}", "spec", "containers", "name",
+                           "flink-main-container", "env", env);
+    ck_assert_int_eq(fo_json_set_path(a, "taskManager.podTemplate", pt), FO_OK);
+    b = json_deep_copy(a);
+    json_t *env_b = fo_json_get(json_array_get(fo_json_get(b, "taskManager.podTemplate.spec.containers"), 0), "env");
+    json_object_set_new(json_array_get(env_b, 150), "value", json_string("2"));
+    fo_spec_diff d;
+    fo_err err;
+    ck_assert_int_eq(fo_spec_diff_compute(a, b, FO_FLINK_MODE_NATIVE, &d, &err), FO_OK);
+    ck_assert_int_eq(d.changes, 1);
+    ck_assert_ptr_nonnull(
+        strstr(d.summary, "taskManager.podTemplate.spec.containers[flink-main-container].env : "));
+    json_decref(a);
+    json_decref(b);
+}
+END_TEST
+
 START_TEST(long_summaries_are_cut_but_every_change_counts)
 {
     json_t *a = base_spec();
@@ -351,6 +406,8 @@ static Suite *suite(void)
     tcase_add_test(tc, summary_names_each_change_like_apache);
     tcase_add_test(tc, summary_names_the_changed_field_inside_jobmanager_and_taskmanager);
     tcase_add_test(tc, summary_names_the_changed_field_inside_a_pod_template);
+    tcase_add_test(tc, cut_values_and_event_messages_never_split_a_character);
+    tcase_add_test(tc, very_long_named_lists_are_compared_as_one_value);
     tcase_add_test(tc, long_summaries_are_cut_but_every_change_counts);
     tcase_add_test(tc, spec_that_is_not_an_object_is_an_error);
     suite_add_tcase(s, tc);
