@@ -277,6 +277,18 @@ START_TEST(review_mode_leaves_out_the_unread_members_and_reports_their_types)
     ck_assert_ptr_nonnull(strstr(err.message, "invalid UTF-8"));
     free(text);
     json_decref(doc);
+
+    /* With duplicate keys the last member wins, so what an earlier one skipped is forgotten
+     * (jansson keeps the last "request": it has no oldObject). */
+    static const char dup[] = "{\"request\":{\"oldObject\":{},\"object\":{\"metadata\":"
+                              "{\"managedFields\":[]}}},\"request\":{\"uid\":\"u\","
+                              "\"object\":{\"metadata\":{}}}}";
+    got = fo_wh_json_parse(dup, strlen(dup), FO_WH_JSON_REVIEW, &sk, &err);
+    ck_assert_ptr_nonnull(got);
+    ck_assert_int_eq(sk.type[FO_WH_SKIP_OLD_OBJECT], -1);
+    ck_assert_int_eq(sk.type[FO_WH_SKIP_MANAGED_FIELDS], -1);
+    ck_assert_str_eq(fo_json_get_str(got, "request.uid"), "u");
+    json_decref(got);
 }
 END_TEST
 
