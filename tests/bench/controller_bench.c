@@ -36,6 +36,7 @@
 #include "common/kube_config.h"
 #include "common/strbuf.h"
 #include "common/yamlconv.h"
+#include "tests/support/procstat.h"
 #include "tests/support/testutil.h"
 
 #define NS "bench"
@@ -353,38 +354,6 @@ static void proxy_stop(proxy *px)
 
 /* ---- processes and endpoints ---- */
 
-static long vm_kib(pid_t pid, const char *field)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "r");
-    long kib = -1;
-    size_t n = strlen(field);
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, field, n) == 0 && line[n] == ':')
-            kib = atol(line + n + 1);
-    if (f)
-        fclose(f);
-    return kib;
-}
-
-static double cpu_s(pid_t pid)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    const char *p = strrchr(buf, ')');
-    unsigned long long ut = 0, st = 0;
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
-        return 0;
-    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
 /* GET http://127.0.0.1:port/path (HTTP/1.0, whole answer); status or -1; body in sb. */
 static int http_get(int port, const char *path, fo_strbuf *sb)
 {
@@ -649,7 +618,7 @@ static void bench_one(const char *sandbox_bin, const char *ctl_bin, const char *
     printf("  start-up to /readyz: %.3f s\n", ready);
 
     /* every deployment STABLE, read from the controller's own gauge (refreshed every 5 s) */
-    double stable_at = -1, sb_cpu0 = cpu_s(sb);
+    double stable_at = -1, sb_cpu0 = fo_proc_cpu_s(sb);
     double limit_s = 120 + n * 0.6;
     double stable = 0;
     while (now_s() - t0 < limit_s) {
@@ -662,7 +631,7 @@ static void bench_one(const char *sandbox_bin, const char *ctl_bin, const char *
         }
         fo_test_sleep_ms(500);
     }
-    double sb_cpu = cpu_s(sb) - sb_cpu0;
+    double sb_cpu = fo_proc_cpu_s(sb) - sb_cpu0;
     if (stable_at >= 0)
         printf("  all STABLE after %.1f s (the gauge lags up to 5 s); sandbox CPU meanwhile "
                "%.1f s\n",
@@ -670,14 +639,15 @@ static void bench_one(const char *sandbox_bin, const char *ctl_bin, const char *
     else
         printf("  only %.0f of %d STABLE after %.0f s; sandbox CPU meanwhile %.1f s\n", stable, n,
                limit_s, sb_cpu);
-    printf("  controller RSS: peak (VmHWM) %.1f MiB by then\n", vm_kib(ctl, "VmHWM") / 1024.0);
+    printf("  controller RSS: peak (VmHWM) %.1f MiB by then\n",
+           fo_proc_vm_kib(ctl, "VmHWM") / 1024.0);
 
     /* idle: every pass is a periodic observation of a running job */
     fo_test_sleep_ms(5000);
     counts a0, a1, f0, f1;
     http_get(health, "/metrics", &body);
     double r0 = metric(body.data, "flinkop_controller_reconciles_total", NULL);
-    double c0 = cpu_s(ctl), s0 = cpu_s(sb);
+    double c0 = fo_proc_cpu_s(ctl), s0 = fo_proc_cpu_s(sb);
     snapshot(&api.c, &a0);
     snapshot(&flink.c, &f0);
     double i0 = now_s();
@@ -685,7 +655,7 @@ static void bench_one(const char *sandbox_bin, const char *ctl_bin, const char *
     double took = now_s() - i0;
     snapshot(&api.c, &a1);
     snapshot(&flink.c, &f1);
-    double c1 = cpu_s(ctl), s1 = cpu_s(sb);
+    double c1 = fo_proc_cpu_s(ctl), s1 = fo_proc_cpu_s(sb);
     http_get(health, "/metrics", &body);
     double passes = metric(body.data, "flinkop_controller_reconciles_total", NULL) - r0;
     getloadavg(load, 3);
@@ -694,7 +664,7 @@ static void bench_one(const char *sandbox_bin, const char *ctl_bin, const char *
            took, load[0], passes, passes / took, c1 - c0, (c1 - c0) / took * 100,
            passes > 0 ? (c1 - c0) / passes * 1000 : 0, s1 - s0);
     printf("  controller RSS: steady (VmRSS) %.1f MiB, peak (VmHWM) %.1f MiB\n",
-           vm_kib(ctl, "VmRSS") / 1024.0, vm_kib(ctl, "VmHWM") / 1024.0);
+           fo_proc_vm_kib(ctl, "VmRSS") / 1024.0, fo_proc_vm_kib(ctl, "VmHWM") / 1024.0);
     print_counts("API server", &a0, &a1, passes);
     print_counts("Flink REST", &f0, &f1, passes);
 
@@ -738,7 +708,7 @@ static void bench_one(const char *sandbox_bin, const char *ctl_bin, const char *
     snapshot(&flink.c, &f1);
     printf("  restart with all running: /readyz after %.3f s, every deployment observed after "
            "%.1f s, RSS peak (VmHWM) %.1f MiB\n",
-           ready, round_s, vm_kib(ctl, "VmHWM") / 1024.0);
+           ready, round_s, fo_proc_vm_kib(ctl, "VmHWM") / 1024.0);
     print_counts("restart API server", &a0, &a1, n);
     printf("  (per pass here means per deployment)\n");
 

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "common/strbuf.h"
+#include "tests/support/procstat.h"
 #include "tests/support/testcerts.h"
 #include "tests/support/testutil.h"
 
@@ -248,49 +249,15 @@ static result run(int port, const char *req, size_t len, int clients, double sec
 
 /* ---- processes ---- */
 
-static long vm_kib(pid_t pid, const char *field)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "r");
-    long kib = -1;
-    size_t n = strlen(field);
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, field, n) == 0 && line[n] == ':')
-            kib = atol(line + n + 1);
-    if (f)
-        fclose(f);
-    return kib;
-}
-
-/* CPU time (user + system) the process used so far, in microseconds. */
-static double cpu_us(pid_t pid)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    /* fields 14 and 15 (utime, stime) follow the ")" that closes the command name */
-    const char *p = strrchr(buf, ')');
-    unsigned long long ut = 0, st = 0;
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
-        return 0;
-    return (double)(ut + st) * 1e6 / (double)sysconf(_SC_CLK_TCK);
-}
-
 /* One measured run against a server process: the client's figures and the server's CPU time
  * per request (user + system: TLS, HTTP, the handler; independent of how the clients were
  * scheduled). */
 static result run_on(pid_t pid, int port, const char *req, size_t len, int clients, double seconds,
                      double paced_rps, double *server_us)
 {
-    double before = cpu_us(pid);
+    double before = fo_proc_cpu_s(pid) * 1e6;
     result r = run(port, req, len, clients, seconds, paced_rps);
-    double used = cpu_us(pid) - before;
+    double used = fo_proc_cpu_s(pid) * 1e6 - before;
     double n = r.rps * seconds + clients; /* + the warm-up request of each client */
     *server_us = n > 0 ? used / n : 0;
     return r;
@@ -419,7 +386,7 @@ static int load_main(const char *webhook, const char *responder, const char *dir
     pid_t wpid = start_server(&s, webhook, true, NULL, &wport, 20000);
     pid_t rpid = start_server(&s, responder, false, NULL, &rport, 20000);
     fo_test_sleep_ms(300);
-    long w_idle = vm_kib(wpid, "VmRSS"), r_idle = vm_kib(rpid, "VmRSS");
+    long w_idle = fo_proc_vm_kib(wpid, "VmRSS"), r_idle = fo_proc_vm_kib(rpid, "VmRSS");
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     double load[3] = {0};
     getloadavg(load, 3);
@@ -452,7 +419,7 @@ static int load_main(const char *webhook, const char *responder, const char *dir
                        base.rps > 0 ? a.rps / base.rps : 0, us);
             }
         }
-        peak_at[ci] = vm_kib(wpid, "VmHWM");
+        peak_at[ci] = fo_proc_vm_kib(wpid, "VmHWM");
     }
     /* the latency target: p99 at 1,000 req/s */
     for (int b = 0; b < NBODIES; b++) {
@@ -466,12 +433,12 @@ static int load_main(const char *webhook, const char *responder, const char *dir
                    BODY_FILES[b], ROUTES[r], p.rps, p.p50_ms, p.p99_ms, us, load[0]);
         }
     }
-    long r_peak = vm_kib(rpid, "VmHWM");
+    long r_peak = fo_proc_vm_kib(rpid, "VmHWM");
     fo_test_sleep_ms(2500); /* the webhook gives memory back after a quiet second */
     printf("RSS webhook: idle %.1f MiB; peak (VmHWM) after 1 client %.1f, 8 clients %.1f, "
            "64 clients %.1f MiB; 2.5 s after the last request %.1f MiB\n",
            w_idle / 1024.0, peak_at[0] / 1024.0, peak_at[1] / 1024.0, peak_at[2] / 1024.0,
-           vm_kib(wpid, "VmRSS") / 1024.0);
+           fo_proc_vm_kib(wpid, "VmRSS") / 1024.0);
     printf("RSS responder: idle %.1f MiB; peak %.1f MiB\n", r_idle / 1024.0, r_peak / 1024.0);
     getloadavg(load, 3);
     printf("load average at the end: %.2f %.2f %.2f\n", load[0], load[1], load[2]);
