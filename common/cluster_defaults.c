@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/flink_conf.h"
+#include "common/json_arena.h"
 #include "common/podtemplate.h"
 #include "common/yamlconv.h"
 
@@ -172,7 +173,9 @@ static pthread_once_t empty_once = PTHREAD_ONCE_INIT;
 
 static void make_empty(void)
 {
+    bool paused = fo_json_arena_pause(); /* may run first inside a request's arena */
     empty_config = json_object();
+    fo_json_arena_resume(paused);
 }
 
 const json_t *fo_cluster_defaults_flink_config(const fo_cluster_defaults *cd)

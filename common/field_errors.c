@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/jsonutil.h"
 #include "common/strbuf.h"
 
 #define FO_FIELD_ERRORS_MAX 256 /* a spec with more problems than this is cut short */
@@ -201,7 +202,7 @@ fo_rc fo_field_errors_add_json(fo_field_errors *errs, fo_fe_type type, const cha
     if (json_is_string(value))
         rendered = quote(json_string_value(value));
     else if (value) {
-        char *dumped = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+        char *dumped = fo_json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
         rendered = dumped ? clip(dumped) : NULL;
         free(dumped);
     }

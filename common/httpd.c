@@ -16,6 +16,7 @@
 
 #include "common/certwatch.h"
 #include "common/clock.h"
+#include "common/jsonutil.h"
 #include "common/log.h"
 #include "common/strbuf.h"
 
@@ -99,7 +100,7 @@ void fo_http_response_text(fo_http_response *resp, int status, const char *conte
 
 void fo_http_response_json(fo_http_response *resp, int status, const json_t *value)
 {
-    char *text = value ? json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    char *text = value ? fo_json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
     if (!text) {
         fo_http_response_text(resp, 500, "application/json",
                               "{\"message\":\"cannot encode the response\"}");

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/json_read.h"
+#include "common/strbuf.h"
 
 json_t *fo_json_parse(const char *buf, size_t len, size_t limit, fo_err *err)
 {
@@ -173,14 +174,32 @@ void fo_json_del_path(json_t *root, const char *path)
         json_object_del(obj, dot + 1);
 }
 
+static int dump_to_strbuf(const char *buf, size_t size, void *data)
+{
+    return fo_strbuf_append(data, buf, size) == FO_OK ? 0 : -1;
+}
+
+char *fo_json_dumps(const json_t *value, size_t flags)
+{
+    if (!value)
+        return NULL;
+    fo_strbuf sb;
+    fo_strbuf_init(&sb, 0);
+    if (json_dump_callback(value, dump_to_strbuf, &sb, flags) != 0) {
+        fo_strbuf_release(&sb);
+        return NULL;
+    }
+    return fo_strbuf_take(&sb);
+}
+
 char *fo_json_dumps_canonical(const json_t *value)
 {
-    return json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    return fo_json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 }
 
 char *fo_json_dumps_compact(const json_t *value)
 {
-    return json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+    return fo_json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
 bool fo_json_equal(const json_t *a, const json_t *b)

@@ -46,6 +46,12 @@ fo_rc fo_json_set_path(json_t *root, const char *path, json_t *value);
 /* Remove the member at a dotted path; absent is fine. */
 void fo_json_del_path(json_t *root, const char *path);
 
+/* json_dumps with its flags, but the text is malloc'd (json_dumps takes it from jansson's
+ * allocator, which may be the per-request arena: common/json_arena.h). NULL for a NULL value,
+ * when the value cannot be encoded (JSON_ENCODE_ANY missing for a scalar) or out of memory.
+ * Caller frees. Use this, never json_dumps. */
+char *fo_json_dumps(const json_t *value, size_t flags);
+
 /* Compact serialisation with sorted keys: equal documents give equal strings. Caller frees. */
 char *fo_json_dumps_canonical(const json_t *value);
 

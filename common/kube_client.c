@@ -291,7 +291,7 @@ out:
 
 static char *dump(const json_t *obj, size_t *len)
 {
-    char *s = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+    char *s = obj ? fo_json_dumps(obj, JSON_COMPACT) : NULL;
     *len = s ? strlen(s) : 0;
     return s;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/jsonutil.h"
 #include "common/strbuf.h"
 
 #define FO_LOG_LINE_MAX (64u * 1024)
@@ -145,7 +146,7 @@ static void write_line(fo_log_level level, const json_t *fields, const char *fmt
         const char *key;
         json_t *value;
         json_object_foreach((json_t *)fields, key, value) {
-            char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+            char *text = fo_json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
             if (!text)
                 continue;
             fo_strbuf_putc(&sb, ',');

@@ -371,7 +371,7 @@ char *fo_admission_status_body(int code, const char *reason, const char *message
     json_t *st = json_pack("{s:s, s:s, s:{}, s:s, s:s, s:s, s:i}", "kind", "Status", "apiVersion",
                            "v1", "metadata", "status", "Failure", "message", message, "reason",
                            reason, "code", code);
-    char *text = st ? json_dumps(st, JSON_COMPACT) : NULL;
+    char *text = st ? fo_json_dumps(st, JSON_COMPACT) : NULL;
     json_decref(st);
     return text;
 }

@@ -5,6 +5,7 @@
 
 #include "common/clock.h"
 #include "common/informer.h"
+#include "common/json_arena.h"
 #include "common/kube_client.h"
 #include "common/kube_config.h"
 #include "common/log.h"
@@ -96,7 +97,11 @@ json_t *fo_wh_cluster_lookup_get(void *ctx, const char *ns, const char *name)
     if (!cl || !ns || !name)
         return NULL;
     pthread_mutex_lock(&cl->mu);
+    /* The client and informer outlive the request: none of their values may come from its
+     * arena (common/json_arena.h). */
+    bool paused = fo_json_arena_pause();
     fo_informer *inf = informer(cl);
+    fo_json_arena_resume(paused);
     pthread_mutex_unlock(&cl->mu);
     if (!inf)
         return NULL;

@@ -21,6 +21,7 @@
 
 #include "common/certwatch.h"
 #include "common/httpd.h"
+#include "common/json_arena.h"
 #include "common/log.h"
 #include "webhook/admission.h"
 #include "webhook/cluster_lookup.h"
@@ -177,6 +178,8 @@ static void reload(fo_webhook *wh, fo_certwatch *cw)
 int main(int argc, char **argv)
 {
     fo_log_set_component("webhook");
+    /* Requests build their jansson values in a per-thread arena (webhook/routes.c). */
+    fo_json_arena_install();
     config c;
     int st = parse_config(argc, argv, &c);
     if (st)

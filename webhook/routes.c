@@ -11,6 +11,7 @@
 
 #include "common/clock.h"
 #include "common/httpd.h"
+#include "common/json_arena.h"
 #include "common/log.h"
 #include "webhook/admission.h"
 #include "webhook/admit_mutate.h"
@@ -174,7 +175,10 @@ void fo_webhook_handle(void *ctx, const fo_http_request *req, fo_http_response *
     switch (r) {
     case R_VALIDATE:
     case R_MUTATE:
+        /* Every jansson value of the request lives and dies in this window. */
+        fo_json_arena_begin();
         verdict = admission(wh, r, req, resp, t0);
+        fo_json_arena_end();
         break;
     case R_HEALTHZ:
     case R_READYZ:
