@@ -7,10 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "common/strbuf.h"
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-#error "scan_string reads eight bytes at a time as a little-endian word"
+#error "skip_plain reads eight bytes at a time as a little-endian word"
 #endif
 
 typedef struct reader {
@@ -156,6 +160,42 @@ static int32_t unicode_escape(const unsigned char *s, const unsigned char *end, 
     return ((v - 0xD800) << 10) + (lo - 0xDC00) + 0x10000;
 }
 
+/* The first byte at or after p that is not C_PLAIN, or end. Sixteen bytes at a time with SSE2
+ * (a signed compare below 0x20 catches control characters and every byte >= 0x80 at once),
+ * then eight at a time (the "has a zero byte" bit tricks; their false positives only ever sit
+ * above a true one, so the lowest flagged byte is the first special byte: little-endian
+ * loads), then byte by byte near the end of the buffer. */
+static inline const unsigned char *skip_plain(const unsigned char *p, const unsigned char *end)
+{
+#ifdef __SSE2__
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'),
+                  space = _mm_set1_epi8(0x20);
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
+                                                    _mm_cmpeq_epi8(v, backslash)),
+                                       _mm_cmplt_epi8(v, space));
+        unsigned mask = (unsigned)_mm_movemask_epi8(special);
+        if (mask)
+            return p + __builtin_ctz(mask);
+        p += 16;
+    }
+#endif
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    while (end - p >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+        uint64_t special = (((q - ones) & ~q) | ((b - ones) & ~b) | (w - ones * 0x20) | w) & high;
+        if (special)
+            return p + (__builtin_ctzll(special) >> 3);
+        p += 8;
+    }
+    while (p < end && string_class[*p] == C_PLAIN)
+        p++;
+    return p;
+}
+
 /* Check the string whose opening quote is at r->p and move past its closing quote. Its raw
  * text is [*text, *text + *raw_len); *escaped says whether it needs unescaping. */
 static bool scan_string(reader *r, const unsigned char **text, size_t *raw_len, bool *escaped)
@@ -164,25 +204,7 @@ static bool scan_string(reader *r, const unsigned char **text, size_t *raw_len, 
     *text = p;
     *escaped = false;
     for (;;) {
-        /* Eight bytes at a time to the next '"', '\\', control character or non-ASCII byte
-         * (the "has a zero byte" bit tricks; their false positives only ever sit above a true
-         * one, so the lowest flagged byte is the first special byte: little-endian loads),
-         * then byte by byte near the end of the buffer. */
-        const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
-        while (end - p >= 8) {
-            uint64_t w;
-            memcpy(&w, p, 8);
-            uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
-            uint64_t special =
-                (((q - ones) & ~q) | ((b - ones) & ~b) | (w - ones * 0x20) | w) & high;
-            if (special) {
-                p += __builtin_ctzll(special) >> 3;
-                break;
-            }
-            p += 8;
-        }
-        while (p < end && string_class[*p] == C_PLAIN)
-            p++;
+        p = skip_plain(p, end);
         if (p >= end)
             return fail(r, p, FO_EINVAL, "unterminated string");
         switch (string_class[*p]) {
@@ -237,8 +259,29 @@ static size_t unescape(reader *r, const unsigned char *s, size_t raw_len)
     }
     char *o = r->scratch;
     const unsigned char *end = s + raw_len;
+#ifdef __SSE2__
+    const __m128i backslash = _mm_set1_epi8('\\');
+#endif
     while (s < end) {
-        if (*s != '\\') {
+#ifdef __SSE2__
+        /* Sixteen bytes are copied at once up to the next escape. The output never runs ahead
+         * of the input (an escape gets shorter when decoded), so while sixteen input bytes are
+         * left, sixteen fit in scratch. */
+        if (end - s >= 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+            _mm_storeu_si128((__m128i *)(void *)o, v);
+            unsigned mask = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, backslash));
+            if (!mask) {
+                s += 16;
+                o += 16;
+                continue;
+            }
+            unsigned k = (unsigned)__builtin_ctz(mask);
+            s += k;
+            o += k; /* s is at a backslash now */
+        } else
+#endif
+            if (*s != '\\') {
             *o++ = (char)*s++;
             continue;
         }
