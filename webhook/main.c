@@ -30,15 +30,6 @@
 
 /* How often the certificate and defaults files are looked at. */
 #define RELOAD_POLL_MS 1000
-/* Idle keep-alive connections close after this. Longer than the API server's client idle
- * timeout (90 s), so the client closes first and never sends into a connection we close. */
-#define IDLE_TIMEOUT_S 120
-/* Per-connection buffer pool: API server requests carry a few hundred bytes of headers and the
- * body is copied out as it arrives, so a quarter of MHD's default 32 KiB is plenty. Measured
- * against 16 KiB (make bench-webhook, -cpu): 0.6 MiB less peak RSS with 64 connections and
- * 12,000 fewer instructions per request (a smaller pool to set up). */
-#define CONN_MEMORY_BYTES (8u * 1024)
-
 typedef struct config {
     int port;
     const char *tls_cert, *tls_key, *defaults, *kubeconfig, *log_level, *bind_address;
@@ -146,16 +137,6 @@ static int parse_config(int argc, char **argv, config *c)
     return 0;
 }
 
-static unsigned pool_threads(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    if (n < 2)
-        n = 2;
-    if (n > 8)
-        n = 8;
-    return (unsigned)n;
-}
-
 static unsigned count_connections(void *ctx)
 {
     return fo_httpd_connections(ctx);
@@ -236,9 +217,9 @@ int main(int argc, char **argv)
         .bind_addr = c.bind_address,
         .port = c.port,
         .max_body_bytes = FO_ADMISSION_MAX_BODY,
-        .connection_timeout_s = IDLE_TIMEOUT_S,
-        .connection_memory_bytes = CONN_MEMORY_BYTES,
-        .threads = pool_threads(),
+        .connection_timeout_s = FO_WEBHOOK_IDLE_TIMEOUT_S,
+        .connection_memory_bytes = FO_WEBHOOK_CONN_MEMORY_BYTES,
+        .threads = fo_webhook_pool_threads(),
         .tls = cw,
         .handler = fo_webhook_handle,
         .handler_ctx = wh,

@@ -205,3 +205,13 @@ fo_metrics *fo_webhook_metrics(fo_webhook *wh)
 {
     return wh->metrics;
 }
+
+unsigned fo_webhook_pool_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 2)
+        n = 2;
+    if (n > 8)
+        n = 8;
+    return (unsigned)n;
+}

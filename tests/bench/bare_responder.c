@@ -1,6 +1,7 @@
 /* The webhook benchmark's baseline: the same common/httpd server (pool mode, TLS through
- * certwatch, same body limit) answering every request with one canned AdmissionReview, so the
- * benchmark can tell the cost of the webhook's own work from the cost of HTTP and TLS.
+ * certwatch, the webhook's body limit, pool size, idle timeout and threads) answering every request
+ * with one canned AdmissionReview, so the benchmark can tell the cost of the webhook's own work
+ * from the cost of HTTP and TLS.
  *
  *   bare_responder --port N --tls-cert FILE --tls-key FILE [--threads N]
  *
@@ -15,6 +16,8 @@
 #include "common/certwatch.h"
 #include "common/httpd.h"
 #include "common/log.h"
+#include "webhook/admission.h"
+#include "webhook/webhook.h"
 
 static const char CANNED[] =
     "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"response\":{\"uid\":"
@@ -30,7 +33,7 @@ static void respond(void *ctx, const fo_http_request *req, fo_http_response *res
 int main(int argc, char **argv)
 {
     int port = 0;
-    unsigned threads = 2;
+    unsigned threads = fo_webhook_pool_threads();
     const char *crt = NULL, *key = NULL;
     static const struct option opts[] = {{"port", required_argument, NULL, 'p'},
                                          {"tls-cert", required_argument, NULL, 'c'},
@@ -40,10 +43,18 @@ int main(int argc, char **argv)
     int ch;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
-        case 'p': port = atoi(optarg); break;
-        case 'c': crt = optarg; break;
-        case 'k': key = optarg; break;
-        case 't': threads = (unsigned)atoi(optarg); break;
+        case 'p':
+            port = atoi(optarg);
+            break;
+        case 'c':
+            crt = optarg;
+            break;
+        case 'k':
+            key = optarg;
+            break;
+        case 't':
+            threads = (unsigned)atoi(optarg);
+            break;
         default:
             fprintf(stderr, "usage: bare_responder --port N --tls-cert F --tls-key F\n");
             return 2;
@@ -64,8 +75,9 @@ int main(int argc, char **argv)
     }
     fo_httpd_opts o = {.bind_addr = "127.0.0.1",
                        .port = port,
-                       .max_body_bytes = 7u * 1024 * 1024,
-                       .connection_timeout_s = 120,
+                       .max_body_bytes = FO_ADMISSION_MAX_BODY,
+                       .connection_timeout_s = FO_WEBHOOK_IDLE_TIMEOUT_S,
+                       .connection_memory_bytes = FO_WEBHOOK_CONN_MEMORY_BYTES,
                        .threads = threads,
                        .tls = cw,
                        .handler = respond};
