@@ -353,6 +353,13 @@ json_t *fo_flink_spec_canonical(const json_t *spec, fo_flink_kind kind);
  * returns NULL with FO_EINVAL in *rc (rc may be NULL). */
 json_t *fo_flink_last_reconciled_spec(const json_t *obj, fo_flink_spec_meta *meta, fo_rc *rc);
 
+/* The same, with only the members the admission rules compare (job, mode, flinkVersion,
+ * deploymentName): the rest of the string is checked as JSON but not built. Those members are
+ * exactly as in fo_flink_last_reconciled_spec. A running deployment's spec string is mostly pod
+ * templates and configuration, which reading and canonicalising made the larger part of
+ * validating an update. */
+json_t *fo_flink_last_reconciled_spec_for_rules(const json_t *obj, fo_rc *rc);
+
 /* The lifecycle state derived from the status as the Apache operator computes it on every
  * write (reference a.7, first match wins). */
 fo_flink_lifecycle fo_flink_lifecycle_derive(const json_t *obj);

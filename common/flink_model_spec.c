@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/flink_conf.h"
+#include "common/json_read.h"
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
 
@@ -179,15 +180,53 @@ json_t *fo_flink_spec_canonical(const json_t *spec, fo_flink_kind kind)
 
 /* ---- lastReconciledSpec string --------------------------------------------------------- */
 
-fo_rc fo_flink_spec_parse(const char *text, fo_flink_kind kind, json_t **spec_out,
-                          fo_flink_spec_meta *meta, fo_err *err)
+/* The members of a spec the admission rules compare with the last reconciled spec
+ * (common/validate_*.c: job, mode and flinkVersion; a session job's deploymentName). */
+enum { RULES_OTHER = 0, RULES_ROOT, RULES_SPEC };
+
+static bool is_rules_member(const char *key, size_t n)
+{
+    static const char *const members[] = {"job", "mode", "flinkVersion", "deploymentName"};
+    for (size_t i = 0; i < sizeof members / sizeof *members; i++)
+        if (strlen(members[i]) == n && memcmp(members[i], key, n) == 0)
+            return true;
+    return false;
+}
+
+/* Builds the format's own members and the rules' members of the spec; leaves out the rest
+ * (checked as JSON, not built). In the old format the wrapper is the spec. */
+static int rules_member(void *ctx, int st, const char *key, size_t n, int *skip)
+{
+    (void)ctx;
+    if (!key)
+        return RULES_OTHER;
+    if (st == RULES_ROOT) {
+#define IS(lit) (n == sizeof(lit) - 1 && memcmp(key, lit, n) == 0)
+        if (IS("spec"))
+            return RULES_SPEC;
+        if (IS(META_KEY) || IS("apiVersion") || IS("metadata"))
+            return RULES_OTHER;
+#undef IS
+    }
+    if (!is_rules_member(key, n))
+        *skip = 0;
+    return RULES_OTHER;
+}
+
+static const fo_json_read_filter rules_filter = {.root_state = RULES_ROOT, .member = rules_member};
+
+/* fo_flink_spec_parse, building what filter lets through (NULL: everything). */
+static fo_rc parse_spec_text(const char *text, fo_flink_kind kind,
+                             const fo_json_read_filter *filter, json_t **spec_out,
+                             fo_flink_spec_meta *meta, fo_err *err)
 {
     *spec_out = NULL;
     if (meta)
         memset(meta, 0, sizeof *meta);
     if (!text)
         return fo_err_set(err, FO_EINVAL, "spec string is missing");
-    json_t *wrapper = fo_json_parse(text, strlen(text), FO_FLINK_SPEC_JSON_MAX, err);
+    json_t *wrapper =
+        fo_json_parse_filtered(text, strlen(text), FO_FLINK_SPEC_JSON_MAX, filter, err);
     if (!wrapper)
         return err ? fo_err_wrap(err, "reconciled spec") : FO_EINVAL;
     fo_rc rc = FO_OK;
@@ -231,6 +270,12 @@ out:
     return rc;
 }
 
+fo_rc fo_flink_spec_parse(const char *text, fo_flink_kind kind, json_t **spec_out,
+                          fo_flink_spec_meta *meta, fo_err *err)
+{
+    return parse_spec_text(text, kind, NULL, spec_out, meta, err);
+}
+
 char *fo_flink_spec_write(const json_t *spec, const char *api_version, bool first_deployment)
 {
     if (!json_is_object(spec))
@@ -266,6 +311,22 @@ json_t *fo_flink_last_reconciled_spec(const json_t *obj, fo_flink_spec_meta *met
     fo_flink_kind kind = fo_flink_kind_of(obj);
     fo_rc r = fo_flink_spec_parse(text, kind == FO_FLINK_SESSION_JOB ? kind : FO_FLINK_DEPLOYMENT,
                                   &spec, meta, NULL);
+    if (rc)
+        *rc = r;
+    return spec;
+}
+
+json_t *fo_flink_last_reconciled_spec_for_rules(const json_t *obj, fo_rc *rc)
+{
+    if (rc)
+        *rc = FO_OK;
+    const char *text = fo_json_get_str(obj, "status.reconciliationStatus.lastReconciledSpec");
+    if (!text)
+        return NULL;
+    json_t *spec = NULL;
+    fo_flink_kind kind = fo_flink_kind_of(obj);
+    fo_rc r = parse_spec_text(text, kind == FO_FLINK_SESSION_JOB ? kind : FO_FLINK_DEPLOYMENT,
+                              &rules_filter, &spec, NULL, NULL);
     if (rc)
         *rc = r;
     return spec;

@@ -8,14 +8,20 @@
 #include "common/json_read.h"
 #include "common/strbuf.h"
 
-json_t *fo_json_parse(const char *buf, size_t len, size_t limit, fo_err *err)
+json_t *fo_json_parse_filtered(const char *buf, size_t len, size_t limit,
+                               const struct fo_json_read_filter *filter, fo_err *err)
 {
     if (limit && len > limit) {
         fo_err_set(err, FO_ELIMIT, "document of %zu bytes exceeds the limit of %zu bytes", len,
                    limit);
         return NULL;
     }
-    return fo_json_read(buf, len, NULL, err);
+    return fo_json_read(buf, len, filter, err);
+}
+
+json_t *fo_json_parse(const char *buf, size_t len, size_t limit, fo_err *err)
+{
+    return fo_json_parse_filtered(buf, len, limit, NULL, err);
 }
 
 json_t *fo_json_load_file(const char *path, size_t limit, fo_err *err)

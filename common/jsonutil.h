@@ -19,6 +19,11 @@
  * parsing. Returns a new reference, or NULL with err set (message names line and column). */
 json_t *fo_json_parse(const char *buf, size_t len, size_t limit, fo_err *err);
 
+/* The same, building only what filter lets through (common/json_read.h; NULL: everything). */
+struct fo_json_read_filter;
+json_t *fo_json_parse_filtered(const char *buf, size_t len, size_t limit,
+                               const struct fo_json_read_filter *filter, fo_err *err);
+
 /* Read and parse a whole file; the error names the file. New reference or NULL. */
 json_t *fo_json_load_file(const char *path, size_t limit, fo_err *err);
 

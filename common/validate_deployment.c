@@ -454,7 +454,7 @@ void fo_validate_deployment(const json_t *obj, const fo_validate_env *env, fo_fi
     }
     /* The previous spec, for the update rules (never oldObject, see b.2). */
     fo_rc lrc = FO_OK;
-    json_t *last = fo_flink_last_reconciled_spec(obj, NULL, &lrc);
+    json_t *last = fo_flink_last_reconciled_spec_for_rules(obj, &lrc);
     if (lrc != FO_OK)
         fo_field_errors_warn(errs, "status.reconciliationStatus.lastReconciledSpec cannot be "
                                    "parsed; rules comparing with the deployed spec were skipped");

@@ -376,6 +376,71 @@ START_TEST(broken_spec_strings_are_errors_not_crashes)
 }
 END_TEST
 
+/* The rules' parse builds job, mode, flinkVersion and deploymentName exactly as the full parse
+ * does, and nothing else; both formats, both kinds; broken strings fail alike. */
+static void check_rules_parse(const json_t *obj)
+{
+    static const char *const members[] = {"job", "mode", "flinkVersion", "deploymentName"};
+    fo_rc full_rc = FO_OK, rules_rc = FO_OK;
+    json_t *full = fo_flink_last_reconciled_spec(obj, NULL, &full_rc);
+    json_t *rules = fo_flink_last_reconciled_spec_for_rules(obj, &rules_rc);
+    ck_assert_int_eq(rules_rc, full_rc);
+    ck_assert_int_eq(full == NULL, rules == NULL);
+    if (!full)
+        return;
+    size_t expected = 0;
+    for (size_t i = 0; i < sizeof members / sizeof *members; i++) {
+        json_t *a = json_object_get(full, members[i]), *b = json_object_get(rules, members[i]);
+        ck_assert_msg(fo_json_equal(a, b), "%s differs", members[i]);
+        expected += a != NULL;
+    }
+    ck_assert_uint_eq(json_object_size(rules), expected);
+    json_decref(full);
+    json_decref(rules);
+}
+
+START_TEST(the_rules_parse_builds_only_what_the_rules_compare)
+{
+    const char *files[] = {"deployment-status-apache-new-format.yaml",
+                           "deployment-status-apache-old-format.yaml"};
+    for (size_t i = 0; i < 2; i++) {
+        json_t *obj = fo_test_load_yaml(files[i]);
+        check_rules_parse(obj);
+        const char *text = fo_json_get_str(obj, "status.reconciliationStatus.lastReconciledSpec");
+        ck_assert_ptr_nonnull(text);
+        json_t *rules = fo_flink_last_reconciled_spec_for_rules(obj, NULL);
+        ck_assert_ptr_nonnull(json_object_get(rules, "job"));
+        ck_assert_ptr_nonnull(json_object_get(rules, "flinkVersion"));
+        ck_assert_ptr_null(json_object_get(rules, "taskManager"));
+        json_decref(rules);
+        json_decref(obj);
+    }
+    /* a session job's deploymentName; members nested under a skipped one stay out; nulls and
+     * Java defaults canonicalised as in the full parse */
+    const char *strings[] = {
+        "{\"spec\":{\"deploymentName\":\"session\",\"job\":{\"jarURI\":\"https://x/a.jar\","
+        "\"parallelism\":0,\"args\":[],\"entryClass\":null},\"flinkConfiguration\":{\"job\":1}},"
+        "\"resource_metadata\":{\"apiVersion\":\"flink.apache.org/v1beta1\"}}",
+        "{\"job\":{\"state\":\"suspended\",\"upgradeMode\":\"last-state\"},\"mode\":\"native\","
+        "\"podTemplate\":{\"spec\":{\"job\":{}}},\"apiVersion\":\"flink.apache.org/v1beta1\"}",
+        "{\"spec\":{\"job\":5},\"resource_metadata\":{}}",
+        "{\"spec\":{\"taskManager\":{\"x\":[1,{\"job\":2}]}, \"job\":null},\"resource_metadata\":{}}",
+        "{\"spec\":{\"taskManager\":{\"x\":[1,{\"job\":2]}},\"resource_metadata\":{}}",
+        "[]",
+    };
+    const char *kinds[] = {"FlinkSessionJob", "FlinkDeployment"};
+    for (size_t i = 0; i < sizeof strings / sizeof *strings; i++) {
+        for (size_t k = 0; k < 2; k++) {
+            json_t *obj = json_pack("{s:s, s:{}, s:{s:{s:s}}}", "kind", kinds[k], "spec",
+                                    "status", "reconciliationStatus", "lastReconciledSpec",
+                                    strings[i]);
+            check_rules_parse(obj);
+            json_decref(obj);
+        }
+    }
+}
+END_TEST
+
 START_TEST(canonical_form_fills_written_defaults_and_drops_java_only_ones)
 {
     json_t *a = json_loads("{\"job\":{\"parallelism\":0,\"args\":[],\"state\":null},"
@@ -502,6 +567,7 @@ int main(void)
     tcase_add_test(tc, apache_old_format_parses_without_api_version);
     tcase_add_test(tc, written_specs_use_the_apache_layout_and_read_back);
     tcase_add_test(tc, broken_spec_strings_are_errors_not_crashes);
+    tcase_add_test(tc, the_rules_parse_builds_only_what_the_rules_compare);
     tcase_add_test(tc, canonical_form_fills_written_defaults_and_drops_java_only_ones);
     tcase_add_test(tc, lifecycle_follows_the_apache_derivation_order);
     suite_add_tcase(s, tc);
