@@ -14,6 +14,9 @@ fo_rc fo_json_pointer_append(fo_strbuf *sb, const char *token)
 {
     /* RFC 6901 section 3: '~' is written "~0" and '/' is written "~1". */
     fo_rc rc = fo_strbuf_putc(sb, '/');
+    size_t plain = strcspn(token, "~/");
+    if (rc == FO_OK && !token[plain])
+        return fo_strbuf_append(sb, token, plain);
     for (const char *p = token; rc == FO_OK && *p; p++) {
         if (*p == '~')
             rc = fo_strbuf_append(sb, "~0", 2);
@@ -503,10 +506,11 @@ static int emit(json_t *ops, const char *op, const char *path, const json_t *val
     return json_array_append_new(ops, o);
 }
 
+/* a and b differ. Objects and same-length arrays are compared member by member: an equal
+ * member is skipped after one comparison (which stops at the first difference), and the path
+ * is extended only for the members that differ. */
 static void diff_into(json_t *ops, fo_strbuf *path, const json_t *a, const json_t *b)
 {
-    if (fo_json_equal(a, b))
-        return;
     size_t mark = path->len;
     if (json_is_object(a) && json_is_object(b)) {
         const char *k;
@@ -523,8 +527,10 @@ static void diff_into(json_t *ops, fo_strbuf *path, const json_t *a, const json_
         json_t *vb;
         json_object_foreach((json_t *)b, k, vb)
         {
-            fo_json_pointer_append(path, k);
             const json_t *old = json_object_get(a, k);
+            if (old && fo_json_equal(old, vb))
+                continue;
+            fo_json_pointer_append(path, k);
             if (!old)
                 emit(ops, "add", path->data, vb);
             else
@@ -536,8 +542,11 @@ static void diff_into(json_t *ops, fo_strbuf *path, const json_t *a, const json_
     }
     if (json_is_array(a) && json_is_array(b) && json_array_size(a) == json_array_size(b)) {
         for (size_t i = 0; i < json_array_size(a); i++) {
+            const json_t *ai = json_array_get(a, i), *bi = json_array_get(b, i);
+            if (fo_json_equal(ai, bi))
+                continue;
             fo_strbuf_printf(path, "/%zu", i);
-            diff_into(ops, path, json_array_get(a, i), json_array_get(b, i));
+            diff_into(ops, path, ai, bi);
             path->len = mark;
             path->data[mark] = '\0';
         }
@@ -553,7 +562,9 @@ json_t *fo_json_patch_diff(const json_t *before, const json_t *after)
     fo_strbuf_init(&path, 0);
     /* A missing document stands for JSON null. */
     json_t *nul = json_null();
-    diff_into(ops, &path, before ? before : nul, after ? after : nul);
+    const json_t *a = before ? before : nul, *b = after ? after : nul;
+    if (!fo_json_equal(a, b))
+        diff_into(ops, &path, a, b);
     fo_strbuf_release(&path);
     return ops;
 }
