@@ -26,10 +26,24 @@ static uint64_t next_random(uint64_t *state)
     return z ^ (z >> 31);
 }
 
+/* x^n by squaring (exact for powers of two, within an ulp or two of pow otherwise). Written
+ * here so the programs need not load libm for it (a third of a MiB of resident pages). */
+static double power(double x, uint32_t n)
+{
+    double r = 1;
+    while (n) {
+        if (n & 1)
+            r *= x;
+        x *= x;
+        n >>= 1;
+    }
+    return r;
+}
+
 int64_t fo_backoff_next_ms(fo_backoff *b)
 {
     double max = (double)b->max_ms;
-    double base = (double)b->initial_ms * pow(b->factor, (double)b->attempt);
+    double base = (double)b->initial_ms * power(b->factor, b->attempt);
     if (!(base <= max)) /* also catches overflow to infinity */
         base = max;
     if (b->attempt < UINT32_MAX)
@@ -44,7 +58,9 @@ int64_t fo_backoff_next_ms(fo_backoff *b)
         return b->max_ms;
     if (d < 0)
         d = 0;
-    return (int64_t)llround(d);
+    /* llround for 0 <= d < 2^63 (a fraction exists only below 2^52) */
+    int64_t whole = (int64_t)d;
+    return d - (double)whole >= 0.5 ? whole + 1 : whole;
 }
 
 void fo_backoff_reset(fo_backoff *b)

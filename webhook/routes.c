@@ -2,7 +2,6 @@
  * encode, with one log line and the metrics of each request. */
 #include "webhook/webhook.h"
 
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,7 +74,7 @@ static void log_request(fo_log_level level, const fo_admission_request *ar, cons
     json_t *f = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:f}", "route", route_name,
                           "uid", ar->uid, "kind", ar->kind, "namespace", ar->namespace_, "name",
                           ar->name, "operation", ar->operation, "verdict", verdict, "dryRun",
-                          ar->dry_run, "latency_ms", (double)llround(latency_ms * 1000) / 1000);
+                          ar->dry_run, "latency_ms", (double)(int64_t)(latency_ms * 1000 + 0.5) / 1000);
     if (f && resp && !resp->allowed && resp->message)
         json_object_set_new(f, "reason", json_string(resp->message));
     fo_log_fields(level, f, "admission %s %s/%s: %s", ar->kind,
