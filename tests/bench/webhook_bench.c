@@ -344,11 +344,9 @@ static void setup_release(setup *s)
 static pid_t start_server(const setup *s, const char *bin, bool webhook, char *const *wrapper,
                           int *port, int wait_ms)
 {
-    static char ports[16], threads[16];
+    static char ports[16];
     *port = fo_test_free_port();
     snprintf(ports, sizeof ports, "%d", *port);
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    snprintf(threads, sizeof threads, "%ld", cpus < 2 ? 2 : cpus > 8 ? 8 : cpus);
     char *argv[32];
     int k = 0;
     for (; wrapper && wrapper[k]; k++)
@@ -365,9 +363,6 @@ static pid_t start_server(const setup *s, const char *bin, bool webhook, char *c
                         s->defaults,      "--log-level", "warn"};
         for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
             argv[k++] = more[i];
-    } else {
-        argv[k++] = "--threads";
-        argv[k++] = threads;
     }
     argv[k] = NULL;
     pid_t pid = fo_test_spawn(argv, s->log);
@@ -401,7 +396,7 @@ static int load_main(const char *webhook, const char *responder, const char *dir
     int failures = 0;
     /* Concurrency-major, so the peak RSS after each level can be told apart (VmHWM only
      * grows). The responder's cost does not depend on the route: one run per body. */
-    long peak_at[3];
+    long peak_at[3], anon_at[3], file_at[3];
     for (int ci = 0; ci < 3; ci++) {
         for (int b = 0; b < NBODIES; b++) {
             double us;
@@ -420,6 +415,8 @@ static int load_main(const char *webhook, const char *responder, const char *dir
             }
         }
         peak_at[ci] = fo_proc_vm_kib(wpid, "VmHWM");
+        anon_at[ci] = fo_proc_vm_kib(wpid, "RssAnon");
+        file_at[ci] = fo_proc_vm_kib(wpid, "RssFile");
     }
     /* the latency target: p99 at 1,000 req/s */
     for (int b = 0; b < NBODIES; b++) {
@@ -439,7 +436,13 @@ static int load_main(const char *webhook, const char *responder, const char *dir
            "64 clients %.1f MiB; 2.5 s after the last request %.1f MiB\n",
            w_idle / 1024.0, peak_at[0] / 1024.0, peak_at[1] / 1024.0, peak_at[2] / 1024.0,
            fo_proc_vm_kib(wpid, "VmRSS") / 1024.0);
-    printf("RSS responder: idle %.1f MiB; peak %.1f MiB\n", r_idle / 1024.0, r_peak / 1024.0);
+    printf("RSS webhook right after each level (anonymous + file-backed): 1 client %.1f + %.1f, "
+           "8 clients %.1f + %.1f, 64 clients %.1f + %.1f MiB\n",
+           anon_at[0] / 1024.0, file_at[0] / 1024.0, anon_at[1] / 1024.0, file_at[1] / 1024.0,
+           anon_at[2] / 1024.0, file_at[2] / 1024.0);
+    printf("RSS responder: idle %.1f MiB; peak %.1f MiB (now %.1f anonymous + %.1f file-backed)\n",
+           r_idle / 1024.0, r_peak / 1024.0, fo_proc_vm_kib(rpid, "RssAnon") / 1024.0,
+           fo_proc_vm_kib(rpid, "RssFile") / 1024.0);
     getloadavg(load, 3);
     printf("load average at the end: %.2f %.2f %.2f\n", load[0], load[1], load[2]);
     if (failures)
