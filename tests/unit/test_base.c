@@ -35,7 +35,15 @@ START_TEST(strbuf_refuses_to_pass_its_limit_and_keeps_content)
     ck_assert_int_eq(fo_strbuf_puts(&sb, "12345678"), FO_OK);
     ck_assert_int_eq(fo_strbuf_puts(&sb, "9"), FO_ELIMIT);
     ck_assert_int_eq(fo_strbuf_printf(&sb, "%s", "x"), FO_ELIMIT);
+    /* putc writes in place while there is room; the limit holds there too */
+    ck_assert_int_eq(fo_strbuf_putc(&sb, 'x'), FO_ELIMIT);
     ck_assert_str_eq(sb.data, "12345678");
+    fo_strbuf_reset(&sb);
+    for (int i = 0; i < 8; i++)
+        ck_assert_int_eq(fo_strbuf_putc(&sb, (char)('a' + i)), FO_OK);
+    ck_assert_int_eq(fo_strbuf_putc(&sb, 'z'), FO_ELIMIT);
+    ck_assert_str_eq(sb.data, "abcdefgh");
+    ck_assert_uint_eq(sb.len, 8);
     fo_strbuf_release(&sb);
 }
 END_TEST
