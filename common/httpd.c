@@ -31,8 +31,22 @@
 #define STREAM_WAIT_TPC_MS 1000
 #define STREAM_WAIT_POOL_MS 5
 
-struct fo_httpd {
+/* Pool mode runs one single-threaded MHD daemon per pool thread and accepts connections
+ * itself (see fo_httpd_start). */
+#define MAX_POOL_THREADS 64
+
+struct fo_httpd;
+
+/* One MHD daemon and the connections it holds. */
+struct slot {
+    struct fo_httpd *srv;
     struct MHD_Daemon *daemon;
+    atomic_uint connections;
+    atomic_uint busy; /* handlers running on its thread (0 or 1) */
+};
+
+struct fo_httpd {
+    struct MHD_Daemon *daemon; /* thread-per-connection mode: the one daemon, listening */
     fo_httpd_handler handler;
     void *handler_ctx;
     fo_certwatch *tls;
@@ -45,6 +59,14 @@ struct fo_httpd {
     pthread_cond_t idle;
     unsigned inflight; /* requests seen and not yet completed (streams excluded); under mu */
     atomic_uint connections;
+
+    /* pool mode: the daemons, our listening socket and the thread accepting on it */
+    struct slot slots[MAX_POOL_THREADS];
+    unsigned nslots;
+    int listen_fd;
+    pthread_t acceptor;
+    bool acceptor_running;
+    unsigned next_slot; /* acceptor only: where the search for the least-loaded slot starts */
 };
 
 /* Per request, from the URI callback (before headers) to the completion callback. */
@@ -59,6 +81,7 @@ struct req {
     size_t content_length; /* as announced (0 when absent: chunked or no body) */
     uint64_t discarded;
     char remote[INET6_ADDRSTRLEN];
+    struct slot *slot; /* the daemon serving the connection */
 };
 
 struct stream {
@@ -249,6 +272,9 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     else if (sa && sa->sa_family == AF_INET6)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->remote,
                   sizeof r->remote);
+    const union MHD_ConnectionInfo *sc =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    r->slot = sc ? sc->socket_context : NULL;
     inflight_add(srv, r);
     return r;
 }
@@ -273,13 +299,16 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
                           enum MHD_ConnectionNotificationCode toe)
 {
     (void)conn;
-    fo_httpd *srv = cls;
+    struct slot *slot = cls;
+    fo_httpd *srv = slot->srv;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-        /* The TLS certificate callback finds its server through this. */
-        *socket_context = srv;
+        /* The TLS certificate callback and the requests find their slot through this. */
+        *socket_context = slot;
         atomic_fetch_add(&srv->connections, 1);
+        atomic_fetch_add(&slot->connections, 1);
     } else {
         atomic_fetch_sub(&srv->connections, 1);
+        atomic_fetch_sub(&slot->connections, 1);
     }
 }
 
@@ -330,7 +359,8 @@ static int on_cert(gnutls_session_t session, const gnutls_datum_t *req_ca_dn, in
     struct MHD_Connection *conn = gnutls_session_get_ptr(session);
     const union MHD_ConnectionInfo *ci =
         conn ? MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT) : NULL;
-    fo_httpd *srv = ci ? (fo_httpd *)ci->socket_context : NULL;
+    struct slot *slot = ci ? ci->socket_context : NULL;
+    fo_httpd *srv = slot ? slot->srv : NULL;
     if (!srv || !srv->tls)
         return -1;
     struct gnutls_pcert_st *certs = NULL;
@@ -540,7 +570,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     memset(&resp, 0, sizeof resp);
     resp.status = 200;
     set_type(&resp, NULL);
+    if (r->slot)
+        atomic_fetch_add(&r->slot->busy, 1);
     srv->handler(srv->handler_ctx, &req, &resp);
+    if (r->slot)
+        atomic_fetch_sub(&r->slot->busy, 1);
     return queue_answer(srv, r, conn, &resp);
 }
 
@@ -570,6 +604,190 @@ static bool parse_bind(const char *addr, int port, struct sockaddr_storage *ss, 
     return false;
 }
 
+/* Our listening socket for pool mode (what MHD would do: SO_REUSEADDR, IPv6 only for an
+ * IPv6 address); -1 with err. */
+static int listen_on(const struct sockaddr_storage *ss, bool v6, const char *addr_text, int *port,
+                     fo_err *err)
+{
+    int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        fo_err_set(err, FO_EIO, "httpd: socket: %s", strerror(errno));
+        return -1;
+    }
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (v6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    socklen_t len = v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    if (bind(fd, (const struct sockaddr *)ss, len) != 0 || listen(fd, SOMAXCONN) != 0) {
+        fo_err_set(err, FO_EIO, "httpd: cannot listen on %s port %d: %s", addr_text, *port,
+                   strerror(errno));
+        close(fd);
+        return -1;
+    }
+    struct sockaddr_storage bound;
+    socklen_t blen = sizeof bound;
+    if (getsockname(fd, (struct sockaddr *)&bound, &blen) == 0)
+        *port = ntohs(v6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                         : ((struct sockaddr_in *)&bound)->sin_port);
+    return fd;
+}
+
+/* Where a new connection goes: a thread that is not inside a handler (a busy thread reads no
+ * new connection until its handler returns: MHD's own accept had that for free), then the one
+ * with the fewest connections, ties broken round robin, so that a burst of new connections is
+ * spread over the threads. (MHD's thread pool accepts up to ten at a time on whichever thread
+ * wakes first, which could leave every connection, and all the handlers' work, on one core.) */
+static struct slot *least_loaded(fo_httpd *srv)
+{
+    unsigned first = srv->next_slot++ % srv->nslots;
+    struct slot *best = NULL;
+    unsigned best_busy = 0, best_conns = 0;
+    for (unsigned k = 0; k < srv->nslots; k++) {
+        struct slot *s = &srv->slots[(first + k) % srv->nslots];
+        unsigned busy = atomic_load(&s->busy), conns = atomic_load(&s->connections);
+        if (!best || busy < best_busy || (busy == best_busy && conns < best_conns)) {
+            best = s;
+            best_busy = busy;
+            best_conns = conns;
+        }
+    }
+    return best;
+}
+
+static void *acceptor_main(void *arg)
+{
+    fo_httpd *srv = arg;
+    for (;;) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof ss;
+        int fd = accept4(srv->listen_fd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
+        if (fd >= 0) {
+            /* MHD closes the socket when it cannot take it */
+            (void)MHD_add_connection(least_loaded(srv)->daemon, fd, (struct sockaddr *)&ss, len);
+            continue;
+        }
+        if (atomic_load(&srv->quiescing) || errno == EINVAL || errno == EBADF)
+            return NULL; /* the listening socket was shut down */
+        if (errno != EINTR && errno != ECONNABORTED && errno != EAGAIN) {
+            /* out of descriptors or memory: let connections end before trying again */
+            fo_log_warn("httpd: accept: %s", strerror(errno));
+            sleep_ms(50);
+        }
+    }
+}
+
+/* MHD options shared by both layouts; returns the count written (items has room for 16). */
+static size_t common_options(struct MHD_OptionItem *items, const fo_httpd_opts *opts,
+                             fo_httpd *srv, void *conn_cls, unsigned max_conns)
+{
+    unsigned timeout_s = opts->connection_timeout_s ? opts->connection_timeout_s : 30;
+    size_t k = 0;
+    items[k++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL};
+    items[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)timeout_s, NULL};
+    items[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, (intptr_t)max_conns, NULL};
+    if (opts->connection_memory_bytes)
+        items[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                                             (intptr_t)opts->connection_memory_bytes, NULL};
+    items[k++] = (struct MHD_OptionItem){MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, srv};
+    items[k++] = (struct MHD_OptionItem){MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)on_unescape,
+                                         NULL};
+    items[k++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed,
+                                         srv};
+    items[k++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection,
+                                         conn_cls};
+    if (srv->tls) {
+        items[k++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0,
+                                             (void *)TLS_PRIORITIES};
+        items[k++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)on_cert};
+    }
+    return k;
+}
+
+static void stop_daemons(fo_httpd *srv)
+{
+    if (srv->daemon)
+        MHD_stop_daemon(srv->daemon);
+    for (unsigned i = 0; i < srv->nslots; i++)
+        MHD_stop_daemon(srv->slots[i].daemon);
+    srv->daemon = NULL;
+    srv->nslots = 0;
+}
+
+/* Thread-per-connection mode: one MHD daemon listening on its own. */
+static bool start_per_connection(fo_httpd *srv, const fo_httpd_opts *opts,
+                                 struct sockaddr_storage *ss, bool v6, unsigned max_conns)
+{
+    unsigned flags = MHD_USE_ERROR_LOG | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
+                     MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL;
+    if (v6)
+        flags |= MHD_USE_IPv6;
+    if (srv->tls)
+        flags |= MHD_USE_TLS;
+    struct MHD_OptionItem items[16];
+    srv->slots[0].srv = srv; /* the connection callback's context; not a pool slot */
+    size_t k = common_options(items, opts, srv, &srv->slots[0], max_conns);
+    items[k++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, ss};
+    items[k++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_ARRAY, items,
+                                   MHD_OPTION_END);
+    if (!srv->daemon)
+        return false;
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = di ? di->port : opts->port;
+    return true;
+}
+
+/* Pool mode: one epoll daemon per thread without a listening socket of its own; the acceptor
+ * hands each new connection to the least-loaded one. */
+static bool start_pool(fo_httpd *srv, const fo_httpd_opts *opts, struct sockaddr_storage *ss,
+                       bool v6, unsigned max_conns, fo_err *err)
+{
+    unsigned n = opts->threads > MAX_POOL_THREADS ? MAX_POOL_THREADS : opts->threads;
+    srv->port = opts->port;
+    srv->listen_fd = listen_on(ss, v6, opts->bind_addr ? opts->bind_addr : "0.0.0.0",
+                               &srv->port, err);
+    if (srv->listen_fd < 0)
+        return false;
+    unsigned flags = MHD_USE_ERROR_LOG | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
+                     MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET;
+    if (srv->tls)
+        flags |= MHD_USE_TLS;
+    unsigned per_daemon = (max_conns + n - 1) / n;
+    for (unsigned i = 0; i < n; i++) {
+        struct slot *slot = &srv->slots[i];
+        slot->srv = srv;
+        struct MHD_OptionItem items[16];
+        size_t k = common_options(items, opts, srv, slot, per_daemon);
+        items[k++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+        slot->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_ARRAY,
+                                        items, MHD_OPTION_END);
+        if (!slot->daemon)
+            return false;
+        srv->nslots++;
+    }
+    if (pthread_create(&srv->acceptor, NULL, acceptor_main, srv) != 0) {
+        fo_err_set(err, FO_ENOMEM, "httpd: cannot start the accepting thread");
+        return false;
+    }
+    srv->acceptor_running = true;
+    return true;
+}
+
+/* Stop accepting: pool mode shuts our socket down (which wakes the acceptor) and closes it. */
+static void stop_accepting(fo_httpd *srv)
+{
+    if (srv->acceptor_running) {
+        shutdown(srv->listen_fd, SHUT_RDWR);
+        pthread_join(srv->acceptor, NULL);
+        srv->acceptor_running = false;
+    }
+    if (srv->listen_fd >= 0) {
+        close(srv->listen_fd);
+        srv->listen_fd = -1;
+    }
+}
+
 fo_httpd *fo_httpd_start(const fo_httpd_opts *opts, fo_err *err)
 {
     if (!opts || !opts->handler) {
@@ -590,6 +808,7 @@ fo_httpd *fo_httpd_start(const fo_httpd_opts *opts, fo_err *err)
     srv->tls = opts->tls;
     srv->max_body = opts->max_body_bytes ? opts->max_body_bytes : 1024 * 1024;
     srv->thread_per_connection = opts->threads == 0;
+    srv->listen_fd = -1;
     pthread_mutex_init(&srv->mu, NULL);
     pthread_cond_init(&srv->idle, NULL);
 
@@ -597,54 +816,21 @@ fo_httpd *fo_httpd_start(const fo_httpd_opts *opts, fo_err *err)
     bool v6 = false;
     if (!parse_bind(opts->bind_addr, opts->port, &ss, &v6, err))
         goto fail;
-
-    unsigned flags = MHD_USE_ERROR_LOG | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC;
-    if (srv->thread_per_connection)
-        flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL;
-    else
-        flags |= MHD_USE_EPOLL;
-    if (v6)
-        flags |= MHD_USE_IPv6;
-    if (srv->tls)
-        flags |= MHD_USE_TLS;
-
-    unsigned timeout_s = opts->connection_timeout_s ? opts->connection_timeout_s : 30;
     unsigned max_conns = opts->max_connections ? opts->max_connections : 1000;
-    struct MHD_OptionItem items[16];
-    size_t k = 0;
-    items[k++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL};
-    items[k++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss};
-    items[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)timeout_s, NULL};
-    items[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, (intptr_t)max_conns, NULL};
-    if (opts->connection_memory_bytes)
-        items[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                                             (intptr_t)opts->connection_memory_bytes, NULL};
-    items[k++] = (struct MHD_OptionItem){MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, srv};
-    items[k++] = (struct MHD_OptionItem){MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)on_unescape,
-                                         NULL};
-    items[k++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed,
-                                         srv};
-    items[k++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection,
-                                         srv};
-    if (!srv->thread_per_connection && opts->threads > 1)
-        items[k++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE,
-                                             (intptr_t)opts->threads, NULL};
-    if (srv->tls) {
-        items[k++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0,
-                                             (void *)TLS_PRIORITIES};
-        items[k++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)on_cert};
-    }
-    items[k++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-
-    srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_ARRAY, items,
-                                   MHD_OPTION_END);
-    if (!srv->daemon) {
-        fo_err_set(err, FO_EIO, "httpd: cannot serve on %s port %d (address in use, or bad "
-                   "TLS settings)", opts->bind_addr ? opts->bind_addr : "0.0.0.0", opts->port);
+    fo_err_clear(err);
+    bool ok = srv->thread_per_connection
+                  ? start_per_connection(srv, opts, &ss, v6, max_conns)
+                  : start_pool(srv, opts, &ss, v6, max_conns, err);
+    if (!ok) {
+        if (!err || !err->message[0])
+            fo_err_set(err, FO_EIO, "httpd: cannot serve on %s port %d (address in use, or bad "
+                       "TLS settings)", opts->bind_addr ? opts->bind_addr : "0.0.0.0",
+                       opts->port);
+        atomic_store(&srv->quiescing, true);
+        stop_accepting(srv);
+        stop_daemons(srv);
         goto fail;
     }
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    srv->port = di ? di->port : opts->port;
     return srv;
 fail:
     pthread_cond_destroy(&srv->idle);
@@ -667,9 +853,12 @@ void fo_httpd_quiesce(fo_httpd *srv)
 {
     if (!srv || atomic_exchange(&srv->quiescing, true))
         return;
-    MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
+    if (srv->daemon) {
+        MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
+        if (fd != MHD_INVALID_SOCKET)
+            close(fd);
+    }
+    stop_accepting(srv);
 }
 
 void fo_httpd_stop(fo_httpd *srv)
@@ -690,7 +879,7 @@ void fo_httpd_stop(fo_httpd *srv)
     if (left)
         fo_log_warn("httpd: stopping with %u requests still in flight", left);
     atomic_store(&srv->stopping, true);
-    MHD_stop_daemon(srv->daemon);
+    stop_daemons(srv);
     pthread_cond_destroy(&srv->idle);
     pthread_mutex_destroy(&srv->mu);
     free(srv);

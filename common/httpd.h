@@ -10,8 +10,12 @@
  * encoding, for watches). Handlers run concurrently: they must be thread-safe.
  *
  * Thread model: `threads` > 0 runs an epoll thread pool of that size (fast, keep-alive; a
- * stream callback must not block); `threads` == 0 runs a thread per connection (a stream
- * callback may block for up to ~1 s waiting for data, which is what watches need).
+ * stream callback must not block): one MHD daemon per thread, and the server accepts
+ * connections itself, giving each new one to a thread that is not inside a handler, else to
+ * the one with the fewest connections (round robin on ties), so a burst of connections uses
+ * every core; a connection then stays on its thread. `threads` == 0 runs a thread per
+ * connection (a stream callback may block for up to ~1 s waiting for data, which is what
+ * watches need).
  * A stream callback that returns 0 without blocking is asked again after short naps (up to
  * ~1 s per turn in thread-per-connection mode, ~5 ms in pool mode, where the nap holds a pool
  * thread: pool-mode streams should have their data ready).

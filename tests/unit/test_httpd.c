@@ -488,10 +488,19 @@ static void check_parallel(unsigned threads, int clients)
     fo_httpd_stop(srv);
 }
 
+START_TEST(new_connections_are_spread_over_the_pool_threads)
+{
+    /* A connection stays on the pool thread it was given; the first N connections of a pool of
+     * N threads get one thread each, so N handlers run at once (with MHD's own accept, a burst
+     * of connections could all land on one thread and its handlers would run one by one). */
+    check_parallel(4, 4);
+    check_parallel(2, 2);
+}
+END_TEST
+
 START_TEST(a_handler_that_blocks_holds_only_its_own_pool_thread)
 {
-    /* MHD's pool keeps a connection on the thread that accepted it, so "all N inside at once"
-     * cannot be forced; what must hold is that a stuck handler does not stop the others. */
+    /* What must also hold: a stuck handler does not stop the others. */
     gate_reset(0, true);
     fo_httpd *srv = start(2, 0);
     struct bg_request b;
@@ -641,6 +650,7 @@ int main(void)
     tcase_add_test(tc, blocking_stream_in_thread_per_connection_mode_is_chunked_and_ordered);
     tcase_add_test(tc, stream_that_is_sometimes_empty_completes_in_pool_mode);
     tcase_add_test(tc, stopping_the_server_ends_an_open_stream_and_frees_it);
+    tcase_add_test(tc, new_connections_are_spread_over_the_pool_threads);
     tcase_add_test(tc, a_handler_that_blocks_holds_only_its_own_pool_thread);
     tcase_add_test(tc, thread_per_connection_serves_requests_in_parallel);
     tcase_add_test(tc, a_slow_client_does_not_block_a_single_threaded_server);
