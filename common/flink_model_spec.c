@@ -298,7 +298,9 @@ char *fo_flink_spec_write(const json_t *spec, const char *api_version, bool firs
     return fo_strbuf_take(&sb);
 }
 
-json_t *fo_flink_last_reconciled_spec(const json_t *obj, fo_flink_spec_meta *meta, fo_rc *rc)
+/* status.reconciliationStatus.lastReconciledSpec of obj, parsed with filter. */
+static json_t *last_reconciled(const json_t *obj, const fo_json_read_filter *filter,
+                               fo_flink_spec_meta *meta, fo_rc *rc)
 {
     if (rc)
         *rc = FO_OK;
@@ -309,27 +311,21 @@ json_t *fo_flink_last_reconciled_spec(const json_t *obj, fo_flink_spec_meta *met
         return NULL;
     json_t *spec = NULL;
     fo_flink_kind kind = fo_flink_kind_of(obj);
-    fo_rc r = fo_flink_spec_parse(text, kind == FO_FLINK_SESSION_JOB ? kind : FO_FLINK_DEPLOYMENT,
-                                  &spec, meta, NULL);
+    fo_rc r = parse_spec_text(text, kind == FO_FLINK_SESSION_JOB ? kind : FO_FLINK_DEPLOYMENT,
+                              filter, &spec, meta, NULL);
     if (rc)
         *rc = r;
     return spec;
 }
 
+json_t *fo_flink_last_reconciled_spec(const json_t *obj, fo_flink_spec_meta *meta, fo_rc *rc)
+{
+    return last_reconciled(obj, NULL, meta, rc);
+}
+
 json_t *fo_flink_last_reconciled_spec_for_rules(const json_t *obj, fo_rc *rc)
 {
-    if (rc)
-        *rc = FO_OK;
-    const char *text = fo_json_get_str(obj, "status.reconciliationStatus.lastReconciledSpec");
-    if (!text)
-        return NULL;
-    json_t *spec = NULL;
-    fo_flink_kind kind = fo_flink_kind_of(obj);
-    fo_rc r = parse_spec_text(text, kind == FO_FLINK_SESSION_JOB ? kind : FO_FLINK_DEPLOYMENT,
-                              &rules_filter, &spec, NULL, NULL);
-    if (rc)
-        *rc = r;
-    return spec;
+    return last_reconciled(obj, &rules_filter, NULL, rc);
 }
 
 /* ---- lifecycle (reference a.7) -------------------------------------------------------------- */
