@@ -296,7 +296,7 @@ static bool indexed_contains(const index_map *m, const json_t *list, const json_
 
 /* ---- the merge ---------------------------------------------------------------------- */
 
-static json_t *merge_value(const json_t *lower, const json_t *upper, fo_strbuf *path);
+static json_t *merge_into(json_t *target, const json_t *upper, fo_strbuf *path);
 
 static void path_push(fo_strbuf *path, const char *seg)
 {
@@ -313,50 +313,49 @@ static void path_pop(fo_strbuf *path, size_t mark)
     }
 }
 
-static json_t *merge_object(const json_t *lower, const json_t *upper, fo_strbuf *path)
+/* The merge works on a target the caller owns alone (no part of it is referenced from
+ * elsewhere: a fresh copy of the lowest layer), which it changes in place and returns; only
+ * the upper layer's parts that end up in the result are copied. Layering n templates so copies
+ * each of them once, instead of copying the accumulated result again at every layer. */
+
+/* Objects: member by member. Members of the target keep their places, the upper layer's new
+ * members follow in its order (what a fresh merged object would have). */
+static json_t *merge_object_into(json_t *target, const json_t *upper, fo_strbuf *path)
 {
-    json_t *out = json_object();
     const char *k;
-    json_t *lv, *uv;
+    json_t *uv;
     size_t mark = path->len;
-    json_object_foreach((json_t *)lower, k, lv)
-    {
-        uv = json_object_get(upper, k);
-        json_t *m;
-        if (!uv || json_is_null(uv)) {
-            m = fo_json_copy(lv);
-        } else {
-            path_push(path, k);
-            m = merge_value(lv, uv, path);
-            path_pop(path, mark);
-        }
-        json_object_set_new(out, k, m);
-    }
     json_object_foreach((json_t *)upper, k, uv)
     {
-        if (!json_object_get(lower, k))
-            json_object_set_new(out, k, fo_json_copy(uv));
+        json_t *tv = json_object_get(target, k);
+        if (!tv) {
+            json_object_set_new(target, k, fo_json_copy(uv));
+        } else if (!json_is_null(uv)) {
+            path_push(path, k);
+            /* the member is taken out (a reference of its own) and put back merged */
+            json_object_set_new(target, k, merge_into(json_incref(tv), uv, path));
+            path_pop(path, mark);
+        }
     }
-    return out;
+    return target;
 }
 
 /* A matched element: with retainKeys, the lower element first loses the members the upper
  * element does not name. */
-static json_t *merge_element(const json_t *lower, const json_t *upper, bool retain, fo_strbuf *path)
+static json_t *merge_element_into(json_t *target, const json_t *upper, bool retain,
+                                  fo_strbuf *path)
 {
-    if (!retain || !json_is_object(lower) || !json_is_object(upper))
-        return merge_value(lower, upper, path);
-    json_t *kept = json_object();
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)lower, k, v)
-    {
-        if (json_object_get(upper, k))
-            json_object_set(kept, k, v);
+    if (retain && json_is_object(target) && json_is_object(upper)) {
+        const char *k;
+        json_t *v;
+        void *tmp;
+        json_object_foreach_safe(target, tmp, k, v)
+        {
+            if (!json_object_get(upper, k))
+                json_object_del(target, k);
+        }
     }
-    json_t *m = merge_value(kept, upper, path);
-    json_decref(kept);
-    return m;
+    return merge_into(target, upper, path);
 }
 
 /* RULE_UNION: the upper elements not yet in the list, appended in order. */
@@ -443,7 +442,8 @@ static json_t *map_list(json_t *out, const json_t *upper, const list_rule *r, fo
             at = cursor[leader] - 1;
             cursor[leader] = member_next[at];
             json_array_set_new(out, at,
-                               merge_element(json_array_get(out, at), u, r->retain_keys, path));
+                               merge_element_into(json_incref(json_array_get(out, at)), u,
+                                                  r->retain_keys, path));
         } else {
             json_array_append_new(out, fo_json_copy(u));
         }
@@ -458,27 +458,32 @@ done:
     return out;
 }
 
-static json_t *merge_list(const json_t *lower, const json_t *upper, fo_strbuf *path)
+static json_t *merge_list_into(json_t *target, const json_t *upper, fo_strbuf *path)
 {
     const list_rule *r = find_rule(path->data);
-    if (!r)
-        return fo_json_copy(upper); /* atomic: the upper list wins */
-    json_t *out = fo_json_copy(lower);
-    if (!out)
-        return NULL;
-    return r->kind == RULE_UNION ? union_list(out, upper) : map_list(out, upper, r, path);
+    if (!r) { /* atomic: the upper list wins */
+        json_decref(target);
+        return fo_json_copy(upper);
+    }
+    return r->kind == RULE_UNION ? union_list(target, upper) : map_list(target, upper, r, path);
 }
 
-static json_t *merge_value(const json_t *lower, const json_t *upper, fo_strbuf *path)
+/* merge(target, upper) in place: target (may be NULL) is owned alone by the caller and
+ * consumed; returns the result (target itself when it could be reused), NULL when both are
+ * absent or memory runs out. */
+static json_t *merge_into(json_t *target, const json_t *upper, fo_strbuf *path)
 {
     if (!upper || json_is_null(upper))
-        return lower ? fo_json_copy(lower) : NULL;
-    if (!lower || json_is_null(lower))
+        return target;
+    if (!target || json_is_null(target)) {
+        json_decref(target);
         return fo_json_copy(upper);
-    if (json_is_object(lower) && json_is_object(upper))
-        return merge_object(lower, upper, path);
-    if (json_is_array(lower) && json_is_array(upper))
-        return merge_list(lower, upper, path);
+    }
+    if (json_is_object(target) && json_is_object(upper))
+        return merge_object_into(target, upper, path);
+    if (json_is_array(target) && json_is_array(upper))
+        return merge_list_into(target, upper, path);
+    json_decref(target);
     return fo_json_copy(upper);
 }
 
@@ -487,22 +492,28 @@ json_t *fo_podtemplate_merge(const json_t *lower, const json_t *upper)
     bool no_lower = !lower || json_is_null(lower), no_upper = !upper || json_is_null(upper);
     if (no_lower && no_upper)
         return NULL;
+    json_t *target = no_lower ? NULL : fo_json_copy(lower);
+    if (!no_lower && !target)
+        return NULL;
     fo_strbuf path;
     fo_strbuf_init(&path, 0);
-    json_t *out = merge_value(no_lower ? NULL : lower, no_upper ? NULL : upper, &path);
+    json_t *out = merge_into(target, no_upper ? NULL : upper, &path);
     fo_strbuf_release(&path);
     return out;
 }
 
 json_t *fo_podtemplate_layer(const json_t *const *layers, size_t nlayers)
 {
+    /* one accumulator, merged into layer by layer (merge_into consumes and returns it) */
     json_t *acc = NULL;
+    fo_strbuf path;
+    fo_strbuf_init(&path, 0);
     for (size_t i = 0; i < nlayers; i++) {
-        if (!layers[i])
+        if (!layers[i] || json_is_null(layers[i]))
             continue;
-        json_t *next = fo_podtemplate_merge(acc, layers[i]);
-        json_decref(acc);
-        acc = next;
+        path_pop(&path, 0);
+        acc = merge_into(acc, layers[i], &path);
     }
+    fo_strbuf_release(&path);
     return acc;
 }
