@@ -212,6 +212,12 @@ void fo_json_arena_resume(bool paused)
     tl.paused = paused;
 }
 
+void fo_json_arena_drop(json_t *v)
+{
+    if (!fo_json_arena_owns(v))
+        json_decref(v);
+}
+
 bool fo_json_arena_owns(const void *p)
 {
     if (!tl.depth)

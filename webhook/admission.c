@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/base64.h"
+#include "common/json_arena.h"
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
 #include "webhook/json_out.h"
@@ -218,7 +219,9 @@ void fo_admission_request_release(fo_admission_request *req)
 {
     if (!req)
         return;
-    json_decref(req->review);
+    /* Built by the parser inside the request's arena window, when there is one, and never
+     * changed (the document is lent to the handlers read-only). */
+    fo_json_arena_drop(req->review);
     memset(req, 0, sizeof *req);
 }
 

@@ -1,8 +1,9 @@
 /* json_arena: jansson values of a window come from the calling thread's arena and go with its
  * end; values from outside the window, from a paused stretch or past the size cap come from
- * malloc and are freed as usual; windows nest; threads have their own arenas. Under ASan a use
- * after the window and an overrun into the red zone are reported (the death tests). Under
- * valgrind the thread-exit release of each arena is checked by the leak check. */
+ * malloc and are freed as usual; a dropped window value waits for the end; windows nest;
+ * threads have their own arenas. Under ASan a use after the window and an overrun into the red
+ * zone are reported (the death tests). Under valgrind the thread-exit release of each arena is
+ * checked by the leak check. */
 #include <check.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -213,6 +214,31 @@ static void *worker(void *arg)
     return NULL;
 }
 
+START_TEST(a_dropped_window_value_is_left_for_the_end_and_others_are_decrefed)
+{
+    fo_json_arena_begin();
+    json_t *doc = build(50);
+    json_t *items = json_object_get(doc, "items");
+    size_t used = fo_json_arena_used();
+    fo_json_arena_drop(doc);
+    /* not walked: the tree is untouched until the window's end */
+    ck_assert_uint_eq(doc->refcount, 1);
+    ck_assert_uint_eq(items->refcount, 1);
+    ck_assert_int_eq(json_array_size(items), 50);
+    ck_assert_uint_eq(fo_json_arena_used(), used);
+    /* a value from outside the window is released at once, window or not */
+    bool was = fo_json_arena_pause();
+    json_t *outside = build(5);
+    fo_json_arena_resume(was);
+    json_incref(outside);
+    fo_json_arena_drop(outside);
+    ck_assert_uint_eq(outside->refcount, 1);
+    fo_json_arena_end();
+    fo_json_arena_drop(outside); /* the last reference: freed (the leak checks see it) */
+    fo_json_arena_drop(NULL);
+}
+END_TEST
+
 START_TEST(threads_have_arenas_of_their_own)
 {
     fo_json_arena_begin();
@@ -267,6 +293,7 @@ static Suite *suite(void)
     tcase_add_test(tc, large_values_get_chunks_of_their_own);
     tcase_add_test(tc, past_the_size_cap_allocations_come_from_malloc);
     tcase_add_test(tc, dumps_inside_a_window_returns_malloc_memory);
+    tcase_add_test(tc, a_dropped_window_value_is_left_for_the_end_and_others_are_decrefed);
     tcase_add_test(tc, threads_have_arenas_of_their_own);
 #if defined(__SANITIZE_ADDRESS__)
     /* death tests need a child process per test */
