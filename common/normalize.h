@@ -25,4 +25,16 @@
  * when that is a string that is a valid label value. */
 fo_rc fo_normalize_resource(json_t *obj, const fo_cluster_defaults *cd, fo_err *err);
 
+/* What fo_normalize_resource promises about the values it finds in obj: a pod template
+ * (spec.podTemplate, spec.jobManager.podTemplate, spec.taskManager.podTemplate) is only read;
+ * a role's template may be replaced by a new value, never changed in place. So those values may
+ * be shared with another document (tests/unit/test_normalize.c checks this on every fixture). */
+
+/* A copy of obj to normalise (new reference), which shares the three pod templates with obj
+ * (the same json_t, one more reference) and copies the rest deeply. Normalising the copy
+ * leaves obj as it was; neither may be changed otherwise while both live. Saves copying, and
+ * lets fo_json_patch_diff stop at identical templates (the webhook's /mutate). NULL when obj is
+ * NULL or memory runs out. Pure; thread-safe as long as nothing changes obj. */
+json_t *fo_normalize_copy(const json_t *obj);
+
 #endif

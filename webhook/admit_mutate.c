@@ -16,7 +16,8 @@ void fo_admit_mutate(const fo_admission_request *req, const fo_cluster_defaults 
     /* Never change what was lent: the request document stays as the API server sent it.
      * Normalising reads and writes kind, metadata and spec only (common/normalize.h), so the
      * status (half of a running deployment's object) is neither copied nor compared: `before`
-     * borrows every other member, `after` is a deep copy of `before`. */
+     * borrows every other member, `after` is a copy of `before` that shares its pod templates
+     * (normalising only reads them; replacing a role's template does not change `before`). */
     json_t *before = json_object(), *after = NULL, *patch = NULL;
     const char *key;
     size_t key_len;
@@ -28,7 +29,7 @@ void fo_admit_mutate(const fo_admission_request *req, const fo_cluster_defaults 
             ok = json_object_setn_nocheck(before, key, key_len, member) == 0;
     }
     if (ok)
-        after = fo_json_copy(before);
+        after = fo_normalize_copy(before);
     if (!after) {
         fo_admission_response_warn(resp, "defaults not applied: out of memory");
         goto out;

@@ -8,6 +8,7 @@
 #include "common/cluster_defaults.h"
 #include "common/jsonutil.h"
 #include "common/normalize.h"
+#include "tests/support/testutil.h"
 #include "tests/support/testyaml.h"
 
 static const char *const fixtures[] = {
@@ -170,6 +171,135 @@ START_TEST(a_deployment_name_with_a_nul_character_gets_no_label)
 }
 END_TEST
 
+/* Every FlinkDeployment / FlinkSessionJob found anywhere in v (fixtures nest them under input,
+ * expected, ...), appended to out. */
+static void collect_resources(const json_t *v, json_t *out)
+{
+    if (json_is_object(v)) {
+        const char *kind = fo_json_str(v, "kind");
+        if (kind && (strcmp(kind, "FlinkDeployment") == 0 || strcmp(kind, "FlinkSessionJob") == 0))
+            json_array_append(out, (json_t *)v);
+        const char *k;
+        json_t *m;
+        json_object_foreach((json_t *)v, k, m) collect_resources(m, out);
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *m;
+        json_array_foreach(v, i, m) collect_resources(m, out);
+    }
+}
+
+static const char *const TEMPLATE_PATHS[] = {"spec.podTemplate", "spec.jobManager.podTemplate",
+                                             "spec.taskManager.podTemplate"};
+
+/* Normalise fo_normalize_copy(obj): obj must come out as it went in (byte for byte), the copy
+ * exactly as a deep copy of obj normalises (member order included, so a patch diffed from it
+ * is the same). Returns how many templates were shared. */
+static int check_shared_copy(const json_t *obj, const fo_cluster_defaults *cd, const char *what)
+{
+    char *frozen = fo_json_dumps_compact(obj);
+    json_t *want = json_deep_copy(obj);
+    fo_err err;
+    fo_err_clear(&err);
+    fo_rc want_rc = fo_normalize_resource(want, cd, &err);
+    json_t *copy = fo_normalize_copy(obj);
+    ck_assert_ptr_nonnull(copy);
+    int shared = 0;
+    for (size_t i = 0; i < sizeof TEMPLATE_PATHS / sizeof TEMPLATE_PATHS[0]; i++) {
+        const json_t *t = fo_json_get(obj, TEMPLATE_PATHS[i]);
+        if (json_is_object(t)) {
+            ck_assert_msg(fo_json_get(copy, TEMPLATE_PATHS[i]) == t, "%s: %s is not shared",
+                          what, TEMPLATE_PATHS[i]);
+            shared++;
+        }
+    }
+    ck_assert_int_eq(fo_normalize_resource(copy, cd, &err), want_rc);
+    char *after = fo_json_dumps_compact(obj);
+    ck_assert_msg(strcmp(after, frozen) == 0, "%s: normalising the copy changed the original:\n"
+                  " before %s\n after  %s", what, frozen, after);
+    if (want_rc == FO_OK) {
+        char *got = fo_json_dumps_compact(copy), *exp = fo_json_dumps_compact(want);
+        ck_assert_msg(strcmp(got, exp) == 0, "%s:\n shared %s\n deep   %s", what, got, exp);
+        free(got);
+        free(exp);
+    }
+    free(after);
+    free(frozen);
+    json_decref(copy);
+    json_decref(want);
+    return shared;
+}
+
+START_TEST(normalising_a_copy_that_shares_the_templates_leaves_the_original_as_it_was)
+{
+    /* normalize.h promises that the pod templates are only read (a role's template is replaced,
+     * never edited), so /mutate's copy shares them with the request object. Checked on every
+     * resource of the normalisation, admission and example fixtures, raw (a CREATE) and
+     * normalised once (an UPDATE of a running deployment: templates layered already), under
+     * no, the admission, the full and each fixture's own cluster defaults. */
+    static const char *const files[] = {
+        "normalize-deployment-layering.yaml", "normalize-deployment-templates-create-roles.yaml",
+        "normalize-deployment-wrong-types.yaml", "normalize-sessionjob-target-label.yaml",
+        "normalize-other-kinds.yaml", "admission-flinkdeployment-basic.yaml",
+        "admission-flinkdeployment-canary.yaml", "admission-flinkdeployment-deprecated-version.yaml",
+        "admission-flinkdeployment-four-errors.yaml",
+        "admission-flinkdeployment-with-templates.yaml", "admission-flinksessionjob-basic.yaml",
+        "../../examples/basic.yaml", "../../examples/ha.yaml", "../../examples/ingress.yaml",
+        "../../examples/invalid.yaml", "../../examples/pod-templates.yaml",
+        "../../examples/session.yaml", "../../examples/standalone.yaml"};
+    static const char *const cd_files[] = {"admission-cluster-defaults.yaml",
+                                           "cluster-defaults-full.yaml"};
+    fo_cluster_defaults *cds[4] = {NULL};
+    for (size_t i = 0; i < 2; i++) {
+        size_t len;
+        char *text = fo_test_read_data(cd_files[i], &len);
+        fo_err err;
+        fo_err_clear(&err);
+        cds[i + 1] = fo_cluster_defaults_parse(text, len, &err);
+        ck_assert_msg(cds[i + 1] != NULL, "%s: %s", cd_files[i], err.message);
+        free(text);
+    }
+    int resources = 0, shared = 0;
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        json_t *docs = fo_test_load_yaml_all(files[f]);
+        size_t d;
+        json_t *doc;
+        json_array_foreach(docs, d, doc)
+        {
+            cds[3] = defaults_of(doc); /* the fixture's own, or NULL */
+            json_t *found = json_array();
+            collect_resources(doc, found);
+            size_t r;
+            json_t *obj;
+            json_array_foreach(found, r, obj)
+            {
+                for (size_t c = 0; c < 4; c++) {
+                    char what[300];
+                    snprintf(what, sizeof what, "%s doc %zu resource %zu defaults %zu", files[f],
+                             d, r, c);
+                    shared += check_shared_copy(obj, cds[c], what);
+                    json_t *once = json_deep_copy(obj);
+                    if (fo_normalize_resource(once, cds[c], NULL) == FO_OK) {
+                        for (size_t c2 = 0; c2 < 4; c2++)
+                            shared += check_shared_copy(once, cds[c2], what);
+                    }
+                    json_decref(once);
+                }
+                resources++;
+            }
+            json_decref(found);
+            fo_cluster_defaults_unref(cds[3]);
+            cds[3] = NULL;
+        }
+        json_decref(docs);
+    }
+    ck_assert_int_ge(resources, 25);
+    ck_assert_int_ge(shared, 500);
+    for (size_t i = 0; i < 3; i++)
+        fo_cluster_defaults_unref(cds[i]);
+}
+END_TEST
+
 /* Every template found in the podtemplate fixtures, as a pool of realistic layers. */
 static json_t *template_pool(void)
 {
@@ -262,6 +392,7 @@ int main(void)
     tcase_add_test(tc, non_objects_and_specless_resources_are_refused);
     tcase_add_test(tc, a_deployment_name_with_a_nul_character_gets_no_label);
     tcase_add_test(tc, normalising_twice_changes_nothing_for_combined_fixture_templates);
+    tcase_add_test(tc, normalising_a_copy_that_shares_the_templates_leaves_the_original_as_it_was);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
