@@ -242,6 +242,51 @@ bool fo_json_equal(const json_t *a, const json_t *b)
     return json_equal((json_t *)a, (json_t *)b);
 }
 
+bool fo_json_identical(const json_t *a, const json_t *b)
+{
+    if (!a || !b || a == b)
+        return a == b;
+    if (json_typeof(a) != json_typeof(b))
+        return false;
+    switch (json_typeof(a)) {
+    case JSON_OBJECT: {
+        if (json_object_size(a) != json_object_size(b))
+            return false;
+        /* Members iterate in insertion order, the order they are written in. */
+        void *ia = json_object_iter((json_t *)a), *ib = json_object_iter((json_t *)b);
+        for (; ia && ib; ia = json_object_iter_next((json_t *)a, ia),
+                         ib = json_object_iter_next((json_t *)b, ib)) {
+            size_t la = json_object_iter_key_len(ia), lb = json_object_iter_key_len(ib);
+            if (la != lb || memcmp(json_object_iter_key(ia), json_object_iter_key(ib), la) != 0 ||
+                !fo_json_identical(json_object_iter_value(ia), json_object_iter_value(ib)))
+                return false;
+        }
+        return !ia && !ib;
+    }
+    case JSON_ARRAY: {
+        size_t n = json_array_size(a);
+        if (n != json_array_size(b))
+            return false;
+        for (size_t i = 0; i < n; i++)
+            if (!fo_json_identical(json_array_get(a, i), json_array_get(b, i)))
+                return false;
+        return true;
+    }
+    case JSON_STRING:
+        return json_string_length(a) == json_string_length(b) &&
+               memcmp(json_string_value(a), json_string_value(b), json_string_length(a)) == 0;
+    case JSON_INTEGER:
+        return json_integer_value(a) == json_integer_value(b);
+    case JSON_REAL: {
+        /* -0.0 == 0.0, but they are written differently */
+        double x = json_real_value(a), y = json_real_value(b);
+        return memcmp(&x, &y, sizeof x) == 0;
+    }
+    default: /* true, false, null: the type says it all */
+        return true;
+    }
+}
+
 bool fo_json_is_empty(const json_t *v)
 {
     if (!v || json_is_null(v))

@@ -66,6 +66,11 @@ char *fo_json_dumps_compact(const json_t *value);
 /* Deep equality; numbers compare by value (integer 2 equals real 2.0). NULL equals NULL only. */
 bool fo_json_equal(const json_t *a, const json_t *b);
 
+/* Stricter than fo_json_equal: a and b serialise to the same text (fo_json_dumps_compact), i.e.
+ * the same types (integer 2 is not real 2.0), object members in the same order, equal values.
+ * The same value (pointer) is identical to itself at once. NULL is identical to NULL only. */
+bool fo_json_identical(const json_t *a, const json_t *b);
+
 /* True when v is NULL, JSON null, an empty object or an empty array. */
 bool fo_json_is_empty(const json_t *v);
 

@@ -47,6 +47,13 @@ static fo_rc layer_role(json_t *spec, const char *role_key, fo_role role,
         json_decref(effective); /* only empty layers (cluster defaults "podTemplate: {}") */
         return FO_OK;
     }
+    if (own && fo_json_identical(effective, own)) {
+        /* The usual UPDATE: the template was layered when the resource was created. Keeping the
+         * resource's own value (identical, so the result is the same, byte for byte) lets a
+         * diff against a document that shares it (fo_normalize_copy) stop at the pointer. */
+        json_decref(effective);
+        return FO_OK;
+    }
     /* Only now is a jobManager / taskManager object created (or a null one replaced). */
     json_t *target = fo_json_ensure_object(spec, role_key);
     if (!target || json_object_set_new(target, "podTemplate", effective) != 0)

@@ -141,6 +141,36 @@ START_TEST(json_equal_compares_numbers_by_value)
 }
 END_TEST
 
+START_TEST(json_identical_means_the_same_text)
+{
+    /* fo_json_dumps_compact writes members in insertion order and 2 and 2.0 differently, so
+     * documents that fo_json_equal calls equal may still be written differently. */
+    json_t *a = json_loads("{\"x\":2,\"y\":[1,\"z\",{\"p\":null,\"q\":true}],\"w\":-0.5}", 0,
+                           NULL);
+    json_t *same = json_loads("{\"x\":2,\"y\":[1,\"z\",{\"p\":null,\"q\":true}],\"w\":-0.5}",
+                              0, NULL);
+    json_t *reordered = json_loads(
+        "{\"y\":[1,\"z\",{\"p\":null,\"q\":true}],\"x\":2,\"w\":-0.5}", 0, NULL);
+    json_t *inner_reordered = json_loads(
+        "{\"x\":2,\"y\":[1,\"z\",{\"q\":true,\"p\":null}],\"w\":-0.5}", 0, NULL);
+    json_t *real = json_loads("{\"x\":2.0,\"y\":[1,\"z\",{\"p\":null,\"q\":true}],\"w\":-0.5}",
+                              0, NULL);
+    json_t *zero = json_real(0.0), *negzero = json_real(-0.0);
+    json_t *nul_a = json_stringn("a\0b", 3), *nul_c = json_stringn("a\0c", 3);
+    ck_assert(fo_json_identical(a, a));
+    ck_assert(fo_json_identical(a, same));
+    ck_assert(fo_json_equal(a, reordered) && !fo_json_identical(a, reordered));
+    ck_assert(fo_json_equal(a, inner_reordered) && !fo_json_identical(a, inner_reordered));
+    ck_assert(fo_json_equal(a, real) && !fo_json_identical(a, real));
+    ck_assert(fo_json_equal(zero, negzero) && !fo_json_identical(zero, negzero));
+    ck_assert(!fo_json_identical(nul_a, nul_c));
+    ck_assert(fo_json_identical(NULL, NULL) && !fo_json_identical(a, NULL));
+    json_t *all[] = {a, same, reordered, inner_reordered, real, zero, negzero, nul_a, nul_c};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        json_decref(all[i]);
+}
+END_TEST
+
 START_TEST(json_parse_names_line_and_respects_limit)
 {
     fo_err err;
@@ -316,6 +346,7 @@ int main(void)
     tcase_add_test(tc, fake_clock_moves_only_when_told_and_wakes_listeners);
     tcase_add_test(tc, json_paths_get_set_and_delete);
     tcase_add_test(tc, json_equal_compares_numbers_by_value);
+    tcase_add_test(tc, json_identical_means_the_same_text);
     tcase_add_test(tc, json_parse_names_line_and_respects_limit);
     tcase_add_test(tc, field_errors_read_like_kubernetes);
     tcase_add_test(tc, field_errors_cut_megabyte_values_and_keys_to_a_readable_line);

@@ -354,6 +354,34 @@ START_TEST(diff_is_minimal_for_small_changes)
 }
 END_TEST
 
+START_TEST(a_subtree_both_documents_share_is_not_walked)
+{
+    /* /mutate's copy shares the pod templates with the request object (fo_normalize_copy), so
+     * the diff must stop at a shared value instead of walking it. The shared value here is a
+     * reference loop (a -> b -> a): walking it would never end, so only a diff that stops at
+     * the identical pointer returns, with the one change beside it. */
+    json_t *a = json_object(), *b = json_object();
+    json_object_set(a, "b", b);
+    json_object_set(b, "a", a);
+    json_t *before = json_pack("{s:O, s:{s:O, s:i}}", "loop", a, "spec", "loop", a, "n", 1);
+    json_t *after = json_pack("{s:O, s:{s:O, s:i}}", "loop", a, "spec", "loop", a, "n", 2);
+    json_t *patch = fo_json_patch_diff(before, after);
+    char *text = fo_json_dumps_compact(patch);
+    ck_assert_str_eq(text, "[{\"op\":\"replace\",\"path\":\"/spec/n\",\"value\":2}]");
+    json_t *same = fo_json_patch_diff(before, before);
+    ck_assert_uint_eq(json_array_size(same), 0);
+    ck_assert(fo_json_equal(a, a) && fo_json_identical(a, a));
+    free(text);
+    json_decref(same);
+    json_decref(patch);
+    json_decref(before);
+    json_decref(after);
+    json_object_del(b, "a"); /* break the loop so that it can be freed */
+    json_decref(b);
+    json_decref(a);
+}
+END_TEST
+
 START_TEST(rfc7386_appendix_a_examples_apply_as_specified)
 {
     json_t *cases = load_json("patch-rfc7386-appendix-a.json");
@@ -468,6 +496,7 @@ int main(void)
     tcase_add_test(tc, copies_that_multiply_the_document_are_refused);
     tcase_add_test(tc, diff_applied_to_before_gives_after_for_generated_documents);
     tcase_add_test(tc, diff_is_minimal_for_small_changes);
+    tcase_add_test(tc, a_subtree_both_documents_share_is_not_walked);
     tcase_add_test(tc, rfc7386_appendix_a_examples_apply_as_specified);
     tcase_add_test(tc, merge_patch_diff_round_trips_and_is_empty_for_equal_documents);
     tcase_add_test(tc, merge_patch_diff_of_equal_non_objects_leaves_them_alone);

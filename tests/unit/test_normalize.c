@@ -171,6 +171,59 @@ START_TEST(a_deployment_name_with_a_nul_character_gets_no_label)
 }
 END_TEST
 
+START_TEST(a_role_template_that_layering_leaves_as_it_is_stays_the_same_value)
+{
+    /* An UPDATE of a running deployment carries the templates layered at its creation: the
+     * resource keeps its own template value (so a diff stops at the pointer). A template that
+     * layering changes, or writes differently (members in another order), is replaced by the
+     * layered one, exactly as written for a new resource. */
+    json_t *docs = fo_test_load_yaml_all("normalize-deployment-layering.yaml");
+    json_t *tc = json_array_get(docs, 0);
+    fo_cluster_defaults *cd = defaults_of(tc);
+    json_t *obj = json_deep_copy(json_object_get(tc, "input"));
+    ck_assert_int_eq(fo_normalize_resource(obj, cd, NULL), FO_OK);
+    char *layered = fo_json_dumps_compact(obj);
+
+    json_t *jm = fo_json_get(obj, "spec.jobManager.podTemplate");
+    json_t *tm = fo_json_get(obj, "spec.taskManager.podTemplate");
+    ck_assert(json_is_object(jm) && json_is_object(tm));
+    ck_assert_int_eq(fo_normalize_resource(obj, cd, NULL), FO_OK);
+    ck_assert_ptr_eq(fo_json_get(obj, "spec.jobManager.podTemplate"), jm);
+    ck_assert_ptr_eq(fo_json_get(obj, "spec.taskManager.podTemplate"), tm);
+
+    /* the cluster's team label was dropped: layering puts it back in a new value */
+    json_t *edited = json_deep_copy(obj);
+    json_object_del(fo_json_get(edited, "spec.jobManager.podTemplate.metadata.labels"), "team");
+    jm = fo_json_get(edited, "spec.jobManager.podTemplate");
+    ck_assert_int_eq(fo_normalize_resource(edited, cd, NULL), FO_OK);
+    ck_assert_ptr_ne(fo_json_get(edited, "spec.jobManager.podTemplate"), jm);
+    ck_assert_str_eq(fo_json_get_str(edited, "spec.jobManager.podTemplate.metadata.labels.team"),
+                     "platform");
+    char *text = fo_json_dumps_compact(edited);
+    ck_assert_str_eq(text, layered);
+    free(text);
+
+    /* equal, but spec written before metadata: the layered template (metadata first) wins */
+    json_t *reordered = json_deep_copy(obj);
+    json_t *own = fo_json_get(reordered, "spec.jobManager.podTemplate");
+    json_t *meta = json_incref(json_object_get(own, "metadata"));
+    json_object_del(own, "metadata");
+    json_object_set_new(own, "metadata", meta);
+    ck_assert_int_eq(fo_normalize_resource(reordered, cd, NULL), FO_OK);
+    ck_assert_ptr_ne(fo_json_get(reordered, "spec.jobManager.podTemplate"), own);
+    text = fo_json_dumps_compact(reordered);
+    ck_assert_str_eq(text, layered);
+    free(text);
+
+    free(layered);
+    json_decref(reordered);
+    json_decref(edited);
+    json_decref(obj);
+    fo_cluster_defaults_unref(cd);
+    json_decref(docs);
+}
+END_TEST
+
 /* Every FlinkDeployment / FlinkSessionJob found anywhere in v (fixtures nest them under input,
  * expected, ...), appended to out. */
 static void collect_resources(const json_t *v, json_t *out)
@@ -392,6 +445,7 @@ int main(void)
     tcase_add_test(tc, non_objects_and_specless_resources_are_refused);
     tcase_add_test(tc, a_deployment_name_with_a_nul_character_gets_no_label);
     tcase_add_test(tc, normalising_twice_changes_nothing_for_combined_fixture_templates);
+    tcase_add_test(tc, a_role_template_that_layering_leaves_as_it_is_stays_the_same_value);
     tcase_add_test(tc, normalising_a_copy_that_shares_the_templates_leaves_the_original_as_it_was);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
