@@ -101,9 +101,8 @@ static fo_rc normalize_session_job(json_t *obj, fo_err *err)
     return FO_OK;
 }
 
-/* A deep copy of obj in which the members named in shared (NULL-terminated) are the same
- * values as in obj. */
-static json_t *copy_sharing(const json_t *obj, const char *const *shared)
+/* A new object with the members of obj (the same values, one more reference each), in order. */
+static json_t *shallow_copy(const json_t *obj)
 {
     json_t *out = json_object();
     const char *key;
@@ -111,12 +110,7 @@ static json_t *copy_sharing(const json_t *obj, const char *const *shared)
     json_t *member;
     json_object_keylen_foreach((json_t *)obj, key, key_len, member)
     {
-        bool share = false;
-        for (size_t i = 0; shared[i] && !share; i++)
-            share = strcmp(key, shared[i]) == 0;
-        json_t *c = share ? json_incref(member) : fo_json_copy(member);
-        /* setn_new takes c even when it fails */
-        if (!out || !c || json_object_setn_new_nocheck(out, key, key_len, c) != 0) {
+        if (!out || json_object_setn_nocheck(out, key, key_len, member) != 0) {
             json_decref(out);
             return NULL;
         }
@@ -124,32 +118,38 @@ static json_t *copy_sharing(const json_t *obj, const char *const *shared)
     return out;
 }
 
-static const char *const TEMPLATE_KEYS[] = {"podTemplate", NULL};
-static const char *const SPEC_KEYS[] = {"podTemplate", "jobManager", "taskManager", NULL};
-static const char *const ROOT_KEYS[] = {"spec", NULL};
-
-/* copy's member key is shared with orig so far: when it is an object, it becomes a copy that
- * shares only its podTemplate (a role of another type is never changed in place: layering
- * leaves it for validation, and a null one is replaced). */
-static bool own_role(json_t *copy, const json_t *orig, const char *key)
+/* Member key of copy (still the original's value) becomes a shallow copy of its own, when it
+ * is an object: normalisation may set its members. Returns that copy (borrowed), or NULL when
+ * the member is not an object (*ok stays) or memory runs out (*ok = false). */
+static json_t *own_member(json_t *copy, const char *key, bool *ok)
 {
-    const json_t *member = json_object_get(orig, key);
-    if (!json_is_object(member))
-        return true;
-    json_t *c = copy_sharing(member, TEMPLATE_KEYS);
-    return c && json_object_set_new(copy, key, c) == 0;
+    const json_t *member = copy ? json_object_get(copy, key) : NULL;
+    if (!*ok || !json_is_object(member))
+        return NULL;
+    json_t *c = shallow_copy(member);
+    if (!c || json_object_set_new(copy, key, c) != 0) {
+        *ok = false;
+        return NULL;
+    }
+    return c;
 }
 
 json_t *fo_normalize_copy(const json_t *obj)
 {
-    const json_t *spec = json_object_get(obj, "spec");
-    if (!json_is_object(obj) || !json_is_object(spec))
+    if (!json_is_object(obj))
         return fo_json_copy(obj);
-    /* the templates are only read (normalize.h), so they are shared, not copied */
-    json_t *out = copy_sharing(obj, ROOT_KEYS);
-    json_t *spec_copy = out ? copy_sharing(spec, SPEC_KEYS) : NULL;
-    if (!spec_copy || json_object_set_new(out, "spec", spec_copy) != 0 ||
-        !own_role(spec_copy, spec, "jobManager") || !own_role(spec_copy, spec, "taskManager")) {
+    /* Only the objects whose members normalisation sets are copied, one level each
+     * (normalize.h); the values below them are only read, so they are shared. */
+    bool ok = true;
+    json_t *out = shallow_copy(obj);
+    ok = out != NULL;
+    json_t *spec = own_member(out, "spec", &ok);
+    own_member(spec, "job", &ok);
+    own_member(spec, "jobManager", &ok);
+    own_member(spec, "taskManager", &ok);
+    json_t *meta = own_member(out, "metadata", &ok);
+    own_member(meta, "labels", &ok);
+    if (!ok) {
         json_decref(out);
         return NULL;
     }

@@ -25,16 +25,20 @@
  * when that is a string that is a valid label value. */
 fo_rc fo_normalize_resource(json_t *obj, const fo_cluster_defaults *cd, fo_err *err);
 
-/* What fo_normalize_resource promises about the values it finds in obj: a pod template
- * (spec.podTemplate, spec.jobManager.podTemplate, spec.taskManager.podTemplate) is only read;
- * a role's template may be replaced by a new value, never changed in place. So those values may
- * be shared with another document (tests/unit/test_normalize.c checks this on every fixture). */
+/* What fo_normalize_resource promises about the values it finds in obj: it sets (adds or
+ * replaces) members of obj itself, of obj.metadata, metadata.labels, spec, spec.job,
+ * spec.jobManager and spec.taskManager (creating the last objects when needed), and changes no
+ * other value in place: it only reads them. In particular the pod templates (spec.podTemplate,
+ * spec.<role>.podTemplate) are only read; a role's template may be replaced by a new value,
+ * never edited. So every other value may be shared with another document
+ * (tests/unit/test_normalize.c checks this on every fixture resource). */
 
-/* A copy of obj to normalise (new reference), which shares the three pod templates with obj
- * (the same json_t, one more reference) and copies the rest deeply. Normalising the copy
- * leaves obj as it was; neither may be changed otherwise while both live. Saves copying, and
- * lets fo_json_patch_diff stop at identical templates (the webhook's /mutate). NULL when obj is
- * NULL or memory runs out. Pure; thread-safe as long as nothing changes obj. */
+/* A copy of obj to normalise (new reference): the objects named above are new (shallow copies),
+ * every value below them is the same json_t as in obj (one more reference). Normalising the
+ * copy leaves obj as it was; neither may be changed otherwise while both live. Saves copying,
+ * and lets fo_json_patch_diff stop at the shared values (the webhook's /mutate). A non-object
+ * is deep-copied. NULL when obj is NULL or memory runs out. Pure; thread-safe as long as
+ * nothing changes obj. */
 json_t *fo_normalize_copy(const json_t *obj);
 
 #endif

@@ -1,7 +1,6 @@
 #include "webhook/admit_mutate.h"
 
 #include <stdio.h>
-#include <string.h>
 
 #include "common/json_patch.h"
 #include "common/jsonutil.h"
@@ -14,22 +13,12 @@ void fo_admit_mutate(const fo_admission_request *req, const fo_cluster_defaults 
     if (!fo_admission_is_flink_write(req) || fo_validate_is_canary(req->object))
         return;
     /* Never change what was lent: the request document stays as the API server sent it.
-     * Normalising reads and writes kind, metadata and spec only (common/normalize.h), so the
-     * status (half of a running deployment's object) is neither copied nor compared: `before`
-     * borrows every other member, `after` is a copy of `before` that shares its pod templates
-     * (normalising only reads them; replacing a role's template does not change `before`). */
-    json_t *before = json_object(), *after = NULL, *patch = NULL;
-    const char *key;
-    size_t key_len;
-    json_t *member;
-    bool ok = before != NULL;
-    json_object_keylen_foreach((json_t *)req->object, key, key_len, member)
-    {
-        if (ok && !(key_len == 6 && memcmp(key, "status", 6) == 0))
-            ok = json_object_setn_nocheck(before, key, key_len, member) == 0;
-    }
-    if (ok)
-        after = fo_normalize_copy(before);
+     * `after` is a copy of it that shares every value normalising only reads
+     * (fo_normalize_copy): the status (half of a running deployment's object, when the decoder
+     * kept it), the pod templates, the metadata below its labels, ... are neither copied nor
+     * walked by the diff, which stops at a shared value. */
+    const json_t *before = req->object;
+    json_t *after = fo_normalize_copy(before), *patch = NULL;
     if (!after) {
         fo_admission_response_warn(resp, "defaults not applied: out of memory");
         goto out;
@@ -50,6 +39,5 @@ void fo_admit_mutate(const fo_admission_request *req, const fo_cluster_defaults 
     json_decref(resp->patch);
     resp->patch = patch;
 out:
-    json_decref(before);
     json_decref(after);
 }
