@@ -40,18 +40,18 @@ static fo_rc layer_role(json_t *spec, const char *role_key, fo_role role,
         as_layer(json_object_get(spec, "podTemplate")),
         as_layer(own),
     };
-    json_t *effective = fo_podtemplate_layer(layers, 3);
+    /* The usual UPDATE: the template was layered when the resource was created, over the same
+     * layers. The resource keeps its own value (written as layering would write it, so the
+     * result is the same, byte for byte), which spares building the merge, and a diff against
+     * a copy that shares it (fo_normalize_copy) stops at the pointer. */
+    bool kept = false;
+    json_t *effective = fo_podtemplate_layer_keep(layers, 3, &kept);
+    if (kept)
+        return FO_OK;
     if (!effective)
         return FO_OK; /* no template anywhere: create nothing */
     if (absent(own) && fo_json_is_empty(effective)) {
         json_decref(effective); /* only empty layers (cluster defaults "podTemplate: {}") */
-        return FO_OK;
-    }
-    if (own && fo_json_identical(effective, own)) {
-        /* The usual UPDATE: the template was layered when the resource was created. Keeping the
-         * resource's own value (identical, so the result is the same, byte for byte) lets a
-         * diff against a document that shares it (fo_normalize_copy) stop at the pointer. */
-        json_decref(effective);
         return FO_OK;
     }
     /* Only now is a jobManager / taskManager object created (or a null one replaced). */

@@ -487,6 +487,135 @@ static json_t *merge_into(json_t *target, const json_t *upper, fo_strbuf *path)
     return fo_json_copy(upper);
 }
 
+/* ---- does a merge keep the upper layer as it is? -------------------------------------- */
+
+/* keeps(lower, upper): would merge_into(copy of lower, upper) be identical (fo_json_identical:
+ * member order and number types included) to upper? It follows merge_into step by step without
+ * building anything. Conservative: false also where it cannot tell cheaply (lists of unkeyed
+ * elements, long lists of lower elements, keys with NUL bytes), and the caller then merges. */
+
+/* Most lower elements of a list-map whose keys are compared pairwise (n^2 / 2 comparisons). */
+#define KEEPS_MAX_MAP_LOWER 16
+/* Most element comparisons for the elements a union list appends. */
+#define KEEPS_MAX_UNION_COMPARISONS 1024
+
+static bool keeps(const json_t *lower, const json_t *upper, fo_strbuf *path);
+
+/* merge_object_into (after merge_element_into's retainKeys step when retain): the target keeps
+ * its members in place and the upper layer's new members follow in its order, so the result is
+ * written like upper only when the lower members that stay come first in upper, in the same
+ * order, and each merged member keeps upper's value. */
+static bool keeps_object(const json_t *lower, const json_t *upper, bool retain, fo_strbuf *path)
+{
+    void *il = json_object_iter((json_t *)lower);
+    const char *k;
+    size_t klen, mark = path->len;
+    json_t *uv;
+    json_object_keylen_foreach((json_t *)upper, k, klen, uv)
+    {
+        if (strlen(k) != klen)
+            return false; /* merge_into looks members up by C string */
+        while (retain && il && !json_object_get(upper, json_object_iter_key(il)))
+            il = json_object_iter_next((json_t *)lower, il);
+        const json_t *tv = NULL;
+        if (il) {
+            if (json_object_iter_key_len(il) != klen ||
+                memcmp(json_object_iter_key(il), k, klen) != 0)
+                return false; /* a lower member before this one, or in another order */
+            tv = json_object_iter_value(il);
+            il = json_object_iter_next((json_t *)lower, il);
+        }
+        if (!tv)
+            continue; /* a new member: copied as written */
+        if (json_is_null(uv)) {
+            if (!json_is_null(tv))
+                return false; /* an upper null keeps the lower value */
+            continue;
+        }
+        path_push(path, k);
+        bool same = keeps(tv, uv, path);
+        path_pop(path, mark);
+        if (!same)
+            return false;
+    }
+    while (retain && il && !json_object_get(upper, json_object_iter_key(il)))
+        il = json_object_iter_next((json_t *)lower, il);
+    return !il; /* a lower member upper does not name stays */
+}
+
+/* union_list: lower elements stay as they are, then the upper elements not yet in the list. */
+static bool keeps_union(const json_t *lower, const json_t *upper)
+{
+    size_t nl = json_array_size(lower), nu = json_array_size(upper);
+    if (nl > nu || (nu - nl) * nu > KEEPS_MAX_UNION_COMPARISONS)
+        return false;
+    for (size_t i = 0; i < nl; i++)
+        if (!fo_json_identical(json_array_get(lower, i), json_array_get(upper, i)))
+            return false;
+    for (size_t j = nl; j < nu; j++)
+        for (size_t i = 0; i < j; i++)
+            if (fo_json_equal(json_array_get(upper, j), json_array_get(upper, i)))
+                return false; /* a duplicate is dropped */
+    return true;
+}
+
+/* map_list, in the case it can follow cheaply: every element keyed, the lower keys distinct,
+ * upper element i (i < lower length) of lower element i's key. Then upper element i merges into
+ * lower element i in place and the rest of upper is appended: each lower key's element is taken
+ * by then. */
+static bool keeps_map(const json_t *lower, const json_t *upper, const list_rule *r,
+                      fo_strbuf *path)
+{
+    size_t nl = json_array_size(lower), nu = json_array_size(upper);
+    if (nl > nu || nl > KEEPS_MAX_MAP_LOWER)
+        return false;
+    for (size_t i = 0; i < nu; i++)
+        if (!keyed(json_array_get(upper, i), r))
+            return false;
+    for (size_t i = 0; i < nl; i++) {
+        const json_t *l = json_array_get(lower, i);
+        if (!keyed(l, r) || !same_key(l, json_array_get(upper, i), r))
+            return false;
+        for (size_t j = 0; j < i; j++)
+            if (same_key(json_array_get(lower, j), l, r))
+                return false;
+    }
+    size_t mark = path->len;
+    path_push(path, "[]");
+    bool same = true;
+    for (size_t i = 0; same && i < nl; i++)
+        same = keeps_object(json_array_get(lower, i), json_array_get(upper, i), r->retain_keys,
+                            path);
+    path_pop(path, mark);
+    return same;
+}
+
+/* upper is neither absent nor null. */
+static bool keeps(const json_t *lower, const json_t *upper, fo_strbuf *path)
+{
+    if (!lower || json_is_null(lower))
+        return true; /* a copy of upper */
+    if (json_is_object(lower) && json_is_object(upper))
+        return keeps_object(lower, upper, false, path);
+    if (!json_is_array(lower) || !json_is_array(upper))
+        return true; /* upper replaces lower: a copy of upper */
+    const list_rule *r = find_rule(path->data);
+    if (!r)
+        return true; /* atomic list: a copy of upper */
+    return r->kind == RULE_UNION ? keeps_union(lower, upper) : keeps_map(lower, upper, r, path);
+}
+
+bool fo_podtemplate_merge_keeps(const json_t *lower, const json_t *upper)
+{
+    if (!upper || json_is_null(upper))
+        return false;
+    fo_strbuf path;
+    fo_strbuf_init(&path, 0);
+    bool same = keeps(lower, upper, &path);
+    fo_strbuf_release(&path);
+    return same;
+}
+
 json_t *fo_podtemplate_merge(const json_t *lower, const json_t *upper)
 {
     bool no_lower = !lower || json_is_null(lower), no_upper = !upper || json_is_null(upper);
@@ -502,18 +631,49 @@ json_t *fo_podtemplate_merge(const json_t *lower, const json_t *upper)
     return out;
 }
 
+/* Merge layers[0..n) into acc (consumed) in place; returns the accumulator. */
+static json_t *layer_into(json_t *acc, const json_t *const *layers, size_t n, fo_strbuf *path)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!layers[i] || json_is_null(layers[i]))
+            continue;
+        path_pop(path, 0);
+        acc = merge_into(acc, layers[i], path);
+    }
+    return acc;
+}
+
 json_t *fo_podtemplate_layer(const json_t *const *layers, size_t nlayers)
 {
     /* one accumulator, merged into layer by layer (merge_into consumes and returns it) */
-    json_t *acc = NULL;
     fo_strbuf path;
     fo_strbuf_init(&path, 0);
-    for (size_t i = 0; i < nlayers; i++) {
-        if (!layers[i] || json_is_null(layers[i]))
-            continue;
+    json_t *acc = layer_into(NULL, layers, nlayers, &path);
+    fo_strbuf_release(&path);
+    return acc;
+}
+
+json_t *fo_podtemplate_layer_keep(const json_t *const *layers, size_t nlayers, bool *top_kept)
+{
+    *top_kept = false;
+    const json_t *top = nlayers ? layers[nlayers - 1] : NULL;
+    if (!top || json_is_null(top))
+        return fo_podtemplate_layer(layers, nlayers);
+    fo_strbuf path;
+    fo_strbuf_init(&path, 0);
+    json_t *acc = layer_into(NULL, layers, nlayers - 1, &path);
+    path_pop(&path, 0);
+    /* the cheap answer first; where it cannot tell, merge and compare */
+    *top_kept = keeps(acc, top, &path);
+    if (!*top_kept) {
         path_pop(&path, 0);
-        acc = merge_into(acc, layers[i], &path);
+        acc = merge_into(acc, top, &path);
+        *top_kept = acc && fo_json_identical(acc, top);
     }
     fo_strbuf_release(&path);
+    if (*top_kept) {
+        json_decref(acc);
+        return NULL;
+    }
     return acc;
 }

@@ -17,6 +17,7 @@
  * merge(merge(a, b), b) == merge(a, b) for all a, b. Pure; thread-safe. */
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "common/rc.h"
 
@@ -24,8 +25,26 @@
  * JSON null (then a copy of the other is returned; NULL when both are absent). */
 json_t *fo_podtemplate_merge(const json_t *lower, const json_t *upper);
 
+/* Would fo_podtemplate_merge(lower, upper) give upper itself, written the same
+ * (fo_json_identical: member order and number types included)? True lets a caller keep upper
+ * instead of merging: a template that was layered before, over the same lower layers. Answered
+ * without building the merge; conservative: false also when it cannot tell cheaply (lists of
+ * unkeyed elements, over 16 lower elements in a list merged by key, ...), so false means
+ * "merge to find out". lower may be NULL or JSON null (then true); upper NULL or JSON null
+ * gives false. Pure; thread-safe. */
+bool fo_podtemplate_merge_keeps(const json_t *lower, const json_t *upper);
+
 /* Merge a list of layers, lowest first (NULL entries skipped). New reference or NULL. */
 json_t *fo_podtemplate_layer(const json_t *const *layers, size_t nlayers);
+
+/* fo_podtemplate_layer for a caller that holds the topmost layer, layers[nlayers - 1], as its
+ * current result (a role's own template, layered when the resource was created): when the
+ * result would be that layer itself, written the same (fo_json_identical), sets *top_kept and
+ * returns NULL, so the caller keeps its value. Exact: *top_kept is set only then, and then
+ * whenever the top layer is present. The usual case is answered by fo_podtemplate_merge_keeps
+ * without building the merge. Otherwise *top_kept is false and the result is returned as
+ * fo_podtemplate_layer returns it. Pure; thread-safe. */
+json_t *fo_podtemplate_layer_keep(const json_t *const *layers, size_t nlayers, bool *top_kept);
 
 /* The Flink main container name that pod templates must use for the main container. */
 #define FO_MAIN_CONTAINER "flink-main-container"

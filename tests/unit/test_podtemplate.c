@@ -2,6 +2,7 @@
  * Expected results are written by hand in the fixtures from the rules in podtemplate.h and
  * the x-kubernetes-* markers of the core/v1 OpenAPI schema. */
 #include <check.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -384,6 +385,133 @@ START_TEST(merge_is_idempotent_on_generated_templates)
 }
 END_TEST
 
+/* fo_podtemplate_merge_keeps(lower, upper) is only ever true when merging gives upper as it is
+ * written; returns whether it was. */
+static bool check_keeps(const json_t *lower, const json_t *upper, const char *what)
+{
+    bool keeps = fo_podtemplate_merge_keeps(lower, upper);
+    if (keeps) {
+        json_t *merged = fo_podtemplate_merge(lower, upper);
+        if (!fo_json_identical(merged, upper)) {
+            char *l = fo_json_dumps_compact(lower), *u = fo_json_dumps_compact(upper),
+                 *m = fo_json_dumps_compact(merged);
+            ck_abort_msg("%s: merge_keeps, but the merge differs:\n lower  %s\n upper  %s\n"
+                         " merged %s",
+                         what, l, u, m);
+        }
+        json_decref(merged);
+    }
+    return keeps;
+}
+
+/* fo_podtemplate_layer_keep: *top_kept exactly when layering writes the top layer again, and
+ * otherwise the result fo_podtemplate_layer gives, byte for byte. */
+static bool check_layer_keep(const json_t *const *layers, size_t n, const char *what)
+{
+    bool kept = true;
+    json_t *got = fo_podtemplate_layer_keep(layers, n, &kept);
+    json_t *full = fo_podtemplate_layer(layers, n);
+    const json_t *top = layers[n - 1];
+    bool same = top && !json_is_null(top) && fo_json_identical(full, top);
+    ck_assert_msg(kept == same, "%s: kept %d, layering gives the top layer %d", what, kept, same);
+    if (kept) {
+        ck_assert_ptr_null(got);
+    } else {
+        char *g = got ? fo_json_dumps_compact(got) : strdup("(NULL)");
+        char *f = full ? fo_json_dumps_compact(full) : strdup("(NULL)");
+        ck_assert_msg(strcmp(g, f) == 0, "%s:\n keep  %s\n layer %s", what, g, f);
+        free(g);
+        free(f);
+    }
+    json_decref(got);
+    json_decref(full);
+    return kept;
+}
+
+START_TEST(merge_keeps_only_when_the_merge_is_the_upper_layer_as_written)
+{
+    /* The update case: upper is what layering wrote over lower before (merge(lower, x)), and
+     * merge_keeps often tells so without merging; on any pair it never says so wrongly. */
+    rng = 0x9E3779B97F4A7C15ULL;
+    int relayered = 0, recognised = 0;
+    for (int round = 0; round < 3000; round++) {
+        json_t *a = gen_template(), *b = gen_template();
+        json_t *ab = fo_podtemplate_merge(a, b);
+        check_keeps(a, b, "generated pair");
+        check_keeps(b, a, "generated pair reversed");
+        check_keeps(a, a, "self");
+        check_keeps(ab, b, "merged, then the upper layer again");
+        json_t *again = fo_podtemplate_merge(a, ab);
+        if (fo_json_identical(again, ab)) {
+            relayered++;
+            recognised += check_keeps(a, ab, "merged, layered again");
+        }
+        json_decref(again);
+        json_decref(ab);
+        json_decref(a);
+        json_decref(b);
+    }
+    /* the generator writes nameless and duplicate list elements on purpose, which merge_keeps
+     * leaves to the merge: it tells 1274 of these 3000 */
+    ck_assert_int_ge(relayered, 2900);
+    ck_assert_int_ge(recognised, relayered / 3);
+}
+END_TEST
+
+START_TEST(layer_keep_keeps_the_top_layer_exactly_when_layering_writes_it_again)
+{
+    /* fixtures: their layers, and the same lower layers under the expected result, which
+     * merge_keeps recognises in every case but the one with nameless env entries */
+    int cases = 0, recognised = 0;
+    for (size_t f = 0; f < sizeof fixtures / sizeof fixtures[0]; f++) {
+        json_t *docs = fo_test_load_yaml_all(fixtures[f]);
+        size_t i;
+        json_t *tc;
+        json_array_foreach(docs, i, tc)
+        {
+            const json_t *l[8];
+            size_t n = 0;
+            json_t *layers = json_object_get(tc, "layers");
+            if (layers) {
+                for (; n < json_array_size(layers) && n < 7; n++)
+                    l[n] = json_array_get(layers, n);
+            } else {
+                l[n++] = json_object_get(tc, "lower");
+                l[n++] = json_object_get(tc, "upper");
+            }
+            check_layer_keep(l, n, fixtures[f]);
+            l[n - 1] = json_object_get(tc, "expected");
+            check_layer_keep(l, n, fixtures[f]);
+            json_t *below = fo_podtemplate_layer(l, n - 1);
+            recognised += fo_podtemplate_merge_keeps(below, l[n - 1]);
+            json_decref(below);
+            cases++;
+        }
+        json_decref(docs);
+    }
+    ck_assert_int_ge(cases, 15);
+    ck_assert_int_eq(recognised, cases - 1);
+    /* generated: a fresh top layer, and the layered result as the top layer */
+    rng = 0xD1B54A32D192ED03ULL;
+    int kept = 0;
+    for (int round = 0; round < 2000; round++) {
+        json_t *a = gen_template(), *b = gen_template(), *c = gen_template();
+        const json_t *layers[] = {a, b, c};
+        json_t *abc = fo_podtemplate_layer(layers, 3);
+        check_layer_keep(layers, 3, "generated");
+        layers[2] = abc;
+        kept += check_layer_keep(layers, 3, "generated, layered again");
+        layers[2] = NULL;
+        check_layer_keep(layers, 3, "no top layer");
+        json_decref(abc);
+        json_decref(a);
+        json_decref(b);
+        json_decref(c);
+    }
+    ck_assert_int_ge(kept, 1000);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("podtemplate");
@@ -393,6 +521,8 @@ int main(void)
     tcase_add_test(tc, lists_merge_only_at_their_schema_path);
     tcase_add_test(tc, merge_is_idempotent_on_generated_templates);
     tcase_add_test(tc, long_user_lists_merge_without_comparing_every_pair);
+    tcase_add_test(tc, merge_keeps_only_when_the_merge_is_the_upper_layer_as_written);
+    tcase_add_test(tc, layer_keep_keeps_the_top_layer_exactly_when_layering_writes_it_again);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
