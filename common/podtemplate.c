@@ -661,10 +661,26 @@ json_t *fo_podtemplate_layer_keep(const json_t *const *layers, size_t nlayers, b
         return fo_podtemplate_layer(layers, nlayers);
     fo_strbuf path;
     fo_strbuf_init(&path, 0);
+    /* One layer below the top (or none) is the lower template as it is: asked without a copy. */
+    size_t below = 0;
+    const json_t *only = NULL;
+    for (size_t i = 0; i + 1 < nlayers; i++) {
+        if (layers[i] && !json_is_null(layers[i])) {
+            below++;
+            only = layers[i];
+        }
+    }
+    if (below <= 1 && keeps(only, top, &path)) {
+        *top_kept = true;
+        fo_strbuf_release(&path);
+        return NULL;
+    }
+    path_pop(&path, 0);
     json_t *acc = layer_into(NULL, layers, nlayers - 1, &path);
     path_pop(&path, 0);
-    /* the cheap answer first; where it cannot tell, merge and compare */
-    *top_kept = keeps(acc, top, &path);
+    /* the cheap answer first (asked above for one layer); where it cannot tell, merge and
+     * compare */
+    *top_kept = below > 1 && keeps(acc, top, &path);
     if (!*top_kept) {
         path_pop(&path, 0);
         acc = merge_into(acc, top, &path);

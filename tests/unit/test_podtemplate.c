@@ -503,12 +503,19 @@ START_TEST(layer_keep_keeps_the_top_layer_exactly_when_layering_writes_it_again)
         kept += check_layer_keep(layers, 3, "generated, layered again");
         layers[2] = NULL;
         check_layer_keep(layers, 3, "no top layer");
+        /* one layer below the top (asked without a copy of it) */
+        json_t *ac = fo_podtemplate_merge(a, c);
+        const json_t *one_below[] = {NULL, a, ac};
+        kept += check_layer_keep(one_below, 3, "one layer below, layered again");
+        one_below[2] = c;
+        check_layer_keep(one_below, 3, "one layer below");
+        json_decref(ac);
         json_decref(abc);
         json_decref(a);
         json_decref(b);
         json_decref(c);
     }
-    ck_assert_int_ge(kept, 1000);
+    ck_assert_int_ge(kept, 2000);
 }
 END_TEST
 
