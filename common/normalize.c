@@ -138,17 +138,21 @@ json_t *fo_normalize_copy(const json_t *obj)
 {
     if (!json_is_object(obj))
         return fo_json_copy(obj);
-    /* Only the objects whose members normalisation sets are copied, one level each
-     * (normalize.h); the values below them are only read, so they are shared. */
-    bool ok = true;
+    /* Only the objects whose members normalisation sets for this kind are copied, one level
+     * each (normalize.h); the values below them are only read, so they are shared. */
+    const char *kind = fo_json_str(obj, "kind");
+    bool deployment = kind && strcmp(kind, "FlinkDeployment") == 0;
+    bool session_job = kind && strcmp(kind, "FlinkSessionJob") == 0;
     json_t *out = shallow_copy(obj);
-    ok = out != NULL;
-    json_t *spec = own_member(out, "spec", &ok);
+    bool ok = out != NULL;
+    json_t *spec = deployment || session_job ? own_member(out, "spec", &ok) : NULL;
     own_member(spec, "job", &ok);
-    own_member(spec, "jobManager", &ok);
-    own_member(spec, "taskManager", &ok);
-    json_t *meta = own_member(out, "metadata", &ok);
-    own_member(meta, "labels", &ok);
+    if (deployment) {
+        own_member(spec, "jobManager", &ok);
+        own_member(spec, "taskManager", &ok);
+    }
+    if (session_job)
+        own_member(own_member(out, "metadata", &ok), "labels", &ok);
     if (!ok) {
         json_decref(out);
         return NULL;

@@ -26,19 +26,20 @@
 fo_rc fo_normalize_resource(json_t *obj, const fo_cluster_defaults *cd, fo_err *err);
 
 /* What fo_normalize_resource promises about the values it finds in obj: it sets (adds or
- * replaces) members of obj itself, of obj.metadata, metadata.labels, spec, spec.job,
- * spec.jobManager and spec.taskManager (creating the last objects when needed), and changes no
- * other value in place: it only reads them. In particular the pod templates (spec.podTemplate,
- * spec.<role>.podTemplate) are only read; a role's template may be replaced by a new value,
- * never edited. So every other value may be shared with another document
- * (tests/unit/test_normalize.c checks this on every fixture resource). */
+ * replaces) members of obj.spec and spec.job, and also of spec.jobManager and spec.taskManager
+ * for a FlinkDeployment, of obj itself, obj.metadata and metadata.labels for a FlinkSessionJob
+ * (creating those objects when needed), and changes no other value in place: it only reads
+ * them. In particular the pod templates (spec.podTemplate, spec.<role>.podTemplate) are only
+ * read; a role's template may be replaced by a new value, never edited. So every other value
+ * may be shared with another document (tests/unit/test_normalize.c checks this on every
+ * fixture resource). */
 
-/* A copy of obj to normalise (new reference): the objects named above are new (shallow copies),
- * every value below them is the same json_t as in obj (one more reference). Normalising the
- * copy leaves obj as it was; neither may be changed otherwise while both live. Saves copying,
- * and lets fo_json_patch_diff stop at the shared values (the webhook's /mutate). A non-object
- * is deep-copied. NULL when obj is NULL or memory runs out. Pure; thread-safe as long as
- * nothing changes obj. */
+/* A copy of obj to normalise (new reference): obj and the objects named above for its kind are
+ * new (shallow copies), every other value is the same json_t as in obj (one more reference).
+ * Normalising the copy leaves obj as it was; neither may be changed otherwise while both live.
+ * Saves copying, and lets fo_json_patch_diff stop at the shared values (the webhook's
+ * /mutate). A non-object is deep-copied. NULL when obj is NULL or memory runs out. Pure;
+ * thread-safe as long as nothing changes obj. */
 json_t *fo_normalize_copy(const json_t *obj);
 
 #endif
