@@ -196,6 +196,55 @@ static inline const unsigned char *skip_plain(const unsigned char *p, const unsi
     return p;
 }
 
+#ifdef __SSE2__
+/* Text full of simple escapes (\" \\ \/ \b \f \n \r \t), such as JSON inside a string
+ * (last-applied-configuration, lastReconciledSpec), sixteen bytes at a time from p, which is
+ * not an escaped byte: returns the first byte that needs a closer look (the closing quote, a
+ * control character, a UTF-8 lead byte, or the backslash of a \u or invalid escape), or a point
+ * less than sixteen bytes from end. Returning to the byte loop at every escape costs several
+ * times more; plain text is left to skip_plain, which is cheaper per short string. */
+static const unsigned char *skip_escaped_text(const unsigned char *p, const unsigned char *end)
+{
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'),
+                  space = _mm_set1_epi8(0x20), slash = _mm_set1_epi8('/'), b = _mm_set1_epi8('b'),
+                  f = _mm_set1_epi8('f'), n = _mm_set1_epi8('n'), r = _mm_set1_epi8('r'),
+                  t = _mm_set1_epi8('t');
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i is_quote = _mm_cmpeq_epi8(v, quote), is_bs = _mm_cmpeq_epi8(v, backslash);
+        unsigned q = (unsigned)_mm_movemask_epi8(is_quote);
+        unsigned bs = (unsigned)_mm_movemask_epi8(is_bs);
+        /* a signed compare below 0x20 catches control characters and every byte >= 0x80 */
+        unsigned odd = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v, space));
+        /* The bytes the backslashes escape (bit 16: the next block's first byte): each
+         * backslash's next byte, unless backslashes come in runs, where every other one. */
+        unsigned esc = bs << 1;
+        if (bs & esc) {
+            esc = 0;
+            for (unsigned starts = bs; starts;) {
+                unsigned i = (unsigned)__builtin_ctz(starts);
+                esc |= 2u << i;
+                starts &= ~(3u << i);
+            }
+        }
+        __m128i simple = _mm_or_si128(
+            _mm_or_si128(_mm_or_si128(is_quote, is_bs),
+                         _mm_or_si128(_mm_cmpeq_epi8(v, slash), _mm_cmpeq_epi8(v, b))),
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, f), _mm_cmpeq_epi8(v, n)),
+                         _mm_or_si128(_mm_cmpeq_epi8(v, r), _mm_cmpeq_epi8(v, t))));
+        /* an escaped byte that is no simple escape stops at its backslash (bit i - 1: p[0] is
+         * never escaped) */
+        unsigned not_simple = esc & 0xFFFF & ~(unsigned)_mm_movemask_epi8(simple);
+        unsigned stop = ((q | odd) & ~esc) | (not_simple >> 1);
+        if (stop)
+            return p + __builtin_ctz(stop);
+        /* a backslash in the last byte escapes the next block's first: begin there */
+        p += esc & 0x10000 ? 15 : 16;
+    }
+    return p;
+}
+#endif
+
 /* Check the string whose opening quote is at r->p and move past its closing quote. Its raw
  * text is [*text, *text + *raw_len); *escaped says whether it needs unescaping. */
 static bool scan_string(reader *r, const unsigned char **text, size_t *raw_len, bool *escaped)
@@ -226,6 +275,9 @@ static bool scan_string(reader *r, const unsigned char **text, size_t *raw_len, 
             } else if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' ||
                        e == 'r' || e == 't') {
                 p += 2;
+#ifdef __SSE2__
+                p = skip_escaped_text(p, end);
+#endif
             } else {
                 return fail(r, p, FO_EINVAL, "invalid escape");
             }
