@@ -501,8 +501,8 @@ static int emit(json_t *ops, const char *op, const char *path, const json_t *val
     json_t *o = json_object();
     json_object_set_new(o, "op", json_string(op));
     json_object_set_new(o, "path", json_string(path));
-    if (value)
-        json_object_set_new(o, "value", fo_json_copy(value));
+    if (value) /* shared with `after`, not copied (json_patch.h) */
+        json_object_set(o, "value", (json_t *)value);
     return json_array_append_new(ops, o);
 }
 

@@ -27,7 +27,9 @@ json_t *fo_json_pointer_get(const json_t *doc, const char *pointer);
 /* A minimal patch turning `before` into `after` (objects compared member by member; arrays
  * element by element when their lengths match, otherwise replaced whole; "add" to create,
  * "remove" to drop, "replace" to change). Equal documents give an empty array.
- * Applying the result to `before` gives a document equal to `after`. New reference. */
+ * Applying the result to `before` gives a document equal to `after`. New reference; the
+ * values of its "add" and "replace" operations are the values of `after` (shared, not copied:
+ * change neither while both are in use). */
 json_t *fo_json_patch_diff(const json_t *before, const json_t *after);
 
 /* Apply patch (an array of operations) to a copy of doc and return the result (new

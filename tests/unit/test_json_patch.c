@@ -321,7 +321,10 @@ START_TEST(diff_is_minimal_for_small_changes)
                       "{\"op\":\"replace\",\"path\":\"/spec/job/args/1\",\"value\":\"c\"},"
                       "{\"op\":\"add\",\"path\":\"/spec/new\",\"value\":{\"k\":[1]}}]");
     assert_json_eq(patch, want, "minimal diff");
-    json_decref(patch);
+    /* the added value is after's own (shared, not copied), and outlives it */
+    json_t *minimal = patch;
+    ck_assert_ptr_eq(json_object_get(json_array_get(minimal, 3), "value"),
+                     fo_json_get(after, "spec.new"));
     json_decref(want);
 
     /* arrays of another length are replaced whole; a changed type is replaced */
@@ -351,6 +354,9 @@ START_TEST(diff_is_minimal_for_small_changes)
     json_decref(b);
     json_decref(before);
     json_decref(after);
+    json_t *added = json_object_get(json_array_get(minimal, 3), "value");
+    ck_assert_int_eq(json_integer_value(json_array_get(json_object_get(added, "k"), 0)), 1);
+    json_decref(minimal);
 }
 END_TEST
 
