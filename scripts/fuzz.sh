@@ -68,6 +68,24 @@ for i, c in enumerate(cases):
 PY
 }
 
+# "lower upper" pairs from the pod-template fixtures (needs python3 with PyYAML; else skipped)
+template_seeds() { # harness
+    local d; d=$(seed_dir "$1")
+    python3 -c 'import yaml' >/dev/null 2>&1 || return 0
+    python3 - "$d" "$data"/podtemplate-*.yaml <<'PY'
+import json, sys, yaml
+n = 0
+for path in sys.argv[2:]:
+    for case in yaml.safe_load_all(open(path)):
+        layers = case.get("layers") or [case.get("lower"), case.get("upper")]
+        for lower, upper in zip(layers, layers[1:]):
+            with open("%s/case-%d" % (sys.argv[1], n), "w") as f:
+                f.write(json.dumps(lower) + "\n" + json.dumps(upper))
+            n += 1
+PY
+}
+
+template_seeds fuzz_podtemplate
 copy_seeds fuzz_yaml "$data"/yaml-*.yaml "$data"/podtemplate-*.yaml "$data"/cluster-defaults-*.yaml \
     "$data"/deployment-valid-application.yaml "$data"/kubeconfig-*.yaml
 patch_seeds fuzz_json_patch "$data/patch-rfc6902-appendix-a.json" doc patch

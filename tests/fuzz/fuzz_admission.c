@@ -2,6 +2,8 @@
  * JSON), with and without cluster defaults (tests/data/cluster-defaults-full.yaml):
  *  - fo_normalize_resource is idempotent: normalising the result again changes nothing, and
  *    the webhook's JSON Patch (fo_json_patch_diff) turns the input into the result;
+ *  - normalising the webhook's sharing copy (fo_normalize_copy) leaves the input as it was
+ *    and gives, byte for byte, what normalising a deep copy gives;
  *  - fo_validate_deployment / fo_validate_session_job never crash or leak, and every error
  *    names a field, whatever the object (normalised or not);
  *  - fo_flink_spec_canonical is idempotent and fo_flink_spec_parse reads
@@ -121,6 +123,16 @@ static void check_normalize(const json_t *obj, const fo_cluster_defaults *cd)
     json_t *patched = fo_json_patch_apply(obj, patch, &err);
     FUZZ_CHECK(patched && fo_json_equal(patched, once), "the webhook's patch is wrong: %s",
                err.message);
+    /* the webhook's way: a copy that shares what normalising only reads (normalize.h) */
+    json_t *before = json_deep_copy(obj), *shared = fo_normalize_copy(obj);
+    FUZZ_CHECK(shared != NULL, "fo_normalize_copy failed");
+    fo_err_clear(&err);
+    FUZZ_CHECK(fo_normalize_resource(shared, cd, &err) == FO_OK, "the shared copy fails: %s",
+               err.message);
+    FUZZ_CHECK(fo_json_identical(obj, before), "normalising the shared copy changed the object");
+    FUZZ_CHECK(fo_json_identical(shared, once), "the shared copy normalises differently");
+    json_decref(shared);
+    json_decref(before);
     validate(once, cd);
     json_decref(patched);
     json_decref(patch);
