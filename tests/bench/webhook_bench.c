@@ -390,8 +390,8 @@ static int load_main(const char *webhook, const char *responder, const char *dir
            cpus, load[0], load[1], load[2], seconds);
     for (int b = 0; b < NBODIES; b++)
         printf("  body %d: %s, %zu bytes\n", b + 1, BODY_FILES[b], strlen(s.bodies[b]));
-    printf("%-26s %7s %10s %9s %8s %8s %7s %10s\n", "body", "clients", "server", "req/s", "p50 ms",
-           "p99 ms", "ratio", "server us");
+    printf("%-26s %7s %10s %9s %8s %8s %7s %10s %9s\n", "body", "clients", "server", "req/s",
+           "p50 ms", "p99 ms", "ratio", "server us", "cpu ratio");
     const int clients[] = {1, 8, 64};
     int failures = 0;
     /* Concurrency-major, so the peak RSS after each level can be told apart (VmHWM only
@@ -399,19 +399,21 @@ static int load_main(const char *webhook, const char *responder, const char *dir
     long peak_at[3], anon_at[3], file_at[3];
     for (int ci = 0; ci < 3; ci++) {
         for (int b = 0; b < NBODIES; b++) {
-            double us;
+            double base_us, us;
             result base =
-                run_on(rpid, rport, s.reqs[b][1], s.lens[b][1], clients[ci], seconds, 0, &us);
+                run_on(rpid, rport, s.reqs[b][1], s.lens[b][1], clients[ci], seconds, 0, &base_us);
             failures += (int)base.errors;
             printf("%-26s %7d %10s %9.0f %8.3f %8.3f %7s %10.1f\n", BODY_FILES[b], clients[ci],
-                   "responder", base.rps, base.p50_ms, base.p99_ms, "", us);
+                   "responder", base.rps, base.p50_ms, base.p99_ms, "", base_us);
             for (int r = 0; r < 2; r++) {
                 result a =
                     run_on(wpid, wport, s.reqs[b][r], s.lens[b][r], clients[ci], seconds, 0, &us);
                 failures += (int)a.errors;
-                printf("%-26s %7d %10s %9.0f %8.3f %8.3f %7.2f %10.1f\n", BODY_FILES[b],
+                /* cpu ratio: responder CPU / webhook CPU per request, what the ratio would be
+                 * with the clients on another machine; steadier than req/s on a shared one */
+                printf("%-26s %7d %10s %9.0f %8.3f %8.3f %7.2f %10.1f %9.2f\n", BODY_FILES[b],
                        clients[ci], ROUTES[r], a.rps, a.p50_ms, a.p99_ms,
-                       base.rps > 0 ? a.rps / base.rps : 0, us);
+                       base.rps > 0 ? a.rps / base.rps : 0, us, us > 0 ? base_us / us : 0);
             }
         }
         peak_at[ci] = fo_proc_vm_kib(wpid, "VmHWM");
