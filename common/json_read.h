@@ -16,7 +16,9 @@
  * code points past U+10FFFF), \u escapes must pair surrogates, \u0000 is allowed in values but
  * not in keys, integers must fit in 64 bits, reals must not overflow, duplicate keys keep the
  * last value, nesting is limited to FO_JSON_READ_MAX_DEPTH values (jansson's limit). Skipped
- * members are checked like everything else.
+ * members are checked like everything else. One difference, on purpose: jansson drops a NUL
+ * byte that directly follows a number or a literal ("[1\0]" reads as [1]); RFC 8259 allows no
+ * NUL outside strings, and this reader refuses it (tests/fuzz/fuzz_json_read.c).
  * Pure; thread-safe. */
 
 #include <jansson.h>

@@ -86,6 +86,9 @@ PY
 }
 
 template_seeds fuzz_podtemplate
+copy_seeds fuzz_json_read "$data"/admission-*.json "$data"/conf-*.json "$data"/patch-*.json
+text_seeds fuzz_json_read '{"request":{"object":{"metadata":{"annotations":{"a":"{\"k\":\"v\\\"q\"}"}}},"oldObject":{"status":{"s":"{\"x\":[1,2.5,true,null]}"}}}}' \
+    '[1,-0,0.5e-3,"\u00e9\ud83d\ude00",{"b":{"c":[{}]}},"é"]'
 copy_seeds fuzz_yaml "$data"/yaml-*.yaml "$data"/podtemplate-*.yaml "$data"/cluster-defaults-*.yaml \
     "$data"/deployment-valid-application.yaml "$data"/kubeconfig-*.yaml
 patch_seeds fuzz_json_patch "$data/patch-rfc6902-appendix-a.json" doc patch
