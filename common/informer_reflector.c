@@ -71,14 +71,18 @@ static fo_rc do_list(struct fo_informer_reflector *r, bool after_gone)
     }
     snprintf(r->rv, sizeof r->rv, "%s", rv);
     fill_type(list);
+    /* Counted before the handlers hear of it: whoever saw the list's changes also sees the
+     * list in the stats. */
+    pthread_mutex_lock(&inf->mu);
+    inf->stats.lists++;
+    if (after_gone)
+        inf->stats.relists_gone++;
+    pthread_mutex_unlock(&inf->mu);
     uint64_t seq = fo_informer_apply_replace(inf, r->ns, json_object_get(list, "items"));
     fo_log_debug("informer %s (%s): listed %zu objects at %s", inf->name, where(r),
                  json_array_size(json_object_get(list, "items")), r->rv);
     json_decref(list);
     pthread_mutex_lock(&inf->mu);
-    inf->stats.lists++;
-    if (after_gone)
-        inf->stats.relists_gone++;
     if (!r->listed) {
         r->listed = true;
         r->sync_seq = seq;
