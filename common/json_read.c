@@ -11,6 +11,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "common/json_skim.h"
 #include "common/strbuf.h"
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -635,6 +636,18 @@ error:
 static bool parse_value(reader *r, int st, bool build, unsigned depth, json_t **out, int *type)
 {
     *out = NULL;
+    if (!build && st == 0 && depth < FO_JSON_READ_MAX_DEPTH && r->p < r->end &&
+        (*r->p == '{' || *r->p == '[')) {
+        /* A container nothing will read: the fast check, when it can vouch for it. This value
+         * is depth + 1 deep; the children of its containers at nesting n, depth + 1 + n. */
+        const unsigned char *e =
+            fo_json_skim_container(r->p, r->end, FO_JSON_READ_MAX_DEPTH - (depth + 1));
+        if (e) {
+            *type = *r->p == '{' ? JSON_OBJECT : JSON_ARRAY;
+            r->p = e;
+            return true;
+        }
+    }
     if (++depth > FO_JSON_READ_MAX_DEPTH)
         return fail(r, r->p, FO_EINVAL, "maximum parsing depth reached");
     if (r->p >= r->end)
