@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/json_skim.h"
+#include "tests/support/testcorrupt.h"
 #include "tests/support/testutil.h"
 #include "tests/support/testyaml.h"
 
@@ -98,14 +99,6 @@ START_TEST(what_it_cannot_vouch_for_is_left_to_the_reader)
 }
 END_TEST
 
-static uint64_t rnd(uint64_t *s)
-{
-    *s ^= *s >> 12;
-    *s ^= *s << 25;
-    *s ^= *s >> 27;
-    return *s * 0x2545F4914F6CDD1DULL;
-}
-
 START_TEST(it_never_vouches_for_what_jansson_refuses)
 {
     json_t *obj = fo_test_load_yaml("admission-flinkdeployment-with-templates.yaml");
@@ -120,24 +113,7 @@ START_TEST(it_never_vouches_for_what_jansson_refuses)
     for (int round = 0; round < 20000; round++) {
         memcpy(buf, text, len);
         size_t n = len;
-        int edits = 1 + (int)(rnd(&seed) % 3);
-        for (int e = 0; e < edits && n > 1; e++) {
-            size_t at = 1 + (size_t)(rnd(&seed) % (n - 1));
-            char c = interesting[rnd(&seed) % (sizeof interesting - 1)];
-            switch (rnd(&seed) % 3) {
-            case 0:
-                buf[at] = c;
-                break;
-            case 1:
-                memmove(buf + at, buf + at + 1, n - at - 1);
-                n--;
-                break;
-            default:
-                memmove(buf + at + 1, buf + at, n - at);
-                buf[at] = c;
-                n++;
-            }
-        }
+        fo_test_corrupt(buf, &n, 1, interesting, false, &seed); /* the '{' stays */
         const unsigned char *p = (const unsigned char *)buf;
         const unsigned char *e = fo_json_skim_container(p, p + n, 64);
         if (!e)

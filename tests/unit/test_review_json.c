@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/jsonutil.h"
+#include "tests/support/testcorrupt.h"
 #include "tests/support/testutil.h"
 #include "tests/support/testyaml.h"
 #include "webhook/review_json.h"
@@ -315,15 +316,6 @@ START_TEST(the_fixtures_parse_as_jansson_parses_them)
 }
 END_TEST
 
-/* xorshift64*: the same corruptions on every run. */
-static uint64_t rnd(uint64_t *s)
-{
-    *s ^= *s >> 12;
-    *s ^= *s << 25;
-    *s ^= *s >> 27;
-    return *s * 0x2545F4914F6CDD1DULL;
-}
-
 START_TEST(corrupted_reviews_are_judged_as_jansson_judges_them)
 {
     json_t *doc = update_review();
@@ -336,27 +328,7 @@ START_TEST(corrupted_reviews_are_judged_as_jansson_judges_them)
     for (int round = 0; round < 4000; round++) {
         memcpy(buf, text, len);
         size_t n = len;
-        int edits = 1 + (int)(rnd(&seed) % 3);
-        for (int e = 0; e < edits && n > 0; e++) {
-            size_t at = (size_t)(rnd(&seed) % n);
-            char c = interesting[rnd(&seed) % (sizeof interesting - 1)];
-            switch (rnd(&seed) % 4) {
-            case 0: /* replace */
-                buf[at] = c;
-                break;
-            case 1: /* delete */
-                memmove(buf + at, buf + at + 1, n - at - 1);
-                n--;
-                break;
-            case 2: /* insert */
-                memmove(buf + at + 1, buf + at, n - at);
-                buf[at] = c;
-                n++;
-                break;
-            default: /* truncate */
-                n = at;
-            }
-        }
+        fo_test_corrupt(buf, &n, 0, interesting, true, &seed);
         char label[64];
         snprintf(label, sizeof label, "corruption round %d", round);
         agree(buf, n, label);
@@ -395,20 +367,20 @@ START_TEST(escape_dense_strings_are_judged_as_jansson_judges_them)
     char body[512], text[400];
     for (int round = 0; round < 6000; round++) {
         size_t n = 0;
-        size_t pad = (size_t)(rnd(&seed) % 32);
+        size_t pad = (size_t)(fo_test_rand(&seed) % 32);
         for (size_t i = 0; i < pad; i++)
             text[n++] = 'p';
-        size_t count = 1 + (size_t)(rnd(&seed) % 40);
+        size_t count = 1 + (size_t)(fo_test_rand(&seed) % 40);
         for (size_t i = 0; i < count; i++) {
-            size_t k = rnd(&seed) % 16 == 0 ? nvalid + (size_t)(rnd(&seed) % 5)
-                                            : (size_t)(rnd(&seed) % nvalid);
+            size_t k = fo_test_rand(&seed) % 16 == 0 ? nvalid + (size_t)(fo_test_rand(&seed) % 5)
+                                            : (size_t)(fo_test_rand(&seed) % nvalid);
             size_t len = strlen(pieces[k]);
             if (n + len >= sizeof text - 1)
                 break;
             memcpy(text + n, pieces[k], len);
             n += len;
         }
-        if (rnd(&seed) % 8 == 0)
+        if (fo_test_rand(&seed) % 8 == 0)
             text[n++] = '\\'; /* escapes the closing quote: unterminated */
         text[n] = '\0';
         char label[64];
