@@ -60,7 +60,7 @@ static bool unicode_ok(const unsigned char *p, const unsigned char *end)
  * lo[c & 15] & hi[c >> 4] has a bit of 0x07 for , : [ ] { } and a bit of 0x18 for space, tab,
  * newline and carriage return, and is 0 for every other byte. */
 typedef struct half {
-    uint32_t high, quote, bs, ctl, structural, space, simple;
+    uint32_t high, quote, bs, ctl, structural, space;
 } half;
 
 __attribute__((target("avx2"))) static inline void classify(const unsigned char *b, half *h)
@@ -87,8 +87,16 @@ __attribute__((target("avx2"))) static inline void classify(const unsigned char 
         _mm256_cmpeq_epi8(_mm256_and_si256(cls, _mm256_set1_epi8(0x07)), zero));
     h->space = ~(uint32_t)_mm256_movemask_epi8(
         _mm256_cmpeq_epi8(_mm256_and_si256(cls, _mm256_set1_epi8(0x18)), zero));
-    /* the bytes a backslash may escape without a closer look: " \ / b f n r t */
-    h->simple = (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(
+}
+
+/* The bytes of 32 that a backslash may escape without a closer look: " \ / b f n r t. Asked
+ * only of blocks with escapes. */
+__attribute__((target("avx2"))) static inline uint32_t simple_escapes(const unsigned char *b)
+{
+    __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)b);
+    __m256i is_quote = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('"'));
+    __m256i is_bs = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\'));
+    return (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(
         _mm256_or_si256(_mm256_or_si256(is_quote, is_bs),
                         _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('/')),
                                         _mm256_cmpeq_epi8(v, _mm256_set1_epi8('b')))),
@@ -136,7 +144,9 @@ skim(const unsigned char *p, const unsigned char *end, unsigned max_nest)
         uint64_t odd_starts = backslash & ~even & ~follows, even_runs;
         escape_carry = __builtin_add_overflow(odd_starts, backslash, &even_runs) ? 1 : 0;
         uint64_t escaped = (even ^ (even_runs << 1)) & follows;
-        uint64_t odd = escaped & ~JOIN(lo, hi, simple);
+        uint64_t odd = 0;
+        if (escaped)
+            odd = escaped & ~((uint64_t)simple_escapes(b) | (uint64_t)simple_escapes(b + 32) << 32);
         for (; odd; odd &= odd - 1) {
             unsigned i = (unsigned)__builtin_ctzll(odd);
             if (b[i] != 'u' || !unicode_ok(p + i - 1, end))
