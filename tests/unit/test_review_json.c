@@ -385,7 +385,11 @@ START_TEST(escape_dense_strings_are_judged_as_jansson_judges_them)
         text[n] = '\0';
         char label[64];
         snprintf(label, sizeof label, "escape-dense round %d", round);
+        /* the text as a value, as a key, and with 40 bytes of input after it (the block
+         * unescaper reads up to 32 bytes ahead, so that takes it to the string's end) */
         int blen = snprintf(body, sizeof body, "{\"k\":\"%s\",\"n\":1}", text);
+        agree(body, (size_t)blen, label);
+        blen = snprintf(body, sizeof body, "{\"%s\":1}%40s", text, "");
         agree(body, (size_t)blen, label);
         /* the same string skipped (inside oldObject) is judged the same */
         json_error_t jerr;
