@@ -60,7 +60,7 @@ static bool unicode_ok(const unsigned char *p, const unsigned char *end)
  * lo[c & 15] & hi[c >> 4] has a bit of 0x07 for , : [ ] { } and a bit of 0x18 for space, tab,
  * newline and carriage return, and is 0 for every other byte. */
 typedef struct half {
-    uint32_t high, quote, bs, ctl, structural, space;
+    uint32_t odd, quote, bs, structural, space; /* odd: below 0x20 or above 0x7F */
 } half;
 
 __attribute__((target("avx2"))) static inline void classify(const unsigned char *b, half *h)
@@ -78,11 +78,10 @@ __attribute__((target("avx2"))) static inline void classify(const unsigned char 
     __m256i cls = _mm256_and_si256(
         _mm256_shuffle_epi8(lo_table, _mm256_and_si256(v, nibble)),
         _mm256_shuffle_epi8(hi_table, _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble)));
-    h->high = (uint32_t)_mm256_movemask_epi8(v);
+    /* a signed compare: bytes from 0x80 up are negative */
+    h->odd = (uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v));
     h->quote = (uint32_t)_mm256_movemask_epi8(is_quote);
     h->bs = (uint32_t)_mm256_movemask_epi8(is_bs);
-    h->ctl = (uint32_t)_mm256_movemask_epi8(
-        _mm256_cmpeq_epi8(_mm256_max_epu8(v, _mm256_set1_epi8(0x1F)), _mm256_set1_epi8(0x1F)));
     h->structural = ~(uint32_t)_mm256_movemask_epi8(
         _mm256_cmpeq_epi8(_mm256_and_si256(cls, _mm256_set1_epi8(0x07)), zero));
     h->space = ~(uint32_t)_mm256_movemask_epi8(
@@ -106,11 +105,18 @@ __attribute__((target("avx2"))) static inline uint32_t simple_escapes(const unsi
                                         _mm256_cmpeq_epi8(v, _mm256_set1_epi8('t'))))));
 }
 
+/* Bit i of the result: the parity of bits 0..i of m (a carry-less multiply by all ones). */
+__attribute__((target("avx2,pclmul"))) static inline uint64_t prefix_xor(uint64_t m)
+{
+    __m128i v = _mm_clmulepi64_si128(_mm_set_epi64x(0, (long long)m), _mm_set1_epi8((char)0xFF), 0);
+    return (uint64_t)_mm_cvtsi128_si64(v);
+}
+
 #define JOIN(lo, hi, m) ((uint64_t)(lo).m | ((uint64_t)(hi).m << 32))
 
 enum { G_VALUE, G_ARRAY_FIRST, G_OBJECT_FIRST, G_KEY, G_COLON, G_AFTER };
 
-__attribute__((target("avx2"))) static const unsigned char *
+__attribute__((target("avx2,pclmul"))) static const unsigned char *
 skim(const unsigned char *p, const unsigned char *end, unsigned max_nest)
 {
     const uint64_t even = 0x5555555555555555ULL;
@@ -132,8 +138,6 @@ skim(const unsigned char *p, const unsigned char *end, unsigned max_nest)
         half lo, hi;
         classify(b, &lo);
         classify(b + 32, &hi);
-        if (lo.high | hi.high)
-            return NULL; /* UTF-8: the byte-wise reader checks it */
         uint64_t bs = JOIN(lo, hi, bs), quote = JOIN(lo, hi, quote);
 
         /* Escaped bytes: those after an odd-length run of backslashes (a run may start in an
@@ -154,18 +158,14 @@ skim(const unsigned char *p, const unsigned char *end, unsigned max_nest)
         }
 
         /* Inside a string: from its opening quote up to, not including, its closing one. */
-        uint64_t quotes = quote & ~escaped, inside = quotes;
-        inside ^= inside << 1;
-        inside ^= inside << 2;
-        inside ^= inside << 4;
-        inside ^= inside << 8;
-        inside ^= inside << 16;
-        inside ^= inside << 32;
-        inside ^= in_string;
-        if (JOIN(lo, hi, ctl) & inside)
-            return NULL; /* a control character in a string */
+        uint64_t quotes = quote & ~escaped, inside = prefix_xor(quotes) ^ in_string;
+        uint64_t space = JOIN(lo, hi, space);
+        /* UTF-8 anywhere (the byte-wise reader checks it), a control character in a string or
+         * outside one other than white space */
+        if (JOIN(lo, hi, odd) & ~(space & ~inside))
+            return NULL;
         uint64_t outside = ~inside & ~quotes, structural = JOIN(lo, hi, structural);
-        uint64_t other = outside & ~JOIN(lo, hi, space) & ~structural; /* scalars, anything bad */
+        uint64_t other = outside & ~space & ~structural; /* scalars, anything bad */
         uint64_t tokens = (outside & structural) | (quotes & inside) | (other & ~(other << 1));
         in_string = (uint64_t)0 - (inside >> 63);
         const unsigned char *next = p + 64;
@@ -235,13 +235,13 @@ skim(const unsigned char *p, const unsigned char *end, unsigned max_nest)
     return NULL; /* the input ended inside the value */
 }
 
-static bool have_avx2(void)
+static bool have_avx2_pclmul(void)
 {
     static int known = -1; /* the same answer for every thread: a race writes it twice */
     int k = __atomic_load_n(&known, __ATOMIC_RELAXED);
     if (k < 0) {
         __builtin_cpu_init();
-        k = __builtin_cpu_supports("avx2") ? 1 : 0;
+        k = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("pclmul") ? 1 : 0;
         __atomic_store_n(&known, k, __ATOMIC_RELAXED);
     }
     return k == 1;
@@ -253,7 +253,7 @@ const unsigned char *fo_json_skim_container(const unsigned char *p, const unsign
                                             unsigned max_nest)
 {
 #ifdef SKIM_AVX2
-    if (p < end && (*p == '{' || *p == '[') && max_nest > 0 && have_avx2())
+    if (p < end && (*p == '{' || *p == '[') && max_nest > 0 && have_avx2_pclmul())
         return skim(p, end, max_nest);
 #else
     (void)p;

@@ -5,14 +5,14 @@
  * of an AdmissionReview (oldObject, managedFields, the status on /mutate) is checked and left
  * out, and the byte-wise reader spends 6-7 instructions a byte on it. This one classifies 64
  * bytes at a time with AVX2 (quotes, backslashes, structural bytes, white space; escapes by
- * the odd-length runs of backslashes; strings by the running parity of their quotes) and runs
- * only the tokens outside strings through the grammar.
+ * the odd-length runs of backslashes; strings by the running parity of their quotes, a
+ * carry-less multiply) and runs only the tokens outside strings through the grammar.
  *
  * It vouches or gives up, never refuses: it returns the end of the value when the value is
  * valid JSON that fo_json_read would accept, and NULL whenever it cannot vouch for it (no AVX2
- * on this CPU, non-ASCII text, reals, integers of more than 18 digits, \u escapes of NUL or
- * surrogates, nesting deeper than max_nest or 64, the end of the input, anything invalid). The
- * caller then reads the value the byte-wise way, which words every error. Pure; thread-safe. */
+ * or no PCLMUL on this CPU, non-ASCII text, reals, integers of more than 18 digits, \u escapes of
+ * NUL or surrogates, nesting deeper than max_nest or 64, the end of the input, anything invalid).
+ * The caller then reads the value the byte-wise way, which words every error. Pure; thread-safe. */
 
 #include <stddef.h>
 
