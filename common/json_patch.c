@@ -496,33 +496,39 @@ json_t *fo_json_patch_apply(const json_t *doc, const json_t *patch, fo_err *err)
 
 /* ---- minimal diff ------------------------------------------------------------------- */
 
-static int emit(json_t *ops, const char *op, const char *path, const json_t *value)
+typedef struct differ {
+    fo_strbuf path; /* the pointer to the values being compared */
+    fo_json_patch_op_fn fn;
+    void *ctx;
+} differ;
+
+static fo_rc emit(differ *d, const char *op, const json_t *value)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "op", json_string(op));
-    json_object_set_new(o, "path", json_string(path));
-    if (value) /* shared with `after`, not copied (json_patch.h) */
-        json_object_set(o, "value", (json_t *)value);
-    return json_array_append_new(ops, o);
+    return d->fn(d->ctx, op, d->path.data, d->path.len, value);
 }
 
 /* a and b differ. Objects and same-length arrays are compared member by member: an equal
  * member is skipped after one comparison (which stops at the first difference), and the path
  * is extended only for the members that differ. */
-static void diff_into(json_t *ops, fo_strbuf *path, const json_t *a, const json_t *b)
+static fo_rc diff_into(differ *d, const json_t *a, const json_t *b)
 {
+    fo_strbuf *path = &d->path;
     size_t mark = path->len;
+    fo_rc rc = FO_OK;
     if (json_is_object(a) && json_is_object(b)) {
         const char *k;
         json_t *va;
         json_object_foreach((json_t *)a, k, va)
         {
-            if (!json_object_get(b, k)) {
-                fo_json_pointer_append(path, k);
-                emit(ops, "remove", path->data, NULL);
-                path->len = mark;
-                path->data[mark] = '\0';
-            }
+            if (json_object_get(b, k))
+                continue;
+            rc = fo_json_pointer_append(path, k);
+            if (rc == FO_OK)
+                rc = emit(d, "remove", NULL);
+            path->len = mark;
+            path->data[mark] = '\0';
+            if (rc != FO_OK)
+                return rc;
         }
         json_t *vb;
         json_object_foreach((json_t *)b, k, vb)
@@ -530,42 +536,69 @@ static void diff_into(json_t *ops, fo_strbuf *path, const json_t *a, const json_
             const json_t *old = json_object_get(a, k);
             if (old && fo_json_equal(old, vb))
                 continue;
-            fo_json_pointer_append(path, k);
-            if (!old)
-                emit(ops, "add", path->data, vb);
-            else
-                diff_into(ops, path, old, vb);
+            rc = fo_json_pointer_append(path, k);
+            if (rc == FO_OK)
+                rc = old ? diff_into(d, old, vb) : emit(d, "add", vb);
             path->len = mark;
             path->data[mark] = '\0';
+            if (rc != FO_OK)
+                return rc;
         }
-        return;
+        return FO_OK;
     }
     if (json_is_array(a) && json_is_array(b) && json_array_size(a) == json_array_size(b)) {
         for (size_t i = 0; i < json_array_size(a); i++) {
             const json_t *ai = json_array_get(a, i), *bi = json_array_get(b, i);
             if (fo_json_equal(ai, bi))
                 continue;
-            fo_strbuf_printf(path, "/%zu", i);
-            diff_into(ops, path, ai, bi);
+            rc = fo_strbuf_printf(path, "/%zu", i);
+            if (rc == FO_OK)
+                rc = diff_into(d, ai, bi);
             path->len = mark;
             path->data[mark] = '\0';
+            if (rc != FO_OK)
+                return rc;
         }
-        return;
+        return FO_OK;
     }
-    emit(ops, "replace", path->data, b);
+    return emit(d, "replace", b);
+}
+
+fo_rc fo_json_patch_diff_each(const json_t *before, const json_t *after, fo_json_patch_op_fn fn,
+                              void *ctx)
+{
+    differ d = {.fn = fn, .ctx = ctx};
+    fo_strbuf_init(&d.path, 0);
+    /* A missing document stands for JSON null. */
+    json_t *nul = json_null();
+    const json_t *a = before ? before : nul, *b = after ? after : nul;
+    fo_rc rc = fo_json_equal(a, b) ? FO_OK : diff_into(&d, a, b);
+    fo_strbuf_release(&d.path);
+    return rc;
+}
+
+/* fo_json_patch_diff's operations, as objects in an array. */
+static fo_rc append_op(void *ctx, const char *op, const char *path, size_t path_len,
+                       const json_t *value)
+{
+    json_t *o = json_object();
+    if (!o || json_object_set_new(o, "op", json_string(op)) != 0 ||
+        json_object_set_new(o, "path", json_stringn(path, path_len)) != 0 ||
+        /* shared with `after`, not copied (json_patch.h) */
+        (value && json_object_set(o, "value", (json_t *)value) != 0)) {
+        json_decref(o);
+        return FO_ENOMEM;
+    }
+    return json_array_append_new(ctx, o) == 0 ? FO_OK : FO_ENOMEM;
 }
 
 json_t *fo_json_patch_diff(const json_t *before, const json_t *after)
 {
     json_t *ops = json_array();
-    fo_strbuf path;
-    fo_strbuf_init(&path, 0);
-    /* A missing document stands for JSON null. */
-    json_t *nul = json_null();
-    const json_t *a = before ? before : nul, *b = after ? after : nul;
-    if (!fo_json_equal(a, b))
-        diff_into(ops, &path, a, b);
-    fo_strbuf_release(&path);
+    if (ops && fo_json_patch_diff_each(before, after, append_op, ops) != FO_OK) {
+        json_decref(ops);
+        return NULL;
+    }
     return ops;
 }
 

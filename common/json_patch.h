@@ -27,10 +27,22 @@ json_t *fo_json_pointer_get(const json_t *doc, const char *pointer);
 /* A minimal patch turning `before` into `after` (objects compared member by member; arrays
  * element by element when their lengths match, otherwise replaced whole; "add" to create,
  * "remove" to drop, "replace" to change). Equal documents give an empty array.
- * Applying the result to `before` gives a document equal to `after`. New reference; the
- * values of its "add" and "replace" operations are the values of `after` (shared, not copied:
- * change neither while both are in use). */
+ * Applying the result to `before` gives a document equal to `after`. New reference (NULL when
+ * out of memory); the values of its "add" and "replace" operations are the values of `after`
+ * (shared, not copied: change neither while both are in use). */
 json_t *fo_json_patch_diff(const json_t *before, const json_t *after);
+
+/* One operation of a diff: op "add", "remove" or "replace"; path an RFC 6901 pointer of
+ * path_len bytes (NUL-terminated; valid during the call); value the value of `after` it sets
+ * (NULL for "remove"). Return FO_OK to go on; anything else stops the diff. */
+typedef fo_rc (*fo_json_patch_op_fn)(void *ctx, const char *op, const char *path,
+                                     size_t path_len, const json_t *value);
+
+/* The operations of fo_json_patch_diff(before, after), in the same order, handed to fn one at
+ * a time instead of built as an array (the webhook writes them straight out as JSON text).
+ * Returns FO_OK, the first failure of fn, or FO_ENOMEM when a path cannot be built. */
+fo_rc fo_json_patch_diff_each(const json_t *before, const json_t *after, fo_json_patch_op_fn fn,
+                              void *ctx);
 
 /* Apply patch (an array of operations) to a copy of doc and return the result (new
  * reference), or NULL with err: FO_EINVAL for a malformed patch document (not an array, bad

@@ -70,17 +70,6 @@ fo_rc fo_strbuf_puts(fo_strbuf *sb, const char *s)
     return fo_strbuf_append(sb, s, strlen(s));
 }
 
-fo_rc fo_strbuf_putc(fo_strbuf *sb, char c)
-{
-    /* the common case: room for the byte and the NUL, and under the limit */
-    if (sb->len + 2 <= sb->cap && (!sb->limit || sb->len < sb->limit)) {
-        sb->data[sb->len++] = c;
-        sb->data[sb->len] = '\0';
-        return FO_OK;
-    }
-    return fo_strbuf_append(sb, &c, 1);
-}
-
 fo_rc fo_strbuf_vprintf(fo_strbuf *sb, const char *fmt, va_list ap)
 {
     va_list copy;

@@ -32,7 +32,19 @@ void fo_strbuf_reset(fo_strbuf *sb);
 
 fo_rc fo_strbuf_append(fo_strbuf *sb, const void *data, size_t len);
 fo_rc fo_strbuf_puts(fo_strbuf *sb, const char *s);
-fo_rc fo_strbuf_putc(fo_strbuf *sb, char c);
+
+/* One byte: inline, for writers that put out a structural byte between every two values. */
+static inline fo_rc fo_strbuf_putc(fo_strbuf *sb, char c)
+{
+    /* the common case: room for the byte and the NUL, and under the limit */
+    if (sb->len + 2 <= sb->cap && (!sb->limit || sb->len < sb->limit)) {
+        sb->data[sb->len++] = c;
+        sb->data[sb->len] = '\0';
+        return FO_OK;
+    }
+    return fo_strbuf_append(sb, &c, 1);
+}
+
 fo_rc fo_strbuf_printf(fo_strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 fo_rc fo_strbuf_vprintf(fo_strbuf *sb, const char *fmt, va_list ap);
 

@@ -250,7 +250,7 @@ void fo_admission_response_release(fo_admission_response *resp)
         return;
     free(resp->message);
     json_decref(resp->details);
-    json_decref(resp->patch);
+    free(resp->patch);
     json_decref(resp->warnings);
     memset(resp, 0, sizeof *resp);
 }
@@ -302,9 +302,8 @@ void fo_admission_response_add_warnings(fo_admission_response *resp, const fo_fi
 char *fo_admission_encode(const char *uid, const fo_admission_response *resp, size_t *len,
                           size_t *patch_bytes)
 {
-    fo_strbuf sb, patch;
+    fo_strbuf sb;
     fo_strbuf_init(&sb, 0);
-    fo_strbuf_init(&patch, 0);
     if (patch_bytes)
         *patch_bytes = 0;
     fo_rc rc = PUT("{\"apiVersion\":\"" FO_ADMISSION_API_VERSION
@@ -332,21 +331,19 @@ char *fo_admission_encode(const char *uid, const fo_admission_response *resp, si
         if (rc == FO_OK)
             rc = fo_strbuf_putc(&sb, '}');
     }
-    /* Section 4 rule 4: patchType exactly when there is a patch; an empty patch is none. */
-    if (rc == FO_OK && resp->allowed && resp->patch && json_array_size(resp->patch) > 0) {
-        rc = fo_wh_json_write(&patch, resp->patch);
-        if (rc == FO_OK)
-            rc = PUT(",\"patchType\":\"JSONPatch\",\"patch\":\"");
-        char *b64 = rc == FO_OK ? fo_base64_encode(patch.data, patch.len) : NULL;
+    /* Section 4 rule 4: patchType exactly when there is a patch. */
+    if (rc == FO_OK && resp->allowed && resp->patch && resp->patch_len > 0) {
+        rc = PUT(",\"patchType\":\"JSONPatch\",\"patch\":\"");
+        char *b64 = rc == FO_OK ? fo_base64_encode(resp->patch, resp->patch_len) : NULL;
         if (rc == FO_OK && !b64)
             rc = FO_ENOMEM;
         if (rc == FO_OK)
-            rc = fo_strbuf_append(&sb, b64, fo_base64_encoded_len(patch.len));
+            rc = fo_strbuf_append(&sb, b64, fo_base64_encoded_len(resp->patch_len));
         free(b64);
         if (rc == FO_OK)
             rc = fo_strbuf_putc(&sb, '"');
         if (patch_bytes && rc == FO_OK)
-            *patch_bytes = patch.len;
+            *patch_bytes = resp->patch_len;
     }
     if (rc == FO_OK && resp->warnings && json_array_size(resp->warnings) > 0) {
         rc = PUT(",\"warnings\":");
@@ -355,7 +352,6 @@ char *fo_admission_encode(const char *uid, const fo_admission_response *resp, si
     }
     if (rc == FO_OK)
         rc = PUT("}}");
-    fo_strbuf_release(&patch);
     if (rc != FO_OK) {
         fo_strbuf_release(&sb);
         if (patch_bytes)

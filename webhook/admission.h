@@ -83,7 +83,8 @@ typedef struct fo_admission_response {
     char reason[32];   /* on denial: Status reason ("Invalid") */
     char *message;     /* on denial: heap */
     json_t *details;   /* on denial: Status details {name, group, kind, causes}, or NULL */
-    json_t *patch;     /* RFC 6902 array to send, or NULL; an empty array is not sent */
+    char *patch;       /* RFC 6902 array to send, as compact JSON (heap), or NULL */
+    size_t patch_len;  /* its bytes; a patch of no operation is never set (NULL instead) */
     json_t *warnings;  /* array of strings, or NULL */
 } fo_admission_response;
 

@@ -6,6 +6,29 @@
 #include "common/jsonutil.h"
 #include "common/normalize.h"
 #include "common/validate.h"
+#include "webhook/json_out.h"
+
+/* One operation of the patch, written straight into its JSON text: the bytes json_dumps gave
+ * for the array of operation objects fo_json_patch_diff built, without building them. */
+static fo_rc write_op(void *ctx, const char *op, const char *path, size_t path_len,
+                      const json_t *value)
+{
+    fo_strbuf *sb = ctx;
+    fo_rc rc = sb->len ? fo_strbuf_append(sb, ",{\"op\":\"", 8)
+                       : fo_strbuf_append(sb, "[{\"op\":\"", 8);
+    if (rc == FO_OK)
+        rc = fo_strbuf_puts(sb, op);
+    if (rc == FO_OK)
+        rc = fo_strbuf_append(sb, "\",\"path\":", 9);
+    if (rc == FO_OK)
+        rc = fo_wh_json_write_str(sb, path, path_len);
+    if (rc == FO_OK && value) {
+        rc = fo_strbuf_append(sb, ",\"value\":", 9);
+        if (rc == FO_OK)
+            rc = fo_wh_json_write(sb, value);
+    }
+    return rc == FO_OK ? fo_strbuf_putc(sb, '}') : rc;
+}
 
 void fo_admit_mutate(const fo_admission_request *req, const fo_cluster_defaults *cd,
                      fo_admission_response *resp)
@@ -18,7 +41,9 @@ void fo_admit_mutate(const fo_admission_request *req, const fo_cluster_defaults 
      * kept it), the pod templates, the metadata below its labels, ... are neither copied nor
      * walked by the diff, which stops at a shared value. */
     const json_t *before = req->object;
-    json_t *after = fo_normalize_copy(before), *patch = NULL;
+    json_t *after = fo_normalize_copy(before);
+    fo_strbuf patch;
+    fo_strbuf_init(&patch, 0);
     if (!after) {
         fo_admission_response_warn(resp, "defaults not applied: out of memory");
         goto out;
@@ -31,13 +56,17 @@ void fo_admit_mutate(const fo_admission_request *req, const fo_cluster_defaults 
         fo_admission_response_warn(resp, msg);
         goto out;
     }
-    patch = fo_json_patch_diff(before, after);
-    if (patch && json_array_size(patch) == 0) {
-        json_decref(patch);
-        patch = NULL;
+    fo_rc rc = fo_json_patch_diff_each(before, after, write_op, &patch);
+    if (rc == FO_OK && patch.len > 0)
+        rc = fo_strbuf_putc(&patch, ']');
+    if (rc != FO_OK) {
+        fo_admission_response_warn(resp, "defaults not applied: out of memory");
+        goto out;
     }
-    json_decref(resp->patch);
-    resp->patch = patch;
+    free(resp->patch);
+    resp->patch_len = patch.len;
+    resp->patch = patch.len > 0 ? fo_strbuf_take(&patch) : NULL; /* no operation: no patch */
 out:
+    fo_strbuf_release(&patch);
     json_decref(after);
 }

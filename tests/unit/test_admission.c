@@ -332,8 +332,9 @@ START_TEST(an_allow_without_patch_carries_only_uid_and_allowed)
     ck_assert_uint_eq(pb, 0);
     free(text);
 
-    /* an empty patch is no patch (section 3: patchType only with a patch) */
-    resp.patch = json_array();
+    /* a patch of no bytes is no patch (section 3: patchType only with a patch) */
+    resp.patch = strdup("");
+    resp.patch_len = 0;
     text = fo_admission_encode(SPEC_UID, &resp, NULL, NULL);
     json_t *doc = parse_response(text);
     ck_assert_ptr_null(json_object_get(json_object_get(doc, "response"), "patch"));
@@ -348,8 +349,8 @@ START_TEST(a_patch_is_sent_as_the_spec_example_bytes)
 {
     fo_admission_response resp;
     fo_admission_response_init(&resp);
-    resp.patch = json_loads(SPEC_PATCH, 0, NULL);
-    ck_assert_ptr_nonnull(resp.patch);
+    resp.patch = strdup(SPEC_PATCH);
+    resp.patch_len = strlen(SPEC_PATCH);
     size_t pb = 0;
     char *text = fo_admission_encode(SPEC_UID, &resp, NULL, &pb);
     json_t *doc = parse_response(text);

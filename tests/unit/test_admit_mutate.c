@@ -53,15 +53,27 @@ static json_t *mutate(const json_t *obj, const fo_cluster_defaults *cd, const ch
     fo_admission_response_init(&resp);
     fo_admit_mutate(&req, cd, &resp);
     ck_assert(resp.allowed);
-    *nops = resp.patch ? json_array_size(resp.patch) : 0;
+    json_t *patch = NULL;
+    if (resp.patch) {
+        /* the patch is compact JSON, as json_dumps writes the array fo_json_patch_diff gives */
+        json_error_t jerr;
+        patch = json_loadb(resp.patch, resp.patch_len, 0, &jerr);
+        ck_assert_msg(patch != NULL, "patch is not JSON: %s", jerr.text);
+    }
+    *nops = patch ? json_array_size(patch) : 0;
     if (resp.patch)
         ck_assert_uint_gt(*nops, 0); /* an empty patch is never sent */
     json_t *out;
-    if (resp.patch) {
+    if (patch) {
+        char *compact = json_dumps(patch, JSON_COMPACT);
+        ck_assert_uint_eq(strlen(compact), resp.patch_len);
+        ck_assert(memcmp(compact, resp.patch, resp.patch_len) == 0);
+        free(compact);
         fo_err err;
         fo_err_clear(&err);
-        out = fo_json_patch_apply(req.object, resp.patch, &err);
+        out = fo_json_patch_apply(req.object, patch, &err);
         ck_assert_msg(out != NULL, "patch does not apply: %s", err.message);
+        json_decref(patch);
     } else {
         out = json_deep_copy(req.object);
     }

@@ -388,6 +388,47 @@ START_TEST(a_subtree_both_documents_share_is_not_walked)
 }
 END_TEST
 
+/* Counts the operations it is handed, and refuses the one at `stop_at`. */
+typedef struct op_counter {
+    size_t seen, stop_at;
+    char paths[4][32];
+} op_counter;
+
+static fo_rc count_op(void *ctx, const char *op, const char *path, size_t path_len,
+                      const json_t *value)
+{
+    op_counter *c = ctx;
+    ck_assert_uint_eq(strlen(path), path_len);
+    ck_assert((value == NULL) == (strcmp(op, "remove") == 0));
+    if (c->seen < 4)
+        snprintf(c->paths[c->seen], sizeof c->paths[0], "%s %s", op, path);
+    return c->seen++ == c->stop_at ? FO_ELIMIT : FO_OK;
+}
+
+START_TEST(diff_each_hands_over_the_operations_in_order_and_stops_when_told)
+{
+    json_t *before = json_pack("{s:i, s:i, s:{s:s}}", "gone", 1, "same", 2, "m", "a/b", "x");
+    json_t *after = json_pack("{s:i, s:{s:s}, s:[i]}", "same", 2, "m", "a/b", "y", "new", 3);
+    op_counter c = {.stop_at = 99};
+    ck_assert_int_eq(fo_json_patch_diff_each(before, after, count_op, &c), FO_OK);
+    ck_assert_uint_eq(c.seen, 3);
+    ck_assert_str_eq(c.paths[0], "remove /gone");
+    ck_assert_str_eq(c.paths[1], "replace /m/a~1b");
+    ck_assert_str_eq(c.paths[2], "add /new");
+    /* the array form holds the same operations */
+    json_t *patch = fo_json_patch_diff(before, after);
+    ck_assert_uint_eq(json_array_size(patch), 3);
+    ck_assert_str_eq(fo_json_get_str(json_array_get(patch, 1), "path"), "/m/a~1b");
+    json_decref(patch);
+    /* a refusal stops the diff and is returned */
+    c = (op_counter){.stop_at = 1};
+    ck_assert_int_eq(fo_json_patch_diff_each(before, after, count_op, &c), FO_ELIMIT);
+    ck_assert_uint_eq(c.seen, 2);
+    json_decref(before);
+    json_decref(after);
+}
+END_TEST
+
 START_TEST(rfc7386_appendix_a_examples_apply_as_specified)
 {
     json_t *cases = load_json("patch-rfc7386-appendix-a.json");
@@ -497,6 +538,7 @@ int main(void)
     tcase_add_test(tc, rfc6902_appendix_a_examples_apply_as_specified);
     tcase_add_test(tc, patch_rules_on_indexes_pointers_and_errors_hold);
     tcase_add_test(tc, rfc6901_section5_pointers_resolve);
+    tcase_add_test(tc, diff_each_hands_over_the_operations_in_order_and_stops_when_told);
     tcase_add_test(tc, pointer_tokens_are_escaped_tilde_first);
     tcase_add_test(tc, patches_over_the_api_server_limit_are_refused);
     tcase_add_test(tc, copies_that_multiply_the_document_are_refused);
