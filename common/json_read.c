@@ -206,6 +206,7 @@ static inline const unsigned char *skip_plain(const unsigned char *p, const unsi
  * times more; plain text is left to skip_plain, which is cheaper per short string. */
 static const unsigned char *skip_escaped_text(const unsigned char *p, const unsigned char *end)
 {
+    p = fo_json_skim_escaped_text(p, end); /* 32 bytes a round with AVX2; the rest here */
     const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'),
                   space = _mm_set1_epi8(0x20), slash = _mm_set1_epi8('/'), b = _mm_set1_epi8('b'),
                   f = _mm_set1_epi8('f'), n = _mm_set1_epi8('n'), r = _mm_set1_epi8('r'),

@@ -235,6 +235,42 @@ skim(const unsigned char *p, const unsigned char *end, unsigned max_nest)
     return NULL; /* the input ended inside the value */
 }
 
+/* fo_json_skim_escaped_text with AVX2: the SSE2 loop of json_read.c (skip_escaped_text) on
+ * 32 bytes a round. */
+__attribute__((target("avx2"))) static const unsigned char *
+escaped_text(const unsigned char *p, const unsigned char *end)
+{
+    const __m256i quote = _mm256_set1_epi8('"'), backslash = _mm256_set1_epi8('\\'),
+                  space = _mm256_set1_epi8(0x20);
+    while (end - p >= 32) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
+        uint32_t q = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, quote));
+        uint32_t bs = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, backslash));
+        /* a signed compare: control characters, and every byte from 0x80 up */
+        uint32_t odd = (uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(space, v));
+        /* the bytes the backslashes escape (bit 32: the next block's first byte): each
+         * backslash's next byte, unless backslashes come in runs, where every other one */
+        uint64_t esc = (uint64_t)bs << 1;
+        if (bs & (bs << 1)) {
+            esc = 0;
+            for (uint32_t starts = bs; starts;) {
+                unsigned i = (unsigned)__builtin_ctz(starts);
+                esc |= (uint64_t)2 << i;
+                starts &= ~(3u << i);
+            }
+        }
+        /* an escaped byte that is no simple escape stops at its backslash (bit i - 1: p[0] is
+         * never escaped) */
+        uint32_t not_simple = (uint32_t)esc & ~simple_escapes(p);
+        uint32_t stop = ((q | odd) & ~(uint32_t)esc) | (not_simple >> 1);
+        if (stop)
+            return p + __builtin_ctz(stop);
+        /* a backslash in the last byte escapes the next block's first: begin there */
+        p += esc >> 32 ? 31 : 32;
+    }
+    return p;
+}
+
 static bool have_avx2_pclmul(void)
 {
     static int known = -1; /* the same answer for every thread: a race writes it twice */
@@ -248,6 +284,17 @@ static bool have_avx2_pclmul(void)
 }
 
 #endif
+
+const unsigned char *fo_json_skim_escaped_text(const unsigned char *p, const unsigned char *end)
+{
+#ifdef SKIM_AVX2
+    if (have_avx2_pclmul())
+        return escaped_text(p, end);
+#else
+    (void)end;
+#endif
+    return p;
+}
 
 const unsigned char *fo_json_skim_container(const unsigned char *p, const unsigned char *end,
                                             unsigned max_nest)

@@ -21,4 +21,11 @@
 const unsigned char *fo_json_skim_container(const unsigned char *p, const unsigned char *end,
                                             unsigned max_nest);
 
+/* Text inside a string that is full of simple escapes (\" \\ \/ \b \f \n \r \t), such as
+ * JSON inside a string, 32 bytes at a time: p is a byte of the string that is not escaped.
+ * Returns the first byte from p that needs a closer look (the closing quote, a control
+ * character, a byte from 0x80 up, the backslash of a \u or invalid escape), or a point
+ * less than 32 bytes from end, or p itself without AVX2: the caller goes on from there. */
+const unsigned char *fo_json_skim_escaped_text(const unsigned char *p, const unsigned char *end);
+
 #endif
