@@ -220,15 +220,7 @@ static const unsigned char *skip_escaped_text(const unsigned char *p, const unsi
         unsigned odd = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v, space));
         /* The bytes the backslashes escape (bit 16: the next block's first byte): each
          * backslash's next byte, unless backslashes come in runs, where every other one. */
-        unsigned esc = bs << 1;
-        if (bs & esc) {
-            esc = 0;
-            for (unsigned starts = bs; starts;) {
-                unsigned i = (unsigned)__builtin_ctz(starts);
-                esc |= 2u << i;
-                starts &= ~(3u << i);
-            }
-        }
+        unsigned esc = fo_json_escaping_backslashes(bs) << 1;
         __m128i simple = _mm_or_si128(
             _mm_or_si128(_mm_or_si128(is_quote, is_bs),
                          _mm_or_si128(_mm_cmpeq_epi8(v, slash), _mm_cmpeq_epi8(v, b))),
@@ -338,19 +330,14 @@ static const unsigned char simple_escape[256] = {
     ['f'] = '\f', ['n'] = '\n',   ['r'] = '\r', ['t'] = '\t',
 };
 
-/* Bit i set: the backslash at i escapes the byte at i + 1, for the backslashes bs of a block
- * whose first byte is not escaped. In a run of backslashes every other one escapes. */
-static inline unsigned escaping_backslashes(unsigned bs)
+/* Decode the checked \u escape at *s into *o; both move past it. */
+static inline void put_unicode_escape(const unsigned char **s, const unsigned char *end, char **o)
 {
-    if (!(bs & (bs << 1)))
-        return bs;
-    unsigned esc = 0;
-    for (unsigned starts = bs; starts;) {
-        unsigned i = (unsigned)__builtin_ctz(starts);
-        esc |= 1u << i;
-        starts &= ~(3u << i);
-    }
-    return esc;
+    size_t used = 0;
+    const char *why = NULL;
+    int32_t cp = unicode_escape(*s, end, &used, &why); /* checked by scan_string */
+    *o += utf8_put((uint32_t)cp, *o);
+    *s += used;
 }
 
 /* Unescape a checked string into r->scratch; returns its length, or (size_t)-1 when out of
@@ -379,7 +366,7 @@ static size_t unescape(reader *r, const unsigned char *s, size_t raw_len)
     while (end - s >= 16 && r->end - s >= 32) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
         _mm_storeu_si128((__m128i *)(void *)o, v);
-        unsigned esc = escaping_backslashes(
+        unsigned esc = fo_json_escaping_backslashes(
             (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, backslash)));
         unsigned len = esc & 0x8000 ? 15 : 16; /* its escaped byte is in the next block */
         esc &= 0x7FFF;
@@ -398,13 +385,8 @@ static size_t unescape(reader *r, const unsigned char *s, size_t raw_len)
         }
         o += len - done;
         s += len;
-        if (len < 15) { /* stopped at a \u escape */
-            size_t used = 0;
-            const char *why = NULL;
-            int32_t cp = unicode_escape(s, end, &used, &why); /* checked by scan_string */
-            o += utf8_put((uint32_t)cp, o);
-            s += used;
-        }
+        if (len < 15) /* stopped at a \u escape */
+            put_unicode_escape(&s, end, &o);
     }
 #endif
     while (s < end) {
@@ -413,11 +395,7 @@ static size_t unescape(reader *r, const unsigned char *s, size_t raw_len)
             continue;
         }
         if (s[1] == 'u') {
-            size_t used = 0;
-            const char *why = NULL;
-            int32_t cp = unicode_escape(s, end, &used, &why); /* checked by scan_string */
-            o += utf8_put((uint32_t)cp, o);
-            s += used;
+            put_unicode_escape(&s, end, &o);
             continue;
         }
         *o++ = (char)simple_escape[s[1]];

@@ -250,15 +250,7 @@ escaped_text(const unsigned char *p, const unsigned char *end)
         uint32_t odd = (uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(space, v));
         /* the bytes the backslashes escape (bit 32: the next block's first byte): each
          * backslash's next byte, unless backslashes come in runs, where every other one */
-        uint64_t esc = (uint64_t)bs << 1;
-        if (bs & (bs << 1)) {
-            esc = 0;
-            for (uint32_t starts = bs; starts;) {
-                unsigned i = (unsigned)__builtin_ctz(starts);
-                esc |= (uint64_t)2 << i;
-                starts &= ~(3u << i);
-            }
-        }
+        uint64_t esc = (uint64_t)fo_json_escaping_backslashes(bs) << 1;
         /* an escaped byte that is no simple escape stops at its backslash (bit i - 1: p[0] is
          * never escaped) */
         uint32_t not_simple = (uint32_t)esc & ~simple_escapes(p);

@@ -15,6 +15,23 @@
  * The caller then reads the value the byte-wise way, which words every error. Pure; thread-safe. */
 
 #include <stddef.h>
+#include <stdint.h>
+
+/* Of the backslashes bs of a block of at most 32 bytes whose first byte is not escaped (bit
+ * i: byte i), those that escape the byte after them: in a run of backslashes every other one.
+ * Shared by the readers' block loops. */
+static inline uint32_t fo_json_escaping_backslashes(uint32_t bs)
+{
+    if (!(bs & (bs << 1)))
+        return bs;
+    uint32_t esc = 0;
+    for (uint32_t starts = bs; starts;) {
+        unsigned i = (unsigned)__builtin_ctz(starts);
+        esc |= (uint32_t)1 << i;
+        starts &= ~((uint32_t)3 << i);
+    }
+    return esc;
+}
 
 /* p points at '{' or '['; end is the end of the input. max_nest: the deepest nesting of
  * containers (this one counted as 1) the caller allows. */
