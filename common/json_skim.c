@@ -89,20 +89,23 @@ __attribute__((target("avx2"))) static inline void classify(const unsigned char 
 }
 
 /* The bytes of 32 that a backslash may escape without a closer look: " \ / b f n r t. Asked
- * only of blocks with escapes. */
+ * only of blocks with escapes. A nibble lookup, as in classify: a bit per high nibble of the
+ * eight (2: " /, 5: \, 6: b f n, 7: r t), set in the low nibble's entry of those that have
+ * it, so that lo[c & 15] & hi[c >> 4] is not 0 for exactly these eight bytes. */
 __attribute__((target("avx2"))) static inline uint32_t simple_escapes(const unsigned char *b)
 {
+    const __m256i lo_table =
+        _mm256_setr_epi8(0, 0, 0x0D, 0, 0x08, 0, 0x04, 0, 0, 0, 0, 0, 0x02, 0, 0x04, 0x01, 0, 0,
+                         0x0D, 0, 0x08, 0, 0x04, 0, 0, 0, 0, 0, 0x02, 0, 0x04, 0x01);
+    const __m256i hi_table =
+        _mm256_setr_epi8(0, 0, 0x01, 0, 0, 0x02, 0x04, 0x08, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01,
+                         0, 0, 0x02, 0x04, 0x08, 0, 0, 0, 0, 0, 0, 0, 0);
+    const __m256i nibble = _mm256_set1_epi8(0x0F);
     __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)b);
-    __m256i is_quote = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('"'));
-    __m256i is_bs = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\'));
-    return (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(
-        _mm256_or_si256(_mm256_or_si256(is_quote, is_bs),
-                        _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('/')),
-                                        _mm256_cmpeq_epi8(v, _mm256_set1_epi8('b')))),
-        _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('f')),
-                                        _mm256_cmpeq_epi8(v, _mm256_set1_epi8('n'))),
-                        _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('r')),
-                                        _mm256_cmpeq_epi8(v, _mm256_set1_epi8('t'))))));
+    __m256i hit = _mm256_and_si256(
+        _mm256_shuffle_epi8(lo_table, _mm256_and_si256(v, nibble)),
+        _mm256_shuffle_epi8(hi_table, _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble)));
+    return ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hit, _mm256_setzero_si256()));
 }
 
 /* Bit i of the result: the parity of bits 0..i of m (a carry-less multiply by all ones). */
