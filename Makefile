@@ -6,8 +6,8 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 SUB = $(MAKE) --no-print-directory -j$(JOBS) -f mk/build.mk
 
 .PHONY: all test test-unit test-integration test-e2e valgrind demo demo-stop bench \
-        bench-webhook bench-webhook-cpu bench-controller fuzz image-smoke deps clean format crds \
-        check-crds FORCE
+        bench-webhook bench-webhook-cpu bench-webhook-loop bench-controller fuzz image-smoke deps \
+        clean format crds check-crds FORCE
 
 all: deps
 	@$(SUB) VARIANT=release all
@@ -32,7 +32,7 @@ demo: all
 demo-stop:
 	@scripts/demo.sh --stop
 
-bench bench-webhook bench-webhook-cpu bench-controller: all
+bench bench-webhook bench-webhook-cpu bench-webhook-loop bench-controller: all
 	@$(SUB) VARIANT=release benches
 	@scripts/bench.sh $(patsubst bench-%,%,$(filter bench-%,$@))
 

@@ -9,7 +9,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bin="$root/build"
 export FO_BIN_DIR="$bin" FO_SRC_DIR="$root" FO_TEST_DATA="$root/tests/data"
 
-ALL_SUITES=(webhook webhook-cpu controller)
+ALL_SUITES=(webhook webhook-cpu webhook-loop controller)
 
 need() {
     for f in "$@"; do
@@ -43,6 +43,16 @@ bench_webhook-cpu() {
     reviews
     "$bin/bench/webhook_bench" cpu "$bin/flinkop-webhook" "$bin/bench/bare_responder" \
         "$review_dir"
+}
+
+# Webhook handler in a loop, in process: time per request of decode, judge or change, encode
+# for each body and route, without TLS and HTTP and with warm caches (the handler's floor).
+# BENCH_LOOP_ROUNDS sets the requests per body and route.
+bench_webhook-loop() {
+    need "$bin/bench/webhook_loop"
+    reviews
+    "$bin/bench/webhook_loop" "$review_dir" "$root/tests/data/admission-cluster-defaults.yaml" \
+        "${BENCH_LOOP_ROUNDS:-20000}"
 }
 
 # Controller: against the sandbox with 1, 100 and 1,000 FlinkDeployments from examples/basic.yaml:
