@@ -11,12 +11,17 @@
  *  - the controller's side (fo_flink_view_init, fo_flink_conf_build, the cluster-side
  *    configuration and its rendering, the lifecycle) never crashes or leaks;
  *  - the admission rules' parse of lastReconciledSpec builds the members they compare exactly
- *    as the full parse does.
+ *    as the full parse does;
+ *  - the webhook's /mutate path end to end: a CREATE review around the object, decoded as
+ *    /mutate decodes it (the status left out), fo_admit_mutate, and its patch text applied to
+ *    the decoded object gives what normalising that object gives.
  * Each input runs inside a json_arena window, as a webhook request does, so ASan sees a value
  * that outlives it or overruns its allocation. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/cluster_defaults.h"
 #include "common/field_errors.h"
@@ -28,6 +33,8 @@
 #include "common/validate.h"
 #include "common/yamlconv.h"
 #include "tests/fuzz/fuzz.h"
+#include "webhook/admission.h"
+#include "webhook/admit_mutate.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -140,6 +147,64 @@ static void check_normalize(const json_t *obj, const fo_cluster_defaults *cd)
     json_decref(once);
 }
 
+static void check_mutate_route(const json_t *obj, const fo_cluster_defaults *cd)
+{
+    const char *kind = fo_json_str(obj, "kind");
+    if (!kind || (strcmp(kind, "FlinkDeployment") != 0 && strcmp(kind, "FlinkSessionJob") != 0))
+        return;
+    bool deployment = strcmp(kind, "FlinkDeployment") == 0;
+    json_t *review = json_pack(
+        "{s:s, s:s, s:{s:s, s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s}, s:s, s:O}}", "apiVersion",
+        "admission.k8s.io/v1", "kind", "AdmissionReview", "request", "uid", "fuzz", "kind", "group",
+        "flink.apache.org", "version", "v1beta1", "kind", kind, "resource", "group",
+        "flink.apache.org", "version", "v1beta1", "resource",
+        deployment ? "flinkdeployments" : "flinksessionjobs", "operation", "CREATE", "object", obj);
+    char *text = fo_json_dumps_compact(review);
+    json_decref(review);
+    FUZZ_CHECK(text != NULL, "the review cannot be written");
+    fo_admission_request req;
+    fo_err err;
+    fo_err_clear(&err);
+    if (fo_admission_decode_without_status(text, strlen(text), &req, &err) != FO_OK) {
+        /* what the reader refuses (a NUL in a key, deep nesting) is fuzz_json_read's business;
+         * anything else is this review's fault */
+        FUZZ_CHECK(strncmp(err.message, "body: malformed JSON", 20) == 0,
+                   "the review does not decode: %s", err.message);
+        free(text);
+        return;
+    }
+    /* what the patch must give: the decoded object, normalised (unchanged for a canary, or
+     * when normalising fails and the answer is a warning) */
+    json_t *want = json_deep_copy(req.object);
+    fo_err_clear(&err);
+    if (!fo_validate_is_canary(want) && fo_normalize_resource(want, cd, &err) != FO_OK) {
+        json_decref(want);
+        want = json_deep_copy(req.object);
+    }
+    fo_admission_response resp;
+    fo_admission_response_init(&resp);
+    fo_admit_mutate(&req, cd, &resp);
+    json_t *got;
+    if (resp.patch) {
+        json_error_t jerr;
+        json_t *patch = json_loadb(resp.patch, resp.patch_len, 0, &jerr);
+        FUZZ_CHECK(json_is_array(patch) && json_array_size(patch) > 0,
+                   "the patch text is no operation array: %s", jerr.text);
+        fo_err_clear(&err);
+        got = fo_json_patch_apply(req.object, patch, &err);
+        FUZZ_CHECK(got != NULL, "the patch does not apply: %s", err.message);
+        json_decref(patch);
+    } else {
+        got = json_deep_copy(req.object);
+    }
+    fuzz_check_equal(want, got, "the /mutate patch does not give the normalised object");
+    json_decref(got);
+    json_decref(want);
+    fo_admission_response_release(&resp);
+    fo_admission_request_release(&req);
+    free(text);
+}
+
 static void check_spec(const json_t *obj)
 {
     const json_t *spec = json_object_get(obj, "spec");
@@ -230,6 +295,7 @@ static void one_input(const uint8_t *data, size_t size)
     json_t *copy = json_deep_copy(obj);
     check_normalize(obj, NULL);
     check_normalize(obj, defaults);
+    check_mutate_route(obj, defaults);
     validate(obj, defaults);
     check_spec(obj);
     controller_side(obj, defaults);
