@@ -3,8 +3,11 @@
  *
  *   webhook_bench load WEBHOOK_BIN RESPONDER_BIN REVIEW_DIR [seconds-per-run]
  *       req/s, p50 and p99 of /validate and /mutate over keep-alive TLS connections (1, 8 and
- *       64 concurrent clients) next to the bare responder (same httpd, canned answer), then a
- *       paced run at 1,000 req/s for the latency target, and peak RSS (VmHWM) of both.
+ *       64 concurrent clients) next to the bare responder (same httpd, canned answer) and to
+ *       the responder with --check-json (it checks that the body is JSON first: the least a
+ *       webhook must do, so the ceiling of the ratio for any webhook that answers a malformed
+ *       review with 400), then a paced run at 1,000 req/s for the latency target, and peak RSS
+ *       (VmHWM) of the webhook and the bare responder.
  *   webhook_bench cpu WEBHOOK_BIN RESPONDER_BIN REVIEW_DIR
  *       instructions per request under callgrind (repeatable on a shared machine): each server
  *       runs under `valgrind --tool=callgrind`, gets N1 then (in a second run) N2 requests on
@@ -340,8 +343,13 @@ static void setup_release(setup *s)
     fo_testcerts_free(s->ca);
 }
 
+/* The servers compared: the webhook; the bare responder (TLS, HTTP and the server loop: the
+ * baseline); the responder checking that each body is JSON (--check-json: the least a webhook
+ * must do with a review). */
+typedef enum server_kind { WEBHOOK, RESPONDER, JSON_CHECK } server_kind;
+
 /* Start a server (optionally under a wrapper such as valgrind); its port in *port. */
-static pid_t start_server(const setup *s, const char *bin, bool webhook, char *const *wrapper,
+static pid_t start_server(const setup *s, const char *bin, server_kind kind, char *const *wrapper,
                           int *port, int wait_ms)
 {
     static char ports[16];
@@ -358,7 +366,9 @@ static pid_t start_server(const setup *s, const char *bin, bool webhook, char *c
     argv[k++] = s->crt;
     argv[k++] = "--tls-key";
     argv[k++] = s->key;
-    if (webhook) {
+    if (kind == JSON_CHECK)
+        argv[k++] = "--check-json";
+    if (kind == WEBHOOK) {
         char *more[] = {"--bind-address", "127.0.0.1",   "--defaults",
                         s->defaults,      "--log-level", "warn"};
         for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
@@ -377,9 +387,10 @@ static int load_main(const char *webhook, const char *responder, const char *dir
 {
     setup s;
     setup_init(&s, dir);
-    int wport, rport;
-    pid_t wpid = start_server(&s, webhook, true, NULL, &wport, 20000);
-    pid_t rpid = start_server(&s, responder, false, NULL, &rport, 20000);
+    int wport, rport, cport;
+    pid_t wpid = start_server(&s, webhook, WEBHOOK, NULL, &wport, 20000);
+    pid_t rpid = start_server(&s, responder, RESPONDER, NULL, &rport, 20000);
+    pid_t cpid = start_server(&s, responder, JSON_CHECK, NULL, &cport, 20000);
     fo_test_sleep_ms(300);
     long w_idle = fo_proc_vm_kib(wpid, "VmRSS"), r_idle = fo_proc_vm_kib(rpid, "VmRSS");
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -405,6 +416,12 @@ static int load_main(const char *webhook, const char *responder, const char *dir
             failures += (int)base.errors;
             printf("%-26s %7d %10s %9.0f %8.3f %8.3f %7s %10.1f\n", BODY_FILES[b], clients[ci],
                    "responder", base.rps, base.p50_ms, base.p99_ms, "", base_us);
+            result chk =
+                run_on(cpid, cport, s.reqs[b][1], s.lens[b][1], clients[ci], seconds, 0, &us);
+            failures += (int)chk.errors;
+            printf("%-26s %7d %10s %9.0f %8.3f %8.3f %7.2f %10.1f %9.2f\n", BODY_FILES[b],
+                   clients[ci], "json check", chk.rps, chk.p50_ms, chk.p99_ms,
+                   base.rps > 0 ? chk.rps / base.rps : 0, us, us > 0 ? base_us / us : 0);
             for (int r = 0; r < 2; r++) {
                 result a =
                     run_on(wpid, wport, s.reqs[b][r], s.lens[b][r], clients[ci], seconds, 0, &us);
@@ -451,6 +468,7 @@ static int load_main(const char *webhook, const char *responder, const char *dir
         printf("note: %d client errors (see %s)\n", failures, s.log);
     fo_test_stop(wpid, SIGTERM, 20000);
     fo_test_stop(rpid, SIGTERM, 20000);
+    fo_test_stop(cpid, SIGTERM, 20000);
     setup_release(&s);
     return 0;
 }
@@ -521,7 +539,7 @@ static bool read_counts(const char *out, counts *c)
 }
 
 /* Run a server under callgrind, send n requests on one connection, stop it, read counts. */
-static bool callgrind_run(const setup *s, const char *bin, bool webhook, const char *req,
+static bool callgrind_run(const setup *s, const char *bin, server_kind kind, const char *req,
                           size_t len, int n, counts *c)
 {
     char out[600], outopt[700];
@@ -529,7 +547,7 @@ static bool callgrind_run(const setup *s, const char *bin, bool webhook, const c
     snprintf(outopt, sizeof outopt, "--callgrind-out-file=%s", out);
     char *wrapper[] = {"/usr/bin/valgrind", "--tool=callgrind", outopt, NULL};
     int port;
-    pid_t pid = start_server(s, bin, webhook, wrapper, &port, 120000);
+    pid_t pid = start_server(s, bin, kind, wrapper, &port, 120000);
     conn *cn = malloc(sizeof *cn);
     bool ok = conn_open(cn, port);
     for (int i = 0; ok && i < n; i++)
@@ -545,13 +563,13 @@ static bool callgrind_run(const setup *s, const char *bin, bool webhook, const c
     return ok;
 }
 
-static bool per_request(const setup *s, const char *bin, bool webhook, const char *req, size_t len,
-                        counts *per)
+static bool per_request(const setup *s, const char *bin, server_kind kind, const char *req,
+                        size_t len, counts *per)
 {
     const int n1 = 50, n2 = 250;
     counts a, b;
-    if (!callgrind_run(s, bin, webhook, req, len, n1, &a) ||
-        !callgrind_run(s, bin, webhook, req, len, n2, &b))
+    if (!callgrind_run(s, bin, kind, req, len, n1, &a) ||
+        !callgrind_run(s, bin, kind, req, len, n2, &b))
         return false;
     per->total = (b.total - a.total) / (n2 - n1);
     for (size_t i = 0; i < NPHASES; i++)
@@ -576,14 +594,18 @@ static int cpu_main(const char *webhook, const char *responder, const char *dir)
            "decode", "validate", "mutate", "encode", "release", "outside");
     for (int b = 0; b < NBODIES; b++) {
         counts base;
-        if (!per_request(&s, responder, false, s.reqs[b][1], s.lens[b][1], &base)) {
+        if (!per_request(&s, responder, RESPONDER, s.reqs[b][1], s.lens[b][1], &base)) {
             printf("%-26s responder: run failed (see %s)\n", BODY_FILES[b], s.log);
             continue;
         }
         printf("%-26s %-10s %9.0f\n", BODY_FILES[b], "responder", base.total);
+        counts chk;
+        if (per_request(&s, responder, JSON_CHECK, s.reqs[b][1], s.lens[b][1], &chk))
+            printf("%-26s %-10s %9.0f %59s  (ratio %.2f)\n", BODY_FILES[b], "json check", chk.total,
+                   "", chk.total > 0 ? base.total / chk.total : 0);
         for (int r = 0; r < 2; r++) {
             counts c;
-            if (!per_request(&s, webhook, true, s.reqs[b][r], s.lens[b][r], &c)) {
+            if (!per_request(&s, webhook, WEBHOOK, s.reqs[b][r], s.lens[b][r], &c)) {
                 printf("%-26s %s: run failed (see %s)\n", BODY_FILES[b], ROUTES[r], s.log);
                 continue;
             }
@@ -594,7 +616,8 @@ static int cpu_main(const char *webhook, const char *responder, const char *dir)
         }
     }
     printf("(ratio: responder instructions / webhook instructions per request; 'outside' is "
-           "TLS, HTTP and the server loop around the handler)\n");
+           "TLS, HTTP and the server loop around the handler; 'json check' is the responder "
+           "checking that the body is JSON, the least a webhook must do)\n");
     setup_release(&s);
     return 0;
 }
