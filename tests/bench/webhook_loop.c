@@ -5,10 +5,8 @@
  *   webhook_loop REVIEW_DIR DEFAULTS_YAML [ROUNDS]
  *
  * prints the handler's time per request for every body and route (the caches stay warm, so
- * this is the handler's floor; the server adds TLS, HTTP and colder caches). It is also the
- * training run of the release build's profile-guided webhook (mk/build.mk): compiled there with
- * the webhook's sources and -fprofile-generate, it records which branches these requests take.
- * Figures only: nothing here passes or fails, but a body that does not decode is an error. */
+ * this is the handler's floor; the server adds TLS, HTTP and colder caches). Figures only:
+ * nothing here passes or fails, but a body that does not decode is an error. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
