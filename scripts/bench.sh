@@ -28,12 +28,14 @@ reviews() {
 }
 
 # Webhook: req/s and p50/p99 of /validate and /mutate at 1, 8, 64 keep-alive TLS clients beside
-# the bare responder, a paced 1000 req/s run, and peak RSS. BENCH_SECONDS sets each run's length.
+# the bare responder and the responder that only checks the JSON, a paced 1000 req/s run, and
+# peak RSS. BENCH_SECONDS sets each run's length, BENCH_ROUNDS how many times each server runs
+# at each level (medians and paired ratios are printed).
 bench_webhook() {
     need "$bin/flinkop-webhook" "$bin/bench/bare_responder" "$bin/bench/webhook_bench"
     reviews
     "$bin/bench/webhook_bench" load "$bin/flinkop-webhook" "$bin/bench/bare_responder" \
-        "$review_dir" "${BENCH_SECONDS:-3}"
+        "$review_dir" "${BENCH_SECONDS:-3}" "${BENCH_ROUNDS:-3}"
 }
 
 # Webhook CPU: instructions per request under callgrind (repeatable on a busy machine), with

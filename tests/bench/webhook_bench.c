@@ -1,13 +1,17 @@
 /* Webhook benchmark, two modes over the same AdmissionReview bodies (made by review_gen from
  * examples/basic.yaml and examples/pod-templates.yaml):
  *
- *   webhook_bench load WEBHOOK_BIN RESPONDER_BIN REVIEW_DIR [seconds-per-run]
+ *   webhook_bench load WEBHOOK_BIN RESPONDER_BIN REVIEW_DIR [seconds-per-run [rounds]]
  *       req/s, p50 and p99 of /validate and /mutate over keep-alive TLS connections (1, 8 and
  *       64 concurrent clients) next to the bare responder (same httpd, canned answer) and to
  *       the responder with --check-json (it checks that the body is JSON first: the least a
  *       webhook must do, so the ceiling of the ratio for any webhook that answers a malformed
  *       review with 400), then a paced run at 1,000 req/s for the latency target, and peak RSS
- *       (VmHWM) of the webhook and the bare responder.
+ *       (VmHWM) of the webhook and the bare responder. With several rounds (default 1) every
+ *       server runs once per round at each level and body, in turn; the table shows medians,
+ *       and each ratio pairs a run with the responder's run of the same round (range: the
+ *       lowest and highest of them): the responder's own rate moves by up to a factor of two
+ *       between runs on a shared machine.
  *   webhook_bench cpu WEBHOOK_BIN RESPONDER_BIN REVIEW_DIR
  *       instructions per request under callgrind (repeatable on a shared machine): each server
  *       runs under `valgrind --tool=callgrind`, gets N1 then (in a second run) N2 requests on
@@ -383,7 +387,80 @@ static pid_t start_server(const setup *s, const char *bin, server_kind kind, cha
     return pid;
 }
 
-static int load_main(const char *webhook, const char *responder, const char *dir, double seconds)
+/* What load mode measures at each level and body, in this order: the responder first (the
+ * baseline of every ratio), the json check, the webhook's two routes. route indexes ROUTES (the
+ * responders answer any path; they get the /mutate request). */
+typedef struct served {
+    const char *name;
+    server_kind kind;
+    int route;
+} served;
+static const served SERVED[] = {
+    {"responder", RESPONDER, 1},
+    {"json check", JSON_CHECK, 1},
+    {"/validate", WEBHOOK, 0},
+    {"/mutate", WEBHOOK, 1},
+};
+#define NSERVED (int)(sizeof SERVED / sizeof SERVED[0])
+#define MAX_ROUNDS 15
+
+typedef struct sample {
+    result r;
+    double us; /* server CPU per request */
+} sample;
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* One table row: medians over the rounds; with a baseline (the responder's samples of the same
+ * rounds), the median and the range of the paired ratios, round by round. */
+static void print_row(const char *body, int clients, const char *name, const sample *s,
+                      const sample *base, int rounds)
+{
+    double rps[MAX_ROUNDS], p50[MAX_ROUNDS], p99[MAX_ROUNDS], us[MAX_ROUNDS];
+    double ratio[MAX_ROUNDS], cpu[MAX_ROUNDS];
+    for (int k = 0; k < rounds; k++) {
+        rps[k] = s[k].r.rps;
+        p50[k] = s[k].r.p50_ms;
+        p99[k] = s[k].r.p99_ms;
+        us[k] = s[k].us;
+        if (base) {
+            ratio[k] = base[k].r.rps > 0 ? s[k].r.rps / base[k].r.rps : 0;
+            /* responder CPU / this server's CPU per request: what the ratio would be with the
+             * clients on another machine; steadier than req/s on a shared one */
+            cpu[k] = s[k].us > 0 ? base[k].us / s[k].us : 0;
+        }
+    }
+    printf("%-26s %7d %10s %9.0f %8.3f %8.3f", body, clients, name, median(rps, rounds),
+           median(p50, rounds), median(p99, rounds));
+    if (!base) {
+        printf(" %7s %11s %10.1f\n", "", "", median(us, rounds));
+        return;
+    }
+    char range[32] = "";
+    if (rounds > 1) {
+        double lo = ratio[0], hi = ratio[0];
+        for (int k = 1; k < rounds; k++) {
+            lo = ratio[k] < lo ? ratio[k] : lo;
+            hi = ratio[k] > hi ? ratio[k] : hi;
+        }
+        snprintf(range, sizeof range, "%.2f-%.2f", lo, hi);
+    }
+    printf(" %7.2f %11s %10.1f %9.2f\n", median(ratio, rounds), range, median(us, rounds),
+           median(cpu, rounds));
+}
+
+static int load_main(const char *webhook, const char *responder, const char *dir, double seconds,
+                     int rounds)
 {
     setup s;
     setup_init(&s, dir);
@@ -397,41 +474,35 @@ static int load_main(const char *webhook, const char *responder, const char *dir
     double load[3] = {0};
     getloadavg(load, 3);
     printf("webhook load: %ld CPUs (clients share them), load average %.2f %.2f %.2f, TLS "
-           "keep-alive, %.1f s per run\n",
-           cpus, load[0], load[1], load[2], seconds);
+           "keep-alive, %.1f s per run, %d round%s (medians; ratios paired round by round)\n",
+           cpus, load[0], load[1], load[2], seconds, rounds, rounds == 1 ? "" : "s");
     for (int b = 0; b < NBODIES; b++)
         printf("  body %d: %s, %zu bytes\n", b + 1, BODY_FILES[b], strlen(s.bodies[b]));
-    printf("%-26s %7s %10s %9s %8s %8s %7s %10s %9s\n", "body", "clients", "server", "req/s",
-           "p50 ms", "p99 ms", "ratio", "server us", "cpu ratio");
+    printf("%-26s %7s %10s %9s %8s %8s %7s %11s %10s %9s\n", "body", "clients", "server", "req/s",
+           "p50 ms", "p99 ms", "ratio", "range", "server us", "cpu ratio");
     const int clients[] = {1, 8, 64};
     int failures = 0;
     /* Concurrency-major, so the peak RSS after each level can be told apart (VmHWM only
-     * grows). The responder's cost does not depend on the route: one run per body. */
+     * grows). The responder's cost does not depend on the route: one run per body and round. */
     long peak_at[3], anon_at[3], file_at[3];
     for (int ci = 0; ci < 3; ci++) {
         for (int b = 0; b < NBODIES; b++) {
-            double base_us, us;
-            result base =
-                run_on(rpid, rport, s.reqs[b][1], s.lens[b][1], clients[ci], seconds, 0, &base_us);
-            failures += (int)base.errors;
-            printf("%-26s %7d %10s %9.0f %8.3f %8.3f %7s %10.1f\n", BODY_FILES[b], clients[ci],
-                   "responder", base.rps, base.p50_ms, base.p99_ms, "", base_us);
-            result chk =
-                run_on(cpid, cport, s.reqs[b][1], s.lens[b][1], clients[ci], seconds, 0, &us);
-            failures += (int)chk.errors;
-            printf("%-26s %7d %10s %9.0f %8.3f %8.3f %7.2f %10.1f %9.2f\n", BODY_FILES[b],
-                   clients[ci], "json check", chk.rps, chk.p50_ms, chk.p99_ms,
-                   base.rps > 0 ? chk.rps / base.rps : 0, us, us > 0 ? base_us / us : 0);
-            for (int r = 0; r < 2; r++) {
-                result a =
-                    run_on(wpid, wport, s.reqs[b][r], s.lens[b][r], clients[ci], seconds, 0, &us);
-                failures += (int)a.errors;
-                /* cpu ratio: responder CPU / webhook CPU per request, what the ratio would be
-                 * with the clients on another machine; steadier than req/s on a shared one */
-                printf("%-26s %7d %10s %9.0f %8.3f %8.3f %7.2f %10.1f %9.2f\n", BODY_FILES[b],
-                       clients[ci], ROUTES[r], a.rps, a.p50_ms, a.p99_ms,
-                       base.rps > 0 ? a.rps / base.rps : 0, us, us > 0 ? base_us / us : 0);
+            sample m[NSERVED][MAX_ROUNDS];
+            for (int k = 0; k < rounds; k++) {
+                /* one round: every server in turn, so each ratio compares runs minutes apart
+                 * at most, under the same machine state */
+                for (int v = 0; v < NSERVED; v++) {
+                    const served *sv = &SERVED[v];
+                    pid_t pid = sv->kind == WEBHOOK ? wpid : sv->kind == JSON_CHECK ? cpid : rpid;
+                    int port = sv->kind == WEBHOOK ? wport : sv->kind == JSON_CHECK ? cport : rport;
+                    m[v][k].r = run_on(pid, port, s.reqs[b][sv->route], s.lens[b][sv->route],
+                                       clients[ci], seconds, 0, &m[v][k].us);
+                    failures += (int)m[v][k].r.errors;
+                }
             }
+            for (int v = 0; v < NSERVED; v++)
+                print_row(BODY_FILES[b], clients[ci], SERVED[v].name, m[v], v ? m[0] : NULL,
+                          rounds);
         }
         peak_at[ci] = fo_proc_vm_kib(wpid, "VmHWM");
         anon_at[ci] = fo_proc_vm_kib(wpid, "RssAnon");
@@ -625,11 +696,18 @@ static int cpu_main(const char *webhook, const char *responder, const char *dir)
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    if (argc >= 5 && strcmp(argv[1], "load") == 0)
-        return load_main(argv[2], argv[3], argv[4], argc > 5 ? atof(argv[5]) : 3.0);
+    if (argc >= 5 && strcmp(argv[1], "load") == 0) {
+        int rounds = argc > 6 ? atoi(argv[6]) : 1;
+        if (rounds < 1 || rounds > MAX_ROUNDS) {
+            fprintf(stderr, "webhook_bench: rounds must be 1 to %d\n", MAX_ROUNDS);
+            return 2;
+        }
+        return load_main(argv[2], argv[3], argv[4], argc > 5 ? atof(argv[5]) : 3.0, rounds);
+    }
     if (argc >= 5 && strcmp(argv[1], "cpu") == 0)
         return cpu_main(argv[2], argv[3], argv[4]);
-    fprintf(stderr, "usage: webhook_bench load WEBHOOK_BIN RESPONDER_BIN REVIEW_DIR [seconds]\n"
+    fprintf(stderr, "usage: webhook_bench load WEBHOOK_BIN RESPONDER_BIN REVIEW_DIR [seconds "
+                    "[rounds]]\n"
                     "       webhook_bench cpu WEBHOOK_BIN RESPONDER_BIN REVIEW_DIR\n");
     return 2;
 }
