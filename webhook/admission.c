@@ -138,11 +138,10 @@ static fo_rc decode_request(const json_t *r, const fo_wh_json_skipped *sk,
         (rc = get_object(r, "resource", "request.resource", true, &resource, err)) != FO_OK ||
         (rc = get_string(resource, "resource", "request.resource.resource", true, true,
                          &req->resource, err)) != FO_OK ||
-        (rc = get_string(r, "operation", "request.operation", true, true, &req->operation,
-                         err)) != FO_OK ||
+        (rc = get_string(r, "operation", "request.operation", true, true, &req->operation, err)) !=
+            FO_OK ||
         (rc = parse_operation(req->operation, &req->op, err)) != FO_OK ||
-        (rc = get_string(r, "subResource", "request.subResource", false, false, &s, err)) !=
-            FO_OK)
+        (rc = get_string(r, "subResource", "request.subResource", false, false, &s, err)) != FO_OK)
         return rc;
     req->sub_resource = s && *s ? s : NULL;
     if (!req->group)
@@ -233,7 +232,15 @@ bool fo_admission_is_flink_write(const fo_admission_request *req)
         return false;
     if (strcmp(req->group, "flink.apache.org") != 0)
         return false;
-    return strcmp(req->kind, "FlinkDeployment") == 0 || strcmp(req->kind, "FlinkSessionJob") == 0;
+    if (strcmp(req->kind, "FlinkDeployment") != 0 && strcmp(req->kind, "FlinkSessionJob") != 0)
+        return false;
+    /* Being deleted: the writes left to such an object take finalizers off (the controller's
+     * when its cleanup is done, a user's by hand when cleanup is stuck). Judging a spec that
+     * is going away, against rules or a cluster that may have changed since it was admitted,
+     * could keep it in Terminating for good; defaulting it changes nothing that will run. */
+    const json_t *deleting =
+        json_object_get(json_object_get(req->object, "metadata"), "deletionTimestamp");
+    return !deleting || json_is_null(deleting);
 }
 
 /* ---- responses ---- */
@@ -265,8 +272,8 @@ void fo_admission_response_deny(fo_admission_response *resp, const fo_admission_
     char *joined = fo_field_errors_join(errs, "; ");
     fo_strbuf sb;
     fo_strbuf_init(&sb, 0);
-    const char *name = req->name && *req->name ? req->name : fo_json_get_str(req->object,
-                                                                             "metadata.name");
+    const char *name =
+        req->name && *req->name ? req->name : fo_json_get_str(req->object, "metadata.name");
     fo_strbuf_printf(&sb, "%s \"%s\" is invalid: %s", req->kind, name ? name : "",
                      joined ? joined : "");
     free(joined);

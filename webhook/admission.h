@@ -73,7 +73,8 @@ fo_rc fo_admission_decode_without_status(const char *body, size_t len, fo_admiss
 void fo_admission_request_release(fo_admission_request *req);
 
 /* True for a CREATE or UPDATE of the main resource of kind FlinkDeployment or FlinkSessionJob
- * in group flink.apache.org: the requests the webhook judges or changes. */
+ * in group flink.apache.org whose object is not being deleted (no metadata.deletionTimestamp):
+ * the requests the webhook judges or changes. The others are allowed untouched. */
 bool fo_admission_is_flink_write(const fo_admission_request *req);
 
 /* Our answer, filled by admit_validate / admit_mutate. Owns everything it points to. */

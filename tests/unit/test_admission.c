@@ -293,6 +293,19 @@ START_TEST(delete_subresources_and_other_kinds_are_not_flink_writes)
     ck_assert(fo_admission_is_flink_write(&req));
     fo_admission_request_release(&req);
 
+    /* an object being deleted (its finalizers coming off) is let through; a null timestamp is
+     * no deletion */
+    json_t *meta = json_object_get(json_object_get(r, "object"), "metadata");
+    json_object_set_new(meta, "deletionTimestamp", json_string("2026-11-26T11:40:00Z"));
+    ck_assert_int_eq(decode_doc(doc, &req, &err), FO_OK);
+    ck_assert(!fo_admission_is_flink_write(&req));
+    fo_admission_request_release(&req);
+    json_object_set_new(meta, "deletionTimestamp", json_null());
+    ck_assert_int_eq(decode_doc(doc, &req, &err), FO_OK);
+    ck_assert(fo_admission_is_flink_write(&req));
+    fo_admission_request_release(&req);
+    json_object_del(meta, "deletionTimestamp");
+
     /* a core-group kind: the group may be left out */
     json_object_set_new(r, "kind", json_pack("{s:s, s:s}", "version", "v1", "kind", "ConfigMap"));
     ck_assert_int_eq(decode_doc(doc, &req, &err), FO_OK);
@@ -300,8 +313,9 @@ START_TEST(delete_subresources_and_other_kinds_are_not_flink_writes)
     ck_assert(!fo_admission_is_flink_write(&req));
     fo_admission_request_release(&req);
 
-    json_object_set_new(r, "kind", json_pack("{s:s, s:s, s:s}", "group", "flink.apache.org",
-                                             "version", "v1beta1", "kind", "FlinkStateSnapshot"));
+    json_object_set_new(r, "kind",
+                        json_pack("{s:s, s:s, s:s}", "group", "flink.apache.org", "version",
+                                  "v1beta1", "kind", "FlinkStateSnapshot"));
     ck_assert_int_eq(decode_doc(doc, &req, &err), FO_OK);
     ck_assert(!fo_admission_is_flink_write(&req));
     fo_admission_request_release(&req);
@@ -374,8 +388,10 @@ START_TEST(a_denial_lists_every_field_error_with_causes)
     fo_err err;
     ck_assert_int_eq(decode_doc(doc, &req, &err), FO_OK);
     fo_field_errors *errs = fo_field_errors_new();
-    fo_field_errors_add(errs, FO_FE_REQUIRED, "spec.job.jarURI", NULL, "required in application mode");
-    fo_field_errors_add_int(errs, FO_FE_INVALID, "spec.job.parallelism", 0, "must be larger than 0");
+    fo_field_errors_add(errs, FO_FE_REQUIRED, "spec.job.jarURI", NULL,
+                        "required in application mode");
+    fo_field_errors_add_int(errs, FO_FE_INVALID, "spec.job.parallelism", 0,
+                            "must be larger than 0");
     fo_field_errors_warn(errs, "spec.flinkVersion v1_15 is deprecated");
 
     fo_admission_response resp;
@@ -406,7 +422,8 @@ START_TEST(a_denial_lists_every_field_error_with_causes)
     ck_assert_str_eq(fo_json_str(json_array_get(causes, 1), "field"), "spec.job.parallelism");
     json_t *w = json_object_get(r, "warnings");
     ck_assert_uint_eq(json_array_size(w), 1);
-    ck_assert_str_eq(json_string_value(json_array_get(w, 0)), "spec.flinkVersion v1_15 is deprecated");
+    ck_assert_str_eq(json_string_value(json_array_get(w, 0)),
+                     "spec.flinkVersion v1_15 is deprecated");
     json_decref(out);
     free(text);
     fo_admission_response_release(&resp);

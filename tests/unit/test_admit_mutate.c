@@ -20,8 +20,8 @@ static void make_request(const char *op, const json_t *obj, bool dry_run, const 
                          fo_admission_request *req)
 {
     const char *kind = fo_json_str(obj, "kind");
-    const char *plural = strcmp(kind, "FlinkSessionJob") == 0 ? "flinksessionjobs"
-                                                              : "flinkdeployments";
+    const char *plural =
+        strcmp(kind, "FlinkSessionJob") == 0 ? "flinksessionjobs" : "flinkdeployments";
     bool has_object = strcmp(op, "CREATE") == 0 || strcmp(op, "UPDATE") == 0;
     json_t *doc = json_pack(
         "{s:s, s:s, s:{s:s, s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s}, s:s, s:s, s:s, s:O, s:O, s:b}}",
@@ -107,10 +107,9 @@ END_TEST
 
 START_TEST(mutating_the_mutated_object_gives_no_patch)
 {
-    const char *fixtures[] = {"admission-flinkdeployment-basic.yaml",
-                              "admission-flinkdeployment-with-templates.yaml",
-                              "admission-flinksessionjob-basic.yaml",
-                              "admission-flinkdeployment-four-errors.yaml"};
+    const char *fixtures[] = {
+        "admission-flinkdeployment-basic.yaml", "admission-flinkdeployment-with-templates.yaml",
+        "admission-flinksessionjob-basic.yaml", "admission-flinkdeployment-four-errors.yaml"};
     size_t len;
     char *yaml = fo_test_read_data("admission-cluster-defaults.yaml", &len);
     fo_err err;
@@ -233,7 +232,7 @@ static bool patch_for(const json_t *obj, const char *op, const char *sub, const 
     return patched;
 }
 
-START_TEST(deletes_subresources_other_kinds_and_canaries_get_no_patch)
+START_TEST(deletes_subresources_other_kinds_canaries_and_deleting_objects_get_no_patch)
 {
     json_t *obj = fo_test_load_yaml("admission-flinkdeployment-basic.yaml");
     ck_assert(patch_for(obj, "CREATE", NULL, NULL)); /* the control: this one is patched */
@@ -244,6 +243,11 @@ START_TEST(deletes_subresources_other_kinds_and_canaries_get_no_patch)
     json_t *canary = fo_test_load_yaml("admission-flinkdeployment-canary.yaml");
     ck_assert(!patch_for(canary, "CREATE", NULL, NULL));
     json_decref(canary);
+    /* an object being deleted: its finalizers come off, nothing is defaulted */
+    ck_assert(patch_for(obj, "UPDATE", NULL, NULL));
+    json_object_set_new(json_object_get(obj, "metadata"), "deletionTimestamp",
+                        json_string("2026-11-26T11:40:00Z"));
+    ck_assert(!patch_for(obj, "UPDATE", NULL, NULL));
     json_decref(obj);
 }
 END_TEST
@@ -276,7 +280,7 @@ int main(void)
     tcase_add_test(tc, cluster_pod_defaults_sit_under_the_resource_templates);
     tcase_add_test(tc, a_session_job_gets_the_target_session_label_and_keeps_its_others);
     tcase_add_test(tc, dry_run_gets_the_same_patch);
-    tcase_add_test(tc, deletes_subresources_other_kinds_and_canaries_get_no_patch);
+    tcase_add_test(tc, deletes_subresources_other_kinds_canaries_and_deleting_objects_get_no_patch);
     tcase_add_test(tc, an_object_the_normaliser_refuses_is_allowed_with_a_warning);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

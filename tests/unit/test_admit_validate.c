@@ -15,18 +15,17 @@ static void make_request(const char *op, const json_t *obj, const char *sub,
                          fo_admission_request *req)
 {
     const char *kind = fo_json_str(obj, "kind");
-    const char *plural = strcmp(kind, "FlinkSessionJob") == 0 ? "flinksessionjobs"
-                                                              : "flinkdeployments";
+    const char *plural =
+        strcmp(kind, "FlinkSessionJob") == 0 ? "flinksessionjobs" : "flinkdeployments";
     bool has_object = strcmp(op, "CREATE") == 0 || strcmp(op, "UPDATE") == 0;
-    json_t *doc = json_pack("{s:s, s:s, s:{s:s, s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s}, s:s, s:s, "
-                            "s:s, s:O, s:b}}",
-                            "apiVersion", "admission.k8s.io/v1", "kind", "AdmissionReview",
-                            "request", "uid", "b3f3c0a2-1111-4222-8333-944445555666", "kind",
-                            "group", "flink.apache.org", "version", "v1beta1", "kind", kind,
-                            "resource", "group", "flink.apache.org", "version", "v1beta1",
-                            "resource", plural, "name", fo_json_get_str(obj, "metadata.name"),
-                            "namespace", "flink-jobs", "operation", op, "object",
-                            has_object ? obj : json_null(), "dryRun", 0);
+    json_t *doc = json_pack(
+        "{s:s, s:s, s:{s:s, s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s}, s:s, s:s, "
+        "s:s, s:O, s:b}}",
+        "apiVersion", "admission.k8s.io/v1", "kind", "AdmissionReview", "request", "uid",
+        "b3f3c0a2-1111-4222-8333-944445555666", "kind", "group", "flink.apache.org", "version",
+        "v1beta1", "kind", kind, "resource", "group", "flink.apache.org", "version", "v1beta1",
+        "resource", plural, "name", fo_json_get_str(obj, "metadata.name"), "namespace",
+        "flink-jobs", "operation", op, "object", has_object ? obj : json_null(), "dryRun", 0);
     if (sub)
         json_object_set_new(json_object_get(doc, "request"), "subResource", json_string(sub));
     char *text = json_dumps(doc, JSON_COMPACT);
@@ -130,6 +129,27 @@ START_TEST(canaries_deletes_subresources_and_other_kinds_are_allowed_untouched)
 }
 END_TEST
 
+/* Taking the finalizer off an object that no longer passes the rules (they were tightened, or
+ * a session job's jar host stopped resolving) must not keep it in Terminating. */
+START_TEST(an_invalid_object_being_deleted_can_lose_its_finalizers)
+{
+    json_t *bad = fo_test_load_yaml("admission-flinkdeployment-four-errors.yaml");
+    fo_admission_response resp;
+    judge(bad, "UPDATE", NULL, NULL, &resp);
+    ck_assert(!resp.allowed); /* the control: judged while it lives */
+    fo_admission_response_release(&resp);
+    json_t *meta = json_object_get(bad, "metadata");
+    json_object_set_new(meta, "deletionTimestamp", json_string("2026-11-26T11:40:00Z"));
+    json_object_set_new(meta, "finalizers", json_array());
+    judge(bad, "UPDATE", NULL, NULL, &resp);
+    ck_assert(resp.allowed);
+    ck_assert_ptr_null(resp.message);
+    ck_assert_ptr_null(resp.warnings);
+    fo_admission_response_release(&resp);
+    json_decref(bad);
+}
+END_TEST
+
 /* A stand-in for the webhook's FlinkDeployment cache. */
 static json_t *cluster;
 static int lookups;
@@ -204,6 +224,7 @@ int main(void)
     tcase_add_test(tc, every_broken_rule_is_named_in_one_denial);
     tcase_add_test(tc, a_deprecated_flink_version_is_allowed_with_a_warning);
     tcase_add_test(tc, canaries_deletes_subresources_and_other_kinds_are_allowed_untouched);
+    tcase_add_test(tc, an_invalid_object_being_deleted_can_lose_its_finalizers);
     tcase_add_test(tc, session_job_cluster_checks_run_only_when_the_cluster_is_known);
     tcase_add_test(tc, a_session_job_without_deployment_name_is_denied_naming_the_field);
     suite_add_tcase(s, tc);
