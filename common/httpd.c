@@ -54,6 +54,7 @@ struct fo_httpd {
     bool thread_per_connection;
     int port;
     atomic_bool quiescing;
+    atomic_bool draining; /* fo_httpd_drain: every answer closes its connection */
     atomic_bool stopping;
     pthread_mutex_t mu;
     pthread_cond_t idle;
@@ -486,7 +487,7 @@ static enum MHD_Result queue_answer(fo_httpd *srv, struct req *r, struct MHD_Con
     MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
     for (size_t i = 0; i < resp->nheaders; i++)
         MHD_add_response_header(mr, resp->headers[i].name, resp->headers[i].value);
-    if (atomic_load(&srv->quiescing))
+    if (atomic_load(&srv->quiescing) || atomic_load(&srv->draining))
         MHD_add_response_header(mr, MHD_HTTP_HEADER_CONNECTION, "close");
     int status = resp->status ? resp->status : 200;
     response_release(resp);
@@ -847,6 +848,12 @@ int fo_httpd_port(const fo_httpd *srv)
 unsigned fo_httpd_connections(const fo_httpd *srv)
 {
     return atomic_load(&((fo_httpd *)srv)->connections);
+}
+
+void fo_httpd_drain(fo_httpd *srv)
+{
+    if (srv)
+        atomic_store(&srv->draining, true);
 }
 
 void fo_httpd_quiesce(fo_httpd *srv)

@@ -26,9 +26,10 @@
  * (streaming responses have no idle timeout); one slow client holds no thread in pool mode.
  * HTTPS serves TLS 1.2 and 1.3 only, with the certificate certwatch holds at handshake time.
  *
- * Stopping: fo_httpd_quiesce closes the listening socket; fo_httpd_stop then waits up to 5 s
- * for requests in flight (responses written meanwhile carry `Connection: close`), ends open
- * streams with their terminating chunk, and frees everything. */
+ * Stopping: fo_httpd_drain (optional, first) keeps serving but closes each connection after
+ * its next answer; fo_httpd_quiesce closes the listening socket; fo_httpd_stop then waits up
+ * to 5 s for requests in flight (responses written meanwhile carry `Connection: close`), ends
+ * open streams with their terminating chunk, and frees everything. */
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -123,6 +124,12 @@ int fo_httpd_port(const fo_httpd *srv);
 
 /* Connections open right now (for metrics and tests). Thread-safe. */
 unsigned fo_httpd_connections(const fo_httpd *srv);
+
+/* Go on accepting and serving, but close every connection after its next answer
+ * (`Connection: close`), so that keep-alive clients open their next connection elsewhere: for
+ * the seconds between a pod's SIGTERM and its removal from the Service's endpoints, before
+ * quiesce. Idempotent; thread-safe. */
+void fo_httpd_drain(fo_httpd *srv);
 
 /* Stop accepting new connections; requests already being handled complete. Idempotent. */
 void fo_httpd_quiesce(fo_httpd *srv);

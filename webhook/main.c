@@ -3,11 +3,20 @@
  *   flinkop-webhook --tls-cert /tls/tls.crt --tls-key /tls/tls.key [--port 9443]
  *                   [--defaults /etc/flinkop/defaults.yaml] [--kubeconfig FILE]
  *                   [--log-level info] [--bind-address 0.0.0.0] [--plain-http]
+ *                   [--shutdown-delay 0]
  *
  * Every flag has an environment equivalent (FLINKOP_PORT, FLINKOP_TLS_CERT, FLINKOP_TLS_KEY,
  * FLINKOP_DEFAULTS, FLINKOP_KUBECONFIG, FLINKOP_LOG_LEVEL, FLINKOP_BIND_ADDRESS,
- * FLINKOP_PLAIN_HTTP=true); a flag wins over its variable. Exit status: 0 after SIGTERM or
- * SIGINT (in-flight requests finished), 1 when it cannot start, 2 for bad usage. */
+ * FLINKOP_PLAIN_HTTP=true, FLINKOP_SHUTDOWN_DELAY); a flag wins over its variable. Exit
+ * status: 0 after SIGTERM or SIGINT (in-flight requests finished), 1 when it cannot start, 2
+ * for bad usage.
+ *
+ * SIGTERM stops accepting at once, finishes the requests in flight and exits. With
+ * --shutdown-delay N it first reports not ready and serves N more seconds, closing each
+ * connection after its next answer: in a cluster the pod leaves the Service's endpoints a
+ * moment after its SIGTERM, and the API server keeps its connections to the pod alive, so
+ * this lets the admissions already on their way land and moves the API server's connections
+ * to the other replica. A second SIGTERM or SIGINT ends the delay. */
 #include <errno.h>
 #include <getopt.h>
 #include <malloc.h>
@@ -30,10 +39,13 @@
 
 /* How often the certificate and defaults files are looked at. */
 #define RELOAD_POLL_MS 1000
+/* The longest --shutdown-delay: Kubernetes kills after terminationGracePeriodSeconds anyway. */
+#define MAX_SHUTDOWN_DELAY_S 300
 typedef struct config {
     int port;
     const char *tls_cert, *tls_key, *defaults, *kubeconfig, *log_level, *bind_address;
     bool plain_http;
+    int shutdown_delay_s;
 } config;
 
 static void usage(FILE *f)
@@ -47,7 +59,9 @@ static void usage(FILE *f)
             "  --kubeconfig FILE     API access for session-job checks    FLINKOP_KUBECONFIG\n"
             "  --log-level LEVEL     debug, info, warn, error             FLINKOP_LOG_LEVEL\n"
             "  --bind-address ADDR   listen address (default 0.0.0.0)     FLINKOP_BIND_ADDRESS\n"
-            "  --plain-http          serve HTTP without TLS (local tests) FLINKOP_PLAIN_HTTP\n");
+            "  --plain-http          serve HTTP without TLS (local tests) FLINKOP_PLAIN_HTTP\n"
+            "  --shutdown-delay SEC  SEC s more after SIGTERM (0)         FLINKOP_SHUTDOWN_DELAY\n"
+            "                        (not ready; each connection closed after its next answer)\n");
 }
 
 static bool truthy(const char *s)
@@ -61,6 +75,18 @@ static bool parse_port(const char *s, int *out)
     errno = 0;
     long v = strtol(s, &end, 10);
     if (errno || end == s || *end || v < 0 || v > 65535)
+        return false;
+    *out = (int)v;
+    return true;
+}
+
+/* Whole seconds, with or without an "s": 5, 5s. */
+static bool parse_seconds(const char *s, int max, int *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || (*end && strcmp(end, "s") != 0) || v < 0 || v > max)
         return false;
     *out = (int)v;
     return true;
@@ -85,6 +111,7 @@ static int parse_config(int argc, char **argv, config *c)
     c->log_level = env("FLINKOP_LOG_LEVEL");
     c->bind_address = env("FLINKOP_BIND_ADDRESS");
     c->plain_http = truthy(env("FLINKOP_PLAIN_HTTP"));
+    const char *delay = env("FLINKOP_SHUTDOWN_DELAY");
     static const struct option opts[] = {
         {"port", required_argument, NULL, 'p'},
         {"tls-cert", required_argument, NULL, 'c'},
@@ -94,6 +121,7 @@ static int parse_config(int argc, char **argv, config *c)
         {"log-level", required_argument, NULL, 'l'},
         {"bind-address", required_argument, NULL, 'b'},
         {"plain-http", no_argument, NULL, 'P'},
+        {"shutdown-delay", required_argument, NULL, 'D'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -108,6 +136,7 @@ static int parse_config(int argc, char **argv, config *c)
         case 'l': c->log_level = optarg; break;
         case 'b': c->bind_address = optarg; break;
         case 'P': c->plain_http = true; break;
+        case 'D': delay = optarg; break;
         case 'h': usage(stdout); return -1;
         default: usage(stderr); return 2;
         }
@@ -118,6 +147,12 @@ static int parse_config(int argc, char **argv, config *c)
     }
     if (port && !parse_port(port, &c->port)) {
         fprintf(stderr, "flinkop-webhook: --port: %s is not a port number (0-65535)\n", port);
+        return 2;
+    }
+    if (delay && !parse_seconds(delay, MAX_SHUTDOWN_DELAY_S, &c->shutdown_delay_s)) {
+        fprintf(stderr,
+                "flinkop-webhook: --shutdown-delay: %s is not a number of seconds (0-%d)\n",
+                delay, MAX_SHUTDOWN_DELAY_S);
         return 2;
     }
     fo_log_level level = FO_LOG_INFO;
@@ -135,6 +170,13 @@ static int parse_config(int argc, char **argv, config *c)
     if (!c->bind_address)
         c->bind_address = "0.0.0.0";
     return 0;
+}
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 static unsigned count_connections(void *ctx)
@@ -236,11 +278,31 @@ int main(int argc, char **argv)
 
     struct timespec poll = {RELOAD_POLL_MS / 1000, (RELOAD_POLL_MS % 1000) * 1000000L};
     uint64_t seen = 0, trimmed = 0;
+    int64_t drain_until_ms = 0; /* after SIGTERM with --shutdown-delay: serve until then */
     for (;;) {
-        int sig = sigtimedwait(&sigs, NULL, &poll);
+        struct timespec wait = poll;
+        if (drain_until_ms) {
+            int64_t left = drain_until_ms - monotonic_ms();
+            if (left <= 0) {
+                fo_log_info("shutdown delay over: finishing requests in flight, then exiting");
+                break;
+            }
+            if (left < RELOAD_POLL_MS)
+                wait = (struct timespec){0, (long)left * 1000000L};
+        }
+        int sig = sigtimedwait(&sigs, NULL, &wait);
         if (sig == SIGTERM || sig == SIGINT) {
-            fo_log_info("%s received: finishing requests in flight, then exiting",
-                        sig == SIGTERM ? "SIGTERM" : "SIGINT");
+            const char *name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+            if (c.shutdown_delay_s > 0 && !drain_until_ms) {
+                fo_webhook_set_ready(wh, false);
+                fo_httpd_drain(srv);
+                drain_until_ms = monotonic_ms() + (int64_t)c.shutdown_delay_s * 1000;
+                fo_log_info("%s received: not ready; serving %d s more, each connection closed "
+                            "after its next answer",
+                            name, c.shutdown_delay_s);
+                continue;
+            }
+            fo_log_info("%s received: finishing requests in flight, then exiting", name);
             break;
         }
         reload(wh, cw); /* every poll interval, and at once on SIGHUP */

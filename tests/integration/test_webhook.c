@@ -165,7 +165,8 @@ typedef struct reply {
     long status;
     CURLcode cc;
     fo_strbuf body;
-    json_t *json; /* parsed body, or NULL */
+    fo_strbuf headers; /* the response's header lines */
+    json_t *json;      /* parsed body, or NULL */
 } reply;
 
 static size_t collect(char *p, size_t size, size_t n, void *ud)
@@ -206,7 +207,10 @@ static void send_raw(webhook *w, const char *method, const char *path, const cha
 {
     memset(r, 0, sizeof *r);
     fo_strbuf_init(&r->body, 0);
+    fo_strbuf_init(&r->headers, 0);
     CURL *c = client(w, path, w->ca->ca_cert, &r->body);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &r->headers);
     /* Big bodies keep curl's "Expect: 100-continue", so a 413 can come before the upload. */
     struct curl_slist *h = len > 1024 * 1024 ? NULL : curl_slist_append(NULL, "Expect:");
     if (content_type) {
@@ -233,6 +237,7 @@ static void reply_release(reply *r)
 {
     json_decref(r->json);
     fo_strbuf_release(&r->body);
+    fo_strbuf_release(&r->headers);
 }
 
 /* An AdmissionReview for obj (borrowed). */
@@ -837,6 +842,57 @@ START_TEST(sigterm_finishes_the_request_in_flight_and_exits_zero)
 }
 END_TEST
 
+static bool is_unready(webhook *w)
+{
+    return get_status(w, "/readyz", w->ca->ca_cert, NULL) == 503;
+}
+
+/* --shutdown-delay: after SIGTERM the pod is reported not ready but goes on answering (the
+ * API server's connections and the Service's endpoints catch up meanwhile), each answer
+ * closing its connection; then it exits 0. A second SIGTERM ends the delay. */
+START_TEST(a_shutdown_delay_serves_unready_then_exits_and_a_second_sigterm_cuts_it_short)
+{
+    webhook w;
+    setenv("FLINKOP_SHUTDOWN_DELAY", "2", 1);
+    webhook_start(&w);
+    unsetenv("FLINKOP_SHUTDOWN_DELAY");
+    json_t *obj = fo_test_load_yaml("admission-flinkdeployment-basic.yaml");
+    json_t *doc = review("55555555-2222-4333-8444-555555555555", "CREATE", obj, false);
+    reply r;
+    json_t *resp = admit(&w, "/validate", doc, &r);
+    ck_assert(json_is_true(json_object_get(resp, "allowed")));
+    ck_assert_ptr_null(strcasestr(r.headers.data, "Connection: close")); /* the control */
+    reply_release(&r);
+
+    ck_assert_int_eq(kill(w.pid, SIGTERM), 0);
+    ck_assert(eventually(is_unready, &w));
+    resp = admit(&w, "/validate", doc, &r); /* still answered: the port did not close */
+    ck_assert(json_is_true(json_object_get(resp, "allowed")));
+    ck_assert_ptr_nonnull(strcasestr(r.headers.data, "Connection: close"));
+    reply_release(&r);
+    int status = fo_test_stop(w.pid, 0, 20000); /* the delay ends by itself */
+    ck_assert_msg(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "exit status %d", status);
+    ck_assert(log_has(&w, "shutdown delay over", NULL));
+    w.pid = 0;
+    webhook_stop(&w);
+
+    setenv("FLINKOP_SHUTDOWN_DELAY", "300s", 1);
+    webhook_start(&w);
+    unsetenv("FLINKOP_SHUTDOWN_DELAY");
+    ck_assert_int_eq(kill(w.pid, SIGTERM), 0);
+    ck_assert(eventually(is_unready, &w));
+    ck_assert_int_eq(kill(w.pid, SIGTERM), 0);
+    status = fo_test_stop(w.pid, 0, 20000); /* long before 300 s */
+    ck_assert_msg(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "exit status %d", status);
+    w.pid = 0;
+    webhook_stop(&w);
+    json_decref(doc);
+    json_decref(obj);
+}
+END_TEST
+
 START_TEST(bad_flags_and_files_stop_the_start_with_a_message)
 {
     char *bin = fo_test_bin_path("flinkop-webhook");
@@ -891,6 +947,7 @@ int main(void)
     tcase_add_test(tc, a_rotated_certificate_is_served_and_a_bad_one_refused);
     tcase_add_test(tc, the_defaults_file_is_reloaded_and_a_broken_one_keeps_the_last_good);
     tcase_add_test(tc, sigterm_finishes_the_request_in_flight_and_exits_zero);
+    tcase_add_test(tc, a_shutdown_delay_serves_unready_then_exits_and_a_second_sigterm_cuts_it_short);
     tcase_add_test(tc, bad_flags_and_files_stop_the_start_with_a_message);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -616,6 +616,66 @@ START_TEST(quiesce_refuses_new_connections_and_lets_the_request_in_flight_finish
 }
 END_TEST
 
+/* One request on an open connection, its whole answer read (headers and Content-Length bytes
+ * of body) into buf; then whether the server hung up right after it. */
+static bool ask_teapot(int fd, char *buf, size_t cap, bool *hung_up)
+{
+    const char *req = "GET /teapot HTTP/1.1\r\nHost: a\r\n\r\n";
+    if (write(fd, req, strlen(req)) != (ssize_t)strlen(req))
+        return false;
+    struct timeval tv = {10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    size_t have = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf + have, cap - 1 - have);
+        if (n <= 0)
+            return false;
+        have += (size_t)n;
+        buf[have] = '\0';
+        char *end = strstr(buf, "\r\n\r\n");
+        const char *cl = strcasestr(buf, "Content-Length: ");
+        if (end && cl && have >= (size_t)(end + 4 - buf) + (size_t)atoi(cl + 16))
+            break;
+    }
+    /* a hang-up shows as EOF at once; an open connection as a timeout */
+    struct timeval shortly = {0, 300000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &shortly, sizeof shortly);
+    char extra;
+    *hung_up = read(fd, &extra, 1) == 0;
+    return true;
+}
+
+START_TEST(drain_keeps_serving_and_closes_each_connection_after_its_answer)
+{
+    fo_httpd *srv = start(2, 0);
+    int port = fo_httpd_port(srv);
+    char buf[4096];
+    bool hung_up = true;
+    int kept = connect_port(port);
+    ck_assert_int_ge(kept, 0);
+    ck_assert(ask_teapot(kept, buf, sizeof buf, &hung_up));
+    ck_assert_ptr_null(strcasestr(buf, "Connection: close")); /* the control: kept alive */
+    ck_assert(!hung_up);
+
+    fo_httpd_drain(srv);
+    fo_httpd_drain(srv); /* idempotent */
+    /* the connection opened before: its next answer is its last */
+    ck_assert(ask_teapot(kept, buf, sizeof buf, &hung_up));
+    ck_assert_ptr_nonnull(strstr(buf, "418"));
+    ck_assert_ptr_nonnull(strcasestr(buf, "Connection: close"));
+    ck_assert(hung_up);
+    close(kept);
+    /* new connections are still accepted and answered, once each */
+    int fresh = connect_port(port);
+    ck_assert_int_ge(fresh, 0);
+    ck_assert(ask_teapot(fresh, buf, sizeof buf, &hung_up));
+    ck_assert_ptr_nonnull(strcasestr(buf, "Connection: close"));
+    ck_assert(hung_up);
+    close(fresh);
+    fo_httpd_stop(srv);
+}
+END_TEST
+
 START_TEST(a_port_in_use_is_a_clear_error)
 {
     fo_httpd *srv = start(1, 0);
@@ -656,6 +716,7 @@ int main(void)
     tcase_add_test(tc, a_slow_client_does_not_block_a_single_threaded_server);
     tcase_add_test(tc, an_idle_connection_is_closed_after_the_timeout);
     tcase_add_test(tc, quiesce_refuses_new_connections_and_lets_the_request_in_flight_finish);
+    tcase_add_test(tc, drain_keeps_serving_and_closes_each_connection_after_its_answer);
     tcase_add_test(tc, a_port_in_use_is_a_clear_error);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
