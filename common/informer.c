@@ -13,9 +13,9 @@
 
 #define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
 
-/* The same rule while a List page is read: items[].metadata.managedFields and the
- * last-applied annotation are never built (trim(), below, still runs on every object: watch events
- * are read whole, one object at a time). */
+/* The same rule while a List page is read: items[].metadata.managedFields, the last-applied
+ * annotation and, with drop_status, items[].status are never built (trim(), below, still runs on
+ * every object: watch events are read whole, one object at a time). */
 enum { LS_NONE, LS_LIST, LS_ITEMS, LS_ITEM, LS_META, LS_ANNOTATIONS };
 
 static int list_member(void *ctx, int st, const char *key, size_t n, int *skip)
@@ -28,6 +28,8 @@ static int list_member(void *ctx, int st, const char *key, size_t n, int *skip)
     case LS_ITEMS:
         return key ? LS_NONE : LS_ITEM;
     case LS_ITEM:
+        if (IS("status") && inf->drop_status)
+            *skip = 2;
         return IS("metadata") ? LS_META : LS_NONE;
     case LS_META:
         if (IS("managedFields") && !inf->keep_managed_fields)
@@ -98,8 +100,9 @@ fo_informer *fo_informer_new(const fo_informer_opts *o, fo_err *err)
     inf->clock = o->clock ? o->clock : fo_clock_real();
     inf->keep_managed_fields = o->keep_managed_fields;
     inf->keep_last_applied = o->keep_last_applied;
+    inf->drop_status = o->drop_status;
     inf->list_filter = (fo_json_read_filter){
-        .root_state = LS_LIST, .member = list_member, .ctx = inf, .nskipped = 2};
+        .root_state = LS_LIST, .member = list_member, .ctx = inf, .nskipped = 3};
     pthread_rwlock_init(&inf->cache_lock, NULL);
     pthread_mutex_init(&inf->mu, NULL);
     pthread_condattr_t ca;
@@ -296,6 +299,8 @@ static json_t *remove_locked(fo_informer *inf, const char *key)
  * and not shared yet, so it may still be changed. */
 static void trim(const fo_informer *inf, json_t *obj)
 {
+    if (inf->drop_status)
+        json_object_del(obj, "status");
     json_t *meta = json_object_get(obj, "metadata");
     if (!json_is_object(meta))
         return;
@@ -311,7 +316,7 @@ static void trim(const fo_informer *inf, json_t *obj)
 
 const fo_json_read_filter *fo_informer_list_filter(const fo_informer *inf)
 {
-    if (inf->keep_managed_fields && inf->keep_last_applied)
+    if (inf->keep_managed_fields && inf->keep_last_applied && !inf->drop_status)
         return NULL;
     return &inf->list_filter;
 }

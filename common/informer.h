@@ -65,6 +65,9 @@ typedef struct fo_informer_opts {
      * the largest part of an object, that a controller never reads. Set these to keep them. */
     bool keep_managed_fields;
     bool keep_last_applied;
+    /* Leave out each object's status too, for a reader of spec and metadata only (the webhook's
+     * session-job checks): a running FlinkDeployment's status is half of it. */
+    bool drop_status;
 } fo_informer_opts;
 
 /* A stopped informer. NULL with err when options are invalid (no client, version or resource,

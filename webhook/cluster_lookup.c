@@ -77,7 +77,9 @@ static fo_informer *informer(fo_wh_cluster_lookup *cl)
                            .group = "flink.apache.org",
                            .version = "v1beta1",
                            .resource = "flinkdeployments",
-                           .name = "webhook-flinkdeployments"};
+                           .name = "webhook-flinkdeployments",
+                           /* the checks read the cluster's spec and name only */
+                           .drop_status = true};
     fo_informer *inf = cl->kc ? fo_informer_new(&io, &err) : NULL;
     if (!inf || fo_informer_start(inf, &err) != FO_OK) {
         fo_informer_free(inf);

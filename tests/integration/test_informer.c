@@ -557,6 +557,50 @@ START_TEST(list_pages_are_read_without_what_the_cache_drops)
 }
 END_TEST
 
+START_TEST(drop_status_leaves_each_objects_status_out)
+{
+    /* For a reader of spec and metadata only (the webhook's session-job checks): list pages
+     * never build items[].status, and an object from a watch loses it before it is cached.
+     * A member called "status" below the top level stays. */
+    static const char page[] =
+        "{\"kind\":\"WidgetList\",\"metadata\":{\"resourceVersion\":\"7\"},\"items\":["
+        "{\"metadata\":{\"name\":\"a\",\"namespace\":\"ns\"},"
+        "\"spec\":{\"status\":\"spec stays\"},\"status\":{\"phase\":\"Running\"}}]}";
+    for (int drop = 0; drop <= 1; drop++) {
+        fo_informer_opts o = {.kc = env.kc,
+                              .version = "v1",
+                              .resource = "configmaps",
+                              .keep_managed_fields = true,
+                              .keep_last_applied = true,
+                              .drop_status = drop};
+        fo_err err;
+        fo_informer *inf = fo_informer_new(&o, &err);
+        ck_assert_ptr_nonnull(inf);
+        const fo_json_read_filter *f = fo_informer_list_filter(inf);
+        ck_assert(drop ? f != NULL : f == NULL); /* nothing to leave out without it */
+        json_t *list = fo_json_read(page, strlen(page), f, &err);
+        ck_assert_msg(list != NULL, "%s", err.message);
+        json_t *item = json_array_get(json_object_get(list, "items"), 0);
+        ck_assert(drop ? !json_object_get(item, "status") : !!json_object_get(item, "status"));
+        ck_assert_str_eq(fo_json_get_str(item, "spec.status"), "spec stays");
+        json_decref(list);
+
+        json_t *obj = json_pack("{s:{s:s, s:s}, s:{s:s}, s:{s:s}}", "metadata", "name", "b",
+                                "namespace", "ns", "spec", "status", "spec stays", "status",
+                                "phase", "Running");
+        fo_informer_apply_upsert(inf, obj);
+        json_decref(obj);
+        json_t *cached = fo_informer_get(inf, "ns", "b");
+        ck_assert_ptr_nonnull(cached);
+        ck_assert(drop ? !json_object_get(cached, "status")
+                       : !!json_object_get(cached, "status"));
+        ck_assert_str_eq(fo_json_get_str(cached, "spec.status"), "spec stays");
+        json_decref(cached);
+        fo_informer_free(inf);
+    }
+}
+END_TEST
+
 START_TEST(bad_options_are_refused)
 {
     fo_err err;
@@ -586,6 +630,7 @@ static Suite *suite(void)
     tcase_add_test(tc, the_owner_index_follows_owner_references);
     tcase_add_test(tc, the_cache_drops_other_clients_bookkeeping);
     tcase_add_test(tc, list_pages_are_read_without_what_the_cache_drops);
+    tcase_add_test(tc, drop_status_leaves_each_objects_status_out);
     tcase_add_test(tc, bad_options_are_refused);
     suite_add_tcase(s, tc);
     return s;
