@@ -112,17 +112,7 @@ static fo_rc parse_operation(const char *s, fo_admission_op *op, fo_err *err)
                       s);
 }
 
-static const char *type_name_of(int type)
-{
-    static const char *const names[] = {
-        [JSON_OBJECT] = "an object", [JSON_ARRAY] = "an array", [JSON_STRING] = "a string",
-        [JSON_INTEGER] = "a number", [JSON_REAL] = "a number",  [JSON_TRUE] = "a boolean",
-        [JSON_FALSE] = "a boolean",  [JSON_NULL] = "null"};
-    return type >= 0 && type <= JSON_NULL ? names[type] : "unknown";
-}
-
-static fo_rc decode_request(const json_t *r, const fo_wh_json_skipped *sk,
-                            fo_admission_request *req, fo_err *err)
+static fo_rc decode_request(const json_t *r, fo_admission_request *req, fo_err *err)
 {
     const json_t *kind = NULL, *resource = NULL;
     const char *s = NULL;
@@ -157,12 +147,14 @@ static fo_rc decode_request(const json_t *r, const fo_wh_json_skipped *sk,
     bool needs_object = req->op == FO_ADMISSION_CREATE || req->op == FO_ADMISSION_UPDATE;
     if ((rc = get_object(r, "object", "request.object", false, &req->object, err)) != FO_OK)
         return rc;
-    /* oldObject was checked as JSON and left out by the reader; only its type is known. */
-    int old_type = sk->type[FO_WH_SKIP_OLD_OBJECT];
-    if (old_type >= 0 && old_type != JSON_NULL && old_type != JSON_OBJECT)
+    /* oldObject was checked as JSON; the reader kept only its metadata.generation. */
+    const json_t *old = json_object_get(r, "oldObject");
+    if (old && !json_is_null(old) && !json_is_object(old))
         return fo_err_set(err, FO_EINVAL, "request.oldObject: must be an object, got %s",
-                          type_name_of(old_type));
-    req->has_old_object = old_type == JSON_OBJECT;
+                          type_name(old));
+    req->has_old_object = json_is_object(old);
+    if (req->has_old_object)
+        req->old_generation = json_object_get(json_object_get(old, "metadata"), "generation");
     if (needs_object && !req->object)
         return fo_err_set(err, FO_EINVAL, "request.object: required for %s", req->operation);
     json_t *dry = json_object_get(r, "dryRun");
@@ -184,8 +176,7 @@ static fo_rc decode(const char *body, size_t len, fo_wh_json_mode mode, fo_admis
                           FO_ADMISSION_MAX_BODY);
     if (len == 0)
         return fo_err_set(err, FO_EINVAL, "body: empty, expected an AdmissionReview");
-    fo_wh_json_skipped sk;
-    json_t *doc = fo_wh_json_parse(body, len, mode, &sk, err);
+    json_t *doc = fo_wh_json_parse(body, len, mode, NULL, err);
     if (!doc)
         return err && err->rc == FO_ENOMEM ? FO_ENOMEM : fo_err_wrap(err, "body: malformed JSON");
     const json_t *r = NULL;
@@ -193,7 +184,7 @@ static fo_rc decode(const char *body, size_t len, fo_wh_json_mode mode, fo_admis
     if (rc == FO_OK)
         rc = get_object(doc, "request", "request", true, &r, err);
     if (rc == FO_OK)
-        rc = decode_request(r, &sk, req, err);
+        rc = decode_request(r, req, err);
     if (rc != FO_OK) {
         json_decref(doc);
         memset(req, 0, sizeof *req);
@@ -232,15 +223,7 @@ bool fo_admission_is_flink_write(const fo_admission_request *req)
         return false;
     if (strcmp(req->group, "flink.apache.org") != 0)
         return false;
-    if (strcmp(req->kind, "FlinkDeployment") != 0 && strcmp(req->kind, "FlinkSessionJob") != 0)
-        return false;
-    /* Being deleted: the writes left to such an object take finalizers off (the controller's
-     * when its cleanup is done, a user's by hand when cleanup is stuck). Judging a spec that
-     * is going away, against rules or a cluster that may have changed since it was admitted,
-     * could keep it in Terminating for good; defaulting it changes nothing that will run. */
-    const json_t *deleting =
-        json_object_get(json_object_get(req->object, "metadata"), "deletionTimestamp");
-    return !deleting || json_is_null(deleting);
+    return strcmp(req->kind, "FlinkDeployment") == 0 || strcmp(req->kind, "FlinkSessionJob") == 0;
 }
 
 /* ---- responses ---- */

@@ -56,7 +56,8 @@ typedef struct fo_admission_request {
     const char *namespace_; /* "" when absent */
     const json_t *object;   /* NULL when null/absent (DELETE, CONNECT); without
                                metadata.managedFields */
-    bool has_old_object;    /* request.oldObject was an object (its content is not kept) */
+    bool has_old_object;    /* request.oldObject was an object (only its generation is kept) */
+    const json_t *old_generation; /* request.oldObject.metadata.generation, or NULL */
     bool dry_run;
 } fo_admission_request;
 
@@ -73,8 +74,7 @@ fo_rc fo_admission_decode_without_status(const char *body, size_t len, fo_admiss
 void fo_admission_request_release(fo_admission_request *req);
 
 /* True for a CREATE or UPDATE of the main resource of kind FlinkDeployment or FlinkSessionJob
- * in group flink.apache.org whose object is not being deleted (no metadata.deletionTimestamp):
- * the requests the webhook judges or changes. The others are allowed untouched. */
+ * in group flink.apache.org: the requests the webhook judges or changes. */
 bool fo_admission_is_flink_write(const fo_admission_request *req);
 
 /* Our answer, filled by admit_validate / admit_mutate. Owns everything it points to. */

@@ -6,8 +6,10 @@
  * FlinkDeployment and FlinkSessionJob CREATE/UPDATE of the main resource are validated; every
  * field error goes into one denial (422 Invalid, details.causes), and deprecation warnings are
  * sent back with allow and deny alike. Everything else (DELETE, CONNECT, subresources, other
- * kinds) and canaries (label flink.apache.org/canary: "true") are allowed untouched. The webhook
- * writes no rule of its own. Thread-safe when env's callbacks are. */
+ * kinds), canaries (label flink.apache.org/canary: "true") and updates of an object being
+ * deleted that leave its spec alone (metadata.generation unchanged: its finalizers coming off)
+ * are allowed untouched. The webhook writes no rule of its own. Thread-safe when env's
+ * callbacks are. */
 
 #include "common/validate.h"
 #include "webhook/admission.h"

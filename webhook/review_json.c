@@ -5,7 +5,7 @@
 
 /* Where the reader is in the review: members of these objects may be skipped. Everything
  * under any other member is S_NONE (built, no more matching). */
-enum { S_NONE = 0, S_ROOT, S_REQUEST, S_OBJECT, S_METADATA };
+enum { S_NONE = 0, S_ROOT, S_REQUEST, S_OBJECT, S_METADATA, S_OLD_OBJECT, S_OLD_METADATA };
 
 struct review_filter {
     bool skip_status;
@@ -35,9 +35,11 @@ static int member_state(void *ctx, int st, const char *key, size_t n, int *skip)
             forget(f, FO_WH_SKIP_MANAGED_FIELDS, FO_WH_SKIP_STATUS);
             return S_OBJECT;
         }
-        if (IS("oldObject"))
-            *skip = FO_WH_SKIP_OLD_OBJECT;
-        else if (IS("userInfo"))
+        if (IS("oldObject")) {
+            forget(f, FO_WH_SKIP_OLD_OBJECT, FO_WH_SKIP_OLD_OBJECT);
+            return S_OLD_OBJECT;
+        }
+        if (IS("userInfo"))
             *skip = FO_WH_SKIP_USER_INFO;
         else if (IS("options"))
             *skip = FO_WH_SKIP_OPTIONS;
@@ -53,6 +55,15 @@ static int member_state(void *ctx, int st, const char *key, size_t n, int *skip)
     case S_METADATA:
         if (IS("managedFields"))
             *skip = FO_WH_SKIP_MANAGED_FIELDS;
+        return S_NONE;
+    case S_OLD_OBJECT: /* only metadata.generation is kept */
+        if (!key || IS("metadata"))
+            return key ? S_OLD_METADATA : S_NONE; /* not an object: refused by the caller */
+        *skip = FO_WH_SKIP_OLD_OBJECT;
+        return S_NONE;
+    case S_OLD_METADATA:
+        if (key && !IS("generation"))
+            *skip = FO_WH_SKIP_OLD_OBJECT;
         return S_NONE;
     }
 #undef IS

@@ -8,7 +8,8 @@
  *
  * Skipped members (with FO_WH_JSON_REVIEW) are checked like everything else, then left out of
  * the result; their JSON type is reported so the caller can still check it:
- *   request.oldObject, request.userInfo, request.options, request.object.metadata.managedFields
+ *   everything in request.oldObject but its metadata.generation (which tells whether an update
+ *   changes the spec), request.userInfo, request.options, request.object.metadata.managedFields
  * and with FO_WH_JSON_REVIEW_NO_STATUS also request.object.status.
  * Acceptance and results otherwise as fo_json_read (= json_loadb(JSON_DECODE_ANY |
  * JSON_ALLOW_NUL)). Pure; thread-safe. */
@@ -28,7 +29,7 @@ typedef enum fo_wh_json_mode {
 } fo_wh_json_mode;
 
 typedef enum fo_wh_json_skip {
-    FO_WH_SKIP_OLD_OBJECT,
+    FO_WH_SKIP_OLD_OBJECT, /* the members of oldObject left out (the last one's type) */
     FO_WH_SKIP_USER_INFO,
     FO_WH_SKIP_OPTIONS,
     FO_WH_SKIP_MANAGED_FIELDS,

@@ -232,7 +232,7 @@ static bool patch_for(const json_t *obj, const char *op, const char *sub, const 
     return patched;
 }
 
-START_TEST(deletes_subresources_other_kinds_canaries_and_deleting_objects_get_no_patch)
+START_TEST(deletes_subresources_other_kinds_and_canaries_get_no_patch)
 {
     json_t *obj = fo_test_load_yaml("admission-flinkdeployment-basic.yaml");
     ck_assert(patch_for(obj, "CREATE", NULL, NULL)); /* the control: this one is patched */
@@ -243,11 +243,6 @@ START_TEST(deletes_subresources_other_kinds_canaries_and_deleting_objects_get_no
     json_t *canary = fo_test_load_yaml("admission-flinkdeployment-canary.yaml");
     ck_assert(!patch_for(canary, "CREATE", NULL, NULL));
     json_decref(canary);
-    /* an object being deleted: its finalizers come off, nothing is defaulted */
-    ck_assert(patch_for(obj, "UPDATE", NULL, NULL));
-    json_object_set_new(json_object_get(obj, "metadata"), "deletionTimestamp",
-                        json_string("2026-11-26T11:40:00Z"));
-    ck_assert(!patch_for(obj, "UPDATE", NULL, NULL));
     json_decref(obj);
 }
 END_TEST
@@ -280,7 +275,7 @@ int main(void)
     tcase_add_test(tc, cluster_pod_defaults_sit_under_the_resource_templates);
     tcase_add_test(tc, a_session_job_gets_the_target_session_label_and_keeps_its_others);
     tcase_add_test(tc, dry_run_gets_the_same_patch);
-    tcase_add_test(tc, deletes_subresources_other_kinds_canaries_and_deleting_objects_get_no_patch);
+    tcase_add_test(tc, deletes_subresources_other_kinds_and_canaries_get_no_patch);
     tcase_add_test(tc, an_object_the_normaliser_refuses_is_allowed_with_a_warning);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
