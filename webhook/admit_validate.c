@@ -26,8 +26,7 @@ static bool finalizing(const fo_admission_request *req)
 void fo_admit_validate(const fo_admission_request *req, const fo_validate_env *env,
                        fo_admission_response *resp)
 {
-    if (!fo_admission_is_flink_write(req) || fo_validate_is_canary(req->object) ||
-        finalizing(req))
+    if (!fo_admission_is_flink_write(req) || fo_validate_is_canary(req->object) || finalizing(req))
         return; /* allowed, nothing to say */
     fo_field_errors *errs = fo_field_errors_new();
     if (!errs) {

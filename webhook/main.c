@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "common/certwatch.h"
+#include "common/clock.h"
 #include "common/httpd.h"
 #include "common/json_arena.h"
 #include "common/log.h"
@@ -83,6 +84,8 @@ static bool parse_port(const char *s, int *out)
 /* Whole seconds, with or without an "s": 5, 5s. */
 static bool parse_seconds(const char *s, int max, int *out)
 {
+    if (*s < '0' || *s > '9') /* strtol would take " 5" and "+5" */
+        return false;
     char *end = NULL;
     errno = 0;
     long v = strtol(s, &end, 10);
@@ -170,13 +173,6 @@ static int parse_config(int argc, char **argv, config *c)
     if (!c->bind_address)
         c->bind_address = "0.0.0.0";
     return 0;
-}
-
-static int64_t monotonic_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 static unsigned count_connections(void *ctx)
@@ -282,7 +278,7 @@ int main(int argc, char **argv)
     for (;;) {
         struct timespec wait = poll;
         if (drain_until_ms) {
-            int64_t left = drain_until_ms - monotonic_ms();
+            int64_t left = drain_until_ms - fo_clock_mono_ms(fo_clock_real());
             if (left <= 0) {
                 fo_log_info("shutdown delay over: finishing requests in flight, then exiting");
                 break;
@@ -296,7 +292,8 @@ int main(int argc, char **argv)
             if (c.shutdown_delay_s > 0 && !drain_until_ms) {
                 fo_webhook_set_ready(wh, false);
                 fo_httpd_drain(srv);
-                drain_until_ms = monotonic_ms() + (int64_t)c.shutdown_delay_s * 1000;
+                drain_until_ms =
+                    fo_clock_mono_ms(fo_clock_real()) + (int64_t)c.shutdown_delay_s * 1000;
                 fo_log_info("%s received: not ready; serving %d s more, each connection closed "
                             "after its next answer",
                             name, c.shutdown_delay_s);

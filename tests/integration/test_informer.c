@@ -585,15 +585,14 @@ START_TEST(drop_status_leaves_each_objects_status_out)
         ck_assert_str_eq(fo_json_get_str(item, "spec.status"), "spec stays");
         json_decref(list);
 
-        json_t *obj = json_pack("{s:{s:s, s:s}, s:{s:s}, s:{s:s}}", "metadata", "name", "b",
-                                "namespace", "ns", "spec", "status", "spec stays", "status",
-                                "phase", "Running");
+        json_t *obj =
+            json_pack("{s:{s:s, s:s}, s:{s:s}, s:{s:s}}", "metadata", "name", "b", "namespace",
+                      "ns", "spec", "status", "spec stays", "status", "phase", "Running");
         fo_informer_apply_upsert(inf, obj);
         json_decref(obj);
         json_t *cached = fo_informer_get(inf, "ns", "b");
         ck_assert_ptr_nonnull(cached);
-        ck_assert(drop ? !json_object_get(cached, "status")
-                       : !!json_object_get(cached, "status"));
+        ck_assert(drop ? !json_object_get(cached, "status") : !!json_object_get(cached, "status"));
         ck_assert_str_eq(fo_json_get_str(cached, "spec.status"), "spec stays");
         json_decref(cached);
         fo_informer_free(inf);
