@@ -176,7 +176,7 @@ static fo_rc decode(const char *body, size_t len, fo_wh_json_mode mode, fo_admis
                           FO_ADMISSION_MAX_BODY);
     if (len == 0)
         return fo_err_set(err, FO_EINVAL, "body: empty, expected an AdmissionReview");
-    json_t *doc = fo_wh_json_parse(body, len, mode, NULL, err);
+    json_t *doc = fo_wh_json_parse(body, len, mode, err);
     if (!doc)
         return err && err->rc == FO_ENOMEM ? FO_ENOMEM : fo_err_wrap(err, "body: malformed JSON");
     const json_t *r = NULL;
