@@ -72,8 +72,7 @@ void fo_informer_apply_upsert(fo_informer *inf, json_t *obj);
 /* A filter for reading a List page (fo_kube_list_opts.page_filter) that leaves out of every
  * item what the cache drops anyway (see fo_informer_opts keep_* and drop_status), so a first
  * list of a thousand objects never holds all their managedFields at once. NULL when nothing is
- * dropped.
- * The filter lives as long as inf. */
+ * dropped. The filter lives as long as inf. */
 const fo_json_read_filter *fo_informer_list_filter(const fo_informer *inf);
 void fo_informer_apply_delete(fo_informer *inf, json_t *obj);
 
