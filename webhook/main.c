@@ -70,26 +70,16 @@ static bool truthy(const char *s)
     return s && (strcasecmp(s, "true") == 0 || strcmp(s, "1") == 0 || strcasecmp(s, "yes") == 0);
 }
 
-static bool parse_port(const char *s, int *out)
+/* A whole number in [0, max]: digits (strtol alone would also take " 5" and "+5"), then the
+ * optional suffix (NULL: none), such as the "s" of "5s". */
+static bool parse_number(const char *s, long max, const char *suffix, int *out)
 {
-    char *end = NULL;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < 0 || v > 65535)
-        return false;
-    *out = (int)v;
-    return true;
-}
-
-/* Whole seconds, with or without an "s": 5, 5s. */
-static bool parse_seconds(const char *s, int max, int *out)
-{
-    if (*s < '0' || *s > '9') /* strtol would take " 5" and "+5" */
+    if (*s < '0' || *s > '9')
         return false;
     char *end = NULL;
     errno = 0;
     long v = strtol(s, &end, 10);
-    if (errno || end == s || (*end && strcmp(end, "s") != 0) || v < 0 || v > max)
+    if (errno || v > max || (*end && (!suffix || strcmp(end, suffix) != 0)))
         return false;
     *out = (int)v;
     return true;
@@ -148,11 +138,11 @@ static int parse_config(int argc, char **argv, config *c)
         fprintf(stderr, "flinkop-webhook: unexpected argument %s\n", argv[optind]);
         return 2;
     }
-    if (port && !parse_port(port, &c->port)) {
+    if (port && !parse_number(port, 65535, NULL, &c->port)) {
         fprintf(stderr, "flinkop-webhook: --port: %s is not a port number (0-65535)\n", port);
         return 2;
     }
-    if (delay && !parse_seconds(delay, MAX_SHUTDOWN_DELAY_S, &c->shutdown_delay_s)) {
+    if (delay && !parse_number(delay, MAX_SHUTDOWN_DELAY_S, "s", &c->shutdown_delay_s)) {
         fprintf(stderr,
                 "flinkop-webhook: --shutdown-delay: %s is not a number of seconds (0-%d)\n",
                 delay, MAX_SHUTDOWN_DELAY_S);
