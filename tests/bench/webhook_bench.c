@@ -4,9 +4,9 @@
  *   webhook_bench load WEBHOOK_BIN RESPONDER_BIN REVIEW_DIR [seconds-per-run [rounds]]
  *       req/s, p50 and p99 of /validate and /mutate over keep-alive TLS connections (1, 8 and
  *       64 concurrent clients) next to the bare responder (same httpd, canned answer) and to
- *       the responder with --check-json (it checks that the body is JSON first: the least a
- *       webhook must do, so the ceiling of the ratio for any webhook that answers a malformed
- *       review with 400), then a paced run at 1,000 req/s for the latency target, and peak RSS
+ *       the responder with --check-json (it checks that the body is JSON first with the
+ *       library's check: the least a webhook must do, so the ceiling of the ratio for a webhook
+ *       on this library that answers a malformed review with 400), then a paced run at 1,000 req/s for the latency target, and peak RSS
  *       (VmHWM) of the webhook and the bare responder. With several rounds (default 1) every
  *       server runs once per round at each level and body, in turn; the table shows medians,
  *       and each ratio pairs a run with the responder's run of the same round (range: the
@@ -464,10 +464,13 @@ static int load_main(const char *webhook, const char *responder, const char *dir
 {
     setup s;
     setup_init(&s, dir);
-    int wport, rport, cport;
-    pid_t wpid = start_server(&s, webhook, WEBHOOK, NULL, &wport, 20000);
-    pid_t rpid = start_server(&s, responder, RESPONDER, NULL, &rport, 20000);
-    pid_t cpid = start_server(&s, responder, JSON_CHECK, NULL, &cport, 20000);
+    int port[3];
+    pid_t pid[3]; /* by server_kind */
+    pid[WEBHOOK] = start_server(&s, webhook, WEBHOOK, NULL, &port[WEBHOOK], 20000);
+    pid[RESPONDER] = start_server(&s, responder, RESPONDER, NULL, &port[RESPONDER], 20000);
+    pid[JSON_CHECK] = start_server(&s, responder, JSON_CHECK, NULL, &port[JSON_CHECK], 20000);
+    pid_t wpid = pid[WEBHOOK], rpid = pid[RESPONDER];
+    int wport = port[WEBHOOK];
     fo_test_sleep_ms(300);
     long w_idle = fo_proc_vm_kib(wpid, "VmRSS"), r_idle = fo_proc_vm_kib(rpid, "VmRSS");
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -489,14 +492,12 @@ static int load_main(const char *webhook, const char *responder, const char *dir
         for (int b = 0; b < NBODIES; b++) {
             sample m[NSERVED][MAX_ROUNDS];
             for (int k = 0; k < rounds; k++) {
-                /* one round: every server in turn, so each ratio compares runs minutes apart
-                 * at most, under the same machine state */
+                /* one round: every server in turn, so each ratio compares runs seconds apart,
+                 * under the same machine state */
                 for (int v = 0; v < NSERVED; v++) {
                     const served *sv = &SERVED[v];
-                    pid_t pid = sv->kind == WEBHOOK ? wpid : sv->kind == JSON_CHECK ? cpid : rpid;
-                    int port = sv->kind == WEBHOOK ? wport : sv->kind == JSON_CHECK ? cport : rport;
-                    m[v][k].r = run_on(pid, port, s.reqs[b][sv->route], s.lens[b][sv->route],
-                                       clients[ci], seconds, 0, &m[v][k].us);
+                    m[v][k].r = run_on(pid[sv->kind], port[sv->kind], s.reqs[b][sv->route],
+                                       s.lens[b][sv->route], clients[ci], seconds, 0, &m[v][k].us);
                     failures += (int)m[v][k].r.errors;
                 }
             }
@@ -539,7 +540,7 @@ static int load_main(const char *webhook, const char *responder, const char *dir
         printf("note: %d client errors (see %s)\n", failures, s.log);
     fo_test_stop(wpid, SIGTERM, 20000);
     fo_test_stop(rpid, SIGTERM, 20000);
-    fo_test_stop(cpid, SIGTERM, 20000);
+    fo_test_stop(pid[JSON_CHECK], SIGTERM, 20000);
     setup_release(&s);
     return 0;
 }
