@@ -427,8 +427,24 @@ static bool is_digit(const unsigned char *p, const unsigned char *end)
     return p < end && *p >= '0' && *p <= '9';
 }
 
-/* RFC 8259 section 6. Integers (no fraction, no exponent) must fit in json_int_t; reals must
- * not overflow (jansson's two numeric errors). Both are checked also where nothing is built. */
+/* The digits [p, end) as the magnitude of a json_int_t of that sign, if it fits. */
+static bool integer_fits(const unsigned char *p, const unsigned char *end, bool neg,
+                         uint64_t *out)
+{
+    uint64_t v = 0, limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    for (; p < end; p++) {
+        unsigned d = (unsigned)(*p - '0');
+        if (v > (limit - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return true;
+}
+
+/* RFC 8259 section 6. Integers (no fraction, no exponent) must fit in json_int_t, unless the
+ * filter reads bigger ones as reals; reals must not overflow (jansson's two numeric errors).
+ * Both are checked also where nothing is built. */
 static bool parse_number(reader *r, bool build, json_t **out, int *type)
 {
     const unsigned char *s = r->p, *p = r->p, *end = r->end;
@@ -467,40 +483,37 @@ static bool parse_number(reader *r, bool build, json_t **out, int *type)
     }
     r->p = p;
     if (!real) {
-        *type = JSON_INTEGER;
-        uint64_t v = 0;
-        uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-        for (const unsigned char *q = s + neg; q < p; q++) {
-            unsigned d = (unsigned)(*q - '0');
-            if (v > (limit - d) / 10)
-                return fail(r, s, FO_EINVAL, neg ? "too big negative integer" : "too big integer");
-            v = v * 10 + d;
+        uint64_t v;
+        if (integer_fits(s + neg, p, neg, &v)) {
+            *type = JSON_INTEGER;
+            if (build) {
+                json_int_t iv = neg ? (v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(json_int_t)v)
+                                    : (json_int_t)v;
+                if (!(*out = json_integer(iv)))
+                    return fail(r, s, FO_ENOMEM, NULL);
+            }
+            return true;
         }
-        if (build) {
-            json_int_t iv =
-                neg ? (v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(json_int_t)v) : (json_int_t)v;
-            *out = json_integer(iv);
-        }
-    } else {
-        *type = JSON_REAL;
-        size_t n = (size_t)(p - s);
-        char small[64];
-        char *text = n < sizeof small ? small : malloc(n + 1);
-        if (!text)
-            return fail(r, s, FO_ENOMEM, NULL);
-        memcpy(text, s, n);
-        text[n] = '\0';
-        errno = 0;
-        double d = strtod(text, NULL);
-        bool overflow = errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL);
-        if (text != small)
-            free(text);
-        if (overflow)
-            return fail(r, s, FO_EINVAL, "real number overflow");
-        if (build)
-            *out = json_real(d);
+        if (!r->filter || !r->filter->big_integers_as_reals)
+            return fail(r, s, FO_EINVAL, neg ? "too big negative integer" : "too big integer");
+        /* read below as the float64 it came from */
     }
-    if (build && !*out)
+    *type = JSON_REAL;
+    size_t n = (size_t)(p - s);
+    char small[64];
+    char *text = n < sizeof small ? small : malloc(n + 1);
+    if (!text)
+        return fail(r, s, FO_ENOMEM, NULL);
+    memcpy(text, s, n);
+    text[n] = '\0';
+    errno = 0;
+    double d = strtod(text, NULL);
+    bool overflow = errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL);
+    if (text != small)
+        free(text);
+    if (overflow)
+        return fail(r, s, FO_EINVAL, "real number overflow");
+    if (build && !(*out = json_real(d)))
         return fail(r, s, FO_ENOMEM, NULL);
     return true;
 }

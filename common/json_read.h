@@ -14,14 +14,16 @@
  * what is built equals its result (tests/unit/test_review_json.c compares both on fixtures and
  * on many corrupted variants): UTF-8 is checked everywhere (no overlong forms, surrogates or
  * code points past U+10FFFF), \u escapes must pair surrogates, \u0000 is allowed in values but
- * not in keys, integers must fit in 64 bits, reals must not overflow, duplicate keys keep the
- * last value, nesting is limited to FO_JSON_READ_MAX_DEPTH values (jansson's limit). Skipped
- * members are checked like everything else. One difference, on purpose: jansson drops a NUL
+ * not in keys, integers must fit in 64 bits (unless the filter asks for bigger ones as reals),
+ * reals must not overflow, duplicate keys keep the last value, nesting is limited to
+ * FO_JSON_READ_MAX_DEPTH values (jansson's limit). Skipped members are checked like everything
+ * else. One difference, on purpose: jansson drops a NUL
  * byte that directly follows a number or a literal ("[1\0]" reads as [1]); RFC 8259 allows no
  * NUL outside strings, and this reader refuses it (tests/fuzz/fuzz_json_read.c).
  * Pure; thread-safe. */
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/rc.h"
@@ -41,6 +43,11 @@ typedef struct fo_json_read_filter {
     void *ctx;
     int *skipped_types; /* json_type per skip index, -1 when absent; may be NULL */
     size_t nskipped;
+    /* Read an integer that does not fit in 64 bits as a real instead of refusing the document
+     * (jansson refuses it). The Kubernetes API server decodes such a number into a float64 and
+     * writes it back without a decimal point (100000000000000000000), so a reader of what it
+     * sends should let the field's own check report it. Also where nothing is built. */
+    bool big_integers_as_reals;
 } fo_json_read_filter;
 
 /* Parse buf[0..len) (need not be NUL-terminated); filter may be NULL (build everything).

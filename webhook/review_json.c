@@ -52,6 +52,10 @@ json_t *fo_wh_json_parse(const char *buf, size_t len, fo_wh_json_mode mode, fo_e
     if (mode == FO_WH_JSON_ALL)
         return fo_json_read(buf, len, NULL, err);
     bool skip_status = mode == FO_WH_JSON_REVIEW_NO_STATUS;
-    fo_json_read_filter f = {.root_state = S_ROOT, .member = member_state, .ctx = &skip_status};
+    /* a number the API server wrote from a float64 is the field's check's to report */
+    fo_json_read_filter f = {.root_state = S_ROOT,
+                             .member = member_state,
+                             .ctx = &skip_status,
+                             .big_integers_as_reals = true};
     return fo_json_read(buf, len, &f, err);
 }

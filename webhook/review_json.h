@@ -10,9 +10,10 @@
  * the result: everything in request.oldObject but its metadata.generation (which tells whether
  * an update changes the spec), request.userInfo, request.options and
  * request.object.metadata.managedFields, and with FO_WH_JSON_REVIEW_NO_STATUS also
- * request.object.status.
- * Acceptance and results otherwise as fo_json_read (= json_loadb(JSON_DECODE_ANY |
- * JSON_ALLOW_NUL)). Pure; thread-safe. */
+ * request.object.status. An integer past 64 bits is read as a real, as the API server (which
+ * wrote it from a float64) read it, so that validation names the field instead of the whole
+ * review being refused. Acceptance and results otherwise as fo_json_read (= json_loadb(
+ * JSON_DECODE_ANY | JSON_ALLOW_NUL)). Pure; thread-safe. */
 
 #include <jansson.h>
 #include <stddef.h>

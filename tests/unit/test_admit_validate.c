@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/jsonutil.h"
+#include "common/strbuf.h"
 #include "tests/support/testutil.h"
 #include "tests/support/testyaml.h"
 #include "webhook/admission.h"
@@ -132,6 +133,47 @@ START_TEST(canaries_deletes_subresources_and_other_kinds_are_allowed_untouched)
 }
 END_TEST
 
+/* A number past 64 bits, as the API server writes it (it holds it as a float64): the denial
+ * names the field, where refusing the whole review would show the user a failed webhook call. */
+START_TEST(an_integer_past_64_bits_is_denied_naming_its_field)
+{
+    json_t *obj = fo_test_load_yaml("admission-flinkdeployment-basic.yaml");
+    json_object_set_new(json_object_get(json_object_get(obj, "spec"), "job"), "parallelism",
+                        json_integer(987654321));
+    json_t *doc = json_pack("{s:s, s:s, s:{s:s, s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s}, s:s, "
+                            "s:s, s:O}}",
+                            "apiVersion", "admission.k8s.io/v1", "kind", "AdmissionReview",
+                            "request", "uid", "b3f3c0a2-1111-4222-8333-944445555666", "kind",
+                            "group", "flink.apache.org", "version", "v1beta1", "kind",
+                            "FlinkDeployment", "resource", "group", "flink.apache.org",
+                            "version", "v1beta1", "resource", "flinkdeployments", "namespace",
+                            "flink-jobs", "operation", "CREATE", "object", obj);
+    char *text = json_dumps(doc, JSON_COMPACT);
+    char *at = strstr(text, "987654321");
+    ck_assert_ptr_nonnull(at);
+    fo_strbuf sb;
+    fo_strbuf_init(&sb, 0);
+    fo_strbuf_append(&sb, text, (size_t)(at - text));
+    fo_strbuf_puts(&sb, "100000000000000000000");
+    fo_strbuf_puts(&sb, at + strlen("987654321"));
+    fo_admission_request req;
+    fo_err err;
+    fo_err_clear(&err);
+    ck_assert_msg(fo_admission_decode(sb.data, sb.len, &req, &err) == FO_OK, "%s", err.message);
+    fo_admission_response resp;
+    fo_admission_response_init(&resp);
+    fo_admit_validate(&req, NULL, &resp);
+    ck_assert(!resp.allowed);
+    ck_assert_ptr_nonnull(strstr(resp.message, "spec.job.parallelism"));
+    fo_admission_response_release(&resp);
+    fo_admission_request_release(&req);
+    fo_strbuf_release(&sb);
+    free(text);
+    json_decref(doc);
+    json_decref(obj);
+}
+END_TEST
+
 /* Taking the finalizer off an object that no longer passes the rules (they were tightened, or
  * a session job's jar host stopped resolving) must not keep it in Terminating; changing the
  * spec of an object being deleted is still judged. The API server sends the stored object as
@@ -246,6 +288,7 @@ int main(void)
     tcase_add_test(tc, a_deprecated_flink_version_is_allowed_with_a_warning);
     tcase_add_test(tc, canaries_deletes_subresources_and_other_kinds_are_allowed_untouched);
     tcase_add_test(tc, an_invalid_object_being_deleted_can_lose_its_finalizers);
+    tcase_add_test(tc, an_integer_past_64_bits_is_denied_naming_its_field);
     tcase_add_test(tc, session_job_cluster_checks_run_only_when_the_cluster_is_known);
     tcase_add_test(tc, a_session_job_without_deployment_name_is_denied_naming_the_field);
     suite_add_tcase(s, tc);
