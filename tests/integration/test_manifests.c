@@ -21,10 +21,12 @@
 #define NS "flinkop-system"
 #define RENDER_MAX_BYTES (32u * 1024 * 1024)
 
-enum { BASE, CERT_MANAGER, SELF_SIGNED, WATCH_NAMESPACES, OVERLAYS };
+/* FINALIZERS: the cert-manager overlay with the component manifests/components/
+ * finalizers-without-webhook, as a user adds it (a kustomization written into the copy). */
+enum { BASE, CERT_MANAGER, SELF_SIGNED, WATCH_NAMESPACES, FINALIZERS, OVERLAYS };
 static const char *const overlay_dirs[OVERLAYS] = {
     "manifests/base", "manifests/overlays/cert-manager", "manifests/overlays/self-signed",
-    "manifests/overlays/watch-namespaces"};
+    "manifests/overlays/watch-namespaces", "manifests/overlays/with-finalizers-component"};
 
 static fo_kubecheck_schemas *schemas;
 static json_t *rendered[OVERLAYS];
@@ -90,10 +92,17 @@ static void setup(void)
              "'%s/certs/gen.sh' >/dev/null 2>&1",
              src_dir(), tmp_tree, tmp_tree, tmp_tree, tmp_tree, tmp_tree);
     ck_assert_msg(system(cmd) == 0, "copying the tree or certs/gen.sh failed: %s", cmd);
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p '%s/%s' && printf '%%s\\n' 'apiVersion: kustomize.config.k8s.io/v1beta1' "
+             "'kind: Kustomization' 'resources: [../cert-manager]' "
+             "'components: [../../components/finalizers-without-webhook]' "
+             "> '%s/%s/kustomization.yaml'",
+             tmp_tree, overlay_dirs[FINALIZERS], tmp_tree, overlay_dirs[FINALIZERS]);
+    ck_assert_msg(system(cmd) == 0, "writing the component's kustomization failed: %s", cmd);
     for (int i = 0; i < OVERLAYS; i++) {
         char path[4096];
-        snprintf(path, sizeof path, "%s/%s", i == SELF_SIGNED ? tmp_tree : src_dir(),
-                 overlay_dirs[i]);
+        snprintf(path, sizeof path, "%s/%s",
+                 i == SELF_SIGNED || i == FINALIZERS ? tmp_tree : src_dir(), overlay_dirs[i]);
         rendered[i] = render(path);
         /* CRDs in the render describe custom resources in it. */
         size_t k;
@@ -378,6 +387,14 @@ START_TEST(processes_get_the_flags_of_their_contract)
     ck_assert_msg(mounted_under(wh, arg(c, "--tls-key"), "secret", "flinkop-webhook-tls"), "key");
     ck_assert_msg(mounted_under(wh, arg(c, "--defaults"), "configMap", "flinkop-cluster-defaults"),
                   "webhook --defaults is not in the mounted ConfigMap");
+    /* a stopping webhook pod answers while it leaves the endpoints, then finishes what is in
+     * flight (up to 5 s): the grace period must hold both */
+    ck_assert_ptr_nonnull(arg(c, "--shutdown-delay"));
+    int delay = atoi(arg(c, "--shutdown-delay"));
+    int64_t grace = 0;
+    ck_assert(fo_json_get_int(wh, "spec.template.spec.terminationGracePeriodSeconds", &grace));
+    ck_assert_int_ge(delay, 1);
+    ck_assert_int_ge(grace, delay + 5 + 1);
 }
 END_TEST
 
@@ -507,6 +524,34 @@ START_TEST(webhook_configurations_fail_closed_but_skip_the_operator_namespace)
     check_webhooks(rendered[_i], "ValidatingWebhookConfiguration", "/validate",
                    _i == WATCH_NAMESPACES, errs);
     assert_clean(errs, overlay_dirs[_i]);
+}
+END_TEST
+
+/* The component (Kubernetes 1.28+) spares the webhooks the updates that take finalizers off an
+ * object being deleted; without it no overlay has match conditions (1.25 has none). */
+START_TEST(the_finalizers_component_adds_match_conditions_and_only_it)
+{
+    static const char *const kinds[2] = {"MutatingWebhookConfiguration",
+                                         "ValidatingWebhookConfiguration"};
+    for (int o = 0; o < OVERLAYS; o++) {
+        for (int k = 0; k < 2; k++) {
+            const json_t *h = json_array_get(
+                json_object_get(must_find(rendered[o], kinds[k], "flinkop"), "webhooks"), 0);
+            const json_t *conds = json_object_get(h, "matchConditions");
+            if (o != FINALIZERS) {
+                ck_assert_msg(!conds, "%s: %s has matchConditions", overlay_dirs[o], kinds[k]);
+                continue;
+            }
+            ck_assert_uint_eq(json_array_size(conds), 1);
+            const char *e = fo_json_str(json_array_get(conds, 0), "expression");
+            ck_assert_ptr_nonnull(e);
+            ck_assert_ptr_nonnull(strstr(e, "request.operation == 'UPDATE'"));
+            ck_assert_ptr_nonnull(strstr(e, "has(oldObject.metadata.deletionTimestamp)"));
+            /* validation is skipped only while the spec stays as it was */
+            ck_assert(!strstr(e, "object.metadata.generation == oldObject.metadata.generation") ==
+                      (k == 0));
+        }
+    }
 }
 END_TEST
 
@@ -793,6 +838,7 @@ int main(void)
     tcase_add_loop_test(tc, webhook_configurations_fail_closed_but_skip_the_operator_namespace, 0,
                         OVERLAYS);
     tcase_add_loop_test(tc, rbac_grants_each_process_only_what_it_needs, 0, OVERLAYS);
+    tcase_add_test(tc, the_finalizers_component_adds_match_conditions_and_only_it);
     tcase_add_test(tc, watch_namespaces_overlay_binds_the_controller_only_where_it_watches);
     tcase_add_test(tc, cert_manager_overlay_issues_the_serving_certificate_and_injects_the_ca);
     tcase_add_test(tc, self_signed_overlay_carries_the_generated_secret_and_ca_bundle);
