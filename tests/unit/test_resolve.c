@@ -1,0 +1,81 @@
+/* webhook/resolve: the time-bounded lookup behind the restricted-host check of session-job jar
+ * URIs. Only what needs no DNS server: literal addresses (getaddrinfo answers them itself)
+ * and the arguments it refuses. */
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "webhook/resolve.h"
+
+START_TEST(a_literal_address_resolves_to_itself)
+{
+    char out[4][64];
+    memset(out, 0, sizeof out);
+    ck_assert_int_eq(fo_wh_resolve_host(NULL, "127.0.0.1", out, 4), 1);
+    ck_assert_str_eq(out[0], "127.0.0.1");
+    ck_assert_int_eq(fo_wh_resolve_host(NULL, "169.254.169.254", out, 4), 1);
+    ck_assert_str_eq(out[0], "169.254.169.254");
+    ck_assert_int_eq(fo_wh_resolve_host(NULL, "::1", out, 4), 1);
+    ck_assert_str_eq(out[0], "::1");
+}
+END_TEST
+
+START_TEST(bad_arguments_are_refused_without_a_lookup)
+{
+    char out[1][64];
+    char long_host[300];
+    memset(long_host, 'a', sizeof long_host - 1);
+    long_host[sizeof long_host - 1] = '\0';
+    ck_assert_int_eq(fo_wh_resolve_host(NULL, NULL, out, 1), -1);
+    ck_assert_int_eq(fo_wh_resolve_host(NULL, "", out, 1), -1);
+    ck_assert_int_eq(fo_wh_resolve_host(NULL, long_host, out, 1), -1);
+    ck_assert_int_eq(fo_wh_resolve_host(NULL, "127.0.0.1", out, 0), -1);
+}
+END_TEST
+
+/* Lookups from many threads at once: each gets its own answer (the lookup threads share
+ * nothing with each other). */
+static void *resolve_one(void *arg)
+{
+    int i = (int)(long)arg;
+    char host[32], out[1][64];
+    snprintf(host, sizeof host, "10.0.0.%d", i + 1);
+    int n = fo_wh_resolve_host(NULL, host, out, 1);
+    /* past FO_RESOLVE_MAX_PENDING at once a call may answer -1 at once: never a wrong address */
+    return (void *)(long)(n == -1 || (n == 1 && strcmp(out[0], host) == 0));
+}
+
+START_TEST(concurrent_lookups_each_get_their_own_answer)
+{
+    pthread_t th[32];
+    for (long i = 0; i < 32; i++)
+        ck_assert_int_eq(pthread_create(&th[i], NULL, resolve_one, (void *)i), 0);
+    for (int i = 0; i < 32; i++) {
+        void *ok = NULL;
+        pthread_join(th[i], &ok);
+        ck_assert_msg(ok, "lookup %d answered another host's address", i);
+    }
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("resolve");
+    TCase *tc = tcase_create("resolve");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, a_literal_address_resolves_to_itself);
+    tcase_add_test(tc, bad_arguments_are_refused_without_a_lookup);
+    tcase_add_test(tc, concurrent_lookups_each_get_their_own_answer);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
