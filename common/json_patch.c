@@ -525,8 +525,7 @@ static fo_rc diff_into(differ *d, const json_t *a, const json_t *b)
             rc = fo_json_pointer_append(path, k);
             if (rc == FO_OK)
                 rc = emit(d, "remove", NULL);
-            path->len = mark;
-            path->data[mark] = '\0';
+            fo_strbuf_truncate(path, mark);
             if (rc != FO_OK)
                 return rc;
         }
@@ -539,8 +538,7 @@ static fo_rc diff_into(differ *d, const json_t *a, const json_t *b)
             rc = fo_json_pointer_append(path, k);
             if (rc == FO_OK)
                 rc = old ? diff_into(d, old, vb) : emit(d, "add", vb);
-            path->len = mark;
-            path->data[mark] = '\0';
+            fo_strbuf_truncate(path, mark);
             if (rc != FO_OK)
                 return rc;
         }
@@ -554,8 +552,7 @@ static fo_rc diff_into(differ *d, const json_t *a, const json_t *b)
             rc = fo_strbuf_printf(path, "/%zu", i);
             if (rc == FO_OK)
                 rc = diff_into(d, ai, bi);
-            path->len = mark;
-            path->data[mark] = '\0';
+            fo_strbuf_truncate(path, mark);
             if (rc != FO_OK)
                 return rc;
         }

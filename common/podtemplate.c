@@ -307,10 +307,7 @@ static void path_push(fo_strbuf *path, const char *seg)
 
 static void path_pop(fo_strbuf *path, size_t mark)
 {
-    if (path->cap) {
-        path->len = mark;
-        path->data[mark] = '\0';
-    }
+    fo_strbuf_truncate(path, mark);
 }
 
 /* The merge works on a target the caller owns alone (no part of it is referenced from

@@ -45,6 +45,16 @@ static inline fo_rc fo_strbuf_putc(fo_strbuf *sb, char c)
     return fo_strbuf_append(sb, &c, 1);
 }
 
+/* Keep the first len bytes, such as back to a mark taken before appending; nothing when the
+ * content is not longer (so also on a buffer that never allocated). */
+static inline void fo_strbuf_truncate(fo_strbuf *sb, size_t len)
+{
+    if (len < sb->len) {
+        sb->len = len;
+        sb->data[len] = '\0';
+    }
+}
+
 fo_rc fo_strbuf_printf(fo_strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 fo_rc fo_strbuf_vprintf(fo_strbuf *sb, const char *fmt, va_list ap);
 

@@ -274,8 +274,7 @@ fo_rc fo_yaml_put_key(fo_strbuf *sb, const char *key, size_t len, bool quote, in
     fo_rc rc = quote ? fo_yaml_quote(sb, key, len) : fo_strbuf_append(sb, key, len);
     if (rc == FO_OK && sb->len - mark > IMPLICIT_KEY_MAX) {
         /* explicit key: "? key" then ":" on its own line at the same indentation */
-        sb->len = mark;
-        sb->data[mark] = '\0';
+        fo_strbuf_truncate(sb, mark);
         rc = fo_strbuf_puts(sb, "? ");
         if (rc == FO_OK)
             rc = fo_yaml_quote(sb, key, len);

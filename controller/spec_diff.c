@@ -66,8 +66,7 @@ static void record(walker *w, fo_diff_type type, const char *path, const json_t 
         fo_strbuf_puts(&w->sb, ", ");
     if (fo_strbuf_printf(&w->sb, "%s : %s -> %s", path, av, bv) != FO_OK) {
         /* Over the limit: keep what fits; the count still says how many changed. */
-        w->sb.len = before;
-        w->sb.data[before] = '\0';
+        fo_strbuf_truncate(&w->sb, before);
         w->truncated = true;
     }
 }
