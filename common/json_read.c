@@ -22,6 +22,8 @@ typedef struct reader {
     const unsigned char *p, *start, *end;
     fo_err *err;
     const fo_json_read_filter *filter; /* NULL: build everything */
+    bool big_integers_as_reals;        /* the filter's options, with or without a member fn */
+    size_t max_values, values;         /* values built so far */
     char *scratch; /* unescaped string text */
     size_t scratch_cap;
 } reader;
@@ -494,7 +496,7 @@ static bool parse_number(reader *r, bool build, json_t **out, int *type)
             }
             return true;
         }
-        if (!r->filter || !r->filter->big_integers_as_reals)
+        if (!r->big_integers_as_reals)
             return fail(r, s, FO_EINVAL, neg ? "too big negative integer" : "too big integer");
         /* read below as the float64 it came from */
     }
@@ -675,6 +677,10 @@ static bool parse_value(reader *r, int st, bool build, unsigned depth, json_t **
             return true;
         }
     }
+    if (build && r->max_values && ++r->values > r->max_values) {
+        fo_err_set(r->err, FO_ELIMIT, "more than %zu values", r->max_values);
+        return false;
+    }
     if (++depth > FO_JSON_READ_MAX_DEPTH)
         return fail(r, r->p, FO_EINVAL, "maximum parsing depth reached");
     if (r->p >= r->end)
@@ -720,7 +726,9 @@ json_t *fo_json_read(const char *buf, size_t len, const fo_json_read_filter *fil
                 .start = (const unsigned char *)buf,
                 .end = (const unsigned char *)buf + len,
                 .err = err,
-                .filter = filter && filter->member ? filter : NULL};
+                .filter = filter && filter->member ? filter : NULL,
+                .big_integers_as_reals = filter && filter->big_integers_as_reals,
+                .max_values = filter ? filter->max_values : 0};
     if (r.filter && r.filter->skipped_types)
         for (size_t i = 0; i < r.filter->nskipped; i++)
             r.filter->skipped_types[i] = -1;

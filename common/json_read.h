@@ -48,11 +48,17 @@ typedef struct fo_json_read_filter {
      * writes it back without a decimal point (100000000000000000000), so a reader of what it
      * sends should let the field's own check report it. Also where nothing is built. */
     bool big_integers_as_reals;
+    /* Build at most this many values (0: no limit): past it the read stops with FO_ELIMIT
+     * "more than N values", so that what one document costs in memory has a bound (a value
+     * costs 40-250 bytes once built, whatever its text: a 3 MiB array of one-character strings
+     * becomes 50 MiB of jansson values). Skipped members do not count. */
+    size_t max_values;
 } fo_json_read_filter;
 
-/* Parse buf[0..len) (need not be NUL-terminated); filter may be NULL (build everything).
- * Returns a new reference, or NULL with err: FO_EINVAL "invalid JSON at line L, column C:
- * <why>" (column counts characters, as jansson does) or FO_ENOMEM. */
+/* Parse buf[0..len) (need not be NUL-terminated); filter may be NULL (build everything, no
+ * options). Returns a new reference, or NULL with err: FO_EINVAL "invalid JSON at line L,
+ * column C: <why>" (column counts characters, as jansson does), FO_ELIMIT (max_values) or
+ * FO_ENOMEM. */
 json_t *fo_json_read(const char *buf, size_t len, const fo_json_read_filter *filter, fo_err *err);
 
 #endif

@@ -177,6 +177,12 @@ static fo_rc decode(const char *body, size_t len, fo_wh_json_mode mode, fo_admis
     if (len == 0)
         return fo_err_set(err, FO_EINVAL, "body: empty, expected an AdmissionReview");
     json_t *doc = fo_wh_json_parse(body, len, mode, err);
+    if (!doc && err && err->rc == FO_ELIMIT)
+        return fo_err_set(err, FO_ELIMIT,
+                          "body: the review holds more than %u JSON values in the parts the "
+                          "webhook reads (request.object without managedFields); it does not "
+                          "check objects that large",
+                          FO_WH_JSON_MAX_VALUES);
     if (!doc)
         return err && err->rc == FO_ENOMEM ? FO_ENOMEM : fo_err_wrap(err, "body: malformed JSON");
     const json_t *r = NULL;

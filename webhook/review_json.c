@@ -56,6 +56,7 @@ json_t *fo_wh_json_parse(const char *buf, size_t len, fo_wh_json_mode mode, fo_e
     fo_json_read_filter f = {.root_state = S_ROOT,
                              .member = member_state,
                              .ctx = &skip_status,
-                             .big_integers_as_reals = true};
+                             .big_integers_as_reals = true,
+                             .max_values = FO_WH_JSON_MAX_VALUES};
     return fo_json_read(buf, len, &f, err);
 }

@@ -25,6 +25,7 @@
 #include "tests/support/testcerts.h"
 #include "tests/support/testutil.h"
 #include "tests/support/testyaml.h"
+#include "webhook/review_json.h"
 
 /* ---- the webhook process ---- */
 
@@ -537,6 +538,14 @@ static void no_uid(json_t *d)
 {
     json_object_del(json_object_get(d, "request"), "uid");
 }
+/* one more value in the object than the reader builds: a few hundred KB of text */
+static void too_many_values(json_t *d)
+{
+    json_t *a = json_array();
+    for (unsigned i = 0; i < FO_WH_JSON_MAX_VALUES; i++)
+        json_array_append_new(a, json_integer(1));
+    json_object_set_new(json_object_get(json_object_get(d, "request"), "object"), "extra", a);
+}
 
 START_TEST(every_bad_input_gets_a_clear_error_and_the_server_keeps_serving)
 {
@@ -548,9 +557,14 @@ START_TEST(every_bad_input_gets_a_clear_error_and_the_server_keeps_serving)
     memset(big, ' ', big_len);
     expect_error(&w, "POST", "/validate", big, big_len, "application/json", 413, "too large");
     free(big);
+    /* 413 too: a small body whose object would build more values than the limit */
+    char *t = doc_text(too_many_values);
+    expect_error(&w, "POST", "/mutate", t, strlen(t), "application/json", 413,
+                 "more than 100000 JSON values");
+    free(t);
     expect_error(&w, "POST", "/validate", "{\"apiVersion\":", 14, "application/json", 400,
                  "malformed JSON");
-    char *t = doc_text(v1beta1);
+    t = doc_text(v1beta1);
     expect_error(&w, "POST", "/mutate", t, strlen(t), "application/json", 400, "apiVersion");
     free(t);
     t = doc_text(conversion);

@@ -9,6 +9,7 @@
 #include "common/jsonutil.h"
 #include "tests/support/testutil.h"
 #include "webhook/admission.h"
+#include "webhook/review_json.h"
 
 /* Section 5: the patch document and its base64 as the spec prints them. */
 static const char SPEC_PATCH[] =
@@ -159,6 +160,45 @@ START_TEST(a_body_over_the_limit_is_refused_before_parsing)
     ck_assert_int_eq(fo_admission_decode(big, n, &req, &err), FO_ELIMIT);
     ck_assert_ptr_nonnull(strstr(err.message, "exceeds the limit"));
     free(big);
+}
+END_TEST
+
+/* An array of n one-character strings (each a built value, a few bytes of text). */
+static json_t *many_values(size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_string("1"));
+    return a;
+}
+
+START_TEST(a_review_building_too_many_values_is_refused_and_skipped_parts_do_not_count)
+{
+    fo_admission_request req;
+    fo_err err;
+    /* in the object: the limit, counted with the rest of the review, is passed */
+    json_t *doc = spec_request();
+    json_t *spec = json_object_get(json_object_get(json_object_get(doc, "request"), "object"),
+                                   "spec");
+    json_object_set_new(spec, "args", many_values(FO_WH_JSON_MAX_VALUES));
+    ck_assert_int_eq(decode_doc(doc, &req, &err), FO_ELIMIT);
+    ck_assert_msg(strstr(err.message, "more than 100000 JSON values") != NULL, "%s",
+                  err.message);
+    ck_assert_ptr_null(req.review);
+    json_decref(doc);
+
+    /* the same values in managedFields and oldObject are checked, not built: accepted */
+    doc = spec_request();
+    json_t *r = json_object_get(doc, "request");
+    json_t *meta = json_object_get(json_object_get(r, "object"), "metadata");
+    json_t *mf = json_array();
+    json_array_append_new(mf, json_pack("{s:o}", "fieldsV1", many_values(FO_WH_JSON_MAX_VALUES)));
+    json_object_set_new(meta, "managedFields", mf);
+    json_object_set_new(r, "oldObject",
+                        json_pack("{s:o}", "spec", many_values(FO_WH_JSON_MAX_VALUES)));
+    ck_assert_int_eq(decode_doc(doc, &req, &err), FO_OK);
+    fo_admission_request_release(&req);
+    json_decref(doc);
 }
 END_TEST
 
@@ -468,6 +508,7 @@ int main(void)
     Suite *s = suite_create("admission");
     TCase *tc = tcase_create("admission");
     tcase_add_test(tc, the_spec_example_request_decodes);
+    tcase_add_test(tc, a_review_building_too_many_values_is_refused_and_skipped_parts_do_not_count);
     tcase_add_test(tc, dry_run_and_unknown_fields_are_accepted);
     tcase_add_test(tc, mutate_decoding_leaves_the_status_out);
     tcase_add_test(tc, malformed_json_is_refused_with_its_position);
