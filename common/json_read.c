@@ -23,7 +23,7 @@ typedef struct reader {
     fo_err *err;
     const fo_json_read_filter *filter; /* NULL: build everything */
     bool big_integers_as_reals;        /* the filter's options, with or without a member fn */
-    size_t max_values, values;         /* values built so far */
+    size_t max_weight, weight;         /* of what is built so far */
     char *scratch; /* unescaped string text */
     size_t scratch_cap;
 } reader;
@@ -534,6 +534,16 @@ static bool literal(reader *r, const char *word, size_t n)
 
 static bool parse_value(reader *r, int st, bool build, unsigned depth, json_t **out, int *type);
 
+/* Add to the weight of what is built (fo_json_read_filter.max_weight); false past it. */
+static inline bool charge(reader *r, size_t units)
+{
+    if (!r->max_weight || (r->weight += units) <= r->max_weight)
+        return true;
+    fo_err_set(r->err, FO_ELIMIT, "more than %zu JSON values (an object counts 3, each of its "
+               "keys 1 more)", r->max_weight);
+    return false;
+}
+
 static bool parse_object(reader *r, int st, bool build, unsigned depth, json_t **out)
 {
     json_t *obj = NULL;
@@ -582,6 +592,8 @@ static bool parse_object(reader *r, int st, bool build, unsigned depth, json_t *
         int skip = -1, type = -1;
         int child = st == 0 ? 0 : r->filter->member(r->filter->ctx, st, key, key_len, &skip);
         bool build_child = build && skip < 0;
+        if (build_child && !charge(r, 1)) /* the key */
+            goto error;
         json_t *value = NULL;
         if (!parse_value(r, child, build_child, depth, &value, &type))
             goto error;
@@ -677,14 +689,12 @@ static bool parse_value(reader *r, int st, bool build, unsigned depth, json_t **
             return true;
         }
     }
-    if (build && r->max_values && ++r->values > r->max_values) {
-        fo_err_set(r->err, FO_ELIMIT, "more than %zu values", r->max_values);
-        return false;
-    }
     if (++depth > FO_JSON_READ_MAX_DEPTH)
         return fail(r, r->p, FO_EINVAL, "maximum parsing depth reached");
     if (r->p >= r->end)
         return fail(r, r->p, FO_EINVAL, "a value expected");
+    if (build && !charge(r, *r->p == '{' ? 3 : 1))
+        return false;
     switch (*r->p) {
     case '{':
         *type = JSON_OBJECT;
@@ -728,7 +738,7 @@ json_t *fo_json_read(const char *buf, size_t len, const fo_json_read_filter *fil
                 .err = err,
                 .filter = filter && filter->member ? filter : NULL,
                 .big_integers_as_reals = filter && filter->big_integers_as_reals,
-                .max_values = filter ? filter->max_values : 0};
+                .max_weight = filter ? filter->max_weight : 0};
     if (r.filter && r.filter->skipped_types)
         for (size_t i = 0; i < r.filter->nskipped; i++)
             r.filter->skipped_types[i] = -1;

@@ -48,16 +48,18 @@ typedef struct fo_json_read_filter {
      * writes it back without a decimal point (100000000000000000000), so a reader of what it
      * sends should let the field's own check report it. Also where nothing is built. */
     bool big_integers_as_reals;
-    /* Build at most this many values (0: no limit): past it the read stops with FO_ELIMIT
-     * "more than N values", so that what one document costs in memory has a bound (a value
-     * costs 40-250 bytes once built, whatever its text: a 3 MiB array of one-character strings
-     * becomes 50 MiB of jansson values). Skipped members do not count. */
-    size_t max_values;
+    /* Bound what is built (0: no bound): each value weighs 1, an object 2 more and each of its
+     * members 1 more (its key), about what they cost in memory in units of a small value's
+     * ~150 bytes (an empty object's hash table weighs more than a string). Past max_weight the
+     * read stops with FO_ELIMIT "more than N JSON values (...)", so that what one document
+     * costs has a bound the text's length does not give: a 2.8 MB array of one-character
+     * strings becomes 55 MB of jansson values. Skipped members weigh nothing. */
+    size_t max_weight;
 } fo_json_read_filter;
 
 /* Parse buf[0..len) (need not be NUL-terminated); filter may be NULL (build everything, no
  * options). Returns a new reference, or NULL with err: FO_EINVAL "invalid JSON at line L,
- * column C: <why>" (column counts characters, as jansson does), FO_ELIMIT (max_values) or
+ * column C: <why>" (column counts characters, as jansson does), FO_ELIMIT (max_weight) or
  * FO_ENOMEM. */
 json_t *fo_json_read(const char *buf, size_t len, const fo_json_read_filter *filter, fo_err *err);
 

@@ -1,5 +1,6 @@
 #include "webhook/admission.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -177,12 +178,14 @@ static fo_rc decode(const char *body, size_t len, fo_wh_json_mode mode, fo_admis
     if (len == 0)
         return fo_err_set(err, FO_EINVAL, "body: empty, expected an AdmissionReview");
     json_t *doc = fo_wh_json_parse(body, len, mode, err);
-    if (!doc && err && err->rc == FO_ELIMIT)
+    if (!doc && err && err->rc == FO_ELIMIT) {
+        char what[FO_ERR_MSG_MAX]; /* "more than N JSON values (...)" */
+        snprintf(what, sizeof what, "%s", err->message);
         return fo_err_set(err, FO_ELIMIT,
-                          "body: the review holds more than %u JSON values in the parts the "
-                          "webhook reads (request.object without managedFields); it does not "
-                          "check objects that large",
-                          FO_WH_JSON_MAX_VALUES);
+                          "body: too large to check: request.object (without its "
+                          "managedFields) holds %s",
+                          what);
+    }
     if (!doc)
         return err && err->rc == FO_ENOMEM ? FO_ENOMEM : fo_err_wrap(err, "body: malformed JSON");
     const json_t *r = NULL;

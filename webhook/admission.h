@@ -63,7 +63,8 @@ typedef struct fo_admission_request {
 
 /* Parse and check a request body. On failure returns FO_EINVAL (malformed JSON: the message
  * names line and column; a missing or wrong field: the message names it, e.g.
- * "request.uid: required") or FO_ELIMIT (over FO_ADMISSION_MAX_BODY, or more values than FO_WH_JSON_MAX_VALUES), and req is left empty. */
+ * "request.uid: required") or FO_ELIMIT (over FO_ADMISSION_MAX_BODY, or building more
+ * than FO_WH_JSON_MAX_WEIGHT), and req is left empty. */
 fo_rc fo_admission_decode(const char *body, size_t len, fo_admission_request *req, fo_err *err);
 
 /* The same, leaving out the object's status too (for /mutate: normalising never reads it). */

@@ -57,6 +57,6 @@ json_t *fo_wh_json_parse(const char *buf, size_t len, fo_wh_json_mode mode, fo_e
                              .member = member_state,
                              .ctx = &skip_status,
                              .big_integers_as_reals = true,
-                             .max_values = FO_WH_JSON_MAX_VALUES};
+                             .max_weight = FO_WH_JSON_MAX_WEIGHT};
     return fo_json_read(buf, len, &f, err);
 }

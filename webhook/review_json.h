@@ -22,13 +22,14 @@
 #include "common/rc.h"
 
 #define FO_WH_JSON_MAX_DEPTH FO_JSON_READ_MAX_DEPTH
-/* Values built from one review, at most (the review modes; what is skipped does not count).
- * The body limit alone does not bound memory: built values cost 40-250 bytes each (jansson,
- * then /mutate's copies and patch) whatever their text, so a 2.8 MB review of one-character
- * strings took the webhook to 177 MB. A large real FlinkDeployment (long pod templates, a few
- * hundred configuration keys) builds a few thousand; measured peaks at this limit are in
- * docs/performance.md. */
-#define FO_WH_JSON_MAX_VALUES 100000u
+/* The most one review may build, in json_read's weight (review modes: a value 1, an object 3,
+ * each key 1 more; what is skipped weighs nothing). The body limit alone does not bound
+ * memory: what is built costs 140-700 bytes a value on /mutate (jansson, then the copies and
+ * the patch) whatever its text, so a 2.8 MB review of one-character strings took the webhook
+ * to 177 MB, and 300 KB of empty objects to 74 MB. A large real FlinkDeployment (long pod
+ * templates, a few hundred configuration keys) weighs a few thousand; measured peaks at this
+ * bound are in docs/performance.md. */
+#define FO_WH_JSON_MAX_WEIGHT 50000u
 
 typedef enum fo_wh_json_mode {
     FO_WH_JSON_ALL,              /* build everything (what json_loadb builds) */
@@ -38,7 +39,7 @@ typedef enum fo_wh_json_mode {
 
 /* Parse buf[0..len) (need not be NUL-terminated). Returns a new reference, or NULL with err:
  * FO_EINVAL "invalid JSON at line L, column C: <why>" (column counts characters, as jansson
- * does), FO_ELIMIT "more than FO_WH_JSON_MAX_VALUES values" (review modes) or FO_ENOMEM. */
+ * does), FO_ELIMIT "more than FO_WH_JSON_MAX_WEIGHT JSON values (...)" (review modes) or FO_ENOMEM. */
 json_t *fo_wh_json_parse(const char *buf, size_t len, fo_wh_json_mode mode, fo_err *err);
 
 #endif

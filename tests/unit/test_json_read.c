@@ -108,31 +108,41 @@ START_TEST(without_a_filter_or_in_state_zero_everything_is_built)
 }
 END_TEST
 
-START_TEST(values_built_past_max_values_stop_the_read_and_skipped_ones_do_not_count)
+START_TEST(what_is_built_past_max_weight_stops_the_read_and_skipped_members_weigh_nothing)
 {
     fo_err err;
-    /* [1,[2,3]] builds five values: the two arrays and three numbers */
-    fo_json_read_filter five = {.max_values = 5}, four = {.max_values = 4};
+    /* [1,[2,3]]: five values of weight 1 */
+    fo_json_read_filter five = {.max_weight = 5}, four = {.max_weight = 4};
     json_t *v = fo_json_read("[1,[2,3]]", 9, &five, &err);
     ck_assert_ptr_nonnull(v);
     json_decref(v);
     ck_assert_ptr_null(fo_json_read("[1,[2,3]]", 9, &four, &err));
     ck_assert_int_eq(err.rc, FO_ELIMIT);
-    ck_assert_str_eq(err.message, "more than 4 values");
-    /* the limit holds without a member function, and so does the other option */
+    ck_assert_str_eq(err.message,
+                     "more than 4 JSON values (an object counts 3, each of its keys 1 more)");
+    /* {"a":{}}: two objects (3 each) and one key */
+    fo_json_read_filter seven = {.max_weight = 7}, six = {.max_weight = 6};
+    v = fo_json_read("{\"a\":{}}", 8, &seven, &err);
+    ck_assert_ptr_nonnull(v);
+    json_decref(v);
+    ck_assert_ptr_null(fo_json_read("{\"a\":{}}", 8, &six, &err));
+    ck_assert_int_eq(err.rc, FO_ELIMIT);
+    /* the options hold without a member function */
     fo_json_read_filter reals = {.big_integers_as_reals = true};
     v = fo_json_read("100000000000000000000", 21, &reals, &err);
     ck_assert(json_is_real(v));
     json_decref(v);
 
-    /* a skipped member holds any number of values: only what is built counts */
+    /* a skipped member holds any number of values: only what is built weighs */
     static const char text[] = "{\"items\":[{\"metadata\":{\"secret\":[1,2,3,4,5,6,7,8,9],"
                                "\"name\":\"a\"}}]}";
-    fo_json_read_filter f = {.root_state = LIST, .member = member, .max_values = 5};
+    /* the root object 3 + key 1, items 1, the item 3 + key 1, metadata 3 + key 1 ("name"; the
+     * skipped "secret" is not charged), "a" 1 */
+    fo_json_read_filter f = {.root_state = LIST, .member = member, .max_weight = 14};
     v = fo_json_read(text, strlen(text), &f, &err);
     ck_assert_msg(v != NULL, "%s", err.message);
     json_decref(v);
-    f.max_values = 4; /* the root, items, the item, metadata, name */
+    f.max_weight = 13;
     ck_assert_ptr_null(fo_json_read(text, strlen(text), &f, &err));
     ck_assert_int_eq(err.rc, FO_ELIMIT);
 }
@@ -145,7 +155,7 @@ int main(void)
     tcase_add_test(tc, filtered_members_are_left_out_through_arrays_and_the_rest_is_intact);
     tcase_add_test(tc, skipped_members_are_still_checked);
     tcase_add_test(tc, without_a_filter_or_in_state_zero_everything_is_built);
-    tcase_add_test(tc, values_built_past_max_values_stop_the_read_and_skipped_ones_do_not_count);
+    tcase_add_test(tc, what_is_built_past_max_weight_stops_the_read_and_skipped_members_weigh_nothing);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
