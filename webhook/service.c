@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/cpu_limit.h"
 #include "common/log.h"
 #include "common/strbuf.h"
 #include "webhook/webhook_internal.h"
@@ -208,10 +209,10 @@ fo_metrics *fo_webhook_metrics(fo_webhook *wh)
 
 unsigned fo_webhook_pool_threads(void)
 {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned n = fo_cpu_usable();
     if (n < 2)
         n = 2;
     if (n > 8)
         n = 8;
-    return (unsigned)n;
+    return n;
 }

@@ -39,7 +39,9 @@
  * 12,000 fewer instructions per request (a smaller pool to set up). */
 #define FO_WEBHOOK_CONN_MEMORY_BYTES (8u * 1024)
 
-/* Pool threads: one per CPU, at least 2, at most 8. */
+/* Pool threads: one per CPU the process may use (its container's CPU limit counts:
+ * common/cpu_limit.h), at least 2, at most 8. Each thread handling a large review holds up to
+ * ~15 MiB while it does (docs/performance.md), so threads past the CPUs only add memory. */
 unsigned fo_webhook_pool_threads(void);
 
 typedef struct fo_webhook fo_webhook;
