@@ -51,6 +51,8 @@ struct fo_httpd {
     void *handler_ctx;
     fo_certwatch *tls;
     size_t max_body;
+    size_t max_bodies;         /* 0: no bound */
+    atomic_size_t bodies_held; /* bytes; see hold_body */
     bool thread_per_connection;
     int port;
     atomic_bool quiescing;
@@ -78,6 +80,8 @@ struct req {
     size_t body_len, body_cap;
     bool started;    /* the access handler saw the headers */
     bool too_big;
+    bool busy;       /* its body would pass max_bodies: answered 429 */
+    size_t held;     /* bytes of srv->bodies_held this request holds */
     bool counted;    /* counted in srv->inflight */
     size_t content_length; /* as announced (0 when absent: chunked or no body) */
     uint64_t discarded;
@@ -200,22 +204,47 @@ const char *fo_http_request_query(const fo_http_request *req, const char *name)
 
 /* ---- request body ---- */
 
+/* Count n more bytes of body for r against max_bodies; false (nothing counted) past it. */
+static bool hold_body(fo_httpd *srv, struct req *r, size_t n)
+{
+    size_t cur = atomic_load(&srv->bodies_held);
+    do {
+        if (srv->max_bodies && (n > srv->max_bodies || cur > srv->max_bodies - n))
+            return false;
+    } while (!atomic_compare_exchange_weak(&srv->bodies_held, &cur, cur + n));
+    r->held += n;
+    return true;
+}
+
+/* Free r's body and give back what it held. */
+static void drop_body(struct req *r)
+{
+    free(r->body);
+    r->body = NULL;
+    r->body_len = r->body_cap = 0;
+    atomic_fetch_sub(&r->srv->bodies_held, r->held);
+    r->held = 0;
+}
+
 /* Append to the body. The buffer is sized once from Content-Length (want) when the client
  * sent one, so a 20 KB review costs 20 KB, not the 32 KB a doubling buffer ends at; a chunked
- * body grows by doubling. FO_ELIMIT past max, FO_ENOMEM. */
+ * body grows by doubling. FO_ELIMIT past max, FO_ETOOMANY past the server's max_bodies (for
+ * a chunked body: one with a Content-Length held it all before), FO_ENOMEM. */
 static fo_rc body_append(struct req *r, const char *data, size_t n, size_t want, size_t max)
 {
     if (n > max - r->body_len)
         return FO_ELIMIT;
     size_t need = r->body_len + n + 1;
     if (need > r->body_cap) {
-        size_t cap = r->body_cap ? r->body_cap * 2 : 4096;
+        size_t cap = r->body_cap ? r->body_cap * 2 : want ? want + 1 : 4096;
         if (want + 1 > cap && want <= max)
             cap = want + 1;
         if (cap < need)
             cap = need;
         if (cap > max + 1)
             cap = max + 1;
+        if (cap > r->held && !hold_body(r->srv, r, cap - r->held))
+            return FO_ETOOMANY;
         char *b = realloc(r->body, cap);
         if (!b)
             return FO_ENOMEM;
@@ -290,7 +319,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (!r)
         return;
     inflight_done(r->srv, r);
-    free(r->body);
+    drop_body(r);
     free(r->raw_path);
     free(r);
     *con_cls = NULL;
@@ -418,8 +447,10 @@ static void stream_free(void *cls)
     free(st);
 }
 
-static enum MHD_Result queue_json_error(struct MHD_Connection *conn, unsigned status,
-                                        const char *reason, const char *message)
+/* A Kubernetes Status answer; retry_after (seconds, as text) adds a Retry-After header. */
+static enum MHD_Result queue_json_error_after(struct MHD_Connection *conn, unsigned status,
+                                              const char *reason, const char *message,
+                                              const char *retry_after)
 {
     fo_strbuf sb;
     fo_strbuf_init(&sb, 0);
@@ -438,9 +469,17 @@ static enum MHD_Result queue_json_error(struct MHD_Connection *conn, unsigned st
         return MHD_NO;
     }
     MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    if (retry_after)
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_RETRY_AFTER, retry_after);
     enum MHD_Result ret = MHD_queue_response(conn, status, mr);
     MHD_destroy_response(mr);
     return ret;
+}
+
+static enum MHD_Result queue_json_error(struct MHD_Connection *conn, unsigned status,
+                                        const char *reason, const char *message)
+{
+    return queue_json_error_after(conn, status, reason, message, NULL);
 }
 
 static enum MHD_Result queue_too_big(fo_httpd *srv, struct MHD_Connection *conn)
@@ -448,6 +487,14 @@ static enum MHD_Result queue_too_big(fo_httpd *srv, struct MHD_Connection *conn)
     char msg[160];
     snprintf(msg, sizeof msg, "request body too large: the limit is %zu bytes", srv->max_body);
     return queue_json_error(conn, 413, "RequestEntityTooLarge", msg);
+}
+
+static enum MHD_Result queue_busy(fo_httpd *srv, struct MHD_Connection *conn)
+{
+    char msg[200];
+    snprintf(msg, sizeof msg, "too many requests at once: the server holds at most %zu bytes "
+             "of request bodies together; try again in a second", srv->max_bodies);
+    return queue_json_error_after(conn, 429, "TooManyRequests", msg, "1");
 }
 
 /* Turn the handler's answer into an MHD response and queue it. Consumes resp. */
@@ -530,25 +577,29 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             if (errno == 0 && end != cl)
                 r->content_length = (size_t)n;
         }
+        /* The whole announced body is held now, or the request is turned away unread. */
+        if (r->content_length && !hold_body(srv, r, r->content_length + 1)) {
+            r->busy = true;
+            return queue_busy(srv, conn);
+        }
         return MHD_YES;
     }
 
     if (*upload_data_size > 0) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (!r->too_big) {
+        if (!r->too_big && !r->busy) {
             fo_rc rc = body_append(r, upload_data, n, r->content_length, srv->max_body);
-            if (rc == FO_ELIMIT) {
-                r->too_big = true;
+            if (rc == FO_ELIMIT || rc == FO_ETOOMANY) {
+                r->too_big = rc == FO_ELIMIT;
+                r->busy = rc == FO_ETOOMANY;
                 r->discarded = r->body_len;
-                free(r->body);
-                r->body = NULL;
-                r->body_len = r->body_cap = 0;
+                drop_body(r);
             } else if (rc != FO_OK) {
                 return MHD_NO;
             }
         }
-        if (r->too_big) {
+        if (r->too_big || r->busy) {
             r->discarded += n;
             if (r->discarded > MAX_DISCARD_BYTES)
                 return MHD_NO;
@@ -558,6 +609,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
     if (r->too_big)
         return queue_too_big(srv, conn);
+    if (r->busy)
+        return queue_busy(srv, conn);
 
     fo_http_request req = {
         .method = method,
@@ -576,6 +629,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     srv->handler(srv->handler_ctx, &req, &resp);
     if (r->slot)
         atomic_fetch_sub(&r->slot->busy, 1);
+    drop_body(r); /* the answer does not need it: others may use its bytes while it is sent */
     return queue_answer(srv, r, conn, &resp);
 }
 
@@ -808,10 +862,16 @@ fo_httpd *fo_httpd_start(const fo_httpd_opts *opts, fo_err *err)
     srv->handler_ctx = opts->handler_ctx;
     srv->tls = opts->tls;
     srv->max_body = opts->max_body_bytes ? opts->max_body_bytes : 1024 * 1024;
+    srv->max_bodies = opts->max_bodies_bytes;
     srv->thread_per_connection = opts->threads == 0;
     srv->listen_fd = -1;
     pthread_mutex_init(&srv->mu, NULL);
     pthread_cond_init(&srv->idle, NULL);
+    if (srv->max_bodies && srv->max_bodies <= srv->max_body) {
+        fo_err_set(err, FO_EINVAL, "httpd: max_bodies_bytes (%zu) must exceed max_body_bytes "
+                   "(%zu): one largest body must fit", srv->max_bodies, srv->max_body);
+        goto fail;
+    }
 
     struct sockaddr_storage ss;
     bool v6 = false;
@@ -848,6 +908,11 @@ int fo_httpd_port(const fo_httpd *srv)
 unsigned fo_httpd_connections(const fo_httpd *srv)
 {
     return atomic_load(&((fo_httpd *)srv)->connections);
+}
+
+size_t fo_httpd_bodies_held(const fo_httpd *srv)
+{
+    return atomic_load(&((fo_httpd *)srv)->bodies_held);
 }
 
 void fo_httpd_drain(fo_httpd *srv)

@@ -394,6 +394,81 @@ static void bg_join(struct bg_request *b)
     pthread_join(b->th, NULL);
 }
 
+/* A 429 for a body the server cannot hold: reason, Retry-After, the handler never called. */
+static void expect_busy(const char *u, const char *body, size_t len, bool chunked)
+{
+    fo_test_reply r;
+    fo_test_perform(&(fo_test_request){.method = "POST", .url = u, .body = body, .body_len = len,
+                            .chunked_upload = chunked},
+            &r);
+    ck_assert_int_eq(r.cc, CURLE_OK);
+    ck_assert_int_eq(r.status, 429);
+    json_t *o = json_loads(r.body.data, 0, NULL);
+    ck_assert_ptr_nonnull(o);
+    ck_assert_str_eq(fo_json_str(o, "reason"), "TooManyRequests");
+    ck_assert_ptr_nonnull(strstr(fo_json_str(o, "message"), "at most 2500 bytes"));
+    json_decref(o);
+    ck_assert_ptr_nonnull(strcasestr(r.headers.data, "\r\nRetry-After: 1\r\n"));
+    fo_test_reply_release(&r);
+}
+
+START_TEST(bodies_past_the_servers_bound_get_429_and_the_bound_frees_as_handlers_return)
+{
+    gate_reset(0, true);
+    fo_err err;
+    fo_err_clear(&err);
+    /* two 1000-byte bodies fit (each holds its length + 1), a third does not */
+    fo_httpd_opts o = {.bind_addr = "127.0.0.1", .max_body_bytes = 1000,
+                       .max_bodies_bytes = 2500, .threads = 3, .handler = handler};
+    fo_httpd *srv = fo_httpd_start(&o, &err);
+    ck_assert_msg(srv != NULL, "%s", err.message);
+    char body[1000];
+    memset(body, 'x', sizeof body);
+    struct bg_request b[2];
+    memset(b, 0, sizeof b);
+    for (int i = 0; i < 2; i++) {
+        b[i].o = (fo_test_request){.method = "POST", .url = url(srv, false, "/gate"),
+                                   .body = body, .body_len = sizeof body};
+        bg_start(&b[i]);
+    }
+    ck_assert(gate_wait_inside(2));
+    ck_assert_uint_eq(fo_httpd_bodies_held(srv), 2002);
+    char *other = url(srv, false, "/other");
+    expect_busy(other, body, sizeof body, false);
+    expect_busy(other, body, sizeof body, true); /* chunked: turned away as it grows */
+    ck_assert_int_eq(g_gate.calls, 2);
+    /* the bound is in bytes: a smaller body still fits */
+    fo_test_reply r;
+    fo_test_perform(&(fo_test_request){.method = "POST", .url = other, .body = body,
+                            .body_len = 400},
+            &r);
+    ck_assert_int_eq(r.status, 200);
+    fo_test_reply_release(&r);
+
+    gate_open();
+    for (int i = 0; i < 2; i++) {
+        bg_join(&b[i]);
+        ck_assert_int_eq(b[i].r.status, 200);
+        fo_test_reply_release(&b[i].r);
+        free((char *)b[i].o.url);
+    }
+    ck_assert_uint_eq(fo_httpd_bodies_held(srv), 0);
+    fo_test_perform(&(fo_test_request){.method = "POST", .url = other, .body = body,
+                            .body_len = sizeof body},
+            &r);
+    ck_assert_int_eq(r.status, 200);
+    fo_test_reply_release(&r);
+    ck_assert_uint_eq(fo_httpd_bodies_held(srv), 0);
+    free(other);
+    fo_httpd_stop(srv);
+
+    /* a bound that cannot hold one largest body is refused at start */
+    o.max_bodies_bytes = 1000;
+    ck_assert_ptr_null(fo_httpd_start(&o, &err));
+    ck_assert_ptr_nonnull(strstr(err.message, "max_bodies_bytes (1000) must exceed"));
+}
+END_TEST
+
 START_TEST(blocking_stream_in_thread_per_connection_mode_is_chunked_and_ordered)
 {
     feed_reset();
@@ -709,6 +784,7 @@ int main(void)
     tcase_add_test(tc, absent_query_parameter_and_header_are_null);
     tcase_add_test(tc, post_body_arrives_whole_and_terminated);
     tcase_add_test(tc, body_over_the_limit_gets_413_with_a_json_message);
+    tcase_add_test(tc, bodies_past_the_servers_bound_get_429_and_the_bound_frees_as_handlers_return);
     tcase_add_test(tc, blocking_stream_in_thread_per_connection_mode_is_chunked_and_ordered);
     tcase_add_test(tc, stream_that_is_sometimes_empty_completes_in_pool_mode);
     tcase_add_test(tc, stopping_the_server_ends_an_open_stream_and_frees_it);
