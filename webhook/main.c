@@ -244,14 +244,11 @@ int main(int argc, char **argv)
     fo_httpd_opts ho = {
         .bind_addr = c.bind_address,
         .port = c.port,
-        .max_body_bytes = FO_ADMISSION_MAX_BODY,
-        .connection_timeout_s = FO_WEBHOOK_IDLE_TIMEOUT_S,
-        .connection_memory_bytes = FO_WEBHOOK_CONN_MEMORY_BYTES,
-        .threads = fo_webhook_pool_threads(),
         .tls = cw,
         .handler = fo_webhook_handle,
         .handler_ctx = wh,
     };
+    fo_webhook_serving_opts(&ho);
     srv = fo_httpd_start(&ho, &err);
     if (!srv) {
         fo_log_error("cannot serve: %s", err.message);

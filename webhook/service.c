@@ -11,8 +11,10 @@
 
 #include "common/clock.h"
 #include "common/cpu_limit.h"
+#include "common/httpd.h"
 #include "common/log.h"
 #include "common/strbuf.h"
+#include "webhook/admission.h"
 #include "webhook/webhook_internal.h"
 
 /* Latency buckets (seconds): the target is p99 <= 2 ms, so most resolution sits below 10 ms. */
@@ -215,4 +217,14 @@ unsigned fo_webhook_pool_threads(void)
     if (n > 8)
         n = 8;
     return n;
+}
+
+void fo_webhook_serving_opts(fo_httpd_opts *o)
+{
+    o->max_body_bytes = FO_ADMISSION_MAX_BODY;
+    o->max_bodies_bytes = FO_WEBHOOK_MAX_BODIES_BYTES;
+    o->max_connections = FO_WEBHOOK_MAX_CONNECTIONS;
+    o->connection_timeout_s = FO_WEBHOOK_IDLE_TIMEOUT_S;
+    o->connection_memory_bytes = FO_WEBHOOK_CONN_MEMORY_BYTES;
+    o->threads = fo_webhook_pool_threads();
 }

@@ -39,10 +39,26 @@
  * 12,000 fewer instructions per request (a smaller pool to set up). */
 #define FO_WEBHOOK_CONN_MEMORY_BYTES (8u * 1024)
 
+/* Request bodies held at once over all connections (common/httpd max_bodies_bytes): past it a
+ * request gets 429 with Retry-After. Two of the largest reviews (FO_ADMISSION_MAX_BODY) and
+ * hundreds of ordinary ones fit; with the pool threads' handlers (each bounded by the review
+ * reader's weight) and the connections' buffers, it bounds the process's memory: the
+ * arithmetic is in docs/install.md. */
+#define FO_WEBHOOK_MAX_BODIES_BYTES (16u * 1024 * 1024)
+/* Connections at once. The API server opens one per admission call in flight (HTTP/1.1) and
+ * keeps a few idle; each costs ~15 KiB idle, ~32 KiB while a request is read. */
+#define FO_WEBHOOK_MAX_CONNECTIONS 256
+
 /* Pool threads: one per CPU the process may use (its container's CPU limit counts:
  * common/cpu_limit.h), at least 2, at most 8. Each thread handling a large review holds up to
  * ~15 MiB while it does (docs/performance.md), so threads past the CPUs only add memory. */
 unsigned fo_webhook_pool_threads(void);
+
+struct fo_httpd_opts;
+/* Set the serving options above in o (body limit, bound on bodies, connections, idle
+ * timeout, connection pools, threads); the caller sets address, TLS and handler. The bare
+ * responder of the benchmark serves with the same. */
+void fo_webhook_serving_opts(struct fo_httpd_opts *o);
 
 typedef struct fo_webhook fo_webhook;
 struct fo_http_request;

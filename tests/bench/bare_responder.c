@@ -1,5 +1,5 @@
 /* The webhook benchmark's baseline: the same common/httpd server (pool mode, TLS through
- * certwatch, the webhook's body limit, pool size, idle timeout and threads) answering every request
+ * certwatch, the webhook's serving options: fo_webhook_serving_opts) answering every request
  * with one canned AdmissionReview, so the benchmark can tell the cost of the webhook's own work
  * from the cost of HTTP and TLS.
  *
@@ -123,13 +123,11 @@ int main(int argc, char **argv)
     }
     fo_httpd_opts o = {.bind_addr = "127.0.0.1",
                        .port = port,
-                       .max_body_bytes = FO_ADMISSION_MAX_BODY,
-                       .connection_timeout_s = FO_WEBHOOK_IDLE_TIMEOUT_S,
-                       .connection_memory_bytes = FO_WEBHOOK_CONN_MEMORY_BYTES,
-                       .threads = threads,
                        .tls = cw,
                        .handler = respond,
                        .handler_ctx = &check_json};
+    fo_webhook_serving_opts(&o);
+    o.threads = threads;
     fo_httpd *srv = fo_httpd_start(&o, &err);
     if (!srv) {
         fo_log_error("%s", err.message);

@@ -25,6 +25,7 @@
 #include "tests/support/testcerts.h"
 #include "tests/support/testutil.h"
 #include "tests/support/testyaml.h"
+#include "webhook/admission.h"
 #include "webhook/review_json.h"
 
 /* ---- the webhook process ---- */
@@ -856,6 +857,55 @@ START_TEST(sigterm_finishes_the_request_in_flight_and_exits_zero)
 }
 END_TEST
 
+START_TEST(bodies_past_the_bound_get_429_until_the_held_ones_are_done)
+{
+    webhook w;
+    webhook_start(&w);
+    /* two uploads of the largest body, stalled halfway: they hold 2 x 7 MiB of the 16 */
+    size_t big = FO_ADMISSION_MAX_BODY;
+    char *spaces = malloc(big);
+    memset(spaces, ' ', big);
+    struct slow_upload u[2];
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++) {
+        memset(&u[i], 0, sizeof u[i]);
+        u[i].w = &w;
+        u[i].body = spaces;
+        u[i].len = big;
+        ck_assert_int_eq(pthread_create(&th[i], NULL, slow_run, &u[i]), 0);
+    }
+    for (int i = 0; i < 2; i++) {
+        for (int k = 0; k < 3000 && !atomic_load(&u[i].half_sent); k++)
+            fo_test_sleep_ms(10);
+        ck_assert(atomic_load(&u[i].half_sent));
+    }
+    fo_test_sleep_ms(200); /* let the halves reach the server */
+    /* a third large review does not fit: 429 before its body is read (curl waits for
+     * 100-continue) */
+    size_t third = 3u * 1024 * 1024;
+    expect_error(&w, "POST", "/validate", spaces, third, "application/json", 429,
+                 "at most 16777216 bytes of request bodies");
+    /* an ordinary review still fits */
+    char *t = doc_text(NULL);
+    reply r;
+    send_raw(&w, "POST", "/validate", t, strlen(t), "application/json", &r);
+    ck_assert_int_eq(r.status, 200);
+    reply_release(&r);
+    for (int i = 0; i < 2; i++) {
+        atomic_store(&u[i].go, 1);
+        pthread_join(th[i], NULL);
+        ck_assert_int_eq(u[i].r.status, 400); /* all spaces: not a review */
+        reply_release(&u[i].r);
+    }
+    /* their bytes are given back: the third now gets as far as being read */
+    expect_error(&w, "POST", "/validate", spaces, third, "application/json", 400,
+                 "malformed JSON");
+    free(t);
+    free(spaces);
+    webhook_stop(&w);
+}
+END_TEST
+
 static bool is_unready(webhook *w)
 {
     return get_status(w, "/readyz", w->ca->ca_cert, NULL) == 503;
@@ -964,6 +1014,7 @@ int main(void)
     tcase_add_test(tc, an_invalid_deployment_is_denied_with_every_message);
     tcase_add_test(tc, mutate_patches_a_copy_and_mutating_again_gives_nothing);
     tcase_add_test(tc, every_bad_input_gets_a_clear_error_and_the_server_keeps_serving);
+    tcase_add_test(tc, bodies_past_the_bound_get_429_until_the_held_ones_are_done);
     tcase_add_test(tc, a_rotated_certificate_is_served_and_a_bad_one_refused);
     tcase_add_test(tc, the_defaults_file_is_reloaded_and_a_broken_one_keeps_the_last_good);
     tcase_add_test(tc, sigterm_finishes_the_request_in_flight_and_exits_zero);
