@@ -298,7 +298,8 @@ bool fo_json_is_empty(const json_t *v)
     return false;
 }
 
-json_t *fo_json_copy(const json_t *v)
+/* The copy of fo_json_copy (share_scalars false) and fo_json_copy_containers (true). */
+static json_t *copy(const json_t *v, bool share_scalars)
 {
     if (!v)
         return NULL;
@@ -313,7 +314,7 @@ json_t *fo_json_copy(const json_t *v)
         json_object_keylen_foreach((json_t *)v, key, key_len, m)
         {
             /* setn_new takes c even when it fails */
-            json_t *c = fo_json_copy(m);
+            json_t *c = copy(m, share_scalars);
             if (!c || json_object_setn_new_nocheck(o, key, key_len, c) != 0) {
                 json_decref(o);
                 return NULL;
@@ -325,7 +326,7 @@ json_t *fo_json_copy(const json_t *v)
         json_t *a = json_array();
         size_t n = json_array_size(v);
         for (size_t i = 0; a && i < n; i++) {
-            if (json_array_append_new(a, fo_json_copy(json_array_get(v, i))) != 0) {
+            if (json_array_append_new(a, copy(json_array_get(v, i), share_scalars)) != 0) {
                 json_decref(a);
                 return NULL;
             }
@@ -333,15 +334,26 @@ json_t *fo_json_copy(const json_t *v)
         return a;
     }
     case JSON_STRING:
-        return json_stringn_nocheck(json_string_value(v), json_string_length(v));
+        return share_scalars ? json_incref((json_t *)v)
+                             : json_stringn_nocheck(json_string_value(v), json_string_length(v));
     case JSON_INTEGER:
-        return json_integer(json_integer_value(v));
+        return share_scalars ? json_incref((json_t *)v) : json_integer(json_integer_value(v));
     case JSON_REAL:
-        return json_real(json_real_value(v));
+        return share_scalars ? json_incref((json_t *)v) : json_real(json_real_value(v));
     case JSON_TRUE:
     case JSON_FALSE:
     case JSON_NULL:
         return (json_t *)v; /* singletons: no reference to take */
     }
     return NULL;
+}
+
+json_t *fo_json_copy(const json_t *v)
+{
+    return copy(v, false);
+}
+
+json_t *fo_json_copy_containers(const json_t *v)
+{
+    return copy(v, true);
 }

@@ -80,4 +80,11 @@ bool fo_json_is_empty(const json_t *v);
  * code have no loops. */
 json_t *fo_json_copy(const json_t *v);
 
+/* A copy of v's objects and arrays that shares its strings and numbers (new references):
+ * for a copy whose containers the caller changes in place (pod-template layering merges into
+ * its copy) while no scalar is ever changed in place (this project never calls
+ * json_string_set and the like). A long string is then held once, not once per layered role.
+ * Not for taking a value out of a json_arena window: the shared scalars stay the window's. */
+json_t *fo_json_copy_containers(const json_t *v);
+
 #endif

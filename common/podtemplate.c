@@ -326,7 +326,7 @@ static json_t *merge_object_into(json_t *target, const json_t *upper, fo_strbuf 
     {
         json_t *tv = json_object_get(target, k);
         if (!tv) {
-            json_object_set_new(target, k, fo_json_copy(uv));
+            json_object_set_new(target, k, fo_json_copy_containers(uv));
         } else if (!json_is_null(uv)) {
             path_push(path, k);
             /* the member is taken out (a reference of its own) and put back merged */
@@ -373,7 +373,7 @@ static json_t *union_list(json_t *out, const json_t *upper)
         if (indexed_contains(&seen, out, u, h))
             continue;
         index_map_add(&seen, h, json_array_size(out));
-        json_array_append_new(out, fo_json_copy(u));
+        json_array_append_new(out, fo_json_copy_containers(u));
     }
     index_map_release(&seen);
     return out;
@@ -426,7 +426,7 @@ static json_t *map_list(json_t *out, const json_t *upper, const list_rule *r, fo
             uint64_t h = value_hash(u);
             if (!indexed_contains(&plain, out, u, h)) {
                 index_map_add(&plain, h, json_array_size(out));
-                json_array_append_new(out, fo_json_copy(u));
+                json_array_append_new(out, fo_json_copy_containers(u));
             }
             continue;
         }
@@ -442,7 +442,7 @@ static json_t *map_list(json_t *out, const json_t *upper, const list_rule *r, fo
                                merge_element_into(json_incref(json_array_get(out, at)), u,
                                                   r->retain_keys, path));
         } else {
-            json_array_append_new(out, fo_json_copy(u));
+            json_array_append_new(out, fo_json_copy_containers(u));
         }
     }
     path_pop(path, mark);
@@ -460,7 +460,7 @@ static json_t *merge_list_into(json_t *target, const json_t *upper, fo_strbuf *p
     const list_rule *r = find_rule(path->data);
     if (!r) { /* atomic: the upper list wins */
         json_decref(target);
-        return fo_json_copy(upper);
+        return fo_json_copy_containers(upper);
     }
     return r->kind == RULE_UNION ? union_list(target, upper) : map_list(target, upper, r, path);
 }
@@ -474,14 +474,14 @@ static json_t *merge_into(json_t *target, const json_t *upper, fo_strbuf *path)
         return target;
     if (!target || json_is_null(target)) {
         json_decref(target);
-        return fo_json_copy(upper);
+        return fo_json_copy_containers(upper);
     }
     if (json_is_object(target) && json_is_object(upper))
         return merge_object_into(target, upper, path);
     if (json_is_array(target) && json_is_array(upper))
         return merge_list_into(target, upper, path);
     json_decref(target);
-    return fo_json_copy(upper);
+    return fo_json_copy_containers(upper);
 }
 
 /* ---- does a merge keep the upper layer as it is? -------------------------------------- */
@@ -618,7 +618,7 @@ json_t *fo_podtemplate_merge(const json_t *lower, const json_t *upper)
     bool no_lower = !lower || json_is_null(lower), no_upper = !upper || json_is_null(upper);
     if (no_lower && no_upper)
         return NULL;
-    json_t *target = no_lower ? NULL : fo_json_copy(lower);
+    json_t *target = no_lower ? NULL : fo_json_copy_containers(lower);
     if (!no_lower && !target)
         return NULL;
     fo_strbuf path;

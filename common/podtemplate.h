@@ -14,7 +14,12 @@
  *   tolerations appended without duplicates, ...): matching elements merge recursively, new
  *   ones are appended after the lower layer's, in the upper layer's order;
  * - other lists (command, args, ...) are replaced by the upper layer's list.
- * merge(merge(a, b), b) == merge(a, b) for all a, b. Pure; thread-safe. */
+ * merge(merge(a, b), b) == merge(a, b) for all a, b. Pure; thread-safe.
+ *
+ * Results are new objects and arrays that share the layers' strings and numbers
+ * (fo_json_copy_containers): a template's long strings (scripts, configuration files) are held
+ * once however many roles it is layered into. Change a result's containers freely, never a
+ * scalar in place (nothing in this project does). */
 
 #include <jansson.h>
 #include <stdbool.h>

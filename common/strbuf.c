@@ -53,6 +53,33 @@ static fo_rc reserve(fo_strbuf *sb, size_t extra)
     return FO_OK;
 }
 
+fo_rc fo_strbuf_reserve(fo_strbuf *sb, size_t extra)
+{
+    if (sb->limit && (extra > sb->limit || sb->len > sb->limit - extra))
+        return FO_ELIMIT;
+    size_t need = sb->len + extra + 1;
+    if (need <= sb->cap)
+        return FO_OK;
+    char *p = sb->cap ? realloc(sb->data, need) : malloc(need);
+    if (!p)
+        return FO_ENOMEM;
+    if (!sb->cap)
+        p[0] = '\0';
+    sb->data = p;
+    sb->cap = need;
+    return FO_OK;
+}
+
+char *fo_strbuf_extend(fo_strbuf *sb, size_t n)
+{
+    if (reserve(sb, n) != FO_OK)
+        return NULL;
+    char *at = sb->data + sb->len;
+    sb->len += n;
+    sb->data[sb->len] = '\0';
+    return at;
+}
+
 fo_rc fo_strbuf_append(fo_strbuf *sb, const void *data, size_t len)
 {
     fo_rc rc = reserve(sb, len);

@@ -33,6 +33,17 @@ void fo_strbuf_reset(fo_strbuf *sb);
 fo_rc fo_strbuf_append(fo_strbuf *sb, const void *data, size_t len);
 fo_rc fo_strbuf_puts(fo_strbuf *sb, const char *s);
 
+/* Make room for extra more bytes at once, allocating exactly what is then needed (appends
+ * double the capacity as they grow, which for a buffer of megabytes holds up to twice its
+ * content, and briefly the old copy besides while realloc moves it). For a writer that knows
+ * its total. FO_ELIMIT, FO_ENOMEM. */
+fo_rc fo_strbuf_reserve(fo_strbuf *sb, size_t extra);
+
+/* Grow the content by n bytes the caller then writes at the returned address (no NUL needed:
+ * it is written after them); NULL on FO_ELIMIT or FO_ENOMEM. For encoders that write in
+ * place (base64) instead of into a copy that is then appended. */
+char *fo_strbuf_extend(fo_strbuf *sb, size_t n);
+
 /* One byte: inline, for writers that put out a structural byte between every two values. */
 static inline fo_rc fo_strbuf_putc(fo_strbuf *sb, char c)
 {

@@ -294,6 +294,9 @@ void fo_admission_response_add_warnings(fo_admission_response *resp, const fo_fi
 }
 
 #define PUT(lit) fo_strbuf_append(&sb, lit, sizeof(lit) - 1)
+/* After the patch: its field names, the warnings (bounded: FO_ADMISSION_MAX_WARNINGS of
+ * FO_ADMISSION_MAX_WARNING_BYTES, escaped at most 6 bytes a byte) and the closing braces. */
+#define WARNINGS_ROOM (64 + FO_ADMISSION_MAX_WARNINGS * (FO_ADMISSION_MAX_WARNING_BYTES * 6 + 4))
 
 /* The response is written straight into one buffer (no jansson document, no json_dumps): the
  * same bytes json_dumps(JSON_COMPACT) of {apiVersion, kind, response: {uid, allowed, status,
@@ -332,13 +335,17 @@ char *fo_admission_encode(const char *uid, const fo_admission_response *resp, si
     }
     /* Section 4 rule 4: patchType exactly when there is a patch. */
     if (rc == FO_OK && resp->allowed && resp->patch && resp->patch_len > 0) {
-        rc = PUT(",\"patchType\":\"JSONPatch\",\"patch\":\"");
-        char *b64 = rc == FO_OK ? fo_base64_encode(resp->patch, resp->patch_len) : NULL;
-        if (rc == FO_OK && !b64)
+        /* The patch dominates (megabytes for a large object): room for it and what follows
+         * at once, and base64 written in place. */
+        size_t b64_len = fo_base64_encoded_len(resp->patch_len);
+        rc = fo_strbuf_reserve(&sb, b64_len + WARNINGS_ROOM);
+        if (rc == FO_OK)
+            rc = PUT(",\"patchType\":\"JSONPatch\",\"patch\":\"");
+        char *at = rc == FO_OK ? fo_strbuf_extend(&sb, b64_len) : NULL;
+        if (rc == FO_OK && !at)
             rc = FO_ENOMEM;
         if (rc == FO_OK)
-            rc = fo_strbuf_append(&sb, b64, fo_base64_encoded_len(resp->patch_len));
-        free(b64);
+            fo_base64_encode_into(at, resp->patch, resp->patch_len);
         if (rc == FO_OK)
             rc = fo_strbuf_putc(&sb, '"');
         if (patch_bytes && rc == FO_OK)

@@ -48,6 +48,64 @@ START_TEST(strbuf_refuses_to_pass_its_limit_and_keeps_content)
 }
 END_TEST
 
+START_TEST(strbuf_reserve_allocates_exactly_and_extend_writes_in_place)
+{
+    fo_strbuf sb;
+    fo_strbuf_init(&sb, 0);
+    ck_assert_int_eq(fo_strbuf_puts(&sb, "ab"), FO_OK);
+    ck_assert_int_eq(fo_strbuf_reserve(&sb, 1000), FO_OK);
+    ck_assert_uint_eq(sb.cap, 2 + 1000 + 1); /* not the next power of two */
+    char *at = fo_strbuf_extend(&sb, 3);
+    ck_assert_ptr_eq(at, sb.data + 2);
+    memcpy(at, "cde", 3);
+    ck_assert_uint_eq(sb.len, 5);
+    ck_assert_str_eq(sb.data, "abcde"); /* terminated after the new bytes */
+    ck_assert_uint_eq(sb.cap, 1003);    /* within the reservation: no move */
+    ck_assert_int_eq(fo_strbuf_reserve(&sb, 10), FO_OK);
+    ck_assert_uint_eq(sb.cap, 1003); /* room already */
+    fo_strbuf_release(&sb);
+    /* both keep to the limit */
+    fo_strbuf_init(&sb, 4);
+    ck_assert_int_eq(fo_strbuf_reserve(&sb, 5), FO_ELIMIT);
+    ck_assert_ptr_null(fo_strbuf_extend(&sb, 5));
+    ck_assert_ptr_nonnull(fo_strbuf_extend(&sb, 4));
+    ck_assert_uint_eq(sb.len, 4);
+    fo_strbuf_release(&sb);
+}
+END_TEST
+
+START_TEST(a_container_copy_shares_scalars_and_owns_its_containers)
+{
+    json_t *v = json_pack("{s:s, s:[i, f, {s:s}], s:b, s:n}", "script", "long text", "list", 7,
+                          2.5, "k", "v", "t", 1, "z");
+    json_t *c = fo_json_copy_containers(v);
+    ck_assert(fo_json_identical(c, v));
+    ck_assert_ptr_ne(c, v);
+    json_t *vl = json_object_get(v, "list"), *cl = json_object_get(c, "list");
+    ck_assert_ptr_ne(cl, vl);
+    ck_assert_ptr_ne(json_array_get(cl, 2), json_array_get(vl, 2));
+    /* scalars are the same values, with a reference each */
+    ck_assert_ptr_eq(json_object_get(c, "script"), json_object_get(v, "script"));
+    ck_assert_ptr_eq(json_array_get(cl, 0), json_array_get(vl, 0));
+    ck_assert_ptr_eq(json_array_get(cl, 1), json_array_get(vl, 1));
+    ck_assert_int_eq(json_object_get(v, "script")->refcount, 2);
+    /* changing the copy's containers leaves the original alone */
+    json_object_set_new(json_array_get(cl, 2), "k", json_string("changed"));
+    json_array_append_new(cl, json_true());
+    ck_assert_str_eq(fo_json_get_str(json_array_get(vl, 2), "k"), "v");
+    ck_assert_uint_eq(json_array_size(vl), 3);
+    json_decref(v); /* the copy keeps the shared scalars alive */
+    ck_assert_str_eq(fo_json_str(c, "script"), "long text");
+    json_decref(c);
+    /* the deep copy shares nothing */
+    v = json_pack("{s:s}", "a", "b");
+    c = fo_json_copy(v);
+    ck_assert_ptr_ne(json_object_get(c, "a"), json_object_get(v, "a"));
+    json_decref(v);
+    json_decref(c);
+}
+END_TEST
+
 START_TEST(json_string_escaping_follows_rfc8259)
 {
     fo_strbuf sb;
@@ -341,6 +399,8 @@ int main(void)
     TCase *tc = tcase_create("base");
     tcase_add_test(tc, strbuf_grows_and_stays_terminated);
     tcase_add_test(tc, strbuf_refuses_to_pass_its_limit_and_keeps_content);
+    tcase_add_test(tc, strbuf_reserve_allocates_exactly_and_extend_writes_in_place);
+    tcase_add_test(tc, a_container_copy_shares_scalars_and_owns_its_containers);
     tcase_add_test(tc, json_string_escaping_follows_rfc8259);
     tcase_add_test(tc, rfc3339_round_trips_and_rejects_garbage);
     tcase_add_test(tc, fake_clock_moves_only_when_told_and_wakes_listeners);
