@@ -216,7 +216,16 @@ static bool hold_body(fo_httpd *srv, struct req *r, size_t n)
     return true;
 }
 
-/* Free r's body and give back what it held. */
+/* Count an answer of n bytes for r, whatever the bound: it exists already. Held until MHD has
+ * sent it, so that while many large answers wait for slow readers new bodies are turned
+ * away instead of adding to them. */
+static void hold_answer(fo_httpd *srv, struct req *r, size_t n)
+{
+    atomic_fetch_add(&srv->bodies_held, n);
+    r->held += n;
+}
+
+/* Free r's body and give back what it held (its answer too, once that is done). */
 static void drop_body(struct req *r)
 {
     free(r->body);
@@ -577,11 +586,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             if (errno == 0 && end != cl)
                 r->content_length = (size_t)n;
         }
-        /* The whole announced body is held now, or the request is turned away unread. */
-        if (r->content_length && !hold_body(srv, r, r->content_length + 1)) {
+        /* The whole announced body is held now, or the request is turned away: its body is
+         * read and dropped (no memory kept) and the 429 follows, so the client reads its
+         * answer instead of a connection reset halfway through sending, and the connection
+         * stays open for its next request. */
+        if (r->content_length && !hold_body(srv, r, r->content_length + 1))
             r->busy = true;
-            return queue_busy(srv, conn);
-        }
         return MHD_YES;
     }
 
@@ -630,6 +640,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (r->slot)
         atomic_fetch_sub(&r->slot->busy, 1);
     drop_body(r); /* the answer does not need it: others may use its bytes while it is sent */
+    if (!resp.stream)
+        hold_answer(srv, r, resp.body_len);
     return queue_answer(srv, r, conn, &resp);
 }
 

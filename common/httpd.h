@@ -107,11 +107,13 @@ typedef struct fo_httpd_opts {
     const char *bind_addr;        /* "127.0.0.1", "0.0.0.0", "::"; NULL = all IPv4 */
     int port;                     /* 0 = pick a free port (see fo_httpd_port) */
     size_t max_body_bytes;        /* larger bodies get 413; 0 = 1 MiB */
-    /* Request bodies held at once, all connections together (0 = no bound; else at least
-     * max_body_bytes + 1). A request whose body would pass it is answered 429 with
-     * Retry-After: 1 before a byte of its body is read, so memory stays bounded however many
+    /* Request bodies and answers held at once, all connections together (0 = no bound; else
+     * more than max_body_bytes). A request whose body would pass it is answered 429 with
+     * Retry-After: 1, its body read and dropped, so memory stays bounded however many
      * clients send at once; clients that honour Retry-After (client-go) try again. A body is
-     * held from its first byte (its Content-Length, announced) until its handler returns. */
+     * held from its first byte (its Content-Length, announced) until its handler returns, an
+     * answer (not a stream) from then until it has been sent; answers count even past the
+     * bound, which then turns new bodies away until they are sent. */
     size_t max_bodies_bytes;
     unsigned connection_timeout_s;/* idle connection timeout; 0 = 30 s */
     unsigned threads;             /* see the thread model above */
@@ -131,7 +133,7 @@ int fo_httpd_port(const fo_httpd *srv);
 /* Connections open right now (for metrics and tests). Thread-safe. */
 unsigned fo_httpd_connections(const fo_httpd *srv);
 
-/* Bytes of request bodies held right now (see max_bodies_bytes). Thread-safe. */
+/* Bytes of request bodies and answers held right now (see max_bodies_bytes). Thread-safe. */
 size_t fo_httpd_bodies_held(const fo_httpd *srv);
 
 /* Go on accepting and serving, but close every connection after its next answer

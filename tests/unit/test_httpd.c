@@ -196,6 +196,13 @@ static void handler(void *ctx, const fo_http_request *req, fo_http_response *res
         fo_http_response_stream(resp, 200, "text/plain", counter_read, c, free);
         return;
     }
+    if (strcmp(req->path, "/big-answer") == 0) { /* 8 MiB of 'a' */
+        size_t n = 8u * 1024 * 1024;
+        char *text = malloc(n);
+        memset(text, 'a', n);
+        fo_http_response_take_body(resp, 200, "text/plain", text, n);
+        return;
+    }
     if (strcmp(req->path, "/teapot") == 0) {
         fo_http_response_text(resp, 418, "text/plain", "short and stout");
         fo_http_response_header(resp, "X-Brew", "earl grey");
@@ -394,6 +401,20 @@ static void bg_join(struct bg_request *b)
     pthread_join(b->th, NULL);
 }
 
+static int connect_port(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
 /* A 429 for a body the server cannot hold: reason, Retry-After, the handler never called. */
 static void expect_busy(const char *u, const char *body, size_t len, bool chunked)
 {
@@ -459,6 +480,25 @@ START_TEST(bodies_past_the_servers_bound_get_429_and_the_bound_frees_as_handlers
     ck_assert_int_eq(r.status, 200);
     fo_test_reply_release(&r);
     ck_assert_uint_eq(fo_httpd_bodies_held(srv), 0);
+
+    /* an answer counts until it is sent: 8 MiB that its client does not read fill the bound */
+    int fd = connect_port(fo_httpd_port(srv));
+    ck_assert_int_ge(fd, 0);
+    const char *get = "GET /big-answer HTTP/1.1\r\nHost: a\r\n\r\n";
+    ck_assert_int_eq(write(fd, get, strlen(get)), (ssize_t)strlen(get));
+    for (int i = 0; i < 3000 && fo_httpd_bodies_held(srv) < 8u * 1024 * 1024; i++)
+        fo_test_sleep_ms(10);
+    ck_assert_uint_ge(fo_httpd_bodies_held(srv), 8u * 1024 * 1024);
+    expect_busy(other, body, 400, false);
+    close(fd); /* the answer is dropped with its connection */
+    for (int i = 0; i < 3000 && fo_httpd_bodies_held(srv) > 0; i++)
+        fo_test_sleep_ms(10);
+    ck_assert_uint_eq(fo_httpd_bodies_held(srv), 0);
+    fo_test_perform(&(fo_test_request){.method = "POST", .url = other, .body = body,
+                            .body_len = 400},
+            &r);
+    ck_assert_int_eq(r.status, 200);
+    fo_test_reply_release(&r);
     free(other);
     fo_httpd_stop(srv);
 
@@ -605,20 +645,6 @@ START_TEST(thread_per_connection_serves_requests_in_parallel)
     check_parallel(0, 6);
 }
 END_TEST
-
-static int connect_port(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
-        return -1;
-    }
-    return fd;
-}
 
 START_TEST(a_slow_client_does_not_block_a_single_threaded_server)
 {
