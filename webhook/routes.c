@@ -174,11 +174,18 @@ void fo_webhook_handle(void *ctx, const fo_http_request *req, fo_http_response *
     switch (r) {
     case R_VALIDATE:
     case R_MUTATE:
+    {
+        bool heavy = req->body_len > FO_WEBHOOK_HEAVY_BODY_BYTES;
+        if (heavy)
+            pthread_mutex_lock(&wh->heavy);
         /* Every jansson value of the request lives and dies in this window. */
         fo_json_arena_begin();
         verdict = admission(wh, r, req, resp, t0);
         fo_json_arena_end();
+        if (heavy)
+            pthread_mutex_unlock(&wh->heavy);
         break;
+    }
     case R_HEALTHZ:
     case R_READYZ:
     case R_METRICS:

@@ -78,6 +78,7 @@ fo_webhook *fo_webhook_new(const fo_webhook_opts *opts, fo_err *err)
     if (opts)
         wh->opts = *opts;
     pthread_mutex_init(&wh->mu, NULL);
+    pthread_mutex_init(&wh->heavy, NULL);
     wh->metrics = fo_metrics_new();
     if (!wh->metrics) {
         fo_err_set(err, FO_ENOMEM, "webhook: out of memory");
@@ -122,6 +123,7 @@ void fo_webhook_free(fo_webhook *wh)
     free(wh->defaults_path);
     fo_metrics_free(wh->metrics);
     pthread_mutex_destroy(&wh->mu);
+    pthread_mutex_destroy(&wh->heavy);
     free(wh);
 }
 

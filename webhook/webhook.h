@@ -45,6 +45,11 @@
  * reader's weight) and the connections' buffers, it bounds the process's memory: the
  * arithmetic is in docs/install.md. */
 #define FO_WEBHOOK_MAX_BODIES_BYTES (16u * 1024 * 1024)
+/* Reviews larger than this are handled one at a time (the others wait for the pool thread
+ * handling one): handling costs up to seven times the body for /mutate (the parsed object,
+ * the patch that layers templates into both roles, its base64), so two of the largest at once
+ * would double the process's peak. API servers send a few KB as a rule. */
+#define FO_WEBHOOK_HEAVY_BODY_BYTES (1024u * 1024)
 /* Connections at once. The API server opens one per admission call in flight (HTTP/1.1) and
  * keeps a few idle; each costs ~15 KiB idle, ~32 KiB while a request is read. */
 #define FO_WEBHOOK_MAX_CONNECTIONS 256

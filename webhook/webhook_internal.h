@@ -25,6 +25,10 @@ struct fo_webhook {
     uint64_t defaults_generation;
     fo_filewatch defaults_watch; /* touched by the reload loop only */
 
+    /* Held while a review of more than FO_WEBHOOK_HEAVY_BODY_BYTES is handled: one at a time
+     * (such a review can take 40 MiB or more to handle; ordinary ones do not wait). */
+    pthread_mutex_t heavy;
+
     atomic_bool ready;
     atomic_uint_fast64_t handled; /* requests answered, for the idle trim in main.c */
     unsigned (*connections_fn)(void *ctx);
