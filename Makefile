@@ -6,7 +6,8 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 SUB = $(MAKE) --no-print-directory -j$(JOBS) -f mk/build.mk
 
 .PHONY: all test test-unit test-integration test-e2e valgrind demo demo-stop bench \
-        bench-webhook bench-webhook-cpu bench-webhook-loop bench-controller fuzz image-smoke deps \
+        bench-webhook bench-webhook-cpu bench-webhook-loop bench-webhook-paced bench-webhook-flood \
+        bench-controller fuzz image-smoke deps \
         clean format crds check-crds FORCE
 
 all: deps
@@ -32,7 +33,8 @@ demo: all
 demo-stop:
 	@scripts/demo.sh --stop
 
-bench bench-webhook bench-webhook-cpu bench-webhook-loop bench-controller: all
+bench bench-webhook bench-webhook-cpu bench-webhook-loop bench-webhook-paced bench-webhook-flood \
+bench-controller: all
 	@$(SUB) VARIANT=release benches
 	@scripts/bench.sh $(patsubst bench-%,%,$(filter bench-%,$@))
 

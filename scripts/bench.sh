@@ -9,7 +9,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bin="$root/build"
 export FO_BIN_DIR="$bin" FO_SRC_DIR="$root" FO_TEST_DATA="$root/tests/data"
 
-ALL_SUITES=(webhook webhook-cpu webhook-loop controller)
+ALL_SUITES=(webhook webhook-cpu webhook-loop webhook-flood controller)
 
 need() {
     for f in "$@"; do
@@ -36,6 +36,26 @@ bench_webhook() {
     reviews
     "$bin/bench/webhook_bench" load "$bin/flinkop-webhook" "$bin/bench/bare_responder" \
         "$review_dir" "${BENCH_SECONDS:-3}" "${BENCH_ROUNDS:-3}"
+}
+
+# Webhook latency target alone: each body and route paced at 1,000 req/s over 8 connections,
+# with the bare responder paced the same way beside it (the machine's own tail), every run
+# printed. BENCH_SECONDS per run, BENCH_ROUNDS rounds (default 3). Not part of `make bench`:
+# bench-webhook runs one round of it.
+bench_webhook-paced() {
+    need "$bin/flinkop-webhook" "$bin/bench/bare_responder" "$bin/bench/webhook_bench"
+    reviews
+    "$bin/bench/webhook_bench" paced "$bin/flinkop-webhook" "$bin/bench/bare_responder" \
+        "$review_dir" "${BENCH_SECONDS:-3}" "${BENCH_ROUNDS:-3}"
+}
+
+# Webhook memory bound: many clients at once sending the reviews that cost it the most memory
+# (at the reader's weight bound; 6.6 MB and 3 MB of long template strings), with 200 / 429
+# counts and the peak RSS after each. What the manifests' memory limit is sized by.
+bench_webhook-flood() {
+    need "$bin/flinkop-webhook" "$bin/bench/webhook_bench"
+    reviews
+    "$bin/bench/webhook_bench" flood "$bin/flinkop-webhook" "$review_dir"
 }
 
 # Webhook CPU: instructions per request under callgrind (repeatable on a busy machine), with

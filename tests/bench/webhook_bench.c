@@ -37,6 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "common/strbuf.h"
 #include "tests/support/procstat.h"
 #include "tests/support/testcerts.h"
@@ -545,6 +547,213 @@ static int load_main(const char *webhook, const char *responder, const char *dir
     return 0;
 }
 
+/* Only the latency target, with the responder beside it to tell the webhook's tail from the
+ * machine's: each body and route paced at 1,000 req/s over 8 connections on the webhook, then
+ * the responder with the same body, `rounds` times, every run printed (the target is each
+ * run's p99). */
+static int paced_main(const char *webhook, const char *responder, const char *dir,
+                      double seconds, int rounds)
+{
+    setup s;
+    setup_init(&s, dir);
+    int port[2];
+    pid_t pid[2] = {start_server(&s, webhook, WEBHOOK, NULL, &port[0], 20000),
+                    start_server(&s, responder, RESPONDER, NULL, &port[1], 20000)};
+    const char *names[2] = {"webhook", "responder"};
+    fo_test_sleep_ms(300);
+    int failures = 0;
+    double worst[2] = {0, 0};
+    for (int k = 0; k < rounds; k++) {
+        for (int b = 0; b < NBODIES; b++) {
+            for (int r = 0; r < 3; r++) {
+                int v = r < 2 ? 0 : 1, route = r < 2 ? r : 1;
+                double us, load[3] = {0};
+                result p = run_on(pid[v], port[v], s.reqs[b][route], s.lens[b][route], 8,
+                                  seconds, 1000, &us);
+                failures += (int)p.errors;
+                worst[v] = p.p99_ms > worst[v] ? p.p99_ms : worst[v];
+                getloadavg(load, 3);
+                printf("paced 1000 req/s, 8 connections: %-26s %-9s %6.0f req/s, p50 %.3f ms, "
+                       "p99 %.3f ms, server %.1f us/request (load average %.2f)\n",
+                       BODY_FILES[b], v ? names[v] : ROUTES[route], p.rps, p.p50_ms, p.p99_ms,
+                       us, load[0]);
+            }
+        }
+    }
+    printf("highest p99: webhook %.3f ms (%d runs), responder %.3f ms (%d runs)\n", worst[0],
+           rounds * NBODIES * 2, worst[1], rounds * NBODIES);
+    if (failures)
+        printf("note: %d client errors (see %s)\n", failures, s.log);
+    fo_test_stop(pid[0], SIGTERM, 20000);
+    fo_test_stop(pid[1], SIGTERM, 20000);
+    setup_release(&s);
+    return 0;
+}
+
+/* ---- flood: the memory bound ---- */
+
+/* Send one request and read its answer whatever its size (the body is counted, not kept).
+ * HTTP status or -1. */
+static int flood_roundtrip(conn *c, const char *req, size_t len)
+{
+    for (size_t off = 0; off < len;) {
+        ssize_t n = gnutls_record_send(c->s, req + off, len - off);
+        if (n < 0 && !gnutls_error_is_fatal((int)n))
+            continue;
+        if (n <= 0)
+            return -1;
+        off += (size_t)n;
+    }
+    c->have = 0;
+    size_t head = 0, body = 0, got = 0;
+    int status = -1;
+    for (;;) {
+        ssize_t n = gnutls_record_recv(c->s, c->buf + c->have, sizeof c->buf - c->have);
+        if (n < 0 && !gnutls_error_is_fatal((int)n))
+            continue;
+        if (n <= 0)
+            return -1;
+        if (head) {
+            got += (size_t)n;
+        } else {
+            c->have += (size_t)n;
+            char *end = memmem(c->buf, c->have, "\r\n\r\n", 4);
+            if (!end)
+                continue;
+            head = (size_t)(end - c->buf) + 4;
+            status = atoi(c->buf + 9);
+            char *cl = strcasestr(c->buf, "\r\ncontent-length:");
+            if (!cl || cl > end)
+                return -1;
+            body = (size_t)atol(cl + 17);
+            got = c->have - head;
+            c->have = 0;
+        }
+        if (got >= body)
+            return status;
+    }
+}
+
+typedef struct flooder {
+    pthread_t th;
+    int port;
+    const char *req;
+    size_t len;
+    int64_t start_ns;
+    int rounds;
+    int ok, busy, other;
+} flooder;
+
+static void *flood_work(void *arg)
+{
+    flooder *f = arg;
+    conn *c = malloc(sizeof *c);
+    bool open = conn_open(c, f->port);
+    while (now_ns() < f->start_ns) {
+    }
+    for (int i = 0; open && i < f->rounds; i++) {
+        int st = flood_roundtrip(c, f->req, f->len);
+        f->ok += st == 200;
+        f->busy += st == 429;
+        f->other += st != 200 && st != 429;
+        if (st < 0) { /* the connection is gone: a new one for the next round */
+            conn_close(c);
+            open = conn_open(c, f->port);
+        }
+    }
+    f->other += open ? 0 : 1;
+    conn_close(c);
+    free(c);
+    return NULL;
+}
+
+/* create-basic.json's object with `add` under spec.podTemplate.metadata.annotations (or
+ * spec.flinkConfiguration when config is set): n members, each `size` bytes of text. */
+static char *flood_body(const char *base_text, size_t n, size_t size, bool config)
+{
+    json_t *doc = json_loads(base_text, 0, NULL);
+    json_t *spec = json_object_get(json_object_get(json_object_get(doc, "request"), "object"),
+                                   "spec");
+    json_t *members = json_object();
+    char *text = malloc(size + 1);
+    memset(text, 'x', size);
+    text[size] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "k%zu", i);
+        json_object_set_new(members, key, json_string(text));
+    }
+    free(text);
+    if (config) {
+        json_object_set_new(spec, "flinkConfiguration", members);
+    } else {
+        json_t *tpl = json_object_get(spec, "podTemplate");
+        if (!tpl)
+            json_object_set_new(spec, "podTemplate", tpl = json_object());
+        json_object_set_new(tpl, "metadata", json_pack("{s:o}", "annotations", members));
+    }
+    char *out = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    return out;
+}
+
+/* Many clients at once, each sending the same review `rounds` times, with shapes that cost the
+ * webhook the most memory per byte or per request; prints how many got 200 and 429 and the
+ * webhook's peak RSS after each. What docs/install.md sizes the memory limit by. */
+static int flood_main(const char *webhook, const char *dir)
+{
+    setup s;
+    setup_init(&s, dir);
+    int port;
+    pid_t pid = start_server(&s, webhook, WEBHOOK, NULL, &port, 20000);
+    fo_test_sleep_ms(300);
+    printf("webhook flood: peak RSS (VmHWM) idle %.1f MiB\n",
+           fo_proc_vm_kib(pid, "VmHWM") / 1024.0);
+    const struct {
+        const char *name, *route;
+        size_t n, size;
+        bool config;
+        int clients, rounds;
+    } shapes[] = {
+        /* just under the reader's bound (weight 50,000: a key and a string weigh 2) */
+        {"24,000 template annotations (0.3 MB)", "/mutate", 24000, 1, false, 100, 3},
+        {"24,000 configuration keys (0.3 MB)", "/validate", 24000, 1, true, 100, 3},
+        /* the largest body the webhook reads (7 MiB), in long strings */
+        {"1,100 template annotations of 6 KB (6.6 MB)", "/mutate", 1100, 6000, false, 10, 2},
+        {"1,100 configuration values of 6 KB (6.6 MB)", "/validate", 1100, 6000, true, 10, 2},
+        /* what an API server can send: an object of at most 3 MiB */
+        {"500 template annotations of 6 KB (3 MB)", "/mutate", 500, 6000, false, 20, 3},
+    };
+    flooder *f = calloc(128, sizeof *f);
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+        char *body = flood_body(s.bodies[0], shapes[k].n, shapes[k].size, shapes[k].config);
+        char *req = make_request(shapes[k].route, body);
+        size_t len = strlen(req);
+        int64_t start = now_ns() + 500 * 1000000LL; /* time to connect everyone */
+        for (int i = 0; i < shapes[k].clients; i++) {
+            f[i] = (flooder){.port = port, .req = req, .len = len, .start_ns = start,
+                             .rounds = shapes[k].rounds};
+            pthread_create(&f[i].th, NULL, flood_work, &f[i]);
+        }
+        int ok = 0, busy = 0, other = 0;
+        for (int i = 0; i < shapes[k].clients; i++) {
+            pthread_join(f[i].th, NULL);
+            ok += f[i].ok;
+            busy += f[i].busy;
+            other += f[i].other;
+        }
+        printf("  %-44s %-9s %3d clients x %d: %4d ok, %4d 429, %d other; peak RSS %.1f MiB\n",
+               shapes[k].name, shapes[k].route, shapes[k].clients, shapes[k].rounds, ok, busy,
+               other, fo_proc_vm_kib(pid, "VmHWM") / 1024.0);
+        free(req);
+        free(body);
+    }
+    free(f);
+    fo_test_stop(pid, SIGTERM, 20000);
+    setup_release(&s);
+    return 0;
+}
+
 /* ---- cpu (callgrind) ---- */
 
 /* Functions whose inclusive cost is shown per request, in the order printed ('|' separates
@@ -705,10 +914,22 @@ int main(int argc, char **argv)
         }
         return load_main(argv[2], argv[3], argv[4], argc > 5 ? atof(argv[5]) : 3.0, rounds);
     }
+    if (argc >= 5 && strcmp(argv[1], "paced") == 0) {
+        int rounds = argc > 6 ? atoi(argv[6]) : 1;
+        if (rounds < 1 || rounds > MAX_ROUNDS) {
+            fprintf(stderr, "webhook_bench: rounds must be 1 to %d\n", MAX_ROUNDS);
+            return 2;
+        }
+        return paced_main(argv[2], argv[3], argv[4], argc > 5 ? atof(argv[5]) : 3.0, rounds);
+    }
+    if (argc >= 4 && strcmp(argv[1], "flood") == 0)
+        return flood_main(argv[2], argv[3]);
     if (argc >= 5 && strcmp(argv[1], "cpu") == 0)
         return cpu_main(argv[2], argv[3], argv[4]);
     fprintf(stderr, "usage: webhook_bench load WEBHOOK_BIN RESPONDER_BIN REVIEW_DIR [seconds "
                     "[rounds]]\n"
+                    "       webhook_bench paced WEBHOOK_BIN RESPONDER_BIN REVIEW_DIR [seconds [rounds]]\n"
+                    "       webhook_bench flood WEBHOOK_BIN REVIEW_DIR\n"
                     "       webhook_bench cpu WEBHOOK_BIN RESPONDER_BIN REVIEW_DIR\n");
     return 2;
 }
