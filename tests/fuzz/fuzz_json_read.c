@@ -9,7 +9,11 @@
  *  - with a filter that leaves members out (keys whose first byte is odd; below keys starting
  *    with 'a' everything is built), the same inputs are accepted, and the result is the full
  *    result without those members. Skipped values take the reader's other paths (no values
- *    built), so both are held to jansson's judgement. */
+ *    built), so both are held to jansson's judgement;
+ *  - max_weight (a value 1, an object 3, each key 1 more, for everything built, including
+ *    values a duplicate key then replaces): a bound of 2 bytes a byte of input never stops a
+ *    read ("{}" weighs 3 for its 2 bytes, the most), and builds the same value; a bound below
+ *    the result's own weight always does, with FO_ELIMIT. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -69,6 +73,23 @@ static json_t *prune(const json_t *v, int st)
     return out;
 }
 
+/* What the reader charges for building v (fo_json_read_filter.max_weight). */
+static size_t weight(const json_t *v)
+{
+    size_t w = 1;
+    if (json_is_array(v))
+        for (size_t i = 0; i < json_array_size(v); i++)
+            w += weight(json_array_get(v, i));
+    if (json_is_object(v)) {
+        const char *key;
+        json_t *m;
+        w += 2;
+        json_object_foreach((json_t *)v, key, m)
+            w += 1 + weight(m);
+    }
+    return w;
+}
+
 /* The input without the NUL bytes that stand outside strings (new buffer, *n its length). */
 static char *without_bare_nuls(const uint8_t *data, size_t size, size_t *n)
 {
@@ -122,6 +143,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                    "a refusal without line and column: %s", err.message);
     else
         fuzz_check_equal(want, got, "the reader builds other values than jansson");
+
+    if (got) {
+        size_t w = weight(got);
+        fo_json_read_filter ample = {.max_weight = 2 * size + 2}, under = {.max_weight = w - 1};
+        json_t *bounded = fo_json_read((const char *)data, size, &ample, &err);
+        FUZZ_CHECK(bounded != NULL, "refused at a bound of %zu for %zu bytes (%s)",
+                   ample.max_weight, size, err.message);
+        fuzz_check_equal(got, bounded, "a bound changes the value");
+        json_decref(bounded);
+        if (w > 1) { /* max_weight 0 is no bound */
+            fo_err_clear(&err);
+            FUZZ_CHECK(fo_json_read((const char *)data, size, &under, &err) == NULL &&
+                           err.rc == FO_ELIMIT,
+                       "built past a bound of %zu (rc %d)", w - 1, (int)err.rc);
+        }
+    }
 
     int skipped_type = -1;
     fo_json_read_filter f = {.root_state = FILTERED,
