@@ -49,6 +49,7 @@ struct fo_httpd {
     struct MHD_Daemon *daemon; /* thread-per-connection mode: the one daemon, listening */
     fo_httpd_handler handler;
     void *handler_ctx;
+    fo_httpd_refused_fn refused;
     fo_certwatch *tls;
     size_t max_body;
     size_t max_bodies;         /* 0: no bound */
@@ -491,15 +492,19 @@ static enum MHD_Result queue_json_error(struct MHD_Connection *conn, unsigned st
     return queue_json_error_after(conn, status, reason, message, NULL);
 }
 
-static enum MHD_Result queue_too_big(fo_httpd *srv, struct MHD_Connection *conn)
+static enum MHD_Result queue_too_big(fo_httpd *srv, struct req *r, struct MHD_Connection *conn)
 {
+    if (srv->refused)
+        srv->refused(srv->handler_ctx, r->raw_path, 413);
     char msg[160];
     snprintf(msg, sizeof msg, "request body too large: the limit is %zu bytes", srv->max_body);
     return queue_json_error(conn, 413, "RequestEntityTooLarge", msg);
 }
 
-static enum MHD_Result queue_busy(fo_httpd *srv, struct MHD_Connection *conn)
+static enum MHD_Result queue_busy(fo_httpd *srv, struct req *r, struct MHD_Connection *conn)
 {
+    if (srv->refused)
+        srv->refused(srv->handler_ctx, r->raw_path, 429);
     char msg[200];
     snprintf(msg, sizeof msg, "too many requests at once: the server holds at most %zu bytes "
              "of request bodies together; try again in a second", srv->max_bodies);
@@ -581,7 +586,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             /* Refuse before reading a byte of it; MHD then closes the connection. */
             if (errno == 0 && end != cl && n > srv->max_body) {
                 r->too_big = true;
-                return queue_too_big(srv, conn);
+                return queue_too_big(srv, r, conn);
             }
             if (errno == 0 && end != cl)
                 r->content_length = (size_t)n;
@@ -618,9 +623,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
 
     if (r->too_big)
-        return queue_too_big(srv, conn);
+        return queue_too_big(srv, r, conn);
     if (r->busy)
-        return queue_busy(srv, conn);
+        return queue_busy(srv, r, conn);
 
     fo_http_request req = {
         .method = method,
@@ -872,6 +877,7 @@ fo_httpd *fo_httpd_start(const fo_httpd_opts *opts, fo_err *err)
     }
     srv->handler = opts->handler;
     srv->handler_ctx = opts->handler_ctx;
+    srv->refused = opts->refused;
     srv->tls = opts->tls;
     srv->max_body = opts->max_body_bytes ? opts->max_body_bytes : 1024 * 1024;
     srv->max_bodies = opts->max_bodies_bytes;

@@ -103,6 +103,10 @@ void fo_http_response_stream(fo_http_response *resp, int status, const char *con
 
 typedef void (*fo_httpd_handler)(void *ctx, const fo_http_request *req, fo_http_response *resp);
 
+/* Told of each request the server answered itself, without the handler: 413 (body over
+ * max_body_bytes) or 429 (over max_bodies_bytes); path as sent, up to '?'. For metrics. */
+typedef void (*fo_httpd_refused_fn)(void *ctx, const char *path, int status);
+
 typedef struct fo_httpd_opts {
     const char *bind_addr;        /* "127.0.0.1", "0.0.0.0", "::"; NULL = all IPv4 */
     int port;                     /* 0 = pick a free port (see fo_httpd_port) */
@@ -121,7 +125,8 @@ typedef struct fo_httpd_opts {
     size_t connection_memory_bytes; /* per-connection buffer pool (headers, I/O); 0 = 32 KiB */
     fo_certwatch *tls;            /* NULL = plain HTTP; else HTTPS (TLS 1.2+) with live reload */
     fo_httpd_handler handler;
-    void *handler_ctx;
+    void *handler_ctx;            /* also the ctx of refused */
+    fo_httpd_refused_fn refused;  /* may be NULL */
 } fo_httpd_opts;
 
 /* Start serving. Returns NULL with err on failure (port in use, bad TLS material). */

@@ -40,8 +40,10 @@ void fo_webhook_readyz(fo_webhook *wh, fo_http_response *resp)
 
 void fo_webhook_render_metrics(fo_webhook *wh, fo_http_response *resp)
 {
-    if (wh->connections_fn)
-        fo_gauge_set(wh->connections, (double)wh->connections_fn(wh->connections_ctx), NULL);
+    if (wh->server) {
+        fo_gauge_set(wh->connections, (double)fo_httpd_connections(wh->server), NULL);
+        fo_gauge_set(wh->held_bytes, (double)fo_httpd_bodies_held(wh->server), NULL);
+    }
     char *text = fo_metrics_render(wh->metrics);
     if (!text) {
         fo_webhook_status(resp, 500, "InternalError", "cannot render metrics");

@@ -172,11 +172,6 @@ static int parse_config(int argc, char **argv, config *c)
     return 0;
 }
 
-static unsigned count_connections(void *ctx)
-{
-    return fo_httpd_connections(ctx);
-}
-
 /* Look at the certificate and defaults files once. */
 static void reload(fo_webhook *wh, fo_certwatch *cw)
 {
@@ -255,6 +250,7 @@ int main(int argc, char **argv)
         .tls = cw,
         .handler = fo_webhook_handle,
         .handler_ctx = wh,
+        .refused = fo_webhook_refused,
     };
     fo_webhook_serving_opts(&ho);
     srv = fo_httpd_start(&ho, &err);
@@ -262,7 +258,7 @@ int main(int argc, char **argv)
         fo_log_error("cannot serve: %s", err.message);
         goto out;
     }
-    fo_webhook_set_connections_fn(wh, count_connections, srv);
+    fo_webhook_set_server(wh, srv);
     fo_webhook_set_ready(wh, true);
     fo_log_info("serving %s on %s:%d with %u threads", cw ? "https" : "plain http",
                 c.bind_address, fo_httpd_port(srv), ho.threads);

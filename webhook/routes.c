@@ -31,6 +31,13 @@ static route match(const char *path)
     return R_OTHER;
 }
 
+void fo_webhook_refused(void *ctx, const char *path, int status)
+{
+    fo_webhook *wh = ctx;
+    const char *verdict = status == 429 ? "busy" : "too_large";
+    fo_counter_add(wh->requests, 1, (const char *[]){ROUTE_NAMES[match(path)], verdict});
+}
+
 void fo_webhook_status(fo_http_response *resp, int code, const char *reason, const char *fmt, ...)
 {
     char msg[FO_ERR_MSG_MAX];
@@ -118,7 +125,7 @@ static const char *admission(fo_webhook *wh, route r, const fo_http_request *req
         else
             fo_webhook_status(resp, 400, "BadRequest", "invalid AdmissionReview: %s", err.message);
         fo_log_info("admission request refused on %s: %s", ROUTE_NAMES[r], err.message);
-        return "bad_request";
+        return rc == FO_ELIMIT ? "too_large" : "bad_request";
     }
 
     fo_admission_response ans;

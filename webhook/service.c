@@ -50,6 +50,11 @@ static void register_metrics(fo_webhook *wh)
         (const char *[]){"result"});
     wh->connections = fo_metrics_gauge(m, "flinkop_webhook_open_connections",
                                        "Client connections open now.", 0, NULL);
+    wh->held_bytes = fo_metrics_gauge(
+        m, "flinkop_webhook_held_bytes",
+        "Bytes of request bodies and answers held now; requests that would pass the bound get 429 "
+        "(requests_total verdict busy).",
+        0, NULL);
     fo_gauge_set(wh->defaults_degraded, 0, NULL);
 }
 
@@ -195,10 +200,9 @@ void fo_webhook_note_tls_reload(fo_webhook *wh, bool ok)
     fo_counter_add(wh->tls_reloads, 1, (const char *[]){ok ? "success" : "failure"});
 }
 
-void fo_webhook_set_connections_fn(fo_webhook *wh, unsigned (*fn)(void *ctx), void *ctx)
+void fo_webhook_set_server(fo_webhook *wh, const fo_httpd *srv)
 {
-    wh->connections_fn = fn;
-    wh->connections_ctx = ctx;
+    wh->server = srv;
 }
 
 uint64_t fo_webhook_requests_handled(const fo_webhook *wh)

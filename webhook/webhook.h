@@ -66,6 +66,7 @@ struct fo_httpd_opts;
 void fo_webhook_serving_opts(struct fo_httpd_opts *o);
 
 typedef struct fo_webhook fo_webhook;
+struct fo_httpd;
 struct fo_http_request;
 struct fo_http_response;
 
@@ -86,6 +87,11 @@ void fo_webhook_free(fo_webhook *wh); /* after the server stopped; NULL ok */
 void fo_webhook_handle(void *ctx, const struct fo_http_request *req,
                        struct fo_http_response *resp);
 
+/* The common/httpd refused callback (fo_httpd_refused_fn; ctx is the fo_webhook): counts a
+ * request the server answered itself in flinkop_webhook_requests_total, verdict "too_large"
+ * (413) or "busy" (429), so that every request shows in the metrics. */
+void fo_webhook_refused(void *ctx, const char *path, int status);
+
 /* Look at the defaults file; when it changed, load it. Returns FO_OK when unchanged or loaded
  * (*reloaded says which; may be NULL), else the load error (the last good defaults stay). */
 fo_rc fo_webhook_reload_defaults(fo_webhook *wh, bool *reloaded, fo_err *err);
@@ -100,8 +106,9 @@ void fo_webhook_set_ready(fo_webhook *wh, bool ready);
 /* Count a TLS certificate reload attempt in the metrics. */
 void fo_webhook_note_tls_reload(fo_webhook *wh, bool ok);
 
-/* Open connections gauge source (may be NULL): called when /metrics renders. */
-void fo_webhook_set_connections_fn(fo_webhook *wh, unsigned (*fn)(void *ctx), void *ctx);
+/* The server whose open connections and held bytes /metrics shows (NULL: none; tests call
+ * the handler without one). Set once, before serving. */
+void fo_webhook_set_server(fo_webhook *wh, const struct fo_httpd *srv);
 
 /* Requests answered so far (any route). Thread-safe. */
 uint64_t fo_webhook_requests_handled(const fo_webhook *wh);

@@ -31,8 +31,7 @@ struct fo_webhook {
 
     atomic_bool ready;
     atomic_uint_fast64_t handled; /* requests answered, for the idle trim in main.c */
-    unsigned (*connections_fn)(void *ctx);
-    void *connections_ctx;
+    const fo_httpd *server; /* for the connections and held-bytes gauges; may be NULL */
 
     fo_metrics *metrics;
     fo_counter *requests;        /* route, verdict */
@@ -42,6 +41,7 @@ struct fo_webhook {
     fo_gauge *defaults_degraded;
     fo_counter *tls_reloads;     /* result */
     fo_gauge *connections;
+    fo_gauge *held_bytes;
 };
 
 /* A new reference to the defaults served now (never NULL). */

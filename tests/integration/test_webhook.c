@@ -598,6 +598,11 @@ START_TEST(every_bad_input_gets_a_clear_error_and_the_server_keeps_serving)
     ck_assert_int_eq(get_status(&w, "/metrics", w.ca->ca_cert, &body), 200);
     ck_assert_ptr_nonnull(
         strstr(body.data, "flinkop_webhook_requests_total{route=\"/validate\",verdict=\"bad_request\"}"));
+    /* both 413s: the body over the limit (answered by the server), the value bound (/mutate) */
+    ck_assert_ptr_nonnull(strstr(
+        body.data, "flinkop_webhook_requests_total{route=\"/validate\",verdict=\"too_large\"} 1\n"));
+    ck_assert_ptr_nonnull(strstr(
+        body.data, "flinkop_webhook_requests_total{route=\"/mutate\",verdict=\"too_large\"} 1\n"));
     ck_assert_ptr_nonnull(strstr(body.data, "flinkop_webhook_request_duration_seconds_bucket"));
     fo_strbuf_release(&body);
     webhook_stop(&w);
@@ -899,6 +904,14 @@ START_TEST(bodies_past_the_bound_get_429_until_the_held_ones_are_done)
     /* their bytes are given back: the third now gets as far as being read */
     expect_error(&w, "POST", "/validate", spaces, third, "application/json", 400,
                  "malformed JSON");
+    /* the 429 shows in the metrics, with the bytes held now (none) */
+    fo_strbuf metrics;
+    fo_strbuf_init(&metrics, 0);
+    ck_assert_int_eq(get_status(&w, "/metrics", w.ca->ca_cert, &metrics), 200);
+    ck_assert_ptr_nonnull(
+        strstr(metrics.data, "flinkop_webhook_requests_total{route=\"/validate\",verdict=\"busy\"} 1\n"));
+    ck_assert_ptr_nonnull(strstr(metrics.data, "\nflinkop_webhook_held_bytes 0\n"));
+    fo_strbuf_release(&metrics);
     free(t);
     free(spaces);
     webhook_stop(&w);

@@ -219,6 +219,31 @@ static void handler(void *ctx, const fo_http_request *req, fo_http_response *res
     json_decref(o);
 }
 
+/* What the refused callback was told. */
+static struct {
+    pthread_mutex_t mu;
+    int n413, n429;
+    char path[64];
+} g_refused = {PTHREAD_MUTEX_INITIALIZER, 0, 0, ""};
+
+static void on_refused(void *ctx, const char *path, int status)
+{
+    (void)ctx;
+    pthread_mutex_lock(&g_refused.mu);
+    g_refused.n413 += status == 413;
+    g_refused.n429 += status == 429;
+    snprintf(g_refused.path, sizeof g_refused.path, "%s", path);
+    pthread_mutex_unlock(&g_refused.mu);
+}
+
+static void refused_reset(void)
+{
+    pthread_mutex_lock(&g_refused.mu);
+    g_refused.n413 = g_refused.n429 = 0;
+    g_refused.path[0] = '\0';
+    pthread_mutex_unlock(&g_refused.mu);
+}
+
 static fo_httpd *start(unsigned threads, size_t max_body)
 {
     fo_err err;
@@ -227,7 +252,8 @@ static fo_httpd *start(unsigned threads, size_t max_body)
                        .port = 0,
                        .max_body_bytes = max_body,
                        .threads = threads,
-                       .handler = handler};
+                       .handler = handler,
+                       .refused = on_refused};
     fo_httpd *srv = fo_httpd_start(&o, &err);
     ck_assert_msg(srv != NULL, "start: %s", err.message);
     ck_assert_int_gt(fo_httpd_port(srv), 0);
@@ -345,6 +371,7 @@ END_TEST
 START_TEST(body_over_the_limit_gets_413_with_a_json_message)
 {
     gate_reset(0, false);
+    refused_reset();
     fo_httpd *srv = start(2, 1000);
     char body[1001];
     memset(body, 'x', sizeof body);
@@ -369,8 +396,10 @@ START_TEST(body_over_the_limit_gets_413_with_a_json_message)
     fo_test_perform(&(fo_test_request){.method = "POST", .url = u, .body = body, .body_len = 1000}, &r);
     ck_assert_int_eq(r.status, 200);
     fo_test_reply_release(&r);
-    /* the handler never saw the oversized bodies */
+    /* the handler never saw the oversized bodies; the refused callback did */
     ck_assert_int_eq(g_gate.calls, 1);
+    ck_assert_int_eq(g_refused.n413, 2);
+    ck_assert_str_eq(g_refused.path, "/gate");
     free(u);
     fo_httpd_stop(srv);
 }
@@ -440,7 +469,9 @@ START_TEST(bodies_past_the_servers_bound_get_429_and_the_bound_frees_as_handlers
     fo_err_clear(&err);
     /* two 1000-byte bodies fit (each holds its length + 1), a third does not */
     fo_httpd_opts o = {.bind_addr = "127.0.0.1", .max_body_bytes = 1000,
-                       .max_bodies_bytes = 2500, .threads = 3, .handler = handler};
+                       .max_bodies_bytes = 2500, .threads = 3, .handler = handler,
+                       .refused = on_refused};
+    refused_reset();
     fo_httpd *srv = fo_httpd_start(&o, &err);
     ck_assert_msg(srv != NULL, "%s", err.message);
     char body[1000];
@@ -458,6 +489,8 @@ START_TEST(bodies_past_the_servers_bound_get_429_and_the_bound_frees_as_handlers
     expect_busy(other, body, sizeof body, false);
     expect_busy(other, body, sizeof body, true); /* chunked: turned away as it grows */
     ck_assert_int_eq(g_gate.calls, 2);
+    ck_assert_int_eq(g_refused.n429, 2);
+    ck_assert_str_eq(g_refused.path, "/other");
     /* the bound is in bytes: a smaller body still fits */
     fo_test_reply r;
     fo_test_perform(&(fo_test_request){.method = "POST", .url = other, .body = body,
