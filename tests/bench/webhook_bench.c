@@ -104,18 +104,25 @@ static void conn_close(conn *c)
         close(c->fd);
 }
 
-/* Send one request and read one whole response (Content-Length framed). HTTP status or -1. */
-static int roundtrip(conn *c, const char *req, size_t len)
+/* Send the whole request; false when the connection failed. */
+static bool send_all(conn *c, const char *req, size_t len)
 {
-    size_t off = 0;
-    while (off < len) {
+    for (size_t off = 0; off < len;) {
         ssize_t n = gnutls_record_send(c->s, req + off, len - off);
         if (n < 0 && !gnutls_error_is_fatal((int)n))
             continue;
         if (n <= 0)
-            return -1;
+            return false;
         off += (size_t)n;
     }
+    return true;
+}
+
+/* Send one request and read one whole response (Content-Length framed). HTTP status or -1. */
+static int roundtrip(conn *c, const char *req, size_t len)
+{
+    if (!send_all(c, req, len))
+        return -1;
     size_t head = 0, need = 0;
     int status = -1;
     for (;;) {
@@ -596,14 +603,8 @@ static int paced_main(const char *webhook, const char *responder, const char *di
  * HTTP status or -1. */
 static int flood_roundtrip(conn *c, const char *req, size_t len)
 {
-    for (size_t off = 0; off < len;) {
-        ssize_t n = gnutls_record_send(c->s, req + off, len - off);
-        if (n < 0 && !gnutls_error_is_fatal((int)n))
-            continue;
-        if (n <= 0)
-            return -1;
-        off += (size_t)n;
-    }
+    if (!send_all(c, req, len))
+        return -1;
     c->have = 0;
     size_t head = 0, body = 0, got = 0;
     int status = -1;
@@ -903,24 +904,27 @@ static int cpu_main(const char *webhook, const char *responder, const char *dir)
     return 0;
 }
 
+/* The optional rounds argument of load and paced (default 1); 0 when out of range. */
+static int rounds_arg(int argc, char **argv, int at)
+{
+    int rounds = argc > at ? atoi(argv[at]) : 1;
+    if (rounds >= 1 && rounds <= MAX_ROUNDS)
+        return rounds;
+    fprintf(stderr, "webhook_bench: rounds must be 1 to %d\n", MAX_ROUNDS);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    if (argc >= 5 && strcmp(argv[1], "load") == 0) {
-        int rounds = argc > 6 ? atoi(argv[6]) : 1;
-        if (rounds < 1 || rounds > MAX_ROUNDS) {
-            fprintf(stderr, "webhook_bench: rounds must be 1 to %d\n", MAX_ROUNDS);
+    bool load = argc >= 5 && strcmp(argv[1], "load") == 0;
+    if (load || (argc >= 5 && strcmp(argv[1], "paced") == 0)) {
+        int rounds = rounds_arg(argc, argv, 6);
+        if (!rounds)
             return 2;
-        }
-        return load_main(argv[2], argv[3], argv[4], argc > 5 ? atof(argv[5]) : 3.0, rounds);
-    }
-    if (argc >= 5 && strcmp(argv[1], "paced") == 0) {
-        int rounds = argc > 6 ? atoi(argv[6]) : 1;
-        if (rounds < 1 || rounds > MAX_ROUNDS) {
-            fprintf(stderr, "webhook_bench: rounds must be 1 to %d\n", MAX_ROUNDS);
-            return 2;
-        }
-        return paced_main(argv[2], argv[3], argv[4], argc > 5 ? atof(argv[5]) : 3.0, rounds);
+        double seconds = argc > 5 ? atof(argv[5]) : 3.0;
+        return load ? load_main(argv[2], argv[3], argv[4], seconds, rounds)
+                    : paced_main(argv[2], argv[3], argv[4], seconds, rounds);
     }
     if (argc >= 4 && strcmp(argv[1], "flood") == 0)
         return flood_main(argv[2], argv[3]);

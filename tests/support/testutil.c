@@ -156,16 +156,30 @@ void fo_test_sleep_ms(int ms)
     }
 }
 
+int fo_test_connect(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
 bool fo_test_wait_port(int port, int timeout_ms)
 {
     for (int waited = 0; waited <= timeout_ms; waited += 20) {
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        int ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
-        close(fd);
-        if (ok)
+        int fd = fo_test_connect(port);
+        if (fd >= 0) {
+            close(fd);
             return true;
+        }
         fo_test_sleep_ms(20);
     }
     return false;

@@ -32,6 +32,9 @@ void fo_test_write_file(const char *path, const char *text);
  * Returns the pid, or -1. */
 pid_t fo_test_spawn(char *const argv[], const char *log_path);
 
+/* A TCP socket connected to 127.0.0.1:port, or -1 (errno says why). */
+int fo_test_connect(int port);
+
 /* Wait until 127.0.0.1:port accepts TCP connections, up to timeout_ms. */
 bool fo_test_wait_port(int port, int timeout_ms);
 

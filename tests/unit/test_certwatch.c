@@ -56,20 +56,6 @@ static char *url(const fo_httpd *srv, bool tls, const char *path)
     return u;
 }
 
-static int connect_port(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
-        return -1;
-    }
-    return fd;
-}
-
 /* ---- TLS ---- */
 
 static fo_testcerts *g_certs;
@@ -118,7 +104,7 @@ END_TEST
 static int handshake_with(int port, const char *priority, const char *ca, int *alert,
                           gnutls_protocol_t *version)
 {
-    int fd = connect_port(port);
+    int fd = fo_test_connect(port);
     ck_assert_int_ge(fd, 0);
     gnutls_certificate_credentials_t cred;
     gnutls_certificate_allocate_credentials(&cred);

@@ -430,20 +430,6 @@ static void bg_join(struct bg_request *b)
     pthread_join(b->th, NULL);
 }
 
-static int connect_port(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
-        return -1;
-    }
-    return fd;
-}
-
 /* A 429 for a body the server cannot hold: reason, Retry-After, the handler never called. */
 static void expect_busy(const char *u, const char *body, size_t len, bool chunked)
 {
@@ -515,7 +501,7 @@ START_TEST(bodies_past_the_servers_bound_get_429_and_the_bound_frees_as_handlers
     ck_assert_uint_eq(fo_httpd_bodies_held(srv), 0);
 
     /* an answer counts until it is sent: 8 MiB that its client does not read fill the bound */
-    int fd = connect_port(fo_httpd_port(srv));
+    int fd = fo_test_connect(fo_httpd_port(srv));
     ck_assert_int_ge(fd, 0);
     const char *get = "GET /big-answer HTTP/1.1\r\nHost: a\r\n\r\n";
     ck_assert_int_eq(write(fd, get, strlen(get)), (ssize_t)strlen(get));
@@ -683,7 +669,7 @@ START_TEST(a_slow_client_does_not_block_a_single_threaded_server)
 {
     fo_httpd *srv = start(1, 0);
     /* half a request, then silence */
-    int slow = connect_port(fo_httpd_port(srv));
+    int slow = fo_test_connect(fo_httpd_port(srv));
     ck_assert_int_ge(slow, 0);
     const char *part = "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nab";
     ck_assert_int_eq(write(slow, part, strlen(part)), (ssize_t)strlen(part));
@@ -708,7 +694,7 @@ START_TEST(an_idle_connection_is_closed_after_the_timeout)
                        .handler = handler};
     fo_httpd *srv = fo_httpd_start(&o, &err);
     ck_assert_ptr_nonnull(srv);
-    int fd = connect_port(fo_httpd_port(srv));
+    int fd = fo_test_connect(fo_httpd_port(srv));
     ck_assert_int_ge(fd, 0);
     const char *part = "GET /x HTTP/1.1\r\nHost: a\r\n"; /* and then nothing */
     ck_assert_int_eq(write(fd, part, strlen(part)), (ssize_t)strlen(part));
@@ -737,7 +723,7 @@ START_TEST(quiesce_refuses_new_connections_and_lets_the_request_in_flight_finish
     ck_assert(gate_wait_inside(1));
     fo_httpd_quiesce(srv);
     fo_httpd_quiesce(srv); /* idempotent */
-    ck_assert_int_eq(connect_port(port), -1);
+    ck_assert_int_eq(fo_test_connect(port), -1);
     ck_assert_int_eq(errno, ECONNREFUSED);
     gate_open();
     fo_httpd_stop(srv); /* waits for the request in flight */
@@ -787,7 +773,7 @@ START_TEST(drain_keeps_serving_and_closes_each_connection_after_its_answer)
     int port = fo_httpd_port(srv);
     char buf[4096];
     bool hung_up = true;
-    int kept = connect_port(port);
+    int kept = fo_test_connect(port);
     ck_assert_int_ge(kept, 0);
     ck_assert(ask_teapot(kept, buf, sizeof buf, false, &hung_up));
     ck_assert_ptr_null(strcasestr(buf, "Connection: close")); /* the control: kept alive */
@@ -802,7 +788,7 @@ START_TEST(drain_keeps_serving_and_closes_each_connection_after_its_answer)
     ck_assert(hung_up);
     close(kept);
     /* new connections are still accepted and answered, once each */
-    int fresh = connect_port(port);
+    int fresh = fo_test_connect(port);
     ck_assert_int_ge(fresh, 0);
     ck_assert(ask_teapot(fresh, buf, sizeof buf, true, &hung_up));
     ck_assert_ptr_nonnull(strcasestr(buf, "Connection: close"));
