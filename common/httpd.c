@@ -53,6 +53,7 @@ struct fo_httpd {
     fo_certwatch *tls;
     size_t max_body;
     size_t max_bodies;         /* 0: no bound */
+    unsigned idle_timeout_s, request_timeout_s;
     atomic_size_t bodies_held; /* bytes; see hold_body */
     bool thread_per_connection;
     int port;
@@ -83,6 +84,7 @@ struct req {
     bool too_big;
     bool busy;       /* its body would pass max_bodies: answered 429 */
     size_t held;     /* bytes of srv->bodies_held this request holds */
+    int64_t start_ms; /* monotonic, at the request line (for request_timeout_s) */
     bool counted;    /* counted in srv->inflight */
     size_t content_length; /* as announced (0 when absent: chunked or no body) */
     uint64_t discarded;
@@ -238,12 +240,15 @@ static void drop_body(struct req *r)
 
 /* Append to the body. The buffer is sized once from Content-Length (want) when the client
  * sent one, so a 20 KB review costs 20 KB, not the 32 KB a doubling buffer ends at; a chunked
- * body grows by doubling. FO_ELIMIT past max, FO_ETOOMANY past the server's max_bodies (for
- * a chunked body: one with a Content-Length held it all before), FO_ENOMEM. */
+ * body grows by doubling. The bytes count toward the server's max_bodies as they arrive (the
+ * first ones with the terminating NUL). FO_ELIMIT past max, FO_ETOOMANY past max_bodies,
+ * FO_ENOMEM. */
 static fo_rc body_append(struct req *r, const char *data, size_t n, size_t want, size_t max)
 {
     if (n > max - r->body_len)
         return FO_ELIMIT;
+    if (!hold_body(r->srv, r, n + (r->held == 0)))
+        return FO_ETOOMANY;
     size_t need = r->body_len + n + 1;
     if (need > r->body_cap) {
         size_t cap = r->body_cap ? r->body_cap * 2 : want ? want + 1 : 4096;
@@ -253,8 +258,6 @@ static fo_rc body_append(struct req *r, const char *data, size_t n, size_t want,
             cap = need;
         if (cap > max + 1)
             cap = max + 1;
-        if (cap > r->held && !hold_body(r->srv, r, cap - r->held))
-            return FO_ETOOMANY;
         char *b = realloc(r->body, cap);
         if (!b)
             return FO_ENOMEM;
@@ -315,6 +318,10 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     const union MHD_ConnectionInfo *sc =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     r->slot = sc ? sc->socket_context : NULL;
+    if (srv->request_timeout_s) {
+        r->start_ms = fo_clock_mono_ms(fo_clock_real());
+        MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, srv->request_timeout_s);
+    }
     inflight_add(srv, r);
     return r;
 }
@@ -323,11 +330,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
-    (void)conn;
-    (void)toe;
     struct req *r = *con_cls;
     if (!r)
         return;
+    /* Answered: the connection waits for its next request with the idle timeout again. Only
+     * then: MHD also reports the ends of connections it is closing, and at shutdown under
+     * its own lock (which setting a timeout takes). */
+    if (r->srv->request_timeout_s && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, r->srv->idle_timeout_s);
     inflight_done(r->srv, r);
     drop_body(r);
     free(r->raw_path);
@@ -591,20 +601,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             if (errno == 0 && end != cl)
                 r->content_length = (size_t)n;
         }
-        /* The whole announced body is held now, or the request is turned away: its body is
-         * read and dropped (no memory kept) and the 429 follows, so the client reads its
-         * answer instead of a connection reset halfway through sending, and the connection
-         * stays open for its next request. */
-        if (r->content_length && !hold_body(srv, r, r->content_length + 1))
-            r->busy = true;
         return MHD_YES;
     }
 
     if (*upload_data_size > 0) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
+        if (srv->request_timeout_s &&
+            fo_clock_mono_ms(fo_clock_real()) - r->start_ms >
+                (int64_t)srv->request_timeout_s * 1000) {
+            fo_log_info("httpd: request %s from %s not read whole within %u s: connection "
+                        "closed",
+                        r->raw_path, r->remote, srv->request_timeout_s);
+            return MHD_NO;
+        }
         if (!r->too_big && !r->busy) {
             fo_rc rc = body_append(r, upload_data, n, r->content_length, srv->max_body);
+            /* Over a limit: the rest of the body is read and dropped (no memory kept) and the
+             * 413 or 429 follows, so the client reads its answer instead of a connection reset
+             * halfway through sending, and the connection stays open for its next request. */
             if (rc == FO_ELIMIT || rc == FO_ETOOMANY) {
                 r->too_big = rc == FO_ELIMIT;
                 r->busy = rc == FO_ETOOMANY;
@@ -881,6 +896,8 @@ fo_httpd *fo_httpd_start(const fo_httpd_opts *opts, fo_err *err)
     srv->tls = opts->tls;
     srv->max_body = opts->max_body_bytes ? opts->max_body_bytes : 1024 * 1024;
     srv->max_bodies = opts->max_bodies_bytes;
+    srv->idle_timeout_s = opts->connection_timeout_s ? opts->connection_timeout_s : 30;
+    srv->request_timeout_s = opts->request_timeout_s;
     srv->thread_per_connection = opts->threads == 0;
     srv->listen_fd = -1;
     pthread_mutex_init(&srv->mu, NULL);

@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/httpd.h"
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
@@ -430,6 +432,15 @@ static void bg_join(struct bg_request *b)
     pthread_join(b->th, NULL);
 }
 
+/* The server gives an answer's bytes back once it has been sent, a moment after the client
+ * has it: wait (generous bound) until nothing is held. */
+static bool held_drops_to_zero(const fo_httpd *srv)
+{
+    for (int i = 0; i < 3000 && fo_httpd_bodies_held(srv) > 0; i++)
+        fo_test_sleep_ms(10);
+    return fo_httpd_bodies_held(srv) == 0;
+}
+
 /* A 429 for a body the server cannot hold: reason, Retry-After, the handler never called. */
 static void expect_busy(const char *u, const char *body, size_t len, bool chunked)
 {
@@ -492,13 +503,13 @@ START_TEST(bodies_past_the_servers_bound_get_429_and_the_bound_frees_as_handlers
         fo_test_reply_release(&b[i].r);
         free((char *)b[i].o.url);
     }
-    ck_assert_uint_eq(fo_httpd_bodies_held(srv), 0);
+    ck_assert(held_drops_to_zero(srv));
     fo_test_perform(&(fo_test_request){.method = "POST", .url = other, .body = body,
                             .body_len = sizeof body},
             &r);
     ck_assert_int_eq(r.status, 200);
     fo_test_reply_release(&r);
-    ck_assert_uint_eq(fo_httpd_bodies_held(srv), 0);
+    ck_assert(held_drops_to_zero(srv));
 
     /* an answer counts until it is sent: 8 MiB that its client does not read fill the bound */
     int fd = fo_test_connect(fo_httpd_port(srv));
@@ -510,9 +521,7 @@ START_TEST(bodies_past_the_servers_bound_get_429_and_the_bound_frees_as_handlers
     ck_assert_uint_ge(fo_httpd_bodies_held(srv), 8u * 1024 * 1024);
     expect_busy(other, body, 400, false);
     close(fd); /* the answer is dropped with its connection */
-    for (int i = 0; i < 3000 && fo_httpd_bodies_held(srv) > 0; i++)
-        fo_test_sleep_ms(10);
-    ck_assert_uint_eq(fo_httpd_bodies_held(srv), 0);
+    ck_assert(held_drops_to_zero(srv));
     fo_test_perform(&(fo_test_request){.method = "POST", .url = other, .body = body,
                             .body_len = 400},
             &r);
@@ -711,6 +720,64 @@ START_TEST(an_idle_connection_is_closed_after_the_timeout)
 }
 END_TEST
 
+/* Read from fd until EOF or 10 s; true when the server hung up (read 0). */
+static bool hung_up(int fd)
+{
+    struct timeval tv = {10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char buf[512];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0) {
+    }
+    return n == 0;
+}
+
+START_TEST(a_request_not_read_within_the_request_timeout_is_cut_and_idle_keep_alive_is_not)
+{
+    fo_err err;
+    fo_err_clear(&err);
+    fo_httpd_opts o = {.bind_addr = "127.0.0.1", .threads = 1, .connection_timeout_s = 30,
+                       .request_timeout_s = 1, .handler = handler};
+    fo_httpd *srv = fo_httpd_start(&o, &err);
+    ck_assert_ptr_nonnull(srv);
+    int port = fo_httpd_port(srv);
+    /* a body that stops halfway: cut after a second of silence, not after 30 */
+    int64_t t0 = fo_clock_mono_ms(fo_clock_real());
+    int fd = fo_test_connect(port);
+    const char *part = "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nab";
+    ck_assert_int_eq(write(fd, part, strlen(part)), (ssize_t)strlen(part));
+    ck_assert(hung_up(fd));
+    ck_assert_int_lt(fo_clock_mono_ms(fo_clock_real()) - t0, 8000);
+    close(fd);
+    /* a body that trickles, a byte every 300 ms: cut at the first byte past the second */
+    t0 = fo_clock_mono_ms(fo_clock_real());
+    fd = fo_test_connect(port);
+    ck_assert_int_eq(write(fd, part, strlen(part)), (ssize_t)strlen(part));
+    bool cut = false;
+    for (int i = 0; i < 40 && !cut; i++) {
+        fo_test_sleep_ms(300);
+        cut = send(fd, "x", 1, MSG_NOSIGNAL) != 1;
+    }
+    ck_assert(cut || hung_up(fd));
+    ck_assert_int_lt(fo_clock_mono_ms(fo_clock_real()) - t0, 8000);
+    close(fd);
+    /* between requests the idle timeout is the connection's again: 2 s idle, then another */
+    fd = fo_test_connect(port);
+    char buf[1024];
+    const char *get = "GET /teapot HTTP/1.1\r\nHost: a\r\n\r\n";
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(write(fd, get, strlen(get)), (ssize_t)strlen(get));
+        ssize_t n = read(fd, buf, sizeof buf - 1);
+        ck_assert_int_gt(n, 12);
+        buf[n] = '\0';
+        ck_assert_ptr_nonnull(strstr(buf, "HTTP/1.1 418"));
+        fo_test_sleep_ms(2000);
+    }
+    close(fd);
+    fo_httpd_stop(srv);
+}
+END_TEST
+
 START_TEST(quiesce_refuses_new_connections_and_lets_the_request_in_flight_finish)
 {
     gate_reset(0, true);
@@ -830,6 +897,7 @@ int main(void)
     tcase_add_test(tc, post_body_arrives_whole_and_terminated);
     tcase_add_test(tc, body_over_the_limit_gets_413_with_a_json_message);
     tcase_add_test(tc, bodies_past_the_servers_bound_get_429_and_the_bound_frees_as_handlers_return);
+    tcase_add_test(tc, a_request_not_read_within_the_request_timeout_is_cut_and_idle_keep_alive_is_not);
     tcase_add_test(tc, blocking_stream_in_thread_per_connection_mode_is_chunked_and_ordered);
     tcase_add_test(tc, stream_that_is_sometimes_empty_completes_in_pool_mode);
     tcase_add_test(tc, stopping_the_server_ends_an_open_stream_and_frees_it);
