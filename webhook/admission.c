@@ -294,9 +294,9 @@ void fo_admission_response_add_warnings(fo_admission_response *resp, const fo_fi
 }
 
 #define PUT(lit) fo_strbuf_append(&sb, lit, sizeof(lit) - 1)
-/* After the patch: its field names, the warnings (bounded: FO_ADMISSION_MAX_WARNINGS of
- * FO_ADMISSION_MAX_WARNING_BYTES, escaped at most 6 bytes a byte) and the closing braces. */
-#define WARNINGS_ROOM (64 + FO_ADMISSION_MAX_WARNINGS * (FO_ADMISSION_MAX_WARNING_BYTES * 6 + 4))
+/* Around the patch: its field names, its closing quote and the closing braces (warnings, rare
+ * with a patch, grow the buffer as they are written). */
+#define PATCH_FRAME_BYTES 64
 
 /* The response is written straight into one buffer (no jansson document, no json_dumps): the
  * same bytes json_dumps(JSON_COMPACT) of {apiVersion, kind, response: {uid, allowed, status,
@@ -338,7 +338,7 @@ char *fo_admission_encode(const char *uid, const fo_admission_response *resp, si
         /* The patch dominates (megabytes for a large object): room for it and what follows
          * at once, and base64 written in place. */
         size_t b64_len = fo_base64_encoded_len(resp->patch_len);
-        rc = fo_strbuf_reserve(&sb, b64_len + WARNINGS_ROOM);
+        rc = fo_strbuf_reserve(&sb, b64_len + PATCH_FRAME_BYTES);
         if (rc == FO_OK)
             rc = PUT(",\"patchType\":\"JSONPatch\",\"patch\":\"");
         char *at = rc == FO_OK ? fo_strbuf_extend(&sb, b64_len) : NULL;

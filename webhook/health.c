@@ -40,9 +40,10 @@ void fo_webhook_readyz(fo_webhook *wh, fo_http_response *resp)
 
 void fo_webhook_render_metrics(fo_webhook *wh, fo_http_response *resp)
 {
-    if (wh->server) {
-        fo_gauge_set(wh->connections, (double)fo_httpd_connections(wh->server), NULL);
-        fo_gauge_set(wh->held_bytes, (double)fo_httpd_bodies_held(wh->server), NULL);
+    const fo_httpd *srv = atomic_load(&wh->server);
+    if (srv) {
+        fo_gauge_set(wh->connections, (double)fo_httpd_connections(srv), NULL);
+        fo_gauge_set(wh->held_bytes, (double)fo_httpd_bodies_held(srv), NULL);
     }
     char *text = fo_metrics_render(wh->metrics);
     if (!text) {

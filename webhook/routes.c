@@ -183,8 +183,15 @@ void fo_webhook_handle(void *ctx, const fo_http_request *req, fo_http_response *
     case R_MUTATE:
     {
         bool heavy = req->body_len > FO_WEBHOOK_HEAVY_BODY_BYTES;
-        if (heavy)
-            pthread_mutex_lock(&wh->heavy);
+        if (heavy && pthread_mutex_trylock(&wh->heavy) != 0) {
+            fo_webhook_status(resp, 429, "TooManyRequests",
+                              "another review of more than %u bytes is being handled; try "
+                              "again in a second",
+                              FO_WEBHOOK_HEAVY_BODY_BYTES);
+            fo_http_response_header(resp, "Retry-After", "1");
+            verdict = "busy";
+            break;
+        }
         /* Every jansson value of the request lives and dies in this window. */
         fo_json_arena_begin();
         verdict = admission(wh, r, req, resp, t0);

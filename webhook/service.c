@@ -202,7 +202,7 @@ void fo_webhook_note_tls_reload(fo_webhook *wh, bool ok)
 
 void fo_webhook_set_server(fo_webhook *wh, const fo_httpd *srv)
 {
-    wh->server = srv;
+    atomic_store(&wh->server, srv);
 }
 
 uint64_t fo_webhook_requests_handled(const fo_webhook *wh)
@@ -231,6 +231,7 @@ void fo_webhook_serving_opts(fo_httpd_opts *o)
     o->max_bodies_bytes = FO_WEBHOOK_MAX_BODIES_BYTES;
     o->max_connections = FO_WEBHOOK_MAX_CONNECTIONS;
     o->connection_timeout_s = FO_WEBHOOK_IDLE_TIMEOUT_S;
+    o->request_timeout_s = FO_WEBHOOK_REQUEST_TIMEOUT_S;
     o->connection_memory_bytes = FO_WEBHOOK_CONN_MEMORY_BYTES;
     o->threads = fo_webhook_pool_threads();
 }

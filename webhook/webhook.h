@@ -45,11 +45,17 @@
  * reader's weight) and the connections' buffers, it bounds the process's memory: the
  * arithmetic is in docs/install.md. */
 #define FO_WEBHOOK_MAX_BODIES_BYTES (16u * 1024 * 1024)
-/* Reviews larger than this are handled one at a time (the others wait for the pool thread
- * handling one): handling costs up to seven times the body for /mutate (the parsed object,
- * the patch that layers templates into both roles, its base64), so two of the largest at once
- * would double the process's peak. API servers send a few KB as a rule. */
+/* Reviews larger than this are handled one at a time: while one is handled, another gets 429
+ * with Retry-After (waiting for it would stall every connection of the waiting pool thread).
+ * Handling costs up to seven times the body for /mutate (the parsed object, the patch that
+ * layers templates into both roles, its base64), so two of the largest at once would double
+ * the process's peak. API servers send a few KB as a rule. */
 #define FO_WEBHOOK_HEAVY_BODY_BYTES (1024u * 1024)
+/* From a request's first line until its answer is sent: the connection's idle timeout, and
+ * the time its body has to arrive (common/httpd request_timeout_s). The API server sends at
+ * once, reads at once and gives up after its webhook timeout (5 s in our manifests, 30 s at
+ * most); a client that stalls or trickles holds its part of the bound for this long. */
+#define FO_WEBHOOK_REQUEST_TIMEOUT_S 10
 /* Connections at once. The API server opens one per admission call in flight (HTTP/1.1) and
  * keeps a few idle; each costs ~15 KiB idle, ~32 KiB while a request is read. */
 #define FO_WEBHOOK_MAX_CONNECTIONS 256

@@ -26,12 +26,14 @@ struct fo_webhook {
     fo_filewatch defaults_watch; /* touched by the reload loop only */
 
     /* Held while a review of more than FO_WEBHOOK_HEAVY_BODY_BYTES is handled: one at a time
-     * (such a review can take 40 MiB or more to handle; ordinary ones do not wait). */
+     * (such a review can take 40 MiB or more to handle); another one meanwhile gets 429.
+     * Ordinary reviews never take it. */
     pthread_mutex_t heavy;
 
     atomic_bool ready;
     atomic_uint_fast64_t handled; /* requests answered, for the idle trim in main.c */
-    const fo_httpd *server; /* for the connections and held-bytes gauges; may be NULL */
+    _Atomic(const fo_httpd *) server; /* for the connections and held-bytes gauges; may be
+                                         * NULL; set while requests may read it */
 
     fo_metrics *metrics;
     fo_counter *requests;        /* route, verdict */
