@@ -768,10 +768,10 @@ static void *acceptor_main(void *arg)
 static size_t common_options(struct MHD_OptionItem *items, const fo_httpd_opts *opts,
                              fo_httpd *srv, void *conn_cls, unsigned max_conns)
 {
-    unsigned timeout_s = opts->connection_timeout_s ? opts->connection_timeout_s : 30;
     size_t k = 0;
     items[k++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL};
-    items[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)timeout_s, NULL};
+    items[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
+                                         (intptr_t)srv->idle_timeout_s, NULL};
     items[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, (intptr_t)max_conns, NULL};
     if (opts->connection_memory_bytes)
         items[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,

@@ -1,0 +1,68 @@
+/* The webhook's handler turns a large review away while another large one is handled (the
+ * lock the handler takes for reviews over FO_WEBHOOK_HEAVY_BODY_BYTES), with 429 and
+ * Retry-After, counted as verdict busy; the handler is called directly, as the server would. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/httpd.h"
+#include "common/jsonutil.h"
+#include "common/metrics.h"
+#include "webhook/webhook.h"
+#include "webhook/webhook_internal.h"
+
+START_TEST(a_large_review_while_another_is_handled_gets_429_with_retry_after)
+{
+    fo_err err;
+    fo_webhook_opts opts = {0};
+    fo_webhook *wh = fo_webhook_new(&opts, &err);
+    ck_assert_ptr_nonnull(wh);
+    size_t len = FO_WEBHOOK_HEAVY_BODY_BYTES + 1;
+    char *body = malloc(len + 1);
+    memset(body, ' ', len);
+    body[len] = '\0';
+    fo_http_request req = {.method = "POST", .path = "/mutate", .body = body, .body_len = len,
+                           .remote_addr = "10.0.0.1"};
+    fo_http_response resp;
+    memset(&resp, 0, sizeof resp);
+
+    pthread_mutex_lock(&wh->heavy); /* as a handler of another large review holds it */
+    fo_webhook_handle(wh, &req, &resp);
+    pthread_mutex_unlock(&wh->heavy);
+
+    ck_assert_int_eq(resp.status, 429);
+    json_t *st = json_loadb(resp.body, resp.body_len, 0, NULL);
+    ck_assert_str_eq(fo_json_str(st, "reason"), "TooManyRequests");
+    ck_assert_ptr_nonnull(strstr(fo_json_str(st, "message"), "another review of more than"));
+    json_decref(st);
+    bool retry_after = false;
+    for (size_t i = 0; i < resp.nheaders; i++)
+        retry_after = retry_after || (strcmp(resp.headers[i].name, "Retry-After") == 0 &&
+                                      strcmp(resp.headers[i].value, "1") == 0);
+    ck_assert(retry_after);
+    ck_assert_double_eq(
+        fo_counter_value(wh->requests, (const char *[]){"/mutate", "busy"}), 1);
+    ck_assert_int_eq(pthread_mutex_trylock(&wh->heavy), 0); /* not left held */
+    pthread_mutex_unlock(&wh->heavy);
+    free(resp.body); /* the server would free the answer and its headers */
+    for (size_t i = 0; i < resp.nheaders; i++) {
+        free(resp.headers[i].name);
+        free(resp.headers[i].value);
+    }
+    free(body);
+    fo_webhook_free(wh);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("webhook_heavy");
+    TCase *tc = tcase_create("heavy");
+    tcase_add_test(tc, a_large_review_while_another_is_handled_gets_429_with_retry_after);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
