@@ -16,7 +16,6 @@
 
 #include "common/certwatch.h"
 #include "common/clock.h"
-#include "common/jsonutil.h"
 #include "common/log.h"
 #include "common/strbuf.h"
 
@@ -98,92 +97,6 @@ struct stream {
     void *ctx;
     fo_httpd_stream_free_fn free_fn;
 };
-
-/* ---- response helpers (used by handlers) ---- */
-
-static void set_type(fo_http_response *resp, const char *content_type)
-{
-    snprintf(resp->content_type, sizeof resp->content_type, "%s",
-             content_type ? content_type : "application/json");
-}
-
-void fo_http_response_take_body(fo_http_response *resp, int status, const char *content_type,
-                                char *body, size_t len)
-{
-    free(resp->body);
-    resp->status = status;
-    set_type(resp, content_type);
-    resp->body = body;
-    resp->body_len = body ? len : 0;
-}
-
-void fo_http_response_text(fo_http_response *resp, int status, const char *content_type,
-                           const char *text)
-{
-    size_t len = text ? strlen(text) : 0;
-    char *copy = malloc(len + 1);
-    if (copy && len)
-        memcpy(copy, text, len);
-    if (copy)
-        copy[len] = '\0';
-    fo_http_response_take_body(resp, copy ? status : 500, content_type, copy, copy ? len : 0);
-}
-
-void fo_http_response_json(fo_http_response *resp, int status, const json_t *value)
-{
-    char *text = value ? fo_json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-    if (!text) {
-        fo_http_response_text(resp, 500, "application/json",
-                              "{\"message\":\"cannot encode the response\"}");
-        return;
-    }
-    fo_http_response_take_body(resp, status, "application/json", text, strlen(text));
-}
-
-void fo_http_response_header(fo_http_response *resp, const char *name, const char *value)
-{
-    if (resp->nheaders >= FO_HTTP_MAX_RESPONSE_HEADERS)
-        return;
-    char *n = strdup(name), *v = strdup(value);
-    if (!n || !v) {
-        free(n);
-        free(v);
-        return;
-    }
-    resp->headers[resp->nheaders].name = n;
-    resp->headers[resp->nheaders].value = v;
-    resp->nheaders++;
-}
-
-void fo_http_response_stream(fo_http_response *resp, int status, const char *content_type,
-                             fo_httpd_stream_fn fn, void *ctx, fo_httpd_stream_free_fn free_fn)
-{
-    /* A stream replaces any body; an earlier stream is released. */
-    free(resp->body);
-    resp->body = NULL;
-    resp->body_len = 0;
-    if (resp->stream && resp->stream_free)
-        resp->stream_free(resp->stream_ctx);
-    resp->status = status;
-    set_type(resp, content_type);
-    resp->stream = fn;
-    resp->stream_ctx = ctx;
-    resp->stream_free = free_fn;
-}
-
-static void response_release(fo_http_response *resp)
-{
-    free(resp->body);
-    resp->body = NULL;
-    for (size_t i = 0; i < resp->nheaders; i++) {
-        free(resp->headers[i].name);
-        free(resp->headers[i].value);
-    }
-    resp->nheaders = 0;
-    if (resp->stream && resp->stream_free)
-        resp->stream_free(resp->stream_ctx);
-    resp->stream = NULL;
-}
 
 /* ---- request accessors ---- */
 
@@ -552,7 +465,7 @@ static enum MHD_Result queue_answer(fo_httpd *srv, struct req *r, struct MHD_Con
             resp->body = NULL; /* MHD frees it */
     }
     if (!mr) {
-        response_release(resp);
+        fo_http_response_release(resp);
         return queue_json_error(conn, 500, "InternalError", "out of memory");
     }
     MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
@@ -561,7 +474,7 @@ static enum MHD_Result queue_answer(fo_httpd *srv, struct req *r, struct MHD_Con
     if (atomic_load(&srv->quiescing) || atomic_load(&srv->draining))
         MHD_add_response_header(mr, MHD_HTTP_HEADER_CONNECTION, "close");
     int status = resp->status ? resp->status : 200;
-    response_release(resp);
+    fo_http_response_release(resp);
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, mr);
     MHD_destroy_response(mr);
     if (is_stream) {
@@ -651,9 +564,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         .impl = conn,
     };
     fo_http_response resp;
-    memset(&resp, 0, sizeof resp);
-    resp.status = 200;
-    set_type(&resp, NULL);
+    fo_http_response_init(&resp);
     if (r->slot)
         atomic_fetch_add(&r->slot->busy, 1);
     srv->handler(srv->handler_ctx, &req, &resp);

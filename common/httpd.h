@@ -82,6 +82,13 @@ typedef struct fo_http_response {
     fo_httpd_stream_free_fn stream_free;
 } fo_http_response;
 
+/* An empty answer: status 200, application/json, no body or headers (what a handler is given). */
+void fo_http_response_init(fo_http_response *resp);
+
+/* Free what the answer holds (body, headers, a stream's context) and leave it empty; the
+ * server does this with every answer it sends. */
+void fo_http_response_release(fo_http_response *resp);
+
 /* Set a body the response takes ownership of (body may be NULL for an empty body). */
 void fo_http_response_take_body(fo_http_response *resp, int status, const char *content_type,
                                 char *body, size_t len);

@@ -24,7 +24,7 @@ START_TEST(a_large_review_while_another_is_handled_gets_429_with_retry_after)
     fo_http_request req = {.method = "POST", .path = "/mutate", .body = body, .body_len = len,
                            .remote_addr = "10.0.0.1"};
     fo_http_response resp;
-    memset(&resp, 0, sizeof resp);
+    fo_http_response_init(&resp);
 
     pthread_mutex_lock(&wh->heavy); /* as a handler of another large review holds it */
     fo_webhook_handle(wh, &req, &resp);
@@ -44,11 +44,7 @@ START_TEST(a_large_review_while_another_is_handled_gets_429_with_retry_after)
         fo_counter_value(wh->requests, (const char *[]){"/mutate", "busy"}), 1);
     ck_assert_int_eq(pthread_mutex_trylock(&wh->heavy), 0); /* not left held */
     pthread_mutex_unlock(&wh->heavy);
-    free(resp.body); /* the server would free the answer and its headers */
-    for (size_t i = 0; i < resp.nheaders; i++) {
-        free(resp.headers[i].name);
-        free(resp.headers[i].value);
-    }
+    fo_http_response_release(&resp);
     free(body);
     fo_webhook_free(wh);
 }
