@@ -7,6 +7,8 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -26,6 +28,70 @@ struct lookup {
 };
 
 static atomic_int pending;
+static atomic_ulong started;
+
+/* The answers kept: a slot is free when its host is empty; the one to replace is the one that
+ * expires first. */
+struct cached {
+    char host[256];
+    int count; /* >= 0 */
+    char addrs[MAX_ADDRS][64];
+    int64_t expires_ms;
+};
+static struct cached cache[FO_RESOLVE_CACHE_ENTRIES];
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int64_t mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* A kept answer for host into out (up to max): its count, or -1 when none is kept. */
+static int cache_get(const char *host, char out[][64], int max)
+{
+    int result = -1;
+    int64_t now = mono_ms();
+    pthread_mutex_lock(&cache_mu);
+    for (int i = 0; i < FO_RESOLVE_CACHE_ENTRIES && result < 0; i++) {
+        struct cached *c = &cache[i];
+        if (c->host[0] && c->expires_ms > now && strcmp(c->host, host) == 0) {
+            result = c->count < max ? c->count : max;
+            for (int k = 0; k < result; k++)
+                memcpy(out[k], c->addrs[k], 64);
+        }
+    }
+    pthread_mutex_unlock(&cache_mu);
+    return result;
+}
+
+static void cache_put(const char *host, int count, char addrs[][64])
+{
+    int64_t now = mono_ms();
+    pthread_mutex_lock(&cache_mu);
+    struct cached *slot = &cache[0];
+    for (int i = 0; i < FO_RESOLVE_CACHE_ENTRIES; i++) {
+        struct cached *c = &cache[i];
+        if (strcmp(c->host, host) == 0) { /* the same name again: refresh it */
+            slot = c;
+            break;
+        }
+        if (c->expires_ms < slot->expires_ms)
+            slot = c; /* a free slot expires at 0: first of all */
+    }
+    snprintf(slot->host, sizeof slot->host, "%s", host);
+    slot->count = count;
+    if (count > 0)
+        memcpy(slot->addrs, addrs, sizeof addrs[0] * (size_t)count);
+    slot->expires_ms = now + (count > 0 ? FO_RESOLVE_CACHE_MS : FO_RESOLVE_NEGATIVE_CACHE_MS);
+    pthread_mutex_unlock(&cache_mu);
+}
+
+unsigned long fo_wh_resolve_lookups_started(void)
+{
+    return atomic_load(&started);
+}
 
 static void lookup_unref(struct lookup *l)
 {
@@ -63,6 +129,8 @@ static void *run(void *arg)
     } else if (rc != EAI_NONAME && rc != EAI_NODATA) {
         count = -1; /* the resolver failed (timeout, no network): we cannot tell */
     }
+    if (count >= 0)
+        cache_put(l->host, count, addrs);
     pthread_mutex_lock(&l->mu);
     l->count = count;
     if (count > 0)
@@ -80,6 +148,9 @@ int fo_wh_resolve_host(void *ctx, const char *host, char out[][64], int max)
     (void)ctx;
     if (!host || !*host || strlen(host) >= sizeof ((struct lookup *)0)->host || max <= 0)
         return -1;
+    int kept = cache_get(host, out, max);
+    if (kept >= 0)
+        return kept;
     if (atomic_fetch_add(&pending, 1) >= FO_RESOLVE_MAX_PENDING) {
         atomic_fetch_sub(&pending, 1);
         return -1;
@@ -102,6 +173,7 @@ int fo_wh_resolve_host(void *ctx, const char *host, char out[][64], int max)
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&attr, 256 * 1024);
     pthread_t th;
+    atomic_fetch_add(&started, 1);
     if (pthread_create(&th, &attr, run, l) != 0) {
         pthread_attr_destroy(&attr);
         atomic_fetch_sub(&pending, 1);

@@ -34,6 +34,35 @@ START_TEST(bad_arguments_are_refused_without_a_lookup)
 }
 END_TEST
 
+START_TEST(an_answer_is_kept_and_the_next_lookup_of_the_name_needs_no_resolver)
+{
+    char out[4][64], again[4][64];
+    memset(out, 0, sizeof out);
+    memset(again, 0, sizeof again);
+    unsigned long before = fo_wh_resolve_lookups_started();
+    int n = fo_wh_resolve_host(NULL, "10.11.12.13", out, 4);
+    ck_assert_int_eq(n, 1);
+    ck_assert_uint_eq(fo_wh_resolve_lookups_started(), before + 1);
+    ck_assert_int_eq(fo_wh_resolve_host(NULL, "10.11.12.13", again, 4), 1);
+    ck_assert_str_eq(again[0], "10.11.12.13");
+    ck_assert_uint_eq(fo_wh_resolve_lookups_started(), before + 1); /* from the cache */
+    /* a smaller room gets the first addresses of the kept answer */
+    ck_assert_int_eq(fo_wh_resolve_host(NULL, "10.11.12.13", again, 1), 1);
+    /* more names than the cache holds: the oldest give way, every answer stays right */
+    char host[32];
+    for (int i = 0; i < FO_RESOLVE_CACHE_ENTRIES + 8; i++) {
+        snprintf(host, sizeof host, "10.20.%d.%d", i / 200, i % 200 + 1);
+        ck_assert_int_eq(fo_wh_resolve_host(NULL, host, out, 1), 1);
+        ck_assert_str_eq(out[0], host);
+    }
+    before = fo_wh_resolve_lookups_started();
+    snprintf(host, sizeof host, "10.20.0.1"); /* the first of them: replaced since */
+    ck_assert_int_eq(fo_wh_resolve_host(NULL, host, out, 1), 1);
+    ck_assert_str_eq(out[0], host);
+    ck_assert_uint_eq(fo_wh_resolve_lookups_started(), before + 1);
+}
+END_TEST
+
 /* Lookups from many threads at once: each gets its own answer (the lookup threads share
  * nothing with each other). */
 static void *resolve_one(void *arg)
@@ -66,6 +95,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, a_literal_address_resolves_to_itself);
     tcase_add_test(tc, bad_arguments_are_refused_without_a_lookup);
+    tcase_add_test(tc, an_answer_is_kept_and_the_next_lookup_of_the_name_needs_no_resolver);
     tcase_add_test(tc, concurrent_lookups_each_get_their_own_answer);
     suite_add_tcase(s, tc);
     return s;
