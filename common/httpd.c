@@ -151,26 +151,28 @@ static void drop_body(struct req *r)
     r->held = 0;
 }
 
-/* Append to the body. The buffer is sized once from Content-Length (want) when the client
- * sent one, so a 20 KB review costs 20 KB, not the 32 KB a doubling buffer ends at; a chunked
- * body grows by doubling. The bytes count toward the server's max_bodies as they arrive (the
- * first ones with the terminating NUL). FO_ELIMIT past max, FO_ETOOMANY past max_bodies,
- * FO_ENOMEM. */
+/* Append to the body. The buffer grows by doubling from 4 KiB as the bytes arrive, its last
+ * step the size announced in Content-Length (want), so a 20 KB review ends in 20 KB, not the
+ * 32 KB of doubling alone; what the buffer takes counts toward the server's max_bodies as it
+ * grows: never more than twice what arrived (or 4 KiB), whatever a client announces. (Sizing
+ * it from Content-Length at once let a client that announced much and sent a byte take
+ * memory the bound did not see: below the mmap threshold, from a heap already resident.)
+ * FO_ELIMIT past max, FO_ETOOMANY past max_bodies, FO_ENOMEM. */
 static fo_rc body_append(struct req *r, const char *data, size_t n, size_t want, size_t max)
 {
     if (n > max - r->body_len)
         return FO_ELIMIT;
-    if (!hold_body(r->srv, r, n + (r->held == 0)))
-        return FO_ETOOMANY;
     size_t need = r->body_len + n + 1;
     if (need > r->body_cap) {
-        size_t cap = r->body_cap ? r->body_cap * 2 : want ? want + 1 : 4096;
-        if (want + 1 > cap && want <= max)
+        size_t cap = r->body_cap ? r->body_cap * 2 : 4096;
+        if (want && want <= max && cap > want + 1 && need <= want + 1)
             cap = want + 1;
         if (cap < need)
             cap = need;
         if (cap > max + 1)
             cap = max + 1;
+        if (!hold_body(r->srv, r, cap - r->body_cap))
+            return FO_ETOOMANY;
         char *b = realloc(r->body, cap);
         if (!b)
             return FO_ENOMEM;
@@ -247,8 +249,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (!r)
         return;
     /* Answered: the connection waits for its next request with the idle timeout again. Only
-     * then: MHD also reports the ends of connections it is closing, and at shutdown under
-     * its own lock (which setting a timeout takes). */
+     * then: every other code means MHD is closing the connection. */
     if (r->srv->request_timeout_s && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
         MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, r->srv->idle_timeout_s);
     inflight_done(r->srv, r);

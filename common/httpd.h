@@ -122,18 +122,20 @@ typedef struct fo_httpd_opts {
      * more than max_body_bytes). A request whose body would pass it is answered 429 with
      * Retry-After: 1, its body read and dropped, so memory stays bounded however many
      * clients send at once; clients that honour Retry-After (client-go) try again. A body
-     * counts byte by byte as it arrives (an announced Content-Length holds nothing: the
-     * buffer sized from it takes memory only where written) until its handler returns, an
-     * answer (not a stream) from then until it has been sent; answers count even past the
-     * bound, which then turns new bodies away until they are sent. */
+     * counts as its buffer grows with the bytes that arrive (at most twice them, or 4 KiB;
+     * an announced Content-Length holds nothing) until its handler returns, an answer (not a
+     * stream) from then until it has been sent; answers count even past the bound, which
+     * then turns new bodies away until they are sent. */
     size_t max_bodies_bytes;
     unsigned connection_timeout_s;/* idle connection timeout; 0 = 30 s */
     /* 0: none. Else, from a request's first line until its answer has been sent, the
      * connection's idle timeout is this instead of connection_timeout_s, and the request's
      * body must have arrived whole within it; past either the connection is closed. For
      * servers whose clients send at once and read at once (the webhook's API server waits at
-     * most 30 s), so that a client that stalls or trickles cannot hold a body or an answer
-     * (and its part of max_bodies_bytes) for long; not for slow uploads. */
+     * most 30 s), so that a client that stalls or trickles cannot hold a body (and its part
+     * of max_bodies_bytes) for long; not for slow uploads. An answer has no deadline of its
+     * own: sending it is cut only after this long without progress (each part the client
+     * reads starts it again). */
     unsigned request_timeout_s;
     unsigned threads;             /* see the thread model above */
     unsigned max_connections;     /* concurrent connections; 0 = 1000 */

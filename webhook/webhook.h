@@ -57,7 +57,8 @@
 /* From a request's first line until its answer is sent: the connection's idle timeout, and
  * the time its body has to arrive (common/httpd request_timeout_s). The API server sends at
  * once, reads at once and gives up after its webhook timeout (5 s in our manifests, 30 s at
- * most); a client that stalls or trickles holds its part of the bound for this long. */
+ * most); a client that stalls or trickles its body holds its part of the bound this long at
+ * most, one that stops reading its answer this long after its last read. */
 #define FO_WEBHOOK_REQUEST_TIMEOUT_S 10
 /* Connections at once. The API server opens one per admission call in flight (HTTP/1.1) and
  * keeps a few idle; each costs ~15 KiB idle, ~32 KiB while a request is read. */

@@ -766,11 +766,12 @@ START_TEST(the_defaults_file_is_reloaded_and_a_broken_one_keeps_the_last_good)
 }
 END_TEST
 
-/* A request whose body arrives in two halves, the second only when `go` is set. */
+/* A request whose body arrives in two parts, the second only when `go` is set: the first
+ * ends at stall_at (0: half the body). */
 struct slow_upload {
     webhook *w;
     const char *body;
-    size_t len, off;
+    size_t len, off, stall_at;
     atomic_int half_sent;
     atomic_int go;
     reply r;
@@ -779,7 +780,7 @@ struct slow_upload {
 static size_t slow_read(char *buf, size_t size, size_t n, void *ud)
 {
     struct slow_upload *u = ud;
-    size_t half = u->len / 2;
+    size_t half = u->stall_at ? u->stall_at : u->len / 2;
     if (u->off >= half && !atomic_load(&u->go)) {
         atomic_store(&u->half_sent, 1);
         for (int i = 0; i < 3000 && !atomic_load(&u->go); i++)
@@ -866,29 +867,43 @@ START_TEST(bodies_past_the_bound_get_429_until_the_held_ones_are_done)
 {
     webhook w;
     webhook_start(&w);
-    /* four uploads of the largest body, stalled halfway: the 4 x 3.5 MiB that arrived count
-     * (bytes count as they arrive) */
+    /* three uploads of the largest body, stalled a little past 2 MiB: their buffers have grown
+     * to 4 MiB each (a body's buffer counts as it grows, by doubling), 12 MiB of the 16.
+     * (They must go on within the webhook's 10 s request timeout.) */
     size_t big = FO_ADMISSION_MAX_BODY;
     char *spaces = malloc(big);
     memset(spaces, ' ', big);
-    struct slow_upload u[4];
-    pthread_t th[4];
-    for (int i = 0; i < 4; i++) {
+    struct slow_upload u[3];
+    pthread_t th[3];
+    for (int i = 0; i < 3; i++) {
         memset(&u[i], 0, sizeof u[i]);
         u[i].w = &w;
         u[i].body = spaces;
         u[i].len = big;
+        u[i].stall_at = 2u * 1024 * 1024 + 4096;
         ck_assert_int_eq(pthread_create(&th[i], NULL, slow_run, &u[i]), 0);
     }
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 3; i++) {
         for (int k = 0; k < 3000 && !atomic_load(&u[i].half_sent); k++)
             fo_test_sleep_ms(10);
         ck_assert(atomic_load(&u[i].half_sent));
     }
-    fo_test_sleep_ms(200); /* let the halves reach the server */
-    /* a third large review does not fit: its body is read and dropped, then 429 */
-    size_t third = 3u * 1024 * 1024;
-    expect_error(&w, "POST", "/validate", spaces, third, "application/json", 429,
+    /* until the server has read them: 12 MiB held */
+    fo_strbuf metrics;
+    fo_strbuf_init(&metrics, 0);
+    bool twelve = false;
+    for (int i = 0; i < 100 && !twelve; i++) {
+        fo_strbuf_reset(&metrics);
+        ck_assert_int_eq(get_status(&w, "/metrics", w.ca->ca_cert, &metrics), 200);
+        const char *g = strstr(metrics.data, "\nflinkop_webhook_held_bytes ");
+        twelve = g && strtod(g + 28, NULL) >= 3.0 * 4 * 1024 * 1024;
+        if (!twelve)
+            fo_test_sleep_ms(50);
+    }
+    ck_assert_msg(twelve, "%s", strstr(metrics.data, "flinkop_webhook_held_bytes"));
+    /* a fourth large review does not fit (its buffer would reach 7 MiB): the rest of its body
+     * is read and dropped, then 429 */
+    expect_error(&w, "POST", "/validate", spaces, big, "application/json", 429,
                  "at most 16777216 bytes of request bodies");
     /* an ordinary review still fits */
     char *t = doc_text(NULL);
@@ -898,20 +913,18 @@ START_TEST(bodies_past_the_bound_get_429_until_the_held_ones_are_done)
     reply_release(&r);
     /* going on, they pass the bound themselves, and large reviews are handled one at a time:
      * each gets 400 (all spaces: not a review) or 429 */
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 3; i++)
         atomic_store(&u[i].go, 1);
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 3; i++) {
         pthread_join(th[i], NULL);
         ck_assert_msg(u[i].r.status == 400 || u[i].r.status == 429, "status %ld",
                       u[i].r.status);
         reply_release(&u[i].r);
     }
-    /* their bytes are given back: the third now gets as far as being read */
-    expect_error(&w, "POST", "/validate", spaces, third, "application/json", 400,
+    /* their bytes are given back: the fourth now gets as far as being read */
+    expect_error(&w, "POST", "/validate", spaces, big, "application/json", 400,
                  "malformed JSON");
     /* the 429s show in the metrics, and the bytes held (none, once the last answer is sent) */
-    fo_strbuf metrics;
-    fo_strbuf_init(&metrics, 0);
     bool none_held = false;
     for (int i = 0; i < 100 && !none_held; i++) {
         fo_strbuf_reset(&metrics);

@@ -473,6 +473,14 @@ START_TEST(bodies_past_the_servers_bound_get_429_and_the_bound_frees_as_handlers
     ck_assert_msg(srv != NULL, "%s", err.message);
     char body[1000];
     memset(body, 'x', sizeof body);
+    /* announcing a body holds nothing: three connections that send headers alone (3 x 1000
+     * bytes announced, more than the bound) leave the whole bound to others */
+    int idle[3];
+    const char *announce = "POST /other HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\n";
+    for (int i = 0; i < 3; i++) {
+        idle[i] = fo_test_connect(fo_httpd_port(srv));
+        ck_assert_int_eq(write(idle[i], announce, strlen(announce)), (ssize_t)strlen(announce));
+    }
     struct bg_request b[2];
     memset(b, 0, sizeof b);
     for (int i = 0; i < 2; i++) {
@@ -482,6 +490,8 @@ START_TEST(bodies_past_the_servers_bound_get_429_and_the_bound_frees_as_handlers
     }
     ck_assert(gate_wait_inside(2));
     ck_assert_uint_eq(fo_httpd_bodies_held(srv), 2002);
+    for (int i = 0; i < 3; i++)
+        close(idle[i]);
     char *other = url(srv, false, "/other");
     expect_busy(other, body, sizeof body, false);
     expect_busy(other, body, sizeof body, true); /* chunked: turned away as it grows */

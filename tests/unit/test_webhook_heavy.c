@@ -2,6 +2,8 @@
  * lock the handler takes for reviews over FO_WEBHOOK_HEAVY_BODY_BYTES), with 429 and
  * Retry-After, counted as verdict busy; the handler is called directly, as the server would. */
 #include <check.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +12,28 @@
 #include "common/metrics.h"
 #include "webhook/webhook.h"
 #include "webhook/webhook_internal.h"
+
+/* Holds the webhook's large-review lock, as the handler of another large review would, until
+ * told to let go. */
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool holding, release;
+} g_holder = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false};
+
+static void *hold_heavy(void *arg)
+{
+    fo_webhook *wh = arg;
+    pthread_mutex_lock(&wh->heavy);
+    pthread_mutex_lock(&g_holder.mu);
+    g_holder.holding = true;
+    pthread_cond_broadcast(&g_holder.cv);
+    while (!g_holder.release)
+        pthread_cond_wait(&g_holder.cv, &g_holder.mu);
+    pthread_mutex_unlock(&g_holder.mu);
+    pthread_mutex_unlock(&wh->heavy);
+    return NULL;
+}
 
 START_TEST(a_large_review_while_another_is_handled_gets_429_with_retry_after)
 {
@@ -26,9 +50,20 @@ START_TEST(a_large_review_while_another_is_handled_gets_429_with_retry_after)
     fo_http_response resp;
     fo_http_response_init(&resp);
 
-    pthread_mutex_lock(&wh->heavy); /* as a handler of another large review holds it */
+    pthread_t holder;
+    ck_assert_int_eq(pthread_create(&holder, NULL, hold_heavy, wh), 0);
+    pthread_mutex_lock(&g_holder.mu);
+    while (!g_holder.holding)
+        pthread_cond_wait(&g_holder.cv, &g_holder.mu);
+    pthread_mutex_unlock(&g_holder.mu);
     fo_webhook_handle(wh, &req, &resp);
-    pthread_mutex_unlock(&wh->heavy);
+    /* the handler turned away without touching the other's lock: still held */
+    ck_assert_int_ne(pthread_mutex_trylock(&wh->heavy), 0);
+    pthread_mutex_lock(&g_holder.mu);
+    g_holder.release = true;
+    pthread_cond_broadcast(&g_holder.cv);
+    pthread_mutex_unlock(&g_holder.mu);
+    pthread_join(holder, NULL);
 
     ck_assert_int_eq(resp.status, 429);
     json_t *st = json_loadb(resp.body, resp.body_len, 0, NULL);
@@ -42,8 +77,6 @@ START_TEST(a_large_review_while_another_is_handled_gets_429_with_retry_after)
     ck_assert(retry_after);
     ck_assert_double_eq(
         fo_counter_value(wh->requests, (const char *[]){"/mutate", "busy"}), 1);
-    ck_assert_int_eq(pthread_mutex_trylock(&wh->heavy), 0); /* not left held */
-    pthread_mutex_unlock(&wh->heavy);
     fo_http_response_release(&resp);
     free(body);
     fo_webhook_free(wh);
