@@ -24,6 +24,8 @@
 /* A chunked upload over the body limit is read and dropped up to this much, so the client
  * still gets its 413; past it the connection is cut. */
 #define MAX_DISCARD_BYTES (64u * 1024 * 1024)
+/* A body's first buffer at most (body_append). */
+#define BODY_FIRST_BYTES (64u * 1024)
 /* How long fo_httpd_stop waits for requests in flight. */
 #define STOP_GRACE_MS 5000
 /* How long one stream read may wait for its producer before MHD looks at the socket again. */
@@ -151,20 +153,21 @@ static void drop_body(struct req *r)
     r->held = 0;
 }
 
-/* Append to the body. The buffer grows by doubling from 4 KiB as the bytes arrive, its last
- * step the size announced in Content-Length (want), so a 20 KB review ends in 20 KB, not the
- * 32 KB of doubling alone; what the buffer takes counts toward the server's max_bodies as it
- * grows: never more than twice what arrived (or 4 KiB), whatever a client announces. (Sizing
- * it from Content-Length at once let a client that announced much and sent a byte take
- * memory the bound did not see: below the mmap threshold, from a heap already resident.)
- * FO_ELIMIT past max, FO_ETOOMANY past max_bodies, FO_ENOMEM. */
+/* Append to the body. With a Content-Length (want) the buffer is that size at once when it is
+ * at most BODY_FIRST_BYTES (a review of tens of KB: one allocation, no copies), else it starts
+ * there and doubles as the bytes arrive, its last step the announced size; a chunked body
+ * starts at 4 KiB. What the buffer takes counts toward the server's max_bodies as it grows,
+ * so a client that announces much and sends little holds at most BODY_FIRST_BYTES, and that
+ * counted. (Sizing it from Content-Length at once while counting only the bytes let such a
+ * client take resident heap the bound did not see.) FO_ELIMIT past max, FO_ETOOMANY past
+ * max_bodies, FO_ENOMEM. */
 static fo_rc body_append(struct req *r, const char *data, size_t n, size_t want, size_t max)
 {
     if (n > max - r->body_len)
         return FO_ELIMIT;
     size_t need = r->body_len + n + 1;
     if (need > r->body_cap) {
-        size_t cap = r->body_cap ? r->body_cap * 2 : 4096;
+        size_t cap = r->body_cap ? r->body_cap * 2 : want ? BODY_FIRST_BYTES : 4096;
         if (want && want <= max && cap > want + 1 && need <= want + 1)
             cap = want + 1;
         if (cap < need)
