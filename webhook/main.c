@@ -40,13 +40,6 @@
 
 /* How often the certificate and defaults files are looked at. */
 #define RELOAD_POLL_MS 1000
-/* Allocations from this size up get pages of their own, given back when freed. glibc's
- * default threshold climbs to the largest block freed so far (up to 32 MiB): after one large
- * review, the next one's megabyte buffers came from a thread's heap and stayed there, and
- * each pool thread kept its own (two large /mutate reviews one after the other on two
- * threads: 94 MB peak, with this 57-63). Ordinary reviews (tens of KB, the json arena's kept
- * chunk) stay below it. */
-#define MMAP_THRESHOLD_BYTES (256 * 1024)
 /* The longest --shutdown-delay: Kubernetes kills after terminationGracePeriodSeconds anyway. */
 #define MAX_SHUTDOWN_DELAY_S 300
 typedef struct config {
@@ -189,7 +182,7 @@ static void reload(fo_webhook *wh, fo_certwatch *cw)
 int main(int argc, char **argv)
 {
     fo_log_set_component("webhook");
-    mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES);
+    fo_webhook_tune_malloc();
     /* Requests build their jansson values in a per-thread arena (webhook/routes.c). */
     fo_json_arena_install();
     config c;

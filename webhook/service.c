@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -234,4 +235,9 @@ void fo_webhook_serving_opts(fo_httpd_opts *o)
     o->request_timeout_s = FO_WEBHOOK_REQUEST_TIMEOUT_S;
     o->connection_memory_bytes = FO_WEBHOOK_CONN_MEMORY_BYTES;
     o->threads = fo_webhook_pool_threads();
+}
+
+void fo_webhook_tune_malloc(void)
+{
+    mallopt(M_MMAP_THRESHOLD, FO_WEBHOOK_MMAP_THRESHOLD_BYTES);
 }

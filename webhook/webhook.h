@@ -69,6 +69,19 @@
  * ~15 MiB while it does (docs/performance.md), so threads past the CPUs only add memory. */
 unsigned fo_webhook_pool_threads(void);
 
+/* Allocations from this size up get pages of their own, given back when freed. glibc's
+ * default threshold climbs to the largest block freed so far (up to 32 MiB): after one large
+ * review, the next one's megabyte buffers came from a thread's heap and stayed there, and
+ * each pool thread kept its own (two large /mutate reviews one after the other on two
+ * threads: 94 MB peak, with this 57-63). Ordinary reviews (tens of KB, the json arena's kept
+ * chunk) stay below it. */
+#define FO_WEBHOOK_MMAP_THRESHOLD_BYTES (256 * 1024)
+
+/* Set the process's malloc as the webhook serves with it (the threshold above; a fixed one
+ * also keeps glibc from raising its trim threshold). Once, at start, before threads; the
+ * benchmark's bare responder does the same, so that both pay the same for their buffers. */
+void fo_webhook_tune_malloc(void);
+
 struct fo_httpd_opts;
 /* Set the serving options above in o (body limit, bound on bodies, connections, idle
  * timeout, connection pools, threads); the caller sets address, TLS and handler. The bare

@@ -76,6 +76,7 @@ static void respond(void *ctx, const fo_http_request *req, fo_http_response *res
 
 int main(int argc, char **argv)
 {
+    fo_webhook_tune_malloc(); /* as the webhook: the same cost for the same buffers */
     int port = 0;
     static bool check_json = false;
     unsigned threads = fo_webhook_pool_threads();
