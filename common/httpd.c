@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "common/certwatch.h"
@@ -26,6 +27,9 @@
 #define MAX_DISCARD_BYTES (64u * 1024 * 1024)
 /* A body's first buffer at most (body_append). */
 #define BODY_FIRST_BYTES (64u * 1024)
+/* Bodies announced this large are read into pages mapped for them (body_append). */
+#define BODY_MAPPED_BYTES (256u * 1024)
+#define BODY_PAGE 4096u
 /* How long fo_httpd_stop waits for requests in flight. */
 #define STOP_GRACE_MS 5000
 /* How long one stream read may wait for its producer before MHD looks at the socket again. */
@@ -84,6 +88,7 @@ struct req {
     bool started;    /* the access handler saw the headers */
     bool too_big;
     bool busy;       /* its body would pass max_bodies: answered 429 */
+    bool body_mapped; /* body is an mmap of body_cap bytes, not malloc'd */
     size_t held;     /* bytes of srv->bodies_held this request holds */
     int64_t start_ms; /* monotonic, at the request line (for request_timeout_s) */
     bool counted;    /* counted in srv->inflight */
@@ -146,27 +151,49 @@ static void hold_answer(fo_httpd *srv, struct req *r, size_t n)
 /* Free r's body and give back what it held (its answer too, once that is done). */
 static void drop_body(struct req *r)
 {
-    free(r->body);
+    if (r->body_mapped)
+        munmap(r->body, r->body_cap);
+    else
+        free(r->body);
     r->body = NULL;
+    r->body_mapped = false;
     r->body_len = r->body_cap = 0;
     atomic_fetch_sub(&r->srv->bodies_held, r->held);
     r->held = 0;
 }
 
-/* Append to the body. With a Content-Length (want) the buffer is that size at once when it is
- * at most BODY_FIRST_BYTES (a review of tens of KB: one allocation, no copies), else it starts
- * there and doubles as the bytes arrive, its last step the announced size; a chunked body
- * starts at 4 KiB. What the buffer takes counts toward the server's max_bodies as it grows,
- * so a client that announces much and sends little holds at most BODY_FIRST_BYTES, and that
- * counted. (Sizing it from Content-Length at once while counting only the bytes let such a
- * client take resident heap the bound did not see.) FO_ELIMIT past max, FO_ETOOMANY past
- * max_bodies, FO_ENOMEM. */
+/* Append to the body, counting what it takes toward the server's max_bodies as it grows:
+ * - announced (Content-Length, want) at BODY_MAPPED_BYTES or more: pages mapped at that size,
+ *   counted page by page as they are written (untouched pages take no memory);
+ * - announced smaller: the announced size at once up to BODY_FIRST_BYTES (a review of tens of
+ *   KB: one allocation, no copies), else from there doubling to it, counted as allocated;
+ * - chunked: from 4 KiB, doubling.
+ * So a client that announces much and sends little holds at most BODY_FIRST_BYTES, counted.
+ * (Sizing a heap buffer from Content-Length at once while counting only the bytes let such a
+ * client take resident memory the bound did not see; doubling large ones on the heap left the
+ * freed steps there.) FO_ELIMIT past max, FO_ETOOMANY past max_bodies, FO_ENOMEM. */
 static fo_rc body_append(struct req *r, const char *data, size_t n, size_t want, size_t max)
 {
     if (n > max - r->body_len)
         return FO_ELIMIT;
     size_t need = r->body_len + n + 1;
-    if (need > r->body_cap) {
+    if (!r->body && want && want <= max && want + 1 >= BODY_MAPPED_BYTES) {
+        /* Mapped: its pages take memory as they are written, and count so, whatever a
+         * client announces; no copies as it grows. */
+        void *m = mmap(NULL, want + 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED)
+            return FO_ENOMEM;
+        r->body = m;
+        r->body_cap = want + 1;
+        r->body_mapped = true;
+    }
+    if (r->body_mapped) {
+        if (need > r->body_cap)
+            return FO_ELIMIT; /* more than announced: MHD does not pass it on */
+        size_t pages = (need + BODY_PAGE - 1) / BODY_PAGE * BODY_PAGE;
+        if (pages > r->held && !hold_body(r->srv, r, pages - r->held))
+            return FO_ETOOMANY;
+    } else if (need > r->body_cap) {
         size_t cap = r->body_cap ? r->body_cap * 2 : want ? BODY_FIRST_BYTES : 4096;
         if (want && want <= max && cap > want + 1 && need <= want + 1)
             cap = want + 1;

@@ -867,9 +867,9 @@ START_TEST(bodies_past_the_bound_get_429_until_the_held_ones_are_done)
 {
     webhook w;
     webhook_start(&w);
-    /* three uploads of the largest body, stalled a little past 2 MiB: their buffers have grown
-     * to 4 MiB each (a body's buffer counts as it grows, by doubling), 12 MiB of the 16.
-     * (They must go on within the webhook's 10 s request timeout.) */
+    /* three uploads of the largest body, stalled a little past 4 MiB: a large body counts page
+     * by page as it arrives, 12 MiB of the 16. (They must go on within the webhook's 10 s
+     * request timeout.) */
     size_t big = FO_ADMISSION_MAX_BODY;
     char *spaces = malloc(big);
     memset(spaces, ' ', big);
@@ -880,7 +880,7 @@ START_TEST(bodies_past_the_bound_get_429_until_the_held_ones_are_done)
         u[i].w = &w;
         u[i].body = spaces;
         u[i].len = big;
-        u[i].stall_at = 2u * 1024 * 1024 + 4096;
+        u[i].stall_at = 4u * 1024 * 1024 + 4096;
         ck_assert_int_eq(pthread_create(&th[i], NULL, slow_run, &u[i]), 0);
     }
     for (int i = 0; i < 3; i++) {
@@ -901,8 +901,8 @@ START_TEST(bodies_past_the_bound_get_429_until_the_held_ones_are_done)
             fo_test_sleep_ms(50);
     }
     ck_assert_msg(twelve, "%s", strstr(metrics.data, "flinkop_webhook_held_bytes"));
-    /* a fourth large review does not fit (its buffer would reach 7 MiB): the rest of its body
-     * is read and dropped, then 429 */
+    /* a fourth large review does not fit (past 4 MiB of it): the rest of its body is read and
+     * dropped, then 429 */
     expect_error(&w, "POST", "/validate", spaces, big, "application/json", 429,
                  "at most 16777216 bytes of request bodies");
     /* an ordinary review still fits */
