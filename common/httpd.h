@@ -122,10 +122,11 @@ typedef struct fo_httpd_opts {
      * more than max_body_bytes). A request whose body would pass it is answered 429 with
      * Retry-After: 1, its body read and dropped, so memory stays bounded however many
      * clients send at once; clients that honour Retry-After (client-go) try again. A body
-     * counts as its buffer grows with the bytes that arrive (at most twice them, or 64 KiB;
-     * an announced Content-Length alone holds nothing) until its handler returns, an answer
-     * (not a stream) from then until it has been sent; answers count even past the bound,
-     * which then turns new bodies away until they are sent. */
+     * counts from its first byte until its handler returns: one announced at 256 KiB or more
+     * page by page as its bytes arrive (it is read into mapped pages), a smaller one as its
+     * buffer is allocated (at most 64 KiB ahead of its bytes); an announced Content-Length
+     * alone holds nothing. An answer (not a stream) counts from then until it has been sent,
+     * even past the bound, which then turns new bodies away until they are sent. */
     size_t max_bodies_bytes;
     unsigned connection_timeout_s;/* idle connection timeout; 0 = 30 s */
     /* 0: none. Else, from a request's first line until its answer has been sent, the
