@@ -14,6 +14,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "common/clock.h"
+
 #define MAX_ADDRS 16
 
 /* Shared by the waiting caller and the lookup thread; the last one out frees it. */
@@ -41,18 +43,11 @@ struct cached {
 static struct cached cache[FO_RESOLVE_CACHE_ENTRIES];
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
 
-static int64_t mono_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* A kept answer for host into out (up to max): its count, or -1 when none is kept. */
 static int cache_get(const char *host, char out[][64], int max)
 {
     int result = -1;
-    int64_t now = mono_ms();
+    int64_t now = fo_clock_mono_ms(fo_clock_real());
     pthread_mutex_lock(&cache_mu);
     for (int i = 0; i < FO_RESOLVE_CACHE_ENTRIES && result < 0; i++) {
         struct cached *c = &cache[i];
@@ -68,7 +63,7 @@ static int cache_get(const char *host, char out[][64], int max)
 
 static void cache_put(const char *host, int count, char addrs[][64])
 {
-    int64_t now = mono_ms();
+    int64_t now = fo_clock_mono_ms(fo_clock_real());
     pthread_mutex_lock(&cache_mu);
     struct cached *slot = &cache[0];
     for (int i = 0; i < FO_RESOLVE_CACHE_ENTRIES; i++) {

@@ -118,39 +118,40 @@ static bool send_all(conn *c, const char *req, size_t len)
     return true;
 }
 
-/* Send one request and read one whole response (Content-Length framed). HTTP status or -1. */
+/* Send one request and read its answer (Content-Length framed) whatever its size: the body is
+ * counted, not kept. HTTP status or -1. */
 static int roundtrip(conn *c, const char *req, size_t len)
 {
     if (!send_all(c, req, len))
         return -1;
-    size_t head = 0, need = 0;
+    c->have = 0;
+    size_t head = 0, body = 0, got = 0;
     int status = -1;
     for (;;) {
-        if (!head) {
-            char *end = memmem(c->buf, c->have, "\r\n\r\n", 4);
-            if (end) {
-                head = (size_t)(end - c->buf) + 4;
-                status = atoi(c->buf + 9);
-                char *cl = strcasestr(c->buf, "\r\ncontent-length:");
-                if (!cl || cl > end)
-                    return -1;
-                need = head + (size_t)atol(cl + 17);
-                if (need > sizeof c->buf)
-                    return -1;
-            }
-        }
-        if (head && c->have >= need)
-            break;
         ssize_t n = gnutls_record_recv(c->s, c->buf + c->have, sizeof c->buf - c->have);
         if (n < 0 && !gnutls_error_is_fatal((int)n))
             continue;
         if (n <= 0)
             return -1;
-        c->have += (size_t)n;
+        if (head) {
+            got += (size_t)n;
+        } else {
+            c->have += (size_t)n;
+            char *end = memmem(c->buf, c->have, "\r\n\r\n", 4);
+            if (!end)
+                continue;
+            head = (size_t)(end - c->buf) + 4;
+            status = atoi(c->buf + 9);
+            char *cl = strcasestr(c->buf, "\r\ncontent-length:");
+            if (!cl || cl > end)
+                return -1;
+            body = (size_t)atol(cl + 17);
+            got = c->have - head;
+            c->have = 0;
+        }
+        if (got >= body)
+            return status;
     }
-    memmove(c->buf, c->buf + need, c->have - need);
-    c->have -= need;
-    return status;
 }
 
 /* ---- load ---- */
@@ -599,42 +600,6 @@ static int paced_main(const char *webhook, const char *responder, const char *di
 
 /* ---- flood: the memory bound ---- */
 
-/* Send one request and read its answer whatever its size (the body is counted, not kept).
- * HTTP status or -1. */
-static int flood_roundtrip(conn *c, const char *req, size_t len)
-{
-    if (!send_all(c, req, len))
-        return -1;
-    c->have = 0;
-    size_t head = 0, body = 0, got = 0;
-    int status = -1;
-    for (;;) {
-        ssize_t n = gnutls_record_recv(c->s, c->buf + c->have, sizeof c->buf - c->have);
-        if (n < 0 && !gnutls_error_is_fatal((int)n))
-            continue;
-        if (n <= 0)
-            return -1;
-        if (head) {
-            got += (size_t)n;
-        } else {
-            c->have += (size_t)n;
-            char *end = memmem(c->buf, c->have, "\r\n\r\n", 4);
-            if (!end)
-                continue;
-            head = (size_t)(end - c->buf) + 4;
-            status = atoi(c->buf + 9);
-            char *cl = strcasestr(c->buf, "\r\ncontent-length:");
-            if (!cl || cl > end)
-                return -1;
-            body = (size_t)atol(cl + 17);
-            got = c->have - head;
-            c->have = 0;
-        }
-        if (got >= body)
-            return status;
-    }
-}
-
 typedef struct flooder {
     pthread_t th;
     int port;
@@ -653,7 +618,7 @@ static void *flood_work(void *arg)
     while (now_ns() < f->start_ns) {
     }
     for (int i = 0; open && i < f->rounds; i++) {
-        int st = flood_roundtrip(c, f->req, f->len);
+        int st = roundtrip(c, f->req, f->len);
         f->ok += st == 200;
         f->busy += st == 429;
         f->other += st != 200 && st != 429;

@@ -370,6 +370,29 @@ START_TEST(post_body_arrives_whole_and_terminated)
 }
 END_TEST
 
+/* POST body to u and expect the server's own Status answer: status, reason, code, a part of
+ * its message, and (header, may be NULL) a header line. */
+static void expect_refused(const char *u, const char *body, size_t len, bool chunked,
+                           int status, const char *reason, const char *message_part,
+                           const char *header)
+{
+    fo_test_reply r;
+    fo_test_perform(&(fo_test_request){.method = "POST", .url = u, .body = body, .body_len = len,
+                            .chunked_upload = chunked},
+            &r);
+    ck_assert_int_eq(r.cc, CURLE_OK);
+    ck_assert_int_eq(r.status, status);
+    json_t *o = json_loads(r.body.data, 0, NULL);
+    ck_assert_ptr_nonnull(o);
+    ck_assert_str_eq(fo_json_str(o, "reason"), reason);
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "code")), status);
+    ck_assert_ptr_nonnull(strstr(fo_json_str(o, "message"), message_part));
+    json_decref(o);
+    if (header)
+        ck_assert_ptr_nonnull(strcasestr(r.headers.data, header));
+    fo_test_reply_release(&r);
+}
+
 START_TEST(body_over_the_limit_gets_413_with_a_json_message)
 {
     gate_reset(0, false);
@@ -378,21 +401,8 @@ START_TEST(body_over_the_limit_gets_413_with_a_json_message)
     char body[1001];
     memset(body, 'x', sizeof body);
     char *u = url(srv, false, "/gate");
-    for (int chunked = 0; chunked <= 1; chunked++) {
-        fo_test_reply r;
-        fo_test_perform(&(fo_test_request){.method = "POST", .url = u, .body = body, .body_len = 1001,
-                                .chunked_upload = chunked},
-                &r);
-        ck_assert_int_eq(r.cc, CURLE_OK);
-        ck_assert_int_eq(r.status, 413);
-        json_t *o = json_loads(r.body.data, 0, NULL);
-        ck_assert_ptr_nonnull(o);
-        ck_assert_str_eq(fo_json_str(o, "reason"), "RequestEntityTooLarge");
-        ck_assert_int_eq(json_integer_value(json_object_get(o, "code")), 413);
-        ck_assert_ptr_nonnull(strstr(fo_json_str(o, "message"), "1000 bytes"));
-        json_decref(o);
-        fo_test_reply_release(&r);
-    }
+    for (int chunked = 0; chunked <= 1; chunked++)
+        expect_refused(u, body, 1001, chunked, 413, "RequestEntityTooLarge", "1000 bytes", NULL);
     /* exactly at the limit is fine */
     fo_test_reply r;
     fo_test_perform(&(fo_test_request){.method = "POST", .url = u, .body = body, .body_len = 1000}, &r);
@@ -444,19 +454,8 @@ static bool held_drops_to_zero(const fo_httpd *srv)
 /* A 429 for a body the server cannot hold: reason, Retry-After, the handler never called. */
 static void expect_busy(const char *u, const char *body, size_t len, bool chunked)
 {
-    fo_test_reply r;
-    fo_test_perform(&(fo_test_request){.method = "POST", .url = u, .body = body, .body_len = len,
-                            .chunked_upload = chunked},
-            &r);
-    ck_assert_int_eq(r.cc, CURLE_OK);
-    ck_assert_int_eq(r.status, 429);
-    json_t *o = json_loads(r.body.data, 0, NULL);
-    ck_assert_ptr_nonnull(o);
-    ck_assert_str_eq(fo_json_str(o, "reason"), "TooManyRequests");
-    ck_assert_ptr_nonnull(strstr(fo_json_str(o, "message"), "at most 2500 bytes"));
-    json_decref(o);
-    ck_assert_ptr_nonnull(strcasestr(r.headers.data, "\r\nRetry-After: 1\r\n"));
-    fo_test_reply_release(&r);
+    expect_refused(u, body, len, chunked, 429, "TooManyRequests", "at most 2500 bytes",
+                   "\r\nRetry-After: 1\r\n");
 }
 
 START_TEST(bodies_past_the_servers_bound_get_429_and_the_bound_frees_as_handlers_return)
