@@ -18,12 +18,16 @@
 
 #define MAX_ADDRS 16
 
-/* Shared by the waiting caller and the lookup thread; the last one out frees it. */
+/* Shared by the waiting callers and the lookup thread; the last one out frees it. While it
+ * runs it is on the in-flight list (under cache_mu), where a caller asking for the same name
+ * joins it instead of starting another thread; the thread holds its reference until it has
+ * taken it off the list, so a lookup found there is never freed under the one joining it. */
 struct lookup {
     pthread_mutex_t mu;
     pthread_cond_t done_cv;
     int refs;
     bool done;
+    struct lookup *next_in_flight;
     int count; /* addresses found, 0 = does not resolve, -1 = lookup failed */
     char addrs[MAX_ADDRS][64];
     char host[256];
@@ -41,14 +45,23 @@ struct cached {
     int64_t expires_ms;
 };
 static struct cached cache[FO_RESOLVE_CACHE_ENTRIES];
+static struct lookup *in_flight;
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static fo_wh_getaddrinfo_fn lookup_fn = getaddrinfo;
 
-/* A kept answer for host into out (up to max): its count, or -1 when none is kept. */
-static int cache_get(const char *host, char out[][64], int max)
+void fo_wh_resolve_use(fo_wh_getaddrinfo_fn fn)
+{
+    pthread_mutex_lock(&cache_mu);
+    lookup_fn = fn ? fn : getaddrinfo;
+    pthread_mutex_unlock(&cache_mu);
+}
+
+/* A kept answer for host into out (up to max): its count, or -1 when none is kept. Called
+ * with cache_mu held. */
+static int cache_get_locked(const char *host, char out[][64], int max)
 {
     int result = -1;
     int64_t now = fo_clock_mono_ms(fo_clock_real());
-    pthread_mutex_lock(&cache_mu);
     for (int i = 0; i < FO_RESOLVE_CACHE_ENTRIES && result < 0; i++) {
         struct cached *c = &cache[i];
         if (c->host[0] && c->expires_ms > now && strcmp(c->host, host) == 0) {
@@ -57,14 +70,13 @@ static int cache_get(const char *host, char out[][64], int max)
                 memcpy(out[k], c->addrs[k], 64);
         }
     }
-    pthread_mutex_unlock(&cache_mu);
     return result;
 }
 
-static void cache_put(const char *host, int count, char addrs[][64])
+/* Called with cache_mu held. */
+static void cache_put_locked(const char *host, int count, char addrs[][64])
 {
     int64_t now = fo_clock_mono_ms(fo_clock_real());
-    pthread_mutex_lock(&cache_mu);
     struct cached *slot = &cache[0];
     for (int i = 0; i < FO_RESOLVE_CACHE_ENTRIES; i++) {
         struct cached *c = &cache[i];
@@ -80,7 +92,29 @@ static void cache_put(const char *host, int count, char addrs[][64])
     if (count > 0)
         memcpy(slot->addrs, addrs, sizeof addrs[0] * (size_t)count);
     slot->expires_ms = now + (count > 0 ? FO_RESOLVE_CACHE_MS : FO_RESOLVE_NEGATIVE_CACHE_MS);
-    pthread_mutex_unlock(&cache_mu);
+}
+
+/* The lookup of host already running, with a reference taken for the caller, or NULL. Called
+ * with cache_mu held. */
+static struct lookup *join_in_flight_locked(const char *host)
+{
+    for (struct lookup *l = in_flight; l; l = l->next_in_flight)
+        if (strcmp(l->host, host) == 0) {
+            pthread_mutex_lock(&l->mu);
+            l->refs++;
+            pthread_mutex_unlock(&l->mu);
+            return l;
+        }
+    return NULL;
+}
+
+static void leave_in_flight_locked(struct lookup *l)
+{
+    for (struct lookup **p = &in_flight; *p; p = &(*p)->next_in_flight)
+        if (*p == l) {
+            *p = l->next_in_flight;
+            return;
+        }
 }
 
 unsigned long fo_wh_resolve_lookups_started(void)
@@ -107,7 +141,10 @@ static void *run(void *arg)
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
-    int rc = getaddrinfo(l->host, NULL, &hints, &res);
+    pthread_mutex_lock(&cache_mu);
+    fo_wh_getaddrinfo_fn fn = lookup_fn;
+    pthread_mutex_unlock(&cache_mu);
+    int rc = fn(l->host, NULL, &hints, &res);
     int count = 0;
     char addrs[MAX_ADDRS][64];
     if (rc == 0) {
@@ -124,8 +161,11 @@ static void *run(void *arg)
     } else if (rc != EAI_NONAME && rc != EAI_NODATA) {
         count = -1; /* the resolver failed (timeout, no network): we cannot tell */
     }
+    pthread_mutex_lock(&cache_mu);
     if (count >= 0)
-        cache_put(l->host, count, addrs);
+        cache_put_locked(l->host, count, addrs);
+    leave_in_flight_locked(l);
+    pthread_mutex_unlock(&cache_mu);
     pthread_mutex_lock(&l->mu);
     l->count = count;
     if (count > 0)
@@ -138,22 +178,19 @@ static void *run(void *arg)
     return NULL;
 }
 
-int fo_wh_resolve_host(void *ctx, const char *host, char out[][64], int max)
+/* A new lookup of host on its own thread, on the in-flight list, with a reference for the
+ * caller; NULL when none can be started (too many pending, no memory, no thread). Called with
+ * cache_mu held. */
+static struct lookup *start_locked(const char *host)
 {
-    (void)ctx;
-    if (!host || !*host || strlen(host) >= sizeof ((struct lookup *)0)->host || max <= 0)
-        return -1;
-    int kept = cache_get(host, out, max);
-    if (kept >= 0)
-        return kept;
     if (atomic_fetch_add(&pending, 1) >= FO_RESOLVE_MAX_PENDING) {
         atomic_fetch_sub(&pending, 1);
-        return -1;
+        return NULL;
     }
     struct lookup *l = calloc(1, sizeof *l);
     if (!l) {
         atomic_fetch_sub(&pending, 1);
-        return -1;
+        return NULL;
     }
     pthread_mutex_init(&l->mu, NULL);
     pthread_condattr_t ca;
@@ -167,16 +204,29 @@ int fo_wh_resolve_host(void *ctx, const char *host, char out[][64], int max)
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&attr, 256 * 1024);
+    /* on the list before the thread runs: it takes itself off under the same lock */
+    l->next_in_flight = in_flight;
+    in_flight = l;
     pthread_t th;
     atomic_fetch_add(&started, 1);
-    if (pthread_create(&th, &attr, run, l) != 0) {
-        pthread_attr_destroy(&attr);
+    int rc = pthread_create(&th, &attr, run, l);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        leave_in_flight_locked(l);
         atomic_fetch_sub(&pending, 1);
         l->refs = 1;
         lookup_unref(l);
-        return -1;
+        return NULL;
     }
-    pthread_attr_destroy(&attr);
+    return l;
+}
+
+int fo_wh_resolve_host(void *ctx, const char *host, char out[][64], int max)
+{
+    (void)ctx;
+    if (!host || !*host || strlen(host) >= sizeof ((struct lookup *)0)->host || max <= 0)
+        return -1;
+    /* the deadline counts from the call, also for a caller joining a running lookup */
     struct timespec dl;
     clock_gettime(CLOCK_MONOTONIC, &dl);
     dl.tv_sec += FO_RESOLVE_TIMEOUT_MS / 1000;
@@ -185,6 +235,14 @@ int fo_wh_resolve_host(void *ctx, const char *host, char out[][64], int max)
         dl.tv_sec++;
         dl.tv_nsec -= 1000000000L;
     }
+    pthread_mutex_lock(&cache_mu);
+    int kept = cache_get_locked(host, out, max);
+    struct lookup *l = NULL;
+    if (kept < 0 && !(l = join_in_flight_locked(host)))
+        l = start_locked(host);
+    pthread_mutex_unlock(&cache_mu);
+    if (kept >= 0 || !l)
+        return kept;
     int result = -1;
     pthread_mutex_lock(&l->mu);
     while (!l->done)

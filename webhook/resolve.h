@@ -10,7 +10,10 @@
  * last FO_RESOLVE_CACHE_ENTRIES names, so that the session jobs of one artifact host do not
  * each wait on DNS (glibc keeps no cache, and containers seldom run nscd); a lookup that
  * finishes after its caller gave up still fills the cache for the next one. Failures are not
- * kept. Thread-safe. */
+ * kept. Callers asking for a name whose lookup is running wait for that one instead of
+ * starting another. Thread-safe. */
+
+#include <netdb.h>
 
 /* How long one admission request waits for DNS (the API server's default call timeout is
  * 10 s; the whole answer must come well before). */
@@ -24,6 +27,12 @@
  * the count (0 when the name does not resolve), or -1 when the lookup could not be done in
  * time. ctx is unused. */
 int fo_wh_resolve_host(void *ctx, const char *host, char out[][64], int max);
+
+/* What does the lookups: getaddrinfo, or for tests a function that answers as it would (its
+ * results are released with freeaddrinfo). NULL restores getaddrinfo. */
+typedef int (*fo_wh_getaddrinfo_fn)(const char *host, const char *service,
+                                    const struct addrinfo *hints, struct addrinfo **res);
+void fo_wh_resolve_use(fo_wh_getaddrinfo_fn fn);
 
 /* Lookups started so far (getaddrinfo threads), for tests of the cache. */
 unsigned long fo_wh_resolve_lookups_started(void);

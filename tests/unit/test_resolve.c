@@ -4,7 +4,9 @@
 #include <check.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "webhook/resolve.h"
 
@@ -88,6 +90,81 @@ START_TEST(concurrent_lookups_each_get_their_own_answer)
 }
 END_TEST
 
+/* A resolver held shut until the test opens it: it answers every name with 192.0.2.7 (by
+ * asking getaddrinfo for the literal, so the result is freeaddrinfo's to release). */
+static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
+static bool gate_open;
+
+static int gated_getaddrinfo(const char *host, const char *service, const struct addrinfo *hints,
+                             struct addrinfo **res)
+{
+    pthread_mutex_lock(&gate_mu);
+    while (!gate_open)
+        pthread_cond_wait(&gate_cv, &gate_mu);
+    pthread_mutex_unlock(&gate_mu);
+    (void)host;
+    return getaddrinfo("192.0.2.7", service, hints, res);
+}
+
+static void *resolve_slow(void *arg)
+{
+    (void)arg;
+    char out[1][64];
+    int n = fo_wh_resolve_host(NULL, "slow.example", out, 1);
+    return (void *)(long)(n == 1 && strcmp(out[0], "192.0.2.7") == 0);
+}
+
+START_TEST(callers_of_a_name_being_looked_up_wait_for_that_lookup)
+{
+    fo_wh_resolve_use(gated_getaddrinfo);
+    gate_open = false;
+    unsigned long before = fo_wh_resolve_lookups_started();
+    enum { CALLERS = 8 };
+    pthread_t th[CALLERS];
+    for (int i = 0; i < CALLERS; i++)
+        ck_assert_int_eq(pthread_create(&th[i], NULL, resolve_slow, NULL), 0);
+    usleep(200 * 1000); /* all callers in (well inside their 1 s wait) while the gate is shut */
+    pthread_mutex_lock(&gate_mu);
+    gate_open = true;
+    pthread_cond_broadcast(&gate_cv);
+    pthread_mutex_unlock(&gate_mu);
+    for (int i = 0; i < CALLERS; i++) {
+        void *ok = NULL;
+        pthread_join(th[i], &ok);
+        ck_assert_msg(ok, "caller %d did not get the running lookup's answer", i);
+    }
+    ck_assert_uint_eq(fo_wh_resolve_lookups_started(), before + 1);
+    fo_wh_resolve_use(NULL);
+}
+END_TEST
+
+/* A caller that gave up (the lookup outlived its wait) leaves the lookup to finish for the
+ * next one, which finds its answer kept. */
+START_TEST(a_lookup_past_the_wait_still_answers_the_next_caller)
+{
+    fo_wh_resolve_use(gated_getaddrinfo);
+    gate_open = false;
+    char out[1][64];
+    unsigned long before = fo_wh_resolve_lookups_started();
+    ck_assert_int_eq(fo_wh_resolve_host(NULL, "late.example", out, 1), -1); /* 1 s, gate shut */
+    pthread_mutex_lock(&gate_mu);
+    gate_open = true;
+    pthread_cond_broadcast(&gate_cv);
+    pthread_mutex_unlock(&gate_mu);
+    int n = -1;
+    for (int i = 0; i < 200 && n < 0; i++) { /* joins the lookup or reads what it kept */
+        n = fo_wh_resolve_host(NULL, "late.example", out, 1);
+        if (n < 0)
+            usleep(10 * 1000);
+    }
+    ck_assert_int_eq(n, 1);
+    ck_assert_str_eq(out[0], "192.0.2.7");
+    ck_assert_uint_eq(fo_wh_resolve_lookups_started(), before + 1);
+    fo_wh_resolve_use(NULL);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("resolve");
@@ -97,6 +174,8 @@ static Suite *suite(void)
     tcase_add_test(tc, bad_arguments_are_refused_without_a_lookup);
     tcase_add_test(tc, an_answer_is_kept_and_the_next_lookup_of_the_name_needs_no_resolver);
     tcase_add_test(tc, concurrent_lookups_each_get_their_own_answer);
+    tcase_add_test(tc, callers_of_a_name_being_looked_up_wait_for_that_lookup);
+    tcase_add_test(tc, a_lookup_past_the_wait_still_answers_the_next_caller);
     suite_add_tcase(s, tc);
     return s;
 }
