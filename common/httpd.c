@@ -1,13 +1,10 @@
-#include "common/httpd.h"
+/* Serving requests (common/httpd.h): MHD's callbacks, request bodies and the bound on what
+ * they hold, handlers' answers and streams. The server's life is httpd_server.c's. */
+#include "common/httpd_internal.h"
 
 #include <errno.h>
-#include <gnutls/abstract.h>
-#include <gnutls/gnutls.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,13 +12,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "common/certwatch.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/strbuf.h"
 
-/* TLS 1.2 and 1.3 only (issue 3: "TLS 1.2+ only"); GnuTLS's NORMAL set otherwise. */
-#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 /* A chunked upload over the body limit is read and dropped up to this much, so the client
  * still gets its 413; past it the connection is cut. */
 #define MAX_DISCARD_BYTES (64u * 1024 * 1024)
@@ -30,54 +24,9 @@
 /* Bodies announced this large are read into pages mapped for them (body_append). */
 #define BODY_MAPPED_BYTES (256u * 1024)
 #define BODY_PAGE 4096u
-/* How long fo_httpd_stop waits for requests in flight. */
-#define STOP_GRACE_MS 5000
 /* How long one stream read may wait for its producer before MHD looks at the socket again. */
 #define STREAM_WAIT_TPC_MS 1000
 #define STREAM_WAIT_POOL_MS 5
-
-/* Pool mode runs one single-threaded MHD daemon per pool thread and accepts connections
- * itself (see fo_httpd_start). */
-#define MAX_POOL_THREADS 64
-
-struct fo_httpd;
-
-/* One MHD daemon and the connections it holds. */
-struct slot {
-    struct fo_httpd *srv;
-    struct MHD_Daemon *daemon;
-    atomic_uint connections;
-    atomic_uint busy; /* handlers running on its thread (0 or 1) */
-};
-
-struct fo_httpd {
-    struct MHD_Daemon *daemon; /* thread-per-connection mode: the one daemon, listening */
-    fo_httpd_handler handler;
-    void *handler_ctx;
-    fo_httpd_refused_fn refused;
-    fo_certwatch *tls;
-    size_t max_body;
-    size_t max_bodies;         /* 0: no bound */
-    unsigned idle_timeout_s, request_timeout_s;
-    atomic_size_t bodies_held; /* bytes; see hold_body */
-    bool thread_per_connection;
-    int port;
-    atomic_bool quiescing;
-    atomic_bool draining; /* fo_httpd_drain: every answer closes its connection */
-    atomic_bool stopping;
-    pthread_mutex_t mu;
-    pthread_cond_t idle;
-    unsigned inflight; /* requests seen and not yet completed (streams excluded); under mu */
-    atomic_uint connections;
-
-    /* pool mode: the daemons, our listening socket and the thread accepting on it */
-    struct slot slots[MAX_POOL_THREADS];
-    unsigned nslots;
-    int listen_fd;
-    pthread_t acceptor;
-    bool acceptor_running;
-    unsigned next_slot; /* acceptor only: where the search for the least-loaded slot starts */
-};
 
 /* Per request, from the URI callback (before headers) to the completion callback. */
 struct req {
@@ -238,7 +187,7 @@ static void inflight_done(fo_httpd *srv, struct req *r)
 
 /* ---- MHD callbacks ---- */
 
-static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+void *fo_httpd_on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     fo_httpd *srv = cls;
     struct req *r = calloc(1, sizeof *r);
@@ -271,8 +220,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     return r;
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-                         enum MHD_RequestTerminationCode toe)
+void fo_httpd_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                           enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
     struct req *r = *con_cls;
@@ -289,8 +238,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
-static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
-                          enum MHD_ConnectionNotificationCode toe)
+void fo_httpd_on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                            enum MHD_ConnectionNotificationCode toe)
 {
     (void)conn;
     struct slot *slot = cls;
@@ -306,7 +255,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
     }
 }
 
-static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+void fo_httpd_on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
     if (!fo_log_enabled(FO_LOG_DEBUG))
@@ -319,9 +268,9 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* Query decoding as HTML forms and Go's url.ParseQuery do it ('+' is a space, %HH a byte), so
  * a labelSelector from kubectl ("app+in+%28a%2Cb%29") arrives as written. MHD also runs this on
- * the path, but handlers get the raw path (from on_uri), so '+' there stays literal. A malformed
- * escape is kept as it is. */
-static size_t on_unescape(void *cls, struct MHD_Connection *conn, char *s)
+ * the path, but handlers get the raw path (from fo_httpd_on_uri), so '+' there stays literal.
+ * A malformed escape is kept as it is. */
+size_t fo_httpd_on_unescape(void *cls, struct MHD_Connection *conn, char *s)
 {
     (void)cls;
     (void)conn;
@@ -342,9 +291,9 @@ static size_t on_unescape(void *cls, struct MHD_Connection *conn, char *s)
 
 /* GnuTLS asks for the certificate at every handshake: hand it the pair certwatch serves now,
  * so a rotated pair is used from the next connection on. */
-static int on_cert(gnutls_session_t session, const gnutls_datum_t *req_ca_dn, int nreqs,
-                   const gnutls_pk_algorithm_t *pk_algos, int pk_algos_length,
-                   gnutls_pcert_st **pcert, unsigned int *pcert_length, gnutls_privkey_t *pkey)
+int fo_httpd_on_cert(gnutls_session_t session, const gnutls_datum_t *req_ca_dn, int nreqs,
+                     const gnutls_pk_algorithm_t *pk_algos, int pk_algos_length,
+                     gnutls_pcert_st **pcert, unsigned int *pcert_length, gnutls_privkey_t *pkey)
 {
     (void)req_ca_dn;
     (void)nreqs;
@@ -368,7 +317,7 @@ static int on_cert(gnutls_session_t session, const gnutls_datum_t *req_ca_dn, in
     return 0;
 }
 
-static void sleep_ms(long ms)
+void fo_httpd_sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
@@ -397,7 +346,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
          * before handing control back; a producer that blocks by itself never gets here. */
         if (fo_clock_mono_ms(fo_clock_real()) >= deadline)
             return 0;
-        sleep_ms(nap);
+        fo_httpd_sleep_ms(nap);
         if (nap < 20)
             nap *= 2;
     }
@@ -517,17 +466,17 @@ static enum MHD_Result queue_answer(fo_httpd *srv, struct req *r, struct MHD_Con
     return ret;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+enum MHD_Result fo_httpd_on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                    const char *method, const char *version,
+                                    const char *upload_data, size_t *upload_data_size,
+                                    void **con_cls)
 {
     (void)url;
     (void)version;
     fo_httpd *srv = cls;
     struct req *r = *con_cls;
     if (!r)
-        return MHD_NO; /* out of memory in on_uri: drop the connection */
+        return MHD_NO; /* out of memory in fo_httpd_on_uri: drop the connection */
 
     if (!r->started) {
         r->started = true;
@@ -605,331 +554,4 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (!resp.stream)
         hold_answer(srv, r, resp.body_len);
     return queue_answer(srv, r, conn, &resp);
-}
-
-/* ---- lifecycle ---- */
-
-static bool parse_bind(const char *addr, int port, struct sockaddr_storage *ss, bool *v6,
-                       fo_err *err)
-{
-    memset(ss, 0, sizeof *ss);
-    *v6 = false;
-    if (!addr || !*addr)
-        addr = "0.0.0.0";
-    struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-    if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
-        sin->sin_family = AF_INET;
-        sin->sin_port = htons((uint16_t)port);
-        return true;
-    }
-    if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
-        sin6->sin6_family = AF_INET6;
-        sin6->sin6_port = htons((uint16_t)port);
-        *v6 = true;
-        return true;
-    }
-    fo_err_set(err, FO_EINVAL, "bind address %s is not an IPv4 or IPv6 address", addr);
-    return false;
-}
-
-/* Our listening socket for pool mode (what MHD would do: SO_REUSEADDR, IPv6 only for an
- * IPv6 address); -1 with err. */
-static int listen_on(const struct sockaddr_storage *ss, bool v6, const char *addr_text, int *port,
-                     fo_err *err)
-{
-    int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        fo_err_set(err, FO_EIO, "httpd: socket: %s", strerror(errno));
-        return -1;
-    }
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (v6)
-        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-    socklen_t len = v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-    if (bind(fd, (const struct sockaddr *)ss, len) != 0 || listen(fd, SOMAXCONN) != 0) {
-        fo_err_set(err, FO_EIO, "httpd: cannot listen on %s port %d: %s", addr_text, *port,
-                   strerror(errno));
-        close(fd);
-        return -1;
-    }
-    struct sockaddr_storage bound;
-    socklen_t blen = sizeof bound;
-    if (getsockname(fd, (struct sockaddr *)&bound, &blen) == 0)
-        *port = ntohs(v6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
-                         : ((struct sockaddr_in *)&bound)->sin_port);
-    return fd;
-}
-
-/* Where a new connection goes: a thread that is not inside a handler (a busy thread reads no
- * new connection until its handler returns: MHD's own accept had that for free), then the one
- * with the fewest connections, ties broken round robin, so that a burst of new connections is
- * spread over the threads. (MHD's thread pool accepts up to ten at a time on whichever thread
- * wakes first, which could leave every connection, and all the handlers' work, on one core.) */
-static struct slot *least_loaded(fo_httpd *srv)
-{
-    unsigned first = srv->next_slot++ % srv->nslots;
-    struct slot *best = NULL;
-    unsigned best_busy = 0, best_conns = 0;
-    for (unsigned k = 0; k < srv->nslots; k++) {
-        struct slot *s = &srv->slots[(first + k) % srv->nslots];
-        unsigned busy = atomic_load(&s->busy), conns = atomic_load(&s->connections);
-        if (!best || busy < best_busy || (busy == best_busy && conns < best_conns)) {
-            best = s;
-            best_busy = busy;
-            best_conns = conns;
-        }
-    }
-    return best;
-}
-
-static void *acceptor_main(void *arg)
-{
-    fo_httpd *srv = arg;
-    for (;;) {
-        struct sockaddr_storage ss;
-        socklen_t len = sizeof ss;
-        int fd = accept4(srv->listen_fd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
-        if (fd >= 0) {
-            /* MHD closes the socket when it cannot take it */
-            (void)MHD_add_connection(least_loaded(srv)->daemon, fd, (struct sockaddr *)&ss, len);
-            continue;
-        }
-        if (atomic_load(&srv->quiescing) || errno == EINVAL || errno == EBADF)
-            return NULL; /* the listening socket was shut down */
-        if (errno != EINTR && errno != ECONNABORTED && errno != EAGAIN) {
-            /* out of descriptors or memory: let connections end before trying again */
-            fo_log_warn("httpd: accept: %s", strerror(errno));
-            sleep_ms(50);
-        }
-    }
-}
-
-/* MHD options shared by both layouts; returns the count written (items has room for 16). */
-static size_t common_options(struct MHD_OptionItem *items, const fo_httpd_opts *opts,
-                             fo_httpd *srv, void *conn_cls, unsigned max_conns)
-{
-    size_t k = 0;
-    items[k++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL};
-    items[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
-                                         (intptr_t)srv->idle_timeout_s, NULL};
-    items[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, (intptr_t)max_conns, NULL};
-    if (opts->connection_memory_bytes)
-        items[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                                             (intptr_t)opts->connection_memory_bytes, NULL};
-    items[k++] = (struct MHD_OptionItem){MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, srv};
-    items[k++] = (struct MHD_OptionItem){MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)on_unescape,
-                                         NULL};
-    items[k++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed,
-                                         srv};
-    items[k++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection,
-                                         conn_cls};
-    if (srv->tls) {
-        items[k++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0,
-                                             (void *)TLS_PRIORITIES};
-        items[k++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)on_cert};
-    }
-    return k;
-}
-
-static void stop_daemons(fo_httpd *srv)
-{
-    if (srv->daemon)
-        MHD_stop_daemon(srv->daemon);
-    for (unsigned i = 0; i < srv->nslots; i++)
-        MHD_stop_daemon(srv->slots[i].daemon);
-    srv->daemon = NULL;
-    srv->nslots = 0;
-}
-
-/* Thread-per-connection mode: one MHD daemon listening on its own. */
-static bool start_per_connection(fo_httpd *srv, const fo_httpd_opts *opts,
-                                 struct sockaddr_storage *ss, bool v6, unsigned max_conns)
-{
-    unsigned flags = MHD_USE_ERROR_LOG | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
-                     MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL;
-    if (v6)
-        flags |= MHD_USE_IPv6;
-    if (srv->tls)
-        flags |= MHD_USE_TLS;
-    struct MHD_OptionItem items[16];
-    srv->slots[0].srv = srv; /* the connection callback's context; not a pool slot */
-    size_t k = common_options(items, opts, srv, &srv->slots[0], max_conns);
-    items[k++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, ss};
-    items[k++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-    srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_ARRAY, items,
-                                   MHD_OPTION_END);
-    if (!srv->daemon)
-        return false;
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    srv->port = di ? di->port : opts->port;
-    return true;
-}
-
-/* Pool mode: one epoll daemon per thread without a listening socket of its own; the acceptor
- * hands each new connection to the least-loaded one. */
-static bool start_pool(fo_httpd *srv, const fo_httpd_opts *opts, struct sockaddr_storage *ss,
-                       bool v6, unsigned max_conns, fo_err *err)
-{
-    unsigned n = opts->threads > MAX_POOL_THREADS ? MAX_POOL_THREADS : opts->threads;
-    srv->port = opts->port;
-    srv->listen_fd = listen_on(ss, v6, opts->bind_addr ? opts->bind_addr : "0.0.0.0",
-                               &srv->port, err);
-    if (srv->listen_fd < 0)
-        return false;
-    unsigned flags = MHD_USE_ERROR_LOG | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
-                     MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET;
-    if (srv->tls)
-        flags |= MHD_USE_TLS;
-    unsigned per_daemon = (max_conns + n - 1) / n;
-    for (unsigned i = 0; i < n; i++) {
-        struct slot *slot = &srv->slots[i];
-        slot->srv = srv;
-        struct MHD_OptionItem items[16];
-        size_t k = common_options(items, opts, srv, slot, per_daemon);
-        items[k++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-        slot->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_ARRAY,
-                                        items, MHD_OPTION_END);
-        if (!slot->daemon)
-            return false;
-        srv->nslots++;
-    }
-    if (pthread_create(&srv->acceptor, NULL, acceptor_main, srv) != 0) {
-        fo_err_set(err, FO_ENOMEM, "httpd: cannot start the accepting thread");
-        return false;
-    }
-    srv->acceptor_running = true;
-    return true;
-}
-
-/* Stop accepting: pool mode shuts our socket down (which wakes the acceptor) and closes it. */
-static void stop_accepting(fo_httpd *srv)
-{
-    if (srv->acceptor_running) {
-        shutdown(srv->listen_fd, SHUT_RDWR);
-        pthread_join(srv->acceptor, NULL);
-        srv->acceptor_running = false;
-    }
-    if (srv->listen_fd >= 0) {
-        close(srv->listen_fd);
-        srv->listen_fd = -1;
-    }
-}
-
-fo_httpd *fo_httpd_start(const fo_httpd_opts *opts, fo_err *err)
-{
-    if (!opts || !opts->handler) {
-        fo_err_set(err, FO_EINVAL, "httpd: a handler is required");
-        return NULL;
-    }
-    if (opts->port < 0 || opts->port > 65535) {
-        fo_err_set(err, FO_EINVAL, "httpd: port %d is out of range", opts->port);
-        return NULL;
-    }
-    fo_httpd *srv = calloc(1, sizeof *srv);
-    if (!srv) {
-        fo_err_set(err, FO_ENOMEM, "httpd: out of memory");
-        return NULL;
-    }
-    srv->handler = opts->handler;
-    srv->handler_ctx = opts->handler_ctx;
-    srv->refused = opts->refused;
-    srv->tls = opts->tls;
-    srv->max_body = opts->max_body_bytes ? opts->max_body_bytes : 1024 * 1024;
-    srv->max_bodies = opts->max_bodies_bytes;
-    srv->idle_timeout_s = opts->connection_timeout_s ? opts->connection_timeout_s : 30;
-    srv->request_timeout_s = opts->request_timeout_s;
-    srv->thread_per_connection = opts->threads == 0;
-    srv->listen_fd = -1;
-    pthread_mutex_init(&srv->mu, NULL);
-    pthread_cond_init(&srv->idle, NULL);
-    if (srv->max_bodies && srv->max_bodies <= srv->max_body) {
-        fo_err_set(err, FO_EINVAL, "httpd: max_bodies_bytes (%zu) must exceed max_body_bytes "
-                   "(%zu): one largest body must fit", srv->max_bodies, srv->max_body);
-        goto fail;
-    }
-
-    struct sockaddr_storage ss;
-    bool v6 = false;
-    if (!parse_bind(opts->bind_addr, opts->port, &ss, &v6, err))
-        goto fail;
-    unsigned max_conns = opts->max_connections ? opts->max_connections : 1000;
-    fo_err_clear(err);
-    bool ok = srv->thread_per_connection
-                  ? start_per_connection(srv, opts, &ss, v6, max_conns)
-                  : start_pool(srv, opts, &ss, v6, max_conns, err);
-    if (!ok) {
-        if (!err || !err->message[0])
-            fo_err_set(err, FO_EIO, "httpd: cannot serve on %s port %d (address in use, or bad "
-                       "TLS settings)", opts->bind_addr ? opts->bind_addr : "0.0.0.0",
-                       opts->port);
-        atomic_store(&srv->quiescing, true);
-        stop_accepting(srv);
-        stop_daemons(srv);
-        goto fail;
-    }
-    return srv;
-fail:
-    pthread_cond_destroy(&srv->idle);
-    pthread_mutex_destroy(&srv->mu);
-    free(srv);
-    return NULL;
-}
-
-int fo_httpd_port(const fo_httpd *srv)
-{
-    return srv->port;
-}
-
-unsigned fo_httpd_connections(const fo_httpd *srv)
-{
-    return atomic_load(&((fo_httpd *)srv)->connections);
-}
-
-size_t fo_httpd_bodies_held(const fo_httpd *srv)
-{
-    return atomic_load(&((fo_httpd *)srv)->bodies_held);
-}
-
-void fo_httpd_drain(fo_httpd *srv)
-{
-    if (srv)
-        atomic_store(&srv->draining, true);
-}
-
-void fo_httpd_quiesce(fo_httpd *srv)
-{
-    if (!srv || atomic_exchange(&srv->quiescing, true))
-        return;
-    if (srv->daemon) {
-        MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
-        if (fd != MHD_INVALID_SOCKET)
-            close(fd);
-    }
-    stop_accepting(srv);
-}
-
-void fo_httpd_stop(fo_httpd *srv)
-{
-    if (!srv)
-        return;
-    fo_httpd_quiesce(srv);
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += STOP_GRACE_MS / 1000;
-    pthread_mutex_lock(&srv->mu);
-    while (srv->inflight > 0) {
-        if (pthread_cond_timedwait(&srv->idle, &srv->mu, &deadline) == ETIMEDOUT)
-            break;
-    }
-    unsigned left = srv->inflight;
-    pthread_mutex_unlock(&srv->mu);
-    if (left)
-        fo_log_warn("httpd: stopping with %u requests still in flight", left);
-    atomic_store(&srv->stopping, true);
-    stop_daemons(srv);
-    pthread_cond_destroy(&srv->idle);
-    pthread_mutex_destroy(&srv->mu);
-    free(srv);
 }
