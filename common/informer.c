@@ -13,10 +13,29 @@
 
 #define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
 
+/* What metadata_identity_only keeps of an object's metadata. */
+static bool identity_member(const char *key, size_t n)
+{
+    static const char *const keep[] = {"name", "namespace", "uid", "resourceVersion"};
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+        if (strlen(keep[i]) == n && memcmp(keep[i], key, n) == 0)
+            return true;
+    return false;
+}
+
+static bool kept_spec_member(const fo_informer *inf, const char *key, size_t n)
+{
+    for (char **m = inf->spec_members; *m; m++)
+        if (strlen(*m) == n && memcmp(*m, key, n) == 0)
+            return true;
+    return false;
+}
+
 /* The same rule while a List page is read: items[].metadata.managedFields, the last-applied
- * annotation and, with drop_status, items[].status are never built (trim(), below, still runs on
- * every object: watch events are read whole, one object at a time). */
-enum { LS_NONE, LS_LIST, LS_ITEMS, LS_ITEM, LS_META, LS_ANNOTATIONS };
+ * annotation and, with drop_status, items[].status are never built, nor the parts of spec and
+ * metadata that spec_members and metadata_identity_only leave out (trim(), below, still runs
+ * on every object: watch events are read whole, one object at a time). */
+enum { LS_NONE, LS_LIST, LS_ITEMS, LS_ITEM, LS_META, LS_ANNOTATIONS, LS_SPEC };
 
 static int list_member(void *ctx, int st, const char *key, size_t n, int *skip)
 {
@@ -30,8 +49,15 @@ static int list_member(void *ctx, int st, const char *key, size_t n, int *skip)
     case LS_ITEM:
         if (IS("status") && inf->drop_status)
             *skip = 2;
+        if (IS("spec") && inf->spec_members)
+            return LS_SPEC;
         return IS("metadata") ? LS_META : LS_NONE;
     case LS_META:
+        if (inf->metadata_identity_only) {
+            if (key && !identity_member(key, n))
+                *skip = 0;
+            return LS_NONE;
+        }
         if (IS("managedFields") && !inf->keep_managed_fields)
             *skip = 0;
         return IS("annotations") && !inf->keep_last_applied ? LS_ANNOTATIONS : LS_NONE;
@@ -39,9 +65,39 @@ static int list_member(void *ctx, int st, const char *key, size_t n, int *skip)
         if (IS(LAST_APPLIED))
             *skip = 1;
         return LS_NONE;
+    case LS_SPEC:
+        if (key && !kept_spec_member(inf, key, n))
+            *skip = 3;
+        return LS_NONE;
     }
 #undef IS
     return LS_NONE;
+}
+
+static void free_strings(char **list)
+{
+    for (char **m = list; m && *m; m++)
+        free(*m);
+    free(list);
+}
+
+/* A copy of a NULL-terminated list; NULL for NULL, or when out of memory (*ok false). */
+static char **copy_strings(const char *const *list, bool *ok)
+{
+    if (!list)
+        return NULL;
+    size_t n = 0;
+    while (list[n])
+        n++;
+    char **out = calloc(n + 1, sizeof *out);
+    for (size_t i = 0; out && i < n; i++)
+        if (!(out[i] = strdup(list[i]))) {
+            free_strings(out);
+            out = NULL;
+        }
+    if (!out)
+        *ok = false;
+    return out;
 }
 
 static char *dup_or_null(const char *s)
@@ -101,8 +157,11 @@ fo_informer *fo_informer_new(const fo_informer_opts *o, fo_err *err)
     inf->keep_managed_fields = o->keep_managed_fields;
     inf->keep_last_applied = o->keep_last_applied;
     inf->drop_status = o->drop_status;
+    inf->metadata_identity_only = o->metadata_identity_only;
+    bool copied = true;
+    inf->spec_members = copy_strings(o->spec_members, &copied);
     inf->list_filter = (fo_json_read_filter){
-        .root_state = LS_LIST, .member = list_member, .ctx = inf, .nskipped = 3};
+        .root_state = LS_LIST, .member = list_member, .ctx = inf, .nskipped = 4};
     pthread_rwlock_init(&inf->cache_lock, NULL);
     pthread_mutex_init(&inf->mu, NULL);
     pthread_condattr_t ca;
@@ -114,7 +173,7 @@ fo_informer *fo_informer_new(const fo_informer_opts *o, fo_err *err)
     inf->owners = json_object();
     inf->nrefl = nns ? nns : 1;
     inf->refl = calloc(inf->nrefl, sizeof *inf->refl);
-    bool ok = inf->kc && inf->version && inf->resource && inf->name && inf->cache && inf->owners &&
+    bool ok = copied && inf->kc && inf->version && inf->resource && inf->name && inf->cache && inf->owners &&
               inf->refl && (!o->group || !*o->group || inf->group) &&
               (!o->label_selector || !*o->label_selector || inf->label_selector);
     for (size_t i = 0; ok && i < inf->nrefl; i++) {
@@ -301,9 +360,25 @@ static void trim(const fo_informer *inf, json_t *obj)
 {
     if (inf->drop_status)
         json_object_del(obj, "status");
+    json_t *spec = json_object_get(obj, "spec");
+    const char *key;
+    json_t *v;
+    void *tmp;
+    if (inf->spec_members && json_is_object(spec))
+        json_object_foreach_safe(spec, tmp, key, v) {
+            if (!kept_spec_member(inf, key, strlen(key)))
+                json_object_del(spec, key);
+        }
     json_t *meta = json_object_get(obj, "metadata");
     if (!json_is_object(meta))
         return;
+    if (inf->metadata_identity_only) {
+        json_object_foreach_safe(meta, tmp, key, v) {
+            if (!identity_member(key, strlen(key)))
+                json_object_del(meta, key);
+        }
+        return;
+    }
     if (!inf->keep_managed_fields)
         json_object_del(meta, "managedFields");
     json_t *annotations = json_object_get(meta, "annotations");
@@ -316,7 +391,8 @@ static void trim(const fo_informer *inf, json_t *obj)
 
 const fo_json_read_filter *fo_informer_list_filter(const fo_informer *inf)
 {
-    if (inf->keep_managed_fields && inf->keep_last_applied && !inf->drop_status)
+    if (inf->keep_managed_fields && inf->keep_last_applied && !inf->drop_status &&
+        !inf->spec_members && !inf->metadata_identity_only)
         return NULL;
     return &inf->list_filter;
 }
@@ -507,6 +583,7 @@ void fo_informer_free(fo_informer *inf)
     free(inf->resource);
     free(inf->label_selector);
     free(inf->name);
+    free_strings(inf->spec_members);
     free(inf);
 }
 

@@ -68,6 +68,14 @@ typedef struct fo_informer_opts {
     /* Leave out each object's status too, for a reader of spec and metadata only (the webhook's
      * session-job checks): a running FlinkDeployment's status is half of it. */
     bool drop_status;
+    /* Keep only these members of each object's spec (NULL-terminated; NULL keeps it all), and
+     * of its metadata only what identifies it (name, namespace, uid, resourceVersion): for a
+     * reader of a few fields of many objects (the webhook's session-job checks read a
+     * FlinkDeployment's name, job, flinkConfiguration and flinkVersion), whose cache would
+     * otherwise grow with every pod template in the cluster. Without metadata the owner index
+     * (fo_informer_owned_by) stays empty. */
+    const char *const *spec_members;
+    bool metadata_identity_only;
 } fo_informer_opts;
 
 /* A stopped informer. NULL with err when options are invalid (no client, version or resource,

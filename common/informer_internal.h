@@ -40,7 +40,8 @@ struct fo_informer {
     long page_size, watch_timeout_s;
     int64_t backoff_initial_ms, backoff_max_ms;
     const fo_clock *clock;
-    bool keep_managed_fields, keep_last_applied, drop_status;
+    bool keep_managed_fields, keep_last_applied, drop_status, metadata_identity_only;
+    char **spec_members; /* NULL-terminated, or NULL: the whole spec */
     fo_json_read_filter list_filter; /* see fo_informer_list_filter */
 
     /* the cache: key -> immutable snapshot; owner uid -> {key: true} */

@@ -72,14 +72,22 @@ static fo_informer *informer(fo_wh_cluster_lookup *cl)
         cl->kc = fo_kube_client_new(cl->cfg, &ko, &err);
     }
     /* Every namespace: a session job may be created in any of them, and its cluster lives
-     * beside it. */
+     * beside it. The cache keeps of each FlinkDeployment what the checks read (its name,
+     * whether it runs a job, its Flink configuration and version): kept whole, 2,000
+     * deployments of examples/pod-templates.yaml took the webhook from 5 to 40 MB (now 17). */
+    static const char *const spec_members[] = {"job", "flinkConfiguration", "flinkVersion",
+                                               NULL};
     fo_informer_opts io = {.kc = cl->kc,
                            .group = "flink.apache.org",
                            .version = "v1beta1",
                            .resource = "flinkdeployments",
                            .name = "webhook-flinkdeployments",
-                           /* the checks read the cluster's spec and name only */
-                           .drop_status = true};
+                           .drop_status = true,
+                           .spec_members = spec_members,
+                           .metadata_identity_only = true,
+                           /* a page's text is held whole while it is read: 100 running
+                            * deployments with their status are about 1 MB */
+                           .page_size = 100};
     fo_informer *inf = cl->kc ? fo_informer_new(&io, &err) : NULL;
     if (!inf || fo_informer_start(inf, &err) != FO_OK) {
         fo_informer_free(inf);

@@ -600,6 +600,64 @@ START_TEST(drop_status_leaves_each_objects_status_out)
 }
 END_TEST
 
+START_TEST(spec_members_and_identity_only_keep_what_a_reader_needs)
+{
+    /* The webhook's cache of FlinkDeployments: of spec only the members asked for, of
+     * metadata only name, namespace, uid and resourceVersion; in list pages they are never
+     * built, and an object from a watch loses the rest before it is cached. */
+    static const char page[] =
+        "{\"kind\":\"FlinkDeploymentList\",\"metadata\":{\"resourceVersion\":\"7\"},\"items\":["
+        "{\"apiVersion\":\"flink.apache.org/v1beta1\",\"kind\":\"FlinkDeployment\","
+        "\"metadata\":{\"name\":\"a\",\"namespace\":\"ns\",\"uid\":\"u1\",\"resourceVersion\":\"5\","
+        "\"labels\":{\"team\":\"x\"},\"ownerReferences\":[{\"uid\":\"o\"}],\"generation\":3},"
+        "\"spec\":{\"job\":{\"jarURI\":\"local:///a.jar\"},\"flinkVersion\":\"v1_20\","
+        "\"podTemplate\":{\"spec\":{\"containers\":[]}},\"jobManager\":{\"replicas\":1}},"
+        "\"status\":{\"lifecycleState\":\"STABLE\"}}]}";
+    static const char *const members[] = {"job", "flinkConfiguration", "flinkVersion", NULL};
+    fo_informer_opts o = {.kc = env.kc,
+                          .group = "flink.apache.org",
+                          .version = "v1beta1",
+                          .resource = "flinkdeployments",
+                          .keep_managed_fields = true,
+                          .keep_last_applied = true,
+                          .spec_members = members,
+                          .metadata_identity_only = true};
+    fo_err err;
+    fo_informer *inf = fo_informer_new(&o, &err);
+    ck_assert_ptr_nonnull(inf);
+    const fo_json_read_filter *f = fo_informer_list_filter(inf);
+    ck_assert_ptr_nonnull(f); /* these options alone need the page filter */
+    json_t *list = fo_json_read(page, strlen(page), f, &err);
+    ck_assert_msg(list != NULL, "%s", err.message);
+    json_t *obj = json_deep_copy(json_array_get(json_object_get(list, "items"), 0));
+    json_decref(list);
+    for (int from_watch = 0; from_watch <= 1; from_watch++) {
+        if (from_watch) { /* the same object whole, as a watch event brings it */
+            json_decref(obj);
+            list = fo_json_read(page, strlen(page), NULL, &err);
+            obj = json_deep_copy(json_array_get(json_object_get(list, "items"), 0));
+            json_decref(list);
+            fo_informer_apply_upsert(inf, obj);
+            json_decref(obj);
+            obj = fo_informer_get(inf, "ns", "a");
+            ck_assert_ptr_nonnull(obj);
+        }
+        json_t *meta = json_object_get(obj, "metadata");
+        ck_assert_uint_eq(json_object_size(meta), 4);
+        ck_assert_str_eq(fo_json_str(meta, "uid"), "u1");
+        ck_assert_str_eq(fo_json_str(meta, "resourceVersion"), "5");
+        json_t *spec = json_object_get(obj, "spec");
+        ck_assert_uint_eq(json_object_size(spec), 2);
+        ck_assert_str_eq(fo_json_get_str(spec, "job.jarURI"), "local:///a.jar");
+        ck_assert_str_eq(fo_json_str(spec, "flinkVersion"), "v1_20");
+        ck_assert_str_eq(fo_json_str(obj, "kind"), "FlinkDeployment");
+        ck_assert_ptr_nonnull(json_object_get(obj, "status")); /* drop_status is its own */
+    }
+    json_decref(obj);
+    fo_informer_free(inf);
+}
+END_TEST
+
 START_TEST(bad_options_are_refused)
 {
     fo_err err;
@@ -630,6 +688,7 @@ static Suite *suite(void)
     tcase_add_test(tc, the_cache_drops_other_clients_bookkeeping);
     tcase_add_test(tc, list_pages_are_read_without_what_the_cache_drops);
     tcase_add_test(tc, drop_status_leaves_each_objects_status_out);
+    tcase_add_test(tc, spec_members_and_identity_only_keep_what_a_reader_needs);
     tcase_add_test(tc, bad_options_are_refused);
     suite_add_tcase(s, tc);
     return s;

@@ -115,6 +115,17 @@ START_TEST(session_job_checks_see_the_target_cluster_through_the_watch)
     json_object_set_new(json_object_get(app, "metadata"), "name",
                         json_string("session-cluster"));
     call_ok(fa, "/apis/flink.apache.org/v1beta1/namespaces/flink-jobs/flinkdeployments", app);
+    /* a session cluster (no job) whose Flink configuration gives the checkpoint and savepoint
+     * directories a savepoint-mode job needs (the checks layer the cluster's configuration
+     * under the job's, so the webhook's cache must keep it) */
+    json_object_set_new(json_object_get(app, "metadata"), "name", json_string("with-dirs"));
+    json_t *spec = json_object_get(app, "spec");
+    json_object_del(spec, "job");
+    json_object_set_new(spec, "flinkConfiguration",
+                        json_pack("{s:s, s:s}", "execution.checkpointing.dir",
+                                  "s3://bucket/checkpoints", "execution.checkpointing.savepoint-dir",
+                                  "s3://bucket/savepoints"));
+    call_ok(fa, "/apis/flink.apache.org/v1beta1/namespaces/flink-jobs/flinkdeployments", app);
     json_decref(app);
 
     char *dir = fo_test_mkdtemp();
@@ -158,6 +169,18 @@ START_TEST(session_job_checks_see_the_target_cluster_through_the_watch)
     ck_assert_ptr_nonnull(strstr(msg, "FlinkSessionJob \"basic-session-job\" is invalid"));
     /* reference b.4 item 5: "Can not submit session job to application cluster" */
     ck_assert_msg(strstr(msg, "application cluster") != NULL, "unexpected reason: %s", msg);
+
+    /* a savepoint-mode job: the directories come from its cluster's configuration */
+    json_object_set_new(json_object_get(job, "spec"), "deploymentName", json_string("with-dirs"));
+    json_object_set_new(json_object_get(json_object_get(job, "spec"), "job"), "upgradeMode",
+                        json_string("savepoint"));
+    ck_assert_msg(validate_job(port, job, msg, sizeof msg), "refused: %s", msg);
+    json_object_set_new(json_object_get(job, "spec"), "deploymentName",
+                        json_string("session-cluster"));
+    ck_assert(!validate_job(port, job, msg, sizeof msg)); /* no directories there */
+    ck_assert_msg(strstr(msg, "execution.checkpointing.savepoint-dir") != NULL, "%s", msg);
+    json_object_set_new(json_object_get(json_object_get(job, "spec"), "job"), "upgradeMode",
+                        json_string("stateless"));
 
     /* a cluster that does not exist (yet) is no reason to refuse */
     json_object_set_new(json_object_get(job, "spec"), "deploymentName",
