@@ -206,6 +206,9 @@ static void on_stopped_leading(void *ctx)
 static fo_rc start_informer(fo_manager *m, fo_ctl_kind kind, const char *selector, fo_err *err)
 {
     const fo_ctl_kind_info *k = fo_ctl_kind_get(kind);
+    /* Of a JobManager pod a pass reads only its status (why it does not start: observe.c);
+     * its spec, the whole pod template, is most of the pod. */
+    static const char *const no_spec_members[] = {NULL};
     fo_informer_opts o = {
         .kc = m->opts.kc,
         .group = k->group,
@@ -214,6 +217,7 @@ static fo_rc start_informer(fo_manager *m, fo_ctl_kind kind, const char *selecto
         .namespaces = m->cfg->namespaces[0] ? m->cfg->namespaces : NULL,
         .label_selector = selector,
         .name = k->resource,
+        .spec_members = kind == FO_CTL_POD ? no_spec_members : NULL,
     };
     m->informers[kind] = fo_informer_new(&o, err);
     if (!m->informers[kind]) {
