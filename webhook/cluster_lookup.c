@@ -101,6 +101,17 @@ static fo_informer *informer(fo_wh_cluster_lookup *cl)
     return inf;
 }
 
+long fo_wh_cluster_lookup_cached(void *ctx)
+{
+    fo_wh_cluster_lookup *cl = ctx;
+    if (!cl)
+        return 0;
+    pthread_mutex_lock(&cl->mu);
+    long n = cl->inf ? (long)fo_informer_len(cl->inf) : 0;
+    pthread_mutex_unlock(&cl->mu);
+    return n;
+}
+
 json_t *fo_wh_cluster_lookup_get(void *ctx, const char *ns, const char *name)
 {
     fo_wh_cluster_lookup *cl = ctx;

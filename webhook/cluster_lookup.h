@@ -29,4 +29,8 @@ void fo_wh_cluster_lookup_stop(fo_wh_cluster_lookup *cl);
  * ns/name as a new reference, or NULL when it does not exist. */
 json_t *fo_wh_cluster_lookup_get(void *ctx, const char *ns, const char *name);
 
+/* How many FlinkDeployments the lookup keeps (ctx is the lookup): 0 until the first lookup
+ * starts the watch. For the webhook's metrics. */
+long fo_wh_cluster_lookup_cached(void *ctx);
+
 #endif

@@ -45,6 +45,9 @@ void fo_webhook_render_metrics(fo_webhook *wh, fo_http_response *resp)
         fo_gauge_set(wh->connections, (double)fo_httpd_connections(srv), NULL);
         fo_gauge_set(wh->held_bytes, (double)fo_httpd_bodies_held(srv), NULL);
     }
+    if (wh->cached_deployments)
+        fo_gauge_set(wh->cached_deployments,
+                     (double)wh->opts.cached_deployments(wh->opts.lookup_ctx), NULL);
     char *text = fo_metrics_render(wh->metrics);
     if (!text) {
         fo_webhook_status(resp, 500, "InternalError", "cannot render metrics");

@@ -229,6 +229,7 @@ int main(int argc, char **argv)
         .defaults_path = c.defaults,
         .lookup_deployment = lookup ? fo_wh_cluster_lookup_get : NULL,
         .resolve_host = fo_wh_resolve_host,
+        .cached_deployments = lookup ? fo_wh_cluster_lookup_cached : NULL,
         .lookup_ctx = lookup,
     };
     wh = fo_webhook_new(&wo, &err);

@@ -56,6 +56,12 @@ static void register_metrics(fo_webhook *wh)
         "Bytes of request bodies and answers held now; requests that would pass the bound get 429 "
         "(requests_total verdict busy).",
         0, NULL);
+    if (wh->opts.cached_deployments)
+        wh->cached_deployments = fo_metrics_gauge(
+            m, "flinkop_webhook_cached_flinkdeployments",
+            "FlinkDeployments kept for the session-job checks (name, job, flinkConfiguration, "
+            "flinkVersion of each; 0 until the first check starts the watch).",
+            0, NULL);
     fo_gauge_set(wh->defaults_degraded, 0, NULL);
 }
 

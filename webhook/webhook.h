@@ -99,6 +99,8 @@ typedef struct fo_webhook_opts {
     json_t *(*lookup_deployment)(void *ctx, const char *ns, const char *name);
     /* Restricted-host checks of jar URIs (NULL = skipped). Must be time-bounded. */
     int (*resolve_host)(void *ctx, const char *host, char out[][64], int max);
+    /* How many FlinkDeployments the lookup keeps, for /metrics (NULL = no such gauge). */
+    long (*cached_deployments)(void *ctx);
     void *lookup_ctx;
 } fo_webhook_opts;
 

@@ -44,6 +44,7 @@ struct fo_webhook {
     fo_counter *tls_reloads;     /* result */
     fo_gauge *connections;
     fo_gauge *held_bytes;
+    fo_gauge *cached_deployments; /* NULL without opts.cached_deployments */
 };
 
 /* A new reference to the defaults served now (never NULL). */

@@ -187,6 +187,22 @@ START_TEST(session_job_checks_see_the_target_cluster_through_the_watch)
                         json_string("not-created-yet"));
     ck_assert_msg(validate_job(port, job, msg, sizeof msg), "refused: %s", msg);
 
+    /* the watch keeps both deployments, which /metrics shows */
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/metrics", port);
+    fo_strbuf metrics;
+    fo_strbuf_init(&metrics, 0);
+    CURL *c = curl_easy_init();
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &metrics);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    ck_assert_int_eq(curl_easy_perform(c), CURLE_OK);
+    curl_easy_cleanup(c);
+    ck_assert_msg(strstr(metrics.data, "\nflinkop_webhook_cached_flinkdeployments 2\n") != NULL,
+                  "%s", metrics.data);
+    fo_strbuf_release(&metrics);
+
     int status = fo_test_stop(pid, SIGTERM, 20000);
     ck_assert(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
     json_decref(job);
