@@ -173,7 +173,8 @@ fo_informer *fo_informer_new(const fo_informer_opts *o, fo_err *err)
     inf->owners = json_object();
     inf->nrefl = nns ? nns : 1;
     inf->refl = calloc(inf->nrefl, sizeof *inf->refl);
-    bool ok = copied && inf->kc && inf->version && inf->resource && inf->name && inf->cache && inf->owners &&
+    bool ok = copied && inf->kc && inf->version && inf->resource && inf->name && inf->cache &&
+              inf->owners &&
               inf->refl && (!o->group || !*o->group || inf->group) &&
               (!o->label_selector || !*o->label_selector || inf->label_selector);
     for (size_t i = 0; ok && i < inf->nrefl; i++) {

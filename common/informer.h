@@ -73,7 +73,7 @@ typedef struct fo_informer_opts {
      * reader of a few fields of many objects (the webhook's session-job checks read a
      * FlinkDeployment's name, job, flinkConfiguration and flinkVersion), whose cache would
      * otherwise grow with every pod template in the cluster. Without metadata the owner index
-     * (fo_informer_owned_by) stays empty. */
+     * (fo_informer_by_owner) stays empty. */
     const char *const *spec_members;
     bool metadata_identity_only;
 } fo_informer_opts;

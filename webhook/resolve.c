@@ -20,14 +20,17 @@
 
 /* Shared by the waiting callers and the lookup thread; the last one out frees it. While it
  * runs it is on the in-flight list (under cache_mu), where a caller asking for the same name
- * joins it instead of starting another thread; the thread holds its reference until it has
- * taken it off the list, so a lookup found there is never freed under the one joining it. */
+ * joins it instead of starting another thread (unless it has run past a caller's wait: a
+ * lost packet keeps glibc's resolver 5 s per try, and the next caller starts afresh); the
+ * thread holds its reference until it has taken it off the list, so a lookup found there is
+ * never freed under the one joining it. */
 struct lookup {
     pthread_mutex_t mu;
     pthread_cond_t done_cv;
     int refs;
     bool done;
     struct lookup *next_in_flight;
+    int64_t started_ms; /* monotonic */
     int count; /* addresses found, 0 = does not resolve, -1 = lookup failed */
     char addrs[MAX_ADDRS][64];
     char host[256];
@@ -47,13 +50,11 @@ struct cached {
 static struct cached cache[FO_RESOLVE_CACHE_ENTRIES];
 static struct lookup *in_flight;
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
-static fo_wh_getaddrinfo_fn lookup_fn = getaddrinfo;
+static _Atomic(fo_wh_getaddrinfo_fn) lookup_fn = getaddrinfo;
 
 void fo_wh_resolve_use(fo_wh_getaddrinfo_fn fn)
 {
-    pthread_mutex_lock(&cache_mu);
-    lookup_fn = fn ? fn : getaddrinfo;
-    pthread_mutex_unlock(&cache_mu);
+    atomic_store(&lookup_fn, fn ? fn : getaddrinfo);
 }
 
 /* A kept answer for host into out (up to max): its count, or -1 when none is kept. Called
@@ -94,12 +95,12 @@ static void cache_put_locked(const char *host, int count, char addrs[][64])
     slot->expires_ms = now + (count > 0 ? FO_RESOLVE_CACHE_MS : FO_RESOLVE_NEGATIVE_CACHE_MS);
 }
 
-/* The lookup of host already running, with a reference taken for the caller, or NULL. Called
- * with cache_mu held. */
-static struct lookup *join_in_flight_locked(const char *host)
+/* The lookup of host already running, with a reference taken for the caller, or NULL (also
+ * when it has run longer than a caller waits). Called with cache_mu held. */
+static struct lookup *join_in_flight_locked(const char *host, int64_t now_ms)
 {
     for (struct lookup *l = in_flight; l; l = l->next_in_flight)
-        if (strcmp(l->host, host) == 0) {
+        if (now_ms - l->started_ms < FO_RESOLVE_TIMEOUT_MS && strcmp(l->host, host) == 0) {
             pthread_mutex_lock(&l->mu);
             l->refs++;
             pthread_mutex_unlock(&l->mu);
@@ -122,6 +123,11 @@ unsigned long fo_wh_resolve_lookups_started(void)
     return atomic_load(&started);
 }
 
+int fo_wh_resolve_lookups_running(void)
+{
+    return atomic_load(&pending);
+}
+
 static void lookup_unref(struct lookup *l)
 {
     pthread_mutex_lock(&l->mu);
@@ -141,9 +147,7 @@ static void *run(void *arg)
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
-    pthread_mutex_lock(&cache_mu);
-    fo_wh_getaddrinfo_fn fn = lookup_fn;
-    pthread_mutex_unlock(&cache_mu);
+    fo_wh_getaddrinfo_fn fn = atomic_load(&lookup_fn);
     int rc = fn(l->host, NULL, &hints, &res);
     int count = 0;
     char addrs[MAX_ADDRS][64];
@@ -178,10 +182,10 @@ static void *run(void *arg)
     return NULL;
 }
 
-/* A new lookup of host on its own thread, on the in-flight list, with a reference for the
- * caller; NULL when none can be started (too many pending, no memory, no thread). Called with
- * cache_mu held. */
-static struct lookup *start_locked(const char *host)
+/* A new lookup of host, on the in-flight list (the newest first), with references for the
+ * caller and for its thread; NULL when none can be started (too many pending, no memory).
+ * Called with cache_mu held; start_thread runs it. */
+static struct lookup *new_locked(const char *host, int64_t now_ms)
 {
     if (atomic_fetch_add(&pending, 1) >= FO_RESOLVE_MAX_PENDING) {
         atomic_fetch_sub(&pending, 1);
@@ -199,26 +203,39 @@ static struct lookup *start_locked(const char *host)
     pthread_cond_init(&l->done_cv, &ca);
     pthread_condattr_destroy(&ca);
     l->refs = 2;
+    l->started_ms = now_ms;
     strcpy(l->host, host);
+    l->next_in_flight = in_flight;
+    in_flight = l;
+    return l;
+}
+
+/* Run l on its own thread (outside cache_mu: creating a thread maps its stack, and cache hits
+ * should not wait for that). False when no thread could be started: l is then off the list,
+ * failed, and the thread's reference dropped (joiners see it done with nothing). */
+static bool start_thread(struct lookup *l)
+{
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&attr, 256 * 1024);
-    /* on the list before the thread runs: it takes itself off under the same lock */
-    l->next_in_flight = in_flight;
-    in_flight = l;
     pthread_t th;
     atomic_fetch_add(&started, 1);
     int rc = pthread_create(&th, &attr, run, l);
     pthread_attr_destroy(&attr);
-    if (rc != 0) {
-        leave_in_flight_locked(l);
-        atomic_fetch_sub(&pending, 1);
-        l->refs = 1;
-        lookup_unref(l);
-        return NULL;
-    }
-    return l;
+    if (rc == 0)
+        return true;
+    pthread_mutex_lock(&cache_mu);
+    leave_in_flight_locked(l);
+    pthread_mutex_unlock(&cache_mu);
+    atomic_fetch_sub(&pending, 1);
+    pthread_mutex_lock(&l->mu);
+    l->count = -1;
+    l->done = true;
+    pthread_cond_broadcast(&l->done_cv);
+    pthread_mutex_unlock(&l->mu);
+    lookup_unref(l);
+    return false;
 }
 
 int fo_wh_resolve_host(void *ctx, const char *host, char out[][64], int max)
@@ -235,14 +252,20 @@ int fo_wh_resolve_host(void *ctx, const char *host, char out[][64], int max)
         dl.tv_sec++;
         dl.tv_nsec -= 1000000000L;
     }
+    int64_t now_ms = fo_clock_mono_ms(fo_clock_real());
     pthread_mutex_lock(&cache_mu);
     int kept = cache_get_locked(host, out, max);
     struct lookup *l = NULL;
-    if (kept < 0 && !(l = join_in_flight_locked(host)))
-        l = start_locked(host);
+    bool fresh = false;
+    if (kept < 0 && !(l = join_in_flight_locked(host, now_ms)))
+        fresh = (l = new_locked(host, now_ms)) != NULL;
     pthread_mutex_unlock(&cache_mu);
     if (kept >= 0 || !l)
         return kept;
+    if (fresh && !start_thread(l)) {
+        lookup_unref(l);
+        return -1;
+    }
     int result = -1;
     pthread_mutex_lock(&l->mu);
     while (!l->done)

@@ -11,7 +11,7 @@
  * each wait on DNS (glibc keeps no cache, and containers seldom run nscd); a lookup that
  * finishes after its caller gave up still fills the cache for the next one. Failures are not
  * kept. Callers asking for a name whose lookup is running wait for that one instead of
- * starting another. Thread-safe. */
+ * starting another, unless it has run longer than a caller waits. Thread-safe. */
 
 #include <netdb.h>
 
@@ -34,7 +34,9 @@ typedef int (*fo_wh_getaddrinfo_fn)(const char *host, const char *service,
                                     const struct addrinfo *hints, struct addrinfo **res);
 void fo_wh_resolve_use(fo_wh_getaddrinfo_fn fn);
 
-/* Lookups started so far (getaddrinfo threads), for tests of the cache. */
+/* Lookups started so far (getaddrinfo threads), and those still running, for tests of the
+ * cache. */
 unsigned long fo_wh_resolve_lookups_started(void);
+int fo_wh_resolve_lookups_running(void);
 
 #endif

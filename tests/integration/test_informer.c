@@ -608,7 +608,8 @@ START_TEST(spec_members_and_identity_only_keep_what_a_reader_needs)
     static const char page[] =
         "{\"kind\":\"FlinkDeploymentList\",\"metadata\":{\"resourceVersion\":\"7\"},\"items\":["
         "{\"apiVersion\":\"flink.apache.org/v1beta1\",\"kind\":\"FlinkDeployment\","
-        "\"metadata\":{\"name\":\"a\",\"namespace\":\"ns\",\"uid\":\"u1\",\"resourceVersion\":\"5\","
+        "\"metadata\":{\"name\":\"a\",\"namespace\":\"ns\",\"uid\":\"u1\","
+        "\"resourceVersion\":\"5\","
         "\"labels\":{\"team\":\"x\"},\"ownerReferences\":[{\"uid\":\"o\"}],\"generation\":3},"
         "\"spec\":{\"job\":{\"jarURI\":\"local:///a.jar\"},\"flinkVersion\":\"v1_20\","
         "\"podTemplate\":{\"spec\":{\"containers\":[]}},\"jobManager\":{\"replicas\":1}},"
@@ -658,6 +659,39 @@ START_TEST(spec_members_and_identity_only_keep_what_a_reader_needs)
 }
 END_TEST
 
+START_TEST(an_empty_spec_members_list_keeps_no_spec)
+{
+    /* The controller's JobManager pods: spec_members with no members leaves spec empty, from
+     * a list page and from a watch, and keeps metadata and status. */
+    static const char page[] =
+        "{\"kind\":\"PodList\",\"metadata\":{\"resourceVersion\":\"7\"},\"items\":["
+        "{\"metadata\":{\"name\":\"jm\",\"namespace\":\"ns\",\"labels\":{\"app\":\"a\"}},"
+        "\"spec\":{\"containers\":[{\"name\":\"flink-main-container\"}]},"
+        "\"status\":{\"phase\":\"Pending\"}}]}";
+    static const char *const none[] = {NULL};
+    fo_informer_opts o = {.kc = env.kc, .version = "v1", .resource = "pods", .spec_members = none};
+    fo_err err;
+    fo_informer *inf = fo_informer_new(&o, &err);
+    ck_assert_ptr_nonnull(inf);
+    json_t *list = fo_json_read(page, strlen(page), fo_informer_list_filter(inf), &err);
+    ck_assert_msg(list != NULL, "%s", err.message);
+    json_t *item = json_array_get(json_object_get(list, "items"), 0);
+    ck_assert_uint_eq(json_object_size(json_object_get(item, "spec")), 0);
+    ck_assert_str_eq(fo_json_get_str(item, "status.phase"), "Pending");
+    ck_assert_str_eq(fo_json_get_str(item, "metadata.labels.app"), "a");
+    json_decref(list);
+    list = fo_json_read(page, strlen(page), NULL, &err); /* whole, as a watch brings it */
+    fo_informer_apply_upsert(inf, json_array_get(json_object_get(list, "items"), 0));
+    json_t *cached = fo_informer_get(inf, "ns", "jm");
+    ck_assert_ptr_nonnull(cached);
+    ck_assert_uint_eq(json_object_size(json_object_get(cached, "spec")), 0);
+    ck_assert_str_eq(fo_json_get_str(cached, "status.phase"), "Pending");
+    json_decref(cached);
+    json_decref(list);
+    fo_informer_free(inf);
+}
+END_TEST
+
 START_TEST(bad_options_are_refused)
 {
     fo_err err;
@@ -689,6 +723,7 @@ static Suite *suite(void)
     tcase_add_test(tc, list_pages_are_read_without_what_the_cache_drops);
     tcase_add_test(tc, drop_status_leaves_each_objects_status_out);
     tcase_add_test(tc, spec_members_and_identity_only_keep_what_a_reader_needs);
+    tcase_add_test(tc, an_empty_spec_members_list_keeps_no_spec);
     tcase_add_test(tc, bad_options_are_refused);
     suite_add_tcase(s, tc);
     return s;

@@ -121,10 +121,10 @@ START_TEST(session_job_checks_see_the_target_cluster_through_the_watch)
     json_object_set_new(json_object_get(app, "metadata"), "name", json_string("with-dirs"));
     json_t *spec = json_object_get(app, "spec");
     json_object_del(spec, "job");
-    json_object_set_new(spec, "flinkConfiguration",
-                        json_pack("{s:s, s:s}", "execution.checkpointing.dir",
-                                  "s3://bucket/checkpoints", "execution.checkpointing.savepoint-dir",
-                                  "s3://bucket/savepoints"));
+    json_object_set_new(
+        spec, "flinkConfiguration",
+        json_pack("{s:s, s:s}", "execution.checkpointing.dir", "s3://bucket/checkpoints",
+                  "execution.checkpointing.savepoint-dir", "s3://bucket/savepoints"));
     call_ok(fa, "/apis/flink.apache.org/v1beta1/namespaces/flink-jobs/flinkdeployments", app);
     json_decref(app);
 
