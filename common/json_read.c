@@ -23,7 +23,9 @@ typedef struct reader {
     fo_err *err;
     const fo_json_read_filter *filter; /* NULL: build everything */
     bool big_integers_as_reals;        /* the filter's options, with or without a member fn */
-    size_t max_weight, weight;         /* of what is built so far */
+    size_t max_weight, weight;         /* of what is built so far (in the current item) */
+    int item_state;                    /* the filter's, or 0 */
+    bool over_weight;                  /* charge() stopped the read */
     char *scratch; /* unescaped string text */
     size_t scratch_cap;
 } reader;
@@ -539,6 +541,7 @@ static inline bool charge(reader *r, size_t units)
 {
     if (!r->max_weight || (r->weight += units) <= r->max_weight)
         return true;
+    r->over_weight = true;
     fo_err_set(r->err, FO_ELIMIT, "more than %zu JSON values (an object counts 3, each of its "
                "keys 1 more)", r->max_weight);
     return false;
@@ -672,6 +675,22 @@ error:
     return false;
 }
 
+/* An object in the filter's item_state: weighed on its own, its own 3 included (already
+ * charged to the enclosing scope when built: moved here). */
+static bool parse_item(reader *r, int st, bool build, unsigned depth, json_t **out)
+{
+    size_t own = build ? 3 : 0;
+    size_t outer = r->weight - own;
+    const unsigned char *start = r->p;
+    r->weight = own;
+    bool ok = parse_object(r, st, build, depth, out);
+    if (!ok && r->over_weight && r->filter->item_over_at &&
+        *r->filter->item_over_at == (size_t)-1)
+        *r->filter->item_over_at = (size_t)(start - r->start);
+    r->weight = outer;
+    return ok;
+}
+
 /* One value at r->p (no leading white space). depth counts the values this one is nested in,
  * as jansson counts them. */
 static bool parse_value(reader *r, int st, bool build, unsigned depth, json_t **out, int *type)
@@ -698,6 +717,8 @@ static bool parse_value(reader *r, int st, bool build, unsigned depth, json_t **
     switch (*r->p) {
     case '{':
         *type = JSON_OBJECT;
+        if (st != 0 && st == r->item_state)
+            return parse_item(r, st, build, depth, out);
         return parse_object(r, st, build, depth, out);
     case '[':
         *type = JSON_ARRAY;
@@ -738,7 +759,10 @@ json_t *fo_json_read(const char *buf, size_t len, const fo_json_read_filter *fil
                 .err = err,
                 .filter = filter && filter->member ? filter : NULL,
                 .big_integers_as_reals = filter && filter->big_integers_as_reals,
-                .max_weight = filter ? filter->max_weight : 0};
+                .max_weight = filter ? filter->max_weight : 0,
+                .item_state = filter && filter->member ? filter->item_state : 0};
+    if (r.filter && r.filter->item_over_at)
+        *r.filter->item_over_at = (size_t)-1;
     if (r.filter && r.filter->skipped_types)
         for (size_t i = 0; i < r.filter->nskipped; i++)
             r.filter->skipped_types[i] = -1;

@@ -148,6 +148,47 @@ START_TEST(what_is_built_past_max_weight_stops_the_read_and_skipped_members_weig
 }
 END_TEST
 
+START_TEST(with_an_item_state_each_item_has_the_bound_to_itself)
+{
+    fo_err err;
+    /* each item {"metadata":{"name":"x"}} weighs 3 + 1 + 3 + 1 + 1 = 9; three of them are 27,
+     * over a document bound of 12, but each is within an item bound of 9 */
+    static const char text[] =
+        "{\"items\":[{\"metadata\":{\"name\":\"a\"}},{\"metadata\":{\"name\":\"b\"}},"
+        "{\"metadata\":{\"name\":\"c\"}}]}";
+    size_t over = 0;
+    fo_json_read_filter f = {.root_state = LIST,
+                             .member = member,
+                             .max_weight = 9,
+                             .item_state = ITEM,
+                             .item_over_at = &over};
+    json_t *v = fo_json_read(text, strlen(text), &f, &err);
+    ck_assert_msg(v != NULL, "%s", err.message);
+    ck_assert_uint_eq(json_array_size(json_object_get(v, "items")), 3);
+    ck_assert_uint_eq(over, (size_t)-1);
+    json_decref(v);
+    /* one heavier item: the read stops there and names where that item starts */
+    static const char heavy[] =
+        "{\"items\":[{\"metadata\":{\"name\":\"a\"}},"
+        "{\"metadata\":{\"name\":\"b\",\"x\":1}},"
+        "{\"metadata\":{\"name\":\"c\"}}]}";
+    ck_assert_ptr_null(fo_json_read(heavy, strlen(heavy), &f, &err));
+    ck_assert_int_eq(err.rc, FO_ELIMIT);
+    ck_assert_uint_eq(over, (size_t)(strstr(heavy, "},{") + 2 - heavy));
+    /* what is outside the items has the bound too: the root object 3 + "items" 1 + the
+     * array 1 = 5, and "kind" 1 + its value 1 make 7 */
+    static const char outside[] = "{\"kind\":\"List\",\"items\":[]}";
+    f.max_weight = 6;
+    ck_assert_ptr_null(fo_json_read(outside, strlen(outside), &f, &err));
+    ck_assert_int_eq(err.rc, FO_ELIMIT);
+    ck_assert_uint_eq(over, (size_t)-1); /* not in an item */
+    f.max_weight = 7;
+    v = fo_json_read(outside, strlen(outside), &f, &err);
+    ck_assert_msg(v != NULL, "%s", err.message);
+    json_decref(v);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("json_read");
@@ -156,6 +197,7 @@ int main(void)
     tcase_add_test(tc, skipped_members_are_still_checked);
     tcase_add_test(tc, without_a_filter_or_in_state_zero_everything_is_built);
     tcase_add_test(tc, what_is_built_past_max_weight_stops_the_read_and_skipped_members_weigh_nothing);
+    tcase_add_test(tc, with_an_item_state_each_item_has_the_bound_to_itself);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
