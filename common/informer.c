@@ -160,8 +160,13 @@ fo_informer *fo_informer_new(const fo_informer_opts *o, fo_err *err)
     inf->metadata_identity_only = o->metadata_identity_only;
     bool copied = true;
     inf->spec_members = copy_strings(o->spec_members, &copied);
-    inf->list_filter = (fo_json_read_filter){
-        .root_state = LS_LIST, .member = list_member, .ctx = inf, .nskipped = 4};
+    inf->max_object_weight = o->max_object_weight;
+    inf->list_filter = (fo_json_read_filter){.root_state = LS_LIST,
+                                             .member = list_member,
+                                             .ctx = inf,
+                                             .nskipped = 4,
+                                             .max_weight = o->max_object_weight,
+                                             .item_state = o->max_object_weight ? LS_ITEM : 0};
     pthread_rwlock_init(&inf->cache_lock, NULL);
     pthread_mutex_init(&inf->mu, NULL);
     pthread_condattr_t ca;
@@ -393,7 +398,7 @@ static void trim(const fo_informer *inf, json_t *obj)
 const fo_json_read_filter *fo_informer_list_filter(const fo_informer *inf)
 {
     if (inf->keep_managed_fields && inf->keep_last_applied && !inf->drop_status &&
-        !inf->spec_members && !inf->metadata_identity_only)
+        !inf->spec_members && !inf->metadata_identity_only && !inf->max_object_weight)
         return NULL;
     return &inf->list_filter;
 }

@@ -76,6 +76,12 @@ typedef struct fo_informer_opts {
      * (fo_informer_by_owner) stays empty. */
     const char *const *spec_members;
     bool metadata_identity_only;
+    /* What each object may build (common/json_read.h's weight, without what the options above
+     * leave out; 0: no bound). An object past it, from a list or a watch, is cached as its
+     * stub (common/kube_oversized.h: metadata and status when they fit, and why), so that a
+     * custom resource of a million empty objects cannot take the process's memory, and its
+     * deletion is still seen. */
+    size_t max_object_weight;
 } fo_informer_opts;
 
 /* A stopped informer. NULL with err when options are invalid (no client, version or resource,

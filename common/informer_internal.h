@@ -42,6 +42,7 @@ struct fo_informer {
     const fo_clock *clock;
     bool keep_managed_fields, keep_last_applied, drop_status, metadata_identity_only;
     char **spec_members; /* NULL-terminated, or NULL: the whole spec */
+    size_t max_object_weight; /* 0: none */
     fo_json_read_filter list_filter; /* see fo_informer_list_filter */
 
     /* the cache: key -> immutable snapshot; owner uid -> {key: true} */

@@ -137,7 +137,8 @@ static fo_rc do_watch(struct fo_informer_reflector *r)
     fo_kube_watch_opts wo = {.resource_version = r->rv,
                              .label_selector = inf->label_selector,
                              .allow_bookmarks = true,
-                             .timeout_s = timeout_s};
+                             .timeout_s = timeout_s,
+                             .max_object_weight = inf->max_object_weight};
     struct watch_state ws = {.r = r};
     fo_err err;
     fo_informer_count(inf, &inf->stats.watches);

@@ -751,7 +751,10 @@ static bool parse_value(reader *r, int st, bool build, unsigned depth, json_t **
     }
 }
 
-json_t *fo_json_read(const char *buf, size_t len, const fo_json_read_filter *filter, fo_err *err)
+/* One value at the start of buf; *used is where it ends, or the whole input must be it when
+ * used is NULL. */
+static json_t *read_value(const char *buf, size_t len, const fo_json_read_filter *filter,
+                          size_t *used, fo_err *err)
 {
     reader r = {.p = (const unsigned char *)buf,
                 .start = (const unsigned char *)buf,
@@ -772,6 +775,10 @@ json_t *fo_json_read(const char *buf, size_t len, const fo_json_read_filter *fil
     skip_ws(&r);
     if (!parse_value(&r, r.filter ? r.filter->root_state : 0, true, 0, &v, &type))
         goto out;
+    if (used) {
+        *used = (size_t)(r.p - r.start);
+        goto out;
+    }
     skip_ws(&r);
     if (r.p != r.end) {
         fail(&r, r.p, FO_EINVAL, "end of input expected");
@@ -780,5 +787,20 @@ json_t *fo_json_read(const char *buf, size_t len, const fo_json_read_filter *fil
     }
 out:
     free(r.scratch);
+    return v;
+}
+
+json_t *fo_json_read(const char *buf, size_t len, const fo_json_read_filter *filter, fo_err *err)
+{
+    return read_value(buf, len, filter, NULL, err);
+}
+
+json_t *fo_json_read_value(const char *buf, size_t len, const fo_json_read_filter *filter,
+                           size_t *used, fo_err *err)
+{
+    size_t at = 0;
+    json_t *v = read_value(buf, len, filter, &at, err);
+    if (used)
+        *used = at;
     return v;
 }

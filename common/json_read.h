@@ -70,4 +70,9 @@ typedef struct fo_json_read_filter {
  * FO_ENOMEM. */
 json_t *fo_json_read(const char *buf, size_t len, const fo_json_read_filter *filter, fo_err *err);
 
+/* The same for the one value at the start of buf[0..len) (white space before it skipped),
+ * whatever follows it: *used is where it ends (for a value inside a larger text). */
+json_t *fo_json_read_value(const char *buf, size_t len, const fo_json_read_filter *filter,
+                           size_t *used, fo_err *err);
+
 #endif

@@ -11,6 +11,7 @@
 #include "common/backoff.h"
 #include "common/http_client.h"
 #include "common/jsonutil.h"
+#include "common/kube_oversized.h"
 #include "common/kube_status.h"
 #include "common/log.h"
 #include "common/strbuf.h"
@@ -178,7 +179,7 @@ static json_t *parse_answer(const struct fo_kube_call *c, const char *body, size
                    FO_KUBE_MAX_RESPONSE);
         return NULL;
     }
-    return fo_json_read(body, len, c->filter, err);
+    return fo_kube_read_list_page(body, len, c->filter, err);
 }
 
 fo_rc fo_kube_do_call(fo_kube_client *kc, const struct fo_kube_call *c, fo_err *err)

@@ -84,7 +84,8 @@ typedef struct fo_kube_list_opts {
     /* Parts of each page to leave out while it is read (common/json_read.h; its root state
      * is the List object), so what the caller drops anyway is never built: an informer's
      * first list of a thousand objects would otherwise hold all their managedFields at once.
-     * NULL = keep everything. */
+     * NULL = keep everything. With an item_state and max_weight, an item past the bound is
+     * replaced by its stub (common/kube_oversized.h). */
     const fo_json_read_filter *page_filter;
 } fo_kube_list_opts;
 
@@ -157,6 +158,9 @@ typedef struct fo_kube_watch_opts {
     bool allow_bookmarks;
     long timeout_s;         /* server-side timeoutSeconds; 0 = none */
     size_t max_event_bytes; /* 0 = FO_WATCH_MAX_EVENT_BYTES */
+    /* An event's object past this weight (common/json_read.h) arrives as its stub
+     * (common/kube_oversized.h); 0 = no bound. */
+    size_t max_object_weight;
 } fo_kube_watch_opts;
 
 /* Watch the collection of ref, calling fn for every ADDED, MODIFIED, DELETED and BOOKMARK

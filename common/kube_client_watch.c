@@ -76,6 +76,8 @@ fo_rc fo_kube_watch(fo_kube_client *kc, const fo_kube_ref *ref, const fo_kube_wa
     char *auth = malloc(FO_KUBE_MAX_TOKEN + 16);
     fo_rc rc = FO_OK;
     w.parser = fo_watch_parser_new(opts->max_event_bytes, on_event, &w);
+    if (w.parser)
+        fo_watch_parser_set_max_object_weight(w.parser, opts->max_object_weight);
     if (!token || !auth || !w.parser) {
         rc = fo_err_set(err, FO_ENOMEM, "out of memory");
         goto out;

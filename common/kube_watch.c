@@ -5,12 +5,14 @@
 
 #include "common/json_read.h"
 #include "common/jsonutil.h"
+#include "common/kube_oversized.h"
 #include "common/strbuf.h"
 
 struct fo_watch_parser {
     fo_watch_event_fn fn;
     void *ctx;
     size_t max_event;
+    size_t max_object_weight; /* 0: none */
     fo_strbuf buf;      /* bytes of the current event seen in earlier feeds */
     bool started;       /* inside an event */
     bool in_str, esc;   /* inside a JSON string; after a backslash in one */
@@ -73,11 +75,45 @@ static fo_rc fail(fo_watch_parser *p, fo_err *err)
     return p->failed;
 }
 
+void fo_watch_parser_set_max_object_weight(fo_watch_parser *p, size_t max_weight)
+{
+    p->max_object_weight = max_weight;
+}
+
+/* The event's object is weighed on its own (the envelope has the same bound, and needs
+ * little of it). */
+enum { EV_NONE, EV_EVENT, EV_OBJECT };
+
+static int event_member(void *ctx, int st, const char *key, size_t n, int *skip)
+{
+    (void)ctx;
+    (void)skip;
+    return st == EV_EVENT && key && n == 6 && memcmp(key, "object", 6) == 0 ? EV_OBJECT
+                                                                             : EV_NONE;
+}
+
+/* The event as JSON; an object past the weight bound replaced by its stub. */
+static json_t *read_event(const fo_watch_parser *p, const char *text, size_t len, fo_err *err)
+{
+    if (!p->max_object_weight)
+        return fo_json_read(text, len, NULL, err);
+    size_t over = (size_t)-1;
+    fo_json_read_filter f = {.root_state = EV_EVENT,
+                             .member = event_member,
+                             .max_weight = p->max_object_weight,
+                             .item_state = EV_OBJECT,
+                             .item_over_at = &over};
+    json_t *ev = fo_json_read(text, len, &f, err);
+    if (ev || over == (size_t)-1)
+        return ev;
+    return fo_kube_oversized_stub(text, len, true, p->max_object_weight, NULL, err);
+}
+
 /* Decode one complete event and hand it to the callback. */
 static fo_rc dispatch(fo_watch_parser *p, const char *text, size_t len, fo_err *err)
 {
     fo_err jerr;
-    json_t *ev = fo_json_read(text, len, NULL, &jerr);
+    json_t *ev = read_event(p, text, len, &jerr);
     if (!ev) {
         fo_err_set(&p->failure, jerr.rc == FO_ENOMEM ? FO_ENOMEM : FO_EPROTO,
                    "watch event at byte %zu: %s", p->event_start, jerr.message);

@@ -44,6 +44,10 @@ typedef struct fo_watch_parser fo_watch_parser;
 fo_watch_parser *fo_watch_parser_new(size_t max_event_bytes, fo_watch_event_fn fn, void *ctx);
 void fo_watch_parser_free(fo_watch_parser *p);
 
+/* Bound what each event's object may build (common/json_read.h's weight; 0, the default: no
+ * bound): an object past it is handed to the callback as its stub (common/kube_oversized.h). */
+void fo_watch_parser_set_max_object_weight(fo_watch_parser *p, size_t max_weight);
+
 /* Forget any partial event and a past error (for a new stream). */
 void fo_watch_parser_reset(fo_watch_parser *p);
 

@@ -14,6 +14,7 @@
 #include "common/jsonutil.h"
 #include "common/kube_client.h"
 #include "common/kube_config.h"
+#include "common/kube_oversized.h"
 #include "tests/fakes/apiserver/fake_apiserver.h"
 #include "tests/support/testutil.h"
 
@@ -692,6 +693,90 @@ START_TEST(an_empty_spec_members_list_keeps_no_spec)
 }
 END_TEST
 
+/* A ConfigMap with nkeys data keys (weight 2 each). */
+static void put_cm_keys(const char *ns, const char *name, int nkeys)
+{
+    json_t *data = json_object();
+    for (int i = 0; i < nkeys; i++) {
+        char k[16];
+        snprintf(k, sizeof k, "k%d", i);
+        json_object_set_new(data, k, json_string("v"));
+    }
+    json_t *cm = json_pack("{s:s,s:s,s:{s:s},s:o}", "apiVersion", "v1", "kind", "ConfigMap",
+                           "metadata", "name", name, "data", data);
+    fo_kube_ref ref = cm_ref(ns, name);
+    fo_kube_patch_opts po = {.field_manager = "test", .force = true};
+    fo_err err;
+    json_t *out = NULL;
+    ck_assert_msg(fo_kube_patch(env.kc, &ref, FO_PATCH_APPLY, cm, &po, &out, &err) == FO_OK, "%s",
+                  err.message);
+    json_decref(out);
+    json_decref(cm);
+}
+
+/* The cached object ns/name is a stub (or whole, with want_stub false) within the deadline. */
+static bool becomes(fo_informer *inf, const char *ns, const char *name, bool want_stub)
+{
+    for (int waited = 0; waited < CONVERGE_MS; waited += 10) {
+        json_t *obj = fo_informer_get(inf, ns, name);
+        bool stub = obj && fo_kube_oversized(obj);
+        bool whole = obj && !stub && json_object_get(obj, "data");
+        json_decref(obj);
+        if (want_stub ? stub : whole)
+            return true;
+        fo_test_sleep_ms(10);
+    }
+    return false;
+}
+
+START_TEST(objects_past_the_weight_bound_are_cached_as_stubs_from_lists_and_watches)
+{
+    make_ns("big");
+    put_cm_keys("big", "heavy", 300); /* about 600 */
+    put_cm_keys("big", "light", 3);
+    fo_informer_opts o = {.kc = env.kc,
+                          .version = "v1",
+                          .resource = "configmaps",
+                          .page_size = 1, /* each item on a page of its own, and both on one: */
+                          .max_object_weight = 200,
+                          .backoff_initial_ms = 20,
+                          .backoff_max_ms = 200};
+    for (int paged = 1; paged >= 0; paged--) {
+        o.page_size = paged ? 1 : 0;
+        fo_err err;
+        fo_informer *inf = fo_informer_new(&o, &err);
+        ck_assert_msg(inf != NULL, "%s", err.message);
+        fo_informer_handlers h = {.on_add = on_add, .on_update = on_update, .on_delete = on_delete};
+        ck_assert_int_eq(fo_informer_add_handlers(inf, &h), FO_OK);
+        ck_assert_int_eq(fo_informer_start(inf, &err), FO_OK);
+        ck_assert(fo_informer_wait_synced(inf, CONVERGE_MS));
+        json_t *heavy = fo_informer_get(inf, "big", "heavy");
+        ck_assert_ptr_nonnull(heavy);
+        ck_assert_ptr_nonnull(fo_kube_oversized(heavy));
+        ck_assert_ptr_null(json_object_get(heavy, "data"));
+        ck_assert_str_eq(fo_json_get_str(heavy, "metadata.name"), "heavy");
+        json_decref(heavy);
+        ck_assert(becomes(inf, "big", "light", false));
+        fo_informer_free(inf);
+    }
+    /* through the watch: light turns heavy, heavy turns light, and a stub's deletion is seen */
+    fo_err err;
+    fo_informer *inf = fo_informer_new(&o, &err);
+    fo_informer_handlers h = {.on_add = on_add, .on_update = on_update, .on_delete = on_delete};
+    ck_assert_int_eq(fo_informer_add_handlers(inf, &h), FO_OK);
+    ck_assert_int_eq(fo_informer_start(inf, &err), FO_OK);
+    ck_assert(fo_informer_wait_synced(inf, CONVERGE_MS));
+    wait_watching(1);
+    put_cm_keys("big", "light", 400);
+    put_cm_keys("big", "heavy", 2);
+    ck_assert(becomes(inf, "big", "light", true));
+    ck_assert(becomes(inf, "big", "heavy", false));
+    del_cm("big", "light");
+    ck_assert(wait_seen('D', "big/light", 1));
+    fo_informer_free(inf);
+}
+END_TEST
+
 START_TEST(bad_options_are_refused)
 {
     fo_err err;
@@ -724,6 +809,7 @@ static Suite *suite(void)
     tcase_add_test(tc, drop_status_leaves_each_objects_status_out);
     tcase_add_test(tc, spec_members_and_identity_only_keep_what_a_reader_needs);
     tcase_add_test(tc, an_empty_spec_members_list_keeps_no_spec);
+    tcase_add_test(tc, objects_past_the_weight_bound_are_cached_as_stubs_from_lists_and_watches);
     tcase_add_test(tc, bad_options_are_refused);
     suite_add_tcase(s, tc);
     return s;

@@ -189,6 +189,24 @@ START_TEST(with_an_item_state_each_item_has_the_bound_to_itself)
 }
 END_TEST
 
+START_TEST(a_value_inside_a_larger_text_is_read_to_its_end)
+{
+    fo_err err;
+    size_t used = 0;
+    static const char text[] = "  {\"a\":[1,{\"b\":\"}\"}]} , {\"next\":2}";
+    json_t *v = fo_json_read_value(text, strlen(text), NULL, &used, &err);
+    ck_assert_msg(v != NULL, "%s", err.message);
+    ck_assert_uint_eq(used, (size_t)(strstr(text, " ,") - text));
+    ck_assert_str_eq(fo_json_str(json_array_get(json_object_get(v, "a"), 1), "b"), "}");
+    json_decref(v);
+    /* what the value holds is still checked, and fo_json_read wants nothing after it */
+    ck_assert_ptr_null(fo_json_read_value("[1,]", 4, NULL, &used, &err));
+    ck_assert_int_eq(err.rc, FO_EINVAL);
+    ck_assert_ptr_null(fo_json_read(text, strlen(text), NULL, &err));
+    ck_assert_ptr_nonnull(strstr(err.message, "end of input expected"));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("json_read");
@@ -198,6 +216,7 @@ int main(void)
     tcase_add_test(tc, without_a_filter_or_in_state_zero_everything_is_built);
     tcase_add_test(tc, what_is_built_past_max_weight_stops_the_read_and_skipped_members_weigh_nothing);
     tcase_add_test(tc, with_an_item_state_each_item_has_the_bound_to_itself);
+    tcase_add_test(tc, a_value_inside_a_larger_text_is_read_to_its_end);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

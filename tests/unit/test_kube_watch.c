@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "common/jsonutil.h"
+#include "common/kube_oversized.h"
 #include "common/kube_status.h"
+#include "common/strbuf.h"
 #include "common/kube_watch.h"
 #include "tests/support/testutil.h"
 
@@ -231,6 +233,47 @@ START_TEST(error_event_status_decodes_to_gone)
 }
 END_TEST
 
+START_TEST(an_object_past_the_weight_bound_arrives_as_its_stub)
+{
+    /* a light event, a heavy one (1,000 empty objects in its spec), a light one */
+    fo_strbuf sb;
+    fo_strbuf_init(&sb, 0);
+    fo_strbuf_puts(&sb, "{\"type\":\"ADDED\",\"object\":{\"metadata\":{\"name\":\"a\","
+                        "\"resourceVersion\":\"1\"},\"spec\":{\"x\":{}}}}\n"
+                        "{\"type\":\"MODIFIED\",\"object\":{\"metadata\":{\"name\":\"b\","
+                        "\"resourceVersion\":\"2\",\"finalizers\":[\"f\"]},\"spec\":{");
+    for (int i = 0; i < 1000; i++)
+        fo_strbuf_printf(&sb, "%s\"k%d\":{}", i ? "," : "", i);
+    fo_strbuf_puts(&sb, "},\"status\":{\"state\":\"s\"}}}\n"
+                        "{\"type\":\"DELETED\",\"object\":{\"metadata\":{\"name\":\"c\","
+                        "\"resourceVersion\":\"3\"}}}\n");
+    struct seen s = {0};
+    fo_watch_parser *p = fo_watch_parser_new(0, record, &s);
+    fo_watch_parser_set_max_object_weight(p, 200);
+    fo_err err;
+    ck_assert_int_eq(fo_watch_parser_feed(p, sb.data, sb.len, &err), FO_OK);
+    ck_assert_int_eq(s.n, 3);
+    ck_assert_int_eq(s.types[1], FO_WATCH_MODIFIED);
+    ck_assert_str_eq(s.rv[1], "2");
+    ck_assert_ptr_nonnull(fo_kube_oversized(s.objects[1]));
+    ck_assert_ptr_null(json_object_get(s.objects[1], "spec"));
+    ck_assert_str_eq(fo_json_get_str(s.objects[1], "status.state"), "s");
+    ck_assert_ptr_null(fo_kube_oversized(s.objects[0]));
+    ck_assert_ptr_nonnull(fo_json_get(s.objects[0], "spec.x"));
+    ck_assert_str_eq(s.rv[2], "3");
+    seen_release(&s);
+    /* without the bound the heavy object arrives whole */
+    fo_watch_parser_set_max_object_weight(p, 0);
+    fo_watch_parser_reset(p);
+    ck_assert_int_eq(fo_watch_parser_feed(p, sb.data, sb.len, &err), FO_OK);
+    ck_assert_int_eq(s.n, 3);
+    ck_assert_uint_eq(json_object_size(json_object_get(s.objects[1], "spec")), 1000);
+    seen_release(&s);
+    fo_watch_parser_free(p);
+    fo_strbuf_release(&sb);
+}
+END_TEST
+
 START_TEST(type_names_are_the_wire_names)
 {
     ck_assert_str_eq(fo_watch_type_name(FO_WATCH_ADDED), "ADDED");
@@ -252,6 +295,7 @@ int main(void)
     tcase_add_test(tc, bad_events_are_protocol_errors_naming_the_position);
     tcase_add_test(tc, callback_error_stops_the_parser);
     tcase_add_test(tc, error_event_status_decodes_to_gone);
+    tcase_add_test(tc, an_object_past_the_weight_bound_arrives_as_its_stub);
     tcase_add_test(tc, type_names_are_the_wire_names);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -1,0 +1,37 @@
+#ifndef FO_KUBE_OVERSIZED_H
+#define FO_KUBE_OVERSIZED_H
+
+/* Objects too heavy to hold. A reader of many objects bounds what each may build
+ * (fo_json_read_filter.max_weight: a 1.5 MB custom resource of empty objects becomes about
+ * 60 MB of jansson values, and a controller holding a few of them is OOM-killed at every
+ * restart, for every tenant). An object past the bound is not dropped, which would hide it
+ * (its finalizer would never come off): it is replaced by a stub, its apiVersion, kind,
+ * metadata (without managedFields and annotations) and status when they fit, or less when
+ * they do not, with the top-level member FO_KUBE_OVERSIZED saying why. The API server never
+ * sends a top-level member of that name (it prunes unknown fields). Pure; thread-safe. */
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/json_read.h"
+#include "common/rc.h"
+
+#define FO_KUBE_OVERSIZED "flinkop.io/oversized"
+
+/* The stub of the object at the start of text[0..len) (event: the watch event holding it, as
+ * {"type", "object": stub}), each part within max_weight; *used is where the value ends
+ * (may be NULL). NULL with err when not even the object's name fits, or the text is not JSON. */
+json_t *fo_kube_oversized_stub(const char *text, size_t len, bool event, size_t max_weight,
+                               size_t *used, fo_err *err);
+
+/* Why obj is a stub, or NULL for a whole object. */
+const char *fo_kube_oversized(const json_t *obj);
+
+/* A List page read with filter, whose item_state and max_weight bound each item: every item
+ * past the bound is replaced by its stub (the page is read again without it), the rest read as
+ * filter says. Without an item bound in filter, fo_json_read. */
+json_t *fo_kube_read_list_page(const char *body, size_t len, const fo_json_read_filter *filter,
+                               fo_err *err);
+
+#endif
