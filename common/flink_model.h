@@ -26,6 +26,14 @@
 #define FO_FLINK_KIND_SESSION_JOB "FlinkSessionJob"
 #define FO_FLINK_CANARY_LABEL "flink.apache.org/canary"
 
+/* The most one FlinkDeployment or FlinkSessionJob may build, in common/json_read's weight (a
+ * value 1, an object 3, each key 1 more; managedFields not counted). A large real one (long
+ * pod templates, a few hundred configuration keys) weighs a few thousand; built, a weight
+ * unit costs 140-700 bytes whatever its text, so 1.5 MB of empty objects (what etcd takes)
+ * would cost about 60 MB. The webhook refuses reviews past it (413); the controller caches
+ * heavier objects as stubs (common/kube_oversized.h) and reports them in status.error. */
+#define FO_FLINK_MAX_OBJECT_WEIGHT 50000u
+
 /* Largest lastReconciledSpec / lastStableSpec string we parse. */
 #define FO_FLINK_SPEC_JSON_MAX (4u * 1024 * 1024)
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/clock.h"
+#include "common/flink_model.h"
 #include "common/jsonutil.h"
 #include "common/log.h"
 #include "controller/enqueue.h"
@@ -218,6 +219,8 @@ static fo_rc start_informer(fo_manager *m, fo_ctl_kind kind, const char *selecto
         .label_selector = selector,
         .name = k->resource,
         .spec_members = kind == FO_CTL_POD ? no_spec_members : NULL,
+        /* the custom resources come from users; what else is cached, from us and Kubernetes */
+        .max_object_weight = kind == FO_CTL_FLINK_DEPLOYMENT ? FO_FLINK_MAX_OBJECT_WEIGHT : 0,
     };
     m->informers[kind] = fo_informer_new(&o, err);
     if (!m->informers[kind]) {

@@ -11,6 +11,7 @@
 #include "common/field_errors.h"
 #include "common/flink_conf.h"
 #include "common/jsonutil.h"
+#include "common/kube_oversized.h"
 #include "common/log.h"
 #include "common/normalize.h"
 #include "common/validate.h"
@@ -25,6 +26,11 @@ void fo_pass_fail(fo_pass *p, const char *type, const char *stalled_reason, cons
     va_start(ap, fmt);
     vsnprintf(p->error_msg, sizeof p->error_msg, fmt, ap);
     va_end(ap);
+}
+
+json_t **fo_pass_answer(const fo_pass *p, json_t **out)
+{
+    return fo_kube_oversized(p->obj) ? NULL : out;
 }
 
 void fo_pass_requeue(fo_pass *p, int64_t ms)
@@ -102,7 +108,7 @@ fo_rc fo_pass_write_status(fo_pass *p, fo_err *err)
     }
     json_t *out = NULL;
     fo_rc rc = p->env->kube.patch(p->env->kube.ctx, FO_CTL_FLINK_DEPLOYMENT, p->ns, p->name, true,
-                                  patch, &out, err);
+                                  patch, fo_pass_answer(p, &out), err);
     json_decref(patch);
     if (rc != FO_OK) {
         fo_err_wrap(err, "status update");
@@ -138,7 +144,11 @@ static fo_rc validate(fo_pass *p, fo_err *err)
     }
     fo_err nerr;
     fo_err_clear(&nerr);
-    if (fo_normalize_resource(p->want, p->cd, &nerr) != FO_OK) {
+    const char *oversized = fo_kube_oversized(p->obj);
+    if (oversized) { /* only its metadata (and status) were kept: nothing to judge */
+        fo_field_errors_add(errs, FO_FE_INVALID, "spec", NULL, "too large for flinkop: %s",
+                            oversized);
+    } else if (fo_normalize_resource(p->want, p->cd, &nerr) != FO_OK) {
         fo_field_errors_add(errs, FO_FE_INVALID, "spec", NULL, "%s", nerr.message);
     } else {
         fo_validate_env venv = {
@@ -250,7 +260,10 @@ static void requeue_by_state(fo_pass *p)
 
 static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
 {
-    fo_rc rc = fo_ensure_finalizer(p, err);
+    /* A stub (common/kube_oversized.h) may lack its finalizers: writing the list from it could
+     * drop other controllers'. */
+    bool stub = fo_kube_oversized(p->obj) != NULL;
+    fo_rc rc = stub ? FO_OK : fo_ensure_finalizer(p, err);
     if (rc != FO_OK)
         return rc;
     json_t *status = json_object_get(p->obj, "status");
@@ -258,6 +271,16 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
     rc = validate(p, err);
     if (rc != FO_OK)
         return rc;
+    if (stub && (!p->last || !json_is_object(status))) {
+        /* Nothing deployed to keep running. Without its status (it did not fit either),
+         * writing one from nothing would overwrite what is recorded there: the Event alone
+         * tells. */
+        res->action = fo_upgrade_action_name(FO_UP_NOTHING);
+        rc = json_is_object(status) ? fo_pass_write_status(p, err) : FO_OK;
+        if (!json_is_object(status))
+            fo_ctl_evbuf_flush(&p->events, p->env, p->obj);
+        return rc != FO_OK ? rc : fo_err_set(err, FO_ETERMINAL, "%s", p->error_msg);
+    }
 
     const json_t *want_spec = json_object_get(p->want, "spec");
     const json_t *deployed = p->last ? p->last : want_spec;

@@ -4,10 +4,12 @@
 #include <stdlib.h>
 
 #include "common/clock.h"
+#include "common/flink_model.h"
 #include "common/informer.h"
 #include "common/json_arena.h"
 #include "common/kube_client.h"
 #include "common/kube_config.h"
+#include "common/kube_oversized.h"
 #include "common/log.h"
 
 /* How long a lookup waits for the first list of FlinkDeployments. The watch starts with the
@@ -85,6 +87,9 @@ static fo_informer *informer(fo_wh_cluster_lookup *cl)
                            .drop_status = true,
                            .spec_members = spec_members,
                            .metadata_identity_only = true,
+                           /* a cluster heavier than that (in what is kept) is cached as a stub
+                            * and looked up as unknown */
+                           .max_object_weight = FO_FLINK_MAX_OBJECT_WEIGHT,
                            /* a page's text is held whole while it is read: 100 running
                             * deployments with their status are about 1 MB */
                            .page_size = 100};
@@ -130,5 +135,10 @@ json_t *fo_wh_cluster_lookup_get(void *ctx, const char *ns, const char *name)
      * unknown cluster would (reference b.4); the first checks wait a little for it. */
     if (!fo_informer_synced(inf))
         fo_informer_wait_synced(inf, FIRST_SYNC_WAIT_MS);
-    return fo_informer_get(inf, ns, name);
+    json_t *obj = fo_informer_get(inf, ns, name);
+    if (obj && fo_kube_oversized(obj)) { /* its spec was not kept: as if unknown */
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
 }

@@ -18,18 +18,19 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "common/flink_model.h"
 #include "common/json_read.h"
 #include "common/rc.h"
 
 #define FO_WH_JSON_MAX_DEPTH FO_JSON_READ_MAX_DEPTH
 /* The most one review may build, in json_read's weight (review modes: a value 1, an object 3,
- * each key 1 more; what is skipped weighs nothing). The body limit alone does not bound
- * memory: what is built costs 140-700 bytes a value on /mutate (jansson, then the copies and
- * the patch) whatever its text, so a 2.8 MB review of one-character strings took the webhook
- * to 177 MB, and 300 KB of empty objects to 74 MB. A large real FlinkDeployment (long pod
- * templates, a few hundred configuration keys) weighs a few thousand; measured peaks at this
- * bound are in docs/performance.md. */
-#define FO_WH_JSON_MAX_WEIGHT 50000u
+ * each key 1 more; what is skipped weighs nothing): the bound on a Flink resource's weight,
+ * which the controller holds to as well. The body limit alone does not bound memory: what is
+ * built costs 140-700 bytes a value on /mutate (jansson, then the copies and the patch)
+ * whatever its text, so a 2.8 MB review of one-character strings took the webhook to 177 MB,
+ * and 300 KB of empty objects to 74 MB. Measured peaks at this bound are in
+ * docs/performance.md. */
+#define FO_WH_JSON_MAX_WEIGHT FO_FLINK_MAX_OBJECT_WEIGHT
 
 typedef enum fo_wh_json_mode {
     FO_WH_JSON_ALL,              /* build everything (what json_loadb builds) */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The controller does not trust that the webhook ran: with no webhook registered, an invalid
 # change lands in status.error (the same messages the webhook gives) and the running cluster is
-# left alone; fixing the spec clears the error.
+# left alone; fixing the spec clears the error. A change too heavy to hold is cached as a stub,
+# reported the same way, and the deployment can still be deleted.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 need flinkop-sandbox flinkop-controller
@@ -44,4 +45,35 @@ kubectl patch flinkdeployment basic-example --type=json \
 no_error() { [ -z "$(kubectl get flinkdeployment basic-example -o jsonpath='{.status.error}')" ]; }
 wait_for "status.error to clear" 30 no_error
 wait_stable basic-example 60
+
+e2e_log "a change too heavy to hold (60,000 JSON values): the cluster is kept, status says why"
+# 30,000 pod-template annotations: about 450 KB, 60,000 values where the bound is 50,000 (what
+# the webhook would have refused). Without the bound the controller would build all of them.
+awk 'BEGIN { printf "{\"spec\":{\"podTemplate\":{\"metadata\":{\"annotations\":{";
+             for (i = 0; i < 30000; i++) printf "%s\"note-%d\":\"\"", (i ? "," : ""), i;
+             print "}}}}}" }' >"$E2E_DIR/heavy-patch.json"
+kubectl patch flinkdeployment basic-example --type=merge --patch-file "$E2E_DIR/heavy-patch.json" \
+    >/dev/null || fail "kubectl patch (heavy) was refused"
+too_heavy() {
+    kubectl get flinkdeployment basic-example -o jsonpath='{.status.error}' |
+        grep -q 'more than 50000 JSON values'
+}
+wait_for "status.error to report the object too large" 30 too_heavy
+sleep 2 # passes that could wrongly act on it
+expect_eq "$(flink_job_state default basic-example)" RUNNING "the job after a heavy change"
+expect_contains "$(http GET "$FLINK_PORT" /default/basic-example/jobs/overview)" "\"jid\":\"$jid\"" \
+    "the same job runs"
+expect_eq "$(kubectl get pods -l app=basic-example,component=jobmanager -o jsonpath='{.items[0].metadata.name}')" \
+    "$pod" "the JobManager pod"
+expect_contains "$(kubectl get events --field-selector involvedObject.name=basic-example -o jsonpath='{.items[*].message}')" \
+    "too large for flinkop" "the Events of the deployment"
+rss=$(awk '/^VmHWM/ {print $2}' "/proc/$CONTROLLER_PID/status")
+e2e_log "controller peak RSS with the heavy object cached as a stub: $rss kB"
+
+e2e_log "deleting it still ends: the stub keeps the finalizers"
+kubectl delete flinkdeployment basic-example --wait=false >/dev/null || fail "kubectl delete"
+gone() { ! kubectl get flinkdeployment basic-example >/dev/null 2>&1; }
+wait_for "the heavy deployment to be gone" 60 gone
+no_jm() { [ -z "$(kubectl get deployment basic-example --ignore-not-found -o name)" ]; }
+wait_for "its JobManager Deployment to be gone" 30 no_jm
 echo "PASS"

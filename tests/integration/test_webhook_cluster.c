@@ -126,6 +126,18 @@ START_TEST(session_job_checks_see_the_target_cluster_through_the_watch)
         json_pack("{s:s, s:s}", "execution.checkpointing.dir", "s3://bucket/checkpoints",
                   "execution.checkpointing.savepoint-dir", "s3://bucket/savepoints"));
     call_ok(fa, "/apis/flink.apache.org/v1beta1/namespaces/flink-jobs/flinkdeployments", app);
+    /* a session cluster too heavy to keep (30,000 configuration keys, where the bound is
+     * 50,000 values): cached as a stub, looked up as unknown, so its jobs are not judged by
+     * a configuration the webhook does not hold */
+    json_object_set_new(json_object_get(app, "metadata"), "name", json_string("heavy"));
+    json_t *conf = json_object();
+    for (int i = 0; i < 30000; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "custom.key-%d", i);
+        json_object_set_new(conf, key, json_string(""));
+    }
+    json_object_set_new(spec, "flinkConfiguration", conf);
+    call_ok(fa, "/apis/flink.apache.org/v1beta1/namespaces/flink-jobs/flinkdeployments", app);
     json_decref(app);
 
     char *dir = fo_test_mkdtemp();
@@ -179,6 +191,8 @@ START_TEST(session_job_checks_see_the_target_cluster_through_the_watch)
                         json_string("session-cluster"));
     ck_assert(!validate_job(port, job, msg, sizeof msg)); /* no directories there */
     ck_assert_msg(strstr(msg, "execution.checkpointing.savepoint-dir") != NULL, "%s", msg);
+    json_object_set_new(json_object_get(job, "spec"), "deploymentName", json_string("heavy"));
+    ck_assert_msg(validate_job(port, job, msg, sizeof msg), "refused: %s", msg);
     json_object_set_new(json_object_get(json_object_get(job, "spec"), "job"), "upgradeMode",
                         json_string("stateless"));
 
@@ -187,7 +201,7 @@ START_TEST(session_job_checks_see_the_target_cluster_through_the_watch)
                         json_string("not-created-yet"));
     ck_assert_msg(validate_job(port, job, msg, sizeof msg), "refused: %s", msg);
 
-    /* the watch keeps both deployments, which /metrics shows */
+    /* the watch keeps the three deployments (one as a stub), which /metrics shows */
     char url[128];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/metrics", port);
     fo_strbuf metrics;
@@ -199,7 +213,7 @@ START_TEST(session_job_checks_see_the_target_cluster_through_the_watch)
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
     ck_assert_int_eq(curl_easy_perform(c), CURLE_OK);
     curl_easy_cleanup(c);
-    ck_assert_msg(strstr(metrics.data, "\nflinkop_webhook_cached_flinkdeployments 2\n") != NULL,
+    ck_assert_msg(strstr(metrics.data, "\nflinkop_webhook_cached_flinkdeployments 3\n") != NULL,
                   "%s", metrics.data);
     fo_strbuf_release(&metrics);
 

@@ -8,6 +8,7 @@
 
 #include "common/flink_model.h"
 #include "common/jsonutil.h"
+#include "common/kube_oversized.h"
 #include "controller/reconcile_deployment.h"
 #include "tests/unit/ctl_scenario.h"
 
@@ -203,6 +204,64 @@ START_TEST(invalid_new_resource_fails_without_objects)
     ck_assert_int_eq(pass(w, "basic-example", NULL), FO_ETERMINAL);
     ck_assert_int_eq(fake_count(&w->kube, 0, "create", FO_CTL_KIND_COUNT), 0);
     ck_assert_str_eq(st_str(w, "basic-example", "lifecycleState"), "FAILED");
+    fake_world_free(w);
+}
+END_TEST
+
+/* What the informer caches of a resource too heavy to hold (common/kube_oversized.h). */
+static void make_stub(json_t *obj, bool keep_status)
+{
+    json_object_del(obj, "spec");
+    if (!keep_status)
+        json_object_del(obj, "status");
+    json_object_set_new(obj, FO_KUBE_OVERSIZED,
+                        json_string("the object holds more than 50000 JSON values: only its "
+                                    "metadata and status are kept"));
+    json_object_set_new(json_object_get(obj, "metadata"), "generation", json_integer(2));
+}
+
+START_TEST(a_heavy_resource_is_reported_and_its_cluster_kept)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    until_stable(w, "basic-example");
+    make_stub(fd(w, "basic-example"), true);
+    size_t before = w->kube.nlog;
+    ck_assert_int_eq(pass(w, "basic-example", NULL), FO_ETERMINAL);
+    /* the status alone is written (no finalizer list from a stub), the cluster stays */
+    ck_assert_int_eq(fake_count(&w->kube, before, NULL, FO_CTL_KIND_COUNT), 1);
+    ck_assert_int_eq(fake_count(&w->kube, before, "status", FO_CTL_FLINK_DEPLOYMENT), 1);
+    ck_assert_ptr_nonnull(owned(w, FO_CTL_DEPLOYMENT, "basic-example"));
+    const char *error = st_str(w, "basic-example", "error");
+    ck_assert_ptr_nonnull(error);
+    ck_assert_ptr_nonnull(strstr(error, "too large for flinkop"));
+    ck_assert_int_eq(fake_events_count(&w->events, "ValidationError"), 1);
+    /* without its status and finalizers too (the least a stub keeps): nothing is written, not
+     * even the finalizer list (others' finalizers may be missing from it); the Event tells */
+    make_stub(fd(w, "basic-example"), false);
+    json_object_del(json_object_get(fd(w, "basic-example"), "metadata"), "finalizers");
+    before = w->kube.nlog;
+    size_t events = w->events.n;
+    ck_assert_int_eq(pass(w, "basic-example", NULL), FO_ETERMINAL);
+    ck_assert_uint_eq(w->kube.nlog, before);
+    ck_assert_uint_eq(w->events.n, events + 1);
+    fake_world_free(w);
+}
+END_TEST
+
+START_TEST(a_heavy_resource_is_deleted_from_its_stub)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    until_stable(w, "basic-example");
+    json_t *obj = fd(w, "basic-example");
+    make_stub(obj, true);
+    json_object_set_new(json_object_get(obj, "metadata"), "deletionTimestamp",
+                        json_string("2026-11-26T10:00:00Z"));
+    for (int i = 0; i < 20 && fd(w, "basic-example"); i++)
+        pass(w, "basic-example", NULL);
+    ck_assert_ptr_null(owned(w, FO_CTL_DEPLOYMENT, "basic-example"));
+    json_t *left = fd(w, "basic-example");
+    ck_assert_msg(!left || json_array_size(fo_json_get(left, "metadata.finalizers")) == 0,
+                  "the finalizer stayed on the heavy resource");
     fake_world_free(w);
 }
 END_TEST
@@ -443,6 +502,8 @@ static Suite *suite(void)
     tcase_add_test(tc, invalid_spec_sets_status_error_and_changes_no_objects);
     tcase_add_test(tc, invalid_spec_during_an_upgrade_brings_the_last_spec_back);
     tcase_add_test(tc, invalid_new_resource_fails_without_objects);
+    tcase_add_test(tc, a_heavy_resource_is_reported_and_its_cluster_kept);
+    tcase_add_test(tc, a_heavy_resource_is_deleted_from_its_stub);
     tcase_add_test(tc, drift_is_repaired);
     tcase_add_test(tc, missing_jobmanager_deployment_is_recovered);
     tcase_add_test(tc, object_not_owned_is_never_touched);
