@@ -31,10 +31,11 @@ static bool kept_spec_member(const fo_informer *inf, const char *key, size_t n)
     return false;
 }
 
-/* The same rule while a List page is read: items[].metadata.managedFields, the last-applied
- * annotation and, with drop_status, items[].status are never built, nor the parts of spec and
- * metadata that spec_members and metadata_identity_only leave out (trim(), below, still runs
- * on every object: watch events are read whole, one object at a time). */
+/* The same rule while a List page or a watch event is read: items[].metadata.managedFields, the
+ * last-applied annotation and, with drop_status, items[].status are never built, nor the parts
+ * of spec and metadata that spec_members and metadata_identity_only leave out, and an object
+ * is weighed (max_object_weight) on what is built alone, the same from a list as from a watch
+ * (trim(), below, still runs on every object). */
 enum { LS_NONE, LS_LIST, LS_ITEMS, LS_ITEM, LS_META, LS_ANNOTATIONS, LS_SPEC };
 
 static int list_member(void *ctx, int st, const char *key, size_t n, int *skip)
@@ -167,6 +168,11 @@ fo_informer *fo_informer_new(const fo_informer_opts *o, fo_err *err)
                                              .nskipped = 4,
                                              .max_weight = o->max_object_weight,
                                              .item_state = o->max_object_weight ? LS_ITEM : 0};
+    inf->watch_filter = (fo_json_read_filter){.root_state = LS_ITEM,
+                                              .member = list_member,
+                                              .ctx = inf,
+                                              .nskipped = 4,
+                                              .max_weight = o->max_object_weight};
     pthread_rwlock_init(&inf->cache_lock, NULL);
     pthread_mutex_init(&inf->mu, NULL);
     pthread_condattr_t ca;
@@ -393,6 +399,11 @@ static void trim(const fo_informer *inf, json_t *obj)
         if (json_object_size(annotations) == 0)
             json_object_del(meta, "annotations");
     }
+}
+
+const fo_json_read_filter *fo_informer_watch_filter(const fo_informer *inf)
+{
+    return fo_informer_list_filter(inf) ? &inf->watch_filter : NULL;
 }
 
 const fo_json_read_filter *fo_informer_list_filter(const fo_informer *inf)

@@ -43,7 +43,8 @@ struct fo_informer {
     bool keep_managed_fields, keep_last_applied, drop_status, metadata_identity_only;
     char **spec_members; /* NULL-terminated, or NULL: the whole spec */
     size_t max_object_weight; /* 0: none */
-    fo_json_read_filter list_filter; /* see fo_informer_list_filter */
+    fo_json_read_filter list_filter;  /* see fo_informer_list_filter */
+    fo_json_read_filter watch_filter; /* see fo_informer_watch_filter */
 
     /* the cache: key -> immutable snapshot; owner uid -> {key: true} */
     pthread_rwlock_t cache_lock;
@@ -76,6 +77,9 @@ void fo_informer_apply_upsert(fo_informer *inf, json_t *obj);
  * list of a thousand objects never holds all their managedFields at once. NULL when nothing is
  * dropped. The filter lives as long as inf. */
 const fo_json_read_filter *fo_informer_list_filter(const fo_informer *inf);
+/* The same rule for a watched object (its root in the items' state), with the same weight
+ * bound; NULL when the list filter is. */
+const fo_json_read_filter *fo_informer_watch_filter(const fo_informer *inf);
 void fo_informer_apply_delete(fo_informer *inf, json_t *obj);
 
 /* Replace the part of the cache that belongs to namespace ns (NULL = all) by items (a JSON

@@ -138,7 +138,7 @@ static fo_rc do_watch(struct fo_informer_reflector *r)
                              .label_selector = inf->label_selector,
                              .allow_bookmarks = true,
                              .timeout_s = timeout_s,
-                             .max_object_weight = inf->max_object_weight};
+                             .object_filter = fo_informer_watch_filter(inf)};
     struct watch_state ws = {.r = r};
     fo_err err;
     fo_informer_count(inf, &inf->stats.watches);

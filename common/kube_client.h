@@ -158,9 +158,9 @@ typedef struct fo_kube_watch_opts {
     bool allow_bookmarks;
     long timeout_s;         /* server-side timeoutSeconds; 0 = none */
     size_t max_event_bytes; /* 0 = FO_WATCH_MAX_EVENT_BYTES */
-    /* An event's object past this weight (common/json_read.h) arrives as its stub
-     * (common/kube_oversized.h); 0 = no bound. */
-    size_t max_object_weight;
+    /* How each event's object is read (fo_watch_parser_set_object_filter): what is left out,
+     * and the weight past which it arrives as its stub. NULL = whole. */
+    const fo_json_read_filter *object_filter;
 } fo_kube_watch_opts;
 
 /* Watch the collection of ref, calling fn for every ADDED, MODIFIED, DELETED and BOOKMARK

@@ -77,7 +77,7 @@ fo_rc fo_kube_watch(fo_kube_client *kc, const fo_kube_ref *ref, const fo_kube_wa
     fo_rc rc = FO_OK;
     w.parser = fo_watch_parser_new(opts->max_event_bytes, on_event, &w);
     if (w.parser)
-        fo_watch_parser_set_max_object_weight(w.parser, opts->max_object_weight);
+        fo_watch_parser_set_object_filter(w.parser, opts->object_filter);
     if (!token || !auth || !w.parser) {
         rc = fo_err_set(err, FO_ENOMEM, "out of memory");
         goto out;

@@ -1,5 +1,6 @@
 #include "common/kube_watch.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +13,7 @@ struct fo_watch_parser {
     fo_watch_event_fn fn;
     void *ctx;
     size_t max_event;
-    size_t max_object_weight; /* 0: none */
+    fo_json_read_filter object_filter; /* root_state 0 and no member: the object whole */
     fo_strbuf buf;      /* bytes of the current event seen in earlier feeds */
     bool started;       /* inside an event */
     bool in_str, esc;   /* inside a JSON string; after a backslash in one */
@@ -75,38 +76,51 @@ static fo_rc fail(fo_watch_parser *p, fo_err *err)
     return p->failed;
 }
 
-void fo_watch_parser_set_max_object_weight(fo_watch_parser *p, size_t max_weight)
+void fo_watch_parser_set_object_filter(fo_watch_parser *p, const fo_json_read_filter *filter)
 {
-    p->max_object_weight = max_weight;
+    p->object_filter = filter ? *filter : (fo_json_read_filter){0};
+    p->object_filter.skipped_types = NULL;
+    p->object_filter.item_state = 0;
+    p->object_filter.item_over_at = NULL;
 }
 
-/* The event's object is weighed on its own (the envelope has the same bound, and needs
- * little of it). */
-enum { EV_NONE, EV_EVENT, EV_OBJECT };
+/* The event's states, out of the way of the caller's small ones. */
+enum { EV_NONE = 0, EV_OBJECT = INT_MAX - 1, EV_EVENT = INT_MAX };
 
+/* The event's member "object" goes on in the object filter's root state (EV_OBJECT when it
+ * has none: nothing left out), which is weighed on its own; below it, the caller's filter. */
 static int event_member(void *ctx, int st, const char *key, size_t n, int *skip)
 {
-    (void)ctx;
-    (void)skip;
-    return st == EV_EVENT && key && n == 6 && memcmp(key, "object", 6) == 0 ? EV_OBJECT
-                                                                             : EV_NONE;
+    const fo_json_read_filter *of = ctx;
+    if (st == EV_EVENT)
+        return key && n == 6 && memcmp(key, "object", 6) == 0
+                   ? (of->root_state ? of->root_state : EV_OBJECT)
+                   : EV_NONE;
+    if (st == EV_OBJECT || !of->member)
+        return EV_NONE;
+    return of->member(of->ctx, st, key, n, skip);
 }
 
-/* The event as JSON; an object past the weight bound replaced by its stub. */
+/* The event as JSON, its object read as the object filter says; an object past the filter's
+ * weight bound replaced by its stub. */
 static json_t *read_event(const fo_watch_parser *p, const char *text, size_t len, fo_err *err)
 {
-    if (!p->max_object_weight)
+    const fo_json_read_filter *of = &p->object_filter;
+    if (!of->member && !of->max_weight)
         return fo_json_read(text, len, NULL, err);
     size_t over = (size_t)-1;
     fo_json_read_filter f = {.root_state = EV_EVENT,
                              .member = event_member,
-                             .max_weight = p->max_object_weight,
-                             .item_state = EV_OBJECT,
+                             .ctx = (void *)of,
+                             .nskipped = of->nskipped,
+                             .big_integers_as_reals = of->big_integers_as_reals,
+                             .max_weight = of->max_weight,
+                             .item_state = of->root_state ? of->root_state : EV_OBJECT,
                              .item_over_at = &over};
     json_t *ev = fo_json_read(text, len, &f, err);
     if (ev || over == (size_t)-1)
         return ev;
-    return fo_kube_oversized_stub(text, len, true, p->max_object_weight, NULL, err);
+    return fo_kube_oversized_stub(text, len, true, of->max_weight, NULL, err);
 }
 
 /* Decode one complete event and hand it to the callback. */

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/json_read.h"
 #include "common/rc.h"
 
 /* Default per-event limit: the API server's own object limit is about 1.5 MiB in etcd; a
@@ -44,9 +45,12 @@ typedef struct fo_watch_parser fo_watch_parser;
 fo_watch_parser *fo_watch_parser_new(size_t max_event_bytes, fo_watch_event_fn fn, void *ctx);
 void fo_watch_parser_free(fo_watch_parser *p);
 
-/* Bound what each event's object may build (common/json_read.h's weight; 0, the default: no
- * bound): an object past it is handed to the callback as its stub (common/kube_oversized.h). */
-void fo_watch_parser_set_max_object_weight(fo_watch_parser *p, size_t max_weight);
+/* Read each event's object with filter (common/json_read.h; copied, its member's context
+ * borrowed; NULL, the default: the object whole): root_state is the state the object is read
+ * in (0: nothing left out), member and nskipped leave parts of it out as in a List page's
+ * items, and max_weight bounds what it may build: an object past it is handed to the callback
+ * as its stub (common/kube_oversized.h). So a watch builds, and weighs, what a list does. */
+void fo_watch_parser_set_object_filter(fo_watch_parser *p, const fo_json_read_filter *filter);
 
 /* Forget any partial event and a past error (for a new stream). */
 void fo_watch_parser_reset(fo_watch_parser *p);

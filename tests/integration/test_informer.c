@@ -773,6 +773,16 @@ START_TEST(objects_past_the_weight_bound_are_cached_as_stubs_from_lists_and_watc
     ck_assert(becomes(inf, "big", "heavy", false));
     del_cm("big", "light");
     ck_assert(wait_seen('D', "big/light", 1));
+    /* a watch weighs what a list builds: not the managedFields, which here list every key and
+     * would weigh twice the data (50 keys: about 130 built, well over 200 with them) */
+    put_cm_keys("big", "heavy", 50);
+    ck_assert(wait_seen('U', "big/heavy", 2));
+    json_t *got = fo_informer_get(inf, "big", "heavy");
+    ck_assert_ptr_nonnull(got);
+    ck_assert_msg(!fo_kube_oversized(got), "cached as a stub from the watch");
+    ck_assert_uint_eq(json_object_size(json_object_get(got, "data")), 50);
+    ck_assert_ptr_null(fo_json_get(got, "metadata.managedFields"));
+    json_decref(got);
     fo_informer_free(inf);
 }
 END_TEST

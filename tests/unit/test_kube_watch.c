@@ -249,7 +249,8 @@ START_TEST(an_object_past_the_weight_bound_arrives_as_its_stub)
                         "\"resourceVersion\":\"3\"}}}\n");
     struct seen s = {0};
     fo_watch_parser *p = fo_watch_parser_new(0, record, &s);
-    fo_watch_parser_set_max_object_weight(p, 200);
+    fo_json_read_filter bound = {.max_weight = 200};
+    fo_watch_parser_set_object_filter(p, &bound);
     fo_err err;
     ck_assert_int_eq(fo_watch_parser_feed(p, sb.data, sb.len, &err), FO_OK);
     ck_assert_int_eq(s.n, 3);
@@ -263,7 +264,7 @@ START_TEST(an_object_past_the_weight_bound_arrives_as_its_stub)
     ck_assert_str_eq(s.rv[2], "3");
     seen_release(&s);
     /* without the bound the heavy object arrives whole */
-    fo_watch_parser_set_max_object_weight(p, 0);
+    fo_watch_parser_set_object_filter(p, NULL);
     fo_watch_parser_reset(p);
     ck_assert_int_eq(fo_watch_parser_feed(p, sb.data, sb.len, &err), FO_OK);
     ck_assert_int_eq(s.n, 3);
