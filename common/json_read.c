@@ -763,7 +763,8 @@ static json_t *read_value(const char *buf, size_t len, const fo_json_read_filter
                 .filter = filter && filter->member ? filter : NULL,
                 .big_integers_as_reals = filter && filter->big_integers_as_reals,
                 .max_weight = filter ? filter->max_weight : 0,
-                .item_state = filter && filter->member ? filter->item_state : 0};
+                .item_state =
+                    filter && filter->member && filter->max_weight ? filter->item_state : 0};
     if (r.filter && r.filter->item_over_at)
         *r.filter->item_over_at = (size_t)-1;
     if (r.filter && r.filter->skipped_types)

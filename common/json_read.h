@@ -55,9 +55,9 @@ typedef struct fo_json_read_filter {
      * costs has a bound the text's length does not give: a 2.8 MB array of one-character
      * strings becomes 55 MB of jansson values. Skipped members weigh nothing. */
     size_t max_weight;
-    /* With item_state != 0, max_weight bounds each object read in that state on its own (the
-     * items of a List) instead of the whole document, and what they build does not count
-     * against the rest. When one goes past it the read stops with FO_ELIMIT and, if
+    /* With item_state != 0 (and max_weight), max_weight bounds each object read in that state
+     * on its own (the items of a List; not nested in one another) instead of the whole
+     * document, and what they build does not count against the rest. When one goes past it the read stops with FO_ELIMIT and, if
      * item_over_at is not NULL, *item_over_at is the offset of that value's first byte (so a
      * caller can put something smaller in its place and read again; (size_t)-1 otherwise). */
     int item_state;

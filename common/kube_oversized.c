@@ -26,7 +26,7 @@ static bool identity_member(const char *key, size_t n, bool finalizers)
     for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
         if (is(key, n, keep[i]))
             return true;
-    return finalizers && is(key, n, "finalizers");
+    return finalizers && (is(key, n, "finalizers") || is(key, n, "labels"));
 }
 
 static int stub_member(void *ctx, int st, const char *key, size_t n, int *skip)
@@ -62,15 +62,18 @@ json_t *fo_kube_oversized_stub(const char *text, size_t len, bool event, size_t 
 {
     static const char *const kept[L_COUNT] = {
         "metadata (without managedFields and annotations) and status",
-        "metadata.name, namespace, uid, generation, resourceVersion, timestamps and finalizers",
+        "metadata.name, namespace, uid, generation, resourceVersion, timestamps, labels and "
+        "finalizers",
         "metadata.name, namespace, uid, generation, resourceVersion and timestamps"};
+    static const char *const keeps[L_COUNT] = {FO_KUBE_KEEPS_STATUS, FO_KUBE_KEEPS_FINALIZERS,
+                                               FO_KUBE_KEEPS_IDENTITY};
     for (enum level level = L_META_STATUS; level < L_COUNT; level++) {
         /* room for the member saying why, so the stub is within max_weight when read again */
         fo_json_read_filter f = {.root_state = event ? S_EVENT : S_OBJECT,
                                  .member = stub_member,
                                  .ctx = &level,
                                  .nskipped = 1,
-                                 .max_weight = max_weight > 8 ? max_weight - 4 : 1};
+                                 .max_weight = max_weight > 16 ? max_weight - 8 : 1};
         json_t *v = fo_json_read_value(text, len, &f, used, err);
         if (!v && err && err->rc == FO_ELIMIT)
             continue;
@@ -83,7 +86,8 @@ json_t *fo_kube_oversized_stub(const char *text, size_t len, bool event, size_t 
                  "keys 1 more; managedFields and the kubectl last-applied annotation not "
                  "counted): only its %s are kept",
                  max_weight, kept[level]);
-        if (!json_is_object(obj) || json_object_set_new(obj, FO_KUBE_OVERSIZED, json_string(why))) {
+        if (!json_is_object(obj) || json_object_set_new(obj, FO_KUBE_OVERSIZED, json_string(why)) ||
+            json_object_set_new(obj, FO_KUBE_OVERSIZED_KEEPS, json_string(keeps[level]))) {
             json_decref(v);
             fo_err_set(err, json_is_object(obj) ? FO_ENOMEM : FO_EPROTO,
                        "an oversized object that is not a JSON object");
@@ -97,6 +101,22 @@ json_t *fo_kube_oversized_stub(const char *text, size_t len, bool event, size_t 
 const char *fo_kube_oversized(const json_t *obj)
 {
     return json_string_value(json_object_get(obj, FO_KUBE_OVERSIZED));
+}
+
+static bool keeps(const json_t *obj, const char *what)
+{
+    const char *k = json_string_value(json_object_get(obj, FO_KUBE_OVERSIZED_KEEPS));
+    return !fo_kube_oversized(obj) || (k && strcmp(k, what) == 0);
+}
+
+bool fo_kube_oversized_keeps_status(const json_t *obj)
+{
+    return keeps(obj, FO_KUBE_KEEPS_STATUS);
+}
+
+bool fo_kube_oversized_keeps_finalizers(const json_t *obj)
+{
+    return keeps(obj, FO_KUBE_KEEPS_STATUS) || keeps(obj, FO_KUBE_KEEPS_FINALIZERS);
 }
 
 /* At most this many items of one page are replaced (each costs a read of the page). */

@@ -7,7 +7,8 @@
  * restart, for every tenant). An object past the bound is not dropped, which would hide it
  * (its finalizer would never come off): it is replaced by a stub, its apiVersion, kind,
  * metadata (without managedFields and annotations) and status when they fit, or less when
- * they do not, with the top-level member FO_KUBE_OVERSIZED saying why. The API server never
+ * they do not (identity, labels and finalizers; identity alone), with the top-level members
+ * FO_KUBE_OVERSIZED saying why and FO_KUBE_OVERSIZED_KEEPS what was kept. The API server never
  * sends a top-level member of that name (it prunes unknown fields). Pure; thread-safe. */
 
 #include <jansson.h>
@@ -18,6 +19,11 @@
 #include "common/rc.h"
 
 #define FO_KUBE_OVERSIZED "flinkop.io/oversized"
+/* ...and what the stub keeps, one of: */
+#define FO_KUBE_OVERSIZED_KEEPS "flinkop.io/oversized-keeps"
+#define FO_KUBE_KEEPS_STATUS "metadata-and-status"           /* all but managedFields, annotations */
+#define FO_KUBE_KEEPS_FINALIZERS "identity-labels-finalizers" /* status did not fit */
+#define FO_KUBE_KEEPS_IDENTITY "identity"                     /* finalizers did not fit either */
 
 /* The stub of the object at the start of text[0..len) (event: the watch event holding it, as
  * {"type", "object": stub}), each part within max_weight; *used is where the value ends
@@ -27,6 +33,10 @@ json_t *fo_kube_oversized_stub(const char *text, size_t len, bool event, size_t 
 
 /* Why obj is a stub, or NULL for a whole object. */
 const char *fo_kube_oversized(const json_t *obj);
+/* Whether obj's status (absent: an empty one) and its finalizers and labels are as stored:
+ * true for a whole object. */
+bool fo_kube_oversized_keeps_status(const json_t *obj);
+bool fo_kube_oversized_keeps_finalizers(const json_t *obj);
 
 /* A List page read with filter, whose item_state and max_weight bound each item: every item
  * past the bound is replaced by its stub (the page is read again without it), the rest read as

@@ -221,6 +221,8 @@ static fo_rc start_informer(fo_manager *m, fo_ctl_kind kind, const char *selecto
         .spec_members = kind == FO_CTL_POD ? no_spec_members : NULL,
         /* the custom resources come from users; what else is cached, from us and Kubernetes */
         .max_object_weight = kind == FO_CTL_FLINK_DEPLOYMENT ? FO_FLINK_MAX_OBJECT_WEIGHT : 0,
+        /* a page is read again for each heavy item in it: keep them small */
+        .page_size = kind == FO_CTL_FLINK_DEPLOYMENT ? 100 : 0,
     };
     m->informers[kind] = fo_informer_new(&o, err);
     if (!m->informers[kind]) {

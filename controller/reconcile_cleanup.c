@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/jsonutil.h"
+#include "common/kube_oversized.h"
 #include "common/log.h"
 #include "controller/reconcile_internal.h"
 
@@ -131,17 +132,30 @@ static fo_rc delete_owned(fo_pass *p, int *remaining, fo_err *err)
 
 fo_rc fo_cleanup(fo_pass *p, fo_err *err)
 {
-    if (!has_finalizer(p->obj))
+    /* A stub (common/kube_oversized.h) may have kept less than the finalizers, or the status. */
+    bool knows_finalizers = fo_kube_oversized_keeps_finalizers(p->obj);
+    bool knows_status = fo_kube_oversized_keeps_status(p->obj);
+    if (knows_finalizers && !has_finalizer(p->obj))
         return FO_OK; /* not ours (any more): the API server finishes the deletion */
     json_t *status = json_object_get(p->obj, "status");
     p->st = json_is_object(status) ? fo_json_copy(status) : json_object();
     fo_flink_view v;
-    if (fo_flink_view_init(&v, p->obj, NULL) == FO_OK)
+    if (fo_flink_view_init(&v, p->obj, NULL) == FO_OK) {
         p->application = fo_flink_is_application(&v);
+    } else if (fo_kube_oversized(p->obj)) { /* no spec: what was deployed */
+        fo_rc lrc = FO_OK;
+        json_t *last = fo_flink_last_reconciled_spec(p->obj, NULL, &lrc);
+        p->application = json_is_object(json_object_get(last, "job"));
+        json_decref(last);
+    }
     fo_ctl_rest_base(p->env, p->ns, p->name, p->base_url);
 
     const char *life = fo_json_str(p->st, "lifecycleState");
-    if (!life || strcmp(life, "DELETING") != 0) {
+    if (!knows_status) {
+        /* no status to go by: cancel at most once a pass, announce nothing (every pass would) */
+        if (p->application)
+            fo_act_cancel_job(p);
+    } else if (!life || strcmp(life, "DELETING") != 0) {
         fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_REASON_CLEANUP,
                          "Cleaning up FlinkDeployment");
         /* Best effort: a job that ends cleanly writes its final state; nothing waits on it. */
@@ -159,7 +173,8 @@ fo_rc fo_cleanup(fo_pass *p, fo_err *err)
     fo_clock_parse_rfc3339(fo_json_get_str(p->obj, "metadata.deletionTimestamp"), &since);
     bool timed_out = p->now_ms - since >= p->set->cleanup_timeout_ms;
     if (remaining > 0 && !timed_out) {
-        fo_rc rc = fo_pass_write_status(p, err); /* sends the Cleanup Event once recorded */
+        /* sends the Cleanup Event once recorded; from nothing it would overwrite the status */
+        fo_rc rc = knows_status ? fo_pass_write_status(p, err) : FO_OK;
         if (rc != FO_OK && rc != FO_ENOTFOUND)
             return rc;
         fo_pass_requeue(p,
@@ -171,6 +186,16 @@ fo_rc fo_cleanup(fo_pass *p, fo_err *err)
                          "%d owned object(s) still present after the cleanup timeout (%s); "
                          "removing the finalizer anyway",
                          remaining, drc != FO_OK ? derr.message : "still terminating");
+    if (!knows_finalizers) {
+        /* The list could not be read without building the heavy object; writing one from the
+         * stub would drop the others'. */
+        fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_REASON_CLEANUP_FAILED,
+                         "its Flink cluster is deleted, but its metadata.finalizers are too many "
+                         "to read: remove %s by hand",
+                         FO_FINALIZER);
+        fo_ctl_evbuf_flush(&p->events, p->env, p->obj);
+        return fo_err_set(err, FO_ETERMINAL, "finalizers too many to read");
+    }
     fo_rc rc = remove_finalizer(p, err);
     if (rc != FO_OK)
         return rc;

@@ -271,13 +271,13 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
     rc = validate(p, err);
     if (rc != FO_OK)
         return rc;
-    if (stub && (!p->last || !json_is_object(status))) {
-        /* Nothing deployed to keep running. Without its status (it did not fit either),
-         * writing one from nothing would overwrite what is recorded there: the Event alone
-         * tells. */
+    bool keeps_status = fo_kube_oversized_keeps_status(p->obj);
+    if (stub && (!p->last || !keeps_status)) {
+        /* Nothing deployed to keep running. When the stub could not keep the status, writing
+         * one from nothing would overwrite what is recorded there: the Event alone tells. */
         res->action = fo_upgrade_action_name(FO_UP_NOTHING);
-        rc = json_is_object(status) ? fo_pass_write_status(p, err) : FO_OK;
-        if (!json_is_object(status))
+        rc = keeps_status ? fo_pass_write_status(p, err) : FO_OK;
+        if (!keeps_status)
             fo_ctl_evbuf_flush(&p->events, p->env, p->obj);
         return rc != FO_OK ? rc : fo_err_set(err, FO_ETERMINAL, "%s", p->error_msg);
     }

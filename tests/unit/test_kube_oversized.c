@@ -56,10 +56,13 @@ START_TEST(a_stub_keeps_metadata_and_status_and_says_why)
     ck_assert_ptr_nonnull(strstr(why, "more than 500 JSON values"));
     ck_assert_ptr_nonnull(strstr(why, "metadata (without managedFields and annotations) and "
                                       "status"));
+    ck_assert(fo_kube_oversized_keeps_status(stub));
+    ck_assert(fo_kube_oversized_keeps_finalizers(stub));
     json_decref(stub);
     /* a whole object is not a stub */
     json_t *whole = json_loads(text, 0, NULL);
     ck_assert_ptr_null(fo_kube_oversized(whole));
+    ck_assert(fo_kube_oversized_keeps_status(whole) && fo_kube_oversized_keeps_finalizers(whole));
     json_decref(whole);
     free(text);
 }
@@ -73,12 +76,14 @@ START_TEST(when_status_or_finalizers_are_heavy_too_less_is_kept)
     json_t *stub = fo_kube_oversized_stub(text, strlen(text), false, 500, NULL, &err);
     ck_assert_msg(stub != NULL, "%s", err.message);
     ck_assert_ptr_null(json_object_get(stub, "status"));
-    ck_assert_ptr_null(fo_json_get(stub, "metadata.labels"));
+    ck_assert_str_eq(fo_json_get_str(stub, "metadata.labels.team"), "a");
     ck_assert_uint_eq(json_array_size(fo_json_get(stub, "metadata.finalizers")), 2);
+    ck_assert(!fo_kube_oversized_keeps_status(stub));
+    ck_assert(fo_kube_oversized_keeps_finalizers(stub));
     int64_t generation = 0;
     ck_assert(fo_json_get_int(stub, "metadata.generation", &generation));
     ck_assert_int_eq(generation, 2);
-    ck_assert_ptr_nonnull(strstr(fo_kube_oversized(stub), "timestamps and finalizers"));
+    ck_assert_ptr_nonnull(strstr(fo_kube_oversized(stub), "timestamps, labels and finalizers"));
     json_decref(stub);
     free(text);
     /* finalizers past it as well: identity alone */
@@ -87,6 +92,8 @@ START_TEST(when_status_or_finalizers_are_heavy_too_less_is_kept)
     ck_assert_msg(stub != NULL, "%s", err.message);
     ck_assert_ptr_null(fo_json_get(stub, "metadata.finalizers"));
     ck_assert_str_eq(fo_json_get_str(stub, "metadata.uid"), "u-a");
+    ck_assert(!fo_kube_oversized_keeps_status(stub));
+    ck_assert(!fo_kube_oversized_keeps_finalizers(stub));
     json_decref(stub);
     /* not even that: no stub */
     ck_assert_ptr_null(fo_kube_oversized_stub(text, strlen(text), false, 4, NULL, &err));

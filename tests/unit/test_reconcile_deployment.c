@@ -208,23 +208,29 @@ START_TEST(invalid_new_resource_fails_without_objects)
 }
 END_TEST
 
-/* What the informer caches of a resource too heavy to hold (common/kube_oversized.h). */
-static void make_stub(json_t *obj, bool keep_status)
+/* What the informer caches of a resource too heavy to hold (common/kube_oversized.h): keeps is
+ * FO_KUBE_KEEPS_STATUS, _FINALIZERS or _IDENTITY. */
+static void make_stub(json_t *obj, const char *keeps)
 {
     json_object_del(obj, "spec");
-    if (!keep_status)
+    json_t *meta = json_object_get(obj, "metadata");
+    if (strcmp(keeps, FO_KUBE_KEEPS_STATUS) != 0)
         json_object_del(obj, "status");
+    if (strcmp(keeps, FO_KUBE_KEEPS_IDENTITY) == 0) {
+        json_object_del(meta, "finalizers");
+        json_object_del(meta, "labels");
+    }
     json_object_set_new(obj, FO_KUBE_OVERSIZED,
-                        json_string("the object holds more than 50000 JSON values: only its "
-                                    "metadata and status are kept"));
-    json_object_set_new(json_object_get(obj, "metadata"), "generation", json_integer(2));
+                        json_string("the object holds more than 50000 JSON values"));
+    json_object_set_new(obj, FO_KUBE_OVERSIZED_KEEPS, json_string(keeps));
+    json_object_set_new(meta, "generation", json_integer(2));
 }
 
 START_TEST(a_heavy_resource_is_reported_and_its_cluster_kept)
 {
     fake_world *w = world_with("controller-application.yaml");
     until_stable(w, "basic-example");
-    make_stub(fd(w, "basic-example"), true);
+    make_stub(fd(w, "basic-example"), FO_KUBE_KEEPS_STATUS);
     size_t before = w->kube.nlog;
     ck_assert_int_eq(pass(w, "basic-example", NULL), FO_ETERMINAL);
     /* the status alone is written (no finalizer list from a stub), the cluster stays */
@@ -237,8 +243,7 @@ START_TEST(a_heavy_resource_is_reported_and_its_cluster_kept)
     ck_assert_int_eq(fake_events_count(&w->events, "ValidationError"), 1);
     /* without its status and finalizers too (the least a stub keeps): nothing is written, not
      * even the finalizer list (others' finalizers may be missing from it); the Event tells */
-    make_stub(fd(w, "basic-example"), false);
-    json_object_del(json_object_get(fd(w, "basic-example"), "metadata"), "finalizers");
+    make_stub(fd(w, "basic-example"), FO_KUBE_KEEPS_IDENTITY);
     before = w->kube.nlog;
     size_t events = w->events.n;
     ck_assert_int_eq(pass(w, "basic-example", NULL), FO_ETERMINAL);
@@ -248,20 +253,57 @@ START_TEST(a_heavy_resource_is_reported_and_its_cluster_kept)
 }
 END_TEST
 
+START_TEST(a_resource_heavy_from_its_creation_gets_its_status_error)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    make_stub(fd(w, "basic-example"), FO_KUBE_KEEPS_STATUS);
+    json_object_del(fd(w, "basic-example"), "status"); /* new: there is none yet */
+    ck_assert_int_eq(pass(w, "basic-example", NULL), FO_ETERMINAL);
+    ck_assert_int_eq(fake_count(&w->kube, 0, "create", FO_CTL_KIND_COUNT), 0);
+    const char *error = st_str(w, "basic-example", "error");
+    ck_assert_ptr_nonnull(error);
+    ck_assert_ptr_nonnull(strstr(error, "too large for flinkop"));
+    fake_world_free(w);
+}
+END_TEST
+
 START_TEST(a_heavy_resource_is_deleted_from_its_stub)
 {
     fake_world *w = world_with("controller-application.yaml");
     until_stable(w, "basic-example");
     json_t *obj = fd(w, "basic-example");
-    make_stub(obj, true);
+    make_stub(obj, FO_KUBE_KEEPS_STATUS);
     json_object_set_new(json_object_get(obj, "metadata"), "deletionTimestamp",
                         json_string("2026-11-26T10:00:00Z"));
     for (int i = 0; i < 20 && fd(w, "basic-example"); i++)
         pass(w, "basic-example", NULL);
     ck_assert_ptr_null(owned(w, FO_CTL_DEPLOYMENT, "basic-example"));
+    ck_assert_int_ge(fake_flink_calls(&w->flink, "PATCH /jobs/"), 1); /* the job cancelled */
     json_t *left = fd(w, "basic-example");
     ck_assert_msg(!left || json_array_size(fo_json_get(left, "metadata.finalizers")) == 0,
                   "the finalizer stayed on the heavy resource");
+    fake_world_free(w);
+}
+END_TEST
+
+START_TEST(a_stub_without_finalizers_is_cleaned_up_and_its_finalizer_left_to_the_user)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    until_stable(w, "basic-example");
+    json_t *obj = fd(w, "basic-example");
+    make_stub(obj, FO_KUBE_KEEPS_IDENTITY);
+    json_object_set_new(json_object_get(obj, "metadata"), "deletionTimestamp",
+                        json_string("2026-11-26T10:00:00Z"));
+    size_t before = w->kube.nlog;
+    fo_rc rc = FO_OK;
+    for (int i = 0; i < 20 && rc == FO_OK; i++)
+        rc = pass(w, "basic-example", NULL);
+    ck_assert_int_eq(rc, FO_ETERMINAL);
+    ck_assert_ptr_null(owned(w, FO_CTL_DEPLOYMENT, "basic-example"));
+    /* neither the finalizer list nor a status from nothing was written */
+    ck_assert_int_eq(fake_count(&w->kube, before, "patch", FO_CTL_FLINK_DEPLOYMENT), 0);
+    ck_assert_int_eq(fake_count(&w->kube, before, "status", FO_CTL_FLINK_DEPLOYMENT), 0);
+    ck_assert_int_eq(fake_events_count(&w->events, "CleanupFailed"), 1);
     fake_world_free(w);
 }
 END_TEST
@@ -503,7 +545,9 @@ static Suite *suite(void)
     tcase_add_test(tc, invalid_spec_during_an_upgrade_brings_the_last_spec_back);
     tcase_add_test(tc, invalid_new_resource_fails_without_objects);
     tcase_add_test(tc, a_heavy_resource_is_reported_and_its_cluster_kept);
+    tcase_add_test(tc, a_resource_heavy_from_its_creation_gets_its_status_error);
     tcase_add_test(tc, a_heavy_resource_is_deleted_from_its_stub);
+    tcase_add_test(tc, a_stub_without_finalizers_is_cleaned_up_and_its_finalizer_left_to_the_user);
     tcase_add_test(tc, drift_is_repaired);
     tcase_add_test(tc, missing_jobmanager_deployment_is_recovered);
     tcase_add_test(tc, object_not_owned_is_never_touched);
