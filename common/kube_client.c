@@ -179,7 +179,7 @@ static json_t *parse_answer(const struct fo_kube_call *c, const char *body, size
                    FO_KUBE_MAX_RESPONSE);
         return NULL;
     }
-    return fo_kube_read_list_page(body, len, c->filter, err);
+    return fo_kube_read_with_stubs(body, len, c->filter, err);
 }
 
 fo_rc fo_kube_do_call(fo_kube_client *kc, const struct fo_kube_call *c, fo_err *err)
@@ -505,7 +505,8 @@ fo_rc fo_kube_patch(fo_kube_client *kc, const fo_kube_ref *ref, fo_kube_patch_ty
                              .content_type = types[type],
                              .body = body,
                              .body_len = len,
-                             .out = out};
+                             .out = out,
+                             .filter = opts ? opts->answer_filter : NULL};
     fo_rc rc = body ? fo_kube_do_call(kc, &c, err)
                     : fo_err_set(err, FO_EINVAL, "patch %s: no patch", ref->resource);
     free(body);

@@ -125,6 +125,10 @@ typedef struct fo_kube_patch_opts {
     const char *field_manager; /* NULL = the client's (apply requires one) */
     bool force;                /* apply: take conflicting fields */
     bool dry_run;
+    /* How the answer is read (common/json_read.h): with item_state its root_state and a
+     * max_weight, an object past the bound comes back as its stub (common/kube_oversized.h),
+     * its resourceVersion current. NULL: whole. */
+    const fo_json_read_filter *answer_filter;
 } fo_kube_patch_opts;
 
 /* PATCH ref (with ref->subresource "status" for the status). */

@@ -122,7 +122,7 @@ bool fo_kube_oversized_keeps_finalizers(const json_t *obj)
 /* At most this many items of one page are replaced (each costs a read of the page). */
 #define MAX_STUBS_PER_PAGE 10000
 
-json_t *fo_kube_read_list_page(const char *body, size_t len, const fo_json_read_filter *filter,
+json_t *fo_kube_read_with_stubs(const char *body, size_t len, const fo_json_read_filter *filter,
                                fo_err *err)
 {
     if (!filter || !filter->item_state || !filter->max_weight)

@@ -40,8 +40,9 @@ bool fo_kube_oversized_keeps_finalizers(const json_t *obj);
 
 /* A List page read with filter, whose item_state and max_weight bound each item: every item
  * past the bound is replaced by its stub (the page is read again without it), the rest read as
- * filter says. Without an item bound in filter, fo_json_read. */
-json_t *fo_kube_read_list_page(const char *body, size_t len, const fo_json_read_filter *filter,
+ * filter says. With item_state the root's state, one object: itself or its stub. Without an
+ * item bound in filter, fo_json_read. */
+json_t *fo_kube_read_with_stubs(const char *body, size_t len, const fo_json_read_filter *filter,
                                fo_err *err);
 
 #endif

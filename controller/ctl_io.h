@@ -62,7 +62,8 @@ typedef struct fo_ctl_kube {
     fo_rc (*create)(void *ctx, fo_ctl_kind kind, const json_t *obj, json_t **out, fo_err *err);
     /* JSON merge patch (RFC 7386) of the object, or of its status subresource when `status`.
      * A patch carrying metadata.resourceVersion is conditional (FO_ECONFLICT when stale).
-     * out may be NULL. */
+     * out may be NULL; a FlinkDeployment comes back as the informer holds it (without
+     * managedFields, a stub past the weight bound: common/kube_oversized.h). */
     fo_rc (*patch)(void *ctx, fo_ctl_kind kind, const char *ns, const char *name, bool status,
                    const json_t *patch, json_t **out, fo_err *err);
     /* DELETE with an optional uid precondition and propagation policy (NULL = the server's

@@ -31,7 +31,7 @@ static fo_rc patch_finalizers(fo_pass *p, json_t *list, fo_err *err)
         json_object_set_new(json_object_get(patch, "metadata"), "resourceVersion", json_string(rv));
     json_t *out = NULL;
     fo_rc rc = p->env->kube.patch(p->env->kube.ctx, FO_CTL_FLINK_DEPLOYMENT, p->ns, p->name, false,
-                                  patch, fo_pass_answer(p, &out), err);
+                                  patch, &out, err);
     json_decref(patch);
     if (rc == FO_OK) {
         p->writes++;

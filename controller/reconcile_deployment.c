@@ -28,11 +28,6 @@ void fo_pass_fail(fo_pass *p, const char *type, const char *stalled_reason, cons
     va_end(ap);
 }
 
-json_t **fo_pass_answer(const fo_pass *p, json_t **out)
-{
-    return fo_kube_oversized(p->obj) ? NULL : out;
-}
-
 void fo_pass_requeue(fo_pass *p, int64_t ms)
 {
     if (ms > 0 && (p->requeue_ms <= 0 || ms < p->requeue_ms))
@@ -108,7 +103,7 @@ fo_rc fo_pass_write_status(fo_pass *p, fo_err *err)
     }
     json_t *out = NULL;
     fo_rc rc = p->env->kube.patch(p->env->kube.ctx, FO_CTL_FLINK_DEPLOYMENT, p->ns, p->name, true,
-                                  patch, fo_pass_answer(p, &out), err);
+                                  patch, &out, err);
     json_decref(patch);
     if (rc != FO_OK) {
         fo_err_wrap(err, "status update");

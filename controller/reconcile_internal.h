@@ -68,11 +68,7 @@ fo_rc fo_pass_write_status(fo_pass *p, fo_err *err);
 
 /* Requeue no later than ms. */
 void fo_pass_requeue(fo_pass *p, int64_t ms);
-/* Where a write of the resource wants the object the API server answers with: out, or NULL
- * when the pass holds a stub (common/kube_oversized.h), whose answer would be the whole heavy
- * object. The stub's resourceVersion is then stale: a later conditional write of the same pass
- * meets a conflict, and the pass runs again from the cache. */
-json_t **fo_pass_answer(const fo_pass *p, json_t **out);
+
 
 /* ---- reconcile_build.c ---- */
 

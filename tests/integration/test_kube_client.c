@@ -10,6 +10,7 @@
 #include "common/kube_client.h"
 #include "common/kube_config.h"
 #include "common/kube_events.h"
+#include "common/kube_oversized.h"
 #include "tests/fakes/apiserver/fake_apiserver.h"
 #include "tests/support/testcerts.h"
 #include "tests/support/testutil.h"
@@ -308,6 +309,57 @@ START_TEST(merge_json_and_apply_patches)
     json_decref(theirs);
     json_decref(failing);
     json_decref(ops);
+    json_decref(merge);
+    json_decref(cm);
+}
+END_TEST
+
+static int whole_member(void *ctx, int st, const char *key, size_t n, int *skip)
+{
+    (void)ctx;
+    (void)st;
+    (void)key;
+    (void)n;
+    (void)skip;
+    return 0; /* nothing left out below the object */
+}
+
+START_TEST(a_patch_answer_past_the_bound_comes_back_as_a_stub)
+{
+    fo_err err;
+    json_t *cm = configmap("heavy", "h");
+    json_t *data = json_object_get(cm, "data");
+    for (int i = 0; i < 300; i++) {
+        char k[16];
+        snprintf(k, sizeof k, "k%d", i);
+        json_object_set_new(data, k, json_string("v"));
+    }
+    ck_assert_int_eq(fo_kube_create(env.kc, &CM, cm, NULL, NULL, &err), FO_OK);
+    fo_kube_ref one = named(CM, "heavy");
+    fo_json_read_filter bound = {
+        .root_state = 1, .member = whole_member, .max_weight = 200, .item_state = 1};
+    fo_kube_patch_opts po = {.answer_filter = &bound};
+    json_t *merge = json_pack("{s:{s:{s:s}}}", "metadata", "labels", "tier", "web");
+    json_t *out = NULL;
+    ck_assert_int_eq(fo_kube_patch(env.kc, &one, FO_PATCH_MERGE, merge, &po, &out, &err), FO_OK);
+    ck_assert_ptr_nonnull(out);
+    ck_assert_ptr_nonnull(fo_kube_oversized(out));
+    ck_assert_ptr_null(json_object_get(out, "data"));
+    ck_assert_str_eq(fo_json_get_str(out, "metadata.labels.tier"), "web");
+    json_t *now = NULL;
+    ck_assert_int_eq(fo_kube_get(env.kc, &one, &now, &err), FO_OK);
+    ck_assert_str_eq(fo_json_get_str(out, "metadata.resourceVersion"),
+                     fo_json_get_str(now, "metadata.resourceVersion"));
+    ck_assert_uint_eq(json_object_size(json_object_get(now, "data")), 301); /* untouched */
+    json_decref(now);
+    json_decref(out);
+    /* a light answer through the same filter is whole */
+    json_t *smaller = json_pack("{s:n}", "data");
+    ck_assert_int_eq(fo_kube_patch(env.kc, &one, FO_PATCH_MERGE, smaller, &po, &out, &err), FO_OK);
+    ck_assert_ptr_null(fo_kube_oversized(out));
+    ck_assert_str_eq(fo_json_get_str(out, "metadata.labels.tier"), "web");
+    json_decref(out);
+    json_decref(smaller);
     json_decref(merge);
     json_decref(cm);
 }
@@ -788,6 +840,7 @@ static Suite *suite(void)
     tcase_add_test(tc, lists_follow_selectors_and_pages);
     tcase_add_test(tc, list_pages_are_read_through_the_page_filter);
     tcase_add_test(tc, merge_json_and_apply_patches);
+    tcase_add_test(tc, a_patch_answer_past_the_bound_comes_back_as_a_stub);
     tcase_add_test(tc, custom_resources_with_the_status_subresource);
     tcase_add_test(tc, delete_honours_preconditions_finalizers_and_policy);
     tcase_add_test(tc, a_wrong_token_is_forbidden);

@@ -149,7 +149,7 @@ START_TEST(a_page_replaces_its_heavy_items_and_reads_the_rest)
     fo_json_read_filter f = {
         .root_state = LIST, .member = page_member, .max_weight = 500, .item_state = ITEM};
     fo_err err;
-    json_t *page = fo_kube_read_list_page(sb.data, sb.len, &f, &err);
+    json_t *page = fo_kube_read_with_stubs(sb.data, sb.len, &f, &err);
     ck_assert_msg(page != NULL, "%s", err.message);
     json_t *items = json_object_get(page, "items");
     ck_assert_uint_eq(json_array_size(items), 4);
@@ -166,7 +166,7 @@ START_TEST(a_page_replaces_its_heavy_items_and_reads_the_rest)
     /* bad JSON after a heavy item is still an error */
     sb.len -= 2;
     fo_strbuf_puts(&sb, ",]}");
-    ck_assert_ptr_null(fo_kube_read_list_page(sb.data, sb.len, &f, &err));
+    ck_assert_ptr_null(fo_kube_read_with_stubs(sb.data, sb.len, &f, &err));
     ck_assert_int_eq(err.rc, FO_EINVAL);
     fo_strbuf_release(&sb);
     free(a);
