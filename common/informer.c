@@ -406,6 +406,16 @@ const fo_json_read_filter *fo_informer_watch_filter(const fo_informer *inf)
     return fo_informer_list_filter(inf) ? &inf->watch_filter : NULL;
 }
 
+bool fo_informer_answer_filter(const fo_informer *inf, fo_json_read_filter *out)
+{
+    const fo_json_read_filter *w = fo_informer_watch_filter(inf);
+    if (!w)
+        return false;
+    *out = *w;
+    out->item_state = w->max_weight ? w->root_state : 0; /* the object is the item */
+    return true;
+}
+
 const fo_json_read_filter *fo_informer_list_filter(const fo_informer *inf)
 {
     if (inf->keep_managed_fields && inf->keep_last_applied && !inf->drop_status &&

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "common/clock.h"
+#include "common/json_read.h"
 #include "common/kube_client.h"
 #include "common/rc.h"
 
@@ -123,6 +124,13 @@ json_t *fo_informer_list(fo_informer *inf, const char *ns);
 
 /* Every cached object that has an ownerReference with this uid (a new array, as above). */
 json_t *fo_informer_by_owner(fo_informer *inf, const char *owner_uid);
+
+/* The informer's rule for one object read on its own (the API server's answer to a write of
+ * it): into *out, what a list or a watch leaves out and the same weight bound, so the answer
+ * is whole or a stub exactly when the cached copy would be (give it to
+ * fo_kube_patch_opts.answer_filter). False when the informer reads objects whole. The filter
+ * borrows the informer. */
+bool fo_informer_answer_filter(const fo_informer *inf, fo_json_read_filter *out);
 
 /* Number of cached objects. */
 size_t fo_informer_len(fo_informer *inf);

@@ -57,9 +57,10 @@ typedef struct fo_json_read_filter {
     size_t max_weight;
     /* With item_state != 0 (and max_weight), max_weight bounds each object read in that state
      * on its own (the items of a List; not nested in one another) instead of the whole
-     * document, and what they build does not count against the rest. When one goes past it the read stops with FO_ELIMIT and, if
-     * item_over_at is not NULL, *item_over_at is the offset of that value's first byte (so a
-     * caller can put something smaller in its place and read again; (size_t)-1 otherwise). */
+     * document, and what they build does not count against the rest. When one goes past it
+     * the read stops with FO_ELIMIT and, if item_over_at is not NULL, *item_over_at is the
+     * offset of that value's first byte (so a caller can put something smaller in its place
+     * and read again; (size_t)-1 otherwise). */
     int item_state;
     size_t *item_over_at;
 } fo_json_read_filter;

@@ -7,7 +7,7 @@
 #include "common/strbuf.h"
 
 /* How much of an object a stub keeps, most first: each level is tried until one fits. */
-enum level { L_META_STATUS, L_IDENTITY_FINALIZERS, L_IDENTITY, L_COUNT };
+enum level { L_META_STATUS, L_LABELS_FINALIZERS, L_FINALIZERS, L_IDENTITY, L_COUNT };
 
 enum { S_NONE, S_EVENT, S_OBJECT, S_META };
 
@@ -18,7 +18,7 @@ static bool is(const char *key, size_t n, const char *lit)
     return key && strlen(lit) == n && memcmp(key, lit, n) == 0;
 }
 
-static bool identity_member(const char *key, size_t n, bool finalizers)
+static bool identity_member(const char *key, size_t n, enum level level)
 {
     static const char *const keep[] = {"name",       "namespace",         "uid",
                                        "generation", "resourceVersion",   "creationTimestamp",
@@ -26,7 +26,8 @@ static bool identity_member(const char *key, size_t n, bool finalizers)
     for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
         if (is(key, n, keep[i]))
             return true;
-    return finalizers && (is(key, n, "finalizers") || is(key, n, "labels"));
+    return (level <= L_FINALIZERS && is(key, n, "finalizers")) ||
+           (level <= L_LABELS_FINALIZERS && is(key, n, "labels"));
 }
 
 static int stub_member(void *ctx, int st, const char *key, size_t n, int *skip)
@@ -50,7 +51,7 @@ static int stub_member(void *ctx, int st, const char *key, size_t n, int *skip)
         return S_NONE;
     case S_META:
         if (level == L_META_STATUS ? is(key, n, "managedFields") || is(key, n, "annotations")
-                                   : !identity_member(key, n, level == L_IDENTITY_FINALIZERS))
+                                   : !identity_member(key, n, level))
             *skip = SKIP;
         return S_NONE;
     }
@@ -64,9 +65,10 @@ json_t *fo_kube_oversized_stub(const char *text, size_t len, bool event, size_t 
         "metadata (without managedFields and annotations) and status",
         "metadata.name, namespace, uid, generation, resourceVersion, timestamps, labels and "
         "finalizers",
+        "metadata.name, namespace, uid, generation, resourceVersion, timestamps and finalizers",
         "metadata.name, namespace, uid, generation, resourceVersion and timestamps"};
-    static const char *const keeps[L_COUNT] = {FO_KUBE_KEEPS_STATUS, FO_KUBE_KEEPS_FINALIZERS,
-                                               FO_KUBE_KEEPS_IDENTITY};
+    static const char *const keeps[L_COUNT] = {FO_KUBE_KEEPS_STATUS, FO_KUBE_KEEPS_LABELS,
+                                               FO_KUBE_KEEPS_FINALIZERS, FO_KUBE_KEEPS_IDENTITY};
     for (enum level level = L_META_STATUS; level < L_COUNT; level++) {
         /* room for the member saying why, so the stub is within max_weight when read again */
         fo_json_read_filter f = {.root_state = event ? S_EVENT : S_OBJECT,
@@ -116,14 +118,15 @@ bool fo_kube_oversized_keeps_status(const json_t *obj)
 
 bool fo_kube_oversized_keeps_finalizers(const json_t *obj)
 {
-    return keeps(obj, FO_KUBE_KEEPS_STATUS) || keeps(obj, FO_KUBE_KEEPS_FINALIZERS);
+    return keeps(obj, FO_KUBE_KEEPS_STATUS) || keeps(obj, FO_KUBE_KEEPS_LABELS) ||
+           keeps(obj, FO_KUBE_KEEPS_FINALIZERS);
 }
 
 /* At most this many items of one page are replaced (each costs a read of the page). */
 #define MAX_STUBS_PER_PAGE 10000
 
 json_t *fo_kube_read_with_stubs(const char *body, size_t len, const fo_json_read_filter *filter,
-                               fo_err *err)
+                                fo_err *err)
 {
     if (!filter || !filter->item_state || !filter->max_weight)
         return fo_json_read(body, len, filter, err);

@@ -7,9 +7,10 @@
  * restart, for every tenant). An object past the bound is not dropped, which would hide it
  * (its finalizer would never come off): it is replaced by a stub, its apiVersion, kind,
  * metadata (without managedFields and annotations) and status when they fit, or less when
- * they do not (identity, labels and finalizers; identity alone), with the top-level members
- * FO_KUBE_OVERSIZED saying why and FO_KUBE_OVERSIZED_KEEPS what was kept. The API server never
- * sends a top-level member of that name (it prunes unknown fields). Pure; thread-safe. */
+ * they do not (identity, labels and finalizers; without labels; identity alone), with the
+ * top-level members FO_KUBE_OVERSIZED saying why and FO_KUBE_OVERSIZED_KEEPS what was kept.
+ * The API server never sends top-level members of those names (it prunes unknown fields).
+ * Pure; thread-safe. */
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -19,11 +20,12 @@
 #include "common/rc.h"
 
 #define FO_KUBE_OVERSIZED "flinkop.io/oversized"
-/* ...and what the stub keeps, one of: */
+/* ...and what the stub keeps, one of (each tried when the one before does not fit): */
 #define FO_KUBE_OVERSIZED_KEEPS "flinkop.io/oversized-keeps"
-#define FO_KUBE_KEEPS_STATUS "metadata-and-status"           /* all but managedFields, annotations */
-#define FO_KUBE_KEEPS_FINALIZERS "identity-labels-finalizers" /* status did not fit */
-#define FO_KUBE_KEEPS_IDENTITY "identity"                     /* finalizers did not fit either */
+#define FO_KUBE_KEEPS_STATUS "metadata-and-status" /* all but managedFields and annotations */
+#define FO_KUBE_KEEPS_LABELS "identity-labels-finalizers"
+#define FO_KUBE_KEEPS_FINALIZERS "identity-finalizers"
+#define FO_KUBE_KEEPS_IDENTITY "identity"
 
 /* The stub of the object at the start of text[0..len) (event: the watch event holding it, as
  * {"type", "object": stub}), each part within max_weight; *used is where the value ends
@@ -43,6 +45,6 @@ bool fo_kube_oversized_keeps_finalizers(const json_t *obj);
  * filter says. With item_state the root's state, one object: itself or its stub. Without an
  * item bound in filter, fo_json_read. */
 json_t *fo_kube_read_with_stubs(const char *body, size_t len, const fo_json_read_filter *filter,
-                               fo_err *err);
+                                fo_err *err);
 
 #endif

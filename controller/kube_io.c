@@ -2,8 +2,6 @@
 
 #include <string.h>
 
-#include "common/flink_model.h"
-#include "common/json_read.h"
 #include "common/jsonutil.h"
 #include "common/log.h"
 
@@ -72,36 +70,18 @@ static fo_rc io_create(void *ctx, fo_ctl_kind kind, const json_t *obj, json_t **
     return fo_kube_create(io->kc, &ref, obj, NULL, out, err);
 }
 
-/* A patched FlinkDeployment comes back as the informer holds it: without managedFields, and
- * as its stub past the weight bound (a write on a heavy resource must not build it whole). */
-enum { A_NONE, A_OBJECT, A_META };
-
-static int answer_member(void *ctx, int st, const char *key, size_t n, int *skip)
-{
-    (void)ctx;
-    if (!key)
-        return A_NONE;
-    if (st == A_OBJECT)
-        return n == 8 && memcmp(key, "metadata", 8) == 0 ? A_META : A_NONE;
-    if (st == A_META && n == 13 && memcmp(key, "managedFields", 13) == 0)
-        *skip = 0;
-    return A_NONE;
-}
-
-static const fo_json_read_filter flink_answer = {.root_state = A_OBJECT,
-                                                 .member = answer_member,
-                                                 .nskipped = 1,
-                                                 .max_weight = FO_FLINK_MAX_OBJECT_WEIGHT,
-                                                 .item_state = A_OBJECT};
-
 static fo_rc io_patch(void *ctx, fo_ctl_kind kind, const char *ns, const char *name, bool status,
                       const json_t *patch, json_t **out, fo_err *err)
 {
     fo_ctl_kube_io *io = ctx;
     fo_kube_ref ref = ref_of(kind, ns, name);
     ref.subresource = status ? "status" : NULL;
-    fo_kube_patch_opts po = {.answer_filter =
-                                 kind == FO_CTL_FLINK_DEPLOYMENT ? &flink_answer : NULL};
+    /* The answer comes back as the kind's informer holds it: a write on a heavy resource
+     * must not build it whole (common/kube_oversized.h). */
+    fo_json_read_filter answer;
+    fo_kube_patch_opts po = {0};
+    if (io->informers[kind] && fo_informer_answer_filter(io->informers[kind], &answer))
+        po.answer_filter = &answer;
     return fo_kube_patch(io->kc, &ref, FO_PATCH_MERGE, patch, &po, out, err);
 }
 

@@ -151,11 +151,9 @@ fo_rc fo_cleanup(fo_pass *p, fo_err *err)
     fo_ctl_rest_base(p->env, p->ns, p->name, p->base_url);
 
     const char *life = fo_json_str(p->st, "lifecycleState");
-    if (!knows_status) {
-        /* no status to go by: cancel at most once a pass, announce nothing (every pass would) */
-        if (p->application)
-            fo_act_cancel_job(p);
-    } else if (!life || strcmp(life, "DELETING") != 0) {
+    /* Without the status there is no job id to cancel (deleting the cluster stops the job) and
+     * nothing to tell whether the Cleanup Event went out: every pass would send it. */
+    if (knows_status && (!life || strcmp(life, "DELETING") != 0)) {
         fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_REASON_CLEANUP,
                          "Cleaning up FlinkDeployment");
         /* Best effort: a job that ends cleanly writes its final state; nothing waits on it. */
@@ -181,7 +179,7 @@ fo_rc fo_cleanup(fo_pass *p, fo_err *err)
                         p->set->progress_interval_ms < 2000 ? p->set->progress_interval_ms : 2000);
         return FO_OK;
     }
-    if (remaining > 0)
+    if (remaining > 0 && knows_finalizers)
         fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_REASON_CLEANUP_FAILED,
                          "%d owned object(s) still present after the cleanup timeout (%s); "
                          "removing the finalizer anyway",
@@ -190,8 +188,10 @@ fo_rc fo_cleanup(fo_pass *p, fo_err *err)
         /* The list could not be read without building the heavy object; writing one from the
          * stub would drop the others'. */
         fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_REASON_CLEANUP_FAILED,
-                         "its Flink cluster is deleted, but its metadata.finalizers are too many "
-                         "to read: remove %s by hand",
+                         "%s; its metadata.finalizers are too many to read: remove %s by hand "
+                         "if it is there",
+                         remaining ? "owned objects are still present after the cleanup timeout"
+                                   : "its Flink cluster is deleted",
                          FO_FINALIZER);
         fo_ctl_evbuf_flush(&p->events, p->env, p->obj);
         return fo_err_set(err, FO_ETERMINAL, "finalizers too many to read");

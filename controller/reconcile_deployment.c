@@ -261,6 +261,7 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
     fo_rc rc = stub ? FO_OK : fo_ensure_finalizer(p, err);
     if (rc != FO_OK)
         return rc;
+    stub = fo_kube_oversized(p->obj) != NULL; /* the write's answer may be one */
     json_t *status = json_object_get(p->obj, "status");
     p->st = json_is_object(status) ? fo_json_copy(status) : json_object();
     rc = validate(p, err);

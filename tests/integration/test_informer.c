@@ -15,6 +15,7 @@
 #include "common/kube_client.h"
 #include "common/kube_config.h"
 #include "common/kube_oversized.h"
+#include "common/strbuf.h"
 #include "tests/fakes/apiserver/fake_apiserver.h"
 #include "tests/support/testutil.h"
 
@@ -787,6 +788,57 @@ START_TEST(objects_past_the_weight_bound_are_cached_as_stubs_from_lists_and_watc
 }
 END_TEST
 
+START_TEST(an_answer_to_a_write_is_read_as_the_cache_holds_the_object)
+{
+    /* the same rule and bound as a list or a watch: managedFields and the last-applied
+     * annotation are not built, and the object is a stub exactly when the cache's would be */
+    fo_informer_opts o = {.kc = env.kc, .version = "v1", .resource = "configmaps",
+                          .max_object_weight = 45};
+    fo_err err;
+    fo_informer *inf = fo_informer_new(&o, &err);
+    ck_assert_ptr_nonnull(inf);
+    fo_json_read_filter f;
+    ck_assert(fo_informer_answer_filter(inf, &f));
+    fo_strbuf sb;
+    fo_strbuf_init(&sb, 0);
+    for (int keys = 10; keys <= 16; keys += 6) {
+        fo_strbuf_printf(&sb,
+                         "{\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\",\"namespace\":\"n\","
+                         "\"annotations\":{\"kubectl.kubernetes.io/last-applied-configuration\":"
+                         "\"{}\"},\"managedFields\":[{\"manager\":\"m\",\"fieldsV1\":{\"f:data\":"
+                         "{\"f:k0\":{},\"f:k1\":{},\"f:k2\":{}}}}]},\"data\":{");
+        for (int i = 0; i < keys; i++)
+            fo_strbuf_printf(&sb, "%s\"k%d\":\"v\"", i ? "," : "", i);
+        fo_strbuf_puts(&sb, "}}");
+        json_t *answer = fo_kube_read_with_stubs(sb.data, sb.len, &f, &err);
+        ck_assert_msg(answer != NULL, "%s", err.message);
+        /* the same object in a List page, read as the informer reads pages */
+        fo_strbuf page;
+        fo_strbuf_init(&page, 0);
+        fo_strbuf_printf(&page, "{\"kind\":\"ConfigMapList\",\"items\":[%s]}", sb.data);
+        json_t *list = fo_kube_read_with_stubs(page.data, page.len, fo_informer_list_filter(inf),
+                                               &err);
+        ck_assert_msg(list != NULL, "%s", err.message);
+        json_t *item = json_array_get(json_object_get(list, "items"), 0);
+        /* built: the object 3, kind 2, metadata 4 + name and namespace 4, annotations 4 (the
+         * last-applied one not built), data 4, each key 2: 41 with 10 keys, 53 with 16; the
+         * managedFields would add 27 */
+        bool heavy = keys == 16;
+        ck_assert(heavy == (fo_kube_oversized(answer) != NULL));
+        ck_assert(heavy == (fo_kube_oversized(item) != NULL));
+        ck_assert_ptr_null(fo_json_get(answer, "metadata.managedFields"));
+        if (!heavy)
+            ck_assert_uint_eq(json_object_size(json_object_get(answer, "data")), (size_t)keys);
+        json_decref(answer);
+        json_decref(list);
+        fo_strbuf_release(&page);
+        fo_strbuf_reset(&sb);
+    }
+    fo_strbuf_release(&sb);
+    fo_informer_free(inf);
+}
+END_TEST
+
 START_TEST(bad_options_are_refused)
 {
     fo_err err;
@@ -820,6 +872,7 @@ static Suite *suite(void)
     tcase_add_test(tc, spec_members_and_identity_only_keep_what_a_reader_needs);
     tcase_add_test(tc, an_empty_spec_members_list_keeps_no_spec);
     tcase_add_test(tc, objects_past_the_weight_bound_are_cached_as_stubs_from_lists_and_watches);
+    tcase_add_test(tc, an_answer_to_a_write_is_read_as_the_cache_holds_the_object);
     tcase_add_test(tc, bad_options_are_refused);
     suite_add_tcase(s, tc);
     return s;

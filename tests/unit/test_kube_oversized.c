@@ -95,6 +95,25 @@ START_TEST(when_status_or_finalizers_are_heavy_too_less_is_kept)
     ck_assert(!fo_kube_oversized_keeps_status(stub));
     ck_assert(!fo_kube_oversized_keeps_finalizers(stub));
     json_decref(stub);
+    /* heavy labels go before the finalizers do */
+    static const char labelled_head[] =
+        "{\"kind\":\"FlinkDeployment\",\"metadata\":{\"name\":\"l\",\"finalizers\":[\"f\"],"
+        "\"labels\":{";
+    fo_strbuf sb;
+    fo_strbuf_init(&sb, 0);
+    fo_strbuf_puts(&sb, labelled_head);
+    for (int i = 0; i < 400; i++)
+        fo_strbuf_printf(&sb, "%s\"l%d\":\"v\"", i ? "," : "", i);
+    fo_strbuf_puts(&sb, "}}}");
+    json_t *labelled = fo_kube_oversized_stub(sb.data, sb.len, false, 500, NULL, &err);
+    ck_assert_msg(labelled != NULL, "%s", err.message);
+    ck_assert_ptr_null(fo_json_get(labelled, "metadata.labels"));
+    ck_assert_uint_eq(json_array_size(fo_json_get(labelled, "metadata.finalizers")), 1);
+    ck_assert(fo_kube_oversized_keeps_finalizers(labelled));
+    ck_assert_str_eq(json_string_value(json_object_get(labelled, FO_KUBE_OVERSIZED_KEEPS)),
+                     FO_KUBE_KEEPS_FINALIZERS);
+    json_decref(labelled);
+    fo_strbuf_release(&sb);
     /* not even that: no stub */
     ck_assert_ptr_null(fo_kube_oversized_stub(text, strlen(text), false, 4, NULL, &err));
     ck_assert_int_eq(err.rc, FO_ELIMIT);

@@ -286,6 +286,26 @@ START_TEST(a_heavy_resource_is_deleted_from_its_stub)
 }
 END_TEST
 
+START_TEST(a_stub_without_its_status_is_deleted_without_writing_one)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    until_stable(w, "basic-example");
+    json_t *obj = fd(w, "basic-example");
+    make_stub(obj, FO_KUBE_KEEPS_FINALIZERS);
+    json_object_set_new(json_object_get(obj, "metadata"), "deletionTimestamp",
+                        json_string("2026-11-26T10:00:00Z"));
+    size_t before = w->kube.nlog;
+    size_t events = w->events.n;
+    for (int i = 0; i < 20 && fd(w, "basic-example"); i++)
+        pass(w, "basic-example", NULL);
+    ck_assert_ptr_null(fd(w, "basic-example")); /* the finalizer came off: gone */
+    ck_assert_ptr_null(owned(w, FO_CTL_DEPLOYMENT, "basic-example"));
+    ck_assert_int_eq(fake_count(&w->kube, before, "status", FO_CTL_FLINK_DEPLOYMENT), 0);
+    ck_assert_uint_eq(w->events.n, events); /* no Cleanup Event from every pass */
+    fake_world_free(w);
+}
+END_TEST
+
 START_TEST(a_stub_without_finalizers_is_cleaned_up_and_its_finalizer_left_to_the_user)
 {
     fake_world *w = world_with("controller-application.yaml");
@@ -547,6 +567,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_heavy_resource_is_reported_and_its_cluster_kept);
     tcase_add_test(tc, a_resource_heavy_from_its_creation_gets_its_status_error);
     tcase_add_test(tc, a_heavy_resource_is_deleted_from_its_stub);
+    tcase_add_test(tc, a_stub_without_its_status_is_deleted_without_writing_one);
     tcase_add_test(tc, a_stub_without_finalizers_is_cleaned_up_and_its_finalizer_left_to_the_user);
     tcase_add_test(tc, drift_is_repaired);
     tcase_add_test(tc, missing_jobmanager_deployment_is_recovered);
