@@ -202,6 +202,19 @@ static void make_ns(const char *name)
     json_decref(ns);
 }
 
+/* Server-side apply of cm (stolen) as ns/name. */
+static void apply_cm(const char *ns, const char *name, json_t *cm)
+{
+    fo_kube_ref ref = cm_ref(ns, name);
+    fo_kube_patch_opts po = {.field_manager = "test", .force = true};
+    fo_err err;
+    json_t *out = NULL;
+    ck_assert_msg(fo_kube_patch(env.kc, &ref, FO_PATCH_APPLY, cm, &po, &out, &err) == FO_OK, "%s",
+                  err.message);
+    json_decref(out);
+    json_decref(cm);
+}
+
 static void put_cm(const char *ns, const char *name, const char *value, const char *app,
                    const char *owner_uid)
 {
@@ -212,14 +225,7 @@ static void put_cm(const char *ns, const char *name, const char *value, const ch
         json_object_set_new(json_object_get(cm, "metadata"), "ownerReferences",
                             json_pack("[{s:s,s:s,s:s,s:s}]", "apiVersion", "v1", "kind",
                                       "ConfigMap", "name", "owner", "uid", owner_uid));
-    fo_kube_ref ref = cm_ref(ns, name);
-    fo_kube_patch_opts po = {.field_manager = "test", .force = true};
-    fo_err err;
-    json_t *out = NULL;
-    ck_assert_msg(fo_kube_patch(env.kc, &ref, FO_PATCH_APPLY, cm, &po, &out, &err) == FO_OK, "%s",
-                  err.message);
-    json_decref(out);
-    json_decref(cm);
+    apply_cm(ns, name, cm);
 }
 
 static void del_cm(const char *ns, const char *name)
@@ -705,14 +711,7 @@ static void put_cm_keys(const char *ns, const char *name, int nkeys)
     }
     json_t *cm = json_pack("{s:s,s:s,s:{s:s},s:o}", "apiVersion", "v1", "kind", "ConfigMap",
                            "metadata", "name", name, "data", data);
-    fo_kube_ref ref = cm_ref(ns, name);
-    fo_kube_patch_opts po = {.field_manager = "test", .force = true};
-    fo_err err;
-    json_t *out = NULL;
-    ck_assert_msg(fo_kube_patch(env.kc, &ref, FO_PATCH_APPLY, cm, &po, &out, &err) == FO_OK, "%s",
-                  err.message);
-    json_decref(out);
-    json_decref(cm);
+    apply_cm(ns, name, cm);
 }
 
 /* The cached object ns/name is a stub (or whole, with want_stub false) within the deadline. */

@@ -267,14 +267,21 @@ START_TEST(a_resource_heavy_from_its_creation_gets_its_status_error)
 }
 END_TEST
 
-START_TEST(a_heavy_resource_is_deleted_from_its_stub)
+/* A running deployment that is being deleted, cached as a stub keeping `keeps`. */
+static fake_world *deleting_stub(const char *keeps)
 {
     fake_world *w = world_with("controller-application.yaml");
     until_stable(w, "basic-example");
     json_t *obj = fd(w, "basic-example");
-    make_stub(obj, FO_KUBE_KEEPS_STATUS);
+    make_stub(obj, keeps);
     json_object_set_new(json_object_get(obj, "metadata"), "deletionTimestamp",
                         json_string("2026-11-26T10:00:00Z"));
+    return w;
+}
+
+START_TEST(a_heavy_resource_is_deleted_from_its_stub)
+{
+    fake_world *w = deleting_stub(FO_KUBE_KEEPS_STATUS);
     for (int i = 0; i < 20 && fd(w, "basic-example"); i++)
         pass(w, "basic-example", NULL);
     ck_assert_ptr_null(owned(w, FO_CTL_DEPLOYMENT, "basic-example"));
@@ -288,12 +295,7 @@ END_TEST
 
 START_TEST(a_stub_without_its_status_is_deleted_without_writing_one)
 {
-    fake_world *w = world_with("controller-application.yaml");
-    until_stable(w, "basic-example");
-    json_t *obj = fd(w, "basic-example");
-    make_stub(obj, FO_KUBE_KEEPS_FINALIZERS);
-    json_object_set_new(json_object_get(obj, "metadata"), "deletionTimestamp",
-                        json_string("2026-11-26T10:00:00Z"));
+    fake_world *w = deleting_stub(FO_KUBE_KEEPS_FINALIZERS);
     size_t before = w->kube.nlog;
     size_t events = w->events.n;
     for (int i = 0; i < 20 && fd(w, "basic-example"); i++)
@@ -308,12 +310,7 @@ END_TEST
 
 START_TEST(a_stub_without_finalizers_is_cleaned_up_and_its_finalizer_left_to_the_user)
 {
-    fake_world *w = world_with("controller-application.yaml");
-    until_stable(w, "basic-example");
-    json_t *obj = fd(w, "basic-example");
-    make_stub(obj, FO_KUBE_KEEPS_IDENTITY);
-    json_object_set_new(json_object_get(obj, "metadata"), "deletionTimestamp",
-                        json_string("2026-11-26T10:00:00Z"));
+    fake_world *w = deleting_stub(FO_KUBE_KEEPS_IDENTITY);
     size_t before = w->kube.nlog;
     fo_rc rc = FO_OK;
     for (int i = 0; i < 20 && rc == FO_OK; i++)
