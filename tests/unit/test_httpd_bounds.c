@@ -1,0 +1,286 @@
+/* common/httpd's bounds on what a request may hold and for how long: the body limit (413), the
+ * bound on bodies and answers held at once (429, freed as handlers return), bodies counted by
+ * the pages that arrived, the idle timeout and the request timeout. */
+#include "tests/unit/httpd_fixture.h"
+
+/* ---- the body limit ---- */
+
+static void expect_refused(const char *u, const char *body, size_t len, bool chunked,
+                           int status, const char *reason, const char *message_part,
+                           const char *header)
+{
+    fo_test_reply r;
+    fo_test_perform(&(fo_test_request){.method = "POST", .url = u, .body = body, .body_len = len,
+                            .chunked_upload = chunked},
+            &r);
+    ck_assert_int_eq(r.cc, CURLE_OK);
+    ck_assert_int_eq(r.status, status);
+    json_t *o = json_loads(r.body.data, 0, NULL);
+    ck_assert_ptr_nonnull(o);
+    ck_assert_str_eq(fo_json_str(o, "reason"), reason);
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "code")), status);
+    ck_assert_ptr_nonnull(strstr(fo_json_str(o, "message"), message_part));
+    json_decref(o);
+    if (header)
+        ck_assert_ptr_nonnull(strcasestr(r.headers.data, header));
+    fo_test_reply_release(&r);
+}
+
+START_TEST(body_over_the_limit_gets_413_with_a_json_message)
+{
+    gate_reset(0, false);
+    refused_reset();
+    fo_httpd *srv = start(2, 1000);
+    char body[1001];
+    memset(body, 'x', sizeof body);
+    char *u = url(srv, false, "/gate");
+    for (int chunked = 0; chunked <= 1; chunked++)
+        expect_refused(u, body, 1001, chunked, 413, "RequestEntityTooLarge", "1000 bytes", NULL);
+    /* exactly at the limit is fine */
+    fo_test_reply r;
+    fo_test_perform(&(fo_test_request){.method = "POST", .url = u, .body = body, .body_len = 1000}, &r);
+    ck_assert_int_eq(r.status, 200);
+    fo_test_reply_release(&r);
+    /* the handler never saw the oversized bodies; the refused callback did */
+    ck_assert_int_eq(g_gate.calls, 1);
+    ck_assert_int_eq(g_refused.n413, 2);
+    ck_assert_str_eq(g_refused.path, "/gate");
+    free(u);
+    fo_httpd_stop(srv);
+}
+END_TEST
+
+/* ---- bodies held at once ---- */
+
+/* The server gives an answer's bytes back once it has been sent, a moment after the client
+ * has it: wait (generous bound) until nothing is held. */
+static bool held_drops_to_zero(const fo_httpd *srv)
+{
+    for (int i = 0; i < 3000 && fo_httpd_bodies_held(srv) > 0; i++)
+        fo_test_sleep_ms(10);
+    return fo_httpd_bodies_held(srv) == 0;
+}
+
+/* A 429 for a body the server cannot hold: reason, Retry-After, the handler never called. */
+static void expect_busy(const char *u, const char *body, size_t len, bool chunked)
+{
+    expect_refused(u, body, len, chunked, 429, "TooManyRequests", "at most 2500 bytes",
+                   "\r\nRetry-After: 1\r\n");
+}
+
+START_TEST(bodies_past_the_servers_bound_get_429_and_the_bound_frees_as_handlers_return)
+{
+    gate_reset(0, true);
+    fo_err err;
+    fo_err_clear(&err);
+    /* two 1000-byte bodies fit (each holds its length + 1), a third does not */
+    fo_httpd_opts o = {.bind_addr = "127.0.0.1", .max_body_bytes = 1000,
+                       .max_bodies_bytes = 2500, .threads = 3, .handler = handler,
+                       .refused = on_refused};
+    refused_reset();
+    fo_httpd *srv = fo_httpd_start(&o, &err);
+    ck_assert_msg(srv != NULL, "%s", err.message);
+    char body[1000];
+    memset(body, 'x', sizeof body);
+    struct bg_request b[2];
+    memset(b, 0, sizeof b);
+    for (int i = 0; i < 2; i++) {
+        b[i].o = (fo_test_request){.method = "POST", .url = url(srv, false, "/gate"),
+                                   .body = body, .body_len = sizeof body};
+        bg_start(&b[i]);
+    }
+    ck_assert(gate_wait_inside(2));
+    ck_assert_uint_eq(fo_httpd_bodies_held(srv), 2002);
+    /* announcing a body holds nothing: a connection that sends headers alone, announcing 400
+     * bytes (they would fit), takes none of the bound (it goes to the third thread, the two
+     * others being held in their handlers); the 400-byte body below still fits beside it */
+    int idle = fo_test_connect(fo_httpd_port(srv));
+    const char *announce = "POST /other HTTP/1.1\r\nHost: a\r\nContent-Length: 400\r\n\r\n";
+    ck_assert_int_eq(write(idle, announce, strlen(announce)), (ssize_t)strlen(announce));
+    fo_test_sleep_ms(200);
+    ck_assert_uint_eq(fo_httpd_bodies_held(srv), 2002);
+    char *other = url(srv, false, "/other");
+    expect_busy(other, body, sizeof body, false);
+    expect_busy(other, body, sizeof body, true); /* chunked: turned away as it grows */
+    ck_assert_int_eq(g_gate.calls, 2);
+    ck_assert_int_eq(g_refused.n429, 2);
+    ck_assert_str_eq(g_refused.path, "/other");
+    /* the bound is in bytes: a smaller body still fits */
+    fo_test_reply r;
+    fo_test_perform(&(fo_test_request){.method = "POST", .url = other, .body = body,
+                            .body_len = 400},
+            &r);
+    ck_assert_int_eq(r.status, 200);
+    fo_test_reply_release(&r);
+    close(idle);
+
+    gate_open();
+    for (int i = 0; i < 2; i++) {
+        bg_join(&b[i]);
+        ck_assert_int_eq(b[i].r.status, 200);
+        fo_test_reply_release(&b[i].r);
+        free((char *)b[i].o.url);
+    }
+    ck_assert(held_drops_to_zero(srv));
+    fo_test_perform(&(fo_test_request){.method = "POST", .url = other, .body = body,
+                            .body_len = sizeof body},
+            &r);
+    ck_assert_int_eq(r.status, 200);
+    fo_test_reply_release(&r);
+    ck_assert(held_drops_to_zero(srv));
+
+    /* an answer counts until it is sent: 8 MiB that its client does not read fill the bound */
+    int fd = fo_test_connect(fo_httpd_port(srv));
+    ck_assert_int_ge(fd, 0);
+    const char *get = "GET /big-answer HTTP/1.1\r\nHost: a\r\n\r\n";
+    ck_assert_int_eq(write(fd, get, strlen(get)), (ssize_t)strlen(get));
+    for (int i = 0; i < 3000 && fo_httpd_bodies_held(srv) < 8u * 1024 * 1024; i++)
+        fo_test_sleep_ms(10);
+    ck_assert_uint_ge(fo_httpd_bodies_held(srv), 8u * 1024 * 1024);
+    expect_busy(other, body, 400, false);
+    close(fd); /* the answer is dropped with its connection */
+    ck_assert(held_drops_to_zero(srv));
+    fo_test_perform(&(fo_test_request){.method = "POST", .url = other, .body = body,
+                            .body_len = 400},
+            &r);
+    ck_assert_int_eq(r.status, 200);
+    fo_test_reply_release(&r);
+    free(other);
+    fo_httpd_stop(srv);
+
+    /* a bound that cannot hold one largest body is refused at start */
+    o.max_bodies_bytes = 1000;
+    ck_assert_ptr_null(fo_httpd_start(&o, &err));
+    ck_assert_ptr_nonnull(strstr(err.message, "max_bodies_bytes (1000) must exceed"));
+}
+END_TEST
+
+/* ---- timeouts and what a slow body holds ---- */
+
+START_TEST(an_idle_connection_is_closed_after_the_timeout)
+{
+    fo_err err;
+    fo_err_clear(&err);
+    fo_httpd_opts o = {.bind_addr = "127.0.0.1", .threads = 1, .connection_timeout_s = 1,
+                       .handler = handler};
+    fo_httpd *srv = fo_httpd_start(&o, &err);
+    ck_assert_ptr_nonnull(srv);
+    int fd = fo_test_connect(fo_httpd_port(srv));
+    ck_assert_int_ge(fd, 0);
+    const char *part = "GET /x HTTP/1.1\r\nHost: a\r\n"; /* and then nothing */
+    ck_assert_int_eq(write(fd, part, strlen(part)), (ssize_t)strlen(part));
+    /* the server hangs up by itself: read sees EOF (generous bound for a loaded machine) */
+    struct timeval tv = {30, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char buf[256];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0) {
+    }
+    ck_assert_int_eq(n, 0);
+    close(fd);
+    fo_httpd_stop(srv);
+}
+END_TEST
+
+START_TEST(a_large_body_counts_the_pages_that_arrived_not_what_it_announced)
+{
+    fo_err err;
+    fo_err_clear(&err);
+    fo_httpd_opts o = {.bind_addr = "127.0.0.1", .max_body_bytes = 1024 * 1024,
+                       .max_bodies_bytes = 4 * 1024 * 1024, .threads = 2, .handler = handler};
+    fo_httpd *srv = fo_httpd_start(&o, &err);
+    ck_assert_ptr_nonnull(srv);
+    /* 512 KiB announced (read into mapped pages), 10 KiB sent: three pages held */
+    int fd = fo_test_connect(fo_httpd_port(srv));
+    char head[128];
+    int hl = snprintf(head, sizeof head,
+                      "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: %d\r\n\r\n", 512 * 1024);
+    ck_assert_int_eq(write(fd, head, (size_t)hl), hl);
+    char part[10240];
+    memset(part, 'x', sizeof part);
+    ck_assert_int_eq(write(fd, part, sizeof part), (ssize_t)sizeof part);
+    for (int i = 0; i < 3000 && fo_httpd_bodies_held(srv) < 3 * 4096; i++)
+        fo_test_sleep_ms(10);
+    ck_assert_uint_eq(fo_httpd_bodies_held(srv), 3 * 4096);
+    close(fd);
+    ck_assert(held_drops_to_zero(srv));
+    fo_httpd_stop(srv);
+}
+END_TEST
+
+/* Read from fd until EOF or 10 s; true when the server hung up (read 0). */
+static bool hung_up(int fd)
+{
+    struct timeval tv = {10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char buf[512];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0) {
+    }
+    return n == 0;
+}
+
+START_TEST(a_request_not_read_within_the_request_timeout_is_cut_and_idle_keep_alive_is_not)
+{
+    fo_err err;
+    fo_err_clear(&err);
+    fo_httpd_opts o = {.bind_addr = "127.0.0.1", .threads = 1, .connection_timeout_s = 30,
+                       .request_timeout_s = 1, .handler = handler};
+    fo_httpd *srv = fo_httpd_start(&o, &err);
+    ck_assert_ptr_nonnull(srv);
+    int port = fo_httpd_port(srv);
+    /* a body that stops halfway: cut after a second of silence, not after 30 */
+    int64_t t0 = fo_clock_mono_ms(fo_clock_real());
+    int fd = fo_test_connect(port);
+    const char *part = "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nab";
+    ck_assert_int_eq(write(fd, part, strlen(part)), (ssize_t)strlen(part));
+    ck_assert(hung_up(fd));
+    ck_assert_int_lt(fo_clock_mono_ms(fo_clock_real()) - t0, 8000);
+    close(fd);
+    /* a body that trickles, a byte every 300 ms: cut at the first byte past the second */
+    t0 = fo_clock_mono_ms(fo_clock_real());
+    fd = fo_test_connect(port);
+    ck_assert_int_eq(write(fd, part, strlen(part)), (ssize_t)strlen(part));
+    bool cut = false;
+    for (int i = 0; i < 40 && !cut; i++) {
+        fo_test_sleep_ms(300);
+        cut = send(fd, "x", 1, MSG_NOSIGNAL) != 1;
+    }
+    ck_assert(cut || hung_up(fd));
+    ck_assert_int_lt(fo_clock_mono_ms(fo_clock_real()) - t0, 8000);
+    close(fd);
+    /* between requests the idle timeout is the connection's again: 2 s idle, then another */
+    fd = fo_test_connect(port);
+    char buf[1024];
+    const char *get = "GET /teapot HTTP/1.1\r\nHost: a\r\n\r\n";
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(write(fd, get, strlen(get)), (ssize_t)strlen(get));
+        ssize_t n = read(fd, buf, sizeof buf - 1);
+        ck_assert_int_gt(n, 12);
+        buf[n] = '\0';
+        ck_assert_ptr_nonnull(strstr(buf, "HTTP/1.1 418"));
+        fo_test_sleep_ms(2000);
+    }
+    close(fd);
+    fo_httpd_stop(srv);
+}
+END_TEST
+
+int main(void)
+{
+    httpd_fixture_init();
+    Suite *s = suite_create("httpd_bounds");
+    TCase *tc = tcase_create("bounds");
+    tcase_add_test(tc, body_over_the_limit_gets_413_with_a_json_message);
+    tcase_add_test(tc, bodies_past_the_servers_bound_get_429_and_the_bound_frees_as_handlers_return);
+    tcase_add_test(tc, a_request_not_read_within_the_request_timeout_is_cut_and_idle_keep_alive_is_not);
+    tcase_add_test(tc, a_large_body_counts_the_pages_that_arrived_not_what_it_announced);
+    tcase_add_test(tc, an_idle_connection_is_closed_after_the_timeout);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    curl_global_cleanup();
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
