@@ -89,6 +89,9 @@ template_seeds fuzz_podtemplate
 copy_seeds fuzz_json_read "$data"/admission-*.json "$data"/conf-*.json "$data"/patch-*.json
 text_seeds fuzz_json_read '{"request":{"object":{"metadata":{"annotations":{"a":"{\"k\":\"v\\\"q\"}"}}},"oldObject":{"status":{"s":"{\"x\":[1,2.5,true,null]}"}}}}' \
     '[1,-0,0.5e-3,"\u00e9\ud83d\ude00",{"b":{"c":[{}]}},"é"]'
+text_seeds fuzz_kube_stubs \
+    '{"kind":"L","items":[{"metadata":{"name":"a"},"spec":{"k":[1,2,3]}},{"metadata":{"name":"b","finalizers":["f"]},"spec":{"a":{},"b":{},"c":{},"d":{},"e":{},"f":{},"g":{},"h":{},"i":{},"j":{},"k":{},"l":{},"m":{},"n":{}},"status":{"s":1}},7]}' \
+    '{"items":[{"metadata":{"name":"x","labels":{"a":"1","b":"2","c":"3","d":"4","e":"5","f":"6","g":"7","h":"8","i":"9","j":"10","k":"11","l":"12","m":"13","n":"14","o":"15","p":"16","q":"17"},"finalizers":["f"]}}]}'
 copy_seeds fuzz_yaml "$data"/yaml-*.yaml "$data"/podtemplate-*.yaml "$data"/cluster-defaults-*.yaml \
     "$data"/deployment-valid-application.yaml "$data"/kubeconfig-*.yaml
 patch_seeds fuzz_json_patch "$data/patch-rfc6902-appendix-a.json" doc patch

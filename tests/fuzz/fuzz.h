@@ -60,6 +60,23 @@ static inline bool fuzz_two_values(const uint8_t *data, size_t size, json_t **fi
     return true;
 }
 
+/* What the reader charges for building v (fo_json_read_filter.max_weight). */
+static inline size_t fuzz_json_weight(const json_t *v)
+{
+    size_t w = 1;
+    if (json_is_array(v))
+        for (size_t i = 0; i < json_array_size(v); i++)
+            w += fuzz_json_weight(json_array_get(v, i));
+    if (json_is_object(v)) {
+        const char *key;
+        json_t *m;
+        w += 2;
+        json_object_foreach((json_t *)v, key, m)
+            w += 1 + fuzz_json_weight(m);
+    }
+    return w;
+}
+
 /* Compact text of a value for messages (caller frees). */
 static inline char *fuzz_dump(const json_t *v)
 {

@@ -73,23 +73,6 @@ static json_t *prune(const json_t *v, int st)
     return out;
 }
 
-/* What the reader charges for building v (fo_json_read_filter.max_weight). */
-static size_t weight(const json_t *v)
-{
-    size_t w = 1;
-    if (json_is_array(v))
-        for (size_t i = 0; i < json_array_size(v); i++)
-            w += weight(json_array_get(v, i));
-    if (json_is_object(v)) {
-        const char *key;
-        json_t *m;
-        w += 2;
-        json_object_foreach((json_t *)v, key, m)
-            w += 1 + weight(m);
-    }
-    return w;
-}
-
 /* The input without the NUL bytes that stand outside strings (new buffer, *n its length). */
 static char *without_bare_nuls(const uint8_t *data, size_t size, size_t *n)
 {
@@ -145,7 +128,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_check_equal(want, got, "the reader builds other values than jansson");
 
     if (got) {
-        size_t w = weight(got);
+        size_t w = fuzz_json_weight(got);
         fo_json_read_filter ample = {.max_weight = 2 * size + 2}, under = {.max_weight = w - 1};
         json_t *bounded = fo_json_read((const char *)data, size, &ample, &err);
         FUZZ_CHECK(bounded != NULL, "refused at a bound of %zu for %zu bytes (%s)",
