@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/strbuf.h"
 
 /* How much of an object a stub keeps, most first: each level is tried until one fits. */
 enum level { L_META_STATUS, L_LABELS_FINALIZERS, L_FINALIZERS, L_IDENTITY, L_COUNT };
@@ -133,7 +132,8 @@ json_t *fo_kube_read_with_stubs(const char *body, size_t len, const fo_json_read
     size_t over = (size_t)-1;
     fo_json_read_filter f = *filter;
     f.item_over_at = &over;
-    char *copy = NULL; /* the page with the stubs so far */
+    char *copy = NULL; /* the page with the stubs so far, spliced in place */
+    size_t cap = 0;
     const char *text = body;
     for (int stubs = 0;; stubs++) {
         json_t *page = fo_json_read(text, len, &f, err);
@@ -144,27 +144,32 @@ json_t *fo_kube_read_with_stubs(const char *body, size_t len, const fo_json_read
         size_t used = 0;
         json_t *stub =
             fo_kube_oversized_stub(text + over, len - over, false, f.max_weight, &used, err);
-        if (!stub) {
-            free(copy);
-            return NULL;
-        }
-        char *stub_text = json_dumps(stub, JSON_COMPACT);
+        char *stub_text = stub ? json_dumps(stub, JSON_COMPACT) : NULL;
         json_decref(stub);
-        fo_strbuf sb;
-        fo_strbuf_init(&sb, 0);
-        if (!stub_text || fo_strbuf_append(&sb, text, over) != FO_OK ||
-            fo_strbuf_puts(&sb, stub_text) != FO_OK ||
-            fo_strbuf_append(&sb, text + over + used, len - over - used) != FO_OK) {
-            free(stub_text);
-            fo_strbuf_release(&sb);
+        size_t n = stub_text ? strlen(stub_text) : 0;
+        size_t need = len - used + n; /* a stub is shorter than the item, but for tiny bounds */
+        if (stub && stub_text && (!copy || need > cap)) {
+            char *grown = realloc(copy, need > len ? need : len);
+            if (grown && !copy)
+                memcpy(grown, body, len);
+            if (grown) {
+                copy = grown;
+                cap = need > len ? need : len;
+            } else {
+                free(stub_text);
+                stub_text = NULL;
+            }
+        }
+        if (!stub || !stub_text) {
+            if (stub)
+                fo_err_set(err, FO_ENOMEM, "out of memory replacing an oversized item");
             free(copy);
-            fo_err_set(err, FO_ENOMEM, "out of memory replacing an oversized item");
             return NULL;
         }
+        memmove(copy + over + n, copy + over + used, len - over - used);
+        memcpy(copy + over, stub_text, n);
         free(stub_text);
-        free(copy);
-        len = sb.len;
-        copy = fo_strbuf_take(&sb);
+        len = need;
         text = copy;
     }
 }
