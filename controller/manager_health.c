@@ -9,6 +9,7 @@
 
 #include "common/clock.h"
 #include "common/jsonutil.h"
+#include "common/kube_oversized.h"
 #include "common/log.h"
 #include "common/strbuf.h"
 #include "controller/manager_internal.h"
@@ -40,6 +41,11 @@ void fo_manager_register_metrics(fo_manager *m)
     m->resources = fo_metrics_gauge(r, "flinkop_controller_resources",
                                     "Resources in the cache by kind and lifecycle state.", 2,
                                     (const char *[]){"kind", "state"});
+    m->oversized = fo_metrics_gauge(
+        r, "flinkop_controller_oversized_resources",
+        "Resources too heavy to hold, cached as their metadata and status (status.error says "
+        "why), by kind.",
+        1, (const char *[]){"kind"});
     m->rest_errors = fo_metrics_counter(r, "flinkop_controller_flink_rest_errors_total",
                                         "Flink REST calls that failed, by endpoint.", 1,
                                         (const char *[]){"endpoint"});
@@ -79,10 +85,12 @@ void fo_manager_update_gauges(fo_manager *m)
     m->last_gauges_ms = now;
     json_t *all = fo_informer_list(m->informers[FO_CTL_FLINK_DEPLOYMENT], NULL);
     json_t *counts = json_object();
-    size_t i;
+    size_t i, oversized = 0;
     json_t *o;
     json_array_foreach(all, i, o)
     {
+        if (fo_kube_oversized(o))
+            oversized++;
         const char *st = fo_json_get_str(o, "status.lifecycleState");
         if (!st)
             st = "CREATED";
@@ -96,6 +104,7 @@ void fo_manager_update_gauges(fo_manager *m)
     for (size_t s = 0; s < sizeof states / sizeof *states; s++)
         fo_gauge_set(m->resources, (double)json_integer_value(json_object_get(counts, states[s])),
                      (const char *[]){"FlinkDeployment", states[s]});
+    fo_gauge_set(m->oversized, (double)oversized, (const char *[]){"FlinkDeployment"});
     json_decref(counts);
     json_decref(all);
 }

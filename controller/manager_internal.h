@@ -62,6 +62,7 @@ struct fo_manager {
     fo_counter *reconciles, *rest_errors, *defaults_reloads;
     fo_histogram *reconcile_seconds, *queue_seconds;
     fo_gauge *queue_depth, *resources, *leader, *defaults_degraded;
+    fo_gauge *oversized; /* resources cached as stubs (common/kube_oversized.h) */
 };
 
 /* manager_health.c */

@@ -67,6 +67,11 @@ expect_eq "$(kubectl get pods -l app=basic-example,component=jobmanager -o jsonp
     "$pod" "the JobManager pod"
 expect_contains "$(kubectl get events --field-selector involvedObject.name=basic-example -o jsonpath='{.items[*].message}')" \
     "too large for flinkop" "the Events of the deployment"
+counted() {
+    http GET "$CONTROLLER_HEALTH_PORT" /metrics 2>/dev/null |
+        grep -q '^flinkop_controller_oversized_resources{kind="FlinkDeployment"} 1$'
+}
+wait_for "the controller's metrics to count the heavy resource" 30 counted
 rss=$(awk '/^VmHWM/ {print $2}' "/proc/$CONTROLLER_PID/status")
 e2e_log "controller peak RSS with the heavy object cached as a stub: $rss kB"
 
