@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/jsonutil.h"
 
@@ -481,7 +482,8 @@ bool fo_flink_is_canary(const json_t *obj)
     const json_t *labels = fo_json_get(obj, "metadata.labels");
     const json_t *c =
         json_is_object(labels) ? json_object_get(labels, FO_FLINK_CANARY_LABEL) : NULL;
-    return json_is_string(c) && strcmp(json_string_value(c), "true") == 0;
+    /* any case, as the Apache operator compares it ("True" marks a canary there too) */
+    return json_is_string(c) && strcasecmp(json_string_value(c), "true") == 0;
 }
 
 bool fo_flink_name_is_valid(const char *name)

@@ -30,10 +30,22 @@ static fo_rc write_op(void *ctx, const char *op, const char *path, size_t path_l
     return rc == FO_OK ? fo_strbuf_putc(sb, '}') : rc;
 }
 
+/* An object being deleted: its updates take finalizers off. Defaults or templates written
+ * into it now (the cluster defaults may have changed since it was stored) would change its
+ * spec, the API server would bump its generation, and the validating webhook would judge the
+ * whole spec again instead of letting the finalizers go (admit_validate.c): the deletion could
+ * hang on a rule. Nothing is gained either: the object is going away. */
+static bool being_deleted(const json_t *obj)
+{
+    const json_t *deleting = json_object_get(json_object_get(obj, "metadata"), "deletionTimestamp");
+    return deleting && !json_is_null(deleting);
+}
+
 void fo_admit_mutate(const fo_admission_request *req, const fo_cluster_defaults *cd,
                      fo_admission_response *resp)
 {
-    if (!fo_admission_is_flink_write(req) || fo_validate_is_canary(req->object))
+    if (!fo_admission_is_flink_write(req) || fo_validate_is_canary(req->object) ||
+        being_deleted(req->object))
         return;
     /* Never change what was lent: the request document stays as the API server sent it.
      * `after` is a copy of it that shares every value normalising only reads

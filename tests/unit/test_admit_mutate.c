@@ -242,7 +242,25 @@ START_TEST(deletes_subresources_other_kinds_and_canaries_get_no_patch)
     ck_assert(!patch_for(obj, "CREATE", NULL, "FlinkStateSnapshot"));
     json_t *canary = fo_test_load_yaml("admission-flinkdeployment-canary.yaml");
     ck_assert(!patch_for(canary, "CREATE", NULL, NULL));
+    json_object_set_new(fo_json_get(canary, "metadata.labels"), "flink.apache.org/canary",
+                        json_string("True"));
+    ck_assert(!patch_for(canary, "CREATE", NULL, NULL));
     json_decref(canary);
+    json_decref(obj);
+}
+END_TEST
+
+/* The update that takes the finalizer off an object being deleted gets no defaults: a spec
+ * change would bump its generation and make the validating webhook judge the spec again. */
+START_TEST(an_object_being_deleted_gets_no_patch)
+{
+    json_t *obj = fo_test_load_yaml("admission-flinkdeployment-basic.yaml");
+    ck_assert(patch_for(obj, "UPDATE", NULL, NULL)); /* the control: defaults are missing */
+    json_t *meta = json_object_get(obj, "metadata");
+    json_object_set_new(meta, "deletionTimestamp", json_string("2026-11-26T11:40:00Z"));
+    ck_assert(!patch_for(obj, "UPDATE", NULL, NULL));
+    json_object_set_new(meta, "deletionTimestamp", json_null());
+    ck_assert(patch_for(obj, "UPDATE", NULL, NULL));
     json_decref(obj);
 }
 END_TEST
@@ -276,6 +294,7 @@ int main(void)
     tcase_add_test(tc, a_session_job_gets_the_target_session_label_and_keeps_its_others);
     tcase_add_test(tc, dry_run_gets_the_same_patch);
     tcase_add_test(tc, deletes_subresources_other_kinds_and_canaries_get_no_patch);
+    tcase_add_test(tc, an_object_being_deleted_gets_no_patch);
     tcase_add_test(tc, an_object_the_normaliser_refuses_is_allowed_with_a_warning);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -231,6 +231,12 @@ START_TEST(helpers_name_objects_and_detect_ha)
     json_object_set_new(fo_json_get(canary, "metadata.labels"), "flink.apache.org/canary",
                         json_string("false"));
     ck_assert(!fo_flink_is_canary(canary));
+    json_object_set_new(fo_json_get(canary, "metadata.labels"), "flink.apache.org/canary",
+                        json_string("TRUE"));
+    ck_assert(fo_flink_is_canary(canary)); /* the Apache operator ignores the case */
+    json_object_set_new(fo_json_get(canary, "metadata.labels"), "flink.apache.org/canary",
+                        json_string("truely"));
+    ck_assert(!fo_flink_is_canary(canary));
     json_decref(canary);
 }
 END_TEST
