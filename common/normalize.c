@@ -5,7 +5,9 @@
 
 #include "common/defaults.h"
 #include "common/jsonutil.h"
+#include "common/json_fingerprint.h"
 #include "common/labels.h"
+#include "common/own_templates.h"
 #include "common/podtemplate.h"
 
 /* The label the Apache operator puts on session jobs so a session cluster finds its jobs
@@ -24,51 +26,108 @@ static bool absent(const json_t *v)
     return !v || json_is_null(v);
 }
 
-/* Write layer(cluster role template, spec.podTemplate, spec.<role>.podTemplate) to
- * spec.<role>.podTemplate. spec.podTemplate itself stays as the user wrote it. */
-static fo_rc layer_role(json_t *spec, const char *role_key, fo_role role,
-                        const fo_cluster_defaults *cd)
+/* What layering a resource's roles reads and writes. */
+typedef struct layering {
+    const fo_cluster_defaults *cd;
+    const json_t *record;   /* the resource's record of its own templates, or NULL */
+    const json_t *old_spec; /* the previous version's spec (an UPDATE), or NULL */
+    bool has_old;           /* there is a previous version */
+    json_t *new_record;     /* the record being built, when the caller writes it; else NULL */
+} layering;
+
+static const json_t *role_template(const json_t *spec, const char *role_key)
+{
+    const json_t *role = json_is_object(spec) ? json_object_get(spec, role_key) : NULL;
+    const json_t *t = json_is_object(role) ? json_object_get(role, "podTemplate") : NULL;
+    return absent(t) ? NULL : t;
+}
+
+/* Write layer(cluster role template, spec.podTemplate, the role's own template) to
+ * spec.<role>.podTemplate. The own template is the role's template as written, or the one the
+ * record keeps for it (common/own_templates.h). spec.podTemplate itself stays as the user
+ * wrote it. */
+static fo_rc layer_role(json_t *spec, const char *role_key, fo_role role, layering *l)
 {
     json_t *role_obj = json_object_get(spec, role_key);
     if (!absent(role_obj) && !json_is_object(role_obj))
         return FO_OK; /* wrong type: validation reports it; do not overwrite user data */
-    const json_t *own = json_is_object(role_obj) ? json_object_get(role_obj, "podTemplate") : NULL;
-    if (!absent(own) && !json_is_object(own))
+    const json_t *current = json_is_object(role_obj) ? json_object_get(role_obj, "podTemplate")
+                                                     : NULL;
+    if (!absent(current) && !json_is_object(current))
         return FO_OK;
+    if (absent(current))
+        current = NULL;
+    json_t *own = fo_own_templates_layer(l->record, role_key, current,
+                                         role_template(l->old_spec, role_key), l->has_old);
     const json_t *layers[] = {
-        fo_cluster_defaults_pod_template(cd, role),
+        fo_cluster_defaults_pod_template(l->cd, role),
         as_layer(json_object_get(spec, "podTemplate")),
-        as_layer(own),
+        own,
     };
-    /* The usual UPDATE: the template was layered when the resource was created, over the same
-     * layers. The resource keeps its own value (written as layering would write it, so the
-     * result is the same, byte for byte), which spares building the merge, and a diff against
-     * a copy that shares it (fo_normalize_copy) stops at the pointer. */
+    /* The usual UPDATE without a record: the template was layered when the resource was
+     * created, over the same layers. The resource keeps its own value (written as layering
+     * would write it, so the result is the same, byte for byte), which spares building the
+     * merge, and a diff against a copy that shares it (fo_normalize_copy) stops at the
+     * pointer. With a record, a result with the fingerprint of the current template is kept
+     * too: the API server stores it with its keys sorted. */
     bool kept = false;
-    json_t *effective = fo_podtemplate_layer_keep(layers, 3, &kept);
-    if (kept)
-        return FO_OK;
-    if (!effective)
-        return FO_OK; /* no template anywhere: create nothing */
-    if (absent(own) && fo_json_is_empty(effective)) {
-        json_decref(effective); /* only empty layers (cluster defaults "podTemplate: {}") */
-        return FO_OK;
+    json_t *effective = NULL;
+    if (own == current) {
+        effective = fo_podtemplate_layer_keep(layers, 3, &kept);
+    } else {
+        effective = fo_podtemplate_layer(layers, 3);
+        if (current && effective &&
+            fo_json_fingerprint(effective) == fo_json_fingerprint(current)) {
+            json_decref(effective);
+            effective = NULL;
+            kept = true;
+        }
     }
+    fo_rc rc = FO_OK;
+    if (l->new_record)
+        rc = fo_own_templates_note(l->new_record, role_key, own, kept ? current : effective);
+    if (rc != FO_OK || kept)
+        goto out;
+    if (!effective) { /* no template anywhere */
+        if (current && own != current) /* the record says all of it was layered in */
+            json_object_del(role_obj, "podTemplate");
+        goto out; /* on an absent role: create nothing */
+    }
+    if (!current && fo_json_is_empty(effective))
+        goto out; /* only empty layers (cluster defaults "podTemplate: {}") */
     /* Only now is a jobManager / taskManager object created (or a null one replaced). */
     json_t *target = fo_json_ensure_object(spec, role_key);
-    if (!target || json_object_set_new(target, "podTemplate", effective) != 0)
-        return FO_ENOMEM;
-    return FO_OK;
+    if (!target || json_object_set(target, "podTemplate", effective) != 0)
+        rc = FO_ENOMEM;
+out:
+    json_decref(effective);
+    json_decref(own);
+    return rc;
 }
 
-static fo_rc normalize_deployment(json_t *obj, const fo_cluster_defaults *cd, fo_err *err)
+static fo_rc normalize_deployment(json_t *obj, const json_t *old, const fo_cluster_defaults *cd,
+                                  bool write_record, fo_err *err)
 {
     if (fo_defaults_apply_deployment(obj) != FO_OK)
         return fo_err_set(err, FO_EINVAL, "spec: must be an object");
     json_t *spec = json_object_get(obj, "spec");
-    fo_rc rc = layer_role(spec, "jobManager", FO_ROLE_JOBMANAGER, cd);
+    layering l = {
+        .cd = cd,
+        .record = fo_own_templates_read(obj),
+        .old_spec = json_is_object(old) ? json_object_get(old, "spec") : NULL,
+        .has_old = json_is_object(old),
+        .new_record = write_record ? json_object() : NULL,
+    };
+    fo_rc rc = write_record && !l.new_record ? FO_ENOMEM : FO_OK;
     if (rc == FO_OK)
-        rc = layer_role(spec, "taskManager", FO_ROLE_TASKMANAGER, cd);
+        rc = layer_role(spec, "jobManager", FO_ROLE_JOBMANAGER, &l);
+    if (rc == FO_OK)
+        rc = layer_role(spec, "taskManager", FO_ROLE_TASKMANAGER, &l);
+    /* metadata of the wrong type: validation reports it, and the record stays unwritten */
+    if (rc == FO_OK && l.new_record && fo_own_templates_write(obj, l.new_record) == FO_ENOMEM)
+        rc = FO_ENOMEM;
+    json_decref((json_t *)l.record);
+    json_decref(l.new_record);
     if (rc != FO_OK)
         return fo_err_set(err, rc, "pod template layering: out of memory");
     /* Layering may have created spec.jobManager; its own defaults (replicas) apply to it now,
@@ -150,6 +209,7 @@ json_t *fo_normalize_copy(const json_t *obj)
     if (deployment) {
         own_member(spec, "jobManager", &ok);
         own_member(spec, "taskManager", &ok);
+        own_member(own_member(out, "metadata", &ok), "annotations", &ok);
     }
     if (session_job)
         own_member(own_member(out, "metadata", &ok), "labels", &ok);
@@ -160,7 +220,8 @@ json_t *fo_normalize_copy(const json_t *obj)
     return out;
 }
 
-fo_rc fo_normalize_resource(json_t *obj, const fo_cluster_defaults *cd, fo_err *err)
+static fo_rc normalize(json_t *obj, const json_t *old, const fo_cluster_defaults *cd,
+                       bool write_record, fo_err *err)
 {
     if (!json_is_object(obj))
         return fo_err_set(err, FO_EINVAL, "resource: must be an object");
@@ -168,8 +229,19 @@ fo_rc fo_normalize_resource(json_t *obj, const fo_cluster_defaults *cd, fo_err *
     if (!kind)
         return FO_OK;
     if (strcmp(kind, "FlinkDeployment") == 0)
-        return normalize_deployment(obj, cd, err);
+        return normalize_deployment(obj, old, cd, write_record, err);
     if (strcmp(kind, "FlinkSessionJob") == 0)
         return normalize_session_job(obj, err);
     return FO_OK;
+}
+
+fo_rc fo_normalize_resource(json_t *obj, const fo_cluster_defaults *cd, fo_err *err)
+{
+    return normalize(obj, NULL, cd, false, err);
+}
+
+fo_rc fo_normalize_admission(json_t *obj, const json_t *old, const fo_cluster_defaults *cd,
+                             fo_err *err)
+{
+    return normalize(obj, old, cd, true, err);
 }

@@ -18,16 +18,27 @@
  * FlinkDeployment / FlinkSessionJob without an object spec.
  *
  * FlinkDeployment: defaults, then spec.jobManager.podTemplate = layer(cluster JobManager
- * template, spec.podTemplate, spec.jobManager.podTemplate), spec.taskManager likewise
+ * template, spec.podTemplate, the JobManager's own template), spec.taskManager likewise
  * (the role object is created only when there is a template to write; spec.podTemplate is
- * left as written; a role or template of the wrong type is left for validation).
+ * left as written; a role or template of the wrong type is left for validation). The own
+ * template is spec.<role>.podTemplate, or what the record of the resource's own templates
+ * says it was before it was layered (common/own_templates.h; the record is read, not written).
  * FlinkSessionJob: defaults, then metadata.labels["target.session"] = spec.deploymentName
  * when that is a string that is a valid label value. */
 fo_rc fo_normalize_resource(json_t *obj, const fo_cluster_defaults *cd, fo_err *err);
 
+/* The mutating webhook's fo_normalize_resource: old is the previous version of the object on
+ * an UPDATE (NULL on a CREATE; only its spec.<role>.podTemplate values are read), and the
+ * record of a FlinkDeployment's own templates is written too (the annotation
+ * FO_OWN_TEMPLATES_ANNOTATION; removed when layering added nothing), so that the next
+ * layering, by the webhook or the controller, starts from the user's templates. */
+fo_rc fo_normalize_admission(json_t *obj, const json_t *old, const fo_cluster_defaults *cd,
+                             fo_err *err);
+
 /* What fo_normalize_resource promises about the values it finds in obj: it sets (adds or
  * replaces) members of obj.spec and spec.job, and also of spec.jobManager and spec.taskManager
- * for a FlinkDeployment, of obj itself, obj.metadata and metadata.labels for a FlinkSessionJob
+ * for a FlinkDeployment (and, by fo_normalize_admission, of its obj.metadata and
+ * metadata.annotations), of obj itself, obj.metadata and metadata.labels for a FlinkSessionJob
  * (creating those objects when needed), and changes no other value in place: it only reads
  * them. In particular the pod templates (spec.podTemplate, spec.<role>.podTemplate) are only
  * read; a role's template may be replaced by a new value, never edited. So every other value

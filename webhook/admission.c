@@ -148,12 +148,14 @@ static fo_rc decode_request(const json_t *r, fo_admission_request *req, fo_err *
     bool needs_object = req->op == FO_ADMISSION_CREATE || req->op == FO_ADMISSION_UPDATE;
     if ((rc = get_object(r, "object", "request.object", false, &req->object, err)) != FO_OK)
         return rc;
-    /* oldObject was checked as JSON; the reader kept only its metadata.generation. */
+    /* oldObject was checked as JSON; the reader kept only its metadata.generation (and for
+     * /mutate the role templates). */
     const json_t *old = json_object_get(r, "oldObject");
     if (old && !json_is_null(old) && !json_is_object(old))
         return fo_err_set(err, FO_EINVAL, "request.oldObject: must be an object, got %s",
                           type_name(old));
     req->has_old_object = json_is_object(old);
+    req->old_object = req->has_old_object ? old : NULL;
     if (req->has_old_object)
         req->old_generation = json_object_get(json_object_get(old, "metadata"), "generation");
     if (needs_object && !req->object)

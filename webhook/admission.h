@@ -56,7 +56,10 @@ typedef struct fo_admission_request {
     const char *namespace_; /* "" when absent */
     const json_t *object;   /* NULL when null/absent (DELETE, CONNECT); without
                                metadata.managedFields */
-    bool has_old_object;    /* request.oldObject was an object (only its generation is kept) */
+    bool has_old_object;    /* request.oldObject was an object */
+    const json_t *old_object;     /* what was kept of it (its metadata.generation, and by
+                                     decode_without_status its spec.<role>.podTemplate), or
+                                     NULL */
     const json_t *old_generation; /* request.oldObject.metadata.generation, or NULL */
     bool dry_run;
 } fo_admission_request;
@@ -67,7 +70,8 @@ typedef struct fo_admission_request {
  * than FO_WH_JSON_MAX_WEIGHT), and req is left empty. */
 fo_rc fo_admission_decode(const char *body, size_t len, fo_admission_request *req, fo_err *err);
 
-/* The same, leaving out the object's status too (for /mutate: normalising never reads it). */
+/* The same, leaving out the object's status too (for /mutate: normalising never reads it),
+ * and keeping oldObject's role pod templates (normalising compares with them). */
 fo_rc fo_admission_decode_without_status(const char *body, size_t len, fo_admission_request *req,
                                          fo_err *err);
 

@@ -5,14 +5,25 @@
 
 /* Where the reader is in the review: members of these objects may be skipped. Everything
  * under any other member is S_NONE (built, no more matching). */
-enum { S_NONE = 0, S_ROOT, S_REQUEST, S_OBJECT, S_METADATA, S_OLD_OBJECT, S_OLD_METADATA };
+enum {
+    S_NONE = 0,
+    S_ROOT,
+    S_REQUEST,
+    S_OBJECT,
+    S_METADATA,
+    S_OLD_OBJECT,
+    S_OLD_METADATA,
+    S_OLD_SPEC,
+    S_OLD_ROLE,
+};
 
 /* What *skip is set to: any index leaves the member out (no types are recorded). */
 #define SKIP 0
 
 static int member_state(void *ctx, int st, const char *key, size_t n, int *skip)
 {
-    bool skip_status = *(const bool *)ctx;
+    /* /mutate reads no status, and the role templates of oldObject (common/own_templates.h) */
+    bool for_mutate = *(const bool *)ctx;
 #define IS(lit) (n == sizeof(lit) - 1 && memcmp(key, lit, n) == 0)
     switch (st) {
     case S_ROOT:
@@ -26,20 +37,32 @@ static int member_state(void *ctx, int st, const char *key, size_t n, int *skip)
             *skip = SKIP;
         return S_NONE;
     case S_OBJECT:
-        if (IS("status") && skip_status)
+        if (IS("status") && for_mutate)
             *skip = SKIP;
         return IS("metadata") ? S_METADATA : S_NONE;
     case S_METADATA:
         if (IS("managedFields"))
             *skip = SKIP;
         return S_NONE;
-    case S_OLD_OBJECT: /* only metadata.generation is kept */
+    case S_OLD_OBJECT: /* only metadata.generation is kept, and for /mutate the role templates */
         if (!key || IS("metadata"))
             return key ? S_OLD_METADATA : S_NONE; /* not an object: refused by the caller */
+        if (IS("spec") && for_mutate)
+            return S_OLD_SPEC;
         *skip = SKIP;
         return S_NONE;
     case S_OLD_METADATA:
         if (key && !IS("generation"))
+            *skip = SKIP;
+        return S_NONE;
+    case S_OLD_SPEC:
+        if (key && (IS("jobManager") || IS("taskManager")))
+            return S_OLD_ROLE;
+        if (key)
+            *skip = SKIP;
+        return S_NONE;
+    case S_OLD_ROLE:
+        if (key && !IS("podTemplate"))
             *skip = SKIP;
         return S_NONE;
     }
@@ -51,11 +74,11 @@ json_t *fo_wh_json_parse(const char *buf, size_t len, fo_wh_json_mode mode, fo_e
 {
     if (mode == FO_WH_JSON_ALL)
         return fo_json_read(buf, len, NULL, err);
-    bool skip_status = mode == FO_WH_JSON_REVIEW_NO_STATUS;
+    bool for_mutate = mode == FO_WH_JSON_REVIEW_NO_STATUS;
     /* a number the API server wrote from a float64 is the field's check's to report */
     fo_json_read_filter f = {.root_state = S_ROOT,
                              .member = member_state,
-                             .ctx = &skip_status,
+                             .ctx = &for_mutate,
                              .big_integers_as_reals = true,
                              .max_weight = FO_WH_JSON_MAX_WEIGHT};
     return fo_json_read(buf, len, &f, err);

@@ -9,8 +9,9 @@
  * Skipped members (with FO_WH_JSON_REVIEW) are checked like everything else, then left out of
  * the result: everything in request.oldObject but its metadata.generation (which tells whether
  * an update changes the spec), request.userInfo, request.options and
- * request.object.metadata.managedFields, and with FO_WH_JSON_REVIEW_NO_STATUS also
- * request.object.status. An integer past 64 bits is read as a real, as the API server (which
+ * request.object.metadata.managedFields, and with FO_WH_JSON_REVIEW_NO_STATUS (/mutate) also
+ * request.object.status, while oldObject.spec.jobManager.podTemplate and
+ * spec.taskManager.podTemplate are kept (common/own_templates.h compares with them). An integer past 64 bits is read as a real, as the API server (which
  * wrote it from a float64) read it, so that validation names the field instead of the whole
  * review being refused. Acceptance and results otherwise as fo_json_read (= json_loadb(
  * JSON_DECODE_ANY | JSON_ALLOW_NUL)). Pure; thread-safe. */
@@ -35,7 +36,8 @@
 typedef enum fo_wh_json_mode {
     FO_WH_JSON_ALL,              /* build everything (what json_loadb builds) */
     FO_WH_JSON_REVIEW,           /* leave out the members listed above */
-    FO_WH_JSON_REVIEW_NO_STATUS, /* and request.object.status (for /mutate) */
+    FO_WH_JSON_REVIEW_NO_STATUS, /* and request.object.status; oldObject's role templates
+                                    kept (for /mutate) */
 } fo_wh_json_mode;
 
 /* Parse buf[0..len) (need not be NUL-terminated). Returns a new reference, or NULL with err:

@@ -141,7 +141,8 @@ static json_t *running_status(const json_t *spec, const char *name, long long ge
 }
 
 /* The object of a deployment that has been running for a while: its spec as the mutating
- * webhook stored it at creation (normalised with the cluster defaults), server-set metadata,
+ * webhook stored it at creation (normalised with the cluster defaults, with the record of its
+ * own pod templates: common/own_templates.h), server-set metadata,
  * the operator's finalizer and status, and the managedFields of all three writers. */
 static json_t *stored(const json_t *manifest, const fo_cluster_defaults *cd, const char *rv,
                       long long generation)
@@ -149,7 +150,7 @@ static json_t *stored(const json_t *manifest, const fo_cluster_defaults *cd, con
     json_t *obj = applied(manifest, "2026-04-20T09:15:02Z");
     fo_err err;
     fo_err_clear(&err);
-    if (fo_normalize_resource(obj, cd, &err) != FO_OK) {
+    if (fo_normalize_admission(obj, NULL, cd, &err) != FO_OK) {
         fprintf(stderr, "review_gen: %s\n", err.message);
         exit(1);
     }

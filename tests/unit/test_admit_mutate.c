@@ -15,9 +15,10 @@
 #include "webhook/admission.h"
 #include "webhook/admit_mutate.h"
 
-/* An AdmissionReview around obj, decoded. */
-static void make_request(const char *op, const json_t *obj, bool dry_run, const char *sub,
-                         fo_admission_request *req)
+/* An AdmissionReview around obj (and old as oldObject on an UPDATE; NULL: obj), decoded as
+ * /mutate decodes it. */
+static void make_update(const char *op, const json_t *obj, const json_t *old, bool dry_run,
+                        const char *sub, fo_admission_request *req)
 {
     const char *kind = fo_json_str(obj, "kind");
     const char *plural =
@@ -30,7 +31,8 @@ static void make_request(const char *op, const json_t *obj, bool dry_run, const 
         "v1beta1", "kind", kind, "resource", "group", "flink.apache.org", "version", "v1beta1",
         "resource", plural, "name", fo_json_get_str(obj, "metadata.name"), "namespace",
         "flink-jobs", "operation", op, "object", has_object ? obj : json_null(), "oldObject",
-        has_object && strcmp(op, "CREATE") == 0 ? json_null() : obj, "dryRun", dry_run);
+        has_object && strcmp(op, "CREATE") == 0 ? json_null() : old ? old : obj, "dryRun",
+        dry_run);
     ck_assert_ptr_nonnull(doc);
     if (sub)
         json_object_set_new(json_object_get(doc, "request"), "subResource", json_string(sub));
@@ -38,17 +40,24 @@ static void make_request(const char *op, const json_t *obj, bool dry_run, const 
     json_decref(doc);
     fo_err err;
     fo_err_clear(&err);
-    ck_assert_msg(fo_admission_decode(text, strlen(text), req, &err) == FO_OK, "%s", err.message);
+    ck_assert_msg(fo_admission_decode_without_status(text, strlen(text), req, &err) == FO_OK,
+                  "%s", err.message);
     free(text);
+}
+
+static void make_request(const char *op, const json_t *obj, bool dry_run, const char *sub,
+                         fo_admission_request *req)
+{
+    make_update(op, obj, NULL, dry_run, sub, req);
 }
 
 /* Mutate obj; returns the patched object (new reference; equal to obj when no patch) and
  * the patch length through *nops. */
-static json_t *mutate(const json_t *obj, const fo_cluster_defaults *cd, const char *op,
-                      bool dry_run, size_t *nops)
+static json_t *mutate_update(const json_t *obj, const json_t *old, const fo_cluster_defaults *cd,
+                             const char *op, bool dry_run, size_t *nops)
 {
     fo_admission_request req;
-    make_request(op, obj, dry_run, NULL, &req);
+    make_update(op, obj, old, dry_run, NULL, &req);
     fo_admission_response resp;
     fo_admission_response_init(&resp);
     fo_admit_mutate(&req, cd, &resp);
@@ -82,6 +91,12 @@ static json_t *mutate(const json_t *obj, const fo_cluster_defaults *cd, const ch
     fo_admission_response_release(&resp);
     fo_admission_request_release(&req);
     return out;
+}
+
+static json_t *mutate(const json_t *obj, const fo_cluster_defaults *cd, const char *op,
+                      bool dry_run, size_t *nops)
+{
+    return mutate_update(obj, NULL, cd, op, dry_run, nops);
 }
 
 START_TEST(a_deployment_gets_the_documented_defaults_and_keeps_what_the_user_wrote)
@@ -206,6 +221,68 @@ START_TEST(dry_run_gets_the_same_patch)
 }
 END_TEST
 
+/* A label of spec.podTemplate changed after creation (the roles got it copied in when the
+ * resource was created): the patch carries the new value into both roles, the JobManager's
+ * own label stays on top, and mutating the result again gives no patch. */
+START_TEST(an_update_of_the_common_template_reaches_both_roles)
+{
+    size_t len;
+    char *yaml = fo_test_read_data("admission-cluster-defaults.yaml", &len);
+    fo_err err;
+    fo_err_clear(&err);
+    fo_cluster_defaults *cd = fo_cluster_defaults_parse(yaml, len, &err);
+    ck_assert_msg(cd != NULL, "%s", err.message);
+    json_t *obj = fo_test_load_yaml("admission-flinkdeployment-with-templates.yaml");
+    size_t n = 0;
+    json_t *stored = mutate(obj, cd, "CREATE", false, &n);
+    ck_assert_str_eq(fo_json_get_str(stored, "spec.taskManager.podTemplate.metadata.labels.team"),
+                     "payments");
+
+    json_t *edited = json_deep_copy(stored);
+    json_object_set_new(fo_json_get(edited, "spec.podTemplate.metadata.labels"), "team",
+                        json_string("billing"));
+    json_t *next = mutate_update(edited, stored, cd, "UPDATE", false, &n);
+    ck_assert_uint_gt(n, 0);
+    ck_assert_str_eq(fo_json_get_str(next, "spec.taskManager.podTemplate.metadata.labels.team"),
+                     "billing");
+    ck_assert_str_eq(fo_json_get_str(next, "spec.jobManager.podTemplate.metadata.labels.team"),
+                     "billing");
+    ck_assert_str_eq(fo_json_get_str(next, "spec.jobManager.podTemplate.metadata.labels.tier"),
+                     "jobmanager-level");
+    ck_assert_str_eq(fo_json_get_str(next, "spec.taskManager.podTemplate.metadata.labels.tier"),
+                     "spec-level");
+    json_t *again = mutate_update(next, next, cd, "UPDATE", false, &n);
+    ck_assert_uint_eq(n, 0);
+
+    /* the JobManager's template edited in place (its own label), then the common one again:
+     * the edit is the user's, the copied team label is not (oldObject tells them apart) */
+    json_t *jm_edit = json_deep_copy(next);
+    json_object_set_new(fo_json_get(jm_edit, "spec.jobManager.podTemplate.metadata.labels"),
+                        "tier", json_string("edited"));
+    json_t *after_edit = mutate_update(jm_edit, next, cd, "UPDATE", false, &n);
+    json_t *team_edit = json_deep_copy(after_edit);
+    json_object_set_new(fo_json_get(team_edit, "spec.podTemplate.metadata.labels"), "team",
+                        json_string("ops"));
+    json_t *last = mutate_update(team_edit, after_edit, cd, "UPDATE", false, &n);
+    ck_assert_str_eq(fo_json_get_str(last, "spec.jobManager.podTemplate.metadata.labels.team"),
+                     "ops");
+    ck_assert_str_eq(fo_json_get_str(last, "spec.jobManager.podTemplate.metadata.labels.tier"),
+                     "edited");
+    json_decref(last);
+    json_decref(team_edit);
+    json_decref(after_edit);
+    json_decref(jm_edit);
+
+    json_decref(again);
+    json_decref(next);
+    json_decref(edited);
+    json_decref(stored);
+    json_decref(obj);
+    fo_cluster_defaults_unref(cd);
+    free(yaml);
+}
+END_TEST
+
 /* Run mutate on a request and return whether a patch came back. */
 static bool patch_for(const json_t *obj, const char *op, const char *sub, const char *kind_override)
 {
@@ -295,6 +372,7 @@ int main(void)
     tcase_add_test(tc, dry_run_gets_the_same_patch);
     tcase_add_test(tc, deletes_subresources_other_kinds_and_canaries_get_no_patch);
     tcase_add_test(tc, an_object_being_deleted_gets_no_patch);
+    tcase_add_test(tc, an_update_of_the_common_template_reaches_both_roles);
     tcase_add_test(tc, an_object_the_normaliser_refuses_is_allowed_with_a_warning);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

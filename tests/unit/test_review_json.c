@@ -251,6 +251,25 @@ START_TEST(review_mode_leaves_out_the_unread_members)
     free(with_status);
     json_object_del(json_object_get(r, "object"), "status");
 
+    /* /mutate keeps oldObject's role templates too (common/own_templates.h), nothing else
+     * of its spec */
+    static const char old_roles[] =
+        "{\"request\":{\"oldObject\":{\"metadata\":{\"generation\":2,\"name\":\"n\"},"
+        "\"spec\":{\"image\":\"i\",\"jobManager\":{\"replicas\":1,\"podTemplate\":{\"a\":1}},"
+        "\"taskManager\":{\"podTemplate\":{\"b\":[2]},\"resource\":{}},\"podTemplate\":{}},"
+        "\"status\":{}}}}";
+    got = fo_wh_json_parse(old_roles, strlen(old_roles), FO_WH_JSON_REVIEW_NO_STATUS, &err);
+    json_t *want = json_loads("{\"request\":{\"oldObject\":{\"metadata\":{\"generation\":2},"
+                              "\"spec\":{\"jobManager\":{\"podTemplate\":{\"a\":1}},"
+                              "\"taskManager\":{\"podTemplate\":{\"b\":[2]}}}}}}",
+                              0, NULL);
+    ck_assert(json_equal(got, want));
+    json_decref(got);
+    json_decref(want);
+    got = fo_wh_json_parse(old_roles, strlen(old_roles), FO_WH_JSON_REVIEW, &err);
+    ck_assert_ptr_null(fo_json_get(got, "request.oldObject.spec"));
+    json_decref(got);
+
     /* a null oldObject is kept as null, an oldObject that is no object as it is (the caller
      * refuses it) */
     json_object_set_new(r, "oldObject", json_null());

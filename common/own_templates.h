@@ -1,0 +1,64 @@
+#ifndef FO_OWN_TEMPLATES_H
+#define FO_OWN_TEMPLATES_H
+
+/* The record of a FlinkDeployment's own role pod templates, kept beside the layered ones.
+ *
+ * The mutating webhook writes the layered template (cluster defaults < spec.podTemplate <
+ * the role's own) into spec.jobManager.podTemplate and spec.taskManager.podTemplate. Read
+ * back, that value no longer says which parts were the user's: layered again over a changed
+ * spec.podTemplate, the values copied from the old one would sit in the top layer and win
+ * (an edited env value, a removed sidecar or a deleted spec.podTemplate would never take
+ * effect). So the webhook also records, per role, the role's own template before layering and
+ * a fingerprint of what it wrote, in the annotation below (a JSON object, sorted keys):
+ *
+ *   {"jobManager": {"fingerprint": "<16 hex digits>", "own": {...}}, "taskManager": {...}}
+ *
+ * ("own" left out when the role had no template of its own; a role whose layering added
+ * nothing has no entry, and no entry at all means no annotation). Whoever layers next (the
+ * webhook on the next write, the controller on every pass) takes the role's own layer from it:
+ *
+ * - the role's template still has the recorded fingerprint (nobody changed it since it was
+ *   written; common/json_fingerprint.h: the API server's reordering does not count): the
+ *   recorded own template;
+ * - it changed, and the previous version of the object (an UPDATE through the webhook) still
+ *   had the recorded fingerprint: the recorded own template with the change applied (RFC 7386
+ *   merge patch from the previous version to this one: what `kubectl apply` or `kubectl edit`
+ *   changed in the layered template is changed in the user's own);
+ * - otherwise (no record, a record that is not one, a template changed with nothing to compare
+ *   to): the role's template as it is, as if there were no record (server-side apply takes
+ *   the layered fields back with the annotation, which leaves the user's own template).
+ *
+ * Pure; thread-safe. */
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "common/rc.h"
+
+#define FO_OWN_TEMPLATES_ANNOTATION "flinkop.io/own-pod-templates"
+
+/* The record in obj's metadata.annotations (new reference), or NULL when there is none or it
+ * is not a record (not a JSON object, or an entry that is not {"fingerprint": string,
+ * "own": object?}; such a record is ignored as a whole). */
+json_t *fo_own_templates_read(const json_t *obj);
+
+/* The own layer of role `role_key` ("jobManager", "taskManager") by the rules above: record
+ * from fo_own_templates_read (or NULL), current the role's template in the object (NULL when
+ * absent), old the role's template in the previous version and has_old whether there is one.
+ * New reference, or NULL for no own layer. Out of memory gives current (the layering then
+ * works as without a record). */
+json_t *fo_own_templates_layer(const json_t *record, const char *role_key,
+                               const json_t *current, const json_t *old, bool has_old);
+
+/* Note in record (an object being built) that role_key's template was layered from own (NULL:
+ * none) into written. Nothing is noted when written is what own was (no layer added
+ * anything). FO_ENOMEM when out of memory. */
+fo_rc fo_own_templates_note(json_t *record, const char *role_key, const json_t *own,
+                            const json_t *written);
+
+/* Set obj's annotation to record (an empty record removes it), leaving the annotation's text
+ * alone when it already says the same. FO_ENOMEM when out of memory; FO_EINVAL when
+ * metadata or metadata.annotations is not an object (nothing is written). */
+fo_rc fo_own_templates_write(json_t *obj, const json_t *record);
+
+#endif
