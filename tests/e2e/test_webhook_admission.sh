@@ -36,6 +36,31 @@ expect_contains "$calls" '"webhook":"mutate.flinkop.flink.apache.org"' "the API 
 expect_contains "$calls" '"webhook":"validate.flinkop.flink.apache.org"' "the API server called /validate"
 expect_contains "$calls" '"outcome":"denied"' "the API server recorded the denial"
 
+e2e_log "changes to spec.podTemplate reach both roles after creation (kubectl apply)"
+kubectl apply -f "$E2E_ROOT/examples/pod-templates.yaml" >/dev/null || fail "pod-templates.yaml was refused"
+get() { kubectl get flinkdeployment pod-template-example -o jsonpath="$1"; }
+tz() { get "{.spec.$1.podTemplate.spec.containers[?(@.name==\"flink-main-container\")].env[?(@.name==\"TZ\")].value}"; }
+expect_eq "$(tz jobManager)" UTC "TZ layered into the JobManager template"
+expect_eq "$(get '{.spec.jobManager.podTemplate.metadata.labels.team}')" data-platform \
+    "the team label layered into the JobManager template"
+# TZ changed, the team label (spec.podTemplate.metadata) taken out
+changed() { sed 's/value: UTC/value: Europe\/Berlin/; /^    metadata:$/,/team: data-platform/d' \
+    "$E2E_ROOT/examples/pod-templates.yaml"; }
+out=$(changed | kubectl apply -f - 2>&1) || fail "the changed pod-templates.yaml was refused: $out"
+for role in jobManager taskManager; do
+    expect_eq "$(tz $role)" Europe/Berlin "the changed TZ in the $role template"
+    expect_eq "$(get "{.spec.$role.podTemplate.metadata.labels.team}")" "" \
+        "the removed team label in the $role template"
+done
+expect_eq "$(get '{.spec.taskManager.podTemplate.spec.containers[0].env[?(@.name=="ROLE")].value}')" \
+    taskmanager "the TaskManager's own env var"
+expect_contains "$(get '{.spec.jobManager.podTemplate.spec.containers[*].name}')" fluent-bit \
+    "the JobManager's own sidecar"
+generation=$(get '{.metadata.generation}')
+out=$(changed | kubectl apply -f - 2>&1) || fail "applying the same file again was refused: $out"
+expect_eq "$(tz jobManager)" Europe/Berlin "TZ after applying the same file again"
+expect_eq "$(get '{.metadata.generation}')" "$generation" "the generation after applying the same file again"
+
 e2e_log "a server-side dry run is checked too"
 out=$(sed 's/parallelism: 2/parallelism: 0/' "$E2E_ROOT/examples/basic.yaml" |
     kubectl apply --dry-run=server -f - 2>&1) && fail "parallelism 0 passed a server dry run: $out"
