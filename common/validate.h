@@ -31,10 +31,14 @@ typedef struct fo_validate_env {
     int (*resolve_host)(void *ctx, const char *host, char out[][64], int max);
     void *ctx;
 
-    /* Session job jarURI allow-list (lower case, NULL-terminated); NULL = {"https"}. */
+    /* Session job jarURI allow-list (NULL-terminated); NULL = the default configuration's
+     * kubernetes.operator.user.artifacts.allowed-schemes (a ';' or ',' separated list), else
+     * {"https"}. */
     const char *const *allowed_jar_schemes;
     /* false (the default): refuse http(s) jar hosts that are loopback, link-local, private,
-     * wildcard or multicast (the operator's disallow-restricted-hosts=true); true: allow them. */
+     * wildcard or multicast (the operator's disallow-restricted-hosts=true), unless the
+     * default configuration sets kubernetes.operator.user.artifacts.disallow-restricted-hosts
+     * to false; true: allow them. (The resource's own flinkConfiguration never sets either.) */
     bool allow_restricted_hosts;
 
     /* Operator reconcile interval, for the autoscaler metrics-window rule; 0 = 60 s. */

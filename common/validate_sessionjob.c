@@ -15,6 +15,9 @@
 #include "common/validate_common.h"
 
 #define ALLOWED_SCHEMES_KEY "kubernetes.operator.user.artifacts.allowed-schemes"
+#define RESTRICTED_HOSTS_KEY "kubernetes.operator.user.artifacts.disallow-restricted-hosts"
+#define SCHEMES_MAX 32
+#define SCHEME_BYTES 64
 #define RESOLVE_MAX 16
 #define URI_MAX 8192
 
@@ -225,6 +228,56 @@ static bool is_localhost(const char *h)
 
 /* ---- b.4 item 4 --------------------------------------------------------------------------- */
 
+/* The operator-level artifact settings: env's own, else the two keys of the default (operator)
+ * configuration, as the Apache operator reads them from its configuration; the resource's own
+ * flinkConfiguration never counts (reference b.4 item 4). */
+typedef struct artifact_rules {
+    const char *const *schemes;
+    const char *list[SCHEMES_MAX + 1];
+    char text[SCHEMES_MAX][SCHEME_BYTES];
+    bool allow_restricted_hosts;
+} artifact_rules;
+
+/* A Flink list value: items separated by ';' (Flink's list format) or ',', blanks around them
+ * ignored, empty ones skipped. */
+static void parse_schemes(const char *value, artifact_rules *r)
+{
+    size_t n = 0;
+    for (const char *p = value; *p && n < SCHEMES_MAX;) {
+        size_t len = strcspn(p, ";,");
+        const char *b = p, *e = p + len;
+        while (b < e && isspace((unsigned char)*b))
+            b++;
+        while (e > b && isspace((unsigned char)e[-1]))
+            e--;
+        if (e > b && (size_t)(e - b) < SCHEME_BYTES) {
+            memcpy(r->text[n], b, (size_t)(e - b));
+            r->text[n][e - b] = '\0';
+            r->list[n] = r->text[n];
+            n++;
+        }
+        p += len + (p[len] ? 1 : 0);
+    }
+    r->list[n] = NULL;
+    if (n > 0)
+        r->schemes = r->list;
+}
+
+static void artifact_rules_of(const fo_validate_env *env, artifact_rules *r)
+{
+    r->schemes = env && env->allowed_jar_schemes ? env->allowed_jar_schemes : NULL;
+    r->allow_restricted_hosts = env && env->allow_restricted_hosts;
+    const json_t *conf = env ? env->default_flink_config : NULL;
+    const char *schemes = json_is_object(conf) ? fo_json_str(conf, ALLOWED_SCHEMES_KEY) : NULL;
+    if (!r->schemes && schemes)
+        parse_schemes(schemes, r);
+    if (!r->schemes)
+        r->schemes = default_schemes;
+    const char *disallow = json_is_object(conf) ? fo_json_str(conf, RESTRICTED_HOSTS_KEY) : NULL;
+    if (disallow && strcasecmp(disallow, "false") == 0)
+        r->allow_restricted_hosts = true;
+}
+
 static void check_jar_uri(const char *jar, const fo_validate_env *env, fo_field_errors *errs)
 {
     const char *field = "spec.job.jarURI";
@@ -245,8 +298,9 @@ static void check_jar_uri(const char *jar, const fo_validate_env *env, fo_field_
         fo_field_errors_add(errs, FO_FE_INVALID, field, jar, "jarURI must include a scheme");
         return;
     }
-    const char *const *allowed =
-        env && env->allowed_jar_schemes ? env->allowed_jar_schemes : default_schemes;
+    artifact_rules rules;
+    artifact_rules_of(env, &rules);
+    const char *const *allowed = rules.schemes;
     bool ok = false;
     char list[512] = "";
     size_t used = 0;
@@ -266,7 +320,7 @@ static void check_jar_uri(const char *jar, const fo_validate_env *env, fo_field_
         return;
     }
     bool http = strcasecmp(u.scheme, "http") == 0 || strcasecmp(u.scheme, "https") == 0;
-    if (!http || (env && env->allow_restricted_hosts))
+    if (!http || rules.allow_restricted_hosts)
         return;
     if (!u.host[0]) {
         fo_field_errors_add(errs, FO_FE_INVALID, field, jar,

@@ -337,6 +337,37 @@ START_TEST(jar_uri_hosts_must_not_be_restricted_addresses)
     fo_validate_env open = {.resolve_host = resolve, .allow_restricted_hosts = true};
     expect_jar("https://127.0.0.1/job.jar", &open, NULL);
     expect_jar("https://nowhere.example/job.jar", &open, NULL);
+
+    /* the operator configuration (the cluster defaults' flinkConfiguration) turns it off */
+    json_t *conf = json_pack("{s:s}", "kubernetes.operator.user.artifacts.disallow-restricted-hosts",
+                             "False");
+    fo_validate_env by_conf = {.resolve_host = resolve, .default_flink_config = conf};
+    expect_jar("https://127.0.0.1/job.jar", &by_conf, NULL);
+    json_object_set_new(conf, "kubernetes.operator.user.artifacts.disallow-restricted-hosts",
+                        json_string("true"));
+    expect_jar("https://127.0.0.1/job.jar", &by_conf, "resolves to a restricted address");
+    json_decref(conf);
+}
+END_TEST
+
+/* The allow-list comes from the operator configuration too, as the Apache operator reads it
+ * (a Flink list: ';'-separated; ',' taken as well), the resource's own configuration never. */
+START_TEST(the_operator_configuration_sets_the_jar_scheme_allowlist)
+{
+    json_t *conf = json_pack("{s:s}", "kubernetes.operator.user.artifacts.allowed-schemes",
+                             " https; S3 ,gs;;");
+    fo_validate_env env = {.default_flink_config = conf};
+    expect_jar("s3://bucket/job.jar", &env, NULL);
+    expect_jar("gs://bucket/job.jar", &env, NULL);
+    expect_jar("hdfs://nn/job.jar", &env,
+               "jarURI scheme 'hdfs' is not in the allowlist [https, s3, gs]");
+    static const char *const only_file[] = {"file", NULL};
+    fo_validate_env explicit = {.default_flink_config = conf, .allowed_jar_schemes = only_file};
+    expect_jar("s3://bucket/job.jar", &explicit, "jarURI scheme 's3' is not in the allowlist");
+    json_object_set_new(conf, "kubernetes.operator.user.artifacts.allowed-schemes",
+                        json_string(" ; "));
+    expect_jar("s3://bucket/job.jar", &env, "is not in the allowlist [https]"); /* the default */
+    json_decref(conf);
 }
 END_TEST
 
@@ -368,6 +399,7 @@ int main(void)
     tcase_add_test(tc, merged_configuration_decides_the_job_rules);
     tcase_add_test(tc, jar_uri_schemes_follow_the_operator_allow_list);
     tcase_add_test(tc, jar_uri_hosts_must_not_be_restricted_addresses);
+    tcase_add_test(tc, the_operator_configuration_sets_the_jar_scheme_allowlist);
     tcase_add_test(tc, canary_session_jobs_are_not_validated);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
