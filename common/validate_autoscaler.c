@@ -38,12 +38,23 @@ typedef struct as_ctx {
     fo_field_errors *errs; /* NULL: check quietly */
 } as_ctx;
 
+/* The error names the key the user wrote (an old-prefix or deprecated one as well): the one
+ * whose value is `value` (a string of conf, as lookup returned it); the main key otherwise. */
 static void add_error(as_ctx *c, const char *name, const char *value, const char *fmt_detail)
 {
     char key[256], field[FO_VALIDATE_FIELD_MAX];
     if (!c->errs)
         return;
     snprintf(key, sizeof key, AS "%s", name);
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)c->conf, k, v)
+    {
+        if (value && json_string_value(v) == value) {
+            snprintf(key, sizeof key, "%s", k);
+            break;
+        }
+    }
     fo_field_errors_add(c->errs, FO_FE_INVALID, fo_validate_conf_field(field, key), value, "%s",
                         fmt_detail);
 }

@@ -51,8 +51,19 @@ static void check_version(const fo_flink_view *v, const json_t *last, fo_field_e
                             "Flink Version must be defined.");
         return;
     }
-    if (!fo_validate_enum(errs, "spec.flinkVersion", v->flink_version_text, fo_flink_version_names))
+    if (v->flink_version == FO_FLINK_VERSION_UNKNOWN) {
+        /* the values worth naming are the supported ones (the enum still knows older names,
+         * which get the "not supported" message below) */
+        const char *supported[64];
+        size_t n = 0;
+        for (size_t i = 0; fo_flink_version_names[i] && n + 1 < 64; i++)
+            if (fo_flink_version_is_supported(fo_flink_version_parse(fo_flink_version_names[i])))
+                supported[n++] = fo_flink_version_names[i];
+        supported[n] = NULL;
+        fo_field_errors_add_unsupported(errs, "spec.flinkVersion", v->flink_version_text,
+                                        supported);
         return;
+    }
     if (!fo_flink_version_is_supported(v->flink_version)) {
         fo_field_errors_add(errs, FO_FE_INVALID, "spec.flinkVersion", v->flink_version_text,
                             "Flink version %s is not supported by this operator version",
@@ -171,7 +182,7 @@ static void check_ingress(const fo_flink_view *v, fo_field_errors *errs)
     if (!ok)
         fo_field_errors_add(errs, FO_FE_INVALID, "spec.ingress.template", t,
                             "Unable to process the Ingress template(%s). Error: Error at index 0 "
-                            "in: \"%.*s\"",
+                            "in: \"%.*s\" (the port after the host must be a number)",
                             t, (int)plen, port);
 }
 
@@ -383,8 +394,8 @@ static void check_role(const role_rules *r, const fo_flink_role_view *role, cons
         if (role->resource && (json_object_size(json_object_get(role->resources, "requests")) ||
                                json_object_size(json_object_get(role->resources, "limits"))))
             fo_field_errors_warn(errs,
-                                 "%s.resource: both the deprecated resource and resources are "
-                                 "set; resource is ignored",
+                                 "%s.resource: deprecated; resources is set too and takes "
+                                 "precedence (resource must still be valid)",
                                  r->path);
     }
 }

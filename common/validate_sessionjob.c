@@ -364,7 +364,7 @@ void fo_validate_session_job(const json_t *obj, const fo_validate_env *env, fo_f
 
     /* 1: Apache throws (HTTP 500) on a missing deploymentName; say what is missing. */
     char msg[512];
-    if (!v.deployment_name)
+    if (!v.deployment_name || !*v.deployment_name)
         fo_field_errors_add(errs, FO_FE_REQUIRED, "spec.deploymentName", NULL,
                             "the name of the session cluster (a FlinkDeployment without job in "
                             "the same namespace) must be set");

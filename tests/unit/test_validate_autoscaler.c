@@ -237,6 +237,10 @@ START_TEST(old_prefix_keys_and_bad_numbers_are_understood)
     ck_assert_uint_ge(fo_field_errors_count(errs), 1);
     ck_assert_str_eq(fo_field_errors_get(errs, 0)->detail,
                      RANGE("job.autoscaler.utilization.target", "0.0", "1.0"));
+    /* the field is the key the spec holds, not the option's main key */
+    ck_assert_str_eq(fo_field_errors_get(errs, 0)->field,
+                     "spec.flinkConfiguration[kubernetes.operator.job.autoscaler.target."
+                     "utilization]");
     fo_field_errors_free(errs);
 
     const char *nan[] = {"job.autoscaler.scale-up.max-factor", "lots", NULL};

@@ -84,7 +84,7 @@ static const struct {
      "Ingress template must be defined"},
     {"deployment-invalid-ingress-port.yaml", "spec.ingress.template", FO_FE_INVALID,
      "Unable to process the Ingress template(example.com:port). Error: Error at index 0 in: "
-     "\"port\""},
+     "\"port\" (the port after the host must be a number)"},
     {"deployment-invalid-log-config-key.yaml", "spec.logConfiguration", FO_FE_INVALID,
      "Invalid log config key"},
     {"deployment-invalid-standby-jobmanagers-without-ha.yaml", "spec.jobManager.replicas",
@@ -150,7 +150,7 @@ static const struct {
     {"deployment-invalid-flink-version-1-14.yaml", "spec.flinkVersion", FO_FE_INVALID,
      "Flink version v1_14 is not supported by this operator version"},
     {"deployment-invalid-flink-version-value.yaml", "spec.flinkVersion", FO_FE_UNSUPPORTED,
-     "supported values: \"v1_13\", \"v1_14\""},
+     "supported values: \"v1_15\", \"v1_16\""},
     {"deployment-invalid-missing-service-account.yaml", "spec.serviceAccount", FO_FE_REQUIRED,
      "spec.serviceAccount must be defined. If you use helm, its value should be the same with "
      "the name of jobServiceAccount."},

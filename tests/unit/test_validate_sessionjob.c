@@ -107,6 +107,8 @@ static const struct {
 } failing[] = {
     {"sessionjob-invalid-missing-deployment-name.yaml", true, false, "spec.deploymentName",
      FO_FE_REQUIRED, "the name of the session cluster"},
+    {"sessionjob-invalid-empty-deployment-name.yaml", true, false, "spec.deploymentName",
+     FO_FE_REQUIRED, "the name of the session cluster"},
     {"sessionjob-invalid-deployment-name-pattern.yaml", true, false, "spec.deploymentName",
      FO_FE_INVALID, "The FlinkDeployment name: Session.Cluster is invalid"},
     {"sessionjob-invalid-missing-job.yaml", true, false, "spec.job", FO_FE_REQUIRED,
