@@ -357,3 +357,28 @@ json_t *fo_json_copy_containers(const json_t *v)
 {
     return copy(v, true);
 }
+
+static size_t weigh(const json_t *v, size_t used, size_t stop)
+{
+    used++;
+    if (json_is_array(v)) {
+        for (size_t i = 0; i < json_array_size(v) && used <= stop; i++)
+            used = weigh(json_array_get(v, i), used, stop);
+    } else if (json_is_object(v)) {
+        used += 2;
+        const char *key;
+        json_t *m;
+        json_object_foreach((json_t *)v, key, m)
+        {
+            if (used > stop)
+                break;
+            used = weigh(m, used + 1, stop);
+        }
+    }
+    return used;
+}
+
+size_t fo_json_weight(const json_t *v, size_t stop)
+{
+    return v ? weigh(v, 0, stop) : 0;
+}

@@ -71,6 +71,11 @@ bool fo_json_equal(const json_t *a, const json_t *b);
  * The same value (pointer) is identical to itself at once. NULL is identical to NULL only. */
 bool fo_json_identical(const json_t *a, const json_t *b);
 
+/* What building v costs in common/json_read's weight (fo_json_read_filter.max_weight: a value
+ * 1, an object 2 more, each member 1 more), counted until it passes `stop` (then some value
+ * over stop is returned: a bound check need not walk all of a large value). 0 for NULL. */
+size_t fo_json_weight(const json_t *v, size_t stop);
+
 /* True when v is NULL, JSON null, an empty object or an empty array. */
 bool fo_json_is_empty(const json_t *v);
 

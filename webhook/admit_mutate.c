@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "common/json_patch.h"
+#include "common/flink_model.h"
 #include "common/jsonutil.h"
 #include "common/normalize.h"
 #include "common/validate.h"
@@ -74,6 +75,21 @@ void fo_admit_mutate(const fo_admission_request *req, const fo_cluster_defaults 
         rc = fo_strbuf_putc(&patch, ']');
     if (rc != FO_OK) {
         fo_admission_response_warn(resp, "defaults not applied: out of memory");
+        goto out;
+    }
+    /* A resource must stay within the bound every reader of it holds to (the validating
+     * webhook, the controller's cache: FO_FLINK_MAX_OBJECT_WEIGHT). Layering copies
+     * spec.podTemplate into both roles, so a resource within it can come out past it; it is
+     * then stored as written, and the controller layers it in memory. (Weighed only when
+     * something changed: a stored resource mutated again is within the bound as it is.) */
+    if (patch.len > 0 &&
+        fo_json_weight(after, FO_FLINK_MAX_OBJECT_WEIGHT) > FO_FLINK_MAX_OBJECT_WEIGHT) {
+        char msg[FO_ADMISSION_MAX_WARNING_BYTES];
+        snprintf(msg, sizeof msg,
+                 "defaults not applied: the result would hold more than %u JSON values, "
+                 "past flinkop's bound on a resource",
+                 FO_FLINK_MAX_OBJECT_WEIGHT);
+        fo_admission_response_warn(resp, msg);
         goto out;
     }
     free(resp->patch);

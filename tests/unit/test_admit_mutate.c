@@ -361,6 +361,45 @@ START_TEST(an_object_the_normaliser_refuses_is_allowed_with_a_warning)
 }
 END_TEST
 
+/* spec.podTemplate with n labels (2 weight units each), layered into both roles. */
+static bool patched_with_labels(size_t n, fo_admission_response *resp)
+{
+    json_t *obj = fo_test_load_yaml("admission-flinkdeployment-basic.yaml");
+    json_t *labels = json_object();
+    for (size_t i = 0; i < n; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "l%zu", i);
+        json_object_set_new(labels, key, json_string("v"));
+    }
+    json_object_set_new(json_object_get(obj, "spec"), "podTemplate",
+                        json_pack("{s:{s:o}}", "metadata", "labels", labels));
+    fo_admission_request req;
+    make_request("CREATE", obj, false, NULL, &req);
+    fo_admission_response_init(resp);
+    fo_admit_mutate(&req, NULL, resp);
+    ck_assert(resp->allowed);
+    bool patched = resp->patch != NULL;
+    fo_admission_request_release(&req);
+    json_decref(obj);
+    return patched;
+}
+
+/* An object within the bound on a resource that layering would take past it (its
+ * spec.podTemplate copied into both roles) is stored as written, with a warning: the
+ * validating webhook and the controller's cache would refuse the layered one. */
+START_TEST(a_patch_that_would_take_the_object_past_the_weight_bound_is_not_sent)
+{
+    fo_admission_response resp;
+    ck_assert(patched_with_labels(100, &resp)); /* the control */
+    fo_admission_response_release(&resp);
+    ck_assert(!patched_with_labels(12000, &resp)); /* 24,000 -> about 72,000 */
+    ck_assert_uint_eq(json_array_size(resp.warnings), 1);
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_array_get(resp.warnings, 0)),
+                                 "defaults not applied: the result would hold more than 50000"));
+    fo_admission_response_release(&resp);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("admit_mutate");
@@ -374,6 +413,7 @@ int main(void)
     tcase_add_test(tc, an_object_being_deleted_gets_no_patch);
     tcase_add_test(tc, an_update_of_the_common_template_reaches_both_roles);
     tcase_add_test(tc, an_object_the_normaliser_refuses_is_allowed_with_a_warning);
+    tcase_add_test(tc, a_patch_that_would_take_the_object_past_the_weight_bound_is_not_sent);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

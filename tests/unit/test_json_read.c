@@ -148,6 +148,33 @@ START_TEST(what_is_built_past_max_weight_stops_the_read_and_skipped_members_weig
 }
 END_TEST
 
+/* fo_json_weight charges what the reader charges: a document reads with its weight as the
+ * bound and not with one less; past `stop` the count stops early but stays over it. */
+START_TEST(fo_json_weight_is_the_readers_measure)
+{
+    static const char *const docs[] = {
+        "1", "[]", "{}", "[1,[2,3]]", "{\"a\":{}}", "{\"a\":[1,{\"b\":null,\"c\":\"x\"}],\"d\":true}",
+        "[[[[{}]]],{\"k\":{\"l\":{\"m\":[1,2,3]}}}]",
+    };
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+        fo_err err;
+        json_t *v = fo_json_read(docs[i], strlen(docs[i]), NULL, &err);
+        size_t w = fo_json_weight(v, SIZE_MAX);
+        fo_json_read_filter exact = {.max_weight = w}, less = {.max_weight = w - 1};
+        json_t *again = fo_json_read(docs[i], strlen(docs[i]), &exact, &err);
+        ck_assert_msg(again != NULL, "%s: weight %zu refused", docs[i], w);
+        json_decref(again);
+        if (w > 1) {
+            ck_assert_msg(!fo_json_read(docs[i], strlen(docs[i]), &less, &err),
+                          "%s: read within %zu", docs[i], w - 1);
+            ck_assert_uint_gt(fo_json_weight(v, w - 2), w - 2);
+        }
+        json_decref(v);
+    }
+    ck_assert_uint_eq(fo_json_weight(NULL, 10), 0);
+}
+END_TEST
+
 START_TEST(with_an_item_state_each_item_has_the_bound_to_itself)
 {
     fo_err err;
@@ -215,6 +242,7 @@ int main(void)
     tcase_add_test(tc, skipped_members_are_still_checked);
     tcase_add_test(tc, without_a_filter_or_in_state_zero_everything_is_built);
     tcase_add_test(tc, what_is_built_past_max_weight_stops_the_read_and_skipped_members_weigh_nothing);
+    tcase_add_test(tc, fo_json_weight_is_the_readers_measure);
     tcase_add_test(tc, with_an_item_state_each_item_has_the_bound_to_itself);
     tcase_add_test(tc, a_value_inside_a_larger_text_is_read_to_its_end);
     suite_add_tcase(s, tc);
