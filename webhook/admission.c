@@ -180,13 +180,19 @@ static fo_rc decode(const char *body, size_t len, fo_wh_json_mode mode, fo_admis
     if (len == 0)
         return fo_err_set(err, FO_EINVAL, "body: empty, expected an AdmissionReview");
     json_t *doc = fo_wh_json_parse(body, len, mode, err);
+    bool too_large = false;
     if (!doc && err && err->rc == FO_ELIMIT) {
-        char what[FO_ERR_MSG_MAX]; /* "more than N JSON values (...)" */
-        snprintf(what, sizeof what, "%s", err->message);
-        return fo_err_set(err, FO_ELIMIT,
-                          "body: too large to check: request.object (without its "
-                          "managedFields) holds %s",
-                          what);
+        /* Answered from the object's identity: a denial the user reads (or, for an object
+         * being deleted, the finalizers let go), not a failed call. */
+        doc = fo_wh_json_parse(body, len, FO_WH_JSON_REVIEW_IDENTITY, err);
+        too_large = doc != NULL;
+        if (!doc && err->rc == FO_ELIMIT) {
+            char what[FO_ERR_MSG_MAX]; /* "more than N JSON values (...)" */
+            snprintf(what, sizeof what, "%s", err->message);
+            return fo_err_set(err, FO_ELIMIT,
+                              "body: too large to check: outside request.object it holds %s",
+                              what);
+        }
     }
     if (!doc)
         return err && err->rc == FO_ENOMEM ? FO_ENOMEM : fo_err_wrap(err, "body: malformed JSON");
@@ -202,6 +208,7 @@ static fo_rc decode(const char *body, size_t len, fo_wh_json_mode mode, fo_admis
         return rc;
     }
     req->review = doc;
+    req->too_large = too_large;
     return FO_OK;
 }
 

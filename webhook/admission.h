@@ -62,12 +62,17 @@ typedef struct fo_admission_request {
                                      NULL */
     const json_t *old_generation; /* request.oldObject.metadata.generation, or NULL */
     bool dry_run;
+    /* The object builds more than FO_WH_JSON_MAX_WEIGHT: only its identity was read (of
+     * request.object, metadata.name, namespace, generation and deletionTimestamp), for an
+     * answer that says so (webhook/admit_validate.h, admit_mutate.h). */
+    bool too_large;
 } fo_admission_request;
 
 /* Parse and check a request body. On failure returns FO_EINVAL (malformed JSON: the message
  * names line and column; a missing or wrong field: the message names it, e.g.
  * "request.uid: required") or FO_ELIMIT (over FO_ADMISSION_MAX_BODY, or building more
- * than FO_WH_JSON_MAX_WEIGHT), and req is left empty. */
+ * than FO_WH_JSON_MAX_WEIGHT outside request.object), and req is left empty. A request.object
+ * that builds more than that is no failure: req->too_large, with its identity. */
 fo_rc fo_admission_decode(const char *body, size_t len, fo_admission_request *req, fo_err *err);
 
 /* The same, leaving out the object's status too (for /mutate: normalising never reads it),

@@ -48,6 +48,11 @@ void fo_admit_mutate(const fo_admission_request *req, const fo_cluster_defaults 
     if (!fo_admission_is_flink_write(req) || fo_validate_is_canary(req->object) ||
         being_deleted(req->object))
         return;
+    if (req->too_large) { /* only its identity was read; /validate says why it is refused */
+        fo_admission_response_warn(resp, "defaults not applied: the object is too large for "
+                                         "flinkop");
+        return;
+    }
     /* Never change what was lent: the request document stays as the API server sent it.
      * `after` is a copy of it that shares every value normalising only reads
      * (fo_normalize_copy): the status (half of a running deployment's object, when the decoder

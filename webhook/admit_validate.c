@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/field_errors.h"
+#include "webhook/review_json.h"
 
 /* An update of an object being deleted that leaves its spec as it was: the finalizers coming
  * off (the controller's when its cleanup is done, a user's by hand when it is stuck). The API
@@ -36,7 +37,13 @@ void fo_admit_validate(const fo_admission_request *req, const fo_validate_env *e
         resp->message = NULL;
         return;
     }
-    if (strcmp(req->kind, "FlinkDeployment") == 0)
+    if (req->too_large)
+        fo_field_errors_add(errs, FO_FE_INVALID, "spec", NULL,
+                            "too large for flinkop: the object holds more than %u JSON values "
+                            "(an object counts 3, each of its keys 1 more), flinkop's bound on "
+                            "one resource",
+                            FO_WH_JSON_MAX_WEIGHT);
+    else if (strcmp(req->kind, "FlinkDeployment") == 0)
         fo_validate_deployment(req->object, env, errs);
     else
         fo_validate_session_job(req->object, env, errs);

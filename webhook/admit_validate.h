@@ -8,8 +8,9 @@
  * sent back with allow and deny alike. Everything else (DELETE, CONNECT, subresources, other
  * kinds), canaries (label flink.apache.org/canary: "true") and updates of an object being
  * deleted that leave its spec alone (metadata.generation unchanged: its finalizers coming off)
- * are allowed untouched. The webhook writes no rule of its own. Thread-safe when env's
- * callbacks are. */
+ * are allowed untouched. An object past the weight bound (req->too_large) is refused with a
+ * message saying so, unless its finalizers are coming off. The webhook writes no rule of its
+ * own. Thread-safe when env's callbacks are. */
 
 #include "common/validate.h"
 #include "webhook/admission.h"

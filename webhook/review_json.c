@@ -15,6 +15,7 @@ enum {
     S_OLD_METADATA,
     S_OLD_SPEC,
     S_OLD_ROLE,
+    S_IDENTITY, /* the object's metadata, past the weight bound */
 };
 
 /* What *skip is set to: any index leaves the member out (no types are recorded). */
@@ -22,8 +23,9 @@ enum {
 
 static int member_state(void *ctx, int st, const char *key, size_t n, int *skip)
 {
+    fo_wh_json_mode mode = *(const fo_wh_json_mode *)ctx;
     /* /mutate reads no status, and the role templates of oldObject (common/own_templates.h) */
-    bool for_mutate = *(const bool *)ctx;
+    bool for_mutate = mode == FO_WH_JSON_REVIEW_NO_STATUS;
 #define IS(lit) (n == sizeof(lit) - 1 && memcmp(key, lit, n) == 0)
     switch (st) {
     case S_ROOT:
@@ -37,9 +39,21 @@ static int member_state(void *ctx, int st, const char *key, size_t n, int *skip)
             *skip = SKIP;
         return S_NONE;
     case S_OBJECT:
+        if (mode == FO_WH_JSON_REVIEW_IDENTITY) {
+            if (key && IS("metadata"))
+                return S_IDENTITY;
+            if (key)
+                *skip = SKIP;
+            return S_NONE;
+        }
         if (IS("status") && for_mutate)
             *skip = SKIP;
         return IS("metadata") ? S_METADATA : S_NONE;
+    case S_IDENTITY:
+        if (key && !IS("name") && !IS("namespace") && !IS("generation") &&
+            !IS("deletionTimestamp"))
+            *skip = SKIP;
+        return S_NONE;
     case S_METADATA:
         if (IS("managedFields"))
             *skip = SKIP;
@@ -74,11 +88,10 @@ json_t *fo_wh_json_parse(const char *buf, size_t len, fo_wh_json_mode mode, fo_e
 {
     if (mode == FO_WH_JSON_ALL)
         return fo_json_read(buf, len, NULL, err);
-    bool for_mutate = mode == FO_WH_JSON_REVIEW_NO_STATUS;
     /* a number the API server wrote from a float64 is the field's check's to report */
     fo_json_read_filter f = {.root_state = S_ROOT,
                              .member = member_state,
-                             .ctx = &for_mutate,
+                             .ctx = &mode,
                              .big_integers_as_reals = true,
                              .max_weight = FO_WH_JSON_MAX_WEIGHT};
     return fo_json_read(buf, len, &f, err);

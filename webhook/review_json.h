@@ -38,6 +38,9 @@ typedef enum fo_wh_json_mode {
     FO_WH_JSON_REVIEW,           /* leave out the members listed above */
     FO_WH_JSON_REVIEW_NO_STATUS, /* and request.object.status; oldObject's role templates
                                     kept (for /mutate) */
+    FO_WH_JSON_REVIEW_IDENTITY,  /* of request.object only metadata.name, namespace,
+                                    generation and deletionTimestamp (a review past the
+                                    weight bound: webhook/admission.h) */
 } fo_wh_json_mode;
 
 /* Parse buf[0..len) (need not be NUL-terminated). Returns a new reference, or NULL with err:

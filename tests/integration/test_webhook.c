@@ -195,12 +195,52 @@ static void no_uid(json_t *d)
     json_object_del(json_object_get(d, "request"), "uid");
 }
 /* more in the object than the reader builds: a hundred KB of text */
-static void too_many_values(json_t *d)
+static json_t *many_ints(void)
 {
     json_t *a = json_array();
     for (unsigned i = 0; i < FO_WH_JSON_MAX_WEIGHT; i++)
         json_array_append_new(a, json_integer(1));
-    json_object_set_new(json_object_get(json_object_get(d, "request"), "object"), "extra", a);
+    return a;
+}
+
+/* The object builds more values than the bound. */
+static void too_many_values(json_t *d)
+{
+    json_object_set_new(json_object_get(json_object_get(d, "request"), "object"), "extra",
+                        many_ints());
+}
+
+/* The same object being deleted, its finalizers coming off (generation unchanged). */
+static void too_many_values_finalizing(json_t *d)
+{
+    too_many_values(d);
+    json_t *r = json_object_get(d, "request");
+    json_object_set_new(r, "operation", json_string("UPDATE"));
+    json_t *meta = json_object_get(json_object_get(r, "object"), "metadata");
+    json_object_set_new(meta, "generation", json_integer(3));
+    json_object_set_new(meta, "deletionTimestamp", json_string("2026-11-26T11:40:00Z"));
+    json_object_set_new(r, "oldObject", json_pack("{s:{s:i}}", "metadata", "generation", 3));
+}
+
+/* Outside the object the review builds more values than the bound. */
+static void too_many_values_outside(json_t *d)
+{
+    json_object_set_new(json_object_get(d, "request"), "extra", many_ints());
+}
+
+/* The answer to the review edit() makes on path, checked to be a 200 AdmissionReview; its
+ * response (new reference). */
+static json_t *answer_to(fo_test_webhook *w, const char *path, void (*edit)(json_t *))
+{
+    char *t = fo_test_review_text(edit);
+    fo_test_webhook_reply r;
+    fo_test_webhook_send(w, "POST", path, t, strlen(t), "application/json", &r);
+    ck_assert_int_eq(r.status, 200);
+    json_t *resp = json_incref(json_object_get(r.json, "response"));
+    ck_assert_ptr_nonnull(resp);
+    fo_test_webhook_reply_release(&r);
+    free(t);
+    return resp;
 }
 
 START_TEST(every_bad_input_gets_a_clear_error_and_the_server_keeps_serving)
@@ -214,12 +254,31 @@ START_TEST(every_bad_input_gets_a_clear_error_and_the_server_keeps_serving)
     fo_test_webhook_expect_error(&w, "POST", "/validate", big, big_len, "application/json", 413,
                                  "too large");
     free(big);
-    /* 413 too: a small body whose object would build more values than the limit */
-    char *t = fo_test_review_text(too_many_values);
-    fo_test_webhook_expect_error(
-        &w, "POST", "/mutate", t, strlen(t), "application/json", 413,
-        "too large to check: request.object (without its managedFields) holds more "
-        "than 50000 JSON values");
+    /* a small body whose object would build more values than the limit: refused by
+     * /validate with a message (not a failed call), let through by /mutate without a patch,
+     * and let go when its finalizers come off */
+    json_t *resp = answer_to(&w, "/validate", too_many_values);
+    ck_assert(json_is_false(json_object_get(resp, "allowed")));
+    ck_assert_int_eq(json_integer_value(fo_json_get(resp, "status.code")), 422);
+    ck_assert_ptr_nonnull(strstr(fo_json_get_str(resp, "status.message"),
+                                 "spec: Invalid value: too large for flinkop: the object "
+                                 "holds more than 50000 JSON values"));
+    json_decref(resp);
+    resp = answer_to(&w, "/mutate", too_many_values);
+    ck_assert(json_is_true(json_object_get(resp, "allowed")));
+    ck_assert_ptr_null(json_object_get(resp, "patch"));
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_array_get(
+                                     json_object_get(resp, "warnings"), 0)),
+                                 "too large for flinkop"));
+    json_decref(resp);
+    resp = answer_to(&w, "/validate", too_many_values_finalizing);
+    ck_assert(json_is_true(json_object_get(resp, "allowed")));
+    json_decref(resp);
+    /* 413 when the rest of the review builds too much */
+    char *t = fo_test_review_text(too_many_values_outside);
+    fo_test_webhook_expect_error(&w, "POST", "/mutate", t, strlen(t), "application/json", 413,
+                                 "too large to check: outside request.object it holds more "
+                                 "than 50000 JSON values");
     free(t);
     fo_test_webhook_expect_error(&w, "POST", "/validate", "{\"apiVersion\":", 14,
                                  "application/json", 400, "malformed JSON");

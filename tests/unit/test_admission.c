@@ -181,9 +181,20 @@ START_TEST(a_review_building_too_much_is_refused_and_skipped_parts_weigh_nothing
     json_t *spec = json_object_get(json_object_get(json_object_get(doc, "request"), "object"),
                                    "spec");
     json_object_set_new(spec, "args", many_values(FO_WH_JSON_MAX_WEIGHT));
+    /* the object past the bound: only its identity is read, and the request says so */
+    ck_assert_int_eq(decode_doc(doc, &req, &err), FO_OK);
+    ck_assert(req.too_large);
+    ck_assert_ptr_null(json_object_get(req.object, "spec"));
+    ck_assert_ptr_nonnull(fo_json_get(req.object, "metadata.name"));
+    ck_assert_str_eq(req.uid, fo_json_get_str(doc, "request.uid"));
+    fo_admission_request_release(&req);
+    /* the same values elsewhere in the review: refused */
+    json_object_del(spec, "args");
+    json_object_set_new(json_object_get(doc, "request"), "extra",
+                        many_values(FO_WH_JSON_MAX_WEIGHT));
     ck_assert_int_eq(decode_doc(doc, &req, &err), FO_ELIMIT);
-    ck_assert_msg(strstr(err.message, "body: too large to check: request.object (without its "
-                                      "managedFields) holds more than 50000 JSON values") != NULL,
+    ck_assert_msg(strstr(err.message, "body: too large to check: outside request.object it "
+                                      "holds more than 50000 JSON values") != NULL,
                   "%s", err.message);
     ck_assert_ptr_null(req.review);
     json_decref(doc);
@@ -198,6 +209,7 @@ START_TEST(a_review_building_too_much_is_refused_and_skipped_parts_weigh_nothing
     json_object_set_new(r, "oldObject",
                         json_pack("{s:o}", "spec", many_values(FO_WH_JSON_MAX_WEIGHT)));
     ck_assert_int_eq(decode_doc(doc, &req, &err), FO_OK);
+    ck_assert(!req.too_large);
     fo_admission_request_release(&req);
     json_decref(doc);
 }

@@ -270,6 +270,21 @@ START_TEST(review_mode_leaves_out_the_unread_members)
     ck_assert_ptr_null(fo_json_get(got, "request.oldObject.spec"));
     json_decref(got);
 
+    /* past the weight bound only the object's identity is read */
+    static const char identity[] =
+        "{\"request\":{\"uid\":\"u\",\"object\":{\"metadata\":{\"name\":\"n\",\"namespace\":\"s\","
+        "\"generation\":2,\"deletionTimestamp\":\"t\",\"labels\":{\"a\":\"b\"},"
+        "\"annotations\":{}},\"spec\":{\"image\":\"i\"},\"status\":{}},"
+        "\"oldObject\":{\"metadata\":{\"generation\":2},\"spec\":{}}}}";
+    got = fo_wh_json_parse(identity, strlen(identity), FO_WH_JSON_REVIEW_IDENTITY, &err);
+    want = json_loads("{\"request\":{\"uid\":\"u\",\"object\":{\"metadata\":{\"name\":\"n\","
+                      "\"namespace\":\"s\",\"generation\":2,\"deletionTimestamp\":\"t\"}},"
+                      "\"oldObject\":{\"metadata\":{\"generation\":2}}}}",
+                      0, NULL);
+    ck_assert(json_equal(got, want));
+    json_decref(got);
+    json_decref(want);
+
     /* a null oldObject is kept as null, an oldObject that is no object as it is (the caller
      * refuses it) */
     json_object_set_new(r, "oldObject", json_null());
