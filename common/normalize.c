@@ -57,39 +57,39 @@ static fo_rc layer_role(json_t *spec, const char *role_key, fo_role role, layeri
         return FO_OK;
     if (absent(current))
         current = NULL;
-    json_t *own = fo_own_templates_layer(l->record, role_key, current,
-                                         role_template(l->old_spec, role_key), l->has_old);
-    const json_t *layers[] = {
-        fo_cluster_defaults_pod_template(l->cd, role),
-        as_layer(json_object_get(spec, "podTemplate")),
-        own,
-    };
-    /* The usual UPDATE without a record: the template was layered when the resource was
-     * created, over the same layers. The resource keeps its own value (written as layering
-     * would write it, so the result is the same, byte for byte), which spares building the
-     * merge, and a diff against a copy that shares it (fo_normalize_copy) stops at the
-     * pointer. With a record, a result with the fingerprint of the current template is kept
-     * too: the API server stores it with its keys sorted. */
-    bool kept = false;
+    const json_t *defaults = fo_cluster_defaults_pod_template(l->cd, role);
+    const json_t *common = as_layer(json_object_get(spec, "podTemplate"));
+    uint64_t lower = fo_own_templates_lower(defaults, common);
+    fo_own_layer own = fo_own_templates_layer(l->record, role_key, current,
+                                              role_template(l->old_spec, role_key), l->has_old,
+                                              lower);
+    const json_t *layers[] = {defaults, common, own.own};
+    /* The usual UPDATE: the template is what layering wrote before over the same layers, and
+     * the resource keeps it (written as layering would write it; with a record, as the API
+     * server stored it). That spares building the merge, and a diff against a copy that
+     * shares it (fo_normalize_copy) stops at the pointer. */
+    bool kept = own.as_written;
     json_t *effective = NULL;
-    if (own == current) {
+    if (!kept && own.own == current) {
         effective = fo_podtemplate_layer_keep(layers, 3, &kept);
-    } else {
+    } else if (!kept) {
         effective = fo_podtemplate_layer(layers, 3);
-        if (current && effective &&
-            fo_json_fingerprint(effective) == fo_json_fingerprint(current)) {
+        kept = current && effective && fo_json_fingerprint(effective) == own.current;
+        if (kept) {
             json_decref(effective);
             effective = NULL;
-            kept = true;
         }
     }
     fo_rc rc = FO_OK;
-    if (l->new_record)
-        rc = fo_own_templates_note(l->new_record, role_key, own, kept ? current : effective);
+    /* recorded whenever something lies under the own layer */
+    if (l->new_record && (!fo_json_is_empty(defaults) || !fo_json_is_empty(common)) &&
+        (kept || effective))
+        rc = fo_own_templates_note(l->new_record, role_key, own.own,
+                                   kept ? own.current : fo_json_fingerprint(effective), lower);
     if (rc != FO_OK || kept)
         goto out;
     if (!effective) { /* no template anywhere */
-        if (current && own != current) /* the record says all of it was layered in */
+        if (current && own.own != current) /* the record says all of it was layered in */
             json_object_del(role_obj, "podTemplate");
         goto out; /* on an absent role: create nothing */
     }
@@ -101,7 +101,7 @@ static fo_rc layer_role(json_t *spec, const char *role_key, fo_role role, layeri
         rc = FO_ENOMEM;
 out:
     json_decref(effective);
-    json_decref(own);
+    json_decref(own.own);
     return rc;
 }
 
@@ -124,7 +124,8 @@ static fo_rc normalize_deployment(json_t *obj, const json_t *old, const fo_clust
     if (rc == FO_OK)
         rc = layer_role(spec, "taskManager", FO_ROLE_TASKMANAGER, &l);
     /* metadata of the wrong type: validation reports it, and the record stays unwritten */
-    if (rc == FO_OK && l.new_record && fo_own_templates_write(obj, l.new_record) == FO_ENOMEM)
+    if (rc == FO_OK && l.new_record &&
+        fo_own_templates_write(obj, l.new_record, l.record) == FO_ENOMEM)
         rc = FO_ENOMEM;
     json_decref((json_t *)l.record);
     json_decref(l.new_record);

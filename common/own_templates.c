@@ -7,28 +7,29 @@
 
 #include "common/json_fingerprint.h"
 #include "common/json_patch.h"
+#include "common/json_read.h"
 #include "common/jsonutil.h"
 
-#define FINGERPRINT_HEX 16
+#define HEX 16
 
-static void fingerprint_text(const json_t *v, char out[FINGERPRINT_HEX + 1])
+static void hex(uint64_t v, char out[HEX + 1])
 {
-    snprintf(out, FINGERPRINT_HEX + 1, "%016" PRIx64, fo_json_fingerprint(v));
+    snprintf(out, HEX + 1, "%016" PRIx64, v);
 }
 
-static bool has_fingerprint(const json_t *entry, const json_t *v)
+static bool says(const json_t *entry, const char *key, uint64_t v)
 {
-    char fp[FINGERPRINT_HEX + 1];
-    fingerprint_text(v, fp);
-    const char *recorded = fo_json_str(entry, "fingerprint");
-    return recorded && strcmp(recorded, fp) == 0;
+    char want[HEX + 1];
+    hex(v, want);
+    const char *recorded = fo_json_str(entry, key);
+    return recorded && strcmp(recorded, want) == 0;
 }
 
 static bool entry_valid(const json_t *entry)
 {
     const json_t *own = json_object_get(entry, "own");
     return json_is_object(entry) && json_is_string(json_object_get(entry, "fingerprint")) &&
-           (!own || json_is_object(own));
+           json_is_string(json_object_get(entry, "lower")) && (!own || json_is_object(own));
 }
 
 json_t *fo_own_templates_read(const json_t *obj)
@@ -39,7 +40,8 @@ json_t *fo_own_templates_read(const json_t *obj)
                              : NULL;
     if (!json_is_string(text))
         return NULL;
-    json_t *record = json_loadb(json_string_value(text), json_string_length(text), 0, NULL);
+    fo_err err;
+    json_t *record = fo_json_read(json_string_value(text), json_string_length(text), NULL, &err);
     if (!json_is_object(record)) {
         json_decref(record);
         return NULL;
@@ -61,19 +63,35 @@ static json_t *incref(const json_t *v)
     return json_incref((json_t *)v);
 }
 
-json_t *fo_own_templates_layer(const json_t *record, const char *role_key,
-                               const json_t *current, const json_t *old, bool has_old)
+uint64_t fo_own_templates_lower(const json_t *defaults, const json_t *common)
 {
+    /* in order: the defaults under spec.podTemplate is not spec.podTemplate under them */
+    uint64_t d = fo_json_fingerprint(defaults), c = fo_json_fingerprint(common);
+    return (d << 17 | d >> 47) ^ (c * 0x9e3779b97f4a7c15ull);
+}
+
+fo_own_layer fo_own_templates_layer(const json_t *record, const char *role_key,
+                                    const json_t *current, const json_t *old, bool has_old,
+                                    uint64_t lower)
+{
+    fo_own_layer out = {.current = fo_json_fingerprint(current)};
     const json_t *entry = record ? json_object_get(record, role_key) : NULL;
-    if (!entry)
-        return incref(current);
+    if (!entry) {
+        out.own = incref(current);
+        return out;
+    }
     const json_t *own = json_object_get(entry, "own");
-    if (has_fingerprint(entry, current))
-        return incref(own);
+    if (says(entry, "fingerprint", out.current)) {
+        out.own = incref(own);
+        out.as_written = says(entry, "lower", lower);
+        return out;
+    }
     if (!current)
-        return NULL; /* the role's template was taken out: so is the user's own */
-    if (!has_old || !has_fingerprint(entry, old))
-        return incref(current);
+        return out; /* the role's template was taken out: so is the user's own */
+    if (!has_old || !says(entry, "fingerprint", fo_json_fingerprint(old))) {
+        out.own = incref(current);
+        return out;
+    }
     /* What changed between the layered template the previous version held and this one is
      * what the user changed (kubectl apply's merge patch, kubectl edit): change it in the
      * user's own template. */
@@ -82,17 +100,17 @@ json_t *fo_own_templates_layer(const json_t *record, const char *role_key,
     json_t *updated = change && base ? fo_json_merge_patch_apply(base, change) : NULL;
     json_decref(change);
     json_decref(base);
-    return updated ? updated : incref(current);
+    out.own = updated ? updated : incref(current);
+    return out;
 }
 
 fo_rc fo_own_templates_note(json_t *record, const char *role_key, const json_t *own,
-                            const json_t *written)
+                            uint64_t written, uint64_t lower)
 {
-    if (!written || fo_json_fingerprint(written) == fo_json_fingerprint(own))
-        return FO_OK;
-    char fp[FINGERPRINT_HEX + 1];
-    fingerprint_text(written, fp);
-    json_t *entry = json_pack("{s:s}", "fingerprint", fp);
+    char fp[HEX + 1], lo[HEX + 1];
+    hex(written, fp);
+    hex(lower, lo);
+    json_t *entry = json_pack("{s:s, s:s}", "fingerprint", fp, "lower", lo);
     if (!entry || (own && json_object_set(entry, "own", (json_t *)own) != 0) ||
         json_object_set_new(record, role_key, entry) != 0) {
         json_decref(entry);
@@ -101,7 +119,7 @@ fo_rc fo_own_templates_note(json_t *record, const char *role_key, const json_t *
     return FO_OK;
 }
 
-fo_rc fo_own_templates_write(json_t *obj, const json_t *record)
+fo_rc fo_own_templates_write(json_t *obj, const json_t *record, const json_t *was)
 {
     json_t *meta = json_object_get(obj, "metadata");
     json_t *annotations = json_is_object(meta) ? json_object_get(meta, "annotations") : NULL;
@@ -113,20 +131,17 @@ fo_rc fo_own_templates_write(json_t *obj, const json_t *record)
             json_object_del(annotations, FO_OWN_TEMPLATES_ANNOTATION);
         return FO_OK;
     }
-    char *text = fo_json_dumps_canonical(record);
+    if (was && fo_json_equal(was, record))
+        return FO_OK; /* the usual UPDATE: the record stays as it is written */
+    char *text = fo_json_dumps_compact(record);
     if (!text)
         return FO_ENOMEM;
-    const char *now = json_is_object(annotations)
-                          ? fo_json_str(annotations, FO_OWN_TEMPLATES_ANNOTATION)
-                          : NULL;
+    meta = fo_json_ensure_object(obj, "metadata");
+    annotations = meta ? fo_json_ensure_object(meta, "annotations") : NULL;
     fo_rc rc = FO_OK;
-    if (!now || strcmp(now, text) != 0) {
-        meta = fo_json_ensure_object(obj, "metadata");
-        annotations = meta ? fo_json_ensure_object(meta, "annotations") : NULL;
-        if (!annotations || json_object_set_new(annotations, FO_OWN_TEMPLATES_ANNOTATION,
-                                                json_string(text)) != 0)
-            rc = FO_ENOMEM;
-    }
+    if (!annotations ||
+        json_object_set_new(annotations, FO_OWN_TEMPLATES_ANNOTATION, json_string(text)) != 0)
+        rc = FO_ENOMEM;
     free(text);
     return rc;
 }

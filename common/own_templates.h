@@ -8,18 +8,20 @@
  * back, that value no longer says which parts were the user's: layered again over a changed
  * spec.podTemplate, the values copied from the old one would sit in the top layer and win
  * (an edited env value, a removed sidecar or a deleted spec.podTemplate would never take
- * effect). So the webhook also records, per role, the role's own template before layering and
- * a fingerprint of what it wrote, in the annotation below (a JSON object, sorted keys):
+ * effect). So the webhook also records, per role, the role's own template before layering, a
+ * fingerprint of what it wrote and one of the layers under it, in the annotation below (a JSON
+ * object):
  *
- *   {"jobManager": {"fingerprint": "<16 hex digits>", "own": {...}}, "taskManager": {...}}
+ *   {"jobManager": {"fingerprint": "<16 hex>", "lower": "<16 hex>", "own": {...}}, ...}
  *
- * ("own" left out when the role had no template of its own; a role whose layering added
- * nothing has no entry, and no entry at all means no annotation). Whoever layers next (the
- * webhook on the next write, the controller on every pass) takes the role's own layer from it:
+ * ("own" left out when the role had no template of its own; a role with no lower layer has no
+ * entry, and no entry at all means no annotation). Whoever layers next (the webhook on the
+ * next write, the controller on every pass) takes the role's own layer from it:
  *
  * - the role's template still has the recorded fingerprint (nobody changed it since it was
  *   written; common/json_fingerprint.h: the API server's reordering does not count): the
- *   recorded own template;
+ *   recorded own template; and when the lower layers have the recorded fingerprint too, the
+ *   template is what layering would write again, as it is;
  * - it changed, and the previous version of the object (an UPDATE through the webhook) still
  *   had the recorded fingerprint: the recorded own template with the change applied (RFC 7386
  *   merge patch from the previous version to this one: what `kubectl apply` or `kubectl edit`
@@ -32,6 +34,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "common/rc.h"
 
@@ -39,26 +42,39 @@
 
 /* The record in obj's metadata.annotations (new reference), or NULL when there is none or it
  * is not a record (not a JSON object, or an entry that is not {"fingerprint": string,
- * "own": object?}; such a record is ignored as a whole). */
+ * "lower": string, "own": object?}; such a record is ignored as a whole). */
 json_t *fo_own_templates_read(const json_t *obj);
 
-/* The own layer of role `role_key` ("jobManager", "taskManager") by the rules above: record
- * from fo_own_templates_read (or NULL), current the role's template in the object (NULL when
- * absent), old the role's template in the previous version and has_old whether there is one.
- * New reference, or NULL for no own layer. Out of memory gives current (the layering then
- * works as without a record). */
-json_t *fo_own_templates_layer(const json_t *record, const char *role_key,
-                               const json_t *current, const json_t *old, bool has_old);
+/* What the record says of one role. */
+typedef struct fo_own_layer {
+    json_t *own;        /* the own layer by the rules above: new reference, NULL for none */
+    uint64_t current;   /* the fingerprint of the role's template as it is */
+    bool as_written;    /* the role's template is the one recorded as written over lower
+                           layers of the fingerprint passed: layering would write it again */
+} fo_own_layer;
+
+/* The own layer of role `role_key` ("jobManager", "taskManager"): record from
+ * fo_own_templates_read (or NULL), current the role's template in the object (NULL when
+ * absent), old the role's template in the previous version and has_old whether there is one,
+ * lower the fingerprint of the layers under the own one (fo_own_templates_lower). Out of
+ * memory gives current as the own layer (the layering then works as without a record). */
+fo_own_layer fo_own_templates_layer(const json_t *record, const char *role_key,
+                                    const json_t *current, const json_t *old, bool has_old,
+                                    uint64_t lower);
+
+/* The fingerprint of the layers under a role's own template (cluster defaults, then
+ * spec.podTemplate; either NULL). */
+uint64_t fo_own_templates_lower(const json_t *defaults, const json_t *common);
 
 /* Note in record (an object being built) that role_key's template was layered from own (NULL:
- * none) into written. Nothing is noted when written is what own was (no layer added
- * anything). FO_ENOMEM when out of memory. */
+ * none) over lower layers of fingerprint `lower` into a template of fingerprint `written`.
+ * FO_ENOMEM when out of memory. */
 fo_rc fo_own_templates_note(json_t *record, const char *role_key, const json_t *own,
-                            const json_t *written);
+                            uint64_t written, uint64_t lower);
 
-/* Set obj's annotation to record (an empty record removes it), leaving the annotation's text
- * alone when it already says the same. FO_ENOMEM when out of memory; FO_EINVAL when
- * metadata or metadata.annotations is not an object (nothing is written). */
-fo_rc fo_own_templates_write(json_t *obj, const json_t *record);
+/* Set obj's annotation to record (an empty record removes it), leaving it alone when `was`
+ * (the record read from obj, or NULL) says the same. FO_ENOMEM when out of memory; FO_EINVAL
+ * when metadata or metadata.annotations is not an object (nothing is written). */
+fo_rc fo_own_templates_write(json_t *obj, const json_t *record, const json_t *was);
 
 #endif
