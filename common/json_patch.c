@@ -613,14 +613,15 @@ static json_t *merge_patch(json_t *target, const json_t *patch)
         target = json_object();
     }
     const char *k;
+    size_t kl;
     json_t *v;
-    json_object_foreach((json_t *)patch, k, v)
+    json_object_keylen_foreach((json_t *)patch, k, kl, v)
     {
         if (json_is_null(v)) {
-            json_object_del(target, k);
+            json_object_deln(target, k, kl);
         } else {
-            json_t *cur = json_object_get(target, k);
-            json_object_set_new(target, k, merge_patch(cur ? json_incref(cur) : NULL, v));
+            json_t *cur = json_object_getn(target, k, kl);
+            json_object_setn_new(target, k, kl, merge_patch(cur ? json_incref(cur) : NULL, v));
         }
     }
     return target;
@@ -644,21 +645,22 @@ json_t *fo_json_merge_patch_diff(const json_t *before, const json_t *after)
         return after ? fo_json_copy(after) : json_null();
     json_t *out = json_object();
     const char *k;
+    size_t kl;
     json_t *v;
-    json_object_foreach((json_t *)before, k, v)
+    json_object_keylen_foreach((json_t *)before, k, kl, v)
     {
-        if (!json_object_get(after, k))
-            json_object_set_new(out, k, json_null());
+        if (!json_object_getn(after, k, kl))
+            json_object_setn_new(out, k, kl, json_null());
     }
-    json_object_foreach((json_t *)after, k, v)
+    json_object_keylen_foreach((json_t *)after, k, kl, v)
     {
-        const json_t *old = json_object_get(before, k);
+        const json_t *old = json_object_getn(before, k, kl);
         if (old && fo_json_equal(old, v))
             continue;
         if (old && json_is_object(old) && json_is_object(v))
-            json_object_set_new(out, k, fo_json_merge_patch_diff(old, v));
+            json_object_setn_new(out, k, kl, fo_json_merge_patch_diff(old, v));
         else
-            json_object_set_new(out, k, fo_json_copy(v));
+            json_object_setn_new(out, k, kl, fo_json_copy(v));
     }
     return out;
 }

@@ -579,11 +579,7 @@ static bool parse_object(reader *r, int st, bool build, unsigned depth, json_t *
                 goto error;
             }
             memcpy(key_copy, r->scratch, key_len);
-            key = key_copy;
-            if (memchr(key, '\0', key_len)) {
-                fail(r, text, FO_EINVAL, "NUL byte in object key not supported");
-                goto error;
-            }
+            key = key_copy; /* may hold NUL (json_read.h) */
         }
         skip_ws(r);
         if (r->p >= r->end || *r->p != ':') {

@@ -13,11 +13,15 @@
  * What is accepted is exactly what json_loadb(JSON_DECODE_ANY | JSON_ALLOW_NUL) accepts, and
  * what is built equals its result (tests/unit/test_review_json.c compares both on fixtures and
  * on many corrupted variants): UTF-8 is checked everywhere (no overlong forms, surrogates or
- * code points past U+10FFFF), \u escapes must pair surrogates, \u0000 is allowed in values but
- * not in keys, integers must fit in 64 bits (unless the filter asks for bigger ones as reals),
+ * code points past U+10FFFF), \u escapes must pair surrogates, \u0000 is allowed in values,
+ * integers must fit in 64 bits (unless the filter asks for bigger ones as reals),
  * reals must not overflow, duplicate keys keep the last value, nesting is limited to
  * FO_JSON_READ_MAX_DEPTH values (jansson's limit). Skipped members are checked like everything
- * else. One difference, on purpose: jansson drops a NUL
+ * else. Two differences, on purpose. A key may hold \u0000 (jansson refuses it): the
+ * Kubernetes API server stores such keys (in a custom resource's maps), and one object the
+ * reader refused would fail the whole list of them; the key is built with its length
+ * (json_object_getn and json_object_keylen_foreach see all of it, json_object_foreach only what
+ * comes before the NUL), and validation refuses it by name. And jansson drops a NUL
  * byte that directly follows a number or a literal ("[1\0]" reads as [1]); RFC 8259 allows no
  * NUL outside strings, and this reader refuses it (tests/fuzz/fuzz_json_read.c).
  * Pure; thread-safe. */

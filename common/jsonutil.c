@@ -223,9 +223,11 @@ bool fo_json_equal(const json_t *a, const json_t *b)
         if (json_object_size(a) != json_object_size(b))
             return false;
         const char *key;
+        size_t key_len;
         json_t *va;
-        json_object_foreach((json_t *)a, key, va) {
-            if (!fo_json_equal(va, json_object_get(b, key)))
+        json_object_keylen_foreach((json_t *)a, key, key_len, va)
+        {
+            if (!fo_json_equal(va, json_object_getn(b, key, key_len)))
                 return false;
         }
         return true;
@@ -381,4 +383,65 @@ static size_t weigh(const json_t *v, size_t used, size_t stop)
 size_t fo_json_weight(const json_t *v, size_t stop)
 {
     return v ? weigh(v, 0, stop) : 0;
+}
+
+#define NUL_PATH_MAX 1024
+#define NUL_KEY_SHOWN 160
+
+typedef struct nul_walk {
+    char path[NUL_PATH_MAX];
+    size_t left, found;
+    void (*fn)(void *ctx, const char *path, const char *key);
+    void *ctx;
+} nul_walk;
+
+static void nul_walk_value(nul_walk *w, const json_t *v, size_t used)
+{
+    if (json_is_array(v)) {
+        for (size_t i = 0; i < json_array_size(v) && w->left; i++) {
+            int n = snprintf(w->path + used, sizeof w->path - used, "[%zu]", i);
+            size_t next = n > 0 && used + (size_t)n < sizeof w->path ? used + (size_t)n : used;
+            nul_walk_value(w, json_array_get(v, i), next);
+        }
+    } else if (json_is_object(v)) {
+        const char *key;
+        size_t key_len;
+        json_t *m;
+        json_object_keylen_foreach((json_t *)v, key, key_len, m)
+        {
+            if (!w->left)
+                break;
+            w->path[used] = '\0';
+            if (memchr(key, '\0', key_len)) {
+                char shown[NUL_KEY_SHOWN];
+                size_t o = 0;
+                for (size_t i = 0; i < key_len && o + 7 < sizeof shown; i++) {
+                    if (key[i]) {
+                        shown[o++] = key[i];
+                    } else {
+                        memcpy(shown + o, "\\u0000", 6);
+                        o += 6;
+                    }
+                }
+                shown[o] = '\0';
+                w->fn(w->ctx, w->path, shown);
+                w->left--;
+                w->found++;
+                continue;
+            }
+            int n = snprintf(w->path + used, sizeof w->path - used, ".%.*s", (int)key_len, key);
+            size_t next = n > 0 && used + (size_t)n < sizeof w->path ? used + (size_t)n : used;
+            nul_walk_value(w, m, next);
+        }
+    }
+    w->path[used] = '\0';
+}
+
+size_t fo_json_nul_keys(const json_t *v, const char *prefix, size_t max,
+                        void (*fn)(void *ctx, const char *path, const char *key), void *ctx)
+{
+    nul_walk w = {.left = max, .fn = fn, .ctx = ctx};
+    snprintf(w.path, sizeof w.path, "%s", prefix ? prefix : "");
+    nul_walk_value(&w, v, strlen(w.path));
+    return w.found;
 }

@@ -76,6 +76,14 @@ bool fo_json_identical(const json_t *a, const json_t *b);
  * over stop is returned: a bound check need not walk all of a large value). 0 for NULL. */
 size_t fo_json_weight(const json_t *v, size_t stop);
 
+/* Keys holding a NUL character (common/json_read.h reads them; code that takes keys as C
+ * strings would see a shorter key): fn is called for each of the first `max` found in v, with
+ * the field path of the object holding it (`prefix`, then ".key" and "[i]" steps; cut at 1 KiB)
+ * and the key with its NULs written as \u0000 (cut at 150 bytes). Returns how many were
+ * reported. */
+size_t fo_json_nul_keys(const json_t *v, const char *prefix, size_t max,
+                        void (*fn)(void *ctx, const char *path, const char *key), void *ctx);
+
 /* True when v is NULL, JSON null, an empty object or an empty array. */
 bool fo_json_is_empty(const json_t *v);
 

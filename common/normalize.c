@@ -221,11 +221,22 @@ json_t *fo_normalize_copy(const json_t *obj)
     return out;
 }
 
+static void nul_key(void *ctx, const char *path, const char *key)
+{
+    fo_err_set(ctx, FO_EINVAL, "%s: key \"%s\" holds a NUL character (shown as \\u0000)", path,
+               key);
+}
+
 static fo_rc normalize(json_t *obj, const json_t *old, const fo_cluster_defaults *cd,
                        bool write_record, fo_err *err)
 {
     if (!json_is_object(obj))
         return fo_err_set(err, FO_EINVAL, "resource: must be an object");
+    /* Layering and diffs read keys as C strings: such a key would come out shorter. */
+    fo_err nul;
+    fo_err_clear(&nul);
+    if (fo_json_nul_keys(json_object_get(obj, "spec"), "spec", 1, nul_key, &nul))
+        return fo_err_set(err, FO_EINVAL, "%s", nul.message);
     const char *kind = fo_json_str(obj, "kind");
     if (!kind)
         return FO_OK;

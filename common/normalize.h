@@ -14,8 +14,9 @@
 
 /* Normalise obj in place (pass a copy of anything borrowed). Kind is read from obj.kind:
  * FlinkDeployment or FlinkSessionJob; other kinds are left alone (FO_OK). cd may be NULL
- * (no cluster defaults). FO_EINVAL with err when the object is not a JSON object, or is a
- * FlinkDeployment / FlinkSessionJob without an object spec.
+ * (no cluster defaults). FO_EINVAL with err when the object is not a JSON object, is a
+ * FlinkDeployment / FlinkSessionJob without an object spec, or has a key holding a NUL
+ * character under spec (nothing is changed then).
  *
  * FlinkDeployment: defaults, then spec.jobManager.podTemplate = layer(cluster JobManager
  * template, spec.podTemplate, the JobManager's own template), spec.taskManager likewise

@@ -143,3 +143,17 @@ void fo_validate_job_spec(const fo_flink_job_view *job, const fo_flink_role_view
                                 "Job parallelism must be larger than 0");
     }
 }
+
+#define NUL_KEYS_REPORTED 8
+
+static void report_nul_key(void *ctx, const char *path, const char *key)
+{
+    fo_field_errors_add(ctx, FO_FE_INVALID, path, NULL,
+                        "key \"%s\" holds a NUL character (shown as \\u0000); no key may", key);
+}
+
+void fo_validate_keys_without_nul(const json_t *obj, fo_field_errors *errs)
+{
+    const json_t *spec = json_is_object(obj) ? json_object_get(obj, "spec") : NULL;
+    fo_json_nul_keys(spec, "spec", NUL_KEYS_REPORTED, report_nul_key, errs);
+}

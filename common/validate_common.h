@@ -53,6 +53,12 @@ bool fo_validate_quartz_cron(const char *expr);
 /* The FlinkDeployment name rule's message (b.3 item 1), for name. Returns buf. */
 const char *fo_validate_name_message(char *buf, size_t len, const char *name);
 
+/* Every key under spec that holds a NUL character (the API server stores them; the reader
+ * reads them: common/json_read.h) is an error at the object holding it, the key shown with
+ * the NUL as \u0000: no Flink configuration or Kubernetes object may carry one, and code
+ * that reads keys as C strings would see a shorter one. At most 8 are reported. */
+void fo_validate_keys_without_nul(const json_t *obj, fo_field_errors *errs);
+
 /* True when the string is NULL, empty or whitespace only (StringUtils.isNullOrWhitespaceOnly). */
 bool fo_validate_blank(const char *s);
 

@@ -4,7 +4,9 @@
  *  - both accept and refuse the same inputs, and what both accept reads as equal values; the
  *    one known difference (json_read.h): jansson drops a NUL byte right after a number or
  *    literal, which the reader refuses, so there the reader must read the input without its
- *    NUL bytes outside strings as jansson read it;
+ *    NUL bytes outside strings as jansson read it; and a key with \u0000, which jansson
+ *    refuses and the reader reads (such inputs are left alone here: jansson gives nothing to
+ *    compare with; tests/unit/test_json_read.c checks them);
  *  - a refusal is FO_EINVAL with a message naming line and column;
  *  - with a filter that leaves members out (keys whose first byte is odd; below keys starting
  *    with 'a' everything is built), the same inputs are accepted, and the result is the full
@@ -106,6 +108,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *want = json_loadb((const char *)data, size, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
     fo_err err;
     fo_err_clear(&err);
+    if (!want && strstr(jerr.text, "NUL byte in object key"))
+        return 0;
     json_t *got = fo_json_read((const char *)data, size, NULL, &err);
     if (want && !got && memchr(data, 0, size)) {
         size_t n;

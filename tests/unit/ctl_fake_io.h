@@ -174,7 +174,7 @@ static inline bool fake_fail(fake_kube *k, fo_err *err)
 /* A stored object handed out as a cache snapshot (shared, never to be changed). */
 static inline json_t *fake_hand_out(fake_kube *k, json_t *o)
 {
-    json_array_append_new(k->handed, json_pack("[O, o]", o, json_deep_copy(o)));
+    json_array_append_new(k->handed, json_pack("[O, o]", o, fo_json_copy(o))); /* keys whole */
     return json_incref(o);
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/cluster_defaults.h"
+#include "common/json_read.h"
 #include "common/jsonutil.h"
 #include "common/normalize.h"
 #include "tests/support/testutil.h"
@@ -153,6 +154,19 @@ START_TEST(non_objects_and_specless_resources_are_refused)
     json_t *job = json_pack("{s:s}", "kind", "FlinkSessionJob");
     ck_assert_int_eq(fo_normalize_resource(job, NULL, &err), FO_EINVAL);
     json_decref(job);
+    /* a key with a NUL character under spec, at any depth: refused, nothing changed (layering
+     * would write it shorter) */
+    static const char nul[] = "{\"kind\":\"FlinkDeployment\",\"spec\":{\"jobManager\":"
+                              "{\"podTemplate\":{\"metadata\":{\"labels\":[{\"k\\u0000x\":\"v\"}]}}}}}";
+    dep = fo_json_read(nul, strlen(nul), NULL, &err);
+    ck_assert_ptr_nonnull(dep);
+    json_t *before = fo_json_copy(dep);
+    ck_assert_int_eq(fo_normalize_resource(dep, NULL, &err), FO_EINVAL);
+    ck_assert_str_eq(err.message, "spec.jobManager.podTemplate.metadata.labels[0]: key "
+                                  "\"k\\u0000x\" holds a NUL character (shown as \\u0000)");
+    ck_assert(fo_json_equal(dep, before));
+    json_decref(before);
+    json_decref(dep);
 }
 END_TEST
 

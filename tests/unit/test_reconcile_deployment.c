@@ -173,6 +173,28 @@ START_TEST(invalid_spec_sets_status_error_and_changes_no_objects)
 }
 END_TEST
 
+/* A key with a NUL character (the API server stores one, the reader reads it) is an invalid
+ * spec: reported by name, the running cluster kept; layering never writes it shorter. */
+START_TEST(a_key_with_a_nul_character_is_an_invalid_spec)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    until_stable(w, "basic-example");
+    json_t *obj = fd(w, "basic-example");
+    json_object_setn_new(json_object_get(fo_json_get(obj, "spec"), "flinkConfiguration"),
+                         "taskmanager.numberOfTaskSlots\0x", 31, json_string("8"));
+    json_object_set_new(json_object_get(obj, "metadata"), "generation", json_integer(2));
+    size_t before = w->kube.nlog;
+    ck_assert_int_eq(pass(w, "basic-example", NULL), FO_ETERMINAL);
+    ck_assert_int_eq(fake_count(&w->kube, before, NULL, FO_CTL_KIND_COUNT), 1); /* the status */
+    const char *error = st_str(w, "basic-example", "error");
+    ck_assert_ptr_nonnull(error);
+    ck_assert_ptr_nonnull(strstr(error, "spec.flinkConfiguration"));
+    /* status.error is JSON text: the key's \u0000 is written with its backslash escaped */
+    ck_assert_msg(strstr(error, "numberOfTaskSlots\\\\u0000x") != NULL, "%s", error);
+    fake_world_free(w);
+}
+END_TEST
+
 START_TEST(invalid_spec_during_an_upgrade_brings_the_last_spec_back)
 {
     fake_world *w = world_with("controller-application.yaml");
@@ -559,6 +581,7 @@ static Suite *suite(void)
     tcase_add_test(tc, resource_created_suspended_deploys_nothing);
     tcase_add_test(tc, canary_is_never_deployed);
     tcase_add_test(tc, invalid_spec_sets_status_error_and_changes_no_objects);
+    tcase_add_test(tc, a_key_with_a_nul_character_is_an_invalid_spec);
     tcase_add_test(tc, invalid_spec_during_an_upgrade_brings_the_last_spec_back);
     tcase_add_test(tc, invalid_new_resource_fails_without_objects);
     tcase_add_test(tc, a_heavy_resource_is_reported_and_its_cluster_kept);

@@ -27,6 +27,9 @@ static void agree(const char *buf, size_t len, const char *label)
         ck_assert_msg(got != NULL, "%s: jansson accepts, the reader refuses: %s", label,
                       err.message);
         ck_assert_msg(json_equal(want, got), "%s: the values differ", label);
+    } else if (strstr(jerr.text, "NUL byte in object key")) {
+        /* the one refusal the reader does not share (common/json_read.h) */
+        ck_assert_msg(got != NULL, "%s: a key with NUL refused: %s", label, err.message);
     } else {
         ck_assert_msg(got == NULL, "%s: jansson refuses (%s), the reader accepts", label,
                       jerr.text);

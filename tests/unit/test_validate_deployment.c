@@ -9,6 +9,7 @@
 #include "common/field_errors.h"
 #include "common/flink_model.h"
 #include "common/json_patch.h"
+#include "common/json_read.h"
 #include "common/jsonutil.h"
 #include "common/validate.h"
 #include "tests/support/testyaml.h"
@@ -395,6 +396,37 @@ START_TEST(passing_variants_report_nothing)
 }
 END_TEST
 
+/* A key with a NUL character (the API server stores one; the reader reads it) is refused at
+ * the object holding it, under spec at any depth, arrays included. */
+START_TEST(keys_with_a_nul_character_are_refused)
+{
+    static const char text[] =
+        "{\"spec\":{\"flinkConfiguration\":{\"taskmanager.numberOfTaskSlots\\u0000x\":\"2\"},"
+        "\"podTemplate\":{\"spec\":{\"containers\":[{\"name\":\"c\",\"resources\":"
+        "{\"limits\":{\"\\u0000\":\"1\"}}}]}}}}";
+    fo_err err;
+    json_t *patch = fo_json_read(text, strlen(text), NULL, &err);
+    ck_assert_msg(patch != NULL, "%s", err.message);
+    json_t *base = fo_test_load_yaml(BASE);
+    json_t *obj = fo_json_merge_patch_apply(base, patch);
+    fo_field_errors *errs = run(obj, NULL);
+    ck_assert(fo_field_errors_has_field(errs, "spec.flinkConfiguration"));
+    ck_assert(fo_field_errors_has_field(errs, "spec.podTemplate.spec.containers[0].resources.limits"));
+    bool named = false;
+    for (size_t i = 0; i < fo_field_errors_count(errs); i++)
+        named = named || strstr(fo_field_errors_get(errs, i)->detail,
+                                "key \"taskmanager.numberOfTaskSlots\\u0000x\" holds a NUL");
+    ck_assert(named);
+    fo_field_errors_free(errs);
+    errs = run(base, NULL); /* the control */
+    ck_assert(!fo_field_errors_has_field(errs, "spec.flinkConfiguration"));
+    fo_field_errors_free(errs);
+    json_decref(obj);
+    json_decref(base);
+    json_decref(patch);
+}
+END_TEST
+
 START_TEST(deprecated_versions_pass_with_a_warning)
 {
     const char *patches[] = {"{\"spec\":{\"flinkVersion\":\"v1_16\"}}", NULL};
@@ -593,6 +625,7 @@ int main(void)
     tcase_add_test(tc, several_errors_are_all_reported_in_rule_order);
     tcase_add_test(tc, wrong_types_are_reported_by_the_validator_too);
     tcase_add_test(tc, passing_variants_report_nothing);
+    tcase_add_test(tc, keys_with_a_nul_character_are_refused);
     tcase_add_test(tc, deprecated_versions_pass_with_a_warning);
     tcase_add_test(tc, ignored_settings_pass_with_warnings);
     tcase_add_test(tc, operator_defaults_count_as_configuration);
