@@ -241,7 +241,6 @@ void fo_httpd_on_completed(void *cls, struct MHD_Connection *conn, void **con_cl
 void fo_httpd_on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                             enum MHD_ConnectionNotificationCode toe)
 {
-    (void)conn;
     struct slot *slot = cls;
     fo_httpd *srv = slot->srv;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
@@ -249,6 +248,17 @@ void fo_httpd_on_connection(void *cls, struct MHD_Connection *conn, void **socke
         *socket_context = slot;
         atomic_fetch_add(&srv->connections, 1);
         atomic_fetch_add(&slot->connections, 1);
+        /* Until its first answer a connection has the request's timeout, not the idle one: a
+         * client that connects (or starts its TLS handshake) and sends nothing more holds its
+         * place among max_connections that long, not the idle timeout (a burst of them kept
+         * every place for two minutes). */
+        if (srv->request_timeout_s)
+            MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, srv->request_timeout_s);
+        /* no longer queued (httpd_server.c); never below 0 (thread-per-connection mode
+         * queues nothing) */
+        unsigned q = atomic_load(&slot->queued);
+        while (q > 0 && !atomic_compare_exchange_weak(&slot->queued, &q, q - 1)) {
+        }
     } else {
         atomic_fetch_sub(&srv->connections, 1);
         atomic_fetch_sub(&slot->connections, 1);

@@ -130,7 +130,8 @@ typedef struct fo_httpd_opts {
     size_t max_bodies_bytes;
     unsigned connection_timeout_s;/* idle connection timeout; 0 = 30 s */
     /* 0: none. Else, from a request's first line until its answer has been sent, the
-     * connection's idle timeout is this instead of connection_timeout_s, and the request's
+     * connection's idle timeout is this instead of connection_timeout_s (and so from the
+     * connection's start until its first answer), and the request's
      * body must have arrived whole within it; past either the connection is closed. For
      * servers whose clients send at once and read at once (the webhook's API server waits at
      * most 30 s), so that a client that stalls or trickles cannot hold a body (and its part

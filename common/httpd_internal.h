@@ -30,7 +30,9 @@ struct slot {
     struct fo_httpd *srv;
     struct MHD_Daemon *daemon;
     atomic_uint connections;
-    atomic_uint busy; /* handlers running on its thread (0 or 1) */
+    atomic_uint busy;   /* handlers running on its thread (0 or 1) */
+    atomic_uint queued; /* pool mode: handed to the daemon, not yet started by its thread */
+    unsigned limit;     /* pool mode: connections + queued the acceptor keeps it under */
 };
 
 struct fo_httpd {

@@ -17,6 +17,10 @@
 
 /* How long fo_httpd_stop waits for requests in flight. */
 #define STOP_GRACE_MS 5000
+/* While every daemon is full, the acceptor looks again this often. */
+#define FULL_POLL_MS 10
+/* MHD's connection limit per daemon over the acceptor's (acceptor_main). */
+#define LIMIT_HEADROOM 8
 
 static bool parse_bind(const char *addr, int port, struct sockaddr_storage *ss, bool *v6,
                        fo_err *err)
@@ -75,7 +79,9 @@ static int listen_on(const struct sockaddr_storage *ss, bool v6, const char *add
  * new connection until its handler returns: MHD's own accept had that for free), then the one
  * with the fewest connections, ties broken round robin, so that a burst of new connections is
  * spread over the threads. (MHD's thread pool accepts up to ten at a time on whichever thread
- * wakes first, which could leave every connection, and all the handlers' work, on one core.) */
+ * wakes first, which could leave every connection, and all the handlers' work, on one core.)
+ * Only a daemon under its limit, counting the connections handed to it that its thread has
+ * not started yet: NULL when every one is full. */
 static struct slot *least_loaded(fo_httpd *srv)
 {
     unsigned first = srv->next_slot++ % srv->nslots;
@@ -83,7 +89,10 @@ static struct slot *least_loaded(fo_httpd *srv)
     unsigned best_busy = 0, best_conns = 0;
     for (unsigned k = 0; k < srv->nslots; k++) {
         struct slot *s = &srv->slots[(first + k) % srv->nslots];
-        unsigned busy = atomic_load(&s->busy), conns = atomic_load(&s->connections);
+        unsigned busy = atomic_load(&s->busy);
+        unsigned conns = atomic_load(&s->connections) + atomic_load(&s->queued);
+        if (conns >= s->limit)
+            continue;
         if (!best || busy < best_busy || (busy == best_busy && conns < best_conns)) {
             best = s;
             best_busy = busy;
@@ -93,16 +102,36 @@ static struct slot *least_loaded(fo_httpd *srv)
     return best;
 }
 
+/* The acceptor keeps every daemon under its connection limit itself, and while all are full
+ * leaves new connections waiting in the listening socket's backlog, as MHD's own accept loop
+ * does. A connection handed to a daemon at its limit would reach libmicrohttpd 0.9.75's
+ * "firm check" of the limit in new_connection_process_(), which locks the daemon's cleanup
+ * mutex and returns without unlocking it (fixed upstream in 1.0.0, commit 67061d5c): the
+ * daemon's thread then blocks for good on its next connection, with every connection it holds,
+ * and stopping the server hangs. A burst of a few hundred connections did that. */
 static void *acceptor_main(void *arg)
 {
     fo_httpd *srv = arg;
     for (;;) {
+        if (atomic_load(&srv->quiescing))
+            return NULL;
+        if (!least_loaded(srv)) {
+            fo_httpd_sleep_ms(FULL_POLL_MS);
+            continue;
+        }
         struct sockaddr_storage ss;
         socklen_t len = sizeof ss;
         int fd = accept4(srv->listen_fd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
         if (fd >= 0) {
+            struct slot *slot = least_loaded(srv);
+            if (!slot) { /* filled up while this one was accepted (only this thread adds) */
+                close(fd);
+                continue;
+            }
+            atomic_fetch_add(&slot->queued, 1);
             /* MHD closes the socket when it cannot take it */
-            (void)MHD_add_connection(least_loaded(srv)->daemon, fd, (struct sockaddr *)&ss, len);
+            if (MHD_add_connection(slot->daemon, fd, (struct sockaddr *)&ss, len) != MHD_YES)
+                atomic_fetch_sub(&slot->queued, 1);
             continue;
         }
         if (atomic_load(&srv->quiescing) || errno == EINVAL || errno == EBADF)
@@ -198,8 +227,10 @@ static bool start_pool(fo_httpd *srv, const fo_httpd_opts *opts, struct sockaddr
     for (unsigned i = 0; i < n; i++) {
         struct slot *slot = &srv->slots[i];
         slot->srv = srv;
+        slot->limit = per_daemon;
         struct MHD_OptionItem items[16];
-        size_t k = common_options(items, opts, srv, slot, per_daemon);
+        /* MHD's own limit stays above the acceptor's, never to be reached (see acceptor_main) */
+        size_t k = common_options(items, opts, srv, slot, per_daemon + LIMIT_HEADROOM);
         items[k++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
         slot->daemon = MHD_start_daemon(flags, 0, NULL, NULL, fo_httpd_on_request, srv,
                                         MHD_OPTION_ARRAY, items, MHD_OPTION_END);

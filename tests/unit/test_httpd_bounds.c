@@ -266,6 +266,55 @@ START_TEST(a_request_not_read_within_the_request_timeout_is_cut_and_idle_keep_al
 }
 END_TEST
 
+/* More connections at once than the server takes (40 silent ones where 8 fit): the rest wait
+ * in the listening socket's backlog, never more than 8 are held, the silent ones are dropped
+ * after the request timeout, a request behind them is answered, and the server stops. Handing
+ * libmicrohttpd 0.9.75 a connection past its limit locked its thread for good
+ * (common/httpd_server.c). */
+START_TEST(a_burst_past_the_connection_limit_waits_and_the_server_recovers)
+{
+    fo_err err;
+    fo_err_clear(&err);
+    fo_httpd_opts o = {.bind_addr = "127.0.0.1", .threads = 2, .max_connections = 8,
+                       .connection_timeout_s = 30, .request_timeout_s = 1, .handler = handler};
+    fo_httpd *srv = fo_httpd_start(&o, &err);
+    ck_assert_ptr_nonnull(srv);
+    int port = fo_httpd_port(srv);
+    int silent[40];
+    for (int i = 0; i < 40; i++) {
+        silent[i] = fo_test_connect(port);
+        ck_assert_int_ge(silent[i], 0);
+    }
+    int fd = fo_test_connect(port);
+    ck_assert_int_ge(fd, 0);
+    const char *get = "GET /teapot HTTP/1.1\r\nHost: a\r\n\r\n";
+    ck_assert_int_eq(write(fd, get, strlen(get)), (ssize_t)strlen(get));
+    /* 40 silent ones, 8 dropped a second: about 5 s; the connections held are sampled while
+     * the answer is awaited */
+    struct timeval tick = {0, 100000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tick, sizeof tick);
+    char buf[1024];
+    unsigned most = 0;
+    ssize_t n = -1;
+    int64_t deadline = fo_clock_mono_ms(fo_clock_real()) + 30000;
+    while (fo_clock_mono_ms(fo_clock_real()) < deadline) {
+        unsigned now = fo_httpd_connections(srv);
+        most = now > most ? now : most;
+        n = read(fd, buf, sizeof buf - 1);
+        if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+            break;
+    }
+    ck_assert_int_gt(n, 12);
+    buf[n] = '\0';
+    ck_assert_ptr_nonnull(strstr(buf, "HTTP/1.1 418"));
+    ck_assert_uint_le(most, 8);
+    close(fd);
+    for (int i = 0; i < 40; i++)
+        close(silent[i]);
+    fo_httpd_stop(srv);
+}
+END_TEST
+
 int main(void)
 {
     httpd_fixture_init();
@@ -276,6 +325,7 @@ int main(void)
     tcase_add_test(tc, a_request_not_read_within_the_request_timeout_is_cut_and_idle_keep_alive_is_not);
     tcase_add_test(tc, a_large_body_counts_the_pages_that_arrived_not_what_it_announced);
     tcase_add_test(tc, an_idle_connection_is_closed_after_the_timeout);
+    tcase_add_test(tc, a_burst_past_the_connection_limit_waits_and_the_server_recovers);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
