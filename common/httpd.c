@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -424,6 +425,50 @@ static enum MHD_Result queue_busy(fo_httpd *srv, struct req *r, struct MHD_Conne
     return queue_json_error_after(conn, 429, "TooManyRequests", msg, "1");
 }
 
+/* What the request's headers say about its framing. */
+struct framing {
+    unsigned content_lengths;   /* Content-Length headers */
+    const char *transfer_coding; /* the last Transfer-Encoding header, or NULL */
+    unsigned transfer_codings;
+};
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    (void)kind;
+    struct framing *f = cls;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+        f->content_lengths++;
+    if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+        f->transfer_codings++;
+        f->transfer_coding = value;
+    }
+    return MHD_YES;
+}
+
+/* A body whose end is ambiguous is refused before a byte of it is read (MHD then closes the
+ * connection): two Content-Length headers (MHD takes the first, and the rest of the body would
+ * be read as the next request: request smuggling through any proxy that takes the other),
+ * Content-Length beside Transfer-Encoding, or a transfer coding other than chunked (MHD would
+ * wait for a body it cannot frame). NULL when the framing is sound. */
+static const char *framing_problem(struct MHD_Connection *conn, unsigned *status)
+{
+    struct framing f = {0};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &f);
+    *status = 400;
+    if (f.content_lengths > 1)
+        return "more than one Content-Length header";
+    if (f.content_lengths && f.transfer_codings)
+        return "both Content-Length and Transfer-Encoding";
+    if (f.transfer_codings > 1)
+        return "more than one Transfer-Encoding header";
+    if (f.transfer_codings && strcasecmp(f.transfer_coding, "chunked") != 0) {
+        *status = 501;
+        return "transfer codings other than chunked are not supported";
+    }
+    return NULL;
+}
+
 /* Turn the handler's answer into an MHD response and queue it. Consumes resp. */
 static enum MHD_Result queue_answer(fo_httpd *srv, struct req *r, struct MHD_Connection *conn,
                                     fo_http_response *resp)
@@ -490,6 +535,15 @@ enum MHD_Result fo_httpd_on_request(void *cls, struct MHD_Connection *conn, cons
 
     if (!r->started) {
         r->started = true;
+        unsigned status;
+        const char *framing = framing_problem(conn, &status);
+        if (framing) {
+            r->too_big = true; /* the body is not read */
+            if (srv->refused)
+                srv->refused(srv->handler_ctx, r->raw_path, (int)status);
+            return queue_json_error(conn, status,
+                                    status == 501 ? "NotImplemented" : "BadRequest", framing);
+        }
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl) {

@@ -266,6 +266,61 @@ START_TEST(a_request_not_read_within_the_request_timeout_is_cut_and_idle_keep_al
 }
 END_TEST
 
+/* Everything sent on a fresh connection, then what the server answered until it hung up. */
+static void exchange(int port, const char *text, char *out, size_t cap)
+{
+    int fd = fo_test_connect(port);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    struct timeval tv = {10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    size_t used = 0;
+    ssize_t n;
+    while (used + 1 < cap && (n = read(fd, out + used, cap - 1 - used)) > 0)
+        used += (size_t)n;
+    out[used] = '\0';
+    close(fd);
+}
+
+/* A body whose end is ambiguous is refused before it is read, and nothing in it is taken for
+ * another request (two Content-Length headers: MHD takes the first, and a proxy in front
+ * might take the other). */
+START_TEST(ambiguous_framing_is_refused_and_nothing_is_smuggled)
+{
+    fo_httpd *srv = start(2, 1024);
+    int port = fo_httpd_port(srv);
+    char out[4096];
+    exchange(port,
+             "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 40\r\n\r\n"
+             "abcdeGET /teapot HTTP/1.1\r\nHost: a\r\n\r\n",
+             out, sizeof out);
+    ck_assert_msg(strncmp(out, "HTTP/1.1 400", 12) == 0, "%s", out);
+    ck_assert_ptr_nonnull(strstr(out, "more than one Content-Length header"));
+    ck_assert_ptr_null(strstr(out, "418"));
+    exchange(port,
+             "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
+             "Transfer-Encoding: chunked\r\n\r\n5\r\nabcde\r\n0\r\n\r\n",
+             out, sizeof out);
+    ck_assert_msg(strncmp(out, "HTTP/1.1 400", 12) == 0, "%s", out);
+    ck_assert_ptr_nonnull(strstr(out, "both Content-Length and Transfer-Encoding"));
+    exchange(port,
+             "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\nxyz", out,
+             sizeof out);
+    ck_assert_msg(strncmp(out, "HTTP/1.1 501", 12) == 0, "%s", out);
+    ck_assert_ptr_nonnull(strstr(out, "transfer codings other than chunked"));
+    /* the control: one Content-Length, and chunked alone, are read as usual */
+    exchange(port, "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nConnection: close"
+                   "\r\n\r\nabcde",
+             out, sizeof out);
+    ck_assert_msg(strncmp(out, "HTTP/1.1 200", 12) == 0, "%s", out);
+    exchange(port, "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n"
+                   "Connection: close\r\n\r\n5\r\nabcde\r\n0\r\n\r\n",
+             out, sizeof out);
+    ck_assert_msg(strncmp(out, "HTTP/1.1 200", 12) == 0, "%s", out);
+    fo_httpd_stop(srv);
+}
+END_TEST
+
 /* More connections at once than the server takes (40 silent ones where 8 fit): the rest wait
  * in the listening socket's backlog, never more than 8 are held, the silent ones are dropped
  * after the request timeout, a request behind them is answered, and the server stops. Handing
@@ -326,6 +381,7 @@ int main(void)
     tcase_add_test(tc, a_large_body_counts_the_pages_that_arrived_not_what_it_announced);
     tcase_add_test(tc, an_idle_connection_is_closed_after_the_timeout);
     tcase_add_test(tc, a_burst_past_the_connection_limit_waits_and_the_server_recovers);
+    tcase_add_test(tc, ambiguous_framing_is_refused_and_nothing_is_smuggled);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
