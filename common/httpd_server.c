@@ -115,7 +115,8 @@ static void *acceptor_main(void *arg)
     for (;;) {
         if (atomic_load(&srv->quiescing))
             return NULL;
-        if (!least_loaded(srv)) {
+        struct slot *room = least_loaded(srv);
+        if (!room) {
             fo_httpd_sleep_ms(FULL_POLL_MS);
             continue;
         }
@@ -123,11 +124,13 @@ static void *acceptor_main(void *arg)
         socklen_t len = sizeof ss;
         int fd = accept4(srv->listen_fd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
         if (fd >= 0) {
+            /* Chosen again (the accept may have waited long, and which thread is busy
+             * changed), but never dropped: the slot found before still has room, since only
+             * this thread adds. (A connection just started can be counted as queued and as
+             * started for a moment, so the pool can look full when it is not.) */
             struct slot *slot = least_loaded(srv);
-            if (!slot) { /* filled up while this one was accepted (only this thread adds) */
-                close(fd);
-                continue;
-            }
+            if (!slot)
+                slot = room;
             atomic_fetch_add(&slot->queued, 1);
             /* MHD closes the socket when it cannot take it */
             if (MHD_add_connection(slot->daemon, fd, (struct sockaddr *)&ss, len) != MHD_YES)

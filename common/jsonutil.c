@@ -1,6 +1,7 @@
 #include "common/jsonutil.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -395,13 +396,58 @@ typedef struct nul_walk {
     void *ctx;
 } nul_walk;
 
-static void nul_walk_value(nul_walk *w, const json_t *v, size_t used)
+/* Appends a path step at used and returns the new length; when it does not fit, the path is
+ * cut there ("..." at its end, no step of it left out silently) and stays cut below. */
+static size_t step(nul_walk *w, size_t used, bool *cut, const char *fmt, ...)
+{
+    if (*cut)
+        return used;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(w->path + used, sizeof w->path - used, fmt, ap);
+    va_end(ap);
+    if (n >= 0 && used + (size_t)n + 4 < sizeof w->path)
+        return used + (size_t)n;
+    memcpy(w->path + used, "...", 4);
+    *cut = true;
+    return used + 3;
+}
+
+/* The key for a message: its NULs as \u0000, at most NUL_KEY_SHOWN - 1 bytes, never a UTF-8
+ * character cut in two (the message goes into JSON). */
+static void show_key(const char *key, size_t key_len, char shown[NUL_KEY_SHOWN])
+{
+    size_t o = 0, i = 0;
+    for (; i < key_len && o + 7 < NUL_KEY_SHOWN; i++) {
+        if (key[i]) {
+            shown[o++] = key[i];
+        } else {
+            memcpy(shown + o, "\\u0000", 6);
+            o += 6;
+        }
+    }
+    if (i < key_len) { /* cut: drop a last character left incomplete */
+        size_t lead = o;
+        while (lead > 0 && ((unsigned char)shown[lead - 1] & 0xC0) == 0x80)
+            lead--;
+        if (lead > 0) {
+            unsigned char c = (unsigned char)shown[lead - 1];
+            size_t want = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+            if (o - (lead - 1) < want)
+                o = lead - 1;
+        }
+    }
+    shown[o] = '\0';
+}
+
+static void nul_walk_value(nul_walk *w, const json_t *v, size_t used, bool cut)
 {
     if (json_is_array(v)) {
         for (size_t i = 0; i < json_array_size(v) && w->left; i++) {
-            int n = snprintf(w->path + used, sizeof w->path - used, "[%zu]", i);
-            size_t next = n > 0 && used + (size_t)n < sizeof w->path ? used + (size_t)n : used;
-            nul_walk_value(w, json_array_get(v, i), next);
+            bool c = cut;
+            size_t next = step(w, used, &c, "[%zu]", i);
+            nul_walk_value(w, json_array_get(v, i), next, c);
+            w->path[used] = '\0';
         }
     } else if (json_is_object(v)) {
         const char *key;
@@ -414,27 +460,18 @@ static void nul_walk_value(nul_walk *w, const json_t *v, size_t used)
             w->path[used] = '\0';
             if (memchr(key, '\0', key_len)) {
                 char shown[NUL_KEY_SHOWN];
-                size_t o = 0;
-                for (size_t i = 0; i < key_len && o + 7 < sizeof shown; i++) {
-                    if (key[i]) {
-                        shown[o++] = key[i];
-                    } else {
-                        memcpy(shown + o, "\\u0000", 6);
-                        o += 6;
-                    }
-                }
-                shown[o] = '\0';
+                show_key(key, key_len, shown);
                 w->fn(w->ctx, w->path, shown);
                 w->left--;
                 w->found++;
                 continue;
             }
-            int n = snprintf(w->path + used, sizeof w->path - used, ".%.*s", (int)key_len, key);
-            size_t next = n > 0 && used + (size_t)n < sizeof w->path ? used + (size_t)n : used;
-            nul_walk_value(w, m, next);
+            bool c = cut;
+            size_t next = step(w, used, &c, ".%.*s", (int)key_len, key);
+            nul_walk_value(w, m, next, c);
         }
+        w->path[used] = '\0';
     }
-    w->path[used] = '\0';
 }
 
 size_t fo_json_nul_keys(const json_t *v, const char *prefix, size_t max,
@@ -442,6 +479,6 @@ size_t fo_json_nul_keys(const json_t *v, const char *prefix, size_t max,
 {
     nul_walk w = {.left = max, .fn = fn, .ctx = ctx};
     snprintf(w.path, sizeof w.path, "%s", prefix ? prefix : "");
-    nul_walk_value(&w, v, strlen(w.path));
+    nul_walk_value(&w, v, strlen(w.path), false);
     return w.found;
 }

@@ -32,6 +32,13 @@ static bool entry_valid(const json_t *entry)
            json_is_string(json_object_get(entry, "lower")) && (!own || json_is_object(own));
 }
 
+static void ignore_nul_key(void *ctx, const char *path, const char *key)
+{
+    (void)ctx;
+    (void)path;
+    (void)key;
+}
+
 json_t *fo_own_templates_read(const json_t *obj)
 {
     const json_t *annotations = fo_json_get(obj, "metadata.annotations");
@@ -42,7 +49,8 @@ json_t *fo_own_templates_read(const json_t *obj)
         return NULL;
     fo_err err;
     json_t *record = fo_json_read(json_string_value(text), json_string_length(text), NULL, &err);
-    if (!json_is_object(record)) {
+    /* keys with NUL would be layered as shorter ones (normalize.c refuses them in spec) */
+    if (!json_is_object(record) || fo_json_nul_keys(record, "", 1, ignore_nul_key, NULL)) {
         json_decref(record);
         return NULL;
     }
@@ -111,12 +119,32 @@ fo_rc fo_own_templates_note(json_t *record, const char *role_key, const json_t *
     hex(written, fp);
     hex(lower, lo);
     json_t *entry = json_pack("{s:s, s:s}", "fingerprint", fp, "lower", lo);
-    if (!entry || (own && json_object_set(entry, "own", (json_t *)own) != 0) ||
-        json_object_set_new(record, role_key, entry) != 0) {
-        json_decref(entry);
-        return FO_ENOMEM;
+    bool ok = entry && (!own || json_object_set(entry, "own", (json_t *)own) == 0) &&
+              json_object_set(record, role_key, entry) == 0;
+    json_decref(entry);
+    return ok ? FO_OK : FO_ENOMEM;
+}
+
+/* The API server's bound on an object's annotations: the bytes of all keys and values. */
+#define ANNOTATIONS_MAX_BYTES (256u * 1024)
+
+/* The bytes the API server counts for annotations, ours left out. */
+static size_t annotations_bytes(const json_t *annotations)
+{
+    size_t total = 0;
+    const char *key;
+    size_t key_len;
+    json_t *v;
+    if (!json_is_object(annotations))
+        return 0;
+    json_object_keylen_foreach((json_t *)annotations, key, key_len, v)
+    {
+        if (key_len == strlen(FO_OWN_TEMPLATES_ANNOTATION) &&
+            memcmp(key, FO_OWN_TEMPLATES_ANNOTATION, key_len) == 0)
+            continue;
+        total += key_len + (json_is_string(v) ? json_string_length(v) : 0);
     }
-    return FO_OK;
+    return total;
 }
 
 fo_rc fo_own_templates_write(json_t *obj, const json_t *record, const json_t *was)
@@ -136,6 +164,15 @@ fo_rc fo_own_templates_write(json_t *obj, const json_t *record, const json_t *wa
     char *text = fo_json_dumps_compact(record);
     if (!text)
         return FO_ENOMEM;
+    if (annotations_bytes(annotations) + strlen(FO_OWN_TEMPLATES_ANNOTATION) + strlen(text) >
+        ANNOTATIONS_MAX_BYTES) {
+        /* The API server would refuse the object. Without a record the role templates are
+         * their own layers again (what was layered into them stays on top). */
+        free(text);
+        if (json_is_object(annotations))
+            json_object_del(annotations, FO_OWN_TEMPLATES_ANNOTATION);
+        return FO_ELIMIT;
+    }
     meta = fo_json_ensure_object(obj, "metadata");
     annotations = meta ? fo_json_ensure_object(meta, "annotations") : NULL;
     fo_rc rc = FO_OK;

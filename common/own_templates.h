@@ -74,7 +74,9 @@ fo_rc fo_own_templates_note(json_t *record, const char *role_key, const json_t *
 
 /* Set obj's annotation to record (an empty record removes it), leaving it alone when `was`
  * (the record read from obj, or NULL) says the same. FO_ENOMEM when out of memory; FO_EINVAL
- * when metadata or metadata.annotations is not an object (nothing is written). */
+ * when metadata or metadata.annotations is not an object (nothing is written); FO_ELIMIT
+ * when the annotations would pass the API server's 256 KiB with it (it is removed instead:
+ * the role templates are then their own layers, as without a record). */
 fo_rc fo_own_templates_write(json_t *obj, const json_t *record, const json_t *was);
 
 #endif

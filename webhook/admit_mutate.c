@@ -31,6 +31,12 @@ static fo_rc write_op(void *ctx, const char *op, const char *path, size_t path_l
     return rc == FO_OK ? fo_strbuf_putc(sb, '}') : rc;
 }
 
+/* The most a mutated object may build without its status, which /mutate does not read but
+ * the bound counts (the validating webhook, the controller's cache): the operator's status is
+ * a few hundred values at most (its specs are strings). */
+#define STATUS_ALLOWANCE 2000u
+#define MUTATED_MAX_WEIGHT (FO_FLINK_MAX_OBJECT_WEIGHT - STATUS_ALLOWANCE)
+
 /* An object being deleted: its updates take finalizers off. Defaults or templates written
  * into it now (the cluster defaults may have changed since it was stored) would change its
  * spec, the API server would bump its generation, and the validating webhook would judge the
@@ -87,13 +93,12 @@ void fo_admit_mutate(const fo_admission_request *req, const fo_cluster_defaults 
      * spec.podTemplate into both roles, so a resource within it can come out past it; it is
      * then stored as written, and the controller layers it in memory. (Weighed only when
      * something changed: a stored resource mutated again is within the bound as it is.) */
-    if (patch.len > 0 &&
-        fo_json_weight(after, FO_FLINK_MAX_OBJECT_WEIGHT) > FO_FLINK_MAX_OBJECT_WEIGHT) {
+    if (patch.len > 0 && fo_json_weight(after, MUTATED_MAX_WEIGHT) > MUTATED_MAX_WEIGHT) {
         char msg[FO_ADMISSION_MAX_WARNING_BYTES];
         snprintf(msg, sizeof msg,
                  "defaults not applied: the result would hold more than %u JSON values, "
-                 "past flinkop's bound on a resource",
-                 FO_FLINK_MAX_OBJECT_WEIGHT);
+                 "near flinkop's bound on a resource (%u)",
+                 MUTATED_MAX_WEIGHT, FO_FLINK_MAX_OBJECT_WEIGHT);
         fo_admission_response_warn(resp, msg);
         goto out;
     }

@@ -25,7 +25,9 @@ static int member_state(void *ctx, int st, const char *key, size_t n, int *skip)
 {
     fo_wh_json_mode mode = *(const fo_wh_json_mode *)ctx;
     /* /mutate reads no status, and the role templates of oldObject (common/own_templates.h) */
-    bool for_mutate = mode == FO_WH_JSON_REVIEW_NO_STATUS;
+    bool for_mutate =
+        mode == FO_WH_JSON_REVIEW_NO_STATUS || mode == FO_WH_JSON_REVIEW_NO_STATUS_NO_OLD;
+    bool old_roles = mode == FO_WH_JSON_REVIEW_NO_STATUS;
 #define IS(lit) (n == sizeof(lit) - 1 && memcmp(key, lit, n) == 0)
     switch (st) {
     case S_ROOT:
@@ -61,7 +63,7 @@ static int member_state(void *ctx, int st, const char *key, size_t n, int *skip)
     case S_OLD_OBJECT: /* only metadata.generation is kept, and for /mutate the role templates */
         if (!key || IS("metadata"))
             return key ? S_OLD_METADATA : S_NONE; /* not an object: refused by the caller */
-        if (IS("spec") && for_mutate)
+        if (IS("spec") && old_roles)
             return S_OLD_SPEC;
         *skip = SKIP;
         return S_NONE;

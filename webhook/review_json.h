@@ -38,6 +38,8 @@ typedef enum fo_wh_json_mode {
     FO_WH_JSON_REVIEW,           /* leave out the members listed above */
     FO_WH_JSON_REVIEW_NO_STATUS, /* and request.object.status; oldObject's role templates
                                     kept (for /mutate) */
+    FO_WH_JSON_REVIEW_NO_STATUS_NO_OLD, /* the same without oldObject's role templates (a
+                                           review past the bound with them) */
     FO_WH_JSON_REVIEW_IDENTITY,  /* of request.object only metadata.name, namespace,
                                     generation and deletionTimestamp (a review past the
                                     weight bound: webhook/admission.h) */

@@ -395,7 +395,7 @@ START_TEST(a_patch_that_would_take_the_object_past_the_weight_bound_is_not_sent)
     ck_assert(!patched_with_labels(12000, &resp)); /* 24,000 -> about 72,000 */
     ck_assert_uint_eq(json_array_size(resp.warnings), 1);
     ck_assert_ptr_nonnull(strstr(json_string_value(json_array_get(resp.warnings, 0)),
-                                 "defaults not applied: the result would hold more than 50000"));
+                                 "defaults not applied: the result would hold more than 48000"));
     fo_admission_response_release(&resp);
 }
 END_TEST

@@ -3,6 +3,7 @@
  * a filter are compared with jansson in test_review_json.) */
 #include <check.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,8 +149,6 @@ START_TEST(what_is_built_past_max_weight_stops_the_read_and_skipped_members_weig
 }
 END_TEST
 
-/* fo_json_weight charges what the reader charges: a document reads with its weight as the
- * bound and not with one less; past `stop` the count stops early but stays over it. */
 /* A key with \u0000 is read whole (jansson refuses it; the API server stores it). */
 START_TEST(keys_with_nul_are_read_with_their_length)
 {
@@ -165,6 +164,58 @@ START_TEST(keys_with_nul_are_read_with_their_length)
 }
 END_TEST
 
+static char g_nul_path[2048], g_nul_key[256];
+static void record_nul_key(void *ctx, const char *path, const char *key)
+{
+    (void)ctx;
+    snprintf(g_nul_path, sizeof g_nul_path, "%s", path);
+    snprintf(g_nul_key, sizeof g_nul_key, "%s", key);
+}
+
+/* fo_json_nul_keys names the object holding such a key by its path, cut visibly when too
+ * long (never with a step left out), and the key with its NUL as \u0000, never cut inside a
+ * UTF-8 character. */
+START_TEST(nul_keys_are_named_by_path_and_shown_as_json_can_carry_them)
+{
+    json_t *doc = json_object();
+    json_t *inner = json_object();
+    json_object_setn_new(inner, "x\0y", 3, json_integer(1));
+    json_object_set_new(doc, "a", json_pack("[i, {s:o}]", 1, "b", inner));
+    ck_assert_uint_eq(fo_json_nul_keys(doc, "spec", 8, record_nul_key, NULL), 1);
+    ck_assert_str_eq(g_nul_path, "spec.a[1].b");
+    ck_assert_str_eq(g_nul_key, "x\\u0000y");
+    json_decref(doc);
+
+    /* a path step too long to name: the path ends in "...", not in a later step */
+    char long_key[1101];
+    memset(long_key, 'A', 1100);
+    long_key[1100] = '\0';
+    inner = json_object();
+    json_object_setn_new(inner, "z\0", 2, json_integer(1));
+    doc = json_pack("{s:{s:o}}", long_key, "b", inner);
+    ck_assert_uint_eq(fo_json_nul_keys(doc, "spec", 8, record_nul_key, NULL), 1);
+    ck_assert_str_eq(g_nul_path, "spec...");
+    json_decref(doc);
+
+    /* a long key of two-byte characters is cut between characters */
+    char wide[403];
+    for (int i = 0; i < 200; i++)
+        memcpy(wide + 2 * i, "\xC3\xA9", 2);
+    wide[400] = '\0';
+    wide[401] = 'q';
+    doc = json_object();
+    json_object_setn_new(doc, wide, 402, json_integer(1));
+    ck_assert_uint_eq(fo_json_nul_keys(doc, "", 8, record_nul_key, NULL), 1);
+    json_t *as_json = json_string(g_nul_key); /* jansson refuses broken UTF-8 */
+    ck_assert_ptr_nonnull(as_json);
+    ck_assert_uint_gt(strlen(g_nul_key), 100);
+    json_decref(as_json);
+    json_decref(doc);
+}
+END_TEST
+
+/* fo_json_weight charges what the reader charges: a document reads with its weight as the
+ * bound and not with one less; past `stop` the count stops early but stays over it. */
 START_TEST(fo_json_weight_is_the_readers_measure)
 {
     static const char *const docs[] = {
@@ -258,6 +309,7 @@ int main(void)
     tcase_add_test(tc, without_a_filter_or_in_state_zero_everything_is_built);
     tcase_add_test(tc, what_is_built_past_max_weight_stops_the_read_and_skipped_members_weigh_nothing);
     tcase_add_test(tc, keys_with_nul_are_read_with_their_length);
+    tcase_add_test(tc, nul_keys_are_named_by_path_and_shown_as_json_can_carry_them);
     tcase_add_test(tc, fo_json_weight_is_the_readers_measure);
     tcase_add_test(tc, with_an_item_state_each_item_has_the_bound_to_itself);
     tcase_add_test(tc, a_value_inside_a_larger_text_is_read_to_its_end);

@@ -146,6 +146,12 @@ static json_t *manifest(const char *env_value, bool sidecar, bool common)
     return m;
 }
 
+/* The record's annotation in obj, or NULL (fo_json_get splits its key at the dots). */
+static const json_t *record_of(const json_t *obj)
+{
+    return json_object_get(fo_json_get(obj, "metadata.annotations"), FO_OWN_TEMPLATES_ANNOTATION);
+}
+
 static const json_t *common_of(const json_t *m)
 {
     return json_object_get(json_object_get(m, "spec"), "podTemplate");
@@ -165,7 +171,7 @@ START_TEST(changes_to_the_common_template_reach_the_roles)
     json_t *live = admit(m1, NULL, cd);
     assert_role(live, "jobManager", cd, common_of(m1), jm_own_of(m1));
     assert_role(live, "taskManager", cd, common_of(m1), NULL);
-    ck_assert_ptr_nonnull(fo_json_get(live, "metadata.annotations"));
+    ck_assert_ptr_nonnull(record_of(live));
 
     json_t *m2 = manifest("2", false, true);
     json_t *sent = kubectl_apply(live, m1, m2);
@@ -293,7 +299,10 @@ START_TEST(without_a_usable_record_the_role_template_is_the_own_layer)
     const json_t *layered_jm = fo_json_get(live, "spec.jobManager.podTemplate");
 
     const char *broken[] = {"not json", "[]", "{\"jobManager\":{\"own\":{}}}",
-                            "{\"jobManager\":{\"fingerprint\":\"0\",\"own\":[]}}"};
+                            "{\"jobManager\":{\"fingerprint\":\"0\",\"own\":[]}}",
+                            /* a key with NUL would be layered as a shorter one */
+                            "{\"jobManager\":{\"fingerprint\":\"0\",\"lower\":\"0\","
+                            "\"own\":{\"metadata\":{\"labels\":{\"a\\u0000b\":\"x\"}}}}}"};
     for (size_t i = 0; i < sizeof broken / sizeof broken[0]; i++) {
         json_t *obj = json_deep_copy(live);
         json_object_set_new(fo_json_get(obj, "metadata.annotations"),
@@ -341,18 +350,48 @@ START_TEST(without_a_usable_record_the_role_template_is_the_own_layer)
 }
 END_TEST
 
+/* A record that would take the annotations past the API server's 256 KiB is not written (the
+ * object would be refused): the templates are layered all the same. */
+START_TEST(a_record_too_large_for_the_annotations_is_left_out)
+{
+    fo_cluster_defaults *cd = defaults(CLUSTER);
+    json_t *m = manifest("1", true, true);
+    char *big = malloc(200001);
+    memset(big, 'x', 200000);
+    big[200000] = '\0';
+    json_object_set_new(json_object_get(m, "metadata"), "annotations",
+                        json_pack("{s:s}", "big", big));
+    memset(big, 'y', 70000);
+    big[70000] = '\0';
+    json_object_set_new(fo_json_get(m, "spec.jobManager.podTemplate.metadata.labels"), "long",
+                        json_string(big));
+    free(big);
+    json_t *live = admit(m, NULL, cd);
+    ck_assert_ptr_null(record_of(live));
+    assert_role(live, "jobManager", cd, common_of(m), jm_own_of(m));
+    json_t *small = manifest("1", true, true); /* the control: recorded */
+    json_t *small_live = admit(small, NULL, cd);
+    ck_assert_ptr_nonnull(record_of(small_live));
+    json_decref(small_live);
+    json_decref(small);
+    json_decref(live);
+    json_decref(m);
+    fo_cluster_defaults_unref(cd);
+}
+END_TEST
+
 /* Nothing layered in, nothing recorded: no annotation appears, and one left from before goes
  * once the layers are gone. */
 START_TEST(a_resource_without_lower_layers_gets_no_record)
 {
     json_t *m = manifest("1", false, false);
     json_t *live = admit(m, NULL, NULL);
-    ck_assert_ptr_null(fo_json_get(live, "metadata.annotations." FO_OWN_TEMPLATES_ANNOTATION));
+    ck_assert_ptr_null(record_of(live));
     assert_role(live, "jobManager", NULL, NULL, jm_own_of(m));
 
     fo_cluster_defaults *cd = defaults(CLUSTER);
     json_t *with = admit(m, NULL, cd);
-    ck_assert_ptr_nonnull(fo_json_get(with, "metadata.annotations"));
+    ck_assert_ptr_nonnull(record_of(with));
     json_t *without = admit(with, with, NULL); /* the cluster defaults were emptied */
     json_t *ann = fo_json_get(without, "metadata.annotations");
     ck_assert(!ann || !json_object_get(ann, FO_OWN_TEMPLATES_ANNOTATION));
@@ -404,6 +443,7 @@ static Suite *suite(void)
     tcase_add_test(tc, the_controller_layers_the_own_templates_over_changed_lower_layers);
     tcase_add_test(tc, without_a_usable_record_the_role_template_is_the_own_layer);
     tcase_add_test(tc, a_resource_without_lower_layers_gets_no_record);
+    tcase_add_test(tc, a_record_too_large_for_the_annotations_is_left_out);
     tcase_add_test(tc, the_fingerprint_ignores_key_order_nulls_and_integral_reals_only);
     suite_add_tcase(s, tc);
     return s;
