@@ -32,6 +32,7 @@ typedef struct layering {
     const json_t *record;   /* the resource's record of its own templates, or NULL */
     const json_t *old_spec; /* the previous version's spec (an UPDATE), or NULL */
     bool has_old;           /* there is a previous version */
+    fo_own_applied applied; /* kubectl's last applied manifests, when they changed */
     json_t *new_record;     /* the record being built, when the caller writes it; else NULL */
 } layering;
 
@@ -62,7 +63,7 @@ static fo_rc layer_role(json_t *spec, const char *role_key, fo_role role, layeri
     uint64_t lower = fo_own_templates_lower(defaults, common);
     fo_own_layer own = fo_own_templates_layer(l->record, role_key, current,
                                               role_template(l->old_spec, role_key), l->has_old,
-                                              lower);
+                                              lower, &l->applied);
     const json_t *layers[] = {defaults, common, own.own};
     /* The usual UPDATE: the template is what layering wrote before over the same layers, and
      * the resource keeps it (written as layering would write it; with a record, as the API
@@ -118,6 +119,8 @@ static fo_rc normalize_deployment(json_t *obj, const json_t *old, const fo_clust
         .has_old = json_is_object(old),
         .new_record = write_record ? json_object() : NULL,
     };
+    if (l.record && write_record)
+        fo_own_applied_read(obj, old, &l.applied);
     fo_rc rc = write_record && !l.new_record ? FO_ENOMEM : FO_OK;
     if (rc == FO_OK)
         rc = layer_role(spec, "jobManager", FO_ROLE_JOBMANAGER, &l);
@@ -127,6 +130,7 @@ static fo_rc normalize_deployment(json_t *obj, const json_t *old, const fo_clust
     if (rc == FO_OK && l.new_record &&
         fo_own_templates_write(obj, l.new_record, l.record) == FO_ENOMEM)
         rc = FO_ENOMEM;
+    fo_own_applied_release(&l.applied);
     json_decref((json_t *)l.record);
     json_decref(l.new_record);
     if (rc != FO_OK)

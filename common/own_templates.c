@@ -25,6 +25,13 @@ static bool says(const json_t *entry, const char *key, uint64_t v)
     return recorded && strcmp(recorded, want) == 0;
 }
 
+static void ignore_nul_key(void *ctx, const char *path, const char *key)
+{
+    (void)ctx;
+    (void)path;
+    (void)key;
+}
+
 static bool entry_valid(const json_t *entry)
 {
     const json_t *own = json_object_get(entry, "own");
@@ -32,12 +39,6 @@ static bool entry_valid(const json_t *entry)
            json_is_string(json_object_get(entry, "lower")) && (!own || json_is_object(own));
 }
 
-static void ignore_nul_key(void *ctx, const char *path, const char *key)
-{
-    (void)ctx;
-    (void)path;
-    (void)key;
-}
 
 json_t *fo_own_templates_read(const json_t *obj)
 {
@@ -78,9 +79,66 @@ uint64_t fo_own_templates_lower(const json_t *defaults, const json_t *common)
     return (d << 17 | d >> 47) ^ (c * 0x9e3779b97f4a7c15ull);
 }
 
+static const char *last_applied_text(const json_t *obj)
+{
+    const json_t *a = fo_json_get(obj, "metadata.annotations");
+    const json_t *t = json_is_object(a) ? json_object_get(a, FO_LAST_APPLIED_ANNOTATION) : NULL;
+    return json_is_string(t) ? json_string_value(t) : NULL;
+}
+
+static json_t *parse_manifest(const char *text)
+{
+    fo_err err;
+    json_t *m = text ? fo_json_read(text, strlen(text), NULL, &err) : NULL;
+    if (m && (!json_is_object(m) || fo_json_nul_keys(m, "", 1, ignore_nul_key, NULL))) {
+        json_decref(m);
+        m = NULL;
+    }
+    return m;
+}
+
+void fo_own_applied_read(const json_t *obj, const json_t *old, fo_own_applied *out)
+{
+    out->now = out->before = NULL;
+    const char *now = last_applied_text(obj), *before = last_applied_text(old);
+    if (!old || !now || (before && strcmp(now, before) == 0))
+        return;
+    out->now = parse_manifest(now);
+    out->before = out->now ? parse_manifest(before) : NULL;
+}
+
+void fo_own_applied_release(fo_own_applied *a)
+{
+    json_decref(a->now);
+    json_decref(a->before);
+    a->now = a->before = NULL;
+}
+
+static const json_t *manifest_role(const json_t *manifest, const char *role_key)
+{
+    const json_t *spec = json_object_get(manifest, "spec");
+    const json_t *role = json_is_object(spec) ? json_object_get(spec, role_key) : NULL;
+    const json_t *t = json_is_object(role) ? json_object_get(role, "podTemplate") : NULL;
+    return json_is_object(t) ? t : NULL;
+}
+
+/* own with change (an RFC 7386 patch) applied; NULL when that leaves nothing. */
+static json_t *patched_own(const json_t *own, const json_t *change, bool *ok)
+{
+    json_t *base = own ? incref(own) : json_object();
+    json_t *updated = change && base ? fo_json_merge_patch_apply(base, change) : NULL;
+    json_decref(base);
+    *ok = updated != NULL;
+    if (updated && !json_is_object(updated)) { /* the whole template taken out */
+        json_decref(updated);
+        updated = NULL;
+    }
+    return updated;
+}
+
 fo_own_layer fo_own_templates_layer(const json_t *record, const char *role_key,
                                     const json_t *current, const json_t *old, bool has_old,
-                                    uint64_t lower)
+                                    uint64_t lower, const fo_own_applied *applied)
 {
     fo_own_layer out = {.current = fo_json_fingerprint(current)};
     const json_t *entry = record ? json_object_get(record, role_key) : NULL;
@@ -89,6 +147,20 @@ fo_own_layer fo_own_templates_layer(const json_t *record, const char *role_key,
         return out;
     }
     const json_t *own = json_object_get(entry, "own");
+    if (applied && applied->now) {
+        /* What the manifest changed in the role's template is what the user changed. */
+        const json_t *before = manifest_role(applied->before, role_key);
+        const json_t *now = manifest_role(applied->now, role_key);
+        if (!fo_json_equal(before, now)) {
+            json_t *change = fo_json_merge_patch_diff(before, now);
+            bool ok = false;
+            json_t *updated = patched_own(own, change, &ok);
+            json_decref(change);
+            out.own = ok ? updated : incref(current);
+            return out;
+        }
+        /* the manifest left the role's template alone: as without it */
+    }
     if (says(entry, "fingerprint", out.current)) {
         out.own = incref(own);
         out.as_written = says(entry, "lower", lower);
@@ -104,11 +176,10 @@ fo_own_layer fo_own_templates_layer(const json_t *record, const char *role_key,
      * what the user changed (kubectl apply's merge patch, kubectl edit): change it in the
      * user's own template. */
     json_t *change = fo_json_merge_patch_diff(old, current);
-    json_t *base = own ? incref(own) : json_object();
-    json_t *updated = change && base ? fo_json_merge_patch_apply(base, change) : NULL;
+    bool ok = false;
+    json_t *updated = patched_own(own, change, &ok);
     json_decref(change);
-    json_decref(base);
-    out.own = updated ? updated : incref(current);
+    out.own = ok ? updated : incref(current);
     return out;
 }
 

@@ -22,6 +22,11 @@
  *   written; common/json_fingerprint.h: the API server's reordering does not count): the
  *   recorded own template; and when the lower layers have the recorded fingerprint too, the
  *   template is what layering would write again, as it is;
+ * - the object carries kubectl's last applied manifest (client-side `kubectl apply`) and it
+ *   changed since the previous version (an UPDATE through the webhook): the recorded own
+ *   template with the manifest's change to the role's template applied (RFC 7386 merge patch
+ *   from the previous manifest's to this one's). The manifest says what the user meant even
+ *   where kubectl sent nothing: a value that already equalled the inherited one;
  * - it changed, and the previous version of the object (an UPDATE through the webhook) still
  *   had the recorded fingerprint: the recorded own template with the change applied (RFC 7386
  *   merge patch from the previous version to this one: what `kubectl apply` or `kubectl edit`
@@ -45,6 +50,19 @@
  * "lower": string, "own": object?}; such a record is ignored as a whole). */
 json_t *fo_own_templates_read(const json_t *obj);
 
+#define FO_LAST_APPLIED_ANNOTATION "kubectl.kubernetes.io/last-applied-configuration"
+
+/* kubectl's last applied manifests of an UPDATE, when they changed: NULL fields otherwise. */
+typedef struct fo_own_applied {
+    json_t *now;    /* the object's (parsed), or NULL when it has none or it did not change */
+    json_t *before; /* the previous version's (parsed), or NULL */
+} fo_own_applied;
+
+/* Read them from obj and old (the previous version, NULL on a CREATE): both stay NULL unless
+ * obj has one whose text differs from old's. Release with fo_own_applied_release. */
+void fo_own_applied_read(const json_t *obj, const json_t *old, fo_own_applied *out);
+void fo_own_applied_release(fo_own_applied *a);
+
 /* What the record says of one role. */
 typedef struct fo_own_layer {
     json_t *own;        /* the own layer by the rules above: new reference, NULL for none */
@@ -56,11 +74,12 @@ typedef struct fo_own_layer {
 /* The own layer of role `role_key` ("jobManager", "taskManager"): record from
  * fo_own_templates_read (or NULL), current the role's template in the object (NULL when
  * absent), old the role's template in the previous version and has_old whether there is one,
- * lower the fingerprint of the layers under the own one (fo_own_templates_lower). Out of
+ * lower the fingerprint of the layers under the own one (fo_own_templates_lower), applied
+ * the changed last applied manifests (or NULL). Out of
  * memory gives current as the own layer (the layering then works as without a record). */
 fo_own_layer fo_own_templates_layer(const json_t *record, const char *role_key,
                                     const json_t *current, const json_t *old, bool has_old,
-                                    uint64_t lower);
+                                    uint64_t lower, const fo_own_applied *applied);
 
 /* The fingerprint of the layers under a role's own template (cluster defaults, then
  * spec.podTemplate; either NULL). */

@@ -15,6 +15,7 @@ enum {
     S_OLD_METADATA,
     S_OLD_SPEC,
     S_OLD_ROLE,
+    S_OLD_ANNOTATIONS,
     S_IDENTITY, /* the object's metadata, past the weight bound */
 };
 
@@ -68,7 +69,13 @@ static int member_state(void *ctx, int st, const char *key, size_t n, int *skip)
         *skip = SKIP;
         return S_NONE;
     case S_OLD_METADATA:
+        if (key && IS("annotations") && old_roles)
+            return S_OLD_ANNOTATIONS;
         if (key && !IS("generation"))
+            *skip = SKIP;
+        return S_NONE;
+    case S_OLD_ANNOTATIONS: /* kubectl's last applied manifest (common/own_templates.h) */
+        if (key && !IS("kubectl.kubernetes.io/last-applied-configuration"))
             *skip = SKIP;
         return S_NONE;
     case S_OLD_SPEC:

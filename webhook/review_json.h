@@ -10,8 +10,9 @@
  * the result: everything in request.oldObject but its metadata.generation (which tells whether
  * an update changes the spec), request.userInfo, request.options and
  * request.object.metadata.managedFields, and with FO_WH_JSON_REVIEW_NO_STATUS (/mutate) also
- * request.object.status, while oldObject.spec.jobManager.podTemplate and
- * spec.taskManager.podTemplate are kept (common/own_templates.h compares with them). An integer past 64 bits is read as a real, as the API server (which
+ * request.object.status, while oldObject.spec.jobManager.podTemplate,
+ * spec.taskManager.podTemplate and its kubectl.kubernetes.io/last-applied-configuration
+ * annotation are kept (common/own_templates.h compares with them). An integer past 64 bits is read as a real, as the API server (which
  * wrote it from a float64) read it, so that validation names the field instead of the whole
  * review being refused. Acceptance and results otherwise as fo_json_read (= json_loadb(
  * JSON_DECODE_ANY | JSON_ALLOW_NUL)). Pure; thread-safe. */

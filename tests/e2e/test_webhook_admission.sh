@@ -61,6 +61,21 @@ out=$(changed | kubectl apply -f - 2>&1) || fail "applying the same file again w
 expect_eq "$(tz jobManager)" Europe/Berlin "TZ after applying the same file again"
 expect_eq "$(get '{.metadata.generation}')" "$generation" "the generation after applying the same file again"
 
+e2e_log "a label moved from spec.podTemplate into the JobManager's template stays there"
+# kubectl sends nothing for the JobManager's label (the layered template already has it); the
+# last applied manifest says it is the JobManager's own now
+kubectl apply -f "$E2E_ROOT/examples/pod-templates.yaml" >/dev/null || fail "re-applying the original"
+expect_eq "$(get '{.spec.taskManager.podTemplate.metadata.labels.team}')" data-platform \
+    "the team label back in the TaskManager template"
+out=$(awk '/^    metadata:$/ {skip=3} skip>0 {skip--; next} {print}
+    /podTemplate: +# JobManager only/ {print "      metadata:"; print "        labels:";
+        print "          team: data-platform"}' "$E2E_ROOT/examples/pod-templates.yaml" |
+    kubectl apply -f - 2>&1) || fail "the moved label was refused: $out"
+expect_eq "$(get '{.spec.jobManager.podTemplate.metadata.labels.team}')" data-platform \
+    "the label in the JobManager's own template"
+expect_eq "$(get '{.spec.taskManager.podTemplate.metadata.labels.team}')" "" \
+    "the label gone from the TaskManager template"
+
 e2e_log "a server-side dry run is checked too"
 out=$(sed 's/parallelism: 2/parallelism: 0/' "$E2E_ROOT/examples/basic.yaml" |
     kubectl apply --dry-run=server -f - 2>&1) && fail "parallelism 0 passed a server dry run: $out"

@@ -223,6 +223,52 @@ START_TEST(an_edit_of_a_role_template_is_kept_and_the_common_one_still_reaches_i
 }
 END_TEST
 
+/* Client-side kubectl apply as it really goes: the patch also sets the last applied manifest
+ * annotation (and a CREATE carries it). */
+static json_t *with_last_applied(const json_t *obj, const json_t *manifest)
+{
+    json_t *out = json_deep_copy(obj);
+    char *text = fo_json_dumps_compact(manifest);
+    json_t *meta = fo_json_ensure_object(out, "metadata");
+    json_object_set_new(fo_json_ensure_object(meta, "annotations"), FO_LAST_APPLIED_ANNOTATION,
+                        json_string(text));
+    free(text);
+    return out;
+}
+
+/* A value moved from spec.podTemplate into a role's own template, where kubectl sends nothing
+ * for it (the layered template already held the same value): the last applied manifest says
+ * it is the role's own now, so it stays in the JobManager and leaves the TaskManager; applying
+ * the same file again changes nothing. */
+START_TEST(a_value_moved_into_a_role_template_by_kubectl_apply_stays_there)
+{
+    fo_cluster_defaults *cd = defaults(CLUSTER);
+    json_t *m1 = parse("{\"apiVersion\":\"flink.apache.org/v1beta1\",\"kind\":\"FlinkDeployment\","
+                       "\"metadata\":{\"name\":\"t\"},\"spec\":{\"image\":\"flink:2.2\","
+                       "\"podTemplate\":{\"spec\":{\"serviceAccountName\":\"flink\"}},"
+                       "\"jobManager\":{\"podTemplate\":{\"metadata\":{\"labels\":{\"jm\":\"1\"}}}}}}");
+    json_t *m2 = parse("{\"apiVersion\":\"flink.apache.org/v1beta1\",\"kind\":\"FlinkDeployment\","
+                       "\"metadata\":{\"name\":\"t\"},\"spec\":{\"image\":\"flink:2.2\","
+                       "\"jobManager\":{\"podTemplate\":{\"metadata\":{\"labels\":{\"jm\":\"1\"}},"
+                       "\"spec\":{\"serviceAccountName\":\"flink\"}}}}}");
+    json_t *created = with_last_applied(m1, m1);
+    json_t *live = admit(created, NULL, cd);
+    json_t *patched = kubectl_apply(live, m1, m2);
+    json_t *sent = with_last_applied(patched, m2);
+    json_t *live2 = admit(sent, live, cd);
+    assert_role(live2, "jobManager", cd, NULL, jm_own_of(m2));
+    assert_role(live2, "taskManager", cd, NULL, NULL);
+    json_t *again_patched = kubectl_apply(live2, m2, m2);
+    json_t *again_sent = with_last_applied(again_patched, m2);
+    json_t *live3 = admit(again_sent, live2, cd);
+    ck_assert(fo_json_equal(live3, live2));
+    json_t *objs[] = {m1, m2, created, live, patched, sent, live2, again_patched, again_sent, live3};
+    for (size_t i = 0; i < sizeof objs / sizeof objs[0]; i++)
+        json_decref(objs[i]);
+    fo_cluster_defaults_unref(cd);
+}
+END_TEST
+
 /* Mutating what was stored again changes nothing (no perpetual drift for GitOps tools), as
  * an UPDATE with the stored object as oldObject and without, and kubectl apply of the same
  * manifest (which sends the layered lists back as the manifest writes them) comes back to
@@ -440,6 +486,7 @@ static Suite *suite(void)
     tcase_add_test(tc, changes_to_the_common_template_reach_the_roles);
     tcase_add_test(tc, an_edit_of_a_role_template_is_kept_and_the_common_one_still_reaches_it);
     tcase_add_test(tc, mutating_the_stored_object_again_changes_nothing);
+    tcase_add_test(tc, a_value_moved_into_a_role_template_by_kubectl_apply_stays_there);
     tcase_add_test(tc, the_controller_layers_the_own_templates_over_changed_lower_layers);
     tcase_add_test(tc, without_a_usable_record_the_role_template_is_the_own_layer);
     tcase_add_test(tc, a_resource_without_lower_layers_gets_no_record);

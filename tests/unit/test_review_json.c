@@ -257,12 +257,15 @@ START_TEST(review_mode_leaves_out_the_unread_members)
     /* /mutate keeps oldObject's role templates too (common/own_templates.h), nothing else
      * of its spec */
     static const char old_roles[] =
-        "{\"request\":{\"oldObject\":{\"metadata\":{\"generation\":2,\"name\":\"n\"},"
+        "{\"request\":{\"oldObject\":{\"metadata\":{\"generation\":2,\"name\":\"n\","
+        "\"annotations\":{\"kubectl.kubernetes.io/last-applied-configuration\":\"{}\",\"o\":\"x\"}},"
         "\"spec\":{\"image\":\"i\",\"jobManager\":{\"replicas\":1,\"podTemplate\":{\"a\":1}},"
         "\"taskManager\":{\"podTemplate\":{\"b\":[2]},\"resource\":{}},\"podTemplate\":{}},"
         "\"status\":{}}}}";
     got = fo_wh_json_parse(old_roles, strlen(old_roles), FO_WH_JSON_REVIEW_NO_STATUS, &err);
-    json_t *want = json_loads("{\"request\":{\"oldObject\":{\"metadata\":{\"generation\":2},"
+    json_t *want = json_loads("{\"request\":{\"oldObject\":{\"metadata\":{\"generation\":2,"
+                              "\"annotations\":{\"kubectl.kubernetes.io/last-applied-configuration\":"
+                              "\"{}\"}},"
                               "\"spec\":{\"jobManager\":{\"podTemplate\":{\"a\":1}},"
                               "\"taskManager\":{\"podTemplate\":{\"b\":[2]}}}}}}",
                               0, NULL);
