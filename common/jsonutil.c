@@ -1,7 +1,6 @@
 #include "common/jsonutil.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -388,29 +387,44 @@ size_t fo_json_weight(const json_t *v, size_t stop)
 
 #define NUL_PATH_MAX 1024
 #define NUL_KEY_SHOWN 160
+#define NUL_DEPTH_NAMED 64 /* path steps named; deeper ones are cut ("...") */
+
+/* The walk keeps the steps taken (a key or an index each) and writes the path only for a key
+ * it reports: no formatting on the way (the walk runs on every review and every pass). */
+typedef struct nul_step {
+    const char *key; /* NULL: an array index */
+    size_t len_or_index;
+} nul_step;
 
 typedef struct nul_walk {
-    char path[NUL_PATH_MAX];
-    size_t left, found;
+    const char *prefix;
+    nul_step steps[NUL_DEPTH_NAMED];
+    size_t depth, left, found;
     void (*fn)(void *ctx, const char *path, const char *key);
     void *ctx;
 } nul_walk;
 
-/* Appends a path step at used and returns the new length; when it does not fit, the path is
- * cut there ("..." at its end, no step of it left out silently) and stays cut below. */
-static size_t step(nul_walk *w, size_t used, bool *cut, const char *fmt, ...)
+/* The path of the current object: prefix, then ".key" / "[i]" steps; "..." where it is cut
+ * (too long or too deep), never with a step left out. */
+static void nul_path(const nul_walk *w, char path[NUL_PATH_MAX])
 {
-    if (*cut)
-        return used;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(w->path + used, sizeof w->path - used, fmt, ap);
-    va_end(ap);
-    if (n >= 0 && used + (size_t)n + 4 < sizeof w->path)
-        return used + (size_t)n;
-    memcpy(w->path + used, "...", 4);
-    *cut = true;
-    return used + 3;
+    size_t used = (size_t)snprintf(path, NUL_PATH_MAX, "%s", w->prefix);
+    if (used >= NUL_PATH_MAX)
+        used = NUL_PATH_MAX - 1;
+    size_t named = w->depth < NUL_DEPTH_NAMED ? w->depth : NUL_DEPTH_NAMED;
+    for (size_t i = 0; i < named; i++) {
+        const nul_step *st = &w->steps[i];
+        int n = st->key ? snprintf(path + used, NUL_PATH_MAX - used, ".%.*s",
+                                   (int)st->len_or_index, st->key)
+                        : snprintf(path + used, NUL_PATH_MAX - used, "[%zu]", st->len_or_index);
+        if (n < 0 || used + (size_t)n + 4 >= NUL_PATH_MAX) {
+            memcpy(path + used, "...", 4);
+            return;
+        }
+        used += (size_t)n;
+    }
+    if (w->depth > named && used + 4 <= NUL_PATH_MAX)
+        memcpy(path + used, "...", 4);
 }
 
 /* The key for a message: its NULs as \u0000, at most NUL_KEY_SHOWN - 1 bytes, never a UTF-8
@@ -440,14 +454,15 @@ static void show_key(const char *key, size_t key_len, char shown[NUL_KEY_SHOWN])
     shown[o] = '\0';
 }
 
-static void nul_walk_value(nul_walk *w, const json_t *v, size_t used, bool cut)
+static void nul_walk_value(nul_walk *w, const json_t *v)
 {
     if (json_is_array(v)) {
         for (size_t i = 0; i < json_array_size(v) && w->left; i++) {
-            bool c = cut;
-            size_t next = step(w, used, &c, "[%zu]", i);
-            nul_walk_value(w, json_array_get(v, i), next, c);
-            w->path[used] = '\0';
+            if (w->depth < NUL_DEPTH_NAMED)
+                w->steps[w->depth] = (nul_step){NULL, i};
+            w->depth++;
+            nul_walk_value(w, json_array_get(v, i));
+            w->depth--;
         }
     } else if (json_is_object(v)) {
         const char *key;
@@ -457,28 +472,30 @@ static void nul_walk_value(nul_walk *w, const json_t *v, size_t used, bool cut)
         {
             if (!w->left)
                 break;
-            w->path[used] = '\0';
             if (memchr(key, '\0', key_len)) {
-                char shown[NUL_KEY_SHOWN];
+                char path[NUL_PATH_MAX], shown[NUL_KEY_SHOWN];
+                nul_path(w, path);
                 show_key(key, key_len, shown);
-                w->fn(w->ctx, w->path, shown);
+                w->fn(w->ctx, path, shown);
                 w->left--;
                 w->found++;
                 continue;
             }
-            bool c = cut;
-            size_t next = step(w, used, &c, ".%.*s", (int)key_len, key);
-            nul_walk_value(w, m, next, c);
+            if (!json_is_object(m) && !json_is_array(m))
+                continue;
+            if (w->depth < NUL_DEPTH_NAMED)
+                w->steps[w->depth] = (nul_step){key, key_len};
+            w->depth++;
+            nul_walk_value(w, m);
+            w->depth--;
         }
-        w->path[used] = '\0';
     }
 }
 
 size_t fo_json_nul_keys(const json_t *v, const char *prefix, size_t max,
                         void (*fn)(void *ctx, const char *path, const char *key), void *ctx)
 {
-    nul_walk w = {.left = max, .fn = fn, .ctx = ctx};
-    snprintf(w.path, sizeof w.path, "%s", prefix ? prefix : "");
-    nul_walk_value(&w, v, strlen(w.path), false);
+    nul_walk w = {.prefix = prefix ? prefix : "", .left = max, .fn = fn, .ctx = ctx};
+    nul_walk_value(&w, v);
     return w.found;
 }

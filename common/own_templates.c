@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/flink_model.h"
 #include "common/json_fingerprint.h"
 #include "common/json_patch.h"
 #include "common/json_read.h"
@@ -86,11 +87,34 @@ static const char *last_applied_text(const json_t *obj)
     return json_is_string(t) ? json_string_value(t) : NULL;
 }
 
+/* Where the manifest reader is: only spec.<role>.podTemplate is built. */
+enum { M_NONE = 0, M_ROOT, M_SPEC, M_ROLE };
+
+static int manifest_member(void *ctx, int st, const char *key, size_t n, int *skip)
+{
+    (void)ctx;
+#define IS(lit) (key && n == sizeof(lit) - 1 && memcmp(key, lit, n) == 0)
+    int child = M_NONE;
+    if (st == M_ROOT && IS("spec"))
+        child = M_SPEC;
+    else if (st == M_SPEC && (IS("jobManager") || IS("taskManager")))
+        child = M_ROLE;
+    else if (st == M_ROLE && IS("podTemplate"))
+        return M_NONE; /* built whole */
+    if (key && child == M_NONE)
+        *skip = 0;
+    return child;
+#undef IS
+}
+
 static json_t *parse_manifest(const char *text)
 {
     fo_err err;
-    json_t *m = text ? fo_json_read(text, strlen(text), NULL, &err) : NULL;
-    if (m && (!json_is_object(m) || fo_json_nul_keys(m, "", 1, ignore_nul_key, NULL))) {
+    fo_json_read_filter f = {.root_state = M_ROOT,
+                             .member = manifest_member,
+                             .max_weight = FO_FLINK_MAX_OBJECT_WEIGHT};
+    json_t *m = text ? fo_json_read(text, strlen(text), &f, &err) : NULL;
+    if (m && !json_is_object(m)) {
         json_decref(m);
         m = NULL;
     }
@@ -151,7 +175,10 @@ fo_own_layer fo_own_templates_layer(const json_t *record, const char *role_key,
         /* What the manifest changed in the role's template is what the user changed. */
         const json_t *before = manifest_role(applied->before, role_key);
         const json_t *now = manifest_role(applied->now, role_key);
-        if (!fo_json_equal(before, now)) {
+        /* a key with NUL would be layered as a shorter one: such a manifest is not used */
+        bool usable = !fo_json_nul_keys(before, "", 1, ignore_nul_key, NULL) &&
+                      !fo_json_nul_keys(now, "", 1, ignore_nul_key, NULL);
+        if (usable && !fo_json_equal(before, now)) {
             json_t *change = fo_json_merge_patch_diff(before, now);
             bool ok = false;
             json_t *updated = patched_own(own, change, &ok);
