@@ -30,18 +30,11 @@ static bool absent(const json_t *v)
 typedef struct layering {
     const fo_cluster_defaults *cd;
     const json_t *record;   /* the resource's record of its own templates, or NULL */
-    const json_t *old_spec; /* the previous version's spec (an UPDATE), or NULL */
+    const json_t *old;      /* the previous version (an UPDATE), or NULL */
     bool has_old;           /* there is a previous version */
     fo_own_applied applied; /* kubectl's last applied manifests, when they changed */
     json_t *new_record;     /* the record being built, when the caller writes it; else NULL */
 } layering;
-
-static const json_t *role_template(const json_t *spec, const char *role_key)
-{
-    const json_t *role = json_is_object(spec) ? json_object_get(spec, role_key) : NULL;
-    const json_t *t = json_is_object(role) ? json_object_get(role, "podTemplate") : NULL;
-    return absent(t) ? NULL : t;
-}
 
 /* Write layer(cluster role template, spec.podTemplate, the role's own template) to
  * spec.<role>.podTemplate. The own template is the role's template as written, or the one the
@@ -62,7 +55,7 @@ static fo_rc layer_role(json_t *spec, const char *role_key, fo_role role, layeri
     const json_t *common = as_layer(json_object_get(spec, "podTemplate"));
     uint64_t lower = fo_own_templates_lower(defaults, common);
     fo_own_layer own = fo_own_templates_layer(l->record, role_key, current,
-                                              role_template(l->old_spec, role_key), l->has_old,
+                                              fo_own_templates_role(l->old, role_key), l->has_old,
                                               lower, &l->applied);
     const json_t *layers[] = {defaults, common, own.own};
     /* The usual UPDATE: the template is what layering wrote before over the same layers, and
@@ -115,7 +108,7 @@ static fo_rc normalize_deployment(json_t *obj, const json_t *old, const fo_clust
     layering l = {
         .cd = cd,
         .record = fo_own_templates_read(obj),
-        .old_spec = json_is_object(old) ? json_object_get(old, "spec") : NULL,
+        .old = old,
         .has_old = json_is_object(old),
         .new_record = write_record ? json_object() : NULL,
     };

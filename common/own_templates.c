@@ -40,7 +40,6 @@ static bool entry_valid(const json_t *entry)
            json_is_string(json_object_get(entry, "lower")) && (!own || json_is_object(own));
 }
 
-
 json_t *fo_own_templates_read(const json_t *obj)
 {
     const json_t *annotations = fo_json_get(obj, "metadata.annotations");
@@ -50,7 +49,10 @@ json_t *fo_own_templates_read(const json_t *obj)
     if (!json_is_string(text))
         return NULL;
     fo_err err;
-    json_t *record = fo_json_read(json_string_value(text), json_string_length(text), NULL, &err);
+    /* one string in the object, many values built: held to the object's own bound */
+    fo_json_read_filter bound = {.max_weight = FO_FLINK_MAX_OBJECT_WEIGHT};
+    json_t *record =
+        fo_json_read(json_string_value(text), json_string_length(text), &bound, &err);
     /* keys with NUL would be layered as shorter ones (normalize.c refuses them in spec) */
     if (!json_is_object(record) || fo_json_nul_keys(record, "", 1, ignore_nul_key, NULL)) {
         json_decref(record);
@@ -138,24 +140,29 @@ void fo_own_applied_release(fo_own_applied *a)
     a->now = a->before = NULL;
 }
 
-static const json_t *manifest_role(const json_t *manifest, const char *role_key)
+const json_t *fo_own_templates_role(const json_t *obj, const char *role_key)
 {
-    const json_t *spec = json_object_get(manifest, "spec");
+    const json_t *spec = json_is_object(obj) ? json_object_get(obj, "spec") : NULL;
     const json_t *role = json_is_object(spec) ? json_object_get(spec, role_key) : NULL;
     const json_t *t = json_is_object(role) ? json_object_get(role, "podTemplate") : NULL;
     return json_is_object(t) ? t : NULL;
 }
 
-/* own with change (an RFC 7386 patch) applied; NULL when that leaves nothing. */
-static json_t *patched_own(const json_t *own, const json_t *change, bool *ok)
+/* own with the change from before to after applied (RFC 7386: maps member by member, lists
+ * whole); NULL when that leaves nothing, current when memory runs out. New reference. */
+static json_t *own_changed(const json_t *own, const json_t *before, const json_t *after,
+                           const json_t *current)
 {
+    json_t *change = fo_json_merge_patch_diff(before, after);
     json_t *base = own ? incref(own) : json_object();
     json_t *updated = change && base ? fo_json_merge_patch_apply(base, change) : NULL;
     json_decref(base);
-    *ok = updated != NULL;
-    if (updated && !json_is_object(updated)) { /* the whole template taken out */
+    json_decref(change);
+    if (!updated)
+        return incref(current);
+    if (!json_is_object(updated)) { /* the whole template taken out */
         json_decref(updated);
-        updated = NULL;
+        return NULL;
     }
     return updated;
 }
@@ -173,17 +180,13 @@ fo_own_layer fo_own_templates_layer(const json_t *record, const char *role_key,
     const json_t *own = json_object_get(entry, "own");
     if (applied && applied->now) {
         /* What the manifest changed in the role's template is what the user changed. */
-        const json_t *before = manifest_role(applied->before, role_key);
-        const json_t *now = manifest_role(applied->now, role_key);
+        const json_t *before = fo_own_templates_role(applied->before, role_key);
+        const json_t *now = fo_own_templates_role(applied->now, role_key);
         /* a key with NUL would be layered as a shorter one: such a manifest is not used */
         bool usable = !fo_json_nul_keys(before, "", 1, ignore_nul_key, NULL) &&
                       !fo_json_nul_keys(now, "", 1, ignore_nul_key, NULL);
         if (usable && !fo_json_equal(before, now)) {
-            json_t *change = fo_json_merge_patch_diff(before, now);
-            bool ok = false;
-            json_t *updated = patched_own(own, change, &ok);
-            json_decref(change);
-            out.own = ok ? updated : incref(current);
+            out.own = own_changed(own, before, now, current);
             return out;
         }
         /* the manifest left the role's template alone: as without it */
@@ -202,11 +205,7 @@ fo_own_layer fo_own_templates_layer(const json_t *record, const char *role_key,
     /* What changed between the layered template the previous version held and this one is
      * what the user changed (kubectl apply's merge patch, kubectl edit): change it in the
      * user's own template. */
-    json_t *change = fo_json_merge_patch_diff(old, current);
-    bool ok = false;
-    json_t *updated = patched_own(own, change, &ok);
-    json_decref(change);
-    out.own = ok ? updated : incref(current);
+    out.own = own_changed(own, old, current, current);
     return out;
 }
 

@@ -63,6 +63,9 @@ typedef struct fo_own_applied {
 void fo_own_applied_read(const json_t *obj, const json_t *old, fo_own_applied *out);
 void fo_own_applied_release(fo_own_applied *a);
 
+/* spec.<role_key>.podTemplate of obj when it is an object, else NULL. */
+const json_t *fo_own_templates_role(const json_t *obj, const char *role_key);
+
 /* What the record says of one role. */
 typedef struct fo_own_layer {
     json_t *own;        /* the own layer by the rules above: new reference, NULL for none */

@@ -99,6 +99,19 @@ static json_t *mutate(const json_t *obj, const fo_cluster_defaults *cd, const ch
     return mutate_update(obj, NULL, cd, op, dry_run, nops);
 }
 
+/* The cluster defaults of the webhook tests (tests/data/admission-cluster-defaults.yaml). */
+static fo_cluster_defaults *test_defaults(void)
+{
+    size_t len;
+    char *yaml = fo_test_read_data("admission-cluster-defaults.yaml", &len);
+    fo_err err;
+    fo_err_clear(&err);
+    fo_cluster_defaults *cd = fo_cluster_defaults_parse(yaml, len, &err);
+    ck_assert_msg(cd != NULL, "%s", err.message);
+    free(yaml);
+    return cd;
+}
+
 START_TEST(a_deployment_gets_the_documented_defaults_and_keeps_what_the_user_wrote)
 {
     json_t *obj = fo_test_load_yaml("admission-flinkdeployment-basic.yaml");
@@ -125,12 +138,7 @@ START_TEST(mutating_the_mutated_object_gives_no_patch)
     const char *fixtures[] = {
         "admission-flinkdeployment-basic.yaml", "admission-flinkdeployment-with-templates.yaml",
         "admission-flinksessionjob-basic.yaml", "admission-flinkdeployment-four-errors.yaml"};
-    size_t len;
-    char *yaml = fo_test_read_data("admission-cluster-defaults.yaml", &len);
-    fo_err err;
-    fo_err_clear(&err);
-    fo_cluster_defaults *cd = fo_cluster_defaults_parse(yaml, len, &err);
-    ck_assert_msg(cd != NULL, "%s", err.message);
+    fo_cluster_defaults *cd = test_defaults();
     for (size_t i = 0; i < sizeof fixtures / sizeof fixtures[0]; i++) {
         json_t *obj = fo_test_load_yaml(fixtures[i]);
         size_t n1 = 0, n2 = 0;
@@ -144,18 +152,12 @@ START_TEST(mutating_the_mutated_object_gives_no_patch)
         json_decref(obj);
     }
     fo_cluster_defaults_unref(cd);
-    free(yaml);
 }
 END_TEST
 
 START_TEST(cluster_pod_defaults_sit_under_the_resource_templates)
 {
-    size_t len;
-    char *yaml = fo_test_read_data("admission-cluster-defaults.yaml", &len);
-    fo_err err;
-    fo_err_clear(&err);
-    fo_cluster_defaults *cd = fo_cluster_defaults_parse(yaml, len, &err);
-    ck_assert_ptr_nonnull(cd);
+    fo_cluster_defaults *cd = test_defaults();
     json_t *obj = fo_test_load_yaml("admission-flinkdeployment-with-templates.yaml");
     size_t nops = 0;
     json_t *out = mutate(obj, cd, "CREATE", false, &nops);
@@ -175,7 +177,6 @@ START_TEST(cluster_pod_defaults_sit_under_the_resource_templates)
     json_decref(out);
     json_decref(obj);
     fo_cluster_defaults_unref(cd);
-    free(yaml);
 }
 END_TEST
 
@@ -226,12 +227,7 @@ END_TEST
  * own label stays on top, and mutating the result again gives no patch. */
 START_TEST(an_update_of_the_common_template_reaches_both_roles)
 {
-    size_t len;
-    char *yaml = fo_test_read_data("admission-cluster-defaults.yaml", &len);
-    fo_err err;
-    fo_err_clear(&err);
-    fo_cluster_defaults *cd = fo_cluster_defaults_parse(yaml, len, &err);
-    ck_assert_msg(cd != NULL, "%s", err.message);
+    fo_cluster_defaults *cd = test_defaults();
     json_t *obj = fo_test_load_yaml("admission-flinkdeployment-with-templates.yaml");
     size_t n = 0;
     json_t *stored = mutate(obj, cd, "CREATE", false, &n);
@@ -279,7 +275,6 @@ START_TEST(an_update_of_the_common_template_reaches_both_roles)
     json_decref(stored);
     json_decref(obj);
     fo_cluster_defaults_unref(cd);
-    free(yaml);
 }
 END_TEST
 
