@@ -112,7 +112,7 @@ static fo_rc normalize_deployment(json_t *obj, const json_t *old, const fo_clust
         .has_old = json_is_object(old),
         .new_record = write_record ? json_object() : NULL,
     };
-    if (l.record && write_record)
+    if (write_record)
         fo_own_applied_read(obj, old, &l.applied);
     fo_rc rc = write_record && !l.new_record ? FO_ENOMEM : FO_OK;
     if (rc == FO_OK)

@@ -174,7 +174,14 @@ fo_own_layer fo_own_templates_layer(const json_t *record, const char *role_key,
     fo_own_layer out = {.current = fo_json_fingerprint(current)};
     const json_t *entry = record ? json_object_get(record, role_key) : NULL;
     if (!entry) {
-        out.own = incref(current);
+        /* No record (an object stored before records, or by another writer): a manifest kubectl
+         * just applied says what the role's own template is; else the template as it is. */
+        const json_t *manifest = applied && applied->now
+                                     ? fo_own_templates_role(applied->now, role_key)
+                                     : NULL;
+        bool usable = applied && applied->now &&
+                      !fo_json_nul_keys(manifest, "", 1, ignore_nul_key, NULL);
+        out.own = incref(usable ? manifest : current);
         return out;
     }
     const json_t *own = json_object_get(entry, "own");

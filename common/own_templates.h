@@ -31,9 +31,12 @@
  *   had the recorded fingerprint: the recorded own template with the change applied (RFC 7386
  *   merge patch from the previous version to this one: what `kubectl apply` or `kubectl edit`
  *   changed in the layered template is changed in the user's own);
- * - otherwise (no record, a record that is not one, a template changed with nothing to compare
- *   to): the role's template as it is, as if there were no record (server-side apply takes
- *   the layered fields back with the annotation, which leaves the user's own template).
+ * - without a record (an object stored before records or past the webhook, or a record that
+ *   is not one), when kubectl's last applied manifest just changed: the manifest's template
+ *   for the role;
+ * - otherwise (no record, a template changed with nothing to compare to): the role's template
+ *   as it is, as if there were no record (server-side apply takes the layered fields back
+ *   with the annotation, which leaves the user's own template).
  *
  * Pure; thread-safe. */
 

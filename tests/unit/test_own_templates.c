@@ -269,6 +269,30 @@ START_TEST(a_value_moved_into_a_role_template_by_kubectl_apply_stays_there)
 }
 END_TEST
 
+/* An object stored before records (its role templates layered, no annotation): the next
+ * kubectl apply of a changed manifest takes the roles' own templates from the manifest, so
+ * the change to spec.podTemplate reaches them. */
+START_TEST(an_object_without_a_record_takes_its_own_templates_from_the_applied_manifest)
+{
+    fo_cluster_defaults *cd = defaults(CLUSTER);
+    json_t *m1 = manifest("1", true, true);
+    json_t *recorded = admit(m1, NULL, cd);
+    json_object_del(fo_json_get(recorded, "metadata.annotations"), FO_OWN_TEMPLATES_ANNOTATION);
+    json_t *legacy = with_last_applied(recorded, m1);
+    json_t *m2 = manifest("2", false, true);
+    json_t *patched = kubectl_apply(legacy, m1, m2);
+    json_t *sent = with_last_applied(patched, m2);
+    json_t *live = admit(sent, legacy, cd);
+    assert_role(live, "jobManager", cd, common_of(m2), jm_own_of(m2));
+    assert_role(live, "taskManager", cd, common_of(m2), NULL);
+    ck_assert_ptr_nonnull(record_of(live));
+    json_t *objs[] = {m1, recorded, legacy, m2, patched, sent, live};
+    for (size_t i = 0; i < sizeof objs / sizeof objs[0]; i++)
+        json_decref(objs[i]);
+    fo_cluster_defaults_unref(cd);
+}
+END_TEST
+
 /* Mutating what was stored again changes nothing (no perpetual drift for GitOps tools), as
  * an UPDATE with the stored object as oldObject and without, and kubectl apply of the same
  * manifest (which sends the layered lists back as the manifest writes them) comes back to
@@ -487,6 +511,7 @@ static Suite *suite(void)
     tcase_add_test(tc, an_edit_of_a_role_template_is_kept_and_the_common_one_still_reaches_it);
     tcase_add_test(tc, mutating_the_stored_object_again_changes_nothing);
     tcase_add_test(tc, a_value_moved_into_a_role_template_by_kubectl_apply_stays_there);
+    tcase_add_test(tc, an_object_without_a_record_takes_its_own_templates_from_the_applied_manifest);
     tcase_add_test(tc, the_controller_layers_the_own_templates_over_changed_lower_layers);
     tcase_add_test(tc, without_a_usable_record_the_role_template_is_the_own_layer);
     tcase_add_test(tc, a_resource_without_lower_layers_gets_no_record);
