@@ -46,6 +46,7 @@ struct req {
     uint64_t discarded;
     char remote[INET6_ADDRSTRLEN];
     struct slot *slot; /* the daemon serving the connection */
+    struct conn *conn; /* its state for the watchdog (httpd_server.c), or NULL */
 };
 
 struct stream {
@@ -212,7 +213,9 @@ void *fo_httpd_on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
                   sizeof r->remote);
     const union MHD_ConnectionInfo *sc =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    r->slot = sc ? sc->socket_context : NULL;
+    r->conn = sc ? sc->socket_context : NULL;
+    r->slot = r->conn ? r->conn->slot : NULL;
+    fo_httpd_conn_phase(srv, r->conn, CONN_HEADERS);
     if (srv->request_timeout_s) {
         r->start_ms = fo_clock_mono_ms(fo_clock_real());
         MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, srv->request_timeout_s);
@@ -232,6 +235,8 @@ void fo_httpd_on_completed(void *cls, struct MHD_Connection *conn, void **con_cl
      * then: every other code means MHD is closing the connection. */
     if (r->srv->request_timeout_s && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
         MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, r->srv->idle_timeout_s);
+    if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        fo_httpd_conn_phase(r->srv, r->conn, CONN_WAITING);
     inflight_done(r->srv, r);
     drop_body(r);
     free(r->raw_path);
@@ -246,7 +251,9 @@ void fo_httpd_on_connection(void *cls, struct MHD_Connection *conn, void **socke
     fo_httpd *srv = slot->srv;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         /* The TLS certificate callback and the requests find their slot through this. */
-        *socket_context = slot;
+        const union MHD_ConnectionInfo *fdi =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context = fo_httpd_conn_open(srv, slot, fdi ? fdi->connect_fd : -1);
         atomic_fetch_add(&srv->connections, 1);
         atomic_fetch_add(&slot->connections, 1);
         /* Until its first answer a connection has the request's timeout, not the idle one: a
@@ -261,6 +268,8 @@ void fo_httpd_on_connection(void *cls, struct MHD_Connection *conn, void **socke
         while (q > 0 && !atomic_compare_exchange_weak(&slot->queued, &q, q - 1)) {
         }
     } else {
+        fo_httpd_conn_close(srv, *socket_context);
+        *socket_context = NULL;
         atomic_fetch_sub(&srv->connections, 1);
         atomic_fetch_sub(&slot->connections, 1);
     }
@@ -313,8 +322,8 @@ int fo_httpd_on_cert(gnutls_session_t session, const gnutls_datum_t *req_ca_dn, 
     struct MHD_Connection *conn = gnutls_session_get_ptr(session);
     const union MHD_ConnectionInfo *ci =
         conn ? MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT) : NULL;
-    struct slot *slot = ci ? ci->socket_context : NULL;
-    fo_httpd *srv = slot ? slot->srv : NULL;
+    struct conn *c = ci ? ci->socket_context : NULL;
+    fo_httpd *srv = c && c->slot ? c->slot->srv : NULL;
     if (!srv || !srv->tls)
         return -1;
     struct gnutls_pcert_st *certs = NULL;
@@ -535,6 +544,7 @@ enum MHD_Result fo_httpd_on_request(void *cls, struct MHD_Connection *conn, cons
 
     if (!r->started) {
         r->started = true;
+        fo_httpd_conn_phase(srv, r->conn, CONN_REQUEST);
         unsigned status;
         const char *framing = framing_problem(conn, &status);
         if (framing) {

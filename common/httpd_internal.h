@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "common/certwatch.h"
 #include "common/httpd.h"
@@ -33,6 +34,23 @@ struct slot {
     atomic_uint busy;   /* handlers running on its thread (0 or 1) */
     atomic_uint queued; /* pool mode: handed to the daemon, not yet started by its thread */
     unsigned limit;     /* pool mode: connections + queued the acceptor keeps it under */
+};
+
+/* A connection as the watchdog sees it (httpd_server.c): MHD's socket context of every
+ * connection. Fields but slot under fo_httpd.conns_mu. */
+enum conn_phase {
+    CONN_FREE = 0,
+    CONN_WAITING,   /* connected, or answered: until a request line arrives */
+    CONN_HEADERS,   /* the request line arrived, its headers are arriving */
+    CONN_REQUEST,   /* headers read: the body and the answer (the request timeout's part) */
+};
+
+struct conn {
+    struct slot *slot;
+    int fd;
+    enum conn_phase phase;
+    int64_t since_ms; /* monotonic: when the phase began */
+    struct conn *next_free;
 };
 
 struct fo_httpd {
@@ -62,7 +80,21 @@ struct fo_httpd {
     pthread_t acceptor;
     bool acceptor_running;
     unsigned next_slot; /* acceptor only: where the search for the least-loaded slot starts */
+
+    /* every connection's state, for the watchdog that cuts slow headers (httpd_server.c) */
+    pthread_mutex_t conns_mu;
+    struct conn *conns;      /* max connections + headroom entries */
+    struct conn *free_conns; /* under conns_mu */
+    unsigned max_connections;
+    pthread_t watchdog;
+    bool watchdog_running;
+    pthread_cond_t watchdog_cv; /* with conns_mu: wakes the watchdog to stop */
 };
+
+/* The connection states (httpd.c calls these from MHD's callbacks). */
+struct conn *fo_httpd_conn_open(fo_httpd *srv, struct slot *slot, int fd);
+void fo_httpd_conn_close(fo_httpd *srv, struct conn *c);
+void fo_httpd_conn_phase(fo_httpd *srv, struct conn *c, enum conn_phase phase);
 
 /* MHD's callbacks (httpd.c), registered by httpd_server.c; cls as each option gives it. */
 void *fo_httpd_on_uri(void *cls, const char *uri, struct MHD_Connection *conn);

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 
 /* How long fo_httpd_stop waits for requests in flight. */
@@ -145,6 +146,115 @@ static void *acceptor_main(void *arg)
             fo_httpd_sleep_ms(50);
         }
     }
+}
+
+/* ---- connection states and the watchdog ---- */
+
+/* The watchdog looks at every connection this often. */
+#define WATCHDOG_TICK_MS 500
+
+/* A connection's state from MHD's start notice to its close notice; NULL only when the table
+ * is full (it is sized to every daemon's MHD limit, so never). */
+struct conn *fo_httpd_conn_open(fo_httpd *srv, struct slot *slot, int fd)
+{
+    pthread_mutex_lock(&srv->conns_mu);
+    struct conn *c = srv->free_conns;
+    if (c) {
+        srv->free_conns = c->next_free;
+        *c = (struct conn){.slot = slot,
+                           .fd = fd,
+                           .phase = CONN_WAITING,
+                           .since_ms = fo_clock_mono_ms(fo_clock_real())};
+    }
+    pthread_mutex_unlock(&srv->conns_mu);
+    return c;
+}
+
+/* Called from MHD's close notice, before MHD closes the socket: once this returns the
+ * watchdog never touches the descriptor again (it may be reused). */
+void fo_httpd_conn_close(fo_httpd *srv, struct conn *c)
+{
+    if (!c)
+        return;
+    pthread_mutex_lock(&srv->conns_mu);
+    c->phase = CONN_FREE;
+    c->fd = -1;
+    c->next_free = srv->free_conns;
+    srv->free_conns = c;
+    pthread_mutex_unlock(&srv->conns_mu);
+}
+
+void fo_httpd_conn_phase(fo_httpd *srv, struct conn *c, enum conn_phase phase)
+{
+    if (!c)
+        return;
+    pthread_mutex_lock(&srv->conns_mu);
+    c->phase = phase;
+    c->since_ms = fo_clock_mono_ms(fo_clock_real());
+    pthread_mutex_unlock(&srv->conns_mu);
+}
+
+/* MHD's timeouts count silence: a client that sends a request's headers a byte every few
+ * seconds keeps its connection as long as it likes, and 256 such clients held every place.
+ * The watchdog gives headers the request timeout from the request line on, and while three
+ * quarters of the places are taken, gives a connection waiting for its next request (or for
+ * its first: a request line trickling in looks the same) no longer either. It shuts the socket
+ * down and MHD closes the connection as it would on the client's hang-up. */
+static void *watchdog_main(void *arg)
+{
+    fo_httpd *srv = arg;
+    int64_t limit_ms = (int64_t)srv->request_timeout_s * 1000;
+    unsigned capacity = srv->max_connections + MAX_POOL_THREADS * (LIMIT_HEADROOM + 1);
+    pthread_mutex_lock(&srv->conns_mu);
+    while (!atomic_load(&srv->stopping)) {
+        struct timespec t;
+        clock_gettime(CLOCK_REALTIME, &t);
+        t.tv_nsec += WATCHDOG_TICK_MS * 1000000L;
+        t.tv_sec += t.tv_nsec / 1000000000L;
+        t.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&srv->watchdog_cv, &srv->conns_mu, &t);
+        int64_t now = fo_clock_mono_ms(fo_clock_real());
+        bool crowded = atomic_load(&srv->connections) * 4 >= srv->max_connections * 3;
+        for (unsigned i = 0; i < capacity; i++) {
+            struct conn *c = &srv->conns[i];
+            bool late = now - c->since_ms > limit_ms && c->fd >= 0;
+            if (late && (c->phase == CONN_HEADERS || (c->phase == CONN_WAITING && crowded))) {
+                shutdown(c->fd, SHUT_RDWR);
+                c->since_ms = now; /* once: MHD closes it on its next look */
+            }
+        }
+    }
+    pthread_mutex_unlock(&srv->conns_mu);
+    return NULL;
+}
+
+static bool conns_init(fo_httpd *srv, unsigned max_conns, fo_err *err)
+{
+    unsigned capacity = max_conns + MAX_POOL_THREADS * (LIMIT_HEADROOM + 1);
+    srv->max_connections = max_conns;
+    srv->conns = calloc(capacity, sizeof *srv->conns);
+    if (!srv->conns) {
+        fo_err_set(err, FO_ENOMEM, "httpd: out of memory");
+        return false;
+    }
+    for (unsigned i = capacity; i-- > 0;) {
+        srv->conns[i].fd = -1;
+        srv->conns[i].next_free = srv->free_conns;
+        srv->free_conns = &srv->conns[i];
+    }
+    return true;
+}
+
+static void stop_watchdog(fo_httpd *srv)
+{
+    if (!srv->watchdog_running)
+        return;
+    pthread_mutex_lock(&srv->conns_mu);
+    atomic_store(&srv->stopping, true);
+    pthread_cond_broadcast(&srv->watchdog_cv);
+    pthread_mutex_unlock(&srv->conns_mu);
+    pthread_join(srv->watchdog, NULL);
+    srv->watchdog_running = false;
 }
 
 /* MHD options shared by both layouts; returns the count written (items has room for 16). */
@@ -290,6 +400,8 @@ fo_httpd *fo_httpd_start(const fo_httpd_opts *opts, fo_err *err)
     srv->listen_fd = -1;
     pthread_mutex_init(&srv->mu, NULL);
     pthread_cond_init(&srv->idle, NULL);
+    pthread_mutex_init(&srv->conns_mu, NULL);
+    pthread_cond_init(&srv->watchdog_cv, NULL);
     if (srv->max_bodies && srv->max_bodies <= srv->max_body) {
         fo_err_set(err, FO_EINVAL, "httpd: max_bodies_bytes (%zu) must exceed max_body_bytes "
                    "(%zu): one largest body must fit", srv->max_bodies, srv->max_body);
@@ -301,6 +413,8 @@ fo_httpd *fo_httpd_start(const fo_httpd_opts *opts, fo_err *err)
     if (!parse_bind(opts->bind_addr, opts->port, &ss, &v6, err))
         goto fail;
     unsigned max_conns = opts->max_connections ? opts->max_connections : 1000;
+    if (!conns_init(srv, max_conns, err))
+        goto fail;
     fo_err_clear(err);
     bool ok = srv->thread_per_connection
                   ? start_per_connection(srv, opts, &ss, v6, max_conns)
@@ -315,8 +429,20 @@ fo_httpd *fo_httpd_start(const fo_httpd_opts *opts, fo_err *err)
         stop_daemons(srv);
         goto fail;
     }
+    /* the pool serves clients that send at once (the webhook's API server): slow headers are
+     * cut (watchdog_main) */
+    if (!srv->thread_per_connection && srv->request_timeout_s) {
+        if (pthread_create(&srv->watchdog, NULL, watchdog_main, srv) != 0)
+            fo_log_warn("httpd: no watchdog thread: slow headers are cut only by the idle "
+                        "timeout");
+        else
+            srv->watchdog_running = true;
+    }
     return srv;
 fail:
+    free(srv->conns);
+    pthread_cond_destroy(&srv->watchdog_cv);
+    pthread_mutex_destroy(&srv->conns_mu);
     pthread_cond_destroy(&srv->idle);
     pthread_mutex_destroy(&srv->mu);
     free(srv);
@@ -373,8 +499,12 @@ void fo_httpd_stop(fo_httpd *srv)
     pthread_mutex_unlock(&srv->mu);
     if (left)
         fo_log_warn("httpd: stopping with %u requests still in flight", left);
+    stop_watchdog(srv); /* before the daemons: it must touch no socket of theirs after */
     atomic_store(&srv->stopping, true);
     stop_daemons(srv);
+    free(srv->conns);
+    pthread_cond_destroy(&srv->watchdog_cv);
+    pthread_mutex_destroy(&srv->conns_mu);
     pthread_cond_destroy(&srv->idle);
     pthread_mutex_destroy(&srv->mu);
     free(srv);

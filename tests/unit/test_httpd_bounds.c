@@ -282,6 +282,64 @@ static void exchange(int port, const char *text, char *out, size_t cap)
     close(fd);
 }
 
+/* Headers trickling in a byte at a time never let MHD's idle timeout run out: the watchdog
+ * cuts them at the request timeout, counted from the request line. */
+START_TEST(headers_that_trickle_are_cut_at_the_request_timeout)
+{
+    fo_err err;
+    fo_err_clear(&err);
+    fo_httpd_opts o = {.bind_addr = "127.0.0.1", .threads = 2, .connection_timeout_s = 30,
+                       .request_timeout_s = 1, .handler = handler};
+    fo_httpd *srv = fo_httpd_start(&o, &err);
+    ck_assert_ptr_nonnull(srv);
+    int fd = fo_test_connect(fo_httpd_port(srv));
+    const char *line = "GET /teapot HTTP/1.1\r\nHost: a\r\n";
+    ck_assert_int_eq(write(fd, line, strlen(line)), (ssize_t)strlen(line));
+    int64_t t0 = fo_clock_mono_ms(fo_clock_real());
+    bool cut = false;
+    for (int i = 0; i < 60 && !cut; i++) { /* "X: y" forever, a byte every 200 ms */
+        fo_test_sleep_ms(200);
+        cut = send(fd, "x", 1, MSG_NOSIGNAL) != 1;
+    }
+    ck_assert(cut || hung_up(fd));
+    ck_assert_int_lt(fo_clock_mono_ms(fo_clock_real()) - t0, 6000);
+    close(fd);
+    fo_httpd_stop(srv);
+}
+END_TEST
+
+/* While three quarters of the places are taken, a connection idle past the request timeout
+ * makes room: 8 kept-alive connections fill a server of 8, and a ninth client is answered
+ * within seconds, not after the 30 s idle timeout. */
+START_TEST(idle_connections_make_room_when_the_server_is_crowded)
+{
+    fo_err err;
+    fo_err_clear(&err);
+    fo_httpd_opts o = {.bind_addr = "127.0.0.1", .threads = 2, .max_connections = 8,
+                       .connection_timeout_s = 30, .request_timeout_s = 1, .handler = handler};
+    fo_httpd *srv = fo_httpd_start(&o, &err);
+    ck_assert_ptr_nonnull(srv);
+    int port = fo_httpd_port(srv);
+    const char *get = "GET /teapot HTTP/1.1\r\nHost: a\r\n\r\n";
+    char buf[1024];
+    int kept[8];
+    for (int i = 0; i < 8; i++) {
+        kept[i] = fo_test_connect(port);
+        ck_assert_int_eq(write(kept[i], get, strlen(get)), (ssize_t)strlen(get));
+        ck_assert_int_gt(read(kept[i], buf, sizeof buf), 12);
+    }
+    int64_t t0 = fo_clock_mono_ms(fo_clock_real());
+    char out[1024];
+    exchange(port, "GET /teapot HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", out,
+             sizeof out);
+    ck_assert_msg(strncmp(out, "HTTP/1.1 418", 12) == 0, "%s", out);
+    ck_assert_int_lt(fo_clock_mono_ms(fo_clock_real()) - t0, 10000);
+    for (int i = 0; i < 8; i++)
+        close(kept[i]);
+    fo_httpd_stop(srv);
+}
+END_TEST
+
 /* A body whose end is ambiguous is refused before it is read, and nothing in it is taken for
  * another request (two Content-Length headers: MHD takes the first, and a proxy in front
  * might take the other). */
@@ -382,6 +440,8 @@ int main(void)
     tcase_add_test(tc, an_idle_connection_is_closed_after_the_timeout);
     tcase_add_test(tc, a_burst_past_the_connection_limit_waits_and_the_server_recovers);
     tcase_add_test(tc, ambiguous_framing_is_refused_and_nothing_is_smuggled);
+    tcase_add_test(tc, headers_that_trickle_are_cut_at_the_request_timeout);
+    tcase_add_test(tc, idle_connections_make_room_when_the_server_is_crowded);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
