@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "common/defaults.h"
-#include "common/jsonutil.h"
 #include "common/json_fingerprint.h"
+#include "common/jsonutil.h"
 #include "common/labels.h"
 #include "common/own_templates.h"
 #include "common/podtemplate.h"

@@ -2,8 +2,8 @@
 
 #include <stdio.h>
 
-#include "common/json_patch.h"
 #include "common/flink_model.h"
+#include "common/json_patch.h"
 #include "common/jsonutil.h"
 #include "common/normalize.h"
 #include "common/validate.h"
