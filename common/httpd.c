@@ -256,12 +256,6 @@ void fo_httpd_on_connection(void *cls, struct MHD_Connection *conn, void **socke
         *socket_context = fo_httpd_conn_open(srv, slot, fdi ? fdi->connect_fd : -1);
         atomic_fetch_add(&srv->connections, 1);
         atomic_fetch_add(&slot->connections, 1);
-        /* Until its first answer a connection has the request's timeout, not the idle one: a
-         * client that connects (or starts its TLS handshake) and sends nothing more holds its
-         * place among max_connections that long, not the idle timeout (a burst of them kept
-         * every place for two minutes). */
-        if (srv->request_timeout_s)
-            MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, srv->request_timeout_s);
         /* no longer queued (httpd_server.c); never below 0 (thread-per-connection mode
          * queues nothing) */
         unsigned q = atomic_load(&slot->queued);

@@ -34,6 +34,7 @@ struct slot {
     atomic_uint busy;   /* handlers running on its thread (0 or 1) */
     atomic_uint queued; /* pool mode: handed to the daemon, not yet started by its thread */
     unsigned limit;     /* pool mode: connections + queued the acceptor keeps it under */
+    int64_t last_added_ms; /* pool mode, acceptor only: its last hand-over (monotonic) */
 };
 
 /* A connection as the watchdog sees it (httpd_server.c): MHD's socket context of every

@@ -22,6 +22,8 @@
 #define FULL_POLL_MS 10
 /* MHD's connection limit per daemon over the acceptor's (acceptor_main). */
 #define LIMIT_HEADROOM 8
+/* Connections still counted as queued this long after the last hand-over are leaks. */
+#define QUEUED_STALE_MS 2000
 
 static bool parse_bind(const char *addr, int port, struct sockaddr_storage *ss, bool *v6,
                        fo_err *err)
@@ -85,6 +87,17 @@ static int listen_on(const struct sockaddr_storage *ss, bool v6, const char *add
  * not started yet: NULL when every one is full. */
 static struct slot *least_loaded(fo_httpd *srv)
 {
+    /* A connection handed over but never started (MHD failed to allocate its pool: no notice
+     * follows) would count as queued for good, and enough of them would keep the acceptor
+     * from ever adding again. A daemon starts what it was handed within a loop of its thread
+     * (handlers end in well under a second), so what is still counted two seconds after the
+     * last hand-over is such a leak. */
+    int64_t now = fo_clock_mono_ms(fo_clock_real());
+    for (unsigned k = 0; k < srv->nslots; k++) {
+        struct slot *s = &srv->slots[k];
+        if (now - s->last_added_ms > QUEUED_STALE_MS && atomic_load(&s->queued) > 0)
+            atomic_store(&s->queued, 0);
+    }
     unsigned first = srv->next_slot++ % srv->nslots;
     struct slot *best = NULL;
     unsigned best_busy = 0, best_conns = 0;
@@ -133,6 +146,7 @@ static void *acceptor_main(void *arg)
             if (!slot)
                 slot = room;
             atomic_fetch_add(&slot->queued, 1);
+            slot->last_added_ms = fo_clock_mono_ms(fo_clock_real());
             /* MHD closes the socket when it cannot take it */
             if (MHD_add_connection(slot->daemon, fd, (struct sockaddr *)&ss, len) != MHD_YES)
                 atomic_fetch_sub(&slot->queued, 1);
@@ -207,8 +221,8 @@ static void *watchdog_main(void *arg)
     unsigned capacity = srv->max_connections + MAX_POOL_THREADS * (LIMIT_HEADROOM + 1);
     pthread_mutex_lock(&srv->conns_mu);
     while (!atomic_load(&srv->stopping)) {
-        struct timespec t;
-        clock_gettime(CLOCK_REALTIME, &t);
+        struct timespec t; /* the condition variable waits on the monotonic clock */
+        clock_gettime(CLOCK_MONOTONIC, &t);
         t.tv_nsec += WATCHDOG_TICK_MS * 1000000L;
         t.tv_sec += t.tv_nsec / 1000000000L;
         t.tv_nsec %= 1000000000L;
@@ -264,8 +278,15 @@ static size_t common_options(struct MHD_OptionItem *items, const fo_httpd_opts *
     size_t k = 0;
     items[k++] =
         (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)fo_httpd_on_mhd_log, NULL};
+    /* Until its first answer a connection has the request's timeout, not the idle one (set
+     * when a request completes): a client that connects (or starts its TLS handshake) and
+     * sends nothing more holds its place that long, not two minutes. (Set here, not in the
+     * start notice: 0.9.75's error path after that notice assumes the connection is still in
+     * the default timeout list, and one moved out of it corrupted MHD's lists.) */
+    unsigned first_timeout_s =
+        srv->request_timeout_s ? srv->request_timeout_s : srv->idle_timeout_s;
     items[k++] =
-        (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)srv->idle_timeout_s, NULL};
+        (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)first_timeout_s, NULL};
     items[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, (intptr_t)max_conns, NULL};
     if (opts->connection_memory_bytes)
         items[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
@@ -401,7 +422,11 @@ fo_httpd *fo_httpd_start(const fo_httpd_opts *opts, fo_err *err)
     pthread_mutex_init(&srv->mu, NULL);
     pthread_cond_init(&srv->idle, NULL);
     pthread_mutex_init(&srv->conns_mu, NULL);
-    pthread_cond_init(&srv->watchdog_cv, NULL);
+    pthread_condattr_t cattr; /* a step of the wall clock must not stall the watchdog */
+    pthread_condattr_init(&cattr);
+    pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+    pthread_cond_init(&srv->watchdog_cv, &cattr);
+    pthread_condattr_destroy(&cattr);
     if (srv->max_bodies && srv->max_bodies <= srv->max_body) {
         fo_err_set(err, FO_EINVAL, "httpd: max_bodies_bytes (%zu) must exceed max_body_bytes "
                    "(%zu): one largest body must fit", srv->max_bodies, srv->max_body);
