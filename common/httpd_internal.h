@@ -84,7 +84,8 @@ struct fo_httpd {
 
     /* every connection's state, for the watchdog that cuts slow headers (httpd_server.c) */
     pthread_mutex_t conns_mu;
-    struct conn *conns;      /* max connections + headroom entries */
+    struct conn *conns;      /* conns_capacity entries */
+    unsigned conns_capacity;
     struct conn *free_conns; /* under conns_mu */
     unsigned max_connections;
     pthread_t watchdog;

@@ -218,7 +218,6 @@ static void *watchdog_main(void *arg)
 {
     fo_httpd *srv = arg;
     int64_t limit_ms = (int64_t)srv->request_timeout_s * 1000;
-    unsigned capacity = srv->max_connections + MAX_POOL_THREADS * (LIMIT_HEADROOM + 1);
     pthread_mutex_lock(&srv->conns_mu);
     while (!atomic_load(&srv->stopping)) {
         struct timespec t; /* the condition variable waits on the monotonic clock */
@@ -229,7 +228,7 @@ static void *watchdog_main(void *arg)
         pthread_cond_timedwait(&srv->watchdog_cv, &srv->conns_mu, &t);
         int64_t now = fo_clock_mono_ms(fo_clock_real());
         bool crowded = atomic_load(&srv->connections) * 4 >= srv->max_connections * 3;
-        for (unsigned i = 0; i < capacity; i++) {
+        for (unsigned i = 0; i < srv->conns_capacity; i++) {
             struct conn *c = &srv->conns[i];
             bool late = now - c->since_ms > limit_ms && c->fd >= 0;
             if (late && (c->phase == CONN_HEADERS || (c->phase == CONN_WAITING && crowded))) {
@@ -244,8 +243,10 @@ static void *watchdog_main(void *arg)
 
 static bool conns_init(fo_httpd *srv, unsigned max_conns, fo_err *err)
 {
+    /* every daemon's MHD limit: the acceptor's share of max_conns (rounded up) + headroom */
     unsigned capacity = max_conns + MAX_POOL_THREADS * (LIMIT_HEADROOM + 1);
     srv->max_connections = max_conns;
+    srv->conns_capacity = capacity;
     srv->conns = calloc(capacity, sizeof *srv->conns);
     if (!srv->conns) {
         fo_err_set(err, FO_ENOMEM, "httpd: out of memory");
