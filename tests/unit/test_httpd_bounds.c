@@ -208,6 +208,20 @@ START_TEST(a_large_body_counts_the_pages_that_arrived_not_what_it_announced)
 }
 END_TEST
 
+/* A server for clients that send at once: a 1 s request timeout, 30 s idle; max_conns 0 is
+ * the default. */
+static fo_httpd *start_timed(unsigned threads, unsigned max_conns)
+{
+    fo_err err;
+    fo_err_clear(&err);
+    fo_httpd_opts o = {.bind_addr = "127.0.0.1", .threads = threads,
+                       .max_connections = max_conns, .connection_timeout_s = 30,
+                       .request_timeout_s = 1, .handler = handler};
+    fo_httpd *srv = fo_httpd_start(&o, &err);
+    ck_assert_msg(srv != NULL, "%s", err.message);
+    return srv;
+}
+
 /* Read from fd until EOF or 10 s; true when the server hung up (read 0). */
 static bool hung_up(int fd)
 {
@@ -222,12 +236,7 @@ static bool hung_up(int fd)
 
 START_TEST(a_request_not_read_within_the_request_timeout_is_cut_and_idle_keep_alive_is_not)
 {
-    fo_err err;
-    fo_err_clear(&err);
-    fo_httpd_opts o = {.bind_addr = "127.0.0.1", .threads = 1, .connection_timeout_s = 30,
-                       .request_timeout_s = 1, .handler = handler};
-    fo_httpd *srv = fo_httpd_start(&o, &err);
-    ck_assert_ptr_nonnull(srv);
+    fo_httpd *srv = start_timed(1, 0);
     int port = fo_httpd_port(srv);
     /* a body that stops halfway: cut after a second of silence, not after 30 */
     int64_t t0 = fo_clock_mono_ms(fo_clock_real());
@@ -286,12 +295,7 @@ static void exchange(int port, const char *text, char *out, size_t cap)
  * cuts them at the request timeout, counted from the request line. */
 START_TEST(headers_that_trickle_are_cut_at_the_request_timeout)
 {
-    fo_err err;
-    fo_err_clear(&err);
-    fo_httpd_opts o = {.bind_addr = "127.0.0.1", .threads = 2, .connection_timeout_s = 30,
-                       .request_timeout_s = 1, .handler = handler};
-    fo_httpd *srv = fo_httpd_start(&o, &err);
-    ck_assert_ptr_nonnull(srv);
+    fo_httpd *srv = start_timed(2, 0);
     int fd = fo_test_connect(fo_httpd_port(srv));
     const char *line = "GET /teapot HTTP/1.1\r\nHost: a\r\n";
     ck_assert_int_eq(write(fd, line, strlen(line)), (ssize_t)strlen(line));
@@ -313,12 +317,7 @@ END_TEST
  * within seconds, not after the 30 s idle timeout. */
 START_TEST(idle_connections_make_room_when_the_server_is_crowded)
 {
-    fo_err err;
-    fo_err_clear(&err);
-    fo_httpd_opts o = {.bind_addr = "127.0.0.1", .threads = 2, .max_connections = 8,
-                       .connection_timeout_s = 30, .request_timeout_s = 1, .handler = handler};
-    fo_httpd *srv = fo_httpd_start(&o, &err);
-    ck_assert_ptr_nonnull(srv);
+    fo_httpd *srv = start_timed(2, 8);
     int port = fo_httpd_port(srv);
     const char *get = "GET /teapot HTTP/1.1\r\nHost: a\r\n\r\n";
     char buf[1024];
@@ -386,12 +385,7 @@ END_TEST
  * (common/httpd_server.c). */
 START_TEST(a_burst_past_the_connection_limit_waits_and_the_server_recovers)
 {
-    fo_err err;
-    fo_err_clear(&err);
-    fo_httpd_opts o = {.bind_addr = "127.0.0.1", .threads = 2, .max_connections = 8,
-                       .connection_timeout_s = 30, .request_timeout_s = 1, .handler = handler};
-    fo_httpd *srv = fo_httpd_start(&o, &err);
-    ck_assert_ptr_nonnull(srv);
+    fo_httpd *srv = start_timed(2, 8);
     int port = fo_httpd_port(srv);
     int silent[40];
     for (int i = 0; i < 40; i++) {
