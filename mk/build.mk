@@ -5,7 +5,7 @@
 # Layout rules (add files, not rules):
 #   common/*.c                     -> build/libflinkop.a
 #   <dir>/*.c except main.c        -> build/lib/lib<dir>.a for webhook, controller,
-#                                     tests/fakes/*, tests/support
+#                                     tests/fakes/*, tests/support, tests/bench/webhook
 #   <dir>/main.c                   -> the program named in PROGRAMS below
 #   tests/{unit,integration}/test_*.c -> build/tests/<suite>/test_*  (Check suites)
 #   tests/bench/*.c                -> build/bench/*
@@ -52,6 +52,7 @@ PROGRAMS := flinkop-webhook:webhook:webhook \
             flinkop-kubecheck:tests/tools/kubecheck:tests_tools_kubecheck
 
 LIB_DIRS := webhook controller tests/support $(wildcard tests/fakes/*) crds/generator \
+            tests/bench/webhook \
             tests/tools/kubecheck
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
