@@ -202,7 +202,7 @@ fo_rc fo_field_errors_add_json(fo_field_errors *errs, fo_fe_type type, const cha
     if (json_is_string(value))
         rendered = quote(json_string_value(value));
     else if (value) {
-        char *dumped = fo_json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+        char *dumped = fo_json_dumps_compact(value);
         rendered = dumped ? clip(dumped) : NULL;
         free(dumped);
     }

@@ -44,7 +44,7 @@ void fo_http_response_text(fo_http_response *resp, int status, const char *conte
 
 void fo_http_response_json(fo_http_response *resp, int status, const json_t *value)
 {
-    char *text = value ? fo_json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    char *text = value ? fo_json_dumps_compact(value) : NULL;
     if (!text) {
         fo_http_response_text(resp, 500, "application/json",
                               "{\"message\":\"cannot encode the response\"}");

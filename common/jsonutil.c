@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/json_read.h"
+#include "common/json_write.h"
 #include "common/strbuf.h"
 
 json_t *fo_json_parse_filtered(const char *buf, size_t len, size_t limit,
@@ -205,7 +206,15 @@ char *fo_json_dumps_canonical(const json_t *value)
 
 char *fo_json_dumps_compact(const json_t *value)
 {
-    return fo_json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (!value)
+        return NULL;
+    fo_strbuf sb;
+    fo_strbuf_init(&sb, 0);
+    if (fo_json_write(&sb, value) != FO_OK) {
+        fo_strbuf_release(&sb);
+        return NULL;
+    }
+    return fo_strbuf_take(&sb);
 }
 
 bool fo_json_equal(const json_t *a, const json_t *b)

@@ -60,7 +60,9 @@ char *fo_json_dumps(const json_t *value, size_t flags);
 /* Compact serialisation with sorted keys: equal documents give equal strings. Caller frees. */
 char *fo_json_dumps_canonical(const json_t *value);
 
-/* Compact serialisation in insertion order (what users see). Caller frees. */
+/* Compact serialisation in insertion order (what users see): the bytes
+ * json_dumps(JSON_COMPACT | JSON_ENCODE_ANY) gives, written by common/json_write.h without
+ * jansson's per-token callbacks. NULL for NULL or out of memory. Caller frees. */
 char *fo_json_dumps_compact(const json_t *value);
 
 /* Deep equality; numbers compare by value (integer 2 equals real 2.0). NULL equals NULL only. */

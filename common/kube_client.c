@@ -292,7 +292,7 @@ out:
 
 static char *dump(const json_t *obj, size_t *len)
 {
-    char *s = obj ? fo_json_dumps(obj, JSON_COMPACT) : NULL;
+    char *s = obj ? fo_json_dumps_compact(obj) : NULL;
     *len = s ? strlen(s) : 0;
     return s;
 }

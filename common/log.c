@@ -146,7 +146,7 @@ static void write_line(fo_log_level level, const json_t *fields, const char *fmt
         const char *key;
         json_t *value;
         json_object_foreach((json_t *)fields, key, value) {
-            char *text = fo_json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+            char *text = fo_json_dumps_compact(value);
             if (!text)
                 continue;
             fo_strbuf_putc(&sb, ',');

@@ -6,9 +6,9 @@
 
 #include "common/base64.h"
 #include "common/json_arena.h"
+#include "common/json_write.h"
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
-#include "webhook/json_out.h"
 #include "webhook/review_json.h"
 
 static const char *type_name(const json_t *v)
@@ -324,24 +324,24 @@ char *fo_admission_encode(const char *uid, const fo_admission_response *resp, si
     fo_rc rc = PUT("{\"apiVersion\":\"" FO_ADMISSION_API_VERSION
                    "\",\"kind\":\"AdmissionReview\",\"response\":{\"uid\":");
     if (rc == FO_OK)
-        rc = fo_wh_json_write_str(&sb, uid, strlen(uid));
+        rc = fo_json_write_str(&sb, uid, strlen(uid));
     if (rc == FO_OK)
         rc = resp->allowed ? PUT(",\"allowed\":true") : PUT(",\"allowed\":false");
     if (rc == FO_OK && !resp->allowed) {
         const char *msg = resp->message ? resp->message : "";
         rc = PUT(",\"status\":{\"status\":\"Failure\",\"message\":");
         if (rc == FO_OK)
-            rc = fo_wh_json_write_str(&sb, msg, strlen(msg));
+            rc = fo_json_write_str(&sb, msg, strlen(msg));
         if (rc == FO_OK)
             rc = PUT(",\"reason\":");
         if (rc == FO_OK)
-            rc = fo_wh_json_write_str(&sb, resp->reason, strlen(resp->reason));
+            rc = fo_json_write_str(&sb, resp->reason, strlen(resp->reason));
         if (rc == FO_OK)
             rc = fo_strbuf_printf(&sb, ",\"code\":%d", resp->code ? resp->code : 400);
         if (rc == FO_OK && resp->details) {
             rc = PUT(",\"details\":");
             if (rc == FO_OK)
-                rc = fo_wh_json_write(&sb, resp->details);
+                rc = fo_json_write(&sb, resp->details);
         }
         if (rc == FO_OK)
             rc = fo_strbuf_putc(&sb, '}');
@@ -367,7 +367,7 @@ char *fo_admission_encode(const char *uid, const fo_admission_response *resp, si
     if (rc == FO_OK && resp->warnings && json_array_size(resp->warnings) > 0) {
         rc = PUT(",\"warnings\":");
         if (rc == FO_OK)
-            rc = fo_wh_json_write(&sb, resp->warnings);
+            rc = fo_json_write(&sb, resp->warnings);
     }
     if (rc == FO_OK)
         rc = PUT("}}");
@@ -389,7 +389,7 @@ char *fo_admission_status_body(int code, const char *reason, const char *message
     json_t *st = json_pack("{s:s, s:s, s:{}, s:s, s:s, s:s, s:i}", "kind", "Status", "apiVersion",
                            "v1", "metadata", "status", "Failure", "message", message, "reason",
                            reason, "code", code);
-    char *text = st ? fo_json_dumps(st, JSON_COMPACT) : NULL;
+    char *text = st ? fo_json_dumps_compact(st) : NULL;
     json_decref(st);
     return text;
 }

@@ -4,10 +4,10 @@
 
 #include "common/flink_model.h"
 #include "common/json_patch.h"
+#include "common/json_write.h"
 #include "common/jsonutil.h"
 #include "common/normalize.h"
 #include "common/validate.h"
-#include "webhook/json_out.h"
 
 /* One operation of the patch, written straight into its JSON text: the bytes json_dumps gave
  * for the array of operation objects fo_json_patch_diff built, without building them. */
@@ -22,11 +22,11 @@ static fo_rc write_op(void *ctx, const char *op, const char *path, size_t path_l
     if (rc == FO_OK)
         rc = fo_strbuf_append(sb, "\",\"path\":", 9);
     if (rc == FO_OK)
-        rc = fo_wh_json_write_str(sb, path, path_len);
+        rc = fo_json_write_str(sb, path, path_len);
     if (rc == FO_OK && value) {
         rc = fo_strbuf_append(sb, ",\"value\":", 9);
         if (rc == FO_OK)
-            rc = fo_wh_json_write(sb, value);
+            rc = fo_json_write(sb, value);
     }
     return rc == FO_OK ? fo_strbuf_putc(sb, '}') : rc;
 }

@@ -1,4 +1,4 @@
-#include "webhook/json_out.h"
+#include "common/json_write.h"
 
 #include <inttypes.h>
 #include <stdbool.h>
@@ -14,7 +14,7 @@ static const unsigned char needs_escape[256] = {
     ['\\'] = 1,
 };
 
-fo_rc fo_wh_json_write_str(fo_strbuf *sb, const char *s, size_t len)
+fo_rc fo_json_write_str(fo_strbuf *sb, const char *s, size_t len)
 {
     fo_rc rc = fo_strbuf_putc(sb, '"');
     const unsigned char *p = (const unsigned char *)s, *end = p + len;
@@ -101,7 +101,7 @@ static fo_rc write_real(fo_strbuf *sb, double d)
     return fo_strbuf_append(sb, buf, (size_t)n);
 }
 
-fo_rc fo_wh_json_write(fo_strbuf *sb, const json_t *v)
+fo_rc fo_json_write(fo_strbuf *sb, const json_t *v)
 {
     if (!v)
         return FO_EINVAL;
@@ -119,11 +119,11 @@ fo_rc fo_wh_json_write(fo_strbuf *sb, const json_t *v)
                 rc = fo_strbuf_putc(sb, ',');
             first = false;
             if (rc == FO_OK)
-                rc = fo_wh_json_write_str(sb, key, key_len);
+                rc = fo_json_write_str(sb, key, key_len);
             if (rc == FO_OK)
                 rc = fo_strbuf_putc(sb, ':');
             if (rc == FO_OK)
-                rc = fo_wh_json_write(sb, m);
+                rc = fo_json_write(sb, m);
             if (rc != FO_OK)
                 return rc;
         }
@@ -136,12 +136,12 @@ fo_rc fo_wh_json_write(fo_strbuf *sb, const json_t *v)
             if (i)
                 rc = fo_strbuf_putc(sb, ',');
             if (rc == FO_OK)
-                rc = fo_wh_json_write(sb, json_array_get(v, i));
+                rc = fo_json_write(sb, json_array_get(v, i));
         }
         return rc == FO_OK ? fo_strbuf_putc(sb, ']') : rc;
     }
     case JSON_STRING:
-        return fo_wh_json_write_str(sb, json_string_value(v), json_string_length(v));
+        return fo_json_write_str(sb, json_string_value(v), json_string_length(v));
     case JSON_INTEGER:
         return write_int(sb, json_integer_value(v));
     case JSON_REAL:

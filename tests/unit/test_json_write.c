@@ -1,4 +1,4 @@
-/* webhook/json_out: the writer must give the bytes json_dumps(JSON_COMPACT) gives (jansson is
+/* common/json_write: the writer must give the bytes json_dumps(JSON_COMPACT) gives (jansson is
  * the reference: it is what the answer was written with before), and the copy must equal
  * json_deep_copy's and share nothing with its source. Inputs: every JSON fixture in tests/data
  * plus values chosen for the escaping and number-formatting corners. */
@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json_write.h"
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
 #include "tests/support/testutil.h"
-#include "webhook/json_out.h"
 
 static void same_as_jansson(const json_t *v, const char *label)
 {
@@ -20,7 +20,7 @@ static void same_as_jansson(const json_t *v, const char *label)
     ck_assert_ptr_nonnull(want);
     fo_strbuf sb;
     fo_strbuf_init(&sb, 0);
-    ck_assert_int_eq(fo_wh_json_write(&sb, v), FO_OK);
+    ck_assert_int_eq(fo_json_write(&sb, v), FO_OK);
     ck_assert_msg(strcmp(sb.data, want) == 0, "%s: wrote\n%s\njansson\n%s", label, sb.data, want);
     fo_strbuf_release(&sb);
     free(want);
@@ -123,7 +123,7 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("json_out");
+    Suite *s = suite_create("json_write");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, corner_values_are_written_as_jansson_writes_them);
     tcase_add_test(tc, the_fixtures_are_written_as_jansson_writes_them);
