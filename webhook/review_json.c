@@ -17,6 +17,8 @@ enum {
     S_OLD_ROLE,
     S_OLD_ANNOTATIONS,
     S_IDENTITY, /* the object's metadata, past the weight bound */
+    S_STATUS,
+    S_RECONCILIATION,
 };
 
 /* What *skip is set to: any index leaves the member out (no types are recorded). */
@@ -49,9 +51,20 @@ static int member_state(void *ctx, int st, const char *key, size_t n, int *skip)
                 *skip = SKIP;
             return S_NONE;
         }
-        if (IS("status") && for_mutate)
-            *skip = SKIP;
+        if (IS("status")) {
+            if (for_mutate)
+                *skip = SKIP;
+            return key ? S_STATUS : S_NONE;
+        }
         return IS("metadata") ? S_METADATA : S_NONE;
+    case S_STATUS: /* validation compares with the last reconciled spec, nothing else */
+        if (key && !IS("reconciliationStatus"))
+            *skip = SKIP;
+        return key ? S_RECONCILIATION : S_NONE;
+    case S_RECONCILIATION:
+        if (key && !IS("lastReconciledSpec"))
+            *skip = SKIP;
+        return S_NONE;
     case S_IDENTITY:
         if (key && !IS("name") && !IS("namespace") && !IS("generation") &&
             !IS("deletionTimestamp"))

@@ -8,14 +8,17 @@
  *
  * Skipped members (with FO_WH_JSON_REVIEW) are checked like everything else, then left out of
  * the result: everything in request.oldObject but its metadata.generation (which tells whether
- * an update changes the spec), request.userInfo, request.options and
- * request.object.metadata.managedFields, and with FO_WH_JSON_REVIEW_NO_STATUS (/mutate) also
- * request.object.status, while oldObject.spec.jobManager.podTemplate,
- * spec.taskManager.podTemplate and its kubectl.kubernetes.io/last-applied-configuration
- * annotation are kept (common/own_templates.h compares with them). An integer past 64 bits is read as a real, as the API server (which
- * wrote it from a float64) read it, so that validation names the field instead of the whole
- * review being refused. Acceptance and results otherwise as fo_json_read (= json_loadb(
- * JSON_DECODE_ANY | JSON_ALLOW_NUL)). Pure; thread-safe. */
+ * an update changes the spec), request.userInfo, request.options,
+ * request.object.metadata.managedFields, and everything in request.object.status but
+ * reconciliationStatus.lastReconciledSpec (the rules compare the spec with it; the rest of a
+ * status is the controller's, and no member of it of the wrong type may stand in the way of a
+ * user's change). With FO_WH_JSON_REVIEW_NO_STATUS (/mutate) all of request.object.status is
+ * left out too, while oldObject.spec.jobManager.podTemplate, spec.taskManager.podTemplate and
+ * its kubectl.kubernetes.io/last-applied-configuration annotation are kept
+ * (common/own_templates.h compares with them). An integer past 64 bits is read as a real, as
+ * the API server (which wrote it from a float64) read it, so that validation names the field
+ * instead of the whole review being refused. Acceptance and results otherwise as
+ * fo_json_read (= json_loadb(JSON_DECODE_ANY | JSON_ALLOW_NUL)). Pure; thread-safe. */
 
 #include <jansson.h>
 #include <stddef.h>

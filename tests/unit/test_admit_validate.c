@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/flink_model.h"
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
 #include "tests/support/testutil.h"
@@ -213,6 +214,48 @@ START_TEST(an_invalid_object_being_deleted_can_lose_its_finalizers)
 }
 END_TEST
 
+/* The status is the controller's (the API server takes it from the stored object on every
+ * update of the main resource): the rules compare the spec with its lastReconciledSpec, and
+ * nothing else in it can deny a spec change the user makes. */
+static fo_admission_response judge_update_with_status(json_t *obj, json_t *status)
+{
+    json_object_set_new(obj, "status", status);
+    json_t *old = json_deep_copy(obj);
+    fo_admission_request req;
+    make_request("UPDATE", obj, old, NULL, &req);
+    fo_admission_response resp;
+    fo_admission_response_init(&resp);
+    fo_admit_validate(&req, NULL, &resp);
+    fo_admission_request_release(&req);
+    json_decref(old);
+    return resp;
+}
+
+START_TEST(the_status_counts_only_through_the_last_reconciled_spec)
+{
+    json_t *obj = fo_test_load_yaml("admission-flinkdeployment-basic.yaml");
+    /* deployed as a session cluster: the job the spec now holds is refused */
+    json_t *session_spec = json_pack("{s:s, s:s}", "image", "flink:2.2", "flinkVersion", "v2_2");
+    char *session = fo_flink_spec_write(session_spec, NULL, false);
+    json_decref(session_spec);
+    fo_admission_response resp = judge_update_with_status(
+        obj, json_pack("{s:{s:s, s:s}}", "reconciliationStatus", "state", "DEPLOYED",
+                       "lastReconciledSpec", session));
+    ck_assert(!resp.allowed);
+    ck_assert_ptr_nonnull(strstr(resp.message, "Cannot switch from session to job cluster"));
+    fo_admission_response_release(&resp);
+    free(session);
+    /* members of the wrong type elsewhere in the status do not stand in the user's way */
+    resp = judge_update_with_status(
+        obj, json_pack("{s:i, s:[], s:i, s:{s:i, s:[]}}", "jobStatus", 5, "lifecycleState",
+                       "observedGeneration", 1, "reconciliationStatus", "state", 3,
+                       "lastStableSpec"));
+    ck_assert_msg(resp.allowed, "%s", resp.message ? resp.message : "");
+    fo_admission_response_release(&resp);
+    json_decref(obj);
+}
+END_TEST
+
 /* A stand-in for the webhook's FlinkDeployment cache. */
 static json_t *cluster;
 static int lookups;
@@ -288,6 +331,7 @@ int main(void)
     tcase_add_test(tc, a_deprecated_flink_version_is_allowed_with_a_warning);
     tcase_add_test(tc, canaries_deletes_subresources_and_other_kinds_are_allowed_untouched);
     tcase_add_test(tc, an_invalid_object_being_deleted_can_lose_its_finalizers);
+    tcase_add_test(tc, the_status_counts_only_through_the_last_reconciled_spec);
     tcase_add_test(tc, an_integer_past_64_bits_is_denied_naming_its_field);
     tcase_add_test(tc, session_job_cluster_checks_run_only_when_the_cluster_is_known);
     tcase_add_test(tc, a_session_job_without_deployment_name_is_denied_naming_the_field);

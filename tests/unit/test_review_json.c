@@ -235,6 +235,10 @@ START_TEST(review_mode_leaves_out_the_unread_members)
     json_object_del(r, "userInfo");
     json_object_del(r, "options");
     json_object_del(fo_json_get(r, "object.metadata"), "managedFields");
+    /* of the status, the spec the rules compare with */
+    json_t *status = fo_json_get(r, "object.status");
+    json_object_del(status, "lifecycleState");
+    json_object_del(json_object_get(status, "reconciliationStatus"), "state");
     ck_assert(json_equal(doc, got));
     json_decref(got);
     free(text);
@@ -249,7 +253,7 @@ START_TEST(review_mode_leaves_out_the_unread_members)
     ck_assert_ptr_nonnull(fo_json_get(got, "request.object.spec"));
     json_decref(got);
     got = fo_wh_json_parse(with_status, strlen(with_status), FO_WH_JSON_REVIEW, &err);
-    ck_assert_str_eq(fo_json_get_str(got, "request.object.status.lifecycleState"), "STABLE");
+    ck_assert_int_eq(json_object_size(fo_json_get(got, "request.object.status")), 0);
     json_decref(got);
     free(with_status);
     json_object_del(json_object_get(r, "object"), "status");
