@@ -26,6 +26,7 @@ typedef struct reader {
     size_t max_weight, weight;         /* of what is built so far (in the current item) */
     int item_state;                    /* the filter's, or 0 */
     bool over_weight;                  /* charge() stopped the read */
+    bool *nul_key_built;               /* the filter's, or NULL */
     char *scratch; /* unescaped string text */
     size_t scratch_cap;
 } reader;
@@ -602,6 +603,9 @@ static bool parse_object(reader *r, int st, bool build, unsigned depth, json_t *
             fail(r, r->p, FO_ENOMEM, NULL);
             goto error;
         }
+        /* only an escape (\u0000) puts a NUL in a key: a raw one is refused by the scan */
+        if (build_child && key_copy && r->nul_key_built && memchr(key, '\0', key_len))
+            *r->nul_key_built = true;
         free(key_copy);
         key_copy = NULL;
         skip_ws(r);
@@ -759,6 +763,7 @@ static json_t *read_value(const char *buf, size_t len, const fo_json_read_filter
                 .filter = filter && filter->member ? filter : NULL,
                 .big_integers_as_reals = filter && filter->big_integers_as_reals,
                 .max_weight = filter ? filter->max_weight : 0,
+                .nul_key_built = filter ? filter->nul_key_built : NULL,
                 .item_state =
                     filter && filter->member && filter->max_weight ? filter->item_state : 0};
     if (r.filter && r.filter->item_over_at)

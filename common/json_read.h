@@ -67,6 +67,9 @@ typedef struct fo_json_read_filter {
      * and read again; (size_t)-1 otherwise). */
     int item_state;
     size_t *item_over_at;
+    /* When not NULL: set to true when a key holding NUL is built (left alone otherwise), so
+     * that a reader who cannot take such keys needs no walk of what was built to find out. */
+    bool *nul_key_built;
 } fo_json_read_filter;
 
 /* Parse buf[0..len) (need not be NUL-terminated); filter may be NULL (build everything, no

@@ -26,13 +26,6 @@ static bool says(const json_t *entry, const char *key, uint64_t v)
     return recorded && strcmp(recorded, want) == 0;
 }
 
-static void ignore_nul_key(void *ctx, const char *path, const char *key)
-{
-    (void)ctx;
-    (void)path;
-    (void)key;
-}
-
 static bool entry_valid(const json_t *entry)
 {
     const json_t *own = json_object_get(entry, "own");
@@ -50,11 +43,13 @@ json_t *fo_own_templates_read(const json_t *obj)
         return NULL;
     fo_err err;
     /* one string in the object, many values built: held to the object's own bound */
-    fo_json_read_filter bound = {.max_weight = FO_FLINK_MAX_OBJECT_WEIGHT};
+    bool nul_key = false;
+    fo_json_read_filter bound = {.max_weight = FO_FLINK_MAX_OBJECT_WEIGHT,
+                                 .nul_key_built = &nul_key};
     json_t *record =
         fo_json_read(json_string_value(text), json_string_length(text), &bound, &err);
     /* keys with NUL would be layered as shorter ones (normalize.c refuses them in spec) */
-    if (!json_is_object(record) || fo_json_nul_keys(record, "", 1, ignore_nul_key, NULL)) {
+    if (!json_is_object(record) || nul_key) {
         json_decref(record);
         return NULL;
     }
@@ -109,14 +104,18 @@ static int manifest_member(void *ctx, int st, const char *key, size_t n, int *sk
 #undef IS
 }
 
-static json_t *parse_manifest(const char *text)
+/* The manifest's role templates; NULL when it is not an object, or when a key in them holds
+ * NUL (*nul_key set: it would be layered as a shorter one; normalize.c refuses such keys in
+ * spec). */
+static json_t *parse_manifest(const char *text, bool *nul_key)
 {
     fo_err err;
     fo_json_read_filter f = {.root_state = M_ROOT,
                              .member = manifest_member,
-                             .max_weight = FO_FLINK_MAX_OBJECT_WEIGHT};
+                             .max_weight = FO_FLINK_MAX_OBJECT_WEIGHT,
+                             .nul_key_built = nul_key};
     json_t *m = text ? fo_json_read(text, strlen(text), &f, &err) : NULL;
-    if (m && !json_is_object(m)) {
+    if (m && (!json_is_object(m) || *nul_key)) {
         json_decref(m);
         m = NULL;
     }
@@ -129,8 +128,13 @@ void fo_own_applied_read(const json_t *obj, const json_t *old, fo_own_applied *o
     const char *now = last_applied_text(obj), *before = last_applied_text(old);
     if (!old || !now || (before && strcmp(now, before) == 0))
         return;
-    out->now = parse_manifest(now);
-    out->before = out->now ? parse_manifest(before) : NULL;
+    bool nul_now = false, nul_before = false;
+    out->now = parse_manifest(now, &nul_now);
+    out->before = out->now ? parse_manifest(before, &nul_before) : NULL;
+    if (nul_before) { /* what the user changed cannot be told: as without manifests */
+        json_decref(out->now);
+        out->now = NULL;
+    }
 }
 
 void fo_own_applied_release(fo_own_applied *a)
@@ -176,12 +180,8 @@ fo_own_layer fo_own_templates_layer(const json_t *record, const char *role_key,
     if (!entry) {
         /* No record (an object stored before records, or by another writer): a manifest kubectl
          * just applied says what the role's own template is; else the template as it is. */
-        const json_t *manifest = applied && applied->now
-                                     ? fo_own_templates_role(applied->now, role_key)
-                                     : NULL;
-        bool usable = applied && applied->now &&
-                      !fo_json_nul_keys(manifest, "", 1, ignore_nul_key, NULL);
-        out.own = incref(usable ? manifest : current);
+        bool usable = applied && applied->now;
+        out.own = incref(usable ? fo_own_templates_role(applied->now, role_key) : current);
         return out;
     }
     const json_t *own = json_object_get(entry, "own");
@@ -189,10 +189,7 @@ fo_own_layer fo_own_templates_layer(const json_t *record, const char *role_key,
         /* What the manifest changed in the role's template is what the user changed. */
         const json_t *before = fo_own_templates_role(applied->before, role_key);
         const json_t *now = fo_own_templates_role(applied->now, role_key);
-        /* a key with NUL would be layered as a shorter one: such a manifest is not used */
-        bool usable = !fo_json_nul_keys(before, "", 1, ignore_nul_key, NULL) &&
-                      !fo_json_nul_keys(now, "", 1, ignore_nul_key, NULL);
-        if (usable && !fo_json_equal(before, now)) {
+        if (!fo_json_equal(before, now)) {
             out.own = own_changed(own, before, now, current);
             return out;
         }

@@ -164,6 +164,49 @@ START_TEST(keys_with_nul_are_read_with_their_length)
 }
 END_TEST
 
+/* Skips the member "skipped" of the top-level object. */
+static int skip_member_named_skipped(void *ctx, int st, const char *key, size_t n, int *skip)
+{
+    (void)ctx;
+    if (key && n == 7 && memcmp(key, "skipped", 7) == 0)
+        *skip = 0;
+    return st == 1 ? 2 : 0;
+}
+
+/* The reader says whether it built a key holding NUL, without a walk of the result: not for
+ * NUL in values, in skipped members, or in other escaped keys. */
+START_TEST(the_reader_tells_when_it_built_a_key_holding_nul)
+{
+    static const struct {
+        const char *text;
+        bool seen;
+    } cases[] = {
+        {"{\"a\":{\"b\\u0000\":1}}", true},
+        {"[{\"\\u0000\":1}]", true},
+        {"{\"a\":\"x\\u0000y\",\"\\u00e9\\n\":1}", false},
+        {"{\"skipped\":{\"b\\u0000\":1},\"kept\":2}", false},
+        {"{\"kept\":{\"b\\u0000\":1}}", true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        bool seen = false;
+        fo_json_read_filter f = {.root_state = 1,
+                                 .member = skip_member_named_skipped,
+                                 .nul_key_built = &seen};
+        fo_err err;
+        json_t *v = fo_json_read(cases[i].text, strlen(cases[i].text), &f, &err);
+        ck_assert_msg(v != NULL, "%s: %s", cases[i].text, err.message);
+        ck_assert_msg(seen == cases[i].seen, "%s: seen %d", cases[i].text, seen);
+        json_decref(v);
+        /* without a member function too */
+        fo_json_read_filter plain = {.nul_key_built = &seen};
+        seen = false;
+        v = fo_json_read(cases[i].text, strlen(cases[i].text), &plain, &err);
+        ck_assert(seen == (cases[i].seen || strstr(cases[i].text, "skipped") != NULL));
+        json_decref(v);
+    }
+}
+END_TEST
+
 static char g_nul_path[2048], g_nul_key[256];
 static void record_nul_key(void *ctx, const char *path, const char *key)
 {
@@ -309,6 +352,7 @@ int main(void)
     tcase_add_test(tc, without_a_filter_or_in_state_zero_everything_is_built);
     tcase_add_test(tc, what_is_built_past_max_weight_stops_the_read_and_skipped_members_weigh_nothing);
     tcase_add_test(tc, keys_with_nul_are_read_with_their_length);
+    tcase_add_test(tc, the_reader_tells_when_it_built_a_key_holding_nul);
     tcase_add_test(tc, nul_keys_are_named_by_path_and_shown_as_json_can_carry_them);
     tcase_add_test(tc, fo_json_weight_is_the_readers_measure);
     tcase_add_test(tc, with_an_item_state_each_item_has_the_bound_to_itself);

@@ -420,6 +420,58 @@ START_TEST(without_a_usable_record_the_role_template_is_the_own_layer)
 }
 END_TEST
 
+/* An object with kubectl's last applied manifest text (NULL: none). */
+static json_t *applied_object(const char *manifest_text)
+{
+    json_t *obj = parse("{\"metadata\":{\"annotations\":{}},\"spec\":{}}");
+    if (manifest_text)
+        json_object_set_new(fo_json_get(obj, "metadata.annotations"),
+                            FO_LAST_APPLIED_ANNOTATION, json_string(manifest_text));
+    return obj;
+}
+
+/* Whether fo_own_applied_read gives manifests for these texts (then both, or only `now` when
+ * there is no previous one). */
+static bool manifests_used(const char *now_text, const char *before_text)
+{
+    json_t *obj = applied_object(now_text), *old = applied_object(before_text);
+    fo_own_applied a;
+    fo_own_applied_read(obj, old, &a);
+    bool used = a.now != NULL;
+    ck_assert(!a.before || a.now); /* never the previous one alone */
+    if (used && before_text)
+        ck_assert_ptr_nonnull(a.before);
+    fo_own_applied_release(&a);
+    json_decref(obj);
+    json_decref(old);
+    return used;
+}
+
+/* A key with NUL in a role template of either manifest would be layered as a shorter one (and
+ * a change from or to it cannot be told): then neither manifest is used, as without them. NUL
+ * elsewhere in a manifest (not read) or in values does not matter. */
+START_TEST(manifests_with_nul_in_a_role_template_key_are_not_used)
+{
+    static const char plain[] = "{\"spec\":{\"jobManager\":{\"podTemplate\":"
+                                "{\"metadata\":{\"labels\":{\"a\":\"1\"}}}}}}";
+    static const char other[] = "{\"spec\":{\"jobManager\":{\"podTemplate\":"
+                                "{\"metadata\":{\"labels\":{\"a\":\"2\"}}}}}}";
+    static const char nul_key[] = "{\"spec\":{\"taskManager\":{\"podTemplate\":"
+                                  "{\"metadata\":{\"labels\":{\"a\\u0000b\":\"1\"}}}}}}";
+    static const char nul_elsewhere[] =
+        "{\"metadata\":{\"labels\":{\"a\\u0000b\":\"1\"}},\"spec\":{\"jobManager\":"
+        "{\"podTemplate\":{\"metadata\":{\"labels\":{\"a\":\"x\\u0000y\"}}}}}}";
+    ck_assert(manifests_used(plain, other));
+    ck_assert(manifests_used(plain, NULL));
+    ck_assert(manifests_used(nul_elsewhere, plain));
+    ck_assert(manifests_used(plain, nul_elsewhere));
+    ck_assert(!manifests_used(nul_key, plain));
+    ck_assert(!manifests_used(plain, nul_key));
+    ck_assert(!manifests_used(nul_key, NULL));
+    ck_assert(!manifests_used(plain, plain)); /* unchanged: nothing to tell */
+}
+END_TEST
+
 /* A record that would take the annotations past the API server's 256 KiB is not written (the
  * object would be refused): the templates are layered all the same. */
 START_TEST(a_record_too_large_for_the_annotations_is_left_out)
@@ -516,6 +568,7 @@ static Suite *suite(void)
     tcase_add_test(tc, without_a_usable_record_the_role_template_is_the_own_layer);
     tcase_add_test(tc, a_resource_without_lower_layers_gets_no_record);
     tcase_add_test(tc, a_record_too_large_for_the_annotations_is_left_out);
+    tcase_add_test(tc, manifests_with_nul_in_a_role_template_key_are_not_used);
     tcase_add_test(tc, the_fingerprint_ignores_key_order_nulls_and_integral_reals_only);
     suite_add_tcase(s, tc);
     return s;
