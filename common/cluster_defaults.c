@@ -8,7 +8,9 @@
 
 #include "common/flink_conf.h"
 #include "common/json_arena.h"
+#include "common/pod_template_schema.h"
 #include "common/podtemplate.h"
+#include "common/strbuf.h"
 #include "common/yamlconv.h"
 
 struct fo_cluster_defaults {
@@ -53,23 +55,42 @@ void fo_cluster_defaults_unref(fo_cluster_defaults *cd)
     free(cd);
 }
 
-/* A pod template value at `path`: absent or null means none; otherwise an object whose
- * metadata and spec, when present, are objects too. Returns FO_OK with *out borrowed. */
+/* The problems of a template, as one message: the first few, then how many more. */
+#define PROBLEMS_NAMED 5
+typedef struct problems {
+    fo_strbuf text;
+    size_t count;
+} problems;
+
+static void note_problem(void *ctx, const char *path, const char *problem)
+{
+    problems *p = ctx;
+    if (p->count++ < PROBLEMS_NAMED)
+        fo_strbuf_printf(&p->text, "%s%s: %s", p->count > 1 ? "; " : "", path, problem);
+}
+
+/* A pod template value at `path`: absent or null means none; otherwise it must be what the
+ * CRD's pod template schema holds as it is (common/pod_template_schema.h). A field the API
+ * server would drop, layered into a resource, would never match what flinkop recorded writing
+ * (common/own_templates.h); a value of the wrong type would make it refuse every write of
+ * every FlinkDeployment. Returns FO_OK with *out borrowed. */
 static fo_rc check_template(const json_t *v, const char *path, const json_t **out, fo_err *err)
 {
     *out = NULL;
     if (!v || json_is_null(v))
         return FO_OK;
-    if (!json_is_object(v))
-        return fo_err_set(err, FO_EINVAL, "%s: must be an object", path);
-    static const char *const parts[] = {"metadata", "spec"};
-    for (size_t i = 0; i < 2; i++) {
-        const json_t *p = json_object_get(v, parts[i]);
-        if (p && !json_is_null(p) && !json_is_object(p))
-            return fo_err_set(err, FO_EINVAL, "%s.%s: must be an object", path, parts[i]);
-    }
-    *out = v;
-    return FO_OK;
+    problems p = {.count = 0};
+    fo_strbuf_init(&p.text, 0);
+    fo_schema_check(&fo_pod_template_schema, v, path, note_problem, &p);
+    fo_rc rc = FO_OK;
+    if (p.count > PROBLEMS_NAMED)
+        fo_strbuf_printf(&p.text, "; and %zu more", p.count - PROBLEMS_NAMED);
+    if (p.count)
+        rc = fo_err_set(err, FO_EINVAL, "%s", p.text.data ? p.text.data : "out of memory");
+    else
+        *out = v;
+    fo_strbuf_release(&p.text);
+    return rc;
 }
 
 /* jobManager / taskManager: {podTemplate: {...}} and nothing else. */

@@ -135,7 +135,8 @@ fuzzers: $(FUZZ_BINS)
 # The CRDs in crds/ are generated (install issue): `make -f mk/build.mk crds` rewrites them,
 # `check-crds` fails when the committed files differ from their source.
 CRDGEN_ARGS := --openapi tests/data/kubernetes-openapi/v1.35/api__v1_openapi.json \
-               --source crds/generator/schema.yaml --out-dir crds
+               --source crds/generator/schema.yaml --out-dir crds \
+               --pod-schema common/pod_template_schema.c
 .PHONY: crds check-crds
 crds: $(B)/flinkop-crdgen
 	@$(B)/flinkop-crdgen $(CRDGEN_ARGS)

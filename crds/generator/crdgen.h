@@ -55,6 +55,18 @@ json_t *fo_crdgen_build(const json_t *source, const json_t *openapi, fo_err *err
  * generated, then the YAML. Caller frees; NULL when out of memory. */
 char *fo_crdgen_render(const json_t *crd);
 
+/* C source of the table common/schema_check.h checks values against, for the structural
+ * schema `schema` (a node of a CRD built by fo_crdgen_build): it includes `header` and defines
+ * `const fo_schema <symbol>`; `about` says in its header comment what the schema is. Caller
+ * frees; NULL with err set for a node the table cannot hold (no type and not preserved, a
+ * type it does not know) or when out of memory. */
+char *fo_crdgen_schema_table(const json_t *schema, const char *header, const char *symbol,
+                             const char *about, fo_err *err);
+
+/* fo_crdgen_schema_table of the FlinkDeployment CRD's spec.podTemplate among crds (what
+ * fo_crdgen_build returned): the text of common/pod_template_schema.c. */
+char *fo_crdgen_pod_template_table(const json_t *crds, fo_err *err);
+
 /* The file name of a CRD inside crds/: "<metadata.name>.yaml". Caller frees; NULL when the
  * CRD has no name. */
 char *fo_crdgen_file_name(const json_t *crd);

@@ -1,10 +1,12 @@
 /* flinkop-crdgen: write (or check) the CRDs in crds/ from crds/generator/schema.yaml and the
  * Kubernetes core/v1 OpenAPI document.
  *
- *   flinkop-crdgen --openapi FILE --source FILE --out-dir DIR [--check]
+ *   flinkop-crdgen --openapi FILE --source FILE --out-dir DIR [--pod-schema FILE] [--check]
  *
- * --check writes nothing and exits 1 when a file in DIR differs from what would be written
- * (CI uses it so the committed CRDs never drift from their source). Prints each CRD's size. */
+ * --pod-schema also writes the FlinkDeployment's pod template schema as the C table of
+ * common/pod_template_schema.h (what the cluster defaults are checked against). --check writes
+ * nothing and exits 1 when a file differs from what would be written (CI uses it so the
+ * committed files never drift from their source). Prints each CRD's size. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -61,7 +63,40 @@ static int write_file(const char *path, const char *text)
 
 static void usage(FILE *out)
 {
-    fputs("usage: flinkop-crdgen --openapi FILE --source FILE --out-dir DIR [--check]\n", out);
+    fputs("usage: flinkop-crdgen --openapi FILE --source FILE --out-dir DIR [--pod-schema FILE] "
+          "[--check]\n",
+          out);
+}
+
+/* Write text to path, or with check compare it with what path holds; 0 when done / equal. */
+static int write_or_check(const char *path, const char *text, int check)
+{
+    if (!check)
+        return write_file(path, text);
+    fo_err ferr;
+    size_t flen = 0;
+    char *old = read_file(path, MAX_CRD_FILE_BYTES, &flen, &ferr);
+    int differs = !old || strcmp(old, text) != 0;
+    if (differs)
+        fprintf(stderr, "flinkop-crdgen: %s is %s; run `make crds`\n", path,
+                old ? "out of date" : "missing");
+    free(old);
+    return differs ? -1 : 0;
+}
+
+/* The FlinkDeployment CRD's spec.podTemplate schema as common/pod_template_schema.c. */
+static int write_pod_schema(const json_t *crds, const char *path, int check)
+{
+    fo_err err;
+    char *text = fo_crdgen_pod_template_table(crds, &err);
+    if (!text) {
+        fprintf(stderr, "flinkop-crdgen: %s: %s\n", path, err.message);
+        return -1;
+    }
+    int rc = write_or_check(path, text, check);
+    printf("%s: %zu bytes of C\n", path, strlen(text));
+    free(text);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -69,8 +104,9 @@ int main(int argc, char **argv)
     static const struct option opts[] = {
         {"openapi", required_argument, NULL, 'o'}, {"source", required_argument, NULL, 's'},
         {"out-dir", required_argument, NULL, 'd'}, {"check", no_argument, NULL, 'c'},
+        {"pod-schema", required_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
-    const char *openapi_path = NULL, *source_path = NULL, *out_dir = NULL;
+    const char *openapi_path = NULL, *source_path = NULL, *out_dir = NULL, *pod_schema = NULL;
     int check = 0, c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -85,6 +121,9 @@ int main(int argc, char **argv)
             break;
         case 'c':
             check = 1;
+            break;
+        case 'p':
+            pod_schema = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -133,17 +172,7 @@ int main(int argc, char **argv)
         if (!name || !rendered || !compact) {
             fprintf(stderr, "flinkop-crdgen: %s: out of memory\n", path);
             status = 1;
-        } else if (check) {
-            fo_err ferr;
-            size_t flen = 0;
-            char *old = read_file(path, MAX_CRD_FILE_BYTES, &flen, &ferr);
-            if (!old || strcmp(old, rendered) != 0) {
-                fprintf(stderr, "flinkop-crdgen: %s is %s; run `make -f mk/build.mk crds`\n", path,
-                        old ? "out of date" : "missing");
-                status = 1;
-            }
-            free(old);
-        } else if (write_file(path, rendered) != 0) {
+        } else if (write_or_check(path, rendered, check) != 0) {
             status = 1;
         }
         if (rendered && compact)
@@ -153,6 +182,8 @@ int main(int argc, char **argv)
         free(rendered);
         free(compact);
     }
+    if (pod_schema && write_pod_schema(crds, pod_schema, check) != 0)
+        status = 1;
 out:
     if (err.rc != FO_OK)
         fprintf(stderr, "flinkop-crdgen: %s\n", err.message);

@@ -138,6 +138,15 @@ static bool cost_center_is_7(fo_test_webhook *w)
     return ok;
 }
 
+static bool names_the_unknown_field(fo_test_webhook *w)
+{
+    json_t *j = readyz(w);
+    const char *err = fo_json_get_str(j, "defaults.error");
+    bool named = err && strstr(err, "podTemplate.spec.schedulerNameTypo: unknown field");
+    json_decref(j);
+    return named;
+}
+
 START_TEST(the_defaults_file_is_reloaded_and_a_broken_one_keeps_the_last_good)
 {
     fo_test_webhook w;
@@ -172,6 +181,16 @@ START_TEST(the_defaults_file_is_reloaded_and_a_broken_one_keeps_the_last_good)
     ck_assert_ptr_nonnull(strstr(err, "podTemplate"));
     json_decref(j);
     ck_assert(fo_test_webhook_log_has(&w, "cluster defaults not reloaded", "podTemplate"));
+    v = mutated_cost_center(&w);
+    ck_assert_str_eq(v, "7");
+    free(v);
+
+    /* a version the CRD's pod template schema would drop or refuse: the same, naming fields */
+    fo_test_webhook_publish_defaults(&w, "admission-cluster-defaults-unknown-field.yaml");
+    ck_assert(eventually(names_the_unknown_field, &w));
+    ck_assert(fo_test_webhook_log_has(&w, "cluster defaults not reloaded",
+                                      "podTemplate.spec.terminationGracePeriodSeconds: must be an "
+                                      "integer"));
     v = mutated_cost_center(&w);
     ck_assert_str_eq(v, "7");
     free(v);

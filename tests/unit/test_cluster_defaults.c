@@ -107,6 +107,21 @@ START_TEST(wrong_shapes_are_errors_naming_the_key_path)
         {"flinkConfiguration: 3\n", "flinkConfiguration: must be an object"},
         {"- a\n- b\n", "cluster defaults: the document must be a mapping"},
         {"podTemplate: [\n", "cluster defaults: "},
+        /* what the CRD's pod template schema would drop or refuse (common/pod_template_schema.h) */
+        {"podTemplate: {spec: {schedulerNameTypo: foo}}\n",
+         "podTemplate.spec.schedulerNameTypo: unknown field (the API server would drop it)"},
+        {"podTemplate: {spec: {terminationGracePeriodSeconds: thirty}}\n",
+         "podTemplate.spec.terminationGracePeriodSeconds: must be an integer"},
+        {"taskManager:\n"
+         "  podTemplate: {spec: {containers: [{name: x, env: [{name: A, value: 1}]}]}}\n",
+         "taskManager.podTemplate.spec.containers[0].env[0].value: must be a string"},
+        {"jobManager:\n  podTemplate: {metadata: {labels: {app.kubernetes.io/name: [x]}}}\n",
+         "jobManager.podTemplate.metadata.labels[app.kubernetes.io/name]: must be a string"},
+        {"podTemplate: {spec: {a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7}}\n",
+         "podTemplate.spec.a: unknown field (the API server would drop it); podTemplate.spec.b: "
+         "unknown field (the API server would drop it); podTemplate.spec.c: unknown field (the "
+         "API server would drop it); podTemplate.spec.d: unknown field (the API server would drop "
+         "it); podTemplate.spec.e: unknown field (the API server would drop it); and 2 more"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         fo_err err;
@@ -118,6 +133,34 @@ START_TEST(wrong_shapes_are_errors_naming_the_key_path)
         ck_assert_msg(strncmp(err.message, cases[i].message, strlen(cases[i].message)) == 0,
                       "\"%s\" does not start with \"%s\"", err.message, cases[i].message);
     }
+}
+END_TEST
+
+/* What the API server takes as it is passes: int-or-string ports, integers written as 30.0,
+ * nulls (it drops them), a template written as a whole Pod (status kept as anything). */
+START_TEST(templates_the_api_server_stores_as_they_are_pass)
+{
+    static const char yaml[] =
+        "podTemplate:\n"
+        "  apiVersion: v1\n"
+        "  kind: Pod\n"
+        "  status: {phase: Running, anything: [1]}\n"
+        "  metadata: {labels: {team: a}, annotations: null}\n"
+        "  spec:\n"
+        "    terminationGracePeriodSeconds: 30.0\n"
+        "    containers:\n"
+        "      - name: flink-main-container\n"
+        "        ports: [{containerPort: 8081}]\n"
+        "        livenessProbe: {httpGet: {port: http, path: /}}\n"
+        "        readinessProbe: {tcpSocket: {port: 8081}}\n"
+        "        resources: {limits: {cpu: 2, memory: 1Gi}}\n"
+        "taskManager:\n"
+        "  podTemplate: {spec: {priorityClassName: flink-batch, nodeSelector: {a: b}}}\n";
+    fo_err err;
+    fo_err_clear(&err);
+    fo_cluster_defaults *cd = fo_cluster_defaults_parse(yaml, strlen(yaml), &err);
+    ck_assert_msg(cd != NULL, "%s", err.message);
+    fo_cluster_defaults_unref(cd);
 }
 END_TEST
 
@@ -157,6 +200,7 @@ int main(void)
     tcase_add_test(tc, empty_document_means_no_defaults);
     tcase_add_test(tc, configuration_only_and_one_role_only);
     tcase_add_test(tc, wrong_shapes_are_errors_naming_the_key_path);
+    tcase_add_test(tc, templates_the_api_server_stores_as_they_are_pass);
     tcase_add_test(tc, oversized_files_are_refused);
     tcase_add_test(tc, references_keep_the_object_alive);
     suite_add_tcase(s, tc);

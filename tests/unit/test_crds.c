@@ -168,10 +168,63 @@ START_TEST(committed_crds_are_exactly_what_the_generator_writes)
         free(rendered);
         free(name);
     }
+    char *table = fo_crdgen_pod_template_table(crds, &err);
+    ck_assert_msg(table != NULL, "%s", err.message);
+    char *committed = read_src("common/pod_template_schema.c");
+    ck_assert_msg(strcmp(committed, table) == 0,
+                  "common/pod_template_schema.c differs from its source: run `make crds`");
+    free(committed);
+    free(table);
     json_decref(crds);
     json_decref(openapi);
     json_decref(source);
     free(openapi_path);
+}
+END_TEST
+
+/* The checker's table of a schema: nodes depth first, each object's members sorted and
+ * consecutive; a node the table cannot hold is an error naming it. */
+START_TEST(schema_tables_number_nodes_depth_first_and_sort_members)
+{
+    json_t *schema = json_loads(
+        "{\"type\":\"object\",\"properties\":{\"b\":{\"type\":\"array\",\"items\":"
+        "{\"type\":\"integer\"}},\"a\":{\"type\":\"object\",\"additionalProperties\":"
+        "{\"x-kubernetes-int-or-string\":true}},\"c\":{\"type\":\"object\","
+        "\"x-kubernetes-preserve-unknown-fields\":true,\"properties\":{\"d\":{\"type\":"
+        "\"boolean\"}}},\"e\":{\"x-kubernetes-preserve-unknown-fields\":true}}}",
+        0, NULL);
+    fo_err err;
+    char *text = fo_crdgen_schema_table(schema, "h.h", "sym", "about", &err);
+    ck_assert_msg(text != NULL, "%s", err.message);
+    static const char *const want[] = {
+        "#include \"h.h\"",
+        "    {FO_SCHEMA_OBJECT, 0, 4, 1}, /* 0 */",
+        "    {FO_SCHEMA_MAP, 0, 0, 2}, /* 1 */",
+        "    {FO_SCHEMA_INT_OR_STRING, 0, 0, 0}, /* 2 */",
+        "    {FO_SCHEMA_ARRAY, 0, 0, 4}, /* 3 */",
+        "    {FO_SCHEMA_INTEGER, 0, 0, 0}, /* 4 */",
+        "    {FO_SCHEMA_OBJECT, 1, 1, 0}, /* 5 */",
+        "    {FO_SCHEMA_BOOLEAN, 0, 0, 0}, /* 6 */",
+        "    {FO_SCHEMA_ANY, 0, 0, 0}, /* 7 */",
+        "    {\"d\", 6},\n    {\"a\", 1},\n    {\"b\", 3},\n    {\"c\", 5},\n    {\"e\", 7},",
+        "const fo_schema sym = {nodes, members, 8, 5};",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        ck_assert_msg(strstr(text, want[i]), "missing \"%s\" in\n%s", want[i], text);
+    free(text);
+    json_decref(schema);
+
+    static const char *const bad[] = {"{\"type\":\"object\",\"properties\":{\"x\":{}}}",
+                                      "{\"type\":\"null\"}", "{\"type\":\"array\"}"};
+    static const char *const why[] = {"sym.x: neither a type nor a preserved node",
+                                      "sym: type \"null\" has no table kind",
+                                      "sym: no schema for the items"};
+    for (size_t i = 0; i < 3; i++) {
+        schema = json_loads(bad[i], 0, NULL);
+        ck_assert_ptr_null(fo_crdgen_schema_table(schema, "h.h", "sym", "about", &err));
+        ck_assert_str_eq(err.message, why[i]);
+        json_decref(schema);
+    }
 }
 END_TEST
 
@@ -713,6 +766,7 @@ int main(void)
     TCase *gen = tcase_create("generated");
     tcase_set_timeout(gen, 300);
     tcase_add_test(gen, committed_crds_are_exactly_what_the_generator_writes);
+    tcase_add_test(gen, schema_tables_number_nodes_depth_first_and_sort_members);
     tcase_add_test(gen, kubernetes_descriptions_are_cut_to_their_first_sentence);
     tcase_add_loop_test(gen, kubernetes_openapi_copies_are_the_upstream_bytes, 0,
                         (int)(sizeof openapi_blobs / sizeof openapi_blobs[0]));
