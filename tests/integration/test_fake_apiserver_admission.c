@@ -104,6 +104,11 @@ static void webhook(void *ctx, const fo_http_request *req, fo_http_response *res
         json_object_set_new(r, "patchType", json_string("JSONPatch"));
         json_object_set_new(r, "patch", json_string(patch));
         free(patch);
+    } else if (strcmp(p, "/patch-unknown") == 0) { /* a field ConfigMaps do not have */
+        char *patch = b64s("[{\"op\":\"add\",\"path\":\"/colour\",\"value\":\"red\"}]");
+        json_object_set_new(r, "patchType", json_string("JSONPatch"));
+        json_object_set_new(r, "patch", json_string(patch));
+        free(patch);
     } else if (strcmp(p, "/rule1") == 0) {
         json_object_del(answer, "response");
     } else if (strcmp(p, "/rule2") == 0) {
@@ -379,6 +384,54 @@ START_TEST(mutation_is_applied_before_validation_and_storage)
 }
 END_TEST
 
+/* fieldValidation judges what the client sent, as decoded before admission (webhooks see the
+ * object without the fields dropped there); a field a mutating webhook adds that the schema
+ * does not know is dropped without a word, and an update it alone would change stores nothing. */
+START_TEST(fields_a_webhook_adds_that_the_schema_lacks_are_dropped_silently)
+{
+    register_hook(true, "m.test", "/patch-unknown", NULL);
+    static const char plain[] = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+                                "{\"name\":\"a\"},\"data\":{\"k\":\"v\"}}";
+    fka_tc_res res;
+    ck_assert_int_eq(fka_tc_req(tc, "POST", CM "?fieldValidation=Strict", NULL, NULL, plain, &res),
+                     201);
+    ck_assert_ptr_null(res.warnings);
+    ck_assert_ptr_null(json_object_get(res.body, "colour"));
+    const char *rv = str(res.body, "metadata.resourceVersion");
+    char first_rv[64];
+    snprintf(first_rv, sizeof first_rv, "%s", rv);
+    fka_tc_res_release(&res);
+
+    /* the same again: nothing changes, nothing is written */
+    static const char same[] = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+                               "{\"name\":\"a\"},\"data\":{\"k\":\"v\"}}";
+    ck_assert_int_eq(
+        fka_tc_req(tc, "PUT", CM "/a?fieldValidation=Strict", NULL, NULL, same, &res), 200);
+    ck_assert_ptr_null(res.warnings);
+    ck_assert_str_eq(str(res.body, "metadata.resourceVersion"), first_rv);
+    fka_tc_res_release(&res);
+
+    /* the client's own unknown field: refused with Strict, warned of with Warn, never shown to
+     * the webhook */
+    static const char typo[] = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+                               "{\"name\":\"b\"},\"dta\":{\"k\":\"v\"}}";
+    ck_assert_int_eq(fka_tc_req(tc, "POST", CM "?fieldValidation=Strict", NULL, NULL, typo, &res),
+                     400);
+    ck_assert_ptr_nonnull(strstr(str(res.body, "message"), "unknown field \"dta\""));
+    fka_tc_res_release(&res);
+    ck_assert_int_eq(fka_tc_req(tc, "POST", CM "?fieldValidation=Warn", NULL, NULL, typo, &res),
+                     201);
+    ck_assert_ptr_nonnull(res.warnings);
+    ck_assert_str_eq(res.warnings[0], "299 - \"unknown field \\\"dta\\\"\"");
+    ck_assert_ptr_null(res.warnings[1]);
+    fka_tc_res_release(&res);
+    pthread_mutex_lock(&seen_mu);
+    ck_assert_ptr_null(fo_json_get(seen_review, "request.object.dta"));
+    ck_assert_str_eq(str(seen_review, "request.object.metadata.name"), "b");
+    pthread_mutex_unlock(&seen_mu);
+}
+END_TEST
+
 static void expect_invalid_answer(bool mutating, const char *path, const char *detail)
 {
     register_hook(mutating, "bad.test", path, NULL);
@@ -600,6 +653,7 @@ static Suite *suite(void)
     tcase_add_test(t, denial_code_below_400_becomes_400);
     tcase_add_test(t, denial_without_message_uses_reason_or_says_without_explanation);
     tcase_add_test(t, mutation_is_applied_before_validation_and_storage);
+    tcase_add_test(t, fields_a_webhook_adds_that_the_schema_lacks_are_dropped_silently);
     tcase_add_test(t, rule1_absent_response_is_a_failed_call);
     tcase_add_test(t, rule2_wrong_uid_is_a_failed_call);
     tcase_add_test(t, rule3_missing_api_version_and_kind_is_a_failed_call);

@@ -318,6 +318,23 @@ static json_t *field_validation(fka_op *op, json_t *unknown)
     return NULL;
 }
 
+/* The request's object as the API server decodes it, before admission: the fields its schema
+ * does not know are dropped (and a custom resource's defaults filled in), judged by
+ * fieldValidation. Webhooks see the result. Fields a mutating webhook adds that the schema does
+ * not know are dropped again in prepare(), without a word: fieldValidation concerns what the
+ * client sent. Returns a Status on refusal. */
+static json_t *decode_fields(fka_op *op, json_t *obj)
+{
+    fka_schema s = fka_op_schema(op);
+    if (!s.node)
+        return NULL;
+    json_t *unknown = json_array();
+    fka_structural_prune(obj, s, (op->res->flags & FKA_R_CUSTOM) != 0, unknown);
+    json_t *st = field_validation(op, unknown);
+    json_decref(unknown);
+    return st;
+}
+
 /* The server's rules on a candidate; returns a Status on refusal. cur is the stored object
  * (NULL for a create). */
 static json_t *prepare(fka_op *op, json_t *obj, const json_t *cur, bool create, wkind kind)
@@ -390,7 +407,6 @@ static json_t *prepare(fka_op *op, json_t *obj, const json_t *cur, bool create, 
             else
                 json_object_del(obj, "status");
         }
-        fka_meta_prepare_update(r, obj, cur);
     }
 
     if (!(r->flags & FKA_R_CUSTOM) && !sub_status)
@@ -398,15 +414,12 @@ static json_t *prepare(fka_op *op, json_t *obj, const json_t *cur, bool create, 
             r, obj, create ? NULL : cur,
             __atomic_add_fetch(&op->srv->ip_seq, create ? 1 : 0, __ATOMIC_RELAXED));
 
-    /* Pruning (and CR defaulting); unknown fields are then judged by fieldValidation. */
-    if (s.node) {
-        json_t *unknown = json_array();
-        fka_structural_prune(obj, s, (r->flags & FKA_R_CUSTOM) != 0, unknown);
-        st = field_validation(op, unknown);
-        json_decref(unknown);
-        if (st)
-            return st;
-    }
+    /* What mutating webhooks added that the schema does not know is dropped (and CR defaults
+     * filled in again) before the generation is judged: a dropped field changes nothing. */
+    if (s.node)
+        fka_structural_prune(obj, s, (r->flags & FKA_R_CUSTOM) != 0, NULL);
+    if (!create)
+        fka_meta_prepare_update(r, obj, cur);
 
     fo_field_errors *errs = fo_field_errors_new();
     fka_meta_validate(r, obj, cur, errs, warn_cb, op);
@@ -581,7 +594,8 @@ static void do_write(fka_op *op, wkind kind)
             goto reply;
         }
         const char *operation = create ? "CREATE" : "UPDATE";
-        if ((status = fka_admit(op, operation, &obj, cur, true)) ||
+        if ((status = decode_fields(op, obj)) ||
+            (status = fka_admit(op, operation, &obj, cur, true)) ||
             (status = prepare(op, obj, cur, create, kind)) ||
             (status = fka_admit(op, operation, &obj, cur, false))) {
             json_decref(obj);
