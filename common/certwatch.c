@@ -7,8 +7,10 @@
 #include <gnutls/x509.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -23,6 +25,7 @@ struct pair {
     unsigned npcerts;
     gnutls_privkey_t key;
     char fingerprint[65];
+    int64_t not_before_s, not_after_s; /* the leaf's validity (Unix time); -1 when unknown */
     int64_t retired_ms; /* monotonic time it was replaced; 0 while served */
     struct pair *next;  /* retired list */
 };
@@ -34,6 +37,7 @@ struct fo_certwatch {
     struct pair *current;
     struct pair *retired; /* newest first */
     uint64_t generation;
+    char last_error[FO_ERR_MSG_MAX]; /* of the last refused change (the polling thread's) */
 };
 
 static void pair_free(struct pair *p)
@@ -52,13 +56,18 @@ static fo_rc read_file(const char *what, const char *path, gnutls_datum_t *out, 
 {
     out->data = NULL;
     out->size = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO is refused below instead of waiting for a writer */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return fo_err_set(err, FO_EIO, "%s %s: %s", what, path, strerror(errno));
     struct stat st;
     fo_rc rc = FO_OK;
     if (fstat(fd, &st) != 0) {
         rc = fo_err_set(err, FO_EIO, "%s %s: %s", what, path, strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        rc = fo_err_set(err, FO_EINVAL, "%s %s: not a regular file", what, path);
         goto out;
     }
     if (st.st_size <= 0 || (uint64_t)st.st_size > FO_CERTWATCH_MAX_FILE_BYTES) {
@@ -175,6 +184,15 @@ static struct pair *load_pair(const char *cert_path, const char *key_path, fo_er
         p->fingerprint[2 * i + 1] = hex[digest[i] & 15];
     }
     p->fingerprint[64] = '\0';
+    p->not_before_s = p->not_after_s = -1;
+    gnutls_x509_crt_t leaf;
+    if (gnutls_x509_crt_init(&leaf) >= 0) {
+        if (gnutls_x509_crt_import(leaf, &p->pcerts[0].cert, GNUTLS_X509_FMT_DER) >= 0) {
+            p->not_before_s = (int64_t)gnutls_x509_crt_get_activation_time(leaf);
+            p->not_after_s = (int64_t)gnutls_x509_crt_get_expiration_time(leaf);
+        }
+        gnutls_x509_crt_deinit(leaf);
+    }
     goto out;
 fail:
     pair_free(p);
@@ -186,6 +204,40 @@ out:
     free(cert_pem.data);
     free(key_pem.data);
     return p;
+}
+
+static void utc_text(int64_t t, char out[32])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm) || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(out, 32, "%lld", (long long)t);
+}
+
+/* Whether the pair's leaf is outside its validity period at now_s: then err says why, and
+ * *later whether it becomes valid by waiting (not valid yet). */
+static bool outside_validity(const struct pair *p, const char *cert_path, int64_t now_s,
+                             fo_err *err, bool *later)
+{
+    char when[32];
+    *later = false;
+    if (p->not_after_s >= 0 && now_s > p->not_after_s) {
+        utc_text(p->not_after_s, when);
+        fo_err_set(err, FO_EINVAL, "certificate %s expired at %s", cert_path, when);
+        return true;
+    }
+    if (p->not_before_s >= 0 && now_s < p->not_before_s) {
+        utc_text(p->not_before_s, when);
+        fo_err_set(err, FO_EINVAL, "certificate %s is not valid before %s", cert_path, when);
+        *later = true;
+        return true;
+    }
+    return false;
+}
+
+static int64_t now_s(void)
+{
+    return fo_clock_now_ms(fo_clock_real()) / 1000;
 }
 
 fo_certwatch *fo_certwatch_new(const char *cert_path, const char *key_path, fo_err *err)
@@ -207,6 +259,12 @@ fo_certwatch *fo_certwatch_new(const char *cert_path, const char *key_path, fo_e
     if (!cw->current)
         goto fail;
     cw->generation = 1;
+    /* Served all the same: there is no other, and a renewed pair is taken up by the watch
+     * within a poll, where exiting would wait for the restart's back-off. */
+    fo_err validity;
+    bool later;
+    if (outside_validity(cw->current, cert_path, now_s(), &validity, &later))
+        fo_log_warn("serving a certificate clients will refuse: %s", validity.message);
     return cw;
 fail:
     fo_certwatch_free(cw);
@@ -263,13 +321,27 @@ fo_rc fo_certwatch_check(fo_certwatch *cw, bool *reloaded, fo_err *err)
     fo_err local;
     fo_err_clear(&local);
     struct pair *p = load_pair(cw->cert_path, cw->key_path, &local);
+    /* Tried again at the next check, files changed or not: a failure that may pass (out of
+     * file descriptors or memory, a certificate not valid yet). */
+    bool retry = !p && (local.rc == FO_EIO || local.rc == FO_ENOMEM);
+    if (p && outside_validity(p, cw->cert_path, now_s(), &local, &retry)) {
+        pair_free(p);
+        p = NULL;
+    }
     if (!p) {
-        fo_log_error("tls certificate change refused, still serving the previous one: %s",
-                     local.message);
+        if (retry) {
+            fo_filewatch_forget(&cw->cert_watch);
+            fo_filewatch_forget(&cw->key_watch);
+        }
+        if (strcmp(cw->last_error, local.message) != 0) /* once per reason, not per retry */
+            fo_log_error("tls certificate change refused, still serving the previous one: %s",
+                         local.message);
+        snprintf(cw->last_error, sizeof cw->last_error, "%s", local.message);
         if (err)
             *err = local;
         return local.rc;
     }
+    cw->last_error[0] = '\0';
     pthread_mutex_lock(&cw->mu);
     struct pair *old = cw->current;
     old->retired_ms = now;
@@ -283,6 +355,12 @@ fo_rc fo_certwatch_check(fo_certwatch *cw, bool *reloaded, fo_err *err)
     if (reloaded)
         *reloaded = true;
     return FO_OK;
+}
+
+void fo_certwatch_recheck(fo_certwatch *cw)
+{
+    fo_filewatch_forget(&cw->cert_watch);
+    fo_filewatch_forget(&cw->key_watch);
 }
 
 uint64_t fo_certwatch_generation(const fo_certwatch *cw)

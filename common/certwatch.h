@@ -10,9 +10,13 @@
  *     fo_httpd_stop(srv); fo_certwatch_free(cw);     // the server goes first
  *
  * The certificate file may hold a chain (leaf first). The key must be the leaf's key: a new
- * pair that does not parse, or whose key does not match its certificate, is refused and the
- * old pair keeps being served (the check returns the error, and logs it). Changes are seen
- * through symlinks (common/filewatch), as Kubernetes swaps a `..data` symlink.
+ * pair that does not parse, whose key does not match its certificate, or whose certificate is
+ * expired or not valid yet, is refused and the old pair keeps being served (the check returns
+ * the error, and logs it once per reason). A change that failed for a reason that may pass (out
+ * of file descriptors or memory, a certificate not valid yet) is tried again at every check
+ * until it loads or the files change. Changes are seen through symlinks (common/filewatch),
+ * as Kubernetes swaps a `..data` symlink. Files must be regular files (a FIFO is refused,
+ * never waited on).
  *
  * New TLS handshakes use the newest good pair; handshakes already running keep the pair they
  * started with (replaced pairs are kept for FO_CERTWATCH_RETIRE_S before they are freed).
@@ -31,7 +35,8 @@
 typedef struct fo_certwatch fo_certwatch;
 
 /* Load the pair. Returns NULL with err (naming the file and the problem) when a file is
- * missing, too large, not PEM, or the key does not belong to the certificate. */
+ * missing, too large, not PEM, or the key does not belong to the certificate. A certificate
+ * outside its validity period is served (there is no other) with a warning logged. */
 fo_certwatch *fo_certwatch_new(const char *cert_path, const char *key_path, fo_err *err);
 
 /* Free everything. Call after the servers using it stopped. NULL ok. */
@@ -41,6 +46,10 @@ void fo_certwatch_free(fo_certwatch *cw);
  * when nothing changed or the new pair is now served (*reloaded tells which; may be NULL), or
  * an error with err when the new pair was refused (the old one stays; logged at error). */
 fo_rc fo_certwatch_check(fo_certwatch *cw, bool *reloaded, fo_err *err);
+
+/* Make the next fo_certwatch_check load the pair again whether the files changed or not (a
+ * reload asked for by hand: SIGHUP). */
+void fo_certwatch_recheck(fo_certwatch *cw);
 
 /* How many pairs were loaded successfully (1 after fo_certwatch_new). */
 uint64_t fo_certwatch_generation(const fo_certwatch *cw);

@@ -66,7 +66,14 @@ bool fo_filewatch_changed(fo_filewatch *fw)
                    (l.exists && (l.dev != fw->dev || l.ino != fw->ino || l.size != fw->size ||
                                  l.mtime_ns != fw->mtime_ns || l.ctime_ns != fw->ctime_ns));
     remember(fw, &l);
+    changed = changed || fw->stale;
+    fw->stale = false;
     return changed;
+}
+
+void fo_filewatch_forget(fo_filewatch *fw)
+{
+    fw->stale = true;
 }
 
 bool fo_filewatch_exists(const fo_filewatch *fw)

@@ -18,6 +18,7 @@
 
 typedef struct fo_filewatch {
     char *path;     /* heap copy */
+    bool stale;     /* fo_filewatch_forget: the next look reports a change */
     bool exists;    /* what the last look saw */
     uint64_t dev, ino, size;
     int64_t mtime_ns, ctime_ns;
@@ -34,6 +35,12 @@ void fo_filewatch_release(fo_filewatch *fw);
  * file behind the symlinks, new size or times, appeared or disappeared). The new look becomes
  * the reference, so each change is reported once. */
 bool fo_filewatch_changed(fo_filewatch *fw);
+
+/* Make the next fo_filewatch_changed report a change whatever it sees: for a caller whose
+ * load of the file failed for a reason that may pass (out of file descriptors or memory, a
+ * certificate not valid yet), so that it tries again, and for a reload asked for by hand
+ * (SIGHUP). */
+void fo_filewatch_forget(fo_filewatch *fw);
 
 /* True when the path resolved to a regular file (or anything stat accepts) at the last look. */
 bool fo_filewatch_exists(const fo_filewatch *fw);

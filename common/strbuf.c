@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char empty[1];
@@ -212,9 +213,17 @@ char *fo_strbuf_take(fo_strbuf *sb)
 
 fo_rc fo_strbuf_read_file(fo_strbuf *sb, const char *path, fo_err *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO for reading would wait for a writer (with signals blocked in
+     * the caller's thread, for good); it is refused below instead. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return fo_err_set(err, FO_EIO, "%s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        fo_rc bad = fo_err_set(err, FO_EINVAL, "%s: not a regular file", path);
+        close(fd);
+        return bad;
+    }
     fo_rc rc = FO_OK;
     char buf[8192];
     for (;;) {

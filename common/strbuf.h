@@ -75,7 +75,8 @@ fo_rc fo_strbuf_put_json_str(fo_strbuf *sb, const char *s);
 
 /* Append the whole content of the file at path. FO_EIO (err names the file and the system's
  * reason) when it cannot be read; FO_ELIMIT (err names the file and the limit) when it is
- * larger than the buffer's limit. Blocking read(2); not for sockets. */
+ * larger than the buffer's limit; FO_EINVAL when the path is no regular file (a FIFO, a
+ * device, a directory: refused without waiting). */
 fo_rc fo_strbuf_read_file(fo_strbuf *sb, const char *path, fo_err *err);
 
 /* Hand the content over: returns a heap string the caller frees (never NULL unless out of

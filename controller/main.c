@@ -152,6 +152,10 @@ int main(int argc, char **argv)
                         sig == SIGTERM ? "SIGTERM" : "SIGINT");
             break;
         }
+        if (sig == SIGHUP) { /* reload by hand: the defaults are read again, changed or not */
+            fo_log_info("SIGHUP received: reading the defaults file again");
+            fo_manager_recheck_defaults(m);
+        }
         fo_manager_tick(m); /* every tick, and at once on SIGHUP */
         if (fo_manager_lost_leadership(m)) {
             status = 1;

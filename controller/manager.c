@@ -327,6 +327,12 @@ void fo_manager_tick(fo_manager *m)
     fo_manager_update_gauges(m);
 }
 
+void fo_manager_recheck_defaults(fo_manager *m)
+{
+    if (m->cfg->defaults_path)
+        fo_filewatch_forget(&m->dwatch);
+}
+
 bool fo_manager_lost_leadership(fo_manager *m)
 {
     return atomic_load(&m->lost) ||

@@ -46,6 +46,9 @@ fo_manager *fo_manager_start(const fo_manager_opts *opts, fo_err *err);
  * queue-depth and resources-by-state gauges. */
 void fo_manager_tick(fo_manager *m);
 
+/* Make the next tick read the defaults file whether it changed or not (SIGHUP). */
+void fo_manager_recheck_defaults(fo_manager *m);
+
 /* True once leadership was lost (the process should exit non-zero). */
 bool fo_manager_lost_leadership(fo_manager *m);
 

@@ -203,13 +203,19 @@ void fo_manager_reload_defaults(fo_manager *m)
     fo_cluster_defaults *cd = read_defaults(m->cfg->defaults_path, &err);
     pthread_mutex_lock(&m->dmu);
     if (!cd) {
+        /* a failure that may pass (out of file descriptors or memory) is tried again at the
+         * next tick; its message is logged once */
+        if (err.rc == FO_EIO || err.rc == FO_ENOMEM)
+            fo_filewatch_forget(&m->dwatch);
+        bool again = !m->defaults_ok && strcmp(m->defaults_error, err.message) == 0;
         m->defaults_ok = false;
         snprintf(m->defaults_error, sizeof m->defaults_error, "%s", err.message);
         pthread_mutex_unlock(&m->dmu);
         fo_counter_add(m->defaults_reloads, 1, (const char *[]){"failure"});
         fo_gauge_set(m->defaults_degraded, 1, NULL);
-        fo_log_error("cluster defaults not reloaded, still using the last good version: %s",
-                     err.message);
+        if (!again)
+            fo_log_error("cluster defaults not reloaded, still using the last good version: %s",
+                         err.message);
         return;
     }
     fo_cluster_defaults *old = m->cd;

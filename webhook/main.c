@@ -287,6 +287,12 @@ int main(int argc, char **argv)
             fo_log_info("%s received: finishing requests in flight, then exiting", name);
             break;
         }
+        if (sig == SIGHUP) { /* reload by hand: the files are read again, changed or not */
+            fo_log_info("SIGHUP received: reading the certificate and the defaults again");
+            if (cw)
+                fo_certwatch_recheck(cw);
+            fo_webhook_recheck_defaults(wh);
+        }
         reload(wh, cw); /* every poll interval, and at once on SIGHUP */
         /* A burst of requests leaves freed memory in malloc's arenas (bodies, documents);
          * once a poll interval passed without a request, give it back to the system, so the

@@ -147,6 +147,12 @@ fo_cluster_defaults *fo_webhook_defaults_ref(fo_webhook *wh)
     return cd;
 }
 
+void fo_webhook_recheck_defaults(fo_webhook *wh)
+{
+    if (wh->defaults_path)
+        fo_filewatch_forget(&wh->defaults_watch);
+}
+
 fo_rc fo_webhook_reload_defaults(fo_webhook *wh, bool *reloaded, fo_err *err)
 {
     if (reloaded)
@@ -157,14 +163,20 @@ fo_rc fo_webhook_reload_defaults(fo_webhook *wh, bool *reloaded, fo_err *err)
     fo_err_clear(&local);
     fo_cluster_defaults *cd = load_defaults(wh->defaults_path, &local);
     if (!cd) {
+        /* a failure that may pass (out of file descriptors or memory) is tried again at the
+         * next poll; its message is logged once */
+        if (local.rc == FO_EIO || local.rc == FO_ENOMEM)
+            fo_filewatch_forget(&wh->defaults_watch);
         pthread_mutex_lock(&wh->mu);
+        bool again = !wh->defaults_ok && strcmp(wh->defaults_error, local.message) == 0;
         wh->defaults_ok = false;
         snprintf(wh->defaults_error, sizeof wh->defaults_error, "%s", local.message);
         pthread_mutex_unlock(&wh->mu);
         fo_counter_add(wh->defaults_reloads, 1, (const char *[]){"failure"});
         fo_gauge_set(wh->defaults_degraded, 1, NULL);
-        fo_log_error("cluster defaults not reloaded, still serving the last good version: %s",
-                     local.message);
+        if (!again)
+            fo_log_error("cluster defaults not reloaded, still serving the last good version: %s",
+                         local.message);
         if (err)
             *err = local;
         return local.rc;

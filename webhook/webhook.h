@@ -121,6 +121,9 @@ void fo_webhook_refused(void *ctx, const char *path, int status);
  * (*reloaded says which; may be NULL), else the load error (the last good defaults stay). */
 fo_rc fo_webhook_reload_defaults(fo_webhook *wh, bool *reloaded, fo_err *err);
 
+/* Make the next fo_webhook_reload_defaults load the file whether it changed or not (SIGHUP). */
+void fo_webhook_recheck_defaults(fo_webhook *wh);
+
 /* True while the last load of the defaults file failed. */
 bool fo_webhook_degraded(const fo_webhook *wh);
 

@@ -97,7 +97,9 @@ void fo_testcerts_free(fo_testcerts *tc)
     free(tc);
 }
 
-static char *server_template(const fo_testcerts *tc, const char *name, const char *extra_dns)
+/* valid_from / valid_until: "YYYY-MM-DD HH:MM:SS" (UTC), or NULL for now and 30 days. */
+static char *server_template(const fo_testcerts *tc, const char *name, const char *extra_dns,
+                             const char *valid_from, const char *valid_until)
 {
     char text[2048];
     int n = snprintf(text, sizeof text,
@@ -105,8 +107,13 @@ static char *server_template(const fo_testcerts *tc, const char *name, const cha
                      "dns_name = \"localhost\"\n"
                      "ip_address = \"127.0.0.1\"\n"
                      "tls_www_server\n"
-                     "signing_key\n"
-                     "expiration_days = 30\n");
+                     "signing_key\n");
+    if (valid_from && valid_until)
+        n += snprintf(text + n, sizeof text - (size_t)n,
+                      "activation_date = \"%s\"\nexpiration_date = \"%s\"\n", valid_from,
+                      valid_until);
+    else
+        n += snprintf(text + n, sizeof text - (size_t)n, "expiration_days = 30\n");
     if (extra_dns) {
         char *copy = strdup(extra_dns);
         for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok;
@@ -117,13 +124,14 @@ static char *server_template(const fo_testcerts *tc, const char *name, const cha
     return write_template(tc, name, text);
 }
 
-void fo_testcerts_issue(fo_testcerts *tc, const char *name, const char *extra_dns,
-                        char **cert_path, char **key_path)
+static void issue(fo_testcerts *tc, const char *name, const char *extra_dns,
+                  const char *valid_from, const char *valid_until, char **cert_path,
+                  char **key_path)
 {
     char *crt = path_in(tc->dir, name, ".crt");
     char *key = path_in(tc->dir, name, ".key");
     make_key(tc, key);
-    char *tmpl = server_template(tc, name, extra_dns);
+    char *tmpl = server_template(tc, name, extra_dns, valid_from, valid_until);
     char *args[] = {"certtool", "--generate-certificate", "--load-privkey", key,
                     "--load-ca-certificate", tc->ca_cert, "--load-ca-privkey", tc->ca_key,
                     "--template", tmpl, "--outfile", crt, NULL};
@@ -133,13 +141,25 @@ void fo_testcerts_issue(fo_testcerts *tc, const char *name, const char *extra_dn
     *key_path = key;
 }
 
+void fo_testcerts_issue(fo_testcerts *tc, const char *name, const char *extra_dns,
+                        char **cert_path, char **key_path)
+{
+    issue(tc, name, extra_dns, NULL, NULL, cert_path, key_path);
+}
+
+void fo_testcerts_issue_dated(fo_testcerts *tc, const char *name, const char *valid_from,
+                              const char *valid_until, char **cert_path, char **key_path)
+{
+    issue(tc, name, NULL, valid_from, valid_until, cert_path, key_path);
+}
+
 void fo_testcerts_self_signed(fo_testcerts *tc, const char *name, char **cert_path,
                               char **key_path)
 {
     char *crt = path_in(tc->dir, name, ".crt");
     char *key = path_in(tc->dir, name, ".key");
     make_key(tc, key);
-    char *tmpl = server_template(tc, name, NULL);
+    char *tmpl = server_template(tc, name, NULL, NULL, NULL);
     char *args[] = {"certtool", "--generate-self-signed", "--load-privkey", key, "--template",
                     tmpl, "--outfile", crt, NULL};
     certtool(tc, args);

@@ -24,6 +24,11 @@ void fo_testcerts_free(fo_testcerts *tc);
 void fo_testcerts_issue(fo_testcerts *tc, const char *name, const char *extra_dns,
                         char **cert_path, char **key_path);
 
+/* The same with a validity period ("YYYY-MM-DD HH:MM:SS", UTC): expired or not yet valid
+ * certificates. */
+void fo_testcerts_issue_dated(fo_testcerts *tc, const char *name, const char *valid_from,
+                              const char *valid_until, char **cert_path, char **key_path);
+
 /* A certificate that is not signed by the CA (self-signed), for "untrusted" tests. */
 void fo_testcerts_self_signed(fo_testcerts *tc, const char *name, char **cert_path,
                               char **key_path);

@@ -2,6 +2,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -372,6 +373,12 @@ START_TEST(read_file_appends_whole_files_and_names_the_file_on_errors)
     unlink(path);
     ck_assert_int_eq(fo_strbuf_read_file(&sb, path, &err), FO_EIO);
     ck_assert_ptr_nonnull(strstr(err.message, "No such file"));
+    /* a FIFO would wait for a writer, a directory cannot be read: refused at once */
+    ck_assert_int_eq(mkfifo(path, 0600), 0);
+    ck_assert_int_eq(fo_strbuf_read_file(&sb, path, &err), FO_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "not a regular file"));
+    unlink(path);
+    ck_assert_int_eq(fo_strbuf_read_file(&sb, "/", &err), FO_EINVAL);
     fo_strbuf_release(&sb);
 }
 END_TEST

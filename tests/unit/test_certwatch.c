@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -294,6 +295,122 @@ START_TEST(certwatch_refuses_missing_and_mismatched_files_at_start)
 }
 END_TEST
 
+/* A Kubernetes-style secret directory under a new root with pair crt/key; the watched paths
+ * in crt_out / key_out. */
+static char *secret_root(const char *crt, const char *key, char crt_out[600], char key_out[600])
+{
+    char *root = fo_test_mkdtemp();
+    secret_dir(root, "..v1", crt, key);
+    snprintf(crt_out, 600, "%s/tls.crt", root);
+    snprintf(key_out, 600, "%s/tls.key", root);
+    ck_assert_int_eq(symlink("..data/tls.crt", crt_out), 0);
+    ck_assert_int_eq(symlink("..data/tls.key", key_out), 0);
+    return root;
+}
+
+/* A pair clients would refuse is not swapped in: expired, or not valid yet (then tried again
+ * at every check, as the time may come). At start there is no other, so it is served. */
+START_TEST(certificates_outside_their_validity_are_refused_on_reload)
+{
+    char *crt1, *key1, *old_crt, *old_key, *new_crt, *new_key;
+    fo_testcerts_issue(g_certs, "v1", NULL, &crt1, &key1);
+    fo_testcerts_issue_dated(g_certs, "expired", "2019-01-01 00:00:00", "2020-02-01 00:00:00",
+                             &old_crt, &old_key);
+    fo_testcerts_issue_dated(g_certs, "future", "2099-01-01 00:00:00", "2100-01-01 00:00:00",
+                             &new_crt, &new_key);
+    char crt[600], key[600];
+    char *root = secret_root(crt1, key1, crt, key);
+    fo_certwatch *cw = watch(crt, key);
+    char fp1[65], fp[65];
+    fo_certwatch_fingerprint(cw, fp1);
+    bool reloaded = true;
+    fo_err err;
+    secret_dir(root, "..v2", old_crt, old_key);
+    ck_assert_int_eq(fo_certwatch_check(cw, &reloaded, &err), FO_EINVAL);
+    ck_assert(!reloaded);
+    ck_assert_ptr_nonnull(strstr(err.message, "expired at 2020-02-01T00:00:00Z"));
+    ck_assert_int_eq(fo_certwatch_check(cw, &reloaded, &err), FO_OK); /* not tried again */
+
+    secret_dir(root, "..v3", new_crt, new_key);
+    ck_assert_int_eq(fo_certwatch_check(cw, &reloaded, &err), FO_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "not valid before 2099-01-01T00:00:00Z"));
+    fo_err_clear(&err);
+    ck_assert_int_eq(fo_certwatch_check(cw, &reloaded, &err), FO_EINVAL); /* again */
+    ck_assert_int_eq(fo_certwatch_generation(cw), 1);
+    fo_certwatch_fingerprint(cw, fp);
+    ck_assert_str_eq(fp, fp1);
+    fo_certwatch_free(cw);
+
+    /* at start: served */
+    cw = watch(old_crt, old_key);
+    ck_assert_int_eq(fo_certwatch_generation(cw), 1);
+    fo_certwatch_free(cw);
+    fo_test_rmdir(root);
+    free(root);
+    free(crt1);
+    free(key1);
+    free(old_crt);
+    free(old_key);
+    free(new_crt);
+    free(new_key);
+}
+END_TEST
+
+/* A load that failed for want of file descriptors is tried again at the next check, though
+ * the files did not change again; a FIFO is refused at once instead of waited on; a recheck
+ * loads the files again unchanged. */
+START_TEST(a_passing_failure_is_retried_and_a_fifo_never_waited_on)
+{
+    char *crt1, *key1, *crt2, *key2;
+    fo_testcerts_issue(g_certs, "r1", NULL, &crt1, &key1);
+    fo_testcerts_issue(g_certs, "r2", NULL, &crt2, &key2);
+    char crt[600], key[600];
+    char *root = secret_root(crt1, key1, crt, key);
+    fo_certwatch *cw = watch(crt, key);
+    secret_dir(root, "..v2", crt2, key2);
+
+    /* no descriptor left: the lowest free one becomes the limit */
+    struct rlimit saved;
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
+    int lowest = dup(0);
+    ck_assert_int_ge(lowest, 0);
+    close(lowest);
+    struct rlimit tight = {(rlim_t)lowest, saved.rlim_max};
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &tight), 0);
+    bool reloaded = true;
+    fo_err err;
+    fo_rc rc = fo_certwatch_check(cw, &reloaded, &err);
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
+    ck_assert_int_eq(rc, FO_EIO);
+    ck_assert_ptr_nonnull(strstr(err.message, "Too many open files"));
+    ck_assert_int_eq(fo_certwatch_check(cw, &reloaded, &err), FO_OK);
+    ck_assert(reloaded);
+    ck_assert_int_eq(fo_certwatch_generation(cw), 2);
+
+    ck_assert_int_eq(fo_certwatch_check(cw, &reloaded, &err), FO_OK);
+    ck_assert(!reloaded);
+    fo_certwatch_recheck(cw);
+    ck_assert_int_eq(fo_certwatch_check(cw, &reloaded, &err), FO_OK);
+    ck_assert(reloaded);
+    ck_assert_int_eq(fo_certwatch_generation(cw), 3);
+
+    char fifo[700];
+    snprintf(fifo, sizeof fifo, "%s/fifo", root);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    fo_err_clear(&err);
+    ck_assert_ptr_null(fo_certwatch_new(crt, fifo, &err));
+    ck_assert_ptr_nonnull(strstr(err.message, "not a regular file"));
+
+    fo_certwatch_free(cw);
+    fo_test_rmdir(root);
+    free(root);
+    free(crt1);
+    free(key1);
+    free(crt2);
+    free(key2);
+}
+END_TEST
+
 static void certs_setup(void)
 {
     g_certs = fo_testcerts_new();
@@ -315,6 +432,8 @@ int main(void)
     tcase_add_test(tls, tls_1_1_is_refused_and_tls_1_2_accepted);
     tcase_add_test(tls, certificate_rotation_through_a_symlink_swap_takes_effect_while_serving);
     tcase_add_test(tls, certwatch_refuses_missing_and_mismatched_files_at_start);
+    tcase_add_test(tls, certificates_outside_their_validity_are_refused_on_reload);
+    tcase_add_test(tls, a_passing_failure_is_retried_and_a_fifo_never_waited_on);
     suite_add_tcase(s, tls);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -67,6 +67,22 @@ START_TEST(a_rewrite_is_reported_once)
 }
 END_TEST
 
+/* After a forget the next look reports a change once, the file untouched (a retry). */
+START_TEST(a_forgotten_look_is_a_change_once)
+{
+    char *p = at("defaults.yaml");
+    fo_test_write_file(p, "a: 1\n");
+    fo_filewatch fw;
+    fo_filewatch_init(&fw, p);
+    ck_assert(!fo_filewatch_changed(&fw));
+    fo_filewatch_forget(&fw);
+    ck_assert(fo_filewatch_changed(&fw));
+    ck_assert(!fo_filewatch_changed(&fw));
+    fo_filewatch_release(&fw);
+    free(p);
+}
+END_TEST
+
 START_TEST(a_file_with_the_same_times_but_another_size_is_a_change)
 {
     char *p = at("f");
@@ -158,6 +174,7 @@ int main(void)
     tcase_add_test(tc, a_kubernetes_data_symlink_swap_is_a_change);
     tcase_add_test(tc, disappearing_and_reappearing_are_changes);
     tcase_add_test(tc, a_dangling_symlink_counts_as_missing);
+    tcase_add_test(tc, a_forgotten_look_is_a_change_once);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
