@@ -247,7 +247,6 @@ fo_manager *fo_manager_start(const fo_manager_opts *opts, fo_err *err)
     m->opts = *opts;
     m->cfg = opts->cfg;
     pthread_mutex_init(&m->qmu, NULL);
-    pthread_mutex_init(&m->dmu, NULL);
     pthread_mutex_init(&m->wmu, NULL);
     m->queued_at = json_object();
     m->metrics = fo_metrics_new();
@@ -329,8 +328,7 @@ void fo_manager_tick(fo_manager *m)
 
 void fo_manager_recheck_defaults(fo_manager *m)
 {
-    if (m->cfg->defaults_path)
-        fo_filewatch_forget(&m->dwatch);
+    fo_defaults_file_recheck(m->defaults);
 }
 
 bool fo_manager_lost_leadership(fo_manager *m)
@@ -365,12 +363,10 @@ void fo_manager_stop(fo_manager *m)
     fo_httpd_stop(m->health);
     fo_workqueue_free(m->queue);
     free(m->workers);
-    fo_cluster_defaults_unref(m->cd);
-    fo_filewatch_release(&m->dwatch);
+    fo_defaults_file_free(m->defaults);
     json_decref(m->queued_at);
     fo_metrics_free(m->metrics);
     pthread_mutex_destroy(&m->qmu);
-    pthread_mutex_destroy(&m->dmu);
     pthread_mutex_destroy(&m->wmu);
     free(m);
 }

@@ -11,7 +11,6 @@
 #include "common/jsonutil.h"
 #include "common/kube_oversized.h"
 #include "common/log.h"
-#include "common/strbuf.h"
 #include "controller/manager_internal.h"
 
 /* Seconds; passes are mostly under 10 ms, an upgrade step with API writes under a second. */
@@ -123,9 +122,9 @@ static void handle(void *ctx, const fo_http_request *req, fo_http_response *resp
     } else if (strcmp(req->path, "/readyz") == 0) {
         /* Ready = caches synced; a follower on standby is ready too (it takes over warm). */
         bool synced = fo_manager_synced(m);
-        pthread_mutex_lock(&m->dmu);
-        bool defaults_ok = m->defaults_ok;
-        pthread_mutex_unlock(&m->dmu);
+        fo_defaults_state st;
+        fo_defaults_file_state(m->defaults, &st);
+        bool defaults_ok = st.ok;
         json_t *body =
             json_pack("{s:s, s:b, s:b, s:b}", "status", synced ? "ready" : "not ready", "synced",
                       synced, "leader", atomic_load(&m->leading), "defaultsDegraded", !defaults_ok);
@@ -163,67 +162,36 @@ fo_rc fo_manager_start_health(fo_manager *m, fo_err *err)
 
 /* ---- cluster defaults ---------------------------------------------------------------------- */
 
-static fo_cluster_defaults *read_defaults(const char *path, fo_err *err)
-{
-    fo_strbuf sb;
-    fo_strbuf_init(&sb, FO_CLUSTER_DEFAULTS_MAX_BYTES);
-    fo_cluster_defaults *cd = NULL;
-    if (fo_strbuf_read_file(&sb, path, err) == FO_OK) {
-        cd = fo_cluster_defaults_parse(sb.data, sb.len, err);
-        if (!cd)
-            fo_err_wrap(err, "%s", path);
-    }
-    fo_strbuf_release(&sb);
-    return cd;
-}
-
 fo_rc fo_manager_load_defaults(fo_manager *m, fo_err *err)
 {
-    m->defaults_ok = true;
-    if (!m->cfg->defaults_path) {
-        m->cd = fo_cluster_defaults_empty();
-        return FO_OK;
-    }
-    if (!fo_filewatch_init(&m->dwatch, m->cfg->defaults_path))
-        return fo_err_set(err, FO_ENOMEM, "out of memory");
-    m->cd = read_defaults(m->cfg->defaults_path, err);
-    if (!m->cd)
+    m->defaults = fo_defaults_file_open(m->cfg->defaults_path, err);
+    if (!m->defaults)
         return err ? err->rc : FO_EINVAL;
-    fo_counter_add(m->defaults_reloads, 1, (const char *[]){"success"});
-    fo_log_info("cluster defaults loaded from %s", m->cfg->defaults_path);
+    if (m->cfg->defaults_path) {
+        fo_counter_add(m->defaults_reloads, 1, (const char *[]){"success"});
+        fo_log_info("cluster defaults loaded from %s", m->cfg->defaults_path);
+    }
     return FO_OK;
 }
 
 void fo_manager_reload_defaults(fo_manager *m)
 {
-    if (!m->cfg->defaults_path || !fo_filewatch_changed(&m->dwatch))
-        return;
     fo_err err;
     fo_err_clear(&err);
-    fo_cluster_defaults *cd = read_defaults(m->cfg->defaults_path, &err);
-    pthread_mutex_lock(&m->dmu);
-    if (!cd) {
-        /* a failure that may pass (out of file descriptors or memory) is tried again at the
-         * next tick; its message is logged once */
-        if (err.rc == FO_EIO || err.rc == FO_ENOMEM)
-            fo_filewatch_forget(&m->dwatch);
-        bool again = !m->defaults_ok && strcmp(m->defaults_error, err.message) == 0;
-        m->defaults_ok = false;
-        snprintf(m->defaults_error, sizeof m->defaults_error, "%s", err.message);
-        pthread_mutex_unlock(&m->dmu);
+    switch (fo_defaults_file_poll(m->defaults, &err)) {
+    case FO_DEFAULTS_UNCHANGED:
+        return;
+    case FO_DEFAULTS_REFUSED:
+        fo_log_error("cluster defaults not reloaded, still using the last good version: %s",
+                     err.message);
+        /* fall through */
+    case FO_DEFAULTS_REFUSED_AGAIN:
         fo_counter_add(m->defaults_reloads, 1, (const char *[]){"failure"});
         fo_gauge_set(m->defaults_degraded, 1, NULL);
-        if (!again)
-            fo_log_error("cluster defaults not reloaded, still using the last good version: %s",
-                         err.message);
         return;
+    case FO_DEFAULTS_LOADED:
+        break;
     }
-    fo_cluster_defaults *old = m->cd;
-    m->cd = cd;
-    m->defaults_ok = true;
-    m->defaults_error[0] = '\0';
-    pthread_mutex_unlock(&m->dmu);
-    fo_cluster_defaults_unref(old);
     fo_counter_add(m->defaults_reloads, 1, (const char *[]){"success"});
     fo_gauge_set(m->defaults_degraded, 0, NULL);
     fo_log_info("cluster defaults reloaded from %s", m->cfg->defaults_path);
@@ -232,8 +200,5 @@ void fo_manager_reload_defaults(fo_manager *m)
 fo_cluster_defaults *fo_manager_defaults_ref(void *ctx)
 {
     fo_manager *m = ctx;
-    pthread_mutex_lock(&m->dmu);
-    fo_cluster_defaults *cd = fo_cluster_defaults_ref(m->cd);
-    pthread_mutex_unlock(&m->dmu);
-    return cd;
+    return fo_defaults_file_ref(m->defaults);
 }

@@ -8,7 +8,7 @@
 #include <stdatomic.h>
 
 #include "common/cluster_defaults.h"
-#include "common/filewatch.h"
+#include "common/defaults_file.h"
 #include "common/httpd.h"
 #include "common/informer.h"
 #include "common/lease.h"
@@ -49,12 +49,7 @@ struct fo_manager {
     pthread_mutex_t qmu;
     json_t *queued_at;
 
-    /* Cluster defaults (reference counted; swapped on reload). */
-    pthread_mutex_t dmu;
-    fo_cluster_defaults *cd;
-    fo_filewatch dwatch;
-    bool defaults_ok;
-    char defaults_error[512];
+    fo_defaults_file *defaults; /* the cluster defaults file (reloaded by the main thread) */
 
     int64_t last_gauges_ms;
 

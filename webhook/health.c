@@ -18,19 +18,19 @@ void fo_webhook_healthz(fo_webhook *wh, fo_http_response *resp)
 void fo_webhook_readyz(fo_webhook *wh, fo_http_response *resp)
 {
     bool ready = atomic_load(&wh->ready);
-    pthread_mutex_lock(&wh->mu);
-    bool ok = wh->defaults_ok;
-    json_t *defaults = json_pack("{s:s?, s:b, s:I}", "file", wh->defaults_path, "ok", ok,
-                                 "version", (json_int_t)wh->defaults_generation);
+    fo_defaults_state st;
+    fo_defaults_file_state(wh->defaults, &st);
+    bool ok = st.ok;
+    json_t *defaults = json_pack("{s:s?, s:b, s:I}", "file", st.path, "ok", ok, "version",
+                                 (json_int_t)st.version);
     if (defaults && !ok)
-        json_object_set_new(defaults, "error", json_string(wh->defaults_error));
-    if (defaults && wh->defaults_loaded_ms) {
+        json_object_set_new(defaults, "error", json_string(st.error));
+    if (defaults && st.loaded_ms) {
         char ts[40];
-        fo_clock_format_rfc3339(wh->defaults_loaded_ms, false, ts, sizeof ts);
+        fo_clock_format_rfc3339(st.loaded_ms, false, ts, sizeof ts);
         json_object_set_new(defaults, ok ? "loadedAt" : "servingVersionLoadedAt",
                             json_string(ts));
     }
-    pthread_mutex_unlock(&wh->mu);
     const char *status = !ready ? "not ready" : ok ? "ready" : "degraded";
     json_t *body = json_pack("{s:s, s:b, s:o?}", "status", status, "degraded", !ok, "defaults",
                              defaults);

@@ -2,19 +2,14 @@
  * metric families. Routes live in routes.c, health endpoints in health.c. */
 #include "webhook/webhook.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/cpu_limit.h"
 #include "common/httpd.h"
 #include "common/log.h"
-#include "common/strbuf.h"
 #include "webhook/admission.h"
 #include "webhook/webhook_internal.h"
 
@@ -65,21 +60,6 @@ static void register_metrics(fo_webhook *wh)
     fo_gauge_set(wh->defaults_degraded, 0, NULL);
 }
 
-/* Read and parse the defaults file. New object or NULL with err naming the file. */
-static fo_cluster_defaults *load_defaults(const char *path, fo_err *err)
-{
-    fo_strbuf sb;
-    fo_strbuf_init(&sb, FO_CLUSTER_DEFAULTS_MAX_BYTES);
-    fo_cluster_defaults *cd = NULL;
-    if (fo_strbuf_read_file(&sb, path, err) == FO_OK) {
-        cd = fo_cluster_defaults_parse(sb.data, sb.len, err);
-        if (!cd)
-            fo_err_wrap(err, "%s", path);
-    }
-    fo_strbuf_release(&sb);
-    return cd;
-}
-
 fo_webhook *fo_webhook_new(const fo_webhook_opts *opts, fo_err *err)
 {
     fo_webhook *wh = calloc(1, sizeof *wh);
@@ -89,7 +69,6 @@ fo_webhook *fo_webhook_new(const fo_webhook_opts *opts, fo_err *err)
     }
     if (opts)
         wh->opts = *opts;
-    pthread_mutex_init(&wh->mu, NULL);
     pthread_mutex_init(&wh->heavy, NULL);
     wh->metrics = fo_metrics_new();
     if (!wh->metrics) {
@@ -97,29 +76,14 @@ fo_webhook *fo_webhook_new(const fo_webhook_opts *opts, fo_err *err)
         goto fail;
     }
     register_metrics(wh);
-    wh->defaults_ok = true;
-    if (opts && opts->defaults_path) {
-        wh->defaults_path = strdup(opts->defaults_path);
-        wh->opts.defaults_path = wh->defaults_path;
-        if (!wh->defaults_path || !fo_filewatch_init(&wh->defaults_watch, wh->defaults_path)) {
-            fo_err_set(err, FO_ENOMEM, "webhook: out of memory");
-            goto fail;
-        }
-        wh->cd = load_defaults(wh->defaults_path, err);
-        if (!wh->cd) {
-            fo_err_wrap(err, "cluster defaults");
-            goto fail;
-        }
-        wh->defaults_loaded_ms = fo_clock_now_ms(fo_clock_real());
-        wh->defaults_generation = 1;
-        fo_counter_add(wh->defaults_reloads, 1, (const char *[]){"success"});
-    } else {
-        wh->cd = fo_cluster_defaults_empty();
-        if (!wh->cd) {
-            fo_err_set(err, FO_ENOMEM, "webhook: out of memory");
-            goto fail;
-        }
+    wh->defaults = fo_defaults_file_open(opts ? opts->defaults_path : NULL, err);
+    if (!wh->defaults) {
+        fo_err_wrap(err, "cluster defaults");
+        goto fail;
     }
+    wh->opts.defaults_path = NULL; /* the caller's string: fo_defaults_file_state has a copy */
+    if (opts && opts->defaults_path)
+        fo_counter_add(wh->defaults_reloads, 1, (const char *[]){"success"});
     return wh;
 fail:
     fo_webhook_free(wh);
@@ -130,71 +94,50 @@ void fo_webhook_free(fo_webhook *wh)
 {
     if (!wh)
         return;
-    fo_cluster_defaults_unref(wh->cd);
-    fo_filewatch_release(&wh->defaults_watch);
-    free(wh->defaults_path);
+    fo_defaults_file_free(wh->defaults);
     fo_metrics_free(wh->metrics);
-    pthread_mutex_destroy(&wh->mu);
     pthread_mutex_destroy(&wh->heavy);
     free(wh);
 }
 
 fo_cluster_defaults *fo_webhook_defaults_ref(fo_webhook *wh)
 {
-    pthread_mutex_lock(&wh->mu);
-    fo_cluster_defaults *cd = fo_cluster_defaults_ref(wh->cd);
-    pthread_mutex_unlock(&wh->mu);
-    return cd;
+    return fo_defaults_file_ref(wh->defaults);
 }
 
 void fo_webhook_recheck_defaults(fo_webhook *wh)
 {
-    if (wh->defaults_path)
-        fo_filewatch_forget(&wh->defaults_watch);
+    fo_defaults_file_recheck(wh->defaults);
 }
 
 fo_rc fo_webhook_reload_defaults(fo_webhook *wh, bool *reloaded, fo_err *err)
 {
     if (reloaded)
         *reloaded = false;
-    if (!wh->defaults_path || !fo_filewatch_changed(&wh->defaults_watch))
-        return FO_OK;
     fo_err local;
     fo_err_clear(&local);
-    fo_cluster_defaults *cd = load_defaults(wh->defaults_path, &local);
-    if (!cd) {
-        /* a failure that may pass (out of file descriptors or memory) is tried again at the
-         * next poll; its message is logged once */
-        if (local.rc == FO_EIO || local.rc == FO_ENOMEM)
-            fo_filewatch_forget(&wh->defaults_watch);
-        pthread_mutex_lock(&wh->mu);
-        bool again = !wh->defaults_ok && strcmp(wh->defaults_error, local.message) == 0;
-        wh->defaults_ok = false;
-        snprintf(wh->defaults_error, sizeof wh->defaults_error, "%s", local.message);
-        pthread_mutex_unlock(&wh->mu);
+    fo_defaults_state st;
+    switch (fo_defaults_file_poll(wh->defaults, &local)) {
+    case FO_DEFAULTS_UNCHANGED:
+        return FO_OK;
+    case FO_DEFAULTS_REFUSED:
+        fo_log_error("cluster defaults not reloaded, still serving the last good version: %s",
+                     local.message);
+        /* fall through */
+    case FO_DEFAULTS_REFUSED_AGAIN:
         fo_counter_add(wh->defaults_reloads, 1, (const char *[]){"failure"});
         fo_gauge_set(wh->defaults_degraded, 1, NULL);
-        if (!again)
-            fo_log_error("cluster defaults not reloaded, still serving the last good version: %s",
-                         local.message);
         if (err)
             *err = local;
         return local.rc;
+    case FO_DEFAULTS_LOADED:
+        break;
     }
-    pthread_mutex_lock(&wh->mu);
-    fo_cluster_defaults *old = wh->cd;
-    wh->cd = cd;
-    wh->defaults_ok = true;
-    wh->defaults_error[0] = '\0';
-    wh->defaults_loaded_ms = fo_clock_now_ms(fo_clock_real());
-    uint64_t gen = ++wh->defaults_generation;
-    pthread_mutex_unlock(&wh->mu);
-    /* Requests still using the old defaults hold their own reference. */
-    fo_cluster_defaults_unref(old);
+    fo_defaults_file_state(wh->defaults, &st);
     fo_counter_add(wh->defaults_reloads, 1, (const char *[]){"success"});
     fo_gauge_set(wh->defaults_degraded, 0, NULL);
-    fo_log_info("cluster defaults reloaded from %s (version %llu)", wh->defaults_path,
-                (unsigned long long)gen);
+    fo_log_info("cluster defaults reloaded from %s (version %llu)", st.path,
+                (unsigned long long)st.version);
     if (reloaded)
         *reloaded = true;
     return FO_OK;
@@ -202,11 +145,9 @@ fo_rc fo_webhook_reload_defaults(fo_webhook *wh, bool *reloaded, fo_err *err)
 
 bool fo_webhook_degraded(const fo_webhook *wh)
 {
-    fo_webhook *m = (fo_webhook *)wh; /* the mutex is not part of the value */
-    pthread_mutex_lock(&m->mu);
-    bool degraded = !m->defaults_ok;
-    pthread_mutex_unlock(&m->mu);
-    return degraded;
+    fo_defaults_state st;
+    fo_defaults_file_state(wh->defaults, &st);
+    return !st.ok;
 }
 
 void fo_webhook_set_ready(fo_webhook *wh, bool ready)

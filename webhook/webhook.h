@@ -17,9 +17,10 @@
  *
  * Cluster defaults: read from opts.defaults_path at start (a file that cannot be loaded then
  * is an error: the process should not start with silently different defaults), then re-read by
- * fo_webhook_reload_defaults when the file changes (common/filewatch). A broken new version
- * keeps the last good defaults in service, is logged at error, and shows in /readyz and the
- * flinkop_webhook_defaults_degraded gauge until a good version is read. The handler is
+ * fo_webhook_reload_defaults when the file changes (common/defaults_file.h). A broken new
+ * version keeps the last good defaults in service, is logged at error once per reason, and
+ * shows in /readyz and the flinkop_webhook_defaults_degraded gauge until a good version is
+ * read. The handler is
  * thread-safe; reloads may run concurrently with requests. */
 
 #include <stdbool.h>

@@ -8,22 +8,14 @@
 #include <stdint.h>
 
 #include "common/cluster_defaults.h"
-#include "common/filewatch.h"
+#include "common/defaults_file.h"
 #include "common/httpd.h"
 #include "common/metrics.h"
 #include "webhook/webhook.h"
 
 struct fo_webhook {
     fo_webhook_opts opts;
-    char *defaults_path;
-
-    pthread_mutex_t mu;          /* guards the defaults fields below */
-    fo_cluster_defaults *cd;     /* served now; never NULL */
-    bool defaults_ok;            /* the last load succeeded */
-    char defaults_error[512];    /* why the last load failed */
-    int64_t defaults_loaded_ms;  /* wall time of the last good load (0 = none / no file) */
-    uint64_t defaults_generation;
-    fo_filewatch defaults_watch; /* touched by the reload loop only */
+    fo_defaults_file *defaults; /* never NULL once created */
 
     /* Held while a review of more than FO_WEBHOOK_HEAVY_BODY_BYTES is handled: one at a time
      * (such a review can take 40 MiB or more to handle); another one meanwhile gets 429.
