@@ -28,7 +28,8 @@
  *
  * Stopping: fo_httpd_drain (optional, first) keeps serving but closes each connection after
  * its next answer; fo_httpd_quiesce closes the listening socket; fo_httpd_stop then waits up
- * to 5 s for requests in flight (responses written meanwhile carry `Connection: close`), ends
+ * to 5 s, or the request timeout when that is longer, for requests in flight (responses
+ * written meanwhile carry `Connection: close`), ends
  * open streams with their terminating chunk, and frees everything. */
 
 #include <jansson.h>

@@ -16,7 +16,8 @@
 #include "common/clock.h"
 #include "common/log.h"
 
-/* How long fo_httpd_stop waits for requests in flight. */
+/* How long fo_httpd_stop waits for requests in flight at least; with a request timeout, that
+ * long (a request within it may still be answered in time). */
 #define STOP_GRACE_MS 5000
 /* While every daemon is full, the acceptor looks again this often. */
 #define FULL_POLL_MS 10
@@ -515,7 +516,10 @@ void fo_httpd_stop(fo_httpd *srv)
     fo_httpd_quiesce(srv);
     struct timespec deadline;
     clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += STOP_GRACE_MS / 1000;
+    unsigned grace_s = STOP_GRACE_MS / 1000;
+    if (srv->request_timeout_s > grace_s)
+        grace_s = srv->request_timeout_s;
+    deadline.tv_sec += grace_s;
     pthread_mutex_lock(&srv->mu);
     while (srv->inflight > 0) {
         if (pthread_cond_timedwait(&srv->idle, &srv->mu, &deadline) == ETIMEDOUT)

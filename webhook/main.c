@@ -17,6 +17,7 @@
  * moment after its SIGTERM, and the API server keeps its connections to the pod alive, so
  * this lets the admissions already on their way land and moves the API server's connections
  * to the other replica. A second SIGTERM or SIGINT ends the delay. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <malloc.h>
@@ -53,7 +54,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: flinkop-webhook --tls-cert FILE --tls-key FILE [options]\n"
-            "  --port N              HTTPS port (default 9443)            FLINKOP_PORT\n"
+            "  --port N              HTTPS port (default 9443; 0: any)    FLINKOP_PORT\n"
             "  --tls-cert FILE       serving certificate (PEM, chain)     FLINKOP_TLS_CERT\n"
             "  --tls-key FILE        its private key (PEM)                FLINKOP_TLS_KEY\n"
             "  --defaults FILE       cluster defaults YAML (reloaded)     FLINKOP_DEFAULTS\n"
@@ -65,9 +66,14 @@ static void usage(FILE *f)
             "                        (not ready; each connection closed after its next answer)\n");
 }
 
-static bool truthy(const char *s)
+/* true, 1, yes / false, 0, no (any case); false for anything else, which *ok says. */
+static bool boolean(const char *s, bool *ok)
 {
-    return s && (strcasecmp(s, "true") == 0 || strcmp(s, "1") == 0 || strcasecmp(s, "yes") == 0);
+    *ok = true;
+    if (strcasecmp(s, "true") == 0 || strcmp(s, "1") == 0 || strcasecmp(s, "yes") == 0)
+        return true;
+    *ok = strcasecmp(s, "false") == 0 || strcmp(s, "0") == 0 || strcasecmp(s, "no") == 0;
+    return false;
 }
 
 /* A whole number in [0, max]: digits (strtol alone would also take " 5" and "+5"), then the
@@ -91,7 +97,8 @@ static const char *env(const char *name)
     return v && *v ? v : NULL;
 }
 
-/* Returns 0 to go on, or the exit status. */
+/* Returns 0 to go on, or the exit status. Errors name where the value came from: the flag,
+ * or its environment variable. */
 static int parse_config(int argc, char **argv, config *c)
 {
     memset(c, 0, sizeof *c);
@@ -103,8 +110,20 @@ static int parse_config(int argc, char **argv, config *c)
     c->kubeconfig = env("FLINKOP_KUBECONFIG");
     c->log_level = env("FLINKOP_LOG_LEVEL");
     c->bind_address = env("FLINKOP_BIND_ADDRESS");
-    c->plain_http = truthy(env("FLINKOP_PLAIN_HTTP"));
+    const char *plain = env("FLINKOP_PLAIN_HTTP");
+    if (plain) {
+        bool ok;
+        c->plain_http = boolean(plain, &ok);
+        if (!ok) {
+            fprintf(stderr, "flinkop-webhook: FLINKOP_PLAIN_HTTP: %s is not true or false\n",
+                    plain);
+            return 2;
+        }
+    }
     const char *delay = env("FLINKOP_SHUTDOWN_DELAY");
+    const char *port_from = "FLINKOP_PORT", *delay_from = "FLINKOP_SHUTDOWN_DELAY";
+    const char *level_from = "FLINKOP_LOG_LEVEL", *bind_from = "FLINKOP_BIND_ADDRESS";
+    const char *kubeconfig_from = "FLINKOP_KUBECONFIG";
     static const struct option opts[] = {
         {"port", required_argument, NULL, 'p'},
         {"tls-cert", required_argument, NULL, 'c'},
@@ -121,15 +140,15 @@ static int parse_config(int argc, char **argv, config *c)
     int ch;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
-        case 'p': port = optarg; break;
+        case 'p': port = optarg; port_from = "--port"; break;
         case 'c': c->tls_cert = optarg; break;
         case 'k': c->tls_key = optarg; break;
         case 'd': c->defaults = optarg; break;
-        case 'K': c->kubeconfig = optarg; break;
-        case 'l': c->log_level = optarg; break;
-        case 'b': c->bind_address = optarg; break;
+        case 'K': c->kubeconfig = optarg; kubeconfig_from = "--kubeconfig"; break;
+        case 'l': c->log_level = optarg; level_from = "--log-level"; break;
+        case 'b': c->bind_address = optarg; bind_from = "--bind-address"; break;
         case 'P': c->plain_http = true; break;
-        case 'D': delay = optarg; break;
+        case 'D': delay = optarg; delay_from = "--shutdown-delay"; break;
         case 'h': usage(stdout); return -1;
         default: usage(stderr); return 2;
         }
@@ -139,19 +158,32 @@ static int parse_config(int argc, char **argv, config *c)
         return 2;
     }
     if (port && !parse_number(port, 65535, NULL, &c->port)) {
-        fprintf(stderr, "flinkop-webhook: --port: %s is not a port number (0-65535)\n", port);
+        fprintf(stderr, "flinkop-webhook: %s: %s is not a port number (0-65535)\n", port_from,
+                port);
         return 2;
     }
     if (delay && !parse_number(delay, MAX_SHUTDOWN_DELAY_S, "s", &c->shutdown_delay_s)) {
-        fprintf(stderr,
-                "flinkop-webhook: --shutdown-delay: %s is not a number of seconds (0-%d)\n",
-                delay, MAX_SHUTDOWN_DELAY_S);
+        fprintf(stderr, "flinkop-webhook: %s: %s is not a number of seconds (0-%d)\n",
+                delay_from, delay, MAX_SHUTDOWN_DELAY_S);
         return 2;
     }
     fo_log_level level = FO_LOG_INFO;
     if (c->log_level && !fo_log_parse_level(c->log_level, &level)) {
-        fprintf(stderr, "flinkop-webhook: --log-level: %s is not debug, info, warn or error\n",
-                c->log_level);
+        fprintf(stderr, "flinkop-webhook: %s: %s is not debug, info, warn or error\n",
+                level_from, c->log_level);
+        return 2;
+    }
+    unsigned char addr[sizeof(struct in6_addr)];
+    if (c->bind_address && inet_pton(AF_INET, c->bind_address, addr) != 1 &&
+        inet_pton(AF_INET6, c->bind_address, addr) != 1) {
+        fprintf(stderr, "flinkop-webhook: %s: %s is not an IPv4 or IPv6 address\n", bind_from,
+                c->bind_address);
+        return 2;
+    }
+    /* a file named by hand that cannot be read is a mistake, not "no API access" */
+    if (c->kubeconfig && access(c->kubeconfig, R_OK) != 0) {
+        fprintf(stderr, "flinkop-webhook: %s: %s: %s\n", kubeconfig_from, c->kubeconfig,
+                strerror(errno));
         return 2;
     }
     fo_log_set_level(level);

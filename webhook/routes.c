@@ -31,11 +31,39 @@ static route match(const char *path)
     return R_OTHER;
 }
 
+/* Printable excerpt of a client-supplied string for messages (no quotes or control bytes). */
+static void excerpt(const char *in, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (; in && *in && o + 1 < cap; in++)
+        out[o++] = (*in >= 0x20 && *in < 0x7f && *in != '"' && *in != '\\') ? *in : '?';
+    out[o] = '\0';
+}
+
+/* The debug line of a request that is no decoded admission (those are logged with their
+ * object: log_admission): every request has one line at debug. */
+static void log_plain(const char *method, const char *path, int status, const char *verdict,
+                      int64_t latency_ns)
+{
+    if (!fo_log_enabled(FO_LOG_DEBUG))
+        return;
+    char shown_path[128], shown_method[16];
+    excerpt(path, shown_path, sizeof shown_path);
+    excerpt(method, shown_method, sizeof shown_method);
+    json_t *f = json_pack("{s:s, s:s, s:i, s:s, s:I}", "method", shown_method, "path",
+                          shown_path, "status", status, "verdict", verdict, "latency_us",
+                          (json_int_t)(latency_ns / 1000));
+    fo_log_fields(FO_LOG_DEBUG, f, "request %s %s: %d %s", shown_method, shown_path, status,
+                  verdict);
+    json_decref(f);
+}
+
 void fo_webhook_refused(void *ctx, const char *path, int status)
 {
     fo_webhook *wh = ctx;
     const char *verdict = status == 429 ? "busy" : "too_large";
     fo_counter_add(wh->requests, 1, (const char *[]){ROUTE_NAMES[match(path)], verdict});
+    log_plain("POST", path, status, verdict, 0); /* answered by the server before the body */
 }
 
 void fo_webhook_status(fo_http_response *resp, int code, const char *reason, const char *fmt, ...)
@@ -64,24 +92,16 @@ static bool is_json(const char *content_type)
            strncasecmp(content_type, "application/json", n) == 0;
 }
 
-/* Printable excerpt of a client-supplied string for messages (no quotes or control bytes). */
-static void excerpt(const char *in, char *out, size_t cap)
-{
-    size_t o = 0;
-    for (; in && *in && o + 1 < cap; in++)
-        out[o++] = (*in >= 0x20 && *in < 0x7f && *in != '"' && *in != '\\') ? *in : '?';
-    out[o] = '\0';
-}
-
-static void log_request(fo_log_level level, const fo_admission_request *ar, const char *route_name,
-                        const char *verdict, double latency_ms, const fo_admission_response *resp)
+static void log_admission(fo_log_level level, const fo_admission_request *ar,
+                          const char *route_name, const char *verdict, int64_t latency_ns,
+                          const fo_admission_response *resp)
 {
     if (!fo_log_enabled(level))
         return;
-    json_t *f = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:f}", "route", route_name,
+    json_t *f = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I}", "route", route_name,
                           "uid", ar->uid, "kind", ar->kind, "namespace", ar->namespace_, "name",
                           ar->name, "operation", ar->operation, "verdict", verdict, "dryRun",
-                          ar->dry_run, "latency_ms", (double)(int64_t)(latency_ms * 1000 + 0.5) / 1000);
+                          ar->dry_run, "latency_us", (json_int_t)(latency_ns / 1000));
     if (f && resp && !resp->allowed && resp->message)
         json_object_set_new(f, "reason", json_string(resp->message));
     fo_log_fields(level, f, "admission %s %s/%s: %s", ar->kind,
@@ -92,7 +112,7 @@ static void log_request(fo_log_level level, const fo_admission_request *ar, cons
 
 /* /validate and /mutate. Returns the verdict label. */
 static const char *admission(fo_webhook *wh, route r, const fo_http_request *req,
-                             fo_http_response *resp, int64_t t0_ns)
+                             fo_http_response *resp, int64_t t0_ns, bool *logged)
 {
     if (strcmp(req->method, "POST") != 0) {
         fo_http_response_header(resp, "Allow", "POST");
@@ -125,6 +145,7 @@ static const char *admission(fo_webhook *wh, route r, const fo_http_request *req
         else
             fo_webhook_status(resp, 400, "BadRequest", "invalid AdmissionReview: %s", err.message);
         fo_log_info("admission request refused on %s: %s", ROUTE_NAMES[r], err.message);
+        *logged = true;
         return rc == FO_ELIMIT ? "too_large" : "bad_request";
     }
 
@@ -155,8 +176,9 @@ static const char *admission(fo_webhook *wh, route r, const fo_http_request *req
     }
     if (patch_bytes)
         fo_histogram_observe(wh->patch_bytes, (double)patch_bytes, NULL);
-    double ms = (double)(fo_clock_real_mono_ns() - t0_ns) / 1e6;
-    log_request(ans.allowed ? FO_LOG_DEBUG : FO_LOG_INFO, &ar, ROUTE_NAMES[r], verdict, ms, &ans);
+    *logged = true;
+    log_admission(ans.allowed ? FO_LOG_DEBUG : FO_LOG_INFO, &ar, ROUTE_NAMES[r], verdict,
+                  fo_clock_real_mono_ns() - t0_ns, &ans);
     fo_admission_response_release(&ans);
     fo_admission_request_release(&ar);
     return verdict;
@@ -178,6 +200,7 @@ void fo_webhook_handle(void *ctx, const fo_http_request *req, fo_http_response *
     int64_t t0 = fo_clock_real_mono_ns();
     route r = match(req->path);
     const char *verdict = "ok";
+    bool logged = false; /* by admission(), with the object */
     switch (r) {
     case R_VALIDATE:
     case R_MUTATE:
@@ -194,7 +217,7 @@ void fo_webhook_handle(void *ctx, const fo_http_request *req, fo_http_response *
         }
         /* Every jansson value of the request lives and dies in this window. */
         fo_json_arena_begin();
-        verdict = admission(wh, r, req, resp, t0);
+        verdict = admission(wh, r, req, resp, t0, &logged);
         fo_json_arena_end();
         if (heavy)
             pthread_mutex_unlock(&wh->heavy);
@@ -228,6 +251,8 @@ void fo_webhook_handle(void *ctx, const fo_http_request *req, fo_http_response *
     const char *route_name = ROUTE_NAMES[r];
     atomic_fetch_add_explicit(&wh->handled, 1, memory_order_relaxed);
     fo_counter_add(wh->requests, 1, (const char *[]){route_name, verdict});
-    fo_histogram_observe(wh->latency, (double)(fo_clock_real_mono_ns() - t0) / 1e9,
-                         (const char *[]){route_name});
+    int64_t took = fo_clock_real_mono_ns() - t0;
+    fo_histogram_observe(wh->latency, (double)took / 1e9, (const char *[]){route_name});
+    if (!logged)
+        log_plain(req->method, req->path, resp->status, verdict, took);
 }

@@ -288,6 +288,8 @@ START_TEST(sigterm_finishes_the_request_in_flight_and_exits_zero)
             fo_test_sleep_ms(10);
     }
     ck_assert(refused);
+    /* the rest of the body comes late: past 5 s, within the 10 s request timeout */
+    fo_test_sleep_ms(6000);
     atomic_store(&u.go, 1);
     pthread_join(th, NULL);
     ck_assert_msg(u.r.cc == CURLE_OK, "curl: %s", curl_easy_strerror(u.r.cc));
@@ -476,6 +478,66 @@ START_TEST(bad_flags_and_files_stop_the_start_with_a_message)
 }
 END_TEST
 
+/* Runs the webhook with argv and, when var is set, the environment variable var=value; its
+ * exit status (it must exit within 20 s) and its output in *out (caller frees). */
+static int exit_status(char *const argv[], const char *var, const char *value, char **out)
+{
+    char *dir = fo_test_mkdtemp();
+    char log[600];
+    snprintf(log, sizeof log, "%s/out.log", dir);
+    if (var)
+        setenv(var, value, 1);
+    pid_t pid = fo_test_spawn(argv, log);
+    if (var)
+        unsetenv(var);
+    int st = fo_test_stop(pid, 0, 20000);
+    *out = fo_test_read_text(log);
+    fo_test_rmdir(dir);
+    free(dir);
+    ck_assert_msg(WIFEXITED(st), "did not exit by itself: %s", *out);
+    return WEXITSTATUS(st);
+}
+
+/* Bad usage exits 2 naming the flag or the variable it came from; a FIFO where a file is
+ * expected is refused at once (it used to hang the start, SIGTERM included). */
+START_TEST(flags_and_variables_are_refused_naming_their_source)
+{
+    char *bin = fo_test_bin_path("flinkop-webhook");
+    char *out;
+    char *env_port[] = {bin, "--plain-http", NULL};
+    ck_assert_int_eq(exit_status(env_port, "FLINKOP_PORT", "70000", &out), 2);
+    ck_assert_ptr_nonnull(strstr(out, "FLINKOP_PORT: 70000 is not a port number"));
+    free(out);
+    ck_assert_int_eq(exit_status(env_port, "FLINKOP_PLAIN_HTTP", "maybe", &out), 2);
+    ck_assert_ptr_nonnull(strstr(out, "FLINKOP_PLAIN_HTTP: maybe is not true or false"));
+    free(out);
+    char *bind[] = {bin, "--plain-http", "--bind-address", "localhost:80", NULL};
+    ck_assert_int_eq(exit_status(bind, NULL, NULL, &out), 2);
+    ck_assert_ptr_nonnull(strstr(out, "--bind-address: localhost:80 is not an IPv4 or IPv6"));
+    free(out);
+    char *kube[] = {bin, "--plain-http", "--kubeconfig", "/nonexistent/kubeconfig", NULL};
+    ck_assert_int_eq(exit_status(kube, NULL, NULL, &out), 2);
+    ck_assert_ptr_nonnull(strstr(out, "--kubeconfig: /nonexistent/kubeconfig: No such file"));
+    free(out);
+    ck_assert_int_eq(exit_status(env_port, "FLINKOP_LOG_LEVEL", "loud", &out), 2);
+    ck_assert_ptr_nonnull(strstr(out, "FLINKOP_LOG_LEVEL: loud is not debug"));
+    free(out);
+
+    char *dir = fo_test_mkdtemp();
+    char fifo[600];
+    snprintf(fifo, sizeof fifo, "%s/defaults.yaml", dir);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    char *with_fifo[] = {bin,         "--plain-http", "--port", "0", "--bind-address",
+                         "127.0.0.1", "--defaults",   fifo,     NULL};
+    ck_assert_int_eq(exit_status(with_fifo, NULL, NULL, &out), 1);
+    ck_assert_ptr_nonnull(strstr(out, "not a regular file"));
+    free(out);
+    fo_test_rmdir(dir);
+    free(dir);
+    free(bin);
+}
+END_TEST
+
 int main(void)
 {
     /* Hermetic: the webhook must not find a developer's cluster through ~/.kube/config. */
@@ -493,6 +555,7 @@ int main(void)
     tcase_add_test(tc, a_shutdown_delay_serves_unready_and_a_second_sigterm_ends_it);
     tcase_add_test(tc, a_shutdown_delay_ends_by_itself);
     tcase_add_test(tc, bad_flags_and_files_stop_the_start_with_a_message);
+    tcase_add_test(tc, flags_and_variables_are_refused_naming_their_source);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
