@@ -451,20 +451,14 @@ static void write_kubeconfig(const char *path, int port)
 
 static json_t *read_yaml(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "bench: %s: %s\n", path, strerror(errno));
-        exit(1);
-    }
     fo_strbuf sb;
     fo_strbuf_init(&sb, 0);
-    char buf[8192];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        fo_strbuf_append(&sb, buf, n);
-    fclose(f);
     fo_err err;
     fo_err_clear(&err);
+    if (fo_strbuf_read_file(&sb, path, &err) != FO_OK) {
+        fprintf(stderr, "bench: %s\n", err.message);
+        exit(1);
+    }
     json_t *v = fo_yaml_parse(sb.data, sb.len, 0, &err);
     fo_strbuf_release(&sb);
     if (!v) {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -154,6 +155,23 @@ void fo_test_sleep_ms(int ms)
     struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
+}
+
+void fo_test_exhaust_fds(struct rlimit *saved)
+{
+    int lowest = getrlimit(RLIMIT_NOFILE, saved) == 0 ? dup(0) : -1;
+    if (lowest < 0)
+        die("RLIMIT_NOFILE", strerror(errno));
+    close(lowest);
+    struct rlimit tight = {(rlim_t)lowest, saved->rlim_max};
+    if (setrlimit(RLIMIT_NOFILE, &tight) != 0)
+        die("RLIMIT_NOFILE", strerror(errno));
+}
+
+void fo_test_restore_fd_limit(const struct rlimit *saved)
+{
+    if (setrlimit(RLIMIT_NOFILE, saved) != 0)
+        die("RLIMIT_NOFILE", strerror(errno));
 }
 
 int fo_test_connect(int port)

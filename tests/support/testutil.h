@@ -45,4 +45,10 @@ int fo_test_stop(pid_t pid, int sig, int timeout_ms);
 /* Sleep for ms milliseconds (only for waiting on real processes). */
 void fo_test_sleep_ms(int ms);
 
+/* No file descriptor left: the soft RLIMIT_NOFILE becomes the lowest free descriptor, so the
+ * next open(2) fails with EMFILE; *saved keeps the limits for fo_test_restore_fd_limit. */
+struct rlimit;
+void fo_test_exhaust_fds(struct rlimit *saved);
+void fo_test_restore_fd_limit(const struct rlimit *saved);
+
 #endif

@@ -100,17 +100,12 @@ START_TEST(a_failure_that_may_pass_is_tried_again)
     fo_defaults_file *df = fo_defaults_file_open(path, &err);
     ck_assert_ptr_nonnull(df);
     write_defaults("podTemplate: {metadata: {labels: {v: '2'}}}\n");
-    /* no descriptor left at the poll that sees the change: the lowest free one is the limit */
+    /* no descriptor left at the poll that sees the change */
     struct rlimit saved;
-    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
-    int lowest = dup(0);
-    ck_assert_int_ge(lowest, 0);
-    close(lowest);
-    struct rlimit tight = {(rlim_t)lowest, saved.rlim_max};
-    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &tight), 0);
+    fo_test_exhaust_fds(&saved);
     fo_defaults_outcome first = fo_defaults_file_poll(df, &err);
     fo_defaults_outcome second = fo_defaults_file_poll(df, &err);
-    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
+    fo_test_restore_fd_limit(&saved);
     ck_assert_int_eq(first, FO_DEFAULTS_REFUSED);
     ck_assert_int_eq(second, FO_DEFAULTS_REFUSED_AGAIN); /* retried, reported once */
     ck_assert_ptr_nonnull(strstr(err.message, "Too many open files"));

@@ -29,18 +29,13 @@ static char *read_file(const char *dir, const char *name)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "bench: %s: %s\n", path, strerror(errno));
-        exit(1);
-    }
     fo_strbuf sb;
     fo_strbuf_init(&sb, 0);
-    char buf[8192];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        fo_strbuf_append(&sb, buf, n);
-    fclose(f);
+    fo_err err;
+    if (fo_strbuf_read_file(&sb, path, &err) != FO_OK) {
+        fprintf(stderr, "bench: %s\n", err.message);
+        exit(1);
+    }
     return fo_strbuf_take(&sb);
 }
 
