@@ -1,6 +1,5 @@
 /* The servers the webhook benchmark compares, started as processes with one test CA's
  * certificate, and the requests they are sent. */
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
