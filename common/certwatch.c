@@ -333,9 +333,11 @@ fo_rc fo_certwatch_check(fo_certwatch *cw, bool *reloaded, fo_err *err)
             fo_filewatch_forget(&cw->cert_watch);
             fo_filewatch_forget(&cw->key_watch);
         }
-        if (strcmp(cw->last_error, local.message) != 0) /* once per reason, not per retry */
-            fo_log_error("tls certificate change refused, still serving the previous one: %s",
-                         local.message);
+        /* reported once per reason, not at every retry */
+        if (strcmp(cw->last_error, local.message) == 0)
+            return FO_OK;
+        fo_log_error("tls certificate change refused, still serving the previous one: %s",
+                     local.message);
         snprintf(cw->last_error, sizeof cw->last_error, "%s", local.message);
         if (err)
             *err = local;

@@ -42,9 +42,11 @@ fo_certwatch *fo_certwatch_new(const char *cert_path, const char *key_path, fo_e
 /* Free everything. Call after the servers using it stopped. NULL ok. */
 void fo_certwatch_free(fo_certwatch *cw);
 
-/* Look at both files; when either changed, load the pair again and swap it in. Returns FO_OK
- * when nothing changed or the new pair is now served (*reloaded tells which; may be NULL), or
- * an error with err when the new pair was refused (the old one stays; logged at error). */
+/* Look at both files; when either changed (or a retry or recheck is due), load the pair again
+ * and swap it in. Returns FO_OK when nothing changed or the new pair is now served (*reloaded
+ * tells which; may be NULL), or an error with err when the new pair was refused (the old one
+ * stays; logged at error). A retry refused for the reason already returned returns FO_OK with
+ * *reloaded false: each reason is reported once. */
 fo_rc fo_certwatch_check(fo_certwatch *cw, bool *reloaded, fo_err *err);
 
 /* Make the next fo_certwatch_check load the pair again whether the files changed or not (a

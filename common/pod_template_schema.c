@@ -23,7 +23,7 @@ static const fo_schema_node nodes[] = {
     {FO_SCHEMA_OBJECT, 0, 7, 0}, /* 16 */
     {FO_SCHEMA_STRING, 0, 0, 0}, /* 17 */
     {FO_SCHEMA_STRING, 0, 0, 0}, /* 18 */
-    {FO_SCHEMA_ANY, 0, 0, 0}, /* 19 */
+    {FO_SCHEMA_OBJECT, 1, 0, 0}, /* 19 */
     {FO_SCHEMA_STRING, 0, 0, 0}, /* 20 */
     {FO_SCHEMA_STRING, 0, 0, 0}, /* 21 */
     {FO_SCHEMA_STRING, 0, 0, 0}, /* 22 */
@@ -946,7 +946,7 @@ static const fo_schema_node nodes[] = {
     {FO_SCHEMA_ARRAY, 0, 0, 940}, /* 939 */
     {FO_SCHEMA_OBJECT, 0, 1, 758}, /* 940 */
     {FO_SCHEMA_STRING, 0, 0, 0}, /* 941 */
-    {FO_SCHEMA_ANY, 0, 0, 0}, /* 942 */
+    {FO_SCHEMA_OBJECT, 1, 0, 759}, /* 942 */
     {FO_SCHEMA_OBJECT, 0, 13, 773}, /* 943 */
     {FO_SCHEMA_OBJECT, 0, 2, 759}, /* 944 */
     {FO_SCHEMA_STRING, 0, 0, 0}, /* 945 */
@@ -1093,7 +1093,7 @@ static const fo_schema_node nodes[] = {
     {FO_SCHEMA_OBJECT, 0, 7, 855}, /* 1086 */
     {FO_SCHEMA_STRING, 0, 0, 0}, /* 1087 */
     {FO_SCHEMA_STRING, 0, 0, 0}, /* 1088 */
-    {FO_SCHEMA_ANY, 0, 0, 0}, /* 1089 */
+    {FO_SCHEMA_OBJECT, 1, 0, 855}, /* 1089 */
     {FO_SCHEMA_STRING, 0, 0, 0}, /* 1090 */
     {FO_SCHEMA_STRING, 0, 0, 0}, /* 1091 */
     {FO_SCHEMA_STRING, 0, 0, 0}, /* 1092 */
@@ -1322,7 +1322,7 @@ static const fo_schema_node nodes[] = {
     {FO_SCHEMA_STRING, 0, 0, 0}, /* 1315 */
     {FO_SCHEMA_STRING, 0, 0, 0}, /* 1316 */
     {FO_SCHEMA_STRING, 0, 0, 0}, /* 1317 */
-    {FO_SCHEMA_ANY, 0, 0, 0}, /* 1318 */
+    {FO_SCHEMA_OBJECT, 1, 0, 1128}, /* 1318 */
 };
 
 static const fo_schema_member members[] = {

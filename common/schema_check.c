@@ -57,19 +57,27 @@ static const fo_schema_member *find_member(const fo_schema *s, const fo_schema_n
     return NULL;
 }
 
+/* An integer, or a real the API server takes as one: whole and within +-2^53. */
 static bool integral(const json_t *v)
 {
     if (json_is_integer(v))
         return true;
     double d = json_real_value(v);
-    return json_is_real(v) && isfinite(d) && d == floor(d);
+    return json_is_real(v) && isfinite(d) && fabs(d) <= 9007199254740992.0 && d == floor(d);
 }
 
-static void check(checker *c, uint32_t index, const json_t *v)
+/* item: v is an element of a list. The API server drops a null member of an object or map
+ * (none of these schemas is nullable) but refuses a null element. */
+static void check(checker *c, uint32_t index, const json_t *v, bool item)
 {
-    if (!v || json_is_null(v) || index >= c->schema->nnodes)
+    if (!v || index >= c->schema->nnodes)
         return;
     const fo_schema_node *n = &c->schema->nodes[index];
+    if (json_is_null(v)) {
+        if (item && n->kind != FO_SCHEMA_ANY)
+            report(c, "must not be null");
+        return;
+    }
     switch ((fo_schema_kind)n->kind) {
     case FO_SCHEMA_ANY:
         return;
@@ -102,7 +110,7 @@ static void check(checker *c, uint32_t index, const json_t *v)
             char at[24];
             int len = snprintf(at, sizeof at, "%zu", i);
             size_t mark = push(c, "[", at, (size_t)len, "]");
-            check(c, n->first, json_array_get(v, i));
+            check(c, n->first, json_array_get(v, i), true);
             c->path[mark] = '\0';
         }
         return;
@@ -121,7 +129,7 @@ static void check(checker *c, uint32_t index, const json_t *v)
     {
         if (n->kind == FO_SCHEMA_MAP) {
             size_t mark = push(c, "[", key, key_len, "]");
-            check(c, n->first, member);
+            check(c, n->first, member, false);
             c->path[mark] = '\0';
             continue;
         }
@@ -130,7 +138,7 @@ static void check(checker *c, uint32_t index, const json_t *v)
             continue;
         size_t mark = push(c, c->path[0] ? "." : "", key, key_len, "");
         if (m)
-            check(c, m->node, member);
+            check(c, m->node, member, false);
         else
             report(c, "unknown field (the API server would drop it)");
         c->path[mark] = '\0';
@@ -143,6 +151,6 @@ size_t fo_schema_check(const fo_schema *schema, const json_t *value, const char 
     checker c = {.schema = schema, .report = report_fn, .ctx = ctx};
     snprintf(c.path, sizeof c.path, "%s", path ? path : "");
     if (schema && schema->nnodes)
-        check(&c, 0, value);
+        check(&c, 0, value, false);
     return c.problems;
 }

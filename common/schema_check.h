@@ -10,16 +10,16 @@
  * What is checked: types (integer, number, string, boolean, object, array), int-or-string,
  * fields of objects with declared properties (unknown ones are reported unless the node
  * preserves unknown fields), maps (additionalProperties) and list items. Not checked: string
- * formats, nulls (the API server drops a null it cannot hold rather than refusing it). An
- * integer may be written as a real with no fractional part (2.0), as YAML and JSON readers
- * may give it. Pure; thread-safe. */
+ * formats. A null member of an object or a map passes (the API server drops it), a null list
+ * element does not (it refuses it). An integer may be written as a real with no fractional part
+ * within +-2^53 (2.0), as YAML and JSON readers may give it. Pure; thread-safe. */
 
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
 typedef enum fo_schema_kind {
-    FO_SCHEMA_ANY,    /* anything (x-kubernetes-preserve-unknown-fields, no type) */
+    FO_SCHEMA_ANY,    /* anything, null elements too (preserved, no type) */
     FO_SCHEMA_OBJECT, /* members[first .. first+count), sorted by name (strcmp) */
     FO_SCHEMA_MAP,    /* an object whose every member is of node `first` */
     FO_SCHEMA_ARRAY,  /* every item is of node `first` */
@@ -32,7 +32,8 @@ typedef enum fo_schema_kind {
 
 typedef struct fo_schema_node {
     uint8_t kind;             /* fo_schema_kind */
-    uint8_t preserve_unknown; /* OBJECT: fields it does not declare are kept, not dropped */
+    uint8_t preserve_unknown; /* OBJECT: fields it does not declare are kept, not dropped (an
+                                 object of any fields: preserved, no members) */
     uint16_t count;
     uint32_t first;
 } fo_schema_node;

@@ -219,8 +219,12 @@ fo_rc fo_strbuf_read_file(fo_strbuf *sb, const char *path, fo_err *err)
     if (fd < 0)
         return fo_err_set(err, FO_EIO, "%s: %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        fo_rc bad = fo_err_set(err, FO_EINVAL, "%s: not a regular file", path);
+    fo_rc bad = FO_OK;
+    if (fstat(fd, &st) != 0)
+        bad = fo_err_set(err, FO_EIO, "%s: %s", path, strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        bad = fo_err_set(err, FO_EINVAL, "%s: not a regular file", path);
+    if (bad != FO_OK) {
         close(fd);
         return bad;
     }

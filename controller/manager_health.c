@@ -181,11 +181,11 @@ void fo_manager_reload_defaults(fo_manager *m)
     switch (fo_defaults_file_poll(m->defaults, &err)) {
     case FO_DEFAULTS_UNCHANGED:
         return;
+    case FO_DEFAULTS_REFUSED_AGAIN: /* a retry, reported already: degraded still */
+        return;
     case FO_DEFAULTS_REFUSED:
         fo_log_error("cluster defaults not reloaded, still using the last good version: %s",
                      err.message);
-        /* fall through */
-    case FO_DEFAULTS_REFUSED_AGAIN:
         fo_counter_add(m->defaults_reloads, 1, (const char *[]){"failure"});
         fo_gauge_set(m->defaults_degraded, 1, NULL);
         return;

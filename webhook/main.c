@@ -31,6 +31,7 @@
 
 #include "common/certwatch.h"
 #include "common/clock.h"
+#include "common/defaults_file.h"
 #include "common/httpd.h"
 #include "common/json_arena.h"
 #include "common/log.h"
@@ -46,6 +47,7 @@
 typedef struct config {
     int port;
     const char *tls_cert, *tls_key, *defaults, *kubeconfig, *log_level, *bind_address;
+    const char *check_defaults; /* --check-defaults: check this file and exit */
     bool plain_http;
     int shutdown_delay_s;
 } config;
@@ -63,7 +65,9 @@ static void usage(FILE *f)
             "  --bind-address ADDR   listen address (default 0.0.0.0)     FLINKOP_BIND_ADDRESS\n"
             "  --plain-http          serve HTTP without TLS (local tests) FLINKOP_PLAIN_HTTP\n"
             "  --shutdown-delay SEC  SEC s more after SIGTERM (0)         FLINKOP_SHUTDOWN_DELAY\n"
-            "                        (not ready; each connection closed after its next answer)\n");
+            "                        (not ready; each connection closed after its next answer)\n"
+            "  --check-defaults FILE check a cluster defaults file and exit (0: it loads; 1: the\n"
+            "                        problems are printed), e.g. before an upgrade\n");
 }
 
 /* true, 1, yes / false, 0, no (any case); false for anything else, which *ok says. */
@@ -134,6 +138,7 @@ static int parse_config(int argc, char **argv, config *c)
         {"bind-address", required_argument, NULL, 'b'},
         {"plain-http", no_argument, NULL, 'P'},
         {"shutdown-delay", required_argument, NULL, 'D'},
+        {"check-defaults", required_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -149,6 +154,7 @@ static int parse_config(int argc, char **argv, config *c)
         case 'b': c->bind_address = optarg; bind_from = "--bind-address"; break;
         case 'P': c->plain_http = true; break;
         case 'D': delay = optarg; delay_from = "--shutdown-delay"; break;
+        case 'C': c->check_defaults = optarg; break;
         case 'h': usage(stdout); return -1;
         default: usage(stderr); return 2;
         }
@@ -187,6 +193,8 @@ static int parse_config(int argc, char **argv, config *c)
         return 2;
     }
     fo_log_set_level(level);
+    if (c->check_defaults)
+        return 0; /* nothing else is needed */
     if (!c->plain_http && (!c->tls_cert || !c->tls_key)) {
         fprintf(stderr, "flinkop-webhook: --tls-cert and --tls-key are required (the API server "
                         "calls webhooks over HTTPS only); --plain-http is for local tests\n");
@@ -194,6 +202,21 @@ static int parse_config(int argc, char **argv, config *c)
     }
     if (!c->bind_address)
         c->bind_address = "0.0.0.0";
+    return 0;
+}
+
+/* --check-defaults: load the file as the webhook and the controller would. Exit status. */
+static int check_defaults(const char *path)
+{
+    fo_err err;
+    fo_err_clear(&err);
+    fo_defaults_file *df = fo_defaults_file_open(path, &err);
+    if (!df) {
+        fprintf(stderr, "flinkop-webhook: %s\n", err.message);
+        return 1;
+    }
+    fo_defaults_file_free(df);
+    printf("%s: ok\n", path);
     return 0;
 }
 
@@ -221,6 +244,8 @@ int main(int argc, char **argv)
     int st = parse_config(argc, argv, &c);
     if (st)
         return st < 0 ? 0 : st;
+    if (c.check_defaults)
+        return check_defaults(c.check_defaults);
 
     /* Signals are taken synchronously by the main loop: block them before any thread starts
      * so every thread inherits the mask. */

@@ -41,7 +41,8 @@ static void excerpt(const char *in, char *out, size_t cap)
 }
 
 /* The debug line of a request that is no decoded admission (those are logged with their
- * object: log_admission): every request has one line at debug. */
+ * object: log_admission): every request has one line at debug. method NULL: not known (the
+ * server answered before the handler). */
 static void log_plain(const char *method, const char *path, int status, const char *verdict,
                       int64_t latency_ns)
 {
@@ -50,11 +51,12 @@ static void log_plain(const char *method, const char *path, int status, const ch
     char shown_path[128], shown_method[16];
     excerpt(path, shown_path, sizeof shown_path);
     excerpt(method, shown_method, sizeof shown_method);
-    json_t *f = json_pack("{s:s, s:s, s:i, s:s, s:I}", "method", shown_method, "path",
-                          shown_path, "status", status, "verdict", verdict, "latency_us",
-                          (json_int_t)(latency_ns / 1000));
-    fo_log_fields(FO_LOG_DEBUG, f, "request %s %s: %d %s", shown_method, shown_path, status,
-                  verdict);
+    json_t *f = json_pack("{s:s, s:i, s:s, s:I}", "path", shown_path, "status", status,
+                          "verdict", verdict, "latency_us", (json_int_t)(latency_ns / 1000));
+    if (f && method)
+        json_object_set_new(f, "method", json_string(shown_method));
+    fo_log_fields(FO_LOG_DEBUG, f, "request %s%s%s: %d %s", method ? shown_method : "",
+                  method ? " " : "to ", shown_path, status, verdict);
     json_decref(f);
 }
 
@@ -63,7 +65,7 @@ void fo_webhook_refused(void *ctx, const char *path, int status)
     fo_webhook *wh = ctx;
     const char *verdict = status == 429 ? "busy" : "too_large";
     fo_counter_add(wh->requests, 1, (const char *[]){ROUTE_NAMES[match(path)], verdict});
-    log_plain("POST", path, status, verdict, 0); /* answered by the server before the body */
+    log_plain(NULL, path, status, verdict, 0); /* answered by the server before the body */
 }
 
 void fo_webhook_status(fo_http_response *resp, int code, const char *reason, const char *fmt, ...)

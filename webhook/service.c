@@ -120,11 +120,11 @@ fo_rc fo_webhook_reload_defaults(fo_webhook *wh, bool *reloaded, fo_err *err)
     switch (fo_defaults_file_poll(wh->defaults, &local)) {
     case FO_DEFAULTS_UNCHANGED:
         return FO_OK;
+    case FO_DEFAULTS_REFUSED_AGAIN: /* a retry, reported already: degraded still */
+        return FO_OK;
     case FO_DEFAULTS_REFUSED:
         fo_log_error("cluster defaults not reloaded, still serving the last good version: %s",
                      local.message);
-        /* fall through */
-    case FO_DEFAULTS_REFUSED_AGAIN:
         fo_counter_add(wh->defaults_reloads, 1, (const char *[]){"failure"});
         fo_gauge_set(wh->defaults_degraded, 1, NULL);
         if (err)

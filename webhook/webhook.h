@@ -119,7 +119,8 @@ void fo_webhook_handle(void *ctx, const struct fo_http_request *req,
 void fo_webhook_refused(void *ctx, const char *path, int status);
 
 /* Look at the defaults file; when it changed, load it. Returns FO_OK when unchanged or loaded
- * (*reloaded says which; may be NULL), else the load error (the last good defaults stay). */
+ * (*reloaded says which; may be NULL), else the load error (the last good defaults stay; a
+ * retry refused for the reason already returned returns FO_OK: each reason counts once). */
 fo_rc fo_webhook_reload_defaults(fo_webhook *wh, bool *reloaded, fo_err *err);
 
 /* Make the next fo_webhook_reload_defaults load the file whether it changed or not (SIGHUP). */

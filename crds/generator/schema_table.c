@@ -64,10 +64,7 @@ static int kind_of(table *t, const json_t *node, const char *path)
     if (strcmp(type, "object") == 0) {
         if (json_is_object(json_object_get(node, "additionalProperties")))
             return FO_SCHEMA_MAP;
-        if (!json_object_get(node, "properties") &&
-            flag(node, "x-kubernetes-preserve-unknown-fields"))
-            return FO_SCHEMA_ANY;
-        return FO_SCHEMA_OBJECT;
+        return FO_SCHEMA_OBJECT; /* preserved, without properties: an object of any fields */
     }
     fo_err_set(t->err, FO_EINVAL, "%s: type \"%s\" has no table kind", path, type);
     return -1;

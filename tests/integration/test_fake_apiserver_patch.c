@@ -385,6 +385,24 @@ START_TEST(crd_schema_validation_is_422)
                         "type integer: \"string\""));
     ck_assert_uint_eq(json_array_size(fo_json_get(st, "details.causes")), 3);
     json_decref(st);
+    /* a null list element is refused (a null member would be dropped); 2.0 is an integer */
+    ck_assert_int_eq(req("POST", WIDGETS, "application/json",
+                         "{\"apiVersion\":\"fake.example.com/v1\",\"kind\":\"Widget\","
+                         "\"metadata\":{\"name\":\"w\"},\"spec\":{\"image\":\"i\",\"tags\":"
+                         "[\"a\",null],\"target\":2.0}}",
+                         &st),
+                     422);
+    ck_assert_str_eq(str(st, "message"), "Widget.fake.example.com \"w\" is invalid: "
+                                         "spec.tags[1]: Invalid value: null: spec.tags[1] in "
+                                         "body must be of type string: \"null\"");
+    json_decref(st);
+    ck_assert_int_eq(req("POST", WIDGETS, "application/json",
+                         "{\"apiVersion\":\"fake.example.com/v1\",\"kind\":\"Widget\","
+                         "\"metadata\":{\"name\":\"w\"},\"spec\":{\"image\":\"i\",\"tags\":"
+                         "[\"a\"],\"target\":2.0,\"replicas\":null}}",
+                         &st),
+                     201);
+    json_decref(st);
 }
 END_TEST
 

@@ -329,7 +329,7 @@ START_TEST(every_bad_input_gets_a_clear_error_and_the_server_keeps_serving)
     fo_strbuf_release(&body);
     /* at debug every request has its line, those answered before their body included */
     static const char *const lines[] = {
-        "request POST /validate: 413 too_large", "request GET /validate: 400 bad_request",
+        "request to /validate: 413 too_large",   "request GET /validate: 400 bad_request",
         "request PUT /mutate: 400 bad_request",  "request POST /nope: 404 not_found",
         "request GET /healthz: 200 ok",          "request POST /mutate: 400 bad_request",
     };

@@ -523,6 +523,20 @@ START_TEST(flags_and_variables_are_refused_naming_their_source)
     ck_assert_ptr_nonnull(strstr(out, "FLINKOP_LOG_LEVEL: loud is not debug"));
     free(out);
 
+    /* the pre-flight check of a defaults file */
+    char *good = fo_test_data_path("admission-cluster-defaults.yaml");
+    char *unknown = fo_test_data_path("admission-cluster-defaults-unknown-field.yaml");
+    char *check_good[] = {bin, "--check-defaults", good, NULL};
+    ck_assert_int_eq(exit_status(check_good, NULL, NULL, &out), 0);
+    ck_assert_ptr_nonnull(strstr(out, ": ok"));
+    free(out);
+    char *check_bad[] = {bin, "--check-defaults", unknown, NULL};
+    ck_assert_int_eq(exit_status(check_bad, NULL, NULL, &out), 1);
+    ck_assert_ptr_nonnull(strstr(out, "podTemplate.spec.schedulerNameTypo: unknown field"));
+    free(out);
+    free(good);
+    free(unknown);
+
     char *dir = fo_test_mkdtemp();
     char fifo[600];
     snprintf(fifo, sizeof fifo, "%s/defaults.yaml", dir);

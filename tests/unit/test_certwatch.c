@@ -334,8 +334,9 @@ START_TEST(certificates_outside_their_validity_are_refused_on_reload)
     secret_dir(root, "..v3", new_crt, new_key);
     ck_assert_int_eq(fo_certwatch_check(cw, &reloaded, &err), FO_EINVAL);
     ck_assert_ptr_nonnull(strstr(err.message, "not valid before 2099-01-01T00:00:00Z"));
-    fo_err_clear(&err);
-    ck_assert_int_eq(fo_certwatch_check(cw, &reloaded, &err), FO_EINVAL); /* again */
+    /* tried again at every check, reported once */
+    ck_assert_int_eq(fo_certwatch_check(cw, &reloaded, &err), FO_OK);
+    ck_assert(!reloaded);
     ck_assert_int_eq(fo_certwatch_generation(cw), 1);
     fo_certwatch_fingerprint(cw, fp);
     ck_assert_str_eq(fp, fp1);

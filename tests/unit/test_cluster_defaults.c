@@ -117,6 +117,9 @@ START_TEST(wrong_shapes_are_errors_naming_the_key_path)
          "taskManager.podTemplate.spec.containers[0].env[0].value: must be a string"},
         {"jobManager:\n  podTemplate: {metadata: {labels: {app.kubernetes.io/name: [x]}}}\n",
          "jobManager.podTemplate.metadata.labels[app.kubernetes.io/name]: must be a string"},
+        {"podTemplate: {spec: {tolerations: [~]}}\n",
+         "podTemplate.spec.tolerations[0]: must not be null"},
+        {"podTemplate: {status: running}\n", "podTemplate.status: must be an object"},
         {"podTemplate: {spec: {a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7}}\n",
          "podTemplate.spec.a: unknown field (the API server would drop it); podTemplate.spec.b: "
          "unknown field (the API server would drop it); podTemplate.spec.c: unknown field (the "

@@ -191,14 +191,15 @@ START_TEST(schema_tables_number_nodes_depth_first_and_sort_members)
         "{\"type\":\"integer\"}},\"a\":{\"type\":\"object\",\"additionalProperties\":"
         "{\"x-kubernetes-int-or-string\":true}},\"c\":{\"type\":\"object\","
         "\"x-kubernetes-preserve-unknown-fields\":true,\"properties\":{\"d\":{\"type\":"
-        "\"boolean\"}}},\"e\":{\"x-kubernetes-preserve-unknown-fields\":true}}}",
+        "\"boolean\"}}},\"e\":{\"x-kubernetes-preserve-unknown-fields\":true},\"f\":{\"type\":"
+        "\"object\",\"x-kubernetes-preserve-unknown-fields\":true}}}",
         0, NULL);
     fo_err err;
     char *text = fo_crdgen_schema_table(schema, "h.h", "sym", "about", &err);
     ck_assert_msg(text != NULL, "%s", err.message);
     static const char *const want[] = {
         "#include \"h.h\"",
-        "    {FO_SCHEMA_OBJECT, 0, 4, 1}, /* 0 */",
+        "    {FO_SCHEMA_OBJECT, 0, 5, 1}, /* 0 */",
         "    {FO_SCHEMA_MAP, 0, 0, 2}, /* 1 */",
         "    {FO_SCHEMA_INT_OR_STRING, 0, 0, 0}, /* 2 */",
         "    {FO_SCHEMA_ARRAY, 0, 0, 4}, /* 3 */",
@@ -206,8 +207,10 @@ START_TEST(schema_tables_number_nodes_depth_first_and_sort_members)
         "    {FO_SCHEMA_OBJECT, 1, 1, 0}, /* 5 */",
         "    {FO_SCHEMA_BOOLEAN, 0, 0, 0}, /* 6 */",
         "    {FO_SCHEMA_ANY, 0, 0, 0}, /* 7 */",
-        "    {\"d\", 6},\n    {\"a\", 1},\n    {\"b\", 3},\n    {\"c\", 5},\n    {\"e\", 7},",
-        "const fo_schema sym = {nodes, members, 8, 5};",
+        "    {FO_SCHEMA_OBJECT, 1, 0, 1}, /* 8 */", /* an object of any fields */
+        "    {\"d\", 6},\n    {\"a\", 1},\n    {\"b\", 3},\n    {\"c\", 5},\n    {\"e\", 7},"
+        "\n    {\"f\", 8},",
+        "const fo_schema sym = {nodes, members, 9, 6};",
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         ck_assert_msg(strstr(text, want[i]), "missing \"%s\" in\n%s", want[i], text);

@@ -57,7 +57,7 @@ START_TEST(values_the_schema_holds_pass)
                       0);
     /* integers written as reals, numbers as integers, an int-or-string as either, nulls */
     ck_assert_uint_eq(check_text("{\"size\":30.0,\"ratio\":2,\"port\":8081,\"name\":null,"
-                                 "\"tags\":[null],\"labels\":{\"a\":null},\"raw\":null}"),
+                                 "\"tags\":null,\"labels\":{\"a\":null},\"raw\":[null]}"),
                       0);
     ck_assert_str_eq(reports, "");
 }
@@ -78,6 +78,9 @@ START_TEST(each_problem_is_reported_with_its_path)
                               "doc.labels[k]: must be a string\n"
                               "doc.extra.known: must be an integer\n"
                               "doc.nope: unknown field (the API server would drop it)\n");
+    /* a null list element is refused (not dropped); a real past 2^53 is no integer */
+    ck_assert_uint_eq(check_text("{\"tags\":[\"a\",null],\"size\":1e20}"), 2);
+    ck_assert_str_eq(reports, "doc.tags[1]: must not be null\ndoc.size: must be an integer\n");
     ck_assert_uint_eq(check_text("[1]"), 1);
     ck_assert_str_eq(reports, "doc: must be an object\n");
     ck_assert_uint_eq(check_text("{\"tags\":{},\"labels\":[]}"), 2);

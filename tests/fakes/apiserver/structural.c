@@ -151,7 +151,7 @@ static void validate_value(const json_t *v, fka_schema s, fo_field_errors *errs,
     if (json_is_null(v))
         return;
     if (int_or_string) {
-        if (!json_is_integer(v) && !json_is_string(v))
+        if (!type_ok(v, "integer") && !json_is_string(v)) /* 2.0 is an integer too */
             fo_field_errors_add_json(errs, FO_FE_INVALID, field, v,
                                      "%s in body must be of type integer,string: \"%s\"", field,
                                      json_type_name(v));
@@ -227,6 +227,13 @@ static void validate_value(const json_t *v, fka_schema s, fo_field_errors *errs,
         {
             size_t mark = path->len;
             fo_strbuf_printf(path, "[%zu]", i);
+            /* nulls are dropped from objects, not from lists: a null element is refused */
+            const char *item_type = is.node ? fo_json_str(is.node, "type") : NULL;
+            if (json_is_null(x) && item_type &&
+                !json_is_true(json_object_get(is.node, "nullable")))
+                fo_field_errors_add_json(errs, FO_FE_INVALID, field_of(path), x,
+                                         "%s in body must be of type %s: \"null\"",
+                                         field_of(path), item_type);
             validate_value(x, is, errs, path, depth + 1);
             path->len = mark;
             path->data[mark] = '\0';
