@@ -1,9 +1,9 @@
 /* The fake API server calling admission webhooks as admission-review-v1.md describes: the
  * request it sends (§2), denials mapped to Status (§4), JSON patches of mutating webhooks
  * applied before validation and storage, the answers that break §4 rules 1-7, timeouts and
- * failurePolicy, rule and selector matching, caBundle verification, service references, and
- * warnings as Warning headers. The webhook is a small HTTPS server in this process with
- * canned answers per path. */
+ * failurePolicy, rule and selector matching, caBundle verification, service references,
+ * warnings as Warning headers, and managedFields recorded before mutating admission. The
+ * webhook is a small HTTPS server in this process with canned answers per path. */
 #include <check.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -101,6 +101,24 @@ static void webhook(void *ctx, const fo_http_request *req, fo_http_response *res
     } else if (strcmp(p, "/patch") == 0) {
         char *patch = b64s("[{\"op\":\"add\",\"path\":\"/metadata/labels\",\"value\":"
                            "{\"mutated\":\"yes\"}}]");
+        json_object_set_new(r, "patchType", json_string("JSONPatch"));
+        json_object_set_new(r, "patch", json_string(patch));
+        free(patch);
+    } else if (strcmp(p, "/patch-echo") == 0) { /* annotates with the object's data.k */
+        char ops[512];
+        const char *k = fo_json_get_str(review, "request.object.data.k");
+        snprintf(ops, sizeof ops,
+                 "[{\"op\":\"add\",\"path\":\"/metadata/annotations\",\"value\":"
+                 "{\"seen\":\"%.100s\"}}]",
+                 k ? k : "none");
+        char *patch = b64s(ops);
+        json_object_set_new(r, "patchType", json_string("JSONPatch"));
+        json_object_set_new(r, "patch", json_string(patch));
+        free(patch);
+    } else if (strcmp(p, "/patch-managed-fields") == 0) { /* an operation that does not exist */
+        char *patch = b64s("[{\"op\":\"add\",\"path\":\"/metadata/managedFields\",\"value\":"
+                           "[{\"manager\":\"m\",\"operation\":\"Bogus\",\"apiVersion\":"
+                           "\"v1\",\"fieldsType\":\"FieldsV1\",\"fieldsV1\":{}}]}]");
         json_object_set_new(r, "patchType", json_string("JSONPatch"));
         json_object_set_new(r, "patch", json_string(patch));
         free(patch);
@@ -432,6 +450,91 @@ START_TEST(fields_a_webhook_adds_that_the_schema_lacks_are_dropped_silently)
 }
 END_TEST
 
+/* The manager of the first managedFields entry whose set holds path ("f:a.f:b"), or NULL. */
+static const char *owner_of(const json_t *obj, const char *path)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(fo_json_get(obj, "metadata.managedFields"), i, e)
+    {
+        const json_t *set = json_object_get(e, "fieldsV1");
+        char buf[256];
+        snprintf(buf, sizeof buf, "%s", path);
+        for (char *save = NULL, *t = strtok_r(buf, ".", &save); t && set;
+             t = strtok_r(NULL, ".", &save))
+            set = json_object_get(set, t);
+        if (set)
+            return str(e, "manager");
+    }
+    return NULL;
+}
+
+/* One write: the webhook's annotation is in the result and nobody's; data.k is manager's. */
+static void write_and_check(const char *method, const char *path, const char *ct, const char *body,
+                            int code, const char *manager, const char *seen)
+{
+    fka_tc_res res;
+    ck_assert_int_eq(fka_tc_req(tc, method, path, ct, NULL, body, &res), code);
+    ck_assert_str_eq(str(res.body, "metadata.annotations.seen"), seen);
+    ck_assert_ptr_nonnull(owner_of(res.body, "f:data.f:k"));
+    ck_assert_str_eq(owner_of(res.body, "f:data.f:k"), manager);
+    ck_assert_ptr_null(owner_of(res.body, "f:metadata.f:annotations"));
+    fka_tc_res_release(&res);
+}
+
+/* The field manager records a write before mutating admission (handlers/create.go, update.go,
+ * patch.go), so what a webhook adds or changes is nobody's, while what the client sent is the
+ * client's: after a create, a PUT, a merge patch and a server-side apply. */
+START_TEST(fields_a_webhook_adds_are_not_the_requesters)
+{
+    register_hook(true, "m.test", "/patch-echo", NULL);
+    write_and_check("POST", CM "?fieldManager=creator", NULL,
+                    "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":"
+                    "\"a\",\"labels\":{\"app\":\"a\"}},\"data\":{\"k\":\"v\"}}",
+                    201, "creator", "v");
+    write_and_check("PUT", CM "/a?fieldManager=putter", NULL,
+                    "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":"
+                    "\"a\",\"labels\":{\"app\":\"a\"}},\"data\":{\"k\":\"w\"}}",
+                    200, "putter", "w");
+    write_and_check("PATCH", CM "/a?fieldManager=patcher", "application/merge-patch+json",
+                    "{\"data\":{\"k\":\"x\"}}", 200, "patcher", "x");
+    write_and_check("PATCH", CM "/a?fieldManager=applier&force=true",
+                    "application/apply-patch+yaml",
+                    "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":"
+                    "\"a\"},\"data\":{\"k\":\"y\"}}",
+                    200, "applier", "y");
+    /* the client's label stays the creator's: the PUT sent it unchanged */
+    json_t *obj = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "GET", CM "/a", NULL, &obj), 200);
+    ck_assert_ptr_nonnull(owner_of(obj, "f:metadata.f:labels.f:app"));
+    ck_assert_str_eq(owner_of(obj, "f:metadata.f:labels.f:app"), "creator");
+    json_decref(obj);
+}
+END_TEST
+
+/* managedFields a webhook leaves invalid are put back as the field manager recorded them,
+ * with a warning (fieldmanager.NewManagedFieldsValidatingAdmissionController). */
+START_TEST(managed_fields_a_webhook_breaks_are_restored)
+{
+    register_hook(true, "m.test", "/patch-managed-fields", NULL);
+    fka_tc_res res;
+    ck_assert_int_eq(fka_tc_req(tc, "POST", CM "?fieldManager=creator", NULL, NULL,
+                                "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+                                "{\"name\":\"a\"},\"data\":{\"k\":\"v\"}}",
+                                &res),
+                     201);
+    json_t *mf = fo_json_get(res.body, "metadata.managedFields");
+    ck_assert_uint_eq(json_array_size(mf), 1);
+    ck_assert_str_eq(str(json_array_get(mf, 0), "manager"), "creator");
+    ck_assert_str_eq(str(json_array_get(mf, 0), "operation"), "Update");
+    ck_assert_ptr_nonnull(res.warnings);
+    ck_assert_ptr_nonnull(strstr(res.warnings[0], ".metadata.managedFields was in an invalid "
+                                                  "state after admission"));
+    ck_assert_ptr_nonnull(strstr(res.warnings[0], "operation must be `Apply` or `Update`"));
+    fka_tc_res_release(&res);
+}
+END_TEST
+
 static void expect_invalid_answer(bool mutating, const char *path, const char *detail)
 {
     register_hook(mutating, "bad.test", path, NULL);
@@ -654,6 +757,8 @@ static Suite *suite(void)
     tcase_add_test(t, denial_without_message_uses_reason_or_says_without_explanation);
     tcase_add_test(t, mutation_is_applied_before_validation_and_storage);
     tcase_add_test(t, fields_a_webhook_adds_that_the_schema_lacks_are_dropped_silently);
+    tcase_add_test(t, fields_a_webhook_adds_are_not_the_requesters);
+    tcase_add_test(t, managed_fields_a_webhook_breaks_are_restored);
     tcase_add_test(t, rule1_absent_response_is_a_failed_call);
     tcase_add_test(t, rule2_wrong_uid_is_a_failed_call);
     tcase_add_test(t, rule3_missing_api_version_and_kind_is_a_failed_call);

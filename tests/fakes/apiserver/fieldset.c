@@ -1,5 +1,6 @@
 #include "tests/fakes/apiserver/fieldset.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -634,4 +635,75 @@ void fka_fields_record_update(json_t *obj, const json_t *old, fka_schema s, cons
         json_decref(out);
         json_object_del(meta, "managedFields");
     }
+}
+
+/* ---- checking managedFields ---- */
+
+/* A path element of the set grammar (structured-merge-diff's DeserializePathElement). */
+static bool valid_token(const char *k)
+{
+    if (strcmp(k, ".") == 0 || strncmp(k, "f:", 2) == 0)
+        return true;
+    if (strncmp(k, "k:", 2) != 0 && strncmp(k, "v:", 2) != 0 && strncmp(k, "i:", 2) != 0)
+        return false;
+    json_error_t jerr;
+    json_t *v = json_loads(k + 2, JSON_DECODE_ANY, &jerr);
+    bool ok = v && (k[0] == 'v' || (k[0] == 'k' ? json_is_object(v) : json_is_integer(v)));
+    json_decref(v);
+    return ok;
+}
+
+static bool valid_set(const json_t *set)
+{
+    if (!json_is_object(set))
+        return false;
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)set, k, v)
+    {
+        if (!valid_token(k) || !valid_set(v))
+            return false;
+    }
+    return true;
+}
+
+/* Whether entry i is invalid; why says how. */
+static bool entry_invalid(const json_t *e, size_t i, char *why, size_t len)
+{
+    const char *op = fo_json_str(e, "operation"), *av = fo_json_str(e, "apiVersion");
+    const char *ft = fo_json_str(e, "fieldsType");
+    const json_t *f = json_object_get(e, "fieldsV1");
+    if (!json_is_object(e))
+        snprintf(why, len, "managed fields entry %zu is not an object", i);
+    else if (!op || (strcmp(op, "Apply") != 0 && strcmp(op, "Update") != 0))
+        snprintf(why, len, "operation must be `Apply` or `Update`");
+    else if (!av || !*av)
+        snprintf(why, len, "apiVersion must not be empty");
+    else if (!ft || !*ft)
+        snprintf(why, len, "missing fieldsType in managed fields entry %zu", i);
+    else if (strcmp(ft, "FieldsV1") != 0)
+        snprintf(why, len, "invalid fieldsType \"%s\" in managed fields entry %zu", ft, i);
+    else if (f && !valid_set(f))
+        snprintf(why, len, "error decoding set in managed fields entry %zu", i);
+    else
+        return false;
+    return true;
+}
+
+bool fka_managed_fields_invalid(const json_t *mf, char *why, size_t len)
+{
+    if (!mf || json_is_null(mf))
+        return false;
+    if (!json_is_array(mf)) {
+        snprintf(why, len, "managedFields must be a list");
+        return true;
+    }
+    size_t i;
+    json_t *e;
+    json_array_foreach(mf, i, e)
+    {
+        if (entry_invalid(e, i, why, len))
+            return true;
+    }
+    return false;
 }

@@ -52,4 +52,10 @@ void fka_fields_record_update(json_t *obj, const json_t *old, fka_schema s, cons
                               const char *api_version, const char *subresource, bool with_status,
                               int64_t now_ms);
 
+/* Whether managedFields (borrowed; NULL is none) fail to decode as the API server's
+ * DecodeManagedFields would have them: a list of entries with operation Apply or Update, an
+ * apiVersion, fieldsType FieldsV1 and fieldsV1 in the set grammar. When invalid, *why (len
+ * bytes) says why. */
+bool fka_managed_fields_invalid(const json_t *mf, char *why, size_t len);
+
 #endif

@@ -2,11 +2,12 @@
  * subresources (kube-api-semantics.md §1, §2, §4, §7, §9).
  *
  * Every write follows the API server's order: read the stored object, build the candidate
- * (body, patch or apply), mutating admission, the server's own rules (server-owned
- * metadata, status handling, generation, defaults, pruning, validation), validating
- * admission, then store it if the stored object has not changed meanwhile (else start
- * again: that is the API server's retry inside GuaranteedUpdate, and for a PUT with a stale
- * resourceVersion it ends in 409). Webhooks are called with no lock held. */
+ * (body, patch or apply), record managedFields (so what webhooks add is nobody's), mutating
+ * admission, the server's own rules (server-owned metadata, status handling, generation,
+ * defaults, pruning, validation), validating admission, then store it if the stored object
+ * has not changed meanwhile (else start again: that is the API server's retry inside
+ * GuaranteedUpdate, and for a PUT with a stale resourceVersion it ends in 409). Webhooks are
+ * called with no lock held. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -335,6 +336,109 @@ static json_t *decode_fields(fka_op *op, json_t *obj)
     return st;
 }
 
+/* Replace obj's members by next's, keeping obj's managedFields (those of the request, or
+ * those the field manager recorded for it): the subresource strategies take the rest of the
+ * stored object, but managedFields track the write. */
+static void replace_keeping_managed_fields(json_t *obj, json_t *next)
+{
+    json_t *mf = json_incref(fo_json_get(obj, "metadata.managedFields"));
+    json_t *next_meta = fo_json_ensure_object(next, "metadata");
+    if (mf)
+        json_object_set_new(next_meta, "managedFields", mf);
+    else
+        json_object_del(next_meta, "managedFields");
+    json_object_clear(obj);
+    json_object_update(obj, next);
+    json_decref(next);
+}
+
+/* The parts of an update that come from the request; the rest is the stored object's (the
+ * strategies' PrepareForUpdate). */
+static void take_request_parts(const fka_op *op, json_t *obj, const json_t *cur)
+{
+    if (strcmp(op->sub, "finalize") == 0) {
+        /* Namespaces: only spec.finalizers comes from the request. */
+        json_t *next = json_deep_copy(cur);
+        json_t *fins = fo_json_get(obj, "spec.finalizers");
+        fo_json_set_path(next, "spec.finalizers", fins ? json_incref(fins) : json_array());
+        replace_keeping_managed_fields(obj, next);
+    } else if (strcmp(op->sub, "status") == 0) {
+        /* Only .status comes from the request (CR status strategy, §7). */
+        json_t *next = json_deep_copy(cur);
+        json_t *status = json_object_get(obj, "status");
+        if (status)
+            json_object_set(next, "status", status);
+        else
+            json_object_del(next, "status");
+        replace_keeping_managed_fields(obj, next);
+    } else if (op->res->flags & FKA_R_STATUS) {
+        json_t *status = json_object_get(cur, "status");
+        if (status)
+            json_object_set(obj, "status", status);
+        else
+            json_object_del(obj, "status");
+    }
+}
+
+/* managedFields for a non-apply write, recorded as the API server's field manager does it:
+ * on the request's object before mutating admission (handlers/create.go, update.go and
+ * patch.go run the field manager's Update before the mutating admission transformer), so the
+ * fields a webhook adds or changes are not the requester's. Recorded on a copy that has what
+ * the server's rules take from the request and the built-in defaults (which kube-apiserver
+ * fills in while decoding, before the field manager); the clusterIP a copy may get is only
+ * there to be counted. Apply requests got theirs from fka_apply in build(). */
+static void record_fields(fka_op *op, json_t *obj, const json_t *cur, bool create, wkind kind)
+{
+    if (kind == W_PATCH && is_apply(op))
+        return;
+    const fka_resource *r = op->res;
+    bool sub_status = strcmp(op->sub, "status") == 0;
+    char gv[300];
+    fka_resource_api_version(r, gv, sizeof gv);
+    json_t *view = json_deep_copy(obj);
+    if (!create)
+        take_request_parts(op, view, cur);
+    if (!(r->flags & FKA_R_CUSTOM) && !sub_status)
+        fka_builtin_defaults(r, view, create ? NULL : cur, 0);
+    fka_fields_record_update(view, create ? NULL : cur, fka_op_schema(op), op->field_manager, gv,
+                             op->sub, sub_status || !(r->flags & FKA_R_STATUS),
+                             fo_clock_now_ms(op->srv->clock));
+    json_t *meta = fo_json_ensure_object(obj, "metadata");
+    json_t *mf = fo_json_get(view, "metadata.managedFields");
+    if (mf)
+        json_object_set(meta, "managedFields", mf);
+    else
+        json_object_del(meta, "managedFields");
+    json_decref(view);
+}
+
+/* Mutating admission, after which managedFields a webhook left invalid are put back as they
+ * were, with a warning (fieldmanager.NewManagedFieldsValidatingAdmissionController). Valid
+ * changes a webhook makes to them are kept. */
+static json_t *admit_mutating(fka_op *op, const char *operation, json_t **obj, const json_t *cur)
+{
+    json_t *before = json_incref(fo_json_get(*obj, "metadata.managedFields"));
+    json_t *st = fka_admit(op, operation, obj, cur, true);
+    char why[512];
+    if (!st &&
+        fka_managed_fields_invalid(fo_json_get(*obj, "metadata.managedFields"), why, sizeof why)) {
+        json_t *meta = fo_json_ensure_object(*obj, "metadata");
+        if (before)
+            json_object_set(meta, "managedFields", before);
+        else
+            json_object_del(meta, "managedFields");
+        char w[700];
+        snprintf(w, sizeof w,
+                 ".metadata.managedFields was in an invalid state after admission; this could be "
+                 "caused by an outdated mutating admission controller; please fix your requests: "
+                 "%s",
+                 why);
+        fka_resp_warn(op->resp, w);
+    }
+    json_decref(before);
+    return st;
+}
+
 /* The server's rules on a candidate; returns a Status on refusal. cur is the stored object
  * (NULL for a create). */
 static json_t *prepare(fka_op *op, json_t *obj, const json_t *cur, bool create, wkind kind)
@@ -376,37 +480,8 @@ static json_t *prepare(fka_op *op, json_t *obj, const json_t *cur, bool create, 
                                           "Invalid value: 0x0: must be specified for an update");
         if (want && *want && have && strcmp(want, have) != 0)
             return fka_status_conflict(r, op->name);
-        if (strcmp(op->sub, "finalize") == 0) {
-            /* Namespaces: only spec.finalizers comes from the request. */
-            json_t *next = json_deep_copy(cur);
-            json_t *fins = fo_json_get(obj, "spec.finalizers");
-            fo_json_set_path(next, "spec.finalizers", fins ? json_incref(fins) : json_array());
-            json_object_clear(obj);
-            json_object_update(obj, next);
-            json_decref(next);
-            meta = json_object_get(obj, "metadata");
-        } else if (sub_status) {
-            /* Only .status comes from the request (CR status strategy, §7). */
-            json_t *next = json_deep_copy(cur);
-            json_t *status = json_object_get(obj, "status");
-            if (status)
-                json_object_set(next, "status", status);
-            else
-                json_object_del(next, "status");
-            json_t *mf = json_object_get(meta, "managedFields");
-            if (mf)
-                json_object_set(json_object_get(next, "metadata"), "managedFields", mf);
-            json_object_clear(obj);
-            json_object_update(obj, next);
-            json_decref(next);
-            meta = json_object_get(obj, "metadata");
-        } else if (r->flags & FKA_R_STATUS) {
-            json_t *status = json_object_get(cur, "status");
-            if (status)
-                json_object_set(obj, "status", status);
-            else
-                json_object_del(obj, "status");
-        }
+        take_request_parts(op, obj, cur);
+        meta = json_object_get(obj, "metadata");
     }
 
     if (!(r->flags & FKA_R_CUSTOM) && !sub_status)
@@ -431,11 +506,23 @@ static json_t *prepare(fka_op *op, json_t *obj, const json_t *cur, bool create, 
     if (st)
         return st;
 
-    /* Apply requests got their managedFields from fka_apply already. */
-    if (!(kind == W_PATCH && is_apply(op)))
-        fka_fields_record_update(obj, create ? NULL : cur, s, op->field_manager, gv, op->sub,
-                                 sub_status || !(r->flags & FKA_R_STATUS), now);
     return NULL;
+}
+
+/* The candidate through the API server's stages, in its order: decoding, the field manager,
+ * mutating admission, the server's rules, validating admission. Returns a Status on refusal;
+ * *obj may be replaced by a webhook's patch. */
+static json_t *run_stages(fka_op *op, json_t **obj, const json_t *cur, bool create, wkind kind)
+{
+    const char *operation = create ? "CREATE" : "UPDATE";
+    json_t *st = decode_fields(op, *obj);
+    if (st)
+        return st;
+    record_fields(op, *obj, cur, create, kind);
+    if ((st = admit_mutating(op, operation, obj, cur)) ||
+        (st = prepare(op, *obj, cur, create, kind)))
+        return st;
+    return fka_admit(op, operation, obj, cur, false);
 }
 
 /* The candidate object for this request, or NULL with *status. *create tells whether the
@@ -593,11 +680,7 @@ static void do_write(fka_op *op, wkind kind)
             json_decref(cur);
             goto reply;
         }
-        const char *operation = create ? "CREATE" : "UPDATE";
-        if ((status = decode_fields(op, obj)) ||
-            (status = fka_admit(op, operation, &obj, cur, true)) ||
-            (status = prepare(op, obj, cur, create, kind)) ||
-            (status = fka_admit(op, operation, &obj, cur, false))) {
+        if ((status = run_stages(op, &obj, cur, create, kind))) {
             json_decref(obj);
             json_decref(cur);
             goto reply;
