@@ -103,6 +103,8 @@ text_seeds fuzz_labels "0app=flink,component in (jobmanager,taskmanager)" "0!a,b
 text_seeds fuzz_quantity 1 1.5 -2Gi 500m 1e3 100Ki 0.000000001 9223372036854775807 1E 12.5e-3 +7Pi
 text_seeds fuzz_flink_values "2048m" "1g" "100 bytes" "1.5Gi" "2gb" "5 min" "PT1H30M" "30 s" \
     "1.0E10" "NaN" "-0.5d" "true" " FALSE "
+copy_seeds fuzz_cluster_defaults "$data"/cluster-defaults-*.yaml "$data"/admission-cluster-defaults*.yaml \
+    "$root"/manifests/base/cluster-defaults.yaml
 copy_seeds fuzz_flink_conf "$data"/conf-*.yaml "$data"/conf-*.json "$data"/cluster-defaults-full.yaml
 copy_seeds fuzz_admission "$data"/deployment-*.yaml "$data"/sessionjob-*.yaml "$data"/normalize-*.yaml \
     "$data"/admission-flink*.yaml "$data"/crd-valid-*.yaml "$data"/controller-*.yaml
