@@ -136,6 +136,21 @@ expect "server-side apply --force-conflicts" 'serverside-applied' \
     "$(sed 's/replicas: 1/replicas: 7/' "$tmp/web2.yaml" | k apply --server-side --force-conflicts -f -)"
 expect "delete -f" 'deployment.apps "web" deleted' "$(k delete -f "$tmp/web2.yaml")"
 
+# Client-side apply, then `kubectl apply --server-side` of a change: the API server lets
+# kubectl take over what the last-applied annotation records (no conflict with
+# kubectl-client-side-apply) and rewrites the annotation from the applied manifest.
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: migrate\ndata:\n  a: "1"\n' \
+    >"$tmp/mig.yaml"
+expect "client-side apply of a ConfigMap" 'configmap/migrate created' \
+    "$(k apply -f "$tmp/mig.yaml")"
+sed -i 's/"1"/"2"/' "$tmp/mig.yaml"
+expect "server-side apply after client-side apply" 'configmap/migrate serverside-applied' \
+    "$(k apply --server-side -f "$tmp/mig.yaml")"
+last_applied='{.metadata.annotations.kubectl\.kubernetes\.io/last-applied-configuration}'
+expect "server-side apply rewrote last-applied" '^\{"apiVersion":"v1","data":\{"a":"2"\}' \
+    "$(k get cm migrate -o jsonpath="$last_applied")"
+expect "delete the migrated ConfigMap" 'configmap "migrate" deleted' "$(k delete cm migrate)"
+
 cat >"$tmp/cm.yaml" <<'EOF'
 apiVersion: v1
 kind: ConfigMap

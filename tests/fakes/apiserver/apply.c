@@ -8,6 +8,7 @@
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
 #include "tests/fakes/apiserver/fieldset.h"
+#include "tests/fakes/apiserver/lastapplied.h"
 #include "tests/fakes/apiserver/status.h"
 
 /* ---- merging the applied configuration into the live object ---- */
@@ -205,12 +206,34 @@ static json_t *apply_entry(const char *manager, const char *api_version, const c
     return e;
 }
 
-json_t *fka_apply(const fka_resource *r, fka_schema s, const json_t *cur, const json_t *applied,
-                  const char *manager, bool force, const char *subresource, int64_t now_ms,
-                  json_t **status)
+/* The live object's managedFields. When they are empty (never tracked, or reset by a client)
+ * the API server first records its fields as an Update by "before-first-apply"
+ * (skipnonapplied.go), so an apply can conflict with them. New reference. */
+static json_t *live_managed_fields(const fka_apply_in *in, const char *gv, bool with_status)
 {
+    const json_t *live = fo_json_get(in->cur, "metadata.managedFields");
+    if (json_array_size(live))
+        return json_deep_copy(live);
+    json_t *view = json_deep_copy(in->cur);
+    fo_json_del_path(view, "metadata.managedFields");
+    fka_fields_record_update(view, NULL, in->s, "before-first-apply", gv, in->subresource,
+                             with_status, in->now_ms);
+    json_t *mf = json_incref(fo_json_get(view, "metadata.managedFields"));
+    json_decref(view);
+    return mf ? mf : json_array();
+}
+
+/* One apply: the new object, or NULL with the conflicts (new reference) in *conflicts. */
+static json_t *apply_once(const fka_apply_in *in, bool force, json_t **conflicts_out)
+{
+    const fka_resource *r = in->r;
+    fka_schema s = in->s;
+    const json_t *cur = in->cur, *applied = in->applied;
+    const char *manager = in->manager, *subresource = in->subresource;
+    int64_t now_ms = in->now_ms;
     char gv[300];
     fka_resource_api_version(r, gv, sizeof gv);
+    *conflicts_out = NULL;
     bool status_sub = subresource && strcmp(subresource, "status") == 0;
     bool with_status = status_sub || !(r->flags & FKA_R_STATUS);
     json_t *set = fka_fields_of(applied, s, with_status);
@@ -221,8 +244,7 @@ json_t *fka_apply(const fka_resource *r, fka_schema s, const json_t *cur, const 
                             json_pack("[o]", apply_entry(manager, gv, subresource, set, now_ms)));
         return obj;
     }
-    const json_t *live_mf = fo_json_get(cur, "metadata.managedFields");
-    json_t *mf = json_is_array(live_mf) ? json_deep_copy(live_mf) : json_array();
+    json_t *mf = live_managed_fields(in, gv, with_status);
     json_t *conflicts = json_array();
     size_t i;
     json_t *e;
@@ -257,8 +279,7 @@ json_t *fka_apply(const fka_resource *r, fka_schema s, const json_t *cur, const 
         json_decref(common);
     }
     if (json_array_size(conflicts) && !force) {
-        *status = conflict_status(conflicts);
-        json_decref(conflicts);
+        *conflicts_out = conflicts;
         json_decref(mf);
         json_decref(set);
         return NULL;
@@ -306,4 +327,39 @@ json_t *fka_apply(const fka_resource *r, fka_schema s, const json_t *cur, const 
     json_decref(mf);
     json_decref(set);
     return merged;
+}
+
+/* lastAppliedManager: conflicts the live object's last-applied annotation all allows are
+ * taken over as if forced; otherwise only the ones it does not allow are reported. */
+static json_t *migrate(const fka_apply_in *in, json_t **conflicts)
+{
+    char gv[300];
+    fka_resource_api_version(in->r, gv, sizeof gv);
+    json_t *left = fka_last_applied_remaining(in->cur, in->s, gv, *conflicts);
+    json_decref(*conflicts);
+    *conflicts = left;
+    if (json_array_size(left))
+        return NULL;
+    json_decref(left);
+    return apply_once(in, true, conflicts);
+}
+
+json_t *fka_apply(const fka_apply_in *in, json_t **status)
+{
+    json_t *conflicts = NULL;
+    json_t *out = apply_once(in, in->force, &conflicts);
+    bool kubectl = fka_last_applied_manager(in->manager);
+    if (!out && kubectl)
+        out = migrate(in, &conflicts);
+    if (!out) {
+        *status = conflict_status(conflicts);
+        json_decref(conflicts);
+        return NULL;
+    }
+    json_decref(conflicts);
+    /* lastAppliedUpdater, after the apply (and the migration) succeeded. */
+    if (kubectl)
+        fka_last_applied_update(out, in->sent ? in->sent : in->applied,
+                                (in->r->flags & FKA_R_CUSTOM) != 0);
+    return out;
 }

@@ -526,9 +526,10 @@ static json_t *run_stages(fka_op *op, json_t **obj, const json_t *cur, bool crea
 }
 
 /* The candidate object for this request, or NULL with *status. *create tells whether the
- * write creates the object. */
-static json_t *build(fka_op *op, wkind kind, const json_t *body, const json_t *cur, bool *create,
-                     json_t **status)
+ * write creates the object. sent: an apply's body as the client sent it, before the server
+ * converted it or filled in its namespace. */
+static json_t *build(fka_op *op, wkind kind, const json_t *body, const json_t *sent,
+                     const json_t *cur, bool *create, json_t **status)
 {
     const fka_resource *r = op->res;
     bool scale = strcmp(op->sub, "scale") == 0;
@@ -556,10 +557,16 @@ static json_t *build(fka_op *op, wkind kind, const json_t *body, const json_t *c
         }
     }
     if (kind == W_PATCH && is_apply(op)) {
-        bool force = fka_q_true(op, "force");
-        json_t *out = fka_apply(r, fka_op_schema(op), cur, body, op->field_manager, force, op->sub,
-                                fo_clock_now_ms(op->srv->clock), status);
-        return out;
+        fka_apply_in in = {.r = r,
+                           .s = fka_op_schema(op),
+                           .cur = cur,
+                           .applied = body,
+                           .sent = sent,
+                           .manager = op->field_manager,
+                           .force = fka_q_true(op, "force"),
+                           .subresource = op->sub,
+                           .now_ms = fo_clock_now_ms(op->srv->clock)};
+        return fka_apply(&in, status);
     }
     if (scale) {
         json_t *view = scale_view(r, cur);
@@ -627,7 +634,7 @@ static void do_write(fka_op *op, wkind kind)
     const fka_resource *r = op->res;
     fka_store *store = op->srv->store;
     json_t *status = NULL;
-    json_t *body = NULL;
+    json_t *body = NULL, *sent = NULL;
     if (kind != W_PATCH || is_apply(op)) {
         body = fka_op_body(op, &status);
         if (!body)
@@ -636,6 +643,9 @@ static void do_write(fka_op *op, wkind kind)
             if ((status = check_type(op, body)) || (status = check_name(op, body)))
                 goto reply;
             json_t *wire = body;
+            /* An apply's last-applied annotation is built from it as sent. */
+            if (kind == W_PATCH)
+                sent = json_deep_copy(wire);
             body = fka_from_wire(r, wire);
             json_decref(wire);
             if ((status = check_namespace(op, body)))
@@ -675,7 +685,7 @@ static void do_write(fka_op *op, wkind kind)
             goto reply;
         }
         bool create = false;
-        json_t *obj = build(op, kind, body, cur, &create, &status);
+        json_t *obj = build(op, kind, body, sent, cur, &create, &status);
         if (!obj) {
             json_decref(cur);
             goto reply;
@@ -749,6 +759,7 @@ reply:
         fka_resp_status(op->resp, status);
 out:
     json_decref(body);
+    json_decref(sent);
 }
 
 void fka_op_create(fka_op *op)
