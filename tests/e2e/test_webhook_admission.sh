@@ -76,6 +76,29 @@ expect_eq "$(get '{.spec.jobManager.podTemplate.metadata.labels.team}')" data-pl
 expect_eq "$(get '{.spec.taskManager.podTemplate.metadata.labels.team}')" "" \
     "the label gone from the TaskManager template"
 
+e2e_log "moving to server-side apply (as Argo CD's ServerSideApply does) keeps the layering"
+# kubectl apply --server-side takes over the fields client-side apply recorded and rewrites the
+# last applied manifest, so the webhook still tells the user's changes from its layering. The
+# role templates' container lists are atomic (as in the Apache operator's CRD) and differ from
+# the manifest's by what was layered in, so the move conflicts on them, on a real API server
+# too: forced, as Argo CD's server-side apply does.
+tokyo() { changed | sed 's/value: Europe\/Berlin/value: Asia\/Tokyo/'; }
+out=$(tokyo | kubectl apply --server-side -f - 2>&1) && fail "no conflict on the layered lists"
+expect_contains "$out" ".spec.jobManager.podTemplate.spec.containers" "the conflict"
+out=$(tokyo | kubectl apply --server-side --force-conflicts -f - 2>&1) ||
+    fail "server-side apply was refused: $out"
+for role in jobManager taskManager; do
+    expect_eq "$(tz $role)" Asia/Tokyo "TZ after server-side apply in the $role template"
+done
+expect_contains "$(get '{.spec.jobManager.podTemplate.spec.containers[*].name}')" fluent-bit \
+    "the JobManager's own sidecar after server-side apply"
+generation=$(get '{.metadata.generation}')
+out=$(tokyo | kubectl apply --server-side -f - 2>&1) ||
+    fail "the same server-side apply, unforced: $out"
+expect_eq "$(get '{.metadata.generation}')" "$generation" "the generation after the same apply"
+out=$(tokyo | kubectl diff --server-side -f - 2>&1)
+expect_eq "$?" 0 "kubectl diff --server-side after the apply: $out"
+
 e2e_log "a server-side dry run is checked too"
 out=$(sed 's/parallelism: 2/parallelism: 0/' "$E2E_ROOT/examples/basic.yaml" |
     kubectl apply --dry-run=server -f - 2>&1) && fail "parallelism 0 passed a server dry run: $out"
