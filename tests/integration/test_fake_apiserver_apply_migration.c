@@ -28,32 +28,17 @@ static fka_tc *tc;
 static void setup(void)
 {
     fo_fake_apiserver_opts o = {.port = 0, .no_gc = true};
-    fo_err err = {0};
-    fa = fo_fake_apiserver_start(&o, &err);
-    ck_assert_msg(fa != NULL, "%s", err.message);
-    char base[64];
-    snprintf(base, sizeof base, "http://127.0.0.1:%d", fo_fake_apiserver_port(fa));
-    tc = fka_tc_new(base, NULL, NULL);
-    json_t *crd = fo_test_load_yaml("apiserver-crd-widgets.yaml");
-    char *text = json_dumps(crd, JSON_COMPACT);
-    ck_assert_int_eq(fka_tc_json(tc, "POST",
-                                 "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", text,
-                                 NULL),
+    tc = fka_tc_start_fake(&o, &fa);
+    ck_assert_int_eq(fka_tc_post_fixture(tc,
+                                         "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+                                         "apiserver-crd-widgets.yaml", NULL),
                      201);
-    free(text);
-    json_decref(crd);
 }
 
 static void teardown(void)
 {
     fka_tc_free(tc);
     fo_fake_apiserver_stop(fa);
-}
-
-static const char *str(const json_t *o, const char *path)
-{
-    const char *s = fo_json_get_str(o, path);
-    return s ? s : "";
 }
 
 /* One request with a JSON body built from obj (stolen); the answer in *out when wanted. */
@@ -111,18 +96,6 @@ static int apply_cm(const char *manager, const char *name, json_t *config, json_
     return send("PATCH", path, APPLY, config, out);
 }
 
-static const json_t *entry_of(const json_t *obj, const char *manager)
-{
-    size_t i;
-    json_t *e;
-    json_array_foreach(fo_json_get(obj, "metadata.managedFields"), i, e)
-    {
-        if (strcmp(str(e, "manager"), manager) == 0)
-            return e;
-    }
-    return NULL;
-}
-
 /* The review's reproduction: client-side apply of data a: "1", then `kubectl apply
  * --server-side` of a: "2" succeeds (a real server gives no 409), takes .data.a over from
  * the client-side apply manager and rewrites the annotation from the applied configuration. */
@@ -133,17 +106,17 @@ START_TEST(kubectl_apply_takes_over_what_last_applied_records)
     free(la);
     json_t *obj = NULL;
     ck_assert_int_eq(apply_cm("kubectl", "mig", cm_config("mig", "{\"a\":\"2\"}"), &obj), 200);
-    ck_assert_str_eq(str(obj, "data.a"), "2");
+    ck_assert_str_eq(fka_str(obj, "data.a"), "2");
     ck_assert_str_eq(annotation(obj), "{\"apiVersion\":\"v1\",\"data\":{\"a\":\"2\"},\"kind\":"
                                       "\"ConfigMap\",\"metadata\":{\"name\":\"mig\","
                                       "\"namespace\":\"default\"}}\n");
-    const json_t *csa = entry_of(obj, CSA);
+    const json_t *csa = fka_managed_entry(obj, CSA);
     ck_assert_ptr_nonnull(csa);
     ck_assert_ptr_null(fo_json_get(json_object_get(csa, "fieldsV1"), "f:data.f:a"));
     const json_t *ann = fo_json_get(json_object_get(csa, "fieldsV1"), "f:metadata.f:annotations");
     ck_assert_ptr_nonnull(json_object_get(ann, "f:" LAST_APPLIED));
     ck_assert_ptr_nonnull(
-        fo_json_get(json_object_get(entry_of(obj, "kubectl"), "fieldsV1"), "f:data.f:a"));
+        fo_json_get(json_object_get(fka_managed_entry(obj, "kubectl"), "fieldsV1"), "f:data.f:a"));
     json_decref(obj);
 }
 END_TEST
@@ -155,8 +128,8 @@ START_TEST(other_managers_still_conflict)
     csa_create("mig", la, "{\"a\":\"1\"}");
     json_t *st = NULL;
     ck_assert_int_eq(apply_cm("kubectl-ssa", "mig", cm_config("mig", "{\"a\":\"2\"}"), &st), 409);
-    ck_assert_str_eq(str(st, "message"), "Apply failed with 1 conflict: conflict with "
-                                         "\"kubectl-client-side-apply\" using v1: .data.a");
+    ck_assert_str_eq(fka_str(st, "message"), "Apply failed with 1 conflict: conflict with "
+                                             "\"kubectl-client-side-apply\" using v1: .data.a");
     json_decref(st);
     json_t *obj = NULL;
     ck_assert_int_eq(fka_tc_json(tc, "GET", CM "/mig", NULL, &obj), 200);
@@ -176,13 +149,13 @@ START_TEST(fields_changed_since_last_apply_still_conflict)
     json_t *st = NULL;
     ck_assert_int_eq(apply_cm("kubectl", "mig", cm_config("mig", "{\"a\":\"2\",\"b\":\"2\"}"), &st),
                      409);
-    ck_assert_str_eq(str(st, "message"), "Apply failed with 1 conflict: conflict with "
-                                         "\"kubectl-client-side-apply\" using v1: .data.b");
+    ck_assert_str_eq(fka_str(st, "message"), "Apply failed with 1 conflict: conflict with "
+                                             "\"kubectl-client-side-apply\" using v1: .data.b");
     ck_assert_int_eq(json_array_size(fo_json_get(st, "details.causes")), 1);
     json_decref(st);
     json_t *obj = NULL;
     ck_assert_int_eq(fka_tc_json(tc, "GET", CM "/mig", NULL, &obj), 200);
-    ck_assert_str_eq(str(obj, "data.a"), "1");
+    ck_assert_str_eq(fka_str(obj, "data.a"), "1");
     json_decref(obj);
 }
 END_TEST
@@ -204,7 +177,7 @@ START_TEST(unusable_annotations_do_not_migrate)
         csa_create(name, bad[i], "{\"a\":\"1\"}");
         json_t *st = NULL;
         ck_assert_int_eq(apply_cm("kubectl", name, cm_config(name, "{\"a\":\"2\"}"), &st), 409);
-        ck_assert_str_eq(str(st, "reason"), "Conflict");
+        ck_assert_str_eq(fka_str(st, "reason"), "Conflict");
         json_decref(st);
     }
 }
@@ -260,7 +233,7 @@ START_TEST(too_large_annotation_is_dropped)
     free(v);
     json_t *obj = NULL;
     ck_assert_int_eq(apply_cm("kubectl", "big", cfg, &obj), 200);
-    ck_assert_int_eq(strlen(str(obj, "data.v")), n);
+    ck_assert_int_eq(strlen(fka_str(obj, "data.v")), n);
     ck_assert_ptr_null(fo_json_get(obj, "metadata.annotations"));
     json_decref(obj);
 }
@@ -290,17 +263,17 @@ START_TEST(untracked_fields_belong_to_before_first_apply)
     reset_managed_fields("u");
     json_t *st = NULL;
     ck_assert_int_eq(apply_cm("editor", "u", cm_config("u", "{\"a\":\"2\"}"), &st), 409);
-    ck_assert_str_eq(str(st, "message"), "Apply failed with 1 conflict: conflict with "
-                                         "\"before-first-apply\" using v1: .data.a");
+    ck_assert_str_eq(fka_str(st, "message"), "Apply failed with 1 conflict: conflict with "
+                                             "\"before-first-apply\" using v1: .data.a");
     json_decref(st);
     json_t *obj = NULL;
     ck_assert_int_eq(apply_cm("kubectl", "u", cm_config("u", "{\"a\":\"2\"}"), &obj), 200);
-    ck_assert_str_eq(str(obj, "data.a"), "2");
-    const json_t *before = entry_of(obj, "before-first-apply");
+    ck_assert_str_eq(fka_str(obj, "data.a"), "2");
+    const json_t *before = fka_managed_entry(obj, "before-first-apply");
     ck_assert_ptr_nonnull(before);
-    ck_assert_str_eq(str(before, "operation"), "Update");
+    ck_assert_str_eq(fka_str(before, "operation"), "Update");
     ck_assert_ptr_null(fo_json_get(json_object_get(before, "fieldsV1"), "f:data.f:a"));
-    ck_assert_ptr_nonnull(entry_of(obj, "kubectl"));
+    ck_assert_ptr_nonnull(fka_managed_entry(obj, "kubectl"));
     json_decref(obj);
 }
 END_TEST

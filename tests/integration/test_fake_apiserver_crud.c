@@ -18,13 +18,7 @@ static fka_tc *tc;
 static void setup(void)
 {
     fo_fake_apiserver_opts o = {.port = 0, .no_gc = true};
-    fo_err err = {0};
-    fa = fo_fake_apiserver_start(&o, &err);
-    ck_assert_msg(fa != NULL, "%s", err.message);
-    char base[64];
-    snprintf(base, sizeof base, "http://127.0.0.1:%d", fo_fake_apiserver_port(fa));
-    tc = fka_tc_new(base, NULL, NULL);
-    ck_assert_ptr_nonnull(tc);
+    tc = fka_tc_start_fake(&o, &fa);
 }
 
 static void teardown(void)
@@ -33,28 +27,12 @@ static void teardown(void)
     fo_fake_apiserver_stop(fa);
 }
 
-/* POST a fixture (YAML) to path; returns the status. */
-static int post_fixture(const char *path, const char *fixture, json_t **out)
-{
-    json_t *obj = fo_test_load_yaml(fixture);
-    char *text = json_dumps(obj, JSON_COMPACT);
-    int code = fka_tc_json(tc, "POST", path, text, out);
-    free(text);
-    json_decref(obj);
-    return code;
-}
-
 static void install_widgets(void)
 {
-    ck_assert_int_eq(post_fixture("/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
-                                  "apiserver-crd-widgets.yaml", NULL),
+    ck_assert_int_eq(fka_tc_post_fixture(tc,
+                                         "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+                                         "apiserver-crd-widgets.yaml", NULL),
                      201);
-}
-
-static const char *str(const json_t *o, const char *path)
-{
-    const char *s = fo_json_get_str(o, path);
-    return s ? s : "";
 }
 
 #define CM "/api/v1/namespaces/default/configmaps"
@@ -69,19 +47,19 @@ START_TEST(section1_create_is_201_and_delete_answers_a_success_status)
                                  "\"metadata\":{\"name\":\"a\"},\"data\":{\"k\":\"v\"}}",
                                  &obj),
                      201);
-    ck_assert_str_eq(str(obj, "data.k"), "v");
-    const char *uid = str(obj, "metadata.uid");
+    ck_assert_str_eq(fka_str(obj, "data.k"), "v");
+    const char *uid = fka_str(obj, "metadata.uid");
     char uidcopy[64];
     snprintf(uidcopy, sizeof uidcopy, "%s", uid);
     json_decref(obj);
     ck_assert_int_eq(fka_tc_json(tc, "GET", CM "/a", NULL, &obj), 200);
     json_decref(obj);
     ck_assert_int_eq(fka_tc_json(tc, "DELETE", CM "/a", NULL, &obj), 200);
-    ck_assert_str_eq(str(obj, "kind"), "Status");
-    ck_assert_str_eq(str(obj, "status"), "Success");
-    ck_assert_str_eq(str(obj, "details.name"), "a");
-    ck_assert_str_eq(str(obj, "details.kind"), "configmaps");
-    ck_assert_str_eq(str(obj, "details.uid"), uidcopy);
+    ck_assert_str_eq(fka_str(obj, "kind"), "Status");
+    ck_assert_str_eq(fka_str(obj, "status"), "Success");
+    ck_assert_str_eq(fka_str(obj, "details.name"), "a");
+    ck_assert_str_eq(fka_str(obj, "details.kind"), "configmaps");
+    ck_assert_str_eq(fka_str(obj, "details.uid"), uidcopy);
     ck_assert_ptr_null(fo_json_get(obj, "details.group"));
     json_decref(obj);
     ck_assert_int_eq(fka_tc_json(tc, "GET", CM "/a", NULL, NULL), 404);
@@ -121,16 +99,16 @@ START_TEST(section2_create_sets_server_owned_metadata)
                                  "{\"name\":\"m\",\"uid\":\"mine\",\"generation\":7}}",
                                  &obj),
                      201);
-    ck_assert_str_ne(str(obj, "metadata.uid"), "mine");
-    ck_assert_uint_eq(strlen(str(obj, "metadata.uid")), 36);
-    const char *ts = str(obj, "metadata.creationTimestamp");
+    ck_assert_str_ne(fka_str(obj, "metadata.uid"), "mine");
+    ck_assert_uint_eq(strlen(fka_str(obj, "metadata.uid")), 36);
+    const char *ts = fka_str(obj, "metadata.creationTimestamp");
     ck_assert_uint_eq(strlen(ts), 20); /* 2026-04-20T09:15:02Z */
     ck_assert_int_eq(ts[19], 'Z');
     ck_assert_ptr_nonnull(fo_json_get(obj, "metadata.resourceVersion"));
     ck_assert_ptr_null(fo_json_get(obj, "metadata.generation"));
     json_decref(obj);
-    ck_assert_int_eq(post_fixture("/apis/apps/v1/namespaces/default/deployments",
-                                  "apiserver-deployment.yaml", &obj),
+    ck_assert_int_eq(fka_tc_post_fixture(tc, "/apis/apps/v1/namespaces/default/deployments",
+                                         "apiserver-deployment.yaml", &obj),
                      201);
     int64_t gen = 0;
     ck_assert(fo_json_get_int(obj, "metadata.generation", &gen));
@@ -148,7 +126,7 @@ START_TEST(section2_create_with_resource_version_fails)
                                  "{\"name\":\"m\",\"resourceVersion\":\"5\"}}",
                                  &st),
                      500);
-    ck_assert_str_eq(str(st, "message"),
+    ck_assert_str_eq(fka_str(st, "message"),
                      "resourceVersion should not be set on objects to be created");
     json_decref(st);
 }
@@ -163,12 +141,12 @@ START_TEST(section2_generate_name_appends_five_allowed_characters)
                                  "{\"generateName\":\"job-\"}}",
                                  &obj),
                      201);
-    const char *name = str(obj, "metadata.name");
+    const char *name = fka_str(obj, "metadata.name");
     ck_assert_uint_eq(strlen(name), 9);
     ck_assert(strncmp(name, "job-", 4) == 0);
     for (int i = 4; i < 9; i++)
         ck_assert_ptr_nonnull(strchr("bcdfghjklmnpqrstvwxz2456789", name[i]));
-    ck_assert_str_eq(str(obj, "metadata.generateName"), "job-");
+    ck_assert_str_eq(fka_str(obj, "metadata.generateName"), "job-");
     json_decref(obj);
 }
 END_TEST
@@ -183,24 +161,24 @@ START_TEST(section2_namespace_checks)
                                  "{\"name\":\"x\"}}",
                                  &obj),
                      201);
-    ck_assert_str_eq(str(obj, "metadata.namespace"), "default");
+    ck_assert_str_eq(fka_str(obj, "metadata.namespace"), "default");
     json_decref(obj);
     ck_assert_int_eq(fka_tc_json(tc, "POST", CM,
                                  "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
                                  "{\"name\":\"y\",\"namespace\":\"other\"}}",
                                  &obj),
                      400);
-    ck_assert_str_eq(str(obj, "reason"), "BadRequest");
-    ck_assert_str_eq(str(obj, "message"), "the namespace of the provided object does not match "
-                                          "the namespace sent on the request");
+    ck_assert_str_eq(fka_str(obj, "reason"), "BadRequest");
+    ck_assert_str_eq(fka_str(obj, "message"), "the namespace of the provided object does not match "
+                                              "the namespace sent on the request");
     json_decref(obj);
     ck_assert_int_eq(fka_tc_json(tc, "POST", "/api/v1/namespaces/ghost/configmaps",
                                  "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
                                  "{\"name\":\"z\"}}",
                                  &obj),
                      404);
-    ck_assert_str_eq(str(obj, "message"), "namespaces \"ghost\" not found");
-    ck_assert_str_eq(str(obj, "reason"), "NotFound");
+    ck_assert_str_eq(fka_str(obj, "message"), "namespaces \"ghost\" not found");
+    ck_assert_str_eq(fka_str(obj, "reason"), "NotFound");
     json_decref(obj);
 }
 END_TEST
@@ -214,23 +192,23 @@ START_TEST(section2_invalid_names_are_422_with_causes)
                                  "{\"name\":\"Bad_Name\"}}",
                                  &st),
                      422);
-    ck_assert_str_eq(str(st, "reason"), "Invalid");
-    ck_assert_str_eq(str(st, "details.kind"), "ConfigMap");
-    ck_assert_str_eq(str(st, "details.name"), "Bad_Name");
-    ck_assert(strncmp(str(st, "message"),
+    ck_assert_str_eq(fka_str(st, "reason"), "Invalid");
+    ck_assert_str_eq(fka_str(st, "details.kind"), "ConfigMap");
+    ck_assert_str_eq(fka_str(st, "details.name"), "Bad_Name");
+    ck_assert(strncmp(fka_str(st, "message"),
                       "ConfigMap \"Bad_Name\" is invalid: metadata.name: Invalid value: "
                       "\"Bad_Name\": a lowercase RFC 1123 subdomain must consist of",
                       120) == 0);
     json_t *cause = json_array_get(fo_json_get(st, "details.causes"), 0);
-    ck_assert_str_eq(str(cause, "reason"), "FieldValueInvalid");
-    ck_assert_str_eq(str(cause, "field"), "metadata.name");
+    ck_assert_str_eq(fka_str(cause, "reason"), "FieldValueInvalid");
+    ck_assert_str_eq(fka_str(cause, "field"), "metadata.name");
     json_decref(st);
     ck_assert_int_eq(fka_tc_json(tc, "POST", "/api/v1/namespaces/default/services",
                                  "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":"
                                  "{\"name\":\"1abc\"},\"spec\":{\"ports\":[{\"port\":80}]}}",
                                  &st),
                      422);
-    ck_assert(strstr(str(st, "message"), "a DNS-1035 label must consist of"));
+    ck_assert(strstr(fka_str(st, "message"), "a DNS-1035 label must consist of"));
     json_decref(st);
 }
 END_TEST
@@ -247,24 +225,25 @@ START_TEST(section3_status_bodies_for_custom_resources)
                                  "widgets/basic-example",
                                  NULL, &st),
                      404);
-    ck_assert_str_eq(str(st, "kind"), "Status");
-    ck_assert_str_eq(str(st, "apiVersion"), "v1");
-    ck_assert_str_eq(str(st, "status"), "Failure");
-    ck_assert_str_eq(str(st, "message"), "widgets.fake.example.com \"basic-example\" not found");
-    ck_assert_str_eq(str(st, "reason"), "NotFound");
-    ck_assert_str_eq(str(st, "details.name"), "basic-example");
-    ck_assert_str_eq(str(st, "details.group"), "fake.example.com");
-    ck_assert_str_eq(str(st, "details.kind"), "widgets");
+    ck_assert_str_eq(fka_str(st, "kind"), "Status");
+    ck_assert_str_eq(fka_str(st, "apiVersion"), "v1");
+    ck_assert_str_eq(fka_str(st, "status"), "Failure");
+    ck_assert_str_eq(fka_str(st, "message"),
+                     "widgets.fake.example.com \"basic-example\" not found");
+    ck_assert_str_eq(fka_str(st, "reason"), "NotFound");
+    ck_assert_str_eq(fka_str(st, "details.name"), "basic-example");
+    ck_assert_str_eq(fka_str(st, "details.group"), "fake.example.com");
+    ck_assert_str_eq(fka_str(st, "details.kind"), "widgets");
     int64_t code = 0;
     ck_assert(fo_json_get_int(st, "code", &code));
     ck_assert_int_eq(code, 404);
     json_decref(st);
     char path[200];
     snprintf(path, sizeof path, "%s", base);
-    ck_assert_int_eq(post_fixture(path, "apiserver-widget.yaml", NULL), 201);
-    ck_assert_int_eq(post_fixture(path, "apiserver-widget.yaml", &st), 409);
-    ck_assert_str_eq(str(st, "reason"), "AlreadyExists");
-    ck_assert_str_eq(str(st, "message"), "widgets.fake.example.com \"w1\" already exists");
+    ck_assert_int_eq(fka_tc_post_fixture(tc, path, "apiserver-widget.yaml", NULL), 201);
+    ck_assert_int_eq(fka_tc_post_fixture(tc, path, "apiserver-widget.yaml", &st), 409);
+    ck_assert_str_eq(fka_str(st, "reason"), "AlreadyExists");
+    ck_assert_str_eq(fka_str(st, "message"), "widgets.fake.example.com \"w1\" already exists");
     json_decref(st);
 }
 END_TEST
@@ -279,7 +258,7 @@ START_TEST(section4_stale_put_is_409_conflict)
                                  &obj),
                      201);
     char rv[32];
-    snprintf(rv, sizeof rv, "%s", str(obj, "metadata.resourceVersion"));
+    snprintf(rv, sizeof rv, "%s", fka_str(obj, "metadata.resourceVersion"));
     json_decref(obj);
     char body[300];
     snprintf(body, sizeof body,
@@ -287,14 +266,14 @@ START_TEST(section4_stale_put_is_409_conflict)
              "\"resourceVersion\":\"%s\"},\"data\":{\"v\":\"2\"}}",
              rv);
     ck_assert_int_eq(fka_tc_json(tc, "PUT", CM "/c", body, &obj), 200);
-    ck_assert_str_ne(str(obj, "metadata.resourceVersion"), rv);
+    ck_assert_str_ne(fka_str(obj, "metadata.resourceVersion"), rv);
     json_decref(obj);
     ck_assert_int_eq(fka_tc_json(tc, "PUT", CM "/c", body, &st), 409);
-    ck_assert_str_eq(str(st, "reason"), "Conflict");
-    ck_assert_str_eq(str(st, "message"),
+    ck_assert_str_eq(fka_str(st, "reason"), "Conflict");
+    ck_assert_str_eq(fka_str(st, "message"),
                      "Operation cannot be fulfilled on configmaps \"c\": the object has been "
                      "modified; please apply your changes to the latest version and try again");
-    ck_assert_str_eq(str(st, "details.kind"), "configmaps");
+    ck_assert_str_eq(fka_str(st, "details.kind"), "configmaps");
     json_decref(st);
 }
 END_TEST
@@ -315,14 +294,14 @@ START_TEST(section4_put_without_resource_version_is_422_for_crs_and_leases)
                                  NULL),
                      200);
     const char *w = "/apis/fake.example.com/v1/namespaces/default/widgets";
-    ck_assert_int_eq(post_fixture(w, "apiserver-widget.yaml", NULL), 201);
+    ck_assert_int_eq(fka_tc_post_fixture(tc, w, "apiserver-widget.yaml", NULL), 201);
     ck_assert_int_eq(fka_tc_json(tc, "PUT",
                                  "/apis/fake.example.com/v1/namespaces/default/widgets/w1",
                                  "{\"apiVersion\":\"fake.example.com/v1\",\"kind\":\"Widget\","
                                  "\"metadata\":{\"name\":\"w1\"},\"spec\":{\"image\":\"x\"}}",
                                  &st),
                      422);
-    ck_assert_str_eq(str(st, "message"),
+    ck_assert_str_eq(fka_str(st, "message"),
                      "Widget.fake.example.com \"w1\" is invalid: metadata.resourceVersion: "
                      "Invalid value: 0x0: must be specified for an update");
     json_decref(st);
@@ -331,7 +310,7 @@ START_TEST(section4_put_without_resource_version_is_422_for_crs_and_leases)
                         "\"metadata\":{\"name\":\"l\"},\"spec\":{\"holderIdentity\":\"a\"}}";
     ck_assert_int_eq(fka_tc_json(tc, "PUT", lease, lbody, NULL), 201);
     ck_assert_int_eq(fka_tc_json(tc, "PUT", lease, lbody, &st), 422);
-    ck_assert_str_eq(str(st, "reason"), "Invalid");
+    ck_assert_str_eq(fka_str(st, "reason"), "Invalid");
     json_decref(st);
 }
 END_TEST
@@ -346,7 +325,7 @@ START_TEST(section4_noop_write_keeps_resource_version)
                                  &obj),
                      201);
     char rv[32];
-    snprintf(rv, sizeof rv, "%s", str(obj, "metadata.resourceVersion"));
+    snprintf(rv, sizeof rv, "%s", fka_str(obj, "metadata.resourceVersion"));
     json_decref(obj);
     uint64_t before = fo_fake_apiserver_resource_version(fa);
     ck_assert_int_eq(fka_tc_json(tc, "PATCH", CM "/n", "{\"data\":{\"a\":\"b\"}}", NULL), 415);
@@ -354,7 +333,7 @@ START_TEST(section4_noop_write_keeps_resource_version)
     ck_assert_int_eq(fka_tc_req(tc, "PATCH", CM "/n", "application/merge-patch+json", NULL,
                                 "{\"data\":{\"a\":\"b\"}}", &res),
                      200);
-    ck_assert_str_eq(str(res.body, "metadata.resourceVersion"), rv);
+    ck_assert_str_eq(fka_str(res.body, "metadata.resourceVersion"), rv);
     fka_tc_res_release(&res);
     ck_assert_uint_eq(fo_fake_apiserver_resource_version(fa), before);
 }
@@ -374,7 +353,7 @@ START_TEST(section4_patch_with_stale_resource_version_conflicts)
                                 "\"b\"}}",
                                 &res),
                      409);
-    ck_assert_str_eq(str(res.body, "reason"), "Conflict");
+    ck_assert_str_eq(fka_str(res.body, "reason"), "Conflict");
     fka_tc_res_release(&res);
     ck_assert_int_eq(fka_tc_req(tc, "PATCH", CM "/p", "application/merge-patch+json", NULL,
                                 "{\"data\":{\"a\":\"b\"}}", &res),
@@ -397,7 +376,7 @@ START_TEST(section2_update_cannot_rename)
                                  "{\"name\":\"other\"}}",
                                  &st),
                      400);
-    ck_assert_str_eq(str(st, "message"),
+    ck_assert_str_eq(fka_str(st, "message"),
                      "the name of the object (other) does not match the name on the URL (r)");
     json_decref(st);
 }
@@ -408,10 +387,10 @@ START_TEST(section1_unknown_paths_are_404)
 {
     json_t *st = NULL;
     ck_assert_int_eq(fka_tc_json(tc, "GET", "/api/v1/namespaces/default/nothings", NULL, &st), 404);
-    ck_assert_str_eq(str(st, "reason"), "NotFound");
+    ck_assert_str_eq(fka_str(st, "reason"), "NotFound");
     json_decref(st);
     ck_assert_int_eq(fka_tc_json(tc, "POST", CM "/x", "{}", &st), 405);
-    ck_assert_str_eq(str(st, "reason"), "MethodNotAllowed");
+    ck_assert_str_eq(fka_str(st, "reason"), "MethodNotAllowed");
     json_decref(st);
 }
 END_TEST
@@ -426,7 +405,7 @@ START_TEST(section1_dry_run_stores_nothing)
                                  "{\"name\":\"d\"}}",
                                  &obj),
                      201);
-    ck_assert_str_eq(str(obj, "metadata.name"), "d");
+    ck_assert_str_eq(fka_str(obj, "metadata.name"), "d");
     json_decref(obj);
     ck_assert_int_eq(fka_tc_json(tc, "GET", CM "/d", NULL, NULL), 404);
     ck_assert_uint_eq(fo_fake_apiserver_resource_version(fa), before);

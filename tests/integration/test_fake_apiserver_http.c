@@ -38,14 +38,10 @@ static void setup(void)
 {
     fo_fake_apiserver_opts o = {.port = 0, .no_gc = true};
     start(&o, "http", NULL, NULL);
-    json_t *crd = fo_test_load_yaml("apiserver-crd-widgets.yaml");
-    char *text = json_dumps(crd, JSON_COMPACT);
-    ck_assert_int_eq(fka_tc_json(tc, "POST",
-                                 "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", text,
-                                 NULL),
+    ck_assert_int_eq(fka_tc_post_fixture(tc,
+                                         "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+                                         "apiserver-crd-widgets.yaml", NULL),
                      201);
-    free(text);
-    json_decref(crd);
 }
 
 static void teardown(void)
@@ -54,17 +50,11 @@ static void teardown(void)
     fo_fake_apiserver_stop(fa);
 }
 
-static const char *str(const json_t *o, const char *path)
-{
-    const char *s = fo_json_get_str(o, path);
-    return s ? s : "";
-}
-
 static const json_t *find_by(const json_t *arr, const char *key, const char *value)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(arr, i, v) if (strcmp(str(v, key), value) == 0) return v;
+    json_array_foreach(arr, i, v) if (strcmp(fka_str(v, key), value) == 0) return v;
     return NULL;
 }
 
@@ -76,25 +66,25 @@ START_TEST(aggregated_discovery_lists_builtins_and_crds)
     ck_assert_int_eq(fka_tc_req(tc, "GET", "/apis", NULL, AGG_V2 ",application/json", NULL, &res),
                      200);
     ck_assert_str_eq(res.content_type, AGG_V2);
-    ck_assert_str_eq(str(res.body, "kind"), "APIGroupDiscoveryList");
-    ck_assert_str_eq(str(res.body, "apiVersion"), "apidiscovery.k8s.io/v2");
+    ck_assert_str_eq(fka_str(res.body, "kind"), "APIGroupDiscoveryList");
+    ck_assert_str_eq(fka_str(res.body, "apiVersion"), "apidiscovery.k8s.io/v2");
     const json_t *items = json_object_get(res.body, "items");
     const json_t *apps = find_by(items, "metadata.name", "apps");
     ck_assert_ptr_nonnull(apps);
     const json_t *fake = find_by(items, "metadata.name", "fake.example.com");
     ck_assert_ptr_nonnull(fake);
     const json_t *v1 = json_array_get(json_object_get(fake, "versions"), 0);
-    ck_assert_str_eq(str(v1, "version"), "v1");
+    ck_assert_str_eq(fka_str(v1, "version"), "v1");
     const json_t *w = find_by(json_object_get(v1, "resources"), "resource", "widgets");
     ck_assert_ptr_nonnull(w);
-    ck_assert_str_eq(str(w, "scope"), "Namespaced");
-    ck_assert_str_eq(str(w, "singularResource"), "widget");
-    ck_assert_str_eq(str(w, "responseKind.kind"), "Widget");
+    ck_assert_str_eq(fka_str(w, "scope"), "Namespaced");
+    ck_assert_str_eq(fka_str(w, "singularResource"), "widget");
+    ck_assert_str_eq(fka_str(w, "responseKind.kind"), "Widget");
     ck_assert_str_eq(json_string_value(json_array_get(json_object_get(w, "shortNames"), 0)), "wd");
     const json_t *subs = json_object_get(w, "subresources");
     ck_assert_ptr_nonnull(find_by(subs, "subresource", "status"));
     const json_t *scale = find_by(subs, "subresource", "scale");
-    ck_assert_str_eq(str(scale, "responseKind.group"), "autoscaling");
+    ck_assert_str_eq(fka_str(scale, "responseKind.group"), "autoscaling");
     fka_tc_res_release(&res);
     ck_assert_int_eq(fka_tc_req(tc, "GET", "/api", NULL, AGG_V2, NULL, &res), 200);
     const json_t *core = json_array_get(json_object_get(res.body, "items"), 0);
@@ -109,26 +99,26 @@ START_TEST(legacy_discovery_documents)
 {
     json_t *doc = NULL;
     ck_assert_int_eq(fka_tc_json(tc, "GET", "/api", NULL, &doc), 200);
-    ck_assert_str_eq(str(doc, "kind"), "APIVersions");
+    ck_assert_str_eq(fka_str(doc, "kind"), "APIVersions");
     json_decref(doc);
     ck_assert_int_eq(fka_tc_json(tc, "GET", "/apis", NULL, &doc), 200);
-    ck_assert_str_eq(str(doc, "kind"), "APIGroupList");
+    ck_assert_str_eq(fka_str(doc, "kind"), "APIGroupList");
     ck_assert_ptr_nonnull(find_by(json_object_get(doc, "groups"), "name", "coordination.k8s.io"));
     json_decref(doc);
     ck_assert_int_eq(fka_tc_json(tc, "GET", "/apis/apps/v1", NULL, &doc), 200);
-    ck_assert_str_eq(str(doc, "kind"), "APIResourceList");
-    ck_assert_str_eq(str(doc, "groupVersion"), "apps/v1");
+    ck_assert_str_eq(fka_str(doc, "kind"), "APIResourceList");
+    ck_assert_str_eq(fka_str(doc, "groupVersion"), "apps/v1");
     const json_t *scale = find_by(json_object_get(doc, "resources"), "name", "deployments/scale");
-    ck_assert_str_eq(str(scale, "kind"), "Scale");
-    ck_assert_str_eq(str(scale, "group"), "autoscaling");
+    ck_assert_str_eq(fka_str(scale, "kind"), "Scale");
+    ck_assert_str_eq(fka_str(scale, "group"), "autoscaling");
     json_decref(doc);
     ck_assert_int_eq(fka_tc_json(tc, "GET", "/apis/fake.example.com", NULL, &doc), 200);
-    ck_assert_str_eq(str(doc, "kind"), "APIGroup");
-    ck_assert_str_eq(str(doc, "preferredVersion.groupVersion"), "fake.example.com/v1");
+    ck_assert_str_eq(fka_str(doc, "kind"), "APIGroup");
+    ck_assert_str_eq(fka_str(doc, "preferredVersion.groupVersion"), "fake.example.com/v1");
     json_decref(doc);
     ck_assert_int_eq(fka_tc_json(tc, "GET", "/version", NULL, &doc), 200);
-    ck_assert_str_eq(str(doc, "major"), "1");
-    ck_assert_str_eq(str(doc, "minor"), "35");
+    ck_assert_str_eq(fka_str(doc, "major"), "1");
+    ck_assert_str_eq(fka_str(doc, "minor"), "35");
     json_decref(doc);
 }
 END_TEST
@@ -143,7 +133,7 @@ START_TEST(openapi_v3_index_and_documents)
     json_t *paths = json_object_get(idx, "paths");
     ck_assert_ptr_nonnull(json_object_get(paths, "api/v1"));
     ck_assert_ptr_nonnull(json_object_get(paths, "apis/fake.example.com/v1"));
-    ck_assert(strncmp(str(json_object_get(paths, "apis/apps/v1"), "serverRelativeURL"),
+    ck_assert(strncmp(fka_str(json_object_get(paths, "apis/apps/v1"), "serverRelativeURL"),
                       "/openapi/v3/apis/apps/v1?hash=", 30) == 0);
     json_decref(idx);
     json_t *doc = NULL;
@@ -158,7 +148,7 @@ START_TEST(openapi_v3_index_and_documents)
     const json_t *w = json_object_get(schemas, "com.example.fake.v1.Widget");
     ck_assert_ptr_nonnull(w);
     ck_assert_str_eq(
-        str(json_array_get(json_object_get(w, "x-kubernetes-group-version-kind"), 0), "kind"),
+        fka_str(json_array_get(json_object_get(w, "x-kubernetes-group-version-kind"), 0), "kind"),
         "Widget");
     ck_assert_ptr_nonnull(
         json_object_get(schemas, "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"));
@@ -193,13 +183,13 @@ START_TEST(tables_use_printer_columns)
     ck_assert_int_eq(fka_tc_req(tc, "GET", "/apis/fake.example.com/v1/namespaces/default/widgets",
                                 NULL, TABLE, NULL, &res),
                      200);
-    ck_assert_str_eq(str(res.body, "kind"), "Table");
-    ck_assert_str_eq(str(res.body, "apiVersion"), "meta.k8s.io/v1");
+    ck_assert_str_eq(fka_str(res.body, "kind"), "Table");
+    ck_assert_str_eq(fka_str(res.body, "apiVersion"), "meta.k8s.io/v1");
     const json_t *cols = json_object_get(res.body, "columnDefinitions");
     const char *want[] = {"Name", "State", "Replicas", "Ready", "Age"};
     ck_assert_uint_eq(json_array_size(cols), 5);
     for (size_t i = 0; i < 5; i++)
-        ck_assert_str_eq(str(json_array_get(cols, i), "name"), want[i]);
+        ck_assert_str_eq(fka_str(json_array_get(cols, i), "name"), want[i]);
     const json_t *cells =
         json_object_get(json_array_get(json_object_get(res.body, "rows"), 0), "cells");
     ck_assert_str_eq(json_string_value(json_array_get(cells, 0)), "w");
@@ -210,7 +200,7 @@ START_TEST(tables_use_printer_columns)
     ck_assert(age && age[strlen(age) - 1] == 's');
     const json_t *obj =
         json_object_get(json_array_get(json_object_get(res.body, "rows"), 0), "object");
-    ck_assert_str_eq(str(obj, "kind"), "PartialObjectMetadata");
+    ck_assert_str_eq(fka_str(obj, "kind"), "PartialObjectMetadata");
     fka_tc_res_release(&res);
 }
 END_TEST
@@ -223,7 +213,7 @@ START_TEST(bearer_token_is_required_when_configured)
     start(&o, "http", NULL, "wrong");
     json_t *st = NULL;
     ck_assert_int_eq(fka_tc_json(tc, "GET", CM, NULL, &st), 401);
-    ck_assert_str_eq(str(st, "reason"), "Unauthorized");
+    ck_assert_str_eq(fka_str(st, "reason"), "Unauthorized");
     json_decref(st);
     fka_tc_free(tc);
     char base[64];
@@ -245,7 +235,7 @@ START_TEST(https_serves_with_the_given_certificate)
     start(&o, "https", certs->ca_cert, "t");
     json_t *list = NULL;
     ck_assert_int_eq(fka_tc_json(tc, "GET", "/api/v1/namespaces", NULL, &list), 200);
-    ck_assert_str_eq(str(list, "kind"), "NamespaceList");
+    ck_assert_str_eq(fka_str(list, "kind"), "NamespaceList");
     json_decref(list);
     free(cert);
     free(key);
@@ -270,7 +260,7 @@ START_TEST(injected_faults_fail_matching_requests)
     fka_tc_res res;
     ck_assert_int_eq(fka_tc_req(tc, "GET", CM, NULL, NULL, NULL, &res), 429);
     ck_assert_int_eq(res.retry_after_s, 3);
-    ck_assert_str_eq(str(res.body, "reason"), "TooManyRequests");
+    ck_assert_str_eq(fka_str(res.body, "reason"), "TooManyRequests");
     int64_t ra = 0;
     ck_assert(fo_json_get_int(res.body, "details.retryAfterSeconds", &ra));
     ck_assert_int_eq(ra, 3);
@@ -297,10 +287,10 @@ START_TEST(in_process_calls_behave_like_http)
                              "metadata", "name", "inproc");
     json_t *out = NULL;
     ck_assert_int_eq(fo_fake_apiserver_call(fa, "POST", CM, NULL, body, &out, NULL), 201);
-    ck_assert_str_eq(str(out, "metadata.name"), "inproc");
+    ck_assert_str_eq(fka_str(out, "metadata.name"), "inproc");
     json_decref(out);
     ck_assert_int_eq(fo_fake_apiserver_call(fa, "POST", CM, NULL, body, &out, NULL), 409);
-    ck_assert_str_eq(str(out, "reason"), "AlreadyExists");
+    ck_assert_str_eq(fka_str(out, "reason"), "AlreadyExists");
     json_decref(out);
     json_decref(body);
     ck_assert_int_eq(fka_tc_json(tc, "GET", CM "/inproc", NULL, NULL), 200);

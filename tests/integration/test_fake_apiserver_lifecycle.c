@@ -20,31 +20,18 @@
 static fo_fake_apiserver *fa;
 static fka_tc *tc;
 
-static int post_fixture(const char *path, const char *fixture, json_t **out)
-{
-    json_t *obj = fo_test_load_yaml(fixture);
-    char *text = json_dumps(obj, JSON_COMPACT);
-    int code = fka_tc_json(tc, "POST", path, text, out);
-    free(text);
-    json_decref(obj);
-    return code;
-}
-
 static void setup(void)
 {
     /* The GC runs only when a test asks (POST /fake/gc), so results do not race. */
     fo_fake_apiserver_opts o = {.port = 0, .no_gc = true};
-    fo_err err = {0};
-    fa = fo_fake_apiserver_start(&o, &err);
-    ck_assert_msg(fa != NULL, "%s", err.message);
-    char base[64];
-    snprintf(base, sizeof base, "http://127.0.0.1:%d", fo_fake_apiserver_port(fa));
-    tc = fka_tc_new(base, NULL, NULL);
-    ck_assert_int_eq(post_fixture("/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
-                                  "apiserver-crd-widgets.yaml", NULL),
+    tc = fka_tc_start_fake(&o, &fa);
+    ck_assert_int_eq(fka_tc_post_fixture(tc,
+                                         "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+                                         "apiserver-crd-widgets.yaml", NULL),
                      201);
-    ck_assert_int_eq(post_fixture("/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
-                                  "apiserver-crd-gadgets.yaml", NULL),
+    ck_assert_int_eq(fka_tc_post_fixture(tc,
+                                         "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+                                         "apiserver-crd-gadgets.yaml", NULL),
                      201);
 }
 
@@ -52,12 +39,6 @@ static void teardown(void)
 {
     fka_tc_free(tc);
     fo_fake_apiserver_stop(fa);
-}
-
-static const char *str(const json_t *o, const char *path)
-{
-    const char *s = fo_json_get_str(o, path);
-    return s ? s : "";
 }
 
 static int64_t num(const json_t *o, const char *path)
@@ -106,8 +87,8 @@ START_TEST(section7_status_subresource_splits_spec_and_status)
                            "\"status\":{\"state\":\"Ready\"}}",
                            &w),
                      200);
-    ck_assert_str_eq(str(w, "status.state"), "Ready");
-    ck_assert_str_eq(str(w, "spec.image"), "a");
+    ck_assert_str_eq(fka_str(w, "status.state"), "Ready");
+    ck_assert_str_eq(fka_str(w, "spec.image"), "a");
     ck_assert_ptr_null(fo_json_get(w, "metadata.labels"));
     ck_assert_int_eq(num(w, "metadata.generation"), 1);
     json_decref(w);
@@ -117,7 +98,7 @@ START_TEST(section7_status_subresource_splits_spec_and_status)
                            "\"Gone\"}}",
                            &w),
                      200);
-    ck_assert_str_eq(str(w, "status.state"), "Ready");
+    ck_assert_str_eq(fka_str(w, "status.state"), "Ready");
     ck_assert_int_eq(num(w, "metadata.generation"), 1);
     json_decref(w);
     ck_assert_int_eq(patch(WIDGETS "/w", MERGE, "{\"spec\":{\"image\":\"c\"}}", &w), 200);
@@ -140,7 +121,7 @@ START_TEST(section7_status_put_checks_resource_version)
     ck_assert_int_eq(fka_tc_json(tc, "PUT", WIDGETS "/w/status", body, NULL), 200);
     json_t *st = NULL;
     ck_assert_int_eq(fka_tc_json(tc, "PUT", WIDGETS "/w/status", body, &st), 409);
-    ck_assert_str_eq(str(st, "reason"), "Conflict");
+    ck_assert_str_eq(fka_str(st, "reason"), "Conflict");
     json_decref(st);
     free(body);
     json_decref(w);
@@ -157,7 +138,7 @@ START_TEST(section7_without_status_subresource_status_bumps_generation)
                                  "{\"s\":\"x\"}}",
                                  &g),
                      201);
-    ck_assert_str_eq(str(g, "status.s"), "x");
+    ck_assert_str_eq(fka_str(g, "status.s"), "x");
     json_decref(g);
     ck_assert_int_eq(patch(GADGETS "/g", MERGE, "{\"status\":{\"s\":\"y\"}}", &g), 200);
     ck_assert_int_eq(num(g, "metadata.generation"), 2);
@@ -169,7 +150,7 @@ END_TEST
 /* §7: Deployments bump generation on spec or annotation changes, not on labels. */
 START_TEST(section7_deployment_generation_follows_spec_and_annotations)
 {
-    ck_assert_int_eq(post_fixture(DEPLOY, "apiserver-deployment.yaml", NULL), 201);
+    ck_assert_int_eq(fka_tc_post_fixture(tc, DEPLOY, "apiserver-deployment.yaml", NULL), 201);
     json_t *d = NULL;
     ck_assert_int_eq(patch(DEPLOY "/web", MERGE, "{\"metadata\":{\"labels\":{\"l\":\"1\"}}}", &d),
                      200);
@@ -202,16 +183,16 @@ START_TEST(section8_finalizers_hold_deletion)
                                  NULL),
                      201);
     ck_assert_int_eq(fka_tc_json(tc, "DELETE", WIDGETS "/w", NULL, &w), 200);
-    ck_assert_str_eq(str(w, "kind"), "Widget");
+    ck_assert_str_eq(fka_str(w, "kind"), "Widget");
     char ts[64];
-    snprintf(ts, sizeof ts, "%s", str(w, "metadata.deletionTimestamp"));
+    snprintf(ts, sizeof ts, "%s", fka_str(w, "metadata.deletionTimestamp"));
     ck_assert_str_ne(ts, "");
     ck_assert_int_eq(num(w, "metadata.deletionGracePeriodSeconds"), 0);
     ck_assert_int_eq(num(w, "metadata.generation"), 2);
     json_decref(w);
     /* A second DELETE keeps the original timestamp. */
     ck_assert_int_eq(fka_tc_json(tc, "DELETE", WIDGETS "/w", NULL, &w), 200);
-    ck_assert_str_eq(str(w, "metadata.deletionTimestamp"), ts);
+    ck_assert_str_eq(fka_str(w, "metadata.deletionTimestamp"), ts);
     json_decref(w);
     json_t *st = NULL;
     ck_assert_int_eq(patch(WIDGETS "/w", MERGE,
@@ -219,7 +200,7 @@ START_TEST(section8_finalizers_hold_deletion)
                            "com/b\",\"fake.example.com/c\"]}}",
                            &st),
                      422);
-    ck_assert(strstr(str(st, "message"),
+    ck_assert(strstr(fka_str(st, "message"),
                      "metadata.finalizers: Forbidden: no new finalizers can be added if the object "
                      "is being deleted, found new finalizers []string{\"fake.example.com/c\"}"));
     json_decref(st);
@@ -250,7 +231,7 @@ START_TEST(section8_delete_preconditions)
                                  "\"preconditions\":{\"uid\":\"not-it\"}}",
                                  &st),
                      409);
-    ck_assert(strncmp(str(st, "message"),
+    ck_assert(strncmp(fka_str(st, "message"),
                       "Operation cannot be fulfilled on configmaps \"c\": Precondition failed: "
                       "UID in precondition: not-it, UID in object meta: ",
                       113) == 0);
@@ -261,7 +242,7 @@ END_TEST
 static char *uid_of(const char *path)
 {
     json_t *o = get(path);
-    char *u = strdup(str(o, "metadata.uid"));
+    char *u = strdup(fka_str(o, "metadata.uid"));
     json_decref(o);
     return u;
 }
@@ -301,7 +282,7 @@ START_TEST(section8_background_deletion_collects_dependents)
     ck_assert_int_eq(
         fka_tc_json(tc, "DELETE", WIDGETS "/owner", "{\"propagationPolicy\":\"Background\"}", &st),
         200);
-    ck_assert_str_eq(str(st, "status"), "Success");
+    ck_assert_str_eq(fka_str(st, "status"), "Success");
     json_decref(st);
     ck_assert_int_eq(fka_tc_json(tc, "GET", CM "/dep", NULL, NULL), 200);
     run_gc();
@@ -373,7 +354,7 @@ START_TEST(section8_partial_owners_and_controller_uniqueness)
              "\"uid\":\"2\",\"controller\":true}]}}");
     json_t *st = NULL;
     ck_assert_int_eq(fka_tc_json(tc, "POST", CM, body, &st), 422);
-    ck_assert(strstr(str(st, "message"), "Only one reference can have Controller set to true"));
+    ck_assert(strstr(fka_str(st, "message"), "Only one reference can have Controller set to true"));
     json_decref(st);
     free(uid);
 }
@@ -395,7 +376,7 @@ START_TEST(section8_namespace_deletion_empties_then_removes_it)
                      201);
     json_t *ns = NULL;
     ck_assert_int_eq(fka_tc_json(tc, "DELETE", "/api/v1/namespaces/temp", NULL, &ns), 200);
-    ck_assert_str_eq(str(ns, "status.phase"), "Terminating");
+    ck_assert_str_eq(fka_str(ns, "status.phase"), "Terminating");
     json_decref(ns);
     json_t *st = NULL;
     ck_assert_int_eq(fka_tc_json(tc, "POST", "/api/v1/namespaces/temp/configmaps",
@@ -403,7 +384,7 @@ START_TEST(section8_namespace_deletion_empties_then_removes_it)
                                  "{\"name\":\"y\"}}",
                                  &st),
                      403);
-    ck_assert_str_eq(str(st, "reason"), "Forbidden");
+    ck_assert_str_eq(fka_str(st, "reason"), "Forbidden");
     json_decref(st);
     run_gc();
     ck_assert_int_eq(fka_tc_json(tc, "GET", "/api/v1/namespaces/temp/configmaps/x", NULL, NULL),
@@ -487,12 +468,12 @@ START_TEST(section10_lease_takeover_with_resource_version)
                                  "\"2026-04-20T09:15:02.123456Z\",\"leaseTransitions\":0}}",
                                  &l),
                      201);
-    ck_assert_str_eq(str(l, "spec.renewTime"), "2026-04-20T09:15:02.123456Z");
+    ck_assert_str_eq(fka_str(l, "spec.renewTime"), "2026-04-20T09:15:02.123456Z");
     json_object_set_new(json_object_get(l, "spec"), "holderIdentity", json_string("b"));
     char *take = json_dumps(l, JSON_COMPACT);
     json_t *mine = NULL;
     ck_assert_int_eq(fka_tc_json(tc, "PUT", path, take, &mine), 200);
-    ck_assert_str_eq(str(mine, "spec.holderIdentity"), "b");
+    ck_assert_str_eq(fka_str(mine, "spec.holderIdentity"), "b");
     json_decref(mine);
     /* The other elector with the old resourceVersion loses. */
     ck_assert_int_eq(fka_tc_json(tc, "PUT", path, take, NULL), 409);
@@ -515,14 +496,14 @@ START_TEST(section12_event_groups_share_objects)
                                  "\"2026-04-20T09:15:02.123456Z\"}",
                                  &e),
                      201);
-    ck_assert_str_eq(str(e, "note"), "hello");
-    ck_assert_str_eq(str(e, "apiVersion"), "events.k8s.io/v1");
+    ck_assert_str_eq(fka_str(e, "note"), "hello");
+    ck_assert_str_eq(fka_str(e, "apiVersion"), "events.k8s.io/v1");
     json_decref(e);
     e = get("/api/v1/namespaces/default/events/w.1");
-    ck_assert_str_eq(str(e, "apiVersion"), "v1");
-    ck_assert_str_eq(str(e, "message"), "hello");
-    ck_assert_str_eq(str(e, "involvedObject.name"), "w");
-    ck_assert_str_eq(str(e, "reportingComponent"), "flinkop");
+    ck_assert_str_eq(fka_str(e, "apiVersion"), "v1");
+    ck_assert_str_eq(fka_str(e, "message"), "hello");
+    ck_assert_str_eq(fka_str(e, "involvedObject.name"), "w");
+    ck_assert_str_eq(fka_str(e, "reportingComponent"), "flinkop");
     json_decref(e);
     /* Recorders de-duplicate by patching count on the core view. */
     ck_assert_int_eq(patch("/api/v1/namespaces/default/events/w.1", MERGE, "{\"count\":2}", NULL),
@@ -550,7 +531,7 @@ START_TEST(section8_pods_bound_to_a_node_are_deleted_gracefully)
     json_t *p = NULL;
     ck_assert_int_eq(fka_tc_json(tc, "DELETE", "/api/v1/namespaces/default/pods/free", NULL, &p),
                      200);
-    ck_assert_str_eq(str(p, "kind"), "Pod");
+    ck_assert_str_eq(fka_str(p, "kind"), "Pod");
     json_decref(p);
     ck_assert_int_eq(
         fka_tc_json(tc, "POST", pods,
@@ -559,7 +540,7 @@ START_TEST(section8_pods_bound_to_a_node_are_deleted_gracefully)
                     "\"c\",\"image\":\"x\"}]}}",
                     &p),
         201);
-    ck_assert_str_eq(str(p, "status.phase"), "Pending");
+    ck_assert_str_eq(fka_str(p, "status.phase"), "Pending");
     json_decref(p);
     ck_assert_int_eq(fka_tc_json(tc, "DELETE", "/api/v1/namespaces/default/pods/bound", NULL, &p),
                      200);
@@ -590,15 +571,15 @@ END_TEST
 /* /scale of a Deployment is an autoscaling/v1 Scale; writing it changes spec.replicas. */
 START_TEST(section7_deployment_scale_subresource)
 {
-    ck_assert_int_eq(post_fixture(DEPLOY, "apiserver-deployment.yaml", NULL), 201);
+    ck_assert_int_eq(fka_tc_post_fixture(tc, DEPLOY, "apiserver-deployment.yaml", NULL), 201);
     json_t *s = get(DEPLOY "/web/scale");
-    ck_assert_str_eq(str(s, "kind"), "Scale");
-    ck_assert_str_eq(str(s, "apiVersion"), "autoscaling/v1");
+    ck_assert_str_eq(fka_str(s, "kind"), "Scale");
+    ck_assert_str_eq(fka_str(s, "apiVersion"), "autoscaling/v1");
     ck_assert_int_eq(num(s, "spec.replicas"), 1);
-    ck_assert_str_eq(str(s, "status.selector"), "app=web");
+    ck_assert_str_eq(fka_str(s, "status.selector"), "app=web");
     json_decref(s);
     ck_assert_int_eq(patch(DEPLOY "/web/scale", MERGE, "{\"spec\":{\"replicas\":4}}", &s), 200);
-    ck_assert_str_eq(str(s, "kind"), "Scale");
+    ck_assert_str_eq(fka_str(s, "kind"), "Scale");
     json_decref(s);
     json_t *d = get(DEPLOY "/web");
     ck_assert_int_eq(num(d, "spec.replicas"), 4);

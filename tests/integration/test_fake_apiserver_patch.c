@@ -25,27 +25,13 @@
 static fo_fake_apiserver *fa;
 static fka_tc *tc;
 
-static int post_fixture(const char *path, const char *fixture)
-{
-    json_t *obj = fo_test_load_yaml(fixture);
-    char *text = json_dumps(obj, JSON_COMPACT);
-    int code = fka_tc_json(tc, "POST", path, text, NULL);
-    free(text);
-    json_decref(obj);
-    return code;
-}
-
 static void setup(void)
 {
     fo_fake_apiserver_opts o = {.port = 0, .no_gc = true};
-    fo_err err = {0};
-    fa = fo_fake_apiserver_start(&o, &err);
-    ck_assert_msg(fa != NULL, "%s", err.message);
-    char base[64];
-    snprintf(base, sizeof base, "http://127.0.0.1:%d", fo_fake_apiserver_port(fa));
-    tc = fka_tc_new(base, NULL, NULL);
-    ck_assert_int_eq(post_fixture("/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
-                                  "apiserver-crd-widgets.yaml"),
+    tc = fka_tc_start_fake(&o, &fa);
+    ck_assert_int_eq(fka_tc_post_fixture(tc,
+                                         "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+                                         "apiserver-crd-widgets.yaml", NULL),
                      201);
 }
 
@@ -53,12 +39,6 @@ static void teardown(void)
 {
     fka_tc_free(tc);
     fo_fake_apiserver_stop(fa);
-}
-
-static const char *str(const json_t *o, const char *path)
-{
-    const char *s = fo_json_get_str(o, path);
-    return s ? s : "";
 }
 
 static int req(const char *method, const char *path, const char *type, const char *body,
@@ -80,7 +60,7 @@ static char *containers_text(const json_t *d)
     json_array_foreach(fo_json_get(d, "spec.template.spec.containers"), i, c)
     {
         char buf[200];
-        snprintf(buf, sizeof buf, "%s=%s", str(c, "name"), str(c, "image"));
+        snprintf(buf, sizeof buf, "%s=%s", fka_str(c, "name"), fka_str(c, "image"));
         json_array_append_new(names, json_string(buf));
     }
     char *t = json_dumps(names, JSON_COMPACT);
@@ -91,7 +71,7 @@ static char *containers_text(const json_t *d)
 /* §9: merge patch merges maps, deletes with null, replaces lists whole. */
 START_TEST(section9_merge_patch_rules)
 {
-    ck_assert_int_eq(post_fixture(WIDGETS, "apiserver-widget.yaml"), 201);
+    ck_assert_int_eq(fka_tc_post_fixture(tc, WIDGETS, "apiserver-widget.yaml", NULL), 201);
     json_t *w = NULL;
     ck_assert_int_eq(req("PATCH", WIDGETS "/w1", MERGE,
                          "{\"metadata\":{\"labels\":{\"app\":null,\"b\":\"c\"}},\"spec\":"
@@ -99,9 +79,9 @@ START_TEST(section9_merge_patch_rules)
                          &w),
                      200);
     ck_assert_ptr_null(fo_json_get(w, "metadata.labels.app"));
-    ck_assert_str_eq(str(w, "metadata.labels.b"), "c");
+    ck_assert_str_eq(fka_str(w, "metadata.labels.b"), "c");
     ck_assert_uint_eq(json_array_size(fo_json_get(w, "spec.ports")), 1);
-    ck_assert_str_eq(str(json_array_get(fo_json_get(w, "spec.ports"), 0), "name"), "grpc");
+    ck_assert_str_eq(fka_str(json_array_get(fo_json_get(w, "spec.ports"), 0), "name"), "grpc");
     json_decref(w);
 }
 END_TEST
@@ -109,7 +89,7 @@ END_TEST
 /* §9: JSON patch applies operations; a failing test is 422, a malformed document 400. */
 START_TEST(section9_json_patch_test_failure_is_422)
 {
-    ck_assert_int_eq(post_fixture(WIDGETS, "apiserver-widget.yaml"), 201);
+    ck_assert_int_eq(fka_tc_post_fixture(tc, WIDGETS, "apiserver-widget.yaml", NULL), 201);
     json_t *w = NULL;
     ck_assert_int_eq(req("PATCH", WIDGETS "/w1", JSONP,
                          "[{\"op\":\"test\",\"path\":\"/spec/replicas\",\"value\":2},"
@@ -121,12 +101,12 @@ START_TEST(section9_json_patch_test_failure_is_422)
     ck_assert_int_eq(req("PATCH", WIDGETS "/w1", JSONP,
                          "[{\"op\":\"test\",\"path\":\"/spec/replicas\",\"value\":2}]", &st),
                      422);
-    ck_assert_str_eq(str(st, "reason"), "Invalid");
-    ck_assert_str_eq(str(st, "message"),
+    ck_assert_str_eq(fka_str(st, "reason"), "Invalid");
+    ck_assert_str_eq(fka_str(st, "message"),
                      "the server rejected our request due to an error in our request");
     json_decref(st);
     ck_assert_int_eq(req("PATCH", WIDGETS "/w1", JSONP, "{\"op\":\"add\"}", &st), 400);
-    ck_assert_str_eq(str(st, "reason"), "BadRequest");
+    ck_assert_str_eq(fka_str(st, "reason"), "BadRequest");
     json_decref(st);
 }
 END_TEST
@@ -135,7 +115,7 @@ END_TEST
  * $setElementOrder. */
 START_TEST(section9_strategic_merge_patch_merges_by_key)
 {
-    ck_assert_int_eq(post_fixture(DEPLOY, "apiserver-deployment.yaml"), 201);
+    ck_assert_int_eq(fka_tc_post_fixture(tc, DEPLOY, "apiserver-deployment.yaml", NULL), 201);
     json_t *d = NULL;
     ck_assert_int_eq(req("PATCH", DEPLOY "/web", SMP,
                          "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"main\","
@@ -178,11 +158,11 @@ END_TEST
 /* §9: CRs take no strategic merge patch (415), and unknown patch types are 415. */
 START_TEST(section9_strategic_merge_patch_on_crs_is_415)
 {
-    ck_assert_int_eq(post_fixture(WIDGETS, "apiserver-widget.yaml"), 201);
+    ck_assert_int_eq(fka_tc_post_fixture(tc, WIDGETS, "apiserver-widget.yaml", NULL), 201);
     json_t *st = NULL;
     ck_assert_int_eq(req("PATCH", WIDGETS "/w1", SMP, "{\"spec\":{\"replicas\":1}}", &st), 415);
-    ck_assert_str_eq(str(st, "reason"), "UnsupportedMediaType");
-    ck_assert_str_eq(str(st, "message"),
+    ck_assert_str_eq(fka_str(st, "reason"), "UnsupportedMediaType");
+    ck_assert_str_eq(fka_str(st, "message"),
                      "the body of the request was in an unknown format - accepted media types "
                      "include: application/json-patch+json, application/merge-patch+json, "
                      "application/apply-patch+yaml");
@@ -199,23 +179,12 @@ START_TEST(section9_apply_requires_field_manager)
     ck_assert_int_eq(req("PATCH", CM "/a", APPLY,
                          "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n", &st),
                      422);
-    ck_assert_str_eq(str(st, "message"), "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: "
-                                         "Required value: is required for apply patch");
+    ck_assert_str_eq(fka_str(st, "message"),
+                     "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: "
+                     "Required value: is required for apply patch");
     json_decref(st);
 }
 END_TEST
-
-static const json_t *entry_of(const json_t *obj, const char *manager)
-{
-    size_t i;
-    json_t *e;
-    json_array_foreach(fo_json_get(obj, "metadata.managedFields"), i, e)
-    {
-        if (strcmp(str(e, "manager"), manager) == 0)
-            return e;
-    }
-    return NULL;
-}
 
 /* §9: apply creates (201), records an Apply entry with exactly the applied fields, and an
  * identical re-apply changes nothing. */
@@ -224,16 +193,16 @@ START_TEST(section9_apply_creates_and_owns_its_fields)
     const char *cfg = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  x: \"1\"\n";
     json_t *obj = NULL;
     ck_assert_int_eq(req("PATCH", CM "/a?fieldManager=ctl", APPLY, cfg, &obj), 201);
-    const json_t *e = entry_of(obj, "ctl");
+    const json_t *e = fka_managed_entry(obj, "ctl");
     ck_assert_ptr_nonnull(e);
-    ck_assert_str_eq(str(e, "operation"), "Apply");
-    ck_assert_str_eq(str(e, "fieldsType"), "FieldsV1");
+    ck_assert_str_eq(fka_str(e, "operation"), "Apply");
+    ck_assert_str_eq(fka_str(e, "fieldsType"), "FieldsV1");
     ck_assert_ptr_nonnull(fo_json_get(json_object_get(e, "fieldsV1"), "f:data"));
     char rv[32];
-    snprintf(rv, sizeof rv, "%s", str(obj, "metadata.resourceVersion"));
+    snprintf(rv, sizeof rv, "%s", fka_str(obj, "metadata.resourceVersion"));
     json_decref(obj);
     ck_assert_int_eq(req("PATCH", CM "/a?fieldManager=ctl", APPLY, cfg, &obj), 200);
-    ck_assert_str_eq(str(obj, "metadata.resourceVersion"), rv);
+    ck_assert_str_eq(fka_str(obj, "metadata.resourceVersion"), rv);
     json_decref(obj);
 }
 END_TEST
@@ -251,17 +220,17 @@ START_TEST(section9_apply_conflicts_and_force)
     const char *cfg = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  one: \"2\"\n"
                       "  two: \"1\"\n";
     ck_assert_int_eq(req("PATCH", CM "/a?fieldManager=ctl", APPLY, cfg, &st), 409);
-    ck_assert_str_eq(str(st, "reason"), "Conflict");
-    ck_assert_str_eq(str(st, "message"),
+    ck_assert_str_eq(fka_str(st, "reason"), "Conflict");
+    ck_assert_str_eq(fka_str(st, "message"),
                      "Apply failed with 1 conflict: conflict with \"editor\" using v1: .data.one");
     json_t *cause = json_array_get(fo_json_get(st, "details.causes"), 0);
-    ck_assert_str_eq(str(cause, "reason"), "FieldManagerConflict");
-    ck_assert_str_eq(str(cause, "field"), ".data.one");
+    ck_assert_str_eq(fka_str(cause, "reason"), "FieldManagerConflict");
+    ck_assert_str_eq(fka_str(cause, "field"), ".data.one");
     json_decref(st);
     json_t *obj = NULL;
     ck_assert_int_eq(req("PATCH", CM "/a?fieldManager=ctl&force=true", APPLY, cfg, &obj), 200);
-    ck_assert_str_eq(str(obj, "data.one"), "2");
-    const json_t *editor = entry_of(obj, "editor");
+    ck_assert_str_eq(fka_str(obj, "data.one"), "2");
+    const json_t *editor = fka_managed_entry(obj, "editor");
     ck_assert_ptr_nonnull(editor);
     ck_assert_ptr_null(fo_json_get(json_object_get(editor, "fieldsV1"), "f:data.f:one"));
     ck_assert_ptr_nonnull(json_object_get(fo_json_get(editor, "fieldsV1.f:data"), "f:two"));
@@ -289,7 +258,7 @@ START_TEST(section9_apply_removes_fields_it_gave_up)
                          "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata: {}\n", &obj),
                      200);
     ck_assert_ptr_null(fo_json_get(obj, "data.one"));
-    ck_assert_str_eq(str(obj, "data.two"), "1");
+    ck_assert_str_eq(fka_str(obj, "data.two"), "1");
     json_decref(obj);
 }
 END_TEST
@@ -303,18 +272,18 @@ START_TEST(section2_updates_record_managed_fields)
                          "\"a\"},\"data\":{\"x\":\"1\"}}",
                          &obj),
                      201);
-    const json_t *e = entry_of(obj, "flinkop");
+    const json_t *e = fka_managed_entry(obj, "flinkop");
     ck_assert_ptr_nonnull(e);
-    ck_assert_str_eq(str(e, "operation"), "Update");
-    ck_assert_str_eq(str(e, "apiVersion"), "v1");
+    ck_assert_str_eq(fka_str(e, "operation"), "Update");
+    ck_assert_str_eq(fka_str(e, "apiVersion"), "v1");
     json_decref(obj);
     ck_assert_int_eq(
         req("PATCH", CM "/a?fieldManager=other", MERGE, "{\"data\":{\"x\":\"2\"}}", &obj), 200);
     /* The changed field moved to the new manager; the creator keeps the data map itself. */
-    ck_assert_ptr_nonnull(entry_of(obj, "other"));
+    ck_assert_ptr_nonnull(fka_managed_entry(obj, "other"));
     ck_assert_ptr_nonnull(
-        json_object_get(fo_json_get(entry_of(obj, "other"), "fieldsV1.f:data"), "f:x"));
-    e = entry_of(obj, "flinkop");
+        json_object_get(fo_json_get(fka_managed_entry(obj, "other"), "fieldsV1.f:data"), "f:x"));
+    e = fka_managed_entry(obj, "flinkop");
     ck_assert_ptr_nonnull(e);
     ck_assert_ptr_null(json_object_get(fo_json_get(e, "fieldsV1.f:data"), "f:x"));
     json_decref(obj);
@@ -331,7 +300,7 @@ START_TEST(crd_schema_defaults_and_prunes)
                          "\"red\",\"config\":{\"any\":{\"thing\":1}}}}",
                          &w),
                      201);
-    ck_assert_str_eq(str(w, "spec.mode"), "slow");
+    ck_assert_str_eq(fka_str(w, "spec.mode"), "slow");
     ck_assert_ptr_null(fo_json_get(w, "spec.colour"));
     ck_assert_ptr_nonnull(fo_json_get(w, "spec.config.any.thing"));
     json_decref(w);
@@ -346,8 +315,9 @@ START_TEST(field_validation_strict_and_warn)
                        "{\"name\":\"w\"},\"spec\":{\"image\":\"a\",\"colour\":\"red\"}}";
     ck_assert_int_eq(req("POST", WIDGETS "?fieldValidation=Strict", "application/json", body, &st),
                      400);
-    ck_assert_str_eq(str(st, "message"), "Widget in version \"v1\" cannot be handled as a Widget: "
-                                         "strict decoding error: unknown field \"spec.colour\"");
+    ck_assert_str_eq(fka_str(st, "message"),
+                     "Widget in version \"v1\" cannot be handled as a Widget: "
+                     "strict decoding error: unknown field \"spec.colour\"");
     json_decref(st);
     fka_tc_res res;
     ck_assert_int_eq(
@@ -361,7 +331,7 @@ START_TEST(field_validation_strict_and_warn)
                          "\"a\"},\"dta\":{}}",
                          &st),
                      400);
-    ck_assert(strstr(str(st, "message"), "unknown field \"dta\""));
+    ck_assert(strstr(fka_str(st, "message"), "unknown field \"dta\""));
     json_decref(st);
 }
 END_TEST
@@ -376,7 +346,7 @@ START_TEST(crd_schema_validation_is_422)
                          "\"three\"}}",
                          &st),
                      422);
-    const char *m = str(st, "message");
+    const char *m = fka_str(st, "message");
     ck_assert(strstr(m, "Widget.fake.example.com \"w\" is invalid: ["));
     ck_assert(strstr(m, "spec.image: Required value"));
     ck_assert(strstr(m, "spec.mode: Unsupported value: \"turbo\": supported values: \"fast\", "
@@ -392,9 +362,9 @@ START_TEST(crd_schema_validation_is_422)
                          "[\"a\",null],\"target\":2.0}}",
                          &st),
                      422);
-    ck_assert_str_eq(str(st, "message"), "Widget.fake.example.com \"w\" is invalid: "
-                                         "spec.tags[1]: Invalid value: null: spec.tags[1] in "
-                                         "body must be of type string: \"null\"");
+    ck_assert_str_eq(fka_str(st, "message"), "Widget.fake.example.com \"w\" is invalid: "
+                                             "spec.tags[1]: Invalid value: null: spec.tags[1] in "
+                                             "body must be of type string: \"null\"");
     json_decref(st);
     ck_assert_int_eq(req("POST", WIDGETS, "application/json",
                          "{\"apiVersion\":\"fake.example.com/v1\",\"kind\":\"Widget\","
@@ -416,14 +386,14 @@ START_TEST(builtin_defaults_are_filled)
             "\"spec\":{\"selector\":{\"a\":\"b\"},\"ports\":[{\"port\":8081}]}}",
             &svc),
         201);
-    ck_assert_str_eq(str(svc, "spec.type"), "ClusterIP");
-    ck_assert(strncmp(str(svc, "spec.clusterIP"), "10.96.", 6) == 0);
+    ck_assert_str_eq(fka_str(svc, "spec.type"), "ClusterIP");
+    ck_assert(strncmp(fka_str(svc, "spec.clusterIP"), "10.96.", 6) == 0);
     json_t *port = json_array_get(fo_json_get(svc, "spec.ports"), 0);
-    ck_assert_str_eq(str(port, "protocol"), "TCP");
+    ck_assert_str_eq(fka_str(port, "protocol"), "TCP");
     ck_assert_int_eq(json_integer_value(json_object_get(port, "targetPort")), 8081);
     /* An update without clusterIP keeps the allocated one. */
     char ip[32];
-    snprintf(ip, sizeof ip, "%s", str(svc, "spec.clusterIP"));
+    snprintf(ip, sizeof ip, "%s", fka_str(svc, "spec.clusterIP"));
     json_decref(svc);
     ck_assert_int_eq(
         req("PUT", "/api/v1/namespaces/default/services/s", "application/json",
@@ -431,7 +401,7 @@ START_TEST(builtin_defaults_are_filled)
             "\"spec\":{\"ports\":[{\"port\":8082}]}}",
             &svc),
         200);
-    ck_assert_str_eq(str(svc, "spec.clusterIP"), ip);
+    ck_assert_str_eq(fka_str(svc, "spec.clusterIP"), ip);
     json_decref(svc);
 }
 END_TEST

@@ -21,12 +21,7 @@ static fka_tc *tc;
 static void start(size_t history)
 {
     fo_fake_apiserver_opts o = {.port = 0, .no_gc = true, .history_size = history};
-    fo_err err = {0};
-    fa = fo_fake_apiserver_start(&o, &err);
-    ck_assert_msg(fa != NULL, "%s", err.message);
-    char base[64];
-    snprintf(base, sizeof base, "http://127.0.0.1:%d", fo_fake_apiserver_port(fa));
-    tc = fka_tc_new(base, NULL, NULL);
+    tc = fka_tc_start_fake(&o, &fa);
 }
 
 static void setup(void)
@@ -40,12 +35,6 @@ static void teardown(void)
     fo_fake_apiserver_stop(fa);
 }
 
-static const char *str(const json_t *o, const char *path)
-{
-    const char *s = fo_json_get_str(o, path);
-    return s ? s : "";
-}
-
 /* Create ConfigMap name with labels (a JSON object text, may be NULL); returns its RV. */
 static char *make_cm(const char *name, const char *labels)
 {
@@ -55,7 +44,7 @@ static char *make_cm(const char *name, const char *labels)
              name, labels ? ",\"labels\":" : "", labels ? labels : "");
     json_t *obj = NULL;
     ck_assert_int_eq(fka_tc_json(tc, "POST", CM, body, &obj), 201);
-    char *rv = strdup(str(obj, "metadata.resourceVersion"));
+    char *rv = strdup(fka_str(obj, "metadata.resourceVersion"));
     json_decref(obj);
     return rv;
 }
@@ -72,7 +61,7 @@ static char *list_rv(const char *path)
 {
     json_t *list = NULL;
     ck_assert_int_eq(fka_tc_json(tc, "GET", path, NULL, &list), 200);
-    char *rv = strdup(str(list, "metadata.resourceVersion"));
+    char *rv = strdup(fka_str(list, "metadata.resourceVersion"));
     json_decref(list);
     return rv;
 }
@@ -83,7 +72,7 @@ static json_t *names_of(const json_t *list)
     size_t i;
     json_t *it;
     json_array_foreach(json_object_get(list, "items"), i, it)
-        json_array_append_new(names, json_string(str(it, "metadata.name")));
+        json_array_append_new(names, json_string(fka_str(it, "metadata.name")));
     return names;
 }
 
@@ -104,9 +93,9 @@ START_TEST(section5_builtin_list_items_have_no_kind)
     free(make_cm("a", NULL));
     json_t *list = NULL;
     ck_assert_int_eq(fka_tc_json(tc, "GET", CM, NULL, &list), 200);
-    ck_assert_str_eq(str(list, "kind"), "ConfigMapList");
-    ck_assert_str_eq(str(list, "apiVersion"), "v1");
-    ck_assert_str_ne(str(list, "metadata.resourceVersion"), "");
+    ck_assert_str_eq(fka_str(list, "kind"), "ConfigMapList");
+    ck_assert_str_eq(fka_str(list, "apiVersion"), "v1");
+    ck_assert_str_ne(fka_str(list, "metadata.resourceVersion"), "");
     json_t *item = json_array_get(json_object_get(list, "items"), 0);
     ck_assert_ptr_null(json_object_get(item, "kind"));
     ck_assert_ptr_null(json_object_get(item, "apiVersion"));
@@ -135,10 +124,10 @@ START_TEST(section5_custom_resource_list_items_have_kind)
     json_decref(w);
     json_t *list = NULL;
     ck_assert_int_eq(fka_tc_json(tc, "GET", "/apis/fake.example.com/v1/widgets", NULL, &list), 200);
-    ck_assert_str_eq(str(list, "kind"), "WidgetList");
+    ck_assert_str_eq(fka_str(list, "kind"), "WidgetList");
     json_t *item = json_array_get(json_object_get(list, "items"), 0);
-    ck_assert_str_eq(str(item, "kind"), "Widget");
-    ck_assert_str_eq(str(item, "apiVersion"), "fake.example.com/v1");
+    ck_assert_str_eq(fka_str(item, "kind"), "Widget");
+    ck_assert_str_eq(fka_str(item, "apiVersion"), "fake.example.com/v1");
     json_decref(list);
 }
 END_TEST
@@ -185,7 +174,7 @@ START_TEST(section5_field_selectors)
     free(got);
     json_t *st = NULL;
     ck_assert_int_eq(fka_tc_json(tc, "GET", CM "?fieldSelector=data.x%3Dy", NULL, &st), 400);
-    ck_assert_str_eq(str(st, "message"), "field label not supported: data.x");
+    ck_assert_str_eq(fka_str(st, "message"), "field label not supported: data.x");
     json_decref(st);
 }
 END_TEST
@@ -203,7 +192,7 @@ START_TEST(section5_paging_is_a_snapshot)
     ck_assert(fo_json_get_int(page, "metadata.remainingItemCount", &remaining));
     ck_assert_int_eq(remaining, 3);
     char cont[1024];
-    snprintf(cont, sizeof cont, "%s", str(page, "metadata.continue"));
+    snprintf(cont, sizeof cont, "%s", fka_str(page, "metadata.continue"));
     ck_assert_str_ne(cont, "");
     json_decref(page);
     /* Changes after the first page must not show in the rest of the sequence. */
@@ -215,7 +204,7 @@ START_TEST(section5_paging_is_a_snapshot)
     ck_assert_str_eq(got, "[\"c\",\"d\"]");
     free(got);
     ck_assert_int_eq(fka_tc_json(tc, "GET", path, NULL, &page), 200);
-    snprintf(cont, sizeof cont, "%s", str(page, "metadata.continue"));
+    snprintf(cont, sizeof cont, "%s", fka_str(page, "metadata.continue"));
     json_decref(page);
     snprintf(path, sizeof path, CM "?limit=2&continue=%s", cont);
     ck_assert_int_eq(fka_tc_json(tc, "GET", path, NULL, &page), 200);
@@ -242,17 +231,17 @@ START_TEST(section5_compacted_versions_are_410_expired)
     json_t *page = NULL;
     ck_assert_int_eq(fka_tc_json(tc, "GET", CM "?limit=1", NULL, &page), 200);
     char cont[1024], p2[1200];
-    snprintf(cont, sizeof cont, "%s", str(page, "metadata.continue"));
+    snprintf(cont, sizeof cont, "%s", fka_str(page, "metadata.continue"));
     json_decref(page);
     free(make_cm("c", NULL));
     ck_assert_int_eq(fka_tc_json(tc, "POST", "/fake/compact", "{}", NULL), 200);
     json_t *st = NULL;
     ck_assert_int_eq(fka_tc_json(tc, "GET", path, NULL, &st), 410);
-    ck_assert_str_eq(str(st, "reason"), "Expired");
+    ck_assert_str_eq(fka_str(st, "reason"), "Expired");
     json_decref(st);
     snprintf(p2, sizeof p2, CM "?limit=1&continue=%s", cont);
     ck_assert_int_eq(fka_tc_json(tc, "GET", p2, NULL, &st), 410);
-    ck_assert_str_eq(str(st, "reason"), "Expired");
+    ck_assert_str_eq(fka_str(st, "reason"), "Expired");
     json_decref(st);
     free(rv);
 }
@@ -260,12 +249,12 @@ END_TEST
 
 static const char *ev_type(const json_t *events, size_t i)
 {
-    return str(json_array_get(events, i), "type");
+    return fka_str(json_array_get(events, i), "type");
 }
 
 static const char *ev_str(const json_t *events, size_t i, const char *path)
 {
-    return str(json_object_get(json_array_get(events, i), "object"), path);
+    return fka_str(json_object_get(json_array_get(events, i), "object"), path);
 }
 
 /* §6: a watch from the list's version gets the later changes in order; DELETED carries the
@@ -501,8 +490,8 @@ START_TEST(in_process_watch_sees_changes)
     json_t *obj = NULL;
     ck_assert(fo_fake_apiserver_watch_next(w, 5000, &type, &obj));
     ck_assert_str_eq(type, "ADDED");
-    ck_assert_str_eq(str(obj, "metadata.name"), "x");
-    ck_assert_str_eq(str(obj, "kind"), "ConfigMap");
+    ck_assert_str_eq(fka_str(obj, "metadata.name"), "x");
+    ck_assert_str_eq(fka_str(obj, "kind"), "ConfigMap");
     json_decref(obj);
     fo_fake_apiserver_watch_close(w);
 }

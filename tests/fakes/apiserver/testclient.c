@@ -1,11 +1,15 @@
 #include "tests/fakes/apiserver/testclient.h"
 
+#include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/http_client.h"
+#include "common/jsonutil.h"
 #include "common/strbuf.h"
+#include "tests/fakes/apiserver/fake_apiserver.h"
+#include "tests/support/testyaml.h"
 
 struct fka_tc {
     fo_http_client *http;
@@ -133,4 +137,44 @@ json_t *fka_tc_watch(fka_tc *c, const char *path, size_t max_events, long timeou
     fo_http_stream(c->http, url, h, n, timeout_ms, NULL, on_chunk, &w, NULL, &err);
     fo_strbuf_release(&w.buf);
     return w.events;
+}
+
+int fka_tc_post_fixture(fka_tc *c, const char *path, const char *fixture, json_t **out)
+{
+    json_t *obj = fo_test_load_yaml(fixture);
+    char *text = json_dumps(obj, JSON_COMPACT);
+    int code = fka_tc_json(c, "POST", path, text, out);
+    free(text);
+    json_decref(obj);
+    return code;
+}
+
+const char *fka_str(const json_t *o, const char *path)
+{
+    const char *s = fo_json_get_str(o, path);
+    return s ? s : "";
+}
+
+const json_t *fka_managed_entry(const json_t *obj, const char *manager)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(fo_json_get(obj, "metadata.managedFields"), i, e)
+    {
+        if (strcmp(fka_str(e, "manager"), manager) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+fka_tc *fka_tc_start_fake(const fo_fake_apiserver_opts *opts, fo_fake_apiserver **fa)
+{
+    fo_err err = {0};
+    *fa = fo_fake_apiserver_start(opts, &err);
+    ck_assert_msg(*fa != NULL, "%s", err.message);
+    char base[64];
+    snprintf(base, sizeof base, "http://127.0.0.1:%d", fo_fake_apiserver_port(*fa));
+    fka_tc *c = fka_tc_new(base, NULL, NULL);
+    ck_assert_ptr_nonnull(c);
+    return c;
 }

@@ -33,6 +33,22 @@ void fka_tc_res_release(fka_tc_res *res);
 /* Shorthand: the status, and the JSON body in *out (new reference; NULL when none). */
 int fka_tc_json(fka_tc *c, const char *method, const char *path, const char *body, json_t **out);
 
+/* The fake API server started in this process with opts (plain HTTP, port from opts) in *fa,
+ * and a client for it. Aborts the test when either cannot start. */
+struct fo_fake_apiserver;
+struct fo_fake_apiserver_opts;
+fka_tc *fka_tc_start_fake(const struct fo_fake_apiserver_opts *opts, struct fo_fake_apiserver **fa);
+
+/* POST the YAML fixture tests/data/<fixture> to path: the status, and the JSON answer in *out
+ * (new reference) when out is not NULL. */
+int fka_tc_post_fixture(fka_tc *c, const char *path, const char *fixture, json_t **out);
+
+/* For assertions: the string at the dotted path of o, "" when there is none. */
+const char *fka_str(const json_t *o, const char *path);
+
+/* The metadata.managedFields entry of manager in obj, or NULL. */
+const json_t *fka_managed_entry(const json_t *obj, const char *manager);
+
 /* Read a watch (path includes ?watch=true...) until max_events events arrived, the server
  * ended the stream, or timeout_ms passed. Returns a JSON array of the events. */
 json_t *fka_tc_watch(fka_tc *c, const char *path, size_t max_events, long timeout_ms);
