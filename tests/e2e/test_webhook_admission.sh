@@ -99,6 +99,20 @@ expect_eq "$(get '{.metadata.generation}')" "$generation" "the generation after 
 out=$(tokyo | kubectl diff --server-side -f - 2>&1)
 expect_eq "$?" 0 "kubectl diff --server-side after the apply: $out"
 
+e2e_log "another server-side applier (Argo CD's field manager, forced) is told from the layering too"
+# no last applied manifest is kept for it: its change is told against the stored object
+seoul() { tokyo | sed 's/value: Asia\/Tokyo/value: Asia\/Seoul/'; }
+argo() { kubectl apply --server-side --field-manager=argocd-controller --force-conflicts -f -; }
+out=$(seoul | argo 2>&1) || fail "Argo CD's apply was refused: $out"
+for role in jobManager taskManager; do
+    expect_eq "$(tz $role)" Asia/Seoul "TZ after Argo CD's apply in the $role template"
+done
+expect_contains "$(get '{.spec.jobManager.podTemplate.spec.containers[*].name}')" fluent-bit \
+    "the JobManager's own sidecar after Argo CD's apply"
+generation=$(get '{.metadata.generation}')
+out=$(seoul | argo 2>&1) || fail "Argo CD's same apply: $out"
+expect_eq "$(get '{.metadata.generation}')" "$generation" "the generation after Argo CD's same apply"
+
 e2e_log "a server-side dry run is checked too"
 out=$(sed 's/parallelism: 2/parallelism: 0/' "$E2E_ROOT/examples/basic.yaml" |
     kubectl apply --dry-run=server -f - 2>&1) && fail "parallelism 0 passed a server dry run: $out"
