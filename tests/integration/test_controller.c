@@ -440,6 +440,10 @@ START_TEST(application_reaches_stable_and_owns_its_objects)
     ctl c;
     ctl_start(&c, "stable");
     deploy_until_stable("controller-application.yaml", "basic-example");
+    /* The lifecycle is STABLE once the job runs with the deployed spec (as in the Apache
+     * operator); the JobManager is READY from the second observation that finds its REST
+     * endpoint up (controller/observe.c), which on a loaded machine can come after. */
+    wait_fd("basic-example", "status.jobManagerDeploymentStatus", "READY");
     json_t *fd = get_fd("basic-example");
     const char *uid = fo_json_get_str(fd, "metadata.uid");
     ck_assert_str_eq(fo_json_get_str(fd, "status.jobStatus.state"), "RUNNING");
