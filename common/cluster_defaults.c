@@ -55,7 +55,8 @@ void fo_cluster_defaults_unref(fo_cluster_defaults *cd)
     free(cd);
 }
 
-/* The problems of a template, as one message: the first few, then how many more. */
+/* The problems of the file's templates, all sections together, as one message: the first
+ * few, then how many more. */
 #define PROBLEMS_NAMED 5
 typedef struct problems {
     fo_strbuf text;
@@ -73,45 +74,37 @@ static void note_problem(void *ctx, const char *path, const char *problem)
  * CRD's pod template schema holds as it is (common/pod_template_schema.h). A field the API
  * server would drop, layered into a resource, would never match what flinkop recorded writing
  * (common/own_templates.h); a value of the wrong type would make it refuse every write of
- * every FlinkDeployment. Returns FO_OK with *out borrowed. */
-static fo_rc check_template(const json_t *v, const char *path, const json_t **out, fo_err *err)
+ * every FlinkDeployment. The template (borrowed), or NULL with its problems noted. */
+static const json_t *check_template(const json_t *v, const char *path, problems *p)
 {
-    *out = NULL;
     if (!v || json_is_null(v))
-        return FO_OK;
-    problems p = {.count = 0};
-    fo_strbuf_init(&p.text, 0);
-    fo_schema_check(&fo_pod_template_schema, v, path, note_problem, &p);
-    fo_rc rc = FO_OK;
-    if (p.count > PROBLEMS_NAMED)
-        fo_strbuf_printf(&p.text, "; and %zu more", p.count - PROBLEMS_NAMED);
-    if (p.count)
-        rc = fo_err_set(err, FO_EINVAL, "%s", p.text.data ? p.text.data : "out of memory");
-    else
-        *out = v;
-    fo_strbuf_release(&p.text);
-    return rc;
+        return NULL;
+    size_t before = p->count;
+    fo_schema_check(&fo_pod_template_schema, v, path, note_problem, p);
+    return p->count == before ? v : NULL;
 }
 
 /* jobManager / taskManager: {podTemplate: {...}} and nothing else. */
-static fo_rc check_role(const json_t *v, const char *role, const json_t **tmpl, fo_err *err)
+static const json_t *check_role(const json_t *v, const char *role, problems *p)
 {
-    *tmpl = NULL;
     if (!v || json_is_null(v))
-        return FO_OK;
-    if (!json_is_object(v))
-        return fo_err_set(err, FO_EINVAL, "%s: must be an object", role);
+        return NULL;
+    if (!json_is_object(v)) {
+        note_problem(p, role, "must be an object");
+        return NULL;
+    }
+    char path[64];
     const char *k;
     const json_t *m;
     json_object_foreach((json_t *)v, k, m)
     {
-        if (strcmp(k, "podTemplate") != 0)
-            return fo_err_set(err, FO_EINVAL, "%s.%s: unknown field (expected podTemplate)", role,
-                              k);
+        if (strcmp(k, "podTemplate") != 0) {
+            snprintf(path, sizeof path, "%s.%s", role, k);
+            note_problem(p, path, "unknown field (expected podTemplate)");
+        }
     }
-    char path[64];
     snprintf(path, sizeof path, "%s.podTemplate", role);
-    return check_template(json_object_get(v, "podTemplate"), path, tmpl, err);
+    return check_template(json_object_get(v, "podTemplate"), path, p);
 }
 
 fo_cluster_defaults *fo_cluster_defaults_parse(const char *yaml, size_t len, fo_err *err)
@@ -147,12 +140,19 @@ fo_cluster_defaults *fo_cluster_defaults_parse(const char *yaml, size_t len, fo_
             goto fail;
         }
     }
-    const json_t *shared, *roles[2];
-    if (check_template(json_object_get(doc, "podTemplate"), "podTemplate", &shared, err) != FO_OK ||
-        check_role(json_object_get(doc, "jobManager"), "jobManager", &roles[FO_ROLE_JOBMANAGER],
-                   err) != FO_OK ||
-        check_role(json_object_get(doc, "taskManager"), "taskManager", &roles[FO_ROLE_TASKMANAGER],
-                   err) != FO_OK)
+    problems p = {.count = 0};
+    fo_strbuf_init(&p.text, 0);
+    const json_t *shared = check_template(json_object_get(doc, "podTemplate"), "podTemplate", &p);
+    const json_t *roles[2]; /* in order: the problems are noted as they are found */
+    roles[FO_ROLE_JOBMANAGER] = check_role(json_object_get(doc, "jobManager"), "jobManager", &p);
+    roles[FO_ROLE_TASKMANAGER] =
+        check_role(json_object_get(doc, "taskManager"), "taskManager", &p);
+    if (p.count > PROBLEMS_NAMED)
+        fo_strbuf_printf(&p.text, "; and %zu more", p.count - PROBLEMS_NAMED);
+    if (p.count)
+        fo_err_set(err, FO_EINVAL, "%s", p.text.data ? p.text.data : "out of memory");
+    fo_strbuf_release(&p.text);
+    if (p.count)
         goto fail;
     for (int r = 0; r < 2; r++) {
         const json_t *layers[] = {shared, roles[r]};

@@ -120,6 +120,12 @@ START_TEST(wrong_shapes_are_errors_naming_the_key_path)
         {"podTemplate: {spec: {tolerations: [~]}}\n",
          "podTemplate.spec.tolerations[0]: must not be null"},
         {"podTemplate: {status: running}\n", "podTemplate.status: must be an object"},
+        /* every section's problems at once */
+        {"podTemplate: {spec: {nodeSelectr: {}}}\njobManager: {replicas: 2}\n"
+         "taskManager: {podTemplate: {spec: {priority: high}}}\n",
+         "podTemplate.spec.nodeSelectr: unknown field (the API server would drop it); "
+         "jobManager.replicas: unknown field (expected podTemplate); "
+         "taskManager.podTemplate.spec.priority: must be an integer"},
         {"podTemplate: {spec: {a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7}}\n",
          "podTemplate.spec.a: unknown field (the API server would drop it); podTemplate.spec.b: "
          "unknown field (the API server would drop it); podTemplate.spec.c: unknown field (the "
