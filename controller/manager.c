@@ -135,8 +135,11 @@ static void run_pass(fo_manager *m, const char *key)
     } else {
         result = "error";
         int64_t delay = fo_workqueue_when(m->queue, key);
-        fo_log_warn("pass failed (%s), retrying in %lld ms: %s", fo_rc_name(rc), (long long)delay,
-                    err.message);
+        /* A conflict is optimistic concurrency at work (the cache had not seen a write yet):
+         * the retry settles it, and a warning each time would only be noise. */
+        fo_log(rc == FO_ECONFLICT ? FO_LOG_DEBUG : FO_LOG_WARN,
+               "pass failed (%s), retrying in %lld ms: %s", fo_rc_name(rc), (long long)delay,
+               err.message);
         fo_manager_queue_add(m, key, delay);
     }
     fo_counter_add(m->reconciles, 1, (const char *[]){"FlinkDeployment", result});
