@@ -225,14 +225,15 @@ static void nul_key(void *ctx, const char *path, const char *key)
 }
 
 static fo_rc normalize(json_t *obj, const json_t *old, const fo_cluster_defaults *cd,
-                       bool write_record, fo_err *err)
+                       bool write_record, bool keys_read_without_nul, fo_err *err)
 {
     if (!json_is_object(obj))
         return fo_err_set(err, FO_EINVAL, "resource: must be an object");
     /* Layering and diffs read keys as C strings: such a key would come out shorter. */
     fo_err nul;
     fo_err_clear(&nul);
-    if (fo_json_nul_keys(json_object_get(obj, "spec"), "spec", 1, nul_key, &nul))
+    if (!keys_read_without_nul &&
+        fo_json_nul_keys(json_object_get(obj, "spec"), "spec", 1, nul_key, &nul))
         return fo_err_set(err, FO_EINVAL, "%s", nul.message);
     const char *kind = fo_json_str(obj, "kind");
     if (!kind)
@@ -246,11 +247,11 @@ static fo_rc normalize(json_t *obj, const json_t *old, const fo_cluster_defaults
 
 fo_rc fo_normalize_resource(json_t *obj, const fo_cluster_defaults *cd, fo_err *err)
 {
-    return normalize(obj, NULL, cd, false, err);
+    return normalize(obj, NULL, cd, false, false, err);
 }
 
 fo_rc fo_normalize_admission(json_t *obj, const json_t *old, const fo_cluster_defaults *cd,
-                             fo_err *err)
+                             bool keys_read_without_nul, fo_err *err)
 {
-    return normalize(obj, old, cd, true, err);
+    return normalize(obj, old, cd, true, keys_read_without_nul, err);
 }

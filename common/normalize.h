@@ -8,6 +8,7 @@
  * normalize(normalize(x)) == normalize(x). Pure; thread-safe. */
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "common/cluster_defaults.h"
 #include "common/rc.h"
@@ -32,9 +33,11 @@ fo_rc fo_normalize_resource(json_t *obj, const fo_cluster_defaults *cd, fo_err *
  * an UPDATE (NULL on a CREATE; only its spec.<role>.podTemplate values are read), and the
  * record of a FlinkDeployment's own templates is written too (the annotation
  * FO_OWN_TEMPLATES_ANNOTATION; removed when layering added nothing), so that the next
- * layering, by the webhook or the controller, starts from the user's templates. */
+ * layering, by the webhook or the controller, starts from the user's templates.
+ * keys_read_without_nul: obj was read by common/json_read, which built no key holding NUL
+ * (fo_json_read_filter.nul_key_built), so the walk that refuses such keys is skipped. */
 fo_rc fo_normalize_admission(json_t *obj, const json_t *old, const fo_cluster_defaults *cd,
-                             fo_err *err);
+                             bool keys_read_without_nul, fo_err *err);
 
 /* What fo_normalize_resource promises about the values it finds in obj: it sets (adds or
  * replaces) members of obj.spec and spec.job, and also of spec.jobManager and spec.taskManager

@@ -40,6 +40,9 @@ typedef struct fo_validate_env {
      * default configuration sets kubernetes.operator.user.artifacts.disallow-restricted-hosts
      * to false; true: allow them. (The resource's own flinkConfiguration never sets either.) */
     bool allow_restricted_hosts;
+    /* The object was read by common/json_read, which built no key holding NUL
+     * (fo_json_read_filter.nul_key_built): the walk that names such keys is skipped. */
+    bool keys_read_without_nul;
 
     /* Operator reconcile interval, for the autoscaler metrics-window rule; 0 = 60 s. */
     int64_t reconcile_interval_ms;

@@ -475,7 +475,8 @@ void fo_validate_deployment(const json_t *obj, const fo_validate_env *env, fo_fi
     json_t *conf =
         fo_validate_effective_conf(env, v.namespace_, v.flink_version, layers, fields, 1, errs);
 
-    fo_validate_keys_without_nul(obj, errs);
+    if (!env || !env->keys_read_without_nul)
+        fo_validate_keys_without_nul(obj, errs);
     check_name(&v, errs);                /* 1 */
     check_version(&v, last, errs);       /* 2, 3 */
     check_config(conf, errs);            /* 4, 5, 6 */

@@ -362,7 +362,8 @@ void fo_validate_session_job(const json_t *obj, const fo_validate_env *env, fo_f
         return;
     }
 
-    fo_validate_keys_without_nul(obj, errs);
+    if (!env || !env->keys_read_without_nul)
+        fo_validate_keys_without_nul(obj, errs);
     /* 1: Apache throws (HTTP 500) on a missing deploymentName; say what is missing. */
     char msg[512];
     if (!v.deployment_name || !*v.deployment_name)

@@ -179,16 +179,20 @@ static fo_rc decode(const char *body, size_t len, fo_wh_json_mode mode, fo_admis
                           FO_ADMISSION_MAX_BODY);
     if (len == 0)
         return fo_err_set(err, FO_EINVAL, "body: empty, expected an AdmissionReview");
-    json_t *doc = fo_wh_json_parse(body, len, mode, err);
+    bool nul_key = false; /* in whatever the last read built */
+    json_t *doc = fo_wh_json_parse(body, len, mode, &nul_key, err);
     bool too_large = false;
     /* oldObject's role templates count against the bound too: without them the object may
      * fit (only the three-way step of common/own_templates.h is lost) */
-    if (!doc && err && err->rc == FO_ELIMIT && mode == FO_WH_JSON_REVIEW_NO_STATUS)
-        doc = fo_wh_json_parse(body, len, FO_WH_JSON_REVIEW_NO_STATUS_NO_OLD, err);
+    if (!doc && err && err->rc == FO_ELIMIT && mode == FO_WH_JSON_REVIEW_NO_STATUS) {
+        nul_key = false;
+        doc = fo_wh_json_parse(body, len, FO_WH_JSON_REVIEW_NO_STATUS_NO_OLD, &nul_key, err);
+    }
     if (!doc && err && err->rc == FO_ELIMIT) {
         /* Answered from the object's identity: a denial the user reads (or, for an object
          * being deleted, the finalizers let go), not a failed call. */
-        doc = fo_wh_json_parse(body, len, FO_WH_JSON_REVIEW_IDENTITY, err);
+        nul_key = false;
+        doc = fo_wh_json_parse(body, len, FO_WH_JSON_REVIEW_IDENTITY, &nul_key, err);
         too_large = doc != NULL;
         if (!doc && err->rc == FO_ELIMIT) {
             char what[FO_ERR_MSG_MAX]; /* "more than N JSON values (...)" */
@@ -213,6 +217,7 @@ static fo_rc decode(const char *body, size_t len, fo_wh_json_mode mode, fo_admis
     }
     req->review = doc;
     req->too_large = too_large;
+    req->keys_without_nul = !nul_key;
     return FO_OK;
 }
 

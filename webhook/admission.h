@@ -66,6 +66,9 @@ typedef struct fo_admission_request {
      * request.object, metadata.name, namespace, generation and deletionTimestamp), for an
      * answer that says so (webhook/admit_validate.h, admit_mutate.h). */
     bool too_large;
+    /* The reader built no key holding NUL anywhere in the review (common/json_read.h): the
+     * walks that look for such keys in the object need not run again. */
+    bool keys_without_nul;
 } fo_admission_request;
 
 /* Parse and check a request body. On failure returns FO_EINVAL (malformed JSON: the message

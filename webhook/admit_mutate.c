@@ -75,7 +75,7 @@ void fo_admit_mutate(const fo_admission_request *req, const fo_cluster_defaults 
     fo_err err;
     fo_err_clear(&err);
     const json_t *old = req->op == FO_ADMISSION_UPDATE ? req->old_object : NULL;
-    if (fo_normalize_admission(after, old, cd, &err) != FO_OK) {
+    if (fo_normalize_admission(after, old, cd, req->keys_without_nul, &err) != FO_OK) {
         char msg[FO_ADMISSION_MAX_WARNING_BYTES];
         snprintf(msg, sizeof msg, "defaults not applied: %s", err.message);
         fo_admission_response_warn(resp, msg);

@@ -43,10 +43,15 @@ void fo_admit_validate(const fo_admission_request *req, const fo_validate_env *e
                             "(an object counts 3, each of its keys 1 more), flinkop's bound on "
                             "one resource",
                             FO_WH_JSON_MAX_WEIGHT);
-    else if (strcmp(req->kind, "FlinkDeployment") == 0)
-        fo_validate_deployment(req->object, env, errs);
-    else
-        fo_validate_session_job(req->object, env, errs);
+    else {
+        /* what the reader saw of NUL in keys spares the rules a walk */
+        fo_validate_env with = env ? *env : (fo_validate_env){0};
+        with.keys_read_without_nul = req->keys_without_nul;
+        if (strcmp(req->kind, "FlinkDeployment") == 0)
+            fo_validate_deployment(req->object, &with, errs);
+        else
+            fo_validate_session_job(req->object, &with, errs);
+    }
     if (fo_field_errors_count(errs) > 0)
         fo_admission_response_deny(resp, req, errs);
     fo_admission_response_add_warnings(resp, errs);

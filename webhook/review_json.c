@@ -106,15 +106,19 @@ static int member_state(void *ctx, int st, const char *key, size_t n, int *skip)
     return S_NONE;
 }
 
-json_t *fo_wh_json_parse(const char *buf, size_t len, fo_wh_json_mode mode, fo_err *err)
+json_t *fo_wh_json_parse(const char *buf, size_t len, fo_wh_json_mode mode, bool *nul_key_built,
+                         fo_err *err)
 {
-    if (mode == FO_WH_JSON_ALL)
-        return fo_json_read(buf, len, NULL, err);
+    if (mode == FO_WH_JSON_ALL) {
+        fo_json_read_filter all = {.nul_key_built = nul_key_built};
+        return fo_json_read(buf, len, &all, err);
+    }
     /* a number the API server wrote from a float64 is the field's check's to report */
     fo_json_read_filter f = {.root_state = S_ROOT,
                              .member = member_state,
                              .ctx = &mode,
                              .big_integers_as_reals = true,
-                             .max_weight = FO_WH_JSON_MAX_WEIGHT};
+                             .max_weight = FO_WH_JSON_MAX_WEIGHT,
+                             .nul_key_built = nul_key_built};
     return fo_json_read(buf, len, &f, err);
 }

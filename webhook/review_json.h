@@ -21,6 +21,7 @@
  * fo_json_read (= json_loadb(JSON_DECODE_ANY | JSON_ALLOW_NUL)). Pure; thread-safe. */
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/flink_model.h"
@@ -49,9 +50,11 @@ typedef enum fo_wh_json_mode {
                                     weight bound: webhook/admission.h) */
 } fo_wh_json_mode;
 
-/* Parse buf[0..len) (need not be NUL-terminated). Returns a new reference, or NULL with err:
+/* Parse buf[0..len) (need not be NUL-terminated); *nul_key_built (when not NULL) is set when a
+ * key holding NUL was built (common/json_read.h). Returns a new reference, or NULL with err:
  * FO_EINVAL "invalid JSON at line L, column C: <why>" (column counts characters, as jansson
  * does), FO_ELIMIT "more than FO_WH_JSON_MAX_WEIGHT JSON values (...)" (review modes) or FO_ENOMEM. */
-json_t *fo_wh_json_parse(const char *buf, size_t len, fo_wh_json_mode mode, fo_err *err);
+json_t *fo_wh_json_parse(const char *buf, size_t len, fo_wh_json_mode mode, bool *nul_key_built,
+                         fo_err *err);
 
 #endif

@@ -150,7 +150,7 @@ static json_t *stored(const json_t *manifest, const fo_cluster_defaults *cd, con
     json_t *obj = applied(manifest, "2026-04-20T09:15:02Z");
     fo_err err;
     fo_err_clear(&err);
-    if (fo_normalize_admission(obj, NULL, cd, &err) != FO_OK) {
+    if (fo_normalize_admission(obj, NULL, cd, false, &err) != FO_OK) {
         fprintf(stderr, "review_gen: %s\n", err.message);
         exit(1);
     }

@@ -183,7 +183,7 @@ static void check_mutate_route(const json_t *obj, const fo_cluster_defaults *cd)
     const json_t *deleting = fo_json_get(want, "metadata.deletionTimestamp");
     bool untouched = req.too_large || fo_validate_is_canary(want) ||
                      (deleting && !json_is_null(deleting));
-    if (!untouched && (fo_normalize_admission(want, NULL, cd, &err) != FO_OK ||
+    if (!untouched && (fo_normalize_admission(want, NULL, cd, false, &err) != FO_OK ||
                        fo_json_weight(want, FO_FLINK_MAX_OBJECT_WEIGHT) >
                            FO_FLINK_MAX_OBJECT_WEIGHT - 2000)) {
         json_decref(want);
@@ -192,7 +192,7 @@ static void check_mutate_route(const json_t *obj, const fo_cluster_defaults *cd)
         /* stored, it is what the webhook writes again on an update (no drift for GitOps
          * tools) and what the controller layers it into (common/own_templates.h) */
         json_t *again = fo_json_copy(want);
-        FUZZ_CHECK(fo_normalize_admission(again, want, cd, &err) == FO_OK,
+        FUZZ_CHECK(fo_normalize_admission(again, want, cd, false, &err) == FO_OK,
                    "normalising the result again failed: %s", err.message);
         fuzz_check_equal(want, again, "the webhook's normalisation is not idempotent");
         json_t *controller = fo_json_copy(want);

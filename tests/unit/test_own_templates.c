@@ -49,7 +49,7 @@ static json_t *admit(const json_t *obj, const json_t *old, const fo_cluster_defa
     json_t *copy = json_deep_copy(obj);
     fo_err err;
     fo_err_clear(&err);
-    ck_assert_msg(fo_normalize_admission(copy, old, cd, &err) == FO_OK, "%s", err.message);
+    ck_assert_msg(fo_normalize_admission(copy, old, cd, false, &err) == FO_OK, "%s", err.message);
     json_t *out = stored(copy);
     json_decref(copy);
     return out;

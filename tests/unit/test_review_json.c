@@ -22,7 +22,7 @@ static void agree(const char *buf, size_t len, const char *label)
     json_t *want = json_loadb(buf, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
     fo_err err;
     fo_err_clear(&err);
-    json_t *got = fo_wh_json_parse(buf, len, FO_WH_JSON_ALL, &err);
+    json_t *got = fo_wh_json_parse(buf, len, FO_WH_JSON_ALL, NULL, &err);
     if (want) {
         ck_assert_msg(got != NULL, "%s: jansson accepts, the reader refuses: %s", label,
                       err.message);
@@ -175,7 +175,7 @@ START_TEST(nesting_is_limited_where_jansson_limits_it)
     fo_err err;
     fo_err_clear(&err);
     char *deep = nested(100000);
-    ck_assert_ptr_null(fo_wh_json_parse(deep, strlen(deep), FO_WH_JSON_ALL, &err));
+    ck_assert_ptr_null(fo_wh_json_parse(deep, strlen(deep), FO_WH_JSON_ALL, NULL, &err));
     ck_assert_ptr_nonnull(strstr(err.message, "maximum parsing depth"));
     free(deep);
 }
@@ -186,9 +186,9 @@ START_TEST(errors_name_line_and_column)
     const char *bad = "{\"apiVersion\": \"admission.k8s.io/v1\",\n \"kind\": }";
     fo_err err;
     fo_err_clear(&err);
-    ck_assert_ptr_null(fo_wh_json_parse(bad, strlen(bad), FO_WH_JSON_REVIEW, &err));
+    ck_assert_ptr_null(fo_wh_json_parse(bad, strlen(bad), FO_WH_JSON_REVIEW, NULL, &err));
     ck_assert_str_eq(err.message, "invalid JSON at line 2, column 10: invalid token");
-    ck_assert_ptr_null(fo_wh_json_parse("[1,", 3, FO_WH_JSON_ALL, &err));
+    ck_assert_ptr_null(fo_wh_json_parse("[1,", 3, FO_WH_JSON_ALL, NULL, &err));
     ck_assert_ptr_nonnull(strstr(err.message, "near end of input"));
 }
 END_TEST
@@ -227,7 +227,7 @@ START_TEST(review_mode_leaves_out_the_unread_members)
     char *text = json_dumps(doc, JSON_INDENT(2));
     fo_err err;
     fo_err_clear(&err);
-    json_t *got = fo_wh_json_parse(text, strlen(text), FO_WH_JSON_REVIEW, &err);
+    json_t *got = fo_wh_json_parse(text, strlen(text), FO_WH_JSON_REVIEW, NULL, &err);
     ck_assert_msg(got != NULL, "%s", err.message);
     /* what is left is the document without those members; of oldObject, its generation */
     json_t *r = json_object_get(doc, "request");
@@ -247,12 +247,13 @@ START_TEST(review_mode_leaves_out_the_unread_members)
     json_object_set_new(json_object_get(r, "object"), "status",
                         json_pack("{s:s}", "lifecycleState", "STABLE"));
     char *with_status = json_dumps(doc, JSON_COMPACT);
-    got = fo_wh_json_parse(with_status, strlen(with_status), FO_WH_JSON_REVIEW_NO_STATUS, &err);
+    got = fo_wh_json_parse(with_status, strlen(with_status), FO_WH_JSON_REVIEW_NO_STATUS, NULL,
+                           &err);
     ck_assert_ptr_nonnull(got);
     ck_assert_ptr_null(fo_json_get(got, "request.object.status"));
     ck_assert_ptr_nonnull(fo_json_get(got, "request.object.spec"));
     json_decref(got);
-    got = fo_wh_json_parse(with_status, strlen(with_status), FO_WH_JSON_REVIEW, &err);
+    got = fo_wh_json_parse(with_status, strlen(with_status), FO_WH_JSON_REVIEW, NULL, &err);
     ck_assert_int_eq(json_object_size(fo_json_get(got, "request.object.status")), 0);
     json_decref(got);
     free(with_status);
@@ -266,7 +267,7 @@ START_TEST(review_mode_leaves_out_the_unread_members)
         "\"spec\":{\"image\":\"i\",\"jobManager\":{\"replicas\":1,\"podTemplate\":{\"a\":1}},"
         "\"taskManager\":{\"podTemplate\":{\"b\":[2]},\"resource\":{}},\"podTemplate\":{}},"
         "\"status\":{}}}}";
-    got = fo_wh_json_parse(old_roles, strlen(old_roles), FO_WH_JSON_REVIEW_NO_STATUS, &err);
+    got = fo_wh_json_parse(old_roles, strlen(old_roles), FO_WH_JSON_REVIEW_NO_STATUS, NULL, &err);
     json_t *want = json_loads("{\"request\":{\"oldObject\":{\"metadata\":{\"generation\":2,"
                               "\"annotations\":{\"kubectl.kubernetes.io/last-applied-configuration\":"
                               "\"{}\"}},"
@@ -276,7 +277,7 @@ START_TEST(review_mode_leaves_out_the_unread_members)
     ck_assert(json_equal(got, want));
     json_decref(got);
     json_decref(want);
-    got = fo_wh_json_parse(old_roles, strlen(old_roles), FO_WH_JSON_REVIEW, &err);
+    got = fo_wh_json_parse(old_roles, strlen(old_roles), FO_WH_JSON_REVIEW, NULL, &err);
     ck_assert_ptr_null(fo_json_get(got, "request.oldObject.spec"));
     json_decref(got);
 
@@ -286,7 +287,7 @@ START_TEST(review_mode_leaves_out_the_unread_members)
         "\"generation\":2,\"deletionTimestamp\":\"t\",\"labels\":{\"a\":\"b\"},"
         "\"annotations\":{}},\"spec\":{\"image\":\"i\"},\"status\":{}},"
         "\"oldObject\":{\"metadata\":{\"generation\":2},\"spec\":{}}}}";
-    got = fo_wh_json_parse(identity, strlen(identity), FO_WH_JSON_REVIEW_IDENTITY, &err);
+    got = fo_wh_json_parse(identity, strlen(identity), FO_WH_JSON_REVIEW_IDENTITY, NULL, &err);
     want = json_loads("{\"request\":{\"uid\":\"u\",\"object\":{\"metadata\":{\"name\":\"n\","
                       "\"namespace\":\"s\",\"generation\":2,\"deletionTimestamp\":\"t\"}},"
                       "\"oldObject\":{\"metadata\":{\"generation\":2}}}}",
@@ -299,14 +300,14 @@ START_TEST(review_mode_leaves_out_the_unread_members)
      * refuses it) */
     json_object_set_new(r, "oldObject", json_null());
     text = json_dumps(doc, JSON_COMPACT);
-    got = fo_wh_json_parse(text, strlen(text), FO_WH_JSON_REVIEW, &err);
+    got = fo_wh_json_parse(text, strlen(text), FO_WH_JSON_REVIEW, NULL, &err);
     ck_assert_ptr_nonnull(got);
     ck_assert(json_is_null(fo_json_get(got, "request.oldObject")));
     json_decref(got);
     free(text);
     json_object_set_new(r, "oldObject", json_pack("[s, {s:s}]", "x", "metadata", "y"));
     text = json_dumps(doc, JSON_COMPACT);
-    got = fo_wh_json_parse(text, strlen(text), FO_WH_JSON_REVIEW, &err);
+    got = fo_wh_json_parse(text, strlen(text), FO_WH_JSON_REVIEW, NULL, &err);
     ck_assert(json_equal(json_object_get(r, "oldObject"), fo_json_get(got, "request.oldObject")));
     json_decref(got);
     free(text);
@@ -316,7 +317,7 @@ START_TEST(review_mode_leaves_out_the_unread_members)
     text = json_dumps(doc, JSON_COMPACT);
     char *y = strstr(text, "\"y\"");
     y[1] = (char)0xC0;
-    ck_assert_ptr_null(fo_wh_json_parse(text, strlen(text), FO_WH_JSON_REVIEW, &err));
+    ck_assert_ptr_null(fo_wh_json_parse(text, strlen(text), FO_WH_JSON_REVIEW, NULL, &err));
     ck_assert_ptr_nonnull(strstr(err.message, "invalid UTF-8"));
     free(text);
     json_decref(doc);
@@ -326,7 +327,7 @@ START_TEST(review_mode_leaves_out_the_unread_members)
     static const char dup[] = "{\"request\":{\"oldObject\":{\"metadata\":{\"generation\":1}},"
                               "\"object\":{\"metadata\":{}}},\"request\":{\"uid\":\"u\","
                               "\"object\":{\"metadata\":{}}}}";
-    got = fo_wh_json_parse(dup, strlen(dup), FO_WH_JSON_REVIEW, &err);
+    got = fo_wh_json_parse(dup, strlen(dup), FO_WH_JSON_REVIEW, NULL, &err);
     ck_assert_ptr_nonnull(got);
     ck_assert_ptr_null(fo_json_get(got, "request.oldObject"));
     ck_assert_str_eq(fo_json_get_str(got, "request.uid"), "u");
@@ -345,9 +346,9 @@ START_TEST(integers_past_64_bits_are_read_as_reals_in_reviews)
         "\"oldObject\":{\"spec\":{\"x\":18446744073709551616}}}}";
     fo_err err;
     fo_err_clear(&err);
-    ck_assert_ptr_null(fo_wh_json_parse(review, strlen(review), FO_WH_JSON_ALL, &err));
+    ck_assert_ptr_null(fo_wh_json_parse(review, strlen(review), FO_WH_JSON_ALL, NULL, &err));
     ck_assert_ptr_nonnull(strstr(err.message, "too big integer"));
-    json_t *got = fo_wh_json_parse(review, strlen(review), FO_WH_JSON_REVIEW, &err);
+    json_t *got = fo_wh_json_parse(review, strlen(review), FO_WH_JSON_REVIEW, NULL, &err);
     ck_assert_msg(got != NULL, "%s", err.message);
     const json_t *p = fo_json_get(got, "request.object.spec.job.parallelism");
     ck_assert(json_is_real(p));
@@ -355,7 +356,7 @@ START_TEST(integers_past_64_bits_are_read_as_reals_in_reviews)
     json_decref(got);
     /* the largest integers still are integers */
     static const char edges[] = "{\"a\":9223372036854775807,\"b\":-9223372036854775808}";
-    got = fo_wh_json_parse(edges, strlen(edges), FO_WH_JSON_REVIEW, &err);
+    got = fo_wh_json_parse(edges, strlen(edges), FO_WH_JSON_REVIEW, NULL, &err);
     ck_assert(json_is_integer(json_object_get(got, "a")));
     ck_assert(json_integer_value(json_object_get(got, "b")) == INT64_MIN);
     json_decref(got);
@@ -365,7 +366,7 @@ START_TEST(integers_past_64_bits_are_read_as_reals_in_reviews)
                                  "0000000000000000000000000000000000000000000000000000000000000000"
                                  "0000000000000000000000000000000000000000000000000000000000000000"
                                  "00000000000000000000000000000000000000000000000000000000000000}";
-    ck_assert_ptr_null(fo_wh_json_parse(beyond, strlen(beyond), FO_WH_JSON_REVIEW, &err));
+    ck_assert_ptr_null(fo_wh_json_parse(beyond, strlen(beyond), FO_WH_JSON_REVIEW, NULL, &err));
     ck_assert_ptr_nonnull(strstr(err.message, "real number overflow"));
 }
 END_TEST
@@ -414,9 +415,9 @@ START_TEST(corrupted_reviews_are_judged_as_jansson_judges_them)
         fo_err err, err_all;
         fo_err_clear(&err);
         fo_err_clear(&err_all);
-        json_t *a = fo_wh_json_parse(buf, n, FO_WH_JSON_ALL, &err_all);
-        json_t *b = fo_wh_json_parse(buf, n, FO_WH_JSON_REVIEW, &err);
-        json_t *c = fo_wh_json_parse(buf, n, FO_WH_JSON_REVIEW_NO_STATUS, &err);
+        json_t *a = fo_wh_json_parse(buf, n, FO_WH_JSON_ALL, NULL, &err_all);
+        json_t *b = fo_wh_json_parse(buf, n, FO_WH_JSON_REVIEW, NULL, &err);
+        json_t *c = fo_wh_json_parse(buf, n, FO_WH_JSON_REVIEW_NO_STATUS, NULL, &err);
         bool big = !a && strstr(err_all.message, "too big");
         ck_assert_msg(((a == NULL) == (b == NULL) && (a == NULL) == (c == NULL)) ||
                           (big && b && c),
@@ -478,7 +479,7 @@ START_TEST(escape_dense_strings_are_judged_as_jansson_judges_them)
         blen = snprintf(body, sizeof body, "{\"request\":{\"oldObject\":{\"k\":\"%s\"}}}", text);
         fo_err err;
         fo_err_clear(&err);
-        json_t *got = fo_wh_json_parse(body, (size_t)blen, FO_WH_JSON_REVIEW, &err);
+        json_t *got = fo_wh_json_parse(body, (size_t)blen, FO_WH_JSON_REVIEW, NULL, &err);
         ck_assert_msg((want == NULL) == (got == NULL), "%s, skipped: %s", label,
                       got ? "accepted" : err.message);
         json_decref(want);
