@@ -143,13 +143,6 @@ fo_rc fo_webhook_reload_defaults(fo_webhook *wh, bool *reloaded, fo_err *err)
     return FO_OK;
 }
 
-bool fo_webhook_degraded(const fo_webhook *wh)
-{
-    fo_defaults_state st;
-    fo_defaults_file_state(wh->defaults, &st);
-    return !st.ok;
-}
-
 void fo_webhook_set_ready(fo_webhook *wh, bool ready)
 {
     atomic_store(&wh->ready, ready);

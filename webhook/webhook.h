@@ -126,8 +126,6 @@ fo_rc fo_webhook_reload_defaults(fo_webhook *wh, bool *reloaded, fo_err *err);
 /* Make the next fo_webhook_reload_defaults load the file whether it changed or not (SIGHUP). */
 void fo_webhook_recheck_defaults(fo_webhook *wh);
 
-/* True while the last load of the defaults file failed. */
-bool fo_webhook_degraded(const fo_webhook *wh);
 
 /* Readiness as reported by /readyz (false at creation; main sets it once serving, and back to
  * false when stopping). */
