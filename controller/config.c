@@ -22,11 +22,11 @@ static const char usage_text[] =
     "  --progress-interval D      poll while deploying (default 5s)    FLINKOP_PROGRESS_INTERVAL\n"
     "  --rest-ready-delay D       REST up -> READY (default 10s)       FLINKOP_REST_READY_DELAY\n"
     "  --cleanup-timeout D        deletion gives up after (5m)         FLINKOP_CLEANUP_TIMEOUT\n"
-    "  --delete-ha-data BOOL      deletion removes HA data (true)      FLINKOP_DELETE_HA_DATA\n"
+    "  --delete-ha-data[=BOOL]    deletion removes HA data (true)      FLINKOP_DELETE_HA_DATA\n"
     "  --defaults FILE            cluster defaults YAML (reloaded)     FLINKOP_DEFAULTS\n"
     "  --flink-rest-url TEMPLATE  {name}/{namespace} placeholders      FLINKOP_FLINK_REST_URL\n"
     "                             (default http://{name}-rest.{namespace}.svc:8081)\n"
-    "  --leader-elect BOOL        Lease leader election (default true) FLINKOP_LEADER_ELECT\n"
+    "  --leader-elect[=BOOL]      Lease leader election (default true) FLINKOP_LEADER_ELECT\n"
     "  --lease-name NAME          (default flinkop-controller)         FLINKOP_LEASE_NAME\n"
     "  --lease-namespace NS       (default: own namespace or default)  FLINKOP_LEASE_NAMESPACE\n"
     "  --lease-duration D         (default 15s)                        FLINKOP_LEASE_DURATION\n"
@@ -36,7 +36,8 @@ static const char usage_text[] =
     "  --health-bind-address A    (default 0.0.0.0)                    "
     "FLINKOP_HEALTH_BIND_ADDRESS\n"
     "  --log-level LEVEL          debug, info, warn, error             FLINKOP_LOG_LEVEL\n"
-    "Durations use Go's syntax: 500ms, 15s, 1m30s, 2h.\n";
+    "Durations use Go's syntax: 500ms, 15s, 1m30s, 2h. A BOOL is true, false, 1, 0, yes or\n"
+    "no; a boolean flag alone means true (--leader-elect), as Kubernetes components take it.\n";
 
 const char *fo_ctl_config_usage(void)
 {
@@ -208,26 +209,27 @@ static const struct {
     int id;
     const char *flag;
     const char *env;
+    bool boolean; /* may stand alone (true), or take =BOOL or the next argument */
 } table[] = {
-    {OPT_KUBECONFIG, "kubeconfig", "FLINKOP_KUBECONFIG"},
-    {OPT_NAMESPACES, "namespaces", "FLINKOP_NAMESPACES"},
-    {OPT_WORKERS, "workers", "FLINKOP_WORKERS"},
-    {OPT_OBSERVE, "observe-interval", "FLINKOP_OBSERVE_INTERVAL"},
-    {OPT_PROGRESS, "progress-interval", "FLINKOP_PROGRESS_INTERVAL"},
-    {OPT_READY_DELAY, "rest-ready-delay", "FLINKOP_REST_READY_DELAY"},
-    {OPT_CLEANUP, "cleanup-timeout", "FLINKOP_CLEANUP_TIMEOUT"},
-    {OPT_DELETE_HA, "delete-ha-data", "FLINKOP_DELETE_HA_DATA"},
-    {OPT_DEFAULTS, "defaults", "FLINKOP_DEFAULTS"},
-    {OPT_REST_URL, "flink-rest-url", "FLINKOP_FLINK_REST_URL"},
-    {OPT_LEADER_ELECT, "leader-elect", "FLINKOP_LEADER_ELECT"},
-    {OPT_LEASE_NAME, "lease-name", "FLINKOP_LEASE_NAME"},
-    {OPT_LEASE_NS, "lease-namespace", "FLINKOP_LEASE_NAMESPACE"},
-    {OPT_LEASE_DURATION, "lease-duration", "FLINKOP_LEASE_DURATION"},
-    {OPT_RENEW_DEADLINE, "renew-deadline", "FLINKOP_RENEW_DEADLINE"},
-    {OPT_RETRY_PERIOD, "retry-period", "FLINKOP_RETRY_PERIOD"},
-    {OPT_HEALTH_PORT, "health-port", "FLINKOP_HEALTH_PORT"},
-    {OPT_HEALTH_BIND, "health-bind-address", "FLINKOP_HEALTH_BIND_ADDRESS"},
-    {OPT_LOG_LEVEL, "log-level", "FLINKOP_LOG_LEVEL"},
+    {OPT_KUBECONFIG, "kubeconfig", "FLINKOP_KUBECONFIG", false},
+    {OPT_NAMESPACES, "namespaces", "FLINKOP_NAMESPACES", false},
+    {OPT_WORKERS, "workers", "FLINKOP_WORKERS", false},
+    {OPT_OBSERVE, "observe-interval", "FLINKOP_OBSERVE_INTERVAL", false},
+    {OPT_PROGRESS, "progress-interval", "FLINKOP_PROGRESS_INTERVAL", false},
+    {OPT_READY_DELAY, "rest-ready-delay", "FLINKOP_REST_READY_DELAY", false},
+    {OPT_CLEANUP, "cleanup-timeout", "FLINKOP_CLEANUP_TIMEOUT", false},
+    {OPT_DELETE_HA, "delete-ha-data", "FLINKOP_DELETE_HA_DATA", true},
+    {OPT_DEFAULTS, "defaults", "FLINKOP_DEFAULTS", false},
+    {OPT_REST_URL, "flink-rest-url", "FLINKOP_FLINK_REST_URL", false},
+    {OPT_LEADER_ELECT, "leader-elect", "FLINKOP_LEADER_ELECT", true},
+    {OPT_LEASE_NAME, "lease-name", "FLINKOP_LEASE_NAME", false},
+    {OPT_LEASE_NS, "lease-namespace", "FLINKOP_LEASE_NAMESPACE", false},
+    {OPT_LEASE_DURATION, "lease-duration", "FLINKOP_LEASE_DURATION", false},
+    {OPT_RENEW_DEADLINE, "renew-deadline", "FLINKOP_RENEW_DEADLINE", false},
+    {OPT_RETRY_PERIOD, "retry-period", "FLINKOP_RETRY_PERIOD", false},
+    {OPT_HEALTH_PORT, "health-port", "FLINKOP_HEALTH_PORT", false},
+    {OPT_HEALTH_BIND, "health-bind-address", "FLINKOP_HEALTH_BIND_ADDRESS", false},
+    {OPT_LOG_LEVEL, "log-level", "FLINKOP_LOG_LEVEL", false},
 };
 #define NOPTS (sizeof table / sizeof *table)
 
@@ -321,13 +323,16 @@ fo_rc fo_ctl_config_parse(int argc, char **argv, fo_ctl_config *c, bool *help, f
     }
     struct option opts[NOPTS + 2];
     for (size_t i = 0; i < NOPTS; i++)
-        opts[i] = (struct option){table[i].flag, required_argument, NULL, table[i].id};
+        opts[i] = (struct option){table[i].flag,
+                                  table[i].boolean ? optional_argument : required_argument, NULL,
+                                  table[i].id};
     opts[NOPTS] = (struct option){"help", no_argument, NULL, OPT_HELP};
     opts[NOPTS + 1] = (struct option){NULL, 0, NULL, 0};
     optind = 1;
     opterr = 0;
     int ch;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    /* "+": no reordering, so taking the argument after a boolean flag is safe */
+    while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
         if (ch == OPT_HELP) {
             *help = true;
             return FO_OK;
@@ -335,7 +340,12 @@ fo_rc fo_ctl_config_parse(int argc, char **argv, fo_ctl_config *c, bool *help, f
         if (ch == '?' || ch == ':')
             return fo_err_set(err, FO_EINVAL, "unknown option or missing value: %s",
                               argv[optind - 1]);
-        fo_rc rc = set_one(c, ch, optarg, err);
+        /* A boolean flag without "=": the next argument is its value unless it is a flag
+         * (no argument is taken otherwise), so "--leader-elect false" reads as meant. */
+        const char *v = optarg;
+        if (!v)
+            v = optind < argc && argv[optind][0] != '-' ? argv[optind++] : "true";
+        fo_rc rc = set_one(c, ch, v, err);
         if (rc != FO_OK)
             return rc;
     }

@@ -1,15 +1,12 @@
-/* flinkop-webhook: flags and FLINKOP_* environment, signals, wiring, the reload loop.
+/* flinkop-webhook: signals, wiring, the reload loop (its flags: webhook/config.h).
  *
  *   flinkop-webhook --tls-cert /tls/tls.crt --tls-key /tls/tls.key [--port 9443]
  *                   [--defaults /etc/flinkop/defaults.yaml] [--kubeconfig FILE]
  *                   [--log-level info] [--bind-address 0.0.0.0] [--plain-http]
  *                   [--shutdown-delay 0]
  *
- * Every flag has an environment equivalent (FLINKOP_PORT, FLINKOP_TLS_CERT, FLINKOP_TLS_KEY,
- * FLINKOP_DEFAULTS, FLINKOP_KUBECONFIG, FLINKOP_LOG_LEVEL, FLINKOP_BIND_ADDRESS,
- * FLINKOP_PLAIN_HTTP=true, FLINKOP_SHUTDOWN_DELAY); a flag wins over its variable. Exit
- * status: 0 after SIGTERM or SIGINT (in-flight requests finished), 1 when it cannot start, 2
- * for bad usage.
+ * Exit status: 0 after SIGTERM or SIGINT (in-flight requests finished), 1 when it cannot
+ * start, 2 for bad usage.
  *
  * SIGTERM stops accepting at once, finishes the requests in flight and exits. With
  * --shutdown-delay N it first reports not ready and serves N more seconds, closing each
@@ -17,15 +14,11 @@
  * moment after its SIGTERM, and the API server keeps its connections to the pod alive, so
  * this lets the admissions already on their way land and moves the API server's connections
  * to the other replica. A second SIGTERM or SIGINT ends the delay. */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <getopt.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,174 +30,12 @@
 #include "common/log.h"
 #include "webhook/admission.h"
 #include "webhook/cluster_lookup.h"
+#include "webhook/config.h"
 #include "webhook/resolve.h"
 #include "webhook/webhook.h"
 
 /* How often the certificate and defaults files are looked at. */
 #define RELOAD_POLL_MS 1000
-/* The longest --shutdown-delay: Kubernetes kills after terminationGracePeriodSeconds anyway. */
-#define MAX_SHUTDOWN_DELAY_S 300
-typedef struct config {
-    int port;
-    const char *tls_cert, *tls_key, *defaults, *kubeconfig, *log_level, *bind_address;
-    const char *check_defaults; /* --check-defaults: check this file and exit */
-    bool plain_http;
-    int shutdown_delay_s;
-} config;
-
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: flinkop-webhook --tls-cert FILE --tls-key FILE [options]\n"
-            "  --port N              HTTPS port (default 9443; 0: any)    FLINKOP_PORT\n"
-            "  --tls-cert FILE       serving certificate (PEM, chain)     FLINKOP_TLS_CERT\n"
-            "  --tls-key FILE        its private key (PEM)                FLINKOP_TLS_KEY\n"
-            "  --defaults FILE       cluster defaults YAML (reloaded)     FLINKOP_DEFAULTS\n"
-            "  --kubeconfig FILE     API access for session-job checks    FLINKOP_KUBECONFIG\n"
-            "  --log-level LEVEL     debug, info, warn, error             FLINKOP_LOG_LEVEL\n"
-            "  --bind-address ADDR   listen address (default 0.0.0.0)     FLINKOP_BIND_ADDRESS\n"
-            "  --plain-http          serve HTTP without TLS (local tests) FLINKOP_PLAIN_HTTP\n"
-            "  --shutdown-delay SEC  SEC s more after SIGTERM (0)         FLINKOP_SHUTDOWN_DELAY\n"
-            "                        (not ready; each connection closed after its next answer)\n"
-            "  --check-defaults FILE check a cluster defaults file and exit (0: it loads; 1: the\n"
-            "                        problems are printed), e.g. before an upgrade\n");
-}
-
-/* true, 1, yes / false, 0, no (any case); false for anything else, which *ok says. */
-static bool boolean(const char *s, bool *ok)
-{
-    *ok = true;
-    if (strcasecmp(s, "true") == 0 || strcmp(s, "1") == 0 || strcasecmp(s, "yes") == 0)
-        return true;
-    *ok = strcasecmp(s, "false") == 0 || strcmp(s, "0") == 0 || strcasecmp(s, "no") == 0;
-    return false;
-}
-
-/* A whole number in [0, max]: digits (strtol alone would also take " 5" and "+5"), then the
- * optional suffix (NULL: none), such as the "s" of "5s". */
-static bool parse_number(const char *s, long max, const char *suffix, int *out)
-{
-    if (*s < '0' || *s > '9')
-        return false;
-    char *end = NULL;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || v > max || (*end && (!suffix || strcmp(end, suffix) != 0)))
-        return false;
-    *out = (int)v;
-    return true;
-}
-
-static const char *env(const char *name)
-{
-    const char *v = getenv(name);
-    return v && *v ? v : NULL;
-}
-
-/* Returns 0 to go on, or the exit status. Errors name where the value came from: the flag,
- * or its environment variable. */
-static int parse_config(int argc, char **argv, config *c)
-{
-    memset(c, 0, sizeof *c);
-    c->port = 9443;
-    const char *port = env("FLINKOP_PORT");
-    c->tls_cert = env("FLINKOP_TLS_CERT");
-    c->tls_key = env("FLINKOP_TLS_KEY");
-    c->defaults = env("FLINKOP_DEFAULTS");
-    c->kubeconfig = env("FLINKOP_KUBECONFIG");
-    c->log_level = env("FLINKOP_LOG_LEVEL");
-    c->bind_address = env("FLINKOP_BIND_ADDRESS");
-    const char *plain = env("FLINKOP_PLAIN_HTTP");
-    if (plain) {
-        bool ok;
-        c->plain_http = boolean(plain, &ok);
-        if (!ok) {
-            fprintf(stderr, "flinkop-webhook: FLINKOP_PLAIN_HTTP: %s is not true or false\n",
-                    plain);
-            return 2;
-        }
-    }
-    const char *delay = env("FLINKOP_SHUTDOWN_DELAY");
-    const char *port_from = "FLINKOP_PORT", *delay_from = "FLINKOP_SHUTDOWN_DELAY";
-    const char *level_from = "FLINKOP_LOG_LEVEL", *bind_from = "FLINKOP_BIND_ADDRESS";
-    const char *kubeconfig_from = "FLINKOP_KUBECONFIG";
-    static const struct option opts[] = {
-        {"port", required_argument, NULL, 'p'},
-        {"tls-cert", required_argument, NULL, 'c'},
-        {"tls-key", required_argument, NULL, 'k'},
-        {"defaults", required_argument, NULL, 'd'},
-        {"kubeconfig", required_argument, NULL, 'K'},
-        {"log-level", required_argument, NULL, 'l'},
-        {"bind-address", required_argument, NULL, 'b'},
-        {"plain-http", no_argument, NULL, 'P'},
-        {"shutdown-delay", required_argument, NULL, 'D'},
-        {"check-defaults", required_argument, NULL, 'C'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int ch;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'p': port = optarg; port_from = "--port"; break;
-        case 'c': c->tls_cert = optarg; break;
-        case 'k': c->tls_key = optarg; break;
-        case 'd': c->defaults = optarg; break;
-        case 'K': c->kubeconfig = optarg; kubeconfig_from = "--kubeconfig"; break;
-        case 'l': c->log_level = optarg; level_from = "--log-level"; break;
-        case 'b': c->bind_address = optarg; bind_from = "--bind-address"; break;
-        case 'P': c->plain_http = true; break;
-        case 'D': delay = optarg; delay_from = "--shutdown-delay"; break;
-        case 'C': c->check_defaults = optarg; break;
-        case 'h': usage(stdout); return -1;
-        default: usage(stderr); return 2;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "flinkop-webhook: unexpected argument %s\n", argv[optind]);
-        return 2;
-    }
-    if (port && !parse_number(port, 65535, NULL, &c->port)) {
-        fprintf(stderr, "flinkop-webhook: %s: %s is not a port number (0-65535)\n", port_from,
-                port);
-        return 2;
-    }
-    if (delay && !parse_number(delay, MAX_SHUTDOWN_DELAY_S, "s", &c->shutdown_delay_s)) {
-        fprintf(stderr, "flinkop-webhook: %s: %s is not a number of seconds (0-%d)\n",
-                delay_from, delay, MAX_SHUTDOWN_DELAY_S);
-        return 2;
-    }
-    fo_log_level level = FO_LOG_INFO;
-    if (c->log_level && !fo_log_parse_level(c->log_level, &level)) {
-        fprintf(stderr, "flinkop-webhook: %s: %s is not debug, info, warn or error\n",
-                level_from, c->log_level);
-        return 2;
-    }
-    unsigned char addr[sizeof(struct in6_addr)];
-    if (c->bind_address && inet_pton(AF_INET, c->bind_address, addr) != 1 &&
-        inet_pton(AF_INET6, c->bind_address, addr) != 1) {
-        fprintf(stderr, "flinkop-webhook: %s: %s is not an IPv4 or IPv6 address\n", bind_from,
-                c->bind_address);
-        return 2;
-    }
-    /* a file named by hand that cannot be read is a mistake, not "no API access" */
-    if (c->kubeconfig && access(c->kubeconfig, R_OK) != 0) {
-        fprintf(stderr, "flinkop-webhook: %s: %s: %s\n", kubeconfig_from, c->kubeconfig,
-                strerror(errno));
-        return 2;
-    }
-    fo_log_set_level(level);
-    if (c->check_defaults)
-        return 0; /* nothing else is needed */
-    if (!c->plain_http && (!c->tls_cert || !c->tls_key)) {
-        fprintf(stderr, "flinkop-webhook: --tls-cert and --tls-key are required (the API server "
-                        "calls webhooks over HTTPS only); --plain-http is for local tests\n");
-        return 2;
-    }
-    if (!c->bind_address)
-        c->bind_address = "0.0.0.0";
-    return 0;
-}
-
 /* --check-defaults: load the file as the webhook and the controller would. Exit status. */
 static int check_defaults(const char *path)
 {
@@ -240,10 +71,19 @@ int main(int argc, char **argv)
     fo_webhook_tune_malloc();
     /* Requests build their jansson values in a per-thread arena (webhook/routes.c). */
     fo_json_arena_install();
-    config c;
-    int st = parse_config(argc, argv, &c);
-    if (st)
-        return st < 0 ? 0 : st;
+    fo_wh_config c;
+    bool help = false;
+    fo_err perr;
+    fo_err_clear(&perr);
+    if (fo_wh_config_parse(argc, argv, &c, &help, &perr) != FO_OK) {
+        fprintf(stderr, "flinkop-webhook: %s\n", perr.message);
+        return 2;
+    }
+    if (help) {
+        fputs(fo_wh_config_usage(), stdout);
+        return 0;
+    }
+    fo_log_set_level(c.log_level);
     if (c.check_defaults)
         return check_defaults(c.check_defaults);
 

@@ -15,8 +15,10 @@
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
 #include "common/yamlconv.h"
+#include "controller/config.h"
 #include "tests/support/testutil.h"
 #include "tests/tools/kubecheck/kubecheck.h"
+#include "webhook/config.h"
 
 #define NS "flinkop-system"
 #define RENDER_MAX_BYTES (32u * 1024 * 1024)
@@ -396,6 +398,120 @@ START_TEST(processes_get_the_flags_of_their_contract)
     ck_assert(fo_json_get_int(wh, "spec.template.spec.terminationGracePeriodSeconds", &grace));
     ck_assert_int_ge(delay, 1);
     ck_assert_int_ge(grace, delay + 5 + 1);
+}
+END_TEST
+
+/* The value kubelet gives $(NAME) in a container's args: the container's env entry NAME
+ * (a fieldRef: a stand-in of its kind), or NULL when there is none (kubelet then leaves the
+ * text as it is). */
+static const char *container_env(const json_t *c, const char *name, size_t len)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(c, "env"), i, e)
+    {
+        const char *n = fo_json_get_str(e, "name");
+        if (!n || strlen(n) != len || strncmp(n, name, len) != 0)
+            continue;
+        const char *v = fo_json_get_str(e, "value");
+        return v ? v : json_object_get(e, "valueFrom") ? "from-the-downward-api" : "";
+    }
+    return NULL;
+}
+
+/* args[i] with $(NAME) expanded as kubelet expands it ($$ is a literal $). */
+static char *expand(const json_t *c, const char *s)
+{
+    fo_strbuf out;
+    fo_strbuf_init(&out, 0);
+    while (*s) {
+        const char *close = s[0] == '$' && s[1] == '(' ? strchr(s + 2, ')') : NULL;
+        const char *v = close ? container_env(c, s + 2, (size_t)(close - s - 2)) : NULL;
+        if (v) {
+            fo_strbuf_append(&out, v, strlen(v));
+            s = close + 1;
+        } else {
+            size_t n = s[0] == '$' && s[1] == '$' ? 2 : 1;
+            fo_strbuf_append(&out, s, 1);
+            s += n;
+        }
+    }
+    char *text = strdup(out.len ? out.data : "");
+    fo_strbuf_release(&out);
+    return text;
+}
+
+/* The container's command and args as the process's argv (expanded), and its FLINKOP_*
+ * environment set in ours (unset again by unset_flinkop_env). */
+static size_t container_argv(const json_t *c, char **argv, size_t max)
+{
+    size_t n = 0, i;
+    json_t *a;
+    argv[n++] = strdup(json_string_value(json_array_get(json_object_get(c, "command"), 0)));
+    json_array_foreach(json_object_get(c, "args"), i, a)
+    {
+        ck_assert_uint_lt(n + 1, max);
+        argv[n++] = expand(c, json_string_value(a));
+    }
+    argv[n] = NULL;
+    json_t *e;
+    json_array_foreach(json_object_get(c, "env"), i, e)
+    {
+        const char *name = fo_json_get_str(e, "name"), *v = fo_json_get_str(e, "value");
+        if (name && !strncmp(name, "FLINKOP_", 8))
+            setenv(name, v ? v : "from-the-downward-api", 1);
+    }
+    return n;
+}
+
+static void unset_flinkop_env(const json_t *c)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(c, "env"), i, e)
+    {
+        const char *name = fo_json_get_str(e, "name");
+        if (name && !strncmp(name, "FLINKOP_", 8))
+            unsetenv(name);
+    }
+}
+
+/* Each process reads the arguments its Deployment gives it with its own flag parser: a flag
+ * the parser reads differently (a bare --leader-elect that took the next flag as its value)
+ * stopped the controller at every start on a real cluster. */
+START_TEST(processes_accept_the_arguments_their_deployments_give_them)
+{
+    const json_t *docs = rendered[_i];
+    char *argv[64];
+    fo_err err;
+
+    const json_t *c = container(must_find(docs, "Deployment", "flinkop-controller"));
+    size_t argc = container_argv(c, argv, 64);
+    fo_ctl_config cc;
+    bool help = true;
+    fo_err_clear(&err);
+    fo_rc rc = fo_ctl_config_parse((int)argc, argv, &cc, &help, &err);
+    unset_flinkop_env(c);
+    ck_assert_msg(rc == FO_OK, "%s: controller: %s", overlay_dirs[_i], err.message);
+    ck_assert(!help);
+    ck_assert_msg(cc.leader_elect, "two controller replicas need leader election");
+    ck_assert_str_eq(cc.lease_name, "flinkop-controller");
+    fo_ctl_config_release(&cc);
+    for (size_t i = 0; i < argc; i++)
+        free(argv[i]);
+
+    c = container(must_find(docs, "Deployment", "flinkop-webhook"));
+    argc = container_argv(c, argv, 64);
+    fo_wh_config wc;
+    fo_err_clear(&err);
+    rc = fo_wh_config_parse((int)argc, argv, &wc, &help, &err);
+    unset_flinkop_env(c);
+    ck_assert_msg(rc == FO_OK, "%s: webhook: %s", overlay_dirs[_i], err.message);
+    ck_assert(!help);
+    ck_assert_msg(!wc.plain_http, "the API server calls webhooks over HTTPS only");
+    ck_assert_int_eq(wc.port, 9443);
+    for (size_t i = 0; i < argc; i++)
+        free(argv[i]);
 }
 END_TEST
 
@@ -833,6 +949,8 @@ int main(void)
                         OVERLAYS);
     tcase_add_test(tc, memory_requests_and_limits_fit_a_small_c_process);
     tcase_add_test(tc, processes_get_the_flags_of_their_contract);
+    tcase_add_loop_test(tc, processes_accept_the_arguments_their_deployments_give_them, 0,
+                        OVERLAYS);
     tcase_add_test(tc, cluster_defaults_file_parses_as_cluster_defaults);
     tcase_add_test(tc, webhook_survives_a_node_drain);
     tcase_add_test(tc, services_reach_their_pods);

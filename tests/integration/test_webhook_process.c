@@ -508,8 +508,19 @@ START_TEST(flags_and_variables_are_refused_naming_their_source)
     ck_assert_int_eq(exit_status(env_port, "FLINKOP_PORT", "70000", &out), 2);
     ck_assert_ptr_nonnull(strstr(out, "FLINKOP_PORT: 70000 is not a port number"));
     free(out);
-    ck_assert_int_eq(exit_status(env_port, "FLINKOP_PLAIN_HTTP", "maybe", &out), 2);
+    char *no_flags[] = {bin, NULL};
+    ck_assert_int_eq(exit_status(no_flags, "FLINKOP_PLAIN_HTTP", "maybe", &out), 2);
     ck_assert_ptr_nonnull(strstr(out, "FLINKOP_PLAIN_HTTP: maybe is not true or false"));
+    free(out);
+    /* a boolean flag takes a value as Kubernetes components' do: --plain-http=false, or the
+     * next argument when it is no flag */
+    char *plain_word[] = {bin, "--plain-http", "maybe", NULL};
+    ck_assert_int_eq(exit_status(plain_word, NULL, NULL, &out), 2);
+    ck_assert_ptr_nonnull(strstr(out, "--plain-http: maybe is not true or false"));
+    free(out);
+    char *plain_false[] = {bin, "--plain-http=false", NULL};
+    ck_assert_int_eq(exit_status(plain_false, "FLINKOP_PLAIN_HTTP", "true", &out), 2);
+    ck_assert_ptr_nonnull(strstr(out, "--tls-cert and --tls-key are required"));
     free(out);
     char *bind[] = {bin, "--plain-http", "--bind-address", "localhost:80", NULL};
     ck_assert_int_eq(exit_status(bind, NULL, NULL, &out), 2);

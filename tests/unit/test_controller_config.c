@@ -153,6 +153,44 @@ START_TEST(a_bad_value_is_refused_without_an_err_too)
 }
 END_TEST
 
+/* Boolean flags read as Kubernetes components read theirs (the manifests pass a bare
+ * --leader-elect): alone they mean true, and =BOOL or a following BOOL word sets them. */
+START_TEST(boolean_flags_stand_alone_or_take_a_value)
+{
+    struct {
+        char *args[3];
+        int argc;
+        bool leader_elect, delete_ha_data;
+    } cases[] = {
+        {{"--leader-elect", "--lease-name=x"}, 2, true, true},
+        {{"--leader-elect=false", "--delete-ha-data=no"}, 2, false, false},
+        {{"--leader-elect", "false", "--delete-ha-data"}, 3, false, true},
+        {{"--delete-ha-data", "0", "--leader-elect"}, 3, true, false},
+        {{"--leader-elect=TRUE", "--delete-ha-data", "yes"}, 3, true, true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *argv[5] = {"flinkop-controller"};
+        for (int a = 0; a < cases[i].argc; a++)
+            argv[a + 1] = cases[i].args[a];
+        fo_ctl_config c;
+        fo_err err;
+        ck_assert_msg(parse(&c, cases[i].argc + 1, argv, &err) == FO_OK, "case %zu: %s", i,
+                      err.message);
+        ck_assert_msg(c.leader_elect == cases[i].leader_elect, "case %zu", i);
+        ck_assert_msg(c.pass.delete_ha_data == cases[i].delete_ha_data, "case %zu", i);
+        fo_ctl_config_release(&c);
+    }
+    /* a following word that is no BOOL is refused by name, not taken as an argument */
+    char *argv[] = {"flinkop-controller", "--leader-elect", "--workers", "2", "--delete-ha-data",
+                    "later", NULL};
+    fo_ctl_config c;
+    fo_err err;
+    ck_assert_int_eq(parse(&c, 6, argv, &err), FO_EINVAL);
+    ck_assert_msg(strstr(err.message, "--delete-ha-data: \"later\""), "%s", err.message);
+    fo_ctl_config_release(&c);
+}
+END_TEST
+
 START_TEST(bad_values_name_their_flag)
 {
     struct {
@@ -254,6 +292,7 @@ static Suite *suite(void)
     tcase_add_test(tc, bad_durations_are_refused_with_the_text);
     tcase_add_test(tc, defaults_match_the_contract);
     tcase_add_test(tc, flags_win_over_the_environment);
+    tcase_add_test(tc, boolean_flags_stand_alone_or_take_a_value);
     tcase_add_test(tc, bad_values_name_their_flag);
     tcase_add_test(tc, a_bad_value_is_refused_without_an_err_too);
     tcase_add_test(tc, every_pass_setting_flag_is_read);

@@ -1,0 +1,42 @@
+#ifndef FO_WH_CONFIG_H
+#define FO_WH_CONFIG_H
+
+/* flinkop-webhook's flags and their FLINKOP_* environment equivalents (a flag wins over its
+ * variable):
+ *
+ *   --port N (9443; 0: any)   --tls-cert FILE   --tls-key FILE   --defaults FILE
+ *   --kubeconfig FILE   --log-level LEVEL   --bind-address ADDR (0.0.0.0)
+ *   --plain-http[=BOOL]   --shutdown-delay SEC   --check-defaults FILE   --help
+ *
+ * FLINKOP_PORT, FLINKOP_TLS_CERT, FLINKOP_TLS_KEY, FLINKOP_DEFAULTS, FLINKOP_KUBECONFIG,
+ * FLINKOP_LOG_LEVEL, FLINKOP_BIND_ADDRESS, FLINKOP_PLAIN_HTTP=BOOL, FLINKOP_SHUTDOWN_DELAY.
+ * A BOOL is true, false, 1, 0, yes or no (any case); --plain-http alone means true, as
+ * Kubernetes components read their boolean flags. Kept apart from main so that the install
+ * manifests' arguments can be read by the same code in tests (tests/integration/
+ * test_manifests.c). */
+
+#include <stdbool.h>
+
+#include "common/log.h"
+#include "common/rc.h"
+
+/* The longest --shutdown-delay: Kubernetes kills after terminationGracePeriodSeconds anyway. */
+#define FO_WH_MAX_SHUTDOWN_DELAY_S 300
+
+typedef struct fo_wh_config {
+    int port;
+    const char *tls_cert, *tls_key, *defaults, *kubeconfig, *bind_address;
+    const char *check_defaults; /* --check-defaults: check this file and exit */
+    bool plain_http;
+    int shutdown_delay_s;
+    fo_log_level log_level;
+} fo_wh_config;
+
+const char *fo_wh_config_usage(void);
+
+/* Read argv and the environment into *c (pointers into argv or the environment). FO_OK, with
+ * *help set when --help was asked (nothing else is then checked); FO_EINVAL with err naming
+ * the flag or the variable a bad value came from: the caller prints it and exits 2. */
+fo_rc fo_wh_config_parse(int argc, char **argv, fo_wh_config *c, bool *help, fo_err *err);
+
+#endif
