@@ -373,10 +373,12 @@ static void check_role(const role_rules *r, const fo_flink_role_view *role, cons
     if (role->memory) {
         int64_t bytes = 0;
         fo_err_clear(&err);
-        if (fo_flink_memory_parse(role->memory, &bytes, &err) != FO_OK) {
+        if (fo_flink_memory_parse(role->memory, &bytes, &err) != FO_OK || bytes < 0) {
+            /* a negative quantity is no Flink MemorySize: Apache's parse error too */
             snprintf(field, sizeof field, "%s.resource.memory", r->path);
             fo_field_errors_add(errs, FO_FE_INVALID, field, role->memory,
-                                "%s resource memory parse error: %s", r->label, err.message);
+                                "%s resource memory parse error: %s", r->label,
+                                bytes < 0 ? "memory size must not be negative" : err.message);
         }
     }
     if (role->ephemeral_storage) {
@@ -499,8 +501,11 @@ void fo_validate_deployment(const json_t *obj, const fo_validate_env *env, fo_fi
                             "spec.serviceAccount must be defined. If you use helm, its value "
                             "should be the same with the name of jobServiceAccount.");
     fo_validate_autoscaler(conf, env, errs); /* 14 */
-    /* Not an Apache rule: a bad pull policy otherwise fails only at deploy time. */
-    fo_validate_enum(errs, "spec.imagePullPolicy", v.image_pull_policy, fo_flink_pull_policy_names);
+    /* Not an Apache rule: a bad pull policy otherwise fails only at deploy time. A blank one
+     * is unset there (and here: templated YAML writes "" for an unset value). */
+    if (!fo_validate_blank(v.image_pull_policy))
+        fo_validate_enum(errs, "spec.imagePullPolicy", v.image_pull_policy,
+                         fo_flink_pull_policy_names);
 
     json_decref(conf);
     json_decref(last);

@@ -362,6 +362,8 @@ static const struct {
      {"{\"spec\":{\"flinkConfiguration\":null}}",
       "{\"spec\":{\"flinkConfiguration\":{\"execution\":{\"checkpointing\":{\"dir\":\"s3://b/cp\","
       "\"savepoint-dir\":\"s3://b/sp\"}}},\"job\":{\"upgradeMode\":\"savepoint\"}}}"}},
+    {"blank imagePullPolicy (templated YAML; unset at deploy time)",
+     {"{\"spec\":{\"imagePullPolicy\":\"\"}}", "{\"spec\":{\"imagePullPolicy\":\" \"}}"}},
     {"a canary with anything in it",
      {"{\"metadata\":{\"labels\":{\"flink.apache.org/canary\":\"true\"}},\"spec\":{\"job\":"
       "{\"parallelism\":0},\"serviceAccount\":null}}"}},
@@ -390,6 +392,32 @@ START_TEST(passing_variants_report_nothing)
         if (fo_field_errors_count(errs))
             dump_errors(errs, passing[i].what);
         ck_assert_msg(fo_field_errors_count(errs) == 0, "%s", passing[i].what);
+        fo_field_errors_free(errs);
+        json_decref(obj);
+    }
+}
+END_TEST
+
+/* A negative quantity in the deprecated resource.memory reads as a Kubernetes quantity but
+ * is no Flink MemorySize: refused (Apache: "resource memory parse error"). */
+START_TEST(negative_resource_memory_is_refused)
+{
+    static const char *const texts[] = {"-1g", "-2Gi"};
+    for (size_t i = 0; i < 2; i++) {
+        char patch[200];
+        snprintf(patch, sizeof patch,
+                 "{\"spec\":{\"taskManager\":{\"resources\":null,\"resource\":{\"memory\":"
+                 "\"%s\"}}}}",
+                 texts[i]);
+        const char *const patches[] = {patch, NULL};
+        json_t *obj = patched(BASE, patches);
+        fo_field_errors *errs = run(obj, NULL);
+        ck_assert_uint_eq(fo_field_errors_count(errs), 1);
+        const fo_field_error *e = fo_field_errors_get(errs, 0);
+        ck_assert_str_eq(e->field, "spec.taskManager.resource.memory");
+        ck_assert_msg(strstr(e->message, "resource memory parse error: memory size must not be "
+                                         "negative"),
+                      "%s", e->message);
         fo_field_errors_free(errs);
         json_decref(obj);
     }
@@ -625,6 +653,7 @@ int main(void)
     tcase_add_test(tc, several_errors_are_all_reported_in_rule_order);
     tcase_add_test(tc, wrong_types_are_reported_by_the_validator_too);
     tcase_add_test(tc, passing_variants_report_nothing);
+    tcase_add_test(tc, negative_resource_memory_is_refused);
     tcase_add_test(tc, keys_with_a_nul_character_are_refused);
     tcase_add_test(tc, deprecated_versions_pass_with_a_warning);
     tcase_add_test(tc, ignored_settings_pass_with_warnings);
