@@ -134,6 +134,33 @@ static fo_rc normalize_deployment(json_t *obj, const json_t *old, const fo_clust
     return FO_OK;
 }
 
+fo_rc fo_normalize_recorded_spec(json_t *spec)
+{
+    const json_t *common = as_layer(json_object_get(spec, "podTemplate"));
+    if (!common || fo_json_is_empty(common))
+        return FO_OK;
+    static const char *const roles[] = {"jobManager", "taskManager"};
+    for (size_t i = 0; i < 2; i++) {
+        json_t *role = json_object_get(spec, roles[i]);
+        if (!absent(role) && !json_is_object(role))
+            continue;
+        const json_t *own = json_is_object(role) ? json_object_get(role, "podTemplate") : NULL;
+        if (!absent(own) && !json_is_object(own))
+            continue;
+        if (fo_podtemplate_holds(own, common))
+            continue;
+        json_t *layered = fo_podtemplate_merge(common, absent(own) ? NULL : own);
+        json_t *target = layered ? fo_json_ensure_object(spec, roles[i]) : NULL;
+        if (!target) {
+            json_decref(layered);
+            return FO_ENOMEM;
+        }
+        if (json_object_set_new(target, "podTemplate", layered) != 0)
+            return FO_ENOMEM;
+    }
+    return FO_OK;
+}
+
 static fo_rc normalize_session_job(json_t *obj, fo_err *err)
 {
     if (fo_defaults_apply_session_job(obj) != FO_OK)

@@ -49,6 +49,18 @@ fo_rc fo_normalize_admission(json_t *obj, const json_t *old, const fo_cluster_de
  * may be shared with another document (tests/unit/test_normalize.c checks this on every
  * fixture resource). */
 
+/* A recorded FlinkDeployment spec (status.reconciliationStatus.lastReconciledSpec, parsed) in
+ * the shape normalisation gives a spec: when a role's template does not hold spec.podTemplate
+ * (fo_podtemplate_holds), spec.<role>.podTemplate becomes layer(spec.podTemplate, the role's
+ * template). The Apache operator records the spec as the user wrote it and merges the
+ * templates only when it deploys; a spec flinkop recorded was normalised before, its role
+ * templates hold spec.podTemplate and are left as they are (layering them again could reorder
+ * what the cluster defaults put in their lists). Without cluster defaults: the recorded spec
+ * had none. So a resource taken over from the Apache operator compares equal with its
+ * unchanged spec, and what flinkop builds from the record holds the common template.
+ * Anything of the wrong type is left alone. FO_ENOMEM when memory runs out. Pure. */
+fo_rc fo_normalize_recorded_spec(json_t *spec);
+
 /* A copy of obj to normalise (new reference): obj and the objects named above for its kind are
  * new (shallow copies), every other value is the same json_t as in obj (one more reference).
  * Normalising the copy leaves obj as it was; neither may be changed otherwise while both live.

@@ -154,6 +154,11 @@ static fo_rc validate(fo_pass *p, fo_err *err)
     }
     fo_rc lrc = FO_OK;
     p->last = fo_flink_last_reconciled_spec(p->obj, &p->last_meta, &lrc);
+    /* a spec the Apache operator recorded holds spec.podTemplate unlayered */
+    if (p->last && fo_normalize_recorded_spec(p->last) != FO_OK) {
+        rc = fo_err_set(err, FO_ENOMEM, "out of memory");
+        goto out;
+    }
     if (lrc != FO_OK)
         fo_field_errors_add(errs, FO_FE_INVALID, "status.reconciliationStatus.lastReconciledSpec",
                             NULL, "cannot be parsed; it is kept as it is");

@@ -75,6 +75,53 @@ START_TEST(every_fixture_normalises_to_its_expected_resource_and_again_to_the_sa
 }
 END_TEST
 
+/* A recorded spec: one flinkop recorded (normalised, cluster defaults included) stays exactly
+ * as it is; one the Apache operator recorded (as the user wrote it) gets the role templates
+ * normalisation without cluster defaults gives. */
+START_TEST(recorded_specs_get_the_role_templates_normalisation_gives)
+{
+    int cases = 0;
+    for (size_t f = 0; f < sizeof fixtures / sizeof fixtures[0]; f++) {
+        json_t *docs = fo_test_load_yaml_all(fixtures[f]);
+        size_t i;
+        json_t *tc;
+        json_array_foreach(docs, i, tc)
+        {
+            const json_t *input = json_object_get(tc, "input");
+            if (!json_is_object(json_object_get(input, "spec")) ||
+                strcmp(fo_json_str(input, "kind") ? fo_json_str(input, "kind") : "",
+                       "FlinkDeployment") != 0)
+                continue;
+            char what[256];
+            snprintf(what, sizeof what, "%s: %s", fixtures[f], fo_json_str(tc, "name"));
+            const json_t *flinkop = json_object_get(json_object_get(tc, "expected"), "spec");
+            json_t *rec = json_deep_copy(flinkop);
+            ck_assert_int_eq(fo_normalize_recorded_spec(rec), FO_OK);
+            ck_assert_msg(fo_json_identical(rec, flinkop), "%s: flinkop's record changed", what);
+            json_decref(rec);
+
+            json_t *apache = json_deep_copy(json_object_get(input, "spec"));
+            json_t *normalised = json_deep_copy(input);
+            fo_err err;
+            fo_err_clear(&err);
+            ck_assert_int_eq(fo_normalize_recorded_spec(apache), FO_OK);
+            ck_assert_int_eq(fo_normalize_resource(normalised, NULL, &err), FO_OK);
+            static const char *const roles[] = {"jobManager.podTemplate", "taskManager.podTemplate"};
+            for (size_t r = 0; r < 2; r++) {
+                const json_t *want = fo_json_get(json_object_get(normalised, "spec"), roles[r]);
+                if (json_is_object(want) || !want)
+                    assert_json_eq(fo_json_get(apache, roles[r]), want, what);
+            }
+            json_decref(apache);
+            json_decref(normalised);
+            cases++;
+        }
+        json_decref(docs);
+    }
+    ck_assert_int_ge(cases, 5);
+}
+END_TEST
+
 START_TEST(no_defaults_and_empty_defaults_normalise_the_same)
 {
     json_t *docs = fo_test_load_yaml_all("normalize-deployment-templates-create-roles.yaml");
@@ -458,6 +505,7 @@ int main(void)
     Suite *s = suite_create("normalize");
     TCase *tc = tcase_create("normalize");
     tcase_add_test(tc, every_fixture_normalises_to_its_expected_resource_and_again_to_the_same);
+    tcase_add_test(tc, recorded_specs_get_the_role_templates_normalisation_gives);
     tcase_add_test(tc, no_defaults_and_empty_defaults_normalise_the_same);
     tcase_add_test(tc, empty_default_templates_add_no_empty_pod_templates);
     tcase_add_test(tc, cluster_defaults_change_only_the_role_templates);

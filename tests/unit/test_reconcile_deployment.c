@@ -436,6 +436,51 @@ START_TEST(ignore_class_change_is_recorded_without_redeploy)
 }
 END_TEST
 
+/* The Apache operator records the spec as written and merges spec.podTemplate into the role
+ * templates only when it deploys; flinkop layers it into the spec. A deployment it recorded,
+ * unchanged since, is taken over as it runs: no upgrade, and the objects flinkop builds from
+ * the record still hold the common template (it was a SpecChanged UPGRADE that cancelled the
+ * job and recreated the JobManager). */
+START_TEST(a_spec_recorded_by_the_apache_operator_is_taken_over_without_a_restart)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    json_t *common = json_pack(
+        "{s:{s:[{s:s, s:[{s:s, s:s}]}], s:[{s:s, s:{}}]}}", "spec", "containers", "name",
+        "flink-main-container", "volumeMounts", "name", "flink-logs", "mountPath",
+        "/opt/flink/log", "volumes", "name", "flink-logs", "emptyDir");
+    edit_spec(w, "basic-example", "podTemplate", common);
+    until_stable(w, "basic-example");
+    /* the record as the Apache operator writes it: the spec as the user wrote it */
+    json_t *obj = fd(w, "basic-example");
+    char *apache = fo_flink_spec_write(json_object_get(obj, "spec"), NULL, false);
+    ck_assert_ptr_nonnull(apache);
+    ck_assert_int_eq(fo_json_set_path(json_object_get(obj, "status"),
+                                      "reconciliationStatus.lastReconciledSpec",
+                                      json_string(apache)),
+                     FO_OK);
+    free(apache);
+
+    size_t before = w->kube.nlog, calls = w->flink.ncalls;
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK);
+        fo_clock_fake_advance(w->clock, w->settings.observe_interval_ms + 1000);
+    }
+    ck_assert_int_eq(fake_count(&w->kube, before, "delete", FO_CTL_KIND_COUNT), 0);
+    ck_assert_int_eq(fake_count(&w->kube, before, "create", FO_CTL_KIND_COUNT), 0);
+    ck_assert_str_eq(st_str(w, "basic-example", "lifecycleState"), "STABLE");
+    for (size_t i = calls; i < w->flink.ncalls; i++)
+        ck_assert_msg(strncmp(w->flink.calls[i], "GET ", 4) == 0, "called %s",
+                      w->flink.calls[i]);
+    /* what flinkop builds from that record holds the common template */
+    json_t *jm = owned(w, FO_CTL_DEPLOYMENT, "basic-example");
+    ck_assert_str_eq(fo_json_get_str(json_array_get(fo_json_get(jm, "spec.template.spec.volumes"),
+                                                    0),
+                                     "name"),
+                     "flink-logs");
+    fake_world_free(w);
+}
+END_TEST
+
 START_TEST(standalone_application_owns_a_taskmanager_deployment)
 {
     fake_world *w = world_with("controller-application-standalone.yaml");
@@ -593,6 +638,7 @@ static Suite *suite(void)
     tcase_add_test(tc, missing_jobmanager_deployment_is_recovered);
     tcase_add_test(tc, object_not_owned_is_never_touched);
     tcase_add_test(tc, ignore_class_change_is_recorded_without_redeploy);
+    tcase_add_test(tc, a_spec_recorded_by_the_apache_operator_is_taken_over_without_a_restart);
     tcase_add_test(tc, standalone_application_owns_a_taskmanager_deployment);
     tcase_add_test(tc, deletion_completes_when_flink_is_unreachable);
     tcase_add_test(tc, deletion_completes_when_objects_are_already_gone);
