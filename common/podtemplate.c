@@ -28,6 +28,12 @@
  *   - nodeSelector (x-kubernetes-map-type atomic) merges key by key like labels.
  * List map keys are compared with their schema defaults: ports match on containerPort and
  * protocol, a missing protocol counting as "TCP".
+ * Fields the API server takes only one of (its validation, not a schema marker) follow the
+ * upper layer whole, so that layers written by different people never combine into a pod the
+ * API server refuses: an env var's value or valueFrom, and valueFrom's source; a probe's or
+ * lifecycle hook's handler (exec, httpGet, tcpSocket, grpc, sleep). And a container port
+ * keeps its name unique: a lower port whose name an upper port of another containerPort takes
+ * is dropped.
  *
  * Everything else: objects merge member by member, recursively; a non-null upper value of
  * another type, or a scalar, replaces the lower one. An upper `null` never deletes or
@@ -47,51 +53,72 @@ typedef struct list_rule {
     const char *keys[2];
     const char *key_defaults[2]; /* value of a missing key, or NULL (then it is required) */
     bool retain_keys;
+    const char *unique; /* a member the API server wants unique in the list, or NULL */
 } list_rule;
 
 /* Lists directly under the pod template. */
 static const list_rule template_rules[] = {
-    {"metadata.finalizers", RULE_UNION, {NULL}, {NULL}, false},
-    {"metadata.ownerReferences", RULE_MAP, {"uid"}, {NULL}, false},
-    {"spec.containers", RULE_MAP, {"name"}, {NULL}, false},
-    {"spec.initContainers", RULE_MAP, {"name"}, {NULL}, false},
-    {"spec.ephemeralContainers", RULE_MAP, {"name"}, {NULL}, false},
-    {"spec.volumes", RULE_MAP, {"name"}, {NULL}, true},
+    {"metadata.finalizers", RULE_UNION, {NULL}, {NULL}, false, NULL},
+    {"metadata.ownerReferences", RULE_MAP, {"uid"}, {NULL}, false, NULL},
+    {"spec.containers", RULE_MAP, {"name"}, {NULL}, false, NULL},
+    {"spec.initContainers", RULE_MAP, {"name"}, {NULL}, false, NULL},
+    {"spec.ephemeralContainers", RULE_MAP, {"name"}, {NULL}, false, NULL},
+    {"spec.volumes", RULE_MAP, {"name"}, {NULL}, true, NULL},
     {"spec.volumes[].ephemeral.volumeClaimTemplate.metadata.finalizers",
      RULE_UNION,
      {NULL},
      {NULL},
-     false},
+     false, NULL},
     {"spec.volumes[].ephemeral.volumeClaimTemplate.metadata.ownerReferences",
      RULE_MAP,
      {"uid"},
      {NULL},
-     false},
-    {"spec.imagePullSecrets", RULE_MAP, {"name"}, {NULL}, false},
-    {"spec.hostAliases", RULE_MAP, {"ip"}, {NULL}, false},
-    {"spec.resourceClaims", RULE_MAP, {"name"}, {NULL}, true},
-    {"spec.schedulingGates", RULE_MAP, {"name"}, {NULL}, false},
+     false, NULL},
+    {"spec.imagePullSecrets", RULE_MAP, {"name"}, {NULL}, false, NULL},
+    {"spec.hostAliases", RULE_MAP, {"ip"}, {NULL}, false, NULL},
+    {"spec.resourceClaims", RULE_MAP, {"name"}, {NULL}, true, NULL},
+    {"spec.schedulingGates", RULE_MAP, {"name"}, {NULL}, false, NULL},
     {"spec.topologySpreadConstraints",
      RULE_MAP,
      {"topologyKey", "whenUnsatisfiable"},
      {NULL, NULL},
-     false},
-    {"spec.resources.claims", RULE_MAP, {"name"}, {NULL}, false},
-    {"spec.tolerations", RULE_UNION, {NULL}, {NULL}, false},
+     false, NULL},
+    {"spec.resources.claims", RULE_MAP, {"name"}, {NULL}, false, NULL},
+    {"spec.tolerations", RULE_UNION, {NULL}, {NULL}, false, NULL},
 };
 
 /* Lists inside a container (containers, initContainers, ephemeralContainers). */
 static const list_rule container_rules[] = {
-    {"env", RULE_MAP, {"name"}, {NULL}, false},
-    {"envFrom", RULE_UNION, {NULL}, {NULL}, false},
-    {"volumeMounts", RULE_MAP, {"mountPath"}, {NULL}, false},
-    {"volumeDevices", RULE_MAP, {"devicePath"}, {NULL}, false},
-    {"ports", RULE_MAP, {"containerPort", "protocol"}, {NULL, "TCP"}, false},
-    {"resources.claims", RULE_MAP, {"name"}, {NULL}, false},
+    {"env", RULE_MAP, {"name"}, {NULL}, false, NULL},
+    {"envFrom", RULE_UNION, {NULL}, {NULL}, false, NULL},
+    {"volumeMounts", RULE_MAP, {"mountPath"}, {NULL}, false, NULL},
+    {"volumeDevices", RULE_MAP, {"devicePath"}, {NULL}, false, NULL},
+    {"ports", RULE_MAP, {"containerPort", "protocol"}, {NULL, "TCP"}, false, "name"},
+    {"resources.claims", RULE_MAP, {"name"}, {NULL}, false, NULL},
 };
 
 static const char *const container_lists[] = {"spec.containers[].", "spec.initContainers[].",
                                               "spec.ephemeralContainers[]."};
+
+/* Members of which the API server takes one: when the upper object sets one, the lower
+ * object's others go (paths inside a container). */
+typedef struct one_of {
+    const char *path;
+    const char *members[6];
+} one_of;
+
+#define HANDLERS {"exec", "httpGet", "tcpSocket", "grpc", "sleep", NULL}
+static const one_of container_one_ofs[] = {
+    {"env[]", {"value", "valueFrom", NULL}},
+    {"env[].valueFrom",
+     {"fieldRef", "resourceFieldRef", "configMapKeyRef", "secretKeyRef", "fileKeyRef", NULL}},
+    {"livenessProbe", HANDLERS},
+    {"readinessProbe", HANDLERS},
+    {"startupProbe", HANDLERS},
+    {"lifecycle.postStart", HANDLERS},
+    {"lifecycle.preStop", HANDLERS},
+};
+#undef HANDLERS
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -108,6 +135,26 @@ static const list_rule *find_rule(const char *path)
             if (strcmp(container_rules[i].path, path + n) == 0)
                 return &container_rules[i];
     }
+    return NULL;
+}
+
+/* The path inside a container, or NULL when path is not inside one. */
+static const char *in_container(const char *path)
+{
+    for (size_t c = 0; c < COUNT(container_lists); c++) {
+        size_t n = strlen(container_lists[c]);
+        if (strncmp(path, container_lists[c], n) == 0)
+            return path + n;
+    }
+    return NULL;
+}
+
+static const one_of *find_one_of(const char *path)
+{
+    const char *p = in_container(path);
+    for (size_t i = 0; p && i < COUNT(container_one_ofs); i++)
+        if (strcmp(container_one_ofs[i].path, p) == 0)
+            return &container_one_ofs[i];
     return NULL;
 }
 
@@ -322,6 +369,17 @@ static json_t *merge_object_into(json_t *target, const json_t *upper, fo_strbuf 
     const char *k;
     json_t *uv;
     size_t mark = path->len;
+    const one_of *group = find_one_of(path->data);
+    bool upper_picks = false;
+    for (size_t i = 0; group && group->members[i] && !upper_picks; i++) {
+        const json_t *v = json_object_get(upper, group->members[i]);
+        upper_picks = v && !json_is_null(v);
+    }
+    for (size_t i = 0; upper_picks && group->members[i]; i++) {
+        const json_t *v = json_object_get(upper, group->members[i]);
+        if (!v || json_is_null(v))
+            json_object_del(target, group->members[i]);
+    }
     json_object_foreach((json_t *)upper, k, uv)
     {
         json_t *tv = json_object_get(target, k);
@@ -379,6 +437,29 @@ static json_t *union_list(json_t *out, const json_t *upper)
     return out;
 }
 
+/* out[0..nl) are the lower elements: those no upper element merged into whose `field` (a
+ * string) an upper element has are dropped, so that the field stays unique in the list. Upper
+ * lists are short (a container's ports): a scan per element. */
+static void drop_lower_taken(json_t *out, size_t nl, const bool *merged, const json_t *upper,
+                             const char *field)
+{
+    for (size_t i = nl; i-- > 0;) {
+        const json_t *v = json_object_get(json_array_get(out, i), field);
+        if (merged[i] || !json_is_string(v))
+            continue;
+        size_t j;
+        json_t *u;
+        json_array_foreach(upper, j, u)
+        {
+            const json_t *w = json_object_get(u, field);
+            if (json_is_string(w) && fo_json_equal(v, w)) {
+                json_array_remove(out, i);
+                break;
+            }
+        }
+    }
+}
+
 /* RULE_MAP. Each upper element merges into the first lower element with its key that no
  * earlier upper element took; duplicates keep their own places, so merging again changes
  * nothing. Elements appended from the upper list are never merge targets. Lower elements with
@@ -391,8 +472,9 @@ static json_t *map_list(json_t *out, const json_t *upper, const list_rule *r, fo
     size_t *member_next = calloc(nl + 1, sizeof *member_next); /* index -> next in group + 1 */
     size_t *group_last = calloc(nl + 1, sizeof *group_last);   /* leader -> last member + 1 */
     size_t *cursor = calloc(nl + 1, sizeof *cursor);           /* leader -> next free + 1 */
+    bool *merged = calloc(nl + 1, sizeof *merged); /* lower index -> an upper element merged */
     bool groups_ok = index_map_init(&groups, nl), plain_ok = index_map_init(&plain, nl + nu);
-    bool ok = groups_ok && plain_ok && member_next && group_last && cursor;
+    bool ok = groups_ok && plain_ok && member_next && group_last && cursor && merged;
     if (!ok) {
         json_decref(out);
         out = NULL;
@@ -438,6 +520,7 @@ static json_t *map_list(json_t *out, const json_t *upper, const list_rule *r, fo
         if (found && cursor[leader]) {
             at = cursor[leader] - 1;
             cursor[leader] = member_next[at];
+            merged[at] = true;
             json_array_set_new(out, at,
                                merge_element_into(json_incref(json_array_get(out, at)), u,
                                                   r->retain_keys, path));
@@ -446,12 +529,15 @@ static json_t *map_list(json_t *out, const json_t *upper, const list_rule *r, fo
         }
     }
     path_pop(path, mark);
+    if (r->unique)
+        drop_lower_taken(out, nl, merged, upper, r->unique);
 done:
     index_map_release(&groups);
     index_map_release(&plain);
     free(member_next);
     free(group_last);
     free(cursor);
+    free(merged);
     return out;
 }
 

@@ -106,7 +106,8 @@ START_TEST(recorded_specs_get_the_role_templates_normalisation_gives)
             fo_err_clear(&err);
             ck_assert_int_eq(fo_normalize_recorded_spec(apache), FO_OK);
             ck_assert_int_eq(fo_normalize_resource(normalised, NULL, &err), FO_OK);
-            static const char *const roles[] = {"jobManager.podTemplate", "taskManager.podTemplate"};
+            static const char *const roles[] = {"jobManager.podTemplate",
+                                                "taskManager.podTemplate"};
             for (size_t r = 0; r < 2; r++) {
                 const json_t *want = fo_json_get(json_object_get(normalised, "spec"), roles[r]);
                 if (json_is_object(want) || !want)
