@@ -3,15 +3,13 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "common/flink_rest.h"
-
-#define DURATION_TEXT_MAX 64
+#include "common/go_duration.h"
 
 static const char usage_text[] =
     "usage: flinkop-controller [options]\n"
@@ -42,67 +40,6 @@ static const char usage_text[] =
 const char *fo_ctl_config_usage(void)
 {
     return usage_text;
-}
-
-/* ---- durations ---------------------------------------------------------------------------- */
-
-static const struct {
-    const char *unit;
-    double ms;
-} units[] = {
-    {"ns", 1e-6}, {"us", 1e-3}, {"\xC2\xB5s", 1e-3}, {"\xCE\xBCs", 1e-3},
-    {"ms", 1.0},  {"s", 1e3},   {"m", 60e3},         {"h", 3600e3},
-};
-
-fo_rc fo_ctl_parse_duration(const char *text, int64_t *ms, fo_err *err)
-{
-    if (!text || !*text || strlen(text) > DURATION_TEXT_MAX)
-        return fo_err_set(err, FO_EINVAL, "\"%s\" is not a duration (like 500ms, 15s, 1m30s)",
-                          text ? text : "");
-    const char *p = text;
-    if (*p == '+')
-        p++;
-    else if (*p == '-')
-        return fo_err_set(err, FO_EINVAL, "\"%s\": a duration here cannot be negative", text);
-    if (strcmp(p, "0") == 0) {
-        *ms = 0;
-        return FO_OK;
-    }
-    double total = 0;
-    bool any = false;
-    while (*p) {
-        const char *start = p;
-        while (isdigit((unsigned char)*p))
-            p++;
-        if (*p == '.') {
-            p++;
-            while (isdigit((unsigned char)*p))
-                p++;
-        }
-        if (p == start || (p - start == 1 && *start == '.'))
-            return fo_err_set(err, FO_EINVAL, "\"%s\" is not a duration (like 500ms, 15s, 1m30s)",
-                              text);
-        double v = strtod(start, NULL);
-        size_t best = 0;
-        double factor = 0;
-        for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
-            size_t n = strlen(units[i].unit);
-            if (n > best && strncmp(p, units[i].unit, n) == 0) {
-                best = n;
-                factor = units[i].ms;
-            }
-        }
-        if (!best)
-            return fo_err_set(err, FO_EINVAL,
-                              "\"%s\": missing or unknown unit (ns, us, ms, s, m, h)", text);
-        p += best;
-        total += v * factor;
-        any = true;
-    }
-    if (!any || total > 9.2e15)
-        return fo_err_set(err, FO_EINVAL, "\"%s\" is not a usable duration", text);
-    *ms = (int64_t)llround(total);
-    return FO_OK;
 }
 
 /* ---- flags -------------------------------------------------------------------------------- */
@@ -140,7 +77,7 @@ static fo_rc parse_bool(const char *flag, const char *s, bool *out, fo_err *err)
 
 static fo_rc parse_dur(const char *flag, const char *s, int64_t min_ms, int64_t *out, fo_err *err)
 {
-    fo_rc rc = fo_ctl_parse_duration(s, out, err);
+    fo_rc rc = fo_go_duration_parse(s, out, err);
     if (rc != FO_OK) {
         fo_err_wrap(err, "--%s", flag); /* returns FO_OK without an err: keep rc */
         return rc;

@@ -56,11 +56,6 @@ typedef struct fo_ctl_config {
     fo_log_level log_level;
 } fo_ctl_config;
 
-/* Go's time.ParseDuration: a sequence of decimal numbers with optional fraction and a unit
- * (ns, us, µs, ms, s, m, h), optional sign; "0" alone is allowed. Rounded to milliseconds.
- * FO_EINVAL with err naming the text when it is not a duration, or negative. */
-fo_rc fo_ctl_parse_duration(const char *text, int64_t *ms, fo_err *err);
-
 /* Parse argv and the environment into c. Returns FO_OK, or FO_EINVAL with err naming the flag
  * and its bad value. *help is set when --help was given (usage printed to stdout). Strings in
  * c point into argv, the environment or c->namespaces_buf (free it with fo_ctl_config_release). */

@@ -8,6 +8,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "common/go_duration.h"
+
 static const char usage_text[] =
     "usage: flinkop-webhook --tls-cert FILE --tls-key FILE [options]\n"
     "  --port N              HTTPS port (default 9443; 0: any)    FLINKOP_PORT\n"
@@ -20,6 +22,8 @@ static const char usage_text[] =
     "  --plain-http[=BOOL]   serve HTTP without TLS (local tests) FLINKOP_PLAIN_HTTP\n"
     "  --shutdown-delay SEC  SEC s more after SIGTERM (0)         FLINKOP_SHUTDOWN_DELAY\n"
     "                        (not ready; each connection closed after its next answer)\n"
+    "  --reconcile-interval D the controller's --observe-interval  FLINKOP_RECONCILE_INTERVAL\n"
+    "                        (15s): the least autoscaler metrics.window\n"
     "  --check-defaults FILE check a cluster defaults file and exit (0: it loads; 1: the\n"
     "                        problems are printed), e.g. before an upgrade\n";
 
@@ -65,6 +69,7 @@ fo_rc fo_wh_config_parse(int argc, char **argv, fo_wh_config *c, bool *help, fo_
     *help = false;
     c->port = 9443;
     c->log_level = FO_LOG_INFO;
+    c->reconcile_interval_ms = FO_WH_DEFAULT_RECONCILE_INTERVAL_MS;
     const char *port = env("FLINKOP_PORT");
     c->tls_cert = env("FLINKOP_TLS_CERT");
     c->tls_key = env("FLINKOP_TLS_KEY");
@@ -74,6 +79,8 @@ fo_rc fo_wh_config_parse(int argc, char **argv, fo_wh_config *c, bool *help, fo_
     c->bind_address = env("FLINKOP_BIND_ADDRESS");
     const char *plain = env("FLINKOP_PLAIN_HTTP");
     const char *delay = env("FLINKOP_SHUTDOWN_DELAY");
+    const char *interval = env("FLINKOP_RECONCILE_INTERVAL");
+    const char *interval_from = "FLINKOP_RECONCILE_INTERVAL";
     const char *port_from = "FLINKOP_PORT", *delay_from = "FLINKOP_SHUTDOWN_DELAY";
     const char *level_from = "FLINKOP_LOG_LEVEL", *bind_from = "FLINKOP_BIND_ADDRESS";
     const char *kubeconfig_from = "FLINKOP_KUBECONFIG", *plain_from = "FLINKOP_PLAIN_HTTP";
@@ -88,6 +95,7 @@ fo_rc fo_wh_config_parse(int argc, char **argv, fo_wh_config *c, bool *help, fo_
         {"plain-http", optional_argument, NULL, 'P'},
         {"shutdown-delay", required_argument, NULL, 'D'},
         {"check-defaults", required_argument, NULL, 'C'},
+        {"reconcile-interval", required_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -113,6 +121,7 @@ fo_rc fo_wh_config_parse(int argc, char **argv, fo_wh_config *c, bool *help, fo_
             break;
         case 'D': delay = optarg; delay_from = "--shutdown-delay"; break;
         case 'C': c->check_defaults = optarg; break;
+        case 'R': interval = optarg; interval_from = "--reconcile-interval"; break;
         case 'h': *help = true; return FO_OK;
         default:
             return fo_err_set(err, FO_EINVAL, "unknown option or missing value: %s (see --help)",
@@ -130,6 +139,12 @@ fo_rc fo_wh_config_parse(int argc, char **argv, fo_wh_config *c, bool *help, fo_
     if (delay && !parse_number(delay, FO_WH_MAX_SHUTDOWN_DELAY_S, "s", &c->shutdown_delay_s))
         return fo_err_set(err, FO_EINVAL, "%s: %s is not a number of seconds (0-%d)", delay_from,
                           delay, FO_WH_MAX_SHUTDOWN_DELAY_S);
+    fo_err why;
+    fo_err_clear(&why);
+    if (interval && (fo_go_duration_parse(interval, &c->reconcile_interval_ms, &why) != FO_OK ||
+                     c->reconcile_interval_ms < 100))
+        return fo_err_set(err, FO_EINVAL, "%s: %s", interval_from,
+                          why.message[0] ? why.message : "must be at least 100ms");
     if (level && !fo_log_parse_level(level, &c->log_level))
         return fo_err_set(err, FO_EINVAL, "%s: %s is not debug, info, warn or error", level_from,
                           level);

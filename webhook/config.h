@@ -6,22 +6,27 @@
  *
  *   --port N (9443; 0: any)   --tls-cert FILE   --tls-key FILE   --defaults FILE
  *   --kubeconfig FILE   --log-level LEVEL   --bind-address ADDR (0.0.0.0)
- *   --plain-http[=BOOL]   --shutdown-delay SEC   --check-defaults FILE   --help
+ *   --plain-http[=BOOL]   --shutdown-delay SEC   --reconcile-interval D (15s)
+ *   --check-defaults FILE   --help
  *
  * FLINKOP_PORT, FLINKOP_TLS_CERT, FLINKOP_TLS_KEY, FLINKOP_DEFAULTS, FLINKOP_KUBECONFIG,
- * FLINKOP_LOG_LEVEL, FLINKOP_BIND_ADDRESS, FLINKOP_PLAIN_HTTP=BOOL, FLINKOP_SHUTDOWN_DELAY.
+ * FLINKOP_LOG_LEVEL, FLINKOP_BIND_ADDRESS, FLINKOP_PLAIN_HTTP=BOOL, FLINKOP_SHUTDOWN_DELAY,
+ * FLINKOP_RECONCILE_INTERVAL.
  * A BOOL is true, false, 1, 0, yes or no (any case); --plain-http alone means true, as
  * Kubernetes components read their boolean flags. Kept apart from main so that the install
  * manifests' arguments can be read by the same code in tests (tests/integration/
  * test_manifests.c). */
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "common/log.h"
 #include "common/rc.h"
 
 /* The longest --shutdown-delay: Kubernetes kills after terminationGracePeriodSeconds anyway. */
 #define FO_WH_MAX_SHUTDOWN_DELAY_S 300
+/* --reconcile-interval when not given: the controller's default --observe-interval. */
+#define FO_WH_DEFAULT_RECONCILE_INTERVAL_MS 15000
 
 typedef struct fo_wh_config {
     int port;
@@ -29,6 +34,9 @@ typedef struct fo_wh_config {
     const char *check_defaults; /* --check-defaults: check this file and exit */
     bool plain_http;
     int shutdown_delay_s;
+    /* the controller's --observe-interval, which the autoscaler's metrics.window must not be
+     * below (common/validate_autoscaler.c) unless a resource sets its own */
+    int64_t reconcile_interval_ms;
     fo_log_level log_level;
 } fo_wh_config;
 

@@ -128,6 +128,7 @@ int main(int argc, char **argv)
         .resolve_host = fo_wh_resolve_host,
         .cached_deployments = lookup ? fo_wh_cluster_lookup_cached : NULL,
         .lookup_ctx = lookup,
+        .reconcile_interval_ms = c.reconcile_interval_ms,
     };
     wh = fo_webhook_new(&wo, &err);
     if (!wh) {

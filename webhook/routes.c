@@ -160,6 +160,7 @@ static const char *admission(fo_webhook *wh, route r, const fo_http_request *req
             .lookup_deployment = wh->opts.lookup_deployment,
             .resolve_host = wh->opts.resolve_host,
             .ctx = wh->opts.lookup_ctx,
+            .reconcile_interval_ms = wh->opts.reconcile_interval_ms,
         };
         fo_admit_validate(&ar, &env, &ans);
     } else {

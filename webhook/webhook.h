@@ -24,6 +24,7 @@
  * thread-safe; reloads may run concurrently with requests. */
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "common/metrics.h"
 #include "common/rc.h"
@@ -103,6 +104,9 @@ typedef struct fo_webhook_opts {
     /* How many FlinkDeployments the lookup keeps, for /metrics (NULL = no such gauge). */
     long (*cached_deployments)(void *ctx);
     void *lookup_ctx;
+    /* The controller's observe interval (the least autoscaler metrics.window); 0: the rule's
+     * own default, Apache's 1 min. */
+    int64_t reconcile_interval_ms;
 } fo_webhook_opts;
 
 /* Create the service (not ready yet). NULL with err when the defaults file cannot be loaded. */

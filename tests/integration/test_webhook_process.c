@@ -424,6 +424,42 @@ START_TEST(a_shutdown_delay_serves_unready_and_a_second_sigterm_ends_it)
 }
 END_TEST
 
+/* The autoscaler's metrics.window may not be below the interval the controller observes at:
+ * the webhook judges it against --reconcile-interval (the controller's default 15 s unless
+ * told), not against the rule's own 1 min, which refused windows the controller accepts. */
+static const char *window_verdict(const char *interval)
+{
+    fo_test_webhook w;
+    if (interval)
+        setenv("FLINKOP_RECONCILE_INTERVAL", interval, 1);
+    fo_test_webhook_start(&w);
+    unsetenv("FLINKOP_RECONCILE_INTERVAL");
+    json_t *obj = fo_test_load_yaml("admission-flinkdeployment-basic.yaml");
+    json_t *conf = fo_json_ensure_object(json_object_get(obj, "spec"), "flinkConfiguration");
+    json_object_set_new(conf, "job.autoscaler.enabled", json_string("true"));
+    json_object_set_new(conf, "job.autoscaler.metrics.window", json_string("30 s"));
+    json_t *doc = fo_test_review("66666666-2222-4333-8444-555555555555", "CREATE", obj, false);
+    fo_test_webhook_reply r;
+    json_t *resp = fo_test_admit(&w, "/validate", doc, &r);
+    const char *verdict = json_is_true(json_object_get(resp, "allowed")) ? "allowed"
+                          : strstr(fo_json_get_str(resp, "status.message"),
+                                   "job.autoscaler.metrics.window")
+                              ? "denied for the window"
+                              : "denied otherwise";
+    fo_test_webhook_reply_release(&r);
+    fo_test_webhook_stop(&w);
+    json_decref(doc);
+    json_decref(obj);
+    return verdict;
+}
+
+START_TEST(the_autoscaler_window_is_judged_against_the_controllers_interval)
+{
+    ck_assert_str_eq(window_verdict(NULL), "allowed");
+    ck_assert_str_eq(window_verdict("1m"), "denied for the window");
+}
+END_TEST
+
 /* Without a second signal the delay ends by itself, and the process exits 0. */
 START_TEST(a_shutdown_delay_ends_by_itself)
 {
@@ -581,6 +617,7 @@ int main(void)
     tcase_add_test(tc, a_shutdown_delay_ends_by_itself);
     tcase_add_test(tc, bad_flags_and_files_stop_the_start_with_a_message);
     tcase_add_test(tc, flags_and_variables_are_refused_naming_their_source);
+    tcase_add_test(tc, the_autoscaler_window_is_judged_against_the_controllers_interval);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

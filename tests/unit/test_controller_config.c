@@ -1,9 +1,10 @@
 /* controller/config and controller/enqueue: flags and FLINKOP_* environment, Go durations
- * (time.ParseDuration), and which FlinkDeployment a change concerns. */
+ * (common/go_duration, time.ParseDuration), and which FlinkDeployment a change concerns. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/go_duration.h"
 #include "common/jsonutil.h"
 #include "controller/config.h"
 #include "controller/ctl_io.h"
@@ -14,7 +15,7 @@ static int64_t dur(const char *text)
     int64_t ms = -1;
     fo_err err;
     fo_err_clear(&err);
-    ck_assert_msg(fo_ctl_parse_duration(text, &ms, &err) == FO_OK, "%s: %s", text, err.message);
+    ck_assert_msg(fo_go_duration_parse(text, &ms, &err) == FO_OK, "%s: %s", text, err.message);
     return ms;
 }
 
@@ -40,7 +41,7 @@ START_TEST(bad_durations_are_refused_with_the_text)
         int64_t ms;
         fo_err err;
         fo_err_clear(&err);
-        ck_assert_msg(fo_ctl_parse_duration(bad[i], &ms, &err) == FO_EINVAL, "%s", bad[i]);
+        ck_assert_msg(fo_go_duration_parse(bad[i], &ms, &err) == FO_EINVAL, "%s", bad[i]);
         ck_assert_ptr_nonnull(strstr(err.message, bad[i]));
     }
 }

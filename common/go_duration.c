@@ -1,0 +1,68 @@
+#include "common/go_duration.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DURATION_TEXT_MAX 64
+
+static const struct {
+    const char *unit;
+    double ms;
+} units[] = {
+    {"ns", 1e-6}, {"us", 1e-3}, {"\xC2\xB5s", 1e-3}, {"\xCE\xBCs", 1e-3},
+    {"ms", 1.0},  {"s", 1e3},   {"m", 60e3},         {"h", 3600e3},
+};
+
+fo_rc fo_go_duration_parse(const char *text, int64_t *ms, fo_err *err)
+{
+    if (!text || !*text || strlen(text) > DURATION_TEXT_MAX)
+        return fo_err_set(err, FO_EINVAL, "\"%s\" is not a duration (like 500ms, 15s, 1m30s)",
+                          text ? text : "");
+    const char *p = text;
+    if (*p == '+')
+        p++;
+    else if (*p == '-')
+        return fo_err_set(err, FO_EINVAL, "\"%s\": a duration here cannot be negative", text);
+    if (strcmp(p, "0") == 0) {
+        *ms = 0;
+        return FO_OK;
+    }
+    double total = 0;
+    bool any = false;
+    while (*p) {
+        const char *start = p;
+        while (isdigit((unsigned char)*p))
+            p++;
+        if (*p == '.') {
+            p++;
+            while (isdigit((unsigned char)*p))
+                p++;
+        }
+        if (p == start || (p - start == 1 && *start == '.'))
+            return fo_err_set(err, FO_EINVAL, "\"%s\" is not a duration (like 500ms, 15s, 1m30s)",
+                              text);
+        double v = strtod(start, NULL);
+        size_t best = 0;
+        double factor = 0;
+        for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
+            size_t n = strlen(units[i].unit);
+            if (n > best && strncmp(p, units[i].unit, n) == 0) {
+                best = n;
+                factor = units[i].ms;
+            }
+        }
+        if (!best)
+            return fo_err_set(err, FO_EINVAL,
+                              "\"%s\": missing or unknown unit (ns, us, ms, s, m, h)", text);
+        p += best;
+        total += v * factor;
+        any = true;
+    }
+    if (!any || total > 9.2e15)
+        return fo_err_set(err, FO_EINVAL, "\"%s\" is not a usable duration", text);
+    *ms = (int64_t)llround(total);
+    return FO_OK;
+}
