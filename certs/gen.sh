@@ -28,7 +28,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 namespace=flinkop-system
 service=flinkop-webhook
 secret=flinkop-webhook-tls
-out=$root/manifests/overlays/self-signed/certs
+overlay_out=$root/manifests/overlays/self-signed/certs
+out=$overlay_out
 days=365
 ca_days=3650
 rotate_ca=0
@@ -44,6 +45,9 @@ usage: certs/gen.sh [--namespace NS] [--service NAME] [--secret NAME] [--out DIR
                     [--days N] [--ca-days N] [--rotate-ca] [--tool certtool|openssl]
 defaults: --namespace $namespace --service $service --secret $secret --days $days
           --ca-days $ca_days --out manifests/overlays/self-signed/certs
+The self-signed overlay installs the webhook as Service $service with Secret $secret in
+namespace $namespace (the names its webhook configurations, bindings and selectors use):
+other names need --out for manifests of your own that use them.
 EOF
 }
 
@@ -73,6 +77,13 @@ case $days$ca_days in *[!0-9]*) die "--days and --ca-days take whole numbers of 
 for name in "$namespace" "$service" "$secret"; do
     [[ $name =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] || die "not a valid Kubernetes name: $name"
 done
+# The overlay's objects keep their names: a certificate for others would never be served there.
+if [ "$out" = "$overlay_out" ] && [ "$namespace/$service/$secret" != \
+    flinkop-system/flinkop-webhook/flinkop-webhook-tls ]; then
+    die "manifests/overlays/self-signed installs Service flinkop-webhook and Secret" \
+        "flinkop-webhook-tls in namespace flinkop-system; for other names give --out for" \
+        "manifests of your own that use them"
+fi
 if [ -z "$tool" ]; then
     if command -v certtool >/dev/null 2>&1; then tool=certtool
     elif command -v openssl >/dev/null 2>&1; then tool=openssl

@@ -124,6 +124,19 @@ else
 fi
 [ ! -e "$work/bad" ] || fail "a refused run wrote files"
 check "non-numeric days refused" sh -c "! '$gen' --out '$work/bad' --days soon >/dev/null 2>&1"
+# Other names for the self-signed overlay, whose objects keep theirs, are refused before
+# anything is written there.
+overlay_certs=$root/manifests/overlays/self-signed/certs
+before=$(ls -l --time-style=full-iso "$overlay_certs" 2>/dev/null)
+if msg=$("$gen" --namespace flink-ops 2>&1 >/dev/null); then
+    fail "another namespace was accepted for the self-signed overlay"
+elif [[ $msg != *"installs Service flinkop-webhook"*"flinkop-system"*"--out"* ]]; then
+    fail "the refusal does not say why: $msg"
+else
+    echo "ok: another namespace for the self-signed overlay refused, saying why"
+fi
+[ "$(ls -l --time-style=full-iso "$overlay_certs" 2>/dev/null)" = "$before" ] ||
+    fail "a refused run changed the overlay's certificates"
 check "unknown tool refused" sh -c "! '$gen' --out '$work/bad' --tool nss >/dev/null 2>&1"
 
 if [ $failures -ne 0 ]; then
