@@ -45,9 +45,9 @@ usage: certs/gen.sh [--namespace NS] [--service NAME] [--secret NAME] [--out DIR
                     [--days N] [--ca-days N] [--rotate-ca] [--tool certtool|openssl]
 defaults: --namespace $namespace --service $service --secret $secret --days $days
           --ca-days $ca_days --out manifests/overlays/self-signed/certs
-The self-signed overlay installs the webhook as Service $service with Secret $secret in
-namespace $namespace (the names its webhook configurations, bindings and selectors use):
-other names need --out for manifests of your own that use them.
+The self-signed overlay installs the webhook as Service flinkop-webhook with Secret
+flinkop-webhook-tls in namespace flinkop-system (the names its webhook configurations,
+bindings and selectors use): other names need --out for manifests of your own that use them.
 EOF
 }
 
