@@ -675,19 +675,18 @@ END_TEST
 
 /* Expected rules, as "group resource verb" lines: what each process needs and nothing else. */
 static const char *const controller_grants[] = {
-    "flink.apache.org flinkdeployments get,list,watch,update,patch",
-    "flink.apache.org flinksessionjobs get,list,watch,update,patch",
-    "flink.apache.org flinkdeployments/status get,update,patch",
-    "flink.apache.org flinksessionjobs/status get,update,patch",
+    "flink.apache.org flinkdeployments get,list,watch,patch",
+    "flink.apache.org flinksessionjobs get,list,watch,patch",
+    "flink.apache.org flinkdeployments/status get,patch",
+    "flink.apache.org flinksessionjobs/status get,patch",
     "flink.apache.org flinkdeployments/finalizers update",
     "flink.apache.org flinksessionjobs/finalizers update",
-    " configmaps get,list,watch,create,update,patch,delete",
-    " services get,list,watch,create,update,patch,delete",
-    "apps deployments get,list,watch,create,update,patch,delete",
-    "networking.k8s.io ingresses get,list,watch,create,update,patch,delete",
+    " configmaps get,list,watch,create,patch,delete",
+    " services get,list,watch,create,patch,delete",
+    "apps deployments get,list,watch,create,patch,delete",
+    "networking.k8s.io ingresses get,list,watch,create,patch,delete",
     " pods get,list,watch",
     " events create,patch",
-    "events.k8s.io events create,patch",
     NULL};
 static const char *const webhook_grants[] = {"flink.apache.org flinkdeployments get,list,watch",
                                              NULL};
