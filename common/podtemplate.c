@@ -438,21 +438,24 @@ static json_t *union_list(json_t *out, const json_t *upper)
 }
 
 /* out[0..nl) are the lower elements: those no upper element merged into whose `field` (a
- * string) an upper element has are dropped, so that the field stays unique in the list. Upper
- * lists are short (a container's ports): a scan per element. */
+ * string) an upper element other than themselves has are dropped, so that the field stays
+ * unique in the list (an upper element equal to an unkeyed lower one was not appended: the
+ * lower one stands for it). Upper lists are short (a container's ports): a scan per element. */
 static void drop_lower_taken(json_t *out, size_t nl, const bool *merged, const json_t *upper,
-                             const char *field)
+                             const list_rule *r)
 {
     for (size_t i = nl; i-- > 0;) {
-        const json_t *v = json_object_get(json_array_get(out, i), field);
+        const json_t *lower = json_array_get(out, i);
+        const json_t *v = json_object_get(lower, r->unique);
         if (merged[i] || !json_is_string(v))
             continue;
+        bool unkeyed = !keyed(lower, r);
         size_t j;
         json_t *u;
         json_array_foreach(upper, j, u)
         {
-            const json_t *w = json_object_get(u, field);
-            if (json_is_string(w) && fo_json_equal(v, w)) {
+            const json_t *w = json_object_get(u, r->unique);
+            if (json_is_string(w) && fo_json_equal(v, w) && !(unkeyed && fo_json_equal(lower, u))) {
                 json_array_remove(out, i);
                 break;
             }
@@ -530,7 +533,7 @@ static json_t *map_list(json_t *out, const json_t *upper, const list_rule *r, fo
     }
     path_pop(path, mark);
     if (r->unique)
-        drop_lower_taken(out, nl, merged, upper, r->unique);
+        drop_lower_taken(out, nl, merged, upper, r);
 done:
     index_map_release(&groups);
     index_map_release(&plain);
