@@ -122,6 +122,45 @@ fo_rc fo_pass_write_status(fo_pass *p, fo_err *err)
     return FO_OK;
 }
 
+/* ---- preamble: the record ---------------------------------------------------------------- */
+
+/* A spec the Apache operator recorded holds spec.podTemplate unlayered (it merges the
+ * templates when it deploys): in the shape flinkop records, layered into the role templates
+ * (fo_normalize_recorded_spec), it compares with the wanted spec as flinkop's own record
+ * would, and what is built from it holds the common template. Which of the two records is
+ * whose cannot be told for sure (a role template of flinkop's own record, layered over
+ * cluster defaults that write the same list, may not read as holding spec.podTemplate), so
+ * the layered record is taken only when it is closer to the wanted spec than the record as
+ * written: fewer changed fields. flinkop's own records, equal to the wanted spec until it
+ * changes, are never replaced, so a misread one cannot upgrade a job. */
+static fo_rc adopt_layered_record(fo_pass *p)
+{
+    const json_t *want_spec = json_object_get(p->want, "spec");
+    fo_spec_diff as_written, as_layered;
+    fo_err ignored;
+    if (fo_spec_diff_compute(p->last, want_spec, FO_FLINK_MODE_NATIVE, &as_written, &ignored) !=
+            FO_OK ||
+        as_written.changes == 0)
+        return FO_OK;
+    json_t *layered = fo_json_copy(p->last);
+    if (!layered || fo_normalize_recorded_spec(layered) != FO_OK) {
+        json_decref(layered);
+        return FO_ENOMEM;
+    }
+    if (fo_spec_diff_compute(layered, want_spec, FO_FLINK_MODE_NATIVE, &as_layered, &ignored) ==
+            FO_OK &&
+        as_layered.changes < as_written.changes) {
+        fo_log_debug("the recorded spec is compared in its layered shape (%zu changes, %zu as "
+                     "written)",
+                     as_layered.changes, as_written.changes);
+        json_decref(p->last);
+        p->last = layered;
+        return FO_OK;
+    }
+    json_decref(layered);
+    return FO_OK;
+}
+
 /* ---- preamble: validation ------------------------------------------------------------------ */
 
 /* Normalise and validate a copy of the resource (the webhook's code). On errors, the pass
@@ -154,8 +193,7 @@ static fo_rc validate(fo_pass *p, fo_err *err)
     }
     fo_rc lrc = FO_OK;
     p->last = fo_flink_last_reconciled_spec(p->obj, &p->last_meta, &lrc);
-    /* a spec the Apache operator recorded holds spec.podTemplate unlayered */
-    if (p->last && fo_normalize_recorded_spec(p->last) != FO_OK) {
+    if (p->last && !fo_field_errors_count(errs) && adopt_layered_record(p) != FO_OK) {
         rc = fo_err_set(err, FO_ENOMEM, "out of memory");
         goto out;
     }

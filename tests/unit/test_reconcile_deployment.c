@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/cluster_defaults.h"
 #include "common/flink_model.h"
 #include "common/jsonutil.h"
 #include "common/kube_oversized.h"
@@ -481,6 +482,50 @@ START_TEST(a_spec_recorded_by_the_apache_operator_is_taken_over_without_a_restar
 }
 END_TEST
 
+static fo_cluster_defaults *given_defaults(void *ctx)
+{
+    return fo_cluster_defaults_ref(ctx);
+}
+
+/* flinkop's own record is never taken for the Apache operator's: with cluster defaults and
+ * spec.podTemplate writing the same list (a toleration each, the user's twice), the record's
+ * role templates do not read as holding spec.podTemplate, and comparing the record layered
+ * again upgraded the job on every pass. */
+START_TEST(flinkops_own_record_is_kept_whatever_the_layers_write)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    static const char yaml[] = "podTemplate:\n  spec:\n    tolerations:\n"
+                               "      - {key: dedicated, operator: Exists}\n"
+                               "    containers:\n"
+                               "      - name: flink-main-container\n"
+                               "        ports: [{containerPort: 9249, name: metrics}]\n";
+    fo_err err;
+    fo_cluster_defaults *cd = fo_cluster_defaults_parse(yaml, sizeof yaml - 1, &err);
+    ck_assert_ptr_nonnull(cd);
+    w->env.defaults = given_defaults;
+    w->env.defaults_ctx = cd;
+    json_t *common = json_pack(
+        "{s:{s:[{s:s, s:s}, {s:s, s:s}], s:[{s:s, s:[{s:i, s:i}]}]}}", "spec", "tolerations",
+        "key", "a", "operator", "Exists", "key", "a", "operator", "Exists", "containers", "name",
+        "flink-main-container", "ports", "containerPort", 9249, "hostPort", 9249);
+    edit_spec(w, "basic-example", "podTemplate", common);
+    until_stable(w, "basic-example");
+    size_t before = w->kube.nlog, calls = w->flink.ncalls;
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK);
+        fo_clock_fake_advance(w->clock, w->settings.observe_interval_ms + 1000);
+    }
+    ck_assert_int_eq(fake_count(&w->kube, before, "delete", FO_CTL_KIND_COUNT), 0);
+    ck_assert_int_eq(fake_count(&w->kube, before, "create", FO_CTL_KIND_COUNT), 0);
+    ck_assert_str_eq(st_str(w, "basic-example", "lifecycleState"), "STABLE");
+    for (size_t i = calls; i < w->flink.ncalls; i++)
+        ck_assert_msg(strncmp(w->flink.calls[i], "GET ", 4) == 0, "called %s",
+                      w->flink.calls[i]);
+    fake_world_free(w);
+    fo_cluster_defaults_unref(cd);
+}
+END_TEST
+
 START_TEST(standalone_application_owns_a_taskmanager_deployment)
 {
     fake_world *w = world_with("controller-application-standalone.yaml");
@@ -639,6 +684,7 @@ static Suite *suite(void)
     tcase_add_test(tc, object_not_owned_is_never_touched);
     tcase_add_test(tc, ignore_class_change_is_recorded_without_redeploy);
     tcase_add_test(tc, a_spec_recorded_by_the_apache_operator_is_taken_over_without_a_restart);
+    tcase_add_test(tc, flinkops_own_record_is_kept_whatever_the_layers_write);
     tcase_add_test(tc, standalone_application_owns_a_taskmanager_deployment);
     tcase_add_test(tc, deletion_completes_when_flink_is_unreachable);
     tcase_add_test(tc, deletion_completes_when_objects_are_already_gone);
