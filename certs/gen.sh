@@ -78,7 +78,8 @@ for name in "$namespace" "$service" "$secret"; do
     [[ $name =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] || die "not a valid Kubernetes name: $name"
 done
 # The overlay's objects keep their names: a certificate for others would never be served there.
-if [ "$out" = "$overlay_out" ] && [ "$namespace/$service/$secret" != \
+if [ "$(realpath -m "$out")" = "$(realpath -m "$overlay_out")" ] &&
+    [ "$namespace/$service/$secret" != \
     flinkop-system/flinkop-webhook/flinkop-webhook-tls ]; then
     die "manifests/overlays/self-signed installs Service flinkop-webhook and Secret" \
         "flinkop-webhook-tls in namespace flinkop-system; for other names give --out for" \

@@ -32,8 +32,8 @@
  * upper layer whole, so that layers written by different people never combine into a pod the
  * API server refuses: an env var's value or valueFrom, and valueFrom's source; a probe's or
  * lifecycle hook's handler (exec, httpGet, tcpSocket, grpc, sleep). And a container port
- * keeps its name unique: a lower port whose name an upper port of another containerPort takes
- * is dropped.
+ * name stays unique: a lower port whose name an upper port of another containerPort takes
+ * loses it (the port stays).
  *
  * Everything else: objects merge member by member, recursively; a non-null upper value of
  * another type, or a scalar, replaces the lower one. An upper `null` never deletes or
@@ -377,8 +377,13 @@ static json_t *merge_object_into(json_t *target, const json_t *upper, fo_strbuf 
     }
     for (size_t i = 0; upper_picks && group->members[i]; i++) {
         const json_t *v = json_object_get(upper, group->members[i]);
-        if (!v || json_is_null(v))
-            json_object_del(target, group->members[i]);
+        const char *m = group->members[i];
+        if (!json_object_get(target, m) || (v && !json_is_null(v)))
+            continue;
+        if (v) /* an upper null: null in place, where the merge keeps the member */
+            json_object_set_new(target, m, json_null());
+        else
+            json_object_del(target, m);
     }
     json_object_foreach((json_t *)upper, k, uv)
     {
@@ -437,30 +442,102 @@ static json_t *union_list(json_t *out, const json_t *upper)
     return out;
 }
 
-/* out[0..nl) are the lower elements: those no upper element merged into whose `field` (a
- * string) an upper element other than themselves has are dropped, so that the field stays
- * unique in the list (an upper element equal to an unkeyed lower one was not appended: the
- * lower one stands for it). Upper lists are short (a container's ports): a scan per element. */
-static void drop_lower_taken(json_t *out, size_t nl, const bool *merged, const json_t *upper,
-                             const list_rule *r)
+/* Are the string values of `member` in list[0..n) distinct? *distinct says; false when memory
+ * runs out. Hashed: lists come from users. */
+static bool distinct_strings(const json_t *list, size_t n, const char *member, bool *distinct)
 {
-    for (size_t i = nl; i-- > 0;) {
-        const json_t *lower = json_array_get(out, i);
-        const json_t *v = json_object_get(lower, r->unique);
-        if (merged[i] || !json_is_string(v))
+    index_map seen;
+    *distinct = true;
+    if (!index_map_init(&seen, n)) {
+        index_map_release(&seen);
+        return false;
+    }
+    for (size_t i = 0; i < n && *distinct; i++) {
+        const json_t *v = json_object_get(json_array_get(list, i), member);
+        if (!json_is_string(v))
             continue;
-        bool unkeyed = !keyed(lower, r);
-        size_t j;
-        json_t *u;
-        json_array_foreach(upper, j, u)
-        {
-            const json_t *w = json_object_get(u, r->unique);
-            if (json_is_string(w) && fo_json_equal(v, w) && !(unkeyed && fo_json_equal(lower, u))) {
-                json_array_remove(out, i);
+        size_t it = 0, at = 0;
+        uint64_t h = value_hash(v);
+        while (*distinct && index_map_each(&seen, h, &it, &at))
+            *distinct = !fo_json_equal(json_object_get(json_array_get(list, at), member), v);
+        index_map_add(&seen, h, i);
+    }
+    index_map_release(&seen);
+    return true;
+}
+
+/* Are the keys of upper (all keyed) distinct? *distinct says; false when memory runs out. */
+static bool distinct_keys(const json_t *upper, const list_rule *r, bool *distinct)
+{
+    size_t nu = json_array_size(upper);
+    index_map seen;
+    *distinct = true;
+    if (!index_map_init(&seen, nu)) {
+        index_map_release(&seen);
+        return false;
+    }
+    for (size_t i = 0; i < nu && *distinct; i++) {
+        const json_t *u = json_array_get(upper, i);
+        size_t it = 0, at = 0;
+        uint64_t h = key_hash(u, r);
+        while (*distinct && index_map_each(&seen, h, &it, &at))
+            *distinct = !same_key(json_array_get(upper, at), u, r);
+        index_map_add(&seen, h, i);
+    }
+    index_map_release(&seen);
+    return true;
+}
+
+/* The `unique` member (a port's name) stays unique: out[0..nl) are the lower elements, merged
+ * in place (partner[i]: the upper element merged into out[i], + 1; 0: none), and one whose
+ * member an upper element other than its partner has loses it. Only where the lists are what
+ * the API server takes (map_list checks the lower layer: every element keyed, keys and members
+ * distinct), and the upper layer likewise (checked here); elsewhere nothing changes, so that
+ * merging again pairs the same elements and normalising twice gives the same result. The
+ * member goes, not the element: a port one layer declares is never lost. */
+static bool rename_lower_taken(json_t *out, size_t nl, const size_t *partner, const json_t *upper,
+                               const list_rule *r)
+{
+    size_t nu = json_array_size(upper), j;
+    bool clean = true;
+    for (j = 0; j < nu && clean; j++)
+        clean = keyed(json_array_get(upper, j), r);
+    if (!clean)
+        return true;
+    if (!distinct_keys(upper, r, &clean) || (clean && !distinct_strings(upper, nu, r->unique,
+                                                                        &clean)))
+        return false;
+    if (!clean)
+        return true;
+    index_map names;
+    if (!index_map_init(&names, nu)) {
+        index_map_release(&names);
+        return false;
+    }
+    json_t *u;
+    json_array_foreach(upper, j, u)
+    {
+        const json_t *w = json_object_get(u, r->unique);
+        if (json_is_string(w))
+            index_map_add(&names, value_hash(w), j);
+    }
+    for (size_t i = 0; i < nl; i++) {
+        json_t *e = json_array_get(out, i);
+        const json_t *v = json_object_get(e, r->unique);
+        if (!json_is_string(v))
+            continue;
+        size_t it = 0, at = 0;
+        uint64_t h = value_hash(v);
+        while (index_map_each(&names, h, &it, &at)) {
+            if (at + 1 != partner[i] &&
+                fo_json_equal(json_object_get(json_array_get(upper, at), r->unique), v)) {
+                json_object_del(e, r->unique);
                 break;
             }
         }
     }
+    index_map_release(&names);
+    return true;
 }
 
 /* RULE_MAP. Each upper element merges into the first lower element with its key that no
@@ -475,9 +552,14 @@ static json_t *map_list(json_t *out, const json_t *upper, const list_rule *r, fo
     size_t *member_next = calloc(nl + 1, sizeof *member_next); /* index -> next in group + 1 */
     size_t *group_last = calloc(nl + 1, sizeof *group_last);   /* leader -> last member + 1 */
     size_t *cursor = calloc(nl + 1, sizeof *cursor);           /* leader -> next free + 1 */
-    bool *merged = calloc(nl + 1, sizeof *merged); /* lower index -> an upper element merged */
+    size_t *partner = calloc(nl + 1, sizeof *partner); /* index -> upper merged into it + 1 */
     bool groups_ok = index_map_init(&groups, nl), plain_ok = index_map_init(&plain, nl + nu);
-    bool ok = groups_ok && plain_ok && member_next && group_last && cursor && merged;
+    bool ok = groups_ok && plain_ok && member_next && group_last && cursor && partner;
+    /* rename_lower_taken's conditions on the lower layer: every element keyed, keys and
+     * unique members distinct */
+    bool plain_keys = ok && r->unique;
+    if (plain_keys && !distinct_strings(out, nl, r->unique, &plain_keys))
+        ok = false;
     if (!ok) {
         json_decref(out);
         out = NULL;
@@ -487,6 +569,7 @@ static json_t *map_list(json_t *out, const json_t *upper, const list_rule *r, fo
         const json_t *l = json_array_get(out, j);
         if (!keyed(l, r)) {
             index_map_add(&plain, value_hash(l), j);
+            plain_keys = false;
             continue;
         }
         uint64_t h = key_hash(l, r);
@@ -501,6 +584,7 @@ static json_t *map_list(json_t *out, const json_t *upper, const list_rule *r, fo
         } else {
             member_next[group_last[leader] - 1] = j + 1;
             group_last[leader] = j + 1;
+            plain_keys = false;
         }
     }
     size_t mark = path->len;
@@ -509,6 +593,7 @@ static json_t *map_list(json_t *out, const json_t *upper, const list_rule *r, fo
         const json_t *u = json_array_get(upper, i);
         if (!keyed(u, r)) {
             uint64_t h = value_hash(u);
+            plain_keys = false;
             if (!indexed_contains(&plain, out, u, h)) {
                 index_map_add(&plain, h, json_array_size(out));
                 json_array_append_new(out, fo_json_copy_containers(u));
@@ -523,7 +608,7 @@ static json_t *map_list(json_t *out, const json_t *upper, const list_rule *r, fo
         if (found && cursor[leader]) {
             at = cursor[leader] - 1;
             cursor[leader] = member_next[at];
-            merged[at] = true;
+            partner[at] = i + 1;
             json_array_set_new(out, at,
                                merge_element_into(json_incref(json_array_get(out, at)), u,
                                                   r->retain_keys, path));
@@ -532,15 +617,17 @@ static json_t *map_list(json_t *out, const json_t *upper, const list_rule *r, fo
         }
     }
     path_pop(path, mark);
-    if (r->unique)
-        drop_lower_taken(out, nl, merged, upper, r);
+    if (plain_keys && !rename_lower_taken(out, nl, partner, upper, r)) {
+        json_decref(out);
+        out = NULL;
+    }
 done:
     index_map_release(&groups);
     index_map_release(&plain);
     free(member_next);
     free(group_last);
     free(cursor);
-    free(merged);
+    free(partner);
     return out;
 }
 

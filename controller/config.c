@@ -35,7 +35,8 @@ static const char usage_text[] =
     "FLINKOP_HEALTH_BIND_ADDRESS\n"
     "  --log-level LEVEL          debug, info, warn, error             FLINKOP_LOG_LEVEL\n"
     "Durations use Go's syntax: 500ms, 15s, 1m30s, 2h. A BOOL is true, false, 1, 0, yes or\n"
-    "no; a boolean flag alone means true (--leader-elect), as Kubernetes components take it.\n";
+    "no; a boolean flag alone means true (--leader-elect), as for Kubernetes components, and\n"
+    "takes =BOOL or, unlike theirs, the next argument when it is no flag.\n";
 
 const char *fo_ctl_config_usage(void)
 {

@@ -12,8 +12,9 @@
  * FLINKOP_PORT, FLINKOP_TLS_CERT, FLINKOP_TLS_KEY, FLINKOP_DEFAULTS, FLINKOP_KUBECONFIG,
  * FLINKOP_LOG_LEVEL, FLINKOP_BIND_ADDRESS, FLINKOP_PLAIN_HTTP=BOOL, FLINKOP_SHUTDOWN_DELAY,
  * FLINKOP_RECONCILE_INTERVAL.
- * A BOOL is true, false, 1, 0, yes or no (any case); --plain-http alone means true, as
- * Kubernetes components read their boolean flags. Kept apart from main so that the install
+ * A BOOL is true, false, 1, 0, yes or no (any case); --plain-http alone means true, as for
+ * Kubernetes components, and it takes =BOOL or (unlike theirs) the next argument when that is
+ * no flag. Kept apart from main so that the install
  * manifests' arguments can be read by the same code in tests (tests/integration/
  * test_manifests.c). */
 

@@ -135,6 +135,8 @@ elif [[ $msg != *"installs Service flinkop-webhook"*"flinkop-system"*"--out"* ]]
 else
     echo "ok: another namespace for the self-signed overlay refused, saying why"
 fi
+(cd "$root" && ! "$gen" --namespace flink-ops --out manifests/overlays/self-signed/certs/ \
+    >/dev/null 2>&1) || fail "another namespace was accepted for the overlay named relatively"
 [ "$(ls -l --time-style=full-iso "$overlay_certs" 2>/dev/null)" = "$before" ] ||
     fail "a refused run changed the overlay's certificates"
 check "unknown tool refused" sh -c "! '$gen' --out '$work/bad' --tool nss >/dev/null 2>&1"

@@ -548,8 +548,8 @@ START_TEST(flags_and_variables_are_refused_naming_their_source)
     ck_assert_int_eq(exit_status(no_flags, "FLINKOP_PLAIN_HTTP", "maybe", &out), 2);
     ck_assert_ptr_nonnull(strstr(out, "FLINKOP_PLAIN_HTTP: maybe is not true or false"));
     free(out);
-    /* a boolean flag takes a value as Kubernetes components' do: --plain-http=false, or the
-     * next argument when it is no flag */
+    /* a boolean flag takes a value: --plain-http=false, or the next argument when it is no
+     * flag */
     char *plain_word[] = {bin, "--plain-http", "maybe", NULL};
     ck_assert_int_eq(exit_status(plain_word, NULL, NULL, &out), 2);
     ck_assert_ptr_nonnull(strstr(out, "--plain-http: maybe is not true or false"));

@@ -154,8 +154,8 @@ START_TEST(a_bad_value_is_refused_without_an_err_too)
 }
 END_TEST
 
-/* Boolean flags read as Kubernetes components read theirs (the manifests pass a bare
- * --leader-elect): alone they mean true, and =BOOL or a following BOOL word sets them. */
+/* Boolean flags alone mean true, as for Kubernetes components (the manifests pass a bare
+ * --leader-elect), and =BOOL or the next argument, when it is no flag, sets them. */
 START_TEST(boolean_flags_stand_alone_or_take_a_value)
 {
     struct {
