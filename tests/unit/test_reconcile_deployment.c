@@ -437,6 +437,23 @@ START_TEST(ignore_class_change_is_recorded_without_redeploy)
 }
 END_TEST
 
+/* Three passes an observe interval apart: nothing deleted or created, no Flink call but
+ * GETs (no job cancelled or savepoint taken), still STABLE. */
+static void passes_leave_it_running(fake_world *w, const char *name)
+{
+    size_t before = w->kube.nlog, calls = w->flink.ncalls;
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(pass(w, name, NULL), FO_OK);
+        fo_clock_fake_advance(w->clock, w->settings.observe_interval_ms + 1000);
+    }
+    ck_assert_int_eq(fake_count(&w->kube, before, "delete", FO_CTL_KIND_COUNT), 0);
+    ck_assert_int_eq(fake_count(&w->kube, before, "create", FO_CTL_KIND_COUNT), 0);
+    ck_assert_str_eq(st_str(w, name, "lifecycleState"), "STABLE");
+    for (size_t i = calls; i < w->flink.ncalls; i++)
+        ck_assert_msg(strncmp(w->flink.calls[i], "GET ", 4) == 0, "called %s",
+                      w->flink.calls[i]);
+}
+
 /* The Apache operator records the spec as written and merges spec.podTemplate into the role
  * templates only when it deploys; flinkop layers it into the spec. A deployment it recorded,
  * unchanged since, is taken over as it runs: no upgrade, and the objects flinkop builds from
@@ -461,17 +478,7 @@ START_TEST(a_spec_recorded_by_the_apache_operator_is_taken_over_without_a_restar
                      FO_OK);
     free(apache);
 
-    size_t before = w->kube.nlog, calls = w->flink.ncalls;
-    for (int i = 0; i < 3; i++) {
-        ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK);
-        fo_clock_fake_advance(w->clock, w->settings.observe_interval_ms + 1000);
-    }
-    ck_assert_int_eq(fake_count(&w->kube, before, "delete", FO_CTL_KIND_COUNT), 0);
-    ck_assert_int_eq(fake_count(&w->kube, before, "create", FO_CTL_KIND_COUNT), 0);
-    ck_assert_str_eq(st_str(w, "basic-example", "lifecycleState"), "STABLE");
-    for (size_t i = calls; i < w->flink.ncalls; i++)
-        ck_assert_msg(strncmp(w->flink.calls[i], "GET ", 4) == 0, "called %s",
-                      w->flink.calls[i]);
+    passes_leave_it_running(w, "basic-example");
     /* what flinkop builds from that record holds the common template */
     json_t *jm = owned(w, FO_CTL_DEPLOYMENT, "basic-example");
     ck_assert_str_eq(fo_json_get_str(json_array_get(fo_json_get(jm, "spec.template.spec.volumes"),
@@ -510,17 +517,7 @@ START_TEST(flinkops_own_record_is_kept_whatever_the_layers_write)
         "flink-main-container", "ports", "containerPort", 9249, "hostPort", 9249);
     edit_spec(w, "basic-example", "podTemplate", common);
     until_stable(w, "basic-example");
-    size_t before = w->kube.nlog, calls = w->flink.ncalls;
-    for (int i = 0; i < 3; i++) {
-        ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK);
-        fo_clock_fake_advance(w->clock, w->settings.observe_interval_ms + 1000);
-    }
-    ck_assert_int_eq(fake_count(&w->kube, before, "delete", FO_CTL_KIND_COUNT), 0);
-    ck_assert_int_eq(fake_count(&w->kube, before, "create", FO_CTL_KIND_COUNT), 0);
-    ck_assert_str_eq(st_str(w, "basic-example", "lifecycleState"), "STABLE");
-    for (size_t i = calls; i < w->flink.ncalls; i++)
-        ck_assert_msg(strncmp(w->flink.calls[i], "GET ", 4) == 0, "called %s",
-                      w->flink.calls[i]);
+    passes_leave_it_running(w, "basic-example");
     fake_world_free(w);
     fo_cluster_defaults_unref(cd);
 }
