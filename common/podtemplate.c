@@ -30,8 +30,9 @@
  * protocol, a missing protocol counting as "TCP".
  * Fields the API server takes only one of (its validation, not a schema marker) follow the
  * upper layer whole, so that layers written by different people never combine into a pod the
- * API server refuses: an env var's value or valueFrom, and valueFrom's source; a probe's or
- * lifecycle hook's handler (exec, httpGet, tcpSocket, grpc, sleep). And a container port
+ * API server refuses: an env var's value or valueFrom, and valueFrom's source; a volume
+ * mount's subPath or subPathExpr; a probe's or lifecycle hook's handler (exec, httpGet,
+ * tcpSocket, grpc, sleep). And a container port
  * name stays unique: a lower port whose name an upper port of another containerPort takes
  * loses it (the port stays).
  *
@@ -110,6 +111,7 @@ typedef struct one_of {
 #define HANDLERS {"exec", "httpGet", "tcpSocket", "grpc", "sleep", NULL}
 static const one_of container_one_ofs[] = {
     {"env[]", {"value", "valueFrom", NULL}},
+    {"volumeMounts[]", {"subPath", "subPathExpr", NULL}},
     {"env[].valueFrom",
      {"fieldRef", "resourceFieldRef", "configMapKeyRef", "secretKeyRef", "fileKeyRef", NULL}},
     {"livenessProbe", HANDLERS},
@@ -531,7 +533,15 @@ static bool rename_lower_taken(json_t *out, size_t nl, const size_t *partner, co
         while (index_map_each(&names, h, &it, &at)) {
             if (at + 1 != partner[i] &&
                 fo_json_equal(json_object_get(json_array_get(upper, at), r->unique), v)) {
-                json_object_del(e, r->unique);
+                /* a partner's null stays in place, as the merge keeps it (merging again then
+                 * finds the same) */
+                const json_t *mine =
+                    partner[i] ? json_object_get(json_array_get(upper, partner[i] - 1), r->unique)
+                               : NULL;
+                if (json_is_null(mine))
+                    json_object_set_new(e, r->unique, json_null());
+                else
+                    json_object_del(e, r->unique);
                 break;
             }
         }

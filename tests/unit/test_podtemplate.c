@@ -92,7 +92,7 @@ START_TEST(every_fixture_merges_to_its_expected_template_idempotently)
         }
         json_decref(docs);
     }
-    ck_assert_int_ge(cases, 19);
+    ck_assert_int_ge(cases, 20);
 }
 END_TEST
 
@@ -545,9 +545,8 @@ END_TEST
 START_TEST(layer_keep_keeps_the_top_layer_exactly_when_layering_writes_it_again)
 {
     /* fixtures: their layers, and the same lower layers under the expected result, which
-     * merge_keeps recognises in every case but the one with nameless env entries, the three
-     * where the merge takes lower choices or port names away and the one with a port without
-     * its number (it leaves those to the merge) */
+     * merge_keeps recognises in every case but the one with nameless env entries; the one-of
+     * fixture's cases, where the merge takes lower values away, it leaves to the merge */
     int cases = 0, recognised = 0;
     for (size_t f = 0; f < sizeof fixtures / sizeof fixtures[0]; f++) {
         json_t *docs = fo_test_load_yaml_all(fixtures[f]);
@@ -568,6 +567,8 @@ START_TEST(layer_keep_keeps_the_top_layer_exactly_when_layering_writes_it_again)
             check_layer_keep(l, n, fixtures[f]);
             l[n - 1] = json_object_get(tc, "expected");
             check_layer_keep(l, n, fixtures[f]);
+            if (strcmp(fixtures[f], "podtemplate-one-of-fields.yaml") == 0)
+                continue;
             json_t *below = fo_podtemplate_layer(l, n - 1);
             recognised += fo_podtemplate_merge_keeps(below, l[n - 1]);
             json_decref(below);
@@ -575,8 +576,8 @@ START_TEST(layer_keep_keeps_the_top_layer_exactly_when_layering_writes_it_again)
         }
         json_decref(docs);
     }
-    ck_assert_int_ge(cases, 15);
-    ck_assert_int_eq(recognised, cases - 5);
+    ck_assert_int_ge(cases, 14);
+    ck_assert_int_eq(recognised, cases - 1);
     /* generated: a fresh top layer, and the layered result as the top layer */
     rng = 0xD1B54A32D192ED03ULL;
     int kept = 0;
