@@ -361,6 +361,11 @@ json_t *fo_flink_spec_canonical(const json_t *spec, fo_flink_kind kind);
  * returns NULL with FO_EINVAL in *rc (rc may be NULL). */
 json_t *fo_flink_last_reconciled_spec(const json_t *obj, fo_flink_spec_meta *meta, fo_rc *rc);
 
+/* The same as the record holds it, before the canonical form (which drops empty lists, also
+ * the `args: []` of a pod template that overrides a lower layer's): new reference, NULL when
+ * absent or when it does not parse. */
+json_t *fo_flink_last_reconciled_spec_as_written(const json_t *obj);
+
 /* The same, with only the members the admission rules compare (job, mode, flinkVersion,
  * deploymentName): the rest of the string is checked as JSON but not built. Those members are
  * exactly as in fo_flink_last_reconciled_spec. A running deployment's spec string is mostly pod

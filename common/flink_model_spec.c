@@ -217,7 +217,7 @@ static const fo_json_read_filter rules_filter = {.root_state = RULES_ROOT, .memb
 
 /* fo_flink_spec_parse, building what filter lets through (NULL: everything). */
 static fo_rc parse_spec_text(const char *text, fo_flink_kind kind,
-                             const fo_json_read_filter *filter, json_t **spec_out,
+                             const fo_json_read_filter *filter, bool canonical, json_t **spec_out,
                              fo_flink_spec_meta *meta, fo_err *err)
 {
     *spec_out = NULL;
@@ -264,7 +264,8 @@ static fo_rc parse_spec_text(const char *text, fo_flink_kind kind,
     }
     /* The parsed text is ours alone: canonicalise it where it lies instead of copying it.
      * (The old format's spec is the wrapper itself, minus apiVersion and metadata.) */
-    *spec_out = canonical_in_place(json_incref((json_t *)spec), kind);
+    *spec_out = canonical ? canonical_in_place(json_incref((json_t *)spec), kind)
+                          : json_incref((json_t *)spec);
 out:
     json_decref(wrapper);
     return rc;
@@ -273,7 +274,7 @@ out:
 fo_rc fo_flink_spec_parse(const char *text, fo_flink_kind kind, json_t **spec_out,
                           fo_flink_spec_meta *meta, fo_err *err)
 {
-    return parse_spec_text(text, kind, NULL, spec_out, meta, err);
+    return parse_spec_text(text, kind, NULL, true, spec_out, meta, err);
 }
 
 char *fo_flink_spec_write(const json_t *spec, const char *api_version, bool first_deployment)
@@ -300,7 +301,7 @@ char *fo_flink_spec_write(const json_t *spec, const char *api_version, bool firs
 
 /* status.reconciliationStatus.lastReconciledSpec of obj, parsed with filter. */
 static json_t *last_reconciled(const json_t *obj, const fo_json_read_filter *filter,
-                               fo_flink_spec_meta *meta, fo_rc *rc)
+                               bool canonical, fo_flink_spec_meta *meta, fo_rc *rc)
 {
     if (rc)
         *rc = FO_OK;
@@ -312,7 +313,7 @@ static json_t *last_reconciled(const json_t *obj, const fo_json_read_filter *fil
     json_t *spec = NULL;
     fo_flink_kind kind = fo_flink_kind_of(obj);
     fo_rc r = parse_spec_text(text, kind == FO_FLINK_SESSION_JOB ? kind : FO_FLINK_DEPLOYMENT,
-                              filter, &spec, meta, NULL);
+                              filter, canonical, &spec, meta, NULL);
     if (rc)
         *rc = r;
     return spec;
@@ -320,12 +321,17 @@ static json_t *last_reconciled(const json_t *obj, const fo_json_read_filter *fil
 
 json_t *fo_flink_last_reconciled_spec(const json_t *obj, fo_flink_spec_meta *meta, fo_rc *rc)
 {
-    return last_reconciled(obj, NULL, meta, rc);
+    return last_reconciled(obj, NULL, true, meta, rc);
+}
+
+json_t *fo_flink_last_reconciled_spec_as_written(const json_t *obj)
+{
+    return last_reconciled(obj, NULL, false, NULL, NULL);
 }
 
 json_t *fo_flink_last_reconciled_spec_for_rules(const json_t *obj, fo_rc *rc)
 {
-    return last_reconciled(obj, &rules_filter, NULL, rc);
+    return last_reconciled(obj, &rules_filter, true, NULL, rc);
 }
 
 /* ---- lifecycle (reference a.7) -------------------------------------------------------------- */

@@ -147,8 +147,6 @@ fo_rc fo_normalize_recorded_spec(json_t *spec)
         const json_t *own = json_is_object(role) ? json_object_get(role, "podTemplate") : NULL;
         if (!absent(own) && !json_is_object(own))
             continue;
-        if (fo_podtemplate_holds(own, common))
-            continue;
         json_t *layered = fo_podtemplate_merge(common, absent(own) ? NULL : own);
         json_t *target = layered ? fo_json_ensure_object(spec, roles[i]) : NULL;
         if (!target) {

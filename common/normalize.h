@@ -49,16 +49,16 @@ fo_rc fo_normalize_admission(json_t *obj, const json_t *old, const fo_cluster_de
  * may be shared with another document (tests/unit/test_normalize.c checks this on every
  * fixture resource). */
 
-/* A recorded FlinkDeployment spec (status.reconciliationStatus.lastReconciledSpec, parsed) in
- * the shape normalisation gives a spec: when a role's template does not hold spec.podTemplate
- * (fo_podtemplate_holds), spec.<role>.podTemplate becomes layer(spec.podTemplate, the role's
- * template). The Apache operator records the spec as the user wrote it and merges the
- * templates only when it deploys; a spec flinkop recorded was normalised before, its role
- * templates hold spec.podTemplate and are left as they are (layering them again could reorder
- * what the cluster defaults put in their lists). Without cluster defaults: the recorded spec
- * had none. So a resource taken over from the Apache operator compares equal with its
- * unchanged spec, and what flinkop builds from the record holds the common template.
- * Anything of the wrong type is left alone. FO_ENOMEM when memory runs out. Pure. */
+/* A recorded FlinkDeployment spec (status.reconciliationStatus.lastReconciledSpec, parsed, as
+ * written) in the shape normalisation gives a spec: spec.<role>.podTemplate becomes
+ * layer(spec.podTemplate, the role's template), without cluster defaults. The Apache operator
+ * records the spec as the user wrote it and merges the templates only when it deploys; so a
+ * resource taken over from it compares with its unchanged spec as flinkop's own record would.
+ * A record flinkop wrote was normalised before: layering it again may reorder what the
+ * cluster defaults put in the role templates' lists, so which of the two a record is must be
+ * decided by the caller (the controller takes the result only when it is closer to the
+ * wanted spec). Anything of the wrong type is left alone. FO_ENOMEM when memory runs out.
+ * Pure. */
 fo_rc fo_normalize_recorded_spec(json_t *spec);
 
 /* A copy of obj to normalise (new reference): obj and the objects named above for its kind are

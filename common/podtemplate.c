@@ -799,40 +799,6 @@ bool fo_podtemplate_merge_keeps(const json_t *lower, const json_t *upper)
     return same;
 }
 
-/* Non-null values in v, v included. */
-static size_t weight(const json_t *v)
-{
-    if (!v || json_is_null(v))
-        return 0;
-    size_t n = 1, i;
-    const char *k;
-    json_t *e;
-    if (json_is_object(v)) {
-        json_object_foreach((json_t *)v, k, e)
-        {
-            n += weight(e);
-        }
-    } else if (json_is_array(v)) {
-        json_array_foreach(v, i, e)
-        {
-            n += weight(e);
-        }
-    }
-    return n;
-}
-
-bool fo_podtemplate_holds(const json_t *upper, const json_t *lower)
-{
-    if (!lower || json_is_null(lower) || fo_json_is_empty(lower))
-        return true;
-    if (!upper || json_is_null(upper))
-        return false;
-    json_t *merged = fo_podtemplate_merge(lower, upper);
-    bool held = merged && weight(merged) == weight(upper);
-    json_decref(merged);
-    return held;
-}
-
 json_t *fo_podtemplate_merge(const json_t *lower, const json_t *upper)
 {
     bool no_lower = !lower || json_is_null(lower), no_upper = !upper || json_is_null(upper);

@@ -39,15 +39,6 @@ json_t *fo_podtemplate_merge(const json_t *lower, const json_t *upper);
  * gives false. Pure; thread-safe. */
 bool fo_podtemplate_merge_keeps(const json_t *lower, const json_t *upper);
 
-/* Does upper already hold all that fo_podtemplate_merge(lower, upper) would add to it, as a
- * template layered over lower does (its lists may be in another order)? The merge never
- * takes anything from upper, so it adds nothing exactly when the result has as many non-null
- * values as upper. One case reads as held though it is not: upper with two equal elements in
- * a list merged as a union (tolerations, envFrom, finalizers), where the merge keeps one and
- * adds a lower element. lower NULL, JSON null or empty: true; then upper NULL or JSON null:
- * false. False when memory runs out. Pure; thread-safe. */
-bool fo_podtemplate_holds(const json_t *upper, const json_t *lower);
-
 /* Merge a list of layers, lowest first (NULL entries skipped). New reference or NULL. */
 json_t *fo_podtemplate_layer(const json_t *const *layers, size_t nlayers);
 

@@ -127,12 +127,13 @@ fo_rc fo_pass_write_status(fo_pass *p, fo_err *err)
 /* A spec the Apache operator recorded holds spec.podTemplate unlayered (it merges the
  * templates when it deploys): in the shape flinkop records, layered into the role templates
  * (fo_normalize_recorded_spec), it compares with the wanted spec as flinkop's own record
- * would, and what is built from it holds the common template. Which of the two records is
- * whose cannot be told for sure (a role template of flinkop's own record, layered over
- * cluster defaults that write the same list, may not read as holding spec.podTemplate), so
- * the layered record is taken only when it is closer to the wanted spec than the record as
+ * would, and what is built from it holds the common template. Which record is whose cannot be
+ * told for sure (flinkop's own, layered again, may come out with its lists in another order),
+ * so the layered record is taken only when it is closer to the wanted spec than the record as
  * written: fewer changed fields. flinkop's own records, equal to the wanted spec until it
- * changes, are never replaced, so a misread one cannot upgrade a job. */
+ * changes, are never replaced, so a misread one cannot upgrade a job. Layered from the record
+ * as written, before the canonical form drops empty lists (a role template's `args: []` that
+ * overrides the common template's). */
 static fo_rc adopt_layered_record(fo_pass *p)
 {
     const json_t *want_spec = json_object_get(p->want, "spec");
@@ -142,11 +143,17 @@ static fo_rc adopt_layered_record(fo_pass *p)
             FO_OK ||
         as_written.changes == 0)
         return FO_OK;
-    json_t *layered = fo_json_copy(p->last);
-    if (!layered || fo_normalize_recorded_spec(layered) != FO_OK) {
-        json_decref(layered);
-        return FO_ENOMEM;
+    json_t *raw = fo_flink_last_reconciled_spec_as_written(p->obj);
+    if (!raw || !json_is_object(raw)) {
+        json_decref(raw);
+        return raw ? FO_OK : FO_ENOMEM; /* it parsed once: only memory can fail now */
     }
+    json_t *layered = NULL;
+    if (fo_normalize_recorded_spec(raw) == FO_OK)
+        layered = fo_flink_spec_canonical(raw, FO_FLINK_DEPLOYMENT);
+    json_decref(raw);
+    if (!layered)
+        return FO_ENOMEM;
     if (fo_spec_diff_compute(layered, want_spec, FO_FLINK_MODE_NATIVE, &as_layered, &ignored) ==
             FO_OK &&
         as_layered.changes < as_written.changes) {
@@ -179,12 +186,14 @@ static fo_rc validate(fo_pass *p, fo_err *err)
     fo_err nerr;
     fo_err_clear(&nerr);
     const char *oversized = fo_kube_oversized(p->obj);
+    bool normalized = false; /* p->want is the resource as both processes judge it */
     if (oversized) { /* only its metadata (and status) were kept: nothing to judge */
         fo_field_errors_add(errs, FO_FE_INVALID, "spec", NULL, "too large for flinkop: %s",
                             oversized);
     } else if (fo_normalize_resource(p->want, p->cd, &nerr) != FO_OK) {
         fo_field_errors_add(errs, FO_FE_INVALID, "spec", NULL, "%s", nerr.message);
     } else {
+        normalized = true;
         fo_validate_env venv = {
             .default_flink_config = fo_cluster_defaults_flink_config(p->cd),
             .reconcile_interval_ms = p->set->observe_interval_ms,
@@ -193,7 +202,9 @@ static fo_rc validate(fo_pass *p, fo_err *err)
     }
     fo_rc lrc = FO_OK;
     p->last = fo_flink_last_reconciled_spec(p->obj, &p->last_meta, &lrc);
-    if (p->last && !fo_field_errors_count(errs) && adopt_layered_record(p) != FO_OK) {
+    /* also for an invalid spec: the pass then goes on with the record, which must hold the
+     * common template too */
+    if (p->last && normalized && adopt_layered_record(p) != FO_OK) {
         rc = fo_err_set(err, FO_ENOMEM, "out of memory");
         goto out;
     }

@@ -459,89 +459,6 @@ START_TEST(merge_keeps_only_when_the_merge_is_the_upper_layer_as_written)
 }
 END_TEST
 
-/* Lists as the API server takes them: no two equal elements, no two with the same name,
- * mountPath or containerPort, containers named (the generator writes all of those on
- * purpose). */
-static bool plain_lists(const json_t *v, const char *key)
-{
-    static const char *const keys[] = {"name", "mountPath", "containerPort"};
-    size_t i, j;
-    const char *k;
-    json_t *e;
-    if (json_is_object(v)) {
-        json_object_foreach((json_t *)v, k, e)
-        {
-            if (!plain_lists(e, k))
-                return false;
-        }
-        return true;
-    }
-    if (!json_is_array(v))
-        return true;
-    bool named = key && (!strcmp(key, "containers") || !strcmp(key, "initContainers"));
-    json_array_foreach(v, i, e)
-    {
-        if (!plain_lists(e, NULL) || (named && !json_object_get(e, "name")))
-            return false;
-        for (j = 0; j < i; j++) {
-            const json_t *f = json_array_get(v, j);
-            if (fo_json_equal(e, f))
-                return false;
-            for (size_t n = 0; n < 3; n++) {
-                const json_t *x = json_object_get(e, keys[n]), *y = json_object_get(f, keys[n]);
-                if (x && y && fo_json_equal(x, y))
-                    return false;
-            }
-        }
-    }
-    return true;
-}
-
-/* A template layered over a lower one (with more layers below or not) holds it, whatever
- * the order layering gave its lists; one the merge would add to does not. */
-START_TEST(holds_tells_whether_a_lower_layer_is_layered_in)
-{
-    rng = 0x2545F4914F6CDD1DULL;
-    int plain = 0, not_held = 0;
-    for (int round = 0; round < 4000; round++) {
-        json_t *a = gen_template(), *b = gen_template(), *c = gen_template();
-        if (plain_lists(a, NULL) && plain_lists(b, NULL) && plain_lists(c, NULL)) {
-            plain++;
-            const json_t *layers[] = {c, a, b};
-            json_t *abc = fo_podtemplate_layer(layers, 3);
-            json_t *ab = fo_podtemplate_merge(a, b);
-            ck_assert_msg(fo_podtemplate_holds(abc, a), "round %d: layered over more", round);
-            ck_assert_msg(fo_podtemplate_holds(ab, a), "round %d: layered", round);
-            json_decref(ab);
-            json_decref(abc);
-        }
-        if (!fo_podtemplate_holds(b, a)) { /* then the merge adds to b */
-            not_held++;
-            json_t *merged = fo_podtemplate_merge(a, b);
-            ck_assert(!fo_json_equal(merged, b));
-            json_decref(merged);
-        }
-        json_decref(a);
-        json_decref(b);
-        json_decref(c);
-    }
-    ck_assert_int_ge(plain, 200);
-    ck_assert_int_ge(not_held, 1000);
-
-    json_t *upper = json_pack("{s:{s:n, s:[{s:s, s:{}}]}}", "spec", "priorityClassName",
-                              "volumes", "name", "v", "configMap");
-    json_t *lower = json_pack("{s:{s:[{s:s, s:{}}]}}", "spec", "volumes", "name", "v", "secret");
-    ck_assert(fo_podtemplate_holds(upper, lower)); /* retainKeys: the upper source wins */
-    json_t *prio = json_pack("{s:{s:s}}", "spec", "priorityClassName", "high");
-    ck_assert(!fo_podtemplate_holds(upper, prio)); /* an upper null keeps the lower value */
-    ck_assert(fo_podtemplate_holds(NULL, NULL));
-    ck_assert(!fo_podtemplate_holds(NULL, prio));
-    json_decref(upper);
-    json_decref(lower);
-    json_decref(prio);
-}
-END_TEST
-
 START_TEST(layer_keep_keeps_the_top_layer_exactly_when_layering_writes_it_again)
 {
     /* fixtures: their layers, and the same lower layers under the expected result, which
@@ -617,7 +534,6 @@ int main(void)
     tcase_add_test(tc, long_user_lists_merge_without_comparing_every_pair);
     tcase_add_test(tc, merge_keeps_only_when_the_merge_is_the_upper_layer_as_written);
     tcase_add_test(tc, layer_keep_keeps_the_top_layer_exactly_when_layering_writes_it_again);
-    tcase_add_test(tc, holds_tells_whether_a_lower_layer_is_layered_in);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -437,6 +437,19 @@ START_TEST(ignore_class_change_is_recorded_without_redeploy)
 }
 END_TEST
 
+/* Replace the record with the spec as the Apache operator records it: as written. */
+static void record_as_apache_would(fake_world *w, const char *name)
+{
+    json_t *obj = fd(w, name);
+    char *apache = fo_flink_spec_write(json_object_get(obj, "spec"), NULL, false);
+    ck_assert_ptr_nonnull(apache);
+    ck_assert_int_eq(fo_json_set_path(json_object_get(obj, "status"),
+                                      "reconciliationStatus.lastReconciledSpec",
+                                      json_string(apache)),
+                     FO_OK);
+    free(apache);
+}
+
 /* Three passes an observe interval apart: nothing deleted or created, no Flink call but
  * GETs (no job cancelled or savepoint taken), still STABLE. */
 static void passes_leave_it_running(fake_world *w, const char *name)
@@ -468,15 +481,7 @@ START_TEST(a_spec_recorded_by_the_apache_operator_is_taken_over_without_a_restar
         "/opt/flink/log", "volumes", "name", "flink-logs", "emptyDir");
     edit_spec(w, "basic-example", "podTemplate", common);
     until_stable(w, "basic-example");
-    /* the record as the Apache operator writes it: the spec as the user wrote it */
-    json_t *obj = fd(w, "basic-example");
-    char *apache = fo_flink_spec_write(json_object_get(obj, "spec"), NULL, false);
-    ck_assert_ptr_nonnull(apache);
-    ck_assert_int_eq(fo_json_set_path(json_object_get(obj, "status"),
-                                      "reconciliationStatus.lastReconciledSpec",
-                                      json_string(apache)),
-                     FO_OK);
-    free(apache);
+    record_as_apache_would(w, "basic-example");
 
     passes_leave_it_running(w, "basic-example");
     /* what flinkop builds from that record holds the common template */
@@ -485,6 +490,56 @@ START_TEST(a_spec_recorded_by_the_apache_operator_is_taken_over_without_a_restar
                                                     0),
                                      "name"),
                      "flink-logs");
+    fake_world_free(w);
+}
+END_TEST
+
+/* A role template that repeats the common template's list in its own order is still the
+ * Apache operator's record of the spec as written: taken over without a restart, and a
+ * change of an ignored field (allowNonRestoredState) is recorded, not upgraded. */
+START_TEST(an_apache_record_whose_roles_repeat_the_common_lists_is_taken_over)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    edit_spec(w, "basic-example", "podTemplate",
+              json_pack("{s:{s:[{s:s, s:s}]}}", "spec", "tolerations", "key", "spot", "operator",
+                        "Exists"));
+    edit_spec(w, "basic-example", "taskManager.podTemplate",
+              json_pack("{s:{s:[{s:s, s:s}, {s:s, s:s}]}}", "spec", "tolerations", "key", "gpu",
+                        "operator", "Exists", "key", "spot", "operator", "Exists"));
+    until_stable(w, "basic-example");
+    record_as_apache_would(w, "basic-example");
+    passes_leave_it_running(w, "basic-example");
+    edit_spec(w, "basic-example", "job.allowNonRestoredState", json_true());
+    passes_leave_it_running(w, "basic-example");
+    ck_assert_ptr_nonnull(
+        strstr(st_str(w, "basic-example", "reconciliationStatus.lastReconciledSpec"),
+               "\"allowNonRestoredState\":true"));
+    fake_world_free(w);
+}
+END_TEST
+
+/* A role template's empty list overrides the common one (args: [] under a sidecar's
+ * ["--verbose"]); taking that override out is a change of the pods, upgraded with the job's
+ * upgrade mode, never read as no change because the record's canonical form drops empty
+ * lists (the JobManager was patched in place, restarting the job uncontrolled). */
+START_TEST(removing_an_empty_list_override_upgrades)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    edit_spec(w, "basic-example", "podTemplate",
+              json_pack("{s:{s:[{s:s}, {s:s, s:s, s:[s]}]}}", "spec", "containers", "name",
+                        "flink-main-container", "name", "log-shipper", "image", "fluent-bit",
+                        "args", "--verbose"));
+    edit_spec(w, "basic-example", "jobManager.podTemplate",
+              json_pack("{s:{s:[{s:s, s:[]}]}}", "spec", "containers", "name", "log-shipper",
+                        "args"));
+    until_stable(w, "basic-example");
+    json_t *jm = json_object_get(json_object_get(fd(w, "basic-example"), "spec"), "jobManager");
+    json_object_del(jm, "podTemplate");
+    edit_spec(w, "basic-example", "job.parallelism", json_integer(2)); /* a new generation */
+    size_t before = w->kube.nlog;
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK);
+    ck_assert_int_ge(fake_count(&w->kube, before, "delete", FO_CTL_DEPLOYMENT), 1);
     fake_world_free(w);
 }
 END_TEST
@@ -682,6 +737,8 @@ static Suite *suite(void)
     tcase_add_test(tc, ignore_class_change_is_recorded_without_redeploy);
     tcase_add_test(tc, a_spec_recorded_by_the_apache_operator_is_taken_over_without_a_restart);
     tcase_add_test(tc, flinkops_own_record_is_kept_whatever_the_layers_write);
+    tcase_add_test(tc, an_apache_record_whose_roles_repeat_the_common_lists_is_taken_over);
+    tcase_add_test(tc, removing_an_empty_list_override_upgrades);
     tcase_add_test(tc, standalone_application_owns_a_taskmanager_deployment);
     tcase_add_test(tc, deletion_completes_when_flink_is_unreachable);
     tcase_add_test(tc, deletion_completes_when_objects_are_already_gone);
