@@ -330,6 +330,10 @@ typedef struct fo_flink_spec_meta {
     bool present;          /* false for the old format (bare spec with apiVersion) */
     char api_version[128]; /* "flink.apache.org/v1beta1"; "" when unknown */
     bool first_deployment;
+    /* resource_metadata.metadata.writer is "flinkop": a record flinkop wrote, its spec
+     * normalised (pod templates layered). The Apache operator's reader drops
+     * resource_metadata.metadata before it reads the rest, so the mark costs it nothing. */
+    bool by_flinkop;
 } fo_flink_spec_meta;
 
 /* Parse a lastReconciledSpec / lastStableSpec string, written by flinkop or by the Apache
@@ -342,10 +346,11 @@ typedef struct fo_flink_spec_meta {
 fo_rc fo_flink_spec_parse(const char *text, fo_flink_kind kind, json_t **spec_out,
                           fo_flink_spec_meta *meta, fo_err *err);
 
-/* Serialise spec in the new format, exactly as the Apache operator writes it: compact JSON,
- * keys "spec" then "resource_metadata" {"apiVersion", "firstDeployment"}. api_version NULL
- * means FO_FLINK_API_VERSION. Caller frees; NULL only when out of memory or spec is not an
- * object. */
+/* Serialise spec in the new format, as the Apache operator writes it (compact JSON, keys
+ * "spec" then "resource_metadata" {"apiVersion", "firstDeployment"}), with flinkop's mark in
+ * resource_metadata.metadata ({"writer": "flinkop"}, fo_flink_spec_meta.by_flinkop).
+ * api_version NULL means FO_FLINK_API_VERSION. Caller frees; NULL only when out of memory or
+ * spec is not an object. */
 char *fo_flink_spec_write(const json_t *spec, const char *api_version, bool first_deployment);
 
 /* The comparable form of a spec (new reference): JSON nulls removed everywhere (Java reads

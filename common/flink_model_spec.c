@@ -252,6 +252,8 @@ static fo_rc parse_spec_text(const char *text, fo_flink_kind kind,
             const char *av = fo_json_str(m, "apiVersion");
             snprintf(meta->api_version, sizeof meta->api_version, "%s", av ? av : "");
             meta->first_deployment = json_is_true(json_object_get(m, "firstDeployment"));
+            const char *writer = fo_json_get_str(m, "metadata.writer");
+            meta->by_flinkop = writer && strcmp(writer, "flinkop") == 0;
         }
     } else {
         /* Old format: the spec itself plus apiVersion (and, in some versions, metadata). */
@@ -293,6 +295,8 @@ char *fo_flink_spec_write(const json_t *spec, const char *api_version, bool firs
     fo_strbuf_puts(&sb, body);
     fo_strbuf_puts(&sb, ",\"" META_KEY "\":{\"apiVersion\":");
     fo_strbuf_put_json_str(&sb, api_version ? api_version : FO_FLINK_API_VERSION);
+    /* the Apache operator's reader removes "metadata" from here before it reads the rest */
+    fo_strbuf_puts(&sb, ",\"metadata\":{\"writer\":\"flinkop\"}");
     fo_strbuf_puts(&sb, first_deployment ? ",\"firstDeployment\":true}}"
                                          : ",\"firstDeployment\":false}}");
     free(body);

@@ -133,9 +133,14 @@ fo_rc fo_pass_write_status(fo_pass *p, fo_err *err)
  * written: fewer changed fields. flinkop's own records, equal to the wanted spec until it
  * changes, are never replaced, so a misread one cannot upgrade a job. Layered from the record
  * as written, before the canonical form drops empty lists (a role template's `args: []` that
- * overrides the common template's). */
+ * overrides the common template's). Records flinkop writes carry its mark and are never
+ * layered: after a change of the cluster defaults one can read exactly like the Apache
+ * operator's record of another spec, closer in its layered shape, which would turn the
+ * upgrade into an in-place patch of the JobManager. */
 static fo_rc adopt_layered_record(fo_pass *p)
 {
+    if (p->last_meta.by_flinkop)
+        return FO_OK;
     const json_t *want_spec = json_object_get(p->want, "spec");
     fo_spec_diff as_written, as_layered;
     fo_err ignored;

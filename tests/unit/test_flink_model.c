@@ -336,11 +336,11 @@ START_TEST(written_specs_use_the_apache_layout_and_read_back)
     ck_assert_str_eq(text, "{\"spec\":{\"job\":{\"jarURI\":\"local:///a.jar\",\"parallelism\":2},"
                            "\"flinkVersion\":\"v1_20\",\"unknownField\":{\"kept\":true}},"
                            "\"resource_metadata\":{\"apiVersion\":\"flink.apache.org/v1beta1\","
-                           "\"firstDeployment\":true}}");
+                           "\"metadata\":{\"writer\":\"flinkop\"},\"firstDeployment\":true}}");
     json_t *back = NULL;
     fo_flink_spec_meta meta;
     ck_assert_int_eq(fo_flink_spec_parse(text, FO_FLINK_DEPLOYMENT, &back, &meta, NULL), FO_OK);
-    ck_assert(meta.present && meta.first_deployment);
+    ck_assert(meta.present && meta.first_deployment && meta.by_flinkop);
     ck_assert(json_is_true(fo_json_get(back, "unknownField.kept")));
     json_t *canon = fo_flink_spec_canonical(spec, FO_FLINK_DEPLOYMENT);
     ck_assert(fo_json_equal(back, canon));
