@@ -32,9 +32,8 @@
  * upper layer whole, so that layers written by different people never combine into a pod the
  * API server refuses: an env var's value or valueFrom, and valueFrom's source; a volume
  * mount's subPath or subPathExpr; a probe's or lifecycle hook's handler (exec, httpGet,
- * tcpSocket, grpc, sleep). And a container port
- * name stays unique: a lower port whose name an upper port of another containerPort takes
- * loses it (the port stays).
+ * tcpSocket, grpc, sleep). And a container port name stays unique: a lower port whose name an
+ * upper port of another containerPort takes loses it (the port stays).
  *
  * Everything else: objects merge member by member, recursively; a non-null upper value of
  * another type, or a scalar, replaces the lower one. An upper `null` never deletes or
@@ -124,22 +123,6 @@ static const one_of container_one_ofs[] = {
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static const list_rule *find_rule(const char *path)
-{
-    for (size_t i = 0; i < COUNT(template_rules); i++)
-        if (strcmp(template_rules[i].path, path) == 0)
-            return &template_rules[i];
-    for (size_t c = 0; c < COUNT(container_lists); c++) {
-        size_t n = strlen(container_lists[c]);
-        if (strncmp(path, container_lists[c], n) != 0)
-            continue;
-        for (size_t i = 0; i < COUNT(container_rules); i++)
-            if (strcmp(container_rules[i].path, path + n) == 0)
-                return &container_rules[i];
-    }
-    return NULL;
-}
-
 /* The path inside a container, or NULL when path is not inside one. */
 static const char *in_container(const char *path)
 {
@@ -148,6 +131,18 @@ static const char *in_container(const char *path)
         if (strncmp(path, container_lists[c], n) == 0)
             return path + n;
     }
+    return NULL;
+}
+
+static const list_rule *find_rule(const char *path)
+{
+    for (size_t i = 0; i < COUNT(template_rules); i++)
+        if (strcmp(template_rules[i].path, path) == 0)
+            return &template_rules[i];
+    const char *p = in_container(path);
+    for (size_t i = 0; p && i < COUNT(container_rules); i++)
+        if (strcmp(container_rules[i].path, p) == 0)
+            return &container_rules[i];
     return NULL;
 }
 
