@@ -29,10 +29,7 @@ static void setup(void)
 {
     fo_fake_apiserver_opts o = {.port = 0, .no_gc = true};
     tc = fka_tc_start_fake(&o, &fa);
-    ck_assert_int_eq(fka_tc_post_fixture(tc,
-                                         "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
-                                         "apiserver-crd-widgets.yaml", NULL),
-                     201);
+    fka_tc_install_crd(tc, "apiserver-crd-widgets.yaml");
 }
 
 static void teardown(void)

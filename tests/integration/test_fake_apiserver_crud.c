@@ -29,10 +29,7 @@ static void teardown(void)
 
 static void install_widgets(void)
 {
-    ck_assert_int_eq(fka_tc_post_fixture(tc,
-                                         "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
-                                         "apiserver-crd-widgets.yaml", NULL),
-                     201);
+    fka_tc_install_crd(tc, "apiserver-crd-widgets.yaml");
 }
 
 #define CM "/api/v1/namespaces/default/configmaps"

@@ -106,22 +106,10 @@ END_TEST
 /* §5: custom resource list items carry kind and apiVersion. */
 START_TEST(section5_custom_resource_list_items_have_kind)
 {
-    json_t *crd = fo_test_load_yaml("apiserver-crd-widgets.yaml");
-    char *text = json_dumps(crd, JSON_COMPACT);
-    ck_assert_int_eq(fka_tc_json(tc, "POST",
-                                 "/apis/apiextensions.k8s.io/v1/"
-                                 "customresourcedefinitions",
-                                 text, NULL),
+    fka_tc_install_crd(tc, "apiserver-crd-widgets.yaml");
+    ck_assert_int_eq(fka_tc_post_fixture(tc, "/apis/fake.example.com/v1/namespaces/default/widgets",
+                                         "apiserver-widget.yaml", NULL),
                      201);
-    free(text);
-    json_decref(crd);
-    json_t *w = fo_test_load_yaml("apiserver-widget.yaml");
-    text = json_dumps(w, JSON_COMPACT);
-    ck_assert_int_eq(
-        fka_tc_json(tc, "POST", "/apis/fake.example.com/v1/namespaces/default/widgets", text, NULL),
-        201);
-    free(text);
-    json_decref(w);
     json_t *list = NULL;
     ck_assert_int_eq(fka_tc_json(tc, "GET", "/apis/fake.example.com/v1/widgets", NULL, &list), 200);
     ck_assert_str_eq(fka_str(list, "kind"), "WidgetList");

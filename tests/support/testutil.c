@@ -1,6 +1,7 @@
 #include "tests/support/testutil.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -36,6 +37,31 @@ char *fo_test_data_path(const char *name)
 {
     const char *dir = getenv("FO_TEST_DATA");
     return join(dir && *dir ? dir : "tests/data", name);
+}
+
+int fo_test_each_json_fixture(void (*fn)(const char *name, const char *text, size_t len,
+                                         void *ctx),
+                              void *ctx)
+{
+    char *dir = fo_test_data_path("");
+    DIR *d = opendir(dir);
+    if (!d)
+        die(dir, strerror(errno));
+    int files = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (n < 6 || strcmp(e->d_name + n - 5, ".json") != 0)
+            continue;
+        size_t len;
+        char *text = fo_test_read_data(e->d_name, &len);
+        fn(e->d_name, text, len, ctx);
+        free(text);
+        files++;
+    }
+    closedir(d);
+    free(dir);
+    return files;
 }
 
 char *fo_test_read_data(const char *name, size_t *len)

@@ -15,6 +15,11 @@ char *fo_test_data_path(const char *name);
 /* Contents of tests/data/<name> as a NUL-terminated heap string (aborts the test on error). */
 char *fo_test_read_data(const char *name, size_t *len);
 
+/* Call fn with the name and contents of every JSON fixture in tests/data; returns how many. */
+int fo_test_each_json_fixture(void (*fn)(const char *name, const char *text, size_t len,
+                                         void *ctx),
+                              void *ctx);
+
 /* Absolute path of a built program (from $FO_BIN_DIR, else ./build/san). Caller frees. */
 char *fo_test_bin_path(const char *program);
 

@@ -3,7 +3,6 @@
  * json_deep_copy's and share nothing with its source. Inputs: every JSON fixture in tests/data
  * plus values chosen for the escaping and number-formatting corners. */
 #include <check.h>
-#include <dirent.h>
 #include <float.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -75,30 +74,21 @@ START_TEST(corner_values_are_written_as_jansson_writes_them)
 }
 END_TEST
 
+static void written_as_jansson(const char *name, const char *text, size_t len, void *ctx)
+{
+    json_t *v = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+    if (v) {
+        same_as_jansson(v, name);
+        (*(int *)ctx)++;
+    }
+    json_decref(v);
+}
+
 START_TEST(the_fixtures_are_written_as_jansson_writes_them)
 {
-    char *dir = fo_test_data_path("");
-    DIR *d = opendir(dir);
-    ck_assert_ptr_nonnull(d);
-    int files = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        size_t n = strlen(e->d_name);
-        if (n < 6 || strcmp(e->d_name + n - 5, ".json") != 0)
-            continue;
-        size_t len;
-        char *text = fo_test_read_data(e->d_name, &len);
-        json_t *v = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
-        if (v) {
-            same_as_jansson(v, e->d_name);
-            files++;
-        }
-        json_decref(v);
-        free(text);
-    }
-    closedir(d);
-    free(dir);
-    ck_assert_int_gt(files, 10);
+    int parsed = 0;
+    fo_test_each_json_fixture(written_as_jansson, &parsed);
+    ck_assert_int_gt(parsed, 10);
 }
 END_TEST
 

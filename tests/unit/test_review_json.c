@@ -4,7 +4,6 @@
  * cases (RFC 8259 and RFC 3629 corners), on the fixtures, and on deterministic corruptions of a
  * realistic review. In review mode the unread members are left out. */
 #include <check.h>
-#include <dirent.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -371,26 +370,15 @@ START_TEST(integers_past_64_bits_are_read_as_reals_in_reviews)
 }
 END_TEST
 
+static void parses_as_jansson(const char *name, const char *text, size_t len, void *ctx)
+{
+    (void)ctx;
+    agree(text, len, name);
+}
+
 START_TEST(the_fixtures_parse_as_jansson_parses_them)
 {
-    char *dir = fo_test_data_path("");
-    DIR *d = opendir(dir);
-    ck_assert_ptr_nonnull(d);
-    int files = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        size_t n = strlen(e->d_name);
-        if (n < 6 || strcmp(e->d_name + n - 5, ".json") != 0)
-            continue;
-        size_t len;
-        char *text = fo_test_read_data(e->d_name, &len);
-        agree(text, len, e->d_name);
-        free(text);
-        files++;
-    }
-    closedir(d);
-    free(dir);
-    ck_assert_int_gt(files, 10);
+    ck_assert_int_gt(fo_test_each_json_fixture(parses_as_jansson, NULL), 10);
 }
 END_TEST
 

@@ -178,3 +178,11 @@ fka_tc *fka_tc_start_fake(const fo_fake_apiserver_opts *opts, fo_fake_apiserver 
     ck_assert_ptr_nonnull(c);
     return c;
 }
+
+void fka_tc_install_crd(fka_tc *c, const char *fixture)
+{
+    ck_assert_int_eq(
+        fka_tc_post_fixture(c, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", fixture,
+                            NULL),
+        201);
+}

@@ -43,6 +43,9 @@ fka_tc *fka_tc_start_fake(const struct fo_fake_apiserver_opts *opts, struct fo_f
  * (new reference) when out is not NULL. */
 int fka_tc_post_fixture(fka_tc *c, const char *path, const char *fixture, json_t **out);
 
+/* POST the CustomResourceDefinition fixture tests/data/<fixture> and assert it was created. */
+void fka_tc_install_crd(fka_tc *c, const char *fixture);
+
 /* For assertions: the string at the dotted path of o, "" when there is none. */
 const char *fka_str(const json_t *o, const char *path);
 
