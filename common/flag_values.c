@@ -1,10 +1,11 @@
-#include "common/go_duration.h"
+#include "common/flag_values.h"
 
 #include <ctype.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define DURATION_TEXT_MAX 64
 
@@ -65,4 +66,17 @@ fo_rc fo_go_duration_parse(const char *text, int64_t *ms, fo_err *err)
         return fo_err_set(err, FO_EINVAL, "\"%s\" is not a usable duration", text);
     *ms = (int64_t)llround(total);
     return FO_OK;
+}
+
+bool fo_flag_bool_parse(const char *s, bool *out)
+{
+    if (strcasecmp(s, "true") == 0 || strcmp(s, "1") == 0 || strcasecmp(s, "yes") == 0) {
+        *out = true;
+        return true;
+    }
+    if (strcasecmp(s, "false") == 0 || strcmp(s, "0") == 0 || strcasecmp(s, "no") == 0) {
+        *out = false;
+        return true;
+    }
+    return false;
 }

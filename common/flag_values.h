@@ -1,16 +1,21 @@
-#ifndef FO_GO_DURATION_H
-#define FO_GO_DURATION_H
+#ifndef FO_FLAG_VALUES_H
+#define FO_FLAG_VALUES_H
 
-/* Durations in flags, written as Kubernetes components write theirs (Go's time.ParseDuration):
- * a sequence of decimal numbers with optional fraction and a unit (ns, us, µs, ms, s, m, h),
- * optional sign; "0" alone is allowed: 500ms, 15s, 1m30s, 2h. Pure; thread-safe. */
+/* Values of command-line flags and their FLINKOP_* variables, read the same way by both
+ * processes. Pure; thread-safe. */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/rc.h"
 
-/* Rounded to milliseconds. FO_EINVAL with err naming the text when it is not a duration, or
- * negative. */
+/* A duration as Kubernetes components write theirs (Go's time.ParseDuration): a sequence of
+ * decimal numbers with optional fraction and a unit (ns, us, µs, ms, s, m, h), optional sign;
+ * "0" alone is allowed: 500ms, 15s, 1m30s, 2h. Rounded to milliseconds. FO_EINVAL with err
+ * naming the text when it is not a duration, or negative. */
 fo_rc fo_go_duration_parse(const char *text, int64_t *ms, fo_err *err);
+
+/* A boolean: true, 1, yes / false, 0, no (any case). False when s is none of those. */
+bool fo_flag_bool_parse(const char *s, bool *out);
 
 #endif

@@ -6,10 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "common/flink_rest.h"
-#include "common/go_duration.h"
+#include "common/flag_values.h"
 
 static const char usage_text[] =
     "usage: flinkop-controller [options]\n"
@@ -65,14 +64,8 @@ static fo_rc parse_int(const char *flag, const char *s, long lo, long hi, int *o
 
 static fo_rc parse_bool(const char *flag, const char *s, bool *out, fo_err *err)
 {
-    if (strcasecmp(s, "true") == 0 || strcmp(s, "1") == 0 || strcasecmp(s, "yes") == 0) {
-        *out = true;
+    if (fo_flag_bool_parse(s, out))
         return FO_OK;
-    }
-    if (strcasecmp(s, "false") == 0 || strcmp(s, "0") == 0 || strcasecmp(s, "no") == 0) {
-        *out = false;
-        return FO_OK;
-    }
     return fo_err_set(err, FO_EINVAL, "--%s: \"%s\" is not true or false", flag, s);
 }
 

@@ -5,10 +5,9 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
-#include "common/go_duration.h"
+#include "common/flag_values.h"
 
 static const char usage_text[] =
     "usage: flinkop-webhook --tls-cert FILE --tls-key FILE [options]\n"
@@ -30,16 +29,6 @@ static const char usage_text[] =
 const char *fo_wh_config_usage(void)
 {
     return usage_text;
-}
-
-/* true, 1, yes / false, 0, no (any case); false for anything else, which *ok says. */
-static bool boolean(const char *s, bool *ok)
-{
-    *ok = true;
-    if (strcasecmp(s, "true") == 0 || strcmp(s, "1") == 0 || strcasecmp(s, "yes") == 0)
-        return true;
-    *ok = strcasecmp(s, "false") == 0 || strcmp(s, "0") == 0 || strcasecmp(s, "no") == 0;
-    return false;
 }
 
 /* A whole number in [0, max]: digits (strtol alone would also take " 5" and "+5"), then the
@@ -130,8 +119,7 @@ fo_rc fo_wh_config_parse(int argc, char **argv, fo_wh_config *c, bool *help, fo_
     }
     if (optind < argc)
         return fo_err_set(err, FO_EINVAL, "unexpected argument %s", argv[optind]);
-    bool ok = true;
-    if (plain && (c->plain_http = boolean(plain, &ok), !ok))
+    if (plain && !fo_flag_bool_parse(plain, &c->plain_http))
         return fo_err_set(err, FO_EINVAL, "%s: %s is not true or false", plain_from, plain);
     if (port && !parse_number(port, 65535, NULL, &c->port))
         return fo_err_set(err, FO_EINVAL, "%s: %s is not a port number (0-65535)", port_from,

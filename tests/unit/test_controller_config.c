@@ -1,10 +1,10 @@
 /* controller/config and controller/enqueue: flags and FLINKOP_* environment, Go durations
- * (common/go_duration, time.ParseDuration), and which FlinkDeployment a change concerns. */
+ * (common/flag_values, time.ParseDuration), and which FlinkDeployment a change concerns. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/go_duration.h"
+#include "common/flag_values.h"
 #include "common/jsonutil.h"
 #include "controller/config.h"
 #include "controller/ctl_io.h"
