@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/flink_conf.h"
+#include "common/flink_memory_model.h"
 #include "common/flink_model.h"
 #include "common/jsonutil.h"
 #include "common/quantity.h"
@@ -216,6 +217,7 @@ typedef struct role_rules {
     const char *path;               /* "spec.jobManager" */
     const char *const *memory_keys; /* any one of these (parsing) defines the memory */
     const char *const *memory_pair; /* or both of these */
+    fo_flink_memory_process process;
 } role_rules;
 
 static const char *const jm_memory_keys[] = {
@@ -227,8 +229,10 @@ static const char *const tm_memory_keys[] = {"taskmanager.memory.process.size",
 static const char *const tm_memory_pair[] = {"taskmanager.memory.task.heap.size",
                                              "taskmanager.memory.managed.size", NULL};
 
-static const role_rules JM = {"JobManager", "spec.jobManager", jm_memory_keys, NULL};
-static const role_rules TM = {"TaskManager", "spec.taskManager", tm_memory_keys, tm_memory_pair};
+static const role_rules JM = {"JobManager", "spec.jobManager", jm_memory_keys, NULL,
+                              FO_FLINK_MEMORY_JOBMANAGER};
+static const role_rules TM = {"TaskManager", "spec.taskManager", tm_memory_keys, tm_memory_pair,
+                              FO_FLINK_MEMORY_TASKMANAGER};
 
 /* A Flink memory key of the effective configuration: 0 absent, 1 parses, -1 bad (reported). */
 static int conf_memory(const json_t *conf, const char *key, fo_field_errors *errs)
@@ -343,8 +347,59 @@ static void check_requirements(const role_rules *r, const json_t *res, fo_field_
         over_limit(r, res, "memory", errs);
 }
 
-static void check_role(const role_rules *r, const fo_flink_role_view *role, const json_t *conf,
-                       fo_field_errors *errs)
+/* The process size the spec gives a role (what the configuration builder writes to
+ * <role>.memory.process.size), the field it comes from and its text; 0 when the spec gives
+ * none or it cannot be read (reported by the rules above). */
+static int64_t spec_process_bytes(const role_rules *r, const fo_flink_role_view *role, char *field,
+                                  char *text, size_t text_len)
+{
+    const json_t *res = role->resources;
+    const char *t = NULL, *section = NULL;
+    if (json_object_size(json_object_get(res, "requests")) ||
+        json_object_size(json_object_get(res, "limits"))) {
+        t = fo_flink_conf_quantity_text(fo_flink_conf_request_or_limit(res, "memory", &section),
+                                        text, text_len);
+        snprintf(field, FO_VALIDATE_FIELD_MAX, "%s.resources.%s.memory", r->path, section);
+    } else if (role->resource) {
+        t = role->memory;
+        snprintf(field, FO_VALIDATE_FIELD_MAX, "%s.resource.memory", r->path);
+    }
+    int64_t bytes = 0;
+    if (!t || fo_flink_memory_parse(t, &bytes, NULL) != FO_OK || bytes <= 0)
+        return 0;
+    if (t != text)
+        snprintf(text, text_len, "%s", t);
+    return bytes;
+}
+
+/* Not an Apache rule: Flink's own memory derivation, which refuses to start a JobManager or
+ * TaskManager whose sizes do not fit together (a 768m TaskManager, a 512m JobManager). The
+ * Apache operator deploys such a spec and the pods exit at start; flinkop says why at apply. */
+static void check_memory_model(const role_rules *r, const fo_flink_role_view *role,
+                               const json_t *conf, const fo_flink_memory_opts *deployment,
+                               fo_field_errors *errs)
+{
+    char field[FO_VALIDATE_FIELD_MAX], text[64];
+    int64_t bytes = spec_process_bytes(r, role, field, text, sizeof text);
+    const char *blame = NULL;
+    fo_err err;
+    fo_flink_memory_opts opts = *deployment;
+    opts.process_bytes = bytes;
+    if (fo_flink_memory_derive(conf, r->process, &opts, NULL, &blame, &err) != FO_EINVAL)
+        return;
+    const char *process_key = fo_flink_memory_process_key(r->process);
+    if (!blame)
+        blame = process_key;
+    if (bytes > 0 && strcmp(blame, process_key) == 0) {
+        fo_field_errors_add(errs, FO_FE_INVALID, field, text, "%s", err.message);
+        return;
+    }
+    fo_field_errors_add(errs, FO_FE_INVALID, fo_validate_conf_field(field, blame),
+                        fo_json_str(conf, blame), "%s", err.message);
+}
+
+static void check_role_fields(const role_rules *r, const fo_flink_role_view *role,
+                              const json_t *conf, fo_field_errors *errs)
 {
     char field[FO_VALIDATE_FIELD_MAX];
     bool defined = role->raw && (!fo_validate_blank(role->memory) ||
@@ -400,6 +455,16 @@ static void check_role(const role_rules *r, const fo_flink_role_view *role, cons
                                  "precedence (resource must still be valid)",
                                  r->path);
     }
+}
+
+/* The role's memory and resources; Flink's memory model only when they are readable. */
+static void check_role(const role_rules *r, const fo_flink_role_view *role, const json_t *conf,
+                       const fo_flink_memory_opts *memory, fo_field_errors *errs)
+{
+    size_t errors_before = fo_field_errors_count(errs);
+    check_role_fields(r, role, conf, errs);
+    if (fo_field_errors_count(errs) == errors_before)
+        check_memory_model(r, role, conf, memory, errs);
 }
 
 static void check_replicas(const fo_flink_view *v, const json_t *conf, fo_field_errors *errs)
@@ -486,14 +551,15 @@ void fo_validate_deployment(const json_t *obj, const fo_validate_env *env, fo_fi
     check_log_config(&v, errs);          /* 8 */
     fo_validate_job_enums(&v.job, errs); /* 9 */
     fo_validate_job_spec(&v.job, &v.task_manager, conf, errs);
-    check_role(&JM, &v.job_manager, conf, errs);  /* 10 */
-    check_role(&TM, &v.task_manager, conf, errs); /* 11 */
+    fo_flink_memory_opts memory = {
+        v.flink_version, fo_flink_effective_mode(&v, last) == FO_FLINK_MODE_STANDALONE, 0};
+    check_role(&JM, &v.job_manager, conf, &memory, errs);  /* 10 */
+    check_role(&TM, &v.task_manager, conf, &memory, errs); /* 11 */
     check_replicas(&v, conf, errs);
     if (v.job.raw && v.task_manager.has_replicas && v.task_manager.replicas > 0 &&
         v.job.parallelism > 0) /* reference a.3 */
-        fo_field_errors_warn(errs, "spec.job.parallelism: ignored because "
-                                   "spec.taskManager.replicas is set (parallelism = replicas x "
-                                   "taskmanager.numberOfTaskSlots)");
+        fo_field_errors_warn(errs, "spec.job.parallelism: ignored: spec.taskManager.replicas x "
+                                   "taskmanager.numberOfTaskSlots is the parallelism");
     fo_validate_enum(errs, "spec.mode", v.mode_text, fo_flink_mode_names); /* 12 */
     check_spec_change(&v, last, errs);
     if (!v.service_account) /* 13 */

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "common/flink_conf.h"
+#include "common/flink_memory_model.h"
 #include "common/jsonutil.h"
 #include "common/podtemplate.h"
 #include "common/quantity.h"
@@ -42,49 +43,22 @@ static int64_t conf_mem(const fo_res_ctx *c, const char *key, int64_t fallback)
     return fallback;
 }
 
-/* Flink's total process memory for a role. When only part of the memory model is configured
- * (flink.size, or heap sizes), the process size is derived the way Flink's memory model does
- * with its default metaspace (256m) and JVM overhead (10% of the process size, 192m..1g). */
+/* Flink's total process memory for a role: what Flink's memory model derives from the
+ * configuration (the pods get what Flink will use). When the model cannot judge it (the legacy
+ * network buffers), the configured process size, else Flink's distribution default.
+ * Validation refuses what the model refuses before anything is deployed. */
 static int64_t process_memory(const fo_res_ctx *c, const role *r)
 {
-    char key[128];
-    snprintf(key, sizeof key, "%s.memory.process.size", r->prefix);
-    int64_t process = conf_mem(c, key, -1);
+    fo_flink_memory_process p = strcmp(r->prefix, "jobmanager") == 0 ? FO_FLINK_MEMORY_JOBMANAGER
+                                                                     : FO_FLINK_MEMORY_TASKMANAGER;
+    fo_flink_memory_opts opts = {c->view.flink_version, c->standalone, 0};
+    fo_flink_memory m;
+    if (fo_flink_memory_derive(c->conf, p, &opts, &m, NULL, NULL) == FO_OK)
+        return m.process_bytes;
+    int64_t process = conf_mem(c, fo_flink_memory_process_key(p), -1);
     if (process > 0)
         return process;
-    snprintf(key, sizeof key, "%s.memory.flink.size", r->prefix);
-    int64_t flink = conf_mem(c, key, -1);
-    if (flink <= 0 && strcmp(r->prefix, "jobmanager") == 0) {
-        int64_t heap = conf_mem(c, "jobmanager.memory.heap.size", -1);
-        if (heap <= 0)
-            heap = conf_mem(c, "jobmanager.heap.size", -1);
-        if (heap > 0)
-            flink = heap + conf_mem(c, "jobmanager.memory.off-heap.size", 128 * MIB);
-    }
-    if (flink <= 0 && strcmp(r->prefix, "taskmanager") == 0) {
-        int64_t task_heap = conf_mem(c, "taskmanager.memory.task.heap.size", -1);
-        int64_t managed = conf_mem(c, "taskmanager.memory.managed.size", -1);
-        if (task_heap > 0 && managed > 0) {
-            /* framework heap + framework off-heap (128m each), network 10% of flink memory */
-            int64_t base = task_heap + managed + 256 * MIB;
-            int64_t network = base / 9;
-            if (network < 64 * MIB)
-                network = 64 * MIB;
-            if (network > 1024 * MIB)
-                network = 1024 * MIB;
-            flink = base + network;
-        }
-    }
-    if (flink <= 0)
-        return strcmp(r->prefix, "jobmanager") == 0 ? 1600 * MIB : 1728 * MIB;
-    snprintf(key, sizeof key, "%s.memory.jvm-metaspace.size", r->prefix);
-    int64_t base = flink + conf_mem(c, key, 256 * MIB);
-    int64_t overhead = base / 9;
-    if (overhead < 192 * MIB)
-        overhead = 192 * MIB;
-    if (overhead > 1024 * MIB)
-        overhead = 1024 * MIB;
-    return base + overhead;
+    return p == FO_FLINK_MEMORY_JOBMANAGER ? 1600 * MIB : 1728 * MIB;
 }
 
 static double role_cpu(const fo_res_ctx *c, const role *r)

@@ -13,9 +13,8 @@
 
 /* The controller's path from a stored object to desired objects: normalise, build the
  * effective configuration, render the file, build the objects. */
-static json_t *desired_for(const char *fixture)
+static json_t *desired_for_object(json_t *obj)
 {
-    json_t *obj = fo_test_load_yaml(fixture);
     fo_err err;
     fo_err_clear(&err);
     ck_assert_int_eq(fo_normalize_resource(obj, NULL, &err), FO_OK);
@@ -41,6 +40,13 @@ static json_t *desired_for(const char *fixture)
     free(text);
     json_decref(cluster);
     json_decref(conf);
+    return objects;
+}
+
+static json_t *desired_for(const char *fixture)
+{
+    json_t *obj = fo_test_load_yaml(fixture);
+    json_t *objects = desired_for_object(obj);
     json_decref(obj);
     return objects;
 }
@@ -144,6 +150,61 @@ START_TEST(standalone_application_gets_a_taskmanager_deployment_and_job_args)
 }
 END_TEST
 
+/* A fixture without the roles' resources, with memory keys in flinkConfiguration instead. */
+static json_t *sized_by_configuration(const char *fixture, const char *const *pairs)
+{
+    json_t *obj = fo_test_load_yaml(fixture);
+    json_t *spec = json_object_get(obj, "spec");
+    const char *roles[] = {"jobManager", "taskManager"};
+    for (int i = 0; i < 2; i++) {
+        json_object_del(json_object_get(spec, roles[i]), "resources");
+        json_object_del(json_object_get(spec, roles[i]), "resource");
+    }
+    json_t *conf = json_object_get(spec, "flinkConfiguration");
+    for (size_t i = 0; pairs[i]; i += 2)
+        json_object_set_new(conf, pairs[i], json_string(pairs[i + 1]));
+    json_t *objects = desired_for_object(obj);
+    json_decref(obj);
+    return objects;
+}
+
+/* Without resources in the spec, the pods get the process size Flink's memory model derives
+ * from the configuration, in MiB rounded down as Flink's deployer does. */
+START_TEST(pods_without_resources_get_what_flinks_memory_model_derives)
+{
+    /* Native: a legacy JobManager heap key is read as the process size. */
+    const char *native[] = {"jobmanager.heap.size", "1600m", NULL};
+    json_t *objects = sized_by_configuration("resources-native-session-ha-ingress.yaml", native);
+    ck_assert_str_eq(fo_json_get_str(main_container(find(objects, "Deployment", "session")),
+                                     "resources.requests.memory"),
+                     "1600Mi");
+    json_decref(objects);
+
+    /* Standalone: the same key is the JobManager's heap (1024m + 128m off-heap + 256m
+     * metaspace + 192m overhead = 1600m). The TaskManager's 512m task heap and 512m managed
+     * memory with 20 % JVM overhead need 2199679441 bytes (network 0.1f / 0.9f of the rest,
+     * overhead 0.2f / 0.8f of Flink memory and metaspace): 2097 MiB. */
+    const char *standalone[] = {"jobmanager.heap.size",
+                                "1024m",
+                                "taskmanager.memory.task.heap.size",
+                                "512m",
+                                "taskmanager.memory.managed.size",
+                                "512m",
+                                "taskmanager.memory.jvm-overhead.fraction",
+                                "0.2",
+                                NULL};
+    objects = sized_by_configuration("resources-standalone-application.yaml", standalone);
+    ck_assert_str_eq(fo_json_get_str(main_container(find(objects, "Deployment", "standalone-app")),
+                                     "resources.requests.memory"),
+                     "1600Mi");
+    ck_assert_str_eq(
+        fo_json_get_str(main_container(find(objects, "Deployment", "standalone-app-taskmanager")),
+                        "resources.requests.memory"),
+        "2097Mi");
+    json_decref(objects);
+}
+END_TEST
+
 START_TEST(ha_session_with_ingress_has_no_internal_service_and_routes_by_path)
 {
     json_t *objects = desired_for("resources-native-session-ha-ingress.yaml");
@@ -240,6 +301,7 @@ int main(void)
     tcase_add_test(tc, native_application_objects_match_the_fixture);
     tcase_add_test(tc, standalone_application_gets_a_taskmanager_deployment_and_job_args);
     tcase_add_test(tc, ha_session_with_ingress_has_no_internal_service_and_routes_by_path);
+    tcase_add_test(tc, pods_without_resources_get_what_flinks_memory_model_derives);
     tcase_add_test(tc, pod_templates_keep_user_parts_and_ship_the_taskmanager_template);
     tcase_add_test(tc, unusable_input_fails_cleanly);
     suite_add_tcase(s, tc);
