@@ -546,6 +546,9 @@ fo_rc fo_informer_start(fo_informer *inf, fo_err *err)
         return fo_err_set(err, FO_EINVAL, "informer %s: already started", inf->name);
     }
     inf->started = true;
+    int64_t now = fo_clock_mono_ms(inf->clock);
+    for (size_t i = 0; i < inf->nrefl; i++)
+        inf->refl[i].contact_lost_ms = now > 0 ? now : 1; /* not yet in contact */
     pthread_mutex_unlock(&inf->mu);
     if (!fo_clock_subscribe(inf->clock, on_tick, inf))
         return fo_err_set(err, FO_ELIMIT, "informer %s: clock listener table full", inf->name);
@@ -624,6 +627,17 @@ static bool synced_locked(fo_informer *inf)
             need = inf->refl[i].sync_seq;
     }
     return inf->delivered_seq >= need;
+}
+
+int64_t fo_informer_out_of_contact_ms(fo_informer *inf)
+{
+    int64_t now = fo_clock_mono_ms(inf->clock), longest = 0;
+    pthread_mutex_lock(&inf->mu);
+    for (size_t i = 0; i < inf->nrefl; i++)
+        if (inf->refl[i].contact_lost_ms && now - inf->refl[i].contact_lost_ms > longest)
+            longest = now - inf->refl[i].contact_lost_ms;
+    pthread_mutex_unlock(&inf->mu);
+    return longest;
 }
 
 bool fo_informer_synced(fo_informer *inf)

@@ -31,6 +31,11 @@ struct fo_informer_reflector {
     char rv[128];      /* last resourceVersion seen */
     fo_backoff backoff;
     unsigned rng;
+    /* When this reflector lost the API server (a failed list, a watch that broke or could
+     * not open), by inf->clock's monotonic ms; 0 while in contact (its last list worked, or
+     * its watch is open). Set at start: before the first list it has not been in contact.
+     * Under inf->mu. */
+    int64_t contact_lost_ms;
 };
 
 struct fo_informer {

@@ -49,6 +49,20 @@ static void fill_type(json_t *list)
     }
 }
 
+/* Contact with the API server, for fo_informer_out_of_contact_ms. */
+static void set_contact(struct fo_informer_reflector *r, bool in_contact)
+{
+    fo_informer *inf = r->inf;
+    pthread_mutex_lock(&inf->mu);
+    if (in_contact) {
+        r->contact_lost_ms = 0;
+    } else if (!r->contact_lost_ms) {
+        int64_t now = fo_clock_mono_ms(inf->clock);
+        r->contact_lost_ms = now > 0 ? now : 1;
+    }
+    pthread_mutex_unlock(&inf->mu);
+}
+
 static fo_rc do_list(struct fo_informer_reflector *r, bool after_gone)
 {
     fo_informer *inf = r->inf;
@@ -61,6 +75,7 @@ static fo_rc do_list(struct fo_informer_reflector *r, bool after_gone)
     fo_rc rc = fo_kube_list_all(inf->kc, &ref, &lo, &list, &err);
     if (rc != FO_OK) {
         fo_log_warn("informer %s (%s): list failed: %s", inf->name, where(r), err.message);
+        set_contact(r, false);
         return rc;
     }
     const char *rv = fo_json_get_str(list, "metadata.resourceVersion");
@@ -70,6 +85,7 @@ static fo_rc do_list(struct fo_informer_reflector *r, bool after_gone)
         return FO_EPROTO;
     }
     snprintf(r->rv, sizeof r->rv, "%s", rv);
+    set_contact(r, true);
     fill_type(list);
     /* Counted before the handlers hear of it: whoever saw the list's changes also sees the
      * list in the stats. */
@@ -126,6 +142,12 @@ static fo_rc on_event(void *ctx, fo_watch_type type, json_t *object, fo_err *err
     return FO_OK;
 }
 
+static void on_watch_open(void *ctx)
+{
+    struct watch_state *ws = ctx;
+    set_contact(ws->r, true);
+}
+
 /* One watch from r->rv. FO_OK when the server ended it normally after a while. */
 static fo_rc do_watch(struct fo_informer_reflector *r)
 {
@@ -138,7 +160,8 @@ static fo_rc do_watch(struct fo_informer_reflector *r)
                              .label_selector = inf->label_selector,
                              .allow_bookmarks = true,
                              .timeout_s = timeout_s,
-                             .object_filter = fo_informer_watch_filter(inf)};
+                             .object_filter = fo_informer_watch_filter(inf),
+                             .on_open = on_watch_open};
     struct watch_state ws = {.r = r};
     fo_err err;
     fo_informer_count(inf, &inf->stats.watches);
@@ -146,8 +169,11 @@ static fo_rc do_watch(struct fo_informer_reflector *r)
     fo_rc rc = fo_kube_watch(inf->kc, &ref, &wo, on_event, &ws, &inf->stop_flag, &err);
     if (rc == FO_OK && ws.events == 0 && fo_clock_real_mono_ns() - t0 < SHORT_WATCH_NS) {
         fo_log_warn("informer %s (%s): watch ended at once without events", inf->name, where(r));
+        set_contact(r, false);
         return FO_EUNAVAIL;
     }
+    if (rc != FO_OK && rc != FO_ESHUTDOWN && rc != FO_EGONE)
+        set_contact(r, false);
     if (rc != FO_OK && rc != FO_ESHUTDOWN && rc != FO_EGONE)
         fo_log_warn("informer %s (%s): watch from %s ended: %s", inf->name, where(r), r->rv,
                     err.message);

@@ -165,6 +165,9 @@ typedef struct fo_kube_watch_opts {
     /* How each event's object is read (fo_watch_parser_set_object_filter): what is left out,
      * and the weight past which it arrives as its stub. NULL = whole. */
     const fo_json_read_filter *object_filter;
+    /* Called (with the event callback's ctx) once the server accepted the watch (a 2xx
+     * answer), before any event: the stream is open. NULL = not told. */
+    void (*on_open)(void *ctx);
 } fo_kube_watch_opts;
 
 /* Watch the collection of ref, calling fn for every ADDED, MODIFIED, DELETED and BOOKMARK

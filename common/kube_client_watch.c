@@ -20,6 +20,7 @@
 struct watch_ctx {
     fo_watch_parser *parser;
     fo_watch_event_fn fn;
+    void (*on_open)(void *ctx);
     void *ctx;
     const char *what;
     int status;
@@ -40,6 +41,8 @@ static bool on_head(void *ctx, const fo_http_head *head)
 {
     struct watch_ctx *w = ctx;
     w->status = head->status;
+    if (w->status >= 200 && w->status < 300 && w->on_open)
+        w->on_open(w->ctx);
     return true;
 }
 
@@ -68,7 +71,7 @@ fo_rc fo_kube_watch(fo_kube_client *kc, const fo_kube_ref *ref, const fo_kube_wa
     coll.subresource = NULL;
     char what[512];
     fo_kube_describe("watch", &coll, what, sizeof what);
-    struct watch_ctx w = {.fn = fn, .ctx = ctx, .what = what};
+    struct watch_ctx w = {.fn = fn, .on_open = opts->on_open, .ctx = ctx, .what = what};
     fo_strbuf_init(&w.error_body, MAX_WATCH_ERROR_BODY);
     fo_strbuf url;
     fo_strbuf_init(&url, FO_KUBE_MAX_URL);

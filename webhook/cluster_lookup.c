@@ -12,10 +12,16 @@
 #include "common/kube_oversized.h"
 #include "common/log.h"
 
-/* How long a lookup waits for the first list of FlinkDeployments. The watch starts with the
- * first session-job check, which should still see the clusters; the API server gives the
- * whole webhook call 5 s (manifests/base/webhook-configurations.yaml). */
+/* How long lookups wait for the first list of FlinkDeployments, counted from the start of the
+ * watch (not per lookup: without API access every check would hold a worker that long, and a
+ * few concurrent ones would pass the API server's 5 s for the whole call,
+ * manifests/base/webhook-configurations.yaml). The watch starts with the first session-job
+ * check, which should still see the clusters. */
 #define FIRST_SYNC_WAIT_MS 2000
+/* A cache out of contact with the API server longer than stale_after_ms (by default twice the
+ * informer's longest backoff) may be stale: its clusters are looked up as unknown, which
+ * admits the job, as without API access, instead of judging it against an old copy. */
+#define DEFAULT_STALE_AFTER_MS 60000
 /* After the watch could not be started (out of memory, bad client settings), try again on a
  * lookup this much later. */
 #define RETRY_START_MS 30000
@@ -25,10 +31,14 @@ struct fo_wh_cluster_lookup {
     pthread_mutex_t mu; /* guards the fields below */
     fo_kube_client *kc;
     fo_informer *inf;
+    int64_t stale_after_ms;
+    int64_t started_ms;   /* when inf started (monotonic) */
     int64_t failed_at_ms; /* last failed start (monotonic), 0 = none */
+    bool stale;           /* last lookup found the cache out of contact (logged once) */
 };
 
-fo_wh_cluster_lookup *fo_wh_cluster_lookup_start(const char *kubeconfig, fo_err *err)
+fo_wh_cluster_lookup *fo_wh_cluster_lookup_start(const char *kubeconfig, int64_t stale_after_ms,
+                                                 fo_err *err)
 {
     fo_wh_cluster_lookup *cl = calloc(1, sizeof *cl);
     if (!cl) {
@@ -36,6 +46,7 @@ fo_wh_cluster_lookup *fo_wh_cluster_lookup_start(const char *kubeconfig, fo_err 
         return NULL;
     }
     pthread_mutex_init(&cl->mu, NULL);
+    cl->stale_after_ms = stale_after_ms > 0 ? stale_after_ms : DEFAULT_STALE_AFTER_MS;
     fo_kube_config_opts co = {.kubeconfig = kubeconfig};
     cl->cfg = fo_kube_config_load(&co, err);
     if (!cl->cfg) {
@@ -102,19 +113,52 @@ static fo_informer *informer(fo_wh_cluster_lookup *cl)
         return NULL;
     }
     cl->inf = inf;
+    cl->started_ms = now;
     fo_log_info("watching FlinkDeployments for session-job checks");
     return inf;
 }
 
-long fo_wh_cluster_lookup_cached(void *ctx)
+void fo_wh_cluster_lookup_health(void *ctx, fo_wh_lookup_health *out)
 {
     fo_wh_cluster_lookup *cl = ctx;
+    *out = (fo_wh_lookup_health){FO_WH_LOOKUP_IDLE, 0, 0};
     if (!cl)
-        return 0;
+        return;
     pthread_mutex_lock(&cl->mu);
-    long n = cl->inf ? (long)fo_informer_len(cl->inf) : 0;
+    fo_informer *inf = cl->inf;
     pthread_mutex_unlock(&cl->mu);
-    return n;
+    if (!inf) /* set once, freed only with cl */
+        return;
+    out->cached = (long)fo_informer_len(inf);
+    out->out_of_contact_ms = fo_informer_out_of_contact_ms(inf);
+    out->state = !fo_informer_synced(inf)                  ? FO_WH_LOOKUP_SYNCING
+                 : out->out_of_contact_ms > cl->stale_after_ms ? FO_WH_LOOKUP_STALE
+                                                           : FO_WH_LOOKUP_SYNCED;
+}
+
+const char *fo_wh_lookup_state_name(fo_wh_lookup_state s)
+{
+    static const char *const names[] = {"idle", "syncing", "synced", "stale"};
+    return s >= 0 && s <= FO_WH_LOOKUP_STALE ? names[s] : "unknown";
+}
+
+/* Whether the cache may be used, logging when that changes. */
+static bool fresh_enough(fo_wh_cluster_lookup *cl, fo_informer *inf)
+{
+    int64_t away = fo_informer_out_of_contact_ms(inf);
+    bool stale = away > cl->stale_after_ms;
+    pthread_mutex_lock(&cl->mu);
+    bool changed = stale != cl->stale;
+    cl->stale = stale;
+    pthread_mutex_unlock(&cl->mu);
+    if (changed && stale)
+        fo_log_warn("FlinkDeployments not heard from the API server for %lld s: session-job "
+                    "checks that need the target cluster are skipped until the watch is back",
+                    (long long)(away / 1000));
+    else if (changed)
+        fo_log_info("the watch of FlinkDeployments is back: session-job checks see the target "
+                    "cluster again");
+    return !stale;
 }
 
 json_t *fo_wh_cluster_lookup_get(void *ctx, const char *ns, const char *name)
@@ -128,13 +172,17 @@ json_t *fo_wh_cluster_lookup_get(void *ctx, const char *ns, const char *name)
     bool paused = fo_json_arena_pause();
     fo_informer *inf = informer(cl);
     fo_json_arena_resume(paused);
+    int64_t waited = fo_clock_mono_ms(fo_clock_real()) - cl->started_ms;
     pthread_mutex_unlock(&cl->mu);
     if (!inf)
         return NULL;
     /* Until the first list is in, a cluster is "not known yet", which admits the job as an
-     * unknown cluster would (reference b.4); the first checks wait a little for it. */
-    if (!fo_informer_synced(inf))
-        fo_informer_wait_synced(inf, FIRST_SYNC_WAIT_MS);
+     * unknown cluster would (reference b.4); the checks of the watch's first 2 s wait for
+     * it. */
+    if (!fo_informer_synced(inf) && waited < FIRST_SYNC_WAIT_MS)
+        fo_informer_wait_synced(inf, FIRST_SYNC_WAIT_MS - waited);
+    if (!fresh_enough(cl, inf))
+        return NULL;
     json_t *obj = fo_informer_get(inf, ns, name);
     if (obj && fo_kube_oversized(obj)) { /* its spec was not kept: as if unknown */
         json_decref(obj);

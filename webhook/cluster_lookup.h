@@ -9,7 +9,9 @@
  * The watch (an informer over every namespace) starts with the first lookup, not at start:
  * a webhook that never sees a session job never opens an API connection, initialises no
  * HTTP client and caches no FlinkDeployment (docs/performance.md has the resident memory
- * this saves). The first lookups wait up to 2 s for the first list. Thread-safe. */
+ * this saves). Lookups wait for the first list up to 2 s after the watch started, then treat
+ * clusters not listed yet as unknown; a cache out of contact with the API server for longer
+ * than stale_after_ms is not used (unknown) until the watch is back. Thread-safe. */
 
 #include <jansson.h>
 
@@ -18,9 +20,11 @@
 typedef struct fo_wh_cluster_lookup fo_wh_cluster_lookup;
 
 /* Prepare to look up FlinkDeployments with kubeconfig (NULL: $KUBECONFIG, in-cluster,
- * ~/.kube/config, in that order): reads the configuration only. NULL with err when there is no
- * usable API access. */
-fo_wh_cluster_lookup *fo_wh_cluster_lookup_start(const char *kubeconfig, fo_err *err);
+ * ~/.kube/config, in that order): reads the configuration only. stale_after_ms: how long the
+ * watch may be out of contact with the API server before its cache is not used (0: 60 s).
+ * NULL with err when there is no usable API access. */
+fo_wh_cluster_lookup *fo_wh_cluster_lookup_start(const char *kubeconfig, int64_t stale_after_ms,
+                                                 fo_err *err);
 
 /* Stop and free. NULL ok. */
 void fo_wh_cluster_lookup_stop(fo_wh_cluster_lookup *cl);
@@ -29,8 +33,23 @@ void fo_wh_cluster_lookup_stop(fo_wh_cluster_lookup *cl);
  * ns/name as a new reference, or NULL when it does not exist. */
 json_t *fo_wh_cluster_lookup_get(void *ctx, const char *ns, const char *name);
 
-/* How many FlinkDeployments the lookup keeps (ctx is the lookup): 0 until the first lookup
- * starts the watch. For the webhook's metrics. */
-long fo_wh_cluster_lookup_cached(void *ctx);
+typedef enum fo_wh_lookup_state {
+    FO_WH_LOOKUP_IDLE,    /* no session-job check yet: no watch */
+    FO_WH_LOOKUP_SYNCING, /* watching, the first list not in yet: clusters are unknown */
+    FO_WH_LOOKUP_SYNCED,  /* in use */
+    FO_WH_LOOKUP_STALE,   /* out of contact past stale_after_ms: clusters are unknown */
+} fo_wh_lookup_state;
+
+typedef struct fo_wh_lookup_health {
+    fo_wh_lookup_state state;
+    long cached;               /* FlinkDeployments kept */
+    int64_t out_of_contact_ms; /* fo_informer_out_of_contact_ms; 0 while in contact */
+} fo_wh_lookup_health;
+
+/* The lookup's state (ctx is the lookup), for /readyz and /metrics. Thread-safe. */
+void fo_wh_cluster_lookup_health(void *ctx, fo_wh_lookup_health *out);
+
+/* "idle", "syncing", "synced", "stale". */
+const char *fo_wh_lookup_state_name(fo_wh_lookup_state s);
 
 #endif

@@ -23,6 +23,9 @@ static const char usage_text[] =
     "                        (not ready; each connection closed after its next answer)\n"
     "  --reconcile-interval D the controller's --observe-interval  FLINKOP_RECONCILE_INTERVAL\n"
     "                        (15s): the least autoscaler metrics.window\n"
+    "  --cluster-cache-stale-after D                      FLINKOP_CLUSTER_CACHE_STALE_AFTER\n"
+    "                        (60s) session-job checks skip the target cluster once the watch\n"
+    "                        of FlinkDeployments has failed this long\n"
     "  --check-defaults FILE check a cluster defaults file and exit (0: it loads; 1: the\n"
     "                        problems are printed), e.g. before an upgrade\n";
 
@@ -59,6 +62,7 @@ fo_rc fo_wh_config_parse(int argc, char **argv, fo_wh_config *c, bool *help, fo_
     c->port = 9443;
     c->log_level = FO_LOG_INFO;
     c->reconcile_interval_ms = FO_WH_DEFAULT_RECONCILE_INTERVAL_MS;
+    c->cluster_cache_stale_after_ms = FO_WH_DEFAULT_CLUSTER_CACHE_STALE_AFTER_MS;
     const char *port = env("FLINKOP_PORT");
     c->tls_cert = env("FLINKOP_TLS_CERT");
     c->tls_key = env("FLINKOP_TLS_KEY");
@@ -70,6 +74,8 @@ fo_rc fo_wh_config_parse(int argc, char **argv, fo_wh_config *c, bool *help, fo_
     const char *delay = env("FLINKOP_SHUTDOWN_DELAY");
     const char *interval = env("FLINKOP_RECONCILE_INTERVAL");
     const char *interval_from = "FLINKOP_RECONCILE_INTERVAL";
+    const char *stale = env("FLINKOP_CLUSTER_CACHE_STALE_AFTER");
+    const char *stale_from = "FLINKOP_CLUSTER_CACHE_STALE_AFTER";
     const char *port_from = "FLINKOP_PORT", *delay_from = "FLINKOP_SHUTDOWN_DELAY";
     const char *level_from = "FLINKOP_LOG_LEVEL", *bind_from = "FLINKOP_BIND_ADDRESS";
     const char *kubeconfig_from = "FLINKOP_KUBECONFIG", *plain_from = "FLINKOP_PLAIN_HTTP";
@@ -85,6 +91,7 @@ fo_rc fo_wh_config_parse(int argc, char **argv, fo_wh_config *c, bool *help, fo_
         {"shutdown-delay", required_argument, NULL, 'D'},
         {"check-defaults", required_argument, NULL, 'C'},
         {"reconcile-interval", required_argument, NULL, 'R'},
+        {"cluster-cache-stale-after", required_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -111,6 +118,7 @@ fo_rc fo_wh_config_parse(int argc, char **argv, fo_wh_config *c, bool *help, fo_
         case 'D': delay = optarg; delay_from = "--shutdown-delay"; break;
         case 'C': c->check_defaults = optarg; break;
         case 'R': interval = optarg; interval_from = "--reconcile-interval"; break;
+        case 'S': stale = optarg; stale_from = "--cluster-cache-stale-after"; break;
         case 'h': *help = true; return FO_OK;
         default:
             return fo_err_set(err, FO_EINVAL, "unknown option or missing value: %s (see --help)",
@@ -133,6 +141,12 @@ fo_rc fo_wh_config_parse(int argc, char **argv, fo_wh_config *c, bool *help, fo_
                      c->reconcile_interval_ms < 100))
         return fo_err_set(err, FO_EINVAL, "%s: %s", interval_from,
                           why.message[0] ? why.message : "must be at least 100ms");
+    fo_err_clear(&why);
+    if (stale &&
+        (fo_go_duration_parse(stale, &c->cluster_cache_stale_after_ms, &why) != FO_OK ||
+         c->cluster_cache_stale_after_ms < 1000))
+        return fo_err_set(err, FO_EINVAL, "%s: %s", stale_from,
+                          why.message[0] ? why.message : "must be at least 1s");
     if (level && !fo_log_parse_level(level, &c->log_level))
         return fo_err_set(err, FO_EINVAL, "%s: %s is not debug, info, warn or error", level_from,
                           level);

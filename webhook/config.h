@@ -7,11 +7,11 @@
  *   --port N (9443; 0: any)   --tls-cert FILE   --tls-key FILE   --defaults FILE
  *   --kubeconfig FILE   --log-level LEVEL   --bind-address ADDR (0.0.0.0)
  *   --plain-http[=BOOL]   --shutdown-delay SEC   --reconcile-interval D (15s)
- *   --check-defaults FILE   --help
+ *   --cluster-cache-stale-after D (60s)   --check-defaults FILE   --help
  *
  * FLINKOP_PORT, FLINKOP_TLS_CERT, FLINKOP_TLS_KEY, FLINKOP_DEFAULTS, FLINKOP_KUBECONFIG,
  * FLINKOP_LOG_LEVEL, FLINKOP_BIND_ADDRESS, FLINKOP_PLAIN_HTTP=BOOL, FLINKOP_SHUTDOWN_DELAY,
- * FLINKOP_RECONCILE_INTERVAL.
+ * FLINKOP_RECONCILE_INTERVAL, FLINKOP_CLUSTER_CACHE_STALE_AFTER.
  * A BOOL is true, false, 1, 0, yes or no (any case); --plain-http alone means true, as for
  * Kubernetes components, and it takes =BOOL or (unlike theirs) the next argument when that is
  * no flag. Kept apart from main so that the install
@@ -28,6 +28,9 @@
 #define FO_WH_MAX_SHUTDOWN_DELAY_S 300
 /* --reconcile-interval when not given: the controller's default --observe-interval. */
 #define FO_WH_DEFAULT_RECONCILE_INTERVAL_MS 15000
+/* --cluster-cache-stale-after when not given: twice the watch's longest retry backoff, so one
+ * failed retry does not count. */
+#define FO_WH_DEFAULT_CLUSTER_CACHE_STALE_AFTER_MS 60000
 
 typedef struct fo_wh_config {
     int port;
@@ -38,6 +41,9 @@ typedef struct fo_wh_config {
     /* the controller's --observe-interval, which the autoscaler's metrics.window must not be
      * below (common/validate_autoscaler.c) unless a resource sets its own */
     int64_t reconcile_interval_ms;
+    /* how long the watch of FlinkDeployments may fail before session-job checks stop using
+     * what it holds (webhook/cluster_lookup.h) */
+    int64_t cluster_cache_stale_after_ms;
     fo_log_level log_level;
 } fo_wh_config;
 

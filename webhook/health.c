@@ -34,6 +34,17 @@ void fo_webhook_readyz(fo_webhook *wh, fo_http_response *resp)
     const char *status = !ready ? "not ready" : ok ? "ready" : "degraded";
     json_t *body = json_pack("{s:s, s:b, s:o?}", "status", status, "degraded", !ok, "defaults",
                              defaults);
+    /* The session-job checks' view of the cluster: reported, never a reason to be unready
+     * (the checks are skipped while it is not usable). */
+    if (body && wh->opts.lookup_health) {
+        fo_wh_lookup_health h;
+        wh->opts.lookup_health(wh->opts.lookup_ctx, &h);
+        json_object_set_new(body, "clusterLookup",
+                            json_pack("{s:s, s:I, s:I}", "state", fo_wh_lookup_state_name(h.state),
+                                      "cachedFlinkDeployments", (json_int_t)h.cached,
+                                      "outOfContactSeconds",
+                                      (json_int_t)(h.out_of_contact_ms / 1000)));
+    }
     fo_http_response_json(resp, ready ? 200 : 503, body);
     json_decref(body);
 }
@@ -45,9 +56,15 @@ void fo_webhook_render_metrics(fo_webhook *wh, fo_http_response *resp)
         fo_gauge_set(wh->connections, (double)fo_httpd_connections(srv), NULL);
         fo_gauge_set(wh->held_bytes, (double)fo_httpd_bodies_held(srv), NULL);
     }
-    if (wh->cached_deployments)
-        fo_gauge_set(wh->cached_deployments,
-                     (double)wh->opts.cached_deployments(wh->opts.lookup_ctx), NULL);
+    if (wh->opts.lookup_health) {
+        fo_wh_lookup_health h;
+        wh->opts.lookup_health(wh->opts.lookup_ctx, &h);
+        fo_gauge_set(wh->cached_deployments, (double)h.cached, NULL);
+        fo_gauge_set(wh->lookup_out_of_contact, (double)h.out_of_contact_ms / 1000.0, NULL);
+        for (int s = FO_WH_LOOKUP_IDLE; s <= FO_WH_LOOKUP_STALE; s++)
+            fo_gauge_set(wh->lookup_state, s == (int)h.state ? 1 : 0,
+                         (const char *[]){fo_wh_lookup_state_name((fo_wh_lookup_state)s)});
+    }
     char *text = fo_metrics_render(wh->metrics);
     if (!text) {
         fo_webhook_status(resp, 500, "InternalError", "cannot render metrics");

@@ -116,7 +116,7 @@ int main(int argc, char **argv)
                     "API server calls webhooks over HTTPS");
     }
 
-    lookup = fo_wh_cluster_lookup_start(c.kubeconfig, &err);
+    lookup = fo_wh_cluster_lookup_start(c.kubeconfig, c.cluster_cache_stale_after_ms, &err);
     if (!lookup)
         fo_log_warn("no API access (%s): session-job checks that need the target cluster are "
                     "skipped",
@@ -126,7 +126,7 @@ int main(int argc, char **argv)
         .defaults_path = c.defaults,
         .lookup_deployment = lookup ? fo_wh_cluster_lookup_get : NULL,
         .resolve_host = fo_wh_resolve_host,
-        .cached_deployments = lookup ? fo_wh_cluster_lookup_cached : NULL,
+        .lookup_health = lookup ? fo_wh_cluster_lookup_health : NULL,
         .lookup_ctx = lookup,
         .reconcile_interval_ms = c.reconcile_interval_ms,
     };

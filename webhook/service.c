@@ -51,12 +51,24 @@ static void register_metrics(fo_webhook *wh)
         "Bytes of request bodies and answers held now; requests that would pass the bound get 429 "
         "(requests_total verdict busy).",
         0, NULL);
-    if (wh->opts.cached_deployments)
+    if (wh->opts.lookup_health) {
         wh->cached_deployments = fo_metrics_gauge(
             m, "flinkop_webhook_cached_flinkdeployments",
             "FlinkDeployments kept for the session-job checks (name, job, flinkConfiguration, "
             "flinkVersion of each; 0 until the first check starts the watch).",
             0, NULL);
+        wh->lookup_state = fo_metrics_gauge(
+            m, "flinkop_webhook_cluster_lookup_state",
+            "1 for the state of the FlinkDeployment watch behind the session-job checks: idle "
+            "(no check yet), syncing, synced, stale (out of contact past "
+            "--cluster-cache-stale-after: checks skipped).",
+            1, (const char *[]){"state"});
+        wh->lookup_out_of_contact = fo_metrics_gauge(
+            m, "flinkop_webhook_cluster_lookup_out_of_contact_seconds",
+            "How long the FlinkDeployment watch has been unable to list or watch (0 while in "
+            "contact).",
+            0, NULL);
+    }
     fo_gauge_set(wh->defaults_degraded, 0, NULL);
 }
 

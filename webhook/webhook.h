@@ -29,6 +29,7 @@
 #include "common/metrics.h"
 #include "common/rc.h"
 #include "common/validate.h"
+#include "webhook/cluster_lookup.h"
 
 /* How main.c serves the webhook (common/httpd options); the benchmark's bare responder serves
  * with the same ones, so that its figures are the server loop's cost and nothing more. */
@@ -101,8 +102,9 @@ typedef struct fo_webhook_opts {
     json_t *(*lookup_deployment)(void *ctx, const char *ns, const char *name);
     /* Restricted-host checks of jar URIs (NULL = skipped). Must be time-bounded. */
     int (*resolve_host)(void *ctx, const char *host, char out[][64], int max);
-    /* How many FlinkDeployments the lookup keeps, for /metrics (NULL = no such gauge). */
-    long (*cached_deployments)(void *ctx);
+    /* The lookup's state (fo_wh_cluster_lookup_health), for /readyz and /metrics (NULL = no
+     * lookup: nothing reported). */
+    void (*lookup_health)(void *ctx, fo_wh_lookup_health *out);
     void *lookup_ctx;
     /* The controller's observe interval (the least autoscaler metrics.window); 0: the rule's
      * own default, Apache's 1 min. */

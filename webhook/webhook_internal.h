@@ -36,7 +36,8 @@ struct fo_webhook {
     fo_counter *tls_reloads;     /* result */
     fo_gauge *connections;
     fo_gauge *held_bytes;
-    fo_gauge *cached_deployments; /* NULL without opts.cached_deployments */
+    /* NULL without opts.lookup_health: */
+    fo_gauge *cached_deployments, *lookup_state, *lookup_out_of_contact;
 };
 
 /* A new reference to the defaults served now (never NULL). */

@@ -415,6 +415,37 @@ START_TEST(relists_after_410_and_emits_the_differences)
 }
 END_TEST
 
+/* Poll until the informer's out-of-contact time satisfies want (> 0, or == 0). */
+static bool wait_contact(fo_informer *inf, bool out_of_contact)
+{
+    for (int waited = 0; waited < CONVERGE_MS; waited += 5) {
+        if ((fo_informer_out_of_contact_ms(inf) > 0) == out_of_contact)
+            return true;
+        nanosleep(&(struct timespec){.tv_nsec = 5 * 1000 * 1000}, NULL);
+    }
+    return false;
+}
+
+/* 0 while the watch is open; counting from the first refusal while the server refuses lists
+ * and watches (a cache a reader may no longer trust); 0 again once a watch is open. */
+START_TEST(reports_how_long_it_has_been_out_of_contact)
+{
+    fo_informer *inf = start_informer(NULL, NULL);
+    wait_watching(1);
+    ck_assert_int_eq(fo_informer_out_of_contact_ms(inf), 0);
+    control("POST", "/fake/faults",
+            "{\"count\":-1,\"code\":403,\"method\":\"GET\",\"pathPrefix\":\"/api/v1/\"}");
+    control("POST", "/fake/drop-watches", NULL);
+    ck_assert(wait_contact(inf, true));
+    nanosleep(&(struct timespec){.tv_nsec = 300 * 1000 * 1000}, NULL);
+    ck_assert_int_ge(fo_informer_out_of_contact_ms(inf), 300); /* it keeps counting */
+    control("DELETE", "/fake/faults", NULL);
+    ck_assert(wait_contact(inf, false));
+    wait_watching(1);
+    fo_informer_free(inf);
+}
+END_TEST
+
 START_TEST(rides_out_bursts_of_server_errors)
 {
     put_cm("default", "before", "v", "a", NULL);
@@ -873,6 +904,7 @@ static Suite *suite(void)
     tcase_add_test(tc, objects_past_the_weight_bound_are_cached_as_stubs_from_lists_and_watches);
     tcase_add_test(tc, an_answer_to_a_write_is_read_as_the_cache_holds_the_object);
     tcase_add_test(tc, bad_options_are_refused);
+    tcase_add_test(tc, reports_how_long_it_has_been_out_of_contact);
     suite_add_tcase(s, tc);
     return s;
 }

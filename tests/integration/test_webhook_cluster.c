@@ -98,7 +98,9 @@ static void install_crd(fo_fake_apiserver *fa)
     free(text);
 }
 
-START_TEST(session_job_checks_see_the_target_cluster_through_the_watch)
+/* The fake API server with the FlinkDeployment CRD, the namespace flink-jobs and, in it, an
+ * application cluster (it has a job) named like the session job's target. */
+static fo_fake_apiserver *start_cluster_world(void)
 {
     fo_err err;
     fo_err_clear(&err);
@@ -110,11 +112,61 @@ START_TEST(session_job_checks_see_the_target_cluster_through_the_watch)
                            "metadata", "name", "flink-jobs");
     call_ok(fa, "/api/v1/namespaces", ns);
     json_decref(ns);
-    /* an application cluster (it has a job) named like the session job's target */
     json_t *app = fo_test_load_yaml("admission-flinkdeployment-basic.yaml");
     json_object_set_new(json_object_get(app, "metadata"), "name",
                         json_string("session-cluster"));
     call_ok(fa, "/apis/flink.apache.org/v1beta1/namespaces/flink-jobs/flinkdeployments", app);
+    json_decref(app);
+    return fa;
+}
+
+/* flinkop-webhook over plain HTTP on a free port (*port) with a kubeconfig for fa, written
+ * in dir, and the extra arguments (NULL-terminated, at most 4); its log in dir. */
+static pid_t start_webhook(fo_fake_apiserver *fa, const char *dir, const char *const *extra,
+                           int *port)
+{
+    char kubeconfig[600], log[600], text[1024];
+    snprintf(kubeconfig, sizeof kubeconfig, "%s/kubeconfig", dir);
+    snprintf(log, sizeof log, "%s/webhook.log", dir);
+    snprintf(text, sizeof text,
+             "apiVersion: v1\nkind: Config\nclusters:\n- name: fake\n  cluster:\n"
+             "    server: http://127.0.0.1:%d\nusers:\n- name: tester\n  user: {}\n"
+             "contexts:\n- name: fake\n  context: {cluster: fake, user: tester}\n"
+             "current-context: fake\n",
+             fo_fake_apiserver_port(fa));
+    fo_test_write_file(kubeconfig, text);
+    *port = fo_test_free_port();
+    char portstr[16];
+    snprintf(portstr, sizeof portstr, "%d", *port);
+    char *bin = fo_test_bin_path("flinkop-webhook");
+    char *argv[14] = {bin,         "--plain-http", "--port",     portstr, "--bind-address",
+                      "127.0.0.1", "--kubeconfig", kubeconfig};
+    size_t n = 8;
+    for (size_t i = 0; extra && extra[i] && n + 1 < sizeof argv / sizeof argv[0]; i++)
+        argv[n++] = (char *)extra[i];
+    pid_t pid = fo_test_spawn(argv, log);
+    free(bin);
+    ck_assert(fo_test_wait_port(*port, 30000));
+    return pid;
+}
+
+/* The session job of the fixture, with an address literal for its jar (TEST-NET-3, RFC 5737:
+ * public, not restricted), which keeps DNS, which this sandbox may not have, out of the
+ * verdict. */
+static json_t *session_job(void)
+{
+    json_t *job = fo_test_load_yaml("admission-flinksessionjob-basic.yaml");
+    json_object_set_new(json_object_get(job, "spec"), "job",
+                        json_pack("{s:s, s:i, s:s}", "jarURI",
+                                  "https://203.0.113.10/jobs/state-machine.jar", "parallelism", 2,
+                                  "upgradeMode", "stateless"));
+    return job;
+}
+
+START_TEST(session_job_checks_see_the_target_cluster_through_the_watch)
+{
+    fo_fake_apiserver *fa = start_cluster_world();
+    json_t *app = fo_test_load_yaml("admission-flinkdeployment-basic.yaml");
     /* a session cluster (no job) whose Flink configuration gives the checkpoint and savepoint
      * directories a savepoint-mode job needs (the checks layer the cluster's configuration
      * under the job's, so the webhook's cache must keep it) */
@@ -141,34 +193,9 @@ START_TEST(session_job_checks_see_the_target_cluster_through_the_watch)
     json_decref(app);
 
     char *dir = fo_test_mkdtemp();
-    char kubeconfig[600], log[600];
-    snprintf(kubeconfig, sizeof kubeconfig, "%s/kubeconfig", dir);
-    snprintf(log, sizeof log, "%s/webhook.log", dir);
-    char text[1024];
-    snprintf(text, sizeof text,
-             "apiVersion: v1\nkind: Config\nclusters:\n- name: fake\n  cluster:\n"
-             "    server: http://127.0.0.1:%d\nusers:\n- name: tester\n  user: {}\n"
-             "contexts:\n- name: fake\n  context: {cluster: fake, user: tester}\n"
-             "current-context: fake\n",
-             fo_fake_apiserver_port(fa));
-    fo_test_write_file(kubeconfig, text);
-
-    int port = fo_test_free_port();
-    char portstr[16];
-    snprintf(portstr, sizeof portstr, "%d", port);
-    char *bin = fo_test_bin_path("flinkop-webhook");
-    char *argv[] = {bin,          "--plain-http", "--port",     portstr, "--bind-address",
-                    "127.0.0.1", "--kubeconfig", kubeconfig, NULL};
-    pid_t pid = fo_test_spawn(argv, log);
-    ck_assert(fo_test_wait_port(port, 30000));
-
-    json_t *job = fo_test_load_yaml("admission-flinksessionjob-basic.yaml");
-    /* An address literal (TEST-NET-3, RFC 5737: public, not restricted) keeps DNS, which this
-     * sandbox may not have, out of the verdict. */
-    json_object_set_new(json_object_get(job, "spec"), "job",
-                        json_pack("{s:s, s:i, s:s}", "jarURI",
-                                  "https://203.0.113.10/jobs/state-machine.jar", "parallelism", 2,
-                                  "upgradeMode", "stateless"));
+    int port = 0;
+    pid_t pid = start_webhook(fa, dir, NULL, &port);
+    json_t *job = session_job();
     char msg[1024] = "";
     /* the watch fills the cache shortly after start; until then the cluster is unknown */
     bool denied = false;
@@ -220,7 +247,120 @@ START_TEST(session_job_checks_see_the_target_cluster_through_the_watch)
     int status = fo_test_stop(pid, SIGTERM, 20000);
     ck_assert(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
     json_decref(job);
-    free(bin);
+    fo_test_rmdir(dir);
+    free(dir);
+    fo_fake_apiserver_stop(fa);
+}
+END_TEST
+
+/* GET path from the webhook; the body (caller frees). */
+static char *get_text(int port, const char *path)
+{
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+    fo_strbuf out;
+    fo_strbuf_init(&out, 0);
+    CURL *c = curl_easy_init();
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    ck_assert_int_eq(curl_easy_perform(c), CURLE_OK);
+    curl_easy_cleanup(c);
+    fo_strbuf_append(&out, "", 0);
+    return fo_strbuf_take(&out);
+}
+
+static const char *lookup_state(int port, char *buf, size_t cap)
+{
+    char *text = get_text(port, "/readyz");
+    json_t *doc = json_loads(text, 0, NULL);
+    const char *st = fo_json_get_str(doc, "clusterLookup.state");
+    snprintf(buf, cap, "%s", st ? st : "(none)");
+    json_decref(doc);
+    free(text);
+    return buf;
+}
+
+static void fault(fo_fake_apiserver *fa, const char *method, const char *body)
+{
+    json_t *b = body ? json_loads(body, 0, NULL) : NULL;
+    int st = fo_fake_apiserver_call(fa, method, "/fake/faults", NULL, b, NULL, NULL);
+    ck_assert_int_lt(st, 300);
+    json_decref(b);
+}
+
+/* Poll a session-job verdict until it is want (30 s at most). */
+static bool wait_verdict(int port, const json_t *job, bool want)
+{
+    char msg[1024];
+    for (int i = 0; i < 300; i++) {
+        if (validate_job(port, job, msg, sizeof msg) == want)
+            return true;
+        fo_test_sleep_ms(100);
+    }
+    return false;
+}
+
+/* Without access to FlinkDeployments (RBAC refuses them), the checks of the watch's first
+ * 2 s wait for it, later ones are skipped at once (each waiting 2 s, a few concurrent
+ * checks passed the API server's 5 s). A watch that loses the API server after it synced is
+ * not trusted past --cluster-cache-stale-after: its clusters read as unknown (the job is
+ * admitted) until it is back. /readyz says which, and stays ready throughout. */
+START_TEST(session_job_checks_never_wait_on_or_trust_a_failing_watch)
+{
+    fo_fake_apiserver *fa = start_cluster_world();
+    const char *refuse = "{\"count\":-1,\"code\":403,\"method\":\"GET\","
+                         "\"pathPrefix\":\"/apis/flink.apache.org/\"}";
+    fault(fa, "POST", refuse);
+
+    char *dir = fo_test_mkdtemp();
+    int port = 0;
+    const char *const stale_after[] = {"--cluster-cache-stale-after", "2s", NULL};
+    pid_t pid = start_webhook(fa, dir, stale_after, &port);
+    char st[64];
+    ck_assert_str_eq(lookup_state(port, st, sizeof st), "idle");
+
+    json_t *job = session_job();
+    char msg[1024];
+    /* the first check starts the watch and waits for it (refused: the cluster is unknown) */
+    ck_assert_msg(validate_job(port, job, msg, sizeof msg), "refused: %s", msg);
+    fo_test_sleep_ms(2100);
+    /* past the first 2 s: ten checks in a row, where each used to wait 2 s */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0; i < 10; i++)
+        ck_assert_msg(validate_job(port, job, msg, sizeof msg), "refused: %s", msg);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    ck_assert_msg(took < 10.0, "ten checks took %.1f s: they waited for the watch", took);
+    ck_assert_str_eq(lookup_state(port, st, sizeof st), "syncing");
+
+    /* access granted: the watch syncs, the application cluster refuses the job */
+    fault(fa, "DELETE", NULL);
+    ck_assert(wait_verdict(port, job, false));
+    ck_assert_str_eq(lookup_state(port, st, sizeof st), "synced");
+    /* access lost again: the cache is not trusted after 2 s, the job is admitted */
+    fault(fa, "POST", refuse);
+    int drop = fo_fake_apiserver_call(fa, "POST", "/fake/drop-watches", NULL, NULL, NULL, NULL);
+    ck_assert_int_lt(drop, 300);
+    ck_assert(wait_verdict(port, job, true));
+    ck_assert_str_eq(lookup_state(port, st, sizeof st), "stale");
+    char *metrics = get_text(port, "/metrics");
+    ck_assert_msg(strstr(metrics, "flinkop_webhook_cluster_lookup_state{state=\"stale\"} 1\n"),
+                  "%s", metrics);
+    free(metrics);
+    char *readyz = get_text(port, "/readyz");
+    ck_assert_msg(strstr(readyz, "\"status\":\"ready\""), "%s", readyz);
+    free(readyz);
+    /* and back */
+    fault(fa, "DELETE", NULL);
+    ck_assert(wait_verdict(port, job, false));
+    ck_assert_str_eq(lookup_state(port, st, sizeof st), "synced");
+
+    int status = fo_test_stop(pid, SIGTERM, 20000);
+    ck_assert(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    json_decref(job);
     fo_test_rmdir(dir);
     free(dir);
     fo_fake_apiserver_stop(fa);
@@ -235,6 +375,7 @@ int main(void)
     TCase *tc = tcase_create("webhook_cluster");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, session_job_checks_see_the_target_cluster_through_the_watch);
+    tcase_add_test(tc, session_job_checks_never_wait_on_or_trust_a_failing_watch);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
