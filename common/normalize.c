@@ -36,6 +36,30 @@ typedef struct layering {
     json_t *new_record;     /* the record being built, when the caller writes it; else NULL */
 } layering;
 
+/* The role's template was layered before (a record exists) and then changed by a writer the
+ * record cannot follow (a mutating webhook after ours, an edit past it): as its own layer,
+ * keep only what differs from the layers it was written over (the cluster defaults and the
+ * previous version's spec.podTemplate), so that what it inherited keeps following them
+ * instead of staying frozen on top. */
+static void take_out_layered(fo_own_layer *own, const json_t *defaults, const json_t *common,
+                             const layering *l)
+{
+    const json_t *was_common = common;
+    if (l->has_old) {
+        const json_t *old_spec = json_object_get(l->old, "spec");
+        was_common = json_is_object(old_spec) ? as_layer(json_object_get(old_spec, "podTemplate"))
+                                              : NULL;
+    }
+    const json_t *under[] = {defaults, was_common};
+    json_t *was_lower = fo_podtemplate_layer(under, 2);
+    if (!was_lower)
+        return; /* nothing was layered in (or out of memory): the template is all its own */
+    json_t *smaller = fo_podtemplate_subtract(own->own, was_lower);
+    json_decref(was_lower);
+    json_decref(own->own);
+    own->own = smaller;
+}
+
 /* Write layer(cluster role template, spec.podTemplate, the role's own template) to
  * spec.<role>.podTemplate. The own template is the role's template as written, or the one the
  * record keeps for it (common/own_templates.h). spec.podTemplate itself stays as the user
@@ -57,6 +81,8 @@ static fo_rc layer_role(json_t *spec, const char *role_key, fo_role role, layeri
     fo_own_layer own = fo_own_templates_layer(l->record, role_key, current,
                                               fo_own_templates_role(l->old, role_key), l->has_old,
                                               lower, &l->applied);
+    if (own.unexplained)
+        take_out_layered(&own, defaults, common, l);
     const json_t *layers[] = {defaults, common, own.own};
     /* The usual UPDATE: the template is what layering wrote before over the same layers, and
      * the resource keeps it (written as layering would write it; with a record, as the API

@@ -204,6 +204,7 @@ fo_own_layer fo_own_templates_layer(const json_t *record, const char *role_key,
         return out; /* the role's template was taken out: so is the user's own */
     if (!has_old || !says(entry, "fingerprint", fo_json_fingerprint(old))) {
         out.own = incref(current);
+        out.unexplained = true;
         return out;
     }
     /* What changed between the layered template the previous version held and this one is

@@ -75,6 +75,11 @@ typedef struct fo_own_layer {
     uint64_t current;   /* the fingerprint of the role's template as it is */
     bool as_written;    /* the role's template is the one recorded as written over lower
                            layers of the fingerprint passed: layering would write it again */
+    bool unexplained;   /* own is the role's template as it is although a record exists (it
+                           was changed by a writer the record cannot follow: another mutating
+                           webhook, an edit before the previous version): it still holds what
+                           was layered into it, which the caller may take out
+                           (fo_podtemplate_subtract) */
 } fo_own_layer;
 
 /* The own layer of role `role_key` ("jobManager", "taskManager"): record from

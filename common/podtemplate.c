@@ -1,4 +1,5 @@
 #include "common/podtemplate.h"
+#include "common/podtemplate_internal.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -41,20 +42,6 @@
  * admin's intent for cluster defaults); where the lower layer has no value, the upper value
  * is copied as written. These rules make merge(merge(a, b), b) == merge(a, b) and
  * merge(a, merge(a, b)) == merge(a, b), which normalisation relies on. */
-
-typedef enum rule_kind {
-    RULE_MAP,   /* merge elements by key */
-    RULE_UNION, /* append elements not already present (JSON equality) */
-} rule_kind;
-
-typedef struct list_rule {
-    const char *path; /* relative to the template, "[]" marks list elements */
-    rule_kind kind;
-    const char *keys[2];
-    const char *key_defaults[2]; /* value of a missing key, or NULL (then it is required) */
-    bool retain_keys;
-    const char *unique; /* a member the API server wants unique in the list, or NULL */
-} list_rule;
 
 /* Lists directly under the pod template. */
 static const list_rule template_rules[] = {
@@ -191,6 +178,27 @@ static bool same_key(const json_t *a, const json_t *b, const list_rule *r)
         if (!field_equal(key_field(a, r->keys[i]), key_field(b, r->keys[i]), r->key_defaults[i]))
             return false;
     return true;
+}
+
+/* For the other files of this module (common/podtemplate_internal.h). */
+const list_rule *fo_pt_find_rule(const char *path)
+{
+    return find_rule(path);
+}
+
+bool fo_pt_keyed(const json_t *e, const list_rule *r)
+{
+    return keyed(e, r);
+}
+
+bool fo_pt_same_key(const json_t *a, const json_t *b, const list_rule *r)
+{
+    return same_key(a, b, r);
+}
+
+const json_t *fo_pt_key_field(const json_t *e, const char *key)
+{
+    return key_field(e, key);
 }
 
 /* ---- hashing, so that long lists merge in linear time ------------------------------------- */
@@ -342,7 +350,7 @@ static bool indexed_contains(const index_map *m, const json_t *list, const json_
 
 static json_t *merge_into(json_t *target, const json_t *upper, fo_strbuf *path);
 
-static void path_push(fo_strbuf *path, const char *seg)
+void fo_pt_path_push(fo_strbuf *path, const char *seg)
 {
     if (path->len && strcmp(seg, "[]") != 0)
         fo_strbuf_putc(path, '.');
@@ -388,7 +396,7 @@ static json_t *merge_object_into(json_t *target, const json_t *upper, fo_strbuf 
         if (!tv) {
             json_object_set_new(target, k, fo_json_copy_containers(uv));
         } else if (!json_is_null(uv)) {
-            path_push(path, k);
+            fo_pt_path_push(path, k);
             /* the member is taken out (a reference of its own) and put back merged */
             json_object_set_new(target, k, merge_into(json_incref(tv), uv, path));
             path_pop(path, mark);
@@ -593,7 +601,7 @@ static json_t *map_list(json_t *out, const json_t *upper, const list_rule *r, fo
         }
     }
     size_t mark = path->len;
-    path_push(path, "[]");
+    fo_pt_path_push(path, "[]");
     for (size_t i = 0; i < nu; i++) {
         const json_t *u = json_array_get(upper, i);
         if (!keyed(u, r)) {
@@ -710,7 +718,7 @@ static bool keeps_object(const json_t *lower, const json_t *upper, bool retain, 
                 return false; /* an upper null keeps the lower value */
             continue;
         }
-        path_push(path, k);
+        fo_pt_path_push(path, k);
         bool same = keeps(tv, uv, path);
         path_pop(path, mark);
         if (!same)
@@ -759,7 +767,7 @@ static bool keeps_map(const json_t *lower, const json_t *upper, const list_rule 
                 return false;
     }
     size_t mark = path->len;
-    path_push(path, "[]");
+    fo_pt_path_push(path, "[]");
     bool same = true;
     for (size_t i = 0; same && i < nl; i++)
         same = keeps_object(json_array_get(lower, i), json_array_get(upper, i), r->retain_keys,

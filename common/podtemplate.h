@@ -51,6 +51,16 @@ json_t *fo_podtemplate_layer(const json_t *const *layers, size_t nlayers);
  * fo_podtemplate_layer returns it. Pure; thread-safe. */
 json_t *fo_podtemplate_layer_keep(const json_t *const *layers, size_t nlayers, bool *top_kept);
 
+/* The smallest layer that does over `lower` what `upper` does: upper without the values lower
+ * already has (members equal to lower's, list-map elements equal to their match; the keys
+ * of a matched element stay, a matched volume or resource claim (retainKeys) and other lists
+ * stay whole). Checked: fo_podtemplate_merge(lower, result) equals fo_podtemplate_merge(lower,
+ * upper), else upper itself is returned. New reference (it may share parts of upper: do not
+ * change it); NULL when nothing is left (lower has all of upper) or upper is absent. For a
+ * template that was layered over lower once: what is left is what was written on top.
+ * Pure; thread-safe. */
+json_t *fo_podtemplate_subtract(const json_t *upper, const json_t *lower);
+
 /* The Flink main container name that pod templates must use for the main container. */
 #define FO_MAIN_CONTAINER "flink-main-container"
 

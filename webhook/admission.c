@@ -149,7 +149,7 @@ static fo_rc decode_request(const json_t *r, fo_admission_request *req, fo_err *
     if ((rc = get_object(r, "object", "request.object", false, &req->object, err)) != FO_OK)
         return rc;
     /* oldObject was checked as JSON; the reader kept only its metadata.generation (and for
-     * /mutate the role templates). */
+     * /mutate its pod templates). */
     const json_t *old = json_object_get(r, "oldObject");
     if (old && !json_is_null(old) && !json_is_object(old))
         return fo_err_set(err, FO_EINVAL, "request.oldObject: must be an object, got %s",
@@ -182,7 +182,7 @@ static fo_rc decode(const char *body, size_t len, fo_wh_json_mode mode, fo_admis
     bool nul_key = false; /* in whatever the last read built */
     json_t *doc = fo_wh_json_parse(body, len, mode, &nul_key, err);
     bool too_large = false;
-    /* oldObject's role templates count against the bound too: without them the object may
+    /* oldObject's pod templates count against the bound too: without them the object may
      * fit (only the three-way step of common/own_templates.h is lost) */
     if (!doc && err && err->rc == FO_ELIMIT && mode == FO_WH_JSON_REVIEW_NO_STATUS) {
         nul_key = false;

@@ -27,7 +27,8 @@ enum {
 static int member_state(void *ctx, int st, const char *key, size_t n, int *skip)
 {
     fo_wh_json_mode mode = *(const fo_wh_json_mode *)ctx;
-    /* /mutate reads no status, and the role templates of oldObject (common/own_templates.h) */
+    /* /mutate reads no status, and of oldObject the role templates and spec.podTemplate (the
+     * layers they were written over) (common/own_templates.h, common/normalize.c) */
     bool for_mutate =
         mode == FO_WH_JSON_REVIEW_NO_STATUS || mode == FO_WH_JSON_REVIEW_NO_STATUS_NO_OLD;
     bool old_roles = mode == FO_WH_JSON_REVIEW_NO_STATUS;
@@ -74,7 +75,7 @@ static int member_state(void *ctx, int st, const char *key, size_t n, int *skip)
         if (IS("managedFields"))
             *skip = SKIP;
         return S_NONE;
-    case S_OLD_OBJECT: /* only metadata.generation is kept, and for /mutate the role templates */
+    case S_OLD_OBJECT: /* only metadata.generation is kept, and for /mutate the templates */
         if (!key || IS("metadata"))
             return key ? S_OLD_METADATA : S_NONE; /* not an object: refused by the caller */
         if (IS("spec") && old_roles)
@@ -94,7 +95,7 @@ static int member_state(void *ctx, int st, const char *key, size_t n, int *skip)
     case S_OLD_SPEC:
         if (key && (IS("jobManager") || IS("taskManager")))
             return S_OLD_ROLE;
-        if (key)
+        if (key && !IS("podTemplate"))
             *skip = SKIP;
         return S_NONE;
     case S_OLD_ROLE:

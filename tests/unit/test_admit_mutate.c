@@ -281,6 +281,63 @@ START_TEST(an_update_of_the_common_template_reaches_both_roles)
 }
 END_TEST
 
+/* Another mutating webhook after ours (no reinvocation) adds a sidecar to the JobManager's
+ * template, so the record no longer explains it. What the template inherited still follows
+ * spec.podTemplate (it used to stay frozen in the JobManager while the TaskManager followed),
+ * the sidecar and the role's own label stay, and the result is stable. */
+START_TEST(a_later_webhooks_change_leaves_what_a_role_inherits_following)
+{
+    fo_cluster_defaults *cd = test_defaults();
+    json_t *obj = fo_test_load_yaml("admission-flinkdeployment-with-templates.yaml");
+    size_t n = 0;
+    json_t *stored = mutate(obj, cd, "CREATE", false, &n);
+    json_t *containers = fo_json_get(stored, "spec.jobManager.podTemplate.spec.containers");
+    if (!json_is_array(containers)) {
+        containers = json_array();
+        json_object_set_new(
+            fo_json_ensure_object(fo_json_get(stored, "spec.jobManager.podTemplate"), "spec"),
+            "containers", containers);
+    }
+    json_array_append_new(containers, json_pack("{s:s, s:s}", "name", "istio-proxy", "image",
+                                                "istio/proxyv2"));
+
+    json_t *edited = json_deep_copy(stored);
+    json_object_set_new(fo_json_get(edited, "spec.podTemplate.metadata.labels"), "team",
+                        json_string("billing"));
+    json_t *next = mutate_update(edited, stored, cd, "UPDATE", false, &n);
+    ck_assert_str_eq(fo_json_get_str(next, "spec.jobManager.podTemplate.metadata.labels.team"),
+                     "billing");
+    ck_assert_str_eq(fo_json_get_str(next, "spec.taskManager.podTemplate.metadata.labels.team"),
+                     "billing");
+    ck_assert_str_eq(fo_json_get_str(next, "spec.jobManager.podTemplate.metadata.labels.tier"),
+                     "jobmanager-level");
+    bool sidecar = false;
+    size_t i;
+    json_t *c;
+    json_array_foreach(fo_json_get(next, "spec.jobManager.podTemplate.spec.containers"), i, c)
+        sidecar = sidecar || strcmp(fo_json_str(c, "name"), "istio-proxy") == 0;
+    ck_assert(sidecar);
+    json_t *again = mutate_update(next, next, cd, "UPDATE", false, &n);
+    ck_assert_uint_eq(n, 0);
+
+    /* and later changes of spec.podTemplate keep reaching it */
+    json_t *later = json_deep_copy(next);
+    json_object_set_new(fo_json_get(later, "spec.podTemplate.metadata.labels"), "team",
+                        json_string("ops"));
+    json_t *last = mutate_update(later, next, cd, "UPDATE", false, &n);
+    ck_assert_str_eq(fo_json_get_str(last, "spec.jobManager.podTemplate.metadata.labels.team"),
+                     "ops");
+    json_decref(last);
+    json_decref(later);
+    json_decref(again);
+    json_decref(next);
+    json_decref(edited);
+    json_decref(stored);
+    json_decref(obj);
+    fo_cluster_defaults_unref(cd);
+}
+END_TEST
+
 /* Run mutate on a request and return whether a patch came back. */
 static bool patch_for(const json_t *obj, const char *op, const char *sub, const char *kind_override)
 {
@@ -425,6 +482,7 @@ int main(void)
     tcase_add_test(tc, deletes_subresources_other_kinds_and_canaries_get_no_patch);
     tcase_add_test(tc, an_object_being_deleted_gets_no_patch);
     tcase_add_test(tc, an_update_of_the_common_template_reaches_both_roles);
+    tcase_add_test(tc, a_later_webhooks_change_leaves_what_a_role_inherits_following);
     tcase_add_test(tc, an_object_the_normaliser_refuses_is_allowed_with_a_warning);
     tcase_add_test(tc, a_patch_that_would_take_the_object_past_the_weight_bound_is_not_sent);
     suite_add_tcase(s, tc);

@@ -386,6 +386,77 @@ START_TEST(merge_is_idempotent_on_generated_templates)
 }
 END_TEST
 
+/* The smallest upper layer layers into what upper layers into, and is no bigger; a template
+ * that was layered over lower gives back at most what was on top, and over a changed lower
+ * the smaller layer keeps what lower no longer gives. */
+START_TEST(subtracting_the_lower_layer_keeps_what_upper_adds)
+{
+    rng = 0x9E3779B97F4A7C15ULL;
+    int smaller = 0, nothing_left = 0;
+    for (int round = 0; round < 3000; round++) {
+        json_t *lower = gen_template(), *top = gen_template();
+        json_t *layered = fo_podtemplate_merge(lower, top);
+        json_t *x = fo_podtemplate_subtract(layered, lower);
+        json_t *want = fo_podtemplate_merge(lower, layered);
+        json_t *got = fo_podtemplate_merge(lower, x);
+        assert_json_eq(got, want, "merge(lower, subtract(upper, lower)) == merge(lower, upper)");
+        char *xt = x ? fo_json_dumps_compact(x) : strdup("");
+        char *lt = fo_json_dumps_compact(layered);
+        ck_assert_uint_le(strlen(xt), strlen(lt));
+        smaller += strlen(xt) < strlen(lt);
+        nothing_left += x == NULL;
+        free(xt);
+        free(lt);
+        json_decref(want);
+        json_decref(got);
+        json_decref(x);
+        json_decref(layered);
+        json_decref(lower);
+        json_decref(top);
+    }
+    ck_assert_int_gt(smaller, 1000); /* it does take things out */
+    ck_assert_int_gt(nothing_left, 0);
+}
+END_TEST
+
+START_TEST(subtraction_keeps_keys_whole_volumes_and_nothing_inherited)
+{
+    json_t *lower = json_loads(
+        "{\"metadata\":{\"labels\":{\"team\":\"a\",\"cost\":\"1\"}},\"spec\":{"
+        "\"containers\":[{\"name\":\"main\",\"image\":\"i\",\"env\":[{\"name\":\"A\","
+        "\"value\":\"1\"},{\"name\":\"B\",\"value\":\"2\"}]}],"
+        "\"volumes\":[{\"name\":\"v\",\"emptyDir\":{}}]}}",
+        0, NULL);
+    json_t *upper = json_loads(
+        "{\"metadata\":{\"labels\":{\"team\":\"a\",\"cost\":\"1\",\"own\":\"x\"}},"
+        "\"spec\":{\"containers\":[{\"name\":\"main\",\"image\":\"i\",\"env\":[{"
+        "\"name\":\"A\",\"value\":\"1\"},{\"name\":\"B\",\"value\":\"3\"}]},"
+        "{\"name\":\"side\",\"image\":\"s\"}],"
+        "\"volumes\":[{\"name\":\"v\",\"emptyDir\":{},\"medium\":\"m\"}]}}",
+        0, NULL);
+    json_t *want = json_loads(
+        "{\"metadata\":{\"labels\":{\"own\":\"x\"}},\"spec\":{\"containers\":[{"
+        "\"name\":\"main\",\"env\":[{\"name\":\"B\",\"value\":\"3\"}]},{\"name\":"
+        "\"side\",\"image\":\"s\"}],\"volumes\":[{\"name\":\"v\",\"emptyDir\":{},"
+        "\"medium\":\"m\"}]}}",
+        0, NULL);
+    ck_assert_ptr_nonnull(lower);
+    ck_assert_ptr_nonnull(upper);
+    ck_assert_ptr_nonnull(want);
+    json_t *x = fo_podtemplate_subtract(upper, lower);
+    assert_json_eq(x, want, "own parts only");
+    json_decref(x);
+    ck_assert_ptr_null(fo_podtemplate_subtract(lower, lower)); /* all of it inherited */
+    x = fo_podtemplate_subtract(upper, NULL);                  /* nothing under it */
+    assert_json_eq(x, upper, "no lower layer");
+    json_decref(x);
+    ck_assert_ptr_null(fo_podtemplate_subtract(NULL, lower));
+    json_decref(want);
+    json_decref(upper);
+    json_decref(lower);
+}
+END_TEST
+
 /* fo_podtemplate_merge_keeps(lower, upper) is only ever true when merging gives upper as it is
  * written; returns whether it was. */
 static bool check_keeps(const json_t *lower, const json_t *upper, const char *what)
@@ -531,6 +602,8 @@ int main(void)
     tcase_add_test(tc, missing_layers_give_a_copy_of_the_other);
     tcase_add_test(tc, lists_merge_only_at_their_schema_path);
     tcase_add_test(tc, merge_is_idempotent_on_generated_templates);
+    tcase_add_test(tc, subtracting_the_lower_layer_keeps_what_upper_adds);
+    tcase_add_test(tc, subtraction_keeps_keys_whole_volumes_and_nothing_inherited);
     tcase_add_test(tc, long_user_lists_merge_without_comparing_every_pair);
     tcase_add_test(tc, merge_keeps_only_when_the_merge_is_the_upper_layer_as_written);
     tcase_add_test(tc, layer_keep_keeps_the_top_layer_exactly_when_layering_writes_it_again);

@@ -258,20 +258,21 @@ START_TEST(review_mode_leaves_out_the_unread_members)
     free(with_status);
     json_object_del(json_object_get(r, "object"), "status");
 
-    /* /mutate keeps oldObject's role templates too (common/own_templates.h), nothing else
-     * of its spec */
+    /* /mutate keeps oldObject's pod templates too (the role templates, common/own_templates.h,
+     * and spec.podTemplate, which they were layered over), nothing else of its spec */
     static const char old_roles[] =
         "{\"request\":{\"oldObject\":{\"metadata\":{\"generation\":2,\"name\":\"n\","
         "\"annotations\":{\"kubectl.kubernetes.io/last-applied-configuration\":\"{}\",\"o\":\"x\"}},"
         "\"spec\":{\"image\":\"i\",\"jobManager\":{\"replicas\":1,\"podTemplate\":{\"a\":1}},"
-        "\"taskManager\":{\"podTemplate\":{\"b\":[2]},\"resource\":{}},\"podTemplate\":{}},"
+        "\"taskManager\":{\"podTemplate\":{\"b\":[2]},\"resource\":{}},\"podTemplate\":{\"c\":3}},"
         "\"status\":{}}}}";
     got = fo_wh_json_parse(old_roles, strlen(old_roles), FO_WH_JSON_REVIEW_NO_STATUS, NULL, &err);
     json_t *want = json_loads("{\"request\":{\"oldObject\":{\"metadata\":{\"generation\":2,"
                               "\"annotations\":{\"kubectl.kubernetes.io/last-applied-configuration\":"
                               "\"{}\"}},"
                               "\"spec\":{\"jobManager\":{\"podTemplate\":{\"a\":1}},"
-                              "\"taskManager\":{\"podTemplate\":{\"b\":[2]}}}}}}",
+                              "\"taskManager\":{\"podTemplate\":{\"b\":[2]}},"
+                              "\"podTemplate\":{\"c\":3}}}}}",
                               0, NULL);
     ck_assert(json_equal(got, want));
     json_decref(got);
