@@ -112,7 +112,9 @@ void fo_http_response_stream(fo_http_response *resp, int status, const char *con
 typedef void (*fo_httpd_handler)(void *ctx, const fo_http_request *req, fo_http_response *resp);
 
 /* Told of each request the server answered itself, without the handler: 413 (body over
- * max_body_bytes) or 429 (over max_bodies_bytes); path as sent, up to '?'. For metrics. */
+ * max_body_bytes), 429 (over max_bodies_bytes), 400 (ambiguous framing: two Content-Length
+ * headers, Content-Length with Transfer-Encoding) or 501 (a transfer coding other than
+ * chunked); path as sent, up to '?'. For metrics. */
 typedef void (*fo_httpd_refused_fn)(void *ctx, const char *path, int status);
 
 typedef struct fo_httpd_opts {

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,12 @@
 #define LIMIT_HEADROOM 8
 /* Connections still counted as queued this long after the last hand-over are leaks. */
 #define QUEUED_STALE_MS 2000
+/* While every place is taken and a client waits to connect, a connection that has waited this
+ * long for a request (idle, or never sent one) gives its place up (make_room); younger ones
+ * keep it, so a newcomer has that long to send its request. */
+#define EVICT_MIN_AGE_MS 500
+/* How long the acceptor waits for MHD to close a connection it shut down. */
+#define EVICT_CLOSE_WAIT_MS 200
 
 static bool parse_bind(const char *addr, int port, struct sockaddr_storage *ss, bool *v6,
                        fo_err *err)
@@ -117,10 +124,49 @@ static struct slot *least_loaded(fo_httpd *srv)
     return best;
 }
 
+static struct conn *oldest_waiting(fo_httpd *srv, int64_t now);
+
+/* Every place is taken. When a client waits in the backlog, the connection that has waited
+ * longest for a request (at least EVICT_MIN_AGE_MS: idle keep-alive, or silent since it
+ * connected) is shut down and, once MHD has closed it, its place goes to the newcomer: a
+ * crowd of idle or silent connections, which MHD's timeouts would let go only one by one
+ * after 10 s, cannot keep a client that sends at once waiting (as a web server reuses its
+ * idle keep-alive connections when it runs out). True when a place was freed. */
+static bool make_room(fo_httpd *srv)
+{
+    struct pollfd p = {.fd = srv->listen_fd, .events = POLLIN};
+    if (poll(&p, 1, FULL_POLL_MS) <= 0 || !(p.revents & POLLIN))
+        return false; /* nobody waiting (this waited FULL_POLL_MS) */
+    int64_t now = fo_clock_mono_ms(fo_clock_real());
+    pthread_mutex_lock(&srv->conns_mu);
+    struct conn *victim = oldest_waiting(srv, now);
+    int fd = victim ? victim->fd : -1;
+    if (victim) {
+        shutdown(fd, SHUT_RDWR); /* MHD closes it as on the client's hang-up */
+        victim->since_ms = now;  /* and it is not picked again meanwhile */
+    }
+    pthread_mutex_unlock(&srv->conns_mu);
+    if (!victim) {
+        fo_httpd_sleep_ms(FULL_POLL_MS);
+        return false;
+    }
+    for (int waited = 0; waited < EVICT_CLOSE_WAIT_MS; waited += 2) {
+        pthread_mutex_lock(&srv->conns_mu);
+        /* closed, or its entry already reused by another connection */
+        bool gone = victim->phase == CONN_FREE || victim->fd != fd || victim->since_ms != now;
+        pthread_mutex_unlock(&srv->conns_mu);
+        if (gone)
+            return true;
+        fo_httpd_sleep_ms(2);
+    }
+    return true; /* its daemon is inside a handler: it closes it next, the slot frees then */
+}
+
 /* The acceptor keeps every daemon under its connection limit itself, and while all are full
  * leaves new connections waiting in the listening socket's backlog, as MHD's own accept loop
- * does. A connection handed to a daemon at its limit would reach libmicrohttpd 0.9.75's
- * "firm check" of the limit in new_connection_process_(), which locks the daemon's cleanup
+ * does, unless a place can be made (make_room): a newcomer is handed over only once the
+ * place is free. A connection handed to a daemon at its limit would reach libmicrohttpd
+ * 0.9.75's "firm check" of the limit in new_connection_process_(), which locks the daemon's cleanup
  * mutex and returns without unlocking it (fixed upstream in 1.0.0, commit 67061d5c): the
  * daemon's thread then blocks for good on its next connection, with every connection it holds,
  * and stopping the server hangs. A burst of a few hundred connections did that. */
@@ -132,7 +178,7 @@ static void *acceptor_main(void *arg)
             return NULL;
         struct slot *room = least_loaded(srv);
         if (!room) {
-            fo_httpd_sleep_ms(FULL_POLL_MS);
+            make_room(srv); /* waits a little either way */
             continue;
         }
         struct sockaddr_storage ss;
@@ -240,6 +286,20 @@ static void *watchdog_main(void *arg)
     }
     pthread_mutex_unlock(&srv->conns_mu);
     return NULL;
+}
+
+/* Under conns_mu: the connection waiting for a request longest, for at least
+ * EVICT_MIN_AGE_MS; NULL when none has. */
+static struct conn *oldest_waiting(fo_httpd *srv, int64_t now)
+{
+    struct conn *oldest = NULL;
+    for (unsigned i = 0; i < srv->conns_capacity; i++) {
+        struct conn *c = &srv->conns[i];
+        if (c->phase == CONN_WAITING && c->fd >= 0 && now - c->since_ms >= EVICT_MIN_AGE_MS &&
+            (!oldest || c->since_ms < oldest->since_ms))
+            oldest = c;
+    }
+    return oldest;
 }
 
 static bool conns_init(fo_httpd *srv, unsigned max_conns, fo_err *err)

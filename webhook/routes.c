@@ -63,7 +63,10 @@ static void log_plain(const char *method, const char *path, int status, const ch
 void fo_webhook_refused(void *ctx, const char *path, int status)
 {
     fo_webhook *wh = ctx;
-    const char *verdict = status == 429 ? "busy" : "too_large";
+    /* 413 and 429 for the body's size, 400 and 501 for its framing (common/httpd.c) */
+    const char *verdict = status == 429   ? "busy"
+                          : status == 413 ? "too_large"
+                                          : "bad_request";
     fo_counter_add(wh->requests, 1, (const char *[]){ROUTE_NAMES[match(path)], verdict});
     log_plain(NULL, path, status, verdict, 0); /* answered by the server before the body */
 }
@@ -132,6 +135,17 @@ static const char *admission(fo_webhook *wh, route r, const fo_http_request *req
         else
             fo_webhook_status(resp, 400, "BadRequest",
                               "Content-Type must be application/json, and it is missing");
+        return "bad_request";
+    }
+    /* The API server sends plain JSON; a compressed body would only read as malformed. */
+    const char *ce = fo_http_request_header(req, "Content-Encoding");
+    if (ce && strcasecmp(ce, "identity") != 0) {
+        char shown[96];
+        excerpt(ce, shown, sizeof shown);
+        fo_webhook_status(resp, 415, "UnsupportedMediaType",
+                          "Content-Encoding \"%s\" is not supported: send the AdmissionReview "
+                          "as plain JSON",
+                          shown);
         return "bad_request";
     }
     fo_admission_request ar;

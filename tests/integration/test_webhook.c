@@ -298,6 +298,9 @@ START_TEST(every_bad_input_gets_a_clear_error_and_the_server_keeps_serving)
     fo_test_webhook_expect_error(&w, "POST", "/validate", t, strlen(t), "text/plain", 400,
                                  "Content-Type");
     fo_test_webhook_expect_error(&w, "POST", "/mutate", t, strlen(t), NULL, 400, "Content-Type");
+    fo_test_webhook_expect_error(&w, "POST", "/validate", t, strlen(t),
+                                 "application/json\nContent-Encoding: gzip", 415,
+                                 "Content-Encoding \"gzip\" is not supported");
     fo_test_webhook_expect_error(&w, "GET", "/validate", NULL, 0, NULL, 400, "method GET");
     fo_test_webhook_expect_error(&w, "PUT", "/mutate", t, strlen(t), "application/json", 400,
                                  "method PUT");

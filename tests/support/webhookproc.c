@@ -182,8 +182,12 @@ void fo_test_webhook_send(fo_test_webhook *w, const char *method, const char *pa
     struct curl_slist *h = len > 1024 * 1024 ? NULL : curl_slist_append(NULL, "Expect:");
     if (content_type) {
         char line[128];
-        snprintf(line, sizeof line, "Content-Type: %s", content_type);
+        const char *more = strchr(content_type, '\n'); /* "<type>\n<another header line>" */
+        int n = more ? (int)(more - content_type) : (int)strlen(content_type);
+        snprintf(line, sizeof line, "Content-Type: %.*s", n, content_type);
         h = curl_slist_append(h, line);
+        if (more)
+            h = curl_slist_append(h, more + 1);
     } else {
         h = curl_slist_append(h, "Content-Type:");
     }

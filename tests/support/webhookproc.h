@@ -55,7 +55,8 @@ typedef struct fo_test_webhook_reply {
 /* GET path trusting ca; the status (0 when no answer came) and the body into body (or
  * dropped when NULL). */
 long fo_test_webhook_get(fo_test_webhook *w, const char *path, const char *ca, fo_strbuf *body);
-/* Any request: content_type NULL sends none; r->json is the body parsed, or NULL. */
+/* Any request: content_type NULL sends none ("<type>\n<header line>" sends one more header);
+ * r->json is the body parsed, or NULL. */
 void fo_test_webhook_send(fo_test_webhook *w, const char *method, const char *path,
                           const char *body, size_t len, const char *content_type,
                           fo_test_webhook_reply *r);

@@ -339,6 +339,54 @@ START_TEST(idle_connections_make_room_when_the_server_is_crowded)
 }
 END_TEST
 
+/* Every place held by connections that never send anything (or sit idle), and the request
+ * timeout long: a client that sends at once is still answered at once, in the place of the
+ * connection that waited longest, not after those time out (20 s here). */
+START_TEST(a_newcomer_takes_the_place_of_the_longest_waiting_connection)
+{
+    fo_err err;
+    fo_err_clear(&err);
+    fo_httpd_opts o = {.bind_addr = "127.0.0.1", .threads = 2, .max_connections = 8,
+                       .connection_timeout_s = 30, .request_timeout_s = 20, .handler = handler};
+    fo_httpd *srv = fo_httpd_start(&o, &err);
+    ck_assert_msg(srv != NULL, "%s", err.message);
+    int port = fo_httpd_port(srv);
+    int silent[8];
+    for (int i = 0; i < 8; i++) {
+        silent[i] = fo_test_connect(port);
+        ck_assert_int_ge(silent[i], 0);
+    }
+    for (int i = 0; i < 100 && fo_httpd_connections(srv) < 8; i++)
+        fo_test_sleep_ms(20);
+    ck_assert_uint_eq(fo_httpd_connections(srv), 8);
+    fo_test_sleep_ms(1200); /* older than a newcomer's grace */
+    int fd = fo_test_connect(port);
+    ck_assert_int_ge(fd, 0);
+    const char *get = "GET /teapot HTTP/1.1\r\nHost: a\r\n\r\n";
+    ck_assert_int_eq(write(fd, get, strlen(get)), (ssize_t)strlen(get));
+    struct timeval tv = {5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char buf[1024];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    ck_assert_int_gt(n, 12);
+    buf[n] = '\0';
+    ck_assert_ptr_nonnull(strstr(buf, "HTTP/1.1 418"));
+    ck_assert_uint_le(fo_httpd_connections(srv), 8);
+    /* one silent connection went (hung up: read 0); the others still hold their places */
+    int gone = 0;
+    struct timeval none = {0, 100000};
+    for (int i = 0; i < 8; i++) {
+        setsockopt(silent[i], SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none);
+        gone += read(silent[i], buf, sizeof buf) == 0;
+    }
+    ck_assert_int_eq(gone, 1);
+    close(fd);
+    for (int i = 0; i < 8; i++)
+        close(silent[i]);
+    fo_httpd_stop(srv);
+}
+END_TEST
+
 /* A body whose end is ambiguous is refused before it is read, and nothing in it is taken for
  * another request (two Content-Length headers: MHD takes the first, and a proxy in front
  * might take the other). */
@@ -434,6 +482,7 @@ int main(void)
     tcase_add_test(tc, an_idle_connection_is_closed_after_the_timeout);
     tcase_add_test(tc, a_burst_past_the_connection_limit_waits_and_the_server_recovers);
     tcase_add_test(tc, ambiguous_framing_is_refused_and_nothing_is_smuggled);
+    tcase_add_test(tc, a_newcomer_takes_the_place_of_the_longest_waiting_connection);
     tcase_add_test(tc, headers_that_trickle_are_cut_at_the_request_timeout);
     tcase_add_test(tc, idle_connections_make_room_when_the_server_is_crowded);
     suite_add_tcase(s, tc);

@@ -1,6 +1,7 @@
 /* The webhook's handler turns a large review away while another large one is handled (the
  * lock the handler takes for reviews over FO_WEBHOOK_HEAVY_BODY_BYTES), with 429 and
- * Retry-After, counted as verdict busy; the handler is called directly, as the server would. */
+ * Retry-After, counted as verdict busy; the handler is called directly, as the server would.
+ * And the server's own refusals are counted by their reason. */
 #include <check.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -83,11 +84,38 @@ START_TEST(a_large_review_while_another_is_handled_gets_429_with_retry_after)
 }
 END_TEST
 
+/* What the server answers without the handler is counted by why: the body's size (413, and
+ * 429 when the server holds too much) or its framing (400 for ambiguous lengths, 501 for an
+ * unknown transfer coding: bad requests, not large ones). */
+START_TEST(requests_the_server_refuses_are_counted_by_why)
+{
+    fo_err err;
+    fo_webhook_opts opts = {0};
+    fo_webhook *wh = fo_webhook_new(&opts, &err);
+    ck_assert_ptr_nonnull(wh);
+    fo_webhook_refused(wh, "/mutate", 413);
+    fo_webhook_refused(wh, "/mutate", 429);
+    fo_webhook_refused(wh, "/mutate", 400);
+    fo_webhook_refused(wh, "/validate", 501);
+    ck_assert_double_eq(fo_counter_value(wh->requests, (const char *[]){"/mutate", "too_large"}),
+                        1);
+    ck_assert_double_eq(fo_counter_value(wh->requests, (const char *[]){"/mutate", "busy"}), 1);
+    ck_assert_double_eq(
+        fo_counter_value(wh->requests, (const char *[]){"/mutate", "bad_request"}), 1);
+    ck_assert_double_eq(
+        fo_counter_value(wh->requests, (const char *[]){"/validate", "bad_request"}), 1);
+    ck_assert_double_eq(
+        fo_counter_value(wh->requests, (const char *[]){"/validate", "too_large"}), 0);
+    fo_webhook_free(wh);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("webhook_heavy");
     TCase *tc = tcase_create("heavy");
     tcase_add_test(tc, a_large_review_while_another_is_handled_gets_429_with_retry_after);
+    tcase_add_test(tc, requests_the_server_refuses_are_counted_by_why);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
