@@ -436,16 +436,18 @@ static void nul_path(const nul_walk *w, char path[NUL_PATH_MAX])
         memcpy(path + used, "...", 4);
 }
 
-/* The key for a message: its NULs as \u0000, at most NUL_KEY_SHOWN - 1 bytes, never a UTF-8
+/* The key for a message: its NULs and other control characters as \u00XX (a message line,
+ * and an admission warning, must not break), at most NUL_KEY_SHOWN - 1 bytes, never a UTF-8
  * character cut in two (the message goes into JSON). */
 static void show_key(const char *key, size_t key_len, char shown[NUL_KEY_SHOWN])
 {
     size_t o = 0, i = 0;
     for (; i < key_len && o + 7 < NUL_KEY_SHOWN; i++) {
-        if (key[i]) {
+        unsigned char c = (unsigned char)key[i];
+        if (c >= 0x20 && c != 0x7f) {
             shown[o++] = key[i];
         } else {
-            memcpy(shown + o, "\\u0000", 6);
+            snprintf(shown + o, 7, "\\u%04x", c);
             o += 6;
         }
     }

@@ -216,8 +216,8 @@ static void record_nul_key(void *ctx, const char *path, const char *key)
 }
 
 /* fo_json_nul_keys names the object holding such a key by its path, cut visibly when too
- * long (never with a step left out), and the key with its NUL as \u0000, never cut inside a
- * UTF-8 character. */
+ * long (never with a step left out), and the key with its NUL (and any control character) as
+ * \u00XX, never cut inside a UTF-8 character. */
 START_TEST(nul_keys_are_named_by_path_and_shown_as_json_can_carry_them)
 {
     json_t *doc = json_object();
@@ -227,6 +227,12 @@ START_TEST(nul_keys_are_named_by_path_and_shown_as_json_can_carry_them)
     ck_assert_uint_eq(fo_json_nul_keys(doc, "spec", 8, record_nul_key, NULL), 1);
     ck_assert_str_eq(g_nul_path, "spec.a[1].b");
     ck_assert_str_eq(g_nul_key, "x\\u0000y");
+    json_decref(doc);
+    /* other control characters too: the key goes into a log line or an admission warning */
+    doc = json_object();
+    json_object_setn_new(doc, "a\nb\0c\x7f", 6, json_integer(1));
+    ck_assert_uint_eq(fo_json_nul_keys(doc, "spec", 8, record_nul_key, NULL), 1);
+    ck_assert_str_eq(g_nul_key, "a\\u000ab\\u0000c\\u007f");
     json_decref(doc);
 
     /* a path step too long to name: the path ends in "...", not in a later step */
