@@ -89,13 +89,14 @@ static const range_options TM_MANAGED_RANGE = {
     {NULL, {NULL}, INT64_MAX},
     {"taskmanager.memory.managed.fraction", {NULL}, 0.4f},
 };
-/* network.max: 1g before Flink 1.17, unlimited since (FLINK-30469); see network_range. */
+/* network.max: 1g before Flink 1.17, unlimited since (FLINK-30472); see network_range. */
 static const range_options TM_NETWORK_RANGE = {
     {"taskmanager.memory.network.min", {"taskmanager.network.memory.min", NULL}, 64 * MIB},
     {"taskmanager.memory.network.max", {"taskmanager.network.memory.max", NULL}, INT64_MAX},
     {"taskmanager.memory.network.fraction", {"taskmanager.network.memory.fraction", NULL}, 0.1f},
 };
 #define TM_LEGACY_NETWORK_BUFFERS "taskmanager.network.numberOfBuffers"
+static const size_option TM_SEGMENT_SIZE = {"taskmanager.memory.segment-size", {NULL}, 32 * KIB};
 
 typedef struct range {
     int64_t min, max;
@@ -106,7 +107,8 @@ typedef struct derive {
     const json_t *flat;
     const process_options *o;
     fo_flink_version version;
-    int64_t process_override; /* > 0: the spec's memory, standing for o->process */
+    bool process_given;       /* process_override stands for o->process */
+    int64_t process_override;
     /* A legacy heap key standing for the option the deployment mode reads it as. */
     const size_option *legacy_target;
     const char *legacy_key;
@@ -131,7 +133,7 @@ static const char *present_key(const derive *d, const char *key, const char *con
 
 static bool has(const derive *d, const size_option *o)
 {
-    if ((o == &d->o->process && d->process_override > 0) || o == d->legacy_target)
+    if ((o == &d->o->process && d->process_given) || o == d->legacy_target)
         return true;
     return present_key(d, o->key, o->old) != NULL;
 }
@@ -154,9 +156,11 @@ static const char *human(int64_t bytes, char *buf)
     return fo_flink_memory_human(bytes, buf, 64);
 }
 
+static fo_rc narrow(derive *d, wide v, const char *key, int64_t *out);
+
 static fo_rc get_size(derive *d, const size_option *o, int64_t dflt, int64_t *out)
 {
-    if (o == &d->o->process && d->process_override > 0) {
+    if (o == &d->o->process && d->process_given) {
         *out = d->process_override;
         return FO_OK;
     }
@@ -171,7 +175,7 @@ static fo_rc get_size(derive *d, const size_option *o, int64_t dflt, int64_t *ou
     if (key == d->o->legacy_heap_mb) {
         char *end = NULL;
         long long mb = strtoll(text, &end, 10);
-        if (end != text && !*end && mb >= 0 && mb <= INT64_MAX / MIB) {
+        if (end != text && !*end && mb >= 0 && mb <= INT32_MAX) { /* an int option */
             *out = mb * MIB;
             return FO_OK;
         }
@@ -182,6 +186,35 @@ static fo_rc get_size(derive *d, const size_option *o, int64_t dflt, int64_t *ou
         return fail(d, key, "cannot read memory size from config option '%s': %s", key,
                     perr.message);
     return FO_OK;
+}
+
+/* Float.parseFloat (what Configuration.getFloat comes to): surrounding whitespace, decimal or
+ * hexadecimal digits ("0x1p-2"), an optional f/F/d/D suffix, NaN and Infinity (which the
+ * range check then refuses); the value as a float, widened as RangeFraction keeps a double. */
+static bool java_float(const char *text, double *out)
+{
+    double v = 0;
+    if (fo_flink_parse_double(text, &v)) {
+        *out = (double)(float)v;
+        return true;
+    }
+    while (*text == ' ' || *text == '\t' || *text == '\n' || *text == '\r' || *text == '\f')
+        text++;
+    const char *digits = text + (*text == '+' || *text == '-');
+    if (digits[0] != '0' || (digits[1] != 'x' && digits[1] != 'X'))
+        return false;
+    char *end = NULL;
+    float f = strtof(text, &end); /* C reads Java's hexadecimal form alike */
+    if (end == text || (!strchr(text, 'p') && !strchr(text, 'P')))
+        return false; /* Java wants the binary exponent */
+    while (*end == 'f' || *end == 'F' || *end == 'd' || *end == 'D')
+        end++;
+    while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r' || *end == '\f')
+        end++;
+    if (*end)
+        return false;
+    *out = (double)f;
+    return true;
 }
 
 /* Configuration.getFloat: the text as a Java float (then widened, as RangeFraction keeps a
@@ -195,9 +228,9 @@ static fo_rc get_fraction(derive *d, const fraction_option *o, double *out)
     }
     const char *text = fo_json_str(d->flat, key);
     double v = 0;
-    if (!fo_flink_parse_double(text, &v) || !isfinite((float)v))
+    if (!java_float(text, &v))
         return fail(d, key, "could not parse value '%s' for key '%s' as a float", text, key);
-    *out = (double)(float)v;
+    *out = v;
     return FO_OK;
 }
 
@@ -218,7 +251,7 @@ static fo_rc get_range(derive *d, const range_options *o, int64_t max_default, r
         key = present_key(d, o->min.key, o->min.old) ? present_key(d, o->min.key, o->min.old)
                                                      : present_key(d, o->max.key, o->max.old);
     return fail(d, key,
-                "inconsistently configured %s (%g) and its min (%s), max (%s) value: the min "
+                "Inconsistently configured %s (%g) and its min (%s), max (%s) value: the min "
                 "must not exceed the max and the fraction must be in [0, 1)",
                 o->fraction.key, r->fraction, human(r->min, a), human(r->max, b));
 }
@@ -228,6 +261,32 @@ static fo_rc network_range(derive *d, range *r)
     int64_t max =
         d->version != FO_FLINK_VERSION_UNKNOWN && d->version < FO_FLINK_V1_17 ? GIB : INT64_MAX;
     return get_range(d, &TM_NETWORK_RANGE, max, r);
+}
+
+/* Flink 1.x reads the legacy taskmanager.network.numberOfBuffers (times the segment size) as
+ * the exact network memory when none of the network range options is configured (Flink 2.0
+ * reads no such key). *fixed tells whether it does. */
+static fo_rc legacy_network(derive *d, bool *fixed, int64_t *bytes)
+{
+    *fixed = false;
+    const char *text = fo_json_str(d->flat, TM_LEGACY_NETWORK_BUFFERS);
+    if (!text || d->version == FO_FLINK_VERSION_UNKNOWN || d->version >= FO_FLINK_V2_0 ||
+        present_key(d, TM_NETWORK_RANGE.min.key, TM_NETWORK_RANGE.min.old) ||
+        present_key(d, TM_NETWORK_RANGE.max.key, TM_NETWORK_RANGE.max.old) ||
+        present_key(d, TM_NETWORK_RANGE.fraction.key, TM_NETWORK_RANGE.fraction.old))
+        return FO_OK;
+    char *end = NULL;
+    long long n = strtoll(text, &end, 10);
+    if (end == text || *end || n < 0 || n > INT32_MAX) /* an int option */
+        return fail(d, TM_LEGACY_NETWORK_BUFFERS,
+                    "could not parse value '%s' for key '%s' as an int", text,
+                    TM_LEGACY_NETWORK_BUFFERS);
+    int64_t page = 0;
+    fo_rc rc = get_size(d, &TM_SEGMENT_SIZE, TM_SEGMENT_SIZE.dflt, &page);
+    if (rc == FO_OK)
+        rc = narrow(d, (wide)n * page, TM_LEGACY_NETWORK_BUFFERS, bytes);
+    *fixed = rc == FO_OK;
+    return rc;
 }
 
 /* ---- arithmetic ---------------------------------------------------------------------------- */
@@ -240,27 +299,61 @@ static fo_rc narrow(derive *d, wide v, const char *key, int64_t *out)
     return FO_OK;
 }
 
-/* MemorySize.multiply: BigDecimal(bytes) x BigDecimal.valueOf(m), whose digits are Java's
- * Double.toString of m, rounded towards zero. */
-static fo_rc multiply(derive *d, int64_t bytes, double m, const char *key, int64_t *out)
+/* A multiplier as BigDecimal.valueOf reads it: the digits of Java's Double.toString and the
+ * power of ten they are scaled by. */
+typedef struct decimal {
+    uint64_t bits; /* of the double, the cache's key */
+    unsigned __int128 mantissa;
+    int exp10;
+} decimal;
+
+static decimal decimal_of(double m)
 {
+    decimal dec = {0, 0, 0};
+    memcpy(&dec.bits, &m, sizeof dec.bits);
     char text[40];
     fo_flink_format_double(m, text, sizeof text);
-    unsigned __int128 mantissa = 0;
-    int exp10 = 0;
     bool point = false;
     const char *p = text;
     for (; *p && *p != 'E'; p++) {
         if (*p == '.') {
             point = true;
         } else if (isdigit((unsigned char)*p)) {
-            mantissa = mantissa * 10 + (unsigned)(*p - '0');
-            exp10 -= point;
+            dec.mantissa = dec.mantissa * 10 + (unsigned)(*p - '0');
+            dec.exp10 -= point;
         }
     }
     if (*p == 'E')
-        exp10 += atoi(p + 1);
-    unsigned __int128 product = (unsigned __int128)bytes * mantissa;
+        dec.exp10 += atoi(p + 1);
+    return dec;
+}
+
+/* The same few multipliers (the default fractions and their inverses) come with every
+ * resource, and finding the shortest digits of a double costs thousands of instructions:
+ * each thread keeps the last ones it read. */
+#define DECIMAL_CACHE 8
+static _Thread_local decimal decimal_cache[DECIMAL_CACHE];
+static _Thread_local unsigned decimal_next;
+
+static decimal cached_decimal(double m)
+{
+    uint64_t bits;
+    memcpy(&bits, &m, sizeof bits);
+    for (unsigned i = 0; i < DECIMAL_CACHE; i++)
+        if (decimal_cache[i].bits == bits && (bits || decimal_cache[i].mantissa))
+            return decimal_cache[i];
+    decimal dec = decimal_of(m);
+    decimal_cache[decimal_next++ % DECIMAL_CACHE] = dec;
+    return dec;
+}
+
+/* MemorySize.multiply: BigDecimal(bytes) x BigDecimal.valueOf(m), whose digits are Java's
+ * Double.toString of m, rounded towards zero. */
+static fo_rc multiply(derive *d, int64_t bytes, double m, const char *key, int64_t *out)
+{
+    decimal dec = cached_decimal(m);
+    int exp10 = dec.exp10;
+    unsigned __int128 product = (unsigned __int128)bytes * dec.mantissa;
     for (; exp10 < 0 && product; exp10++)
         product /= 10;
     for (; exp10 > 0 && product; exp10--) {
@@ -436,11 +529,22 @@ static fo_rc sum_exceeds_with_task_heap(derive *d, const tm_parts *t, int64_t ma
  * and must lie within its range. */
 static fo_rc tm_network_left_over(derive *d, int64_t network, const char *total_key)
 {
+    bool fixed = false;
+    int64_t legacy = 0;
+    fo_rc rc = legacy_network(d, &fixed, &legacy);
+    char a[64], b[64], c[64];
+    if (rc != FO_OK || (fixed && network == legacy))
+        return rc;
+    if (fixed)
+        return fail(d, total_key,
+                    "Derived Network Memory size (%s) does not match configured Network Memory "
+                    "size (%s, from %s): with Total Flink Memory and Task Heap (or Managed) "
+                    "Memory configured, the Network Memory is what the other parts leave",
+                    human(network, a), human(legacy, b), TM_LEGACY_NETWORK_BUFFERS);
     range nr;
-    fo_rc rc = network_range(d, &nr);
+    rc = network_range(d, &nr);
     if (rc != FO_OK || (network >= nr.min && network <= nr.max))
         return rc;
-    char a[64], b[64], c[64];
     return fail(d, total_key,
                 "Derived Network Memory size (%s) is not in configured Network Memory range [%s, "
                 "%s]: with Total Flink Memory and Task Heap (or Managed) Memory configured, the "
@@ -477,8 +581,11 @@ static fo_rc tm_from_fine(derive *d, fo_flink_memory *m)
     tm_fill(m, &t);
     if (!has(d, &d->o->flink)) {
         range nr;
-        rc = network_range(d, &nr);
-        if (rc == FO_OK)
+        bool fixed = false;
+        rc = legacy_network(d, &fixed, &m->network_bytes);
+        if (rc == FO_OK && !fixed)
+            rc = network_range(d, &nr);
+        if (rc == FO_OK && !fixed)
             rc = with_inverse_fraction(d, excl, &nr, TM_TASK_HEAP.key, &m->network_bytes);
         if (rc == FO_OK)
             rc = narrow(d, (wide)excl + m->network_bytes, TM_TASK_HEAP.key, &m->flink_bytes);
@@ -514,10 +621,13 @@ static fo_rc tm_from_total(derive *d, const char *total_key, fo_flink_memory *m)
         return tm_network_left_over(d, m->network_bytes, total_key);
     }
     range nr;
+    bool fixed = false;
     rc = tm_managed(d, total, total_key, &m->managed_bytes);
     if (rc == FO_OK)
+        rc = legacy_network(d, &fixed, &m->network_bytes);
+    if (rc == FO_OK && !fixed)
         rc = network_range(d, &nr);
-    if (rc == FO_OK)
+    if (rc == FO_OK && !fixed)
         rc = with_fraction(d, total, &nr, total_key, &m->network_bytes);
     if (rc != FO_OK)
         return rc;
@@ -580,61 +690,128 @@ static fo_rc derive_all(derive *d, fo_flink_memory *m)
     return rc;
 }
 
-/* MemoryBackwardsCompatibilityUtils: a legacy heap key counts only when none of the three
- * ways is configured, as the option the deployment mode reads it as. */
-static void map_legacy_heap(derive *d, bool standalone)
+/* MemoryBackwardsCompatibilityUtils (Flink 1.x; Flink 2.0 reads no legacy heap key): a
+ * legacy heap key stands for `target` unless that option is configured itself. */
+static void map_legacy_heap(derive *d, const size_option *target)
 {
-    if (configured_fine(d) || has(d, &d->o->flink) || has(d, &d->o->process))
+    d->legacy_target = NULL;
+    d->legacy_key = NULL;
+    if (d->version == FO_FLINK_VERSION_UNKNOWN || d->version >= FO_FLINK_V2_0 || has(d, target))
         return;
     d->legacy_key = fo_json_str(d->flat, d->o->legacy_heap)      ? d->o->legacy_heap
                     : fo_json_str(d->flat, d->o->legacy_heap_mb) ? d->o->legacy_heap_mb
                                                                  : NULL;
     if (d->legacy_key)
-        d->legacy_target = !standalone ? &d->o->process : d->o == &JM ? &JM_HEAP : &d->o->flink;
+        d->legacy_target = target;
 }
 
-static bool legacy_network(const derive *d)
+/* One reading of the configuration, a legacy heap key standing for legacy_target. */
+static fo_rc derive_reading(derive *d, const size_option *legacy_target, fo_flink_memory *m)
 {
-    return d->o == &TM && fo_json_str(d->flat, TM_LEGACY_NETWORK_BUFFERS) &&
-           !present_key(d, TM_NETWORK_RANGE.min.key, TM_NETWORK_RANGE.min.old) &&
-           !present_key(d, TM_NETWORK_RANGE.max.key, TM_NETWORK_RANGE.max.old) &&
-           !present_key(d, TM_NETWORK_RANGE.fraction.key, TM_NETWORK_RANGE.fraction.old);
+    map_legacy_heap(d, legacy_target);
+    memset(m, 0, sizeof *m);
+    if (!configured_fine(d) && !has(d, &d->o->flink) && !has(d, &d->o->process))
+        return fail(d, d->o->process.key,
+                    "Either required fine-grained memory (%s), or Total Flink Memory size (%s), "
+                    "or Total Process Memory size (%s) need to be configured explicitly",
+                    d->o == &JM ? JM_HEAP.key
+                                : "taskmanager.memory.task.heap.size and "
+                                  "taskmanager.memory.managed.size",
+                    d->o->flink.key, d->o->process.key);
+    return derive_all(d, m);
+}
+
+/* Does the configuration hold any key of the model (any version, either process)? Without
+ * one, the sizes follow from the process size given and the version's defaults alone. */
+static bool has_model_keys(const json_t *flat)
+{
+    static const struct {
+        const char *prefix;
+        size_t len;
+    } prefixes[] = {
+        {"taskmanager.memory.", 19}, {"jobmanager.memory.", 18}, {"taskmanager.network.", 20},
+        {"taskmanager.heap.", 17},   {"jobmanager.heap.", 16},
+    };
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)flat, key, v) {
+        if (key[0] != 't' && key[0] != 'j')
+            continue;
+        for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+            if (strncmp(key, prefixes[i].prefix, prefixes[i].len) == 0)
+                return true;
+    }
+    return false;
+}
+
+/* Most resources give their process sizes in the spec and no memory key in the configuration:
+ * the derivation is then a function of the process, the size and the version's network
+ * maximum, and each thread keeps the last ones it worked out (validation runs it on every
+ * admission review). Only results that worked are kept. */
+typedef struct memo {
+    bool used;
+    fo_flink_memory_process process;
+    bool old_network_max; /* before Flink 1.17 */
+    int64_t process_bytes;
+    fo_flink_memory m;
+} memo;
+#define MEMOS 8
+static _Thread_local memo memos[MEMOS];
+static _Thread_local unsigned memo_next;
+
+static const memo *memo_find(fo_flink_memory_process process, bool old_max, int64_t bytes)
+{
+    for (unsigned i = 0; i < MEMOS; i++)
+        if (memos[i].used && memos[i].process == process &&
+            memos[i].old_network_max == old_max && memos[i].process_bytes == bytes)
+            return &memos[i];
+    return NULL;
 }
 
 fo_rc fo_flink_memory_derive(const json_t *flat, fo_flink_memory_process process,
                              const fo_flink_memory_opts *opts, fo_flink_memory *out,
                              const char **blame, fo_err *err)
 {
-    static const fo_flink_memory_opts no_opts = {FO_FLINK_VERSION_UNKNOWN, false, 0};
+    static const fo_flink_memory_opts no_opts = {FO_FLINK_VERSION_UNKNOWN, false, false, 0};
     if (!opts)
         opts = &no_opts;
     fo_err local;
-    derive d = {flat,          process == FO_FLINK_MEMORY_JOBMANAGER ? &JM : &TM,
-                opts->version, opts->process_bytes,
-                NULL,          NULL,
-                NULL,          err ? err : &local};
+    derive d = {flat,
+                process == FO_FLINK_MEMORY_JOBMANAGER ? &JM : &TM,
+                opts->version,
+                opts->process_given,
+                opts->process_bytes,
+                NULL,
+                NULL,
+                NULL,
+                err ? err : &local};
     fo_err_clear(d.err);
     if (blame)
         *blame = NULL;
-    map_legacy_heap(&d, opts->standalone);
-    if (!configured_fine(&d) && !has(&d, &d.o->flink) && !has(&d, &d.o->process))
-        return fo_err_set(d.err, FO_ENOTFOUND, "%s memory: none of %s, %s and %s is configured",
-                          d.o->label, d.o == &JM ? JM_HEAP.key : "task heap and managed size",
-                          d.o->flink.key, d.o->process.key);
-    if (legacy_network(&d))
-        return fo_err_set(d.err, FO_ENOTFOUND,
-                          "TaskManager memory: the legacy %s sizes the network memory "
-                          "(removed in Flink 2.0), which this model does not follow",
-                          TM_LEGACY_NETWORK_BUFFERS);
-    fo_flink_memory m;
-    memset(&m, 0, sizeof m);
-    fo_rc rc = derive_all(&d, &m);
+    bool old_max = opts->version != FO_FLINK_VERSION_UNKNOWN && opts->version < FO_FLINK_V1_17;
+    bool memoizable = opts->process_given && json_is_object(flat) && !has_model_keys(flat);
+    const memo *known = memoizable ? memo_find(process, old_max, opts->process_bytes) : NULL;
+    if (known) {
+        if (out)
+            *out = known->m;
+        return FO_OK;
+    }
+    /* Flink's Kubernetes deployer (and the operator's, standalone too) sizes the pods reading
+     * a legacy heap key as the process size; the standalone start scripts start the JVM
+     * reading it as the JobManager's heap and the TaskManager's Flink memory: both must work. */
+    fo_flink_memory m, scripts;
+    fo_rc rc = derive_reading(&d, &d.o->process, &m);
+    if (rc == FO_OK && opts->standalone &&
+        (fo_json_str(flat, d.o->legacy_heap) || fo_json_str(flat, d.o->legacy_heap_mb)))
+        rc = derive_reading(&d, d.o == &JM ? &JM_HEAP : &d.o->flink, &scripts);
     if (rc != FO_OK) {
         fo_err_wrap(d.err, "%s memory configuration failed", d.o->label);
         if (blame)
             *blame = d.blame;
         return rc;
     }
+    if (memoizable)
+        memos[memo_next++ % MEMOS] = (memo){true, process, old_max, opts->process_bytes, m};
     if (out)
         *out = m;
     return FO_OK;
@@ -652,7 +829,7 @@ char *fo_flink_memory_human(int64_t bytes, char *buf, size_t len)
         int64_t multiplier;
     } units[] = {{"tb", 1024 * GIB}, {"gb", GIB}, {"mb", MIB}, {"kb", KIB}};
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-        if (bytes >= units[i].multiplier) {
+        if (bytes > units[i].multiplier) { /* MemorySize: 1 GiB prints as 1024.000mb */
             snprintf(buf, len, "%.3f%s (%lld bytes)", (double)bytes / (double)units[i].multiplier,
                      units[i].name, (long long)bytes);
             return buf;

@@ -38,28 +38,30 @@ typedef struct fo_flink_memory {
 
 /* What the derivation needs besides the configuration. */
 typedef struct fo_flink_memory_opts {
-    fo_flink_version version; /* picks the defaults (UNKNOWN: the newest) */
-    /* Legacy heap keys (jobmanager.heap.size/.mb, taskmanager.heap.size/.mb), used only when
-     * none of the three ways below is configured: Flink's standalone scripts read them as the
-     * JobManager's heap and the TaskManager's total Flink memory, its Kubernetes deployer as
-     * the total process memory of both. */
+    fo_flink_version version; /* picks the defaults and the keys read (UNKNOWN: the newest) */
+    /* Legacy heap keys (jobmanager.heap.size/.mb, taskmanager.heap.size/.mb; Flink 1.x only)
+     * stand for an option that is not configured itself: the total process memory, as Flink's
+     * Kubernetes deployer (and the operator's standalone deployer) reads them to size the
+     * pods; with standalone, the configuration must also work as the standalone start scripts
+     * read them (the JobManager's heap, the TaskManager's total Flink memory). */
     bool standalone;
-    /* > 0: stands for <process>.memory.process.size (the spec's resources, which the
-     * configuration builder writes there); 0 reads the key from the configuration. */
+    /* process_bytes stands for <process>.memory.process.size (the spec's resources, which the
+     * configuration builder writes there); otherwise the key is read from the configuration. */
+    bool process_given;
     int64_t process_bytes;
 } fo_flink_memory_opts;
 
 /* Derive the memory of one process from a flat effective configuration (string values, as
  * fo_flink_conf_build returns it; deprecated keys are read as Flink reads them). opts may be
- * NULL (newest defaults, native, no override).
- * Returns FO_OK and fills out (may be NULL); FO_ENOTFOUND when none of the three ways to size
- * the process is configured (fine-grained sizes, total Flink memory, total process memory,
- * or a legacy heap key standing for one of them), or the TaskManager's network memory is
- * sized by the legacy taskmanager.network.numberOfBuffers (removed in Flink 2.0: not judged);
- * FO_EINVAL when Flink would refuse the configuration, with err holding what Flink reports
- * and *blame (may be NULL) the configuration key at fault: the one that does not parse, or
- * the size that is too small or inconsistent (<process>.memory.process.size also when
- * opts->process_bytes stood for it). Pure and thread-safe. */
+ * NULL (newest defaults, native, no override). The sizes are those of the pods (the
+ * deployer's reading).
+ * Returns FO_OK and fills out (may be NULL); FO_EINVAL when Flink would refuse the
+ * configuration (none of the three ways to size the process configured - fine-grained sizes,
+ * total Flink memory, total process memory -, sizes that do not fit, values Flink cannot
+ * read), with err holding what Flink reports and *blame (may be NULL) the configuration key
+ * at fault: the one that does not parse, or the size that is too small or inconsistent
+ * (<process>.memory.process.size also when opts->process_bytes stood for it, or when nothing
+ * is configured). Pure and thread-safe. */
 fo_rc fo_flink_memory_derive(const json_t *flat, fo_flink_memory_process process,
                              const fo_flink_memory_opts *opts, fo_flink_memory *out,
                              const char **blame, fo_err *err);
@@ -69,7 +71,8 @@ fo_rc fo_flink_memory_derive(const json_t *flat, fo_flink_memory_process process
 const char *fo_flink_memory_process_key(fo_flink_memory_process process);
 
 /* MemorySize.toHumanReadableString, the form Flink's messages print: "0 bytes", "100 bytes",
- * "128.000mb (134217728 bytes)". buf of 64 bytes is enough. */
+ * "128.000mb (134217728 bytes)", "1024.000mb (1073741824 bytes)" (a unit is used above its
+ * size only). buf of 64 bytes is enough. */
 char *fo_flink_memory_human(int64_t bytes, char *buf, size_t len);
 
 #endif

@@ -348,10 +348,11 @@ static void check_requirements(const role_rules *r, const json_t *res, fo_field_
 }
 
 /* The process size the spec gives a role (what the configuration builder writes to
- * <role>.memory.process.size), the field it comes from and its text; 0 when the spec gives
- * none or it cannot be read (reported by the rules above). */
-static int64_t spec_process_bytes(const role_rules *r, const fo_flink_role_view *role, char *field,
-                                  char *text, size_t text_len)
+ * <role>.memory.process.size), the field it comes from and its text: false when the spec
+ * gives none (resources with requests or limits win over resource, as in the builder) or it
+ * cannot be read (reported by the rules above). */
+static bool spec_process_bytes(const role_rules *r, const fo_flink_role_view *role, char *field,
+                               char *text, size_t text_len, int64_t *bytes)
 {
     const json_t *res = role->resources;
     const char *t = NULL, *section = NULL;
@@ -364,12 +365,11 @@ static int64_t spec_process_bytes(const role_rules *r, const fo_flink_role_view 
         t = role->memory;
         snprintf(field, FO_VALIDATE_FIELD_MAX, "%s.resource.memory", r->path);
     }
-    int64_t bytes = 0;
-    if (!t || fo_flink_memory_parse(t, &bytes, NULL) != FO_OK || bytes <= 0)
-        return 0;
+    if (!t || fo_flink_memory_parse(t, bytes, NULL) != FO_OK || *bytes < 0)
+        return false;
     if (t != text)
         snprintf(text, text_len, "%s", t);
-    return bytes;
+    return true;
 }
 
 /* Not an Apache rule: Flink's own memory derivation, which refuses to start a JobManager or
@@ -380,18 +380,24 @@ static void check_memory_model(const role_rules *r, const fo_flink_role_view *ro
                                fo_field_errors *errs)
 {
     char field[FO_VALIDATE_FIELD_MAX], text[64];
-    int64_t bytes = spec_process_bytes(r, role, field, text, sizeof text);
+    fo_flink_memory_opts opts = *deployment;
+    opts.process_given =
+        spec_process_bytes(r, role, field, text, sizeof text, &opts.process_bytes);
     const char *blame = NULL;
     fo_err err;
-    fo_flink_memory_opts opts = *deployment;
-    opts.process_bytes = bytes;
     if (fo_flink_memory_derive(conf, r->process, &opts, NULL, &blame, &err) != FO_EINVAL)
         return;
     const char *process_key = fo_flink_memory_process_key(r->process);
     if (!blame)
         blame = process_key;
-    if (bytes > 0 && strcmp(blame, process_key) == 0) {
+    if (opts.process_given && strcmp(blame, process_key) == 0) {
         fo_field_errors_add(errs, FO_FE_INVALID, field, text, "%s", err.message);
+        return;
+    }
+    if (!fo_json_str(conf, blame)) { /* nothing sizes the process (resource.memory is ignored
+                                        beside resources with requests or limits) */
+        snprintf(field, sizeof field, "%s.resources.requests.memory", r->path);
+        fo_field_errors_add(errs, FO_FE_REQUIRED, field, NULL, "%s", err.message);
         return;
     }
     fo_field_errors_add(errs, FO_FE_INVALID, fo_validate_conf_field(field, blame),
@@ -552,7 +558,7 @@ void fo_validate_deployment(const json_t *obj, const fo_validate_env *env, fo_fi
     fo_validate_job_enums(&v.job, errs); /* 9 */
     fo_validate_job_spec(&v.job, &v.task_manager, conf, errs);
     fo_flink_memory_opts memory = {
-        v.flink_version, fo_flink_effective_mode(&v, last) == FO_FLINK_MODE_STANDALONE, 0};
+        v.flink_version, fo_flink_effective_mode(&v, last) == FO_FLINK_MODE_STANDALONE, false, 0};
     check_role(&JM, &v.job_manager, conf, &memory, errs);  /* 10 */
     check_role(&TM, &v.task_manager, conf, &memory, errs); /* 11 */
     check_replicas(&v, conf, errs);

@@ -44,14 +44,16 @@ static int64_t conf_mem(const fo_res_ctx *c, const char *key, int64_t fallback)
 }
 
 /* Flink's total process memory for a role: what Flink's memory model derives from the
- * configuration (the pods get what Flink will use). When the model cannot judge it (the legacy
- * network buffers), the configured process size, else Flink's distribution default.
- * Validation refuses what the model refuses before anything is deployed. */
+ * configuration as Flink's Kubernetes deployer reads it (legacy heap keys as the process size,
+ * in standalone mode too, as the Apache operator's standalone deployer does). Validation
+ * refuses what the model refuses before anything is deployed; should it fail here anyway, the
+ * configured process size, else Flink's distribution default. */
 static int64_t process_memory(const fo_res_ctx *c, const role *r)
 {
     fo_flink_memory_process p = strcmp(r->prefix, "jobmanager") == 0 ? FO_FLINK_MEMORY_JOBMANAGER
                                                                      : FO_FLINK_MEMORY_TASKMANAGER;
-    fo_flink_memory_opts opts = {c->view.flink_version, c->standalone, 0};
+    /* the deployer's reading (the standalone scripts' one is validation's to check) */
+    fo_flink_memory_opts opts = {c->view.flink_version, false, false, 0};
     fo_flink_memory m;
     if (fo_flink_memory_derive(c->conf, p, &opts, &m, NULL, NULL) == FO_OK)
         return m.process_bytes;

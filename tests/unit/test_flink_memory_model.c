@@ -26,7 +26,7 @@ static fo_flink_memory derive_ok(const char *json_text, fo_flink_memory_process 
     fo_flink_memory m;
     fo_err err;
     const char *blame = "unset";
-    fo_flink_memory_opts opts = {v, false, 0};
+    fo_flink_memory_opts opts = {v, false, false, 0};
     fo_rc rc = fo_flink_memory_derive(c, p, &opts, &m, &blame, &err);
     ck_assert_msg(rc == FO_OK, "%s: %s", json_text, err.message);
     ck_assert_ptr_null(blame);
@@ -42,7 +42,7 @@ static char *derive_refused(const char *json_text, fo_flink_memory_process p, fo
     fo_flink_memory m;
     fo_err err;
     const char *blame = NULL;
-    fo_flink_memory_opts opts = {v, false, process_bytes};
+    fo_flink_memory_opts opts = {v, false, process_bytes != 0, process_bytes};
     fo_rc rc = fo_flink_memory_derive(c, p, &opts, &m, &blame, &err);
     ck_assert_msg(rc == FO_EINVAL, "%s: accepted", json_text);
     ck_assert_msg(blame && strcmp(blame, want_blame) == 0, "%s: blamed %s, not %s", json_text,
@@ -196,13 +196,13 @@ START_TEST(sizes_that_do_not_add_up_are_refused)
     msg = derive_refused("{\"taskmanager.memory.flink.size\": \"1g\"}", FO_FLINK_MEMORY_TASKMANAGER,
                          FO_FLINK_V1_18, 4096 * MIB, "taskmanager.memory.process.size");
     assert_contains(msg, "Derived JVM Overhead size (2.750gb (2952790016 bytes)) is not in "
-                         "configured JVM Overhead range [192.000mb (201326592 bytes), 1.000gb "
+                         "configured JVM Overhead range [192.000mb (201326592 bytes), 1024.000mb "
                          "(1073741824 bytes)]");
     free(msg);
     /* Both given and consistent: fine. */
     json_t *c = conf("{\"taskmanager.memory.flink.size\": \"1g\"}");
     fo_flink_memory m;
-    fo_flink_memory_opts opts = {FO_FLINK_V1_18, false, 1536 * MIB};
+    fo_flink_memory_opts opts = {FO_FLINK_V1_18, false, true, 1536 * MIB};
     ck_assert_int_eq(fo_flink_memory_derive(c, FO_FLINK_MEMORY_TASKMANAGER, &opts, &m, NULL, NULL),
                      FO_OK);
     ck_assert_int_eq(m.overhead_bytes, 256 * MIB);
@@ -263,7 +263,7 @@ START_TEST(values_flink_cannot_read_are_blamed_on_their_key)
 }
 END_TEST
 
-START_TEST(what_the_model_does_not_judge_is_not_found)
+START_TEST(nothing_to_size_the_process_by_is_refused)
 {
     const char *texts[] = {
         "{}",
@@ -271,58 +271,112 @@ START_TEST(what_the_model_does_not_judge_is_not_found)
         "{\"taskmanager.memory.managed.size\": \"1g\"}",
     };
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
-        json_t *c = conf(texts[i]);
-        fo_err err;
-        ck_assert_int_eq(
-            fo_flink_memory_derive(c, FO_FLINK_MEMORY_TASKMANAGER, NULL, NULL, NULL, &err),
-            FO_ENOTFOUND);
-        json_decref(c);
+        char *msg = derive_refused(texts[i], FO_FLINK_MEMORY_TASKMANAGER, FO_FLINK_V1_18, 0,
+                                   "taskmanager.memory.process.size");
+        assert_contains(msg, "Either required fine-grained memory (taskmanager.memory.task.heap"
+                             ".size and taskmanager.memory.managed.size), or Total Flink Memory "
+                             "size (taskmanager.memory.flink.size), or Total Process Memory size "
+                             "(taskmanager.memory.process.size) need to be configured explicitly");
+        free(msg);
     }
-    json_t *c = conf("{\"taskmanager.memory.process.size\": \"100m\","
-                     " \"taskmanager.network.numberOfBuffers\": \"4096\"}");
-    ck_assert_int_eq(fo_flink_memory_derive(c, FO_FLINK_MEMORY_TASKMANAGER, NULL, NULL, NULL, NULL),
-                     FO_ENOTFOUND);
+    /* Flink 2.0 reads no legacy heap key */
+    char *msg = derive_refused("{\"taskmanager.heap.size\": \"2g\"}", FO_FLINK_MEMORY_TASKMANAGER,
+                               FO_FLINK_V2_0, 0, "taskmanager.memory.process.size");
+    free(msg);
+    /* a process size of 0 (resource.memory: "0") is a size, and too small */
+    json_t *c = conf("{\"taskmanager.memory.process.size\": \"2g\"}");
+    fo_flink_memory_opts zero = {FO_FLINK_V1_18, false, true, 0};
+    const char *blame = NULL;
+    ck_assert_int_eq(
+        fo_flink_memory_derive(c, FO_FLINK_MEMORY_TASKMANAGER, &zero, NULL, &blame, NULL),
+        FO_EINVAL);
+    ck_assert_str_eq(blame, "taskmanager.memory.process.size");
     json_decref(c);
 }
 END_TEST
 
-/* Legacy heap keys count only when nothing newer is set: Kubernetes deployments read them as
- * the process size, the standalone scripts as the JobManager heap and TaskManager Flink
- * memory. */
+/* Flink 1.x's legacy taskmanager.network.numberOfBuffers sets the network memory exactly
+ * (times the 32 KiB segment), unless a network range option is set; Flink 2.0 ignores it. */
+START_TEST(legacy_network_buffers_set_the_network_memory_in_flink_1)
+{
+    const char *text = "{\"taskmanager.memory.process.size\": \"1728m\","
+                       " \"taskmanager.network.numberOfBuffers\": \"4096\"}";
+    fo_flink_memory m = derive_ok(text, FO_FLINK_MEMORY_TASKMANAGER, FO_FLINK_V1_15);
+    ck_assert_int_eq(m.network_bytes, 128 * MIB);
+    ck_assert_int_eq(m.heap_bytes, 128 * MIB + 402653176);
+    m = derive_ok(text, FO_FLINK_MEMORY_TASKMANAGER, FO_FLINK_V2_0);
+    ck_assert_int_eq(m.network_bytes, 134217730); /* the fraction */
+    /* the process size follows from Flink memory whatever the network takes */
+    m = derive_ok("{\"taskmanager.memory.flink.size\": \"2g\","
+                  " \"taskmanager.network.numberOfBuffers\": \"2048\"}",
+                  FO_FLINK_MEMORY_TASKMANAGER, FO_FLINK_V1_15);
+    ck_assert_int_eq(m.process_bytes, 2684354564LL); /* 2g + 256m + 0.1f/0.9f of 2304m */
+    ck_assert_int_eq(m.network_bytes, 64 * MIB);
+    /* with task heap, managed and Flink memory, the rest must be exactly the buffers */
+    char *msg = derive_refused("{\"taskmanager.memory.task.heap.size\": \"1g\","
+                               " \"taskmanager.memory.managed.size\": \"512m\","
+                               " \"taskmanager.memory.flink.size\": \"2g\","
+                               " \"taskmanager.network.numberOfBuffers\": \"2048\"}",
+                               FO_FLINK_MEMORY_TASKMANAGER, FO_FLINK_V1_15, 0,
+                               "taskmanager.memory.flink.size");
+    assert_contains(msg, "does not match configured Network Memory size (64.000mb");
+    free(msg);
+}
+END_TEST
+
+/* Legacy heap keys (Flink 1.x) stand for an option that is not configured itself: the process
+ * size for the pods (Flink's Kubernetes deployer), and in standalone mode also the JobManager
+ * heap and TaskManager Flink memory for the JVM the start scripts launch. */
 START_TEST(legacy_heap_keys_are_read_as_the_deployment_mode_reads_them)
 {
     json_t *c = conf("{\"jobmanager.heap.size\": \"1600m\", \"taskmanager.heap.mb\": \"1280\"}");
     fo_flink_memory m;
-    fo_flink_memory_opts native = {FO_FLINK_V1_18, false, 0},
-                         standalone = {FO_FLINK_V1_18, true, 0};
+    fo_flink_memory_opts native = {FO_FLINK_V1_18, false, false, 0},
+                         standalone = {FO_FLINK_V1_18, true, false, 0};
     ck_assert_int_eq(fo_flink_memory_derive(c, FO_FLINK_MEMORY_JOBMANAGER, &native, &m, NULL, NULL),
                      FO_OK);
     ck_assert_int_eq(m.process_bytes, 1600 * MIB);
     ck_assert_int_eq(m.heap_bytes, 1024 * MIB);
+    /* standalone: the pods are sized the same; the scripts' reading (1600m of heap) works */
     ck_assert_int_eq(
         fo_flink_memory_derive(c, FO_FLINK_MEMORY_JOBMANAGER, &standalone, &m, NULL, NULL), FO_OK);
-    ck_assert_int_eq(m.heap_bytes, 1600 * MIB);
-    ck_assert_int_eq(m.flink_bytes, 1728 * MIB);
+    ck_assert_int_eq(m.process_bytes, 1600 * MIB);
     ck_assert_int_eq(
-        fo_flink_memory_derive(c, FO_FLINK_MEMORY_TASKMANAGER, &standalone, &m, NULL, NULL), FO_OK);
-    ck_assert_int_eq(m.flink_bytes, 1280 * MIB); /* a number of mebibytes */
-    ck_assert_int_eq(m.managed_bytes, 536870920);
+        fo_flink_memory_derive(c, FO_FLINK_MEMORY_TASKMANAGER, &native, &m, NULL, NULL), FO_OK);
+    ck_assert_int_eq(m.process_bytes, 1280 * MIB); /* a number of mebibytes */
     json_decref(c);
 
-    /* A newer key wins; a refused legacy size is blamed on the key the user wrote. */
-    c = conf("{\"jobmanager.heap.size\": \"1600m\", \"jobmanager.memory.process.size\": \"2g\"}");
-    ck_assert_int_eq(fo_flink_memory_derive(c, FO_FLINK_MEMORY_JOBMANAGER, &native, &m, NULL, NULL),
+    /* the key it stands for wins; the legacy one still stands for another that is not set */
+    c = conf("{\"taskmanager.memory.flink.size\": \"1280m\", \"taskmanager.heap.size\": \"2g\"}");
+    ck_assert_int_eq(fo_flink_memory_derive(c, FO_FLINK_MEMORY_TASKMANAGER, &native, &m, NULL,
+                                            NULL),
                      FO_OK);
-    ck_assert_int_eq(m.process_bytes, 2048 * MIB);
+    ck_assert_int_eq(m.process_bytes, 2048 * MIB); /* process 2g over Flink memory 1280m */
+    json_decref(c);
+    c = conf("{\"jobmanager.memory.heap.size\": \"1g\", \"jobmanager.heap.size\": \"1g\"}");
+    const char *blame = NULL;
+    ck_assert_int_eq(
+        fo_flink_memory_derive(c, FO_FLINK_MEMORY_JOBMANAGER, &native, &m, &blame, NULL),
+        FO_EINVAL); /* 1g of heap does not fit in a 1g process */
+    ck_assert_str_eq(blame, "jobmanager.heap.size");
+    json_decref(c);
+    /* standalone: the scripts read it as the heap, which must agree with Flink memory */
+    c = conf("{\"jobmanager.memory.flink.size\": \"1g\", \"jobmanager.heap.size\": \"2g\"}");
+    ck_assert_int_eq(fo_flink_memory_derive(c, FO_FLINK_MEMORY_JOBMANAGER, &native, &m, NULL,
+                                            NULL),
+                     FO_OK);
+    ck_assert_int_eq(
+        fo_flink_memory_derive(c, FO_FLINK_MEMORY_JOBMANAGER, &standalone, &m, &blame, NULL),
+        FO_EINVAL);
+    ck_assert_str_eq(blame, "jobmanager.heap.size");
     json_decref(c);
     c = conf("{\"taskmanager.heap.size\": \"512m\"}");
-    const char *blame = NULL;
     ck_assert_int_eq(
         fo_flink_memory_derive(c, FO_FLINK_MEMORY_TASKMANAGER, &native, &m, &blame, NULL),
         FO_EINVAL);
     ck_assert_str_eq(blame, "taskmanager.heap.size");
     json_decref(c);
-    c = conf("{\"taskmanager.heap.mb\": \"lots\"}");
+    c = conf("{\"taskmanager.heap.mb\": \"4294967296\"}"); /* an int option */
     ck_assert_int_eq(
         fo_flink_memory_derive(c, FO_FLINK_MEMORY_TASKMANAGER, &native, &m, &blame, NULL),
         FO_EINVAL);
@@ -331,12 +385,55 @@ START_TEST(legacy_heap_keys_are_read_as_the_deployment_mode_reads_them)
 }
 END_TEST
 
+/* Float.parseFloat's forms: a suffix, and hexadecimal digits. */
+START_TEST(fractions_are_read_as_java_reads_floats)
+{
+    fo_flink_memory m = derive_ok("{\"taskmanager.memory.process.size\": \"1728m\","
+                                  " \"taskmanager.memory.managed.fraction\": \"0x1.99999ap-2\","
+                                  " \"taskmanager.memory.network.fraction\": \" 0.1f \"}",
+                                  FO_FLINK_MEMORY_TASKMANAGER, FO_FLINK_V1_18);
+    ck_assert_int_eq(m.managed_bytes, 536870920); /* 0x1.99999ap-2 is 0.4f */
+    ck_assert_int_eq(m.network_bytes, 134217730);
+}
+END_TEST
+
+/* Sizes given by the spec over a configuration without memory keys are remembered per thread:
+ * asked again, the same; a configuration with a model key of any kind is worked out anew. */
+START_TEST(remembered_sizes_are_the_sizes_and_configuration_keys_still_count)
+{
+    json_t *plain = conf("{\"taskmanager.numberOfTaskSlots\": \"2\"}");
+    json_t *tuned = conf("{\"taskmanager.memory.managed.fraction\": \"0.2\"}");
+    fo_flink_memory_opts opts = {FO_FLINK_V1_18, false, true, 1728 * MIB};
+    fo_flink_memory a, b, c;
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(fo_flink_memory_derive(plain, FO_FLINK_MEMORY_TASKMANAGER, &opts, &a,
+                                                NULL, NULL),
+                         FO_OK);
+        ck_assert_int_eq(a.managed_bytes, 536870920);
+        ck_assert_int_eq(a.heap_bytes, 128 * MIB + 402653174);
+    }
+    ck_assert_int_eq(
+        fo_flink_memory_derive(tuned, FO_FLINK_MEMORY_TASKMANAGER, &opts, &b, NULL, NULL), FO_OK);
+    ck_assert_int_lt(b.managed_bytes, a.managed_bytes); /* 0.2 of 1280m */
+    opts.version = FO_FLINK_V1_16;                       /* another network maximum */
+    ck_assert_int_eq(
+        fo_flink_memory_derive(plain, FO_FLINK_MEMORY_JOBMANAGER, &opts, &c, NULL, NULL), FO_OK);
+    ck_assert_int_eq(c.network_bytes, 0); /* a JobManager: not the TaskManager's sizes */
+    ck_assert_int_eq(c.heap_bytes, 1152 * MIB);
+    json_decref(plain);
+    json_decref(tuned);
+}
+END_TEST
+
 START_TEST(sizes_are_printed_as_flink_prints_them)
 {
     char buf[64];
     ck_assert_str_eq(fo_flink_memory_human(0, buf, sizeof buf), "0 bytes");
     ck_assert_str_eq(fo_flink_memory_human(1023, buf, sizeof buf), "1023 bytes");
+    ck_assert_str_eq(fo_flink_memory_human(1024, buf, sizeof buf), "1024 bytes");
     ck_assert_str_eq(fo_flink_memory_human(1536, buf, sizeof buf), "1.500kb (1536 bytes)");
+    ck_assert_str_eq(fo_flink_memory_human(1024 * MIB, buf, sizeof buf),
+                     "1024.000mb (1073741824 bytes)");
     ck_assert_str_eq(fo_flink_memory_human(2048 * MIB, buf, sizeof buf),
                      "2.000gb (2147483648 bytes)");
 }
@@ -356,8 +453,11 @@ int main(void)
     tcase_add_test(tc, sizes_that_do_not_add_up_are_refused);
     tcase_add_test(tc, the_network_maximum_follows_the_flink_version);
     tcase_add_test(tc, values_flink_cannot_read_are_blamed_on_their_key);
-    tcase_add_test(tc, what_the_model_does_not_judge_is_not_found);
+    tcase_add_test(tc, nothing_to_size_the_process_by_is_refused);
+    tcase_add_test(tc, legacy_network_buffers_set_the_network_memory_in_flink_1);
+    tcase_add_test(tc, fractions_are_read_as_java_reads_floats);
     tcase_add_test(tc, legacy_heap_keys_are_read_as_the_deployment_mode_reads_them);
+    tcase_add_test(tc, remembered_sizes_are_the_sizes_and_configuration_keys_still_count);
     tcase_add_test(tc, sizes_are_printed_as_flink_prints_them);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

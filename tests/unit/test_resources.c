@@ -180,10 +180,10 @@ START_TEST(pods_without_resources_get_what_flinks_memory_model_derives)
                      "1600Mi");
     json_decref(objects);
 
-    /* Standalone: the same key is the JobManager's heap (1024m + 128m off-heap + 256m
-     * metaspace + 192m overhead = 1600m). The TaskManager's 512m task heap and 512m managed
-     * memory with 20 % JVM overhead need 2199679441 bytes (network 0.1f / 0.9f of the rest,
-     * overhead 0.2f / 0.8f of Flink memory and metaspace): 2097 MiB. */
+    /* Standalone: the pods are sized as the Apache operator's standalone deployer sizes them
+     * (the legacy key is the process size there too: 1024m). The TaskManager's 512m task heap
+     * and 512m managed memory with 20 % JVM overhead need 2199679441 bytes (network 0.1f /
+     * 0.9f of the rest, overhead 0.2f / 0.8f of Flink memory and metaspace): 2097 MiB. */
     const char *standalone[] = {"jobmanager.heap.size",
                                 "1024m",
                                 "taskmanager.memory.task.heap.size",
@@ -196,7 +196,7 @@ START_TEST(pods_without_resources_get_what_flinks_memory_model_derives)
     objects = sized_by_configuration("resources-standalone-application.yaml", standalone);
     ck_assert_str_eq(fo_json_get_str(main_container(find(objects, "Deployment", "standalone-app")),
                                      "resources.requests.memory"),
-                     "1600Mi");
+                     "1Gi");
     ck_assert_str_eq(
         fo_json_get_str(main_container(find(objects, "Deployment", "standalone-app-taskmanager")),
                         "resources.requests.memory"),

@@ -449,6 +449,13 @@ START_TEST(memory_flink_cannot_start_with_is_refused_at_its_field)
          "{\"jobmanager.memory.process.size\":\"300m\"}}}",
          "spec.flinkConfiguration[jobmanager.memory.process.size]",
          "JobManager memory configuration failed: Sum of configured JVM Metaspace"},
+        /* "0" is a size (the builder writes 0 bytes), not "none" */
+        {"{\"spec\":{\"taskManager\":{\"resources\":null,\"resource\":{\"memory\":\"0\"}}}}",
+         "spec.taskManager.resource.memory", "exceed configured Total Process Memory (0 bytes)"},
+        /* resources with requests or limits win over resource: its memory is not used */
+        {"{\"spec\":{\"taskManager\":{\"resource\":{\"memory\":\"2g\"},\"resources\":"
+         "{\"requests\":null,\"limits\":{\"cpu\":\"2\"}}}}}",
+         "spec.taskManager.resources.requests.memory", "Either required fine-grained memory"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *const patches[] = {cases[i].patch, NULL};
@@ -459,7 +466,9 @@ START_TEST(memory_flink_cannot_start_with_is_refused_at_its_field)
         ck_assert_uint_eq(fo_field_errors_count(errs), 1);
         const fo_field_error *e = fo_field_errors_get(errs, 0);
         ck_assert_str_eq(e->field, cases[i].field);
-        ck_assert_int_eq(e->type, FO_FE_INVALID);
+        /* required when nothing sizes the process, else invalid */
+        bool none = strstr(cases[i].detail, "Either required") != NULL;
+        ck_assert_int_eq(e->type, none ? FO_FE_REQUIRED : FO_FE_INVALID);
         ck_assert_msg(strstr(e->detail, cases[i].detail), "%s", e->message);
         fo_field_errors_free(errs);
         json_decref(obj);
