@@ -37,12 +37,15 @@ typedef struct layering {
 } layering;
 
 /* The role's template was layered before (a record exists) and then changed by a writer the
- * record cannot follow (a mutating webhook after ours, an edit past it): as its own layer,
- * keep only what differs from the layers it was written over (the cluster defaults and the
- * previous version's spec.podTemplate), so that what it inherited keeps following them
- * instead of staying frozen on top. */
-static void take_out_layered(fo_own_layer *own, const json_t *defaults, const json_t *common,
-                             const layering *l)
+ * record cannot follow (a mutating webhook after ours, an edit past it). When layering the
+ * recorded own template over the layers it was written over (the cluster defaults and the
+ * previous version's spec.podTemplate) gives what the record says was written, the own layer
+ * is the recorded one with what was changed since on top (the user's own values, pinned
+ * even where they equal an inherited one, stay theirs); otherwise it is the template without
+ * what those layers give. Either way what it inherited keeps following them instead of
+ * staying frozen on top. */
+static void take_out_layered(fo_own_layer *own, const char *role_key, const json_t *defaults,
+                             const json_t *common, const layering *l)
 {
     const json_t *was_common = common;
     if (l->has_old) {
@@ -54,7 +57,22 @@ static void take_out_layered(fo_own_layer *own, const json_t *defaults, const js
     json_t *was_lower = fo_podtemplate_layer(under, 2);
     if (!was_lower)
         return; /* nothing was layered in (or out of memory): the template is all its own */
-    json_t *smaller = fo_podtemplate_subtract(own->own, was_lower);
+    const json_t *recorded = NULL;
+    bool wrote = false;
+    const json_t *written_layers[] = {defaults, was_common, NULL};
+    fo_own_templates_entry(l->record, role_key, 0, &recorded, &wrote);
+    written_layers[2] = recorded;
+    json_t *written = fo_podtemplate_layer(written_layers, 3);
+    fo_own_templates_entry(l->record, role_key, fo_json_fingerprint(written), &recorded, &wrote);
+    json_t *smaller = NULL;
+    if (written && wrote) {
+        json_t *since = fo_podtemplate_subtract(own->own, written);
+        smaller = since ? fo_podtemplate_merge(recorded, since) : json_incref((json_t *)recorded);
+        json_decref(since);
+    } else {
+        smaller = fo_podtemplate_subtract(own->own, was_lower);
+    }
+    json_decref(written);
     json_decref(was_lower);
     json_decref(own->own);
     own->own = smaller;
@@ -82,7 +100,7 @@ static fo_rc layer_role(json_t *spec, const char *role_key, fo_role role, layeri
                                               fo_own_templates_role(l->old, role_key), l->has_old,
                                               lower, &l->applied);
     if (own.unexplained)
-        take_out_layered(&own, defaults, common, l);
+        take_out_layered(&own, role_key, defaults, common, l);
     const json_t *layers[] = {defaults, common, own.own};
     /* The usual UPDATE: the template is what layering wrote before over the same layers, and
      * the resource keeps it (written as layering would write it; with a record, as the API

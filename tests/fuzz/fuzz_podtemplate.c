@@ -7,11 +7,14 @@
  *    written the same (fo_json_identical); asked also of the merge as the upper layer, the
  *    case it exists for (a template layered at create time, layered again on update);
  *  - fo_podtemplate_layer_keep keeps the top layer exactly when layering writes it again, and
- *    otherwise returns what fo_podtemplate_layer returns, byte for byte. */
+ *    otherwise returns what fo_podtemplate_layer returns, byte for byte;
+ *  - fo_podtemplate_subtract(upper, lower) changes neither input and layers over lower into
+ *    what upper layers into (also for the merge as upper: a template layered once). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "common/jsonutil.h"
 #include "common/podtemplate.h"
 #include "tests/fuzz/fuzz.h"
 
@@ -46,6 +49,29 @@ static void check_layer_keep(const json_t *const *layers, size_t n)
     json_decref(full);
 }
 
+static void check_subtract(const json_t *upper, const json_t *lower)
+{
+    json_t *upper0 = json_deep_copy(upper), *lower0 = json_deep_copy(lower);
+    json_t *smallest = fo_podtemplate_subtract(upper, lower);
+    FUZZ_CHECK(fo_json_identical(upper, upper0) && fo_json_identical(lower, lower0),
+               "subtracting changed an input");
+    json_t *want = fo_podtemplate_merge(lower, upper);
+    json_t *got = fo_podtemplate_merge(lower, smallest);
+    /* equal as the layering compares (numbers by value: 1 and 1.0 are one value) */
+    if (!fo_json_equal(want, got)) {
+        char *w = fuzz_dump(want), *g = fuzz_dump(got), *u = fuzz_dump(upper),
+             *l = fuzz_dump(lower);
+        FUZZ_CHECK(false, "the smallest layer layers differently:\n upper %s\n lower %s\n"
+                          " want  %s\n got   %s",
+                   u, l, w, g);
+    }
+    json_decref(want);
+    json_decref(got);
+    json_decref(smallest);
+    json_decref(upper0);
+    json_decref(lower0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > FUZZ_MAX_INPUT)
@@ -74,6 +100,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_layer_keep(relayered, 2);
     check_layer_keep(three, 3);
     check_layer_keep(no_top, 2);
+    check_subtract(upper, lower);
+    check_subtract(merged, lower);
     json_decref(merged);
     json_decref(lower0);
     json_decref(upper0);

@@ -338,6 +338,45 @@ START_TEST(a_later_webhooks_change_leaves_what_a_role_inherits_following)
 }
 END_TEST
 
+/* The same with a value the user pinned in the role's own template equal to the inherited
+ * one: after the other webhook's change it stays the user's (it does not start following
+ * spec.podTemplate), and the other webhook's label stays too. */
+START_TEST(a_later_webhooks_change_keeps_what_the_user_pinned_in_the_role)
+{
+    fo_cluster_defaults *cd = test_defaults();
+    json_t *obj = fo_test_load_yaml("admission-flinkdeployment-with-templates.yaml");
+    json_object_set_new(fo_json_get(obj, "spec.jobManager.podTemplate.metadata.labels"), "team",
+                        json_string("payments")); /* what spec.podTemplate gives too */
+    size_t n = 0;
+    json_t *stored = mutate(obj, cd, "CREATE", false, &n);
+    json_object_set_new(fo_json_get(stored, "spec.jobManager.podTemplate.metadata.labels"),
+                        "injected", json_string("yes")); /* a later webhook */
+    json_t *e1 = json_deep_copy(stored);
+    json_object_set_new(fo_json_get(e1, "spec.job"), "parallelism", json_integer(3));
+    json_t *s1 = mutate_update(e1, stored, cd, "UPDATE", false, &n);
+    json_t *e2 = json_deep_copy(s1);
+    json_object_set_new(fo_json_get(e2, "spec.podTemplate.metadata.labels"), "team",
+                        json_string("billing"));
+    json_t *s2 = mutate_update(e2, s1, cd, "UPDATE", false, &n);
+    ck_assert_str_eq(fo_json_get_str(s2, "spec.jobManager.podTemplate.metadata.labels.team"),
+                     "payments");
+    ck_assert_str_eq(fo_json_get_str(s2, "spec.jobManager.podTemplate.metadata.labels.injected"),
+                     "yes");
+    ck_assert_str_eq(fo_json_get_str(s2, "spec.taskManager.podTemplate.metadata.labels.team"),
+                     "billing");
+    json_t *again = mutate_update(s2, s2, cd, "UPDATE", false, &n);
+    ck_assert_uint_eq(n, 0);
+    json_decref(again);
+    json_decref(s2);
+    json_decref(e2);
+    json_decref(s1);
+    json_decref(e1);
+    json_decref(stored);
+    json_decref(obj);
+    fo_cluster_defaults_unref(cd);
+}
+END_TEST
+
 /* Run mutate on a request and return whether a patch came back. */
 static bool patch_for(const json_t *obj, const char *op, const char *sub, const char *kind_override)
 {
@@ -483,6 +522,7 @@ int main(void)
     tcase_add_test(tc, an_object_being_deleted_gets_no_patch);
     tcase_add_test(tc, an_update_of_the_common_template_reaches_both_roles);
     tcase_add_test(tc, a_later_webhooks_change_leaves_what_a_role_inherits_following);
+    tcase_add_test(tc, a_later_webhooks_change_keeps_what_the_user_pinned_in_the_role);
     tcase_add_test(tc, an_object_the_normaliser_refuses_is_allowed_with_a_warning);
     tcase_add_test(tc, a_patch_that_would_take_the_object_past_the_weight_bound_is_not_sent);
     suite_add_tcase(s, tc);
