@@ -633,9 +633,12 @@ int64_t fo_informer_out_of_contact_ms(fo_informer *inf)
 {
     int64_t now = fo_clock_mono_ms(inf->clock), longest = 0;
     pthread_mutex_lock(&inf->mu);
-    for (size_t i = 0; i < inf->nrefl; i++)
-        if (inf->refl[i].contact_lost_ms && now - inf->refl[i].contact_lost_ms > longest)
-            longest = now - inf->refl[i].contact_lost_ms;
+    for (size_t i = 0; i < inf->nrefl; i++) {
+        const struct fo_informer_reflector *r = &inf->refl[i];
+        bool watching = r->open_since_ms && now - r->open_since_ms >= FO_INFORMER_CONTACT_MS;
+        if (!watching && r->contact_lost_ms && now - r->contact_lost_ms > longest)
+            longest = now - r->contact_lost_ms;
+    }
     pthread_mutex_unlock(&inf->mu);
     return longest;
 }

@@ -133,10 +133,11 @@ json_t *fo_informer_by_owner(fo_informer *inf, const char *owner_uid);
 bool fo_informer_answer_filter(const fo_informer *inf, fo_json_read_filter *out);
 
 /* How long the informer has been out of contact with the API server, in ms of its clock: 0
- * while every reflector's last list worked or its watch is open; otherwise since the first
- * one lost contact (a list failed, a watch broke or was refused) or, before its first list,
- * since start. A cache out of contact for long may be stale: callers that must not act on
- * stale data can treat it as unknown. Thread-safe. */
+ * while every reflector's last list worked, or its watch has been open a second or delivered
+ * events; otherwise since the first one lost contact (a list failed, a watch failed, was
+ * refused or was accepted only to fail at once) or, before its first list, since start. A
+ * cache out of contact for long may be stale: callers that must not act on stale data can
+ * treat it as unknown. Thread-safe. */
 int64_t fo_informer_out_of_contact_ms(fo_informer *inf);
 
 /* Number of cached objects. */

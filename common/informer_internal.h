@@ -21,6 +21,9 @@ struct fo_informer_note {
     struct fo_informer_note *next;
 };
 
+/* How long a watch must stay open (without events) to count as contact with the API server. */
+#define FO_INFORMER_CONTACT_MS 1000
+
 struct fo_informer_reflector {
     fo_informer *inf;
     char *ns; /* NULL = every namespace */
@@ -31,11 +34,14 @@ struct fo_informer_reflector {
     char rv[128];      /* last resourceVersion seen */
     fo_backoff backoff;
     unsigned rng;
-    /* When this reflector lost the API server (a failed list, a watch that broke or could
+    /* When this reflector lost the API server (a failed list, a watch that failed or could
      * not open), by inf->clock's monotonic ms; 0 while in contact (its last list worked, or
-     * its watch is open). Set at start: before the first list it has not been in contact.
-     * Under inf->mu. */
+     * a watch delivered events or stayed open a while). Set at start: before the first list
+     * it has not been in contact. Under inf->mu, as open_since_ms: when its current watch was
+     * accepted (0: none open), which counts as contact once it has lasted
+     * FO_INFORMER_CONTACT_MS (a watch accepted only to fail at once is no contact). */
     int64_t contact_lost_ms;
+    int64_t open_since_ms;
 };
 
 struct fo_informer {

@@ -81,6 +81,7 @@ static fo_rc do_list(struct fo_informer_reflector *r, bool after_gone)
     const char *rv = fo_json_get_str(list, "metadata.resourceVersion");
     if (!rv || !*rv || strlen(rv) >= sizeof r->rv) {
         fo_log_warn("informer %s (%s): list has no usable resourceVersion", inf->name, where(r));
+        set_contact(r, false);
         json_decref(list);
         return FO_EPROTO;
     }
@@ -145,7 +146,23 @@ static fo_rc on_event(void *ctx, fo_watch_type type, json_t *object, fo_err *err
 static void on_watch_open(void *ctx)
 {
     struct watch_state *ws = ctx;
-    set_contact(ws->r, true);
+    fo_informer *inf = ws->r->inf;
+    pthread_mutex_lock(&inf->mu);
+    int64_t now = fo_clock_mono_ms(inf->clock);
+    ws->r->open_since_ms = now > 0 ? now : 1;
+    pthread_mutex_unlock(&inf->mu);
+}
+
+/* A watch ended: it was contact if it delivered events or lasted a while. */
+static void watch_ended(struct fo_informer_reflector *r, uint64_t events)
+{
+    fo_informer *inf = r->inf;
+    pthread_mutex_lock(&inf->mu);
+    int64_t now = fo_clock_mono_ms(inf->clock);
+    if (events > 0 || (r->open_since_ms && now - r->open_since_ms >= FO_INFORMER_CONTACT_MS))
+        r->contact_lost_ms = 0;
+    r->open_since_ms = 0;
+    pthread_mutex_unlock(&inf->mu);
 }
 
 /* One watch from r->rv. FO_OK when the server ended it normally after a while. */
@@ -167,6 +184,7 @@ static fo_rc do_watch(struct fo_informer_reflector *r)
     fo_informer_count(inf, &inf->stats.watches);
     int64_t t0 = fo_clock_real_mono_ns();
     fo_rc rc = fo_kube_watch(inf->kc, &ref, &wo, on_event, &ws, &inf->stop_flag, &err);
+    watch_ended(r, ws.events);
     if (rc == FO_OK && ws.events == 0 && fo_clock_real_mono_ns() - t0 < SHORT_WATCH_NS) {
         fo_log_warn("informer %s (%s): watch ended at once without events", inf->name, where(r));
         set_contact(r, false);

@@ -308,6 +308,32 @@ START_TEST(section6_too_old_version_is_an_error_event)
 }
 END_TEST
 
+/* §6: a server-side failure during a watch is an ERROR event with its Status after a 200;
+ * the fake's watchError fault gives that (watches only: a list is not failed by it). */
+START_TEST(section6_an_injected_watch_failure_is_an_error_event)
+{
+    ck_assert_int_eq(fka_tc_json(tc, "POST", "/fake/faults",
+                                 "{\"count\":1,\"code\":500,\"watchError\":true,"
+                                 "\"pathPrefix\":\"/api/v1/\"}",
+                                 NULL),
+                     200);
+    ck_assert_int_eq(fka_tc_json(tc, "GET", CM, NULL, NULL), 200); /* not a watch */
+    json_t *events = fka_tc_watch(tc, CM "?watch=true", 5, 10000);
+    ck_assert_uint_eq(json_array_size(events), 1);
+    ck_assert_str_eq(ev_type(events, 0), "ERROR");
+    ck_assert_str_eq(ev_str(events, 0, "kind"), "Status");
+    int64_t code = 0;
+    ck_assert(fo_json_get_int(json_object_get(json_array_get(events, 0), "object"), "code", &code));
+    ck_assert_int_eq(code, 500);
+    json_decref(events);
+    /* used up: the next watch is a watch */
+    free(make_cm("after", NULL));
+    events = fka_tc_watch(tc, CM "?watch=true", 1, 10000);
+    ck_assert_str_eq(ev_type(events, 0), "ADDED");
+    json_decref(events);
+}
+END_TEST
+
 /* §6 (fake): the history is bounded per collection; beyond it a watch gets 410. */
 START_TEST(section6_bounded_history_expires_old_versions)
 {
@@ -500,6 +526,7 @@ static Suite *suite(void)
     tcase_add_test(t, section6_watch_from_list_version_gets_changes_in_order);
     tcase_add_test(t, section6_watch_without_version_starts_with_added);
     tcase_add_test(t, section6_too_old_version_is_an_error_event);
+    tcase_add_test(t, section6_an_injected_watch_failure_is_an_error_event);
     tcase_add_test(t, section6_bounded_history_expires_old_versions);
     tcase_add_test(t, section6_selector_transitions_are_added_and_deleted);
     tcase_add_test(t, section6_timeout_closes_with_a_bookmark);

@@ -442,6 +442,16 @@ START_TEST(reports_how_long_it_has_been_out_of_contact)
     control("DELETE", "/fake/faults", NULL);
     ck_assert(wait_contact(inf, false));
     wait_watching(1);
+    /* watches accepted only to fail at once (an ERROR event after the 200) are no contact:
+     * the time keeps counting across them */
+    control("POST", "/fake/faults",
+            "{\"count\":-1,\"code\":500,\"watchError\":true,\"pathPrefix\":\"/api/v1/\"}");
+    control("POST", "/fake/drop-watches", NULL);
+    ck_assert(wait_contact(inf, true));
+    nanosleep(&(struct timespec){.tv_sec = 1, .tv_nsec = 500 * 1000 * 1000}, NULL);
+    ck_assert_int_ge(fo_informer_out_of_contact_ms(inf), 1200);
+    control("DELETE", "/fake/faults", NULL);
+    ck_assert(wait_contact(inf, false));
     fo_informer_free(inf);
 }
 END_TEST

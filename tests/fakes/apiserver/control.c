@@ -17,6 +17,7 @@
 
 typedef struct rule {
     bool delay;
+    bool watch_error; /* a watch is accepted (200) and its stream is one ERROR event */
     long count; /* -1 = until cleared */
     int code;
     long delay_ms;
@@ -95,11 +96,13 @@ bool fka_control_intercept(fka_control *c, const fka_req *req, fka_resp *resp)
     long delay_ms = 0;
     bool fail = false;
     rule hit = {0};
+    const char *watch = req->query ? req->query(req->query_ctx, "watch") : NULL;
+    bool is_watch = watch && (strcmp(watch, "true") == 0 || strcmp(watch, "1") == 0);
     pthread_mutex_lock(&c->mu);
     c->requests++;
     for (size_t i = 0; i < c->nrules; i++) {
         rule *r = &c->rules[i];
-        if (!rule_matches(r, req))
+        if (!rule_matches(r, req) || (r->watch_error && !is_watch))
             continue;
         if (r->count > 0)
             r->count--;
@@ -119,6 +122,29 @@ bool fka_control_intercept(fka_control *c, const fka_req *req, fka_resp *resp)
     if (!fail)
         return false;
     const char *msg = hit.message[0] ? hit.message : "injected fault (fake API server)";
+    if (hit.watch_error) {
+        /* kube-api-semantics: a watch reports a failure as an ERROR event carrying a Status,
+         * then the server ends the stream */
+        json_t *ev = json_pack("{s:s, s:o}", "type", "ERROR", "object",
+                               fka_status_failure(hit.code, reason_for(hit.code), msg, NULL));
+        char *line = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
+        json_decref(ev);
+        if (line) {
+            size_t n = strlen(line);
+            resp->status = 200;
+            resp->raw = realloc(line, n + 2);
+            if (!resp->raw) {
+                free(line);
+                return false;
+            }
+            resp->raw[n] = '\n';
+            resp->raw[n + 1] = '\0';
+            resp->raw_len = n + 1;
+            snprintf(resp->content_type, sizeof resp->content_type, "application/json");
+            return true;
+        }
+        return false;
+    }
     json_t *st;
     if (hit.code == 429) {
         st = fka_status_too_many(msg, hit.retry_after_s);
@@ -154,6 +180,7 @@ static json_t *add_rule(fka_control *c, const json_t *spec, bool delay)
         r.delay_ms = (long)json_integer_value(v);
     if ((v = json_object_get(spec, "retryAfterSeconds")) && json_is_integer(v))
         r.retry_after_s = (int)json_integer_value(v);
+    r.watch_error = json_is_true(json_object_get(spec, "watchError"));
     const char *s;
     if ((s = fo_json_str(spec, "method")))
         snprintf(r.method, sizeof r.method, "%s", s);

@@ -9,7 +9,9 @@
  *                          fail the next N matching requests (method and pathPrefix are
  *                          optional) with a Status of that code (429 also sets Retry-After).
  *                          Rules are kept in order; the first matching one with count left
- *                          answers. count -1 = until cleared.
+ *                          answers. count -1 = until cleared. With "watchError":true the
+ *                          rule applies to watches only: accepted (200), their stream is
+ *                          one ERROR event with that Status, then ends.
  *   POST /fake/delay       {"ms":200, "count":N, "method":..., "pathPrefix":...}
  *                          delay matching requests before handling them.
  *   DELETE /fake/faults    clear every fault and delay rule.
