@@ -51,6 +51,7 @@ struct conn {
     int fd;
     enum conn_phase phase;
     int64_t since_ms; /* monotonic: when the phase began */
+    bool answered;    /* it has been answered before: a keep-alive connection */
     struct conn *next_free;
 };
 
@@ -81,6 +82,11 @@ struct fo_httpd {
     pthread_t acceptor;
     bool acceptor_running;
     unsigned next_slot; /* acceptor only: where the search for the least-loaded slot starts */
+    /* acceptor only: the last connection make_room shut down, until MHD has closed it (its
+     * entry, descriptor and the since_ms it was given then); NULL when none is pending */
+    struct conn *evicted;
+    int evicted_fd;
+    int64_t evicted_ms;
 
     /* every connection's state, for the watchdog that cuts slow headers (httpd_server.c) */
     pthread_mutex_t conns_mu;

@@ -27,9 +27,13 @@
 /* Connections still counted as queued this long after the last hand-over are leaks. */
 #define QUEUED_STALE_MS 2000
 /* While every place is taken and a client waits to connect, a connection that has waited this
- * long for a request (idle, or never sent one) gives its place up (make_room); younger ones
- * keep it, so a newcomer has that long to send its request. */
+ * long for its first request gives its place up (make_room); younger ones keep it, so a
+ * newcomer has that long to send its request. */
 #define EVICT_MIN_AGE_MS 500
+/* A connection answered before (a client's keep-alive connection, which it may be about to
+ * use: a request written as the connection closes fails) is taken only after this long idle,
+ * and only when no silent one can go. */
+#define EVICT_MIN_IDLE_MS 5000
 /* How long the acceptor waits for MHD to close a connection it shut down. */
 #define EVICT_CLOSE_WAIT_MS 200
 
@@ -126,6 +130,20 @@ static struct slot *least_loaded(fo_httpd *srv)
 
 static struct conn *oldest_waiting(fo_httpd *srv, int64_t now);
 
+/* Has the connection make_room shut down last been closed (or its entry reused)? */
+static bool evicted_gone(fo_httpd *srv)
+{
+    struct conn *c = srv->evicted;
+    if (!c)
+        return true;
+    pthread_mutex_lock(&srv->conns_mu);
+    bool gone = c->phase == CONN_FREE || c->fd != srv->evicted_fd || c->since_ms != srv->evicted_ms;
+    pthread_mutex_unlock(&srv->conns_mu);
+    if (gone)
+        srv->evicted = NULL;
+    return gone;
+}
+
 /* Every place is taken. When a client waits in the backlog, the connection that has waited
  * longest for a request (at least EVICT_MIN_AGE_MS: idle keep-alive, or silent since it
  * connected) is shut down and, once MHD has closed it, its place goes to the newcomer: a
@@ -137,6 +155,10 @@ static bool make_room(fo_httpd *srv)
     struct pollfd p = {.fd = srv->listen_fd, .events = POLLIN};
     if (poll(&p, 1, FULL_POLL_MS) <= 0 || !(p.revents & POLLIN))
         return false; /* nobody waiting (this waited FULL_POLL_MS) */
+    if (!evicted_gone(srv)) { /* one at a time: its daemon is still in a handler */
+        fo_httpd_sleep_ms(FULL_POLL_MS);
+        return false;
+    }
     int64_t now = fo_clock_mono_ms(fo_clock_real());
     pthread_mutex_lock(&srv->conns_mu);
     struct conn *victim = oldest_waiting(srv, now);
@@ -150,16 +172,15 @@ static bool make_room(fo_httpd *srv)
         fo_httpd_sleep_ms(FULL_POLL_MS);
         return false;
     }
+    srv->evicted = victim;
+    srv->evicted_fd = fd;
+    srv->evicted_ms = now;
     for (int waited = 0; waited < EVICT_CLOSE_WAIT_MS; waited += 2) {
-        pthread_mutex_lock(&srv->conns_mu);
-        /* closed, or its entry already reused by another connection */
-        bool gone = victim->phase == CONN_FREE || victim->fd != fd || victim->since_ms != now;
-        pthread_mutex_unlock(&srv->conns_mu);
-        if (gone)
+        if (evicted_gone(srv))
             return true;
         fo_httpd_sleep_ms(2);
     }
-    return true; /* its daemon is inside a handler: it closes it next, the slot frees then */
+    return false; /* its daemon is inside a handler: it closes it next, the slot frees then */
 }
 
 /* The acceptor keeps every daemon under its connection limit itself, and while all are full
@@ -250,6 +271,8 @@ void fo_httpd_conn_phase(fo_httpd *srv, struct conn *c, enum conn_phase phase)
     if (!c)
         return;
     pthread_mutex_lock(&srv->conns_mu);
+    if (phase == CONN_WAITING) /* only ever set again after an answer */
+        c->answered = true;
     c->phase = phase;
     c->since_ms = fo_clock_mono_ms(fo_clock_real());
     pthread_mutex_unlock(&srv->conns_mu);
@@ -288,18 +311,26 @@ static void *watchdog_main(void *arg)
     return NULL;
 }
 
-/* Under conns_mu: the connection waiting for a request longest, for at least
- * EVICT_MIN_AGE_MS; NULL when none has. */
+/* Under conns_mu: the connection to close for a newcomer: of those waiting for a request,
+ * one never answered and silent for EVICT_MIN_AGE_MS, else one idle for EVICT_MIN_IDLE_MS
+ * since its last answer; the longest waiting, on a thread that is not inside a handler (it
+ * closes the connection at once) if there is one. NULL when none qualifies. */
 static struct conn *oldest_waiting(fo_httpd *srv, int64_t now)
 {
-    struct conn *oldest = NULL;
+    struct conn *best = NULL;
+    int best_rank = 0;
     for (unsigned i = 0; i < srv->conns_capacity; i++) {
         struct conn *c = &srv->conns[i];
-        if (c->phase == CONN_WAITING && c->fd >= 0 && now - c->since_ms >= EVICT_MIN_AGE_MS &&
-            (!oldest || c->since_ms < oldest->since_ms))
-            oldest = c;
+        if (c->phase != CONN_WAITING || c->fd < 0 ||
+            now - c->since_ms < (c->answered ? EVICT_MIN_IDLE_MS : EVICT_MIN_AGE_MS))
+            continue;
+        int rank = (c->answered ? 0 : 2) + (atomic_load(&c->slot->busy) == 0 ? 1 : 0);
+        if (!best || rank > best_rank || (rank == best_rank && c->since_ms < best->since_ms)) {
+            best = c;
+            best_rank = rank;
+        }
     }
-    return oldest;
+    return best;
 }
 
 static bool conns_init(fo_httpd *srv, unsigned max_conns, fo_err *err)

@@ -387,6 +387,71 @@ START_TEST(a_newcomer_takes_the_place_of_the_longest_waiting_connection)
 }
 END_TEST
 
+/* How many of n sockets the server hung up on (read 0 within 100 ms). */
+static int hung_up_count(const int *fds, int n)
+{
+    int gone = 0;
+    char buf[64];
+    struct timeval tv = {0, 100000};
+    for (int i = 0; i < n; i++) {
+        setsockopt(fds[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        gone += read(fds[i], buf, sizeof buf) == 0;
+    }
+    return gone;
+}
+
+/* Making room takes one connection at a time, and silent ones before a client's idle
+ * keep-alive connection (which it may be about to use): while the only thread is inside a
+ * handler (it cannot close what was shut down), one newcomer does not cost every waiting
+ * connection its place. */
+START_TEST(room_is_made_one_connection_at_a_time_and_keep_alive_goes_last)
+{
+    fo_err err;
+    fo_err_clear(&err);
+    fo_httpd_opts o = {.bind_addr = "127.0.0.1", .threads = 1, .max_connections = 6,
+                       .connection_timeout_s = 30, .request_timeout_s = 20, .handler = handler};
+    fo_httpd *srv = fo_httpd_start(&o, &err);
+    ck_assert_msg(srv != NULL, "%s", err.message);
+    int port = fo_httpd_port(srv);
+    /* two keep-alive clients answered once, three silent ones, one request held at the gate */
+    const char *get = "GET /teapot HTTP/1.1\r\nHost: a\r\n\r\n";
+    char buf[1024];
+    int kept[2], silent[3];
+    for (int i = 0; i < 2; i++) {
+        kept[i] = fo_test_connect(port);
+        ck_assert_int_eq(write(kept[i], get, strlen(get)), (ssize_t)strlen(get));
+        ck_assert_int_gt(read(kept[i], buf, sizeof buf), 12);
+    }
+    for (int i = 0; i < 3; i++)
+        silent[i] = fo_test_connect(port);
+    gate_reset(0, true);
+    int held = fo_test_connect(port);
+    const char *to_gate = "GET /gate HTTP/1.1\r\nHost: a\r\n\r\n";
+    ck_assert_int_eq(write(held, to_gate, strlen(to_gate)), (ssize_t)strlen(to_gate));
+    ck_assert(gate_wait_inside(1));
+    fo_test_sleep_ms(1200);
+    int fd = fo_test_connect(port); /* the newcomer */
+    ck_assert_int_eq(write(fd, get, strlen(get)), (ssize_t)strlen(get));
+    fo_test_sleep_ms(1500);
+    gate_open();
+    struct timeval tv = {5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    ck_assert_int_gt(n, 12);
+    buf[n] = '\0';
+    ck_assert_ptr_nonnull(strstr(buf, "HTTP/1.1 418"));
+    ck_assert_int_eq(hung_up_count(silent, 3), 1);
+    ck_assert_int_eq(hung_up_count(kept, 2), 0);
+    close(fd);
+    close(held);
+    for (int i = 0; i < 3; i++)
+        close(silent[i]);
+    for (int i = 0; i < 2; i++)
+        close(kept[i]);
+    fo_httpd_stop(srv);
+}
+END_TEST
+
 /* A body whose end is ambiguous is refused before it is read, and nothing in it is taken for
  * another request (two Content-Length headers: MHD takes the first, and a proxy in front
  * might take the other). */
@@ -483,6 +548,7 @@ int main(void)
     tcase_add_test(tc, a_burst_past_the_connection_limit_waits_and_the_server_recovers);
     tcase_add_test(tc, ambiguous_framing_is_refused_and_nothing_is_smuggled);
     tcase_add_test(tc, a_newcomer_takes_the_place_of_the_longest_waiting_connection);
+    tcase_add_test(tc, room_is_made_one_connection_at_a_time_and_keep_alive_goes_last);
     tcase_add_test(tc, headers_that_trickle_are_cut_at_the_request_timeout);
     tcase_add_test(tc, idle_connections_make_room_when_the_server_is_crowded);
     suite_add_tcase(s, tc);
