@@ -281,6 +281,19 @@ START_TEST(an_update_of_the_common_template_reaches_both_roles)
 }
 END_TEST
 
+/* The UPDATE of stored that sets spec.podTemplate's label team, mutated (new reference). */
+static json_t *update_common_team(const json_t *stored, const char *team,
+                                  const fo_cluster_defaults *cd)
+{
+    json_t *edited = json_deep_copy(stored);
+    json_object_set_new(fo_json_get(edited, "spec.podTemplate.metadata.labels"), "team",
+                        json_string(team));
+    size_t n = 0;
+    json_t *next = mutate_update(edited, stored, cd, "UPDATE", false, &n);
+    json_decref(edited);
+    return next;
+}
+
 /* Another mutating webhook after ours (no reinvocation) adds a sidecar to the JobManager's
  * template, so the record no longer explains it. What the template inherited still follows
  * spec.podTemplate (it used to stay frozen in the JobManager while the TaskManager followed),
@@ -301,10 +314,7 @@ START_TEST(a_later_webhooks_change_leaves_what_a_role_inherits_following)
     json_array_append_new(containers, json_pack("{s:s, s:s}", "name", "istio-proxy", "image",
                                                 "istio/proxyv2"));
 
-    json_t *edited = json_deep_copy(stored);
-    json_object_set_new(fo_json_get(edited, "spec.podTemplate.metadata.labels"), "team",
-                        json_string("billing"));
-    json_t *next = mutate_update(edited, stored, cd, "UPDATE", false, &n);
+    json_t *next = update_common_team(stored, "billing", cd);
     ck_assert_str_eq(fo_json_get_str(next, "spec.jobManager.podTemplate.metadata.labels.team"),
                      "billing");
     ck_assert_str_eq(fo_json_get_str(next, "spec.taskManager.podTemplate.metadata.labels.team"),
@@ -321,17 +331,12 @@ START_TEST(a_later_webhooks_change_leaves_what_a_role_inherits_following)
     ck_assert_uint_eq(n, 0);
 
     /* and later changes of spec.podTemplate keep reaching it */
-    json_t *later = json_deep_copy(next);
-    json_object_set_new(fo_json_get(later, "spec.podTemplate.metadata.labels"), "team",
-                        json_string("ops"));
-    json_t *last = mutate_update(later, next, cd, "UPDATE", false, &n);
+    json_t *last = update_common_team(next, "ops", cd);
     ck_assert_str_eq(fo_json_get_str(last, "spec.jobManager.podTemplate.metadata.labels.team"),
                      "ops");
     json_decref(last);
-    json_decref(later);
     json_decref(again);
     json_decref(next);
-    json_decref(edited);
     json_decref(stored);
     json_decref(obj);
     fo_cluster_defaults_unref(cd);
@@ -354,10 +359,7 @@ START_TEST(a_later_webhooks_change_keeps_what_the_user_pinned_in_the_role)
     json_t *e1 = json_deep_copy(stored);
     json_object_set_new(fo_json_get(e1, "spec.job"), "parallelism", json_integer(3));
     json_t *s1 = mutate_update(e1, stored, cd, "UPDATE", false, &n);
-    json_t *e2 = json_deep_copy(s1);
-    json_object_set_new(fo_json_get(e2, "spec.podTemplate.metadata.labels"), "team",
-                        json_string("billing"));
-    json_t *s2 = mutate_update(e2, s1, cd, "UPDATE", false, &n);
+    json_t *s2 = update_common_team(s1, "billing", cd);
     ck_assert_str_eq(fo_json_get_str(s2, "spec.jobManager.podTemplate.metadata.labels.team"),
                      "payments");
     ck_assert_str_eq(fo_json_get_str(s2, "spec.jobManager.podTemplate.metadata.labels.injected"),
@@ -368,7 +370,6 @@ START_TEST(a_later_webhooks_change_keeps_what_the_user_pinned_in_the_role)
     ck_assert_uint_eq(n, 0);
     json_decref(again);
     json_decref(s2);
-    json_decref(e2);
     json_decref(s1);
     json_decref(e1);
     json_decref(stored);
