@@ -80,3 +80,29 @@ bool fo_flag_bool_parse(const char *s, bool *out)
     }
     return false;
 }
+
+fo_rc fo_flag_namespaces_parse(char *buf, const char **out, size_t max, const char *flag,
+                               fo_err *err)
+{
+    size_t n = 0;
+    char *save = NULL;
+    out[0] = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        while (*tok == ' ')
+            tok++;
+        char *end = tok + strlen(tok);
+        while (end > tok && end[-1] == ' ')
+            *--end = '\0';
+        if (!*tok)
+            continue;
+        if (n >= max)
+            return fo_err_set(err, FO_ELIMIT, "%s: more than %zu namespaces", flag, max);
+        for (const char *q = tok; *q; q++)
+            if (!(islower((unsigned char)*q) || isdigit((unsigned char)*q) || *q == '-'))
+                return fo_err_set(err, FO_EINVAL, "%s: \"%s\" is not a namespace name", flag,
+                                  tok);
+        out[n++] = tok;
+        out[n] = NULL;
+    }
+    return FO_OK;
+}

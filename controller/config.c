@@ -89,28 +89,8 @@ static fo_rc parse_namespaces(const char *s, fo_ctl_config *c, fo_err *err)
     c->namespaces_buf = strdup(s);
     if (!c->namespaces_buf)
         return fo_err_set(err, FO_ENOMEM, "out of memory");
-    int n = 0;
-    char *save = NULL;
-    for (char *tok = strtok_r(c->namespaces_buf, ",", &save); tok;
-         tok = strtok_r(NULL, ",", &save)) {
-        while (*tok == ' ')
-            tok++;
-        char *end = tok + strlen(tok);
-        while (end > tok && end[-1] == ' ')
-            *--end = '\0';
-        if (!*tok)
-            continue;
-        if (n >= FO_CTL_MAX_NAMESPACES)
-            return fo_err_set(err, FO_ELIMIT, "--namespaces: more than %d namespaces",
-                              FO_CTL_MAX_NAMESPACES);
-        for (const char *q = tok; *q; q++)
-            if (!(islower((unsigned char)*q) || isdigit((unsigned char)*q) || *q == '-'))
-                return fo_err_set(err, FO_EINVAL, "--namespaces: \"%s\" is not a namespace name",
-                                  tok);
-        c->namespaces[n++] = tok;
-    }
-    c->namespaces[n] = NULL;
-    return FO_OK;
+    return fo_flag_namespaces_parse(c->namespaces_buf, c->namespaces, FO_CTL_MAX_NAMESPACES,
+                                    "--namespaces", err);
 }
 
 enum opt_id {

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/clock.h"
 #include "common/flink_model.h"
@@ -32,13 +33,43 @@ struct fo_wh_cluster_lookup {
     fo_kube_client *kc;
     fo_informer *inf;
     int64_t stale_after_ms;
+    char **namespaces;    /* NULL-terminated copies, or NULL: every namespace */
     int64_t started_ms;   /* when inf started (monotonic) */
     int64_t failed_at_ms; /* last failed start (monotonic), 0 = none */
     bool stale;           /* last lookup found the cache out of contact (logged once) */
 };
 
+/* Is ns one of the namespaces watched? */
+static bool watched(const fo_wh_cluster_lookup *cl, const char *ns)
+{
+    if (!cl->namespaces)
+        return true;
+    for (size_t i = 0; cl->namespaces[i]; i++)
+        if (strcmp(cl->namespaces[i], ns) == 0)
+            return true;
+    return false;
+}
+
+static char **copy_names(const char *const *names)
+{
+    size_t n = 0;
+    while (names && names[n])
+        n++;
+    if (n == 0)
+        return NULL;
+    char **out = calloc(n + 1, sizeof *out);
+    for (size_t i = 0; out && i < n; i++)
+        if (!(out[i] = strdup(names[i]))) {
+            for (size_t j = 0; j < i; j++)
+                free(out[j]);
+            free(out);
+            out = NULL;
+        }
+    return out;
+}
+
 fo_wh_cluster_lookup *fo_wh_cluster_lookup_start(const char *kubeconfig, int64_t stale_after_ms,
-                                                 fo_err *err)
+                                                 const char *const *namespaces, fo_err *err)
 {
     fo_wh_cluster_lookup *cl = calloc(1, sizeof *cl);
     if (!cl) {
@@ -47,6 +78,12 @@ fo_wh_cluster_lookup *fo_wh_cluster_lookup_start(const char *kubeconfig, int64_t
     }
     pthread_mutex_init(&cl->mu, NULL);
     cl->stale_after_ms = stale_after_ms > 0 ? stale_after_ms : DEFAULT_STALE_AFTER_MS;
+    cl->namespaces = copy_names(namespaces);
+    if (namespaces && namespaces[0] && !cl->namespaces) {
+        fo_err_set(err, FO_ENOMEM, "cluster lookup: out of memory");
+        fo_wh_cluster_lookup_stop(cl);
+        return NULL;
+    }
     fo_kube_config_opts co = {.kubeconfig = kubeconfig};
     cl->cfg = fo_kube_config_load(&co, err);
     if (!cl->cfg) {
@@ -66,6 +103,9 @@ void fo_wh_cluster_lookup_stop(fo_wh_cluster_lookup *cl)
     fo_informer_free(cl->inf); /* stops its threads first */
     fo_kube_client_free(cl->kc);
     fo_kube_config_free(cl->cfg);
+    for (size_t i = 0; cl->namespaces && cl->namespaces[i]; i++)
+        free(cl->namespaces[i]);
+    free(cl->namespaces);
     pthread_mutex_destroy(&cl->mu);
     free(cl);
 }
@@ -84,13 +124,15 @@ static fo_informer *informer(fo_wh_cluster_lookup *cl)
         fo_kube_client_opts ko = {.user_agent = "flinkop-webhook", .timeout_ms = 10000};
         cl->kc = fo_kube_client_new(cl->cfg, &ko, &err);
     }
-    /* Every namespace: a session job may be created in any of them, and its cluster lives
-     * beside it. The cache keeps of each FlinkDeployment what the checks read (its name,
-     * whether it runs a job, its Flink configuration and version): kept whole, 2,000
-     * deployments of examples/pod-templates.yaml took the webhook from 5 to 40 MB (now 17). */
+    /* Every namespace (or those given: a session job may be created in any of them, and its
+     * cluster lives beside it). The cache keeps of each FlinkDeployment what the checks read
+     * (its name, whether it runs a job, its Flink configuration and version): kept whole,
+     * 2,000 deployments of examples/pod-templates.yaml took the webhook from 5 to 40 MB (now
+     * 17). */
     static const char *const spec_members[] = {"job", "flinkConfiguration", "flinkVersion",
                                                NULL};
     fo_informer_opts io = {.kc = cl->kc,
+                           .namespaces = (const char *const *)cl->namespaces,
                            .group = "flink.apache.org",
                            .version = "v1beta1",
                            .resource = "flinkdeployments",
@@ -164,8 +206,8 @@ static bool fresh_enough(fo_wh_cluster_lookup *cl, fo_informer *inf)
 json_t *fo_wh_cluster_lookup_get(void *ctx, const char *ns, const char *name)
 {
     fo_wh_cluster_lookup *cl = ctx;
-    if (!cl || !ns || !name)
-        return NULL;
+    if (!cl || !ns || !name || !watched(cl, ns))
+        return NULL; /* not watched: unknown, as without API access */
     pthread_mutex_lock(&cl->mu);
     /* The client and informer outlive the request: none of their values may come from its
      * arena (common/json_arena.h). */

@@ -22,9 +22,11 @@ typedef struct fo_wh_cluster_lookup fo_wh_cluster_lookup;
 /* Prepare to look up FlinkDeployments with kubeconfig (NULL: $KUBECONFIG, in-cluster,
  * ~/.kube/config, in that order): reads the configuration only. stale_after_ms: how long the
  * watch may be out of contact with the API server before its cache is not used (0: 60 s).
+ * namespaces (NULL-terminated, copied; NULL or empty: all): where FlinkDeployments are
+ * watched, one watch each (for RBAC granted per namespace); clusters elsewhere are unknown.
  * NULL with err when there is no usable API access. */
 fo_wh_cluster_lookup *fo_wh_cluster_lookup_start(const char *kubeconfig, int64_t stale_after_ms,
-                                                 fo_err *err);
+                                                 const char *const *namespaces, fo_err *err);
 
 /* Stop and free. NULL ok. */
 void fo_wh_cluster_lookup_stop(fo_wh_cluster_lookup *cl);

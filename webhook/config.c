@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,6 +27,8 @@ static const char usage_text[] =
     "  --cluster-cache-stale-after D                      FLINKOP_CLUSTER_CACHE_STALE_AFTER\n"
     "                        (60s) session-job checks skip the target cluster once the watch\n"
     "                        of FlinkDeployments has failed this long\n"
+    "  --namespaces a,b      where session-job checks watch           FLINKOP_NAMESPACES\n"
+    "                        FlinkDeployments (default: all; the controller's --namespaces)\n"
     "  --check-defaults FILE check a cluster defaults file and exit (0: it loads; 1: the\n"
     "                        problems are printed), e.g. before an upgrade\n";
 
@@ -76,6 +79,8 @@ fo_rc fo_wh_config_parse(int argc, char **argv, fo_wh_config *c, bool *help, fo_
     const char *interval_from = "FLINKOP_RECONCILE_INTERVAL";
     const char *stale = env("FLINKOP_CLUSTER_CACHE_STALE_AFTER");
     const char *stale_from = "FLINKOP_CLUSTER_CACHE_STALE_AFTER";
+    const char *namespaces = env("FLINKOP_NAMESPACES");
+    const char *namespaces_from = "FLINKOP_NAMESPACES";
     const char *port_from = "FLINKOP_PORT", *delay_from = "FLINKOP_SHUTDOWN_DELAY";
     const char *level_from = "FLINKOP_LOG_LEVEL", *bind_from = "FLINKOP_BIND_ADDRESS";
     const char *kubeconfig_from = "FLINKOP_KUBECONFIG", *plain_from = "FLINKOP_PLAIN_HTTP";
@@ -92,6 +97,7 @@ fo_rc fo_wh_config_parse(int argc, char **argv, fo_wh_config *c, bool *help, fo_
         {"check-defaults", required_argument, NULL, 'C'},
         {"reconcile-interval", required_argument, NULL, 'R'},
         {"cluster-cache-stale-after", required_argument, NULL, 'S'},
+        {"namespaces", required_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -119,6 +125,7 @@ fo_rc fo_wh_config_parse(int argc, char **argv, fo_wh_config *c, bool *help, fo_
         case 'C': c->check_defaults = optarg; break;
         case 'R': interval = optarg; interval_from = "--reconcile-interval"; break;
         case 'S': stale = optarg; stale_from = "--cluster-cache-stale-after"; break;
+        case 'N': namespaces = optarg; namespaces_from = "--namespaces"; break;
         case 'h': *help = true; return FO_OK;
         default:
             return fo_err_set(err, FO_EINVAL, "unknown option or missing value: %s (see --help)",
@@ -147,6 +154,16 @@ fo_rc fo_wh_config_parse(int argc, char **argv, fo_wh_config *c, bool *help, fo_
          c->cluster_cache_stale_after_ms < 1000))
         return fo_err_set(err, FO_EINVAL, "%s: %s", stale_from,
                           why.message[0] ? why.message : "must be at least 1s");
+    if (namespaces) {
+        if (strlen(namespaces) >= sizeof c->namespaces_buf)
+            return fo_err_set(err, FO_ELIMIT, "%s: longer than %zu bytes", namespaces_from,
+                              sizeof c->namespaces_buf - 1);
+        snprintf(c->namespaces_buf, sizeof c->namespaces_buf, "%s", namespaces);
+        fo_rc rc = fo_flag_namespaces_parse(c->namespaces_buf, c->namespaces,
+                                            FO_WH_MAX_NAMESPACES, namespaces_from, err);
+        if (rc != FO_OK)
+            return rc;
+    }
     if (level && !fo_log_parse_level(level, &c->log_level))
         return fo_err_set(err, FO_EINVAL, "%s: %s is not debug, info, warn or error", level_from,
                           level);

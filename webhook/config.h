@@ -7,11 +7,12 @@
  *   --port N (9443; 0: any)   --tls-cert FILE   --tls-key FILE   --defaults FILE
  *   --kubeconfig FILE   --log-level LEVEL   --bind-address ADDR (0.0.0.0)
  *   --plain-http[=BOOL]   --shutdown-delay SEC   --reconcile-interval D (15s)
- *   --cluster-cache-stale-after D (60s)   --check-defaults FILE   --help
+ *   --cluster-cache-stale-after D (60s)   --namespaces a,b (all)   --check-defaults FILE
+ *   --help
  *
  * FLINKOP_PORT, FLINKOP_TLS_CERT, FLINKOP_TLS_KEY, FLINKOP_DEFAULTS, FLINKOP_KUBECONFIG,
  * FLINKOP_LOG_LEVEL, FLINKOP_BIND_ADDRESS, FLINKOP_PLAIN_HTTP=BOOL, FLINKOP_SHUTDOWN_DELAY,
- * FLINKOP_RECONCILE_INTERVAL, FLINKOP_CLUSTER_CACHE_STALE_AFTER.
+ * FLINKOP_RECONCILE_INTERVAL, FLINKOP_CLUSTER_CACHE_STALE_AFTER, FLINKOP_NAMESPACES.
  * A BOOL is true, false, 1, 0, yes or no (any case); --plain-http alone means true, as for
  * Kubernetes components, and it takes =BOOL or (unlike theirs) the next argument when that is
  * no flag. Kept apart from main so that the install
@@ -31,6 +32,9 @@
 /* --cluster-cache-stale-after when not given: twice the watch's longest retry backoff, so one
  * failed retry does not count. */
 #define FO_WH_DEFAULT_CLUSTER_CACHE_STALE_AFTER_MS 60000
+/* --namespaces: at most this many names, this much text. */
+#define FO_WH_MAX_NAMESPACES 64
+#define FO_WH_NAMESPACES_TEXT_MAX 4096
 
 typedef struct fo_wh_config {
     int port;
@@ -44,6 +48,11 @@ typedef struct fo_wh_config {
     /* how long the watch of FlinkDeployments may fail before session-job checks stop using
      * what it holds (webhook/cluster_lookup.h) */
     int64_t cluster_cache_stale_after_ms;
+    /* the namespaces whose FlinkDeployments the session-job checks watch (the controller's
+     * --namespaces, for RBAC granted per namespace): NULL-terminated, empty = all; the
+     * names point into namespaces_buf */
+    const char *namespaces[FO_WH_MAX_NAMESPACES + 1];
+    char namespaces_buf[FO_WH_NAMESPACES_TEXT_MAX];
     fo_log_level log_level;
 } fo_wh_config;
 

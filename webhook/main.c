@@ -116,7 +116,8 @@ int main(int argc, char **argv)
                     "API server calls webhooks over HTTPS");
     }
 
-    lookup = fo_wh_cluster_lookup_start(c.kubeconfig, c.cluster_cache_stale_after_ms, &err);
+    lookup = fo_wh_cluster_lookup_start(c.kubeconfig, c.cluster_cache_stale_after_ms,
+                                        c.namespaces, &err);
     if (!lookup)
         fo_log_warn("no API access (%s): session-job checks that need the target cluster are "
                     "skipped",

@@ -791,23 +791,30 @@ END_TEST
 START_TEST(watch_namespaces_overlay_binds_the_controller_only_where_it_watches)
 {
     const json_t *docs = rendered[WATCH_NAMESPACES];
-    const json_t *c = container(must_find(docs, "Deployment", "flinkop-controller"));
-    ck_assert_str_eq(arg(c, "--namespaces"), "flink-team-a,flink-team-b");
-    ck_assert_ptr_null(find(docs, "ClusterRoleBinding", "flinkop-controller"));
     const char *nss[] = {"flink-team-a", "flink-team-b"};
-    size_t bound = 0, i;
-    json_t *obj;
-    json_array_foreach(docs, i, obj)
-    {
-        if (strcmp(fo_json_str(obj, "kind"), "RoleBinding") ||
-            strcmp(fo_json_get_str(obj, "roleRef.name"), "flinkop-controller"))
-            continue;
-        const char *ns = fo_json_get_str(obj, "metadata.namespace");
-        ck_assert(!strcmp(ns, nss[0]) || !strcmp(ns, nss[1]));
-        ck_assert_str_eq(fo_json_get_str(obj, "roleRef.kind"), "ClusterRole");
-        bound++;
+    /* the controller and the webhook's session-job checks watch those namespaces, each
+     * with its ClusterRole bound there and nowhere else */
+    const char *processes[] = {"flinkop-controller", "flinkop-webhook"};
+    for (int p = 0; p < 2; p++) {
+        const json_t *c = container(must_find(docs, "Deployment", processes[p]));
+        ck_assert_str_eq(arg(c, "--namespaces"), "flink-team-a,flink-team-b");
+        ck_assert_ptr_null(find(docs, "ClusterRoleBinding", processes[p]));
+        size_t bound = 0, i;
+        json_t *obj;
+        json_array_foreach(docs, i, obj)
+        {
+            if (strcmp(fo_json_str(obj, "kind"), "RoleBinding") ||
+                strcmp(fo_json_get_str(obj, "roleRef.name"), processes[p]))
+                continue;
+            const char *ns = fo_json_get_str(obj, "metadata.namespace");
+            ck_assert(!strcmp(ns, nss[0]) || !strcmp(ns, nss[1]));
+            ck_assert_str_eq(fo_json_get_str(obj, "roleRef.kind"), "ClusterRole");
+            const json_t *subject = json_array_get(json_object_get(obj, "subjects"), 0);
+            ck_assert_str_eq(fo_json_str(subject, "name"), processes[p]);
+            bound++;
+        }
+        ck_assert_uint_eq(bound, 2);
     }
-    ck_assert_uint_eq(bound, 2);
     /* Flink's own service account in each watched namespace. */
     for (int k = 0; k < 2; k++) {
         const json_t *sa = NULL, *o;

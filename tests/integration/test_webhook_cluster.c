@@ -367,6 +367,35 @@ START_TEST(session_job_checks_never_wait_on_or_trust_a_failing_watch)
 }
 END_TEST
 
+/* With --namespaces (RBAC granted per namespace), the checks watch only those namespaces: a
+ * target cluster elsewhere is unknown (admitted) and no watch starts for it; in a watched
+ * namespace the cluster is seen. */
+START_TEST(session_job_checks_watch_only_the_namespaces_given)
+{
+    fo_fake_apiserver *fa = start_cluster_world();
+    json_t *job = session_job();
+    char *dir = fo_test_mkdtemp(), msg[1024], st[64];
+    int port = 0;
+    const char *const elsewhere[] = {"--namespaces=team-a, team-b", NULL};
+    pid_t pid = start_webhook(fa, dir, elsewhere, &port);
+    ck_assert_msg(validate_job(port, job, msg, sizeof msg), "refused: %s", msg);
+    ck_assert_str_eq(lookup_state(port, st, sizeof st), "idle");
+    int status = fo_test_stop(pid, SIGTERM, 20000);
+    ck_assert(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+    const char *const here[] = {"--namespaces=team-a,flink-jobs", NULL};
+    pid = start_webhook(fa, dir, here, &port);
+    ck_assert(wait_verdict(port, job, false)); /* the application cluster refuses it */
+    ck_assert_str_eq(lookup_state(port, st, sizeof st), "synced");
+    status = fo_test_stop(pid, SIGTERM, 20000);
+    ck_assert(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    json_decref(job);
+    fo_test_rmdir(dir);
+    free(dir);
+    fo_fake_apiserver_stop(fa);
+}
+END_TEST
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -376,6 +405,7 @@ int main(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, session_job_checks_see_the_target_cluster_through_the_watch);
     tcase_add_test(tc, session_job_checks_never_wait_on_or_trust_a_failing_watch);
+    tcase_add_test(tc, session_job_checks_watch_only_the_namespaces_given);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
