@@ -165,8 +165,9 @@ static void watch_ended(struct fo_informer_reflector *r, uint64_t events)
     pthread_mutex_unlock(&inf->mu);
 }
 
-/* One watch from r->rv. FO_OK when the server ended it normally after a while. */
-static fo_rc do_watch(struct fo_informer_reflector *r)
+/* One watch from r->rv. FO_OK when the server ended it normally after a while; *events the
+ * events (bookmarks included) it delivered. */
+static fo_rc do_watch(struct fo_informer_reflector *r, uint64_t *events)
 {
     fo_informer *inf = r->inf;
     fo_kube_ref ref = ref_of(r);
@@ -200,6 +201,7 @@ static fo_rc do_watch(struct fo_informer_reflector *r)
                     r->rv);
     if (ws.events > 0)
         fo_backoff_reset(&r->backoff); /* it worked for a while */
+    *events = ws.events;
     return rc;
 }
 
@@ -207,7 +209,7 @@ void *fo_informer_reflector_run(void *arg)
 {
     struct fo_informer_reflector *r = arg;
     fo_informer *inf = r->inf;
-    bool need_list = true, after_gone = false;
+    bool need_list = true, after_gone = false, just_listed = false;
     while (!inf->stop_flag) {
         if (need_list) {
             fo_rc rc = do_list(r, after_gone);
@@ -218,8 +220,12 @@ void *fo_informer_reflector_run(void *arg)
             }
             need_list = false;
             after_gone = false;
+            just_listed = true;
         }
-        fo_rc rc = do_watch(r);
+        uint64_t events = 0;
+        fo_rc rc = do_watch(r, &events);
+        bool right_after_list = just_listed;
+        just_listed = false;
         if (rc == FO_ESHUTDOWN)
             break;
         if (rc == FO_OK)
@@ -227,6 +233,11 @@ void *fo_informer_reflector_run(void *arg)
         if (rc == FO_EGONE) {
             need_list = true;
             after_gone = true;
+            /* Too old at once, from the version a list just gave: the server is not making
+             * sense, and relisting at once would spin (a list and a watch per round trip). */
+            if (right_after_list && events == 0 &&
+                !fo_informer_wait_ms(inf, fo_backoff_next_ms(&r->backoff)))
+                break;
             continue;
         }
         fo_informer_count(inf, &inf->stats.watch_errors);

@@ -456,6 +456,31 @@ START_TEST(reports_how_long_it_has_been_out_of_contact)
 }
 END_TEST
 
+/* A server that answers every watch from the version its list just gave with 410 (an ERROR
+ * event after the 200) does not make the informer list and watch in a tight loop: it backs
+ * off, and recovers once the watches work. */
+START_TEST(an_immediate_410_after_a_list_backs_off)
+{
+    fo_informer *inf = start_informer(NULL, NULL);
+    wait_watching(1);
+    control("POST", "/fake/faults",
+            "{\"count\":-1,\"code\":410,\"watchError\":true,\"pathPrefix\":\"/api/v1/\"}");
+    control("POST", "/fake/drop-watches", NULL);
+    nanosleep(&(struct timespec){.tv_nsec = 200 * 1000 * 1000}, NULL);
+    fo_informer_stats before, after;
+    fo_informer_get_stats(inf, &before);
+    nanosleep(&(struct timespec){.tv_sec = 1}, NULL);
+    fo_informer_get_stats(inf, &after);
+    /* with backoff (20 ms doubling to 200 ms here) a handful; without, over a thousand */
+    ck_assert_uint_lt(after.watches - before.watches, 50);
+    control("DELETE", "/fake/faults", NULL);
+    put_cm("default", "after-410s", "v", "a", NULL);
+    ck_assert(wait_seen('A', "default/after-410s", 1));
+    ck_assert(cache_matches_list(inf, NULL, NULL, NULL));
+    fo_informer_free(inf);
+}
+END_TEST
+
 START_TEST(rides_out_bursts_of_server_errors)
 {
     put_cm("default", "before", "v", "a", NULL);
@@ -915,6 +940,7 @@ static Suite *suite(void)
     tcase_add_test(tc, an_answer_to_a_write_is_read_as_the_cache_holds_the_object);
     tcase_add_test(tc, bad_options_are_refused);
     tcase_add_test(tc, reports_how_long_it_has_been_out_of_contact);
+    tcase_add_test(tc, an_immediate_410_after_a_list_backs_off);
     suite_add_tcase(s, tc);
     return s;
 }
