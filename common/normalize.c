@@ -39,10 +39,11 @@ typedef struct layering {
 /* The role's template was layered before (a record exists) and then changed by a writer the
  * record cannot follow (a mutating webhook after ours, an edit past it). When layering the
  * recorded own template over the layers it was written over (the cluster defaults and the
- * previous version's spec.podTemplate) gives what the record says was written, the own layer
- * is the recorded one with what was changed since on top (the user's own values, pinned
- * even where they equal an inherited one, stay theirs); otherwise it is the template without
- * what those layers give. Either way what it inherited keeps following them instead of
+ * previous version's spec.podTemplate) gives what the record says was written, and the
+ * template still holds all of that, the own layer is the recorded one with what was added
+ * since on top (the user's own values, pinned even where they equal an inherited one, stay
+ * theirs); otherwise (something was removed, or the record does not match) it is the
+ * template without what those layers give. Either way what it inherited keeps following them instead of
  * staying frozen on top. */
 static void take_out_layered(fo_own_layer *own, const char *role_key, const json_t *defaults,
                              const json_t *common, const layering *l)
@@ -64,8 +65,13 @@ static void take_out_layered(fo_own_layer *own, const char *role_key, const json
     written_layers[2] = recorded;
     json_t *written = fo_podtemplate_layer(written_layers, 3);
     fo_own_templates_entry(l->record, role_key, fo_json_fingerprint(written), &recorded, &wrote);
+    /* ... and only when the template still holds all that was written: a removal (kubectl
+     * edit, a patch) cannot be put on top, so then the lower layers are taken out instead */
+    json_t *kept_all = written && wrote ? fo_podtemplate_merge(written, own->own) : NULL;
+    bool removed = !kept_all || !fo_json_equal(kept_all, own->own);
+    json_decref(kept_all);
     json_t *smaller = NULL;
-    if (written && wrote) {
+    if (written && wrote && !removed) {
         json_t *since = fo_podtemplate_subtract(own->own, written);
         smaller = since ? fo_podtemplate_merge(recorded, since) : json_incref((json_t *)recorded);
         json_decref(since);

@@ -378,6 +378,40 @@ START_TEST(a_later_webhooks_change_keeps_what_the_user_pinned_in_the_role)
 }
 END_TEST
 
+/* After the other webhook's change, what the user then removes from the role's template
+ * (kubectl edit, no last-applied manifest) stays removed: their own label goes, and the
+ * label they had overridden falls back to what spec.podTemplate gives. */
+START_TEST(a_removal_after_a_later_webhooks_change_stays_removed)
+{
+    fo_cluster_defaults *cd = test_defaults();
+    json_t *obj = fo_test_load_yaml("admission-flinkdeployment-with-templates.yaml");
+    json_object_set_new(fo_json_get(obj, "spec.jobManager.podTemplate.metadata.labels"), "mine",
+                        json_string("x"));
+    size_t n = 0;
+    json_t *stored = mutate(obj, cd, "CREATE", false, &n);
+    json_object_set_new(fo_json_get(stored, "spec.jobManager.podTemplate.metadata.labels"),
+                        "injected", json_string("yes")); /* a later webhook */
+    json_t *edited = json_deep_copy(stored);
+    json_t *labels = fo_json_get(edited, "spec.jobManager.podTemplate.metadata.labels");
+    json_object_del(labels, "mine");
+    json_object_del(labels, "tier");
+    json_t *next = mutate_update(edited, stored, cd, "UPDATE", false, &n);
+    ck_assert_ptr_null(fo_json_get(next, "spec.jobManager.podTemplate.metadata.labels.mine"));
+    ck_assert_str_eq(fo_json_get_str(next, "spec.jobManager.podTemplate.metadata.labels.tier"),
+                     "spec-level");
+    ck_assert_str_eq(fo_json_get_str(next, "spec.jobManager.podTemplate.metadata.labels.injected"),
+                     "yes");
+    json_t *again = mutate_update(next, next, cd, "UPDATE", false, &n);
+    ck_assert_uint_eq(n, 0);
+    json_decref(again);
+    json_decref(next);
+    json_decref(edited);
+    json_decref(stored);
+    json_decref(obj);
+    fo_cluster_defaults_unref(cd);
+}
+END_TEST
+
 /* Run mutate on a request and return whether a patch came back. */
 static bool patch_for(const json_t *obj, const char *op, const char *sub, const char *kind_override)
 {
@@ -524,6 +558,7 @@ int main(void)
     tcase_add_test(tc, an_update_of_the_common_template_reaches_both_roles);
     tcase_add_test(tc, a_later_webhooks_change_leaves_what_a_role_inherits_following);
     tcase_add_test(tc, a_later_webhooks_change_keeps_what_the_user_pinned_in_the_role);
+    tcase_add_test(tc, a_removal_after_a_later_webhooks_change_stays_removed);
     tcase_add_test(tc, an_object_the_normaliser_refuses_is_allowed_with_a_warning);
     tcase_add_test(tc, a_patch_that_would_take_the_object_past_the_weight_bound_is_not_sent);
     suite_add_tcase(s, tc);
