@@ -43,8 +43,8 @@ typedef struct layering {
  * template still holds all of that, the own layer is the recorded one with what was added
  * since on top (the user's own values, pinned even where they equal an inherited one, stay
  * theirs); otherwise (something was removed, or the record does not match) it is the
- * template without what those layers give. Either way what it inherited keeps following them instead of
- * staying frozen on top. */
+ * template without what those layers give. Either way what it inherited keeps following them
+ * instead of staying frozen on top. */
 static void take_out_layered(fo_own_layer *own, const char *role_key, const json_t *defaults,
                              const json_t *common, const layering *l)
 {
@@ -84,6 +84,37 @@ static void take_out_layered(fo_own_layer *own, const char *role_key, const json
     own->own = smaller;
 }
 
+/* kubectl edit, a patch or server-side apply changed the role's template as layering wrote it
+ * (the previous version still had the recorded fingerprint). The record applies the change as
+ * a merge patch, which replaces a changed list whole: appending an env var to a container
+ * inherited from spec.podTemplate made the container's whole env list the role's own, frozen.
+ * When the change only added or changed members, exactly that goes on the recorded own
+ * template instead (the change as the smallest layer over the previous template). A removal
+ * keeps the merge patch, which can express it. */
+static void put_edit_on(fo_own_layer *own, const char *role_key, const json_t *current,
+                        const layering *l)
+{
+    const json_t *before = fo_own_templates_role(l->old, role_key);
+    const json_t *recorded = NULL;
+    bool wrote = false;
+    if (!before || !current || !fo_own_templates_entry(l->record, role_key, 0, &recorded, &wrote))
+        return;
+    json_t *kept_all = fo_podtemplate_merge(before, current);
+    bool removed = !kept_all || !fo_json_equal(kept_all, current);
+    json_decref(kept_all);
+    if (removed)
+        return;
+    json_t *change = fo_podtemplate_subtract(current, before);
+    json_t *exact = change ? fo_podtemplate_merge(recorded, change)
+                           : (recorded ? json_incref((json_t *)recorded) : NULL);
+    bool lost = change && !exact; /* out of memory: the merge patch's result stays */
+    json_decref(change);
+    if (lost)
+        return;
+    json_decref(own->own);
+    own->own = exact;
+}
+
 /* Write layer(cluster role template, spec.podTemplate, the role's own template) to
  * spec.<role>.podTemplate. The own template is the role's template as written, or the one the
  * record keeps for it (common/own_templates.h). spec.podTemplate itself stays as the user
@@ -107,6 +138,8 @@ static fo_rc layer_role(json_t *spec, const char *role_key, fo_role role, layeri
                                               lower, &l->applied);
     if (own.unexplained)
         take_out_layered(&own, role_key, defaults, common, l);
+    else if (own.edited)
+        put_edit_on(&own, role_key, current, l);
     const json_t *layers[] = {defaults, common, own.own};
     /* The usual UPDATE: the template is what layering wrote before over the same layers, and
      * the resource keeps it (written as layering would write it; with a record, as the API

@@ -211,6 +211,7 @@ fo_own_layer fo_own_templates_layer(const json_t *record, const char *role_key,
      * what the user changed (kubectl apply's merge patch, kubectl edit): change it in the
      * user's own template. */
     out.own = own_changed(own, old, current, current);
+    out.edited = true;
     return out;
 }
 

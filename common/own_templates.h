@@ -80,6 +80,9 @@ typedef struct fo_own_layer {
                            webhook, an edit before the previous version): it still holds what
                            was layered into it, which the caller may take out
                            (fo_podtemplate_subtract) */
+    bool edited;        /* own is the recorded own template with the change from the previous
+                           version's template applied as an RFC 7386 merge patch (a changed
+                           list whole): the caller may put the change on more exactly */
 } fo_own_layer;
 
 /* The own layer of role `role_key` ("jobManager", "taskManager"): record from

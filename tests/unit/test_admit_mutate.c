@@ -10,6 +10,7 @@
 #include "common/cluster_defaults.h"
 #include "common/json_patch.h"
 #include "common/jsonutil.h"
+#include "common/normalize.h"
 #include "tests/support/testutil.h"
 #include "tests/support/testyaml.h"
 #include "webhook/admission.h"
@@ -412,6 +413,162 @@ START_TEST(a_removal_after_a_later_webhooks_change_stays_removed)
 }
 END_TEST
 
+/* kubectl edit appends an env var to the JobManager's main container, which the role inherits
+ * from spec.podTemplate with an env var of its own: only the new variable becomes the role's
+ * own, so a later change of the inherited one still reaches the JobManager (a merge patch of
+ * the edit made the container's whole env list the role's, frozen). */
+START_TEST(an_edit_that_appends_to_an_inherited_list_keeps_the_list_following)
+{
+    fo_cluster_defaults *cd = test_defaults();
+    json_t *obj = fo_test_load_yaml("admission-flinkdeployment-with-templates.yaml");
+    json_object_set_new(fo_json_get(obj, "spec.podTemplate"), "spec",
+                        json_pack("{s:[{s:s, s:[{s:s, s:s}]}]}", "containers", "name",
+                                  "flink-main-container", "env", "name", "A", "value", "1"));
+    size_t n = 0;
+    json_t *stored = mutate(obj, cd, "CREATE", false, &n);
+    json_t *edited = json_deep_copy(stored);
+    json_t *main =
+        json_array_get(fo_json_get(edited, "spec.jobManager.podTemplate.spec.containers"), 0);
+    ck_assert_str_eq(fo_json_str(main, "name"), "flink-main-container");
+    json_array_append_new(json_object_get(main, "env"),
+                          json_pack("{s:s, s:s}", "name", "B", "value", "2"));
+    json_t *next = mutate_update(edited, stored, cd, "UPDATE", false, &n);
+    json_t *later = json_deep_copy(next);
+    json_t *common_env =
+        json_object_get(json_array_get(fo_json_get(later, "spec.podTemplate.spec.containers"), 0),
+                        "env");
+    json_object_set_new(json_array_get(common_env, 0), "value", json_string("9"));
+    json_t *last = mutate_update(later, next, cd, "UPDATE", false, &n);
+    json_t *env = json_object_get(
+        json_array_get(fo_json_get(last, "spec.jobManager.podTemplate.spec.containers"), 0), "env");
+    ck_assert_uint_eq(json_array_size(env), 2);
+    ck_assert_str_eq(fo_json_str(json_array_get(env, 0), "value"), "9"); /* A follows */
+    ck_assert_str_eq(fo_json_str(json_array_get(env, 1), "name"), "B");  /* B stays */
+    json_t *again = mutate_update(last, last, cd, "UPDATE", false, &n);
+    ck_assert_uint_eq(n, 0);
+    json_decref(again);
+    json_decref(last);
+    json_decref(later);
+    json_decref(next);
+    json_decref(edited);
+    json_decref(stored);
+    json_decref(obj);
+    fo_cluster_defaults_unref(cd);
+}
+END_TEST
+
+static uint64_t edit_rng = 0x9E3779B97F4A7C15ULL;
+static unsigned edit_rnd(unsigned n)
+{
+    edit_rng ^= edit_rng << 13;
+    edit_rng ^= edit_rng >> 7;
+    edit_rng ^= edit_rng << 17;
+    return (unsigned)(edit_rng % n);
+}
+
+/* One random edit of a role template as kubectl edit or a patch would make it: a label added,
+ * changed or removed, an env var appended, changed or removed in the main container. */
+static void random_edit(json_t *tmpl)
+{
+    static const char *const keys[] = {"team", "tier", "mine", "cost-center", "x"};
+    static const char *const values[] = {"a", "b", "payments", "spec-level"};
+    json_t *labels = fo_json_ensure_object(fo_json_ensure_object(tmpl, "metadata"), "labels");
+    json_t *main = json_array_get(fo_json_get(tmpl, "spec.containers"), 0);
+    json_t *env = json_object_get(main, "env");
+    switch (edit_rnd(6)) {
+    case 0:
+    case 1:
+        json_object_set_new(labels, keys[edit_rnd(5)], json_string(values[edit_rnd(4)]));
+        break;
+    case 2:
+        json_object_del(labels, keys[edit_rnd(5)]);
+        break;
+    case 3:
+        if (json_is_array(env))
+            json_array_append_new(env, json_pack("{s:s, s:s}", "name", keys[edit_rnd(5)],
+                                                 "value", values[edit_rnd(4)]));
+        break;
+    case 4:
+        if (json_array_size(env))
+            json_object_set_new(json_array_get(env, edit_rnd((unsigned)json_array_size(env))),
+                                "value", json_string(values[edit_rnd(4)]));
+        break;
+    default:
+        if (json_array_size(env))
+            json_array_remove(env, edit_rnd((unsigned)json_array_size(env)));
+        break;
+    }
+}
+
+/* Random edits of the JobManager's template, and of spec.podTemplate after them: every UPDATE
+ * settles in one pass (mutating the result again gives no patch), and the controller, which
+ * layers the stored object without its previous version, finds the same templates. */
+START_TEST(random_edits_of_a_role_template_settle_in_one_pass)
+{
+    fo_cluster_defaults *cd = test_defaults();
+    json_t *obj = fo_test_load_yaml("admission-flinkdeployment-with-templates.yaml");
+    json_object_set_new(fo_json_get(obj, "spec.podTemplate"), "spec",
+                        json_pack("{s:[{s:s, s:[{s:s, s:s}]}]}", "containers", "name",
+                                  "flink-main-container", "env", "name", "A", "value", "1"));
+    size_t n = 0;
+    json_t *stored = mutate(obj, cd, "CREATE", false, &n);
+    for (int round = 0; round < 300; round++) {
+        json_t *edited = json_deep_copy(stored);
+        bool common = edit_rnd(3) == 0;
+        json_t *tmpl = common ? fo_json_get(edited, "spec.podTemplate")
+                              : fo_json_get(edited, "spec.jobManager.podTemplate");
+        for (unsigned k = 0, e = 1 + edit_rnd(3); k < e; k++)
+            random_edit(tmpl);
+        json_t *next = mutate_update(edited, stored, cd, "UPDATE", false, &n);
+        if (!common) { /* what the user now sees in the template is what they wrote there */
+            const char *key;
+            json_t *v;
+            json_t *want = fo_json_get(edited, "spec.jobManager.podTemplate.metadata.labels");
+            json_t *got = fo_json_get(next, "spec.jobManager.podTemplate.metadata.labels");
+            json_object_foreach(want, key, v)
+                ck_assert_msg(fo_json_equal(json_object_get(got, key), v),
+                              "round %d: label %s lost its edited value", round, key);
+            size_t i;
+            json_t *e;
+            json_t *got_env = json_object_get(
+                json_array_get(fo_json_get(next, "spec.jobManager.podTemplate.spec.containers"),
+                               0),
+                "env");
+            json_array_foreach(json_object_get(json_array_get(fo_json_get(edited, "spec.jobManager"
+                                                                          ".podTemplate.spec."
+                                                                          "containers"),
+                                                              0),
+                                               "env"),
+                               i, e) {
+                bool found = false;
+                size_t j;
+                json_t *g;
+                json_array_foreach(got_env, j, g) found = found || fo_json_equal(g, e);
+                ck_assert_msg(found, "round %d: env %s lost its edited value", round,
+                              fo_json_str(e, "name"));
+            }
+        }
+        json_t *again = mutate_update(next, next, cd, "UPDATE", false, &n);
+        ck_assert_msg(n == 0, "round %d: a second pass patched %zu ops", round, n);
+        json_t *ctl = json_deep_copy(next);
+        fo_err err;
+        ck_assert_int_eq(fo_normalize_resource(ctl, cd, &err), FO_OK);
+        const char *roles[] = {"spec.jobManager.podTemplate", "spec.taskManager.podTemplate"};
+        for (int r = 0; r < 2; r++)
+            ck_assert_msg(fo_json_equal(fo_json_get(ctl, roles[r]), fo_json_get(next, roles[r])),
+                          "round %d: the controller layers %s otherwise", round, roles[r]);
+        json_decref(ctl);
+        json_decref(again);
+        json_decref(edited);
+        json_decref(stored);
+        stored = next;
+    }
+    json_decref(stored);
+    json_decref(obj);
+    fo_cluster_defaults_unref(cd);
+}
+END_TEST
+
 /* Run mutate on a request and return whether a patch came back. */
 static bool patch_for(const json_t *obj, const char *op, const char *sub, const char *kind_override)
 {
@@ -559,6 +716,8 @@ int main(void)
     tcase_add_test(tc, a_later_webhooks_change_leaves_what_a_role_inherits_following);
     tcase_add_test(tc, a_later_webhooks_change_keeps_what_the_user_pinned_in_the_role);
     tcase_add_test(tc, a_removal_after_a_later_webhooks_change_stays_removed);
+    tcase_add_test(tc, an_edit_that_appends_to_an_inherited_list_keeps_the_list_following);
+    tcase_add_test(tc, random_edits_of_a_role_template_settle_in_one_pass);
     tcase_add_test(tc, an_object_the_normaliser_refuses_is_allowed_with_a_warning);
     tcase_add_test(tc, a_patch_that_would_take_the_object_past_the_weight_bound_is_not_sent);
     suite_add_tcase(s, tc);
