@@ -500,9 +500,11 @@ static void random_edit(json_t *tmpl)
     }
 }
 
-/* Random edits of the JobManager's template, and of spec.podTemplate after them: every UPDATE
- * settles in one pass (mutating the result again gives no patch), and the controller, which
- * layers the stored object without its previous version, finds the same templates. */
+/* Random edits of the JobManager's template, and of spec.podTemplate, now and then after
+ * another webhook changed the role's template: every UPDATE settles in one pass (mutating the
+ * result again gives no patch), keeps what the user wrote in the role's template and what the
+ * other webhook added, and the controller, which layers the stored object without its
+ * previous version, finds the same templates. */
 START_TEST(random_edits_of_a_role_template_settle_in_one_pass)
 {
     fo_cluster_defaults *cd = test_defaults();
@@ -513,6 +515,15 @@ START_TEST(random_edits_of_a_role_template_settle_in_one_pass)
     size_t n = 0;
     json_t *stored = mutate(obj, cd, "CREATE", false, &n);
     for (int round = 0; round < 300; round++) {
+        /* now and then another mutating webhook changed the stored role template after ours */
+        bool injected = edit_rnd(4) == 0;
+        if (injected)
+            json_object_set_new(
+                fo_json_ensure_object(
+                    fo_json_ensure_object(fo_json_get(stored, "spec.jobManager.podTemplate"),
+                                          "metadata"),
+                    "labels"),
+                "injected", json_string("yes"));
         json_t *edited = json_deep_copy(stored);
         bool common = edit_rnd(3) == 0;
         json_t *tmpl = common ? fo_json_get(edited, "spec.podTemplate")
@@ -548,6 +559,9 @@ START_TEST(random_edits_of_a_role_template_settle_in_one_pass)
                               fo_json_str(e, "name"));
             }
         }
+        if (injected) /* the other webhook's change stays */
+            ck_assert_msg(fo_json_get(next, "spec.jobManager.podTemplate.metadata.labels.injected"),
+                          "round %d: the other webhook's label went", round);
         json_t *again = mutate_update(next, next, cd, "UPDATE", false, &n);
         ck_assert_msg(n == 0, "round %d: a second pass patched %zu ops", round, n);
         json_t *ctl = json_deep_copy(next);
