@@ -36,6 +36,16 @@ typedef struct layering {
     json_t *new_record;     /* the record being built, when the caller writes it; else NULL */
 } layering;
 
+/* Does a template lack something of was (a value removed or changed away), whatever the order
+ * of its lists (another webhook may insert a sidecar first) and however nulls stand? */
+static bool holds_less(const json_t *now, const json_t *was)
+{
+    json_t *missing = fo_podtemplate_subtract(was, now);
+    bool less = missing != NULL;
+    json_decref(missing);
+    return less;
+}
+
 /* The role's template was layered before (a record exists) and then changed by a writer the
  * record cannot follow (a mutating webhook after ours, an edit past it). When layering the
  * recorded own template over the layers it was written over (the cluster defaults and the
@@ -67,9 +77,7 @@ static void take_out_layered(fo_own_layer *own, const char *role_key, const json
     fo_own_templates_entry(l->record, role_key, fo_json_fingerprint(written), &recorded, &wrote);
     /* ... and only when the template still holds all that was written: a removal (kubectl
      * edit, a patch) cannot be put on top, so then the lower layers are taken out instead */
-    json_t *kept_all = written && wrote ? fo_podtemplate_merge(written, own->own) : NULL;
-    bool removed = !kept_all || !fo_json_equal(kept_all, own->own);
-    json_decref(kept_all);
+    bool removed = !written || !wrote || holds_less(own->own, written);
     json_t *smaller = NULL;
     if (written && wrote && !removed) {
         json_t *since = fo_podtemplate_subtract(own->own, written);
@@ -99,10 +107,7 @@ static void put_edit_on(fo_own_layer *own, const char *role_key, const json_t *c
     bool wrote = false;
     if (!before || !current || !fo_own_templates_entry(l->record, role_key, 0, &recorded, &wrote))
         return;
-    json_t *kept_all = fo_podtemplate_merge(before, current);
-    bool removed = !kept_all || !fo_json_equal(kept_all, current);
-    json_decref(kept_all);
-    if (removed)
+    if (holds_less(current, before))
         return;
     json_t *change = fo_podtemplate_subtract(current, before);
     json_t *exact = change ? fo_podtemplate_merge(recorded, change)

@@ -52,9 +52,10 @@ json_t *fo_podtemplate_layer(const json_t *const *layers, size_t nlayers);
 json_t *fo_podtemplate_layer_keep(const json_t *const *layers, size_t nlayers, bool *top_kept);
 
 /* The smallest layer that does over `lower` what `upper` does: upper without the values lower
- * already has (members equal to lower's, list-map elements equal to their match; the keys
- * of a matched element stay, a matched volume or resource claim (retainKeys) and other lists
- * stay whole). Checked: fo_podtemplate_merge(lower, result) equals fo_podtemplate_merge(lower,
+ * already has (members equal to lower's, list-map elements equal to their match, union-list
+ * elements lower holds; the keys of a matched element stay, a matched volume or resource
+ * claim (retainKeys) and atomic lists stay whole). NULL therefore also answers "does lower
+ * already hold all of upper?", whatever the order of its lists and upper's null members. Checked: fo_podtemplate_merge(lower, result) equals fo_podtemplate_merge(lower,
  * upper), else upper itself is returned. New reference (it may share parts of upper: do not
  * change it); NULL when nothing is left (lower has all of upper) or upper is absent. For a
  * template that was layered over lower once: what is left is what was written on top.

@@ -21,7 +21,9 @@ static json_t *incref(const json_t *v)
 }
 
 /* A list-map element matched by key: its key members stay (they match it), the rest as
- * minus; with retainKeys the element whole (the merge keeps only what it names). */
+ * minus; NULL when the rest is nothing (lower's element already holds it all); with
+ * retainKeys the element whole (the merge keeps only what it names). Out of memory gives the
+ * element whole, which is always right. */
 static json_t *minus_element(const json_t *u, const json_t *l, const list_rule *r,
                              fo_strbuf *path)
 {
@@ -29,25 +31,49 @@ static json_t *minus_element(const json_t *u, const json_t *l, const list_rule *
         return incref(u);
     json_t *out = minus(u, l, path);
     if (!out)
-        out = json_object();
-    for (size_t i = 0; out && i < 2 && r->keys[i]; i++) {
+        return NULL;
+    for (size_t i = 0; i < 2 && r->keys[i]; i++) {
         const json_t *k = fo_pt_key_field(u, r->keys[i]);
         if (k && json_object_set(out, r->keys[i], (json_t *)k) != 0) {
             json_decref(out);
-            return NULL;
+            return incref(u);
         }
     }
     return out;
 }
 
-/* Lists merged by key lose the elements equal to their lower match; other lists stay whole
- * (a union or an atomic list is taken as it is). NULL when nothing is left. */
+/* A union list (tolerations, finalizers, envFrom) without the elements lower has, wherever
+ * they stand: the merge appends only those. NULL when nothing is left. */
+static json_t *minus_union(const json_t *upper, const json_t *lower)
+{
+    json_t *out = json_array();
+    for (size_t i = 0; out && i < json_array_size(upper); i++) {
+        const json_t *u = json_array_get(upper, i);
+        bool there = false;
+        for (size_t j = 0; !there && j < json_array_size(lower); j++)
+            there = fo_json_equal(u, json_array_get(lower, j));
+        if (!there && json_array_append(out, (json_t *)u) != 0) {
+            json_decref(out);
+            out = NULL;
+        }
+    }
+    if (out && json_array_size(out) == 0) {
+        json_decref(out);
+        return NULL;
+    }
+    return out ? out : incref(upper);
+}
+
+/* Lists merged by key lose the elements equal to their lower match, union lists the elements
+ * lower has; an atomic list stays whole. NULL when nothing is left. */
 static json_t *minus_list(const json_t *upper, const json_t *lower, fo_strbuf *path)
 {
     const list_rule *r = fo_pt_find_rule(path->data);
     size_t nu = json_array_size(upper), nl = json_array_size(lower);
-    if (!r || r->kind != RULE_MAP || (nl && nu > MAX_PAIRS / nl))
+    if (!r || (nl && nu > MAX_PAIRS / nl))
         return incref(upper);
+    if (r->kind == RULE_UNION)
+        return minus_union(upper, lower);
     json_t *out = json_array();
     size_t mark = path->len;
     fo_pt_path_push(path, "[]");
@@ -61,7 +87,9 @@ static json_t *minus_list(const json_t *upper, const json_t *lower, fo_strbuf *p
         if (match && fo_json_equal(u, match))
             continue;
         json_t *e = match ? minus_element(u, match, r, path) : incref(u);
-        if (!e || json_array_append_new(out, e) != 0) {
+        if (!e)
+            continue; /* lower's element holds all of it */
+        if (json_array_append_new(out, e) != 0) {
             json_decref(out);
             out = NULL;
         }

@@ -379,6 +379,47 @@ START_TEST(a_later_webhooks_change_keeps_what_the_user_pinned_in_the_role)
 }
 END_TEST
 
+/* The other webhook may insert rather than append (a sidecar first, an env var at the front,
+ * a toleration first): the user's pin still stays theirs. */
+START_TEST(a_later_webhooks_insertion_keeps_what_the_user_pinned)
+{
+    fo_cluster_defaults *cd = test_defaults();
+    for (int how = 0; how < 3; how++) {
+        json_t *obj = fo_test_load_yaml("admission-flinkdeployment-with-templates.yaml");
+        json_t *jm = fo_json_get(obj, "spec.jobManager.podTemplate");
+        json_object_set_new(fo_json_get(jm, "metadata.labels"), "team",
+                            json_string("payments")); /* what spec.podTemplate gives too */
+        json_object_set_new(jm, "spec",
+                            json_pack("{s:[{s:s, s:[{s:s, s:s}]}], s:[{s:s, s:s}]}",
+                                      "containers", "name", "flink-main-container", "env",
+                                      "name", "A", "value", "1", "tolerations", "key", "k",
+                                      "operator", "Exists"));
+        size_t n = 0;
+        json_t *stored = mutate(obj, cd, "CREATE", false, &n);
+        json_t *spec = fo_json_get(stored, "spec.jobManager.podTemplate.spec");
+        json_t *main = json_array_get(json_object_get(spec, "containers"), 0);
+        if (how == 0)
+            json_array_insert_new(json_object_get(spec, "containers"), 0,
+                                  json_pack("{s:s, s:s}", "name", "istio-proxy", "image", "p"));
+        else if (how == 1)
+            json_array_insert_new(json_object_get(main, "env"), 0,
+                                  json_pack("{s:s, s:s}", "name", "PROXY", "value", "x"));
+        else
+            json_array_insert_new(json_object_get(spec, "tolerations"), 0,
+                                  json_pack("{s:s, s:s}", "key", "mesh", "operator", "Exists"));
+        json_t *next = update_common_team(stored, "billing", cd);
+        ck_assert_msg(!strcmp(fo_json_get_str(next,
+                                              "spec.jobManager.podTemplate.metadata.labels.team"),
+                              "payments"),
+                      "insertion %d: the pin went", how);
+        json_decref(next);
+        json_decref(stored);
+        json_decref(obj);
+    }
+    fo_cluster_defaults_unref(cd);
+}
+END_TEST
+
 /* After the other webhook's change, what the user then removes from the role's template
  * (kubectl edit, no last-applied manifest) stays removed: their own label goes, and the
  * label they had overridden falls back to what spec.podTemplate gives. */
@@ -730,6 +771,7 @@ int main(void)
     tcase_add_test(tc, a_later_webhooks_change_leaves_what_a_role_inherits_following);
     tcase_add_test(tc, a_later_webhooks_change_keeps_what_the_user_pinned_in_the_role);
     tcase_add_test(tc, a_removal_after_a_later_webhooks_change_stays_removed);
+    tcase_add_test(tc, a_later_webhooks_insertion_keeps_what_the_user_pinned);
     tcase_add_test(tc, an_edit_that_appends_to_an_inherited_list_keeps_the_list_following);
     tcase_add_test(tc, random_edits_of_a_role_template_settle_in_one_pass);
     tcase_add_test(tc, an_object_the_normaliser_refuses_is_allowed_with_a_warning);
