@@ -196,6 +196,8 @@ fo_informer *fo_informer_new(const fo_informer_opts *o, fo_err *err)
         r->rng = (unsigned)(fo_clock_real_mono_ns() + (int64_t)i);
         fo_backoff_init(&r->backoff, inf->backoff_initial_ms, inf->backoff_max_ms, 2.0, 1.0,
                         (uint64_t)fo_clock_real_mono_ns() + i);
+        fo_backoff_init(&r->gone_backoff, inf->backoff_initial_ms, inf->backoff_max_ms, 2.0, 1.0,
+                        (uint64_t)fo_clock_real_mono_ns() + i);
     }
     if (!ok) {
         if (!err || err->rc == FO_OK)
@@ -629,18 +631,38 @@ static bool synced_locked(fo_informer *inf)
     return inf->delivered_seq >= need;
 }
 
+/* Under inf->mu: how long one reflector has been out of contact. */
+static int64_t reflector_away_ms(const struct fo_informer_reflector *r, int64_t now)
+{
+    bool watching = r->open_since_ms && now - r->open_since_ms >= FO_INFORMER_CONTACT_MS;
+    return !watching && r->contact_lost_ms ? now - r->contact_lost_ms : 0;
+}
+
 int64_t fo_informer_out_of_contact_ms(fo_informer *inf)
 {
     int64_t now = fo_clock_mono_ms(inf->clock), longest = 0;
     pthread_mutex_lock(&inf->mu);
     for (size_t i = 0; i < inf->nrefl; i++) {
-        const struct fo_informer_reflector *r = &inf->refl[i];
-        bool watching = r->open_since_ms && now - r->open_since_ms >= FO_INFORMER_CONTACT_MS;
-        if (!watching && r->contact_lost_ms && now - r->contact_lost_ms > longest)
-            longest = now - r->contact_lost_ms;
+        int64_t away = reflector_away_ms(&inf->refl[i], now);
+        longest = away > longest ? away : longest;
     }
     pthread_mutex_unlock(&inf->mu);
     return longest;
+}
+
+int64_t fo_informer_namespace_out_of_contact_ms(fo_informer *inf, const char *ns)
+{
+    int64_t now = fo_clock_mono_ms(inf->clock), away = 0;
+    pthread_mutex_lock(&inf->mu);
+    for (size_t i = 0; i < inf->nrefl; i++) {
+        const struct fo_informer_reflector *r = &inf->refl[i];
+        if (!r->ns || (ns && strcmp(r->ns, ns) == 0)) {
+            away = reflector_away_ms(r, now);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&inf->mu);
+    return away;
 }
 
 bool fo_informer_synced(fo_informer *inf)

@@ -140,6 +140,10 @@ bool fo_informer_answer_filter(const fo_informer *inf, fo_json_read_filter *out)
  * treat it as unknown. Thread-safe. */
 int64_t fo_informer_out_of_contact_ms(fo_informer *inf);
 
+/* The same for the objects of one namespace: the time of the reflector that watches it (the
+ * informer's only one when it watches every namespace); 0 when none watches it. */
+int64_t fo_informer_namespace_out_of_contact_ms(fo_informer *inf, const char *ns);
+
 /* Number of cached objects. */
 size_t fo_informer_len(fo_informer *inf);
 

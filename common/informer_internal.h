@@ -33,6 +33,7 @@ struct fo_informer_reflector {
     uint64_t sync_seq; /* last notification of the first list */
     char rv[128];      /* last resourceVersion seen */
     fo_backoff backoff;
+    fo_backoff gone_backoff; /* before relisting after a 410 that came right after a list */
     unsigned rng;
     /* When this reflector lost the API server (a failed list, a watch that failed or could
      * not open), by inf->clock's monotonic ms; 0 while in contact (its last list worked, or

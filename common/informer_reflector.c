@@ -199,8 +199,10 @@ static fo_rc do_watch(struct fo_informer_reflector *r, uint64_t *events)
     else if (rc == FO_EGONE)
         fo_log_info("informer %s (%s): resourceVersion %s too old, relisting", inf->name, where(r),
                     r->rv);
-    if (ws.events > 0)
-        fo_backoff_reset(&r->backoff); /* it worked for a while */
+    if (ws.events > 0) { /* it worked for a while */
+        fo_backoff_reset(&r->backoff);
+        fo_backoff_reset(&r->gone_backoff);
+    }
     *events = ws.events;
     return rc;
 }
@@ -236,7 +238,7 @@ void *fo_informer_reflector_run(void *arg)
             /* Too old at once, from the version a list just gave: the server is not making
              * sense, and relisting at once would spin (a list and a watch per round trip). */
             if (right_after_list && events == 0 &&
-                !fo_informer_wait_ms(inf, fo_backoff_next_ms(&r->backoff)))
+                !fo_informer_wait_ms(inf, fo_backoff_next_ms(&r->gone_backoff)))
                 break;
             continue;
         }

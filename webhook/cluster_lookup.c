@@ -184,23 +184,27 @@ const char *fo_wh_lookup_state_name(fo_wh_lookup_state s)
     return s >= 0 && s <= FO_WH_LOOKUP_STALE ? names[s] : "unknown";
 }
 
-/* Whether the cache may be used, logging when that changes. */
-static bool fresh_enough(fo_wh_cluster_lookup *cl, fo_informer *inf)
+/* Whether the cache may be used for namespace ns (its own watch judged: one namespace whose
+ * watch fails does not switch the checks off in the others), logging when the informer's
+ * state as a whole changes. */
+static bool fresh_enough(fo_wh_cluster_lookup *cl, fo_informer *inf, const char *ns)
 {
     int64_t away = fo_informer_out_of_contact_ms(inf);
     bool stale = away > cl->stale_after_ms;
+    bool usable = fo_informer_namespace_out_of_contact_ms(inf, ns) <= cl->stale_after_ms;
     pthread_mutex_lock(&cl->mu);
     bool changed = stale != cl->stale;
     cl->stale = stale;
     pthread_mutex_unlock(&cl->mu);
     if (changed && stale)
         fo_log_warn("FlinkDeployments not heard from the API server for %lld s: session-job "
-                    "checks that need the target cluster are skipped until the watch is back",
+                    "checks that need the target cluster are skipped where the watch fails, "
+                    "until it is back",
                     (long long)(away / 1000));
     else if (changed)
         fo_log_info("the watch of FlinkDeployments is back: session-job checks see the target "
                     "cluster again");
-    return !stale;
+    return usable;
 }
 
 json_t *fo_wh_cluster_lookup_get(void *ctx, const char *ns, const char *name)
@@ -223,7 +227,7 @@ json_t *fo_wh_cluster_lookup_get(void *ctx, const char *ns, const char *name)
      * it. */
     if (!fo_informer_synced(inf) && waited < FIRST_SYNC_WAIT_MS)
         fo_informer_wait_synced(inf, FIRST_SYNC_WAIT_MS - waited);
-    if (!fresh_enough(cl, inf))
+    if (!fresh_enough(cl, inf, ns))
         return NULL;
     json_t *obj = fo_informer_get(inf, ns, name);
     if (obj && fo_kube_oversized(obj)) { /* its spec was not kept: as if unknown */

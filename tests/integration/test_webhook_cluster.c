@@ -389,6 +389,21 @@ START_TEST(session_job_checks_watch_only_the_namespaces_given)
     ck_assert_str_eq(lookup_state(port, st, sizeof st), "synced");
     status = fo_test_stop(pid, SIGTERM, 20000);
     ck_assert(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+    /* a watch that fails in one namespace (no RoleBinding there) does not switch the checks
+     * off in the others, also once it is past the stale time */
+    fault(fa, "POST",
+          "{\"count\":-1,\"code\":403,\"method\":\"GET\","
+          "\"pathPrefix\":\"/apis/flink.apache.org/v1beta1/namespaces/team-b/\"}");
+    const char *const one_failing[] = {"--namespaces=flink-jobs,team-b",
+                                       "--cluster-cache-stale-after", "1s", NULL};
+    pid = start_webhook(fa, dir, one_failing, &port);
+    ck_assert(!validate_job(port, job, msg, sizeof msg)); /* seen at once (the first 2 s) */
+    fo_test_sleep_ms(3000);
+    ck_assert(!validate_job(port, job, msg, sizeof msg)); /* and still: flink-jobs is fine */
+    status = fo_test_stop(pid, SIGTERM, 20000);
+    ck_assert(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    fault(fa, "DELETE", NULL);
     json_decref(job);
     fo_test_rmdir(dir);
     free(dir);
