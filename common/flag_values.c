@@ -95,12 +95,23 @@ fo_rc fo_flag_namespaces_parse(char *buf, const char **out, size_t max, const ch
             *--end = '\0';
         if (!*tok)
             continue;
+        /* a DNS label (RFC 1123), as Kubernetes names namespaces */
+        size_t len = strlen(tok);
+        bool label = len <= 63 && tok[0] != '-' && tok[len - 1] != '-';
+        for (const char *q = tok; label && *q; q++)
+            label = islower((unsigned char)*q) || isdigit((unsigned char)*q) || *q == '-';
+        if (!label)
+            return fo_err_set(err, FO_EINVAL,
+                              "%s: \"%s\" is not a namespace name (a DNS label: lower case "
+                              "letters, digits and '-', at most 63, '-' not first or last)",
+                              flag, tok);
+        bool again = false;
+        for (size_t i = 0; i < n && !again; i++)
+            again = strcmp(out[i], tok) == 0;
+        if (again)
+            continue; /* named twice: watched once */
         if (n >= max)
             return fo_err_set(err, FO_ELIMIT, "%s: more than %zu namespaces", flag, max);
-        for (const char *q = tok; *q; q++)
-            if (!(islower((unsigned char)*q) || isdigit((unsigned char)*q) || *q == '-'))
-                return fo_err_set(err, FO_EINVAL, "%s: \"%s\" is not a namespace name", flag,
-                                  tok);
         out[n++] = tok;
         out[n] = NULL;
     }

@@ -19,10 +19,10 @@ fo_rc fo_go_duration_parse(const char *text, int64_t *ms, fo_err *err);
 /* A boolean: true, 1, yes / false, 0, no (any case). False when s is none of those. */
 bool fo_flag_bool_parse(const char *s, bool *out);
 
-/* A comma-separated list of namespaces ("a, b,,c": blanks and empty items skipped), split in
- * place in buf (which the caller owns) into out: at most max names, then NULL (no names: all
- * namespaces). FO_EINVAL naming the flag and the item when one is not a namespace name (lower
- * case letters, digits, '-'), FO_ELIMIT past max. */
+/* A comma-separated list of namespaces ("a, b,,c": blanks, empty items and repeated names
+ * skipped), split in place in buf (which the caller owns) into out: at most max names, then
+ * NULL (no names: all namespaces). FO_EINVAL naming the flag and the item when one is not a
+ * namespace name (a DNS label), FO_ELIMIT past max. */
 fo_rc fo_flag_namespaces_parse(char *buf, const char **out, size_t max, const char *flag,
                                fo_err *err);
 

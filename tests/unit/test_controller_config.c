@@ -81,7 +81,7 @@ START_TEST(flags_win_over_the_environment)
     setenv("FLINKOP_NAMESPACES", "ignored", 1);
     char *argv[] = {"flinkop-controller",
                     "--namespaces",
-                    "team-a, team-b,,",
+                    "team-a, team-b,,team-a",
                     "--observe-interval",
                     "2s",
                     "--leader-elect",
@@ -95,7 +95,7 @@ START_TEST(flags_win_over_the_environment)
     ck_assert_int_eq(c.workers, 8); /* from the environment */
     ck_assert_str_eq(c.namespaces[0], "team-a");
     ck_assert_str_eq(c.namespaces[1], "team-b");
-    ck_assert_ptr_null(c.namespaces[2]);
+    ck_assert_ptr_null(c.namespaces[2]); /* team-a named twice: watched once */
     ck_assert_int_eq(c.pass.observe_interval_ms, 2000);
     ck_assert(!c.leader_elect);
     fo_ctl_config_release(&c);
@@ -202,6 +202,9 @@ START_TEST(bad_values_name_their_flag)
         {"--leader-elect", "maybe", "--leader-elect"},
         {"--health-port", "70000", "--health-port"},
         {"--namespaces", "Bad_Name", "--namespaces"},
+        {"--namespaces", "-a-", "--namespaces"}, /* a DNS label: no '-' first or last */
+        {"--namespaces", "a234567890123456789012345678901234567890123456789012345678901234",
+         "--namespaces"}, /* 64 characters: one too many */
         {"--flink-rest-url", "ftp://x", "--flink-rest-url"},
         {"--flink-rest-url", "http://{cluster}.svc:8081", "--flink-rest-url"},
         {"--log-level", "loud", "--log-level"},
