@@ -282,6 +282,22 @@ START_TEST(an_update_of_the_common_template_reaches_both_roles)
 }
 END_TEST
 
+/* Set a label of the JobManager's pod template (as a user or another webhook would). */
+static void set_jm_label(json_t *obj, const char *key, const char *value)
+{
+    json_object_set_new(fo_json_get(obj, "spec.jobManager.podTemplate.metadata.labels"), key,
+                        json_string(value));
+}
+
+/* Mutating obj again (as its own previous version) gives no patch. */
+static void assert_settled(const json_t *obj, const fo_cluster_defaults *cd)
+{
+    size_t n = 0;
+    json_t *again = mutate_update(obj, obj, cd, "UPDATE", false, &n);
+    ck_assert_uint_eq(n, 0);
+    json_decref(again);
+}
+
 /* The UPDATE of stored that sets spec.podTemplate's label team, mutated (new reference). */
 static json_t *update_common_team(const json_t *stored, const char *team,
                                   const fo_cluster_defaults *cd)
@@ -328,15 +344,13 @@ START_TEST(a_later_webhooks_change_leaves_what_a_role_inherits_following)
     json_array_foreach(fo_json_get(next, "spec.jobManager.podTemplate.spec.containers"), i, c)
         sidecar = sidecar || strcmp(fo_json_str(c, "name"), "istio-proxy") == 0;
     ck_assert(sidecar);
-    json_t *again = mutate_update(next, next, cd, "UPDATE", false, &n);
-    ck_assert_uint_eq(n, 0);
+    assert_settled(next, cd);
 
     /* and later changes of spec.podTemplate keep reaching it */
     json_t *last = update_common_team(next, "ops", cd);
     ck_assert_str_eq(fo_json_get_str(last, "spec.jobManager.podTemplate.metadata.labels.team"),
                      "ops");
     json_decref(last);
-    json_decref(again);
     json_decref(next);
     json_decref(stored);
     json_decref(obj);
@@ -351,12 +365,10 @@ START_TEST(a_later_webhooks_change_keeps_what_the_user_pinned_in_the_role)
 {
     fo_cluster_defaults *cd = test_defaults();
     json_t *obj = fo_test_load_yaml("admission-flinkdeployment-with-templates.yaml");
-    json_object_set_new(fo_json_get(obj, "spec.jobManager.podTemplate.metadata.labels"), "team",
-                        json_string("payments")); /* what spec.podTemplate gives too */
+    set_jm_label(obj, "team", "payments"); /* what spec.podTemplate gives too */
     size_t n = 0;
     json_t *stored = mutate(obj, cd, "CREATE", false, &n);
-    json_object_set_new(fo_json_get(stored, "spec.jobManager.podTemplate.metadata.labels"),
-                        "injected", json_string("yes")); /* a later webhook */
+    set_jm_label(stored, "injected", "yes"); /* a later webhook */
     json_t *e1 = json_deep_copy(stored);
     json_object_set_new(fo_json_get(e1, "spec.job"), "parallelism", json_integer(3));
     json_t *s1 = mutate_update(e1, stored, cd, "UPDATE", false, &n);
@@ -367,9 +379,7 @@ START_TEST(a_later_webhooks_change_keeps_what_the_user_pinned_in_the_role)
                      "yes");
     ck_assert_str_eq(fo_json_get_str(s2, "spec.taskManager.podTemplate.metadata.labels.team"),
                      "billing");
-    json_t *again = mutate_update(s2, s2, cd, "UPDATE", false, &n);
-    ck_assert_uint_eq(n, 0);
-    json_decref(again);
+    assert_settled(s2, cd);
     json_decref(s2);
     json_decref(s1);
     json_decref(e1);
@@ -427,12 +437,10 @@ START_TEST(a_removal_after_a_later_webhooks_change_stays_removed)
 {
     fo_cluster_defaults *cd = test_defaults();
     json_t *obj = fo_test_load_yaml("admission-flinkdeployment-with-templates.yaml");
-    json_object_set_new(fo_json_get(obj, "spec.jobManager.podTemplate.metadata.labels"), "mine",
-                        json_string("x"));
+    set_jm_label(obj, "mine", "x");
     size_t n = 0;
     json_t *stored = mutate(obj, cd, "CREATE", false, &n);
-    json_object_set_new(fo_json_get(stored, "spec.jobManager.podTemplate.metadata.labels"),
-                        "injected", json_string("yes")); /* a later webhook */
+    set_jm_label(stored, "injected", "yes"); /* a later webhook */
     json_t *edited = json_deep_copy(stored);
     json_t *labels = fo_json_get(edited, "spec.jobManager.podTemplate.metadata.labels");
     json_object_del(labels, "mine");
@@ -443,9 +451,7 @@ START_TEST(a_removal_after_a_later_webhooks_change_stays_removed)
                      "spec-level");
     ck_assert_str_eq(fo_json_get_str(next, "spec.jobManager.podTemplate.metadata.labels.injected"),
                      "yes");
-    json_t *again = mutate_update(next, next, cd, "UPDATE", false, &n);
-    ck_assert_uint_eq(n, 0);
-    json_decref(again);
+    assert_settled(next, cd);
     json_decref(next);
     json_decref(edited);
     json_decref(stored);
@@ -485,9 +491,7 @@ START_TEST(an_edit_that_appends_to_an_inherited_list_keeps_the_list_following)
     ck_assert_uint_eq(json_array_size(env), 2);
     ck_assert_str_eq(fo_json_str(json_array_get(env, 0), "value"), "9"); /* A follows */
     ck_assert_str_eq(fo_json_str(json_array_get(env, 1), "name"), "B");  /* B stays */
-    json_t *again = mutate_update(last, last, cd, "UPDATE", false, &n);
-    ck_assert_uint_eq(n, 0);
-    json_decref(again);
+    assert_settled(last, cd);
     json_decref(last);
     json_decref(later);
     json_decref(next);
