@@ -144,12 +144,12 @@ static bool evicted_gone(fo_httpd *srv)
     return gone;
 }
 
-/* Every place is taken. When a client waits in the backlog, the connection that has waited
- * longest for a request (at least EVICT_MIN_AGE_MS: idle keep-alive, or silent since it
- * connected) is shut down and, once MHD has closed it, its place goes to the newcomer: a
- * crowd of idle or silent connections, which MHD's timeouts would let go only one by one
- * after 10 s, cannot keep a client that sends at once waiting (as a web server reuses its
- * idle keep-alive connections when it runs out). True when a place was freed. */
+/* Every place is taken. When a client waits in the backlog, one connection waiting for a
+ * request (oldest_waiting: silent since it connected, else idle keep-alive) is shut down
+ * and, once MHD has closed it, its place goes to the newcomer, one at a time: a crowd of
+ * idle or silent connections, which MHD's timeouts would let go only one by one after 10 s,
+ * cannot keep a client that sends at once waiting (as a web server reuses its idle
+ * keep-alive connections when it runs out). True when a place was freed. */
 static bool make_room(fo_httpd *srv)
 {
     struct pollfd p = {.fd = srv->listen_fd, .events = POLLIN};

@@ -69,17 +69,16 @@ static void take_out_layered(fo_own_layer *own, const char *role_key, const json
     if (!was_lower)
         return; /* nothing was layered in (or out of memory): the template is all its own */
     const json_t *recorded = NULL;
-    bool wrote = false;
-    const json_t *written_layers[] = {defaults, was_common, NULL};
-    fo_own_templates_entry(l->record, role_key, 0, &recorded, &wrote);
-    written_layers[2] = recorded;
+    fo_own_templates_entry(l->record, role_key, &recorded);
+    const json_t *written_layers[] = {defaults, was_common, recorded};
     json_t *written = fo_podtemplate_layer(written_layers, 3);
-    fo_own_templates_entry(l->record, role_key, fo_json_fingerprint(written), &recorded, &wrote);
     /* ... and only when the template still holds all that was written: a removal (kubectl
      * edit, a patch) cannot be put on top, so then the lower layers are taken out instead */
-    bool removed = !written || !wrote || holds_less(own->own, written);
+    bool on_top = written &&
+                  fo_own_templates_wrote(l->record, role_key, fo_json_fingerprint(written)) &&
+                  !holds_less(own->own, written);
     json_t *smaller = NULL;
-    if (written && wrote && !removed) {
+    if (on_top) {
         json_t *since = fo_podtemplate_subtract(own->own, written);
         smaller = since ? fo_podtemplate_merge(recorded, since) : json_incref((json_t *)recorded);
         json_decref(since);
@@ -104,8 +103,7 @@ static void put_edit_on(fo_own_layer *own, const char *role_key, const json_t *c
 {
     const json_t *before = fo_own_templates_role(l->old, role_key);
     const json_t *recorded = NULL;
-    bool wrote = false;
-    if (!before || !current || !fo_own_templates_entry(l->record, role_key, 0, &recorded, &wrote))
+    if (!before || !current || !fo_own_templates_entry(l->record, role_key, &recorded))
         return;
     if (holds_less(current, before))
         return;

@@ -215,13 +215,17 @@ fo_own_layer fo_own_templates_layer(const json_t *record, const char *role_key,
     return out;
 }
 
-bool fo_own_templates_entry(const json_t *record, const char *role_key, uint64_t written,
-                            const json_t **own, bool *wrote)
+bool fo_own_templates_entry(const json_t *record, const char *role_key, const json_t **own)
 {
     const json_t *entry = record ? json_object_get(record, role_key) : NULL;
     *own = entry ? json_object_get(entry, "own") : NULL;
-    *wrote = entry && says(entry, "fingerprint", written);
     return entry != NULL;
+}
+
+bool fo_own_templates_wrote(const json_t *record, const char *role_key, uint64_t written)
+{
+    const json_t *entry = record ? json_object_get(record, role_key) : NULL;
+    return entry && says(entry, "fingerprint", written);
 }
 
 fo_rc fo_own_templates_note(json_t *record, const char *role_key, const json_t *own,

@@ -96,10 +96,11 @@ fo_own_layer fo_own_templates_layer(const json_t *record, const char *role_key,
                                     uint64_t lower, const fo_own_applied *applied);
 
 /* The record's entry for role_key: *own (borrowed from record, NULL when the role had none
- * of its own) and whether `written` is the fingerprint it records as written. False when the
- * record has no entry for the role. */
-bool fo_own_templates_entry(const json_t *record, const char *role_key, uint64_t written,
-                            const json_t **own, bool *wrote);
+ * of its own). False when the record has no entry for the role. */
+bool fo_own_templates_entry(const json_t *record, const char *role_key, const json_t **own);
+
+/* Does the record say the role's template was written with this fingerprint? */
+bool fo_own_templates_wrote(const json_t *record, const char *role_key, uint64_t written);
 
 /* The fingerprint of the layers under a role's own template (cluster defaults, then
  * spec.podTemplate; either NULL). */
