@@ -163,6 +163,31 @@ static json_t *session_job(void)
     return job;
 }
 
+/* GET path from the webhook; the body (caller frees). */
+static char *get_text(int port, const char *path)
+{
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+    fo_strbuf out;
+    fo_strbuf_init(&out, 0);
+    CURL *c = curl_easy_init();
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    ck_assert_int_eq(curl_easy_perform(c), CURLE_OK);
+    curl_easy_cleanup(c);
+    fo_strbuf_append(&out, "", 0);
+    return fo_strbuf_take(&out);
+}
+
+/* Stop a webhook started by start_webhook: SIGTERM, and it exits 0. */
+static void stop_webhook(pid_t pid)
+{
+    int status = fo_test_stop(pid, SIGTERM, 20000);
+    ck_assert(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 START_TEST(session_job_checks_see_the_target_cluster_through_the_watch)
 {
     fo_fake_apiserver *fa = start_cluster_world();
@@ -229,47 +254,18 @@ START_TEST(session_job_checks_see_the_target_cluster_through_the_watch)
     ck_assert_msg(validate_job(port, job, msg, sizeof msg), "refused: %s", msg);
 
     /* the watch keeps the three deployments (one as a stub), which /metrics shows */
-    char url[128];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/metrics", port);
-    fo_strbuf metrics;
-    fo_strbuf_init(&metrics, 0);
-    CURL *c = curl_easy_init();
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &metrics);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-    ck_assert_int_eq(curl_easy_perform(c), CURLE_OK);
-    curl_easy_cleanup(c);
-    ck_assert_msg(strstr(metrics.data, "\nflinkop_webhook_cached_flinkdeployments 3\n") != NULL,
-                  "%s", metrics.data);
-    fo_strbuf_release(&metrics);
+    char *metrics = get_text(port, "/metrics");
+    ck_assert_msg(strstr(metrics, "\nflinkop_webhook_cached_flinkdeployments 3\n") != NULL, "%s",
+                  metrics);
+    free(metrics);
 
-    int status = fo_test_stop(pid, SIGTERM, 20000);
-    ck_assert(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    stop_webhook(pid);
     json_decref(job);
     fo_test_rmdir(dir);
     free(dir);
     fo_fake_apiserver_stop(fa);
 }
 END_TEST
-
-/* GET path from the webhook; the body (caller frees). */
-static char *get_text(int port, const char *path)
-{
-    char url[128];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
-    fo_strbuf out;
-    fo_strbuf_init(&out, 0);
-    CURL *c = curl_easy_init();
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-    ck_assert_int_eq(curl_easy_perform(c), CURLE_OK);
-    curl_easy_cleanup(c);
-    fo_strbuf_append(&out, "", 0);
-    return fo_strbuf_take(&out);
-}
 
 static const char *lookup_state(int port, char *buf, size_t cap)
 {
@@ -358,8 +354,7 @@ START_TEST(session_job_checks_never_wait_on_or_trust_a_failing_watch)
     ck_assert(wait_verdict(port, job, false));
     ck_assert_str_eq(lookup_state(port, st, sizeof st), "synced");
 
-    int status = fo_test_stop(pid, SIGTERM, 20000);
-    ck_assert(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    stop_webhook(pid);
     json_decref(job);
     fo_test_rmdir(dir);
     free(dir);
@@ -380,15 +375,13 @@ START_TEST(session_job_checks_watch_only_the_namespaces_given)
     pid_t pid = start_webhook(fa, dir, elsewhere, &port);
     ck_assert_msg(validate_job(port, job, msg, sizeof msg), "refused: %s", msg);
     ck_assert_str_eq(lookup_state(port, st, sizeof st), "idle");
-    int status = fo_test_stop(pid, SIGTERM, 20000);
-    ck_assert(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    stop_webhook(pid);
 
     const char *const here[] = {"--namespaces=team-a,flink-jobs", NULL};
     pid = start_webhook(fa, dir, here, &port);
     ck_assert(wait_verdict(port, job, false)); /* the application cluster refuses it */
     ck_assert_str_eq(lookup_state(port, st, sizeof st), "synced");
-    status = fo_test_stop(pid, SIGTERM, 20000);
-    ck_assert(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    stop_webhook(pid);
 
     /* a watch that fails in one namespace (no RoleBinding there) does not switch the checks
      * off in the others, also once it is past the stale time */
@@ -401,8 +394,7 @@ START_TEST(session_job_checks_watch_only_the_namespaces_given)
     ck_assert(!validate_job(port, job, msg, sizeof msg)); /* seen at once (the first 2 s) */
     fo_test_sleep_ms(3000);
     ck_assert(!validate_job(port, job, msg, sizeof msg)); /* and still: flink-jobs is fine */
-    status = fo_test_stop(pid, SIGTERM, 20000);
-    ck_assert(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    stop_webhook(pid);
     fault(fa, "DELETE", NULL);
     json_decref(job);
     fo_test_rmdir(dir);
