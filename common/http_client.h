@@ -28,7 +28,7 @@ typedef struct fo_http_client_opts {
     const char *client_cert_pem;
     const char *client_key_file;
     const char *client_key_pem;
-    bool insecure_skip_verify;    /* never verify the server (kubeconfig insecure-skip-tls-verify) */
+    bool insecure_skip_verify;    /* never verify the server (insecure-skip-tls-verify) */
     long connect_timeout_ms;      /* 0 = 5000 */
     long timeout_ms;              /* whole request, non-streaming; 0 = 30000 */
     const char *user_agent;       /* NULL = "flinkop" */

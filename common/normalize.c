@@ -36,25 +36,35 @@ typedef struct layering {
     json_t *new_record;     /* the record being built, when the caller writes it; else NULL */
 } layering;
 
-/* Does a template lack something of was (a value removed or changed away), whatever the order
- * of its lists (another webhook may insert a sidecar first) and however nulls stand? */
-static bool holds_less(const json_t *now, const json_t *was)
+/* The role's own layer after its template changed from `reference` (what layering wrote
+ * from the recorded own template) to current: what of the recorded own template current still
+ * holds, with what current has beyond reference on top. What the change removed or changed is
+ * out of the user's own layer (an inherited value they had overridden shows again), what the
+ * role inherits keeps following its layers (a merge patch of the change would have made a
+ * changed list the role's own whole, frozen), and a value the user pinned equal to an
+ * inherited one stays theirs. False when out of memory (*own untouched). */
+static bool own_after_change(const json_t *recorded, const json_t *reference,
+                             const json_t *current, json_t **own)
 {
-    json_t *missing = fo_podtemplate_subtract(was, now);
-    bool less = missing != NULL;
-    json_decref(missing);
-    return less;
+    json_t *kept = fo_podtemplate_held(recorded, current);
+    json_t *since = fo_podtemplate_subtract(current, reference);
+    json_t *out = since ? fo_podtemplate_merge(kept, since) : json_incref(kept);
+    bool lost = since && !out;
+    json_decref(since);
+    json_decref(kept);
+    if (lost)
+        return false;
+    *own = out;
+    return true;
 }
 
 /* The role's template was layered before (a record exists) and then changed by a writer the
  * record cannot follow (a mutating webhook after ours, an edit past it). When layering the
  * recorded own template over the layers it was written over (the cluster defaults and the
- * previous version's spec.podTemplate) gives what the record says was written, and the
- * template still holds all of that, the own layer is the recorded one with what was added
- * since on top (the user's own values, pinned even where they equal an inherited one, stay
- * theirs); otherwise (something was removed, or the record does not match) it is the
- * template without what those layers give. Either way what it inherited keeps following them
- * instead of staying frozen on top. */
+ * previous version's spec.podTemplate) gives what the record says was written, the change is
+ * taken from that (own_after_change); otherwise (the record does not match) the own layer is
+ * the template without what those layers give. Either way what it inherited keeps following
+ * them instead of staying frozen on top. */
 static void take_out_layered(fo_own_layer *own, const char *role_key, const json_t *defaults,
                              const json_t *common, const layering *l)
 {
@@ -72,19 +82,10 @@ static void take_out_layered(fo_own_layer *own, const char *role_key, const json
     fo_own_templates_entry(l->record, role_key, &recorded);
     const json_t *written_layers[] = {defaults, was_common, recorded};
     json_t *written = fo_podtemplate_layer(written_layers, 3);
-    /* ... and only when the template still holds all that was written: a removal (kubectl
-     * edit, a patch) cannot be put on top, so then the lower layers are taken out instead */
-    bool on_top = written &&
-                  fo_own_templates_wrote(l->record, role_key, fo_json_fingerprint(written)) &&
-                  !holds_less(own->own, written);
     json_t *smaller = NULL;
-    if (on_top) {
-        json_t *since = fo_podtemplate_subtract(own->own, written);
-        smaller = since ? fo_podtemplate_merge(recorded, since) : json_incref((json_t *)recorded);
-        json_decref(since);
-    } else {
+    if (!written || !fo_own_templates_wrote(l->record, role_key, fo_json_fingerprint(written)) ||
+        !own_after_change(recorded, written, own->own, &smaller))
         smaller = fo_podtemplate_subtract(own->own, was_lower);
-    }
     json_decref(written);
     json_decref(was_lower);
     json_decref(own->own);
@@ -92,28 +93,19 @@ static void take_out_layered(fo_own_layer *own, const char *role_key, const json
 }
 
 /* kubectl edit, a patch or server-side apply changed the role's template as layering wrote it
- * (the previous version still had the recorded fingerprint). The record applies the change as
+ * (the previous version still had the recorded fingerprint). The record applied the change as
  * a merge patch, which replaces a changed list whole: appending an env var to a container
- * inherited from spec.podTemplate made the container's whole env list the role's own, frozen.
- * When the change only added or changed members, exactly that goes on the recorded own
- * template instead (the change as the smallest layer over the previous template). A removal
- * keeps the merge patch, which can express it. */
+ * inherited from spec.podTemplate, or removing one, made the container's whole env list the
+ * role's own, frozen. The change is taken member by member instead (own_after_change). */
 static void put_edit_on(fo_own_layer *own, const char *role_key, const json_t *current,
                         const layering *l)
 {
     const json_t *before = fo_own_templates_role(l->old, role_key);
     const json_t *recorded = NULL;
-    if (!before || !current || !fo_own_templates_entry(l->record, role_key, &recorded))
-        return;
-    if (holds_less(current, before))
-        return;
-    json_t *change = fo_podtemplate_subtract(current, before);
-    json_t *exact = change ? fo_podtemplate_merge(recorded, change)
-                           : (recorded ? json_incref((json_t *)recorded) : NULL);
-    bool lost = change && !exact; /* out of memory: the merge patch's result stays */
-    json_decref(change);
-    if (lost)
-        return;
+    json_t *exact = NULL;
+    if (!before || !current || !fo_own_templates_entry(l->record, role_key, &recorded) ||
+        !own_after_change(recorded, before, current, &exact))
+        return; /* out of memory: the merge patch's result stays */
     json_decref(own->own);
     own->own = exact;
 }

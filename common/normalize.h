@@ -30,8 +30,8 @@
 fo_rc fo_normalize_resource(json_t *obj, const fo_cluster_defaults *cd, fo_err *err);
 
 /* The mutating webhook's fo_normalize_resource: old is the previous version of the object on
- * an UPDATE (NULL on a CREATE; only its spec.<role>.podTemplate values are read), and the
- * record of a FlinkDeployment's own templates is written too (the annotation
+ * an UPDATE (NULL on a CREATE; only its spec.podTemplate and spec.<role>.podTemplate values
+ * are read), and the record of a FlinkDeployment's own templates is written too (the annotation
  * FO_OWN_TEMPLATES_ANNOTATION; removed when layering added nothing), so that the next
  * layering, by the webhook or the controller, starts from the user's templates.
  * keys_read_without_nul: obj was read by common/json_read, which built no key holding NUL

@@ -55,12 +55,22 @@ json_t *fo_podtemplate_layer_keep(const json_t *const *layers, size_t nlayers, b
  * already has (members equal to lower's, list-map elements equal to their match, union-list
  * elements lower holds; the keys of a matched element stay, a matched volume or resource
  * claim (retainKeys) and atomic lists stay whole). NULL therefore also answers "does lower
- * already hold all of upper?", whatever the order of its lists and upper's null members. Checked: fo_podtemplate_merge(lower, result) equals fo_podtemplate_merge(lower,
- * upper), else upper itself is returned. New reference (it may share parts of upper: do not
+ * already hold all of upper?", whatever the order of its lists and upper's null members.
+ * Checked: fo_podtemplate_merge(lower, result) equals fo_podtemplate_merge(lower, upper),
+ * else upper itself is returned. New reference (it may share parts of upper: do not
  * change it); NULL when nothing is left (lower has all of upper) or upper is absent. For a
  * template that was layered over lower once: what is left is what was written on top.
  * Pure; thread-safe. */
 json_t *fo_podtemplate_subtract(const json_t *upper, const json_t *lower);
+
+/* The part of `upper` that `now` still holds: its members and elements that now has with the
+ * same values (a list merged by key element by element, matched by key, the element's keys
+ * kept with what is held of the rest; a union list's elements now has too; an atomic list or a
+ * scalar only when equal). What of a role's recorded own template an edit left in place:
+ * what the edit removed or changed is not in it. Lists too long to compare element by element
+ * (over 64 Ki pairs) are kept whole. New reference (it may share parts of upper: do not change
+ * it); NULL when nothing is left or either is absent. Pure; thread-safe. */
+json_t *fo_podtemplate_held(const json_t *upper, const json_t *now);
 
 /* The Flink main container name that pod templates must use for the main container. */
 #define FO_MAIN_CONTAINER "flink-main-container"

@@ -9,7 +9,9 @@
  *  - fo_podtemplate_layer_keep keeps the top layer exactly when layering writes it again, and
  *    otherwise returns what fo_podtemplate_layer returns, byte for byte;
  *  - fo_podtemplate_subtract(upper, lower) changes neither input and layers over lower into
- *    what upper layers into (also for the merge as upper: a template layered once). */
+ *    what upper layers into (also for the merge as upper: a template layered once);
+ *  - fo_podtemplate_held(upper, now) changes neither input, gives all of upper when now is
+ *    upper, and asked again of its own result gives that result. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -72,6 +74,24 @@ static void check_subtract(const json_t *upper, const json_t *lower)
     json_decref(lower0);
 }
 
+static void check_held(const json_t *upper, const json_t *now)
+{
+    json_t *upper0 = json_deep_copy(upper), *now0 = json_deep_copy(now);
+    json_t *part = fo_podtemplate_held(upper, now);
+    FUZZ_CHECK(fo_json_identical(upper, upper0) && fo_json_identical(now, now0),
+               "held changed an input");
+    json_t *again = fo_podtemplate_held(part, now);
+    fuzz_check_equal(part, again, "held of what is held is not the same");
+    json_decref(again);
+    json_t *self = fo_podtemplate_held(upper, upper);
+    if (!json_is_null(upper))
+        fuzz_check_equal(upper, self, "held of a value in itself is not all of it");
+    json_decref(self);
+    json_decref(part);
+    json_decref(upper0);
+    json_decref(now0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > FUZZ_MAX_INPUT)
@@ -102,6 +122,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_layer_keep(no_top, 2);
     check_subtract(upper, lower);
     check_subtract(merged, lower);
+    check_held(upper, lower);
+    check_held(upper, merged);
+    check_held(lower, merged);
     json_decref(merged);
     json_decref(lower0);
     json_decref(upper0);

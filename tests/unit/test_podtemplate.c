@@ -457,6 +457,51 @@ START_TEST(subtraction_keeps_keys_whole_volumes_and_nothing_inherited)
 }
 END_TEST
 
+/* What of a recorded own template an edit left: a label removed and one changed go, an env var
+ * changed goes but its container stays by the rest it still holds, a removed sidecar goes, a
+ * toleration moved stays (a union list: wherever it stands), an atomic list changed goes, a
+ * changed volume goes whole (retainKeys), and of two env vars with one name (as written) the
+ * one now still has stays. */
+START_TEST(held_is_what_an_edit_left_of_the_own_template)
+{
+    json_t *own = json_loads(
+        "{\"metadata\":{\"labels\":{\"keep\":\"1\",\"gone\":\"2\",\"changed\":\"3\"}},"
+        "\"spec\":{\"containers\":[{\"name\":\"main\",\"image\":\"i\",\"args\":[\"a\"],"
+        "\"env\":[{\"name\":\"A\",\"value\":\"1\"},{\"name\":\"D\",\"value\":\"x\"},"
+        "{\"name\":\"D\",\"value\":\"y\"}]},{\"name\":\"side\",\"image\":\"s\"}],"
+        "\"tolerations\":[{\"key\":\"t1\"},{\"key\":\"t2\"}],"
+        "\"volumes\":[{\"name\":\"v\",\"emptyDir\":{\"medium\":\"Memory\"}}]}}",
+        0, NULL);
+    json_t *now = json_loads(
+        "{\"metadata\":{\"labels\":{\"keep\":\"1\",\"changed\":\"4\",\"other\":\"5\"}},"
+        "\"spec\":{\"containers\":[{\"name\":\"inherited\"},{\"name\":\"main\",\"image\":\"i\","
+        "\"args\":[\"b\"],\"env\":[{\"name\":\"A\",\"value\":\"9\"},{\"name\":\"D\","
+        "\"value\":\"x\"},{\"name\":\"D\",\"value\":\"y\"}]}],"
+        "\"tolerations\":[{\"key\":\"t0\"},{\"key\":\"t2\"},{\"key\":\"t1\"}],"
+        "\"volumes\":[{\"name\":\"v\",\"emptyDir\":{}}]}}",
+        0, NULL);
+    json_t *want = json_loads(
+        "{\"metadata\":{\"labels\":{\"keep\":\"1\"}},\"spec\":{\"containers\":[{\"name\":"
+        "\"main\",\"image\":\"i\",\"env\":[{\"name\":\"D\",\"value\":\"x\"},{\"name\":\"D\","
+        "\"value\":\"y\"}]}],\"tolerations\":[{\"key\":\"t1\"},{\"key\":\"t2\"}]}}",
+        0, NULL);
+    ck_assert_ptr_nonnull(own);
+    ck_assert_ptr_nonnull(now);
+    ck_assert_ptr_nonnull(want);
+    json_t *x = fo_podtemplate_held(own, now);
+    assert_json_eq(x, want, "what the edit left");
+    json_decref(x);
+    x = fo_podtemplate_held(own, own);
+    assert_json_eq(x, own, "all of it, unedited");
+    json_decref(x);
+    ck_assert_ptr_null(fo_podtemplate_held(own, NULL));
+    ck_assert_ptr_null(fo_podtemplate_held(NULL, now));
+    json_decref(want);
+    json_decref(now);
+    json_decref(own);
+}
+END_TEST
+
 /* fo_podtemplate_merge_keeps(lower, upper) is only ever true when merging gives upper as it is
  * written; returns whether it was. */
 static bool check_keeps(const json_t *lower, const json_t *upper, const char *what)
@@ -604,6 +649,7 @@ int main(void)
     tcase_add_test(tc, merge_is_idempotent_on_generated_templates);
     tcase_add_test(tc, subtracting_the_lower_layer_keeps_what_upper_adds);
     tcase_add_test(tc, subtraction_keeps_keys_whole_volumes_and_nothing_inherited);
+    tcase_add_test(tc, held_is_what_an_edit_left_of_the_own_template);
     tcase_add_test(tc, long_user_lists_merge_without_comparing_every_pair);
     tcase_add_test(tc, merge_keeps_only_when_the_merge_is_the_upper_layer_as_written);
     tcase_add_test(tc, layer_keep_keeps_the_top_layer_exactly_when_layering_writes_it_again);

@@ -1,0 +1,302 @@
+/* Pod-template layering under random edits, against a model of what the user wrote in each
+ * layer. The user edits the layered role template (kubectl edit: what they see), and
+ * spec.podTemplate, and another mutating webhook now and then adds to the role's template.
+ * The model keeps, per layer, the labels and the main container's env variables the user (or
+ * that webhook) wrote there: a value set in the role's template is the role's own from then
+ * on, even when it equals an inherited one; a value removed from it is no longer its own (an
+ * inherited one shows again); everything else the role inherits keeps following the cluster
+ * defaults and spec.podTemplate (reference: podTemplate layering; common/own_templates.h).
+ * After every UPDATE (fo_normalize_admission with the stored object as the previous version),
+ * both roles' templates must be what the model layers, the controller
+ * (fo_normalize_resource, without the previous version) must find the same, and normalising
+ * the result again must change nothing. */
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cluster_defaults.h"
+#include "common/jsonutil.h"
+#include "common/normalize.h"
+#include "common/podtemplate.h"
+#include "tests/support/testutil.h"
+#include "tests/support/testyaml.h"
+
+/* What was written in each layer: maps of label -> value and env name -> value. */
+typedef struct model {
+    json_t *defaults_labels; /* the cluster defaults' role template */
+    json_t *common_labels, *common_env;
+    json_t *own_labels, *own_env; /* the JobManager's own */
+} model;
+
+static uint64_t rng = 0x2545F4914F6CDD1DULL;
+static unsigned rnd(unsigned n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (unsigned)(rng % n);
+}
+
+/* few keys and values, so that pins equal to an inherited value and removals of values a
+ * layer below also has come often */
+static const char *const label_keys[] = {"team", "tier", "cost-center", "mine"};
+static const char *const label_values[] = {"a", "payments", "42"};
+static const char *const env_names[] = {"A", "B"};
+static const char *const env_values[] = {"1", "2"};
+#define PICK(list) (list)[rnd(sizeof(list) / sizeof((list)[0]))]
+
+static fo_cluster_defaults *test_defaults(void)
+{
+    size_t len;
+    char *yaml = fo_test_read_data("admission-cluster-defaults.yaml", &len);
+    fo_err err;
+    fo_err_clear(&err);
+    fo_cluster_defaults *cd = fo_cluster_defaults_parse(yaml, len, &err);
+    ck_assert_msg(cd != NULL, "%s", err.message);
+    free(yaml);
+    return cd;
+}
+
+static json_t *labels_of(json_t *tmpl)
+{
+    return fo_json_ensure_object(fo_json_ensure_object(tmpl, "metadata"), "labels");
+}
+
+/* The main container's env list in tmpl, created when absent. */
+static json_t *env_of(json_t *tmpl)
+{
+    json_t *spec = fo_json_ensure_object(tmpl, "spec");
+    json_t *containers = json_object_get(spec, "containers");
+    if (!json_is_array(containers)) {
+        containers = json_array();
+        json_object_set_new(spec, "containers", containers);
+    }
+    json_t *main = NULL;
+    for (size_t i = 0; !main && i < json_array_size(containers); i++)
+        if (!strcmp(fo_json_str(json_array_get(containers, i), "name"), FO_MAIN_CONTAINER))
+            main = json_array_get(containers, i);
+    if (!main) {
+        main = json_pack("{s:s}", "name", FO_MAIN_CONTAINER);
+        json_array_append_new(containers, main);
+    }
+    json_t *env = json_object_get(main, "env");
+    if (!json_is_array(env)) {
+        env = json_array();
+        json_object_set_new(main, "env", env);
+    }
+    return env;
+}
+
+static ssize_t env_index(const json_t *env, const char *name)
+{
+    for (size_t i = 0; i < json_array_size(env); i++)
+        if (!strcmp(fo_json_str(json_array_get(env, i), "name"), name))
+            return (ssize_t)i;
+    return -1;
+}
+
+/* The env list as a map; every name once. */
+static json_t *env_map(const char *where, int round, const json_t *env)
+{
+    json_t *map = json_object();
+    size_t i;
+    json_t *e;
+    json_array_foreach(env, i, e)
+    {
+        const char *name = fo_json_str(e, "name");
+        ck_assert_msg(!json_object_get(map, name), "round %d: %s: env %s twice", round, where,
+                      name);
+        json_object_set_new(map, name, json_string(fo_json_str(e, "value")));
+    }
+    return map;
+}
+
+/* Set label or env key to value in a template as an edit would, and note it in the layer's
+ * maps when it changes what the template showed (setting a value it already shows is no
+ * edit). */
+static void set_label(json_t *tmpl, json_t *layer, const char *key, const char *value)
+{
+    json_t *labels = labels_of(tmpl);
+    const char *shown = fo_json_str(labels, key);
+    if (shown && !strcmp(shown, value))
+        return;
+    json_object_set_new(labels, key, json_string(value));
+    json_object_set_new(layer, key, json_string(value));
+}
+
+static void remove_label(json_t *tmpl, json_t *layer, const char *key)
+{
+    json_t *labels = labels_of(tmpl);
+    if (!json_object_get(labels, key))
+        return;
+    json_object_del(labels, key);
+    json_object_del(layer, key);
+}
+
+static void set_env(json_t *tmpl, json_t *layer, const char *name, const char *value)
+{
+    json_t *env = env_of(tmpl);
+    ssize_t at = env_index(env, name);
+    if (at >= 0 && !strcmp(fo_json_str(json_array_get(env, (size_t)at), "value"), value))
+        return;
+    if (at >= 0)
+        json_object_set_new(json_array_get(env, (size_t)at), "value", json_string(value));
+    else
+        json_array_append_new(env, json_pack("{s:s, s:s}", "name", name, "value", value));
+    json_object_set_new(layer, name, json_string(value));
+}
+
+static void remove_env(json_t *tmpl, json_t *layer, const char *name)
+{
+    json_t *env = env_of(tmpl);
+    ssize_t at = env_index(env, name);
+    if (at < 0)
+        return;
+    json_array_remove(env, (size_t)at);
+    json_object_del(layer, name);
+}
+
+/* One random edit of the JobManager's template or of spec.podTemplate in obj. */
+static void random_edit(json_t *obj, model *m)
+{
+    json_t *role = fo_json_get(obj, "spec.jobManager.podTemplate");
+    json_t *common = fo_json_get(obj, "spec.podTemplate");
+    bool own = rnd(2) == 0;
+    json_t *tmpl = own ? role : common;
+    json_t *labels = own ? m->own_labels : m->common_labels;
+    json_t *env = own ? m->own_env : m->common_env;
+    switch (rnd(4)) {
+    case 0:
+        set_label(tmpl, labels, PICK(label_keys), PICK(label_values));
+        break;
+    case 1:
+        remove_label(tmpl, labels, PICK(label_keys));
+        break;
+    case 2:
+        set_env(tmpl, env, PICK(env_names), PICK(env_values));
+        break;
+    default:
+        remove_env(tmpl, env, PICK(env_names));
+        break;
+    }
+}
+
+/* Layers of maps, lowest first, into one. */
+static json_t *layered(const json_t *a, const json_t *b, const json_t *c)
+{
+    json_t *out = json_object();
+    const json_t *layers[] = {a, b, c};
+    for (int i = 0; i < 3; i++)
+        if (layers[i])
+            json_object_update(out, (json_t *)layers[i]);
+    return out;
+}
+
+static void assert_map(const char *what, int round, json_t *got, json_t *want)
+{
+    if (!fo_json_equal(got, want)) {
+        char *g = fo_json_dumps_canonical(got), *w = fo_json_dumps_canonical(want);
+        ck_abort_msg("round %d: %s:\n got  %s\n want %s", round, what, g, w);
+    }
+    json_decref(got);
+    json_decref(want);
+}
+
+/* Both roles' templates in obj are what the model layers. */
+static void assert_model(const json_t *obj, const model *m, int round)
+{
+    json_t *jm = json_deep_copy(fo_json_get(obj, "spec.jobManager.podTemplate"));
+    json_t *tm = json_deep_copy(fo_json_get(obj, "spec.taskManager.podTemplate"));
+    ck_assert_ptr_nonnull(jm);
+    ck_assert_ptr_nonnull(tm);
+    assert_map("JobManager labels", round, json_incref(labels_of(jm)),
+               layered(m->defaults_labels, m->common_labels, m->own_labels));
+    assert_map("JobManager env", round, env_map("JobManager", round, env_of(jm)),
+               layered(NULL, m->common_env, m->own_env));
+    assert_map("TaskManager labels", round, json_incref(labels_of(tm)),
+               layered(m->defaults_labels, m->common_labels, NULL));
+    assert_map("TaskManager env", round, env_map("TaskManager", round, env_of(tm)),
+               layered(NULL, m->common_env, NULL));
+    json_decref(jm);
+    json_decref(tm);
+}
+
+static json_t *admit(const json_t *obj, const json_t *old, const fo_cluster_defaults *cd)
+{
+    json_t *out = json_deep_copy(obj);
+    fo_err err;
+    fo_err_clear(&err);
+    ck_assert_msg(fo_normalize_admission(out, old, cd, false, &err) == FO_OK, "%s", err.message);
+    return out;
+}
+
+START_TEST(random_edits_leave_what_the_role_inherits_following)
+{
+    fo_cluster_defaults *cd = test_defaults();
+    json_t *obj = fo_test_load_yaml("admission-flinkdeployment-with-templates.yaml");
+    model m = {
+        .defaults_labels = json_deep_copy(fo_json_get(
+            fo_cluster_defaults_pod_template(cd, FO_ROLE_JOBMANAGER), "metadata.labels")),
+        .common_labels = json_deep_copy(fo_json_get(obj, "spec.podTemplate.metadata.labels")),
+        .common_env = json_object(),
+        .own_labels = json_deep_copy(fo_json_get(obj, "spec.jobManager.podTemplate.metadata."
+                                                      "labels")),
+        .own_env = json_object(),
+    };
+    ck_assert_ptr_nonnull(m.defaults_labels);
+    set_env(fo_json_get(obj, "spec.podTemplate"), m.common_env, "A", "1");
+    json_t *stored = admit(obj, NULL, cd);
+    assert_model(stored, &m, -1);
+    for (int round = 0; round < 400; round++) {
+        if (rnd(5) == 0) { /* another mutating webhook after ours changed the stored template */
+            json_t *tmpl = fo_json_get(stored, "spec.jobManager.podTemplate");
+            static const char *const keys[] = {"injected", "team", "mine"};
+            if (rnd(2))
+                set_label(tmpl, m.own_labels, PICK(keys), PICK(label_values));
+            else
+                set_env(tmpl, m.own_env, rnd(2) ? "PROXY" : "A", PICK(env_values));
+        }
+        json_t *edited = json_deep_copy(stored);
+        for (unsigned k = 0, n = 1 + rnd(3); k < n; k++)
+            random_edit(edited, &m);
+        json_t *next = admit(edited, stored, cd);
+        assert_model(next, &m, round);
+
+        json_t *again = admit(next, next, cd);
+        ck_assert_msg(fo_json_equal(again, next), "round %d: a second pass changed it", round);
+        json_t *ctl = json_deep_copy(next);
+        fo_err err;
+        ck_assert_int_eq(fo_normalize_resource(ctl, cd, &err), FO_OK);
+        ck_assert_msg(fo_json_equal(fo_json_get(ctl, "spec"), fo_json_get(next, "spec")),
+                      "round %d: the controller layers otherwise", round);
+        json_decref(ctl);
+        json_decref(again);
+        json_decref(edited);
+        json_decref(stored);
+        stored = next;
+    }
+    json_decref(stored);
+    json_decref(obj);
+    json_decref(m.defaults_labels);
+    json_decref(m.common_labels);
+    json_decref(m.common_env);
+    json_decref(m.own_labels);
+    json_decref(m.own_env);
+    fo_cluster_defaults_unref(cd);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("layering_model");
+    TCase *tc = tcase_create("layering_model");
+    tcase_add_test(tc, random_edits_leave_what_the_role_inherits_following);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
