@@ -113,6 +113,22 @@ generation=$(get '{.metadata.generation}')
 out=$(seoul | argo 2>&1) || fail "Argo CD's same apply: $out"
 expect_eq "$(get '{.metadata.generation}')" "$generation" "the generation after Argo CD's same apply"
 
+e2e_log "kubectl edit taking an env var out of a role leaves the rest of the list following"
+# The edit removes the TaskManager's own ROLE from the env list it shares with the inherited TZ:
+# TZ must keep following spec.podTemplate afterwards (a merge patch of the edit made the whole
+# list the TaskManager's own, so TZ stayed as it was).
+role_env() { get '{.spec.taskManager.podTemplate.spec.containers[0].env[?(@.name=="ROLE")].value}'; }
+out=$(KUBE_EDITOR="sed -i -e '/- name: ROLE/{N;d}'" kubectl edit flinkdeployment \
+    pod-template-example 2>&1) || fail "kubectl edit was refused: $out"
+expect_eq "$(role_env)" "" "ROLE after the edit took it out"
+out=$(kubectl patch flinkdeployment pod-template-example --type=json -p \
+    '[{"op":"replace","path":"/spec/podTemplate/spec/containers/0/env/0/value","value":"America/Lima"}]' \
+    2>&1) || fail "changing TZ in spec.podTemplate was refused: $out"
+for role in jobManager taskManager; do
+    expect_eq "$(tz $role)" America/Lima "TZ after the edit, in the $role template"
+done
+expect_eq "$(role_env)" "" "ROLE after the next change"
+
 e2e_log "a server-side dry run is checked too"
 out=$(sed 's/parallelism: 2/parallelism: 0/' "$E2E_ROOT/examples/basic.yaml" |
     kubectl apply --dry-run=server -f - 2>&1) && fail "parallelism 0 passed a server dry run: $out"
