@@ -34,3 +34,18 @@ json_t *fo_test_load_yaml_all(const char *name)
 {
     return load(name, true);
 }
+
+fo_cluster_defaults *fo_test_load_cluster_defaults(const char *name)
+{
+    size_t len;
+    char *yaml = fo_test_read_data(name, &len);
+    fo_err err;
+    fo_err_clear(&err);
+    fo_cluster_defaults *cd = fo_cluster_defaults_parse(yaml, len, &err);
+    free(yaml);
+    if (!cd) {
+        fprintf(stderr, "cluster defaults %s: %s\n", name, err.message);
+        abort();
+    }
+    return cd;
+}

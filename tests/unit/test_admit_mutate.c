@@ -106,14 +106,7 @@ static json_t *mutate(const json_t *obj, const fo_cluster_defaults *cd, const ch
 /* The cluster defaults of the webhook tests (tests/data/admission-cluster-defaults.yaml). */
 static fo_cluster_defaults *test_defaults(void)
 {
-    size_t len;
-    char *yaml = fo_test_read_data("admission-cluster-defaults.yaml", &len);
-    fo_err err;
-    fo_err_clear(&err);
-    fo_cluster_defaults *cd = fo_cluster_defaults_parse(yaml, len, &err);
-    ck_assert_msg(cd != NULL, "%s", err.message);
-    free(yaml);
-    return cd;
+    return fo_test_load_cluster_defaults("admission-cluster-defaults.yaml");
 }
 
 START_TEST(a_deployment_gets_the_documented_defaults_and_keeps_what_the_user_wrote)

@@ -49,14 +49,7 @@ static const char *const env_values[] = {"1", "2"};
 
 static fo_cluster_defaults *test_defaults(void)
 {
-    size_t len;
-    char *yaml = fo_test_read_data("admission-cluster-defaults.yaml", &len);
-    fo_err err;
-    fo_err_clear(&err);
-    fo_cluster_defaults *cd = fo_cluster_defaults_parse(yaml, len, &err);
-    ck_assert_msg(cd != NULL, "%s", err.message);
-    free(yaml);
-    return cd;
+    return fo_test_load_cluster_defaults("admission-cluster-defaults.yaml");
 }
 
 static json_t *labels_of(json_t *tmpl)
