@@ -203,149 +203,6 @@ const json_t *fo_pt_key_field(const json_t *e, const char *key)
 
 /* ---- hashing, so that long lists merge in linear time ------------------------------------- */
 
-/* Lists come from users (a template can hold 10^5 tolerations in a few hundred KB), so an
- * element is never looked for by scanning: elements are hashed consistently with
- * fo_json_equal (numbers by their double value, objects whatever their member order) and
- * only elements with the same hash are compared. The seed comes from the address space
- * layout, so collisions cannot be prepared in advance; results never depend on it. */
-static uint64_t mix(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    return h ^ (h >> 33);
-}
-
-static uint64_t bytes_hash(const char *s, size_t len, uint64_t h)
-{
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
-    return mix(h ^ len);
-}
-
-static uint64_t value_hash(const json_t *v)
-{
-    static const char seed_anchor = 0;
-    const uint64_t seed = mix((uint64_t)(uintptr_t)&seed_anchor);
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: {
-        /* a sum of per-member hashes does not depend on member order */
-        uint64_t h = mix(seed ^ 1);
-        const char *k;
-        json_t *c;
-        json_object_foreach((json_t *)v, k, c) h +=
-            mix(bytes_hash(k, strlen(k), seed) ^ value_hash(c));
-        return h;
-    }
-    case JSON_ARRAY: {
-        uint64_t h = mix(seed ^ 2);
-        size_t i;
-        json_t *c;
-        json_array_foreach(v, i, c) h = mix(h ^ value_hash(c));
-        return h;
-    }
-    case JSON_STRING:
-        return bytes_hash(json_string_value(v), json_string_length(v), seed);
-    case JSON_INTEGER:
-    case JSON_REAL: {
-        double d = json_number_value(v);
-        uint64_t bits = 0;
-        if (d == 0)
-            d = 0; /* -0.0 equals 0 */
-        memcpy(&bits, &d, sizeof bits);
-        return mix(seed ^ 3 ^ bits);
-    }
-    default:
-        return mix(seed ^ (uint64_t)(4 + json_typeof(v)));
-    }
-}
-
-/* The hash of an element's list-map key (a missing key counts as its default, as in
- * same_key). */
-static uint64_t key_hash(const json_t *e, const list_rule *r)
-{
-    uint64_t h = 0;
-    for (size_t i = 0; i < COUNT(r->keys) && r->keys[i]; i++) {
-        const json_t *f = key_field(e, r->keys[i]);
-        json_t *dflt = f ? NULL : json_string(r->key_defaults[i]);
-        h = mix(h ^ value_hash(f ? f : dflt));
-        json_decref(dflt);
-    }
-    return h;
-}
-
-/* A multimap from hashes to list indices, sized once for at most cap entries; entries with
- * the same hash come back in insertion order. */
-typedef struct index_map {
-    size_t *head, *tail; /* bucket -> first / last entry + 1 (0: none) */
-    size_t *next;        /* entry -> next entry + 1 in its bucket */
-    uint64_t *hash;      /* entry -> hash */
-    size_t *value;       /* entry -> list index */
-    size_t mask, n;
-} index_map;
-
-static bool index_map_init(index_map *m, size_t cap)
-{
-    size_t buckets = 8;
-    while (buckets < 2 * cap)
-        buckets *= 2;
-    memset(m, 0, sizeof *m);
-    m->mask = buckets - 1;
-    m->head = calloc(buckets, sizeof *m->head);
-    m->tail = calloc(buckets, sizeof *m->tail);
-    m->next = calloc(cap + 1, sizeof *m->next);
-    m->hash = calloc(cap + 1, sizeof *m->hash);
-    m->value = calloc(cap + 1, sizeof *m->value);
-    return m->head && m->tail && m->next && m->hash && m->value;
-}
-
-static void index_map_release(index_map *m)
-{
-    free(m->head);
-    free(m->tail);
-    free(m->next);
-    free(m->hash);
-    free(m->value);
-}
-
-static void index_map_add(index_map *m, uint64_t hash, size_t value)
-{
-    size_t e = m->n++, b = hash & m->mask;
-    m->hash[e] = hash;
-    m->value[e] = value;
-    m->next[e] = 0;
-    if (m->tail[b])
-        m->next[m->tail[b] - 1] = e + 1;
-    else
-        m->head[b] = e + 1;
-    m->tail[b] = e + 1;
-}
-
-/* Entries with this hash: start with *it = 0; returns false when there are no more. */
-static bool index_map_each(const index_map *m, uint64_t hash, size_t *it, size_t *value)
-{
-    size_t e = *it ? m->next[*it - 1] : m->head[hash & m->mask];
-    for (; e; e = m->next[e - 1]) {
-        if (m->hash[e - 1] == hash) {
-            *it = e;
-            *value = m->value[e - 1];
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Is there an element equal to v among the indexed elements of list? */
-static bool indexed_contains(const index_map *m, const json_t *list, const json_t *v, uint64_t hash)
-{
-    size_t it = 0, i;
-    while (index_map_each(m, hash, &it, &i))
-        if (fo_json_equal(json_array_get(list, i), v))
-            return true;
-    return false;
-}
-
 /* ---- the merge ---------------------------------------------------------------------- */
 
 static json_t *merge_into(json_t *target, const json_t *upper, fo_strbuf *path);
@@ -427,23 +284,23 @@ static json_t *merge_element_into(json_t *target, const json_t *upper, bool reta
 static json_t *union_list(json_t *out, const json_t *upper)
 {
     size_t nl = json_array_size(out), nu = json_array_size(upper);
-    index_map seen;
-    if (!index_map_init(&seen, nl + nu)) {
-        index_map_release(&seen);
+    fo_pt_index seen;
+    if (!fo_pt_index_init(&seen, nl + nu)) {
+        fo_pt_index_release(&seen);
         json_decref(out);
         return NULL;
     }
     for (size_t i = 0; i < nl; i++)
-        index_map_add(&seen, value_hash(json_array_get(out, i)), i);
+        fo_pt_index_add(&seen, fo_pt_value_hash(json_array_get(out, i)), i);
     for (size_t i = 0; i < nu; i++) {
         const json_t *u = json_array_get(upper, i);
-        uint64_t h = value_hash(u);
-        if (indexed_contains(&seen, out, u, h))
+        uint64_t h = fo_pt_value_hash(u);
+        if (fo_pt_index_contains(&seen, out, u, h))
             continue;
-        index_map_add(&seen, h, json_array_size(out));
+        fo_pt_index_add(&seen, h, json_array_size(out));
         json_array_append_new(out, fo_json_copy_containers(u));
     }
-    index_map_release(&seen);
+    fo_pt_index_release(&seen);
     return out;
 }
 
@@ -451,10 +308,10 @@ static json_t *union_list(json_t *out, const json_t *upper)
  * runs out. Hashed: lists come from users. */
 static bool distinct_strings(const json_t *list, size_t n, const char *member, bool *distinct)
 {
-    index_map seen;
+    fo_pt_index seen;
     *distinct = true;
-    if (!index_map_init(&seen, n)) {
-        index_map_release(&seen);
+    if (!fo_pt_index_init(&seen, n)) {
+        fo_pt_index_release(&seen);
         return false;
     }
     for (size_t i = 0; i < n && *distinct; i++) {
@@ -462,12 +319,12 @@ static bool distinct_strings(const json_t *list, size_t n, const char *member, b
         if (!json_is_string(v))
             continue;
         size_t it = 0, at = 0;
-        uint64_t h = value_hash(v);
-        while (*distinct && index_map_each(&seen, h, &it, &at))
+        uint64_t h = fo_pt_value_hash(v);
+        while (*distinct && fo_pt_index_each(&seen, h, &it, &at))
             *distinct = !fo_json_equal(json_object_get(json_array_get(list, at), member), v);
-        index_map_add(&seen, h, i);
+        fo_pt_index_add(&seen, h, i);
     }
-    index_map_release(&seen);
+    fo_pt_index_release(&seen);
     return true;
 }
 
@@ -475,21 +332,21 @@ static bool distinct_strings(const json_t *list, size_t n, const char *member, b
 static bool distinct_keys(const json_t *upper, const list_rule *r, bool *distinct)
 {
     size_t nu = json_array_size(upper);
-    index_map seen;
+    fo_pt_index seen;
     *distinct = true;
-    if (!index_map_init(&seen, nu)) {
-        index_map_release(&seen);
+    if (!fo_pt_index_init(&seen, nu)) {
+        fo_pt_index_release(&seen);
         return false;
     }
     for (size_t i = 0; i < nu && *distinct; i++) {
         const json_t *u = json_array_get(upper, i);
         size_t it = 0, at = 0;
-        uint64_t h = key_hash(u, r);
-        while (*distinct && index_map_each(&seen, h, &it, &at))
+        uint64_t h = fo_pt_key_hash(u, r);
+        while (*distinct && fo_pt_index_each(&seen, h, &it, &at))
             *distinct = !same_key(json_array_get(upper, at), u, r);
-        index_map_add(&seen, h, i);
+        fo_pt_index_add(&seen, h, i);
     }
-    index_map_release(&seen);
+    fo_pt_index_release(&seen);
     return true;
 }
 
@@ -514,9 +371,9 @@ static bool rename_lower_taken(json_t *out, size_t nl, const size_t *partner, co
         return false;
     if (!clean)
         return true;
-    index_map names;
-    if (!index_map_init(&names, nu)) {
-        index_map_release(&names);
+    fo_pt_index names;
+    if (!fo_pt_index_init(&names, nu)) {
+        fo_pt_index_release(&names);
         return false;
     }
     json_t *u;
@@ -524,7 +381,7 @@ static bool rename_lower_taken(json_t *out, size_t nl, const size_t *partner, co
     {
         const json_t *w = json_object_get(u, r->unique);
         if (json_is_string(w))
-            index_map_add(&names, value_hash(w), j);
+            fo_pt_index_add(&names, fo_pt_value_hash(w), j);
     }
     for (size_t i = 0; i < nl; i++) {
         json_t *e = json_array_get(out, i);
@@ -532,8 +389,8 @@ static bool rename_lower_taken(json_t *out, size_t nl, const size_t *partner, co
         if (!json_is_string(v))
             continue;
         size_t it = 0, at = 0;
-        uint64_t h = value_hash(v);
-        while (index_map_each(&names, h, &it, &at)) {
+        uint64_t h = fo_pt_value_hash(v);
+        while (fo_pt_index_each(&names, h, &it, &at)) {
             if (at + 1 != partner[i] &&
                 fo_json_equal(json_object_get(json_array_get(upper, at), r->unique), v)) {
                 /* a partner's null stays in place, as the merge keeps it (merging again then
@@ -549,7 +406,7 @@ static bool rename_lower_taken(json_t *out, size_t nl, const size_t *partner, co
             }
         }
     }
-    index_map_release(&names);
+    fo_pt_index_release(&names);
     return true;
 }
 
@@ -561,12 +418,12 @@ static bool rename_lower_taken(json_t *out, size_t nl, const size_t *partner, co
 static json_t *map_list(json_t *out, const json_t *upper, const list_rule *r, fo_strbuf *path)
 {
     size_t nl = json_array_size(out), nu = json_array_size(upper);
-    index_map groups, plain; /* key hash -> group leader; hash -> unkeyed index */
+    fo_pt_index groups, plain; /* key hash -> group leader; hash -> unkeyed index */
     size_t *member_next = calloc(nl + 1, sizeof *member_next); /* index -> next in group + 1 */
     size_t *group_last = calloc(nl + 1, sizeof *group_last);   /* leader -> last member + 1 */
     size_t *cursor = calloc(nl + 1, sizeof *cursor);           /* leader -> next free + 1 */
     size_t *partner = calloc(nl + 1, sizeof *partner); /* index -> upper merged into it + 1 */
-    bool groups_ok = index_map_init(&groups, nl), plain_ok = index_map_init(&plain, nl + nu);
+    bool groups_ok = fo_pt_index_init(&groups, nl), plain_ok = fo_pt_index_init(&plain, nl + nu);
     bool ok = groups_ok && plain_ok && member_next && group_last && cursor && partner;
     /* rename_lower_taken's conditions on the lower layer: every element keyed, keys and
      * unique members distinct */
@@ -581,17 +438,17 @@ static json_t *map_list(json_t *out, const json_t *upper, const list_rule *r, fo
     for (size_t j = 0; j < nl; j++) {
         const json_t *l = json_array_get(out, j);
         if (!keyed(l, r)) {
-            index_map_add(&plain, value_hash(l), j);
+            fo_pt_index_add(&plain, fo_pt_value_hash(l), j);
             plain_keys = false;
             continue;
         }
-        uint64_t h = key_hash(l, r);
+        uint64_t h = fo_pt_key_hash(l, r);
         size_t it = 0, leader = 0;
         bool found = false;
-        while (!found && index_map_each(&groups, h, &it, &leader))
+        while (!found && fo_pt_index_each(&groups, h, &it, &leader))
             found = same_key(json_array_get(out, leader), l, r);
         if (!found) {
-            index_map_add(&groups, h, j);
+            fo_pt_index_add(&groups, h, j);
             cursor[j] = j + 1;
             group_last[j] = j + 1;
         } else {
@@ -605,18 +462,18 @@ static json_t *map_list(json_t *out, const json_t *upper, const list_rule *r, fo
     for (size_t i = 0; i < nu; i++) {
         const json_t *u = json_array_get(upper, i);
         if (!keyed(u, r)) {
-            uint64_t h = value_hash(u);
+            uint64_t h = fo_pt_value_hash(u);
             plain_keys = false;
-            if (!indexed_contains(&plain, out, u, h)) {
-                index_map_add(&plain, h, json_array_size(out));
+            if (!fo_pt_index_contains(&plain, out, u, h)) {
+                fo_pt_index_add(&plain, h, json_array_size(out));
                 json_array_append_new(out, fo_json_copy_containers(u));
             }
             continue;
         }
         size_t it = 0, leader = 0, at = 0;
         bool found = false;
-        uint64_t h = key_hash(u, r);
-        while (!found && index_map_each(&groups, h, &it, &leader))
+        uint64_t h = fo_pt_key_hash(u, r);
+        while (!found && fo_pt_index_each(&groups, h, &it, &leader))
             found = same_key(json_array_get(out, leader), u, r);
         if (found && cursor[leader]) {
             at = cursor[leader] - 1;
@@ -635,8 +492,8 @@ static json_t *map_list(json_t *out, const json_t *upper, const list_rule *r, fo
         out = NULL;
     }
 done:
-    index_map_release(&groups);
-    index_map_release(&plain);
+    fo_pt_index_release(&groups);
+    fo_pt_index_release(&plain);
     free(member_next);
     free(group_last);
     free(cursor);

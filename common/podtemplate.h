@@ -64,12 +64,14 @@ json_t *fo_podtemplate_layer_keep(const json_t *const *layers, size_t nlayers, b
 json_t *fo_podtemplate_subtract(const json_t *upper, const json_t *lower);
 
 /* The part of `upper` that `now` still holds: its members and elements that now has with the
- * same values (a list merged by key element by element, matched by key, the element's keys
- * kept with what is held of the rest; a union list's elements now has too; an atomic list or a
- * scalar only when equal). What of a role's recorded own template an edit left in place:
- * what the edit removed or changed is not in it. Lists too long to compare element by element
- * (over 64 Ki pairs) are kept whole. New reference (it may share parts of upper: do not change
- * it); NULL when nothing is left or either is absent. Pure; thread-safe. */
+ * same values (a list merged by key element by element: an element now has as it is whole,
+ * else the part of it that the first element of now with its key holds, its keys among them;
+ * a union list's elements now has too; an atomic list or a scalar only when equal). What of a
+ * role's recorded own template an edit left in place: what the edit removed or changed is not
+ * in it, and nothing of upper is lost while now is upper layered over anything
+ * (held(upper, merge(lower, upper)) layers over lower as upper does). Linear in the size of
+ * both. New reference (it may share parts of upper: do not change it); NULL when nothing is
+ * left or either is absent. Pure; thread-safe. */
 json_t *fo_podtemplate_held(const json_t *upper, const json_t *now);
 
 /* The Flink main container name that pod templates must use for the main container. */

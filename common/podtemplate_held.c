@@ -2,13 +2,11 @@
  * (common/podtemplate.c): what of a role's recorded own template an edit left in place. */
 #include "common/podtemplate.h"
 
+#include <stdlib.h>
+
 #include "common/jsonutil.h"
 #include "common/podtemplate_internal.h"
 #include "common/strbuf.h"
-
-/* Most element pairs compared in one list (a list-map is matched by scanning): past it the
- * list is kept whole (podtemplate.h). */
-#define MAX_PAIRS (64u * 1024)
 
 static json_t *held(const json_t *upper, const json_t *now, fo_strbuf *path);
 
@@ -17,77 +15,112 @@ static json_t *incref(const json_t *v)
     return json_incref((json_t *)v);
 }
 
-/* Is v one of list's elements? */
-static bool in_list(const json_t *v, const json_t *list)
+/* now's elements indexed by value, and, in a list merged by key, grouped by key in list order:
+ * the merge puts the k-th element of upper with a key into the k-th element of lower with it
+ * (common/podtemplate.c, map_list), so the k-th element of now with it is where that one of
+ * upper went. */
+typedef struct now_index {
+    const json_t *list;
+    const list_rule *rule;
+    fo_pt_index values, leaders; /* value hash -> index; key hash -> first index with the key */
+    size_t *next;                /* index -> next index with its key + 1 */
+    size_t *last;                /* leader -> last index with its key + 1 */
+    size_t *cursor;              /* leader -> index the next upper element goes to + 1 */
+} now_index;
+
+/* The first element of now with e's key (its group), or false. */
+static bool leader_of(const now_index *x, const json_t *e, size_t *leader)
 {
-    for (size_t j = 0; j < json_array_size(list); j++)
-        if (fo_json_equal(v, json_array_get(list, j)))
+    size_t it = 0;
+    uint64_t h = fo_pt_key_hash(e, x->rule);
+    while (fo_pt_index_each(&x->leaders, h, &it, leader))
+        if (fo_pt_same_key(json_array_get(x->list, *leader), e, x->rule))
             return true;
     return false;
 }
 
-/* Does e hold more than the key members of r? */
-static bool beyond_keys(const json_t *e, const list_rule *r)
+static bool now_index_init(now_index *x, const json_t *now, const list_rule *r)
 {
-    size_t keys = 0;
-    for (size_t i = 0; i < 2 && r->keys[i]; i++)
-        keys += json_object_get(e, r->keys[i]) != NULL;
-    return json_object_size(e) > keys;
-}
-
-/* The element of now that u matches by key, or NULL. */
-static const json_t *match_of(const json_t *u, const json_t *now, const list_rule *r)
-{
-    for (size_t j = 0; j < json_array_size(now); j++) {
-        const json_t *n = json_array_get(now, j);
-        if (fo_pt_keyed(n, r) && fo_pt_same_key(u, n, r))
-            return n;
+    size_t n = json_array_size(now);
+    x->list = now;
+    x->rule = r;
+    x->next = calloc(n + 1, sizeof *x->next);
+    x->last = calloc(n + 1, sizeof *x->last);
+    x->cursor = calloc(n + 1, sizeof *x->cursor);
+    bool ok = fo_pt_index_init(&x->values, n);
+    ok = fo_pt_index_init(&x->leaders, n) && ok && x->next && x->last && x->cursor;
+    for (size_t j = 0; ok && j < n; j++) {
+        const json_t *e = json_array_get(now, j);
+        fo_pt_index_add(&x->values, fo_pt_value_hash(e), j);
+        if (r->kind != RULE_MAP || !fo_pt_keyed(e, r))
+            continue;
+        size_t leader;
+        if (leader_of(x, e, &leader)) {
+            x->next[x->last[leader] - 1] = j + 1;
+            x->last[leader] = j + 1;
+        } else {
+            fo_pt_index_add(&x->leaders, fo_pt_key_hash(e, r), j);
+            x->last[j] = x->cursor[j] = j + 1;
+        }
     }
-    return NULL;
+    return ok;
 }
 
-/* One element of a list merged by key: whole when now has it as it is; else, matched by key,
- * the part now still holds with its keys (so that it still matches), or nothing when only the
- * keys would be left. A volume or resource claim (retainKeys) is all or nothing: the merge
- * keeps only what the upper element names. */
-static json_t *held_element(const json_t *u, const json_t *now, const list_rule *r, fo_strbuf *path)
+static void now_index_release(now_index *x)
 {
-    if (in_list(u, now)) /* also one of two elements with the same key, as the user wrote */
+    fo_pt_index_release(&x->values);
+    fo_pt_index_release(&x->leaders);
+    free(x->next);
+    free(x->last);
+    free(x->cursor);
+}
+
+/* The element of now where keyed u (the next of upper with its key) went, or NULL. */
+static const json_t *slot_of(now_index *x, const json_t *u)
+{
+    size_t leader;
+    if (!leader_of(x, u, &leader) || !x->cursor[leader])
+        return NULL;
+    size_t at = x->cursor[leader] - 1;
+    x->cursor[leader] = x->next[at];
+    return json_array_get(x->list, at);
+}
+
+/* One element of upper: whole when now has it as it is; else, in a list merged by key, the
+ * part of it that the element of now where it went holds (its keys among them, so that it
+ * still matches: an element reduced to its keys still says the element is there); else
+ * nothing. */
+static json_t *held_element(const json_t *u, now_index *x, fo_strbuf *path)
+{
+    const json_t *slot = NULL;
+    if (x->rule->kind == RULE_MAP && fo_pt_keyed(u, x->rule))
+        slot = slot_of(x, u);
+    if ((slot && fo_json_equal(u, slot)) ||
+        fo_pt_index_contains(&x->values, x->list, u, fo_pt_value_hash(u)))
         return incref(u);
-    const json_t *match = fo_pt_keyed(u, r) ? match_of(u, now, r) : NULL;
-    if (!match || r->retain_keys || !json_is_object(u) || !json_is_object(match))
-        return NULL;
-    json_t *part = held(u, match, path);
-    if (part && !beyond_keys(part, r)) {
-        json_decref(part);
-        return NULL;
-    }
-    return part;
+    return slot ? held(u, slot, path) : NULL;
 }
 
-/* A list: an atomic one when now has it as it is, a union list's elements now has too, a
- * list-map's elements as held_element says. NULL when nothing is left. */
+/* A list: an atomic one when now has it as it is, else element by element (held_element).
+ * NULL when nothing is left. */
 static json_t *held_list(const json_t *upper, const json_t *now, fo_strbuf *path)
 {
     const list_rule *r = fo_pt_find_rule(path->data);
-    size_t nu = json_array_size(upper), nn = json_array_size(now);
     if (!r)
         return NULL; /* not equal (held checked): replaced as a whole */
-    if (nn && nu > MAX_PAIRS / nn)
-        return incref(upper);
-    json_t *out = json_array();
+    now_index x;
+    json_t *out = now_index_init(&x, now, r) ? json_array() : NULL;
     size_t mark = path->len;
     fo_pt_path_push(path, "[]");
-    for (size_t i = 0; out && i < nu; i++) {
-        const json_t *u = json_array_get(upper, i);
-        json_t *e = r->kind == RULE_UNION ? (in_list(u, now) ? incref(u) : NULL)
-                                          : held_element(u, now, r, path);
+    for (size_t i = 0; out && i < json_array_size(upper); i++) {
+        json_t *e = held_element(json_array_get(upper, i), &x, path);
         if (e && json_array_append_new(out, e) != 0) {
             json_decref(out);
             out = NULL;
         }
     }
     fo_strbuf_truncate(path, mark);
+    now_index_release(&x);
     if (!out)
         return incref(upper); /* out of memory: the list whole, which loses nothing */
     if (json_array_size(out) == 0) {
@@ -100,10 +133,12 @@ static json_t *held_list(const json_t *upper, const json_t *now, fo_strbuf *path
 /* upper without what now no longer holds; NULL when nothing is left. */
 static json_t *held(const json_t *upper, const json_t *now, fo_strbuf *path)
 {
-    if (!now || json_is_null(now) || json_is_null(upper))
+    if (!now)
         return NULL;
-    if (fo_json_equal(upper, now))
+    if (fo_json_equal(upper, now)) /* a null the merge wrote as it is too */
         return incref(upper);
+    if (json_is_null(now) || json_is_null(upper))
+        return NULL;
     if (json_is_array(upper) && json_is_array(now))
         return held_list(upper, now, path);
     if (!json_is_object(upper) || !json_is_object(now))

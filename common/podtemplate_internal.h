@@ -7,6 +7,8 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "common/strbuf.h"
 
@@ -39,5 +41,38 @@ const json_t *fo_pt_key_field(const json_t *e, const char *key);
 
 /* Append a member name (or "[]" for list elements) to the walk's path. */
 void fo_pt_path_push(fo_strbuf *path, const char *seg);
+
+/* Lists come from users (a template can hold 10^5 tolerations in a few hundred KB), so an
+ * element is never looked for by scanning: elements are hashed consistently with
+ * fo_json_equal and only elements with the same hash are compared
+ * (common/podtemplate_index.c). */
+
+/* A hash of v consistent with fo_json_equal (numbers by value, objects in any member order). */
+uint64_t fo_pt_value_hash(const json_t *v);
+
+/* The hash of an element's list-map key under r (a missing key counts as its default). */
+uint64_t fo_pt_key_hash(const json_t *e, const list_rule *r);
+
+/* A multimap from hashes to list indices, sized once for at most cap entries; entries with
+ * the same hash come back in insertion order. */
+typedef struct fo_pt_index {
+    size_t *head, *tail; /* bucket -> first / last entry + 1 (0: none) */
+    size_t *next;        /* entry -> next entry + 1 in its bucket */
+    uint64_t *hash;      /* entry -> hash */
+    size_t *value;       /* entry -> list index */
+    size_t mask, n;
+} fo_pt_index;
+
+/* Size the map for at most cap entries; false when out of memory (release it all the same). */
+bool fo_pt_index_init(fo_pt_index *m, size_t cap);
+void fo_pt_index_release(fo_pt_index *m);
+void fo_pt_index_add(fo_pt_index *m, uint64_t hash, size_t value);
+
+/* Entries with this hash: start with *it = 0; returns false when there are no more. */
+bool fo_pt_index_each(const fo_pt_index *m, uint64_t hash, size_t *it, size_t *value);
+
+/* Is there an element equal to v among the indexed elements of list? */
+bool fo_pt_index_contains(const fo_pt_index *m, const json_t *list, const json_t *v,
+                          uint64_t hash);
 
 #endif

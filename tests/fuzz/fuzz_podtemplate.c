@@ -11,7 +11,8 @@
  *  - fo_podtemplate_subtract(upper, lower) changes neither input and layers over lower into
  *    what upper layers into (also for the merge as upper: a template layered once);
  *  - fo_podtemplate_held(upper, now) changes neither input, gives all of upper when now is
- *    upper, and asked again of its own result gives that result. */
+ *    upper, asked again of its own result gives that result, and of upper layered over lower
+ *    gives what layers over lower as upper does (nothing upper says is lost). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -92,6 +93,24 @@ static void check_held(const json_t *upper, const json_t *now)
     json_decref(now0);
 }
 
+static void check_held_over(const json_t *upper, const json_t *lower)
+{
+    json_t *layered = fo_podtemplate_merge(lower, upper);
+    json_t *part = fo_podtemplate_held(upper, layered);
+    json_t *want = fo_podtemplate_merge(lower, upper);
+    json_t *got = fo_podtemplate_merge(lower, part);
+    if (!fo_json_equal(want, got)) {
+        char *u = fuzz_dump(upper), *l = fuzz_dump(lower), *p = fuzz_dump(part);
+        FUZZ_CHECK(false, "held of upper layered over lower loses something:\n upper %s\n"
+                          " lower %s\n held  %s",
+                   u, l, p);
+    }
+    json_decref(want);
+    json_decref(got);
+    json_decref(part);
+    json_decref(layered);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > FUZZ_MAX_INPUT)
@@ -125,6 +144,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_held(upper, lower);
     check_held(upper, merged);
     check_held(lower, merged);
+    check_held_over(upper, lower);
     json_decref(merged);
     json_decref(lower0);
     json_decref(upper0);

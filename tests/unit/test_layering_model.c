@@ -281,11 +281,165 @@ START_TEST(random_edits_leave_what_the_role_inherits_following)
 }
 END_TEST
 
+/* A FlinkDeployment of the fixture with spec.podTemplate and the JobManager's template as
+ * given (JSON), admitted (CREATE), as stored. */
+static json_t *stored_with(const char *common, const char *role, const fo_cluster_defaults *cd)
+{
+    json_t *obj = fo_test_load_yaml("admission-flinkdeployment-with-templates.yaml");
+    json_t *spec = json_object_get(obj, "spec");
+    json_object_set_new(spec, "podTemplate", json_loads(common, 0, NULL));
+    json_object_set_new(json_object_get(spec, "jobManager"), "podTemplate",
+                        json_loads(role, 0, NULL));
+    ck_assert_ptr_nonnull(fo_json_get(obj, "spec.podTemplate"));
+    ck_assert_ptr_nonnull(fo_json_get(obj, "spec.jobManager.podTemplate"));
+    json_t *stored = admit(obj, NULL, cd);
+    json_decref(obj);
+    return stored;
+}
+
+/* The UPDATE of stored whose JobManager label x the user set to value (kubectl edit). */
+static json_t *edit_role_label(const json_t *stored, const char *value,
+                               const fo_cluster_defaults *cd)
+{
+    json_t *edited = json_deep_copy(stored);
+    json_object_set_new(labels_of(fo_json_get(edited, "spec.jobManager.podTemplate")), "x",
+                        json_string(value));
+    json_t *next = admit(edited, stored, cd);
+    json_decref(edited);
+    return next;
+}
+
+/* The UPDATE of stored with spec.podTemplate replaced by common (JSON). */
+static json_t *replace_common(const json_t *stored, const char *common,
+                              const fo_cluster_defaults *cd)
+{
+    json_t *edited = json_deep_copy(stored);
+    json_object_set_new(json_object_get(edited, "spec"), "podTemplate",
+                        json_loads(common, 0, NULL));
+    json_t *next = admit(edited, stored, cd);
+    json_decref(edited);
+    return next;
+}
+
+/* A volume of the role's own over one of spec.podTemplate with the same name: the layered one
+ * holds the lower one's nested members too (a volume keeps only the sources the upper one
+ * names, and merges inside them), so it never equals the role's own. An unrelated edit of
+ * the role must not lose it. */
+START_TEST(an_edit_keeps_the_roles_own_volume_over_an_inherited_one)
+{
+    fo_cluster_defaults *cd = test_defaults();
+    json_t *s0 = stored_with(
+        "{\"spec\":{\"volumes\":[{\"name\":\"v\",\"configMap\":{\"name\":\"c\","
+        "\"items\":[{\"key\":\"a\",\"path\":\"a\"}]}}]}}",
+        "{\"metadata\":{\"labels\":{\"x\":\"1\"}},\"spec\":{\"volumes\":[{\"name\":\"v\","
+        "\"configMap\":{\"name\":\"mine\"}}]}}",
+        cd);
+    json_t *s1 = edit_role_label(s0, "2", cd);
+    ck_assert_str_eq(fo_json_get_str(json_array_get(fo_json_get(s1, "spec.jobManager."
+                                                                    "podTemplate.spec.volumes"),
+                                                    0),
+                                     "configMap.name"),
+                     "mine");
+    json_t *s2 =
+        replace_common(s1, "{\"spec\":{\"volumes\":[{\"name\":\"v\",\"emptyDir\":{}}]}}", cd);
+    json_t *v = json_array_get(fo_json_get(s2, "spec.jobManager.podTemplate.spec.volumes"), 0);
+    ck_assert_str_eq(fo_json_get_str(v, "configMap.name"), "mine");
+    ck_assert_ptr_null(json_object_get(v, "emptyDir"));
+    json_decref(s2);
+    json_decref(s1);
+    json_decref(s0);
+    fo_cluster_defaults_unref(cd);
+}
+END_TEST
+
+/* Elements of the role's own that are their keys alone (an env var that must exist, a port)
+ * over richer inherited ones stay the role's through an unrelated edit, and so does what is
+ * left of an element when an edit removes all but its key: when spec.podTemplate drops them
+ * later, the role still has them. */
+START_TEST(an_edit_keeps_elements_of_the_roles_own_reduced_to_their_keys)
+{
+    fo_cluster_defaults *cd = test_defaults();
+    const char *common = "{\"spec\":{\"containers\":[{\"name\":\"flink-main-container\","
+                         "\"env\":[{\"name\":\"X\",\"value\":\"1\"}],"
+                         "\"ports\":[{\"containerPort\":8081,\"name\":\"ui\"}]}]}}";
+    for (int removal = 0; removal < 2; removal++) {
+        json_t *s0 = stored_with(
+            common,
+            removal ? "{\"spec\":{\"containers\":[{\"name\":\"flink-main-container\","
+                      "\"env\":[{\"name\":\"X\",\"value\":\"v\"}],"
+                      "\"ports\":[{\"containerPort\":8081,\"name\":\"mine\"}]}]}}"
+                    : "{\"metadata\":{\"labels\":{\"x\":\"1\"}},\"spec\":{\"containers\":[{"
+                      "\"name\":\"flink-main-container\",\"env\":[{\"name\":\"X\"}],"
+                      "\"ports\":[{\"containerPort\":8081}]}]}}",
+            cd);
+        json_t *s1 = NULL;
+        if (removal) { /* the edit takes X's value and the port's name out */
+            json_t *edited = json_deep_copy(s0);
+            json_t *main = json_array_get(
+                fo_json_get(edited, "spec.jobManager.podTemplate.spec.containers"), 0);
+            json_object_del(json_array_get(json_object_get(main, "env"), 0), "value");
+            json_object_del(json_array_get(json_object_get(main, "ports"), 0), "name");
+            s1 = admit(edited, s0, cd);
+            json_decref(edited);
+        } else {
+            s1 = edit_role_label(s0, "2", cd);
+        }
+        json_t *s2 = replace_common(s1, "{\"metadata\":{\"labels\":{\"c\":\"1\"}}}", cd);
+        json_t *main =
+            json_array_get(fo_json_get(s2, "spec.jobManager.podTemplate.spec.containers"), 0);
+        ck_assert_msg(fo_json_str(main, "name") &&
+                          !strcmp(fo_json_str(main, "name"), FO_MAIN_CONTAINER),
+                      "case %d: the main container went", removal);
+        ck_assert_uint_eq(json_array_size(json_object_get(main, "env")), 1);
+        ck_assert_str_eq(fo_json_str(json_array_get(json_object_get(main, "env"), 0), "name"), "X");
+        ck_assert_uint_eq(json_array_size(json_object_get(main, "ports")), 1);
+        json_decref(s2);
+        json_decref(s1);
+        json_decref(s0);
+    }
+    fo_cluster_defaults_unref(cd);
+}
+END_TEST
+
+/* A removal from a long list of the role's own (300 env vars, past any bound of pairwise
+ * comparison) sticks. */
+START_TEST(a_removal_from_a_long_own_list_sticks)
+{
+    fo_cluster_defaults *cd = test_defaults();
+    json_t *s0 =
+        stored_with("{\"metadata\":{\"labels\":{\"c\":\"1\"}}}",
+                    "{\"spec\":{\"containers\":[{\"name\":\"flink-main-container\"}]}}", cd);
+    json_t *edited = json_deep_copy(s0);
+    json_t *env = env_of(fo_json_get(edited, "spec.jobManager.podTemplate"));
+    for (int i = 0; i < 300; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "V%d", i);
+        json_array_append_new(env, json_pack("{s:s, s:s}", "name", name, "value", "x"));
+    }
+    json_t *s1 = admit(edited, s0, cd);
+    json_decref(edited);
+    edited = json_deep_copy(s1);
+    json_array_remove(env_of(fo_json_get(edited, "spec.jobManager.podTemplate")), 0);
+    json_t *s2 = admit(edited, s1, cd);
+    json_t *got = env_of(fo_json_get(s2, "spec.jobManager.podTemplate"));
+    ck_assert_uint_eq(json_array_size(got), 299);
+    ck_assert_int_eq(env_index(got, "V0"), -1);
+    json_decref(s2);
+    json_decref(edited);
+    json_decref(s1);
+    json_decref(s0);
+    fo_cluster_defaults_unref(cd);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("layering_model");
     TCase *tc = tcase_create("layering_model");
     tcase_add_test(tc, random_edits_leave_what_the_role_inherits_following);
+    tcase_add_test(tc, an_edit_keeps_the_roles_own_volume_over_an_inherited_one);
+    tcase_add_test(tc, an_edit_keeps_elements_of_the_roles_own_reduced_to_their_keys);
+    tcase_add_test(tc, a_removal_from_a_long_own_list_sticks);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

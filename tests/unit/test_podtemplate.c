@@ -458,10 +458,9 @@ START_TEST(subtraction_keeps_keys_whole_volumes_and_nothing_inherited)
 END_TEST
 
 /* What of a recorded own template an edit left: a label removed and one changed go, an env var
- * changed goes but its container stays by the rest it still holds, a removed sidecar goes, a
- * toleration moved stays (a union list: wherever it stands), an atomic list changed goes, a
- * changed volume goes whole (retainKeys), and of two env vars with one name (as written) the
- * one now still has stays. */
+ * or a volume changed keeps its key (it is still there) and its container the rest it still
+ * holds, a removed sidecar goes, a toleration moved stays (a union list: wherever it stands),
+ * an atomic list changed goes, and two env vars with one name (as written) stay. */
 START_TEST(held_is_what_an_edit_left_of_the_own_template)
 {
     json_t *own = json_loads(
@@ -482,8 +481,9 @@ START_TEST(held_is_what_an_edit_left_of_the_own_template)
         0, NULL);
     json_t *want = json_loads(
         "{\"metadata\":{\"labels\":{\"keep\":\"1\"}},\"spec\":{\"containers\":[{\"name\":"
-        "\"main\",\"image\":\"i\",\"env\":[{\"name\":\"D\",\"value\":\"x\"},{\"name\":\"D\","
-        "\"value\":\"y\"}]}],\"tolerations\":[{\"key\":\"t1\"},{\"key\":\"t2\"}]}}",
+        "\"main\",\"image\":\"i\",\"env\":[{\"name\":\"A\"},{\"name\":\"D\",\"value\":\"x\"},"
+        "{\"name\":\"D\",\"value\":\"y\"}]}],\"tolerations\":[{\"key\":\"t1\"},{\"key\":\"t2\"}],"
+        "\"volumes\":[{\"name\":\"v\"}]}}",
         0, NULL);
     ck_assert_ptr_nonnull(own);
     ck_assert_ptr_nonnull(now);
