@@ -249,14 +249,21 @@ static json_t *merge_object_into(json_t *target, const json_t *upper, fo_strbuf 
     }
     json_object_foreach((json_t *)upper, k, uv)
     {
-        json_t *tv = json_object_get(target, k);
+        json_t *tv = json_object_get(target, k), *v = NULL;
         if (!tv) {
-            json_object_set_new(target, k, fo_json_copy_containers(uv));
+            v = fo_json_copy_containers(uv);
         } else if (!json_is_null(uv)) {
             fo_pt_path_push(path, k);
             /* the member is taken out (a reference of its own) and put back merged */
-            json_object_set_new(target, k, merge_into(json_incref(tv), uv, path));
+            v = merge_into(json_incref(tv), uv, path);
             path_pop(path, mark);
+        } else {
+            continue;
+        }
+        /* v is NULL only when memory ran out: no half-merged result */
+        if (!v || json_object_set_new(target, k, v) != 0) {
+            json_decref(target);
+            return NULL;
         }
     }
     return target;
@@ -298,7 +305,11 @@ static json_t *union_list(json_t *out, const json_t *upper)
         if (fo_pt_index_contains(&seen, out, u, h))
             continue;
         fo_pt_index_add(&seen, h, json_array_size(out));
-        json_array_append_new(out, fo_json_copy_containers(u));
+        if (json_array_append_new(out, fo_json_copy_containers(u)) != 0) {
+            json_decref(out); /* out of memory: no half-merged list */
+            out = NULL;
+            break;
+        }
     }
     fo_pt_index_release(&seen);
     return out;
@@ -459,14 +470,15 @@ static json_t *map_list(json_t *out, const json_t *upper, const list_rule *r, fo
     }
     size_t mark = path->len;
     fo_pt_path_push(path, "[]");
-    for (size_t i = 0; i < nu; i++) {
+    bool lost = false; /* out of memory: no half-merged list */
+    for (size_t i = 0; i < nu && !lost; i++) {
         const json_t *u = json_array_get(upper, i);
         if (!keyed(u, r)) {
             uint64_t h = fo_pt_value_hash(u);
             plain_keys = false;
             if (!fo_pt_index_contains(&plain, out, u, h)) {
                 fo_pt_index_add(&plain, h, json_array_size(out));
-                json_array_append_new(out, fo_json_copy_containers(u));
+                lost = json_array_append_new(out, fo_json_copy_containers(u)) != 0;
             }
             continue;
         }
@@ -479,15 +491,15 @@ static json_t *map_list(json_t *out, const json_t *upper, const list_rule *r, fo
             at = cursor[leader] - 1;
             cursor[leader] = member_next[at];
             partner[at] = i + 1;
-            json_array_set_new(out, at,
-                               merge_element_into(json_incref(json_array_get(out, at)), u,
-                                                  r->retain_keys, path));
+            lost = json_array_set_new(out, at,
+                                      merge_element_into(json_incref(json_array_get(out, at)),
+                                                         u, r->retain_keys, path)) != 0;
         } else {
-            json_array_append_new(out, fo_json_copy_containers(u));
+            lost = json_array_append_new(out, fo_json_copy_containers(u)) != 0;
         }
     }
     path_pop(path, mark);
-    if (plain_keys && !rename_lower_taken(out, nl, partner, upper, r)) {
+    if (lost || (plain_keys && !rename_lower_taken(out, nl, partner, upper, r))) {
         json_decref(out);
         out = NULL;
     }

@@ -52,9 +52,11 @@ json_t *fo_podtemplate_layer(const json_t *const *layers, size_t nlayers);
 json_t *fo_podtemplate_layer_keep(const json_t *const *layers, size_t nlayers, bool *top_kept);
 
 /* The smallest layer that does over `lower` what `upper` does: upper without the values lower
- * already has (members equal to lower's, list-map elements equal to their match, union-list
+ * already has (members equal to lower's, list-map elements equal to their match (the k-th
+ * with a key matched with the k-th of lower with it, as the merge pairs them; one left out
+ * before a later one with its key that stays keeps its place by its keys), union-list
  * elements lower holds; the keys of a matched element stay, a matched volume or resource
- * claim (retainKeys) and atomic lists stay whole). NULL therefore also answers "does lower
+ * claim (retainKeys) and atomic lists stay whole). Linear in the size of both. NULL therefore also answers "does lower
  * already hold all of upper?", whatever the order of its lists and upper's null members.
  * Checked: fo_podtemplate_merge(lower, result) equals fo_podtemplate_merge(lower, upper),
  * else upper itself is returned. New reference (it may share parts of upper: do not
@@ -64,9 +66,11 @@ json_t *fo_podtemplate_layer_keep(const json_t *const *layers, size_t nlayers, b
 json_t *fo_podtemplate_subtract(const json_t *upper, const json_t *lower);
 
 /* The part of `upper` that `now` still holds: its members and elements that now has with the
- * same values (a list merged by key element by element: an element now has as it is whole,
- * else the part of it that the first element of now with its key holds, its keys among them;
- * a union list's elements now has too; an atomic list or a scalar only when equal). What of a
+ * same values (a list merged by key element by element, each element of now paired once: an
+ * element now has as it is whole, where the merge would have put it or anywhere, else the
+ * part of it that the first element left with its key holds, its keys among them (not for a
+ * volume or resource claim); a union list's elements now has too; an atomic list or a scalar
+ * only when equal). What of a
  * role's recorded own template an edit left in place: what the edit removed or changed is not
  * in it, and nothing of upper is lost while now is upper layered over anything
  * (held(upper, merge(lower, upper)) layers over lower as upper does). Linear in the size of

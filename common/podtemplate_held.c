@@ -15,112 +15,102 @@ static json_t *incref(const json_t *v)
     return json_incref((json_t *)v);
 }
 
-/* now's elements indexed by value, and, in a list merged by key, grouped by key in list order:
- * the merge puts the k-th element of upper with a key into the k-th element of lower with it
- * (common/podtemplate.c, map_list), so the k-th element of now with it is where that one of
- * upper went. */
-typedef struct now_index {
-    const json_t *list;
-    const list_rule *rule;
-    fo_pt_index values, leaders; /* value hash -> index; key hash -> first index with the key */
-    size_t *next;                /* index -> next index with its key + 1 */
-    size_t *last;                /* leader -> last index with its key + 1 */
-    size_t *cursor;              /* leader -> index the next upper element goes to + 1 */
-} now_index;
-
-/* The first element of now with e's key (its group), or false. */
-static bool leader_of(const now_index *x, const json_t *e, size_t *leader)
+/* Does object e hold nothing but r's keys? */
+static bool only_keys(const json_t *e, const list_rule *r)
 {
-    size_t it = 0;
-    uint64_t h = fo_pt_key_hash(e, x->rule);
-    while (fo_pt_index_each(&x->leaders, h, &it, leader))
-        if (fo_pt_same_key(json_array_get(x->list, *leader), e, x->rule))
-            return true;
-    return false;
+    size_t keys = 0;
+    for (size_t i = 0; i < sizeof r->keys / sizeof r->keys[0] && r->keys[i]; i++)
+        keys += json_object_get(e, r->keys[i]) != NULL;
+    return json_object_size(e) == keys;
 }
 
-static bool now_index_init(now_index *x, const json_t *now, const list_rule *r)
+/* A list merged by key, element by element. The merge puts the k-th element of upper with a
+ * key into the k-th element of lower with it (common/podtemplate.c, map_list), so that is
+ * where each element of upper is looked for first; then (an edit may take out one of two
+ * elements with one key) among the elements of now not paired yet, an equal one; then the
+ * first element left with its key, whose part it holds is kept (its keys among them: an
+ * element reduced to its keys still says the element is there, except a volume or resource
+ * claim, where it would take the inherited source away). Each element of now is paired once.
+ * out[i] gets upper's i-th element's part (new reference) or NULL. False when out of memory. */
+static bool held_map_elements(const json_t *upper, const json_t *now, const list_rule *r,
+                              json_t **out, fo_strbuf *path)
 {
-    size_t n = json_array_size(now);
-    x->list = now;
-    x->rule = r;
-    x->next = calloc(n + 1, sizeof *x->next);
-    x->last = calloc(n + 1, sizeof *x->last);
-    x->cursor = calloc(n + 1, sizeof *x->cursor);
-    bool ok = fo_pt_index_init(&x->values, n);
-    ok = fo_pt_index_init(&x->leaders, n) && ok && x->next && x->last && x->cursor;
-    for (size_t j = 0; ok && j < n; j++) {
-        const json_t *e = json_array_get(now, j);
-        fo_pt_index_add(&x->values, fo_pt_value_hash(e), j);
-        if (r->kind != RULE_MAP || !fo_pt_keyed(e, r))
+    size_t nu = json_array_size(upper), nn = json_array_size(now);
+    fo_pt_groups keys, values;
+    bool *taken = calloc(nn + 1, sizeof *taken), *done = calloc(nu + 1, sizeof *done);
+    bool ok = fo_pt_groups_init(&keys, now, r);
+    ok = fo_pt_groups_init(&values, now, NULL) && ok && taken && done;
+    size_t leader, at;
+    for (size_t i = 0; ok && i < nu; i++) { /* where the merge put it, when it is there as is */
+        const json_t *u = json_array_get(upper, i);
+        if (fo_pt_keyed(u, r) && fo_pt_groups_find(&keys, u, &leader) &&
+            fo_pt_groups_take(&keys, leader, NULL, &at) &&
+            fo_json_equal(u, json_array_get(now, at)) && !taken[at])
+            done[i] = taken[at] = true;
+    }
+    for (size_t i = 0; ok && i < nu; i++) { /* an equal element not paired yet */
+        const json_t *u = json_array_get(upper, i);
+        if (!done[i] && fo_pt_groups_find(&values, u, &leader) &&
+            fo_pt_groups_take(&values, leader, taken, &at))
+            done[i] = taken[at] = true;
+    }
+    fo_pt_groups_rewind(&keys);
+    for (size_t i = 0; ok && i < nu; i++) {
+        const json_t *u = json_array_get(upper, i);
+        if (done[i]) {
+            out[i] = incref(u);
             continue;
-        size_t leader;
-        if (leader_of(x, e, &leader)) {
-            x->next[x->last[leader] - 1] = j + 1;
-            x->last[leader] = j + 1;
-        } else {
-            fo_pt_index_add(&x->leaders, fo_pt_key_hash(e, r), j);
-            x->last[j] = x->cursor[j] = j + 1;
+        }
+        if (!fo_pt_keyed(u, r) || !fo_pt_groups_find(&keys, u, &leader) ||
+            !fo_pt_groups_take(&keys, leader, taken, &at))
+            continue;
+        taken[at] = true;
+        out[i] = held(u, json_array_get(now, at), path);
+        if (out[i] && r->retain_keys && only_keys(out[i], r)) {
+            json_decref(out[i]);
+            out[i] = NULL;
         }
     }
+    fo_pt_groups_release(&keys);
+    fo_pt_groups_release(&values);
+    free(taken);
+    free(done);
     return ok;
 }
 
-static void now_index_release(now_index *x)
-{
-    fo_pt_index_release(&x->values);
-    fo_pt_index_release(&x->leaders);
-    free(x->next);
-    free(x->last);
-    free(x->cursor);
-}
-
-/* The element of now where keyed u (the next of upper with its key) went, or NULL. */
-static const json_t *slot_of(now_index *x, const json_t *u)
-{
-    size_t leader;
-    if (!leader_of(x, u, &leader) || !x->cursor[leader])
-        return NULL;
-    size_t at = x->cursor[leader] - 1;
-    x->cursor[leader] = x->next[at];
-    return json_array_get(x->list, at);
-}
-
-/* One element of upper: whole when now has it as it is; else, in a list merged by key, the
- * part of it that the element of now where it went holds (its keys among them, so that it
- * still matches: an element reduced to its keys still says the element is there); else
- * nothing. */
-static json_t *held_element(const json_t *u, now_index *x, fo_strbuf *path)
-{
-    const json_t *slot = NULL;
-    if (x->rule->kind == RULE_MAP && fo_pt_keyed(u, x->rule))
-        slot = slot_of(x, u);
-    if ((slot && fo_json_equal(u, slot)) ||
-        fo_pt_index_contains(&x->values, x->list, u, fo_pt_value_hash(u)))
-        return incref(u);
-    return slot ? held(u, slot, path) : NULL;
-}
-
-/* A list: an atomic one when now has it as it is, else element by element (held_element).
- * NULL when nothing is left. */
+/* A list: an atomic one when now has it as it is, a union list's elements now has too, a list
+ * merged by key as held_map_elements says. NULL when nothing is left. */
 static json_t *held_list(const json_t *upper, const json_t *now, fo_strbuf *path)
 {
     const list_rule *r = fo_pt_find_rule(path->data);
     if (!r)
         return NULL; /* not equal (held checked): replaced as a whole */
-    now_index x;
-    json_t *out = now_index_init(&x, now, r) ? json_array() : NULL;
+    size_t nu = json_array_size(upper);
+    json_t **parts = calloc(nu + 1, sizeof *parts);
+    bool ok = parts != NULL;
     size_t mark = path->len;
     fo_pt_path_push(path, "[]");
-    for (size_t i = 0; out && i < json_array_size(upper); i++) {
-        json_t *e = held_element(json_array_get(upper, i), &x, path);
-        if (e && json_array_append_new(out, e) != 0) {
+    if (ok && r->kind == RULE_MAP) {
+        ok = held_map_elements(upper, now, r, parts, path);
+    } else if (ok) {
+        fo_pt_groups values;
+        size_t leader;
+        ok = fo_pt_groups_init(&values, now, NULL);
+        for (size_t i = 0; ok && i < nu; i++)
+            if (fo_pt_groups_find(&values, json_array_get(upper, i), &leader))
+                parts[i] = incref(json_array_get(upper, i));
+        fo_pt_groups_release(&values);
+    }
+    fo_strbuf_truncate(path, mark);
+    json_t *out = ok ? json_array() : NULL;
+    for (size_t i = 0; i < nu && parts; i++) {
+        if (out && parts[i] && json_array_append(out, parts[i]) != 0) {
             json_decref(out);
             out = NULL;
         }
+        json_decref(parts[i]);
     }
-    fo_strbuf_truncate(path, mark);
-    now_index_release(&x);
+    free(parts);
     if (!out)
         return incref(upper); /* out of memory: the list whole, which loses nothing */
     if (json_array_size(out) == 0) {

@@ -26,10 +26,15 @@ static uint64_t bytes_hash(const char *s, size_t len, uint64_t h)
     return mix(h ^ len);
 }
 
-uint64_t fo_pt_value_hash(const json_t *v)
+static uint64_t layout_seed(void)
 {
     static const char seed_anchor = 0;
-    const uint64_t seed = mix((uint64_t)(uintptr_t)&seed_anchor);
+    return mix((uint64_t)(uintptr_t)&seed_anchor);
+}
+
+uint64_t fo_pt_value_hash(const json_t *v)
+{
+    const uint64_t seed = layout_seed();
     switch (json_typeof(v)) {
     case JSON_OBJECT: {
         /* a sum of per-member hashes does not depend on member order */
@@ -70,9 +75,10 @@ uint64_t fo_pt_key_hash(const json_t *e, const list_rule *r)
     uint64_t h = 0;
     for (size_t i = 0; i < sizeof r->keys / sizeof r->keys[0] && r->keys[i]; i++) {
         const json_t *f = fo_pt_key_field(e, r->keys[i]);
-        json_t *dflt = f ? NULL : json_string(r->key_defaults[i]);
-        h = mix(h ^ fo_pt_value_hash(f ? f : dflt));
-        json_decref(dflt);
+        const char *dflt = f || !r->key_defaults[i] ? NULL : r->key_defaults[i];
+        /* a default hashes as the string it stands for (fo_pt_value_hash of a string) */
+        h = mix(h ^ (dflt ? bytes_hash(dflt, strlen(dflt), layout_seed())
+                          : fo_pt_value_hash(f ? f : json_null())));
     }
     return h;
 }
@@ -136,4 +142,79 @@ bool fo_pt_index_contains(const fo_pt_index *m, const json_t *list, const json_t
         if (fo_json_equal(json_array_get(list, i), v))
             return true;
     return false;
+}
+
+/* ---- groups ---- */
+
+static bool same(const fo_pt_groups *g, const json_t *a, const json_t *b)
+{
+    return g->rule ? fo_pt_same_key(a, b, g->rule) : fo_json_equal(a, b);
+}
+
+static uint64_t group_hash(const fo_pt_groups *g, const json_t *e)
+{
+    return g->rule ? fo_pt_key_hash(e, g->rule) : fo_pt_value_hash(e);
+}
+
+bool fo_pt_groups_init(fo_pt_groups *g, const json_t *list, const list_rule *by_key)
+{
+    size_t n = json_array_size(list);
+    memset(g, 0, sizeof *g);
+    g->list = list;
+    g->rule = by_key;
+    g->next = calloc(n + 1, sizeof *g->next);
+    g->last = calloc(n + 1, sizeof *g->last);
+    g->cursor = calloc(n + 1, sizeof *g->cursor);
+    bool ok = fo_pt_index_init(&g->leaders, n) && g->next && g->last && g->cursor;
+    for (size_t j = 0; ok && j < n; j++) {
+        const json_t *e = json_array_get(list, j);
+        if (by_key && !fo_pt_keyed(e, by_key))
+            continue;
+        size_t leader;
+        if (fo_pt_groups_find(g, e, &leader)) {
+            g->next[g->last[leader] - 1] = j + 1;
+            g->last[leader] = j + 1;
+        } else {
+            fo_pt_index_add(&g->leaders, group_hash(g, e), j);
+            g->last[j] = g->cursor[j] = j + 1;
+        }
+    }
+    return ok;
+}
+
+void fo_pt_groups_release(fo_pt_groups *g)
+{
+    fo_pt_index_release(&g->leaders);
+    free(g->next);
+    free(g->last);
+    free(g->cursor);
+}
+
+bool fo_pt_groups_find(const fo_pt_groups *g, const json_t *e, size_t *leader)
+{
+    size_t it = 0;
+    uint64_t h = group_hash(g, e);
+    while (fo_pt_index_each(&g->leaders, h, &it, leader))
+        if (same(g, json_array_get(g->list, *leader), e))
+            return true;
+    return false;
+}
+
+bool fo_pt_groups_take(fo_pt_groups *g, size_t leader, const bool *taken, size_t *at)
+{
+    size_t c = g->cursor[leader];
+    while (c && taken && taken[c - 1])
+        c = g->next[c - 1];
+    g->cursor[leader] = c ? g->next[c - 1] : 0;
+    if (!c)
+        return false;
+    *at = c - 1;
+    return true;
+}
+
+void fo_pt_groups_rewind(fo_pt_groups *g)
+{
+    for (size_t j = 0; j < json_array_size(g->list); j++)
+        if (g->last[j])
+            g->cursor[j] = j + 1;
 }

@@ -75,4 +75,32 @@ bool fo_pt_index_each(const fo_pt_index *m, uint64_t hash, size_t *it, size_t *v
 bool fo_pt_index_contains(const fo_pt_index *m, const json_t *list, const json_t *v,
                           uint64_t hash);
 
+/* The elements of a list in groups, each in list order: elements with the same key under a
+ * rule (elements without their key are left out), or, without a rule, equal elements. Each
+ * group has a cursor, so that the k-th element of another list with a key can be paired with
+ * the k-th element of this one with it, as the merge pairs them (map_list). */
+typedef struct fo_pt_groups {
+    const json_t *list;
+    const list_rule *rule; /* NULL: by value */
+    fo_pt_index leaders;   /* hash -> first index of a group */
+    size_t *next;          /* index -> next index in its group + 1 */
+    size_t *last;          /* first index -> last index in its group + 1 */
+    size_t *cursor;        /* first index -> next index to take + 1 (0: none left) */
+} fo_pt_groups;
+
+/* Group list (borrowed) by key under by_key, or by value when by_key is NULL. False when out
+ * of memory (release it all the same). */
+bool fo_pt_groups_init(fo_pt_groups *g, const json_t *list, const list_rule *by_key);
+void fo_pt_groups_release(fo_pt_groups *g);
+
+/* The group of an element with e's key (or equal to e): its first index in *leader. */
+bool fo_pt_groups_find(const fo_pt_groups *g, const json_t *e, size_t *leader);
+
+/* The group's next index not marked in taken (NULL: none is), in *at; the cursor moves past
+ * it. False when the group has none left. */
+bool fo_pt_groups_take(fo_pt_groups *g, size_t leader, const bool *taken, size_t *at);
+
+/* Every group's cursor back to its first element. */
+void fo_pt_groups_rewind(fo_pt_groups *g);
+
 #endif

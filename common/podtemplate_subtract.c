@@ -9,10 +9,6 @@
 #include "common/podtemplate_internal.h"
 #include "common/strbuf.h"
 
-/* Most element pairs compared in one list (a list-map is matched by scanning): past it the
- * list is kept whole, which is always correct, only not the smallest. */
-#define MAX_PAIRS (64u * 1024)
-
 static json_t *minus(const json_t *upper, const json_t *lower, fo_strbuf *path);
 
 static json_t *incref(const json_t *v)
@@ -42,59 +38,82 @@ static json_t *minus_element(const json_t *u, const json_t *l, const list_rule *
     return out;
 }
 
-/* A union list (tolerations, finalizers, envFrom) without the elements lower has, wherever
- * they stand: the merge appends only those. NULL when nothing is left. */
-static json_t *minus_union(const json_t *upper, const json_t *lower)
+/* The key members of list-map element u alone (u whole under retainKeys, where the merge would
+ * take the lower element's other members away); new reference, NULL when out of memory. */
+static json_t *keys_of(const json_t *u, const list_rule *r)
 {
-    json_t *out = json_array();
-    for (size_t i = 0; out && i < json_array_size(upper); i++) {
-        const json_t *u = json_array_get(upper, i);
-        bool there = false;
-        for (size_t j = 0; !there && j < json_array_size(lower); j++)
-            there = fo_json_equal(u, json_array_get(lower, j));
-        if (!there && json_array_append(out, (json_t *)u) != 0) {
+    if (r->retain_keys || !json_is_object(u))
+        return incref(u);
+    json_t *out = json_object();
+    for (size_t i = 0; out && i < 2 && r->keys[i]; i++) {
+        const json_t *k = fo_pt_key_field(u, r->keys[i]);
+        if (k && json_object_set(out, r->keys[i], (json_t *)k) != 0) {
             json_decref(out);
             out = NULL;
         }
     }
-    if (out && json_array_size(out) == 0) {
-        json_decref(out);
-        return NULL;
-    }
-    return out ? out : incref(upper);
+    return out;
 }
 
-/* Lists merged by key lose the elements equal to their lower match, union lists the elements
- * lower has; an atomic list stays whole. NULL when nothing is left. */
+/* A list without what lower has: a union list (tolerations, finalizers, envFrom) without the
+ * elements lower has, wherever they stand (the merge appends only those); a list merged by key
+ * without the elements equal to their match, the k-th element with a key matched with the
+ * k-th of lower with it, as the merge pairs them (common/podtemplate.c, map_list), so an
+ * element left out before a later one with its key that stays keeps its place by its keys;
+ * an atomic list stays whole. NULL when nothing is left. */
 static json_t *minus_list(const json_t *upper, const json_t *lower, fo_strbuf *path)
 {
     const list_rule *r = fo_pt_find_rule(path->data);
-    size_t nu = json_array_size(upper), nl = json_array_size(lower);
-    if (!r || (nl && nu > MAX_PAIRS / nl))
+    if (!r)
         return incref(upper);
-    if (r->kind == RULE_UNION)
-        return minus_union(upper, lower);
-    json_t *out = json_array();
+    size_t nu = json_array_size(upper), nl = json_array_size(lower);
+    bool by_key = r->kind == RULE_MAP;
+    fo_pt_groups groups;
+    json_t **parts = calloc(nu + 1, sizeof *parts);
+    size_t *group = calloc(nu + 1, sizeof *group); /* upper index -> leader + 1 (0: none) */
+    bool *later = calloc(nl + 1, sizeof *later);   /* leader -> a later element stays */
+    bool ok = fo_pt_groups_init(&groups, lower, by_key ? r : NULL) && parts && group && later;
     size_t mark = path->len;
     fo_pt_path_push(path, "[]");
-    for (size_t i = 0; out && i < nu; i++) {
+    for (size_t i = 0; ok && i < nu; i++) {
         const json_t *u = json_array_get(upper, i), *match = NULL;
-        for (size_t j = 0; fo_pt_keyed(u, r) && !match && j < nl; j++) {
-            const json_t *l = json_array_get(lower, j);
-            if (fo_pt_keyed(l, r) && fo_pt_same_key(u, l, r))
-                match = l;
-        }
-        if (match && fo_json_equal(u, match))
+        size_t leader, at;
+        if (!by_key) {
+            if (!fo_pt_groups_find(&groups, u, &leader))
+                parts[i] = incref(u);
             continue;
-        json_t *e = match ? minus_element(u, match, r, path) : incref(u);
-        if (!e)
-            continue; /* lower's element holds all of it */
-        if (json_array_append_new(out, e) != 0) {
+        }
+        if (fo_pt_keyed(u, r) && fo_pt_groups_find(&groups, u, &leader)) {
+            group[i] = leader + 1;
+            if (fo_pt_groups_take(&groups, leader, NULL, &at))
+                match = json_array_get(lower, at);
+        }
+        if (!match)
+            parts[i] = incref(u);
+        else if (!fo_json_equal(u, match))
+            parts[i] = minus_element(u, match, r, path); /* NULL: lower's holds all of it */
+    }
+    fo_strbuf_truncate(path, mark);
+    for (size_t i = nu; ok && i-- > 0;) {
+        if (!group[i])
+            continue;
+        if (parts[i])
+            later[group[i] - 1] = true;
+        else if (later[group[i] - 1])
+            ok = (parts[i] = keys_of(json_array_get(upper, i), r)) != NULL;
+    }
+    json_t *out = ok ? json_array() : NULL;
+    for (size_t i = 0; i < nu && parts; i++) {
+        if (out && parts[i] && json_array_append(out, parts[i]) != 0) {
             json_decref(out);
             out = NULL;
         }
+        json_decref(parts[i]);
     }
-    fo_strbuf_truncate(path, mark);
+    fo_pt_groups_release(&groups);
+    free(parts);
+    free(group);
+    free(later);
     if (out && json_array_size(out) == 0) {
         json_decref(out);
         return NULL;

@@ -432,6 +432,95 @@ START_TEST(a_removal_from_a_long_own_list_sticks)
 }
 END_TEST
 
+/* The env list of the JobManager's main container in obj. */
+static json_t *jm_env(json_t *obj)
+{
+    return env_of(fo_json_get(obj, "spec.jobManager.podTemplate"));
+}
+
+/* Two env vars of one name in the role's own (as a user may write them): taking the first out
+ * leaves the second, once. */
+START_TEST(taking_out_one_of_two_own_elements_with_one_key_leaves_the_other_once)
+{
+    fo_cluster_defaults *cd = test_defaults();
+    json_t *s0 = stored_with("{\"metadata\":{\"labels\":{\"c\":\"1\"}}}",
+                             "{\"spec\":{\"containers\":[{\"name\":\"flink-main-container\","
+                             "\"env\":[{\"name\":\"A\",\"value\":\"1\"},{\"name\":\"A\","
+                             "\"value\":\"2\"}]}]}}",
+                             cd);
+    json_t *edited = json_deep_copy(s0);
+    json_array_remove(jm_env(edited), 0);
+    json_t *s1 = admit(edited, s0, cd);
+    json_t *env = jm_env(s1);
+    ck_assert_uint_eq(json_array_size(env), 1);
+    ck_assert_str_eq(fo_json_str(json_array_get(env, 0), "value"), "2");
+    json_decref(s1);
+    json_decref(edited);
+    json_decref(s0);
+    fo_cluster_defaults_unref(cd);
+}
+END_TEST
+
+/* An edit of one of two inherited env vars with one name makes that one the role's own, not
+ * the whole template: a later label of spec.podTemplate still reaches the role. */
+START_TEST(an_edit_among_inherited_elements_with_one_key_leaves_the_rest_following)
+{
+    fo_cluster_defaults *cd = test_defaults();
+    json_t *s0 =
+        stored_with("{\"metadata\":{\"labels\":{\"team\":\"a\"}},\"spec\":{"
+                    "\"containers\":[{\"name\":\"flink-main-container\",\"env\":[{"
+                    "\"name\":\"A\",\"value\":\"0\"},{\"name\":\"A\",\"value\":\"1\"}]}]}}",
+                    "{\"metadata\":{\"labels\":{\"x\":\"1\"}}}", cd);
+    json_t *edited = json_deep_copy(s0);
+    json_object_set_new(json_array_get(jm_env(edited), 1), "value", json_string("9"));
+    json_t *s1 = admit(edited, s0, cd);
+    json_t *later = json_deep_copy(s1);
+    json_object_set_new(fo_json_get(later, "spec.podTemplate.metadata.labels"), "team",
+                        json_string("b"));
+    json_t *s2 = admit(later, s1, cd);
+    ck_assert_str_eq(fo_json_get_str(s2, "spec.jobManager.podTemplate.metadata.labels.team"), "b");
+    ck_assert_str_eq(fo_json_str(json_array_get(jm_env(s2), 1), "value"), "9");
+    json_decref(s2);
+    json_decref(later);
+    json_decref(s1);
+    json_decref(edited);
+    json_decref(s0);
+    fo_cluster_defaults_unref(cd);
+}
+END_TEST
+
+/* An edit of one env var among 300 inherited ones makes only that one the role's own: a later
+ * change of another in spec.podTemplate reaches the role (a bound on pairwise comparison made
+ * the whole list the role's own, frozen). */
+START_TEST(an_edit_in_a_long_inherited_list_leaves_the_rest_following)
+{
+    fo_cluster_defaults *cd = test_defaults();
+    json_t *s0 = stored_with("{\"spec\":{\"containers\":[{\"name\":\"flink-main-container\"}]}}",
+                             "{\"metadata\":{\"labels\":{\"x\":\"1\"}}}", cd);
+    json_t *grown = json_deep_copy(s0);
+    json_t *common_env = env_of(fo_json_get(grown, "spec.podTemplate"));
+    for (int i = 0; i < 300; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "V%d", i);
+        json_array_append_new(common_env, json_pack("{s:s, s:s}", "name", name, "value", "x"));
+    }
+    json_t *s1 = admit(grown, s0, cd);
+    json_t *edited = json_deep_copy(s1);
+    json_object_set_new(json_array_get(jm_env(edited), 1), "value", json_string("mine"));
+    json_t *s2 = admit(edited, s1, cd);
+    json_t *later = json_deep_copy(s2);
+    json_object_set_new(json_array_get(env_of(fo_json_get(later, "spec.podTemplate")), 2), "value",
+                        json_string("new"));
+    json_t *s3 = admit(later, s2, cd);
+    ck_assert_str_eq(fo_json_str(json_array_get(jm_env(s3), 1), "value"), "mine");
+    ck_assert_str_eq(fo_json_str(json_array_get(jm_env(s3), 2), "value"), "new");
+    json_t *to_free[] = {s3, later, s2, edited, s1, grown, s0};
+    for (size_t i = 0; i < sizeof to_free / sizeof to_free[0]; i++)
+        json_decref(to_free[i]);
+    fo_cluster_defaults_unref(cd);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("layering_model");
@@ -440,6 +529,9 @@ int main(void)
     tcase_add_test(tc, an_edit_keeps_the_roles_own_volume_over_an_inherited_one);
     tcase_add_test(tc, an_edit_keeps_elements_of_the_roles_own_reduced_to_their_keys);
     tcase_add_test(tc, a_removal_from_a_long_own_list_sticks);
+    tcase_add_test(tc, taking_out_one_of_two_own_elements_with_one_key_leaves_the_other_once);
+    tcase_add_test(tc, an_edit_among_inherited_elements_with_one_key_leaves_the_rest_following);
+    tcase_add_test(tc, an_edit_in_a_long_inherited_list_leaves_the_rest_following);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

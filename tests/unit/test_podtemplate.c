@@ -386,6 +386,53 @@ START_TEST(merge_is_idempotent_on_generated_templates)
 }
 END_TEST
 
+/* jansson's allocations fail after `alloc_budget` of them (the test's out-of-memory). */
+static long alloc_budget;
+static void *budget_malloc(size_t n)
+{
+    return alloc_budget-- > 0 ? malloc(n) : NULL;
+}
+
+/* Out of memory at every allocation in turn: the merge gives nothing or the whole merge
+ * (never a half-merged template, which would lose what a layer says), and held and subtract
+ * give their result or the upper layer whole (which loses nothing). */
+START_TEST(out_of_memory_never_gives_a_partial_template)
+{
+    rng = 0x9E3779B97F4A7C15ULL;
+    for (int round = 0; round < 40; round++) {
+        json_t *lower = gen_template(), *upper = gen_template();
+        json_t *merged = fo_podtemplate_merge(lower, upper);
+        json_t *held = fo_podtemplate_held(upper, merged);
+        json_t *smallest = fo_podtemplate_subtract(merged, lower);
+        bool finished = false;
+        for (long budget = 0; !finished && budget < 100000; budget++) {
+            alloc_budget = budget;
+            json_set_alloc_funcs(budget_malloc, free);
+            json_t *m = fo_podtemplate_merge(lower, upper);
+            json_t *h = fo_podtemplate_held(upper, merged);
+            json_t *x = fo_podtemplate_subtract(merged, lower);
+            finished = alloc_budget > 0; /* all three ran without a failure */
+            json_set_alloc_funcs(malloc, free);
+            ck_assert_msg(!m || fo_json_equal(m, merged), "round %d, budget %ld: a partial merge",
+                          round, budget);
+            ck_assert_msg(fo_json_equal(h, held) || fo_json_equal(h, upper),
+                          "round %d, budget %ld: a partial held", round, budget);
+            ck_assert_msg(fo_json_equal(x, smallest) || fo_json_equal(x, merged),
+                          "round %d, budget %ld: a partial subtraction", round, budget);
+            json_decref(m);
+            json_decref(h);
+            json_decref(x);
+        }
+        ck_assert(finished);
+        json_decref(smallest);
+        json_decref(held);
+        json_decref(merged);
+        json_decref(upper);
+        json_decref(lower);
+    }
+}
+END_TEST
+
 /* The smallest upper layer layers into what upper layers into, and is no bigger; a template
  * that was layered over lower gives back at most what was on top, and over a changed lower
  * the smaller layer keeps what lower no longer gives. */
@@ -458,9 +505,10 @@ START_TEST(subtraction_keeps_keys_whole_volumes_and_nothing_inherited)
 END_TEST
 
 /* What of a recorded own template an edit left: a label removed and one changed go, an env var
- * or a volume changed keeps its key (it is still there) and its container the rest it still
- * holds, a removed sidecar goes, a toleration moved stays (a union list: wherever it stands),
- * an atomic list changed goes, and two env vars with one name (as written) stay. */
+ * changed keeps its key (it is still there) and its container the rest it still holds, a
+ * volume changed goes (its name alone would take an inherited source away), a removed sidecar
+ * goes, a toleration moved stays (a union list: wherever it stands), an atomic list changed
+ * goes, and two env vars with one name (as written) stay. */
 START_TEST(held_is_what_an_edit_left_of_the_own_template)
 {
     json_t *own = json_loads(
@@ -482,8 +530,7 @@ START_TEST(held_is_what_an_edit_left_of_the_own_template)
     json_t *want = json_loads(
         "{\"metadata\":{\"labels\":{\"keep\":\"1\"}},\"spec\":{\"containers\":[{\"name\":"
         "\"main\",\"image\":\"i\",\"env\":[{\"name\":\"A\"},{\"name\":\"D\",\"value\":\"x\"},"
-        "{\"name\":\"D\",\"value\":\"y\"}]}],\"tolerations\":[{\"key\":\"t1\"},{\"key\":\"t2\"}],"
-        "\"volumes\":[{\"name\":\"v\"}]}}",
+        "{\"name\":\"D\",\"value\":\"y\"}]}],\"tolerations\":[{\"key\":\"t1\"},{\"key\":\"t2\"}]}}",
         0, NULL);
     ck_assert_ptr_nonnull(own);
     ck_assert_ptr_nonnull(now);
@@ -650,6 +697,7 @@ int main(void)
     tcase_add_test(tc, subtracting_the_lower_layer_keeps_what_upper_adds);
     tcase_add_test(tc, subtraction_keeps_keys_whole_volumes_and_nothing_inherited);
     tcase_add_test(tc, held_is_what_an_edit_left_of_the_own_template);
+    tcase_add_test(tc, out_of_memory_never_gives_a_partial_template);
     tcase_add_test(tc, long_user_lists_merge_without_comparing_every_pair);
     tcase_add_test(tc, merge_keeps_only_when_the_merge_is_the_upper_layer_as_written);
     tcase_add_test(tc, layer_keep_keeps_the_top_layer_exactly_when_layering_writes_it_again);
