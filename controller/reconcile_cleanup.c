@@ -83,8 +83,24 @@ static fo_rc remove_finalizer(fo_pass *p, fo_err *err)
     return rc;
 }
 
-/* Delete what is left (owned objects and the HA ConfigMaps); count what still exists. */
-static fo_rc delete_owned(fo_pass *p, int *remaining, fo_err *err)
+/* Is a JobManager pod of the cluster still there (running or terminating)? */
+static bool jobmanager_pods_left(fo_pass *p)
+{
+    json_t *labels = json_pack("{s:s, s:s}", "app", p->name, "component", "jobmanager");
+    json_t *pods =
+        labels ? p->env->kube.cached_list(p->env->kube.ctx, FO_CTL_POD, p->ns, labels) : NULL;
+    bool left = json_array_size(pods) > 0;
+    json_decref(pods);
+    json_decref(labels);
+    return left;
+}
+
+/* Delete what is left (owned objects and the HA ConfigMaps); count what still exists. The HA
+ * ConfigMaps go only once no JobManager pod is left (or the cleanup timeout passed): a
+ * JobManager still shutting down writes them, and its leader election creates the leader
+ * map again when it is missing, which would outlive the resource (the Apache operator awaits
+ * the pods too, reference c.13). */
+static fo_rc delete_owned(fo_pass *p, bool timed_out, int *remaining, fo_err *err)
 {
     *remaining = 0;
     fo_apply_ref refs[8];
@@ -93,6 +109,9 @@ static fo_rc delete_owned(fo_pass *p, int *remaining, fo_err *err)
     /* The HA data goes too unless the operator keeps it (--delete-ha-data=false), e.g. to
      * recreate the resource later from its last checkpoint. */
     json_t *ha = p->set->delete_ha_data ? fo_observe_ha_maps(p->env, p->ns, p->name) : json_array();
+    bool ha_waits = p->set->delete_ha_data && !timed_out && jobmanager_pods_left(p);
+    if (ha_waits)
+        (*remaining)++; /* the pods, which can still write HA data */
     fo_rc first = FO_OK;
     /* refs start with the JobManager Deployment: it goes first, so Flink stops writing. */
     for (size_t i = 0; i < n + json_array_size(ha); i++) {
@@ -106,7 +125,7 @@ static fo_rc delete_owned(fo_pass *p, int *remaining, fo_err *err)
             continue;
         }
         (*remaining)++;
-        if (!fo_json_get(live, "metadata.deletionTimestamp")) {
+        if (!fo_json_get(live, "metadata.deletionTimestamp") && (i < n || !ha_waits)) {
             const char *name = fo_json_get_str(live, "metadata.name");
             fo_err e;
             fo_err_clear(&e);
@@ -162,14 +181,13 @@ fo_rc fo_cleanup(fo_pass *p, fo_err *err)
         json_object_set_new(p->st, "lifecycleState", json_string("DELETING"));
     }
 
-    int remaining = 0;
-    fo_err derr;
-    fo_err_clear(&derr);
-    fo_rc drc = delete_owned(p, &remaining, &derr);
-
     int64_t since = p->now_ms;
     fo_clock_parse_rfc3339(fo_json_get_str(p->obj, "metadata.deletionTimestamp"), &since);
     bool timed_out = p->now_ms - since >= p->set->cleanup_timeout_ms;
+    int remaining = 0;
+    fo_err derr;
+    fo_err_clear(&derr);
+    fo_rc drc = delete_owned(p, timed_out, &remaining, &derr);
     if (remaining > 0 && !timed_out) {
         /* sends the Cleanup Event once recorded; from nothing it would overwrite the status */
         fo_rc rc = knows_status ? fo_pass_write_status(p, err) : FO_OK;

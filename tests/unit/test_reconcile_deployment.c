@@ -722,6 +722,42 @@ START_TEST(deletion_removes_ha_data_unless_told_to_keep_it)
 }
 END_TEST
 
+/* While a JobManager pod is still there (shutting down), the HA ConfigMaps stay and so does
+ * the finalizer: that JobManager could write them again (its leader election creates the
+ * leader map when it is missing), and they would outlive the resource. Once the pod is gone
+ * they go, then the finalizer; past the cleanup timeout they go whatever is left. */
+START_TEST(deletion_removes_ha_data_after_the_jobmanager_pods)
+{
+    for (int timeout = 0; timeout < 2; timeout++) {
+        fake_world *w = world_with("controller-application-last-state.yaml");
+        const char *n = "last-state-example";
+        until_stable(w, n);
+        put_ha_configmaps(w);
+        json_t *pod = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s, s:s}}}", "apiVersion", "v1",
+                                "kind", "Pod", "metadata", "name", "last-state-example-jm-0",
+                                "namespace", NS, "labels", "app", n, "component", "jobmanager",
+                                "type", "flink-native-kubernetes");
+        fake_put(&w->kube, pod);
+        json_decref(pod);
+        delete_fd(w, n);
+        for (int i = 0; i < 3; i++)
+            ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+        ck_assert_ptr_null(owned(w, FO_CTL_DEPLOYMENT, n)); /* the cluster goes at once */
+        ck_assert_ptr_nonnull(owned(w, FO_CTL_CONFIG_MAP, "last-state-example-cluster-config-map"));
+        ck_assert_ptr_nonnull(fd(w, n));
+        if (timeout)
+            fo_clock_fake_advance(w->clock, w->settings.cleanup_timeout_ms);
+        else
+            fake_drop(&w->kube, FO_CTL_POD, NS, "last-state-example-jm-0");
+        for (int i = 0; i < 3 && fd(w, n); i++)
+            ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+        ck_assert_ptr_null(fd(w, n));
+        ck_assert_ptr_null(owned(w, FO_CTL_CONFIG_MAP, "last-state-example-cluster-config-map"));
+        fake_world_free(w);
+    }
+}
+END_TEST
+
 START_TEST(deleted_resource_is_forgotten)
 {
     fake_world *w = fake_world_new();
@@ -783,6 +819,7 @@ static Suite *suite(void)
     tcase_add_test(tc, deletion_completes_when_objects_are_already_gone);
     tcase_add_test(tc, deletion_removes_the_finalizer_after_the_cleanup_timeout);
     tcase_add_test(tc, deletion_removes_ha_data_unless_told_to_keep_it);
+    tcase_add_test(tc, deletion_removes_ha_data_after_the_jobmanager_pods);
     tcase_add_test(tc, deleted_resource_is_forgotten);
     tcase_add_test(tc, stale_status_write_fails_and_is_retried);
     suite_add_tcase(s, tc);
