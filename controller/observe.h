@@ -72,6 +72,11 @@ const fo_flink_job *fo_observe_pick_job(const fo_flink_jobs *jobs, const char *j
  * snapshots (never modify them). */
 json_t *fo_observe_ha_maps(const fo_ctl_env *env, const char *ns, const char *name);
 
+/* Is a JobManager pod of the cluster `name` in ns (labels app=<name>, component=jobmanager)
+ * still in the cache, running or terminating? While one is, Flink may write its HA
+ * ConfigMaps. */
+bool fo_observe_jobmanager_pods_left(const fo_ctl_env *env, const char *ns, const char *name);
+
 
 /* clusterInfo (c.3): flink-version and flink-revision from GET /config, total-cpu and
  * total-memory from the effective configuration (JobManager cpu x replicas + TaskManager cpu x

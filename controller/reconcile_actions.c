@@ -124,6 +124,18 @@ fo_rc fo_act_delete_cluster(fo_pass *p, bool delete_ha, int *sent, fo_err *err)
     }
     if (rc != FO_OK || !delete_ha)
         return rc;
+    /* The HA ConfigMaps go once the cluster is gone (a JobManager shutting down writes them,
+     * and its leader election creates the leader map again when it is missing): the teardown
+     * comes back for them (controller/upgrade.c). */
+    for (int i = 0; i < 2; i++) {
+        json_t *live = p->env->kube.cached(p->env->kube.ctx, FO_CTL_DEPLOYMENT, p->ns, names[i]);
+        bool still = live && fo_apply_owned_by(live, p->uid);
+        json_decref(live);
+        if (still)
+            return FO_OK;
+    }
+    if (fo_observe_jobmanager_pods_left(p->env, p->ns, p->name))
+        return FO_OK;
     json_t *maps = fo_observe_ha_maps(p->env, p->ns, p->name);
     size_t i;
     json_t *cm;

@@ -83,18 +83,6 @@ static fo_rc remove_finalizer(fo_pass *p, fo_err *err)
     return rc;
 }
 
-/* Is a JobManager pod of the cluster still there (running or terminating)? */
-static bool jobmanager_pods_left(fo_pass *p)
-{
-    json_t *labels = json_pack("{s:s, s:s}", "app", p->name, "component", "jobmanager");
-    json_t *pods =
-        labels ? p->env->kube.cached_list(p->env->kube.ctx, FO_CTL_POD, p->ns, labels) : NULL;
-    bool left = json_array_size(pods) > 0;
-    json_decref(pods);
-    json_decref(labels);
-    return left;
-}
-
 /* Delete what is left (owned objects and the HA ConfigMaps); count what still exists. The HA
  * ConfigMaps go only once no JobManager pod is left (or the cleanup timeout passed): a
  * JobManager still shutting down writes them, and its leader election creates the leader
@@ -109,7 +97,7 @@ static fo_rc delete_owned(fo_pass *p, bool timed_out, int *remaining, fo_err *er
     /* The HA data goes too unless the operator keeps it (--delete-ha-data=false), e.g. to
      * recreate the resource later from its last checkpoint. */
     json_t *ha = p->set->delete_ha_data ? fo_observe_ha_maps(p->env, p->ns, p->name) : json_array();
-    bool ha_waits = p->set->delete_ha_data && !timed_out && jobmanager_pods_left(p);
+    bool ha_waits = p->set->delete_ha_data && !timed_out && fo_observe_jobmanager_pods_left(p->env, p->ns, p->name);
     if (ha_waits)
         (*remaining)++; /* the pods, which can still write HA data */
     fo_rc first = FO_OK;

@@ -245,12 +245,14 @@ out:
 
 /* ---- observation and decision ----------------------------------------------------------- */
 
-/* What the job's HA ConfigMaps hold (c.11): in->ha_metadata (a checkpoint to restore) and
+/* The cluster's HA ConfigMaps (c.11): in->ha_maps_present (any, for a teardown that removes
+ * them) and, when asked, what they hold: in->ha_metadata (a checkpoint to restore) and
  * in->ha_job_map (the job's map, checkpoint or not). */
-static void observe_ha_metadata(fo_pass *p, fo_upgrade_input *in)
+static void observe_ha_maps(fo_pass *p, fo_upgrade_input *in, bool metadata)
 {
     json_t *maps = fo_observe_ha_maps(p->env, p->ns, p->name);
-    in->ha_job_map = fo_flink_ha_metadata_available(maps, false);
+    in->ha_maps_present = json_array_size(maps) > 0;
+    in->ha_job_map = metadata && fo_flink_ha_metadata_available(maps, false);
     in->ha_metadata = in->ha_job_map && fo_flink_ha_metadata_available(maps, true);
     json_decref(maps);
 }
@@ -284,8 +286,8 @@ static void fill_input(fo_pass *p, const json_t *conf, fo_upgrade_input *in)
     bool last_state = in->last_mode == FO_FLINK_UPGRADE_LAST_STATE ||
                       in->want_mode == FO_FLINK_UPGRADE_LAST_STATE;
     bool deciding = !in->specs_equal || in->recon_state == FO_RECON_UPGRADING;
-    if (in->ha_enabled && last_state && deciding)
-        observe_ha_metadata(p, in);
+    if (deciding)
+        observe_ha_maps(p, in, in->ha_enabled && last_state);
     const char *v1 = fo_json_get_str(p->last, "flinkVersion");
     const char *v2 = fo_json_get_str(want_spec, "flinkVersion");
     in->flink_version_changed = v1 && v2 && strcmp(v1, v2) != 0;

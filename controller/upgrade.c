@@ -33,9 +33,15 @@ static fo_upgrade_step refuse(const char *reason)
     return s;
 }
 
-/* Tear down what is there, or say it is gone (action NOTHING). */
+/* Tear down what is there, or say it is gone (action NOTHING). The HA ConfigMaps (when they
+ * go) go last, once the cluster's Deployments are gone: a JobManager still shutting down
+ * writes them, and its leader election creates the leader map again when it is missing. */
 static fo_upgrade_step teardown(const fo_upgrade_input *in, bool delete_ha)
 {
+    if (!in->cluster_present && delete_ha && in->ha_maps_present) {
+        fo_upgrade_step s = {.action = FO_UP_DELETE_CLUSTER, .delete_ha_data = true};
+        return s;
+    }
     if (!in->cluster_present)
         return step(FO_UP_NOTHING);
     if (in->cluster_deleting) {

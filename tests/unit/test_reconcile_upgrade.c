@@ -99,6 +99,40 @@ START_TEST(upgrade_waits_while_the_old_jobmanager_terminates)
 }
 END_TEST
 
+/* A stateless upgrade of a cluster with HA data: the HA ConfigMaps go only once the old
+ * JobManager's pods are gone (a JobManager shutting down writes them, and its leader
+ * election creates the leader map again when it is missing), and before the new cluster. */
+START_TEST(stateless_upgrade_deletes_ha_data_after_the_old_jobmanager_pods)
+{
+    fake_world *w = world_with("controller-application-last-state.yaml");
+    const char *n = "last-state-example", *leader = "last-state-example-cluster-config-map";
+    until_stable(w, n);
+    put_ha_configmaps(w);
+    json_t *pod = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s, s:s}}}", "apiVersion", "v1",
+                            "kind", "Pod", "metadata", "name", "last-state-example-jm-0",
+                            "namespace", NS, "labels", "app", n, "component", "jobmanager", "type",
+                            "flink-native-kubernetes");
+    fake_put(&w->kube, pod);
+    json_decref(pod);
+    edit_spec(w, n, "job.upgradeMode", json_string("stateless"));
+    edit_spec(w, n, "job.parallelism", json_integer(4));
+    fo_reconcile_result res;
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+        ck_assert_str_ne(res.action, "DEPLOY");
+    }
+    ck_assert_ptr_null(owned(w, FO_CTL_DEPLOYMENT, n));
+    ck_assert_ptr_nonnull(owned(w, FO_CTL_CONFIG_MAP, leader));
+    fake_drop(&w->kube, FO_CTL_POD, NS, "last-state-example-jm-0");
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "DELETE_CLUSTER");
+    ck_assert_ptr_null(owned(w, FO_CTL_CONFIG_MAP, leader));
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "DEPLOY");
+    fake_world_free(w);
+}
+END_TEST
+
 START_TEST(suspend_then_resume)
 {
     fake_world *w = world_with("controller-application.yaml");
@@ -461,6 +495,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("upgrade");
     tcase_add_test(tc, stateless_upgrade_deletes_then_redeploys_with_a_new_job);
     tcase_add_test(tc, upgrade_waits_while_the_old_jobmanager_terminates);
+    tcase_add_test(tc, stateless_upgrade_deletes_ha_data_after_the_old_jobmanager_pods);
     tcase_add_test(tc, suspend_then_resume);
     tcase_add_test(tc, savepoint_upgrade_stops_with_savepoint_then_redeploys_from_it);
     tcase_add_test(tc, suspending_a_savepoint_job_says_suspended_when_the_stop_starts);

@@ -74,7 +74,14 @@ START_TEST(stateless_upgrade_suspends_then_deploys)
     ck_assert(s.delete_ha_data);
     in.cluster_deleting = true;
     ck_assert_str_eq(ACTION(in), "WAIT");
+    /* the HA ConfigMaps go once the Deployments are gone (a JobManager shutting down writes
+     * them), before the new cluster */
     in.cluster_present = false;
+    in.ha_maps_present = true;
+    s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "DELETE_CLUSTER");
+    ck_assert(s.delete_ha_data);
+    in.ha_maps_present = false;
     s = fo_upgrade_next(&in);
     ck_assert_str_eq(fo_upgrade_action_name(s.action), "DEPLOY");
     ck_assert_int_eq(s.mode, FO_FLINK_UPGRADE_STATELESS);
@@ -173,6 +180,7 @@ START_TEST(last_state_upgrade_goes_through_ha_data)
     ck_assert_str_eq(fo_upgrade_action_name(s.action), "DELETE_CLUSTER");
     ck_assert(!s.delete_ha_data); /* the HA data carries the state */
     in.cluster_present = false;
+    in.ha_maps_present = true; /* and stays */
     s = fo_upgrade_next(&in);
     ck_assert_str_eq(fo_upgrade_action_name(s.action), "DEPLOY");
     ck_assert_int_eq(s.mode, FO_FLINK_UPGRADE_LAST_STATE);
