@@ -157,6 +157,11 @@ fo_cluster_defaults *fo_cluster_defaults_parse(const char *yaml, size_t len, fo_
     for (int r = 0; r < 2; r++) {
         const json_t *layers[] = {shared, roles[r]};
         cd->role_templates[r] = fo_podtemplate_layer(layers, 2);
+        if (!cd->role_templates[r] && ((shared && !json_is_null(shared)) ||
+                                       (roles[r] && !json_is_null(roles[r])))) {
+            fo_err_set(err, FO_ENOMEM, "pod templates: out of memory");
+            goto fail;
+        }
     }
 
     const json_t *conf = json_object_get(doc, "flinkConfiguration");

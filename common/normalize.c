@@ -62,9 +62,11 @@ static bool own_after_change(const json_t *recorded, const json_t *reference,
  * record cannot follow (a mutating webhook after ours, an edit past it). When layering the
  * recorded own template over the layers it was written over (the cluster defaults and the
  * previous version's spec.podTemplate) gives what the record says was written, the change is
- * taken from that (own_after_change); otherwise (the record does not match) the own layer is
- * the template without what those layers give. Either way what it inherited keeps following
- * them instead of staying frozen on top. */
+ * taken from that (own_after_change); otherwise (the record does not match: the cluster
+ * defaults changed since) the own layer is what of the recorded own template is still there,
+ * with what the template has beyond the lower layers on top (a value the old defaults gave
+ * that the new ones do not stays on top). Either way what it inherited keeps following them
+ * instead of staying frozen on top. */
 static void take_out_layered(fo_own_layer *own, const char *role_key, const json_t *defaults,
                              const json_t *common, const layering *l)
 {
@@ -83,9 +85,11 @@ static void take_out_layered(fo_own_layer *own, const char *role_key, const json
     const json_t *written_layers[] = {defaults, was_common, recorded};
     json_t *written = fo_podtemplate_layer(written_layers, 3);
     json_t *smaller = NULL;
-    if (!written || !fo_own_templates_wrote(l->record, role_key, fo_json_fingerprint(written)) ||
-        !own_after_change(recorded, written, own->own, &smaller))
-        smaller = fo_podtemplate_subtract(own->own, was_lower);
+    bool by_written = written &&
+                      fo_own_templates_wrote(l->record, role_key, fo_json_fingerprint(written));
+    if (!(by_written && own_after_change(recorded, written, own->own, &smaller)) &&
+        !own_after_change(recorded, was_lower, own->own, &smaller))
+        smaller = json_incref(own->own); /* out of memory: as it is, which loses nothing */
     json_decref(written);
     json_decref(was_lower);
     json_decref(own->own);
@@ -153,6 +157,10 @@ static fo_rc layer_role(json_t *spec, const char *role_key, fo_role role, layeri
         }
     }
     fo_rc rc = FO_OK;
+    if (!kept && !effective && (defaults || common || own.own)) {
+        rc = FO_ENOMEM; /* a layer is there: the merge ran out of memory */
+        goto out;
+    }
     /* recorded whenever something lies under the own layer */
     if (l->new_record && (!fo_json_is_empty(defaults) || !fo_json_is_empty(common)) &&
         (kept || effective))

@@ -281,9 +281,11 @@ fo_rc fo_own_templates_write(json_t *obj, const json_t *record, const json_t *wa
     if (!text)
         return FO_ENOMEM;
     if (annotations_bytes(annotations) + strlen(FO_OWN_TEMPLATES_ANNOTATION) + strlen(text) >
-        ANNOTATIONS_MAX_BYTES) {
-        /* The API server would refuse the object. Without a record the role templates are
-         * their own layers again (what was layered into them stays on top). */
+            ANNOTATIONS_MAX_BYTES ||
+        fo_json_weight(record, FO_FLINK_MAX_OBJECT_WEIGHT + 1) > FO_FLINK_MAX_OBJECT_WEIGHT) {
+        /* The API server would refuse the object, or fo_own_templates_read would not build
+         * the record back. Without a record the role templates are their own layers again
+         * (what was layered into them stays on top). */
         free(text);
         if (json_is_object(annotations))
             json_object_del(annotations, FO_OWN_TEMPLATES_ANNOTATION);

@@ -694,6 +694,8 @@ static json_t *layer_into(json_t *acc, const json_t *const *layers, size_t n, fo
             continue;
         path_pop(path, 0);
         acc = merge_into(acc, layers[i], path);
+        if (!acc)
+            return NULL; /* out of memory (a layer was there): not the layers above alone */
     }
     return acc;
 }
@@ -732,6 +734,10 @@ json_t *fo_podtemplate_layer_keep(const json_t *const *layers, size_t nlayers, b
     }
     path_pop(&path, 0);
     json_t *acc = layer_into(NULL, layers, nlayers - 1, &path);
+    if (below && !acc) { /* out of memory */
+        fo_strbuf_release(&path);
+        return NULL;
+    }
     path_pop(&path, 0);
     /* the cheap answer first (asked above for one layer); where it cannot tell, merge and
      * compare */

@@ -39,7 +39,8 @@ json_t *fo_podtemplate_merge(const json_t *lower, const json_t *upper);
  * gives false. Pure; thread-safe. */
 bool fo_podtemplate_merge_keeps(const json_t *lower, const json_t *upper);
 
-/* Merge a list of layers, lowest first (NULL entries skipped). New reference or NULL. */
+/* Merge a list of layers, lowest first (NULL entries skipped). New reference; NULL when no
+ * layer is there, or when memory runs out (never a result missing a layer). */
 json_t *fo_podtemplate_layer(const json_t *const *layers, size_t nlayers);
 
 /* fo_podtemplate_layer for a caller that holds the topmost layer, layers[nlayers - 1], as its
@@ -48,7 +49,7 @@ json_t *fo_podtemplate_layer(const json_t *const *layers, size_t nlayers);
  * returns NULL, so the caller keeps its value. Exact: *top_kept is set only then, and then
  * whenever the top layer is present. The usual case is answered by fo_podtemplate_merge_keeps
  * without building the merge. Otherwise *top_kept is false and the result is returned as
- * fo_podtemplate_layer returns it. Pure; thread-safe. */
+ * fo_podtemplate_layer returns it (NULL: no layer, or out of memory). Pure; thread-safe. */
 json_t *fo_podtemplate_layer_keep(const json_t *const *layers, size_t nlayers, bool *top_kept);
 
 /* The smallest layer that does over `lower` what `upper` does: upper without the values lower

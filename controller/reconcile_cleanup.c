@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/flink_conf.h"
 #include "common/jsonutil.h"
 #include "common/kube_oversized.h"
 #include "common/log.h"
@@ -83,6 +84,20 @@ static fo_rc remove_finalizer(fo_pass *p, fo_err *err)
     return rc;
 }
 
+/* Can Flink write HA ConfigMaps for this resource: it has some, or its spec turns HA on? (A
+ * JobManager pod stuck terminating holds the deletion only then.) */
+static bool uses_ha(const fo_pass *p, const json_t *ha)
+{
+    if (json_array_size(ha) > 0)
+        return true;
+    const json_t *conf = fo_json_get(p->obj, "spec.flinkConfiguration");
+    fo_err err;
+    json_t *flat = json_is_object(conf) ? fo_flink_conf_flatten(conf, &err) : NULL;
+    bool on = flat && fo_flink_ha_enabled(flat);
+    json_decref(flat);
+    return on;
+}
+
 /* Delete what is left (owned objects and the HA ConfigMaps); count what still exists. The HA
  * ConfigMaps go only once no JobManager pod is left (or the cleanup timeout passed): a
  * JobManager still shutting down writes them, and its leader election creates the leader
@@ -97,7 +112,8 @@ static fo_rc delete_owned(fo_pass *p, bool timed_out, int *remaining, fo_err *er
     /* The HA data goes too unless the operator keeps it (--delete-ha-data=false), e.g. to
      * recreate the resource later from its last checkpoint. */
     json_t *ha = p->set->delete_ha_data ? fo_observe_ha_maps(p->env, p->ns, p->name) : json_array();
-    bool ha_waits = p->set->delete_ha_data && !timed_out && fo_observe_jobmanager_pods_left(p->env, p->ns, p->name);
+    bool ha_waits = p->set->delete_ha_data && !timed_out && uses_ha(p, ha) &&
+                    fo_observe_jobmanager_pods_left(p->env, p->ns, p->name);
     if (ha_waits)
         (*remaining)++; /* the pods, which can still write HA data */
     fo_rc first = FO_OK;
@@ -187,9 +203,12 @@ fo_rc fo_cleanup(fo_pass *p, fo_err *err)
     }
     if (remaining > 0 && knows_finalizers)
         fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_REASON_CLEANUP_FAILED,
-                         "%d owned object(s) still present after the cleanup timeout (%s); "
+                         "%d owned object(s) still present after the cleanup timeout (%s%s); "
                          "removing the finalizer anyway",
-                         remaining, drc != FO_OK ? derr.message : "still terminating");
+                         remaining, drc != FO_OK ? derr.message : "still terminating",
+                         fo_observe_jobmanager_pods_left(p->env, p->ns, p->name)
+                             ? "; a JobManager pod is still there"
+                             : "");
     if (!knows_finalizers) {
         /* The list could not be read without building the heavy object; writing one from the
          * stub would drop the others'. */

@@ -19,6 +19,7 @@
 #include "common/cluster_defaults.h"
 #include "common/jsonutil.h"
 #include "common/normalize.h"
+#include "common/own_templates.h"
 #include "common/podtemplate.h"
 #include "tests/support/testutil.h"
 #include "tests/support/testyaml.h"
@@ -521,6 +522,117 @@ START_TEST(an_edit_in_a_long_inherited_list_leaves_the_rest_following)
 }
 END_TEST
 
+/* jansson's allocations fail after `alloc_budget` of them (the test's out-of-memory). */
+static long alloc_budget;
+static void *budget_malloc(size_t n)
+{
+    return alloc_budget-- > 0 ? malloc(n) : NULL;
+}
+
+/* Out of memory at every allocation in turn while an UPDATE is layered: it fails, or gives
+ * the whole result (a NULL from the merge once read as "no template anywhere" and deleted
+ * the role's template and its record). */
+START_TEST(out_of_memory_while_layering_fails_or_gives_all)
+{
+    fo_cluster_defaults *cd = test_defaults();
+    json_t *s0 = stored_with("{\"metadata\":{\"labels\":{\"team\":\"a\"}}}",
+                             "{\"metadata\":{\"labels\":{\"x\":\"1\"}},\"spec\":{\"containers\":[{"
+                             "\"name\":\"flink-main-container\",\"env\":[{\"name\":\"A\","
+                             "\"value\":\"1\"}]}]}}",
+                             cd);
+    json_t *edited = json_deep_copy(s0);
+    json_object_set_new(fo_json_get(edited, "spec.podTemplate.metadata.labels"), "team",
+                        json_string("b"));
+    json_t *want = admit(edited, s0, cd);
+    bool finished = false;
+    for (long budget = 0; !finished && budget < 100000; budget++) {
+        json_t *obj = json_deep_copy(edited);
+        fo_err err;
+        fo_err_clear(&err);
+        alloc_budget = budget;
+        json_set_alloc_funcs(budget_malloc, free);
+        fo_rc rc = fo_normalize_admission(obj, s0, cd, false, &err);
+        finished = alloc_budget > 0;
+        json_set_alloc_funcs(malloc, free);
+        ck_assert_msg(rc != FO_OK || fo_json_equal(obj, want),
+                      "budget %ld: layered without all its layers", budget);
+        json_decref(obj);
+    }
+    ck_assert(finished);
+    json_decref(want);
+    json_decref(edited);
+    json_decref(s0);
+    fo_cluster_defaults_unref(cd);
+}
+END_TEST
+
+/* A role's own template of 8,000 env vars: a record that fo_own_templates_read would not
+ * build back is not written, and the next UPDATE changes nothing (a second pass took the
+ * unreadable record away). */
+START_TEST(a_record_too_heavy_to_read_back_is_not_written)
+{
+    fo_cluster_defaults *cd = test_defaults();
+    json_t *s0 =
+        stored_with("{\"metadata\":{\"labels\":{\"team\":\"a\"}}}",
+                    "{\"spec\":{\"containers\":[{\"name\":\"flink-main-container\"}]}}", cd);
+    json_t *grown = json_deep_copy(s0);
+    json_t *env = jm_env(grown);
+    for (int i = 0; i < 8000; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "V%d", i);
+        json_array_append_new(env, json_pack("{s:s, s:s}", "name", name, "value", "x"));
+    }
+    json_t *s1 = admit(grown, s0, cd);
+    json_t *s2 = admit(s1, s1, cd);
+    ck_assert_msg(fo_json_equal(s1, s2), "a second pass changed it");
+    json_t *record = fo_own_templates_read(s1);
+    ck_assert_msg(record || !json_object_get(fo_json_get(s1, "metadata.annotations"),
+                                             FO_OWN_TEMPLATES_ANNOTATION),
+                  "a record that cannot be read back was written");
+    json_decref(record);
+    json_decref(s2);
+    json_decref(s1);
+    json_decref(grown);
+    json_decref(s0);
+    fo_cluster_defaults_unref(cd);
+}
+END_TEST
+
+/* Another webhook changed the role's template, then the cluster defaults changed: the record
+ * no longer explains the template, yet a value the user pinned in the role equal to the
+ * inherited one stays theirs (a later spec.podTemplate change does not reach it). */
+START_TEST(a_pin_survives_another_webhooks_change_and_new_cluster_defaults)
+{
+    fo_err err;
+    const char *d1 = "podTemplate:\n  metadata:\n    labels:\n      tier: one\n";
+    const char *d2 = "podTemplate:\n  metadata:\n    labels:\n      tier: two\n";
+    fo_cluster_defaults *cd1 = fo_cluster_defaults_parse(d1, strlen(d1), &err);
+    fo_cluster_defaults *cd2 = fo_cluster_defaults_parse(d2, strlen(d2), &err);
+    ck_assert_ptr_nonnull(cd1);
+    ck_assert_ptr_nonnull(cd2);
+    json_t *s0 = stored_with("{\"metadata\":{\"labels\":{\"team\":\"a\"}}}",
+                             "{\"metadata\":{\"labels\":{\"team\":\"a\"}}}", cd1);
+    json_object_set_new(fo_json_get(s0, "spec.jobManager.podTemplate.metadata.labels"), "injected",
+                        json_string("yes")); /* another webhook */
+    json_t *edited = json_deep_copy(s0);
+    json_object_set_new(fo_json_get(edited, "spec.job"), "parallelism", json_integer(3));
+    json_t *s1 = admit(edited, s0, cd2);
+    json_t *later = json_deep_copy(s1);
+    json_object_set_new(fo_json_get(later, "spec.podTemplate.metadata.labels"), "team",
+                        json_string("b"));
+    json_t *s2 = admit(later, s1, cd2);
+    ck_assert_str_eq(fo_json_get_str(s2, "spec.jobManager.podTemplate.metadata.labels.team"), "a");
+    ck_assert_str_eq(fo_json_get_str(s2, "spec.taskManager.podTemplate.metadata.labels.team"), "b");
+    ck_assert_str_eq(fo_json_get_str(s2, "spec.jobManager.podTemplate.metadata.labels.injected"),
+                     "yes");
+    json_t *to_free[] = {s2, later, s1, edited, s0};
+    for (size_t i = 0; i < sizeof to_free / sizeof to_free[0]; i++)
+        json_decref(to_free[i]);
+    fo_cluster_defaults_unref(cd1);
+    fo_cluster_defaults_unref(cd2);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("layering_model");
@@ -532,6 +644,9 @@ int main(void)
     tcase_add_test(tc, taking_out_one_of_two_own_elements_with_one_key_leaves_the_other_once);
     tcase_add_test(tc, an_edit_among_inherited_elements_with_one_key_leaves_the_rest_following);
     tcase_add_test(tc, an_edit_in_a_long_inherited_list_leaves_the_rest_following);
+    tcase_add_test(tc, out_of_memory_while_layering_fails_or_gives_all);
+    tcase_add_test(tc, a_record_too_heavy_to_read_back_is_not_written);
+    tcase_add_test(tc, a_pin_survives_another_webhooks_change_and_new_cluster_defaults);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

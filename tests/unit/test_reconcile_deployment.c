@@ -758,6 +758,28 @@ START_TEST(deletion_removes_ha_data_after_the_jobmanager_pods)
 }
 END_TEST
 
+/* Without HA (no HA ConfigMaps, the spec does not turn it on) a JobManager pod stuck
+ * terminating (a lost node) does not hold the deletion: nothing it writes outlives it. */
+START_TEST(deletion_without_ha_does_not_wait_for_the_jobmanager_pods)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    until_stable(w, n);
+    json_t *pod = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s, s:s}}}", "apiVersion", "v1",
+                            "kind", "Pod", "metadata", "name", "basic-example-jm-0", "namespace",
+                            NS, "labels", "app", n, "component", "jobmanager", "type",
+                            "flink-native-kubernetes");
+    fake_put(&w->kube, pod);
+    json_decref(pod);
+    delete_fd(w, n);
+    for (int i = 0; i < 3 && fd(w, n); i++)
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_ptr_null(fd(w, n));
+    ck_assert_int_eq(fake_events_count(&w->events, "CleanupFailed"), 0);
+    fake_world_free(w);
+}
+END_TEST
+
 START_TEST(deleted_resource_is_forgotten)
 {
     fake_world *w = fake_world_new();
@@ -820,6 +842,7 @@ static Suite *suite(void)
     tcase_add_test(tc, deletion_removes_the_finalizer_after_the_cleanup_timeout);
     tcase_add_test(tc, deletion_removes_ha_data_unless_told_to_keep_it);
     tcase_add_test(tc, deletion_removes_ha_data_after_the_jobmanager_pods);
+    tcase_add_test(tc, deletion_without_ha_does_not_wait_for_the_jobmanager_pods);
     tcase_add_test(tc, deleted_resource_is_forgotten);
     tcase_add_test(tc, stale_status_write_fails_and_is_retried);
     suite_add_tcase(s, tc);
