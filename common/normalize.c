@@ -42,12 +42,18 @@ typedef struct layering {
  * out of the user's own layer (an inherited value they had overridden shows again), what the
  * role inherits keeps following its layers (a merge patch of the change would have made a
  * changed list the role's own whole, frozen), and a value the user pinned equal to an
- * inherited one stays theirs. False when out of memory (*own untouched). */
+ * inherited one stays theirs. False (*own untouched) when out of memory, or when the change
+ * cannot be told member by member (the subtraction gives the template whole: the caller's
+ * other way freezes less). */
 static bool own_after_change(const json_t *recorded, const json_t *reference,
                              const json_t *current, json_t **own)
 {
-    json_t *kept = fo_podtemplate_held(recorded, current);
     json_t *since = fo_podtemplate_subtract(current, reference);
+    if (since == current) {
+        json_decref(since);
+        return false;
+    }
+    json_t *kept = fo_podtemplate_held(recorded, current);
     json_t *out = since ? fo_podtemplate_merge(kept, since) : json_incref(kept);
     bool lost = since && !out;
     json_decref(since);
@@ -89,7 +95,7 @@ static void take_out_layered(fo_own_layer *own, const char *role_key, const json
                       fo_own_templates_wrote(l->record, role_key, fo_json_fingerprint(written));
     if (!(by_written && own_after_change(recorded, written, own->own, &smaller)) &&
         !own_after_change(recorded, was_lower, own->own, &smaller))
-        smaller = json_incref(own->own); /* out of memory: as it is, which loses nothing */
+        smaller = json_incref(own->own); /* as it is, which loses nothing */
     json_decref(written);
     json_decref(was_lower);
     json_decref(own->own);
@@ -109,7 +115,7 @@ static void put_edit_on(fo_own_layer *own, const char *role_key, const json_t *c
     json_t *exact = NULL;
     if (!before || !current || !fo_own_templates_entry(l->record, role_key, &recorded) ||
         !own_after_change(recorded, before, current, &exact))
-        return; /* out of memory: the merge patch's result stays */
+        return; /* the merge patch's result stays */
     json_decref(own->own);
     own->own = exact;
 }

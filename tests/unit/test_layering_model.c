@@ -633,6 +633,50 @@ START_TEST(a_pin_survives_another_webhooks_change_and_new_cluster_defaults)
 }
 END_TEST
 
+/* An edit the member-by-member way cannot tell (a port given a name an inherited port has:
+ * the merge renames around it, so no smaller layer does the same) falls back to the merge
+ * patch, which makes the changed list (the containers) the role's own, no more: a later
+ * label of spec.podTemplate reaches the role (the whole template became the role's own,
+ * frozen). */
+START_TEST(an_edit_that_cannot_be_told_member_by_member_freezes_no_more_than_its_list)
+{
+    fo_cluster_defaults *cd = test_defaults();
+    json_t *s0 = stored_with("{\"metadata\":{\"labels\":{\"team\":\"a\"}},\"spec\":{"
+                             "\"containers\":[{\"name\":\"flink-main-container\",\"image\":"
+                             "\"img:1\",\"ports\":[{\"containerPort\":80,\"name\":\"web\"}]}]}}",
+                             "{\"metadata\":{\"labels\":{\"x\":\"1\"}}}", cd);
+    json_t *edited = json_deep_copy(s0);
+    json_t *main =
+        json_array_get(fo_json_get(edited, "spec.jobManager.podTemplate.spec.containers"), 0);
+    json_array_append_new(json_object_get(main, "ports"),
+                          json_pack("{s:i, s:s}", "containerPort", 81, "name", "web"));
+    json_t *s1 = admit(edited, s0, cd);
+    json_t *renamed = json_deep_copy(s1);
+    main = json_array_get(fo_json_get(renamed, "spec.jobManager.podTemplate.spec.containers"), 0);
+    size_t i;
+    json_t *port;
+    json_array_foreach(json_object_get(main, "ports"), i, port)
+    {
+        json_int_t n = json_integer_value(json_object_get(port, "containerPort"));
+        if (n == 81)
+            json_object_set_new(port, "name", json_string("metrics"));
+    }
+    json_t *s2 = admit(renamed, s1, cd);
+    json_t *later = json_deep_copy(s2);
+    json_object_set_new(fo_json_get(later, "spec.podTemplate.metadata.labels"), "team",
+                        json_string("b"));
+    json_object_set_new(json_array_get(fo_json_get(later, "spec.podTemplate.spec.containers"), 0),
+                        "image", json_string("img:2"));
+    json_t *s3 = admit(later, s2, cd);
+    ck_assert_str_eq(fo_json_get_str(s3, "spec.jobManager.podTemplate.metadata.labels.team"), "b");
+    ck_assert_str_eq(fo_json_get_str(s3, "spec.taskManager.podTemplate.metadata.labels.team"), "b");
+    json_t *to_free[] = {s3, later, s2, renamed, s1, edited, s0};
+    for (size_t k = 0; k < sizeof to_free / sizeof to_free[0]; k++)
+        json_decref(to_free[k]);
+    fo_cluster_defaults_unref(cd);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("layering_model");
@@ -645,6 +689,7 @@ int main(void)
     tcase_add_test(tc, an_edit_among_inherited_elements_with_one_key_leaves_the_rest_following);
     tcase_add_test(tc, an_edit_in_a_long_inherited_list_leaves_the_rest_following);
     tcase_add_test(tc, out_of_memory_while_layering_fails_or_gives_all);
+    tcase_add_test(tc, an_edit_that_cannot_be_told_member_by_member_freezes_no_more_than_its_list);
     tcase_add_test(tc, a_record_too_heavy_to_read_back_is_not_written);
     tcase_add_test(tc, a_pin_survives_another_webhooks_change_and_new_cluster_defaults);
     suite_add_tcase(s, tc);
