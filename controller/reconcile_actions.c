@@ -134,7 +134,7 @@ fo_rc fo_act_delete_cluster(fo_pass *p, bool delete_ha, int *sent, fo_err *err)
         if (still)
             return FO_OK;
     }
-    if (fo_observe_jobmanager_pods_left(p->env, p->ns, p->name))
+    if (!fo_act_teardown_overdue(p) && fo_observe_jobmanager_pods_left(p->env, p->ns, p->name))
         return FO_OK;
     json_t *maps = fo_observe_ha_maps(p->env, p->ns, p->name);
     size_t i;
@@ -145,7 +145,25 @@ fo_rc fo_act_delete_cluster(fo_pass *p, bool delete_ha, int *sent, fo_err *err)
             rc = delete_one(p, FO_CTL_CONFIG_MAP, cm, NULL, sent, err);
     }
     json_decref(maps);
+    if (rc != FO_OK) {
+        /* Said (the pass goes on to record it) and tried again on the next pass, until the
+         * cleanup timeout since the intent (controller/upgrade.c teardown). */
+        fo_log_warn("cannot delete Flink's HA ConfigMaps: %s", err->message);
+        fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_REASON_CLEANUP_FAILED,
+                         "Flink's HA ConfigMaps could not be deleted: %s", err->message);
+        fo_err_clear(err);
+        rc = FO_OK;
+    }
     return rc;
+}
+
+bool fo_act_teardown_overdue(const fo_pass *p)
+{
+    int64_t since = 0;
+    return fo_flink_recon_state_parse(fo_json_get_str(p->st, "reconciliationStatus.state")) ==
+               FO_RECON_UPGRADING &&
+           fo_json_get_int(p->st, "reconciliationStatus.reconciliationTimestamp", &since) &&
+           p->now_ms - since >= p->set->cleanup_timeout_ms;
 }
 
 /* ---- deploy --------------------------------------------------------------------------------- */

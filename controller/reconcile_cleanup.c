@@ -90,11 +90,19 @@ static bool uses_ha(const fo_pass *p, const json_t *ha)
 {
     if (json_array_size(ha) > 0)
         return true;
-    const json_t *conf = fo_json_get(p->obj, "spec.flinkConfiguration");
-    fo_err err;
-    json_t *flat = json_is_object(conf) ? fo_flink_conf_flatten(conf, &err) : NULL;
-    bool on = flat && fo_flink_ha_enabled(flat);
-    json_decref(flat);
+    /* the resource's configuration over the cluster defaults' */
+    const json_t *confs[] = {fo_cluster_defaults_flink_config(p->cd),
+                             fo_json_get(p->obj, "spec.flinkConfiguration")};
+    json_t *all = json_object();
+    for (int i = 0; all && i < 2; i++) {
+        fo_err err;
+        json_t *flat = json_is_object(confs[i]) ? fo_flink_conf_flatten(confs[i], &err) : NULL;
+        if (flat)
+            json_object_update(all, flat);
+        json_decref(flat);
+    }
+    bool on = !all || fo_flink_ha_enabled(all); /* out of memory: wait, which is safe */
+    json_decref(all);
     return on;
 }
 

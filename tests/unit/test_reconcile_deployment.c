@@ -780,6 +780,39 @@ START_TEST(deletion_without_ha_does_not_wait_for_the_jobmanager_pods)
 }
 END_TEST
 
+/* HA turned on by the cluster defaults alone, no HA ConfigMap written yet: the deletion waits
+ * for the JobManager pod all the same (its leader election would write the leader map). */
+START_TEST(deletion_with_ha_from_the_cluster_defaults_waits_for_the_jobmanager_pods)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    static const char ha[] = "flinkConfiguration:\n  high-availability.type: kubernetes\n"
+                             "  high-availability.storageDir: s3://bucket/ha\n";
+    fo_err err;
+    fo_cluster_defaults *cd = fo_cluster_defaults_parse(ha, sizeof ha - 1, &err);
+    ck_assert_ptr_nonnull(cd);
+    w->env.defaults = given_defaults;
+    w->env.defaults_ctx = cd;
+    until_stable(w, n);
+    json_t *pod = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s, s:s}}}", "apiVersion", "v1",
+                            "kind", "Pod", "metadata", "name", "basic-example-jm-0", "namespace",
+                            NS, "labels", "app", n, "component", "jobmanager", "type",
+                            "flink-native-kubernetes");
+    fake_put(&w->kube, pod);
+    json_decref(pod);
+    delete_fd(w, n);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_ptr_nonnull(fd(w, n));
+    fake_drop(&w->kube, FO_CTL_POD, NS, "basic-example-jm-0");
+    for (int i = 0; i < 3 && fd(w, n); i++)
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_ptr_null(fd(w, n));
+    fake_world_free(w);
+    fo_cluster_defaults_unref(cd);
+}
+END_TEST
+
 START_TEST(deleted_resource_is_forgotten)
 {
     fake_world *w = fake_world_new();
@@ -843,6 +876,7 @@ static Suite *suite(void)
     tcase_add_test(tc, deletion_removes_ha_data_unless_told_to_keep_it);
     tcase_add_test(tc, deletion_removes_ha_data_after_the_jobmanager_pods);
     tcase_add_test(tc, deletion_without_ha_does_not_wait_for_the_jobmanager_pods);
+    tcase_add_test(tc, deletion_with_ha_from_the_cluster_defaults_waits_for_the_jobmanager_pods);
     tcase_add_test(tc, deleted_resource_is_forgotten);
     tcase_add_test(tc, stale_status_write_fails_and_is_retried);
     suite_add_tcase(s, tc);

@@ -133,6 +133,69 @@ START_TEST(stateless_upgrade_deletes_ha_data_after_the_old_jobmanager_pods)
 }
 END_TEST
 
+/* An HA ConfigMap held by a finalizer (a backup tool) is being deleted already: the upgrade
+ * does not wait for it (it waited for ever). */
+START_TEST(an_ha_map_being_deleted_does_not_hold_the_upgrade)
+{
+    fake_world *w = world_with("controller-application-last-state.yaml");
+    const char *n = "last-state-example";
+    until_stable(w, n);
+    put_ha_configmaps(w);
+    fo_json_set_path(owned(w, FO_CTL_CONFIG_MAP, "last-state-example-cluster-config-map"),
+                     "metadata.finalizers", json_pack("[s]", "example.com/backup"));
+    edit_spec(w, n, "job.upgradeMode", json_string("stateless"));
+    edit_spec(w, n, "job.parallelism", json_integer(4));
+    fo_reconcile_result res = {0};
+    for (int i = 0; i < 4 && !(res.action && strcmp(res.action, "DEPLOY") == 0); i++)
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "DEPLOY");
+    fake_world_free(w);
+}
+END_TEST
+
+/* HA ConfigMaps whose deletion is refused (RBAC), or a JobManager pod nothing removes: the
+ * upgrade says why (Warning CleanupFailed) and goes on once the cleanup timeout has passed
+ * since its intent. */
+START_TEST(an_upgrade_stops_waiting_for_ha_data_after_the_cleanup_timeout)
+{
+    for (int orphan = 0; orphan < 2; orphan++) {
+        fake_world *w = world_with("controller-application-last-state.yaml");
+        const char *n = "last-state-example";
+        until_stable(w, n);
+        put_ha_configmaps(w);
+        json_t *pod = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s, s:s}}}", "apiVersion",
+                                "v1", "kind", "Pod", "metadata", "name", "jm-0", "namespace", NS,
+                                "labels", "app", n, "component", "jobmanager", "type",
+                                "flink-native-kubernetes");
+        fake_put(&w->kube, pod);
+        json_decref(pod);
+        edit_spec(w, n, "job.upgradeMode", json_string("stateless"));
+        edit_spec(w, n, "job.parallelism", json_integer(4));
+        fo_reconcile_result res;
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+        ck_assert_str_eq(res.action, "SUSPEND");
+        if (!orphan) /* the pod goes; the maps' deletion is refused from now on */
+            fake_drop(&w->kube, FO_CTL_POD, NS, "jm-0");
+        for (int i = 0; i < 3; i++) {
+            if (!orphan)
+                w->kube.fail_next = FO_EFORBIDDEN;
+            pass(w, n, &res);
+            ck_assert_str_eq(res.action, "DELETE_CLUSTER");
+        }
+        if (!orphan)
+            ck_assert_int_ge(fake_events_count(&w->events, "CleanupFailed"), 1);
+        fo_clock_fake_advance(w->clock, w->settings.cleanup_timeout_ms);
+        for (int i = 0; i < 3 && strcmp(res.action, "DEPLOY") != 0; i++) {
+            if (!orphan)
+                w->kube.fail_next = FO_EFORBIDDEN;
+            pass(w, n, &res);
+        }
+        ck_assert_msg(!strcmp(res.action, "DEPLOY"), "case %d: %s", orphan, res.action);
+        fake_world_free(w);
+    }
+}
+END_TEST
+
 START_TEST(suspend_then_resume)
 {
     fake_world *w = world_with("controller-application.yaml");
@@ -496,6 +559,8 @@ static Suite *suite(void)
     tcase_add_test(tc, stateless_upgrade_deletes_then_redeploys_with_a_new_job);
     tcase_add_test(tc, upgrade_waits_while_the_old_jobmanager_terminates);
     tcase_add_test(tc, stateless_upgrade_deletes_ha_data_after_the_old_jobmanager_pods);
+    tcase_add_test(tc, an_ha_map_being_deleted_does_not_hold_the_upgrade);
+    tcase_add_test(tc, an_upgrade_stops_waiting_for_ha_data_after_the_cleanup_timeout);
     tcase_add_test(tc, suspend_then_resume);
     tcase_add_test(tc, savepoint_upgrade_stops_with_savepoint_then_redeploys_from_it);
     tcase_add_test(tc, suspending_a_savepoint_job_says_suspended_when_the_stop_starts);
