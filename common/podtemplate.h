@@ -57,8 +57,9 @@ json_t *fo_podtemplate_layer_keep(const json_t *const *layers, size_t nlayers, b
  * with a key matched with the k-th of lower with it, as the merge pairs them; one left out
  * before a later one with its key that stays keeps its place by its keys), union-list
  * elements lower holds; the keys of a matched element stay, a matched volume or resource
- * claim (retainKeys) and atomic lists stay whole). Linear in the size of both. NULL therefore also answers "does lower
- * already hold all of upper?", whatever the order of its lists and upper's null members.
+ * claim (retainKeys) and atomic lists stay whole). Linear in the size of both. NULL
+ * therefore also answers "does lower already hold all of upper?", whatever the order of its
+ * lists and upper's null members.
  * Checked: fo_podtemplate_merge(lower, result) equals fo_podtemplate_merge(lower, upper),
  * else upper itself is returned. New reference (it may share parts of upper: do not
  * change it); NULL when nothing is left (lower has all of upper) or upper is absent. For a
