@@ -190,13 +190,19 @@ json_t *fo_observe_ha_maps(const fo_ctl_env *env, const char *ns, const char *na
     return maps;
 }
 
-bool fo_observe_jobmanager_pods_left(const fo_ctl_env *env, const char *ns, const char *name)
+json_t *fo_observe_jobmanager_pods(const fo_ctl_env *env, const char *ns, const char *name)
 {
     json_t *labels = json_pack("{s:s, s:s}", "app", name, "component", "jobmanager");
     json_t *pods = labels ? env->kube.cached_list(env->kube.ctx, FO_CTL_POD, ns, labels) : NULL;
-    bool left = json_array_size(pods) > 0;
-    json_decref(pods);
     json_decref(labels);
+    return pods;
+}
+
+bool fo_observe_jobmanager_pods_left(const fo_ctl_env *env, const char *ns, const char *name)
+{
+    json_t *pods = fo_observe_jobmanager_pods(env, ns, name);
+    bool left = !pods || json_array_size(pods) > 0; /* out of memory: as if one were */
+    json_decref(pods);
     return left;
 }
 

@@ -72,9 +72,12 @@ const fo_flink_job *fo_observe_pick_job(const fo_flink_jobs *jobs, const char *j
  * snapshots (never modify them). */
 json_t *fo_observe_ha_maps(const fo_ctl_env *env, const char *ns, const char *name);
 
-/* Is a JobManager pod of the cluster `name` in ns (labels app=<name>, component=jobmanager)
- * still in the cache, running or terminating? While one is, Flink may write its HA
- * ConfigMaps. */
+/* The JobManager pods of the cluster `name` in ns (labels app=<name>, component=jobmanager)
+ * in the cache, running or terminating: a new array of shared snapshots, NULL when out of
+ * memory. While one is there, Flink may write its HA ConfigMaps. */
+json_t *fo_observe_jobmanager_pods(const fo_ctl_env *env, const char *ns, const char *name);
+
+/* Is one of them still there? */
 bool fo_observe_jobmanager_pods_left(const fo_ctl_env *env, const char *ns, const char *name);
 
 

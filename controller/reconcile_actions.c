@@ -108,6 +108,83 @@ static fo_rc delete_one(fo_pass *p, fo_ctl_kind kind, const json_t *live, const 
     return rc;
 }
 
+/* Something that keeps the teardown waiting for the HA ConfigMaps and that nothing may
+ * resolve: reported in status.error (a Warning when it is new), the wait goes on. */
+static void report_held(fo_pass *p, const char *fmt, const char *name, const char *detail)
+{
+    fo_pass_fail(p, FO_ERROR_RECONCILIATION, "HADataHeld", fmt, name, detail);
+    fo_act_warn_once(p, FO_REASON_CLEANUP_FAILED);
+}
+
+/* Has an object been terminating for longer than the cleanup timeout? */
+static bool terminating_long(const fo_pass *p, const json_t *obj)
+{
+    int64_t since = 0;
+    const char *ts = fo_json_get_str(obj, "metadata.deletionTimestamp");
+    return ts && fo_clock_parse_rfc3339(ts, &since) &&
+           p->now_ms - since >= p->set->cleanup_timeout_ms;
+}
+
+/* The HA ConfigMaps go once the cluster is gone: its Deployments, then its JobManager pods (a
+ * JobManager shutting down writes them, and its leader election creates the leader map again
+ * when it is missing). The teardown comes back for them until they are gone
+ * (controller/upgrade.c); what holds them for long is reported. */
+static fo_rc delete_ha_maps(fo_pass *p, const char *const names[2], int *sent)
+{
+    for (int i = 0; i < 2; i++) {
+        json_t *live = p->env->kube.cached(p->env->kube.ctx, FO_CTL_DEPLOYMENT, p->ns, names[i]);
+        bool still = live && fo_apply_owned_by(live, p->uid);
+        json_decref(live);
+        if (still)
+            return FO_OK;
+    }
+    json_t *pods = fo_observe_jobmanager_pods(p->env, p->ns, p->name);
+    if (!pods)
+        return FO_OK; /* out of memory: the next pass looks again */
+    size_t i;
+    json_t *o;
+    json_array_foreach(pods, i, o)
+    {
+        const char *pod = fo_json_get_str(o, "metadata.name");
+        if (!fo_json_get(o, "metadata.ownerReferences") &&
+            !fo_json_get(o, "metadata.deletionTimestamp"))
+            report_held(p,
+                        "JobManager pod %s belongs to nothing that removes it%s: Flink's HA "
+                        "ConfigMaps are deleted once it is gone (kubectl delete pod)",
+                        pod, "");
+        else if (terminating_long(p, o))
+            report_held(p,
+                        "JobManager pod %s is still terminating%s: Flink's HA ConfigMaps are "
+                        "deleted once it is gone (is its node lost? kubectl delete pod --force)",
+                        pod, " after the cleanup timeout");
+    }
+    size_t left = json_array_size(pods);
+    json_decref(pods);
+    if (left)
+        return FO_OK;
+    json_t *maps = fo_observe_ha_maps(p->env, p->ns, p->name);
+    json_array_foreach(maps, i, o)
+    {
+        const char *map = fo_json_get_str(o, "metadata.name");
+        if (terminating_long(p, o)) {
+            char *fins = fo_json_dumps_compact(fo_json_get(o, "metadata.finalizers"));
+            report_held(p, "ConfigMap %s is held by finalizers %s: the upgrade waits for it",
+                        map, fins ? fins : "");
+            free(fins);
+            continue;
+        }
+        fo_err e;
+        fo_err_clear(&e);
+        if (delete_one(p, FO_CTL_CONFIG_MAP, o, NULL, sent, &e) != FO_OK) {
+            fo_log_warn("cannot delete ConfigMap %s: %s", map, e.message);
+            report_held(p, "ConfigMap %s (Flink's HA data) cannot be deleted: %s", map,
+                        e.message);
+        }
+    }
+    json_decref(maps);
+    return FO_OK;
+}
+
 fo_rc fo_act_delete_cluster(fo_pass *p, bool delete_ha, int *sent, fo_err *err)
 {
     *sent = 0;
@@ -124,46 +201,7 @@ fo_rc fo_act_delete_cluster(fo_pass *p, bool delete_ha, int *sent, fo_err *err)
     }
     if (rc != FO_OK || !delete_ha)
         return rc;
-    /* The HA ConfigMaps go once the cluster is gone (a JobManager shutting down writes them,
-     * and its leader election creates the leader map again when it is missing): the teardown
-     * comes back for them (controller/upgrade.c). */
-    for (int i = 0; i < 2; i++) {
-        json_t *live = p->env->kube.cached(p->env->kube.ctx, FO_CTL_DEPLOYMENT, p->ns, names[i]);
-        bool still = live && fo_apply_owned_by(live, p->uid);
-        json_decref(live);
-        if (still)
-            return FO_OK;
-    }
-    if (!fo_act_teardown_overdue(p) && fo_observe_jobmanager_pods_left(p->env, p->ns, p->name))
-        return FO_OK;
-    json_t *maps = fo_observe_ha_maps(p->env, p->ns, p->name);
-    size_t i;
-    json_t *cm;
-    json_array_foreach(maps, i, cm)
-    {
-        if (rc == FO_OK)
-            rc = delete_one(p, FO_CTL_CONFIG_MAP, cm, NULL, sent, err);
-    }
-    json_decref(maps);
-    if (rc != FO_OK) {
-        /* Said (the pass goes on to record it) and tried again on the next pass, until the
-         * cleanup timeout since the intent (controller/upgrade.c teardown). */
-        fo_log_warn("cannot delete Flink's HA ConfigMaps: %s", err->message);
-        fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_REASON_CLEANUP_FAILED,
-                         "Flink's HA ConfigMaps could not be deleted: %s", err->message);
-        fo_err_clear(err);
-        rc = FO_OK;
-    }
-    return rc;
-}
-
-bool fo_act_teardown_overdue(const fo_pass *p)
-{
-    int64_t since = 0;
-    return fo_flink_recon_state_parse(fo_json_get_str(p->st, "reconciliationStatus.state")) ==
-               FO_RECON_UPGRADING &&
-           fo_json_get_int(p->st, "reconciliationStatus.reconciliationTimestamp", &since) &&
-           p->now_ms - since >= p->set->cleanup_timeout_ms;
+    return delete_ha_maps(p, names, sent);
 }
 
 /* ---- deploy --------------------------------------------------------------------------------- */

@@ -251,13 +251,7 @@ out:
 static void observe_ha_maps(fo_pass *p, fo_upgrade_input *in, bool metadata)
 {
     json_t *maps = fo_observe_ha_maps(p->env, p->ns, p->name);
-    size_t i;
-    json_t *cm;
-    json_array_foreach(maps, i, cm)
-    {
-        /* one being deleted already (a finalizer may hold it) needs nothing more */
-        in->ha_maps_present = in->ha_maps_present || !fo_json_get(cm, "metadata.deletionTimestamp");
-    }
+    in->ha_maps_present = json_array_size(maps) > 0;
     in->ha_job_map = metadata && fo_flink_ha_metadata_available(maps, false);
     in->ha_metadata = in->ha_job_map && fo_flink_ha_metadata_available(maps, true);
     json_decref(maps);
@@ -288,7 +282,6 @@ static void fill_input(fo_pass *p, const json_t *conf, fo_upgrade_input *in)
     in->savepoint_path_known = fo_json_get_str(p->st, "jobStatus.upgradeSavepointPath") != NULL;
     in->savepoint_dir = conf && fo_build_savepoint_dir(conf) != NULL;
     in->ha_enabled = conf && fo_flink_ha_enabled(conf);
-    in->teardown_overdue = fo_act_teardown_overdue(p);
     /* Scanning the HA ConfigMaps costs a cache walk: only when a decision can need it. */
     bool last_state = in->last_mode == FO_FLINK_UPGRADE_LAST_STATE ||
                       in->want_mode == FO_FLINK_UPGRADE_LAST_STATE;

@@ -129,10 +129,6 @@ fo_rc fo_act_await_savepoint(fo_pass *p);
  * says how many deletes were sent. The first failing delete is returned. */
 fo_rc fo_act_delete_cluster(fo_pass *p, bool delete_ha, int *sent, fo_err *err);
 
-/* In an upgrade or suspension (reconciliation UPGRADING), has the cleanup timeout passed since
- * its intent was recorded? The teardown then stops waiting for the HA ConfigMaps to go. */
-bool fo_act_teardown_overdue(const fo_pass *p);
-
 /* Cancel the job through Flink's REST API, best effort (errors are logged). */
 void fo_act_cancel_job(fo_pass *p);
 

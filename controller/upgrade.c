@@ -35,12 +35,12 @@ static fo_upgrade_step refuse(const char *reason)
 
 /* Tear down what is there, or say it is gone (action NOTHING). The HA ConfigMaps (when they
  * go) go last, once the cluster's Deployments are gone: a JobManager still shutting down
- * writes them, and its leader election creates the leader map again when it is missing. Past
- * the cleanup timeout they are not waited for any more (a delete refused, a JobManager pod
- * nothing removes): the new cluster does not need them gone. */
+ * writes them, and its leader election creates the leader map again when it is missing. They
+ * are waited for until they are gone: a checkpoint map left behind could be restored from by
+ * a new cluster with the same job id (what holds them is reported in status.error). */
 static fo_upgrade_step teardown(const fo_upgrade_input *in, bool delete_ha)
 {
-    if (!in->cluster_present && delete_ha && in->ha_maps_present && !in->teardown_overdue) {
+    if (!in->cluster_present && delete_ha && in->ha_maps_present) {
         fo_upgrade_step s = {.action = FO_UP_DELETE_CLUSTER, .delete_ha_data = true};
         return s;
     }

@@ -84,8 +84,7 @@ typedef struct fo_upgrade_input {
     bool ha_enabled;              /* high availability configured */
     bool ha_metadata;             /* HA ConfigMaps with a checkpoint exist */
     bool ha_job_map;              /* the job's HA ConfigMap exists, checkpoint or not */
-    bool ha_maps_present;         /* an HA ConfigMap of the cluster exists, not being deleted */
-    bool teardown_overdue;        /* the cleanup timeout passed since the suspension intent */
+    bool ha_maps_present;         /* an HA ConfigMap of the cluster exists (or is being deleted) */
     bool flink_version_changed;   /* spec.flinkVersion differs from the recorded one */
     bool can_stop_with_savepoint; /* capability of this build */
     bool can_last_state;          /* capability of this build */
