@@ -2,6 +2,7 @@
  * (deleting a cluster, stopping a job with a savepoint, creating a cluster for a new spec)
  * first writes its intent to status and acts only once that write succeeded, so a controller
  * killed at any instant resumes from status. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,11 +109,36 @@ static fo_rc delete_one(fo_pass *p, fo_ctl_kind kind, const json_t *live, const 
     return rc;
 }
 
-/* Something that keeps the teardown waiting for the HA ConfigMaps and that nothing may
- * resolve: reported in status.error (a Warning when it is new), the wait goes on. */
-static void report_held(fo_pass *p, const char *fmt, const char *name, const char *detail)
+/* What keeps a teardown waiting that nothing may resolve. The report is the first cause in
+ * text order with how many there are, so that it (and its one Warning) stays the same from
+ * pass to pass whatever order the cache lists them in. */
+typedef struct holds {
+    char first[512];
+    int count;
+} holds;
+
+static void hold(holds *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void hold(holds *h, const char *fmt, ...)
 {
-    fo_pass_fail(p, FO_ERROR_RECONCILIATION, "HADataHeld", fmt, name, detail);
+    char text[sizeof h->first];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    if (!h->count++ || strcmp(text, h->first) < 0)
+        memcpy(h->first, text, sizeof text);
+}
+
+/* In status.error (a Warning when it is new); the wait goes on. */
+static void report_holds(fo_pass *p, const holds *h)
+{
+    if (!h->count)
+        return;
+    if (h->count > 1)
+        fo_pass_fail(p, FO_ERROR_RECONCILIATION, "TeardownHeld", "%s (and %d more)", h->first,
+                     h->count - 1);
+    else
+        fo_pass_fail(p, FO_ERROR_RECONCILIATION, "TeardownHeld", "%s", h->first);
     fo_act_warn_once(p, FO_REASON_CLEANUP_FAILED);
 }
 
@@ -141,6 +167,7 @@ static fo_rc delete_ha_maps(fo_pass *p, const char *const names[2], int *sent)
     json_t *pods = fo_observe_jobmanager_pods(p->env, p->ns, p->name);
     if (!pods)
         return FO_OK; /* out of memory: the next pass looks again */
+    holds h = {.count = 0};
     size_t i;
     json_t *o;
     json_array_foreach(pods, i, o)
@@ -148,28 +175,31 @@ static fo_rc delete_ha_maps(fo_pass *p, const char *const names[2], int *sent)
         const char *pod = fo_json_get_str(o, "metadata.name");
         if (!fo_json_get(o, "metadata.ownerReferences") &&
             !fo_json_get(o, "metadata.deletionTimestamp"))
-            report_held(p,
-                        "JobManager pod %s belongs to nothing that removes it%s: Flink's HA "
-                        "ConfigMaps are deleted once it is gone (kubectl delete pod)",
-                        pod, "");
+            hold(&h,
+                 "JobManager pod %s belongs to nothing that removes it: Flink's HA ConfigMaps "
+                 "are deleted once it is gone (kubectl delete pod)",
+                 pod);
         else if (terminating_long(p, o))
-            report_held(p,
-                        "JobManager pod %s is still terminating%s: Flink's HA ConfigMaps are "
-                        "deleted once it is gone (is its node lost? kubectl delete pod --force)",
-                        pod, " after the cleanup timeout");
+            hold(&h,
+                 "JobManager pod %s is still terminating after the cleanup timeout: Flink's HA "
+                 "ConfigMaps are deleted once it is gone (is its node lost? kubectl delete pod "
+                 "--force)",
+                 pod);
     }
     size_t left = json_array_size(pods);
     json_decref(pods);
-    if (left)
+    if (left) {
+        report_holds(p, &h);
         return FO_OK;
+    }
     json_t *maps = fo_observe_ha_maps(p->env, p->ns, p->name);
     json_array_foreach(maps, i, o)
     {
         const char *map = fo_json_get_str(o, "metadata.name");
         if (terminating_long(p, o)) {
             char *fins = fo_json_dumps_compact(fo_json_get(o, "metadata.finalizers"));
-            report_held(p, "ConfigMap %s is held by finalizers %s: the upgrade waits for it",
-                        map, fins ? fins : "");
+            hold(&h, "ConfigMap %s is held by finalizers %s: the upgrade waits for it", map,
+                 fins ? fins : "");
             free(fins);
             continue;
         }
@@ -177,12 +207,33 @@ static fo_rc delete_ha_maps(fo_pass *p, const char *const names[2], int *sent)
         fo_err_clear(&e);
         if (delete_one(p, FO_CTL_CONFIG_MAP, o, NULL, sent, &e) != FO_OK) {
             fo_log_warn("cannot delete ConfigMap %s: %s", map, e.message);
-            report_held(p, "ConfigMap %s (Flink's HA data) cannot be deleted: %s", map,
-                        e.message);
+            hold(&h, "ConfigMap %s (Flink's HA data) cannot be deleted: %s", map, e.message);
         }
     }
     json_decref(maps);
+    report_holds(p, &h);
     return FO_OK;
+}
+
+/* The teardown waits for the cluster's Deployments to be deleted (Foreground: until their
+ * pods are gone). One terminating past the cleanup timeout is reported: a pod of it does not
+ * go (a lost node). */
+void fo_act_report_slow_teardown(fo_pass *p)
+{
+    char tm_name[300];
+    fo_flink_tm_deployment_name(p->name, tm_name, sizeof tm_name);
+    const char *names[2] = {p->name, tm_name};
+    holds h = {.count = 0};
+    for (int i = 0; i < 2; i++) {
+        json_t *live = p->env->kube.cached(p->env->kube.ctx, FO_CTL_DEPLOYMENT, p->ns, names[i]);
+        if (live && fo_apply_owned_by(live, p->uid) && terminating_long(p, live))
+            hold(&h,
+                 "Deployment %s is still being deleted after the cleanup timeout: a pod of it "
+                 "does not go (is its node lost? kubectl delete pod --force)",
+                 names[i]);
+        json_decref(live);
+    }
+    report_holds(p, &h);
 }
 
 fo_rc fo_act_delete_cluster(fo_pass *p, bool delete_ha, int *sent, fo_err *err)
@@ -517,6 +568,7 @@ fo_rc fo_act(fo_pass *p, const fo_upgrade_step *s, const fo_upgrade_input *in, f
         fo_pass_requeue(p, p->set->progress_interval_ms);
         return fo_act_delete_cluster(p, s->delete_ha_data, &sent, err);
     case FO_UP_WAIT:
+        fo_act_report_slow_teardown(p);
         fo_pass_requeue(p, p->set->progress_interval_ms);
         return FO_OK;
     case FO_UP_MARK_SUSPENDED:

@@ -129,6 +129,10 @@ fo_rc fo_act_await_savepoint(fo_pass *p);
  * says how many deletes were sent. The first failing delete is returned. */
 fo_rc fo_act_delete_cluster(fo_pass *p, bool delete_ha, int *sent, fo_err *err);
 
+/* While a teardown waits for the cluster's Deployments: report one still being deleted past
+ * the cleanup timeout (status.error, one Warning). */
+void fo_act_report_slow_teardown(fo_pass *p);
+
 /* Cancel the job through Flink's REST API, best effort (errors are logged). */
 void fo_act_cancel_job(fo_pass *p);
 

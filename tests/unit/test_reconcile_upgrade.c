@@ -221,6 +221,76 @@ START_TEST(what_holds_ha_data_in_an_upgrade_is_reported_and_waited_for)
 }
 END_TEST
 
+static fo_rc remove_refusing_configmaps(void *ctx, fo_ctl_kind kind, const char *ns,
+                                        const char *name, const char *uid,
+                                        const char *propagation, fo_err *err)
+{
+    if (kind == FO_CTL_CONFIG_MAP)
+        return fo_err_set(err, FO_EFORBIDDEN, "configmaps \"%s\" is forbidden", name);
+    return fk_remove(ctx, kind, ns, name, uid, propagation, err);
+}
+
+/* Several causes at once (RBAC refusing the delete of both HA maps; a backup tool's finalizer
+ * on both): one Warning and no status write while the wait goes on, whatever order the cache
+ * lists them in (each cause reported in turn warned on every pass). */
+START_TEST(several_causes_holding_ha_data_warn_once)
+{
+    const char *maps[] = {"last-state-example-cluster-config-map",
+                          "last-state-example-00000000000000000000000000000001-config-map"};
+    for (int c = 0; c < 2; c++) {
+        fake_world *w = upgrading_with_ha_data();
+        fake_drop(&w->kube, FO_CTL_POD, NS, "jm-0");
+        if (c == 0) {
+            w->env.kube.remove = remove_refusing_configmaps;
+        } else {
+            for (int i = 0; i < 2; i++)
+                fo_json_set_path(owned(w, FO_CTL_CONFIG_MAP, maps[i]), "metadata.finalizers",
+                                 json_pack("[s]", "example.com/backup"));
+            passes_until_deploy(w, 1);
+            fo_clock_fake_advance(w->clock, w->settings.cleanup_timeout_ms);
+        }
+        passes_until_deploy(w, 2);
+        size_t before = w->kube.nlog;
+        for (int i = 0; i < 5; i++)
+            ck_assert_str_ne(passes_until_deploy(w, 1), "DEPLOY");
+        ck_assert_ptr_nonnull(strstr(st_str(w, "last-state-example", "error"), "(and 1 more)"));
+        ck_assert_int_eq(fake_count(&w->kube, before, "status", FO_CTL_FLINK_DEPLOYMENT), 0);
+        ck_assert_int_eq(fake_events_count(&w->events, "CleanupFailed"), 1);
+        fake_world_free(w);
+    }
+}
+END_TEST
+
+/* A JobManager pod stuck terminating (a lost node) keeps the Foreground-deleted Deployment:
+ * past the cleanup timeout the wait says so (it waited in silence). */
+START_TEST(a_deployment_held_by_a_stuck_pod_is_reported)
+{
+    const char *n = "last-state-example";
+    fake_world *w = world_with("controller-application-last-state.yaml");
+    until_stable(w, n);
+    put_ha_configmaps(w);
+    put_jm_pod(w, n, "jm-0", true);
+    fo_json_set_path(owned(w, FO_CTL_DEPLOYMENT, n), "metadata.finalizers",
+                     json_pack("[s]", "foregroundDeletion"));
+    edit_spec(w, n, "job.upgradeMode", json_string("stateless"));
+    edit_spec(w, n, "job.parallelism", json_integer(4));
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "SUSPEND");
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "WAIT");
+    ck_assert_ptr_null(st_str(w, n, "error")); /* a usual wait says nothing */
+    fo_clock_fake_advance(w->clock, w->settings.cleanup_timeout_ms);
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "WAIT");
+    const char *error = st_str(w, n, "error");
+    ck_assert_msg(error && strstr(error, "still being deleted"), "status.error %s",
+                  error ? error : "(none)");
+    ck_assert_int_eq(fake_events_count(&w->events, "CleanupFailed"), 1);
+    fake_world_free(w);
+}
+END_TEST
+
 START_TEST(suspend_then_resume)
 {
     fake_world *w = world_with("controller-application.yaml");
@@ -585,6 +655,8 @@ static Suite *suite(void)
     tcase_add_test(tc, upgrade_waits_while_the_old_jobmanager_terminates);
     tcase_add_test(tc, stateless_upgrade_deletes_ha_data_after_the_old_jobmanager_pods);
     tcase_add_test(tc, what_holds_ha_data_in_an_upgrade_is_reported_and_waited_for);
+    tcase_add_test(tc, several_causes_holding_ha_data_warn_once);
+    tcase_add_test(tc, a_deployment_held_by_a_stuck_pod_is_reported);
     tcase_add_test(tc, suspend_then_resume);
     tcase_add_test(tc, savepoint_upgrade_stops_with_savepoint_then_redeploys_from_it);
     tcase_add_test(tc, suspending_a_savepoint_job_says_suspended_when_the_stop_starts);
