@@ -10,6 +10,7 @@
 #include "common/flink_conf.h"
 #include "common/jsonutil.h"
 #include "common/log.h"
+#include "common/strbuf.h"
 #include "controller/reconcile_internal.h"
 #include "controller/status.h"
 
@@ -120,13 +121,15 @@ typedef struct holds {
 static void hold(holds *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void hold(holds *h, const char *fmt, ...)
 {
-    char text[sizeof h->first];
+    char text[sizeof h->first + FO_ERR_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
+    /* kept whole characters only: a cut one makes the status and the Event invalid UTF-8 */
+    text[fo_utf8_prefix(text, strlen(text), sizeof h->first - 1)] = '\0';
     if (!h->count++ || strcmp(text, h->first) < 0)
-        memcpy(h->first, text, sizeof text);
+        snprintf(h->first, sizeof h->first, "%s", text);
 }
 
 /* In status.error (a Warning when it is new); the wait goes on. */
@@ -205,10 +208,12 @@ static fo_rc delete_ha_maps(fo_pass *p, const char *const names[2], int *sent)
         }
         fo_err e;
         fo_err_clear(&e);
-        if (delete_one(p, FO_CTL_CONFIG_MAP, o, NULL, sent, &e) != FO_OK) {
+        fo_rc drc = delete_one(p, FO_CTL_CONFIG_MAP, o, NULL, sent, &e);
+        if (drc != FO_OK)
             fo_log_warn("cannot delete ConfigMap %s: %s", map, e.message);
+        /* a refusal stays (RBAC, a policy): said; a passing failure is tried again */
+        if (drc == FO_EFORBIDDEN || drc == FO_EINVALID)
             hold(&h, "ConfigMap %s (Flink's HA data) cannot be deleted: %s", map, e.message);
-        }
     }
     json_decref(maps);
     report_holds(p, &h);
@@ -216,8 +221,8 @@ static fo_rc delete_ha_maps(fo_pass *p, const char *const names[2], int *sent)
 }
 
 /* The teardown waits for the cluster's Deployments to be deleted (Foreground: until their
- * pods are gone). One terminating past the cleanup timeout is reported: a pod of it does not
- * go (a lost node). */
+ * pods are gone). One terminating past its pods' grace period and the cleanup timeout is
+ * reported: a pod of it does not go (a lost node). */
 void fo_act_report_slow_teardown(fo_pass *p)
 {
     char tm_name[300];
@@ -226,7 +231,13 @@ void fo_act_report_slow_teardown(fo_pass *p)
     holds h = {.count = 0};
     for (int i = 0; i < 2; i++) {
         json_t *live = p->env->kube.cached(p->env->kube.ctx, FO_CTL_DEPLOYMENT, p->ns, names[i]);
-        if (live && fo_apply_owned_by(live, p->uid) && terminating_long(p, live))
+        int64_t grace_s = 30; /* the API's default terminationGracePeriodSeconds */
+        fo_json_get_int(live, "spec.template.spec.terminationGracePeriodSeconds", &grace_s);
+        int64_t since = 0;
+        const char *ts = fo_json_get_str(live, "metadata.deletionTimestamp");
+        bool late = ts && fo_clock_parse_rfc3339(ts, &since) &&
+                    p->now_ms - since >= p->set->cleanup_timeout_ms + grace_s * 1000;
+        if (live && fo_apply_owned_by(live, p->uid) && late)
             hold(&h,
                  "Deployment %s is still being deleted after the cleanup timeout: a pod of it "
                  "does not go (is its node lost? kubectl delete pod --force)",
