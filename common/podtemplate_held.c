@@ -102,22 +102,8 @@ static json_t *held_list(const json_t *upper, const json_t *now, fo_strbuf *path
         fo_pt_groups_release(&values);
     }
     fo_strbuf_truncate(path, mark);
-    json_t *out = ok ? json_array() : NULL;
-    for (size_t i = 0; i < nu && parts; i++) {
-        if (out && parts[i] && json_array_append(out, parts[i]) != 0) {
-            json_decref(out);
-            out = NULL;
-        }
-        json_decref(parts[i]);
-    }
-    free(parts);
-    if (!out)
-        return incref(upper); /* out of memory: the list whole, which loses nothing */
-    if (json_array_size(out) == 0) {
-        json_decref(out);
-        return NULL;
-    }
-    return out;
+    /* out of memory: the list whole, which loses nothing */
+    return fo_pt_list_of_parts(parts, nu, ok, upper);
 }
 
 /* upper without what now no longer holds; NULL when nothing is left. */

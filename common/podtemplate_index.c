@@ -218,3 +218,23 @@ void fo_pt_groups_rewind(fo_pt_groups *g)
         if (g->last[j])
             g->cursor[j] = j + 1;
 }
+
+json_t *fo_pt_list_of_parts(json_t **parts, size_t n, bool ok, const json_t *whole)
+{
+    json_t *out = ok && parts ? json_array() : NULL;
+    for (size_t i = 0; i < n && parts; i++) {
+        if (out && parts[i] && json_array_append(out, parts[i]) != 0) {
+            json_decref(out);
+            out = NULL;
+        }
+        json_decref(parts[i]);
+    }
+    free(parts);
+    if (!out)
+        return json_incref((json_t *)whole);
+    if (json_array_size(out) == 0) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}

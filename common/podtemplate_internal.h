@@ -103,4 +103,9 @@ bool fo_pt_groups_take(fo_pt_groups *g, size_t leader, const bool *taken, size_t
 /* Every group's cursor back to its first element. */
 void fo_pt_groups_rewind(fo_pt_groups *g);
 
+/* The list of the parts parts[0..n) that are there (NULL: none), in order; each part is
+ * released and parts freed. NULL when none is; `whole` (a new reference) when !ok or memory
+ * runs out, which loses nothing of a list it was taken from. */
+json_t *fo_pt_list_of_parts(json_t **parts, size_t n, bool ok, const json_t *whole);
+
 #endif

@@ -102,23 +102,10 @@ static json_t *minus_list(const json_t *upper, const json_t *lower, fo_strbuf *p
         else if (later[group[i] - 1])
             ok = (parts[i] = keys_of(json_array_get(upper, i), r)) != NULL;
     }
-    json_t *out = ok ? json_array() : NULL;
-    for (size_t i = 0; i < nu && parts; i++) {
-        if (out && parts[i] && json_array_append(out, parts[i]) != 0) {
-            json_decref(out);
-            out = NULL;
-        }
-        json_decref(parts[i]);
-    }
     fo_pt_groups_release(&groups);
-    free(parts);
     free(group);
     free(later);
-    if (out && json_array_size(out) == 0) {
-        json_decref(out);
-        return NULL;
-    }
-    return out ? out : incref(upper);
+    return fo_pt_list_of_parts(parts, nu, ok, upper);
 }
 
 /* upper without what lower already has; NULL when nothing is left. New reference (parts of

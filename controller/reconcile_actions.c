@@ -110,6 +110,30 @@ static fo_rc delete_one(fo_pass *p, fo_ctl_kind kind, const json_t *live, const 
     return rc;
 }
 
+/* The cluster's Deployments: the JobManager's and (standalone) the TaskManagers'. */
+typedef struct cluster_names {
+    char tm[300];
+    const char *names[2];
+} cluster_names;
+
+static void cluster_names_of(const fo_pass *p, cluster_names *c)
+{
+    fo_flink_tm_deployment_name(p->name, c->tm, sizeof c->tm);
+    c->names[0] = p->name;
+    c->names[1] = c->tm;
+}
+
+/* The cached Deployment `name` when it is ours (new reference), else NULL. */
+static json_t *owned_deployment(fo_pass *p, const char *name)
+{
+    json_t *live = p->env->kube.cached(p->env->kube.ctx, FO_CTL_DEPLOYMENT, p->ns, name);
+    if (live && !fo_apply_owned_by(live, p->uid)) {
+        json_decref(live);
+        live = NULL;
+    }
+    return live;
+}
+
 /* What keeps a teardown waiting that nothing may resolve. The report is the first cause in
  * text order with how many there are, so that it (and its one Warning) stays the same from
  * pass to pass whatever order the cache lists them in. */
@@ -158,13 +182,12 @@ static bool terminating_long(const fo_pass *p, const json_t *obj)
  * JobManager shutting down writes them, and its leader election creates the leader map again
  * when it is missing). The teardown comes back for them until they are gone
  * (controller/upgrade.c); what holds them for long is reported. */
-static fo_rc delete_ha_maps(fo_pass *p, const char *const names[2], int *sent)
+static fo_rc delete_ha_maps(fo_pass *p, const cluster_names *c, int *sent)
 {
     for (int i = 0; i < 2; i++) {
-        json_t *live = p->env->kube.cached(p->env->kube.ctx, FO_CTL_DEPLOYMENT, p->ns, names[i]);
-        bool still = live && fo_apply_owned_by(live, p->uid);
+        json_t *live = owned_deployment(p, c->names[i]);
         json_decref(live);
-        if (still)
+        if (live)
             return FO_OK;
     }
     json_t *pods = fo_observe_jobmanager_pods(p->env, p->ns, p->name);
@@ -225,23 +248,22 @@ static fo_rc delete_ha_maps(fo_pass *p, const char *const names[2], int *sent)
  * reported: a pod of it does not go (a lost node). */
 void fo_act_report_slow_teardown(fo_pass *p)
 {
-    char tm_name[300];
-    fo_flink_tm_deployment_name(p->name, tm_name, sizeof tm_name);
-    const char *names[2] = {p->name, tm_name};
+    cluster_names c;
+    cluster_names_of(p, &c);
     holds h = {.count = 0};
     for (int i = 0; i < 2; i++) {
-        json_t *live = p->env->kube.cached(p->env->kube.ctx, FO_CTL_DEPLOYMENT, p->ns, names[i]);
+        json_t *live = owned_deployment(p, c.names[i]);
         int64_t grace_s = 30; /* the API's default terminationGracePeriodSeconds */
         fo_json_get_int(live, "spec.template.spec.terminationGracePeriodSeconds", &grace_s);
         int64_t since = 0;
         const char *ts = fo_json_get_str(live, "metadata.deletionTimestamp");
         bool late = ts && fo_clock_parse_rfc3339(ts, &since) &&
                     p->now_ms - since >= p->set->cleanup_timeout_ms + grace_s * 1000;
-        if (live && fo_apply_owned_by(live, p->uid) && late)
+        if (late)
             hold(&h,
                  "Deployment %s is still being deleted after the cleanup timeout: a pod of it "
                  "does not go (is its node lost? kubectl delete pod --force)",
-                 names[i]);
+                 c.names[i]);
         json_decref(live);
     }
     report_holds(p, &h);
@@ -250,20 +272,18 @@ void fo_act_report_slow_teardown(fo_pass *p)
 fo_rc fo_act_delete_cluster(fo_pass *p, bool delete_ha, int *sent, fo_err *err)
 {
     *sent = 0;
-    char tm_name[300];
-    fo_flink_tm_deployment_name(p->name, tm_name, sizeof tm_name);
-    const char *names[2] = {p->name, tm_name};
+    cluster_names c;
+    cluster_names_of(p, &c);
     fo_rc rc = FO_OK;
     for (int i = 0; i < 2 && rc == FO_OK; i++) {
-        json_t *live = p->env->kube.cached(p->env->kube.ctx, FO_CTL_DEPLOYMENT, p->ns, names[i]);
+        json_t *live = owned_deployment(p, c.names[i]);
         /* Foreground: the TaskManager pods the JobManager Deployment owns go first (c.13). */
-        if (live && fo_apply_owned_by(live, p->uid))
-            rc = delete_one(p, FO_CTL_DEPLOYMENT, live, "Foreground", sent, err);
+        rc = delete_one(p, FO_CTL_DEPLOYMENT, live, "Foreground", sent, err);
         json_decref(live);
     }
     if (rc != FO_OK || !delete_ha)
         return rc;
-    return delete_ha_maps(p, names, sent);
+    return delete_ha_maps(p, &c, sent);
 }
 
 /* ---- deploy --------------------------------------------------------------------------------- */

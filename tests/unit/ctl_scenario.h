@@ -111,4 +111,19 @@ static inline void put_ha_configmaps(fake_world *w)
     json_decref(maps);
 }
 
+/* A JobManager pod of `cluster` (its labels), owned by a ReplicaSet or by nothing. */
+static inline void put_jm_pod(fake_world *w, const char *cluster, const char *name, bool owned)
+{
+    json_t *pod = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s, s:s}}}", "apiVersion", "v1",
+                            "kind", "Pod", "metadata", "name", name, "namespace", NS, "labels",
+                            "app", cluster, "component", "jobmanager", "type",
+                            "flink-native-kubernetes");
+    if (owned)
+        json_object_set_new(json_object_get(pod, "metadata"), "ownerReferences",
+                            json_pack("[{s:s, s:s, s:s}]", "kind", "ReplicaSet", "name", "rs",
+                                      "uid", "rs-uid"));
+    fake_put(&w->kube, pod);
+    json_decref(pod);
+}
+
 #endif

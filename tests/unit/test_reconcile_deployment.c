@@ -733,12 +733,7 @@ START_TEST(deletion_removes_ha_data_after_the_jobmanager_pods)
         const char *n = "last-state-example";
         until_stable(w, n);
         put_ha_configmaps(w);
-        json_t *pod = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s, s:s}}}", "apiVersion", "v1",
-                                "kind", "Pod", "metadata", "name", "last-state-example-jm-0",
-                                "namespace", NS, "labels", "app", n, "component", "jobmanager",
-                                "type", "flink-native-kubernetes");
-        fake_put(&w->kube, pod);
-        json_decref(pod);
+        put_jm_pod(w, n, "last-state-example-jm-0", false);
         delete_fd(w, n);
         for (int i = 0; i < 3; i++)
             ck_assert_int_eq(pass(w, n, NULL), FO_OK);
@@ -765,12 +760,7 @@ START_TEST(deletion_without_ha_does_not_wait_for_the_jobmanager_pods)
     fake_world *w = world_with("controller-application.yaml");
     const char *n = "basic-example";
     until_stable(w, n);
-    json_t *pod = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s, s:s}}}", "apiVersion", "v1",
-                            "kind", "Pod", "metadata", "name", "basic-example-jm-0", "namespace",
-                            NS, "labels", "app", n, "component", "jobmanager", "type",
-                            "flink-native-kubernetes");
-    fake_put(&w->kube, pod);
-    json_decref(pod);
+    put_jm_pod(w, n, "basic-example-jm-0", false);
     delete_fd(w, n);
     for (int i = 0; i < 3 && fd(w, n); i++)
         ck_assert_int_eq(pass(w, n, NULL), FO_OK);
@@ -794,12 +784,7 @@ START_TEST(deletion_with_ha_from_the_cluster_defaults_waits_for_the_jobmanager_p
     w->env.defaults = given_defaults;
     w->env.defaults_ctx = cd;
     until_stable(w, n);
-    json_t *pod = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s, s:s}}}", "apiVersion", "v1",
-                            "kind", "Pod", "metadata", "name", "basic-example-jm-0", "namespace",
-                            NS, "labels", "app", n, "component", "jobmanager", "type",
-                            "flink-native-kubernetes");
-    fake_put(&w->kube, pod);
-    json_decref(pod);
+    put_jm_pod(w, n, "basic-example-jm-0", false);
     delete_fd(w, n);
     for (int i = 0; i < 3; i++)
         ck_assert_int_eq(pass(w, n, NULL), FO_OK);

@@ -108,12 +108,7 @@ START_TEST(stateless_upgrade_deletes_ha_data_after_the_old_jobmanager_pods)
     const char *n = "last-state-example", *leader = "last-state-example-cluster-config-map";
     until_stable(w, n);
     put_ha_configmaps(w);
-    json_t *pod = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s, s:s}}}", "apiVersion", "v1",
-                            "kind", "Pod", "metadata", "name", "last-state-example-jm-0",
-                            "namespace", NS, "labels", "app", n, "component", "jobmanager", "type",
-                            "flink-native-kubernetes");
-    fake_put(&w->kube, pod);
-    json_decref(pod);
+    put_jm_pod(w, n, "last-state-example-jm-0", false);
     edit_spec(w, n, "job.upgradeMode", json_string("stateless"));
     edit_spec(w, n, "job.parallelism", json_integer(4));
     fo_reconcile_result res;
@@ -132,21 +127,6 @@ START_TEST(stateless_upgrade_deletes_ha_data_after_the_old_jobmanager_pods)
     fake_world_free(w);
 }
 END_TEST
-
-/* A JobManager pod for the HA tests below (labels of the cluster's JobManager). */
-static void put_jm_pod(fake_world *w, const char *cluster, const char *name, bool owned)
-{
-    json_t *pod = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s, s:s}}}", "apiVersion", "v1",
-                            "kind", "Pod", "metadata", "name", name, "namespace", NS, "labels",
-                            "app", cluster, "component", "jobmanager", "type",
-                            "flink-native-kubernetes");
-    if (owned)
-        json_object_set_new(json_object_get(pod, "metadata"), "ownerReferences",
-                            json_pack("[{s:s, s:s, s:s}]", "kind", "ReplicaSet", "name", "rs",
-                                      "uid", "rs-uid"));
-    fake_put(&w->kube, pod);
-    json_decref(pod);
-}
 
 /* A stateless upgrade of last-state-example, its old cluster deleted (pass 1: SUSPEND). */
 static fake_world *upgrading_with_ha_data(void)
