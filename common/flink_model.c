@@ -544,6 +544,9 @@ static const char *ha_type(const json_t *flat_conf)
     return t ? t : fo_json_str(flat_conf, "high-availability");
 }
 
+/* HighAvailabilityMode.fromConfig / isHighAvailabilityModeActivated: "NONE" and the old
+ * default recovery mode "standalone" (ConfigConstants.DEFAULT_RECOVERY_MODE, still mapped in
+ * Flink 1.20 and 2.x) are both no HA, in any case. */
 bool fo_flink_ha_enabled(const json_t *flat_conf)
 {
     const char *t = ha_type(flat_conf);
@@ -551,7 +554,7 @@ bool fo_flink_ha_enabled(const json_t *flat_conf)
         return false;
     while (isspace((unsigned char)*t))
         t++;
-    return *t && strcasecmp(t, "NONE") != 0;
+    return *t && strcasecmp(t, "NONE") != 0 && strcasecmp(t, "standalone") != 0;
 }
 
 bool fo_flink_ha_is_kubernetes(const json_t *flat_conf)

@@ -311,7 +311,8 @@ char *fo_flink_ha_cluster_cm_name(const char *name, char *buf,
                                   size_t len); /* <n>-cluster-config-map */
 
 /* HA per reference c.11, on a flat Flink configuration object ({"key": "value"}):
- * activated = high-availability.type (legacy high-availability) set and not NONE;
+ * activated = high-availability.type (legacy high-availability) set and neither NONE nor the
+ * legacy "standalone" recovery mode (both no HA to Flink, any case);
  * Kubernetes HA = "kubernetes" or the KubernetesHaServicesFactory class name. */
 bool fo_flink_ha_enabled(const json_t *flat_conf);
 bool fo_flink_ha_is_kubernetes(const json_t *flat_conf);

@@ -15,6 +15,9 @@
 #define AS "job.autoscaler."
 #define OLD "kubernetes.operator.job.autoscaler."
 #define RECONCILE_INTERVAL "kubernetes.operator.reconcile.interval"
+/* OPERATOR_RECONCILE_INTERVAL's deprecated key, which Flink's Configuration reads too. */
+static const char *const reconcile_interval_deprecated[] = {
+    "kubernetes.operator.reconciler.reschedule.interval", NULL};
 #define EXCLUDED_MAX 256 /* excluded.periods entries looked at */
 
 /* The value of an autoscaler option: main key, deprecated keys, then the old-prefix keys. */
@@ -209,7 +212,8 @@ static void check_metrics_window(as_ctx *c, const fo_validate_env *env)
         return;
     }
     /* The interval a resource may set for itself, else the operator's, else 1 min. */
-    const char *itext = fo_json_str(c->conf, RECONCILE_INTERVAL);
+    const char *itext =
+        fo_flink_conf_get(c->conf, RECONCILE_INTERVAL, reconcile_interval_deprecated);
     if (!itext || fo_flink_duration_parse(itext, &interval, NULL) != FO_OK)
         interval = env && env->reconcile_interval_ms > 0 ? env->reconcile_interval_ms : 60000;
     if (window < interval) {

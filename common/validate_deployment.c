@@ -95,18 +95,29 @@ static void check_version(const fo_flink_view *v, const json_t *last, fo_field_e
 
 /* ---- b.3 items 4-6 ------------------------------------------------------------------------ */
 
-static void check_bool_key(const json_t *conf, const char *key, bool dflt, bool *out,
-                           fo_field_errors *errs)
+/* A boolean option under key, else its deprecated keys (NULL-terminated, may be NULL), as
+ * Flink's Configuration.get reads them; a bad value is reported at the key it was written
+ * under. */
+static void check_bool_key(const json_t *conf, const char *key, const char *const *deprecated,
+                           bool dflt, bool *out, fo_field_errors *errs)
 {
+    const char *at = key;
     const char *t = fo_json_str(conf, key);
+    for (size_t i = 0; !t && deprecated && deprecated[i]; i++)
+        if ((t = fo_json_str(conf, deprecated[i])) != NULL)
+            at = deprecated[i];
     *out = dflt;
     if (t && !fo_flink_parse_bool(t, out)) {
         char field[FO_VALIDATE_FIELD_MAX];
-        fo_field_errors_add(errs, FO_FE_INVALID, fo_validate_conf_field(field, key), t,
+        fo_field_errors_add(errs, FO_FE_INVALID, fo_validate_conf_field(field, at), t,
                             "must be true or false");
         *out = dflt;
     }
 }
+
+/* KubernetesOperatorConfigOptions.OPERATOR_JM_DEPLOYMENT_RECOVERY_ENABLED's deprecated key. */
+static const char *const jm_recovery_deprecated[] = {
+    "kubernetes.operator.reconciler.jm-deployment-recovery.enabled", NULL};
 
 static void check_config(const json_t *conf, fo_field_errors *errs)
 {
@@ -118,12 +129,12 @@ static void check_config(const json_t *conf, fo_field_errors *errs)
                                 "Forbidden Flink config key: %s", forbidden_keys[i]);
 
     bool rollback, health, recovery;
-    check_bool_key(conf, ROLLBACK_ENABLED, false, &rollback, errs);
+    check_bool_key(conf, ROLLBACK_ENABLED, NULL, false, &rollback, errs);
     if (rollback && !fo_flink_ha_enabled(conf))
         fo_field_errors_add(errs, FO_FE_INVALID, fo_validate_conf_field(field, ROLLBACK_ENABLED),
                             "true", "HA must be enabled for rollback support.");
-    check_bool_key(conf, HEALTH_CHECK_ENABLED, false, &health, errs);
-    check_bool_key(conf, JM_RECOVERY_ENABLED, true, &recovery, errs);
+    check_bool_key(conf, HEALTH_CHECK_ENABLED, NULL, false, &health, errs);
+    check_bool_key(conf, JM_RECOVERY_ENABLED, jm_recovery_deprecated, true, &recovery, errs);
     if (health && !recovery)
         fo_field_errors_add(errs, FO_FE_INVALID,
                             fo_validate_conf_field(field, HEALTH_CHECK_ENABLED), "true",

@@ -447,6 +447,26 @@ START_TEST(cluster_side_pins_ports_like_flinks_deployer)
 }
 END_TEST
 
+/* high-availability.type "standalone" is Flink's old default recovery mode: no HA
+ * (HighAvailabilityMode.fromConfig), so the cluster is deployed as one without HA: the
+ * internal Service as address, no HA cluster id or port. */
+START_TEST(legacy_standalone_recovery_mode_deploys_like_no_ha)
+{
+    json_t *obj = fo_test_load_yaml("deployment-valid-application.yaml");
+    json_object_set_new(fo_json_get(obj, "spec.flinkConfiguration"), "high-availability.type",
+                        json_string("Standalone"));
+    json_t *c = fo_flink_conf_build(obj, NULL, NULL, NULL);
+    ck_assert_ptr_nonnull(c);
+    expect(c, "high-availability.cluster-id", NULL);
+    json_t *cluster = fo_flink_conf_cluster_side(c);
+    expect(cluster, "jobmanager.rpc.address", "test-cluster.flink-operator-test");
+    expect(cluster, "high-availability.jobmanager.port", NULL);
+    json_decref(cluster);
+    json_decref(c);
+    json_decref(obj);
+}
+END_TEST
+
 START_TEST(session_cluster_gets_limit_factors_and_legacy_keys)
 {
     json_t *obj = fo_test_load_yaml("deployment-session-cluster-limits.yaml");
@@ -809,6 +829,7 @@ int main(void)
     tcase_add_test(tc, application_maps_to_the_golden_configuration);
     tcase_add_test(tc, standalone_application_gets_classpath_replicas_and_job_settings);
     tcase_add_test(tc, cluster_side_pins_ports_like_flinks_deployer);
+    tcase_add_test(tc, legacy_standalone_recovery_mode_deploys_like_no_ha);
     tcase_add_test(tc, session_cluster_gets_limit_factors_and_legacy_keys);
     tcase_add_test(tc, defaults_sit_under_the_spec_and_deploy_options_come_last);
     tcase_add_test(tc, specs_the_builder_cannot_map_fail_naming_the_field);

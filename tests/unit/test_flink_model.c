@@ -221,6 +221,13 @@ START_TEST(helpers_name_objects_and_detect_ha)
     c = json_pack("{ss}", "high-availability.type", "NONE");
     ck_assert(!fo_flink_ha_enabled(c));
     json_decref(c);
+    /* HighAvailabilityMode.fromConfig maps the old default recovery mode to NONE */
+    c = json_pack("{ss}", "high-availability.type", "standalone");
+    ck_assert(!fo_flink_ha_enabled(c) && !fo_flink_ha_is_kubernetes(c));
+    json_decref(c);
+    c = json_pack("{ss}", "high-availability", "Standalone");
+    ck_assert(!fo_flink_ha_enabled(c));
+    json_decref(c);
     c = json_object();
     ck_assert(!fo_flink_ha_enabled(c));
     json_decref(c);

@@ -276,6 +276,28 @@ START_TEST(metrics_window_must_cover_the_reconcile_interval)
 }
 END_TEST
 
+/* OPERATOR_RECONCILE_INTERVAL's deprecated key (kubernetes.operator.reconciler.reschedule.
+ * interval) counts when the key itself is absent, as Flink's Configuration reads it. */
+START_TEST(reconcile_interval_is_read_under_its_deprecated_key_too)
+{
+    const char *old_key[] = {"job.autoscaler.metrics.window", "5 min",
+                             "kubernetes.operator.reconciler.reschedule.interval", "10 min", NULL};
+    expect_only(deployment_with(old_key, NULL), "job.autoscaler.metrics.window",
+                "The autoscaler metric window (job.autoscaler.metrics.window=PT5M) must not be "
+                "smaller than the operator reconcile interval "
+                "(kubernetes.operator.reconcile.interval=PT10M), otherwise fewer than two metric "
+                "samples are retained and autoscaling is never applied.");
+    const char *both[] = {"job.autoscaler.metrics.window",
+                          "5 min",
+                          "kubernetes.operator.reconciler.reschedule.interval",
+                          "10 min",
+                          "kubernetes.operator.reconcile.interval",
+                          "2 min",
+                          NULL};
+    expect_none(deployment_with(both, NULL));
+}
+END_TEST
+
 START_TEST(excluded_periods_are_daily_ranges_or_quartz_crons)
 {
     const char *bad[] = {"job.autoscaler.excluded.periods", "12:00-10:00", NULL};
@@ -334,6 +356,7 @@ int main(void)
     tcase_add_test(tc, nothing_is_checked_when_the_autoscaler_is_off);
     tcase_add_test(tc, old_prefix_keys_and_bad_numbers_are_understood);
     tcase_add_test(tc, metrics_window_must_cover_the_reconcile_interval);
+    tcase_add_test(tc, reconcile_interval_is_read_under_its_deprecated_key_too);
     tcase_add_test(tc, excluded_periods_are_daily_ranges_or_quartz_crons);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
