@@ -544,6 +544,23 @@ START_TEST(status_bodies_for_http_errors_are_kubernetes_status_objects)
 }
 END_TEST
 
+/* A message cut to its buffer can end inside a UTF-8 character (routes.c quotes client strings,
+ * e.g. an unsupported request.operation, into a fixed buffer): still a Status, whatever the
+ * bytes (it was answered as text/plain with the broken bytes). */
+START_TEST(a_status_body_survives_a_message_cut_inside_a_character)
+{
+    char *text = fo_admission_status_body(400, "BadRequest", "unsupported value \"x\xc3");
+    ck_assert_ptr_nonnull(text);
+    json_t *st = json_loads(text, 0, NULL);
+    ck_assert_ptr_nonnull(st);
+    ck_assert_str_eq(fo_json_str(st, "kind"), "Status");
+    ck_assert_ptr_nonnull(strstr(fo_json_str(st, "message"), "unsupported value \"x"));
+    ck_assert_int_eq(json_integer_value(json_object_get(st, "code")), 400);
+    json_decref(st);
+    free(text);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("admission");
@@ -561,6 +578,7 @@ int main(void)
     tcase_add_test(tc, a_denial_lists_every_field_error_with_causes);
     tcase_add_test(tc, warnings_are_bounded_in_length_and_count);
     tcase_add_test(tc, status_bodies_for_http_errors_are_kubernetes_status_objects);
+    tcase_add_test(tc, a_status_body_survives_a_message_cut_inside_a_character);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
