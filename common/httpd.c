@@ -231,6 +231,15 @@ void fo_httpd_on_completed(void *cls, struct MHD_Connection *conn, void **con_cl
     struct req *r = *con_cls;
     if (!r)
         return;
+    /* Answered by MHD itself before the handler saw the headers (a Content-Length it cannot
+     * read or too large to hold, headers past the connection's memory): told like the
+     * server's own refusals, so that such a request too has its log line and its count. */
+    if (!r->started && r->srv->refused) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_HTTP_STATUS);
+        if (ci && ci->http_status >= 400)
+            r->srv->refused(r->srv->handler_ctx, r->raw_path, (int)ci->http_status);
+    }
     /* Answered: the connection waits for its next request with the idle timeout again. Only
      * then: every other code means MHD is closing the connection. */
     if (r->srv->request_timeout_s && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
