@@ -21,8 +21,10 @@
  * thread: pool-mode streams should have their data ready).
  *
  * Limits and failures: a body over max_body_bytes gets 413 with a Kubernetes Status JSON body
- * (reason RequestEntityTooLarge; announced by Content-Length it is refused before it is read,
- * a chunked one is read and dropped); idle connections close after connection_timeout_s
+ * (reason RequestEntityTooLarge; announced by Content-Length to a client waiting for 100
+ * Continue, or past 64 MiB, it is refused before it is read; otherwise it is read and dropped
+ * first, so that a client still sending reads the answer instead of a reset); idle connections
+ * close after connection_timeout_s
  * (streaming responses have no idle timeout); one slow client holds no thread in pool mode.
  * HTTPS serves TLS 1.2 and 1.3 only, with the certificate certwatch holds at handshake time.
  *
