@@ -38,6 +38,7 @@ struct fo_certwatch {
     struct pair *retired; /* newest first */
     uint64_t generation;
     char last_error[FO_ERR_MSG_MAX]; /* of the last refused change (the polling thread's) */
+    bool forced; /* the polling thread's: the next check is a retry or recheck */
 };
 
 static void pair_free(struct pair *p)
@@ -318,6 +319,8 @@ fo_rc fo_certwatch_check(fo_certwatch *cw, bool *reloaded, fo_err *err)
         pthread_mutex_unlock(&cw->mu);
         return FO_OK;
     }
+    bool forced = cw->forced;
+    cw->forced = false;
     fo_err local;
     fo_err_clear(&local);
     struct pair *p = load_pair(cw->cert_path, cw->key_path, &local);
@@ -332,9 +335,11 @@ fo_rc fo_certwatch_check(fo_certwatch *cw, bool *reloaded, fo_err *err)
         if (retry) {
             fo_filewatch_forget(&cw->cert_watch);
             fo_filewatch_forget(&cw->key_watch);
+            cw->forced = true;
         }
-        /* reported once per reason, not at every retry */
-        if (strcmp(cw->last_error, local.message) == 0)
+        /* reported once per reason, not at every retry or recheck; a new pair is reported
+         * whatever its reason (one refused for the reason of the last is news too) */
+        if (forced && strcmp(cw->last_error, local.message) == 0)
             return FO_OK;
         fo_log_error("tls certificate change refused, still serving the previous one: %s",
                      local.message);
@@ -363,6 +368,7 @@ void fo_certwatch_recheck(fo_certwatch *cw)
 {
     fo_filewatch_forget(&cw->cert_watch);
     fo_filewatch_forget(&cw->key_watch);
+    cw->forced = true;
 }
 
 uint64_t fo_certwatch_generation(const fo_certwatch *cw)

@@ -12,6 +12,7 @@
 struct fo_defaults_file {
     char *path;
     fo_filewatch watch; /* the polling thread's */
+    bool forced;        /* the polling thread's: the next poll is a retry or recheck */
     pthread_mutex_t mu; /* guards what follows */
     fo_cluster_defaults *cd;
     bool ok;
@@ -83,15 +84,21 @@ fo_defaults_outcome fo_defaults_file_poll(fo_defaults_file *df, fo_err *err)
 {
     if (!df->path || !fo_filewatch_changed(&df->watch))
         return FO_DEFAULTS_UNCHANGED;
+    /* A retry or recheck may find the reason already reported; a new version of the file is
+     * reported whatever its reason (one with the reason of the last is news too). */
+    bool forced = df->forced;
+    df->forced = false;
     fo_err local;
     fo_err_clear(&local);
     fo_cluster_defaults *cd = load(df->path, &local);
     if (!cd) {
         /* a failure that may pass is tried again at the next poll */
-        if (local.rc == FO_EIO || local.rc == FO_ENOMEM)
+        if (local.rc == FO_EIO || local.rc == FO_ENOMEM) {
             fo_filewatch_forget(&df->watch);
+            df->forced = true;
+        }
         pthread_mutex_lock(&df->mu);
-        bool again = !df->ok && strcmp(df->error, local.message) == 0;
+        bool again = forced && !df->ok && strcmp(df->error, local.message) == 0;
         df->ok = false;
         snprintf(df->error, sizeof df->error, "%s", local.message);
         pthread_mutex_unlock(&df->mu);
@@ -113,8 +120,10 @@ fo_defaults_outcome fo_defaults_file_poll(fo_defaults_file *df, fo_err *err)
 
 void fo_defaults_file_recheck(fo_defaults_file *df)
 {
-    if (df->path)
+    if (df->path) {
         fo_filewatch_forget(&df->watch);
+        df->forced = true;
+    }
 }
 
 fo_cluster_defaults *fo_defaults_file_ref(fo_defaults_file *df)

@@ -231,6 +231,15 @@ void fo_httpd_on_completed(void *cls, struct MHD_Connection *conn, void **con_cl
     struct req *r = *con_cls;
     if (!r)
         return;
+    /* Answered by MHD itself before the handler saw the headers (a Content-Length it cannot
+     * read or too large to hold, headers past the connection's memory): told like the
+     * server's own refusals, so that such a request too has its log line and its count. */
+    if (!r->started && r->srv->refused) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_HTTP_STATUS);
+        if (ci && ci->http_status >= 400)
+            r->srv->refused(r->srv->handler_ctx, r->raw_path, (int)ci->http_status);
+    }
     /* Answered: the connection waits for its next request with the idle timeout again. Only
      * then: every other code means MHD is closing the connection. */
     if (r->srv->request_timeout_s && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
@@ -472,6 +481,15 @@ static const char *framing_problem(struct MHD_Connection *conn, unsigned *status
     return NULL;
 }
 
+/* Does the client wait for "100 Continue" before sending its body (RFC 9110 section 10.1.1)?
+ * MHD answers that only to HTTP/1.1 requests. */
+static bool expects_continue(struct MHD_Connection *conn, const char *version)
+{
+    const char *expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+    return expect && strcasecmp(expect, "100-continue") == 0 && version &&
+           strcmp(version, MHD_HTTP_VERSION_1_1) == 0;
+}
+
 /* Turn the handler's answer into an MHD response and queue it. Consumes resp. */
 static enum MHD_Result queue_answer(fo_httpd *srv, struct req *r, struct MHD_Connection *conn,
                                     fo_http_response *resp)
@@ -530,7 +548,6 @@ enum MHD_Result fo_httpd_on_request(void *cls, struct MHD_Connection *conn, cons
                                     void **con_cls)
 {
     (void)url;
-    (void)version;
     fo_httpd *srv = cls;
     struct req *r = *con_cls;
     if (!r)
@@ -554,10 +571,16 @@ enum MHD_Result fo_httpd_on_request(void *cls, struct MHD_Connection *conn, cons
             char *end = NULL;
             errno = 0;
             unsigned long long n = strtoull(cl, &end, 10);
-            /* Refuse before reading a byte of it; MHD then closes the connection. */
             if (errno == 0 && end != cl && n > srv->max_body) {
                 r->too_big = true;
-                return queue_too_big(srv, r, conn);
+                /* A client waiting for 100 Continue has sent none of it: refused at once (MHD
+                 * then closes the connection). One that is sending it already has it read and
+                 * dropped first, as a chunked one (up to MAX_DISCARD_BYTES, within the request
+                 * timeout): closing with its bytes unread resets the connection, and a client
+                 * still sending (curl without Expect) saw the reset instead of the 413. */
+                if (expects_continue(conn, version) || n > MAX_DISCARD_BYTES)
+                    return queue_too_big(srv, r, conn);
+                return MHD_YES;
             }
             if (errno == 0 && end != cl)
                 r->content_length = (size_t)n;

@@ -21,8 +21,10 @@
  * thread: pool-mode streams should have their data ready).
  *
  * Limits and failures: a body over max_body_bytes gets 413 with a Kubernetes Status JSON body
- * (reason RequestEntityTooLarge; announced by Content-Length it is refused before it is read,
- * a chunked one is read and dropped); idle connections close after connection_timeout_s
+ * (reason RequestEntityTooLarge; announced by Content-Length to a client waiting for 100
+ * Continue, or past 64 MiB, it is refused before it is read; otherwise it is read and dropped
+ * first, so that a client still sending reads the answer instead of a reset); idle connections
+ * close after connection_timeout_s
  * (streaming responses have no idle timeout); one slow client holds no thread in pool mode.
  * HTTPS serves TLS 1.2 and 1.3 only, with the certificate certwatch holds at handshake time.
  *
@@ -114,7 +116,9 @@ typedef void (*fo_httpd_handler)(void *ctx, const fo_http_request *req, fo_http_
 /* Told of each request the server answered itself, without the handler: 413 (body over
  * max_body_bytes), 429 (over max_bodies_bytes), 400 (ambiguous framing: two Content-Length
  * headers, Content-Length with Transfer-Encoding) or 501 (a transfer coding other than
- * chunked); path as sent, up to '?'. For metrics. */
+ * chunked); also, once answered, of those libmicrohttpd refused before the handler saw their
+ * headers (400 for a Content-Length it cannot read, 413 for one too large to hold, 431 for
+ * headers past the connection's memory). path as sent, up to '?'. For metrics and logs. */
 typedef void (*fo_httpd_refused_fn)(void *ctx, const char *path, int status);
 
 typedef struct fo_httpd_opts {

@@ -12,18 +12,23 @@
 
 fo_rc fo_json_pointer_append(fo_strbuf *sb, const char *token)
 {
-    /* RFC 6901 section 3: '~' is written "~0" and '/' is written "~1". */
+    return fo_json_pointer_append_n(sb, token, strlen(token));
+}
+
+fo_rc fo_json_pointer_append_n(fo_strbuf *sb, const char *token, size_t len)
+{
+    /* RFC 6901 section 3: '~' is written "~0" and '/' is written "~1"; every other character,
+     * NUL included, stands for itself. */
     fo_rc rc = fo_strbuf_putc(sb, '/');
-    size_t plain = strcspn(token, "~/");
-    if (rc == FO_OK && !token[plain])
-        return fo_strbuf_append(sb, token, plain);
-    for (const char *p = token; rc == FO_OK && *p; p++) {
-        if (*p == '~')
-            rc = fo_strbuf_append(sb, "~0", 2);
-        else if (*p == '/')
-            rc = fo_strbuf_append(sb, "~1", 2);
-        else
-            rc = fo_strbuf_putc(sb, *p);
+    for (size_t i = 0; rc == FO_OK && i < len; i++) {
+        size_t plain = i;
+        while (plain < len && token[plain] != '~' && token[plain] != '/')
+            plain++;
+        if (plain > i)
+            rc = fo_strbuf_append(sb, token + i, plain - i);
+        if (rc == FO_OK && plain < len)
+            rc = fo_strbuf_append(sb, token[plain] == '~' ? "~0" : "~1", 2);
+        i = plain;
     }
     return rc;
 }
@@ -516,13 +521,17 @@ static fo_rc diff_into(differ *d, const json_t *a, const json_t *b)
     size_t mark = path->len;
     fo_rc rc = FO_OK;
     if (json_is_object(a) && json_is_object(b)) {
+        /* Keys with their length: a key may hold NUL (common/json_read.h), and one cut at it
+         * would name another member (a "remove" of a member that is not there fails the whole
+         * patch). */
         const char *k;
+        size_t kl;
         json_t *va;
-        json_object_foreach((json_t *)a, k, va)
+        json_object_keylen_foreach((json_t *)a, k, kl, va)
         {
-            if (json_object_get(b, k))
+            if (json_object_getn(b, k, kl))
                 continue;
-            rc = fo_json_pointer_append(path, k);
+            rc = fo_json_pointer_append_n(path, k, kl);
             if (rc == FO_OK)
                 rc = emit(d, "remove", NULL);
             fo_strbuf_truncate(path, mark);
@@ -530,12 +539,12 @@ static fo_rc diff_into(differ *d, const json_t *a, const json_t *b)
                 return rc;
         }
         json_t *vb;
-        json_object_foreach((json_t *)b, k, vb)
+        json_object_keylen_foreach((json_t *)b, k, kl, vb)
         {
-            const json_t *old = json_object_get(a, k);
+            const json_t *old = json_object_getn(a, k, kl);
             if (old && fo_json_equal(old, vb))
                 continue;
-            rc = fo_json_pointer_append(path, k);
+            rc = fo_json_pointer_append_n(path, k, kl);
             if (rc == FO_OK)
                 rc = old ? diff_into(d, old, vb) : emit(d, "add", vb);
             fo_strbuf_truncate(path, mark);

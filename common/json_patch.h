@@ -18,8 +18,12 @@
  * size. The API server's JSONPatchMaxCopyBytes (3 MiB). */
 #define FO_JSON_PATCH_MAX_COPY_BYTES (3u * 1024 * 1024)
 
-/* Append the RFC 6901 escaping of a member name ('~' -> "~0", '/' -> "~1") to sb. */
+/* Append '/' and the RFC 6901 escaping of a member name ('~' -> "~0", '/' -> "~1") to sb. */
 fo_rc fo_json_pointer_append(fo_strbuf *sb, const char *token);
+
+/* The same for a name of len bytes, which may hold NUL (written as it is: callers that write
+ * the pointer as JSON text escape it there). */
+fo_rc fo_json_pointer_append_n(fo_strbuf *sb, const char *token, size_t len);
 
 /* Borrowed value at a JSON Pointer ("" is the whole document), or NULL. */
 json_t *fo_json_pointer_get(const json_t *doc, const char *pointer);

@@ -391,10 +391,24 @@ char *fo_admission_encode(const char *uid, const fo_admission_response *resp, si
 
 char *fo_admission_status_body(int code, const char *reason, const char *message)
 {
-    json_t *st = json_pack("{s:s, s:s, s:{}, s:s, s:s, s:s, s:i}", "kind", "Status", "apiVersion",
-                           "v1", "metadata", "status", "Failure", "message", message, "reason",
-                           reason, "code", code);
-    char *text = st ? fo_json_dumps_compact(st) : NULL;
-    json_decref(st);
-    return text;
+    /* Written with fo_strbuf_put_json_str, which never fails on its text: a message cut to its
+     * buffer may end inside a UTF-8 character (a long client string it quotes), and json_pack
+     * refused such text, so the answer fell back to text/plain with the broken bytes. */
+    fo_strbuf sb;
+    fo_strbuf_init(&sb, 0);
+    fo_rc rc = fo_strbuf_puts(&sb, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},"
+                                   "\"status\":\"Failure\",\"message\":");
+    if (rc == FO_OK)
+        rc = fo_strbuf_put_json_str(&sb, message);
+    if (rc == FO_OK)
+        rc = fo_strbuf_puts(&sb, ",\"reason\":");
+    if (rc == FO_OK)
+        rc = fo_strbuf_put_json_str(&sb, reason);
+    if (rc == FO_OK)
+        rc = fo_strbuf_printf(&sb, ",\"code\":%d}", code);
+    if (rc != FO_OK) {
+        fo_strbuf_release(&sb);
+        return NULL;
+    }
+    return fo_strbuf_take(&sb);
 }

@@ -63,8 +63,8 @@ typedef struct fo_admission_request {
     const json_t *old_generation; /* request.oldObject.metadata.generation, or NULL */
     bool dry_run;
     /* The object builds more than FO_WH_JSON_MAX_WEIGHT: only its identity was read (of
-     * request.object, metadata.name, namespace, generation and deletionTimestamp), for an
-     * answer that says so (webhook/admit_validate.h, admit_mutate.h). */
+     * request.object, metadata.name, namespace, generation, deletionTimestamp and the canary
+     * label), for an answer that says so (webhook/admit_validate.h, admit_mutate.h). */
     bool too_large;
     /* The reader built no key holding NUL anywhere in the review (common/json_read.h): the
      * walks that look for such keys in the object need not run again. */

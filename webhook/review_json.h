@@ -46,8 +46,8 @@ typedef enum fo_wh_json_mode {
     FO_WH_JSON_REVIEW_NO_STATUS_NO_OLD, /* the same without oldObject's role templates (a
                                            review past the bound with them) */
     FO_WH_JSON_REVIEW_IDENTITY,  /* of request.object only metadata.name, namespace,
-                                    generation and deletionTimestamp (a review past the
-                                    weight bound: webhook/admission.h) */
+                                    generation, deletionTimestamp and the canary label (a
+                                    review past the weight bound: webhook/admission.h) */
 } fo_wh_json_mode;
 
 /* Parse buf[0..len) (need not be NUL-terminated); *nul_key_built (when not NULL) is set when a

@@ -63,7 +63,8 @@ static void log_plain(const char *method, const char *path, int status, const ch
 void fo_webhook_refused(void *ctx, const char *path, int status)
 {
     fo_webhook *wh = ctx;
-    /* 413 and 429 for the body's size, 400 and 501 for its framing (common/httpd.c) */
+    /* 413 and 429 for the body's size, 400 and 501 for its framing, 431 for its headers
+     * (common/httpd.h) */
     const char *verdict = status == 429   ? "busy"
                           : status == 413 ? "too_large"
                                           : "bad_request";

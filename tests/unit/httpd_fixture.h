@@ -229,8 +229,9 @@ static inline void handler(void *ctx, const fo_http_request *req, fo_http_respon
 static struct {
     pthread_mutex_t mu;
     int n413, n429;
+    int last; /* the last status told */
     char path[64];
-} g_refused = {PTHREAD_MUTEX_INITIALIZER, 0, 0, ""};
+} g_refused = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, ""};
 
 static inline void on_refused(void *ctx, const char *path, int status)
 {
@@ -238,6 +239,7 @@ static inline void on_refused(void *ctx, const char *path, int status)
     pthread_mutex_lock(&g_refused.mu);
     g_refused.n413 += status == 413;
     g_refused.n429 += status == 429;
+    g_refused.last = status;
     snprintf(g_refused.path, sizeof g_refused.path, "%s", path);
     pthread_mutex_unlock(&g_refused.mu);
 }
@@ -245,7 +247,7 @@ static inline void on_refused(void *ctx, const char *path, int status)
 static inline void refused_reset(void)
 {
     pthread_mutex_lock(&g_refused.mu);
-    g_refused.n413 = g_refused.n429 = 0;
+    g_refused.n413 = g_refused.n429 = g_refused.last = 0;
     g_refused.path[0] = '\0';
     pthread_mutex_unlock(&g_refused.mu);
 }

@@ -5,10 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/cluster_defaults.h"
 #include "common/field_errors.h"
 #include "common/jsonutil.h"
 #include "tests/support/testutil.h"
 #include "webhook/admission.h"
+#include "webhook/admit_mutate.h"
+#include "webhook/admit_validate.h"
 #include "webhook/review_json.h"
 
 /* Section 5: the patch document and its base64 as the spec prints them. */
@@ -316,6 +319,47 @@ static void namespace_number(json_t *d)
     json_object_set_new(json_object_get(d, "request"), "namespace", json_integer(1));
 }
 
+/* Issue 3: an object labelled flink.apache.org/canary: "true" is allowed untouched, also past
+ * the weight bound (it was read without its labels there, and denied as too large). */
+START_TEST(a_canary_past_the_weight_bound_is_let_through_untouched)
+{
+    json_t *doc = spec_request();
+    json_t *obj = json_object_get(json_object_get(doc, "request"), "object");
+    json_object_set_new(json_object_get(obj, "spec"), "args", many_values(FO_WH_JSON_MAX_WEIGHT));
+    json_object_set_new(json_object_get(obj, "metadata"), "labels",
+                        json_pack("{s:s, s:s}", "app", "x", "flink.apache.org/canary", "true"));
+    fo_admission_request req;
+    fo_err err;
+    ck_assert_int_eq(decode_doc(doc, &req, &err), FO_OK);
+    ck_assert(req.too_large);
+    fo_admission_response ans;
+    fo_admission_response_init(&ans);
+    fo_validate_env env = {0};
+    fo_admit_validate(&req, &env, &ans);
+    ck_assert(ans.allowed);
+    ck_assert_ptr_null(ans.message);
+    ck_assert_ptr_null(ans.warnings);
+    fo_admission_response_release(&ans);
+    fo_admission_request_release(&req);
+
+    /* /mutate: no patch and nothing to say */
+    char *text = json_dumps(doc, JSON_COMPACT);
+    ck_assert_int_eq(fo_admission_decode_without_status(text, strlen(text), &req, &err), FO_OK);
+    ck_assert(req.too_large);
+    fo_cluster_defaults *cd = fo_cluster_defaults_empty();
+    fo_admission_response_init(&ans);
+    fo_admit_mutate(&req, cd, &ans);
+    ck_assert(ans.allowed);
+    ck_assert_ptr_null(ans.patch);
+    ck_assert_ptr_null(ans.warnings);
+    fo_admission_response_release(&ans);
+    fo_cluster_defaults_unref(cd);
+    fo_admission_request_release(&req);
+    free(text);
+    json_decref(doc);
+}
+END_TEST
+
 START_TEST(every_required_field_is_named_when_missing_or_wrong)
 {
     expect_refusal(v1beta1, "apiVersion: expected \"admission.k8s.io/v1\", got "
@@ -544,6 +588,23 @@ START_TEST(status_bodies_for_http_errors_are_kubernetes_status_objects)
 }
 END_TEST
 
+/* A message cut to its buffer can end inside a UTF-8 character (routes.c quotes client strings,
+ * e.g. an unsupported request.operation, into a fixed buffer): still a Status, whatever the
+ * bytes (it was answered as text/plain with the broken bytes). */
+START_TEST(a_status_body_survives_a_message_cut_inside_a_character)
+{
+    char *text = fo_admission_status_body(400, "BadRequest", "unsupported value \"x\xc3");
+    ck_assert_ptr_nonnull(text);
+    json_t *st = json_loads(text, 0, NULL);
+    ck_assert_ptr_nonnull(st);
+    ck_assert_str_eq(fo_json_str(st, "kind"), "Status");
+    ck_assert_ptr_nonnull(strstr(fo_json_str(st, "message"), "unsupported value \"x"));
+    ck_assert_int_eq(json_integer_value(json_object_get(st, "code")), 400);
+    json_decref(st);
+    free(text);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("admission");
@@ -555,12 +616,14 @@ int main(void)
     tcase_add_test(tc, malformed_json_is_refused_with_its_position);
     tcase_add_test(tc, a_body_over_the_limit_is_refused_before_parsing);
     tcase_add_test(tc, every_required_field_is_named_when_missing_or_wrong);
+    tcase_add_test(tc, a_canary_past_the_weight_bound_is_let_through_untouched);
     tcase_add_test(tc, delete_subresources_and_other_kinds_are_not_flink_writes);
     tcase_add_test(tc, an_allow_without_patch_carries_only_uid_and_allowed);
     tcase_add_test(tc, a_patch_is_sent_as_the_spec_example_bytes);
     tcase_add_test(tc, a_denial_lists_every_field_error_with_causes);
     tcase_add_test(tc, warnings_are_bounded_in_length_and_count);
     tcase_add_test(tc, status_bodies_for_http_errors_are_kubernetes_status_objects);
+    tcase_add_test(tc, a_status_body_survives_a_message_cut_inside_a_character);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -407,6 +407,47 @@ START_TEST(a_passing_failure_is_retried_and_a_fifo_never_waited_on)
 }
 END_TEST
 
+/* A new pair refused for the reason of the last refused one is reported again: each is a
+ * change someone made, and the failure count and log must show it (only a retry of the same
+ * files is reported once). */
+START_TEST(a_second_bad_pair_is_reported_though_its_reason_repeats)
+{
+    char *crt1, *key1, *crt2, *key2, *crt3, *key3;
+    fo_testcerts_issue(g_certs, "s1", NULL, &crt1, &key1);
+    fo_testcerts_issue(g_certs, "s2", NULL, &crt2, &key2);
+    fo_testcerts_issue(g_certs, "s3", NULL, &crt3, &key3);
+    char crt[600], key[600];
+    char *root = secret_root(crt1, key1, crt, key);
+    fo_certwatch *cw = watch(crt, key);
+    bool reloaded = true;
+    fo_err err;
+    secret_dir(root, "..v2", crt2, key3);
+    ck_assert_int_eq(fo_certwatch_check(cw, &reloaded, &err), FO_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "does not belong"));
+    ck_assert_int_eq(fo_certwatch_check(cw, &reloaded, &err), FO_OK); /* unchanged */
+    /* another mismatched pair: the same words, a new refusal */
+    secret_dir(root, "..v3", crt3, key2);
+    fo_err_clear(&err);
+    ck_assert_int_eq(fo_certwatch_check(cw, &reloaded, &err), FO_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "does not belong"));
+    ck_assert(!reloaded);
+    /* read again by hand (SIGHUP): the reason already reported */
+    fo_certwatch_recheck(cw);
+    ck_assert_int_eq(fo_certwatch_check(cw, &reloaded, &err), FO_OK);
+    ck_assert(!reloaded);
+    ck_assert_int_eq(fo_certwatch_generation(cw), 1);
+    fo_certwatch_free(cw);
+    fo_test_rmdir(root);
+    free(root);
+    free(crt1);
+    free(key1);
+    free(crt2);
+    free(key2);
+    free(crt3);
+    free(key3);
+}
+END_TEST
+
 static void certs_setup(void)
 {
     g_certs = fo_testcerts_new();
@@ -430,6 +471,7 @@ int main(void)
     tcase_add_test(tls, certwatch_refuses_missing_and_mismatched_files_at_start);
     tcase_add_test(tls, certificates_outside_their_validity_are_refused_on_reload);
     tcase_add_test(tls, a_passing_failure_is_retried_and_a_fifo_never_waited_on);
+    tcase_add_test(tls, a_second_bad_pair_is_reported_though_its_reason_repeats);
     suite_add_tcase(s, tls);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

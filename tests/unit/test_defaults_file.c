@@ -93,6 +93,29 @@ START_TEST(a_broken_version_is_refused_once_and_the_last_good_one_served)
 }
 END_TEST
 
+/* A new broken version is reported though its reason is the last one's: someone changed the
+ * file, and the log and the failure count must show it (only a retry or a recheck of the same
+ * file is reported once). */
+START_TEST(a_second_broken_version_is_reported_though_its_reason_repeats)
+{
+    write_defaults("podTemplate: {metadata: {labels: {v: '1'}}}\n");
+    fo_err err;
+    fo_defaults_file *df = fo_defaults_file_open(path, &err);
+    ck_assert_ptr_nonnull(df);
+    write_defaults("podTemplate: [broken]\n");
+    ck_assert_int_eq(fo_defaults_file_poll(df, &err), FO_DEFAULTS_REFUSED);
+    write_defaults("podTemplate: [broken, again]\n");
+    fo_err_clear(&err);
+    ck_assert_int_eq(fo_defaults_file_poll(df, &err), FO_DEFAULTS_REFUSED);
+    ck_assert_ptr_nonnull(strstr(err.message, "podTemplate: must be an object"));
+    fo_defaults_file_recheck(df);
+    ck_assert_int_eq(fo_defaults_file_poll(df, &err), FO_DEFAULTS_REFUSED_AGAIN);
+    char v[16];
+    ck_assert_str_eq(served_v(df, v), "1");
+    fo_defaults_file_free(df);
+}
+END_TEST
+
 START_TEST(a_failure_that_may_pass_is_tried_again)
 {
     write_defaults("podTemplate: {metadata: {labels: {v: '1'}}}\n");
@@ -141,6 +164,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, a_broken_version_is_refused_once_and_the_last_good_one_served);
     tcase_add_test(tc, a_failure_that_may_pass_is_tried_again);
+    tcase_add_test(tc, a_second_broken_version_is_reported_though_its_reason_repeats);
     tcase_add_test(tc, without_a_file_the_defaults_are_empty_and_never_change);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -491,6 +491,113 @@ START_TEST(ambiguous_framing_is_refused_and_nothing_is_smuggled)
 }
 END_TEST
 
+/* Send all of text on fd (false when the connection failed first). */
+static bool send_all(int fd, const char *text, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = send(fd, text, len, MSG_NOSIGNAL);
+        if (n <= 0)
+            return false;
+        text += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+/* A client that sends a body past the limit at once, without waiting for 100 Continue (as curl
+ * does without Expect, and Go's client always): it can send all of it and then reads its 413.
+ * Refused before a byte was read, the connection was closed with the body unread, which resets
+ * it: the client failed sending and never saw the answer. One that waits for 100 Continue is
+ * refused at once, without it. */
+START_TEST(a_body_announced_past_the_limit_is_drained_before_its_413)
+{
+    fo_httpd *srv = start(2, 1024);
+    int port = fo_httpd_port(srv);
+    refused_reset();
+    size_t len = 24u * 1024 * 1024; /* past what the sockets' buffers hold */
+    char *req = malloc(len + 200);
+    int head = snprintf(req, 200, "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: %zu\r\n\r\n",
+                        len);
+    memset(req + head, 'x', len);
+    int fd = fo_test_connect(port);
+    ck_assert_int_ge(fd, 0);
+    struct timeval tv = {10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    ck_assert_msg(send_all(fd, req, (size_t)head + len), "the body could not be sent whole");
+    char out[2048];
+    ssize_t n = recv(fd, out, sizeof out - 1, 0);
+    ck_assert_int_gt(n, 0);
+    out[n] = '\0';
+    ck_assert_msg(strncmp(out, "HTTP/1.1 413", 12) == 0, "%s", out);
+    close(fd);
+    free(req);
+    pthread_mutex_lock(&g_refused.mu);
+    ck_assert_int_eq(g_refused.n413, 1);
+    pthread_mutex_unlock(&g_refused.mu);
+
+    char out2[4096];
+    exchange(port,
+             "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n"
+             "Expect: 100-continue\r\n\r\n",
+             out2, sizeof out2);
+    ck_assert_msg(strncmp(out2, "HTTP/1.1 413", 12) == 0, "%s", out2);
+    ck_assert_ptr_null(strstr(out2, "100 Continue"));
+    fo_httpd_stop(srv);
+}
+END_TEST
+
+/* The status the refused callback was last told, once it is told one (the server tells it
+ * after the answer has been sent: waited for), or 0. */
+static int refused_status_told(void)
+{
+    for (int i = 0; i < 400; i++) {
+        pthread_mutex_lock(&g_refused.mu);
+        int last = g_refused.last;
+        pthread_mutex_unlock(&g_refused.mu);
+        if (last)
+            return last;
+        fo_test_sleep_ms(5);
+    }
+    return 0;
+}
+
+/* Requests libmicrohttpd answers itself, before the handler sees their headers (a
+ * Content-Length it cannot read, one past what it can hold), reach the refused callback too:
+ * the webhook logs and counts every request through it. */
+START_TEST(requests_the_library_refuses_itself_are_told_too)
+{
+    fo_httpd *srv = start(2, 1024);
+    int port = fo_httpd_port(srv);
+    char out[4096];
+    refused_reset();
+    exchange(port, "POST /gate HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\nabc", out,
+             sizeof out);
+    ck_assert_msg(strncmp(out, "HTTP/1.1 400", 12) == 0, "%s", out);
+    ck_assert_int_eq(refused_status_told(), 400);
+    pthread_mutex_lock(&g_refused.mu);
+    ck_assert_str_eq(g_refused.path, "/gate");
+    pthread_mutex_unlock(&g_refused.mu);
+    refused_reset();
+    exchange(port,
+             "POST /other HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999\r\n\r\n",
+             out, sizeof out);
+    ck_assert_msg(strncmp(out, "HTTP/1.1 413", 12) == 0, "%s", out);
+    ck_assert_int_eq(refused_status_told(), 413);
+    /* a request the handler answered is not told */
+    refused_reset();
+    exchange(port, "GET /teapot HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", out,
+             sizeof out);
+    ck_assert_msg(strncmp(out, "HTTP/1.1 418", 12) == 0, "%s", out);
+    fo_test_sleep_ms(100);
+    pthread_mutex_lock(&g_refused.mu);
+    int told = g_refused.last;
+    pthread_mutex_unlock(&g_refused.mu);
+    ck_assert_int_eq(told, 0);
+    fo_httpd_stop(srv);
+}
+END_TEST
+
 /* More connections at once than the server takes (40 silent ones where 8 fit): the rest wait
  * in the listening socket's backlog, never more than 8 are held, the silent ones are dropped
  * after the request timeout, a request behind them is answered, and the server stops. Handing
@@ -547,6 +654,8 @@ int main(void)
     tcase_add_test(tc, an_idle_connection_is_closed_after_the_timeout);
     tcase_add_test(tc, a_burst_past_the_connection_limit_waits_and_the_server_recovers);
     tcase_add_test(tc, ambiguous_framing_is_refused_and_nothing_is_smuggled);
+    tcase_add_test(tc, requests_the_library_refuses_itself_are_told_too);
+    tcase_add_test(tc, a_body_announced_past_the_limit_is_drained_before_its_413);
     tcase_add_test(tc, a_newcomer_takes_the_place_of_the_longest_waiting_connection);
     tcase_add_test(tc, room_is_made_one_connection_at_a_time_and_keep_alive_goes_last);
     tcase_add_test(tc, headers_that_trickle_are_cut_at_the_request_timeout);

@@ -309,6 +309,33 @@ START_TEST(diff_applied_to_before_gives_after_for_generated_documents)
 }
 END_TEST
 
+/* A key may hold NUL (common/json_read.h reads such keys, the API server stores them): the diff
+ * names the whole key, never the part before the NUL (a "remove" of that part would name a
+ * member that is not there, and the API server would fail the whole patch). */
+START_TEST(diff_names_keys_holding_nul_whole)
+{
+    json_t *before = json_object(), *after = json_object();
+    json_object_setn_new(before, "a\0b", 3, json_integer(1));
+    json_object_setn_new(before, "x~/\0", 4, json_integer(1));
+    json_object_setn_new(after, "a\0b", 3, json_integer(1));
+    json_object_setn_new(after, "x~/\0", 4, json_integer(2));
+    json_object_set_new(after, "c", json_integer(2));
+    json_t *patch = fo_json_patch_diff(before, after);
+    ck_assert_ptr_nonnull(patch);
+    /* RFC 6901: '~' as "~0", '/' as "~1", NUL as itself */
+    json_error_t jerr;
+    json_t *want = json_loads("[{\"op\":\"replace\",\"path\":\"/x~0~1\\u0000\",\"value\":2},"
+                              "{\"op\":\"add\",\"path\":\"/c\",\"value\":2}]",
+                              JSON_ALLOW_NUL, &jerr);
+    ck_assert_ptr_nonnull(want);
+    assert_json_eq(patch, want, "diff of keys holding NUL");
+    json_decref(want);
+    json_decref(patch);
+    json_decref(after);
+    json_decref(before);
+}
+END_TEST
+
 START_TEST(diff_is_minimal_for_small_changes)
 {
     json_t *before = js("{\"spec\":{\"job\":{\"state\":\"running\",\"args\":[\"a\",\"b\"]},"
@@ -544,6 +571,7 @@ int main(void)
     tcase_add_test(tc, copies_that_multiply_the_document_are_refused);
     tcase_add_test(tc, diff_applied_to_before_gives_after_for_generated_documents);
     tcase_add_test(tc, diff_is_minimal_for_small_changes);
+    tcase_add_test(tc, diff_names_keys_holding_nul_whole);
     tcase_add_test(tc, a_subtree_both_documents_share_is_not_walked);
     tcase_add_test(tc, rfc7386_appendix_a_examples_apply_as_specified);
     tcase_add_test(tc, merge_patch_diff_round_trips_and_is_empty_for_equal_documents);

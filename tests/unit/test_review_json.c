@@ -284,12 +284,14 @@ START_TEST(review_mode_leaves_out_the_unread_members)
     /* past the weight bound only the object's identity is read */
     static const char identity[] =
         "{\"request\":{\"uid\":\"u\",\"object\":{\"metadata\":{\"name\":\"n\",\"namespace\":\"s\","
-        "\"generation\":2,\"deletionTimestamp\":\"t\",\"labels\":{\"a\":\"b\"},"
+        "\"generation\":2,\"deletionTimestamp\":\"t\",\"labels\":{\"a\":\"b\","
+        "\"flink.apache.org/canary\":\"true\"},"
         "\"annotations\":{}},\"spec\":{\"image\":\"i\"},\"status\":{}},"
         "\"oldObject\":{\"metadata\":{\"generation\":2},\"spec\":{}}}}";
     got = fo_wh_json_parse(identity, strlen(identity), FO_WH_JSON_REVIEW_IDENTITY, NULL, &err);
     want = json_loads("{\"request\":{\"uid\":\"u\",\"object\":{\"metadata\":{\"name\":\"n\","
-                      "\"namespace\":\"s\",\"generation\":2,\"deletionTimestamp\":\"t\"}},"
+                      "\"namespace\":\"s\",\"generation\":2,\"deletionTimestamp\":\"t\","
+                      "\"labels\":{\"flink.apache.org/canary\":\"true\"}}},"
                       "\"oldObject\":{\"metadata\":{\"generation\":2}}}}",
                       0, NULL);
     ck_assert(json_equal(got, want));
