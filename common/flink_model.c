@@ -294,6 +294,8 @@ static void read_job(fo_flink_job_view *j, const json_t *job, fo_field_errors *e
     int64_t p = 0;
     if (get_int(&r, "parallelism", INT32_MIN, INT32_MAX, &p))
         j->parallelism = (int32_t)p;
+    else
+        j->parallelism_unreadable = member(&r, "parallelism") != NULL;
     j->entry_class = get_str(&r, "entryClass");
     const json_t *args = member(&r, "args");
     if (args) {

@@ -192,7 +192,8 @@ typedef struct fo_flink_opt_i64 {
 typedef struct fo_flink_job_view {
     const json_t *raw;   /* the job object; NULL when absent (session cluster) */
     const char *jar_uri; /* NULL when absent */
-    int32_t parallelism; /* 0 when absent */
+    int32_t parallelism; /* 0 when absent or unreadable */
+    bool parallelism_unreadable; /* present but not a 32-bit integer (reported as such) */
     const char *entry_class;
     const json_t *args; /* JSON array of strings; NULL when absent (= []) */
     fo_flink_job_state state;

@@ -138,7 +138,8 @@ void fo_validate_job_spec(const fo_flink_job_view *job, const fo_flink_role_view
         if (tm->replicas < 1)
             fo_field_errors_add_int(errs, FO_FE_INVALID, "spec.taskManager.replicas", tm->replicas,
                                     "TaskManager replicas must be larger than 0");
-    } else if (job->parallelism < 1) {
+    } else if (job->parallelism < 1 && !job->parallelism_unreadable) {
+        /* an unreadable value has its own error: "0" would be a value nobody wrote */
         fo_field_errors_add_int(errs, FO_FE_INVALID, "spec.job.parallelism", job->parallelism,
                                 "Job parallelism must be larger than 0");
     }

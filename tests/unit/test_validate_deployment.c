@@ -274,6 +274,35 @@ START_TEST(several_errors_are_all_reported_in_rule_order)
 }
 END_TEST
 
+/* A parallelism of the wrong type is one error, its type: not also "0 must be larger than 0",
+ * a value nobody wrote. */
+START_TEST(a_parallelism_of_the_wrong_type_is_one_error)
+{
+    static const char *const values[] = {"1e29", "\"4\"", "2.5", "[1]"};
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 "{\"apiVersion\":\"flink.apache.org/v1beta1\",\"kind\":\"FlinkDeployment\","
+                 "\"metadata\":{\"name\":\"p\",\"namespace\":\"ns\"},\"spec\":{\"image\":\"f\","
+                 "\"flinkVersion\":\"v1_20\",\"serviceAccount\":\"flink\",\"jobManager\":"
+                 "{\"resource\":{\"memory\":\"2g\",\"cpu\":1}},\"taskManager\":{\"resource\":"
+                 "{\"memory\":\"2g\",\"cpu\":1}},\"job\":{\"jarURI\":"
+                 "\"local:///j.jar\",\"parallelism\":%s}}}",
+                 values[i]);
+        json_t *obj = json_loads(text, 0, NULL);
+        ck_assert_ptr_nonnull(obj);
+        fo_field_errors *errs = run(obj, NULL);
+        if (fo_field_errors_count(errs) != 1)
+            dump_errors(errs, values[i]);
+        ck_assert_uint_eq(fo_field_errors_count(errs), 1);
+        ck_assert_str_eq(fo_field_errors_get(errs, 0)->field, "spec.job.parallelism");
+        ck_assert_ptr_null(strstr(fo_field_errors_get(errs, 0)->message, "larger than 0"));
+        fo_field_errors_free(errs);
+        json_decref(obj);
+    }
+}
+END_TEST
+
 START_TEST(wrong_types_are_reported_by_the_validator_too)
 {
     json_t *obj = fo_test_load_yaml("deployment-wrong-types.yaml");
@@ -730,6 +759,7 @@ int main(void)
     tcase_add_test(tc, messages_read_like_kubernetes_field_errors);
     tcase_add_test(tc, several_errors_are_all_reported_in_rule_order);
     tcase_add_test(tc, wrong_types_are_reported_by_the_validator_too);
+    tcase_add_test(tc, a_parallelism_of_the_wrong_type_is_one_error);
     tcase_add_test(tc, passing_variants_report_nothing);
     tcase_add_test(tc, negative_resource_memory_is_refused);
     tcase_add_test(tc, memory_flink_cannot_start_with_is_refused_at_its_field);
