@@ -68,20 +68,21 @@ double fo_res_conf_double(const fo_res_ctx *c, const char *key, double fallback)
     return v && fo_flink_parse_double(v, &d) ? d : fallback;
 }
 
-/* Next item of Flink's "a,b" syntax where an item may be wrapped in single quotes (a doubled
- * quote inside stands for one). Returns the position after the item and its separator. */
+/* Next item of Flink's "a,b" syntax (StructuredOptionsSplitter) where an item may be wrapped
+ * in single or double quotes (the quote doubled inside stands for one). Returns the position
+ * after the item and its separator. */
 static const char *next_item(const char *p, char sep, fo_strbuf *out)
 {
     fo_strbuf_reset(out);
     while (*p == ' ')
         p++;
-    if (*p == '\'') {
-        p++;
+    if (*p == '\'' || *p == '"') {
+        char q = *p++;
         while (*p) {
-            if (*p == '\'' && p[1] == '\'') {
-                fo_strbuf_putc(out, '\'');
+            if (*p == q && p[1] == q) {
+                fo_strbuf_putc(out, q);
                 p += 2;
-            } else if (*p == '\'') {
+            } else if (*p == q) {
                 p++;
                 break;
             } else {
@@ -121,6 +122,22 @@ json_t *fo_res_parse_flink_map(const char *text)
     fo_strbuf_release(&item);
     fo_strbuf_release(&key);
     return map;
+}
+
+json_t *fo_res_parse_flink_list(const char *text)
+{
+    json_t *list = json_array();
+    if (!text)
+        return list;
+    fo_strbuf item;
+    fo_strbuf_init(&item, 64 * 1024);
+    for (const char *p = text; *p;) {
+        p = next_item(p, ';', &item);
+        if (item.len)
+            json_array_append_new(list, json_string(item.data));
+    }
+    fo_strbuf_release(&item);
+    return list;
 }
 
 json_t *fo_res_common_labels(const fo_res_ctx *c)

@@ -13,7 +13,10 @@
  * Containers follow what Flink's own Kubernetes decorators build: the main container
  * `flink-main-container` first, its image, pull policy, resources (memory and cpu from the
  * Flink configuration, times the limit factors), ports, the pod IP env var and the config
- * volume set by us; everything else comes from the layered pod template. Quantities are
+ * volume set by us, plus what Flink's own pod options ask for (kubernetes.secrets,
+ * kubernetes.env.secretKeyRef, kubernetes.<role>.tolerations, kubernetes.flink.log.dir,
+ * kubernetes.hadoop.conf.config-map.name); everything else comes from the layered pod
+ * template. Quantities are
  * written in the API server's canonical form, so a stored object compares equal to what we
  * desire and an idle pass sees no drift. */
 

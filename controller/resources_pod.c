@@ -135,7 +135,7 @@ static json_t *container_resources(const fo_res_ctx *c, const role *r, const jso
 
 /* ---- container pieces ---------------------------------------------------------------------- */
 
-static void merge_by(json_t *container, const char *list_name, const char *key, json_t *item)
+void fo_res_merge_by(json_t *container, const char *list_name, const char *key, json_t *item)
 {
     json_t *list = json_object_get(container, list_name);
     if (!json_is_array(list)) {
@@ -153,7 +153,7 @@ static void merge_by(json_t *container, const char *list_name, const char *key, 
 
 static void add_port(json_t *container, const char *name, int64_t port)
 {
-    merge_by(container, "ports", "containerPort",
+    fo_res_merge_by(container, "ports", "containerPort",
              json_pack("{s:s, s:I, s:s}", "name", name, "containerPort", (json_int_t)port,
                        "protocol", "TCP"));
 }
@@ -165,21 +165,20 @@ static void add_env(const fo_res_ctx *c, const role *r, json_t *container)
     json_t *value;
     json_object_foreach((json_t *)c->conf, key, value) {
         if (strncmp(key, r->env_prefix, plen) == 0 && key[plen] && json_is_string(value))
-            merge_by(container, "env", "name",
+            fo_res_merge_by(container, "env", "name",
                      json_pack("{s:s, s:O}", "name", key + plen, "value", value));
     }
-    merge_by(container, "env", "name",
+    fo_res_merge_by(container, "env", "name",
              json_pack("{s:s, s:{s:{s:s, s:s}}}", "name", "_POD_IP_ADDRESS", "valueFrom",
                        "fieldRef", "apiVersion", "v1", "fieldPath", "status.podIP"));
 }
 
 static bool mounts_path(const json_t *container, const char *path);
 
-/* Mount volume at path unless the template already mounts something there. */
-static void add_mount(json_t *container, const char *volume, const char *path)
+void fo_res_add_mount(json_t *container, const char *volume, const char *path)
 {
     if (!mounts_path(container, path))
-        merge_by(container, "volumeMounts", "mountPath",
+        fo_res_merge_by(container, "volumeMounts", "mountPath",
                  json_pack("{s:s, s:s}", "name", volume, "mountPath", path));
 }
 
@@ -191,8 +190,7 @@ static bool mounts_path(const json_t *container, const char *path)
     return found;
 }
 
-/* Add (or replace, when the template has one of the same name) a pod volume. */
-static void add_volume(json_t *pod_spec, json_t *volume)
+void fo_res_add_volume(json_t *pod_spec, json_t *volume)
 {
     json_t *volumes = json_object_get(pod_spec, "volumes");
     if (!json_is_array(volumes)) {
@@ -378,22 +376,23 @@ static json_t *build_pod(const fo_res_ctx *c, const role *r, bool with_startup_p
         add_port(main, "taskmanager-rpc", fo_res_conf_int(c, "taskmanager.rpc.port", 6122));
     }
     add_env(c, r, main);
+    fo_res_decorate_pod(c, r->kube, spec, main);
     const char *conf_dir = fo_res_conf(c, "kubernetes.flink.conf.dir", FO_CONF_DIR_DEFAULT);
-    add_mount(main, "flink-config-volume", conf_dir);
-    add_volume(spec, config_volume(c));
+    fo_res_add_mount(main, "flink-config-volume", conf_dir);
+    fo_res_add_volume(spec, config_volume(c));
     if (jm && c->tm_template) {
         char cm[300];
         fo_flink_pod_template_cm_name(c->name, cm, sizeof cm);
-        add_mount(main, "pod-template-volume", FO_POD_TEMPLATE_DIR);
-        add_volume(spec, json_pack("{s:s, s:{s:s, s:[{s:s, s:s}]}}", "name",
+        fo_res_add_mount(main, "pod-template-volume", FO_POD_TEMPLATE_DIR);
+        fo_res_add_volume(spec, json_pack("{s:s, s:{s:s, s:[{s:s, s:s}]}}", "name",
                                    "pod-template-volume", "configMap", "name", cm, "items", "key",
                                    "taskmanager-pod-template.yaml", "path",
                                    "taskmanager-pod-template.yaml"));
     }
     if (c->standalone && c->application && c->view.job.jar_uri &&
         !mounts_path(main, FO_USRLIB_DIR)) {
-        add_mount(main, "user-lib-dir", FO_USRLIB_DIR);
-        add_volume(spec, json_pack("{s:s, s:{}}", "name", "user-lib-dir", "emptyDir"));
+        fo_res_add_mount(main, "user-lib-dir", FO_USRLIB_DIR);
+        fo_res_add_volume(spec, json_pack("{s:s, s:{}}", "name", "user-lib-dir", "emptyDir"));
     }
     if (with_startup_probe && !json_object_get(main, "startupProbe"))
         json_object_set_new(main, "startupProbe",

@@ -1,6 +1,7 @@
 /* controller/resources: the objects a FlinkDeployment owns, per mode (reference c.13, c.15,
  * c.16). Inputs and expected objects are fixtures in tests/data/resources-*.yaml. */
 #include <check.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -279,6 +280,90 @@ START_TEST(pod_templates_keep_user_parts_and_ship_the_taskmanager_template)
 }
 END_TEST
 
+/* The element of deployment's pod spec list `list` (or of its main container's, when `main`)
+ * whose member `key` is `value`. */
+static json_t *pod_item(const json_t *deployment, bool main, const char *list, const char *key,
+                        const char *value)
+{
+    const json_t *owner = main ? main_container(deployment)
+                               : fo_json_get(deployment, "spec.template.spec");
+    size_t i;
+    json_t *item;
+    json_array_foreach(json_object_get(owner, list), i, item) {
+        const char *v = fo_json_str(item, key);
+        if (v && strcmp(v, value) == 0)
+            return item;
+    }
+    return NULL;
+}
+
+/* Flink's deployer turns these KubernetesConfigOptions into parts of the JobManager pod
+ * (InitJobManagerDecorator, EnvSecretsDecorator, MountSecretsDecorator,
+ * HadoopConfMountDecorator), and the Apache operator's standalone deployer into parts of the
+ * TaskManager pods; each role gets its own tolerations. */
+static void check_flink_pod_options(const json_t *pod_owner, const char *role_value)
+{
+    json_t *t = pod_item(pod_owner, false, "tolerations", "value", role_value);
+    ck_assert_msg(t != NULL, "toleration %s missing", role_value);
+    ck_assert_str_eq(fo_json_str(t, "key"), "dedicated");
+    ck_assert_str_eq(fo_json_str(t, "operator"), "Equal");
+    ck_assert_str_eq(fo_json_str(t, "effect"), "NoSchedule");
+    json_t *env = pod_item(pod_owner, true, "env", "name", "AWS_SECRET_ACCESS_KEY");
+    ck_assert_ptr_nonnull(env);
+    ck_assert_str_eq(fo_json_get_str(env, "valueFrom.secretKeyRef.name"), "s3-creds");
+    ck_assert_str_eq(fo_json_get_str(env, "valueFrom.secretKeyRef.key"), "secret");
+    ck_assert_ptr_nonnull(pod_item(pod_owner, true, "env", "name", "AWS_ACCESS_KEY_ID"));
+    json_t *vol = pod_item(pod_owner, false, "volumes", "name", "s3-creds-volume");
+    ck_assert_ptr_nonnull(vol);
+    ck_assert_str_eq(fo_json_get_str(vol, "secret.secretName"), "s3-creds");
+    json_t *mount = pod_item(pod_owner, true, "volumeMounts", "mountPath", "/opt/secrets/s3");
+    ck_assert_ptr_nonnull(mount);
+    ck_assert_str_eq(fo_json_str(mount, "name"), "s3-creds-volume");
+    ck_assert_ptr_nonnull(
+        pod_item(pod_owner, true, "volumeMounts", "mountPath", "/opt/secrets/tls"));
+    env = pod_item(pod_owner, true, "env", "name", "FLINK_LOG_DIR");
+    ck_assert_ptr_nonnull(env);
+    ck_assert_str_eq(fo_json_str(env, "value"), "/var/log/flink");
+    vol = pod_item(pod_owner, false, "volumes", "name", "hadoop-config-volume");
+    ck_assert_ptr_nonnull(vol);
+    ck_assert_str_eq(fo_json_get_str(vol, "configMap.name"), "hadoop-conf");
+    ck_assert_ptr_nonnull(
+        pod_item(pod_owner, true, "volumeMounts", "mountPath", "/opt/hadoop/conf"));
+    env = pod_item(pod_owner, true, "env", "name", "HADOOP_CONF_DIR");
+    ck_assert_ptr_nonnull(env);
+    ck_assert_str_eq(fo_json_str(env, "value"), "/opt/hadoop/conf");
+}
+
+START_TEST(flinks_kubernetes_pod_options_reach_the_pods_flinkop_builds)
+{
+    json_t *objects = desired_for("resources-flink-pod-options.yaml");
+    json_t *jm = find(objects, "Deployment", "options");
+    json_t *tm = find(objects, "Deployment", "options-taskmanager");
+    ck_assert_ptr_nonnull(jm);
+    ck_assert_ptr_nonnull(tm);
+    check_flink_pod_options(jm, "flink-jm");
+    check_flink_pod_options(tm, "flink-tm");
+    /* the second JobManager toleration, with its seconds as a number */
+    json_t *spot = pod_item(jm, false, "tolerations", "key", "spot");
+    ck_assert_ptr_nonnull(spot);
+    ck_assert_str_eq(fo_json_str(spot, "operator"), "Exists");
+    int64_t seconds = 0;
+    ck_assert(fo_json_get_int(spot, "tolerationSeconds", &seconds));
+    ck_assert_int_eq(seconds, 6000);
+    ck_assert_ptr_null(pod_item(tm, false, "tolerations", "value", "flink-jm"));
+    json_decref(objects);
+
+    /* native mode: the JobManager pod flinkop builds in Flink's place */
+    json_t *obj = fo_test_load_yaml("resources-flink-pod-options.yaml");
+    json_object_del(json_object_get(obj, "spec"), "mode");
+    objects = desired_for_object(obj);
+    ck_assert_ptr_null(find(objects, "Deployment", "options-taskmanager"));
+    check_flink_pod_options(find(objects, "Deployment", "options"), "flink-jm");
+    json_decref(objects);
+    json_decref(obj);
+}
+END_TEST
+
 START_TEST(unusable_input_fails_cleanly)
 {
     fo_err err;
@@ -303,6 +388,7 @@ int main(void)
     tcase_add_test(tc, ha_session_with_ingress_has_no_internal_service_and_routes_by_path);
     tcase_add_test(tc, pods_without_resources_get_what_flinks_memory_model_derives);
     tcase_add_test(tc, pod_templates_keep_user_parts_and_ship_the_taskmanager_template);
+    tcase_add_test(tc, flinks_kubernetes_pod_options_reach_the_pods_flinkop_builds);
     tcase_add_test(tc, unusable_input_fails_cleanly);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
