@@ -273,6 +273,20 @@ static json_t *container_args(const fo_res_ctx *c, const role *r)
     return args;
 }
 
+/* The image when neither the spec, the configuration nor the template names one: the Flink
+ * project's image of the spec's Flink version ("flink:1.20"). Flink's own default is the image
+ * of the Flink version the deployer runs, which flinkop, not being Flink, does not have; a
+ * moving "latest" would start another Flink than flinkVersion says (a Flink 2 image does not
+ * even read the flink-conf.yaml written for 1.x). */
+static void default_image(const fo_res_ctx *c, char *buf, size_t len)
+{
+    fo_flink_version v = c->view.flink_version;
+    if (fo_flink_version_major(v) > 0)
+        snprintf(buf, len, "flink:%d.%d", fo_flink_version_major(v), fo_flink_version_minor(v));
+    else
+        snprintf(buf, len, "flink:latest");
+}
+
 /* Take the main container out of the template's list (creating it when absent). */
 static json_t *take_main_container(json_t *pod_spec)
 {
@@ -358,7 +372,12 @@ static json_t *build_pod(const fo_res_ctx *c, const role *r, bool with_startup_p
                                     fo_res_conf(c, "kubernetes.container.image", NULL));
     if (!image)
         image = fo_json_str(main, "image");
-    json_object_set_new(main, "image", json_string(image ? image : "flink:latest"));
+    char fallback[32];
+    if (!image) {
+        default_image(c, fallback, sizeof fallback);
+        image = fallback;
+    }
+    json_object_set_new(main, "image", json_string(image));
     const char *policy = fo_res_conf(c, "kubernetes.container.image.pull-policy", NULL);
     if (!policy)
         policy = fo_json_str(main, "imagePullPolicy");

@@ -2,6 +2,7 @@
  * c.16). Inputs and expected objects are fixtures in tests/data/resources-*.yaml. */
 #include <check.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -364,6 +365,35 @@ START_TEST(flinks_kubernetes_pod_options_reach_the_pods_flinkop_builds)
 }
 END_TEST
 
+/* The JobManager image when the spec names none: the Flink image of spec.flinkVersion. */
+static const char *jm_image_for(json_t *obj, const char *version)
+{
+    static char image[64];
+    json_t *spec = json_object_get(obj, "spec");
+    json_object_del(spec, "image");
+    json_object_set_new(spec, "flinkVersion", json_string(version));
+    json_t *objects = desired_for_object(obj);
+    snprintf(image, sizeof image, "%s",
+             fo_json_str(main_container(find(objects, "Deployment", "basic-example")), "image"));
+    json_decref(objects);
+    return image;
+}
+
+START_TEST(without_an_image_the_jobmanager_runs_the_flink_version_of_the_spec)
+{
+    json_t *obj = fo_test_load_yaml("resources-native-application.yaml");
+    ck_assert_str_eq(jm_image_for(obj, "v1_18"), "flink:1.18");
+    ck_assert_str_eq(jm_image_for(obj, "v1_20"), "flink:1.20");
+    ck_assert_str_eq(jm_image_for(obj, "v2_0"), "flink:2.0");
+    /* an image in the pod template still wins over the default */
+    json_t *tmpl = json_pack("{s:{s:[{s:s, s:s}]}}", "spec", "containers", "name",
+                             "flink-main-container", "image", "registry.example/flink:custom");
+    json_object_set_new(json_object_get(obj, "spec"), "podTemplate", tmpl);
+    ck_assert_str_eq(jm_image_for(obj, "v1_20"), "registry.example/flink:custom");
+    json_decref(obj);
+}
+END_TEST
+
 START_TEST(unusable_input_fails_cleanly)
 {
     fo_err err;
@@ -389,6 +419,7 @@ int main(void)
     tcase_add_test(tc, pods_without_resources_get_what_flinks_memory_model_derives);
     tcase_add_test(tc, pod_templates_keep_user_parts_and_ship_the_taskmanager_template);
     tcase_add_test(tc, flinks_kubernetes_pod_options_reach_the_pods_flinkop_builds);
+    tcase_add_test(tc, without_an_image_the_jobmanager_runs_the_flink_version_of_the_spec);
     tcase_add_test(tc, unusable_input_fails_cleanly);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
