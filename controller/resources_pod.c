@@ -451,12 +451,15 @@ static bool startup_probe_enabled(const fo_res_ctx *c)
 static json_t *deployment(const fo_res_ctx *c, const role *r, const char *name, int64_t replicas,
                           json_t *pod, bool controller)
 {
-    json_t *labels = fo_res_selector(c, r->component);
+    /* KubernetesJobManagerParameters.getLabels: the user's labels, then the selector's, so
+     * that a user label cannot take the Deployment out of flinkop's informer (type) or its
+     * cluster (app, component). */
     char key[160];
     snprintf(key, sizeof key, "%s.labels", r->kube);
-    json_t *user_labels = fo_res_parse_flink_map(fo_res_conf(c, key, NULL));
-    fo_res_update(labels, user_labels);
-    json_decref(user_labels);
+    json_t *labels = fo_res_parse_flink_map(fo_res_conf(c, key, NULL));
+    json_t *selector = fo_res_selector(c, r->component);
+    fo_res_update(labels, selector);
+    json_decref(selector);
     json_t *meta = fo_res_metadata(c, name, labels, controller);
     snprintf(key, sizeof key, "%s.annotations", r->kube);
     json_t *annotations = fo_res_parse_flink_map(fo_res_conf(c, key, NULL));

@@ -394,6 +394,36 @@ START_TEST(without_an_image_the_jobmanager_runs_the_flink_version_of_the_spec)
 }
 END_TEST
 
+/* kubernetes.<role>.labels add labels; Flink's own (type, app, component) stay, on the
+ * Deployment as on its pods, or the Deployment would leave the informer's selection and its
+ * cluster. */
+START_TEST(user_labels_never_replace_flinks_labels)
+{
+    json_t *obj = fo_test_load_yaml("resources-standalone-application.yaml");
+    json_t *conf = fo_json_get(obj, "spec.flinkConfiguration");
+    json_object_set_new(conf, "kubernetes.jobmanager.labels",
+                        json_string("type:mine,app:other,team:data"));
+    json_object_set_new(conf, "kubernetes.taskmanager.labels",
+                        json_string("component:worker,team:data"));
+    json_t *objects = desired_for_object(obj);
+    const char *names[] = {"standalone-app", "standalone-app-taskmanager"};
+    const char *components[] = {"jobmanager", "taskmanager"};
+    for (int i = 0; i < 2; i++) {
+        json_t *d = find(objects, "Deployment", names[i]);
+        const char *paths[] = {"metadata.labels", "spec.template.metadata.labels"};
+        for (int j = 0; j < 2; j++) {
+            json_t *labels = fo_json_get(d, paths[j]);
+            ck_assert_str_eq(fo_json_str(labels, "type"), "flink-standalone-kubernetes");
+            ck_assert_str_eq(fo_json_str(labels, "app"), "standalone-app");
+            ck_assert_str_eq(fo_json_str(labels, "component"), components[i]);
+            ck_assert_str_eq(fo_json_str(labels, "team"), "data");
+        }
+    }
+    json_decref(objects);
+    json_decref(obj);
+}
+END_TEST
+
 START_TEST(unusable_input_fails_cleanly)
 {
     fo_err err;
@@ -420,6 +450,7 @@ int main(void)
     tcase_add_test(tc, pod_templates_keep_user_parts_and_ship_the_taskmanager_template);
     tcase_add_test(tc, flinks_kubernetes_pod_options_reach_the_pods_flinkop_builds);
     tcase_add_test(tc, without_an_image_the_jobmanager_runs_the_flink_version_of_the_spec);
+    tcase_add_test(tc, user_labels_never_replace_flinks_labels);
     tcase_add_test(tc, unusable_input_fails_cleanly);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
