@@ -49,6 +49,18 @@ const char *fo_res_conf(const fo_res_ctx *c, const char *key, const char *fallba
     return v && *v ? v : fallback;
 }
 
+const char *fo_res_conf_enum(const fo_res_ctx *c, const char *key, const char *const *names,
+                             const char *fallback)
+{
+    const char *v = fo_res_conf(c, key, NULL);
+    if (!v)
+        return fallback;
+    for (size_t i = 0; names[i]; i++)
+        if (strcasecmp(v, names[i]) == 0)
+            return names[i];
+    return v;
+}
+
 int64_t fo_res_conf_int(const fo_res_ctx *c, const char *key, int64_t fallback)
 {
     const char *v = fo_json_str(c->conf, key);
@@ -233,11 +245,14 @@ static json_t *rest_service(const fo_res_ctx *c)
     fo_flink_rest_service_name(c->name, name, sizeof name);
     int64_t port = fo_res_conf_int(c, "rest.port", 8081);
     int64_t target = fo_res_conf_int(c, "rest.bind-port", port);
-    const char *type = fo_res_conf(c, "kubernetes.rest-service.exposed.type", "ClusterIP");
+    static const char *const types[] = {"ClusterIP", "NodePort", "LoadBalancer",
+                                        "Headless_ClusterIP", NULL};
+    const char *type =
+        fo_res_conf_enum(c, "kubernetes.rest-service.exposed.type", types, "ClusterIP");
     json_t *spec = json_pack("{s:[{s:s, s:I, s:I}], s:o}", "ports", "name", "rest", "port",
                              (json_int_t)port, "targetPort", (json_int_t)target, "selector",
                              fo_res_selector(c, "jobmanager"));
-    if (strcasecmp(type, "Headless_ClusterIP") == 0) {
+    if (strcmp(type, "Headless_ClusterIP") == 0) {
         json_object_set_new(spec, "type", json_string("ClusterIP"));
         json_object_set_new(spec, "clusterIP", json_string("None"));
     } else {

@@ -378,7 +378,8 @@ static json_t *build_pod(const fo_res_ctx *c, const role *r, bool with_startup_p
         image = fallback;
     }
     json_object_set_new(main, "image", json_string(image));
-    const char *policy = fo_res_conf(c, "kubernetes.container.image.pull-policy", NULL);
+    const char *policy = fo_res_conf_enum(c, "kubernetes.container.image.pull-policy",
+                                          fo_flink_pull_policy_names, NULL);
     if (!policy)
         policy = fo_json_str(main, "imagePullPolicy");
     json_object_set_new(main, "imagePullPolicy", json_string(policy ? policy : "IfNotPresent"));

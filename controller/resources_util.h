@@ -28,6 +28,12 @@ typedef struct fo_res_ctx {
 /* A configuration value, or fallback when absent. */
 const char *fo_res_conf(const fo_res_ctx *c, const char *key, const char *fallback);
 
+/* An enum configuration value as Flink reads it (ConfigurationUtils.convertToEnum: any case):
+ * the name in `names` (NULL-terminated) it matches, else the value as written (for the API
+ * server or Flink to refuse), or fallback when absent. */
+const char *fo_res_conf_enum(const fo_res_ctx *c, const char *key, const char *const *names,
+                             const char *fallback);
+
 /* An integer configuration value, or fallback when absent or not an integer. */
 int64_t fo_res_conf_int(const fo_res_ctx *c, const char *key, int64_t fallback);
 

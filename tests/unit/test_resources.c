@@ -424,6 +424,32 @@ START_TEST(user_labels_never_replace_flinks_labels)
 }
 END_TEST
 
+/* Flink reads enum options in any case (ConfigurationUtils.convertToEnum); the API server
+ * takes only its own spelling, so the objects carry the canonical names. */
+START_TEST(enum_options_in_any_case_give_the_api_servers_spelling)
+{
+    json_t *obj = fo_test_load_yaml("resources-native-application.yaml");
+    json_t *conf = fo_json_get(obj, "spec.flinkConfiguration");
+    json_object_set_new(conf, "kubernetes.rest-service.exposed.type", json_string("nodeport"));
+    json_object_set_new(conf, "kubernetes.container.image.pull-policy", json_string("always"));
+    json_t *objects = desired_for_object(obj);
+    ck_assert_str_eq(fo_json_get_str(find(objects, "Service", "basic-example-rest"), "spec.type"),
+                     "NodePort");
+    json_t *jm = find(objects, "Deployment", "basic-example");
+    ck_assert_str_eq(fo_json_str(main_container(jm), "imagePullPolicy"), "Always");
+    json_decref(objects);
+
+    json_object_set_new(conf, "kubernetes.rest-service.exposed.type",
+                        json_string("HEADLESS_CLUSTERIP"));
+    objects = desired_for_object(obj);
+    json_t *rest = find(objects, "Service", "basic-example-rest");
+    ck_assert_str_eq(fo_json_get_str(rest, "spec.type"), "ClusterIP");
+    ck_assert_str_eq(fo_json_get_str(rest, "spec.clusterIP"), "None");
+    json_decref(objects);
+    json_decref(obj);
+}
+END_TEST
+
 START_TEST(unusable_input_fails_cleanly)
 {
     fo_err err;
@@ -451,6 +477,7 @@ int main(void)
     tcase_add_test(tc, flinks_kubernetes_pod_options_reach_the_pods_flinkop_builds);
     tcase_add_test(tc, without_an_image_the_jobmanager_runs_the_flink_version_of_the_spec);
     tcase_add_test(tc, user_labels_never_replace_flinks_labels);
+    tcase_add_test(tc, enum_options_in_any_case_give_the_api_servers_spelling);
     tcase_add_test(tc, unusable_input_fails_cleanly);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
