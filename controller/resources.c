@@ -302,7 +302,7 @@ static void substitute(const char *template, const char *name, const char *ns, f
 }
 
 /* Split an http(s) URL into host (without user info and port) and path (with anything after
- * it; "/" when empty). */
+ * it; empty when the URL has none, as java.net.URL.getPath gives it). */
 static void split_url(const char *url, fo_strbuf *host, fo_strbuf *path)
 {
     const char *p = strstr(url, "://");
@@ -315,8 +315,6 @@ static void split_url(const char *url, fo_strbuf *host, fo_strbuf *path)
     fo_strbuf_append(host, p, (size_t)((colon ? colon : end) - p));
     if (*end == '/')
         fo_strbuf_puts(path, end);
-    else
-        fo_strbuf_puts(path, "/");
 }
 
 static json_t *ingress(const fo_res_ctx *c, fo_err *err)
@@ -340,8 +338,14 @@ static json_t *ingress(const fo_res_ctx *c, fo_err *err)
     fo_flink_rest_service_name(c->name, rest, sizeof rest);
     json_t *backend = json_pack("{s:{s:s, s:{s:I}}}", "service", "name", rest, "port", "number",
                                 (json_int_t)fo_res_conf_int(c, "rest.port", 8081));
-    json_t *rule = json_pack("{s:{s:[{s:s, s:s, s:o}]}}", "http", "paths", "path", path.data,
-                             "pathType", "ImplementationSpecific", "backend", backend);
+    /* IngressUtils: without a path in the template the rule has none (every path of the
+     * host); "/" would be one path only for controllers that read ImplementationSpecific
+     * literally (GCE, ALB), and the UI's /jobs/... requests would miss it. */
+    json_t *entry = json_pack("{s:s, s:o}", "pathType", "ImplementationSpecific", "backend",
+                              backend);
+    if (path.len)
+        json_object_set_new(entry, "path", json_string(path.data));
+    json_t *rule = json_pack("{s:{s:[o]}}", "http", "paths", entry);
     if (host.len)
         json_object_set_new(rule, "host", json_string(host.data));
     json_t *ispec = json_pack("{s:[o]}", "rules", rule);

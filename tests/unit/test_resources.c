@@ -450,6 +450,42 @@ START_TEST(enum_options_in_any_case_give_the_api_servers_spelling)
 }
 END_TEST
 
+/* The path of the Ingress rule for an ingress template (c.16), NULL when it has none. */
+static const char *ingress_path(json_t *obj, const char *template, const char **host)
+{
+    static char out[2][128];
+    json_object_set_new(json_object_get(obj, "spec"), "ingress",
+                        json_pack("{s:s}", "template", template));
+    json_t *objects = desired_for_object(obj);
+    json_t *rule = json_array_get(fo_json_get(find(objects, "Ingress", "basic-example"),
+                                              "spec.rules"), 0);
+    const char *p = fo_json_str(json_array_get(fo_json_get(rule, "http.paths"), 0), "path");
+    snprintf(out[0], sizeof out[0], "%s", p ? p : "");
+    snprintf(out[1], sizeof out[1], "%s", fo_json_str(rule, "host") ? fo_json_str(rule, "host")
+                                                                     : "");
+    json_decref(objects);
+    *host = out[1];
+    return p ? out[0] : NULL;
+}
+
+/* IngressUtils takes the rule's path from java.net.URL.getPath and sets none when it is
+ * blank: a host template routes every path of the host. */
+START_TEST(a_host_only_ingress_template_routes_every_path)
+{
+    json_t *obj = fo_test_load_yaml("resources-native-application.yaml");
+    const char *host = NULL;
+    ck_assert_ptr_null(ingress_path(obj, "{{name}}.{{namespace}}.flink.example.com", &host));
+    ck_assert_str_eq(host, "basic-example.default.flink.example.com");
+    ck_assert_ptr_null(ingress_path(obj, "https://flink.example.com:8443", &host));
+    ck_assert_str_eq(host, "flink.example.com");
+    ck_assert_str_eq(ingress_path(obj, "flink.example.com/", &host), "/");
+    ck_assert_str_eq(ingress_path(obj, "/{{namespace}}/{{name}}(/|$)(.*)", &host),
+                     "/default/basic-example(/|$)(.*)");
+    ck_assert_str_eq(host, "");
+    json_decref(obj);
+}
+END_TEST
+
 START_TEST(unusable_input_fails_cleanly)
 {
     fo_err err;
@@ -478,6 +514,7 @@ int main(void)
     tcase_add_test(tc, without_an_image_the_jobmanager_runs_the_flink_version_of_the_spec);
     tcase_add_test(tc, user_labels_never_replace_flinks_labels);
     tcase_add_test(tc, enum_options_in_any_case_give_the_api_servers_spelling);
+    tcase_add_test(tc, a_host_only_ingress_template_routes_every_path);
     tcase_add_test(tc, unusable_input_fails_cleanly);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
