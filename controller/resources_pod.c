@@ -154,8 +154,8 @@ void fo_res_merge_by(json_t *container, const char *list_name, const char *key, 
 static void add_port(json_t *container, const char *name, int64_t port)
 {
     fo_res_merge_by(container, "ports", "containerPort",
-             json_pack("{s:s, s:I, s:s}", "name", name, "containerPort", (json_int_t)port,
-                       "protocol", "TCP"));
+                    json_pack("{s:s, s:I, s:s}", "name", name, "containerPort", (json_int_t)port,
+                              "protocol", "TCP"));
 }
 
 static void add_env(const fo_res_ctx *c, const role *r, json_t *container)
@@ -166,11 +166,11 @@ static void add_env(const fo_res_ctx *c, const role *r, json_t *container)
     json_object_foreach((json_t *)c->conf, key, value) {
         if (strncmp(key, r->env_prefix, plen) == 0 && key[plen] && json_is_string(value))
             fo_res_merge_by(container, "env", "name",
-                     json_pack("{s:s, s:O}", "name", key + plen, "value", value));
+                            json_pack("{s:s, s:O}", "name", key + plen, "value", value));
     }
     fo_res_merge_by(container, "env", "name",
-             json_pack("{s:s, s:{s:{s:s, s:s}}}", "name", "_POD_IP_ADDRESS", "valueFrom",
-                       "fieldRef", "apiVersion", "v1", "fieldPath", "status.podIP"));
+                    json_pack("{s:s, s:{s:{s:s, s:s}}}", "name", "_POD_IP_ADDRESS", "valueFrom",
+                              "fieldRef", "apiVersion", "v1", "fieldPath", "status.podIP"));
 }
 
 static bool mounts_path(const json_t *container, const char *path);
@@ -179,7 +179,7 @@ void fo_res_add_mount(json_t *container, const char *volume, const char *path)
 {
     if (!mounts_path(container, path))
         fo_res_merge_by(container, "volumeMounts", "mountPath",
-                 json_pack("{s:s, s:s}", "name", volume, "mountPath", path));
+                        json_pack("{s:s, s:s}", "name", volume, "mountPath", path));
 }
 
 static bool mounts_path(const json_t *container, const char *path)
@@ -405,11 +405,13 @@ static json_t *build_pod(const fo_res_ctx *c, const role *r, bool with_startup_p
         fo_flink_pod_template_cm_name(c->name, cm, sizeof cm);
         fo_res_add_mount(main, "pod-template-volume", FO_POD_TEMPLATE_DIR);
         fo_res_add_volume(spec, json_pack("{s:s, s:{s:s, s:[{s:s, s:s}]}}", "name",
-                                   "pod-template-volume", "configMap", "name", cm, "items", "key",
-                                   "taskmanager-pod-template.yaml", "path",
-                                   "taskmanager-pod-template.yaml"));
+                                          "pod-template-volume", "configMap", "name", cm,
+                                          "items", "key", "taskmanager-pod-template.yaml",
+                                          "path", "taskmanager-pod-template.yaml"));
     }
-    if (c->standalone && c->application && c->view.job.jar_uri &&
+    /* UserLibMountDecorator: the JobManager only; a TaskManager keeps what its image (or its
+     * template) has under usrlib. */
+    if (jm && c->standalone && c->application && c->view.job.jar_uri &&
         !mounts_path(main, FO_USRLIB_DIR)) {
         fo_res_add_mount(main, "user-lib-dir", FO_USRLIB_DIR);
         fo_res_add_volume(spec, json_pack("{s:s, s:{}}", "name", "user-lib-dir", "emptyDir"));

@@ -145,6 +145,14 @@ START_TEST(standalone_application_gets_a_taskmanager_deployment_and_job_args)
             usrlib = true;
     }
     ck_assert(usrlib);
+    /* ... on the JobManager only (UserLibMountDecorator): a TaskManager keeps its image's
+     * usrlib, where Flink looks for the user classpath */
+    json_array_foreach(json_object_get(main_container(tm), "volumeMounts"), i, m) {
+        ck_assert_str_ne(fo_json_str(m, "mountPath"), "/opt/flink/usrlib");
+    }
+    json_array_foreach(fo_json_get(tm, "spec.template.spec.volumes"), i, m) {
+        ck_assert_str_ne(fo_json_str(m, "name"), "user-lib-dir");
+    }
     /* Flink < 1.19 would use flink-conf.yaml; 1.19 uses config.yaml */
     ck_assert_ptr_nonnull(cm_data(find(objects, "ConfigMap", "flink-config-standalone-app"),
                                   "config.yaml"));
