@@ -123,9 +123,13 @@ typedef struct fo_flink_deploy_opts {
     /* The generation put into kubernetes.jobmanager.annotations as
      * flinkdeployment.flink.apache.org/generation (merged with user annotations); 0 = none. */
     int64_t generation;
-    /* job-result-store.storage-path (c.6: <ha storageDir>/job-result-store/<name>/<uuid>) and
-     * job-result-store.delete-on-commit=false; NULL = not set. */
-    const char *job_result_store_path;
+    /* A name unique to this launch of an application cluster (c.6, FLINK-27573): with an HA
+     * storage directory configured, job-result-store.storage-path becomes
+     * <high-availability.storageDir>/job-result-store/<name>/<id> and
+     * job-result-store.delete-on-commit false unless set, so that a JobManager restarted after
+     * its job ended finds the job's result and does not run the job again from empty state
+     * (FLINK-27569), while the next launch does not find the last one's. NULL = not set. */
+    const char *job_result_store_id;
     /* Pod template files inside the pods (kubernetes.pod-template-file.jobmanager /
      * .taskmanager), NULL = not set. */
     const char *jm_pod_template_file;

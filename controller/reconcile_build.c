@@ -32,11 +32,20 @@ json_t *fo_build_conf(const fo_pass *p, const json_t *spec, const fo_build_opts 
     defaults =
         fo_flink_conf_defaults_for(fo_cluster_defaults_flink_config(p->cd), p->ns, v.flink_version);
     owner = fo_flink_conf_owner_reference(p->obj);
+    /* The launch of an application cluster, as status and the live JobManager record it: its
+     * job id and the generation it deployed. Apache draws a random UUID per launch; this id
+     * is as unique wherever it matters (a new launch with the same job id - last-state, a
+     * user-fixed id - comes with a new generation) and is the same on every pass, so drift
+     * repair never rewrites it. */
+    char launch[64] = "";
+    if (o && o->job_id && *o->job_id)
+        snprintf(launch, sizeof launch, "%.32s-%lld", o->job_id, (long long)o->generation);
     fo_flink_deploy_opts opts = {
         .savepoint_path = o ? o->savepoint_path : NULL,
         .job_id = o ? o->job_id : NULL,
         .owner_reference = owner,
         .generation = o ? o->generation : 0,
+        .job_result_store_id = launch[0] ? launch : NULL,
     };
     conf = fo_flink_conf_build(dep, defaults, &opts, err);
 out:

@@ -3,6 +3,7 @@
  * upgrades, suspend and resume, refusals, session clusters. Whole passes against the in-memory
  * fakes (tests/unit/ctl_fake_io.h); what a pass must write comes from the reference. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -506,12 +507,34 @@ START_TEST(last_state_upgrade_is_refused_when_the_ha_data_is_being_deleted)
 }
 END_TEST
 
+/* job-result-store.storage-path of last-state-example's configuration, into out. */
+static void jrs_path(fake_world *w, char *out, size_t len)
+{
+    const char *conf = fo_json_str(
+        fo_json_get(owned(w, FO_CTL_CONFIG_MAP, "flink-config-last-state-example"), "data"),
+        "config.yaml");
+    const char *p = strstr(conf, "job-result-store.storage-path: ");
+    ck_assert_ptr_nonnull(p);
+    p += strlen("job-result-store.storage-path: ");
+    snprintf(out, len, "%.*s", (int)strcspn(p, "\n"), p);
+    ck_assert_ptr_nonnull(strstr(conf, "job-result-store.delete-on-commit: false\n"));
+}
+
 START_TEST(last_state_upgrade_keeps_ha_data_and_the_job_id)
 {
     fake_world *w = world_with("controller-application-last-state.yaml");
     const char *n = "last-state-example";
     const char *jid = "00000000000000000000000000000001";
     until_stable(w, n);
+    /* c.6 (FLINK-27569/27573): with HA storage the job's result outlives the job in a store of
+     * this launch, so a JobManager restarted after the job ended does not run it again; the
+     * store is the same on every pass (an idle pass writes nothing) */
+    char launch1[256], launch2[256];
+    jrs_path(w, launch1, sizeof launch1);
+    ck_assert_ptr_nonnull(strstr(launch1, "s3://bucket/ha/job-result-store/last-state-example/"));
+    size_t idle = w->kube.nlog;
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_uint_eq(w->kube.nlog, idle);
     put_ha_configmaps(w);
     edit_spec(w, n, "job.parallelism", json_integer(4));
 
@@ -560,6 +583,11 @@ START_TEST(last_state_upgrade_keeps_ha_data_and_the_job_id)
     ck_assert_ptr_nonnull(strstr(conf, "parallelism.default: 4"));
     ck_assert_ptr_null(strstr(conf, "execution.savepoint.path"));
     ck_assert_str_eq(st_str(w, n, "reconciliationStatus.state"), "DEPLOYED");
+    /* the new launch keeps the job id but not the old launch's result store: a result the old
+     * one left would make Flink skip the job */
+    jrs_path(w, launch2, sizeof launch2);
+    ck_assert_ptr_nonnull(strstr(launch2, "s3://bucket/ha/job-result-store/last-state-example/"));
+    ck_assert_str_ne(launch1, launch2);
     fake_world_free(w);
 }
 END_TEST
