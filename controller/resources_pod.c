@@ -15,6 +15,7 @@
 #include "common/jsonutil.h"
 #include "common/podtemplate.h"
 #include "common/quantity.h"
+#include "common/strbuf.h"
 #include "controller/resources.h"
 #include "controller/resources_util.h"
 
@@ -234,13 +235,25 @@ static json_t *container_args(const fo_res_ctx *c, const role *r)
 {
     bool jm = strcmp(r->component, "jobmanager") == 0;
     if (!c->standalone) {
-        char cmd[128];
-        snprintf(cmd, sizeof cmd, "kubernetes-%s.sh %s", jm ? "jobmanager" : "taskmanager",
-                 jm ? (c->application ? "kubernetes-application" : "kubernetes-session") : "");
-        size_t n = strlen(cmd);
-        while (n && cmd[n - 1] == ' ')
-            cmd[--n] = '\0';
-        return json_pack("[s, s, s]", "bash", "-c", cmd);
+        /* CmdJobManagerDecorator: the script, the deployment target, then
+         * kubernetes.<role>.entrypoint.args (Flink's trailing blank when they are empty is
+         * left out). */
+        char key[128];
+        snprintf(key, sizeof key, "%s.entrypoint.args", r->kube);
+        const char *extra = fo_res_conf(c, key, "");
+        fo_strbuf cmd;
+        fo_strbuf_init(&cmd, 0);
+        fo_strbuf_printf(&cmd, "kubernetes-%s.sh", jm ? "jobmanager" : "taskmanager");
+        if (jm)
+            fo_strbuf_puts(&cmd, c->application ? " kubernetes-application"
+                                                : " kubernetes-session");
+        if (*extra)
+            fo_strbuf_printf(&cmd, " %s", extra);
+        while (cmd.len && cmd.data[cmd.len - 1] == ' ')
+            cmd.data[--cmd.len] = '\0';
+        json_t *args = json_pack("[s, s, s]", "bash", "-c", cmd.data);
+        fo_strbuf_release(&cmd);
+        return args;
     }
     if (!jm)
         return json_pack("[s]", "taskmanager");

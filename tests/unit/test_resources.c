@@ -362,12 +362,20 @@ START_TEST(flinks_kubernetes_pod_options_reach_the_pods_flinkop_builds)
     ck_assert_ptr_null(pod_item(tm, false, "tolerations", "value", "flink-jm"));
     json_decref(objects);
 
-    /* native mode: the JobManager pod flinkop builds in Flink's place */
+    /* native mode: the JobManager pod flinkop builds in Flink's place, whose start command
+     * ends with kubernetes.jobmanager.entrypoint.args (CmdJobManagerDecorator) */
     json_t *obj = fo_test_load_yaml("resources-flink-pod-options.yaml");
     json_object_del(json_object_get(obj, "spec"), "mode");
+    json_object_set_new(fo_json_get(obj, "spec.flinkConfiguration"),
+                        "kubernetes.jobmanager.entrypoint.args",
+                        json_string("-Drest.flamegraph.enabled=true"));
     objects = desired_for_object(obj);
     ck_assert_ptr_null(find(objects, "Deployment", "options-taskmanager"));
     check_flink_pod_options(find(objects, "Deployment", "options"), "flink-jm");
+    json_t *args = json_object_get(main_container(find(objects, "Deployment", "options")), "args");
+    ck_assert_str_eq(json_string_value(json_array_get(args, 2)),
+                     "kubernetes-jobmanager.sh kubernetes-application "
+                     "-Drest.flamegraph.enabled=true");
     json_decref(objects);
     json_decref(obj);
 }
