@@ -114,6 +114,29 @@ static void add_extra_resources(const role *r, json_t *requests, json_t *limits)
     }
 }
 
+/* Whether the role has resources beyond cpu and memory (which go through the configuration). */
+static bool has_extra_resources(const fo_flink_role_view *v)
+{
+    if (v->ephemeral_storage)
+        return true;
+    const char *sections[] = {"requests", "limits"};
+    for (int i = 0; i < 2; i++) {
+        const char *key;
+        json_t *value;
+        json_object_foreach(json_object_get(v->resources, sections[i]), key, value) {
+            if (strcmp(key, "cpu") != 0 && strcmp(key, "memory") != 0)
+                return true;
+        }
+    }
+    return false;
+}
+
+bool fo_res_tm_template_needed(const fo_res_ctx *c)
+{
+    const fo_flink_role_view *tm = &c->view.task_manager;
+    return json_is_object(tm->pod_template) || has_extra_resources(tm);
+}
+
 static json_t *container_resources(const fo_res_ctx *c, const role *r, const json_t *template)
 {
     json_t *res = json_is_object(template) ? fo_json_copy(template) : json_object();
@@ -522,7 +545,8 @@ json_t *fo_res_tm_pod_template(const fo_res_ctx *c, fo_err *err)
 {
     (void)err;
     role r = tm_role(c);
-    json_t *tmpl = fo_json_copy(c->view.task_manager.pod_template);
+    const json_t *layered = c->view.task_manager.pod_template;
+    json_t *tmpl = json_is_object(layered) ? fo_json_copy(layered) : json_object();
     json_t *spec = fo_json_ensure_object(tmpl, "spec");
     /* Flink itself sets the TaskManager's image, resources, ports and command when it creates
      * the pods; the operator only adds the spec's extra resources to the main container. */

@@ -82,6 +82,11 @@ void fo_res_decorate_pod(const fo_res_ctx *c, const char *kube_prefix, json_t *p
 /* Pod-side builders (resources_pod.c). */
 json_t *fo_res_jm_deployment(const fo_res_ctx *c, fo_err *err);
 json_t *fo_res_tm_deployment(const fo_res_ctx *c, fo_err *err);
+/* Native mode: whether Flink gets a TaskManager pod template, because the spec layers one or
+ * the TaskManagers have resources beyond cpu and memory (ephemeral storage, ...) that only a
+ * template can carry (FlinkConfigBuilder.applyResourcesToPodTemplate). */
+bool fo_res_tm_template_needed(const fo_res_ctx *c);
+
 /* The TaskManager pod template Flink reads in native mode (a v1 Pod). */
 json_t *fo_res_tm_pod_template(const fo_res_ctx *c, fo_err *err);
 

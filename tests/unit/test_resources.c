@@ -502,6 +502,48 @@ START_TEST(a_host_only_ingress_template_routes_every_path)
 }
 END_TEST
 
+/* Native mode, no pod template: TaskManager resources beyond cpu and memory still reach the
+ * TaskManager pods through a template Flink reads (applyResourcesToPodTemplate), from the
+ * deprecated resource.ephemeralStorage as from resources. */
+START_TEST(taskmanager_ephemeral_storage_without_a_template_reaches_flink)
+{
+    json_t *obj = fo_test_load_yaml("resources-native-application.yaml");
+    json_object_set_new(fo_json_get(obj, "spec.taskManager.resource"), "ephemeralStorage",
+                        json_string("3Gi"));
+    json_t *objects = desired_for_object(obj);
+    json_t *cm = find(objects, "ConfigMap", "pod-template-basic-example");
+    ck_assert_ptr_nonnull(cm);
+    const char *tm = cm_data(cm, "taskmanager-pod-template.yaml");
+    ck_assert_ptr_nonnull(tm);
+    ck_assert_ptr_nonnull(strstr(tm, "name: flink-main-container"));
+    ck_assert_ptr_nonnull(strstr(tm, "ephemeral-storage: 3Gi"));
+    ck_assert_ptr_nonnull(pod_item(find(objects, "Deployment", "basic-example"), true,
+                                   "volumeMounts", "mountPath", "/opt/flink/pod-template"));
+    json_decref(objects);
+
+    json_t *tm_spec = fo_json_get(obj, "spec.taskManager");
+    json_object_del(tm_spec, "resource");
+    json_object_set_new(tm_spec, "resources",
+                        json_pack("{s:{s:s, s:s}, s:{s:s}}", "requests", "memory", "2Gi",
+                                  "ephemeral-storage", "1Gi", "limits", "ephemeral-storage",
+                                  "4Gi"));
+    objects = desired_for_object(obj);
+    tm = cm_data(find(objects, "ConfigMap", "pod-template-basic-example"),
+                 "taskmanager-pod-template.yaml");
+    ck_assert_ptr_nonnull(tm);
+    ck_assert_ptr_nonnull(strstr(tm, "ephemeral-storage: 1Gi"));
+    ck_assert_ptr_nonnull(strstr(tm, "ephemeral-storage: 4Gi"));
+    json_decref(objects);
+
+    /* nothing beyond cpu and memory: no template, as before */
+    json_object_set_new(tm_spec, "resources", json_pack("{s:{s:s}}", "requests", "memory", "2Gi"));
+    objects = desired_for_object(obj);
+    ck_assert_ptr_null(find(objects, "ConfigMap", "pod-template-basic-example"));
+    json_decref(objects);
+    json_decref(obj);
+}
+END_TEST
+
 START_TEST(unusable_input_fails_cleanly)
 {
     fo_err err;
@@ -531,6 +573,7 @@ int main(void)
     tcase_add_test(tc, user_labels_never_replace_flinks_labels);
     tcase_add_test(tc, enum_options_in_any_case_give_the_api_servers_spelling);
     tcase_add_test(tc, a_host_only_ingress_template_routes_every_path);
+    tcase_add_test(tc, taskmanager_ephemeral_storage_without_a_template_reaches_flink);
     tcase_add_test(tc, unusable_input_fails_cleanly);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
