@@ -20,6 +20,18 @@ static json_t *with_spec(const fo_pass *p, const json_t *spec)
                      "spec", spec);
 }
 
+/* The launch of an application cluster: its job id and the time of its deploy intent ("" when
+ * either is missing). Apache draws a random UUID per launch; a new launch always has a new
+ * intent, also when it keeps both the job id and the generation (last-state, a user-fixed id,
+ * an upgrade the cluster defaults started), and every later pass reads the same time back
+ * (status, then the JobManager Deployment), so drift repair never rewrites it. */
+static void launch_id(const fo_build_opts *o, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (o && o->job_id && *o->job_id && o->launch_ms > 0)
+        snprintf(buf, len, "%.32s-%lld", o->job_id, (long long)o->launch_ms);
+}
+
 json_t *fo_build_conf(const fo_pass *p, const json_t *spec, const fo_build_opts *o, fo_err *err)
 {
     json_t *dep = with_spec(p, spec), *defaults = NULL, *conf = NULL;
@@ -32,14 +44,8 @@ json_t *fo_build_conf(const fo_pass *p, const json_t *spec, const fo_build_opts 
     defaults =
         fo_flink_conf_defaults_for(fo_cluster_defaults_flink_config(p->cd), p->ns, v.flink_version);
     owner = fo_flink_conf_owner_reference(p->obj);
-    /* The launch of an application cluster, as status and the live JobManager record it: its
-     * job id and the generation it deployed. Apache draws a random UUID per launch; this id
-     * is as unique wherever it matters (a new launch with the same job id - last-state, a
-     * user-fixed id - comes with a new generation) and is the same on every pass, so drift
-     * repair never rewrites it. */
-    char launch[64] = "";
-    if (o && o->job_id && *o->job_id)
-        snprintf(launch, sizeof launch, "%.32s-%lld", o->job_id, (long long)o->generation);
+    char launch[64];
+    launch_id(o, launch, sizeof launch);
     fo_flink_deploy_opts opts = {
         .savepoint_path = o ? o->savepoint_path : NULL,
         .job_id = o ? o->job_id : NULL,
@@ -72,6 +78,12 @@ json_t *fo_build_objects(const fo_pass *p, const json_t *spec, const fo_build_op
     if (!text)
         goto out;
     dep = with_spec(p, spec);
+    /* The Deployment names its launch only when the configuration has the launch's store. */
+    char launch[64];
+    launch_id(o, launch, sizeof launch);
+    const char *store = fo_json_str(conf, "job-result-store.storage-path");
+    size_t sn = store ? strlen(store) : 0, ln = strlen(launch);
+    bool launched = ln && sn > ln && store[sn - ln - 1] == '/' && !strcmp(store + sn - ln, launch);
     fo_resource_inputs in = {
         .deployment = dep,
         .flink_conf = conf,
@@ -80,6 +92,7 @@ json_t *fo_build_objects(const fo_pass *p, const json_t *spec, const fo_build_op
         .log_files = v.log_configuration,
         .deployed_generation = o ? o->generation : p->generation,
         .savepoint_path = o ? o->savepoint_path : NULL,
+        .launch_ms = launched ? o->launch_ms : 0,
     };
     objects = fo_resources_desired(&in, err);
 out:
@@ -106,6 +119,31 @@ int64_t fo_build_deployed_generation(const fo_pass *p)
     if (!gen && !fo_json_get_int(p->st, "observedGeneration", &gen))
         gen = p->generation;
     return gen;
+}
+
+/* A positive decimal annotation value, else 0. */
+static int64_t annotation_ms(const json_t *obj, const char *name)
+{
+    const char *ann = fo_json_str(fo_json_get(obj, "metadata.annotations"), name);
+    if (!ann)
+        return 0;
+    char *end = NULL;
+    long long v = strtoll(ann, &end, 10);
+    return end && end != ann && *end == '\0' && v > 0 ? v : 0;
+}
+
+int64_t fo_build_deployed_launch(const fo_pass *p, bool intent)
+{
+    int64_t ms = 0;
+    if (!intent) {
+        json_t *jm = p->env->kube.cached(p->env->kube.ctx, FO_CTL_DEPLOYMENT, p->ns, p->name);
+        ms = annotation_ms(jm, FO_LAUNCH_ANNOTATION);
+        json_decref(jm);
+    }
+    if (!ms && (!fo_json_get_int(p->st, "reconciliationStatus.reconciliationTimestamp", &ms) ||
+                ms < 0))
+        ms = 0;
+    return ms;
 }
 
 size_t fo_build_owned_refs(const char *name, fo_apply_ref *refs, char bufs[][300])

@@ -77,6 +77,7 @@ typedef struct fo_build_opts {
     const char *job_id;         /* application job id, or NULL */
     const char *savepoint_path; /* restore path, or NULL */
     int64_t generation;         /* the generation annotation */
+    int64_t launch_ms;          /* the launch (fo_build_deployed_launch), 0 = none */
 } fo_build_opts;
 
 /* The effective Flink configuration of obj's metadata with `spec` (new reference), or NULL
@@ -89,6 +90,12 @@ json_t *fo_build_objects(const fo_pass *p, const json_t *spec, const fo_build_op
 /* The generation the live cluster carries (the JobManager Deployment's annotation), else
  * status.observedGeneration, else metadata.generation. */
 int64_t fo_build_deployed_generation(const fo_pass *p);
+
+/* The launch an application's job result store belongs to: the reconciliationTimestamp its
+ * deploy intent recorded. A deploy being finished takes it from status (`intent` true); a
+ * deployed cluster from its live JobManager Deployment's FO_LAUNCH_ANNOTATION, else (not yet
+ * cached, created by an earlier version, lost) from status. 0 when there is none. */
+int64_t fo_build_deployed_launch(const fo_pass *p, bool intent);
 
 /* Candidates for pruning: every object name the resource may own. Fills refs (8 entries)
  * with names in bufs (8 x 300 bytes); returns the count. */

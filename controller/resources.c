@@ -404,6 +404,7 @@ json_t *fo_resources_desired(const fo_resource_inputs *in, fo_err *err)
     c.ha = fo_flink_ha_enabled(in->flink_conf);
     c.tm_template = !c.standalone && fo_res_tm_template_needed(&c);
     c.savepoint_path = in->savepoint_path;
+    c.launch_ms = in->launch_ms;
 
     json_t *list = json_array();
     bool ok = add(list, config_map(&c, in));

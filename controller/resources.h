@@ -33,6 +33,7 @@ typedef struct fo_resource_inputs {
     const json_t *log_files;   /* {"log4j-console.properties": "..."}; NULL = built-in */
     int64_t deployed_generation; /* metadata.generation whose spec these objects carry */
     const char *savepoint_path;/* standalone application restore source, or NULL */
+    int64_t launch_ms;         /* FO_LAUNCH_ANNOTATION of the JobManager Deployment; 0 = none */
 } fo_resource_inputs;
 
 /* Every desired object, in apply order (ConfigMaps, Services, Deployments, Ingress), as a new
@@ -53,6 +54,11 @@ const char *fo_resources_default_log4j(void);
 
 /* Annotation on the JobManager Deployment carrying the deployed generation (Apache's name). */
 #define FO_GENERATION_ANNOTATION "flinkdeployment.flink.apache.org/generation"
+
+/* Annotation on the JobManager Deployment (its metadata only, never the pod template) naming
+ * the launch its job result store belongs to: the reconciliationTimestamp of the deploy
+ * intent, in milliseconds. */
+#define FO_LAUNCH_ANNOTATION "flinkop.io/launch"
 
 /* Label values that mark Flink's objects (and select our informers). */
 #define FO_TYPE_NATIVE "flink-native-kubernetes"

@@ -519,7 +519,16 @@ json_t *fo_res_jm_deployment(const fo_res_ctx *c, fo_err *err)
         return NULL;
     int64_t replicas = fo_res_conf_int(c, "kubernetes.jobmanager.replicas", 1);
     /* Flink's own owner reference on the JobManager Deployment says controller: false. */
-    return deployment(c, &r, c->name, replicas, pod, false);
+    json_t *jm = deployment(c, &r, c->name, replicas, pod, false);
+    /* On the Deployment only: a pod template change would restart the JobManager. */
+    if (jm && c->launch_ms > 0) {
+        char ms[32];
+        snprintf(ms, sizeof ms, "%lld", (long long)c->launch_ms);
+        json_t *meta = json_object_get(jm, "metadata");
+        json_object_set_new(fo_json_ensure_object(meta, "annotations"), FO_LAUNCH_ANNOTATION,
+                            json_string(ms));
+    }
+    return jm;
 }
 
 json_t *fo_res_tm_deployment(const fo_res_ctx *c, fo_err *err)
