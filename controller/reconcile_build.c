@@ -93,6 +93,7 @@ json_t *fo_build_objects(const fo_pass *p, const json_t *spec, const fo_build_op
         .deployed_generation = o ? o->generation : p->generation,
         .savepoint_path = o ? o->savepoint_path : NULL,
         .launch_ms = launched ? o->launch_ms : 0,
+        .render = o ? o->render : 0,
     };
     objects = fo_resources_desired(&in, err);
 out:
@@ -103,26 +104,8 @@ out:
     return objects;
 }
 
-int64_t fo_build_deployed_generation(const fo_pass *p)
-{
-    json_t *jm = p->env->kube.cached(p->env->kube.ctx, FO_CTL_DEPLOYMENT, p->ns, p->name);
-    const char *ann =
-        jm ? fo_json_str(fo_json_get(jm, "metadata.annotations"), FO_GENERATION_ANNOTATION) : NULL;
-    int64_t gen = 0;
-    if (ann) {
-        char *end = NULL;
-        long long v = strtoll(ann, &end, 10);
-        if (end && *end == '\0' && v > 0)
-            gen = v;
-    }
-    json_decref(jm);
-    if (!gen && !fo_json_get_int(p->st, "observedGeneration", &gen))
-        gen = p->generation;
-    return gen;
-}
-
-/* A positive decimal annotation value, else 0. */
-static int64_t annotation_ms(const json_t *obj, const char *name)
+/* A positive decimal annotation value of obj, else 0. */
+static int64_t annotation_num(const json_t *obj, const char *name)
 {
     const char *ann = fo_json_str(fo_json_get(obj, "metadata.annotations"), name);
     if (!ann)
@@ -132,18 +115,49 @@ static int64_t annotation_ms(const json_t *obj, const char *name)
     return end && end != ann && *end == '\0' && v > 0 ? v : 0;
 }
 
-int64_t fo_build_deployed_launch(const fo_pass *p, bool intent)
+/* The live JobManager Deployment (new reference) or NULL: the cached one, else the API's (the
+ * cache may lag our create; user labels of an earlier version could take the Deployment out of
+ * the informer's selection, and reading its launch from status would restart it). */
+static json_t *live_jm(const fo_pass *p)
+{
+    json_t *jm = p->env->kube.cached(p->env->kube.ctx, FO_CTL_DEPLOYMENT, p->ns, p->name);
+    if (jm)
+        return jm;
+    fo_err err;
+    fo_err_clear(&err);
+    if (p->env->kube.get(p->env->kube.ctx, FO_CTL_DEPLOYMENT, p->ns, p->name, &jm, &err) !=
+        FO_OK) {
+        json_decref(jm);
+        jm = NULL;
+    }
+    return jm;
+}
+
+int64_t fo_build_intent_launch(const fo_pass *p)
 {
     int64_t ms = 0;
-    if (!intent) {
-        json_t *jm = p->env->kube.cached(p->env->kube.ctx, FO_CTL_DEPLOYMENT, p->ns, p->name);
-        ms = annotation_ms(jm, FO_LAUNCH_ANNOTATION);
-        json_decref(jm);
-    }
-    if (!ms && (!fo_json_get_int(p->st, "reconciliationStatus.reconciliationTimestamp", &ms) ||
-                ms < 0))
+    if (!fo_json_get_int(p->st, "reconciliationStatus.reconciliationTimestamp", &ms) || ms < 0)
         ms = 0;
     return ms;
+}
+
+void fo_build_deployed(const fo_pass *p, fo_build_opts *o)
+{
+    json_t *jm = live_jm(p);
+    o->generation = annotation_num(jm, FO_GENERATION_ANNOTATION);
+    if (!o->generation && !fo_json_get_int(p->st, "observedGeneration", &o->generation))
+        o->generation = p->generation;
+    o->launch_ms = annotation_num(jm, FO_LAUNCH_ANNOTATION);
+    if (!o->launch_ms)
+        o->launch_ms = fo_build_intent_launch(p);
+    int64_t level = annotation_num(jm, FO_RENDER_ANNOTATION);
+    if (!jm)
+        o->render = FO_RENDER_CURRENT; /* a lost JobManager is launched again */
+    else if (level < FO_RENDER_LEGACY)
+        o->render = FO_RENDER_LEGACY;
+    else
+        o->render = level > FO_RENDER_CURRENT ? FO_RENDER_CURRENT : (int)level;
+    json_decref(jm);
 }
 
 size_t fo_build_owned_refs(const char *name, fo_apply_ref *refs, char bufs[][300])

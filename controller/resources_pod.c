@@ -134,7 +134,8 @@ static bool has_extra_resources(const fo_flink_role_view *v)
 bool fo_res_tm_template_needed(const fo_res_ctx *c)
 {
     const fo_flink_role_view *tm = &c->view.task_manager;
-    return json_is_object(tm->pod_template) || has_extra_resources(tm);
+    return json_is_object(tm->pod_template) ||
+           (c->render >= FO_RENDER_FLINK_PODS && has_extra_resources(tm));
 }
 
 static json_t *container_resources(const fo_res_ctx *c, const role *r, const json_t *template)
@@ -263,7 +264,7 @@ static json_t *container_args(const fo_res_ctx *c, const role *r)
          * left out). */
         char key[128];
         snprintf(key, sizeof key, "%s.entrypoint.args", r->kube);
-        const char *extra = fo_res_conf(c, key, "");
+        const char *extra = c->render >= FO_RENDER_FLINK_PODS ? fo_res_conf(c, key, "") : "";
         fo_strbuf cmd;
         fo_strbuf_init(&cmd, 0);
         fo_strbuf_printf(&cmd, "kubernetes-%s.sh", jm ? "jobmanager" : "taskmanager");
@@ -317,7 +318,7 @@ static json_t *container_args(const fo_res_ctx *c, const role *r)
 static void default_image(const fo_res_ctx *c, char *buf, size_t len)
 {
     fo_flink_version v = c->view.flink_version;
-    if (fo_flink_version_major(v) > 0)
+    if (c->render >= FO_RENDER_FLINK_PODS && fo_flink_version_major(v) > 0)
         snprintf(buf, len, "flink:%d.%d", fo_flink_version_major(v), fo_flink_version_minor(v));
     else
         snprintf(buf, len, "flink:latest");
@@ -432,7 +433,8 @@ static json_t *build_pod(const fo_res_ctx *c, const role *r, bool with_startup_p
         add_port(main, "taskmanager-rpc", fo_res_conf_int(c, "taskmanager.rpc.port", 6122));
     }
     add_env(c, r, main);
-    fo_res_decorate_pod(c, r->kube, spec, main);
+    if (c->render >= FO_RENDER_FLINK_PODS)
+        fo_res_decorate_pod(c, r->kube, spec, main);
     const char *conf_dir = fo_res_conf(c, "kubernetes.flink.conf.dir", FO_CONF_DIR_DEFAULT);
     fo_res_add_mount(main, "flink-config-volume", conf_dir);
     fo_res_add_volume(spec, config_volume(c));
@@ -447,7 +449,8 @@ static json_t *build_pod(const fo_res_ctx *c, const role *r, bool with_startup_p
     }
     /* UserLibMountDecorator: the JobManager only; a TaskManager keeps what its image (or its
      * template) has under usrlib. */
-    if (jm && c->standalone && c->application && c->view.job.jar_uri &&
+    if ((jm || c->render < FO_RENDER_FLINK_PODS) && c->standalone && c->application &&
+        c->view.job.jar_uri &&
         !mounts_path(main, FO_USRLIB_DIR)) {
         fo_res_add_mount(main, "user-lib-dir", FO_USRLIB_DIR);
         fo_res_add_volume(spec, json_pack("{s:s, s:{}}", "name", "user-lib-dir", "emptyDir"));
@@ -502,6 +505,12 @@ static json_t *deployment(const fo_res_ctx *c, const role *r, const char *name, 
     json_t *meta = fo_res_metadata(c, name, labels, controller);
     snprintf(key, sizeof key, "%s.annotations", r->kube);
     json_t *annotations = fo_res_parse_flink_map(fo_res_conf(c, key, NULL));
+    /* The Deployment's own metadata: a pod template change would restart its pods. */
+    if (c->render > FO_RENDER_LEGACY) {
+        char level[16];
+        snprintf(level, sizeof level, "%d", c->render);
+        json_object_set_new(annotations, FO_RENDER_ANNOTATION, json_string(level));
+    }
     if (json_object_size(annotations))
         json_object_set(meta, "annotations", annotations);
     json_decref(annotations);

@@ -15,7 +15,15 @@
 
 /* The controller's path from a stored object to desired objects: normalise, build the
  * effective configuration, render the file, build the objects. */
+static json_t *desired_for_object_at(json_t *obj, int render);
+
 static json_t *desired_for_object(json_t *obj)
+{
+    return desired_for_object_at(obj, 0);
+}
+
+/* ... with the pods of rendering level `render` (0: the current one). */
+static json_t *desired_for_object_at(json_t *obj, int render)
 {
     fo_err err;
     fo_err_clear(&err);
@@ -36,6 +44,7 @@ static json_t *desired_for_object(json_t *obj)
         .conf_file = fo_flink_conf_file_name(v.flink_version),
         .conf_text = text,
         .deployed_generation = generation,
+        .render = render,
     };
     json_t *objects = fo_resources_desired(&in, &err);
     ck_assert_msg(objects != NULL, "%s", err.message);
@@ -544,6 +553,61 @@ START_TEST(taskmanager_ephemeral_storage_without_a_template_reaches_flink)
 }
 END_TEST
 
+/* The rendering level a Deployment's metadata records, or NULL. */
+static const char *render_of(const json_t *deployment)
+{
+    return fo_json_str(fo_json_get(deployment, "metadata.annotations"), "flinkop.io/render");
+}
+
+/* Level 1 is what flinkop rendered before the level existed (68e0598), so that a cluster it
+ * launched compares equal after an operator upgrade: no Flink pod options, flink:latest,
+ * user-lib-dir on the TaskManagers too, no TaskManager template for extra resources alone, no
+ * rendering annotation. The current level annotates the Deployments. */
+START_TEST(rendering_level_one_gives_the_pods_of_earlier_versions)
+{
+    json_t *obj = fo_test_load_yaml("resources-flink-pod-options.yaml");
+    json_object_del(json_object_get(obj, "spec"), "image");
+    json_t *objects = desired_for_object_at(obj, 1);
+    json_t *jm = find(objects, "Deployment", "options");
+    json_t *tm = find(objects, "Deployment", "options-taskmanager");
+    ck_assert_str_eq(fo_json_str(main_container(jm), "image"), "flink:latest");
+    ck_assert_str_eq(fo_json_str(main_container(tm), "image"), "flink:latest");
+    for (int i = 0; i < 2; i++) {
+        json_t *d = i ? tm : jm;
+        ck_assert_ptr_null(fo_json_get(d, "spec.template.spec.tolerations"));
+        ck_assert_ptr_null(pod_item(d, true, "env", "name", "FLINK_LOG_DIR"));
+        ck_assert_ptr_null(pod_item(d, false, "volumes", "name", "s3-creds-volume"));
+        ck_assert_ptr_nonnull(pod_item(d, false, "volumes", "name", "user-lib-dir"));
+        ck_assert_ptr_null(render_of(d));
+    }
+    json_decref(objects);
+    objects = desired_for_object_at(obj, 2);
+    jm = find(objects, "Deployment", "options");
+    tm = find(objects, "Deployment", "options-taskmanager");
+    ck_assert_str_eq(fo_json_str(main_container(jm), "image"), "flink:1.20");
+    ck_assert_ptr_null(pod_item(tm, false, "volumes", "name", "user-lib-dir"));
+    ck_assert_str_eq(render_of(jm), "2");
+    ck_assert_str_eq(render_of(tm), "2");
+    ck_assert_ptr_null(fo_json_str(fo_json_get(jm, "spec.template.metadata.annotations"),
+                                   "flinkop.io/render"));
+    json_decref(objects);
+
+    /* native: no entrypoint arguments, no template for ephemeral storage alone */
+    json_object_del(json_object_get(obj, "spec"), "mode");
+    json_object_set_new(fo_json_get(obj, "spec.flinkConfiguration"),
+                        "kubernetes.jobmanager.entrypoint.args", json_string("-Dx=y"));
+    json_object_set_new(fo_json_get(obj, "spec.taskManager.resource"), "ephemeralStorage",
+                        json_string("3Gi"));
+    objects = desired_for_object_at(obj, 1);
+    json_t *args = json_object_get(main_container(find(objects, "Deployment", "options")), "args");
+    ck_assert_str_eq(json_string_value(json_array_get(args, 2)),
+                     "kubernetes-jobmanager.sh kubernetes-application");
+    ck_assert_ptr_null(find(objects, "ConfigMap", "pod-template-options"));
+    json_decref(objects);
+    json_decref(obj);
+}
+END_TEST
+
 START_TEST(unusable_input_fails_cleanly)
 {
     fo_err err;
@@ -574,6 +638,7 @@ int main(void)
     tcase_add_test(tc, enum_options_in_any_case_give_the_api_servers_spelling);
     tcase_add_test(tc, a_host_only_ingress_template_routes_every_path);
     tcase_add_test(tc, taskmanager_ephemeral_storage_without_a_template_reaches_flink);
+    tcase_add_test(tc, rendering_level_one_gives_the_pods_of_earlier_versions);
     tcase_add_test(tc, unusable_input_fails_cleanly);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
