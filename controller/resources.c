@@ -136,22 +136,6 @@ json_t *fo_res_parse_flink_map(const char *text)
     return map;
 }
 
-json_t *fo_res_parse_flink_list(const char *text)
-{
-    json_t *list = json_array();
-    if (!text)
-        return list;
-    fo_strbuf item;
-    fo_strbuf_init(&item, 64 * 1024);
-    for (const char *p = text; *p;) {
-        p = next_item(p, ';', &item);
-        if (item.len)
-            json_array_append_new(list, json_string(item.data));
-    }
-    fo_strbuf_release(&item);
-    return list;
-}
-
 json_t *fo_res_common_labels(const fo_res_ctx *c)
 {
     return json_pack("{s:s, s:s}", "type", c->type, "app", c->name);

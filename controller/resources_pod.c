@@ -169,6 +169,12 @@ void fo_res_merge_by(json_t *container, const char *list_name, const char *key, 
     }
     json_t *existing = fo_res_find(list, key, json_object_get(item, key));
     if (existing) {
+        /* An env var has a value or a valueFrom: the later one stands alone, as the later of
+         * two same-named vars Flink appends wins (both would be refused). */
+        if (strcmp(list_name, "env") == 0) {
+            json_object_del(existing, "value");
+            json_object_del(existing, "valueFrom");
+        }
         json_object_update(existing, item);
         json_decref(item);
     } else {
@@ -347,7 +353,6 @@ static json_t *take_main_container(json_t *pod_spec)
 static json_t *build_pod(const fo_res_ctx *c, const role *r, bool with_startup_probe,
                          fo_err *err)
 {
-    (void)err;
     json_t *tmpl = json_is_object(r->view->pod_template) ? fo_json_copy(r->view->pod_template)
                                                          : json_object();
     json_t *meta = fo_json_ensure_object(tmpl, "metadata");
@@ -433,8 +438,12 @@ static json_t *build_pod(const fo_res_ctx *c, const role *r, bool with_startup_p
         add_port(main, "taskmanager-rpc", fo_res_conf_int(c, "taskmanager.rpc.port", 6122));
     }
     add_env(c, r, main);
-    if (c->render >= FO_RENDER_FLINK_PODS)
-        fo_res_decorate_pod(c, r->kube, spec, main);
+    if (c->render >= FO_RENDER_FLINK_PODS &&
+        fo_res_decorate_pod(c, r->kube, spec, main, err) != FO_OK) {
+        json_decref(main);
+        json_decref(tmpl);
+        return NULL;
+    }
     const char *conf_dir = fo_res_conf(c, "kubernetes.flink.conf.dir", FO_CONF_DIR_DEFAULT);
     fo_res_add_mount(main, "flink-config-volume", conf_dir);
     fo_res_add_volume(spec, config_volume(c));

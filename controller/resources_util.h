@@ -46,10 +46,6 @@ double fo_res_conf_double(const fo_res_ctx *c, const char *key, double fallback)
  * reference; an empty object for NULL/"". */
 json_t *fo_res_parse_flink_map(const char *text);
 
-/* Flink's list syntax "a;b" (an item may be quoted, StructuredOptionsSplitter) as a JSON array
- * of strings, empty items left out. New reference; an empty array for NULL/"". */
-json_t *fo_res_parse_flink_list(const char *text);
-
 /* {"type": <type>, "app": <name>} (Flink's common labels). New reference. */
 json_t *fo_res_common_labels(const fo_res_ctx *c);
 
@@ -66,7 +62,7 @@ void fo_res_update(json_t *obj, const json_t *add);
 json_t *fo_res_find(const json_t *list, const char *key, const json_t *value);
 
 /* Put item (stolen) into container[list_name], merged into the element whose `key` member
- * equals item's, else appended (resources_pod.c). */
+ * equals item's (an env var's value or valueFrom replaced), else appended (resources_pod.c). */
 void fo_res_merge_by(json_t *container, const char *list_name, const char *key, json_t *item);
 
 /* Mount volume at path in container unless something is mounted there already. */
@@ -77,9 +73,11 @@ void fo_res_add_volume(json_t *pod_spec, json_t *volume);
 
 /* Flink's optional decorations of a pod it builds from the configuration (resources_decorate.c):
  * tolerations of the role (kube_prefix "kubernetes.jobmanager"), the log directory, env from
- * Secrets, Secrets mounted as volumes and an existing Hadoop configuration ConfigMap. */
-void fo_res_decorate_pod(const fo_res_ctx *c, const char *kube_prefix, json_t *pod_spec,
-                         json_t *main);
+ * Secrets, Secrets mounted as volumes and an existing Hadoop configuration ConfigMap. A value
+ * Flink refuses fails with FO_EINVAL and err naming the option (pod_spec and main may then be
+ * partly decorated). */
+fo_rc fo_res_decorate_pod(const fo_res_ctx *c, const char *kube_prefix, json_t *pod_spec,
+                          json_t *main, fo_err *err);
 
 /* Pod-side builders (resources_pod.c). */
 json_t *fo_res_jm_deployment(const fo_res_ctx *c, fo_err *err);

@@ -22,8 +22,8 @@ static json_t *desired_for_object(json_t *obj)
     return desired_for_object_at(obj, 0);
 }
 
-/* ... with the pods of rendering level `render` (0: the current one). */
-static json_t *desired_for_object_at(json_t *obj, int render)
+/* The objects, or NULL with err when fo_resources_desired refuses the spec. */
+static json_t *build_objects(json_t *obj, int render, fo_err *out)
 {
     fo_err err;
     fo_err_clear(&err);
@@ -46,11 +46,20 @@ static json_t *desired_for_object_at(json_t *obj, int render)
         .deployed_generation = generation,
         .render = render,
     };
-    json_t *objects = fo_resources_desired(&in, &err);
-    ck_assert_msg(objects != NULL, "%s", err.message);
+    json_t *objects = fo_resources_desired(&in, out);
     free(text);
     json_decref(cluster);
     json_decref(conf);
+    return objects;
+}
+
+/* ... with the pods of rendering level `render` (0: the current one). */
+static json_t *desired_for_object_at(json_t *obj, int render)
+{
+    fo_err err;
+    fo_err_clear(&err);
+    json_t *objects = build_objects(obj, render, &err);
+    ck_assert_msg(objects != NULL, "%s", err.message);
     return objects;
 }
 
@@ -390,6 +399,100 @@ START_TEST(flinks_kubernetes_pod_options_reach_the_pods_flinkop_builds)
 }
 END_TEST
 
+/* The native JobManager Deployment of resources-flink-pod-options.yaml with option = value
+ * (new reference), or NULL with the refusal in why. */
+static json_t *jm_with_option(const char *option, const char *value, char *why, size_t len)
+{
+    json_t *obj = fo_test_load_yaml("resources-flink-pod-options.yaml");
+    json_object_del(json_object_get(obj, "spec"), "mode");
+    json_object_set_new(fo_json_get(obj, "spec.flinkConfiguration"), option, json_string(value));
+    fo_err err;
+    fo_err_clear(&err);
+    json_t *objects = build_objects(obj, 0, &err);
+    snprintf(why, len, "%s", err.message);
+    json_t *jm = objects ? json_incref(find(objects, "Deployment", "options")) : NULL;
+    json_decref(objects);
+    json_decref(obj);
+    return jm;
+}
+
+/* Flink splits these options with StructuredOptionsSplitter (unquoted parts trimmed, a part
+ * quoted with ' or ") and refuses what ConfigurationUtils cannot read as maps (an item that is
+ * not one key:value pair, a key twice, an open quote), as KubernetesToleration refuses seconds
+ * that are no long; an env entry without env, secret and key, or a Secret without a path,
+ * gives a pod the API server refuses. flinkop reads them the same way, and a bad value is an
+ * error naming the option, not a pod that silently differs from Flink's. */
+START_TEST(flinks_pod_options_read_as_flink_reads_them_and_bad_values_name_the_option)
+{
+    char why[FO_ERR_MSG_MAX];
+    json_t *jm = jm_with_option("kubernetes.jobmanager.tolerations",
+                                " key : dedicated , operator:Equal,value:'a:b';key:spot,"
+                                "operator:Exists,TolerationSeconds:-1",
+                                why, sizeof why);
+    ck_assert_msg(jm != NULL, "%s", why);
+    json_t *t = pod_item(jm, false, "tolerations", "key", "dedicated");
+    ck_assert_ptr_nonnull(t);
+    ck_assert_str_eq(fo_json_str(t, "value"), "a:b");
+    int64_t seconds = 0;
+    ck_assert(fo_json_get_int(pod_item(jm, false, "tolerations", "key", "spot"),
+                              "tolerationSeconds", &seconds));
+    ck_assert_int_eq(seconds, -1);
+    json_decref(jm);
+    jm = jm_with_option("kubernetes.env.secretKeyRef", "env: FOO , secret: s ,key: 'k'", why,
+                        sizeof why);
+    ck_assert_msg(jm != NULL, "%s", why);
+    ck_assert_str_eq(fo_json_get_str(pod_item(jm, true, "env", "name", "FOO"),
+                                     "valueFrom.secretKeyRef.key"),
+                     "k");
+    json_decref(jm);
+    jm = jm_with_option("kubernetes.secrets", " creds : /opt/creds ", why, sizeof why);
+    ck_assert_msg(jm != NULL, "%s", why);
+    ck_assert_str_eq(fo_json_str(pod_item(jm, true, "volumeMounts", "mountPath", "/opt/creds"),
+                                 "name"),
+                     "creds-volume");
+    json_decref(jm);
+
+    /* the template's plain AWS_ACCESS_KEY_ID gives way to the Secret's (Flink appends its
+     * var after the template's, and the later one wins; both in one var are refused) */
+    json_t *obj = fo_test_load_yaml("resources-flink-pod-options.yaml");
+    json_object_set_new(json_object_get(obj, "spec"), "podTemplate",
+                        json_pack("{s:{s:[{s:s, s:[{s:s, s:s}]}]}}", "spec", "containers", "name",
+                                  "flink-main-container", "env", "name", "AWS_ACCESS_KEY_ID",
+                                  "value", "plain"));
+    json_t *objects = desired_for_object(obj);
+    json_t *env = pod_item(find(objects, "Deployment", "options"), true, "env", "name",
+                           "AWS_ACCESS_KEY_ID");
+    ck_assert_ptr_null(json_object_get(env, "value"));
+    ck_assert_str_eq(fo_json_get_str(env, "valueFrom.secretKeyRef.key"), "access");
+    json_decref(objects);
+    json_decref(obj);
+
+    static const struct {
+        const char *option, *value;
+    } bad[] = {
+        {"kubernetes.secrets", "creds"},
+        {"kubernetes.secrets", "creds:"},
+        {"kubernetes.secrets", "creds:/a,creds:/b"},
+        {"kubernetes.secrets", "creds:/a:/b"},
+        {"kubernetes.env.secretKeyRef", "env:FOO,secret:s"},
+        {"kubernetes.env.secretKeyRef", "env:FOO,secret:s,key:k;;env:BAR,secret:s,key:k"},
+        {"kubernetes.env.secretKeyRef", "env:FOO,secret:'s,key:k"},
+        {"kubernetes.jobmanager.tolerations", "key:a,tolerationSeconds:soon"},
+        {"kubernetes.jobmanager.tolerations", "key:a,tolerationSeconds:99999999999999999999"},
+        {"kubernetes.jobmanager.tolerations", "'key:a'x"},
+        {"kubernetes.jobmanager.tolerations", "colour:blue"},
+        {"kubernetes.decorator.hadoop-conf-mount.enabled", "maybe"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        why[0] = '\0';
+        jm = jm_with_option(bad[i].option, bad[i].value, why, sizeof why);
+        ck_assert_msg(jm == NULL, "%s=%s was taken", bad[i].option, bad[i].value);
+        ck_assert_msg(strstr(why, bad[i].option) != NULL, "%s=%s: %s", bad[i].option,
+                      bad[i].value, why);
+    }
+}
+END_TEST
+
 /* The JobManager image when the spec names none: the Flink image of spec.flinkVersion. */
 static const char *jm_image_for(json_t *obj, const char *version)
 {
@@ -633,6 +736,7 @@ int main(void)
     tcase_add_test(tc, pods_without_resources_get_what_flinks_memory_model_derives);
     tcase_add_test(tc, pod_templates_keep_user_parts_and_ship_the_taskmanager_template);
     tcase_add_test(tc, flinks_kubernetes_pod_options_reach_the_pods_flinkop_builds);
+    tcase_add_test(tc, flinks_pod_options_read_as_flink_reads_them_and_bad_values_name_the_option);
     tcase_add_test(tc, without_an_image_the_jobmanager_runs_the_flink_version_of_the_spec);
     tcase_add_test(tc, user_labels_never_replace_flinks_labels);
     tcase_add_test(tc, enum_options_in_any_case_give_the_api_servers_spelling);
