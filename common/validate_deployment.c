@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/flink_conf.h"
 #include "common/flink_memory_model.h"
@@ -162,6 +163,31 @@ static void check_pod_options(const json_t *conf, fo_field_errors *errs)
     bool hadoop_conf;
     check_bool_key(conf, "kubernetes.decorator.hadoop-conf-mount.enabled", true, &hadoop_conf,
                    errs);
+    /* Enums Flink reads in any case (ConfigurationUtils.convertToEnum) and flinkop writes into
+     * the Service and the containers in the API server's spelling; another value is refused
+     * by the API server in the middle of a deploy. */
+    static const struct {
+        const char *key;
+        const char *const *names;
+        const char *listed;
+    } enums[] = {
+        {"kubernetes.rest-service.exposed.type", fo_flink_service_exposed_types,
+         "ClusterIP, NodePort, LoadBalancer, Headless_ClusterIP"},
+        {"kubernetes.container.image.pull-policy", fo_flink_pull_policy_names,
+         "Always, IfNotPresent, Never"},
+    };
+    for (size_t i = 0; i < sizeof enums / sizeof *enums; i++) {
+        const char *value = fo_json_str(conf, enums[i].key);
+        if (!value || !*value)
+            continue;
+        bool known = false;
+        for (size_t j = 0; enums[i].names[j] && !known; j++)
+            known = strcasecmp(value, enums[i].names[j]) == 0;
+        if (!known)
+            fo_field_errors_add(errs, FO_FE_UNSUPPORTED,
+                                fo_validate_conf_field(field, enums[i].key), value,
+                                "supported values (any case): %s", enums[i].listed);
+    }
 }
 
 /* ---- b.3 items 7-8 ------------------------------------------------------------------------ */

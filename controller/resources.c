@@ -229,10 +229,8 @@ static json_t *rest_service(const fo_res_ctx *c)
     fo_flink_rest_service_name(c->name, name, sizeof name);
     int64_t port = fo_res_conf_int(c, "rest.port", 8081);
     int64_t target = fo_res_conf_int(c, "rest.bind-port", port);
-    static const char *const types[] = {"ClusterIP", "NodePort", "LoadBalancer",
-                                        "Headless_ClusterIP", NULL};
-    const char *type =
-        fo_res_conf_enum(c, "kubernetes.rest-service.exposed.type", types, "ClusterIP");
+    const char *type = fo_res_conf_enum(c, "kubernetes.rest-service.exposed.type",
+                                        fo_flink_service_exposed_types, "ClusterIP");
     json_t *spec = json_pack("{s:[{s:s, s:I, s:I}], s:o}", "ports", "name", "rest", "port",
                              (json_int_t)port, "targetPort", (json_int_t)target, "selector",
                              fo_res_selector(c, "jobmanager"));
