@@ -8,7 +8,6 @@
  * has no local files to ship (an existing ConfigMap or Secret through these options or the pod
  * template does the same). */
 #include <stdio.h>
-#include <string.h>
 
 #include "common/flink_conf.h"
 #include "common/jsonutil.h"
