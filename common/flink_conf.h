@@ -68,6 +68,25 @@ char *fo_flink_format_double(double d, char *buf, size_t len);
  * list is a JSON array of strings. Caller frees. NULL when out of memory. */
 char *fo_flink_conf_format_list(const json_t *list);
 
+/* ---- Flink's Kubernetes pod options (flink_conf_pods.c) ------------------------------------ */
+
+/* What Flink's decorators make of a pod option's value, read as Flink reads it (map and
+ * list-of-maps syntax with StructuredOptionsSplitter's quoting). Each sets *out to a new
+ * reference (an empty one for NULL), or fails with FO_EINVAL, *out NULL and err saying what is
+ * wrong (without the option's name) where Flink refuses the value or would build a pod the API
+ * server refuses. Pure; thread-safe. */
+
+/* kubernetes.<role>.tolerations: an array of Kubernetes tolerations
+ * (KubernetesToleration.fromMap). */
+fo_rc fo_flink_conf_tolerations(const char *value, json_t **out, fo_err *err);
+
+/* kubernetes.env.secretKeyRef: an array of env vars taken from Secrets
+ * (KubernetesSecretEnvVar.fromMap). */
+fo_rc fo_flink_conf_secret_env(const char *value, json_t **out, fo_err *err);
+
+/* kubernetes.secrets: an object of Secret name -> mount path (MountSecretsDecorator). */
+fo_rc fo_flink_conf_secret_mounts(const char *value, json_t **out, fo_err *err);
+
 /* ---- resource requirements (reference a.4, ResourceConfigUtils) --------------------------- */
 
 /* getRequestOrLimit: resources.requests[key], else resources.limits[key] (JSON null counts as
@@ -123,9 +142,13 @@ typedef struct fo_flink_deploy_opts {
     /* The generation put into kubernetes.jobmanager.annotations as
      * flinkdeployment.flink.apache.org/generation (merged with user annotations); 0 = none. */
     int64_t generation;
-    /* job-result-store.storage-path (c.6: <ha storageDir>/job-result-store/<name>/<uuid>) and
-     * job-result-store.delete-on-commit=false; NULL = not set. */
-    const char *job_result_store_path;
+    /* A name unique to this launch of an application cluster (c.6, FLINK-27573): with an HA
+     * storage directory configured, job-result-store.storage-path becomes
+     * <high-availability.storageDir>/job-result-store/<name>/<id> and
+     * job-result-store.delete-on-commit false unless set, so that a JobManager restarted after
+     * its job ended finds the job's result and does not run the job again from empty state
+     * (FLINK-27569), while the next launch does not find the last one's. NULL = not set. */
+    const char *job_result_store_id;
     /* Pod template files inside the pods (kubernetes.pod-template-file.jobmanager /
      * .taskmanager), NULL = not set. */
     const char *jm_pod_template_file;

@@ -434,7 +434,27 @@ static void set_generation(json_t *conf, int64_t generation)
     fo_strbuf_release(&sb);
 }
 
-static void apply_deploy_opts(json_t *conf, const fo_flink_deploy_opts *o)
+/* ApplicationReconciler.setRandomJobResultStorePath, with the caller's launch id in place of
+ * a random UUID (the controller rebuilds the configuration on every pass). */
+static void set_job_result_store(json_t *conf, const char *name, const char *id)
+{
+    static const char *const fallbacks[] = {"high-availability.zookeeper.storageDir",
+                                            "recovery.zookeeper.storageDir", NULL};
+    const char *dir = fo_flink_conf_get(conf, "high-availability.storageDir", fallbacks);
+    if (!dir || !*dir)
+        return;
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    fo_strbuf sb;
+    fo_strbuf_init(&sb, 0);
+    fo_strbuf_printf(&sb, "%.*s/job-result-store/%s/%s", (int)n, dir, name, id);
+    set_str(conf, K_JRS_PATH, sb.data);
+    fo_strbuf_release(&sb);
+    set_default(conf, K_JRS_DELETE, "false");
+}
+
+static void apply_deploy_opts(json_t *conf, const fo_flink_view *v, const fo_flink_deploy_opts *o)
 {
     if (!o)
         return;
@@ -448,10 +468,8 @@ static void apply_deploy_opts(json_t *conf, const fo_flink_deploy_opts *o)
         set_str(conf, K_OWNER_REF, o->owner_reference);
     if (o->generation > 0)
         set_generation(conf, o->generation);
-    if (o->job_result_store_path) {
-        set_str(conf, K_JRS_PATH, o->job_result_store_path);
-        set_str(conf, K_JRS_DELETE, "false");
-    }
+    if (o->job_result_store_id && *o->job_result_store_id && v->job.raw)
+        set_job_result_store(conf, v->name, o->job_result_store_id);
     if (o->jm_pod_template_file)
         set_str(conf, K_JM_POD_TEMPLATE, o->jm_pod_template_file);
     if (o->tm_pod_template_file)
@@ -532,7 +550,7 @@ json_t *fo_flink_conf_build(const json_t *obj, const json_t *defaults,
     if (fo_flink_ha_enabled(conf))
         set_str(conf, K_HA_CLUSTER_ID, v.name);
 
-    apply_deploy_opts(conf, opts);
+    apply_deploy_opts(conf, &v, opts);
     json_decref(user);
     return conf;
 fail:

@@ -20,6 +20,8 @@ static const unsigned char version_minor[] = {0, 13, 14, 15, 16, 17, 18, 19, 20,
 
 const char *const fo_flink_mode_names[] = {"native", "standalone", NULL};
 const char *const fo_flink_pull_policy_names[] = {"Always", "IfNotPresent", "Never", NULL};
+const char *const fo_flink_service_exposed_types[] = {"ClusterIP", "NodePort", "LoadBalancer",
+                                                      "Headless_ClusterIP", NULL};
 const char *const fo_flink_job_state_names[] = {"running", "suspended", NULL};
 const char *const fo_flink_upgrade_mode_names[] = {"stateless", "savepoint", "last-state", NULL};
 

@@ -93,6 +93,9 @@ extern const char *const fo_flink_mode_names[];
 /* spec.imagePullPolicy: Flink's ImagePullPolicy enum names (NULL-terminated). */
 extern const char *const fo_flink_pull_policy_names[];
 
+/* kubernetes.rest-service.exposed.type: Flink's ServiceExposedType names (NULL-terminated). */
+extern const char *const fo_flink_service_exposed_types[];
+
 /* spec.job.state: absent = running. */
 typedef enum fo_flink_job_state {
     FO_FLINK_JOB_RUNNING = 0,

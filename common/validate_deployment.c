@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/flink_conf.h"
 #include "common/flink_memory_model.h"
@@ -140,6 +141,64 @@ static void check_config(const json_t *conf, fo_field_errors *errs)
                             fo_validate_conf_field(field, HEALTH_CHECK_ENABLED), "true",
                             "Deployment recovery (" JM_RECOVERY_ENABLED ") must be enabled for "
                             "job health check (" HEALTH_CHECK_ENABLED ") support.");
+}
+
+/* Not an Apache rule: Flink's Kubernetes pod options that Flink refuses, or turns into a pod the
+ * API server refuses, fail only at deploy time there, after the old cluster is gone. flinkop
+ * builds those pods itself with the same reading (common/flink_conf_pods.c) and refuses the
+ * spec first. */
+static void check_pod_options(const json_t *conf, fo_field_errors *errs)
+{
+    static const struct {
+        const char *key;
+        fo_rc (*read)(const char *value, json_t **out, fo_err *err);
+    } options[] = {
+        {"kubernetes.jobmanager.tolerations", fo_flink_conf_tolerations},
+        {"kubernetes.taskmanager.tolerations", fo_flink_conf_tolerations},
+        {"kubernetes.env.secretKeyRef", fo_flink_conf_secret_env},
+        {"kubernetes.secrets", fo_flink_conf_secret_mounts},
+    };
+    char field[FO_VALIDATE_FIELD_MAX];
+    for (size_t i = 0; i < sizeof options / sizeof *options; i++) {
+        const char *value = fo_json_str(conf, options[i].key);
+        if (!value || !*value)
+            continue;
+        json_t *out = NULL;
+        fo_err err;
+        fo_err_clear(&err);
+        if (options[i].read(value, &out, &err) != FO_OK)
+            fo_field_errors_add(errs, FO_FE_INVALID, fo_validate_conf_field(field, options[i].key),
+                                value, "%s", err.message);
+        json_decref(out);
+    }
+    bool hadoop_conf;
+    check_bool_key(conf, "kubernetes.decorator.hadoop-conf-mount.enabled", true, &hadoop_conf,
+                   errs);
+    /* Enums Flink reads in any case (ConfigurationUtils.convertToEnum) and flinkop writes into
+     * the Service and the containers in the API server's spelling; another value is refused
+     * by the API server in the middle of a deploy. */
+    static const struct {
+        const char *key;
+        const char *const *names;
+        const char *listed;
+    } enums[] = {
+        {"kubernetes.rest-service.exposed.type", fo_flink_service_exposed_types,
+         "ClusterIP, NodePort, LoadBalancer, Headless_ClusterIP"},
+        {"kubernetes.container.image.pull-policy", fo_flink_pull_policy_names,
+         "Always, IfNotPresent, Never"},
+    };
+    for (size_t i = 0; i < sizeof enums / sizeof *enums; i++) {
+        const char *value = fo_json_str(conf, enums[i].key);
+        if (!value || !*value)
+            continue;
+        bool known = false;
+        for (size_t j = 0; enums[i].names[j] && !known; j++)
+            known = strcasecmp(value, enums[i].names[j]) == 0;
+        if (!known)
+            fo_field_errors_add(errs, FO_FE_UNSUPPORTED,
+                                fo_validate_conf_field(field, enums[i].key), value,
+                                "supported values (any case): %s", enums[i].listed);
+    }
 }
 
 /* ---- b.3 items 7-8 ------------------------------------------------------------------------ */
@@ -564,6 +623,7 @@ void fo_validate_deployment(const json_t *obj, const fo_validate_env *env, fo_fi
     check_name(&v, errs);                /* 1 */
     check_version(&v, last, errs);       /* 2, 3 */
     check_config(conf, errs);            /* 4, 5, 6 */
+    check_pod_options(conf, errs);
     check_ingress(&v, errs);             /* 7 */
     check_log_config(&v, errs);          /* 8 */
     fo_validate_job_enums(&v.job, errs); /* 9 */

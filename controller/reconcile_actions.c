@@ -379,6 +379,7 @@ static fo_rc finish_deploy(fo_pass *p, fo_err *err)
         .job_id = p->application ? fo_json_get_str(p->st, "jobStatus.jobId") : NULL,
         .savepoint_path = fo_json_get_str(p->st, "jobStatus.upgradeSavepointPath"),
         .generation = gen,
+        .launch_ms = fo_build_intent_launch(p),
     };
     fo_apply_report rep;
     bool applied = false;
@@ -537,8 +538,8 @@ static fo_rc converge(fo_pass *p, const fo_upgrade_input *in, fo_err *err)
     fo_build_opts bo = {
         .job_id = p->application ? fo_json_get_str(p->st, "jobStatus.jobId") : NULL,
         .savepoint_path = fo_json_get_str(p->st, "jobStatus.upgradeSavepointPath"),
-        .generation = fo_build_deployed_generation(p),
     };
+    fo_build_deployed(p, &bo);
     fo_apply_report rep;
     bool applied = false;
     fo_rc rc = apply_recorded(p, &bo, &rep, &applied, err);

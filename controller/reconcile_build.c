@@ -20,6 +20,18 @@ static json_t *with_spec(const fo_pass *p, const json_t *spec)
                      "spec", spec);
 }
 
+/* The launch of an application cluster: its job id and the time of its deploy intent ("" when
+ * either is missing). Apache draws a random UUID per launch; a new launch always has a new
+ * intent, also when it keeps both the job id and the generation (last-state, a user-fixed id,
+ * an upgrade the cluster defaults started), and every later pass reads the same time back
+ * (status, then the JobManager Deployment), so drift repair never rewrites it. */
+static void launch_id(const fo_build_opts *o, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (o && o->job_id && *o->job_id && o->launch_ms > 0)
+        snprintf(buf, len, "%.32s-%lld", o->job_id, (long long)o->launch_ms);
+}
+
 json_t *fo_build_conf(const fo_pass *p, const json_t *spec, const fo_build_opts *o, fo_err *err)
 {
     json_t *dep = with_spec(p, spec), *defaults = NULL, *conf = NULL;
@@ -32,11 +44,14 @@ json_t *fo_build_conf(const fo_pass *p, const json_t *spec, const fo_build_opts 
     defaults =
         fo_flink_conf_defaults_for(fo_cluster_defaults_flink_config(p->cd), p->ns, v.flink_version);
     owner = fo_flink_conf_owner_reference(p->obj);
+    char launch[64];
+    launch_id(o, launch, sizeof launch);
     fo_flink_deploy_opts opts = {
         .savepoint_path = o ? o->savepoint_path : NULL,
         .job_id = o ? o->job_id : NULL,
         .owner_reference = owner,
         .generation = o ? o->generation : 0,
+        .job_result_store_id = launch[0] ? launch : NULL,
     };
     conf = fo_flink_conf_build(dep, defaults, &opts, err);
 out:
@@ -63,6 +78,12 @@ json_t *fo_build_objects(const fo_pass *p, const json_t *spec, const fo_build_op
     if (!text)
         goto out;
     dep = with_spec(p, spec);
+    /* The Deployment names its launch only when the configuration has the launch's store. */
+    char launch[64];
+    launch_id(o, launch, sizeof launch);
+    const char *store = fo_json_str(conf, "job-result-store.storage-path");
+    size_t sn = store ? strlen(store) : 0, ln = strlen(launch);
+    bool launched = ln && sn > ln && store[sn - ln - 1] == '/' && !strcmp(store + sn - ln, launch);
     fo_resource_inputs in = {
         .deployment = dep,
         .flink_conf = conf,
@@ -71,6 +92,8 @@ json_t *fo_build_objects(const fo_pass *p, const json_t *spec, const fo_build_op
         .log_files = v.log_configuration,
         .deployed_generation = o ? o->generation : p->generation,
         .savepoint_path = o ? o->savepoint_path : NULL,
+        .launch_ms = launched ? o->launch_ms : 0,
+        .render = o ? o->render : 0,
     };
     objects = fo_resources_desired(&in, err);
 out:
@@ -81,22 +104,60 @@ out:
     return objects;
 }
 
-int64_t fo_build_deployed_generation(const fo_pass *p)
+/* A positive decimal annotation value of obj, else 0. */
+static int64_t annotation_num(const json_t *obj, const char *name)
+{
+    const char *ann = fo_json_str(fo_json_get(obj, "metadata.annotations"), name);
+    if (!ann)
+        return 0;
+    char *end = NULL;
+    long long v = strtoll(ann, &end, 10);
+    return end && end != ann && *end == '\0' && v > 0 ? v : 0;
+}
+
+/* The live JobManager Deployment (new reference) or NULL: the cached one, else the API's (the
+ * cache may lag our create; user labels of an earlier version could take the Deployment out of
+ * the informer's selection, and reading its launch from status would restart it). */
+static json_t *live_jm(const fo_pass *p)
 {
     json_t *jm = p->env->kube.cached(p->env->kube.ctx, FO_CTL_DEPLOYMENT, p->ns, p->name);
-    const char *ann =
-        jm ? fo_json_str(fo_json_get(jm, "metadata.annotations"), FO_GENERATION_ANNOTATION) : NULL;
-    int64_t gen = 0;
-    if (ann) {
-        char *end = NULL;
-        long long v = strtoll(ann, &end, 10);
-        if (end && *end == '\0' && v > 0)
-            gen = v;
+    if (jm)
+        return jm;
+    fo_err err;
+    fo_err_clear(&err);
+    if (p->env->kube.get(p->env->kube.ctx, FO_CTL_DEPLOYMENT, p->ns, p->name, &jm, &err) !=
+        FO_OK) {
+        json_decref(jm);
+        jm = NULL;
     }
+    return jm;
+}
+
+int64_t fo_build_intent_launch(const fo_pass *p)
+{
+    int64_t ms = 0;
+    if (!fo_json_get_int(p->st, "reconciliationStatus.reconciliationTimestamp", &ms) || ms < 0)
+        ms = 0;
+    return ms;
+}
+
+void fo_build_deployed(const fo_pass *p, fo_build_opts *o)
+{
+    json_t *jm = live_jm(p);
+    o->generation = annotation_num(jm, FO_GENERATION_ANNOTATION);
+    if (!o->generation && !fo_json_get_int(p->st, "observedGeneration", &o->generation))
+        o->generation = p->generation;
+    o->launch_ms = annotation_num(jm, FO_LAUNCH_ANNOTATION);
+    if (!o->launch_ms)
+        o->launch_ms = fo_build_intent_launch(p);
+    int64_t level = annotation_num(jm, FO_RENDER_ANNOTATION);
+    if (!jm)
+        o->render = FO_RENDER_CURRENT; /* a lost JobManager is launched again */
+    else if (level < FO_RENDER_LEGACY)
+        o->render = FO_RENDER_LEGACY;
+    else
+        o->render = level > FO_RENDER_CURRENT ? FO_RENDER_CURRENT : (int)level;
     json_decref(jm);
-    if (!gen && !fo_json_get_int(p->st, "observedGeneration", &gen))
-        gen = p->generation;
-    return gen;
 }
 
 size_t fo_build_owned_refs(const char *name, fo_apply_ref *refs, char bufs[][300])

@@ -77,6 +77,8 @@ typedef struct fo_build_opts {
     const char *job_id;         /* application job id, or NULL */
     const char *savepoint_path; /* restore path, or NULL */
     int64_t generation;         /* the generation annotation */
+    int64_t launch_ms;          /* the launch (fo_build_deployed), 0 = none */
+    int render;                 /* FO_RENDER_* level of the pods, 0 = the current one */
 } fo_build_opts;
 
 /* The effective Flink configuration of obj's metadata with `spec` (new reference), or NULL
@@ -86,9 +88,17 @@ json_t *fo_build_conf(const fo_pass *p, const json_t *spec, const fo_build_opts 
 /* The desired owned objects for `spec` (new array), or NULL with err. */
 json_t *fo_build_objects(const fo_pass *p, const json_t *spec, const fo_build_opts *o, fo_err *err);
 
-/* The generation the live cluster carries (the JobManager Deployment's annotation), else
- * status.observedGeneration, else metadata.generation. */
-int64_t fo_build_deployed_generation(const fo_pass *p);
+/* The launch of a deploy being finished: the reconciliationTimestamp its intent recorded in
+ * status (0 when none). */
+int64_t fo_build_intent_launch(const fo_pass *p);
+
+/* What a deployed cluster was launched with, as its live JobManager Deployment (the cache, else
+ * the API) records it, into o: the generation annotation (else status.observedGeneration, else
+ * metadata.generation), the launch of its job result store (FO_LAUNCH_ANNOTATION, else
+ * fo_build_intent_launch: not cached yet, or launched by an earlier version) and the rendering
+ * level of its pods (FO_RENDER_ANNOTATION; none: FO_RENDER_LEGACY; no Deployment at all:
+ * FO_RENDER_CURRENT, it is launched again). */
+void fo_build_deployed(const fo_pass *p, fo_build_opts *o);
 
 /* Candidates for pruning: every object name the resource may own. Fills refs (8 entries)
  * with names in bufs (8 x 300 bytes); returns the count. */

@@ -49,6 +49,18 @@ const char *fo_res_conf(const fo_res_ctx *c, const char *key, const char *fallba
     return v && *v ? v : fallback;
 }
 
+const char *fo_res_conf_enum(const fo_res_ctx *c, const char *key, const char *const *names,
+                             const char *fallback)
+{
+    const char *v = fo_res_conf(c, key, NULL);
+    if (!v)
+        return fallback;
+    for (size_t i = 0; names[i]; i++)
+        if (strcasecmp(v, names[i]) == 0)
+            return names[i];
+    return v;
+}
+
 int64_t fo_res_conf_int(const fo_res_ctx *c, const char *key, int64_t fallback)
 {
     const char *v = fo_json_str(c->conf, key);
@@ -68,20 +80,21 @@ double fo_res_conf_double(const fo_res_ctx *c, const char *key, double fallback)
     return v && fo_flink_parse_double(v, &d) ? d : fallback;
 }
 
-/* Next item of Flink's "a,b" syntax where an item may be wrapped in single quotes (a doubled
- * quote inside stands for one). Returns the position after the item and its separator. */
+/* Next item of Flink's "a,b" syntax (StructuredOptionsSplitter) where an item may be wrapped
+ * in single or double quotes (the quote doubled inside stands for one). Returns the position
+ * after the item and its separator. */
 static const char *next_item(const char *p, char sep, fo_strbuf *out)
 {
     fo_strbuf_reset(out);
     while (*p == ' ')
         p++;
-    if (*p == '\'') {
-        p++;
+    if (*p == '\'' || *p == '"') {
+        char q = *p++;
         while (*p) {
-            if (*p == '\'' && p[1] == '\'') {
-                fo_strbuf_putc(out, '\'');
+            if (*p == q && p[1] == q) {
+                fo_strbuf_putc(out, q);
                 p += 2;
-            } else if (*p == '\'') {
+            } else if (*p == q) {
                 p++;
                 break;
             } else {
@@ -216,11 +229,12 @@ static json_t *rest_service(const fo_res_ctx *c)
     fo_flink_rest_service_name(c->name, name, sizeof name);
     int64_t port = fo_res_conf_int(c, "rest.port", 8081);
     int64_t target = fo_res_conf_int(c, "rest.bind-port", port);
-    const char *type = fo_res_conf(c, "kubernetes.rest-service.exposed.type", "ClusterIP");
+    const char *type = fo_res_conf_enum(c, "kubernetes.rest-service.exposed.type",
+                                        fo_flink_service_exposed_types, "ClusterIP");
     json_t *spec = json_pack("{s:[{s:s, s:I, s:I}], s:o}", "ports", "name", "rest", "port",
                              (json_int_t)port, "targetPort", (json_int_t)target, "selector",
                              fo_res_selector(c, "jobmanager"));
-    if (strcasecmp(type, "Headless_ClusterIP") == 0) {
+    if (strcmp(type, "Headless_ClusterIP") == 0) {
         json_object_set_new(spec, "type", json_string("ClusterIP"));
         json_object_set_new(spec, "clusterIP", json_string("None"));
     } else {
@@ -270,7 +284,7 @@ static void substitute(const char *template, const char *name, const char *ns, f
 }
 
 /* Split an http(s) URL into host (without user info and port) and path (with anything after
- * it; "/" when empty). */
+ * it; empty when the URL has none, as java.net.URL.getPath gives it). */
 static void split_url(const char *url, fo_strbuf *host, fo_strbuf *path)
 {
     const char *p = strstr(url, "://");
@@ -283,8 +297,6 @@ static void split_url(const char *url, fo_strbuf *host, fo_strbuf *path)
     fo_strbuf_append(host, p, (size_t)((colon ? colon : end) - p));
     if (*end == '/')
         fo_strbuf_puts(path, end);
-    else
-        fo_strbuf_puts(path, "/");
 }
 
 static json_t *ingress(const fo_res_ctx *c, fo_err *err)
@@ -308,8 +320,14 @@ static json_t *ingress(const fo_res_ctx *c, fo_err *err)
     fo_flink_rest_service_name(c->name, rest, sizeof rest);
     json_t *backend = json_pack("{s:{s:s, s:{s:I}}}", "service", "name", rest, "port", "number",
                                 (json_int_t)fo_res_conf_int(c, "rest.port", 8081));
-    json_t *rule = json_pack("{s:{s:[{s:s, s:s, s:o}]}}", "http", "paths", "path", path.data,
-                             "pathType", "ImplementationSpecific", "backend", backend);
+    /* IngressUtils: without a path in the template the rule has none (every path of the
+     * host); "/" would be one path only for controllers that read ImplementationSpecific
+     * literally (GCE, ALB), and the UI's /jobs/... requests would miss it. */
+    json_t *entry = json_pack("{s:s, s:o}", "pathType", "ImplementationSpecific", "backend",
+                              backend);
+    if (path.len)
+        json_object_set_new(entry, "path", json_string(path.data));
+    json_t *rule = json_pack("{s:{s:[o]}}", "http", "paths", entry);
     if (host.len)
         json_object_set_new(rule, "host", json_string(host.data));
     json_t *ispec = json_pack("{s:[o]}", "rules", rule);
@@ -366,9 +384,10 @@ json_t *fo_resources_desired(const fo_resource_inputs *in, fo_err *err)
     c.type = c.standalone ? FO_TYPE_STANDALONE : FO_TYPE_NATIVE;
     c.application = fo_flink_is_application(&c.view);
     c.ha = fo_flink_ha_enabled(in->flink_conf);
-    c.tm_template = !c.standalone && c.view.task_manager.pod_template &&
-                    json_is_object(c.view.task_manager.pod_template);
+    c.render = in->render > 0 && in->render < FO_RENDER_CURRENT ? in->render : FO_RENDER_CURRENT;
+    c.tm_template = !c.standalone && fo_res_tm_template_needed(&c);
     c.savepoint_path = in->savepoint_path;
+    c.launch_ms = in->launch_ms;
 
     json_t *list = json_array();
     bool ok = add(list, config_map(&c, in));

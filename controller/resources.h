@@ -13,7 +13,10 @@
  * Containers follow what Flink's own Kubernetes decorators build: the main container
  * `flink-main-container` first, its image, pull policy, resources (memory and cpu from the
  * Flink configuration, times the limit factors), ports, the pod IP env var and the config
- * volume set by us; everything else comes from the layered pod template. Quantities are
+ * volume set by us, plus what Flink's own pod options ask for (kubernetes.secrets,
+ * kubernetes.env.secretKeyRef, kubernetes.<role>.tolerations, kubernetes.flink.log.dir,
+ * kubernetes.hadoop.conf.config-map.name); everything else comes from the layered pod
+ * template. Quantities are
  * written in the API server's canonical form, so a stored object compares equal to what we
  * desire and an idle pass sees no drift. */
 
@@ -30,6 +33,8 @@ typedef struct fo_resource_inputs {
     const json_t *log_files;   /* {"log4j-console.properties": "..."}; NULL = built-in */
     int64_t deployed_generation; /* metadata.generation whose spec these objects carry */
     const char *savepoint_path;/* standalone application restore source, or NULL */
+    int64_t launch_ms;         /* FO_LAUNCH_ANNOTATION of the JobManager Deployment; 0 = none */
+    int render;                /* FO_RENDER_* of the pods; 0 = FO_RENDER_CURRENT */
 } fo_resource_inputs;
 
 /* Every desired object, in apply order (ConfigMaps, Services, Deployments, Ingress), as a new
@@ -50,6 +55,29 @@ const char *fo_resources_default_log4j(void);
 
 /* Annotation on the JobManager Deployment carrying the deployed generation (Apache's name). */
 #define FO_GENERATION_ANNOTATION "flinkdeployment.flink.apache.org/generation"
+
+/* Annotation on the JobManager Deployment (its metadata only, never the pod template) naming
+ * the launch its job result store belongs to: the reconciliationTimestamp of the deploy
+ * intent, in milliseconds. */
+#define FO_LAUNCH_ANNOTATION "flinkop.io/launch"
+
+/* What flinkop puts into the pods of an unchanged spec, by level. A running cluster keeps the
+ * level it was launched with (FO_RENDER_ANNOTATION on its Deployments' metadata; none: level
+ * 1), so that drift repair after an operator upgrade never rolls its pods (a JobManager
+ * without HA would start its job over); its next launch takes FO_RENDER_CURRENT. A change to
+ * the pods of an unchanged spec adds a level and keeps what the earlier levels render.
+ *   1: up to 68e0598: the image flink:latest when none is named; user-lib-dir on the
+ *      standalone TaskManagers too; none of Flink's pod options below; no TaskManager pod
+ *      template for extra resources alone.
+ *   2: Flink's pod options (kubernetes.secrets, kubernetes.env.secretKeyRef,
+ *      kubernetes.<role>.tolerations, kubernetes.flink.log.dir,
+ *      kubernetes.hadoop.conf.config-map.name, kubernetes.jobmanager.entrypoint.args); the
+ *      image of spec.flinkVersion; user-lib-dir on the JobManager only; a TaskManager pod
+ *      template for TaskManager resources beyond cpu and memory. */
+#define FO_RENDER_LEGACY 1
+#define FO_RENDER_FLINK_PODS 2
+#define FO_RENDER_CURRENT FO_RENDER_FLINK_PODS
+#define FO_RENDER_ANNOTATION "flinkop.io/render"
 
 /* Label values that mark Flink's objects (and select our informers). */
 #define FO_TYPE_NATIVE "flink-native-kubernetes"

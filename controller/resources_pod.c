@@ -15,6 +15,7 @@
 #include "common/jsonutil.h"
 #include "common/podtemplate.h"
 #include "common/quantity.h"
+#include "common/strbuf.h"
 #include "controller/resources.h"
 #include "controller/resources_util.h"
 
@@ -113,6 +114,30 @@ static void add_extra_resources(const role *r, json_t *requests, json_t *limits)
     }
 }
 
+/* Whether the role has resources beyond cpu and memory (which go through the configuration). */
+static bool has_extra_resources(const fo_flink_role_view *v)
+{
+    if (v->ephemeral_storage)
+        return true;
+    const char *sections[] = {"requests", "limits"};
+    for (int i = 0; i < 2; i++) {
+        const char *key;
+        json_t *value;
+        json_object_foreach(json_object_get(v->resources, sections[i]), key, value) {
+            if (strcmp(key, "cpu") != 0 && strcmp(key, "memory") != 0)
+                return true;
+        }
+    }
+    return false;
+}
+
+bool fo_res_tm_template_needed(const fo_res_ctx *c)
+{
+    const fo_flink_role_view *tm = &c->view.task_manager;
+    return json_is_object(tm->pod_template) ||
+           (c->render >= FO_RENDER_FLINK_PODS && has_extra_resources(tm));
+}
+
 static json_t *container_resources(const fo_res_ctx *c, const role *r, const json_t *template)
 {
     json_t *res = json_is_object(template) ? fo_json_copy(template) : json_object();
@@ -135,7 +160,7 @@ static json_t *container_resources(const fo_res_ctx *c, const role *r, const jso
 
 /* ---- container pieces ---------------------------------------------------------------------- */
 
-static void merge_by(json_t *container, const char *list_name, const char *key, json_t *item)
+void fo_res_merge_by(json_t *container, const char *list_name, const char *key, json_t *item)
 {
     json_t *list = json_object_get(container, list_name);
     if (!json_is_array(list)) {
@@ -144,6 +169,12 @@ static void merge_by(json_t *container, const char *list_name, const char *key, 
     }
     json_t *existing = fo_res_find(list, key, json_object_get(item, key));
     if (existing) {
+        /* An env var has a value or a valueFrom: the later one stands alone, as the later of
+         * two same-named vars Flink appends wins (both would be refused). */
+        if (strcmp(list_name, "env") == 0) {
+            json_object_del(existing, "value");
+            json_object_del(existing, "valueFrom");
+        }
         json_object_update(existing, item);
         json_decref(item);
     } else {
@@ -153,9 +184,9 @@ static void merge_by(json_t *container, const char *list_name, const char *key, 
 
 static void add_port(json_t *container, const char *name, int64_t port)
 {
-    merge_by(container, "ports", "containerPort",
-             json_pack("{s:s, s:I, s:s}", "name", name, "containerPort", (json_int_t)port,
-                       "protocol", "TCP"));
+    fo_res_merge_by(container, "ports", "containerPort",
+                    json_pack("{s:s, s:I, s:s}", "name", name, "containerPort", (json_int_t)port,
+                              "protocol", "TCP"));
 }
 
 static void add_env(const fo_res_ctx *c, const role *r, json_t *container)
@@ -165,22 +196,21 @@ static void add_env(const fo_res_ctx *c, const role *r, json_t *container)
     json_t *value;
     json_object_foreach((json_t *)c->conf, key, value) {
         if (strncmp(key, r->env_prefix, plen) == 0 && key[plen] && json_is_string(value))
-            merge_by(container, "env", "name",
-                     json_pack("{s:s, s:O}", "name", key + plen, "value", value));
+            fo_res_merge_by(container, "env", "name",
+                            json_pack("{s:s, s:O}", "name", key + plen, "value", value));
     }
-    merge_by(container, "env", "name",
-             json_pack("{s:s, s:{s:{s:s, s:s}}}", "name", "_POD_IP_ADDRESS", "valueFrom",
-                       "fieldRef", "apiVersion", "v1", "fieldPath", "status.podIP"));
+    fo_res_merge_by(container, "env", "name",
+                    json_pack("{s:s, s:{s:{s:s, s:s}}}", "name", "_POD_IP_ADDRESS", "valueFrom",
+                              "fieldRef", "apiVersion", "v1", "fieldPath", "status.podIP"));
 }
 
 static bool mounts_path(const json_t *container, const char *path);
 
-/* Mount volume at path unless the template already mounts something there. */
-static void add_mount(json_t *container, const char *volume, const char *path)
+void fo_res_add_mount(json_t *container, const char *volume, const char *path)
 {
     if (!mounts_path(container, path))
-        merge_by(container, "volumeMounts", "mountPath",
-                 json_pack("{s:s, s:s}", "name", volume, "mountPath", path));
+        fo_res_merge_by(container, "volumeMounts", "mountPath",
+                        json_pack("{s:s, s:s}", "name", volume, "mountPath", path));
 }
 
 static bool mounts_path(const json_t *container, const char *path)
@@ -191,8 +221,7 @@ static bool mounts_path(const json_t *container, const char *path)
     return found;
 }
 
-/* Add (or replace, when the template has one of the same name) a pod volume. */
-static void add_volume(json_t *pod_spec, json_t *volume)
+void fo_res_add_volume(json_t *pod_spec, json_t *volume)
 {
     json_t *volumes = json_object_get(pod_spec, "volumes");
     if (!json_is_array(volumes)) {
@@ -236,13 +265,25 @@ static json_t *container_args(const fo_res_ctx *c, const role *r)
 {
     bool jm = strcmp(r->component, "jobmanager") == 0;
     if (!c->standalone) {
-        char cmd[128];
-        snprintf(cmd, sizeof cmd, "kubernetes-%s.sh %s", jm ? "jobmanager" : "taskmanager",
-                 jm ? (c->application ? "kubernetes-application" : "kubernetes-session") : "");
-        size_t n = strlen(cmd);
-        while (n && cmd[n - 1] == ' ')
-            cmd[--n] = '\0';
-        return json_pack("[s, s, s]", "bash", "-c", cmd);
+        /* CmdJobManagerDecorator: the script, the deployment target, then
+         * kubernetes.<role>.entrypoint.args (Flink's trailing blank when they are empty is
+         * left out). */
+        char key[128];
+        snprintf(key, sizeof key, "%s.entrypoint.args", r->kube);
+        const char *extra = c->render >= FO_RENDER_FLINK_PODS ? fo_res_conf(c, key, "") : "";
+        fo_strbuf cmd;
+        fo_strbuf_init(&cmd, 0);
+        fo_strbuf_printf(&cmd, "kubernetes-%s.sh", jm ? "jobmanager" : "taskmanager");
+        if (jm)
+            fo_strbuf_puts(&cmd, c->application ? " kubernetes-application"
+                                                : " kubernetes-session");
+        if (*extra)
+            fo_strbuf_printf(&cmd, " %s", extra);
+        while (cmd.len && cmd.data[cmd.len - 1] == ' ')
+            cmd.data[--cmd.len] = '\0';
+        json_t *args = json_pack("[s, s, s]", "bash", "-c", cmd.data);
+        fo_strbuf_release(&cmd);
+        return args;
     }
     if (!jm)
         return json_pack("[s]", "taskmanager");
@@ -275,6 +316,20 @@ static json_t *container_args(const fo_res_ctx *c, const role *r)
     return args;
 }
 
+/* The image when neither the spec, the configuration nor the template names one: the Flink
+ * project's image of the spec's Flink version ("flink:1.20"). Flink's own default is the image
+ * of the Flink version the deployer runs, which flinkop, not being Flink, does not have; a
+ * moving "latest" would start another Flink than flinkVersion says (a Flink 2 image does not
+ * even read the flink-conf.yaml written for 1.x). */
+static void default_image(const fo_res_ctx *c, char *buf, size_t len)
+{
+    fo_flink_version v = c->view.flink_version;
+    if (c->render >= FO_RENDER_FLINK_PODS && fo_flink_version_major(v) > 0)
+        snprintf(buf, len, "flink:%d.%d", fo_flink_version_major(v), fo_flink_version_minor(v));
+    else
+        snprintf(buf, len, "flink:latest");
+}
+
 /* Take the main container out of the template's list (creating it when absent). */
 static json_t *take_main_container(json_t *pod_spec)
 {
@@ -298,7 +353,6 @@ static json_t *take_main_container(json_t *pod_spec)
 static json_t *build_pod(const fo_res_ctx *c, const role *r, bool with_startup_probe,
                          fo_err *err)
 {
-    (void)err;
     json_t *tmpl = json_is_object(r->view->pod_template) ? fo_json_copy(r->view->pod_template)
                                                          : json_object();
     json_t *meta = fo_json_ensure_object(tmpl, "metadata");
@@ -360,8 +414,14 @@ static json_t *build_pod(const fo_res_ctx *c, const role *r, bool with_startup_p
                                     fo_res_conf(c, "kubernetes.container.image", NULL));
     if (!image)
         image = fo_json_str(main, "image");
-    json_object_set_new(main, "image", json_string(image ? image : "flink:latest"));
-    const char *policy = fo_res_conf(c, "kubernetes.container.image.pull-policy", NULL);
+    char fallback[32];
+    if (!image) {
+        default_image(c, fallback, sizeof fallback);
+        image = fallback;
+    }
+    json_object_set_new(main, "image", json_string(image));
+    const char *policy = fo_res_conf_enum(c, "kubernetes.container.image.pull-policy",
+                                          fo_flink_pull_policy_names, NULL);
     if (!policy)
         policy = fo_json_str(main, "imagePullPolicy");
     json_object_set_new(main, "imagePullPolicy", json_string(policy ? policy : "IfNotPresent"));
@@ -378,22 +438,31 @@ static json_t *build_pod(const fo_res_ctx *c, const role *r, bool with_startup_p
         add_port(main, "taskmanager-rpc", fo_res_conf_int(c, "taskmanager.rpc.port", 6122));
     }
     add_env(c, r, main);
+    if (c->render >= FO_RENDER_FLINK_PODS &&
+        fo_res_decorate_pod(c, r->kube, spec, main, err) != FO_OK) {
+        json_decref(main);
+        json_decref(tmpl);
+        return NULL;
+    }
     const char *conf_dir = fo_res_conf(c, "kubernetes.flink.conf.dir", FO_CONF_DIR_DEFAULT);
-    add_mount(main, "flink-config-volume", conf_dir);
-    add_volume(spec, config_volume(c));
+    fo_res_add_mount(main, "flink-config-volume", conf_dir);
+    fo_res_add_volume(spec, config_volume(c));
     if (jm && c->tm_template) {
         char cm[300];
         fo_flink_pod_template_cm_name(c->name, cm, sizeof cm);
-        add_mount(main, "pod-template-volume", FO_POD_TEMPLATE_DIR);
-        add_volume(spec, json_pack("{s:s, s:{s:s, s:[{s:s, s:s}]}}", "name",
-                                   "pod-template-volume", "configMap", "name", cm, "items", "key",
-                                   "taskmanager-pod-template.yaml", "path",
-                                   "taskmanager-pod-template.yaml"));
+        fo_res_add_mount(main, "pod-template-volume", FO_POD_TEMPLATE_DIR);
+        fo_res_add_volume(spec, json_pack("{s:s, s:{s:s, s:[{s:s, s:s}]}}", "name",
+                                          "pod-template-volume", "configMap", "name", cm,
+                                          "items", "key", "taskmanager-pod-template.yaml",
+                                          "path", "taskmanager-pod-template.yaml"));
     }
-    if (c->standalone && c->application && c->view.job.jar_uri &&
+    /* UserLibMountDecorator: the JobManager only; a TaskManager keeps what its image (or its
+     * template) has under usrlib. */
+    if ((jm || c->render < FO_RENDER_FLINK_PODS) && c->standalone && c->application &&
+        c->view.job.jar_uri &&
         !mounts_path(main, FO_USRLIB_DIR)) {
-        add_mount(main, "user-lib-dir", FO_USRLIB_DIR);
-        add_volume(spec, json_pack("{s:s, s:{}}", "name", "user-lib-dir", "emptyDir"));
+        fo_res_add_mount(main, "user-lib-dir", FO_USRLIB_DIR);
+        fo_res_add_volume(spec, json_pack("{s:s, s:{}}", "name", "user-lib-dir", "emptyDir"));
     }
     if (with_startup_probe && !json_object_get(main, "startupProbe"))
         json_object_set_new(main, "startupProbe",
@@ -433,15 +502,24 @@ static bool startup_probe_enabled(const fo_res_ctx *c)
 static json_t *deployment(const fo_res_ctx *c, const role *r, const char *name, int64_t replicas,
                           json_t *pod, bool controller)
 {
-    json_t *labels = fo_res_selector(c, r->component);
+    /* KubernetesJobManagerParameters.getLabels: the user's labels, then the selector's, so
+     * that a user label cannot take the Deployment out of flinkop's informer (type) or its
+     * cluster (app, component). */
     char key[160];
     snprintf(key, sizeof key, "%s.labels", r->kube);
-    json_t *user_labels = fo_res_parse_flink_map(fo_res_conf(c, key, NULL));
-    fo_res_update(labels, user_labels);
-    json_decref(user_labels);
+    json_t *labels = fo_res_parse_flink_map(fo_res_conf(c, key, NULL));
+    json_t *selector = fo_res_selector(c, r->component);
+    fo_res_update(labels, selector);
+    json_decref(selector);
     json_t *meta = fo_res_metadata(c, name, labels, controller);
     snprintf(key, sizeof key, "%s.annotations", r->kube);
     json_t *annotations = fo_res_parse_flink_map(fo_res_conf(c, key, NULL));
+    /* The Deployment's own metadata: a pod template change would restart its pods. */
+    if (c->render > FO_RENDER_LEGACY) {
+        char level[16];
+        snprintf(level, sizeof level, "%d", c->render);
+        json_object_set_new(annotations, FO_RENDER_ANNOTATION, json_string(level));
+    }
     if (json_object_size(annotations))
         json_object_set(meta, "annotations", annotations);
     json_decref(annotations);
@@ -459,7 +537,16 @@ json_t *fo_res_jm_deployment(const fo_res_ctx *c, fo_err *err)
         return NULL;
     int64_t replicas = fo_res_conf_int(c, "kubernetes.jobmanager.replicas", 1);
     /* Flink's own owner reference on the JobManager Deployment says controller: false. */
-    return deployment(c, &r, c->name, replicas, pod, false);
+    json_t *jm = deployment(c, &r, c->name, replicas, pod, false);
+    /* On the Deployment only: a pod template change would restart the JobManager. */
+    if (jm && c->launch_ms > 0) {
+        char ms[32];
+        snprintf(ms, sizeof ms, "%lld", (long long)c->launch_ms);
+        json_t *meta = json_object_get(jm, "metadata");
+        json_object_set_new(fo_json_ensure_object(meta, "annotations"), FO_LAUNCH_ANNOTATION,
+                            json_string(ms));
+    }
+    return jm;
 }
 
 json_t *fo_res_tm_deployment(const fo_res_ctx *c, fo_err *err)
@@ -485,7 +572,8 @@ json_t *fo_res_tm_pod_template(const fo_res_ctx *c, fo_err *err)
 {
     (void)err;
     role r = tm_role(c);
-    json_t *tmpl = fo_json_copy(c->view.task_manager.pod_template);
+    const json_t *layered = c->view.task_manager.pod_template;
+    json_t *tmpl = json_is_object(layered) ? fo_json_copy(layered) : json_object();
     json_t *spec = fo_json_ensure_object(tmpl, "spec");
     /* Flink itself sets the TaskManager's image, resources, ports and command when it creates
      * the pods; the operator only adds the spec's extra resources to the main container. */

@@ -23,10 +23,18 @@ typedef struct fo_res_ctx {
     bool ha;                 /* high availability enabled in conf */
     bool tm_template;        /* native: a TaskManager pod template is shipped to Flink */
     const char *savepoint_path;
+    int64_t launch_ms;       /* FO_LAUNCH_ANNOTATION of the JobManager Deployment, 0 = none */
+    int render;              /* FO_RENDER_* level of the pods */
 } fo_res_ctx;
 
 /* A configuration value, or fallback when absent. */
 const char *fo_res_conf(const fo_res_ctx *c, const char *key, const char *fallback);
+
+/* An enum configuration value as Flink reads it (ConfigurationUtils.convertToEnum: any case):
+ * the name in `names` (NULL-terminated) it matches, else the value as written (for the API
+ * server or Flink to refuse), or fallback when absent. */
+const char *fo_res_conf_enum(const fo_res_ctx *c, const char *key, const char *const *names,
+                             const char *fallback);
 
 /* An integer configuration value, or fallback when absent or not an integer. */
 int64_t fo_res_conf_int(const fo_res_ctx *c, const char *key, int64_t fallback);
@@ -53,9 +61,32 @@ void fo_res_update(json_t *obj, const json_t *add);
 /* Find the element of array `list` whose member `key` equals the string/number `value`. */
 json_t *fo_res_find(const json_t *list, const char *key, const json_t *value);
 
+/* Put item (stolen) into container[list_name], merged into the element whose `key` member
+ * equals item's (an env var's value or valueFrom replaced), else appended (resources_pod.c). */
+void fo_res_merge_by(json_t *container, const char *list_name, const char *key, json_t *item);
+
+/* Mount volume at path in container unless something is mounted there already. */
+void fo_res_add_mount(json_t *container, const char *volume, const char *path);
+
+/* Add volume (stolen) to pod_spec.volumes, replacing one of the same name. */
+void fo_res_add_volume(json_t *pod_spec, json_t *volume);
+
+/* Flink's optional decorations of a pod it builds from the configuration (resources_decorate.c):
+ * tolerations of the role (kube_prefix "kubernetes.jobmanager"), the log directory, env from
+ * Secrets, Secrets mounted as volumes and an existing Hadoop configuration ConfigMap. A value
+ * Flink refuses fails with FO_EINVAL and err naming the option (pod_spec and main may then be
+ * partly decorated). */
+fo_rc fo_res_decorate_pod(const fo_res_ctx *c, const char *kube_prefix, json_t *pod_spec,
+                          json_t *main, fo_err *err);
+
 /* Pod-side builders (resources_pod.c). */
 json_t *fo_res_jm_deployment(const fo_res_ctx *c, fo_err *err);
 json_t *fo_res_tm_deployment(const fo_res_ctx *c, fo_err *err);
+/* Native mode: whether Flink gets a TaskManager pod template, because the spec layers one or
+ * the TaskManagers have resources beyond cpu and memory (ephemeral storage, ...) that only a
+ * template can carry (FlinkConfigBuilder.applyResourcesToPodTemplate). */
+bool fo_res_tm_template_needed(const fo_res_ctx *c);
+
 /* The TaskManager pod template Flink reads in native mode (a v1 Pod). */
 json_t *fo_res_tm_pod_template(const fo_res_ctx *c, fo_err *err);
 

@@ -283,7 +283,7 @@ static void controller_side(const json_t *obj, const fo_cluster_defaults *cd)
     fo_flink_deploy_opts opts = {.savepoint_path = "s3://b/sp",
                                  .owner_reference = owner,
                                  .generation = 3,
-                                 .job_result_store_path = "s3://b/jrs"};
+                                 .job_result_store_id = "jrs-1"};
     fo_err err;
     fo_err_clear(&err);
     json_t *conf = fo_flink_conf_build(obj, dflt, &opts, &err);

@@ -508,7 +508,7 @@ START_TEST(defaults_sit_under_the_spec_and_deploy_options_come_last)
         .job_id = "00000000000000000000000000000001",
         .owner_reference = owner,
         .generation = 7,
-        .job_result_store_path = "test/job-result-store/test-cluster/u-1",
+        .job_result_store_id = "u-1",
         .tm_pod_template_file = "/opt/flink/pod-template/taskmanager-pod-template.yaml",
     };
     json_t *c = fo_flink_conf_build(obj, defaults, &opts, NULL);
@@ -525,6 +525,30 @@ START_TEST(defaults_sit_under_the_spec_and_deploy_options_come_last)
     expect(c, "kubernetes.pod-template-file.taskmanager",
            "/opt/flink/pod-template/taskmanager-pod-template.yaml");
     json_decref(c);
+
+    /* c.6 (FLINK-27573): a user's delete-on-commit stays; a session cluster gets no
+     * launch-specific store; without an HA storage directory there is none either. */
+    json_t *spec = json_object_get(obj, "spec");
+    json_t *user = json_object_get(spec, "flinkConfiguration");
+    json_object_set_new(user, "job-result-store.delete-on-commit", json_string("true"));
+    json_object_set_new(user, "high-availability.storageDir", json_string("s3://b/ha/"));
+    c = fo_flink_conf_build(obj, defaults, &opts, NULL);
+    expect(c, "job-result-store.storage-path", "s3://b/ha/job-result-store/test-cluster/u-1");
+    expect(c, "job-result-store.delete-on-commit", "true");
+    json_decref(c);
+    json_object_del(user, "high-availability.storageDir");
+    c = fo_flink_conf_build(obj, defaults, &opts, NULL);
+    expect(c, "job-result-store.storage-path", NULL);
+    json_decref(c);
+    json_object_set_new(user, "high-availability.storageDir", json_string("test"));
+    json_object_del(user, "job-result-store.delete-on-commit");
+    json_t *job = json_incref(json_object_get(spec, "job"));
+    json_object_del(spec, "job");
+    c = fo_flink_conf_build(obj, defaults, &opts, NULL);
+    expect(c, "job-result-store.storage-path", NULL);
+    expect(c, "job-result-store.delete-on-commit", NULL);
+    json_decref(c);
+    json_object_set_new(spec, "job", job);
 
     /* A stateless start removes a savepoint path that came from anywhere. */
     fo_flink_deploy_opts fresh = {0};

@@ -39,6 +39,9 @@ typedef struct outcome {
     char deployed_job[33]; /* the job id in the cluster's configuration */
     char savepoint[256];   /* status.jobStatus.upgradeSavepointPath ("" when none) */
     char restore[256];     /* execution.savepoint.path of the configuration ("" when none) */
+    char store[256];       /* job-result-store.storage-path of the configuration at the end */
+    char first_store[256]; /* ... before the change */
+    char launch[32];       /* status.reconciliationStatus.reconciliationTimestamp at the end */
     int savepoints, jm_creates, stops;
     bool graph_at_start;
     bool gone; /* the resource was deleted (finalizer removed) */
@@ -218,6 +221,8 @@ static outcome run(const scenario *sc, int crash_at)
         m.jm_creates = 0;
         m.savepoints = 0;
         m.graph_at_start = false;
+        conf_value(w, sc->name, "job-result-store.storage-path", o.first_store,
+                   sizeof o.first_store);
         if (sc->delete) {
             fo_err err;
             ck_assert_int_eq(
@@ -252,6 +257,11 @@ static outcome run(const scenario *sc, int crash_at)
         snprintf(o.savepoint, sizeof o.savepoint, "%s", sp ? sp : "");
         conf_value(w, sc->name, "$internal.pipeline.job-id", o.deployed_job, sizeof o.deployed_job);
         conf_value(w, sc->name, "execution.savepoint.path", o.restore, sizeof o.restore);
+        conf_value(w, sc->name, "job-result-store.storage-path", o.store, sizeof o.store);
+        int64_t ts = 0;
+        fo_json_get_int(json_object_get(fd(w, sc->name), "status"),
+                        "reconciliationStatus.reconciliationTimestamp", &ts);
+        snprintf(o.launch, sizeof o.launch, "-%lld", (long long)ts);
     }
     fake_world_free(w);
     return o;
@@ -288,6 +298,16 @@ static void check_every_crash_point(const scenario *sc)
         ck_assert_msg(strcmp(o.savepoint, o.restore) == 0,
                       "%s: killed before write %d: recorded savepoint '%s', restored from '%s'",
                       sc->name, k, o.savepoint, o.restore);
+        /* The job result store is the one of the launch status recorded in its intent, never
+         * the previous launch's (whose result would stop the job from running). */
+        size_t sn = strlen(o.store), ln = strlen(o.launch);
+        ck_assert_msg(!base.store[0] || (sn > ln && strcmp(o.store + sn - ln, o.launch) == 0),
+                      "%s: killed before write %d: job result store '%s' of another launch "
+                      "than %s",
+                      sc->name, k, o.store, o.launch + 1);
+        ck_assert_msg(!o.first_store[0] || strcmp(o.first_store, o.store) != 0,
+                      "%s: killed before write %d: the new launch kept the store '%s'", sc->name,
+                      k, o.store);
     }
 }
 

@@ -631,6 +631,89 @@ START_TEST(standalone_application_owns_a_taskmanager_deployment)
 }
 END_TEST
 
+/* The pods an earlier flinkop (68e0598) launched for standalone-example without spec.image:
+ * the image flink:latest, user-lib-dir on the TaskManagers too, none of Flink's pod options
+ * (the tolerations), no rendering annotation on the Deployments. */
+static void as_an_earlier_flinkop_launched_it(fake_world *w, const char *name)
+{
+    char tm[300];
+    snprintf(tm, sizeof tm, "%s-taskmanager", name);
+    const char *names[] = {name, tm};
+    for (int i = 0; i < 2; i++) {
+        json_t *d = json_deep_copy(owned(w, FO_CTL_DEPLOYMENT, names[i]));
+        json_object_del(fo_json_get(d, "metadata.annotations"), "flinkop.io/render");
+        json_t *pod = (json_t *)fo_json_get(d, "spec.template.spec");
+        json_t *main = json_array_get(json_object_get(pod, "containers"), 0);
+        json_object_set_new(main, "image", json_string("flink:latest"));
+        json_object_del(pod, "tolerations");
+        if (i == 1) {
+            json_array_append_new(json_object_get(main, "volumeMounts"),
+                                  json_pack("{s:s, s:s}", "name", "user-lib-dir", "mountPath",
+                                            "/opt/flink/usrlib"));
+            json_array_append_new(json_object_get(pod, "volumes"),
+                                  json_pack("{s:s, s:{}}", "name", "user-lib-dir", "emptyDir"));
+        }
+        fake_put(&w->kube, d);
+        json_decref(d);
+    }
+}
+
+/* Drift repair after an operator upgrade keeps the pods a running cluster was launched with:
+ * a new default image, Flink's pod options or a mount moved from one role to the other would
+ * otherwise roll its JobManager (a job without HA starts over from empty state) and its
+ * TaskManagers. The cluster's next launch gets what this version renders. */
+START_TEST(an_operator_upgrade_restarts_no_pod_of_a_running_cluster)
+{
+    fake_world *w = world_with("controller-application-standalone.yaml");
+    const char *n = "standalone-example", *tm = "standalone-example-taskmanager";
+    json_t *spec = json_object_get(fd(w, n), "spec");
+    json_object_del(spec, "image");
+    json_object_set_new(json_object_get(spec, "flinkConfiguration"),
+                        "kubernetes.jobmanager.tolerations",
+                        json_string("key:dedicated,operator:Exists,effect:NoSchedule"));
+    until_stable(w, n);
+    as_an_earlier_flinkop_launched_it(w, n);
+    json_t *jm_pod = json_deep_copy(fo_json_get(owned(w, FO_CTL_DEPLOYMENT, n), "spec.template"));
+    json_t *tm_pod =
+        json_deep_copy(fo_json_get(owned(w, FO_CTL_DEPLOYMENT, tm), "spec.template"));
+    size_t from = w->kube.nlog;
+    for (int i = 0; i < 3; i++) {
+        fo_clock_fake_advance(w->clock, w->settings.observe_interval_ms);
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    }
+    ck_assert_int_eq(fake_count(&w->kube, from, "patch", FO_CTL_DEPLOYMENT), 0);
+    ck_assert(fo_json_equal(fo_json_get(owned(w, FO_CTL_DEPLOYMENT, n), "spec.template"), jm_pod));
+    ck_assert(fo_json_equal(fo_json_get(owned(w, FO_CTL_DEPLOYMENT, tm), "spec.template"), tm_pod));
+    json_decref(jm_pod);
+    json_decref(tm_pod);
+
+    /* The next launch (a stateless upgrade: teardown, then deploy) renders as this version. */
+    edit_spec(w, n, "job.parallelism", json_integer(6));
+    for (int i = 0; i < 3 && owned(w, FO_CTL_DEPLOYMENT, n); i++)
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_ptr_null(owned(w, FO_CTL_DEPLOYMENT, n));
+    for (int i = 0; i < 3 && !owned(w, FO_CTL_DEPLOYMENT, n); i++)
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    json_t *jm = owned(w, FO_CTL_DEPLOYMENT, n);
+    ck_assert_ptr_nonnull(jm);
+    json_t *main = json_array_get(fo_json_get(jm, "spec.template.spec.containers"), 0);
+    ck_assert_str_eq(fo_json_str(main, "image"), "flink:1.20");
+    ck_assert_str_eq(fo_json_str(json_array_get(fo_json_get(jm, "spec.template.spec.tolerations"),
+                                                0),
+                                 "key"),
+                     "dedicated");
+    json_t *volumes = (json_t *)fo_json_get(owned(w, FO_CTL_DEPLOYMENT, tm),
+                                            "spec.template.spec.volumes");
+    size_t i;
+    json_t *v;
+    json_array_foreach(volumes, i, v)
+    {
+        ck_assert_str_ne(fo_json_str(v, "name"), "user-lib-dir");
+    }
+    fake_world_free(w);
+}
+END_TEST
+
 /* ---- deletion ----------------------------------------------------------------------------------
  */
 
@@ -855,6 +938,7 @@ static Suite *suite(void)
     tcase_add_test(tc, removing_an_empty_list_override_upgrades);
     tcase_add_test(tc, a_cluster_defaults_change_upgrades_even_when_the_record_would_layer_into_it);
     tcase_add_test(tc, standalone_application_owns_a_taskmanager_deployment);
+    tcase_add_test(tc, an_operator_upgrade_restarts_no_pod_of_a_running_cluster);
     tcase_add_test(tc, deletion_completes_when_flink_is_unreachable);
     tcase_add_test(tc, deletion_completes_when_objects_are_already_gone);
     tcase_add_test(tc, deletion_removes_the_finalizer_after_the_cleanup_timeout);

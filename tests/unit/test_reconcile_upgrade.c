@@ -3,9 +3,11 @@
  * upgrades, suspend and resume, refusals, session clusters. Whole passes against the in-memory
  * fakes (tests/unit/ctl_fake_io.h); what a pass must write comes from the reference. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/cluster_defaults.h"
 #include "common/flink_rest.h"
 #include "common/jsonutil.h"
 #include "tests/unit/ctl_scenario.h"
@@ -13,6 +15,8 @@
 /* What the fake Flink answers a stop request (it echoes the request's own triggerId). */
 #define TRIGGER_1 "7f3e2a1b0c9d8e7f6a5b4c3d2e1f0a01"
 #define TRIGGER_9 "7f3e2a1b0c9d8e7f6a5b4c3d2e1f0a09"
+/* The JobManager Deployment's annotation naming its launch (docs/controller.md). */
+#define FO_LAUNCH_ANNOTATION_TEST "flinkop.io/launch"
 
 START_TEST(stateless_upgrade_deletes_then_redeploys_with_a_new_job)
 {
@@ -506,13 +510,36 @@ START_TEST(last_state_upgrade_is_refused_when_the_ha_data_is_being_deleted)
 }
 END_TEST
 
+/* job-result-store.storage-path of last-state-example's configuration, into out. */
+static void jrs_path(fake_world *w, char *out, size_t len)
+{
+    const char *conf = fo_json_str(
+        fo_json_get(owned(w, FO_CTL_CONFIG_MAP, "flink-config-last-state-example"), "data"),
+        "config.yaml");
+    const char *p = strstr(conf, "job-result-store.storage-path: ");
+    ck_assert_ptr_nonnull(p);
+    p += strlen("job-result-store.storage-path: ");
+    snprintf(out, len, "%.*s", (int)strcspn(p, "\n"), p);
+    ck_assert_ptr_nonnull(strstr(conf, "job-result-store.delete-on-commit: false\n"));
+}
+
 START_TEST(last_state_upgrade_keeps_ha_data_and_the_job_id)
 {
     fake_world *w = world_with("controller-application-last-state.yaml");
     const char *n = "last-state-example";
     const char *jid = "00000000000000000000000000000001";
     until_stable(w, n);
+    /* c.6 (FLINK-27569/27573): with HA storage the job's result outlives the job in a store of
+     * this launch, so a JobManager restarted after the job ended does not run it again; the
+     * store is the same on every pass (an idle pass writes nothing) */
+    char launch1[256], launch2[256];
+    jrs_path(w, launch1, sizeof launch1);
+    ck_assert_ptr_nonnull(strstr(launch1, "s3://bucket/ha/job-result-store/last-state-example/"));
+    size_t idle = w->kube.nlog;
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_uint_eq(w->kube.nlog, idle);
     put_ha_configmaps(w);
+    fo_clock_fake_advance(w->clock, 60 * 1000); /* the upgrade comes a minute later */
     edit_spec(w, n, "job.parallelism", json_integer(4));
 
     /* Pass 1: intent (suspended by last-state), the JobManager goes, HA data stays, the job
@@ -560,6 +587,138 @@ START_TEST(last_state_upgrade_keeps_ha_data_and_the_job_id)
     ck_assert_ptr_nonnull(strstr(conf, "parallelism.default: 4"));
     ck_assert_ptr_null(strstr(conf, "execution.savepoint.path"));
     ck_assert_str_eq(st_str(w, n, "reconciliationStatus.state"), "DEPLOYED");
+    /* the new launch keeps the job id but not the old launch's result store: a result the old
+     * one left would make Flink skip the job */
+    jrs_path(w, launch2, sizeof launch2);
+    ck_assert_ptr_nonnull(strstr(launch2, "s3://bucket/ha/job-result-store/last-state-example/"));
+    ck_assert_str_ne(launch1, launch2);
+    fake_world_free(w);
+}
+END_TEST
+
+static fo_cluster_defaults *given_defaults(void *ctx)
+{
+    return fo_cluster_defaults_ref(ctx);
+}
+
+/* A savepoint upgrade the controller starts on its own (the cluster defaults' pod template
+ * changed: a spec change of the normalised spec, not of metadata.generation) of a job whose id
+ * the user fixed keeps both the job id and the generation. The stop-with-savepoint left the
+ * job's result (FINISHED) in the old launch's store, kept after commit; a new launch reading
+ * that store would find the job done and never run it (FLINK-27573: a store per launch). */
+START_TEST(a_relaunch_keeping_job_id_and_generation_gets_a_result_store_of_its_own)
+{
+    fake_world *w = world_with("controller-application-last-state.yaml");
+    const char *n = "last-state-example";
+    const char *jid = "0000000000000000000000000000abcd";
+    json_t *spec = json_object_get(fd(w, n), "spec");
+    json_object_set_new(json_object_get(spec, "flinkConfiguration"), "$internal.pipeline.job-id",
+                        json_string(jid));
+    json_object_set_new(json_object_get(spec, "job"), "upgradeMode", json_string("savepoint"));
+    static const char before[] = "flinkConfiguration: {}\n";
+    static const char after[] = "podTemplate:\n  spec:\n    initContainers:\n"
+                                "      - {name: setup, image: busybox}\n";
+    fo_err err;
+    fo_cluster_defaults *cd = fo_cluster_defaults_parse(before, sizeof before - 1, &err);
+    fo_cluster_defaults *cd2 = fo_cluster_defaults_parse(after, sizeof after - 1, &err);
+    ck_assert_ptr_nonnull(cd);
+    ck_assert_ptr_nonnull(cd2);
+    w->env.defaults = given_defaults;
+    w->env.defaults_ctx = cd;
+    until_stable(w, n);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.jobId"), jid);
+    char launch1[256], launch2[256];
+    jrs_path(w, launch1, sizeof launch1);
+
+    /* Minutes later the defaults change: the job is stopped with a savepoint. */
+    fo_clock_fake_advance(w->clock, 10 * 60 * 1000);
+    w->env.defaults_ctx = cd2;
+    char path[128];
+    snprintf(path, sizeof path, "POST /jobs/%s/stop", jid);
+    fake_flink_answer(&w->flink, path, json_pack("{s:s}", "request-id", TRIGGER_1));
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "STOP_SAVEPOINT");
+    snprintf(path, sizeof path, "GET /jobs/%s/savepoints/%s", jid,
+             st_str(w, n, "jobStatus.savepointInfo.triggerId"));
+    fake_flink_answer(&w->flink, path,
+                      json_pack("{s:{s:s}, s:{s:s}}", "status", "id", "COMPLETED", "operation",
+                                "location", "s3://bucket/savepoints/savepoint-000001-abc"));
+    flink_job(w, n, "FINISHED");
+    for (int i = 0; i < 6 && strcmp(res.action, "DEPLOY") != 0; i++) {
+        fo_clock_fake_advance(w->clock, 5000);
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    }
+    ck_assert_str_eq(res.action, "DEPLOY");
+    int64_t gen = 0;
+    ck_assert(fo_json_get_int(fd(w, n), "metadata.generation", &gen));
+    ck_assert_int_eq(gen, 1);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.jobId"), jid);
+    jrs_path(w, launch2, sizeof launch2);
+    ck_assert_ptr_nonnull(strstr(launch2, "s3://bucket/ha/job-result-store/last-state-example/"));
+    ck_assert_str_ne(launch1, launch2);
+
+    /* Later passes of this launch keep its store, also when a change that restarts nothing
+     * moves the reconciliation timestamp. */
+    jm_available(w, n);
+    flink_job(w, n, "RUNNING");
+    for (int i = 0; i < 3; i++) {
+        fo_clock_fake_advance(w->clock, 5000);
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    }
+    edit_spec(w, n, "job.savepointTriggerNonce", json_integer(7));
+    size_t from = w->kube.nlog;
+    for (int i = 0; i < 3; i++) {
+        fo_clock_fake_advance(w->clock, 5000);
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    }
+    ck_assert_int_eq(fake_count(&w->kube, from, "patch", FO_CTL_CONFIG_MAP), 0);
+    ck_assert_int_eq(fake_count(&w->kube, from, "patch", FO_CTL_DEPLOYMENT), 0);
+    char launch3[256];
+    jrs_path(w, launch3, sizeof launch3);
+    ck_assert_str_eq(launch2, launch3);
+    fake_world_free(w);
+    fo_cluster_defaults_unref(cd);
+    fo_cluster_defaults_unref(cd2);
+}
+END_TEST
+
+/* A cluster an earlier flinkop deployed (no launch annotation, no job result store in its
+ * configuration) gets its store at the first drift repair without a restart: the JobManager's
+ * pod template stays as it is. */
+START_TEST(a_cluster_of_an_earlier_version_gets_its_store_without_a_restart)
+{
+    fake_world *w = world_with("controller-application-last-state.yaml");
+    const char *n = "last-state-example";
+    until_stable(w, n);
+    json_t *jm = json_deep_copy(owned(w, FO_CTL_DEPLOYMENT, n));
+    json_object_del(fo_json_get(jm, "metadata.annotations"), FO_LAUNCH_ANNOTATION_TEST);
+    fake_put(&w->kube, jm);
+    json_t *cm = json_deep_copy(owned(w, FO_CTL_CONFIG_MAP, "flink-config-last-state-example"));
+    json_t *data = json_object_get(cm, "data");
+    char *conf = strdup(fo_json_str(data, "config.yaml"));
+    char *at = strstr(conf, "job-result-store.");
+    ck_assert_ptr_nonnull(at);
+    *at = '\0'; /* the store's two keys come last */
+    json_object_set_new(data, "config.yaml", json_string(conf));
+    free(conf);
+    fake_put(&w->kube, cm);
+    json_decref(cm);
+
+    fo_clock_fake_advance(w->clock, 60 * 1000);
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    char store[256];
+    jrs_path(w, store, sizeof store);
+    ck_assert_ptr_nonnull(strstr(store, "s3://bucket/ha/job-result-store/last-state-example/"));
+    json_t *now = owned(w, FO_CTL_DEPLOYMENT, n);
+    ck_assert(fo_json_equal(fo_json_get(now, "spec.template"), fo_json_get(jm, "spec.template")));
+    ck_assert_ptr_nonnull(fo_json_str(fo_json_get(now, "metadata.annotations"),
+                                      FO_LAUNCH_ANNOTATION_TEST));
+    size_t idle = w->kube.nlog;
+    fo_clock_fake_advance(w->clock, 60 * 1000);
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_uint_eq(w->kube.nlog, idle);
+    json_decref(jm);
     fake_world_free(w);
 }
 END_TEST
@@ -679,6 +838,8 @@ static Suite *suite(void)
     tcase_add_test(tc, last_state_upgrade_without_ha_metadata_is_refused_and_the_cluster_untouched);
     tcase_add_test(tc, last_state_upgrade_is_refused_when_the_ha_data_is_being_deleted);
     tcase_add_test(tc, last_state_upgrade_keeps_ha_data_and_the_job_id);
+    tcase_add_test(tc, a_relaunch_keeping_job_id_and_generation_gets_a_result_store_of_its_own);
+    tcase_add_test(tc, a_cluster_of_an_earlier_version_gets_its_store_without_a_restart);
     tcase_add_test(tc, resuming_a_last_state_suspension_under_another_mode_drops_the_old_job_graph);
     tcase_add_test(tc, last_state_with_a_new_flink_version_goes_through_a_savepoint);
     tcase_add_test(tc, session_cluster_change_redeploys);

@@ -1,6 +1,8 @@
 /* controller/resources: the objects a FlinkDeployment owns, per mode (reference c.13, c.15,
  * c.16). Inputs and expected objects are fixtures in tests/data/resources-*.yaml. */
 #include <check.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +15,15 @@
 
 /* The controller's path from a stored object to desired objects: normalise, build the
  * effective configuration, render the file, build the objects. */
+static json_t *desired_for_object_at(json_t *obj, int render);
+
 static json_t *desired_for_object(json_t *obj)
+{
+    return desired_for_object_at(obj, 0);
+}
+
+/* The objects, or NULL with err when fo_resources_desired refuses the spec. */
+static json_t *build_objects(json_t *obj, int render, fo_err *out)
 {
     fo_err err;
     fo_err_clear(&err);
@@ -34,12 +44,22 @@ static json_t *desired_for_object(json_t *obj)
         .conf_file = fo_flink_conf_file_name(v.flink_version),
         .conf_text = text,
         .deployed_generation = generation,
+        .render = render,
     };
-    json_t *objects = fo_resources_desired(&in, &err);
-    ck_assert_msg(objects != NULL, "%s", err.message);
+    json_t *objects = fo_resources_desired(&in, out);
     free(text);
     json_decref(cluster);
     json_decref(conf);
+    return objects;
+}
+
+/* ... with the pods of rendering level `render` (0: the current one). */
+static json_t *desired_for_object_at(json_t *obj, int render)
+{
+    fo_err err;
+    fo_err_clear(&err);
+    json_t *objects = build_objects(obj, render, &err);
+    ck_assert_msg(objects != NULL, "%s", err.message);
     return objects;
 }
 
@@ -143,6 +163,14 @@ START_TEST(standalone_application_gets_a_taskmanager_deployment_and_job_args)
             usrlib = true;
     }
     ck_assert(usrlib);
+    /* ... on the JobManager only (UserLibMountDecorator): a TaskManager keeps its image's
+     * usrlib, where Flink looks for the user classpath */
+    json_array_foreach(json_object_get(main_container(tm), "volumeMounts"), i, m) {
+        ck_assert_str_ne(fo_json_str(m, "mountPath"), "/opt/flink/usrlib");
+    }
+    json_array_foreach(fo_json_get(tm, "spec.template.spec.volumes"), i, m) {
+        ck_assert_str_ne(fo_json_str(m, "name"), "user-lib-dir");
+    }
     /* Flink < 1.19 would use flink-conf.yaml; 1.19 uses config.yaml */
     ck_assert_ptr_nonnull(cm_data(find(objects, "ConfigMap", "flink-config-standalone-app"),
                                   "config.yaml"));
@@ -279,6 +307,410 @@ START_TEST(pod_templates_keep_user_parts_and_ship_the_taskmanager_template)
 }
 END_TEST
 
+/* The element of deployment's pod spec list `list` (or of its main container's, when `main`)
+ * whose member `key` is `value`. */
+static json_t *pod_item(const json_t *deployment, bool main, const char *list, const char *key,
+                        const char *value)
+{
+    const json_t *owner = main ? main_container(deployment)
+                               : fo_json_get(deployment, "spec.template.spec");
+    size_t i;
+    json_t *item;
+    json_array_foreach(json_object_get(owner, list), i, item) {
+        const char *v = fo_json_str(item, key);
+        if (v && strcmp(v, value) == 0)
+            return item;
+    }
+    return NULL;
+}
+
+/* Flink's deployer turns these KubernetesConfigOptions into parts of the JobManager pod
+ * (InitJobManagerDecorator, EnvSecretsDecorator, MountSecretsDecorator,
+ * HadoopConfMountDecorator), and the Apache operator's standalone deployer into parts of the
+ * TaskManager pods; each role gets its own tolerations. */
+static void check_flink_pod_options(const json_t *pod_owner, const char *role_value)
+{
+    json_t *t = pod_item(pod_owner, false, "tolerations", "value", role_value);
+    ck_assert_msg(t != NULL, "toleration %s missing", role_value);
+    ck_assert_str_eq(fo_json_str(t, "key"), "dedicated");
+    ck_assert_str_eq(fo_json_str(t, "operator"), "Equal");
+    ck_assert_str_eq(fo_json_str(t, "effect"), "NoSchedule");
+    json_t *env = pod_item(pod_owner, true, "env", "name", "AWS_SECRET_ACCESS_KEY");
+    ck_assert_ptr_nonnull(env);
+    ck_assert_str_eq(fo_json_get_str(env, "valueFrom.secretKeyRef.name"), "s3-creds");
+    ck_assert_str_eq(fo_json_get_str(env, "valueFrom.secretKeyRef.key"), "secret");
+    ck_assert_ptr_nonnull(pod_item(pod_owner, true, "env", "name", "AWS_ACCESS_KEY_ID"));
+    json_t *vol = pod_item(pod_owner, false, "volumes", "name", "s3-creds-volume");
+    ck_assert_ptr_nonnull(vol);
+    ck_assert_str_eq(fo_json_get_str(vol, "secret.secretName"), "s3-creds");
+    json_t *mount = pod_item(pod_owner, true, "volumeMounts", "mountPath", "/opt/secrets/s3");
+    ck_assert_ptr_nonnull(mount);
+    ck_assert_str_eq(fo_json_str(mount, "name"), "s3-creds-volume");
+    ck_assert_ptr_nonnull(
+        pod_item(pod_owner, true, "volumeMounts", "mountPath", "/opt/secrets/tls"));
+    env = pod_item(pod_owner, true, "env", "name", "FLINK_LOG_DIR");
+    ck_assert_ptr_nonnull(env);
+    ck_assert_str_eq(fo_json_str(env, "value"), "/var/log/flink");
+    vol = pod_item(pod_owner, false, "volumes", "name", "hadoop-config-volume");
+    ck_assert_ptr_nonnull(vol);
+    ck_assert_str_eq(fo_json_get_str(vol, "configMap.name"), "hadoop-conf");
+    ck_assert_ptr_nonnull(
+        pod_item(pod_owner, true, "volumeMounts", "mountPath", "/opt/hadoop/conf"));
+    env = pod_item(pod_owner, true, "env", "name", "HADOOP_CONF_DIR");
+    ck_assert_ptr_nonnull(env);
+    ck_assert_str_eq(fo_json_str(env, "value"), "/opt/hadoop/conf");
+}
+
+START_TEST(flinks_kubernetes_pod_options_reach_the_pods_flinkop_builds)
+{
+    json_t *objects = desired_for("resources-flink-pod-options.yaml");
+    json_t *jm = find(objects, "Deployment", "options");
+    json_t *tm = find(objects, "Deployment", "options-taskmanager");
+    ck_assert_ptr_nonnull(jm);
+    ck_assert_ptr_nonnull(tm);
+    check_flink_pod_options(jm, "flink-jm");
+    check_flink_pod_options(tm, "flink-tm");
+    /* the second JobManager toleration, with its seconds as a number */
+    json_t *spot = pod_item(jm, false, "tolerations", "key", "spot");
+    ck_assert_ptr_nonnull(spot);
+    ck_assert_str_eq(fo_json_str(spot, "operator"), "Exists");
+    int64_t seconds = 0;
+    ck_assert(fo_json_get_int(spot, "tolerationSeconds", &seconds));
+    ck_assert_int_eq(seconds, 6000);
+    ck_assert_ptr_null(pod_item(tm, false, "tolerations", "value", "flink-jm"));
+    json_decref(objects);
+
+    /* native mode: the JobManager pod flinkop builds in Flink's place, whose start command
+     * ends with kubernetes.jobmanager.entrypoint.args (CmdJobManagerDecorator) */
+    json_t *obj = fo_test_load_yaml("resources-flink-pod-options.yaml");
+    json_object_del(json_object_get(obj, "spec"), "mode");
+    json_object_set_new(fo_json_get(obj, "spec.flinkConfiguration"),
+                        "kubernetes.jobmanager.entrypoint.args",
+                        json_string("-Drest.flamegraph.enabled=true"));
+    objects = desired_for_object(obj);
+    ck_assert_ptr_null(find(objects, "Deployment", "options-taskmanager"));
+    check_flink_pod_options(find(objects, "Deployment", "options"), "flink-jm");
+    json_t *args = json_object_get(main_container(find(objects, "Deployment", "options")), "args");
+    ck_assert_str_eq(json_string_value(json_array_get(args, 2)),
+                     "kubernetes-jobmanager.sh kubernetes-application "
+                     "-Drest.flamegraph.enabled=true");
+    json_decref(objects);
+    json_decref(obj);
+}
+END_TEST
+
+/* The native JobManager Deployment of resources-flink-pod-options.yaml with option = value
+ * (new reference), or NULL with the refusal in why. */
+static json_t *jm_with_option(const char *option, const char *value, char *why, size_t len)
+{
+    json_t *obj = fo_test_load_yaml("resources-flink-pod-options.yaml");
+    json_object_del(json_object_get(obj, "spec"), "mode");
+    json_object_set_new(fo_json_get(obj, "spec.flinkConfiguration"), option, json_string(value));
+    fo_err err;
+    fo_err_clear(&err);
+    json_t *objects = build_objects(obj, 0, &err);
+    snprintf(why, len, "%s", err.message);
+    json_t *jm = objects ? json_incref(find(objects, "Deployment", "options")) : NULL;
+    json_decref(objects);
+    json_decref(obj);
+    return jm;
+}
+
+/* Flink splits these options with StructuredOptionsSplitter (unquoted parts trimmed, a part
+ * quoted with ' or ") and refuses what ConfigurationUtils cannot read as maps (an item that is
+ * not one key:value pair, a key twice, an open quote), as KubernetesToleration refuses seconds
+ * that are no long; an env entry without env, secret and key, or a Secret without a path,
+ * gives a pod the API server refuses. flinkop reads them the same way, and a bad value is an
+ * error naming the option, not a pod that silently differs from Flink's. */
+START_TEST(flinks_pod_options_read_as_flink_reads_them_and_bad_values_name_the_option)
+{
+    char why[FO_ERR_MSG_MAX];
+    json_t *jm = jm_with_option("kubernetes.jobmanager.tolerations",
+                                " key : dedicated , operator:Equal,value:'a:b';key:spot,"
+                                "operator:Exists,TolerationSeconds:-1",
+                                why, sizeof why);
+    ck_assert_msg(jm != NULL, "%s", why);
+    json_t *t = pod_item(jm, false, "tolerations", "key", "dedicated");
+    ck_assert_ptr_nonnull(t);
+    ck_assert_str_eq(fo_json_str(t, "value"), "a:b");
+    int64_t seconds = 0;
+    ck_assert(fo_json_get_int(pod_item(jm, false, "tolerations", "key", "spot"),
+                              "tolerationSeconds", &seconds));
+    ck_assert_int_eq(seconds, -1);
+    json_decref(jm);
+    jm = jm_with_option("kubernetes.env.secretKeyRef", "env: FOO , secret: s ,key: 'k'", why,
+                        sizeof why);
+    ck_assert_msg(jm != NULL, "%s", why);
+    ck_assert_str_eq(fo_json_get_str(pod_item(jm, true, "env", "name", "FOO"),
+                                     "valueFrom.secretKeyRef.key"),
+                     "k");
+    json_decref(jm);
+    jm = jm_with_option("kubernetes.secrets", " creds : /opt/creds ", why, sizeof why);
+    ck_assert_msg(jm != NULL, "%s", why);
+    ck_assert_str_eq(fo_json_str(pod_item(jm, true, "volumeMounts", "mountPath", "/opt/creds"),
+                                 "name"),
+                     "creds-volume");
+    json_decref(jm);
+
+    /* the template's plain AWS_ACCESS_KEY_ID gives way to the Secret's (Flink appends its
+     * var after the template's, and the later one wins; both in one var are refused) */
+    json_t *obj = fo_test_load_yaml("resources-flink-pod-options.yaml");
+    json_object_set_new(json_object_get(obj, "spec"), "podTemplate",
+                        json_pack("{s:{s:[{s:s, s:[{s:s, s:s}]}]}}", "spec", "containers", "name",
+                                  "flink-main-container", "env", "name", "AWS_ACCESS_KEY_ID",
+                                  "value", "plain"));
+    json_t *objects = desired_for_object(obj);
+    json_t *env = pod_item(find(objects, "Deployment", "options"), true, "env", "name",
+                           "AWS_ACCESS_KEY_ID");
+    ck_assert_ptr_null(json_object_get(env, "value"));
+    ck_assert_str_eq(fo_json_get_str(env, "valueFrom.secretKeyRef.key"), "access");
+    json_decref(objects);
+    json_decref(obj);
+
+    static const struct {
+        const char *option, *value;
+    } bad[] = {
+        {"kubernetes.secrets", "creds"},
+        {"kubernetes.secrets", "creds:"},
+        {"kubernetes.secrets", "creds:/a,creds:/b"},
+        {"kubernetes.secrets", "creds:/a:/b"},
+        {"kubernetes.env.secretKeyRef", "env:FOO,secret:s"},
+        {"kubernetes.env.secretKeyRef", "env:FOO,secret:s,key:k;;env:BAR,secret:s,key:k"},
+        {"kubernetes.env.secretKeyRef", "env:FOO,secret:'s,key:k"},
+        {"kubernetes.jobmanager.tolerations", "key:a,tolerationSeconds:soon"},
+        {"kubernetes.jobmanager.tolerations", "key:a,tolerationSeconds:99999999999999999999"},
+        {"kubernetes.jobmanager.tolerations", "'key:a'x"},
+        {"kubernetes.jobmanager.tolerations", "colour:blue"},
+        {"kubernetes.decorator.hadoop-conf-mount.enabled", "maybe"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        why[0] = '\0';
+        jm = jm_with_option(bad[i].option, bad[i].value, why, sizeof why);
+        ck_assert_msg(jm == NULL, "%s=%s was taken", bad[i].option, bad[i].value);
+        ck_assert_msg(strstr(why, bad[i].option) != NULL, "%s=%s: %s", bad[i].option,
+                      bad[i].value, why);
+    }
+}
+END_TEST
+
+/* The JobManager image when the spec names none: the Flink image of spec.flinkVersion. */
+static const char *jm_image_for(json_t *obj, const char *version)
+{
+    static char image[64];
+    json_t *spec = json_object_get(obj, "spec");
+    json_object_del(spec, "image");
+    json_object_set_new(spec, "flinkVersion", json_string(version));
+    json_t *objects = desired_for_object(obj);
+    snprintf(image, sizeof image, "%s",
+             fo_json_str(main_container(find(objects, "Deployment", "basic-example")), "image"));
+    json_decref(objects);
+    return image;
+}
+
+START_TEST(without_an_image_the_jobmanager_runs_the_flink_version_of_the_spec)
+{
+    json_t *obj = fo_test_load_yaml("resources-native-application.yaml");
+    ck_assert_str_eq(jm_image_for(obj, "v1_18"), "flink:1.18");
+    ck_assert_str_eq(jm_image_for(obj, "v1_20"), "flink:1.20");
+    ck_assert_str_eq(jm_image_for(obj, "v2_0"), "flink:2.0");
+    /* an image in the pod template still wins over the default */
+    json_t *tmpl = json_pack("{s:{s:[{s:s, s:s}]}}", "spec", "containers", "name",
+                             "flink-main-container", "image", "registry.example/flink:custom");
+    json_object_set_new(json_object_get(obj, "spec"), "podTemplate", tmpl);
+    ck_assert_str_eq(jm_image_for(obj, "v1_20"), "registry.example/flink:custom");
+    json_decref(obj);
+}
+END_TEST
+
+/* kubernetes.<role>.labels add labels; Flink's own (type, app, component) stay, on the
+ * Deployment as on its pods, or the Deployment would leave the informer's selection and its
+ * cluster. */
+START_TEST(user_labels_never_replace_flinks_labels)
+{
+    json_t *obj = fo_test_load_yaml("resources-standalone-application.yaml");
+    json_t *conf = fo_json_get(obj, "spec.flinkConfiguration");
+    json_object_set_new(conf, "kubernetes.jobmanager.labels",
+                        json_string("type:mine,app:other,team:data"));
+    json_object_set_new(conf, "kubernetes.taskmanager.labels",
+                        json_string("component:worker,team:data"));
+    json_t *objects = desired_for_object(obj);
+    const char *names[] = {"standalone-app", "standalone-app-taskmanager"};
+    const char *components[] = {"jobmanager", "taskmanager"};
+    for (int i = 0; i < 2; i++) {
+        json_t *d = find(objects, "Deployment", names[i]);
+        const char *paths[] = {"metadata.labels", "spec.template.metadata.labels"};
+        for (int j = 0; j < 2; j++) {
+            json_t *labels = fo_json_get(d, paths[j]);
+            ck_assert_str_eq(fo_json_str(labels, "type"), "flink-standalone-kubernetes");
+            ck_assert_str_eq(fo_json_str(labels, "app"), "standalone-app");
+            ck_assert_str_eq(fo_json_str(labels, "component"), components[i]);
+            ck_assert_str_eq(fo_json_str(labels, "team"), "data");
+        }
+    }
+    json_decref(objects);
+    json_decref(obj);
+}
+END_TEST
+
+/* Flink reads enum options in any case (ConfigurationUtils.convertToEnum); the API server
+ * takes only its own spelling, so the objects carry the canonical names. */
+START_TEST(enum_options_in_any_case_give_the_api_servers_spelling)
+{
+    json_t *obj = fo_test_load_yaml("resources-native-application.yaml");
+    json_t *conf = fo_json_get(obj, "spec.flinkConfiguration");
+    json_object_set_new(conf, "kubernetes.rest-service.exposed.type", json_string("nodeport"));
+    json_object_set_new(conf, "kubernetes.container.image.pull-policy", json_string("always"));
+    json_t *objects = desired_for_object(obj);
+    ck_assert_str_eq(fo_json_get_str(find(objects, "Service", "basic-example-rest"), "spec.type"),
+                     "NodePort");
+    json_t *jm = find(objects, "Deployment", "basic-example");
+    ck_assert_str_eq(fo_json_str(main_container(jm), "imagePullPolicy"), "Always");
+    json_decref(objects);
+
+    json_object_set_new(conf, "kubernetes.rest-service.exposed.type",
+                        json_string("HEADLESS_CLUSTERIP"));
+    objects = desired_for_object(obj);
+    json_t *rest = find(objects, "Service", "basic-example-rest");
+    ck_assert_str_eq(fo_json_get_str(rest, "spec.type"), "ClusterIP");
+    ck_assert_str_eq(fo_json_get_str(rest, "spec.clusterIP"), "None");
+    json_decref(objects);
+    json_decref(obj);
+}
+END_TEST
+
+/* The path of the Ingress rule for an ingress template (c.16), NULL when it has none. */
+static const char *ingress_path(json_t *obj, const char *template, const char **host)
+{
+    static char out[2][128];
+    json_object_set_new(json_object_get(obj, "spec"), "ingress",
+                        json_pack("{s:s}", "template", template));
+    json_t *objects = desired_for_object(obj);
+    json_t *rule = json_array_get(fo_json_get(find(objects, "Ingress", "basic-example"),
+                                              "spec.rules"), 0);
+    const char *p = fo_json_str(json_array_get(fo_json_get(rule, "http.paths"), 0), "path");
+    snprintf(out[0], sizeof out[0], "%s", p ? p : "");
+    snprintf(out[1], sizeof out[1], "%s", fo_json_str(rule, "host") ? fo_json_str(rule, "host")
+                                                                     : "");
+    json_decref(objects);
+    *host = out[1];
+    return p ? out[0] : NULL;
+}
+
+/* IngressUtils takes the rule's path from java.net.URL.getPath and sets none when it is
+ * blank: a host template routes every path of the host. */
+START_TEST(a_host_only_ingress_template_routes_every_path)
+{
+    json_t *obj = fo_test_load_yaml("resources-native-application.yaml");
+    const char *host = NULL;
+    ck_assert_ptr_null(ingress_path(obj, "{{name}}.{{namespace}}.flink.example.com", &host));
+    ck_assert_str_eq(host, "basic-example.default.flink.example.com");
+    ck_assert_ptr_null(ingress_path(obj, "https://flink.example.com:8443", &host));
+    ck_assert_str_eq(host, "flink.example.com");
+    ck_assert_str_eq(ingress_path(obj, "flink.example.com/", &host), "/");
+    ck_assert_str_eq(ingress_path(obj, "/{{namespace}}/{{name}}(/|$)(.*)", &host),
+                     "/default/basic-example(/|$)(.*)");
+    ck_assert_str_eq(host, "");
+    json_decref(obj);
+}
+END_TEST
+
+/* Native mode, no pod template: TaskManager resources beyond cpu and memory still reach the
+ * TaskManager pods through a template Flink reads (applyResourcesToPodTemplate), from the
+ * deprecated resource.ephemeralStorage as from resources. */
+START_TEST(taskmanager_ephemeral_storage_without_a_template_reaches_flink)
+{
+    json_t *obj = fo_test_load_yaml("resources-native-application.yaml");
+    json_object_set_new(fo_json_get(obj, "spec.taskManager.resource"), "ephemeralStorage",
+                        json_string("3Gi"));
+    json_t *objects = desired_for_object(obj);
+    json_t *cm = find(objects, "ConfigMap", "pod-template-basic-example");
+    ck_assert_ptr_nonnull(cm);
+    const char *tm = cm_data(cm, "taskmanager-pod-template.yaml");
+    ck_assert_ptr_nonnull(tm);
+    ck_assert_ptr_nonnull(strstr(tm, "name: flink-main-container"));
+    ck_assert_ptr_nonnull(strstr(tm, "ephemeral-storage: 3Gi"));
+    ck_assert_ptr_nonnull(pod_item(find(objects, "Deployment", "basic-example"), true,
+                                   "volumeMounts", "mountPath", "/opt/flink/pod-template"));
+    json_decref(objects);
+
+    json_t *tm_spec = fo_json_get(obj, "spec.taskManager");
+    json_object_del(tm_spec, "resource");
+    json_object_set_new(tm_spec, "resources",
+                        json_pack("{s:{s:s, s:s}, s:{s:s}}", "requests", "memory", "2Gi",
+                                  "ephemeral-storage", "1Gi", "limits", "ephemeral-storage",
+                                  "4Gi"));
+    objects = desired_for_object(obj);
+    tm = cm_data(find(objects, "ConfigMap", "pod-template-basic-example"),
+                 "taskmanager-pod-template.yaml");
+    ck_assert_ptr_nonnull(tm);
+    ck_assert_ptr_nonnull(strstr(tm, "ephemeral-storage: 1Gi"));
+    ck_assert_ptr_nonnull(strstr(tm, "ephemeral-storage: 4Gi"));
+    json_decref(objects);
+
+    /* nothing beyond cpu and memory: no template, as before */
+    json_object_set_new(tm_spec, "resources", json_pack("{s:{s:s}}", "requests", "memory", "2Gi"));
+    objects = desired_for_object(obj);
+    ck_assert_ptr_null(find(objects, "ConfigMap", "pod-template-basic-example"));
+    json_decref(objects);
+    json_decref(obj);
+}
+END_TEST
+
+/* The rendering level a Deployment's metadata records, or NULL. */
+static const char *render_of(const json_t *deployment)
+{
+    return fo_json_str(fo_json_get(deployment, "metadata.annotations"), "flinkop.io/render");
+}
+
+/* Level 1 is what flinkop rendered before the level existed (68e0598), so that a cluster it
+ * launched compares equal after an operator upgrade: no Flink pod options, flink:latest,
+ * user-lib-dir on the TaskManagers too, no TaskManager template for extra resources alone, no
+ * rendering annotation. The current level annotates the Deployments. */
+START_TEST(rendering_level_one_gives_the_pods_of_earlier_versions)
+{
+    json_t *obj = fo_test_load_yaml("resources-flink-pod-options.yaml");
+    json_object_del(json_object_get(obj, "spec"), "image");
+    json_t *objects = desired_for_object_at(obj, 1);
+    json_t *jm = find(objects, "Deployment", "options");
+    json_t *tm = find(objects, "Deployment", "options-taskmanager");
+    ck_assert_str_eq(fo_json_str(main_container(jm), "image"), "flink:latest");
+    ck_assert_str_eq(fo_json_str(main_container(tm), "image"), "flink:latest");
+    for (int i = 0; i < 2; i++) {
+        json_t *d = i ? tm : jm;
+        ck_assert_ptr_null(fo_json_get(d, "spec.template.spec.tolerations"));
+        ck_assert_ptr_null(pod_item(d, true, "env", "name", "FLINK_LOG_DIR"));
+        ck_assert_ptr_null(pod_item(d, false, "volumes", "name", "s3-creds-volume"));
+        ck_assert_ptr_nonnull(pod_item(d, false, "volumes", "name", "user-lib-dir"));
+        ck_assert_ptr_null(render_of(d));
+    }
+    json_decref(objects);
+    objects = desired_for_object_at(obj, 2);
+    jm = find(objects, "Deployment", "options");
+    tm = find(objects, "Deployment", "options-taskmanager");
+    ck_assert_str_eq(fo_json_str(main_container(jm), "image"), "flink:1.20");
+    ck_assert_ptr_null(pod_item(tm, false, "volumes", "name", "user-lib-dir"));
+    ck_assert_str_eq(render_of(jm), "2");
+    ck_assert_str_eq(render_of(tm), "2");
+    ck_assert_ptr_null(fo_json_str(fo_json_get(jm, "spec.template.metadata.annotations"),
+                                   "flinkop.io/render"));
+    json_decref(objects);
+
+    /* native: no entrypoint arguments, no template for ephemeral storage alone */
+    json_object_del(json_object_get(obj, "spec"), "mode");
+    json_object_set_new(fo_json_get(obj, "spec.flinkConfiguration"),
+                        "kubernetes.jobmanager.entrypoint.args", json_string("-Dx=y"));
+    json_object_set_new(fo_json_get(obj, "spec.taskManager.resource"), "ephemeralStorage",
+                        json_string("3Gi"));
+    objects = desired_for_object_at(obj, 1);
+    json_t *args = json_object_get(main_container(find(objects, "Deployment", "options")), "args");
+    ck_assert_str_eq(json_string_value(json_array_get(args, 2)),
+                     "kubernetes-jobmanager.sh kubernetes-application");
+    ck_assert_ptr_null(find(objects, "ConfigMap", "pod-template-options"));
+    json_decref(objects);
+    json_decref(obj);
+}
+END_TEST
+
 START_TEST(unusable_input_fails_cleanly)
 {
     fo_err err;
@@ -303,6 +735,14 @@ int main(void)
     tcase_add_test(tc, ha_session_with_ingress_has_no_internal_service_and_routes_by_path);
     tcase_add_test(tc, pods_without_resources_get_what_flinks_memory_model_derives);
     tcase_add_test(tc, pod_templates_keep_user_parts_and_ship_the_taskmanager_template);
+    tcase_add_test(tc, flinks_kubernetes_pod_options_reach_the_pods_flinkop_builds);
+    tcase_add_test(tc, flinks_pod_options_read_as_flink_reads_them_and_bad_values_name_the_option);
+    tcase_add_test(tc, without_an_image_the_jobmanager_runs_the_flink_version_of_the_spec);
+    tcase_add_test(tc, user_labels_never_replace_flinks_labels);
+    tcase_add_test(tc, enum_options_in_any_case_give_the_api_servers_spelling);
+    tcase_add_test(tc, a_host_only_ingress_template_routes_every_path);
+    tcase_add_test(tc, taskmanager_ephemeral_storage_without_a_template_reaches_flink);
+    tcase_add_test(tc, rendering_level_one_gives_the_pods_of_earlier_versions);
     tcase_add_test(tc, unusable_input_fails_cleanly);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

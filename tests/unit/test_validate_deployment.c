@@ -462,6 +462,92 @@ START_TEST(negative_resource_memory_is_refused)
 }
 END_TEST
 
+/* Flink's Kubernetes pod options (not an Apache rule: there Flink refuses these at deploy
+ * time, after the old cluster is gone). flinkop builds those pods itself and refuses the spec
+ * first, at the option's field; what Flink reads (quoting, spaces) passes. */
+START_TEST(pod_options_flink_would_refuse_are_refused_at_their_key)
+{
+    static const struct {
+        const char *key, *value;
+        bool ok;
+    } cases[] = {
+        {"kubernetes.jobmanager.tolerations", "key: a ,operator:Equal,value:'x:y';key:b,"
+                                              "operator:Exists,tolerationSeconds:60", true},
+        {"kubernetes.env.secretKeyRef", "env:A,secret:s,key:k;env:B,secret:s,key:k2", true},
+        {"kubernetes.secrets", "s3:/opt/s3,'tls:/opt/tls'", true},
+        {"kubernetes.secrets", "s3:/opt/s3,'tls':'/opt/tls'", false}, /* quoted, then ':' */
+        {"kubernetes.taskmanager.tolerations", "key:a,tolerationSeconds:1.5", false},
+        {"kubernetes.jobmanager.tolerations", "key:a;;key:b", false},
+        {"kubernetes.env.secretKeyRef", "env:A,secret:s", false},
+        {"kubernetes.secrets", "s3", false},
+        {"kubernetes.secrets", "s3:/a,s3:/b", false},
+        {"kubernetes.secrets", "s3:'/a", false},
+        {"kubernetes.decorator.hadoop-conf-mount.enabled", "yes please", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        json_t *obj = fo_test_load_yaml(BASE);
+        json_t *conf = json_object_get(json_object_get(obj, "spec"), "flinkConfiguration");
+        if (!json_is_object(conf)) {
+            conf = json_object();
+            json_object_set_new(json_object_get(obj, "spec"), "flinkConfiguration", conf);
+        }
+        json_object_set_new(conf, cases[i].key, json_string(cases[i].value));
+        fo_field_errors *errs = run(obj, NULL);
+        char field[256];
+        snprintf(field, sizeof field, "spec.flinkConfiguration[%s]", cases[i].key);
+        if (cases[i].ok) {
+            if (fo_field_errors_count(errs))
+                dump_errors(errs, cases[i].value);
+            ck_assert_msg(fo_field_errors_count(errs) == 0, "%s refused", cases[i].value);
+        } else {
+            ck_assert_msg(fo_field_errors_count(errs) == 1, "%s: %zu errors", cases[i].value,
+                          fo_field_errors_count(errs));
+            ck_assert_str_eq(fo_field_errors_get(errs, 0)->field, field);
+        }
+        fo_field_errors_free(errs);
+        json_decref(obj);
+    }
+}
+END_TEST
+
+/* Flink reads these enum options in any case (ConfigurationUtils.convertToEnum) and refuses
+ * any other value; flinkop writes them into the Service and the containers itself, where an
+ * unknown one is refused by the API server in the middle of a deploy. */
+START_TEST(enum_options_pass_in_any_case_and_unknown_values_are_refused)
+{
+    static const struct {
+        const char *key, *value;
+        bool ok;
+    } cases[] = {
+        {"kubernetes.rest-service.exposed.type", "nodeport", true},
+        {"kubernetes.rest-service.exposed.type", "HEADLESS_CLUSTERIP", true},
+        {"kubernetes.rest-service.exposed.type", "NodePorts", false},
+        {"kubernetes.container.image.pull-policy", "always", true},
+        {"kubernetes.container.image.pull-policy", "sometimes", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        json_t *obj = fo_test_load_yaml(BASE);
+        json_t *spec = json_object_get(obj, "spec");
+        json_t *conf = json_object_get(spec, "flinkConfiguration");
+        if (!json_is_object(conf)) {
+            conf = json_object();
+            json_object_set_new(spec, "flinkConfiguration", conf);
+        }
+        json_object_set_new(conf, cases[i].key, json_string(cases[i].value));
+        fo_field_errors *errs = run(obj, NULL);
+        ck_assert_msg(fo_field_errors_count(errs) == (cases[i].ok ? 0 : 1), "%s: %zu errors",
+                      cases[i].value, fo_field_errors_count(errs));
+        if (!cases[i].ok) {
+            char field[256];
+            snprintf(field, sizeof field, "spec.flinkConfiguration[%s]", cases[i].key);
+            ck_assert_str_eq(fo_field_errors_get(errs, 0)->field, field);
+        }
+        fo_field_errors_free(errs);
+        json_decref(obj);
+    }
+}
+END_TEST
+
 /* Flink's memory model (not an Apache rule: Apache accepts these and the pods exit at start).
  * Apache's own test passes a 100-byte TaskManager (reference b.7); flinkop refuses it. The
  * error sits at the field the size came from: the spec's resources, or the configuration key. */
@@ -762,6 +848,8 @@ int main(void)
     tcase_add_test(tc, a_parallelism_of_the_wrong_type_is_one_error);
     tcase_add_test(tc, passing_variants_report_nothing);
     tcase_add_test(tc, negative_resource_memory_is_refused);
+    tcase_add_test(tc, pod_options_flink_would_refuse_are_refused_at_their_key);
+    tcase_add_test(tc, enum_options_pass_in_any_case_and_unknown_values_are_refused);
     tcase_add_test(tc, memory_flink_cannot_start_with_is_refused_at_its_field);
     tcase_add_test(tc, keys_with_a_nul_character_are_refused);
     tcase_add_test(tc, deprecated_versions_pass_with_a_warning);

@@ -1,0 +1,264 @@
+/* flink_conf, Flink's Kubernetes pod options (KubernetesConfigOptions): what Flink's
+ * decorators make of kubernetes.<role>.tolerations, kubernetes.env.secretKeyRef and
+ * kubernetes.secrets. The controller builds the pods from them and the validator refuses what
+ * Flink would refuse, with the same reading, so that a spec whose pods cannot be built is
+ * refused before anything is torn down.
+ *
+ * ConfigurationUtils reads a map option as "k1:v1,k2:v2" and a list of maps as
+ * "k:v,k2:v2;k:v3", splitting each level with StructuredOptionsSplitter: a part may be quoted
+ * with ' or " (the quote doubled inside stands for one) and must then end at the separator; an
+ * unquoted part is trimmed; two separators in a row give an empty part. A map item must split
+ * into exactly one key and one value, and no key may come twice (Collectors.toMap). */
+#include "common/flink_conf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/jsonutil.h"
+#include "common/strbuf.h"
+
+/* Split text at sep into out (an array of strings). NULL, or why it cannot be split. */
+static const char *split_flink(const char *text, char sep, json_t *out)
+{
+    enum { NONE, VALUE, QUOTED, SEPARATOR } prev = NONE;
+    const char *why = NULL;
+    fo_strbuf b;
+    fo_strbuf_init(&b, 0);
+    for (const char *p = text; *p && !why;) {
+        if (*p == sep) {
+            if (prev == SEPARATOR) /* two in a row: an empty part between them */
+                json_array_append_new(out, json_string(""));
+            prev = SEPARATOR;
+            p++;
+            continue;
+        }
+        if (isspace((unsigned char)*p)) {
+            p++;
+            continue;
+        }
+        if (prev == QUOTED) {
+            why = "text follows a closing quote";
+            break;
+        }
+        fo_strbuf_reset(&b);
+        if (*p == '\'' || *p == '"') {
+            char q = *p++;
+            for (;;) {
+                if (!*p) {
+                    why = "a quote is not closed";
+                    break;
+                }
+                if (*p == q && p[1] == q) {
+                    fo_strbuf_putc(&b, q);
+                    p += 2;
+                } else if (*p == q) {
+                    p++;
+                    break;
+                } else {
+                    fo_strbuf_putc(&b, *p++);
+                }
+            }
+            prev = QUOTED;
+        } else {
+            while (*p && *p != sep)
+                fo_strbuf_putc(&b, *p++);
+            while (b.len && isspace((unsigned char)b.data[b.len - 1]))
+                b.data[--b.len] = '\0';
+            prev = VALUE;
+        }
+        json_t *part = why ? NULL : json_string(b.data);
+        if (!why && !part)
+            why = "a part is not UTF-8";
+        json_array_append_new(out, part);
+    }
+    fo_strbuf_release(&b);
+    return why;
+}
+
+/* One map value (new object), or NULL with err. */
+static json_t *flink_map(const char *text, fo_err *err)
+{
+    json_t *map = json_object(), *items = json_array(), *pair = json_array();
+    const char *why = split_flink(text, ',', items);
+    size_t i;
+    json_t *item;
+    json_array_foreach(items, i, item)
+    {
+        if (why)
+            break;
+        json_array_clear(pair);
+        why = split_flink(json_string_value(item), ':', pair);
+        if (!why && json_array_size(pair) != 2)
+            why = "an item is not one key:value pair";
+        const char *k = json_string_value(json_array_get(pair, 0));
+        if (!why && json_object_get(map, k))
+            why = "a key is given twice";
+        if (!why)
+            json_object_set(map, k, json_array_get(pair, 1));
+    }
+    json_decref(pair);
+    json_decref(items);
+    if (why) {
+        fo_err_set(err, FO_EINVAL, "%s in \"%.200s\"", why, text);
+        json_decref(map);
+        return NULL;
+    }
+    return map;
+}
+
+/* A list-of-maps value (new array of objects; empty for NULL), or NULL with err. */
+static json_t *flink_map_list(const char *text, fo_err *err)
+{
+    json_t *list = json_array(), *items = json_array();
+    const char *why = text ? split_flink(text, ';', items) : NULL;
+    if (why) {
+        fo_err_set(err, FO_EINVAL, "%s in \"%.200s\"", why, text);
+        json_decref(list);
+        list = NULL;
+    }
+    size_t i;
+    json_t *item;
+    json_array_foreach(items, i, item)
+    {
+        json_t *map = list ? flink_map(json_string_value(item), err) : NULL;
+        if (!map) {
+            json_decref(list);
+            list = NULL;
+            break;
+        }
+        json_array_append_new(list, map);
+    }
+    json_decref(items);
+    return list;
+}
+
+/* Long.valueOf: an optional sign and decimal digits, in 64 bits. */
+static bool java_long(const char *s, long long *out)
+{
+    const char *digits = *s == '-' || *s == '+' ? s + 1 : s;
+    if (!isdigit((unsigned char)*digits))
+        return false;
+    char *end = NULL;
+    errno = 0;
+    *out = strtoll(s, &end, 10);
+    return *end == '\0' && errno != ERANGE;
+}
+
+/* KubernetesToleration.fromMap: keys in any case, tolerationSeconds a long; other keys are
+ * ignored (Flink logs a warning). */
+static json_t *toleration(const json_t *map, size_t n, fo_err *err)
+{
+    static const char *const fields[] = {"effect", "key", "operator", "value", NULL};
+    json_t *t = json_object();
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)map, k, v)
+    {
+        const char *s = json_string_value(v);
+        long long seconds;
+        if (strcasecmp(k, "tolerationSeconds") == 0) {
+            if (!java_long(s, &seconds)) {
+                fo_err_set(err, FO_EINVAL,
+                           "toleration %zu: tolerationSeconds \"%.60s\" is not a whole number", n,
+                           s);
+                json_decref(t);
+                return NULL;
+            }
+            json_object_set_new(t, "tolerationSeconds", json_integer(seconds));
+            continue;
+        }
+        for (size_t i = 0; fields[i]; i++)
+            if (strcasecmp(k, fields[i]) == 0)
+                json_object_set_new(t, fields[i], json_string(s));
+    }
+    /* Flink would add an empty toleration, which the API server refuses. */
+    if (json_object_size(t) == 0) {
+        fo_err_set(err, FO_EINVAL,
+                   "toleration %zu has none of key, operator, value, effect, tolerationSeconds",
+                   n);
+        json_decref(t);
+        return NULL;
+    }
+    return t;
+}
+
+fo_rc fo_flink_conf_tolerations(const char *value, json_t **out, fo_err *err)
+{
+    *out = NULL;
+    json_t *maps = flink_map_list(value, err);
+    if (!maps)
+        return FO_EINVAL;
+    json_t *list = json_array();
+    size_t i;
+    json_t *map;
+    json_array_foreach(maps, i, map)
+    {
+        json_t *t = toleration(map, i + 1, err);
+        if (!t) {
+            json_decref(list);
+            json_decref(maps);
+            return FO_EINVAL;
+        }
+        json_array_append_new(list, t);
+    }
+    json_decref(maps);
+    *out = list;
+    return FO_OK;
+}
+
+fo_rc fo_flink_conf_secret_env(const char *value, json_t **out, fo_err *err)
+{
+    *out = NULL;
+    json_t *maps = flink_map_list(value, err);
+    if (!maps)
+        return FO_EINVAL;
+    json_t *list = json_array();
+    size_t i;
+    json_t *map;
+    json_array_foreach(maps, i, map)
+    {
+        /* KubernetesSecretEnvVar.fromMap: a missing one gives an env var the API server
+         * refuses. */
+        const char *env = fo_json_str(map, "env"), *secret = fo_json_str(map, "secret");
+        const char *key = fo_json_str(map, "key");
+        if (!env || !*env || !secret || !*secret || !key || !*key) {
+            json_decref(list);
+            json_decref(maps);
+            return fo_err_set(err, FO_EINVAL,
+                              "entry %zu needs env, secret and key (env:NAME,secret:SECRET,"
+                              "key:KEY)",
+                              i + 1);
+        }
+        json_array_append_new(list, json_pack("{s:s, s:{s:{s:s, s:s}}}", "name", env,
+                                              "valueFrom", "secretKeyRef", "name", secret, "key",
+                                              key));
+    }
+    json_decref(maps);
+    *out = list;
+    return FO_OK;
+}
+
+fo_rc fo_flink_conf_secret_mounts(const char *value, json_t **out, fo_err *err)
+{
+    *out = NULL;
+    json_t *map = value ? flink_map(value, err) : json_object();
+    if (!map)
+        return FO_EINVAL;
+    const char *name;
+    json_t *path;
+    json_object_foreach(map, name, path)
+    {
+        /* MountSecretsDecorator: a volume of the Secret mounted at the path; an empty name or
+         * path gives a pod the API server refuses. */
+        if (!*name || !*json_string_value(path)) {
+            json_decref(map);
+            return fo_err_set(err, FO_EINVAL, "a Secret needs a name and a path (name:/path)");
+        }
+    }
+    *out = map;
+    return FO_OK;
+}
