@@ -172,8 +172,8 @@ static void check_pod_options(const json_t *conf, fo_field_errors *errs)
         json_decref(out);
     }
     bool hadoop_conf;
-    check_bool_key(conf, "kubernetes.decorator.hadoop-conf-mount.enabled", true, &hadoop_conf,
-                   errs);
+    check_bool_key(conf, "kubernetes.decorator.hadoop-conf-mount.enabled", NULL, true,
+                   &hadoop_conf, errs);
     /* Enums Flink reads in any case (ConfigurationUtils.convertToEnum) and flinkop writes into
      * the Service and the containers in the API server's spelling; another value is refused
      * by the API server in the middle of a deploy. */
