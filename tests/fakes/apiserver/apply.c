@@ -21,8 +21,8 @@ static json_t *merge_list(const json_t *live, const json_t *applied, fka_schema 
     size_t nkeys = 0;
     fka_list_kind lk = fka_schema_list(s, keys, &nkeys);
     if (lk == FKA_LIST_ATOMIC)
-        return json_deep_copy(applied);
-    json_t *out = json_deep_copy(live);
+        return fo_json_copy(applied);
+    json_t *out = fo_json_copy(live);
     fka_schema is = fka_schema_items(s);
     size_t i;
     json_t *a;
@@ -53,7 +53,7 @@ static json_t *merge_list(const json_t *live, const json_t *applied, fka_schema 
             }
         }
         if (!match)
-            json_array_append_new(out, json_deep_copy(a));
+            json_array_append_new(out, fo_json_copy(a));
         else if (lk == FKA_LIST_MAP)
             json_array_set_new(out, at, merge_value(match, a, is));
     }
@@ -63,7 +63,7 @@ static json_t *merge_list(const json_t *live, const json_t *applied, fka_schema 
 static json_t *merge_value(const json_t *live, const json_t *applied, fka_schema s)
 {
     if (json_is_object(live) && json_is_object(applied)) {
-        json_t *out = json_deep_copy(live);
+        json_t *out = fo_json_copy(live);
         const char *k;
         json_t *v;
         json_object_foreach((json_t *)applied, k, v)
@@ -78,7 +78,7 @@ static json_t *merge_value(const json_t *live, const json_t *applied, fka_schema
     }
     if (json_is_array(live) && json_is_array(applied))
         return merge_list(live, applied, s);
-    return json_deep_copy(applied);
+    return fo_json_copy(applied);
 }
 
 /* ---- conflicts ---- */
@@ -107,7 +107,7 @@ static void check_leaf(void *vctx, const json_t *path)
         return;
     /* path is reused by the walk: keep a copy. */
     json_array_append_new(c->conflicts,
-                          json_pack("{s:s, s:o}", "who", c->who, "path", json_deep_copy(path)));
+                          json_pack("{s:s, s:o}", "who", c->who, "path", fo_json_copy(path)));
 }
 
 /* How the API server prints a manager in conflict messages. */
@@ -213,8 +213,8 @@ static json_t *live_managed_fields(const fka_apply_in *in, const char *gv, bool 
 {
     const json_t *live = fo_json_get(in->cur, "metadata.managedFields");
     if (json_array_size(live))
-        return json_deep_copy(live);
-    json_t *view = json_deep_copy(in->cur);
+        return fo_json_copy(live);
+    json_t *view = fo_json_copy(in->cur);
     fo_json_del_path(view, "metadata.managedFields");
     fka_fields_record_update(view, NULL, in->s, "before-first-apply", gv, in->subresource,
                              with_status, in->now_ms);
@@ -238,7 +238,7 @@ static json_t *apply_once(const fka_apply_in *in, bool force, json_t **conflicts
     bool with_status = status_sub || !(r->flags & FKA_R_STATUS);
     json_t *set = fka_fields_of(applied, s, with_status);
     if (!cur) {
-        json_t *obj = json_deep_copy(applied);
+        json_t *obj = fo_json_copy(applied);
         json_t *meta = fo_json_ensure_object(obj, "metadata");
         json_object_set_new(meta, "managedFields",
                             json_pack("[o]", apply_entry(manager, gv, subresource, set, now_ms)));

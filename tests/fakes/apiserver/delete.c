@@ -98,7 +98,7 @@ static json_t *terminating(fka_op *op, const json_t *cur, const delete_opts *o)
 {
     const fka_resource *r = op->res;
     int64_t now = fo_clock_now_ms(op->srv->clock);
-    json_t *obj = json_deep_copy(cur);
+    json_t *obj = fo_json_copy(cur);
     json_t *meta = fo_json_ensure_object(obj, "metadata");
     long grace = 0;
     bool pods = strcmp(r->storage, "/pods") == 0;

@@ -336,14 +336,14 @@ static void put_result(json_t *out, const char *k, json_t *r)
 
 json_t *fka_fields_union(const json_t *a, const json_t *b)
 {
-    json_t *out = a ? json_deep_copy(a) : json_object();
+    json_t *out = a ? fo_json_copy(a) : json_object();
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)b, k, v)
     {
         json_t *mine = json_object_get(out, k);
         if (!mine) {
-            json_object_set_new(out, k, json_deep_copy(v));
+            json_object_set_new(out, k, fo_json_copy(v));
         } else if (strcmp(k, ".") != 0) {
             json_t *x = norm(mine), *y = norm(v);
             json_t *u = fka_fields_union(x, y);
@@ -364,7 +364,7 @@ json_t *fka_fields_minus(const json_t *a, const json_t *b)
     {
         json_t *theirs = json_object_get(b, k);
         if (!theirs) {
-            json_object_set_new(out, k, json_deep_copy(v));
+            json_object_set_new(out, k, fo_json_copy(v));
             continue;
         }
         if (strcmp(k, ".") == 0)
@@ -570,9 +570,9 @@ void fka_fields_record_update(json_t *obj, const json_t *old, fka_schema s, cons
     json_t *mf = json_object_get(meta, "managedFields");
     if (!json_is_array(mf)) {
         const json_t *om = fo_json_get(old, "metadata.managedFields");
-        mf = json_is_array(om) ? json_deep_copy(om) : json_array();
+        mf = json_is_array(om) ? fo_json_copy(om) : json_array();
     } else {
-        mf = json_deep_copy(mf);
+        mf = fo_json_copy(mf);
     }
     json_t *removed = NULL;
     json_t *changed = old ? fka_fields_changed(old, obj, s, with_status, &removed)
@@ -590,7 +590,7 @@ void fka_fields_record_update(json_t *obj, const json_t *old, fka_schema s, cons
         if (!mine && m && strcmp(m, manager) == 0 && op && strcmp(op, "Update") == 0 &&
             strcmp(sub ? sub : "", subresource ? subresource : "") == 0 && av &&
             strcmp(av, api_version) == 0) {
-            mine = json_deep_copy(e);
+            mine = fo_json_copy(e);
             continue;
         }
         json_t *f = json_object_get(e, "fieldsV1");
@@ -598,7 +598,7 @@ void fka_fields_record_update(json_t *obj, const json_t *old, fka_schema s, cons
         json_t *b = fka_fields_minus(a, removed);
         json_decref(a);
         if (!fka_fields_empty(b)) {
-            json_t *c = json_deep_copy(e);
+            json_t *c = fo_json_copy(e);
             json_object_set_new(c, "fieldsV1", b);
             json_array_append_new(out, c);
         } else {

@@ -100,7 +100,7 @@ static void replace(fka_server *srv, json_t *obj)
 
 static void remove_finalizer(fka_server *srv, const json_t *obj, const char *f)
 {
-    json_t *copy = json_deep_copy(obj);
+    json_t *copy = fo_json_copy(obj);
     json_t *fins = fo_json_get(copy, "metadata.finalizers");
     size_t i;
     json_t *v;
@@ -176,7 +176,7 @@ static bool pass_owner_references(fka_server *srv, const json_t *objs)
             continue;
         }
         /* Some owners remain: drop the references to the gone ones. */
-        json_t *copy = json_deep_copy(dep);
+        json_t *copy = fo_json_copy(dep);
         json_t *crefs = fo_json_get(copy, "metadata.ownerReferences");
         for (size_t k = json_array_size(crefs); k-- > 0;) {
             const char *uid = fo_json_str(json_array_get(crefs, k), "uid");
@@ -208,7 +208,7 @@ static bool pass_terminating(fka_server *srv, const json_t *objs)
             {
                 if (!owned_by(dep, uid))
                     continue;
-                json_t *copy = json_deep_copy(dep);
+                json_t *copy = fo_json_copy(dep);
                 json_t *refs = fo_json_get(copy, "metadata.ownerReferences");
                 for (size_t k = json_array_size(refs); k-- > 0;) {
                     const char *u = fo_json_str(json_array_get(refs, k), "uid");
@@ -260,7 +260,7 @@ static bool pass_terminating(fka_server *srv, const json_t *objs)
                 }
             }
             if (remaining == 0) {
-                json_t *copy = json_deep_copy(o);
+                json_t *copy = fo_json_copy(o);
                 fo_json_set_path(copy, "spec.finalizers", json_array());
                 fka_resource *r = resource_of(srv, copy);
                 char *text = fo_json_dumps_compact(copy);

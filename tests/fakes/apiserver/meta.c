@@ -254,7 +254,7 @@ void fka_meta_validate(const fka_resource *r, const json_t *obj, const json_t *o
 /* A copy without metadata.resourceVersion and without managedFields[].time. */
 static json_t *comparable(const json_t *o)
 {
-    json_t *c = json_deep_copy(o);
+    json_t *c = fo_json_copy(o);
     json_t *meta = json_object_get(c, "metadata");
     json_object_del(meta, "resourceVersion");
     size_t i;

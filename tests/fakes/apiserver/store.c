@@ -266,7 +266,7 @@ uint64_t fka_store_delete(fka_store *s, const char *coll, const char *ns, const 
     json_object_del(c->objects, key);
     s->rv++;
     /* kube-api-semantics.md §6: DELETED carries the version of the deletion. */
-    json_t *last = json_deep_copy(prev);
+    json_t *last = fo_json_copy(prev);
     set_rv(last, s->rv);
     record(s, c, FKA_EV_DELETED, last, prev);
     return s->rv;

@@ -358,13 +358,13 @@ static void take_request_parts(const fka_op *op, json_t *obj, const json_t *cur)
 {
     if (strcmp(op->sub, "finalize") == 0) {
         /* Namespaces: only spec.finalizers comes from the request. */
-        json_t *next = json_deep_copy(cur);
+        json_t *next = fo_json_copy(cur);
         json_t *fins = fo_json_get(obj, "spec.finalizers");
         fo_json_set_path(next, "spec.finalizers", fins ? json_incref(fins) : json_array());
         replace_keeping_managed_fields(obj, next);
     } else if (strcmp(op->sub, "status") == 0) {
         /* Only .status comes from the request (CR status strategy, §7). */
-        json_t *next = json_deep_copy(cur);
+        json_t *next = fo_json_copy(cur);
         json_t *status = json_object_get(obj, "status");
         if (status)
             json_object_set(next, "status", status);
@@ -395,7 +395,7 @@ static void record_fields(fka_op *op, json_t *obj, const json_t *cur, bool creat
     bool sub_status = strcmp(op->sub, "status") == 0;
     char gv[300];
     fka_resource_api_version(r, gv, sizeof gv);
-    json_t *view = json_deep_copy(obj);
+    json_t *view = fo_json_copy(obj);
     if (!create)
         take_request_parts(op, view, cur);
     if (!(r->flags & FKA_R_CUSTOM) && !sub_status)
@@ -536,7 +536,7 @@ static json_t *build(fka_op *op, wkind kind, const json_t *body, const json_t *s
     *create = false;
     if (kind == W_CREATE) {
         *create = true;
-        return json_deep_copy(body);
+        return fo_json_copy(body);
     }
     if (!cur) {
         bool on_update = kind == W_UPDATE && (r->flags & FKA_R_CREATE_ON_UPDATE) && !op->sub[0];
@@ -553,7 +553,7 @@ static json_t *build(fka_op *op, wkind kind, const json_t *body, const json_t *s
                 *status = fka_status_conflict(r, op->name);
                 return NULL;
             }
-            return json_deep_copy(body);
+            return fo_json_copy(body);
         }
     }
     if (kind == W_PATCH && is_apply(op)) {
@@ -570,14 +570,14 @@ static json_t *build(fka_op *op, wkind kind, const json_t *body, const json_t *s
     }
     if (scale) {
         json_t *view = scale_view(r, cur);
-        json_t *sc = kind == W_UPDATE ? json_deep_copy(body) : NULL;
+        json_t *sc = kind == W_UPDATE ? fo_json_copy(body) : NULL;
         if (kind == W_PATCH)
             sc = apply_patch(op, view, fka_schema_at(NULL, NULL, NULL, false), status);
         if (!sc) {
             json_decref(view);
             return NULL;
         }
-        json_t *out = json_deep_copy(cur);
+        json_t *out = fo_json_copy(cur);
         const char *p = scale_path(r, "specReplicasPath");
         json_t *want = fo_json_get(sc, "spec.replicas");
         if (p && p[0] == '.' && json_is_integer(want))
@@ -591,7 +591,7 @@ static json_t *build(fka_op *op, wkind kind, const json_t *body, const json_t *s
         return out;
     }
     if (kind == W_UPDATE)
-        return json_deep_copy(body);
+        return fo_json_copy(body);
     /* PATCH: against the wire form of the stored object (what the client saw). */
     json_t *wire = fka_to_wire(r, cur);
     json_t *out = apply_patch(op, wire, fka_op_schema(op), status);
@@ -645,7 +645,7 @@ static void do_write(fka_op *op, wkind kind)
             json_t *wire = body;
             /* An apply's last-applied annotation is built from it as sent. */
             if (kind == W_PATCH)
-                sent = json_deep_copy(wire);
+                sent = fo_json_copy(wire);
             body = fka_from_wire(r, wire);
             json_decref(wire);
             if ((status = check_namespace(op, body)))
