@@ -376,6 +376,63 @@ START_TEST(section2_update_cannot_rename)
     ck_assert_str_eq(fka_str(st, "message"),
                      "the name of the object (other) does not match the name on the URL (r)");
     json_decref(st);
+    ck_assert_int_eq(fka_tc_json(tc, "PUT", CM "/r",
+                                 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{}}",
+                                 &st),
+                     400);
+    ck_assert_str_eq(fka_str(st, "message"),
+                     "the name of the object (r based on URL) was undeterminable: name must be "
+                     "provided");
+    json_decref(st);
+}
+END_TEST
+
+/* §2: name and namespace cannot change: the API server checks a patch's result as it checks
+ * an update's body (400, the object untouched), fills in a namespace a patch removed, and
+ * clears the namespace of a cluster-scoped object instead of refusing it. */
+START_TEST(section2_patch_cannot_rename_or_move)
+{
+    json_t *obj = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "POST", CM,
+                                 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+                                 "{\"name\":\"m\"},\"data\":{\"a\":\"b\"}}",
+                                 &obj),
+                     201);
+    char rv[32];
+    snprintf(rv, sizeof rv, "%s", fka_str(obj, "metadata.resourceVersion"));
+    json_decref(obj);
+    fka_tc_res res;
+    ck_assert_int_eq(fka_tc_req(tc, "PATCH", CM "/m", "application/merge-patch+json", NULL,
+                                "{\"metadata\":{\"name\":\"other\"}}", &res),
+                     400);
+    ck_assert_str_eq(fka_str(res.body, "reason"), "BadRequest");
+    ck_assert_str_eq(fka_str(res.body, "message"),
+                     "the name of the object (other) does not match the name on the URL (m)");
+    fka_tc_res_release(&res);
+    ck_assert_int_eq(fka_tc_req(tc, "PATCH", CM "/m", "application/merge-patch+json", NULL,
+                                "{\"metadata\":{\"namespace\":\"kube-system\"},\"data\":{\"a\":"
+                                "\"c\"}}",
+                                &res),
+                     400);
+    ck_assert_str_eq(fka_str(res.body, "message"), "the namespace of the provided object does "
+                                                   "not match the namespace sent on the request");
+    fka_tc_res_release(&res);
+    ck_assert_int_eq(fka_tc_json(tc, "GET", CM "/m", NULL, &obj), 200);
+    ck_assert_str_eq(fka_str(obj, "metadata.namespace"), "default");
+    ck_assert_str_eq(fka_str(obj, "metadata.resourceVersion"), rv);
+    json_decref(obj);
+    ck_assert_int_eq(fka_tc_req(tc, "PATCH", CM "/m", "application/json-patch+json", NULL,
+                                "[{\"op\":\"remove\",\"path\":\"/metadata/namespace\"}]", &res),
+                     200);
+    ck_assert_str_eq(fka_str(res.body, "metadata.namespace"), "default");
+    fka_tc_res_release(&res);
+    ck_assert_int_eq(fka_tc_json(tc, "POST", "/api/v1/namespaces",
+                                 "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":"
+                                 "{\"name\":\"cleared\",\"namespace\":\"default\"}}",
+                                 &obj),
+                     201);
+    ck_assert_ptr_null(fo_json_get(obj, "metadata.namespace"));
+    json_decref(obj);
 }
 END_TEST
 
@@ -424,6 +481,7 @@ static Suite *suite(void)
     tcase_add_test(t, section2_namespace_checks);
     tcase_add_test(t, section2_invalid_names_are_422_with_causes);
     tcase_add_test(t, section2_update_cannot_rename);
+    tcase_add_test(t, section2_patch_cannot_rename_or_move);
     tcase_add_test(t, section3_status_bodies_for_custom_resources);
     tcase_add_test(t, section4_stale_put_is_409_conflict);
     tcase_add_test(t, section4_put_without_resource_version_is_422_for_crs_and_leases);

@@ -113,7 +113,9 @@ static json_t *check_type(const fka_op *op, const json_t *body)
     return NULL;
 }
 
-/* The body's namespace must match the URL's (§2); a missing one is filled in. */
+/* The body's namespace must match the URL's (§2); a missing one is filled in, and a
+ * cluster-scoped object's is cleared (the API server's
+ * EnsureObjectNamespaceMatchesRequestNamespace, for creates, updates and patch results). */
 static json_t *check_namespace(const fka_op *op, json_t *obj)
 {
     json_t *meta = fo_json_ensure_object(obj, "metadata");
@@ -124,19 +126,27 @@ static json_t *check_namespace(const fka_op *op, json_t *obj)
                                           "the namespace sent on the request");
         json_object_set_new(meta, "namespace", json_string(op->ns));
     } else {
-        if (ns && *ns)
-            return fka_status_bad_request("the namespace of the provided object does not match "
-                                          "the namespace sent on the request");
         json_object_del(meta, "namespace");
     }
     return NULL;
 }
 
+/* The object's name must be the URL's (handlers' checkName, run on an update's body and on a
+ * patch's result, so neither can rename an object; §2). */
 static json_t *check_name(const fka_op *op, const json_t *obj)
 {
     const char *name = fo_json_get_str(obj, "metadata.name");
-    if (op->name[0] && name && *name && strcmp(name, op->name) != 0) {
-        char msg[700];
+    char msg[700];
+    if (!op->name[0])
+        return NULL;
+    if (!name || !*name) {
+        snprintf(msg, sizeof msg,
+                 "the name of the object (%s based on URL) was undeterminable: name must be "
+                 "provided",
+                 op->name);
+        return fka_status_bad_request(msg);
+    }
+    if (strcmp(name, op->name) != 0) {
         snprintf(msg, sizeof msg,
                  "the name of the object (%s) does not match the name on the URL (%s)", name,
                  op->name);
@@ -640,7 +650,9 @@ static void do_write(fka_op *op, wkind kind)
         if (!body)
             goto reply;
         if (strcmp(op->sub, "scale") != 0) {
-            if ((status = check_type(op, body)) || (status = check_name(op, body)))
+            /* An apply may leave the name out: its result is checked after the merge. */
+            bool named = kind == W_UPDATE || fo_json_get_str(body, "metadata.name");
+            if ((status = check_type(op, body)) || (named && (status = check_name(op, body))))
                 goto reply;
             json_t *wire = body;
             /* An apply's last-applied annotation is built from it as sent. */
@@ -687,6 +699,13 @@ static void do_write(fka_op *op, wkind kind)
         bool create = false;
         json_t *obj = build(op, kind, body, sent, cur, &create, &status);
         if (!obj) {
+            json_decref(cur);
+            goto reply;
+        }
+        if (kind == W_PATCH && strcmp(op->sub, "scale") != 0 &&
+            ((status = check_namespace(op, obj)) || (status = check_name(op, obj)))) {
+            /* A patch cannot move or rename the object (patch.go applyPatch). */
+            json_decref(obj);
             json_decref(cur);
             goto reply;
         }
