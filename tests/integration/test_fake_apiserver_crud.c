@@ -336,6 +336,107 @@ START_TEST(section4_noop_write_keeps_resource_version)
 }
 END_TEST
 
+static const char *entry_time(const json_t *obj, const char *manager, const char *sub)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(fo_json_get(obj, "metadata.managedFields"), i, e)
+    {
+        if (strcmp(fka_str(e, "manager"), manager) == 0 &&
+            strcmp(fka_str(e, "subresource"), sub) == 0)
+            return fka_str(e, "time");
+    }
+    return "";
+}
+
+/* §4: a write that changes nothing keeps the resourceVersion, also when its manager's
+ * managedFields entry is not the newest one: the entry keeps its time and place (the API
+ * server touches an entry only when the operation took fields, and orders entries by
+ * operation, time, manager), so the same status sent again, a main-endpoint write whose
+ * only change is the status it ignores, and an apply of what is there, write nothing. */
+START_TEST(section4_noop_writes_leave_managed_fields_alone)
+{
+    fo_clock *clock = fo_clock_fake_new(1776676502000LL); /* 2026-04-20T09:15:02Z */
+    fo_fake_apiserver_opts o = {.port = 0, .no_gc = true, .clock = clock};
+    fo_fake_apiserver *fa2 = NULL;
+    fka_tc *c = fka_tc_start_fake(&o, &fa2);
+    fka_tc_install_crd(c, "apiserver-crd-widgets.yaml");
+    const char *w = "/apis/fake.example.com/v1/namespaces/default/widgets";
+    char path[300];
+    snprintf(path, sizeof path, "%s?fieldManager=creator", w);
+    ck_assert_int_eq(fka_tc_json(c, "POST", path,
+                                 "{\"apiVersion\":\"fake.example.com/v1\",\"kind\":\"Widget\","
+                                 "\"metadata\":{\"name\":\"n\"},\"spec\":{\"image\":\"i\"}}",
+                                 NULL),
+                     201);
+    fka_tc_res res;
+    fo_clock_fake_advance(clock, 2000);
+    snprintf(path, sizeof path, "%s/n/status?fieldManager=ctl", w);
+    ck_assert_int_eq(fka_tc_req(c, "PATCH", path, "application/merge-patch+json", NULL,
+                                "{\"status\":{\"state\":\"ok\"}}", &res),
+                     200);
+    char ctl_time[40];
+    snprintf(ctl_time, sizeof ctl_time, "%s", entry_time(res.body, "ctl", "status"));
+    fka_tc_res_release(&res);
+    fo_clock_fake_advance(clock, 2000);
+    snprintf(path, sizeof path, "%s/n?fieldManager=user", w);
+    ck_assert_int_eq(fka_tc_req(c, "PATCH", path, "application/merge-patch+json", NULL,
+                                "{\"spec\":{\"replicas\":3}}", &res),
+                     200);
+    char rv[32];
+    snprintf(rv, sizeof rv, "%s", fka_str(res.body, "metadata.resourceVersion"));
+    fka_tc_res_release(&res);
+    uint64_t before = fo_fake_apiserver_resource_version(fa2);
+
+    fo_clock_fake_advance(clock, 2000);
+    snprintf(path, sizeof path, "%s/n/status?fieldManager=ctl", w);
+    ck_assert_int_eq(fka_tc_req(c, "PATCH", path, "application/merge-patch+json", NULL,
+                                "{\"status\":{\"state\":\"ok\"}}", &res),
+                     200);
+    ck_assert_str_eq(fka_str(res.body, "metadata.resourceVersion"), rv);
+    ck_assert_str_eq(entry_time(res.body, "ctl", "status"), ctl_time);
+    fka_tc_res_release(&res);
+    snprintf(path, sizeof path, "%s/n?fieldManager=creator", w);
+    ck_assert_int_eq(fka_tc_req(c, "PATCH", path, "application/merge-patch+json", NULL,
+                                "{\"status\":{\"state\":\"ignored\"}}", &res),
+                     200);
+    ck_assert_str_eq(fka_str(res.body, "metadata.resourceVersion"), rv);
+    ck_assert_str_eq(fka_str(res.body, "status.state"), "ok");
+    fka_tc_res_release(&res);
+    ck_assert_uint_eq(fo_fake_apiserver_resource_version(fa2), before);
+
+    /* An apply: the first one changes the object, the same one again changes nothing and
+     * keeps the entry's time. */
+    snprintf(path, sizeof path, "%s/n?fieldManager=applier", w);
+    const char *applied = "{\"apiVersion\":\"fake.example.com/v1\",\"kind\":\"Widget\","
+                          "\"metadata\":{\"name\":\"n\"},\"spec\":{\"tags\":[\"t\"]}}";
+    ck_assert_int_eq(fka_tc_req(c, "PATCH", path, "application/apply-patch+yaml", NULL, applied,
+                                &res),
+                     200);
+    char apply_time[40];
+    snprintf(apply_time, sizeof apply_time, "%s", entry_time(res.body, "applier", ""));
+    ck_assert_str_ne(apply_time, "");
+    snprintf(rv, sizeof rv, "%s", fka_str(res.body, "metadata.resourceVersion"));
+    fka_tc_res_release(&res);
+    fo_clock_fake_advance(clock, 2000);
+    ck_assert_int_eq(fka_tc_req(c, "PATCH", path, "application/apply-patch+yaml", NULL, applied,
+                                &res),
+                     200);
+    ck_assert_str_eq(fka_str(res.body, "metadata.resourceVersion"), rv);
+    ck_assert_str_eq(entry_time(res.body, "applier", ""), apply_time);
+    /* Entries in the API server's order: Apply first, then Update by time. */
+    const json_t *mf = fo_json_get(res.body, "metadata.managedFields");
+    ck_assert_str_eq(fka_str(json_array_get(mf, 0), "manager"), "applier");
+    ck_assert_str_eq(fka_str(json_array_get(mf, 1), "manager"), "creator");
+    ck_assert_str_eq(fka_str(json_array_get(mf, 2), "manager"), "ctl");
+    ck_assert_str_eq(fka_str(json_array_get(mf, 3), "manager"), "user");
+    fka_tc_res_release(&res);
+    fka_tc_free(c);
+    fo_fake_apiserver_stop(fa2);
+    fo_clock_free(clock);
+}
+END_TEST
+
 /* §4: PATCH is conditional only when it sets metadata.resourceVersion. */
 START_TEST(section4_patch_with_stale_resource_version_conflicts)
 {
@@ -486,6 +587,7 @@ static Suite *suite(void)
     tcase_add_test(t, section4_stale_put_is_409_conflict);
     tcase_add_test(t, section4_put_without_resource_version_is_422_for_crs_and_leases);
     tcase_add_test(t, section4_noop_write_keeps_resource_version);
+    tcase_add_test(t, section4_noop_writes_leave_managed_fields_alone);
     tcase_add_test(t, section4_patch_with_stale_resource_version_conflicts);
     suite_add_tcase(s, t);
     return s;

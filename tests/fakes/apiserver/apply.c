@@ -223,6 +223,42 @@ static json_t *live_managed_fields(const fka_apply_in *in, const char *gv, bool 
     return mf ? mf : json_array();
 }
 
+static bool same_apart_from_managed_fields(const json_t *a, const json_t *b)
+{
+    json_t *x = fo_json_copy(a), *y = fo_json_copy(b);
+    fo_json_del_path(x, "metadata.managedFields");
+    fo_json_del_path(y, "metadata.managedFields");
+    bool same = fo_json_equal(x, y);
+    json_decref(x);
+    json_decref(y);
+    return same;
+}
+
+/* An apply that changes nothing leaves its entry's time as it was, and a new entry has none
+ * (managedfieldsupdater.go sets the time only when the apply returned an object, and the
+ * structured merge returns none for a no-op). */
+static void keep_time(json_t *out_mf, const json_t *live_mf, const char *manager,
+                      const char *subresource)
+{
+    const json_t *before = NULL;
+    size_t i;
+    json_t *e;
+    json_array_foreach(live_mf, i, e)
+    {
+        if (is_mine(e, manager, subresource))
+            before = json_object_get(e, "time");
+    }
+    json_array_foreach(out_mf, i, e)
+    {
+        if (!is_mine(e, manager, subresource))
+            continue;
+        if (before)
+            json_object_set(e, "time", (json_t *)before);
+        else
+            json_object_del(e, "time");
+    }
+}
+
 /* One apply: the new object, or NULL with the conflicts (new reference) in *conflicts. */
 static json_t *apply_once(const fka_apply_in *in, bool force, json_t **conflicts_out)
 {
@@ -323,6 +359,9 @@ static json_t *apply_once(const fka_apply_in *in, bool force, json_t **conflicts
     if (!placed)
         json_array_append_new(out_mf,
                               apply_entry(manager, gv, subresource, json_incref(set), now_ms));
+    if (same_apart_from_managed_fields(cur, merged))
+        keep_time(out_mf, mf, manager, subresource);
+    fka_managed_fields_sort(out_mf);
     json_object_set_new(fo_json_ensure_object(merged, "metadata"), "managedFields", out_mf);
     json_decref(mf);
     json_decref(set);

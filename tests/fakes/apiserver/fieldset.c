@@ -609,7 +609,13 @@ void fka_fields_record_update(json_t *obj, const json_t *old, fka_schema s, cons
     json_t *u = fka_fields_union(prev, changed);
     json_t *set = fka_fields_minus(u, removed);
     json_decref(u);
-    if (!fka_fields_empty(set)) {
+    if (!fka_fields_empty(set) && mine && fka_fields_empty(changed)) {
+        /* The operation took no field: the entry keeps its time (managedfieldsupdater.go
+         * touches it only when the operation took some), so a write that changes nothing
+         * leaves managedFields, and the object, as they were. */
+        json_object_set_new(mine, "fieldsV1", set);
+        json_array_append(out, mine);
+    } else if (!fka_fields_empty(set)) {
         char ts[40];
         json_t *entry = json_object();
         json_object_set_new(entry, "manager", json_string(manager));
@@ -629,12 +635,52 @@ void fka_fields_record_update(json_t *obj, const json_t *old, fka_schema s, cons
     json_decref(changed);
     json_decref(removed);
     json_decref(mf);
+    fka_managed_fields_sort(out);
     if (json_array_size(out))
         json_object_set_new(meta, "managedFields", out);
     else {
         json_decref(out);
         json_object_del(meta, "managedFields");
     }
+}
+
+static const char *entry_str(const json_t *e, const char *key)
+{
+    const char *v = fo_json_str(e, key);
+    return v ? v : "";
+}
+
+static int cmp_entries(const void *pa, const void *pb)
+{
+    const json_t *a = *(const json_t *const *)pa, *b = *(const json_t *const *)pb;
+    static const char *const keys[] = {"operation", "time", "manager", "apiVersion",
+                                       "subresource"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const char *x = entry_str(a, keys[i]), *y = entry_str(b, keys[i]);
+        /* Times are RFC 3339 to the second in UTC, so text order is time order ("" = none,
+         * the API server's zero). */
+        int c = i == 1 ? strncmp(x, y, 19) : strcmp(x, y);
+        if (c)
+            return c;
+    }
+    return 0;
+}
+
+void fka_managed_fields_sort(json_t *mf)
+{
+    size_t n = json_array_size(mf);
+    if (n < 2)
+        return;
+    json_t **e = calloc(n, sizeof *e);
+    if (!e)
+        return;
+    for (size_t i = 0; i < n; i++)
+        e[i] = json_incref(json_array_get(mf, i));
+    qsort(e, n, sizeof *e, cmp_entries);
+    json_array_clear(mf);
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(mf, e[i]);
+    free(e);
 }
 
 /* ---- checking managedFields ---- */
