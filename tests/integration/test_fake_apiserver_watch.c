@@ -362,7 +362,10 @@ START_TEST(section6_selector_transitions_are_added_and_deleted)
     char *rv = list_rv(CM);
     ck_assert_int_eq(merge_patch(CM "/a", "{\"metadata\":{\"labels\":{\"pick\":\"me\"}}}"), 200);
     ck_assert_int_eq(merge_patch(CM "/a", "{\"data\":{\"x\":\"1\"}}"), 200);
-    ck_assert_int_eq(merge_patch(CM "/a", "{\"metadata\":{\"labels\":{\"pick\":null}}}"), 200);
+    ck_assert_int_eq(merge_patch(CM "/a", "{\"metadata\":{\"labels\":{\"pick\":null}},"
+                                          "\"data\":{\"x\":\"2\"}}"),
+                     200);
+    char *gone_rv = list_rv(CM);
     char path[256];
     snprintf(path, sizeof path, CM "?watch=true&labelSelector=pick%%3Dme&resourceVersion=%s", rv);
     json_t *events = fka_tc_watch(tc, path, 3, 10000);
@@ -370,7 +373,13 @@ START_TEST(section6_selector_transitions_are_added_and_deleted)
     ck_assert_str_eq(ev_type(events, 0), "ADDED");
     ck_assert_str_eq(ev_type(events, 1), "MODIFIED");
     ck_assert_str_eq(ev_type(events, 2), "DELETED");
+    /* The DELETED of a transition carries the last state that matched, stamped with the
+     * version of the change (the watch cache's convertToWatchEvent). */
+    ck_assert_str_eq(ev_str(events, 2, "metadata.labels.pick"), "me");
+    ck_assert_str_eq(ev_str(events, 2, "data.x"), "1");
+    ck_assert_str_eq(ev_str(events, 2, "metadata.resourceVersion"), gone_rv);
     json_decref(events);
+    free(gone_rv);
     free(rv);
 }
 END_TEST

@@ -489,6 +489,22 @@ static void emit_bookmark(watch_stream *ws, uint64_t rv, bool initial_end)
     emit(ws, "BOOKMARK", obj);
 }
 
+/* The DELETED object of an object that stopped matching: its state before the change (the
+ * last one the watcher saw match), stamped with the change's resourceVersion, as the watch
+ * cache sends it (convertToWatchEvent), so a client resuming from it does not see the change
+ * again. */
+static json_t *last_match(watch_stream *ws, const fka_event *ev)
+{
+    char rvs[32];
+    snprintf(rvs, sizeof rvs, "%" PRIu64, ev->rv);
+    json_t *prev = fo_json_copy(ev->prev);
+    json_object_set_new(fo_json_ensure_object(prev, "metadata"), "resourceVersion",
+                        json_string(rvs));
+    json_t *out = event_object(ws, prev);
+    json_decref(prev);
+    return out;
+}
+
 /* Turn a store event into what this watcher sees, given its selectors (§6: an object that
  * stops matching is DELETED, one that starts matching is ADDED). */
 static void deliver(watch_stream *ws, fka_event *ev)
@@ -517,7 +533,7 @@ static void deliver(watch_stream *ws, fka_event *ev)
         else if (now)
             emit(ws, "ADDED", event_object(ws, ev->obj));
         else if (before)
-            emit(ws, "DELETED", event_object(ws, ev->obj));
+            emit(ws, "DELETED", last_match(ws, ev));
         return;
     }
     default:
