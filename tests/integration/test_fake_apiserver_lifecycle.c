@@ -211,6 +211,81 @@ START_TEST(section8_finalizers_hold_deletion)
 }
 END_TEST
 
+static const char *fins_text(const json_t *o, char *buf, size_t len)
+{
+    char *t = json_dumps(fo_json_get(o, "metadata.finalizers"), JSON_COMPACT | JSON_ENCODE_ANY);
+    snprintf(buf, len, "%s", t ? t : "null");
+    free(t);
+    return buf;
+}
+
+/* §8 with the registry's rules for the garbage collector's finalizers: a DELETE's policy puts
+ * "foregroundDeletion" or "orphan" in place of the other, also on an object that is already
+ * terminating (its deletionTimestamp stays), and an explicit Background takes both out; an
+ * object left with no finalizer then goes at once. A DELETE without a policy changes
+ * nothing. */
+START_TEST(section8_delete_policy_sets_the_garbage_collector_finalizers)
+{
+    char buf[256];
+    json_t *o = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "POST", CM,
+                                 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+                                 "{\"name\":\"t\",\"finalizers\":[\"fake.example.com/hold\"]}}",
+                                 NULL),
+                     201);
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", CM "/t", NULL, &o), 200);
+    char ts[64], rv[32];
+    snprintf(ts, sizeof ts, "%s", fka_str(o, "metadata.deletionTimestamp"));
+    snprintf(rv, sizeof rv, "%s", fka_str(o, "metadata.resourceVersion"));
+    json_decref(o);
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", CM "/t?propagationPolicy=Foreground", NULL, &o),
+                     200);
+    ck_assert_str_eq(fins_text(o, buf, sizeof buf),
+                     "[\"fake.example.com/hold\",\"foregroundDeletion\"]");
+    ck_assert_str_eq(fka_str(o, "metadata.deletionTimestamp"), ts);
+    ck_assert_str_ne(fka_str(o, "metadata.resourceVersion"), rv);
+    json_decref(o);
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", CM "/t?propagationPolicy=Orphan", NULL, &o), 200);
+    ck_assert_str_eq(fins_text(o, buf, sizeof buf), "[\"fake.example.com/hold\",\"orphan\"]");
+    snprintf(rv, sizeof rv, "%s", fka_str(o, "metadata.resourceVersion"));
+    json_decref(o);
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", CM "/t", NULL, &o), 200);
+    ck_assert_str_eq(fins_text(o, buf, sizeof buf), "[\"fake.example.com/hold\",\"orphan\"]");
+    ck_assert_str_eq(fka_str(o, "metadata.resourceVersion"), rv);
+    json_decref(o);
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", CM "/t?propagationPolicy=Background", NULL, &o),
+                     200);
+    ck_assert_str_eq(fins_text(o, buf, sizeof buf), "[\"fake.example.com/hold\"]");
+    json_decref(o);
+
+    /* Only "orphan" holds it: an explicit Background deletes at once, terminating or not. */
+    ck_assert_int_eq(fka_tc_json(tc, "POST", CM,
+                                 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+                                 "{\"name\":\"u\",\"finalizers\":[\"orphan\"]}}",
+                                 NULL),
+                     201);
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", CM "/u", NULL, &o), 200);
+    ck_assert_str_eq(fka_str(o, "kind"), "ConfigMap");
+    json_decref(o);
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", CM "/u?propagationPolicy=Background", NULL, &o),
+                     200);
+    ck_assert_str_eq(fka_str(o, "kind"), "Status");
+    ck_assert_str_eq(fka_str(o, "status"), "Success");
+    json_decref(o);
+    ck_assert_int_eq(fka_tc_json(tc, "GET", CM "/u", NULL, NULL), 404);
+    ck_assert_int_eq(fka_tc_json(tc, "POST", CM,
+                                 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+                                 "{\"name\":\"v\",\"finalizers\":[\"orphan\"]}}",
+                                 NULL),
+                     201);
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", CM "/v?propagationPolicy=Background", NULL, &o),
+                     200);
+    ck_assert_str_eq(fka_str(o, "kind"), "Status");
+    json_decref(o);
+    ck_assert_int_eq(fka_tc_json(tc, "GET", CM "/v", NULL, NULL), 404);
+}
+END_TEST
+
 /* §8: DELETE preconditions that do not match are 409 Conflict. */
 START_TEST(section8_delete_preconditions)
 {
@@ -593,6 +668,7 @@ static Suite *suite(void)
     tcase_add_test(t, section7_without_status_subresource_status_bumps_generation);
     tcase_add_test(t, section7_deployment_generation_follows_spec_and_annotations);
     tcase_add_test(t, section8_finalizers_hold_deletion);
+    tcase_add_test(t, section8_delete_policy_sets_the_garbage_collector_finalizers);
     tcase_add_test(t, section8_delete_preconditions);
     tcase_add_test(t, section8_background_deletion_collects_dependents);
     tcase_add_test(t, section8_foreground_deletion_waits_for_dependents);
