@@ -380,6 +380,55 @@ START_TEST(section8_foreground_deletion_waits_for_dependents)
 }
 END_TEST
 
+/* §8 with the garbage collector's rules for a foreground deletion: a dependent that has
+ * another owner still there is not deleted, it loses its reference to the owner being
+ * deleted; and the owner waits only for dependents whose reference has blockOwnerDeletion
+ * (one without it is deleted, but may take its time). */
+START_TEST(section8_foreground_deletion_spares_other_owners_dependents)
+{
+    make_owner();
+    char *uid = uid_of(WIDGETS "/owner");
+    ck_assert_int_eq(fka_tc_json(tc, "POST", WIDGETS,
+                                 "{\"apiVersion\":\"fake.example.com/v1\",\"kind\":\"Widget\","
+                                 "\"metadata\":{\"name\":\"other\"},\"spec\":{\"image\":\"a\"}}",
+                                 NULL),
+                     201);
+    char *other = uid_of(WIDGETS "/other");
+    char body[1200];
+    snprintf(body, sizeof body,
+             "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"shared\","
+             "\"ownerReferences\":[{\"apiVersion\":\"fake.example.com/v1\",\"kind\":\"Widget\","
+             "\"name\":\"owner\",\"uid\":\"%s\",\"blockOwnerDeletion\":true},"
+             "{\"apiVersion\":\"fake.example.com/v1\",\"kind\":\"Widget\",\"name\":\"other\","
+             "\"uid\":\"%s\"}]}}",
+             uid, other);
+    ck_assert_int_eq(fka_tc_json(tc, "POST", CM, body, NULL), 201);
+    snprintf(body, sizeof body,
+             "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"loose\","
+             "\"finalizers\":[\"fake.example.com/hold\"],\"ownerReferences\":[{\"apiVersion\":"
+             "\"fake.example.com/v1\",\"kind\":\"Widget\",\"name\":\"owner\",\"uid\":\"%s\","
+             "\"blockOwnerDeletion\":false}]}}",
+             uid);
+    ck_assert_int_eq(fka_tc_json(tc, "POST", CM, body, NULL), 201);
+    ck_assert_int_eq(
+        fka_tc_json(tc, "DELETE", WIDGETS "/owner", "{\"propagationPolicy\":\"Foreground\"}", NULL),
+        200);
+    run_gc();
+    json_t *d = get(CM "/shared");
+    ck_assert_ptr_null(fo_json_get(d, "metadata.deletionTimestamp"));
+    const json_t *refs = fo_json_get(d, "metadata.ownerReferences");
+    ck_assert_uint_eq(json_array_size(refs), 1);
+    ck_assert_str_eq(fka_str(json_array_get(refs, 0), "uid"), other);
+    json_decref(d);
+    d = get(CM "/loose");
+    ck_assert_ptr_nonnull(fo_json_get(d, "metadata.deletionTimestamp"));
+    json_decref(d);
+    ck_assert_int_eq(fka_tc_json(tc, "GET", WIDGETS "/owner", NULL, NULL), 404);
+    free(other);
+    free(uid);
+}
+END_TEST
+
 /* §8: Orphan: dependents lose the ownerReference and stay. */
 START_TEST(section8_orphan_deletion_keeps_dependents)
 {
@@ -672,6 +721,7 @@ static Suite *suite(void)
     tcase_add_test(t, section8_delete_preconditions);
     tcase_add_test(t, section8_background_deletion_collects_dependents);
     tcase_add_test(t, section8_foreground_deletion_waits_for_dependents);
+    tcase_add_test(t, section8_foreground_deletion_spares_other_owners_dependents);
     tcase_add_test(t, section8_orphan_deletion_keeps_dependents);
     tcase_add_test(t, section8_partial_owners_and_controller_uniqueness);
     tcase_add_test(t, section8_namespace_deletion_empties_then_removes_it);
