@@ -537,6 +537,56 @@ START_TEST(section2_patch_cannot_rename_or_move)
 }
 END_TEST
 
+#define QN_RULE                                                                                    \
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "   \
+    "alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for "        \
+    "validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+
+/* §2 and §8: annotation keys (case aside) and finalizer names are qualified names, and an
+ * object cannot hold both "orphan" and "foregroundDeletion" (the API server's
+ * ValidateObjectMeta): 422 Invalid. */
+START_TEST(section2_annotation_keys_and_finalizers_are_qualified_names)
+{
+    json_t *st = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "POST", CM,
+                                 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+                                 "{\"name\":\"k\",\"annotations\":{\"bad key\":\"x\"}}}",
+                                 &st),
+                     422);
+    const json_t *cause = json_array_get(fo_json_get(st, "details.causes"), 0);
+    ck_assert_str_eq(fka_str(cause, "field"), "metadata.annotations");
+    ck_assert_str_eq(fka_str(cause, "reason"), "FieldValueInvalid");
+    ck_assert_str_eq(fka_str(cause, "message"), "Invalid value: \"bad key\": name part " QN_RULE);
+    json_decref(st);
+    ck_assert_int_eq(fka_tc_json(tc, "POST", CM,
+                                 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+                                 "{\"name\":\"f\",\"finalizers\":[\"example.com/bad name\"]}}",
+                                 &st),
+                     422);
+    ck_assert_str_eq(fka_str(st, "message"),
+                     "ConfigMap \"f\" is invalid: metadata.finalizers: Invalid value: "
+                     "\"example.com/bad name\": name part " QN_RULE);
+    json_decref(st);
+    ck_assert_int_eq(fka_tc_json(tc, "POST", CM,
+                                 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+                                 "{\"name\":\"g\",\"finalizers\":[\"orphan\","
+                                 "\"foregroundDeletion\"]}}",
+                                 &st),
+                     422);
+    ck_assert_str_eq(fka_str(st, "message"),
+                     "ConfigMap \"g\" is invalid: metadata.finalizers: Invalid value: "
+                     "[]string{\"orphan\", \"foregroundDeletion\"}: finalizer orphan and "
+                     "foregroundDeletion cannot be both set");
+    json_decref(st);
+    ck_assert_int_eq(fka_tc_json(tc, "POST", CM,
+                                 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+                                 "{\"name\":\"ok\",\"annotations\":{\"Example.COM/Key\":\"1\"},"
+                                 "\"finalizers\":[\"example.com/keep\"]}}",
+                                 NULL),
+                     201);
+}
+END_TEST
+
 /* §1: a verb the resource does not support is 405; unknown paths are 404. */
 START_TEST(section1_unknown_paths_are_404)
 {
@@ -583,6 +633,7 @@ static Suite *suite(void)
     tcase_add_test(t, section2_invalid_names_are_422_with_causes);
     tcase_add_test(t, section2_update_cannot_rename);
     tcase_add_test(t, section2_patch_cannot_rename_or_move);
+    tcase_add_test(t, section2_annotation_keys_and_finalizers_are_qualified_names);
     tcase_add_test(t, section3_status_bodies_for_custom_resources);
     tcase_add_test(t, section4_stale_put_is_409_conflict);
     tcase_add_test(t, section4_put_without_resource_version_is_422_for_crs_and_leases);
