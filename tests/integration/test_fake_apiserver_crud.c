@@ -145,6 +145,20 @@ START_TEST(section2_generate_name_appends_five_allowed_characters)
         ck_assert_ptr_nonnull(strchr("bcdfghjklmnpqrstvwxz2456789", name[i]));
     ck_assert_str_eq(fka_str(obj, "metadata.generateName"), "job-");
     json_decref(obj);
+    /* A long prefix is cut to 58 characters (SimpleNameGenerator: names of at most 63). */
+    char prefix[80], body[300];
+    memset(prefix, 'a', 70);
+    prefix[70] = '\0';
+    snprintf(body, sizeof body,
+             "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"generateName\":"
+             "\"%s\"}}",
+             prefix);
+    ck_assert_int_eq(fka_tc_json(tc, "POST", CM, body, &obj), 201);
+    name = fka_str(obj, "metadata.name");
+    ck_assert_uint_eq(strlen(name), 63);
+    ck_assert(strncmp(name, prefix, 58) == 0);
+    ck_assert_ptr_nonnull(strchr("bcdfghjklmnpqrstvwxz2456789", name[58]));
+    json_decref(obj);
 }
 END_TEST
 

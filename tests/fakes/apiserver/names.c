@@ -173,7 +173,8 @@ void fka_random(void *buf, size_t len)
 
 void fka_name_generate(const char *prefix, char *out, size_t len)
 {
-    /* k8s.io/apiserver names.SimpleNameGenerator: cut the prefix to 253-5 characters. */
+    /* k8s.io/apiserver names.SimpleNameGenerator: cut the prefix to 63-5 characters, so a
+     * generated name fits a DNS label whatever the kind. */
     static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
     unsigned char r[5];
     char suffix[6];
@@ -181,7 +182,7 @@ void fka_name_generate(const char *prefix, char *out, size_t len)
     for (int i = 0; i < 5; i++)
         suffix[i] = alphabet[r[i] % (sizeof alphabet - 1)];
     suffix[5] = '\0';
-    snprintf(out, len, "%.*s%s", 248, prefix, suffix);
+    snprintf(out, len, "%.*s%s", 58, prefix, suffix);
 }
 
 void fka_uuid(char *out, size_t len)

@@ -36,7 +36,7 @@ int fka_qualified_name_problems(const char *value, char out[FKA_QN_MAX_PROBLEMS]
 const char *fka_name_segment_problem(const char *name);
 
 /* Append 5 random characters from "bcdfghjklmnpqrstvwxz2456789" to prefix (cut so the
- * whole name stays within 253 characters, as the API server does). out needs 260 bytes. */
+ * whole name stays within 63 characters, as the API server does). out needs 64 bytes. */
 void fka_name_generate(const char *prefix, char *out, size_t len);
 
 /* A random RFC 4122 version 4 UUID, lower case. out needs 37 bytes. */
