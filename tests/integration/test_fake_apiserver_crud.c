@@ -312,9 +312,12 @@ START_TEST(section4_put_without_resource_version_is_422_for_crs_and_leases)
                                  "\"metadata\":{\"name\":\"w1\"},\"spec\":{\"image\":\"x\"}}",
                                  &st),
                      422);
+    /* The registry store refuses it and names the resource where the kind would be. */
     ck_assert_str_eq(fka_str(st, "message"),
-                     "Widget.fake.example.com \"w1\" is invalid: metadata.resourceVersion: "
+                     "widgets.fake.example.com \"w1\" is invalid: metadata.resourceVersion: "
                      "Invalid value: 0x0: must be specified for an update");
+    ck_assert_str_eq(fka_str(st, "details.kind"), "widgets");
+    ck_assert_str_eq(fka_str(st, "details.group"), "fake.example.com");
     json_decref(st);
     const char *lease = "/apis/coordination.k8s.io/v1/namespaces/default/leases/l";
     const char *lbody = "{\"apiVersion\":\"coordination.k8s.io/v1\",\"kind\":\"Lease\","
@@ -322,6 +325,10 @@ START_TEST(section4_put_without_resource_version_is_422_for_crs_and_leases)
     ck_assert_int_eq(fka_tc_json(tc, "PUT", lease, lbody, NULL), 201);
     ck_assert_int_eq(fka_tc_json(tc, "PUT", lease, lbody, &st), 422);
     ck_assert_str_eq(fka_str(st, "reason"), "Invalid");
+    ck_assert_str_eq(fka_str(st, "message"),
+                     "leases.coordination.k8s.io \"l\" is invalid: metadata.resourceVersion: "
+                     "Invalid value: 0x0: must be specified for an update");
+    ck_assert_str_eq(fka_str(st, "details.kind"), "leases");
     json_decref(st);
 }
 END_TEST

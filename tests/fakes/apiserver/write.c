@@ -483,11 +483,15 @@ static json_t *prepare(fka_op *op, json_t *obj, const json_t *cur, bool create, 
         /* Optimistic concurrency (§4). */
         const char *want = fo_json_str(meta, "resourceVersion");
         const char *have = fo_json_get_str(cur, "metadata.resourceVersion");
-        if ((!want || !*want) && kind == W_UPDATE && (r->flags & FKA_R_PUT_NEEDS_RV))
-            /* The API server prints the uint64 zero with %#v: 0x0. */
-            return fka_status_invalid_one(r, op->name, "metadata.resourceVersion",
+        if ((!want || !*want) && kind == W_UPDATE && (r->flags & FKA_R_PUT_NEEDS_RV)) {
+            /* The registry store refuses it before the strategy runs, naming the resource
+             * where the kind would be ("leases.coordination.k8s.io", details.kind "leases":
+             * genericregistry.Store.Update), and prints the uint64 zero with %#v: 0x0. */
+            fka_resource as_kind = {.group = r->group, .kind = r->resource, .resource = ""};
+            return fka_status_invalid_one(&as_kind, op->name, "metadata.resourceVersion",
                                           "FieldValueInvalid",
                                           "Invalid value: 0x0: must be specified for an update");
+        }
         if (want && *want && have && strcmp(want, have) != 0)
             return fka_status_conflict(r, op->name);
         take_request_parts(op, obj, cur);
