@@ -33,56 +33,65 @@ fo_rc fo_json_pointer_append_n(fo_strbuf *sb, const char *token, size_t len)
     return rc;
 }
 
+/* One decoded reference token. A member name may hold NUL (common/json_read.h reads such
+ * names), so a token is its bytes and their count, never a C string. */
+typedef struct tok {
+    char *s; /* len bytes, NUL-terminated for messages only */
+    size_t len;
+} tok;
+
 /* A parsed pointer: the decoded reference tokens. */
 typedef struct ptr {
-    char **tok;
+    tok *tok;
     size_t n;
 } ptr;
 
 static void ptr_release(ptr *p)
 {
     for (size_t i = 0; i < p->n; i++)
-        free(p->tok[i]);
+        free(p->tok[i].s);
     free(p->tok);
     p->tok = NULL;
     p->n = 0;
 }
 
-/* Split and decode a pointer. Fails (false) on a pointer that does not start with '/' and is
- * not "", and on '~' followed by anything but '0' or '1' (RFC 6901 section 3). */
-static bool ptr_parse(const char *text, ptr *out)
+/* Split and decode a pointer of len bytes. Fails (false) on a pointer that does not start
+ * with '/' and is not "", and on '~' followed by anything but '0' or '1' (RFC 6901 section
+ * 3). Every other byte, NUL included, stands for itself. */
+static bool ptr_parse(const char *text, size_t len, ptr *out)
 {
     out->tok = NULL;
     out->n = 0;
-    if (*text == '\0')
+    if (len == 0)
         return true;
     if (*text != '/')
         return false;
-    size_t cap = 1;
-    for (const char *p = text; *p; p++)
-        cap += *p == '/';
+    size_t cap = 0;
+    for (size_t i = 0; i < len; i++)
+        cap += text[i] == '/';
     out->tok = calloc(cap, sizeof *out->tok);
     if (!out->tok)
         return false;
-    const char *p = text;
-    while (*p == '/') {
-        p++;
-        const char *end = strchr(p, '/');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        char *t = malloc(len + 1);
+    size_t at = 0;
+    while (at < len) {
+        at++; /* the '/' */
+        const char *p = text + at;
+        const char *end = memchr(p, '/', len - at);
+        size_t tl = end ? (size_t)(end - p) : len - at;
+        char *t = malloc(tl + 1);
         if (!t)
             goto fail;
         size_t o = 0;
-        for (size_t i = 0; i < len; i++) {
+        for (size_t i = 0; i < tl; i++) {
             if (p[i] != '~') {
                 t[o++] = p[i];
                 continue;
             }
             /* Decoding "~1" before "~0" matters: "~01" is "~1", not "/". Doing it in one
              * left-to-right pass gets that right. */
-            if (i + 1 < len && p[i + 1] == '0')
+            if (i + 1 < tl && p[i + 1] == '0')
                 t[o++] = '~';
-            else if (i + 1 < len && p[i + 1] == '1')
+            else if (i + 1 < tl && p[i + 1] == '1')
                 t[o++] = '/';
             else {
                 free(t);
@@ -91,8 +100,8 @@ static bool ptr_parse(const char *text, ptr *out)
             i++;
         }
         t[o] = '\0';
-        out->tok[out->n++] = t;
-        p += len;
+        out->tok[out->n++] = (tok){t, o};
+        at += tl;
     }
     return true;
 fail:
@@ -102,31 +111,41 @@ fail:
 
 /* RFC 6901 section 4 / RFC 6902 section 4: an array index is "0" or digits without a leading
  * zero. Returns false for anything else (including "-", which callers handle). */
-static bool parse_index(const char *tok, size_t *out)
+static bool parse_index(const tok *t, size_t *out)
 {
-    size_t len = strlen(tok);
+    size_t len = t->len;
     if (len == 0 || len > 18)
         return false;
-    if (len > 1 && tok[0] == '0')
+    if (len > 1 && t->s[0] == '0')
         return false;
     size_t v = 0;
     for (size_t i = 0; i < len; i++) {
-        if (tok[i] < '0' || tok[i] > '9')
+        if (t->s[i] < '0' || t->s[i] > '9')
             return false;
-        v = v * 10 + (size_t)(tok[i] - '0');
+        v = v * 10 + (size_t)(t->s[i] - '0');
     }
     *out = v;
     return true;
 }
 
+static bool tok_is(const tok *t, const char *lit)
+{
+    return t->len == strlen(lit) && memcmp(t->s, lit, t->len) == 0;
+}
+
+static bool tok_eq(const tok *a, const tok *b)
+{
+    return a->len == b->len && memcmp(a->s, b->s, a->len) == 0;
+}
+
 /* Child of v at one decoded token, or NULL. */
-static json_t *child(const json_t *v, const char *tok)
+static json_t *child(const json_t *v, const tok *t)
 {
     if (json_is_object(v))
-        return json_object_get(v, tok);
+        return json_object_getn(v, t->s, t->len);
     if (json_is_array(v)) {
         size_t i;
-        if (!parse_index(tok, &i) || i >= json_array_size(v))
+        if (!parse_index(t, &i) || i >= json_array_size(v))
             return NULL;
         return json_array_get(v, i);
     }
@@ -138,14 +157,14 @@ static json_t *walk(const json_t *doc, const ptr *p, size_t n)
 {
     json_t *v = (json_t *)doc;
     for (size_t i = 0; v && i < n; i++)
-        v = child(v, p->tok[i]);
+        v = child(v, &p->tok[i]);
     return v;
 }
 
 json_t *fo_json_pointer_get(const json_t *doc, const char *pointer)
 {
     ptr p;
-    if (!doc || !pointer || !ptr_parse(pointer, &p))
+    if (!doc || !pointer || !ptr_parse(pointer, strlen(pointer), &p))
         return NULL;
     json_t *v = walk(doc, &p, p.n);
     ptr_release(&p);
@@ -182,7 +201,7 @@ static char *ptr_prefix(const ptr *p, size_t n)
     fo_strbuf sb;
     fo_strbuf_init(&sb, 0);
     for (size_t i = 0; i < n; i++)
-        fo_json_pointer_append(&sb, p->tok[i]);
+        fo_json_pointer_append_n(&sb, p->tok[i].s, p->tok[i].len);
     return fo_strbuf_take(&sb);
 }
 
@@ -192,7 +211,7 @@ static fo_rc missing(const opctx *c, const json_t *doc, const ptr *p, const char
     size_t n = 0;
     const json_t *v = doc;
     while (n < p->n) {
-        const json_t *next = child(v, p->tok[n]);
+        const json_t *next = child(v, &p->tok[n]);
         if (!next)
             break;
         v = next;
@@ -203,7 +222,7 @@ static fo_rc missing(const opctx *c, const json_t *doc, const ptr *p, const char
     const char *why = "no value";
     size_t idx;
     if (json_is_array(v))
-        why = parse_index(p->tok[n], &idx) ? "array index out of range" : "invalid array index";
+        why = parse_index(&p->tok[n], &idx) ? "array index out of range" : "invalid array index";
     else if (!json_is_object(v))
         why = "parent is not an object or array";
     char *where = ptr_prefix(p, n + 1);
@@ -221,22 +240,22 @@ static fo_rc do_add(const opctx *c, json_t **root, const ptr *p, json_t *value)
         return FO_OK;
     }
     json_t *parent = walk(*root, p, p->n - 1);
-    const char *last = p->tok[p->n - 1];
+    const tok *last = &p->tok[p->n - 1];
     if (json_is_object(parent)) {
-        if (json_object_set_new(parent, last, value) != 0)
+        if (json_object_setn_new(parent, last->s, last->len, value) != 0)
             return op_fail(c, FO_ENOMEM, "out of memory");
         return FO_OK;
     }
     if (json_is_array(parent)) {
         size_t idx;
-        if (strcmp(last, "-") == 0) {
+        if (tok_is(last, "-")) {
             idx = json_array_size(parent);
         } else if (!parse_index(last, &idx)) {
             json_decref(value);
-            return op_fail(c, FO_EINVALID, "invalid array index \"%s\"", last);
+            return op_fail(c, FO_EINVALID, "invalid array index \"%s\"", last->s);
         } else if (idx > json_array_size(parent)) {
             json_decref(value);
-            return op_fail(c, FO_EINVALID, "array index %s out of range (size %zu)", last,
+            return op_fail(c, FO_EINVALID, "array index %s out of range (size %zu)", last->s,
                            json_array_size(parent));
         }
         if (json_array_insert_new(parent, idx, value) != 0)
@@ -264,9 +283,9 @@ static fo_rc do_remove(const opctx *c, json_t **root, const ptr *p, json_t **out
     if (out)
         *out = json_incref(target);
     json_t *parent = walk(*root, p, p->n - 1);
-    const char *last = p->tok[p->n - 1];
+    const tok *last = &p->tok[p->n - 1];
     if (json_is_object(parent)) {
-        json_object_del(parent, last);
+        json_object_deln(parent, last->s, last->len);
     } else {
         size_t idx = 0;
         parse_index(last, &idx); /* walk() already accepted it */
@@ -288,10 +307,10 @@ static fo_rc do_replace(const opctx *c, json_t **root, const ptr *p, json_t *val
         return missing(c, *root, p, "path does not exist");
     }
     json_t *parent = walk(*root, p, p->n - 1);
-    const char *last = p->tok[p->n - 1];
+    const tok *last = &p->tok[p->n - 1];
     int r;
     if (json_is_object(parent)) {
-        r = json_object_set_new(parent, last, value);
+        r = json_object_setn_new(parent, last->s, last->len, value);
     } else {
         size_t idx = 0;
         parse_index(last, &idx);
@@ -306,7 +325,7 @@ static bool ptr_proper_prefix(const ptr *a, const ptr *b)
     if (a->n >= b->n)
         return false;
     for (size_t i = 0; i < a->n; i++)
-        if (strcmp(a->tok[i], b->tok[i]) != 0)
+        if (!tok_eq(&a->tok[i], &b->tok[i]))
             return false;
     return true;
 }
@@ -316,7 +335,7 @@ static bool ptr_same(const ptr *a, const ptr *b)
     if (a->n != b->n)
         return false;
     for (size_t i = 0; i < a->n; i++)
-        if (strcmp(a->tok[i], b->tok[i]) != 0)
+        if (!tok_eq(&a->tok[i], &b->tok[i]))
             return false;
     return true;
 }
@@ -361,7 +380,7 @@ static fo_rc op_parse(const json_t *op, size_t index, fo_err *err, opdesc *d)
     d->value = json_object_get(op, "value");
     if ((d->kind == OP_ADD || d->kind == OP_REPLACE || d->kind == OP_TEST) && !d->value)
         return op_fail(&d->c, FO_EINVAL, "missing \"value\"");
-    if (!ptr_parse(d->c.path, &d->path))
+    if (!ptr_parse(d->c.path, json_string_length(path), &d->path))
         return op_fail(&d->c, FO_EINVAL, "invalid JSON pointer in \"path\"");
     if (d->kind == OP_MOVE || d->kind == OP_COPY) {
         const json_t *from = json_object_get(op, "from");
@@ -369,7 +388,7 @@ static fo_rc op_parse(const json_t *op, size_t index, fo_err *err, opdesc *d)
             ptr_release(&d->path);
             return op_fail(&d->c, FO_EINVAL, "\"from\" must be a string");
         }
-        if (!ptr_parse(json_string_value(from), &d->from)) {
+        if (!ptr_parse(json_string_value(from), json_string_length(from), &d->from)) {
             ptr_release(&d->path);
             return op_fail(&d->c, FO_EINVAL, "invalid JSON pointer in \"from\": \"%s\"",
                            json_string_value(from));

@@ -145,6 +145,20 @@ START_TEST(section2_generate_name_appends_five_allowed_characters)
         ck_assert_ptr_nonnull(strchr("bcdfghjklmnpqrstvwxz2456789", name[i]));
     ck_assert_str_eq(fka_str(obj, "metadata.generateName"), "job-");
     json_decref(obj);
+    /* A long prefix is cut to 58 characters (SimpleNameGenerator: names of at most 63). */
+    char prefix[80], body[300];
+    memset(prefix, 'a', 70);
+    prefix[70] = '\0';
+    snprintf(body, sizeof body,
+             "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"generateName\":"
+             "\"%s\"}}",
+             prefix);
+    ck_assert_int_eq(fka_tc_json(tc, "POST", CM, body, &obj), 201);
+    name = fka_str(obj, "metadata.name");
+    ck_assert_uint_eq(strlen(name), 63);
+    ck_assert(strncmp(name, prefix, 58) == 0);
+    ck_assert_ptr_nonnull(strchr("bcdfghjklmnpqrstvwxz2456789", name[58]));
+    json_decref(obj);
 }
 END_TEST
 
@@ -298,9 +312,12 @@ START_TEST(section4_put_without_resource_version_is_422_for_crs_and_leases)
                                  "\"metadata\":{\"name\":\"w1\"},\"spec\":{\"image\":\"x\"}}",
                                  &st),
                      422);
+    /* The registry store refuses it and names the resource where the kind would be. */
     ck_assert_str_eq(fka_str(st, "message"),
-                     "Widget.fake.example.com \"w1\" is invalid: metadata.resourceVersion: "
+                     "widgets.fake.example.com \"w1\" is invalid: metadata.resourceVersion: "
                      "Invalid value: 0x0: must be specified for an update");
+    ck_assert_str_eq(fka_str(st, "details.kind"), "widgets");
+    ck_assert_str_eq(fka_str(st, "details.group"), "fake.example.com");
     json_decref(st);
     const char *lease = "/apis/coordination.k8s.io/v1/namespaces/default/leases/l";
     const char *lbody = "{\"apiVersion\":\"coordination.k8s.io/v1\",\"kind\":\"Lease\","
@@ -308,6 +325,10 @@ START_TEST(section4_put_without_resource_version_is_422_for_crs_and_leases)
     ck_assert_int_eq(fka_tc_json(tc, "PUT", lease, lbody, NULL), 201);
     ck_assert_int_eq(fka_tc_json(tc, "PUT", lease, lbody, &st), 422);
     ck_assert_str_eq(fka_str(st, "reason"), "Invalid");
+    ck_assert_str_eq(fka_str(st, "message"),
+                     "leases.coordination.k8s.io \"l\" is invalid: metadata.resourceVersion: "
+                     "Invalid value: 0x0: must be specified for an update");
+    ck_assert_str_eq(fka_str(st, "details.kind"), "leases");
     json_decref(st);
 }
 END_TEST
@@ -333,6 +354,107 @@ START_TEST(section4_noop_write_keeps_resource_version)
     ck_assert_str_eq(fka_str(res.body, "metadata.resourceVersion"), rv);
     fka_tc_res_release(&res);
     ck_assert_uint_eq(fo_fake_apiserver_resource_version(fa), before);
+}
+END_TEST
+
+static const char *entry_time(const json_t *obj, const char *manager, const char *sub)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(fo_json_get(obj, "metadata.managedFields"), i, e)
+    {
+        if (strcmp(fka_str(e, "manager"), manager) == 0 &&
+            strcmp(fka_str(e, "subresource"), sub) == 0)
+            return fka_str(e, "time");
+    }
+    return "";
+}
+
+/* §4: a write that changes nothing keeps the resourceVersion, also when its manager's
+ * managedFields entry is not the newest one: the entry keeps its time and place (the API
+ * server touches an entry only when the operation took fields, and orders entries by
+ * operation, time, manager), so the same status sent again, a main-endpoint write whose
+ * only change is the status it ignores, and an apply of what is there, write nothing. */
+START_TEST(section4_noop_writes_leave_managed_fields_alone)
+{
+    fo_clock *clock = fo_clock_fake_new(1776676502000LL); /* 2026-04-20T09:15:02Z */
+    fo_fake_apiserver_opts o = {.port = 0, .no_gc = true, .clock = clock};
+    fo_fake_apiserver *fa2 = NULL;
+    fka_tc *c = fka_tc_start_fake(&o, &fa2);
+    fka_tc_install_crd(c, "apiserver-crd-widgets.yaml");
+    const char *w = "/apis/fake.example.com/v1/namespaces/default/widgets";
+    char path[300];
+    snprintf(path, sizeof path, "%s?fieldManager=creator", w);
+    ck_assert_int_eq(fka_tc_json(c, "POST", path,
+                                 "{\"apiVersion\":\"fake.example.com/v1\",\"kind\":\"Widget\","
+                                 "\"metadata\":{\"name\":\"n\"},\"spec\":{\"image\":\"i\"}}",
+                                 NULL),
+                     201);
+    fka_tc_res res;
+    fo_clock_fake_advance(clock, 2000);
+    snprintf(path, sizeof path, "%s/n/status?fieldManager=ctl", w);
+    ck_assert_int_eq(fka_tc_req(c, "PATCH", path, "application/merge-patch+json", NULL,
+                                "{\"status\":{\"state\":\"ok\"}}", &res),
+                     200);
+    char ctl_time[40];
+    snprintf(ctl_time, sizeof ctl_time, "%s", entry_time(res.body, "ctl", "status"));
+    fka_tc_res_release(&res);
+    fo_clock_fake_advance(clock, 2000);
+    snprintf(path, sizeof path, "%s/n?fieldManager=user", w);
+    ck_assert_int_eq(fka_tc_req(c, "PATCH", path, "application/merge-patch+json", NULL,
+                                "{\"spec\":{\"replicas\":3}}", &res),
+                     200);
+    char rv[32];
+    snprintf(rv, sizeof rv, "%s", fka_str(res.body, "metadata.resourceVersion"));
+    fka_tc_res_release(&res);
+    uint64_t before = fo_fake_apiserver_resource_version(fa2);
+
+    fo_clock_fake_advance(clock, 2000);
+    snprintf(path, sizeof path, "%s/n/status?fieldManager=ctl", w);
+    ck_assert_int_eq(fka_tc_req(c, "PATCH", path, "application/merge-patch+json", NULL,
+                                "{\"status\":{\"state\":\"ok\"}}", &res),
+                     200);
+    ck_assert_str_eq(fka_str(res.body, "metadata.resourceVersion"), rv);
+    ck_assert_str_eq(entry_time(res.body, "ctl", "status"), ctl_time);
+    fka_tc_res_release(&res);
+    snprintf(path, sizeof path, "%s/n?fieldManager=creator", w);
+    ck_assert_int_eq(fka_tc_req(c, "PATCH", path, "application/merge-patch+json", NULL,
+                                "{\"status\":{\"state\":\"ignored\"}}", &res),
+                     200);
+    ck_assert_str_eq(fka_str(res.body, "metadata.resourceVersion"), rv);
+    ck_assert_str_eq(fka_str(res.body, "status.state"), "ok");
+    fka_tc_res_release(&res);
+    ck_assert_uint_eq(fo_fake_apiserver_resource_version(fa2), before);
+
+    /* An apply: the first one changes the object, the same one again changes nothing and
+     * keeps the entry's time. */
+    snprintf(path, sizeof path, "%s/n?fieldManager=applier", w);
+    const char *applied = "{\"apiVersion\":\"fake.example.com/v1\",\"kind\":\"Widget\","
+                          "\"metadata\":{\"name\":\"n\"},\"spec\":{\"tags\":[\"t\"]}}";
+    ck_assert_int_eq(fka_tc_req(c, "PATCH", path, "application/apply-patch+yaml", NULL, applied,
+                                &res),
+                     200);
+    char apply_time[40];
+    snprintf(apply_time, sizeof apply_time, "%s", entry_time(res.body, "applier", ""));
+    ck_assert_str_ne(apply_time, "");
+    snprintf(rv, sizeof rv, "%s", fka_str(res.body, "metadata.resourceVersion"));
+    fka_tc_res_release(&res);
+    fo_clock_fake_advance(clock, 2000);
+    ck_assert_int_eq(fka_tc_req(c, "PATCH", path, "application/apply-patch+yaml", NULL, applied,
+                                &res),
+                     200);
+    ck_assert_str_eq(fka_str(res.body, "metadata.resourceVersion"), rv);
+    ck_assert_str_eq(entry_time(res.body, "applier", ""), apply_time);
+    /* Entries in the API server's order: Apply first, then Update by time. */
+    const json_t *mf = fo_json_get(res.body, "metadata.managedFields");
+    ck_assert_str_eq(fka_str(json_array_get(mf, 0), "manager"), "applier");
+    ck_assert_str_eq(fka_str(json_array_get(mf, 1), "manager"), "creator");
+    ck_assert_str_eq(fka_str(json_array_get(mf, 2), "manager"), "ctl");
+    ck_assert_str_eq(fka_str(json_array_get(mf, 3), "manager"), "user");
+    fka_tc_res_release(&res);
+    fka_tc_free(c);
+    fo_fake_apiserver_stop(fa2);
+    fo_clock_free(clock);
 }
 END_TEST
 
@@ -376,6 +498,113 @@ START_TEST(section2_update_cannot_rename)
     ck_assert_str_eq(fka_str(st, "message"),
                      "the name of the object (other) does not match the name on the URL (r)");
     json_decref(st);
+    ck_assert_int_eq(fka_tc_json(tc, "PUT", CM "/r",
+                                 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{}}",
+                                 &st),
+                     400);
+    ck_assert_str_eq(fka_str(st, "message"),
+                     "the name of the object (r based on URL) was undeterminable: name must be "
+                     "provided");
+    json_decref(st);
+}
+END_TEST
+
+/* §2: name and namespace cannot change: the API server checks a patch's result as it checks
+ * an update's body (400, the object untouched), fills in a namespace a patch removed, and
+ * clears the namespace of a cluster-scoped object instead of refusing it. */
+START_TEST(section2_patch_cannot_rename_or_move)
+{
+    json_t *obj = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "POST", CM,
+                                 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+                                 "{\"name\":\"m\"},\"data\":{\"a\":\"b\"}}",
+                                 &obj),
+                     201);
+    char rv[32];
+    snprintf(rv, sizeof rv, "%s", fka_str(obj, "metadata.resourceVersion"));
+    json_decref(obj);
+    fka_tc_res res;
+    ck_assert_int_eq(fka_tc_req(tc, "PATCH", CM "/m", "application/merge-patch+json", NULL,
+                                "{\"metadata\":{\"name\":\"other\"}}", &res),
+                     400);
+    ck_assert_str_eq(fka_str(res.body, "reason"), "BadRequest");
+    ck_assert_str_eq(fka_str(res.body, "message"),
+                     "the name of the object (other) does not match the name on the URL (m)");
+    fka_tc_res_release(&res);
+    ck_assert_int_eq(fka_tc_req(tc, "PATCH", CM "/m", "application/merge-patch+json", NULL,
+                                "{\"metadata\":{\"namespace\":\"kube-system\"},\"data\":{\"a\":"
+                                "\"c\"}}",
+                                &res),
+                     400);
+    ck_assert_str_eq(fka_str(res.body, "message"), "the namespace of the provided object does "
+                                                   "not match the namespace sent on the request");
+    fka_tc_res_release(&res);
+    ck_assert_int_eq(fka_tc_json(tc, "GET", CM "/m", NULL, &obj), 200);
+    ck_assert_str_eq(fka_str(obj, "metadata.namespace"), "default");
+    ck_assert_str_eq(fka_str(obj, "metadata.resourceVersion"), rv);
+    json_decref(obj);
+    ck_assert_int_eq(fka_tc_req(tc, "PATCH", CM "/m", "application/json-patch+json", NULL,
+                                "[{\"op\":\"remove\",\"path\":\"/metadata/namespace\"}]", &res),
+                     200);
+    ck_assert_str_eq(fka_str(res.body, "metadata.namespace"), "default");
+    fka_tc_res_release(&res);
+    ck_assert_int_eq(fka_tc_json(tc, "POST", "/api/v1/namespaces",
+                                 "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":"
+                                 "{\"name\":\"cleared\",\"namespace\":\"default\"}}",
+                                 &obj),
+                     201);
+    ck_assert_ptr_null(fo_json_get(obj, "metadata.namespace"));
+    json_decref(obj);
+}
+END_TEST
+
+#define QN_RULE                                                                                    \
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "   \
+    "alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for "        \
+    "validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+
+/* §2 and §8: annotation keys (case aside) and finalizer names are qualified names, and an
+ * object cannot hold both "orphan" and "foregroundDeletion" (the API server's
+ * ValidateObjectMeta): 422 Invalid. */
+START_TEST(section2_annotation_keys_and_finalizers_are_qualified_names)
+{
+    json_t *st = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "POST", CM,
+                                 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+                                 "{\"name\":\"k\",\"annotations\":{\"bad key\":\"x\"}}}",
+                                 &st),
+                     422);
+    const json_t *cause = json_array_get(fo_json_get(st, "details.causes"), 0);
+    ck_assert_str_eq(fka_str(cause, "field"), "metadata.annotations");
+    ck_assert_str_eq(fka_str(cause, "reason"), "FieldValueInvalid");
+    ck_assert_str_eq(fka_str(cause, "message"), "Invalid value: \"bad key\": name part " QN_RULE);
+    json_decref(st);
+    ck_assert_int_eq(fka_tc_json(tc, "POST", CM,
+                                 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+                                 "{\"name\":\"f\",\"finalizers\":[\"example.com/bad name\"]}}",
+                                 &st),
+                     422);
+    ck_assert_str_eq(fka_str(st, "message"),
+                     "ConfigMap \"f\" is invalid: metadata.finalizers: Invalid value: "
+                     "\"example.com/bad name\": name part " QN_RULE);
+    json_decref(st);
+    ck_assert_int_eq(fka_tc_json(tc, "POST", CM,
+                                 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+                                 "{\"name\":\"g\",\"finalizers\":[\"orphan\","
+                                 "\"foregroundDeletion\"]}}",
+                                 &st),
+                     422);
+    ck_assert_str_eq(fka_str(st, "message"),
+                     "ConfigMap \"g\" is invalid: metadata.finalizers: Invalid value: "
+                     "[]string{\"orphan\", \"foregroundDeletion\"}: finalizer orphan and "
+                     "foregroundDeletion cannot be both set");
+    json_decref(st);
+    ck_assert_int_eq(fka_tc_json(tc, "POST", CM,
+                                 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+                                 "{\"name\":\"ok\",\"annotations\":{\"Example.COM/Key\":\"1\"},"
+                                 "\"finalizers\":[\"example.com/keep\"]}}",
+                                 NULL),
+                     201);
 }
 END_TEST
 
@@ -424,10 +653,13 @@ static Suite *suite(void)
     tcase_add_test(t, section2_namespace_checks);
     tcase_add_test(t, section2_invalid_names_are_422_with_causes);
     tcase_add_test(t, section2_update_cannot_rename);
+    tcase_add_test(t, section2_patch_cannot_rename_or_move);
+    tcase_add_test(t, section2_annotation_keys_and_finalizers_are_qualified_names);
     tcase_add_test(t, section3_status_bodies_for_custom_resources);
     tcase_add_test(t, section4_stale_put_is_409_conflict);
     tcase_add_test(t, section4_put_without_resource_version_is_422_for_crs_and_leases);
     tcase_add_test(t, section4_noop_write_keeps_resource_version);
+    tcase_add_test(t, section4_noop_writes_leave_managed_fields_alone);
     tcase_add_test(t, section4_patch_with_stale_resource_version_conflicts);
     suite_add_tcase(s, t);
     return s;

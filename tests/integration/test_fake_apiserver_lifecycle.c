@@ -211,6 +211,81 @@ START_TEST(section8_finalizers_hold_deletion)
 }
 END_TEST
 
+static const char *fins_text(const json_t *o, char *buf, size_t len)
+{
+    char *t = json_dumps(fo_json_get(o, "metadata.finalizers"), JSON_COMPACT | JSON_ENCODE_ANY);
+    snprintf(buf, len, "%s", t ? t : "null");
+    free(t);
+    return buf;
+}
+
+/* §8 with the registry's rules for the garbage collector's finalizers: a DELETE's policy puts
+ * "foregroundDeletion" or "orphan" in place of the other, also on an object that is already
+ * terminating (its deletionTimestamp stays), and an explicit Background takes both out; an
+ * object left with no finalizer then goes at once. A DELETE without a policy changes
+ * nothing. */
+START_TEST(section8_delete_policy_sets_the_garbage_collector_finalizers)
+{
+    char buf[256];
+    json_t *o = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "POST", CM,
+                                 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+                                 "{\"name\":\"t\",\"finalizers\":[\"fake.example.com/hold\"]}}",
+                                 NULL),
+                     201);
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", CM "/t", NULL, &o), 200);
+    char ts[64], rv[32];
+    snprintf(ts, sizeof ts, "%s", fka_str(o, "metadata.deletionTimestamp"));
+    snprintf(rv, sizeof rv, "%s", fka_str(o, "metadata.resourceVersion"));
+    json_decref(o);
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", CM "/t?propagationPolicy=Foreground", NULL, &o),
+                     200);
+    ck_assert_str_eq(fins_text(o, buf, sizeof buf),
+                     "[\"fake.example.com/hold\",\"foregroundDeletion\"]");
+    ck_assert_str_eq(fka_str(o, "metadata.deletionTimestamp"), ts);
+    ck_assert_str_ne(fka_str(o, "metadata.resourceVersion"), rv);
+    json_decref(o);
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", CM "/t?propagationPolicy=Orphan", NULL, &o), 200);
+    ck_assert_str_eq(fins_text(o, buf, sizeof buf), "[\"fake.example.com/hold\",\"orphan\"]");
+    snprintf(rv, sizeof rv, "%s", fka_str(o, "metadata.resourceVersion"));
+    json_decref(o);
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", CM "/t", NULL, &o), 200);
+    ck_assert_str_eq(fins_text(o, buf, sizeof buf), "[\"fake.example.com/hold\",\"orphan\"]");
+    ck_assert_str_eq(fka_str(o, "metadata.resourceVersion"), rv);
+    json_decref(o);
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", CM "/t?propagationPolicy=Background", NULL, &o),
+                     200);
+    ck_assert_str_eq(fins_text(o, buf, sizeof buf), "[\"fake.example.com/hold\"]");
+    json_decref(o);
+
+    /* Only "orphan" holds it: an explicit Background deletes at once, terminating or not. */
+    ck_assert_int_eq(fka_tc_json(tc, "POST", CM,
+                                 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+                                 "{\"name\":\"u\",\"finalizers\":[\"orphan\"]}}",
+                                 NULL),
+                     201);
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", CM "/u", NULL, &o), 200);
+    ck_assert_str_eq(fka_str(o, "kind"), "ConfigMap");
+    json_decref(o);
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", CM "/u?propagationPolicy=Background", NULL, &o),
+                     200);
+    ck_assert_str_eq(fka_str(o, "kind"), "Status");
+    ck_assert_str_eq(fka_str(o, "status"), "Success");
+    json_decref(o);
+    ck_assert_int_eq(fka_tc_json(tc, "GET", CM "/u", NULL, NULL), 404);
+    ck_assert_int_eq(fka_tc_json(tc, "POST", CM,
+                                 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+                                 "{\"name\":\"v\",\"finalizers\":[\"orphan\"]}}",
+                                 NULL),
+                     201);
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", CM "/v?propagationPolicy=Background", NULL, &o),
+                     200);
+    ck_assert_str_eq(fka_str(o, "kind"), "Status");
+    json_decref(o);
+    ck_assert_int_eq(fka_tc_json(tc, "GET", CM "/v", NULL, NULL), 404);
+}
+END_TEST
+
 /* §8: DELETE preconditions that do not match are 409 Conflict. */
 START_TEST(section8_delete_preconditions)
 {
@@ -301,6 +376,55 @@ START_TEST(section8_foreground_deletion_waits_for_dependents)
     run_gc();
     ck_assert_int_eq(fka_tc_json(tc, "GET", CM "/dep", NULL, NULL), 404);
     ck_assert_int_eq(fka_tc_json(tc, "GET", WIDGETS "/owner", NULL, NULL), 404);
+    free(uid);
+}
+END_TEST
+
+/* §8 with the garbage collector's rules for a foreground deletion: a dependent that has
+ * another owner still there is not deleted, it loses its reference to the owner being
+ * deleted; and the owner waits only for dependents whose reference has blockOwnerDeletion
+ * (one without it is deleted, but may take its time). */
+START_TEST(section8_foreground_deletion_spares_other_owners_dependents)
+{
+    make_owner();
+    char *uid = uid_of(WIDGETS "/owner");
+    ck_assert_int_eq(fka_tc_json(tc, "POST", WIDGETS,
+                                 "{\"apiVersion\":\"fake.example.com/v1\",\"kind\":\"Widget\","
+                                 "\"metadata\":{\"name\":\"other\"},\"spec\":{\"image\":\"a\"}}",
+                                 NULL),
+                     201);
+    char *other = uid_of(WIDGETS "/other");
+    char body[1200];
+    snprintf(body, sizeof body,
+             "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"shared\","
+             "\"ownerReferences\":[{\"apiVersion\":\"fake.example.com/v1\",\"kind\":\"Widget\","
+             "\"name\":\"owner\",\"uid\":\"%s\",\"blockOwnerDeletion\":true},"
+             "{\"apiVersion\":\"fake.example.com/v1\",\"kind\":\"Widget\",\"name\":\"other\","
+             "\"uid\":\"%s\"}]}}",
+             uid, other);
+    ck_assert_int_eq(fka_tc_json(tc, "POST", CM, body, NULL), 201);
+    snprintf(body, sizeof body,
+             "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"loose\","
+             "\"finalizers\":[\"fake.example.com/hold\"],\"ownerReferences\":[{\"apiVersion\":"
+             "\"fake.example.com/v1\",\"kind\":\"Widget\",\"name\":\"owner\",\"uid\":\"%s\","
+             "\"blockOwnerDeletion\":false}]}}",
+             uid);
+    ck_assert_int_eq(fka_tc_json(tc, "POST", CM, body, NULL), 201);
+    ck_assert_int_eq(
+        fka_tc_json(tc, "DELETE", WIDGETS "/owner", "{\"propagationPolicy\":\"Foreground\"}", NULL),
+        200);
+    run_gc();
+    json_t *d = get(CM "/shared");
+    ck_assert_ptr_null(fo_json_get(d, "metadata.deletionTimestamp"));
+    const json_t *refs = fo_json_get(d, "metadata.ownerReferences");
+    ck_assert_uint_eq(json_array_size(refs), 1);
+    ck_assert_str_eq(fka_str(json_array_get(refs, 0), "uid"), other);
+    json_decref(d);
+    d = get(CM "/loose");
+    ck_assert_ptr_nonnull(fo_json_get(d, "metadata.deletionTimestamp"));
+    json_decref(d);
+    ck_assert_int_eq(fka_tc_json(tc, "GET", WIDGETS "/owner", NULL, NULL), 404);
+    free(other);
     free(uid);
 }
 END_TEST
@@ -593,9 +717,11 @@ static Suite *suite(void)
     tcase_add_test(t, section7_without_status_subresource_status_bumps_generation);
     tcase_add_test(t, section7_deployment_generation_follows_spec_and_annotations);
     tcase_add_test(t, section8_finalizers_hold_deletion);
+    tcase_add_test(t, section8_delete_policy_sets_the_garbage_collector_finalizers);
     tcase_add_test(t, section8_delete_preconditions);
     tcase_add_test(t, section8_background_deletion_collects_dependents);
     tcase_add_test(t, section8_foreground_deletion_waits_for_dependents);
+    tcase_add_test(t, section8_foreground_deletion_spares_other_owners_dependents);
     tcase_add_test(t, section8_orphan_deletion_keeps_dependents);
     tcase_add_test(t, section8_partial_owners_and_controller_uniqueness);
     tcase_add_test(t, section8_namespace_deletion_empties_then_removes_it);

@@ -108,6 +108,60 @@ START_TEST(section9_json_patch_test_failure_is_422)
 }
 END_TEST
 
+/* §9 JSON patch (RFC 6901 pointers): a path naming a key that holds NUL ("a\u0000b" in a
+ * preserved map, which the API server stores) applies to that key, not to the key "a"
+ * before the NUL; a test on it compares that key's value. */
+START_TEST(section9_json_patch_paths_name_keys_holding_nul_whole)
+{
+    json_t *w = NULL;
+    ck_assert_int_eq(req("POST", WIDGETS, "application/json",
+                         "{\"apiVersion\":\"fake.example.com/v1\",\"kind\":\"Widget\","
+                         "\"metadata\":{\"name\":\"nul\"},\"spec\":{\"image\":\"i\","
+                         "\"config\":{\"a\":\"1\",\"a\\u0000b\":\"2\"}}}",
+                         &w),
+                     201);
+    /* Stored as sent: two members, neither cut at the NUL. */
+    ck_assert_str_eq(json_string_value(fo_json_get(w, "spec.config.a")), "1");
+    ck_assert_str_eq(json_string_value(json_object_getn(fo_json_get(w, "spec.config"), "a\0b", 3)),
+                     "2");
+    json_decref(w);
+    ck_assert_int_eq(req("PATCH", WIDGETS "/nul", JSONP,
+                         "[{\"op\":\"test\",\"path\":\"/spec/config/a\\u0000b\",\"value\":\"2\"},"
+                         "{\"op\":\"replace\",\"path\":\"/spec/config/a\\u0000b\","
+                         "\"value\":\"3\"}]",
+                         &w),
+                     200);
+    const json_t *cfg = fo_json_get(w, "spec.config");
+    ck_assert_str_eq(json_string_value(json_object_get(cfg, "a")), "1");
+    ck_assert_str_eq(json_string_value(json_object_getn(cfg, "a\0b", 3)), "3");
+    json_decref(w);
+    /* "a" holds "1": a test of "a\u0000b" against "1" fails. */
+    json_t *st = NULL;
+    ck_assert_int_eq(req("PATCH", WIDGETS "/nul", JSONP,
+                         "[{\"op\":\"test\",\"path\":\"/spec/config/a\\u0000b\",\"value\":\"1\"}]",
+                         &st),
+                     422);
+    json_decref(st);
+    ck_assert_int_eq(req("PATCH", WIDGETS "/nul", JSONP,
+                         "[{\"op\":\"remove\",\"path\":\"/spec/config/a\\u0000b\"}]", &w),
+                     200);
+    cfg = fo_json_get(w, "spec.config");
+    ck_assert_str_eq(json_string_value(json_object_get(cfg, "a")), "1");
+    ck_assert_ptr_null(json_object_getn(cfg, "a\0b", 3));
+    json_decref(w);
+    /* Pruning an unknown "image\u0000x" leaves the declared "image" alone. */
+    ck_assert_int_eq(req("POST", WIDGETS "?fieldValidation=Ignore", "application/json",
+                         "{\"apiVersion\":\"fake.example.com/v1\",\"kind\":\"Widget\","
+                         "\"metadata\":{\"name\":\"nul2\"},\"spec\":{\"image\":\"i\","
+                         "\"image\\u0000x\":\"y\"}}",
+                         &w),
+                     201);
+    ck_assert_str_eq(fka_str(w, "spec.image"), "i");
+    ck_assert_uint_eq(json_object_size(fo_json_get(w, "spec")), 2); /* image, mode (default) */
+    json_decref(w);
+}
+END_TEST
+
 /* §9: strategic merge patch merges containers by name and honours $patch: delete and
  * $setElementOrder. */
 START_TEST(section9_strategic_merge_patch_merges_by_key)
@@ -410,6 +464,7 @@ static Suite *suite(void)
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, section9_merge_patch_rules);
     tcase_add_test(t, section9_json_patch_test_failure_is_422);
+    tcase_add_test(t, section9_json_patch_paths_name_keys_holding_nul_whole);
     tcase_add_test(t, section9_strategic_merge_patch_merges_by_key);
     tcase_add_test(t, section9_strategic_merge_patch_on_crs_is_415);
     tcase_add_test(t, section9_apply_requires_field_manager);

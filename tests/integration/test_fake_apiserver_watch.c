@@ -362,7 +362,10 @@ START_TEST(section6_selector_transitions_are_added_and_deleted)
     char *rv = list_rv(CM);
     ck_assert_int_eq(merge_patch(CM "/a", "{\"metadata\":{\"labels\":{\"pick\":\"me\"}}}"), 200);
     ck_assert_int_eq(merge_patch(CM "/a", "{\"data\":{\"x\":\"1\"}}"), 200);
-    ck_assert_int_eq(merge_patch(CM "/a", "{\"metadata\":{\"labels\":{\"pick\":null}}}"), 200);
+    ck_assert_int_eq(merge_patch(CM "/a", "{\"metadata\":{\"labels\":{\"pick\":null}},"
+                                          "\"data\":{\"x\":\"2\"}}"),
+                     200);
+    char *gone_rv = list_rv(CM);
     char path[256];
     snprintf(path, sizeof path, CM "?watch=true&labelSelector=pick%%3Dme&resourceVersion=%s", rv);
     json_t *events = fka_tc_watch(tc, path, 3, 10000);
@@ -370,7 +373,13 @@ START_TEST(section6_selector_transitions_are_added_and_deleted)
     ck_assert_str_eq(ev_type(events, 0), "ADDED");
     ck_assert_str_eq(ev_type(events, 1), "MODIFIED");
     ck_assert_str_eq(ev_type(events, 2), "DELETED");
+    /* The DELETED of a transition carries the last state that matched, stamped with the
+     * version of the change (the watch cache's convertToWatchEvent). */
+    ck_assert_str_eq(ev_str(events, 2, "metadata.labels.pick"), "me");
+    ck_assert_str_eq(ev_str(events, 2, "data.x"), "1");
+    ck_assert_str_eq(ev_str(events, 2, "metadata.resourceVersion"), gone_rv);
     json_decref(events);
+    free(gone_rv);
     free(rv);
 }
 END_TEST
@@ -449,6 +458,84 @@ START_TEST(section6_forced_bookmark_and_drop_reach_live_watches)
     json_decref(b.events);
     fka_tc_free(b.c);
     free(rv);
+}
+END_TEST
+
+/* §6 watch-list: sendInitialEvents=true with resourceVersionMatch=NotOlderThan gives the
+ * current objects as ADDED, then the BOOKMARK marked k8s.io/initial-events-end, then later
+ * changes, in that order; sendInitialEvents without NotOlderThan is 422 (ListOptions). */
+START_TEST(section6_initial_events_end_before_later_changes)
+{
+    json_t *st = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "GET", CM "?watch=true&sendInitialEvents=true", NULL, &st),
+                     422);
+    ck_assert_str_eq(fka_str(st, "message"),
+                     "ListOptions.meta.k8s.io \"\" is invalid: resourceVersionMatch: Forbidden: "
+                     "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan");
+    json_decref(st);
+    free(make_cm("a", NULL));
+    free(make_cm("b", NULL));
+    char base[64];
+    snprintf(base, sizeof base, "http://127.0.0.1:%d", fo_fake_apiserver_port(fa));
+    bg_watch b = {.c = fka_tc_new(base, NULL, NULL), .want = 4};
+    snprintf(b.path, sizeof b.path,
+             CM "?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan"
+                "&allowWatchBookmarks=true");
+    pthread_t th;
+    pthread_create(&th, NULL, watch_thread, &b);
+    wait_for_watchers(1);
+    free(make_cm("live", NULL));
+    pthread_join(th, NULL);
+    ck_assert_uint_eq(json_array_size(b.events), 4);
+    ck_assert_str_eq(ev_type(b.events, 0), "ADDED");
+    ck_assert_str_eq(ev_type(b.events, 1), "ADDED");
+    ck_assert_str_eq(ev_type(b.events, 2), "BOOKMARK");
+    const json_t *ann =
+        fo_json_get(json_object_get(json_array_get(b.events, 2), "object"), "metadata.annotations");
+    ck_assert_str_eq(json_string_value(json_object_get(ann, "k8s.io/initial-events-end")), "true");
+    ck_assert_str_eq(ev_type(b.events, 3), "ADDED");
+    ck_assert_str_eq(ev_str(b.events, 3, "metadata.name"), "live");
+    json_decref(b.events);
+    fka_tc_free(b.c);
+}
+END_TEST
+
+/* §5 with the API server's checks of list options: resourceVersionMatch needs a
+ * resourceVersion, takes Exact or NotOlderThan, and Exact not with "0" (422 ListOptions); a
+ * continue token pins the version, so a resourceVersion next to it is 400. */
+START_TEST(section5_list_options_are_checked)
+{
+    json_t *st = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "GET", CM "?resourceVersionMatch=Exact", NULL, &st), 422);
+    ck_assert_str_eq(fka_str(st, "message"),
+                     "ListOptions.meta.k8s.io \"\" is invalid: resourceVersionMatch: Forbidden: "
+                     "resourceVersionMatch is forbidden unless resourceVersion is provided");
+    json_decref(st);
+    ck_assert_int_eq(
+        fka_tc_json(tc, "GET", CM "?resourceVersion=1&resourceVersionMatch=Foo", NULL, &st), 422);
+    ck_assert_str_eq(fka_str(st, "message"),
+                     "ListOptions.meta.k8s.io \"\" is invalid: resourceVersionMatch: Unsupported "
+                     "value: \"Foo\": supported values: \"Exact\", \"NotOlderThan\", \"\"");
+    json_decref(st);
+    ck_assert_int_eq(
+        fka_tc_json(tc, "GET", CM "?resourceVersion=0&resourceVersionMatch=Exact", NULL, &st),
+        422);
+    json_decref(st);
+    free(make_cm("a", NULL));
+    free(make_cm("b", NULL));
+    json_t *page = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "GET", CM "?limit=1", NULL, &page), 200);
+    char path[600];
+    snprintf(path, sizeof path, CM "?limit=1&continue=%s&resourceVersion=%s",
+             fka_str(page, "metadata.continue"), fka_str(page, "metadata.resourceVersion"));
+    ck_assert_int_eq(fka_tc_json(tc, "GET", path, NULL, &st), 400);
+    ck_assert_str_eq(fka_str(st, "message"),
+                     "specifying resource version is not allowed when using continue");
+    json_decref(st);
+    snprintf(path, sizeof path, CM "?limit=1&continue=%s&resourceVersion=0",
+             fka_str(page, "metadata.continue"));
+    ck_assert_int_eq(fka_tc_json(tc, "GET", path, NULL, NULL), 200);
+    json_decref(page);
 }
 END_TEST
 
@@ -532,6 +619,8 @@ static Suite *suite(void)
     tcase_add_test(t, section6_timeout_closes_with_a_bookmark);
     tcase_add_test(t, section6_forced_bookmark_and_drop_reach_live_watches);
     tcase_add_test(t, section6_watch_one_object_by_name);
+    tcase_add_test(t, section6_initial_events_end_before_later_changes);
+    tcase_add_test(t, section5_list_options_are_checked);
     tcase_add_test(t, section6_relist_after_410_sees_current_state);
     tcase_add_test(t, in_process_watch_sees_changes);
     suite_add_tcase(s, t);

@@ -336,6 +336,70 @@ START_TEST(diff_names_keys_holding_nul_whole)
 }
 END_TEST
 
+/* A test document that may hold NUL in keys (jansson's own reader refuses those). */
+static json_t *nul_json(const char *text)
+{
+    fo_err err;
+    fo_err_clear(&err);
+    json_t *v = fo_json_parse(text, strlen(text), 0, &err);
+    ck_assert_msg(v != NULL, "bad test JSON %s: %s", text, err.message);
+    return v;
+}
+
+/* RFC 6901 section 3: every character but '~' and '/' stands for itself in a reference token,
+ * NUL included (a JSON string may hold "\u0000", and the API server's JSON patch reads such a
+ * token whole). A pointer naming "a\u0000b" is that member, never the member "a". */
+START_TEST(pointers_name_keys_holding_nul_whole)
+{
+    json_t *doc = nul_json("{\"a\":1,\"a\\u0000b\":2,\"x\":{\"k\\u0000~/\":3,\"k\":5}}");
+    ck_assert_ptr_nonnull(doc);
+    json_t *patch = nul_json("[{\"op\":\"test\",\"path\":\"/a\\u0000b\",\"value\":2},"
+                             "{\"op\":\"replace\",\"path\":\"/a\\u0000b\",\"value\":20},"
+                             "{\"op\":\"remove\",\"path\":\"/x/k\\u0000~0~1\"},"
+                             "{\"op\":\"add\",\"path\":\"/x/n\\u0000\",\"value\":4},"
+                             "{\"op\":\"move\",\"from\":\"/a\\u0000b\",\"path\":\"/m\\u0000\"},"
+                             "{\"op\":\"copy\",\"from\":\"/m\\u0000\",\"path\":\"/c\\u0000\"}]");
+    ck_assert_ptr_nonnull(patch);
+    json_t *want = nul_json("{\"a\":1,\"x\":{\"k\":5,\"n\\u0000\":4},\"m\\u0000\":20,"
+                            "\"c\\u0000\":20}");
+    fo_err err;
+    fo_err_clear(&err);
+    json_t *got = fo_json_patch_apply(doc, patch, &err);
+    ck_assert_msg(got != NULL, "%s", err.message);
+    assert_json_eq(got, want, "operations on keys holding NUL");
+    json_decref(got);
+    json_decref(want);
+    json_decref(patch);
+
+    /* The member "a" holds 1, "a\u0000b" holds 2: a test of "a\u0000b" against 1 fails, and
+     * a remove of "x/k\u0000" names a member that is not there. */
+    patch = nul_json("[{\"op\":\"test\",\"path\":\"/a\\u0000b\",\"value\":1}]");
+    fo_err_clear(&err);
+    got = fo_json_patch_apply(doc, patch, &err);
+    ck_assert_ptr_null(got);
+    ck_assert_int_eq(err.rc, FO_EINVALID);
+    json_decref(patch);
+    patch = nul_json("[{\"op\":\"remove\",\"path\":\"/x/k\\u0000\"}]");
+    fo_err_clear(&err);
+    got = fo_json_patch_apply(doc, patch, &err);
+    ck_assert_ptr_null(got);
+    ck_assert_int_eq(err.rc, FO_EINVALID);
+    json_decref(patch);
+
+    /* What the diff writes for such keys, apply reads back. */
+    json_t *after = nul_json("{\"a\":1,\"a\\u0000b\":7,\"x\":{\"k\":5}}");
+    patch = fo_json_patch_diff(doc, after);
+    fo_err_clear(&err);
+    got = fo_json_patch_apply(doc, patch, &err);
+    ck_assert_msg(got != NULL, "%s", err.message);
+    assert_json_eq(got, after, "diff then apply with keys holding NUL");
+    json_decref(got);
+    json_decref(patch);
+    json_decref(after);
+    json_decref(doc);
+}
+END_TEST
+
 START_TEST(diff_is_minimal_for_small_changes)
 {
     json_t *before = js("{\"spec\":{\"job\":{\"state\":\"running\",\"args\":[\"a\",\"b\"]},"
@@ -572,6 +636,7 @@ int main(void)
     tcase_add_test(tc, diff_applied_to_before_gives_after_for_generated_documents);
     tcase_add_test(tc, diff_is_minimal_for_small_changes);
     tcase_add_test(tc, diff_names_keys_holding_nul_whole);
+    tcase_add_test(tc, pointers_name_keys_holding_nul_whole);
     tcase_add_test(tc, a_subtree_both_documents_share_is_not_walked);
     tcase_add_test(tc, rfc7386_appendix_a_examples_apply_as_specified);
     tcase_add_test(tc, merge_patch_diff_round_trips_and_is_empty_for_equal_documents);

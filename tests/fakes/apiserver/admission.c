@@ -400,7 +400,7 @@ static json_t *denial(const char *name, const json_t *resp)
                  name);
     json_t *details = json_object_get(st, "details");
     return fka_status_failure((int)code, reason ? reason : "", text,
-                              details ? json_deep_copy(details) : NULL);
+                              details ? fo_json_copy(details) : NULL);
 }
 
 static void record(fka_op *op, const hook *h, const char *uid, const char *operation,
@@ -426,7 +426,7 @@ static void record(fka_op *op, const hook *h, const char *uid, const char *opera
     json_object_set_new(rec, "patched", json_boolean(patched));
     json_t *warnings = json_object_get(resp, "warnings");
     json_object_set_new(rec, "warnings",
-                        json_is_array(warnings) ? json_deep_copy(warnings) : json_array());
+                        json_is_array(warnings) ? fo_json_copy(warnings) : json_array());
     json_t *aa = json_object();
     const char *k;
     json_t *v;

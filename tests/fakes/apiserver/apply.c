@@ -21,8 +21,8 @@ static json_t *merge_list(const json_t *live, const json_t *applied, fka_schema 
     size_t nkeys = 0;
     fka_list_kind lk = fka_schema_list(s, keys, &nkeys);
     if (lk == FKA_LIST_ATOMIC)
-        return json_deep_copy(applied);
-    json_t *out = json_deep_copy(live);
+        return fo_json_copy(applied);
+    json_t *out = fo_json_copy(live);
     fka_schema is = fka_schema_items(s);
     size_t i;
     json_t *a;
@@ -53,7 +53,7 @@ static json_t *merge_list(const json_t *live, const json_t *applied, fka_schema 
             }
         }
         if (!match)
-            json_array_append_new(out, json_deep_copy(a));
+            json_array_append_new(out, fo_json_copy(a));
         else if (lk == FKA_LIST_MAP)
             json_array_set_new(out, at, merge_value(match, a, is));
     }
@@ -63,7 +63,7 @@ static json_t *merge_list(const json_t *live, const json_t *applied, fka_schema 
 static json_t *merge_value(const json_t *live, const json_t *applied, fka_schema s)
 {
     if (json_is_object(live) && json_is_object(applied)) {
-        json_t *out = json_deep_copy(live);
+        json_t *out = fo_json_copy(live);
         const char *k;
         json_t *v;
         json_object_foreach((json_t *)applied, k, v)
@@ -78,7 +78,7 @@ static json_t *merge_value(const json_t *live, const json_t *applied, fka_schema
     }
     if (json_is_array(live) && json_is_array(applied))
         return merge_list(live, applied, s);
-    return json_deep_copy(applied);
+    return fo_json_copy(applied);
 }
 
 /* ---- conflicts ---- */
@@ -107,7 +107,7 @@ static void check_leaf(void *vctx, const json_t *path)
         return;
     /* path is reused by the walk: keep a copy. */
     json_array_append_new(c->conflicts,
-                          json_pack("{s:s, s:o}", "who", c->who, "path", json_deep_copy(path)));
+                          json_pack("{s:s, s:o}", "who", c->who, "path", fo_json_copy(path)));
 }
 
 /* How the API server prints a manager in conflict messages. */
@@ -213,14 +213,50 @@ static json_t *live_managed_fields(const fka_apply_in *in, const char *gv, bool 
 {
     const json_t *live = fo_json_get(in->cur, "metadata.managedFields");
     if (json_array_size(live))
-        return json_deep_copy(live);
-    json_t *view = json_deep_copy(in->cur);
+        return fo_json_copy(live);
+    json_t *view = fo_json_copy(in->cur);
     fo_json_del_path(view, "metadata.managedFields");
     fka_fields_record_update(view, NULL, in->s, "before-first-apply", gv, in->subresource,
                              with_status, in->now_ms);
     json_t *mf = json_incref(fo_json_get(view, "metadata.managedFields"));
     json_decref(view);
     return mf ? mf : json_array();
+}
+
+static bool same_apart_from_managed_fields(const json_t *a, const json_t *b)
+{
+    json_t *x = fo_json_copy(a), *y = fo_json_copy(b);
+    fo_json_del_path(x, "metadata.managedFields");
+    fo_json_del_path(y, "metadata.managedFields");
+    bool same = fo_json_equal(x, y);
+    json_decref(x);
+    json_decref(y);
+    return same;
+}
+
+/* An apply that changes nothing leaves its entry's time as it was, and a new entry has none
+ * (managedfieldsupdater.go sets the time only when the apply returned an object, and the
+ * structured merge returns none for a no-op). */
+static void keep_time(json_t *out_mf, const json_t *live_mf, const char *manager,
+                      const char *subresource)
+{
+    const json_t *before = NULL;
+    size_t i;
+    json_t *e;
+    json_array_foreach(live_mf, i, e)
+    {
+        if (is_mine(e, manager, subresource))
+            before = json_object_get(e, "time");
+    }
+    json_array_foreach(out_mf, i, e)
+    {
+        if (!is_mine(e, manager, subresource))
+            continue;
+        if (before)
+            json_object_set(e, "time", (json_t *)before);
+        else
+            json_object_del(e, "time");
+    }
 }
 
 /* One apply: the new object, or NULL with the conflicts (new reference) in *conflicts. */
@@ -238,7 +274,7 @@ static json_t *apply_once(const fka_apply_in *in, bool force, json_t **conflicts
     bool with_status = status_sub || !(r->flags & FKA_R_STATUS);
     json_t *set = fka_fields_of(applied, s, with_status);
     if (!cur) {
-        json_t *obj = json_deep_copy(applied);
+        json_t *obj = fo_json_copy(applied);
         json_t *meta = fo_json_ensure_object(obj, "metadata");
         json_object_set_new(meta, "managedFields",
                             json_pack("[o]", apply_entry(manager, gv, subresource, set, now_ms)));
@@ -323,6 +359,9 @@ static json_t *apply_once(const fka_apply_in *in, bool force, json_t **conflicts
     if (!placed)
         json_array_append_new(out_mf,
                               apply_entry(manager, gv, subresource, json_incref(set), now_ms));
+    if (same_apart_from_managed_fields(cur, merged))
+        keep_time(out_mf, mf, manager, subresource);
+    fka_managed_fields_sort(out_mf);
     json_object_set_new(fo_json_ensure_object(merged, "metadata"), "managedFields", out_mf);
     json_decref(mf);
     json_decref(set);

@@ -237,7 +237,7 @@ void fka_control_handle(fka_server *srv, const fka_req *req, fka_resp *resp)
         json_decref(ok);
         pthread_mutex_lock(&c->mu);
         ok = json_pack("{s:O}", "items", c->records);
-        json_t *copy = json_deep_copy(ok);
+        json_t *copy = fo_json_copy(ok);
         pthread_mutex_unlock(&c->mu);
         json_decref(ok);
         ok = copy;

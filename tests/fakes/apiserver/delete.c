@@ -93,12 +93,72 @@ static void add_finalizer(json_t *obj, const char *f)
     json_array_append_new(fins, json_string(f));
 }
 
+/* The garbage collector's finalizers for a delete with policy ("" = none given), in place
+ * (the registry's deletionFinalizersForGarbageCollection): "orphan" and "foregroundDeletion"
+ * are taken out, and the one the policy asks for is put back at the end. Without a policy the
+ * first of them the object already has decides. The list is left as it was when it holds
+ * the same names. Returns whether it changed. */
+static bool gc_finalizers(json_t *obj, const char *policy)
+{
+    bool orphan = false, foreground = false;
+    if (*policy) {
+        orphan = strcmp(policy, "Orphan") == 0;
+        foreground = strcmp(policy, "Foreground") == 0;
+    } else {
+        size_t i;
+        json_t *f;
+        json_array_foreach(fo_json_get(obj, "metadata.finalizers"), i, f)
+        {
+            const char *n = json_string_value(f);
+            if (n && (strcmp(n, "orphan") == 0 || strcmp(n, "foregroundDeletion") == 0)) {
+                orphan = strcmp(n, "orphan") == 0;
+                foreground = !orphan;
+                break;
+            }
+        }
+    }
+    bool has_orphan = fka_meta_has_finalizer(obj, "orphan");
+    bool has_foreground = fka_meta_has_finalizer(obj, "foregroundDeletion");
+    if (has_orphan == orphan && has_foreground == foreground)
+        return false;
+    json_t *fins = fo_json_get(obj, "metadata.finalizers");
+    for (size_t i = json_array_size(fins); i-- > 0;) {
+        const char *n = json_string_value(json_array_get(fins, i));
+        if (n && (strcmp(n, "orphan") == 0 || strcmp(n, "foregroundDeletion") == 0))
+            json_array_remove(fins, i);
+    }
+    if (orphan)
+        add_finalizer(obj, "orphan");
+    if (foreground)
+        add_finalizer(obj, "foregroundDeletion");
+    if (fka_meta_finalizer_count(obj) == 0)
+        json_object_del(json_object_get(obj, "metadata"), "finalizers");
+    return true;
+}
+
+/* A DELETE of an object that is already terminating, with no grace period pending: the
+ * original deletionTimestamp stays, but the policy may still change the garbage collector's
+ * finalizers (the registry's updateForGracefulDeletionAndFinalizers). Returns the object's
+ * next state (new reference; NULL when it did not change), and *now whether the change left
+ * no finalizer, so that the object goes at once. */
+static json_t *terminating_again(const json_t *cur, const delete_opts *o, bool *now)
+{
+    *now = false;
+    json_t *obj = fo_json_copy(cur);
+    if (!gc_finalizers(obj, o->policy)) {
+        json_decref(obj);
+        return NULL;
+    }
+    *now = fka_meta_finalizer_count(obj) == 0;
+    return obj;
+}
+
 /* The terminating state of cur (new reference), or NULL when it goes at once. */
 static json_t *terminating(fka_op *op, const json_t *cur, const delete_opts *o)
 {
     const fka_resource *r = op->res;
     int64_t now = fo_clock_now_ms(op->srv->clock);
-    json_t *obj = json_deep_copy(cur);
+    json_t *obj = fo_json_copy(cur);
     json_t *meta = fo_json_ensure_object(obj, "metadata");
     long grace = 0;
     bool pods = strcmp(r->storage, "/pods") == 0;
@@ -108,10 +168,7 @@ static json_t *terminating(fka_op *op, const json_t *cur, const delete_opts *o)
         fo_json_get_int(cur, "spec.terminationGracePeriodSeconds", &tg);
         grace = o->grace_s >= 0 ? o->grace_s : (long)tg;
     }
-    if (strcmp(o->policy, "Foreground") == 0)
-        add_finalizer(obj, "foregroundDeletion");
-    else if (strcmp(o->policy, "Orphan") == 0)
-        add_finalizer(obj, "orphan");
+    gc_finalizers(obj, o->policy);
     if (strcmp(r->storage, "apiextensions.k8s.io/customresourcedefinitions") == 0)
         add_finalizer(obj, FKA_CRD_CLEANUP_FINALIZER);
     bool ns = strcmp(r->storage, "/namespaces") == 0;
@@ -181,13 +238,27 @@ static int delete_one(fka_op *op, const delete_opts *o, json_t **result)
         }
         bool finish_pod = fka_meta_deleting(cur) && o->grace_s == 0 &&
                           fka_meta_finalizer_count(cur) == 0 && strcmp(r->storage, "/pods") == 0;
+        json_t *term = NULL;
         if (fka_meta_deleting(cur) && !finish_pod) {
-            /* Already terminating: the original deletionTimestamp stays (§8). */
-            *result = fka_to_wire(r, cur);
-            json_decref(cur);
-            return 200;
+            /* Already terminating: the original deletionTimestamp stays (§8). A grace period
+             * still running leaves everything as it is; else the policy may change the
+             * garbage collector's finalizers, and removing the last one deletes now. */
+            bool now = false;
+            bool grace = json_integer_value(
+                             fo_json_get(cur, "metadata.deletionGracePeriodSeconds")) > 0;
+            term = grace ? NULL : terminating_again(cur, o, &now);
+            if (!term) {
+                *result = fka_to_wire(r, cur);
+                json_decref(cur);
+                return 200;
+            }
+            if (now) {
+                json_decref(term);
+                term = NULL;
+            }
+        } else if (!finish_pod) {
+            term = terminating(op, cur, o);
         }
-        json_t *term = finish_pod ? NULL : terminating(op, cur, o);
         fka_store_lock(store);
         if (fka_store_get(store, r->storage, fka_op_store_ns(op), op->name) != cur) {
             fka_store_unlock(store);

@@ -72,7 +72,7 @@ void fka_resp_warn(fka_resp *resp, const char *text)
 
 static json_t *established(const json_t *crd)
 {
-    json_t *next = json_deep_copy(crd);
+    json_t *next = fo_json_copy(crd);
     json_t *status = fo_json_ensure_object(next, "status");
     char ts[40];
     const char *now = fo_json_get_str(crd, "metadata.creationTimestamp");
@@ -84,7 +84,7 @@ static json_t *established(const json_t *crd)
         "InitialNamesAccepted", "message", "the initial names have been accepted");
     json_object_set_new(status, "conditions", conds);
     json_t *names = fo_json_get(crd, "spec.names");
-    json_object_set_new(status, "acceptedNames", names ? json_deep_copy(names) : json_object());
+    json_object_set_new(status, "acceptedNames", names ? fo_json_copy(names) : json_object());
     json_t *stored = json_array();
     size_t i;
     json_t *v;

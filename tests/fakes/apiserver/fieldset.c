@@ -336,14 +336,14 @@ static void put_result(json_t *out, const char *k, json_t *r)
 
 json_t *fka_fields_union(const json_t *a, const json_t *b)
 {
-    json_t *out = a ? json_deep_copy(a) : json_object();
+    json_t *out = a ? fo_json_copy(a) : json_object();
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)b, k, v)
     {
         json_t *mine = json_object_get(out, k);
         if (!mine) {
-            json_object_set_new(out, k, json_deep_copy(v));
+            json_object_set_new(out, k, fo_json_copy(v));
         } else if (strcmp(k, ".") != 0) {
             json_t *x = norm(mine), *y = norm(v);
             json_t *u = fka_fields_union(x, y);
@@ -364,7 +364,7 @@ json_t *fka_fields_minus(const json_t *a, const json_t *b)
     {
         json_t *theirs = json_object_get(b, k);
         if (!theirs) {
-            json_object_set_new(out, k, json_deep_copy(v));
+            json_object_set_new(out, k, fo_json_copy(v));
             continue;
         }
         if (strcmp(k, ".") == 0)
@@ -570,9 +570,9 @@ void fka_fields_record_update(json_t *obj, const json_t *old, fka_schema s, cons
     json_t *mf = json_object_get(meta, "managedFields");
     if (!json_is_array(mf)) {
         const json_t *om = fo_json_get(old, "metadata.managedFields");
-        mf = json_is_array(om) ? json_deep_copy(om) : json_array();
+        mf = json_is_array(om) ? fo_json_copy(om) : json_array();
     } else {
-        mf = json_deep_copy(mf);
+        mf = fo_json_copy(mf);
     }
     json_t *removed = NULL;
     json_t *changed = old ? fka_fields_changed(old, obj, s, with_status, &removed)
@@ -590,7 +590,7 @@ void fka_fields_record_update(json_t *obj, const json_t *old, fka_schema s, cons
         if (!mine && m && strcmp(m, manager) == 0 && op && strcmp(op, "Update") == 0 &&
             strcmp(sub ? sub : "", subresource ? subresource : "") == 0 && av &&
             strcmp(av, api_version) == 0) {
-            mine = json_deep_copy(e);
+            mine = fo_json_copy(e);
             continue;
         }
         json_t *f = json_object_get(e, "fieldsV1");
@@ -598,7 +598,7 @@ void fka_fields_record_update(json_t *obj, const json_t *old, fka_schema s, cons
         json_t *b = fka_fields_minus(a, removed);
         json_decref(a);
         if (!fka_fields_empty(b)) {
-            json_t *c = json_deep_copy(e);
+            json_t *c = fo_json_copy(e);
             json_object_set_new(c, "fieldsV1", b);
             json_array_append_new(out, c);
         } else {
@@ -609,7 +609,13 @@ void fka_fields_record_update(json_t *obj, const json_t *old, fka_schema s, cons
     json_t *u = fka_fields_union(prev, changed);
     json_t *set = fka_fields_minus(u, removed);
     json_decref(u);
-    if (!fka_fields_empty(set)) {
+    if (!fka_fields_empty(set) && mine && fka_fields_empty(changed)) {
+        /* The operation took no field: the entry keeps its time (managedfieldsupdater.go
+         * touches it only when the operation took some), so a write that changes nothing
+         * leaves managedFields, and the object, as they were. */
+        json_object_set_new(mine, "fieldsV1", set);
+        json_array_append(out, mine);
+    } else if (!fka_fields_empty(set)) {
         char ts[40];
         json_t *entry = json_object();
         json_object_set_new(entry, "manager", json_string(manager));
@@ -629,12 +635,52 @@ void fka_fields_record_update(json_t *obj, const json_t *old, fka_schema s, cons
     json_decref(changed);
     json_decref(removed);
     json_decref(mf);
+    fka_managed_fields_sort(out);
     if (json_array_size(out))
         json_object_set_new(meta, "managedFields", out);
     else {
         json_decref(out);
         json_object_del(meta, "managedFields");
     }
+}
+
+static const char *entry_str(const json_t *e, const char *key)
+{
+    const char *v = fo_json_str(e, key);
+    return v ? v : "";
+}
+
+static int cmp_entries(const void *pa, const void *pb)
+{
+    const json_t *a = *(const json_t *const *)pa, *b = *(const json_t *const *)pb;
+    static const char *const keys[] = {"operation", "time", "manager", "apiVersion",
+                                       "subresource"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const char *x = entry_str(a, keys[i]), *y = entry_str(b, keys[i]);
+        /* Times are RFC 3339 to the second in UTC, so text order is time order ("" = none,
+         * the API server's zero). */
+        int c = i == 1 ? strncmp(x, y, 19) : strcmp(x, y);
+        if (c)
+            return c;
+    }
+    return 0;
+}
+
+void fka_managed_fields_sort(json_t *mf)
+{
+    size_t n = json_array_size(mf);
+    if (n < 2)
+        return;
+    json_t **e = calloc(n, sizeof *e);
+    if (!e)
+        return;
+    for (size_t i = 0; i < n; i++)
+        e[i] = json_incref(json_array_get(mf, i));
+    qsort(e, n, sizeof *e, cmp_entries);
+    json_array_clear(mf);
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(mf, e[i]);
+    free(e);
 }
 
 /* ---- checking managedFields ---- */

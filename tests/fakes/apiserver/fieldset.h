@@ -52,6 +52,11 @@ void fka_fields_record_update(json_t *obj, const json_t *old, fka_schema s, cons
                               const char *api_version, const char *subresource, bool with_status,
                               int64_t now_ms);
 
+/* Order managedFields entries (a JSON array, in place) as the API server encodes them
+ * (sortEncodedManagedFields): by operation (Apply before Update), time to the second,
+ * manager, apiVersion, subresource. */
+void fka_managed_fields_sort(json_t *mf);
+
 /* Whether managedFields (borrowed; NULL is none) fail to decode as the API server's
  * DecodeManagedFields would have them: a list of entries with operation Apply or Update, an
  * apiVersion, fieldsType FieldsV1 and fieldsV1 in the set grammar. When invalid, *why (len

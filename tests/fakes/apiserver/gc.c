@@ -100,7 +100,7 @@ static void replace(fka_server *srv, json_t *obj)
 
 static void remove_finalizer(fka_server *srv, const json_t *obj, const char *f)
 {
-    json_t *copy = json_deep_copy(obj);
+    json_t *copy = fo_json_copy(obj);
     json_t *fins = fo_json_get(copy, "metadata.finalizers");
     size_t i;
     json_t *v;
@@ -147,6 +147,76 @@ static const json_t *find_owner(const json_t *objs, const json_t *dep, const cha
     return NULL;
 }
 
+/* An owner deleting its dependents in the foreground: terminating with foregroundDeletion. */
+static bool waiting_for_dependents(const json_t *owner)
+{
+    return fka_meta_deleting(owner) && fka_meta_has_finalizer(owner, "foregroundDeletion");
+}
+
+/* Does any object name dep (by uid) as its owner? */
+static bool has_dependents(const json_t *objs, const json_t *dep)
+{
+    const char *uid = fo_json_get_str(dep, "metadata.uid");
+    size_t i;
+    json_t *o;
+    json_array_foreach(objs, i, o)
+    {
+        if (uid && owned_by(o, uid))
+            return true;
+    }
+    return false;
+}
+
+/* The garbage collector's attemptToDeleteItem for one dependent: its owner references are
+ * solid (the owner is there and not deleting its dependents in the foreground), dangling (no
+ * such owner where the dependent can see it) or waiting (the owner deletes its dependents in
+ * the foreground). With a solid owner the dependent stays and loses its dangling and waiting
+ * references; otherwise it is deleted, in the foreground when an owner waits and it has
+ * dependents of its own, else as its own finalizers say (Background by default). A dependent
+ * already being deleted is left to that deletion. Returns whether it acted. */
+static bool attempt_to_delete(fka_server *srv, const json_t *objs, const json_t *dep)
+{
+    const json_t *refs = fo_json_get(dep, "metadata.ownerReferences");
+    if (json_array_size(refs) == 0 || fka_meta_deleting(dep))
+        return false;
+    size_t solid = 0, dangling = 0, waiting = 0, j;
+    json_t *ref;
+    json_array_foreach(refs, j, ref)
+    {
+        const char *uid = fo_json_str(ref, "uid");
+        const json_t *owner = uid ? find_owner(objs, dep, uid) : NULL;
+        if (!owner)
+            dangling++;
+        else if (waiting_for_dependents(owner))
+            waiting++;
+        else
+            solid++;
+    }
+    if (dangling == 0 && waiting == 0)
+        return false;
+    if (solid > 0) {
+        json_t *copy = fo_json_copy(dep);
+        json_t *crefs = fo_json_get(copy, "metadata.ownerReferences");
+        for (size_t k = json_array_size(crefs); k-- > 0;) {
+            const char *uid = fo_json_str(json_array_get(crefs, k), "uid");
+            const json_t *owner = uid ? find_owner(objs, dep, uid) : NULL;
+            if (!owner || waiting_for_dependents(owner))
+                json_array_remove(crefs, k);
+        }
+        replace(srv, copy);
+        return true;
+    }
+    const char *policy = "Background";
+    if (waiting > 0 && has_dependents(objs, dep))
+        policy = "Foreground";
+    else if (fka_meta_has_finalizer(dep, "orphan"))
+        policy = "Orphan";
+    else if (fka_meta_has_finalizer(dep, "foregroundDeletion"))
+        policy = "Foreground";
+    internal_delete(srv, dep, policy);
+    return true;
+}
+
 static bool pass_owner_references(fka_server *srv, const json_t *objs)
 {
     bool acted = false;
@@ -154,39 +224,24 @@ static bool pass_owner_references(fka_server *srv, const json_t *objs)
     json_t *dep;
     json_array_foreach(objs, i, dep)
     {
-        const json_t *refs = fo_json_get(dep, "metadata.ownerReferences");
-        size_t n = json_array_size(refs);
-        if (n == 0)
-            continue;
-        size_t absent = 0, j;
-        json_t *ref;
-        json_array_foreach(refs, j, ref)
-        {
-            const char *uid = fo_json_str(ref, "uid");
-            if (!uid || !find_owner(objs, dep, uid))
-                absent++;
-        }
-        if (absent == 0)
-            continue;
-        if (absent == n) {
-            if (!fka_meta_deleting(dep)) {
-                internal_delete(srv, dep, "Background");
-                acted = true;
-            }
-            continue;
-        }
-        /* Some owners remain: drop the references to the gone ones. */
-        json_t *copy = json_deep_copy(dep);
-        json_t *crefs = fo_json_get(copy, "metadata.ownerReferences");
-        for (size_t k = json_array_size(crefs); k-- > 0;) {
-            const char *uid = fo_json_str(json_array_get(crefs, k), "uid");
-            if (!uid || !find_owner(objs, dep, uid))
-                json_array_remove(crefs, k);
-        }
-        replace(srv, copy);
-        acted = true;
+        if (attempt_to_delete(srv, objs, dep))
+            acted = true;
     }
     return acted;
+}
+
+/* Does dep block the deletion of the owner with this uid (blockOwnerDeletion: true)? */
+static bool blocks(const json_t *dep, const char *uid)
+{
+    size_t i;
+    json_t *ref;
+    json_array_foreach(fo_json_get(dep, "metadata.ownerReferences"), i, ref)
+    {
+        const char *u = fo_json_str(ref, "uid");
+        if (u && strcmp(u, uid) == 0 && json_is_true(json_object_get(ref, "blockOwnerDeletion")))
+            return true;
+    }
+    return false;
 }
 
 static bool pass_terminating(fka_server *srv, const json_t *objs)
@@ -208,7 +263,7 @@ static bool pass_terminating(fka_server *srv, const json_t *objs)
             {
                 if (!owned_by(dep, uid))
                     continue;
-                json_t *copy = json_deep_copy(dep);
+                json_t *copy = fo_json_copy(dep);
                 json_t *refs = fo_json_get(copy, "metadata.ownerReferences");
                 for (size_t k = json_array_size(refs); k-- > 0;) {
                     const char *u = fo_json_str(json_array_get(refs, k), "uid");
@@ -224,19 +279,13 @@ static bool pass_terminating(fka_server *srv, const json_t *objs)
             continue;
         }
         if (fka_meta_has_finalizer(o, "foregroundDeletion")) {
-            size_t j, remaining = 0;
+            /* processDeletingDependentsItem: the owner waits only for the dependents whose
+             * reference to it has blockOwnerDeletion; the others are collected (by
+             * attempt_to_delete) without holding it. */
+            size_t j, blocking = 0;
             json_t *dep;
-            json_array_foreach(objs, j, dep)
-            {
-                if (!owned_by(dep, uid))
-                    continue;
-                remaining++;
-                if (!fka_meta_deleting(dep)) {
-                    internal_delete(srv, dep, "Foreground");
-                    acted = true;
-                }
-            }
-            if (remaining == 0) {
+            json_array_foreach(objs, j, dep) blocking += blocks(dep, uid);
+            if (blocking == 0) {
                 remove_finalizer(srv, o, "foregroundDeletion");
                 acted = true;
             }
@@ -260,7 +309,7 @@ static bool pass_terminating(fka_server *srv, const json_t *objs)
                 }
             }
             if (remaining == 0) {
-                json_t *copy = json_deep_copy(o);
+                json_t *copy = fo_json_copy(o);
                 fo_json_set_path(copy, "spec.finalizers", json_array());
                 fka_resource *r = resource_of(srv, copy);
                 char *text = fo_json_dumps_compact(copy);

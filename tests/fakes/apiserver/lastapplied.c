@@ -235,7 +235,7 @@ static const char *annotation_of(const json_t *obj, size_t *len)
 /* typeConverter.ObjectToTyped fails on fields the schema does not declare. */
 static bool fits_schema(const json_t *obj, fka_schema s)
 {
-    json_t *copy = json_deep_copy(obj), *unknown = json_array();
+    json_t *copy = fo_json_copy(obj), *unknown = json_array();
     fka_structural_prune(copy, s, false, unknown);
     bool ok = json_array_size(unknown) == 0;
     json_decref(copy);
@@ -292,7 +292,7 @@ json_t *fka_last_applied_remaining(const json_t *cur, fka_schema s, const char *
 {
     json_t *la = cur ? last_applied_of(cur, s, api_version) : NULL;
     if (!la)
-        return json_deep_copy(conflicts);
+        return fo_json_copy(conflicts);
     json_t *la_set = fka_fields_of(la, s, true);
     json_t *left = json_array();
     size_t i;
@@ -313,7 +313,7 @@ json_t *fka_last_applied_remaining(const json_t *cur, fka_schema s, const char *
  * unstructured accessor cannot read as strings (or null) are written back as none. */
 static json_t *without_annotation(const json_t *applied)
 {
-    json_t *copy = json_deep_copy(applied);
+    json_t *copy = fo_json_copy(applied);
     json_t *meta = json_object_get(copy, "metadata");
     json_t *ann = json_object_get(meta, "annotations");
     if (string_map(ann))

@@ -1,6 +1,7 @@
 #include "tests/fakes/apiserver/meta.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/clock.h"
@@ -161,16 +162,22 @@ static void validate_finalizers(const json_t *obj, const json_t *old, fo_field_e
     const json_t *fins = fo_json_get(obj, "metadata.finalizers");
     size_t i;
     json_t *f;
+    bool orphan = false, foreground = false;
     json_array_foreach(fins, i, f)
     {
         const char *s = json_string_value(f);
         char field[64];
         snprintf(field, sizeof field, "metadata.finalizers[%zu]", i);
-        if (!s || !*s) {
-            fo_field_errors_add(errs, FO_FE_INVALID, field, s ? s : "",
-                                "name part must be non-empty");
+        /* ValidateFinalizers: each name is a qualified name, reported on the list's path. */
+        char probs[FKA_QN_MAX_PROBLEMS][FKA_QN_MSG_MAX];
+        int np = fka_qualified_name_problems(s ? s : "", probs);
+        for (int p = 0; p < np; p++)
+            fo_field_errors_add(errs, FO_FE_INVALID, "metadata.finalizers", s ? s : "", "%s",
+                                probs[p]);
+        if (!s || np)
             continue;
-        }
+        orphan = orphan || strcmp(s, "orphan") == 0;
+        foreground = foreground || strcmp(s, "foregroundDeletion") == 0;
         if (!strchr(s, '/') && !standard_finalizer(s) && warn) {
             char w[512];
             snprintf(w, sizeof w,
@@ -179,6 +186,21 @@ static void validate_finalizers(const json_t *obj, const json_t *old, fo_field_e
                      field, s);
             warn(ctx, w);
         }
+    }
+    if (orphan && foreground) {
+        fo_strbuf list;
+        fo_strbuf_init(&list, 4096);
+        json_array_foreach(fins, i, f)
+        {
+            const char *s = json_string_value(f);
+            fo_strbuf_printf(&list, "%s\"%s\"", i ? ", " : "", s ? s : "");
+        }
+        /* The value is the whole list, printed as Go prints a []string (%#v). */
+        fo_field_errors_add(errs, FO_FE_INVALID, "metadata.finalizers", NULL,
+                            "[]string{%s}: finalizer orphan and foregroundDeletion cannot be both "
+                            "set",
+                            list.data);
+        fo_strbuf_release(&list);
     }
     if (!old || !fka_meta_deleting(old))
         return;
@@ -237,6 +259,17 @@ void fka_meta_validate(const fka_resource *r, const json_t *obj, const json_t *o
     size_t ann_bytes = 0;
     json_object_foreach((json_t *)json_object_get(meta, "annotations"), key, v)
     {
+        /* ValidateAnnotations: keys are qualified names, case aside. */
+        char *lower = strdup(key);
+        for (char *c = lower; c && *c; c++)
+            if (*c >= 'A' && *c <= 'Z')
+                *c = (char)(*c - 'A' + 'a');
+        char probs[FKA_QN_MAX_PROBLEMS][FKA_QN_MSG_MAX];
+        int np = lower ? fka_qualified_name_problems(lower, probs) : 0;
+        free(lower);
+        for (int p = 0; p < np; p++)
+            fo_field_errors_add(errs, FO_FE_INVALID, "metadata.annotations", key, "%s",
+                                probs[p]);
         if (!json_is_string(v)) {
             fo_field_errors_add_json(errs, FO_FE_INVALID, "metadata.annotations", v,
                                      "annotation values must be strings");
@@ -254,7 +287,7 @@ void fka_meta_validate(const fka_resource *r, const json_t *obj, const json_t *o
 /* A copy without metadata.resourceVersion and without managedFields[].time. */
 static json_t *comparable(const json_t *o)
 {
-    json_t *c = json_deep_copy(o);
+    json_t *c = fo_json_copy(o);
     json_t *meta = json_object_get(c, "metadata");
     json_object_del(meta, "resourceVersion");
     size_t i;

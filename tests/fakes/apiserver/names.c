@@ -80,6 +80,64 @@ int fka_name_problems(fka_name_rule rule, const char *name, const char *out[2])
     return count;
 }
 
+/* k8s.io/apimachinery/pkg/api/validate/content (v1.35): IsLabelKey. */
+#define QN_NAME_FMT "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
+#define QN_NAME_MSG                                                                                \
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "   \
+    "alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for "        \
+    "validation is '" QN_NAME_FMT "')"
+static bool alnum(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* ^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$ over s[0..n). */
+static bool qn_name_ok(const char *s, size_t n)
+{
+    if (n == 0 || !alnum(s[0]) || !alnum(s[n - 1]))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!alnum(s[i]) && s[i] != '-' && s[i] != '_' && s[i] != '.')
+            return false;
+    return true;
+}
+
+int fka_qualified_name_problems(const char *value, char out[FKA_QN_MAX_PROBLEMS][FKA_QN_MSG_MAX])
+{
+    int n = 0;
+    const char *slash = strchr(value, '/');
+    if (slash && strchr(slash + 1, '/')) {
+        snprintf(out[n++], FKA_QN_MSG_MAX,
+                 "a valid label key %s with an optional DNS subdomain prefix and '/' (e.g. "
+                 "'example.com/MyName')",
+                 QN_NAME_MSG);
+        return n;
+    }
+    const char *name = value;
+    if (slash) {
+        size_t plen = (size_t)(slash - value);
+        char prefix[300];
+        snprintf(prefix, sizeof prefix, "%.*s", (int)(plen < 299 ? plen : 299), value);
+        if (plen == 0) {
+            snprintf(out[n++], FKA_QN_MSG_MAX, "prefix part must be non-empty");
+        } else {
+            if (plen > 253)
+                snprintf(out[n++], FKA_QN_MSG_MAX, "prefix part must be no more than 253 bytes");
+            if (plen >= sizeof prefix || !subdomain_ok(prefix))
+                snprintf(out[n++], FKA_QN_MSG_MAX, "prefix part %s", MSG_SUBDOMAIN);
+        }
+        name = slash + 1;
+    }
+    size_t len = strlen(name);
+    if (len == 0)
+        snprintf(out[n++], FKA_QN_MSG_MAX, "name part must be non-empty");
+    else if (len > 63)
+        snprintf(out[n++], FKA_QN_MSG_MAX, "name part must be no more than 63 bytes");
+    if (!qn_name_ok(name, len))
+        snprintf(out[n++], FKA_QN_MSG_MAX, "name part %s", QN_NAME_MSG);
+    return n;
+}
+
 const char *fka_name_segment_problem(const char *name)
 {
     if (strcmp(name, ".") == 0)
@@ -115,7 +173,8 @@ void fka_random(void *buf, size_t len)
 
 void fka_name_generate(const char *prefix, char *out, size_t len)
 {
-    /* k8s.io/apiserver names.SimpleNameGenerator: cut the prefix to 253-5 characters. */
+    /* k8s.io/apiserver names.SimpleNameGenerator: cut the prefix to 63-5 characters, so a
+     * generated name fits a DNS label whatever the kind. */
     static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
     unsigned char r[5];
     char suffix[6];
@@ -123,7 +182,7 @@ void fka_name_generate(const char *prefix, char *out, size_t len)
     for (int i = 0; i < 5; i++)
         suffix[i] = alphabet[r[i] % (sizeof alphabet - 1)];
     suffix[5] = '\0';
-    snprintf(out, len, "%.*s%s", 248, prefix, suffix);
+    snprintf(out, len, "%.*s%s", 58, prefix, suffix);
 }
 
 void fka_uuid(char *out, size_t len)

@@ -21,11 +21,22 @@ typedef enum fka_name_rule {
  * RFC 1123 subdomain must consist of ...", one field error each, as the API server reports. */
 int fka_name_problems(fka_name_rule rule, const char *name, const char *out[2]);
 
+/* Most messages fka_qualified_name_problems gives, and the room each needs. */
+#define FKA_QN_MAX_PROBLEMS 4
+#define FKA_QN_MSG_MAX 400
+
+/* Check a qualified name (a label key, annotation key or finalizer name: an optional DNS-1123
+ * subdomain prefix and '/', then a name of at most 63 characters) as the API server's
+ * IsQualifiedName does. Returns how many problems there are and writes each message, in its
+ * order and wording ("name part must be non-empty", "prefix part a lowercase RFC 1123
+ * subdomain must ...", ...), into out. */
+int fka_qualified_name_problems(const char *value, char out[FKA_QN_MAX_PROBLEMS][FKA_QN_MSG_MAX]);
+
 /* Path segment rule for every name: not "." or "..", no '/' or '%'. NULL when valid. */
 const char *fka_name_segment_problem(const char *name);
 
 /* Append 5 random characters from "bcdfghjklmnpqrstvwxz2456789" to prefix (cut so the
- * whole name stays within 253 characters, as the API server does). out needs 260 bytes. */
+ * whole name stays within 63 characters, as the API server does). out needs 64 bytes. */
 void fka_name_generate(const char *prefix, char *out, size_t len);
 
 /* A random RFC 4122 version 4 UUID, lower case. out needs 37 bytes. */

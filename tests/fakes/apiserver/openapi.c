@@ -220,7 +220,7 @@ static json_t *json_response(json_t *schema)
 {
     return json_pack("{s:{s:s, s:{s:{s:o}, s:{s:o}}}}", "200", "description", "OK", "content",
                      "application/json", "schema", schema, "application/yaml", "schema",
-                     json_deep_copy(schema));
+                     fo_json_copy(schema));
 }
 
 /* An operation; the write verbs take fieldManager/fieldValidation/dryRun, which is how kubectl
@@ -305,14 +305,14 @@ static void add_paths(json_t *paths, const fka_resource *r, const char *def, con
         json_object_set_new(st, "get", operation(r, "get", def, NULL, false));
         json_object_set_new(st, "put", operation(r, "put", def, post_types, true));
         json_object_set_new(st, "patch", operation(r, "patch", def, patch_types, true));
-        json_object_set_new(st, "parameters", json_deep_copy(ps));
+        json_object_set_new(st, "parameters", fo_json_copy(ps));
         json_object_set_new(paths, status, st);
     }
     if (r->flags & FKA_R_SCALE) {
         json_t *sc = json_object();
         json_object_set_new(sc, "get",
                             operation(r, "get", "io.k8s.api.autoscaling.v1.Scale", NULL, false));
-        json_object_set_new(sc, "parameters", json_deep_copy(ps));
+        json_object_set_new(sc, "parameters", fo_json_copy(ps));
         json_object_set_new(paths, scale, sc);
     }
     if (ns) {
@@ -330,7 +330,7 @@ static void copy_def(json_t *dst, const json_t *src_comps, const char *name, int
     const json_t *def = json_object_get(src_comps, name);
     if (!def)
         return;
-    json_object_set_new(dst, name, json_deep_copy(def));
+    json_object_set_new(dst, name, fo_json_copy(def));
     /* Walk for $refs. */
     json_t *stack[256];
     size_t sp = 0;
@@ -360,7 +360,7 @@ static void copy_def(json_t *dst, const json_t *src_comps, const char *name, int
 static json_t *crd_definition(const fka_resource *r)
 {
     const json_t *root = fo_json_get(r->crd_version, "schema.openAPIV3Schema");
-    json_t *def = root ? json_deep_copy(root)
+    json_t *def = root ? fo_json_copy(root)
                        : json_pack("{s:s, s:b}", "type", "object",
                                    "x-kubernetes-preserve-unknown-fields", true);
     json_t *props = fo_json_ensure_object(def, "properties");

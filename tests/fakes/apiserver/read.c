@@ -9,6 +9,7 @@
 
 #include "common/base64.h"
 #include "common/clock.h"
+#include "common/field_errors.h"
 #include "common/jsonutil.h"
 #include "common/labels.h"
 #include "common/strbuf.h"
@@ -247,6 +248,71 @@ static bool selected(const selectors *sel, const json_t *obj)
            fields_match(&sel->fields, obj);
 }
 
+/* ---- list options ---- */
+
+/* The API server's checks of list and watch options (ValidateListOptions, 422 Invalid
+ * ListOptions.meta.k8s.io; the WatchList feature of v1.35 is on), and the storage's refusal of
+ * a resourceVersion next to a continue token (400). NULL when they pass. */
+static json_t *check_list_options(const fka_op *op, bool watch)
+{
+    const char *rv = fka_q(op, "resourceVersion");
+    const char *match = fka_q(op, "resourceVersionMatch");
+    const char *cont = fka_q(op, "continue");
+    const char *initial = fka_q(op, "sendInitialEvents");
+    bool has_rv = rv && *rv, has_cont = cont && *cont, has_initial = initial != NULL;
+    fo_field_errors *errs = fo_field_errors_new();
+    if (watch) {
+        if (has_initial && (!match || strcmp(match, "NotOlderThan") != 0))
+            fo_field_errors_add(errs, FO_FE_FORBIDDEN, "resourceVersionMatch", NULL,
+                                "sendInitialEvents requires setting resourceVersionMatch to "
+                                "NotOlderThan");
+        if (match && *match) {
+            static const char *const supported[] = {"NotOlderThan", NULL};
+            if (!has_initial)
+                fo_field_errors_add(errs, FO_FE_FORBIDDEN, "resourceVersionMatch", NULL,
+                                    "resourceVersionMatch is forbidden for watch unless "
+                                    "sendInitialEvents is provided");
+            if (strcmp(match, "NotOlderThan") != 0)
+                fo_field_errors_add_unsupported(errs, "resourceVersionMatch", match, supported);
+            if (has_cont)
+                fo_field_errors_add(errs, FO_FE_FORBIDDEN, "resourceVersionMatch", NULL,
+                                    "resourceVersionMatch is forbidden when continue is "
+                                    "provided");
+        }
+    } else {
+        if (match && *match) {
+            static const char *const supported[] = {"Exact", "NotOlderThan", "", NULL};
+            if (!has_rv)
+                fo_field_errors_add(errs, FO_FE_FORBIDDEN, "resourceVersionMatch", NULL,
+                                    "resourceVersionMatch is forbidden unless resourceVersion "
+                                    "is provided");
+            if (has_cont)
+                fo_field_errors_add(errs, FO_FE_FORBIDDEN, "resourceVersionMatch", NULL,
+                                    "resourceVersionMatch is forbidden when continue is "
+                                    "provided");
+            if (strcmp(match, "Exact") != 0 && strcmp(match, "NotOlderThan") != 0)
+                fo_field_errors_add_unsupported(errs, "resourceVersionMatch", match, supported);
+            if (strcmp(match, "Exact") == 0 && rv && strcmp(rv, "0") == 0)
+                fo_field_errors_add(errs, FO_FE_FORBIDDEN, "resourceVersionMatch", NULL,
+                                    "resourceVersionMatch \"exact\" is forbidden for "
+                                    "resourceVersion \"0\"");
+        }
+        if (has_initial)
+            fo_field_errors_add(errs, FO_FE_FORBIDDEN, "sendInitialEvents", NULL,
+                                "sendInitialEvents is forbidden for list");
+    }
+    json_t *st = NULL;
+    if (fo_field_errors_count(errs)) {
+        fka_resource lo = {.group = "meta.k8s.io", .kind = "ListOptions", .resource = ""};
+        st = fka_status_invalid(&lo, "", errs);
+    } else if (!watch && has_cont && has_rv && strcmp(rv, "0") != 0) {
+        st = fka_status_bad_request("specifying resource version is not allowed when using "
+                                    "continue");
+    }
+    fo_field_errors_free(errs);
+    return st;
+}
+
 /* ---- list ---- */
 
 /* Continue tokens: base64 of {"v":"meta.k8s.io/v1","rv":N,"start":"<ns>/<name>\u0000"},
@@ -312,7 +378,12 @@ void fka_op_list(fka_op *op)
 {
     const fka_resource *r = op->res;
     selectors sel = {0};
-    json_t *st = parse_selectors(op, &sel);
+    json_t *st = check_list_options(op, false);
+    if (st) {
+        fka_resp_status(op->resp, st);
+        return;
+    }
+    st = parse_selectors(op, &sel);
     if (st) {
         fka_resp_status(op->resp, st);
         return;
@@ -489,6 +560,22 @@ static void emit_bookmark(watch_stream *ws, uint64_t rv, bool initial_end)
     emit(ws, "BOOKMARK", obj);
 }
 
+/* The DELETED object of an object that stopped matching: its state before the change (the
+ * last one the watcher saw match), stamped with the change's resourceVersion, as the watch
+ * cache sends it (convertToWatchEvent), so a client resuming from it does not see the change
+ * again. */
+static json_t *last_match(watch_stream *ws, const fka_event *ev)
+{
+    char rvs[32];
+    snprintf(rvs, sizeof rvs, "%" PRIu64, ev->rv);
+    json_t *prev = fo_json_copy(ev->prev);
+    json_object_set_new(fo_json_ensure_object(prev, "metadata"), "resourceVersion",
+                        json_string(rvs));
+    json_t *out = event_object(ws, prev);
+    json_decref(prev);
+    return out;
+}
+
 /* Turn a store event into what this watcher sees, given its selectors (§6: an object that
  * stops matching is DELETED, one that starts matching is ADDED). */
 static void deliver(watch_stream *ws, fka_event *ev)
@@ -517,7 +604,7 @@ static void deliver(watch_stream *ws, fka_event *ev)
         else if (now)
             emit(ws, "ADDED", event_object(ws, ev->obj));
         else if (before)
-            emit(ws, "DELETED", event_object(ws, ev->obj));
+            emit(ws, "DELETED", last_match(ws, ev));
         return;
     }
     default:
@@ -571,6 +658,12 @@ static ssize_t watch_read(fka_stream *st, char *buf, size_t max)
         fka_event ev;
         fka_wait r = fka_watcher_next(ws->w, (int)(wait > 0 ? wait : 1), &ev);
         if (r == FKA_WAIT_EVENT) {
+            if (ws->initial_end_pending && ev.type != FKA_EV_ERROR && ev.rv > ws->initial_rv) {
+                /* The marker ends the initial ADDED events, before any later change. */
+                ws->initial_end_pending = false;
+                if (ws->bookmarks)
+                    emit_bookmark(ws, ws->initial_rv, true);
+            }
             deliver(ws, &ev);
             fka_event_release(&ev);
             continue;
@@ -606,7 +699,9 @@ void fka_op_watch(fka_op *op)
         fka_resp_status(op->resp, fka_status_internal("out of memory"));
         return;
     }
-    json_t *st = parse_selectors(op, &ws->sel);
+    json_t *st = check_list_options(op, true);
+    if (!st)
+        st = parse_selectors(op, &ws->sel);
     if (st) {
         free(ws);
         fka_resp_status(op->resp, st);
@@ -627,13 +722,11 @@ void fka_op_watch(fka_op *op)
     if (initial)
         from = 0;
     const char *ns = (op->res->flags & FKA_R_NAMESPACED) && !op->all_ns ? op->ns : NULL;
+    ws->w = fka_store_watch(op->srv->store, op->res->storage, ns, from);
     if (initial) {
-        fka_store_lock(op->srv->store);
-        ws->initial_rv = fka_store_rv(op->srv->store);
-        fka_store_unlock(op->srv->store);
+        ws->initial_rv = fka_watcher_start_rv(ws->w);
         ws->initial_end_pending = true;
     }
-    ws->w = fka_store_watch(op->srv->store, op->res->storage, ns, from);
     int64_t now = fo_clock_mono_ms(fo_clock_real());
     const char *ts = fka_q(op, "timeoutSeconds");
     long timeout_s = ts && *ts ? strtol(ts, NULL, 10) : 0;

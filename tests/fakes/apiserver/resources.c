@@ -323,7 +323,7 @@ static fka_resource *from_crd(const json_t *crd, const json_t *ver)
     if (fo_json_get(crd, "metadata.deletionTimestamp"))
         r->flags |= FKA_R_TERMINATING;
     r->name_rule = FKA_NAME_SUBDOMAIN;
-    r->crd = json_deep_copy(crd);
+    r->crd = fo_json_copy(crd);
     /* Point at the same version inside our own copy. */
     json_t *vers = fo_json_get(r->crd, "spec.versions");
     size_t i;

@@ -44,12 +44,17 @@ static fka_schema child(fka_schema parent, const json_t *node, bool structural)
 
 fka_schema fka_schema_field(fka_schema s, const char *name)
 {
+    return fka_schema_field_n(s, name, strlen(name));
+}
+
+fka_schema fka_schema_field_n(fka_schema s, const char *name, size_t len)
+{
     fka_schema none = {NULL, s.components, NULL, NULL, s.structural};
     if (!s.node)
         return none;
-    if (s.object_meta && strcmp(name, "metadata") == 0)
+    if (s.object_meta && len == 8 && memcmp(name, "metadata", 8) == 0)
         return child(s, s.object_meta, false);
-    const json_t *p = json_object_get(json_object_get(s.node, "properties"), name);
+    const json_t *p = json_object_getn(json_object_get(s.node, "properties"), name, len);
     if (p)
         return child(s, p, s.structural);
     const json_t *ap = json_object_get(s.node, "additionalProperties");
@@ -89,11 +94,16 @@ bool fka_schema_preserves_unknown(fka_schema s)
 
 bool fka_schema_declares(fka_schema s, const char *name)
 {
+    return fka_schema_declares_n(s, name, strlen(name));
+}
+
+bool fka_schema_declares_n(fka_schema s, const char *name, size_t len)
+{
     if (!s.node)
         return true;
-    if (s.object_meta && strcmp(name, "metadata") == 0)
+    if (s.object_meta && len == 8 && memcmp(name, "metadata", 8) == 0)
         return true;
-    if (json_object_get(json_object_get(s.node, "properties"), name))
+    if (json_object_getn(json_object_get(s.node, "properties"), name, len))
         return true;
     const json_t *ap = json_object_get(s.node, "additionalProperties");
     return json_is_object(ap) || json_is_true(ap);

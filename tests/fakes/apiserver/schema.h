@@ -39,6 +39,10 @@ fka_schema fka_schema_at(const json_t *node, const json_t *components, const jso
 /* The schema of member `name` of an object (properties, else additionalProperties). */
 fka_schema fka_schema_field(fka_schema s, const char *name);
 
+/* The same for a name of len bytes, which may hold NUL (a member name read by
+ * common/json_read.h): such a name is no declared property, only additionalProperties take it. */
+fka_schema fka_schema_field_n(fka_schema s, const char *name, size_t len);
+
 /* The schema of the items of an array. */
 fka_schema fka_schema_items(fka_schema s);
 
@@ -50,6 +54,9 @@ bool fka_schema_preserves_unknown(fka_schema s);
 
 /* Does the object schema declare `name` (properties) or take any key (additionalProperties)? */
 bool fka_schema_declares(fka_schema s, const char *name);
+
+/* The same for a name of len bytes, which may hold NUL. */
+bool fka_schema_declares_n(fka_schema s, const char *name, size_t len);
 
 /* How an array merges, for server-side apply: x-kubernetes-list-type and list-map-keys,
  * falling back to the strategic-merge extensions (patch-strategy merge + merge key = map,

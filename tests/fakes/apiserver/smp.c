@@ -36,7 +36,7 @@ static json_t *strip(const json_t *v)
         }
         return out;
     }
-    return json_deep_copy(v);
+    return fo_json_copy(v);
 }
 
 static bool has_item(const json_t *arr, const json_t *v)
@@ -77,7 +77,7 @@ static json_t *merge_list(const json_t *orig, const json_t *patch, fka_schema s,
     }
     if (!strategy || !strstr(strategy, "merge"))
         return strip(patch);
-    json_t *out = json_deep_copy(orig);
+    json_t *out = fo_json_copy(orig);
     if (!key) {
         /* Merging a list of scalars: a set union keeping the original order. */
         json_array_foreach(patch, i, p) if (!has_item(out, p)) json_array_append(out, p);
@@ -163,7 +163,7 @@ static json_t *merge_map(const json_t *orig, const json_t *patch, fka_schema s, 
         fo_err_set(err, FO_EINVAL, "unknown patch type: %s in map: %s", d, "patch");
         return NULL;
     }
-    json_t *out = json_is_object(orig) ? json_deep_copy(orig) : json_object();
+    json_t *out = json_is_object(orig) ? fo_json_copy(orig) : json_object();
     const char *k;
     json_t *pv;
     json_object_foreach((json_t *)patch, k, pv)

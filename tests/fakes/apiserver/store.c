@@ -33,6 +33,7 @@ struct fka_watcher {
     qnode *head, *tail;
     size_t queued;
     bool closed;
+    uint64_t start_rv;        /* the version the synthetic ADDED events reflect */
     struct fka_watcher *next; /* in the store's list */
 };
 
@@ -266,7 +267,7 @@ uint64_t fka_store_delete(fka_store *s, const char *coll, const char *ns, const 
     json_object_del(c->objects, key);
     s->rv++;
     /* kube-api-semantics.md §6: DELETED carries the version of the deletion. */
-    json_t *last = json_deep_copy(prev);
+    json_t *last = fo_json_copy(prev);
     set_rv(last, s->rv);
     record(s, c, FKA_EV_DELETED, last, prev);
     return s->rv;
@@ -400,6 +401,7 @@ fka_watcher *fka_store_watch(fka_store *s, const char *coll, const char *ns, uin
         json_t *items = NULL;
         uint64_t rv = 0;
         fka_store_list(s, coll, ns, 0, &items, &rv, NULL);
+        w->start_rv = rv;
         size_t i;
         json_t *o;
         json_array_foreach(items, i, o) queue_local(w, FKA_EV_ADDED, rv, json_incref(o));
@@ -440,6 +442,11 @@ fka_watcher *fka_store_watch(fka_store *s, const char *coll, const char *ns, uin
     s->watchers = w;
     fka_store_unlock(s);
     return w;
+}
+
+uint64_t fka_watcher_start_rv(const fka_watcher *w)
+{
+    return w ? w->start_rv : 0;
 }
 
 fka_wait fka_watcher_next(fka_watcher *w, int timeout_ms, fka_event *ev)

@@ -97,6 +97,10 @@ void fka_store_compact(fka_store *s);
  * itself. Returns NULL only when out of memory. */
 fka_watcher *fka_store_watch(fka_store *s, const char *coll, const char *ns, uint64_t from_rv);
 
+/* For a watch opened with from_rv 0: the resourceVersion its synthetic ADDED events reflect
+ * (every later event has a greater one). 0 otherwise. */
+uint64_t fka_watcher_start_rv(const fka_watcher *w);
+
 typedef enum fka_wait {
     FKA_WAIT_EVENT,
     FKA_WAIT_TIMEOUT,

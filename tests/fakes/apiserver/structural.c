@@ -23,7 +23,7 @@ static void add_defaults(json_t *obj, fka_schema s)
             continue;
         const json_t *d = json_object_get(p, "default");
         if (d)
-            json_object_set_new(obj, k, json_deep_copy(d));
+            json_object_set_new(obj, k, fo_json_copy(d));
     }
 }
 
@@ -36,12 +36,16 @@ static void prune_object(json_t *obj, fka_schema s, bool defaults, json_t *unkno
         add_defaults(obj, s);
     bool keep_unknown = fka_schema_preserves_unknown(s);
     const char *k;
+    size_t kl;
     json_t *v;
     void *tmp;
-    json_object_foreach_safe(obj, tmp, k, v)
+    /* Member names are taken with their length: one may hold NUL (common/json_read.h), and
+     * the API server prunes or keeps that member, never the one named by its part before the
+     * NUL. */
+    json_object_keylen_foreach_safe(obj, tmp, k, kl, v)
     {
-        bool declared = fka_schema_declares(s, k);
-        if (root &&
+        bool declared = fka_schema_declares_n(s, k, kl);
+        if (root && kl == strlen(k) &&
             (strcmp(k, "apiVersion") == 0 || strcmp(k, "kind") == 0 || strcmp(k, "metadata") == 0))
             declared = true;
         size_t mark = path->len;
@@ -50,18 +54,18 @@ static void prune_object(json_t *obj, fka_schema s, bool defaults, json_t *unkno
             if (!keep_unknown) {
                 if (unknown)
                     json_array_append_new(unknown, json_string(path->data));
-                json_object_del(obj, k);
+                json_object_deln(obj, k, kl);
             }
         } else {
-            fka_schema fs = fka_schema_field(s, k);
+            fka_schema fs = fka_schema_field_n(s, k, kl);
             if (json_is_null(v) && fs.node && !json_is_true(json_object_get(fs.node, "nullable")) &&
                 !fka_schema_preserves_unknown(fs)) {
                 /* A null in a non-nullable field is dropped, and defaulted if it can be. */
                 const json_t *d = defaults ? fka_schema_default(fs) : NULL;
                 if (d)
-                    json_object_set_new(obj, k, json_deep_copy(d));
+                    json_object_setn_new(obj, k, kl, fo_json_copy(d));
                 else
-                    json_object_del(obj, k);
+                    json_object_deln(obj, k, kl);
             } else {
                 prune_value(v, fs, defaults, unknown, path, depth + 1, false);
             }
@@ -254,15 +258,17 @@ static void validate_value(const json_t *v, fka_schema s, fo_field_errors *errs,
             }
         }
         const char *k;
+        size_t kl;
         json_t *x;
-        json_object_foreach((json_t *)v, k, x)
+        json_object_keylen_foreach((json_t *)v, k, kl, x)
         {
-            if (depth == 0 && (strcmp(k, "metadata") == 0 || strcmp(k, "apiVersion") == 0 ||
-                               strcmp(k, "kind") == 0))
+            if (depth == 0 && kl == strlen(k) &&
+                (strcmp(k, "metadata") == 0 || strcmp(k, "apiVersion") == 0 ||
+                 strcmp(k, "kind") == 0))
                 continue;
             size_t mark = path->len;
             fo_strbuf_printf(path, ".%s", k);
-            validate_value(x, fka_schema_field(s, k), errs, path, depth + 1);
+            validate_value(x, fka_schema_field_n(s, k, kl), errs, path, depth + 1);
             path->len = mark;
             path->data[mark] = '\0';
         }

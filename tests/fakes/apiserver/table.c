@@ -395,7 +395,7 @@ json_t *fka_table_row(const fka_resource *r, const json_t *stored, const char *i
     if (!include || strcmp(include, "None") != 0) {
         json_t *obj;
         if (include && strcmp(include, "Object") == 0) {
-            obj = json_deep_copy(stored);
+            obj = fo_json_copy(stored);
         } else {
             obj = json_pack("{s:s, s:s, s:O}", "kind", "PartialObjectMetadata", "apiVersion",
                             "meta.k8s.io/v1", "metadata", json_object_get(stored, "metadata"));

@@ -113,7 +113,9 @@ static json_t *check_type(const fka_op *op, const json_t *body)
     return NULL;
 }
 
-/* The body's namespace must match the URL's (§2); a missing one is filled in. */
+/* The body's namespace must match the URL's (§2); a missing one is filled in, and a
+ * cluster-scoped object's is cleared (the API server's
+ * EnsureObjectNamespaceMatchesRequestNamespace, for creates, updates and patch results). */
 static json_t *check_namespace(const fka_op *op, json_t *obj)
 {
     json_t *meta = fo_json_ensure_object(obj, "metadata");
@@ -124,19 +126,27 @@ static json_t *check_namespace(const fka_op *op, json_t *obj)
                                           "the namespace sent on the request");
         json_object_set_new(meta, "namespace", json_string(op->ns));
     } else {
-        if (ns && *ns)
-            return fka_status_bad_request("the namespace of the provided object does not match "
-                                          "the namespace sent on the request");
         json_object_del(meta, "namespace");
     }
     return NULL;
 }
 
+/* The object's name must be the URL's (handlers' checkName, run on an update's body and on a
+ * patch's result, so neither can rename an object; §2). */
 static json_t *check_name(const fka_op *op, const json_t *obj)
 {
     const char *name = fo_json_get_str(obj, "metadata.name");
-    if (op->name[0] && name && *name && strcmp(name, op->name) != 0) {
-        char msg[700];
+    char msg[700];
+    if (!op->name[0])
+        return NULL;
+    if (!name || !*name) {
+        snprintf(msg, sizeof msg,
+                 "the name of the object (%s based on URL) was undeterminable: name must be "
+                 "provided",
+                 op->name);
+        return fka_status_bad_request(msg);
+    }
+    if (strcmp(name, op->name) != 0) {
         snprintf(msg, sizeof msg,
                  "the name of the object (%s) does not match the name on the URL (%s)", name,
                  op->name);
@@ -358,13 +368,13 @@ static void take_request_parts(const fka_op *op, json_t *obj, const json_t *cur)
 {
     if (strcmp(op->sub, "finalize") == 0) {
         /* Namespaces: only spec.finalizers comes from the request. */
-        json_t *next = json_deep_copy(cur);
+        json_t *next = fo_json_copy(cur);
         json_t *fins = fo_json_get(obj, "spec.finalizers");
         fo_json_set_path(next, "spec.finalizers", fins ? json_incref(fins) : json_array());
         replace_keeping_managed_fields(obj, next);
     } else if (strcmp(op->sub, "status") == 0) {
         /* Only .status comes from the request (CR status strategy, §7). */
-        json_t *next = json_deep_copy(cur);
+        json_t *next = fo_json_copy(cur);
         json_t *status = json_object_get(obj, "status");
         if (status)
             json_object_set(next, "status", status);
@@ -395,7 +405,7 @@ static void record_fields(fka_op *op, json_t *obj, const json_t *cur, bool creat
     bool sub_status = strcmp(op->sub, "status") == 0;
     char gv[300];
     fka_resource_api_version(r, gv, sizeof gv);
-    json_t *view = json_deep_copy(obj);
+    json_t *view = fo_json_copy(obj);
     if (!create)
         take_request_parts(op, view, cur);
     if (!(r->flags & FKA_R_CUSTOM) && !sub_status)
@@ -473,11 +483,15 @@ static json_t *prepare(fka_op *op, json_t *obj, const json_t *cur, bool create, 
         /* Optimistic concurrency (§4). */
         const char *want = fo_json_str(meta, "resourceVersion");
         const char *have = fo_json_get_str(cur, "metadata.resourceVersion");
-        if ((!want || !*want) && kind == W_UPDATE && (r->flags & FKA_R_PUT_NEEDS_RV))
-            /* The API server prints the uint64 zero with %#v: 0x0. */
-            return fka_status_invalid_one(r, op->name, "metadata.resourceVersion",
+        if ((!want || !*want) && kind == W_UPDATE && (r->flags & FKA_R_PUT_NEEDS_RV)) {
+            /* The registry store refuses it before the strategy runs, naming the resource
+             * where the kind would be ("leases.coordination.k8s.io", details.kind "leases":
+             * genericregistry.Store.Update), and prints the uint64 zero with %#v: 0x0. */
+            fka_resource as_kind = {.group = r->group, .kind = r->resource, .resource = ""};
+            return fka_status_invalid_one(&as_kind, op->name, "metadata.resourceVersion",
                                           "FieldValueInvalid",
                                           "Invalid value: 0x0: must be specified for an update");
+        }
         if (want && *want && have && strcmp(want, have) != 0)
             return fka_status_conflict(r, op->name);
         take_request_parts(op, obj, cur);
@@ -536,7 +550,7 @@ static json_t *build(fka_op *op, wkind kind, const json_t *body, const json_t *s
     *create = false;
     if (kind == W_CREATE) {
         *create = true;
-        return json_deep_copy(body);
+        return fo_json_copy(body);
     }
     if (!cur) {
         bool on_update = kind == W_UPDATE && (r->flags & FKA_R_CREATE_ON_UPDATE) && !op->sub[0];
@@ -553,7 +567,7 @@ static json_t *build(fka_op *op, wkind kind, const json_t *body, const json_t *s
                 *status = fka_status_conflict(r, op->name);
                 return NULL;
             }
-            return json_deep_copy(body);
+            return fo_json_copy(body);
         }
     }
     if (kind == W_PATCH && is_apply(op)) {
@@ -570,14 +584,14 @@ static json_t *build(fka_op *op, wkind kind, const json_t *body, const json_t *s
     }
     if (scale) {
         json_t *view = scale_view(r, cur);
-        json_t *sc = kind == W_UPDATE ? json_deep_copy(body) : NULL;
+        json_t *sc = kind == W_UPDATE ? fo_json_copy(body) : NULL;
         if (kind == W_PATCH)
             sc = apply_patch(op, view, fka_schema_at(NULL, NULL, NULL, false), status);
         if (!sc) {
             json_decref(view);
             return NULL;
         }
-        json_t *out = json_deep_copy(cur);
+        json_t *out = fo_json_copy(cur);
         const char *p = scale_path(r, "specReplicasPath");
         json_t *want = fo_json_get(sc, "spec.replicas");
         if (p && p[0] == '.' && json_is_integer(want))
@@ -591,7 +605,7 @@ static json_t *build(fka_op *op, wkind kind, const json_t *body, const json_t *s
         return out;
     }
     if (kind == W_UPDATE)
-        return json_deep_copy(body);
+        return fo_json_copy(body);
     /* PATCH: against the wire form of the stored object (what the client saw). */
     json_t *wire = fka_to_wire(r, cur);
     json_t *out = apply_patch(op, wire, fka_op_schema(op), status);
@@ -640,12 +654,14 @@ static void do_write(fka_op *op, wkind kind)
         if (!body)
             goto reply;
         if (strcmp(op->sub, "scale") != 0) {
-            if ((status = check_type(op, body)) || (status = check_name(op, body)))
+            /* An apply may leave the name out: its result is checked after the merge. */
+            bool named = kind == W_UPDATE || fo_json_get_str(body, "metadata.name");
+            if ((status = check_type(op, body)) || (named && (status = check_name(op, body))))
                 goto reply;
             json_t *wire = body;
             /* An apply's last-applied annotation is built from it as sent. */
             if (kind == W_PATCH)
-                sent = json_deep_copy(wire);
+                sent = fo_json_copy(wire);
             body = fka_from_wire(r, wire);
             json_decref(wire);
             if ((status = check_namespace(op, body)))
@@ -687,6 +703,13 @@ static void do_write(fka_op *op, wkind kind)
         bool create = false;
         json_t *obj = build(op, kind, body, sent, cur, &create, &status);
         if (!obj) {
+            json_decref(cur);
+            goto reply;
+        }
+        if (kind == W_PATCH && strcmp(op->sub, "scale") != 0 &&
+            ((status = check_namespace(op, obj)) || (status = check_name(op, obj)))) {
+            /* A patch cannot move or rename the object (patch.go applyPatch). */
+            json_decref(obj);
             json_decref(cur);
             goto reply;
         }
