@@ -714,6 +714,93 @@ START_TEST(an_operator_upgrade_restarts_no_pod_of_a_running_cluster)
 }
 END_TEST
 
+/* The API as a cache that does not hold the JobManager Deployment (an earlier flinkop let a
+ * user's kubernetes.jobmanager.labels replace its `type` label, which the informer selects on)
+ * and an API server answering the next `get_failures` Deployment reads with 503. */
+typedef struct flaky_kube {
+    fo_ctl_kube real;
+    const char *hidden;
+    int get_failures;
+} flaky_kube;
+
+static json_t *flaky_cached(void *ctx, fo_ctl_kind kind, const char *ns, const char *name)
+{
+    flaky_kube *f = ctx;
+    if (kind == FO_CTL_DEPLOYMENT && strcmp(name, f->hidden) == 0)
+        return NULL;
+    return f->real.cached(f->real.ctx, kind, ns, name);
+}
+
+static json_t *flaky_cached_list(void *ctx, fo_ctl_kind kind, const char *ns, const json_t *labels)
+{
+    flaky_kube *f = ctx;
+    return f->real.cached_list(f->real.ctx, kind, ns, labels);
+}
+
+static fo_rc flaky_get(void *ctx, fo_ctl_kind kind, const char *ns, const char *name, json_t **out,
+                       fo_err *err)
+{
+    flaky_kube *f = ctx;
+    if (kind == FO_CTL_DEPLOYMENT && f->get_failures > 0) {
+        f->get_failures--;
+        return fo_err_set(err, FO_EUNAVAIL, "the server is currently unable to handle the request");
+    }
+    return f->real.get(f->real.ctx, kind, ns, name, out, err);
+}
+
+static fo_rc flaky_create(void *ctx, fo_ctl_kind kind, const json_t *obj, json_t **out, fo_err *err)
+{
+    flaky_kube *f = ctx;
+    return f->real.create(f->real.ctx, kind, obj, out, err);
+}
+
+static fo_rc flaky_patch(void *ctx, fo_ctl_kind kind, const char *ns, const char *name, bool status,
+                         const json_t *patch, json_t **out, fo_err *err)
+{
+    flaky_kube *f = ctx;
+    return f->real.patch(f->real.ctx, kind, ns, name, status, patch, out, err);
+}
+
+static fo_rc flaky_remove(void *ctx, fo_ctl_kind kind, const char *ns, const char *name,
+                          const char *uid, const char *propagation, fo_err *err)
+{
+    flaky_kube *f = ctx;
+    return f->real.remove(f->real.ctx, kind, ns, name, uid, propagation, err);
+}
+
+/* A JobManager Deployment the cache does not hold is read through the API; when that read
+ * fails, the pass cannot know the rendering (nor the launch) the cluster was started with, and
+ * stops instead of taking the current ones: a later create that finds the name taken would
+ * patch the running cluster's pods to them (the JobManager of a job without HA starts it over
+ * from empty state). */
+START_TEST(an_unreadable_jobmanager_deployment_is_not_taken_for_a_new_one)
+{
+    fake_world *w = world_with("controller-application-standalone.yaml");
+    const char *n = "standalone-example", *tm = "standalone-example-taskmanager";
+    json_object_del(json_object_get(fd(w, n), "spec"), "image");
+    until_stable(w, n);
+    as_an_earlier_flinkop_launched_it(w, n);
+    json_t *jm_pod = json_deep_copy(fo_json_get(owned(w, FO_CTL_DEPLOYMENT, n), "spec.template"));
+    json_t *tm_pod = json_deep_copy(fo_json_get(owned(w, FO_CTL_DEPLOYMENT, tm), "spec.template"));
+    flaky_kube f = {.real = w->env.kube, .hidden = n, .get_failures = 2};
+    w->env.kube = (fo_ctl_kube){&f,           flaky_cached, flaky_cached_list, flaky_get,
+                                flaky_create, flaky_patch,  flaky_remove};
+    fo_rc rc[3];
+    for (int i = 0; i < 3; i++) {
+        fo_clock_fake_advance(w->clock, w->settings.observe_interval_ms);
+        rc[i] = pass(w, n, NULL);
+    }
+    ck_assert_int_eq(rc[0], FO_EUNAVAIL); /* retried, rate-limited */
+    ck_assert_int_eq(rc[2], FO_OK);       /* the read works again: drift repair as usual */
+    ck_assert(fo_json_equal(fo_json_get(owned(w, FO_CTL_DEPLOYMENT, n), "spec.template"), jm_pod));
+    ck_assert(fo_json_equal(fo_json_get(owned(w, FO_CTL_DEPLOYMENT, tm), "spec.template"), tm_pod));
+    json_decref(jm_pod);
+    json_decref(tm_pod);
+    w->env.kube = f.real;
+    fake_world_free(w);
+}
+END_TEST
+
 /* ---- deletion ----------------------------------------------------------------------------------
  */
 
@@ -939,6 +1026,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_cluster_defaults_change_upgrades_even_when_the_record_would_layer_into_it);
     tcase_add_test(tc, standalone_application_owns_a_taskmanager_deployment);
     tcase_add_test(tc, an_operator_upgrade_restarts_no_pod_of_a_running_cluster);
+    tcase_add_test(tc, an_unreadable_jobmanager_deployment_is_not_taken_for_a_new_one);
     tcase_add_test(tc, deletion_completes_when_flink_is_unreachable);
     tcase_add_test(tc, deletion_completes_when_objects_are_already_gone);
     tcase_add_test(tc, deletion_removes_the_finalizer_after_the_cleanup_timeout);
