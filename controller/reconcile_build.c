@@ -156,6 +156,15 @@ fo_rc fo_build_deployed(const fo_pass *p, fo_build_opts *o, fo_err *err)
     if (!o->generation && !fo_json_get_int(p->st, "observedGeneration", &o->generation))
         o->generation = p->generation;
     o->launch_ms = annotation_num(jm, FO_LAUNCH_ANNOTATION);
+    if (!o->launch_ms) {
+        /* A lost JobManager is recovered into the launch it was part of: its job, and the
+         * result that job may have left (status can be behind), are that launch's. */
+        char name[300];
+        json_t *cm = p->env->kube.cached(p->env->kube.ctx, FO_CTL_CONFIG_MAP, p->ns,
+                                         fo_flink_config_map_name(p->name, name, sizeof name));
+        o->launch_ms = annotation_num(cm, FO_LAUNCH_ANNOTATION);
+        json_decref(cm);
+    }
     if (!o->launch_ms)
         o->launch_ms = fo_build_intent_launch(p);
     int64_t level = annotation_num(jm, FO_RENDER_ANNOTATION);

@@ -195,8 +195,16 @@ static json_t *config_map(const fo_res_ctx *c, const fo_resource_inputs *in)
         json_object_set_new(data, "log4j-console.properties", json_string(default_log4j));
     }
     json_object_set_new(data, in->conf_file, json_string(in->conf_text ? in->conf_text : ""));
+    json_t *meta = fo_res_metadata(c, name, fo_res_common_labels(c), true);
+    /* Next to the job result store it names: a recovered JobManager goes on with this launch
+     * (its Deployment, which names it too, is gone). */
+    if (c->launch_ms > 0) {
+        char ms[32];
+        snprintf(ms, sizeof ms, "%lld", (long long)c->launch_ms);
+        json_object_set_new(meta, "annotations", json_pack("{s:s}", FO_LAUNCH_ANNOTATION, ms));
+    }
     return json_pack("{s:s, s:s, s:o, s:o}", "apiVersion", "v1", "kind", "ConfigMap", "metadata",
-                     fo_res_metadata(c, name, fo_res_common_labels(c), true), "data", data);
+                     meta, "data", data);
 }
 
 static json_t *pod_template_config_map(const fo_res_ctx *c, fo_err *err)

@@ -23,7 +23,7 @@ typedef struct fo_res_ctx {
     bool ha;                 /* high availability enabled in conf */
     bool tm_template;        /* native: a TaskManager pod template is shipped to Flink */
     const char *savepoint_path;
-    int64_t launch_ms;       /* FO_LAUNCH_ANNOTATION of the JobManager Deployment, 0 = none */
+    int64_t launch_ms;       /* FO_LAUNCH_ANNOTATION of the cluster, 0 = none */
     int render;              /* FO_RENDER_* level of the pods */
 } fo_res_ctx;
 
