@@ -330,11 +330,11 @@ static json_t *ingress(const fo_res_ctx *c, fo_err *err)
                                 (json_int_t)fo_res_conf_int(c, "rest.port", 8081));
     /* IngressUtils: without a path in the template the rule has none (every path of the
      * host); "/" would be one path only for controllers that read ImplementationSpecific
-     * literally (GCE, ALB), and the UI's /jobs/... requests would miss it. */
-    json_t *entry = json_pack("{s:s, s:o}", "pathType", "ImplementationSpecific", "backend",
-                              backend);
-    if (path.len)
-        json_object_set_new(entry, "path", json_string(path.data));
+     * literally (GCE, ALB), and the UI's /jobs/... requests would miss it. The empty path is
+     * written out (the API server stores it as none): a patch leaving it out would keep the
+     * "/" that flinkop wrote up to 68e0598. */
+    json_t *entry = json_pack("{s:s, s:s, s:o}", "path", path.data, "pathType",
+                              "ImplementationSpecific", "backend", backend);
     json_t *rule = json_pack("{s:{s:[o]}}", "http", "paths", entry);
     if (host.len)
         json_object_set_new(rule, "host", json_string(host.data));

@@ -393,6 +393,42 @@ START_TEST(missing_jobmanager_deployment_is_recovered)
 }
 END_TEST
 
+/* A host-only ingress template routes every path of the host (IngressUtils sets no path).
+ * flinkop before 68e0598 wrote the path "/", which controllers that read ImplementationSpecific
+ * literally (GCE, ALB) match alone: the Web UI's /jobs/... requests miss it. Drift repair
+ * brings such an Ingress to the rule without a path (restarting nothing); a merge patch of a
+ * desired rule that merely leaves the path out would keep it. */
+static json_t *ingress_entry(const json_t *ing)
+{
+    json_t *rule = json_array_get(fo_json_get(ing, "spec.rules"), 0);
+    return json_array_get(fo_json_get(rule, "http.paths"), 0);
+}
+
+START_TEST(an_ingress_with_the_old_root_path_gets_the_rule_without_a_path)
+{
+    fake_world *w = world_with("controller-session.yaml");
+    const char *n = "session-example";
+    until_stable(w, n);
+    json_t *ing = json_deep_copy(owned(w, FO_CTL_INGRESS, n));
+    json_t *entry = ingress_entry(ing);
+    ck_assert_ptr_nonnull(entry);
+    json_object_set_new(entry, "path", json_string("/"));
+    fake_put(&w->kube, ing);
+    json_decref(ing);
+    size_t from = w->kube.nlog;
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_int_eq(fake_count(&w->kube, from, "patch", FO_CTL_INGRESS), 1);
+    ck_assert_int_eq(fake_count(&w->kube, from, "patch", FO_CTL_DEPLOYMENT), 0);
+    entry = ingress_entry(owned(w, FO_CTL_INGRESS, n));
+    const char *path = fo_json_str(entry, "path");
+    ck_assert_msg(!path || !*path, "the rule still has the path '%s'", path);
+    from = w->kube.nlog;
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_int_eq(fake_count(&w->kube, from, NULL, FO_CTL_KIND_COUNT), 0);
+    fake_world_free(w);
+}
+END_TEST
+
 START_TEST(object_not_owned_is_never_touched)
 {
     fake_world *w = world_with("controller-application.yaml");
@@ -1017,6 +1053,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_stub_without_finalizers_is_cleaned_up_and_its_finalizer_left_to_the_user);
     tcase_add_test(tc, drift_is_repaired);
     tcase_add_test(tc, missing_jobmanager_deployment_is_recovered);
+    tcase_add_test(tc, an_ingress_with_the_old_root_path_gets_the_rule_without_a_path);
     tcase_add_test(tc, object_not_owned_is_never_touched);
     tcase_add_test(tc, ignore_class_change_is_recorded_without_redeploy);
     tcase_add_test(tc, a_spec_recorded_by_the_apache_operator_is_taken_over_without_a_restart);

@@ -578,7 +578,8 @@ START_TEST(enum_options_in_any_case_give_the_api_servers_spelling)
 }
 END_TEST
 
-/* The path of the Ingress rule for an ingress template (c.16), NULL when it has none. */
+/* The path of the Ingress rule for an ingress template (c.16), NULL when it has none (or the
+ * empty one, which the API server stores as none). */
 static const char *ingress_path(json_t *obj, const char *template, const char **host)
 {
     static char out[2][128];
@@ -593,7 +594,7 @@ static const char *ingress_path(json_t *obj, const char *template, const char **
                                                                      : "");
     json_decref(objects);
     *host = out[1];
-    return p ? out[0] : NULL;
+    return out[0][0] ? out[0] : NULL;
 }
 
 /* IngressUtils takes the rule's path from java.net.URL.getPath and sets none when it is
