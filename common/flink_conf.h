@@ -70,22 +70,22 @@ char *fo_flink_conf_format_list(const json_t *list);
 
 /* ---- Flink's Kubernetes pod options (flink_conf_pods.c) ------------------------------------ */
 
-/* What Flink's decorators make of a pod option's value, read as Flink reads it (map and
- * list-of-maps syntax with StructuredOptionsSplitter's quoting). Each sets *out to a new
- * reference (an empty one for NULL), or fails with FO_EINVAL, *out NULL and err saying what is
- * wrong (without the option's name) where Flink refuses the value or would build a pod the API
- * server refuses. Pure; thread-safe. */
+/* What Flink's decorators make of a pod option's value, read as Flink v reads it (map and
+ * list-of-maps syntax with StructuredOptionsSplitter's quoting; with config.yaml, Flink 1.19+,
+ * YAML first). Each sets *out to a new reference (an empty one for NULL), or fails with
+ * FO_EINVAL, *out NULL and err saying what is wrong (without the option's name) where Flink
+ * refuses the value or would build a pod the API server refuses. Pure; thread-safe. */
 
 /* kubernetes.<role>.tolerations: an array of Kubernetes tolerations
  * (KubernetesToleration.fromMap). */
-fo_rc fo_flink_conf_tolerations(const char *value, json_t **out, fo_err *err);
+fo_rc fo_flink_conf_tolerations(const char *value, fo_flink_version v, json_t **out, fo_err *err);
 
 /* kubernetes.env.secretKeyRef: an array of env vars taken from Secrets
  * (KubernetesSecretEnvVar.fromMap). */
-fo_rc fo_flink_conf_secret_env(const char *value, json_t **out, fo_err *err);
+fo_rc fo_flink_conf_secret_env(const char *value, fo_flink_version v, json_t **out, fo_err *err);
 
 /* kubernetes.secrets: an object of Secret name -> mount path (MountSecretsDecorator). */
-fo_rc fo_flink_conf_secret_mounts(const char *value, json_t **out, fo_err *err);
+fo_rc fo_flink_conf_secret_mounts(const char *value, fo_flink_version v, json_t **out, fo_err *err);
 
 /* ---- resource requirements (reference a.4, ResourceConfigUtils) --------------------------- */
 

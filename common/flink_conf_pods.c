@@ -7,8 +7,11 @@
  * ConfigurationUtils reads a map option as "k1:v1,k2:v2" and a list of maps as
  * "k:v,k2:v2;k:v3", splitting each level with StructuredOptionsSplitter: a part may be quoted
  * with ' or " (the quote doubled inside stands for one) and must then end at the separator; an
- * unquoted part is trimmed; two separators in a row give an empty part. A map item must split
- * into exactly one key and one value, and no key may come twice (Collectors.toMap). */
+ * unquoted part is trimmed and may hold no quote; two separators in a row give an empty part.
+ * A map item must split into exactly one key and one value, and no key may come twice
+ * (Collectors.toMap). With a standard YAML configuration (config.yaml, Flink 1.19+) the value is
+ * first read as YAML ("{k: v}", "[{k: v}]", "k: v"), and only when that gives no map (list of
+ * maps) of scalars in the legacy syntax (convertToProperties, convertToList). */
 #include "common/flink_conf.h"
 
 #include <ctype.h>
@@ -19,9 +22,22 @@
 #include <strings.h>
 
 #include "common/jsonutil.h"
+#include "common/labels.h"
 #include "common/strbuf.h"
+#include "common/yamlconv.h"
 
-/* Split text at sep into out (an array of strings). NULL, or why it cannot be split. */
+/* The longest value read as YAML; a longer one is read in the legacy syntax only. */
+#define FO_FLINK_POD_OPTION_YAML_MAX (1024u * 1024)
+
+/* Character.isWhitespace, for ASCII: what StructuredOptionsSplitter skips between parts (a
+ * non-ASCII space, which Flink skips too, is kept). */
+static bool java_space(unsigned char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
+}
+
+/* Split text at sep into out (an array of strings), as StructuredOptionsSplitter.splitEscaped.
+ * NULL, or why Flink refuses to split it. */
 static const char *split_flink(const char *text, char sep, json_t *out)
 {
     enum { NONE, VALUE, QUOTED, SEPARATOR } prev = NONE;
@@ -36,7 +52,7 @@ static const char *split_flink(const char *text, char sep, json_t *out)
             p++;
             continue;
         }
-        if (isspace((unsigned char)*p)) {
+        if (java_space((unsigned char)*p)) {
             p++;
             continue;
         }
@@ -64,10 +80,21 @@ static const char *split_flink(const char *text, char sep, json_t *out)
             }
             prev = QUOTED;
         } else {
-            while (*p && *p != sep)
+            /* consumeUnquoted: a quote inside is "Illegal quoting"; String.trim drops every
+             * character up to ' ' at both ends */
+            while (*p && *p != sep && *p != '\'' && *p != '"')
                 fo_strbuf_putc(&b, *p++);
-            while (b.len && isspace((unsigned char)b.data[b.len - 1]))
+            if (*p == '\'' || *p == '"') {
+                why = "a quote inside an unquoted part (quote the whole part)";
+                break;
+            }
+            size_t from = 0;
+            while (from < b.len && (unsigned char)b.data[from] <= ' ')
+                from++;
+            while (b.len > from && (unsigned char)b.data[b.len - 1] <= ' ')
                 b.data[--b.len] = '\0';
+            memmove(b.data, b.data + from, b.len - from + 1);
+            b.len -= from;
             prev = VALUE;
         }
         json_t *part = why ? NULL : json_string(b.data);
@@ -79,7 +106,7 @@ static const char *split_flink(const char *text, char sep, json_t *out)
     return why;
 }
 
-/* One map value (new object), or NULL with err. */
+/* One map value in the legacy syntax (new object), or NULL with err. */
 static json_t *flink_map(const char *text, fo_err *err)
 {
     json_t *map = json_object(), *items = json_array(), *pair = json_array();
@@ -110,18 +137,106 @@ static json_t *flink_map(const char *text, fo_err *err)
     return map;
 }
 
-/* A list-of-maps value (new array of objects; empty for NULL), or NULL with err. */
-static json_t *flink_map_list(const char *text, fo_err *err)
+/* A YAML map as ConfigurationUtils.convertToStringMap makes it (new object of strings), or
+ * NULL when Flink would fall back to the legacy syntax (not a map, a null value). A value that
+ * is itself a map or a list would become its YAML text, which no field these options fill
+ * takes: refused (*bad). */
+static json_t *yaml_string_map(const json_t *v, bool *bad)
 {
-    json_t *list = json_array(), *items = json_array();
-    const char *why = text ? split_flink(text, ';', items) : NULL;
+    if (!json_is_object(v))
+        return NULL;
+    json_t *map = json_object();
+    const char *k;
+    json_t *x;
+    json_object_foreach((json_t *)v, k, x)
+    {
+        char buf[64];
+        const char *text = NULL;
+        if (json_is_string(x))
+            text = json_string_value(x);
+        else if (json_is_integer(x) &&
+                 snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(x)) > 0)
+            text = buf;
+        else if (json_is_boolean(x))
+            text = json_is_true(x) ? "true" : "false";
+        else if (json_is_real(x))
+            text = fo_flink_format_double(json_real_value(x), buf, sizeof buf);
+        if (json_is_object(x) || json_is_array(x)) {
+            *bad = true;
+            continue;
+        }
+        if (!text) { /* null: NullPointerException, caught: the legacy syntax */
+            json_decref(map);
+            return NULL;
+        }
+        json_object_set_new(map, k, json_string(text));
+    }
+    return map;
+}
+
+/* The value read as YAML when Flink v reads its configuration as standard YAML (config.yaml),
+ * new reference; else NULL. */
+static json_t *yaml_value(const char *text, fo_flink_version v)
+{
+    if (!text || strcmp(fo_flink_conf_file_name(v), "config.yaml") != 0)
+        return NULL;
+    fo_err ignored;
+    fo_err_clear(&ignored);
+    return fo_yaml_parse(text, strlen(text), FO_FLINK_POD_OPTION_YAML_MAX, &ignored);
+}
+
+/* A map value (new object; empty for NULL), or NULL with err. */
+static json_t *read_map(const char *text, fo_flink_version v, fo_err *err)
+{
+    if (!text)
+        return json_object();
+    json_t *y = yaml_value(text, v);
+    bool bad = false;
+    json_t *map = yaml_string_map(y, &bad);
+    json_decref(y);
+    if (map && bad) {
+        json_decref(map);
+        fo_err_set(err, FO_EINVAL, "a value is a YAML map or list in \"%.200s\"", text);
+        return NULL;
+    }
+    return map ? map : flink_map(text, err);
+}
+
+/* A list-of-maps value (new array of objects; empty for NULL), or NULL with err. */
+static json_t *read_map_list(const char *text, fo_flink_version v, fo_err *err)
+{
+    json_t *list = json_array();
+    if (!text)
+        return list;
+    json_t *y = yaml_value(text, v);
+    bool yaml = json_is_array(y), bad = false;
+    size_t i;
+    json_t *item;
+    json_array_foreach(y, i, item)
+    {
+        json_t *map = yaml_string_map(item, &bad);
+        if (!map) { /* an item that is no map: ClassCastException, caught */
+            yaml = false;
+            break;
+        }
+        json_array_append_new(list, map);
+    }
+    json_decref(y);
+    if (yaml && bad) {
+        fo_err_set(err, FO_EINVAL, "a value is a YAML map or list in \"%.200s\"", text);
+        json_decref(list);
+        return NULL;
+    }
+    if (yaml)
+        return list;
+    json_array_clear(list);
+    json_t *items = json_array();
+    const char *why = split_flink(text, ';', items);
     if (why) {
         fo_err_set(err, FO_EINVAL, "%s in \"%.200s\"", why, text);
         json_decref(list);
         list = NULL;
     }
-    size_t i;
-    json_t *item;
     json_array_foreach(items, i, item)
     {
         json_t *map = list ? flink_map(json_string_value(item), err) : NULL;
@@ -186,10 +301,10 @@ static json_t *toleration(const json_t *map, size_t n, fo_err *err)
     return t;
 }
 
-fo_rc fo_flink_conf_tolerations(const char *value, json_t **out, fo_err *err)
+fo_rc fo_flink_conf_tolerations(const char *value, fo_flink_version v, json_t **out, fo_err *err)
 {
     *out = NULL;
-    json_t *maps = flink_map_list(value, err);
+    json_t *maps = read_map_list(value, v, err);
     if (!maps)
         return FO_EINVAL;
     json_t *list = json_array();
@@ -210,10 +325,10 @@ fo_rc fo_flink_conf_tolerations(const char *value, json_t **out, fo_err *err)
     return FO_OK;
 }
 
-fo_rc fo_flink_conf_secret_env(const char *value, json_t **out, fo_err *err)
+fo_rc fo_flink_conf_secret_env(const char *value, fo_flink_version v, json_t **out, fo_err *err)
 {
     *out = NULL;
-    json_t *maps = flink_map_list(value, err);
+    json_t *maps = read_map_list(value, v, err);
     if (!maps)
         return FO_EINVAL;
     json_t *list = json_array();
@@ -242,10 +357,10 @@ fo_rc fo_flink_conf_secret_env(const char *value, json_t **out, fo_err *err)
     return FO_OK;
 }
 
-fo_rc fo_flink_conf_secret_mounts(const char *value, json_t **out, fo_err *err)
+fo_rc fo_flink_conf_secret_mounts(const char *value, fo_flink_version v, json_t **out, fo_err *err)
 {
     *out = NULL;
-    json_t *map = value ? flink_map(value, err) : json_object();
+    json_t *map = read_map(value, v, err);
     if (!map)
         return FO_EINVAL;
     const char *name;

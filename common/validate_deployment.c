@@ -147,11 +147,11 @@ static void check_config(const json_t *conf, fo_field_errors *errs)
  * API server refuses, fail only at deploy time there, after the old cluster is gone. flinkop
  * builds those pods itself with the same reading (common/flink_conf_pods.c) and refuses the
  * spec first. */
-static void check_pod_options(const json_t *conf, fo_field_errors *errs)
+static void check_pod_options(const fo_flink_view *v, const json_t *conf, fo_field_errors *errs)
 {
     static const struct {
         const char *key;
-        fo_rc (*read)(const char *value, json_t **out, fo_err *err);
+        fo_rc (*read)(const char *value, fo_flink_version v, json_t **out, fo_err *err);
     } options[] = {
         {"kubernetes.jobmanager.tolerations", fo_flink_conf_tolerations},
         {"kubernetes.taskmanager.tolerations", fo_flink_conf_tolerations},
@@ -166,7 +166,7 @@ static void check_pod_options(const json_t *conf, fo_field_errors *errs)
         json_t *out = NULL;
         fo_err err;
         fo_err_clear(&err);
-        if (options[i].read(value, &out, &err) != FO_OK)
+        if (options[i].read(value, v->flink_version, &out, &err) != FO_OK)
             fo_field_errors_add(errs, FO_FE_INVALID, fo_validate_conf_field(field, options[i].key),
                                 value, "%s", err.message);
         json_decref(out);
@@ -623,7 +623,7 @@ void fo_validate_deployment(const json_t *obj, const fo_validate_env *env, fo_fi
     check_name(&v, errs);                /* 1 */
     check_version(&v, last, errs);       /* 2, 3 */
     check_config(conf, errs);            /* 4, 5, 6 */
-    check_pod_options(conf, errs);
+    check_pod_options(&v, conf, errs);
     check_ingress(&v, errs);             /* 7 */
     check_log_config(&v, errs);          /* 8 */
     fo_validate_job_enums(&v.job, errs); /* 9 */

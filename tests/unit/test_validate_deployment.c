@@ -471,8 +471,11 @@ START_TEST(pod_options_flink_would_refuse_are_refused_at_their_key)
         const char *key, *value;
         bool ok;
     } cases[] = {
-        {"kubernetes.jobmanager.tolerations", "key: a ,operator:Equal,value:'x:y';key:b,"
-                                              "operator:Exists,tolerationSeconds:60", true},
+        {"kubernetes.jobmanager.tolerations", "key: a ,operator:Equal,value: x ;'key:b,"
+                                              "operator:Exists,tolerationSeconds:60'", true},
+        /* a quote inside an unquoted part: Flink's "Illegal quoting" */
+        {"kubernetes.jobmanager.tolerations", "key: a ,operator:Equal,value:'x:y';key:b", false},
+        {"kubernetes.secrets", "s3:/opt/it's", false},
         {"kubernetes.env.secretKeyRef", "env:A,secret:s,key:k;env:B,secret:s,key:k2", true},
         {"kubernetes.secrets", "s3:/opt/s3,'tls:/opt/tls'", true},
         {"kubernetes.secrets", "s3:/opt/s3,'tls':'/opt/tls'", false}, /* quoted, then ':' */
