@@ -263,6 +263,31 @@ static bool java_long(const char *s, long long *out)
     return *end == '\0' && errno != ERANGE;
 }
 
+/* Why the API server refuses a toleration Flink builds as it is (ValidateTolerations: Flink
+ * passes the strings through), or NULL. The values are case-sensitive there. */
+static const char *toleration_refused(const json_t *t)
+{
+    const char *key = fo_json_str(t, "key"), *op = fo_json_str(t, "operator");
+    const char *value = fo_json_str(t, "value"), *effect = fo_json_str(t, "effect");
+    bool exists = op && strcmp(op, "Exists") == 0;
+    if (key && *key && !fo_label_key_valid(key))
+        return "key is not a qualified name (a label key)";
+    if ((!key || !*key) && !exists)
+        return "operator must be Exists when key is empty";
+    if (json_object_get(t, "tolerationSeconds") && (!effect || strcmp(effect, "NoExecute") != 0))
+        return "effect must be NoExecute when tolerationSeconds is set";
+    if (op && *op && !exists && strcmp(op, "Equal") != 0)
+        return "operator must be Equal or Exists";
+    if (exists && value && *value)
+        return "value must be empty when operator is Exists";
+    if (!exists && value && !fo_label_value_valid(value))
+        return "value is not a valid label value";
+    if (effect && *effect && strcmp(effect, "NoSchedule") != 0 &&
+        strcmp(effect, "PreferNoSchedule") != 0 && strcmp(effect, "NoExecute") != 0)
+        return "effect must be NoSchedule, PreferNoSchedule or NoExecute";
+    return NULL;
+}
+
 /* KubernetesToleration.fromMap: keys in any case, tolerationSeconds a long; other keys are
  * ignored (Flink logs a warning). */
 static json_t *toleration(const json_t *map, size_t n, fo_err *err)
@@ -295,6 +320,12 @@ static json_t *toleration(const json_t *map, size_t n, fo_err *err)
         fo_err_set(err, FO_EINVAL,
                    "toleration %zu has none of key, operator, value, effect, tolerationSeconds",
                    n);
+        json_decref(t);
+        return NULL;
+    }
+    const char *why = toleration_refused(t);
+    if (why) {
+        fo_err_set(err, FO_EINVAL, "toleration %zu: %s", n, why);
         json_decref(t);
         return NULL;
     }

@@ -486,6 +486,8 @@ START_TEST(flinks_pod_options_read_as_flink_reads_them_and_bad_values_name_the_o
         {"kubernetes.jobmanager.tolerations", "key:a,operator:Equal,value:'b'"},
         {"kubernetes.env.secretKeyRef", "env:FOO,secret:s,key:'k'"},
         {"kubernetes.secrets", "creds:/opt/it's"},
+        /* a toleration the API server refuses (the operator is case-sensitive there) */
+        {"kubernetes.jobmanager.tolerations", "key:a,operator:exists"},
         {"kubernetes.jobmanager.tolerations", "colour:blue"},
         {"kubernetes.decorator.hadoop-conf-mount.enabled", "maybe"},
     };

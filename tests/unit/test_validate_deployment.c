@@ -472,7 +472,24 @@ START_TEST(pod_options_flink_would_refuse_are_refused_at_their_key)
         bool ok;
     } cases[] = {
         {"kubernetes.jobmanager.tolerations", "key: a ,operator:Equal,value: x ;'key:b,"
-                                              "operator:Exists,tolerationSeconds:60'", true},
+                                              "operator:Exists,effect:NoExecute,"
+                                              "tolerationSeconds:60'", true},
+        /* tolerations the API server takes (ValidateTolerations): no key with Exists tolerates
+         * every taint; no operator is Equal; a qualified key */
+        {"kubernetes.jobmanager.tolerations", "operator:Exists", true},
+        {"kubernetes.jobmanager.tolerations", "key:a,value:b-1", true},
+        {"kubernetes.taskmanager.tolerations", "key:node.kubernetes.io/unreachable,"
+                                               "operator:Exists,effect:NoExecute,"
+                                               "tolerationSeconds:30", true},
+        /* ... and those it refuses, in the middle of a deploy */
+        {"kubernetes.jobmanager.tolerations", "key:a,operator:exists", false},
+        {"kubernetes.jobmanager.tolerations", "key:a,operator:Exists,effect:noschedule", false},
+        {"kubernetes.jobmanager.tolerations", "key:a,operator:Exists,tolerationSeconds:30",
+         false},
+        {"kubernetes.taskmanager.tolerations", "operator:Equal,value:x", false},
+        {"kubernetes.taskmanager.tolerations", "key:a,operator:Exists,value:x", false},
+        {"kubernetes.taskmanager.tolerations", "key:a,value:x y", false},
+        {"kubernetes.taskmanager.tolerations", "key:a b,operator:Exists", false},
         /* a quote inside an unquoted part: Flink's "Illegal quoting" */
         {"kubernetes.jobmanager.tolerations", "key: a ,operator:Equal,value:'x:y';key:b", false},
         {"kubernetes.secrets", "s3:/opt/it's", false},
