@@ -408,3 +408,75 @@ fo_rc fo_flink_conf_secret_mounts(const char *value, fo_flink_version v, json_t 
     *out = map;
     return FO_OK;
 }
+
+fo_rc fo_flink_conf_map(const char *value, fo_flink_version v, json_t **out, fo_err *err)
+{
+    *out = read_map(value, v, err);
+    return *out ? FO_OK : FO_EINVAL;
+}
+
+/* A key or value of the legacy syntax: as it is when nothing in it could be read otherwise,
+ * else quoted (the quote doubled). Stricter than escapeWithSingleQuote, which leaves spaces at
+ * the ends (trimmed when read back) and an empty string (no part) unquoted. */
+static void legacy_part(fo_strbuf *sb, const char *s)
+{
+    bool plain = *s != '\0';
+    for (const char *p = s; *p && plain; p++)
+        plain = isalnum((unsigned char)*p) || strchr("._/-", *p);
+    if (plain) {
+        fo_strbuf_puts(sb, s);
+        return;
+    }
+    fo_strbuf_putc(sb, '\'');
+    for (const char *p = s; *p; p++) {
+        if (*p == '\'')
+            fo_strbuf_putc(sb, '\'');
+        fo_strbuf_putc(sb, *p);
+    }
+    fo_strbuf_putc(sb, '\'');
+}
+
+char *fo_flink_conf_map_write(const json_t *map, fo_flink_version v)
+{
+    bool yaml = strcmp(fo_flink_conf_file_name(v), "config.yaml") == 0;
+    fo_strbuf sb, item;
+    fo_strbuf_init(&sb, 0);
+    fo_strbuf_init(&item, 0);
+    if (yaml)
+        fo_strbuf_putc(&sb, '{');
+    const char *k;
+    json_t *x;
+    size_t n = 0;
+    json_object_foreach((json_t *)map, k, x)
+    {
+        const char *s = json_string_value(x);
+        if (!s)
+            continue;
+        if (n++)
+            fo_strbuf_puts(&sb, yaml ? ", " : ",");
+        if (yaml) {
+            /* a flow mapping of double-quoted strings: YAML reads exactly these back; a key
+             * longer than an implicit key may be (1024 characters) takes the explicit "? " */
+            fo_strbuf_reset(&item);
+            fo_yaml_quote(&item, k, strlen(k));
+            if (item.len > 1000)
+                fo_strbuf_puts(&sb, "? ");
+            fo_strbuf_puts(&sb, item.data);
+            fo_strbuf_puts(&sb, ": ");
+            fo_yaml_quote(&sb, s, strlen(s));
+            continue;
+        }
+        fo_strbuf_reset(&item);
+        legacy_part(&item, k);
+        fo_strbuf_putc(&item, ':');
+        legacy_part(&item, s);
+        if (strchr(item.data, '\'')) /* an unquoted ',' part may hold no quote */
+            legacy_part(&sb, item.data);
+        else
+            fo_strbuf_puts(&sb, item.data);
+    }
+    if (yaml)
+        fo_strbuf_putc(&sb, '}');
+    fo_strbuf_release(&item);
+    return fo_strbuf_take(&sb);
+}

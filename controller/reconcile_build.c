@@ -51,6 +51,8 @@ json_t *fo_build_conf(const fo_pass *p, const json_t *spec, const fo_build_opts 
         .job_id = o ? o->job_id : NULL,
         .owner_reference = owner,
         .generation = o ? o->generation : 0,
+        /* the pods of earlier levels read the generation's text as it was appended */
+        .generation_in_flink_map = !o || o->render <= 0 || o->render >= FO_RENDER_FLINK_MAPS,
         .job_result_store_id = launch[0] ? launch : NULL,
     };
     conf = fo_flink_conf_build(dep, defaults, &opts, err);

@@ -74,10 +74,16 @@ const char *fo_resources_default_log4j(void);
  *      kubernetes.<role>.tolerations, kubernetes.flink.log.dir,
  *      kubernetes.hadoop.conf.config-map.name, kubernetes.jobmanager.entrypoint.args); the
  *      image of spec.flinkVersion; user-lib-dir on the JobManager only; a TaskManager pod
- *      template for TaskManager resources beyond cpu and memory. */
+ *      template for TaskManager resources beyond cpu and memory.
+ *   3: kubernetes.<role>.labels, .annotations, .node-selector (and the REST Service's
+ *      annotations) read as Flink reads them (fo_flink_conf_map: parts trimmed, quotes,
+ *      YAML first with config.yaml) where levels 1 and 2 kept the blank after a ':' ("team:
+ *      data" gave the label " data", which the API server refuses) and split at the first
+ *      ':'; the generation merged into the JobManager's annotations as a map. */
 #define FO_RENDER_LEGACY 1
 #define FO_RENDER_FLINK_PODS 2
-#define FO_RENDER_CURRENT FO_RENDER_FLINK_PODS
+#define FO_RENDER_FLINK_MAPS 3
+#define FO_RENDER_CURRENT FO_RENDER_FLINK_MAPS
 #define FO_RENDER_ANNOTATION "flinkop.io/render"
 
 /* Label values that mark Flink's objects (and select our informers). */

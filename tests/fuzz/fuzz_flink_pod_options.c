@@ -5,7 +5,8 @@
  * relies on (a toleration the API server takes, an env var with a Secret's name and key, a
  * Secret with a name and a path); and a map of Secrets written back the way Flink writes a map
  * (ConfigurationUtils.convertToString: escapeWithSingleQuote on key and value for ':', then on
- * the item for ',') reads back to the same map in the legacy syntax. */
+ * the item for ',') reads back to the same map in the legacy syntax, and fo_flink_conf_map_write
+ * (how flinkop writes the JobManager's annotations) reads back to it with either syntax. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,23 @@ out:
     fo_strbuf_release(&part);
 }
 
+static void write_round_trip(const json_t *map)
+{
+    static const fo_flink_version versions[] = {FO_FLINK_V1_18, FO_FLINK_V1_20};
+    for (size_t i = 0; i < 2; i++) {
+        char *text = fo_flink_conf_map_write(map, versions[i]);
+        FUZZ_CHECK(text != NULL, "write failed");
+        json_t *back = NULL;
+        fo_err err;
+        fo_err_clear(&err);
+        fo_rc rc = fo_flink_conf_map(text, versions[i], &back, &err);
+        FUZZ_CHECK(rc == FO_OK, "\"%s\" (written) does not read back: %s", text, err.message);
+        FUZZ_CHECK(fo_json_equal(back, map), "\"%s\" (written) reads back to another map", text);
+        json_decref(back);
+        free(text);
+    }
+}
+
 static void check_toleration(const json_t *t)
 {
     FUZZ_CHECK(json_is_object(t) && json_object_size(t) > 0, "an empty toleration");
@@ -128,6 +146,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                        "a Secret without a name or a path");
         }
         secrets_round_trip(out);
+        write_round_trip(out);
     }
     json_decref(out);
     free(text);

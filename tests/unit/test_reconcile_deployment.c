@@ -837,6 +837,59 @@ START_TEST(an_unreadable_jobmanager_deployment_is_not_taken_for_a_new_one)
 }
 END_TEST
 
+/* "team: data" in kubernetes.jobmanager.labels and .annotations: with config.yaml Flink reads
+ * it as the YAML map {team: data}. A cluster launched at rendering level 3 gets team=data on
+ * its JobManager, with the generation beside it, and a change that restarts nothing restarts
+ * nothing (spec.ingress: appending the generation to the text would have made it part of
+ * team's value, and the pod would change with every generation); a running cluster of level 2
+ * keeps the pod it was launched with (team=" data" on annotations; as a label the API server
+ * refused it). */
+START_TEST(flink_map_options_keep_the_generation_and_level_two_pods)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    json_t *conf = fo_json_get(fd(w, n), "spec.flinkConfiguration");
+    json_object_set_new(conf, "kubernetes.jobmanager.annotations", json_string("team: data"));
+    json_object_set_new(conf, "kubernetes.jobmanager.labels", json_string("team: data"));
+    until_stable(w, n);
+    json_t *jm = owned(w, FO_CTL_DEPLOYMENT, n);
+    json_t *pod_meta = (json_t *)fo_json_get(jm, "spec.template.metadata");
+    ck_assert_str_eq(fo_json_get_str(pod_meta, "labels.team"), "data");
+    ck_assert_str_eq(fo_json_str(json_object_get(pod_meta, "annotations"), "team"), "data");
+    ck_assert_str_eq(fo_json_str(json_object_get(pod_meta, "annotations"),
+                                 "flinkdeployment.flink.apache.org/generation"),
+                     "1");
+    edit_spec(w, n, "ingress", json_pack("{s:s}", "template", "flink.example.com"));
+    size_t from = w->kube.nlog;
+    for (int i = 0; i < 3; i++) {
+        fo_clock_fake_advance(w->clock, w->settings.observe_interval_ms);
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    }
+    ck_assert_int_eq(fake_count(&w->kube, from, "patch", FO_CTL_DEPLOYMENT), 0);
+
+    /* the same cluster as level 2 launched it */
+    json_t *d = json_deep_copy(owned(w, FO_CTL_DEPLOYMENT, n));
+    json_t *meta = json_object_get(d, "metadata");
+    json_object_set_new(json_object_get(meta, "annotations"), "flinkop.io/render",
+                        json_string("2"));
+    json_object_set_new(json_object_get(meta, "annotations"), "team", json_string(" data"));
+    json_object_set_new(json_object_get(meta, "labels"), "team", json_string(" data"));
+    pod_meta = (json_t *)fo_json_get(d, "spec.template.metadata");
+    json_object_set_new(json_object_get(pod_meta, "annotations"), "team", json_string(" data"));
+    json_object_set_new(json_object_get(pod_meta, "labels"), "team", json_string(" data"));
+    fake_put(&w->kube, d);
+    json_t *pod = json_deep_copy(fo_json_get(d, "spec.template"));
+    json_decref(d);
+    for (int i = 0; i < 3; i++) {
+        fo_clock_fake_advance(w->clock, w->settings.observe_interval_ms);
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    }
+    ck_assert(fo_json_equal(fo_json_get(owned(w, FO_CTL_DEPLOYMENT, n), "spec.template"), pod));
+    json_decref(pod);
+    fake_world_free(w);
+}
+END_TEST
+
 /* ---- deletion ----------------------------------------------------------------------------------
  */
 
@@ -1064,6 +1117,7 @@ static Suite *suite(void)
     tcase_add_test(tc, standalone_application_owns_a_taskmanager_deployment);
     tcase_add_test(tc, an_operator_upgrade_restarts_no_pod_of_a_running_cluster);
     tcase_add_test(tc, an_unreadable_jobmanager_deployment_is_not_taken_for_a_new_one);
+    tcase_add_test(tc, flink_map_options_keep_the_generation_and_level_two_pods);
     tcase_add_test(tc, deletion_completes_when_flink_is_unreachable);
     tcase_add_test(tc, deletion_completes_when_objects_are_already_gone);
     tcase_add_test(tc, deletion_removes_the_finalizer_after_the_cleanup_timeout);

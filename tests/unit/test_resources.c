@@ -30,7 +30,9 @@ static json_t *build_objects(json_t *obj, int render, fo_err *out)
     ck_assert_int_eq(fo_normalize_resource(obj, NULL, &err), FO_OK);
     int64_t generation = 1;
     fo_json_get_int(obj, "metadata.generation", &generation);
-    fo_flink_deploy_opts opts = {.generation = generation};
+    /* as controller/reconcile_build.c: the generation merged as a map from level 3 on */
+    fo_flink_deploy_opts opts = {.generation = generation,
+                                 .generation_in_flink_map = render == 0 || render >= 3};
     json_t *conf = fo_flink_conf_build(obj, NULL, &opts, &err);
     ck_assert_msg(conf != NULL, "%s", err.message);
     fo_flink_view v;
@@ -586,6 +588,83 @@ START_TEST(with_config_yaml_flink_reads_pod_options_as_yaml_first)
 }
 END_TEST
 
+/* The labels, annotations and node selector Flink's options give the JobManager pod at
+ * rendering level `render` of resources-flink-pod-options.yaml (Flink `version`), into
+ * pod_meta (a new object {labels, annotations, nodeSelector}); NULL with the refusal in why. */
+static json_t *jm_maps_at(int render, const char *version, const char *labels,
+                          const char *annotations, const char *node_selector, char *why, size_t len)
+{
+    json_t *obj = fo_test_load_yaml("resources-flink-pod-options.yaml");
+    json_t *spec = json_object_get(obj, "spec");
+    json_object_del(spec, "mode");
+    json_object_set_new(spec, "flinkVersion", json_string(version));
+    json_t *conf = json_object_get(spec, "flinkConfiguration");
+    json_object_set_new(conf, "kubernetes.jobmanager.labels", json_string(labels));
+    json_object_set_new(conf, "kubernetes.jobmanager.annotations", json_string(annotations));
+    json_object_set_new(conf, "kubernetes.jobmanager.node-selector", json_string(node_selector));
+    fo_err err;
+    fo_err_clear(&err);
+    json_t *objects = build_objects(obj, render, &err);
+    snprintf(why, len, "%s", err.message);
+    json_t *out = NULL;
+    json_t *jm = objects ? find(objects, "Deployment", "options") : NULL;
+    if (jm)
+        out = json_pack("{s:O?, s:O?, s:O?, s:O?}", "labels",
+                        fo_json_get(jm, "spec.template.metadata.labels"), "annotations",
+                        fo_json_get(jm, "spec.template.metadata.annotations"), "nodeSelector",
+                        fo_json_get(jm, "spec.template.spec.nodeSelector"), "deployment",
+                        fo_json_get(jm, "metadata.annotations"));
+    json_decref(objects);
+    json_decref(obj);
+    return out;
+}
+
+/* Flink reads kubernetes.<role>.labels, .annotations and .node-selector as maps (parts trimmed,
+ * YAML first with config.yaml): "team: data" is the label team=data. Levels 1 and 2 kept the
+ * blank ("team: data" gave " data", which the API server refuses for a label, and a Prometheus
+ * annotation " true" no scrape config matches); a running cluster of those levels keeps its
+ * pods, the next launch (level 3) gets Flink's reading, with the generation still on the
+ * Deployment and the pod. */
+START_TEST(flink_map_options_read_as_flink_reads_them_from_level_three)
+{
+    char why[FO_ERR_MSG_MAX];
+    const char *labels = "team: data", *annotations = "prometheus.io/scrape: true";
+    json_t *m = jm_maps_at(2, "v1_20", labels, annotations, "disk: ssd", why, sizeof why);
+    ck_assert_msg(m != NULL, "%s", why);
+    ck_assert_str_eq(fo_json_get_str(m, "labels.team"), " data");
+    ck_assert_str_eq(fo_json_str(json_object_get(m, "annotations"), "prometheus.io/scrape"),
+                     " true");
+    json_decref(m);
+    for (int v = 0; v < 2; v++) {
+        m = jm_maps_at(0, v ? "v1_18" : "v1_20", labels, annotations, "disk: ssd", why, sizeof why);
+        ck_assert_msg(m != NULL, "%s", why);
+        ck_assert_str_eq(fo_json_get_str(m, "labels.team"), "data");
+        ck_assert_str_eq(fo_json_get_str(m, "labels.component"), "jobmanager");
+        json_t *a = json_object_get(m, "annotations");
+        ck_assert_str_eq(fo_json_str(a, "prometheus.io/scrape"), "true");
+        ck_assert_str_eq(fo_json_str(a, "flinkdeployment.flink.apache.org/generation"), "1");
+        ck_assert_str_eq(fo_json_str(json_object_get(m, "deployment"),
+                                     "flinkdeployment.flink.apache.org/generation"),
+                         "1");
+        ck_assert_str_eq(fo_json_get_str(m, "nodeSelector.disk"), "ssd");
+        json_decref(m);
+    }
+    /* YAML with config.yaml, quotes as Flink takes them */
+    m = jm_maps_at(0, "v1_20", "{team: data, 'app.kubernetes.io/part-of': flink}",
+                   "'note:''a, b: c''',x:y", "", why, sizeof why);
+    ck_assert_msg(m != NULL, "%s", why);
+    ck_assert_str_eq(fo_json_str(json_object_get(m, "labels"), "app.kubernetes.io/part-of"),
+                     "flink");
+    ck_assert_str_eq(fo_json_str(json_object_get(m, "annotations"), "note"), "a, b: c");
+    ck_assert_str_eq(fo_json_str(json_object_get(m, "annotations"), "x"), "y");
+    json_decref(m);
+    /* what Flink cannot read fails naming the option (the validator refused it first) */
+    m = jm_maps_at(0, "v1_20", "team:data:eng", "", "", why, sizeof why);
+    ck_assert_ptr_null(m);
+    ck_assert_ptr_nonnull(strstr(why, "kubernetes.jobmanager.labels"));
+}
+END_TEST
+
 /* The JobManager image when the spec names none: the Flink image of spec.flinkVersion. */
 static const char *jm_image_for(json_t *obj, const char *version)
 {
@@ -832,6 +911,7 @@ int main(void)
     tcase_add_test(tc, flinks_kubernetes_pod_options_reach_the_pods_flinkop_builds);
     tcase_add_test(tc, flinks_pod_options_read_as_flink_reads_them_and_bad_values_name_the_option);
     tcase_add_test(tc, with_config_yaml_flink_reads_pod_options_as_yaml_first);
+    tcase_add_test(tc, flink_map_options_read_as_flink_reads_them_from_level_three);
     tcase_add_test(tc, without_an_image_the_jobmanager_runs_the_flink_version_of_the_spec);
     tcase_add_test(tc, user_labels_never_replace_flinks_labels);
     tcase_add_test(tc, enum_options_in_any_case_give_the_api_servers_spelling);

@@ -503,6 +503,22 @@ START_TEST(pod_options_flink_would_refuse_are_refused_at_their_key)
         {"kubernetes.secrets", "s3:/a,s3:/b", false},
         {"kubernetes.secrets", "s3:'/a", false},
         {"kubernetes.decorator.hadoop-conf-mount.enabled", "yes please", false},
+        /* map options: as Flink reads them ("team: data" is team=data, as YAML too), labels
+         * and node selectors the API server takes, annotation keys it takes */
+        {"kubernetes.jobmanager.labels", "team: data", true},
+        {"kubernetes.jobmanager.labels", "team:data, owner:me", true},
+        /* Flink 1.19+ reads this as the YAML map {team: "data, owner:me"} */
+        {"kubernetes.jobmanager.labels", "team: data, owner:me", false},
+        {"kubernetes.taskmanager.labels", "{team: data, app.kubernetes.io/part-of: flink}", true},
+        {"kubernetes.jobmanager.node-selector", "disk: ssd", true},
+        {"kubernetes.jobmanager.annotations", "Prometheus.io/Scrape: true,'note:''a, b: c'''",
+         true},
+        {"kubernetes.jobmanager.labels", "team:data:eng", false},
+        {"kubernetes.taskmanager.labels", "team:data,team:eng", false},
+        {"kubernetes.jobmanager.labels", "team:da ta", false},
+        {"kubernetes.taskmanager.node-selector", "disk/:ssd", false},
+        {"kubernetes.jobmanager.annotations", "my note:x", false},
+        {"kubernetes.rest-service.annotations", "a:'b", false},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         json_t *obj = fo_test_load_yaml(BASE);
