@@ -70,22 +70,32 @@ char *fo_flink_conf_format_list(const json_t *list);
 
 /* ---- Flink's Kubernetes pod options (flink_conf_pods.c) ------------------------------------ */
 
-/* What Flink's decorators make of a pod option's value, read as Flink reads it (map and
- * list-of-maps syntax with StructuredOptionsSplitter's quoting). Each sets *out to a new
- * reference (an empty one for NULL), or fails with FO_EINVAL, *out NULL and err saying what is
- * wrong (without the option's name) where Flink refuses the value or would build a pod the API
- * server refuses. Pure; thread-safe. */
+/* What Flink's decorators make of a pod option's value, read as Flink v reads it (map and
+ * list-of-maps syntax with StructuredOptionsSplitter's quoting; with config.yaml, Flink 1.19+,
+ * YAML first). Each sets *out to a new reference (an empty one for NULL), or fails with
+ * FO_EINVAL, *out NULL and err saying what is wrong (without the option's name) where Flink
+ * refuses the value or would build a pod the API server refuses. Pure; thread-safe. */
 
 /* kubernetes.<role>.tolerations: an array of Kubernetes tolerations
  * (KubernetesToleration.fromMap). */
-fo_rc fo_flink_conf_tolerations(const char *value, json_t **out, fo_err *err);
+fo_rc fo_flink_conf_tolerations(const char *value, fo_flink_version v, json_t **out, fo_err *err);
 
 /* kubernetes.env.secretKeyRef: an array of env vars taken from Secrets
  * (KubernetesSecretEnvVar.fromMap). */
-fo_rc fo_flink_conf_secret_env(const char *value, json_t **out, fo_err *err);
+fo_rc fo_flink_conf_secret_env(const char *value, fo_flink_version v, json_t **out, fo_err *err);
 
 /* kubernetes.secrets: an object of Secret name -> mount path (MountSecretsDecorator). */
-fo_rc fo_flink_conf_secret_mounts(const char *value, json_t **out, fo_err *err);
+fo_rc fo_flink_conf_secret_mounts(const char *value, fo_flink_version v, json_t **out, fo_err *err);
+
+/* A map option (kubernetes.<role>.labels, .annotations, .node-selector,
+ * kubernetes.rest-service.annotations): an object of strings, as Flink v reads it. */
+fo_rc fo_flink_conf_map(const char *value, fo_flink_version v, json_t **out, fo_err *err);
+
+/* map (an object; members that are not strings are left out) written so that Flink v and
+ * fo_flink_conf_map read exactly it back: a YAML flow mapping of double-quoted strings for
+ * config.yaml, else the "k:v,k:v" syntax with every part holding more than letters, digits and
+ * "._/-" quoted. Caller frees; NULL only when out of memory. */
+char *fo_flink_conf_map_write(const json_t *map, fo_flink_version v);
 
 /* ---- resource requirements (reference a.4, ResourceConfigUtils) --------------------------- */
 
@@ -142,6 +152,11 @@ typedef struct fo_flink_deploy_opts {
     /* The generation put into kubernetes.jobmanager.annotations as
      * flinkdeployment.flink.apache.org/generation (merged with user annotations); 0 = none. */
     int64_t generation;
+    /* Merge the generation as Flink merges a map (the user's annotations read as Flink reads
+     * them, written back with fo_flink_conf_map_write) instead of appending ",<key>:<n>" to
+     * their text. The text of the earlier way is what pods rendered before reading the option
+     * as Flink does keep (controller/resources.h FO_RENDER_FLINK_MAPS). */
+    bool generation_in_flink_map;
     /* A name unique to this launch of an application cluster (c.6, FLINK-27573): with an HA
      * storage directory configured, job-result-store.storage-path becomes
      * <high-availability.storageDir>/job-result-store/<name>/<id> and

@@ -403,8 +403,27 @@ static fo_rc apply_job_or_session(json_t *conf, const fo_flink_view *v, fo_err *
 
 /* ---- deploy-time keys ------------------------------------------------------------------ */
 
+/* FlinkUtils.setGenerationAnnotation: the annotations read as a map, the generation put in,
+ * the map written back. False (nothing set) when Flink cannot read the user's value (the
+ * validator refuses it). */
+static bool set_generation_in_map(json_t *conf, int64_t generation, fo_flink_version v)
+{
+    json_t *map = NULL;
+    if (fo_flink_conf_map(fo_json_str(conf, K_JM_ANNOTATIONS), v, &map, NULL) != FO_OK)
+        return false;
+    char gen[32];
+    snprintf(gen, sizeof gen, "%lld", (long long)generation);
+    json_object_set_new(map, GENERATION_ANNOTATION, json_string(gen));
+    char *text = fo_flink_conf_map_write(map, v);
+    if (text)
+        set_str(conf, K_JM_ANNOTATIONS, text);
+    free(text);
+    json_decref(map);
+    return text != NULL;
+}
+
 /* Merge the generation into kubernetes.jobmanager.annotations ("k:v,k:v"), replacing an older
- * generation entry (FlinkUtils.setGenerationAnnotation). */
+ * generation entry (FlinkUtils.setGenerationAnnotation), as text. */
 static void set_generation(json_t *conf, int64_t generation)
 {
     const char *cur = fo_json_str(conf, K_JM_ANNOTATIONS);
@@ -466,7 +485,9 @@ static void apply_deploy_opts(json_t *conf, const fo_flink_view *v, const fo_fli
         set_str(conf, K_JOB_ID, o->job_id);
     if (o->owner_reference)
         set_str(conf, K_OWNER_REF, o->owner_reference);
-    if (o->generation > 0)
+    bool in_map = o->generation > 0 && o->generation_in_flink_map &&
+                  set_generation_in_map(conf, o->generation, v->flink_version);
+    if (o->generation > 0 && !in_map)
         set_generation(conf, o->generation);
     if (o->job_result_store_id && *o->job_result_store_id && v->job.raw)
         set_job_result_store(conf, v->name, o->job_result_store_id);

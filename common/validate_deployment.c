@@ -13,6 +13,7 @@
 #include "common/flink_memory_model.h"
 #include "common/flink_model.h"
 #include "common/jsonutil.h"
+#include "common/labels.h"
 #include "common/quantity.h"
 #include "common/validate_common.h"
 
@@ -147,11 +148,11 @@ static void check_config(const json_t *conf, fo_field_errors *errs)
  * API server refuses, fail only at deploy time there, after the old cluster is gone. flinkop
  * builds those pods itself with the same reading (common/flink_conf_pods.c) and refuses the
  * spec first. */
-static void check_pod_options(const json_t *conf, fo_field_errors *errs)
+static void check_pod_options(const fo_flink_view *v, const json_t *conf, fo_field_errors *errs)
 {
     static const struct {
         const char *key;
-        fo_rc (*read)(const char *value, json_t **out, fo_err *err);
+        fo_rc (*read)(const char *value, fo_flink_version v, json_t **out, fo_err *err);
     } options[] = {
         {"kubernetes.jobmanager.tolerations", fo_flink_conf_tolerations},
         {"kubernetes.taskmanager.tolerations", fo_flink_conf_tolerations},
@@ -166,7 +167,7 @@ static void check_pod_options(const json_t *conf, fo_field_errors *errs)
         json_t *out = NULL;
         fo_err err;
         fo_err_clear(&err);
-        if (options[i].read(value, &out, &err) != FO_OK)
+        if (options[i].read(value, v->flink_version, &out, &err) != FO_OK)
             fo_field_errors_add(errs, FO_FE_INVALID, fo_validate_conf_field(field, options[i].key),
                                 value, "%s", err.message);
         json_decref(out);
@@ -198,6 +199,64 @@ static void check_pod_options(const json_t *conf, fo_field_errors *errs)
             fo_field_errors_add(errs, FO_FE_UNSUPPORTED,
                                 fo_validate_conf_field(field, enums[i].key), value,
                                 "supported values (any case): %s", enums[i].listed);
+    }
+}
+
+/* Not an Apache rule either: Flink's map options, read as Flink reads them (and flinkop from
+ * rendering level 3 on). A value Flink cannot read, or labels, node selectors and annotation
+ * keys the API server refuses, fail at deploy time otherwise: a JobManager Deployment refused
+ * after the old cluster is gone, TaskManager pods Flink cannot create. */
+static void check_map_options(const fo_flink_view *v, const json_t *conf, fo_field_errors *errs)
+{
+    static const struct {
+        const char *key;
+        bool labels; /* else annotations */
+    } maps[] = {
+        {"kubernetes.jobmanager.labels", true},
+        {"kubernetes.taskmanager.labels", true},
+        {"kubernetes.jobmanager.node-selector", true},
+        {"kubernetes.taskmanager.node-selector", true},
+        {"kubernetes.jobmanager.annotations", false},
+        {"kubernetes.taskmanager.annotations", false},
+        {"kubernetes.rest-service.annotations", false},
+    };
+    char field[FO_VALIDATE_FIELD_MAX];
+    for (size_t i = 0; i < sizeof maps / sizeof *maps; i++) {
+        const char *value = fo_json_str(conf, maps[i].key);
+        if (!value || !*value)
+            continue;
+        json_t *map = NULL;
+        fo_err err;
+        fo_err_clear(&err);
+        if (fo_flink_conf_map(value, v->flink_version, &map, &err) != FO_OK) {
+            fo_field_errors_add(errs, FO_FE_INVALID, fo_validate_conf_field(field, maps[i].key),
+                                value, "%s", err.message);
+            continue;
+        }
+        const char *k;
+        json_t *x;
+        json_object_foreach(map, k, x)
+        {
+            const char *s = json_string_value(x);
+            /* ValidateAnnotations checks the key in lower case */
+            char lower[320];
+            snprintf(lower, sizeof lower, "%s", k);
+            for (char *c = lower; *c; c++)
+                *c = (char)tolower((unsigned char)*c);
+            const char *why = NULL;
+            if (maps[i].labels && !fo_label_key_valid(k))
+                why = "is not a valid label key";
+            else if (maps[i].labels && !fo_label_value_valid(s))
+                why = "has a value that is not a valid label value";
+            else if (!maps[i].labels && (strlen(k) >= sizeof lower || !fo_label_key_valid(lower)))
+                why = "is not a valid annotation key";
+            if (why) {
+                fo_field_errors_add(errs, FO_FE_INVALID, fo_validate_conf_field(field, maps[i].key),
+                                    value, "\"%.100s\" %s (as Flink reads the value)", k, why);
+                break;
+            }
+        }
+        json_decref(map);
     }
 }
 
@@ -623,7 +682,8 @@ void fo_validate_deployment(const json_t *obj, const fo_validate_env *env, fo_fi
     check_name(&v, errs);                /* 1 */
     check_version(&v, last, errs);       /* 2, 3 */
     check_config(conf, errs);            /* 4, 5, 6 */
-    check_pod_options(conf, errs);
+    check_pod_options(&v, conf, errs);
+    check_map_options(&v, conf, errs);
     check_ingress(&v, errs);             /* 7 */
     check_log_config(&v, errs);          /* 8 */
     fo_validate_job_enums(&v.job, errs); /* 9 */

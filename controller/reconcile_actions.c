@@ -539,10 +539,12 @@ static fo_rc converge(fo_pass *p, const fo_upgrade_input *in, fo_err *err)
         .job_id = p->application ? fo_json_get_str(p->st, "jobStatus.jobId") : NULL,
         .savepoint_path = fo_json_get_str(p->st, "jobStatus.upgradeSavepointPath"),
     };
-    fo_build_deployed(p, &bo);
+    fo_rc rc = fo_build_deployed(p, &bo, err);
+    if (rc != FO_OK)
+        return rc;
     fo_apply_report rep;
     bool applied = false;
-    fo_rc rc = apply_recorded(p, &bo, &rep, &applied, err);
+    rc = apply_recorded(p, &bo, &rep, &applied, err);
     if (rc != FO_OK || !applied)
         return rc;
     if (rep.created || rep.patched)

@@ -51,6 +51,8 @@ json_t *fo_build_conf(const fo_pass *p, const json_t *spec, const fo_build_opts 
         .job_id = o ? o->job_id : NULL,
         .owner_reference = owner,
         .generation = o ? o->generation : 0,
+        /* the pods of earlier levels read the generation's text as it was appended */
+        .generation_in_flink_map = !o || o->render <= 0 || o->render >= FO_RENDER_FLINK_MAPS,
         .job_result_store_id = launch[0] ? launch : NULL,
     };
     conf = fo_flink_conf_build(dep, defaults, &opts, err);
@@ -115,22 +117,27 @@ static int64_t annotation_num(const json_t *obj, const char *name)
     return end && end != ann && *end == '\0' && v > 0 ? v : 0;
 }
 
-/* The live JobManager Deployment (new reference) or NULL: the cached one, else the API's (the
- * cache may lag our create; user labels of an earlier version could take the Deployment out of
- * the informer's selection, and reading its launch from status would restart it). */
-static json_t *live_jm(const fo_pass *p)
+/* The live JobManager Deployment into *jm (new reference; NULL when there is none): the cached
+ * one, else the API's (the cache may lag our create; user labels of an earlier version could
+ * take the Deployment out of the informer's selection, and reading its launch from status would
+ * restart it). A failed read is the pass's error: taking it for a missing Deployment would
+ * render the current level and a new launch, which the create finding the name taken then
+ * patches into the running cluster. */
+static fo_rc live_jm(const fo_pass *p, json_t **jm, fo_err *err)
 {
-    json_t *jm = p->env->kube.cached(p->env->kube.ctx, FO_CTL_DEPLOYMENT, p->ns, p->name);
-    if (jm)
-        return jm;
-    fo_err err;
-    fo_err_clear(&err);
-    if (p->env->kube.get(p->env->kube.ctx, FO_CTL_DEPLOYMENT, p->ns, p->name, &jm, &err) !=
-        FO_OK) {
-        json_decref(jm);
-        jm = NULL;
+    *jm = p->env->kube.cached(p->env->kube.ctx, FO_CTL_DEPLOYMENT, p->ns, p->name);
+    if (*jm)
+        return FO_OK;
+    fo_rc rc = p->env->kube.get(p->env->kube.ctx, FO_CTL_DEPLOYMENT, p->ns, p->name, jm, err);
+    if (rc == FO_OK)
+        return FO_OK;
+    json_decref(*jm);
+    *jm = NULL;
+    if (rc == FO_ENOTFOUND) {
+        fo_err_clear(err);
+        return FO_OK;
     }
-    return jm;
+    return rc;
 }
 
 int64_t fo_build_intent_launch(const fo_pass *p)
@@ -141,13 +148,25 @@ int64_t fo_build_intent_launch(const fo_pass *p)
     return ms;
 }
 
-void fo_build_deployed(const fo_pass *p, fo_build_opts *o)
+fo_rc fo_build_deployed(const fo_pass *p, fo_build_opts *o, fo_err *err)
 {
-    json_t *jm = live_jm(p);
+    json_t *jm = NULL;
+    fo_rc rc = live_jm(p, &jm, err);
+    if (rc != FO_OK)
+        return rc;
     o->generation = annotation_num(jm, FO_GENERATION_ANNOTATION);
     if (!o->generation && !fo_json_get_int(p->st, "observedGeneration", &o->generation))
         o->generation = p->generation;
     o->launch_ms = annotation_num(jm, FO_LAUNCH_ANNOTATION);
+    if (!o->launch_ms) {
+        /* A lost JobManager is recovered into the launch it was part of: its job, and the
+         * result that job may have left (status can be behind), are that launch's. */
+        char name[300];
+        json_t *cm = p->env->kube.cached(p->env->kube.ctx, FO_CTL_CONFIG_MAP, p->ns,
+                                         fo_flink_config_map_name(p->name, name, sizeof name));
+        o->launch_ms = annotation_num(cm, FO_LAUNCH_ANNOTATION);
+        json_decref(cm);
+    }
     if (!o->launch_ms)
         o->launch_ms = fo_build_intent_launch(p);
     int64_t level = annotation_num(jm, FO_RENDER_ANNOTATION);
@@ -158,6 +177,7 @@ void fo_build_deployed(const fo_pass *p, fo_build_opts *o)
     else
         o->render = level > FO_RENDER_CURRENT ? FO_RENDER_CURRENT : (int)level;
     json_decref(jm);
+    return FO_OK;
 }
 
 size_t fo_build_owned_refs(const char *name, fo_apply_ref *refs, char bufs[][300])

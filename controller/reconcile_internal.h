@@ -94,11 +94,13 @@ int64_t fo_build_intent_launch(const fo_pass *p);
 
 /* What a deployed cluster was launched with, as its live JobManager Deployment (the cache, else
  * the API) records it, into o: the generation annotation (else status.observedGeneration, else
- * metadata.generation), the launch of its job result store (FO_LAUNCH_ANNOTATION, else
- * fo_build_intent_launch: not cached yet, or launched by an earlier version) and the rendering
+ * metadata.generation), the launch of its job result store (FO_LAUNCH_ANNOTATION of the
+ * Deployment, else of the cached flink-config ConfigMap: a lost JobManager is recovered into
+ * its launch; else fo_build_intent_launch: launched by an earlier version) and the rendering
  * level of its pods (FO_RENDER_ANNOTATION; none: FO_RENDER_LEGACY; no Deployment at all:
- * FO_RENDER_CURRENT, it is launched again). */
-void fo_build_deployed(const fo_pass *p, fo_build_opts *o);
+ * FO_RENDER_CURRENT, it is launched again). Fails with the API's error when the Deployment is
+ * not cached and cannot be read (FO_ENOTFOUND is no failure: there is none). */
+fo_rc fo_build_deployed(const fo_pass *p, fo_build_opts *o, fo_err *err);
 
 /* Candidates for pruning: every object name the resource may own. Fills refs (8 entries)
  * with names in bufs (8 x 300 bytes); returns the count. */

@@ -136,6 +136,19 @@ json_t *fo_res_parse_flink_map(const char *text)
     return map;
 }
 
+json_t *fo_res_conf_map(const fo_res_ctx *c, const char *key, fo_err *err)
+{
+    const char *value = fo_res_conf(c, key, NULL);
+    if (c->render < FO_RENDER_FLINK_MAPS)
+        return fo_res_parse_flink_map(value);
+    json_t *map = NULL;
+    fo_err why;
+    fo_err_clear(&why);
+    if (fo_flink_conf_map(value, c->view.flink_version, &map, &why) != FO_OK)
+        fo_err_set(err, FO_EINVAL, "spec.flinkConfiguration[%s]: %s", key, why.message);
+    return map;
+}
+
 json_t *fo_res_common_labels(const fo_res_ctx *c)
 {
     return json_pack("{s:s, s:s}", "type", c->type, "app", c->name);
@@ -195,8 +208,16 @@ static json_t *config_map(const fo_res_ctx *c, const fo_resource_inputs *in)
         json_object_set_new(data, "log4j-console.properties", json_string(default_log4j));
     }
     json_object_set_new(data, in->conf_file, json_string(in->conf_text ? in->conf_text : ""));
+    json_t *meta = fo_res_metadata(c, name, fo_res_common_labels(c), true);
+    /* Next to the job result store it names: a recovered JobManager goes on with this launch
+     * (its Deployment, which names it too, is gone). */
+    if (c->launch_ms > 0) {
+        char ms[32];
+        snprintf(ms, sizeof ms, "%lld", (long long)c->launch_ms);
+        json_object_set_new(meta, "annotations", json_pack("{s:s}", FO_LAUNCH_ANNOTATION, ms));
+    }
     return json_pack("{s:s, s:s, s:o, s:o}", "apiVersion", "v1", "kind", "ConfigMap", "metadata",
-                     fo_res_metadata(c, name, fo_res_common_labels(c), true), "data", data);
+                     meta, "data", data);
 }
 
 static json_t *pod_template_config_map(const fo_res_ctx *c, fo_err *err)
@@ -223,8 +244,11 @@ static json_t *pod_template_config_map(const fo_res_ctx *c, fo_err *err)
 
 /* Flink's exposed types map to Kubernetes service types; Headless_ClusterIP is a ClusterIP
  * service without a cluster IP. */
-static json_t *rest_service(const fo_res_ctx *c)
+static json_t *rest_service(const fo_res_ctx *c, fo_err *err)
 {
+    json_t *annotations = fo_res_conf_map(c, "kubernetes.rest-service.annotations", err);
+    if (!annotations)
+        return NULL;
     char name[300];
     fo_flink_rest_service_name(c->name, name, sizeof name);
     int64_t port = fo_res_conf_int(c, "rest.port", 8081);
@@ -241,8 +265,6 @@ static json_t *rest_service(const fo_res_ctx *c)
         json_object_set_new(spec, "type", json_string(type));
     }
     json_t *meta = fo_res_metadata(c, name, fo_res_common_labels(c), true);
-    json_t *annotations =
-        fo_res_parse_flink_map(fo_res_conf(c, "kubernetes.rest-service.annotations", NULL));
     if (json_object_size(annotations))
         json_object_set(meta, "annotations", annotations);
     json_decref(annotations);
@@ -322,11 +344,11 @@ static json_t *ingress(const fo_res_ctx *c, fo_err *err)
                                 (json_int_t)fo_res_conf_int(c, "rest.port", 8081));
     /* IngressUtils: without a path in the template the rule has none (every path of the
      * host); "/" would be one path only for controllers that read ImplementationSpecific
-     * literally (GCE, ALB), and the UI's /jobs/... requests would miss it. */
-    json_t *entry = json_pack("{s:s, s:o}", "pathType", "ImplementationSpecific", "backend",
-                              backend);
-    if (path.len)
-        json_object_set_new(entry, "path", json_string(path.data));
+     * literally (GCE, ALB), and the UI's /jobs/... requests would miss it. The empty path is
+     * written out (the API server stores it as none): a patch leaving it out would keep the
+     * "/" that flinkop wrote up to 68e0598. */
+    json_t *entry = json_pack("{s:s, s:s, s:o}", "path", path.data, "pathType",
+                              "ImplementationSpecific", "backend", backend);
     json_t *rule = json_pack("{s:{s:[o]}}", "http", "paths", entry);
     if (host.len)
         json_object_set_new(rule, "host", json_string(host.data));
@@ -394,7 +416,7 @@ json_t *fo_resources_desired(const fo_resource_inputs *in, fo_err *err)
     if (ok && c.tm_template)
         ok = add(list, pod_template_config_map(&c, err));
     if (ok)
-        ok = add(list, rest_service(&c));
+        ok = add(list, rest_service(&c, err));
     if (ok && !c.ha)
         ok = add(list, internal_service(&c));
     if (ok)

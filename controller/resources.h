@@ -33,7 +33,7 @@ typedef struct fo_resource_inputs {
     const json_t *log_files;   /* {"log4j-console.properties": "..."}; NULL = built-in */
     int64_t deployed_generation; /* metadata.generation whose spec these objects carry */
     const char *savepoint_path;/* standalone application restore source, or NULL */
-    int64_t launch_ms;         /* FO_LAUNCH_ANNOTATION of the JobManager Deployment; 0 = none */
+    int64_t launch_ms;         /* FO_LAUNCH_ANNOTATION of the cluster; 0 = none */
     int render;                /* FO_RENDER_* of the pods; 0 = FO_RENDER_CURRENT */
 } fo_resource_inputs;
 
@@ -56,9 +56,10 @@ const char *fo_resources_default_log4j(void);
 /* Annotation on the JobManager Deployment carrying the deployed generation (Apache's name). */
 #define FO_GENERATION_ANNOTATION "flinkdeployment.flink.apache.org/generation"
 
-/* Annotation on the JobManager Deployment (its metadata only, never the pod template) naming
- * the launch its job result store belongs to: the reconciliationTimestamp of the deploy
- * intent, in milliseconds. */
+/* Annotation on the JobManager Deployment (its metadata only, never the pod template) and on
+ * the flink-config ConfigMap naming the launch its job result store belongs to: the
+ * reconciliationTimestamp of the deploy intent, in milliseconds. The ConfigMap's outlives a
+ * lost JobManager Deployment, whose recovery goes on with the same launch. */
 #define FO_LAUNCH_ANNOTATION "flinkop.io/launch"
 
 /* What flinkop puts into the pods of an unchanged spec, by level. A running cluster keeps the
@@ -73,10 +74,16 @@ const char *fo_resources_default_log4j(void);
  *      kubernetes.<role>.tolerations, kubernetes.flink.log.dir,
  *      kubernetes.hadoop.conf.config-map.name, kubernetes.jobmanager.entrypoint.args); the
  *      image of spec.flinkVersion; user-lib-dir on the JobManager only; a TaskManager pod
- *      template for TaskManager resources beyond cpu and memory. */
+ *      template for TaskManager resources beyond cpu and memory.
+ *   3: kubernetes.<role>.labels, .annotations, .node-selector (and the REST Service's
+ *      annotations) read as Flink reads them (fo_flink_conf_map: parts trimmed, quotes,
+ *      YAML first with config.yaml) where levels 1 and 2 kept the blank after a ':' ("team:
+ *      data" gave the label " data", which the API server refuses) and split at the first
+ *      ':'; the generation merged into the JobManager's annotations as a map. */
 #define FO_RENDER_LEGACY 1
 #define FO_RENDER_FLINK_PODS 2
-#define FO_RENDER_CURRENT FO_RENDER_FLINK_PODS
+#define FO_RENDER_FLINK_MAPS 3
+#define FO_RENDER_CURRENT FO_RENDER_FLINK_MAPS
 #define FO_RENDER_ANNOTATION "flinkop.io/render"
 
 /* Label values that mark Flink's objects (and select our informers). */

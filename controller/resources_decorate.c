@@ -33,7 +33,8 @@ static fo_rc add_tolerations(const fo_res_ctx *c, const char *kube_prefix, json_
     json_t *tolerations = NULL;
     fo_err why;
     fo_err_clear(&why);
-    if (fo_flink_conf_tolerations(fo_res_conf(c, key, NULL), &tolerations, &why) != FO_OK)
+    if (fo_flink_conf_tolerations(fo_res_conf(c, key, NULL), c->view.flink_version, &tolerations,
+                                  &why) != FO_OK)
         return refused(key, &why, err);
     size_t i;
     json_t *t;
@@ -61,7 +62,8 @@ static fo_rc add_secret_env(const fo_res_ctx *c, json_t *main, fo_err *err)
     json_t *env = NULL;
     fo_err why;
     fo_err_clear(&why);
-    if (fo_flink_conf_secret_env(fo_res_conf(c, option, NULL), &env, &why) != FO_OK)
+    if (fo_flink_conf_secret_env(fo_res_conf(c, option, NULL), c->view.flink_version, &env, &why) !=
+        FO_OK)
         return refused(option, &why, err);
     size_t i;
     json_t *var;
@@ -81,7 +83,8 @@ static fo_rc add_secret_mounts(const fo_res_ctx *c, json_t *pod_spec, json_t *ma
     json_t *secrets = NULL;
     fo_err why;
     fo_err_clear(&why);
-    if (fo_flink_conf_secret_mounts(fo_res_conf(c, option, NULL), &secrets, &why) != FO_OK)
+    if (fo_flink_conf_secret_mounts(fo_res_conf(c, option, NULL), c->view.flink_version, &secrets,
+                                    &why) != FO_OK)
         return refused(option, &why, err);
     const char *name;
     json_t *path;

@@ -363,14 +363,22 @@ static json_t *build_pod(const fo_res_ctx *c, const role *r, bool with_startup_p
     json_t *labels = fo_json_ensure_object(meta, "labels");
     char key[160];
     snprintf(key, sizeof key, "%s.labels", r->kube);
-    json_t *user_labels = fo_res_parse_flink_map(fo_res_conf(c, key, NULL));
+    json_t *user_labels = fo_res_conf_map(c, key, err);
+    snprintf(key, sizeof key, "%s.annotations", r->kube);
+    json_t *annotations = user_labels ? fo_res_conf_map(c, key, err) : NULL;
+    snprintf(key, sizeof key, "%s.node-selector", r->kube);
+    json_t *node_selector = annotations ? fo_res_conf_map(c, key, err) : NULL;
+    if (!node_selector) {
+        json_decref(user_labels);
+        json_decref(annotations);
+        json_decref(tmpl);
+        return NULL;
+    }
     fo_res_update(labels, user_labels);
     json_decref(user_labels);
     json_t *selector = fo_res_selector(c, r->component);
     fo_res_update(labels, selector);
     json_decref(selector);
-    snprintf(key, sizeof key, "%s.annotations", r->kube);
-    json_t *annotations = fo_res_parse_flink_map(fo_res_conf(c, key, NULL));
     if (json_object_size(annotations))
         fo_res_update(fo_json_ensure_object(meta, "annotations"), annotations);
     json_decref(annotations);
@@ -386,8 +394,6 @@ static json_t *build_pod(const fo_res_ctx *c, const role *r, bool with_startup_p
     json_object_set_new(spec, "serviceAccount", json_string(sa));
     if (jm || c->standalone)
         json_object_set_new(spec, "restartPolicy", json_string("Always"));
-    snprintf(key, sizeof key, "%s.node-selector", r->kube);
-    json_t *node_selector = fo_res_parse_flink_map(fo_res_conf(c, key, NULL));
     if (json_object_size(node_selector))
         fo_res_update(fo_json_ensure_object(spec, "nodeSelector"), node_selector);
     json_decref(node_selector);
@@ -507,13 +513,17 @@ static json_t *deployment(const fo_res_ctx *c, const role *r, const char *name, 
      * cluster (app, component). */
     char key[160];
     snprintf(key, sizeof key, "%s.labels", r->kube);
-    json_t *labels = fo_res_parse_flink_map(fo_res_conf(c, key, NULL));
+    json_t *labels = fo_res_conf_map(c, key, NULL); /* build_pod read it: never NULL here */
+    if (!labels)
+        labels = json_object();
     json_t *selector = fo_res_selector(c, r->component);
     fo_res_update(labels, selector);
     json_decref(selector);
     json_t *meta = fo_res_metadata(c, name, labels, controller);
     snprintf(key, sizeof key, "%s.annotations", r->kube);
-    json_t *annotations = fo_res_parse_flink_map(fo_res_conf(c, key, NULL));
+    json_t *annotations = fo_res_conf_map(c, key, NULL);
+    if (!annotations)
+        annotations = json_object();
     /* The Deployment's own metadata: a pod template change would restart its pods. */
     if (c->render > FO_RENDER_LEGACY) {
         char level[16];

@@ -23,7 +23,7 @@ typedef struct fo_res_ctx {
     bool ha;                 /* high availability enabled in conf */
     bool tm_template;        /* native: a TaskManager pod template is shipped to Flink */
     const char *savepoint_path;
-    int64_t launch_ms;       /* FO_LAUNCH_ANNOTATION of the JobManager Deployment, 0 = none */
+    int64_t launch_ms;       /* FO_LAUNCH_ANNOTATION of the cluster, 0 = none */
     int render;              /* FO_RENDER_* level of the pods */
 } fo_res_ctx;
 
@@ -42,9 +42,15 @@ int64_t fo_res_conf_int(const fo_res_ctx *c, const char *key, int64_t fallback);
 /* A double configuration value (Java syntax), or fallback. */
 double fo_res_conf_double(const fo_res_ctx *c, const char *key, double fallback);
 
-/* Flink's map syntax "k1:v1,k2:v2" (values may be single-quoted) as a JSON object. New
- * reference; an empty object for NULL/"". */
+/* Flink's map syntax "k1:v1,k2:v2" (values may be single-quoted) as a JSON object, as
+ * rendering levels 1 and 2 read it. New reference; an empty object for NULL/"". */
 json_t *fo_res_parse_flink_map(const char *text);
+
+/* The map option `key` (kubernetes.<role>.labels, ...) as the pods' rendering level reads it:
+ * from FO_RENDER_FLINK_MAPS on as Flink does (fo_flink_conf_map), before that with
+ * fo_res_parse_flink_map. New reference (empty when the option is not set), or NULL with err
+ * naming the option when Flink cannot read the value. */
+json_t *fo_res_conf_map(const fo_res_ctx *c, const char *key, fo_err *err);
 
 /* {"type": <type>, "app": <name>} (Flink's common labels). New reference. */
 json_t *fo_res_common_labels(const fo_res_ctx *c);

@@ -103,6 +103,13 @@ text_seeds fuzz_labels "0app=flink,component in (jobmanager,taskmanager)" "0!a,b
 text_seeds fuzz_quantity 1 1.5 -2Gi 500m 1e3 100Ki 0.000000001 9223372036854775807 1E 12.5e-3 +7Pi
 text_seeds fuzz_flink_values "2048m" "1g" "100 bytes" "1.5Gi" "2gb" "5 min" "PT1H30M" "30 s" \
     "1.0E10" "NaN" "-0.5d" "true" " FALSE "
+# first byte: bit 0 the Flink version (1: 1.20, config.yaml), (byte >> 1) % 3 the reader
+# ('`'/'a' tolerations, 'b'/'c' env from Secrets, 'd'/'e' Secret mounts)
+text_seeds fuzz_flink_pod_options \
+    "\`key:dedicated,operator:Equal,value:flink,effect:NoSchedule;'key:spot,operator:Exists'" \
+    "a[{key: a, operator: Exists, effect: NoExecute, tolerationSeconds: 30}]" \
+    "benv:A,secret:s,key:k;'env: B , secret: s ,''key: k2'''" "c- {env: A, secret: s, key: k}" \
+    "ds3:/opt/s3,'tls:/opt/tls',\"a''b\":/x" "e{s3: /opt/s3, 'tls': /opt/it's}"
 copy_seeds fuzz_cluster_defaults "$data"/cluster-defaults-*.yaml "$data"/admission-cluster-defaults*.yaml \
     "$root"/manifests/base/cluster-defaults.yaml
 copy_seeds fuzz_flink_conf "$data"/conf-*.yaml "$data"/conf-*.json "$data"/cluster-defaults-full.yaml

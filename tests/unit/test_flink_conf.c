@@ -561,6 +561,50 @@ START_TEST(defaults_sit_under_the_spec_and_deploy_options_come_last)
 }
 END_TEST
 
+/* FlinkUtils.setGenerationAnnotation reads kubernetes.jobmanager.annotations as a map, puts
+ * the generation in and writes the map back: Flink then reads the user's annotations and the
+ * generation as separate entries, also where appending ",<key>:<n>" to the text would be read
+ * otherwise (with config.yaml "team: data" is YAML, and the appended text part of its value). */
+START_TEST(the_generation_is_merged_into_the_annotations_as_a_map)
+{
+    static const struct {
+        const char *version, *annotations;
+    } cases[] = {
+        {"v1_20", "team: data"},
+        {"v1_20", "{team: data, 'note': \"a, b: c\", "
+                  "flinkdeployment.flink.apache.org/generation: 3}"},
+        {"v1_18", "team: data, 'note:''a, b: c''',flinkdeployment.flink.apache.org/generation:3"},
+        {"v1_18", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        json_t *obj = fo_test_load_yaml("deployment-valid-application.yaml");
+        json_t *spec = json_object_get(obj, "spec");
+        json_object_set_new(spec, "flinkVersion", json_string(cases[i].version));
+        json_object_set_new(json_object_get(spec, "flinkConfiguration"),
+                            "kubernetes.jobmanager.annotations", json_string(cases[i].annotations));
+        fo_flink_deploy_opts opts = {.generation = 7, .generation_in_flink_map = true};
+        json_t *c = fo_flink_conf_build(obj, NULL, &opts, NULL);
+        ck_assert_ptr_nonnull(c);
+        json_t *map = NULL;
+        fo_err err;
+        fo_err_clear(&err);
+        fo_flink_version v = fo_flink_version_parse(cases[i].version);
+        ck_assert_msg(fo_flink_conf_map(fo_json_str(c, "kubernetes.jobmanager.annotations"), v,
+                                        &map, &err) == FO_OK,
+                      "%s", err.message);
+        ck_assert_str_eq(fo_json_str(map, "flinkdeployment.flink.apache.org/generation"), "7");
+        if (*cases[i].annotations)
+            ck_assert_str_eq(fo_json_str(map, "team"), "data");
+        ck_assert_uint_eq(json_object_size(map), *cases[i].annotations ? (i == 0 ? 2 : 3) : 1);
+        if (i == 1 || i == 2)
+            ck_assert_str_eq(fo_json_str(map, "note"), "a, b: c");
+        json_decref(map);
+        json_decref(c);
+        json_decref(obj);
+    }
+}
+END_TEST
+
 START_TEST(specs_the_builder_cannot_map_fail_naming_the_field)
 {
     json_t *obj = fo_test_load_yaml("deployment-valid-application.yaml");
@@ -856,6 +900,7 @@ int main(void)
     tcase_add_test(tc, legacy_standalone_recovery_mode_deploys_like_no_ha);
     tcase_add_test(tc, session_cluster_gets_limit_factors_and_legacy_keys);
     tcase_add_test(tc, defaults_sit_under_the_spec_and_deploy_options_come_last);
+    tcase_add_test(tc, the_generation_is_merged_into_the_annotations_as_a_map);
     tcase_add_test(tc, specs_the_builder_cannot_map_fail_naming_the_field);
     tcase_add_test(tc, task_slots_and_parallelism_stay_java_ints);
     tcase_add_test(tc, session_job_config_layers_job_settings_over_the_cluster);

@@ -393,6 +393,42 @@ START_TEST(missing_jobmanager_deployment_is_recovered)
 }
 END_TEST
 
+/* A host-only ingress template routes every path of the host (IngressUtils sets no path).
+ * flinkop before 68e0598 wrote the path "/", which controllers that read ImplementationSpecific
+ * literally (GCE, ALB) match alone: the Web UI's /jobs/... requests miss it. Drift repair
+ * brings such an Ingress to the rule without a path (restarting nothing); a merge patch of a
+ * desired rule that merely leaves the path out would keep it. */
+static json_t *ingress_entry(const json_t *ing)
+{
+    json_t *rule = json_array_get(fo_json_get(ing, "spec.rules"), 0);
+    return json_array_get(fo_json_get(rule, "http.paths"), 0);
+}
+
+START_TEST(an_ingress_with_the_old_root_path_gets_the_rule_without_a_path)
+{
+    fake_world *w = world_with("controller-session.yaml");
+    const char *n = "session-example";
+    until_stable(w, n);
+    json_t *ing = json_deep_copy(owned(w, FO_CTL_INGRESS, n));
+    json_t *entry = ingress_entry(ing);
+    ck_assert_ptr_nonnull(entry);
+    json_object_set_new(entry, "path", json_string("/"));
+    fake_put(&w->kube, ing);
+    json_decref(ing);
+    size_t from = w->kube.nlog;
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_int_eq(fake_count(&w->kube, from, "patch", FO_CTL_INGRESS), 1);
+    ck_assert_int_eq(fake_count(&w->kube, from, "patch", FO_CTL_DEPLOYMENT), 0);
+    entry = ingress_entry(owned(w, FO_CTL_INGRESS, n));
+    const char *path = fo_json_str(entry, "path");
+    ck_assert_msg(!path || !*path, "the rule still has the path '%s'", path);
+    from = w->kube.nlog;
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_int_eq(fake_count(&w->kube, from, NULL, FO_CTL_KIND_COUNT), 0);
+    fake_world_free(w);
+}
+END_TEST
+
 START_TEST(object_not_owned_is_never_touched)
 {
     fake_world *w = world_with("controller-application.yaml");
@@ -714,6 +750,146 @@ START_TEST(an_operator_upgrade_restarts_no_pod_of_a_running_cluster)
 }
 END_TEST
 
+/* The API as a cache that does not hold the JobManager Deployment (an earlier flinkop let a
+ * user's kubernetes.jobmanager.labels replace its `type` label, which the informer selects on)
+ * and an API server answering the next `get_failures` Deployment reads with 503. */
+typedef struct flaky_kube {
+    fo_ctl_kube real;
+    const char *hidden;
+    int get_failures;
+} flaky_kube;
+
+static json_t *flaky_cached(void *ctx, fo_ctl_kind kind, const char *ns, const char *name)
+{
+    flaky_kube *f = ctx;
+    if (kind == FO_CTL_DEPLOYMENT && strcmp(name, f->hidden) == 0)
+        return NULL;
+    return f->real.cached(f->real.ctx, kind, ns, name);
+}
+
+static json_t *flaky_cached_list(void *ctx, fo_ctl_kind kind, const char *ns, const json_t *labels)
+{
+    flaky_kube *f = ctx;
+    return f->real.cached_list(f->real.ctx, kind, ns, labels);
+}
+
+static fo_rc flaky_get(void *ctx, fo_ctl_kind kind, const char *ns, const char *name, json_t **out,
+                       fo_err *err)
+{
+    flaky_kube *f = ctx;
+    if (kind == FO_CTL_DEPLOYMENT && f->get_failures > 0) {
+        f->get_failures--;
+        return fo_err_set(err, FO_EUNAVAIL, "the server is currently unable to handle the request");
+    }
+    return f->real.get(f->real.ctx, kind, ns, name, out, err);
+}
+
+static fo_rc flaky_create(void *ctx, fo_ctl_kind kind, const json_t *obj, json_t **out, fo_err *err)
+{
+    flaky_kube *f = ctx;
+    return f->real.create(f->real.ctx, kind, obj, out, err);
+}
+
+static fo_rc flaky_patch(void *ctx, fo_ctl_kind kind, const char *ns, const char *name, bool status,
+                         const json_t *patch, json_t **out, fo_err *err)
+{
+    flaky_kube *f = ctx;
+    return f->real.patch(f->real.ctx, kind, ns, name, status, patch, out, err);
+}
+
+static fo_rc flaky_remove(void *ctx, fo_ctl_kind kind, const char *ns, const char *name,
+                          const char *uid, const char *propagation, fo_err *err)
+{
+    flaky_kube *f = ctx;
+    return f->real.remove(f->real.ctx, kind, ns, name, uid, propagation, err);
+}
+
+/* A JobManager Deployment the cache does not hold is read through the API; when that read
+ * fails, the pass cannot know the rendering (nor the launch) the cluster was started with, and
+ * stops instead of taking the current ones: a later create that finds the name taken would
+ * patch the running cluster's pods to them (the JobManager of a job without HA starts it over
+ * from empty state). */
+START_TEST(an_unreadable_jobmanager_deployment_is_not_taken_for_a_new_one)
+{
+    fake_world *w = world_with("controller-application-standalone.yaml");
+    const char *n = "standalone-example", *tm = "standalone-example-taskmanager";
+    json_object_del(json_object_get(fd(w, n), "spec"), "image");
+    until_stable(w, n);
+    as_an_earlier_flinkop_launched_it(w, n);
+    json_t *jm_pod = json_deep_copy(fo_json_get(owned(w, FO_CTL_DEPLOYMENT, n), "spec.template"));
+    json_t *tm_pod = json_deep_copy(fo_json_get(owned(w, FO_CTL_DEPLOYMENT, tm), "spec.template"));
+    flaky_kube f = {.real = w->env.kube, .hidden = n, .get_failures = 2};
+    w->env.kube = (fo_ctl_kube){&f,           flaky_cached, flaky_cached_list, flaky_get,
+                                flaky_create, flaky_patch,  flaky_remove};
+    fo_rc rc[3];
+    for (int i = 0; i < 3; i++) {
+        fo_clock_fake_advance(w->clock, w->settings.observe_interval_ms);
+        rc[i] = pass(w, n, NULL);
+    }
+    ck_assert_int_eq(rc[0], FO_EUNAVAIL); /* retried, rate-limited */
+    ck_assert_int_eq(rc[2], FO_OK);       /* the read works again: drift repair as usual */
+    ck_assert(fo_json_equal(fo_json_get(owned(w, FO_CTL_DEPLOYMENT, n), "spec.template"), jm_pod));
+    ck_assert(fo_json_equal(fo_json_get(owned(w, FO_CTL_DEPLOYMENT, tm), "spec.template"), tm_pod));
+    json_decref(jm_pod);
+    json_decref(tm_pod);
+    w->env.kube = f.real;
+    fake_world_free(w);
+}
+END_TEST
+
+/* "team: data" in kubernetes.jobmanager.labels and .annotations: with config.yaml Flink reads
+ * it as the YAML map {team: data}. A cluster launched at rendering level 3 gets team=data on
+ * its JobManager, with the generation beside it, and a change that restarts nothing restarts
+ * nothing (spec.ingress: appending the generation to the text would have made it part of
+ * team's value, and the pod would change with every generation); a running cluster of level 2
+ * keeps the pod it was launched with (team=" data" on annotations; as a label the API server
+ * refused it). */
+START_TEST(flink_map_options_keep_the_generation_and_level_two_pods)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    json_t *conf = fo_json_get(fd(w, n), "spec.flinkConfiguration");
+    json_object_set_new(conf, "kubernetes.jobmanager.annotations", json_string("team: data"));
+    json_object_set_new(conf, "kubernetes.jobmanager.labels", json_string("team: data"));
+    until_stable(w, n);
+    json_t *jm = owned(w, FO_CTL_DEPLOYMENT, n);
+    json_t *pod_meta = (json_t *)fo_json_get(jm, "spec.template.metadata");
+    ck_assert_str_eq(fo_json_get_str(pod_meta, "labels.team"), "data");
+    ck_assert_str_eq(fo_json_str(json_object_get(pod_meta, "annotations"), "team"), "data");
+    ck_assert_str_eq(fo_json_str(json_object_get(pod_meta, "annotations"),
+                                 "flinkdeployment.flink.apache.org/generation"),
+                     "1");
+    edit_spec(w, n, "ingress", json_pack("{s:s}", "template", "flink.example.com"));
+    size_t from = w->kube.nlog;
+    for (int i = 0; i < 3; i++) {
+        fo_clock_fake_advance(w->clock, w->settings.observe_interval_ms);
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    }
+    ck_assert_int_eq(fake_count(&w->kube, from, "patch", FO_CTL_DEPLOYMENT), 0);
+
+    /* the same cluster as level 2 launched it */
+    json_t *d = json_deep_copy(owned(w, FO_CTL_DEPLOYMENT, n));
+    json_t *meta = json_object_get(d, "metadata");
+    json_object_set_new(json_object_get(meta, "annotations"), "flinkop.io/render",
+                        json_string("2"));
+    json_object_set_new(json_object_get(meta, "annotations"), "team", json_string(" data"));
+    json_object_set_new(json_object_get(meta, "labels"), "team", json_string(" data"));
+    pod_meta = (json_t *)fo_json_get(d, "spec.template.metadata");
+    json_object_set_new(json_object_get(pod_meta, "annotations"), "team", json_string(" data"));
+    json_object_set_new(json_object_get(pod_meta, "labels"), "team", json_string(" data"));
+    fake_put(&w->kube, d);
+    json_t *pod = json_deep_copy(fo_json_get(d, "spec.template"));
+    json_decref(d);
+    for (int i = 0; i < 3; i++) {
+        fo_clock_fake_advance(w->clock, w->settings.observe_interval_ms);
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    }
+    ck_assert(fo_json_equal(fo_json_get(owned(w, FO_CTL_DEPLOYMENT, n), "spec.template"), pod));
+    json_decref(pod);
+    fake_world_free(w);
+}
+END_TEST
+
 /* ---- deletion ----------------------------------------------------------------------------------
  */
 
@@ -930,6 +1106,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_stub_without_finalizers_is_cleaned_up_and_its_finalizer_left_to_the_user);
     tcase_add_test(tc, drift_is_repaired);
     tcase_add_test(tc, missing_jobmanager_deployment_is_recovered);
+    tcase_add_test(tc, an_ingress_with_the_old_root_path_gets_the_rule_without_a_path);
     tcase_add_test(tc, object_not_owned_is_never_touched);
     tcase_add_test(tc, ignore_class_change_is_recorded_without_redeploy);
     tcase_add_test(tc, a_spec_recorded_by_the_apache_operator_is_taken_over_without_a_restart);
@@ -939,6 +1116,8 @@ static Suite *suite(void)
     tcase_add_test(tc, a_cluster_defaults_change_upgrades_even_when_the_record_would_layer_into_it);
     tcase_add_test(tc, standalone_application_owns_a_taskmanager_deployment);
     tcase_add_test(tc, an_operator_upgrade_restarts_no_pod_of_a_running_cluster);
+    tcase_add_test(tc, an_unreadable_jobmanager_deployment_is_not_taken_for_a_new_one);
+    tcase_add_test(tc, flink_map_options_keep_the_generation_and_level_two_pods);
     tcase_add_test(tc, deletion_completes_when_flink_is_unreachable);
     tcase_add_test(tc, deletion_completes_when_objects_are_already_gone);
     tcase_add_test(tc, deletion_removes_the_finalizer_after_the_cleanup_timeout);

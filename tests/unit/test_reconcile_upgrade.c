@@ -723,6 +723,47 @@ START_TEST(a_cluster_of_an_earlier_version_gets_its_store_without_a_restart)
 }
 END_TEST
 
+/* A recovered JobManager (its Deployment was deleted, the job still RUNNING in status) goes on
+ * with the job of the launch it replaces, so it reads that launch's job result store: had the
+ * job ended unseen, Flink finds its result there and does not run it again from empty state
+ * (FLINK-27569). Also after a change that restarted nothing moved the reconciliation
+ * timestamp (the launch the JobManager Deployment named went with it). */
+START_TEST(a_recovered_jobmanager_keeps_the_result_store_of_its_launch)
+{
+    fake_world *w = world_with("controller-application-last-state.yaml");
+    const char *n = "last-state-example";
+    until_stable(w, n);
+    char launch1[256], after[256];
+    jrs_path(w, launch1, sizeof launch1);
+    fo_clock_fake_advance(w->clock, 60 * 1000);
+    edit_spec(w, n, "job.savepointTriggerNonce", json_integer(7));
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    jrs_path(w, after, sizeof after);
+    ck_assert_str_eq(after, launch1);
+
+    fake_drop(&w->kube, FO_CTL_DEPLOYMENT, NS, n);
+    fo_clock_fake_advance(w->clock, 60 * 1000);
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_int_eq(fake_events_count(&w->events, "RecoverDeployment"), 1);
+    ck_assert_ptr_nonnull(owned(w, FO_CTL_DEPLOYMENT, n));
+    jrs_path(w, after, sizeof after);
+    ck_assert_str_eq(after, launch1);
+    /* and the recovered cluster is stable: later passes write nothing */
+    jm_available(w, n);
+    for (int i = 0; i < 3; i++) {
+        fo_clock_fake_advance(w->clock, 5000);
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    }
+    size_t idle = w->kube.nlog;
+    fo_clock_fake_advance(w->clock, 15000);
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_uint_eq(w->kube.nlog, idle);
+    jrs_path(w, after, sizeof after);
+    ck_assert_str_eq(after, launch1);
+    fake_world_free(w);
+}
+END_TEST
+
 /* Suspended through HA (last-state), resumed with another upgradeMode: the job is still
  * restored the way it was suspended (c.6 "After suspend"), and Flink's stored job graph must
  * go before the JobManager starts, or Flink recovers the old graph and the new spec is never
@@ -840,6 +881,7 @@ static Suite *suite(void)
     tcase_add_test(tc, last_state_upgrade_keeps_ha_data_and_the_job_id);
     tcase_add_test(tc, a_relaunch_keeping_job_id_and_generation_gets_a_result_store_of_its_own);
     tcase_add_test(tc, a_cluster_of_an_earlier_version_gets_its_store_without_a_restart);
+    tcase_add_test(tc, a_recovered_jobmanager_keeps_the_result_store_of_its_launch);
     tcase_add_test(tc, resuming_a_last_state_suspension_under_another_mode_drops_the_old_job_graph);
     tcase_add_test(tc, last_state_with_a_new_flink_version_goes_through_a_savepoint);
     tcase_add_test(tc, session_cluster_change_redeploys);

@@ -30,7 +30,9 @@ static json_t *build_objects(json_t *obj, int render, fo_err *out)
     ck_assert_int_eq(fo_normalize_resource(obj, NULL, &err), FO_OK);
     int64_t generation = 1;
     fo_json_get_int(obj, "metadata.generation", &generation);
-    fo_flink_deploy_opts opts = {.generation = generation};
+    /* as controller/reconcile_build.c: the generation merged as a map from level 3 on */
+    fo_flink_deploy_opts opts = {.generation = generation,
+                                 .generation_in_flink_map = render == 0 || render >= 3};
     json_t *conf = fo_flink_conf_build(obj, NULL, &opts, &err);
     ck_assert_msg(conf != NULL, "%s", err.message);
     fo_flink_view v;
@@ -425,20 +427,22 @@ static json_t *jm_with_option(const char *option, const char *value, char *why, 
 START_TEST(flinks_pod_options_read_as_flink_reads_them_and_bad_values_name_the_option)
 {
     char why[FO_ERR_MSG_MAX];
+    /* a quote must span a whole part of its level: here the second toleration */
     json_t *jm = jm_with_option("kubernetes.jobmanager.tolerations",
-                                " key : dedicated , operator:Equal,value:'a:b';key:spot,"
-                                "operator:Exists,TolerationSeconds:-1",
+                                " key : dedicated , operator:Equal,value: flink ;'key:spot,"
+                                "operator:Exists,effect:NoExecute,TolerationSeconds:-1'",
                                 why, sizeof why);
     ck_assert_msg(jm != NULL, "%s", why);
     json_t *t = pod_item(jm, false, "tolerations", "key", "dedicated");
     ck_assert_ptr_nonnull(t);
-    ck_assert_str_eq(fo_json_str(t, "value"), "a:b");
+    ck_assert_str_eq(fo_json_str(t, "value"), "flink");
     int64_t seconds = 0;
     ck_assert(fo_json_get_int(pod_item(jm, false, "tolerations", "key", "spot"),
                               "tolerationSeconds", &seconds));
     ck_assert_int_eq(seconds, -1);
     json_decref(jm);
-    jm = jm_with_option("kubernetes.env.secretKeyRef", "env: FOO , secret: s ,key: 'k'", why,
+    /* quoted at both levels, the inner quotes doubled */
+    jm = jm_with_option("kubernetes.env.secretKeyRef", "'env: FOO , secret: s ,''key: k'''", why,
                         sizeof why);
     ck_assert_msg(jm != NULL, "%s", why);
     ck_assert_str_eq(fo_json_get_str(pod_item(jm, true, "env", "name", "FOO"),
@@ -480,6 +484,12 @@ START_TEST(flinks_pod_options_read_as_flink_reads_them_and_bad_values_name_the_o
         {"kubernetes.jobmanager.tolerations", "key:a,tolerationSeconds:soon"},
         {"kubernetes.jobmanager.tolerations", "key:a,tolerationSeconds:99999999999999999999"},
         {"kubernetes.jobmanager.tolerations", "'key:a'x"},
+        /* StructuredOptionsSplitter: "Illegal quoting" in an unquoted part of any level */
+        {"kubernetes.jobmanager.tolerations", "key:a,operator:Equal,value:'b'"},
+        {"kubernetes.env.secretKeyRef", "env:FOO,secret:s,key:'k'"},
+        {"kubernetes.secrets", "creds:/opt/it's"},
+        /* a toleration the API server refuses (the operator is case-sensitive there) */
+        {"kubernetes.jobmanager.tolerations", "key:a,operator:exists"},
         {"kubernetes.jobmanager.tolerations", "colour:blue"},
         {"kubernetes.decorator.hadoop-conf-mount.enabled", "maybe"},
     };
@@ -490,6 +500,168 @@ START_TEST(flinks_pod_options_read_as_flink_reads_them_and_bad_values_name_the_o
         ck_assert_msg(strstr(why, bad[i].option) != NULL, "%s=%s: %s", bad[i].option,
                       bad[i].value, why);
     }
+}
+END_TEST
+
+/* jm_with_option for Flink `version` ("v1_18"), whose image the spec then names. */
+static json_t *jm_at_version_with_option(const char *version, const char *option,
+                                         const char *value, char *why, size_t len)
+{
+    json_t *obj = fo_test_load_yaml("resources-flink-pod-options.yaml");
+    json_t *spec = json_object_get(obj, "spec");
+    json_object_del(spec, "mode");
+    json_object_set_new(spec, "flinkVersion", json_string(version));
+    json_object_set_new(spec, "image", json_string("flink:1.18"));
+    json_object_set_new(json_object_get(spec, "flinkConfiguration"), option, json_string(value));
+    fo_err err;
+    fo_err_clear(&err);
+    json_t *objects = build_objects(obj, 0, &err);
+    snprintf(why, len, "%s", err.message);
+    json_t *jm = objects ? json_incref(find(objects, "Deployment", "options")) : NULL;
+    json_decref(objects);
+    json_decref(obj);
+    return jm;
+}
+
+/* With config.yaml (Flink 1.19+) ConfigurationUtils reads a map or list-of-maps option as
+ * YAML first (convertToProperties, convertToList with standard YAML), and only when that gives
+ * no map (list of maps) of scalars in the "k:v,k:v;k:v" syntax. Flink 1.18 (flink-conf.yaml)
+ * reads the same text in that syntax alone. */
+START_TEST(with_config_yaml_flink_reads_pod_options_as_yaml_first)
+{
+    char why[FO_ERR_MSG_MAX];
+    json_t *jm = jm_with_option("kubernetes.secrets", "{creds: /opt/creds, 'tls': \"/opt/tls\"}",
+                                why, sizeof why);
+    ck_assert_msg(jm != NULL, "%s", why);
+    ck_assert_str_eq(fo_json_str(pod_item(jm, true, "volumeMounts", "mountPath", "/opt/creds"),
+                                 "name"),
+                     "creds-volume");
+    ck_assert_str_eq(fo_json_str(pod_item(jm, true, "volumeMounts", "mountPath", "/opt/tls"),
+                                 "name"),
+                     "tls-volume");
+    json_decref(jm);
+    /* "k: v" is a YAML map; a plain YAML scalar may hold a quote */
+    jm = jm_with_option("kubernetes.secrets", "creds: /opt/it's", why, sizeof why);
+    ck_assert_msg(jm != NULL, "%s", why);
+    ck_assert_ptr_nonnull(pod_item(jm, true, "volumeMounts", "mountPath", "/opt/it's"));
+    json_decref(jm);
+    /* YAML scalars of other types are their text (a whole number for tolerationSeconds) */
+    jm = jm_with_option("kubernetes.jobmanager.tolerations",
+                        "[{key: dedicated, operator: Exists, effect: NoExecute, "
+                        "tolerationSeconds: 30}, {Key: spot, Operator: Exists}]",
+                        why, sizeof why);
+    ck_assert_msg(jm != NULL, "%s", why);
+    int64_t seconds = 0;
+    ck_assert(fo_json_get_int(pod_item(jm, false, "tolerations", "key", "dedicated"),
+                              "tolerationSeconds", &seconds));
+    ck_assert_int_eq(seconds, 30);
+    ck_assert_ptr_nonnull(pod_item(jm, false, "tolerations", "key", "spot"));
+    json_decref(jm);
+    jm = jm_with_option("kubernetes.env.secretKeyRef", "- {env: FOO, secret: s, key: k}", why,
+                        sizeof why);
+    ck_assert_msg(jm != NULL, "%s", why);
+    ck_assert_str_eq(fo_json_get_str(pod_item(jm, true, "env", "name", "FOO"),
+                                     "valueFrom.secretKeyRef.name"),
+                     "s");
+    json_decref(jm);
+    /* a YAML map that is not one of scalars would be its YAML text: refused at the option */
+    jm = jm_with_option("kubernetes.secrets", "{creds: [/a, /b]}", why, sizeof why);
+    ck_assert_ptr_null(jm);
+    ck_assert_ptr_nonnull(strstr(why, "kubernetes.secrets"));
+    /* a null value makes Flink fall back to the legacy syntax, which refuses "creds:" */
+    jm = jm_with_option("kubernetes.secrets", "creds:", why, sizeof why);
+    ck_assert_ptr_null(jm);
+
+    /* Flink 1.18: "{creds" at "/opt/creds" (not YAML), and "creds: /opt/it's" is Illegal
+     * quoting */
+    jm = jm_at_version_with_option("v1_18", "kubernetes.secrets", "{creds: /opt/creds}", why,
+                                   sizeof why);
+    ck_assert_msg(jm != NULL, "%s", why);
+    ck_assert_str_eq(fo_json_str(pod_item(jm, true, "volumeMounts", "mountPath", "/opt/creds}"),
+                                 "name"),
+                     "{creds-volume");
+    json_decref(jm);
+    jm = jm_at_version_with_option("v1_18", "kubernetes.secrets", "creds: /opt/it's", why,
+                                   sizeof why);
+    ck_assert_ptr_null(jm);
+    ck_assert_ptr_nonnull(strstr(why, "kubernetes.secrets"));
+}
+END_TEST
+
+/* The labels, annotations and node selector Flink's options give the JobManager pod at
+ * rendering level `render` of resources-flink-pod-options.yaml (Flink `version`), into
+ * pod_meta (a new object {labels, annotations, nodeSelector}); NULL with the refusal in why. */
+static json_t *jm_maps_at(int render, const char *version, const char *labels,
+                          const char *annotations, const char *node_selector, char *why, size_t len)
+{
+    json_t *obj = fo_test_load_yaml("resources-flink-pod-options.yaml");
+    json_t *spec = json_object_get(obj, "spec");
+    json_object_del(spec, "mode");
+    json_object_set_new(spec, "flinkVersion", json_string(version));
+    json_t *conf = json_object_get(spec, "flinkConfiguration");
+    json_object_set_new(conf, "kubernetes.jobmanager.labels", json_string(labels));
+    json_object_set_new(conf, "kubernetes.jobmanager.annotations", json_string(annotations));
+    json_object_set_new(conf, "kubernetes.jobmanager.node-selector", json_string(node_selector));
+    fo_err err;
+    fo_err_clear(&err);
+    json_t *objects = build_objects(obj, render, &err);
+    snprintf(why, len, "%s", err.message);
+    json_t *out = NULL;
+    json_t *jm = objects ? find(objects, "Deployment", "options") : NULL;
+    if (jm)
+        out = json_pack("{s:O?, s:O?, s:O?, s:O?}", "labels",
+                        fo_json_get(jm, "spec.template.metadata.labels"), "annotations",
+                        fo_json_get(jm, "spec.template.metadata.annotations"), "nodeSelector",
+                        fo_json_get(jm, "spec.template.spec.nodeSelector"), "deployment",
+                        fo_json_get(jm, "metadata.annotations"));
+    json_decref(objects);
+    json_decref(obj);
+    return out;
+}
+
+/* Flink reads kubernetes.<role>.labels, .annotations and .node-selector as maps (parts trimmed,
+ * YAML first with config.yaml): "team: data" is the label team=data. Levels 1 and 2 kept the
+ * blank ("team: data" gave " data", which the API server refuses for a label, and a Prometheus
+ * annotation " true" no scrape config matches); a running cluster of those levels keeps its
+ * pods, the next launch (level 3) gets Flink's reading, with the generation still on the
+ * Deployment and the pod. */
+START_TEST(flink_map_options_read_as_flink_reads_them_from_level_three)
+{
+    char why[FO_ERR_MSG_MAX];
+    const char *labels = "team: data", *annotations = "prometheus.io/scrape: true";
+    json_t *m = jm_maps_at(2, "v1_20", labels, annotations, "disk: ssd", why, sizeof why);
+    ck_assert_msg(m != NULL, "%s", why);
+    ck_assert_str_eq(fo_json_get_str(m, "labels.team"), " data");
+    ck_assert_str_eq(fo_json_str(json_object_get(m, "annotations"), "prometheus.io/scrape"),
+                     " true");
+    json_decref(m);
+    for (int v = 0; v < 2; v++) {
+        m = jm_maps_at(0, v ? "v1_18" : "v1_20", labels, annotations, "disk: ssd", why, sizeof why);
+        ck_assert_msg(m != NULL, "%s", why);
+        ck_assert_str_eq(fo_json_get_str(m, "labels.team"), "data");
+        ck_assert_str_eq(fo_json_get_str(m, "labels.component"), "jobmanager");
+        json_t *a = json_object_get(m, "annotations");
+        ck_assert_str_eq(fo_json_str(a, "prometheus.io/scrape"), "true");
+        ck_assert_str_eq(fo_json_str(a, "flinkdeployment.flink.apache.org/generation"), "1");
+        ck_assert_str_eq(fo_json_str(json_object_get(m, "deployment"),
+                                     "flinkdeployment.flink.apache.org/generation"),
+                         "1");
+        ck_assert_str_eq(fo_json_get_str(m, "nodeSelector.disk"), "ssd");
+        json_decref(m);
+    }
+    /* YAML with config.yaml, quotes as Flink takes them */
+    m = jm_maps_at(0, "v1_20", "{team: data, 'app.kubernetes.io/part-of': flink}",
+                   "'note:''a, b: c''',x:y", "", why, sizeof why);
+    ck_assert_msg(m != NULL, "%s", why);
+    ck_assert_str_eq(fo_json_str(json_object_get(m, "labels"), "app.kubernetes.io/part-of"),
+                     "flink");
+    ck_assert_str_eq(fo_json_str(json_object_get(m, "annotations"), "note"), "a, b: c");
+    ck_assert_str_eq(fo_json_str(json_object_get(m, "annotations"), "x"), "y");
+    json_decref(m);
+    /* what Flink cannot read fails naming the option (the validator refused it first) */
+    m = jm_maps_at(0, "v1_20", "team:data:eng", "", "", why, sizeof why);
+    ck_assert_ptr_null(m);
+    ck_assert_ptr_nonnull(strstr(why, "kubernetes.jobmanager.labels"));
 }
 END_TEST
 
@@ -578,7 +750,8 @@ START_TEST(enum_options_in_any_case_give_the_api_servers_spelling)
 }
 END_TEST
 
-/* The path of the Ingress rule for an ingress template (c.16), NULL when it has none. */
+/* The path of the Ingress rule for an ingress template (c.16), NULL when it has none (or the
+ * empty one, which the API server stores as none). */
 static const char *ingress_path(json_t *obj, const char *template, const char **host)
 {
     static char out[2][128];
@@ -593,7 +766,7 @@ static const char *ingress_path(json_t *obj, const char *template, const char **
                                                                      : "");
     json_decref(objects);
     *host = out[1];
-    return p ? out[0] : NULL;
+    return out[0][0] ? out[0] : NULL;
 }
 
 /* IngressUtils takes the rule's path from java.net.URL.getPath and sets none when it is
@@ -737,6 +910,8 @@ int main(void)
     tcase_add_test(tc, pod_templates_keep_user_parts_and_ship_the_taskmanager_template);
     tcase_add_test(tc, flinks_kubernetes_pod_options_reach_the_pods_flinkop_builds);
     tcase_add_test(tc, flinks_pod_options_read_as_flink_reads_them_and_bad_values_name_the_option);
+    tcase_add_test(tc, with_config_yaml_flink_reads_pod_options_as_yaml_first);
+    tcase_add_test(tc, flink_map_options_read_as_flink_reads_them_from_level_three);
     tcase_add_test(tc, without_an_image_the_jobmanager_runs_the_flink_version_of_the_spec);
     tcase_add_test(tc, user_labels_never_replace_flinks_labels);
     tcase_add_test(tc, enum_options_in_any_case_give_the_api_servers_spelling);

@@ -471,8 +471,28 @@ START_TEST(pod_options_flink_would_refuse_are_refused_at_their_key)
         const char *key, *value;
         bool ok;
     } cases[] = {
-        {"kubernetes.jobmanager.tolerations", "key: a ,operator:Equal,value:'x:y';key:b,"
-                                              "operator:Exists,tolerationSeconds:60", true},
+        {"kubernetes.jobmanager.tolerations", "key: a ,operator:Equal,value: x ;'key:b,"
+                                              "operator:Exists,effect:NoExecute,"
+                                              "tolerationSeconds:60'", true},
+        /* tolerations the API server takes (ValidateTolerations): no key with Exists tolerates
+         * every taint; no operator is Equal; a qualified key */
+        {"kubernetes.jobmanager.tolerations", "operator:Exists", true},
+        {"kubernetes.jobmanager.tolerations", "key:a,value:b-1", true},
+        {"kubernetes.taskmanager.tolerations", "key:node.kubernetes.io/unreachable,"
+                                               "operator:Exists,effect:NoExecute,"
+                                               "tolerationSeconds:30", true},
+        /* ... and those it refuses, in the middle of a deploy */
+        {"kubernetes.jobmanager.tolerations", "key:a,operator:exists", false},
+        {"kubernetes.jobmanager.tolerations", "key:a,operator:Exists,effect:noschedule", false},
+        {"kubernetes.jobmanager.tolerations", "key:a,operator:Exists,tolerationSeconds:30",
+         false},
+        {"kubernetes.taskmanager.tolerations", "operator:Equal,value:x", false},
+        {"kubernetes.taskmanager.tolerations", "key:a,operator:Exists,value:x", false},
+        {"kubernetes.taskmanager.tolerations", "key:a,value:x y", false},
+        {"kubernetes.taskmanager.tolerations", "key:a b,operator:Exists", false},
+        /* a quote inside an unquoted part: Flink's "Illegal quoting" */
+        {"kubernetes.jobmanager.tolerations", "key: a ,operator:Equal,value:'x:y';key:b", false},
+        {"kubernetes.secrets", "s3:/opt/it's", false},
         {"kubernetes.env.secretKeyRef", "env:A,secret:s,key:k;env:B,secret:s,key:k2", true},
         {"kubernetes.secrets", "s3:/opt/s3,'tls:/opt/tls'", true},
         {"kubernetes.secrets", "s3:/opt/s3,'tls':'/opt/tls'", false}, /* quoted, then ':' */
@@ -483,6 +503,22 @@ START_TEST(pod_options_flink_would_refuse_are_refused_at_their_key)
         {"kubernetes.secrets", "s3:/a,s3:/b", false},
         {"kubernetes.secrets", "s3:'/a", false},
         {"kubernetes.decorator.hadoop-conf-mount.enabled", "yes please", false},
+        /* map options: as Flink reads them ("team: data" is team=data, as YAML too), labels
+         * and node selectors the API server takes, annotation keys it takes */
+        {"kubernetes.jobmanager.labels", "team: data", true},
+        {"kubernetes.jobmanager.labels", "team:data, owner:me", true},
+        /* Flink 1.19+ reads this as the YAML map {team: "data, owner:me"} */
+        {"kubernetes.jobmanager.labels", "team: data, owner:me", false},
+        {"kubernetes.taskmanager.labels", "{team: data, app.kubernetes.io/part-of: flink}", true},
+        {"kubernetes.jobmanager.node-selector", "disk: ssd", true},
+        {"kubernetes.jobmanager.annotations", "Prometheus.io/Scrape: true,'note:''a, b: c'''",
+         true},
+        {"kubernetes.jobmanager.labels", "team:data:eng", false},
+        {"kubernetes.taskmanager.labels", "team:data,team:eng", false},
+        {"kubernetes.jobmanager.labels", "team:da ta", false},
+        {"kubernetes.taskmanager.node-selector", "disk/:ssd", false},
+        {"kubernetes.jobmanager.annotations", "my note:x", false},
+        {"kubernetes.rest-service.annotations", "a:'b", false},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         json_t *obj = fo_test_load_yaml(BASE);
