@@ -119,7 +119,7 @@ START_TEST(bad_kubeconfigs_name_the_file_and_the_field)
     expect_error("kubeconfig-insecure-with-ca.yaml", NULL, FO_EINVAL,
                  ": clusters[0].cluster.insecure-skip-tls-verify: cannot be combined");
     expect_error("kubeconfig-exec-user.yaml", NULL, FO_EINVAL,
-                 ": users[1].user.exec: not supported");
+                 ": users[1].user.exec.interactiveMode: Always needs a terminal");
     expect_error("kubeconfig-bad-base64.yaml", NULL, FO_EINVAL,
                  ": users[0].user.client-key-data: not valid base64");
     expect_error("kubeconfig-missing-server.yaml", NULL, FO_EINVAL,
