@@ -38,6 +38,7 @@ void fo_kube_config_free(fo_kube_config *kc)
     free(kc->cert_pem);
     free(kc->key_file);
     free(kc->key_pem);
+    free(kc->proxy_url);
     if (kc->static_token)
         explicit_bzero(kc->static_token, strlen(kc->static_token));
     free(kc->static_token);
@@ -74,6 +75,7 @@ void fo_kube_config_tls_opts(const fo_kube_config *kc, fo_http_client_opts *out)
     out->client_key_file = kc->key_file;
     out->client_key_pem = kc->key_pem;
     out->insecure_skip_verify = kc->insecure;
+    out->proxy = kc->proxy_url;
 }
 
 /* ---- small helpers ---- */

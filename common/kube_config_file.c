@@ -230,6 +230,24 @@ static fo_rc build_cluster(fo_kube_config *kc, const struct ent *c, fo_err *err)
                   &kc->ca_pem, err);
     if (rc != FO_OK)
         return rc;
+    /* client-go sends every request through proxy-url, whatever NO_PROXY says. Its SOCKS5
+     * dialer hands the host name to the proxy: libcurl's socks5h. */
+    const char *proxy = NULL;
+    rc = get_str(c, "proxy-url", &proxy, err);
+    if (rc != FO_OK)
+        return rc;
+    if (proxy && strncmp(proxy, "socks5://", 9) == 0) {
+        if (asprintf(&kc->proxy_url, "socks5h://%s", proxy + 9) < 0)
+            kc->proxy_url = NULL;
+    } else if (proxy &&
+               (strncmp(proxy, "http://", 7) == 0 || strncmp(proxy, "https://", 8) == 0)) {
+        kc->proxy_url = strdup(proxy);
+    } else if (proxy) {
+        return field_err(err, FO_EINVAL, c, "proxy-url",
+                         "the scheme must be http, https or socks5");
+    }
+    if (proxy && !kc->proxy_url)
+        return fo_err_set(err, FO_ENOMEM, "out of memory");
     /* client-go refuses this pair: trusting a CA and trusting anyone contradict each other. */
     if (kc->insecure && (kc->ca_file || kc->ca_pem))
         return field_err(err, FO_EINVAL, c, "insecure-skip-tls-verify",
@@ -245,6 +263,9 @@ static json_t *cluster_info(const fo_kube_config *kc, const struct ent *c)
     json_t *info = json_pack("{s:s}", "server", kc->server);
     if (info && kc->insecure)
         json_object_set_new(info, "insecure-skip-tls-verify", json_true());
+    const char *proxy = fo_json_str(c->body, "proxy-url");
+    if (info && proxy && *proxy)
+        json_object_set_new(info, "proxy-url", json_string(proxy));
     char *pem = NULL;
     if (kc->ca_file)
         fo_kube_config_read_file(kc->ca_file, FO_KUBE_CRED_MAX_BYTES, &pem, NULL, "CA", NULL);
