@@ -35,6 +35,7 @@ struct fo_http_client {
     char *user_agent;
     size_t max_response;
     long max_redirects;
+    char *proxy;                             /* NULL = the environment's */
     char *aws_sigv4, *aws_user, *aws_secret; /* NULL unless requests are signed */
     CURLSH *share;
     pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
@@ -284,6 +285,10 @@ fo_http_client *fo_http_client_new(const fo_http_client_opts *opts, fo_err *err)
         goto fail;
     }
     c->max_redirects = opts->max_redirects > 0 ? opts->max_redirects : 0;
+    if (opts->proxy && *opts->proxy && !(c->proxy = strdup(opts->proxy))) {
+        fo_err_set(err, FO_ENOMEM, "out of memory");
+        goto fail;
+    }
     if (opts->aws_sigv4) {
         if (!opts->aws_access_key_id || !opts->aws_secret_access_key) {
             fo_err_set(err, FO_EINVAL, "AWS signing needs an access key id and a secret key");
@@ -343,6 +348,7 @@ void fo_http_client_free(fo_http_client *c)
     free(c->cert_path);
     free(c->key_path);
     free(c->user_agent);
+    free(c->proxy);
     free(c->aws_sigv4);
     free(c->aws_user);
     if (c->aws_secret) {
@@ -578,6 +584,11 @@ static fo_rc setup(fo_http_client *c, CURL *h, const char *url, const fo_http_he
     opt_str(h, CURLOPT_USERAGENT, c->user_agent);
     opt_long(h, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
     opt_str(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (c->proxy) {
+        /* A proxy named for this client is used for every host: "" overrides NO_PROXY. */
+        opt_str(h, CURLOPT_PROXY, c->proxy);
+        opt_str(h, CURLOPT_NOPROXY, "");
+    }
     if (c->max_redirects > 0) {
         opt_long(h, CURLOPT_FOLLOWLOCATION, 1L);
         opt_long(h, CURLOPT_MAXREDIRS, c->max_redirects);

@@ -35,6 +35,10 @@ typedef struct fo_http_client_opts {
     size_t max_response_bytes;    /* larger bodies fail with FO_ELIMIT; 0 = 64 MiB */
     int max_redirects;            /* follow up to this many redirects; 0 = none (the API server
                                    * and Flink never redirect). https never downgrades to http. */
+    /* Every request through this proxy ("http://h:p", "https://...", "socks5h://..."), the
+     * environment's proxies and NO_PROXY ignored; NULL = libcurl's reading of the environment
+     * (HTTPS_PROXY, https_proxy, http_proxy, NO_PROXY). */
+    const char *proxy;
     /* AWS Signature Version 4 on every request (S3 and S3-compatible stores), computed by
      * libcurl: aws_sigv4 is its provider string "aws:amz:<region>:<service>" (e.g.
      * "aws:amz:eu-west-1:s3"); NULL = unsigned. A session token goes in the request's

@@ -228,7 +228,8 @@ fo_rc fo_kube_do_call(fo_kube_client *kc, const struct fo_kube_call *c, fo_err *
             h[nh++] = (fo_http_header){"Authorization", auth};
         }
         rc = fo_http_client_request(kc->http, c->method, url.data, h, nh, c->body, c->body_len,
-                                    kc->timeout_ms, &res, err);
+                                    c->timeout_ms > 0 ? c->timeout_ms : kc->timeout_ms, &res,
+                                    err);
         explicit_bzero(auth, sizeof auth);
         bool retry = false;
         long retry_after_s = -1;
@@ -301,9 +302,19 @@ static char *dump(const json_t *obj, size_t *len)
 
 fo_rc fo_kube_get(fo_kube_client *kc, const fo_kube_ref *ref, json_t **out, fo_err *err)
 {
+    return fo_kube_get_within(kc, ref, 0, out, err);
+}
+
+fo_rc fo_kube_get_within(fo_kube_client *kc, const fo_kube_ref *ref, long timeout_ms,
+                         json_t **out, fo_err *err)
+{
     *out = NULL;
-    struct fo_kube_call c = {
-        .verb = "get", .method = "GET", .ref = ref, .idempotent = true, .out = out};
+    struct fo_kube_call c = {.verb = "get",
+                             .method = "GET",
+                             .ref = ref,
+                             .idempotent = true,
+                             .timeout_ms = timeout_ms,
+                             .out = out};
     return fo_kube_do_call(kc, &c, err);
 }
 
@@ -440,6 +451,7 @@ fo_rc fo_kube_create(fo_kube_client *kc, const fo_kube_ref *ref, const json_t *o
                              .content_type = "application/json",
                              .body = body,
                              .body_len = len,
+                             .timeout_ms = opts ? opts->timeout_ms : 0,
                              .out = out};
     fo_rc rc = body ? fo_kube_do_call(kc, &c, err)
                     : fo_err_set(err, FO_EINVAL, "create %s: no object", ref->resource);
@@ -468,6 +480,7 @@ fo_rc fo_kube_update(fo_kube_client *kc, const fo_kube_ref *ref, const json_t *o
                              .body = body,
                              .body_len = len,
                              .idempotent = true,
+                             .timeout_ms = opts ? opts->timeout_ms : 0,
                              .out = out};
     fo_rc rc = body ? fo_kube_do_call(kc, &c, err)
                     : fo_err_set(err, FO_EINVAL, "update %s: no object", ref->resource);

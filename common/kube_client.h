@@ -74,6 +74,11 @@ fo_rc fo_kube_ref_path(const fo_kube_ref *ref, fo_strbuf *sb);
 /* GET one object. */
 fo_rc fo_kube_get(fo_kube_client *kc, const fo_kube_ref *ref, json_t **out, fo_err *err);
 
+/* The same with each attempt bounded by timeout_ms instead of the client's timeout (0 = the
+ * client's): for a caller with a deadline of its own (the leader elector's renew deadline). */
+fo_rc fo_kube_get_within(fo_kube_client *kc, const fo_kube_ref *ref, long timeout_ms,
+                         json_t **out, fo_err *err);
+
 typedef struct fo_kube_list_opts {
     const char *label_selector;         /* "app=x,tier!=y" */
     const char *field_selector;         /* "metadata.name=x" */
@@ -103,6 +108,7 @@ fo_rc fo_kube_list_all(fo_kube_client *kc, const fo_kube_ref *ref, const fo_kube
 typedef struct fo_kube_write_opts {
     const char *field_manager; /* NULL = the client's */
     bool dry_run;              /* ?dryRun=All */
+    long timeout_ms;           /* per attempt; 0 = the client's */
 } fo_kube_write_opts;
 
 /* POST obj to the collection of ref (ref->name is ignored). out may be NULL. */

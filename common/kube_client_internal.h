@@ -39,7 +39,8 @@ struct fo_kube_call {
     const char *body;
     size_t body_len;
     bool idempotent;
-    json_t **out; /* parsed 2xx body (new reference), or NULL to drop it */
+    long timeout_ms; /* per attempt; 0 = the client's */
+    json_t **out;    /* parsed 2xx body (new reference), or NULL to drop it */
     const fo_json_read_filter *filter; /* parts of the body to leave out; NULL = none */
 };
 

@@ -38,10 +38,12 @@ void fo_kube_config_free(fo_kube_config *kc)
     free(kc->cert_pem);
     free(kc->key_file);
     free(kc->key_pem);
+    free(kc->proxy_url);
     if (kc->static_token)
         explicit_bzero(kc->static_token, strlen(kc->static_token));
     free(kc->static_token);
     free(kc->token_file);
+    fo_kube_exec_free(kc->exec);
     if (kc->cached_token)
         explicit_bzero(kc->cached_token, strlen(kc->cached_token));
     free(kc->cached_token);
@@ -73,6 +75,7 @@ void fo_kube_config_tls_opts(const fo_kube_config *kc, fo_http_client_opts *out)
     out->client_key_file = kc->key_file;
     out->client_key_pem = kc->key_pem;
     out->insecure_skip_verify = kc->insecure;
+    out->proxy = kc->proxy_url;
 }
 
 /* ---- small helpers ---- */
@@ -192,11 +195,40 @@ fail:
 
 /* ---- tokens ---- */
 
+/* Replace the cached token by tok (stolen). */
+static void set_cached(fo_kube_config *kc, char *tok)
+{
+    if (kc->cached_token)
+        explicit_bzero(kc->cached_token, strlen(kc->cached_token));
+    free(kc->cached_token);
+    kc->cached_token = tok;
+}
+
+/* Under kc->mu: run the exec plugin when its token expired (client-go: once the expiration
+ * time has passed) or the API server refused it. */
+static fo_rc exec_token(fo_kube_config *kc, fo_err *err)
+{
+    int64_t now = fo_clock_now_ms(kc->clock);
+    if (kc->cached_token && !kc->stale && !(kc->expiry_ms && now > kc->expiry_ms))
+        return FO_OK;
+    char *tok = NULL;
+    int64_t expiry = 0;
+    fo_rc rc = fo_kube_exec_run(kc->exec, &tok, &expiry, err);
+    if (rc != FO_OK)
+        return rc;
+    set_cached(kc, tok);
+    kc->expiry_ms = expiry;
+    kc->stale = false;
+    return FO_OK;
+}
+
 fo_rc fo_kube_config_token(fo_kube_config *kc, char *buf, size_t len, fo_err *err)
 {
     fo_rc rc = FO_OK;
     pthread_mutex_lock(&kc->mu);
-    if (kc->token_file) {
+    if (kc->exec) {
+        rc = exec_token(kc, err);
+    } else if (kc->token_file) {
         int64_t now = fo_clock_mono_ms(kc->clock);
         if (!kc->cached_token || kc->stale || now - kc->read_mono_ms >= kc->refresh_ms) {
             char *raw = NULL;
@@ -211,10 +243,7 @@ fo_rc fo_kube_config_token(fo_kube_config *kc, char *buf, size_t len, fo_err *er
                 free(raw);
             }
             if (r == FO_OK) {
-                if (kc->cached_token)
-                    explicit_bzero(kc->cached_token, strlen(kc->cached_token));
-                free(kc->cached_token);
-                kc->cached_token = tok;
+                set_cached(kc, tok);
                 tok = NULL;
                 kc->read_mono_ms = now;
                 kc->stale = false;

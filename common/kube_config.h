@@ -6,17 +6,26 @@
  * contexts, current-context).
  *
  * Supported kubeconfig fields: clusters[].cluster.{server (with a path prefix),
- * certificate-authority, certificate-authority-data, insecure-skip-tls-verify},
- * users[].user.{token, tokenFile, client-certificate(-data), client-key(-data)},
+ * certificate-authority, certificate-authority-data, insecure-skip-tls-verify, proxy-url
+ * (http, https or socks5, which resolves names on the proxy as Go's dialer does)},
+ * users[].user.{token, tokenFile, client-certificate(-data), client-key(-data), exec},
  * contexts[].context.{cluster, user, namespace}, current-context. Relative file paths are
  * resolved against the directory of the kubeconfig that names them. A path list (`a:b`, as in
  * $KUBECONFIG) is merged like kubectl does: the first file that defines a name (cluster, user,
- * context) or current-context wins. Unsupported authentication (exec, auth-provider,
+ * context) or current-context wins. Unsupported authentication (auth-provider,
  * username/password) is refused with an error naming the field.
  *
  * Bearer tokens read from a file (in-cluster, or tokenFile) are re-read when the cached copy
  * is older than token_refresh_ms (kubelet rotates projected tokens; client-go re-reads about
  * once a minute), never cached for the life of the process.
+ *
+ * An exec credential plugin (users[].user.exec: `aws eks get-token`, gke-gcloud-auth-plugin,
+ * kubelogin; client.authentication.k8s.io v1 or v1beta1) is used as client-go uses it: only
+ * when the user has no token, tokenFile or client certificate; run without a terminal
+ * (interactiveMode Always is refused), with exec.env and KUBERNETES_EXEC_INFO in its
+ * environment; its token kept until status.expirationTimestamp passes or the API server
+ * refuses it (fo_kube_config_token_stale), then the plugin runs again. Plugins that answer
+ * with a client certificate instead of a token are not supported (the error says so).
  *
  * Errors name the file and the field ("/x/config: users[0].user.client-key-data: not valid
  * base64"). A fo_kube_config is immutable after loading except for the token cache, which is
@@ -36,6 +45,8 @@
 /* Where a Pod finds its service account (§11). */
 #define FO_KUBE_SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
 #define FO_KUBE_TOKEN_REFRESH_MS 60000
+/* Longest an exec credential plugin may take to answer (it is killed then). */
+#define FO_KUBE_EXEC_TIMEOUT_MS 60000
 
 typedef struct fo_kube_config fo_kube_config;
 
@@ -76,14 +87,17 @@ const char *fo_kube_config_namespace(const fo_kube_config *kc);
 /* Where the config came from ("in-cluster" or the kubeconfig path), for messages. */
 const char *fo_kube_config_source(const fo_kube_config *kc);
 
-/* Fill the TLS part of http client options (CA, client certificate, insecure flag). The
- * strings are borrowed from kc; other fields of out are left as they are. */
+/* Fill the connection part of http client options (CA, client certificate, insecure flag,
+ * the cluster's proxy). The strings are borrowed from kc; other fields of out are left as
+ * they are. */
 void fo_kube_config_tls_opts(const fo_kube_config *kc, fo_http_client_opts *out);
 
 /* The current bearer token into buf ("" when the config has none). A token file is re-read
  * when the cached copy is older than the refresh interval or after fo_kube_config_token_stale;
- * when a re-read fails the previous token is kept (and logged). FO_ELIMIT when buf is too
- * small, FO_EIO when the file was never readable. */
+ * when a re-read fails the previous token is kept (and logged). An exec plugin runs when its
+ * token expired or went stale (other callers wait for it). FO_ELIMIT when buf is too small,
+ * FO_EIO when the file was never readable or the plugin failed (FO_ETIMEOUT, FO_EPROTO for a
+ * plugin that hung or answered nonsense). */
 fo_rc fo_kube_config_token(fo_kube_config *kc, char *buf, size_t len, fo_err *err);
 
 /* Mark the cached token stale (after a 401), so the next fo_kube_config_token re-reads. */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/base64.h"
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
 #include "common/yamlconv.h"
@@ -229,6 +230,24 @@ static fo_rc build_cluster(fo_kube_config *kc, const struct ent *c, fo_err *err)
                   &kc->ca_pem, err);
     if (rc != FO_OK)
         return rc;
+    /* client-go sends every request through proxy-url, whatever NO_PROXY says. Its SOCKS5
+     * dialer hands the host name to the proxy: libcurl's socks5h. */
+    const char *proxy = NULL;
+    rc = get_str(c, "proxy-url", &proxy, err);
+    if (rc != FO_OK)
+        return rc;
+    if (proxy && strncmp(proxy, "socks5://", 9) == 0) {
+        if (asprintf(&kc->proxy_url, "socks5h://%s", proxy + 9) < 0)
+            kc->proxy_url = NULL;
+    } else if (proxy &&
+               (strncmp(proxy, "http://", 7) == 0 || strncmp(proxy, "https://", 8) == 0)) {
+        kc->proxy_url = strdup(proxy);
+    } else if (proxy) {
+        return field_err(err, FO_EINVAL, c, "proxy-url",
+                         "the scheme must be http, https or socks5");
+    }
+    if (proxy && !kc->proxy_url)
+        return fo_err_set(err, FO_ENOMEM, "out of memory");
     /* client-go refuses this pair: trusting a CA and trusting anyone contradict each other. */
     if (kc->insecure && (kc->ca_file || kc->ca_pem))
         return field_err(err, FO_EINVAL, c, "insecure-skip-tls-verify",
@@ -236,11 +255,65 @@ static fo_rc build_cluster(fo_kube_config *kc, const struct ent *c, fo_err *err)
     return FO_OK;
 }
 
-static fo_rc build_user(fo_kube_config *kc, const struct ent *u, fo_err *err)
+/* What an exec plugin that sets provideClusterInfo learns of the cluster (the Cluster of
+ * client.authentication.k8s.io): server, CA and TLS settings, and the cluster's extension
+ * named "client.authentication.k8s.io/exec" as its config. NULL when out of memory. */
+static json_t *cluster_info(const fo_kube_config *kc, const struct ent *c)
 {
-    static const char *const unsupported[] = {"exec", "auth-provider", "username", "password"};
+    json_t *info = json_pack("{s:s}", "server", kc->server);
+    if (info && kc->insecure)
+        json_object_set_new(info, "insecure-skip-tls-verify", json_true());
+    const char *proxy = fo_json_str(c->body, "proxy-url");
+    if (info && proxy && *proxy)
+        json_object_set_new(info, "proxy-url", json_string(proxy));
+    char *pem = NULL;
+    if (kc->ca_file)
+        fo_kube_config_read_file(kc->ca_file, FO_KUBE_CRED_MAX_BYTES, &pem, NULL, "CA", NULL);
+    const char *ca = kc->ca_pem ? kc->ca_pem : pem;
+    char *b64 = ca ? fo_base64_encode(ca, strlen(ca)) : NULL;
+    if (info && b64)
+        json_object_set_new(info, "certificate-authority-data", json_string(b64));
+    free(b64);
+    free(pem);
+    size_t i;
+    json_t *ext;
+    json_array_foreach(c->body ? json_object_get(c->body, "extensions") : NULL, i, ext)
+    {
+        const char *name = fo_json_str(ext, "name");
+        json_t *v = json_object_get(ext, "extension");
+        if (info && v && name && strcmp(name, "client.authentication.k8s.io/exec") == 0)
+            json_object_set(info, "config", v);
+    }
+    return info;
+}
+
+/* users[].user.exec, which client-go uses only when the user has no other credential. */
+static fo_rc build_exec(fo_kube_config *kc, const struct ent *u, const struct ent *c, fo_err *err)
+{
+    json_t *exec = u->body ? json_object_get(u->body, "exec") : NULL;
+    if (!exec || json_is_null(exec) || kc->static_token || kc->token_file || kc->cert_file ||
+        kc->cert_pem)
+        return FO_OK;
+    json_t *info = cluster_info(kc, c);
+    if (!info)
+        return fo_err_set(err, FO_ENOMEM, "out of memory");
+    char where[600];
+    snprintf(where, sizeof where, "%s: %s[%zu].%s.exec", u->file, u->list, u->idx, u->inner);
+    fo_err xerr;
+    kc->exec = fo_kube_exec_new(exec, u->dir, info, where, &xerr);
+    json_decref(info);
+    if (kc->exec)
+        return FO_OK;
+    if (err)
+        *err = xerr;
+    return xerr.rc;
+}
+
+static fo_rc build_user(fo_kube_config *kc, const struct ent *u, const struct ent *c, fo_err *err)
+{
+    static const char *const unsupported[] = {"auth-provider", "username", "password"};
     fo_rc rc = FO_OK;
-    for (size_t i = 0; i < 4 && rc == FO_OK; i++)
+    for (size_t i = 0; i < 3 && rc == FO_OK; i++)
         rc = refuse(u, unsupported[i], err);
     if (rc != FO_OK)
         return rc;
@@ -273,7 +346,7 @@ static fo_rc build_user(fo_kube_config *kc, const struct ent *u, fo_err *err)
         if (fo_kube_config_token(kc, probe, sizeof probe, &terr) == FO_EIO)
             return field_err(err, FO_EIO, u, "tokenFile", terr.message);
     }
-    return FO_OK;
+    return build_exec(kc, u, c, err);
 }
 
 fo_kube_config *fo_kube_config_from_kubeconfig(const fo_kube_config_opts *o, fo_err *err)
@@ -349,7 +422,7 @@ fo_kube_config *fo_kube_config_from_kubeconfig(const fo_kube_config_opts *o, fo_
             field_err(err, FO_ENOTFOUND, ctx, "user", msg);
             goto fail;
         }
-        if (build_user(kc, user, err) != FO_OK)
+        if (build_user(kc, user, cluster, err) != FO_OK)
             goto fail;
     }
     if (ns && !(kc->ns = strdup(ns))) {

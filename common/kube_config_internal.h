@@ -1,9 +1,10 @@
 #ifndef FO_KUBE_CONFIG_INTERNAL_H
 #define FO_KUBE_CONFIG_INTERNAL_H
 
-/* Shared between kube_config.c (in-cluster, tokens) and kube_config_file.c (kubeconfig
- * files); not for other modules. */
+/* Shared between kube_config.c (in-cluster, tokens), kube_config_file.c (kubeconfig files)
+ * and kube_config_exec.c (exec credential plugins); not for other modules. */
 
+#include <jansson.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -11,18 +12,24 @@
 
 #include "common/kube_config.h"
 
+/* An exec credential plugin (kube_config_exec.c). */
+typedef struct fo_kube_exec fo_kube_exec;
+
 struct fo_kube_config {
     char *server, *ns, *source;
     char *ca_file, *ca_pem;
     char *cert_file, *cert_pem, *key_file, *key_pem;
     bool insecure;
+    char *proxy_url; /* clusters[].cluster.proxy-url, in libcurl's terms; NULL = none */
     char *static_token;
     char *token_file;
+    fo_kube_exec *exec; /* NULL unless the user's credential comes from a plugin */
     const fo_clock *clock;
     long refresh_ms;
     pthread_mutex_t mu; /* guards the token cache below */
     char *cached_token;
     int64_t read_mono_ms;
+    int64_t expiry_ms; /* the exec plugin's token expires then (wall ms; 0 = never) */
     bool stale;
 };
 
@@ -36,6 +43,19 @@ fo_rc fo_kube_config_read_file(const char *path, size_t limit, char **out, size_
 /* RFC 4648 standard base64 to a NUL-terminated heap buffer (whitespace skipped, padding
  * optional); NULL when not valid base64. *out_len gets the decoded length. */
 char *fo_kube_config_b64_decode(const char *in, size_t *out_len);
+
+/* The plugin of users[].user.exec (borrowed) of a kubeconfig in directory dir. cluster
+ * (borrowed, may be NULL) is what KUBERNETES_EXEC_INFO tells about the cluster when the
+ * plugin asks for it (provideClusterInfo). where prefixes messages ("<file>:
+ * users[1].user.exec"). NULL with err naming the field. */
+fo_kube_exec *fo_kube_exec_new(const json_t *exec, const char *dir, const json_t *cluster,
+                               const char *where, fo_err *err);
+void fo_kube_exec_free(fo_kube_exec *x);
+
+/* Run the plugin (at most FO_KUBE_EXEC_TIMEOUT_MS): its token into *token (heap; the caller
+ * wipes and frees it) and status.expirationTimestamp into *expiry_ms (epoch ms, 0 = none).
+ * Errors name the command, never the answer (it holds the token). */
+fo_rc fo_kube_exec_run(const fo_kube_exec *x, char **token, int64_t *expiry_ms, fo_err *err);
 
 /* A copy of s without leading and trailing whitespace. */
 char *fo_kube_config_trim_dup(const char *s);

@@ -170,6 +170,13 @@ bool fo_lease_failed(fo_lease_state *st, int64_t now_mono_ms)
     return true;
 }
 
+int64_t fo_lease_renew_left_ms(const fo_lease_state *st, int64_t now_mono_ms)
+{
+    if (!st->leading)
+        return INT64_MAX;
+    return st->last_success_mono_ms + st->deadline_ms - now_mono_ms;
+}
+
 json_t *fo_lease_release_body(const fo_lease_state *st, const json_t *current, int64_t now_wall_ms)
 {
     const char *holder = fo_json_get_str(current, "spec.holderIdentity");

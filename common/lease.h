@@ -71,6 +71,13 @@ void fo_lease_written(fo_lease_state *st, const json_t *written, int64_t now_mon
  * (and the state no longer leads). */
 bool fo_lease_failed(fo_lease_state *st, int64_t now_mono_ms);
 
+/* While we lead: how much of the renew deadline is left at now_mono_ms (<= 0: none, the next
+ * fo_lease_failed loses). A renewal must not outlast it: the elector bounds its waits and its
+ * requests by it, so that leadership ends at the deadline, never a request timeout or a retry
+ * period later (when the Lease may have run out and someone else leads). INT64_MAX when we
+ * do not lead. */
+int64_t fo_lease_renew_left_ms(const fo_lease_state *st, int64_t now_mono_ms);
+
 /* Do we lead (a write succeeded and leadership was not lost since)? */
 bool fo_lease_leading(const fo_lease_state *st);
 

@@ -60,13 +60,27 @@ static void set_last(fo_lease_elector *e, json_t *obj)
     e->last = obj;
 }
 
+/* How long the next request may take: the client's timeout (0), or while we lead no more
+ * than what is left of the renew deadline, so that no request keeps us leading past it. -1
+ * when nothing is left: send nothing. */
+static long request_budget(fo_lease_elector *e)
+{
+    int64_t left = fo_lease_renew_left_ms(e->st, fo_clock_mono_ms(e->clock));
+    if (left <= 0)
+        return -1;
+    return left < fo_lease_retry_period_ms(e->st) ? (long)left : 0;
+}
+
 /* One tryAcquireOrRenew: true when we hold the Lease afterwards. */
 static bool attempt(fo_lease_elector *e)
 {
     fo_err err;
     json_t *cur = NULL, *body = NULL, *written = NULL;
     bool ok = false;
-    fo_rc rc = fo_kube_get(e->kc, &e->ref, &cur, &err);
+    long budget = request_budget(e);
+    if (budget < 0)
+        return false;
+    fo_rc rc = fo_kube_get_within(e->kc, &e->ref, budget, &cur, &err);
     if (rc != FO_OK && rc != FO_ENOTFOUND) {
         fo_log_warn("lease %s/%s: read failed: %s", e->ns, e->name, err.message);
         goto out;
@@ -77,10 +91,14 @@ static bool attempt(fo_lease_elector *e)
         set_last(e, json_incref(cur));
     if (act == FO_LEASE_WAIT)
         goto out;
+    budget = request_budget(e); /* the read took some of it */
+    if (budget < 0)
+        goto out;
+    fo_kube_write_opts wo = {.timeout_ms = budget};
     if (act == FO_LEASE_CREATE)
-        rc = fo_kube_create(e->kc, &e->ref, body, NULL, &written, &err);
+        rc = fo_kube_create(e->kc, &e->ref, body, &wo, &written, &err);
     else
-        rc = fo_kube_update(e->kc, &e->ref, body, NULL, &written, &err);
+        rc = fo_kube_update(e->kc, &e->ref, body, &wo, &written, &err);
     if (rc != FO_OK) {
         /* 409: someone else wrote first; they win this round. */
         if (rc == FO_EEXISTS || rc == FO_ECONFLICT)
@@ -138,9 +156,11 @@ static void *run(void *arg)
     set_leader(e, true);
     if (e->opts.on_started_leading)
         e->opts.on_started_leading(e->opts.ctx);
-    /* Renew every retry period; give up once the renew deadline passed without a success. */
+    /* Renew every retry period; give up once the renew deadline passed without a success,
+     * at the deadline itself: waits and requests end there (request_budget). */
     for (;;) {
-        if (!wait_ms(e, retry))
+        int64_t left = fo_lease_renew_left_ms(e->st, fo_clock_mono_ms(e->clock));
+        if (!wait_ms(e, left < retry ? (left > 0 ? left : 0) : retry))
             break;
         if (attempt(e))
             continue;

@@ -48,6 +48,17 @@ static fo_kube_config *load_kube_config(const fo_ctl_config *c, bool *in_cluster
     return kcfg;
 }
 
+/* Leadership lost: end the process at once. Waiting for the passes in flight would let them
+ * go on acting (write status, trigger a savepoint, delete a JobManager) for a replica that no
+ * longer leads, while another one may (controller-runtime exits the same way, without waiting
+ * for its reconciles). A pass may be stopped at any instant: intent is written first. */
+static void exit_at_once(void *ctx)
+{
+    (void)ctx;
+    fo_log_error("exiting at once: passes in flight must not act without the Lease");
+    _exit(1);
+}
+
 int main(int argc, char **argv)
 {
     fo_log_set_component("controller");
@@ -128,7 +139,8 @@ int main(int argc, char **argv)
                           .events = events,
                           .cfg = &c,
                           .lease_namespace = lease_ns,
-                          .identity = identity};
+                          .identity = identity,
+                          .on_lost = exit_at_once};
     m = fo_manager_start(&mo, &err);
     if (!m) {
         fo_log_error("cannot start: %s", err.message);

@@ -202,6 +202,8 @@ static void on_stopped_leading(void *ctx)
     if (!atomic_load(&m->stopping)) {
         atomic_store(&m->lost, true);
         fo_log_error("leadership lost: stopping so that a fresh process takes over");
+        if (m->opts.on_lost)
+            m->opts.on_lost(m->opts.on_lost_ctx);
     }
 }
 

@@ -768,6 +768,58 @@ START_TEST(two_controllers_elect_one_leader_and_the_other_takes_over)
 }
 END_TEST
 
+/* Has the process ended? Its exit status into *status. */
+static bool exited(pid_t pid, int *status)
+{
+    return waitpid(pid, status, WNOHANG) == pid;
+}
+
+START_TEST(a_controller_that_lost_its_lease_writes_nothing_more)
+{
+    ctl a;
+    ctl_start(&a, "lost");
+    deploy_until_stable("controller-application.yaml", "basic-example");
+    ck_assert(leads(&a));
+    json_t *fd = get_fd("basic-example");
+    char fail_path[300];
+    snprintf(fail_path, sizeof fail_path, "/_fake/clusters/" NS "/basic-example/jobs/%s/fail",
+             fo_json_get_str(fd, "status.jobStatus.jobId"));
+    json_decref(fd);
+    /* From now on every Flink answer takes 4 s, and the job fails meanwhile: no pass can
+     * see that before the 2 s renew deadline has passed... */
+    json_t *faults = json_pack("{s:i}", "delayMs", 4000);
+    ck_assert_int_eq(fo_fake_flink_control(
+                         E.ff, "POST", "/_fake/clusters/" NS "/basic-example/faults", faults, NULL),
+                     200);
+    json_decref(faults);
+    json_t *fail = json_pack("{s:b,s:s}", "restart", 0, "message", "boom");
+    ck_assert_int_eq(fo_fake_flink_control(E.ff, "POST", fail_path, fail, NULL), 200);
+    json_decref(fail);
+    /* ... since the Lease cannot be renewed any more. */
+    json_t *rule = json_pack("{s:i,s:i,s:s,s:s}", "count", -1, "code", 500, "method", "PUT",
+                             "pathPrefix", "/apis/coordination.k8s.io/");
+    ck_assert_int_eq(api("POST", "/fake/faults", NULL, rule, NULL), 200);
+    json_decref(rule);
+    int st = 0;
+    bool ended = false;
+    for (int waited = 0; waited < WAIT_MS && !(ended = exited(a.pid, &st)); waited += 100)
+        fo_test_sleep_ms(100);
+    ck_assert_msg(ended, "the controller kept running without its Lease; see %s", a.log);
+    a.pid = 0;
+    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+    /* A replica that lost the Lease is no longer the one that acts (another one may lead by
+     * now): what its passes in flight saw after the loss is never written. */
+    fo_test_sleep_ms(5000);
+    fd = get_fd("basic-example");
+    const char *state = fo_json_get_str(fd, "status.jobStatus.state");
+    ck_assert_msg(state && strcmp(state, "FAILED") != 0,
+                  "the controller wrote job state %s after it lost the Lease; see %s",
+                  state ? state : "(none)", a.log);
+    json_decref(fd);
+    api("DELETE", "/fake/faults", NULL, NULL, NULL);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("controller");
@@ -782,6 +834,7 @@ static Suite *suite(void)
     tcase_add_test(tc, savepoint_upgrade_restores_the_new_job_from_the_savepoint);
     tcase_add_test(tc, cluster_defaults_apply_and_a_broken_file_keeps_the_last_good_one);
     tcase_add_test(tc, two_controllers_elect_one_leader_and_the_other_takes_over);
+    tcase_add_test(tc, a_controller_that_lost_its_lease_writes_nothing_more);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/jsonutil.h"
 #include "common/kube_client.h"
@@ -460,6 +461,53 @@ START_TEST(a_wrong_token_is_forbidden)
 }
 END_TEST
 
+/* An exec credential plugin (kubeconfig users[].user.exec) whose first token the API server
+ * refuses, as one that expired early: the client runs the plugin again and the call goes
+ * through. */
+START_TEST(an_exec_plugin_runs_again_when_its_token_is_refused)
+{
+    char *script = NULL, *plugin = NULL, *path = NULL, *text = NULL;
+    ck_assert_int_gt(asprintf(&plugin, "%s/plugin.sh", env.dir), 0);
+    ck_assert_int_gt(
+        asprintf(&script,
+                 "#!/bin/sh\n"
+                 "if [ -e '%s/ran' ]; then t='%s'; else t=expired; touch '%s/ran'; fi\n"
+                 "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1\","
+                 "\"kind\":\"ExecCredential\",\"status\":{\"token\":\"%%s\"}}' \"$t\"\n",
+                 env.dir, TOKEN, env.dir),
+        0);
+    fo_test_write_file(plugin, script);
+    ck_assert_int_eq(chmod(plugin, 0755), 0);
+    ck_assert_int_gt(asprintf(&path, "%s/kubeconfig-exec", env.dir), 0);
+    ck_assert_int_gt(
+        asprintf(&text,
+                 "apiVersion: v1\nkind: Config\ncurrent-context: fake\n"
+                 "clusters: [{name: fake, cluster: {server: 'http://127.0.0.1:%d'}}]\n"
+                 "users: [{name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1,"
+                 " command: ./plugin.sh, interactiveMode: IfAvailable}}}]\n"
+                 "contexts: [{name: fake, context: {cluster: fake, user: u}}]\n",
+                 fo_fake_apiserver_port(env.fa)),
+        0);
+    fo_test_write_file(path, text);
+    fo_kube_config_opts o = {.kubeconfig = path};
+    fo_err err;
+    fo_kube_config *cfg = fo_kube_config_from_kubeconfig(&o, &err);
+    ck_assert_msg(cfg != NULL, "%s", err.message);
+    fo_kube_client *kc = fo_kube_client_new(cfg, NULL, &err);
+    json_t *out = NULL;
+    fo_kube_ref ns = {.version = "v1", .resource = "namespaces", .name = "default"};
+    ck_assert_msg(fo_kube_get(kc, &ns, &out, &err) == FO_OK, "%s", err.message);
+    ck_assert_str_eq(fo_json_get_str(out, "metadata.name"), "default");
+    json_decref(out);
+    fo_kube_client_free(kc);
+    fo_kube_config_free(cfg);
+    free(script);
+    free(plugin);
+    free(path);
+    free(text);
+}
+END_TEST
+
 START_TEST(an_unreachable_server_is_unavailable_after_retries)
 {
     int port = fo_test_free_port();
@@ -844,6 +892,7 @@ static Suite *suite(void)
     tcase_add_test(tc, custom_resources_with_the_status_subresource);
     tcase_add_test(tc, delete_honours_preconditions_finalizers_and_policy);
     tcase_add_test(tc, a_wrong_token_is_forbidden);
+    tcase_add_test(tc, an_exec_plugin_runs_again_when_its_token_is_refused);
     tcase_add_test(tc, an_unreachable_server_is_unavailable_after_retries);
     tcase_add_test(tc, a_watch_delivers_changes_after_its_resource_version_in_order);
     tcase_add_test(tc, a_watch_with_server_timeout_ends_cleanly);

@@ -281,6 +281,79 @@ START_TEST(a_clean_stop_releases_the_lease_for_a_successor)
 }
 END_TEST
 
+/* ---- an elector in this process, for its timing ---- */
+
+static int64_t stopped_wall_ms;
+
+static void record_stop(void *ctx)
+{
+    (void)ctx;
+    stopped_wall_ms = fo_clock_now_ms(fo_clock_real());
+}
+
+static void control(const char *method, const char *path, const char *body_json)
+{
+    json_t *body = NULL, *out = NULL;
+    if (body_json) {
+        fo_err err;
+        body = fo_json_parse(body_json, strlen(body_json), 0, &err);
+        ck_assert_ptr_nonnull(body);
+    }
+    int status = fo_fake_apiserver_call(env.fa, method, path, NULL, body, &out, NULL);
+    ck_assert_msg(status >= 200 && status < 300, "%s %s: %d", method, path, status);
+    json_decref(body);
+    json_decref(out);
+}
+
+/* Timings where one renewal round (a retry period's wait, a slow read, a failed write) is
+ * longer than what the renew deadline leaves of the lease. */
+#define SLOW_LEASE_MS 5000
+#define SLOW_DEADLINE_MS 4000
+#define SLOW_RETRY_MS 3000
+
+START_TEST(a_leader_gives_up_before_the_lease_it_last_wrote_runs_out)
+{
+    stopped_wall_ms = 0;
+    fo_lease_elector_opts eo = {.params = {.ns = "default",
+                                           .name = "flinkop-leader",
+                                           .identity = "slow",
+                                           .lease_duration_ms = SLOW_LEASE_MS,
+                                           .renew_deadline_ms = SLOW_DEADLINE_MS,
+                                           .retry_period_ms = SLOW_RETRY_MS},
+                                .kc = env.kc,
+                                .on_stopped_leading = record_stop,
+                                .no_release = true};
+    fo_err err;
+    fo_lease_elector *e = fo_lease_elector_start(&eo, &err);
+    ck_assert_msg(e != NULL, "%s", err.message);
+    for (int waited = 0; waited < WAIT_BOUND_MS && !fo_lease_elector_is_leader(e); waited += 20)
+        fo_test_sleep_ms(20);
+    ck_assert(fo_lease_elector_is_leader(e));
+    /* From now on every read of the Lease answers just within the request timeout, and every
+     * write fails. */
+    control("POST", "/fake/delay",
+            "{\"ms\":2800,\"count\":-1,\"method\":\"GET\","
+            "\"pathPrefix\":\"/apis/coordination.k8s.io/\"}");
+    control("POST", "/fake/faults",
+            "{\"count\":-1,\"code\":500,\"method\":\"PUT\","
+            "\"pathPrefix\":\"/apis/coordination.k8s.io/\"}");
+    for (int waited = 0; waited < WAIT_BOUND_MS && !fo_lease_elector_done(e); waited += 20)
+        fo_test_sleep_ms(20);
+    ck_assert(fo_lease_elector_done(e));
+    control("DELETE", "/fake/faults", NULL);
+    json_t *lease = get_lease();
+    int64_t renewed = 0;
+    ck_assert(fo_clock_parse_rfc3339(fo_json_get_str(lease, "spec.renewTime"), &renewed));
+    json_decref(lease);
+    /* §10: another replica may take the Lease once it has not changed for the lease duration;
+     * the holder must have stopped leading before then. */
+    fprintf(stderr, "gave up %lld ms after the last renewal (deadline %d, lease %d ms)\n",
+            (long long)(stopped_wall_ms - renewed), SLOW_DEADLINE_MS, SLOW_LEASE_MS);
+    ck_assert_int_lt(stopped_wall_ms - renewed, SLOW_LEASE_MS);
+    fo_lease_elector_stop(e);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
     if (argc == 4 && strcmp(argv[1], "--elector") == 0)
@@ -291,6 +364,7 @@ int main(int argc, char **argv)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, one_of_two_wins_and_the_other_takes_over_after_a_kill);
     tcase_add_test(tc, a_clean_stop_releases_the_lease_for_a_successor);
+    tcase_add_test(tc, a_leader_gives_up_before_the_lease_it_last_wrote_runs_out);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

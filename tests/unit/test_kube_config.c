@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/kube_client.h"
 #include "common/kube_config.h"
+#include "tests/support/rawsrv.h"
 #include "tests/support/testutil.h"
 
 static fo_kube_config *load(const char *fixture, const char *context, fo_err *err)
@@ -119,7 +121,7 @@ START_TEST(bad_kubeconfigs_name_the_file_and_the_field)
     expect_error("kubeconfig-insecure-with-ca.yaml", NULL, FO_EINVAL,
                  ": clusters[0].cluster.insecure-skip-tls-verify: cannot be combined");
     expect_error("kubeconfig-exec-user.yaml", NULL, FO_EINVAL,
-                 ": users[1].user.exec: not supported");
+                 ": users[1].user.exec.interactiveMode: Always needs a terminal");
     expect_error("kubeconfig-bad-base64.yaml", NULL, FO_EINVAL,
                  ": users[0].user.client-key-data: not valid base64");
     expect_error("kubeconfig-missing-server.yaml", NULL, FO_EINVAL,
@@ -308,6 +310,85 @@ START_TEST(load_prefers_an_explicit_path_then_in_cluster)
 }
 END_TEST
 
+/* Answers every request with the Namespace "default", as the API server behind a proxy. */
+static bool reply_namespace(fo_rawsrv *s, int fd, const fo_rawsrv_request *r, void *ctx)
+{
+    (void)s;
+    (void)r;
+    (void)ctx;
+    static const char body[] = "{\"kind\":\"Namespace\",\"apiVersion\":\"v1\","
+                               "\"metadata\":{\"name\":\"default\"}}";
+    char head[200];
+    snprintf(head, sizeof head,
+             "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
+             sizeof body - 1);
+    fo_rawsrv_send_str(fd, head);
+    fo_rawsrv_send_str(fd, body);
+    return true;
+}
+
+/* clusters[].cluster.proxy-url (kubectl config set-cluster --proxy-url): every request goes
+ * through that proxy, whatever NO_PROXY says (client-go's http.ProxyURL). */
+START_TEST(requests_go_through_the_clusters_proxy_url)
+{
+    fo_rawsrv_opts ro = {.reply = reply_namespace};
+    fo_rawsrv *proxy = fo_rawsrv_start(&ro);
+    char *dir = fo_test_mkdtemp(), *path = NULL, *text = NULL;
+    ck_assert_int_gt(asprintf(&path, "%s/kubeconfig", dir), 0);
+    ck_assert_int_gt(asprintf(&text,
+                              "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+                              "clusters: [{name: c, cluster: {server: "
+                              "'http://kubernetes.invalid:6443', proxy-url: "
+                              "'http://127.0.0.1:%d'}}]\n"
+                              "contexts: [{name: c, context: {cluster: c}}]\n",
+                              fo_rawsrv_port(proxy)),
+                     0);
+    fo_test_write_file(path, text);
+    setenv("NO_PROXY", "*", 1);
+    fo_kube_config_opts o = {.kubeconfig = path};
+    fo_err err;
+    fo_kube_config *kc = fo_kube_config_from_kubeconfig(&o, &err);
+    ck_assert_msg(kc != NULL, "%s", err.message);
+    fo_kube_client_opts ko = {.max_retries = -1, .timeout_ms = 5000};
+    fo_kube_client *client = fo_kube_client_new(kc, &ko, &err);
+    ck_assert_ptr_nonnull(client);
+    fo_kube_ref ref = {.version = "v1", .resource = "namespaces", .name = "default"};
+    json_t *out = NULL;
+    ck_assert_msg(fo_kube_get(client, &ref, &out, &err) == FO_OK, "%s", err.message);
+    json_decref(out);
+    const char *head = fo_rawsrv_last(proxy)->head;
+    ck_assert_msg(strncmp(head, "GET http://kubernetes.invalid:6443/api/v1/namespaces/default ",
+                          61) == 0,
+                  "the proxy got: %.100s", head);
+    fo_kube_client_free(client);
+    fo_kube_config_free(kc);
+    unsetenv("NO_PROXY");
+    fo_rawsrv_stop(proxy);
+    /* socks5: the proxy resolves the server's name, as Go's SOCKS5 dialer has it do */
+    fo_test_write_file(path, "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+                             "clusters: [{name: c, cluster: {server: 'https://k8s.internal', "
+                             "proxy-url: 'socks5://127.0.0.1:1080'}}]\n"
+                             "contexts: [{name: c, context: {cluster: c}}]\n");
+    kc = fo_kube_config_from_kubeconfig(&o, &err);
+    ck_assert_msg(kc != NULL, "%s", err.message);
+    fo_http_client_opts ho = {0};
+    fo_kube_config_tls_opts(kc, &ho);
+    ck_assert_str_eq(ho.proxy, "socks5h://127.0.0.1:1080");
+    fo_kube_config_free(kc);
+    fo_test_write_file(path, "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+                             "clusters: [{name: c, cluster: {server: 'https://k8s.internal', "
+                             "proxy-url: 'ftp://127.0.0.1:21'}}]\n"
+                             "contexts: [{name: c, context: {cluster: c}}]\n");
+    ck_assert_ptr_null(fo_kube_config_from_kubeconfig(&o, &err));
+    ck_assert_msg(strstr(err.message, "clusters[0].cluster.proxy-url: the scheme must be"), "%s",
+                  err.message);
+    fo_test_rmdir(dir);
+    free(dir);
+    free(path);
+    free(text);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("kube_config");
@@ -323,6 +404,7 @@ int main(void)
     tcase_add_test(tc, in_cluster_token_is_reread_when_it_rotates);
     tcase_add_test(tc, in_cluster_needs_host_port_and_a_token);
     tcase_add_test(tc, load_prefers_an_explicit_path_then_in_cluster);
+    tcase_add_test(tc, requests_go_through_the_clusters_proxy_url);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
