@@ -280,6 +280,14 @@ void fo_kube_config_token_stale(fo_kube_config *kc)
     pthread_mutex_unlock(&kc->mu);
 }
 
+void fo_kube_config_token_refused(fo_kube_config *kc, const char *token)
+{
+    pthread_mutex_lock(&kc->mu);
+    if (!kc->cached_token || !token || strcmp(kc->cached_token, token) == 0)
+        kc->stale = true;
+    pthread_mutex_unlock(&kc->mu);
+}
+
 /* ---- the search ---- */
 
 fo_kube_config *fo_kube_config_load(const fo_kube_config_opts *opts, fo_err *err)

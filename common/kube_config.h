@@ -105,4 +105,10 @@ fo_rc fo_kube_config_token(fo_kube_config *kc, char *buf, size_t len, fo_err *er
 /* Mark the cached token stale (after a 401), so the next fo_kube_config_token re-reads. */
 void fo_kube_config_token_stale(fo_kube_config *kc);
 
+/* The API server refused `token` (401): mark the cache stale only when it still holds that
+ * token. Requests in flight with the old token all come back refused; the first one has the
+ * token re-read or the plugin run, the others then find a new token and use it (client-go's
+ * maybeRefreshCreds), instead of running the plugin once each. Thread-safe. */
+void fo_kube_config_token_refused(fo_kube_config *kc, const char *token);
+
 #endif

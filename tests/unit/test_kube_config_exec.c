@@ -242,6 +242,38 @@ START_TEST(a_failing_plugin_says_what_went_wrong_without_its_answer)
 }
 END_TEST
 
+START_TEST(requests_refused_with_the_same_token_run_the_plugin_once)
+{
+    write_script("plugin.sh", COUNTING);
+    char *user = NULL;
+    ck_assert_int_gt(asprintf(&user,
+                              "{exec: {apiVersion: client.authentication.k8s.io/v1, "
+                              "command: ./plugin.sh, args: [x], interactiveMode: Never, "
+                              "env: [{name: PLUGIN_DIR, value: '%s'}]}}",
+                              dir),
+                     0);
+    fo_clock *clk = fo_clock_fake_new(WALL);
+    fo_err err;
+    fo_kube_config *kc = load_with("", user, clk, &err);
+    ck_assert_msg(kc != NULL, "%s", err.message);
+    ck_assert_str_eq(token(kc), "tok-1-x");
+    /* Three requests in flight with tok-1 come back 401, one after the other: the first has
+     * the plugin run, the two others find tok-2 and use it (client-go's maybeRefreshCreds). */
+    fo_kube_config_token_refused(kc, "tok-1-x");
+    ck_assert_str_eq(token(kc), "tok-2-x");
+    fo_kube_config_token_refused(kc, "tok-1-x");
+    ck_assert_str_eq(token(kc), "tok-2-x");
+    fo_kube_config_token_refused(kc, "tok-1-x");
+    ck_assert_str_eq(token(kc), "tok-2-x");
+    /* the new one refused in turn: the plugin runs again */
+    fo_kube_config_token_refused(kc, "tok-2-x");
+    ck_assert_str_eq(token(kc), "tok-3-x");
+    fo_kube_config_free(kc);
+    fo_clock_free(clk);
+    free(user);
+}
+END_TEST
+
 /* Is process pid gone (or a zombie, which init reaps)? */
 static bool process_gone(pid_t pid)
 {
@@ -350,6 +382,7 @@ int main(void)
     tcase_add_test(tc, a_failing_plugin_says_what_went_wrong_without_its_answer);
     tcase_add_test(tc, exec_sections_follow_clientcmds_rules);
     tcase_add_test(tc, a_plugin_that_answers_but_does_not_exit_is_killed_in_time);
+    tcase_add_test(tc, requests_refused_with_the_same_token_run_the_plugin_once);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
