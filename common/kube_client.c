@@ -252,7 +252,7 @@ fo_rc fo_kube_do_call(fo_kube_client *kc, const struct fo_kube_call *c, fo_err *
         } else if (res.status == 401 && !refreshed) {
             /* The token may have rotated under us: re-read it once, at once. */
             refreshed = true;
-            fo_kube_config_token_stale(kc->cfg);
+            fo_kube_config_token_refused(kc->cfg, token);
             continue;
         } else {
             json_t *st = NULL;

@@ -132,7 +132,7 @@ fo_rc fo_kube_watch(fo_kube_client *kc, const fo_kube_ref *ref, const fo_kube_wa
     }
     if (w.status < 200 || w.status >= 300) {
         if (w.status == 401)
-            fo_kube_config_token_stale(kc->cfg);
+            fo_kube_config_token_refused(kc->cfg, token);
         rc = fo_kube_status_body_to_err(w.status, w.error_body.data, w.error_body.len, what, err);
         goto out;
     }

@@ -22,6 +22,8 @@ fo_kube_config *fo_kube_config_new_empty(const fo_kube_config_opts *o)
     pthread_mutex_init(&kc->mu, NULL);
     kc->clock = o && o->clock ? o->clock : fo_clock_real();
     kc->refresh_ms = o && o->token_refresh_ms > 0 ? o->token_refresh_ms : FO_KUBE_TOKEN_REFRESH_MS;
+    kc->exec_timeout_ms =
+        o && o->exec_timeout_ms > 0 ? o->exec_timeout_ms : FO_KUBE_EXEC_TIMEOUT_MS;
     return kc;
 }
 
@@ -213,7 +215,7 @@ static fo_rc exec_token(fo_kube_config *kc, fo_err *err)
         return FO_OK;
     char *tok = NULL;
     int64_t expiry = 0;
-    fo_rc rc = fo_kube_exec_run(kc->exec, &tok, &expiry, err);
+    fo_rc rc = fo_kube_exec_run(kc->exec, kc->exec_timeout_ms, &tok, &expiry, err);
     if (rc != FO_OK)
         return rc;
     set_cached(kc, tok);
@@ -275,6 +277,14 @@ void fo_kube_config_token_stale(fo_kube_config *kc)
 {
     pthread_mutex_lock(&kc->mu);
     kc->stale = true;
+    pthread_mutex_unlock(&kc->mu);
+}
+
+void fo_kube_config_token_refused(fo_kube_config *kc, const char *token)
+{
+    pthread_mutex_lock(&kc->mu);
+    if (!kc->cached_token || !token || strcmp(kc->cached_token, token) == 0)
+        kc->stale = true;
     pthread_mutex_unlock(&kc->mu);
 }
 

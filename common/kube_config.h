@@ -45,7 +45,8 @@
 /* Where a Pod finds its service account (§11). */
 #define FO_KUBE_SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
 #define FO_KUBE_TOKEN_REFRESH_MS 60000
-/* Longest an exec credential plugin may take to answer (it is killed then). */
+/* Longest an exec credential plugin may take to answer and exit (it is killed then, with
+ * whatever it started in its process group). */
 #define FO_KUBE_EXEC_TIMEOUT_MS 60000
 
 typedef struct fo_kube_config fo_kube_config;
@@ -61,6 +62,7 @@ typedef struct fo_kube_config_opts {
     const char *namespace_path; /* FO_KUBE_SA_DIR/namespace */
     const fo_clock *clock;      /* times token re-reads; NULL = real clock */
     long token_refresh_ms;      /* 0 = FO_KUBE_TOKEN_REFRESH_MS */
+    long exec_timeout_ms;       /* an exec plugin's whole run; 0 = FO_KUBE_EXEC_TIMEOUT_MS */
 } fo_kube_config_opts;
 
 /* In-cluster config. FO_ENOTFOUND when host or port is missing (not in a cluster);
@@ -102,5 +104,11 @@ fo_rc fo_kube_config_token(fo_kube_config *kc, char *buf, size_t len, fo_err *er
 
 /* Mark the cached token stale (after a 401), so the next fo_kube_config_token re-reads. */
 void fo_kube_config_token_stale(fo_kube_config *kc);
+
+/* The API server refused `token` (401): mark the cache stale only when it still holds that
+ * token. Requests in flight with the old token all come back refused; the first one has the
+ * token re-read or the plugin run, the others then find a new token and use it (client-go's
+ * maybeRefreshCreds), instead of running the plugin once each. Thread-safe. */
+void fo_kube_config_token_refused(fo_kube_config *kc, const char *token);
 
 #endif

@@ -259,7 +259,11 @@ static fo_rc spawn(const fo_kube_exec *x, pid_t *pid, int *out_fd, fo_err *err)
     sigfillset(&all);
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    /* Its own process group, so that a plugin out of time is killed with what it started
+     * (a wrapper script's children would otherwise live on). */
+    posix_spawnattr_setpgroup(&attr, 0);
+    short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP;
+    posix_spawnattr_setflags(&attr, flags);
     int e = envp ? (strchr(x->argv[0], '/') ? posix_spawn : posix_spawnp)(pid, x->argv[0], &fa,
                                                                           &attr, x->argv, envp)
                  : ENOMEM;
@@ -278,16 +282,21 @@ static fo_rc spawn(const fo_kube_exec *x, pid_t *pid, int *out_fd, fo_err *err)
     return FO_OK;
 }
 
-/* Read the plugin's stdout to its end, at most FO_KUBE_CRED_MAX_BYTES, within the timeout. */
-static fo_rc read_all(const fo_kube_exec *x, int fd, fo_strbuf *out, fo_err *err)
+static fo_rc timed_out(const fo_kube_exec *x, long timeout_ms, fo_err *err)
 {
-    int64_t until = mono_ms() + FO_KUBE_EXEC_TIMEOUT_MS;
+    return fo_err_set(err, FO_ETIMEOUT, "exec plugin %s: no answer within %ld ms", x->command,
+                      timeout_ms);
+}
+
+/* Read the plugin's stdout to its end, at most FO_KUBE_CRED_MAX_BYTES, until mono ms `until`. */
+static fo_rc read_all(const fo_kube_exec *x, int fd, int64_t until, long timeout_ms,
+                      fo_strbuf *out, fo_err *err)
+{
     char buf[4096];
     for (;;) {
         int64_t left = until - mono_ms();
         if (left <= 0)
-            return fo_err_set(err, FO_ETIMEOUT, "exec plugin %s: no answer within %d s", x->command,
-                              FO_KUBE_EXEC_TIMEOUT_MS / 1000);
+            return timed_out(x, timeout_ms, err);
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
         int r = poll(&pfd, 1, (int)left);
         if (r < 0 && errno == EINTR)
@@ -355,10 +364,30 @@ static fo_rc decode(const fo_kube_exec *x, const char *text, size_t len, char **
     return rc;
 }
 
-fo_rc fo_kube_exec_run(const fo_kube_exec *x, char **token, int64_t *expiry_ms, fo_err *err)
+/* Reap the plugin once it exits, until mono ms `until`; false when it is still running. An
+ * end of its stdout is not its end: it may close it and go on (a hung helper, a daemon). */
+static bool reaped(pid_t pid, int64_t until, int *st)
+{
+    for (int64_t pause_ms = 1;; pause_ms = pause_ms < 50 ? pause_ms * 2 : 50) {
+        pid_t r = waitpid(pid, st, WNOHANG);
+        if (r == pid || (r < 0 && errno != EINTR))
+            return true;
+        int64_t left = until - mono_ms();
+        if (left <= 0)
+            return false;
+        struct timespec ts = {0, (left < pause_ms ? left : pause_ms) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+fo_rc fo_kube_exec_run(const fo_kube_exec *x, long timeout_ms, char **token, int64_t *expiry_ms,
+                       fo_err *err)
 {
     *token = NULL;
     *expiry_ms = 0;
+    if (timeout_ms <= 0)
+        timeout_ms = FO_KUBE_EXEC_TIMEOUT_MS;
+    int64_t until = mono_ms() + timeout_ms;
     pid_t pid;
     int fd;
     fo_rc rc = spawn(x, &pid, &fd, err);
@@ -366,13 +395,16 @@ fo_rc fo_kube_exec_run(const fo_kube_exec *x, char **token, int64_t *expiry_ms, 
         return rc;
     fo_strbuf out;
     fo_strbuf_init(&out, FO_KUBE_CRED_MAX_BYTES);
-    rc = read_all(x, fd, &out, err);
+    rc = read_all(x, fd, until, timeout_ms, &out, err);
     close(fd);
-    if (rc != FO_OK)
-        kill(pid, SIGKILL);
     int st = 0;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
+    if (rc != FO_OK || !reaped(pid, until, &st)) {
+        if (rc == FO_OK)
+            rc = timed_out(x, timeout_ms, err);
+        kill(-pid, SIGKILL); /* its process group: what it started goes too */
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+            ;
+    }
     if (rc == FO_OK && WIFEXITED(st) && WEXITSTATUS(st) != 0)
         rc = fo_err_set(err, FO_EIO, "exec plugin %s failed with exit code %d", x->command,
                         WEXITSTATUS(st));

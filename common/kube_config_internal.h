@@ -26,6 +26,7 @@ struct fo_kube_config {
     fo_kube_exec *exec; /* NULL unless the user's credential comes from a plugin */
     const fo_clock *clock;
     long refresh_ms;
+    long exec_timeout_ms; /* an exec plugin's whole run */
     pthread_mutex_t mu; /* guards the token cache below */
     char *cached_token;
     int64_t read_mono_ms;
@@ -52,10 +53,12 @@ fo_kube_exec *fo_kube_exec_new(const json_t *exec, const char *dir, const json_t
                                const char *where, fo_err *err);
 void fo_kube_exec_free(fo_kube_exec *x);
 
-/* Run the plugin (at most FO_KUBE_EXEC_TIMEOUT_MS): its token into *token (heap; the caller
- * wipes and frees it) and status.expirationTimestamp into *expiry_ms (epoch ms, 0 = none).
- * Errors name the command, never the answer (it holds the token). */
-fo_rc fo_kube_exec_run(const fo_kube_exec *x, char **token, int64_t *expiry_ms, fo_err *err);
+/* Run the plugin: it must answer and exit within timeout_ms, or it is killed with its process
+ * group (FO_ETIMEOUT). Its token into *token (heap; the caller wipes and frees it) and
+ * status.expirationTimestamp into *expiry_ms (epoch ms, 0 = none). Errors name the command,
+ * never the answer (it holds the token). */
+fo_rc fo_kube_exec_run(const fo_kube_exec *x, long timeout_ms, char **token, int64_t *expiry_ms,
+                       fo_err *err);
 
 /* A copy of s without leading and trailing whitespace. */
 char *fo_kube_config_trim_dup(const char *s);

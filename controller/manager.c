@@ -199,12 +199,16 @@ static void on_stopped_leading(void *ctx)
     fo_manager *m = ctx;
     atomic_store(&m->leading, false);
     fo_gauge_set(m->leader, 0, NULL);
-    if (!atomic_load(&m->stopping)) {
+    /* Our own release comes after every worker was joined. Before that it is a loss, also
+     * while stopping: a SIGTERM lets the passes in flight finish, and they must not go on
+     * acting once the Lease is gone (controller-runtime skips its graceful shutdown then). */
+    if (atomic_load(&m->releasing))
+        return;
+    if (!atomic_load(&m->stopping))
         atomic_store(&m->lost, true);
-        fo_log_error("leadership lost: stopping so that a fresh process takes over");
-        if (m->opts.on_lost)
-            m->opts.on_lost(m->opts.on_lost_ctx);
-    }
+    fo_log_error("leadership lost: stopping so that a fresh process takes over");
+    if (m->opts.on_lost)
+        m->opts.on_lost(m->opts.on_lost_ctx);
 }
 
 /* ---- informers ---------------------------------------------------------------------------- */
@@ -362,6 +366,7 @@ void fo_manager_stop(fo_manager *m)
         fo_workqueue_shutdown(m->queue);
     for (int i = 0; i < started; i++)
         pthread_join(m->workers[i], NULL);
+    atomic_store(&m->releasing, true);
     fo_lease_elector_stop(m->elector); /* releases the Lease */
     for (int k = 0; k < FO_CTL_KIND_COUNT; k++)
         fo_informer_free(m->informers[k]);

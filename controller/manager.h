@@ -35,9 +35,10 @@ typedef struct fo_manager_opts {
     const fo_ctl_config *cfg; /* borrowed */
     const char *lease_namespace;
     const char *identity; /* leader election identity (unique per process) */
-    /* Called (on the elector's thread) the moment leadership is lost, not at a stop; NULL =
-     * fo_manager_lost_leadership alone tells. The program ends the process there: a pass in
-     * flight must not go on acting for a replica that no longer leads. */
+    /* Called (on the elector's thread, no lock held) the moment leadership is lost, also
+     * while fo_manager_stop waits for the passes in flight, but not at its release of the
+     * Lease; NULL = fo_manager_lost_leadership alone tells. The program ends the process
+     * there: a pass in flight must not go on acting for a replica that no longer leads. */
     void (*on_lost)(void *ctx);
     void *on_lost_ctx;
 } fo_manager_opts;

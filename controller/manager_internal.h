@@ -41,6 +41,9 @@ struct fo_manager {
     pthread_mutex_t wmu;
     int started; /* workers running (under wmu) */
     atomic_bool leading, lost, stopping;
+    /* Set once every worker has been joined, just before the elector is stopped: from then on
+     * a stop of leadership is our own release, before it a loss (even while stopping). */
+    atomic_bool releasing;
     fo_lease_elector *elector;
     fo_httpd *health;
     atomic_uint_fast64_t pass_seq;

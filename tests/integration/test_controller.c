@@ -820,6 +820,52 @@ START_TEST(a_controller_that_lost_its_lease_writes_nothing_more)
 }
 END_TEST
 
+START_TEST(a_lease_lost_while_stopping_ends_the_passes_in_flight_too)
+{
+    ctl a;
+    ctl_start(&a, "lost-stopping");
+    deploy_until_stable("controller-application.yaml", "basic-example");
+    ck_assert(leads(&a));
+    json_t *fd = get_fd("basic-example");
+    char fail_path[300];
+    snprintf(fail_path, sizeof fail_path, "/_fake/clusters/" NS "/basic-example/jobs/%s/fail",
+             fo_json_get_str(fd, "status.jobStatus.jobId"));
+    json_decref(fd);
+    /* Every Flink answer takes 4 s and the job fails: a pass sees it 4 s from now at best... */
+    json_t *faults = json_pack("{s:i}", "delayMs", 4000);
+    ck_assert_int_eq(fo_fake_flink_control(
+                         E.ff, "POST", "/_fake/clusters/" NS "/basic-example/faults", faults, NULL),
+                     200);
+    json_decref(faults);
+    json_t *fail = json_pack("{s:b,s:s}", "restart", 0, "message", "boom");
+    ck_assert_int_eq(fo_fake_flink_control(E.ff, "POST", fail_path, fail, NULL), 200);
+    json_decref(fail);
+    json_t *rule = json_pack("{s:i,s:i,s:s,s:s}", "count", -1, "code", 500, "method", "PUT",
+                             "pathPrefix", "/apis/coordination.k8s.io/");
+    ck_assert_int_eq(api("POST", "/fake/faults", NULL, rule, NULL), 200);
+    json_decref(rule);
+    /* ... and a SIGTERM once a pass waits on Flink (the observe interval is 1 s) lets it
+     * finish, while the Lease runs out (renew deadline 2 s). */
+    fo_test_sleep_ms(1300);
+    ck_assert_int_eq(kill(a.pid, SIGTERM), 0);
+    int st = 0;
+    bool ended = false;
+    for (int waited = 0; waited < WAIT_MS && !(ended = exited(a.pid, &st)); waited += 100)
+        fo_test_sleep_ms(100);
+    ck_assert_msg(ended, "the controller did not stop; see %s", a.log);
+    a.pid = 0;
+    fo_test_sleep_ms(5000);
+    fd = get_fd("basic-example");
+    const char *state = fo_json_get_str(fd, "status.jobStatus.state");
+    ck_assert_msg(state && strcmp(state, "FAILED") != 0,
+                  "a pass wrote job state %s after the Lease was lost during shutdown; see %s",
+                  state ? state : "(none)", a.log);
+    json_decref(fd);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 1, "exit status %d; see %s", st, a.log);
+    api("DELETE", "/fake/faults", NULL, NULL, NULL);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("controller");
@@ -835,6 +881,7 @@ static Suite *suite(void)
     tcase_add_test(tc, cluster_defaults_apply_and_a_broken_file_keeps_the_last_good_one);
     tcase_add_test(tc, two_controllers_elect_one_leader_and_the_other_takes_over);
     tcase_add_test(tc, a_controller_that_lost_its_lease_writes_nothing_more);
+    tcase_add_test(tc, a_lease_lost_while_stopping_ends_the_passes_in_flight_too);
     suite_add_tcase(s, tc);
     return s;
 }

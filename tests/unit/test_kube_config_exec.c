@@ -242,6 +242,101 @@ START_TEST(a_failing_plugin_says_what_went_wrong_without_its_answer)
 }
 END_TEST
 
+START_TEST(requests_refused_with_the_same_token_run_the_plugin_once)
+{
+    write_script("plugin.sh", COUNTING);
+    char *user = NULL;
+    ck_assert_int_gt(asprintf(&user,
+                              "{exec: {apiVersion: client.authentication.k8s.io/v1, "
+                              "command: ./plugin.sh, args: [x], interactiveMode: Never, "
+                              "env: [{name: PLUGIN_DIR, value: '%s'}]}}",
+                              dir),
+                     0);
+    fo_clock *clk = fo_clock_fake_new(WALL);
+    fo_err err;
+    fo_kube_config *kc = load_with("", user, clk, &err);
+    ck_assert_msg(kc != NULL, "%s", err.message);
+    ck_assert_str_eq(token(kc), "tok-1-x");
+    /* Three requests in flight with tok-1 come back 401, one after the other: the first has
+     * the plugin run, the two others find tok-2 and use it (client-go's maybeRefreshCreds). */
+    fo_kube_config_token_refused(kc, "tok-1-x");
+    ck_assert_str_eq(token(kc), "tok-2-x");
+    fo_kube_config_token_refused(kc, "tok-1-x");
+    ck_assert_str_eq(token(kc), "tok-2-x");
+    fo_kube_config_token_refused(kc, "tok-1-x");
+    ck_assert_str_eq(token(kc), "tok-2-x");
+    /* the new one refused in turn: the plugin runs again */
+    fo_kube_config_token_refused(kc, "tok-2-x");
+    ck_assert_str_eq(token(kc), "tok-3-x");
+    fo_kube_config_free(kc);
+    fo_clock_free(clk);
+    free(user);
+}
+END_TEST
+
+/* Is process pid gone (or a zombie, which init reaps)? */
+static bool process_gone(pid_t pid)
+{
+    char path[64], stat[256] = "";
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return true;
+    size_t n = fread(stat, 1, sizeof stat - 1, f);
+    fclose(f);
+    stat[n] = '\0';
+    const char *paren = strrchr(stat, ')');
+    return paren && paren[1] == ' ' && paren[2] == 'Z';
+}
+
+START_TEST(a_plugin_that_answers_but_does_not_exit_is_killed_in_time)
+{
+    /* It answers, closes its stdout and stays on (as a hung helper would) with a child of its
+     * own: the end of its output is not its end. */
+    write_script("plugin.sh", V1_ANSWER("{\"token\":\"secret-123\"}") "exec >&-\n"
+                              "sleep 8 &\necho $! > \"$PLUGIN_DIR/child\"\nwait\n");
+    char *user = NULL;
+    ck_assert_int_gt(asprintf(&user,
+                              "{exec: {apiVersion: client.authentication.k8s.io/v1, "
+                              "command: ./plugin.sh, interactiveMode: Never, "
+                              "env: [{name: PLUGIN_DIR, value: '%s'}]}}",
+                              dir),
+                     0);
+    char *path = in_dir("kubeconfig"), *text = NULL;
+    ck_assert_int_gt(asprintf(&text,
+                              "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+                              "clusters: [{name: c, cluster: "
+                              "{server: 'https://k8s.example.com'}}]\n"
+                              "users: [{name: u, user: %s}]\n"
+                              "contexts: [{name: c, context: {cluster: c, user: u}}]\n",
+                              user),
+                     0);
+    fo_test_write_file(path, text);
+    fo_kube_config_opts o = {.kubeconfig = path, .exec_timeout_ms = 500};
+    fo_err err;
+    fo_kube_config *kc = fo_kube_config_from_kubeconfig(&o, &err);
+    ck_assert_msg(kc != NULL, "%s", err.message);
+    char buf[64];
+    int64_t t0 = fo_clock_real_mono_ns();
+    fo_rc rc = fo_kube_config_token(kc, buf, sizeof buf, &err);
+    int64_t took_ms = (fo_clock_real_mono_ns() - t0) / 1000000;
+    ck_assert_msg(took_ms < 4000, "the plugin held the token for %lld ms", (long long)took_ms);
+    expect_in(&err, FO_ETIMEOUT, "./plugin.sh: no answer within 500 ms");
+    ck_assert_int_ne(rc, FO_OK);
+    char *child = read_back("child");
+    pid_t pid = (pid_t)atoi(child);
+    ck_assert_int_gt(pid, 1);
+    for (int i = 0; i < 100 && !process_gone(pid); i++)
+        fo_test_sleep_ms(20);
+    ck_assert_msg(process_gone(pid), "what the plugin started lives on");
+    free(child);
+    fo_kube_config_free(kc);
+    free(text);
+    free(path);
+    free(user);
+}
+END_TEST
+
 static void expect_refused(const char *user, const char *needle)
 {
     fo_err err;
@@ -286,6 +381,8 @@ int main(void)
     tcase_add_test(tc, the_plugin_learns_the_cluster_and_runs_without_a_terminal);
     tcase_add_test(tc, a_failing_plugin_says_what_went_wrong_without_its_answer);
     tcase_add_test(tc, exec_sections_follow_clientcmds_rules);
+    tcase_add_test(tc, a_plugin_that_answers_but_does_not_exit_is_killed_in_time);
+    tcase_add_test(tc, requests_refused_with_the_same_token_run_the_plugin_once);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
