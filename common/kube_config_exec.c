@@ -11,12 +11,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -236,10 +238,52 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The program to run, as exec.LookPath finds it for client-go: a command with a slash as it
+ * is, else the first executable file of that name along our PATH. Looked up before the spawn
+ * so that a missing plugin is told the same way whether posix_spawnp reports it as ENOENT or,
+ * where it falls back to fork and exec (under valgrind), as exit status 127. */
+static int find_program(const char *cmd, char *path, size_t len)
+{
+    if (strchr(cmd, '/')) {
+        if (snprintf(path, len, "%s", cmd) >= (int)len)
+            return ENAMETOOLONG;
+        return access(path, X_OK) == 0 ? 0 : errno;
+    }
+    const char *dirs = getenv("PATH");
+    if (!dirs)
+        dirs = "/bin:/usr/bin"; /* what glibc searches without PATH */
+    int found = ENOENT;
+    for (const char *d = dirs;; d++) {
+        const char *end = strchr(d, ':');
+        size_t n = end ? (size_t)(end - d) : strlen(d);
+        /* an empty entry is the working directory */
+        int w = n ? snprintf(path, len, "%.*s/%s", (int)n, d, cmd) : snprintf(path, len, "%s", cmd);
+        if (w > 0 && w < (int)len) {
+            struct stat st;
+            if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+                if (access(path, X_OK) == 0)
+                    return 0;
+                found = EACCES; /* there, but not executable: the next one may be */
+            }
+        }
+        if (!end)
+            return found;
+        d = end;
+    }
+}
+
 /* Start the plugin with its stdout on a pipe (*out_fd), stdin on /dev/null and its stderr
  * ours (client-go passes it through: plugins explain their failures there). */
 static fo_rc spawn(const fo_kube_exec *x, pid_t *pid, int *out_fd, fo_err *err)
 {
+    char program[PATH_MAX];
+    int found = find_program(x->argv[0], program, sizeof program);
+    if (found == ENOENT)
+        return fo_err_set(err, FO_EIO, "exec plugin %s: executable not found%s%s", x->command,
+                          x->install_hint ? ": " : "", x->install_hint ? x->install_hint : "");
+    if (found != 0)
+        return fo_err_set(err, FO_EIO, "exec plugin %s: cannot start: %s", x->command,
+                          strerror(found));
     int p[2];
     if (pipe2(p, O_CLOEXEC) != 0)
         return fo_err_set(err, FO_EIO, "exec plugin %s: pipe: %s", x->command, strerror(errno));
@@ -264,9 +308,7 @@ static fo_rc spawn(const fo_kube_exec *x, pid_t *pid, int *out_fd, fo_err *err)
     posix_spawnattr_setpgroup(&attr, 0);
     short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP;
     posix_spawnattr_setflags(&attr, flags);
-    int e = envp ? (strchr(x->argv[0], '/') ? posix_spawn : posix_spawnp)(pid, x->argv[0], &fa,
-                                                                          &attr, x->argv, envp)
-                 : ENOMEM;
+    int e = envp ? posix_spawn(pid, program, &fa, &attr, x->argv, envp) : ENOMEM;
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     free(envp);

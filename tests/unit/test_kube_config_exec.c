@@ -242,6 +242,42 @@ START_TEST(a_failing_plugin_says_what_went_wrong_without_its_answer)
 }
 END_TEST
 
+/* A bare command is looked up along PATH as exec.LookPath does: a file of that name that is
+ * not executable is passed over for the next directory's. */
+START_TEST(a_bare_command_is_the_first_executable_along_path)
+{
+    char *first = in_dir("first"), *second = in_dir("second"), *path = NULL;
+    ck_assert_int_eq(mkdir(first, 0755), 0);
+    ck_assert_int_eq(mkdir(second, 0755), 0);
+    write_script("first/flinkop-test-plugin", "echo nope\nexit 9\n");
+    char *shadow = in_dir("first/flinkop-test-plugin");
+    ck_assert_int_eq(chmod(shadow, 0644), 0);
+    write_script("second/flinkop-test-plugin",
+                 "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1\","
+                 "\"kind\":\"ExecCredential\",\"status\":{\"token\":\"from-second\"}}'\n");
+    const char *old = getenv("PATH");
+    char *saved = old ? strdup(old) : NULL;
+    ck_assert_int_gt(asprintf(&path, "%s:%s:%s", first, second, old ? old : "/usr/bin:/bin"), 0);
+    setenv("PATH", path, 1);
+    const char *user = "{exec: {apiVersion: client.authentication.k8s.io/v1, command: "
+                       "flinkop-test-plugin, interactiveMode: Never}}";
+    fo_err err;
+    fo_kube_config *kc = load_with("", user, NULL, &err);
+    ck_assert_msg(kc != NULL, "%s", err.message);
+    ck_assert_str_eq(token(kc), "from-second");
+    fo_kube_config_free(kc);
+    if (saved)
+        setenv("PATH", saved, 1);
+    else
+        unsetenv("PATH");
+    free(saved);
+    free(path);
+    free(shadow);
+    free(second);
+    free(first);
+}
+END_TEST
+
 START_TEST(requests_refused_with_the_same_token_run_the_plugin_once)
 {
     write_script("plugin.sh", COUNTING);
@@ -383,6 +419,7 @@ int main(void)
     tcase_add_test(tc, exec_sections_follow_clientcmds_rules);
     tcase_add_test(tc, a_plugin_that_answers_but_does_not_exit_is_killed_in_time);
     tcase_add_test(tc, requests_refused_with_the_same_token_run_the_plugin_once);
+    tcase_add_test(tc, a_bare_command_is_the_first_executable_along_path);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
