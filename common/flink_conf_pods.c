@@ -181,7 +181,8 @@ static json_t *yaml_value(const char *text, fo_flink_version v)
         return NULL;
     fo_err ignored;
     fo_err_clear(&ignored);
-    return fo_yaml_parse(text, strlen(text), FO_FLINK_POD_OPTION_YAML_MAX, &ignored);
+    return fo_yaml_parse_with(text, strlen(text), FO_FLINK_POD_OPTION_YAML_MAX,
+                              fo_flink_conf_yaml_scalar, &ignored);
 }
 
 /* A map value (new object; empty for NULL), or NULL with err. */
@@ -195,7 +196,8 @@ static json_t *read_map(const char *text, fo_flink_version v, fo_err *err)
     json_decref(y);
     if (map && bad) {
         json_decref(map);
-        fo_err_set(err, FO_EINVAL, "a value is a YAML map or list in \"%.200s\"", text);
+        fo_err_set(err, FO_EINVAL, "a value is a YAML map, list or timestamp in \"%.200s\"",
+                   text);
         return NULL;
     }
     return map ? map : flink_map(text, err);
@@ -222,7 +224,8 @@ static json_t *read_map_list(const char *text, fo_flink_version v, fo_err *err)
     }
     json_decref(y);
     if (yaml && bad) {
-        fo_err_set(err, FO_EINVAL, "a value is a YAML map or list in \"%.200s\"", text);
+        fo_err_set(err, FO_EINVAL, "a value is a YAML map, list or timestamp in \"%.200s\"",
+                   text);
         json_decref(list);
         return NULL;
     }

@@ -683,6 +683,37 @@ START_TEST(flink_map_options_read_as_flink_reads_them_from_level_three)
 }
 END_TEST
 
+/* Flink reads config.yaml's map values with snakeyaml (YAML 1.1) and writes what is not a
+ * string back as snakeyaml dumps it (ConfigurationUtils.convertToString, toYAMLString): a
+ * float as Java prints a double, an int in decimal, y/n stay text (snakeyaml's booleans are
+ * yes/no/on/off/true/false), 0o17 is no number. The pods flinkop builds carry the same text
+ * as the TaskManagers Flink builds. */
+START_TEST(yaml_scalars_in_map_options_are_the_text_flink_makes_of_them)
+{
+    char why[FO_ERR_MSG_MAX];
+    json_t *m = jm_maps_at(0, "v1_20", "{version: 2.0, big: 1e7, tier: y, port: 0x1F}",
+                           "{scrape: on, mode: 0o17, window: 1:30}", "disk: ssd", why,
+                           sizeof why);
+    ck_assert_msg(m != NULL, "%s", why);
+    json_t *l = json_object_get(m, "labels"), *a = json_object_get(m, "annotations");
+    ck_assert_str_eq(fo_json_str(l, "version"), "2.0");
+    ck_assert_str_eq(fo_json_str(l, "big"), "1.0E7");
+    ck_assert_str_eq(fo_json_str(l, "tier"), "y");
+    ck_assert_str_eq(fo_json_str(l, "port"), "31");
+    ck_assert_str_eq(fo_json_str(a, "scrape"), "true");
+    ck_assert_str_eq(fo_json_str(a, "mode"), "0o17");
+    ck_assert_str_eq(fo_json_str(a, "window"), "90");
+    json_decref(m);
+    /* a toleration's value the same way: "1.0" is no "1" */
+    m = jm_with_option("kubernetes.jobmanager.tolerations",
+                       "[{key: gpu, operator: Equal, value: 1.0, effect: NoSchedule}]", why,
+                       sizeof why);
+    ck_assert_msg(m != NULL, "%s", why);
+    ck_assert_str_eq(fo_json_str(pod_item(m, false, "tolerations", "key", "gpu"), "value"), "1.0");
+    json_decref(m);
+}
+END_TEST
+
 /* The JobManager image when the spec names none: the Flink image of spec.flinkVersion. */
 static const char *jm_image_for(json_t *obj, const char *version)
 {
@@ -930,6 +961,7 @@ int main(void)
     tcase_add_test(tc, flinks_pod_options_read_as_flink_reads_them_and_bad_values_name_the_option);
     tcase_add_test(tc, with_config_yaml_flink_reads_pod_options_as_yaml_first);
     tcase_add_test(tc, flink_map_options_read_as_flink_reads_them_from_level_three);
+    tcase_add_test(tc, yaml_scalars_in_map_options_are_the_text_flink_makes_of_them);
     tcase_add_test(tc, without_an_image_the_jobmanager_runs_the_flink_version_of_the_spec);
     tcase_add_test(tc, user_labels_never_replace_flinks_labels);
     tcase_add_test(tc, enum_options_in_any_case_give_the_api_servers_spelling);
