@@ -87,6 +87,14 @@ fo_rc fo_flink_conf_secret_env(const char *value, fo_flink_version v, json_t **o
 /* kubernetes.secrets: an object of Secret name -> mount path (MountSecretsDecorator). */
 fo_rc fo_flink_conf_secret_mounts(const char *value, fo_flink_version v, json_t **out, fo_err *err);
 
+/* An untagged plain YAML scalar s[0..len) as Flink's standard YAML reading (snakeyaml's YAML
+ * 1.1 resolution, then ConfigurationUtils.convertToString) gives it as text: a new JSON string
+ * ("2.0" stays "2.0", "0x1A" is "26", "y" stays "y"), JSON null for null, an empty JSON array
+ * for a value Flink would hold as no text flinkop reproduces (a timestamp, a number past 64
+ * bits in base 2, 8 or 16), or NULL where snakeyaml fails (an empty number). A
+ * fo_yaml_plain_fn (yamlconv.h) for fo_yaml_parse_with. Pure; thread-safe. */
+json_t *fo_flink_conf_yaml_scalar(const char *s, size_t len, bool is_key);
+
 /* A map option (kubernetes.<role>.labels, .annotations, .node-selector,
  * kubernetes.rest-service.annotations): an object of strings, as Flink v reads it. */
 fo_rc fo_flink_conf_map(const char *value, fo_flink_version v, json_t **out, fo_err *err);

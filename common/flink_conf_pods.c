@@ -7,7 +7,8 @@
  * ConfigurationUtils reads a map option as "k1:v1,k2:v2" and a list of maps as
  * "k:v,k2:v2;k:v3", splitting each level with StructuredOptionsSplitter: a part may be quoted
  * with ' or " (the quote doubled inside stands for one) and must then end at the separator; an
- * unquoted part is trimmed and may hold no quote; two separators in a row give an empty part.
+ * unquoted part is trimmed and keeps a quote inside as a character; two separators in a row
+ * give an empty part.
  * A map item must split into exactly one key and one value, and no key may come twice
  * (Collectors.toMap). With a standard YAML configuration (config.yaml, Flink 1.19+) the value is
  * first read as YAML ("{k: v}", "[{k: v}]", "k: v"), and only when that gives no map (list of
@@ -80,14 +81,12 @@ static const char *split_flink(const char *text, char sep, json_t *out)
             }
             prev = QUOTED;
         } else {
-            /* consumeUnquoted: a quote inside is "Illegal quoting"; String.trim drops every
+            /* consumeUnquoted: up to the separator, a quote inside kept as a character
+             * (StructuredOptionsSplitterTest: "A'BD;B';C" gives A'BD, B', C; only Flink
+             * before the token splitter called it "Illegal quoting"); String.trim drops every
              * character up to ' ' at both ends */
-            while (*p && *p != sep && *p != '\'' && *p != '"')
+            while (*p && *p != sep)
                 fo_strbuf_putc(&b, *p++);
-            if (*p == '\'' || *p == '"') {
-                why = "a quote inside an unquoted part (quote the whole part)";
-                break;
-            }
             size_t from = 0;
             while (from < b.len && (unsigned char)b.data[from] <= ' ')
                 from++;
@@ -182,7 +181,8 @@ static json_t *yaml_value(const char *text, fo_flink_version v)
         return NULL;
     fo_err ignored;
     fo_err_clear(&ignored);
-    return fo_yaml_parse(text, strlen(text), FO_FLINK_POD_OPTION_YAML_MAX, &ignored);
+    return fo_yaml_parse_with(text, strlen(text), FO_FLINK_POD_OPTION_YAML_MAX,
+                              fo_flink_conf_yaml_scalar, &ignored);
 }
 
 /* A map value (new object; empty for NULL), or NULL with err. */
@@ -196,7 +196,8 @@ static json_t *read_map(const char *text, fo_flink_version v, fo_err *err)
     json_decref(y);
     if (map && bad) {
         json_decref(map);
-        fo_err_set(err, FO_EINVAL, "a value is a YAML map or list in \"%.200s\"", text);
+        fo_err_set(err, FO_EINVAL, "a value is a YAML map, list or timestamp in \"%.200s\"",
+                   text);
         return NULL;
     }
     return map ? map : flink_map(text, err);
@@ -223,7 +224,8 @@ static json_t *read_map_list(const char *text, fo_flink_version v, fo_err *err)
     }
     json_decref(y);
     if (yaml && bad) {
-        fo_err_set(err, FO_EINVAL, "a value is a YAML map or list in \"%.200s\"", text);
+        fo_err_set(err, FO_EINVAL, "a value is a YAML map, list or timestamp in \"%.200s\"",
+                   text);
         json_decref(list);
         return NULL;
     }

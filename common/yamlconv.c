@@ -53,6 +53,7 @@ struct builder {
     json_t *anchors; /* name -> [value, nodes, height] for the current document */
     json_t *root;    /* the current document's value */
     size_t nodes;    /* nodes produced so far in the whole stream */
+    fo_yaml_plain_fn plain; /* the caller's rules for untagged plain scalars, or NULL */
     fo_err *err;
 };
 
@@ -129,6 +130,17 @@ static json_t *scalar_json(struct builder *b, const yaml_event_t *ev, bool is_ke
     memset(res, 0, sizeof *res);
     res->kind = FO_YAML_STR;
 
+    if (!tag && ev->data.scalar.plain_implicit && b->plain) {
+        json_t *v = b->plain(s, len, is_key);
+        if (!v)
+            at(b, FO_EINVAL, m, "plain scalar `%.*s` refused", (int)(len > 64 ? 64 : len), s);
+        else if (is_key && !json_is_string(v)) {
+            json_decref(v);
+            v = NULL;
+            at(b, FO_EINVAL, m, "mapping key `%.*s` is no string", (int)(len > 64 ? 64 : len), s);
+        }
+        return v;
+    }
     if (!tag) {
         if (ev->data.scalar.plain_implicit)
             fo_yaml_resolve_plain(s, len, res);
@@ -496,7 +508,7 @@ static fo_rc parser_error(const yaml_parser_t *p, const char *buf, size_t len, f
 /* Parse the stream; every non-null document is appended to docs. With single set, a second
  * non-null document is an error. */
 static fo_rc parse_stream(const char *buf, size_t len, size_t limit, bool single, json_t *docs,
-                          fo_err *err)
+                          fo_yaml_plain_fn plain, fo_err *err)
 {
     if (limit && len > limit)
         return fo_err_set(err, FO_ELIMIT,
@@ -505,7 +517,7 @@ static fo_rc parse_stream(const char *buf, size_t len, size_t limit, bool single
                           len, limit);
     fo_err local;
     fo_err_clear(&local);
-    struct builder b = {.anchors = json_object(), .err = err ? err : &local};
+    struct builder b = {.anchors = json_object(), .plain = plain, .err = err ? err : &local};
     yaml_parser_t p;
     fo_rc rc = FO_OK;
     if (!b.anchors || !yaml_parser_initialize(&p)) {
@@ -564,13 +576,19 @@ static fo_rc parse_stream(const char *buf, size_t len, size_t limit, bool single
 
 json_t *fo_yaml_parse(const char *buf, size_t len, size_t limit, fo_err *err)
 {
+    return fo_yaml_parse_with(buf, len, limit, NULL, err);
+}
+
+json_t *fo_yaml_parse_with(const char *buf, size_t len, size_t limit, fo_yaml_plain_fn plain,
+                           fo_err *err)
+{
     json_t *docs = json_array();
     if (!docs) {
         fo_err_set(err, FO_ENOMEM, "out of memory");
         return NULL;
     }
     json_t *v = NULL;
-    if (parse_stream(buf, len, limit, true, docs, err) == FO_OK) {
+    if (parse_stream(buf, len, limit, true, docs, plain, err) == FO_OK) {
         v = json_array_size(docs) ? json_incref(json_array_get(docs, 0)) : json_null();
     }
     json_decref(docs);
@@ -584,7 +602,7 @@ json_t *fo_yaml_parse_all(const char *buf, size_t len, size_t limit, fo_err *err
         fo_err_set(err, FO_ENOMEM, "out of memory");
         return NULL;
     }
-    if (parse_stream(buf, len, limit, false, docs, err) != FO_OK) {
+    if (parse_stream(buf, len, limit, false, docs, NULL, err) != FO_OK) {
         json_decref(docs);
         return NULL;
     }

@@ -29,6 +29,17 @@
  * with FO_EINVAL. Errors name line and column. New reference or NULL. */
 json_t *fo_yaml_parse(const char *buf, size_t len, size_t limit, fo_err *err);
 
+/* What a reader with other scalar rules makes of an untagged plain scalar s[0..len): a new
+ * reference (it stands in the document as it is; a key must be a string), or NULL to fail the
+ * parse. */
+typedef json_t *(*fo_yaml_plain_fn)(const char *s, size_t len, bool is_key);
+
+/* fo_yaml_parse with every untagged plain scalar given by plain (for example snakeyaml's YAML
+ * 1.1 resolution, which Flink's configuration uses, instead of go-yaml's); quoted and tagged
+ * scalars, anchors, merge keys and the limits as there. */
+json_t *fo_yaml_parse_with(const char *buf, size_t len, size_t limit, fo_yaml_plain_fn plain,
+                           fo_err *err);
+
 /* Parse a multi-document stream ("---" separated); empty documents are skipped. Returns a
  * new JSON array with one element per document, or NULL with err set. */
 json_t *fo_yaml_parse_all(const char *buf, size_t len, size_t limit, fo_err *err);

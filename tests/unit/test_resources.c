@@ -455,6 +455,27 @@ START_TEST(flinks_pod_options_read_as_flink_reads_them_and_bad_values_name_the_o
                                  "name"),
                      "creds-volume");
     json_decref(jm);
+    /* StructuredOptionsSplitter keeps a quote inside an unquoted part ("A'BD;B';C" gives
+     * A'BD, B', C), so a part of the next level may be quoted within it */
+    jm = jm_with_option("kubernetes.jobmanager.tolerations",
+                        "key:dedicated,operator:Equal,value:'flink';key:spot,operator:Exists",
+                        why, sizeof why);
+    ck_assert_msg(jm != NULL, "%s", why);
+    ck_assert_str_eq(fo_json_str(pod_item(jm, false, "tolerations", "key", "dedicated"), "value"),
+                     "flink");
+    ck_assert_ptr_nonnull(pod_item(jm, false, "tolerations", "key", "spot"));
+    json_decref(jm);
+    jm = jm_with_option("kubernetes.env.secretKeyRef", "env:FOO,secret:s,key:'k'", why,
+                        sizeof why);
+    ck_assert_msg(jm != NULL, "%s", why);
+    ck_assert_str_eq(fo_json_get_str(pod_item(jm, true, "env", "name", "FOO"),
+                                     "valueFrom.secretKeyRef.key"),
+                     "k");
+    json_decref(jm);
+    jm = jm_with_option("kubernetes.secrets", "creds:/opt/it's", why, sizeof why);
+    ck_assert_msg(jm != NULL, "%s", why);
+    ck_assert_ptr_nonnull(pod_item(jm, true, "volumeMounts", "mountPath", "/opt/it's"));
+    json_decref(jm);
 
     /* the template's plain AWS_ACCESS_KEY_ID gives way to the Secret's (Flink appends its
      * var after the template's, and the later one wins; both in one var are refused) */
@@ -484,10 +505,6 @@ START_TEST(flinks_pod_options_read_as_flink_reads_them_and_bad_values_name_the_o
         {"kubernetes.jobmanager.tolerations", "key:a,tolerationSeconds:soon"},
         {"kubernetes.jobmanager.tolerations", "key:a,tolerationSeconds:99999999999999999999"},
         {"kubernetes.jobmanager.tolerations", "'key:a'x"},
-        /* StructuredOptionsSplitter: "Illegal quoting" in an unquoted part of any level */
-        {"kubernetes.jobmanager.tolerations", "key:a,operator:Equal,value:'b'"},
-        {"kubernetes.env.secretKeyRef", "env:FOO,secret:s,key:'k'"},
-        {"kubernetes.secrets", "creds:/opt/it's"},
         /* a toleration the API server refuses (the operator is case-sensitive there) */
         {"kubernetes.jobmanager.tolerations", "key:a,operator:exists"},
         {"kubernetes.jobmanager.tolerations", "colour:blue"},
@@ -572,8 +589,8 @@ START_TEST(with_config_yaml_flink_reads_pod_options_as_yaml_first)
     jm = jm_with_option("kubernetes.secrets", "creds:", why, sizeof why);
     ck_assert_ptr_null(jm);
 
-    /* Flink 1.18: "{creds" at "/opt/creds" (not YAML), and "creds: /opt/it's" is Illegal
-     * quoting */
+    /* Flink 1.18: "{creds" at "/opt/creds" (not YAML); "creds: /opt/it's" in the legacy
+     * syntax, the quote kept */
     jm = jm_at_version_with_option("v1_18", "kubernetes.secrets", "{creds: /opt/creds}", why,
                                    sizeof why);
     ck_assert_msg(jm != NULL, "%s", why);
@@ -583,8 +600,9 @@ START_TEST(with_config_yaml_flink_reads_pod_options_as_yaml_first)
     json_decref(jm);
     jm = jm_at_version_with_option("v1_18", "kubernetes.secrets", "creds: /opt/it's", why,
                                    sizeof why);
-    ck_assert_ptr_null(jm);
-    ck_assert_ptr_nonnull(strstr(why, "kubernetes.secrets"));
+    ck_assert_msg(jm != NULL, "%s", why);
+    ck_assert_ptr_nonnull(pod_item(jm, true, "volumeMounts", "mountPath", "/opt/it's"));
+    json_decref(jm);
 }
 END_TEST
 
@@ -662,6 +680,37 @@ START_TEST(flink_map_options_read_as_flink_reads_them_from_level_three)
     m = jm_maps_at(0, "v1_20", "team:data:eng", "", "", why, sizeof why);
     ck_assert_ptr_null(m);
     ck_assert_ptr_nonnull(strstr(why, "kubernetes.jobmanager.labels"));
+}
+END_TEST
+
+/* Flink reads config.yaml's map values with snakeyaml (YAML 1.1) and writes what is not a
+ * string back as snakeyaml dumps it (ConfigurationUtils.convertToString, toYAMLString): a
+ * float as Java prints a double, an int in decimal, y/n stay text (snakeyaml's booleans are
+ * yes/no/on/off/true/false), 0o17 is no number. The pods flinkop builds carry the same text
+ * as the TaskManagers Flink builds. */
+START_TEST(yaml_scalars_in_map_options_are_the_text_flink_makes_of_them)
+{
+    char why[FO_ERR_MSG_MAX];
+    json_t *m = jm_maps_at(0, "v1_20", "{version: 2.0, big: 1e7, tier: y, port: 0x1F}",
+                           "{scrape: on, mode: 0o17, window: 1:30}", "disk: ssd", why,
+                           sizeof why);
+    ck_assert_msg(m != NULL, "%s", why);
+    json_t *l = json_object_get(m, "labels"), *a = json_object_get(m, "annotations");
+    ck_assert_str_eq(fo_json_str(l, "version"), "2.0");
+    ck_assert_str_eq(fo_json_str(l, "big"), "1.0E7");
+    ck_assert_str_eq(fo_json_str(l, "tier"), "y");
+    ck_assert_str_eq(fo_json_str(l, "port"), "31");
+    ck_assert_str_eq(fo_json_str(a, "scrape"), "true");
+    ck_assert_str_eq(fo_json_str(a, "mode"), "0o17");
+    ck_assert_str_eq(fo_json_str(a, "window"), "90");
+    json_decref(m);
+    /* a toleration's value the same way: "1.0" is no "1" */
+    m = jm_with_option("kubernetes.jobmanager.tolerations",
+                       "[{key: gpu, operator: Equal, value: 1.0, effect: NoSchedule}]", why,
+                       sizeof why);
+    ck_assert_msg(m != NULL, "%s", why);
+    ck_assert_str_eq(fo_json_str(pod_item(m, false, "tolerations", "key", "gpu"), "value"), "1.0");
+    json_decref(m);
 }
 END_TEST
 
@@ -912,6 +961,7 @@ int main(void)
     tcase_add_test(tc, flinks_pod_options_read_as_flink_reads_them_and_bad_values_name_the_option);
     tcase_add_test(tc, with_config_yaml_flink_reads_pod_options_as_yaml_first);
     tcase_add_test(tc, flink_map_options_read_as_flink_reads_them_from_level_three);
+    tcase_add_test(tc, yaml_scalars_in_map_options_are_the_text_flink_makes_of_them);
     tcase_add_test(tc, without_an_image_the_jobmanager_runs_the_flink_version_of_the_spec);
     tcase_add_test(tc, user_labels_never_replace_flinks_labels);
     tcase_add_test(tc, enum_options_in_any_case_give_the_api_servers_spelling);

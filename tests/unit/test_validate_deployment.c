@@ -490,9 +490,11 @@ START_TEST(pod_options_flink_would_refuse_are_refused_at_their_key)
         {"kubernetes.taskmanager.tolerations", "key:a,operator:Exists,value:x", false},
         {"kubernetes.taskmanager.tolerations", "key:a,value:x y", false},
         {"kubernetes.taskmanager.tolerations", "key:a b,operator:Exists", false},
-        /* a quote inside an unquoted part: Flink's "Illegal quoting" */
-        {"kubernetes.jobmanager.tolerations", "key: a ,operator:Equal,value:'x:y';key:b", false},
-        {"kubernetes.secrets", "s3:/opt/it's", false},
+        /* a quote inside an unquoted part is a character to StructuredOptionsSplitter, so a
+         * part of the next level may be quoted within it */
+        {"kubernetes.jobmanager.tolerations", "key: a ,operator:Equal,value:'x';key:b", true},
+        {"kubernetes.secrets", "s3:/opt/it's", true},
+        {"kubernetes.jobmanager.annotations", "note:'a:b',team:data", true},
         {"kubernetes.env.secretKeyRef", "env:A,secret:s,key:k;env:B,secret:s,key:k2", true},
         {"kubernetes.secrets", "s3:/opt/s3,'tls:/opt/tls'", true},
         {"kubernetes.secrets", "s3:/opt/s3,'tls':'/opt/tls'", false}, /* quoted, then ':' */

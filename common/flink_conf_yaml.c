@@ -1,0 +1,289 @@
+/* flink_conf, a plain YAML scalar as Flink's standard YAML reading gives it back as text.
+ *
+ * Flink 1.19+ reads a map option from config.yaml with YamlParserUtils (snakeyaml 1.x, YAML
+ * 1.1 resolution: SafeConstructor's Resolver) and turns each key and value that is not a String
+ * into text with YamlParserUtils.toYAMLString (ConfigurationUtils.convertToString): a Double as
+ * Double.toString ("1.0", "1.0E7"), ".inf", "-.inf" and ".NaN"; an Integer, Long or BigInteger
+ * in decimal. go-yaml's rules (fo_yaml_parse) differ: "2.0" would be 2, "y" a boolean, "0o17"
+ * a number, "1:30" a string. */
+#include "common/flink_conf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/strbuf.h"
+
+/* Digits of base radix in s (with '_' between them), at least one, into *out; false on other
+ * characters or a value above UINT64_MAX. */
+static bool digits(const char *s, int radix, uint64_t *out)
+{
+    uint64_t v = 0;
+    bool any = false;
+    for (; *s; s++) {
+        if (*s == '_')
+            continue;
+        int d = isdigit((unsigned char)*s)    ? *s - '0'
+                : isxdigit((unsigned char)*s) ? tolower((unsigned char)*s) - 'a' + 10
+                                              : radix;
+        if (d >= radix || v > (UINT64_MAX - (uint64_t)d) / (uint64_t)radix)
+            return false;
+        v = v * (uint64_t)radix + (uint64_t)d;
+        any = true;
+    }
+    *out = v;
+    return any;
+}
+
+/* [0-9][0-9_]* ([1-9] first when first_nonzero) and one or more ":[0-5]?[0-9]" (base-60
+ * parts), then for a float "." and [0-9_]*. */
+static bool sexagesimal(const char *s, bool first_nonzero, bool is_float)
+{
+    if (!isdigit((unsigned char)*s) || (first_nonzero && *s == '0'))
+        return false;
+    while (isdigit((unsigned char)*s) || *s == '_')
+        s++;
+    int parts = 0;
+    while (*s == ':') {
+        s++;
+        if (isdigit((unsigned char)s[0]) && isdigit((unsigned char)s[1])) {
+            if (s[0] > '5')
+                return false;
+            s += 2;
+        } else if (isdigit((unsigned char)s[0])) {
+            s++;
+        } else {
+            return false;
+        }
+        parts++;
+    }
+    if (!parts)
+        return false;
+    if (!is_float)
+        return *s == '\0';
+    if (*s++ != '.')
+        return false;
+    while (isdigit((unsigned char)*s) || *s == '_')
+        s++;
+    return *s == '\0';
+}
+
+/* Resolver.FLOAT's first form: [-+]?(\.[0-9]+|[0-9_]+(\.[0-9_]*)?)([eE][-+]?[0-9]+)? */
+static bool decimal_float(const char *s)
+{
+    if (*s == '-' || *s == '+')
+        s++;
+    if (*s == '.') {
+        if (!isdigit((unsigned char)*++s))
+            return false;
+        while (isdigit((unsigned char)*s))
+            s++;
+    } else {
+        if (!isdigit((unsigned char)*s) && *s != '_')
+            return false;
+        while (isdigit((unsigned char)*s) || *s == '_')
+            s++;
+        if (*s == '.')
+            for (s++; isdigit((unsigned char)*s) || *s == '_';)
+                s++;
+    }
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        if (*s == '-' || *s == '+')
+            s++;
+        if (!isdigit((unsigned char)*s))
+            return false;
+        while (isdigit((unsigned char)*s))
+            s++;
+    }
+    return *s == '\0';
+}
+
+/* Resolver.TIMESTAMP: a date (yyyy-mm-dd), or a date and a time. */
+static bool timestamp(const char *s)
+{
+    for (int i = 0; i < 4; i++)
+        if (!isdigit((unsigned char)s[i]))
+            return false;
+    if (s[4] != '-')
+        return false;
+    if (isdigit((unsigned char)s[5]) && isdigit((unsigned char)s[6]) && s[7] == '-' &&
+        isdigit((unsigned char)s[8]) && isdigit((unsigned char)s[9]) && s[10] == '\0')
+        return true;
+    const char *p = s + 5;
+    for (int part = 0; part < 2; part++) {
+        if (!isdigit((unsigned char)*p++))
+            return false;
+        if (isdigit((unsigned char)*p))
+            p++;
+        if (part == 0 && *p++ != '-')
+            return false;
+    }
+    if (*p != 'T' && *p != 't' && *p != ' ' && *p != '\t')
+        return false;
+    return strchr(p, ':') != NULL; /* the rest is a time: never text Flink keeps as it is */
+}
+
+/* The text of a double as snakeyaml's representer writes it. */
+static json_t *double_text(double d)
+{
+    char buf[64];
+    if (isnan(d))
+        return json_string(".NaN");
+    if (isinf(d))
+        return json_string(d < 0 ? "-.inf" : ".inf");
+    return json_string(fo_flink_format_double(d, buf, sizeof buf));
+}
+
+/* SafeConstructor.ConstructYamlFloat: '_' dropped, the sign taken off, then Double.valueOf
+ * (or base 60). */
+static json_t *yaml_float(const char *s)
+{
+    fo_strbuf b;
+    fo_strbuf_init(&b, 0);
+    for (const char *p = s; *p; p++)
+        if (*p != '_')
+            fo_strbuf_putc(&b, *p);
+    const char *v = b.data ? b.data : "";
+    double sign = 1;
+    if (*v == '-' || *v == '+')
+        sign = *v++ == '-' ? -1 : 1;
+    json_t *out = NULL;
+    if (strcasecmp(v, ".inf") == 0) {
+        out = double_text(sign * INFINITY);
+    } else if (strcasecmp(v, ".nan") == 0) {
+        out = double_text(NAN);
+    } else if (strchr(v, ':')) {
+        double val = 0, bes = 1;
+        const char *end = v + strlen(v);
+        while (end > v) {
+            const char *start = end;
+            while (start > v && start[-1] != ':')
+                start--;
+            val += strtod(start, NULL) * bes;
+            bes *= 60;
+            end = start > v ? start - 1 : v;
+        }
+        out = double_text(sign * val);
+    } else if (*v) { /* an empty number: NumberFormatException, the legacy syntax */
+        out = double_text(sign * strtod(v, NULL));
+    }
+    fo_strbuf_release(&b);
+    return out;
+}
+
+/* SafeConstructor.ConstructYamlInt, in decimal: '_' dropped, the sign taken off, then base 2,
+ * 16, 8 (a leading 0), 60 or 10. A value past 64 bits in a base other than 10 (a BigInteger
+ * Flink would write out) is refused rather than guessed. */
+static json_t *yaml_int(const char *text)
+{
+    fo_strbuf b;
+    fo_strbuf_init(&b, 0);
+    for (const char *p = text; *p; p++)
+        if (*p != '_')
+            fo_strbuf_putc(&b, *p);
+    const char *s = b.data ? b.data : "";
+    bool neg = *s == '-';
+    if (*s == '-' || *s == '+')
+        s++;
+    char buf[32];
+    json_t *out = NULL;
+    uint64_t u = 0;
+    if (strchr(s, ':')) { /* base 60, summed in a Java int */
+        uint32_t val = 0, bes = 1;
+        const char *end = s + strlen(s);
+        while (end > s) {
+            const char *start = end;
+            while (start > s && start[-1] != ':')
+                start--;
+            val += (uint32_t)strtoull(start, NULL, 10) * bes;
+            bes *= 60;
+            end = start > s ? start - 1 : s;
+        }
+        int32_t v = (int32_t)val;
+        snprintf(buf, sizeof buf, "%lld", neg ? -(long long)v : (long long)v);
+        out = json_string(buf);
+    } else if (s[0] != '0' || !s[1]) { /* base 10 has no leading zeros: its digits at any size */
+        snprintf(buf, sizeof buf, "%s", neg && strcmp(s, "0") != 0 ? "-" : "");
+        size_t n = strlen(buf) + strlen(s) + 1;
+        char *t = malloc(n);
+        if (t) {
+            snprintf(t, n, "%s%s", buf, s);
+            out = json_string(t);
+        }
+        free(t);
+    } else {
+        int radix = s[1] == 'b' ? 2 : s[1] == 'x' ? 16 : 8;
+        if (digits(s + (radix == 8 ? 1 : 2), radix, &u)) {
+            snprintf(buf, sizeof buf, "%s%llu", neg && u ? "-" : "", (unsigned long long)u);
+            out = json_string(buf);
+        } else {
+            out = json_array();
+        }
+    }
+    fo_strbuf_release(&b);
+    return out;
+}
+
+/* Resolver.INT: [-+]? then 0b[01_]+, 0[0-7_]+, 0, [1-9][0-9_]*, 0x[0-9a-fA-F_]+ or base 60. */
+static bool yaml_int_form(const char *s)
+{
+    if (*s == '-' || *s == '+')
+        s++;
+    if (strncmp(s, "0b", 2) == 0)
+        return strspn(s + 2, "01_") == strlen(s + 2) && strpbrk(s + 2, "01");
+    if (strncmp(s, "0x", 2) == 0)
+        return strspn(s + 2, "0123456789abcdefABCDEF_") == strlen(s + 2) &&
+               strpbrk(s + 2, "0123456789abcdefABCDEF");
+    if (strcmp(s, "0") == 0)
+        return true;
+    if (s[0] == '0')
+        return strspn(s, "01234567_") == strlen(s) && strpbrk(s + 1, "01234567");
+    if (*s >= '1' && *s <= '9' && strspn(s, "0123456789_") == strlen(s))
+        return true;
+    return sexagesimal(s, true, false);
+}
+
+json_t *fo_flink_conf_yaml_scalar(const char *s, size_t len, bool is_key)
+{
+    (void)is_key; /* keys and values go through the same convertToString */
+    static const char *const yes[] = {"yes", "Yes",  "YES",  "on",  "On",
+                                      "ON",  "true", "True", "TRUE"};
+    static const char *const no[] = {"no",  "No",    "NO",    "off",  "Off",
+                                     "OFF", "false", "False", "FALSE"};
+    char *t = strndup(s, len);
+    if (!t || strlen(t) != len) { /* a NUL inside: no Java string holds it as written */
+        free(t);
+        return NULL;
+    }
+    json_t *out = NULL;
+    if (!*t || !strcmp(t, "~") || !strcmp(t, "null") || !strcmp(t, "Null") || !strcmp(t, "NULL")) {
+        out = json_null();
+        goto done;
+    }
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+        if (strcmp(t, yes[i]) == 0 || strcmp(t, no[i]) == 0) {
+            out = json_string(strcmp(t, yes[i]) == 0 ? "true" : "false");
+            goto done;
+        }
+    if (yaml_int_form(t)) {
+        out = yaml_int(t);
+    } else if (decimal_float(t) || sexagesimal(t + (*t == '-' || *t == '+'), false, true) ||
+               !strcmp(t + (*t == '-' || *t == '+'), ".inf") ||
+               !strcmp(t + (*t == '-' || *t == '+'), ".Inf") ||
+               !strcmp(t + (*t == '-' || *t == '+'), ".INF") || !strcmp(t, ".nan") ||
+               !strcmp(t, ".NaN") || !strcmp(t, ".NAN")) {
+        out = yaml_float(t);
+    } else if (timestamp(t)) {
+        out = json_array(); /* a java.util.Date: refused, not guessed */
+    } else {
+        out = json_stringn(t, len);
+    }
+done:
+    free(t);
+    return out;
+}
