@@ -90,8 +90,9 @@ fo_rc fo_flink_conf_secret_mounts(const char *value, fo_flink_version v, json_t 
 /* An untagged plain YAML scalar s[0..len) as Flink's standard YAML reading (snakeyaml's YAML
  * 1.1 resolution, then ConfigurationUtils.convertToString) gives it as text: a new JSON string
  * ("2.0" stays "2.0", "0x1A" is "26", "y" stays "y"), JSON null for null, an empty JSON array
- * for a value Flink would hold as no text flinkop reproduces (a timestamp, a number past 64
- * bits in base 2, 8 or 16), or NULL where snakeyaml fails (an empty number). A
+ * for a value Flink would hold as no text flinkop reproduces (a timestamp, a number past 1024
+ * bits in base 2, 8 or 16), or NULL where snakeyaml fails (NumberFormatException:
+ * "._", a base-60 part past Long.MAX_VALUE), as Flink then reads the legacy syntax. A
  * fo_yaml_plain_fn (yamlconv.h) for fo_yaml_parse_with. Pure; thread-safe. */
 json_t *fo_flink_conf_yaml_scalar(const char *s, size_t len, bool is_key);
 

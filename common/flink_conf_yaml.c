@@ -4,8 +4,9 @@
  * 1.1 resolution: SafeConstructor's Resolver) and turns each key and value that is not a String
  * into text with YamlParserUtils.toYAMLString (ConfigurationUtils.convertToString): a Double as
  * Double.toString ("1.0", "1.0E7"), ".inf", "-.inf" and ".NaN"; an Integer, Long or BigInteger
- * in decimal. go-yaml's rules (fo_yaml_parse) differ: "2.0" would be 2, "y" a boolean, "0o17"
- * a number, "1:30" a string. */
+ * in decimal. A construction that throws (NumberFormatException) makes Flink fall back to the
+ * legacy syntax: NULL here. go-yaml's rules (fo_yaml_parse) differ: "2.0" would be 2, "y" a
+ * boolean, "0o17" a number, "1:30" a string. */
 #include "common/flink_conf.h"
 
 #include <ctype.h>
@@ -18,13 +19,13 @@
 
 #include "common/strbuf.h"
 
-/* Digits of base radix in s (with '_' between them), at least one, into *out; false on other
- * characters or a value above UINT64_MAX. */
-static bool digits(const char *s, int radix, uint64_t *out)
+/* Digits of base radix in [s, end) (with '_' between them), at least one, into *out; false on
+ * other characters or a value above UINT64_MAX. */
+static bool digits_in(const char *s, const char *end, int radix, uint64_t *out)
 {
     uint64_t v = 0;
     bool any = false;
-    for (; *s; s++) {
+    for (; s < end; s++) {
         if (*s == '_')
             continue;
         int d = isdigit((unsigned char)*s)    ? *s - '0'
@@ -37,6 +38,46 @@ static bool digits(const char *s, int radix, uint64_t *out)
     }
     *out = v;
     return any;
+}
+
+/* The largest base 2, 8 or 16 number turned into decimal text (a BigInteger in Flink), in
+ * bits of its digits. A config.yaml value holds up to 1 MiB of such numbers and the conversion
+ * takes time quadratic in each; a longer one is refused. */
+#define FO_FLINK_YAML_RADIX_MAX_BITS 1024u
+
+/* The digits of base radix in s ('_' dropped by the caller), checked by the Resolver, as
+ * decimal text: what BigInteger.toString gives. Caller frees; NULL past the limit or on
+ * ENOMEM. */
+static char *radix_to_decimal(const char *s, int radix)
+{
+    enum { LIMB = 1000000000 }; /* nine decimal digits per limb, least significant first */
+    unsigned bits = radix == 2 ? 1 : radix == 8 ? 3 : 4;
+    size_t n = strlen(s);
+    if (n > FO_FLINK_YAML_RADIX_MAX_BITS / bits)
+        return NULL;
+    size_t cap = n * bits / 29 + 2, used = 1; /* 2^29 < 10^9 */
+    uint32_t *limb = calloc(cap, sizeof *limb);
+    char *text = limb ? malloc(cap * 9 + 1) : NULL;
+    if (!text) {
+        free(limb);
+        return NULL;
+    }
+    for (const char *p = s; *p; p++) {
+        int d = isdigit((unsigned char)*p) ? *p - '0' : tolower((unsigned char)*p) - 'a' + 10;
+        uint64_t carry = (uint64_t)d;
+        for (size_t i = 0; i < used || carry; i++) {
+            uint64_t x = (i < used ? limb[i] : 0) * (uint64_t)radix + carry;
+            limb[i] = (uint32_t)(x % LIMB);
+            carry = x / LIMB;
+            if (i >= used)
+                used = i + 1;
+        }
+    }
+    size_t len = (size_t)snprintf(text, 10, "%u", (unsigned)limb[used - 1]);
+    for (size_t i = used - 1; i-- > 0;)
+        len += (size_t)snprintf(text + len, 10, "%09u", (unsigned)limb[i]);
+    free(limb);
+    return text;
 }
 
 /* [0-9][0-9_]* ([1-9] first when first_nonzero) and one or more ":[0-5]?[0-9]" (base-60
@@ -72,25 +113,27 @@ static bool sexagesimal(const char *s, bool first_nonzero, bool is_float)
     return *s == '\0';
 }
 
-/* Resolver.FLOAT's first form: [-+]?(\.[0-9]+|[0-9_]+(\.[0-9_]*)?)([eE][-+]?[0-9]+)? */
+/* Resolver.FLOAT's decimal forms (snakeyaml 1.29+, issue 506): a digit first and a '.', or a
+ * digit first and an exponent, or '.' and [0-9_]+:
+ * [-+]?([0-9][0-9_]*\.[0-9_]*([eE][-+]?[0-9]+)?|[0-9][0-9_]*[eE][-+]?[0-9]+|
+ * \.[0-9_]+([eE][-+]?[0-9]+)?). "09", "0_8" and "_1" are no float there: they stay text. */
 static bool decimal_float(const char *s)
 {
     if (*s == '-' || *s == '+')
         s++;
-    if (*s == '.') {
-        if (!isdigit((unsigned char)*++s))
+    bool dot = *s == '.';
+    if (dot) {
+        if (!isdigit((unsigned char)s[1]) && s[1] != '_')
             return false;
-        while (isdigit((unsigned char)*s))
-            s++;
-    } else {
-        if (!isdigit((unsigned char)*s) && *s != '_')
-            return false;
-        while (isdigit((unsigned char)*s) || *s == '_')
-            s++;
-        if (*s == '.')
-            for (s++; isdigit((unsigned char)*s) || *s == '_';)
-                s++;
+        s++;
+    } else if (!isdigit((unsigned char)*s)) {
+        return false;
     }
+    while (isdigit((unsigned char)*s) || *s == '_')
+        s++;
+    if (!dot && *s == '.')
+        for (dot = true, s++; isdigit((unsigned char)*s) || *s == '_';)
+            s++;
     if (*s == 'e' || *s == 'E') {
         s++;
         if (*s == '-' || *s == '+')
@@ -99,8 +142,9 @@ static bool decimal_float(const char *s)
             return false;
         while (isdigit((unsigned char)*s))
             s++;
+        return *s == '\0';
     }
-    return *s == '\0';
+    return dot && *s == '\0';
 }
 
 /* Resolver.TIMESTAMP: a date (yyyy-mm-dd), or a date and a time. */
@@ -158,27 +202,32 @@ static json_t *yaml_float(const char *s)
     } else if (strcasecmp(v, ".nan") == 0) {
         out = double_text(NAN);
     } else if (strchr(v, ':')) {
-        double val = 0, bes = 1;
+        /* bes is a Java int there: past 60^5 it wraps, and so does the value */
+        double val = 0;
+        uint32_t bes = 1;
         const char *end = v + strlen(v);
         while (end > v) {
             const char *start = end;
             while (start > v && start[-1] != ':')
                 start--;
-            val += strtod(start, NULL) * bes;
+            val += strtod(start, NULL) * (double)(int32_t)bes;
             bes *= 60;
             end = start > v ? start - 1 : v;
         }
         out = double_text(sign * val);
-    } else if (*v) { /* an empty number: NumberFormatException, the legacy syntax */
-        out = double_text(sign * strtod(v, NULL));
+    } else {
+        /* "." (from "._"): Double.valueOf throws, the legacy syntax; so does nothing */
+        char *rest = NULL;
+        double d = strtod(v, &rest);
+        if (*v && rest && *rest == '\0')
+            out = double_text(sign * d);
     }
     fo_strbuf_release(&b);
     return out;
 }
 
 /* SafeConstructor.ConstructYamlInt, in decimal: '_' dropped, the sign taken off, then base 2,
- * 16, 8 (a leading 0), 60 or 10. A value past 64 bits in a base other than 10 (a BigInteger
- * Flink would write out) is refused rather than guessed. */
+ * 16, 8 (a leading 0), 60 or 10, at any size (a BigInteger). NULL where it throws. */
 static json_t *yaml_int(const char *text)
 {
     fo_strbuf b;
@@ -195,18 +244,25 @@ static json_t *yaml_int(const char *text)
     uint64_t u = 0;
     if (strchr(s, ':')) { /* base 60, summed in a Java int */
         uint32_t val = 0, bes = 1;
+        bool ok = true;
         const char *end = s + strlen(s);
         while (end > s) {
             const char *start = end;
             while (start > s && start[-1] != ':')
                 start--;
-            val += (uint32_t)strtoull(start, NULL, 10) * bes;
+            /* Long.parseLong: a part past Long.MAX_VALUE throws */
+            ok = ok && digits_in(start, end, 10, &u) && u <= (uint64_t)INT64_MAX;
+            val += (uint32_t)u * bes;
             bes *= 60;
             end = start > s ? start - 1 : s;
         }
         int32_t v = (int32_t)val;
-        snprintf(buf, sizeof buf, "%lld", neg ? -(long long)v : (long long)v);
-        out = json_string(buf);
+        /* A sum that wrapped below zero is "-N"; the sign makes "--N", which no Integer,
+         * Long or BigInteger reads: NumberFormatException, the legacy syntax. */
+        if (ok && !(neg && v < 0)) {
+            snprintf(buf, sizeof buf, "%lld", neg ? -(long long)v : (long long)v);
+            out = json_string(buf);
+        }
     } else if (s[0] != '0' || !s[1]) { /* base 10 has no leading zeros: its digits at any size */
         snprintf(buf, sizeof buf, "%s", neg && strcmp(s, "0") != 0 ? "-" : "");
         size_t n = strlen(buf) + strlen(s) + 1;
@@ -218,12 +274,20 @@ static json_t *yaml_int(const char *text)
         free(t);
     } else {
         int radix = s[1] == 'b' ? 2 : s[1] == 'x' ? 16 : 8;
-        if (digits(s + (radix == 8 ? 1 : 2), radix, &u)) {
-            snprintf(buf, sizeof buf, "%s%llu", neg && u ? "-" : "", (unsigned long long)u);
-            out = json_string(buf);
+        char *dec = radix_to_decimal(s + (radix == 8 ? 1 : 2), radix);
+        if (dec) {
+            snprintf(buf, sizeof buf, "%s", neg && strcmp(dec, "0") != 0 ? "-" : "");
+            size_t n = strlen(buf) + strlen(dec) + 1;
+            char *t = malloc(n);
+            if (t) {
+                snprintf(t, n, "%s%s", buf, dec);
+                out = json_string(t);
+            }
+            free(t);
         } else {
-            out = json_array();
+            out = json_array(); /* past FO_FLINK_YAML_RADIX_MAX_BITS */
         }
+        free(dec);
     }
     fo_strbuf_release(&b);
     return out;

@@ -878,6 +878,83 @@ START_TEST(equal_configurations_render_equal_files)
 }
 END_TEST
 
+/* The text Flink's standard YAML reading gives a plain scalar (fo_flink_conf_yaml_scalar), or
+ * "<legacy>" where snakeyaml throws and Flink reads the legacy syntax instead. */
+static const char *flink_text(const char *scalar)
+{
+    static char out[512];
+    json_t *v = fo_flink_conf_yaml_scalar(scalar, strlen(scalar), false);
+    snprintf(out, sizeof out, "%s",
+             !v                ? "<legacy>"
+             : json_is_string(v) ? json_string_value(v)
+                                 : "<refused>");
+    json_decref(v);
+    return out;
+}
+
+/* snakeyaml 1.29+ Resolver.FLOAT (issue 506): a float has a digit first and a '.' or an
+ * exponent, or starts with '.'; "09", "0_8", "_1" match neither INT nor FLOAT and stay text. */
+START_TEST(yaml_scalars_are_floats_only_where_snakeyamls_float_pattern_says)
+{
+    ck_assert_str_eq(flink_text("09"), "09");
+    ck_assert_str_eq(flink_text("0_8"), "0_8");
+    ck_assert_str_eq(flink_text("_1"), "_1");
+    ck_assert_str_eq(flink_text("_"), "_");
+    ck_assert_str_eq(flink_text("_e5"), "_e5");
+    ck_assert_str_eq(flink_text(".5_0"), "0.5"); /* \.[0-9_]+ then '_' dropped */
+    ck_assert_str_eq(flink_text("._5"), "0.5");
+    ck_assert_str_eq(flink_text("._"), "<legacy>"); /* Double.valueOf(".") throws */
+    ck_assert_str_eq(flink_text("1_.5"), "1.5");
+    ck_assert_str_eq(flink_text("1e5"), "100000.0");
+    ck_assert_str_eq(flink_text("2.0"), "2.0");
+}
+END_TEST
+
+/* ConstructYamlInt/Float sum base-60 parts in Java ints (bes, and val for an int) and parse
+ * each part with Long.parseLong: what wraps, wraps there, and what throws falls back. */
+START_TEST(base_60_numbers_wrap_and_throw_as_java_ints_and_longs_do)
+{
+    /* 60^6 as an int is 46656000000 - 11 * 2^32 = -588640256 */
+    ck_assert_str_eq(flink_text("1:0:0:0:0:0:0.0"), "-5.88640256E8");
+    /* 596523*3600 + 14*60 + 8 = 2^31: Integer.MIN_VALUE; with '-' "--2147483648" throws */
+    ck_assert_str_eq(flink_text("596523:14:8"), "-2147483648");
+    ck_assert_str_eq(flink_text("-596523:14:8"), "<legacy>");
+    ck_assert_str_eq(flink_text("9300000000000000000:00"), "<legacy>");
+    ck_assert_str_eq(flink_text("99999999999999999999:00"), "<legacy>");
+    /* Long.MAX_VALUE * 60 wraps to -60 in a long */
+    ck_assert_str_eq(flink_text("9223372036854775807:0"), "-60");
+    ck_assert_str_eq(flink_text("-1:30"), "-90");
+}
+END_TEST
+
+/* createNumber makes a BigInteger of a long base 2, 8 or 16 number; Flink writes it in decimal. */
+START_TEST(integers_past_64_bits_in_any_base_are_written_in_decimal)
+{
+    ck_assert_str_eq(flink_text("0x1_0000_0000_0000_0000"), "18446744073709551616");
+    ck_assert_str_eq(flink_text("-0x1_0000_0000_0000_0000"), "-18446744073709551616");
+    /* 2^72 - 1 */
+    ck_assert_str_eq(flink_text("0777777777777777777777777"), "4722366482869645213695");
+    ck_assert_str_eq(flink_text("0b1"
+                                "00000000000000000000000000000000"
+                                "00000000000000000000000000000000"),
+                     "18446744073709551616");
+    ck_assert_str_eq(flink_text("0xFFFFFFFFFFFFFFFF"), "18446744073709551615");
+    ck_assert_str_eq(flink_text("-0b0000"), "0");
+    ck_assert_str_eq(flink_text("0x3B9ACA00"), "1000000000"); /* 10^9: one more decimal limb */
+    /* 16^256 - 1 = 2^1024 - 1 ends in ...137215 and has 309 digits */
+    char hex[2 + 256 + 1] = "0x";
+    memset(hex + 2, 'f', 256);
+    hex[258] = '\0';
+    const char *t = flink_text(hex);
+    ck_assert_uint_eq(strlen(t), 309);
+    ck_assert_str_eq(t + 303, "137215");
+    char longer[2 + 257 + 1] = "0x"; /* past FO_FLINK_YAML_RADIX_MAX_BITS: refused, not slow */
+    memset(longer + 2, 'f', 257);
+    longer[259] = '\0';
+    ck_assert_str_eq(flink_text(longer), "<refused>");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("flink_conf");
@@ -911,6 +988,9 @@ int main(void)
     tcase_add_test(tc, config_yaml_keys_too_long_for_implicit_keys_use_the_explicit_form);
     tcase_add_test(tc, config_yaml_quotes_minus_zero_which_yaml_reads_as_the_integer_zero);
     tcase_add_test(tc, config_yaml_quotes_integers_beyond_64_bits);
+    tcase_add_test(tc, yaml_scalars_are_floats_only_where_snakeyamls_float_pattern_says);
+    tcase_add_test(tc, base_60_numbers_wrap_and_throw_as_java_ints_and_longs_do);
+    tcase_add_test(tc, integers_past_64_bits_in_any_base_are_written_in_decimal);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
