@@ -20,9 +20,12 @@ struct fo_lease_elector {
     const fo_clock *clock;
     fo_lease_elector_opts opts;
     pthread_t thread;
+    pthread_t deadline_thread; /* ends leadership at the renew deadline (watch_deadline) */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool stop, leader, done;
+    bool ended;            /* leadership ended (lost or released): on_stopped_leading ran */
+    int64_t deadline_mono; /* while leading: when leadership ends without a renewal */
     json_t *last; /* the Lease as we last read or wrote it */
     unsigned rng;
 };
@@ -121,7 +124,77 @@ static void set_leader(fo_lease_elector *e, bool v)
 {
     pthread_mutex_lock(&e->mu);
     e->leader = v;
+    pthread_cond_broadcast(&e->cv);
     pthread_mutex_unlock(&e->mu);
+}
+
+/* After a renewal: the deadline moves to what the state allows from now. */
+static void set_deadline(fo_lease_elector *e)
+{
+    int64_t now = fo_clock_mono_ms(e->clock);
+    int64_t left = fo_lease_renew_left_ms(e->st, now);
+    pthread_mutex_lock(&e->mu);
+    e->deadline_mono = left == INT64_MAX ? 0 : now + left;
+    pthread_cond_broadcast(&e->cv);
+    pthread_mutex_unlock(&e->mu);
+}
+
+/* Take the end of leadership for ourselves: true for the first caller only (the renew loop,
+ * the deadline watch or a stop), which then runs on_stopped_leading. */
+static bool claim_end(fo_lease_elector *e, bool lost)
+{
+    pthread_mutex_lock(&e->mu);
+    bool first = !e->ended;
+    e->ended = true;
+    if (first && lost) {
+        e->leader = false;
+        e->done = true;
+    }
+    pthread_cond_broadcast(&e->cv);
+    pthread_mutex_unlock(&e->mu);
+    return first;
+}
+
+static bool has_ended(fo_lease_elector *e)
+{
+    pthread_mutex_lock(&e->mu);
+    bool v = e->ended;
+    pthread_mutex_unlock(&e->mu);
+    return v;
+}
+
+/* The renew deadline, whatever the renewal is doing: its requests are bounded by what is
+ * left of it, but not the wait for a token (an exec plugin) or the one retry after a 401,
+ * which gets a whole request time again. Leadership ends at the deadline itself, before the
+ * Lease we last wrote can run out and another replica lead. */
+static void *watch_deadline(void *arg)
+{
+    fo_lease_elector *e = arg;
+    bool fake = fo_clock_is_fake(e->clock);
+    pthread_mutex_lock(&e->mu);
+    while (!e->stop && !e->ended) {
+        int64_t deadline = e->leader ? e->deadline_mono : 0;
+        if (deadline > 0 && fo_clock_mono_ms(e->clock) >= deadline) {
+            pthread_mutex_unlock(&e->mu);
+            if (claim_end(e, true)) {
+                fo_log_error("lease %s/%s: leadership lost (the renew deadline passed while a "
+                             "renewal was under way)",
+                             e->ns, e->name);
+                if (e->opts.on_stopped_leading)
+                    e->opts.on_stopped_leading(e->opts.ctx);
+            }
+            return NULL;
+        }
+        if (fake || deadline <= 0) {
+            pthread_cond_wait(&e->cv, &e->mu);
+        } else {
+            struct timespec ts = {.tv_sec = deadline / 1000,
+                                  .tv_nsec = (deadline % 1000) * 1000000};
+            pthread_cond_timedwait(&e->cv, &e->mu, &ts);
+        }
+    }
+    pthread_mutex_unlock(&e->mu);
+    return NULL;
 }
 
 static void release(fo_lease_elector *e)
@@ -153,6 +226,7 @@ static void *run(void *arg)
             goto stopped;
     }
     fo_log_info("lease %s/%s acquired by %s", e->ns, e->name, e->opts.params.identity);
+    set_deadline(e);
     set_leader(e, true);
     if (e->opts.on_started_leading)
         e->opts.on_started_leading(e->opts.ctx);
@@ -162,21 +236,26 @@ static void *run(void *arg)
         int64_t left = fo_lease_renew_left_ms(e->st, fo_clock_mono_ms(e->clock));
         if (!wait_ms(e, left < retry ? (left > 0 ? left : 0) : retry))
             break;
-        if (attempt(e))
+        bool renewed = attempt(e);
+        if (has_ended(e))
+            return NULL; /* the deadline passed during the attempt (watch_deadline) */
+        if (renewed) {
+            set_deadline(e);
             continue;
+        }
         if (fo_lease_failed(e->st, fo_clock_mono_ms(e->clock))) {
-            fo_log_error("lease %s/%s: leadership lost (no renewal within the deadline)", e->ns,
-                         e->name);
-            set_leader(e, false);
-            pthread_mutex_lock(&e->mu);
-            e->done = true;
-            pthread_mutex_unlock(&e->mu);
-            if (e->opts.on_stopped_leading)
-                e->opts.on_stopped_leading(e->opts.ctx);
+            if (claim_end(e, true)) {
+                fo_log_error("lease %s/%s: leadership lost (no renewal within the deadline)",
+                             e->ns, e->name);
+                if (e->opts.on_stopped_leading)
+                    e->opts.on_stopped_leading(e->opts.ctx);
+            }
             return NULL;
         }
     }
-    /* Asked to stop while leading. */
+    /* Asked to stop while leading (unless the deadline ended it meanwhile). */
+    if (!claim_end(e, false))
+        return NULL;
     if (!e->opts.no_release)
         release(e);
     set_leader(e, false);
@@ -231,10 +310,19 @@ fo_lease_elector *fo_lease_elector_start(const fo_lease_elector_opts *opts, fo_e
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&e->cv, &ca);
     pthread_condattr_destroy(&ca);
+    bool watching = false;
     if (!e->kc || !e->ns || !e->name || !fo_clock_subscribe(e->clock, on_tick, e) ||
+        !(watching = pthread_create(&e->deadline_thread, NULL, watch_deadline, e) == 0) ||
         pthread_create(&e->thread, NULL, run, e) != 0) {
         if (err && err->rc == FO_OK)
             fo_err_set(err, FO_ENOMEM, "lease elector: cannot start");
+        if (watching) {
+            pthread_mutex_lock(&e->mu);
+            e->stop = true;
+            pthread_cond_broadcast(&e->cv);
+            pthread_mutex_unlock(&e->mu);
+            pthread_join(e->deadline_thread, NULL);
+        }
         fo_clock_unsubscribe(e->clock, on_tick, e);
         fo_kube_client_free(e->kc);
         fo_lease_state_free(e->st);
@@ -273,6 +361,7 @@ void fo_lease_elector_stop(fo_lease_elector *e)
     pthread_cond_broadcast(&e->cv);
     pthread_mutex_unlock(&e->mu);
     pthread_join(e->thread, NULL);
+    pthread_join(e->deadline_thread, NULL);
     fo_clock_unsubscribe(e->clock, on_tick, e);
     fo_kube_client_free(e->kc);
     fo_lease_state_free(e->st);

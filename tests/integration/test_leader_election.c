@@ -354,6 +354,54 @@ START_TEST(a_leader_gives_up_before_the_lease_it_last_wrote_runs_out)
 }
 END_TEST
 
+/* A renewal whose requests outlast the renew deadline: every write of the Lease answers 401
+ * just within the request timeout, and the client tries once more with the token read again,
+ * for a whole request timeout. Leadership must still end at the deadline, not when that
+ * retry ends (here past the lease duration, when another replica may lead). */
+#define RETRIED_RETRY_MS 2000
+
+START_TEST(a_renewal_retried_past_the_deadline_does_not_hold_leadership)
+{
+    stopped_wall_ms = 0;
+    fo_lease_elector_opts eo = {.params = {.ns = "default",
+                                           .name = "flinkop-leader",
+                                           .identity = "retried",
+                                           .lease_duration_ms = SLOW_LEASE_MS,
+                                           .renew_deadline_ms = SLOW_DEADLINE_MS,
+                                           .retry_period_ms = RETRIED_RETRY_MS},
+                                .kc = env.kc,
+                                .on_stopped_leading = record_stop,
+                                .no_release = true};
+    fo_err err;
+    fo_lease_elector *e = fo_lease_elector_start(&eo, &err);
+    ck_assert_msg(e != NULL, "%s", err.message);
+    for (int waited = 0; waited < WAIT_BOUND_MS && !fo_lease_elector_is_leader(e); waited += 20)
+        fo_test_sleep_ms(20);
+    ck_assert(fo_lease_elector_is_leader(e));
+    control("POST", "/fake/delay",
+            "{\"ms\":1900,\"count\":-1,\"method\":\"PUT\","
+            "\"pathPrefix\":\"/apis/coordination.k8s.io/\"}");
+    control("POST", "/fake/faults",
+            "{\"count\":-1,\"code\":401,\"method\":\"PUT\","
+            "\"pathPrefix\":\"/apis/coordination.k8s.io/\"}");
+    for (int waited = 0; waited < WAIT_BOUND_MS && !fo_lease_elector_done(e); waited += 20)
+        fo_test_sleep_ms(20);
+    ck_assert(fo_lease_elector_done(e));
+    ck_assert(!fo_lease_elector_is_leader(e));
+    control("DELETE", "/fake/faults", NULL);
+    control("DELETE", "/fake/delay", NULL);
+    json_t *lease = get_lease();
+    int64_t renewed = 0;
+    ck_assert(fo_clock_parse_rfc3339(fo_json_get_str(lease, "spec.renewTime"), &renewed));
+    json_decref(lease);
+    fprintf(stderr, "gave up %lld ms after the last renewal (deadline %d, lease %d ms)\n",
+            (long long)(stopped_wall_ms - renewed), SLOW_DEADLINE_MS, SLOW_LEASE_MS);
+    /* the deadline, give or take scheduling (renewTime has microseconds, the clock ms) */
+    ck_assert_int_lt(stopped_wall_ms - renewed, SLOW_DEADLINE_MS + 300);
+    fo_lease_elector_stop(e);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
     if (argc == 4 && strcmp(argv[1], "--elector") == 0)
@@ -365,6 +413,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, one_of_two_wins_and_the_other_takes_over_after_a_kill);
     tcase_add_test(tc, a_clean_stop_releases_the_lease_for_a_successor);
     tcase_add_test(tc, a_leader_gives_up_before_the_lease_it_last_wrote_runs_out);
+    tcase_add_test(tc, a_renewal_retried_past_the_deadline_does_not_hold_leadership);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
