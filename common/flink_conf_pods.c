@@ -334,7 +334,11 @@ static json_t *toleration(const json_t *map, size_t n, fo_err *err)
     return t;
 }
 
-fo_rc fo_flink_conf_tolerations(const char *value, fo_flink_version v, json_t **out, fo_err *err)
+/* A list option of maps (`;` between items, or a YAML list) made into a list of what `each`
+ * makes of each map (n counts from 1); the first map it refuses refuses the option. */
+static fo_rc map_list(const char *value, fo_flink_version v,
+                      json_t *(*each)(const json_t *map, size_t n, fo_err *err), json_t **out,
+                      fo_err *err)
 {
     *out = NULL;
     json_t *maps = read_map_list(value, v, err);
@@ -345,49 +349,45 @@ fo_rc fo_flink_conf_tolerations(const char *value, fo_flink_version v, json_t **
     json_t *map;
     json_array_foreach(maps, i, map)
     {
-        json_t *t = toleration(map, i + 1, err);
-        if (!t) {
+        json_t *item = each(map, i + 1, err);
+        if (!item) {
             json_decref(list);
             json_decref(maps);
             return FO_EINVAL;
         }
-        json_array_append_new(list, t);
+        json_array_append_new(list, item);
     }
     json_decref(maps);
     *out = list;
     return FO_OK;
 }
 
+fo_rc fo_flink_conf_tolerations(const char *value, fo_flink_version v, json_t **out, fo_err *err)
+{
+    return map_list(value, v, toleration, out, err);
+}
+
+/* KubernetesSecretEnvVar.fromMap: a missing env, secret or key gives an env var the API
+ * server refuses. */
+static json_t *secret_env(const json_t *map, size_t n, fo_err *err)
+{
+    const char *env = fo_json_str(map, "env"), *secret = fo_json_str(map, "secret");
+    const char *key = fo_json_str(map, "key");
+    if (!env || !*env || !secret || !*secret || !key || !*key) {
+        fo_err_set(err, FO_EINVAL,
+                   "entry %zu needs env, secret and key (env:NAME,secret:SECRET,key:KEY)", n);
+        return NULL;
+    }
+    json_t *var = json_pack("{s:s, s:{s:{s:s, s:s}}}", "name", env, "valueFrom", "secretKeyRef",
+                            "name", secret, "key", key);
+    if (!var)
+        fo_err_set(err, FO_ENOMEM, "out of memory");
+    return var;
+}
+
 fo_rc fo_flink_conf_secret_env(const char *value, fo_flink_version v, json_t **out, fo_err *err)
 {
-    *out = NULL;
-    json_t *maps = read_map_list(value, v, err);
-    if (!maps)
-        return FO_EINVAL;
-    json_t *list = json_array();
-    size_t i;
-    json_t *map;
-    json_array_foreach(maps, i, map)
-    {
-        /* KubernetesSecretEnvVar.fromMap: a missing one gives an env var the API server
-         * refuses. */
-        const char *env = fo_json_str(map, "env"), *secret = fo_json_str(map, "secret");
-        const char *key = fo_json_str(map, "key");
-        if (!env || !*env || !secret || !*secret || !key || !*key) {
-            json_decref(list);
-            json_decref(maps);
-            return fo_err_set(err, FO_EINVAL,
-                              "entry %zu needs env, secret and key (env:NAME,secret:SECRET,"
-                              "key:KEY)",
-                              i + 1);
-        }
-        json_array_append_new(list, json_pack("{s:s, s:{s:{s:s, s:s}}}", "name", env,
-                                              "valueFrom", "secretKeyRef", "name", secret, "key",
-                                              key));
-    }
-    json_decref(maps);
-    *out = list;
-    return FO_OK;
+    return map_list(value, v, secret_env, out, err);
 }
 
 fo_rc fo_flink_conf_secret_mounts(const char *value, fo_flink_version v, json_t **out, fo_err *err)
