@@ -774,19 +774,15 @@ static bool exited(pid_t pid, int *status)
     return waitpid(pid, status, WNOHANG) == pid;
 }
 
-START_TEST(a_controller_that_lost_its_lease_writes_nothing_more)
+/* Every Flink answer of basic-example takes 4 s from now on, its job fails meanwhile, and the
+ * Lease can no longer be renewed (every PUT of it answers 500). */
+static void fail_job_behind_slow_flink_and_lease(void)
 {
-    ctl a;
-    ctl_start(&a, "lost");
-    deploy_until_stable("controller-application.yaml", "basic-example");
-    ck_assert(leads(&a));
     json_t *fd = get_fd("basic-example");
     char fail_path[300];
     snprintf(fail_path, sizeof fail_path, "/_fake/clusters/" NS "/basic-example/jobs/%s/fail",
              fo_json_get_str(fd, "status.jobStatus.jobId"));
     json_decref(fd);
-    /* From now on every Flink answer takes 4 s, and the job fails meanwhile: no pass can
-     * see that before the 2 s renew deadline has passed... */
     json_t *faults = json_pack("{s:i}", "delayMs", 4000);
     ck_assert_int_eq(fo_fake_flink_control(
                          E.ff, "POST", "/_fake/clusters/" NS "/basic-example/faults", faults, NULL),
@@ -795,11 +791,21 @@ START_TEST(a_controller_that_lost_its_lease_writes_nothing_more)
     json_t *fail = json_pack("{s:b,s:s}", "restart", 0, "message", "boom");
     ck_assert_int_eq(fo_fake_flink_control(E.ff, "POST", fail_path, fail, NULL), 200);
     json_decref(fail);
-    /* ... since the Lease cannot be renewed any more. */
     json_t *rule = json_pack("{s:i,s:i,s:s,s:s}", "count", -1, "code", 500, "method", "PUT",
                              "pathPrefix", "/apis/coordination.k8s.io/");
     ck_assert_int_eq(api("POST", "/fake/faults", NULL, rule, NULL), 200);
     json_decref(rule);
+}
+
+START_TEST(a_controller_that_lost_its_lease_writes_nothing_more)
+{
+    ctl a;
+    ctl_start(&a, "lost");
+    deploy_until_stable("controller-application.yaml", "basic-example");
+    ck_assert(leads(&a));
+    /* No pass can see the job fail before the 2 s renew deadline has passed, since the Lease
+     * cannot be renewed any more. */
+    fail_job_behind_slow_flink_and_lease();
     int st = 0;
     bool ended = false;
     for (int waited = 0; waited < WAIT_MS && !(ended = exited(a.pid, &st)); waited += 100)
@@ -810,7 +816,7 @@ START_TEST(a_controller_that_lost_its_lease_writes_nothing_more)
     /* A replica that lost the Lease is no longer the one that acts (another one may lead by
      * now): what its passes in flight saw after the loss is never written. */
     fo_test_sleep_ms(5000);
-    fd = get_fd("basic-example");
+    json_t *fd = get_fd("basic-example");
     const char *state = fo_json_get_str(fd, "status.jobStatus.state");
     ck_assert_msg(state && strcmp(state, "FAILED") != 0,
                   "the controller wrote job state %s after it lost the Lease; see %s",
@@ -826,24 +832,8 @@ START_TEST(a_lease_lost_while_stopping_ends_the_passes_in_flight_too)
     ctl_start(&a, "lost-stopping");
     deploy_until_stable("controller-application.yaml", "basic-example");
     ck_assert(leads(&a));
-    json_t *fd = get_fd("basic-example");
-    char fail_path[300];
-    snprintf(fail_path, sizeof fail_path, "/_fake/clusters/" NS "/basic-example/jobs/%s/fail",
-             fo_json_get_str(fd, "status.jobStatus.jobId"));
-    json_decref(fd);
-    /* Every Flink answer takes 4 s and the job fails: a pass sees it 4 s from now at best... */
-    json_t *faults = json_pack("{s:i}", "delayMs", 4000);
-    ck_assert_int_eq(fo_fake_flink_control(
-                         E.ff, "POST", "/_fake/clusters/" NS "/basic-example/faults", faults, NULL),
-                     200);
-    json_decref(faults);
-    json_t *fail = json_pack("{s:b,s:s}", "restart", 0, "message", "boom");
-    ck_assert_int_eq(fo_fake_flink_control(E.ff, "POST", fail_path, fail, NULL), 200);
-    json_decref(fail);
-    json_t *rule = json_pack("{s:i,s:i,s:s,s:s}", "count", -1, "code", 500, "method", "PUT",
-                             "pathPrefix", "/apis/coordination.k8s.io/");
-    ck_assert_int_eq(api("POST", "/fake/faults", NULL, rule, NULL), 200);
-    json_decref(rule);
+    /* A pass sees the job fail 4 s from now at best... */
+    fail_job_behind_slow_flink_and_lease();
     /* ... and a SIGTERM once a pass waits on Flink (the observe interval is 1 s) lets it
      * finish, while the Lease runs out (renew deadline 2 s). */
     fo_test_sleep_ms(1300);
@@ -855,7 +845,7 @@ START_TEST(a_lease_lost_while_stopping_ends_the_passes_in_flight_too)
     ck_assert_msg(ended, "the controller did not stop; see %s", a.log);
     a.pid = 0;
     fo_test_sleep_ms(5000);
-    fd = get_fd("basic-example");
+    json_t *fd = get_fd("basic-example");
     const char *state = fo_json_get_str(fd, "status.jobStatus.state");
     ck_assert_msg(state && strcmp(state, "FAILED") != 0,
                   "a pass wrote job state %s after the Lease was lost during shutdown; see %s",

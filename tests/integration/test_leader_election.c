@@ -311,15 +311,17 @@ static void control(const char *method, const char *path, const char *body_json)
 #define SLOW_DEADLINE_MS 4000
 #define SLOW_RETRY_MS 3000
 
-START_TEST(a_leader_gives_up_before_the_lease_it_last_wrote_runs_out)
+/* An elector with the slow timings (retry period retry_ms) that leads once this returns; it
+ * records when it stops leading and keeps the Lease on stop. */
+static fo_lease_elector *start_leading(const char *identity, int64_t retry_ms)
 {
     stopped_wall_ms = 0;
     fo_lease_elector_opts eo = {.params = {.ns = "default",
                                            .name = "flinkop-leader",
-                                           .identity = "slow",
+                                           .identity = identity,
                                            .lease_duration_ms = SLOW_LEASE_MS,
                                            .renew_deadline_ms = SLOW_DEADLINE_MS,
-                                           .retry_period_ms = SLOW_RETRY_MS},
+                                           .retry_period_ms = retry_ms},
                                 .kc = env.kc,
                                 .on_stopped_leading = record_stop,
                                 .no_release = true};
@@ -329,6 +331,29 @@ START_TEST(a_leader_gives_up_before_the_lease_it_last_wrote_runs_out)
     for (int waited = 0; waited < WAIT_BOUND_MS && !fo_lease_elector_is_leader(e); waited += 20)
         fo_test_sleep_ms(20);
     ck_assert(fo_lease_elector_is_leader(e));
+    return e;
+}
+
+/* Once e has stopped leading: how long after the Lease's last renewal it did. */
+static int64_t gave_up_after_ms(fo_lease_elector *e)
+{
+    for (int waited = 0; waited < WAIT_BOUND_MS && !fo_lease_elector_done(e); waited += 20)
+        fo_test_sleep_ms(20);
+    ck_assert(fo_lease_elector_done(e));
+    control("DELETE", "/fake/faults", NULL);
+    control("DELETE", "/fake/delay", NULL);
+    json_t *lease = get_lease();
+    int64_t renewed = 0;
+    ck_assert(fo_clock_parse_rfc3339(fo_json_get_str(lease, "spec.renewTime"), &renewed));
+    json_decref(lease);
+    fprintf(stderr, "gave up %lld ms after the last renewal (deadline %d, lease %d ms)\n",
+            (long long)(stopped_wall_ms - renewed), SLOW_DEADLINE_MS, SLOW_LEASE_MS);
+    return stopped_wall_ms - renewed;
+}
+
+START_TEST(a_leader_gives_up_before_the_lease_it_last_wrote_runs_out)
+{
+    fo_lease_elector *e = start_leading("slow", SLOW_RETRY_MS);
     /* From now on every read of the Lease answers just within the request timeout, and every
      * write fails. */
     control("POST", "/fake/delay",
@@ -337,19 +362,9 @@ START_TEST(a_leader_gives_up_before_the_lease_it_last_wrote_runs_out)
     control("POST", "/fake/faults",
             "{\"count\":-1,\"code\":500,\"method\":\"PUT\","
             "\"pathPrefix\":\"/apis/coordination.k8s.io/\"}");
-    for (int waited = 0; waited < WAIT_BOUND_MS && !fo_lease_elector_done(e); waited += 20)
-        fo_test_sleep_ms(20);
-    ck_assert(fo_lease_elector_done(e));
-    control("DELETE", "/fake/faults", NULL);
-    json_t *lease = get_lease();
-    int64_t renewed = 0;
-    ck_assert(fo_clock_parse_rfc3339(fo_json_get_str(lease, "spec.renewTime"), &renewed));
-    json_decref(lease);
     /* §10: another replica may take the Lease once it has not changed for the lease duration;
      * the holder must have stopped leading before then. */
-    fprintf(stderr, "gave up %lld ms after the last renewal (deadline %d, lease %d ms)\n",
-            (long long)(stopped_wall_ms - renewed), SLOW_DEADLINE_MS, SLOW_LEASE_MS);
-    ck_assert_int_lt(stopped_wall_ms - renewed, SLOW_LEASE_MS);
+    ck_assert_int_lt(gave_up_after_ms(e), SLOW_LEASE_MS);
     fo_lease_elector_stop(e);
 }
 END_TEST
@@ -362,42 +377,16 @@ END_TEST
 
 START_TEST(a_renewal_retried_past_the_deadline_does_not_hold_leadership)
 {
-    stopped_wall_ms = 0;
-    fo_lease_elector_opts eo = {.params = {.ns = "default",
-                                           .name = "flinkop-leader",
-                                           .identity = "retried",
-                                           .lease_duration_ms = SLOW_LEASE_MS,
-                                           .renew_deadline_ms = SLOW_DEADLINE_MS,
-                                           .retry_period_ms = RETRIED_RETRY_MS},
-                                .kc = env.kc,
-                                .on_stopped_leading = record_stop,
-                                .no_release = true};
-    fo_err err;
-    fo_lease_elector *e = fo_lease_elector_start(&eo, &err);
-    ck_assert_msg(e != NULL, "%s", err.message);
-    for (int waited = 0; waited < WAIT_BOUND_MS && !fo_lease_elector_is_leader(e); waited += 20)
-        fo_test_sleep_ms(20);
-    ck_assert(fo_lease_elector_is_leader(e));
+    fo_lease_elector *e = start_leading("retried", RETRIED_RETRY_MS);
     control("POST", "/fake/delay",
             "{\"ms\":1900,\"count\":-1,\"method\":\"PUT\","
             "\"pathPrefix\":\"/apis/coordination.k8s.io/\"}");
     control("POST", "/fake/faults",
             "{\"count\":-1,\"code\":401,\"method\":\"PUT\","
             "\"pathPrefix\":\"/apis/coordination.k8s.io/\"}");
-    for (int waited = 0; waited < WAIT_BOUND_MS && !fo_lease_elector_done(e); waited += 20)
-        fo_test_sleep_ms(20);
-    ck_assert(fo_lease_elector_done(e));
-    ck_assert(!fo_lease_elector_is_leader(e));
-    control("DELETE", "/fake/faults", NULL);
-    control("DELETE", "/fake/delay", NULL);
-    json_t *lease = get_lease();
-    int64_t renewed = 0;
-    ck_assert(fo_clock_parse_rfc3339(fo_json_get_str(lease, "spec.renewTime"), &renewed));
-    json_decref(lease);
-    fprintf(stderr, "gave up %lld ms after the last renewal (deadline %d, lease %d ms)\n",
-            (long long)(stopped_wall_ms - renewed), SLOW_DEADLINE_MS, SLOW_LEASE_MS);
     /* the deadline, give or take scheduling (renewTime has microseconds, the clock ms) */
-    ck_assert_int_lt(stopped_wall_ms - renewed, SLOW_DEADLINE_MS + 300);
+    ck_assert_int_lt(gave_up_after_ms(e), SLOW_DEADLINE_MS + 300);
+    ck_assert(!fo_lease_elector_is_leader(e));
     fo_lease_elector_stop(e);
 }
 END_TEST

@@ -401,13 +401,20 @@ START_TEST(flinks_kubernetes_pod_options_reach_the_pods_flinkop_builds)
 }
 END_TEST
 
-/* The native JobManager Deployment of resources-flink-pod-options.yaml with option = value
- * (new reference), or NULL with the refusal in why. */
-static json_t *jm_with_option(const char *option, const char *value, char *why, size_t len)
+/* The native JobManager Deployment of resources-flink-pod-options.yaml with option = value,
+ * for Flink `version` ("v1_18", whose image the spec then names; NULL: the fixture's) (new
+ * reference), or NULL with the refusal in why. */
+static json_t *jm_at_version_with_option(const char *version, const char *option,
+                                         const char *value, char *why, size_t len)
 {
     json_t *obj = fo_test_load_yaml("resources-flink-pod-options.yaml");
-    json_object_del(json_object_get(obj, "spec"), "mode");
-    json_object_set_new(fo_json_get(obj, "spec.flinkConfiguration"), option, json_string(value));
+    json_t *spec = json_object_get(obj, "spec");
+    json_object_del(spec, "mode");
+    if (version) {
+        json_object_set_new(spec, "flinkVersion", json_string(version));
+        json_object_set_new(spec, "image", json_string("flink:1.18"));
+    }
+    json_object_set_new(json_object_get(spec, "flinkConfiguration"), option, json_string(value));
     fo_err err;
     fo_err_clear(&err);
     json_t *objects = build_objects(obj, 0, &err);
@@ -416,6 +423,12 @@ static json_t *jm_with_option(const char *option, const char *value, char *why, 
     json_decref(objects);
     json_decref(obj);
     return jm;
+}
+
+/* jm_at_version_with_option at the fixture's version. */
+static json_t *jm_with_option(const char *option, const char *value, char *why, size_t len)
+{
+    return jm_at_version_with_option(NULL, option, value, why, len);
 }
 
 /* Flink splits these options with StructuredOptionsSplitter (unquoted parts trimmed, a part
@@ -519,26 +532,6 @@ START_TEST(flinks_pod_options_read_as_flink_reads_them_and_bad_values_name_the_o
     }
 }
 END_TEST
-
-/* jm_with_option for Flink `version` ("v1_18"), whose image the spec then names. */
-static json_t *jm_at_version_with_option(const char *version, const char *option,
-                                         const char *value, char *why, size_t len)
-{
-    json_t *obj = fo_test_load_yaml("resources-flink-pod-options.yaml");
-    json_t *spec = json_object_get(obj, "spec");
-    json_object_del(spec, "mode");
-    json_object_set_new(spec, "flinkVersion", json_string(version));
-    json_object_set_new(spec, "image", json_string("flink:1.18"));
-    json_object_set_new(json_object_get(spec, "flinkConfiguration"), option, json_string(value));
-    fo_err err;
-    fo_err_clear(&err);
-    json_t *objects = build_objects(obj, 0, &err);
-    snprintf(why, len, "%s", err.message);
-    json_t *jm = objects ? json_incref(find(objects, "Deployment", "options")) : NULL;
-    json_decref(objects);
-    json_decref(obj);
-    return jm;
-}
 
 /* With config.yaml (Flink 1.19+) ConfigurationUtils reads a map or list-of-maps option as
  * YAML first (convertToProperties, convertToList with standard YAML), and only when that gives
