@@ -357,10 +357,10 @@ static void record_job(const fo_ctl_env *env, const char *base_url, const fo_obs
             snprintf(buf, sizeof buf, "%lld", (long long)o->job.start_time_ms);
             json_object_set_new(js, "startTime", json_string(buf));
         }
-    } else if (o->jobs_listed || (o->rest_tried && !o->rest_ok) || !o->jm_available ||
-               o->jm_status == FO_JM_MISSING) {
-        /* Not listed (yet), Flink unreachable, or no available JobManager: the state is
-         * unknown, except that a job already known to have ended stays ended. */
+    } else if (o->rest_tried || !o->jm_available || o->jm_status == FO_JM_MISSING) {
+        /* Not listed (yet), Flink unreachable or its job list failing, or no available
+         * JobManager: the state is unknown, except that a job already known to have ended
+         * stays ended. */
         fo_flink_job_status ps = fo_flink_job_status_parse(prev_state);
         next = prev && fo_flink_job_status_is_terminal(ps) ? prev_state : "RECONCILING";
     }
