@@ -83,6 +83,9 @@ typedef struct fo_flink_job { /* one entry of GET /jobs/overview */
     fo_flink_job_status state; /* FO_JOB_STATUS_UNKNOWN for a state this client does not know */
     char state_name[24];       /* as Flink wrote it (also for unknown states) */
     int64_t start_time_ms, end_time_ms, duration_ms, last_modification_ms; /* end -1: running */
+    /* JobDetails "tasks" (the job's subtasks by ExecutionState): total, running, finished;
+     * all -1 when the entry has none (GET /jobs/:id lists its vertices instead). */
+    int64_t tasks_total, tasks_running, tasks_finished;
 } fo_flink_job;
 
 typedef struct fo_flink_jobs {

@@ -231,6 +231,12 @@ static fo_rc decode_job(const json_t *v, const char *what, fo_flink_job *out, fo
     out->end_time_ms = get_i64(v, "end-time", -1);
     out->duration_ms = get_i64(v, "duration", -1);
     out->last_modification_ms = get_i64(v, "last-modification", -1);
+    /* JobDetails writes "tasks" as "total" plus every ExecutionState in lower case. */
+    const json_t *tasks = member(v, "tasks");
+    bool counted = json_is_object(tasks) && json_is_integer(json_object_get(tasks, "total"));
+    out->tasks_total = counted ? get_i64(tasks, "total", -1) : -1;
+    out->tasks_running = counted ? get_i64(tasks, "running", 0) : -1;
+    out->tasks_finished = counted ? get_i64(tasks, "finished", 0) : -1;
     if (!out->name)
         return fo_err_set(err, FO_ENOMEM, "out of memory");
     return FO_OK;

@@ -219,6 +219,20 @@ static bool rest_ok(const fo_ctl_env *env, fo_observed *o, const char *endpoint,
     return rc == FO_OK;
 }
 
+/* The state the Apache operator reports for a listed job (JobStatusUtils.getEffectiveStatus):
+ * Flink's default scheduler turns a job RUNNING when it starts scheduling, before its tasks have
+ * slots (they wait SCHEDULED, maybe for minutes when TaskManagers are short); until every task
+ * runs or finished the job reads CREATED, so nothing takes it for a running (stable) job. */
+static void effective_state(fo_flink_job *j)
+{
+    if (j->state != FO_JOB_STATUS_RUNNING || j->tasks_total < 0 ||
+        j->tasks_running + j->tasks_finished == j->tasks_total)
+        return;
+    j->state = FO_JOB_STATUS_CREATED;
+    snprintf(j->state_name, sizeof j->state_name, "%s",
+             fo_flink_job_status_name(FO_JOB_STATUS_CREATED));
+}
+
 static void ask_flink(const fo_ctl_env *env, const char *base_url, bool application,
                       const char *job_id, fo_observed *o)
 {
@@ -249,6 +263,7 @@ static void ask_flink(const fo_ctl_env *env, const char *base_url, bool applicat
         o->job = *j;
         o->job.name = strdup(j->name ? j->name : "");
         o->has_job = o->job.name != NULL;
+        effective_state(&o->job);
     }
     fo_flink_rest_jobs_release(&jobs);
 }
@@ -342,10 +357,10 @@ static void record_job(const fo_ctl_env *env, const char *base_url, const fo_obs
             snprintf(buf, sizeof buf, "%lld", (long long)o->job.start_time_ms);
             json_object_set_new(js, "startTime", json_string(buf));
         }
-    } else if (o->jobs_listed || (o->rest_tried && !o->rest_ok) || !o->jm_available ||
-               o->jm_status == FO_JM_MISSING) {
-        /* Not listed (yet), Flink unreachable, or no available JobManager: the state is
-         * unknown, except that a job already known to have ended stays ended. */
+    } else if (o->rest_tried || !o->jm_available || o->jm_status == FO_JM_MISSING) {
+        /* Not listed (yet), Flink unreachable or its job list failing, or no available
+         * JobManager: the state is unknown, except that a job already known to have ended
+         * stays ended. */
         fo_flink_job_status ps = fo_flink_job_status_parse(prev_state);
         next = prev && fo_flink_job_status_is_terminal(ps) ? prev_state : "RECONCILING";
     }

@@ -40,7 +40,8 @@ typedef struct fo_observed {
     fo_flink_config config; /* GET /config (owned; zeroed unless rest_ok) */
     bool jobs_listed;       /* GET /jobs/overview answered */
     bool has_job;           /* job holds the job's /jobs/overview entry */
-    fo_flink_job job;       /* (owned: job.name) */
+    fo_flink_job job;       /* (owned: job.name); state as the Apache operator reports it:
+                             * RUNNING with tasks not all running or finished is CREATED */
     int taskmanagers;       /* GET /taskmanagers count; -1 when unknown */
 } fo_observed;
 

@@ -603,9 +603,59 @@ START_TEST(only_paths_named_like_snapshots_are_restorable_without_being_known)
 }
 END_TEST
 
-START_TEST(a_job_waits_in_created_until_enough_slots_are_free)
+/* Flink's default scheduler turns a job RUNNING when it starts scheduling
+ * (DefaultScheduler.startSchedulingInternal: transitionToRunning, then the slot requests): a
+ * job short of slots is RUNNING with its tasks SCHEDULED, and a checkpoint is declined because
+ * not all required tasks are running. */
+START_TEST(a_job_short_of_slots_runs_with_its_tasks_scheduled)
 {
     fo_flink_sim *sim = sim_from("{\"taskManagers\": 1, \"slotsPerTaskManager\": 2}");
+    fo_flink_sim_job_spec a = {.parallelism = 2}, b = {.parallelism = 2};
+    char ja[33], jb[33], trig[33];
+    fo_err err = {0};
+    ck_assert_int_eq(fo_flink_sim_submit(sim, &a, ja, &err), FO_OK);
+    ck_assert_int_eq(fo_flink_sim_submit(sim, &b, jb, &err), FO_OK);
+    fo_flink_sim_advance(sim, T0 + 5000);
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, ja), "RUNNING");
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, jb), "RUNNING");
+    json_t *jobs = fo_flink_sim_json_jobs_overview(sim);
+    int64_t n = -1;
+    ck_assert(fo_json_get_int(json_array_get(json_object_get(jobs, "jobs"), 0), "tasks.running",
+                              &n));
+    ck_assert_int_eq(n, 4);
+    const json_t *eb = json_array_get(json_object_get(jobs, "jobs"), 1);
+    ck_assert(fo_json_get_int(eb, "tasks.scheduled", &n));
+    ck_assert_int_eq(n, 4);
+    ck_assert(fo_json_get_int(eb, "tasks.running", &n));
+    ck_assert_int_eq(n, 0);
+    json_decref(jobs);
+    json_t *o = fo_flink_sim_json_overview(sim);
+    ck_assert(fo_json_get_int(o, "slots-available", &n));
+    ck_assert_int_eq(n, 0);
+    json_decref(o);
+    ck_assert_int_eq(fo_flink_sim_trigger_checkpoint(sim, jb, NULL, NULL, trig, &err), FO_OK);
+    json_t *op = fo_flink_sim_json_operation(sim, "checkpoint", jb, trig, &err);
+    ck_assert_ptr_nonnull(strstr(fo_json_get_str(op, "operation.failureCause.stack-trace"),
+                                 "Not all required tasks are currently running"));
+    json_decref(op);
+    ck_assert_int_eq(fo_flink_sim_set_taskmanagers(sim, 2, &err), FO_OK);
+    fo_flink_sim_advance(sim, T0 + 5001);
+    jobs = fo_flink_sim_json_jobs_overview(sim);
+    ck_assert(fo_json_get_int(json_array_get(json_object_get(jobs, "jobs"), 1), "tasks.running",
+                              &n));
+    ck_assert_int_eq(n, 4);
+    json_decref(jobs);
+    fo_flink_sim_free(sim);
+}
+END_TEST
+
+/* The AdaptiveScheduler waits for resources before it builds the execution graph, and reports
+ * the job CREATED meanwhile (WaitingForResources). */
+START_TEST(adaptive_scheduler_jobs_wait_in_created_for_slots)
+{
+    fo_flink_sim *sim =
+        sim_from("{\"taskManagers\": 1, \"slotsPerTaskManager\": 2, \"configuration\":"
+                 " {\"jobmanager.scheduler\": \"adaptive\"}}");
     fo_flink_sim_job_spec a = {.parallelism = 2}, b = {.parallelism = 2};
     char ja[33], jb[33];
     fo_err err = {0};
@@ -816,7 +866,8 @@ int main(void)
     tcase_add_test(tc, restoring_from_a_disposed_savepoint_fails_the_job);
     tcase_add_test(tc, with_ha_a_new_jobmanager_recovers_from_the_ha_store_not_the_savepoint_path);
     tcase_add_test(tc, only_paths_named_like_snapshots_are_restorable_without_being_known);
-    tcase_add_test(tc, a_job_waits_in_created_until_enough_slots_are_free);
+    tcase_add_test(tc, a_job_short_of_slots_runs_with_its_tasks_scheduled);
+    tcase_add_test(tc, adaptive_scheduler_jobs_wait_in_created_for_slots);
     tcase_add_test(tc, duplicate_job_ids_are_refused_like_flink_does);
     tcase_add_test(tc, unknown_jobs_and_triggers_are_not_found);
     tcase_add_test(tc, disposal_succeeds_for_a_known_savepoint_and_fails_for_an_unknown_path);

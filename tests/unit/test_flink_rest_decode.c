@@ -106,6 +106,11 @@ START_TEST(jobs_overview_gives_ids_names_states_and_times)
     ck_assert(fo_flink_job_status_is_globally_terminal(jobs.items[1].state));
     ck_assert_int_eq(jobs.items[2].state, FO_JOB_STATUS_RESTARTING);
     ck_assert(!fo_flink_job_status_is_globally_terminal(jobs.items[2].state));
+    /* "tasks": the subtasks by ExecutionState (JobDetails, lower-case names plus total). */
+    ck_assert_int_eq(jobs.items[0].tasks_total, 4);
+    ck_assert_int_eq(jobs.items[0].tasks_running, 4);
+    ck_assert_int_eq(jobs.items[1].tasks_finished, 2);
+    ck_assert_int_eq(jobs.items[2].tasks_running, 0);
     const fo_flink_job *j = fo_flink_rest_jobs_find(&jobs, "0123456789abcdef0123456789abcdef");
     ck_assert_ptr_nonnull(j);
     ck_assert_str_eq(j->name, "Nightly Batch");
@@ -138,6 +143,7 @@ START_TEST(an_unknown_state_is_kept_by_name_not_refused)
     ck_assert_int_eq(jobs.items[0].state, FO_JOB_STATUS_UNKNOWN);
     ck_assert_str_eq(jobs.items[0].state_name, "HIBERNATING");
     ck_assert_str_eq(jobs.items[0].name, "");
+    ck_assert_int_eq(jobs.items[0].tasks_total, -1); /* no "tasks" */
     fo_flink_rest_jobs_release(&jobs);
     json_decref(v);
     ck_assert_str_eq(fo_flink_job_status_name(FO_JOB_STATUS_CANCELLING), "CANCELLING");

@@ -328,6 +328,89 @@ START_TEST(unreachable_flink_moves_a_running_job_to_reconciling)
 }
 END_TEST
 
+/* One /jobs/overview entry (JobDetails) of J1 in Flink's state `state` whose "tasks" count
+ * `running` and `finished` subtasks of `total`, the others SCHEDULED. */
+static json_t *overview_with_tasks(const char *state, int total, int running, int finished)
+{
+    return json_pack("{s:[{s:s, s:s, s:s, s:I, s:I, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i,"
+                     " s:i, s:i, s:i}}]}",
+                     "jobs", "jid", J1, "name", "job", "state", state, "start-time",
+                     (json_int_t)1000, "end-time", (json_int_t)-1, "tasks", "total", total,
+                     "created", 0, "scheduled", total - running - finished, "deploying", 0,
+                     "running", running, "finished", finished, "canceling", 0, "canceled", 0,
+                     "failed", 0, "reconciling", 0, "initializing", 0);
+}
+
+static const char *observed_state(json_t *overview)
+{
+    static char state[32];
+    fake_world *w = world();
+    fake_flink_answer(&w->flink, "GET /jobs/overview", overview);
+    json_t *d = jm_deployment(1, 1);
+    fake_put(&w->kube, d);
+    json_t *obj = resource();
+    fo_observed o;
+    fo_observe_deployment(&w->env, obj, BASE, true, false, J1, FO_JM_READY, &o);
+    json_t *st = json_pack("{s:{s:s, s:s}}", "jobStatus", "jobId", J1, "state", "RECONCILING");
+    fo_ctl_evbuf ev = {0};
+    fo_observe_record(&w->env, BASE, &o, true, NULL, st, &ev, 5000);
+    snprintf(state, sizeof state, "%s", fo_json_get_str(st, "jobStatus.state"));
+    fo_observed_release(&o);
+    json_decref(st);
+    json_decref(obj);
+    json_decref(d);
+    fake_world_free(w);
+    return state;
+}
+
+/* Flink's default scheduler reports RUNNING as soon as it starts scheduling, while the tasks
+ * still wait for slots; the Apache operator reports such a job CREATED until every task runs or
+ * finished (JobStatusUtils.getEffectiveStatus), so it is not taken for a running job. */
+START_TEST(a_running_job_whose_tasks_wait_for_slots_reads_created)
+{
+    ck_assert_str_eq(observed_state(overview_with_tasks("RUNNING", 4, 0, 0)), "CREATED");
+    ck_assert_str_eq(observed_state(overview_with_tasks("RUNNING", 4, 3, 0)), "CREATED");
+    ck_assert_str_eq(observed_state(overview_with_tasks("RUNNING", 4, 4, 0)), "RUNNING");
+    ck_assert_str_eq(observed_state(overview_with_tasks("RUNNING", 4, 1, 3)), "RUNNING");
+    /* Other states are Flink's own, whatever the tasks do. */
+    ck_assert_str_eq(observed_state(overview_with_tasks("RESTARTING", 4, 0, 0)), "RESTARTING");
+    /* An entry without "tasks" is taken as Flink wrote it. */
+    ck_assert_str_eq(observed_state(json_pack("{s:[{s:s, s:s, s:s}]}", "jobs", "jid", J1,
+                                              "name", "job", "state", "RUNNING")),
+                     "RUNNING");
+}
+END_TEST
+
+/* GET /config answers but GET /jobs/overview does not (the JobManager busy, a timeout): the
+ * job's state could not be read, so a RUNNING job is no longer known to run (JobStatusObserver
+ * moves it to RECONCILING on any error of the job list). */
+START_TEST(a_job_list_that_fails_moves_a_running_job_to_reconciling)
+{
+    fake_world *w = world();
+    snprintf(w->flink.lose_prefix, sizeof w->flink.lose_prefix, "GET /jobs/overview");
+    w->flink.lose_times = 1;
+    json_t *d = jm_deployment(1, 1);
+    fake_put(&w->kube, d);
+    json_t *obj = resource();
+    fo_observed o;
+    fo_observe_deployment(&w->env, obj, BASE, true, false, J1, FO_JM_READY, &o);
+    ck_assert(o.rest_ok);
+    ck_assert(!o.jobs_listed);
+    ck_assert_int_eq(rest_errors, 1);
+    ck_assert_ptr_nonnull(strstr(o.rest_error, "GET /jobs/overview"));
+    json_t *st = json_pack("{s:{s:s, s:s}}", "jobStatus", "jobId", J1, "state", "RUNNING");
+    fo_ctl_evbuf ev = {0};
+    fo_observe_record(&w->env, BASE, &o, true, NULL, st, &ev, 5000);
+    ck_assert_str_eq(fo_json_get_str(st, "jobStatus.state"), "RECONCILING");
+    ck_assert_int_eq(fo_ctl_evbuf_count(&ev, "JobStatusChanged"), 1);
+    fo_observed_release(&o);
+    json_decref(st);
+    json_decref(obj);
+    json_decref(d);
+    fake_world_free(w);
+}
+END_TEST
+
 START_TEST(failed_job_brings_its_failure_cause_into_status)
 {
     fake_world *w = world();
@@ -395,6 +478,8 @@ static Suite *suite(void)
     tcase_add_test(tc, unavailable_jobmanager_is_not_asked);
     tcase_add_test(tc, available_jobmanager_is_asked_for_config_taskmanagers_and_jobs);
     tcase_add_test(tc, unreachable_flink_moves_a_running_job_to_reconciling);
+    tcase_add_test(tc, a_running_job_whose_tasks_wait_for_slots_reads_created);
+    tcase_add_test(tc, a_job_list_that_fails_moves_a_running_job_to_reconciling);
     tcase_add_test(tc, failed_job_brings_its_failure_cause_into_status);
     tcase_add_test(tc, missing_jobmanager_keeps_an_ended_job_ended);
     suite_add_tcase(s, tc);

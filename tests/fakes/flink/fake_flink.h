@@ -58,7 +58,9 @@
  *        read: taskmanager.numberOfTaskSlots, parallelism.default, state.checkpoints.dir /
  *        execution.checkpointing.dir, state.savepoints.dir /
  *        execution.checkpointing.savepoint-dir, execution.checkpointing.interval,
- *        state.checkpoints.num-retained, and for the job $internal.pipeline.job-id,
+ *        state.checkpoints.num-retained, jobmanager.scheduler / scheduler-mode (adaptive or
+ *        reactive: jobs wait for slots in CREATED, not RUNNING), and for the job
+ *        $internal.pipeline.job-id,
  *        execution.savepoint.path / execution.state-recovery.path)
  *    "taskManagers": n, "slotsPerTaskManager": n, "parallelismDefault": n,
  *    "checkpointDir": s, "savepointDir": s, "checkpointIntervalMs": n, "retainedCheckpoints": n,

@@ -111,17 +111,23 @@ const ff_snap *ff_latest(const ff_job *j, int status, int kind)
 }
 
 /* Jobs whose tasks are deployed hold one slot per parallel subtask (slot sharing). */
-static bool holds_slots(int state)
+static bool holds_slots(const ff_job *j)
 {
-    return state == FF_RUNNING || state == FF_FAILING || state == FF_CANCELLING ||
-           state == FF_RESTARTING;
+    return (j->state == FF_RUNNING || j->state == FF_FAILING || j->state == FF_CANCELLING ||
+            j->state == FF_RESTARTING) &&
+           !j->waiting_slots;
+}
+
+bool ff_tasks_running(const ff_job *j)
+{
+    return j->state == FF_RUNNING && !j->waiting_slots;
 }
 
 int ff_slots_used(const fo_flink_sim *sim)
 {
     int used = 0;
     for (size_t i = 0; i < sim->njobs; i++)
-        if (holds_slots(sim->jobs[i]->state))
+        if (holds_slots(sim->jobs[i]))
             used += sim->jobs[i]->parallelism;
     return used;
 }
@@ -132,6 +138,16 @@ static int slots_free(const fo_flink_sim *sim)
     return free_slots > 0 ? free_slots : 0;
 }
 
+/* The job's tasks run (from t on): checkpoints and injected faults are scheduled. */
+static void tasks_deployed(fo_flink_sim *sim, ff_job *j, int64_t t)
+{
+    j->waiting_slots = false;
+    j->running_since = t;
+    j->next_periodic_ms =
+        sim->checkpoint_interval_ms > 0 ? t + sim->checkpoint_interval_ms : FF_NEVER;
+    j->next_fault_ms = sim->fail_every_ms > 0 ? t + sim->fail_every_ms : FF_NEVER;
+}
+
 void ff_set_state(fo_flink_sim *sim, ff_job *j, int state, int64_t t)
 {
     if (j->state == FF_RUNNING && state != FF_RUNNING)
@@ -139,18 +155,16 @@ void ff_set_state(fo_flink_sim *sim, ff_job *j, int state, int64_t t)
     j->state = state;
     j->state_since = t;
     j->timestamps[state] = t;
+    if (state != FF_FAILING && state != FF_CANCELLING)
+        j->waiting_slots = false; /* ended, or restarting with slots of its own */
     if (ff_state_globally_terminal(state)) {
         j->end_ms = t;
         /* Flink cleans a globally terminated job's HA data. */
         if (sim->ha && sim->reg.ha_remove)
             sim->reg.ha_remove(sim->reg.ctx, j->id);
     }
-    if (state == FF_RUNNING) {
-        j->running_since = t;
-        j->next_periodic_ms = sim->checkpoint_interval_ms > 0 ? t + sim->checkpoint_interval_ms
-                                                              : FF_NEVER;
-        j->next_fault_ms = sim->fail_every_ms > 0 ? t + sim->fail_every_ms : FF_NEVER;
-    }
+    if (state == FF_RUNNING)
+        tasks_deployed(sim, j, t);
 }
 
 void ff_add_exception(ff_job *j, int64_t t, const char *cls, const char *message)
@@ -320,8 +334,13 @@ static int64_t job_due(const fo_flink_sim *sim, const ff_job *j)
     case FF_INITIALIZING:
         return j->state_since + sim->t.initializing_ms;
     case FF_CREATED:
-        return slots_free(sim) >= j->parallelism ? j->state_since + sim->t.created_ms : FF_NEVER;
+        /* The adaptive scheduler waits for resources in CREATED; the default one schedules. */
+        return !sim->adaptive || slots_free(sim) >= j->parallelism
+                   ? j->state_since + sim->t.created_ms
+                   : FF_NEVER;
     case FF_RUNNING:
+        if (j->waiting_slots)
+            return slots_free(sim) >= j->parallelism ? j->state_since : FF_NEVER;
         for (size_t i = 0; i < j->nsnaps; i++)
             if (j->snaps[i].status == FF_SNAP_IN_PROGRESS)
                 due = min64(due, j->snaps[i].due_ms);
@@ -365,6 +384,19 @@ static bool checkpoint_in_progress(const ff_job *j)
     return false;
 }
 
+/* RUNNING as Flink's default scheduler does it (DefaultScheduler.startSchedulingInternal): the
+ * job turns RUNNING first, then asks for slots; its tasks stay SCHEDULED, and nothing is
+ * checkpointed, until enough slots are free. */
+static void enter_running(fo_flink_sim *sim, ff_job *j, int64_t t)
+{
+    int own = holds_slots(j) ? j->parallelism : 0; /* a restart keeps its slots */
+    bool wait = slots_free(sim) + own < j->parallelism;
+    ff_set_state(sim, j, FF_RUNNING, t);
+    j->waiting_slots = wait;
+    if (wait)
+        j->next_periodic_ms = j->next_fault_ms = FF_NEVER;
+}
+
 /* Run the event of job j that is due at t. */
 static void job_step(fo_flink_sim *sim, ff_job *j, int64_t t)
 {
@@ -375,7 +407,7 @@ static void job_step(fo_flink_sim *sim, ff_job *j, int64_t t)
     case FF_CREATED:
         if (j->timestamps[FF_RUNNING] == 0 && !first_start_restore(sim, j, t))
             return;
-        ff_set_state(sim, j, FF_RUNNING, t);
+        enter_running(sim, j, t);
         return;
     case FF_CANCELLING:
         ff_set_state(sim, j, FF_CANCELED, t);
@@ -385,9 +417,13 @@ static void job_step(fo_flink_sim *sim, ff_job *j, int64_t t)
         return;
     case FF_RESTARTING:
         failover_restore(sim, j, t);
-        ff_set_state(sim, j, FF_RUNNING, t);
+        enter_running(sim, j, t);
         return;
     case FF_RUNNING:
+        if (j->waiting_slots) {
+            tasks_deployed(sim, j, t);
+            return;
+        }
         break;
     default:
         return;

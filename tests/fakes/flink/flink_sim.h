@@ -7,8 +7,9 @@
  * tests are deterministic (they pass the time of a fake clock).
  *
  * What it models (Flink's JobStatus and the REST API's asynchronous operations):
- *   - jobs: INITIALIZING -> CREATED -> RUNNING (CREATED waits while free slots are fewer than the
- *     job's parallelism) -> FINISHED (bounded jobs, stop-with-savepoint) / CANCELLING ->
+ *   - jobs: INITIALIZING -> CREATED -> RUNNING (the default scheduler turns a job RUNNING before
+ *     it has slots: its tasks wait SCHEDULED while free slots are fewer than its parallelism;
+ *     under jobmanager.scheduler: adaptive the job waits in CREATED instead) -> FINISHED (bounded jobs, stop-with-savepoint) / CANCELLING ->
  *     CANCELED / FAILING -> FAILED / RESTARTING -> RUNNING (restart count, restore from the
  *     latest completed checkpoint) / SUSPENDED;
  *   - periodic checkpoints while RUNNING when an interval is configured, with external paths

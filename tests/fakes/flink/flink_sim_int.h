@@ -32,7 +32,7 @@ enum ff_restore_source { FF_FROM_NOTHING, FF_FROM_SUBMISSION, FF_FROM_HA, FF_FRO
 
 typedef struct ff_timings {
     int64_t initializing_ms; /* INITIALIZING -> CREATED */
-    int64_t created_ms;      /* CREATED -> RUNNING (once slots are free) */
+    int64_t created_ms;      /* CREATED -> RUNNING (adaptive scheduler: once slots are free) */
     int64_t checkpoint_ms;   /* a checkpoint's duration */
     int64_t savepoint_ms;    /* a savepoint's (and a disposal's) duration */
     int64_t cancel_ms;       /* CANCELLING -> CANCELED */
@@ -76,6 +76,7 @@ typedef struct ff_job {
     int64_t timestamps[FF_STATE_COUNT]; /* when each state was last entered (0 = never) */
     int64_t start_ms, end_ms;           /* end_ms = -1 while not globally terminal */
     int64_t running_since;
+    bool waiting_slots; /* RUNNING (default scheduler) with its tasks SCHEDULED: no slots yet */
     int64_t next_periodic_ms;
     int64_t next_fault_ms;
 
@@ -134,7 +135,8 @@ struct fo_flink_sim {
     char *checkpoint_dir, *savepoint_dir;
     int64_t checkpoint_interval_ms;
     int retained;
-    bool ha; /* high availability configured */
+    bool ha;       /* high availability configured */
+    bool adaptive; /* jobmanager.scheduler: adaptive (or scheduler-mode: reactive) */
     ff_timings t;
     char tm_ids[FO_FLINK_SIM_MAX_TASKMANAGERS][33];
 
@@ -158,6 +160,7 @@ ff_job *ff_job_find(const fo_flink_sim *sim, const char *id);
 ff_job *ff_job_get(const fo_flink_sim *sim, const char *id, fo_err *err); /* 404 when absent */
 const ff_snap *ff_latest(const ff_job *j, int status, int kind); /* kind: 0 ckpt, 1 sp, -1 any */
 int ff_slots_used(const fo_flink_sim *sim);
+bool ff_tasks_running(const ff_job *j); /* RUNNING with every task deployed */
 void ff_hex(fo_flink_sim *sim, char *out, size_t nhex); /* nhex random hex digits + NUL */
 bool ff_is_hex32(const char *s);
 fo_rc ff_http_err(fo_err *err, int status, fo_rc rc, const char *fmt, ...)

@@ -22,12 +22,12 @@ static const char *const exec_states[] = {"CREATED",  "SCHEDULED", "DEPLOYING", 
                                           "RECONCILING", "INITIALIZING"};
 #define N_EXEC_STATES (sizeof exec_states / sizeof exec_states[0])
 
-/* The ExecutionState the tasks of a job in a given JobStatus are in. */
-static const char *task_state(int job_state)
+/* The ExecutionState the tasks of a job are in (a RUNNING job's wait for slots: SCHEDULED). */
+static const char *task_state(const ff_job *j)
 {
-    switch (job_state) {
+    switch (j->state) {
     case FF_CREATED: return "SCHEDULED";
-    case FF_RUNNING: return "RUNNING";
+    case FF_RUNNING: return j->waiting_slots ? "SCHEDULED" : "RUNNING";
     case FF_FAILING:
     case FF_CANCELLING: return "CANCELING";
     case FF_FAILED: return "FAILED";
@@ -53,7 +53,7 @@ static int64_t duration(const fo_flink_sim *sim, const ff_job *j)
 static json_t *task_counts_lower(const ff_job *j)
 {
     json_t *o = json_object();
-    const char *st = task_state(j->state);
+    const char *st = task_state(j);
     for (size_t i = 0; i < N_EXEC_STATES; i++) {
         char lower[32];
         size_t k = 0;
@@ -179,7 +179,7 @@ json_t *fo_flink_sim_json_job(const fo_flink_sim *sim, const char *job_id, fo_er
     json_t *ts = json_object();
     for (int s = 0; s < FF_STATE_COUNT; s++)
         json_object_set_new(ts, ff_state_name(s), json_integer(j->timestamps[s]));
-    const char *st = task_state(j->state);
+    const char *st = task_state(j);
     json_t *vertices = json_array(), *nodes = json_array();
     for (int v = 0; st && v < 2; v++) {
         json_array_append_new(
@@ -483,7 +483,7 @@ static void metric_value(const fo_flink_sim *sim, const ff_job *j, const char *n
         snprintf(out, len, "%s", last && last->path ? last->path : "n/a");
     else if (!strcmp(name, "uptime"))
         snprintf(out, len, "%lld",
-                 (long long)(j->state == FF_RUNNING ? sim->now - j->running_since : 0));
+                 (long long)(j->state == FF_RUNNING ? sim->now - j->timestamps[FF_RUNNING] : 0));
     else if (!strcmp(name, "downtime"))
         snprintf(out, len, "%lld",
                  (long long)(j->state == FF_RESTARTING ? sim->now - j->state_since : 0));

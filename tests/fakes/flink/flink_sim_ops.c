@@ -319,7 +319,7 @@ fo_rc fo_flink_sim_trigger_savepoint(fo_flink_sim *sim, const char *job_id, cons
     if (!op)
         return err ? err->rc : FO_ENOMEM;
     memcpy(trigger_out, op->id, 33);
-    if (j->state != FF_RUNNING) {
+    if (!ff_tasks_running(j)) {
         fail_not_running(op, j);
         return FO_OK;
     }
@@ -358,7 +358,7 @@ fo_rc fo_flink_sim_trigger_checkpoint(fo_flink_sim *sim, const char *job_id,
     if (!op)
         return err ? err->rc : FO_ENOMEM;
     memcpy(trigger_out, op->id, 33);
-    if (j->state != FF_RUNNING) {
+    if (!ff_tasks_running(j)) {
         fail_not_running(op, j);
         return FO_OK;
     }
@@ -456,7 +456,7 @@ fo_rc fo_flink_sim_set_faults(fo_flink_sim *sim, const json_t *faults, fo_err *e
             sim->fail_every_ms = json_integer_value(v);
             for (size_t i = 0; i < sim->njobs; i++) {
                 ff_job *j = sim->jobs[i];
-                if (j->state == FF_RUNNING)
+                if (ff_tasks_running(j))
                     j->next_fault_ms =
                         sim->fail_every_ms > 0 ? sim->now + sim->fail_every_ms : FF_NEVER;
             }

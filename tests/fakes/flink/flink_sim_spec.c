@@ -337,6 +337,11 @@ fo_rc ff_parse_spec(fo_flink_sim *sim, const json_t *spec, fo_flink_sim_job_spec
     const char *v;
     if ((v = conf_get(sim, "taskmanager.numberOfTaskSlots", NULL)))
         sim->slots_per_tm = atoi(v) > 0 ? atoi(v) : 1;
+    /* AdaptiveScheduler (also under reactive mode) waits for resources in CREATED. */
+    v = conf_get(sim, "jobmanager.scheduler", NULL);
+    const char *mode = conf_get(sim, "scheduler-mode", NULL);
+    sim->adaptive =
+        (v && strcasecmp(v, "adaptive") == 0) || (mode && strcasecmp(mode, "reactive") == 0);
     if ((v = conf_get(sim, "parallelism.default", NULL)))
         sim->default_parallelism = atoi(v) > 0 ? atoi(v) : 1;
     set_dir(&sim->checkpoint_dir, conf_get(sim, "execution.checkpointing.dir", "state.checkpoints.dir"));
