@@ -128,7 +128,8 @@ char *fo_status_camel(const char *upper, char *buf, size_t len)
     return buf;
 }
 
-/* Apache's Running condition for a session cluster, from the JobManager status. */
+/* Apache's Running condition for a session cluster, from the JobManager status: the reasons and
+ * messages of its JobManagerDeploymentStatus enum, word for word. */
 static void session_running(fo_flink_jm_status jm, const char **st, const char **reason,
                             const char **msg)
 {
@@ -140,7 +141,7 @@ static void session_running(fo_flink_jm_status jm, const char **st, const char *
         return;
     case FO_JM_DEPLOYED_NOT_READY:
         *reason = "DeployedNotReady";
-        *msg = "JobManager is running but not ready yet to receive REST API calls";
+        *msg = "JobManager is running but not yet ready to receive REST API calls";
         break;
     case FO_JM_DEPLOYING:
         *reason = "JobManagerIsDeploying";
@@ -148,8 +149,7 @@ static void session_running(fo_flink_jm_status jm, const char **st, const char *
         break;
     case FO_JM_ERROR:
         *reason = "Error";
-        *msg = "Deployment in terminal error, requires spec change for reconciliation to "
-               "continue";
+        *msg = "JobManager deployment failed";
         break;
     default:
         *reason = "JobManagerDeploymentMissing";

@@ -242,12 +242,19 @@ START_TEST(session_running_condition_follows_the_jobmanager)
     static const char *const reasons[] = {"JobManagerReady", "DeployedNotReady",
                                           "JobManagerIsDeploying", "JobManagerDeploymentMissing",
                                           "Error"};
+    /* The messages of Apache's JobManagerDeploymentStatus enum, which it writes as they are. */
+    static const char *const messages[] = {
+        "JobManager is running and ready to receive REST API calls",
+        "JobManager is running but not yet ready to receive REST API calls",
+        "JobManager process is starting up", "JobManager deployment not found",
+        "JobManager deployment failed"};
     for (int i = 0; i < 5; i++) {
         json_t *st = json_pack("{s:s}", "jobManagerDeploymentStatus", jm[i]);
         fo_status_facts f = app_facts();
         f.application = false;
         fo_status_finish(st, &f, T0);
         assert_cond(st, "Running", i == 0 ? "True" : "False", reasons[i]);
+        ck_assert_str_eq(fo_json_str(cond(st, "Running"), "message"), messages[i]);
         json_decref(st);
     }
 }
