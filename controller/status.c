@@ -256,8 +256,9 @@ static void mark_stable(json_t *status, const fo_status_facts *f)
     if (f->last_suspended) {
         runs = true;
     } else if (f->application) {
+        /* The recorded job wants to run: observed RUNNING, or FINISHED on its own (c.4). */
         const char *job = fo_json_get_str(status, "jobStatus.state");
-        runs = job && strcmp(job, "RUNNING") == 0;
+        runs = job && (strcmp(job, "RUNNING") == 0 || strcmp(job, "FINISHED") == 0);
     } else {
         runs = fo_flink_jm_status_parse(fo_json_str(status, "jobManagerDeploymentStatus")) ==
                FO_JM_READY;

@@ -66,8 +66,8 @@ typedef struct fo_status_facts {
 
 /* Finish a working status in place:
  * 1. lastStableSpec = lastReconciledSpec when the reconciliation state is DEPLOYED and the
- *    spec runs: application job RUNNING (or the recorded spec is suspended), session
- *    JobManager READY (c.4);
+ *    spec runs: application job RUNNING or FINISHED (or the recorded spec is suspended),
+ *    session JobManager READY (c.4);
  * 2. lifecycleState from the rules of a.7 (fo_flink_lifecycle_derive);
  * 3. taskManager {labelSelector "component=taskmanager,app=<name>", replicas};
  * 4. conditions Running (c.20), Ready, Reconciling and Stalled (kstatus: Ready when the
