@@ -278,7 +278,12 @@ void fo_status_finish(json_t *status, const fo_status_facts *f, int64_t now_ms)
     if (name)
         json_object_set_new(status, "lifecycleState", json_string(name));
 
-    if (f->tm_replicas >= 0 && f->name) {
+    if (f->application && f->last_suspended) {
+        /* No TaskManager runs: Apache writes an empty selector and 0 replicas, so the scale
+         * subresource reads 0 and an HPA leaves the job alone. */
+        json_object_set_new(status, "taskManager",
+                            json_pack("{s:s, s:i}", "labelSelector", "", "replicas", 0));
+    } else if (f->tm_replicas >= 0 && f->name) {
         char selector[320];
         snprintf(selector, sizeof selector, "component=taskmanager,app=%s", f->name);
         json_object_set_new(

@@ -69,7 +69,8 @@ typedef struct fo_status_facts {
  *    spec runs: application job RUNNING or FINISHED (or the recorded spec is suspended),
  *    session JobManager READY (c.4);
  * 2. lifecycleState from the rules of a.7 (fo_flink_lifecycle_derive);
- * 3. taskManager {labelSelector "component=taskmanager,app=<name>", replicas};
+ * 3. taskManager {labelSelector "component=taskmanager,app=<name>", replicas}; for an
+ *    application whose recorded spec is suspended {labelSelector "", replicas 0}, as Apache;
  * 4. conditions Running (c.20), Ready, Reconciling and Stalled (kstatus: Ready when the
  *    lifecycle is STABLE or SUSPENDED with observedGeneration current and nothing stalled;
  *    Stalled when a person must act or the lifecycle is FAILED; Reconciling otherwise).

@@ -199,6 +199,12 @@ START_TEST(suspended_spec_is_stable_and_ready)
     ck_assert_str_eq(fo_json_str(st, "lifecycleState"), "SUSPENDED");
     ck_assert_str_eq(fo_json_get_str(st, "reconciliationStatus.lastStableSpec"), SPEC_SUSPENDED);
     assert_cond(st, "Ready", "True", "Suspended");
+    /* No TaskManager runs: the scale subresource reads 0 replicas and no selector, as Apache
+     * writes them (ReconciliationUtils.getTaskManagerInfo), so an HPA does not act on it. */
+    ck_assert_str_eq(fo_json_get_str(st, "taskManager.labelSelector"), "");
+    int64_t replicas = -1;
+    ck_assert(fo_json_get_int(st, "taskManager.replicas", &replicas));
+    ck_assert_int_eq(replicas, 0);
     json_decref(st);
 }
 END_TEST
