@@ -295,6 +295,11 @@ void fo_observe_deployment(const fo_ctl_env *env, const json_t *obj, const char 
         json_decref(pods);
         json_decref(labels);
     }
+    /* Both failure texts read "<reason>: <message>". */
+    size_t reason_len = strcspn(o->jm_failure, ":");
+    if (o->jm_status == FO_JM_ERROR && o->jm_failure[reason_len])
+        snprintf(o->jm_failure_reason, sizeof o->jm_failure_reason, "%.*s", (int)reason_len,
+                 o->jm_failure);
     json_decref(jm);
 }
 

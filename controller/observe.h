@@ -31,6 +31,7 @@ typedef struct fo_observed {
     bool tm_present;   /* standalone TaskManager Deployment <name>-taskmanager */
     bool tm_deleting;
     char jm_failure[512]; /* why the JobManager Deployment failed ("" when it did not) */
+    char jm_failure_reason[64]; /* its reason alone ("ImagePullBackOff", "FailedCreate") */
     fo_flink_jm_status jm_status;
 
     /* From Flink's REST API. */

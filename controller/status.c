@@ -20,14 +20,20 @@ static size_t utf8_cut(const char *s, size_t max)
 
 char *fo_status_error_text(const char *type, const char *message)
 {
+    return fo_status_error_text_reason(type, message, NULL);
+}
+
+char *fo_status_error_text_reason(const char *type, const char *message, const char *reason)
+{
     if (!message)
         message = "";
     size_t n = utf8_cut(message, FO_STATUS_MESSAGE_MAX);
     json_t *m = json_stringn(message, n);
     if (!m) /* invalid UTF-8: keep the type, say so */
         m = json_string("(message was not valid UTF-8)");
-    json_t *e = json_pack("{s:s, s:o, s:{}, s:[]}", "type", type, "message", m,
-                          "additionalMetadata", "throwableList");
+    json_t *meta = reason && *reason ? json_pack("{s:s}", "reason", reason) : json_object();
+    json_t *e = json_pack("{s:s, s:o, s:o, s:[]}", "type", type, "message", m,
+                          "additionalMetadata", meta, "throwableList");
     char *text = e ? fo_json_dumps_compact(e) : NULL;
     json_decref(e);
     return text;

@@ -32,6 +32,10 @@
  * of memory. */
 char *fo_status_error_text(const char *type, const char *message);
 
+/* The same with additionalMetadata {"reason": reason}, as Apache writes a
+ * DeploymentFailedException (reason NULL or "": none). Caller frees; NULL when out of memory. */
+char *fo_status_error_text_reason(const char *type, const char *message, const char *reason);
+
 /* The message inside a status.error text (its "message" member), or the text itself when it is
  * not such JSON, into buf. Returns buf ("" for NULL). */
 char *fo_status_error_message(const char *error, char *buf, size_t len);

@@ -2,7 +2,8 @@
 # A JobManager that fails (the sandbox's fault hook: its pod in CrashLoopBackOff, its
 # Deployment with condition ReplicaFailure) shows in the FlinkDeployment's status as
 # jobManagerDeploymentStatus ERROR with the reason (reference c.3); once the pod recovers the
-# resource is READY and its job RUNNING again.
+# resource is READY and its job RUNNING again. The failure is also told in a Warning Event named
+# by its reason.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 need flinkop-sandbox flinkop-controller
@@ -24,6 +25,12 @@ jm_error() { [ "$(jm_status)" = ERROR ]; }
 wait_for "jobManagerDeploymentStatus ERROR" 30 jm_error
 expect_contains "$(kubectl get flinkdeployment basic-example -o jsonpath='{.status.error}')" \
     "CrashLoopBackOff" "status.error of a crashing JobManager"
+# As the Apache operator tells a DeploymentFailedException: a Warning named by its reason.
+warned() {
+    [ -n "$(kubectl get events -o name --field-selector \
+        reason=CrashLoopBackOff,type=Warning,involvedObject.name=basic-example)" ]
+}
+wait_for "a Warning CrashLoopBackOff Event about basic-example" 10 warned
 
 e2e_log "the JobManager recovers"
 http DELETE "$FLINK_PORT" /_sandbox/faults/default/basic-example >/dev/null
