@@ -14,6 +14,9 @@ start_controller controller
 
 kubectl apply -f "$E2E_ROOT/examples/basic.yaml" >/dev/null || fail "kubectl apply basic.yaml"
 wait_stable basic-example 90
+# Argo CD reads a deployed spec as Healthy whatever its JobManager does (as under the Apache
+# operator, whose fields flinkop writes): checked here and while the JobManager fails.
+expect_eq "$(argocd_health basic-example)" Healthy "Argo CD health of the stable deployment"
 
 e2e_log "the JobManager crashes"
 http POST "$FLINK_PORT" /_sandbox/faults/default/basic-example \
@@ -31,6 +34,7 @@ warned() {
         reason=CrashLoopBackOff,type=Warning,involvedObject.name=basic-example)" ]
 }
 wait_for "a Warning CrashLoopBackOff Event about basic-example" 10 warned
+expect_eq "$(argocd_health basic-example)" Healthy "Argo CD health with the JobManager in ERROR"
 
 e2e_log "the JobManager recovers"
 http DELETE "$FLINK_PORT" /_sandbox/faults/default/basic-example >/dev/null
