@@ -164,18 +164,28 @@ json_t *fo_observe_cluster_info(const fo_flink_config *flink_config, const json_
         json_object_set_new(info, "flink-revision", json_string(revision));
     if (taskmanagers < 0)
         taskmanagers = 0;
+    /* FlinkUtils.calculateClusterCpuUsage and calculateClusterMemoryUsage: each role's cpu and
+     * process memory (in whole MiB, as Flink's cluster specification holds it) times its limit
+     * factor and its replicas; each role's memory rounded on its own. */
     double jm_replicas = conf_double(conf, "kubernetes.jobmanager.replicas", NULL, 1);
     double cpu =
         conf_double(conf, "kubernetes.jobmanager.cpu.amount", "kubernetes.jobmanager.cpu", 1.0) *
-            jm_replicas +
+            conf_double(conf, "kubernetes.jobmanager.cpu.limit-factor", NULL, 1.0) * jm_replicas +
         conf_double(conf, "kubernetes.taskmanager.cpu.amount", "kubernetes.taskmanager.cpu", 1.0) *
+            conf_double(conf, "kubernetes.taskmanager.cpu.limit-factor", NULL, 1.0) *
             taskmanagers;
-    double mem = (double)conf_bytes(conf, "jobmanager.memory.process.size") * jm_replicas +
-                 (double)conf_bytes(conf, "taskmanager.memory.process.size") * taskmanagers;
+    const double mib = 1024.0 * 1024.0;
+    long long mem =
+        llround((double)(conf_bytes(conf, "jobmanager.memory.process.size") >> 20) * mib *
+                conf_double(conf, "kubernetes.jobmanager.memory.limit-factor", NULL, 1.0) *
+                jm_replicas) +
+        llround((double)(conf_bytes(conf, "taskmanager.memory.process.size") >> 20) * mib *
+                conf_double(conf, "kubernetes.taskmanager.memory.limit-factor", NULL, 1.0) *
+                taskmanagers);
     char buf[64];
     json_object_set_new(info, "total-cpu",
                         json_string(fo_flink_format_double(cpu, buf, sizeof buf)));
-    snprintf(buf, sizeof buf, "%lld", (long long)llround(mem));
+    snprintf(buf, sizeof buf, "%lld", mem);
     json_object_set_new(info, "total-memory", json_string(buf));
     return info;
 }
@@ -300,6 +310,11 @@ void fo_observe_deployment(const fo_ctl_env *env, const json_t *obj, const char 
         json_decref(pods);
         json_decref(labels);
     }
+    /* Both failure texts read "<reason>: <message>". */
+    size_t reason_len = strcspn(o->jm_failure, ":");
+    if (o->jm_status == FO_JM_ERROR && o->jm_failure[reason_len])
+        snprintf(o->jm_failure_reason, sizeof o->jm_failure_reason, "%.*s", (int)reason_len,
+                 o->jm_failure);
     json_decref(jm);
 }
 

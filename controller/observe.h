@@ -31,6 +31,7 @@ typedef struct fo_observed {
     bool tm_present;   /* standalone TaskManager Deployment <name>-taskmanager */
     bool tm_deleting;
     char jm_failure[512]; /* why the JobManager Deployment failed ("" when it did not) */
+    char jm_failure_reason[64]; /* its reason alone ("ImagePullBackOff", "FailedCreate") */
     fo_flink_jm_status jm_status;
 
     /* From Flink's REST API. */
@@ -83,9 +84,11 @@ bool fo_observe_jobmanager_pods_left(const fo_ctl_env *env, const char *ns, cons
 
 
 /* clusterInfo (c.3): flink-version and flink-revision from GET /config, total-cpu and
- * total-memory from the effective configuration (JobManager cpu x replicas + TaskManager cpu x
- * taskmanagers; process memory likewise, in bytes), as the Apache operator prints them ("2.0",
- * "4294967296"). flink_config may be NULL (then only the totals). New reference. */
+ * total-memory from the effective configuration (JobManager cpu x its cpu limit factor x
+ * replicas + TaskManager cpu x its limit factor x taskmanagers; process memory in whole MiB
+ * likewise, with the memory limit factors, in bytes), as the Apache operator computes and
+ * prints them ("2.0", "4294967296"). flink_config may be NULL (then only the totals). New
+ * reference. */
 json_t *fo_observe_cluster_info(const fo_flink_config *flink_config, const json_t *conf,
                                 int taskmanagers);
 

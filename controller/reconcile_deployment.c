@@ -22,6 +22,7 @@ void fo_pass_fail(fo_pass *p, const char *type, const char *stalled_reason, cons
 {
     p->error_type = type;
     p->stalled_reason = stalled_reason;
+    p->error_reason[0] = '\0';
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(p->error_msg, sizeof p->error_msg, fmt, ap);
@@ -41,7 +42,7 @@ static void settle_error(fo_pass *p)
 {
     if (p->error_type) {
         const char *old = fo_json_str(p->st, "error");
-        char *text = fo_status_error_text(p->error_type, p->error_msg);
+        char *text = fo_status_error_text_reason(p->error_type, p->error_msg, p->error_reason);
         if (text && (!old || strcmp(old, text) != 0))
             json_object_set_new(p->st, "error", json_string(text));
         free(text);
@@ -363,8 +364,16 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
     if (p->last)
         fo_observe_record(p->env, p->base_url, &p->obs, p->application, conf, p->st, &p->events,
                           p->now_ms);
-    if (p->obs.jm_status == FO_JM_ERROR && !p->error_type)
+    if (p->obs.jm_status == FO_JM_ERROR && !p->error_type) {
+        /* Apache's DeploymentFailedException (c.3): its reason goes into the error's
+         * additionalMetadata and names the Warning told when the JobManager turns ERROR. */
         fo_pass_fail(p, FO_ERROR_DEPLOYMENT_FAILED, NULL, "%s", p->obs.jm_failure);
+        snprintf(p->error_reason, sizeof p->error_reason, "%s", p->obs.jm_failure_reason);
+        if (p->prev_jm != FO_JM_ERROR)
+            fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING,
+                             p->error_reason[0] ? p->error_reason : FO_REASON_ERROR, "%s",
+                             p->obs.jm_failure);
+    }
 
     /* Decide. */
     if (p->last) {

@@ -50,6 +50,7 @@ typedef struct fo_pass {
     /* The pass's verdict for status.error (set by actions; NULL = none this pass). */
     const char *error_type;
     char error_msg[2048];
+    char error_reason[64]; /* additionalMetadata.reason of status.error ("" = none) */
     const char *stalled_reason; /* for the Stalled condition */
 
     int64_t requeue_ms;

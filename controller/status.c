@@ -20,14 +20,20 @@ static size_t utf8_cut(const char *s, size_t max)
 
 char *fo_status_error_text(const char *type, const char *message)
 {
+    return fo_status_error_text_reason(type, message, NULL);
+}
+
+char *fo_status_error_text_reason(const char *type, const char *message, const char *reason)
+{
     if (!message)
         message = "";
     size_t n = utf8_cut(message, FO_STATUS_MESSAGE_MAX);
     json_t *m = json_stringn(message, n);
     if (!m) /* invalid UTF-8: keep the type, say so */
         m = json_string("(message was not valid UTF-8)");
-    json_t *e = json_pack("{s:s, s:o, s:{}, s:[]}", "type", type, "message", m,
-                          "additionalMetadata", "throwableList");
+    json_t *meta = reason && *reason ? json_pack("{s:s}", "reason", reason) : json_object();
+    json_t *e = json_pack("{s:s, s:o, s:o, s:[]}", "type", type, "message", m,
+                          "additionalMetadata", meta, "throwableList");
     char *text = e ? fo_json_dumps_compact(e) : NULL;
     json_decref(e);
     return text;
@@ -128,7 +134,8 @@ char *fo_status_camel(const char *upper, char *buf, size_t len)
     return buf;
 }
 
-/* Apache's Running condition for a session cluster, from the JobManager status. */
+/* Apache's Running condition for a session cluster, from the JobManager status: the reasons and
+ * messages of its JobManagerDeploymentStatus enum, word for word. */
 static void session_running(fo_flink_jm_status jm, const char **st, const char **reason,
                             const char **msg)
 {
@@ -140,7 +147,7 @@ static void session_running(fo_flink_jm_status jm, const char **st, const char *
         return;
     case FO_JM_DEPLOYED_NOT_READY:
         *reason = "DeployedNotReady";
-        *msg = "JobManager is running but not ready yet to receive REST API calls";
+        *msg = "JobManager is running but not yet ready to receive REST API calls";
         break;
     case FO_JM_DEPLOYING:
         *reason = "JobManagerIsDeploying";
@@ -148,8 +155,7 @@ static void session_running(fo_flink_jm_status jm, const char **st, const char *
         break;
     case FO_JM_ERROR:
         *reason = "Error";
-        *msg = "Deployment in terminal error, requires spec change for reconciliation to "
-               "continue";
+        *msg = "JobManager deployment failed";
         break;
     default:
         *reason = "JobManagerDeploymentMissing";
@@ -256,8 +262,9 @@ static void mark_stable(json_t *status, const fo_status_facts *f)
     if (f->last_suspended) {
         runs = true;
     } else if (f->application) {
+        /* The recorded job wants to run: observed RUNNING, or FINISHED on its own (c.4). */
         const char *job = fo_json_get_str(status, "jobStatus.state");
-        runs = job && strcmp(job, "RUNNING") == 0;
+        runs = job && (strcmp(job, "RUNNING") == 0 || strcmp(job, "FINISHED") == 0);
     } else {
         runs = fo_flink_jm_status_parse(fo_json_str(status, "jobManagerDeploymentStatus")) ==
                FO_JM_READY;
@@ -277,7 +284,12 @@ void fo_status_finish(json_t *status, const fo_status_facts *f, int64_t now_ms)
     if (name)
         json_object_set_new(status, "lifecycleState", json_string(name));
 
-    if (f->tm_replicas >= 0 && f->name) {
+    if (f->application && f->last_suspended) {
+        /* No TaskManager runs: Apache writes an empty selector and 0 replicas, so the scale
+         * subresource reads 0 and an HPA leaves the job alone. */
+        json_object_set_new(status, "taskManager",
+                            json_pack("{s:s, s:i}", "labelSelector", "", "replicas", 0));
+    } else if (f->tm_replicas >= 0 && f->name) {
         char selector[320];
         snprintf(selector, sizeof selector, "component=taskmanager,app=%s", f->name);
         json_object_set_new(

@@ -32,6 +32,10 @@
  * of memory. */
 char *fo_status_error_text(const char *type, const char *message);
 
+/* The same with additionalMetadata {"reason": reason}, as Apache writes a
+ * DeploymentFailedException (reason NULL or "": none). Caller frees; NULL when out of memory. */
+char *fo_status_error_text_reason(const char *type, const char *message, const char *reason);
+
 /* The message inside a status.error text (its "message" member), or the text itself when it is
  * not such JSON, into buf. Returns buf ("" for NULL). */
 char *fo_status_error_message(const char *error, char *buf, size_t len);
@@ -66,10 +70,11 @@ typedef struct fo_status_facts {
 
 /* Finish a working status in place:
  * 1. lastStableSpec = lastReconciledSpec when the reconciliation state is DEPLOYED and the
- *    spec runs: application job RUNNING (or the recorded spec is suspended), session
- *    JobManager READY (c.4);
+ *    spec runs: application job RUNNING or FINISHED (or the recorded spec is suspended),
+ *    session JobManager READY (c.4);
  * 2. lifecycleState from the rules of a.7 (fo_flink_lifecycle_derive);
- * 3. taskManager {labelSelector "component=taskmanager,app=<name>", replicas};
+ * 3. taskManager {labelSelector "component=taskmanager,app=<name>", replicas}; for an
+ *    application whose recorded spec is suspended {labelSelector "", replicas 0}, as Apache;
  * 4. conditions Running (c.20), Ready, Reconciling and Stalled (kstatus: Ready when the
  *    lifecycle is STABLE or SUSPENDED with observedGeneration current and nothing stalled;
  *    Stalled when a person must act or the lifecycle is FAILED; Reconciling otherwise).

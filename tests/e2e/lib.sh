@@ -305,6 +305,25 @@ wait_stable() { # NAME [TIMEOUT]
     done
 }
 
+# Argo CD's health of a FlinkDeployment, by the rules of its resource customization for
+# flink.apache.org/FlinkDeployment (written here from the rules, in order): Healthy when
+# status.reconciliationStatus.success is true or .state is DEPLOYED; Progressing while
+# jobManagerDeploymentStatus is DEPLOYED_NOT_READY or DEPLOYING; Degraded when it is ERROR;
+# otherwise (no reconciliationStatus yet, too) Progressing. Prints the status word.
+argocd_health() { # NAME
+    local out rs success state jm
+    out=$(kubectl get flinkdeployment "$1" -o jsonpath='{.status.reconciliationStatus}|{.status.reconciliationStatus.success}|{.status.reconciliationStatus.state}|{.status.jobManagerDeploymentStatus}' 2>/dev/null)
+    IFS='|' read -r rs success state jm <<<"$out"
+    if [ -n "$rs" ]; then
+        if [ "$success" = true ] || [ "$state" = DEPLOYED ]; then echo Healthy; return; fi
+        case $jm in
+        DEPLOYED_NOT_READY | DEPLOYING) echo Progressing; return ;;
+        ERROR) echo Degraded; return ;;
+        esac
+    fi
+    echo Progressing
+}
+
 # A job's state in the fake Flink ("" when the cluster or job is missing).
 flink_job_state() { # NAMESPACE NAME
     http GET "$FLINK_PORT" "/$1/$2/jobs/overview" 2>/dev/null |

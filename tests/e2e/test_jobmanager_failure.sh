@@ -2,7 +2,8 @@
 # A JobManager that fails (the sandbox's fault hook: its pod in CrashLoopBackOff, its
 # Deployment with condition ReplicaFailure) shows in the FlinkDeployment's status as
 # jobManagerDeploymentStatus ERROR with the reason (reference c.3); once the pod recovers the
-# resource is READY and its job RUNNING again.
+# resource is READY and its job RUNNING again. The failure is also told in a Warning Event named
+# by its reason.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 need flinkop-sandbox flinkop-controller
@@ -13,6 +14,9 @@ start_controller controller
 
 kubectl apply -f "$E2E_ROOT/examples/basic.yaml" >/dev/null || fail "kubectl apply basic.yaml"
 wait_stable basic-example 90
+# Argo CD reads a deployed spec as Healthy whatever its JobManager does (as under the Apache
+# operator, whose fields flinkop writes): checked here and while the JobManager fails.
+expect_eq "$(argocd_health basic-example)" Healthy "Argo CD health of the stable deployment"
 
 e2e_log "the JobManager crashes"
 http POST "$FLINK_PORT" /_sandbox/faults/default/basic-example \
@@ -24,6 +28,13 @@ jm_error() { [ "$(jm_status)" = ERROR ]; }
 wait_for "jobManagerDeploymentStatus ERROR" 30 jm_error
 expect_contains "$(kubectl get flinkdeployment basic-example -o jsonpath='{.status.error}')" \
     "CrashLoopBackOff" "status.error of a crashing JobManager"
+# As the Apache operator tells a DeploymentFailedException: a Warning named by its reason.
+warned() {
+    [ -n "$(kubectl get events -o name --field-selector \
+        reason=CrashLoopBackOff,type=Warning,involvedObject.name=basic-example)" ]
+}
+wait_for "a Warning CrashLoopBackOff Event about basic-example" 10 warned
+expect_eq "$(argocd_health basic-example)" Healthy "Argo CD health with the JobManager in ERROR"
 
 e2e_log "the JobManager recovers"
 http DELETE "$FLINK_PORT" /_sandbox/faults/default/basic-example >/dev/null

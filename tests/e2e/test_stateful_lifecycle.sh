@@ -70,10 +70,18 @@ path=$(kubectl get flinkdeployment savepoint-example -o jsonpath='{.status.jobSt
 expect_contains "$path" "file:///flink-data/savepoints/savepoint-" "the recorded savepoint path"
 no_jm() { ! kubectl get deployment savepoint-example >/dev/null 2>&1; }
 wait_for "the suspended cluster's JobManager Deployment to go" 30 no_jm
+# The scale subresource (what an HPA reads) says no TaskManager runs, as under the Apache
+# operator: 0 replicas and no selector.
+scale=$(kubectl get flinkdeployment savepoint-example --subresource=scale \
+    -o jsonpath='{.status.replicas}|{.status.selector}')
+expect_eq "$scale" "0|" "the suspended deployment's scale status (replicas|selector)"
 
 e2e_log "savepoint: resume restores from exactly that savepoint"
 kubectl patch flinkdeployment savepoint-example --type=merge -p '{"spec":{"job":{"state":"running"}}}' >/dev/null ||
     fail "kubectl patch savepoint-example"
 wait_stable savepoint-example 60
 expect_eq "$(restored_from savepoint-example)" "$path" "the resumed job's restore source"
+expect_eq "$(kubectl get flinkdeployment savepoint-example --subresource=scale \
+    -o jsonpath='{.status.selector}')" "component=taskmanager,app=savepoint-example" \
+    "the resumed deployment's scale selector"
 echo "PASS"

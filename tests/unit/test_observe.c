@@ -204,6 +204,35 @@ START_TEST(cluster_info_totals_as_apache_prints_them)
 }
 END_TEST
 
+START_TEST(cluster_info_totals_count_the_limit_factors)
+{
+    /* FlinkUtils.calculateClusterCpuUsage / calculateClusterMemoryUsage: cpu x cpu limit factor
+     * x replicas; process memory in whole MiB x memory limit factor x replicas. */
+    json_t *conf = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "kubernetes.jobmanager.cpu.amount", "1.0",
+        "kubernetes.jobmanager.cpu.limit-factor", "2.0", "kubernetes.taskmanager.cpu.amount",
+        "0.5", "kubernetes.taskmanager.cpu.limit-factor", "3", "jobmanager.memory.process.size",
+        "1g", "kubernetes.jobmanager.memory.limit-factor", "1.5",
+        "taskmanager.memory.process.size", "2g", "kubernetes.taskmanager.memory.limit-factor",
+        "2");
+    json_t *info = fo_observe_cluster_info(NULL, conf, 2);
+    /* 1.0 x 2.0 x 1 + 0.5 x 3 x 2 = 5.0 */
+    ck_assert_str_eq(fo_json_str(info, "total-cpu"), "5.0");
+    /* 1024 MiB x 1.5 + 2048 MiB x 2 x 2 = 9728 MiB */
+    ck_assert_str_eq(fo_json_str(info, "total-memory"), "10200547328");
+    json_decref(info);
+    json_decref(conf);
+    /* Memory counts whole MiB, as KubernetesJobManagerParameters.getJobManagerMemoryMB and
+     * ClusterSpecification.getTaskManagerMemoryMB give it: 1000000 KiB is 976 MiB. */
+    conf = json_pack("{s:s, s:s}", "jobmanager.memory.process.size", "1000000k",
+                     "taskmanager.memory.process.size", "1000000k");
+    info = fo_observe_cluster_info(NULL, conf, 1);
+    ck_assert_str_eq(fo_json_str(info, "total-memory"), "2046820352"); /* 2 x 976 MiB */
+    json_decref(info);
+    json_decref(conf);
+}
+END_TEST
+
 /* ---- observing through the seams ------------------------------------------------------------ */
 
 static fake_world *world(void)
@@ -475,6 +504,7 @@ static Suite *suite(void)
     tcase_add_test(tc, job_is_picked_by_id_or_as_the_newest);
     tcase_add_test(tc, ha_metadata_is_a_live_job_map_with_a_checkpoint);
     tcase_add_test(tc, cluster_info_totals_as_apache_prints_them);
+    tcase_add_test(tc, cluster_info_totals_count_the_limit_factors);
     tcase_add_test(tc, unavailable_jobmanager_is_not_asked);
     tcase_add_test(tc, available_jobmanager_is_asked_for_config_taskmanagers_and_jobs);
     tcase_add_test(tc, unreachable_flink_moves_a_running_job_to_reconciling);

@@ -393,6 +393,44 @@ START_TEST(missing_jobmanager_deployment_is_recovered)
 }
 END_TEST
 
+/* A JobManager whose image cannot be pulled (reference c.3): the Apache operator throws a
+ * DeploymentFailedException with the container's waiting reason, which its controller turns
+ * into status.error (additionalMetadata.reason) and one Warning Event whose reason is that
+ * waiting reason (FlinkDeploymentController.triggerErrorEvent), emitted when the JobManager
+ * turns ERROR, not again while it stays so. */
+START_TEST(a_failing_jobmanager_is_told_in_a_warning_with_its_reason)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK);
+    json_t *pod = json_pack(
+        "{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s}}, s:{s:[{s:s, s:{s:{s:s, s:s}}}]}}", "apiVersion",
+        "v1", "kind", "Pod", "metadata", "name", "basic-example-6d4f-x2", "namespace", NS,
+        "labels", "app", "basic-example", "component", "jobmanager", "status",
+        "containerStatuses", "name", "flink-main-container", "state", "waiting", "reason",
+        "ImagePullBackOff", "message", "Back-off pulling image \"flink:nope\"");
+    fake_put(&w->kube, pod);
+    json_decref(pod);
+    size_t events = w->events.n;
+    ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, "basic-example", "jobManagerDeploymentStatus"), "ERROR");
+    json_t *error = json_loads(st_str(w, "basic-example", "error"), 0, NULL);
+    ck_assert_ptr_nonnull(error);
+    ck_assert_str_eq(fo_json_str(error, "type"),
+                     "org.apache.flink.kubernetes.operator.exception.DeploymentFailedException");
+    ck_assert_str_eq(fo_json_get_str(error, "additionalMetadata.reason"), "ImagePullBackOff");
+    json_decref(error);
+    ck_assert_uint_eq(w->events.n, events + 1);
+    ck_assert_str_eq(w->events.ev[events].reason, "ImagePullBackOff");
+    ck_assert_int_eq(w->events.ev[events].type, FO_EVENT_WARNING);
+    ck_assert_ptr_nonnull(strstr(w->events.ev[events].message, "Back-off pulling image"));
+    /* Still failing on the next passes: told once. */
+    ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK);
+    ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK);
+    ck_assert_int_eq(fake_events_count(&w->events, "ImagePullBackOff"), 1);
+    fake_world_free(w);
+}
+END_TEST
+
 /* A host-only ingress template routes every path of the host (IngressUtils sets no path).
  * flinkop before 68e0598 wrote the path "/", which controllers that read ImplementationSpecific
  * literally (GCE, ALB) match alone: the Web UI's /jobs/... requests miss it. Drift repair
@@ -1106,6 +1144,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_stub_without_finalizers_is_cleaned_up_and_its_finalizer_left_to_the_user);
     tcase_add_test(tc, drift_is_repaired);
     tcase_add_test(tc, missing_jobmanager_deployment_is_recovered);
+    tcase_add_test(tc, a_failing_jobmanager_is_told_in_a_warning_with_its_reason);
     tcase_add_test(tc, an_ingress_with_the_old_root_path_gets_the_rule_without_a_path);
     tcase_add_test(tc, object_not_owned_is_never_touched);
     tcase_add_test(tc, ignore_class_change_is_recorded_without_redeploy);

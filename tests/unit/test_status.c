@@ -145,6 +145,31 @@ START_TEST(running_job_marks_the_spec_stable)
 }
 END_TEST
 
+START_TEST(job_finished_on_its_own_marks_the_spec_stable)
+{
+    /* Reference c.4 (ReconciliationUtils.checkAndUpdateStableSpec): a job observed FINISHED
+     * while the recorded spec wants it running is stable, also when no pass saw it RUNNING (a
+     * short batch job). */
+    json_t *st =
+        json_pack("{s:{s:s}, s:{s:s, s:s}, s:s, s:I}", "jobStatus", "state", "FINISHED",
+                  "reconciliationStatus", "state", "DEPLOYED", "lastReconciledSpec", SPEC_A,
+                  "jobManagerDeploymentStatus", "READY", "observedGeneration", (json_int_t)3);
+    fo_status_facts f = app_facts();
+    fo_status_finish(st, &f, T0);
+    ck_assert_str_eq(fo_json_get_str(st, "reconciliationStatus.lastStableSpec"), SPEC_A);
+    ck_assert_str_eq(fo_json_str(st, "lifecycleState"), "STABLE");
+    json_decref(st);
+    /* Any other end (CANCELED, FAILED) is not. */
+    st = json_pack("{s:{s:s}, s:{s:s, s:s}, s:s}", "jobStatus", "state", "CANCELED",
+                   "reconciliationStatus", "state", "DEPLOYED", "lastReconciledSpec", SPEC_A,
+                   "jobManagerDeploymentStatus", "READY");
+    fo_status_finish(st, &f, T0);
+    ck_assert_ptr_null(fo_json_get_str(st, "reconciliationStatus.lastStableSpec"));
+    ck_assert_str_eq(fo_json_str(st, "lifecycleState"), "DEPLOYED");
+    json_decref(st);
+}
+END_TEST
+
 START_TEST(job_not_running_yet_is_deployed_and_reconciling)
 {
     json_t *st =
@@ -174,6 +199,12 @@ START_TEST(suspended_spec_is_stable_and_ready)
     ck_assert_str_eq(fo_json_str(st, "lifecycleState"), "SUSPENDED");
     ck_assert_str_eq(fo_json_get_str(st, "reconciliationStatus.lastStableSpec"), SPEC_SUSPENDED);
     assert_cond(st, "Ready", "True", "Suspended");
+    /* No TaskManager runs: the scale subresource reads 0 replicas and no selector, as Apache
+     * writes them (ReconciliationUtils.getTaskManagerInfo), so an HPA does not act on it. */
+    ck_assert_str_eq(fo_json_get_str(st, "taskManager.labelSelector"), "");
+    int64_t replicas = -1;
+    ck_assert(fo_json_get_int(st, "taskManager.replicas", &replicas));
+    ck_assert_int_eq(replicas, 0);
     json_decref(st);
 }
 END_TEST
@@ -242,12 +273,19 @@ START_TEST(session_running_condition_follows_the_jobmanager)
     static const char *const reasons[] = {"JobManagerReady", "DeployedNotReady",
                                           "JobManagerIsDeploying", "JobManagerDeploymentMissing",
                                           "Error"};
+    /* The messages of Apache's JobManagerDeploymentStatus enum, which it writes as they are. */
+    static const char *const messages[] = {
+        "JobManager is running and ready to receive REST API calls",
+        "JobManager is running but not yet ready to receive REST API calls",
+        "JobManager process is starting up", "JobManager deployment not found",
+        "JobManager deployment failed"};
     for (int i = 0; i < 5; i++) {
         json_t *st = json_pack("{s:s}", "jobManagerDeploymentStatus", jm[i]);
         fo_status_facts f = app_facts();
         f.application = false;
         fo_status_finish(st, &f, T0);
         assert_cond(st, "Running", i == 0 ? "True" : "False", reasons[i]);
+        ck_assert_str_eq(fo_json_str(cond(st, "Running"), "message"), messages[i]);
         json_decref(st);
     }
 }
@@ -333,6 +371,7 @@ static Suite *suite(void)
     tcase_add_test(tc, long_error_message_is_cut_on_a_character_boundary);
     tcase_add_test(tc, lifecycle_follows_the_reference_rules);
     tcase_add_test(tc, running_job_marks_the_spec_stable);
+    tcase_add_test(tc, job_finished_on_its_own_marks_the_spec_stable);
     tcase_add_test(tc, job_not_running_yet_is_deployed_and_reconciling);
     tcase_add_test(tc, suspended_spec_is_stable_and_ready);
     tcase_add_test(tc, failed_job_is_stalled);
