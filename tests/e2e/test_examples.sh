@@ -30,10 +30,7 @@ e2e_log "all examples are STABLE"
 kubectl get flinkdeployments >&2
 
 e2e_log "the owned objects match the fixtures"
-# pod-template-example (tests/data/sandbox-expected-pod-template-example.yaml) joins this list
-# once the controller keeps the template's `emptyDir: {}` volume source: today the JobManager
-# Deployment gets a volume without a source (reported to the controller's owner).
-for name in basic-example standalone-example ha-example session-cluster; do
+for name in basic-example standalone-example ha-example session-cluster pod-template-example; do
     # Flink's HA ConfigMaps carry the app label too, without an owner: not ours.
     sel="app=$name,configmap-type!=high-availability"
     expect_objects configmap,service,deployment "$sel" "$data/sandbox-expected-$name.yaml"
