@@ -17,6 +17,9 @@ E2E_BIN=${FO_BIN_DIR:-$E2E_ROOT/build/san}
 E2E_PIDS=()
 E2E_NAMES=()
 E2E_READY_DELAY_MS=${E2E_READY_DELAY_MS:-200}
+# The controller's observe interval, and the webhook's reading of it (--reconcile-interval,
+# which judges the autoscaler's metrics window): the two must agree, as docs/install.md says.
+E2E_OBSERVE_INTERVAL=${E2E_OBSERVE_INTERVAL:-3s}
 
 # ---- messages and assertions --------------------------------------------------------------
 
@@ -229,7 +232,7 @@ start_webhook() {
     spawn webhook "$E2E_DIR/webhook.log" "$E2E_BIN/flinkop-webhook" --port "$WEBHOOK_PORT" \
         --bind-address 127.0.0.1 "${tls[@]}" \
         --defaults "$E2E_ROOT/manifests/base/cluster-defaults.yaml" --kubeconfig "$KUBECONFIG" \
-        --log-level info "$@"
+        --log-level info --reconcile-interval "$E2E_OBSERVE_INTERVAL" "$@"
     WEBHOOK_PID=$E2E_PID
     wait_port "the webhook" "$WEBHOOK_PID" "$WEBHOOK_PORT" 20
     e2e_log "webhook: $WEBHOOK_URL"
@@ -283,7 +286,7 @@ start_controller() {
         --health-port "$CONTROLLER_HEALTH_PORT" \
         --defaults "$E2E_ROOT/manifests/base/cluster-defaults.yaml" --log-level debug \
         --rest-ready-delay "${E2E_REST_READY_DELAY:-1s}" --progress-interval 1s \
-        --observe-interval 3s "$@"
+        --observe-interval "$E2E_OBSERVE_INTERVAL" "$@"
     CONTROLLER_PID=$E2E_PID
     wait_port "$name" "$CONTROLLER_PID" "$CONTROLLER_HEALTH_PORT" 20
 }
