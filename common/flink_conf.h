@@ -213,6 +213,22 @@ json_t *fo_flink_conf_build_session_job(const json_t *session_job, const json_t 
  * without HA, jobmanager.rpc.address = "<cluster-id>.<namespace>" (the internal Service). */
 json_t *fo_flink_conf_cluster_side(const json_t *effective);
 
+/* Flink's REST ports, read from an effective configuration. rest.port (RestOptions.PORT, an
+ * int, default 8081) is what the cluster's REST Service exposes (ExternalServiceDecorator's
+ * port), the Ingress backend and the JobManager's "rest" container port, and what an operator
+ * connects to (the Apache operator's getClusterClient: RestOptions.PORT). rest.bind-port only
+ * moves the Service's targetPort: the port the JobManager binds, as the cluster's ConfigMap
+ * holds it (fo_flink_conf_cluster_side pins a range or 0 to 8081; unset: RestOptions.BIND_PORT
+ * falls back to rest.port). A rest.port that is not a port (the validator refuses it) reads
+ * as 8081, in every one of those places alike. Pure. */
+#define FO_FLINK_REST_PORT_DEFAULT 8081
+int fo_flink_conf_rest_port(const json_t *conf);
+int fo_flink_conf_rest_bind_port(const json_t *conf);
+
+/* True when text is a single port number 1-65535 (blanks around it allowed), into *port (may
+ * be NULL). */
+bool fo_flink_conf_port_parse(const char *text, int *port);
+
 /* Flink's form of an ownerReference for kubernetes.jobmanager.owner.reference:
  * "apiVersion:<v>,blockOwnerDeletion:true,controller:false,kind:<k>,name:<n>,uid:<u>"
  * from the resource object. Caller frees; NULL when name or uid is missing. */

@@ -602,11 +602,37 @@ json_t *fo_flink_conf_build_session_job(const json_t *session_job, const json_t 
     return conf;
 }
 
+bool fo_flink_conf_port_parse(const char *text, int *port)
+{
+    int64_t p = 0;
+    if (!parse_int(text, 1, 65535, &p))
+        return false;
+    if (port)
+        *port = (int)p;
+    return true;
+}
+
 /* A single fixed port (Flink's KubernetesUtils.parsePort is not 0 for it). */
 static bool fixed_port(const char *v)
 {
-    int64_t p = 0;
-    return parse_int(v, 1, 65535, &p);
+    return fo_flink_conf_port_parse(v, NULL);
+}
+
+int fo_flink_conf_rest_port(const json_t *conf)
+{
+    int port = FO_FLINK_REST_PORT_DEFAULT;
+    const char *v = fo_json_str(conf, "rest.port");
+    return v && fo_flink_conf_port_parse(v, &port) ? port : FO_FLINK_REST_PORT_DEFAULT;
+}
+
+int fo_flink_conf_rest_bind_port(const json_t *conf)
+{
+    const char *v = fo_json_str(conf, "rest.bind-port");
+    int port = 0;
+    if (!v)
+        return fo_flink_conf_rest_port(conf);
+    /* as pin_port writes it into the ConfigMap (KubernetesClusterDescriptor: a fixed port) */
+    return fo_flink_conf_port_parse(v, &port) ? port : FO_FLINK_REST_PORT_DEFAULT;
 }
 
 static void pin_port(json_t *conf, const char *key, const char *port, bool only_if_set)

@@ -89,10 +89,11 @@ bool fo_flink_rest_is_id(const char *s)
     return true;
 }
 
-fo_rc fo_flink_rest_base_url(const char *tmpl, const char *ns, const char *name, char *out,
-                             size_t len, fo_err *err)
+fo_rc fo_flink_rest_base_url(const char *tmpl, const char *ns, const char *name, int port,
+                             char *out, size_t len, fo_err *err)
 {
     size_t used = 0;
+    char port_text[16];
     if (len == 0)
         return fo_err_set(err, FO_ELIMIT, "no room for the Flink REST address");
     out[0] = '\0';
@@ -102,13 +103,20 @@ fo_rc fo_flink_rest_base_url(const char *tmpl, const char *ns, const char *name,
         if (*p == '{') {
             const char *close = strchr(p, '}');
             size_t k = close ? (size_t)(close - p + 1) : 0;
-            if (k == 11 && !strncmp(p, "{namespace}", 11))
+            if (k == 11 && !strncmp(p, "{namespace}", 11)) {
                 add = ns ? ns : "";
-            else if (k == 6 && !strncmp(p, "{name}", 6))
+            } else if (k == 6 && !strncmp(p, "{name}", 6)) {
                 add = name ? name : "";
-            else
+            } else if (k == 6 && !strncmp(p, "{port}", 6)) {
+                if (port < 1 || port > 65535)
+                    return fo_err_set(err, FO_EINVAL, "REST port %d is not a port from 1 to 65535",
+                                      port);
+                snprintf(port_text, sizeof port_text, "%d", port);
+                add = port_text;
+            } else {
                 return fo_err_set(err, FO_EINVAL, "REST address template '%s': unknown placeholder",
                                   tmpl);
+            }
             n = strlen(add);
             p += k;
         } else {

@@ -50,13 +50,15 @@ bool fo_flink_rest_unreachable(fo_rc rc);
 /* True when s is a Flink id (job, trigger): 32 lower-case hex digits. */
 bool fo_flink_rest_is_id(const char *s);
 
-/* Fill a REST address template: "{namespace}" and "{name}" are replaced (any number of
- * times), e.g. "http://{name}-rest.{namespace}:8081" or the fake's
- * "http://127.0.0.1:F/{namespace}/{name}"; trailing '/' are dropped (paths are appended).
- * FO_EINVAL for an unknown "{...}" placeholder or a result that is not an http(s) URL,
- * FO_ELIMIT when it does not fit in len. Pure. */
-fo_rc fo_flink_rest_base_url(const char *tmpl, const char *ns, const char *name, char *out,
-                             size_t len, fo_err *err);
+/* Fill a REST address template: "{namespace}", "{name}" and "{port}" are replaced (any
+ * number of times), e.g. "http://{name}-rest.{namespace}.svc:{port}" (port: the cluster's
+ * rest.port, fo_flink_conf_rest_port) or the fake's "http://127.0.0.1:F/{namespace}/{name}"; a
+ * template without "{port}" keeps its own port and ignores `port`. Trailing '/' are dropped
+ * (paths are appended). FO_EINVAL for an unknown "{...}" placeholder, a "{port}" with a port
+ * outside 1-65535 or a result that is not an http(s) URL, FO_ELIMIT when it does not fit in
+ * len. Pure. */
+fo_rc fo_flink_rest_base_url(const char *tmpl, const char *ns, const char *name, int port,
+                             char *out, size_t len, fo_err *err);
 
 /* ---- results ---- */
 

@@ -260,6 +260,20 @@ static void check_map_options(const fo_flink_view *v, const json_t *conf, fo_fie
     }
 }
 
+/* Not an Apache rule: rest.port (RestOptions.PORT, an int) is the port of the cluster's REST
+ * Service, its Ingress backend and the JobManager's container, and the port the controller
+ * connects to. A value that is no port 1-65535 fails in Flink at deploy time (not an int), or
+ * gives a Service the API server refuses, after the old cluster is gone. */
+static void check_rest_port(const json_t *conf, fo_field_errors *errs)
+{
+    const char *value = fo_json_str(conf, "rest.port");
+    if (!value || fo_flink_conf_port_parse(value, NULL))
+        return;
+    char field[FO_VALIDATE_FIELD_MAX];
+    fo_field_errors_add(errs, FO_FE_INVALID, fo_validate_conf_field(field, "rest.port"), value,
+                        "must be a port number from 1 to 65535");
+}
+
 /* ---- b.3 items 7-8 ------------------------------------------------------------------------ */
 
 /* IngressUtils.getIngressUrl: prefix http:// unless there is an http(s) scheme, substitute
@@ -684,6 +698,7 @@ void fo_validate_deployment(const json_t *obj, const fo_validate_env *env, fo_fi
     check_config(conf, errs);            /* 4, 5, 6 */
     check_pod_options(&v, conf, errs);
     check_map_options(&v, conf, errs);
+    check_rest_port(conf, errs);
     check_ingress(&v, errs);             /* 7 */
     check_log_config(&v, errs);          /* 8 */
     fo_validate_job_enums(&v.job, errs); /* 9 */

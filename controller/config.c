@@ -7,8 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/flink_rest.h"
 #include "common/flag_values.h"
+#include "common/flink_conf.h"
+#include "common/flink_rest.h"
 
 static const char usage_text[] =
     "usage: flinkop-controller [options]\n"
@@ -21,8 +22,9 @@ static const char usage_text[] =
     "  --cleanup-timeout D        deletion gives up after (5m)         FLINKOP_CLEANUP_TIMEOUT\n"
     "  --delete-ha-data[=BOOL]    deletion removes HA data (true)      FLINKOP_DELETE_HA_DATA\n"
     "  --defaults FILE            cluster defaults YAML (reloaded)     FLINKOP_DEFAULTS\n"
-    "  --flink-rest-url TEMPLATE  {name}/{namespace} placeholders      FLINKOP_FLINK_REST_URL\n"
-    "                             (default http://{name}-rest.{namespace}.svc:8081)\n"
+    "  --flink-rest-url TEMPLATE  {name}/{namespace}/{port} template   FLINKOP_FLINK_REST_URL\n"
+    "                             (default http://{name}-rest.{namespace}.svc:{port}; {port}\n"
+    "                             is the rest.port the cluster was deployed with, else 8081)\n"
     "  --leader-elect[=BOOL]      Lease leader election (default true) FLINKOP_LEADER_ELECT\n"
     "  --lease-name NAME          (default flinkop-controller)         FLINKOP_LEASE_NAME\n"
     "  --lease-namespace NS       (default: own namespace or default)  FLINKOP_LEASE_NAMESPACE\n"
@@ -175,7 +177,8 @@ static fo_rc set_one(fo_ctl_config *c, int id, const char *v, fo_err *err)
         char url[FO_FLINK_REST_MAX_URL];
         fo_err why;
         fo_err_clear(&why);
-        if (fo_flink_rest_base_url(v, "namespace", "name", url, sizeof url, &why) != FO_OK)
+        if (fo_flink_rest_base_url(v, "namespace", "name", FO_FLINK_REST_PORT_DEFAULT, url,
+                                   sizeof url, &why) != FO_OK)
             return fo_err_set(err, FO_EINVAL, "--flink-rest-url: %s", why.message);
         c->pass.rest_url_template = v;
         return FO_OK;

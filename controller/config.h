@@ -15,7 +15,9 @@
  *                                                        removes its HA ConfigMaps (Apache)
  *   --defaults FILE            FLINKOP_DEFAULTS          cluster defaults (reloaded on change)
  *   --flink-rest-url TEMPLATE  FLINKOP_FLINK_REST_URL    default
- * http://{name}-rest.{namespace}.svc:8081
+ *                              http://{name}-rest.{namespace}.svc:{port}: {name}, {namespace}
+ *                              and {port} (the rest.port the cluster was deployed with, 8081
+ *                              unset); a template without {port} keeps its own port
  *   --leader-elect BOOL        FLINKOP_LEADER_ELECT      default true
  *   --lease-name NAME          FLINKOP_LEASE_NAME        default flinkop-controller
  *   --lease-namespace NS       FLINKOP_LEASE_NAMESPACE   default: in-cluster namespace, else

@@ -41,16 +41,16 @@ void fo_ctl_settings_defaults(fo_ctl_settings *s)
     s->progress_interval_ms = 5000;
     s->rest_ready_delay_ms = 10000;
     s->cleanup_timeout_ms = 5 * 60 * 1000;
-    s->rest_url_template = "http://{name}-rest.{namespace}.svc:8081";
+    s->rest_url_template = "http://{name}-rest.{namespace}.svc:{port}";
     s->delete_ha_data = true;
 }
 
-void fo_ctl_rest_base(const fo_ctl_env *env, const char *ns, const char *name,
+void fo_ctl_rest_base(const fo_ctl_env *env, const char *ns, const char *name, int port,
                       char out[FO_FLINK_REST_MAX_URL])
 {
     fo_err err;
     fo_err_clear(&err);
-    if (fo_flink_rest_base_url(env->settings->rest_url_template, ns, name, out,
+    if (fo_flink_rest_base_url(env->settings->rest_url_template, ns, name, port, out,
                                FO_FLINK_REST_MAX_URL, &err) != FO_OK) {
         fo_log_warn("no Flink REST address: %s", err.message);
         out[0] = '\0';

@@ -85,7 +85,7 @@ typedef struct fo_ctl_settings {
     int64_t progress_interval_ms;  /* requeue while deploying or waiting (default 5 s) */
     int64_t rest_ready_delay_ms;   /* DEPLOYED_NOT_READY -> READY (default 10 s) */
     int64_t cleanup_timeout_ms;    /* deletion waits at most this for owned objects (5 min) */
-    const char *rest_url_template; /* "http://{name}-rest.{namespace}.svc:8081" */
+    const char *rest_url_template; /* "http://{name}-rest.{namespace}.svc:{port}" */
     bool delete_ha_data;           /* deletion also removes Flink's HA ConfigMaps (default) */
 } fo_ctl_settings;
 
@@ -117,10 +117,12 @@ typedef struct fo_ctl_env {
 /* Fill settings with the defaults above. */
 void fo_ctl_settings_defaults(fo_ctl_settings *s);
 
-/* The cluster's REST base URL from env->settings' template (fo_flink_rest_base_url) into
- * out; "" when it cannot be made (the template is checked at start, so only an overlong name
- * gets here), which every Flink call then refuses. */
-void fo_ctl_rest_base(const fo_ctl_env *env, const char *ns, const char *name,
+/* The cluster's REST base URL from env->settings' template (fo_flink_rest_base_url) and the
+ * cluster's REST port (fo_flink_conf_rest_port of its deployed configuration: a pass calls
+ * this through fo_build_rest_base, which knows that configuration) into out; "" when it cannot
+ * be made (the template is checked at start, so only an overlong name gets here), which every
+ * Flink call then refuses. */
+void fo_ctl_rest_base(const fo_ctl_env *env, const char *ns, const char *name, int port,
                       char out[FO_FLINK_REST_MAX_URL]);
 
 /* Count a Flink REST call that ended with rc (failures only) under endpoint, a route such as

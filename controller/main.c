@@ -1,7 +1,7 @@
 /* flinkop-controller: flags and FLINKOP_* environment (controller/config.h), signals, wiring.
  *
  *   flinkop-controller [--kubeconfig FILE] [--namespaces a,b] [--workers 4]
- *                      [--flink-rest-url 'http://{name}-rest.{namespace}.svc:8081'] ...
+ *                      [--flink-rest-url 'http://{name}-rest.{namespace}.svc:{port}'] ...
  *
  * Exit status: 0 after SIGTERM or SIGINT (current passes finished, Lease released), 1 when it
  * cannot start or lost leadership (a fresh process takes over cleanly), 2 for bad usage. */

@@ -63,6 +63,34 @@ out:
     return conf;
 }
 
+/* The port comes from the effective configuration of the last reconciled spec with the
+ * current cluster defaults: the configuration this controller builds the cluster's REST
+ * Service from (fo_build_objects of p->last, which every settled pass applies), so the address
+ * and the Service agree. The recorded spec is the deployed one at every step: an upgrade keeps
+ * the old spec (marked suspended) recorded while the old cluster is stopped and torn down,
+ * and records the new one only when it deploys it; it lives in the resource's status, so a
+ * restarted controller reads the same. The desired spec would be wrong during an upgrade (the
+ * old cluster still runs on its old port). The flink-config ConfigMap would be right only as
+ * far as the informer has seen our last write of it (the pass that deploys a new port would
+ * read the old one back) and holds the port in rendered YAML; it follows the same
+ * configuration anyway, since drift repair rewrites it with the Service. */
+void fo_build_rest_base(fo_pass *p, const json_t *conf)
+{
+    json_t *built = NULL;
+    if (!conf) {
+        fo_rc lrc = FO_OK;
+        json_t *last = fo_flink_last_reconciled_spec(p->obj, NULL, &lrc);
+        fo_err err;
+        fo_err_clear(&err);
+        built = last ? fo_build_conf(p, last, NULL, &err) : NULL;
+        json_decref(last);
+        conf = built;
+    }
+    /* nothing deployed, or no configuration to read: Flink's default port */
+    fo_ctl_rest_base(p->env, p->ns, p->name, fo_flink_conf_rest_port(conf), p->base_url);
+    json_decref(built);
+}
+
 json_t *fo_build_objects(const fo_pass *p, const json_t *spec, const fo_build_opts *o, fo_err *err)
 {
     json_t *dep = NULL, *conf = NULL, *cluster = NULL, *objects = NULL;

@@ -179,7 +179,7 @@ fo_rc fo_cleanup(fo_pass *p, fo_err *err)
         p->application = json_is_object(json_object_get(last, "job"));
         json_decref(last);
     }
-    fo_ctl_rest_base(p->env, p->ns, p->name, p->base_url);
+    fo_build_rest_base(p, NULL);
 
     const char *life = fo_json_str(p->st, "lifecycleState");
     /* Without the status there is no job id to cancel (deleting the cluster stops the job) and

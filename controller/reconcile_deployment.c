@@ -347,18 +347,18 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
         return fo_err_set(err, FO_EINVAL, "the spec cannot be read");
     p->application = fo_flink_is_application(&dv);
     p->standalone = fo_flink_effective_mode(&dv, p->last) == FO_FLINK_MODE_STANDALONE;
-    fo_ctl_rest_base(p->env, p->ns, p->name, p->base_url);
-
-    /* Observe. */
-    p->prev_jm = fo_flink_jm_status_parse(fo_json_str(p->st, "jobManagerDeploymentStatus"));
-    fo_observe_deployment(p->env, p->obj, p->base_url, p->application, p->standalone,
-                          fo_json_get_str(p->st, "jobStatus.jobId"), p->prev_jm, &p->obs);
     fo_build_opts bo = {.job_id = fo_json_get_str(p->st, "jobStatus.jobId"),
                         .savepoint_path = fo_json_get_str(p->st, "jobStatus.upgradeSavepointPath"),
                         .generation = p->generation};
     fo_err cerr;
     fo_err_clear(&cerr);
     json_t *conf = p->last || !p->invalid ? fo_build_conf(p, deployed, &bo, &cerr) : NULL;
+    fo_build_rest_base(p, conf); /* the deployed spec's (without a record nothing runs yet) */
+
+    /* Observe. */
+    p->prev_jm = fo_flink_jm_status_parse(fo_json_str(p->st, "jobManagerDeploymentStatus"));
+    fo_observe_deployment(p->env, p->obj, p->base_url, p->application, p->standalone,
+                          fo_json_get_str(p->st, "jobStatus.jobId"), p->prev_jm, &p->obs);
     if (conf && fo_build_savepoint_dir(conf))
         snprintf(p->savepoint_dir, sizeof p->savepoint_dir, "%s", fo_build_savepoint_dir(conf));
     if (p->last)

@@ -86,6 +86,12 @@ typedef struct fo_build_opts {
  * with err. */
 json_t *fo_build_conf(const fo_pass *p, const json_t *spec, const fo_build_opts *o, fo_err *err);
 
+/* p->base_url: the REST address of the cluster as deployed (env's template, "{port}" from
+ * rest.port of the effective configuration of the last reconciled spec). conf is that
+ * configuration when the caller has built it, NULL to build it here (none recorded: Flink's
+ * default port). The one place a pass makes its REST address. */
+void fo_build_rest_base(fo_pass *p, const json_t *conf);
+
 /* The desired owned objects for `spec` (new array), or NULL with err. */
 json_t *fo_build_objects(const fo_pass *p, const json_t *spec, const fo_build_opts *o, fo_err *err);
 

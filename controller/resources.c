@@ -251,8 +251,10 @@ static json_t *rest_service(const fo_res_ctx *c, fo_err *err)
         return NULL;
     char name[300];
     fo_flink_rest_service_name(c->name, name, sizeof name);
-    int64_t port = fo_res_conf_int(c, "rest.port", 8081);
-    int64_t target = fo_res_conf_int(c, "rest.bind-port", port);
+    /* The port the controller's REST address fills in (fo_flink_conf_rest_port); the target is
+     * the port the JobManager binds as its ConfigMap says, also for a range or 0. */
+    int64_t port = fo_flink_conf_rest_port(c->conf);
+    int64_t target = fo_flink_conf_rest_bind_port(c->conf);
     const char *type = fo_res_conf_enum(c, "kubernetes.rest-service.exposed.type",
                                         fo_flink_service_exposed_types, "ClusterIP");
     json_t *spec = json_pack("{s:[{s:s, s:I, s:I}], s:o}", "ports", "name", "rest", "port",
@@ -341,7 +343,7 @@ static json_t *ingress(const fo_res_ctx *c, fo_err *err)
     char rest[300];
     fo_flink_rest_service_name(c->name, rest, sizeof rest);
     json_t *backend = json_pack("{s:{s:s, s:{s:I}}}", "service", "name", rest, "port", "number",
-                                (json_int_t)fo_res_conf_int(c, "rest.port", 8081));
+                                (json_int_t)fo_flink_conf_rest_port(c->conf));
     /* IngressUtils: without a path in the template the rule has none (every path of the
      * host); "/" would be one path only for controllers that read ImplementationSpecific
      * literally (GCE, ALB), and the UI's /jobs/... requests would miss it. The empty path is

@@ -437,7 +437,7 @@ static json_t *build_pod(const fo_res_ctx *c, const role *r, bool with_startup_p
                                                                       "/docker-entrypoint.sh")));
     json_object_set_new(main, "args", container_args(c, r));
     if (jm) {
-        add_port(main, "rest", fo_res_conf_int(c, "rest.port", 8081));
+        add_port(main, "rest", fo_flink_conf_rest_port(c->conf));
         add_port(main, "jobmanager-rpc", fo_res_conf_int(c, "jobmanager.rpc.port", 6123));
         add_port(main, "blobserver", fo_res_conf_int(c, "blob.server.port", 6124));
     } else {

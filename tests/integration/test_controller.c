@@ -635,6 +635,39 @@ START_TEST(deletion_completes_when_flink_is_unreachable)
 }
 END_TEST
 
+/* A cluster whose rest.port is not 8081 is reached at that port: "{port}" in the REST address
+ * template is the rest.port the cluster was deployed with, the port of its REST Service
+ * (Flink's ExternalServiceDecorator). The fake Flink's own port stands for that port here, so
+ * the job is only seen, and the lifecycle only turns STABLE, when the controller connects to
+ * the port the spec names. */
+START_TEST(a_cluster_on_another_rest_port_is_reached_at_it)
+{
+    ctl c;
+    ctl_start_with(&c, "rest-port", "--flink-rest-url",
+                   "http://127.0.0.1:{port}/{namespace}/{name}");
+    json_t *obj = fo_test_load_yaml("controller-application.yaml");
+    char port[16];
+    snprintf(port, sizeof port, "%d", fo_fake_flink_port(E.ff));
+    json_object_set_new(fo_json_get(obj, "spec.flinkConfiguration"), "rest.port",
+                        json_string(port));
+    ck_assert_int_eq(api("POST", FD_PATH, NULL, obj, NULL), 201);
+    json_decref(obj);
+    wait_fd("basic-example", "status.lifecycleState", "STABLE");
+    wait_fd("basic-example", "status.jobManagerDeploymentStatus", "READY");
+    json_t *fd = get_fd("basic-example");
+    ck_assert_str_eq(fo_json_get_str(fd, "status.jobStatus.state"), "RUNNING");
+    ck_assert_str_eq(fo_json_get_str(fd, "status.clusterInfo.flink-version"), "1.20.1");
+    json_decref(fd);
+    json_t *rest = get_obj("v1", "services", "basic-example-rest");
+    json_t *sp = json_array_get(fo_json_get(rest, "spec.ports"), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(sp, "port")), fo_fake_flink_port(E.ff));
+    json_decref(rest);
+    ck_assert_int_eq(api("DELETE", FD_PATH "/basic-example", NULL, NULL, NULL), 200);
+    wait_fd("basic-example", NULL, NULL);
+    ctl_stop(&c);
+}
+END_TEST
+
 START_TEST(stateless_upgrade_runs_a_new_job_with_the_new_spec)
 {
     ctl c;
@@ -866,6 +899,7 @@ static Suite *suite(void)
     tcase_add_test(tc, drift_in_owned_objects_is_repaired);
     tcase_add_test(tc, invalid_spec_lands_in_status_without_touching_the_cluster);
     tcase_add_test(tc, deletion_completes_when_flink_is_unreachable);
+    tcase_add_test(tc, a_cluster_on_another_rest_port_is_reached_at_it);
     tcase_add_test(tc, stateless_upgrade_runs_a_new_job_with_the_new_spec);
     tcase_add_test(tc, savepoint_upgrade_restores_the_new_job_from_the_savepoint);
     tcase_add_test(tc, cluster_defaults_apply_and_a_broken_file_keeps_the_last_good_one);

@@ -372,7 +372,7 @@ START_TEST(processes_get_the_flags_of_their_contract)
     ck_assert_int_eq(json_integer_value(fo_json_get(json_array_get(json_object_get(c, "ports"), 0),
                                                     "containerPort")),
                      8085);
-    ck_assert_str_eq(arg(c, "--flink-rest-url"), "http://{name}-rest.{namespace}.svc:8081");
+    ck_assert_str_eq(arg(c, "--flink-rest-url"), "http://{name}-rest.{namespace}.svc:{port}");
     ck_assert_ptr_null(arg(c, "--namespaces")); /* all namespaces */
     ck_assert_msg(mounted_under(ctl, arg(c, "--defaults"), "configMap", "flinkop-cluster-defaults"),
                   "controller --defaults is not in the mounted ConfigMap");

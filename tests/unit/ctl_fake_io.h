@@ -60,7 +60,8 @@ typedef struct fake_flink {
     char lose_prefix[64]; /* calls starting with this reach Flink, but their answers never */
     int lose_times;       /* come back (FO_ETIMEOUT), this many times */
     char calls[FAKE_MAX_LOG][256];
-    bool received[FAKE_MAX_LOG]; /* parallel to calls: the request reached Flink */
+    char hosts[FAKE_MAX_LOG][128]; /* parallel to calls: "http://host:port" of the request */
+    bool received[FAKE_MAX_LOG];   /* parallel to calls: the request reached Flink */
     size_t ncalls;
     json_t *bodies; /* array of request bodies (or null), parallel to calls */
 } fake_flink;
@@ -399,6 +400,9 @@ static inline fo_rc ff_send(void *ctx, const char *method, const char *url,
     char key[512];
     snprintf(key, sizeof key, "%s %s", method, p ? p : "/");
     ck_assert_uint_lt(f->ncalls, FAKE_MAX_LOG);
+    const char *auth = strstr(url, "://");
+    size_t hlen = auth ? (size_t)(auth + 3 - url) + strcspn(auth + 3, "/") : 0;
+    snprintf(f->hosts[f->ncalls], sizeof f->hosts[0], "%.*s", (int)hlen, url);
     f->received[f->ncalls] = !f->unreachable;
     snprintf(f->calls[f->ncalls++], sizeof f->calls[0], "%s", key);
     json_t *sent = body && body_len ? json_loadb(body, body_len, 0, NULL) : NULL;

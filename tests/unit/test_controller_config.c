@@ -63,7 +63,7 @@ START_TEST(defaults_match_the_contract)
     ck_assert_int_eq(parse(&c, 1, argv, &err), FO_OK);
     ck_assert_int_eq(c.workers, 4);
     ck_assert_int_eq(c.pass.observe_interval_ms, 15000);
-    ck_assert_str_eq(c.pass.rest_url_template, "http://{name}-rest.{namespace}.svc:8081");
+    ck_assert_str_eq(c.pass.rest_url_template, "http://{name}-rest.{namespace}.svc:{port}");
     ck_assert(c.leader_elect);
     ck_assert_str_eq(c.lease_name, "flinkop-controller");
     ck_assert_ptr_null(c.lease_namespace);
@@ -207,6 +207,7 @@ START_TEST(bad_values_name_their_flag)
          "--namespaces"}, /* 64 characters: one too many */
         {"--flink-rest-url", "ftp://x", "--flink-rest-url"},
         {"--flink-rest-url", "http://{cluster}.svc:8081", "--flink-rest-url"},
+        {"--flink-rest-url", "http://{name}.svc:{Port}", "--flink-rest-url"},
         {"--log-level", "loud", "--log-level"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -232,11 +233,14 @@ START_TEST(rest_url_template_fills_name_and_namespace)
     fo_ctl_env env = {.settings = &set};
     char url[FO_FLINK_REST_MAX_URL];
     set.rest_url_template = "http://{name}-rest.{namespace}.svc:8081/";
-    fo_ctl_rest_base(&env, "ns1", "app", url);
+    fo_ctl_rest_base(&env, "ns1", "app", 8082, url);
     ck_assert_str_eq(url, "http://app-rest.ns1.svc:8081");
     set.rest_url_template = "http://127.0.0.1:9/{namespace}/{name}";
-    fo_ctl_rest_base(&env, "ns1", "app", url);
+    fo_ctl_rest_base(&env, "ns1", "app", 8082, url);
     ck_assert_str_eq(url, "http://127.0.0.1:9/ns1/app");
+    fo_ctl_settings_defaults(&set); /* the cluster's REST Service: <name>-rest, its rest.port */
+    fo_ctl_rest_base(&env, "ns1", "app", 8082, url);
+    ck_assert_str_eq(url, "http://app-rest.ns1.svc:8082");
 }
 END_TEST
 

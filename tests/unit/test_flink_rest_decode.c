@@ -477,24 +477,64 @@ START_TEST(address_templates_are_filled_with_namespace_and_name)
     char url[128];
     fo_err err = {0};
     ck_assert_int_eq(fo_flink_rest_base_url("http://{name}-rest.{namespace}:8081", "prod", "orders",
-                                            url, sizeof url, &err),
+                                            8081, url, sizeof url, &err),
                      FO_OK);
     ck_assert_str_eq(url, "http://orders-rest.prod:8081");
-    ck_assert_int_eq(fo_flink_rest_base_url("http://127.0.0.1:9/{namespace}/{name}", "a", "b", url,
-                                            sizeof url, &err),
+    ck_assert_int_eq(fo_flink_rest_base_url("http://127.0.0.1:9/{namespace}/{name}", "a", "b", 8081,
+                                            url, sizeof url, &err),
                      FO_OK);
     ck_assert_str_eq(url, "http://127.0.0.1:9/a/b");
     /* Paths are appended to the base: a template's trailing '/' is dropped. */
     ck_assert_int_eq(fo_flink_rest_base_url("http://{name}-rest.{namespace}.svc:8081/", "ns1",
-                                            "app", url, sizeof url, &err),
+                                            "app", 8081, url, sizeof url, &err),
                      FO_OK);
     ck_assert_str_eq(url, "http://app-rest.ns1.svc:8081");
     ck_assert_int_eq(
-        fo_flink_rest_base_url("http://{cluster}:8081", "a", "b", url, sizeof url, &err),
+        fo_flink_rest_base_url("http://{cluster}:8081", "a", "b", 8081, url, sizeof url, &err),
         FO_EINVAL);
-    ck_assert_int_eq(fo_flink_rest_base_url("{name}:8081", "a", "b", url, sizeof url, &err),
+    ck_assert_int_eq(fo_flink_rest_base_url("{name}:8081", "a", "b", 8081, url, sizeof url, &err),
                      FO_EINVAL);
-    ck_assert_int_eq(fo_flink_rest_base_url("http://{name}", "a", "b", url, 8, &err), FO_ELIMIT);
+    ck_assert_int_eq(fo_flink_rest_base_url("http://{name}", "a", "b", 8081, url, 8, &err),
+                     FO_ELIMIT);
+}
+END_TEST
+
+/* The cluster's REST Service listens on its rest.port (Flink's ExternalServiceDecorator), which
+ * is what "{port}" stands for; a template naming its own port (a proxy, the sandbox's fake)
+ * keeps it whatever the cluster's port. */
+START_TEST(address_templates_fill_the_port_where_asked_and_keep_a_written_one)
+{
+    char url[128];
+    fo_err err = {0};
+    ck_assert_int_eq(fo_flink_rest_base_url("http://{name}-rest.{namespace}.svc:{port}", "prod",
+                                            "orders", 8082, url, sizeof url, &err),
+                     FO_OK);
+    ck_assert_str_eq(url, "http://orders-rest.prod.svc:8082");
+    ck_assert_int_eq(fo_flink_rest_base_url("https://{name}.example.com:{port}/{namespace}/{port}/",
+                                            "ns1", "app", 65535, url, sizeof url, &err),
+                     FO_OK);
+    ck_assert_str_eq(url, "https://app.example.com:65535/ns1/65535");
+    /* A written port stays, and the cluster's port is not checked since it is not used. */
+    ck_assert_int_eq(fo_flink_rest_base_url("http://127.0.0.1:9/{namespace}/{name}", "a", "b", 0,
+                                            url, sizeof url, &err),
+                     FO_OK);
+    ck_assert_str_eq(url, "http://127.0.0.1:9/a/b");
+    /* "{port}" with no port to put there is refused, naming the port. */
+    int bad[] = {0, -1, 65536};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        fo_err_clear(&err);
+        ck_assert_int_eq(fo_flink_rest_base_url("http://{name}-rest.{namespace}.svc:{port}", "a",
+                                                "b", bad[i], url, sizeof url, &err),
+                         FO_EINVAL);
+        ck_assert_msg(strstr(err.message, "port"), "%s", err.message);
+    }
+    /* A placeholder written differently is no placeholder. */
+    ck_assert_int_eq(fo_flink_rest_base_url("http://{name}:{PORT}", "a", "b", 8081, url,
+                                            sizeof url, &err),
+                     FO_EINVAL);
+    ck_assert_int_eq(fo_flink_rest_base_url("http://{name}-rest.{namespace}.svc:{port}", "ns",
+                                            "n", 8081, url, 20, &err),
+                     FO_ELIMIT);
 }
 END_TEST
 
@@ -522,6 +562,7 @@ int main(void)
     tcase_add_test(tc, wrong_shapes_are_protocol_errors_not_crashes);
     tcase_add_test(tc, a_nested_decoding_error_keeps_its_code_without_an_err);
     tcase_add_test(tc, address_templates_are_filled_with_namespace_and_name);
+    tcase_add_test(tc, address_templates_fill_the_port_where_asked_and_keep_a_written_one);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -400,6 +400,110 @@ START_TEST(savepoint_upgrade_stops_with_savepoint_then_redeploys_from_it)
 }
 END_TEST
 
+/* Calls to Flink since `from` that went anywhere but `host`: 0 when all reached it. */
+static int calls_elsewhere(const fake_world *w, size_t from, const char *host)
+{
+    int n = 0;
+    for (size_t i = from; i < w->flink.ncalls; i++)
+        if (strcmp(w->flink.hosts[i], host) != 0)
+            n++;
+    return n;
+}
+
+static void set_rest_port(fake_world *w, const char *name, const char *port)
+{
+    json_t *obj = fd(w, name);
+    json_object_set_new(fo_json_get(obj, "spec.flinkConfiguration"), "rest.port",
+                        json_string(port));
+    int64_t g = 1;
+    fo_json_get_int(obj, "metadata.generation", &g);
+    json_object_set_new(json_object_get(obj, "metadata"), "generation", json_integer(g + 1));
+}
+
+static int64_t rest_service_port(fake_world *w, const char *name)
+{
+    char svc[300];
+    snprintf(svc, sizeof svc, "%s-rest", name);
+    json_t *ports = (json_t *)fo_json_get(owned(w, FO_CTL_SERVICE, svc), "spec.ports");
+    return json_integer_value(json_object_get(json_array_get(ports, 0), "port"));
+}
+
+/* The REST address's "{port}" is the rest.port of the cluster that runs (Flink's REST Service
+ * listens there: ExternalServiceDecorator), not of the newest spec: a savepoint upgrade that
+ * moves the port stops the old job at the old port, the new cluster is observed at the new
+ * one, and deleting the resource cancels its job there. */
+START_TEST(the_rest_address_follows_the_port_of_the_deployed_cluster)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    w->settings.rest_url_template = "http://flink.test:{port}/{namespace}/{name}";
+    const char *n = "savepoint-example";
+    set_rest_port(w, n, "8082");
+    until_stable(w, n);
+    ck_assert_int_eq(rest_service_port(w, n), 8082);
+    ck_assert_uint_gt(w->flink.ncalls, 0);
+    ck_assert_int_eq(calls_elsewhere(w, 0, "http://flink.test:8082"), 0);
+
+    /* The upgrade: the old cluster is stopped where it listens. */
+    char jid[33], path[128];
+    snprintf(jid, sizeof jid, "%s", st_str(w, n, "jobStatus.jobId"));
+    snprintf(path, sizeof path, "POST /jobs/%s/stop", jid);
+    fake_flink_answer(&w->flink, path, json_pack("{s:s}", "request-id", TRIGGER_1));
+    set_rest_port(w, n, "8083");
+    size_t calls = w->flink.ncalls;
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_int_eq(fake_flink_calls(&w->flink, "POST /jobs/"), 1);
+    ck_assert_int_eq(calls_elsewhere(w, calls, "http://flink.test:8082"), 0);
+    const char *tid = st_str(w, n, "jobStatus.savepointInfo.triggerId");
+    ck_assert_ptr_nonnull(tid);
+    snprintf(path, sizeof path, "GET /jobs/%s/savepoints/%s", jid, tid);
+    fake_flink_answer(&w->flink, path,
+                      json_pack("{s:{s:s}, s:{s:s}}", "status", "id", "COMPLETED", "operation",
+                                "location", "s3://bucket/savepoints/savepoint-000001-abc"));
+    flink_job(w, n, "FINISHED");
+    fo_reconcile_result res;
+    for (int i = 0; i < 6; i++) {
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+        if (strcmp(res.action, "DEPLOY") == 0)
+            break;
+    }
+    ck_assert_str_eq(res.action, "DEPLOY");
+    ck_assert_int_eq(calls_elsewhere(w, calls, "http://flink.test:8082"), 0);
+    ck_assert_int_eq(rest_service_port(w, n), 8083);
+
+    /* The new cluster is reached at its port. */
+    calls = w->flink.ncalls;
+    jm_available(w, n);
+    flink_job(w, n, "RUNNING");
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, n, "lifecycleState"), "STABLE");
+    ck_assert_uint_gt(w->flink.ncalls, calls);
+    ck_assert_int_eq(calls_elsewhere(w, calls, "http://flink.test:8083"), 0);
+
+    /* Deleting: the job is cancelled at the deployed port. */
+    calls = w->flink.ncalls;
+    json_object_set_new(json_object_get(fd(w, n), "metadata"), "deletionTimestamp",
+                        json_string("2026-11-26T10:00:00Z"));
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_int_eq(fake_flink_calls(&w->flink, "PATCH /jobs/"), 1);
+    ck_assert_int_eq(calls_elsewhere(w, calls, "http://flink.test:8083"), 0);
+    fake_world_free(w);
+}
+END_TEST
+
+/* A template naming its own port (the sandbox's fake Flink, a proxy) is used as written. */
+START_TEST(a_rest_address_with_its_own_port_keeps_it)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    set_rest_port(w, n, "8082");
+    until_stable(w, n);
+    ck_assert_int_eq(rest_service_port(w, n), 8082);
+    ck_assert_int_eq(calls_elsewhere(w, 0, "http://flink.test"), 0);
+    fake_world_free(w);
+}
+END_TEST
+
 /* Apache emits Normal Suspended "Suspending existing deployment." whenever a running job is
  * suspended (c.19), whatever the upgradeMode: a savepoint-mode suspend says so too, when the
  * stop-with-savepoint starts; an upgrade of a running savepoint job does not. */
@@ -874,6 +978,8 @@ static Suite *suite(void)
     tcase_add_test(tc, a_passing_ha_data_delete_failure_is_retried_without_a_report);
     tcase_add_test(tc, suspend_then_resume);
     tcase_add_test(tc, savepoint_upgrade_stops_with_savepoint_then_redeploys_from_it);
+    tcase_add_test(tc, the_rest_address_follows_the_port_of_the_deployed_cluster);
+    tcase_add_test(tc, a_rest_address_with_its_own_port_keeps_it);
     tcase_add_test(tc, suspending_a_savepoint_job_says_suspended_when_the_stop_starts);
     tcase_add_test(tc, refused_stop_with_savepoint_clears_the_intent_and_says_why);
     tcase_add_test(tc, last_state_upgrade_without_ha_metadata_is_refused_and_the_cluster_untouched);

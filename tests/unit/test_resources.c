@@ -10,6 +10,7 @@
 #include "common/flink_model.h"
 #include "common/jsonutil.h"
 #include "common/normalize.h"
+#include "common/yamlconv.h"
 #include "controller/resources.h"
 #include "tests/support/testyaml.h"
 
@@ -792,6 +793,59 @@ START_TEST(enum_options_in_any_case_give_the_api_servers_spelling)
 }
 END_TEST
 
+/* The rest Service's port is rest.port (ExternalServiceDecorator: getRestPort) and its target
+ * the port the JobManager binds (getRestBindPort): rest.bind-port as the ConfigMap holds it,
+ * which Flink's Kubernetes deployer (and flinkop, fo_flink_conf_cluster_side) turn into 8081
+ * when it is 0 or not one port; unset, Flink binds rest.port. */
+START_TEST(the_rest_service_targets_the_port_the_jobmanager_binds)
+{
+    static const struct {
+        const char *bind; /* NULL: unset */
+        const char *bound;
+        int target;
+    } cases[] = {
+        {NULL, NULL, 8082},
+        {"9090", "9090", 9090},
+        {"0", "8081", 8081},
+        {"50100-50200", "8081", 8081},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        json_t *obj = fo_test_load_yaml("resources-native-application.yaml");
+        json_t *conf = fo_json_get(obj, "spec.flinkConfiguration");
+        json_object_set_new(conf, "rest.port", json_string("8082"));
+        if (cases[i].bind)
+            json_object_set_new(conf, "rest.bind-port", json_string(cases[i].bind));
+        json_t *objects = desired_for_object(obj);
+        json_t *port = json_array_get(
+            fo_json_get(find(objects, "Service", "basic-example-rest"), "spec.ports"), 0);
+        ck_assert_int_eq(json_integer_value(json_object_get(port, "port")), 8082);
+        ck_assert_msg(json_integer_value(json_object_get(port, "targetPort")) == cases[i].target,
+                      "bind-port %s: targetPort %lld", cases[i].bind ? cases[i].bind : "unset",
+                      (long long)json_integer_value(json_object_get(port, "targetPort")));
+        /* the port the JobManager is told to bind */
+        const char *text =
+            cm_data(find(objects, "ConfigMap", "flink-config-basic-example"), "config.yaml");
+        fo_err err;
+        json_t *file = fo_yaml_parse(text, strlen(text), 1u << 20, &err);
+        ck_assert_msg(file != NULL, "%s", err.message);
+        json_t *bound = json_object_get(file, "rest.bind-port");
+        char got[32] = "";
+        if (json_is_integer(bound))
+            snprintf(got, sizeof got, "%lld", (long long)json_integer_value(bound));
+        else if (json_is_string(bound))
+            snprintf(got, sizeof got, "%s", json_string_value(bound));
+        ck_assert_str_eq(got, cases[i].bound ? cases[i].bound : "");
+        json_decref(file);
+        json_t *jm = find(objects, "Deployment", "basic-example");
+        json_t *cport = json_array_get(json_object_get(main_container(jm), "ports"), 0);
+        ck_assert_str_eq(fo_json_str(cport, "name"), "rest");
+        ck_assert_int_eq(json_integer_value(json_object_get(cport, "containerPort")), 8082);
+        json_decref(objects);
+        json_decref(obj);
+    }
+}
+END_TEST
+
 /* The path of the Ingress rule for an ingress template (c.16), NULL when it has none (or the
  * empty one, which the API server stores as none). */
 static const char *ingress_path(json_t *obj, const char *template, const char **host)
@@ -958,6 +1012,7 @@ int main(void)
     tcase_add_test(tc, without_an_image_the_jobmanager_runs_the_flink_version_of_the_spec);
     tcase_add_test(tc, user_labels_never_replace_flinks_labels);
     tcase_add_test(tc, enum_options_in_any_case_give_the_api_servers_spelling);
+    tcase_add_test(tc, the_rest_service_targets_the_port_the_jobmanager_binds);
     tcase_add_test(tc, a_host_only_ingress_template_routes_every_path);
     tcase_add_test(tc, taskmanager_ephemeral_storage_without_a_template_reaches_flink);
     tcase_add_test(tc, rendering_level_one_gives_the_pods_of_earlier_versions);

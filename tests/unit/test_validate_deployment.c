@@ -586,6 +586,52 @@ START_TEST(enum_options_pass_in_any_case_and_unknown_values_are_refused)
 }
 END_TEST
 
+/* rest.port is an int option (RestOptions.PORT) and the port of the REST Service, whose ports
+ * the API server takes from 1 to 65535 (ServicePort.port); the cluster defaults' value is
+ * judged as the spec's. */
+START_TEST(a_rest_port_that_is_no_port_is_refused_at_its_key)
+{
+    static const struct {
+        const char *value;
+        bool ok;
+    } cases[] = {
+        {"8082", true}, {"1", true},       {"65535", true},     {"0", false},
+        {"65536", false}, {"-1", false},   {"80a", false},      {"8081-8090", false},
+        {"", false},    {"8082.0", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        json_t *obj = fo_test_load_yaml(BASE);
+        json_t *spec = json_object_get(obj, "spec");
+        json_t *conf = json_object_get(spec, "flinkConfiguration");
+        if (!json_is_object(conf)) {
+            conf = json_object();
+            json_object_set_new(spec, "flinkConfiguration", conf);
+        }
+        json_object_set_new(conf, "rest.port", json_string(cases[i].value));
+        fo_field_errors *errs = run(obj, NULL);
+        ck_assert_msg(fo_field_errors_count(errs) == (cases[i].ok ? 0 : 1), "'%s': %zu errors",
+                      cases[i].value, fo_field_errors_count(errs));
+        if (!cases[i].ok) {
+            ck_assert_str_eq(fo_field_errors_get(errs, 0)->field,
+                             "spec.flinkConfiguration[rest.port]");
+            ck_assert_ptr_nonnull(strstr(fo_field_errors_get(errs, 0)->message, "1 to 65535"));
+        }
+        fo_field_errors_free(errs);
+        json_decref(obj);
+    }
+    /* From the cluster defaults: the same key. */
+    json_t *obj = fo_test_load_yaml(BASE);
+    json_t *defaults = json_pack("{s:s}", "rest.port", "http");
+    fo_validate_env env = {.default_flink_config = defaults};
+    fo_field_errors *errs = run(obj, &env);
+    ck_assert_uint_eq(fo_field_errors_count(errs), 1);
+    ck_assert_str_eq(fo_field_errors_get(errs, 0)->field, "spec.flinkConfiguration[rest.port]");
+    fo_field_errors_free(errs);
+    json_decref(defaults);
+    json_decref(obj);
+}
+END_TEST
+
 /* Flink's memory model (not an Apache rule: Apache accepts these and the pods exit at start).
  * Apache's own test passes a 100-byte TaskManager (reference b.7); flinkop refuses it. The
  * error sits at the field the size came from: the spec's resources, or the configuration key. */
@@ -888,6 +934,7 @@ int main(void)
     tcase_add_test(tc, negative_resource_memory_is_refused);
     tcase_add_test(tc, pod_options_flink_would_refuse_are_refused_at_their_key);
     tcase_add_test(tc, enum_options_pass_in_any_case_and_unknown_values_are_refused);
+    tcase_add_test(tc, a_rest_port_that_is_no_port_is_refused_at_its_key);
     tcase_add_test(tc, memory_flink_cannot_start_with_is_refused_at_its_field);
     tcase_add_test(tc, keys_with_a_nul_character_are_refused);
     tcase_add_test(tc, deprecated_versions_pass_with_a_warning);
