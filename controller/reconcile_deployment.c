@@ -358,7 +358,12 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
                         .generation = p->generation};
     fo_err cerr;
     fo_err_clear(&cerr);
+    /* A cluster that runs is judged by the defaults it was launched with (its savepoint
+     * directory, HA, its size). */
+    if (p->last && (p->obs.jm_present || p->obs.tm_present))
+        fo_build_cached_defaults(p, deployed, &bo);
     json_t *conf = p->last || !p->invalid ? fo_build_conf(p, deployed, &bo, &cerr) : NULL;
+    fo_build_opts_release(&bo);
     if (conf && fo_build_savepoint_dir(conf))
         snprintf(p->savepoint_dir, sizeof p->savepoint_dir, "%s", fo_build_savepoint_dir(conf));
     if (p->last)
