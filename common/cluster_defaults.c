@@ -8,6 +8,7 @@
 
 #include "common/flink_conf.h"
 #include "common/json_arena.h"
+#include "common/jsonutil.h"
 #include "common/pod_template_schema.h"
 #include "common/podtemplate.h"
 #include "common/strbuf.h"
@@ -173,6 +174,20 @@ fo_cluster_defaults *fo_cluster_defaults_parse(const char *yaml, size_t len, fo_
         json_t *flat = fo_flink_conf_flatten(conf, err);
         if (!flat) {
             fo_err_wrap(err, "flinkConfiguration");
+            goto fail;
+        }
+        char *text = fo_json_dumps_canonical(flat);
+        size_t size = text ? strlen(text) : 0;
+        free(text);
+        if (!text || size > FO_CLUSTER_DEFAULTS_MAX_CONF_BYTES) {
+            if (text)
+                fo_err_set(err, FO_ELIMIT,
+                           "flinkConfiguration: %zu bytes flattened (as JSON), more than the %u "
+                           "a launch can record",
+                           size, FO_CLUSTER_DEFAULTS_MAX_CONF_BYTES);
+            else
+                fo_err_set(err, FO_ENOMEM, "flinkConfiguration: out of memory");
+            json_decref(flat);
             goto fail;
         }
         json_decref(cd->flink_config);

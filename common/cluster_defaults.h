@@ -19,6 +19,11 @@
 
 /* Largest defaults file accepted. */
 #define FO_CLUSTER_DEFAULTS_MAX_BYTES (1024u * 1024)
+/* Largest flinkConfiguration accepted, as the compact JSON of its flattened form: the
+ * controller records what the defaults gave each launch in an annotation of the cluster's
+ * ConfigMap (controller/launch_defaults.h), and the API server allows 256 KiB for all
+ * annotations of an object. Flink's own options, all set, take a few dozen KiB. */
+#define FO_CLUSTER_DEFAULTS_MAX_CONF_BYTES (128u * 1024)
 
 typedef struct fo_cluster_defaults fo_cluster_defaults;
 
@@ -27,7 +32,8 @@ typedef enum fo_role {
     FO_ROLE_TASKMANAGER,
 } fo_role;
 
-/* Parse the YAML text. Unknown top-level keys and wrong types are errors naming the key.
+/* Parse the YAML text. Unknown top-level keys and wrong types are errors naming the key, and
+ * so is a flinkConfiguration past FO_CLUSTER_DEFAULTS_MAX_CONF_BYTES.
  * An empty document means "no defaults". Returns a new object (refcount 1) or NULL. */
 fo_cluster_defaults *fo_cluster_defaults_parse(const char *yaml, size_t len, fo_err *err);
 

@@ -278,6 +278,23 @@ static void ask_flink(const fo_ctl_env *env, const char *base_url, bool applicat
     fo_flink_rest_jobs_release(&jobs);
 }
 
+bool fo_observe_cluster_present(const fo_ctl_env *env, const json_t *obj, bool standalone)
+{
+    const char *ns = fo_json_get_str(obj, "metadata.namespace");
+    const char *name = fo_json_get_str(obj, "metadata.name");
+    json_t *jm = env->kube.cached(env->kube.ctx, FO_CTL_DEPLOYMENT, ns, name);
+    bool present = jm != NULL;
+    json_decref(jm);
+    if (!present && standalone) {
+        char tm_name[300];
+        fo_flink_tm_deployment_name(name, tm_name, sizeof tm_name);
+        json_t *tm = env->kube.cached(env->kube.ctx, FO_CTL_DEPLOYMENT, ns, tm_name);
+        present = tm != NULL;
+        json_decref(tm);
+    }
+    return present;
+}
+
 void fo_observe_deployment(const fo_ctl_env *env, const json_t *obj, const char *base_url,
                            bool application, bool standalone, const char *job_id,
                            fo_flink_jm_status previous, fo_observed *o)

@@ -92,6 +92,11 @@ bool fo_observe_jobmanager_pods_left(const fo_ctl_env *env, const char *ns, cons
 json_t *fo_observe_cluster_info(const fo_flink_config *flink_config, const json_t *conf,
                                 int taskmanagers);
 
+/* Whether the cache holds obj's JobManager Deployment (or, standalone, its TaskManager one),
+ * terminating or not: the same presence fo_observe_deployment reports as jm_present ||
+ * tm_present, known before Flink is asked (its address depends on what runs). */
+bool fo_observe_cluster_present(const fo_ctl_env *env, const json_t *obj, bool standalone);
+
 /* Observe the resource `obj` (borrowed). A JobManager that is not available is also judged
  * by its pods (fo_observe_pod_failure): a failing pod makes the status ERROR. base_url is the
  * cluster's REST base URL; job_id the recorded job id (NULL = pick the newest). previous is the

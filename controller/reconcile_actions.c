@@ -381,9 +381,14 @@ static fo_rc finish_deploy(fo_pass *p, fo_err *err)
         .generation = gen,
         .launch_ms = fo_build_intent_launch(p),
     };
+    /* The defaults this launch recorded first, when a crash (or a failed write) cut an earlier
+     * pass short: never a second set, nor a mix of two. */
+    fo_rc rc = fo_build_launch_defaults(p, p->last, bo.launch_ms, false, &bo, err);
     fo_apply_report rep;
     bool applied = false;
-    fo_rc rc = apply_recorded(p, &bo, &rep, &applied, err);
+    if (rc == FO_OK)
+        rc = apply_recorded(p, &bo, &rep, &applied, err);
+    fo_build_opts_release(&bo);
     if (rc != FO_OK || !applied)
         return rc;
     json_object_set_new(fo_json_ensure_object(p->st, "reconciliationStatus"), "state",
@@ -540,11 +545,15 @@ static fo_rc converge(fo_pass *p, const fo_upgrade_input *in, fo_err *err)
         .savepoint_path = fo_json_get_str(p->st, "jobStatus.upgradeSavepointPath"),
     };
     fo_rc rc = fo_build_deployed(p, &bo, err);
-    if (rc != FO_OK)
-        return rc;
+    /* The cluster keeps the defaults it was launched with (a recovered JobManager too: it goes
+     * on with that launch); a changed default waits for its next launch. */
+    if (rc == FO_OK)
+        rc = fo_build_launch_defaults(p, p->last, bo.launch_ms, true, &bo, err);
     fo_apply_report rep;
     bool applied = false;
-    rc = apply_recorded(p, &bo, &rep, &applied, err);
+    if (rc == FO_OK)
+        rc = apply_recorded(p, &bo, &rep, &applied, err);
+    fo_build_opts_release(&bo);
     if (rc != FO_OK || !applied)
         return rc;
     if (rep.created || rep.patched)

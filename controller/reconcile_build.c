@@ -7,6 +7,8 @@
 
 #include "common/flink_conf.h"
 #include "common/jsonutil.h"
+#include "common/log.h"
+#include "controller/launch_defaults.h"
 #include "controller/reconcile_internal.h"
 #include "controller/resources.h"
 
@@ -41,8 +43,12 @@ json_t *fo_build_conf(const fo_pass *p, const json_t *spec, const fo_build_opts 
         fo_err_set(err, FO_EINVAL, "the spec cannot be read");
         goto out;
     }
-    defaults =
-        fo_flink_conf_defaults_for(fo_cluster_defaults_flink_config(p->cd), p->ns, v.flink_version);
+    /* a running cluster's are the ones it was launched with (fo_build_launch_defaults) */
+    if (o && o->defaults)
+        defaults = json_incref(o->defaults);
+    else
+        defaults = fo_flink_conf_defaults_for(fo_cluster_defaults_flink_config(p->cd), p->ns,
+                                              v.flink_version);
     owner = fo_flink_conf_owner_reference(p->obj);
     char launch[64];
     launch_id(o, launch, sizeof launch);
@@ -64,8 +70,8 @@ out:
 }
 
 /* The port comes from the effective configuration of the last reconciled spec with the
- * current cluster defaults: the configuration this controller builds the cluster's REST
- * Service from (fo_build_objects of p->last, which every settled pass applies), so the address
+ * cluster defaults of its launch (fo_build_cached_defaults; the current ones for a cluster
+ * that has no record): the configuration this controller builds the cluster's REST Service from (fo_build_objects of p->last, which every settled pass applies), so the address
  * and the Service agree. The recorded spec is the deployed one at every step: an upgrade keeps
  * the old spec (marked suspended) recorded while the old cluster is stopped and torn down,
  * and records the new one only when it deploys it; it lives in the resource's status, so a
@@ -82,7 +88,12 @@ void fo_build_rest_base(fo_pass *p, const json_t *conf)
         json_t *last = fo_flink_last_reconciled_spec(p->obj, NULL, &lrc);
         fo_err err;
         fo_err_clear(&err);
-        built = last ? fo_build_conf(p, last, NULL, &err) : NULL;
+        /* with the defaults the cluster was launched with: they may hold its rest.port */
+        fo_build_opts bo = {0};
+        if (last)
+            fo_build_cached_defaults(p, last, &bo);
+        built = last ? fo_build_conf(p, last, &bo, &err) : NULL;
+        fo_build_opts_release(&bo);
         json_decref(last);
         conf = built;
     }
@@ -124,6 +135,7 @@ json_t *fo_build_objects(const fo_pass *p, const json_t *spec, const fo_build_op
         .savepoint_path = o ? o->savepoint_path : NULL,
         .launch_ms = launched ? o->launch_ms : 0,
         .render = o ? o->render : 0,
+        .defaults_record = o ? o->defaults_record : NULL,
     };
     objects = fo_resources_desired(&in, err);
 out:
@@ -206,6 +218,125 @@ fo_rc fo_build_deployed(const fo_pass *p, fo_build_opts *o, fo_err *err)
         o->render = level > FO_RENDER_CURRENT ? FO_RENDER_CURRENT : (int)level;
     json_decref(jm);
     return FO_OK;
+}
+
+void fo_build_opts_release(fo_build_opts *o)
+{
+    json_decref(o->defaults);
+    free(o->defaults_record);
+    o->defaults = NULL;
+    o->defaults_record = NULL;
+}
+
+/* The current cluster defaults scoped for the resource with `spec` (new reference). */
+static json_t *scoped_current(const fo_pass *p, const json_t *spec)
+{
+    fo_flink_view v;
+    fo_flink_version ver = FO_FLINK_VERSION_UNKNOWN;
+    if (fo_flink_view_init_spec(&v, spec, FO_FLINK_DEPLOYMENT, NULL) == FO_OK)
+        ver = v.flink_version;
+    return fo_flink_conf_defaults_for(fo_cluster_defaults_flink_config(p->cd), p->ns, ver);
+}
+
+/* The configuration recorded on the ConfigMap cm (new reference) when it holds a record of the
+ * launch launch_ms (of any launch for 0), its text into *text (borrowed from cm); else NULL. A
+ * record that cannot be read is none: the cluster is given the current defaults, as one launched
+ * before records. */
+static json_t *record_of(const json_t *cm, int64_t launch_ms, bool warn, const char **text)
+{
+    const char *t =
+        fo_json_str(fo_json_get(cm, "metadata.annotations"), FO_LAUNCH_DEFAULTS_ANNOTATION);
+    if (!t)
+        return NULL;
+    int64_t ms = 0;
+    json_t *conf = NULL;
+    fo_err e;
+    fo_err_clear(&e);
+    if (fo_launch_defaults_parse(t, &ms, &conf, &e) != FO_OK) {
+        if (warn)
+            fo_log_warn("annotation %s of ConfigMap %s cannot be read (%s): the current cluster "
+                        "defaults replace it",
+                        FO_LAUNCH_DEFAULTS_ANNOTATION, fo_json_get_str(cm, "metadata.name"),
+                        e.message);
+        return NULL;
+    }
+    if (launch_ms > 0 && ms != launch_ms) {
+        json_decref(conf);
+        return NULL;
+    }
+    *text = t;
+    return conf;
+}
+
+fo_rc fo_build_launch_defaults(const fo_pass *p, const json_t *spec, int64_t launch_ms,
+                               bool running, fo_build_opts *o, fo_err *err)
+{
+    fo_build_opts_release(o);
+    char name[300];
+    fo_flink_config_map_name(p->name, name, sizeof name);
+    fo_rc rc = FO_OK;
+    const char *text = NULL;
+    json_t *cm = NULL, *rec = NULL, *scoped = NULL, *spec_conf = NULL;
+    /* A launch whose intent has no time cannot tell its record from an earlier one. */
+    if (running || launch_ms > 0) {
+        int64_t want = running ? 0 : launch_ms;
+        cm = p->env->kube.cached(p->env->kube.ctx, FO_CTL_CONFIG_MAP, p->ns, name);
+        rec = record_of(cm, want, false, &text);
+        if (!rec) {
+            json_decref(cm);
+            cm = NULL;
+            rc = p->env->kube.get(p->env->kube.ctx, FO_CTL_CONFIG_MAP, p->ns, name, &cm, err);
+            if (rc == FO_ENOTFOUND) {
+                fo_err_clear(err);
+                rc = FO_OK;
+            }
+            if (rc != FO_OK)
+                goto out;
+            rec = record_of(cm, want, true, &text);
+        }
+    }
+    scoped = scoped_current(p, spec);
+    if (!scoped) {
+        rc = fo_err_set(err, FO_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (rec) {
+        o->defaults = fo_launch_defaults_merge(scoped, rec);
+        o->defaults_record = strdup(text);
+    } else {
+        fo_err ignored; /* a spec that does not flatten is refused by the build */
+        spec_conf = fo_flink_conf_flatten(json_object_get(spec, "flinkConfiguration"), &ignored);
+        o->defaults = json_incref(scoped);
+        o->defaults_record = fo_launch_defaults_record(scoped, spec_conf, launch_ms);
+        if (running)
+            fo_log_info("cluster defaults recorded for the running cluster (launch %lld)",
+                        (long long)launch_ms);
+    }
+    if (!o->defaults || !o->defaults_record) {
+        fo_build_opts_release(o);
+        rc = fo_err_set(err, FO_ENOMEM, "out of memory");
+    }
+out:
+    json_decref(spec_conf);
+    json_decref(scoped);
+    json_decref(rec);
+    json_decref(cm);
+    return rc;
+}
+
+void fo_build_cached_defaults(const fo_pass *p, const json_t *spec, fo_build_opts *o)
+{
+    char name[300];
+    fo_flink_config_map_name(p->name, name, sizeof name);
+    json_t *cm = p->env->kube.cached(p->env->kube.ctx, FO_CTL_CONFIG_MAP, p->ns, name);
+    const char *text = NULL;
+    json_t *rec = record_of(cm, 0, false, &text);
+    json_t *scoped = rec ? scoped_current(p, spec) : NULL;
+    json_decref(o->defaults);
+    o->defaults = scoped ? fo_launch_defaults_merge(scoped, rec) : NULL;
+    json_decref(scoped);
+    json_decref(rec);
+    json_decref(cm);
 }
 
 size_t fo_build_owned_refs(const char *name, fo_apply_ref *refs, char bufs[][300])

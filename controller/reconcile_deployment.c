@@ -352,7 +352,12 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
                         .generation = p->generation};
     fo_err cerr;
     fo_err_clear(&cerr);
+    /* A cluster that runs is judged by the defaults it was launched with (its savepoint
+     * directory, HA, its size, the port its REST API listens on). */
+    if (p->last && fo_observe_cluster_present(p->env, p->obj, p->standalone))
+        fo_build_cached_defaults(p, deployed, &bo);
     json_t *conf = p->last || !p->invalid ? fo_build_conf(p, deployed, &bo, &cerr) : NULL;
+    fo_build_opts_release(&bo);
     fo_build_rest_base(p, conf); /* the deployed spec's (without a record nothing runs yet) */
 
     /* Observe. */

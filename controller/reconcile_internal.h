@@ -80,7 +80,15 @@ typedef struct fo_build_opts {
     int64_t generation;         /* the generation annotation */
     int64_t launch_ms;          /* the launch (fo_build_deployed), 0 = none */
     int render;                 /* FO_RENDER_* level of the pods, 0 = the current one */
+    /* The cluster defaults to build with, scoped for the resource (owned; NULL: the current
+     * ones), and their record for the flink-config ConfigMap (owned; NULL: none), as
+     * fo_build_launch_defaults finds them. */
+    json_t *defaults;
+    char *defaults_record;
 } fo_build_opts;
+
+/* Release what o owns (defaults, defaults_record). */
+void fo_build_opts_release(fo_build_opts *o);
 
 /* The effective Flink configuration of obj's metadata with `spec` (new reference), or NULL
  * with err. */
@@ -108,6 +116,23 @@ int64_t fo_build_intent_launch(const fo_pass *p);
  * FO_RENDER_CURRENT, it is launched again). Fails with the API's error when the Deployment is
  * not cached and cannot be read (FO_ENOTFOUND is no failure: there is none). */
 fo_rc fo_build_deployed(const fo_pass *p, fo_build_opts *o, fo_err *err);
+
+/* The cluster defaults a launch of `spec` is built with, into o->defaults and
+ * o->defaults_record (controller/launch_defaults.h): the record on the cluster's flink-config
+ * ConfigMap when it is one of the launch launch_ms (of any launch when `running`: drift repair
+ * and the recovery of a lost JobManager go on with the launch the ConfigMap records), read from
+ * the cache and, when the cache has none, from the API (a launch finished after a crash, or
+ * right after our own write, must find the record it wrote); else the current defaults,
+ * recorded as launch_ms's. A launch thus keeps the first defaults it wrote on every pass, and a
+ * cluster launched before records existed is given the current ones at its next pass, which
+ * its objects already hold. Fails with the API's error when the ConfigMap cannot be read
+ * (NotFound is none), or FO_ENOMEM. */
+fo_rc fo_build_launch_defaults(const fo_pass *p, const json_t *spec, int64_t launch_ms,
+                               bool running, fo_build_opts *o, fo_err *err);
+
+/* For the decisions of a pass about the cluster that runs: its recorded defaults, from the
+ * cache only, into o->defaults (left NULL, the current ones, when the cache has no record). */
+void fo_build_cached_defaults(const fo_pass *p, const json_t *spec, fo_build_opts *o);
 
 /* Candidates for pruning: every object name the resource may own. Fills refs (8 entries)
  * with names in bufs (8 x 300 bytes); returns the count. */

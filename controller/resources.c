@@ -10,6 +10,7 @@
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
 #include "common/yamlconv.h"
+#include "controller/launch_defaults.h"
 #include "controller/resources_util.h"
 
 #define FO_INGRESS_TEMPLATE_MAX 2048
@@ -214,8 +215,14 @@ static json_t *config_map(const fo_res_ctx *c, const fo_resource_inputs *in)
     if (c->launch_ms > 0) {
         char ms[32];
         snprintf(ms, sizeof ms, "%lld", (long long)c->launch_ms);
-        json_object_set_new(meta, "annotations", json_pack("{s:s}", FO_LAUNCH_ANNOTATION, ms));
+        json_object_set_new(fo_json_ensure_object(meta, "annotations"), FO_LAUNCH_ANNOTATION,
+                            json_string(ms));
     }
+    /* Written with the configuration file it was built into, in the first object a launch
+     * writes, which a lost JobManager Deployment leaves behind. */
+    if (in->defaults_record)
+        json_object_set_new(fo_json_ensure_object(meta, "annotations"),
+                            FO_LAUNCH_DEFAULTS_ANNOTATION, json_string(in->defaults_record));
     return json_pack("{s:s, s:s, s:o, s:o}", "apiVersion", "v1", "kind", "ConfigMap", "metadata",
                      meta, "data", data);
 }

@@ -35,6 +35,9 @@ typedef struct fo_resource_inputs {
     const char *savepoint_path;/* standalone application restore source, or NULL */
     int64_t launch_ms;         /* FO_LAUNCH_ANNOTATION of the cluster; 0 = none */
     int render;                /* FO_RENDER_* of the pods; 0 = FO_RENDER_CURRENT */
+    /* FO_LAUNCH_DEFAULTS_ANNOTATION of the flink-config ConfigMap (controller/launch_defaults.h):
+     * what the cluster defaults gave this launch, which flink_conf was built with; NULL = none */
+    const char *defaults_record;
 } fo_resource_inputs;
 
 /* Every desired object, in apply order (ConfigMaps, Services, Deployments, Ingress), as a new

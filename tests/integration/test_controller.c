@@ -774,6 +774,107 @@ START_TEST(cluster_defaults_apply_and_a_broken_file_keeps_the_last_good_one)
 }
 END_TEST
 
+/* The controller has read the defaults file `loads` times (its start included). */
+static bool defaults_loaded(const ctl *c, int loads)
+{
+    char url[200], want[80];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/metrics", c->health_port);
+    snprintf(want, sizeof want, "flinkop_controller_defaults_reloads_total{result=\"success\"} %d",
+             loads);
+    fo_http_result res;
+    fo_err err;
+    bool ok = false;
+    if (fo_http_client_request(E.http, "GET", url, NULL, 0, NULL, 0, 5000, &res, &err) == FO_OK) {
+        ok = res.body.data && strstr(res.body.data, want);
+        fo_http_result_release(&res);
+    }
+    return ok;
+}
+
+static bool second_load(const void *arg)
+{
+    return defaults_loaded(arg, 2);
+}
+
+static const char *resource_version(const char *gv, const char *resource, const char *name,
+                                    char *buf, size_t len)
+{
+    json_t *o = get_obj(gv, resource, name);
+    snprintf(buf, len, "%s", o ? fo_json_get_str(o, "metadata.resourceVersion") : "");
+    json_decref(o);
+    return buf;
+}
+
+static int64_t rest_port(void)
+{
+    json_t *svc = get_obj("v1", "services", "basic-example-rest");
+    int64_t port = 0;
+    fo_json_get_int(json_array_get(fo_json_get(svc, "spec.ports"), 0), "port", &port);
+    json_decref(svc);
+    return port;
+}
+
+/* An admin changes the cluster defaults' Flink configuration (Flink's pod options, a port):
+ * the running cluster is not touched, by this controller or by one started after the change;
+ * its next launch takes the new defaults. The JobManager Deployment was patched at once, its
+ * pod rolled without the upgrade mode. */
+START_TEST(a_changed_default_configuration_waits_for_the_next_launch)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/defaults.yaml", E.dir);
+    fo_test_write_file(path, "flinkConfiguration:\n  kubernetes.jobmanager.labels: \"team:a\"\n");
+    ctl c;
+    ctl_start_with(&c, "launch-defaults", "--defaults", path);
+    deploy_until_stable("controller-application.yaml", "basic-example");
+    obj_state team_a = {"apps/v1", "deployments", "basic-example",
+                        "spec.template.metadata.labels.team", "a"};
+    ck_assert(obj_has(&team_a));
+    char jm_rv[32], cm_rv[32], svc_rv[32], now[32];
+    resource_version("apps/v1", "deployments", "basic-example", jm_rv, sizeof jm_rv);
+    resource_version("v1", "configmaps", "flink-config-basic-example", cm_rv, sizeof cm_rv);
+    resource_version("v1", "services", "basic-example-rest", svc_rv, sizeof svc_rv);
+
+    fo_test_write_file(path, "flinkConfiguration:\n"
+                             "  kubernetes.jobmanager.labels: \"team:x\"\n"
+                             "  kubernetes.jobmanager.tolerations: "
+                             "\"key:k,operator:Exists,effect:NoSchedule\"\n"
+                             "  rest.port: \"8082\"\n");
+    ck_assert_msg(wait_for(second_load, &c, WAIT_MS), "the changed defaults were never loaded");
+    fo_test_sleep_ms(3000); /* three observe intervals */
+    ck_assert_str_eq(resource_version("apps/v1", "deployments", "basic-example", now, sizeof now),
+                     jm_rv);
+    ck_assert_str_eq(
+        resource_version("v1", "configmaps", "flink-config-basic-example", now, sizeof now), cm_rv);
+    ck_assert_str_eq(resource_version("v1", "services", "basic-example-rest", now, sizeof now),
+                     svc_rv);
+    ctl_stop(&c);
+
+    /* A controller started with the new defaults reads the launch's from the ConfigMap. */
+    ctl_start_with(&c, "launch-defaults-2", "--defaults", path);
+    ck_assert_msg(wait_for(leads, &c, WAIT_MS), "the restarted controller never led");
+    fo_test_sleep_ms(3000);
+    ck_assert_str_eq(resource_version("apps/v1", "deployments", "basic-example", now, sizeof now),
+                     jm_rv);
+    ck_assert_int_eq(rest_port(), 8081);
+    wait_fd("basic-example", "status.lifecycleState", "STABLE");
+
+    /* The next launch takes them. */
+    ck_assert_int_eq(
+        merge_patch(FD_PATH "/basic-example", "{\"spec\":{\"image\":\"flink:1.20.1\"}}"), 200);
+    ck_assert_msg(wait_for(image_is, "flink:1.20.1", WAIT_MS), "new JobManager never deployed");
+    wait_fd("basic-example", "status.lifecycleState", "STABLE");
+    obj_state team_x = {"apps/v1", "deployments", "basic-example",
+                        "spec.template.metadata.labels.team", "x"};
+    ck_assert(obj_has(&team_x));
+    json_t *jm = get_obj("apps/v1", "deployments", "basic-example");
+    json_t *tol = json_array_get(fo_json_get(jm, "spec.template.spec.tolerations"), 0);
+    ck_assert_str_eq(fo_json_str(tol, "key"), "k");
+    json_decref(jm);
+    ck_assert_int_eq(rest_port(), 8082);
+    ctl_stop(&c);
+}
+END_TEST
+
 START_TEST(two_controllers_elect_one_leader_and_the_other_takes_over)
 {
     ctl a, b;
@@ -903,6 +1004,7 @@ static Suite *suite(void)
     tcase_add_test(tc, stateless_upgrade_runs_a_new_job_with_the_new_spec);
     tcase_add_test(tc, savepoint_upgrade_restores_the_new_job_from_the_savepoint);
     tcase_add_test(tc, cluster_defaults_apply_and_a_broken_file_keeps_the_last_good_one);
+    tcase_add_test(tc, a_changed_default_configuration_waits_for_the_next_launch);
     tcase_add_test(tc, two_controllers_elect_one_leader_and_the_other_takes_over);
     tcase_add_test(tc, a_controller_that_lost_its_lease_writes_nothing_more);
     tcase_add_test(tc, a_lease_lost_while_stopping_ends_the_passes_in_flight_too);

@@ -25,6 +25,16 @@ static inline fake_world *world_with(const char *fixture)
     return w;
 }
 
+/* Calls to Flink since `from` that went anywhere but `host`: 0 when all reached it. */
+static inline int flink_calls_elsewhere(const fake_world *w, size_t from, const char *host)
+{
+    int n = 0;
+    for (size_t i = from; i < w->flink.ncalls; i++)
+        if (strcmp(w->flink.hosts[i], host) != 0)
+            n++;
+    return n;
+}
+
 static inline fo_rc pass(fake_world *w, const char *name, fo_reconcile_result *res)
 {
     fo_reconcile_result local;

@@ -1,5 +1,6 @@
 /* Cluster-wide defaults file: parsing, role templates, flattened configuration, errors. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,6 +188,36 @@ START_TEST(oversized_files_are_refused)
 }
 END_TEST
 
+/* A launch records what the defaults' flinkConfiguration gave it in an annotation of the
+ * cluster's ConfigMap (controller/launch_defaults.h), which the API server bounds: a
+ * configuration that could not be recorded is refused like any broken file. The bound is on
+ * the flattened form as compact JSON, {"a":"<value>"} here: 8 bytes besides the value. */
+START_TEST(a_configuration_too_large_to_record_is_refused)
+{
+    for (int over = 0; over < 2; over++) {
+        size_t value = FO_CLUSTER_DEFAULTS_MAX_CONF_BYTES - 8 + (size_t)over;
+        char *yaml = malloc(value + 64);
+        ck_assert_ptr_nonnull(yaml);
+        int n = sprintf(yaml, "flinkConfiguration:\n  a: ");
+        memset(yaml + n, 'v', value);
+        yaml[n + value] = '\n';
+        yaml[n + value + 1] = '\0';
+        fo_err err;
+        fo_err_clear(&err);
+        fo_cluster_defaults *cd = fo_cluster_defaults_parse(yaml, strlen(yaml), &err);
+        if (over) {
+            ck_assert_ptr_null(cd);
+            ck_assert_int_eq(err.rc, FO_ELIMIT);
+            ck_assert_msg(strstr(err.message, "flinkConfiguration"), "%s", err.message);
+        } else {
+            ck_assert_msg(cd != NULL, "%s", err.message);
+        }
+        fo_cluster_defaults_unref(cd);
+        free(yaml);
+    }
+}
+END_TEST
+
 START_TEST(references_keep_the_object_alive)
 {
     fo_cluster_defaults *cd = parse_fixture("cluster-defaults-full.yaml");
@@ -211,6 +242,7 @@ int main(void)
     tcase_add_test(tc, wrong_shapes_are_errors_naming_the_key_path);
     tcase_add_test(tc, templates_the_api_server_stores_as_they_are_pass);
     tcase_add_test(tc, oversized_files_are_refused);
+    tcase_add_test(tc, a_configuration_too_large_to_record_is_refused);
     tcase_add_test(tc, references_keep_the_object_alive);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/cluster_defaults.h"
 #include "common/jsonutil.h"
 #include "tests/unit/ctl_scenario.h"
 
@@ -45,7 +46,32 @@ typedef struct outcome {
     int savepoints, jm_creates, stops;
     bool graph_at_start;
     bool gone; /* the resource was deleted (finalizer removed) */
+    /* With a change of the cluster defaults at the crash: the set ('a', 'b') the launch's
+     * first write of the cluster's ConfigMap or Deployments held, whether a later one held the
+     * other, and the set of the JobManager's pods and of the ConfigMap at the end. */
+    char first_set, end_jm_set, end_cm_set;
+    bool mixed;
 } outcome;
+
+/* The defaults the controller runs with, and what the admin changes them to while it is down
+ * (Flink's pod option kubernetes.jobmanager.labels, rendered into the ConfigMap and the
+ * JobManager's pods). */
+static const char defaults_a[] = "flinkConfiguration:\n"
+                                 "  kubernetes.jobmanager.labels: \"team:crash-a\"\n";
+static const char defaults_b[] = "flinkConfiguration:\n"
+                                 "  kubernetes.jobmanager.labels: \"team:crash-b\"\n";
+
+static fo_cluster_defaults *given_defaults(void *ctx)
+{
+    return fo_cluster_defaults_ref(ctx);
+}
+
+/* Which set of defaults_a / defaults_b a text holds ('a', 'b', 0: none, '2': both). */
+static char set_in(const char *text)
+{
+    bool a = text && strstr(text, "crash-a"), b = text && strstr(text, "crash-b");
+    return a && b ? '2' : a ? 'a' : b ? 'b' : 0;
+}
 
 /* The value of `key: "..."` (or unquoted) in the cluster's config.yaml, into out. */
 static void conf_value(fake_world *w, const char *name, const char *key, char *out, size_t len)
@@ -171,16 +197,28 @@ static bool settled(fake_world *w, const char *name)
            strcmp(rs, "DEPLOYED") == 0 && !st_str(w, name, "jobStatus.savepointInfo.triggerType");
 }
 
-/* Passes (each followed by a world step) until the resource settles or is gone. */
-static bool run_passes(fake_world *w, flink_model *m, const char *name, bool until_gone)
+/* Passes (each followed by a world step) until the resource settles or is gone. When `then`
+ * is set, the cluster defaults become `then` once the write numbered `at` was made: the
+ * controller killed there is restarted with the new defaults. */
+static bool run_passes_with(fake_world *w, flink_model *m, const char *name, bool until_gone,
+                            fo_cluster_defaults *then, int at)
 {
     for (int i = 0; i < MAX_PASSES; i++) {
         pass(w, name, NULL); /* a failed pass is retried, as the work queue does */
+        if (then && w->kube.writes >= at) {
+            w->env.defaults_ctx = then;
+            then = NULL;
+        }
         world_step(w, m, name);
         if (until_gone ? fd(w, name) == NULL : settled(w, name))
             return true;
     }
     return false;
+}
+
+static bool run_passes(fake_world *w, flink_model *m, const char *name, bool until_gone)
+{
+    return run_passes_with(w, m, name, until_gone, NULL, 0);
 }
 
 typedef struct scenario {
@@ -192,6 +230,7 @@ typedef struct scenario {
     int64_t clock_behind_ms;    /* the JobManager's clock is behind the controller's */
     const char *lose_answer_of; /* the first Flink call starting with this reaches Flink
                                    but its answer is lost */
+    bool defaults_change;       /* the cluster defaults change at the crash (a to b) */
 } scenario;
 
 static void new_image(fake_world *w, const char *name)
@@ -210,6 +249,15 @@ static outcome run(const scenario *sc, int crash_at)
     outcome o;
     memset(&o, 0, sizeof o);
     fake_world *w = world_with(sc->fixture);
+    fo_cluster_defaults *a = NULL, *b = NULL;
+    if (sc->defaults_change) {
+        fo_err err;
+        a = fo_cluster_defaults_parse(defaults_a, sizeof defaults_a - 1, &err);
+        b = fo_cluster_defaults_parse(defaults_b, sizeof defaults_b - 1, &err);
+        ck_assert(a && b);
+        w->env.defaults = given_defaults;
+        w->env.defaults_ctx = a;
+    }
     flink_model m;
     memset(&m, 0, sizeof m);
     m.clock_behind_ms = sc->clock_behind_ms;
@@ -240,8 +288,33 @@ static outcome run(const scenario *sc, int crash_at)
     }
     if (crash_at > 0)
         fake_fail_write(&w->kube, crash_at, FO_EIO);
-    o.settled = run_passes(w, &m, sc->name, sc->delete);
+    size_t log_from = w->kube.nlog;
+    o.settled = run_passes_with(w, &m, sc->name, sc->delete, crash_at > 0 ? b : NULL,
+                                start + crash_at);
     o.writes = w->kube.writes - start;
+    char cm_name[300];
+    snprintf(cm_name, sizeof cm_name, "flink-config-%s", sc->name);
+    for (size_t i = log_from; sc->defaults_change && i < w->kube.nlog; i++) {
+        const fake_write *fw = &w->kube.log[i];
+        if (!(fw->kind == FO_CTL_CONFIG_MAP && strcmp(fw->name, cm_name) == 0) &&
+            !(fw->kind == FO_CTL_DEPLOYMENT && strcmp(fw->name, sc->name) == 0))
+            continue;
+        char *text = fo_json_dumps_compact(fw->body);
+        char set = set_in(text);
+        free(text);
+        if (set && !o.first_set)
+            o.first_set = set;
+        if (set && set != o.first_set)
+            o.mixed = true;
+    }
+    if (sc->defaults_change && !sc->delete) {
+        o.end_jm_set = set_in(fo_json_get_str(owned(w, FO_CTL_DEPLOYMENT, sc->name),
+                                              "spec.template.metadata.labels.team"));
+        json_t *cm = owned(w, FO_CTL_CONFIG_MAP, cm_name);
+        char *text = fo_json_dumps_compact(cm);
+        o.end_cm_set = set_in(text);
+        free(text);
+    }
     o.gone = fd(w, sc->name) == NULL;
     o.savepoints = m.savepoints;
     o.jm_creates = m.jm_creates;
@@ -264,6 +337,8 @@ static outcome run(const scenario *sc, int crash_at)
         snprintf(o.launch, sizeof o.launch, "-%lld", (long long)ts);
     }
     fake_world_free(w);
+    fo_cluster_defaults_unref(a);
+    fo_cluster_defaults_unref(b);
     return o;
 }
 
@@ -308,6 +383,22 @@ static void check_every_crash_point(const scenario *sc)
         ck_assert_msg(!o.first_store[0] || strcmp(o.first_store, o.store) != 0,
                       "%s: killed before write %d: the new launch kept the store '%s'", sc->name,
                       k, o.store);
+        if (!sc->defaults_change)
+            continue;
+        /* One set of defaults for the whole launch: the one it wrote first. */
+        ck_assert_msg(!o.mixed,
+                      "%s: killed before write %d, restarted with other defaults: the launch "
+                      "wrote both sets",
+                      sc->name, k);
+        ck_assert_msg(o.end_jm_set && o.end_jm_set == o.end_cm_set,
+                      "%s: killed before write %d: the JobManager runs defaults '%c', the "
+                      "ConfigMap holds '%c'",
+                      sc->name, k, o.end_jm_set ? o.end_jm_set : '-',
+                      o.end_cm_set ? o.end_cm_set : '-');
+        ck_assert_msg(!o.first_set || o.end_jm_set == o.first_set,
+                      "%s: killed before write %d: the launch began with defaults '%c' and "
+                      "ended with '%c'",
+                      sc->name, k, o.first_set, o.end_jm_set);
     }
 }
 
@@ -379,6 +470,40 @@ START_TEST(last_state_upgrade_survives_a_crash_before_any_write)
 }
 END_TEST
 
+/* The controller is killed at each write of a launch and restarted after the admin changed
+ * the cluster defaults: the launch ends with the defaults it recorded first, in all of its
+ * objects (before its first write of them: the new ones). */
+START_TEST(first_deploy_keeps_the_defaults_it_wrote_first_across_a_crash)
+{
+    scenario sc = {.fixture = "controller-application.yaml",
+                   .name = "basic-example",
+                   .from_scratch = true,
+                   .defaults_change = true};
+    check_every_crash_point(&sc);
+}
+END_TEST
+
+START_TEST(stateless_upgrade_keeps_the_defaults_it_wrote_first_across_a_crash)
+{
+    scenario sc = {.fixture = "controller-application.yaml",
+                   .name = "basic-example",
+                   .change = new_image,
+                   .defaults_change = true};
+    check_every_crash_point(&sc);
+}
+END_TEST
+
+START_TEST(last_state_upgrade_keeps_the_defaults_it_wrote_first_across_a_crash)
+{
+    scenario sc = {.fixture = "controller-application-last-state.yaml",
+                   .name = "last-state-example",
+                   .ha_maps = true,
+                   .change = new_parallelism,
+                   .defaults_change = true};
+    check_every_crash_point(&sc);
+}
+END_TEST
+
 START_TEST(deletion_survives_a_crash_before_any_write)
 {
     scenario sc = {
@@ -399,6 +524,9 @@ static Suite *suite(void)
     tcase_add_test(tc, savepoint_upgrade_survives_a_crash_with_the_jobmanager_clock_behind);
     tcase_add_test(tc, last_state_upgrade_survives_a_crash_before_any_write);
     tcase_add_test(tc, deletion_survives_a_crash_before_any_write);
+    tcase_add_test(tc, first_deploy_keeps_the_defaults_it_wrote_first_across_a_crash);
+    tcase_add_test(tc, stateless_upgrade_keeps_the_defaults_it_wrote_first_across_a_crash);
+    tcase_add_test(tc, last_state_upgrade_keeps_the_defaults_it_wrote_first_across_a_crash);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -400,16 +400,6 @@ START_TEST(savepoint_upgrade_stops_with_savepoint_then_redeploys_from_it)
 }
 END_TEST
 
-/* Calls to Flink since `from` that went anywhere but `host`: 0 when all reached it. */
-static int calls_elsewhere(const fake_world *w, size_t from, const char *host)
-{
-    int n = 0;
-    for (size_t i = from; i < w->flink.ncalls; i++)
-        if (strcmp(w->flink.hosts[i], host) != 0)
-            n++;
-    return n;
-}
-
 static void set_rest_port(fake_world *w, const char *name, const char *port)
 {
     json_t *obj = fd(w, name);
@@ -441,7 +431,7 @@ START_TEST(the_rest_address_follows_the_port_of_the_deployed_cluster)
     until_stable(w, n);
     ck_assert_int_eq(rest_service_port(w, n), 8082);
     ck_assert_uint_gt(w->flink.ncalls, 0);
-    ck_assert_int_eq(calls_elsewhere(w, 0, "http://flink.test:8082"), 0);
+    ck_assert_int_eq(flink_calls_elsewhere(w, 0, "http://flink.test:8082"), 0);
 
     /* The upgrade: the old cluster is stopped where it listens. */
     char jid[33], path[128];
@@ -452,7 +442,7 @@ START_TEST(the_rest_address_follows_the_port_of_the_deployed_cluster)
     size_t calls = w->flink.ncalls;
     ck_assert_int_eq(pass(w, n, NULL), FO_OK);
     ck_assert_int_eq(fake_flink_calls(&w->flink, "POST /jobs/"), 1);
-    ck_assert_int_eq(calls_elsewhere(w, calls, "http://flink.test:8082"), 0);
+    ck_assert_int_eq(flink_calls_elsewhere(w, calls, "http://flink.test:8082"), 0);
     const char *tid = st_str(w, n, "jobStatus.savepointInfo.triggerId");
     ck_assert_ptr_nonnull(tid);
     snprintf(path, sizeof path, "GET /jobs/%s/savepoints/%s", jid, tid);
@@ -467,7 +457,7 @@ START_TEST(the_rest_address_follows_the_port_of_the_deployed_cluster)
             break;
     }
     ck_assert_str_eq(res.action, "DEPLOY");
-    ck_assert_int_eq(calls_elsewhere(w, calls, "http://flink.test:8082"), 0);
+    ck_assert_int_eq(flink_calls_elsewhere(w, calls, "http://flink.test:8082"), 0);
     ck_assert_int_eq(rest_service_port(w, n), 8083);
 
     /* The new cluster is reached at its port. */
@@ -478,7 +468,7 @@ START_TEST(the_rest_address_follows_the_port_of_the_deployed_cluster)
         ck_assert_int_eq(pass(w, n, NULL), FO_OK);
     ck_assert_str_eq(st_str(w, n, "lifecycleState"), "STABLE");
     ck_assert_uint_gt(w->flink.ncalls, calls);
-    ck_assert_int_eq(calls_elsewhere(w, calls, "http://flink.test:8083"), 0);
+    ck_assert_int_eq(flink_calls_elsewhere(w, calls, "http://flink.test:8083"), 0);
 
     /* Deleting: the job is cancelled at the deployed port. */
     calls = w->flink.ncalls;
@@ -486,7 +476,7 @@ START_TEST(the_rest_address_follows_the_port_of_the_deployed_cluster)
                         json_string("2026-11-26T10:00:00Z"));
     ck_assert_int_eq(pass(w, n, NULL), FO_OK);
     ck_assert_int_eq(fake_flink_calls(&w->flink, "PATCH /jobs/"), 1);
-    ck_assert_int_eq(calls_elsewhere(w, calls, "http://flink.test:8083"), 0);
+    ck_assert_int_eq(flink_calls_elsewhere(w, calls, "http://flink.test:8083"), 0);
     fake_world_free(w);
 }
 END_TEST
@@ -499,7 +489,7 @@ START_TEST(a_rest_address_with_its_own_port_keeps_it)
     set_rest_port(w, n, "8082");
     until_stable(w, n);
     ck_assert_int_eq(rest_service_port(w, n), 8082);
-    ck_assert_int_eq(calls_elsewhere(w, 0, "http://flink.test"), 0);
+    ck_assert_int_eq(flink_calls_elsewhere(w, 0, "http://flink.test"), 0);
     fake_world_free(w);
 }
 END_TEST
