@@ -115,6 +115,14 @@ static fo_upgrade_step suspend(const fo_upgrade_input *in, fo_flink_upgrade_mode
         if (in->job == FO_JOB_STATUS_RECONCILING || !in->rest_ok)
             return refuse("the job state is unknown (Flink is not answering), so no savepoint "
                           "can be taken; waiting before upgrading");
+        /* Alive but not RUNNING: CREATED (Flink lists it RUNNING while its tasks wait for slots
+         * or restore), INITIALIZING, RESTARTING... Its state is not lost: Apache waits for an
+         * upgradable state and says "Manual restore required" only of an ended job. */
+        if (!ended)
+            return refuse("the job is not running yet (jobStatus.state is not RUNNING: its tasks "
+                          "may still wait for slots, restore their state or restart), so no "
+                          "savepoint can be taken; the savepoint upgrade waits for it to run "
+                          "(upgradeMode stateless upgrades it now, without its state)");
         return refuse("the job is not running and the last checkpoint is unknown, so the "
                       "savepoint upgrade cannot keep its state. Manual restore required.");
     }

@@ -649,6 +649,35 @@ START_TEST(a_job_short_of_slots_runs_with_its_tasks_scheduled)
 }
 END_TEST
 
+/* A job whose tasks never got slots has none to keep through a restart: back RUNNING, its tasks
+ * are SCHEDULED again while another job holds every slot (the restart strategy restarts the
+ * job; the slot requests start over). */
+START_TEST(a_job_short_of_slots_that_restarts_still_has_no_slots)
+{
+    fo_flink_sim *sim = sim_from("{\"taskManagers\": 1, \"slotsPerTaskManager\": 2}");
+    fo_flink_sim_job_spec a = {.parallelism = 2}, b = {.parallelism = 2};
+    char ja[33], jb[33];
+    fo_err err = {0};
+    ck_assert_int_eq(fo_flink_sim_submit(sim, &a, ja, &err), FO_OK);
+    ck_assert_int_eq(fo_flink_sim_submit(sim, &b, jb, &err), FO_OK);
+    fo_flink_sim_advance(sim, T0 + 5000);
+    ck_assert_int_eq(fo_flink_sim_fail_job(sim, jb, true, "slot request timeout", &err), FO_OK);
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, jb), "RESTARTING");
+    fo_flink_sim_advance(sim, T0 + 60000);
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, ja), "RUNNING");
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, jb), "RUNNING");
+    json_t *jobs = fo_flink_sim_json_jobs_overview(sim);
+    const json_t *eb = json_array_get(json_object_get(jobs, "jobs"), 1);
+    int64_t n = -1;
+    ck_assert(fo_json_get_int(eb, "tasks.running", &n));
+    ck_assert_int_eq(n, 0);
+    ck_assert(fo_json_get_int(eb, "tasks.scheduled", &n));
+    ck_assert_int_eq(n, 4);
+    json_decref(jobs);
+    fo_flink_sim_free(sim);
+}
+END_TEST
+
 /* The AdaptiveScheduler waits for resources before it builds the execution graph, and reports
  * the job CREATED meanwhile (WaitingForResources). */
 START_TEST(adaptive_scheduler_jobs_wait_in_created_for_slots)
@@ -867,6 +896,7 @@ int main(void)
     tcase_add_test(tc, with_ha_a_new_jobmanager_recovers_from_the_ha_store_not_the_savepoint_path);
     tcase_add_test(tc, only_paths_named_like_snapshots_are_restorable_without_being_known);
     tcase_add_test(tc, a_job_short_of_slots_runs_with_its_tasks_scheduled);
+    tcase_add_test(tc, a_job_short_of_slots_that_restarts_still_has_no_slots);
     tcase_add_test(tc, adaptive_scheduler_jobs_wait_in_created_for_slots);
     tcase_add_test(tc, duplicate_job_ids_are_refused_like_flink_does);
     tcase_add_test(tc, unknown_jobs_and_triggers_are_not_found);

@@ -155,6 +155,30 @@ START_TEST(savepoint_upgrade_is_refused_when_state_would_be_lost)
 }
 END_TEST
 
+/* A job Flink lists RUNNING with tasks still waiting for slots (or restoring) reads CREATED, as
+ * under the Apache operator; a restarting job is alive too. Neither has lost its state: Apache
+ * waits for an upgradable state (AbstractJobReconciler.getJobUpgrade) and keeps "Manual restore
+ * required" for a job that ended with no known checkpoint. */
+START_TEST(savepoint_upgrade_of_a_job_not_yet_running_waits_for_it)
+{
+    static const fo_flink_job_status alive[] = {
+        FO_JOB_STATUS_CREATED, FO_JOB_STATUS_INITIALIZING, FO_JOB_STATUS_RESTARTING,
+        FO_JOB_STATUS_FAILING, FO_JOB_STATUS_CANCELLING,
+    };
+    for (size_t i = 0; i < sizeof alive / sizeof *alive; i++) {
+        fo_upgrade_input in = changed(running_app(), FO_DIFF_UPGRADE);
+        in.want_mode = FO_FLINK_UPGRADE_SAVEPOINT;
+        in.job = alive[i];
+        fo_upgrade_step s = fo_upgrade_next(&in);
+        ck_assert_str_eq(fo_upgrade_action_name(s.action), "REFUSE");
+        ck_assert_msg(strstr(s.reason, "Manual restore required") == NULL, "%s: %s",
+                      fo_flink_job_status_name(alive[i]), s.reason);
+        ck_assert_msg(strstr(s.reason, "waits") != NULL, "%s: %s",
+                      fo_flink_job_status_name(alive[i]), s.reason);
+    }
+}
+END_TEST
+
 START_TEST(last_state_upgrade_goes_through_ha_data)
 {
     fo_upgrade_input in = changed(running_app(), FO_DIFF_UPGRADE);
@@ -276,6 +300,7 @@ static Suite *suite(void)
     tcase_add_test(tc, upgrading_towards_the_recorded_spec_finishes_first);
     tcase_add_test(tc, savepoint_upgrade_of_a_running_job_stops_with_a_savepoint);
     tcase_add_test(tc, savepoint_upgrade_is_refused_when_state_would_be_lost);
+    tcase_add_test(tc, savepoint_upgrade_of_a_job_not_yet_running_waits_for_it);
     tcase_add_test(tc, last_state_upgrade_goes_through_ha_data);
     tcase_add_test(tc, suspend_and_resume);
     tcase_add_test(tc, redeploy_nonce_restarts_from_the_initial_savepoint);

@@ -155,8 +155,10 @@ void ff_set_state(fo_flink_sim *sim, ff_job *j, int state, int64_t t)
     j->state = state;
     j->state_since = t;
     j->timestamps[state] = t;
-    if (state != FF_FAILING && state != FF_CANCELLING)
-        j->waiting_slots = false; /* ended, or restarting with slots of its own */
+    /* A job whose tasks never got slots has none to keep while it fails, cancels or restarts
+     * (a restart of such a job asks for slots again); other states end the wait. */
+    if (state != FF_FAILING && state != FF_CANCELLING && state != FF_RESTARTING)
+        j->waiting_slots = false;
     if (ff_state_globally_terminal(state)) {
         j->end_ms = t;
         /* Flink cleans a globally terminated job's HA data. */

@@ -76,7 +76,8 @@ typedef struct ff_job {
     int64_t timestamps[FF_STATE_COUNT]; /* when each state was last entered (0 = never) */
     int64_t start_ms, end_ms;           /* end_ms = -1 while not globally terminal */
     int64_t running_since;
-    bool waiting_slots; /* RUNNING (default scheduler) with its tasks SCHEDULED: no slots yet */
+    bool waiting_slots; /* RUNNING (default scheduler) with its tasks SCHEDULED: no slots yet;
+                         * kept while such a job fails, cancels or restarts */
     int64_t next_periodic_ms;
     int64_t next_fault_ms;
 
