@@ -662,8 +662,8 @@ START_TEST(section12_core_events_are_selected_by_involved_object_and_reason)
         ck_assert_int_eq(fka_tc_json(tc, "POST", events, body, NULL), 201);
     }
     char path[256];
-    snprintf(path, sizeof path, "%s?fieldSelector=involvedObject.uid%%3Duid-jm,reason%%3DFailedMount",
-             events);
+    snprintf(path, sizeof path,
+             "%s?fieldSelector=involvedObject.uid%%3Duid-jm,reason%%3DFailedMount", events);
     json_t *list = get(path);
     json_t *items = json_object_get(list, "items");
     ck_assert_uint_eq(json_array_size(items), 1);

@@ -135,6 +135,92 @@ START_TEST(failing_jobmanager_pod_is_an_error_with_its_reason)
 }
 END_TEST
 
+/* A pod stuck in ContainerCreating because a volume cannot be mounted: Apache's EventUtils
+ * reads the kubelet's FailedMount Events of such a pod and reports a DeploymentFailedException
+ * (reference c.3). Pod and Events as the API server returns them
+ * (tests/data/observe-jobmanager-failed-mount.yaml). */
+START_TEST(a_volume_that_cannot_mount_is_an_error_with_the_kubelets_message)
+{
+    json_t *docs = fo_test_load_yaml_all("observe-jobmanager-failed-mount.yaml");
+    ck_assert_ptr_nonnull(docs);
+    json_t *pod = json_array_get(docs, 0);
+    json_t *all = json_object_get(json_array_get(docs, 1), "items");
+    const char *uid = fo_json_get_str(pod, "metadata.uid");
+
+    /* Only a pod whose containers cannot be prepared yet is worth its Events. */
+    ck_assert(fo_observe_pod_mounting(pod));
+    json_t *started = json_deep_copy(pod);
+    json_object_set_new(json_array_get(fo_json_get(started, "status.conditions"), 0), "status",
+                        json_string("True"));
+    ck_assert(!fo_observe_pod_mounting(started)); /* volumes mounted: the containers start */
+    json_t *old_node = json_deep_copy(pod);       /* before 1.29: Initialized decides */
+    json_array_remove(fo_json_get(old_node, "status.conditions"), 0);
+    ck_assert(!fo_observe_pod_mounting(old_node));
+    json_object_set_new(json_array_get(fo_json_get(old_node, "status.conditions"), 0), "status",
+                        json_string("False"));
+    ck_assert(fo_observe_pod_mounting(old_node));
+    json_t *going = json_deep_copy(pod);
+    json_object_set_new(json_object_get(going, "metadata"), "deletionTimestamp",
+                        json_string("2026-04-20T09:16:00Z"));
+    ck_assert(!fo_observe_pod_mounting(going));
+    json_t *bare = jm_pod("ContainerCreating", ""); /* no conditions written yet */
+    ck_assert(!fo_observe_pod_mounting(bare));
+    json_decref(bare);
+
+    /* The pod's own Events: the latest FailedMount speaks. */
+    json_t *own = json_array();
+    size_t i;
+    json_t *e;
+    json_array_foreach(all, i, e)
+    {
+        if (strcmp(fo_json_get_str(e, "involvedObject.uid"), uid) == 0)
+            json_array_append(own, e);
+    }
+    char failure[512];
+    ck_assert(fo_observe_mount_failure(own, failure, sizeof failure));
+    ck_assert_str_eq(failure, "FailedMount: MountVolume.SetUp failed for volume "
+                              "\"s3-credentials\" : secret \"s3-credentials\" not found");
+    json_t *normal_only = json_pack("[O]", json_array_get(own, 0)); /* Scheduled */
+    ck_assert(!fo_observe_mount_failure(normal_only, failure, sizeof failure));
+    ck_assert(!fo_observe_mount_failure(NULL, failure, sizeof failure));
+
+    /* Through the seam: the Deployment and the container say nothing, the Events do. One list,
+     * selected by the pod's uid and the reason. */
+    fake_world *w = fake_world_new();
+    json_t *d = jm_deployment(1, 0);
+    fake_put(&w->kube, d);
+    fake_put(&w->kube, pod);
+    json_array_foreach(all, i, e) json_array_append(w->kube.core_events, e);
+    json_t *obj = json_pack("{s:s, s:{s:s, s:s}}", "kind", "FlinkDeployment", "metadata", "name",
+                            "basic-example", "namespace", "default");
+    fo_observed o;
+    fo_observe_deployment(&w->env, obj, BASE, true, false, NULL, FO_JM_DEPLOYING, &o);
+    ck_assert_int_eq(o.jm_status, FO_JM_ERROR);
+    ck_assert_str_eq(o.jm_failure, "FailedMount: MountVolume.SetUp failed for volume "
+                                   "\"s3-credentials\" : secret \"s3-credentials\" not found");
+    ck_assert_str_eq(o.jm_failure_reason, "FailedMount");
+    ck_assert_int_eq(w->kube.event_lists, 1);
+    fo_observed_release(&o);
+
+    /* A pod that got past its volumes is not asked about. */
+    fake_put(&w->kube, started);
+    fo_observe_deployment(&w->env, obj, BASE, true, false, NULL, FO_JM_DEPLOYING, &o);
+    ck_assert_int_eq(o.jm_status, FO_JM_DEPLOYING);
+    ck_assert_int_eq(w->kube.event_lists, 1);
+    fo_observed_release(&o);
+
+    json_decref(obj);
+    json_decref(d);
+    fake_world_free(w);
+    json_decref(normal_only);
+    json_decref(own);
+    json_decref(going);
+    json_decref(old_node);
+    json_decref(started);
+    json_decref(docs);
+}
+END_TEST
+
 START_TEST(job_is_picked_by_id_or_as_the_newest)
 {
     json_t *ov = json_pack("{s:[{s:s, s:s, s:I}, {s:s, s:s, s:I}]}", "jobs", "jid", JA, "state",
@@ -501,6 +587,7 @@ static Suite *suite(void)
     tcase_add_test(tc, jobmanager_status_follows_deployment_and_rest);
     tcase_add_test(tc, replica_failure_is_an_error_with_its_message);
     tcase_add_test(tc, failing_jobmanager_pod_is_an_error_with_its_reason);
+    tcase_add_test(tc, a_volume_that_cannot_mount_is_an_error_with_the_kubelets_message);
     tcase_add_test(tc, job_is_picked_by_id_or_as_the_newest);
     tcase_add_test(tc, ha_metadata_is_a_live_job_map_with_a_checkpoint);
     tcase_add_test(tc, cluster_info_totals_as_apache_prints_them);

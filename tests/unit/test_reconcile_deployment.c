@@ -431,6 +431,59 @@ START_TEST(a_failing_jobmanager_is_told_in_a_warning_with_its_reason)
 }
 END_TEST
 
+/* A JobManager pod that cannot mount a volume (here a Secret that does not exist) stays in
+ * ContainerCreating: its Deployment and containers report nothing, the kubelet's FailedMount
+ * Events do. As Apache's observer (EventUtils.checkForVolumeMountErrors, reference c.3): ERROR,
+ * a DeploymentFailedException with reason FailedMount, the job RECONCILING, a Warning named
+ * by the reason when the JobManager turns ERROR; the error goes once the pod mounts. */
+START_TEST(a_jobmanager_pod_that_cannot_mount_a_volume_turns_error)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    json_t *docs = fo_test_load_yaml_all("observe-jobmanager-failed-mount.yaml");
+    ck_assert_ptr_nonnull(docs);
+    fake_put(&w->kube, json_array_get(docs, 0));
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(json_array_get(docs, 1), "items"), i, e)
+        json_array_append(w->kube.core_events, e);
+    size_t events = w->events.n;
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, n, "jobManagerDeploymentStatus"), "ERROR");
+    ck_assert_str_eq(st_str(w, n, "jobStatus.state"), "RECONCILING");
+    json_t *error = json_loads(st_str(w, n, "error"), 0, NULL);
+    ck_assert_ptr_nonnull(error);
+    ck_assert_str_eq(fo_json_str(error, "type"),
+                     "org.apache.flink.kubernetes.operator.exception.DeploymentFailedException");
+    ck_assert_str_eq(fo_json_get_str(error, "additionalMetadata.reason"), "FailedMount");
+    ck_assert_ptr_nonnull(strstr(fo_json_str(error, "message"),
+                                 "MountVolume.SetUp failed for volume \"s3-credentials\" : "
+                                 "secret \"s3-credentials\" not found"));
+    json_decref(error);
+    ck_assert_uint_eq(w->events.n, events + 1);
+    ck_assert_str_eq(w->events.ev[events].reason, "FailedMount");
+    ck_assert_int_eq(w->events.ev[events].type, FO_EVENT_WARNING);
+    ck_assert_ptr_nonnull(strstr(w->events.ev[events].message, "secret \"s3-credentials\""));
+    /* Still failing: told once, one Event list per pass. */
+    int lists = w->kube.event_lists;
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_int_eq(fake_events_count(&w->events, "FailedMount"), 1);
+    ck_assert_int_eq(w->kube.event_lists, lists + 1);
+    /* The Secret comes, the volume mounts, the containers start: no more error. */
+    json_t *pod = json_deep_copy(json_array_get(docs, 0));
+    json_object_set_new(json_array_get(fo_json_get(pod, "status.conditions"), 0), "status",
+                        json_string("True"));
+    fake_put(&w->kube, pod);
+    json_decref(pod);
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, n, "jobManagerDeploymentStatus"), "DEPLOYING");
+    ck_assert_ptr_null(st_str(w, n, "error"));
+    json_decref(docs);
+    fake_world_free(w);
+}
+END_TEST
+
 /* A host-only ingress template routes every path of the host (IngressUtils sets no path).
  * flinkop before 68e0598 wrote the path "/", which controllers that read ImplementationSpecific
  * literally (GCE, ALB) match alone: the Web UI's /jobs/... requests miss it. Drift repair
@@ -858,7 +911,7 @@ START_TEST(an_unreadable_jobmanager_deployment_is_not_taken_for_a_new_one)
     json_t *tm_pod = json_deep_copy(fo_json_get(owned(w, FO_CTL_DEPLOYMENT, tm), "spec.template"));
     flaky_kube f = {.real = w->env.kube, .hidden = n, .get_failures = 2};
     w->env.kube = (fo_ctl_kube){&f,           flaky_cached, flaky_cached_list, flaky_get,
-                                flaky_create, flaky_patch,  flaky_remove};
+                                flaky_create, flaky_patch,  flaky_remove,      NULL};
     fo_rc rc[3];
     for (int i = 0; i < 3; i++) {
         fo_clock_fake_advance(w->clock, w->settings.observe_interval_ms);
@@ -1145,6 +1198,7 @@ static Suite *suite(void)
     tcase_add_test(tc, drift_is_repaired);
     tcase_add_test(tc, missing_jobmanager_deployment_is_recovered);
     tcase_add_test(tc, a_failing_jobmanager_is_told_in_a_warning_with_its_reason);
+    tcase_add_test(tc, a_jobmanager_pod_that_cannot_mount_a_volume_turns_error);
     tcase_add_test(tc, an_ingress_with_the_old_root_path_gets_the_rule_without_a_path);
     tcase_add_test(tc, object_not_owned_is_never_touched);
     tcase_add_test(tc, ignore_class_change_is_recorded_without_redeploy);
