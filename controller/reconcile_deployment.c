@@ -37,6 +37,19 @@ void fo_pass_requeue(fo_pass *p, int64_t ms)
 
 /* ---- status.error bookkeeping ------------------------------------------------------------ */
 
+/* Does the cluster run again, as fo_status_finish marks a spec stable: an application's job
+ * RUNNING or FINISHED, a session cluster's JobManager READY; or is nothing meant to run (the
+ * recorded job suspended)? */
+static bool runs_again(const fo_pass *p, fo_flink_jm_status jm, fo_flink_job_status job)
+{
+    const char *last_state = fo_json_get_str(p->last, "job.state");
+    if (p->application && last_state && strcmp(last_state, "suspended") == 0)
+        return true;
+    if (jm != FO_JM_READY)
+        return false;
+    return !p->application || job == FO_JOB_STATUS_RUNNING || job == FO_JOB_STATUS_FINISHED;
+}
+
 /* Errors a pass sets itself are re-derived each pass: they stay only while their cause does. */
 static void settle_error(fo_pass *p)
 {
@@ -56,7 +69,10 @@ static void settle_error(fo_pass *p)
     fo_flink_job_status job = fo_flink_job_status_parse(fo_json_get_str(p->st, "jobStatus.state"));
     bool keep = (fo_status_error_is(old, FO_ERROR_JOB_FAILED) && job == FO_JOB_STATUS_FAILED) ||
                 (fo_status_error_is(old, FO_ERROR_DEPLOYMENT_FAILED) &&
-                 (jm == FO_JM_ERROR || jm == FO_JM_MISSING) && p->obs.jm_status != FO_JM_READY);
+                 (jm == FO_JM_ERROR || jm == FO_JM_MISSING) && p->obs.jm_status != FO_JM_READY) ||
+                /* a lost JobManager Deployment: told until the recovered cluster runs (Apache
+                 * clears errors once the spec is running and stable) */
+                (fo_status_error_is(old, FO_ERROR_MISSING_JOBMANAGER) && !runs_again(p, jm, job));
     if (!keep)
         json_object_del(p->st, "error");
 }

@@ -389,6 +389,31 @@ START_TEST(missing_jobmanager_deployment_is_recovered)
     ck_assert_int_eq(fake_events_count(&w->events, "Missing"), 1);
     ck_assert_int_eq(fake_events_count(&w->events, "RecoverDeployment"), 1);
     ck_assert_str_eq(st_str(w, "basic-example", "jobManagerDeploymentStatus"), "DEPLOYING");
+    /* As AbstractFlinkDeploymentObserver.onMissingDeployment: a MissingJobManagerException
+     * with the Event's text in status.error, in Apache's shape. */
+    json_t *error = json_loads(st_str(w, "basic-example", "error"), 0, NULL);
+    ck_assert_ptr_nonnull(error);
+    ck_assert_str_eq(fo_json_str(error, "type"),
+                     "org.apache.flink.kubernetes.operator.exception.MissingJobManagerException");
+    ck_assert_str_eq(fo_json_str(error, "message"), "Missing JobManager deployment");
+    ck_assert_uint_eq(json_object_size(json_object_get(error, "additionalMetadata")), 0);
+    ck_assert_uint_eq(json_array_size(json_object_get(error, "throwableList")), 0);
+    json_decref(error);
+    /* Kept while the recovered JobManager starts and its job is not running yet... */
+    ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK);
+    ck_assert_ptr_nonnull(st_str(w, "basic-example", "error"));
+    jm_available(w, "basic-example");
+    flink_job(w, "basic-example", "CREATED");
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, "basic-example", "jobManagerDeploymentStatus"), "READY");
+    ck_assert_ptr_nonnull(st_str(w, "basic-example", "error"));
+    /* ... and cleared once it runs again: the spec is stable. */
+    flink_job(w, "basic-example", "RUNNING");
+    ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK);
+    ck_assert_ptr_null(st_str(w, "basic-example", "error"));
+    ck_assert_str_eq(st_str(w, "basic-example", "lifecycleState"), "STABLE");
+    ck_assert_int_eq(fake_events_count(&w->events, "Missing"), 1);
     fake_world_free(w);
 }
 END_TEST
