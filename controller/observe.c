@@ -180,6 +180,11 @@ bool fo_observe_mount_failure(const json_t *events, char *failure, size_t len)
 
 /* ---- jobs and cluster info (pure) --------------------------------------------------------- */
 
+bool fo_observe_job_not_found(const fo_observed *o, const char *job_id)
+{
+    return job_id && *job_id && o->jm_status == FO_JM_READY && o->jobs_listed && !o->has_job;
+}
+
 const fo_flink_job *fo_observe_pick_job(const fo_flink_jobs *jobs, const char *job_id)
 {
     if (job_id)

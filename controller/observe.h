@@ -79,6 +79,16 @@ bool fo_observe_pod_mounting(const json_t *pod);
  * one's message as "FailedMount: <message>" into failure, true; false when there is none. */
 bool fo_observe_mount_failure(const json_t *events, char *failure, size_t len);
 
+/* JobStatusObserver.JOB_NOT_FOUND_ERR: the Warning Missing's message and status.error (a
+ * plain text there, as Apache writes it) when Flink does not list the recorded job. */
+#define FO_OBSERVE_JOB_NOT_FOUND "Job Not Found"
+
+/* Did this observation find the recorded job (job_id, NULL or "" = none recorded) missing
+ * from Flink's job list? Only a READY JobManager whose /jobs/overview answered is believed:
+ * a JobManager that just opened its port may not have submitted the job yet, and a failed
+ * list says nothing (JobStatusObserver.onTargetJobNotFound runs on an answered list only). */
+bool fo_observe_job_not_found(const fo_observed *o, const char *job_id);
+
 /* Pick the job from a /jobs/overview answer: the entry whose id is job_id, or (job_id NULL)
  * the one that started last. Borrowed from jobs; NULL when there is none. */
 const fo_flink_job *fo_observe_pick_job(const fo_flink_jobs *jobs, const char *job_id);

@@ -72,7 +72,8 @@ static void settle_error(fo_pass *p)
                  (jm == FO_JM_ERROR || jm == FO_JM_MISSING) && p->obs.jm_status != FO_JM_READY) ||
                 /* a lost JobManager Deployment: told until the recovered cluster runs (Apache
                  * clears errors once the spec is running and stable) */
-                (fo_status_error_is(old, FO_ERROR_MISSING_JOBMANAGER) && !runs_again(p, jm, job));
+                (fo_status_error_is(old, FO_ERROR_MISSING_JOBMANAGER) && !runs_again(p, jm, job)) ||
+                (strcmp(old, FO_OBSERVE_JOB_NOT_FOUND) == 0 && p->job_not_found);
     if (!keep)
         json_object_del(p->st, "error");
 }
@@ -312,6 +313,34 @@ static void fill_input(fo_pass *p, const json_t *conf, fo_upgrade_input *in)
     in->can_last_state = true;
 }
 
+static bool last_suspended(const fo_pass *p)
+{
+    const char *s = fo_json_get_str(p->last, "job.state");
+    return s && strcmp(s, "suspended") == 0;
+}
+
+/* JobStatusObserver.onTargetJobNotFound (c.3): Flink answers but does not list the deployed
+ * job. Its state already reads RECONCILING (fo_observe_record); status.error says "Job Not
+ * Found" as Apache writes it (a plain text), for as long as the job stays missing, and a
+ * Warning Missing tells it when it goes missing. Apache observes no job of a suspended record
+ * or during an upgrade. */
+static void observe_missing_job(fo_pass *p)
+{
+    fo_flink_recon_state rs =
+        fo_flink_recon_state_parse(fo_json_get_str(p->st, "reconciliationStatus.state"));
+    if (!p->last || !p->application || last_suspended(p) || rs != FO_RECON_DEPLOYED ||
+        !fo_observe_job_not_found(&p->obs, fo_json_get_str(p->st, "jobStatus.jobId")))
+        return;
+    p->job_not_found = true;
+    const char *old = fo_json_str(p->st, "error");
+    if (old && strcmp(old, FO_OBSERVE_JOB_NOT_FOUND) == 0)
+        return;
+    fo_log_info("job %s is not in flink's job list", fo_json_get_str(p->st, "jobStatus.jobId"));
+    fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_REASON_MISSING, "%s",
+                     FO_OBSERVE_JOB_NOT_FOUND);
+    json_object_set_new(p->st, "error", json_string(FO_OBSERVE_JOB_NOT_FOUND));
+}
+
 /* Requeue by what the JobManager is doing (c.1). */
 static void requeue_by_state(fo_pass *p)
 {
@@ -380,6 +409,7 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
     if (p->last)
         fo_observe_record(p->env, p->base_url, &p->obs, p->application, conf, p->st, &p->events,
                           p->now_ms);
+    observe_missing_job(p);
     if (p->obs.jm_status == FO_JM_ERROR && !p->error_type) {
         /* Apache's DeploymentFailedException (c.3): its reason goes into the error's
          * additionalMetadata and names the Warning told when the JobManager turns ERROR. */

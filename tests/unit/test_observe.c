@@ -221,6 +221,28 @@ START_TEST(a_volume_that_cannot_mount_is_an_error_with_the_kubelets_message)
 }
 END_TEST
 
+/* JobStatusObserver.onTargetJobNotFound runs when Flink answered its job list without the
+ * recorded job, and only once the JobManager is READY (Apache observes jobs only then). */
+START_TEST(a_job_is_missing_only_from_an_answered_list_of_a_ready_jobmanager)
+{
+    fo_observed o;
+    memset(&o, 0, sizeof o);
+    o.jm_status = FO_JM_READY;
+    o.jobs_listed = true;
+    ck_assert(fo_observe_job_not_found(&o, J1));
+    ck_assert(!fo_observe_job_not_found(&o, NULL)); /* nothing recorded to miss */
+    ck_assert(!fo_observe_job_not_found(&o, ""));
+    o.has_job = true;
+    ck_assert(!fo_observe_job_not_found(&o, J1));
+    o.has_job = false;
+    o.jobs_listed = false; /* the list failed: nothing is known */
+    ck_assert(!fo_observe_job_not_found(&o, J1));
+    o.jobs_listed = true;
+    o.jm_status = FO_JM_DEPLOYED_NOT_READY; /* the job may not be submitted yet */
+    ck_assert(!fo_observe_job_not_found(&o, J1));
+}
+END_TEST
+
 START_TEST(job_is_picked_by_id_or_as_the_newest)
 {
     json_t *ov = json_pack("{s:[{s:s, s:s, s:I}, {s:s, s:s, s:I}]}", "jobs", "jid", JA, "state",
@@ -588,6 +610,7 @@ static Suite *suite(void)
     tcase_add_test(tc, replica_failure_is_an_error_with_its_message);
     tcase_add_test(tc, failing_jobmanager_pod_is_an_error_with_its_reason);
     tcase_add_test(tc, a_volume_that_cannot_mount_is_an_error_with_the_kubelets_message);
+    tcase_add_test(tc, a_job_is_missing_only_from_an_answered_list_of_a_ready_jobmanager);
     tcase_add_test(tc, job_is_picked_by_id_or_as_the_newest);
     tcase_add_test(tc, ha_metadata_is_a_live_job_map_with_a_checkpoint);
     tcase_add_test(tc, cluster_info_totals_as_apache_prints_them);

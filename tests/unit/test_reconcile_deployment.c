@@ -418,6 +418,45 @@ START_TEST(missing_jobmanager_deployment_is_recovered)
 }
 END_TEST
 
+/* A running job that vanishes from Flink's job list while its JobManager answers (its HA
+ * data wiped, a job store expired, a user's REST call): Apache's
+ * JobStatusObserver.onTargetJobNotFound writes a Warning Missing "Job Not Found", sets
+ * status.error to that text (a plain string, JOB_NOT_FOUND_ERR) and the job RECONCILING.
+ * Told once when it goes missing, not each pass; the error goes when the job is listed
+ * again. */
+START_TEST(a_job_missing_from_flinks_list_is_told_once_and_in_status_error)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    until_stable(w, n);
+    fake_flink_answer(&w->flink, "GET /jobs/overview", json_pack("{s:[]}", "jobs"));
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.state"), "RECONCILING");
+    ck_assert_str_eq(st_str(w, n, "error"), "Job Not Found");
+    ck_assert_int_eq(fake_events_count(&w->events, "Missing"), 1);
+    size_t last = w->events.n;
+    while (last > 0 && strcmp(w->events.ev[last - 1].reason, "Missing") != 0)
+        last--;
+    ck_assert_int_eq(w->events.ev[last - 1].type, FO_EVENT_WARNING);
+    ck_assert_str_eq(w->events.ev[last - 1].message, "Job Not Found");
+    /* Still missing: the error stays, nothing is told again, nothing is written. */
+    for (int i = 0; i < 3; i++) {
+        fo_clock_fake_advance(w->clock, w->settings.observe_interval_ms);
+        size_t before = w->kube.nlog;
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+        ck_assert_int_eq(fake_count(&w->kube, before, NULL, FO_CTL_KIND_COUNT), 0);
+    }
+    ck_assert_str_eq(st_str(w, n, "error"), "Job Not Found");
+    ck_assert_int_eq(fake_events_count(&w->events, "Missing"), 1);
+    /* Listed again: the error goes. */
+    flink_job(w, n, "RUNNING");
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_ptr_null(st_str(w, n, "error"));
+    ck_assert_str_eq(st_str(w, n, "jobStatus.state"), "RUNNING");
+    fake_world_free(w);
+}
+END_TEST
+
 /* A JobManager whose image cannot be pulled (reference c.3): the Apache operator throws a
  * DeploymentFailedException with the container's waiting reason, which its controller turns
  * into status.error (additionalMetadata.reason) and one Warning Event whose reason is that
@@ -1223,6 +1262,7 @@ static Suite *suite(void)
     tcase_add_test(tc, drift_is_repaired);
     tcase_add_test(tc, missing_jobmanager_deployment_is_recovered);
     tcase_add_test(tc, a_failing_jobmanager_is_told_in_a_warning_with_its_reason);
+    tcase_add_test(tc, a_job_missing_from_flinks_list_is_told_once_and_in_status_error);
     tcase_add_test(tc, a_jobmanager_pod_that_cannot_mount_a_volume_turns_error);
     tcase_add_test(tc, an_ingress_with_the_old_root_path_gets_the_rule_without_a_path);
     tcase_add_test(tc, object_not_owned_is_never_touched);
