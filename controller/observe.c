@@ -180,6 +180,30 @@ bool fo_observe_mount_failure(const json_t *events, char *failure, size_t len)
 
 /* ---- jobs and cluster info (pure) --------------------------------------------------------- */
 
+bool fo_observe_job_cancelled(const char *prev, const char *state)
+{
+    if (!state || (prev && strcmp(prev, state) == 0))
+        return false;
+    fo_flink_job_status now = fo_flink_job_status_parse(state);
+    if (now == FO_JOB_STATUS_CANCELED)
+        return true;
+    return prev && fo_flink_job_status_parse(prev) == FO_JOB_STATUS_CANCELLING &&
+           fo_flink_job_status_is_globally_terminal(now);
+}
+
+const char *fo_observe_latest_checkpoint_path(const fo_flink_checkpoint_stats *stats)
+{
+    if (!stats->enabled)
+        return NULL;
+    const fo_flink_checkpoint *c = &stats->latest_completed, *sp = &stats->latest_savepoint;
+    const fo_flink_checkpoint *latest = sp->id > c->id ? sp : c;
+    const char *path = latest->id >= 0 ? latest->external_path : NULL;
+    /* NonPersistentMetadataCheckpointStorageLocation.EXTERNAL_POINTER: nothing to restore. */
+    if (!path || !*path || strcmp(path, "<checkpoint-not-externally-addressable>") == 0)
+        return NULL;
+    return path;
+}
+
 bool fo_observe_job_not_found(const fo_observed *o, const char *job_id)
 {
     return job_id && *job_id && o->jm_status == FO_JM_READY && o->jobs_listed && !o->has_job;

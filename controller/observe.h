@@ -89,6 +89,17 @@ bool fo_observe_mount_failure(const json_t *events, char *failure, size_t len);
  * list says nothing (JobStatusObserver.onTargetJobNotFound runs on an answered list only). */
 bool fo_observe_job_not_found(const fo_observed *o, const char *job_id);
 
+/* Was the job cancelled, as JobStatusObserver.updateJobStatus judges a state change from
+ * prev (as status held it; NULL = none yet) to state (Flink's JobStatus names): it turned
+ * CANCELED, or globally terminal (FINISHED, FAILED) after CANCELLING. False when unchanged. */
+bool fo_observe_job_cancelled(const char *prev, const char *state);
+
+/* The latest completed checkpoint or savepoint of a job's statistics (the newer by id) that
+ * can be restored from: its external path (borrowed from stats), or NULL when there is none
+ * or it is not externally addressable (Flink's "<checkpoint-not-externally-addressable>"), as
+ * AbstractFlinkService.getLastCheckpoint reads GET /jobs/:id/checkpoints. */
+const char *fo_observe_latest_checkpoint_path(const fo_flink_checkpoint_stats *stats);
+
 /* Pick the job from a /jobs/overview answer: the entry whose id is job_id, or (job_id NULL)
  * the one that started last. Borrowed from jobs; NULL when there is none. */
 const fo_flink_job *fo_observe_pick_job(const fo_flink_jobs *jobs, const char *job_id);

@@ -341,6 +341,62 @@ static void observe_missing_job(fo_pass *p)
     json_object_set_new(p->st, "error", json_string(FO_OBSERVE_JOB_NOT_FOUND));
 }
 
+/* The latest checkpoint of a job that ended, into jobStatus.upgradeSavepointPath, as Apache's
+ * SnapshotObserver.observeLatestCheckpoint records it for a job in a terminal state: the
+ * resume of a job cancelled from outside starts from it. No checkpoint (or none that can be
+ * read) leaves no path: a savepoint-mode resume then asks for a manual restore rather than
+ * start from an older savepoint. */
+static void record_latest_checkpoint(fo_pass *p, const char *job_id)
+{
+    json_t *js = fo_json_ensure_object(p->st, "jobStatus");
+    fo_flink_checkpoint_stats stats;
+    fo_err err;
+    fo_err_clear(&err);
+    fo_rc rc = fo_ctl_rest_counted(
+        p->env, "/jobs/:id/checkpoints",
+        fo_flink_rest_checkpoints(p->env->flink, p->base_url, job_id, &stats, &err));
+    const char *path = rc == FO_OK ? fo_observe_latest_checkpoint_path(&stats) : NULL;
+    if (path)
+        json_object_set_new(js, "upgradeSavepointPath", json_string(path));
+    else
+        json_object_del(js, "upgradeSavepointPath");
+    if (rc != FO_OK)
+        fo_log_warn("the last checkpoint of job %s is unknown: %s", job_id, err.message);
+    else
+        fo_flink_rest_checkpoint_stats_release(&stats);
+}
+
+/* JobStatusObserver.updateJobStatus (c.3): a job cancelled from outside flinkop (CANCELED, or
+ * terminal after CANCELLING) marks the recorded spec suspended (job.state only, its
+ * upgradeMode and the reconciliation timestamp kept, as ReconciliationUtils
+ * .updateLastReconciledSpec writes it), so the next decision resumes it from its last
+ * checkpoint instead of upgrading a job that is gone. Only for a deployed running record:
+ * flinkop's own cancels mark the record first (UPGRADING). */
+static void observe_cancelled_job(fo_pass *p, const char *prev_state)
+{
+    fo_flink_recon_state rs =
+        fo_flink_recon_state_parse(fo_json_get_str(p->st, "reconciliationStatus.state"));
+    const char *state = fo_json_get_str(p->st, "jobStatus.state");
+    const char *job_id = fo_json_get_str(p->st, "jobStatus.jobId");
+    if (!p->last || !p->application || last_suspended(p) || rs != FO_RECON_DEPLOYED || !job_id ||
+        !fo_observe_job_cancelled(prev_state[0] ? prev_state : NULL, state))
+        return;
+    char id[64];
+    snprintf(id, sizeof id, "%s", job_id);
+    fo_log_info("job %s was cancelled outside flinkop (%s): the recorded spec is marked suspended",
+                id, state);
+    record_latest_checkpoint(p, id);
+    json_t *rstatus = fo_json_ensure_object(p->st, "reconciliationStatus");
+    json_t *ts = json_incref(json_object_get(rstatus, "reconciliationTimestamp"));
+    json_t *marker = fo_build_suspended_spec(
+        p->last, fo_flink_upgrade_mode_parse(fo_json_get_str(p->last, "job.upgradeMode")));
+    fo_build_record_spec(p, marker, FO_RECON_DEPLOYED, false);
+    if (ts)
+        json_object_set_new(rstatus, "reconciliationTimestamp", ts);
+    fo_act_adopt_last(p, marker);
+    json_decref(marker);
+}
+
 /* Requeue by what the JobManager is doing (c.1). */
 static void requeue_by_state(fo_pass *p)
 {
@@ -406,9 +462,14 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
                           fo_json_get_str(p->st, "jobStatus.jobId"), p->prev_jm, &p->obs);
     if (conf && fo_build_savepoint_dir(conf))
         snprintf(p->savepoint_dir, sizeof p->savepoint_dir, "%s", fo_build_savepoint_dir(conf));
+    char prev_state[32];
+    snprintf(prev_state, sizeof prev_state, "%s",
+             fo_json_get_str(p->st, "jobStatus.state") ? fo_json_get_str(p->st, "jobStatus.state")
+                                                        : "");
     if (p->last)
         fo_observe_record(p->env, p->base_url, &p->obs, p->application, conf, p->st, &p->events,
                           p->now_ms);
+    observe_cancelled_job(p, prev_state);
     observe_missing_job(p);
     if (p->obs.jm_status == FO_JM_ERROR && !p->error_type) {
         /* Apache's DeploymentFailedException (c.3): its reason goes into the error's

@@ -8,6 +8,7 @@
 
 #include "common/jsonutil.h"
 #include "controller/observe.h"
+#include "tests/support/testutil.h"
 #include "tests/support/testyaml.h"
 #include "tests/unit/ctl_fake_io.h"
 
@@ -240,6 +241,59 @@ START_TEST(a_job_is_missing_only_from_an_answered_list_of_a_ready_jobmanager)
     o.jobs_listed = true;
     o.jm_status = FO_JM_DEPLOYED_NOT_READY; /* the job may not be submitted yet */
     ck_assert(!fo_observe_job_not_found(&o, J1));
+}
+END_TEST
+
+/* JobStatusObserver.updateJobStatus marks the record suspended when a job's state changes to
+ * CANCELED, or to a globally terminal state after CANCELLING (Flink's JobStatus). */
+START_TEST(a_job_is_cancelled_when_it_turns_canceled_or_ends_while_cancelling)
+{
+    ck_assert(fo_observe_job_cancelled("RUNNING", "CANCELED"));
+    ck_assert(fo_observe_job_cancelled("RECONCILING", "CANCELED"));
+    ck_assert(fo_observe_job_cancelled(NULL, "CANCELED"));
+    ck_assert(fo_observe_job_cancelled("CANCELLING", "CANCELED"));
+    ck_assert(fo_observe_job_cancelled("CANCELLING", "FAILED"));
+    ck_assert(fo_observe_job_cancelled("CANCELLING", "FINISHED"));
+    ck_assert(!fo_observe_job_cancelled("CANCELED", "CANCELED")); /* no change */
+    ck_assert(!fo_observe_job_cancelled("RUNNING", "FAILED"));
+    ck_assert(!fo_observe_job_cancelled("RUNNING", "FINISHED"));
+    ck_assert(!fo_observe_job_cancelled("RUNNING", "CANCELLING"));
+    ck_assert(!fo_observe_job_cancelled("CANCELLING", "RECONCILING")); /* not terminal */
+    ck_assert(!fo_observe_job_cancelled("RUNNING", NULL));
+}
+END_TEST
+
+/* The last checkpoint a cancelled job can be resumed from (GET /jobs/:id/checkpoints,
+ * tests/data/flink-checkpoints.json: checkpoint 8 completed after savepoint 6). */
+START_TEST(the_latest_checkpoint_or_savepoint_with_a_path_is_resumed_from)
+{
+    size_t len = 0;
+    char *text = fo_test_read_data("flink-checkpoints.json", &len);
+    fo_err err = {0};
+    json_t *v = fo_json_parse(text, len, 0, &err);
+    free(text);
+    ck_assert_ptr_nonnull(v);
+    fo_flink_checkpoint_stats st;
+    ck_assert_int_eq(fo_flink_rest_decode_checkpoints(v, &st, &err), FO_OK);
+    ck_assert_str_eq(fo_observe_latest_checkpoint_path(&st),
+                     "s3://flink/checkpoints/a7f3c2e19b0d4e8f9a1b2c3d4e5f6a7b/chk-8");
+    st.latest_savepoint.id = 9; /* a savepoint taken after it */
+    ck_assert_str_eq(fo_observe_latest_checkpoint_path(&st),
+                     "s3://flink/savepoints/savepoint-a7f3c2-0a1b2c3d4e5f");
+    st.latest_savepoint.id = 6;
+    char *kept = st.latest_completed.external_path;
+    st.latest_completed.external_path = (char *)"<checkpoint-not-externally-addressable>";
+    ck_assert_ptr_null(fo_observe_latest_checkpoint_path(&st));
+    st.latest_completed.external_path = kept;
+    st.enabled = false; /* "Checkpointing has not been enabled." */
+    ck_assert_ptr_null(fo_observe_latest_checkpoint_path(&st));
+    fo_flink_rest_checkpoint_stats_release(&st);
+    json_decref(v);
+    fo_flink_checkpoint_stats none;
+    memset(&none, 0, sizeof none);
+    none.enabled = true;
+    none.latest_completed.id = none.latest_savepoint.id = -1;
+    ck_assert_ptr_null(fo_observe_latest_checkpoint_path(&none));
 }
 END_TEST
 
@@ -611,6 +665,8 @@ static Suite *suite(void)
     tcase_add_test(tc, failing_jobmanager_pod_is_an_error_with_its_reason);
     tcase_add_test(tc, a_volume_that_cannot_mount_is_an_error_with_the_kubelets_message);
     tcase_add_test(tc, a_job_is_missing_only_from_an_answered_list_of_a_ready_jobmanager);
+    tcase_add_test(tc, a_job_is_cancelled_when_it_turns_canceled_or_ends_while_cancelling);
+    tcase_add_test(tc, the_latest_checkpoint_or_savepoint_with_a_path_is_resumed_from);
     tcase_add_test(tc, job_is_picked_by_id_or_as_the_newest);
     tcase_add_test(tc, ha_metadata_is_a_live_job_map_with_a_checkpoint);
     tcase_add_test(tc, cluster_info_totals_as_apache_prints_them);

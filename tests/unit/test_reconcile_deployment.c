@@ -11,6 +11,7 @@
 #include "common/jsonutil.h"
 #include "common/kube_oversized.h"
 #include "controller/reconcile_deployment.h"
+#include "tests/support/testutil.h"
 #include "tests/unit/ctl_scenario.h"
 
 /* ---- first deployment ---------------------------------------------------------------------- */
@@ -453,6 +454,81 @@ START_TEST(a_job_missing_from_flinks_list_is_told_once_and_in_status_error)
     ck_assert_int_eq(pass(w, n, NULL), FO_OK);
     ck_assert_ptr_null(st_str(w, n, "error"));
     ck_assert_str_eq(st_str(w, n, "jobStatus.state"), "RUNNING");
+    fake_world_free(w);
+}
+END_TEST
+
+/* The recorded spec of fd's status, parsed. New reference. */
+static json_t *recorded_spec(fake_world *w, const char *name)
+{
+    json_t *rec = json_loads(st_str(w, name, "reconciliationStatus.lastReconciledSpec"), 0, NULL);
+    ck_assert_ptr_nonnull(rec);
+    json_t *spec = json_incref(json_object_get(rec, "spec"));
+    json_decref(rec);
+    return spec;
+}
+
+/* A savepoint-mode job cancelled from outside (the Flink UI, flink cancel): Apache's
+ * JobStatusObserver marks the recorded spec suspended (job.state only: upgradeMode and the
+ * reconciliation timestamp stay) and SnapshotObserver records the job's last checkpoint as
+ * upgradeSavepointPath; the spec still asks running, so the job is resumed from that
+ * checkpoint: the cluster with the ended job goes first (ApplicationReconciler.deploy), then a
+ * new one restores. flinkop left the record running: the job stayed CANCELED under a live
+ * JobManager, and the next spec change tried to stop-with-savepoint a job that was gone. */
+START_TEST(a_job_cancelled_from_outside_is_resumed_from_its_last_checkpoint)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    until_stable(w, n);
+    char jid[40], ts[32];
+    snprintf(jid, sizeof jid, "%s", st_str(w, n, "jobStatus.jobId"));
+    int64_t ts_before = 0;
+    fo_json_get_int(json_object_get(fd(w, n), "status"),
+                    "reconciliationStatus.reconciliationTimestamp", &ts_before);
+    snprintf(ts, sizeof ts, "%lld", (long long)ts_before);
+    size_t len = 0;
+    char *text = fo_test_read_data("flink-checkpoints.json", &len);
+    char key[128];
+    snprintf(key, sizeof key, "GET /jobs/%s/checkpoints", jid);
+    fake_flink_answer(&w->flink, key, json_loadb(text, len, 0, NULL));
+    free(text);
+
+    flink_job(w, n, "CANCELED");
+    size_t from = w->kube.nlog;
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.state"), "CANCELED");
+    json_t *spec = recorded_spec(w, n);
+    ck_assert_str_eq(fo_json_get_str(spec, "job.state"), "suspended");
+    ck_assert_str_eq(fo_json_get_str(spec, "job.upgradeMode"), "savepoint");
+    json_decref(spec);
+    int64_t ts_after = 0;
+    fo_json_get_int(json_object_get(fd(w, n), "status"),
+                    "reconciliationStatus.reconciliationTimestamp", &ts_after);
+    ck_assert_int_eq(ts_after, ts_before);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.upgradeSavepointPath"),
+                     "s3://flink/checkpoints/a7f3c2e19b0d4e8f9a1b2c3d4e5f6a7b/chk-8");
+    ck_assert_int_eq(fake_events_count(&w->events, "JobStatusChanged"), 2); /* and RUNNING */
+    /* The cluster of the ended job goes; nothing is stopped with a savepoint. */
+    ck_assert_int_eq(fake_count(&w->kube, from, "delete", FO_CTL_DEPLOYMENT), 1);
+    ck_assert_int_eq(fake_flink_calls(&w->flink, "POST /jobs"), 0);
+
+    /* Gone: the job is deployed again from the checkpoint, under a new job id. */
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    spec = recorded_spec(w, n);
+    ck_assert_str_eq(fo_json_get_str(spec, "job.state"), "running");
+    json_decref(spec);
+    ck_assert_str_eq(st_str(w, n, "reconciliationStatus.state"), "DEPLOYED");
+    ck_assert_str_ne(st_str(w, n, "jobStatus.jobId"), jid);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.upgradeSavepointPath"),
+                     "s3://flink/checkpoints/a7f3c2e19b0d4e8f9a1b2c3d4e5f6a7b/chk-8");
+    json_t *cm = owned(w, FO_CTL_CONFIG_MAP, "flink-config-savepoint-example");
+    ck_assert_ptr_nonnull(cm);
+    char *conf = json_dumps(json_object_get(cm, "data"), 0);
+    ck_assert_ptr_nonnull(
+        strstr(conf, "s3://flink/checkpoints/a7f3c2e19b0d4e8f9a1b2c3d4e5f6a7b/chk-8"));
+    free(conf);
+    ck_assert_ptr_nonnull(owned(w, FO_CTL_DEPLOYMENT, n));
+    ck_assert_int_eq(fake_events_count(&w->events, "UpgradeFailed"), 0);
     fake_world_free(w);
 }
 END_TEST
@@ -1262,6 +1338,7 @@ static Suite *suite(void)
     tcase_add_test(tc, drift_is_repaired);
     tcase_add_test(tc, missing_jobmanager_deployment_is_recovered);
     tcase_add_test(tc, a_failing_jobmanager_is_told_in_a_warning_with_its_reason);
+    tcase_add_test(tc, a_job_cancelled_from_outside_is_resumed_from_its_last_checkpoint);
     tcase_add_test(tc, a_job_missing_from_flinks_list_is_told_once_and_in_status_error);
     tcase_add_test(tc, a_jobmanager_pod_that_cannot_mount_a_volume_turns_error);
     tcase_add_test(tc, an_ingress_with_the_old_root_path_gets_the_rule_without_a_path);
