@@ -198,6 +198,10 @@ const char *fo_observe_latest_checkpoint_path(const fo_flink_checkpoint_stats *s
     const fo_flink_checkpoint *c = &stats->latest_completed, *sp = &stats->latest_savepoint;
     const fo_flink_checkpoint *latest = sp->id > c->id ? sp : c;
     const char *path = latest->id >= 0 ? latest->external_path : NULL;
+    /* None completed since the job started from a savepoint or checkpoint: that one is still
+     * its latest state (Apache finds nothing there and restarts the job empty). */
+    if (latest->id < 0 && stats->restored_from.id >= 0)
+        path = stats->restored_from.external_path;
     /* NonPersistentMetadataCheckpointStorageLocation.EXTERNAL_POINTER: nothing to restore. */
     if (!path || !*path || strcmp(path, "<checkpoint-not-externally-addressable>") == 0)
         return NULL;

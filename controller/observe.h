@@ -95,9 +95,11 @@ bool fo_observe_job_not_found(const fo_observed *o, const char *job_id);
 bool fo_observe_job_cancelled(const char *prev, const char *state);
 
 /* The latest completed checkpoint or savepoint of a job's statistics (the newer by id) that
- * can be restored from: its external path (borrowed from stats), or NULL when there is none
- * or it is not externally addressable (Flink's "<checkpoint-not-externally-addressable>"), as
- * AbstractFlinkService.getLastCheckpoint reads GET /jobs/:id/checkpoints. */
+ * can be restored from, as AbstractFlinkService.getLastCheckpoint reads GET
+ * /jobs/:id/checkpoints; with none completed, the one the job was restored from (still its
+ * latest state; Apache has none then). Its external path (borrowed from stats), or NULL when
+ * there is none or it is not externally addressable (Flink's
+ * "<checkpoint-not-externally-addressable>"). */
 const char *fo_observe_latest_checkpoint_path(const fo_flink_checkpoint_stats *stats);
 
 /* Pick the job from a /jobs/overview answer: the entry whose id is job_id, or (job_id NULL)

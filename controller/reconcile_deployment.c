@@ -343,9 +343,11 @@ static void observe_missing_job(fo_pass *p)
 
 /* The latest checkpoint of a job that ended, into jobStatus.upgradeSavepointPath, as Apache's
  * SnapshotObserver.observeLatestCheckpoint records it for a job in a terminal state: the
- * resume of a job cancelled from outside starts from it. No checkpoint (or none that can be
- * read) leaves no path: a savepoint-mode resume then asks for a manual restore rather than
- * start from an older savepoint. */
+ * resume of a job cancelled from outside starts from it. A job without checkpointing keeps
+ * the path it was deployed from (status holds its restore source, or none): no newer state
+ * exists. Statistics that cannot be read, or hold no restorable snapshot, leave no path: a
+ * savepoint-mode resume then asks for a manual restore rather than start from an older
+ * savepoint. */
 static void record_latest_checkpoint(fo_pass *p, const char *job_id)
 {
     json_t *js = fo_json_ensure_object(p->st, "jobStatus");
@@ -355,15 +357,17 @@ static void record_latest_checkpoint(fo_pass *p, const char *job_id)
     fo_rc rc = fo_ctl_rest_counted(
         p->env, "/jobs/:id/checkpoints",
         fo_flink_rest_checkpoints(p->env->flink, p->base_url, job_id, &stats, &err));
-    const char *path = rc == FO_OK ? fo_observe_latest_checkpoint_path(&stats) : NULL;
+    if (rc != FO_OK) {
+        fo_log_warn("the last checkpoint of job %s is unknown: %s", job_id, err.message);
+        json_object_del(js, "upgradeSavepointPath");
+        return;
+    }
+    const char *path = fo_observe_latest_checkpoint_path(&stats);
     if (path)
         json_object_set_new(js, "upgradeSavepointPath", json_string(path));
-    else
+    else if (stats.enabled)
         json_object_del(js, "upgradeSavepointPath");
-    if (rc != FO_OK)
-        fo_log_warn("the last checkpoint of job %s is unknown: %s", job_id, err.message);
-    else
-        fo_flink_rest_checkpoint_stats_release(&stats);
+    fo_flink_rest_checkpoint_stats_release(&stats);
 }
 
 /* JobStatusObserver.updateJobStatus (c.3): a job cancelled from outside flinkop (CANCELED, or

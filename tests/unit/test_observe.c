@@ -292,8 +292,13 @@ START_TEST(the_latest_checkpoint_or_savepoint_with_a_path_is_resumed_from)
     fo_flink_checkpoint_stats none;
     memset(&none, 0, sizeof none);
     none.enabled = true;
-    none.latest_completed.id = none.latest_savepoint.id = -1;
+    none.latest_completed.id = none.latest_savepoint.id = none.restored_from.id = -1;
     ck_assert_ptr_null(fo_observe_latest_checkpoint_path(&none));
+    /* Nothing completed since it was restored: the restore source is its latest state. */
+    none.restored_from.id = 5;
+    none.restored_from.external_path = (char *)"s3://flink/savepoints/savepoint-a7f3c2-05";
+    ck_assert_str_eq(fo_observe_latest_checkpoint_path(&none),
+                     "s3://flink/savepoints/savepoint-a7f3c2-05");
 }
 END_TEST
 
