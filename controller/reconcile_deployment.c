@@ -466,10 +466,10 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
                           fo_json_get_str(p->st, "jobStatus.jobId"), p->prev_jm, &p->obs);
     if (conf && fo_build_savepoint_dir(conf))
         snprintf(p->savepoint_dir, sizeof p->savepoint_dir, "%s", fo_build_savepoint_dir(conf));
+    /* the job state before this observation (status is rewritten below) */
+    const char *prev = fo_json_get_str(p->st, "jobStatus.state");
     char prev_state[32];
-    snprintf(prev_state, sizeof prev_state, "%s",
-             fo_json_get_str(p->st, "jobStatus.state") ? fo_json_get_str(p->st, "jobStatus.state")
-                                                        : "");
+    snprintf(prev_state, sizeof prev_state, "%s", prev ? prev : "");
     if (p->last)
         fo_observe_record(p->env, p->base_url, &p->obs, p->application, conf, p->st, &p->events,
                           p->now_ms);

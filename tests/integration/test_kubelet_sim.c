@@ -415,10 +415,10 @@ START_TEST(a_missing_secret_volume_keeps_the_pod_creating_with_a_failed_mount_ev
     ck_assert_str_eq(fo_json_get_str(pod, "status.phase"), "Pending");
     ck_assert_str_eq(condition(pod, "PodReadyToStartContainers", "status"), "False");
     ck_assert_str_eq(condition(pod, "Ready", "status"), "False");
-    ck_assert_str_eq(fo_json_get_str(json_array_get(fo_json_get(pod, "status.containerStatuses"),
-                                                    0),
-                                     "state.waiting.reason"),
-                     "ContainerCreating");
+    ck_assert_str_eq(
+        fo_json_get_str(json_array_get(fo_json_get(pod, "status.containerStatuses"), 0),
+                        "state.waiting.reason"),
+        "ContainerCreating");
     char sel[300];
     snprintf(sel, sizeof sel, "involvedObject.uid%%3D%s,reason%%3DFailedMount",
              fo_json_get_str(pod, "metadata.uid"));
@@ -437,9 +437,8 @@ START_TEST(a_missing_secret_volume_keeps_the_pod_creating_with_a_failed_mount_ev
     json_decref(list);
     json_decref(pods);
 
-    json_t *secret = json_pack("{s:s, s:s, s:{s:s}, s:{s:s}}", "apiVersion", "v1", "kind",
-                               "Secret", "metadata", "name", "s3-credentials", "stringData", "k",
-                               "v");
+    json_t *secret = json_pack("{s:s, s:s, s:{s:s}, s:{s:s}}", "apiVersion", "v1", "kind", "Secret",
+                               "metadata", "name", "s3-credentials", "stringData", "k", "v");
     ck_assert_int_eq(call("POST", "/api/v1/namespaces/default/secrets", secret, NULL), 201);
     json_decref(secret);
     step(0);

@@ -519,7 +519,7 @@ static inline fake_world *fake_world_new(void)
     w->flink.bodies = json_array();
     fo_ctl_settings_defaults(&w->settings);
     w->settings.rest_url_template = "http://flink.test/{namespace}/{name}";
-    w->env.kube = (fo_ctl_kube){&w->kube, fk_cached, fk_cached_list, fk_get,
+    w->env.kube = (fo_ctl_kube){&w->kube,  fk_cached, fk_cached_list, fk_get,
                                 fk_create, fk_patch,  fk_remove,      fk_events_about};
     fo_flink_rest_opts fro = {.send = ff_send, .send_ctx = &w->flink};
     w->flink_rest = fo_flink_rest_new(&fro, NULL);
