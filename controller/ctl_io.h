@@ -70,6 +70,12 @@ typedef struct fo_ctl_kube {
      * default). FO_ENOTFOUND when already gone. */
     fo_rc (*remove)(void *ctx, fo_ctl_kind kind, const char *ns, const char *name, const char *uid,
                     const char *propagation, fo_err *err);
+    /* The core/v1 Events in ns about the object with this uid and with this reason, listed
+     * from the API server (fieldSelector involvedObject.uid=<uid>,reason=<reason>; Events are
+     * not cached): *items is a new array. Read only while a JobManager pod cannot start, for
+     * the kubelet's FailedMount Events. NULL callback: no Events are read. */
+    fo_rc (*events_about)(void *ctx, const char *ns, const char *uid, const char *reason,
+                          json_t **items, fo_err *err);
 } fo_ctl_kube;
 
 /* Events about a resource (borrowed obj: its identity is copied). Never blocks or fails. */

@@ -1,5 +1,6 @@
 #include "controller/kube_io.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "common/jsonutil.h"
@@ -94,6 +95,27 @@ static fo_rc io_remove(void *ctx, fo_ctl_kind kind, const char *ns, const char *
     return fo_kube_delete(io->kc, &ref, &o, NULL, err);
 }
 
+static fo_rc io_events_about(void *ctx, const char *ns, const char *uid, const char *reason,
+                             json_t **items, fo_err *err)
+{
+    fo_ctl_kube_io *io = ctx;
+    *items = NULL;
+    /* Both are field labels the API server indexes for core/v1 Events (its event strategy's
+     * selectable fields); the list is one small page: the Events of one pod. */
+    char selector[256];
+    snprintf(selector, sizeof selector, "involvedObject.uid=%s,reason=%s", uid, reason);
+    fo_kube_ref ref = {.group = "", .version = "v1", .resource = "events", .ns = ns};
+    fo_kube_list_opts lo = {.field_selector = selector};
+    json_t *list = NULL;
+    fo_rc rc = fo_kube_list(io->kc, &ref, &lo, &list, err);
+    if (rc == FO_OK) {
+        json_t *got = json_object_get(list, "items");
+        *items = json_is_array(got) ? json_incref(got) : json_array();
+    }
+    json_decref(list);
+    return rc;
+}
+
 void fo_ctl_kube_io_bind(fo_ctl_kube_io *io, fo_ctl_kube *kube)
 {
     *kube = (fo_ctl_kube){
@@ -104,6 +126,7 @@ void fo_ctl_kube_io_bind(fo_ctl_kube_io *io, fo_ctl_kube *kube)
         .create = io_create,
         .patch = io_patch,
         .remove = io_remove,
+        .events_about = io_events_about,
     };
 }
 

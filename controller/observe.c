@@ -120,7 +120,98 @@ bool fo_observe_pod_failure(const json_t *pods, char *failure, size_t len)
     return false;
 }
 
+/* The status of a pod condition by type ("True", "False"), or NULL when it has none. */
+static const char *pod_condition(const json_t *pod, const char *type)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(fo_json_get(pod, "status.conditions"), i, c)
+    {
+        const char *t = fo_json_str(c, "type");
+        if (t && strcmp(t, type) == 0)
+            return fo_json_str(c, "status");
+    }
+    return NULL;
+}
+
+bool fo_observe_pod_mounting(const json_t *pod)
+{
+    if (!pod || fo_json_get(pod, "metadata.deletionTimestamp"))
+        return false;
+    /* EventUtils.checkForVolumeMountErrors: PodReadyToStartContainers (Kubernetes 1.29+), else
+     * Initialized, is False, and Ready is False: the sandbox and volumes are not set up. */
+    const char *prepared = pod_condition(pod, "PodReadyToStartContainers");
+    if (!prepared)
+        prepared = pod_condition(pod, "Initialized");
+    const char *ready = pod_condition(pod, "Ready");
+    return prepared && strcmp(prepared, "False") == 0 && ready && strcmp(ready, "False") == 0;
+}
+
+bool fo_observe_mount_failure(const json_t *events, char *failure, size_t len)
+{
+    const json_t *latest = NULL;
+    const char *latest_ts = "";
+    size_t i;
+    json_t *e;
+    json_array_foreach((json_t *)events, i, e)
+    {
+        const char *reason = fo_json_str(e, "reason");
+        if (!reason || strcmp(reason, FO_OBSERVE_FAILED_MOUNT) != 0)
+            continue;
+        /* The kubelet folds repeats into one Event (count, lastTimestamp); an Event written
+         * through events.k8s.io has eventTime instead. RFC 3339 UTC texts compare in order. */
+        const char *ts = fo_json_str(e, "lastTimestamp");
+        if (!ts)
+            ts = fo_json_str(e, "eventTime");
+        if (!ts)
+            ts = "";
+        if (!latest || strcmp(ts, latest_ts) > 0) {
+            latest = e;
+            latest_ts = ts;
+        }
+    }
+    if (!latest)
+        return false;
+    const char *msg = fo_json_str(latest, "message");
+    snprintf(failure, len, "%s: %s", FO_OBSERVE_FAILED_MOUNT,
+             msg ? msg : "a volume of the pod cannot be mounted");
+    return true;
+}
+
 /* ---- jobs and cluster info (pure) --------------------------------------------------------- */
+
+bool fo_observe_job_cancelled(const char *prev, const char *state)
+{
+    if (!state || (prev && strcmp(prev, state) == 0))
+        return false;
+    fo_flink_job_status now = fo_flink_job_status_parse(state);
+    if (now == FO_JOB_STATUS_CANCELED)
+        return true;
+    return prev && fo_flink_job_status_parse(prev) == FO_JOB_STATUS_CANCELLING &&
+           fo_flink_job_status_is_globally_terminal(now);
+}
+
+const char *fo_observe_latest_checkpoint_path(const fo_flink_checkpoint_stats *stats)
+{
+    if (!stats->enabled)
+        return NULL;
+    const fo_flink_checkpoint *c = &stats->latest_completed, *sp = &stats->latest_savepoint;
+    const fo_flink_checkpoint *latest = sp->id > c->id ? sp : c;
+    const char *path = latest->id >= 0 ? latest->external_path : NULL;
+    /* None completed since the job started from a savepoint or checkpoint: that one is still
+     * its latest state (Apache finds nothing there and restarts the job empty). */
+    if (latest->id < 0 && stats->restored_from.id >= 0)
+        path = stats->restored_from.external_path;
+    /* NonPersistentMetadataCheckpointStorageLocation.EXTERNAL_POINTER: nothing to restore. */
+    if (!path || !*path || strcmp(path, "<checkpoint-not-externally-addressable>") == 0)
+        return NULL;
+    return path;
+}
+
+bool fo_observe_job_not_found(const fo_observed *o, const char *job_id)
+{
+    return job_id && *job_id && o->jm_status == FO_JM_READY && o->jobs_listed && !o->has_job;
+}
 
 const fo_flink_job *fo_observe_pick_job(const fo_flink_jobs *jobs, const char *job_id)
 {
@@ -295,6 +386,37 @@ bool fo_observe_cluster_present(const fo_ctl_env *env, const json_t *obj, bool s
     return present;
 }
 
+/* A JobManager pod stuck before its containers start whose volume cannot be mounted (the
+ * kubelet's FailedMount Events on it): one field-selected list per such pod, so only while the
+ * JobManager is not available and its pod waits. A failed list is logged and tells nothing. */
+static bool mount_failed(const fo_ctl_env *env, const char *ns, const json_t *pods, char *failure,
+                         size_t len)
+{
+    if (!env->kube.events_about)
+        return false;
+    size_t i;
+    json_t *pod;
+    json_array_foreach((json_t *)pods, i, pod)
+    {
+        const char *uid = fo_json_get_str(pod, "metadata.uid");
+        if (!uid || !fo_observe_pod_mounting(pod))
+            continue;
+        json_t *events = NULL;
+        fo_err err;
+        fo_err_clear(&err);
+        fo_rc rc =
+            env->kube.events_about(env->kube.ctx, ns, uid, FO_OBSERVE_FAILED_MOUNT, &events, &err);
+        if (rc != FO_OK)
+            fo_log_info("events of jobmanager pod %s not read: %s",
+                        fo_json_get_str(pod, "metadata.name"), err.message);
+        bool failed = rc == FO_OK && fo_observe_mount_failure(events, failure, len);
+        json_decref(events);
+        if (failed)
+            return true;
+    }
+    return false;
+}
+
 void fo_observe_deployment(const fo_ctl_env *env, const json_t *obj, const char *base_url,
                            bool application, bool standalone, const char *job_id,
                            fo_flink_jm_status previous, fo_observed *o)
@@ -322,7 +444,8 @@ void fo_observe_deployment(const fo_ctl_env *env, const json_t *obj, const char 
     if (o->jm_status == FO_JM_DEPLOYING) {
         json_t *labels = json_pack("{s:s, s:s}", "app", name, "component", "jobmanager");
         json_t *pods = env->kube.cached_list(env->kube.ctx, FO_CTL_POD, ns, labels);
-        if (fo_observe_pod_failure(pods, o->jm_failure, sizeof o->jm_failure))
+        if (fo_observe_pod_failure(pods, o->jm_failure, sizeof o->jm_failure) ||
+            mount_failed(env, ns, pods, o->jm_failure, sizeof o->jm_failure))
             o->jm_status = FO_JM_ERROR;
         json_decref(pods);
         json_decref(labels);

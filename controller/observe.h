@@ -65,6 +65,43 @@ fo_flink_jm_status fo_observe_jm_status(const json_t *jm, bool rest_ok, fo_flink
  * "<reason>: <message>" into failure and returns true; false when none. */
 bool fo_observe_pod_failure(const json_t *pods, char *failure, size_t len);
 
+/* The kubelet's Event reason for a volume it cannot mount (a missing ConfigMap or Secret, a
+ * volume that does not attach), the one reason Apache's EventUtils reads. */
+#define FO_OBSERVE_FAILED_MOUNT "FailedMount"
+
+/* Is the pod (borrowed) stuck before its containers start, as Apache's
+ * EventUtils.checkForVolumeMountErrors judges it: not terminating, its condition
+ * PodReadyToStartContainers (Kubernetes 1.29+; else Initialized) False and Ready False. Only
+ * then are its Events worth reading. */
+bool fo_observe_pod_mounting(const json_t *pod);
+
+/* A FailedMount Event among events (borrowed array of core/v1 Events of one pod): the latest
+ * one's message as "FailedMount: <message>" into failure, true; false when there is none. */
+bool fo_observe_mount_failure(const json_t *events, char *failure, size_t len);
+
+/* JobStatusObserver.JOB_NOT_FOUND_ERR: the Warning Missing's message and status.error (a
+ * plain text there, as Apache writes it) when Flink does not list the recorded job. */
+#define FO_OBSERVE_JOB_NOT_FOUND "Job Not Found"
+
+/* Did this observation find the recorded job (job_id, NULL or "" = none recorded) missing
+ * from Flink's job list? Only a READY JobManager whose /jobs/overview answered is believed:
+ * a JobManager that just opened its port may not have submitted the job yet, and a failed
+ * list says nothing (JobStatusObserver.onTargetJobNotFound runs on an answered list only). */
+bool fo_observe_job_not_found(const fo_observed *o, const char *job_id);
+
+/* Was the job cancelled, as JobStatusObserver.updateJobStatus judges a state change from
+ * prev (as status held it; NULL = none yet) to state (Flink's JobStatus names): it turned
+ * CANCELED, or globally terminal (FINISHED, FAILED) after CANCELLING. False when unchanged. */
+bool fo_observe_job_cancelled(const char *prev, const char *state);
+
+/* The latest completed checkpoint or savepoint of a job's statistics (the newer by id) that
+ * can be restored from, as AbstractFlinkService.getLastCheckpoint reads GET
+ * /jobs/:id/checkpoints; with none completed, the one the job was restored from (still its
+ * latest state; Apache has none then). Its external path (borrowed from stats), or NULL when
+ * there is none or it is not externally addressable (Flink's
+ * "<checkpoint-not-externally-addressable>"). */
+const char *fo_observe_latest_checkpoint_path(const fo_flink_checkpoint_stats *stats);
+
 /* Pick the job from a /jobs/overview answer: the entry whose id is job_id, or (job_id NULL)
  * the one that started last. Borrowed from jobs; NULL when there is none. */
 const fo_flink_job *fo_observe_pick_job(const fo_flink_jobs *jobs, const char *job_id);
@@ -98,7 +135,9 @@ json_t *fo_observe_cluster_info(const fo_flink_config *flink_config, const json_
 bool fo_observe_cluster_present(const fo_ctl_env *env, const json_t *obj, bool standalone);
 
 /* Observe the resource `obj` (borrowed). A JobManager that is not available is also judged
- * by its pods (fo_observe_pod_failure): a failing pod makes the status ERROR. base_url is the
+ * by its pods (fo_observe_pod_failure, then for a pod stuck before its containers start
+ * (fo_observe_pod_mounting) its FailedMount Events through env->kube.events_about): a failing
+ * pod makes the status ERROR. base_url is the
  * cluster's REST base URL; job_id the recorded job id (NULL = pick the newest). previous is the
  * stored JobManager status. Fills o (release it with fo_observed_release). base_url "" = Flink
  * cannot be addressed (asked anyway, so the failure is recorded like any other). */

@@ -533,6 +533,9 @@ static fo_rc converge(fo_pass *p, const fo_upgrade_input *in, fo_err *err)
         if (p->prev_jm != FO_JM_MISSING)
             fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_REASON_MISSING,
                              "Missing JobManager deployment");
+        /* AbstractFlinkDeploymentObserver.onMissingDeployment: the same text in status.error,
+         * kept until the cluster runs again (reconcile_deployment.c, settle_error). */
+        fo_pass_fail(p, FO_ERROR_MISSING_JOBMANAGER, NULL, "Missing JobManager deployment");
         const char *reason = NULL;
         if (!fo_upgrade_can_recover(in, &reason)) {
             fo_pass_fail(p, FO_ERROR_DEPLOYMENT_FAILED, "ManualRestoreRequired", "%s", reason);

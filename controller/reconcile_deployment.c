@@ -37,6 +37,19 @@ void fo_pass_requeue(fo_pass *p, int64_t ms)
 
 /* ---- status.error bookkeeping ------------------------------------------------------------ */
 
+/* Does the cluster run again, as fo_status_finish marks a spec stable: an application's job
+ * RUNNING or FINISHED, a session cluster's JobManager READY; or is nothing meant to run (the
+ * recorded job suspended)? */
+static bool runs_again(const fo_pass *p, fo_flink_jm_status jm, fo_flink_job_status job)
+{
+    const char *last_state = fo_json_get_str(p->last, "job.state");
+    if (p->application && last_state && strcmp(last_state, "suspended") == 0)
+        return true;
+    if (jm != FO_JM_READY)
+        return false;
+    return !p->application || job == FO_JOB_STATUS_RUNNING || job == FO_JOB_STATUS_FINISHED;
+}
+
 /* Errors a pass sets itself are re-derived each pass: they stay only while their cause does. */
 static void settle_error(fo_pass *p)
 {
@@ -56,7 +69,11 @@ static void settle_error(fo_pass *p)
     fo_flink_job_status job = fo_flink_job_status_parse(fo_json_get_str(p->st, "jobStatus.state"));
     bool keep = (fo_status_error_is(old, FO_ERROR_JOB_FAILED) && job == FO_JOB_STATUS_FAILED) ||
                 (fo_status_error_is(old, FO_ERROR_DEPLOYMENT_FAILED) &&
-                 (jm == FO_JM_ERROR || jm == FO_JM_MISSING) && p->obs.jm_status != FO_JM_READY);
+                 (jm == FO_JM_ERROR || jm == FO_JM_MISSING) && p->obs.jm_status != FO_JM_READY) ||
+                /* a lost JobManager Deployment: told until the recovered cluster runs (Apache
+                 * clears errors once the spec is running and stable) */
+                (fo_status_error_is(old, FO_ERROR_MISSING_JOBMANAGER) && !runs_again(p, jm, job)) ||
+                (strcmp(old, FO_OBSERVE_JOB_NOT_FOUND) == 0 && p->job_not_found);
     if (!keep)
         json_object_del(p->st, "error");
 }
@@ -296,6 +313,94 @@ static void fill_input(fo_pass *p, const json_t *conf, fo_upgrade_input *in)
     in->can_last_state = true;
 }
 
+static bool last_suspended(const fo_pass *p)
+{
+    const char *s = fo_json_get_str(p->last, "job.state");
+    return s && strcmp(s, "suspended") == 0;
+}
+
+/* JobStatusObserver.onTargetJobNotFound (c.3): Flink answers but does not list the deployed
+ * job. Its state already reads RECONCILING (fo_observe_record); status.error says "Job Not
+ * Found" as Apache writes it (a plain text), for as long as the job stays missing, and a
+ * Warning Missing tells it when it goes missing. Apache observes no job of a suspended record
+ * or during an upgrade. */
+static void observe_missing_job(fo_pass *p)
+{
+    fo_flink_recon_state rs =
+        fo_flink_recon_state_parse(fo_json_get_str(p->st, "reconciliationStatus.state"));
+    if (!p->last || !p->application || last_suspended(p) || rs != FO_RECON_DEPLOYED ||
+        !fo_observe_job_not_found(&p->obs, fo_json_get_str(p->st, "jobStatus.jobId")))
+        return;
+    p->job_not_found = true;
+    const char *old = fo_json_str(p->st, "error");
+    if (old && strcmp(old, FO_OBSERVE_JOB_NOT_FOUND) == 0)
+        return;
+    fo_log_info("job %s is not in flink's job list", fo_json_get_str(p->st, "jobStatus.jobId"));
+    fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_REASON_MISSING, "%s",
+                     FO_OBSERVE_JOB_NOT_FOUND);
+    json_object_set_new(p->st, "error", json_string(FO_OBSERVE_JOB_NOT_FOUND));
+}
+
+/* The latest checkpoint of a job that ended, into jobStatus.upgradeSavepointPath, as Apache's
+ * SnapshotObserver.observeLatestCheckpoint records it for a job in a terminal state: the
+ * resume of a job cancelled from outside starts from it. A job without checkpointing keeps
+ * the path it was deployed from (status holds its restore source, or none): no newer state
+ * exists. Statistics that cannot be read, or hold no restorable snapshot, leave no path: a
+ * savepoint-mode resume then asks for a manual restore rather than start from an older
+ * savepoint. */
+static void record_latest_checkpoint(fo_pass *p, const char *job_id)
+{
+    json_t *js = fo_json_ensure_object(p->st, "jobStatus");
+    fo_flink_checkpoint_stats stats;
+    fo_err err;
+    fo_err_clear(&err);
+    fo_rc rc = fo_ctl_rest_counted(
+        p->env, "/jobs/:id/checkpoints",
+        fo_flink_rest_checkpoints(p->env->flink, p->base_url, job_id, &stats, &err));
+    if (rc != FO_OK) {
+        fo_log_warn("the last checkpoint of job %s is unknown: %s", job_id, err.message);
+        json_object_del(js, "upgradeSavepointPath");
+        return;
+    }
+    const char *path = fo_observe_latest_checkpoint_path(&stats);
+    if (path)
+        json_object_set_new(js, "upgradeSavepointPath", json_string(path));
+    else if (stats.enabled)
+        json_object_del(js, "upgradeSavepointPath");
+    fo_flink_rest_checkpoint_stats_release(&stats);
+}
+
+/* JobStatusObserver.updateJobStatus (c.3): a job cancelled from outside flinkop (CANCELED, or
+ * terminal after CANCELLING) marks the recorded spec suspended (job.state only, its
+ * upgradeMode and the reconciliation timestamp kept, as ReconciliationUtils
+ * .updateLastReconciledSpec writes it), so the next decision resumes it from its last
+ * checkpoint instead of upgrading a job that is gone. Only for a deployed running record:
+ * flinkop's own cancels mark the record first (UPGRADING). */
+static void observe_cancelled_job(fo_pass *p, const char *prev_state)
+{
+    fo_flink_recon_state rs =
+        fo_flink_recon_state_parse(fo_json_get_str(p->st, "reconciliationStatus.state"));
+    const char *state = fo_json_get_str(p->st, "jobStatus.state");
+    const char *job_id = fo_json_get_str(p->st, "jobStatus.jobId");
+    if (!p->last || !p->application || last_suspended(p) || rs != FO_RECON_DEPLOYED || !job_id ||
+        !fo_observe_job_cancelled(prev_state[0] ? prev_state : NULL, state))
+        return;
+    char id[64];
+    snprintf(id, sizeof id, "%s", job_id);
+    fo_log_info("job %s was cancelled outside flinkop (%s): the recorded spec is marked suspended",
+                id, state);
+    record_latest_checkpoint(p, id);
+    json_t *rstatus = fo_json_ensure_object(p->st, "reconciliationStatus");
+    json_t *ts = json_incref(json_object_get(rstatus, "reconciliationTimestamp"));
+    json_t *marker = fo_build_suspended_spec(
+        p->last, fo_flink_upgrade_mode_parse(fo_json_get_str(p->last, "job.upgradeMode")));
+    fo_build_record_spec(p, marker, FO_RECON_DEPLOYED, false);
+    if (ts)
+        json_object_set_new(rstatus, "reconciliationTimestamp", ts);
+    fo_act_adopt_last(p, marker);
+    json_decref(marker);
+}
+
 /* Requeue by what the JobManager is doing (c.1). */
 static void requeue_by_state(fo_pass *p)
 {
@@ -366,9 +471,15 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
                           fo_json_get_str(p->st, "jobStatus.jobId"), p->prev_jm, &p->obs);
     if (conf && fo_build_savepoint_dir(conf))
         snprintf(p->savepoint_dir, sizeof p->savepoint_dir, "%s", fo_build_savepoint_dir(conf));
+    /* the job state before this observation (status is rewritten below) */
+    const char *prev = fo_json_get_str(p->st, "jobStatus.state");
+    char prev_state[32];
+    snprintf(prev_state, sizeof prev_state, "%s", prev ? prev : "");
     if (p->last)
         fo_observe_record(p->env, p->base_url, &p->obs, p->application, conf, p->st, &p->events,
                           p->now_ms);
+    observe_cancelled_job(p, prev_state);
+    observe_missing_job(p);
     if (p->obs.jm_status == FO_JM_ERROR && !p->error_type) {
         /* Apache's DeploymentFailedException (c.3): its reason goes into the error's
          * additionalMetadata and names the Warning told when the JobManager turns ERROR. */

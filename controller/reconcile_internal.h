@@ -52,6 +52,7 @@ typedef struct fo_pass {
     char error_msg[2048];
     char error_reason[64]; /* additionalMetadata.reason of status.error ("" = none) */
     const char *stalled_reason; /* for the Stalled condition */
+    bool job_not_found;         /* Flink does not list the recorded job (status.error says so) */
 
     int64_t requeue_ms;
     int writes;

@@ -21,6 +21,8 @@
     "org.apache.flink.kubernetes.operator.exception.DeploymentFailedException"
 #define FO_ERROR_RECONCILIATION                                                                    \
     "org.apache.flink.kubernetes.operator.exception.ReconciliationException"
+#define FO_ERROR_MISSING_JOBMANAGER                                                                \
+    "org.apache.flink.kubernetes.operator.exception.MissingJobManagerException"
 #define FO_ERROR_JOB_FAILED "org.apache.flink.runtime.JobException"
 
 /* Longest message kept in status.error and condition messages (Apache's field limit). */

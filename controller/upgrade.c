@@ -195,6 +195,14 @@ fo_upgrade_step fo_upgrade_next(const fo_upgrade_input *in)
         if (in->want_job_state == FO_FLINK_JOB_SUSPENDED)
             return step(FO_UP_RECORD);
         fo_upgrade_step s = restore(in);
+        /* A job that ended under its cluster (cancelled from outside: the observer marked the
+         * record suspended) leaves its JobManager there; as Apache's deploy deletes "the
+         * cluster with terminated application" first, it goes (with its HA data unless the
+         * job is restored from it: a leader map left behind holds the new JobManager back)
+         * before the restore. A refusal touches nothing. */
+        bool delete_ha = in->last_mode != FO_FLINK_UPGRADE_LAST_STATE;
+        if (s.action == FO_UP_DEPLOY && (in->cluster_present || (delete_ha && in->ha_maps_present)))
+            return teardown(in, delete_ha);
         s.spec_changed_event = s.action == FO_UP_DEPLOY;
         return s;
     }

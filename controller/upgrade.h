@@ -37,6 +37,9 @@
  *                new spec's graph is used); a Flink version change goes through a savepoint
  *                instead; no HA metadata -> refused ("Manual restore required"). Never
  *                silently degraded to stateless.
+ * Resume (DEPLOYED, recorded job suspended, spec running): restore as above; a cluster still
+ * there (a job cancelled from outside keeps its JobManager) is torn down first, with its HA
+ * data unless the restore reads it (last-state).
  * Session clusters: any change tears the cluster down (HA data kept) and deploys the new spec.
  * Refusals leave the running cluster untouched; the pass reports the reason in status.error
  * and a Warning event. */

@@ -4,7 +4,9 @@
 # - last-state (Kubernetes HA): a parallelism change keeps the job id and the new job restores
 #   from the latest completed checkpoint;
 # - savepoint: job.state suspended stops with a savepoint, records its path in status and
-#   releases the cluster; running again restores from exactly that savepoint.
+#   releases the cluster; running again restores from exactly that savepoint;
+# - a job cancelled from outside (Flink's REST API) is resumed from its latest state, as the
+#   Apache operator's observer marks its record suspended (reference c.3).
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 need flinkop-sandbox flinkop-controller
@@ -84,4 +86,19 @@ expect_eq "$(restored_from savepoint-example)" "$path" "the resumed job's restor
 expect_eq "$(kubectl get flinkdeployment savepoint-example --subresource=scale \
     -o jsonpath='{.status.selector}')" "component=taskmanager,app=savepoint-example" \
     "the resumed deployment's scale selector"
+
+e2e_log "savepoint: a job cancelled through Flink's REST API is resumed from its latest state"
+before=$(jid savepoint-example)
+latest=$(http GET "$FLINK_PORT" "/default/savepoint-example/jobs/$before/checkpoints" |
+    sed -n 's/.*"completed":{[^}]*"external_path":"\([^"]*\)".*/\1/p')
+[ -n "$latest" ] || latest=$path # nothing checkpointed since the restore
+http PATCH "$FLINK_PORT" "/default/savepoint-example/jobs/$before?mode=cancel" >/dev/null
+expect_eq "$HTTP_STATUS" 202 "PATCH /jobs/:id?mode=cancel"
+new_job() { [ -n "$(jid savepoint-example)" ] && [ "$(jid savepoint-example)" != "$before" ]; }
+wait_for "savepoint-example to deploy a new job" 60 new_job
+wait_stable savepoint-example 60
+expect_eq "$(restored_from savepoint-example)" "$latest" "the restore source after the cancel"
+spec=$(kubectl get flinkdeployment savepoint-example \
+    -o jsonpath='{.status.reconciliationStatus.lastReconciledSpec}')
+expect_contains "$spec" '"state":"running"' "the recorded job state after the resume"
 echo "PASS"

@@ -635,6 +635,58 @@ START_TEST(section12_event_groups_share_objects)
 }
 END_TEST
 
+/* §5/§12: core Events are selected by the fields the API server's event strategy declares
+ * (involvedObject.kind/namespace/name/uid/apiVersion/resourceVersion/fieldPath, reason,
+ * reportingComponent, source, type): the controller lists a pod's FailedMount Events with
+ * involvedObject.uid and reason. Any other field (message, count) is refused with 400 and
+ * the apiserver's "field label not supported" text. */
+START_TEST(section12_core_events_are_selected_by_involved_object_and_reason)
+{
+    const char *events = "/api/v1/namespaces/default/events";
+    static const char *const shape =
+        "{\"apiVersion\":\"v1\",\"kind\":\"Event\",\"metadata\":{\"name\":\"%s\"},"
+        "\"involvedObject\":{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"name\":\"%s\","
+        "\"namespace\":\"default\",\"uid\":\"%s\"},\"reason\":\"%s\",\"message\":\"m\","
+        "\"type\":\"%s\",\"source\":{\"component\":\"kubelet\"},\"count\":1,"
+        "\"firstTimestamp\":\"2026-04-20T09:15:01Z\",\"lastTimestamp\":\"2026-04-20T09:15:01Z\"}";
+    const char *made[][5] = {
+        {"jm.1", "jm", "uid-jm", "FailedMount", "Warning"},
+        {"jm.2", "jm", "uid-jm", "Scheduled", "Normal"},
+        {"old.1", "jm", "uid-old", "FailedMount", "Warning"}, /* a former pod of that name */
+        {"tm.1", "tm", "uid-tm", "FailedMount", "Warning"},
+    };
+    for (size_t i = 0; i < sizeof made / sizeof made[0]; i++) {
+        char body[1024];
+        snprintf(body, sizeof body, shape, made[i][0], made[i][1], made[i][2], made[i][3],
+                 made[i][4]);
+        ck_assert_int_eq(fka_tc_json(tc, "POST", events, body, NULL), 201);
+    }
+    char path[256];
+    snprintf(path, sizeof path,
+             "%s?fieldSelector=involvedObject.uid%%3Duid-jm,reason%%3DFailedMount", events);
+    json_t *list = get(path);
+    json_t *items = json_object_get(list, "items");
+    ck_assert_uint_eq(json_array_size(items), 1);
+    ck_assert_str_eq(fka_str(json_array_get(items, 0), "metadata.name"), "jm.1");
+    json_decref(list);
+    list = get("/api/v1/namespaces/default/events?fieldSelector=involvedObject.kind%3DPod,"
+               "involvedObject.name%3Djm,type%3DWarning,source%3Dkubelet");
+    ck_assert_uint_eq(json_array_size(json_object_get(list, "items")), 2);
+    json_decref(list);
+    static const char *const refused[] = {"message", "count", "involvedObject.labels"};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        json_t *st = NULL;
+        snprintf(path, sizeof path, "%s?fieldSelector=%s%%3Dx", events, refused[i]);
+        ck_assert_int_eq(fka_tc_json(tc, "GET", path, NULL, &st), 400);
+        char want[128];
+        snprintf(want, sizeof want, "field label not supported: %s", refused[i]);
+        ck_assert_str_eq(fka_str(st, "message"), want);
+        ck_assert_str_eq(fka_str(st, "reason"), "BadRequest");
+        json_decref(st);
+    }
+}
+END_TEST
+
 /* §1/§8: Pods answer DELETE with the object; a Pod bound to a node is deleted gracefully
  * (it waits for its kubelet: gracePeriodSeconds=0 finishes it). */
 START_TEST(section8_pods_bound_to_a_node_are_deleted_gracefully)
@@ -732,6 +784,7 @@ static Suite *suite(void)
     tcase_add_test(t, section7_deployment_scale_subresource);
     tcase_add_test(t, section10_lease_takeover_with_resource_version);
     tcase_add_test(t, section12_event_groups_share_objects);
+    tcase_add_test(t, section12_core_events_are_selected_by_involved_object_and_reason);
     suite_add_tcase(s, t);
     return s;
 }

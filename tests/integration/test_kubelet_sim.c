@@ -381,6 +381,77 @@ START_TEST(jobmanager_waits_for_its_configmap)
 }
 END_TEST
 
+/* A volume the kubelet cannot mount (a Secret that does not exist) keeps the pod in
+ * ContainerCreating, condition PodReadyToStartContainers False, with the kubelet's Warning
+ * FailedMount Event on the pod (involvedObject with the pod's uid, source kubelet); once the
+ * Secret exists, the pod starts. */
+START_TEST(a_missing_secret_volume_keeps_the_pod_creating_with_a_failed_mount_event)
+{
+    apply_kind("sandbox-native-application.yaml", "ConfigMap");
+    json_t *docs = fo_test_load_yaml_all("sandbox-native-application.yaml");
+    json_t *d = NULL;
+    size_t i;
+    json_t *o;
+    json_array_foreach(docs, i, o) if (strcmp(fo_json_str(o, "kind"), "Deployment") == 0) d = o;
+    ck_assert_ptr_nonnull(d);
+    json_t *pod_spec = (json_t *)fo_json_get(d, "spec.template.spec");
+    json_t *vols = json_object_get(pod_spec, "volumes");
+    if (!vols) {
+        vols = json_array();
+        json_object_set_new(pod_spec, "volumes", vols);
+    }
+    json_array_append_new(vols, json_pack("{s:s, s:{s:s}}", "name", "s3-credentials", "secret",
+                                          "secretName", "s3-credentials"));
+    json_array_append_new(vols, json_pack("{s:s, s:{s:s, s:b}}", "name", "maybe", "secret",
+                                          "secretName", "absent-but-optional", "optional", 1));
+    ck_assert_int_eq(call("POST", collection("Deployment"), d, NULL), 201);
+    json_decref(docs);
+    step(0);
+    step(READY_DELAY_MS * 3);
+    json_t *view = cluster("app");
+    ck_assert_ptr_null(view);
+    json_t *pods = pods_of("component%3Djobmanager");
+    const json_t *pod = json_array_get(pods, 0);
+    ck_assert_str_eq(fo_json_get_str(pod, "status.phase"), "Pending");
+    ck_assert_str_eq(condition(pod, "PodReadyToStartContainers", "status"), "False");
+    ck_assert_str_eq(condition(pod, "Ready", "status"), "False");
+    ck_assert_str_eq(
+        fo_json_get_str(json_array_get(fo_json_get(pod, "status.containerStatuses"), 0),
+                        "state.waiting.reason"),
+        "ContainerCreating");
+    char sel[300];
+    snprintf(sel, sizeof sel, "involvedObject.uid%%3D%s,reason%%3DFailedMount",
+             fo_json_get_str(pod, "metadata.uid"));
+    json_t *list = get("/api/v1/namespaces/%s/events?fieldSelector=%s", "default", sel);
+    json_t *items = json_object_get(list, "items");
+    ck_assert_uint_eq(json_array_size(items), 1);
+    const json_t *ev = json_array_get(items, 0);
+    ck_assert_str_eq(fo_json_str(ev, "type"), "Warning");
+    ck_assert_str_eq(fo_json_get_str(ev, "involvedObject.kind"), "Pod");
+    ck_assert_str_eq(fo_json_get_str(ev, "involvedObject.name"),
+                     fo_json_get_str(pod, "metadata.name"));
+    ck_assert_str_eq(fo_json_get_str(ev, "source.component"), "kubelet");
+    ck_assert_str_eq(fo_json_str(ev, "message"), "MountVolume.SetUp failed for volume "
+                                                 "\"s3-credentials\" : secret \"s3-credentials\" "
+                                                 "not found");
+    json_decref(list);
+    json_decref(pods);
+
+    json_t *secret = json_pack("{s:s, s:s, s:{s:s}, s:{s:s}}", "apiVersion", "v1", "kind", "Secret",
+                               "metadata", "name", "s3-credentials", "stringData", "k", "v");
+    ck_assert_int_eq(call("POST", "/api/v1/namespaces/default/secrets", secret, NULL), 201);
+    json_decref(secret);
+    step(0);
+    step(READY_DELAY_MS);
+    view = cluster("app");
+    ck_assert_ptr_nonnull(view);
+    json_decref(view);
+    pods = pods_of("component%3Djobmanager");
+    ck_assert_str_eq(condition(json_array_get(pods, 0), "Ready", "status"), "True");
+    json_decref(pods);
+}
+END_TEST
+
 START_TEST(scaling_to_zero_removes_the_cluster_and_reports_no_replicas)
 {
     apply("sandbox-native-application.yaml");
@@ -847,6 +918,7 @@ static Suite *suite(void)
     tcase_add_checked_fixture(k, setup, teardown);
     tcase_add_test(k, jobmanager_becomes_ready_after_the_delay_and_runs_the_job);
     tcase_add_test(k, jobmanager_waits_for_its_configmap);
+    tcase_add_test(k, a_missing_secret_volume_keeps_the_pod_creating_with_a_failed_mount_event);
     tcase_add_test(k, scaling_to_zero_removes_the_cluster_and_reports_no_replicas);
     tcase_add_test(k, deleting_the_deployment_removes_the_cluster);
     tcase_add_test(k, a_new_pod_template_restarts_the_cluster_from_the_new_configuration);

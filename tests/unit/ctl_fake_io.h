@@ -52,6 +52,8 @@ typedef struct fake_kube {
     int writes;     /* writes attempted, failed ones included */
     json_t *handed; /* [[snapshot, copy when handed out], ...] since the last check */
     const fo_clock *clock;
+    json_t *core_events; /* core/v1 Events the API server holds (events_about reads them) */
+    int event_lists;     /* events_about calls */
 } fake_kube;
 
 typedef struct fake_flink {
@@ -350,6 +352,29 @@ static inline fo_rc fk_remove(void *ctx, fo_ctl_kind kind, const char *ns, const
 }
 
 /* Writes since index `from` with this verb and kind (kind FO_CTL_KIND_COUNT = any). */
+/* events_about: the stored core/v1 Events selected by involvedObject.uid and reason, as the
+ * API server's field selector selects them. */
+static inline fo_rc fk_events_about(void *ctx, const char *ns, const char *uid, const char *reason,
+                                    json_t **items, fo_err *err)
+{
+    fake_kube *k = ctx;
+    (void)err;
+    k->event_lists++;
+    *items = json_array();
+    size_t i;
+    json_t *e;
+    json_array_foreach(k->core_events, i, e)
+    {
+        const char *ens = fo_json_get_str(e, "metadata.namespace");
+        const char *euid = fo_json_get_str(e, "involvedObject.uid");
+        const char *er = fo_json_str(e, "reason");
+        if (ens && strcmp(ens, ns) == 0 && euid && strcmp(euid, uid) == 0 && er &&
+            strcmp(er, reason) == 0)
+            json_array_append_new(*items, json_deep_copy(e));
+    }
+    return FO_OK;
+}
+
 static inline int fake_count(const fake_kube *k, size_t from, const char *verb, fo_ctl_kind kind)
 {
     int n = 0;
@@ -487,14 +512,15 @@ static inline fake_world *fake_world_new(void)
     w->clock = fo_clock_fake_new(1776676500000LL); /* 2026-04-20T09:15:00Z */
     w->kube.clock = w->clock;
     w->kube.handed = json_array();
+    w->kube.core_events = json_array();
     for (int i = 0; i < FO_CTL_KIND_COUNT; i++)
         w->kube.store[i] = json_object();
     w->flink.answers = json_object();
     w->flink.bodies = json_array();
     fo_ctl_settings_defaults(&w->settings);
     w->settings.rest_url_template = "http://flink.test/{namespace}/{name}";
-    w->env.kube =
-        (fo_ctl_kube){&w->kube, fk_cached, fk_cached_list, fk_get, fk_create, fk_patch, fk_remove};
+    w->env.kube = (fo_ctl_kube){&w->kube,  fk_cached, fk_cached_list, fk_get,
+                                fk_create, fk_patch,  fk_remove,      fk_events_about};
     fo_flink_rest_opts fro = {.send = ff_send, .send_ctx = &w->flink};
     w->flink_rest = fo_flink_rest_new(&fro, NULL);
     ck_assert_ptr_nonnull(w->flink_rest);
@@ -514,6 +540,7 @@ static inline void fake_world_free(fake_world *w)
     for (size_t i = 0; i < w->kube.nlog; i++)
         json_decref(w->kube.log[i].body);
     json_decref(w->kube.handed);
+    json_decref(w->kube.core_events);
     json_decref(w->flink.answers);
     json_decref(w->flink.bodies);
     fo_flink_rest_free(w->flink_rest);

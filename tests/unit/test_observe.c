@@ -8,6 +8,7 @@
 
 #include "common/jsonutil.h"
 #include "controller/observe.h"
+#include "tests/support/testutil.h"
 #include "tests/support/testyaml.h"
 #include "tests/unit/ctl_fake_io.h"
 
@@ -132,6 +133,172 @@ START_TEST(failing_jobmanager_pod_is_an_error_with_its_reason)
     json_decref(pod);
     json_decref(d);
     fake_world_free(w);
+}
+END_TEST
+
+/* A pod stuck in ContainerCreating because a volume cannot be mounted: Apache's EventUtils
+ * reads the kubelet's FailedMount Events of such a pod and reports a DeploymentFailedException
+ * (reference c.3). Pod and Events as the API server returns them
+ * (tests/data/observe-jobmanager-failed-mount.yaml). */
+START_TEST(a_volume_that_cannot_mount_is_an_error_with_the_kubelets_message)
+{
+    json_t *docs = fo_test_load_yaml_all("observe-jobmanager-failed-mount.yaml");
+    ck_assert_ptr_nonnull(docs);
+    json_t *pod = json_array_get(docs, 0);
+    json_t *all = json_object_get(json_array_get(docs, 1), "items");
+    const char *uid = fo_json_get_str(pod, "metadata.uid");
+
+    /* Only a pod whose containers cannot be prepared yet is worth its Events. */
+    ck_assert(fo_observe_pod_mounting(pod));
+    json_t *started = json_deep_copy(pod);
+    json_object_set_new(json_array_get(fo_json_get(started, "status.conditions"), 0), "status",
+                        json_string("True"));
+    ck_assert(!fo_observe_pod_mounting(started)); /* volumes mounted: the containers start */
+    json_t *old_node = json_deep_copy(pod);       /* before 1.29: Initialized decides */
+    json_array_remove(fo_json_get(old_node, "status.conditions"), 0);
+    ck_assert(!fo_observe_pod_mounting(old_node));
+    json_object_set_new(json_array_get(fo_json_get(old_node, "status.conditions"), 0), "status",
+                        json_string("False"));
+    ck_assert(fo_observe_pod_mounting(old_node));
+    json_t *going = json_deep_copy(pod);
+    json_object_set_new(json_object_get(going, "metadata"), "deletionTimestamp",
+                        json_string("2026-04-20T09:16:00Z"));
+    ck_assert(!fo_observe_pod_mounting(going));
+    json_t *bare = jm_pod("ContainerCreating", ""); /* no conditions written yet */
+    ck_assert(!fo_observe_pod_mounting(bare));
+    json_decref(bare);
+
+    /* The pod's own Events: the latest FailedMount speaks. */
+    json_t *own = json_array();
+    size_t i;
+    json_t *e;
+    json_array_foreach(all, i, e)
+    {
+        if (strcmp(fo_json_get_str(e, "involvedObject.uid"), uid) == 0)
+            json_array_append(own, e);
+    }
+    char failure[512];
+    ck_assert(fo_observe_mount_failure(own, failure, sizeof failure));
+    ck_assert_str_eq(failure, "FailedMount: MountVolume.SetUp failed for volume "
+                              "\"s3-credentials\" : secret \"s3-credentials\" not found");
+    json_t *normal_only = json_pack("[O]", json_array_get(own, 0)); /* Scheduled */
+    ck_assert(!fo_observe_mount_failure(normal_only, failure, sizeof failure));
+    ck_assert(!fo_observe_mount_failure(NULL, failure, sizeof failure));
+
+    /* Through the seam: the Deployment and the container say nothing, the Events do. One list,
+     * selected by the pod's uid and the reason. */
+    fake_world *w = fake_world_new();
+    json_t *d = jm_deployment(1, 0);
+    fake_put(&w->kube, d);
+    fake_put(&w->kube, pod);
+    json_array_foreach(all, i, e) json_array_append(w->kube.core_events, e);
+    json_t *obj = json_pack("{s:s, s:{s:s, s:s}}", "kind", "FlinkDeployment", "metadata", "name",
+                            "basic-example", "namespace", "default");
+    fo_observed o;
+    fo_observe_deployment(&w->env, obj, BASE, true, false, NULL, FO_JM_DEPLOYING, &o);
+    ck_assert_int_eq(o.jm_status, FO_JM_ERROR);
+    ck_assert_str_eq(o.jm_failure, "FailedMount: MountVolume.SetUp failed for volume "
+                                   "\"s3-credentials\" : secret \"s3-credentials\" not found");
+    ck_assert_str_eq(o.jm_failure_reason, "FailedMount");
+    ck_assert_int_eq(w->kube.event_lists, 1);
+    fo_observed_release(&o);
+
+    /* A pod that got past its volumes is not asked about. */
+    fake_put(&w->kube, started);
+    fo_observe_deployment(&w->env, obj, BASE, true, false, NULL, FO_JM_DEPLOYING, &o);
+    ck_assert_int_eq(o.jm_status, FO_JM_DEPLOYING);
+    ck_assert_int_eq(w->kube.event_lists, 1);
+    fo_observed_release(&o);
+
+    json_decref(obj);
+    json_decref(d);
+    fake_world_free(w);
+    json_decref(normal_only);
+    json_decref(own);
+    json_decref(going);
+    json_decref(old_node);
+    json_decref(started);
+    json_decref(docs);
+}
+END_TEST
+
+/* JobStatusObserver.onTargetJobNotFound runs when Flink answered its job list without the
+ * recorded job, and only once the JobManager is READY (Apache observes jobs only then). */
+START_TEST(a_job_is_missing_only_from_an_answered_list_of_a_ready_jobmanager)
+{
+    fo_observed o;
+    memset(&o, 0, sizeof o);
+    o.jm_status = FO_JM_READY;
+    o.jobs_listed = true;
+    ck_assert(fo_observe_job_not_found(&o, J1));
+    ck_assert(!fo_observe_job_not_found(&o, NULL)); /* nothing recorded to miss */
+    ck_assert(!fo_observe_job_not_found(&o, ""));
+    o.has_job = true;
+    ck_assert(!fo_observe_job_not_found(&o, J1));
+    o.has_job = false;
+    o.jobs_listed = false; /* the list failed: nothing is known */
+    ck_assert(!fo_observe_job_not_found(&o, J1));
+    o.jobs_listed = true;
+    o.jm_status = FO_JM_DEPLOYED_NOT_READY; /* the job may not be submitted yet */
+    ck_assert(!fo_observe_job_not_found(&o, J1));
+}
+END_TEST
+
+/* JobStatusObserver.updateJobStatus marks the record suspended when a job's state changes to
+ * CANCELED, or to a globally terminal state after CANCELLING (Flink's JobStatus). */
+START_TEST(a_job_is_cancelled_when_it_turns_canceled_or_ends_while_cancelling)
+{
+    ck_assert(fo_observe_job_cancelled("RUNNING", "CANCELED"));
+    ck_assert(fo_observe_job_cancelled("RECONCILING", "CANCELED"));
+    ck_assert(fo_observe_job_cancelled(NULL, "CANCELED"));
+    ck_assert(fo_observe_job_cancelled("CANCELLING", "CANCELED"));
+    ck_assert(fo_observe_job_cancelled("CANCELLING", "FAILED"));
+    ck_assert(fo_observe_job_cancelled("CANCELLING", "FINISHED"));
+    ck_assert(!fo_observe_job_cancelled("CANCELED", "CANCELED")); /* no change */
+    ck_assert(!fo_observe_job_cancelled("RUNNING", "FAILED"));
+    ck_assert(!fo_observe_job_cancelled("RUNNING", "FINISHED"));
+    ck_assert(!fo_observe_job_cancelled("RUNNING", "CANCELLING"));
+    ck_assert(!fo_observe_job_cancelled("CANCELLING", "RECONCILING")); /* not terminal */
+    ck_assert(!fo_observe_job_cancelled("RUNNING", NULL));
+}
+END_TEST
+
+/* The last checkpoint a cancelled job can be resumed from (GET /jobs/:id/checkpoints,
+ * tests/data/flink-checkpoints.json: checkpoint 8 completed after savepoint 6). */
+START_TEST(the_latest_checkpoint_or_savepoint_with_a_path_is_resumed_from)
+{
+    size_t len = 0;
+    char *text = fo_test_read_data("flink-checkpoints.json", &len);
+    fo_err err = {0};
+    json_t *v = fo_json_parse(text, len, 0, &err);
+    free(text);
+    ck_assert_ptr_nonnull(v);
+    fo_flink_checkpoint_stats st;
+    ck_assert_int_eq(fo_flink_rest_decode_checkpoints(v, &st, &err), FO_OK);
+    ck_assert_str_eq(fo_observe_latest_checkpoint_path(&st),
+                     "s3://flink/checkpoints/a7f3c2e19b0d4e8f9a1b2c3d4e5f6a7b/chk-8");
+    st.latest_savepoint.id = 9; /* a savepoint taken after it */
+    ck_assert_str_eq(fo_observe_latest_checkpoint_path(&st),
+                     "s3://flink/savepoints/savepoint-a7f3c2-0a1b2c3d4e5f");
+    st.latest_savepoint.id = 6;
+    char *kept = st.latest_completed.external_path;
+    st.latest_completed.external_path = (char *)"<checkpoint-not-externally-addressable>";
+    ck_assert_ptr_null(fo_observe_latest_checkpoint_path(&st));
+    st.latest_completed.external_path = kept;
+    st.enabled = false; /* "Checkpointing has not been enabled." */
+    ck_assert_ptr_null(fo_observe_latest_checkpoint_path(&st));
+    fo_flink_rest_checkpoint_stats_release(&st);
+    json_decref(v);
+    fo_flink_checkpoint_stats none;
+    memset(&none, 0, sizeof none);
+    none.enabled = true;
+    none.latest_completed.id = none.latest_savepoint.id = none.restored_from.id = -1;
+    ck_assert_ptr_null(fo_observe_latest_checkpoint_path(&none));
+    /* Nothing completed since it was restored: the restore source is its latest state. */
+    none.restored_from.id = 5;
+    none.restored_from.external_path = (char *)"s3://flink/savepoints/savepoint-a7f3c2-05";
+    ck_assert_str_eq(fo_observe_latest_checkpoint_path(&none),
+                     "s3://flink/savepoints/savepoint-a7f3c2-05");
 }
 END_TEST
 
@@ -501,6 +668,10 @@ static Suite *suite(void)
     tcase_add_test(tc, jobmanager_status_follows_deployment_and_rest);
     tcase_add_test(tc, replica_failure_is_an_error_with_its_message);
     tcase_add_test(tc, failing_jobmanager_pod_is_an_error_with_its_reason);
+    tcase_add_test(tc, a_volume_that_cannot_mount_is_an_error_with_the_kubelets_message);
+    tcase_add_test(tc, a_job_is_missing_only_from_an_answered_list_of_a_ready_jobmanager);
+    tcase_add_test(tc, a_job_is_cancelled_when_it_turns_canceled_or_ends_while_cancelling);
+    tcase_add_test(tc, the_latest_checkpoint_or_savepoint_with_a_path_is_resumed_from);
     tcase_add_test(tc, job_is_picked_by_id_or_as_the_newest);
     tcase_add_test(tc, ha_metadata_is_a_live_job_map_with_a_checkpoint);
     tcase_add_test(tc, cluster_info_totals_as_apache_prints_them);

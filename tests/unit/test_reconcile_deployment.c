@@ -11,6 +11,7 @@
 #include "common/jsonutil.h"
 #include "common/kube_oversized.h"
 #include "controller/reconcile_deployment.h"
+#include "tests/support/testutil.h"
 #include "tests/unit/ctl_scenario.h"
 
 /* ---- first deployment ---------------------------------------------------------------------- */
@@ -389,6 +390,145 @@ START_TEST(missing_jobmanager_deployment_is_recovered)
     ck_assert_int_eq(fake_events_count(&w->events, "Missing"), 1);
     ck_assert_int_eq(fake_events_count(&w->events, "RecoverDeployment"), 1);
     ck_assert_str_eq(st_str(w, "basic-example", "jobManagerDeploymentStatus"), "DEPLOYING");
+    /* As AbstractFlinkDeploymentObserver.onMissingDeployment: a MissingJobManagerException
+     * with the Event's text in status.error, in Apache's shape. */
+    json_t *error = json_loads(st_str(w, "basic-example", "error"), 0, NULL);
+    ck_assert_ptr_nonnull(error);
+    ck_assert_str_eq(fo_json_str(error, "type"),
+                     "org.apache.flink.kubernetes.operator.exception.MissingJobManagerException");
+    ck_assert_str_eq(fo_json_str(error, "message"), "Missing JobManager deployment");
+    ck_assert_uint_eq(json_object_size(json_object_get(error, "additionalMetadata")), 0);
+    ck_assert_uint_eq(json_array_size(json_object_get(error, "throwableList")), 0);
+    json_decref(error);
+    /* Kept while the recovered JobManager starts and its job is not running yet... */
+    ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK);
+    ck_assert_ptr_nonnull(st_str(w, "basic-example", "error"));
+    jm_available(w, "basic-example");
+    flink_job(w, "basic-example", "CREATED");
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, "basic-example", "jobManagerDeploymentStatus"), "READY");
+    ck_assert_ptr_nonnull(st_str(w, "basic-example", "error"));
+    /* ... and cleared once it runs again: the spec is stable. */
+    flink_job(w, "basic-example", "RUNNING");
+    ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK);
+    ck_assert_ptr_null(st_str(w, "basic-example", "error"));
+    ck_assert_str_eq(st_str(w, "basic-example", "lifecycleState"), "STABLE");
+    ck_assert_int_eq(fake_events_count(&w->events, "Missing"), 1);
+    fake_world_free(w);
+}
+END_TEST
+
+/* A running job that vanishes from Flink's job list while its JobManager answers (its HA
+ * data wiped, a job store expired, a user's REST call): Apache's
+ * JobStatusObserver.onTargetJobNotFound writes a Warning Missing "Job Not Found", sets
+ * status.error to that text (a plain string, JOB_NOT_FOUND_ERR) and the job RECONCILING.
+ * Told once when it goes missing, not each pass; the error goes when the job is listed
+ * again. */
+START_TEST(a_job_missing_from_flinks_list_is_told_once_and_in_status_error)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    until_stable(w, n);
+    fake_flink_answer(&w->flink, "GET /jobs/overview", json_pack("{s:[]}", "jobs"));
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.state"), "RECONCILING");
+    ck_assert_str_eq(st_str(w, n, "error"), "Job Not Found");
+    ck_assert_int_eq(fake_events_count(&w->events, "Missing"), 1);
+    size_t last = w->events.n;
+    while (last > 0 && strcmp(w->events.ev[last - 1].reason, "Missing") != 0)
+        last--;
+    ck_assert_int_eq(w->events.ev[last - 1].type, FO_EVENT_WARNING);
+    ck_assert_str_eq(w->events.ev[last - 1].message, "Job Not Found");
+    /* Still missing: the error stays, nothing is told again, nothing is written. */
+    for (int i = 0; i < 3; i++) {
+        fo_clock_fake_advance(w->clock, w->settings.observe_interval_ms);
+        size_t before = w->kube.nlog;
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+        ck_assert_int_eq(fake_count(&w->kube, before, NULL, FO_CTL_KIND_COUNT), 0);
+    }
+    ck_assert_str_eq(st_str(w, n, "error"), "Job Not Found");
+    ck_assert_int_eq(fake_events_count(&w->events, "Missing"), 1);
+    /* Listed again: the error goes. */
+    flink_job(w, n, "RUNNING");
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_ptr_null(st_str(w, n, "error"));
+    ck_assert_str_eq(st_str(w, n, "jobStatus.state"), "RUNNING");
+    fake_world_free(w);
+}
+END_TEST
+
+/* The recorded spec of fd's status, parsed. New reference. */
+static json_t *recorded_spec(fake_world *w, const char *name)
+{
+    json_t *rec = json_loads(st_str(w, name, "reconciliationStatus.lastReconciledSpec"), 0, NULL);
+    ck_assert_ptr_nonnull(rec);
+    json_t *spec = json_incref(json_object_get(rec, "spec"));
+    json_decref(rec);
+    return spec;
+}
+
+/* A savepoint-mode job cancelled from outside (the Flink UI, flink cancel): Apache's
+ * JobStatusObserver marks the recorded spec suspended (job.state only: upgradeMode and the
+ * reconciliation timestamp stay) and SnapshotObserver records the job's last checkpoint as
+ * upgradeSavepointPath; the spec still asks running, so the job is resumed from that
+ * checkpoint: the cluster with the ended job goes first (ApplicationReconciler.deploy), then a
+ * new one restores. flinkop left the record running: the job stayed CANCELED under a live
+ * JobManager, and the next spec change tried to stop-with-savepoint a job that was gone. */
+START_TEST(a_job_cancelled_from_outside_is_resumed_from_its_last_checkpoint)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    until_stable(w, n);
+    char jid[40], ts[32];
+    snprintf(jid, sizeof jid, "%s", st_str(w, n, "jobStatus.jobId"));
+    int64_t ts_before = 0;
+    fo_json_get_int(json_object_get(fd(w, n), "status"),
+                    "reconciliationStatus.reconciliationTimestamp", &ts_before);
+    snprintf(ts, sizeof ts, "%lld", (long long)ts_before);
+    size_t len = 0;
+    char *text = fo_test_read_data("flink-checkpoints.json", &len);
+    char key[128];
+    snprintf(key, sizeof key, "GET /jobs/%s/checkpoints", jid);
+    fake_flink_answer(&w->flink, key, json_loadb(text, len, 0, NULL));
+    free(text);
+
+    flink_job(w, n, "CANCELED");
+    size_t from = w->kube.nlog;
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.state"), "CANCELED");
+    json_t *spec = recorded_spec(w, n);
+    ck_assert_str_eq(fo_json_get_str(spec, "job.state"), "suspended");
+    ck_assert_str_eq(fo_json_get_str(spec, "job.upgradeMode"), "savepoint");
+    json_decref(spec);
+    int64_t ts_after = 0;
+    fo_json_get_int(json_object_get(fd(w, n), "status"),
+                    "reconciliationStatus.reconciliationTimestamp", &ts_after);
+    ck_assert_int_eq(ts_after, ts_before);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.upgradeSavepointPath"),
+                     "s3://flink/checkpoints/a7f3c2e19b0d4e8f9a1b2c3d4e5f6a7b/chk-8");
+    ck_assert_int_eq(fake_events_count(&w->events, "JobStatusChanged"), 2); /* and RUNNING */
+    /* The cluster of the ended job goes; nothing is stopped with a savepoint. */
+    ck_assert_int_eq(fake_count(&w->kube, from, "delete", FO_CTL_DEPLOYMENT), 1);
+    ck_assert_int_eq(fake_flink_calls(&w->flink, "POST /jobs"), 0);
+
+    /* Gone: the job is deployed again from the checkpoint, under a new job id. */
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    spec = recorded_spec(w, n);
+    ck_assert_str_eq(fo_json_get_str(spec, "job.state"), "running");
+    json_decref(spec);
+    ck_assert_str_eq(st_str(w, n, "reconciliationStatus.state"), "DEPLOYED");
+    ck_assert_str_ne(st_str(w, n, "jobStatus.jobId"), jid);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.upgradeSavepointPath"),
+                     "s3://flink/checkpoints/a7f3c2e19b0d4e8f9a1b2c3d4e5f6a7b/chk-8");
+    json_t *cm = owned(w, FO_CTL_CONFIG_MAP, "flink-config-savepoint-example");
+    ck_assert_ptr_nonnull(cm);
+    char *conf = json_dumps(json_object_get(cm, "data"), 0);
+    ck_assert_ptr_nonnull(
+        strstr(conf, "s3://flink/checkpoints/a7f3c2e19b0d4e8f9a1b2c3d4e5f6a7b/chk-8"));
+    free(conf);
+    ck_assert_ptr_nonnull(owned(w, FO_CTL_DEPLOYMENT, n));
+    ck_assert_int_eq(fake_events_count(&w->events, "UpgradeFailed"), 0);
     fake_world_free(w);
 }
 END_TEST
@@ -427,6 +567,59 @@ START_TEST(a_failing_jobmanager_is_told_in_a_warning_with_its_reason)
     ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK);
     ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK);
     ck_assert_int_eq(fake_events_count(&w->events, "ImagePullBackOff"), 1);
+    fake_world_free(w);
+}
+END_TEST
+
+/* A JobManager pod that cannot mount a volume (here a Secret that does not exist) stays in
+ * ContainerCreating: its Deployment and containers report nothing, the kubelet's FailedMount
+ * Events do. As Apache's observer (EventUtils.checkForVolumeMountErrors, reference c.3): ERROR,
+ * a DeploymentFailedException with reason FailedMount, the job RECONCILING, a Warning named
+ * by the reason when the JobManager turns ERROR; the error goes once the pod mounts. */
+START_TEST(a_jobmanager_pod_that_cannot_mount_a_volume_turns_error)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    json_t *docs = fo_test_load_yaml_all("observe-jobmanager-failed-mount.yaml");
+    ck_assert_ptr_nonnull(docs);
+    fake_put(&w->kube, json_array_get(docs, 0));
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(json_array_get(docs, 1), "items"), i, e)
+        json_array_append(w->kube.core_events, e);
+    size_t events = w->events.n;
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, n, "jobManagerDeploymentStatus"), "ERROR");
+    ck_assert_str_eq(st_str(w, n, "jobStatus.state"), "RECONCILING");
+    json_t *error = json_loads(st_str(w, n, "error"), 0, NULL);
+    ck_assert_ptr_nonnull(error);
+    ck_assert_str_eq(fo_json_str(error, "type"),
+                     "org.apache.flink.kubernetes.operator.exception.DeploymentFailedException");
+    ck_assert_str_eq(fo_json_get_str(error, "additionalMetadata.reason"), "FailedMount");
+    ck_assert_ptr_nonnull(strstr(fo_json_str(error, "message"),
+                                 "MountVolume.SetUp failed for volume \"s3-credentials\" : "
+                                 "secret \"s3-credentials\" not found"));
+    json_decref(error);
+    ck_assert_uint_eq(w->events.n, events + 1);
+    ck_assert_str_eq(w->events.ev[events].reason, "FailedMount");
+    ck_assert_int_eq(w->events.ev[events].type, FO_EVENT_WARNING);
+    ck_assert_ptr_nonnull(strstr(w->events.ev[events].message, "secret \"s3-credentials\""));
+    /* Still failing: told once, one Event list per pass. */
+    int lists = w->kube.event_lists;
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_int_eq(fake_events_count(&w->events, "FailedMount"), 1);
+    ck_assert_int_eq(w->kube.event_lists, lists + 1);
+    /* The Secret comes, the volume mounts, the containers start: no more error. */
+    json_t *pod = json_deep_copy(json_array_get(docs, 0));
+    json_object_set_new(json_array_get(fo_json_get(pod, "status.conditions"), 0), "status",
+                        json_string("True"));
+    fake_put(&w->kube, pod);
+    json_decref(pod);
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, n, "jobManagerDeploymentStatus"), "DEPLOYING");
+    ck_assert_ptr_null(st_str(w, n, "error"));
+    json_decref(docs);
     fake_world_free(w);
 }
 END_TEST
@@ -858,7 +1051,7 @@ START_TEST(an_unreadable_jobmanager_deployment_is_not_taken_for_a_new_one)
     json_t *tm_pod = json_deep_copy(fo_json_get(owned(w, FO_CTL_DEPLOYMENT, tm), "spec.template"));
     flaky_kube f = {.real = w->env.kube, .hidden = n, .get_failures = 2};
     w->env.kube = (fo_ctl_kube){&f,           flaky_cached, flaky_cached_list, flaky_get,
-                                flaky_create, flaky_patch,  flaky_remove};
+                                flaky_create, flaky_patch,  flaky_remove,      NULL};
     fo_rc rc[3];
     for (int i = 0; i < 3; i++) {
         fo_clock_fake_advance(w->clock, w->settings.observe_interval_ms);
@@ -1145,6 +1338,9 @@ static Suite *suite(void)
     tcase_add_test(tc, drift_is_repaired);
     tcase_add_test(tc, missing_jobmanager_deployment_is_recovered);
     tcase_add_test(tc, a_failing_jobmanager_is_told_in_a_warning_with_its_reason);
+    tcase_add_test(tc, a_job_cancelled_from_outside_is_resumed_from_its_last_checkpoint);
+    tcase_add_test(tc, a_job_missing_from_flinks_list_is_told_once_and_in_status_error);
+    tcase_add_test(tc, a_jobmanager_pod_that_cannot_mount_a_volume_turns_error);
     tcase_add_test(tc, an_ingress_with_the_old_root_path_gets_the_rule_without_a_path);
     tcase_add_test(tc, object_not_owned_is_never_touched);
     tcase_add_test(tc, ignore_class_change_is_recorded_without_redeploy);

@@ -241,6 +241,59 @@ START_TEST(suspend_and_resume)
 }
 END_TEST
 
+/* A job cancelled from outside leaves its JobManager running while the observer marks the
+ * record suspended (JobStatusObserver.updateJobStatus). Resuming it deploys a new cluster, so
+ * the old one goes first, as Apache's ApplicationReconciler.deploy deletes "the cluster with
+ * terminated application": its HA data too, unless the job is restored from it (last-state);
+ * a resume that is refused touches nothing. */
+START_TEST(resuming_a_job_cancelled_under_its_cluster_tears_the_cluster_down_first)
+{
+    fo_upgrade_input in = changed(running_app(), FO_DIFF_UPGRADE);
+    in.last_job_state = FO_FLINK_JOB_SUSPENDED;
+    in.job = FO_JOB_STATUS_CANCELED;
+    fo_upgrade_step s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "DELETE_CLUSTER");
+    ck_assert(s.delete_ha_data);
+    ck_assert(!s.spec_changed_event);
+    in.cluster_deleting = true;
+    ck_assert_str_eq(ACTION(in), "WAIT");
+    in.cluster_present = in.cluster_deleting = false;
+    in.ha_maps_present = true; /* the stateless job's HA maps go before the new cluster */
+    s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "DELETE_CLUSTER");
+    ck_assert(s.delete_ha_data);
+    in.ha_maps_present = false;
+    s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "DEPLOY");
+    ck_assert(s.spec_changed_event);
+
+    /* Savepoint mode: from the recorded last checkpoint, after the teardown. */
+    in = changed(running_app(), FO_DIFF_UPGRADE);
+    in.last_job_state = FO_FLINK_JOB_SUSPENDED;
+    in.last_mode = in.want_mode = FO_FLINK_UPGRADE_SAVEPOINT;
+    in.job = FO_JOB_STATUS_CANCELED;
+    in.savepoint_path_known = true;
+    ck_assert_str_eq(ACTION(in), "DELETE_CLUSTER");
+    in.cluster_present = false;
+    s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "DEPLOY");
+    ck_assert_int_eq(s.mode, FO_FLINK_UPGRADE_SAVEPOINT);
+    /* No checkpoint known: refused, the cluster stays as it is. */
+    in.cluster_present = true;
+    in.savepoint_path_known = false;
+    ck_assert_str_eq(ACTION(in), "REFUSE");
+
+    /* Last-state: the HA data the restore reads is kept. */
+    in = changed(running_app(), FO_DIFF_UPGRADE);
+    in.last_job_state = FO_FLINK_JOB_SUSPENDED;
+    in.last_mode = in.want_mode = FO_FLINK_UPGRADE_LAST_STATE;
+    in.ha_enabled = in.ha_metadata = in.ha_job_map = in.ha_maps_present = true;
+    s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "DELETE_CLUSTER");
+    ck_assert(!s.delete_ha_data);
+}
+END_TEST
+
 START_TEST(redeploy_nonce_restarts_from_the_initial_savepoint)
 {
     fo_upgrade_input in = changed(running_app(), FO_DIFF_SAVEPOINT_REDEPLOY);
@@ -303,6 +356,7 @@ static Suite *suite(void)
     tcase_add_test(tc, savepoint_upgrade_of_a_job_not_yet_running_waits_for_it);
     tcase_add_test(tc, last_state_upgrade_goes_through_ha_data);
     tcase_add_test(tc, suspend_and_resume);
+    tcase_add_test(tc, resuming_a_job_cancelled_under_its_cluster_tears_the_cluster_down_first);
     tcase_add_test(tc, redeploy_nonce_restarts_from_the_initial_savepoint);
     tcase_add_test(tc, session_clusters_tear_down_then_deploy);
     tcase_add_test(tc, lost_jobmanager_is_recovered_only_when_state_survives);

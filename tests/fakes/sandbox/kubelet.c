@@ -204,6 +204,21 @@ static void observe(fo_sandbox_kubelet *k, workload *w, const json_t *d, const j
         w->restarts++;
         to_phase(w, PH_STARTING, now);
     }
+    if (w->phase == PH_STARTING) {
+        /* The kubelet mounts the volumes before it starts any container: a missing ConfigMap
+         * or Secret keeps the pods in ContainerCreating (FailedMount Events on them). */
+        char why[sizeof w->mount_failure];
+        bool missing = kl_volume_missing(k, w, why, sizeof why);
+        if (missing && strcmp(why, w->mount_failure) != 0)
+            fo_log_info("sandbox: pods of %s/%s cannot start: %s", w->ns, w->name, why);
+        snprintf(w->mount_failure, sizeof w->mount_failure, "%s", missing ? why : "");
+        if (missing) {
+            snprintf(w->waiting, sizeof w->waiting, "%s", why);
+            return;
+        }
+    } else {
+        w->mount_failure[0] = '\0';
+    }
     if (w->phase == PH_STARTING && now - w->since_ms >= k->o.ready_delay_ms) {
         if (w->role != ROLE_JM || kl_cluster_start(k, w))
             to_phase(w, PH_RUNNING, now);

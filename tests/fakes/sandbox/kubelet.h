@@ -23,6 +23,11 @@
  *     (`<cluster-id>-taskmanager`) has ready pods; native session clusters as many as their
  *     jobs need (Flink's active resource manager); native clusters get TaskManager pods
  *     `<cluster-id>-taskmanager-1-<n>` owned by the JobManager Deployment.
+ *   - Volumes: a configMap or secret volume (not optional) of a pod template whose object does
+ *     not exist keeps the pods in ContainerCreating (PodReadyToStartContainers False), with the
+ *     kubelet's Warning FailedMount Event on each pod ("MountVolume.SetUp failed for volume
+ *     \"v\" : secret \"s\" not found", one Event per pod and message); they start once it
+ *     exists.
  *   - Faults: fo_sandbox_kubelet_set_fault makes a Deployment's pods fail (CrashLoopBackOff,
  *     ImagePullBackOff, ...: the main container waits with that reason, the Flink cluster goes
  *     away, and the Deployment gets condition ReplicaFailure with the same reason, as the

@@ -35,6 +35,7 @@ typedef struct workload {
     bool seen; /* listed in this pass */
     int ip_base;
     char waiting[512];     /* why STARTING does not finish (missing ConfigMap, ...) */
+    char mount_failure[512]; /* a volume of its pods that cannot be mounted ("" = none) */
     const wl_fault *fault; /* this pass */
     /* JobManagers: the cluster started from the launch. */
     bool cluster_up;
@@ -73,6 +74,11 @@ void kl_pod_name(const workload *w, int index, char *buf, size_t len);
 /* kubelet_pods.c: converge the pods of w (pods = every Pod of this pass) and write w's status. */
 void kl_pods_converge(fo_sandbox_kubelet *k, workload *w, const json_t *pods);
 void kl_status_converge(fo_sandbox_kubelet *k, workload *w, const json_t *pods);
+
+/* kubelet_pods.c: a configMap or secret volume (not optional) of w's pod template whose
+ * object does not exist, as the kubelet's volume manager words it ("MountVolume.SetUp failed
+ * for volume \"v\" : secret \"s\" not found") into why; false when every one mounts. */
+bool kl_volume_missing(fo_sandbox_kubelet *k, const workload *w, char *why, size_t len);
 
 /* kubelet_flink.c */
 bool kl_cluster_start(fo_sandbox_kubelet *k, workload *w); /* false: stays STARTING (waiting) */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/jsonutil.h"
 #include "common/log.h"
 #include "tests/fakes/sandbox/kubelet_int.h"
@@ -126,6 +127,68 @@ static bool ensure_pod(fo_sandbox_kubelet *k, const workload *w, const json_t *p
     return true;
 }
 
+bool kl_volume_missing(fo_sandbox_kubelet *k, const workload *w, char *why, size_t len)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(fo_json_get(w->obj, "spec.template.spec.volumes"), i, v)
+    {
+        const char *kind = NULL, *name = NULL;
+        const json_t *src;
+        if ((src = json_object_get(v, "configMap"))) {
+            kind = "configmap";
+            name = fo_json_str(src, "name");
+        } else if ((src = json_object_get(v, "secret"))) {
+            kind = "secret";
+            name = fo_json_str(src, "secretName");
+        }
+        if (!kind || !name || json_is_true(json_object_get(src, "optional")))
+            continue;
+        char path[700];
+        snprintf(path, sizeof path, "/api/v1/namespaces/%s/%ss/%s", w->ns, kind, name);
+        json_t *obj = kl_get(k, path);
+        json_decref(obj);
+        if (!obj) {
+            const char *vol = fo_json_str(v, "name");
+            snprintf(why, len, "MountVolume.SetUp failed for volume \"%s\" : %s \"%s\" not found",
+                     vol ? vol : "", kind, name);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The kubelet's Warning about a volume of the pod it cannot mount, on the pod (involvedObject
+ * with its uid), once per pod and message: the name is derived from both, so later passes
+ * find it there (409) as a kubelet folds its repeats into one Event. */
+static void mount_event(fo_sandbox_kubelet *k, const workload *w, const json_t *pod)
+{
+    const char *name = fo_json_get_str(pod, "metadata.name");
+    const char *uid = fo_json_get_str(pod, "metadata.uid");
+    if (!name || !uid)
+        return;
+    char seed[1100], suffix[20], ev_name[400], ts[40];
+    snprintf(seed, sizeof seed, "%s/%s", uid, w->mount_failure);
+    fo_sandbox_name_suffix(seed, 16, suffix, sizeof suffix);
+    snprintf(ev_name, sizeof ev_name, "%s.%s", name, suffix);
+    fo_clock_format_rfc3339(kl_now(k), false, ts, sizeof ts);
+    json_t *ev = json_pack(
+        "{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s, s:s, s:s, s:O?}, s:s, s:s, s:{s:s, s:s},"
+        " s:s, s:s, s:i, s:s, s:s, s:s}",
+        "apiVersion", "v1", "kind", "Event", "metadata", "name", ev_name, "namespace", w->ns,
+        "involvedObject", "apiVersion", "v1", "kind", "Pod", "name", name, "namespace", w->ns,
+        "uid", uid, "resourceVersion", fo_json_get(pod, "metadata.resourceVersion"), "reason",
+        "FailedMount", "message", w->mount_failure, "source", "component", "kubelet", "host",
+        FO_SANDBOX_NODE_NAME, "firstTimestamp", ts, "lastTimestamp", ts, "count", 1, "type",
+        "Warning", "reportingComponent", "kubelet", "reportingInstance", FO_SANDBOX_NODE_NAME);
+    if (!ev)
+        return;
+    char path[300];
+    snprintf(path, sizeof path, "/api/v1/namespaces/%s/events", w->ns);
+    kl_call(k, "POST", path, NULL, ev, 409);
+    json_decref(ev);
+}
+
 static json_t *make_main_pod(const workload *w, int index)
 {
     char name[320];
@@ -190,6 +253,9 @@ void kl_pods_converge(fo_sandbox_kubelet *k, workload *w, const json_t *pods)
     for (int i = 0; i < nmain; i++) {
         st.ip_index = w->ip_base + i;
         all = ensure_pod(k, w, pods, make_main_pod, i, names[i], &st) && all;
+        const json_t *pod = find_pod(pods, w->ns, names[i]); /* made in an earlier pass */
+        if (w->phase == PH_STARTING && w->mount_failure[0] && pod)
+            mount_event(k, w, pod);
     }
     if (all)
         w->pods_made = true;
