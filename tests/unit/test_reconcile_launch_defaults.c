@@ -298,6 +298,40 @@ START_TEST(a_default_the_spec_overrides_is_not_recorded)
 }
 END_TEST
 
+/* HA turned on by the defaults of the launch, off in the defaults now, no HA ConfigMap written
+ * yet: the cluster that runs has HA all the same, and its deletion waits for the JobManager
+ * pod (its leader election would write the leader map, which would outlive the resource). */
+START_TEST(a_deletion_waits_for_the_jobmanager_pods_when_the_launch_had_ha)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    fo_cluster_defaults *ha = parse_defaults("flinkConfiguration:\n"
+                                             "  high-availability.type: kubernetes\n"
+                                             "  high-availability.storageDir: s3://bucket/ha\n");
+    fo_cluster_defaults *none = parse_defaults("flinkConfiguration: {}\n");
+    use_defaults(w, ha);
+    settle(w, n);
+    use_defaults(w, none);
+    idle_passes(w, n);
+    ck_assert_ptr_nonnull(strstr(config_text(w, n), "high-availability.type: kubernetes"));
+    put_jm_pod(w, n, "basic-example-jm-0", false);
+    json_object_set_new(json_object_get(fd(w, n), "metadata"), "deletionTimestamp",
+                        json_string("2026-04-20T09:20:00Z"));
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_msg(fd(w, n) != NULL, "the finalizer went while a JobManager pod of an HA cluster "
+                                    "was still there");
+    fake_drop(&w->kube, FO_CTL_POD, NS, "basic-example-jm-0");
+    for (int i = 0; i < 3 && fd(w, n); i++)
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_ptr_null(fd(w, n));
+    ck_assert_ptr_null(owned(w, FO_CTL_CONFIG_MAP, "flink-config-basic-example"));
+    fake_world_free(w);
+    fo_cluster_defaults_unref(ha);
+    fo_cluster_defaults_unref(none);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("reconcile_launch_defaults");
@@ -309,6 +343,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_cluster_launched_without_a_record_is_not_rolled);
     tcase_add_test(tc, a_default_the_spec_overrides_is_not_recorded);
     tcase_add_test(tc, a_deletion_reaches_flink_at_the_port_of_the_launch);
+    tcase_add_test(tc, a_deletion_waits_for_the_jobmanager_pods_when_the_launch_had_ha);
     suite_add_tcase(s, tc);
     return s;
 }
