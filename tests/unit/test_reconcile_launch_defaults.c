@@ -338,7 +338,7 @@ END_TEST
  * ones and drift repair rolls its JobManager with them, as the earlier version would have done
  * (docs/controller.md). This pins that documented transition: it is the one time a changed
  * default still reaches a running cluster. */
-START_TEST(a_cluster_without_a_record_takes_the_defaults_changed_during_the_operator_upgrade)
+START_TEST(a_cluster_without_a_record_takes_defaults_changed_during_the_operator_upgrade)
 {
     fake_world *w = world_with("controller-application.yaml");
     const char *n = "basic-example";
@@ -371,7 +371,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_recovered_jobmanager_keeps_the_defaults_of_its_launch);
     tcase_add_test(tc, a_cluster_launched_without_a_record_is_not_rolled);
     tcase_add_test(tc,
-                   a_cluster_without_a_record_takes_the_defaults_changed_during_the_operator_upgrade);
+                   a_cluster_without_a_record_takes_defaults_changed_during_the_operator_upgrade);
     tcase_add_test(tc, a_default_the_spec_overrides_is_not_recorded);
     tcase_add_test(tc, a_deletion_reaches_flink_at_the_port_of_the_launch);
     tcase_add_test(tc, a_deletion_waits_for_the_jobmanager_pods_when_the_launch_had_ha);
