@@ -80,23 +80,28 @@ out:
  * far as the informer has seen our last write of it (the pass that deploys a new port would
  * read the old one back) and holds the port in rendered YAML; it follows the same
  * configuration anyway, since drift repair rewrites it with the Service. */
+json_t *fo_build_deployed_conf(const fo_pass *p)
+{
+    fo_rc lrc = FO_OK;
+    json_t *last = fo_flink_last_reconciled_spec(p->obj, NULL, &lrc);
+    if (!last)
+        return NULL;
+    fo_err err;
+    fo_err_clear(&err);
+    fo_build_opts bo = {0};
+    fo_build_cached_defaults(p, last, &bo);
+    json_t *conf = fo_build_conf(p, last, &bo, &err);
+    fo_build_opts_release(&bo);
+    json_decref(last);
+    return conf;
+}
+
 void fo_build_rest_base(fo_pass *p, const json_t *conf)
 {
-    json_t *built = NULL;
-    if (!conf) {
-        fo_rc lrc = FO_OK;
-        json_t *last = fo_flink_last_reconciled_spec(p->obj, NULL, &lrc);
-        fo_err err;
-        fo_err_clear(&err);
-        /* with the defaults the cluster was launched with: they may hold its rest.port */
-        fo_build_opts bo = {0};
-        if (last)
-            fo_build_cached_defaults(p, last, &bo);
-        built = last ? fo_build_conf(p, last, &bo, &err) : NULL;
-        fo_build_opts_release(&bo);
-        json_decref(last);
+    /* with the defaults the cluster was launched with: they may hold its rest.port */
+    json_t *built = conf ? NULL : fo_build_deployed_conf(p);
+    if (!conf)
         conf = built;
-    }
     /* nothing deployed, or no configuration to read: Flink's default port */
     fo_ctl_rest_base(p->env, p->ns, p->name, fo_flink_conf_rest_port(conf), p->base_url);
     json_decref(built);

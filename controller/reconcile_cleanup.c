@@ -84,25 +84,25 @@ static fo_rc remove_finalizer(fo_pass *p, fo_err *err)
     return rc;
 }
 
-/* Can Flink write HA ConfigMaps for this resource: it has some, or its spec turns HA on? (A
- * JobManager pod stuck terminating holds the deletion only then.) */
-static bool uses_ha(const fo_pass *p, const json_t *ha)
+/* Can Flink write HA ConfigMaps for this resource: it has some, or the cluster as deployed
+ * (conf: its recorded spec with the defaults of its launch) has HA on? (A JobManager pod stuck
+ * terminating holds the deletion only then.) Without a recorded spec, the resource's spec with
+ * the current defaults tells. */
+static bool uses_ha(const fo_pass *p, const json_t *ha, const json_t *conf)
 {
     if (json_array_size(ha) > 0)
         return true;
-    /* the resource's configuration over the cluster defaults' */
-    const json_t *confs[] = {fo_cluster_defaults_flink_config(p->cd),
-                             fo_json_get(p->obj, "spec.flinkConfiguration")};
-    json_t *all = json_object();
-    for (int i = 0; all && i < 2; i++) {
-        fo_err err;
-        json_t *flat = json_is_object(confs[i]) ? fo_flink_conf_flatten(confs[i], &err) : NULL;
-        if (flat)
-            json_object_update(all, flat);
-        json_decref(flat);
-    }
-    bool on = !all || fo_flink_ha_enabled(all); /* out of memory: wait, which is safe */
-    json_decref(all);
+    if (conf)
+        return fo_flink_ha_enabled(conf);
+    fo_err err;
+    fo_err_clear(&err);
+    const json_t *spec = json_object_get(p->obj, "spec");
+    json_t *built = json_is_object(spec) ? fo_build_conf(p, spec, NULL, &err) : NULL;
+    if (!built) /* a spec that cannot be read (a stub has none): the defaults alone */
+        built = fo_flink_conf_defaults_for(fo_cluster_defaults_flink_config(p->cd), p->ns,
+                                           FO_FLINK_VERSION_UNKNOWN);
+    bool on = !built || fo_flink_ha_enabled(built); /* out of memory: wait, which is safe */
+    json_decref(built);
     return on;
 }
 
@@ -111,7 +111,8 @@ static bool uses_ha(const fo_pass *p, const json_t *ha)
  * JobManager still shutting down writes them, and its leader election creates the leader
  * map again when it is missing, which would outlive the resource (the Apache operator awaits
  * the pods too, reference c.13). */
-static fo_rc delete_owned(fo_pass *p, bool timed_out, int *remaining, fo_err *err)
+static fo_rc delete_owned(fo_pass *p, const json_t *conf, bool timed_out, int *remaining,
+                          fo_err *err)
 {
     *remaining = 0;
     fo_apply_ref refs[8];
@@ -120,8 +121,10 @@ static fo_rc delete_owned(fo_pass *p, bool timed_out, int *remaining, fo_err *er
     /* The HA data goes too unless the operator keeps it (--delete-ha-data=false), e.g. to
      * recreate the resource later from its last checkpoint. */
     json_t *ha = p->set->delete_ha_data ? fo_observe_ha_maps(p->env, p->ns, p->name) : json_array();
-    bool ha_waits = p->set->delete_ha_data && !timed_out && uses_ha(p, ha) &&
+    bool ha_waits = p->set->delete_ha_data && !timed_out && uses_ha(p, ha, conf) &&
                     fo_observe_jobmanager_pods_left(p->env, p->ns, p->name);
+    char config_map[300];
+    fo_flink_config_map_name(p->name, config_map, sizeof config_map);
     if (ha_waits)
         (*remaining)++; /* the pods, which can still write HA data */
     fo_rc first = FO_OK;
@@ -137,7 +140,11 @@ static fo_rc delete_owned(fo_pass *p, bool timed_out, int *remaining, fo_err *er
             continue;
         }
         (*remaining)++;
-        if (!fo_json_get(live, "metadata.deletionTimestamp") && (i < n || !ha_waits)) {
+        /* While the wait lasts, the flink-config ConfigMap stays too: its record of the
+         * launch's defaults tells the next passes that the cluster has HA. */
+        bool kept = ha_waits && (i >= n || (kind == FO_CTL_CONFIG_MAP &&
+                                             strcmp(refs[i].name, config_map) == 0));
+        if (!fo_json_get(live, "metadata.deletionTimestamp") && !kept) {
             const char *name = fo_json_get_str(live, "metadata.name");
             fo_err e;
             fo_err_clear(&e);
@@ -179,7 +186,8 @@ fo_rc fo_cleanup(fo_pass *p, fo_err *err)
         p->application = json_is_object(json_object_get(last, "job"));
         json_decref(last);
     }
-    fo_build_rest_base(p, NULL);
+    json_t *conf = fo_build_deployed_conf(p); /* the cluster's, launch defaults included */
+    fo_build_rest_base(p, conf);
 
     const char *life = fo_json_str(p->st, "lifecycleState");
     /* Without the status there is no job id to cancel (deleting the cluster stops the job) and
@@ -199,7 +207,8 @@ fo_rc fo_cleanup(fo_pass *p, fo_err *err)
     int remaining = 0;
     fo_err derr;
     fo_err_clear(&derr);
-    fo_rc drc = delete_owned(p, timed_out, &remaining, &derr);
+    fo_rc drc = delete_owned(p, conf, timed_out, &remaining, &derr);
+    json_decref(conf);
     if (remaining > 0 && !timed_out) {
         /* sends the Cleanup Event once recorded; from nothing it would overwrite the status */
         fo_rc rc = knows_status ? fo_pass_write_status(p, err) : FO_OK;

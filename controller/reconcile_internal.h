@@ -101,6 +101,12 @@ json_t *fo_build_conf(const fo_pass *p, const json_t *spec, const fo_build_opts 
  * default port). The one place a pass makes its REST address. */
 void fo_build_rest_base(fo_pass *p, const json_t *conf);
 
+/* The effective configuration of the last reconciled spec with the defaults recorded at the
+ * cluster's launch (fo_build_cached_defaults: the current ones when the cache has no record):
+ * the configuration of the cluster as deployed. New reference; NULL when no spec is recorded
+ * or it cannot be built. */
+json_t *fo_build_deployed_conf(const fo_pass *p);
+
 /* The desired owned objects for `spec` (new array), or NULL with err. */
 json_t *fo_build_objects(const fo_pass *p, const json_t *spec, const fo_build_opts *o, fo_err *err);
 

@@ -298,6 +298,69 @@ START_TEST(a_default_the_spec_overrides_is_not_recorded)
 }
 END_TEST
 
+/* HA turned on by the defaults of the launch, off in the defaults now, no HA ConfigMap written
+ * yet: the cluster that runs has HA all the same, and its deletion waits for the JobManager
+ * pod (its leader election would write the leader map, which would outlive the resource). */
+START_TEST(a_deletion_waits_for_the_jobmanager_pods_when_the_launch_had_ha)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    fo_cluster_defaults *ha = parse_defaults("flinkConfiguration:\n"
+                                             "  high-availability.type: kubernetes\n"
+                                             "  high-availability.storageDir: s3://bucket/ha\n");
+    fo_cluster_defaults *none = parse_defaults("flinkConfiguration: {}\n");
+    use_defaults(w, ha);
+    settle(w, n);
+    use_defaults(w, none);
+    idle_passes(w, n);
+    ck_assert_ptr_nonnull(strstr(config_text(w, n), "high-availability.type: kubernetes"));
+    put_jm_pod(w, n, "basic-example-jm-0", false);
+    json_object_set_new(json_object_get(fd(w, n), "metadata"), "deletionTimestamp",
+                        json_string("2026-04-20T09:20:00Z"));
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_msg(fd(w, n) != NULL, "the finalizer went while a JobManager pod of an HA cluster "
+                                    "was still there");
+    fake_drop(&w->kube, FO_CTL_POD, NS, "basic-example-jm-0");
+    for (int i = 0; i < 3 && fd(w, n); i++)
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_ptr_null(fd(w, n));
+    ck_assert_ptr_null(owned(w, FO_CTL_CONFIG_MAP, "flink-config-basic-example"));
+    fake_world_free(w);
+    fo_cluster_defaults_unref(ha);
+    fo_cluster_defaults_unref(none);
+}
+END_TEST
+
+/* A cluster launched without a record, whose defaults changed while the operator was being
+ * upgraded (a new defaults file shipped with the new version): its pods were rendered from the
+ * old defaults, and nothing tells which defaults they were. Its first pass records the current
+ * ones and drift repair rolls its JobManager with them, as the earlier version would have done
+ * (docs/controller.md). This pins that documented transition: it is the one time a changed
+ * default still reaches a running cluster. */
+START_TEST(a_cluster_without_a_record_takes_defaults_changed_during_the_operator_upgrade)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    fo_cluster_defaults *a = parse_defaults(defaults_a), *b = parse_defaults(defaults_b);
+    use_defaults(w, a);
+    settle(w, n);
+    json_t *cm = json_deep_copy(owned(w, FO_CTL_CONFIG_MAP, "flink-config-basic-example"));
+    json_object_del(fo_json_get(cm, "metadata.annotations"), "flinkop.io/launch-defaults");
+    fake_put(&w->kube, cm);
+    json_decref(cm);
+    use_defaults(w, b);
+    size_t from = w->kube.nlog;
+    idle_passes(w, n);
+    ck_assert_int_eq(fake_count(&w->kube, from, "patch", FO_CTL_DEPLOYMENT), 1);
+    ck_assert_str_eq(pod_label(w, n, "team"), "x");
+    ck_assert_int_eq(rest_port(w, n), 8082);
+    fake_world_free(w);
+    fo_cluster_defaults_unref(a);
+    fo_cluster_defaults_unref(b);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("reconcile_launch_defaults");
@@ -307,8 +370,11 @@ static Suite *suite(void)
     tcase_add_test(tc, a_standalone_cluster_keeps_the_default_configuration_it_was_launched_with);
     tcase_add_test(tc, a_recovered_jobmanager_keeps_the_defaults_of_its_launch);
     tcase_add_test(tc, a_cluster_launched_without_a_record_is_not_rolled);
+    tcase_add_test(tc,
+                   a_cluster_without_a_record_takes_defaults_changed_during_the_operator_upgrade);
     tcase_add_test(tc, a_default_the_spec_overrides_is_not_recorded);
     tcase_add_test(tc, a_deletion_reaches_flink_at_the_port_of_the_launch);
+    tcase_add_test(tc, a_deletion_waits_for_the_jobmanager_pods_when_the_launch_had_ha);
     suite_add_tcase(s, tc);
     return s;
 }
