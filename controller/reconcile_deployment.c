@@ -506,7 +506,8 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
     json_decref(conf);
     fo_upgrade_step s = fo_upgrade_next(&in);
     /* An invalid spec never touches the running cluster and is never deployed. */
-    if (p->invalid && (!p->last || s.action == FO_UP_CONVERGE || s.action == FO_UP_RECORD))
+    if (p->invalid && (!p->last || s.action == FO_UP_CONVERGE || s.action == FO_UP_RECORD ||
+                       s.action == FO_UP_SUSPEND))
         s.action = FO_UP_NOTHING;
     res->action = fo_upgrade_action_name(s.action);
     fo_log_debug("decided %s (diff %s, %zu changes)", res->action, fo_diff_type_name(p->diff.type),
