@@ -216,7 +216,7 @@ const char *fo_observe_latest_checkpoint_path(const fo_flink_checkpoint_stats *s
     const char *path = latest->id >= 0 ? latest->external_path : NULL;
     /* Gone with the job (DELETE_ON_CANCELLATION, NO_EXTERNALIZED_CHECKPOINTS: Flink deleted
      * it when the job ended) or disposed since: a restore from it would fail to start. */
-    if (latest->id >= 0 && (latest->discarded || (latest == c && !checkpoints_kept)))
+    if (latest->id >= 0 && (latest->discarded || (!latest->savepoint && !checkpoints_kept)))
         return NULL;
     /* None completed since the job started from a savepoint or checkpoint: that one is still
      * its latest state (Apache's CheckpointHistoryWrapper also weighs latest.restored).

@@ -334,6 +334,10 @@ START_TEST(a_checkpoint_deleted_with_the_job_is_not_resumed_from)
     fo_flink_checkpoint_stats st;
     ck_assert_int_eq(fo_flink_rest_decode_checkpoints(v, &st, &err), FO_OK);
     ck_assert_ptr_null(fo_observe_latest_checkpoint_path(&st, false));
+    st.latest_completed.savepoint = true; /* Flink files some savepoints there: never deleted */
+    ck_assert_str_eq(fo_observe_latest_checkpoint_path(&st, false),
+                     "s3://flink/checkpoints/a7f3c2e19b0d4e8f9a1b2c3d4e5f6a7b/chk-8");
+    st.latest_completed.savepoint = false;
     st.latest_completed.discarded = true;
     ck_assert_ptr_null(fo_observe_latest_checkpoint_path(&st, true));
     st.latest_savepoint.id = 9; /* a savepoint taken after it outlives the job */
