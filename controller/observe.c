@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/flink_conf.h"
 #include "common/jsonutil.h"
@@ -191,15 +192,36 @@ bool fo_observe_job_cancelled(const char *prev, const char *state)
            fo_flink_job_status_is_globally_terminal(now);
 }
 
-const char *fo_observe_latest_checkpoint_path(const fo_flink_checkpoint_stats *stats)
+bool fo_observe_checkpoints_kept(const char *retention, fo_flink_job_status ended)
+{
+    if (ended == FO_JOB_STATUS_FINISHED)
+        return false;
+    bool on_cancel = retention && strcasecmp(retention, "RETAIN_ON_CANCELLATION") == 0;
+    bool on_failure =
+        on_cancel || (retention && strcasecmp(retention, "DELETE_ON_CANCELLATION") == 0);
+    if (ended == FO_JOB_STATUS_CANCELED)
+        return on_cancel;
+    if (ended == FO_JOB_STATUS_FAILED)
+        return on_failure;
+    return true;
+}
+
+const char *fo_observe_latest_checkpoint_path(const fo_flink_checkpoint_stats *stats,
+                                              bool checkpoints_kept)
 {
     if (!stats->enabled)
         return NULL;
     const fo_flink_checkpoint *c = &stats->latest_completed, *sp = &stats->latest_savepoint;
     const fo_flink_checkpoint *latest = sp->id > c->id ? sp : c;
     const char *path = latest->id >= 0 ? latest->external_path : NULL;
+    /* Gone with the job (DELETE_ON_CANCELLATION, NO_EXTERNALIZED_CHECKPOINTS: Flink deleted
+     * it when the job ended) or disposed since: a restore from it would fail to start. */
+    if (latest->id >= 0 && (latest->discarded || (!latest->savepoint && !checkpoints_kept)))
+        return NULL;
     /* None completed since the job started from a savepoint or checkpoint: that one is still
-     * its latest state (Apache finds nothing there and restarts the job empty). */
+     * its latest state (Apache's CheckpointHistoryWrapper also weighs latest.restored).
+     * Restored in the default NO_CLAIM mode it is not the job's own and outlives it (a
+     * CLAIM-mode restore hands it to the job's retention, which is not looked at here). */
     if (latest->id < 0 && stats->restored_from.id >= 0)
         path = stats->restored_from.external_path;
     /* NonPersistentMetadataCheckpointStorageLocation.EXTERNAL_POINTER: nothing to restore. */

@@ -94,13 +94,24 @@ bool fo_observe_job_not_found(const fo_observed *o, const char *job_id);
  * CANCELED, or globally terminal (FINISHED, FAILED) after CANCELLING. False when unchanged. */
 bool fo_observe_job_cancelled(const char *prev, const char *state);
 
+/* Do the retained checkpoints of a job that ended in state `ended` still exist, as Flink's
+ * CheckpointProperties apply execution.checkpointing.externalized-checkpoint-retention
+ * (`retention`, NULL = Flink's default NO_EXTERNALIZED_CHECKPOINTS; case-insensitive as
+ * Flink reads enums): RETAIN_ON_CANCELLATION keeps them when the job is cancelled or fails,
+ * DELETE_ON_CANCELLATION only when it fails, NO_EXTERNALIZED_CHECKPOINTS never; a FINISHED
+ * job's are discarded whatever the retention. Savepoints are never discarded with the job. */
+bool fo_observe_checkpoints_kept(const char *retention, fo_flink_job_status ended);
+
 /* The latest completed checkpoint or savepoint of a job's statistics (the newer by id) that
  * can be restored from, as AbstractFlinkService.getLastCheckpoint reads GET
  * /jobs/:id/checkpoints; with none completed, the one the job was restored from (still its
- * latest state; Apache has none then). Its external path (borrowed from stats), or NULL when
- * there is none or it is not externally addressable (Flink's
- * "<checkpoint-not-externally-addressable>"). */
-const char *fo_observe_latest_checkpoint_path(const fo_flink_checkpoint_stats *stats);
+ * latest state). Its external path (borrowed from stats), or NULL when there is none, it is
+ * not externally addressable (Flink's "<checkpoint-not-externally-addressable>"), or it no
+ * longer exists: Flink says it was discarded, or it is a checkpoint and checkpoints_kept
+ * (fo_observe_checkpoints_kept) is false. An older snapshot is never offered in its place:
+ * restoring from it would silently go back in time. */
+const char *fo_observe_latest_checkpoint_path(const fo_flink_checkpoint_stats *stats,
+                                              bool checkpoints_kept);
 
 /* Pick the job from a /jobs/overview answer: the entry whose id is job_id, or (job_id NULL)
  * the one that started last. Borrowed from jobs; NULL when there is none. */

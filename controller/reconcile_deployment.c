@@ -345,10 +345,13 @@ static void observe_missing_job(fo_pass *p)
  * SnapshotObserver.observeLatestCheckpoint records it for a job in a terminal state: the
  * resume of a job cancelled from outside starts from it. A job without checkpointing keeps
  * the path it was deployed from (status holds its restore source, or none): no newer state
- * exists. Statistics that cannot be read, or hold no restorable snapshot, leave no path: a
+ * exists. Statistics that cannot be read, or hold no restorable snapshot, leave no path, and
+ * so does a latest checkpoint Flink deleted with the job (its retention is not
+ * RETAIN_ON_CANCELLATION: Apache records that path and the resumed job fails to restore): a
  * savepoint-mode resume then asks for a manual restore rather than start from an older
- * savepoint. */
-static void record_latest_checkpoint(fo_pass *p, const char *job_id)
+ * savepoint or from nothing. */
+static void record_latest_checkpoint(fo_pass *p, const char *job_id, const json_t *conf,
+                                     fo_flink_job_status ended)
 {
     json_t *js = fo_json_ensure_object(p->st, "jobStatus");
     fo_flink_checkpoint_stats stats;
@@ -362,7 +365,17 @@ static void record_latest_checkpoint(fo_pass *p, const char *job_id)
         json_object_del(js, "upgradeSavepointPath");
         return;
     }
-    const char *path = fo_observe_latest_checkpoint_path(&stats);
+    /* The retention the cluster was launched with (a job may set its own in code: Flink's
+     * `discarded` flag on the checkpoint then tells). */
+    const char *retention =
+        fo_json_str(conf, "execution.checkpointing.externalized-checkpoint-retention");
+    bool kept = !conf || fo_observe_checkpoints_kept(retention, ended);
+    const char *path = fo_observe_latest_checkpoint_path(&stats, kept);
+    if (!path && fo_observe_latest_checkpoint_path(&stats, true))
+        fo_log_warn("the last checkpoint of job %s was deleted when it ended (retention %s, "
+                    "job %s): there is no state to resume it from",
+                    job_id, retention ? retention : "NO_EXTERNALIZED_CHECKPOINTS",
+                    fo_flink_job_status_name(ended));
     if (path)
         json_object_set_new(js, "upgradeSavepointPath", json_string(path));
     else if (stats.enabled)
@@ -376,7 +389,7 @@ static void record_latest_checkpoint(fo_pass *p, const char *job_id)
  * .updateLastReconciledSpec writes it), so the next decision resumes it from its last
  * checkpoint instead of upgrading a job that is gone. Only for a deployed running record:
  * flinkop's own cancels mark the record first (UPGRADING). */
-static void observe_cancelled_job(fo_pass *p, const char *prev_state)
+static void observe_cancelled_job(fo_pass *p, const char *prev_state, const json_t *conf)
 {
     fo_flink_recon_state rs =
         fo_flink_recon_state_parse(fo_json_get_str(p->st, "reconciliationStatus.state"));
@@ -389,7 +402,7 @@ static void observe_cancelled_job(fo_pass *p, const char *prev_state)
     snprintf(id, sizeof id, "%s", job_id);
     fo_log_info("job %s was cancelled outside flinkop (%s): the recorded spec is marked suspended",
                 id, state);
-    record_latest_checkpoint(p, id);
+    record_latest_checkpoint(p, id, conf, fo_flink_job_status_parse(state));
     json_t *rstatus = fo_json_ensure_object(p->st, "reconciliationStatus");
     json_t *ts = json_incref(json_object_get(rstatus, "reconciliationTimestamp"));
     json_t *marker = fo_build_suspended_spec(
@@ -478,7 +491,7 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
     if (p->last)
         fo_observe_record(p->env, p->base_url, &p->obs, p->application, conf, p->st, &p->events,
                           p->now_ms);
-    observe_cancelled_job(p, prev_state);
+    observe_cancelled_job(p, prev_state, conf);
     observe_missing_job(p);
     if (p->obs.jm_status == FO_JM_ERROR && !p->error_type) {
         /* Apache's DeploymentFailedException (c.3): its reason goes into the error's
@@ -506,7 +519,8 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
     json_decref(conf);
     fo_upgrade_step s = fo_upgrade_next(&in);
     /* An invalid spec never touches the running cluster and is never deployed. */
-    if (p->invalid && (!p->last || s.action == FO_UP_CONVERGE || s.action == FO_UP_RECORD))
+    if (p->invalid && (!p->last || s.action == FO_UP_CONVERGE || s.action == FO_UP_RECORD ||
+                       s.action == FO_UP_SUSPEND))
         s.action = FO_UP_NOTHING;
     res->action = fo_upgrade_action_name(s.action);
     fo_log_debug("decided %s (diff %s, %zu changes)", res->action, fo_diff_type_name(p->diff.type),

@@ -182,6 +182,15 @@ fo_upgrade_step fo_upgrade_next(const fo_upgrade_input *in)
         return step(FO_UP_FINISH_DEPLOY);
     }
 
+    /* A job that ended under its cluster (cancelled from outside: the observer marked the
+     * record suspended) while the spec asks suspended: suspended means no cluster (c.7), so
+     * the one left behind is torn down as a suspend would, the way the record was suspended
+     * (HA data kept for last-state), instead of idling with no job for ever. */
+    if (in->application && in->last_job_state == FO_FLINK_JOB_SUSPENDED &&
+        in->want_job_state == FO_FLINK_JOB_SUSPENDED && in->cluster_present) {
+        fo_upgrade_step s = {.action = FO_UP_SUSPEND, .mode = in->last_mode};
+        return s;
+    }
     if (in->specs_equal)
         return step(FO_UP_CONVERGE);
     if (in->diff == FO_DIFF_IGNORE)

@@ -39,7 +39,8 @@
  *                silently degraded to stateless.
  * Resume (DEPLOYED, recorded job suspended, spec running): restore as above; a cluster still
  * there (a job cancelled from outside keeps its JobManager) is torn down first, with its HA
- * data unless the restore reads it (last-state).
+ * data unless the restore reads it (last-state). The same cluster under a spec that asks
+ * suspended is torn down as a suspend would (SUSPEND with the recorded upgradeMode).
  * Session clusters: any change tears the cluster down (HA data kept) and deploys the new spec.
  * Refusals leave the running cluster untouched; the pass reports the reason in status.error
  * and a Warning event. */

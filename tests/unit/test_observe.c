@@ -275,29 +275,83 @@ START_TEST(the_latest_checkpoint_or_savepoint_with_a_path_is_resumed_from)
     ck_assert_ptr_nonnull(v);
     fo_flink_checkpoint_stats st;
     ck_assert_int_eq(fo_flink_rest_decode_checkpoints(v, &st, &err), FO_OK);
-    ck_assert_str_eq(fo_observe_latest_checkpoint_path(&st),
+    ck_assert_str_eq(fo_observe_latest_checkpoint_path(&st, true),
                      "s3://flink/checkpoints/a7f3c2e19b0d4e8f9a1b2c3d4e5f6a7b/chk-8");
     st.latest_savepoint.id = 9; /* a savepoint taken after it */
-    ck_assert_str_eq(fo_observe_latest_checkpoint_path(&st),
+    ck_assert_str_eq(fo_observe_latest_checkpoint_path(&st, true),
                      "s3://flink/savepoints/savepoint-a7f3c2-0a1b2c3d4e5f");
     st.latest_savepoint.id = 6;
     char *kept = st.latest_completed.external_path;
     st.latest_completed.external_path = (char *)"<checkpoint-not-externally-addressable>";
-    ck_assert_ptr_null(fo_observe_latest_checkpoint_path(&st));
+    ck_assert_ptr_null(fo_observe_latest_checkpoint_path(&st, true));
     st.latest_completed.external_path = kept;
     st.enabled = false; /* "Checkpointing has not been enabled." */
-    ck_assert_ptr_null(fo_observe_latest_checkpoint_path(&st));
+    ck_assert_ptr_null(fo_observe_latest_checkpoint_path(&st, true));
     fo_flink_rest_checkpoint_stats_release(&st);
     json_decref(v);
     fo_flink_checkpoint_stats none;
     memset(&none, 0, sizeof none);
     none.enabled = true;
     none.latest_completed.id = none.latest_savepoint.id = none.restored_from.id = -1;
-    ck_assert_ptr_null(fo_observe_latest_checkpoint_path(&none));
+    ck_assert_ptr_null(fo_observe_latest_checkpoint_path(&none, true));
     /* Nothing completed since it was restored: the restore source is its latest state. */
     none.restored_from.id = 5;
     none.restored_from.external_path = (char *)"s3://flink/savepoints/savepoint-a7f3c2-05";
-    ck_assert_str_eq(fo_observe_latest_checkpoint_path(&none),
+    ck_assert_str_eq(fo_observe_latest_checkpoint_path(&none, true),
+                     "s3://flink/savepoints/savepoint-a7f3c2-05");
+}
+END_TEST
+
+/* Flink's CheckpointProperties per execution.checkpointing.externalized-checkpoint-retention
+ * (CheckpointRetentionPolicy: RETAIN_ON_CANCELLATION retained on cancellation and failure,
+ * DELETE_ON_CANCELLATION = RETAIN_ON_FAILURE, NO_EXTERNALIZED_CHECKPOINTS never retained;
+ * every checkpoint is discarded when the job finishes). */
+START_TEST(checkpoints_outlive_a_cancel_only_when_retained_on_cancellation)
+{
+    ck_assert(fo_observe_checkpoints_kept("RETAIN_ON_CANCELLATION", FO_JOB_STATUS_CANCELED));
+    ck_assert(fo_observe_checkpoints_kept("retain_on_cancellation", FO_JOB_STATUS_CANCELED));
+    ck_assert(fo_observe_checkpoints_kept("RETAIN_ON_CANCELLATION", FO_JOB_STATUS_FAILED));
+    ck_assert(!fo_observe_checkpoints_kept("RETAIN_ON_CANCELLATION", FO_JOB_STATUS_FINISHED));
+    ck_assert(!fo_observe_checkpoints_kept("DELETE_ON_CANCELLATION", FO_JOB_STATUS_CANCELED));
+    ck_assert(fo_observe_checkpoints_kept("DELETE_ON_CANCELLATION", FO_JOB_STATUS_FAILED));
+    ck_assert(!fo_observe_checkpoints_kept("NO_EXTERNALIZED_CHECKPOINTS", FO_JOB_STATUS_CANCELED));
+    ck_assert(!fo_observe_checkpoints_kept("NO_EXTERNALIZED_CHECKPOINTS", FO_JOB_STATUS_FAILED));
+    ck_assert(!fo_observe_checkpoints_kept(NULL, FO_JOB_STATUS_CANCELED)); /* Flink's default */
+}
+END_TEST
+
+/* A checkpoint deleted with the job (or disposed: Flink's `discarded`) cannot be restored
+ * from, and an older snapshot is no stand-in for it; a savepoint newer than it, or the
+ * snapshot the job was restored from, is not deleted with the job. */
+START_TEST(a_checkpoint_deleted_with_the_job_is_not_resumed_from)
+{
+    size_t len = 0;
+    char *text = fo_test_read_data("flink-checkpoints.json", &len);
+    json_t *v = json_loadb(text, len, 0, NULL);
+    free(text);
+    fo_err err;
+    fo_err_clear(&err);
+    fo_flink_checkpoint_stats st;
+    ck_assert_int_eq(fo_flink_rest_decode_checkpoints(v, &st, &err), FO_OK);
+    ck_assert_ptr_null(fo_observe_latest_checkpoint_path(&st, false));
+    st.latest_completed.savepoint = true; /* Flink files some savepoints there: never deleted */
+    ck_assert_str_eq(fo_observe_latest_checkpoint_path(&st, false),
+                     "s3://flink/checkpoints/a7f3c2e19b0d4e8f9a1b2c3d4e5f6a7b/chk-8");
+    st.latest_completed.savepoint = false;
+    st.latest_completed.discarded = true;
+    ck_assert_ptr_null(fo_observe_latest_checkpoint_path(&st, true));
+    st.latest_savepoint.id = 9; /* a savepoint taken after it outlives the job */
+    ck_assert_str_eq(fo_observe_latest_checkpoint_path(&st, false),
+                     "s3://flink/savepoints/savepoint-a7f3c2-0a1b2c3d4e5f");
+    fo_flink_rest_checkpoint_stats_release(&st);
+    json_decref(v);
+    fo_flink_checkpoint_stats none;
+    memset(&none, 0, sizeof none);
+    none.enabled = true;
+    none.latest_completed.id = none.latest_savepoint.id = -1;
+    none.restored_from.id = 5;
+    none.restored_from.external_path = (char *)"s3://flink/savepoints/savepoint-a7f3c2-05";
+    ck_assert_str_eq(fo_observe_latest_checkpoint_path(&none, false),
                      "s3://flink/savepoints/savepoint-a7f3c2-05");
 }
 END_TEST
@@ -672,6 +726,8 @@ static Suite *suite(void)
     tcase_add_test(tc, a_job_is_missing_only_from_an_answered_list_of_a_ready_jobmanager);
     tcase_add_test(tc, a_job_is_cancelled_when_it_turns_canceled_or_ends_while_cancelling);
     tcase_add_test(tc, the_latest_checkpoint_or_savepoint_with_a_path_is_resumed_from);
+    tcase_add_test(tc, checkpoints_outlive_a_cancel_only_when_retained_on_cancellation);
+    tcase_add_test(tc, a_checkpoint_deleted_with_the_job_is_not_resumed_from);
     tcase_add_test(tc, job_is_picked_by_id_or_as_the_newest);
     tcase_add_test(tc, ha_metadata_is_a_live_job_map_with_a_checkpoint);
     tcase_add_test(tc, cluster_info_totals_as_apache_prints_them);

@@ -533,6 +533,85 @@ START_TEST(a_job_cancelled_from_outside_is_resumed_from_its_last_checkpoint)
 }
 END_TEST
 
+/* With execution.checkpointing.externalized-checkpoint-retention DELETE_ON_CANCELLATION, Flink
+ * deletes a job's checkpoints when it is cancelled (CheckpointRetentionPolicy
+ * RETAIN_ON_FAILURE): the latest checkpoint's path in the statistics names nothing any more.
+ * A savepoint-mode resume must not be deployed from it (the new job would fail to restore)
+ * nor from the older savepoint (state would silently go back): no path, manual restore. */
+START_TEST(a_job_cancelled_with_its_checkpoints_deleted_is_not_resumed_from_them)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    json_object_set_new(fo_json_get(fd(w, n), "spec.flinkConfiguration"),
+                        "execution.checkpointing.externalized-checkpoint-retention",
+                        json_string("DELETE_ON_CANCELLATION"));
+    until_stable(w, n);
+    char key[128];
+    snprintf(key, sizeof key, "GET /jobs/%s/checkpoints", st_str(w, n, "jobStatus.jobId"));
+    size_t len = 0;
+    char *text = fo_test_read_data("flink-checkpoints.json", &len);
+    fake_flink_answer(&w->flink, key, json_loadb(text, len, 0, NULL));
+    free(text);
+    flink_job(w, n, "CANCELED");
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    json_t *spec = recorded_spec(w, n);
+    ck_assert_str_eq(fo_json_get_str(spec, "job.state"), "suspended");
+    json_decref(spec);
+    ck_assert_ptr_null(st_str(w, n, "jobStatus.upgradeSavepointPath"));
+    ck_assert_int_eq(fake_events_count(&w->events, "UpgradeFailed"), 1);
+    ck_assert_ptr_nonnull(strstr(st_str(w, n, "error"), "Manual restore required"));
+    ck_assert_int_eq(fake_flink_calls(&w->flink, "POST /jobs"), 0);
+    fake_world_free(w);
+}
+END_TEST
+
+/* A job cancelled in the Flink UI keeps its JobManager (an application cluster outlives its
+ * job), and the observer marks the record suspended. When the spec asks suspended too (the
+ * user suspended it in the same breath, or gave up on a resume that was refused), suspended
+ * means no cluster (c.7: a suspend deletes the JobManager Deployment): the one left behind
+ * goes, instead of running with no job until someone deletes it by hand. */
+START_TEST(a_job_cancelled_from_outside_under_a_suspended_spec_loses_its_cluster)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    until_stable(w, n);
+    /* No checkpoint: the resume of the cancelled job is refused, the cluster left as it is. */
+    char key[128];
+    snprintf(key, sizeof key, "GET /jobs/%s/checkpoints", st_str(w, n, "jobStatus.jobId"));
+    fake_flink_answer(&w->flink, key,
+                      json_pack("{s:{s:i, s:i, s:i, s:i, s:i}, s:{}}", "counts", "restored", 0,
+                                "total", 0, "in_progress", 0, "completed", 0, "failed", 0,
+                                "latest"));
+    flink_job(w, n, "CANCELED");
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    json_t *spec = recorded_spec(w, n);
+    ck_assert_str_eq(fo_json_get_str(spec, "job.state"), "suspended");
+    json_decref(spec);
+    ck_assert_int_eq(fake_events_count(&w->events, "UpgradeFailed"), 1);
+    ck_assert_ptr_nonnull(owned(w, FO_CTL_DEPLOYMENT, n));
+
+    /* The user gives up and suspends it: the JobManager of the ended job goes. */
+    edit_spec(w, n, "job.state", json_string("suspended"));
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_ptr_null(owned(w, FO_CTL_DEPLOYMENT, n));
+    ck_assert_str_eq(st_str(w, n, "lifecycleState"), "SUSPENDED");
+    ck_assert_ptr_null(st_str(w, n, "error"));
+    fake_world_free(w);
+
+    /* Cancelled in the UI while the spec already asks suspended: the same. */
+    w = world_with("controller-application-savepoint.yaml");
+    until_stable(w, n);
+    edit_spec(w, n, "job.state", json_string("suspended"));
+    flink_job(w, n, "CANCELED");
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_ptr_null(owned(w, FO_CTL_DEPLOYMENT, n));
+    ck_assert_str_eq(st_str(w, n, "lifecycleState"), "SUSPENDED");
+    fake_world_free(w);
+}
+END_TEST
+
 /* A JobManager whose image cannot be pulled (reference c.3): the Apache operator throws a
  * DeploymentFailedException with the container's waiting reason, which its controller turns
  * into status.error (additionalMetadata.reason) and one Warning Event whose reason is that
@@ -1339,6 +1418,8 @@ static Suite *suite(void)
     tcase_add_test(tc, missing_jobmanager_deployment_is_recovered);
     tcase_add_test(tc, a_failing_jobmanager_is_told_in_a_warning_with_its_reason);
     tcase_add_test(tc, a_job_cancelled_from_outside_is_resumed_from_its_last_checkpoint);
+    tcase_add_test(tc, a_job_cancelled_with_its_checkpoints_deleted_is_not_resumed_from_them);
+    tcase_add_test(tc, a_job_cancelled_from_outside_under_a_suspended_spec_loses_its_cluster);
     tcase_add_test(tc, a_job_missing_from_flinks_list_is_told_once_and_in_status_error);
     tcase_add_test(tc, a_jobmanager_pod_that_cannot_mount_a_volume_turns_error);
     tcase_add_test(tc, an_ingress_with_the_old_root_path_gets_the_rule_without_a_path);

@@ -283,6 +283,18 @@ START_TEST(resuming_a_job_cancelled_under_its_cluster_tears_the_cluster_down_fir
     in.savepoint_path_known = false;
     ck_assert_str_eq(ACTION(in), "REFUSE");
 
+    /* The spec asks suspended too: the cluster left behind is torn down as a suspend, the
+     * way the record was suspended; gone, nothing more. */
+    in = running_app();
+    in.last_job_state = in.want_job_state = FO_FLINK_JOB_SUSPENDED;
+    in.last_mode = FO_FLINK_UPGRADE_SAVEPOINT;
+    in.job = FO_JOB_STATUS_CANCELED;
+    s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "SUSPEND");
+    ck_assert_int_eq(s.mode, FO_FLINK_UPGRADE_SAVEPOINT);
+    in.cluster_present = false;
+    ck_assert_str_eq(ACTION(in), "CONVERGE");
+
     /* Last-state: the HA data the restore reads is kept. */
     in = changed(running_app(), FO_DIFF_UPGRADE);
     in.last_job_state = FO_FLINK_JOB_SUSPENDED;
