@@ -534,10 +534,16 @@ static void record_job(const fo_ctl_env *env, const char *base_url, const fo_obs
             snprintf(buf, sizeof buf, "%lld", (long long)o->job.start_time_ms);
             json_object_set_new(js, "startTime", json_string(buf));
         }
+    } else if (o->rest_tried && !o->jobs_listed) {
+        /* Flink unreachable or its job list failing: a job said to run is no longer known to,
+         * any other state stands until Flink answers (Apache's ifRunningMoveToReconciling; a
+         * passing error otherwise flips CREATED or RESTARTING back and forth with an Event
+         * each way). */
+        if (strcmp(prev_state, "RUNNING") == 0)
+            next = "RECONCILING";
     } else if (o->rest_tried || !o->jm_available || o->jm_status == FO_JM_MISSING) {
-        /* Not listed (yet), Flink unreachable or its job list failing, or no available
-         * JobManager: the state is unknown, except that a job already known to have ended
-         * stays ended. */
+        /* Not listed (yet), or no available JobManager: the state is unknown, except that a
+         * job already known to have ended stays ended. */
         fo_flink_job_status ps = fo_flink_job_status_parse(prev_state);
         next = prev && fo_flink_job_status_is_terminal(ps) ? prev_state : "RECONCILING";
     }

@@ -661,6 +661,35 @@ START_TEST(a_job_list_that_fails_moves_a_running_job_to_reconciling)
 }
 END_TEST
 
+/* Only a job said to run is moved (Apache's ifRunningMoveToReconciling): a restarting or
+ * created job keeps its state through a passing REST error, with no Event either way. */
+START_TEST(a_job_list_that_fails_leaves_a_job_that_is_not_running_as_it_was)
+{
+    static const char *const states[] = {"RESTARTING", "CREATED", "INITIALIZING"};
+    for (size_t i = 0; i < sizeof states / sizeof *states; i++) {
+        fake_world *w = world();
+        snprintf(w->flink.lose_prefix, sizeof w->flink.lose_prefix, "GET /jobs/overview");
+        w->flink.lose_times = 1;
+        json_t *d = jm_deployment(1, 1);
+        fake_put(&w->kube, d);
+        json_t *obj = resource();
+        fo_observed o;
+        fo_observe_deployment(&w->env, obj, BASE, true, false, J1, FO_JM_READY, &o);
+        ck_assert(!o.jobs_listed);
+        json_t *st = json_pack("{s:{s:s, s:s}}", "jobStatus", "jobId", J1, "state", states[i]);
+        fo_ctl_evbuf ev = {0};
+        fo_observe_record(&w->env, BASE, &o, true, NULL, st, &ev, 5000);
+        ck_assert_str_eq(fo_json_get_str(st, "jobStatus.state"), states[i]);
+        ck_assert_int_eq(fo_ctl_evbuf_count(&ev, "JobStatusChanged"), 0);
+        fo_observed_release(&o);
+        json_decref(st);
+        json_decref(obj);
+        json_decref(d);
+        fake_world_free(w);
+    }
+}
+END_TEST
+
 START_TEST(failed_job_brings_its_failure_cause_into_status)
 {
     fake_world *w = world();
@@ -737,6 +766,7 @@ static Suite *suite(void)
     tcase_add_test(tc, unreachable_flink_moves_a_running_job_to_reconciling);
     tcase_add_test(tc, a_running_job_whose_tasks_wait_for_slots_reads_created);
     tcase_add_test(tc, a_job_list_that_fails_moves_a_running_job_to_reconciling);
+    tcase_add_test(tc, a_job_list_that_fails_leaves_a_job_that_is_not_running_as_it_was);
     tcase_add_test(tc, failed_job_brings_its_failure_cause_into_status);
     tcase_add_test(tc, missing_jobmanager_keeps_an_ended_job_ended);
     suite_add_tcase(s, tc);
