@@ -279,7 +279,7 @@ static void observe_ha_maps(fo_pass *p, fo_upgrade_input *in, bool metadata)
 #define LAST_STATE_FALLBACK_KEY "kubernetes.operator.job.upgrade.last-state-fallback.enabled"
 
 /* What the desired spec's configuration says for the upgrade (c.6): the last-state fallback
- * option (default true; a value Flink cannot read falls back to nothing, as Apache's
+ * option (default true; a value that is not a boolean turns it off, where Apache's
  * reconciliation fails on it) and whether the new spec keeps HA. */
 static void read_want_conf(const fo_pass *p, const json_t *want_spec, fo_upgrade_input *in)
 {
