@@ -454,6 +454,26 @@ static fo_rc deploy(fo_pass *p, const fo_upgrade_step *s, fo_err *err)
 
 /* ---- suspend and teardown -------------------------------------------------------------------- */
 
+/* A savepoint upgrade of a job that cannot take a savepoint goes through last-state (c.6,
+ * AbstractJobReconciler.getJobUpgrade): the marker records last-state, so a restarted
+ * controller restores from the HA data too. The user is told, in a Normal Suspended Event (the
+ * reason Apache gives the suspend of an upgrade), that no savepoint was taken. The recorded
+ * upgradeSavepointPath is an older restore source the job has moved past: it goes, so that no
+ * later restore can take the job back to it. */
+static void fallback_to_last_state(fo_pass *p)
+{
+    const char *state = fo_json_get_str(p->st, "jobStatus.state");
+    char job[32];
+    snprintf(job, sizeof job, "%s", state ? state : "UNKNOWN");
+    fo_log_info("falling back to last-state upgrade mode from savepoint: job is %s", job);
+    json_object_del(fo_act_job_status(p), "upgradeSavepointPath");
+    fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_REASON_SUSPENDED,
+                     "Falling back to last-state upgrade mode from savepoint: the job is %s%s, so "
+                     "no savepoint can be taken; it is upgraded from its last checkpoint in the "
+                     "HA metadata (kubernetes.operator.job.upgrade.last-state-fallback.enabled)",
+                     job, p->obs.rest_ok ? "" : " and Flink is not answering");
+}
+
 static fo_rc suspend(fo_pass *p, const fo_upgrade_step *s, fo_err *err)
 {
     bool delete_ha = false;
@@ -463,6 +483,8 @@ static fo_rc suspend(fo_pass *p, const fo_upgrade_step *s, fo_err *err)
         json_decref(marker);
         if (s->mode == FO_FLINK_UPGRADE_STATELESS)
             json_object_del(fo_act_job_status(p), "upgradeSavepointPath");
+        if (s->last_state_fallback)
+            fallback_to_last_state(p);
         delete_ha = s->mode != FO_FLINK_UPGRADE_LAST_STATE;
         if (is_suspended_spec(json_object_get(p->want, "spec")))
             fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_REASON_SUSPENDED,

@@ -243,6 +243,20 @@ static json_t *scoped_current(const fo_pass *p, const json_t *spec)
     return fo_flink_conf_defaults_for(fo_cluster_defaults_flink_config(p->cd), p->ns, ver);
 }
 
+json_t *fo_build_operator_conf(const fo_pass *p, const json_t *spec)
+{
+    json_t *conf = scoped_current(p, spec);
+    json_t *own = fo_flink_conf_flatten(json_object_get(spec, "flinkConfiguration"), NULL);
+    if (!conf || !own) {
+        json_decref(conf);
+        json_decref(own);
+        return NULL;
+    }
+    fo_flink_conf_overlay(conf, own);
+    json_decref(own);
+    return conf;
+}
+
 /* The configuration recorded on the ConfigMap cm (new reference) when it holds a record of the
  * launch launch_ms (of any launch for 0), its text into *text (borrowed from cm); else NULL. A
  * record that cannot be read is none: the cluster is given the current defaults, as one launched

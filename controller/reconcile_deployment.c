@@ -275,6 +275,26 @@ static void observe_ha_maps(fo_pass *p, fo_upgrade_input *in, bool metadata)
     json_decref(maps);
 }
 
+/* KubernetesOperatorConfigOptions.OPERATOR_JOB_UPGRADE_LAST_STATE_FALLBACK_ENABLED. */
+#define LAST_STATE_FALLBACK_KEY "kubernetes.operator.job.upgrade.last-state-fallback.enabled"
+
+/* What the desired spec's configuration says for the upgrade (c.6): the last-state fallback
+ * option (default true; a value that is not a boolean turns it off, where Apache's
+ * reconciliation fails on it) and whether the new spec keeps HA. */
+static void read_want_conf(const fo_pass *p, const json_t *want_spec, fo_upgrade_input *in)
+{
+    json_t *conf = fo_build_operator_conf(p, want_spec);
+    const char *v = fo_json_str(conf, LAST_STATE_FALLBACK_KEY);
+    in->last_state_fallback = true;
+    if (v && !fo_flink_parse_bool(v, &in->last_state_fallback)) {
+        fo_log_warn("%s: '%s' is not a boolean: no last-state fallback", LAST_STATE_FALLBACK_KEY,
+                    v);
+        in->last_state_fallback = false;
+    }
+    in->want_ha_enabled = conf && fo_flink_ha_enabled(conf);
+    json_decref(conf);
+}
+
 static void fill_input(fo_pass *p, const json_t *conf, fo_upgrade_input *in)
 {
     memset(in, 0, sizeof *in);
@@ -301,9 +321,12 @@ static void fill_input(fo_pass *p, const json_t *conf, fo_upgrade_input *in)
     in->savepoint_dir = conf && fo_build_savepoint_dir(conf) != NULL;
     in->ha_enabled = conf && fo_flink_ha_enabled(conf);
     /* Scanning the HA ConfigMaps costs a cache walk: only when a decision can need it. */
-    bool last_state = in->last_mode == FO_FLINK_UPGRADE_LAST_STATE ||
-                      in->want_mode == FO_FLINK_UPGRADE_LAST_STATE;
     bool deciding = !in->specs_equal || in->recon_state == FO_RECON_UPGRADING;
+    if (deciding)
+        read_want_conf(p, want_spec, in);
+    bool last_state = in->last_mode == FO_FLINK_UPGRADE_LAST_STATE ||
+                      in->want_mode == FO_FLINK_UPGRADE_LAST_STATE ||
+                      (in->want_mode == FO_FLINK_UPGRADE_SAVEPOINT && in->last_state_fallback);
     if (deciding)
         observe_ha_maps(p, in, in->ha_enabled && last_state);
     const char *v1 = fo_json_get_str(p->last, "flinkVersion");

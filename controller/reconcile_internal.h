@@ -107,6 +107,13 @@ void fo_build_rest_base(fo_pass *p, const json_t *conf);
  * or it cannot be built. */
 json_t *fo_build_deployed_conf(const fo_pass *p);
 
+/* The flattened spec.flinkConfiguration of `spec` over the current cluster defaults scoped for
+ * it (namespace, flinkVersion): what the operator's own options (kubernetes.operator.*) are
+ * read from, as Apache reads its dynamic options from the deploy configuration, and what a
+ * launch of `spec` would configure. New reference; NULL when out of memory or the
+ * configuration cannot be flattened (the validator reports that). */
+json_t *fo_build_operator_conf(const fo_pass *p, const json_t *spec);
+
 /* The desired owned objects for `spec` (new array), or NULL with err. */
 json_t *fo_build_objects(const fo_pass *p, const json_t *spec, const fo_build_opts *o, fo_err *err);
 

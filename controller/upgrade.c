@@ -91,6 +91,26 @@ static fo_upgrade_step restore(const fo_upgrade_input *in)
     }
 }
 
+/* AbstractJobReconciler.getJobUpgrade (c.6): a savepoint upgrade of a job that cannot take a
+ * savepoint (neither RUNNING nor known to have ended: restarting in a crash loop, waiting for
+ * slots, failing, its JobManager not answering) goes through last-state when
+ * kubernetes.operator.job.upgrade.last-state-fallback.enabled (default true), restored from the
+ * checkpoint in its HA metadata as ApplicationReconciler.getJobUpgrade does then (HA on in the
+ * deployed and in the new spec). Not across a Flink version change (HA data is not portable;
+ * Apache cancels a cancellable job then, a mechanism flinkop does not have), not while the job
+ * is being cancelled (Apache waits for it), and not for a suspend: the suspended record would
+ * hold the new spec's upgradeMode (savepoint), not how the job was suspended. */
+static bool falls_back(const fo_upgrade_input *in, bool ended)
+{
+    if (!in->last_state_fallback || in->flink_version_changed || !in->can_last_state ||
+        in->want_job_state != FO_FLINK_JOB_RUNNING)
+        return false;
+    /* an ended job answered by its JobManager has a final state: its savepoint or nothing */
+    if (in->job == FO_JOB_STATUS_CANCELLING || (ended && in->rest_ok))
+        return false;
+    return in->ha_enabled && in->want_ha_enabled && in->ha_metadata;
+}
+
 /* Suspend a deployed application with `mode` (the new spec's upgradeMode), c.6. */
 static fo_upgrade_step suspend(const fo_upgrade_input *in, fo_flink_upgrade_mode mode)
 {
@@ -112,6 +132,11 @@ static fo_upgrade_step suspend(const fo_upgrade_input *in, fo_flink_upgrade_mode
         }
         if (ended && in->savepoint_path_known)
             return s; /* suspend from the savepoint already recorded */
+        if (falls_back(in, ended)) {
+            s.mode = FO_FLINK_UPGRADE_LAST_STATE;
+            s.last_state_fallback = true;
+            return s;
+        }
         if (in->job == FO_JOB_STATUS_RECONCILING || !in->rest_ok)
             return refuse("the job state is unknown (Flink is not answering), so no savepoint "
                           "can be taken; waiting before upgrading");

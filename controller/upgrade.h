@@ -28,8 +28,12 @@
  *                until gone, deploy the new spec with a new job id and empty state;
  *   savepoint  - RUNNING job: record the intent, stop-with-savepoint, record the path together
  *                with the suspended marker, delete the cluster, deploy from the path; a job
- *                that already ended with a known savepoint path: suspend from that path; else
- *                refused ("Manual restore required");
+ *                that already ended with a known savepoint path: suspend from that path; a
+ *                job neither running nor ended (restarting, waiting for slots, its JobManager
+ *                not answering) whose HA metadata holds a checkpoint: through last-state when
+ *                kubernetes.operator.job.upgrade.last-state-fallback.enabled (default true),
+ *                else it waits; an ended job without a known path: refused ("Manual restore
+ *                required");
  *   last-state - through HA data: with HA metadata holding a checkpoint, record the intent,
  *                delete the JobManager/TaskManager Deployments but keep the HA ConfigMaps,
  *                then deploy the new spec with the same job id (Flink recovers from the HA
@@ -90,6 +94,8 @@ typedef struct fo_upgrade_input {
     bool ha_job_map;              /* the job's HA ConfigMap exists, checkpoint or not */
     bool ha_maps_present;         /* an HA ConfigMap of the cluster exists (or is being deleted) */
     bool flink_version_changed;   /* spec.flinkVersion differs from the recorded one */
+    bool want_ha_enabled;         /* the desired spec configures high availability too */
+    bool last_state_fallback;     /* kubernetes.operator.job.upgrade.last-state-fallback.enabled */
     bool can_stop_with_savepoint; /* capability of this build */
     bool can_last_state;          /* capability of this build */
 } fo_upgrade_input;
@@ -104,6 +110,7 @@ typedef struct fo_upgrade_step {
                                 savepoint redeploy) */
     bool delete_ha_data;     /* DELETE_CLUSTER: remove the HA ConfigMaps too */
     bool spec_changed_event; /* queue a SpecChanged event for this step */
+    bool last_state_fallback; /* SUSPEND: a savepoint upgrade goes through last-state (c.6) */
     const char *reason;      /* REFUSE and WAIT: why (a static sentence) */
 } fo_upgrade_step;
 

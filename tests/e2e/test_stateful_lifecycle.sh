@@ -6,7 +6,10 @@
 # - savepoint: job.state suspended stops with a savepoint, records its path in status and
 #   releases the cluster; running again restores from exactly that savepoint;
 # - a job cancelled from outside (Flink's REST API) is resumed from its latest state, as the
-#   Apache operator's observer marks its record suspended (reference c.3).
+#   Apache operator's observer marks its record suspended (reference c.3);
+# - savepoint with HA, the job crash-looping: the upgrade falls back to last-state (c.6,
+#   kubernetes.operator.job.upgrade.last-state-fallback.enabled, default true) and the new
+#   spec restores from the job's last checkpoint, with no savepoint and the job id kept.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 need flinkop-sandbox flinkop-controller
@@ -101,4 +104,33 @@ expect_eq "$(restored_from savepoint-example)" "$latest" "the restore source aft
 spec=$(kubectl get flinkdeployment savepoint-example \
     -o jsonpath='{.status.reconciliationStatus.lastReconciledSpec}')
 expect_contains "$spec" '"state":"running"' "the recorded job state after the resume"
+
+e2e_log "savepoint with HA: a crash-looping job is upgraded from its last checkpoint"
+kubectl patch flinkdeployment ha-example --type=merge -p '{"spec":{"job":{"upgradeMode":"savepoint"}}}' >/dev/null ||
+    fail "kubectl patch ha-example upgradeMode"
+recorded_savepoint() {
+    kubectl get flinkdeployment ha-example -o jsonpath='{.status.reconciliationStatus.lastReconciledSpec}' |
+        grep -q '"upgradeMode":"savepoint"'
+}
+wait_for "ha-example to record upgradeMode savepoint" 30 recorded_savepoint
+wait_for "a completed checkpoint of ha-example" 30 checkpointed
+# Every run fails 1 ms after its restart (restarts take 200 ms): a crash loop, mostly RESTARTING.
+http POST "$FLINK_PORT" /_fake/clusters/default/ha-example/faults '{"failEveryMs":1}' >/dev/null
+expect_eq "$HTTP_STATUS" 200 "POST /_fake/clusters/default/ha-example/faults"
+restarting() {
+    [ "$(kubectl get flinkdeployment ha-example -o jsonpath='{.status.jobStatus.state}')" = RESTARTING ]
+}
+wait_for "ha-example to be seen RESTARTING" 30 restarting
+before=$(jid ha-example)
+kubectl patch flinkdeployment ha-example --type=merge -p '{"spec":{"job":{"parallelism":2}}}' >/dev/null ||
+    fail "kubectl patch ha-example parallelism"
+wait_for "ha-example to run with parallelism 2" 60 wait_parallelism ha-example 2
+wait_stable ha-example 60
+expect_eq "$(jid ha-example)" "$before" "the job id after the last-state fallback"
+expect_contains "$(restored_from ha-example)" "/chk-" "the fallback's restore source (a checkpoint)"
+expect_eq "$(kubectl get flinkdeployment ha-example -o jsonpath='{.status.jobStatus.upgradeSavepointPath}')" "" \
+    "the upgrade savepoint path after the fallback"
+expect_contains "$(kubectl get events --field-selector involvedObject.name=ha-example,reason=Suspended \
+    -o jsonpath='{.items[*].message}')" "Falling back to last-state upgrade mode from savepoint" \
+    "the Suspended Event of the fallback"
 echo "PASS"

@@ -179,6 +179,107 @@ START_TEST(savepoint_upgrade_of_a_job_not_yet_running_waits_for_it)
 }
 END_TEST
 
+/* A savepoint-mode application with Kubernetes HA whose HA metadata holds a checkpoint, the
+ * last-state fallback at its default (enabled), its job in `job`, the new spec changed. */
+static fo_upgrade_input savepoint_app_with_ha(fo_flink_job_status job)
+{
+    fo_upgrade_input in = changed(running_app(), FO_DIFF_UPGRADE);
+    in.last_mode = in.want_mode = FO_FLINK_UPGRADE_SAVEPOINT;
+    in.job = job;
+    in.ha_enabled = in.want_ha_enabled = true;
+    in.ha_job_map = in.ha_metadata = in.ha_maps_present = true;
+    in.last_state_fallback = true;
+    return in;
+}
+
+/* AbstractJobReconciler.getJobUpgrade (c.6): a savepoint upgrade of a job that is neither
+ * RUNNING nor ended (a crash loop, a job waiting for slots, failing, initializing, or one whose
+ * JobManager does not answer) cannot take a savepoint; with
+ * kubernetes.operator.job.upgrade.last-state-fallback.enabled (default true) it goes through
+ * last-state: the HA data is kept and the new spec restores from its checkpoint with the same
+ * job id. */
+START_TEST(savepoint_upgrade_of_a_job_not_running_falls_back_to_last_state)
+{
+    static const fo_flink_job_status stuck[] = {
+        FO_JOB_STATUS_RESTARTING,   FO_JOB_STATUS_CREATED,     FO_JOB_STATUS_FAILING,
+        FO_JOB_STATUS_INITIALIZING, FO_JOB_STATUS_RECONCILING, FO_JOB_STATUS_UNKNOWN,
+    };
+    for (size_t i = 0; i < sizeof stuck / sizeof *stuck; i++) {
+        for (int answering = 0; answering < 2; answering++) {
+            fo_upgrade_input in = savepoint_app_with_ha(stuck[i]);
+            in.rest_ok = answering;
+            fo_upgrade_step s = fo_upgrade_next(&in);
+            const char *name = fo_flink_job_status_name(stuck[i]);
+            ck_assert_msg(s.action == FO_UP_SUSPEND, "%s: %s %s", name ? name : "null",
+                          fo_upgrade_action_name(s.action), s.reason ? s.reason : "");
+            ck_assert_int_eq(s.mode, FO_FLINK_UPGRADE_LAST_STATE);
+            ck_assert(s.last_state_fallback);
+            ck_assert(s.spec_changed_event);
+        }
+    }
+    /* The job state is in the HA data: the JobManager goes, the HA ConfigMaps stay, and the new
+     * spec is restored from them (last-state, job id kept). */
+    fo_upgrade_input in = savepoint_app_with_ha(FO_JOB_STATUS_RESTARTING);
+    in.recon_state = FO_RECON_UPGRADING;
+    in.last_job_state = FO_FLINK_JOB_SUSPENDED;
+    in.last_mode = FO_FLINK_UPGRADE_LAST_STATE;
+    fo_upgrade_step s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "DELETE_CLUSTER");
+    ck_assert(!s.delete_ha_data);
+    in.cluster_present = false;
+    s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "DEPLOY");
+    ck_assert_int_eq(s.mode, FO_FLINK_UPGRADE_LAST_STATE);
+    /* A RUNNING job still takes its savepoint. */
+    in = savepoint_app_with_ha(FO_JOB_STATUS_RUNNING);
+    ck_assert_str_eq(ACTION(in), "STOP_SAVEPOINT");
+}
+END_TEST
+
+/* Where the fallback cannot keep the job's state, or is switched off, the upgrade waits as
+ * before (never stateless, never "Manual restore required" for a live job): no HA, HA without a
+ * checkpoint, HA off in the new spec, the option false (Apache: "Last-state fallback is
+ * disabled, waiting for upgradable state"), a Flink version change (HA data is not portable), a
+ * job being cancelled, and a suspend. An ended job answered by its JobManager is not a
+ * fallback case: its final state is known. */
+START_TEST(savepoint_upgrade_without_a_usable_last_state_waits)
+{
+    fo_upgrade_input cases[9];
+    for (size_t i = 0; i < 9; i++)
+        cases[i] = savepoint_app_with_ha(FO_JOB_STATUS_RESTARTING);
+    cases[0].ha_enabled = cases[0].want_ha_enabled = false;
+    cases[0].ha_job_map = cases[0].ha_metadata = cases[0].ha_maps_present = false;
+    cases[1].ha_metadata = false; /* the job's map, no completed checkpoint */
+    cases[2].want_ha_enabled = false;
+    cases[3].last_state_fallback = false;
+    cases[4].flink_version_changed = true;
+    cases[5].flink_version_changed = true;
+    cases[5].last_state_fallback = false;
+    cases[6].job = FO_JOB_STATUS_CANCELLING;
+    cases[7].want_job_state = FO_FLINK_JOB_SUSPENDED;
+    cases[8].job = FO_JOB_STATUS_CREATED;
+    cases[8].last_state_fallback = false;
+    for (size_t i = 0; i < 9; i++) {
+        fo_upgrade_step s = fo_upgrade_next(&cases[i]);
+        ck_assert_msg(s.action == FO_UP_REFUSE, "case %zu: %s", i,
+                      fo_upgrade_action_name(s.action));
+        ck_assert(!s.last_state_fallback);
+        ck_assert_msg(strstr(s.reason, "Manual restore required") == NULL, "case %zu: %s", i,
+                      s.reason);
+    }
+    fo_upgrade_input in = savepoint_app_with_ha(FO_JOB_STATUS_FAILED);
+    fo_upgrade_step s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "REFUSE");
+    ck_assert_ptr_nonnull(strstr(s.reason, "Manual restore required"));
+    /* ...but one whose JobManager stopped answering may have been restarted by it since
+     * (useStatusSavepoint: HA metadata there and the JobManager not accessible). */
+    in.rest_ok = false;
+    s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "SUSPEND");
+    ck_assert_int_eq(s.mode, FO_FLINK_UPGRADE_LAST_STATE);
+}
+END_TEST
+
 START_TEST(last_state_upgrade_goes_through_ha_data)
 {
     fo_upgrade_input in = changed(running_app(), FO_DIFF_UPGRADE);
@@ -366,6 +467,8 @@ static Suite *suite(void)
     tcase_add_test(tc, savepoint_upgrade_of_a_running_job_stops_with_a_savepoint);
     tcase_add_test(tc, savepoint_upgrade_is_refused_when_state_would_be_lost);
     tcase_add_test(tc, savepoint_upgrade_of_a_job_not_yet_running_waits_for_it);
+    tcase_add_test(tc, savepoint_upgrade_of_a_job_not_running_falls_back_to_last_state);
+    tcase_add_test(tc, savepoint_upgrade_without_a_usable_last_state_waits);
     tcase_add_test(tc, last_state_upgrade_goes_through_ha_data);
     tcase_add_test(tc, suspend_and_resume);
     tcase_add_test(tc, resuming_a_job_cancelled_under_its_cluster_tears_the_cluster_down_first);

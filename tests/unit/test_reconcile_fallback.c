@@ -1,0 +1,222 @@
+/* controller/reconcile_*: the last-state fallback of a savepoint upgrade (reference c.6,
+ * AbstractJobReconciler.getJobUpgrade): a savepoint-mode job that is not running (a crash
+ * loop) cannot take a savepoint; with kubernetes.operator.job.upgrade.last-state-fallback
+ * .enabled (default true) and HA metadata holding a checkpoint, its upgrade goes through the
+ * HA data, pass by pass against the in-memory fakes (tests/unit/ctl_fake_io.h). */
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/cluster_defaults.h"
+#include "common/jsonutil.h"
+#include "tests/unit/ctl_scenario.h"
+
+#define NAME "last-state-example"
+#define JOB_ID "00000000000000000000000000000001"
+#define JOB_MAP "last-state-example-00000000000000000000000000000001-config-map"
+#define CLUSTER_MAP "last-state-example-cluster-config-map"
+#define FALLBACK_KEY "kubernetes.operator.job.upgrade.last-state-fallback.enabled"
+
+static fo_cluster_defaults *given_defaults(void *ctx)
+{
+    return fo_cluster_defaults_ref(ctx);
+}
+
+/* last-state-example (Kubernetes HA) in upgradeMode savepoint, stable, its HA ConfigMaps
+ * holding checkpoint 7 (tests/data/controller-ha-configmaps.yaml); then its job crash-loops
+ * (RESTARTING, observed) and the user pushes a fixed jar. `option` is the resource's own value
+ * of the fallback option (NULL: unset), `cd` the cluster defaults (NULL: none). */
+static fake_world *crash_looping_savepoint_job(const char *option, fo_cluster_defaults *cd)
+{
+    fake_world *w = world_with("controller-application-last-state.yaml");
+    if (cd) {
+        w->env.defaults = given_defaults;
+        w->env.defaults_ctx = cd;
+    }
+    json_t *spec = json_object_get(fd(w, NAME), "spec");
+    json_object_set_new(json_object_get(spec, "job"), "upgradeMode", json_string("savepoint"));
+    if (option)
+        json_object_set_new(json_object_get(spec, "flinkConfiguration"), FALLBACK_KEY,
+                            json_string(option));
+    until_stable(w, NAME);
+    put_ha_configmaps(w);
+    flink_job(w, NAME, "RESTARTING");
+    ck_assert_int_eq(pass(w, NAME, NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, NAME, "jobStatus.state"), "RESTARTING");
+    edit_spec(w, NAME, "job.jarURI",
+              json_string("local:///opt/flink/examples/streaming/StateMachineExample-fixed.jar"));
+    return w;
+}
+
+/* The message of the first Event with `reason`, or NULL. */
+static const char *event_message(const fake_world *w, const char *reason)
+{
+    for (size_t i = 0; i < w->events.n; i++)
+        if (strcmp(w->events.ev[i].reason, reason) == 0)
+            return w->events.ev[i].message;
+    return NULL;
+}
+
+START_TEST(a_crash_looping_savepoint_job_is_upgraded_from_its_last_checkpoint)
+{
+    fake_world *w = crash_looping_savepoint_job(NULL, NULL);
+
+    /* Pass 1: intent first (the old spec marked suspended by last-state, UPGRADING), then the
+     * JobManager goes; no savepoint is asked for, nothing is cancelled, the HA data stays. */
+    size_t before = w->kube.nlog;
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, NAME, &res), FO_OK);
+    ck_assert_str_eq(res.action, "SUSPEND");
+    int intent = fake_find(&w->kube, before, "status", FO_CTL_FLINK_DEPLOYMENT);
+    int del = fake_find(&w->kube, before, "delete", FO_CTL_DEPLOYMENT);
+    ck_assert_int_ge(intent, 0);
+    ck_assert_int_gt(del, intent);
+    const json_t *body = w->kube.log[intent].body;
+    const char *marker = fo_json_get_str(body, "status.reconciliationStatus.lastReconciledSpec");
+    ck_assert_ptr_nonnull(strstr(marker, "\"upgradeMode\":\"last-state\""));
+    ck_assert_ptr_nonnull(strstr(marker, "\"state\":\"suspended\""));
+    ck_assert_str_eq(fo_json_get_str(body, "status.reconciliationStatus.state"), "UPGRADING");
+    ck_assert_int_eq(fake_flink_calls(&w->flink, "POST"), 0);
+    ck_assert_int_eq(fake_flink_calls(&w->flink, "PATCH"), 0);
+    ck_assert_int_eq(fake_count(&w->kube, before, "delete", FO_CTL_CONFIG_MAP), 0);
+    ck_assert_ptr_null(owned(w, FO_CTL_DEPLOYMENT, NAME));
+    /* the user is told the upgrade takes no savepoint, and no refusal stands */
+    const char *msg = event_message(w, "Suspended");
+    ck_assert_ptr_nonnull(msg);
+    ck_assert_ptr_nonnull(strstr(msg, "last-state"));
+    ck_assert_ptr_nonnull(strstr(msg, "RESTARTING"));
+    ck_assert_int_eq(fake_events_count(&w->events, "UpgradeFailed"), 0);
+    ck_assert_ptr_null(st_str(w, NAME, "error"));
+
+    /* Pass 2: the new spec is deployed with the same job id and no savepoint path: Flink
+     * recovers checkpoint 7 from the HA data; the old job graph is dropped first. */
+    before = w->kube.nlog;
+    ck_assert_int_eq(pass(w, NAME, &res), FO_OK);
+    ck_assert_str_eq(res.action, "DEPLOY");
+    ck_assert_str_eq(st_str(w, NAME, "jobStatus.jobId"), JOB_ID);
+    ck_assert_ptr_null(st_str(w, NAME, "jobStatus.upgradeSavepointPath"));
+    ck_assert_ptr_nonnull(json_object_get(fo_json_get(owned(w, FO_CTL_CONFIG_MAP, JOB_MAP), "data"),
+                                          "checkpointID-0000000000000000007"));
+    json_t *cluster_map = owned(w, FO_CTL_CONFIG_MAP, CLUSTER_MAP);
+    ck_assert_ptr_null(json_object_get(fo_json_get(cluster_map, "data"), "jobGraph-" JOB_ID));
+    const char *conf = fo_json_str(
+        fo_json_get(owned(w, FO_CTL_CONFIG_MAP, "flink-config-last-state-example"), "data"),
+        "config.yaml");
+    ck_assert_ptr_nonnull(strstr(conf, "StateMachineExample-fixed.jar"));
+    ck_assert_ptr_null(strstr(conf, "execution.savepoint.path"));
+    ck_assert_int_ge(fake_find(&w->kube, before, "create", FO_CTL_DEPLOYMENT), 0);
+
+    /* And it runs: the user's spec (savepoint mode) is the one recorded. */
+    jm_available(w, NAME);
+    flink_job(w, NAME, "RUNNING");
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(pass(w, NAME, NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, NAME, "lifecycleState"), "STABLE");
+    const char *rec = st_str(w, NAME, "reconciliationStatus.lastReconciledSpec");
+    ck_assert_ptr_nonnull(strstr(rec, "StateMachineExample-fixed.jar"));
+    fake_world_free(w);
+}
+END_TEST
+
+/* A controller killed right after the intent was written finds it in status: the next pass
+ * goes on through last-state (the marker says how the job was suspended), whatever the job
+ * reads by then. */
+START_TEST(a_fallback_cut_short_after_its_intent_goes_on_through_last_state)
+{
+    fake_world *w = crash_looping_savepoint_job(NULL, NULL);
+    fake_fail_write(&w->kube, 2, FO_EIO); /* killed before the delete that follows the intent */
+    fo_reconcile_result res;
+    ck_assert_int_ne(pass(w, NAME, &res), FO_OK);
+    ck_assert_str_eq(st_str(w, NAME, "reconciliationStatus.state"), "UPGRADING");
+    ck_assert_ptr_nonnull(owned(w, FO_CTL_DEPLOYMENT, NAME));
+    flink_job(w, NAME, "RUNNING"); /* what the job does meanwhile changes nothing */
+    ck_assert_int_eq(pass(w, NAME, &res), FO_OK);
+    ck_assert_str_eq(res.action, "DELETE_CLUSTER");
+    ck_assert_ptr_null(owned(w, FO_CTL_DEPLOYMENT, NAME));
+    ck_assert_int_eq(fake_flink_calls(&w->flink, "POST"), 0);
+    ck_assert_ptr_nonnull(owned(w, FO_CTL_CONFIG_MAP, JOB_MAP));
+    ck_assert_int_eq(pass(w, NAME, &res), FO_OK);
+    ck_assert_str_eq(res.action, "DEPLOY");
+    ck_assert_str_eq(st_str(w, NAME, "jobStatus.jobId"), JOB_ID);
+    fake_world_free(w);
+}
+END_TEST
+
+/* The option read as Apache reads its dynamic options: the resource's flinkConfiguration over
+ * the cluster defaults. Off, the upgrade waits as before: the cluster untouched, said once. */
+START_TEST(with_the_fallback_disabled_the_upgrade_waits_for_the_job_to_run)
+{
+    fake_world *w = crash_looping_savepoint_job("false", NULL);
+    size_t before = w->kube.nlog;
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, NAME, &res), FO_OK);
+    ck_assert_str_eq(res.action, "REFUSE");
+    ck_assert_int_eq(fake_count(&w->kube, before, "delete", FO_CTL_KIND_COUNT), 0);
+    ck_assert_int_eq(fake_count(&w->kube, before, "create", FO_CTL_KIND_COUNT), 0);
+    ck_assert_ptr_nonnull(owned(w, FO_CTL_DEPLOYMENT, NAME));
+    ck_assert_ptr_nonnull(strstr(st_str(w, NAME, "error"), "waits"));
+    ck_assert_int_eq(fake_events_count(&w->events, "UpgradeFailed"), 1);
+    /* Once the job runs again, the savepoint upgrade goes on as asked. */
+    flink_job(w, NAME, "RUNNING");
+    ck_assert_int_eq(pass(w, NAME, &res), FO_OK);
+    ck_assert_str_eq(res.action, "STOP_SAVEPOINT");
+    fake_world_free(w);
+
+    /* Off in the cluster defaults: waits; the resource's own value wins over them. */
+    static const char off[] = "flinkConfiguration:\n  " FALLBACK_KEY ": \"false\"\n";
+    fo_err err;
+    fo_cluster_defaults *cd = fo_cluster_defaults_parse(off, sizeof off - 1, &err);
+    ck_assert_ptr_nonnull(cd);
+    for (int own = 0; own < 2; own++) {
+        w = crash_looping_savepoint_job(own ? "true" : NULL, cd);
+        ck_assert_int_eq(pass(w, NAME, &res), FO_OK);
+        ck_assert_str_eq(res.action, own ? "SUSPEND" : "REFUSE");
+        fake_world_free(w);
+    }
+    fo_cluster_defaults_unref(cd);
+}
+END_TEST
+
+/* Without a checkpoint in HA data (no HA here: the savepoint fixture) nothing can carry the
+ * state: the upgrade waits, never stateless. */
+START_TEST(without_ha_metadata_the_upgrade_waits_and_never_goes_stateless)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    until_stable(w, n);
+    flink_job(w, n, "RESTARTING");
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    edit_spec(w, n, "job.parallelism", json_integer(4));
+    size_t before = w->kube.nlog;
+    fo_reconcile_result res;
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+        ck_assert_str_eq(res.action, "REFUSE");
+    }
+    ck_assert_int_eq(fake_count(&w->kube, before, "delete", FO_CTL_KIND_COUNT), 0);
+    ck_assert_int_eq(fake_flink_calls(&w->flink, "PATCH"), 0);
+    ck_assert_ptr_null(strstr(st_str(w, n, "error"), "Manual restore required"));
+    fake_world_free(w);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("reconcile_fallback");
+    TCase *tc = tcase_create("fallback");
+    tcase_add_test(tc, a_crash_looping_savepoint_job_is_upgraded_from_its_last_checkpoint);
+    tcase_add_test(tc, a_fallback_cut_short_after_its_intent_goes_on_through_last_state);
+    tcase_add_test(tc, with_the_fallback_disabled_the_upgrade_waits_for_the_job_to_run);
+    tcase_add_test(tc, without_ha_metadata_the_upgrade_waits_and_never_goes_stateless);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
