@@ -467,11 +467,13 @@ static void fallback_to_last_state(fo_pass *p)
     snprintf(job, sizeof job, "%s", state ? state : "UNKNOWN");
     fo_log_info("falling back to last-state upgrade mode from savepoint: job is %s", job);
     json_object_del(fo_act_job_status(p), "upgradeSavepointPath");
+    bool suspend = is_suspended_spec(json_object_get(p->want, "spec"));
     fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_REASON_SUSPENDED,
                      "Falling back to last-state upgrade mode from savepoint: the job is %s%s, so "
-                     "no savepoint can be taken; it is upgraded from its last checkpoint in the "
-                     "HA metadata (kubernetes.operator.job.upgrade.last-state-fallback.enabled)",
-                     job, p->obs.rest_ok ? "" : " and Flink is not answering");
+                     "no savepoint can be taken; it is %s from its last checkpoint in the HA "
+                     "metadata (kubernetes.operator.job.upgrade.last-state-fallback.enabled)",
+                     job, p->obs.rest_ok ? "" : " and Flink is not answering",
+                     suspend ? "suspended keeping its HA data, and resumed" : "upgraded");
 }
 
 static fo_rc suspend(fo_pass *p, const fo_upgrade_step *s, fo_err *err)

@@ -437,6 +437,25 @@ static void observe_cancelled_job(fo_pass *p, const char *prev_state, const json
     json_decref(marker);
 }
 
+/* A suspended record says how its job was suspended (c.7): job.upgradeMode is the mode the
+ * suspend actually used (a last-state job stopped with a savepoint for a new Flink version, a
+ * savepoint job that fell back to last-state), and the resume restores that way. While the spec
+ * asks suspended too, it is read with the record's upgradeMode, as Apache's suspend records the
+ * restore mode getJobUpgrade chose over the spec's (AbstractJobReconciler.reconcileSpecChange)
+ * and an IGNORE-only change rewrites only the record's metadata: an upgradeMode set meanwhile
+ * is no change to record, other changes are recorded with the mode kept, and the suspend's end
+ * (MARK_SUSPENDED) records the marker's mode. The resume reads the spec's own upgradeMode
+ * (stateless there wins, c.6 "After suspend"). */
+static void read_with_suspended_mode(fo_pass *p)
+{
+    json_t *job = json_object_get(json_object_get(p->want, "spec"), "job");
+    const char *want = fo_json_str(job, "state");
+    const char *mode = fo_json_get_str(p->last, "job.upgradeMode");
+    if (!p->application || !last_suspended(p) || !want || strcmp(want, "suspended") != 0 || !mode)
+        return;
+    json_object_set_new(job, "upgradeMode", json_string(mode));
+}
+
 /* Requeue by what the JobManager is doing (c.1). */
 static void requeue_by_state(fo_pass *p)
 {
@@ -528,6 +547,7 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
     }
 
     /* Decide. */
+    read_with_suspended_mode(p);
     if (p->last) {
         rc = fo_spec_diff_compute(p->last, want_spec,
                                   p->standalone ? FO_FLINK_MODE_STANDALONE : FO_FLINK_MODE_NATIVE,

@@ -98,12 +98,11 @@ static fo_upgrade_step restore(const fo_upgrade_input *in)
  * checkpoint in its HA metadata as ApplicationReconciler.getJobUpgrade does then (HA on in the
  * deployed and in the new spec). Not across a Flink version change (HA data is not portable;
  * Apache cancels a cancellable job then, a mechanism flinkop does not have), not while the job
- * is being cancelled (Apache waits for it), and not for a suspend: the suspended record would
- * hold the new spec's upgradeMode (savepoint), not how the job was suspended. */
+ * is being cancelled (Apache waits for it). A suspend (c.7) falls back alike: its record keeps
+ * last-state, the way the job was suspended, and the resume restores from the HA data. */
 static bool falls_back(const fo_upgrade_input *in, bool ended)
 {
-    if (!in->last_state_fallback || in->flink_version_changed || !in->can_last_state ||
-        in->want_job_state != FO_FLINK_JOB_RUNNING)
+    if (!in->last_state_fallback || in->flink_version_changed || !in->can_last_state)
         return false;
     /* an ended job answered by its JobManager has a final state: its savepoint or nothing */
     if (in->job == FO_JOB_STATUS_CANCELLING || (ended && in->rest_ok))

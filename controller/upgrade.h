@@ -20,7 +20,9 @@
  *   jobStatus.savepointInfo.triggerType UPGRADE  stop-with-savepoint in flight under triggerId
  *                                                 (chosen and recorded before it is sent; ""
  *                                                 in intents of earlier versions)
- *   DEPLOYED, recorded job suspended ........... suspended
+ *   DEPLOYED, recorded job suspended ........... suspended; job.upgradeMode is the mode the
+ *                                                 suspend used, kept whatever the spec sets
+ *                                                 while it stays suspended
  *   DEPLOYED ................................... deployed (stable once the job runs)
  *
  * Upgrade = suspend with the new spec's upgradeMode, then restore (c.6):
@@ -41,6 +43,8 @@
  *                new spec's graph is used); a Flink version change goes through a savepoint
  *                instead; no HA metadata -> refused ("Manual restore required"). Never
  *                silently degraded to stateless.
+ * Suspend (job.state suspended) = the suspend half of an upgrade, the same mechanisms and
+ * fallback; the record keeps the mechanism used (c.7).
  * Resume (DEPLOYED, recorded job suspended, spec running): restore as above; a cluster still
  * there (a job cancelled from outside keeps its JobManager) is torn down first, with its HA
  * data unless the restore reads it (last-state). The same cluster under a spec that asks

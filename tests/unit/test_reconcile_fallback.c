@@ -118,6 +118,50 @@ START_TEST(a_crash_looping_savepoint_job_is_upgraded_from_its_last_checkpoint)
 }
 END_TEST
 
+/* A suspend is the suspend half of an upgrade (c.7) and takes the same fallback: Apache's
+ * getJobUpgrade serves both. The crash-looping job is suspended through its HA data (the
+ * JobManager goes, the HA ConfigMaps stay), its record says last-state (how it was suspended,
+ * not the spec's savepoint), and it resumes from its last checkpoint with the same job id. */
+START_TEST(a_crash_looping_savepoint_job_is_suspended_through_its_last_checkpoint)
+{
+    fake_world *w = crash_looping_savepoint_job(NULL, NULL);
+    edit_spec(w, NAME, "job.state", json_string("suspended"));
+    size_t before = w->kube.nlog;
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, NAME, &res), FO_OK);
+    ck_assert_str_eq(res.action, "SUSPEND");
+    int intent = fake_find(&w->kube, before, "status", FO_CTL_FLINK_DEPLOYMENT);
+    int del = fake_find(&w->kube, before, "delete", FO_CTL_DEPLOYMENT);
+    ck_assert_int_ge(intent, 0);
+    ck_assert_int_gt(del, intent);
+    ck_assert_ptr_nonnull(strstr(
+        fo_json_get_str(w->kube.log[intent].body, "status.reconciliationStatus.lastReconciledSpec"),
+        "\"upgradeMode\":\"last-state\""));
+    ck_assert_int_eq(fake_flink_calls(&w->flink, "POST"), 0);
+    ck_assert_int_eq(fake_flink_calls(&w->flink, "PATCH"), 0);
+    ck_assert_ptr_nonnull(event_message(w, "Suspended"));
+    ck_assert_int_eq(fake_events_count(&w->events, "UpgradeFailed"), 0);
+
+    ck_assert_int_eq(pass(w, NAME, &res), FO_OK);
+    ck_assert_str_eq(res.action, "MARK_SUSPENDED");
+    ck_assert_str_eq(st_str(w, NAME, "lifecycleState"), "SUSPENDED");
+    const char *rec = st_str(w, NAME, "reconciliationStatus.lastReconciledSpec");
+    ck_assert_ptr_nonnull(strstr(rec, "\"upgradeMode\":\"last-state\""));
+    ck_assert_ptr_nonnull(strstr(rec, "StateMachineExample-fixed.jar"));
+    ck_assert_int_eq(fake_count(&w->kube, before, "delete", FO_CTL_CONFIG_MAP), 0);
+    ck_assert_ptr_null(st_str(w, NAME, "error"));
+
+    edit_spec(w, NAME, "job.state", json_string("running"));
+    ck_assert_int_eq(pass(w, NAME, &res), FO_OK);
+    ck_assert_str_eq(res.action, "DEPLOY");
+    ck_assert_str_eq(st_str(w, NAME, "jobStatus.jobId"), JOB_ID);
+    ck_assert_ptr_null(st_str(w, NAME, "jobStatus.upgradeSavepointPath"));
+    ck_assert_ptr_nonnull(json_object_get(fo_json_get(owned(w, FO_CTL_CONFIG_MAP, JOB_MAP), "data"),
+                                          "checkpointID-0000000000000000007"));
+    fake_world_free(w);
+}
+END_TEST
+
 /* A controller killed right after the intent was written finds it in status: the next pass
  * goes on through last-state (the marker says how the job was suspended), whatever the job
  * reads by then. */
@@ -206,6 +250,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("fallback");
     tcase_add_test(tc, a_crash_looping_savepoint_job_is_upgraded_from_its_last_checkpoint);
     tcase_add_test(tc, a_fallback_cut_short_after_its_intent_goes_on_through_last_state);
+    tcase_add_test(tc, a_crash_looping_savepoint_job_is_suspended_through_its_last_checkpoint);
     tcase_add_test(tc, with_the_fallback_disabled_the_upgrade_waits_for_the_job_to_run);
     tcase_add_test(tc, without_ha_metadata_the_upgrade_waits_and_never_goes_stateless);
     suite_add_tcase(s, tc);

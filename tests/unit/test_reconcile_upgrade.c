@@ -921,6 +921,118 @@ START_TEST(last_state_with_a_new_flink_version_goes_through_a_savepoint)
 }
 END_TEST
 
+/* The passes until the lifecycle reads SUSPENDED (at most `max`); the last action. */
+static const char *until_suspended(fake_world *w, const char *n, int max)
+{
+    static char last[32];
+    last[0] = '\0';
+    for (int i = 0; i < max; i++) {
+        fo_reconcile_result res;
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+        snprintf(last, sizeof last, "%s", res.action);
+        const char *lc = st_str(w, n, "lifecycleState");
+        if (lc && strcmp(lc, "SUSPENDED") == 0)
+            break;
+    }
+    ck_assert_str_eq(st_str(w, n, "lifecycleState"), "SUSPENDED");
+    return last;
+}
+
+/* c.7: a suspended job resumes the way it was suspended, unless the new spec asks stateless.
+ * An upgradeMode set while it stays suspended is an IGNORE-class change: Apache rewrites only
+ * the record's metadata (ReconciliationUtils.updateReconciliationMetadata), so the record keeps
+ * the mode the job was suspended with and the resume inherits it (AbstractJobReconciler
+ * .reconcileSpecChange). A job suspended statelessly has no state to restore: its resume under
+ * upgradeMode savepoint starts it with empty state and a new job id, not a refusal. */
+START_TEST(a_stateless_suspension_set_to_savepoint_while_suspended_resumes_statelessly)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    json_object_set_new(json_object_get(json_object_get(fd(w, n), "spec"), "job"), "upgradeMode",
+                        json_string("stateless"));
+    until_stable(w, n);
+    char old_id[33];
+    snprintf(old_id, sizeof old_id, "%s", st_str(w, n, "jobStatus.jobId"));
+    edit_spec(w, n, "job.state", json_string("suspended"));
+    until_suspended(w, n, 4);
+    ck_assert_ptr_nonnull(strstr(st_str(w, n, "reconciliationStatus.lastReconciledSpec"),
+                                 "\"upgradeMode\":\"stateless\""));
+
+    edit_spec(w, n, "job.upgradeMode", json_string("savepoint"));
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_ptr_nonnull(strstr(st_str(w, n, "reconciliationStatus.lastReconciledSpec"),
+                                 "\"upgradeMode\":\"stateless\""));
+    int64_t observed = 0;
+    fo_json_get_int(json_object_get(fd(w, n), "status"), "observedGeneration", &observed);
+    ck_assert_int_eq(observed, 3);
+    /* settled: an idle pass writes nothing */
+    size_t idle = w->kube.nlog;
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_uint_eq(w->kube.nlog, idle);
+
+    edit_spec(w, n, "job.state", json_string("running"));
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "DEPLOY");
+    ck_assert_ptr_null(st_str(w, n, "error"));
+    ck_assert_ptr_null(st_str(w, n, "jobStatus.upgradeSavepointPath"));
+    ck_assert_str_ne(st_str(w, n, "jobStatus.jobId"), old_id);
+    const char *conf = fo_json_str(
+        fo_json_get(owned(w, FO_CTL_CONFIG_MAP, "flink-config-savepoint-example"), "data"),
+        "config.yaml");
+    ck_assert_ptr_null(strstr(conf, "execution.savepoint.path"));
+    /* the user's spec is recorded for the running job */
+    ck_assert_ptr_nonnull(strstr(st_str(w, n, "reconciliationStatus.lastReconciledSpec"),
+                                 "\"upgradeMode\":\"savepoint\""));
+    fake_world_free(w);
+}
+END_TEST
+
+/* c.6: a last-state job whose Flink version changes is stopped with a savepoint (HA data is not
+ * portable across versions). Suspended that way, the record says savepoint (Apache records the
+ * restore mode getJobUpgrade chose, not the spec's), so the resume starts from that savepoint
+ * rather than asking for HA metadata its teardown deleted. */
+START_TEST(a_last_state_job_suspended_through_a_savepoint_resumes_from_it)
+{
+    fake_world *w = world_with("controller-application-last-state.yaml");
+    const char *n = "last-state-example";
+    const char *jid = "00000000000000000000000000000001";
+    const char *sp = "s3://bucket/savepoints/savepoint-000001-abc";
+    until_stable(w, n);
+    put_ha_configmaps(w);
+    char path[128];
+    snprintf(path, sizeof path, "POST /jobs/%s/stop", jid);
+    fake_flink_answer(&w->flink, path, json_pack("{s:s}", "request-id", TRIGGER_9));
+    edit_spec(w, n, "flinkVersion", json_string("v1_19"));
+    edit_spec(w, n, "job.state", json_string("suspended"));
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "STOP_SAVEPOINT");
+    snprintf(path, sizeof path, "GET /jobs/%s/savepoints/%s", jid,
+             st_str(w, n, "jobStatus.savepointInfo.triggerId"));
+    fake_flink_answer(
+        &w->flink, path,
+        json_pack("{s:{s:s}, s:{s:s}}", "status", "id", "COMPLETED", "operation", "location", sp));
+    flink_job(w, n, "FINISHED");
+    until_suspended(w, n, 6);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.upgradeSavepointPath"), sp);
+    ck_assert_ptr_nonnull(strstr(st_str(w, n, "reconciliationStatus.lastReconciledSpec"),
+                                 "\"upgradeMode\":\"savepoint\""));
+
+    edit_spec(w, n, "job.state", json_string("running"));
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "DEPLOY");
+    ck_assert_ptr_null(st_str(w, n, "error"));
+    const char *conf = fo_json_str(
+        fo_json_get(owned(w, FO_CTL_CONFIG_MAP, "flink-config-last-state-example"), "data"),
+        "config.yaml");
+    ck_assert_ptr_nonnull(
+        strstr(conf, "execution.savepoint.path: s3://bucket/savepoints/savepoint-000001-abc"));
+    fake_world_free(w);
+}
+END_TEST
+
 START_TEST(session_cluster_change_redeploys)
 {
     fake_world *w = world_with("controller-session.yaml");
@@ -980,6 +1092,8 @@ static Suite *suite(void)
     tcase_add_test(tc, a_recovered_jobmanager_keeps_the_result_store_of_its_launch);
     tcase_add_test(tc, resuming_a_last_state_suspension_under_another_mode_drops_the_old_job_graph);
     tcase_add_test(tc, last_state_with_a_new_flink_version_goes_through_a_savepoint);
+    tcase_add_test(tc, a_stateless_suspension_set_to_savepoint_while_suspended_resumes_statelessly);
+    tcase_add_test(tc, a_last_state_job_suspended_through_a_savepoint_resumes_from_it);
     tcase_add_test(tc, session_cluster_change_redeploys);
     suite_add_tcase(s, tc);
     return s;

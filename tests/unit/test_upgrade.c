@@ -236,12 +236,42 @@ START_TEST(savepoint_upgrade_of_a_job_not_running_falls_back_to_last_state)
 }
 END_TEST
 
+/* job.state suspended is the suspend half of an upgrade (c.7), decided by the same getJobUpgrade
+ * in Apache: a savepoint job that cannot take a savepoint is suspended through last-state (the
+ * HA data stays), and its resume restores from the HA data with the job id kept, as a job
+ * suspended with last-state is. */
+START_TEST(suspending_a_savepoint_job_not_running_falls_back_to_last_state)
+{
+    fo_upgrade_input in = savepoint_app_with_ha(FO_JOB_STATUS_RESTARTING);
+    in.want_job_state = FO_FLINK_JOB_SUSPENDED;
+    fo_upgrade_step s = fo_upgrade_next(&in);
+    ck_assert_msg(s.action == FO_UP_SUSPEND, "%s %s", fo_upgrade_action_name(s.action),
+                  s.reason ? s.reason : "");
+    ck_assert_int_eq(s.mode, FO_FLINK_UPGRADE_LAST_STATE);
+    ck_assert(s.last_state_fallback);
+    in.recon_state = FO_RECON_UPGRADING;
+    in.last_job_state = FO_FLINK_JOB_SUSPENDED;
+    in.last_mode = FO_FLINK_UPGRADE_LAST_STATE;
+    s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "DELETE_CLUSTER");
+    ck_assert(!s.delete_ha_data);
+    in.cluster_present = false;
+    ck_assert_str_eq(ACTION(in), "MARK_SUSPENDED");
+    /* resumed under the spec's savepoint mode: restored the way it was suspended */
+    in.recon_state = FO_RECON_DEPLOYED;
+    in.want_job_state = FO_FLINK_JOB_RUNNING;
+    s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "DEPLOY");
+    ck_assert_int_eq(s.mode, FO_FLINK_UPGRADE_LAST_STATE);
+}
+END_TEST
+
 /* Where the fallback cannot keep the job's state, or is switched off, the upgrade waits as
  * before (never stateless, never "Manual restore required" for a live job): no HA, HA without a
  * checkpoint, HA off in the new spec, the option false (Apache: "Last-state fallback is
- * disabled, waiting for upgradable state"), a Flink version change (HA data is not portable), a
- * job being cancelled, and a suspend. An ended job answered by its JobManager is not a
- * fallback case: its final state is known. */
+ * disabled, waiting for upgradable state"), a Flink version change (HA data is not portable) and
+ * a job being cancelled. An ended job answered by its JobManager is not a fallback case: its
+ * final state is known. */
 START_TEST(savepoint_upgrade_without_a_usable_last_state_waits)
 {
     fo_upgrade_input cases[9];
@@ -256,7 +286,8 @@ START_TEST(savepoint_upgrade_without_a_usable_last_state_waits)
     cases[5].flink_version_changed = true;
     cases[5].last_state_fallback = false;
     cases[6].job = FO_JOB_STATUS_CANCELLING;
-    cases[7].want_job_state = FO_FLINK_JOB_SUSPENDED;
+    cases[7].want_job_state = FO_FLINK_JOB_SUSPENDED; /* a suspend waits where an upgrade does */
+    cases[7].last_state_fallback = false;
     cases[8].job = FO_JOB_STATUS_CREATED;
     cases[8].last_state_fallback = false;
     for (size_t i = 0; i < 9; i++) {
@@ -469,6 +500,7 @@ static Suite *suite(void)
     tcase_add_test(tc, savepoint_upgrade_of_a_job_not_yet_running_waits_for_it);
     tcase_add_test(tc, savepoint_upgrade_of_a_job_not_running_falls_back_to_last_state);
     tcase_add_test(tc, savepoint_upgrade_without_a_usable_last_state_waits);
+    tcase_add_test(tc, suspending_a_savepoint_job_not_running_falls_back_to_last_state);
     tcase_add_test(tc, last_state_upgrade_goes_through_ha_data);
     tcase_add_test(tc, suspend_and_resume);
     tcase_add_test(tc, resuming_a_job_cancelled_under_its_cluster_tears_the_cluster_down_first);
