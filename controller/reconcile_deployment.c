@@ -437,6 +437,35 @@ static void observe_cancelled_job(fo_pass *p, const char *prev_state, const json
     json_decref(marker);
 }
 
+/* SnapshotObserver.observeLatestCheckpoint (c.3) for a job that ended on its own: FAILED for
+ * good, or FINISHED (stopped with a savepoint from outside flinkop, or a bounded job). Its
+ * latest checkpoint or savepoint is its final state, recorded as upgradeSavepointPath when the
+ * job turns FAILED or FINISHED, so that a savepoint upgrade of the ended job (its JobManager
+ * answering: no last-state fallback) restores from it and not from the older path the job was
+ * deployed from (its initialSavepointPath, the savepoint of its last upgrade). Once, on the
+ * change of state, for a deployed running record; not while an upgrade's stop-with-savepoint is
+ * in flight (that records its own path). A path that cannot be read, or checkpoints Flink
+ * deleted with the job, leave none, as for a cancelled job: a savepoint upgrade then asks for a
+ * manual restore rather than go back in time. */
+static void observe_ended_job(fo_pass *p, const char *prev_state, const json_t *conf)
+{
+    fo_flink_recon_state rs =
+        fo_flink_recon_state_parse(fo_json_get_str(p->st, "reconciliationStatus.state"));
+    const char *state = fo_json_get_str(p->st, "jobStatus.state");
+    const char *job_id = fo_json_get_str(p->st, "jobStatus.jobId");
+    const char *trig = fo_json_get_str(p->st, "jobStatus.savepointInfo.triggerType");
+    fo_flink_job_status ended = fo_flink_job_status_parse(state);
+    if (!p->last || !p->application || last_suspended(p) || rs != FO_RECON_DEPLOYED || !job_id ||
+        (ended != FO_JOB_STATUS_FAILED && ended != FO_JOB_STATUS_FINISHED) ||
+        strcmp(prev_state, state) == 0 || (trig && strcmp(trig, "UPGRADE") == 0))
+        return;
+    char id[64];
+    snprintf(id, sizeof id, "%s", job_id);
+    fo_log_info("job %s ended (%s): its latest checkpoint is recorded as its final state", id,
+                state);
+    record_latest_checkpoint(p, id, conf, ended);
+}
+
 /* A suspended record says how its job was suspended (c.7): job.upgradeMode is the mode the
  * suspend actually used (a last-state job stopped with a savepoint for a new Flink version, a
  * savepoint job that fell back to last-state), and the resume restores that way. While the spec
@@ -534,6 +563,7 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
         fo_observe_record(p->env, p->base_url, &p->obs, p->application, conf, p->st, &p->events,
                           p->now_ms);
     observe_cancelled_job(p, prev_state, conf);
+    observe_ended_job(p, prev_state, conf);
     observe_missing_job(p);
     if (p->obs.jm_status == FO_JM_ERROR && !p->error_type) {
         /* Apache's DeploymentFailedException (c.3): its reason goes into the error's

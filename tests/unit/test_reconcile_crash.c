@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "common/cluster_defaults.h"
+#include "common/flink_model.h"
 #include "common/jsonutil.h"
 #include "tests/unit/ctl_scenario.h"
 
@@ -21,6 +22,9 @@
 #define STEP_MS 5000
 /* What the fake Flink answers a stop request that names no trigger id of its own. */
 #define FLINK_TRIGGER "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
+/* Flink's HA ConfigMap of last-state-example's job (tests/data/controller-ha-configmaps.yaml) */
+#define HA_JOB_MAP "last-state-example-00000000000000000000000000000001-config-map"
+#define HA_CHECKPOINT "checkpointID-0000000000000000007"
 
 typedef struct flink_model {
     char jm_uid[64];         /* the JobManager Deployment the model's cluster belongs to */
@@ -49,6 +53,8 @@ typedef struct outcome {
     bool graph_at_start;
     bool gone;      /* the resource was deleted (finalizer removed) */
     bool suspended; /* the resource is suspended at the end (no cluster) */
+    char mode[16];  /* the recorded spec's job.upgradeMode at the end */
+    bool ha_checkpoint; /* the job's HA ConfigMap still holds its checkpoint at the end */
     /* With a change of the cluster defaults at the crash: the set ('a', 'b') the launch's
      * first write of the cluster's ConfigMap or Deployments held, whether a later one held the
      * other, and the set of the JobManager's pods and of the ConfigMap at the end. */
@@ -330,6 +336,7 @@ typedef struct scenario {
     void (*prepare)(fake_world *w, const char *name);
     bool lag_cm;      /* the ConfigMap informer is a pass behind during the change */
     int fail_cm_gets; /* this many GETs of the flink-config ConfigMap fail during the change */
+    bool restarting;  /* the job crash-loops (RESTARTING) when the change comes */
 } scenario;
 
 static void new_image(fake_world *w, const char *name)
@@ -350,6 +357,11 @@ static void suspend_job(fake_world *w, const char *name)
 static void resume_job(fake_world *w, const char *name)
 {
     edit_spec(w, name, "job.state", json_string("running"));
+}
+
+static void savepoint_mode(fake_world *w, const char *name)
+{
+    edit_spec(w, name, "job.upgradeMode", json_string("savepoint"));
 }
 
 /* Run the scenario, with the crash_at-th write of the change failing (0: no crash). */
@@ -382,6 +394,10 @@ static outcome run(const scenario *sc, int crash_at)
         if (sc->prepare) {
             sc->prepare(w, sc->name);
             ck_assert_msg(run_passes(w, &m, sc->name, false), "%s never settled", sc->name);
+        }
+        if (sc->restarting) { /* Flink restarts the job over and over, never RUNNING */
+            snprintf(m.job_state, sizeof m.job_state, "RESTARTING");
+            answer_job(w, &m);
         }
         m.jm_creates = 0;
         m.savepoints = 0;
@@ -445,6 +461,14 @@ static outcome run(const scenario *sc, int crash_at)
     }
     o.gone = fd(w, sc->name) == NULL;
     o.suspended = !o.gone && suspended_spec(w, sc->name);
+    if (!o.gone) {
+        json_t *rec = fo_flink_last_reconciled_spec(fd(w, sc->name), NULL, NULL);
+        const char *mode = fo_json_get_str(rec, "job.upgradeMode");
+        snprintf(o.mode, sizeof o.mode, "%s", mode ? mode : "");
+        json_decref(rec);
+        json_t *ha = owned(w, FO_CTL_CONFIG_MAP, HA_JOB_MAP);
+        o.ha_checkpoint = json_object_get(fo_json_get(ha, "data"), HA_CHECKPOINT) != NULL;
+    }
     o.savepoints = m.savepoints;
     o.jm_creates = m.jm_creates;
     o.graph_at_start = m.graph_at_start;
@@ -498,6 +522,12 @@ static void check_every_crash_point(const scenario *sc)
                       "%s: killed before write %d: %d call(s) to Flink at another port than "
                       "the one its JobManager listens on",
                       sc->name, k, o.calls_elsewhere);
+        ck_assert_msg(strcmp(o.mode, base.mode) == 0,
+                      "%s: killed before write %d: recorded upgradeMode '%s' instead of '%s'",
+                      sc->name, k, o.mode, base.mode);
+        ck_assert_msg(o.ha_checkpoint == base.ha_checkpoint,
+                      "%s: killed before write %d: HA checkpoint kept %d", sc->name, k,
+                      o.ha_checkpoint);
         if (o.gone || o.suspended)
             continue;
         ck_assert_msg(strcmp(o.job, o.deployed_job) == 0,
@@ -722,6 +752,49 @@ START_TEST(stateless_upgrade_keeps_its_defaults_when_reading_the_config_map_fail
 }
 END_TEST
 
+/* The last-state fallback of a savepoint upgrade (c.6): the savepoint-mode job crash-loops, so
+ * its upgrade goes through its HA data. Killed at any write, the restarted controller goes on
+ * the same way: no savepoint asked for, the HA checkpoint kept, the job id kept, never a
+ * restore from nothing. */
+START_TEST(fallback_upgrade_survives_a_crash_before_any_write)
+{
+    scenario sc = {.fixture = "controller-application-last-state.yaml",
+                   .name = "last-state-example",
+                   .ha_maps = true,
+                   .prepare = savepoint_mode,
+                   .restarting = true,
+                   .change = new_parallelism};
+    outcome base = run(&sc, 0);
+    ck_assert_int_eq(base.savepoints, 0);
+    ck_assert_int_eq(base.jm_creates, 1);
+    ck_assert_str_eq(base.job, "00000000000000000000000000000001"); /* kept */
+    ck_assert_str_eq(base.savepoint, "");
+    ck_assert(base.ha_checkpoint);
+    ck_assert_str_eq(base.mode, "savepoint"); /* the user's spec, once it runs */
+    check_every_crash_point(&sc);
+}
+END_TEST
+
+/* The same fallback for job.state suspended: the record keeps last-state (how the job was
+ * suspended) and its HA checkpoint, whichever write the controller was killed at. */
+START_TEST(fallback_suspend_survives_a_crash_before_any_write)
+{
+    scenario sc = {.fixture = "controller-application-last-state.yaml",
+                   .name = "last-state-example",
+                   .ha_maps = true,
+                   .prepare = savepoint_mode,
+                   .restarting = true,
+                   .change = suspend_job};
+    outcome base = run(&sc, 0);
+    ck_assert(base.suspended);
+    ck_assert_int_eq(base.savepoints, 0);
+    ck_assert_int_eq(base.jm_creates, 0);
+    ck_assert(base.ha_checkpoint);
+    ck_assert_str_eq(base.mode, "last-state");
+    check_every_crash_point(&sc);
+}
+END_TEST
+
 START_TEST(deletion_survives_a_crash_before_any_write)
 {
     scenario sc = {
@@ -742,6 +815,8 @@ static Suite *suite(void)
     tcase_add_test(tc, savepoint_upgrade_survives_a_crash_with_the_jobmanager_clock_behind);
     tcase_add_test(tc, last_state_upgrade_survives_a_crash_before_any_write);
     tcase_add_test(tc, deletion_survives_a_crash_before_any_write);
+    tcase_add_test(tc, fallback_upgrade_survives_a_crash_before_any_write);
+    tcase_add_test(tc, fallback_suspend_survives_a_crash_before_any_write);
     tcase_add_test(tc, first_deploy_keeps_the_defaults_it_wrote_first_across_a_crash);
     tcase_add_test(tc, stateless_upgrade_keeps_the_defaults_it_wrote_first_across_a_crash);
     tcase_add_test(tc, last_state_upgrade_keeps_the_defaults_it_wrote_first_across_a_crash);

@@ -5,10 +5,12 @@
  * HA data, pass by pass against the in-memory fakes (tests/unit/ctl_fake_io.h). */
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/cluster_defaults.h"
 #include "common/jsonutil.h"
+#include "tests/support/testutil.h"
 #include "tests/unit/ctl_scenario.h"
 
 #define NAME "last-state-example"
@@ -244,6 +246,101 @@ START_TEST(without_ha_metadata_the_upgrade_waits_and_never_goes_stateless)
 }
 END_TEST
 
+/* The final state of a job that failed for good (FAILED, its JobManager answering) is its
+ * latest checkpoint: Apache's SnapshotObserver.observeLatestCheckpoint records it as
+ * upgradeSavepointPath for every job in a terminal state, and the savepoint upgrade restores
+ * from it (useStatusSavepoint; no last-state fallback, the final state is known). flinkop
+ * recorded it only for a cancelled job, so a FAILED job still held the path it was deployed
+ * from (here its initialSavepointPath) and the user's fixed spec was started from that older
+ * savepoint: every checkpoint since was silently thrown away. */
+START_TEST(a_failed_savepoint_job_is_upgraded_from_its_latest_checkpoint_not_an_older_savepoint)
+{
+    static const char *const initial = "s3://bucket/savepoints/savepoint-initial";
+    static const char *const chk = "s3://flink/checkpoints/a7f3c2e19b0d4e8f9a1b2c3d4e5f6a7b/chk-8";
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    json_t *spec = json_object_get(fd(w, n), "spec");
+    json_object_set_new(json_object_get(spec, "job"), "initialSavepointPath", json_string(initial));
+    /* checkpoints outlive a failed (and a cancelled) job */
+    json_object_set_new(json_object_get(spec, "flinkConfiguration"),
+                        "execution.checkpointing.externalized-checkpoint-retention",
+                        json_string("RETAIN_ON_CANCELLATION"));
+    until_stable(w, n);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.upgradeSavepointPath"), initial);
+    size_t len = 0;
+    char *text = fo_test_read_data("flink-checkpoints.json", &len);
+    char key[128];
+    snprintf(key, sizeof key, "GET /jobs/%s/checkpoints", st_str(w, n, "jobStatus.jobId"));
+    fake_flink_answer(&w->flink, key, json_loadb(text, len, 0, NULL));
+    free(text);
+
+    flink_job(w, n, "FAILED");
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.state"), "FAILED");
+    ck_assert_str_eq(st_str(w, n, "jobStatus.upgradeSavepointPath"), chk);
+
+    edit_spec(w, n, "image", json_string("flink:1.20.1"));
+    fo_reconcile_result res;
+    for (int i = 0; i < 4; i++) {
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+        if (strcmp(res.action, "DEPLOY") == 0)
+            break;
+    }
+    ck_assert_str_eq(res.action, "DEPLOY");
+    const char *conf = fo_json_str(
+        fo_json_get(owned(w, FO_CTL_CONFIG_MAP, "flink-config-savepoint-example"), "data"),
+        "config.yaml");
+    ck_assert_ptr_null(strstr(conf, initial));
+    ck_assert_ptr_nonnull(strstr(conf, chk));
+    ck_assert_int_eq(fake_events_count(&w->events, "UpgradeFailed"), 0);
+    fake_world_free(w);
+}
+END_TEST
+
+/* A job stopped with a savepoint from outside flinkop (flink stop, the REST API) ends FINISHED
+ * with that savepoint as its final state: Apache's observer records it (the latest of its
+ * checkpoints and savepoints) and the savepoint upgrade restores from it, not from the older
+ * savepoint the job was deployed from. */
+START_TEST(a_job_stopped_with_a_savepoint_outside_is_upgraded_from_that_savepoint)
+{
+    static const char *const initial = "s3://bucket/savepoints/savepoint-initial";
+    static const char *const stopped = "s3://flink/savepoints/savepoint-a7f3c2-stopped";
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    json_object_set_new(json_object_get(json_object_get(fd(w, n), "spec"), "job"),
+                        "initialSavepointPath", json_string(initial));
+    until_stable(w, n);
+    size_t len = 0;
+    char *text = fo_test_read_data("flink-checkpoints.json", &len);
+    json_t *stats = json_loadb(text, len, 0, NULL);
+    free(text);
+    json_t *sp = fo_json_get(stats, "latest.savepoint");
+    json_object_set_new(sp, "id", json_integer(9)); /* after checkpoint 8: the stop's */
+    json_object_set_new(sp, "external_path", json_string(stopped));
+    char key[128];
+    snprintf(key, sizeof key, "GET /jobs/%s/checkpoints", st_str(w, n, "jobStatus.jobId"));
+    fake_flink_answer(&w->flink, key, stats);
+
+    flink_job(w, n, "FINISHED");
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.upgradeSavepointPath"), stopped);
+    edit_spec(w, n, "image", json_string("flink:1.20.1"));
+    fo_reconcile_result res;
+    for (int i = 0; i < 4; i++) {
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+        if (strcmp(res.action, "DEPLOY") == 0)
+            break;
+    }
+    ck_assert_str_eq(res.action, "DEPLOY");
+    const char *conf = fo_json_str(
+        fo_json_get(owned(w, FO_CTL_CONFIG_MAP, "flink-config-savepoint-example"), "data"),
+        "config.yaml");
+    ck_assert_ptr_null(strstr(conf, initial));
+    ck_assert_ptr_nonnull(strstr(conf, stopped));
+    fake_world_free(w);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("reconcile_fallback");
@@ -253,6 +350,9 @@ static Suite *suite(void)
     tcase_add_test(tc, a_crash_looping_savepoint_job_is_suspended_through_its_last_checkpoint);
     tcase_add_test(tc, with_the_fallback_disabled_the_upgrade_waits_for_the_job_to_run);
     tcase_add_test(tc, without_ha_metadata_the_upgrade_waits_and_never_goes_stateless);
+    tcase_add_test(tc,
+                   a_failed_savepoint_job_is_upgraded_from_its_latest_checkpoint_not_an_older_savepoint);
+    tcase_add_test(tc, a_job_stopped_with_a_savepoint_outside_is_upgraded_from_that_savepoint);
     suite_add_tcase(s, tc);
     return s;
 }
