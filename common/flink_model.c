@@ -575,6 +575,42 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+static bool holds_checkpoint(const json_t *cm)
+{
+    const char *key;
+    const json_t *val;
+    json_object_foreach((json_t *)json_object_get(cm, "data"), key, val)
+    {
+        (void)val;
+        if (strncmp(key, "checkpointID-", 13) == 0)
+            return true;
+    }
+    return false;
+}
+
+bool fo_flink_ha_job_checkpoint_available(const json_t *configmaps, const char *job_id)
+{
+    char suffix[64];
+    if (!job_id || strlen(job_id) != 32)
+        return false;
+    snprintf(suffix, sizeof suffix, "-%s-config-map", job_id);
+    size_t i;
+    const json_t *cm;
+    json_array_foreach(configmaps, i, cm)
+    {
+        const json_t *meta = json_object_get(cm, "metadata");
+        const char *name = fo_json_str(meta, "name");
+        const json_t *deleting = json_object_get(meta, "deletionTimestamp");
+        const char *component = fo_json_get_str(meta, "labels.component");
+        if (!name || (deleting && !json_is_null(deleting)) ||
+            (component && strcmp(component, "autoscaler") == 0) || !ends_with(name, suffix))
+            continue;
+        if (holds_checkpoint(cm))
+            return true;
+    }
+    return false;
+}
+
 bool fo_flink_ha_metadata_available(const json_t *configmaps, bool with_checkpoint)
 {
     size_t i;
@@ -592,16 +628,8 @@ bool fo_flink_ha_metadata_available(const json_t *configmaps, bool with_checkpoi
                                                     : ends_with(name, "-jobmanager-leader");
         if (!valid)
             continue;
-        if (!with_checkpoint)
+        if (!with_checkpoint || holds_checkpoint(cm))
             return true;
-        const char *key;
-        const json_t *val;
-        json_object_foreach((json_t *)json_object_get(cm, "data"), key, val)
-        {
-            (void)val;
-            if (strncmp(key, "checkpointID-", 13) == 0)
-                return true;
-        }
     }
     return false;
 }

@@ -328,6 +328,13 @@ bool fo_flink_ha_is_kubernetes(const json_t *flat_conf);
  * ConfigMaps labelled component=autoscaler never count. */
 bool fo_flink_ha_metadata_available(const json_t *configmaps, bool with_checkpoint);
 
+/* Does the HA map of job job_id (32 hex digits; Flink 1.15+ names it
+ * <cluster-id>-<job id>-config-map) among configmaps, not being deleted, hold a completed
+ * checkpoint pointer ("checkpointID-" key)? What a last-state restore of that job id recovers
+ * from: with none, Flink would start the job from empty state. False for a NULL or malformed
+ * id. */
+bool fo_flink_ha_job_checkpoint_available(const json_t *configmaps, const char *job_id);
+
 /* ---- lastReconciledSpec / lastStableSpec --------------------------------------------------- */
 
 /* The resource_metadata part of a serialised spec. */

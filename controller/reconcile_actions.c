@@ -403,16 +403,10 @@ static fo_rc finish_deploy(fo_pass *p, fo_err *err)
 /* A user-set job id wins (c.6 "fix the job ID"); a last-state restore keeps the old one. */
 static void choose_job_id(fo_pass *p, const fo_upgrade_step *s, char id[33])
 {
-    json_t *conf = fo_flink_conf_flatten(fo_json_get(p->want, "spec.flinkConfiguration"), NULL);
-    const char *user = fo_json_str(conf, "$internal.pipeline.job-id");
-    const char *old = fo_json_get_str(p->st, "jobStatus.jobId");
-    if (user && strlen(user) == 32)
-        snprintf(id, 33, "%s", user);
-    else if (s->mode == FO_FLINK_UPGRADE_LAST_STATE && old && strlen(old) == 32)
-        snprintf(id, 33, "%s", old);
-    else
+    bool from_user = false;
+    bool kept = fo_build_restore_job_id(p, id, &from_user);
+    if (!(kept && (from_user || s->mode == FO_FLINK_UPGRADE_LAST_STATE)))
         fo_ctl_new_id(p->env, id);
-    json_decref(conf);
 }
 
 static fo_rc deploy(fo_pass *p, const fo_upgrade_step *s, fo_err *err)

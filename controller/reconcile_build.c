@@ -412,3 +412,17 @@ const char *fo_build_savepoint_dir(const json_t *conf)
     const char *dir = fo_flink_conf_get(conf, "execution.checkpointing.savepoint-dir", fallbacks);
     return dir && *dir ? dir : NULL;
 }
+
+bool fo_build_restore_job_id(const fo_pass *p, char id[33], bool *from_user)
+{
+    json_t *conf = fo_flink_conf_flatten(fo_json_get(p->want, "spec.flinkConfiguration"), NULL);
+    const char *user = fo_json_str(conf, "$internal.pipeline.job-id");
+    const char *old = fo_json_get_str(p->st, "jobStatus.jobId");
+    bool mine = user && strlen(user) == 32;
+    const char *pick = mine ? user : old && strlen(old) == 32 ? old : "";
+    snprintf(id, 33, "%s", pick);
+    if (from_user)
+        *from_user = mine;
+    json_decref(conf);
+    return id[0] != '\0';
+}

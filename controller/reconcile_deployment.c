@@ -271,7 +271,12 @@ static void observe_ha_maps(fo_pass *p, fo_upgrade_input *in, bool metadata)
     json_t *maps = fo_observe_ha_maps(p->env, p->ns, p->name);
     in->ha_maps_present = json_array_size(maps) > 0;
     in->ha_job_map = metadata && fo_flink_ha_metadata_available(maps, false);
-    in->ha_metadata = in->ha_job_map && fo_flink_ha_metadata_available(maps, true);
+    /* The checkpoint must be the one of the job id the restore deploys: Flink recovers only
+     * that job's map, and starts a job without one from empty state (a map left by an earlier
+     * job id, or a user id changed in the same edit, would read as state to restore). */
+    char id[33];
+    in->ha_metadata = in->ha_job_map && fo_build_restore_job_id(p, id, NULL) &&
+                      fo_flink_ha_job_checkpoint_available(maps, id);
     json_decref(maps);
 }
 

@@ -114,6 +114,11 @@ json_t *fo_build_deployed_conf(const fo_pass *p);
  * configuration cannot be flattened (the validator reports that). */
 json_t *fo_build_operator_conf(const fo_pass *p, const json_t *spec);
 
+/* The job id a last-state restore deploys (c.6 "fix the job ID"): the id the desired spec
+ * sets ($internal.pipeline.job-id, 32 characters), else the recorded jobStatus.jobId. Into
+ * id; false (id "") when there is neither. from_user tells which (may be NULL). */
+bool fo_build_restore_job_id(const fo_pass *p, char id[33], bool *from_user);
+
 /* The desired owned objects for `spec` (new array), or NULL with err. */
 json_t *fo_build_objects(const fo_pass *p, const json_t *spec, const fo_build_opts *o, fo_err *err);
 

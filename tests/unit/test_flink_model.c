@@ -266,6 +266,21 @@ START_TEST(ha_metadata_is_found_in_job_config_maps_only)
 }
 END_TEST
 
+/* A last-state restore of a job id recovers only that job's map: the checkpoint must be in
+ * <cluster>-<job id>-config-map (fixture: job 3b5e... has one; 0...02's map is being deleted). */
+START_TEST(ha_checkpoint_is_looked_for_in_the_map_of_the_job_id)
+{
+    json_t *cms = fo_test_load_yaml("deployment-ha-configmaps.yaml");
+    ck_assert(fo_flink_ha_job_checkpoint_available(cms, "3b5e2a9c6d4f4e1f8a7b6c5d4e3f2a1b"));
+    ck_assert(!fo_flink_ha_job_checkpoint_available(cms, "00000000000000000000000000000001"));
+    ck_assert(!fo_flink_ha_job_checkpoint_available(cms, "00000000000000000000000000000002"));
+    ck_assert(!fo_flink_ha_job_checkpoint_available(cms, "3b5e2a9c"));
+    ck_assert(!fo_flink_ha_job_checkpoint_available(cms, NULL));
+    ck_assert(!fo_flink_ha_job_checkpoint_available(NULL, "3b5e2a9c6d4f4e1f8a7b6c5d4e3f2a1b"));
+    json_decref(cms);
+}
+END_TEST
+
 START_TEST(effective_mode_comes_from_the_deployed_spec)
 {
     json_t *obj = fo_test_load_yaml("deployment-valid-application.yaml");
@@ -575,6 +590,7 @@ int main(void)
     tcase_add_test(tc, session_jobs_read_deployment_name_and_job);
     tcase_add_test(tc, helpers_name_objects_and_detect_ha);
     tcase_add_test(tc, ha_metadata_is_found_in_job_config_maps_only);
+    tcase_add_test(tc, ha_checkpoint_is_looked_for_in_the_map_of_the_job_id);
     tcase_add_test(tc, effective_mode_comes_from_the_deployed_spec);
     tcase_add_test(tc, apache_new_format_parses_to_the_spec_the_user_wrote);
     tcase_add_test(tc, apache_old_format_parses_without_api_version);

@@ -223,6 +223,39 @@ START_TEST(with_the_fallback_disabled_the_upgrade_waits_for_the_job_to_run)
 }
 END_TEST
 
+/* A checkpoint in the HA map of another job id is no state of this job: the restore deploys
+ * the recorded id (or the id the new spec sets), whose map Flink would find empty and start
+ * the job from nothing. Here the only checkpointed map is another id's, or the edit also sets
+ * a job id of its own: the upgrade waits, the JobManager stays. */
+START_TEST(a_checkpoint_of_another_job_id_is_no_state_to_fall_back_to)
+{
+    for (int user_id = 0; user_id < 2; user_id++) {
+        fake_world *w = crash_looping_savepoint_job(NULL, NULL);
+        const char *own = "last-state-example-00000000000000000000000000000001-config-map";
+        if (user_id) {
+            json_t *conf = (json_t *)fo_json_get(fd(w, NAME), "spec.flinkConfiguration");
+            json_object_set_new(conf, "$internal.pipeline.job-id",
+                                json_string("0000000000000000000000000000000f"));
+        } else {
+            json_t *cm = json_deep_copy(owned(w, FO_CTL_CONFIG_MAP, own));
+            json_object_set_new(json_object_get(cm, "metadata"), "name",
+                                json_string("last-state-example-"
+                                            "0000000000000000000000000000000e-config-map"));
+            fake_drop(&w->kube, FO_CTL_CONFIG_MAP, NS, own);
+            fake_put(&w->kube, cm);
+            json_decref(cm);
+        }
+        size_t before = w->kube.nlog;
+        fo_reconcile_result res;
+        ck_assert_int_eq(pass(w, NAME, &res), FO_OK);
+        ck_assert_str_eq(res.action, "REFUSE");
+        ck_assert_int_eq(fake_count(&w->kube, before, "delete", FO_CTL_DEPLOYMENT), 0);
+        ck_assert_ptr_nonnull(owned(w, FO_CTL_DEPLOYMENT, NAME));
+        fake_world_free(w);
+    }
+}
+END_TEST
+
 /* Without a checkpoint in HA data (no HA here: the savepoint fixture) nothing can carry the
  * state: the upgrade waits, never stateless. */
 START_TEST(without_ha_metadata_the_upgrade_waits_and_never_goes_stateless)
@@ -350,6 +383,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_crash_looping_savepoint_job_is_suspended_through_its_last_checkpoint);
     tcase_add_test(tc, with_the_fallback_disabled_the_upgrade_waits_for_the_job_to_run);
     tcase_add_test(tc, without_ha_metadata_the_upgrade_waits_and_never_goes_stateless);
+    tcase_add_test(tc, a_checkpoint_of_another_job_id_is_no_state_to_fall_back_to);
     tcase_add_test(tc,
                    a_failed_savepoint_job_is_upgraded_from_its_latest_checkpoint_not_an_older_savepoint);
     tcase_add_test(tc, a_job_stopped_with_a_savepoint_outside_is_upgraded_from_that_savepoint);
