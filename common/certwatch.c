@@ -134,21 +134,19 @@ out:
     return same;
 }
 
-static struct pair *load_pair(const char *cert_path, const char *key_path, fo_err *err)
+/* The pair of cert_pem and key_pem, named cert_name and key_name in messages (which never
+ * quote them). NULL with err when either does not parse or the key is not the leaf's. */
+static struct pair *parse_pair(const gnutls_datum_t *cert_pem, const gnutls_datum_t *key_pem,
+                               const char *cert_path, const char *key_path, fo_err *err)
 {
-    gnutls_datum_t cert_pem = {NULL, 0}, key_pem = {NULL, 0};
-    struct pair *p = NULL;
+    struct pair *p = calloc(1, sizeof *p);
     int ret;
-    if (read_file("certificate", cert_path, &cert_pem, err) != FO_OK ||
-        read_file("key", key_path, &key_pem, err) != FO_OK)
-        goto fail;
-    p = calloc(1, sizeof *p);
     if (!p) {
         fo_err_set(err, FO_ENOMEM, "certificate: out of memory");
         goto fail;
     }
     p->npcerts = MAX_CHAIN;
-    ret = gnutls_pcert_list_import_x509_raw(p->pcerts, &p->npcerts, &cert_pem,
+    ret = gnutls_pcert_list_import_x509_raw(p->pcerts, &p->npcerts, cert_pem,
                                             GNUTLS_X509_FMT_PEM,
                                             GNUTLS_X509_CRT_LIST_FAIL_IF_UNSORTED);
     if (ret < 0 || p->npcerts == 0) {
@@ -161,7 +159,7 @@ static struct pair *load_pair(const char *cert_path, const char *key_path, fo_er
         fo_err_set(err, FO_ENOMEM, "key: out of memory");
         goto fail;
     }
-    ret = gnutls_privkey_import_x509_raw(p->key, &key_pem, GNUTLS_X509_FMT_PEM, NULL, 0);
+    ret = gnutls_privkey_import_x509_raw(p->key, key_pem, GNUTLS_X509_FMT_PEM, NULL, 0);
     if (ret < 0) {
         fo_err_set(err, FO_EINVAL, "key %s: %s", key_path, gnutls_strerror(ret));
         goto fail;
@@ -194,17 +192,37 @@ static struct pair *load_pair(const char *cert_path, const char *key_path, fo_er
         }
         gnutls_x509_crt_deinit(leaf);
     }
-    goto out;
+    return p;
 fail:
     pair_free(p);
-    p = NULL;
-out:
+    return NULL;
+}
+
+static struct pair *load_pair(const char *cert_path, const char *key_path, fo_err *err)
+{
+    gnutls_datum_t cert_pem = {NULL, 0}, key_pem = {NULL, 0};
+    struct pair *p = NULL;
+    if (read_file("certificate", cert_path, &cert_pem, err) == FO_OK &&
+        read_file("key", key_path, &key_pem, err) == FO_OK)
+        p = parse_pair(&cert_pem, &key_pem, cert_path, key_path, err);
     /* Never keep key material around longer than needed. */
     if (key_pem.data)
         explicit_bzero(key_pem.data, key_pem.size);
     free(cert_pem.data);
     free(key_pem.data);
     return p;
+}
+
+fo_rc fo_certwatch_check_pem(const char *cert_pem, const char *key_pem, const char *cert_name,
+                             const char *key_name, fo_err *err)
+{
+    gnutls_datum_t c = {(unsigned char *)cert_pem, (unsigned)strlen(cert_pem)};
+    gnutls_datum_t k = {(unsigned char *)key_pem, (unsigned)strlen(key_pem)};
+    struct pair *p = parse_pair(&c, &k, cert_name, key_name, err);
+    if (!p)
+        return err ? err->rc : FO_EINVAL;
+    pair_free(p);
+    return FO_OK;
 }
 
 static void utc_text(int64_t t, char out[32])

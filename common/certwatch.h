@@ -59,6 +59,12 @@ uint64_t fo_certwatch_generation(const fo_certwatch *cw);
 /* SHA-256 fingerprint of the served leaf certificate as lower-case hex (65 bytes with NUL). */
 void fo_certwatch_fingerprint(const fo_certwatch *cw, char out[65]);
 
+/* Whether cert_pem (a PEM chain, leaf first) and key_pem (its PEM key) make a pair that TLS can
+ * use: both parse and the key is the leaf's. Errors name cert_name or key_name, never quote the
+ * PEM. The validity period is not looked at. */
+fo_rc fo_certwatch_check_pem(const char *cert_pem, const char *key_pem, const char *cert_name,
+                             const char *key_name, fo_err *err);
+
 /* For httpd's GnuTLS certificate callback: the served pair. The objects stay valid for at least
  * FO_CERTWATCH_RETIRE_S after a swap, and until fo_certwatch_free. Returns false when there
  * is none (never after a successful fo_certwatch_new). */

@@ -27,9 +27,22 @@
 /* How often a stream checks its stop flag. */
 #define STREAM_POLL_MS 100
 
+/* The client certificate new connections present, with the DNS and TLS session cache that
+ * goes with it. Replaced as a whole when the pair changes (fo_http_client_set_client_cert):
+ * libcurl tells connections and TLS sessions apart by the certificate's file name, not by what
+ * the file holds, so a connection or session made with the old pair must never meet a
+ * transfer that should use the new one. */
+struct tls_id {
+    int refs;                  /* under the client's mu: the client's own, one per transfer */
+    char *cert_path, *key_path; /* files or /proc/self/fd/N of a memfd; NULL = no certificate */
+    int memfds[2];
+    CURLSH *share;
+    pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
+};
+
 struct fo_http_client {
-    char *ca_path, *cert_path, *key_path; /* files or /proc/self/fd/N of a memfd */
-    int memfds[3];
+    char *ca_path; /* a file or /proc/self/fd/N of a memfd */
+    int ca_memfd;
     bool insecure;
     long connect_timeout_ms, timeout_ms;
     char *user_agent;
@@ -37,10 +50,9 @@ struct fo_http_client {
     long max_redirects;
     char *proxy;                             /* NULL = the environment's */
     char *aws_sigv4, *aws_user, *aws_secret; /* NULL unless requests are signed */
-    CURLSH *share;
-    pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
-    pthread_mutex_t pool_mu;
-    CURL *pool[POOL_MAX_IDLE];
+    pthread_mutex_t mu; /* guards id and the pool */
+    struct tls_id *id;
+    CURL *pool[POOL_MAX_IDLE]; /* idle handles, all made with id */
     size_t npool;
 };
 
@@ -205,27 +217,27 @@ static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, vo
 {
     (void)h;
     (void)access;
-    fo_http_client *c = ctx;
-    pthread_mutex_lock(&c->share_mu[data]);
+    struct tls_id *id = ctx;
+    pthread_mutex_lock(&id->share_mu[data]);
 }
 
 static void share_unlock(CURL *h, curl_lock_data data, void *ctx)
 {
     (void)h;
-    fo_http_client *c = ctx;
-    pthread_mutex_unlock(&c->share_mu[data]);
+    struct tls_id *id = ctx;
+    pthread_mutex_unlock(&id->share_mu[data]);
 }
 
 /* libcurl's GnuTLS backend takes TLS material only from files (no *_BLOB options), so PEM
  * given in memory goes into an anonymous memfd, read back through /proc/self/fd: nothing is
  * written to disk and nothing is left behind when the process dies. */
-static fo_rc pem_to_path(fo_http_client *c, int slot, const char *name, const char *pem,
-                         char **path, fo_err *err)
+static fo_rc pem_to_path(int *memfd, const char *name, const char *pem, char **path,
+                         fo_err *err)
 {
     int fd = memfd_create(name, MFD_CLOEXEC);
     if (fd < 0)
         return fo_err_set(err, FO_EIO, "%s: memfd_create: %s", name, strerror(errno));
-    c->memfds[slot] = fd;
+    *memfd = fd;
     size_t len = strlen(pem), off = 0;
     while (off < len) {
         ssize_t n = write(fd, pem + off, len - off);
@@ -241,15 +253,123 @@ static fo_rc pem_to_path(fo_http_client *c, int slot, const char *name, const ch
     return *path ? FO_OK : fo_err_set(err, FO_ENOMEM, "out of memory");
 }
 
-static fo_rc pick_path(fo_http_client *c, int slot, const char *name, const char *file,
-                       const char *pem, char **path, fo_err *err)
+static fo_rc pick_path(int *memfd, const char *name, const char *file, const char *pem,
+                       char **path, fo_err *err)
 {
     if (pem && *pem)
-        return pem_to_path(c, slot, name, pem, path, err);
+        return pem_to_path(memfd, name, pem, path, err);
     if (file && *file) {
         *path = strdup(file);
         return *path ? FO_OK : fo_err_set(err, FO_ENOMEM, "out of memory");
     }
+    return FO_OK;
+}
+
+static void id_free(struct tls_id *id)
+{
+    if (!id)
+        return;
+    if (id->share)
+        lc.share_cleanup(id->share);
+    for (int i = 0; i < 2; i++)
+        if (id->memfds[i] >= 0)
+            close(id->memfds[i]);
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        pthread_mutex_destroy(&id->share_mu[i]);
+    free(id->cert_path);
+    free(id->key_path);
+    free(id);
+}
+
+/* A client identity: the pair from a file or PEM (none when all are NULL) and a fresh share. */
+static struct tls_id *id_new(const char *cert_file, const char *cert_pem, const char *key_file,
+                             const char *key_pem, fo_err *err)
+{
+    struct tls_id *id = calloc(1, sizeof *id);
+    if (!id) {
+        fo_err_set(err, FO_ENOMEM, "out of memory");
+        return NULL;
+    }
+    id->refs = 1;
+    id->memfds[0] = id->memfds[1] = -1;
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        pthread_mutex_init(&id->share_mu[i], NULL);
+    if (pick_path(&id->memfds[0], "client-cert", cert_file, cert_pem, &id->cert_path, err) !=
+            FO_OK ||
+        pick_path(&id->memfds[1], "client-key", key_file, key_pem, &id->key_path, err) != FO_OK)
+        goto fail;
+    if (!id->cert_path != !id->key_path) {
+        fo_err_set(err, FO_EINVAL, "a client certificate needs both a certificate and a key");
+        goto fail;
+    }
+    /* DNS answers and TLS sessions are shared; connections are not (libcurl documents the
+     * shared connection cache as unsafe across threads), each pooled handle keeps its own. */
+    id->share = lc.share_init();
+    if (!id->share) {
+        fo_err_set(err, FO_ENOMEM, "curl_share_init failed");
+        goto fail;
+    }
+    lc.share_setopt(id->share, CURLSHOPT_LOCKFUNC, share_lock);
+    lc.share_setopt(id->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+    lc.share_setopt(id->share, CURLSHOPT_USERDATA, id);
+    lc.share_setopt(id->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    lc.share_setopt(id->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    return id;
+fail:
+    id_free(id);
+    return NULL;
+}
+
+/* The identity a transfer uses, held until id_put (after its handle is pooled or freed). */
+static struct tls_id *id_get(fo_http_client *c)
+{
+    pthread_mutex_lock(&c->mu);
+    struct tls_id *id = c->id;
+    id->refs++;
+    pthread_mutex_unlock(&c->mu);
+    return id;
+}
+
+static void id_put(fo_http_client *c, struct tls_id *id)
+{
+    pthread_mutex_lock(&c->mu);
+    bool last = --id->refs == 0;
+    pthread_mutex_unlock(&c->mu);
+    if (last)
+        id_free(id);
+}
+
+static bool id_is_current(fo_http_client *c, const struct tls_id *id)
+{
+    pthread_mutex_lock(&c->mu);
+    bool current = c->id == id;
+    pthread_mutex_unlock(&c->mu);
+    return current;
+}
+
+fo_rc fo_http_client_set_client_cert(fo_http_client *c, const char *cert_pem,
+                                     const char *key_pem, fo_err *err)
+{
+    fo_err_clear(err);
+    if (!cert_pem != !key_pem)
+        return fo_err_set(err, FO_EINVAL, "a client certificate needs both a certificate and a key");
+    struct tls_id *id = id_new(NULL, cert_pem, NULL, key_pem, err);
+    if (!id)
+        return err ? err->rc : FO_EIO;
+    CURL *idle[POOL_MAX_IDLE];
+    pthread_mutex_lock(&c->mu);
+    struct tls_id *old = c->id;
+    c->id = id;
+    size_t n = c->npool;
+    memcpy(idle, c->pool, n * sizeof *idle);
+    c->npool = 0;
+    pthread_mutex_unlock(&c->mu);
+    /* client-go closes every connection when the exec plugin's certificate changes: the idle
+     * ones go now, those in use when their transfer ends (streams end early, see
+     * fo_http_stream). */
+    for (size_t i = 0; i < n; i++)
+        lc.easy_cleanup(idle[i]);
+    id_put(c, old);
     return FO_OK;
 }
 
@@ -269,11 +389,8 @@ fo_http_client *fo_http_client_new(const fo_http_client_opts *opts, fo_err *err)
         fo_err_set(err, FO_ENOMEM, "out of memory");
         return NULL;
     }
-    for (int i = 0; i < 3; i++)
-        c->memfds[i] = -1;
-    pthread_mutex_init(&c->pool_mu, NULL);
-    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
-        pthread_mutex_init(&c->share_mu[i], NULL);
+    c->ca_memfd = -1;
+    pthread_mutex_init(&c->mu, NULL);
     c->insecure = opts->insecure_skip_verify;
     c->connect_timeout_ms =
         opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS;
@@ -302,28 +419,12 @@ fo_http_client *fo_http_client_new(const fo_http_client_opts *opts, fo_err *err)
             goto fail;
         }
     }
-    if (pick_path(c, 0, "ca", opts->ca_file, opts->ca_pem, &c->ca_path, err) != FO_OK ||
-        pick_path(c, 1, "client-cert", opts->client_cert_file, opts->client_cert_pem, &c->cert_path,
-                  err) != FO_OK ||
-        pick_path(c, 2, "client-key", opts->client_key_file, opts->client_key_pem, &c->key_path,
-                  err) != FO_OK)
+    if (pick_path(&c->ca_memfd, "ca", opts->ca_file, opts->ca_pem, &c->ca_path, err) != FO_OK)
         goto fail;
-    if (!c->cert_path != !c->key_path) {
-        fo_err_set(err, FO_EINVAL, "a client certificate needs both a certificate and a key");
+    c->id = id_new(opts->client_cert_file, opts->client_cert_pem, opts->client_key_file,
+                   opts->client_key_pem, err);
+    if (!c->id)
         goto fail;
-    }
-    /* DNS answers and TLS sessions are shared; connections are not (libcurl documents the
-     * shared connection cache as unsafe across threads), each pooled handle keeps its own. */
-    c->share = lc.share_init();
-    if (!c->share) {
-        fo_err_set(err, FO_ENOMEM, "curl_share_init failed");
-        goto fail;
-    }
-    lc.share_setopt(c->share, CURLSHOPT_LOCKFUNC, share_lock);
-    lc.share_setopt(c->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
-    lc.share_setopt(c->share, CURLSHOPT_USERDATA, c);
-    lc.share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-    lc.share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
     return c;
 fail:
     fo_http_client_free(c);
@@ -336,17 +437,11 @@ void fo_http_client_free(fo_http_client *c)
         return;
     for (size_t i = 0; i < c->npool; i++)
         lc.easy_cleanup(c->pool[i]);
-    if (c->share)
-        lc.share_cleanup(c->share);
-    for (int i = 0; i < 3; i++)
-        if (c->memfds[i] >= 0)
-            close(c->memfds[i]);
-    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
-        pthread_mutex_destroy(&c->share_mu[i]);
-    pthread_mutex_destroy(&c->pool_mu);
+    id_free(c->id); /* every transfer has ended: the client's reference is the last */
+    if (c->ca_memfd >= 0)
+        close(c->ca_memfd);
+    pthread_mutex_destroy(&c->mu);
     free(c->ca_path);
-    free(c->cert_path);
-    free(c->key_path);
     free(c->user_agent);
     free(c->proxy);
     free(c->aws_sigv4);
@@ -378,13 +473,16 @@ static void result_init(fo_http_result *res, size_t limit)
     res->retry_after_s = -1;
 }
 
-static CURL *easy_get(fo_http_client *c)
+/* A handle for a transfer with the current identity (*id, held: id_put it after easy_put). */
+static CURL *easy_get(fo_http_client *c, struct tls_id **id)
 {
     CURL *h = NULL;
-    pthread_mutex_lock(&c->pool_mu);
+    pthread_mutex_lock(&c->mu);
+    *id = c->id;
+    (*id)->refs++;
     if (c->npool > 0)
         h = c->pool[--c->npool];
-    pthread_mutex_unlock(&c->pool_mu);
+    pthread_mutex_unlock(&c->mu);
     if (h)
         lc.easy_reset(h); /* keeps the handle's live connections */
     else
@@ -392,14 +490,15 @@ static CURL *easy_get(fo_http_client *c)
     return h;
 }
 
-static void easy_put(fo_http_client *c, CURL *h)
+/* Pool h, unless its identity was replaced meanwhile (its connections are the old pair's). */
+static void easy_put(fo_http_client *c, CURL *h, struct tls_id *id)
 {
-    pthread_mutex_lock(&c->pool_mu);
-    if (c->npool < POOL_MAX_IDLE) {
+    pthread_mutex_lock(&c->mu);
+    if (c->id == id && c->npool < POOL_MAX_IDLE) {
         c->pool[c->npool++] = h;
         h = NULL;
     }
-    pthread_mutex_unlock(&c->pool_mu);
+    pthread_mutex_unlock(&c->mu);
     if (h)
         lc.easy_cleanup(h);
 }
@@ -537,9 +636,9 @@ static bool has_header(const fo_http_header *headers, size_t n, const char *name
 }
 
 /* Options common to plain requests and streams. Returns the header list to free. */
-static fo_rc setup(fo_http_client *c, CURL *h, const char *url, const fo_http_header *headers,
-                   size_t nheaders, bool has_body, struct curl_slist **list, char *errbuf,
-                   struct xfer *x, fo_err *err)
+static fo_rc setup(fo_http_client *c, const struct tls_id *id, CURL *h, const char *url,
+                   const fo_http_header *headers, size_t nheaders, bool has_body,
+                   struct curl_slist **list, char *errbuf, struct xfer *x, fo_err *err)
 {
     struct curl_slist *l = NULL;
     fo_strbuf line;
@@ -580,7 +679,7 @@ static fo_rc setup(fo_http_client *c, CURL *h, const char *url, const fo_http_he
     opt_ptr(h, CURLOPT_HTTPHEADER, l);
     opt_ptr(h, CURLOPT_ERRORBUFFER, errbuf);
     opt_long(h, CURLOPT_NOSIGNAL, 1L);
-    opt_ptr(h, CURLOPT_SHARE, c->share);
+    opt_ptr(h, CURLOPT_SHARE, id->share);
     opt_str(h, CURLOPT_USERAGENT, c->user_agent);
     opt_long(h, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
     opt_str(h, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -619,10 +718,10 @@ static fo_rc setup(fo_http_client *c, CURL *h, const char *url, const fo_http_he
         if (c->ca_path)
             opt_str(h, CURLOPT_CAINFO, c->ca_path);
     }
-    if (c->cert_path) {
-        opt_str(h, CURLOPT_SSLCERT, c->cert_path);
+    if (id->cert_path) {
+        opt_str(h, CURLOPT_SSLCERT, id->cert_path);
         opt_str(h, CURLOPT_SSLCERTTYPE, "PEM");
-        opt_str(h, CURLOPT_SSLKEY, c->key_path);
+        opt_str(h, CURLOPT_SSLKEY, id->key_path);
         opt_str(h, CURLOPT_SSLKEYTYPE, "PEM");
     }
     return FO_OK;
@@ -704,16 +803,19 @@ fo_rc fo_http_client_request(fo_http_client *c, const char *method, const char *
     fo_err_clear(err);
     if (!c || !method || !url)
         return fo_err_set(err, FO_EINVAL, "http request: missing client, method or url");
-    CURL *h = easy_get(c);
-    if (!h)
+    struct tls_id *id;
+    CURL *h = easy_get(c, &id);
+    if (!h) {
+        id_put(c, id);
         return fo_err_set(err, FO_ENOMEM, "curl_easy_init failed");
+    }
     struct curl_slist *list = NULL;
     char errbuf[CURL_ERROR_SIZE];
     struct xfer x = {.res = res, .h = h};
     bool is_get = strcmp(method, "GET") == 0, is_head = strcmp(method, "HEAD") == 0;
     bool send_body = body != NULL || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
                      strcmp(method, "PATCH") == 0;
-    fo_rc rc = setup(c, h, url, headers, nheaders, send_body, &list, errbuf, &x, err);
+    fo_rc rc = setup(c, id, h, url, headers, nheaders, send_body, &list, errbuf, &x, err);
     if (rc != FO_OK)
         goto out;
     opt_long(h, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : c->timeout_ms);
@@ -740,9 +842,10 @@ fo_rc fo_http_client_request(fo_http_client *c, const char *method, const char *
 out:
     lc.slist_free_all(list);
     if (rc == FO_OK)
-        easy_put(c, h);
+        easy_put(c, h, id);
     else
         lc.easy_cleanup(h); /* its connection may be in an odd state */
+    id_put(c, id);
     return rc;
 }
 
@@ -757,6 +860,7 @@ fo_rc fo_http_stream(fo_http_client *c, const char *url, const fo_http_header *h
         return fo_err_set(err, FO_ESHUTDOWN, "GET %s: stopped", url);
     fo_http_result res;
     result_init(&res, 0);
+    struct tls_id *id = id_get(c);
     CURL *h = lc.easy_init();
     CURLM *m = lc.multi_init();
     struct curl_slist *list = NULL;
@@ -767,7 +871,7 @@ fo_rc fo_http_stream(fo_http_client *c, const char *url, const fo_http_header *h
         rc = fo_err_set(err, FO_ENOMEM, "curl init failed");
         goto out;
     }
-    rc = setup(c, h, url, headers, nheaders, false, &list, errbuf, &x, err);
+    rc = setup(c, id, h, url, headers, nheaders, false, &list, errbuf, &x, err);
     if (rc != FO_OK)
         goto out;
     opt_long(h, CURLOPT_HTTPGET, 1L);
@@ -776,6 +880,7 @@ fo_rc fo_http_stream(fo_http_client *c, const char *url, const fo_http_header *h
      * the progress callback (about once a second when idle) could not promise. */
     lc.multi_add_handle(m, h);
     int running = 1;
+    bool replaced = false;
     while (running) {
         CURLMcode mc = lc.multi_perform(m, &running);
         if (mc != CURLM_OK) {
@@ -788,13 +893,20 @@ fo_rc fo_http_stream(fo_http_client *c, const char *url, const fo_http_header *h
             rc = fo_err_set(err, FO_ESHUTDOWN, "GET %s: stopped", url);
             break;
         }
+        if (!id_is_current(c, id)) {
+            /* As client-go closes the connections of a rotated exec certificate: the stream
+             * ends as if the server had closed it, and the caller opens it again (a watch
+             * from its last resourceVersion) with the new pair. */
+            replaced = true;
+            break;
+        }
         mc = lc.multi_poll(m, NULL, 0, STREAM_POLL_MS, NULL);
         if (mc != CURLM_OK) {
             rc = fo_err_set(err, FO_EIO, "GET %s: %s", url, lc.multi_strerror(mc));
             break;
         }
     }
-    if (rc == FO_OK) {
+    if (rc == FO_OK && !replaced) {
         CURLcode cc = CURLE_OK;
         int left = 0;
         CURLMsg *msg;
@@ -819,6 +931,7 @@ out:
         lc.multi_cleanup(m);
     if (h)
         lc.easy_cleanup(h);
+    id_put(c, id);
     fo_http_result_release(&res);
     return rc;
 }

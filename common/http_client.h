@@ -67,6 +67,14 @@ typedef struct fo_http_result {
 fo_http_client *fo_http_client_new(const fo_http_client_opts *opts, fo_err *err);
 void fo_http_client_free(fo_http_client *c);
 
+/* Present this client certificate pair (PEM; both NULL = none) from now on, instead of the
+ * one of the options or of an earlier call. Connections and TLS sessions made with the old
+ * pair are not used again: idle ones are closed at once, those of requests in flight when the
+ * request ends, and running streams end as if the server had closed them (FO_OK; as client-go
+ * closes every connection when an exec plugin's certificate rotates). Thread-safe. */
+fo_rc fo_http_client_set_client_cert(fo_http_client *c, const char *cert_pem,
+                                     const char *key_pem, fo_err *err);
+
 /* Release what a result holds (body, warnings). */
 void fo_http_result_release(fo_http_result *res);
 

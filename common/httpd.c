@@ -340,6 +340,28 @@ int fo_httpd_on_cert(gnutls_session_t session, const gnutls_datum_t *req_ca_dn, 
     return 0;
 }
 
+bool fo_http_request_client_cn(const fo_http_request *req, char *buf, size_t len)
+{
+    struct MHD_Connection *conn = req->impl;
+    const union MHD_ConnectionInfo *ci =
+        conn ? MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION) : NULL;
+    gnutls_session_t s = ci ? (gnutls_session_t)ci->tls_session : NULL;
+    unsigned status = 0, n = 0;
+    if (!s || len == 0 || gnutls_certificate_verify_peers2(s, &status) < 0 || status != 0)
+        return false;
+    const gnutls_datum_t *peers = gnutls_certificate_get_peers(s, &n);
+    gnutls_x509_crt_t crt = NULL;
+    bool ok = false;
+    size_t sz = len;
+    if (peers && n > 0 && gnutls_x509_crt_init(&crt) >= 0 &&
+        gnutls_x509_crt_import(crt, &peers[0], GNUTLS_X509_FMT_DER) >= 0 &&
+        gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, buf, &sz) >= 0)
+        ok = true;
+    if (crt)
+        gnutls_x509_crt_deinit(crt);
+    return ok;
+}
+
 void fo_httpd_sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};

@@ -56,6 +56,12 @@ typedef struct fo_http_request {
 /* A request header (case-insensitive name), or NULL. Borrowed for the handler's duration. */
 const char *fo_http_request_header(const fo_http_request *req, const char *name);
 
+/* The Common Name of the certificate the client presented on this TLS connection, when one
+ * of opts.client_ca_pem verified it (signature chain, validity period at the handshake's
+ * check, now), into buf; false when there is none, it did not verify, or the name does not
+ * fit. */
+bool fo_http_request_client_cn(const fo_http_request *req, char *buf, size_t len);
+
 /* A URL query parameter, decoded as Go's url.ParseQuery does ('+' is a space, %HH a byte),
  * or NULL when absent ("" when present without a value). Borrowed for the handler's duration. */
 const char *fo_http_request_query(const fo_http_request *req, const char *name);
@@ -150,6 +156,9 @@ typedef struct fo_httpd_opts {
     unsigned max_connections;     /* concurrent connections; 0 = 1000 */
     size_t connection_memory_bytes; /* per-connection buffer pool (headers, I/O); 0 = 32 KiB */
     fo_certwatch *tls;            /* NULL = plain HTTP; else HTTPS (TLS 1.2+) with live reload */
+    /* With tls: PEM CA certificates; clients are asked for a certificate (not required), and
+     * one these verify is told by fo_http_request_client_cn. NULL = none asked. */
+    const char *client_ca_pem;
     fo_httpd_handler handler;
     void *handler_ctx;            /* also the ctx of refused */
     fo_httpd_refused_fn refused;  /* may be NULL */

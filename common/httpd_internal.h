@@ -7,6 +7,7 @@
 
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -61,6 +62,7 @@ struct fo_httpd {
     void *handler_ctx;
     fo_httpd_refused_fn refused;
     fo_certwatch *tls;
+    char *client_ca_pem; /* NULL = clients are not asked for certificates */
     size_t max_body;
     size_t max_bodies;         /* 0: no bound */
     unsigned idle_timeout_s, request_timeout_s;

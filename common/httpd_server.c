@@ -397,6 +397,10 @@ static size_t common_options(struct MHD_OptionItem *items, const fo_httpd_opts *
             (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)TLS_PRIORITIES};
         items[k++] =
             (struct MHD_OptionItem){MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)fo_httpd_on_cert};
+        /* MHD then asks each client for a certificate (GNUTLS_CERT_REQUEST) */
+        if (srv->client_ca_pem)
+            items[k++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0,
+                                                 srv->client_ca_pem};
     }
     return k;
 }
@@ -506,6 +510,11 @@ fo_httpd *fo_httpd_start(const fo_httpd_opts *opts, fo_err *err)
     srv->handler_ctx = opts->handler_ctx;
     srv->refused = opts->refused;
     srv->tls = opts->tls;
+    if (opts->tls && opts->client_ca_pem && !(srv->client_ca_pem = strdup(opts->client_ca_pem))) {
+        free(srv);
+        fo_err_set(err, FO_ENOMEM, "httpd: out of memory");
+        return NULL;
+    }
     srv->max_body = opts->max_body_bytes ? opts->max_body_bytes : 1024 * 1024;
     srv->max_bodies = opts->max_bodies_bytes;
     srv->idle_timeout_s = opts->connection_timeout_s ? opts->connection_timeout_s : 30;
@@ -559,6 +568,7 @@ fo_httpd *fo_httpd_start(const fo_httpd_opts *opts, fo_err *err)
     return srv;
 fail:
     free(srv->conns);
+    free(srv->client_ca_pem);
     pthread_cond_destroy(&srv->watchdog_cv);
     pthread_mutex_destroy(&srv->conns_mu);
     pthread_cond_destroy(&srv->idle);
@@ -624,6 +634,7 @@ void fo_httpd_stop(fo_httpd *srv)
     atomic_store(&srv->stopping, true);
     stop_daemons(srv);
     free(srv->conns);
+    free(srv->client_ca_pem);
     pthread_cond_destroy(&srv->watchdog_cv);
     pthread_mutex_destroy(&srv->conns_mu);
     pthread_cond_destroy(&srv->idle);

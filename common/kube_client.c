@@ -45,6 +45,7 @@ fo_kube_client *fo_kube_client_new(fo_kube_config *cfg, const fo_kube_client_opt
         return NULL;
     }
     kc->cfg = cfg;
+    pthread_mutex_init(&kc->cert_mu, NULL);
     kc->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 30000;
     kc->max_retries = opts->max_retries > 0   ? opts->max_retries
                       : opts->max_retries < 0 ? 0
@@ -81,12 +82,55 @@ void fo_kube_client_free(fo_kube_client *kc)
         return;
     fo_http_client_free(kc->http);
     free(kc->field_manager);
+    free(kc->cert_pem);
+    pthread_mutex_destroy(&kc->cert_mu);
     free(kc);
 }
 
 fo_kube_config *fo_kube_client_config(fo_kube_client *kc)
 {
     return kc->cfg;
+}
+
+/* ---- credentials ---- */
+
+/* Under kc->cert_mu: present the exec credential's certificate pair when the credential
+ * changed since kc->cert_gen. A new credential with the same certificate (a plugin that
+ * reissues its token only) leaves the connections alone; client-go does the same. */
+static fo_rc sync_cert(fo_kube_client *kc, fo_err *err)
+{
+    char *cert = NULL, *key = NULL;
+    uint64_t gen = fo_kube_config_exec_cert(kc->cfg, kc->cert_gen, &cert, &key);
+    fo_rc rc = FO_OK;
+    bool same = cert ? kc->cert_pem && strcmp(cert, kc->cert_pem) == 0 : !kc->cert_pem;
+    if (gen != kc->cert_gen && !same)
+        rc = fo_http_client_set_client_cert(kc->http, cert, key, err);
+    if (rc == FO_OK && gen != kc->cert_gen) {
+        kc->cert_gen = gen;
+        if (!same) {
+            free(kc->cert_pem);
+            kc->cert_pem = cert;
+            cert = NULL;
+        }
+    }
+    if (key) {
+        explicit_bzero(key, strlen(key));
+        free(key);
+    }
+    free(cert);
+    return rc;
+}
+
+fo_rc fo_kube_credential(fo_kube_client *kc, char *token, uint64_t *gen, fo_err *err)
+{
+    fo_rc rc = fo_kube_config_credential(kc->cfg, token, FO_KUBE_MAX_TOKEN, gen, err);
+    if (rc != FO_OK || *gen == 0)
+        return rc; /* no exec plugin: the config's certificate never changes */
+    pthread_mutex_lock(&kc->cert_mu);
+    if (*gen > kc->cert_gen) /* never back to an older credential another thread replaced */
+        rc = sync_cert(kc, err);
+    pthread_mutex_unlock(&kc->cert_mu);
+    return rc;
 }
 
 /* ---- paths and queries ---- */
@@ -204,6 +248,7 @@ fo_rc fo_kube_do_call(fo_kube_client *kc, const struct fo_kube_call *c, fo_err *
                     (uint64_t)fo_clock_real_mono_ns() ^ (uint64_t)(uintptr_t)c);
     bool refreshed = false;
     int attempt = 0;
+    uint64_t gen = 0;
     fo_http_result res = {0};
     fo_strbuf_init(&res.body, 0);
     if (!token) {
@@ -212,7 +257,7 @@ fo_rc fo_kube_do_call(fo_kube_client *kc, const struct fo_kube_call *c, fo_err *
     }
     for (;;) {
         fo_http_result_release(&res);
-        rc = fo_kube_config_token(kc->cfg, token, FO_KUBE_MAX_TOKEN, err);
+        rc = fo_kube_credential(kc, token, &gen, err);
         if (rc != FO_OK) {
             fo_err_wrap(err, "%s", what);
             goto out;
@@ -250,9 +295,9 @@ fo_rc fo_kube_do_call(fo_kube_client *kc, const struct fo_kube_call *c, fo_err *
             }
             goto out;
         } else if (res.status == 401 && !refreshed) {
-            /* The token may have rotated under us: re-read it once, at once. */
+            /* The credential may have rotated under us: re-read it once, at once. */
             refreshed = true;
-            fo_kube_config_token_refused(kc->cfg, token);
+            fo_kube_config_credential_refused(kc->cfg, token, gen);
             continue;
         } else {
             json_t *st = NULL;

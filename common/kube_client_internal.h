@@ -4,6 +4,7 @@
 /* Shared by kube_client.c (verbs) and kube_client_watch.c (watches); not for other
  * modules. */
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,6 +23,9 @@ struct fo_kube_client {
     int64_t retry_initial_ms, retry_max_ms;
     void (*sleep_ms)(void *ctx, int64_t ms);
     void *sleep_ctx;
+    pthread_mutex_t cert_mu; /* guards the two below */
+    uint64_t cert_gen;       /* the exec credential whose certificate http presents */
+    char *cert_pem;          /* that certificate (NULL = none), to see whether a new one differs */
 };
 
 /* A bearer token longer than this is refused (projected tokens are ~1-2 KiB). */
@@ -48,6 +52,11 @@ static inline bool fo_kube_has(const char *s)
 {
     return s && *s;
 }
+
+/* The bearer token (into token, FO_KUBE_MAX_TOKEN bytes; "" = none) for the next request and
+ * the generation of the exec credential it belongs to (*gen), after having the http client
+ * present that credential's client certificate (or a newer one's). */
+fo_rc fo_kube_credential(fo_kube_client *kc, char *token, uint64_t *gen, fo_err *err);
 
 /* Run c with auth, retries and Status decoding (see kube_client.h). */
 fo_rc fo_kube_do_call(fo_kube_client *kc, const struct fo_kube_call *c, fo_err *err);

@@ -77,6 +77,7 @@ fo_rc fo_kube_watch(fo_kube_client *kc, const fo_kube_ref *ref, const fo_kube_wa
     fo_strbuf_init(&url, FO_KUBE_MAX_URL);
     char *token = malloc(FO_KUBE_MAX_TOKEN);
     char *auth = malloc(FO_KUBE_MAX_TOKEN + 16);
+    uint64_t gen = 0; /* the exec credential the watch uses */
     fo_rc rc = FO_OK;
     w.parser = fo_watch_parser_new(opts->max_event_bytes, on_event, &w);
     if (w.parser)
@@ -111,7 +112,7 @@ fo_rc fo_kube_watch(fo_kube_client *kc, const fo_kube_ref *ref, const fo_kube_wa
         rc = fo_err_set(err, FO_EINVAL, "%s: bad reference or URL too long", what);
         goto out;
     }
-    rc = fo_kube_config_token(kc->cfg, token, FO_KUBE_MAX_TOKEN, err);
+    rc = fo_kube_credential(kc, token, &gen, err);
     if (rc != FO_OK) {
         fo_err_wrap(err, "%s", what);
         goto out;
@@ -132,7 +133,7 @@ fo_rc fo_kube_watch(fo_kube_client *kc, const fo_kube_ref *ref, const fo_kube_wa
     }
     if (w.status < 200 || w.status >= 300) {
         if (w.status == 401)
-            fo_kube_config_token_refused(kc->cfg, token);
+            fo_kube_config_credential_refused(kc->cfg, token, gen);
         rc = fo_kube_status_body_to_err(w.status, w.error_body.data, w.error_body.len, what, err);
         goto out;
     }

@@ -49,6 +49,10 @@ void fo_kube_config_free(fo_kube_config *kc)
     if (kc->cached_token)
         explicit_bzero(kc->cached_token, strlen(kc->cached_token));
     free(kc->cached_token);
+    free(kc->exec_cert_pem);
+    if (kc->exec_key_pem)
+        explicit_bzero(kc->exec_key_pem, strlen(kc->exec_key_pem));
+    free(kc->exec_key_pem);
     pthread_mutex_destroy(&kc->mu);
     free(kc);
 }
@@ -206,30 +210,49 @@ static void set_cached(fo_kube_config *kc, char *tok)
     kc->cached_token = tok;
 }
 
-/* Under kc->mu: run the exec plugin when its token expired (client-go: once the expiration
- * time has passed) or the API server refused it. */
-static fo_rc exec_token(fo_kube_config *kc, fo_err *err)
+/* Under kc->mu: run the exec plugin when its credential expired (client-go: once the
+ * expiration time has passed) or the API server refused it. */
+static fo_rc exec_refresh(fo_kube_config *kc, fo_err *err)
 {
     int64_t now = fo_clock_now_ms(kc->clock);
     if (kc->cached_token && !kc->stale && !(kc->expiry_ms && now > kc->expiry_ms))
         return FO_OK;
-    char *tok = NULL;
-    int64_t expiry = 0;
-    fo_rc rc = fo_kube_exec_run(kc->exec, kc->exec_timeout_ms, &tok, &expiry, err);
-    if (rc != FO_OK)
+    fo_kube_exec_cred cred;
+    fo_rc rc = fo_kube_exec_run(kc->exec, kc->exec_timeout_ms, &cred, err);
+    char *tok = rc == FO_OK ? (cred.token ? cred.token : strdup("")) : NULL;
+    if (rc == FO_OK && !tok)
+        rc = fo_err_set(err, FO_ENOMEM, "out of memory");
+    if (rc != FO_OK) {
+        fo_kube_exec_cred_clear(&cred);
         return rc;
+    }
+    cred.token = NULL;
     set_cached(kc, tok);
-    kc->expiry_ms = expiry;
+    free(kc->exec_cert_pem);
+    if (kc->exec_key_pem)
+        explicit_bzero(kc->exec_key_pem, strlen(kc->exec_key_pem));
+    free(kc->exec_key_pem);
+    kc->exec_cert_pem = cred.cert_pem;
+    kc->exec_key_pem = cred.key_pem;
+    kc->expiry_ms = cred.expiry_ms;
+    kc->exec_gen++;
     kc->stale = false;
     return FO_OK;
 }
 
 fo_rc fo_kube_config_token(fo_kube_config *kc, char *buf, size_t len, fo_err *err)
 {
+    uint64_t gen;
+    return fo_kube_config_credential(kc, buf, len, &gen, err);
+}
+
+fo_rc fo_kube_config_credential(fo_kube_config *kc, char *buf, size_t len, uint64_t *gen,
+                                fo_err *err)
+{
     fo_rc rc = FO_OK;
     pthread_mutex_lock(&kc->mu);
     if (kc->exec) {
-        rc = exec_token(kc, err);
+        rc = exec_refresh(kc, err);
     } else if (kc->token_file) {
         int64_t now = fo_clock_mono_ms(kc->clock);
         if (!kc->cached_token || kc->stale || now - kc->read_mono_ms >= kc->refresh_ms) {
@@ -269,6 +292,7 @@ fo_rc fo_kube_config_token(fo_kube_config *kc, char *buf, size_t len, fo_err *er
             memcpy(buf, tok ? tok : "", n + 1);
         }
     }
+    *gen = kc->exec_gen;
     pthread_mutex_unlock(&kc->mu);
     return rc;
 }
@@ -282,10 +306,39 @@ void fo_kube_config_token_stale(fo_kube_config *kc)
 
 void fo_kube_config_token_refused(fo_kube_config *kc, const char *token)
 {
+    fo_kube_config_credential_refused(kc, token, 0);
+}
+
+void fo_kube_config_credential_refused(fo_kube_config *kc, const char *token, uint64_t gen)
+{
     pthread_mutex_lock(&kc->mu);
-    if (!kc->cached_token || !token || strcmp(kc->cached_token, token) == 0)
+    if (!kc->cached_token || !token)
+        kc->stale = true;
+    else if (gen != 0)
+        kc->stale = kc->stale || gen == kc->exec_gen;
+    else if (strcmp(kc->cached_token, token) == 0)
         kc->stale = true;
     pthread_mutex_unlock(&kc->mu);
+}
+
+uint64_t fo_kube_config_exec_cert(fo_kube_config *kc, uint64_t have, char **cert_pem,
+                                  char **key_pem)
+{
+    *cert_pem = *key_pem = NULL;
+    pthread_mutex_lock(&kc->mu);
+    uint64_t gen = kc->exec_gen;
+    if (gen != have && kc->exec_cert_pem) {
+        *cert_pem = strdup(kc->exec_cert_pem);
+        *key_pem = strdup(kc->exec_key_pem);
+        if (!*cert_pem || !*key_pem) {
+            free(*cert_pem);
+            free(*key_pem);
+            *cert_pem = *key_pem = NULL;
+            gen = have; /* out of memory: the caller keeps what it has and asks again */
+        }
+    }
+    pthread_mutex_unlock(&kc->mu);
+    return gen;
 }
 
 /* ---- the search ---- */

@@ -23,9 +23,11 @@
  * kubelogin; client.authentication.k8s.io v1 or v1beta1) is used as client-go uses it: only
  * when the user has no token, tokenFile or client certificate; run without a terminal
  * (interactiveMode Always is refused), with exec.env and KUBERNETES_EXEC_INFO in its
- * environment; its token kept until status.expirationTimestamp passes or the API server
- * refuses it (fo_kube_config_token_stale), then the plugin runs again. Plugins that answer
- * with a client certificate instead of a token are not supported (the error says so).
+ * environment; its credential kept until status.expirationTimestamp passes or the API server
+ * refuses it (fo_kube_config_token_stale, fo_kube_config_credential_refused), then the plugin
+ * runs again. The credential is a token, a client certificate pair
+ * (status.clientCertificateData and clientKeyData, PEM, checked to load), or both; the kube
+ * client presents the pair (fo_kube_config_exec_cert) on its connections.
  *
  * Errors name the file and the field ("/x/config: users[0].user.client-key-data: not valid
  * base64"). A fo_kube_config is immutable after loading except for the token cache, which is
@@ -33,6 +35,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/clock.h"
 #include "common/http_client.h"
@@ -102,6 +105,18 @@ void fo_kube_config_tls_opts(const fo_kube_config *kc, fo_http_client_opts *out)
  * plugin that hung or answered nonsense). */
 fo_rc fo_kube_config_token(fo_kube_config *kc, char *buf, size_t len, fo_err *err);
 
+/* fo_kube_config_token, and the generation of the exec plugin's credential it belongs to into
+ * *gen (counts the plugin's successful runs; 0 for configs without a plugin). */
+fo_rc fo_kube_config_credential(fo_kube_config *kc, char *buf, size_t len, uint64_t *gen,
+                                fo_err *err);
+
+/* The exec plugin's client certificate pair (PEM) when the plugin's credential is not of
+ * generation `have` any more: returns the current generation, with heap copies of the pair
+ * in *cert_pem and *key_pem (the caller wipes the key and frees both), or both NULL when that
+ * credential has no certificate (or when the generation is still `have`). Thread-safe. */
+uint64_t fo_kube_config_exec_cert(fo_kube_config *kc, uint64_t have, char **cert_pem,
+                                  char **key_pem);
+
 /* Mark the cached token stale (after a 401), so the next fo_kube_config_token re-reads. */
 void fo_kube_config_token_stale(fo_kube_config *kc);
 
@@ -110,5 +125,11 @@ void fo_kube_config_token_stale(fo_kube_config *kc);
  * token re-read or the plugin run, the others then find a new token and use it (client-go's
  * maybeRefreshCreds), instead of running the plugin once each. Thread-safe. */
 void fo_kube_config_token_refused(fo_kube_config *kc, const char *token);
+
+/* The same for a request made with `token` and the exec credential of generation gen (from
+ * fo_kube_config_credential): with a plugin, stale only when the plugin's credential is still
+ * that generation (a certificate-only credential has the token "" every time). gen 0 =
+ * compare the token only. */
+void fo_kube_config_credential_refused(fo_kube_config *kc, const char *token, uint64_t gen);
 
 #endif

@@ -1,11 +1,12 @@
 /* Exec credential plugins (kubeconfig users[].user.exec): a program that prints an
  * ExecCredential (client.authentication.k8s.io v1 or v1beta1) whose status holds a bearer
- * token, as `aws eks get-token`, gke-gcloud-auth-plugin and kubelogin do. The rules follow
+ * token (`aws eks get-token`, gke-gcloud-auth-plugin, kubelogin), a client certificate and
+ * key (`tsh kube credentials`), or both. The rules follow
  * client-go's exec authenticator: the plugin gets the process environment, exec.env on top,
  * and KUBERNETES_EXEC_INFO (an ExecCredential whose spec says whether it may talk to the user
  * and, with provideClusterInfo, which cluster it is for); its answer must carry the configured
- * apiVersion and a token; the token is kept until status.expirationTimestamp, or until the
- * API server refuses it. */
+ * apiVersion and a token or a certificate pair; what it gave is kept until
+ * status.expirationTimestamp, or until the API server refuses it. */
 #include "common/kube_config.h"
 #include "common/kube_config_internal.h"
 
@@ -23,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/certwatch.h"
 #include "common/clock.h"
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
@@ -360,9 +362,59 @@ static fo_rc read_all(const fo_kube_exec *x, int fd, int64_t until, long timeout
     }
 }
 
-/* The token of the plugin's ExecCredential. Messages never quote the answer: it holds it. */
-static fo_rc decode(const fo_kube_exec *x, const char *text, size_t len, char **token,
-                    int64_t *expiry_ms, fo_err *err)
+static char *wipe_free(char *s)
+{
+    if (s) {
+        explicit_bzero(s, strlen(s));
+        free(s);
+    }
+    return NULL;
+}
+
+void fo_kube_exec_cred_clear(fo_kube_exec_cred *c)
+{
+    c->token = wipe_free(c->token);
+    c->cert_pem = wipe_free(c->cert_pem);
+    c->key_pem = wipe_free(c->key_pem);
+    c->expiry_ms = 0;
+}
+
+/* A token, a certificate pair or both, as client-go's exec authenticator takes them: a
+ * certificate needs its key and the other way round, and the pair must load (tls.X509KeyPair).
+ * Messages never quote the answer: it holds the secrets. */
+static fo_rc take_cred(const fo_kube_exec *x, const char *tok, const char *cert, const char *key,
+                       fo_kube_exec_cred *out, fo_err *err)
+{
+    bool has_tok = tok && *tok, has_cert = cert && *cert, has_key = key && *key;
+    if (!has_tok && !has_cert && !has_key)
+        return fo_err_set(err, FO_EPROTO, "exec plugin %s didn't return a token or cert/key pair",
+                          x->command);
+    if (has_cert != has_key)
+        return fo_err_set(err, FO_EPROTO,
+                          "exec plugin %s returned only %s: status.clientCertificateData and "
+                          "status.clientKeyData must come together",
+                          x->command, has_cert ? "a certificate, no key" : "a key, no certificate");
+    if (has_cert) {
+        fo_err perr;
+        if (fo_certwatch_check_pem(cert, key, "status.clientCertificateData",
+                                   "status.clientKeyData", &perr) != FO_OK)
+            return fo_err_set(err, FO_EPROTO, "exec plugin %s: bad client certificate: %s",
+                              x->command, perr.message);
+        out->cert_pem = strdup(cert);
+        out->key_pem = strdup(key);
+    }
+    if (has_tok)
+        out->token = strdup(tok);
+    if ((has_tok && !out->token) || (has_cert && (!out->cert_pem || !out->key_pem))) {
+        fo_kube_exec_cred_clear(out);
+        return fo_err_set(err, FO_ENOMEM, "out of memory");
+    }
+    return FO_OK;
+}
+
+/* The credential of the plugin's ExecCredential. */
+static fo_rc decode(const fo_kube_exec *x, const char *text, size_t len, fo_kube_exec_cred *out,
+                    fo_err *err)
 {
     fo_err jerr;
     json_t *cred = fo_json_parse(text, len, FO_KUBE_CRED_MAX_BYTES, &jerr);
@@ -382,26 +434,17 @@ static fo_rc decode(const fo_kube_exec *x, const char *text, size_t len, char **
                    x->command, x->api_version, api ? api : "none");
     } else if (!json_is_object(status)) {
         fo_err_set(err, rc, "exec plugin %s didn't return a status field", x->command);
-    } else if (!tok || !*tok) {
-        if ((cert && *cert) || (key && *key))
-            fo_err_set(err, rc,
-                       "exec plugin %s returned a client certificate instead of a token: not "
-                       "supported (flinkop authenticates with tokens, files or kubeconfig "
-                       "certificates)",
-                       x->command);
-        else
-            fo_err_set(err, rc, "exec plugin %s didn't return a token", x->command);
-    } else if (exp && !fo_clock_parse_rfc3339(exp, expiry_ms)) {
+    } else if (exp && !fo_clock_parse_rfc3339(exp, &out->expiry_ms)) {
         fo_err_set(err, rc, "exec plugin %s: status.expirationTimestamp: not RFC 3339", x->command);
     } else {
-        rc = FO_OK;
         if (!exp)
-            *expiry_ms = 0;
-        if (!(*token = strdup(tok)))
-            rc = fo_err_set(err, FO_ENOMEM, "out of memory");
+            out->expiry_ms = 0;
+        rc = take_cred(x, tok, cert, key, out, err);
     }
     if (tok)
         explicit_bzero((char *)tok, strlen(tok));
+    if (key)
+        explicit_bzero((char *)key, strlen(key));
     json_decref(cred);
     return rc;
 }
@@ -422,11 +465,10 @@ static bool reaped(pid_t pid, int64_t until, int *st)
     }
 }
 
-fo_rc fo_kube_exec_run(const fo_kube_exec *x, long timeout_ms, char **token, int64_t *expiry_ms,
+fo_rc fo_kube_exec_run(const fo_kube_exec *x, long timeout_ms, fo_kube_exec_cred *out,
                        fo_err *err)
 {
-    *token = NULL;
-    *expiry_ms = 0;
+    *out = (fo_kube_exec_cred){0};
     if (timeout_ms <= 0)
         timeout_ms = FO_KUBE_EXEC_TIMEOUT_MS;
     int64_t until = mono_ms() + timeout_ms;
@@ -435,9 +477,9 @@ fo_rc fo_kube_exec_run(const fo_kube_exec *x, long timeout_ms, char **token, int
     fo_rc rc = spawn(x, &pid, &fd, err);
     if (rc != FO_OK)
         return rc;
-    fo_strbuf out;
-    fo_strbuf_init(&out, FO_KUBE_CRED_MAX_BYTES);
-    rc = read_all(x, fd, until, timeout_ms, &out, err);
+    fo_strbuf answer;
+    fo_strbuf_init(&answer, FO_KUBE_CRED_MAX_BYTES);
+    rc = read_all(x, fd, until, timeout_ms, &answer, err);
     close(fd);
     int st = 0;
     if (rc != FO_OK || !reaped(pid, until, &st)) {
@@ -454,9 +496,9 @@ fo_rc fo_kube_exec_run(const fo_kube_exec *x, long timeout_ms, char **token, int
         rc =
             fo_err_set(err, FO_EIO, "exec plugin %s killed by signal %d", x->command, WTERMSIG(st));
     if (rc == FO_OK)
-        rc = decode(x, out.data ? out.data : "", out.len, token, expiry_ms, err);
-    if (out.data)
-        explicit_bzero(out.data, out.len);
-    fo_strbuf_release(&out);
+        rc = decode(x, answer.data ? answer.data : "", answer.len, out, err);
+    if (answer.data)
+        explicit_bzero(answer.data, answer.len);
+    fo_strbuf_release(&answer);
     return rc;
 }

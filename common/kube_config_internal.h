@@ -28,7 +28,10 @@ struct fo_kube_config {
     long refresh_ms;
     long exec_timeout_ms; /* an exec plugin's whole run */
     pthread_mutex_t mu; /* guards the token cache below */
-    char *cached_token;
+    char *cached_token;    /* "" when the exec plugin gave a certificate only */
+    char *exec_cert_pem;   /* the exec plugin's client certificate pair, or NULL */
+    char *exec_key_pem;
+    uint64_t exec_gen;     /* successful exec plugin runs so far */
     int64_t read_mono_ms;
     int64_t expiry_ms; /* the exec plugin's token expires then (wall ms; 0 = never) */
     bool stale;
@@ -53,11 +56,22 @@ fo_kube_exec *fo_kube_exec_new(const json_t *exec, const char *dir, const json_t
                                const char *where, fo_err *err);
 void fo_kube_exec_free(fo_kube_exec *x);
 
+/* What a plugin answered: a token, a client certificate pair, or both (client-go's rules). */
+typedef struct fo_kube_exec_cred {
+    char *token;    /* NULL when the plugin gave a certificate only */
+    char *cert_pem; /* status.clientCertificateData and clientKeyData: both or neither */
+    char *key_pem;
+    int64_t expiry_ms; /* status.expirationTimestamp (epoch ms, 0 = none) */
+} fo_kube_exec_cred;
+
+/* Wipe and free what c holds; c is left empty. */
+void fo_kube_exec_cred_clear(fo_kube_exec_cred *c);
+
 /* Run the plugin: it must answer and exit within timeout_ms, or it is killed with its process
- * group (FO_ETIMEOUT). Its token into *token (heap; the caller wipes and frees it) and
- * status.expirationTimestamp into *expiry_ms (epoch ms, 0 = none). Errors name the command,
- * never the answer (it holds the token). */
-fo_rc fo_kube_exec_run(const fo_kube_exec *x, long timeout_ms, char **token, int64_t *expiry_ms,
+ * group (FO_ETIMEOUT). Its credential into *out (emptied first; the caller clears it). A
+ * certificate pair must parse and the key must be the certificate's. Errors name the command,
+ * never the answer (it holds the secrets). */
+fo_rc fo_kube_exec_run(const fo_kube_exec *x, long timeout_ms, fo_kube_exec_cred *out,
                        fo_err *err);
 
 /* A copy of s without leading and trailing whitespace. */

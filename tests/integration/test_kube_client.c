@@ -876,6 +876,156 @@ START_TEST(in_cluster_config_talks_https_with_the_service_account)
 }
 END_TEST
 
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    char buf[16384];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return strdup(buf);
+}
+
+/* <dir>/answer-<n>.json: an ExecCredential (v1) with the client certificate pair of crt and
+ * key, good until expiry. */
+static void write_cert_answer(const char *dir, int n, const char *crt, const char *key,
+                              const char *expiry)
+{
+    char *c = slurp(crt), *k = slurp(key), *path = NULL;
+    json_t *cred = json_pack("{s:s,s:s,s:{s:s,s:s,s:s}}", "apiVersion",
+                             "client.authentication.k8s.io/v1", "kind", "ExecCredential",
+                             "status", "clientCertificateData", c, "clientKeyData", k,
+                             "expirationTimestamp", expiry);
+    ck_assert_int_gt(asprintf(&path, "%s/answer-%d.json", dir, n), 0);
+    ck_assert_int_eq(json_dump_file(cred, path, JSON_COMPACT), 0);
+    json_decref(cred);
+    free(c);
+    free(k);
+    free(path);
+}
+
+/* Who the API server took the client for (SelfSubjectReview, `kubectl auth whoami`). */
+static fo_rc whoami(fo_kube_client *kc, char *user, size_t len, fo_err *err)
+{
+    fo_kube_ref r = {.group = "authentication.k8s.io", .version = "v1",
+                     .resource = "selfsubjectreviews"};
+    json_t *req = json_pack("{s:s,s:s}", "apiVersion", "authentication.k8s.io/v1", "kind",
+                            "SelfSubjectReview"),
+           *out = NULL;
+    fo_rc rc = fo_kube_create(kc, &r, req, NULL, &out, err);
+    const char *u = fo_json_get_str(out, "status.userInfo.username");
+    snprintf(user, len, "%s", u ? u : "");
+    json_decref(req);
+    json_decref(out);
+    return rc;
+}
+
+/* An exec plugin that answers with a client certificate pair (Teleport's `tsh kube
+ * credentials`): the pair authenticates every request; when its expirationTimestamp passes the
+ * plugin runs again and the next requests present the new pair, on new connections (a kept
+ * connection or TLS session would still say who the old pair was); a pair the API server
+ * refuses (401: this one expired) has the plugin run once more. */
+START_TEST(an_exec_plugin_client_certificate_authenticates_and_rotates)
+{
+    fo_testcerts *tc = fo_testcerts_new();
+    char *crt = NULL, *key = NULL, *c[3] = {0}, *k[3] = {0};
+    fo_testcerts_issue(tc, "apiserver", NULL, &crt, &key);
+    fo_testcerts_issue_client(tc, "exec-user-1", NULL, NULL, &c[0], &k[0]);
+    fo_testcerts_issue_client(tc, "exec-user-2", "2020-01-01 00:00:00", "2020-01-02 00:00:00",
+                              &c[1], &k[1]);
+    fo_testcerts_issue_client(tc, "exec-user-3", NULL, NULL, &c[2], &k[2]);
+    /* the plugin's expirations, against the config's fake clock (2026-04-20T09:15:02Z) */
+    write_cert_answer(tc->dir, 1, c[0], k[0], "2026-04-20T10:00:00Z");
+    write_cert_answer(tc->dir, 2, c[1], k[1], "2026-04-20T11:00:00Z");
+    write_cert_answer(tc->dir, 3, c[2], k[2], "2026-04-20T12:00:00Z");
+    fo_fake_apiserver_opts fo = {.token = TOKEN, .tls_cert_file = crt, .tls_key_file = key,
+                                 .client_ca_file = tc->ca_cert};
+    fo_err err;
+    fo_fake_apiserver *fa = fo_fake_apiserver_start(&fo, &err);
+    ck_assert_msg(fa != NULL, "%s", err.message);
+    char *plugin = NULL, *script = NULL, *path = NULL, *text = NULL, *ca64 = b64_file(tc->ca_cert);
+    ck_assert_int_gt(asprintf(&plugin, "%s/plugin.sh", tc->dir), 0);
+    ck_assert_int_gt(asprintf(&script,
+                              "#!/bin/sh\n"
+                              "n=$(cat '%s/runs' 2>/dev/null || echo 0); n=$((n + 1))\n"
+                              "echo $n > '%s/runs'\n"
+                              "cat '%s/answer-'$n.json\n",
+                              tc->dir, tc->dir, tc->dir),
+                     0);
+    fo_test_write_file(plugin, script);
+    ck_assert_int_eq(chmod(plugin, 0755), 0);
+    ck_assert_int_gt(asprintf(&path, "%s/kubeconfig", tc->dir), 0);
+    ck_assert_int_gt(asprintf(&text,
+                              "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+                              "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:%d',"
+                              " certificate-authority-data: %s}}]\n"
+                              "users: [{name: u, user: {exec: {apiVersion: "
+                              "client.authentication.k8s.io/v1, command: ./plugin.sh,"
+                              " interactiveMode: Never}}}, {name: nobody, user: {}}]\n"
+                              "contexts: [{name: c, context: {cluster: c, user: u}},"
+                              " {name: anon, context: {cluster: c, user: nobody}}]\n",
+                              fo_fake_apiserver_port(fa), ca64),
+                     0);
+    fo_test_write_file(path, text);
+    char user[256];
+
+    /* without a credential the server refuses */
+    fo_kube_config_opts ao = {.kubeconfig = path, .context = "anon"};
+    fo_kube_config *cfg = fo_kube_config_from_kubeconfig(&ao, &err);
+    ck_assert_msg(cfg != NULL, "%s", err.message);
+    fo_kube_client_opts nr = {.max_retries = -1};
+    fo_kube_client *kc = fo_kube_client_new(cfg, &nr, &err);
+    ck_assert_int_eq(whoami(kc, user, sizeof user, &err), FO_EFORBIDDEN);
+    ck_assert_int_eq(err.http_status, 401);
+    fo_kube_client_free(kc);
+    fo_kube_config_free(cfg);
+
+    fo_clock *clk = fo_clock_fake_new(1776676502000LL);
+    fo_kube_config_opts o = {.kubeconfig = path, .clock = clk};
+    cfg = fo_kube_config_from_kubeconfig(&o, &err);
+    ck_assert_msg(cfg != NULL, "%s", err.message);
+    kc = fo_kube_client_new(cfg, &nr, &err);
+    ck_assert_msg(kc != NULL, "%s", err.message);
+    ck_assert_msg(whoami(kc, user, sizeof user, &err) == FO_OK, "%s", err.message);
+    ck_assert_str_eq(user, "exec-user-1");
+    ck_assert_msg(whoami(kc, user, sizeof user, &err) == FO_OK, "%s", err.message);
+    ck_assert_str_eq(user, "exec-user-1");
+    char *runs = NULL, *rpath = NULL;
+    ck_assert_int_gt(asprintf(&rpath, "%s/runs", tc->dir), 0);
+    runs = slurp(rpath);
+    ck_assert_str_eq(runs, "1\n"); /* kept until it expires */
+    free(runs);
+    /* past the first pair's expiration: the plugin runs again; its second pair is refused
+     * (expired), so it runs once more and the third pair is used */
+    fo_clock_fake_advance(clk, 45 * 60 * 1000);
+    ck_assert_msg(whoami(kc, user, sizeof user, &err) == FO_OK, "%s", err.message);
+    ck_assert_str_eq(user, "exec-user-3");
+    runs = slurp(rpath);
+    ck_assert_str_eq(runs, "3\n");
+    free(runs);
+    ck_assert_msg(whoami(kc, user, sizeof user, &err) == FO_OK, "%s", err.message);
+    ck_assert_str_eq(user, "exec-user-3");
+    fo_kube_client_free(kc);
+    fo_kube_config_free(cfg);
+    fo_clock_free(clk);
+    fo_fake_apiserver_stop(fa);
+    for (int i = 0; i < 3; i++) {
+        free(c[i]);
+        free(k[i]);
+    }
+    free(rpath);
+    free(plugin);
+    free(script);
+    free(path);
+    free(text);
+    free(ca64);
+    free(crt);
+    free(key);
+    fo_testcerts_free(tc);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("kube_client");
@@ -905,6 +1055,7 @@ static Suite *suite(void)
     TCase *tls = tcase_create("tls");
     tcase_set_timeout(tls, 60);
     tcase_add_test(tls, in_cluster_config_talks_https_with_the_service_account);
+    tcase_add_test(tls, an_exec_plugin_client_certificate_authenticates_and_rotates);
     suite_add_tcase(s, tls);
     return s;
 }

@@ -153,6 +153,30 @@ void fo_testcerts_issue_dated(fo_testcerts *tc, const char *name, const char *va
     issue(tc, name, NULL, valid_from, valid_until, cert_path, key_path);
 }
 
+void fo_testcerts_issue_client(fo_testcerts *tc, const char *cn, const char *valid_from,
+                               const char *valid_until, char **cert_path, char **key_path)
+{
+    char *crt = path_in(tc->dir, cn, ".crt");
+    char *key = path_in(tc->dir, cn, ".key");
+    make_key(tc, key);
+    char text[1024];
+    int n = snprintf(text, sizeof text, "cn = \"%s\"\ntls_www_client\nsigning_key\n", cn);
+    if (valid_from && valid_until)
+        snprintf(text + n, sizeof text - (size_t)n,
+                 "activation_date = \"%s\"\nexpiration_date = \"%s\"\n", valid_from,
+                 valid_until);
+    else
+        snprintf(text + n, sizeof text - (size_t)n, "expiration_days = 30\n");
+    char *tmpl = write_template(tc, cn, text);
+    char *args[] = {"certtool", "--generate-certificate", "--load-privkey", key,
+                    "--load-ca-certificate", tc->ca_cert, "--load-ca-privkey", tc->ca_key,
+                    "--template", tmpl, "--outfile", crt, NULL};
+    certtool(tc, args);
+    free(tmpl);
+    *cert_path = crt;
+    *key_path = key;
+}
+
 void fo_testcerts_self_signed(fo_testcerts *tc, const char *name, char **cert_path,
                               char **key_path)
 {

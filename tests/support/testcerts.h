@@ -29,6 +29,12 @@ void fo_testcerts_issue(fo_testcerts *tc, const char *name, const char *extra_dn
 void fo_testcerts_issue_dated(fo_testcerts *tc, const char *name, const char *valid_from,
                               const char *valid_until, char **cert_path, char **key_path);
 
+/* A client certificate (TLS WWW client) signed by the CA with Common Name cn, into
+ * <dir>/<cn>.crt and .key; valid for 30 days from now, or from valid_from to valid_until
+ * (both "YYYY-MM-DD HH:MM:SS" UTC) when given. */
+void fo_testcerts_issue_client(fo_testcerts *tc, const char *cn, const char *valid_from,
+                               const char *valid_until, char **cert_path, char **key_path);
+
 /* A certificate that is not signed by the CA (self-signed), for "untrusted" tests. */
 void fo_testcerts_self_signed(fo_testcerts *tc, const char *name, char **cert_path,
                               char **key_path);

@@ -11,6 +11,7 @@
 #include "common/clock.h"
 #include "common/jsonutil.h"
 #include "common/kube_config.h"
+#include "tests/support/testcerts.h"
 #include "tests/support/testutil.h"
 
 /* 2026-04-20T09:15:02Z */
@@ -223,10 +224,8 @@ START_TEST(a_failing_plugin_says_what_went_wrong_without_its_answer)
                        "");
     expect_in(&err, FO_EPROTO, "configured to use API version client.authentication.k8s.io/v1");
     ck_assert_ptr_null(strstr(err.message, "secret-123"));
-    err = plugin_error(V1_ANSWER("{\"clientCertificateData\":\"c\",\"clientKeyData\":\"k\"}"), "");
-    expect_in(&err, FO_EPROTO, "client certificate instead of a token");
     err = plugin_error(V1_ANSWER("{}"), "");
-    expect_in(&err, FO_EPROTO, "didn't return a token");
+    expect_in(&err, FO_EPROTO, "didn't return a token or cert/key pair");
     err = plugin_error(V1_ANSWER("{\"token\":\"t\",\"expirationTimestamp\":\"soon\"}"), "");
     expect_in(&err, FO_EPROTO, "expirationTimestamp");
     /* a bare name is looked up in PATH; the install hint tells what to do */
@@ -239,6 +238,195 @@ START_TEST(a_failing_plugin_says_what_went_wrong_without_its_answer)
     ck_assert_int_eq(fo_kube_config_token(kc, buf, sizeof buf, &err), FO_EIO);
     expect_in(&err, FO_EIO, "no-such-flinkop-plugin: executable not found: install it");
     fo_kube_config_free(kc);
+}
+END_TEST
+
+/* <dir>/<name>: an ExecCredential (v1) whose status has these members (NULL = left out). */
+static void write_answer(const char *name, const char *cert, const char *key, const char *tok)
+{
+    json_t *st = json_pack("{s:s}", "expirationTimestamp", "2026-04-20T10:00:00Z");
+    if (cert)
+        json_object_set_new(st, "clientCertificateData", json_string(cert));
+    if (key)
+        json_object_set_new(st, "clientKeyData", json_string(key));
+    if (tok)
+        json_object_set_new(st, "token", json_string(tok));
+    json_t *cred = json_pack("{s:s,s:s,s:o}", "apiVersion", "client.authentication.k8s.io/v1",
+                             "kind", "ExecCredential", "status", st);
+    char *path = in_dir(name);
+    ck_assert_int_eq(json_dump_file(cred, path, JSON_COMPACT), 0);
+    json_decref(cred);
+    free(path);
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    char buf[16384];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return strdup(buf);
+}
+
+/* Answers $PLUGIN_DIR/answer-<run>.json. */
+static const char BY_RUN[] = "n=$(cat \"$PLUGIN_DIR/runs\" 2>/dev/null || echo 0); n=$((n + 1))\n"
+                             "echo $n > \"$PLUGIN_DIR/runs\"\n"
+                             "cat \"$PLUGIN_DIR/answer-$n.json\"\n";
+
+static fo_kube_config *by_run_config(fo_clock *clk)
+{
+    write_script("plugin.sh", BY_RUN);
+    char *user = NULL;
+    ck_assert_int_gt(asprintf(&user,
+                              "{exec: {apiVersion: client.authentication.k8s.io/v1, "
+                              "command: ./plugin.sh, interactiveMode: Never, "
+                              "env: [{name: PLUGIN_DIR, value: '%s'}]}}",
+                              dir),
+                     0);
+    fo_err err;
+    fo_kube_config *kc = load_with("", user, clk, &err);
+    ck_assert_msg(kc != NULL, "%s", err.message);
+    free(user);
+    return kc;
+}
+
+/* client-go: a plugin may answer with status.clientCertificateData and clientKeyData (PEM)
+ * instead of a token; the pair is kept until expirationTimestamp passes, then the plugin runs
+ * again, and each run is a new credential generation. */
+START_TEST(a_plugins_certificate_pair_is_kept_until_it_expires)
+{
+    fo_testcerts *tc = fo_testcerts_new();
+    char *c1, *k1, *c2, *k2;
+    fo_testcerts_issue_client(tc, "exec-user-1", NULL, NULL, &c1, &k1);
+    fo_testcerts_issue_client(tc, "exec-user-2", NULL, NULL, &c2, &k2);
+    char *pem[4] = {slurp(c1), slurp(k1), slurp(c2), slurp(k2)};
+    write_answer("answer-1.json", pem[0], pem[1], NULL);
+    write_answer("answer-2.json", pem[2], pem[3], "tok-2");
+    fo_clock *clk = fo_clock_fake_new(WALL);
+    fo_kube_config *kc = by_run_config(clk);
+    char buf[64], *cert = NULL, *key = NULL;
+    uint64_t gen = 0;
+    fo_err err;
+    ck_assert_msg(fo_kube_config_credential(kc, buf, sizeof buf, &gen, &err) == FO_OK, "%s",
+                  err.message);
+    ck_assert_str_eq(buf, ""); /* no bearer token: the certificate authenticates */
+    ck_assert_uint_eq(gen, 1);
+    ck_assert_uint_eq(fo_kube_config_exec_cert(kc, 0, &cert, &key), 1);
+    ck_assert_str_eq(cert, pem[0]);
+    ck_assert_str_eq(key, pem[1]);
+    free(cert);
+    free(key);
+    ck_assert_uint_eq(fo_kube_config_exec_cert(kc, 1, &cert, &key), 1);
+    ck_assert_ptr_null(cert);
+    ck_assert_ptr_null(key);
+    fo_clock_fake_advance(clk, EXPIRY - WALL); /* at the expiry: still good */
+    ck_assert_str_eq(token(kc), "");
+    fo_clock_fake_advance(clk, 1); /* past it: the second answer, a token and a pair */
+    ck_assert_str_eq(token(kc), "tok-2");
+    ck_assert_uint_eq(fo_kube_config_exec_cert(kc, 1, &cert, &key), 2);
+    ck_assert_str_eq(cert, pem[2]);
+    ck_assert_str_eq(key, pem[3]);
+    free(cert);
+    free(key);
+    fo_kube_config_free(kc);
+    fo_clock_free(clk);
+    for (int i = 0; i < 4; i++)
+        free(pem[i]);
+    free(c1);
+    free(k1);
+    free(c2);
+    free(k2);
+    fo_testcerts_free(tc);
+}
+END_TEST
+
+/* Requests refused with a certificate-only credential (its token is always "") run the plugin
+ * once, not once per request: the credential's generation tells them apart. */
+START_TEST(requests_refused_with_the_same_certificate_run_the_plugin_once)
+{
+    fo_testcerts *tc = fo_testcerts_new();
+    char *c1, *k1;
+    fo_testcerts_issue_client(tc, "exec-user-1", NULL, NULL, &c1, &k1);
+    char *cp = slurp(c1), *kp = slurp(k1);
+    for (int i = 1; i <= 3; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "answer-%d.json", i);
+        write_answer(name, cp, kp, NULL);
+    }
+    fo_clock *clk = fo_clock_fake_new(WALL);
+    fo_kube_config *kc = by_run_config(clk);
+    char buf[64];
+    uint64_t gen = 0, again = 0;
+    fo_err err;
+    ck_assert_int_eq(fo_kube_config_credential(kc, buf, sizeof buf, &gen, &err), FO_OK);
+    fo_kube_config_credential_refused(kc, "", gen);
+    fo_kube_config_credential_refused(kc, "", gen);
+    ck_assert_int_eq(fo_kube_config_credential(kc, buf, sizeof buf, &again, &err), FO_OK);
+    ck_assert_uint_eq(again, gen + 1);
+    fo_kube_config_credential_refused(kc, "", gen); /* late: that one was replaced already */
+    ck_assert_int_eq(fo_kube_config_credential(kc, buf, sizeof buf, &again, &err), FO_OK);
+    ck_assert_uint_eq(again, gen + 1);
+    char *runs = read_back("runs");
+    ck_assert_str_eq(runs, "2\n");
+    free(runs);
+    fo_kube_config_free(kc);
+    fo_clock_free(clk);
+    free(cp);
+    free(kp);
+    free(c1);
+    free(k1);
+    fo_testcerts_free(tc);
+}
+END_TEST
+
+/* client-go refuses a certificate without its key (and the other way round) and a pair that
+ * does not load; the error names the plugin and never quotes the PEM. */
+START_TEST(a_bad_certificate_pair_is_refused_without_quoting_it)
+{
+    fo_testcerts *tc = fo_testcerts_new();
+    char *c1, *k1, *c2, *k2;
+    fo_testcerts_issue_client(tc, "exec-user-1", NULL, NULL, &c1, &k1);
+    fo_testcerts_issue_client(tc, "exec-user-2", NULL, NULL, &c2, &k2);
+    char *cp = slurp(c1), *kp = slurp(k1), *other_key = slurp(k2);
+    static const char bad_pem[] =
+        "-----BEGIN CERTIFICATE-----\nsecret-123\n-----END CERTIFICATE-----\n";
+    static const char bad_key[] =
+        "-----BEGIN PRIVATE KEY-----\nsecret-456\n-----END PRIVATE KEY-----\n";
+    struct {
+        const char *cert, *key, *needle;
+    } cases[] = {
+        {cp, NULL, "returned only a certificate, no key"},
+        {NULL, kp, "returned only a key, no certificate"},
+        {bad_pem, kp, "bad client certificate: certificate status.clientCertificateData"},
+        {cp, bad_key, "bad client certificate: key status.clientKeyData"},
+        {cp, other_key, "does not belong to certificate status.clientCertificateData"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *runs = in_dir("runs");
+        remove(runs);
+        free(runs);
+        write_answer("answer-1.json", cases[i].cert, cases[i].key, NULL);
+        fo_kube_config *kc = by_run_config(NULL);
+        char buf[64];
+        fo_err err;
+        ck_assert_int_ne(fo_kube_config_token(kc, buf, sizeof buf, &err), FO_OK);
+        expect_in(&err, FO_EPROTO, "exec plugin ./plugin.sh");
+        expect_in(&err, FO_EPROTO, cases[i].needle);
+        ck_assert_msg(!strstr(err.message, "BEGIN") && !strstr(err.message, "secret-") &&
+                          !strstr(err.message, "MI"),
+                      "quotes the PEM: %s", err.message);
+        fo_kube_config_free(kc);
+    }
+    free(cp);
+    free(kp);
+    free(other_key);
+    free(c1);
+    free(k1);
+    free(c2);
+    free(k2);
+    fo_testcerts_free(tc);
 }
 END_TEST
 
@@ -420,6 +608,9 @@ int main(void)
     tcase_add_test(tc, a_plugin_that_answers_but_does_not_exit_is_killed_in_time);
     tcase_add_test(tc, requests_refused_with_the_same_token_run_the_plugin_once);
     tcase_add_test(tc, a_bare_command_is_the_first_executable_along_path);
+    tcase_add_test(tc, a_plugins_certificate_pair_is_kept_until_it_expires);
+    tcase_add_test(tc, requests_refused_with_the_same_certificate_run_the_plugin_once);
+    tcase_add_test(tc, a_bad_certificate_pair_is_refused_without_quoting_it);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -174,6 +174,9 @@ static void http_handler(void *ctx, const fo_http_request *hreq, fo_http_respons
                    .user_agent = fo_http_request_header(hreq, "User-Agent"),
                    .query = http_query,
                    .query_ctx = (void *)hreq};
+    char cn[256];
+    if (srv->client_ca_pem && fo_http_request_client_cn(hreq, cn, sizeof cn))
+        req.cert_user = cn;
     fka_resp resp;
     fka_resp_init(&resp);
     fka_handle_as(srv, &req, &resp, fo_http_request_header(hreq, "Authorization"), false);
@@ -310,6 +313,16 @@ fo_fake_apiserver *fo_fake_apiserver_start(const fo_fake_apiserver_opts *opts, f
             fo_fake_apiserver_stop(srv);
             return NULL;
         }
+        if (opts->client_ca_file) {
+            fo_strbuf ca;
+            fo_strbuf_init(&ca, 1024 * 1024);
+            if (fo_strbuf_read_file(&ca, opts->client_ca_file, err) != FO_OK) {
+                fo_strbuf_release(&ca);
+                fo_fake_apiserver_stop(srv);
+                return NULL;
+            }
+            srv->client_ca_pem = fo_strbuf_take(&ca);
+        }
     }
     fo_httpd_opts ho = {.bind_addr = opts->bind_addr ? opts->bind_addr : "127.0.0.1",
                         .port = opts->port,
@@ -317,6 +330,7 @@ fo_fake_apiserver *fo_fake_apiserver_start(const fo_fake_apiserver_opts *opts, f
                         .connection_timeout_s = 3600,
                         .threads = 0,
                         .tls = srv->tls,
+                        .client_ca_pem = srv->client_ca_pem,
                         .handler = http_handler,
                         .handler_ctx = srv};
     srv->httpd = fo_httpd_start(&ho, err);
@@ -350,6 +364,7 @@ void fo_fake_apiserver_stop(fo_fake_apiserver *fa)
         free(fa->service_map[i]);
     free(fa->service_map);
     free(fa->token);
+    free(fa->client_ca_pem);
     free(fa);
 }
 

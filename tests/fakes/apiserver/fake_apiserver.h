@@ -36,6 +36,9 @@ typedef struct fo_fake_apiserver_opts {
     const char *tls_cert_file; /* HTTPS when both are set (PEM) */
     const char *tls_key_file;
     const char *token;        /* when set, every request needs "Authorization: Bearer <token>" */
+    const char *client_ca_file; /* with TLS: x509 client certificates this CA (PEM) signed
+                                   authenticate too (kube-apiserver's --client-ca-file); then a
+                                   request with neither gets 401 */
     const char *openapi_dir;  /* directories (':'-separated) of the upstream OpenAPI v3 files;
                                  NULL = tests/data/kubernetes-openapi/v1.35 and
                                  tests/fakes/apiserver/openapi of the source tree ($FO_SRC_DIR,

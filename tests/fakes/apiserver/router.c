@@ -232,14 +232,29 @@ void fka_handle_as(fka_server *srv, const fka_req *req, fka_resp *resp, const ch
         fka_control_handle(srv, req, resp);
         return;
     }
-    if (!in_process && srv->token) {
-        size_t tl = strlen(srv->token);
-        bool ok = auth && strncmp(auth, "Bearer ", 7) == 0 && strlen(auth + 7) == tl &&
-                  strcmp(auth + 7, srv->token) == 0;
+    if (!in_process && (srv->token || srv->client_ca_pem)) {
+        /* kube-apiserver's authenticators are tried in turn: x509, then bearer tokens */
+        size_t tl = srv->token ? strlen(srv->token) : 0;
+        bool ok = req->cert_user ||
+                  (srv->token && auth && strncmp(auth, "Bearer ", 7) == 0 &&
+                   strlen(auth + 7) == tl && strcmp(auth + 7, srv->token) == 0);
         if (!ok) {
             fka_resp_status(resp, fka_status_failure(401, "Unauthorized", "Unauthorized", NULL));
             return;
         }
+    }
+    if (strcmp(req->method, "POST") == 0 &&
+        strcmp(req->path, "/apis/authentication.k8s.io/v1/selfsubjectreviews") == 0) {
+        /* SelfSubjectReview (`kubectl auth whoami`): who the request authenticated as; an
+         * x509 user is the certificate's Common Name */
+        const char *user = req->cert_user ? req->cert_user
+                           : in_process || srv->token ? "admin"
+                                                      : "system:anonymous";
+        fka_resp_json(resp, 201,
+                      json_pack("{s:s,s:s,s:{},s:{s:{s:s}}}", "apiVersion",
+                                "authentication.k8s.io/v1", "kind", "SelfSubjectReview",
+                                "metadata", "status", "userInfo", "username", user));
+        return;
     }
     if (fka_control_intercept(srv->control, req, resp))
         return;

@@ -36,6 +36,7 @@ struct fo_fake_apiserver {
     struct fo_httpd *httpd; /* common/httpd.h */
     struct fo_certwatch *tls;
     char *token;
+    char *client_ca_pem; /* NULL = no x509 client authentication */
     char **service_map; /* "name.namespace=host:port" copies, NULL-terminated */
     unsigned ip_seq;    /* Service clusterIP allocation (atomic) */
     int bookmark_interval_ms;
@@ -55,6 +56,7 @@ typedef struct fka_req {
     const char *user_agent;
     const char *(*query)(void *ctx, const char *name); /* decoded value, NULL when absent */
     void *query_ctx;
+    const char *cert_user; /* CN of a client certificate the client CA verified, or NULL */
 } fka_req;
 
 /* Streamed answers (watches) implement this; read returns a byte count, 0 for "nothing
