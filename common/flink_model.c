@@ -588,6 +588,18 @@ static bool holds_checkpoint(const json_t *cm)
     return false;
 }
 
+/* The name of an HA map that counts (not being deleted, not the autoscaler's), or NULL. */
+static const char *ha_map_name(const json_t *cm)
+{
+    const json_t *meta = json_object_get(cm, "metadata");
+    const json_t *deleting = json_object_get(meta, "deletionTimestamp");
+    const char *component = fo_json_get_str(meta, "labels.component");
+    if ((deleting && !json_is_null(deleting)) ||
+        (component && strcmp(component, "autoscaler") == 0))
+        return NULL;
+    return fo_json_str(meta, "name");
+}
+
 bool fo_flink_ha_job_checkpoint_available(const json_t *configmaps, const char *job_id)
 {
     char suffix[64];
@@ -598,14 +610,8 @@ bool fo_flink_ha_job_checkpoint_available(const json_t *configmaps, const char *
     const json_t *cm;
     json_array_foreach(configmaps, i, cm)
     {
-        const json_t *meta = json_object_get(cm, "metadata");
-        const char *name = fo_json_str(meta, "name");
-        const json_t *deleting = json_object_get(meta, "deletionTimestamp");
-        const char *component = fo_json_get_str(meta, "labels.component");
-        if (!name || (deleting && !json_is_null(deleting)) ||
-            (component && strcmp(component, "autoscaler") == 0) || !ends_with(name, suffix))
-            continue;
-        if (holds_checkpoint(cm))
+        const char *name = ha_map_name(cm);
+        if (name && ends_with(name, suffix) && holds_checkpoint(cm))
             return true;
     }
     return false;
@@ -617,12 +623,8 @@ bool fo_flink_ha_metadata_available(const json_t *configmaps, bool with_checkpoi
     const json_t *cm;
     json_array_foreach(configmaps, i, cm)
     {
-        const json_t *meta = json_object_get(cm, "metadata");
-        const char *name = fo_json_str(meta, "name");
-        const json_t *deleting = json_object_get(meta, "deletionTimestamp");
-        const char *component = fo_json_get_str(meta, "labels.component");
-        if (!name || (deleting && !json_is_null(deleting)) ||
-            (component && strcmp(component, "autoscaler") == 0))
+        const char *name = ha_map_name(cm);
+        if (!name)
             continue;
         bool valid = ends_with(name, "-config-map") ? !ends_with(name, "-cluster-config-map")
                                                     : ends_with(name, "-jobmanager-leader");

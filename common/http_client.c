@@ -351,9 +351,7 @@ fo_rc fo_http_client_set_client_cert(fo_http_client *c, const char *cert_pem,
                                      const char *key_pem, fo_err *err)
 {
     fo_err_clear(err);
-    if (!cert_pem != !key_pem)
-        return fo_err_set(err, FO_EINVAL, "a client certificate needs both a certificate and a key");
-    struct tls_id *id = id_new(NULL, cert_pem, NULL, key_pem, err);
+    struct tls_id *id = id_new(NULL, cert_pem, NULL, key_pem, err); /* a half pair: refused */
     if (!id)
         return err ? err->rc : FO_EIO;
     CURL *idle[POOL_MAX_IDLE];

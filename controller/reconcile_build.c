@@ -71,8 +71,9 @@ out:
 
 /* The port comes from the effective configuration of the last reconciled spec with the
  * cluster defaults of its launch (fo_build_cached_defaults; the current ones for a cluster
- * that has no record): the configuration this controller builds the cluster's REST Service from (fo_build_objects of p->last, which every settled pass applies), so the address
- * and the Service agree. The recorded spec is the deployed one at every step: an upgrade keeps
+ * that has no record): the configuration this controller builds the cluster's REST Service
+ * from (fo_build_objects of p->last, which every settled pass applies), so the address and
+ * the Service agree. The recorded spec is the deployed one at every step: an upgrade keeps
  * the old spec (marked suspended) recorded while the old cluster is stopped and torn down,
  * and records the new one only when it deploys it; it lives in the resource's status, so a
  * restarted controller reads the same. The desired spec would be wrong during an upgrade (the
