@@ -236,24 +236,28 @@ typedef struct fd_state {
     const char *name;
     const char *path;  /* dotted path in the FlinkDeployment */
     const char *value; /* wanted string value; NULL = the object is gone */
+    bool contains;     /* value is a part of the string, not all of it */
 } fd_state;
 
 static bool fd_has(const void *arg)
 {
     const fd_state *s = arg;
     json_t *fd = get_fd(s->name);
+    /* Exact unless asked: "READY" is also a part of "DEPLOYED_NOT_READY". */
+    const char *got = fd && s->value ? fo_json_get_str(fd, s->path) : NULL;
     bool ok;
     if (!s->value)
         ok = fd == NULL;
     else
-        ok = fd && fo_json_get_str(fd, s->path) && strstr(fo_json_get_str(fd, s->path), s->value);
+        ok = got && (s->contains ? strstr(got, s->value) != NULL : strcmp(got, s->value) == 0);
     json_decref(fd);
     return ok;
 }
 
-static void wait_fd(const char *name, const char *path, const char *value)
+static void wait_fd_matching(const char *name, const char *path, const char *value,
+                             bool contains)
 {
-    fd_state s = {name, path, value};
+    fd_state s = {name, path, value, contains};
     if (!wait_for(fd_has, &s, WAIT_MS)) {
         json_t *fd = get_fd(name);
         char *text = fd ? fo_json_dumps_compact(json_object_get(fd, "status")) : NULL;
@@ -266,9 +270,20 @@ static void wait_fd(const char *name, const char *path, const char *value)
         free(vtext);
         json_decref(view);
         json_decref(fd);
-        ck_abort_msg("%s: %s never became %s (status and Flink view in the log)", name, path,
-                     value ? value : "gone");
+        ck_abort_msg("%s: %s never %s %s (status and Flink view in the log)", name, path,
+                     contains ? "contained" : "became", value ? value : "gone");
     }
+}
+
+/* Until `path` reads `value` (NULL: until the resource is gone). */
+static void wait_fd(const char *name, const char *path, const char *value)
+{
+    wait_fd_matching(name, path, value, false);
+}
+
+static void wait_fd_containing(const char *name, const char *path, const char *text)
+{
+    wait_fd_matching(name, path, text, true);
 }
 
 /* ---- the controller process ------------------------------------------------------------------ */
@@ -587,8 +602,8 @@ START_TEST(invalid_spec_lands_in_status_without_touching_the_cluster)
                                  "{\"spec\":{\"flinkConfiguration\":{\"kubernetes.namespace\":"
                                  "\"elsewhere\"}}}"),
                      200);
-    wait_fd("basic-example", "status.error", "ValidationException");
-    wait_fd("basic-example", "status.error", "kubernetes.namespace");
+    wait_fd_containing("basic-example", "status.error", "ValidationException");
+    wait_fd_containing("basic-example", "status.error", "kubernetes.namespace");
     fo_test_sleep_ms(2500);
     json_t *jm2 = get_obj("apps/v1", "deployments", "basic-example");
     json_t *cm2 = get_obj("v1", "configmaps", "flink-config-basic-example");
@@ -712,7 +727,7 @@ START_TEST(savepoint_upgrade_restores_the_new_job_from_the_savepoint)
     deploy_until_stable("controller-application-savepoint.yaml", "savepoint-example");
     ck_assert_int_eq(
         merge_patch(FD_PATH "/savepoint-example", "{\"spec\":{\"job\":{\"parallelism\":4}}}"), 200);
-    fd_state s = {"savepoint-example", NULL, "2"};
+    fd_state s = {"savepoint-example", NULL, "2", false};
     ck_assert_msg(wait_for(stable_at, &s, WAIT_MS), "never stable at generation 2");
     json_t *fd = get_fd("savepoint-example");
     const char *path = fo_json_get_str(fd, "status.jobStatus.upgradeSavepointPath");
