@@ -605,6 +605,9 @@ json_t *fo_flink_conf_build_session_job(const json_t *session_job, const json_t 
 bool fo_flink_conf_port_parse(const char *text, int *port)
 {
     int64_t p = 0;
+    /* Flink reads an int option with Integer.parseInt, which takes no blanks around it. */
+    if (!text || strspn(text, " \t") || (*text && strchr(" \t", text[strlen(text) - 1])))
+        return false;
     if (!parse_int(text, 1, 65535, &p))
         return false;
     if (port)

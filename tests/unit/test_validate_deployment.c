@@ -588,7 +588,8 @@ END_TEST
 
 /* rest.port is an int option (RestOptions.PORT) and the port of the REST Service, whose ports
  * the API server takes from 1 to 65535 (ServicePort.port); the cluster defaults' value is
- * judged as the spec's. */
+ * judged as the spec's. Flink reads an int option with Integer.parseInt, which takes no
+ * blanks, and config.yaml (Flink 1.19+) keeps them in a quoted value. */
 START_TEST(a_rest_port_that_is_no_port_is_refused_at_its_key)
 {
     static const struct {
@@ -597,7 +598,7 @@ START_TEST(a_rest_port_that_is_no_port_is_refused_at_its_key)
     } cases[] = {
         {"8082", true}, {"1", true},       {"65535", true},     {"0", false},
         {"65536", false}, {"-1", false},   {"80a", false},      {"8081-8090", false},
-        {"", false},    {"8082.0", false},
+        {"", false},    {"8082.0", false}, {" 8082", false},    {"8082 ", false},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         json_t *obj = fo_test_load_yaml(BASE);
