@@ -523,7 +523,8 @@ static fo_rc mark_suspended(fo_pass *p)
 /* ---- converge (drift repair and recovery) ---------------------------------------------------- */
 
 /* The cache says the JobManager Deployment is gone; make sure (the cache may lag our own
- * create) before treating it as lost. */
+ * create) before treating it as lost. Another's Deployment of that name is no JobManager of
+ * ours either. */
 static bool jm_really_missing(fo_pass *p)
 {
     if (p->obs.jm_present)
@@ -532,8 +533,9 @@ static bool jm_really_missing(fo_pass *p)
     fo_err err;
     fo_err_clear(&err);
     fo_rc rc = p->env->kube.get(p->env->kube.ctx, FO_CTL_DEPLOYMENT, p->ns, p->name, &live, &err);
+    bool missing = rc == FO_ENOTFOUND || (rc == FO_OK && !fo_apply_owned_by(live, p->uid));
     json_decref(live);
-    return rc == FO_ENOTFOUND;
+    return missing;
 }
 
 static fo_rc converge(fo_pass *p, const fo_upgrade_input *in, fo_err *err)

@@ -18,12 +18,14 @@
 #define JA "000000000000000000000000000000aa"
 #define JB "000000000000000000000000000000bb"
 #define JC "000000000000000000000000000000cc"
+#define FD_UID "6f1c2a4e-0000-4000-8000-00000000fd01"
 
 static json_t *jm_deployment(int replicas, int available)
 {
-    json_t *d = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:i}}", "apiVersion", "apps/v1", "kind",
-                          "Deployment", "metadata", "name", "basic-example", "namespace", "default",
-                          "spec", "replicas", replicas);
+    json_t *d = json_pack("{s:s, s:s, s:{s:s, s:s, s:[{s:s, s:s, s:s}]}, s:{s:i}}", "apiVersion",
+                          "apps/v1", "kind", "Deployment", "metadata", "name", "basic-example",
+                          "namespace", "default", "ownerReferences", "kind", "FlinkDeployment",
+                          "name", "basic-example", "uid", FD_UID, "spec", "replicas", replicas);
     if (available >= 0)
         json_object_set_new(d, "status", json_pack("{s:i}", "availableReplicas", available));
     return d;
@@ -121,8 +123,8 @@ START_TEST(failing_jobmanager_pod_is_an_error_with_its_reason)
     fake_put(&w->kube, d);
     json_t *pod = jm_pod("ImagePullBackOff", "Back-off pulling image \"flink:9.9\"");
     fake_put(&w->kube, pod);
-    json_t *obj = json_pack("{s:s, s:{s:s, s:s}}", "kind", "FlinkDeployment", "metadata", "name",
-                            "basic-example", "namespace", "default");
+    json_t *obj = json_pack("{s:s, s:{s:s, s:s, s:s}}", "kind", "FlinkDeployment", "metadata",
+                            "name", "basic-example", "namespace", "default", "uid", FD_UID);
     fo_observed o;
     fo_observe_deployment(&w->env, obj, "http://flink.test/default/basic-example", true, false,
                           NULL, FO_JM_DEPLOYING, &o);
@@ -192,8 +194,8 @@ START_TEST(a_volume_that_cannot_mount_is_an_error_with_the_kubelets_message)
     fake_put(&w->kube, d);
     fake_put(&w->kube, pod);
     json_array_foreach(all, i, e) json_array_append(w->kube.core_events, e);
-    json_t *obj = json_pack("{s:s, s:{s:s, s:s}}", "kind", "FlinkDeployment", "metadata", "name",
-                            "basic-example", "namespace", "default");
+    json_t *obj = json_pack("{s:s, s:{s:s, s:s, s:s}}", "kind", "FlinkDeployment", "metadata",
+                            "name", "basic-example", "namespace", "default", "uid", FD_UID);
     fo_observed o;
     fo_observe_deployment(&w->env, obj, BASE, true, false, NULL, FO_JM_DEPLOYING, &o);
     ck_assert_int_eq(o.jm_status, FO_JM_ERROR);
@@ -474,9 +476,32 @@ static fake_world *world(void)
 
 static json_t *resource(void)
 {
-    return json_pack("{s:s, s:{s:s, s:s}}", "kind", "FlinkDeployment", "metadata", "name",
-                     "basic-example", "namespace", "default");
+    return json_pack("{s:s, s:{s:s, s:s, s:s}}", "kind", "FlinkDeployment", "metadata", "name",
+                     "basic-example", "namespace", "default", "uid", FD_UID);
 }
+
+/* A Deployment of the cluster's name that another owner made is not its JobManager: not
+ * present, and its Flink (if any) is not asked. */
+START_TEST(a_deployment_owned_by_another_is_not_the_jobmanager)
+{
+    fake_world *w = world();
+    json_t *d = jm_deployment(1, 1);
+    json_object_del(json_object_get(d, "metadata"), "ownerReferences");
+    fake_put(&w->kube, d);
+    json_t *obj = resource();
+    fo_observed o;
+    fo_observe_deployment(&w->env, obj, BASE, true, false, J1, FO_JM_READY, &o);
+    ck_assert(!o.jm_present);
+    ck_assert(!o.rest_tried);
+    ck_assert_uint_eq(w->flink.ncalls, 0);
+    ck_assert_int_eq(o.jm_status, FO_JM_MISSING);
+    ck_assert(!fo_observe_cluster_present(&w->env, obj, false));
+    fo_observed_release(&o);
+    json_decref(obj);
+    json_decref(d);
+    fake_world_free(w);
+}
+END_TEST
 
 START_TEST(unavailable_jobmanager_is_not_asked)
 {
@@ -761,6 +786,7 @@ static Suite *suite(void)
     tcase_add_test(tc, ha_metadata_is_a_live_job_map_with_a_checkpoint);
     tcase_add_test(tc, cluster_info_totals_as_apache_prints_them);
     tcase_add_test(tc, cluster_info_totals_count_the_limit_factors);
+    tcase_add_test(tc, a_deployment_owned_by_another_is_not_the_jobmanager);
     tcase_add_test(tc, unavailable_jobmanager_is_not_asked);
     tcase_add_test(tc, available_jobmanager_is_asked_for_config_taskmanagers_and_jobs);
     tcase_add_test(tc, unreachable_flink_moves_a_running_job_to_reconciling);

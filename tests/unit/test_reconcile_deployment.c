@@ -760,6 +760,57 @@ START_TEST(object_not_owned_is_never_touched)
 }
 END_TEST
 
+/* A Deployment of the resource's name that is someone else's is not a JobManager of ours: the
+ * first deploy does not wait for it to go (it never would), it says why nothing is created. */
+START_TEST(deployment_not_owned_is_reported_not_waited_for)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    json_t *d = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:i}, s:{s:i}}", "apiVersion", "apps/v1",
+                          "kind", "Deployment", "metadata", "name", "basic-example", "namespace",
+                          NS, "spec", "replicas", 1, "status", "availableReplicas", 1);
+    fake_put(&w->kube, d);
+    json_decref(d);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK);
+    ck_assert_int_eq(fake_count(&w->kube, 0, "create", FO_CTL_KIND_COUNT), 0);
+    ck_assert_int_eq(fake_count(&w->kube, 0, "patch", FO_CTL_DEPLOYMENT), 0);
+    ck_assert_int_eq(fake_count(&w->kube, 0, "delete", FO_CTL_DEPLOYMENT), 0);
+    const char *error = st_str(w, "basic-example", "error");
+    ck_assert_msg(error && strstr(error, "Deployment") && strstr(error, "not owned"),
+                  "status.error: %s", error ? error : "(none)");
+    fake_world_free(w);
+}
+END_TEST
+
+/* The same at a resume: the Deployment that took the name while the job was suspended is not
+ * the old cluster, and the resume does not wait for it to go. */
+START_TEST(deployment_not_owned_is_reported_at_a_resume)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    until_stable(w, "basic-example");
+    edit_spec(w, "basic-example", "job.state", json_string("suspended"));
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, "basic-example", "lifecycleState"), "SUSPENDED");
+    ck_assert_ptr_null(owned(w, FO_CTL_DEPLOYMENT, "basic-example"));
+    json_t *d = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:i}, s:{s:i}}", "apiVersion", "apps/v1",
+                          "kind", "Deployment", "metadata", "name", "basic-example", "namespace",
+                          NS, "spec", "replicas", 1, "status", "availableReplicas", 1);
+    fake_put(&w->kube, d);
+    json_decref(d);
+    edit_spec(w, "basic-example", "job.state", json_string("running"));
+    size_t from = w->kube.nlog;
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK);
+    ck_assert_int_eq(fake_count(&w->kube, from, "patch", FO_CTL_DEPLOYMENT), 0);
+    ck_assert_int_eq(fake_count(&w->kube, from, "delete", FO_CTL_DEPLOYMENT), 0);
+    const char *error = st_str(w, "basic-example", "error");
+    ck_assert_msg(error && strstr(error, "Deployment") && strstr(error, "not owned"),
+                  "status.error: %s", error ? error : "(none)");
+    fake_world_free(w);
+}
+END_TEST
+
 /* ---- spec changes -----------------------------------------------------------------------------
  */
 
@@ -1424,6 +1475,8 @@ static Suite *suite(void)
     tcase_add_test(tc, a_jobmanager_pod_that_cannot_mount_a_volume_turns_error);
     tcase_add_test(tc, an_ingress_with_the_old_root_path_gets_the_rule_without_a_path);
     tcase_add_test(tc, object_not_owned_is_never_touched);
+    tcase_add_test(tc, deployment_not_owned_is_reported_not_waited_for);
+    tcase_add_test(tc, deployment_not_owned_is_reported_at_a_resume);
     tcase_add_test(tc, ignore_class_change_is_recorded_without_redeploy);
     tcase_add_test(tc, a_spec_recorded_by_the_apache_operator_is_taken_over_without_a_restart);
     tcase_add_test(tc, flinkops_own_record_is_kept_whatever_the_layers_write);
