@@ -44,6 +44,7 @@ struct fo_http_client {
     char *ca_path; /* a file or /proc/self/fd/N of a memfd */
     int ca_memfd;
     bool insecure;
+    bool client_go_tls; /* one TLS config for the server and an https proxy, as Go has it */
     long connect_timeout_ms, timeout_ms;
     char *user_agent;
     size_t max_response;
@@ -417,6 +418,7 @@ fo_http_client *fo_http_client_new(const fo_http_client_opts *opts, fo_err *err)
     c->ca_memfd = -1;
     pthread_mutex_init(&c->mu, NULL);
     c->insecure = opts->insecure_skip_verify;
+    c->client_go_tls = opts->client_go_tls;
     c->connect_timeout_ms =
         opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS;
     c->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
@@ -664,6 +666,33 @@ static bool has_header(const fo_http_header *headers, size_t n, const char *name
     return false;
 }
 
+/* client_go_tls: Go's http.Transport does an https proxy's handshake with the same
+ * TLSClientConfig as the server's (net/http transport.go: dialConn runs addTLS on the proxy's
+ * address before the CONNECT), so client-go checks the proxy with the cluster's CA alone, not
+ * at all under insecure-skip-tls-verify, and offers the client certificate to a proxy that
+ * asks for one. Go would also check the proxy against a tls-server-name (its ServerName);
+ * libcurl checks it against the proxy's host, the one name it can. */
+static void proxy_tls_as_server(const fo_http_client *c, const struct tls_id *id, CURL *h)
+{
+    if (c->insecure) {
+        opt_long(h, CURLOPT_PROXY_SSL_VERIFYPEER, 0L);
+        opt_long(h, CURLOPT_PROXY_SSL_VERIFYHOST, 0L);
+    } else {
+        opt_long(h, CURLOPT_PROXY_SSL_VERIFYPEER, 1L);
+        opt_long(h, CURLOPT_PROXY_SSL_VERIFYHOST, 2L);
+        if (c->ca_path) {
+            opt_str(h, CURLOPT_PROXY_CAINFO, c->ca_path);
+            opt_str(h, CURLOPT_PROXY_CAPATH, NULL);
+        }
+    }
+    if (id->cert_path) {
+        opt_str(h, CURLOPT_PROXY_SSLCERT, id->cert_path);
+        opt_str(h, CURLOPT_PROXY_SSLCERTTYPE, "PEM");
+        opt_str(h, CURLOPT_PROXY_SSLKEY, id->key_path);
+        opt_str(h, CURLOPT_PROXY_SSLKEYTYPE, "PEM");
+    }
+}
+
 /* What setup() makes for one transfer; libcurl reads it until the transfer ends. */
 struct prep {
     struct curl_slist *headers;
@@ -821,7 +850,12 @@ static fo_rc setup(fo_http_client *c, const struct tls_id *id, CURL *h, const ch
         opt_long(h, CURLOPT_SSL_VERIFYHOST, 2L);
         if (c->ca_path)
             opt_str(h, CURLOPT_CAINFO, c->ca_path);
+        /* Go's RootCAs replace the system's pool; libcurl would also trust its CA directory. */
+        if (c->ca_path && c->client_go_tls)
+            opt_str(h, CURLOPT_CAPATH, NULL);
     }
+    if (c->client_go_tls)
+        proxy_tls_as_server(c, id, h);
     if (id->cert_path) {
         opt_str(h, CURLOPT_SSLCERT, id->cert_path);
         opt_str(h, CURLOPT_SSLCERTTYPE, "PEM");

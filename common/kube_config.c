@@ -84,6 +84,7 @@ void fo_kube_config_tls_opts(const fo_kube_config *kc, fo_http_client_opts *out)
     out->insecure_skip_verify = kc->insecure;
     out->proxy = kc->proxy_url;
     out->tls_server_name = kc->tls_server_name;
+    out->client_go_tls = true;
 }
 
 /* ---- small helpers ---- */

@@ -15,7 +15,10 @@
  * resolved against the directory of the kubeconfig that names them. A path list (`a:b`, as in
  * $KUBECONFIG) is merged like kubectl does: the first file that defines a name (cluster, user,
  * context) or current-context wins. Unsupported authentication (auth-provider,
- * username/password) is refused with an error naming the field.
+ * username/password) is refused with an error naming the field. The CA given (kubeconfig or
+ * in-cluster) is the only one trusted, and an https proxy is checked with the cluster's CA,
+ * insecure flag and client certificate, as client-go's transport does
+ * (fo_http_client_opts.client_go_tls).
  *
  * Bearer tokens read from a file (in-cluster, or tokenFile) are re-read when the cached copy
  * is older than token_refresh_ms (kubelet rotates projected tokens; client-go re-reads about
@@ -95,8 +98,8 @@ const char *fo_kube_config_namespace(const fo_kube_config *kc);
 const char *fo_kube_config_source(const fo_kube_config *kc);
 
 /* Fill the connection part of http client options (CA, client certificate, insecure flag,
- * tls-server-name, the cluster's proxy). The strings are borrowed from kc; other fields of out
- * are left as they are. */
+ * tls-server-name, the cluster's proxy, client_go_tls). The strings are borrowed from kc; other
+ * fields of out are left as they are. */
 void fo_kube_config_tls_opts(const fo_kube_config *kc, fo_http_client_opts *out);
 
 /* The current bearer token into buf ("" when the config has none). A token file is re-read

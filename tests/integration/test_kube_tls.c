@@ -240,6 +240,123 @@ START_TEST(tls_server_name_works_with_an_exec_plugins_client_certificate)
 }
 END_TEST
 
+/* An https proxy-url whose certificate the cluster's CA signed: client-go checks the proxy with
+ * the cluster's TLS settings, so the kubeconfig's CA is the one that must vouch for it (the
+ * system's CAs do not know a private CA). A proxy the CA did not sign is refused before
+ * anything reaches the API server. */
+START_TEST(an_https_proxy_is_checked_with_the_clusters_ca)
+{
+    fo_testcerts *tc = fo_testcerts_new();
+    char *crt = NULL, *key = NULL, *pcrt = NULL, *pkey = NULL, *bcrt = NULL, *bkey = NULL;
+    fo_testcerts_issue(tc, "apiserver", NULL, &crt, &key);
+    fo_testcerts_issue(tc, "proxy", NULL, &pcrt, &pkey);
+    fo_testcerts_self_signed(tc, "impostor", &bcrt, &bkey);
+    fo_fake_apiserver *fa = start_apiserver(crt, key, NULL);
+    char *server = server_url(fa), target[64], seen[64];
+    snprintf(target, sizeof target, "127.0.0.1:%d", fo_fake_apiserver_port(fa));
+    fo_err err;
+
+    fo_connproxy *px = fo_connproxy_start(&(fo_connproxy_opts){pcrt, pkey, NULL});
+    char *cl = fmt("certificate-authority: '%s', proxy-url: 'https://127.0.0.1:%d'", tc->ca_cert,
+                   fo_connproxy_port(px));
+    fo_kube_config *cfg = load(tc->dir, server, cl, "token: " TOKEN);
+    ck_assert_msg(get_default(cfg, &err) == FO_OK, "%s", err.message);
+    ck_assert_int_ge(fo_connproxy_tunnels(px), 1);
+    fo_connproxy_last_target(px, seen, sizeof seen);
+    ck_assert_str_eq(seen, target);
+    fo_kube_config_free(cfg);
+    fo_connproxy_stop(px);
+    free(cl);
+
+    px = fo_connproxy_start(&(fo_connproxy_opts){bcrt, bkey, NULL});
+    cl = fmt("certificate-authority: '%s', proxy-url: 'https://127.0.0.1:%d'", tc->ca_cert,
+             fo_connproxy_port(px));
+    cfg = load(tc->dir, server, cl, "token: " TOKEN);
+    ck_assert_int_eq(get_default(cfg, &err), FO_EIO);
+    ck_assert_int_ge(fo_connproxy_accepts(px), 1);
+    ck_assert_int_eq(fo_connproxy_tunnels(px), 0);
+    fo_kube_config_free(cfg);
+    fo_connproxy_stop(px);
+    free(cl);
+
+    fo_fake_apiserver_stop(fa);
+    free(server);
+    free(crt);
+    free(key);
+    free(pcrt);
+    free(pkey);
+    free(bcrt);
+    free(bkey);
+    fo_testcerts_free(tc);
+}
+END_TEST
+
+/* insecure-skip-tls-verify is Go's InsecureSkipVerify on the one TLS config client-go's
+ * transport uses for every hop: the https proxy is not checked either. */
+START_TEST(insecure_skip_tls_verify_covers_the_https_proxy_too)
+{
+    fo_testcerts *tc = fo_testcerts_new();
+    char *crt = NULL, *key = NULL, *pcrt = NULL, *pkey = NULL;
+    fo_testcerts_issue(tc, "apiserver", NULL, &crt, &key);
+    fo_testcerts_self_signed(tc, "proxy", &pcrt, &pkey);
+    fo_fake_apiserver *fa = start_apiserver(crt, key, NULL);
+    char *server = server_url(fa);
+    fo_connproxy *px = fo_connproxy_start(&(fo_connproxy_opts){pcrt, pkey, NULL});
+    char *cl = fmt("insecure-skip-tls-verify: true, proxy-url: 'https://localhost:%d'",
+                   fo_connproxy_port(px));
+    fo_kube_config *cfg = load(tc->dir, server, cl, "token: " TOKEN);
+    fo_err err;
+    ck_assert_msg(get_default(cfg, &err) == FO_OK, "%s", err.message);
+    ck_assert_int_ge(fo_connproxy_tunnels(px), 1);
+    fo_kube_config_free(cfg);
+    fo_connproxy_stop(px);
+    fo_fake_apiserver_stop(fa);
+    free(cl);
+    free(server);
+    free(crt);
+    free(key);
+    free(pcrt);
+    free(pkey);
+    fo_testcerts_free(tc);
+}
+END_TEST
+
+/* Go's transport offers the config's client certificate to an https proxy that asks for one
+ * (the same tls.Config), and to the API server inside the tunnel. */
+START_TEST(an_https_proxy_that_asks_is_offered_the_client_certificate)
+{
+    fo_testcerts *tc = fo_testcerts_new();
+    char *crt = NULL, *key = NULL, *pcrt = NULL, *pkey = NULL, *ucrt = NULL, *ukey = NULL;
+    fo_testcerts_issue(tc, "apiserver", NULL, &crt, &key);
+    fo_testcerts_issue(tc, "proxy", NULL, &pcrt, &pkey);
+    fo_testcerts_issue_client(tc, "kube-user", NULL, NULL, &ucrt, &ukey);
+    fo_fake_apiserver *fa = start_apiserver(crt, key, tc->ca_cert);
+    char *server = server_url(fa), cn[64];
+    fo_connproxy *px = fo_connproxy_start(&(fo_connproxy_opts){pcrt, pkey, tc->ca_cert});
+    char *cl = fmt("certificate-authority: '%s', proxy-url: 'https://127.0.0.1:%d'", tc->ca_cert,
+                   fo_connproxy_port(px));
+    char *us = fmt("client-certificate: '%s', client-key: '%s'", ucrt, ukey);
+    fo_kube_config *cfg = load(tc->dir, server, cl, us);
+    fo_err err;
+    ck_assert_msg(get_default(cfg, &err) == FO_OK, "%s", err.message);
+    fo_connproxy_client_cn(px, cn, sizeof cn);
+    ck_assert_str_eq(cn, "kube-user");
+    fo_kube_config_free(cfg);
+    fo_connproxy_stop(px);
+    fo_fake_apiserver_stop(fa);
+    free(cl);
+    free(us);
+    free(server);
+    free(crt);
+    free(key);
+    free(pcrt);
+    free(pkey);
+    free(ucrt);
+    free(ukey);
+    fo_testcerts_free(tc);
+}
+END_TEST
+
 /* tls-server-name behind a proxy (plain and https): the CONNECT names the server URL's own
  * address, as client-go's does; only the API server's certificate is checked against
  * tls-server-name. The https proxy's is checked against the proxy's host (client-go would
@@ -253,7 +370,7 @@ START_TEST(tls_server_name_through_a_proxy_tunnels_to_the_servers_address)
     fo_fake_apiserver *fa = start_apiserver(crt, key, NULL);
     char *server = server_url(fa), target[64], seen[64];
     snprintf(target, sizeof target, "127.0.0.1:%d", fo_fake_apiserver_port(fa));
-    for (int tls = 0; tls < 1; tls++) {
+    for (int tls = 0; tls < 2; tls++) {
         fo_connproxy_opts po = {tls ? pcrt : NULL, tls ? pkey : NULL, NULL};
         fo_connproxy *px = fo_connproxy_start(&po);
         char *cl = fmt("certificate-authority: '%s', tls-server-name: apiserver.internal, "
@@ -286,6 +403,9 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, tls_server_name_is_the_name_the_api_server_is_checked_against);
     tcase_add_test(tc, tls_server_name_works_with_an_exec_plugins_client_certificate);
+    tcase_add_test(tc, an_https_proxy_is_checked_with_the_clusters_ca);
+    tcase_add_test(tc, insecure_skip_tls_verify_covers_the_https_proxy_too);
+    tcase_add_test(tc, an_https_proxy_that_asks_is_offered_the_client_certificate);
     tcase_add_test(tc, tls_server_name_through_a_proxy_tunnels_to_the_servers_address);
     suite_add_tcase(s, tc);
     return s;
