@@ -44,11 +44,13 @@ struct fo_http_client {
     char *ca_path; /* a file or /proc/self/fd/N of a memfd */
     int ca_memfd;
     bool insecure;
+    bool client_go_tls; /* one TLS config for the server and an https proxy, as Go has it */
     long connect_timeout_ms, timeout_ms;
     char *user_agent;
     size_t max_response;
     long max_redirects;
     char *proxy;                             /* NULL = the environment's */
+    char *tls_name; /* tls_server_name as a URL's host ("[::1]" for IPv6); NULL = none */
     char *aws_sigv4, *aws_user, *aws_secret; /* NULL unless requests are signed */
     pthread_mutex_t mu; /* guards id and the pool */
     struct tls_id *id;
@@ -88,6 +90,11 @@ static const char *const LIBCURL_NAMES[] = {"libcurl-gnutls.so.4", "libcurl.so.4
     X(share_cleanup) \
     X(slist_append) \
     X(slist_free_all) \
+    X(url) \
+    X(url_set) \
+    X(url_get) \
+    X(url_cleanup) \
+    X(free) \
     X(multi_init) \
     X(multi_add_handle) \
     X(multi_remove_handle) \
@@ -371,6 +378,27 @@ fo_rc fo_http_client_set_client_cert(fo_http_client *c, const char *cert_pem,
     return FO_OK;
 }
 
+/* Keep name as the host libcurl is to use in its URLs (an IPv6 address in brackets), once a
+ * URL's host it can be. */
+static fo_rc check_tls_name(fo_http_client *c, const char *name, fo_err *err)
+{
+    bool v6 = strchr(name, ':') && name[0] != '[';
+    if (asprintf(&c->tls_name, "%s%s%s", v6 ? "[" : "", name, v6 ? "]" : "") < 0) {
+        c->tls_name = NULL;
+        return fo_err_set(err, FO_ENOMEM, "out of memory");
+    }
+    CURLU *u = lc.url();
+    if (!u)
+        return fo_err_set(err, FO_ENOMEM, "out of memory");
+    CURLUcode uc = lc.url_set(u, CURLUPART_URL, "https://localhost/", 0);
+    if (uc == CURLUE_OK)
+        uc = lc.url_set(u, CURLUPART_HOST, c->tls_name, 0);
+    lc.url_cleanup(u);
+    if (uc != CURLUE_OK)
+        return fo_err_set(err, FO_EINVAL, "tls server name \"%s\": not a host name", name);
+    return FO_OK;
+}
+
 fo_http_client *fo_http_client_new(const fo_http_client_opts *opts, fo_err *err)
 {
     static const fo_http_client_opts none;
@@ -390,6 +418,7 @@ fo_http_client *fo_http_client_new(const fo_http_client_opts *opts, fo_err *err)
     c->ca_memfd = -1;
     pthread_mutex_init(&c->mu, NULL);
     c->insecure = opts->insecure_skip_verify;
+    c->client_go_tls = opts->client_go_tls;
     c->connect_timeout_ms =
         opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS;
     c->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
@@ -404,6 +433,9 @@ fo_http_client *fo_http_client_new(const fo_http_client_opts *opts, fo_err *err)
         fo_err_set(err, FO_ENOMEM, "out of memory");
         goto fail;
     }
+    if (opts->tls_server_name && *opts->tls_server_name &&
+        check_tls_name(c, opts->tls_server_name, err) != FO_OK)
+        goto fail;
     if (opts->aws_sigv4) {
         if (!opts->aws_access_key_id || !opts->aws_secret_access_key) {
             fo_err_set(err, FO_EINVAL, "AWS signing needs an access key id and a secret key");
@@ -442,6 +474,7 @@ void fo_http_client_free(fo_http_client *c)
     free(c->ca_path);
     free(c->user_agent);
     free(c->proxy);
+    free(c->tls_name);
     free(c->aws_sigv4);
     free(c->aws_user);
     if (c->aws_secret) {
@@ -633,10 +666,109 @@ static bool has_header(const fo_http_header *headers, size_t n, const char *name
     return false;
 }
 
-/* Options common to plain requests and streams. Returns the header list to free. */
+/* client_go_tls: Go's http.Transport does an https proxy's handshake with the same
+ * TLSClientConfig as the server's (net/http transport.go: dialConn runs addTLS on the proxy's
+ * address before the CONNECT), so client-go checks the proxy with the cluster's CA alone, not
+ * at all under insecure-skip-tls-verify, and offers the client certificate to a proxy that
+ * asks for one. Go would also check the proxy against a tls-server-name (its ServerName);
+ * libcurl checks it against the proxy's host, the one name it can. */
+static void proxy_tls_as_server(const fo_http_client *c, const struct tls_id *id, CURL *h)
+{
+    if (c->insecure) {
+        opt_long(h, CURLOPT_PROXY_SSL_VERIFYPEER, 0L);
+        opt_long(h, CURLOPT_PROXY_SSL_VERIFYHOST, 0L);
+    } else {
+        opt_long(h, CURLOPT_PROXY_SSL_VERIFYPEER, 1L);
+        opt_long(h, CURLOPT_PROXY_SSL_VERIFYHOST, 2L);
+        if (c->ca_path) {
+            opt_str(h, CURLOPT_PROXY_CAINFO, c->ca_path);
+            opt_str(h, CURLOPT_PROXY_CAPATH, NULL);
+        }
+    }
+    if (id->cert_path) {
+        opt_str(h, CURLOPT_PROXY_SSLCERT, id->cert_path);
+        opt_str(h, CURLOPT_PROXY_SSLCERTTYPE, "PEM");
+        opt_str(h, CURLOPT_PROXY_SSLKEY, id->key_path);
+        opt_str(h, CURLOPT_PROXY_SSLKEYTYPE, "PEM");
+    }
+}
+
+/* What setup() makes for one transfer; libcurl reads it until the transfer ends. */
+struct prep {
+    struct curl_slist *headers;
+    struct curl_slist *connect_to;
+    char *url; /* the URL libcurl is given when it is not the caller's (libcurl's heap) */
+};
+
+static void prep_release(struct prep *p)
+{
+    lc.slist_free_all(p->headers);
+    lc.slist_free_all(p->connect_to);
+    lc.free(p->url);
+    memset(p, 0, sizeof *p);
+}
+
+/* tls_server_name. libcurl checks the server's certificate against the URL's host, and sends
+ * that as SNI, with no option to name another, so libcurl is given the URL with its host
+ * replaced by the name, CURLOPT_CONNECT_TO takes the connection to the URL's real host and
+ * port (a proxy's CONNECT asks for them too), and the Host header names them as the URL has
+ * them, as Go's transport sends req.URL.Host. libcurl tells connections and TLS sessions
+ * apart by both names, so a kept one is reused for the same pair only. */
+static fo_rc aim_at_tls_name(const fo_http_client *c, const char *url, bool own_host,
+                             struct prep *p, fo_err *err)
+{
+    CURLU *u = lc.url();
+    char *host = NULL, *port = NULL, *given = NULL, *line = NULL;
+    fo_rc rc = FO_OK;
+    if (!u)
+        return fo_err_set(err, FO_ENOMEM, "out of memory");
+    if (lc.url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+        lc.url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+        lc.url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK ||
+        lc.url_set(u, CURLUPART_HOST, c->tls_name, 0) != CURLUE_OK ||
+        lc.url_get(u, CURLUPART_URL, &p->url, 0) != CURLUE_OK) {
+        rc = fo_err_set(err, FO_EINVAL, "%s: not a URL", url);
+        goto out;
+    }
+    if (lc.url_get(u, CURLUPART_PORT, &given, 0) != CURLUE_OK)
+        given = NULL; /* none written: the Host header has none either */
+    if (asprintf(&line, "%s:%s:%s:%s", c->tls_name, port, host, port) < 0) {
+        line = NULL;
+        rc = fo_err_set(err, FO_ENOMEM, "out of memory");
+        goto out;
+    }
+    p->connect_to = lc.slist_append(NULL, line);
+    free(line);
+    line = NULL;
+    if (!p->connect_to) {
+        rc = fo_err_set(err, FO_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (own_host)
+        goto out;
+    struct curl_slist *nl = NULL;
+    if (asprintf(&line, "Host: %s%s%s", host, given ? ":" : "", given ? given : "") >= 0)
+        nl = lc.slist_append(p->headers, line);
+    else
+        line = NULL;
+    if (nl)
+        p->headers = nl;
+    else
+        rc = fo_err_set(err, FO_ENOMEM, "out of memory");
+out:
+    free(line);
+    lc.free(host);
+    lc.free(port);
+    lc.free(given);
+    lc.url_cleanup(u);
+    return rc;
+}
+
+/* Options common to plain requests and streams, with what they need kept in *p (released by
+ * the caller with prep_release, whatever this returns). */
 static fo_rc setup(fo_http_client *c, const struct tls_id *id, CURL *h, const char *url,
                    const fo_http_header *headers, size_t nheaders, bool has_body,
-                   struct curl_slist **list, char *errbuf, struct xfer *x, fo_err *err)
+                   struct prep *p, char *errbuf, struct xfer *x, fo_err *err)
 {
     struct curl_slist *l = NULL;
     fo_strbuf line;
@@ -668,13 +800,16 @@ static fo_rc setup(fo_http_client *c, const struct tls_id *id, CURL *h, const ch
         l = nl ? nl : l;
     }
     fo_strbuf_release(&line);
-    *list = l;
+    p->headers = l;
+    if (rc == FO_OK && c->tls_name && strncasecmp(url, "https:", 6) == 0)
+        rc = aim_at_tls_name(c, url, has_header(headers, nheaders, "Host"), p, err);
     if (rc != FO_OK)
         return rc;
 
     errbuf[0] = '\0';
-    opt_str(h, CURLOPT_URL, url);
-    opt_ptr(h, CURLOPT_HTTPHEADER, l);
+    opt_str(h, CURLOPT_URL, p->url ? p->url : url);
+    opt_ptr(h, CURLOPT_HTTPHEADER, p->headers);
+    opt_ptr(h, CURLOPT_CONNECT_TO, p->connect_to);
     opt_ptr(h, CURLOPT_ERRORBUFFER, errbuf);
     opt_long(h, CURLOPT_NOSIGNAL, 1L);
     opt_ptr(h, CURLOPT_SHARE, id->share);
@@ -715,7 +850,12 @@ static fo_rc setup(fo_http_client *c, const struct tls_id *id, CURL *h, const ch
         opt_long(h, CURLOPT_SSL_VERIFYHOST, 2L);
         if (c->ca_path)
             opt_str(h, CURLOPT_CAINFO, c->ca_path);
+        /* Go's RootCAs replace the system's pool; libcurl would also trust its CA directory. */
+        if (c->ca_path && c->client_go_tls)
+            opt_str(h, CURLOPT_CAPATH, NULL);
     }
+    if (c->client_go_tls)
+        proxy_tls_as_server(c, id, h);
     if (id->cert_path) {
         opt_str(h, CURLOPT_SSLCERT, id->cert_path);
         opt_str(h, CURLOPT_SSLCERTTYPE, "PEM");
@@ -807,13 +947,13 @@ fo_rc fo_http_client_request(fo_http_client *c, const char *method, const char *
         id_put(c, id);
         return fo_err_set(err, FO_ENOMEM, "curl_easy_init failed");
     }
-    struct curl_slist *list = NULL;
+    struct prep prep = {0};
     char errbuf[CURL_ERROR_SIZE];
     struct xfer x = {.res = res, .h = h};
     bool is_get = strcmp(method, "GET") == 0, is_head = strcmp(method, "HEAD") == 0;
     bool send_body = body != NULL || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
                      strcmp(method, "PATCH") == 0;
-    fo_rc rc = setup(c, id, h, url, headers, nheaders, send_body, &list, errbuf, &x, err);
+    fo_rc rc = setup(c, id, h, url, headers, nheaders, send_body, &prep, errbuf, &x, err);
     if (rc != FO_OK)
         goto out;
     opt_long(h, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : c->timeout_ms);
@@ -838,7 +978,7 @@ fo_rc fo_http_client_request(fo_http_client *c, const char *method, const char *
         rc = map_curl(c, h, cc, errbuf, method, url, err);
     }
 out:
-    lc.slist_free_all(list);
+    prep_release(&prep);
     if (rc == FO_OK)
         easy_put(c, h, id);
     else
@@ -861,7 +1001,7 @@ fo_rc fo_http_stream(fo_http_client *c, const char *url, const fo_http_header *h
     struct tls_id *id = id_get(c);
     CURL *h = lc.easy_init();
     CURLM *m = lc.multi_init();
-    struct curl_slist *list = NULL;
+    struct prep prep = {0};
     char errbuf[CURL_ERROR_SIZE];
     struct xfer x = {.res = &res, .h = h, .on_head = on_head, .on_chunk = on_chunk, .ctx = ctx};
     fo_rc rc = FO_OK;
@@ -869,7 +1009,7 @@ fo_rc fo_http_stream(fo_http_client *c, const char *url, const fo_http_header *h
         rc = fo_err_set(err, FO_ENOMEM, "curl init failed");
         goto out;
     }
-    rc = setup(c, id, h, url, headers, nheaders, false, &list, errbuf, &x, err);
+    rc = setup(c, id, h, url, headers, nheaders, false, &prep, errbuf, &x, err);
     if (rc != FO_OK)
         goto out;
     opt_long(h, CURLOPT_HTTPGET, 1L);
@@ -924,7 +1064,7 @@ fo_rc fo_http_stream(fo_http_client *c, const char *url, const fo_http_header *h
     }
     lc.multi_remove_handle(m, h);
 out:
-    lc.slist_free_all(list);
+    prep_release(&prep);
     if (m)
         lc.multi_cleanup(m);
     if (h)

@@ -39,6 +39,20 @@ typedef struct fo_http_client_opts {
      * environment's proxies and NO_PROXY ignored; NULL = libcurl's reading of the environment
      * (HTTPS_PROXY, https_proxy, http_proxy, NO_PROXY). */
     const char *proxy;
+    /* Check the server's certificate against this name, and send it as SNI, instead of the
+     * URL's host (Go's tls.Config.ServerName, kubeconfig's tls-server-name). The connection
+     * still goes to the URL's host and port (a proxy is asked for them too), and the Host
+     * header still names them. https URLs only; NULL = the URL's host. A name that cannot be a
+     * URL's host fails fo_http_client_new with FO_EINVAL. */
+    const char *tls_server_name;
+    /* TLS as client-go's transport does it, with one Go tls.Config for every hop: ca_file or
+     * ca_pem replace the system's CAs (libcurl would add them to its CA directory), and an
+     * https proxy (proxy above, or the environment's) is checked with the server's settings:
+     * that CA, insecure_skip_verify, and the client certificate, offered when the proxy asks
+     * for one. The proxy's certificate is checked against the proxy's host, never against
+     * tls_server_name (where Go would use tls_server_name for both). false = libcurl's way:
+     * the CA adds to the system's, and a proxy is checked against the system's CAs alone. */
+    bool client_go_tls;
     /* AWS Signature Version 4 on every request (S3 and S3-compatible stores), computed by
      * libcurl: aws_sigv4 is its provider string "aws:amz:<region>:<service>" (e.g.
      * "aws:amz:eu-west-1:s3"); NULL = unsigned. A session token goes in the request's

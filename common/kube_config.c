@@ -41,6 +41,7 @@ void fo_kube_config_free(fo_kube_config *kc)
     free(kc->key_file);
     free(kc->key_pem);
     free(kc->proxy_url);
+    free(kc->tls_server_name);
     if (kc->static_token)
         explicit_bzero(kc->static_token, strlen(kc->static_token));
     free(kc->static_token);
@@ -82,6 +83,8 @@ void fo_kube_config_tls_opts(const fo_kube_config *kc, fo_http_client_opts *out)
     out->client_key_pem = kc->key_pem;
     out->insecure_skip_verify = kc->insecure;
     out->proxy = kc->proxy_url;
+    out->tls_server_name = kc->tls_server_name;
+    out->client_go_tls = true;
 }
 
 /* ---- small helpers ---- */

@@ -6,14 +6,19 @@
  * contexts, current-context).
  *
  * Supported kubeconfig fields: clusters[].cluster.{server (with a path prefix),
- * certificate-authority, certificate-authority-data, insecure-skip-tls-verify, proxy-url
- * (http, https or socks5, which resolves names on the proxy as Go's dialer does)},
+ * certificate-authority, certificate-authority-data, insecure-skip-tls-verify, tls-server-name
+ * (the name the server's certificate is checked against and sent as SNI; the connection still
+ * goes to server's host), proxy-url (http, https or socks5, which resolves names on the proxy
+ * as Go's dialer does)},
  * users[].user.{token, tokenFile, client-certificate(-data), client-key(-data), exec},
  * contexts[].context.{cluster, user, namespace}, current-context. Relative file paths are
  * resolved against the directory of the kubeconfig that names them. A path list (`a:b`, as in
  * $KUBECONFIG) is merged like kubectl does: the first file that defines a name (cluster, user,
  * context) or current-context wins. Unsupported authentication (auth-provider,
- * username/password) is refused with an error naming the field.
+ * username/password) is refused with an error naming the field. The CA given (kubeconfig or
+ * in-cluster) is the only one trusted, and an https proxy is checked with the cluster's CA,
+ * insecure flag and client certificate, as client-go's transport does
+ * (fo_http_client_opts.client_go_tls).
  *
  * Bearer tokens read from a file (in-cluster, or tokenFile) are re-read when the cached copy
  * is older than token_refresh_ms (kubelet rotates projected tokens; client-go re-reads about
@@ -93,8 +98,8 @@ const char *fo_kube_config_namespace(const fo_kube_config *kc);
 const char *fo_kube_config_source(const fo_kube_config *kc);
 
 /* Fill the connection part of http client options (CA, client certificate, insecure flag,
- * the cluster's proxy). The strings are borrowed from kc; other fields of out are left as
- * they are. */
+ * tls-server-name, the cluster's proxy, client_go_tls). The strings are borrowed from kc; other
+ * fields of out are left as they are. */
 void fo_kube_config_tls_opts(const fo_kube_config *kc, fo_http_client_opts *out);
 
 /* The current bearer token into buf ("" when the config has none). A token file is re-read

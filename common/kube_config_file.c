@@ -248,6 +248,14 @@ static fo_rc build_cluster(fo_kube_config *kc, const struct ent *c, fo_err *err)
     }
     if (proxy && !kc->proxy_url)
         return fo_err_set(err, FO_ENOMEM, "out of memory");
+    /* client-go's tls.Config.ServerName: the name the server's certificate is checked against
+     * and sent as SNI, instead of the host of server. */
+    const char *tls_name = NULL;
+    rc = get_str(c, "tls-server-name", &tls_name, err);
+    if (rc != FO_OK)
+        return rc;
+    if (tls_name && !(kc->tls_server_name = strdup(tls_name)))
+        return fo_err_set(err, FO_ENOMEM, "out of memory");
     /* client-go refuses this pair: trusting a CA and trusting anyone contradict each other. */
     if (kc->insecure && (kc->ca_file || kc->ca_pem))
         return field_err(err, FO_EINVAL, c, "insecure-skip-tls-verify",
@@ -261,6 +269,8 @@ static fo_rc build_cluster(fo_kube_config *kc, const struct ent *c, fo_err *err)
 static json_t *cluster_info(const fo_kube_config *kc, const struct ent *c)
 {
     json_t *info = json_pack("{s:s}", "server", kc->server);
+    if (info && kc->tls_server_name)
+        json_object_set_new(info, "tls-server-name", json_string(kc->tls_server_name));
     if (info && kc->insecure)
         json_object_set_new(info, "insecure-skip-tls-verify", json_true());
     const char *proxy = fo_json_str(c->body, "proxy-url");

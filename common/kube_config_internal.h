@@ -21,6 +21,7 @@ struct fo_kube_config {
     char *cert_file, *cert_pem, *key_file, *key_pem;
     bool insecure;
     char *proxy_url; /* clusters[].cluster.proxy-url, in libcurl's terms; NULL = none */
+    char *tls_server_name; /* clusters[].cluster.tls-server-name; NULL = the server's host */
     char *static_token;
     char *token_file;
     fo_kube_exec *exec; /* NULL unless the user's credential comes from a plugin */

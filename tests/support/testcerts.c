@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,16 +99,19 @@ void fo_testcerts_free(fo_testcerts *tc)
 }
 
 /* valid_from / valid_until: "YYYY-MM-DD HH:MM:SS" (UTC), or NULL for now and 30 days. */
-static char *server_template(const fo_testcerts *tc, const char *name, const char *extra_dns,
-                             const char *valid_from, const char *valid_until)
+static char *server_template(const fo_testcerts *tc, const char *name, bool loopback,
+                             const char *extra_dns, const char *valid_from,
+                             const char *valid_until)
 {
     char text[2048];
-    int n = snprintf(text, sizeof text,
-                     "cn = \"localhost\"\n"
-                     "dns_name = \"localhost\"\n"
-                     "ip_address = \"127.0.0.1\"\n"
-                     "tls_www_server\n"
-                     "signing_key\n");
+    int n = snprintf(text, sizeof text, "tls_www_server\nsigning_key\n");
+    if (loopback)
+        n += snprintf(text + n, sizeof text - (size_t)n,
+                      "cn = \"localhost\"\n"
+                      "dns_name = \"localhost\"\n"
+                      "ip_address = \"127.0.0.1\"\n");
+    else
+        n += snprintf(text + n, sizeof text - (size_t)n, "cn = \"%s\"\n", name);
     if (valid_from && valid_until)
         n += snprintf(text + n, sizeof text - (size_t)n,
                       "activation_date = \"%s\"\nexpiration_date = \"%s\"\n", valid_from,
@@ -124,14 +128,14 @@ static char *server_template(const fo_testcerts *tc, const char *name, const cha
     return write_template(tc, name, text);
 }
 
-static void issue(fo_testcerts *tc, const char *name, const char *extra_dns,
+static void issue(fo_testcerts *tc, const char *name, bool loopback, const char *extra_dns,
                   const char *valid_from, const char *valid_until, char **cert_path,
                   char **key_path)
 {
     char *crt = path_in(tc->dir, name, ".crt");
     char *key = path_in(tc->dir, name, ".key");
     make_key(tc, key);
-    char *tmpl = server_template(tc, name, extra_dns, valid_from, valid_until);
+    char *tmpl = server_template(tc, name, loopback, extra_dns, valid_from, valid_until);
     char *args[] = {"certtool", "--generate-certificate", "--load-privkey", key,
                     "--load-ca-certificate", tc->ca_cert, "--load-ca-privkey", tc->ca_key,
                     "--template", tmpl, "--outfile", crt, NULL};
@@ -144,13 +148,19 @@ static void issue(fo_testcerts *tc, const char *name, const char *extra_dns,
 void fo_testcerts_issue(fo_testcerts *tc, const char *name, const char *extra_dns,
                         char **cert_path, char **key_path)
 {
-    issue(tc, name, extra_dns, NULL, NULL, cert_path, key_path);
+    issue(tc, name, true, extra_dns, NULL, NULL, cert_path, key_path);
+}
+
+void fo_testcerts_issue_names(fo_testcerts *tc, const char *name, const char *dns_names,
+                              char **cert_path, char **key_path)
+{
+    issue(tc, name, false, dns_names, NULL, NULL, cert_path, key_path);
 }
 
 void fo_testcerts_issue_dated(fo_testcerts *tc, const char *name, const char *valid_from,
                               const char *valid_until, char **cert_path, char **key_path)
 {
-    issue(tc, name, NULL, valid_from, valid_until, cert_path, key_path);
+    issue(tc, name, true, NULL, valid_from, valid_until, cert_path, key_path);
 }
 
 void fo_testcerts_issue_client(fo_testcerts *tc, const char *cn, const char *valid_from,
@@ -183,7 +193,7 @@ void fo_testcerts_self_signed(fo_testcerts *tc, const char *name, char **cert_pa
     char *crt = path_in(tc->dir, name, ".crt");
     char *key = path_in(tc->dir, name, ".key");
     make_key(tc, key);
-    char *tmpl = server_template(tc, name, NULL, NULL, NULL);
+    char *tmpl = server_template(tc, name, true, NULL, NULL, NULL);
     char *args[] = {"certtool", "--generate-self-signed", "--load-privkey", key, "--template",
                     tmpl, "--outfile", crt, NULL};
     certtool(tc, args);

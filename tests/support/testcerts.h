@@ -3,7 +3,8 @@
 
 /* A throw-away certificate authority and server certificates for TLS tests, made with
  * `certtool` (gnutls-bin, installed by scripts/deps.sh). Keys are ECDSA P-256 (fast to make).
- * Server certificates are valid for DNS localhost, IP 127.0.0.1 and any extra DNS names given.
+ * Server certificates are valid for DNS localhost, IP 127.0.0.1 and any extra DNS names given
+ * (fo_testcerts_issue_names: for the names given only).
  * Test code only: failures abort the test. Not thread-safe. */
 
 typedef struct fo_testcerts {
@@ -23,6 +24,11 @@ void fo_testcerts_free(fo_testcerts *tc);
  * Returns the two paths through cert_path/key_path (caller frees). */
 void fo_testcerts_issue(fo_testcerts *tc, const char *name, const char *extra_dns,
                         char **cert_path, char **key_path);
+
+/* A server certificate valid for the DNS names in dns_names (comma-separated, required) and
+ * nothing else: not localhost, not 127.0.0.1. Common Name: name. */
+void fo_testcerts_issue_names(fo_testcerts *tc, const char *name, const char *dns_names,
+                              char **cert_path, char **key_path);
 
 /* The same with a validity period ("YYYY-MM-DD HH:MM:SS", UTC): expired or not yet valid
  * certificates. */

@@ -1,10 +1,11 @@
 /* http_client's options: redirects (plain, and from an HTTPS server of common/httpd that must
- * not downgrade to http), AWS SigV4, and how libcurl is loaded (dlopen on first use, tried in
- * a child process running this suite's own binary; programs must not name libcurl in
- * DT_NEEDED). Requests, errors and streams are in test_http_client.c. */
+ * not downgrade to http), tls_server_name, AWS SigV4, and how libcurl is loaded (dlopen on
+ * first use, tried in a child process running this suite's own binary; programs must not name
+ * libcurl in DT_NEEDED). Requests, errors and streams are in test_http_client.c. */
 #include <check.h>
 #include <elf.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,6 +187,107 @@ START_TEST(https_is_never_redirected_to_http)
     free(key);
     fo_testcerts_free(certs);
     fo_rawsrv_stop(plain);
+}
+END_TEST
+
+/* ---- tls_server_name ---- */
+
+/* Keeps the Host header of the last request; answers 200 "named". */
+struct host_log {
+    pthread_mutex_t mu;
+    char host[128];
+};
+
+static void host_handler(void *ctx, const fo_http_request *req, fo_http_response *resp)
+{
+    struct host_log *l = ctx;
+    const char *host = fo_http_request_header(req, "Host");
+    pthread_mutex_lock(&l->mu);
+    snprintf(l->host, sizeof l->host, "%s", host ? host : "");
+    pthread_mutex_unlock(&l->mu);
+    fo_http_response_text(resp, 200, "text/plain", "named");
+}
+
+static bool keep_chunk(void *ctx, const char *data, size_t len)
+{
+    fo_strbuf_append(ctx, data, len);
+    return true;
+}
+
+/* A server whose certificate names api.internal only, reached at 127.0.0.1 (a load balancer's
+ * address, an SSH tunnel): with tls_server_name the certificate is checked against that name,
+ * the Host header still names the address the URL has (as Go's transport sends it), and the
+ * kept connection serves the next requests; a name the certificate does not hold fails. */
+START_TEST(tls_server_name_is_checked_and_the_host_header_names_the_url)
+{
+    fo_testcerts *certs = fo_testcerts_new();
+    char *crt, *key;
+    fo_testcerts_issue_names(certs, "srv", "api.internal", &crt, &key);
+    fo_err err;
+    fo_err_clear(&err);
+    fo_certwatch *cw = fo_certwatch_new(crt, key, &err);
+    ck_assert_msg(cw != NULL, "%s", err.message);
+    struct host_log log = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    fo_httpd_opts ho = {.bind_addr = "127.0.0.1",
+                        .threads = 2,
+                        .tls = cw,
+                        .handler = host_handler,
+                        .handler_ctx = &log};
+    fo_httpd *srv = fo_httpd_start(&ho, &err);
+    ck_assert_msg(srv != NULL, "%s", err.message);
+    char *url = NULL, authority[64];
+    ck_assert_int_gt(asprintf(&url, "https://127.0.0.1:%d/named", fo_httpd_port(srv)), 0);
+    snprintf(authority, sizeof authority, "127.0.0.1:%d", fo_httpd_port(srv));
+
+    fo_http_client_opts o = {.ca_file = certs->ca_cert, .tls_server_name = "api.internal"};
+    fo_http_client *c = fo_http_client_new(&o, &err);
+    ck_assert_msg(c != NULL, "%s", err.message);
+    fo_http_result res;
+    for (int i = 0; i < 3; i++) {
+        ck_assert_msg(fo_http_client_request(c, "GET", url, NULL, 0, NULL, 0, 0, &res, &err) ==
+                          FO_OK,
+                      "%s", err.message);
+        ck_assert_int_eq(res.status, 200);
+        ck_assert_str_eq(res.body.data, "named");
+        fo_http_result_release(&res);
+        pthread_mutex_lock(&log.mu);
+        ck_assert_str_eq(log.host, authority);
+        pthread_mutex_unlock(&log.mu);
+    }
+    ck_assert_uint_eq(fo_httpd_connections(srv), 1);
+    fo_strbuf body;
+    fo_strbuf_init(&body, 0);
+    ck_assert_msg(fo_http_stream(c, url, NULL, 0, 5000, NULL, keep_chunk, &body, NULL, &err) ==
+                      FO_OK,
+                  "%s", err.message);
+    ck_assert_str_eq(body.data, "named");
+    fo_strbuf_release(&body);
+    fo_http_client_free(c);
+
+    /* without the name, or with one the certificate does not hold: refused */
+    const char *names[] = {NULL, "other.internal"};
+    for (int i = 0; i < 2; i++) {
+        o.tls_server_name = names[i];
+        c = fo_http_client_new(&o, &err);
+        ck_assert_int_eq(fo_http_client_request(c, "GET", url, NULL, 0, NULL, 0, 0, &res, &err),
+                         FO_EIO);
+        ck_assert_msg(strstr(err.message, names[i] ? names[i] : "'127.0.0.1'"), "%s",
+                      err.message);
+        fo_http_result_release(&res);
+        fo_http_client_free(c);
+    }
+    /* a name that cannot be a host is refused when the client is made */
+    o.tls_server_name = "api internal/";
+    ck_assert_ptr_null(fo_http_client_new(&o, &err));
+    ck_assert_int_eq(err.rc, FO_EINVAL);
+    ck_assert_msg(strstr(err.message, "api internal/"), "%s", err.message);
+
+    free(url);
+    fo_httpd_stop(srv);
+    fo_certwatch_free(cw);
+    free(crt);
+    free(key);
+    fo_testcerts_free(certs);
 }
 END_TEST
 
@@ -371,6 +473,7 @@ int main(void)
     tcase_add_test(tc, without_redirects_a_302_is_the_answer);
     tcase_add_test(tc, a_redirect_chain_longer_than_the_limit_fails);
     tcase_add_test(tc, https_is_never_redirected_to_http);
+    tcase_add_test(tc, tls_server_name_is_checked_and_the_host_header_names_the_url);
     tcase_add_test(tc, aws_sigv4_signs_every_request);
     tcase_add_test(tc, aws_sigv4_without_keys_is_refused);
     tcase_add_test(tc, a_missing_libcurl_is_a_clear_error);
