@@ -493,6 +493,30 @@ fo_rc fo_flink_rest_checkpoints(fo_flink_rest *fr, const char *base, const char 
     return rc;
 }
 
+fo_rc fo_flink_rest_checkpoint_config(fo_flink_rest *fr, const char *base, const char *job_id,
+                                      fo_flink_checkpoint_config *out, fo_err *err)
+{
+    char url[FO_FLINK_REST_MAX_URL];
+    json_t *v = NULL;
+    memset(out, 0, sizeof *out);
+    out->interval_ms = -1;
+    if (check_id("job id", job_id, err) != FO_OK)
+        return FO_EINVAL;
+    fo_rc rc = make_url(url, base, err, "/jobs/%s/checkpoints/config", job_id);
+    if (rc == FO_OK)
+        rc = get_json(fr, url, &v, err);
+    /* CheckpointConfigHandler answers 404 "Checkpointing is not enabled for this job (<id>)."
+     * for a job without a checkpoint coordinator: an answer, as for the statistics. */
+    if (rc == FO_ENOTFOUND && err && strstr(err->message, "Checkpointing is not enabled")) {
+        fo_err_clear(err);
+        return FO_OK;
+    }
+    if (rc == FO_OK)
+        rc = decoded(fo_flink_rest_decode_checkpoint_config(v, out, err), url, err);
+    json_decref(v);
+    return rc;
+}
+
 fo_rc fo_flink_rest_checkpoint_details(fo_flink_rest *fr, const char *base, const char *job_id,
                                        int64_t checkpoint_id, fo_flink_checkpoint *out, fo_err *err)
 {

@@ -4,7 +4,8 @@
 /* Client of the Flink JobManager REST API (v1; Flink 1.20 and 2.x), the calls the operator
  * makes (reference section e): cluster config and overview, job list and details, execution
  * result, exceptions, cancel, stop-with-savepoint, savepoint and checkpoint triggers with status
- * polling, checkpoint statistics, savepoint disposal, job metrics, jar upload/run/delete.
+ * polling, checkpoint statistics and configuration, savepoint disposal, job metrics, jar
+ * upload/run/delete.
  *
  * Every call takes the cluster's base URL ("http://<name>-rest.<ns>:8081", or whatever the
  * controller's address template gives) and returns a typed result whose strings the caller owns
@@ -170,6 +171,23 @@ typedef struct fo_flink_checkpoint_stats { /* GET /jobs/:id/checkpoints */
 } fo_flink_checkpoint_stats;
 void fo_flink_rest_checkpoint_stats_release(fo_flink_checkpoint_stats *s);
 
+/* The names Flink's configuration gives a job's checkpoint retention
+ * (execution.checkpointing.externalized-checkpoint-retention, ExternalizedCheckpointRetention). */
+#define FO_FLINK_RETAIN_ON_CANCELLATION "RETAIN_ON_CANCELLATION"
+#define FO_FLINK_DELETE_ON_CANCELLATION "DELETE_ON_CANCELLATION"
+#define FO_FLINK_NO_EXTERNALIZED_CHECKPOINTS "NO_EXTERNALIZED_CHECKPOINTS"
+
+typedef struct fo_flink_checkpoint_config { /* GET /jobs/:id/checkpoints/config */
+    bool enabled;        /* false: Flink answered "Checkpointing is not enabled for this job" */
+    int64_t interval_ms; /* "interval": Long.MAX_VALUE when periodic checkpoints are off (the
+                          * job may still take triggered ones), -1 when absent */
+    /* "externalization" (ExternalizedCheckpointInfo), the retention the job runs with, its
+     * code's setting over the configuration: enabled is false for NO_EXTERNALIZED_CHECKPOINTS,
+     * delete_on_cancellation true for every retention but RETAIN_ON_CANCELLATION. */
+    bool externalized, delete_on_cancellation;
+    const char *retention; /* its FO_FLINK_* name (static), NULL when !enabled */
+} fo_flink_checkpoint_config;
+
 typedef struct fo_flink_metric {
     char *id, *value;
 } fo_flink_metric;
@@ -196,6 +214,9 @@ fo_rc fo_flink_rest_decode_operation(const json_t *v, fo_flink_operation *out, f
 fo_rc fo_flink_rest_decode_checkpoints(const json_t *v, fo_flink_checkpoint_stats *out,
                                        fo_err *err);
 fo_rc fo_flink_rest_decode_checkpoint(const json_t *v, fo_flink_checkpoint *out, fo_err *err);
+/* CheckpointConfigInfo: externalization.enabled and .delete_on_cancellation are required. */
+fo_rc fo_flink_rest_decode_checkpoint_config(const json_t *v, fo_flink_checkpoint_config *out,
+                                             fo_err *err);
 /* Accepts Flink's bare array and the spec's {"metrics": [...]} object. */
 fo_rc fo_flink_rest_decode_metrics(const json_t *v, fo_flink_metrics *out, fo_err *err);
 /* TriggerResponse {"request-id"} -> trigger; JarRunResponseBody {"jobid"} -> job id. */
@@ -283,6 +304,11 @@ fo_rc fo_flink_rest_checkpoint_status(fo_flink_rest *fr, const char *base, const
 /* Statistics; a job without checkpointing gives FO_OK with out->enabled = false. */
 fo_rc fo_flink_rest_checkpoints(fo_flink_rest *fr, const char *base, const char *job_id,
                                 fo_flink_checkpoint_stats *out, fo_err *err);
+/* The job's effective checkpointing configuration: what its code set over the cluster's
+ * configuration (fixed for the job id). A job without checkpointing gives FO_OK with
+ * out->enabled = false; an unknown job FO_ENOTFOUND. Nothing to release. */
+fo_rc fo_flink_rest_checkpoint_config(fo_flink_rest *fr, const char *base, const char *job_id,
+                                      fo_flink_checkpoint_config *out, fo_err *err);
 fo_rc fo_flink_rest_checkpoint_details(fo_flink_rest *fr, const char *base, const char *job_id,
                                        int64_t checkpoint_id, fo_flink_checkpoint *out,
                                        fo_err *err);

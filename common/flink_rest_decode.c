@@ -557,6 +557,37 @@ fo_rc fo_flink_rest_decode_checkpoints(const json_t *v, fo_flink_checkpoint_stat
     return FO_OK;
 }
 
+/* CheckpointConfigHandler writes ExternalizedCheckpointInfo from the job's
+ * CheckpointRetentionPolicy: enabled = not NEVER_RETAIN_AFTER_TERMINATION, delete_on_cancellation
+ * = not RETAIN_ON_CANCELLATION (so RETAIN_ON_FAILURE, the DELETE_ON_CANCELLATION of the
+ * configuration, is enabled and deleting). Same names in 1.20 and 2.x. */
+fo_rc fo_flink_rest_decode_checkpoint_config(const json_t *v, fo_flink_checkpoint_config *out,
+                                             fo_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->interval_ms = -1;
+    if (need_object(v, "checkpoint_config", err) != FO_OK)
+        return FO_EPROTO;
+    const json_t *ext = member(v, "externalization");
+    if (!ext)
+        return proto(err, "checkpoint_config.externalization: missing");
+    if (!json_is_object(ext))
+        return proto(err, "checkpoint_config.externalization: expected an object");
+    static const char *const keys[] = {"enabled", "delete_on_cancellation"};
+    for (size_t i = 0; i < 2; i++)
+        if (!json_is_boolean(json_object_get(ext, keys[i])))
+            return proto(err, "checkpoint_config.externalization.%s: missing or not a boolean",
+                         keys[i]);
+    out->enabled = true;
+    out->interval_ms = get_i64(v, "interval", -1);
+    out->externalized = get_bool(ext, "enabled");
+    out->delete_on_cancellation = get_bool(ext, "delete_on_cancellation");
+    out->retention = !out->externalized            ? FO_FLINK_NO_EXTERNALIZED_CHECKPOINTS
+                     : out->delete_on_cancellation ? FO_FLINK_DELETE_ON_CANCELLATION
+                                                   : FO_FLINK_RETAIN_ON_CANCELLATION;
+    return FO_OK;
+}
+
 /* ---- metrics ---- */
 
 void fo_flink_rest_metrics_release(fo_flink_metrics *m)

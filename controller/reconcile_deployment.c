@@ -369,15 +369,53 @@ static void observe_missing_job(fo_pass *p)
     json_object_set_new(p->st, "error", json_string(FO_OBSERVE_JOB_NOT_FOUND));
 }
 
+/* Does the retention a job ran with decide whether the latest snapshot in its statistics
+ * outlived it? Only when that snapshot is a checkpoint Flink does not already say it discarded,
+ * and the job ended in a state where retentions differ (CANCELED, FAILED: FINISHED discards the
+ * checkpoints of every retention). */
+static bool retention_decides(const fo_flink_checkpoint_stats *stats, fo_flink_job_status ended)
+{
+    return fo_observe_checkpoints_kept(FO_FLINK_RETAIN_ON_CANCELLATION, ended) !=
+               fo_observe_checkpoints_kept(FO_FLINK_NO_EXTERNALIZED_CHECKPOINTS, ended) &&
+           fo_observe_latest_checkpoint_path(stats, true) !=
+               fo_observe_latest_checkpoint_path(stats, false);
+}
+
+/* The retention the job ran with, as Flink tells it (GET /jobs/:id/checkpoints/config): what
+ * the job's code set (CheckpointConfig.setExternalizedCheckpointRetention) over the
+ * configuration the cluster was launched with. NULL when Flink cannot tell (the job has no
+ * checkpointing, the endpoint or the job is gone, an error): the caller falls back to the
+ * configuration. Flink serves it from the same archived job as the statistics, so it answers
+ * whenever they did; it never changes for a job id, and is asked once, here, when it decides
+ * something. Returns a static name. */
+static const char *job_retention(fo_pass *p, const char *job_id)
+{
+    fo_flink_checkpoint_config cc;
+    fo_err err;
+    fo_err_clear(&err);
+    fo_rc rc = fo_ctl_rest_counted(
+        p->env, "/jobs/:id/checkpoints/config",
+        fo_flink_rest_checkpoint_config(p->env->flink, p->base_url, job_id, &cc, &err));
+    if (rc != FO_OK) {
+        fo_log_warn("the checkpoint retention of job %s is unknown (%s): the configuration's "
+                    "is taken",
+                    job_id, err.message);
+        return NULL;
+    }
+    return cc.enabled ? cc.retention : NULL;
+}
+
 /* The latest checkpoint of a job that ended, into jobStatus.upgradeSavepointPath, as Apache's
  * SnapshotObserver.observeLatestCheckpoint records it for a job in a terminal state: the
  * resume of a job cancelled from outside starts from it. A job without checkpointing keeps
  * the path it was deployed from (status holds its restore source, or none): no newer state
  * exists. Statistics that cannot be read, or hold no restorable snapshot, leave no path, and
- * so does a latest checkpoint Flink deleted with the job (its retention is not
+ * so does a latest checkpoint Flink deleted with the job (the retention the job ran with is not
  * RETAIN_ON_CANCELLATION: Apache records that path and the resumed job fails to restore): a
  * savepoint-mode resume then asks for a manual restore rather than start from an older
- * savepoint or from nothing. */
+ * savepoint or from nothing. That retention is the job's own as Flink tells it (job_retention),
+ * else the configuration's; Flink's `discarded` flag on the checkpoint is not enough alone: the
+ * statistics archived when the job ended may predate the discard. */
 static void record_latest_checkpoint(fo_pass *p, const char *job_id, const json_t *conf,
                                      fo_flink_job_status ended)
 {
@@ -393,16 +431,19 @@ static void record_latest_checkpoint(fo_pass *p, const char *job_id, const json_
         json_object_del(js, "upgradeSavepointPath");
         return;
     }
-    /* The retention the cluster was launched with (a job may set its own in code: Flink's
-     * `discarded` flag on the checkpoint then tells). */
-    const char *retention =
-        fo_json_str(conf, "execution.checkpointing.externalized-checkpoint-retention");
-    bool kept = !conf || fo_observe_checkpoints_kept(retention, ended);
+    const char *retention = retention_decides(&stats, ended) ? job_retention(p, job_id) : NULL;
+    const char *source = "the job's";
+    bool kept = retention && fo_observe_checkpoints_kept(retention, ended);
+    if (!retention) {
+        source = "the configuration's";
+        retention = fo_json_str(conf, "execution.checkpointing.externalized-checkpoint-retention");
+        kept = !conf || fo_observe_checkpoints_kept(retention, ended);
+    }
     const char *path = fo_observe_latest_checkpoint_path(&stats, kept);
     if (!path && fo_observe_latest_checkpoint_path(&stats, true))
-        fo_log_warn("the last checkpoint of job %s was deleted when it ended (retention %s, "
+        fo_log_warn("the last checkpoint of job %s was deleted when it ended (%s retention %s, "
                     "job %s): there is no state to resume it from",
-                    job_id, retention ? retention : "NO_EXTERNALIZED_CHECKPOINTS",
+                    job_id, source, retention ? retention : FO_FLINK_NO_EXTERNALIZED_CHECKPOINTS,
                     fo_flink_job_status_name(ended));
     if (path)
         json_object_set_new(js, "upgradeSavepointPath", json_string(path));

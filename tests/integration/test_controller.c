@@ -31,6 +31,8 @@ typedef struct env {
     fo_fake_flink *ff;
     fo_http_client *http;
     json_t *cluster_of; /* cluster name -> uid of the JobManager Deployment that started it */
+    json_t *job_extra;  /* fields added to every application job the kubelet starts (what the
+                         * job's code does: checkpointRetention), or NULL */
 } env;
 
 typedef struct ctl {
@@ -151,9 +153,12 @@ static json_t *cluster_spec_from(const json_t *configmap)
     json_decref(parsed);
     json_t *spec = json_pack("{s:s, s:o}", "flinkVersion", "1.20.1", "configuration", conf);
     const char *target = fo_json_str(conf, "execution.target");
-    if (target && strcmp(target, "kubernetes-application") == 0)
-        json_object_set_new(spec, "job",
-                            json_pack("{s:s?}", "jarURI", fo_json_str(conf, "pipeline.jars")));
+    if (target && strcmp(target, "kubernetes-application") == 0) {
+        json_t *job = json_pack("{s:s?}", "jarURI", fo_json_str(conf, "pipeline.jars"));
+        if (E.job_extra)
+            json_object_update(job, E.job_extra);
+        json_object_set_new(spec, "job", job);
+    }
     return spec;
 }
 
@@ -392,6 +397,7 @@ static void teardown(void)
 {
     fo_http_client_free(E.http);
     json_decref(E.cluster_of);
+    json_decref(E.job_extra);
     fo_fake_flink_stop(E.ff);
     fo_fake_apiserver_stop(E.fa);
     fo_test_rmdir(E.dir);
@@ -750,6 +756,84 @@ START_TEST(savepoint_upgrade_restores_the_new_job_from_the_savepoint)
 }
 END_TEST
 
+/* The cluster `name` in the fake Flink has completed a checkpoint of its first job. */
+static bool has_checkpoint(const void *arg)
+{
+    json_t *view = fo_fake_flink_view(E.ff, NS, arg);
+    json_t *job = json_array_get(json_object_get(view, "jobs"), 0);
+    bool ok = json_array_size(json_object_get(job, "checkpoints")) > 0;
+    json_decref(view);
+    return ok;
+}
+
+/* The job now running in cluster `name` is not the one cancelled (arg: its id) and runs. */
+typedef struct resumed_job {
+    const char *name, *old_job;
+} resumed_job;
+
+static bool resumed(const void *arg)
+{
+    const resumed_job *r = arg;
+    json_t *fd = get_fd(r->name);
+    const char *jid = fo_json_get_str(fd, "status.jobStatus.jobId");
+    const char *state = fo_json_get_str(fd, "status.jobStatus.state");
+    bool ok = jid && strcmp(jid, r->old_job) != 0 && state && strcmp(state, "RUNNING") == 0;
+    json_decref(fd);
+    return ok;
+}
+
+/* A job whose code keeps its checkpoints on cancel (RETAIN_ON_CANCELLATION) in a deployment
+ * whose configuration says DELETE_ON_CANCELLATION, cancelled in the Flink UI: Flink keeps its
+ * checkpoints and says so in GET /jobs/:id/checkpoints/config. The controller read only the
+ * configuration, took the checkpoint for deleted and refused the resume ("Manual restore
+ * required") with a good restore point in place; it now resumes the job from it, through the
+ * real REST client and the fake's endpoint. */
+START_TEST(a_job_cancelled_outside_is_resumed_by_the_retention_its_code_set)
+{
+    ctl c;
+    ctl_start(&c, "retention");
+    E.job_extra = json_pack("{s:s}", "checkpointRetention", "RETAIN_ON_CANCELLATION");
+    json_t *obj = fo_test_load_yaml("controller-application-savepoint.yaml");
+    json_t *conf = fo_json_get(obj, "spec.flinkConfiguration");
+    json_object_set_new(conf, "execution.checkpointing.externalized-checkpoint-retention",
+                        json_string("DELETE_ON_CANCELLATION"));
+    json_object_set_new(conf, "execution.checkpointing.interval", json_string("200 ms"));
+    ck_assert_int_eq(api("POST", FD_PATH, NULL, obj, NULL), 201);
+    json_decref(obj);
+    wait_fd("savepoint-example", "status.lifecycleState", "STABLE");
+    ck_assert_msg(wait_for(has_checkpoint, "savepoint-example", WAIT_MS), "no checkpoint");
+    json_t *fd = get_fd("savepoint-example");
+    char jid[40], url[400];
+    snprintf(jid, sizeof jid, "%s", fo_json_get_str(fd, "status.jobStatus.jobId"));
+    json_decref(fd);
+
+    /* Cancelled in the Flink UI. */
+    fo_fake_flink_cluster_url(E.ff, NS, "savepoint-example", url, sizeof url);
+    snprintf(url + strlen(url), sizeof url - strlen(url), "/jobs/%s?mode=cancel", jid);
+    fo_http_result res;
+    fo_err err;
+    ck_assert_int_eq(fo_http_client_request(E.http, "PATCH", url, NULL, 0, NULL, 0, 5000, &res,
+                                            &err),
+                     FO_OK);
+    ck_assert_int_eq(res.status, 202);
+    fo_http_result_release(&res);
+
+    wait_fd("savepoint-example", "status.jobStatus.upgradeSavepointPath", "/chk-");
+    resumed_job r = {"savepoint-example", jid};
+    ck_assert_msg(wait_for(resumed, &r, WAIT_MS), "the cancelled job was never resumed");
+    fd = get_fd("savepoint-example");
+    const char *path = fo_json_get_str(fd, "status.jobStatus.upgradeSavepointPath");
+    json_t *view = fo_fake_flink_view(E.ff, NS, "savepoint-example");
+    json_t *job = json_array_get(json_object_get(view, "jobs"), 0);
+    ck_assert_str_eq(fo_json_str(job, "jobId"), fo_json_get_str(fd, "status.jobStatus.jobId"));
+    ck_assert_str_eq(fo_json_get_str(job, "restoredFrom.path"), path);
+    ck_assert_str_eq(fo_json_str(job, "state"), "RUNNING");
+    json_decref(view);
+    json_decref(fd);
+    ctl_stop(&c);
+}
+END_TEST
+
 static bool defaults_degraded(const void *arg)
 {
     json_t *body = NULL;
@@ -1018,6 +1102,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_cluster_on_another_rest_port_is_reached_at_it);
     tcase_add_test(tc, stateless_upgrade_runs_a_new_job_with_the_new_spec);
     tcase_add_test(tc, savepoint_upgrade_restores_the_new_job_from_the_savepoint);
+    tcase_add_test(tc, a_job_cancelled_outside_is_resumed_by_the_retention_its_code_set);
     tcase_add_test(tc, cluster_defaults_apply_and_a_broken_file_keeps_the_last_good_one);
     tcase_add_test(tc, a_changed_default_configuration_waits_for_the_next_launch);
     tcase_add_test(tc, two_controllers_elect_one_leader_and_the_other_takes_over);

@@ -111,6 +111,30 @@ static json_t *conform(env *e, const char *method, const char *spec_path, const 
     return v;
 }
 
+/* GET /jobs/:id/checkpoints/config: Flink's ProcessingModeSerializer writes the mode in lower
+ * case where the generated spec lists the enum constants; the rest must conform. */
+static json_t *conform_checkpoint_config(env *e, const char *path)
+{
+    json_t *v = NULL;
+    ck_assert_int_eq(rest(e, "GET", path, NULL, &v), 200);
+    ck_assert_str_eq(
+        fo_openapi_success_status(e->spec, "/jobs/{jobid}/checkpoints/config", "get"), "200");
+    const char *mode = fo_json_str(v, "mode");
+    ck_assert_msg(mode && (!strcmp(mode, "exactly_once") || !strcmp(mode, "at_least_once")),
+                  "mode %s", mode ? mode : "(none)");
+    json_t *rest_of = json_deep_copy(v);
+    json_object_del(rest_of, "mode");
+    fo_err err = {0};
+    const json_t *schema =
+        fo_openapi_response_schema(e->spec, "/jobs/{jobid}/checkpoints/config", "get", "200", &err);
+    ck_assert_msg(schema, "%s", err.message);
+    ck_assert_msg(fo_openapi_validate(e->spec, schema, rest_of, &err) == FO_OK,
+                  "%s does not conform: %s", path, err.message);
+    json_decref(rest_of);
+    e->checked++;
+    return v;
+}
+
 static void conform_free(env *e, const char *method, const char *spec_path, const char *path,
                          const char *body)
 {
@@ -186,6 +210,8 @@ static void run_conformance(const char *version, const char *spec_file)
     control(&e, "POST", "/_fake/clusters/conf/app", spec, 201);
     fo_fake_flink_cluster_url(e.ff, "conf", "app", e.base, sizeof e.base);
     const char *jid = "0000000000000000000000000000a001";
+    json_t *v = NULL;
+    char *t = NULL;
 
     /* INITIALIZING: no vertices yet, result in progress. */
     conform_free(&e, "GET", "/jobs/overview", "/jobs/overview", NULL);
@@ -214,14 +240,21 @@ static void run_conformance(const char *version, const char *spec_file)
     conform_free(&e, "GET", "/jobs/{jobid}/checkpoints/details/{checkpointid}", p, NULL);
     snprintf(p, sizeof p, "/jobs/%s/exceptions", jid);
     conform_free(&e, "GET", "/jobs/{jobid}/exceptions", p, NULL);
+    snprintf(p, sizeof p, "/jobs/%s/checkpoints/config", jid);
+    v = conform_checkpoint_config(&e, p);
+    ck_assert_str_eq(fo_json_str(v, "mode"), "exactly_once");
+    bool b = false;
+    ck_assert(fo_json_get_bool(v, "externalization.enabled", &b)); /* no retention configured */
+    ck_assert(!b);
+    json_decref(v);
 
     /* Savepoint: IN_PROGRESS, then COMPLETED with a location. */
     snprintf(p, sizeof p, "/jobs/%s/savepoints", jid);
-    char *t = trigger_of(conform(&e, "POST", "/jobs/{jobid}/savepoints", p,
+    t = trigger_of(conform(&e, "POST", "/jobs/{jobid}/savepoints", p,
                                  "{\"target-directory\": \"s3://b/sp2\", \"cancel-job\": false,"
                                  " \"formatType\": \"CANONICAL\"}"));
     snprintf(p2, sizeof p2, "/jobs/%s/savepoints/%s", jid, t);
-    json_t *v = conform(&e, "GET", "/jobs/{jobid}/savepoints/{triggerid}", p2, NULL);
+    v = conform(&e, "GET", "/jobs/{jobid}/savepoints/{triggerid}", p2, NULL);
     ck_assert_str_eq(fo_json_get_str(v, "status.id"), "IN_PROGRESS");
     json_decref(v);
     tick(&e, 300);
@@ -369,7 +402,10 @@ static void run_conformance(const char *version, const char *spec_file)
     tick(&e, 200);
     conform_free(&e, "GET", "/jobs/{jobid}/execution-result",
                  "/jobs/0000000000000000000000000000c003/execution-result", NULL);
-    ck_assert_int_ge(e.checked, 46); /* every conform() above ran */
+    /* The ended job's checkpoint configuration is still served. */
+    snprintf(p, sizeof p, "/jobs/%s/checkpoints/config", jid);
+    json_decref(conform_checkpoint_config(&e, p));
+    ck_assert_int_ge(e.checked, 48); /* every conform() above ran */
     env_stop(&e);
 }
 

@@ -280,6 +280,41 @@ START_TEST(a_job_without_checkpointing_has_statistics_disabled)
     ck_assert(!st.enabled);
     ck_assert_int_eq(st.latest_completed.id, -1);
     fo_flink_rest_checkpoint_stats_release(&st);
+    /* CheckpointConfigHandler's 404 is an answer too, not an unknown job. */
+    fo_flink_checkpoint_config cc;
+    ck_assert_int_eq(fo_flink_rest_checkpoint_config(fr, base, JID, &cc, &err), FO_OK);
+    ck_assert(!cc.enabled);
+    ck_assert_ptr_null(cc.retention);
+    ck_assert_int_eq(fo_flink_rest_checkpoint_config(fr, base, "0000000000000000000000000000dead",
+                                                     &cc, &err),
+                     FO_ENOTFOUND);
+}
+END_TEST
+
+/* The retention a job runs with is what its code set (here DELETE_ON_CANCELLATION) over the
+ * cluster's configuration (RETAIN_ON_CANCELLATION), and Flink still tells it once the job has
+ * ended, for as long as it lists the job. */
+START_TEST(checkpoint_config_tells_the_retention_the_job_set_for_itself)
+{
+    char base[256];
+    cluster("retention",
+            "{\"checkpointIntervalMs\": 1000, \"checkpointDir\": \"s3://b/ck\","
+            " \"configuration\": {\"execution.checkpointing.externalized-checkpoint-retention\":"
+            " \"RETAIN_ON_CANCELLATION\"}, \"job\": {\"jobId\": \"" JID "\","
+            " \"checkpointRetention\": \"DELETE_ON_CANCELLATION\"}}",
+            base, sizeof base);
+    fo_fake_flink_tick(ff, 300);
+    fo_err err = {0};
+    fo_flink_checkpoint_config cc;
+    ck_assert_int_eq(fo_flink_rest_checkpoint_config(fr, base, JID, &cc, &err), FO_OK);
+    ck_assert(cc.enabled);
+    ck_assert_int_eq(cc.interval_ms, 1000);
+    ck_assert_str_eq(cc.retention, "DELETE_ON_CANCELLATION");
+    ck_assert_int_eq(fo_flink_rest_cancel(fr, base, JID, &err), FO_OK);
+    fo_fake_flink_tick(ff, 200);
+    ck_assert_int_eq(fo_flink_rest_checkpoint_config(fr, base, JID, &cc, &err), FO_OK);
+    ck_assert_str_eq(cc.retention, "DELETE_ON_CANCELLATION");
+    ck_assert_int_eq(fo_flink_rest_checkpoint_config(fr, base, "not-an-id", &cc, &err), FO_EINVAL);
 }
 END_TEST
 
@@ -533,6 +568,7 @@ int main(void)
     tcase_add_test(tc, cancel_is_accepted_and_the_job_ends_canceled);
     tcase_add_test(tc, checkpoint_trigger_status_details_and_restore_source);
     tcase_add_test(tc, a_job_without_checkpointing_has_statistics_disabled);
+    tcase_add_test(tc, checkpoint_config_tells_the_retention_the_job_set_for_itself);
     tcase_add_test(tc, a_failed_job_gives_its_cause_in_the_execution_result);
     tcase_add_test(tc, savepoint_disposal_completes_or_fails);
     tcase_add_test(tc, a_session_job_is_uploaded_run_and_its_jar_deleted);

@@ -186,6 +186,175 @@ START_TEST(stop_with_savepoint_finishes_the_job_after_the_savepoint)
 }
 END_TEST
 
+/* A cluster configured with `conf_retention` (NULL: none) running one job whose code sets
+ * `job_retention` (NULL: none), checkpointing every second; the job is RUNNING with chk-1
+ * completed at +1250. */
+static fo_flink_sim *retention_sim(const char *conf_retention, const char *job_retention,
+                                   char jid[33])
+{
+    char spec[1024], conf[200] = "", job[120] = "";
+    if (conf_retention)
+        snprintf(conf, sizeof conf,
+                 ", \"configuration\": {\"execution.checkpointing.externalized-checkpoint-"
+                 "retention\": \"%s\"}",
+                 conf_retention);
+    if (job_retention)
+        snprintf(job, sizeof job, ", \"checkpointRetention\": \"%s\"", job_retention);
+    snprintf(spec, sizeof spec,
+             "{\"checkpointIntervalMs\": 1000, \"checkpointDir\": \"s3://b/ck\","
+             " \"savepointDir\": \"s3://b/sp\"%s,"
+             " \"job\": {\"entryClass\": \"org.example.Top\"%s}}",
+             conf, job);
+    fo_flink_sim *sim = sim_from(spec);
+    first_job(sim, jid);
+    fo_flink_sim_advance(sim, T0 + 1250);
+    return sim;
+}
+
+/* What GET /jobs/:id/checkpoints/config says of the job: "enabled/delete_on_cancellation". */
+static void assert_externalization(fo_flink_sim *sim, const char *jid, bool enabled,
+                                   bool delete_on_cancellation)
+{
+    fo_err err = {0};
+    json_t *c = fo_flink_sim_json_checkpoint_config(sim, jid, &err);
+    ck_assert_msg(c, "%s", err.message);
+    bool b = !enabled;
+    ck_assert(fo_json_get_bool(c, "externalization.enabled", &b));
+    ck_assert_int_eq(b, enabled);
+    b = !delete_on_cancellation;
+    ck_assert(fo_json_get_bool(c, "externalization.delete_on_cancellation", &b));
+    ck_assert_int_eq(b, delete_on_cancellation);
+    json_decref(c);
+}
+
+/* Is the job's latest completed checkpoint discarded (the statistics' flag)? */
+static bool latest_checkpoint_discarded(fo_flink_sim *sim, const char *jid)
+{
+    fo_err err = {0};
+    json_t *c = fo_flink_sim_json_checkpoints(sim, jid, &err);
+    ck_assert_msg(c, "%s", err.message);
+    bool discarded = false;
+    ck_assert(fo_json_get_bool(c, "latest.completed.discarded", &discarded));
+    json_decref(c);
+    return discarded;
+}
+
+/* Flink's CheckpointRetentionPolicy as CheckpointConfigHandler reports it (enabled unless
+ * NEVER_RETAIN_AFTER_TERMINATION, delete_on_cancellation unless RETAIN_ON_CANCELLATION) and as
+ * the checkpoint store applies it when the job ends (CheckpointProperties: FINISHED discards
+ * every retention's checkpoints, CANCELED all but RETAIN_ON_CANCELLATION's, FAILED only
+ * NO_EXTERNALIZED_CHECKPOINTS'). The job's own setting wins over the configuration. */
+START_TEST(a_jobs_checkpoints_outlive_it_by_the_retention_it_runs_with)
+{
+    char jid[33], path[128];
+    fo_err err = {0};
+    /* The configuration's RETAIN_ON_CANCELLATION: kept on cancel. */
+    fo_flink_sim *sim = retention_sim("RETAIN_ON_CANCELLATION", NULL, jid);
+    assert_externalization(sim, jid, true, false);
+    ck_assert_int_eq(fo_flink_sim_cancel(sim, jid, &err), FO_OK);
+    fo_flink_sim_advance(sim, T0 + 2000);
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, jid), "CANCELED");
+    ck_assert(!latest_checkpoint_discarded(sim, jid));
+    assert_externalization(sim, jid, true, false); /* still answered for the ended job */
+    fo_flink_sim_free(sim);
+
+    /* The job's code sets DELETE_ON_CANCELLATION (in lower case: Flink reads enums so) over
+     * that configuration: deleted on cancel, and a restore from it fails. */
+    sim = retention_sim("RETAIN_ON_CANCELLATION", "delete_on_cancellation", jid);
+    assert_externalization(sim, jid, true, true);
+    ck_assert_int_eq(fo_flink_sim_cancel(sim, jid, &err), FO_OK);
+    fo_flink_sim_advance(sim, T0 + 2000);
+    ck_assert(latest_checkpoint_discarded(sim, jid));
+    snprintf(path, sizeof path, "s3://b/ck/%s/chk-1", jid);
+    fo_flink_sim_job_spec again = {.job_id = "00000000000000000000000000000bad",
+                                   .restore_path = path};
+    char jid2[33];
+    ck_assert_int_eq(fo_flink_sim_submit(sim, &again, jid2, &err), FO_OK);
+    fo_flink_sim_advance(sim, T0 + 3000);
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, jid2), "FAILED");
+    fo_flink_sim_free(sim);
+
+    /* ... and kept when it fails (RETAIN_ON_FAILURE). */
+    sim = retention_sim("RETAIN_ON_CANCELLATION", "DELETE_ON_CANCELLATION", jid);
+    ck_assert_int_eq(fo_flink_sim_fail_job(sim, jid, false, NULL, &err), FO_OK);
+    fo_flink_sim_advance(sim, T0 + 2000);
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, jid), "FAILED");
+    ck_assert(!latest_checkpoint_discarded(sim, jid));
+    fo_flink_sim_free(sim);
+
+    /* The configuration deletes, the job's code retains: kept on cancel. */
+    sim = retention_sim("DELETE_ON_CANCELLATION", "RETAIN_ON_CANCELLATION", jid);
+    assert_externalization(sim, jid, true, false);
+    ck_assert_int_eq(fo_flink_sim_cancel(sim, jid, &err), FO_OK);
+    fo_flink_sim_advance(sim, T0 + 2000);
+    ck_assert(!latest_checkpoint_discarded(sim, jid));
+    fo_flink_sim_free(sim);
+
+    /* Neither says anything: Flink's NO_EXTERNALIZED_CHECKPOINTS, gone even on failure. */
+    sim = retention_sim(NULL, NULL, jid);
+    assert_externalization(sim, jid, false, true);
+    ck_assert_int_eq(fo_flink_sim_fail_job(sim, jid, false, NULL, &err), FO_OK);
+    fo_flink_sim_advance(sim, T0 + 2000);
+    ck_assert(latest_checkpoint_discarded(sim, jid));
+    fo_flink_sim_free(sim);
+
+    /* FINISHED (stop-with-savepoint): the checkpoints go whatever the retention, the
+     * savepoint stays. */
+    sim = retention_sim("RETAIN_ON_CANCELLATION", NULL, jid);
+    char trig[33];
+    ck_assert_int_eq(fo_flink_sim_trigger_savepoint(sim, jid, NULL, true, false, false, NULL,
+                                                    NULL, trig, &err),
+                     FO_OK);
+    fo_flink_sim_advance(sim, T0 + 2000);
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, jid), "FINISHED");
+    ck_assert(latest_checkpoint_discarded(sim, jid));
+    json_t *c = fo_flink_sim_json_checkpoints(sim, jid, &err);
+    bool discarded = true;
+    ck_assert(fo_json_get_bool(c, "latest.savepoint.discarded", &discarded));
+    ck_assert(!discarded);
+    json_decref(c);
+
+    /* A session job submitted with its own configuration (a jar run's flinkConfiguration). */
+    json_t *conf = json_pack("{s:s}", "execution.checkpointing.externalized-checkpoint-retention",
+                             "DELETE_ON_CANCELLATION");
+    fo_flink_sim_job_spec session = {.configuration = conf};
+    ck_assert_int_eq(fo_flink_sim_submit(sim, &session, jid2, &err), FO_OK);
+    assert_externalization(sim, jid2, true, true);
+    /* Values Flink cannot read are refused, naming where they came from. */
+    json_object_set_new(conf, "execution.checkpointing.externalized-checkpoint-retention",
+                        json_string("KEEP"));
+    ck_assert_int_eq(fo_flink_sim_submit(sim, &session, jid2, &err), FO_EINVAL);
+    ck_assert_int_eq(err.http_status, 400);
+    ck_assert_ptr_nonnull(strstr(
+        err.message, "flinkConfiguration[execution.checkpointing.externalized-checkpoint-"
+                     "retention]: 'KEEP'"));
+    fo_flink_sim_job_spec coded = {.checkpoint_retention = "SOMETIMES"};
+    ck_assert_int_eq(fo_flink_sim_submit(sim, &coded, jid2, &err), FO_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "checkpointRetention: 'SOMETIMES'"));
+    json_decref(conf);
+    ck_assert_ptr_null(fo_flink_sim_json_checkpoint_config(sim, "0000000000000000000000000000dead",
+                                                           &err));
+    ck_assert_int_eq(err.http_status, 404);
+    fo_flink_sim_free(sim);
+
+    /* No checkpointing: CheckpointConfigHandler's 404. */
+    sim = sim_from("{\"job\": {\"jobId\": \"0000000000000000000000000000a001\"}}");
+    ck_assert_ptr_null(
+        fo_flink_sim_json_checkpoint_config(sim, "0000000000000000000000000000a001", &err));
+    ck_assert_int_eq(err.http_status, 404);
+    ck_assert_str_eq(err.message, "Checkpointing is not enabled for this job "
+                                  "(0000000000000000000000000000a001).");
+    fo_flink_sim_free(sim);
+    json_t *bad = json_pack("{s:{s:s}}", "configuration",
+                            "execution.checkpointing.externalized-checkpoint-retention", "KEEP");
+    ck_assert_ptr_null(fo_flink_sim_new(bad, T0, 1, NULL, &err));
+    ck_assert_ptr_nonnull(strstr(
+        err.message,
+        "configuration[execution.checkpointing.externalized-checkpoint-retention]: must be"));
+    json_decref(bad);
+}
+END_TEST
+
 START_TEST(failing_savepoints_report_a_failure_cause_and_the_job_keeps_running)
 {
     fo_flink_sim *sim = sim_from(APP);
@@ -904,6 +1073,7 @@ int main(void)
     tcase_add_test(tc, flink_configuration_keys_set_directories_interval_and_the_restore_path);
     tcase_add_test(tc, nested_config_yaml_is_flattened_and_application_keys_fill_the_job);
     tcase_add_test(tc, bad_cluster_specs_name_the_field);
+    tcase_add_test(tc, a_jobs_checkpoints_outlive_it_by_the_retention_it_runs_with);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -326,6 +326,81 @@ START_TEST(checkpoint_details_give_the_external_path)
 }
 END_TEST
 
+/* GET /jobs/:id/checkpoints/config as Flink 1.20 and 2.x write it. CheckpointConfigInfo's
+ * ProcessingModeSerializer writes the mode in lower case ("exactly_once") where the generated
+ * spec lists the enum constants, so the fixture is checked against each spec without it (the
+ * decoder does not read it). The retention comes from ExternalizedCheckpointInfo as
+ * CheckpointConfigHandler fills it from the job's CheckpointRetentionPolicy. */
+START_TEST(checkpoint_config_gives_the_retention_the_job_runs_with)
+{
+    static const char *const specs[] = {"rest_v1_dispatcher-1.20.yml", "rest_v1_dispatcher-2.0.yml",
+                                        "rest_v1_dispatcher-2.1_2.2.yml"};
+    json_t *v = fixture("flink-checkpoint-config.json");
+    ck_assert_str_eq(fo_json_str(v, "mode"), "exactly_once");
+    json_t *no_mode = json_deep_copy(v);
+    json_object_del(no_mode, "mode");
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+        fo_err err = {0};
+        json_t *sp = fo_openapi_load_flink_spec(specs[i], &err);
+        ck_assert_msg(sp, "%s", err.message);
+        const json_t *schema = fo_openapi_response_schema(sp, "/jobs/{jobid}/checkpoints/config",
+                                                          "get", "200", &err);
+        ck_assert_msg(schema, "%s: %s", specs[i], err.message);
+        ck_assert_msg(fo_openapi_validate(sp, schema, no_mode, &err) == FO_OK, "%s: %s",
+                      specs[i], err.message);
+        json_decref(sp);
+    }
+    json_decref(no_mode);
+
+    fo_flink_checkpoint_config c;
+    fo_err err = {0};
+    /* RETAIN_ON_FAILURE: the configuration's DELETE_ON_CANCELLATION. */
+    ck_assert_int_eq(fo_flink_rest_decode_checkpoint_config(v, &c, &err), FO_OK);
+    ck_assert(c.enabled);
+    ck_assert_int_eq(c.interval_ms, 60000);
+    ck_assert(c.externalized);
+    ck_assert(c.delete_on_cancellation);
+    ck_assert_str_eq(c.retention, "DELETE_ON_CANCELLATION");
+    json_t *ext = json_object_get(v, "externalization");
+    json_object_set_new(ext, "delete_on_cancellation", json_false());
+    ck_assert_int_eq(fo_flink_rest_decode_checkpoint_config(v, &c, &err), FO_OK);
+    ck_assert_str_eq(c.retention, "RETAIN_ON_CANCELLATION");
+    /* NEVER_RETAIN_AFTER_TERMINATION: not enabled, and Flink says delete_on_cancellation. */
+    json_object_set_new(ext, "enabled", json_false());
+    json_object_set_new(ext, "delete_on_cancellation", json_true());
+    ck_assert_int_eq(fo_flink_rest_decode_checkpoint_config(v, &c, &err), FO_OK);
+    ck_assert(!c.externalized);
+    ck_assert_str_eq(c.retention, "NO_EXTERNALIZED_CHECKPOINTS");
+    /* Periodic checkpoints off (Flink 1.20+ keeps a coordinator: Long.MAX_VALUE). */
+    json_object_set_new(v, "interval", json_integer(INT64_MAX));
+    ck_assert_int_eq(fo_flink_rest_decode_checkpoint_config(v, &c, &err), FO_OK);
+    ck_assert_int_eq(c.interval_ms, INT64_MAX);
+
+    /* Without the two booleans nothing says what became of the checkpoints. */
+    json_object_del(ext, "enabled");
+    ck_assert_int_eq(fo_flink_rest_decode_checkpoint_config(v, &c, &err), FO_EPROTO);
+    ck_assert_str_eq(err.message,
+                     "checkpoint_config.externalization.enabled: missing or not a boolean");
+    ck_assert_ptr_null(c.retention);
+    json_object_set_new(ext, "enabled", json_true());
+    json_object_set_new(ext, "delete_on_cancellation", json_string("false"));
+    ck_assert_int_eq(fo_flink_rest_decode_checkpoint_config(v, &c, &err), FO_EPROTO);
+    ck_assert_str_eq(err.message, "checkpoint_config.externalization.delete_on_cancellation: "
+                                  "missing or not a boolean");
+    json_object_set_new(v, "externalization", json_null());
+    ck_assert_int_eq(fo_flink_rest_decode_checkpoint_config(v, &c, &err), FO_EPROTO);
+    ck_assert_str_eq(err.message, "checkpoint_config.externalization: missing");
+    json_object_set_new(v, "externalization", json_array());
+    ck_assert_int_eq(fo_flink_rest_decode_checkpoint_config(v, &c, &err), FO_EPROTO);
+    ck_assert_str_eq(err.message, "checkpoint_config.externalization: expected an object");
+    json_decref(v);
+    v = json_array();
+    ck_assert_int_eq(fo_flink_rest_decode_checkpoint_config(v, &c, &err), FO_EPROTO);
+    ck_assert_str_eq(err.message, "checkpoint_config: expected a JSON object");
+    json_decref(v);
+}
+END_TEST
+
 START_TEST(metrics_decode_from_flinks_bare_array_and_the_specs_object)
 {
     json_t *v = fixture("flink-metrics.json");
@@ -556,6 +631,7 @@ int main(void)
     tcase_add_test(tc, checkpoint_statistics_give_latest_paths_and_the_restore_source);
     tcase_add_test(tc, checkpoint_statistics_with_null_latest_members_mean_none_yet);
     tcase_add_test(tc, checkpoint_details_give_the_external_path);
+    tcase_add_test(tc, checkpoint_config_gives_the_retention_the_job_runs_with);
     tcase_add_test(tc, metrics_decode_from_flinks_bare_array_and_the_specs_object);
     tcase_add_test(tc, trigger_upload_and_run_answers_give_their_ids);
     tcase_add_test(tc, error_bodies_map_to_result_codes_with_flinks_messages);

@@ -565,6 +565,120 @@ START_TEST(a_job_cancelled_with_its_checkpoints_deleted_is_not_resumed_from_them
 }
 END_TEST
 
+/* The running job savepoint-example with flink-checkpoints.json as its statistics (latest:
+ * chk-8, discarded false) and, when externalization is not NULL, Flink's answer to GET
+ * /jobs/:id/checkpoints/config with that ExternalizedCheckpointInfo; the job id into jid. */
+static void with_checkpoints(fake_world *w, const char *n, json_t *externalization, char *jid,
+                             size_t len)
+{
+    until_stable(w, n);
+    snprintf(jid, len, "%s", st_str(w, n, "jobStatus.jobId"));
+    char key[160];
+    snprintf(key, sizeof key, "GET /jobs/%s/checkpoints", jid);
+    size_t tlen = 0;
+    char *text = fo_test_read_data("flink-checkpoints.json", &tlen);
+    fake_flink_answer(&w->flink, key, json_loadb(text, tlen, 0, NULL));
+    free(text);
+    if (!externalization)
+        return;
+    text = fo_test_read_data("flink-checkpoint-config.json", &tlen);
+    json_t *cc = json_loadb(text, tlen, 0, NULL);
+    free(text);
+    json_object_set_new(cc, "externalization", externalization);
+    snprintf(key, sizeof key, "GET /jobs/%s/checkpoints/config", jid);
+    fake_flink_answer(&w->flink, key, cc);
+}
+
+/* A job whose code sets DELETE_ON_CANCELLATION
+ * (CheckpointConfig.setExternalizedCheckpointRetention) overrides the RETAIN_ON_CANCELLATION
+ * flinkop's configuration gives it, and Flink says so in the job's checkpoint configuration
+ * (externalization: enabled, delete_on_cancellation). Cancelled from the Flink UI, its
+ * checkpoints are deleted, although the statistics archived when it ended may still show
+ * chk-8 not discarded (the checkpoint store discards them after). flinkop read only the
+ * configuration, recorded chk-8 and resumed the job from a path that was gone. The
+ * configuration is asked once, when the job has ended, never while it runs. */
+START_TEST(a_job_whose_code_deletes_its_checkpoints_on_cancel_is_not_resumed_from_them)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    char jid[40], key[160];
+    with_checkpoints(w, n, json_pack("{s:b, s:b}", "enabled", 1, "delete_on_cancellation", 1),
+                     jid, sizeof jid);
+    snprintf(key, sizeof key, "GET /jobs/%s/checkpoints/config", jid);
+    for (int i = 0; i < 3; i++) {
+        fo_clock_fake_advance(w->clock, w->settings.observe_interval_ms);
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    }
+    ck_assert_int_eq(fake_flink_calls(&w->flink, key), 0);
+
+    flink_job(w, n, "CANCELED");
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    json_t *spec = recorded_spec(w, n);
+    ck_assert_str_eq(fo_json_get_str(spec, "job.state"), "suspended");
+    json_decref(spec);
+    ck_assert_ptr_null(st_str(w, n, "jobStatus.upgradeSavepointPath"));
+    ck_assert_int_eq(fake_events_count(&w->events, "UpgradeFailed"), 1);
+    ck_assert_ptr_nonnull(strstr(st_str(w, n, "error"), "Manual restore required"));
+    ck_assert_int_eq(fake_flink_calls(&w->flink, "POST /jobs"), 0);
+    ck_assert_int_eq(fake_flink_calls(&w->flink, key), 1);
+    fake_world_free(w);
+}
+END_TEST
+
+/* The reverse: the configuration says DELETE_ON_CANCELLATION, the job's code
+ * RETAIN_ON_CANCELLATION (externalization: enabled, not delete_on_cancellation). Its
+ * checkpoints outlive the cancel; flinkop took them for deleted and asked for a manual restore
+ * with a good restore point in place. */
+START_TEST(a_job_whose_code_retains_its_checkpoints_is_resumed_from_them)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    json_object_set_new(fo_json_get(fd(w, n), "spec.flinkConfiguration"),
+                        "execution.checkpointing.externalized-checkpoint-retention",
+                        json_string("DELETE_ON_CANCELLATION"));
+    char jid[40];
+    with_checkpoints(w, n, json_pack("{s:b, s:b}", "enabled", 1, "delete_on_cancellation", 0),
+                     jid, sizeof jid);
+    flink_job(w, n, "CANCELED");
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.upgradeSavepointPath"),
+                     "s3://flink/checkpoints/a7f3c2e19b0d4e8f9a1b2c3d4e5f6a7b/chk-8");
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, n, "reconciliationStatus.state"), "DEPLOYED");
+    ck_assert_str_ne(st_str(w, n, "jobStatus.jobId"), jid);
+    ck_assert_int_eq(fake_events_count(&w->events, "UpgradeFailed"), 0);
+    fake_world_free(w);
+}
+END_TEST
+
+/* A job that fails with the configuration's RETAIN_ON_CANCELLATION but whose code turned
+ * externalized checkpoints off (Flink: externalization not enabled) loses them: no path, and a
+ * savepoint upgrade of the failed job asks for a manual restore rather than go back to the
+ * path it was deployed from. When Flink cannot tell (no answer for the job's checkpoint
+ * configuration), the configuration decides, as before. */
+START_TEST(a_failed_job_is_judged_by_its_own_retention_or_else_the_configuration)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    char jid[40];
+    with_checkpoints(w, n, json_pack("{s:b, s:b}", "enabled", 0, "delete_on_cancellation", 1),
+                     jid, sizeof jid);
+    flink_job(w, n, "FAILED");
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.state"), "FAILED");
+    ck_assert_ptr_null(st_str(w, n, "jobStatus.upgradeSavepointPath"));
+    fake_world_free(w);
+
+    w = world_with("controller-application-savepoint.yaml");
+    with_checkpoints(w, n, NULL, jid, sizeof jid);
+    flink_job(w, n, "FAILED");
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.upgradeSavepointPath"),
+                     "s3://flink/checkpoints/a7f3c2e19b0d4e8f9a1b2c3d4e5f6a7b/chk-8");
+    fake_world_free(w);
+}
+END_TEST
+
 /* A job cancelled in the Flink UI keeps its JobManager (an application cluster outlives its
  * job), and the observer marks the record suspended. When the spec asks suspended too (the
  * user suspended it in the same breath, or gave up on a resume that was refused), suspended
@@ -1470,6 +1584,9 @@ static Suite *suite(void)
     tcase_add_test(tc, a_failing_jobmanager_is_told_in_a_warning_with_its_reason);
     tcase_add_test(tc, a_job_cancelled_from_outside_is_resumed_from_its_last_checkpoint);
     tcase_add_test(tc, a_job_cancelled_with_its_checkpoints_deleted_is_not_resumed_from_them);
+    tcase_add_test(tc, a_job_whose_code_deletes_its_checkpoints_on_cancel_is_not_resumed_from_them);
+    tcase_add_test(tc, a_job_whose_code_retains_its_checkpoints_is_resumed_from_them);
+    tcase_add_test(tc, a_failed_job_is_judged_by_its_own_retention_or_else_the_configuration);
     tcase_add_test(tc, a_job_cancelled_from_outside_under_a_suspended_spec_loses_its_cluster);
     tcase_add_test(tc, a_job_missing_from_flinks_list_is_told_once_and_in_status_error);
     tcase_add_test(tc, a_jobmanager_pod_that_cannot_mount_a_volume_turns_error);

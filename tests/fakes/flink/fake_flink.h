@@ -8,11 +8,11 @@
  * ../shared/specs/flink describe it: /config, /overview, /jobmanager/config, /taskmanagers,
  * /jobs, /jobs/overview, /jobs/:id (GET details, PATCH ?mode=cancel -> 202), /jobs/:id/status,
  * /execution-result, /exceptions, /metrics, /checkpoints (GET statistics, POST trigger),
- * /checkpoints/details/:cpid, /checkpoints/:triggerid, /savepoints (POST), /savepoints/:triggerid,
- * /stop (POST), /savepoint-disposal (POST) and /savepoint-disposal/:triggerid, /jars,
- * /jars/upload (multipart, one file), /jars/:jarid (DELETE), /jars/:jarid/run (POST). The
- * product reaches a cluster through the URL template http://127.0.0.1:<port>/{namespace}/{name}.
- * Behaviour of each cluster: flink_sim.h.
+ * /checkpoints/config, /checkpoints/details/:cpid, /checkpoints/:triggerid, /savepoints (POST),
+ * /savepoints/:triggerid, /stop (POST), /savepoint-disposal (POST) and
+ * /savepoint-disposal/:triggerid, /jars, /jars/upload (multipart, one file), /jars/:jarid
+ * (DELETE), /jars/:jarid/run (POST). The product reaches a cluster through the URL template
+ * http://127.0.0.1:<port>/{namespace}/{name}. Behaviour of each cluster: flink_sim.h.
  *
  * A cluster that does not exist answers 503 with {"errors": ["fake-flink: no cluster
  * <ns>/<name> (JobManager not running)"]} and the header X-Fake-Flink: no-cluster: like a
@@ -58,8 +58,12 @@
  *        read: taskmanager.numberOfTaskSlots, parallelism.default, state.checkpoints.dir /
  *        execution.checkpointing.dir, state.savepoints.dir /
  *        execution.checkpointing.savepoint-dir, execution.checkpointing.interval,
- *        state.checkpoints.num-retained, jobmanager.scheduler / scheduler-mode (adaptive or
- *        reactive: jobs wait for slots in CREATED, not RUNNING), and for the job
+ *        state.checkpoints.num-retained,
+ *        execution.checkpointing.externalized-checkpoint-retention (what becomes of a job's
+ *        checkpoints when it ends; a bad value is refused), execution.checkpointing.mode,
+ *        execution.checkpointing.timeout, state.backend.type, jobmanager.scheduler /
+ *        scheduler-mode (adaptive or reactive: jobs wait for slots in CREATED, not RUNNING),
+ *        and for the job
  *        $internal.pipeline.job-id,
  *        execution.savepoint.path / execution.state-recovery.path)
  *    "taskManagers": n, "slotsPerTaskManager": n, "parallelismDefault": n,
@@ -69,7 +73,10 @@
  *    "faults": {...as above, without unreachable/delayMs}, "highAvailabilityStore": bool,
  *    "job": {"jobId", "name", "jarURI", "entryClass", "args": [..], "parallelism",
  *            "restorePath" (= "initialSavepointPath"), "allowNonRestoredState", "restoreMode",
- *            "finishAfterMs"}}                       (present = application mode)
+ *            "finishAfterMs", "checkpointRetention"}}  (present = application mode;
+ *        checkpointRetention: what the job's code sets with setExternalizedCheckpointRetention,
+ *        over the configuration; also a field of POST .../jobs, and a jar run's
+ *        flinkConfiguration may set the configuration key for its job)
  *
  * Time: the fake's time is its clock's wall time plus the ticks it was given. Every request
  * first moves each cluster's simulation to that time, so with a fake clock (or a real clock

@@ -91,6 +91,7 @@ static void submit(ff_cluster *c, const json_t *body, ff_response *resp)
     if (!spec.restore_path)
         spec.restore_path = json_string_value(json_object_get(body, "initialSavepointPath"));
     spec.restore_mode = json_string_value(json_object_get(body, "restoreMode"));
+    spec.checkpoint_retention = json_string_value(json_object_get(body, "checkpointRetention"));
     spec.args = json_object_get(body, "args");
     if ((v = json_object_get(body, "parallelism")) && json_is_integer(v))
         spec.parallelism = (int)json_integer_value(v);

@@ -358,6 +358,7 @@ static void jar_run(fo_flink_sim *sim, const ff_request *req, const char *jar_id
     spec.entry_class = body_str(body, "entryClass") ? body_str(body, "entryClass")
                                                     : query(req, "entry-class");
     spec.args = args;
+    spec.configuration = json_object_get(body, "flinkConfiguration");
     spec.restore_path = body_str(body, "savepointPath") ? body_str(body, "savepointPath")
                                                         : query(req, "savepointPath");
     spec.restore_mode = body_str(body, "restoreMode") ? body_str(body, "restoreMode")
@@ -460,6 +461,9 @@ static bool route_job(fo_flink_sim *sim, const ff_request *req, char **s, size_t
             return true;
         }
         answer(resp, fo_flink_sim_json_checkpoint_details(sim, jid, id, &err), &err);
+    } else if (n == 4 && !strcmp(s[2], "checkpoints") && !strcmp(s[3], "config") &&
+               !strcmp(m, "GET")) {
+        answer(resp, fo_flink_sim_json_checkpoint_config(sim, jid, &err), &err);
     } else if (n == 4 && (!strcmp(s[2], "checkpoints") || !strcmp(s[2], "savepoints")) &&
                strcmp(s[3], "config") != 0 && !strcmp(m, "GET")) {
         if (!check_id(resp, "triggerid", s[3]))

@@ -161,6 +161,7 @@ void ff_set_state(fo_flink_sim *sim, ff_job *j, int state, int64_t t)
         j->waiting_slots = false;
     if (ff_state_globally_terminal(state)) {
         j->end_ms = t;
+        ff_discard_on_end(sim, j, state);
         /* Flink cleans a globally terminated job's HA data. */
         if (sim->ha && sim->reg.ha_remove)
             sim->reg.ha_remove(sim->reg.ctx, j->id);
@@ -621,6 +622,19 @@ fo_rc fo_flink_sim_submit(fo_flink_sim *sim, const fo_flink_sim_job_spec *spec,
                            parallelism, FO_FLINK_SIM_MAX_PARALLELISM);
     if (spec->args && !json_is_array(spec->args))
         return ff_http_err(err, 400, FO_EINVAL, "args: must be a list of strings");
+    /* The job's checkpoint retention: its code over its configuration over the cluster's. */
+    int retention = sim->retention;
+    const char *conf_retention =
+        json_string_value(json_object_get(spec->configuration, FF_KEY_RETENTION));
+    if (conf_retention && !ff_parse_retention(conf_retention, &retention))
+        return ff_http_err(err, 400, FO_EINVAL,
+                           "flinkConfiguration[" FF_KEY_RETENTION "]: '%s' is not an "
+                           "ExternalizedCheckpointRetention",
+                           conf_retention);
+    if (spec->checkpoint_retention && !ff_parse_retention(spec->checkpoint_retention, &retention))
+        return ff_http_err(err, 400, FO_EINVAL,
+                           "checkpointRetention: '%s' is not an ExternalizedCheckpointRetention",
+                           spec->checkpoint_retention);
     if (sim->njobs == FO_FLINK_SIM_MAX_JOBS)
         return ff_http_err(err, 503, FO_ELIMIT, "the fake cluster holds %d jobs already",
                            FO_FLINK_SIM_MAX_JOBS);
@@ -642,6 +656,7 @@ fo_rc fo_flink_sim_submit(fo_flink_sim *sim, const fo_flink_sim_job_spec *spec,
     j->parallelism = parallelism;
     j->allow_nrs = spec->allow_non_restored_state;
     j->finish_after_ms = spec->finish_after_ms;
+    j->retention = retention;
     j->initial_restore_path =
         spec->restore_path && *spec->restore_path ? strdup(spec->restore_path) : NULL;
     j->start_ms = sim->now;

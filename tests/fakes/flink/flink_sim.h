@@ -14,6 +14,14 @@
  *     latest completed checkpoint) / SUSPENDED;
  *   - periodic checkpoints while RUNNING when an interval is configured, with external paths
  *     `<checkpoint dir>/<job id>/chk-<n>` and retention (older ones are marked discarded);
+ *   - what becomes of a job's checkpoints when it ends, by the retention it runs with (its
+ *     code's setting, else its submission's configuration, else the cluster's
+ *     execution.checkpointing.externalized-checkpoint-retention, else Flink's default
+ *     NO_EXTERNALIZED_CHECKPOINTS), as CheckpointProperties decide when the checkpoint store
+ *     shuts down: FINISHED discards them whatever the retention, CANCELED unless
+ *     RETAIN_ON_CANCELLATION, FAILED only under NO_EXTERNALIZED_CHECKPOINTS; savepoints stay.
+ *     Discarded ones are marked so in the statistics and their paths disposed (a restore from
+ *     one fails); GET /jobs/:id/checkpoints/config tells the retention;
  *   - savepoints (`<dir>/savepoint-<first 6 hex of the job id>-<12 hex>`), stop-with-savepoint,
  *     checkpoint triggers, savepoint disposal, each as an operation with a 32-hex trigger id
  *     that is IN_PROGRESS until its duration passed, then COMPLETED with a location or a
@@ -81,6 +89,13 @@ typedef struct fo_flink_sim_job_spec {
     bool allow_non_restored_state;
     const char *restore_mode; /* "CLAIM", "NO_CLAIM", "LEGACY" or NULL */
     int64_t finish_after_ms;  /* > 0: a bounded job that FINISHES after running this long */
+    /* Flink configuration the job was submitted with (JarRunRequestBody.flinkConfiguration: an
+     * object of strings, borrowed; may be NULL), over the cluster's: its
+     * execution.checkpointing.externalized-checkpoint-retention is read. */
+    const json_t *configuration;
+    /* The retention the job's code sets (CheckpointConfig.setExternalizedCheckpointRetention),
+     * over any configuration: an ExternalizedCheckpointRetention name, or NULL. */
+    const char *checkpoint_retention;
 } fo_flink_sim_job_spec;
 
 /* Create a cluster from a control-API document (see fake_flink.h for its fields; NULL or {}
@@ -106,7 +121,8 @@ const char *fo_flink_sim_version(const fo_flink_sim *sim);
 bool fo_flink_sim_is_v2(const fo_flink_sim *sim);
 
 /* Submit a job; its id goes to job_id_out. Errors: 409-like (DuplicateJobSubmissionException)
- * for a job id already known, 400 for a bad id or parallelism, FO_ELIMIT past the job limit. */
+ * for a job id already known, 400 for a bad id, parallelism or checkpoint retention (naming
+ * where it came from), FO_ELIMIT past the job limit. */
 fo_rc fo_flink_sim_submit(fo_flink_sim *sim, const fo_flink_sim_job_spec *spec,
                           char job_id_out[33], fo_err *err);
 
@@ -174,6 +190,10 @@ json_t *fo_flink_sim_json_execution_result(const fo_flink_sim *sim, const char *
 json_t *fo_flink_sim_json_exceptions(const fo_flink_sim *sim, const char *job_id,
                                      int max_exceptions, fo_err *err);
 json_t *fo_flink_sim_json_checkpoints(const fo_flink_sim *sim, const char *job_id, fo_err *err);
+/* GET /jobs/:id/checkpoints/config: 404 for an unknown job, and "Checkpointing is not enabled
+ * for this job (<id>)." when the cluster has no checkpoint interval (as the statistics). */
+json_t *fo_flink_sim_json_checkpoint_config(const fo_flink_sim *sim, const char *job_id,
+                                            fo_err *err);
 json_t *fo_flink_sim_json_checkpoint_details(const fo_flink_sim *sim, const char *job_id,
                                              int64_t checkpoint_id, fo_err *err);
 /* get: comma-separated metric names, or NULL to list the available ones. Flink answers a bare

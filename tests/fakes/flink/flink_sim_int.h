@@ -27,6 +27,9 @@ enum ff_snap_status { FF_SNAP_IN_PROGRESS, FF_SNAP_COMPLETED, FF_SNAP_FAILED };
 enum ff_op_kind { FF_OP_SAVEPOINT, FF_OP_CHECKPOINT, FF_OP_DISPOSAL };
 enum ff_after { FF_AFTER_NONE, FF_AFTER_STOP, FF_AFTER_CANCEL };
 enum ff_restore_source { FF_FROM_NOTHING, FF_FROM_SUBMISSION, FF_FROM_HA, FF_FROM_FAILOVER };
+/* Flink's CheckpointRetentionPolicy, by the ExternalizedCheckpointRetention that names it:
+ * NO_EXTERNALIZED_CHECKPOINTS, DELETE_ON_CANCELLATION, RETAIN_ON_CANCELLATION. */
+enum ff_retention { FF_RETAIN_NEVER, FF_RETAIN_ON_FAILURE, FF_RETAIN_ON_CANCELLATION };
 
 #define FF_NEVER INT64_MAX
 
@@ -70,6 +73,7 @@ typedef struct ff_job {
     int parallelism;
     bool allow_nrs;
     int64_t finish_after_ms;
+    int retention; /* enum ff_retention: what becomes of its checkpoints when it ends */
 
     int state;
     int64_t state_since;
@@ -136,6 +140,7 @@ struct fo_flink_sim {
     char *checkpoint_dir, *savepoint_dir;
     int64_t checkpoint_interval_ms;
     int retained;
+    int retention; /* enum ff_retention of the configuration (jobs may set their own) */
     bool ha;       /* high availability configured */
     bool adaptive; /* jobmanager.scheduler: adaptive (or scheduler-mode: reactive) */
     ff_timings t;
@@ -177,10 +182,17 @@ void ff_abort_snapshots(fo_flink_sim *sim, ff_job *j, int64_t t, const char *why
 ff_snap *ff_snap_start(fo_flink_sim *sim, ff_job *j, bool savepoint, const char *dir,
                        int64_t t);
 void ff_ops_advance(fo_flink_sim *sim, int64_t now);
+/* A job became globally terminal (state): discard the checkpoints its retention does not keep. */
+void ff_discard_on_end(fo_flink_sim *sim, ff_job *j, int state);
 
 /* flink_sim_spec.c */
 fo_rc ff_parse_spec(fo_flink_sim *sim, const json_t *spec, fo_flink_sim_job_spec *job,
                     bool *has_job, fo_err *err);
 bool ff_parse_duration_ms(const char *s, int64_t *out);
+/* An ExternalizedCheckpointRetention name (case-insensitive, as Flink reads enums) into *out
+ * (enum ff_retention); false for anything else. ff_retention_name is the reverse. */
+bool ff_parse_retention(const char *s, int *out);
+const char *ff_retention_name(int retention);
+#define FF_KEY_RETENTION "execution.checkpointing.externalized-checkpoint-retention"
 
 #endif

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "tests/fakes/flink/flink_sim_int.h"
 
@@ -390,6 +391,45 @@ json_t *fo_flink_sim_json_checkpoints(const fo_flink_sim *sim, const char *job_i
         "persisted_data", dur, "latest", latest, "history", history);
 }
 
+/* CheckpointConfigInfo as CheckpointConfigHandler writes it: the mode in lower case
+ * (ProcessingModeSerializer, where the generated spec lists the enum constants), and
+ * ExternalizedCheckpointInfo from the job's retention policy: enabled unless
+ * NEVER_RETAIN_AFTER_TERMINATION, delete_on_cancellation unless RETAIN_ON_CANCELLATION. A job
+ * without a checkpoint coordinator answers 404, as its statistics do. */
+json_t *fo_flink_sim_json_checkpoint_config(const fo_flink_sim *sim, const char *job_id,
+                                            fo_err *err)
+{
+    const ff_job *j = ff_job_get(sim, job_id, err);
+    if (!j)
+        return NULL;
+    if (sim->checkpoint_interval_ms <= 0) {
+        ff_http_err(err, 404, FO_ENOTFOUND, "Checkpointing is not enabled for this job (%s).",
+                    j->id);
+        return NULL;
+    }
+    const char *mode =
+        json_string_value(json_object_get(sim->conf, "execution.checkpointing.mode"));
+    const char *backend = json_string_value(json_object_get(sim->conf, "state.backend.type"));
+    int64_t timeout = 600000;
+    ff_parse_duration_ms(
+        json_string_value(json_object_get(sim->conf, "execution.checkpointing.timeout")),
+        &timeout);
+    bool rocksdb = backend && strcasecmp(backend, "rocksdb") == 0;
+    return json_pack(
+        "{s:s, s:I, s:I, s:I, s:I, s:{s:b, s:b}, s:s, s:s, s:b, s:i, s:I, s:b, s:b, s:I, s:s}",
+        "mode", mode && strcasecmp(mode, "AT_LEAST_ONCE") == 0 ? "at_least_once" : "exactly_once",
+        "interval", (json_int_t)sim->checkpoint_interval_ms, "timeout", (json_int_t)timeout,
+        "min_pause", (json_int_t)0, "max_concurrent", (json_int_t)1, "externalization",
+        "enabled", j->retention != FF_RETAIN_NEVER, "delete_on_cancellation",
+        j->retention != FF_RETAIN_ON_CANCELLATION, "state_backend",
+        rocksdb ? "EmbeddedRocksDBStateBackend" : "HashMapStateBackend", "checkpoint_storage",
+        sim->checkpoint_dir ? "FileSystemCheckpointStorage" : "JobManagerCheckpointStorage",
+        "unaligned_checkpoints", 0, "tolerable_failed_checkpoints", 0,
+        "aligned_checkpoint_timeout", (json_int_t)0, "checkpoints_after_tasks_finish", 1,
+        "state_changelog_enabled", 0, "changelog_periodic_materialization_interval",
+        (json_int_t)600000, "changelog_storage", "memory");
+}
+
 json_t *fo_flink_sim_json_checkpoint_details(const fo_flink_sim *sim, const char *job_id,
                                              int64_t checkpoint_id, fo_err *err)
 {
@@ -591,6 +631,8 @@ json_t *fo_flink_sim_json_control(const fo_flink_sim *sim)
                             nullable_str(j->initial_restore_path), "allowNonRestoredState",
                             j->allow_nrs, "restoreMode", nullable_str(j->restore_mode),
                             "finishAfterMs", json_integer(j->finish_after_ms)));
+        json_object_set_new(json_object_get(json_array_get(jobs, i), "submission"),
+                            "checkpointRetention", json_string(ff_retention_name(j->retention)));
     }
     return json_pack(
         "{s:s, s:s, s:O, s:i, s:i, s:i, s:o, s:o, s:I, s:i, s:b, s:{s:i, s:i, s:o, s:I}, s:o, "

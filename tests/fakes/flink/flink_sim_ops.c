@@ -248,6 +248,25 @@ void ff_snap_finish(fo_flink_sim *sim, ff_job *j, ff_snap *s, int64_t t)
         ff_set_state(sim, j, FF_CANCELED, t);
 }
 
+/* CheckpointProperties of CheckpointRetentionPolicy: every policy discards on FINISHED,
+ * RETAIN_ON_FAILURE (DELETE_ON_CANCELLATION) also on CANCELED, NEVER_RETAIN_AFTER_TERMINATION on
+ * FAILED too. The completed checkpoint store discards them when it shuts down with the job's
+ * terminal state; savepoints are never its to discard. */
+void ff_discard_on_end(fo_flink_sim *sim, ff_job *j, int state)
+{
+    bool discard = state == FF_FINISHED ||
+                   (state == FF_CANCELED && j->retention != FF_RETAIN_ON_CANCELLATION) ||
+                   (state == FF_FAILED && j->retention == FF_RETAIN_NEVER);
+    for (size_t i = 0; discard && i < j->nsnaps; i++) {
+        ff_snap *s = &j->snaps[i];
+        if (s->savepoint || s->status != FF_SNAP_COMPLETED || s->discarded)
+            continue;
+        s->discarded = true;
+        if (sim->reg.dispose && addressable(s->path))
+            sim->reg.dispose(sim->reg.ctx, s->path);
+    }
+}
+
 void ff_abort_snapshots(fo_flink_sim *sim, ff_job *j, int64_t t, const char *why)
 {
     for (size_t i = 0; i < j->nsnaps; i++) {

@@ -62,6 +62,24 @@ bool ff_parse_duration_ms(const char *s, int64_t *out)
     return true;
 }
 
+static const char *const retention_names[] = {"NO_EXTERNALIZED_CHECKPOINTS",
+                                               "DELETE_ON_CANCELLATION", "RETAIN_ON_CANCELLATION"};
+
+bool ff_parse_retention(const char *s, int *out)
+{
+    for (int i = 0; s && i < 3; i++)
+        if (strcasecmp(s, retention_names[i]) == 0) {
+            *out = i;
+            return true;
+        }
+    return false;
+}
+
+const char *ff_retention_name(int retention)
+{
+    return retention >= 0 && retention < 3 ? retention_names[retention] : retention_names[0];
+}
+
 /* The configuration value of the first key present, or NULL. */
 static const char *conf_get(const fo_flink_sim *sim, const char *k1, const char *k2)
 {
@@ -225,7 +243,8 @@ static fo_rc parse_job(fo_flink_sim *sim, const json_t *job, fo_flink_sim_job_sp
                                        "entryClass",  "args",        "parallelism",
                                        "restorePath", "initialSavepointPath",
                                        "allowNonRestoredState",     "restoreMode",
-                                       "finishAfterMs",             NULL};
+                                       "finishAfterMs",             "checkpointRetention",
+                                       NULL};
     const char *unknown;
     if (!json_is_object(job))
         return bad(err, "job", "must be an object");
@@ -254,6 +273,8 @@ static fo_rc parse_job(fo_flink_sim *sim, const json_t *job, fo_flink_sim_job_sp
         get_str(job, "initialSavepointPath", "job.initialSavepointPath", &js->restore_path, err) ||
         get_str(job, "restorePath", "job.restorePath", &js->restore_path, err) ||
         get_str(job, "restoreMode", "job.restoreMode", &js->restore_mode, err) ||
+        get_str(job, "checkpointRetention", "job.checkpointRetention", &js->checkpoint_retention,
+                err) ||
         get_int(job, "parallelism", "job.parallelism", 0, FO_FLINK_SIM_MAX_PARALLELISM, &n, err) ||
         get_int(job, "finishAfterMs", "job.finishAfterMs", 0, INT64_MAX / 4, &js->finish_after_ms,
                 err))
@@ -359,6 +380,12 @@ fo_rc ff_parse_spec(fo_flink_sim *sim, const json_t *spec, fo_flink_sim_job_spec
     sim->ha = json_is_true(store) && v && *v && strcasecmp(v, "none") != 0;
     if ((v = conf_get(sim, "execution.checkpointing.num-retained", "state.checkpoints.num-retained")))
         sim->retained = atoi(v) > 0 ? atoi(v) : 1;
+    /* Flink's default is NO_EXTERNALIZED_CHECKPOINTS; a value it cannot read fails the job. */
+    sim->retention = FF_RETAIN_NEVER;
+    if ((v = conf_get(sim, FF_KEY_RETENTION, NULL)) && !ff_parse_retention(v, &sim->retention))
+        return bad(err, "configuration[" FF_KEY_RETENTION "]",
+                   "must be NO_EXTERNALIZED_CHECKPOINTS, DELETE_ON_CANCELLATION or "
+                   "RETAIN_ON_CANCELLATION");
 
     int64_t tms = -1, slots = sim->slots_per_tm, par = sim->default_parallelism;
     int64_t interval = sim->checkpoint_interval_ms, retained = sim->retained;
