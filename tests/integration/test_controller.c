@@ -818,7 +818,7 @@ START_TEST(a_job_cancelled_outside_is_resumed_by_the_retention_its_code_set)
     ck_assert_int_eq(res.status, 202);
     fo_http_result_release(&res);
 
-    wait_fd("savepoint-example", "status.jobStatus.upgradeSavepointPath", "/chk-");
+    wait_fd_containing("savepoint-example", "status.jobStatus.upgradeSavepointPath", "/chk-");
     resumed_job r = {"savepoint-example", jid};
     ck_assert_msg(wait_for(resumed, &r, WAIT_MS), "the cancelled job was never resumed");
     fd = get_fd("savepoint-example");
