@@ -527,7 +527,7 @@ static void record_failure(const fo_ctl_env *env, const char *base_url, const ch
     if (error)
         json_object_set_new(st, "error", json_string(error));
     free(error);
-    fo_ctl_evbuf_add(events, FO_EVENT_WARNING, FO_REASON_ERROR, "%s", msg);
+    fo_ctl_evbuf_add(events, FO_EVENT_WARNING, FO_COMPONENT_JOB, FO_REASON_ERROR, "%s", msg);
 }
 
 static void record_job(const fo_ctl_env *env, const char *base_url, const fo_observed *o,
@@ -568,7 +568,7 @@ static void record_job(const fo_ctl_env *env, const char *base_url, const fo_obs
     snprintf(buf, sizeof buf, "%lld", (long long)now_ms);
     json_object_set_new(js, "updateTime", json_string(buf));
     if (prev_state[0])
-        fo_ctl_evbuf_add(events, FO_EVENT_NORMAL, FO_REASON_JOB_STATUS_CHANGED,
+        fo_ctl_evbuf_add(events, FO_EVENT_NORMAL, FO_COMPONENT_JOB, FO_REASON_JOB_STATUS_CHANGED,
                          "Job status changed from %s to %s", prev_state, next);
     if (strcmp(next, "FAILED") == 0 && o->has_job && base_url)
         record_failure(env, base_url, o->job.id, st, events);

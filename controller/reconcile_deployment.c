@@ -243,8 +243,8 @@ static fo_rc validate(fo_pass *p, fo_err *err)
     const char *old = fo_json_str(p->st, "error");
     char *text = fo_status_error_text(FO_ERROR_VALIDATION, p->error_msg);
     if (!old || !text || strcmp(old, text) != 0)
-        fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_REASON_VALIDATION_ERROR, "%s",
-                         p->error_msg);
+        fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_COMPONENT_OPERATOR,
+                         FO_REASON_VALIDATION_ERROR, "%s", p->error_msg);
     free(text);
     if (p->last) {
         json_t *spec = fo_json_copy(p->last);
@@ -364,7 +364,7 @@ static void observe_missing_job(fo_pass *p)
     if (old && strcmp(old, FO_OBSERVE_JOB_NOT_FOUND) == 0)
         return;
     fo_log_info("job %s is not in flink's job list", fo_json_get_str(p->st, "jobStatus.jobId"));
-    fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_REASON_MISSING, "%s",
+    fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_COMPONENT_JOB, FO_REASON_MISSING, "%s",
                      FO_OBSERVE_JOB_NOT_FOUND);
     json_object_set_new(p->st, "error", json_string(FO_OBSERVE_JOB_NOT_FOUND));
 }
@@ -617,7 +617,7 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
         fo_pass_fail(p, FO_ERROR_DEPLOYMENT_FAILED, NULL, "%s", p->obs.jm_failure);
         snprintf(p->error_reason, sizeof p->error_reason, "%s", p->obs.jm_failure_reason);
         if (p->prev_jm != FO_JM_ERROR)
-            fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING,
+            fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_COMPONENT_JOBMANAGER,
                              p->error_reason[0] ? p->error_reason : FO_REASON_ERROR, "%s",
                              p->obs.jm_failure);
     }

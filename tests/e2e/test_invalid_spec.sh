@@ -27,6 +27,13 @@ has_error() {
 wait_for "status.error to report the invalid spec" 30 has_error
 err=$(kubectl get flinkdeployment basic-example -o jsonpath='{.status.error}')
 expect_contains "$err" 'Forbidden Flink config key: kubernetes.namespace' "status.error"
+# The Warning names the Operator as its source, as the Apache operator's does: alerting built
+# on `--field-selector source=Operator` finds it.
+validation_event() {
+    kubectl get events --field-selector source=Operator,reason=ValidationError \
+        -o jsonpath='{.items[*].message}' | grep -q 'Job parallelism must be larger than 0'
+}
+wait_for "a ValidationError Event with source Operator" 30 validation_event
 sleep 2 # passes that could wrongly act on the invalid spec
 expect_eq "$(flink_job_state default basic-example)" RUNNING "the job after an invalid change"
 expect_contains "$(http GET "$FLINK_PORT" /default/basic-example/jobs/overview)" "\"jid\":\"$jid\"" \

@@ -78,6 +78,42 @@ START_TEST(application_becomes_stable_with_job_and_cluster_info)
 }
 END_TEST
 
+/* Each Event names, in source.component, the part of the Apache operator that emits the same
+ * reason (its EventRecorder.Component at each call site): the deploy and the spec change come
+ * from the JobManager Deployment's reconciler, the job's state from the job observer, the
+ * loss of a job and the failure of a job from the job. */
+START_TEST(events_name_the_component_the_apache_operator_names)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    until_stable(w, n);
+    ck_assert_str_eq(fake_events_component(&w->events, "Submit"), "JobManagerDeployment");
+    ck_assert_str_eq(fake_events_component(&w->events, "JobStatusChanged"), "Job");
+    edit_spec(w, n, "job.parallelism", json_integer(4));
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_str_eq(fake_events_component(&w->events, "SpecChanged"), "JobManagerDeployment");
+    fake_world_free(w);
+
+    /* A job that fails: Error from the job (JobStatusObserver.recordJobErrorIfPresent). */
+    w = world_with("controller-application.yaml");
+    until_stable(w, n);
+    const char *jid = st_str(w, n, "jobStatus.jobId");
+    char route[128];
+    snprintf(route, sizeof route, "GET /jobs/%s/execution-result", jid);
+    fake_flink_answer(&w->flink, route,
+                      json_pack("{s:{s:s}, s:{s:s, s:s, s:{s:s, s:s}}}", "status", "id",
+                                "COMPLETED", "job-execution-result", "id", jid,
+                                "application-status", "FAILED", "failure-cause", "class",
+                                "java.lang.RuntimeException", "stack-trace",
+                                "java.lang.RuntimeException: boom\n\tat Main.main(Main.java:1)"));
+    flink_job(w, n, "FAILED");
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_int_eq(fake_events_count(&w->events, "Error"), 1);
+    ck_assert_str_eq(fake_events_component(&w->events, "Error"), "Job");
+    fake_world_free(w);
+}
+END_TEST
+
 START_TEST(idle_pass_makes_no_writes)
 {
     fake_world *w = world_with("controller-application.yaml");
@@ -142,6 +178,8 @@ START_TEST(invalid_spec_sets_status_error_and_changes_no_objects)
     ck_assert_ptr_nonnull(strstr(error, "ValidationException"));
     ck_assert_ptr_nonnull(strstr(error, "spec.jobManager.replicas"));
     ck_assert_int_eq(fake_events_count(&w->events, "ValidationError"), 1);
+    /* FlinkDeploymentController.validateDeployment tells it as the Operator. */
+    ck_assert_str_eq(fake_events_component(&w->events, "ValidationError"), "Operator");
     /* The running spec is untouched; generation 2 is not observed. */
     int64_t og = 0;
     fo_json_get_int(json_object_get(fd(w, "basic-example"), "status"), "observedGeneration", &og);
@@ -389,6 +427,10 @@ START_TEST(missing_jobmanager_deployment_is_recovered)
     ck_assert_int_eq(fake_count(&w->kube, before, "create", FO_CTL_DEPLOYMENT), 1);
     ck_assert_int_eq(fake_events_count(&w->events, "Missing"), 1);
     ck_assert_int_eq(fake_events_count(&w->events, "RecoverDeployment"), 1);
+    /* AbstractFlinkDeploymentObserver.onMissingDeployment and ApplicationReconciler's
+     * recovery name these components. */
+    ck_assert_str_eq(fake_events_component(&w->events, "Missing"), "JobManagerDeployment");
+    ck_assert_str_eq(fake_events_component(&w->events, "RecoverDeployment"), "Job");
     ck_assert_str_eq(st_str(w, "basic-example", "jobManagerDeploymentStatus"), "DEPLOYING");
     /* As AbstractFlinkDeploymentObserver.onMissingDeployment: a MissingJobManagerException
      * with the Event's text in status.error, in Apache's shape. */
@@ -440,6 +482,7 @@ START_TEST(a_job_missing_from_flinks_list_is_told_once_and_in_status_error)
         last--;
     ck_assert_int_eq(w->events.ev[last - 1].type, FO_EVENT_WARNING);
     ck_assert_str_eq(w->events.ev[last - 1].message, "Job Not Found");
+    ck_assert_str_eq(w->events.ev[last - 1].component, "Job"); /* onTargetJobNotFound */
     /* Still missing: the error stays, nothing is told again, nothing is written. */
     for (int i = 0; i < 3; i++) {
         fo_clock_fake_advance(w->clock, w->settings.observe_interval_ms);
@@ -754,6 +797,8 @@ START_TEST(a_failing_jobmanager_is_told_in_a_warning_with_its_reason)
     json_decref(error);
     ck_assert_uint_eq(w->events.n, events + 1);
     ck_assert_str_eq(w->events.ev[events].reason, "ImagePullBackOff");
+    /* FlinkDeploymentController.triggerErrorEvent of a DeploymentFailedException */
+    ck_assert_str_eq(w->events.ev[events].component, "JobManagerDeployment");
     ck_assert_int_eq(w->events.ev[events].type, FO_EVENT_WARNING);
     ck_assert_ptr_nonnull(strstr(w->events.ev[events].message, "Back-off pulling image"));
     /* Still failing on the next passes: told once. */
@@ -1389,6 +1434,7 @@ START_TEST(deletion_completes_when_flink_is_unreachable)
     ck_assert_ptr_null(owned(w, FO_CTL_CONFIG_MAP, "flink-config-basic-example"));
     ck_assert_ptr_null(owned(w, FO_CTL_SERVICE, "basic-example-rest"));
     ck_assert_int_eq(fake_events_count(&w->events, "Cleanup"), 1);
+    ck_assert_str_eq(fake_events_component(&w->events, "Cleanup"), "Operator");
     ck_assert_int_ge(fake_flink_calls(&w->flink, "PATCH /jobs/"), 1);
     fake_world_free(w);
 }
@@ -1570,6 +1616,7 @@ static Suite *suite(void)
     tcase_add_test(tc, idle_pass_makes_no_writes);
     tcase_add_test(tc, resource_created_suspended_deploys_nothing);
     tcase_add_test(tc, canary_is_never_deployed);
+    tcase_add_test(tc, events_name_the_component_the_apache_operator_names);
     tcase_add_test(tc, invalid_spec_sets_status_error_and_changes_no_objects);
     tcase_add_test(tc, a_key_with_a_nul_character_is_an_invalid_spec);
     tcase_add_test(tc, invalid_spec_during_an_upgrade_brings_the_last_spec_back);
