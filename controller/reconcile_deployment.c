@@ -67,7 +67,10 @@ static void settle_error(fo_pass *p)
     fo_flink_jm_status jm =
         fo_flink_jm_status_parse(fo_json_str(p->st, "jobManagerDeploymentStatus"));
     fo_flink_job_status job = fo_flink_job_status_parse(fo_json_get_str(p->st, "jobStatus.state"));
-    bool keep = (fo_status_error_is(old, FO_ERROR_JOB_FAILED) && job == FO_JOB_STATUS_FAILED) ||
+    /* a failed job's cause, also as flinkop wrote it before it wrote Apache's type */
+    bool job_failure = fo_status_error_is(old, FO_ERROR_JOB_FAILED) ||
+                       fo_status_error_is(old, "org.apache.flink.runtime.JobException");
+    bool keep = (job_failure && job == FO_JOB_STATUS_FAILED) ||
                 (fo_status_error_is(old, FO_ERROR_DEPLOYMENT_FAILED) &&
                  (jm == FO_JM_ERROR || jm == FO_JM_MISSING) && p->obs.jm_status != FO_JM_READY) ||
                 /* a lost JobManager Deployment: told until the recovered cluster runs (Apache

@@ -23,20 +23,59 @@ char *fo_status_error_text(const char *type, const char *message)
     return fo_status_error_text_reason(type, message, NULL);
 }
 
-char *fo_status_error_text_reason(const char *type, const char *message, const char *reason)
+/* One FlinkResourceException: {"type", "message" (none when NULL), "additionalMetadata":
+ * meta (taken; NULL = {})}, members in the order Jackson writes its fields. New reference,
+ * NULL when out of memory. */
+static json_t *resource_exception(const char *type, const char *message, json_t *meta)
 {
-    if (!message)
-        message = "";
-    size_t n = utf8_cut(message, FO_STATUS_MESSAGE_MAX);
-    json_t *m = json_stringn(message, n);
-    if (!m) /* invalid UTF-8: keep the type, say so */
-        m = json_string("(message was not valid UTF-8)");
-    json_t *meta = reason && *reason ? json_pack("{s:s}", "reason", reason) : json_object();
-    json_t *e = json_pack("{s:s, s:o, s:o, s:[]}", "type", type, "message", m,
-                          "additionalMetadata", meta, "throwableList");
-    char *text = e ? fo_json_dumps_compact(e) : NULL;
+    json_t *e = json_pack("{s:s}", "type", type);
+    if (e && message) {
+        json_t *m = json_stringn(message, utf8_cut(message, FO_STATUS_MESSAGE_MAX));
+        if (!m) /* invalid UTF-8: keep the type, say so */
+            m = json_string("(message was not valid UTF-8)");
+        json_object_set_new(e, "message", m);
+    }
+    if (!meta)
+        meta = json_object();
+    if (!e || json_object_set_new(e, "additionalMetadata", meta) != 0) {
+        if (!e)
+            json_decref(meta);
+        json_decref(e);
+        return NULL;
+    }
+    return e;
+}
+
+/* e (taken) with its throwableList (taken) as compact text. Caller frees; NULL when out of
+ * memory. */
+static char *dump(json_t *e, json_t *list)
+{
+    char *text = NULL;
+    if (e && list && json_object_set(e, "throwableList", list) == 0)
+        text = fo_json_dumps_compact(e);
+    json_decref(list);
     json_decref(e);
     return text;
+}
+
+char *fo_status_error_text_reason(const char *type, const char *message, const char *reason)
+{
+    json_t *meta = reason && *reason ? json_pack("{s:s}", "reason", reason) : NULL;
+    return dump(resource_exception(type, message ? message : "", meta), json_array());
+}
+
+char *fo_status_error_throwables(const char *type, const char *const *messages, size_t n)
+{
+    if (n == 0)
+        return NULL;
+    json_t *list = json_array();
+    for (size_t i = 1; list && i < n && i <= FO_STATUS_THROWABLE_LIST_MAX; i++) {
+        if (json_array_append_new(list, resource_exception(type, messages[i], NULL)) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
+    }
+    return dump(resource_exception(type, messages[0], NULL), list);
 }
 
 char *fo_status_error_message(const char *error, char *buf, size_t len)

@@ -3,6 +3,7 @@
  * tests/data/controller-*.yaml; what a pass must write comes from docs/controller.md and the
  * reference (c.2 - c.9, c.18). */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,6 +112,33 @@ START_TEST(events_name_the_component_the_apache_operator_names)
     ck_assert_int_eq(fake_events_count(&w->events, "Error"), 1);
     ck_assert_str_eq(fake_events_component(&w->events, "Error"), "Job");
     fake_world_free(w);
+}
+END_TEST
+
+/* The error of a FAILED job stays while the job is FAILED, in the type Apache writes and in
+ * the one flinkop wrote before (an upgrade of flinkop must not drop it). */
+START_TEST(a_failed_jobs_error_stays_while_the_job_is_failed)
+{
+    static const char *const types[] = {"org.apache.flink.util.SerializedThrowable",
+                                         "org.apache.flink.runtime.JobException"};
+    for (size_t i = 0; i < 2; i++) {
+        fake_world *w = world_with("controller-application.yaml");
+        const char *n = "basic-example";
+        until_stable(w, n);
+        char error[256];
+        snprintf(error, sizeof error,
+                 "{\"type\":\"%s\",\"message\":\"boom\",\"additionalMetadata\":{},"
+                 "\"throwableList\":[]}",
+                 types[i]);
+        json_t *st = json_object_get(fd(w, n), "status");
+        json_object_set_new(st, "error", json_string(error));
+        json_object_set_new(json_object_get(st, "jobStatus"), "state", json_string("FAILED"));
+        flink_job(w, n, "FAILED");
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+        ck_assert_str_eq(st_str(w, n, "error"), error);
+        ck_assert_str_eq(st_str(w, n, "lifecycleState"), "FAILED");
+        fake_world_free(w);
+    }
 }
 END_TEST
 
@@ -1617,6 +1645,7 @@ static Suite *suite(void)
     tcase_add_test(tc, resource_created_suspended_deploys_nothing);
     tcase_add_test(tc, canary_is_never_deployed);
     tcase_add_test(tc, events_name_the_component_the_apache_operator_names);
+    tcase_add_test(tc, a_failed_jobs_error_stays_while_the_job_is_failed);
     tcase_add_test(tc, invalid_spec_sets_status_error_and_changes_no_objects);
     tcase_add_test(tc, a_key_with_a_nul_character_is_an_invalid_spec);
     tcase_add_test(tc, invalid_spec_during_an_upgrade_brings_the_last_spec_back);
