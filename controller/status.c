@@ -312,8 +312,32 @@ static void mark_stable(json_t *status, const fo_status_facts *f)
         json_object_set_new(rs, "lastStableSpec", json_string(last));
 }
 
+/* Before anything was deployed (no lastReconciledSpec) the Apache operator's status still
+ * carries the defaults of its status classes: jobManagerDeploymentStatus MISSING
+ * (FlinkDeploymentStatus) and a reconciliationStatus with state UPGRADING and timestamp 0
+ * (ReconciliationStatus), also for a spec that is invalid from its first apply or created
+ * suspended. Tools read them (Argo CD's health check looks at both). Only what is absent is
+ * filled in. */
+static void first_deployment_defaults(json_t *status)
+{
+    json_t *rs = json_object_get(status, "reconciliationStatus");
+    if (fo_json_str(rs, "lastReconciledSpec"))
+        return;
+    if (!json_is_object(rs)) {
+        rs = json_object();
+        json_object_set_new(status, "reconciliationStatus", rs);
+    }
+    if (!json_object_get(rs, "reconciliationTimestamp"))
+        json_object_set_new(rs, "reconciliationTimestamp", json_integer(0));
+    if (!fo_json_str(rs, "state"))
+        json_object_set_new(rs, "state", json_string("UPGRADING"));
+    if (!fo_json_str(status, "jobManagerDeploymentStatus"))
+        json_object_set_new(status, "jobManagerDeploymentStatus", json_string("MISSING"));
+}
+
 void fo_status_finish(json_t *status, const fo_status_facts *f, int64_t now_ms)
 {
+    first_deployment_defaults(status);
     mark_stable(status, f);
 
     json_t *tmp = json_pack("{s:s, s:O}", "kind", "FlinkDeployment", "status", status);

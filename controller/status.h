@@ -85,6 +85,9 @@ typedef struct fo_status_facts {
 } fo_status_facts;
 
 /* Finish a working status in place:
+ * 0. before the first deployment (no lastReconciledSpec), the defaults Apache's status has
+ *    then, where absent: jobManagerDeploymentStatus MISSING, reconciliationStatus
+ *    {reconciliationTimestamp 0, state UPGRADING};
  * 1. lastStableSpec = lastReconciledSpec when the reconciliation state is DEPLOYED and the
  *    spec runs: application job RUNNING or FINISHED (or the recorded spec is suspended),
  *    session JobManager READY (c.4);

@@ -53,6 +53,26 @@ no_error() { [ -z "$(kubectl get flinkdeployment basic-example -o jsonpath='{.st
 wait_for "status.error to clear" 30 no_error
 wait_stable basic-example 60
 
+e2e_log "a resource invalid from its first apply: nothing deployed, the status Apache writes"
+sed -e 's/name: basic-example/name: never-deployed/' -e 's/parallelism: 2/parallelism: 0/' \
+    "$E2E_ROOT/examples/basic.yaml" | kubectl apply -f - >/dev/null ||
+    fail "kubectl apply never-deployed (no webhook) was refused"
+never_failed() {
+    [ "$(kubectl get flinkdeployment never-deployed -o jsonpath='{.status.lifecycleState}')" = FAILED ]
+}
+wait_for "never-deployed to read FAILED" 30 never_failed
+expect_eq "$(kubectl get flinkdeployment never-deployed \
+    -o jsonpath='{.status.jobManagerDeploymentStatus}|{.status.reconciliationStatus.state}|{.status.reconciliationStatus.reconciliationTimestamp}')" \
+    "MISSING|UPGRADING|0" "jobManagerDeploymentStatus, reconciliation state and timestamp"
+expect_eq "$(kubectl get flinkdeployment never-deployed -o jsonpath='{.status.observedGeneration}')" \
+    "" "observedGeneration of a spec never reconciled"
+expect_contains "$(kubectl get flinkdeployment never-deployed --no-headers)" FAILED \
+    "the Lifecycle State column"
+expect_eq "$(argocd_health never-deployed)" Progressing "Argo CD health of never-deployed"
+expect_eq "$(kubectl get deployment never-deployed --ignore-not-found -o name)" "" \
+    "a JobManager Deployment of never-deployed"
+kubectl delete flinkdeployment never-deployed --wait=false >/dev/null || fail "kubectl delete"
+
 e2e_log "a change too heavy to hold (60,000 JSON values): the cluster is kept, status says why"
 # 30,000 pod-template annotations: about 450 KB, 60,000 values where the bound is 50,000 (what
 # the webhook would have refused). Without the bound the controller would build all of them.

@@ -167,6 +167,9 @@ START_TEST(resource_created_suspended_deploys_nothing)
     ck_assert_int_eq(fake_count(&w->kube, 0, "create", FO_CTL_KIND_COUNT), 0);
     ck_assert_ptr_null(st_str(w, "basic-example", "reconciliationStatus.lastReconciledSpec"));
     ck_assert_str_eq(st_str(w, "basic-example", "lifecycleState"), "CREATED");
+    /* Apache's status defaults before a first deployment */
+    ck_assert_str_eq(st_str(w, "basic-example", "jobManagerDeploymentStatus"), "MISSING");
+    ck_assert_str_eq(st_str(w, "basic-example", "reconciliationStatus.state"), "UPGRADING");
     fake_world_free(w);
 }
 END_TEST
@@ -287,6 +290,11 @@ START_TEST(invalid_spec_during_an_upgrade_brings_the_last_spec_back)
 }
 END_TEST
 
+/* Invalid from its first apply: nothing is deployed, and the status is the one the Apache
+ * operator writes then (FlinkDeploymentController.validateDeployment with no last reconciled
+ * spec: its status defaults plus the error): jobManagerDeploymentStatus MISSING,
+ * reconciliationStatus {reconciliationTimestamp 0, state UPGRADING}, lifecycleState FAILED,
+ * no observedGeneration. Argo CD's FlinkDeployment health check reads the first two. */
 START_TEST(invalid_new_resource_fails_without_objects)
 {
     fake_world *w = world_with("controller-application.yaml");
@@ -294,6 +302,29 @@ START_TEST(invalid_new_resource_fails_without_objects)
     ck_assert_int_eq(pass(w, "basic-example", NULL), FO_ETERMINAL);
     ck_assert_int_eq(fake_count(&w->kube, 0, "create", FO_CTL_KIND_COUNT), 0);
     ck_assert_str_eq(st_str(w, "basic-example", "lifecycleState"), "FAILED");
+    ck_assert_str_eq(st_str(w, "basic-example", "jobManagerDeploymentStatus"), "MISSING");
+    ck_assert_str_eq(st_str(w, "basic-example", "reconciliationStatus.state"), "UPGRADING");
+    const json_t *st = json_object_get(fd(w, "basic-example"), "status");
+    const json_t *ts = fo_json_get(st, "reconciliationStatus.reconciliationTimestamp");
+    ck_assert(json_is_integer(ts));
+    ck_assert_int_eq(json_integer_value(ts), 0);
+    ck_assert_ptr_null(fo_json_get(st, "reconciliationStatus.lastReconciledSpec"));
+    ck_assert_ptr_null(fo_json_get(st, "observedGeneration"));
+    ck_assert_ptr_nonnull(strstr(st_str(w, "basic-example", "error"), "ValidationException"));
+    /* The next pass on the same spec writes nothing. */
+    size_t before = w->kube.nlog;
+    ck_assert_int_eq(pass(w, "basic-example", NULL), FO_ETERMINAL);
+    ck_assert_uint_eq(w->kube.nlog, before);
+    /* Fixed, it deploys as any new resource. */
+    json_object_set_new(fo_json_get(fd(w, "basic-example"), "spec"), "flinkVersion",
+                        json_string("v1_20"));
+    json_object_set_new(json_object_get(fd(w, "basic-example"), "metadata"), "generation",
+                        json_integer(2));
+    ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK);
+    ck_assert_ptr_nonnull(owned(w, FO_CTL_DEPLOYMENT, "basic-example"));
+    ck_assert_str_eq(st_str(w, "basic-example", "reconciliationStatus.state"), "DEPLOYED");
+    ck_assert_str_eq(st_str(w, "basic-example", "jobManagerDeploymentStatus"), "DEPLOYING");
+    ck_assert_ptr_null(st_str(w, "basic-example", "error"));
     fake_world_free(w);
 }
 END_TEST

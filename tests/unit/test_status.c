@@ -147,6 +147,36 @@ START_TEST(lifecycle_follows_the_reference_rules)
 }
 END_TEST
 
+/* Before the first deployment, Apache's status carries its classes' defaults
+ * (FlinkDeploymentStatus.jobManagerDeploymentStatus = MISSING, ReconciliationStatus.state =
+ * UPGRADING, reconciliationTimestamp 0); the lifecycle stays CREATED, or FAILED with an
+ * error (CommonStatus.getLifecycleState checks isBeforeFirstDeployment first). A status with
+ * a recorded spec is left as it is. */
+START_TEST(a_status_before_the_first_deployment_has_apaches_defaults)
+{
+    json_t *st;
+    fo_status_facts f = app_facts();
+    ck_assert_str_eq(finish_lifecycle("{\"error\":\"bad\"}", f, &st), "FAILED");
+    ck_assert_str_eq(fo_json_str(st, "jobManagerDeploymentStatus"), "MISSING");
+    ck_assert_str_eq(fo_json_get_str(st, "reconciliationStatus.state"), "UPGRADING");
+    const json_t *ts = fo_json_get(st, "reconciliationStatus.reconciliationTimestamp");
+    ck_assert(json_is_integer(ts));
+    ck_assert_int_eq(json_integer_value(ts), 0);
+    json_decref(st);
+    ck_assert_str_eq(finish_lifecycle("{\"jobManagerDeploymentStatus\":\"DEPLOYING\"}", f, &st),
+                     "CREATED");
+    ck_assert_str_eq(fo_json_str(st, "jobManagerDeploymentStatus"), "DEPLOYING");
+    json_decref(st);
+    ck_assert_str_eq(finish_lifecycle("{\"reconciliationStatus\":{\"state\":\"DEPLOYED\","
+                                      "\"lastReconciledSpec\":\"x\"}}",
+                                      f, &st),
+                     "DEPLOYED");
+    ck_assert_ptr_null(fo_json_get(st, "jobManagerDeploymentStatus"));
+    ck_assert_ptr_null(fo_json_get(st, "reconciliationStatus.reconciliationTimestamp"));
+    json_decref(st);
+}
+END_TEST
+
 START_TEST(running_job_marks_the_spec_stable)
 {
     json_t *st =
@@ -397,6 +427,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_throwable_and_its_causes_have_the_apache_shape);
     tcase_add_test(tc, long_error_message_is_cut_on_a_character_boundary);
     tcase_add_test(tc, lifecycle_follows_the_reference_rules);
+    tcase_add_test(tc, a_status_before_the_first_deployment_has_apaches_defaults);
     tcase_add_test(tc, running_job_marks_the_spec_stable);
     tcase_add_test(tc, job_finished_on_its_own_marks_the_spec_stable);
     tcase_add_test(tc, job_not_running_yet_is_deployed_and_reconciling);
