@@ -21,6 +21,7 @@
 struct pending {
     json_t *involved; /* {apiVersion, kind, name, namespace, uid, resourceVersion} */
     fo_event_type type;
+    char *component; /* source.component */
     char *reason, *message;
     int64_t at_ms;
 };
@@ -55,6 +56,7 @@ struct fo_kube_events {
 static void pending_release(struct pending *p)
 {
     json_decref(p->involved);
+    free(p->component);
     free(p->reason);
     free(p->message);
     memset(p, 0, sizeof *p);
@@ -115,9 +117,9 @@ static char *dedupe_key(const struct pending *p)
 {
     char *key = NULL;
     const json_t *o = p->involved;
-    if (asprintf(&key, "%s\n%s\n%s\n%s\n%s\n%d\n%s\n%s", str(o, "apiVersion"), str(o, "kind"),
-                 str(o, "namespace"), str(o, "name"), str(o, "uid"), (int)p->type, p->reason,
-                 p->message) < 0)
+    if (asprintf(&key, "%s\n%s\n%s\n%s\n%s\n%s\n%d\n%s\n%s", str(o, "apiVersion"),
+                 str(o, "kind"), str(o, "namespace"), str(o, "name"), str(o, "uid"), p->component,
+                 (int)p->type, p->reason, p->message) < 0)
         return NULL;
     return key;
 }
@@ -157,7 +159,7 @@ static fo_rc create_event(fo_kube_events *ev, const struct pending *p, char *nam
             "kind", "Event", "metadata", "name", name, "namespace", ns, "involvedObject",
             p->involved, "reason", p->reason, "message", p->message, "type",
             p->type == FO_EVENT_WARNING ? "Warning" : "Normal", "source", "component",
-            ev->component, "firstTimestamp", ts, "lastTimestamp", ts, "count", 1,
+            p->component, "firstTimestamp", ts, "lastTimestamp", ts, "count", 1,
             "reportingComponent", ev->component, "reportingInstance", ev->instance);
         if (!body)
             return FO_ENOMEM;
@@ -347,8 +349,11 @@ static void cut_utf8(char *s, size_t max)
     s[fo_utf8_prefix(s, strlen(s), max)] = '\0';
 }
 
-void fo_kube_events_record(fo_kube_events *ev, const json_t *obj, fo_event_type type,
-                           const char *reason, const char *fmt, ...)
+static void vrecord(fo_kube_events *ev, const json_t *obj, const char *component,
+                    fo_event_type type, const char *reason, const char *fmt, va_list ap)
+    __attribute__((format(printf, 6, 0)));
+static void vrecord(fo_kube_events *ev, const json_t *obj, const char *component,
+                    fo_event_type type, const char *reason, const char *fmt, va_list ap)
 {
     if (!ev)
         return;
@@ -359,11 +364,9 @@ void fo_kube_events_record(fo_kube_events *ev, const json_t *obj, fo_event_type 
         return;
     }
     struct pending p = {.type = type, .at_ms = fo_clock_now_ms(ev->clock)};
-    va_list ap;
-    va_start(ap, fmt);
     if (vasprintf(&p.message, fmt, ap) < 0)
         p.message = NULL;
-    va_end(ap);
+    p.component = strdup(component && *component ? component : ev->component);
     p.reason = strdup(reason);
     p.involved = json_object();
     static const char *const fields[][2] = {
@@ -376,7 +379,7 @@ void fo_kube_events_record(fo_kube_events *ev, const json_t *obj, fo_event_type 
         if (v && *v)
             json_object_set_new(p.involved, fields[i][0], json_string(v));
     }
-    if (!p.message || !p.reason || !p.involved) {
+    if (!p.message || !p.component || !p.reason || !p.involved) {
         pending_release(&p);
         count(ev, &ev->stats.dropped);
         return;
@@ -395,6 +398,24 @@ void fo_kube_events_record(fo_kube_events *ev, const json_t *obj, fo_event_type 
     ev->stats.recorded++;
     pthread_cond_broadcast(&ev->cv);
     pthread_mutex_unlock(&ev->mu);
+}
+
+void fo_kube_events_record(fo_kube_events *ev, const json_t *obj, fo_event_type type,
+                           const char *reason, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vrecord(ev, obj, NULL, type, reason, fmt, ap);
+    va_end(ap);
+}
+
+void fo_kube_events_record_as(fo_kube_events *ev, const json_t *obj, const char *component,
+                              fo_event_type type, const char *reason, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vrecord(ev, obj, component, type, reason, fmt, ap);
+    va_end(ap);
 }
 
 void fo_kube_events_get_stats(fo_kube_events *ev, fo_kube_events_stats *out)

@@ -8,9 +8,9 @@
  * repeat handling (count + lastTimestamp) is a plain merge patch. The API server shows the
  * same objects through events.k8s.io/v1, so nothing is lost.
  *
- * Repeats of the same event (same involved object uid/kind/namespace/name, type, reason and
- * message) within the recorder's memory (a bounded LRU) PATCH the existing Event's count and
- * lastTimestamp instead of creating a new one; if that Event is gone (Events expire after
+ * Repeats of the same event (same involved object uid/kind/namespace/name, component, type,
+ * reason and message) within the recorder's memory (a bounded LRU) PATCH the existing Event's
+ * count and lastTimestamp instead of creating a new one; if that Event is gone (Events expire after
  * about an hour), a new one is created. Names are "<object name>.<hex nanoseconds>", like
  * client-go's.
  *
@@ -44,7 +44,8 @@ typedef struct fo_kube_events fo_kube_events;
 typedef struct fo_kube_events_opts {
     fo_kube_client *kc;    /* borrowed; outlives the recorder (its config is used for a client
                               with short timeouts and no retries) */
-    const char *component; /* source.component and reportingComponent; NULL = "flinkop" */
+    const char *component; /* reportingComponent, and source.component of the events recorded
+                              without one; NULL = "flinkop" */
     const char *instance;  /* reportingInstance (pod name); NULL = the host name */
     const fo_clock *clock; /* timestamps and names; NULL = real */
     size_t queue_size;     /* events waiting to be written; 0 = 1000 */
@@ -65,6 +66,15 @@ void fo_kube_events_free(fo_kube_events *ev);
 void fo_kube_events_record(fo_kube_events *ev, const json_t *obj, fo_event_type type,
                            const char *reason, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+
+/* The same, with source.component naming the part of the system the event comes from (the
+ * Apache operator's EventRecorder.Component: "Operator", "JobManagerDeployment", "Job"), as
+ * `kubectl get events --field-selector source=...` selects it; reportingComponent stays the
+ * recorder's. NULL or "" = the recorder's component. Events of different components are
+ * never folded into one. */
+void fo_kube_events_record_as(fo_kube_events *ev, const json_t *obj, const char *component,
+                              fo_event_type type, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 
 typedef struct fo_kube_events_stats {
     uint64_t recorded; /* accepted into the queue */

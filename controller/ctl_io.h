@@ -78,11 +78,12 @@ typedef struct fo_ctl_kube {
                           json_t **items, fo_err *err);
 } fo_ctl_kube;
 
-/* Events about a resource (borrowed obj: its identity is copied). Never blocks or fails. */
+/* Events about a resource (borrowed obj: its identity is copied), from component (the Event's
+ * source.component). Never blocks or fails. */
 typedef struct fo_ctl_events {
     void *ctx;
-    void (*record)(void *ctx, const json_t *obj, fo_event_type type, const char *reason,
-                   const char *message);
+    void (*record)(void *ctx, const json_t *obj, const char *component, fo_event_type type,
+                   const char *reason, const char *message);
 } fo_ctl_events;
 
 /* Operator settings a pass reads (controller/config fills them from flags). */

@@ -7,13 +7,15 @@
 #include "common/log.h"
 #include "common/strbuf.h"
 
-void fo_ctl_evbuf_add(fo_ctl_evbuf *b, fo_event_type type, const char *reason, const char *fmt, ...)
+void fo_ctl_evbuf_add(fo_ctl_evbuf *b, fo_event_type type, const char *component,
+                      const char *reason, const char *fmt, ...)
 {
     if (b->n >= FO_CTL_EVBUF_MAX) {
         fo_log_warn("event %s dropped: more than %d events in one pass", reason, FO_CTL_EVBUF_MAX);
         return;
     }
     b->ev[b->n].type = type;
+    b->ev[b->n].component = component;
     snprintf(b->ev[b->n].reason, sizeof b->ev[b->n].reason, "%s", reason);
     va_list ap;
     va_start(ap, fmt);
@@ -45,8 +47,8 @@ void fo_ctl_evbuf_flush(fo_ctl_evbuf *b, const fo_ctl_env *env, const json_t *ob
         fo_log(b->ev[i].type == FO_EVENT_WARNING ? FO_LOG_WARN : FO_LOG_INFO, "event %s: %s",
                b->ev[i].reason, b->ev[i].message);
         if (env->events.record)
-            env->events.record(env->events.ctx, obj, b->ev[i].type, b->ev[i].reason,
-                               b->ev[i].message);
+            env->events.record(env->events.ctx, obj, b->ev[i].component, b->ev[i].type,
+                               b->ev[i].reason, b->ev[i].message);
     }
     b->n = 0;
 }

@@ -29,21 +29,33 @@
 #define FO_REASON_UPGRADE_FAILED "UpgradeFailed"
 #define FO_REASON_SAVEPOINT_ERROR "SavepointError"
 
+/* source.component of an Event: the Apache operator's EventRecorder.Component, the one it
+ * names where it emits the same reason (reference c.19; `kubectl get events --field-selector
+ * source=JobManagerDeployment` and alerting rules select on it). The Operator's own work
+ * (validation, cleanup, snapshot triggers), the JobManager Deployment (deploys, upgrades,
+ * suspends and their failures), the Flink job (its state, failure, loss and recovery). */
+#define FO_COMPONENT_OPERATOR "Operator"
+#define FO_COMPONENT_JOBMANAGER "JobManagerDeployment"
+#define FO_COMPONENT_JOB "Job"
+
 #define FO_CTL_EVBUF_MAX 16
 
 typedef struct fo_ctl_evbuf {
     size_t n;
     struct {
         fo_event_type type;
+        const char *component; /* one of FO_COMPONENT_* (static) */
         char reason[64];
         char message[FO_EVENT_MAX_MESSAGE];
     } ev[FO_CTL_EVBUF_MAX];
 } fo_ctl_evbuf;
 
-/* Queue an event (printf-style message). Past FO_CTL_EVBUF_MAX the event is dropped and
- * logged: one pass has no business emitting more. */
-void fo_ctl_evbuf_add(fo_ctl_evbuf *b, fo_event_type type, const char *reason, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+/* Queue an event (printf-style message) from component (FO_COMPONENT_*, a string that lives as
+ * long as the buffer). Past FO_CTL_EVBUF_MAX the event is dropped and logged: one pass has no
+ * business emitting more. */
+void fo_ctl_evbuf_add(fo_ctl_evbuf *b, fo_event_type type, const char *component,
+                      const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /* Is an event with this reason queued? (tests and callers that emit once per pass) */
 int fo_ctl_evbuf_count(const fo_ctl_evbuf *b, const char *reason);

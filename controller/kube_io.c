@@ -132,10 +132,10 @@ void fo_ctl_kube_io_bind(fo_ctl_kube_io *io, fo_ctl_kube *kube)
 
 /* ---- Events ------------------------------------------------------------------------------- */
 
-static void events_record(void *ctx, const json_t *obj, fo_event_type type, const char *reason,
-                          const char *message)
+static void events_record(void *ctx, const json_t *obj, const char *component,
+                          fo_event_type type, const char *reason, const char *message)
 {
-    fo_kube_events_record(ctx, obj, type, reason, "%s", message);
+    fo_kube_events_record_as(ctx, obj, component, type, reason, "%s", message);
 }
 
 void fo_ctl_events_io_bind(fo_kube_events *ev, fo_ctl_events *events)

@@ -7,8 +7,10 @@
 #include <strings.h>
 
 #include "common/flink_conf.h"
+#include "common/java_trace.h"
 #include "common/jsonutil.h"
 #include "common/log.h"
+#include "common/strbuf.h"
 #include "controller/apply.h"
 #include "controller/status.h"
 
@@ -504,30 +506,58 @@ static void set_str(json_t *obj, const char *key, const char *value)
         json_object_del(obj, key);
 }
 
-/* A FAILED job's cause (GET /jobs/:id/execution-result) into status.error, with a Warning. */
+/* Levels of causes in the message of a failed job's Warning (Apache's ExceptionUtils
+ * EXCEPTION_LIMIT_FOR_EVENT_MESSAGE). */
+#define EVENT_MESSAGE_LEVELS 3
+
+/* A FAILED job's cause (GET /jobs/:id/execution-result) into status.error, with a Warning, as
+ * JobStatusObserver.recordJobErrorIfPresent writes them: the JobResult's SerializedThrowable
+ * in Apache's shape (its message, its first causes in throwableList, every type
+ * SerializedThrowable), and an Error whose message is ExceptionUtils.getExceptionMessage's,
+ * "message -> cause's message -> its cause's" (a throwable without a message by its simple
+ * class name). The messages are read from the failure's stack trace (common/java_trace). A
+ * failure Flink does not report (no cause, or no answer) writes neither, as in Apache. */
 static void record_failure(const fo_ctl_env *env, const char *base_url, const char *job_id,
                            json_t *st, fo_ctl_evbuf *events)
 {
-    char msg[1024];
     fo_flink_execution_result r;
+    fo_java_trace t = {0};
+    fo_strbuf msg;
+    fo_strbuf_init(&msg, 0); /* the Event is cut to its limit */
     fo_err err;
     fo_err_clear(&err);
     fo_rc rc =
         fo_ctl_rest_counted(env, "/jobs/:id/execution-result",
                             fo_flink_rest_execution_result(env->flink, base_url, job_id, &r, &err));
-    if (rc != FO_OK)
-        snprintf(msg, sizeof msg, "job %s failed; Flink did not report why", job_id);
-    else if (r.failure.message) /* the first line of the trace, without future wrappers */
-        snprintf(msg, sizeof msg, "%s", r.failure.message);
-    else
-        snprintf(msg, sizeof msg, "the job failed (no failure cause reported)");
-    if (rc == FO_OK)
-        fo_flink_rest_execution_result_release(&r);
-    char *error = fo_status_error_text(FO_ERROR_JOB_FAILED, msg);
+    if (rc != FO_OK) {
+        fo_log_warn("failure cause of job %s not read: %s", job_id, err.message);
+        goto out;
+    }
+    rc = r.failure.class_name
+             ? fo_java_trace_parse(r.failure.stack_trace, r.failure.class_name, &t)
+             : FO_OK;
+    fo_flink_rest_execution_result_release(&r);
+    if (rc != FO_OK || t.n == 0) {
+        fo_log_info("job %s failed without a failure cause", job_id);
+        goto out;
+    }
+    const char *messages[FO_STATUS_THROWABLE_LIST_MAX + 1];
+    size_t n = t.n < FO_STATUS_THROWABLE_LIST_MAX + 1 ? t.n : FO_STATUS_THROWABLE_LIST_MAX + 1;
+    for (size_t i = 0; i < n; i++)
+        messages[i] = t.chain[i].message;
+    char *error = fo_status_error_throwables(FO_ERROR_JOB_FAILED, messages, n);
     if (error)
         json_object_set_new(st, "error", json_string(error));
     free(error);
-    fo_ctl_evbuf_add(events, FO_EVENT_WARNING, FO_REASON_ERROR, "%s", msg);
+    for (size_t i = 0; i < t.n && i < EVENT_MESSAGE_LEVELS; i++) {
+        const char *m = t.chain[i].message;
+        fo_strbuf_printf(&msg, "%s%s", i ? " -> " : "",
+                         m ? m : fo_java_trace_simple_name(t.chain[i].class_name));
+    }
+    fo_ctl_evbuf_add(events, FO_EVENT_WARNING, FO_COMPONENT_JOB, FO_REASON_ERROR, "%s", msg.data);
+out:
+    fo_java_trace_release(&t);
+    fo_strbuf_release(&msg);
 }
 
 static void record_job(const fo_ctl_env *env, const char *base_url, const fo_observed *o,
@@ -568,7 +598,7 @@ static void record_job(const fo_ctl_env *env, const char *base_url, const fo_obs
     snprintf(buf, sizeof buf, "%lld", (long long)now_ms);
     json_object_set_new(js, "updateTime", json_string(buf));
     if (prev_state[0])
-        fo_ctl_evbuf_add(events, FO_EVENT_NORMAL, FO_REASON_JOB_STATUS_CHANGED,
+        fo_ctl_evbuf_add(events, FO_EVENT_NORMAL, FO_COMPONENT_JOB, FO_REASON_JOB_STATUS_CHANGED,
                          "Job status changed from %s to %s", prev_state, next);
     if (strcmp(next, "FAILED") == 0 && o->has_job && base_url)
         record_failure(env, base_url, o->job.id, st, events);

@@ -55,18 +55,21 @@ void fo_act_adopt_last(fo_pass *p, const json_t *spec)
 
 void fo_act_spec_changed_event(fo_pass *p)
 {
-    fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_REASON_SPEC_CHANGED,
+    fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_COMPONENT_JOBMANAGER, FO_REASON_SPEC_CHANGED,
                      "%s change(s) detected (Diff: %s), starting reconciliation.",
                      fo_diff_type_name(p->diff.type), p->diff.summary);
 }
 
-/* Queue a Warning only when the error it reports is new (no repeat each pass). */
+/* Queue a Warning only when the error it reports is new (no repeat each pass). These are the
+ * failures of a reconcile action, which the Apache operator tells from its controller's error
+ * handler (triggerErrorEvent): component JobManagerDeployment. */
 void fo_act_warn_once(fo_pass *p, const char *reason)
 {
     const char *old = fo_json_str(p->st, "error");
     char *text = fo_status_error_text(p->error_type, p->error_msg);
     if (!old || !text || strcmp(old, text) != 0)
-        fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, reason, "%s", p->error_msg);
+        fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_COMPONENT_JOBMANAGER, reason, "%s",
+                         p->error_msg);
     free(text);
 }
 
@@ -395,7 +398,8 @@ static fo_rc finish_deploy(fo_pass *p, fo_err *err)
                         json_string("DEPLOYED"));
     if (!p->obs.jm_available)
         json_object_set_new(p->st, "jobManagerDeploymentStatus", json_string("DEPLOYING"));
-    fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_REASON_SUBMIT, "Starting deployment");
+    fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_COMPONENT_JOBMANAGER, FO_REASON_SUBMIT,
+                     "Starting deployment");
     fo_pass_requeue(p, p->set->progress_interval_ms);
     return FO_OK;
 }
@@ -462,7 +466,7 @@ static void fallback_to_last_state(fo_pass *p)
     fo_log_info("falling back to last-state upgrade mode from savepoint: job is %s", job);
     json_object_del(fo_act_job_status(p), "upgradeSavepointPath");
     bool suspend = is_suspended_spec(json_object_get(p->want, "spec"));
-    fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_REASON_SUSPENDED,
+    fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_COMPONENT_JOBMANAGER, FO_REASON_SUSPENDED,
                      "Falling back to last-state upgrade mode from savepoint: the job is %s%s, so "
                      "no savepoint can be taken; it is %s from its last checkpoint in the HA "
                      "metadata (kubernetes.operator.job.upgrade.last-state-fallback.enabled)",
@@ -483,8 +487,8 @@ static fo_rc suspend(fo_pass *p, const fo_upgrade_step *s, fo_err *err)
             fallback_to_last_state(p);
         delete_ha = s->mode != FO_FLINK_UPGRADE_LAST_STATE;
         if (is_suspended_spec(json_object_get(p->want, "spec")))
-            fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_REASON_SUSPENDED,
-                             "Suspending existing deployment.");
+            fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_COMPONENT_JOBMANAGER,
+                             FO_REASON_SUSPENDED, "Suspending existing deployment.");
     } else {
         json_object_set_new(fo_json_ensure_object(p->st, "reconciliationStatus"), "state",
                             json_string("UPGRADING"));
@@ -551,8 +555,8 @@ static fo_rc converge(fo_pass *p, const fo_upgrade_input *in, fo_err *err)
         if (p->application && fo_flink_job_status_is_globally_terminal(js))
             return FO_OK; /* the job ended: never resurrect it */
         if (p->prev_jm != FO_JM_MISSING)
-            fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_REASON_MISSING,
-                             "Missing JobManager deployment");
+            fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_COMPONENT_JOBMANAGER,
+                             FO_REASON_MISSING, "Missing JobManager deployment");
         /* AbstractFlinkDeploymentObserver.onMissingDeployment: the same text in status.error,
          * kept until the cluster runs again (reconcile_deployment.c, settle_error). */
         fo_pass_fail(p, FO_ERROR_MISSING_JOBMANAGER, NULL, "Missing JobManager deployment");
@@ -582,8 +586,8 @@ static fo_rc converge(fo_pass *p, const fo_upgrade_input *in, fo_err *err)
     if (rep.created || rep.patched)
         fo_log_info("owned objects repaired: %s", rep.changed);
     if (recover) {
-        fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_REASON_RECOVER_DEPLOYMENT,
-                         "Recovering lost deployment");
+        fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_COMPONENT_JOB,
+                         FO_REASON_RECOVER_DEPLOYMENT, "Recovering lost deployment");
         json_object_set_new(p->st, "jobManagerDeploymentStatus", json_string("DEPLOYING"));
         if (p->application)
             set_job_state(p, "RECONCILING");

@@ -193,7 +193,7 @@ fo_rc fo_cleanup(fo_pass *p, fo_err *err)
     /* Without the status there is no job id to cancel (deleting the cluster stops the job) and
      * nothing to tell whether the Cleanup Event went out: every pass would send it. */
     if (knows_status && (!life || strcmp(life, "DELETING") != 0)) {
-        fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_REASON_CLEANUP,
+        fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_COMPONENT_OPERATOR, FO_REASON_CLEANUP,
                          "Cleaning up FlinkDeployment");
         /* Best effort: a job that ends cleanly writes its final state; nothing waits on it. */
         if (p->application)
@@ -219,7 +219,8 @@ fo_rc fo_cleanup(fo_pass *p, fo_err *err)
         return FO_OK;
     }
     if (remaining > 0 && knows_finalizers)
-        fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_REASON_CLEANUP_FAILED,
+        fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_COMPONENT_OPERATOR,
+                         FO_REASON_CLEANUP_FAILED,
                          "%d owned object(s) still present after the cleanup timeout (%s%s); "
                          "removing the finalizer anyway",
                          remaining, drc != FO_OK ? derr.message : "still terminating",
@@ -229,7 +230,8 @@ fo_rc fo_cleanup(fo_pass *p, fo_err *err)
     if (!knows_finalizers) {
         /* The list could not be read without building the heavy object; writing one from the
          * stub would drop the others'. */
-        fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_REASON_CLEANUP_FAILED,
+        fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_COMPONENT_OPERATOR,
+                         FO_REASON_CLEANUP_FAILED,
                          "%s; its metadata.finalizers are too many to read: remove %s by hand "
                          "if it is there",
                          remaining ? "owned objects are still present after the cleanup timeout"

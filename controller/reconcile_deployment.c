@@ -67,7 +67,10 @@ static void settle_error(fo_pass *p)
     fo_flink_jm_status jm =
         fo_flink_jm_status_parse(fo_json_str(p->st, "jobManagerDeploymentStatus"));
     fo_flink_job_status job = fo_flink_job_status_parse(fo_json_get_str(p->st, "jobStatus.state"));
-    bool keep = (fo_status_error_is(old, FO_ERROR_JOB_FAILED) && job == FO_JOB_STATUS_FAILED) ||
+    /* a failed job's cause, also as flinkop wrote it before it wrote Apache's type */
+    bool job_failure = fo_status_error_is(old, FO_ERROR_JOB_FAILED) ||
+                       fo_status_error_is(old, "org.apache.flink.runtime.JobException");
+    bool keep = (job_failure && job == FO_JOB_STATUS_FAILED) ||
                 (fo_status_error_is(old, FO_ERROR_DEPLOYMENT_FAILED) &&
                  (jm == FO_JM_ERROR || jm == FO_JM_MISSING) && p->obs.jm_status != FO_JM_READY) ||
                 /* a lost JobManager Deployment: told until the recovered cluster runs (Apache
@@ -243,8 +246,8 @@ static fo_rc validate(fo_pass *p, fo_err *err)
     const char *old = fo_json_str(p->st, "error");
     char *text = fo_status_error_text(FO_ERROR_VALIDATION, p->error_msg);
     if (!old || !text || strcmp(old, text) != 0)
-        fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_REASON_VALIDATION_ERROR, "%s",
-                         p->error_msg);
+        fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_COMPONENT_OPERATOR,
+                         FO_REASON_VALIDATION_ERROR, "%s", p->error_msg);
     free(text);
     if (p->last) {
         json_t *spec = fo_json_copy(p->last);
@@ -364,7 +367,7 @@ static void observe_missing_job(fo_pass *p)
     if (old && strcmp(old, FO_OBSERVE_JOB_NOT_FOUND) == 0)
         return;
     fo_log_info("job %s is not in flink's job list", fo_json_get_str(p->st, "jobStatus.jobId"));
-    fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_REASON_MISSING, "%s",
+    fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_COMPONENT_JOB, FO_REASON_MISSING, "%s",
                      FO_OBSERVE_JOB_NOT_FOUND);
     json_object_set_new(p->st, "error", json_string(FO_OBSERVE_JOB_NOT_FOUND));
 }
@@ -617,7 +620,7 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
         fo_pass_fail(p, FO_ERROR_DEPLOYMENT_FAILED, NULL, "%s", p->obs.jm_failure);
         snprintf(p->error_reason, sizeof p->error_reason, "%s", p->obs.jm_failure_reason);
         if (p->prev_jm != FO_JM_ERROR)
-            fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING,
+            fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_COMPONENT_JOBMANAGER,
                              p->error_reason[0] ? p->error_reason : FO_REASON_ERROR, "%s",
                              p->obs.jm_failure);
     }

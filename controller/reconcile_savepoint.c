@@ -66,8 +66,8 @@ fo_rc fo_act_stop_with_savepoint(fo_pass *p, const fo_upgrade_step *s, fo_err *e
     /* c.19: a suspend says so whatever the upgradeMode (the other modes: suspend()). */
     const char *want_state = fo_json_get_str(json_object_get(p->want, "spec"), "job.state");
     if (want_state && strcmp(want_state, "suspended") == 0)
-        fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_REASON_SUSPENDED,
-                         "Suspending existing deployment.");
+        fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_COMPONENT_JOBMANAGER,
+                         FO_REASON_SUSPENDED, "Suspending existing deployment.");
     fo_rc rc = fo_pass_write_status(p, err); /* intent, trigger id included, before the stop */
     if (rc != FO_OK)
         return rc;

@@ -23,20 +23,59 @@ char *fo_status_error_text(const char *type, const char *message)
     return fo_status_error_text_reason(type, message, NULL);
 }
 
-char *fo_status_error_text_reason(const char *type, const char *message, const char *reason)
+/* One FlinkResourceException: {"type", "message" (none when NULL), "additionalMetadata":
+ * meta (taken; NULL = {})}, members in the order Jackson writes its fields. New reference,
+ * NULL when out of memory. */
+static json_t *resource_exception(const char *type, const char *message, json_t *meta)
 {
-    if (!message)
-        message = "";
-    size_t n = utf8_cut(message, FO_STATUS_MESSAGE_MAX);
-    json_t *m = json_stringn(message, n);
-    if (!m) /* invalid UTF-8: keep the type, say so */
-        m = json_string("(message was not valid UTF-8)");
-    json_t *meta = reason && *reason ? json_pack("{s:s}", "reason", reason) : json_object();
-    json_t *e = json_pack("{s:s, s:o, s:o, s:[]}", "type", type, "message", m,
-                          "additionalMetadata", meta, "throwableList");
-    char *text = e ? fo_json_dumps_compact(e) : NULL;
+    json_t *e = json_pack("{s:s}", "type", type);
+    if (e && message) {
+        json_t *m = json_stringn(message, utf8_cut(message, FO_STATUS_MESSAGE_MAX));
+        if (!m) /* invalid UTF-8: keep the type, say so */
+            m = json_string("(message was not valid UTF-8)");
+        json_object_set_new(e, "message", m);
+    }
+    if (!meta)
+        meta = json_object();
+    if (!e || json_object_set_new(e, "additionalMetadata", meta) != 0) {
+        if (!e)
+            json_decref(meta);
+        json_decref(e);
+        return NULL;
+    }
+    return e;
+}
+
+/* e (taken) with its throwableList (taken) as compact text. Caller frees; NULL when out of
+ * memory. */
+static char *dump(json_t *e, json_t *list)
+{
+    char *text = NULL;
+    if (e && list && json_object_set(e, "throwableList", list) == 0)
+        text = fo_json_dumps_compact(e);
+    json_decref(list);
     json_decref(e);
     return text;
+}
+
+char *fo_status_error_text_reason(const char *type, const char *message, const char *reason)
+{
+    json_t *meta = reason && *reason ? json_pack("{s:s}", "reason", reason) : NULL;
+    return dump(resource_exception(type, message ? message : "", meta), json_array());
+}
+
+char *fo_status_error_throwables(const char *type, const char *const *messages, size_t n)
+{
+    if (n == 0)
+        return NULL;
+    json_t *list = json_array();
+    for (size_t i = 1; list && i < n && i <= FO_STATUS_THROWABLE_LIST_MAX; i++) {
+        if (json_array_append_new(list, resource_exception(type, messages[i], NULL)) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
+    }
+    return dump(resource_exception(type, messages[0], NULL), list);
 }
 
 char *fo_status_error_message(const char *error, char *buf, size_t len)
@@ -273,8 +312,32 @@ static void mark_stable(json_t *status, const fo_status_facts *f)
         json_object_set_new(rs, "lastStableSpec", json_string(last));
 }
 
+/* Before anything was deployed (no lastReconciledSpec) the Apache operator's status still
+ * carries the defaults of its status classes: jobManagerDeploymentStatus MISSING
+ * (FlinkDeploymentStatus) and a reconciliationStatus with state UPGRADING and timestamp 0
+ * (ReconciliationStatus), also for a spec that is invalid from its first apply or created
+ * suspended. Tools read them (Argo CD's health check looks at both). Only what is absent is
+ * filled in. */
+static void first_deployment_defaults(json_t *status)
+{
+    json_t *rs = json_object_get(status, "reconciliationStatus");
+    if (fo_json_str(rs, "lastReconciledSpec"))
+        return;
+    if (!json_is_object(rs)) {
+        rs = json_object();
+        json_object_set_new(status, "reconciliationStatus", rs);
+    }
+    if (!json_object_get(rs, "reconciliationTimestamp"))
+        json_object_set_new(rs, "reconciliationTimestamp", json_integer(0));
+    if (!fo_json_str(rs, "state"))
+        json_object_set_new(rs, "state", json_string("UPGRADING"));
+    if (!fo_json_str(status, "jobManagerDeploymentStatus"))
+        json_object_set_new(status, "jobManagerDeploymentStatus", json_string("MISSING"));
+}
+
 void fo_status_finish(json_t *status, const fo_status_facts *f, int64_t now_ms)
 {
+    first_deployment_defaults(status);
     mark_stable(status, f);
 
     json_t *tmp = json_pack("{s:s, s:O}", "kind", "FlinkDeployment", "status", status);

@@ -23,10 +23,14 @@
     "org.apache.flink.kubernetes.operator.exception.ReconciliationException"
 #define FO_ERROR_MISSING_JOBMANAGER                                                                \
     "org.apache.flink.kubernetes.operator.exception.MissingJobManagerException"
-#define FO_ERROR_JOB_FAILED "org.apache.flink.runtime.JobException"
+/* A failed job's failure: JobResult's SerializedThrowable, as JobStatusObserver passes it on. */
+#define FO_ERROR_JOB_FAILED "org.apache.flink.util.SerializedThrowable"
 
 /* Longest message kept in status.error and condition messages (Apache's field limit). */
 #define FO_STATUS_MESSAGE_MAX 2048
+/* Causes listed in status.error's throwableList (kubernetes.operator.exception.throwable.list
+ * .max.count, default 2). */
+#define FO_STATUS_THROWABLE_LIST_MAX 2
 
 /* status.error as the Apache operator writes it (FlinkResourceException serialised):
  * {"type":"<type>","message":"<message>","additionalMetadata":{},"throwableList":[]},
@@ -37,6 +41,16 @@ char *fo_status_error_text(const char *type, const char *message);
 /* The same with additionalMetadata {"reason": reason}, as Apache writes a
  * DeploymentFailedException (reason NULL or "": none). Caller frees; NULL when out of memory. */
 char *fo_status_error_text_reason(const char *type, const char *message, const char *reason);
+
+/* status.error of an exception and its causes as the Apache operator writes a Flink
+ * SerializedThrowable (FlinkResourceExceptionUtils): {"type","message","additionalMetadata":
+ * {},"throwableList":[...]} with messages[0] the exception's message, then messages[1..n-1]
+ * its causes' as throwableList entries {"type","message","additionalMetadata":{}} (at most
+ * FO_STATUS_THROWABLE_LIST_MAX), every entry of the same type: a SerializedThrowable's causes
+ * are SerializedThrowables. A NULL message leaves "message" out (an exception without one).
+ * Messages are cut as fo_status_error_text cuts them. Caller frees; NULL when out of memory
+ * or n is 0. */
+char *fo_status_error_throwables(const char *type, const char *const *messages, size_t n);
 
 /* The message inside a status.error text (its "message" member), or the text itself when it is
  * not such JSON, into buf. Returns buf ("" for NULL). */
@@ -71,6 +85,9 @@ typedef struct fo_status_facts {
 } fo_status_facts;
 
 /* Finish a working status in place:
+ * 0. before the first deployment (no lastReconciledSpec), the defaults Apache's status has
+ *    then, where absent: jobManagerDeploymentStatus MISSING, reconciliationStatus
+ *    {reconciliationTimestamp 0, state UPGRADING};
  * 1. lastStableSpec = lastReconciledSpec when the reconciliation state is DEPLOYED and the
  *    spec runs: application job RUNNING or FINISHED (or the recorded spec is suspended),
  *    session JobManager READY (c.4);

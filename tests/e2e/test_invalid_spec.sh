@@ -27,6 +27,13 @@ has_error() {
 wait_for "status.error to report the invalid spec" 30 has_error
 err=$(kubectl get flinkdeployment basic-example -o jsonpath='{.status.error}')
 expect_contains "$err" 'Forbidden Flink config key: kubernetes.namespace' "status.error"
+# The Warning names the Operator as its source, as the Apache operator's does: alerting built
+# on `--field-selector source=Operator` finds it.
+validation_event() {
+    kubectl get events --field-selector source=Operator,reason=ValidationError \
+        -o jsonpath='{.items[*].message}' | grep -q 'Job parallelism must be larger than 0'
+}
+wait_for "a ValidationError Event with source Operator" 30 validation_event
 sleep 2 # passes that could wrongly act on the invalid spec
 expect_eq "$(flink_job_state default basic-example)" RUNNING "the job after an invalid change"
 expect_contains "$(http GET "$FLINK_PORT" /default/basic-example/jobs/overview)" "\"jid\":\"$jid\"" \
@@ -45,6 +52,26 @@ kubectl patch flinkdeployment basic-example --type=json \
 no_error() { [ -z "$(kubectl get flinkdeployment basic-example -o jsonpath='{.status.error}')" ]; }
 wait_for "status.error to clear" 30 no_error
 wait_stable basic-example 60
+
+e2e_log "a resource invalid from its first apply: nothing deployed, the status Apache writes"
+sed -e 's/name: basic-example/name: never-deployed/' -e 's/parallelism: 2/parallelism: 0/' \
+    "$E2E_ROOT/examples/basic.yaml" | kubectl apply -f - >/dev/null ||
+    fail "kubectl apply never-deployed (no webhook) was refused"
+never_failed() {
+    [ "$(kubectl get flinkdeployment never-deployed -o jsonpath='{.status.lifecycleState}')" = FAILED ]
+}
+wait_for "never-deployed to read FAILED" 30 never_failed
+expect_eq "$(kubectl get flinkdeployment never-deployed \
+    -o jsonpath='{.status.jobManagerDeploymentStatus}|{.status.reconciliationStatus.state}|{.status.reconciliationStatus.reconciliationTimestamp}')" \
+    "MISSING|UPGRADING|0" "jobManagerDeploymentStatus, reconciliation state and timestamp"
+expect_eq "$(kubectl get flinkdeployment never-deployed -o jsonpath='{.status.observedGeneration}')" \
+    "" "observedGeneration of a spec never reconciled"
+expect_contains "$(kubectl get flinkdeployment never-deployed --no-headers)" FAILED \
+    "the Lifecycle State column"
+expect_eq "$(argocd_health never-deployed)" Progressing "Argo CD health of never-deployed"
+expect_eq "$(kubectl get deployment never-deployed --ignore-not-found -o name)" "" \
+    "a JobManager Deployment of never-deployed"
+kubectl delete flinkdeployment never-deployed --wait=false >/dev/null || fail "kubectl delete"
 
 e2e_log "a change too heavy to hold (60,000 JSON values): the cluster is kept, status says why"
 # 30,000 pod-template annotations: about 450 KB, 60,000 values where the bound is 50,000 (what

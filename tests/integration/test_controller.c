@@ -516,8 +516,13 @@ START_TEST(application_reaches_stable_and_owns_its_objects)
     json_array_foreach(json_object_get(events, "items"), i, ev)
     {
         const char *reason = fo_json_str(ev, "reason");
-        if (reason && strcmp(reason, "Submit") == 0)
+        if (reason && strcmp(reason, "Submit") == 0) {
             submit = true;
+            /* The Apache operator's EventRecorder.Component for a deploy; the process stays
+             * the reporting component. */
+            ck_assert_str_eq(fo_json_get_str(ev, "source.component"), "JobManagerDeployment");
+            ck_assert_str_eq(fo_json_str(ev, "reportingComponent"), "flinkop-controller");
+        }
     }
     ck_assert(submit);
     json_decref(events);

@@ -72,6 +72,7 @@ typedef struct fake_events {
     size_t n;
     struct {
         fo_event_type type;
+        char component[32];
         char reason[64];
         char message[1024];
     } ev[256];
@@ -476,13 +477,15 @@ static inline int fake_flink_calls(const fake_flink *f, const char *prefix)
 
 /* ---- events ---- */
 
-static inline void fe_record(void *ctx, const json_t *obj, fo_event_type type, const char *reason,
-                             const char *message)
+static inline void fe_record(void *ctx, const json_t *obj, const char *component,
+                             fo_event_type type, const char *reason, const char *message)
 {
     (void)obj;
     fake_events *e = ctx;
     ck_assert_uint_lt(e->n, 256);
     e->ev[e->n].type = type;
+    snprintf(e->ev[e->n].component, sizeof e->ev[e->n].component, "%s",
+             component ? component : "");
     snprintf(e->ev[e->n].reason, sizeof e->ev[e->n].reason, "%s", reason);
     snprintf(e->ev[e->n].message, sizeof e->ev[e->n].message, "%s", message);
     e->n++;
@@ -495,6 +498,15 @@ static inline int fake_events_count(const fake_events *e, const char *reason)
         if (strcmp(e->ev[i].reason, reason) == 0)
             n++;
     return n;
+}
+
+/* The component of the last event with this reason ("" when there is none). */
+static inline const char *fake_events_component(const fake_events *e, const char *reason)
+{
+    for (size_t i = e->n; i-- > 0;)
+        if (strcmp(e->ev[i].reason, reason) == 0)
+            return e->ev[i].component;
+    return "";
 }
 
 /* ---- the world ---- */

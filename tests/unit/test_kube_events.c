@@ -204,6 +204,47 @@ START_TEST(repeats_patch_count_and_last_timestamp)
 }
 END_TEST
 
+/* The Apache operator names the part of itself an Event comes from in source.component
+ * (EventRecorder.Component: Operator, JobManagerDeployment, Job) and makes the component part
+ * of the Event's identity (EventUtils.generateEventName): `kubectl get events
+ * --field-selector source=JobManagerDeployment` finds them; reportingComponent stays ours. */
+START_TEST(the_component_is_the_events_source_and_part_of_its_identity)
+{
+    struct env e;
+    env_start(&e, 0, 0);
+    json_t *fd = deployment("jobs", "basic-example");
+    fo_kube_events_record_as(e.ev, fd, "JobManagerDeployment", FO_EVENT_WARNING, "Missing",
+                             "gone");
+    ck_assert(fo_kube_events_flush(e.ev, 10000));
+    ck_assert_int_eq(stub.n, 1);
+    ck_assert_str_eq(fo_json_get_str(stub.body[0], "source.component"), "JobManagerDeployment");
+    ck_assert_str_eq(fo_json_str(stub.body[0], "reportingComponent"), "flinkop");
+    ck_assert_str_eq(fo_json_str(stub.body[0], "reportingInstance"), "flinkop-0");
+    /* the same reason and message from the job is another Event */
+    fo_kube_events_record_as(e.ev, fd, "Job", FO_EVENT_WARNING, "Missing", "gone");
+    ck_assert(fo_kube_events_flush(e.ev, 10000));
+    ck_assert_int_eq(stub.n, 2);
+    ck_assert_str_eq(stub.method[1], "POST");
+    ck_assert_str_eq(fo_json_get_str(stub.body[1], "source.component"), "Job");
+    /* a repeat of the first bumps the first */
+    fo_kube_events_record_as(e.ev, fd, "JobManagerDeployment", FO_EVENT_WARNING, "Missing",
+                             "gone");
+    ck_assert(fo_kube_events_flush(e.ev, 10000));
+    ck_assert_int_eq(stub.n, 3);
+    ck_assert_str_eq(stub.method[2], "PATCH");
+    char want[320];
+    snprintf(want, sizeof want, "/api/v1/namespaces/jobs/events/%s",
+             fo_json_get_str(stub.body[0], "metadata.name"));
+    ck_assert_str_eq(stub.path[2], want);
+    /* no component: the recorder's */
+    fo_kube_events_record_as(e.ev, fd, NULL, FO_EVENT_NORMAL, "Seen", "x");
+    ck_assert(fo_kube_events_flush(e.ev, 10000));
+    ck_assert_str_eq(fo_json_get_str(stub.body[3], "source.component"), "flinkop");
+    json_decref(fd);
+    env_stop(&e);
+}
+END_TEST
+
 START_TEST(an_expired_event_is_created_again)
 {
     struct env e;
@@ -346,6 +387,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, first_event_is_created_with_the_core_v1_shape);
     tcase_add_test(tc, repeats_patch_count_and_last_timestamp);
+    tcase_add_test(tc, the_component_is_the_events_source_and_part_of_its_identity);
     tcase_add_test(tc, an_expired_event_is_created_again);
     tcase_add_test(tc, the_lru_forgets_the_oldest_event);
     tcase_add_test(tc, cluster_scoped_objects_get_events_in_default_and_long_messages_are_cut);

@@ -747,6 +747,69 @@ START_TEST(failed_job_brings_its_failure_cause_into_status)
 }
 END_TEST
 
+/* What the Apache operator writes for a FAILED job (JobStatusObserver.recordJobErrorIfPresent):
+ * the JobResult's failure is a Flink SerializedThrowable, whose getMessage() is the original
+ * exception's and whose causes are SerializedThrowables too; FlinkResourceExceptionUtils
+ * writes it with type org.apache.flink.util.SerializedThrowable, its message, an empty
+ * additionalMetadata and its causes (up to 2 by default) in throwableList, and the Warning
+ * Error carries ExceptionUtils.getExceptionMessage: the messages joined by " -> ". The
+ * failure is Flink's own answer (tests/data/flink-execution-result-failed.json). */
+START_TEST(a_failed_jobs_error_is_written_as_the_apache_operator_writes_it)
+{
+    fake_world *w = world();
+    fake_flink_answer(&w->flink, "GET /jobs/overview",
+                      json_pack("{s:[{s:s, s:s, s:s, s:I}]}", "jobs", "jid", J1, "name", "job",
+                                "state", "FAILED", "start-time", (json_int_t)1000));
+    char *path = fo_test_data_path("flink-execution-result-failed.json");
+    json_t *answer = json_load_file(path, 0, NULL);
+    free(path);
+    ck_assert_ptr_nonnull(answer);
+    json_object_set_new(json_object_get(answer, "job-execution-result"), "id", json_string(J1));
+    fake_flink_answer(&w->flink, "GET /jobs/" J1 "/execution-result", answer);
+    json_t *d = jm_deployment(1, 1);
+    fake_put(&w->kube, d);
+    json_t *obj = resource();
+    fo_observed o;
+    fo_observe_deployment(&w->env, obj, BASE, true, false, J1, FO_JM_READY, &o);
+    json_t *st = json_pack("{s:{s:s, s:s}}", "jobStatus", "jobId", J1, "state", "RUNNING");
+    fo_ctl_evbuf ev = {0};
+    fo_observe_record(&w->env, BASE, &o, true, NULL, st, &ev, 5000);
+    ck_assert_str_eq(fo_json_get_str(st, "jobStatus.state"), "FAILED");
+    ck_assert_str_eq(fo_json_str(st, "error"),
+                     "{\"type\":\"org.apache.flink.util.SerializedThrowable\","
+                     "\"message\":\"Recovery is suppressed by NoRestartBackoffTimeStrategy\","
+                     "\"additionalMetadata\":{},"
+                     "\"throwableList\":[{\"type\":\"org.apache.flink.util.SerializedThrowable\","
+                     "\"message\":\"/ by zero\",\"additionalMetadata\":{}}]}");
+    ck_assert_int_eq(fo_ctl_evbuf_count(&ev, "Error"), 1);
+    for (size_t i = 0; i < ev.n; i++)
+        if (strcmp(ev.ev[i].reason, "Error") == 0)
+            ck_assert_str_eq(ev.ev[i].message,
+                             "Recovery is suppressed by NoRestartBackoffTimeStrategy -> / by zero");
+    fo_observed_release(&o);
+    json_decref(st);
+
+    /* Flink reports no failure cause: Apache writes neither an error nor a Warning. */
+    fake_flink_answer(&w->flink, "GET /jobs/" J1 "/execution-result",
+                      json_pack("{s:{s:s}, s:{s:s, s:s}}", "status", "id", "COMPLETED",
+                                "job-execution-result", "id", J1, "application-status",
+                                "FAILED"));
+    fo_observe_deployment(&w->env, obj, BASE, true, false, J1, FO_JM_READY, &o);
+    st = json_pack("{s:{s:s, s:s}}", "jobStatus", "jobId", J1, "state", "RUNNING");
+    fo_ctl_evbuf ev2 = {0};
+    fo_observe_record(&w->env, BASE, &o, true, NULL, st, &ev2, 6000);
+    ck_assert_str_eq(fo_json_get_str(st, "jobStatus.state"), "FAILED");
+    ck_assert_ptr_null(fo_json_str(st, "error"));
+    ck_assert_int_eq(fo_ctl_evbuf_count(&ev2, "Error"), 0);
+    ck_assert_int_eq(fo_ctl_evbuf_count(&ev2, "JobStatusChanged"), 1);
+    fo_observed_release(&o);
+    json_decref(st);
+    json_decref(obj);
+    json_decref(d);
+    fake_world_free(w);
+}
+END_TEST
+
 START_TEST(missing_jobmanager_keeps_an_ended_job_ended)
 {
     fake_world *w = world();
@@ -783,6 +846,7 @@ static Suite *suite(void)
     tcase_add_test(tc, checkpoints_outlive_a_cancel_only_when_retained_on_cancellation);
     tcase_add_test(tc, a_checkpoint_deleted_with_the_job_is_not_resumed_from);
     tcase_add_test(tc, job_is_picked_by_id_or_as_the_newest);
+    tcase_add_test(tc, a_failed_jobs_error_is_written_as_the_apache_operator_writes_it);
     tcase_add_test(tc, ha_metadata_is_a_live_job_map_with_a_checkpoint);
     tcase_add_test(tc, cluster_info_totals_as_apache_prints_them);
     tcase_add_test(tc, cluster_info_totals_count_the_limit_factors);

@@ -3,6 +3,7 @@
  * tests/data/controller-*.yaml; what a pass must write comes from docs/controller.md and the
  * reference (c.2 - c.9, c.18). */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +79,69 @@ START_TEST(application_becomes_stable_with_job_and_cluster_info)
 }
 END_TEST
 
+/* Each Event names, in source.component, the part of the Apache operator that emits the same
+ * reason (its EventRecorder.Component at each call site): the deploy and the spec change come
+ * from the JobManager Deployment's reconciler, the job's state from the job observer, the
+ * loss of a job and the failure of a job from the job. */
+START_TEST(events_name_the_component_the_apache_operator_names)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    until_stable(w, n);
+    ck_assert_str_eq(fake_events_component(&w->events, "Submit"), "JobManagerDeployment");
+    ck_assert_str_eq(fake_events_component(&w->events, "JobStatusChanged"), "Job");
+    edit_spec(w, n, "job.parallelism", json_integer(4));
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_str_eq(fake_events_component(&w->events, "SpecChanged"), "JobManagerDeployment");
+    fake_world_free(w);
+
+    /* A job that fails: Error from the job (JobStatusObserver.recordJobErrorIfPresent). */
+    w = world_with("controller-application.yaml");
+    until_stable(w, n);
+    const char *jid = st_str(w, n, "jobStatus.jobId");
+    char route[128];
+    snprintf(route, sizeof route, "GET /jobs/%s/execution-result", jid);
+    fake_flink_answer(&w->flink, route,
+                      json_pack("{s:{s:s}, s:{s:s, s:s, s:{s:s, s:s}}}", "status", "id",
+                                "COMPLETED", "job-execution-result", "id", jid,
+                                "application-status", "FAILED", "failure-cause", "class",
+                                "java.lang.RuntimeException", "stack-trace",
+                                "java.lang.RuntimeException: boom\n\tat Main.main(Main.java:1)"));
+    flink_job(w, n, "FAILED");
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_int_eq(fake_events_count(&w->events, "Error"), 1);
+    ck_assert_str_eq(fake_events_component(&w->events, "Error"), "Job");
+    fake_world_free(w);
+}
+END_TEST
+
+/* The error of a FAILED job stays while the job is FAILED, in the type Apache writes and in
+ * the one flinkop wrote before (an upgrade of flinkop must not drop it). */
+START_TEST(a_failed_jobs_error_stays_while_the_job_is_failed)
+{
+    static const char *const types[] = {"org.apache.flink.util.SerializedThrowable",
+                                         "org.apache.flink.runtime.JobException"};
+    for (size_t i = 0; i < 2; i++) {
+        fake_world *w = world_with("controller-application.yaml");
+        const char *n = "basic-example";
+        until_stable(w, n);
+        char error[256];
+        snprintf(error, sizeof error,
+                 "{\"type\":\"%s\",\"message\":\"boom\",\"additionalMetadata\":{},"
+                 "\"throwableList\":[]}",
+                 types[i]);
+        json_t *st = json_object_get(fd(w, n), "status");
+        json_object_set_new(st, "error", json_string(error));
+        json_object_set_new(json_object_get(st, "jobStatus"), "state", json_string("FAILED"));
+        flink_job(w, n, "FAILED");
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+        ck_assert_str_eq(st_str(w, n, "error"), error);
+        ck_assert_str_eq(st_str(w, n, "lifecycleState"), "FAILED");
+        fake_world_free(w);
+    }
+}
+END_TEST
+
 START_TEST(idle_pass_makes_no_writes)
 {
     fake_world *w = world_with("controller-application.yaml");
@@ -103,6 +167,9 @@ START_TEST(resource_created_suspended_deploys_nothing)
     ck_assert_int_eq(fake_count(&w->kube, 0, "create", FO_CTL_KIND_COUNT), 0);
     ck_assert_ptr_null(st_str(w, "basic-example", "reconciliationStatus.lastReconciledSpec"));
     ck_assert_str_eq(st_str(w, "basic-example", "lifecycleState"), "CREATED");
+    /* Apache's status defaults before a first deployment */
+    ck_assert_str_eq(st_str(w, "basic-example", "jobManagerDeploymentStatus"), "MISSING");
+    ck_assert_str_eq(st_str(w, "basic-example", "reconciliationStatus.state"), "UPGRADING");
     fake_world_free(w);
 }
 END_TEST
@@ -142,6 +209,8 @@ START_TEST(invalid_spec_sets_status_error_and_changes_no_objects)
     ck_assert_ptr_nonnull(strstr(error, "ValidationException"));
     ck_assert_ptr_nonnull(strstr(error, "spec.jobManager.replicas"));
     ck_assert_int_eq(fake_events_count(&w->events, "ValidationError"), 1);
+    /* FlinkDeploymentController.validateDeployment tells it as the Operator. */
+    ck_assert_str_eq(fake_events_component(&w->events, "ValidationError"), "Operator");
     /* The running spec is untouched; generation 2 is not observed. */
     int64_t og = 0;
     fo_json_get_int(json_object_get(fd(w, "basic-example"), "status"), "observedGeneration", &og);
@@ -221,6 +290,11 @@ START_TEST(invalid_spec_during_an_upgrade_brings_the_last_spec_back)
 }
 END_TEST
 
+/* Invalid from its first apply: nothing is deployed, and the status is the one the Apache
+ * operator writes then (FlinkDeploymentController.validateDeployment with no last reconciled
+ * spec: its status defaults plus the error): jobManagerDeploymentStatus MISSING,
+ * reconciliationStatus {reconciliationTimestamp 0, state UPGRADING}, lifecycleState FAILED,
+ * no observedGeneration. Argo CD's FlinkDeployment health check reads the first two. */
 START_TEST(invalid_new_resource_fails_without_objects)
 {
     fake_world *w = world_with("controller-application.yaml");
@@ -228,6 +302,29 @@ START_TEST(invalid_new_resource_fails_without_objects)
     ck_assert_int_eq(pass(w, "basic-example", NULL), FO_ETERMINAL);
     ck_assert_int_eq(fake_count(&w->kube, 0, "create", FO_CTL_KIND_COUNT), 0);
     ck_assert_str_eq(st_str(w, "basic-example", "lifecycleState"), "FAILED");
+    ck_assert_str_eq(st_str(w, "basic-example", "jobManagerDeploymentStatus"), "MISSING");
+    ck_assert_str_eq(st_str(w, "basic-example", "reconciliationStatus.state"), "UPGRADING");
+    const json_t *st = json_object_get(fd(w, "basic-example"), "status");
+    const json_t *ts = fo_json_get(st, "reconciliationStatus.reconciliationTimestamp");
+    ck_assert(json_is_integer(ts));
+    ck_assert_int_eq(json_integer_value(ts), 0);
+    ck_assert_ptr_null(fo_json_get(st, "reconciliationStatus.lastReconciledSpec"));
+    ck_assert_ptr_null(fo_json_get(st, "observedGeneration"));
+    ck_assert_ptr_nonnull(strstr(st_str(w, "basic-example", "error"), "ValidationException"));
+    /* The next pass on the same spec writes nothing. */
+    size_t before = w->kube.nlog;
+    ck_assert_int_eq(pass(w, "basic-example", NULL), FO_ETERMINAL);
+    ck_assert_uint_eq(w->kube.nlog, before);
+    /* Fixed, it deploys as any new resource. */
+    json_object_set_new(fo_json_get(fd(w, "basic-example"), "spec"), "flinkVersion",
+                        json_string("v1_20"));
+    json_object_set_new(json_object_get(fd(w, "basic-example"), "metadata"), "generation",
+                        json_integer(2));
+    ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK);
+    ck_assert_ptr_nonnull(owned(w, FO_CTL_DEPLOYMENT, "basic-example"));
+    ck_assert_str_eq(st_str(w, "basic-example", "reconciliationStatus.state"), "DEPLOYED");
+    ck_assert_str_eq(st_str(w, "basic-example", "jobManagerDeploymentStatus"), "DEPLOYING");
+    ck_assert_ptr_null(st_str(w, "basic-example", "error"));
     fake_world_free(w);
 }
 END_TEST
@@ -389,6 +486,10 @@ START_TEST(missing_jobmanager_deployment_is_recovered)
     ck_assert_int_eq(fake_count(&w->kube, before, "create", FO_CTL_DEPLOYMENT), 1);
     ck_assert_int_eq(fake_events_count(&w->events, "Missing"), 1);
     ck_assert_int_eq(fake_events_count(&w->events, "RecoverDeployment"), 1);
+    /* AbstractFlinkDeploymentObserver.onMissingDeployment and ApplicationReconciler's
+     * recovery name these components. */
+    ck_assert_str_eq(fake_events_component(&w->events, "Missing"), "JobManagerDeployment");
+    ck_assert_str_eq(fake_events_component(&w->events, "RecoverDeployment"), "Job");
     ck_assert_str_eq(st_str(w, "basic-example", "jobManagerDeploymentStatus"), "DEPLOYING");
     /* As AbstractFlinkDeploymentObserver.onMissingDeployment: a MissingJobManagerException
      * with the Event's text in status.error, in Apache's shape. */
@@ -440,6 +541,7 @@ START_TEST(a_job_missing_from_flinks_list_is_told_once_and_in_status_error)
         last--;
     ck_assert_int_eq(w->events.ev[last - 1].type, FO_EVENT_WARNING);
     ck_assert_str_eq(w->events.ev[last - 1].message, "Job Not Found");
+    ck_assert_str_eq(w->events.ev[last - 1].component, "Job"); /* onTargetJobNotFound */
     /* Still missing: the error stays, nothing is told again, nothing is written. */
     for (int i = 0; i < 3; i++) {
         fo_clock_fake_advance(w->clock, w->settings.observe_interval_ms);
@@ -754,6 +856,8 @@ START_TEST(a_failing_jobmanager_is_told_in_a_warning_with_its_reason)
     json_decref(error);
     ck_assert_uint_eq(w->events.n, events + 1);
     ck_assert_str_eq(w->events.ev[events].reason, "ImagePullBackOff");
+    /* FlinkDeploymentController.triggerErrorEvent of a DeploymentFailedException */
+    ck_assert_str_eq(w->events.ev[events].component, "JobManagerDeployment");
     ck_assert_int_eq(w->events.ev[events].type, FO_EVENT_WARNING);
     ck_assert_ptr_nonnull(strstr(w->events.ev[events].message, "Back-off pulling image"));
     /* Still failing on the next passes: told once. */
@@ -1389,6 +1493,7 @@ START_TEST(deletion_completes_when_flink_is_unreachable)
     ck_assert_ptr_null(owned(w, FO_CTL_CONFIG_MAP, "flink-config-basic-example"));
     ck_assert_ptr_null(owned(w, FO_CTL_SERVICE, "basic-example-rest"));
     ck_assert_int_eq(fake_events_count(&w->events, "Cleanup"), 1);
+    ck_assert_str_eq(fake_events_component(&w->events, "Cleanup"), "Operator");
     ck_assert_int_ge(fake_flink_calls(&w->flink, "PATCH /jobs/"), 1);
     fake_world_free(w);
 }
@@ -1570,6 +1675,8 @@ static Suite *suite(void)
     tcase_add_test(tc, idle_pass_makes_no_writes);
     tcase_add_test(tc, resource_created_suspended_deploys_nothing);
     tcase_add_test(tc, canary_is_never_deployed);
+    tcase_add_test(tc, events_name_the_component_the_apache_operator_names);
+    tcase_add_test(tc, a_failed_jobs_error_stays_while_the_job_is_failed);
     tcase_add_test(tc, invalid_spec_sets_status_error_and_changes_no_objects);
     tcase_add_test(tc, a_key_with_a_nul_character_is_an_invalid_spec);
     tcase_add_test(tc, invalid_spec_during_an_upgrade_brings_the_last_spec_back);

@@ -317,7 +317,7 @@ START_TEST(cut_values_and_event_messages_never_split_a_character)
     char msg[FO_EVENT_MAX_MESSAGE + 8];
     memset(msg, 'a', FO_EVENT_MAX_MESSAGE - 2);
     strcpy(msg + FO_EVENT_MAX_MESSAGE - 2, "\xc3\xa9\xc3\xa9"); /* straddles the end */
-    fo_ctl_evbuf_add(&ev, FO_EVENT_NORMAL, "SpecChanged", "%s", msg);
+    fo_ctl_evbuf_add(&ev, FO_EVENT_NORMAL, FO_COMPONENT_JOBMANAGER, "SpecChanged", "%s", msg);
     as_json = json_string(ev.ev[0].message);
     ck_assert_msg(as_json != NULL, "event message is not valid UTF-8");
     json_decref(as_json);

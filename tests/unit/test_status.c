@@ -63,6 +63,32 @@ START_TEST(error_text_has_the_apache_shape)
 }
 END_TEST
 
+/* A SerializedThrowable with three causes, the first without a message, as
+ * FlinkResourceExceptionUtils writes it: no "message" member for a null message
+ * (@JsonInclude NON_NULL), the causes with no throwableList of their own, and only the first
+ * two of them (kubernetes.operator.exception.throwable.list.max.count = 2). */
+START_TEST(a_throwable_and_its_causes_have_the_apache_shape)
+{
+    const char *messages[] = {"top", NULL, "second", "third"};
+    char *text = fo_status_error_throwables(FO_ERROR_JOB_FAILED, messages, 4);
+    ck_assert_str_eq(text, "{\"type\":\"org.apache.flink.util.SerializedThrowable\","
+                           "\"message\":\"top\",\"additionalMetadata\":{},\"throwableList\":["
+                           "{\"type\":\"org.apache.flink.util.SerializedThrowable\","
+                           "\"additionalMetadata\":{}},"
+                           "{\"type\":\"org.apache.flink.util.SerializedThrowable\","
+                           "\"message\":\"second\",\"additionalMetadata\":{}}]}");
+    ck_assert(fo_status_error_is(text, FO_ERROR_JOB_FAILED));
+    free(text);
+    /* no cause: an empty list */
+    text = fo_status_error_throwables(FO_ERROR_JOB_FAILED, messages, 1);
+    ck_assert_str_eq(text, "{\"type\":\"org.apache.flink.util.SerializedThrowable\","
+                           "\"message\":\"top\",\"additionalMetadata\":{},"
+                           "\"throwableList\":[]}");
+    free(text);
+    ck_assert_ptr_null(fo_status_error_throwables(FO_ERROR_JOB_FAILED, messages, 0));
+}
+END_TEST
+
 START_TEST(long_error_message_is_cut_on_a_character_boundary)
 {
     size_t n = FO_STATUS_MESSAGE_MAX + 100;
@@ -117,6 +143,36 @@ START_TEST(lifecycle_follows_the_reference_rules)
                      "UPGRADING");
     json_decref(st);
     ck_assert_str_eq(finish_lifecycle("{\"lifecycleState\":\"DELETING\"}", f, &st), "DELETING");
+    json_decref(st);
+}
+END_TEST
+
+/* Before the first deployment, Apache's status carries its classes' defaults
+ * (FlinkDeploymentStatus.jobManagerDeploymentStatus = MISSING, ReconciliationStatus.state =
+ * UPGRADING, reconciliationTimestamp 0); the lifecycle stays CREATED, or FAILED with an
+ * error (CommonStatus.getLifecycleState checks isBeforeFirstDeployment first). A status with
+ * a recorded spec is left as it is. */
+START_TEST(a_status_before_the_first_deployment_has_apaches_defaults)
+{
+    json_t *st;
+    fo_status_facts f = app_facts();
+    ck_assert_str_eq(finish_lifecycle("{\"error\":\"bad\"}", f, &st), "FAILED");
+    ck_assert_str_eq(fo_json_str(st, "jobManagerDeploymentStatus"), "MISSING");
+    ck_assert_str_eq(fo_json_get_str(st, "reconciliationStatus.state"), "UPGRADING");
+    const json_t *ts = fo_json_get(st, "reconciliationStatus.reconciliationTimestamp");
+    ck_assert(json_is_integer(ts));
+    ck_assert_int_eq(json_integer_value(ts), 0);
+    json_decref(st);
+    ck_assert_str_eq(finish_lifecycle("{\"jobManagerDeploymentStatus\":\"DEPLOYING\"}", f, &st),
+                     "CREATED");
+    ck_assert_str_eq(fo_json_str(st, "jobManagerDeploymentStatus"), "DEPLOYING");
+    json_decref(st);
+    ck_assert_str_eq(finish_lifecycle("{\"reconciliationStatus\":{\"state\":\"DEPLOYED\","
+                                      "\"lastReconciledSpec\":\"x\"}}",
+                                      f, &st),
+                     "DEPLOYED");
+    ck_assert_ptr_null(fo_json_get(st, "jobManagerDeploymentStatus"));
+    ck_assert_ptr_null(fo_json_get(st, "reconciliationStatus.reconciliationTimestamp"));
     json_decref(st);
 }
 END_TEST
@@ -368,8 +424,10 @@ static Suite *suite(void)
     Suite *s = suite_create("status");
     TCase *tc = tcase_create("status");
     tcase_add_test(tc, error_text_has_the_apache_shape);
+    tcase_add_test(tc, a_throwable_and_its_causes_have_the_apache_shape);
     tcase_add_test(tc, long_error_message_is_cut_on_a_character_boundary);
     tcase_add_test(tc, lifecycle_follows_the_reference_rules);
+    tcase_add_test(tc, a_status_before_the_first_deployment_has_apaches_defaults);
     tcase_add_test(tc, running_job_marks_the_spec_stable);
     tcase_add_test(tc, job_finished_on_its_own_marks_the_spec_stable);
     tcase_add_test(tc, job_not_running_yet_is_deployed_and_reconciling);
