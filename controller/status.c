@@ -352,7 +352,10 @@ void fo_status_finish(json_t *status, const fo_status_facts *f, int64_t now_ms)
          * subresource reads 0 and an HPA leaves the job alone. */
         json_object_set_new(status, "taskManager",
                             json_pack("{s:s, s:i}", "labelSelector", "", "replicas", 0));
-    } else if (f->tm_replicas >= 0 && f->name) {
+    } else if (f->tm_replicas >= 0 && f->name &&
+               fo_json_get_str(status, "reconciliationStatus.lastReconciledSpec")) {
+        /* Nothing deployed yet (a spec invalid from its first apply): no TaskManagers, and
+         * none in status, as Apache leaves it; the scale subresource then reads 0. */
         char selector[320];
         snprintf(selector, sizeof selector, "component=taskmanager,app=%s", f->name);
         json_object_set_new(

@@ -162,6 +162,7 @@ START_TEST(a_status_before_the_first_deployment_has_apaches_defaults)
     const json_t *ts = fo_json_get(st, "reconciliationStatus.reconciliationTimestamp");
     ck_assert(json_is_integer(ts));
     ck_assert_int_eq(json_integer_value(ts), 0);
+    ck_assert_ptr_null(fo_json_get(st, "taskManager"));
     json_decref(st);
     ck_assert_str_eq(finish_lifecycle("{\"jobManagerDeploymentStatus\":\"DEPLOYING\"}", f, &st),
                      "CREATED");
@@ -173,6 +174,9 @@ START_TEST(a_status_before_the_first_deployment_has_apaches_defaults)
                      "DEPLOYED");
     ck_assert_ptr_null(fo_json_get(st, "jobManagerDeploymentStatus"));
     ck_assert_ptr_null(fo_json_get(st, "reconciliationStatus.reconciliationTimestamp"));
+    int64_t tms = -1;
+    ck_assert(fo_json_get_int(st, "taskManager.replicas", &tms));
+    ck_assert_int_eq(tms, f.tm_replicas);
     json_decref(st);
 }
 END_TEST
