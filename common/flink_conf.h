@@ -225,8 +225,9 @@ json_t *fo_flink_conf_cluster_side(const json_t *effective);
 int fo_flink_conf_rest_port(const json_t *conf);
 int fo_flink_conf_rest_bind_port(const json_t *conf);
 
-/* True when text is a single port number 1-65535 with no blanks around it (as Flink's
- * Integer.parseInt reads it), into *port (may be NULL). */
+/* True when text is a single port number 1-65535 as Flink's Integer.parseInt reads it (an
+ * optional '+', then digits, no white space of any kind around them), into *port (may be
+ * NULL). */
 bool fo_flink_conf_port_parse(const char *text, int *port);
 
 /* Flink's form of an ownerReference for kubernetes.jobmanager.owner.reference:

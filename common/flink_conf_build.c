@@ -5,6 +5,7 @@
  * savepoint path) and the session-job configuration (FlinkConfigManager.getSessionJobConfig). */
 #include "common/flink_conf.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -605,8 +606,10 @@ json_t *fo_flink_conf_build_session_job(const json_t *session_job, const json_t 
 bool fo_flink_conf_port_parse(const char *text, int *port)
 {
     int64_t p = 0;
-    /* Flink reads an int option with Integer.parseInt, which takes no blanks around it. */
-    if (!text || strspn(text, " \t") || (*text && strchr(" \t", text[strlen(text) - 1])))
+    /* Flink reads an int option with Integer.parseInt: an optional sign, then digits, with
+     * nothing around them (strtoll in parse_int would skip any leading white space). */
+    if (!text || !*text || !(isdigit((unsigned char)text[0]) || text[0] == '+') ||
+        !isdigit((unsigned char)text[strlen(text) - 1]))
         return false;
     if (!parse_int(text, 1, 65535, &p))
         return false;

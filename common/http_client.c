@@ -17,6 +17,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "common/noproxy.h"
+
 #define DEFAULT_CONNECT_TIMEOUT_MS 5000L
 #define DEFAULT_TIMEOUT_MS 30000L
 #define DEFAULT_MAX_RESPONSE (64u * 1024 * 1024)
@@ -698,6 +700,7 @@ struct prep {
     struct curl_slist *headers;
     struct curl_slist *connect_to;
     char *url; /* the URL libcurl is given when it is not the caller's (libcurl's heap) */
+    const char *noproxy; /* CURLOPT_NOPROXY decided for the URL's own host; NULL = libcurl's */
 };
 
 static void prep_release(struct prep *p)
@@ -732,6 +735,15 @@ static fo_rc aim_at_tls_name(const fo_http_client *c, const char *url, bool own_
     }
     if (lc.url_get(u, CURLUPART_PORT, &given, 0) != CURLUE_OK)
         given = NULL; /* none written: the Host header has none either */
+    /* libcurl matches the environment's NO_PROXY against the host of the URL it is given, the
+     * name here; it is meant for the host the request goes to (as Go's ProxyFromEnvironment
+     * reads req.URL), so it is decided here and libcurl told the answer. */
+    if (!c->proxy) {
+        const char *list = getenv("no_proxy"); /* libcurl's order */
+        if (!list)
+            list = getenv("NO_PROXY");
+        p->noproxy = fo_noproxy_matches(host, list) ? "*" : "";
+    }
     if (asprintf(&line, "%s:%s:%s:%s", c->tls_name, port, host, port) < 0) {
         line = NULL;
         rc = fo_err_set(err, FO_ENOMEM, "out of memory");
@@ -820,6 +832,9 @@ static fo_rc setup(fo_http_client *c, const struct tls_id *id, CURL *h, const ch
         /* A proxy named for this client is used for every host: "" overrides NO_PROXY. */
         opt_str(h, CURLOPT_PROXY, c->proxy);
         opt_str(h, CURLOPT_NOPROXY, "");
+    } else if (p->noproxy) {
+        /* "*": no proxy; "": the environment's proxy, NO_PROXY already applied */
+        opt_str(h, CURLOPT_NOPROXY, p->noproxy);
     }
     if (c->max_redirects > 0) {
         opt_long(h, CURLOPT_FOLLOWLOCATION, 1L);

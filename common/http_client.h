@@ -41,8 +41,9 @@ typedef struct fo_http_client_opts {
     const char *proxy;
     /* Check the server's certificate against this name, and send it as SNI, instead of the
      * URL's host (Go's tls.Config.ServerName, kubeconfig's tls-server-name). The connection
-     * still goes to the URL's host and port (a proxy is asked for them too), and the Host
-     * header still names them. https URLs only; NULL = the URL's host. A name that cannot be a
+     * still goes to the URL's host and port (a proxy is asked for them too), the Host header
+     * still names them, and the environment's NO_PROXY is matched against that host, not this
+     * name (common/noproxy.h). https URLs only; NULL = the URL's host. A name that cannot be a
      * URL's host fails fo_http_client_new with FO_EINVAL. */
     const char *tls_server_name;
     /* TLS as client-go's transport does it, with one Go tls.Config for every hop: ca_file or

@@ -302,10 +302,17 @@ static bool is_suspended_spec(const json_t *spec)
  * the recorded spec's graph runs, keeping the checkpoint pointers (c.6: the job-graph entries go
  * before each deploy). Whatever the recorded upgradeMode: a job suspended through HA and resumed
  * under another mode is still restored from HA, and a stateless restore must not bring the old
- * job back. Never once the JobManager exists (its graph is its own). */
+ * job back. Never once the JobManager exists (its graph is its own), nor while a Deployment of
+ * the name that is not ours stands: that one runs a cluster of its own, whose HA data shares
+ * the cluster id, and the deploy is refused anyway (apply_recorded). */
 static fo_rc drop_job_graphs(fo_pass *p, fo_err *err)
 {
     if (p->obs.jm_present || !p->application)
+        return FO_OK;
+    json_t *other = p->env->kube.cached(p->env->kube.ctx, FO_CTL_DEPLOYMENT, p->ns, p->name);
+    bool taken = other != NULL;
+    json_decref(other);
+    if (taken)
         return FO_OK;
     char name[300];
     if (!fo_flink_ha_cluster_cm_name(p->name, name, sizeof name))

@@ -18,6 +18,7 @@
 #include "common/http_client.h"
 #include "common/httpd.h"
 #include "common/strbuf.h"
+#include "tests/support/connproxy.h"
 #include "tests/support/rawsrv.h"
 #include "tests/support/testcerts.h"
 #include "tests/support/testutil.h"
@@ -291,6 +292,99 @@ START_TEST(tls_server_name_is_checked_and_the_host_header_names_the_url)
 }
 END_TEST
 
+/* The proxy variables libcurl reads for an https URL, kept to be put back. */
+static const char *const PROXY_VARS[] = {"https_proxy", "HTTPS_PROXY", "all_proxy",
+                                         "ALL_PROXY",   "no_proxy",    "NO_PROXY"};
+#define NPROXY_VARS (sizeof PROXY_VARS / sizeof *PROXY_VARS)
+
+static void proxy_env_save(char *saved[NPROXY_VARS])
+{
+    for (size_t i = 0; i < NPROXY_VARS; i++) {
+        const char *v = getenv(PROXY_VARS[i]);
+        saved[i] = v ? strdup(v) : NULL;
+        unsetenv(PROXY_VARS[i]);
+    }
+}
+
+static void proxy_env_restore(char *saved[NPROXY_VARS])
+{
+    for (size_t i = 0; i < NPROXY_VARS; i++) {
+        if (saved[i])
+            setenv(PROXY_VARS[i], saved[i], 1);
+        else
+            unsetenv(PROXY_VARS[i]);
+        free(saved[i]);
+    }
+}
+
+/* The environment's NO_PROXY is about the host a request goes to, as Go's
+ * ProxyFromEnvironment reads req.URL (kubectl with a kubeconfig's tls-server-name): with
+ * tls_server_name that is still the URL's 127.0.0.1, not the name the certificate is checked
+ * against, which libcurl would match since it is given that name as the URL's host. */
+START_TEST(no_proxy_is_matched_against_the_urls_host_not_the_tls_server_name)
+{
+    fo_testcerts *certs = fo_testcerts_new();
+    char *crt, *key;
+    fo_testcerts_issue_names(certs, "srv", "api.internal", &crt, &key);
+    fo_err err;
+    fo_err_clear(&err);
+    fo_certwatch *cw = fo_certwatch_new(crt, key, &err);
+    ck_assert_msg(cw != NULL, "%s", err.message);
+    struct host_log log = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    fo_httpd_opts ho = {.bind_addr = "127.0.0.1",
+                        .threads = 2,
+                        .tls = cw,
+                        .handler = host_handler,
+                        .handler_ctx = &log};
+    fo_httpd *srv = fo_httpd_start(&ho, &err);
+    ck_assert_msg(srv != NULL, "%s", err.message);
+    char *url = NULL, *proxy = NULL, target[64], seen[64];
+    ck_assert_int_gt(asprintf(&url, "https://127.0.0.1:%d/named", fo_httpd_port(srv)), 0);
+    snprintf(target, sizeof target, "127.0.0.1:%d", fo_httpd_port(srv));
+    fo_connproxy *px = fo_connproxy_start(&(fo_connproxy_opts){NULL, NULL, NULL});
+    ck_assert_int_gt(asprintf(&proxy, "http://127.0.0.1:%d", fo_connproxy_port(px)), 0);
+    char *saved[NPROXY_VARS];
+    proxy_env_save(saved);
+    setenv("https_proxy", proxy, 1);
+
+    /* NO_PROXY names the server's address (and not the name): straight to it */
+    setenv("no_proxy", "localhost,127.0.0.1", 1);
+    fo_http_client_opts o = {.ca_file = certs->ca_cert, .tls_server_name = "api.internal"};
+    fo_http_client *c = fo_http_client_new(&o, &err);
+    ck_assert_msg(c != NULL, "%s", err.message);
+    fo_http_result res;
+    fo_rc rc = fo_http_client_request(c, "GET", url, NULL, 0, NULL, 0, 0, &res, &err);
+    ck_assert_msg(rc == FO_OK, "%s", err.message);
+    ck_assert_int_eq(res.status, 200);
+    fo_http_result_release(&res);
+    fo_http_client_free(c);
+    ck_assert_int_eq(fo_connproxy_accepts(px), 0);
+
+    /* NO_PROXY names only the name the certificate holds: through the proxy, to the address */
+    setenv("no_proxy", "api.internal", 1);
+    c = fo_http_client_new(&o, &err);
+    ck_assert_msg(c != NULL, "%s", err.message);
+    rc = fo_http_client_request(c, "GET", url, NULL, 0, NULL, 0, 0, &res, &err);
+    ck_assert_msg(rc == FO_OK, "%s", err.message);
+    ck_assert_int_eq(res.status, 200);
+    fo_http_result_release(&res);
+    fo_http_client_free(c);
+    ck_assert_int_eq(fo_connproxy_tunnels(px), 1);
+    fo_connproxy_last_target(px, seen, sizeof seen);
+    ck_assert_str_eq(seen, target);
+
+    proxy_env_restore(saved);
+    fo_connproxy_stop(px);
+    free(proxy);
+    free(url);
+    fo_httpd_stop(srv);
+    fo_certwatch_free(cw);
+    free(crt);
+    free(key);
+    fo_testcerts_free(certs);
+}
+END_TEST
+
 /* ---- AWS Signature Version 4 ---- */
 
 START_TEST(aws_sigv4_signs_every_request)
@@ -474,6 +568,7 @@ int main(void)
     tcase_add_test(tc, a_redirect_chain_longer_than_the_limit_fails);
     tcase_add_test(tc, https_is_never_redirected_to_http);
     tcase_add_test(tc, tls_server_name_is_checked_and_the_host_header_names_the_url);
+    tcase_add_test(tc, no_proxy_is_matched_against_the_urls_host_not_the_tls_server_name);
     tcase_add_test(tc, aws_sigv4_signs_every_request);
     tcase_add_test(tc, aws_sigv4_without_keys_is_refused);
     tcase_add_test(tc, a_missing_libcurl_is_a_clear_error);

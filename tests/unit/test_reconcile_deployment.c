@@ -1029,6 +1029,38 @@ START_TEST(deployment_not_owned_is_reported_at_a_resume)
 }
 END_TEST
 
+
+/* A JobManager Deployment of the name that is not ours still runs its own cluster, with its own
+ * HA data under the same cluster id (a FlinkDeployment deleted with --cascade=orphan and made
+ * again, a cluster made by hand): the refused deploy writes nothing, not even the removal of
+ * the running job's graph from the HA ConfigMap that a deploy of ours does before it starts
+ * its JobManager. */
+START_TEST(a_refused_deploy_leaves_the_running_clusters_ha_data_alone)
+{
+    fake_world *w = world_with("controller-application-last-state.yaml");
+    const char *n = "last-state-example";
+    json_t *d = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s, s:s}}, s:{s:i}, s:{s:i}}",
+                          "apiVersion", "apps/v1", "kind", "Deployment", "metadata", "name", n,
+                          "namespace", NS, "labels", "app", n, "component", "jobmanager", "type",
+                          "flink-native-kubernetes", "spec", "replicas", 1, "status",
+                          "availableReplicas", 1);
+    fake_put(&w->kube, d);
+    json_decref(d);
+    put_ha_configmaps(w);
+    size_t from = w->kube.nlog;
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_int_eq(fake_count(&w->kube, from, "patch", FO_CTL_CONFIG_MAP), 0);
+    ck_assert_int_eq(fake_count(&w->kube, from, "delete", FO_CTL_CONFIG_MAP), 0);
+    json_t *cm = owned(w, FO_CTL_CONFIG_MAP, "last-state-example-cluster-config-map");
+    ck_assert_ptr_nonnull(
+        json_object_get(json_object_get(cm, "data"), "jobGraph-00000000000000000000000000000001"));
+    const char *error = st_str(w, n, "error");
+    ck_assert_msg(error && strstr(error, "Deployment") && strstr(error, "not owned"),
+                  "status.error: %s", error ? error : "(none)");
+    fake_world_free(w);
+}
+END_TEST
 /* ---- spec changes -----------------------------------------------------------------------------
  */
 
@@ -1701,6 +1733,7 @@ static Suite *suite(void)
     tcase_add_test(tc, object_not_owned_is_never_touched);
     tcase_add_test(tc, deployment_not_owned_is_reported_not_waited_for);
     tcase_add_test(tc, deployment_not_owned_is_reported_at_a_resume);
+    tcase_add_test(tc, a_refused_deploy_leaves_the_running_clusters_ha_data_alone);
     tcase_add_test(tc, ignore_class_change_is_recorded_without_redeploy);
     tcase_add_test(tc, a_spec_recorded_by_the_apache_operator_is_taken_over_without_a_restart);
     tcase_add_test(tc, flinkops_own_record_is_kept_whatever_the_layers_write);

@@ -599,6 +599,9 @@ START_TEST(a_rest_port_that_is_no_port_is_refused_at_its_key)
         {"8082", true}, {"1", true},       {"65535", true},     {"0", false},
         {"65536", false}, {"-1", false},   {"80a", false},      {"8081-8090", false},
         {"", false},    {"8082.0", false}, {" 8082", false},    {"8082 ", false},
+        /* Integer.parseInt: an optional sign, then digits, nothing else */
+        {"+8082", true}, {"\n8082", false}, {"\r8082", false}, {"\f8082", false},
+        {"\v8082", false}, {"+ 8082", false},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         json_t *obj = fo_test_load_yaml(BASE);
