@@ -124,9 +124,15 @@ fo_rc fo_kube_watch(fo_kube_client *kc, const fo_kube_ref *ref, const fo_kube_wa
         snprintf(auth, FO_KUBE_MAX_TOKEN + 16, "Bearer %s", token);
         h[nh++] = (fo_http_header){"Authorization", auth};
     }
-    long timeout_ms = opts->timeout_s > 0 ? opts->timeout_s * 1000 + WATCH_TIMEOUT_SLACK_MS : 0;
+    fo_http_stream_opts so = {
+        .timeout_ms = opts->timeout_s > 0 ? opts->timeout_s * 1000 + WATCH_TIMEOUT_SLACK_MS : 0,
+        .idle_timeout_ms = opts->idle_timeout_ms,
+        .on_head = on_head,
+        .on_chunk = on_chunk,
+        .ctx = &w,
+        .stop = stop};
     fo_err_clear(&w.err);
-    rc = fo_http_stream(kc->http, url.data, h, nh, timeout_ms, on_head, on_chunk, &w, stop, err);
+    rc = fo_http_stream_with(kc->http, url.data, h, nh, &so, err);
     if (rc != FO_OK) {
         fo_err_wrap(err, "%s", what);
         goto out;
