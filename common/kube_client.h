@@ -184,11 +184,14 @@ typedef struct fo_kube_watch_opts {
 
 /* Watch the collection of ref, calling fn for every ADDED, MODIFIED, DELETED and BOOKMARK
  * event in order, on the calling thread, until the stream ends. Returns FO_OK when the server
- * closed the stream cleanly; an ERROR event's Status decoded into err (FO_EGONE for a too old
- * resourceVersion); a non-2xx answer likewise; FO_EUNAVAIL/FO_ETIMEOUT/FO_EPROTO when the
- * connection broke, went silent past timeout_s or idle_timeout_ms, or sent garbage;
- * FO_ESHUTDOWN when *stop became non-zero (polled about every 100 ms); or fn's own code. Not
- * retried: the caller (the informer) resumes. */
+ * closed the stream cleanly, or when the exec plugin's client certificate pair the watch was
+ * opened with was replaced (by a request of any client of the same config: the caller opens
+ * it again, with the new pair, as client-go closes every connection of a rotated pair); an
+ * ERROR event's Status decoded into err (FO_EGONE for a too old resourceVersion); a non-2xx
+ * answer likewise; FO_EUNAVAIL/FO_ETIMEOUT/FO_EPROTO when the connection broke, went silent
+ * past timeout_s or idle_timeout_ms, or sent garbage; FO_ESHUTDOWN when *stop became non-zero
+ * (polled about every 100 ms); or fn's own code. Not retried: the caller (the informer)
+ * resumes. */
 fo_rc fo_kube_watch(fo_kube_client *kc, const fo_kube_ref *ref, const fo_kube_watch_opts *opts,
                     fo_watch_event_fn fn, void *ctx, const volatile int *stop, fo_err *err);
 
