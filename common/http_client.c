@@ -9,12 +9,17 @@
 #include <curl/curl.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/noproxy.h"
@@ -28,6 +33,23 @@
 #define MAX_WARNINGS 32
 /* How often a stream checks its stop flag. */
 #define STREAM_POLL_MS 100
+
+/* A peer that went away without a word (its node lost, a NAT or load balancer that dropped
+ * the connection's state without a reset) is given up after DEAD_PEER_MS: once KEEPALIVE_IDLE_S
+ * pass without a byte from it the kernel sends a keepalive probe, and when neither it nor the
+ * next ones, KEEPALIVE_INTERVAL_S apart, are answered by the end of the KEEPALIVE_PROBES-th
+ * interval, the connection fails. Data sent and not acknowledged (a request to a dead peer,
+ * when keepalive does not run) fails it after the same time: TCP_USER_TIMEOUT, which Linux
+ * also uses in place of the probe count while keepalive runs, ending at the same moment.
+ * client-go's HTTP/2 transport gives up about as soon: a ping after 30 s without a frame and
+ * 15 s for its answer (k8s.io/apimachinery pkg/util/net/http.go, ReadIdleTimeout and
+ * PingTimeout); here a silent peer is probed after 15 s and has the same 15 s to answer. The
+ * kernel's probe count (9) and libcurl's options alone, which cannot set it before libcurl
+ * 8.9, gave 30 + 9 * 10 s, and unacknowledged data took about 15 minutes (tcp_retries2). */
+#define KEEPALIVE_IDLE_S 15
+#define KEEPALIVE_INTERVAL_S 5
+#define KEEPALIVE_PROBES 3
+#define DEAD_PEER_MS ((KEEPALIVE_IDLE_S + KEEPALIVE_INTERVAL_S * KEEPALIVE_PROBES) * 1000)
 
 /* The client certificate new connections present, with the DNS and TLS session cache that
  * goes with it. Replaced as a whole when the pair changes (fo_http_client_set_client_cert):
@@ -216,6 +238,11 @@ static void opt_off(CURL *h, CURLoption o, curl_off_t v)
 }
 
 static void opt_fn(CURL *h, CURLoption o, curl_write_callback v)
+{
+    lc.easy_setopt(h, o, v);
+}
+
+static void opt_sockopt_fn(CURL *h, CURLoption o, curl_sockopt_callback v)
 {
     lc.easy_setopt(h, o, v);
 }
@@ -549,12 +576,21 @@ struct xfer {
     fo_http_head_fn on_head;
     fo_http_chunk_fn on_chunk;
     void *ctx;
+    int64_t last_byte_ms; /* monotonic: when the transfer last received something */
 };
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 {
     struct xfer *x = ud;
     size_t n = size * nmemb;
+    x->last_byte_ms = mono_ms();
     if (x->on_chunk) {
         if (!x->on_chunk(x->ctx, data, n)) {
             x->stopped_by_caller = true;
@@ -619,6 +655,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
 {
     struct xfer *x = ud;
     size_t n = size * nmemb, len = n;
+    x->last_byte_ms = mono_ms();
     while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
         len--;
     if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) {
@@ -776,6 +813,24 @@ out:
     return rc;
 }
 
+/* Every connection's socket (to the server, or to a proxy), before it connects: give up a
+ * silent dead peer after DEAD_PEER_MS (see KEEPALIVE_IDLE_S). libcurl's keepalive options
+ * cannot set the probe count before 8.9, so all of it is set here. Best effort: a socket that
+ * refuses an option still connects. */
+static int on_socket(void *ctx, curl_socket_t fd, curlsocktype purpose)
+{
+    (void)ctx;
+    (void)purpose;
+    int on = 1, idle = KEEPALIVE_IDLE_S, intvl = KEEPALIVE_INTERVAL_S, cnt = KEEPALIVE_PROBES;
+    unsigned int user_timeout_ms = DEAD_PEER_MS;
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+    setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms, sizeof user_timeout_ms);
+    return CURL_SOCKOPT_OK;
+}
+
 /* Options common to plain requests and streams, with what they need kept in *p (released by
  * the caller with prep_release, whatever this returns). */
 static fo_rc setup(fo_http_client *c, const struct tls_id *id, CURL *h, const char *url,
@@ -850,9 +905,7 @@ static fo_rc setup(fo_http_client *c, const struct tls_id *id, CURL *h, const ch
         opt_str(h, CURLOPT_USERNAME, c->aws_user);
         opt_str(h, CURLOPT_PASSWORD, c->aws_secret);
     }
-    opt_long(h, CURLOPT_TCP_KEEPALIVE, 1L);
-    opt_long(h, CURLOPT_TCP_KEEPIDLE, 30L);
-    opt_long(h, CURLOPT_TCP_KEEPINTVL, 10L);
+    opt_sockopt_fn(h, CURLOPT_SOCKOPTFUNCTION, on_socket);
     opt_fn(h, CURLOPT_WRITEFUNCTION, on_body);
     opt_ptr(h, CURLOPT_WRITEDATA, x);
     opt_fn(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -1002,14 +1055,13 @@ out:
     return rc;
 }
 
-fo_rc fo_http_stream(fo_http_client *c, const char *url, const fo_http_header *headers,
-                     size_t nheaders, long timeout_ms, fo_http_head_fn on_head,
-                     fo_http_chunk_fn on_chunk, void *ctx, const volatile int *stop, fo_err *err)
+fo_rc fo_http_stream_with(fo_http_client *c, const char *url, const fo_http_header *headers,
+                          size_t nheaders, const fo_http_stream_opts *o, fo_err *err)
 {
     fo_err_clear(err);
-    if (!c || !url || !on_chunk)
+    if (!c || !url || !o || !o->on_chunk)
         return fo_err_set(err, FO_EINVAL, "http stream: missing client, url or callback");
-    if (stop && *stop)
+    if (o->stop && *o->stop)
         return fo_err_set(err, FO_ESHUTDOWN, "GET %s: stopped", url);
     fo_http_result res;
     result_init(&res, 0);
@@ -1018,7 +1070,12 @@ fo_rc fo_http_stream(fo_http_client *c, const char *url, const fo_http_header *h
     CURLM *m = lc.multi_init();
     struct prep prep = {0};
     char errbuf[CURL_ERROR_SIZE];
-    struct xfer x = {.res = &res, .h = h, .on_head = on_head, .on_chunk = on_chunk, .ctx = ctx};
+    struct xfer x = {.res = &res,
+                     .h = h,
+                     .on_head = o->on_head,
+                     .on_chunk = o->on_chunk,
+                     .ctx = o->ctx,
+                     .last_byte_ms = mono_ms()};
     fo_rc rc = FO_OK;
     if (!h || !m) {
         rc = fo_err_set(err, FO_ENOMEM, "curl init failed");
@@ -1028,12 +1085,12 @@ fo_rc fo_http_stream(fo_http_client *c, const char *url, const fo_http_header *h
     if (rc != FO_OK)
         goto out;
     opt_long(h, CURLOPT_HTTPGET, 1L);
-    opt_long(h, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 0L);
+    opt_long(h, CURLOPT_TIMEOUT_MS, o->timeout_ms > 0 ? o->timeout_ms : 0L);
     /* The multi interface lets us wake every STREAM_POLL_MS to look at the stop flag, which
      * the progress callback (about once a second when idle) could not promise. */
     lc.multi_add_handle(m, h);
     int running = 1;
-    bool replaced = false;
+    bool ended_here = false; /* by us, as if the server had closed the stream */
     while (running) {
         CURLMcode mc = lc.multi_perform(m, &running);
         if (mc != CURLM_OK) {
@@ -1042,15 +1099,25 @@ fo_rc fo_http_stream(fo_http_client *c, const char *url, const fo_http_header *h
         }
         if (!running)
             break;
-        if (stop && *stop) {
+        if (o->stop && *o->stop) {
             rc = fo_err_set(err, FO_ESHUTDOWN, "GET %s: stopped", url);
             break;
         }
-        if (!id_is_current(c, id)) {
+        if (!id_is_current(c, id) || (o->still_wanted && !o->still_wanted(o->ctx))) {
             /* As client-go closes the connections of a rotated exec certificate: the stream
              * ends as if the server had closed it, and the caller opens it again (a watch
              * from its last resourceVersion) with the new pair. */
-            replaced = true;
+            ended_here = true;
+            break;
+        }
+        /* libcurl's low-speed limit would measure whole seconds over a sliding 5 s window;
+         * this is the silence itself, to the poll. */
+        int64_t quiet_ms = mono_ms() - x.last_byte_ms;
+        if (o->idle_timeout_ms > 0 && quiet_ms >= o->idle_timeout_ms) {
+            rc = fo_err_set(err, FO_ETIMEOUT, "GET %s: nothing received for %lld ms", url,
+                            (long long)quiet_ms);
+            if (err)
+                snprintf(err->reason, sizeof err->reason, "Idle");
             break;
         }
         mc = lc.multi_poll(m, NULL, 0, STREAM_POLL_MS, NULL);
@@ -1059,7 +1126,7 @@ fo_rc fo_http_stream(fo_http_client *c, const char *url, const fo_http_header *h
             break;
         }
     }
-    if (rc == FO_OK && !replaced) {
+    if (rc == FO_OK && !ended_here) {
         CURLcode cc = CURLE_OK;
         int left = 0;
         CURLMsg *msg;
@@ -1070,7 +1137,7 @@ fo_rc fo_http_stream(fo_http_client *c, const char *url, const fo_http_header *h
             cc = CURLE_OK;
         if (cc != CURLE_OK)
             rc = map_curl(c, h, cc, errbuf, "GET", url, err);
-        else if (!x.status_told && on_head) {
+        else if (!x.status_told && o->on_head) {
             long code = 0;
             lc.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
             x.status_told = true;
@@ -1087,6 +1154,18 @@ out:
     id_put(c, id);
     fo_http_result_release(&res);
     return rc;
+}
+
+fo_rc fo_http_stream(fo_http_client *c, const char *url, const fo_http_header *headers,
+                     size_t nheaders, long timeout_ms, fo_http_head_fn on_head,
+                     fo_http_chunk_fn on_chunk, void *ctx, const volatile int *stop, fo_err *err)
+{
+    fo_http_stream_opts o = {.timeout_ms = timeout_ms,
+                             .on_head = on_head,
+                             .on_chunk = on_chunk,
+                             .ctx = ctx,
+                             .stop = stop};
+    return fo_http_stream_with(c, url, headers, nheaders, &o, err);
 }
 
 fo_rc fo_http_query_escape(fo_strbuf *sb, const char *s)

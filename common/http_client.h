@@ -11,7 +11,14 @@
  * A fo_http_client holds the connection settings (TLS material, timeouts) and a pool of
  * reusable connections; it is thread-safe (each call uses its own easy handle from the pool).
  * Calls are synchronous and bounded by a timeout; streaming calls (watches) deliver the body
- * in pieces through a callback until it returns false, the peer ends, or the timeout passes. */
+ * in pieces through a callback until it returns false, the peer ends, or the timeout passes.
+ *
+ * Every connection (to a server or a proxy) gives up a peer that went silent and stopped
+ * answering, a lost node or a NAT or load balancer that forgot the connection without a reset,
+ * after 30 s: TCP keepalive probes it after 15 s without a byte, 3 probes 5 s apart, and data
+ * it has not acknowledged for 30 s fails the connection too (TCP_USER_TIMEOUT). A live peer's
+ * kernel answers the probes, so a quiet but healthy connection is never ended; a server that
+ * is alive and says nothing is a stream's idle_timeout_ms (fo_http_stream_opts). */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -120,11 +127,32 @@ typedef struct fo_http_head {
 /* Return false to end the transfer before its body (e.g. a Content-Length over a limit). */
 typedef bool (*fo_http_head_fn)(void *ctx, const fo_http_head *head);
 
-/* Streamed GET: on_head is told the response's head before any body arrives (may be NULL);
- * non-2xx bodies are still delivered to on_chunk. Ends FO_OK when the server closed the
- * stream or on_head / on_chunk returned false; FO_ETIMEOUT after timeout_ms (0 = no limit);
- * the `stop` flag (may be NULL) is polled about every 100 ms and ends the call with
- * FO_ESHUTDOWN. */
+/* Asked about every 100 ms while a stream runs; false ends it as if the server had closed it. */
+typedef bool (*fo_http_wanted_fn)(void *ctx);
+
+typedef struct fo_http_stream_opts {
+    long timeout_ms; /* the whole stream; 0 = no limit */
+    /* Nothing received for this long (no byte of the head or body, from the request on):
+     * the stream ends with FO_ETIMEOUT, err->reason "Idle". For a server that is alive but
+     * stopped sending (a stuck proxy holding the connection open), which TCP keepalive cannot
+     * see. 0 = no limit. */
+    long idle_timeout_ms;
+    fo_http_head_fn on_head;   /* may be NULL */
+    fo_http_chunk_fn on_chunk; /* required */
+    fo_http_wanted_fn still_wanted; /* may be NULL */
+    void *ctx;                      /* for the three callbacks */
+    const volatile int *stop;       /* may be NULL */
+} fo_http_stream_opts;
+
+/* Streamed GET: on_head is told the response's head before any body arrives; non-2xx bodies
+ * are still delivered to on_chunk. Ends FO_OK when the server closed the stream, on_head /
+ * on_chunk returned false, still_wanted said false, or the client certificate pair was
+ * replaced (fo_http_client_set_client_cert); FO_ETIMEOUT after timeout_ms or idle_timeout_ms;
+ * the `stop` flag is polled about every 100 ms and ends the call with FO_ESHUTDOWN. */
+fo_rc fo_http_stream_with(fo_http_client *c, const char *url, const fo_http_header *headers,
+                          size_t nheaders, const fo_http_stream_opts *opts, fo_err *err);
+
+/* fo_http_stream_with without an idle limit or still_wanted. */
 fo_rc fo_http_stream(fo_http_client *c, const char *url, const fo_http_header *headers,
                      size_t nheaders, long timeout_ms, fo_http_head_fn on_head,
                      fo_http_chunk_fn on_chunk, void *ctx, const volatile int *stop, fo_err *err);

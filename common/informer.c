@@ -150,6 +150,9 @@ fo_informer *fo_informer_new(const fo_informer_opts *o, fo_err *err)
     inf->name = strdup(o->name ? o->name : o->resource);
     inf->page_size = o->page_size > 0 ? o->page_size : 500;
     inf->watch_timeout_s = o->watch_timeout_s;
+    inf->watch_idle_timeout_ms = o->watch_idle_timeout_ms > 0   ? o->watch_idle_timeout_ms
+                                 : o->watch_idle_timeout_ms == 0 ? FO_INFORMER_WATCH_IDLE_MS
+                                                                 : 0;
     inf->backoff_initial_ms = o->backoff_initial_ms > 0 ? o->backoff_initial_ms : 800;
     inf->backoff_max_ms = o->backoff_max_ms > 0 ? o->backoff_max_ms : 30000;
     if (inf->backoff_max_ms < inf->backoff_initial_ms)

@@ -34,6 +34,9 @@
 
 #define FO_INFORMER_MAX_HANDLERS 8
 #define FO_INFORMER_MAX_NAMESPACES 64
+/* A watch that hears nothing from the API server this long is taken as stalled (see
+ * watch_idle_timeout_ms): two of kube-apiserver's BOOKMARK intervals (one minute). */
+#define FO_INFORMER_WATCH_IDLE_MS 120000
 
 typedef struct fo_informer fo_informer;
 
@@ -57,6 +60,14 @@ typedef struct fo_informer_opts {
     const char *label_selector;    /* NULL = everything */
     long page_size;                /* list page size; 0 = 500 */
     long watch_timeout_s;          /* timeoutSeconds per watch; 0 = random 300..600 */
+    /* A watch that receives nothing (no event, no bookmark) for this long is ended and opened
+     * again at once from the last resourceVersion: the server, or a proxy on the way, stopped
+     * sending without closing the connection. Watches ask for bookmarks, which kube-apiserver
+     * sends about every minute, so a quiet healthy watch is not ended; against a server that
+     * sends none, a quiet watch is opened again each time (one request, nothing is lost).
+     * 0 = FO_INFORMER_WATCH_IDLE_MS; < 0 = no limit (the watch then ends only 30 s past its
+     * timeoutSeconds). */
+    int64_t watch_idle_timeout_ms;
     int64_t backoff_initial_ms;    /* after errors; 0 = 800 (client-go's reflector) */
     int64_t backoff_max_ms;        /* 0 = 30000 */
     const fo_clock *clock;         /* backoff waits; NULL = real */
@@ -156,6 +167,7 @@ typedef struct fo_informer_stats {
     uint64_t relists_gone;  /* lists caused by 410 */
     uint64_t watches;       /* watch requests started */
     uint64_t watch_errors;  /* watches that ended with an error (backoff followed) */
+    uint64_t watch_stalls;  /* watches ended for hearing nothing for watch_idle_timeout_ms */
     uint64_t events;        /* watch events applied (bookmarks included) */
     uint64_t notifications; /* handler notifications delivered */
 } fo_informer_stats;

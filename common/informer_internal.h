@@ -50,6 +50,7 @@ struct fo_informer {
     fo_kube_client *kc;
     char *group, *version, *resource, *label_selector, *name;
     long page_size, watch_timeout_s;
+    int64_t watch_idle_timeout_ms; /* 0 = none */
     int64_t backoff_initial_ms, backoff_max_ms;
     const fo_clock *clock;
     bool keep_managed_fields, keep_last_applied, drop_status, metadata_identity_only;

@@ -165,9 +165,17 @@ static void watch_ended(struct fo_informer_reflector *r, uint64_t events)
     pthread_mutex_unlock(&inf->mu);
 }
 
+/* The watch heard nothing for the idle limit: the server or a proxy stopped sending while
+ * holding the connection open. Its connection is closed; a new one is tried at once, as
+ * client-go's reflector watches again at once when a connection is lost. */
+static bool stalled(fo_rc rc, const fo_err *err)
+{
+    return rc == FO_ETIMEOUT && strcmp(err->reason, "Idle") == 0;
+}
+
 /* One watch from r->rv. FO_OK when the server ended it normally after a while; *events the
- * events (bookmarks included) it delivered. */
-static fo_rc do_watch(struct fo_informer_reflector *r, uint64_t *events)
+ * events (bookmarks included) it delivered; *was_stalled whether it ended on the idle limit. */
+static fo_rc do_watch(struct fo_informer_reflector *r, uint64_t *events, bool *was_stalled)
 {
     fo_informer *inf = r->inf;
     fo_kube_ref ref = ref_of(r);
@@ -178,6 +186,7 @@ static fo_rc do_watch(struct fo_informer_reflector *r, uint64_t *events)
                              .label_selector = inf->label_selector,
                              .allow_bookmarks = true,
                              .timeout_s = timeout_s,
+                             .idle_timeout_ms = (long)inf->watch_idle_timeout_ms,
                              .object_filter = fo_informer_watch_filter(inf),
                              .on_open = on_watch_open};
     struct watch_state ws = {.r = r};
@@ -193,12 +202,18 @@ static fo_rc do_watch(struct fo_informer_reflector *r, uint64_t *events)
     }
     if (rc != FO_OK && rc != FO_ESHUTDOWN && rc != FO_EGONE)
         set_contact(r, false);
-    if (rc != FO_OK && rc != FO_ESHUTDOWN && rc != FO_EGONE)
+    *was_stalled = stalled(rc, &err);
+    if (*was_stalled) {
+        fo_informer_count(inf, &inf->stats.watch_stalls);
+        fo_log_warn("informer %s (%s): watch from %s stalled, watching again: %s", inf->name,
+                    where(r), r->rv, err.message);
+    } else if (rc != FO_OK && rc != FO_ESHUTDOWN && rc != FO_EGONE) {
         fo_log_warn("informer %s (%s): watch from %s ended: %s", inf->name, where(r), r->rv,
                     err.message);
-    else if (rc == FO_EGONE)
+    } else if (rc == FO_EGONE) {
         fo_log_info("informer %s (%s): resourceVersion %s too old, relisting", inf->name, where(r),
                     r->rv);
+    }
     if (ws.events > 0) { /* it worked for a while */
         fo_backoff_reset(&r->backoff);
         fo_backoff_reset(&r->gone_backoff);
@@ -225,13 +240,14 @@ void *fo_informer_reflector_run(void *arg)
             just_listed = true;
         }
         uint64_t events = 0;
-        fo_rc rc = do_watch(r, &events);
+        bool stalled_now = false;
+        fo_rc rc = do_watch(r, &events, &stalled_now);
         bool right_after_list = just_listed;
         just_listed = false;
         if (rc == FO_ESHUTDOWN)
             break;
-        if (rc == FO_OK)
-            continue; /* ended normally: resume from the last version at once */
+        if (rc == FO_OK || stalled_now)
+            continue; /* ended normally or stalled: resume from the last version at once */
         if (rc == FO_EGONE) {
             need_list = true;
             after_gone = true;

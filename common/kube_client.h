@@ -167,6 +167,12 @@ typedef struct fo_kube_watch_opts {
     const char *field_selector;
     bool allow_bookmarks;
     long timeout_s;         /* server-side timeoutSeconds; 0 = none */
+    /* Nothing from the server (no event, no bookmark, no byte) for this long ends the watch
+     * with FO_ETIMEOUT (err->reason "Idle"): a server that is alive but stopped sending, or a
+     * stuck proxy holding the connection open, which TCP keepalive cannot see. kube-apiserver
+     * sends a BOOKMARK about every minute on a watch that allows them, so with allow_bookmarks
+     * a limit well over a minute ends only a stalled watch. 0 = no limit. */
+    long idle_timeout_ms;
     size_t max_event_bytes; /* 0 = FO_WATCH_MAX_EVENT_BYTES */
     /* How each event's object is read (fo_watch_parser_set_object_filter): what is left out,
      * and the weight past which it arrives as its stub. NULL = whole. */
@@ -178,10 +184,14 @@ typedef struct fo_kube_watch_opts {
 
 /* Watch the collection of ref, calling fn for every ADDED, MODIFIED, DELETED and BOOKMARK
  * event in order, on the calling thread, until the stream ends. Returns FO_OK when the server
- * closed the stream cleanly; an ERROR event's Status decoded into err (FO_EGONE for a too old
- * resourceVersion); a non-2xx answer likewise; FO_EUNAVAIL/FO_ETIMEOUT/FO_EPROTO when the
- * connection broke or sent garbage; FO_ESHUTDOWN when *stop became non-zero (polled about
- * every 100 ms); or fn's own code. Not retried: the caller (the informer) resumes. */
+ * closed the stream cleanly, or when the exec plugin's client certificate pair the watch was
+ * opened with was replaced (by a request of any client of the same config: the caller opens
+ * it again, with the new pair, as client-go closes every connection of a rotated pair); an
+ * ERROR event's Status decoded into err (FO_EGONE for a too old resourceVersion); a non-2xx
+ * answer likewise; FO_EUNAVAIL/FO_ETIMEOUT/FO_EPROTO when the connection broke, went silent
+ * past timeout_s or idle_timeout_ms, or sent garbage; FO_ESHUTDOWN when *stop became non-zero
+ * (polled about every 100 ms); or fn's own code. Not retried: the caller (the informer)
+ * resumes. */
 fo_rc fo_kube_watch(fo_kube_client *kc, const fo_kube_ref *ref, const fo_kube_watch_opts *opts,
                     fo_watch_event_fn fn, void *ctx, const volatile int *stop, fo_err *err);
 

@@ -8,6 +8,7 @@
 
 #include "common/http_client.h"
 #include "common/jsonutil.h"
+#include "common/kube_config.h"
 #include "common/kube_status.h"
 #include "common/kube_watch.h"
 #include "common/strbuf.h"
@@ -18,6 +19,8 @@
 #define WATCH_TIMEOUT_SLACK_MS 30000
 
 struct watch_ctx {
+    fo_kube_config *cfg;
+    uint64_t gen; /* the exec credential the watch was opened with; 0 = no plugin */
     fo_watch_parser *parser;
     fo_watch_event_fn fn;
     void (*on_open)(void *ctx);
@@ -59,6 +62,13 @@ static bool on_chunk(void *ctx, const char *data, size_t len)
     return w->rc == FO_OK;
 }
 
+/* The exec plugin's pair the watch was opened with is still the one to present. */
+static bool still_wanted(void *ctx)
+{
+    struct watch_ctx *w = ctx;
+    return w->gen == 0 || !fo_kube_config_exec_cert_replaced(w->cfg, w->gen);
+}
+
 fo_rc fo_kube_watch(fo_kube_client *kc, const fo_kube_ref *ref, const fo_kube_watch_opts *opts,
                     fo_watch_event_fn fn, void *ctx, const volatile int *stop, fo_err *err)
 {
@@ -71,13 +81,13 @@ fo_rc fo_kube_watch(fo_kube_client *kc, const fo_kube_ref *ref, const fo_kube_wa
     coll.subresource = NULL;
     char what[512];
     fo_kube_describe("watch", &coll, what, sizeof what);
-    struct watch_ctx w = {.fn = fn, .on_open = opts->on_open, .ctx = ctx, .what = what};
+    struct watch_ctx w = {
+        .cfg = kc->cfg, .fn = fn, .on_open = opts->on_open, .ctx = ctx, .what = what};
     fo_strbuf_init(&w.error_body, MAX_WATCH_ERROR_BODY);
     fo_strbuf url;
     fo_strbuf_init(&url, FO_KUBE_MAX_URL);
     char *token = malloc(FO_KUBE_MAX_TOKEN);
     char *auth = malloc(FO_KUBE_MAX_TOKEN + 16);
-    uint64_t gen = 0; /* the exec credential the watch uses */
     fo_rc rc = FO_OK;
     w.parser = fo_watch_parser_new(opts->max_event_bytes, on_event, &w);
     if (w.parser)
@@ -112,7 +122,7 @@ fo_rc fo_kube_watch(fo_kube_client *kc, const fo_kube_ref *ref, const fo_kube_wa
         rc = fo_err_set(err, FO_EINVAL, "%s: bad reference or URL too long", what);
         goto out;
     }
-    rc = fo_kube_credential(kc, token, &gen, err);
+    rc = fo_kube_credential(kc, token, &w.gen, err);
     if (rc != FO_OK) {
         fo_err_wrap(err, "%s", what);
         goto out;
@@ -124,16 +134,23 @@ fo_rc fo_kube_watch(fo_kube_client *kc, const fo_kube_ref *ref, const fo_kube_wa
         snprintf(auth, FO_KUBE_MAX_TOKEN + 16, "Bearer %s", token);
         h[nh++] = (fo_http_header){"Authorization", auth};
     }
-    long timeout_ms = opts->timeout_s > 0 ? opts->timeout_s * 1000 + WATCH_TIMEOUT_SLACK_MS : 0;
+    fo_http_stream_opts so = {
+        .timeout_ms = opts->timeout_s > 0 ? opts->timeout_s * 1000 + WATCH_TIMEOUT_SLACK_MS : 0,
+        .idle_timeout_ms = opts->idle_timeout_ms,
+        .on_head = on_head,
+        .on_chunk = on_chunk,
+        .still_wanted = still_wanted,
+        .ctx = &w,
+        .stop = stop};
     fo_err_clear(&w.err);
-    rc = fo_http_stream(kc->http, url.data, h, nh, timeout_ms, on_head, on_chunk, &w, stop, err);
+    rc = fo_http_stream_with(kc->http, url.data, h, nh, &so, err);
     if (rc != FO_OK) {
         fo_err_wrap(err, "%s", what);
         goto out;
     }
     if (w.status < 200 || w.status >= 300) {
         if (w.status == 401)
-            fo_kube_config_credential_refused(kc->cfg, token, gen);
+            fo_kube_config_credential_refused(kc->cfg, token, w.gen);
         rc = fo_kube_status_body_to_err(w.status, w.error_body.data, w.error_body.len, what, err);
         goto out;
     }

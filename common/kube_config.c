@@ -231,6 +231,10 @@ static fo_rc exec_refresh(fo_kube_config *kc, fo_err *err)
     }
     cred.token = NULL;
     set_cached(kc, tok);
+    /* A run that gives the same pair again (a plugin that reissues its token only) leaves the
+     * connections made with it alone, as client-go does. */
+    const char *was = kc->exec_cert_pem;
+    bool same_pair = cred.cert_pem ? was && strcmp(cred.cert_pem, was) == 0 : !was;
     free(kc->exec_cert_pem);
     if (kc->exec_key_pem)
         explicit_bzero(kc->exec_key_pem, strlen(kc->exec_key_pem));
@@ -239,6 +243,8 @@ static fo_rc exec_refresh(fo_kube_config *kc, fo_err *err)
     kc->exec_key_pem = cred.key_pem;
     kc->expiry_ms = cred.expiry_ms;
     kc->exec_gen++;
+    if (!same_pair)
+        kc->exec_cert_gen = kc->exec_gen;
     kc->stale = false;
     return FO_OK;
 }
@@ -371,4 +377,12 @@ fo_kube_config *fo_kube_config_load(const fo_kube_config_opts *opts, fo_err *err
     }
     fo_err_set(err, FO_ENOTFOUND, "no kubeconfig given, $KUBECONFIG unset, not in a cluster");
     return NULL;
+}
+
+bool fo_kube_config_exec_cert_replaced(fo_kube_config *kc, uint64_t gen)
+{
+    pthread_mutex_lock(&kc->mu);
+    bool replaced = kc->exec_cert_gen > gen;
+    pthread_mutex_unlock(&kc->mu);
+    return replaced;
 }

@@ -122,6 +122,14 @@ fo_rc fo_kube_config_credential(fo_kube_config *kc, char *buf, size_t len, uint6
 uint64_t fo_kube_config_exec_cert(fo_kube_config *kc, uint64_t have, char **cert_pem,
                                   char **key_pem);
 
+/* Whether a credential of the exec plugin newer than generation gen (from
+ * fo_kube_config_credential) came with another client certificate pair than gen's: then
+ * connections made with gen's pair, of any client of kc, are to end (client-go's exec
+ * authenticator, one per plugin configuration, closes all of them when its pair rotates). A
+ * new credential with the same pair (a token reissued) does not count. false without a plugin.
+ * Cheap (a lock and a compare); thread-safe. */
+bool fo_kube_config_exec_cert_replaced(fo_kube_config *kc, uint64_t gen);
+
 /* Mark the cached token stale (after a 401), so the next fo_kube_config_token re-reads. */
 void fo_kube_config_token_stale(fo_kube_config *kc);
 

@@ -33,6 +33,7 @@ struct fo_kube_config {
     char *exec_cert_pem;   /* the exec plugin's client certificate pair, or NULL */
     char *exec_key_pem;
     uint64_t exec_gen;     /* successful exec plugin runs so far */
+    uint64_t exec_cert_gen; /* the run whose pair exec_cert_pem is (0: never a pair) */
     int64_t read_mono_ms;
     int64_t expiry_ms; /* the exec plugin's token expires then (wall ms; 0 = never) */
     bool stale;

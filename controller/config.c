@@ -10,6 +10,7 @@
 #include "common/flag_values.h"
 #include "common/flink_conf.h"
 #include "common/flink_rest.h"
+#include "common/informer.h"
 
 static const char usage_text[] =
     "usage: flinkop-controller [options]\n"
@@ -31,6 +32,8 @@ static const char usage_text[] =
     "  --lease-duration D         (default 15s)                        FLINKOP_LEASE_DURATION\n"
     "  --renew-deadline D         (default 10s)                        FLINKOP_RENEW_DEADLINE\n"
     "  --retry-period D           (default 2s)                         FLINKOP_RETRY_PERIOD\n"
+    "  --watch-idle-timeout D     reopen a silent watch after (2m)     FLINKOP_WATCH_IDLE_TIMEOUT\n"
+    "                             (0: never; keep it over the API server's 1m bookmarks)\n"
     "  --health-port N            /healthz /readyz /metrics (8085)     FLINKOP_HEALTH_PORT\n"
     "  --health-bind-address A    (default 0.0.0.0)                    "
     "FLINKOP_HEALTH_BIND_ADDRESS\n"
@@ -112,6 +115,7 @@ enum opt_id {
     OPT_LEASE_DURATION,
     OPT_RENEW_DEADLINE,
     OPT_RETRY_PERIOD,
+    OPT_WATCH_IDLE,
     OPT_HEALTH_PORT,
     OPT_HEALTH_BIND,
     OPT_LOG_LEVEL,
@@ -140,6 +144,7 @@ static const struct {
     {OPT_LEASE_DURATION, "lease-duration", "FLINKOP_LEASE_DURATION", false},
     {OPT_RENEW_DEADLINE, "renew-deadline", "FLINKOP_RENEW_DEADLINE", false},
     {OPT_RETRY_PERIOD, "retry-period", "FLINKOP_RETRY_PERIOD", false},
+    {OPT_WATCH_IDLE, "watch-idle-timeout", "FLINKOP_WATCH_IDLE_TIMEOUT", false},
     {OPT_HEALTH_PORT, "health-port", "FLINKOP_HEALTH_PORT", false},
     {OPT_HEALTH_BIND, "health-bind-address", "FLINKOP_HEALTH_BIND_ADDRESS", false},
     {OPT_LOG_LEVEL, "log-level", "FLINKOP_LOG_LEVEL", false},
@@ -197,6 +202,8 @@ static fo_rc set_one(fo_ctl_config *c, int id, const char *v, fo_err *err)
         return parse_dur("renew-deadline", v, 100, &c->renew_deadline_ms, err);
     case OPT_RETRY_PERIOD:
         return parse_dur("retry-period", v, 10, &c->retry_period_ms, err);
+    case OPT_WATCH_IDLE:
+        return parse_dur("watch-idle-timeout", v, 0, &c->watch_idle_timeout_ms, err);
     case OPT_HEALTH_PORT:
         return parse_int("health-port", v, 0, 65535, &c->health_port, err);
     case OPT_HEALTH_BIND:
@@ -222,6 +229,7 @@ fo_rc fo_ctl_config_parse(int argc, char **argv, fo_ctl_config *c, bool *help, f
     c->lease_duration_ms = 15000;
     c->renew_deadline_ms = 10000;
     c->retry_period_ms = 2000;
+    c->watch_idle_timeout_ms = FO_INFORMER_WATCH_IDLE_MS;
     c->health_port = 8085;
     c->health_bind = "0.0.0.0";
     c->log_level = FO_LOG_INFO;

@@ -25,6 +25,9 @@
  *   --lease-duration D         FLINKOP_LEASE_DURATION    default 15s (renew deadline 10s,
  *   --renew-deadline D         FLINKOP_RENEW_DEADLINE     retry period 2s: controller-runtime's)
  *   --retry-period D           FLINKOP_RETRY_PERIOD
+ *   --watch-idle-timeout D     FLINKOP_WATCH_IDLE_TIMEOUT default 2m: an informer's watch that
+ *                                                        hears nothing (no event, no bookmark)
+ *                                                        this long is opened again; 0 = never
  *   --health-port N            FLINKOP_HEALTH_PORT       default 8085 (/healthz /readyz /metrics)
  *   --health-bind-address A    FLINKOP_HEALTH_BIND_ADDRESS default 0.0.0.0
  *   --log-level LEVEL          FLINKOP_LOG_LEVEL         debug, info, warn, error
@@ -53,6 +56,7 @@ typedef struct fo_ctl_config {
     const char *lease_name;
     const char *lease_namespace; /* NULL = decided once the API config is known */
     int64_t lease_duration_ms, renew_deadline_ms, retry_period_ms;
+    int64_t watch_idle_timeout_ms; /* 0 = no limit */
     int health_port;
     const char *health_bind;
     fo_log_level log_level;

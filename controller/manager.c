@@ -232,6 +232,8 @@ static fo_rc start_informer(fo_manager *m, fo_ctl_kind kind, const char *selecto
         .max_object_weight = kind == FO_CTL_FLINK_DEPLOYMENT ? FO_FLINK_MAX_OBJECT_WEIGHT : 0,
         /* a page is read again for each heavy item in it: keep them small */
         .page_size = kind == FO_CTL_FLINK_DEPLOYMENT ? 100 : 0,
+        .watch_idle_timeout_ms = m->cfg->watch_idle_timeout_ms > 0 ? m->cfg->watch_idle_timeout_ms
+                                                                   : -1,
     };
     m->informers[kind] = fo_informer_new(&o, err);
     if (!m->informers[kind]) {

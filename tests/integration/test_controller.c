@@ -363,11 +363,12 @@ static bool leads(const void *arg)
 /* ---- fixture -----------------------------------------------------------------------------------
  */
 
-static void setup(void)
+/* The fake API server sends watch bookmarks every bookmark_ms (0: its default, a minute). */
+static void setup_with(int bookmark_ms)
 {
     memset(&E, 0, sizeof E);
     fo_err err;
-    fo_fake_apiserver_opts ao = {.port = 0};
+    fo_fake_apiserver_opts ao = {.port = 0, .bookmark_interval_ms = bookmark_ms};
     E.fa = fo_fake_apiserver_start(&ao, &err);
     ck_assert_msg(E.fa != NULL, "%s", err.message);
     fo_fake_flink_opts fo = {.port = 0};
@@ -391,6 +392,18 @@ static void setup(void)
     free(text);
     create_crd("flinkdeployments.flink.apache.org.yaml");
     create_crd("flinksessionjobs.flink.apache.org.yaml");
+}
+
+static void setup(void)
+{
+    setup_with(0);
+}
+
+/* Bookmarks every 300 ms: a watch hears from a healthy server well within a short
+ * --watch-idle-timeout. */
+static void setup_quick_bookmarks(void)
+{
+    setup_with(300);
 }
 
 static void teardown(void)
@@ -586,6 +599,31 @@ START_TEST(drift_in_owned_objects_is_repaired)
                      200);
     ck_assert_msg(wait_for(jm_replaced, old_uid, WAIT_MS), "JobManager Deployment not recovered");
     wait_fd("basic-example", "status.lifecycleState", "STABLE");
+    ctl_stop(&c);
+}
+END_TEST
+
+/* A proxy between the controller and the API server stops passing data but keeps its
+ * connections open (the fake's stalled watches): no event reaches the informers, and TCP
+ * keepalive sees a live peer. Each watch is opened again once it has heard nothing for
+ * --watch-idle-timeout, and what changed meanwhile is repaired as usual; without that limit
+ * the caches stayed stale until the watches' timeoutSeconds (5 to 10 minutes). */
+START_TEST(stalled_watches_are_opened_again_and_the_controller_goes_on)
+{
+    ctl c;
+    ctl_start_with(&c, "stall", "--watch-idle-timeout", "2s");
+    deploy_until_stable("controller-application.yaml", "basic-example");
+    ck_assert_int_eq(api("POST", "/fake/stall-watches", NULL, NULL, NULL), 200);
+    ck_assert_int_eq(
+        api("DELETE", "/api/v1/namespaces/" NS "/services/basic-example-rest", NULL, NULL, NULL),
+        200);
+    obj_state svc = {"v1", "services", "basic-example-rest", NULL, NULL};
+    /* 2 s of silence, a new watch, a pass: well within 15 s even under the sanitizers */
+    ck_assert_msg(wait_for(obj_has, &svc, 15000), "rest Service not recreated; see %s", c.log);
+    ck_assert_int_eq(merge_patch(FD_PATH "/basic-example", "{\"spec\":{\"job\":{\"state\":"
+                                                           "\"suspended\"}}}"),
+                     200);
+    wait_fd("basic-example", "status.lifecycleState", "SUSPENDED");
     ctl_stop(&c);
 }
 END_TEST
@@ -1114,6 +1152,11 @@ static Suite *suite(void)
     tcase_add_test(tc, a_controller_that_lost_its_lease_writes_nothing_more);
     tcase_add_test(tc, a_lease_lost_while_stopping_ends_the_passes_in_flight_too);
     suite_add_tcase(s, tc);
+    TCase *live = tcase_create("liveness");
+    tcase_add_checked_fixture(live, setup_quick_bookmarks, teardown);
+    tcase_set_timeout(live, 300);
+    tcase_add_test(live, stalled_watches_are_opened_again_and_the_controller_goes_on);
+    suite_add_tcase(s, live);
     return s;
 }
 

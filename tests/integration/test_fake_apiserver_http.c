@@ -220,6 +220,40 @@ START_TEST(bearer_token_is_required_when_configured)
 }
 END_TEST
 
+/* GET /fake/requests (a test hook, like an audit log): the requests that passed
+ * authentication, in order, with who they authenticated as; a refused one is not there. */
+START_TEST(the_request_record_tells_who_each_request_was_from)
+{
+    teardown();
+    fo_fake_apiserver_opts o = {.port = 0, .no_gc = true, .token = "s3cret"};
+    start(&o, "http", NULL, "wrong");
+    ck_assert_int_eq(fka_tc_json(tc, "GET", CM, NULL, NULL), 401);
+    fka_tc_free(tc);
+    char base[64];
+    snprintf(base, sizeof base, "http://127.0.0.1:%d", fo_fake_apiserver_port(fa));
+    tc = fka_tc_new(base, NULL, "s3cret");
+    ck_assert_int_eq(fka_tc_json(tc, "GET", CM, NULL, NULL), 200);
+    json_decref(fka_tc_watch(tc, CM "?watch=true&resourceVersion=1&timeoutSeconds=1", 1, 5000));
+    json_t *seen = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "GET", "/fake/requests", NULL, &seen), 200);
+    json_t *items = json_object_get(seen, "items");
+    ck_assert_uint_eq(json_array_size(items), 2);
+    json_t *get = json_array_get(items, 0), *watch = json_array_get(items, 1);
+    ck_assert_str_eq(fka_str(get, "method"), "GET");
+    ck_assert_str_eq(fka_str(get, "path"), CM);
+    ck_assert(json_is_false(json_object_get(get, "watch")));
+    ck_assert_str_eq(fka_str(get, "user"), "admin");
+    ck_assert(json_is_true(json_object_get(watch, "watch")));
+    ck_assert_str_eq(fka_str(watch, "resourceVersion"), "1");
+    ck_assert_str_eq(fka_str(watch, "user"), "admin");
+    json_decref(seen);
+    ck_assert_int_eq(fka_tc_json(tc, "DELETE", "/fake/requests", NULL, NULL), 200);
+    ck_assert_int_eq(fka_tc_json(tc, "GET", "/fake/requests", NULL, &seen), 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(seen, "items")), 0);
+    json_decref(seen);
+}
+END_TEST
+
 /* §11: HTTPS with a test CA, as the in-cluster client sees it. */
 START_TEST(https_serves_with_the_given_certificate)
 {
@@ -309,6 +343,7 @@ static Suite *suite(void)
     tcase_add_test(t, openapi_v3_index_and_documents);
     tcase_add_test(t, tables_use_printer_columns);
     tcase_add_test(t, bearer_token_is_required_when_configured);
+    tcase_add_test(t, the_request_record_tells_who_each_request_was_from);
     tcase_add_test(t, https_serves_with_the_given_certificate);
     tcase_add_test(t, injected_faults_fail_matching_requests);
     tcase_add_test(t, in_process_calls_behave_like_http);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/jsonutil.h"
 #include "tests/fakes/apiserver/fake_apiserver.h"
 #include "tests/fakes/apiserver/testclient.h"
@@ -410,13 +411,14 @@ typedef struct bg_watch {
     fka_tc *c;
     char path[256];
     size_t want;
+    long timeout_ms; /* 0 = 20 s */
     json_t *events;
 } bg_watch;
 
 static void *watch_thread(void *arg)
 {
     bg_watch *b = arg;
-    b->events = fka_tc_watch(b->c, b->path, b->want, 20000);
+    b->events = fka_tc_watch(b->c, b->path, b->want, b->timeout_ms ? b->timeout_ms : 20000);
     return NULL;
 }
 
@@ -457,6 +459,44 @@ START_TEST(section6_forced_bookmark_and_drop_reach_live_watches)
     ck_assert_str_eq(ev_type(b.events, 1), "BOOKMARK");
     json_decref(b.events);
     fka_tc_free(b.c);
+    free(rv);
+}
+END_TEST
+
+/* Fake hook: a stalled watch (a proxy that stopped passing data) sends nothing more, not even
+ * its end at timeoutSeconds, and stays open; a watch opened later gets what it missed. */
+START_TEST(stalled_watches_send_nothing_more_and_stay_open)
+{
+    char *rv = list_rv(CM);
+    char base[64];
+    snprintf(base, sizeof base, "http://127.0.0.1:%d", fo_fake_apiserver_port(fa));
+    free(make_cm("before", NULL));
+    bg_watch b = {.c = fka_tc_new(base, NULL, NULL), .want = 10, .timeout_ms = 3000};
+    snprintf(b.path, sizeof b.path,
+             CM "?watch=true&allowWatchBookmarks=true&timeoutSeconds=1&resourceVersion=%s", rv);
+    int64_t t0 = fo_clock_real_mono_ns();
+    pthread_t th;
+    pthread_create(&th, NULL, watch_thread, &b);
+    wait_for_watchers(1);
+    fo_test_sleep_ms(300); /* "before", replayed from history, goes out */
+    ck_assert_int_eq(fka_tc_json(tc, "POST", "/fake/stall-watches", "{}", NULL), 200);
+    char *after = make_cm("after", NULL);
+    ck_assert_int_eq(fka_tc_json(tc, "POST", "/fake/bookmark", "{}", NULL), 200);
+    pthread_join(th, NULL); /* the reader's own 3 s limit ends it, not the server at 1 s */
+    int64_t took_ms = (fo_clock_real_mono_ns() - t0) / 1000000;
+    ck_assert_msg(took_ms >= 2900, "the stalled watch ended after %lld ms", (long long)took_ms);
+    ck_assert_uint_eq(json_array_size(b.events), 1);
+    ck_assert_str_eq(ev_str(b.events, 0, "metadata.name"), "before");
+    char path[256];
+    snprintf(path, sizeof path, CM "?watch=true&timeoutSeconds=1&resourceVersion=%s", rv);
+    json_t *events = fka_tc_watch(tc, path, 10, 20000);
+    ck_assert_uint_eq(json_array_size(events), 2);
+    ck_assert_str_eq(ev_str(events, 1, "metadata.name"), "after");
+    ck_assert_str_eq(ev_str(events, 1, "metadata.resourceVersion"), after);
+    json_decref(events);
+    json_decref(b.events);
+    fka_tc_free(b.c);
+    free(after);
     free(rv);
 }
 END_TEST
@@ -618,6 +658,7 @@ static Suite *suite(void)
     tcase_add_test(t, section6_selector_transitions_are_added_and_deleted);
     tcase_add_test(t, section6_timeout_closes_with_a_bookmark);
     tcase_add_test(t, section6_forced_bookmark_and_drop_reach_live_watches);
+    tcase_add_test(t, stalled_watches_send_nothing_more_and_stay_open);
     tcase_add_test(t, section6_watch_one_object_by_name);
     tcase_add_test(t, section6_initial_events_end_before_later_changes);
     tcase_add_test(t, section5_list_options_are_checked);

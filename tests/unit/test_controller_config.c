@@ -68,6 +68,8 @@ START_TEST(defaults_match_the_contract)
     ck_assert_str_eq(c.lease_name, "flinkop-controller");
     ck_assert_ptr_null(c.lease_namespace);
     ck_assert_int_eq(c.health_port, 8085);
+    /* two of kube-apiserver's one-minute bookmark intervals */
+    ck_assert_int_eq(c.watch_idle_timeout_ms, 120000);
     ck_assert(c.pass.delete_ha_data);
     ck_assert_ptr_null(c.kubeconfig);
     ck_assert_ptr_null(c.namespaces[0]);
@@ -117,10 +119,13 @@ START_TEST(every_pass_setting_flag_is_read)
                     "1m",
                     "--delete-ha-data",
                     "false",
+                    "--watch-idle-timeout",
+                    "90s",
                     NULL};
     fo_ctl_config c;
     fo_err err;
-    ck_assert_int_eq(parse(&c, 9, argv, &err), FO_OK);
+    ck_assert_int_eq(parse(&c, 11, argv, &err), FO_OK);
+    ck_assert_int_eq(c.watch_idle_timeout_ms, 90000);
     ck_assert_int_eq(c.pass.progress_interval_ms, 3000);
     ck_assert_int_eq(c.pass.rest_ready_delay_ms, 4000);
     ck_assert_int_eq(c.pass.cleanup_timeout_ms, 60000);

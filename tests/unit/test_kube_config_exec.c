@@ -321,6 +321,7 @@ START_TEST(a_plugins_certificate_pair_is_kept_until_it_expires)
     ck_assert_uint_eq(fo_kube_config_exec_cert(kc, 1, &cert, &key), 1);
     ck_assert_ptr_null(cert);
     ck_assert_ptr_null(key);
+    ck_assert(!fo_kube_config_exec_cert_replaced(kc, 1));
     fo_clock_fake_advance(clk, EXPIRY - WALL); /* at the expiry: still good */
     ck_assert_str_eq(token(kc), "");
     fo_clock_fake_advance(clk, 1); /* past it: the second answer, a token and a pair */
@@ -328,6 +329,9 @@ START_TEST(a_plugins_certificate_pair_is_kept_until_it_expires)
     ck_assert_uint_eq(fo_kube_config_exec_cert(kc, 1, &cert, &key), 2);
     ck_assert_str_eq(cert, pem[2]);
     ck_assert_str_eq(key, pem[3]);
+    /* connections made with the first pair, by any client, are to end; not the second's */
+    ck_assert(fo_kube_config_exec_cert_replaced(kc, 1));
+    ck_assert(!fo_kube_config_exec_cert_replaced(kc, 2));
     free(cert);
     free(key);
     fo_kube_config_free(kc);
@@ -365,6 +369,9 @@ START_TEST(requests_refused_with_the_same_certificate_run_the_plugin_once)
     fo_kube_config_credential_refused(kc, "", gen);
     ck_assert_int_eq(fo_kube_config_credential(kc, buf, sizeof buf, &again, &err), FO_OK);
     ck_assert_uint_eq(again, gen + 1);
+    /* the same pair again: connections made with it may go on (client-go closes them only
+     * when the certificate changes) */
+    ck_assert(!fo_kube_config_exec_cert_replaced(kc, gen));
     fo_kube_config_credential_refused(kc, "", gen); /* late: that one was replaced already */
     ck_assert_int_eq(fo_kube_config_credential(kc, buf, sizeof buf, &again, &err), FO_OK);
     ck_assert_uint_eq(again, gen + 1);

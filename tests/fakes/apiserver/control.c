@@ -32,6 +32,7 @@ struct fka_control {
     rule rules[FKA_MAX_RULES];
     size_t nrules;
     json_t *records;
+    json_t *requests_seen; /* GET /fake/requests */
     unsigned long requests;
 };
 
@@ -42,6 +43,7 @@ fka_control *fka_control_new(void)
         return NULL;
     pthread_mutex_init(&c->mu, NULL);
     c->records = json_array();
+    c->requests_seen = json_array();
     return c;
 }
 
@@ -50,6 +52,7 @@ void fka_control_free(fka_control *c)
     if (!c)
         return;
     json_decref(c->records);
+    json_decref(c->requests_seen);
     pthread_mutex_destroy(&c->mu);
     free(c);
 }
@@ -91,15 +94,24 @@ static const char *reason_for(int code)
     }
 }
 
-bool fka_control_intercept(fka_control *c, const fka_req *req, fka_resp *resp)
+bool fka_control_intercept(fka_control *c, const fka_req *req, const char *user, fka_resp *resp)
 {
     long delay_ms = 0;
     bool fail = false;
     rule hit = {0};
     const char *watch = req->query ? req->query(req->query_ctx, "watch") : NULL;
     bool is_watch = watch && (strcmp(watch, "true") == 0 || strcmp(watch, "1") == 0);
+    const char *rv = req->query ? req->query(req->query_ctx, "resourceVersion") : NULL;
+    json_t *seen = user ? json_pack("{s:s, s:s, s:b, s:s?, s:s}", "method", req->method, "path",
+                                    req->path, "watch", is_watch, "resourceVersion", rv, "user",
+                                    user)
+                        : NULL;
     pthread_mutex_lock(&c->mu);
     c->requests++;
+    if (seen && json_array_size(c->requests_seen) >= FKA_MAX_RECORDS)
+        json_array_remove(c->requests_seen, 0);
+    if (seen)
+        json_array_append_new(c->requests_seen, seen);
     for (size_t i = 0; i < c->nrules; i++) {
         rule *r = &c->rules[i];
         if (!rule_matches(r, req) || (r->watch_error && !is_watch))
@@ -241,6 +253,20 @@ void fka_control_handle(fka_server *srv, const fka_req *req, fka_resp *resp)
         pthread_mutex_unlock(&c->mu);
         json_decref(ok);
         ok = copy;
+    } else if (strcmp(what, "requests") == 0 && get) {
+        json_decref(ok);
+        pthread_mutex_lock(&c->mu);
+        ok = json_pack("{s:O}", "items", c->requests_seen);
+        json_t *copy = fo_json_copy(ok);
+        pthread_mutex_unlock(&c->mu);
+        json_decref(ok);
+        ok = copy;
+    } else if (strcmp(what, "requests") == 0 && del) {
+        pthread_mutex_lock(&c->mu);
+        json_array_clear(c->requests_seen);
+        pthread_mutex_unlock(&c->mu);
+    } else if (strcmp(what, "stall-watches") == 0 && post) {
+        fka_store_stall_watches(srv->store);
     } else if (strcmp(what, "webhook-calls") == 0 && del) {
         pthread_mutex_lock(&c->mu);
         json_array_clear(c->records);

@@ -16,6 +16,10 @@
  *                          delay matching requests before handling them.
  *   DELETE /fake/faults    clear every fault and delay rule.
  *   POST /fake/drop-watches     end every open watch (clients re-watch).
+ *   POST /fake/stall-watches    every open watch goes silent, as behind a proxy that stopped
+ *                               passing data: nothing more is sent on it (no event, bookmark
+ *                               or end at its timeout) and its connection stays open until
+ *                               the client closes it. Later watches are not affected.
  *   POST /fake/compact          forget the event history: watches and Exact lists from
  *                               older resourceVersions get 410 Expired.
  *   POST /fake/bookmark         send a BOOKMARK now on every watch that allows them.
@@ -25,6 +29,11 @@
  *                               outcome, detail, code, patched, warnings,
  *                               auditAnnotations}]} in call order; DELETE clears it.
  *   GET  /fake/state            {"resourceVersion":"N", "watches":N, "requests":N}.
+ *   GET  /fake/requests         {"items":[{method, path, watch, resourceVersion, user}]}: the
+ *                               HTTP API requests that passed authentication, oldest first
+ *                               (the last 10000), with who they authenticated as (a client
+ *                               certificate's CN, "admin" for the token), as an audit log
+ *                               tells; DELETE clears it.
  *
  * Thread-safe. */
 
@@ -36,9 +45,10 @@
 fka_control *fka_control_new(void);
 void fka_control_free(fka_control *c);
 
-/* Called first for every API request: sleeps for a matching delay rule, and answers (true)
- * when a fault rule matches. */
-bool fka_control_intercept(fka_control *c, const fka_req *req, fka_resp *resp);
+/* Called first for every API request that passed authentication: records it as from `user`
+ * (GET /fake/requests; NULL: an in-process call, not recorded), sleeps for a matching delay
+ * rule, and answers (true) when a fault rule matches. */
+bool fka_control_intercept(fka_control *c, const fka_req *req, const char *user, fka_resp *resp);
 
 /* Append a webhook call record (stolen). At most 10000 are kept (oldest dropped). */
 void fka_control_record_webhook(fka_control *c, json_t *record);

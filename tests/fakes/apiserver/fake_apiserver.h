@@ -14,8 +14,8 @@
  * garbage collector, admission webhooks, discovery and OpenAPI for kubectl.
  *
  * Test hooks live under /fake/ (a path no real API server uses); see control.h for the list:
- * fault injection (fail the next N requests, delays), drop watches, compaction, bookmarks,
- * a synchronous GC pass, and the record of webhook calls.
+ * fault injection (fail the next N requests, delays), drop or stall watches, compaction,
+ * bookmarks, a synchronous GC pass, and the records of webhook calls and of requests.
  *
  * All functions are thread-safe. */
 

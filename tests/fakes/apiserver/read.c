@@ -616,6 +616,10 @@ static ssize_t watch_read(fka_stream *st, char *buf, size_t max)
 {
     watch_stream *ws = (watch_stream *)st;
     for (;;) {
+        /* Stalled (POST /fake/stall-watches): not a byte more, and the connection stays open;
+         * the HTTP layer asks again after a nap. */
+        if (fka_watcher_stalled(ws->w))
+            return ws->srv->stopping ? FKA_STREAM_END : 0;
         if (ws->pos < ws->out.len) {
             size_t n = ws->out.len - ws->pos;
             if (n > max)

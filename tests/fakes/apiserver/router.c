@@ -243,20 +243,20 @@ void fka_handle_as(fka_server *srv, const fka_req *req, fka_resp *resp, const ch
             return;
         }
     }
+    /* Who the request authenticated as: an x509 user is the certificate's Common Name */
+    const char *user = req->cert_user            ? req->cert_user
+                       : in_process || srv->token ? "admin"
+                                                  : "system:anonymous";
     if (strcmp(req->method, "POST") == 0 &&
         strcmp(req->path, "/apis/authentication.k8s.io/v1/selfsubjectreviews") == 0) {
-        /* SelfSubjectReview (`kubectl auth whoami`): who the request authenticated as; an
-         * x509 user is the certificate's Common Name */
-        const char *user = req->cert_user ? req->cert_user
-                           : in_process || srv->token ? "admin"
-                                                      : "system:anonymous";
+        /* SelfSubjectReview (`kubectl auth whoami`) */
         fka_resp_json(resp, 201,
                       json_pack("{s:s,s:s,s:{},s:{s:{s:s}}}", "apiVersion",
                                 "authentication.k8s.io/v1", "kind", "SelfSubjectReview",
                                 "metadata", "status", "userInfo", "username", user));
         return;
     }
-    if (fka_control_intercept(srv->control, req, resp))
+    if (fka_control_intercept(srv->control, req, in_process ? NULL : user, resp))
         return;
     const char *p = req->path;
     if (strcmp(p, "/healthz") == 0 || strcmp(p, "/livez") == 0 || strcmp(p, "/readyz") == 0) {

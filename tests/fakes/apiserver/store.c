@@ -33,6 +33,7 @@ struct fka_watcher {
     qnode *head, *tail;
     size_t queued;
     bool closed;
+    bool stalled;             /* fka_store_stall_watches: nothing more is queued or sent */
     uint64_t start_rv;        /* the version the synthetic ADDED events reflect */
     struct fka_watcher *next; /* in the store's list */
 };
@@ -175,7 +176,7 @@ static const char *obj_ns(const json_t *obj)
 static void push(fka_watcher *w, const fka_event *ev, size_t cap)
 {
     pthread_mutex_lock(&w->mu);
-    if (!w->closed) {
+    if (!w->closed && !w->stalled) {
         if (w->queued >= cap) {
             /* Like the watch cache, end a watcher that cannot keep up; its client
              * re-watches from the last version it saw. */
@@ -517,6 +518,26 @@ void fka_store_drop_watches(fka_store *s)
         pthread_mutex_unlock(&w->mu);
     }
     fka_store_unlock(s);
+}
+
+void fka_store_stall_watches(fka_store *s)
+{
+    fka_store_lock(s);
+    for (fka_watcher *w = s->watchers; w; w = w->next) {
+        pthread_mutex_lock(&w->mu);
+        w->stalled = true;
+        pthread_cond_signal(&w->cv);
+        pthread_mutex_unlock(&w->mu);
+    }
+    fka_store_unlock(s);
+}
+
+bool fka_watcher_stalled(fka_watcher *w)
+{
+    pthread_mutex_lock(&w->mu);
+    bool stalled = w->stalled;
+    pthread_mutex_unlock(&w->mu);
+    return stalled;
 }
 
 void fka_store_bookmark_all(fka_store *s)

@@ -118,6 +118,15 @@ void fka_watcher_free(fka_watcher *w);
 /* Close every open watcher (their streams end after what is queued). Takes the lock. */
 void fka_store_drop_watches(fka_store *s);
 
+/* Stall every open watcher, as a proxy that stopped passing data or a hung server would: its
+ * stream sends nothing more (no event, no bookmark, no end at its timeout) and holds the
+ * connection open until the client closes it or the server stops. Watchers opened later are
+ * not affected. Takes the lock. */
+void fka_store_stall_watches(fka_store *s);
+
+/* Whether w was stalled. Thread-safe. */
+bool fka_watcher_stalled(fka_watcher *w);
+
 /* Queue a BOOKMARK carrying the current resourceVersion on every watcher. Takes the lock. */
 void fka_store_bookmark_all(fka_store *s);
 
