@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/jsonutil.h"
+#include "common/kube_event_name.h"
 #include "common/log.h"
 #include "common/strbuf.h"
 
@@ -16,6 +17,8 @@
 #define DEFAULT_CACHE 4096
 #define DEFAULT_TIMEOUT_MS 5000
 #define DRAIN_MS 2000
+/* API requests one event may take (create, read back, bump, again on a conflict). */
+#define MAX_REQUESTS 8
 
 /* One event waiting to be written. */
 struct pending {
@@ -26,12 +29,16 @@ struct pending {
     int64_t at_ms;
 };
 
-/* A written event we may bump instead of repeating. */
+/* What the recorder last knew of an Event it wrote: a first guess for the next repeat, never
+ * trusted (a bump carries the resourceVersion it was counted from, so a stale guess gets a 409
+ * and is read again). */
 struct seen {
-    char *key; /* what makes two events the same */
-    char *ns, *name;
-    int64_t count;
-    uint64_t used; /* LRU clock */
+    char *key; /* the identity: what makes two events the same */
+    char name[FO_KUBE_EVENT_NAME_MAX + 1];
+    char rv[64];    /* its resourceVersion as last read or written */
+    int64_t count;  /* its count then */
+    unsigned probe; /* which of the identity's names it is */
+    uint64_t used;  /* LRU clock */
 };
 
 struct fo_kube_events {
@@ -50,7 +57,6 @@ struct fo_kube_events {
     size_t ccap, clen;
     json_t *index; /* key -> slot */
     uint64_t tick;
-    uint64_t name_seq;
 };
 
 static void pending_release(struct pending *p)
@@ -74,43 +80,53 @@ static struct seen *lru_find(fo_kube_events *ev, const char *key)
     return s;
 }
 
-static void lru_put(fo_kube_events *ev, const char *key, const char *ns, const char *name)
+static void seen_release(struct seen *s)
 {
-    size_t slot;
-    if (ev->clen < ev->ccap) {
-        slot = ev->clen++;
-    } else { /* evict the least recently used */
-        slot = 0;
-        for (size_t i = 1; i < ev->clen; i++)
-            if (ev->cache[i].used < ev->cache[slot].used)
-                slot = i;
-        json_object_del(ev->index, ev->cache[slot].key);
-        free(ev->cache[slot].key);
-        free(ev->cache[slot].ns);
-        free(ev->cache[slot].name);
+    free(s->key);
+    memset(s, 0, sizeof *s);
+}
+
+/* Remember what was written for key: in s when it is key's entry already, else in a new or
+ * the least recently used slot. Out of memory: nothing is remembered. */
+static void lru_put(fo_kube_events *ev, struct seen *s, const char *key, const struct seen *got)
+{
+    if (!s) {
+        size_t slot;
+        if (ev->clen < ev->ccap) {
+            slot = ev->clen++;
+        } else { /* evict the least recently used */
+            slot = 0;
+            for (size_t i = 1; i < ev->clen; i++)
+                if (ev->cache[i].used < ev->cache[slot].used)
+                    slot = i;
+            json_object_del(ev->index, ev->cache[slot].key);
+            seen_release(&ev->cache[slot]);
+        }
+        s = &ev->cache[slot];
+        s->key = strdup(key);
+        if (!s->key || json_object_set_new(ev->index, key, json_integer((json_int_t)slot)) != 0) {
+            seen_release(s);
+            if (slot == ev->clen - 1)
+                ev->clen--;
+            return;
+        }
     }
-    struct seen *s = &ev->cache[slot];
-    s->key = strdup(key);
-    s->ns = strdup(ns);
-    s->name = strdup(name);
-    s->count = 1;
+    memcpy(s->name, got->name, sizeof s->name);
+    memcpy(s->rv, got->rv, sizeof s->rv);
+    s->count = got->count;
+    s->probe = got->probe;
     s->used = ++ev->tick;
-    if (s->key && s->ns && s->name) {
-        json_object_set_new(ev->index, key, json_integer((json_int_t)slot));
-    } else { /* out of memory: forget the slot */
-        free(s->key);
-        free(s->ns);
-        free(s->name);
-        memset(s, 0, sizeof *s);
-        if (slot == ev->clen - 1)
-            ev->clen--;
-    }
 }
 
 static const char *str(const json_t *o, const char *key)
 {
     const char *v = fo_json_str(o, key);
     return v ? v : "";
+}
+
+static const char *type_name(fo_event_type type)
+{
+    return type == FO_EVENT_WARNING ? "Warning" : "Normal";
 }
 
 static char *dedupe_key(const struct pending *p)
@@ -122,6 +138,20 @@ static char *dedupe_key(const struct pending *p)
                  (int)p->type, p->reason, p->message) < 0)
         return NULL;
     return key;
+}
+
+/* Does the stored Event e tell p's identity (the fields dedupe_key is made of)? Its name may
+ * come from another identity's hash, or from someone else. */
+static bool same_identity(const json_t *e, const struct pending *p)
+{
+    static const char *const involved[] = {"apiVersion", "kind", "namespace", "name", "uid"};
+    const json_t *io = json_object_get(e, "involvedObject");
+    for (size_t i = 0; i < sizeof involved / sizeof involved[0]; i++)
+        if (strcmp(str(io, involved[i]), str(p->involved, involved[i])) != 0)
+            return false;
+    return strcmp(str(json_object_get(e, "source"), "component"), p->component) == 0 &&
+           strcmp(str(e, "type"), type_name(p->type)) == 0 &&
+           strcmp(str(e, "reason"), p->reason) == 0 && strcmp(str(e, "message"), p->message) == 0;
 }
 
 /* ---- writing ---- */
@@ -139,44 +169,103 @@ static const char *event_ns(const struct pending *p)
     return ns && *ns ? ns : "default"; /* cluster-scoped objects: client-go uses "default" */
 }
 
-/* POST a new Event; its name goes to name_out (at least 320 bytes). */
-static fo_rc create_event(fo_kube_events *ev, const struct pending *p, char *name_out)
+/* The resourceVersion and count of a stored Event into t. A count below 1 (an Event someone
+ * else wrote without one) counts as the one event it tells. */
+static void take_state(struct seen *t, const json_t *e)
+{
+    snprintf(t->rv, sizeof t->rv, "%s", str(json_object_get(e, "metadata"), "resourceVersion"));
+    const json_t *c = json_object_get(e, "count");
+    t->count = json_is_integer(c) && json_integer_value(c) > 0 ? json_integer_value(c) : 1;
+}
+
+/* POST p as a new Event named name, count 1. */
+static fo_rc post_event(fo_kube_events *ev, const struct pending *p, const char *ns,
+                        const char *name, json_t **out, fo_err *err)
 {
     char ts[40];
     fo_clock_format_rfc3339(p->at_ms, false, ts, sizeof ts);
-    const char *ns = event_ns(p);
-    fo_rc rc = FO_OK;
-    fo_err err;
-    for (int attempt = 0; attempt < 2; attempt++) {
-        /* client-go: "<name>.<hex UnixNano>"; a sequence number keeps names apart within
-         * one millisecond. */
-        char *name = name_out;
-        uint64_t nanos = (uint64_t)p->at_ms * 1000000u + (ev->name_seq++ % 1000000u);
-        snprintf(name, 320, "%.253s.%llx", fo_json_str(p->involved, "name"),
-                 (unsigned long long)nanos);
-        json_t *body = json_pack(
-            "{s:s,s:s,s:{s:s,s:s},s:O,s:s,s:s,s:s,s:{s:s},s:s,s:s,s:i,s:s,s:s}", "apiVersion", "v1",
-            "kind", "Event", "metadata", "name", name, "namespace", ns, "involvedObject",
-            p->involved, "reason", p->reason, "message", p->message, "type",
-            p->type == FO_EVENT_WARNING ? "Warning" : "Normal", "source", "component",
-            p->component, "firstTimestamp", ts, "lastTimestamp", ts, "count", 1,
-            "reportingComponent", ev->component, "reportingInstance", ev->instance);
-        if (!body)
-            return FO_ENOMEM;
-        fo_kube_ref ref = {.version = "v1", .resource = "events", .ns = ns};
-        rc = fo_kube_create(ev->kc, &ref, body, NULL, NULL, &err);
-        json_decref(body);
-        if (rc == FO_OK) {
-            count(ev, &ev->stats.created);
-            return FO_OK;
-        }
-        if (rc != FO_EEXISTS)
-            break;
-    }
-    fo_log_warn("event %s for %s/%s not written: %s", p->reason, ns,
-                fo_json_str(p->involved, "name"), err.message);
-    count(ev, &ev->stats.failed);
+    json_t *body = json_pack(
+        "{s:s,s:s,s:{s:s,s:s},s:O,s:s,s:s,s:s,s:{s:s},s:s,s:s,s:i,s:s,s:s}", "apiVersion", "v1",
+        "kind", "Event", "metadata", "name", name, "namespace", ns, "involvedObject", p->involved,
+        "reason", p->reason, "message", p->message, "type", type_name(p->type), "source",
+        "component", p->component, "firstTimestamp", ts, "lastTimestamp", ts, "count", 1,
+        "reportingComponent", ev->component, "reportingInstance", ev->instance);
+    if (!body)
+        return fo_err_set(err, FO_ENOMEM, "out of memory");
+    fo_kube_ref ref = {.version = "v1", .resource = "events", .ns = ns};
+    fo_rc rc = fo_kube_create(ev->kc, &ref, body, NULL, out, err);
+    json_decref(body);
     return rc;
+}
+
+/* Count one more into the Event t, as of the resourceVersion t was read at: a merge patch
+ * that names the resourceVersion is refused with 409 when the Event changed since
+ * (kube-api-semantics.md §4), so a repeat another process counted meanwhile is never
+ * overwritten. */
+static fo_rc bump_event(fo_kube_events *ev, const struct pending *p, const char *ns,
+                        const struct seen *t, json_t **out, fo_err *err)
+{
+    char ts[40];
+    fo_clock_format_rfc3339(p->at_ms, false, ts, sizeof ts);
+    json_t *patch = json_pack("{s:{s:s},s:I,s:s}", "metadata", "resourceVersion", t->rv, "count",
+                              (json_int_t)(t->count + 1), "lastTimestamp", ts);
+    if (!patch)
+        return fo_err_set(err, FO_ENOMEM, "out of memory");
+    fo_kube_ref ref = {.version = "v1", .resource = "events", .ns = ns, .name = t->name};
+    fo_rc rc = fo_kube_patch(ev->kc, &ref, FO_PATCH_MERGE, patch, NULL, out, err);
+    json_decref(patch);
+    return rc;
+}
+
+/* Write p into the Event named t->name: create it, or count the repeat into it. known: t's
+ * resourceVersion and count are a guess to bump from (the LRU's); else the Event is created,
+ * and read back when it exists (another process, or this one before a restart, wrote it).
+ * Each request spends one of *budget. FO_OK: written, t holds the Event's state;
+ * FO_EEXISTS: the name holds another identity's Event; else the failure in err. */
+static fo_rc fold_into(fo_kube_events *ev, const struct pending *p, const char *ns, struct seen *t,
+                       bool known, int *budget, fo_err *err)
+{
+    enum { CREATE, READ, BUMP } step = known ? BUMP : CREATE;
+    fo_kube_ref ref = {.version = "v1", .resource = "events", .ns = ns, .name = t->name};
+    while (*budget > 0) {
+        (*budget)--;
+        json_t *got = NULL;
+        fo_rc rc;
+        bool done = false, again = false; /* other failures are not tried again */
+        if (step == CREATE) {
+            rc = post_event(ev, p, ns, t->name, &got, err);
+            done = rc == FO_OK;
+            if (done)
+                count(ev, &ev->stats.created);
+            /* this identity's Event (written before a restart, or by another replica), or
+             * another identity's under the same name: read it */
+            again = rc == FO_EEXISTS;
+            step = READ;
+        } else if (step == READ) {
+            rc = fo_kube_get(ev->kc, &ref, &got, err);
+            if (rc == FO_OK && !same_identity(got, p))
+                rc = fo_err_set(err, FO_EEXISTS, "event %s/%s tells another event", ns, t->name);
+            else if (rc == FO_OK)
+                take_state(t, got);
+            again = rc == FO_OK || rc == FO_ENOTFOUND; /* gone: it expired meanwhile */
+            step = rc == FO_OK ? BUMP : CREATE;
+        } else {
+            rc = bump_event(ev, p, ns, t, &got, err);
+            done = rc == FO_OK;
+            if (done)
+                count(ev, &ev->stats.patched);
+            /* a conflict: someone counted since t was read, so read it again */
+            again = rc == FO_ECONFLICT || rc == FO_ENOTFOUND;
+            step = rc == FO_ECONFLICT ? READ : CREATE;
+        }
+        if (done)
+            take_state(t, got);
+        json_decref(got);
+        if (done || !again)
+            return rc;
+    }
+    return fo_err_set(err, FO_ECONFLICT, "event %s/%s: given up after %d requests", ns, t->name,
+                      MAX_REQUESTS);
 }
 
 static void write_one(fo_kube_events *ev, const struct pending *p)
@@ -186,40 +275,35 @@ static void write_one(fo_kube_events *ev, const struct pending *p)
         count(ev, &ev->stats.failed);
         return;
     }
+    const char *ns = event_ns(p);
     struct seen *s = lru_find(ev, key);
+    struct seen t = {.probe = s ? s->probe : 0};
+    bool known = s != NULL;
     if (s) {
-        char ts[40];
-        fo_clock_format_rfc3339(p->at_ms, false, ts, sizeof ts);
-        json_t *patch =
-            json_pack("{s:I,s:s}", "count", (json_int_t)(s->count + 1), "lastTimestamp", ts);
-        fo_kube_ref ref = {.version = "v1", .resource = "events", .ns = s->ns, .name = s->name};
-        fo_err err;
-        fo_rc rc = patch ? fo_kube_patch(ev->kc, &ref, FO_PATCH_MERGE, patch, NULL, NULL, &err)
-                         : FO_ENOMEM;
-        json_decref(patch);
-        if (rc == FO_OK) {
-            s->count++;
-            count(ev, &ev->stats.patched);
-        } else if (rc == FO_ENOTFOUND) {
-            /* It expired: start a new one in the same slot. */
-            char name[320];
-            if (create_event(ev, p, name) == FO_OK) {
-                char *copy = strdup(name);
-                if (copy) {
-                    free(s->name);
-                    s->name = copy;
-                    s->count = 1;
-                }
-            }
-        } else {
-            fo_log_warn("event %s repeat for %s/%s not written: %s", p->reason, s->ns,
-                        fo_json_str(p->involved, "name"), err.message);
-            count(ev, &ev->stats.failed);
-        }
+        memcpy(t.name, s->name, sizeof t.name);
+        memcpy(t.rv, s->rv, sizeof t.rv);
+        t.count = s->count;
+    }
+    int budget = MAX_REQUESTS;
+    fo_err err;
+    fo_err_clear(&err);
+    fo_rc rc = FO_EEXISTS;
+    for (; t.probe < FO_KUBE_EVENT_NAME_PROBES; t.probe++) {
+        if (!known)
+            fo_kube_event_name(fo_json_str(p->involved, "name"), key, t.probe, t.name);
+        rc = fold_into(ev, p, ns, &t, known, &budget, &err);
+        known = false;
+        if (rc != FO_EEXISTS)
+            break;
+        fo_log_warn("event %s for %s/%s: %s", p->reason, ns, fo_json_str(p->involved, "name"),
+                    err.message);
+    }
+    if (rc == FO_OK) {
+        lru_put(ev, s, key, &t);
     } else {
-        char name[320];
-        if (create_event(ev, p, name) == FO_OK)
-            lru_put(ev, key, event_ns(p), name);
+        fo_log_warn("event %s for %s/%s not written: %s", p->reason, ns,
+                    fo_json_str(p->involved, "name"), err.message);
+        count(ev, &ev->stats.failed);
     }
     free(key);
 }
@@ -328,9 +412,7 @@ void fo_kube_events_free(fo_kube_events *ev)
     pthread_mutex_unlock(&ev->mu);
     pthread_join(ev->thread, NULL);
     for (size_t i = 0; i < ev->clen; i++) {
-        free(ev->cache[i].key);
-        free(ev->cache[i].ns);
-        free(ev->cache[i].name);
+        seen_release(&ev->cache[i]);
     }
     free(ev->cache);
     free(ev->queue);

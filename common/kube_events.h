@@ -9,15 +9,24 @@
  * same objects through events.k8s.io/v1, so nothing is lost.
  *
  * Repeats of the same event (same involved object uid/kind/namespace/name, component, type,
- * reason and message) within the recorder's memory (a bounded LRU) PATCH the existing Event's
- * count and lastTimestamp instead of creating a new one; if that Event is gone (Events expire after
- * about an hour), a new one is created. Names are "<object name>.<hex nanoseconds>", like
- * client-go's.
+ * reason and message: its identity) are counted into one Event, across restarts of the process
+ * and across processes (the replicas of a leader hand-over), as the Apache Flink Kubernetes
+ * Operator folds them (EventUtils.createOrUpdateEventWithInterval): the Event's name is made
+ * from the identity (common/kube_event_name.h), so a repeat creates that name and, when it
+ * exists (409 AlreadyExists), reads it back and bumps its count and lastTimestamp with a merge
+ * patch that carries the resourceVersion it read; a 409 Conflict (someone else counted
+ * meanwhile) reads it again. An object deleted and created again under its name has another
+ * uid, so its Events start afresh. A bounded LRU remembers each Event's resourceVersion and
+ * count so that a repeat usually takes one PATCH; it is only a guess, since a stale one gets
+ * the 409 and is read again, so it never loses or doubles a count. If the Event is gone
+ * (Events expire after about an hour), it is created again with count 1.
  *
  * Recording never blocks and never fails the caller: events go into a small bounded queue that
  * one recorder thread writes out, each request with a short timeout. When the queue is full
  * the event is dropped; failures are logged and counted, never returned. (A synchronous write
- * would put API latency and retries inside every reconcile pass.)
+ * would put API latency and retries inside every reconcile pass.) One event takes at most 8
+ * requests (409s), and a request that fails otherwise (a timeout, which may have written) is
+ * not tried again, so a stalled API server costs one timeout per event.
  *
  * Every function is thread-safe. */
 

@@ -1044,6 +1044,102 @@ START_TEST(two_controllers_elect_one_leader_and_the_other_takes_over)
 }
 END_TEST
 
+/* ---- Events across a restart ---------------------------------------------------------------- */
+
+typedef struct ev_count {
+    const char *uid;  /* the FlinkDeployment's */
+    const char *text; /* a part of the message */
+    int64_t count;    /* wanted: one such Event, counted this many times */
+} ev_count;
+
+/* The ValidationError Events about uid whose message holds text: how many, and the count of
+ * the last one. */
+static size_t validation_events(const char *uid, const char *text, int64_t *count)
+{
+    char path[400];
+    snprintf(path, sizeof path,
+             "/api/v1/namespaces/" NS "/events?fieldSelector=involvedObject.uid%%3D%s,"
+             "reason%%3DValidationError",
+             uid);
+    json_t *list = api_get(path);
+    size_t n = 0, i;
+    json_t *e;
+    *count = 0;
+    json_array_foreach(json_object_get(list, "items"), i, e)
+    {
+        const char *msg = fo_json_str(e, "message");
+        if (!msg || !strstr(msg, text))
+            continue;
+        n++;
+        fo_json_get_int(e, "count", count);
+    }
+    json_decref(list);
+    return n;
+}
+
+static bool counted(const void *arg)
+{
+    const ev_count *w = arg;
+    int64_t count;
+    return validation_events(w->uid, w->text, &count) == 1 && count == w->count;
+}
+
+static void wait_counted(const char *uid, const char *text, int64_t want)
+{
+    ev_count w = {uid, text, want};
+    if (!wait_for(counted, &w, WAIT_MS)) {
+        int64_t count;
+        size_t n = validation_events(uid, text, &count);
+        ck_abort_msg("ValidationError \"%s\": %zu Event(s), the last counted %lld, not one "
+                     "counted %lld",
+                     text, n, (long long)count, (long long)want);
+    }
+}
+
+/* Flip the spec between two errors: the one it has now and the other, and back. */
+static void error_to(const char *key, const char *other)
+{
+    char patch[300];
+    snprintf(patch, sizeof patch, "{\"spec\":{\"flinkConfiguration\":{\"%s\":\"x\",\"%s\":null}}}",
+             key, other);
+    ck_assert_int_eq(merge_patch(FD_PATH "/basic-example", patch), 200);
+    wait_fd_containing("basic-example", "status.error", key);
+}
+
+/* A repeat counts into the Event an earlier controller process wrote, as in the Apache
+ * operator: the Event's name comes from what it tells, and the new process reads it back. A
+ * spec invalid in two ways in turn (A, B, A) tells A's ValidationError twice; after a restart
+ * (B, A) the third time is counted into the same Event, and B's second into B's. */
+START_TEST(repeats_of_an_event_are_counted_into_one_across_a_restart)
+{
+    const char *a = "kubernetes.namespace", *b = "kubernetes.cluster-id";
+    ctl c;
+    ctl_start(&c, "events-1");
+    json_t *obj = fo_test_load_yaml("controller-application.yaml");
+    json_object_set_new(fo_json_get(obj, "spec.flinkConfiguration"), a, json_string("x"));
+    ck_assert_int_eq(api("POST", FD_PATH, NULL, obj, NULL), 201);
+    json_decref(obj);
+    wait_fd_containing("basic-example", "status.error", a);
+    json_t *fd = get_fd("basic-example");
+    char uid[64];
+    snprintf(uid, sizeof uid, "%s", fo_json_get_str(fd, "metadata.uid"));
+    json_decref(fd);
+    wait_counted(uid, a, 1);
+    error_to(b, a);
+    error_to(a, b);
+    wait_counted(uid, a, 2);
+    wait_counted(uid, b, 1);
+    ctl_stop(&c);
+
+    ctl_start(&c, "events-2");
+    error_to(b, a);
+    error_to(a, b);
+    wait_counted(uid, a, 3);
+    wait_counted(uid, b, 2);
+    ctl_stop(&c);
+}
+END_TEST
+
 /* Has the process ended? Its exit status into *status. */
 static bool exited(pid_t pid, int *status)
 {
@@ -1149,6 +1245,7 @@ static Suite *suite(void)
     tcase_add_test(tc, cluster_defaults_apply_and_a_broken_file_keeps_the_last_good_one);
     tcase_add_test(tc, a_changed_default_configuration_waits_for_the_next_launch);
     tcase_add_test(tc, two_controllers_elect_one_leader_and_the_other_takes_over);
+    tcase_add_test(tc, repeats_of_an_event_are_counted_into_one_across_a_restart);
     tcase_add_test(tc, a_controller_that_lost_its_lease_writes_nothing_more);
     tcase_add_test(tc, a_lease_lost_while_stopping_ends_the_passes_in_flight_too);
     suite_add_tcase(s, tc);

@@ -635,6 +635,70 @@ START_TEST(section12_event_groups_share_objects)
 }
 END_TEST
 
+/* §3/§4/§12: a recorder that names its Events finds its own again. A create of a name that
+ * exists is 409 AlreadyExists; a merge patch or PUT that names a resourceVersion other than
+ * the stored one is 409 Conflict (so a repeat counted elsewhere is never overwritten), a PUT
+ * without one overwrites (Events, like most built-in kinds, allow it), and a missing Event is
+ * 404. */
+START_TEST(section12_named_events_are_created_once_and_bumped_by_resource_version)
+{
+    const char *events = "/api/v1/namespaces/default/events";
+    const char *one = "/api/v1/namespaces/default/events/fd.1";
+    const char *body = "{\"apiVersion\":\"v1\",\"kind\":\"Event\",\"metadata\":{\"name\":\"fd.1\"},"
+                       "\"involvedObject\":{\"kind\":\"FlinkDeployment\",\"name\":\"fd\","
+                       "\"namespace\":\"default\",\"uid\":\"u-1\"},\"reason\":\"Missing\","
+                       "\"message\":\"m\",\"type\":\"Warning\",\"count\":1,"
+                       "\"firstTimestamp\":\"2026-04-20T09:15:01Z\","
+                       "\"lastTimestamp\":\"2026-04-20T09:15:01Z\"}";
+    json_t *e = NULL, *st = NULL;
+    ck_assert_int_eq(fka_tc_json(tc, "POST", events, body, &e), 201);
+    char rv1[32];
+    snprintf(rv1, sizeof rv1, "%s", fka_str(e, "metadata.resourceVersion"));
+    json_decref(e);
+    ck_assert_int_eq(fka_tc_json(tc, "POST", events, body, &st), 409);
+    ck_assert_str_eq(fka_str(st, "reason"), "AlreadyExists");
+    ck_assert_str_eq(fka_str(st, "message"), "events \"fd.1\" already exists");
+    ck_assert_str_eq(fka_str(st, "details.kind"), "events");
+    json_decref(st);
+    /* a bump from the version read */
+    char bump[200];
+    snprintf(bump, sizeof bump,
+             "{\"metadata\":{\"resourceVersion\":\"%s\"},\"count\":2,"
+             "\"lastTimestamp\":\"2026-04-20T09:16:01Z\"}",
+             rv1);
+    ck_assert_int_eq(patch(one, MERGE, bump, &e), 200);
+    ck_assert_int_eq(num(e, "count"), 2);
+    ck_assert_str_ne(fka_str(e, "metadata.resourceVersion"), rv1);
+    json_decref(e);
+    /* the same bump again is from a stale version */
+    ck_assert_int_eq(patch(one, MERGE, bump, &st), 409);
+    ck_assert_str_eq(fka_str(st, "reason"), "Conflict");
+    ck_assert_str_eq(fka_str(st, "message"),
+                     "Operation cannot be fulfilled on events \"fd.1\": the object has been "
+                     "modified; please apply your changes to the latest version and try again");
+    json_decref(st);
+    e = get(one);
+    ck_assert_int_eq(num(e, "count"), 2);
+    /* PUT: a stale resourceVersion conflicts, none overwrites */
+    json_object_set_new(e, "count", json_integer(3));
+    json_object_set_new(json_object_get(e, "metadata"), "resourceVersion", json_string(rv1));
+    char *text = json_dumps(e, JSON_COMPACT);
+    ck_assert_int_eq(fka_tc_json(tc, "PUT", one, text, NULL), 409);
+    free(text);
+    json_object_del(json_object_get(e, "metadata"), "resourceVersion");
+    text = json_dumps(e, JSON_COMPACT);
+    json_decref(e);
+    ck_assert_int_eq(fka_tc_json(tc, "PUT", one, text, &e), 200);
+    ck_assert_int_eq(num(e, "count"), 3);
+    free(text);
+    json_decref(e);
+    /* a bump of an Event that is gone */
+    ck_assert_int_eq(patch("/api/v1/namespaces/default/events/fd.2", MERGE, bump, &st), 404);
+    ck_assert_str_eq(fka_str(st, "reason"), "NotFound");
+    json_decref(st);
+}
+END_TEST
+
 /* §5/§12: core Events are selected by the fields the API server's event strategy declares
  * (involvedObject.kind/namespace/name/uid/apiVersion/resourceVersion/fieldPath, reason,
  * reportingComponent, source, type): the controller lists a pod's FailedMount Events with
@@ -784,6 +848,7 @@ static Suite *suite(void)
     tcase_add_test(t, section7_deployment_scale_subresource);
     tcase_add_test(t, section10_lease_takeover_with_resource_version);
     tcase_add_test(t, section12_event_groups_share_objects);
+    tcase_add_test(t, section12_named_events_are_created_once_and_bumped_by_resource_version);
     tcase_add_test(t, section12_core_events_are_selected_by_involved_object_and_reason);
     suite_add_tcase(s, t);
     return s;

@@ -780,6 +780,77 @@ START_TEST(the_event_recorder_writes_events_the_server_accepts)
 }
 END_TEST
 
+/* The Events of one object with reason `reason` (new reference: a list). */
+static json_t *events_of(const json_t *obj, const char *reason)
+{
+    fo_err err;
+    fo_kube_ref events = {.version = "v1", .resource = "events", .ns = "default"};
+    char sel[300];
+    snprintf(sel, sizeof sel, "involvedObject.uid=%s,reason=%s",
+             fo_json_get_str(obj, "metadata.uid"), reason);
+    fo_kube_list_opts lo = {.field_selector = sel};
+    json_t *list = NULL;
+    ck_assert_int_eq(fo_kube_list_all(env.kc, &events, &lo, &list, &err), FO_OK);
+    json_t *items = json_incref(json_object_get(list, "items"));
+    json_decref(list);
+    return items;
+}
+
+/* A restarted process, and two processes in turn (the replicas around a leader hand-over, each
+ * with its own stale memory of the Event), count every repeat into one Event. */
+START_TEST(recorders_count_into_one_event_across_restarts_and_each_other)
+{
+    fo_err err;
+    json_t *cm = configmap("folded", "a"), *created = NULL;
+    ck_assert_int_eq(fo_kube_create(env.kc, &CM, cm, NULL, &created, &err), FO_OK);
+    fo_kube_events_opts eo = {.kc = env.kc, .instance = "test-0"};
+    fo_kube_events *first = fo_kube_events_new(&eo, &err);
+    ck_assert_ptr_nonnull(first);
+    for (int i = 0; i < 3; i++)
+        fo_kube_events_record(first, created, FO_EVENT_WARNING, "ConfigBroken", "key x missing");
+    ck_assert(fo_kube_events_flush(first, 20000));
+    fo_kube_events_free(first);
+    fo_kube_events *a = fo_kube_events_new(&eo, &err), *b = fo_kube_events_new(&eo, &err);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    for (int i = 0; i < 5; i++) {
+        fo_kube_events_record(a, created, FO_EVENT_WARNING, "ConfigBroken", "key x missing");
+        ck_assert(fo_kube_events_flush(a, 20000));
+        fo_kube_events_record(b, created, FO_EVENT_WARNING, "ConfigBroken", "key x missing");
+        ck_assert(fo_kube_events_flush(b, 20000));
+    }
+    fo_kube_events_stats sa, sb;
+    fo_kube_events_get_stats(a, &sa);
+    fo_kube_events_get_stats(b, &sb);
+    ck_assert_uint_eq(sa.failed + sb.failed, 0);
+    ck_assert_uint_eq(sa.created + sb.created, 0);
+    json_t *items = events_of(created, "ConfigBroken");
+    ck_assert_uint_eq(json_array_size(items), 1);
+    int64_t n = 0;
+    fo_json_get_int(json_array_get(items, 0), "count", &n);
+    ck_assert_int_eq(n, 13);
+    json_decref(items);
+    /* deleted and created again under its name: a new uid, a new Event */
+    fo_kube_ref one = CM;
+    one.name = "folded";
+    ck_assert_int_eq(fo_kube_delete(env.kc, &one, NULL, NULL, &err), FO_OK);
+    json_t *recreated = NULL;
+    ck_assert_int_eq(fo_kube_create(env.kc, &CM, cm, NULL, &recreated, &err), FO_OK);
+    fo_kube_events_record(a, recreated, FO_EVENT_WARNING, "ConfigBroken", "key x missing");
+    ck_assert(fo_kube_events_flush(a, 20000));
+    items = events_of(recreated, "ConfigBroken");
+    ck_assert_uint_eq(json_array_size(items), 1);
+    fo_json_get_int(json_array_get(items, 0), "count", &n);
+    ck_assert_int_eq(n, 1);
+    json_decref(items);
+    fo_kube_events_free(a);
+    fo_kube_events_free(b);
+    json_decref(recreated);
+    json_decref(created);
+    json_decref(cm);
+}
+END_TEST
+
 /* ---- HTTPS: the in-cluster path (kube-api-semantics.md §11) and embedded CAs ---- */
 
 static char *b64_file(const char *path)
@@ -1051,6 +1122,7 @@ static Suite *suite(void)
     tcase_add_test(tc, every_request_has_a_timeout);
     tcase_add_test(tc, a_watch_from_a_compacted_version_is_gone);
     tcase_add_test(tc, the_event_recorder_writes_events_the_server_accepts);
+    tcase_add_test(tc, recorders_count_into_one_event_across_restarts_and_each_other);
     suite_add_tcase(s, tc);
     TCase *tls = tcase_create("tls");
     tcase_set_timeout(tls, 60);
