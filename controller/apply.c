@@ -111,6 +111,24 @@ static bool is_config_map(const json_t *obj)
     return kind && strcmp(kind, "ConfigMap") == 0;
 }
 
+/* The top-level members compared and patched: all but metadata, apiVersion, kind, status. */
+static bool is_content(const char *key)
+{
+    return strcmp(key, "metadata") != 0 && strcmp(key, "apiVersion") != 0 &&
+           strcmp(key, "kind") != 0 && strcmp(key, "status") != 0;
+}
+
+/* Does live's member `key` match desired's value v? */
+static bool member_matches(const json_t *desired, const char *key, const json_t *v,
+                           const json_t *live)
+{
+    const json_t *have = json_object_get(live, key);
+    /* Flink reads the whole file set: a changed, missing or extra key is drift. */
+    if (strcmp(key, "data") == 0 && is_config_map(desired))
+        return fo_json_equal(v, have) || (is_zero(v) && is_zero(have));
+    return subset(v, have);
+}
+
 bool fo_apply_matches(const json_t *desired, const json_t *live)
 {
     if (!json_is_object(live))
@@ -124,17 +142,8 @@ bool fo_apply_matches(const json_t *desired, const json_t *live)
     json_t *v;
     json_object_foreach((json_t *)desired, key, v)
     {
-        if (strcmp(key, "metadata") == 0 || strcmp(key, "apiVersion") == 0 ||
-            strcmp(key, "kind") == 0 || strcmp(key, "status") == 0)
-            continue;
-        const json_t *have = json_object_get(live, key);
-        if (strcmp(key, "data") == 0 && is_config_map(desired)) {
-            /* Flink reads the whole file set: a changed, missing or extra key is drift. */
-            if (!(fo_json_equal(v, have) || (is_zero(v) && is_zero(have))))
-                return false;
-        } else if (!subset(v, have)) {
+        if (is_content(key) && !member_matches(desired, key, v, live))
             return false;
-        }
     }
     return true;
 }
@@ -183,8 +192,10 @@ json_t *fo_apply_patch(const json_t *desired, const json_t *live)
     json_t *v;
     json_object_foreach((json_t *)desired, key, v)
     {
-        if (strcmp(key, "metadata") == 0 || strcmp(key, "apiVersion") == 0 ||
-            strcmp(key, "kind") == 0 || strcmp(key, "status") == 0)
+        /* A member that matches is left out: a Deployment whose metadata alone is repaired (an
+         * ownerReference, a label) gets no write of its pod template, which the API server
+         * would default again and could find changed (a restart of its pods). */
+        if (!is_content(key) || member_matches(desired, key, v, live))
             continue;
         if (strcmp(key, "data") == 0 && is_config_map(desired)) {
             json_t *data = fo_json_copy(v);

@@ -11,8 +11,9 @@
  *
  * A live object that does not match gets one JSON merge patch: our labels and annotations,
  * ownerReferences (ours added or replaced, others kept), and every other top-level member we
- * desire (spec, data; lists replaced whole, extra ConfigMap keys set to null), conditional on
- * the live resourceVersion. A live object that is not owned by the resource (no ownerReference
+ * desire that does not match (spec, data; lists replaced whole, extra ConfigMap keys set to
+ * null; a Deployment whose metadata alone differs gets no write of its pod template),
+ * conditional on the live resourceVersion. A live object that is not owned by the resource (no ownerReference
  * with its uid) is never touched.
  *
  * The comparison and patch construction are pure; fo_apply_set and fo_apply_prune write

@@ -122,6 +122,27 @@ START_TEST(our_owner_reference_must_be_there)
 }
 END_TEST
 
+/* A patch of metadata alone carries no spec: written again, a Deployment's pod template is
+ * defaulted again by the API server, and a list written whole drops what others added inside
+ * its items (a restart of its pods). */
+START_TEST(a_patch_leaves_out_what_already_matches)
+{
+    json_t *want = desired_service();
+    json_t *live = stored_service();
+    json_object_del(fo_json_get(live, "metadata.labels"), "app");
+    json_t *patch = fo_apply_patch(want, live);
+    ck_assert_ptr_nonnull(patch);
+    ck_assert_str_eq(fo_json_get_str(patch, "metadata.labels.app"), "x");
+    ck_assert_ptr_null(json_object_get(patch, "spec"));
+    json_t *after = fo_json_merge_patch_apply(live, patch);
+    ck_assert(fo_apply_matches(want, after));
+    json_decref(after);
+    json_decref(patch);
+    json_decref(want);
+    json_decref(live);
+}
+END_TEST
+
 START_TEST(patch_sets_our_fields_and_the_resource_version)
 {
     json_t *want = desired_service();
@@ -293,6 +314,7 @@ static Suite *suite(void)
     tcase_add_test(tc, changed_missing_or_resized_fields_are_drift);
     tcase_add_test(tc, absent_equals_a_zero_value);
     tcase_add_test(tc, our_owner_reference_must_be_there);
+    tcase_add_test(tc, a_patch_leaves_out_what_already_matches);
     tcase_add_test(tc, patch_sets_our_fields_and_the_resource_version);
     tcase_add_test(tc, config_map_data_must_match_exactly);
     tcase_add_test(tc, set_creates_missing_and_patches_drifted_objects);
