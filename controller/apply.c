@@ -23,6 +23,25 @@ bool fo_apply_owned_by(const json_t *live, const char *uid)
     return false;
 }
 
+bool fo_apply_ours(const json_t *live, const char *uid, const char *via_uid)
+{
+    if (fo_apply_owned_by(live, uid))
+        return true;
+    if (!via_uid || !*via_uid || !fo_apply_owned_by(live, via_uid))
+        return false;
+    /* Flink's client gives the object the Deployment's reference alone: one more owner, the
+     * object is someone else's as well, and stays theirs. */
+    size_t i;
+    json_t *ref;
+    json_array_foreach(fo_json_get(live, "metadata.ownerReferences"), i, ref)
+    {
+        const char *u = fo_json_str(ref, "uid");
+        if (!u || (strcmp(u, via_uid) != 0 && strcmp(u, uid) != 0))
+            return false;
+    }
+    return true;
+}
+
 /* The API server omits zero values (omitempty), so an absent member matches them. */
 static bool is_zero(const json_t *v)
 {
@@ -150,17 +169,39 @@ bool fo_apply_matches(const json_t *desired, const json_t *live)
 
 /* ---- patch construction -------------------------------------------------------------------- */
 
+static bool has_controller(const json_t *refs)
+{
+    size_t i;
+    json_t *ref;
+    json_array_foreach((json_t *)refs, i, ref)
+    {
+        if (json_is_true(json_object_get(ref, "controller")))
+            return true;
+    }
+    return false;
+}
+
 static json_t *owner_refs_patch(const json_t *desired, const json_t *live)
 {
     const json_t *ours = fo_json_get(desired, "metadata.ownerReferences");
+    bool ours_control = has_controller(ours);
     json_t *list = json_array();
     size_t i;
     json_t *have;
-    /* Keep other owners' references, in their order; ours replace any with the same uid. */
+    /* Keep other owners' references, in their order; ours replace any with the same uid. At
+     * most one may say controller (kube-api-semantics.md §8: 422 otherwise): when ours does, a
+     * kept one no longer does (the JobManager Deployment's on what Flink made beside it). */
     json_array_foreach(fo_json_get(live, "metadata.ownerReferences"), i, have)
     {
-        if (!ref_with_uid(ours, fo_json_str(have, "uid")))
+        if (ref_with_uid(ours, fo_json_str(have, "uid")))
+            continue;
+        if (ours_control && json_is_true(json_object_get(have, "controller"))) {
+            json_t *demoted = fo_json_copy(have);
+            json_object_set_new(demoted, "controller", json_false());
+            json_array_append_new(list, demoted);
+        } else {
             json_array_append(list, have);
+        }
     }
     json_array_foreach((json_t *)ours, i, have)
     {
@@ -267,7 +308,7 @@ static fo_rc refuse(fo_apply_report *rep, fo_ctl_kind kind, const json_t *obj, f
 }
 
 static fo_rc apply_one(const fo_ctl_kube *kube, const json_t *want, const char *uid,
-                       fo_apply_report *rep, fo_err *err)
+                       const char *via_uid, fo_apply_report *rep, fo_err *err)
 {
     fo_ctl_kind kind = fo_ctl_kind_of(want);
     if (kind == FO_CTL_KIND_COUNT)
@@ -291,7 +332,7 @@ static fo_rc apply_one(const fo_ctl_kube *kube, const json_t *want, const char *
         if (rc != FO_OK)
             return rc;
     }
-    if (!fo_apply_owned_by(live, uid))
+    if (!fo_apply_ours(live, uid, via_uid))
         rc = refuse(rep, kind, live, err);
     else
         rc = converge(kube, kind, want, live, rep, err);
@@ -300,7 +341,7 @@ static fo_rc apply_one(const fo_ctl_kube *kube, const json_t *want, const char *
 }
 
 fo_rc fo_apply_set(const fo_ctl_kube *kube, const json_t *desired, const char *owner_uid,
-                   fo_apply_report *rep, fo_err *err)
+                   const char *via_uid, fo_apply_report *rep, fo_err *err)
 {
     size_t i;
     json_t *want;
@@ -311,15 +352,15 @@ fo_rc fo_apply_set(const fo_ctl_kube *kube, const json_t *desired, const char *o
         if (kind == FO_CTL_KIND_COUNT)
             continue;
         json_t *live = kube->cached(kube->ctx, kind, obj_ns(want), obj_name(want));
-        fo_rc rc =
-            live && !fo_apply_owned_by(live, owner_uid) ? refuse(rep, kind, live, err) : FO_OK;
+        fo_rc rc = live && !fo_apply_ours(live, owner_uid, via_uid) ? refuse(rep, kind, live, err)
+                                                                     : FO_OK;
         json_decref(live);
         if (rc != FO_OK)
             return rc;
     }
     json_array_foreach((json_t *)desired, i, want)
     {
-        fo_rc rc = apply_one(kube, want, owner_uid, rep, err);
+        fo_rc rc = apply_one(kube, want, owner_uid, via_uid, rep, err);
         if (rc != FO_OK)
             return rc;
     }
