@@ -246,8 +246,8 @@ static int warnings(const fake_world *w, const char *reason)
 }
 
 /* How the Deployments of a taken-over cluster were owned: by the FlinkDeployment (Apache 1.3
- * and later). The tests of what follows a takeover run with each. */
-static const bool deployments_owned[] = {true};
+ * and later), by nothing (before). The tests of what follows a takeover run with each. */
+static const bool deployments_owned[] = {true, false};
 #define N_OWNED (sizeof deployments_owned / sizeof *deployments_owned)
 
 /* ---- Apache 1.3 and later: the Deployment is the resource's, what is beside it the
@@ -303,10 +303,94 @@ START_TEST(a_session_cluster_the_apache_operator_deployed_is_taken_over)
 }
 END_TEST
 
+/* ---- no owner at all: Apache before 1.3, a session recovered before 1.15 ------------------ */
+
+/* The adoption: the Deployment's first write, before anything else of the pass, only its
+ * ownerReferences (Apache's reference) under its resourceVersion; a Normal Event. */
+static void adopted_first(fake_world *w, size_t from, const char *name, const char *deployment,
+                          const char *rv)
+{
+    int at = fake_find(&w->kube, from, "patch", FO_CTL_DEPLOYMENT);
+    ck_assert_int_ge(at, 0);
+    ck_assert_int_eq(fake_find(&w->kube, from, "patch", FO_CTL_KIND_COUNT), at);
+    const json_t *body = w->kube.log[at].body;
+    ck_assert_str_eq(w->kube.log[at].name, deployment);
+    ck_assert_str_eq(fo_json_get_str(body, "metadata.resourceVersion"), rv);
+    ck_assert_int_eq(json_object_size(body), 1); /* metadata alone: no spec */
+    const json_t *refs = fo_json_get(body, "metadata.ownerReferences");
+    ck_assert_int_eq(json_array_size(refs), 1);
+    json_t *want = apache_owner_ref(w, name);
+    ck_assert_msg(fo_json_equal(json_array_get(refs, 0), want), "adopted with %s",
+                  fo_json_dumps_compact(json_array_get(refs, 0)));
+    json_decref(want);
+}
+
+START_TEST(a_jobmanager_deployment_left_without_owner_is_adopted_before_anything_is_decided)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    until_stable(w, n);
+    leave_as_apache_would(w, n, false);
+    json_t *jm = owned(w, FO_CTL_DEPLOYMENT, n);
+    char jm_uid[64], rv[32];
+    snprintf(jm_uid, sizeof jm_uid, "%s", fo_json_get_str(jm, "metadata.uid"));
+    snprintf(rv, sizeof rv, "%s", fo_json_get_str(jm, "metadata.resourceVersion"));
+    int64_t gen = 0;
+    fo_json_get_int(jm, "metadata.generation", &gen);
+    size_t from = w->kube.nlog, events = w->events.n;
+
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    adopted_first(w, from, n, n, rv);
+    /* and nothing else: no status from a pass that observed nothing */
+    ck_assert_int_eq(fake_count(&w->kube, from, NULL, FO_CTL_KIND_COUNT), 1);
+    ck_assert_ptr_nonnull(
+        ref_to(owned(w, FO_CTL_DEPLOYMENT, n), fo_json_get_str(fd(w, n), "metadata.uid")));
+    int normal = 0;
+    for (size_t i = events; i < w->events.n; i++) {
+        ck_assert_msg(w->events.ev[i].type != FO_EVENT_WARNING, "Warning %s: %s",
+                      w->events.ev[i].reason, w->events.ev[i].message);
+        if (strstr(w->events.ev[i].message, "Deployment basic-example"))
+            normal++;
+    }
+    ck_assert_int_eq(normal, 1);
+    ck_assert_str_eq(st_str(w, n, "jobManagerDeploymentStatus"), "READY");
+
+    passes_leave_it_running(w, n);
+    ck_assert_int_eq(warnings(w, "Missing"), 0);
+    beside_objects_owned_by_both(w, n, jm_uid);
+    no_deployment_spec_written(w, from);
+    int64_t now = 0;
+    fo_json_get_int(owned(w, FO_CTL_DEPLOYMENT, n), "metadata.generation", &now);
+    ck_assert_int_eq(now, gen);
+    fake_world_free(w);
+}
+END_TEST
+
+/* FLINK-39559: Apache's session recovery (before 1.15) made the JobManager Deployment again
+ * without ownerReferences. */
+START_TEST(a_session_jobmanager_apache_recovered_without_owner_is_adopted)
+{
+    fake_world *w = world_with("controller-session.yaml");
+    const char *n = "session-example";
+    until_stable(w, n);
+    leave_as_apache_would(w, n, false);
+    char rv[32];
+    snprintf(rv, sizeof rv, "%s",
+             fo_json_get_str(owned(w, FO_CTL_DEPLOYMENT, n), "metadata.resourceVersion"));
+    size_t from = w->kube.nlog;
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    adopted_first(w, from, n, n, rv);
+    passes_leave_it_running(w, n);
+    ck_assert_int_eq(warnings(w, "Missing"), 0);
+    no_deployment_spec_written(w, from);
+    fake_world_free(w);
+}
+END_TEST
+
 /* A standalone cluster: Apache's standalone client makes both Deployments (labels type
  * flink-standalone-kubernetes, component jobmanager and taskmanager) with the same owner
- * reference (controller false: the TaskManager Deployment's becomes flinkop's controller one,
- * its pods untouched). */
+ * reference, so both carry Apache's (controller false: the TaskManager Deployment's becomes
+ * flinkop's controller one, its pods untouched) or both none (both adopted). */
 START_TEST(a_standalone_cluster_has_both_deployments_taken_over)
 {
     for (size_t c = 0; c < N_OWNED; c++) {
@@ -322,6 +406,7 @@ START_TEST(a_standalone_cluster_has_both_deployments_taken_over)
         ck_assert_ptr_nonnull(ref_to(owned(w, FO_CTL_DEPLOYMENT, tm), uid));
         passes_leave_it_running(w, n);
         ck_assert_int_eq(warnings(w, "Missing"), 0);
+        ck_assert_int_eq(fake_events_count(&w->events, "Adopted"), deployments_owned[c] ? 0 : 2);
         no_deployment_spec_written(w, from);
         fake_world_free(w);
     }
@@ -329,6 +414,79 @@ START_TEST(a_standalone_cluster_has_both_deployments_taken_over)
 END_TEST
 
 /* ---- what stays refused ----------------------------------------------------------------- */
+
+/* Store a Deployment `name` with these labels and owners (both stolen, NULL = none). */
+static void put_deployment(fake_world *w, const char *name, json_t *labels, json_t *owners)
+{
+    json_t *d = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:i}, s:{s:i}}", "apiVersion", "apps/v1",
+                          "kind", "Deployment", "metadata", "name", name, "namespace", NS, "spec",
+                          "replicas", 1, "status", "availableReplicas", 1);
+    if (labels)
+        json_object_set_new(json_object_get(d, "metadata"), "labels", labels);
+    if (owners)
+        json_object_set_new(json_object_get(d, "metadata"), "ownerReferences", owners);
+    fake_put(&w->kube, d);
+    json_decref(d);
+}
+
+static void refused_untouched(fake_world *w, size_t from, const char *name)
+{
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(pass(w, name, NULL), FO_OK);
+    ck_assert_int_eq(fake_count(&w->kube, from, "patch", FO_CTL_DEPLOYMENT), 0);
+    ck_assert_int_eq(fake_count(&w->kube, from, "delete", FO_CTL_DEPLOYMENT), 0);
+    const char *error = st_str(w, name, "error");
+    ck_assert_msg(error && strstr(error, "not owned"), "status.error: %s",
+                  error ? error : "(none)");
+}
+
+/* A Deployment of the name without an owner is adopted only when it carries the labels Flink
+ * gives this cluster's JobManager: another cluster's (app), another mode's (type), no labels,
+ * or an owner that is someone else's keep it refused. */
+START_TEST(a_deployment_that_is_not_this_clusters_jobmanager_is_not_adopted)
+{
+    static const char *const cases[][3] = {
+        {"other", "jobmanager", "flink-native-kubernetes"},
+        {"basic-example", "taskmanager", "flink-native-kubernetes"},
+        {"basic-example", "jobmanager", "flink-standalone-kubernetes"},
+        {NULL, NULL, NULL},
+        {"basic-example", "jobmanager", "flink-native-kubernetes"}, /* owned by a ReplicaSet */
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        fake_world *w = world_with("controller-application.yaml");
+        const char *n = "basic-example";
+        until_stable(w, n);
+        leave_as_apache_would(w, n, false);
+        fake_drop(&w->kube, FO_CTL_DEPLOYMENT, NS, n);
+        json_t *labels = cases[c][0] ? json_pack("{s:s, s:s, s:s}", "app", cases[c][0], "component",
+                                                 cases[c][1], "type", cases[c][2])
+                                     : NULL;
+        json_t *owners =
+            c == 4 ? json_pack("[{s:s, s:s, s:s, s:s, s:b}]", "apiVersion", "apps/v1", "kind",
+                               "ReplicaSet", "name", "rs", "uid", "rs-uid", "controller", 1)
+                   : NULL;
+        put_deployment(w, n, labels, owners);
+        refused_untouched(w, w->kube.nlog, n);
+        fake_world_free(w);
+    }
+}
+END_TEST
+
+/* A resource with nothing recorded has deployed no cluster: a Deployment of its name with
+ * Flink's labels and no owner is a cluster that outlived an earlier resource of the name
+ * (deleted with --cascade=orphan), not one to adopt. */
+START_TEST(a_resource_that_recorded_nothing_adopts_nothing)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    put_deployment(w, n,
+                   json_pack("{s:s, s:s, s:s}", "app", n, "component", "jobmanager", "type",
+                             "flink-native-kubernetes"),
+                   NULL);
+    refused_untouched(w, 0, n);
+    fake_world_free(w);
+}
+END_TEST
 
 /* The objects beside the JobManager are taken over only when the resource's own JobManager
  * Deployment owns them, and owns them alone. */
@@ -473,6 +631,28 @@ START_TEST(a_taken_over_cluster_is_deleted_with_its_resource)
 }
 END_TEST
 
+/* A resource deleted while the Apache operator was stopped, its JobManager Deployment left
+ * without an owner: flinkop's first pass is its cleanup, which deletes that cluster as
+ * Apache's cleanup would have (by name), not leave it running with nothing to remove it. */
+START_TEST(a_deleted_resource_takes_its_ownerless_cluster_with_it)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    until_stable(w, n);
+    leave_as_apache_would(w, n, false);
+    delete_fd(w, n);
+    for (int i = 0; i < 4 && fd(w, n); i++) {
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+        collect_garbage(w);
+    }
+    ck_assert_ptr_null(fd(w, n));
+    ck_assert_ptr_null(owned(w, FO_CTL_DEPLOYMENT, n));
+    ck_assert_ptr_null(owned(w, FO_CTL_SERVICE, "basic-example-rest"));
+    ck_assert_ptr_null(owned(w, FO_CTL_CONFIG_MAP, "flink-config-basic-example"));
+    fake_world_free(w);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("reconcile_takeover");
@@ -480,11 +660,17 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, a_native_cluster_the_apache_operator_deployed_is_taken_over_as_it_runs);
     tcase_add_test(tc, a_session_cluster_the_apache_operator_deployed_is_taken_over);
+    tcase_add_test(
+        tc, a_jobmanager_deployment_left_without_owner_is_adopted_before_anything_is_decided);
+    tcase_add_test(tc, a_session_jobmanager_apache_recovered_without_owner_is_adopted);
     tcase_add_test(tc, a_standalone_cluster_has_both_deployments_taken_over);
+    tcase_add_test(tc, a_deployment_that_is_not_this_clusters_jobmanager_is_not_adopted);
+    tcase_add_test(tc, a_resource_that_recorded_nothing_adopts_nothing);
     tcase_add_test(tc, a_service_another_owner_holds_is_not_taken_over);
     tcase_add_test(tc, a_taken_over_cluster_is_upgraded_onto_the_same_objects);
     tcase_add_test(tc, a_lost_jobmanager_of_a_taken_over_cluster_keeps_its_config_map);
     tcase_add_test(tc, a_taken_over_cluster_is_deleted_with_its_resource);
+    tcase_add_test(tc, a_deleted_resource_takes_its_ownerless_cluster_with_it);
     suite_add_tcase(s, tc);
     return s;
 }
