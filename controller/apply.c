@@ -23,6 +23,25 @@ bool fo_apply_owned_by(const json_t *live, const char *uid)
     return false;
 }
 
+bool fo_apply_ours(const json_t *live, const char *uid, const char *via_uid)
+{
+    if (fo_apply_owned_by(live, uid))
+        return true;
+    if (!via_uid || !*via_uid || !fo_apply_owned_by(live, via_uid))
+        return false;
+    /* Flink's client gives the object the Deployment's reference alone: one more owner, the
+     * object is someone else's as well, and stays theirs. */
+    size_t i;
+    json_t *ref;
+    json_array_foreach(fo_json_get(live, "metadata.ownerReferences"), i, ref)
+    {
+        const char *u = fo_json_str(ref, "uid");
+        if (!u || (strcmp(u, via_uid) != 0 && strcmp(u, uid) != 0))
+            return false;
+    }
+    return true;
+}
+
 /* The API server omits zero values (omitempty), so an absent member matches them. */
 static bool is_zero(const json_t *v)
 {
@@ -111,6 +130,24 @@ static bool is_config_map(const json_t *obj)
     return kind && strcmp(kind, "ConfigMap") == 0;
 }
 
+/* The top-level members compared and patched: all but metadata, apiVersion, kind, status. */
+static bool is_content(const char *key)
+{
+    return strcmp(key, "metadata") != 0 && strcmp(key, "apiVersion") != 0 &&
+           strcmp(key, "kind") != 0 && strcmp(key, "status") != 0;
+}
+
+/* Does live's member `key` match desired's value v? */
+static bool member_matches(const json_t *desired, const char *key, const json_t *v,
+                           const json_t *live)
+{
+    const json_t *have = json_object_get(live, key);
+    /* Flink reads the whole file set: a changed, missing or extra key is drift. */
+    if (strcmp(key, "data") == 0 && is_config_map(desired))
+        return fo_json_equal(v, have) || (is_zero(v) && is_zero(have));
+    return subset(v, have);
+}
+
 bool fo_apply_matches(const json_t *desired, const json_t *live)
 {
     if (!json_is_object(live))
@@ -124,34 +161,47 @@ bool fo_apply_matches(const json_t *desired, const json_t *live)
     json_t *v;
     json_object_foreach((json_t *)desired, key, v)
     {
-        if (strcmp(key, "metadata") == 0 || strcmp(key, "apiVersion") == 0 ||
-            strcmp(key, "kind") == 0 || strcmp(key, "status") == 0)
-            continue;
-        const json_t *have = json_object_get(live, key);
-        if (strcmp(key, "data") == 0 && is_config_map(desired)) {
-            /* Flink reads the whole file set: a changed, missing or extra key is drift. */
-            if (!(fo_json_equal(v, have) || (is_zero(v) && is_zero(have))))
-                return false;
-        } else if (!subset(v, have)) {
+        if (is_content(key) && !member_matches(desired, key, v, live))
             return false;
-        }
     }
     return true;
 }
 
 /* ---- patch construction -------------------------------------------------------------------- */
 
+static bool has_controller(const json_t *refs)
+{
+    size_t i;
+    json_t *ref;
+    json_array_foreach((json_t *)refs, i, ref)
+    {
+        if (json_is_true(json_object_get(ref, "controller")))
+            return true;
+    }
+    return false;
+}
+
 static json_t *owner_refs_patch(const json_t *desired, const json_t *live)
 {
     const json_t *ours = fo_json_get(desired, "metadata.ownerReferences");
+    bool ours_control = has_controller(ours);
     json_t *list = json_array();
     size_t i;
     json_t *have;
-    /* Keep other owners' references, in their order; ours replace any with the same uid. */
+    /* Keep other owners' references, in their order; ours replace any with the same uid. At
+     * most one may say controller (kube-api-semantics.md §8: 422 otherwise): when ours does, a
+     * kept one no longer does (the JobManager Deployment's on what Flink made beside it). */
     json_array_foreach(fo_json_get(live, "metadata.ownerReferences"), i, have)
     {
-        if (!ref_with_uid(ours, fo_json_str(have, "uid")))
+        if (ref_with_uid(ours, fo_json_str(have, "uid")))
+            continue;
+        if (ours_control && json_is_true(json_object_get(have, "controller"))) {
+            json_t *demoted = fo_json_copy(have);
+            json_object_set_new(demoted, "controller", json_false());
+            json_array_append_new(list, demoted);
+        } else {
             json_array_append(list, have);
+        }
     }
     json_array_foreach((json_t *)ours, i, have)
     {
@@ -183,8 +233,10 @@ json_t *fo_apply_patch(const json_t *desired, const json_t *live)
     json_t *v;
     json_object_foreach((json_t *)desired, key, v)
     {
-        if (strcmp(key, "metadata") == 0 || strcmp(key, "apiVersion") == 0 ||
-            strcmp(key, "kind") == 0 || strcmp(key, "status") == 0)
+        /* A member that matches is left out: a Deployment whose metadata alone is repaired (an
+         * ownerReference, a label) gets no write of its pod template, which the API server
+         * would default again and could find changed (a restart of its pods). */
+        if (!is_content(key) || member_matches(desired, key, v, live))
             continue;
         if (strcmp(key, "data") == 0 && is_config_map(desired)) {
             json_t *data = fo_json_copy(v);
@@ -256,7 +308,7 @@ static fo_rc refuse(fo_apply_report *rep, fo_ctl_kind kind, const json_t *obj, f
 }
 
 static fo_rc apply_one(const fo_ctl_kube *kube, const json_t *want, const char *uid,
-                       fo_apply_report *rep, fo_err *err)
+                       const char *via_uid, fo_apply_report *rep, fo_err *err)
 {
     fo_ctl_kind kind = fo_ctl_kind_of(want);
     if (kind == FO_CTL_KIND_COUNT)
@@ -280,7 +332,7 @@ static fo_rc apply_one(const fo_ctl_kube *kube, const json_t *want, const char *
         if (rc != FO_OK)
             return rc;
     }
-    if (!fo_apply_owned_by(live, uid))
+    if (!fo_apply_ours(live, uid, via_uid))
         rc = refuse(rep, kind, live, err);
     else
         rc = converge(kube, kind, want, live, rep, err);
@@ -289,7 +341,7 @@ static fo_rc apply_one(const fo_ctl_kube *kube, const json_t *want, const char *
 }
 
 fo_rc fo_apply_set(const fo_ctl_kube *kube, const json_t *desired, const char *owner_uid,
-                   fo_apply_report *rep, fo_err *err)
+                   const char *via_uid, fo_apply_report *rep, fo_err *err)
 {
     size_t i;
     json_t *want;
@@ -300,15 +352,15 @@ fo_rc fo_apply_set(const fo_ctl_kube *kube, const json_t *desired, const char *o
         if (kind == FO_CTL_KIND_COUNT)
             continue;
         json_t *live = kube->cached(kube->ctx, kind, obj_ns(want), obj_name(want));
-        fo_rc rc =
-            live && !fo_apply_owned_by(live, owner_uid) ? refuse(rep, kind, live, err) : FO_OK;
+        fo_rc rc = live && !fo_apply_ours(live, owner_uid, via_uid) ? refuse(rep, kind, live, err)
+                                                                     : FO_OK;
         json_decref(live);
         if (rc != FO_OK)
             return rc;
     }
     json_array_foreach((json_t *)desired, i, want)
     {
-        fo_rc rc = apply_one(kube, want, owner_uid, rep, err);
+        fo_rc rc = apply_one(kube, want, owner_uid, via_uid, rep, err);
         if (rc != FO_OK)
             return rc;
     }

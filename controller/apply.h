@@ -11,9 +11,21 @@
  *
  * A live object that does not match gets one JSON merge patch: our labels and annotations,
  * ownerReferences (ours added or replaced, others kept), and every other top-level member we
- * desire (spec, data; lists replaced whole, extra ConfigMap keys set to null), conditional on
- * the live resourceVersion. A live object that is not owned by the resource (no ownerReference
- * with its uid) is never touched.
+ * desire that does not match (spec, data; lists replaced whole, extra ConfigMap keys set to
+ * null; a Deployment whose metadata alone differs gets no write of its pod template),
+ * conditional on the live resourceVersion. A live object that is not owned by the resource (no ownerReference
+ * with its uid) is never touched, with one exception: Flink's native client makes the
+ * JobManager Deployment the one owner of the objects it creates beside it (the Services, the
+ * flink-config and pod-template ConfigMaps: Fabric8FlinkKubeClient.createJobManagerComponent),
+ * so in a cluster the Apache operator deployed those carry the Deployment's reference and not
+ * the resource's. When that Deployment is the resource's (it carries the resource's
+ * ownerReference), an object whose every ownerReference is the resource's or the Deployment's
+ * is the resource's too: it is converged, and its patch adds the resource's reference. The
+ * Deployment's stays, so that the object is the dependent of both: Kubernetes' garbage
+ * collector deletes a dependent only once none of its owners is left, so a JobManager
+ * Deployment deleted later (an upgrade, a suspend, by hand) no longer takes with it what the
+ * resource still needs (the flink-config ConfigMap's launch record); it drops the Deployment's
+ * reference instead.
  *
  * The comparison and patch construction are pure; fo_apply_set and fo_apply_prune write
  * through the fo_ctl_kube seam. Thread-safe. */
@@ -27,11 +39,16 @@
 /* Does live carry an ownerReference with this uid? */
 bool fo_apply_owned_by(const json_t *live, const char *uid);
 
+/* Is live the resource's (uid): owned by it, or (via_uid not NULL or "") owned by the
+ * Deployment with via_uid and by nobody but that Deployment and the resource (see above). */
+bool fo_apply_ours(const json_t *live, const char *uid, const char *via_uid);
+
 /* Does live match desired (see above)? */
 bool fo_apply_matches(const json_t *desired, const json_t *live);
 
-/* The merge patch bringing live in line with desired, or NULL when it already matches.
- * New reference. */
+/* The merge patch bringing live in line with desired, or NULL when it already matches. Its
+ * ownerReferences keep the other owners' references, without their controller flag when one of
+ * ours is the controller (the API server refuses two). New reference. */
 json_t *fo_apply_patch(const json_t *desired, const json_t *live);
 
 typedef struct fo_apply_report {
@@ -42,14 +59,16 @@ typedef struct fo_apply_report {
     char changed[512];
 } fo_apply_report;
 
-/* Apply every object of `desired` (an array, in order) for the owner with this uid. First
- * every cached object with a desired name is checked: if one is not owned, nothing is written
- * and FO_EFORBIDDEN is returned with rep->not_owned naming it. Then each object is created
- * when absent (a create that finds the name taken reads the object and goes on as if it had
- * been cached), patched when it does not match, or left alone. The first failing write stops
- * the pass with its code (FO_ECONFLICT for a stale cache; the caller retries). */
+/* Apply every object of `desired` (an array, in order) for the owner with this uid; via_uid
+ * is the uid of the owner's JobManager Deployment when that Deployment is the owner's (NULL or
+ * "" otherwise: see above). First every cached object with a desired name is checked: if one
+ * is not the owner's (fo_apply_ours), nothing is written and FO_EFORBIDDEN is returned with
+ * rep->not_owned naming it. Then each object is created when absent (a create that finds the
+ * name taken reads the object and goes on as if it had been cached), patched when it does not
+ * match, or left alone. The first failing write stops the pass with its code (FO_ECONFLICT for
+ * a stale cache; the caller retries). */
 fo_rc fo_apply_set(const fo_ctl_kube *kube, const json_t *desired, const char *owner_uid,
-                   fo_apply_report *rep, fo_err *err);
+                   const char *via_uid, fo_apply_report *rep, fo_err *err);
 
 /* An object the resource may have owned earlier. */
 typedef struct fo_apply_ref {

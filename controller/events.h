@@ -28,6 +28,9 @@
 #define FO_REASON_SUSPENDED "Suspended"
 #define FO_REASON_UPGRADE_FAILED "UpgradeFailed"
 #define FO_REASON_SAVEPOINT_ERROR "SavepointError"
+/* flinkop's own: a Deployment of the cluster that had no owner was given the resource's
+ * (a cluster an Apache operator before 1.3 deployed, controller/reconcile_takeover.c). */
+#define FO_REASON_ADOPTED "Adopted"
 
 /* source.component of an Event: the Apache operator's EventRecorder.Component, the one it
  * names where it emits the same reason (reference c.19; `kubectl get events --field-selector

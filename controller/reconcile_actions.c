@@ -357,7 +357,14 @@ static fo_rc apply_recorded(fo_pass *p, const fo_build_opts *bo, fo_apply_report
         fo_err_clear(err);
         return FO_OK;
     }
-    fo_rc rc = fo_apply_set(&p->env->kube, objects, p->uid, rep, err);
+    /* What Flink's client made beside the resource's JobManager Deployment is that
+     * Deployment's (a cluster the Apache operator deployed): ours too (controller/apply.h). */
+    json_t *jm = owned_deployment(p, p->name);
+    char jm_uid[64] = "";
+    if (jm)
+        snprintf(jm_uid, sizeof jm_uid, "%s", fo_json_get_str(jm, "metadata.uid"));
+    json_decref(jm);
+    fo_rc rc = fo_apply_set(&p->env->kube, objects, p->uid, jm_uid, rep, err);
     p->writes += rep->created + rep->patched;
     if (rc == FO_OK) {
         fo_apply_ref refs[8];

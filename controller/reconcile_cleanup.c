@@ -135,7 +135,10 @@ static fo_rc delete_owned(fo_pass *p, const json_t *conf, bool timed_out, int *r
                              : json_incref(json_array_get(ha, i - n));
         if (!live)
             continue;
-        if (i < n && !fo_apply_owned_by(live, p->uid)) {
+        /* A Deployment of the cluster Flink left without an owner goes too, as the Apache
+         * operator's cleanup deletes the cluster by name (controller/reconcile_takeover.c). */
+        if (i < n && !fo_apply_owned_by(live, p->uid) &&
+            !(kind == FO_CTL_DEPLOYMENT && fo_takeover_orphan(p, live))) {
             json_decref(live);
             continue;
         }

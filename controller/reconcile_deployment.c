@@ -562,6 +562,21 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
     if (rc != FO_OK)
         return rc;
     stub = fo_kube_oversized(p->obj) != NULL; /* the write's answer may be one */
+    /* A Deployment of the cluster that Flink left without an owner is the resource's before
+     * anything is read or decided from it: observed as it is, it would read as a lost
+     * JobManager. The pass ends there, writing nothing else (its observation would be of a
+     * cluster it has not seen); the next one (the Deployment's update enqueues it) finds it
+     * ours in the cache, which may not hold the patch yet now. */
+    bool adopted = false;
+    rc = fo_takeover_adopt(p, &adopted, err);
+    if (rc != FO_OK)
+        return rc;
+    if (adopted) {
+        res->action = "ADOPT";
+        fo_pass_requeue(p, p->set->progress_interval_ms);
+        fo_ctl_evbuf_flush(&p->events, p->env, p->obj);
+        return FO_OK;
+    }
     json_t *status = json_object_get(p->obj, "status");
     p->st = json_is_object(status) ? fo_json_copy(status) : json_object();
     rc = validate(p, err);

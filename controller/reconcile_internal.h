@@ -199,6 +199,27 @@ void fo_act_report_slow_teardown(fo_pass *p);
 /* Cancel the job through Flink's REST API, best effort (errors are logged). */
 void fo_act_cancel_job(fo_pass *p);
 
+/* ---- reconcile_takeover.c ---- */
+
+/* Is `live` (a cached Deployment, borrowed; may be NULL) one of the resource's cluster that
+ * Flink's clients left without an owner, to be taken for the resource's: it has no
+ * ownerReferences at all and is not being deleted; it is named as the JobManager Deployment
+ * (the resource's name) or, standalone, the TaskManager one (<name>-taskmanager), and carries
+ * Flink's labels for it: app=<name>, component=jobmanager or taskmanager, type of the recorded
+ * mode; and the resource's record (status.reconciliationStatus.lastReconciledSpec, read only
+ * for such a Deployment) is the Apache operator's, not flinkop's, with a cluster that runs (a
+ * session, or a job not suspended). The component ("jobmanager", "taskmanager"; static), or
+ * NULL. Reads nothing but p->obj, p->name and live. */
+const char *fo_takeover_orphan(const fo_pass *p, const json_t *live);
+
+/* Give each cached Deployment of the cluster that fo_takeover_orphan names the resource's
+ * ownerReference as the Apache operator gives it (controller false, blockOwnerDeletion true),
+ * in a merge patch of its metadata conditional on its resourceVersion (FO_ECONFLICT when the
+ * cache was stale), with a log line and a Normal Event (queued in p->events) each. *adopted
+ * says whether one was; the pass then ends, and the next one reads the Deployment as the
+ * resource's from the cache. The first failing write is returned. */
+fo_rc fo_takeover_adopt(fo_pass *p, bool *adopted, fo_err *err);
+
 /* ---- reconcile_cleanup.c ---- */
 
 fo_rc fo_cleanup(fo_pass *p, fo_err *err);

@@ -5,8 +5,9 @@
  *
  * - a Kubernetes store: objects by kind and "ns/name", a global resourceVersion, server-set
  *   metadata (uid, creationTimestamp, generation bumps on spec changes), merge patches with
- *   resourceVersion preconditions, the status subresource, finalizers and deletionTimestamp
- *   (kube-api-semantics.md §2, §4, §7, §8), and a log of every write. Cache reads hand out the
+ *   resourceVersion preconditions, the status subresource, finalizers and deletionTimestamp,
+ *   at most one controller ownerReference (422 otherwise) (kube-api-semantics.md §2, §4, §7,
+ *   §8), and a log of every write. Cache reads hand out the
  *   stored objects themselves, as an informer hands out its snapshots (writes replace stored
  *   objects, never change them), and remember a copy of each: fake_check_snapshots asserts that
  *   nobody changed one. Injected failures: the next write, or the n-th write from now;
@@ -239,6 +240,24 @@ static inline fo_rc fk_get(void *ctx, fo_ctl_kind kind, const char *ns, const ch
     return FO_OK;
 }
 
+/* The API server's check of metadata.ownerReferences (kube-api-semantics.md §8): at most one
+ * reference says controller: true, else 422 Invalid. */
+static inline fo_rc fake_check_owners(const json_t *obj, fo_err *err)
+{
+    size_t i, controllers = 0;
+    json_t *ref;
+    json_array_foreach(fo_json_get(obj, "metadata.ownerReferences"), i, ref)
+    {
+        if (json_is_true(json_object_get(ref, "controller")))
+            controllers++;
+    }
+    if (controllers > 1)
+        return fo_err_set(err, FO_EINVALID,
+                          "metadata.ownerReferences: Invalid value: Only one reference can have "
+                          "Controller set to true");
+    return FO_OK;
+}
+
 static inline fo_rc fk_create(void *ctx, fo_ctl_kind kind, const json_t *obj, json_t **out,
                               fo_err *err)
 {
@@ -250,6 +269,8 @@ static inline fo_rc fk_create(void *ctx, fo_ctl_kind kind, const json_t *obj, js
     if (fake_get(k, kind, ns, name))
         return fo_err_set(err, FO_EEXISTS, "%s \"%s\" already exists",
                           fo_ctl_kind_get(kind)->resource, name);
+    if (fake_check_owners(obj, err) != FO_OK)
+        return err->rc;
     fake_log(k, "create", kind, name, obj);
     json_t *stored = fake_put(k, obj);
     char ts[40];
@@ -275,6 +296,13 @@ static inline fo_rc fk_patch(void *ctx, fo_ctl_kind kind, const char *ns, const 
     const char *rv = fo_json_get_str(o, "metadata.resourceVersion");
     if (want_rv && (!rv || strcmp(want_rv, rv) != 0))
         return fo_err_set(err, FO_ECONFLICT, "the object has been modified");
+    if (!status) { /* a refused write is not stored (nor logged, as other failures) */
+        json_t *after = fo_json_merge_patch_apply(o, patch);
+        fo_rc orc = fake_check_owners(after, err);
+        json_decref(after);
+        if (orc != FO_OK)
+            return orc;
+    }
     fake_log(k, status ? "status" : "patch", kind, name, patch);
     json_t *next;
     if (status) {

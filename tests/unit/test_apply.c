@@ -1,7 +1,8 @@
 /* controller/apply: subset comparison (what the API server adds is not drift), merge patch
  * construction (RFC 7386: our fields only, lists whole, stray ConfigMap keys nulled, the
  * resourceVersion as precondition; kube-api-semantics.md §4, §9), the refusal to touch objects
- * we do not own, and create-or-patch through the seam. */
+ * we do not own (but for what the resource's JobManager Deployment owns), and create-or-patch
+ * through the seam. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,84 @@ START_TEST(our_owner_reference_must_be_there)
 }
 END_TEST
 
+/* Flink's native client makes the JobManager Deployment the one owner (controller) of what it
+ * creates beside it (Fabric8FlinkKubeClient.setOwnerReference). */
+static json_t *jm_ref(const char *uid)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:b, s:b}", "apiVersion", "apps/v1", "kind",
+                     "Deployment", "name", "x", "uid", uid, "controller", 1,
+                     "blockOwnerDeletion", 1);
+}
+
+START_TEST(what_the_resources_jobmanager_deployment_alone_owns_is_ours)
+{
+    json_t *live = stored_service();
+    json_t *meta = json_object_get(live, "metadata");
+    json_object_set_new(meta, "ownerReferences", json_pack("[o]", jm_ref("jm-uid")));
+    ck_assert(!fo_apply_owned_by(live, UID));
+    ck_assert(!fo_apply_ours(live, UID, NULL));
+    ck_assert(!fo_apply_ours(live, UID, ""));
+    ck_assert(fo_apply_ours(live, UID, "jm-uid"));
+    ck_assert(!fo_apply_ours(live, UID, "another-deployment"));
+    /* with a third owner it is someone else's as well */
+    json_array_append_new(json_object_get(meta, "ownerReferences"),
+                          json_pack("{s:s, s:s, s:s, s:s}", "apiVersion", "v1", "kind", "Other",
+                                    "name", "o", "uid", "other-uid"));
+    ck_assert(!fo_apply_ours(live, UID, "jm-uid"));
+    /* ours, whatever else owns it */
+    json_array_append_new(json_object_get(meta, "ownerReferences"), owner_ref());
+    ck_assert(fo_apply_ours(live, UID, NULL));
+    json_decref(live);
+}
+END_TEST
+
+/* Adding our controller reference next to the Deployment's: the API server takes one
+ * controller (kube-api-semantics.md §8), so the Deployment's is kept without the flag. */
+START_TEST(our_controller_reference_takes_the_flag_from_the_kept_one)
+{
+    json_t *want = desired_service();
+    json_t *live = stored_service();
+    json_object_set_new(json_object_get(live, "metadata"), "ownerReferences",
+                        json_pack("[o]", jm_ref("jm-uid")));
+    json_t *patch = fo_apply_patch(want, live);
+    json_t *refs = fo_json_get(patch, "metadata.ownerReferences");
+    ck_assert_uint_eq(json_array_size(refs), 2);
+    json_t *kept = json_array_get(refs, 0), *ours = json_array_get(refs, 1);
+    ck_assert_str_eq(fo_json_str(kept, "uid"), "jm-uid");
+    ck_assert(json_is_false(json_object_get(kept, "controller")));
+    ck_assert(json_is_true(json_object_get(kept, "blockOwnerDeletion")));
+    ck_assert_str_eq(fo_json_str(ours, "uid"), UID);
+    ck_assert(json_is_true(json_object_get(ours, "controller")));
+    /* the live object keeps its own flag (a snapshot is never changed) */
+    json_t *before = json_array_get(fo_json_get(live, "metadata.ownerReferences"), 0);
+    ck_assert(json_is_true(json_object_get(before, "controller")));
+    json_decref(patch);
+    json_decref(want);
+    json_decref(live);
+}
+END_TEST
+
+/* A patch of metadata alone carries no spec: written again, a Deployment's pod template is
+ * defaulted again by the API server, and a list written whole drops what others added inside
+ * its items (a restart of its pods). */
+START_TEST(a_patch_leaves_out_what_already_matches)
+{
+    json_t *want = desired_service();
+    json_t *live = stored_service();
+    json_object_del(fo_json_get(live, "metadata.labels"), "app");
+    json_t *patch = fo_apply_patch(want, live);
+    ck_assert_ptr_nonnull(patch);
+    ck_assert_str_eq(fo_json_get_str(patch, "metadata.labels.app"), "x");
+    ck_assert_ptr_null(json_object_get(patch, "spec"));
+    json_t *after = fo_json_merge_patch_apply(live, patch);
+    ck_assert(fo_apply_matches(want, after));
+    json_decref(after);
+    json_decref(patch);
+    json_decref(want);
+    json_decref(live);
+}
+END_TEST
+
 START_TEST(patch_sets_our_fields_and_the_resource_version)
 {
     json_t *want = desired_service();
@@ -184,7 +263,7 @@ START_TEST(set_creates_missing_and_patches_drifted_objects)
     fo_apply_report rep = {0};
     fo_err err;
     fo_err_clear(&err);
-    ck_assert_int_eq(fo_apply_set(&w->env.kube, desired, UID, &rep, &err), FO_OK);
+    ck_assert_int_eq(fo_apply_set(&w->env.kube, desired, UID, NULL, &rep, &err), FO_OK);
     ck_assert_int_eq(rep.created, 1);
     ck_assert_int_eq(rep.patched, 1);
     ck_assert_str_eq(w->kube.log[0].verb, "create");
@@ -195,7 +274,7 @@ START_TEST(set_creates_missing_and_patches_drifted_objects)
     /* Again: nothing to do. */
     memset(&rep, 0, sizeof rep);
     size_t before = w->kube.nlog;
-    ck_assert_int_eq(fo_apply_set(&w->env.kube, desired, UID, &rep, &err), FO_OK);
+    ck_assert_int_eq(fo_apply_set(&w->env.kube, desired, UID, NULL, &rep, &err), FO_OK);
     ck_assert_int_eq(rep.unchanged, 2);
     ck_assert_uint_eq(w->kube.nlog, before);
     json_decref(desired);
@@ -217,7 +296,7 @@ START_TEST(object_not_owned_stops_the_whole_set)
     fo_apply_report rep = {0};
     fo_err err;
     fo_err_clear(&err);
-    ck_assert_int_eq(fo_apply_set(&w->env.kube, desired, UID, &rep, &err), FO_EFORBIDDEN);
+    ck_assert_int_eq(fo_apply_set(&w->env.kube, desired, UID, NULL, &rep, &err), FO_EFORBIDDEN);
     ck_assert_str_eq(rep.not_owned, "Service default/x-rest");
     ck_assert_ptr_nonnull(strstr(err.message, "not owned"));
     ck_assert_uint_eq(w->kube.nlog, 0); /* not even the ConfigMap was created */
@@ -249,9 +328,40 @@ START_TEST(create_that_finds_the_name_taken_reads_and_patches)
     fo_apply_report rep = {0};
     fo_err err;
     fo_err_clear(&err);
-    ck_assert_int_eq(fo_apply_set(&kube, desired, UID, &rep, &err), FO_OK);
+    ck_assert_int_eq(fo_apply_set(&kube, desired, UID, NULL, &rep, &err), FO_OK);
     ck_assert_int_eq(rep.created, 0);
     ck_assert_int_eq(rep.patched, 1);
+    json_decref(desired);
+    json_decref(live);
+    fake_world_free(w);
+}
+END_TEST
+
+/* What the resource's JobManager Deployment owns is converged with the set, and what another
+ * owner holds stops it as before. */
+START_TEST(set_takes_over_what_the_jobmanager_deployment_owns)
+{
+    fake_world *w = fake_world_new();
+    json_t *live = stored_service();
+    json_object_set_new(json_object_get(live, "metadata"), "ownerReferences",
+                        json_pack("[o]", jm_ref("jm-uid")));
+    fake_put(&w->kube, live);
+    json_t *desired = json_pack("[o]", desired_service());
+    fo_apply_report rep = {0};
+    fo_err err;
+    fo_err_clear(&err);
+    ck_assert_int_eq(fo_apply_set(&w->env.kube, desired, UID, "other-deployment", &rep, &err),
+                     FO_EFORBIDDEN);
+    ck_assert_uint_eq(w->kube.nlog, 0);
+    fo_err_clear(&err);
+    ck_assert_int_eq(fo_apply_set(&w->env.kube, desired, UID, "jm-uid", &rep, &err), FO_OK);
+    ck_assert_int_eq(rep.patched, 1);
+    json_t *stored = fake_get(&w->kube, FO_CTL_SERVICE, "default", "x-rest");
+    ck_assert(fo_apply_owned_by(stored, UID));
+    ck_assert(fo_apply_owned_by(stored, "jm-uid"));
+    memset(&rep, 0, sizeof rep);
+    ck_assert_int_eq(fo_apply_set(&w->env.kube, desired, UID, NULL, &rep, &err), FO_OK);
+    ck_assert_int_eq(rep.unchanged, 1);
     json_decref(desired);
     json_decref(live);
     fake_world_free(w);
@@ -293,11 +403,15 @@ static Suite *suite(void)
     tcase_add_test(tc, changed_missing_or_resized_fields_are_drift);
     tcase_add_test(tc, absent_equals_a_zero_value);
     tcase_add_test(tc, our_owner_reference_must_be_there);
+    tcase_add_test(tc, what_the_resources_jobmanager_deployment_alone_owns_is_ours);
+    tcase_add_test(tc, our_controller_reference_takes_the_flag_from_the_kept_one);
+    tcase_add_test(tc, a_patch_leaves_out_what_already_matches);
     tcase_add_test(tc, patch_sets_our_fields_and_the_resource_version);
     tcase_add_test(tc, config_map_data_must_match_exactly);
     tcase_add_test(tc, set_creates_missing_and_patches_drifted_objects);
     tcase_add_test(tc, object_not_owned_stops_the_whole_set);
     tcase_add_test(tc, create_that_finds_the_name_taken_reads_and_patches);
+    tcase_add_test(tc, set_takes_over_what_the_jobmanager_deployment_owns);
     tcase_add_test(tc, prune_deletes_only_owned_objects_no_longer_desired);
     suite_add_tcase(s, tc);
     return s;
