@@ -5,6 +5,8 @@
 #include <string.h>
 
 #define CAUSED_BY "Caused by: "
+/* Throwable.printEnclosedStackTrace for a throwable it printed already (a cyclic chain). */
+#define CIRCULAR "[CIRCULAR REFERENCE: "
 
 /* Length of the line at s, without its "\n" or "\r\n". */
 static size_t line_len(const char *s)
@@ -69,11 +71,16 @@ static fo_rc split(char *text, fo_java_throwable *t)
     return t->message ? FO_OK : FO_ENOMEM;
 }
 
-static fo_rc add(fo_java_trace *out, const char *at)
+/* The throwable whose toString starts at `at`; circular: at is inside "[CIRCULAR REFERENCE: "
+ * and its toString ends before the closing ']'. */
+static fo_rc add(fo_java_trace *out, const char *at, bool circular)
 {
     char *text = header(at);
     if (!text)
         return FO_ENOMEM;
+    size_t len = strlen(text);
+    if (circular && len > 0 && text[len - 1] == ']')
+        text[len - 1] = '\0';
     fo_rc rc = split(text, &out->chain[out->n]);
     free(text);
     out->n++; /* released whole even when half filled */
@@ -90,11 +97,20 @@ fo_rc fo_java_trace_parse(const char *trace, const char *class_name, fo_java_tra
         out->n = 1;
         return out->chain[0].class_name ? FO_OK : FO_ENOMEM;
     }
-    fo_rc rc = add(out, trace);
+    fo_rc rc = add(out, trace, false);
     for (const char *l = next_line(trace); l && rc == FO_OK && out->n < FO_JAVA_TRACE_MAX_CHAIN;
-         l = next_line(l))
-        if (strncmp(l, CAUSED_BY, strlen(CAUSED_BY)) == 0)
-            rc = add(out, l + strlen(CAUSED_BY));
+         l = next_line(l)) {
+        if (strncmp(l, CAUSED_BY, strlen(CAUSED_BY)) != 0)
+            continue;
+        const char *at = l + strlen(CAUSED_BY);
+        if (strncmp(at, CIRCULAR, strlen(CIRCULAR)) == 0) {
+            /* The chain came back to a throwable printed above: Flink's SerializedThrowable
+             * copies the chain up to it once more, as itself without a cause, and stops. */
+            rc = add(out, at + strlen(CIRCULAR), true);
+            break;
+        }
+        rc = add(out, at, false);
+    }
     return rc;
 }
 

@@ -10,6 +10,9 @@
  * "<class>: <message>", the message possibly over several lines), first the exception, then
  * one "Caused by: <toString>" line per cause, each followed by its frames ("\tat ...",
  * "\t... 12 more") and any "\tSuppressed: " throwables (indented, so never read as causes).
+ * A chain that comes back to a throwable printed above ends in "Caused by: [CIRCULAR
+ * REFERENCE: <toString>]": that throwable once more, without a cause, as Flink's
+ * SerializedThrowable copies such a chain.
  *
  * Pure; thread-safe. */
 

@@ -244,7 +244,7 @@ static fo_rc exec_refresh(fo_kube_config *kc, fo_err *err)
     kc->expiry_ms = cred.expiry_ms;
     kc->exec_gen++;
     if (!same_pair)
-        kc->exec_cert_gen = kc->exec_gen;
+        atomic_store(&kc->exec_cert_gen, kc->exec_gen);
     kc->stale = false;
     return FO_OK;
 }
@@ -381,8 +381,7 @@ fo_kube_config *fo_kube_config_load(const fo_kube_config_opts *opts, fo_err *err
 
 bool fo_kube_config_exec_cert_replaced(fo_kube_config *kc, uint64_t gen)
 {
-    pthread_mutex_lock(&kc->mu);
-    bool replaced = kc->exec_cert_gen > gen;
-    pthread_mutex_unlock(&kc->mu);
-    return replaced;
+    /* Without mu, which a plugin run holds for as long as it takes: a watch still delivers
+     * its events and sees its stop flag meanwhile. */
+    return atomic_load(&kc->exec_cert_gen) > gen;
 }

@@ -127,7 +127,7 @@ uint64_t fo_kube_config_exec_cert(fo_kube_config *kc, uint64_t have, char **cert
  * connections made with gen's pair, of any client of kc, are to end (client-go's exec
  * authenticator, one per plugin configuration, closes all of them when its pair rotates). A
  * new credential with the same pair (a token reissued) does not count. false without a plugin.
- * Cheap (a lock and a compare); thread-safe. */
+ * Cheap, and never waits for a plugin run in progress; thread-safe. */
 bool fo_kube_config_exec_cert_replaced(fo_kube_config *kc, uint64_t gen);
 
 /* Mark the cached token stale (after a 401), so the next fo_kube_config_token re-reads. */

@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,7 +34,10 @@ struct fo_kube_config {
     char *exec_cert_pem;   /* the exec plugin's client certificate pair, or NULL */
     char *exec_key_pem;
     uint64_t exec_gen;     /* successful exec plugin runs so far */
-    uint64_t exec_cert_gen; /* the run whose pair exec_cert_pem is (0: never a pair) */
+    /* The run whose pair exec_cert_pem is (0: never a pair). Written under mu, read without
+     * it: every running watch asks for it every 100 ms, and mu is held for a whole plugin
+     * run (up to exec_timeout_ms), which must not stop the watches' streams meanwhile. */
+    _Atomic uint64_t exec_cert_gen;
     int64_t read_mono_ms;
     int64_t expiry_ms; /* the exec plugin's token expires then (wall ms; 0 = never) */
     bool stale;

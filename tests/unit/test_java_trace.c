@@ -75,6 +75,37 @@ START_TEST(suppressed_throwables_and_their_causes_are_not_causes)
 }
 END_TEST
 
+/* A cause chain that comes back to a throwable already printed ends in Throwable's
+ * "[CIRCULAR REFERENCE: <toString>]"; Flink's SerializedThrowable, which the Apache operator
+ * reads, stops its chain at that throwable again (its message, no further cause). */
+START_TEST(a_circular_cause_is_the_throwable_it_names_and_ends_the_chain)
+{
+    const char *trace = "java.lang.IllegalStateException: top\n"
+                        "\tat a.B.c(B.java:1)\n"
+                        "Caused by: java.io.IOException: middle\n"
+                        "line two\n"
+                        "\tat a.B.d(B.java:2)\n"
+                        "\t... 1 more\n"
+                        "Caused by: [CIRCULAR REFERENCE: java.lang.IllegalStateException: top]\n";
+    fo_java_trace t;
+    ck_assert_int_eq(fo_java_trace_parse(trace, NULL, &t), FO_OK);
+    ck_assert_uint_eq(t.n, 3);
+    ck_assert_str_eq(t.chain[1].message, "middle\nline two");
+    ck_assert_str_eq(t.chain[2].class_name, "java.lang.IllegalStateException");
+    ck_assert_str_eq(t.chain[2].message, "top");
+    fo_java_trace_release(&t);
+    ck_assert_int_eq(fo_java_trace_parse("java.lang.Error\n"
+                                         "Caused by: java.lang.Exception\n"
+                                         "Caused by: [CIRCULAR REFERENCE: java.lang.Error]",
+                                         NULL, &t),
+                     FO_OK);
+    ck_assert_uint_eq(t.n, 3);
+    ck_assert_str_eq(t.chain[2].class_name, "java.lang.Error");
+    ck_assert_ptr_null(t.chain[2].message);
+    fo_java_trace_release(&t);
+}
+END_TEST
+
 START_TEST(without_a_trace_the_class_alone_is_known)
 {
     fo_java_trace t;
@@ -122,6 +153,7 @@ int main(void)
     tcase_add_test(tc, a_flink_job_failure_reads_as_the_exception_and_its_cause);
     tcase_add_test(tc, messages_span_lines_and_a_throwable_may_have_none);
     tcase_add_test(tc, suppressed_throwables_and_their_causes_are_not_causes);
+    tcase_add_test(tc, a_circular_cause_is_the_throwable_it_names_and_ends_the_chain);
     tcase_add_test(tc, without_a_trace_the_class_alone_is_known);
     tcase_add_test(tc, a_long_chain_is_cut);
     tcase_add_test(tc, simple_names_follow_class_get_simple_name);
