@@ -35,8 +35,9 @@
 #define FO_INFORMER_MAX_HANDLERS 8
 #define FO_INFORMER_MAX_NAMESPACES 64
 /* A watch that hears nothing from the API server this long is taken as stalled (see
- * watch_idle_timeout_ms): two of kube-apiserver's BOOKMARK intervals (one minute). */
-#define FO_INFORMER_WATCH_IDLE_MS 120000
+ * watch_idle_timeout_ms): three of kube-apiserver's BOOKMARK intervals (one minute), so one
+ * bookmark dropped (the server skips it for a watcher whose buffer is full) ends nothing. */
+#define FO_INFORMER_WATCH_IDLE_MS 180000
 
 typedef struct fo_informer fo_informer;
 
@@ -63,10 +64,12 @@ typedef struct fo_informer_opts {
     /* A watch that receives nothing (no event, no bookmark) for this long is ended and opened
      * again at once from the last resourceVersion: the server, or a proxy on the way, stopped
      * sending without closing the connection. Watches ask for bookmarks, which kube-apiserver
-     * sends about every minute, so a quiet healthy watch is not ended; against a server that
-     * sends none, a quiet watch is opened again each time (one request, nothing is lost).
-     * 0 = FO_INFORMER_WATCH_IDLE_MS; < 0 = no limit (the watch then ends only 30 s past its
-     * timeoutSeconds). */
+     * sends about every minute when its watch cache serves them; the limit holds for a watch
+     * that heard one, or whose previous watch did (fo_kube_watch_opts.idle_timeout_ms), so a
+     * quiet healthy watch of a server that sends none (no watch cache; before 1.31, a
+     * restarted one that has seen no event of the resource yet) is not ended over and over
+     * (after a restart, at most once). 0 = FO_INFORMER_WATCH_IDLE_MS; < 0 = no limit (the
+     * watch then ends only 30 s past its timeoutSeconds). */
     int64_t watch_idle_timeout_ms;
     int64_t backoff_initial_ms;    /* after errors; 0 = 800 (client-go's reflector) */
     int64_t backoff_max_ms;        /* 0 = 30000 */

@@ -112,6 +112,7 @@ static fo_rc do_list(struct fo_informer_reflector *r, bool after_gone)
 struct watch_state {
     struct fo_informer_reflector *r;
     uint64_t events;
+    uint64_t bookmarks;
 };
 
 static fo_rc on_event(void *ctx, fo_watch_type type, json_t *object, fo_err *err)
@@ -129,6 +130,7 @@ static fo_rc on_event(void *ctx, fo_watch_type type, json_t *object, fo_err *err
         fo_informer_apply_delete(inf, object);
         break;
     case FO_WATCH_BOOKMARK:
+        ws->bookmarks++;
         break;
     case FO_WATCH_ERROR: /* decoded by fo_kube_watch, never delivered */
         break;
@@ -187,6 +189,7 @@ static fo_rc do_watch(struct fo_informer_reflector *r, uint64_t *events, bool *w
                              .allow_bookmarks = true,
                              .timeout_s = timeout_s,
                              .idle_timeout_ms = (long)inf->watch_idle_timeout_ms,
+                             .idle_from_start = r->heard_bookmark,
                              .object_filter = fo_informer_watch_filter(inf),
                              .on_open = on_watch_open};
     struct watch_state ws = {.r = r};
@@ -195,6 +198,9 @@ static fo_rc do_watch(struct fo_informer_reflector *r, uint64_t *events, bool *w
     int64_t t0 = fo_clock_real_mono_ns();
     fo_rc rc = fo_kube_watch(inf->kc, &ref, &wo, on_event, &ws, &inf->stop_flag, &err);
     watch_ended(r, ws.events);
+    /* A watch that ended before any bookmark was due says nothing about the server. */
+    if (ws.bookmarks > 0 || rc == FO_OK || stalled(rc, &err))
+        r->heard_bookmark = ws.bookmarks > 0;
     if (rc == FO_OK && ws.events == 0 && fo_clock_real_mono_ns() - t0 < SHORT_WATCH_NS) {
         fo_log_warn("informer %s (%s): watch ended at once without events", inf->name, where(r));
         set_contact(r, false);

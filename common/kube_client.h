@@ -169,10 +169,14 @@ typedef struct fo_kube_watch_opts {
     long timeout_s;         /* server-side timeoutSeconds; 0 = none */
     /* Nothing from the server (no event, no bookmark, no byte) for this long ends the watch
      * with FO_ETIMEOUT (err->reason "Idle"): a server that is alive but stopped sending, or a
-     * stuck proxy holding the connection open, which TCP keepalive cannot see. kube-apiserver
-     * sends a BOOKMARK about every minute on a watch that allows them, so with allow_bookmarks
-     * a limit well over a minute ends only a stalled watch. 0 = no limit. */
+     * stuck proxy holding the connection open, which TCP keepalive cannot see. The limit holds
+     * once the watch has heard a BOOKMARK (or from its start with idle_from_start): a
+     * kube-apiserver with its watch cache sends one about every minute to a watch that allows
+     * them, but none without the cache (--watch-cache=false, Events) and, before 1.31, none
+     * after its start until it has seen an event of the resource, so a quiet watch that never
+     * heard one is healthy as far as anyone can tell. 0 = no limit. */
     long idle_timeout_ms;
+    bool idle_from_start; /* the previous watch heard bookmarks: this one should too */
     size_t max_event_bytes; /* 0 = FO_WATCH_MAX_EVENT_BYTES */
     /* How each event's object is read (fo_watch_parser_set_object_filter): what is left out,
      * and the weight past which it arrives as its stub. NULL = whole. */

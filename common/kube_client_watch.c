@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/http_client.h"
 #include "common/jsonutil.h"
 #include "common/kube_config.h"
@@ -30,6 +31,10 @@ struct watch_ctx {
     fo_strbuf error_body; /* a non-2xx answer */
     fo_rc rc;             /* why on_chunk stopped */
     fo_err err;
+    long idle_ms;         /* the idle limit (0: none), armed by a bookmark or from the start */
+    bool idle_armed;
+    bool stalled;         /* still_wanted ended the stream on the idle limit */
+    int64_t last_rx_ns;   /* when the last bytes came (the request's start before any) */
 };
 
 static fo_rc on_event(void *ctx, fo_watch_type type, json_t *object, fo_err *err)
@@ -37,6 +42,8 @@ static fo_rc on_event(void *ctx, fo_watch_type type, json_t *object, fo_err *err
     struct watch_ctx *w = ctx;
     if (type == FO_WATCH_ERROR) /* §6: the server ends the stream after it */
         return fo_kube_status_to_err(0, object, w->what, err);
+    if (type == FO_WATCH_BOOKMARK)
+        w->idle_armed = true; /* this server sends them: silence past the limit is a stall */
     return w->fn(w->ctx, type, object, err);
 }
 
@@ -52,6 +59,7 @@ static bool on_head(void *ctx, const fo_http_head *head)
 static bool on_chunk(void *ctx, const char *data, size_t len)
 {
     struct watch_ctx *w = ctx;
+    w->last_rx_ns = fo_clock_real_mono_ns();
     if (w->status < 200 || w->status >= 300) {
         /* Keep what fits; the Status is small. */
         size_t room = MAX_WATCH_ERROR_BODY - w->error_body.len;
@@ -62,11 +70,19 @@ static bool on_chunk(void *ctx, const char *data, size_t len)
     return w->rc == FO_OK;
 }
 
-/* The exec plugin's pair the watch was opened with is still the one to present. */
+/* The exec plugin's pair the watch was opened with is still the one to present, and the
+ * watch has not gone silent past its armed idle limit. */
 static bool still_wanted(void *ctx)
 {
     struct watch_ctx *w = ctx;
-    return w->gen == 0 || !fo_kube_config_exec_cert_replaced(w->cfg, w->gen);
+    if (w->gen != 0 && fo_kube_config_exec_cert_replaced(w->cfg, w->gen))
+        return false;
+    if (w->idle_ms > 0 && w->idle_armed &&
+        fo_clock_real_mono_ns() - w->last_rx_ns >= (int64_t)w->idle_ms * 1000000) {
+        w->stalled = true;
+        return false;
+    }
+    return true;
 }
 
 fo_rc fo_kube_watch(fo_kube_client *kc, const fo_kube_ref *ref, const fo_kube_watch_opts *opts,
@@ -81,8 +97,14 @@ fo_rc fo_kube_watch(fo_kube_client *kc, const fo_kube_ref *ref, const fo_kube_wa
     coll.subresource = NULL;
     char what[512];
     fo_kube_describe("watch", &coll, what, sizeof what);
-    struct watch_ctx w = {
-        .cfg = kc->cfg, .fn = fn, .on_open = opts->on_open, .ctx = ctx, .what = what};
+    struct watch_ctx w = {.cfg = kc->cfg,
+                          .fn = fn,
+                          .on_open = opts->on_open,
+                          .ctx = ctx,
+                          .what = what,
+                          .idle_ms = opts->idle_timeout_ms > 0 ? opts->idle_timeout_ms : 0,
+                          .idle_armed = opts->idle_from_start,
+                          .last_rx_ns = fo_clock_real_mono_ns()};
     fo_strbuf_init(&w.error_body, MAX_WATCH_ERROR_BODY);
     fo_strbuf url;
     fo_strbuf_init(&url, FO_KUBE_MAX_URL);
@@ -136,14 +158,20 @@ fo_rc fo_kube_watch(fo_kube_client *kc, const fo_kube_ref *ref, const fo_kube_wa
     }
     fo_http_stream_opts so = {
         .timeout_ms = opts->timeout_s > 0 ? opts->timeout_s * 1000 + WATCH_TIMEOUT_SLACK_MS : 0,
-        .idle_timeout_ms = opts->idle_timeout_ms,
         .on_head = on_head,
         .on_chunk = on_chunk,
         .still_wanted = still_wanted,
         .ctx = &w,
         .stop = stop};
     fo_err_clear(&w.err);
+    w.last_rx_ns = fo_clock_real_mono_ns();
     rc = fo_http_stream_with(kc->http, url.data, h, nh, &so, err);
+    if (rc == FO_OK && w.stalled) {
+        rc = fo_err_set(err, FO_ETIMEOUT, "%s: nothing received for %ld ms", what, w.idle_ms);
+        if (err)
+            snprintf(err->reason, sizeof err->reason, "Idle");
+        goto out;
+    }
     if (rc != FO_OK) {
         fo_err_wrap(err, "%s", what);
         goto out;

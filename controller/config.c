@@ -32,7 +32,7 @@ static const char usage_text[] =
     "  --lease-duration D         (default 15s)                        FLINKOP_LEASE_DURATION\n"
     "  --renew-deadline D         (default 10s)                        FLINKOP_RENEW_DEADLINE\n"
     "  --retry-period D           (default 2s)                         FLINKOP_RETRY_PERIOD\n"
-    "  --watch-idle-timeout D     reopen a silent watch after (2m)     FLINKOP_WATCH_IDLE_TIMEOUT\n"
+    "  --watch-idle-timeout D     reopen a silent watch after (3m)     FLINKOP_WATCH_IDLE_TIMEOUT\n"
     "                             (0: never; keep it over the API server's 1m bookmarks)\n"
     "  --health-port N            /healthz /readyz /metrics (8085)     FLINKOP_HEALTH_PORT\n"
     "  --health-bind-address A    (default 0.0.0.0)                    "

@@ -25,9 +25,10 @@
  *   --lease-duration D         FLINKOP_LEASE_DURATION    default 15s (renew deadline 10s,
  *   --renew-deadline D         FLINKOP_RENEW_DEADLINE     retry period 2s: controller-runtime's)
  *   --retry-period D           FLINKOP_RETRY_PERIOD
- *   --watch-idle-timeout D     FLINKOP_WATCH_IDLE_TIMEOUT default 2m: an informer's watch that
+ *   --watch-idle-timeout D     FLINKOP_WATCH_IDLE_TIMEOUT default 3m: an informer's watch that
  *                                                        hears nothing (no event, no bookmark)
- *                                                        this long is opened again; 0 = never
+ *                                                        this long after the server's bookmarks
+ *                                                        is opened again; 0 = never
  *   --health-port N            FLINKOP_HEALTH_PORT       default 8085 (/healthz /readyz /metrics)
  *   --health-bind-address A    FLINKOP_HEALTH_BIND_ADDRESS default 0.0.0.0
  *   --log-level LEVEL          FLINKOP_LOG_LEVEL         debug, info, warn, error

@@ -34,11 +34,11 @@ static struct {
     fo_kube_client *kc;
 } env;
 
-static void setup(void)
+static void setup_with(int bookmark_ms)
 {
     memset(&env, 0, sizeof env);
     fo_err err;
-    fo_fake_apiserver_opts fo = {.port = 0, .no_gc = true, .bookmark_interval_ms = BOOKMARK_MS};
+    fo_fake_apiserver_opts fo = {.port = 0, .no_gc = true, .bookmark_interval_ms = bookmark_ms};
     env.fa = fo_fake_apiserver_start(&fo, &err);
     ck_assert_msg(env.fa != NULL, "%s", err.message);
     env.dir = fo_test_mkdtemp();
@@ -58,6 +58,18 @@ static void setup(void)
     ck_assert_ptr_nonnull(env.kc);
     free(path);
     free(text);
+}
+
+static void setup(void)
+{
+    setup_with(BOOKMARK_MS);
+}
+
+/* A server that sends no bookmarks within the test (kube-apiserver without its watch cache,
+ * or one restarted before 1.31 that has seen no event of the resource yet). */
+static void setup_without_bookmarks(void)
+{
+    setup_with(10 * 60 * 1000);
 }
 
 static void teardown(void)
@@ -166,6 +178,14 @@ START_TEST(a_stalled_watch_is_opened_again_within_its_idle_limit_and_loses_nothi
     put_cm("deleted", "1");
     fo_informer *inf = start_informer();
     ck_assert(cached_is(inf, "changed", "1"));
+    /* The idle limit holds once the watch has heard the server's bookmarks. */
+    fo_informer_stats st;
+    fo_informer_get_stats(inf, &st);
+    for (int waited = 0; st.events == 0 && waited < CONVERGE_MS; waited += 10) {
+        fo_test_sleep_ms(10);
+        fo_informer_get_stats(inf, &st);
+    }
+    ck_assert_uint_gt(st.events, 0);
     int64_t t0 = fo_clock_mono_ms(fo_clock_real());
     control("POST", "/fake/stall-watches");
     /* Changes the stalled watch never carries: the next one, from the version the informer
@@ -177,7 +197,6 @@ START_TEST(a_stalled_watch_is_opened_again_within_its_idle_limit_and_loses_nothi
     ck_assert_msg(took >= 0, "the informer never caught up after its watch stalled");
     ck_assert_msg(took <= IDLE_MS + NOTICE_SLACK_MS, "caught up only after %lld ms",
                   (long long)took);
-    fo_informer_stats st;
     fo_informer_get_stats(inf, &st);
     ck_assert_uint_eq(st.watch_stalls, 1);
     ck_assert_uint_eq(st.lists, 1); /* watched again from where it was: no relist */
@@ -210,6 +229,25 @@ START_TEST(a_quiet_watch_that_hears_bookmarks_is_not_ended)
 }
 END_TEST
 
+/* Silence is all a quiet watch hears from a server that sends no bookmarks: it is not taken
+ * for a stall, so the watch is not ended and opened again at every idle limit. */
+START_TEST(a_quiet_watch_of_a_server_without_bookmarks_is_not_ended)
+{
+    fo_informer *inf = start_informer();
+    fo_informer_stats before, after;
+    fo_informer_get_stats(inf, &before);
+    fo_test_sleep_ms(3 * IDLE_MS);
+    put_cm("late", "1");
+    for (int waited = 0; !cached_is(inf, "late", "1") && waited < CONVERGE_MS; waited += 10)
+        fo_test_sleep_ms(10);
+    ck_assert(cached_is(inf, "late", "1"));
+    fo_informer_get_stats(inf, &after);
+    ck_assert_uint_eq(after.watch_stalls, 0);
+    ck_assert_uint_eq(after.watches, before.watches); /* the same watch all along */
+    fo_informer_free(inf);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("informer_liveness");
@@ -219,6 +257,11 @@ static Suite *suite(void)
     tcase_add_test(tc, a_stalled_watch_is_opened_again_within_its_idle_limit_and_loses_nothing);
     tcase_add_test(tc, a_quiet_watch_that_hears_bookmarks_is_not_ended);
     suite_add_tcase(s, tc);
+    TCase *none = tcase_create("without_bookmarks");
+    tcase_set_timeout(none, 60);
+    tcase_add_checked_fixture(none, setup_without_bookmarks, teardown);
+    tcase_add_test(none, a_quiet_watch_of_a_server_without_bookmarks_is_not_ended);
+    suite_add_tcase(s, none);
     return s;
 }
 

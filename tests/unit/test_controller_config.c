@@ -69,7 +69,7 @@ START_TEST(defaults_match_the_contract)
     ck_assert_ptr_null(c.lease_namespace);
     ck_assert_int_eq(c.health_port, 8085);
     /* two of kube-apiserver's one-minute bookmark intervals */
-    ck_assert_int_eq(c.watch_idle_timeout_ms, 120000);
+    ck_assert_int_eq(c.watch_idle_timeout_ms, 180000);
     ck_assert(c.pass.delete_ha_data);
     ck_assert_ptr_null(c.kubeconfig);
     ck_assert_ptr_null(c.namespaces[0]);
