@@ -252,4 +252,15 @@ const char *fo_flink_conf_file_name(fo_flink_version v);
  * Caller frees; NULL with err on failure (FO_ELIMIT past FO_FLINK_CONF_MAX_RENDER). */
 char *fo_flink_conf_render(const json_t *flat, fo_flink_version v, fo_err *err);
 
+/* A cluster's configuration file (file_name "flink-conf.yaml" or "config.yaml", text its
+ * content) read back as the JobManager that mounts it reads it (GlobalConfiguration): a
+ * flink-conf.yaml line by line (everything from '#' a comment, each line split at the first
+ * ": " and trimmed, a line without ": " or with an empty key or value skipped), a config.yaml
+ * as standard YAML with Flink's scalar rules (fo_flink_conf_yaml_scalar), nested maps flattened
+ * with '.' as fo_flink_conf_flatten does. What fo_flink_conf_render writes reads back as the
+ * configuration it was given (but for the values flink-conf.yaml cannot carry). FO_OK with
+ * *flat (new reference); FO_EINVAL (FO_ELIMIT past FO_FLINK_CONF_MAX_RENDER or the flattening
+ * limits) with err naming the file and why, *flat NULL. */
+fo_rc fo_flink_conf_read(const char *file_name, const char *text, json_t **flat, fo_err *err);
+
 #endif

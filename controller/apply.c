@@ -307,8 +307,24 @@ static fo_rc refuse(fo_apply_report *rep, fo_ctl_kind kind, const json_t *obj, f
                       rep->not_owned);
 }
 
+/* want without its content (spec, data): what a live object whose content is kept is
+ * converged to. New reference. */
+static json_t *metadata_of(const json_t *want)
+{
+    json_t *meta = json_object();
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)want, key, v)
+    {
+        if (!is_content(key))
+            json_object_set(meta, key, v);
+    }
+    return meta;
+}
+
 static fo_rc apply_one(const fo_ctl_kube *kube, const json_t *want, const char *uid,
-                       const char *via_uid, fo_apply_report *rep, fo_err *err)
+                       const char *via_uid, unsigned keep_content, fo_apply_report *rep,
+                       fo_err *err)
 {
     fo_ctl_kind kind = fo_ctl_kind_of(want);
     if (kind == FO_CTL_KIND_COUNT)
@@ -332,16 +348,28 @@ static fo_rc apply_one(const fo_ctl_kube *kube, const json_t *want, const char *
         if (rc != FO_OK)
             return rc;
     }
-    if (!fo_apply_ours(live, uid, via_uid))
+    if (!fo_apply_ours(live, uid, via_uid)) {
         rc = refuse(rep, kind, live, err);
-    else
+    } else if (keep_content & FO_APPLY_KIND_BIT(kind)) {
+        json_t *meta = metadata_of(want);
+        rc = converge(kube, kind, meta, live, rep, err);
+        json_decref(meta);
+    } else {
         rc = converge(kube, kind, want, live, rep, err);
+    }
     json_decref(live);
     return rc;
 }
 
 fo_rc fo_apply_set(const fo_ctl_kube *kube, const json_t *desired, const char *owner_uid,
                    const char *via_uid, fo_apply_report *rep, fo_err *err)
+{
+    return fo_apply_set_keeping(kube, desired, owner_uid, via_uid, 0, rep, err);
+}
+
+fo_rc fo_apply_set_keeping(const fo_ctl_kube *kube, const json_t *desired, const char *owner_uid,
+                           const char *via_uid, unsigned keep_content, fo_apply_report *rep,
+                           fo_err *err)
 {
     size_t i;
     json_t *want;
@@ -360,7 +388,7 @@ fo_rc fo_apply_set(const fo_ctl_kube *kube, const json_t *desired, const char *o
     }
     json_array_foreach((json_t *)desired, i, want)
     {
-        fo_rc rc = apply_one(kube, want, owner_uid, via_uid, rep, err);
+        fo_rc rc = apply_one(kube, want, owner_uid, via_uid, keep_content, rep, err);
         if (rc != FO_OK)
             return rc;
     }

@@ -70,6 +70,19 @@ typedef struct fo_apply_report {
 fo_rc fo_apply_set(const fo_ctl_kube *kube, const json_t *desired, const char *owner_uid,
                    const char *via_uid, fo_apply_report *rep, fo_err *err);
 
+/* The bit of a kind in fo_apply_set_keeping's keep_content. */
+#define FO_APPLY_KIND_BIT(kind) (1u << (unsigned)(kind))
+
+/* fo_apply_set for a cluster whose running pods must not be changed: a live object of a kind
+ * whose bit is set in keep_content (FO_APPLY_KIND_BIT) gets its metadata converged alone
+ * (labels, annotations, ownerReferences: restarting nothing), never its content (a
+ * Deployment's spec, which rolls or scales its pods; a ConfigMap's data, which its pods mount
+ * and read at their next start). An absent one is created whole; the other kinds are applied
+ * as fo_apply_set applies them. */
+fo_rc fo_apply_set_keeping(const fo_ctl_kube *kube, const json_t *desired, const char *owner_uid,
+                           const char *via_uid, unsigned keep_content, fo_apply_report *rep,
+                           fo_err *err);
+
 /* An object the resource may have owned earlier. */
 typedef struct fo_apply_ref {
     fo_ctl_kind kind;

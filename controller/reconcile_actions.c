@@ -364,12 +364,21 @@ static fo_rc apply_recorded(fo_pass *p, const fo_build_opts *bo, fo_apply_report
     if (jm)
         snprintf(jm_uid, sizeof jm_uid, "%s", fo_json_get_str(jm, "metadata.uid"));
     json_decref(jm);
-    fo_rc rc = fo_apply_set(&p->env->kube, objects, p->uid, jm_uid, rep, err);
+    /* A cluster another operator launched keeps what its pods run with and read (the
+     * Deployments' spec, the ConfigMaps they mount) until its next launch: only metadata is
+     * repaired there, and none of them is pruned. */
+    unsigned keep = bo->foreign ? FO_APPLY_KIND_BIT(FO_CTL_DEPLOYMENT) |
+                                      FO_APPLY_KIND_BIT(FO_CTL_CONFIG_MAP)
+                                : 0;
+    fo_rc rc = fo_apply_set_keeping(&p->env->kube, objects, p->uid, jm_uid, keep, rep, err);
     p->writes += rep->created + rep->patched;
     if (rc == FO_OK) {
         fo_apply_ref refs[8];
         char bufs[8][300];
-        size_t n = fo_build_owned_refs(p->name, refs, bufs);
+        size_t all = fo_build_owned_refs(p->name, refs, bufs), n = 0;
+        for (size_t i = 0; i < all; i++)
+            if (!(keep & FO_APPLY_KIND_BIT(refs[i].kind)))
+                refs[n++] = refs[i];
         rc = fo_apply_prune(&p->env->kube, p->ns, refs, n, objects, p->uid, rep, err);
         p->writes += rep->deleted;
     }
@@ -587,8 +596,11 @@ static fo_rc converge(fo_pass *p, const fo_upgrade_input *in, fo_err *err)
     };
     fo_rc rc = fo_build_deployed(p, &bo, err);
     /* The cluster keeps the defaults it was launched with (a recovered JobManager too: it goes
-     * on with that launch); a changed default waits for its next launch. */
-    if (rc == FO_OK)
+     * on with that launch); a changed default waits for its next launch. One another operator
+     * launched has no record: it runs with what its flink-config ConfigMap holds. */
+    if (rc == FO_OK && bo.foreign)
+        rc = fo_build_foreign_conf(p, p->last, false, &bo, err);
+    else if (rc == FO_OK)
         rc = fo_build_launch_defaults(p, p->last, bo.launch_ms, true, &bo, err);
     fo_apply_report rep;
     bool applied = false;

@@ -62,6 +62,16 @@ json_t *fo_build_conf(const fo_pass *p, const json_t *spec, const fo_build_opts 
         .job_result_store_id = launch[0] ? launch : NULL,
     };
     conf = fo_flink_conf_build(dep, defaults, &opts, err);
+    if (conf && o && o->foreign_conf) {
+        /* What the cluster's file holds is what it runs with (another operator's defaults
+         * flattened in, keys flinkop would not write); the operator's own keys, which no file
+         * holds, are read as for any cluster. */
+        json_t *runs = fo_launch_defaults_merge(conf, o->foreign_conf);
+        json_decref(conf);
+        conf = runs;
+        if (!conf)
+            fo_err_set(err, FO_ENOMEM, "out of memory");
+    }
 out:
     free(owner);
     json_decref(defaults);
@@ -122,6 +132,12 @@ json_t *fo_build_objects(const fo_pass *p, const json_t *spec, const fo_build_op
         goto out;
     cluster = fo_flink_conf_cluster_side(conf);
     text = cluster ? fo_flink_conf_render(cluster, v.flink_version, err) : NULL;
+    if (!text && cluster && o && o->foreign_conf) {
+        /* A file flinkop's renderer cannot write (a value flink-conf.yaml cannot carry) is no
+         * obstacle to keeping it: its ConfigMap exists, and its data is never written. */
+        fo_err_clear(err);
+        text = strdup("");
+    }
     if (!text)
         goto out;
     dep = with_spec(p, spec);
@@ -141,6 +157,7 @@ json_t *fo_build_objects(const fo_pass *p, const json_t *spec, const fo_build_op
         .savepoint_path = o ? o->savepoint_path : NULL,
         .launch_ms = launched ? o->launch_ms : 0,
         .render = o ? o->render : 0,
+        .foreign = o && o->foreign,
         .defaults_record = o ? o->defaults_record : NULL,
     };
     objects = fo_resources_desired(&in, err);
@@ -216,8 +233,9 @@ fo_rc fo_build_deployed(const fo_pass *p, fo_build_opts *o, fo_err *err)
     if (!o->launch_ms)
         o->launch_ms = fo_build_intent_launch(p);
     int64_t level = annotation_num(jm, FO_RENDER_ANNOTATION);
-    if (!jm)
-        o->render = FO_RENDER_CURRENT; /* a lost JobManager is launched again */
+    o->foreign = fo_takeover_is_foreign(jm);
+    if (!jm || o->foreign) /* a lost JobManager is launched again; a foreign one, kept */
+        o->render = FO_RENDER_CURRENT;
     else if (level < FO_RENDER_LEGACY)
         o->render = FO_RENDER_LEGACY;
     else
@@ -230,8 +248,10 @@ void fo_build_opts_release(fo_build_opts *o)
 {
     json_decref(o->defaults);
     free(o->defaults_record);
+    json_decref(o->foreign_conf);
     o->defaults = NULL;
     o->defaults_record = NULL;
+    o->foreign_conf = NULL;
 }
 
 /* The current cluster defaults scoped for the resource with `spec` (new reference). */
@@ -344,8 +364,63 @@ out:
     return rc;
 }
 
+/* The configuration file of the flink-config ConfigMap cm as a flat configuration (new
+ * reference), or NULL: no such file, or one that cannot be read (logged). */
+static json_t *conf_of(const json_t *cm, const json_t *spec)
+{
+    fo_flink_view v;
+    fo_flink_version ver = FO_FLINK_VERSION_UNKNOWN;
+    if (fo_flink_view_init_spec(&v, spec, FO_FLINK_DEPLOYMENT, NULL) == FO_OK)
+        ver = v.flink_version;
+    const json_t *data = json_object_get(cm, "data");
+    const char *file = fo_flink_conf_file_name(ver);
+    const char *text = fo_json_str(data, file);
+    if (!text) { /* the other one, should another client have written that */
+        file = strcmp(file, "config.yaml") == 0 ? "flink-conf.yaml" : "config.yaml";
+        text = fo_json_str(data, file);
+    }
+    if (!text)
+        return NULL;
+    json_t *conf = NULL;
+    fo_err e;
+    fo_err_clear(&e);
+    if (fo_flink_conf_read(file, text, &conf, &e) != FO_OK)
+        fo_log_warn("ConfigMap %s cannot be read (%s): the cluster is judged by its spec",
+                    fo_json_get_str(cm, "metadata.name"), e.message);
+    return conf;
+}
+
+fo_rc fo_build_foreign_conf(const fo_pass *p, const json_t *spec, bool cached_only,
+                            fo_build_opts *o, fo_err *err)
+{
+    char name[300];
+    fo_flink_config_map_name(p->name, name, sizeof name);
+    json_t *cm = p->env->kube.cached(p->env->kube.ctx, FO_CTL_CONFIG_MAP, p->ns, name);
+    fo_rc rc = FO_OK;
+    if (!cm && !cached_only) {
+        rc = p->env->kube.get(p->env->kube.ctx, FO_CTL_CONFIG_MAP, p->ns, name, &cm, err);
+        if (rc == FO_ENOTFOUND) {
+            fo_err_clear(err);
+            rc = FO_OK;
+        }
+    }
+    json_decref(o->foreign_conf);
+    o->foreign_conf = rc == FO_OK && cm ? conf_of(cm, spec) : NULL;
+    json_decref(cm);
+    return rc;
+}
+
 void fo_build_cached_defaults(const fo_pass *p, const json_t *spec, fo_build_opts *o)
 {
+    json_t *jm = p->env->kube.cached(p->env->kube.ctx, FO_CTL_DEPLOYMENT, p->ns, p->name);
+    o->foreign = fo_takeover_is_foreign(jm);
+    json_decref(jm);
+    if (o->foreign) {
+        json_decref(o->defaults);
+        o->defaults = NULL; /* the operator's keys: the current ones */
+        fo_build_foreign_conf(p, spec, true, o, NULL);
+        return;
+    }
     char name[300];
     fo_flink_config_map_name(p->name, name, sizeof name);
     json_t *cm = p->env->kube.cached(p->env->kube.ctx, FO_CTL_CONFIG_MAP, p->ns, name);

@@ -564,9 +564,11 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
     stub = fo_kube_oversized(p->obj) != NULL; /* the write's answer may be one */
     /* A Deployment of the cluster that Flink left without an owner is the resource's before
      * anything is read or decided from it: observed as it is, it would read as a lost
-     * JobManager. The pass ends there, writing nothing else (its observation would be of a
-     * cluster it has not seen); the next one (the Deployment's update enqueues it) finds it
-     * ours in the cache, which may not hold the patch yet now. */
+     * JobManager. A cluster another operator launched is marked so before anything is written
+     * to it: its drift repair must not roll its pods. The pass ends there, writing nothing
+     * else (its observation would be of a cluster it has not seen); the next one (the
+     * Deployment's update enqueues it) finds it ours in the cache, which may not hold the
+     * patch yet now. */
     bool adopted = false;
     rc = fo_takeover_adopt(p, &adopted, err);
     if (rc != FO_OK)

@@ -86,13 +86,20 @@ typedef struct fo_build_opts {
      * fo_build_launch_defaults finds them. */
     json_t *defaults;
     char *defaults_record;
+    /* Another operator launched the cluster (its JobManager Deployment's FO_FOREIGN_LAUNCH_LABEL:
+     * fo_build_deployed, fo_build_cached_defaults), and the configuration its flink-config
+     * ConfigMap holds (flat, owned; NULL when there is none to read), which the cluster runs
+     * with and every object of it is built with (fo_build_foreign_conf). */
+    bool foreign;
+    json_t *foreign_conf;
 } fo_build_opts;
 
-/* Release what o owns (defaults, defaults_record). */
+/* Release what o owns (defaults, defaults_record, foreign_conf). */
 void fo_build_opts_release(fo_build_opts *o);
 
 /* The effective Flink configuration of obj's metadata with `spec` (new reference), or NULL
- * with err. */
+ * with err. With o->foreign_conf, the keys of the cluster's configuration file are that
+ * configuration's alone (fo_launch_defaults_merge: the operator's keys stay the built ones). */
 json_t *fo_build_conf(const fo_pass *p, const json_t *spec, const fo_build_opts *o, fo_err *err);
 
 /* p->base_url: the REST address of the cluster as deployed (env's template, "{port}" from
@@ -132,8 +139,9 @@ int64_t fo_build_intent_launch(const fo_pass *p);
  * Deployment, else of the cached flink-config ConfigMap: a lost JobManager is recovered into
  * its launch; else fo_build_intent_launch: launched by an earlier version) and the rendering
  * level of its pods (FO_RENDER_ANNOTATION; none: FO_RENDER_LEGACY; no Deployment at all:
- * FO_RENDER_CURRENT, it is launched again). Fails with the API's error when the Deployment is
- * not cached and cannot be read (FO_ENOTFOUND is no failure: there is none). */
+ * FO_RENDER_CURRENT, it is launched again; with FO_FOREIGN_LAUNCH_LABEL: o->foreign, and read
+ * as the current level reads). Fails with the API's error when the Deployment is not cached
+ * and cannot be read (FO_ENOTFOUND is no failure: there is none). */
 fo_rc fo_build_deployed(const fo_pass *p, fo_build_opts *o, fo_err *err);
 
 /* The cluster defaults a launch of `spec` is built with, into o->defaults and
@@ -150,8 +158,19 @@ fo_rc fo_build_launch_defaults(const fo_pass *p, const json_t *spec, int64_t lau
                                bool running, fo_build_opts *o, fo_err *err);
 
 /* For the decisions of a pass about the cluster that runs: its recorded defaults, from the
- * cache only, into o->defaults (left NULL, the current ones, when the cache has no record). */
+ * cache only, into o->defaults (left NULL, the current ones, when the cache has no record); for
+ * a cluster another operator launched (its cached JobManager Deployment says so), o->foreign
+ * and the configuration its cached flink-config ConfigMap holds (fo_build_foreign_conf). */
 void fo_build_cached_defaults(const fo_pass *p, const json_t *spec, fo_build_opts *o);
+
+/* The configuration a cluster another operator launched runs with, into o->foreign_conf: the
+ * configuration file of its flink-config ConfigMap (config.yaml or flink-conf.yaml, the one the
+ * Flink version of `spec` reads first), read as its JobManager reads it (fo_flink_conf_read),
+ * from the cache and, unless cached_only, from the API when the cache has none. None, or a
+ * file that cannot be read (logged), leaves it NULL: the objects are then built from the spec
+ * and the current defaults. Fails only with the API's error (NotFound is none). */
+fo_rc fo_build_foreign_conf(const fo_pass *p, const json_t *spec, bool cached_only,
+                            fo_build_opts *o, fo_err *err);
 
 /* Candidates for pruning: every object name the resource may own. Fills refs (8 entries)
  * with names in bufs (8 x 300 bytes); returns the count. */
@@ -201,6 +220,10 @@ void fo_act_cancel_job(fo_pass *p);
 
 /* ---- reconcile_takeover.c ---- */
 
+/* Does the Deployment `deployment` (borrowed; may be NULL) carry FO_FOREIGN_LAUNCH_LABEL: a
+ * cluster another operator launched, its pods and configuration kept until its next launch? */
+bool fo_takeover_is_foreign(const json_t *deployment);
+
 /* Is `live` (a cached Deployment, borrowed; may be NULL) one of the resource's cluster that
  * Flink's clients left without an owner, to be taken for the resource's: it has no
  * ownerReferences at all and is not being deleted; it is named as the JobManager Deployment
@@ -214,10 +237,15 @@ const char *fo_takeover_orphan(const fo_pass *p, const json_t *live);
 
 /* Give each cached Deployment of the cluster that fo_takeover_orphan names the resource's
  * ownerReference as the Apache operator gives it (controller false, blockOwnerDeletion true),
- * in a merge patch of its metadata conditional on its resourceVersion (FO_ECONFLICT when the
- * cache was stale), with a log line and a Normal Event (queued in p->events) each. *adopted
- * says whether one was; the pass then ends, and the next one reads the Deployment as the
- * resource's from the cache. The first failing write is returned. */
+ * with a log line and a Normal Event (queued in p->events) each; and when another operator
+ * launched the cluster, mark its Deployments (the resource's, or adopted now) that carry no
+ * FO_RENDER_ANNOTATION with FO_FOREIGN_LAUNCH_LABEL, logged: it is told by its JobManager
+ * Deployment, which has neither FO_RENDER_ANNOTATION nor FO_LAUNCH_ANNOTATION, next to a record
+ * without flinkop's mark and a flink-config ConfigMap that is not flinkop's (absent, or not the
+ * resource's alone). One merge patch of a Deployment's metadata each, conditional on its
+ * resourceVersion (FO_ECONFLICT when the cache was stale). *adopted says whether anything was
+ * written; the pass then ends, and the next one reads the Deployments from the cache as the
+ * resource's, and as foreign. The first failing write is returned. */
 fo_rc fo_takeover_adopt(fo_pass *p, bool *adopted, fo_err *err);
 
 /* ---- reconcile_cleanup.c ---- */

@@ -416,6 +416,7 @@ json_t *fo_resources_desired(const fo_resource_inputs *in, fo_err *err)
     c.application = fo_flink_is_application(&c.view);
     c.ha = fo_flink_ha_enabled(in->flink_conf);
     c.render = in->render > 0 && in->render < FO_RENDER_CURRENT ? in->render : FO_RENDER_CURRENT;
+    c.foreign = in->foreign;
     c.tm_template = !c.standalone && fo_res_tm_template_needed(&c);
     c.savepoint_path = in->savepoint_path;
     c.launch_ms = in->launch_ms;

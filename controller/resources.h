@@ -21,6 +21,7 @@
  * desire and an idle pass sees no drift. */
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/rc.h"
@@ -35,6 +36,7 @@ typedef struct fo_resource_inputs {
     const char *savepoint_path;/* standalone application restore source, or NULL */
     int64_t launch_ms;         /* FO_LAUNCH_ANNOTATION of the cluster; 0 = none */
     int render;                /* FO_RENDER_* of the pods; 0 = FO_RENDER_CURRENT */
+    bool foreign;              /* another operator launched the cluster: FO_FOREIGN_LAUNCH_LABEL */
     /* FO_LAUNCH_DEFAULTS_ANNOTATION of the flink-config ConfigMap (controller/launch_defaults.h):
      * what the cluster defaults gave this launch, which flink_conf was built with; NULL = none */
     const char *defaults_record;
@@ -88,6 +90,19 @@ const char *fo_resources_default_log4j(void);
 #define FO_RENDER_FLINK_MAPS 3
 #define FO_RENDER_CURRENT FO_RENDER_FLINK_MAPS
 #define FO_RENDER_ANNOTATION "flinkop.io/render"
+
+/* Label (value FO_FOREIGN_LAUNCH_VALUE) on the Deployments of a cluster flinkop did not
+ * launch: Flink's client rendered its pods and its flink-config ConfigMap for the Apache
+ * operator, and flinkop took it over (controller/reconcile_takeover.c marks its Deployments).
+ * No rendering level renders those pods, so until its next launch drift repair writes nothing
+ * that its pods run with or read (the Deployments' spec, the ConfigMaps' data) and repairs
+ * their metadata only; its objects are built with the configuration its flink-config ConfigMap
+ * holds. Its next launch (an upgrade, a resume, the recovery of a lost JobManager Deployment)
+ * is flinkop's, at FO_RENDER_CURRENT. A label rather than a value of FO_RENDER_ANNOTATION: a
+ * change of a Deployment's annotations moves its metadata.generation (they are copied to its
+ * ReplicaSets), a change of its labels moves nothing and restarts nothing. */
+#define FO_FOREIGN_LAUNCH_LABEL "flinkop.io/foreign-launch"
+#define FO_FOREIGN_LAUNCH_VALUE "true"
 
 /* Label values that mark Flink's objects (and select our informers). */
 #define FO_TYPE_NATIVE "flink-native-kubernetes"

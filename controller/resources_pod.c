@@ -519,13 +519,16 @@ static json_t *deployment(const fo_res_ctx *c, const role *r, const char *name, 
     json_t *selector = fo_res_selector(c, r->component);
     fo_res_update(labels, selector);
     json_decref(selector);
+    if (c->foreign)
+        json_object_set_new(labels, FO_FOREIGN_LAUNCH_LABEL,
+                            json_string(FO_FOREIGN_LAUNCH_VALUE));
     json_t *meta = fo_res_metadata(c, name, labels, controller);
     snprintf(key, sizeof key, "%s.annotations", r->kube);
     json_t *annotations = fo_res_conf_map(c, key, NULL);
     if (!annotations)
         annotations = json_object();
     /* The Deployment's own metadata: a pod template change would restart its pods. */
-    if (c->render > FO_RENDER_LEGACY) {
+    if (c->render > FO_RENDER_LEGACY && !c->foreign) {
         char level[16];
         snprintf(level, sizeof level, "%d", c->render);
         json_object_set_new(annotations, FO_RENDER_ANNOTATION, json_string(level));

@@ -25,6 +25,7 @@ typedef struct fo_res_ctx {
     const char *savepoint_path;
     int64_t launch_ms;       /* FO_LAUNCH_ANNOTATION of the cluster, 0 = none */
     int render;              /* FO_RENDER_* level of the pods */
+    bool foreign;            /* another operator launched the cluster (FO_FOREIGN_LAUNCH_LABEL) */
 } fo_res_ctx;
 
 /* A configuration value, or fallback when absent. */

@@ -6,11 +6,13 @@
 # nothing (before 1.3; a session cluster Apache recovered before 1.15, FLINK-39559), and the
 # Services and ConfigMaps Flink's client creates beside the JobManager Deployment by that
 # Deployment alone (Fabric8FlinkKubeClient.createJobManagerComponent). The clusters are
-# deployed by flinkop, the controller is stopped, their ownerReferences and records are made
-# Apache's and Flink's, and a new controller takes them over: STABLE, no status.error, the
-# same JobManager Deployment at the same generation and the same job; then an upgrade deletes
-# a JobManager Deployment (the sandbox's garbage collector runs) and the objects beside it
-# stay, and a deletion removes everything.
+# deployed by flinkop, the controller is stopped, their ownerReferences, records and annotations
+# are made Apache's and Flink's (basic-example's pod template and configuration as Flink's
+# client renders them), and a new controller takes them over: STABLE, no status.error, the
+# same JobManager Deployment at the same generation with the same pod template and
+# configuration, marked as another operator's launch, and the same job; then an upgrade
+# deletes a JobManager Deployment (the sandbox's garbage collector runs), the objects beside it
+# stay and the new cluster is flinkop's rendering, and a deletion removes everything.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 need flinkop-sandbox flinkop-webhook flinkop-controller
@@ -66,6 +68,38 @@ beside_owned_by_deployment() { # NAME
     done
 }
 
+# Neither Flink's client nor the Apache operator writes flinkop's annotations (the rendering
+# level and launch of a Deployment, the launch and its defaults' record on flink-config).
+without_flinkops_marks() { # KIND NAME
+    kubectl get "$1" "$2" >/dev/null 2>&1 || return 0
+    kubectl patch "$1" "$2" --type=merge -p '{"metadata":{"annotations":{"flinkop.io/render":null,"flinkop.io/launch":null,"flinkop.io/launch-defaults":null}}}' \
+        >/dev/null || fail "taking flinkop's annotations off $1 $2"
+}
+
+RENDER_LEVEL=$(kubectl get deployment basic-example -o jsonpath='{.metadata.annotations.flinkop\.io/render}')
+for n in basic-example session-cluster standalone-example; do
+    without_flinkops_marks deployment "$n"
+    without_flinkops_marks configmap "flink-config-$n"
+done
+without_flinkops_marks deployment standalone-example-taskmanager
+
+# basic-example's JobManager as Flink's native client renders it where flinkop's rendering
+# differs: CmdJobManagerDecorator's arguments end with a blank (kubernetes.jobmanager
+# .entrypoint.args empty), InitJobManagerDecorator adds FLINK_LOG_DIR (kubernetes.flink.log.dir)
+# and the annotations of kubernetes.jobmanager.annotations, and FlinkConfMountDecorator ships
+# the log configurations of the deployer's directory (logback-console.xml). Written back by
+# flinkop, the first two would roll the JobManager (a job without HA starts over from empty
+# state), the last its configuration at its next start.
+FLINK_ARGS='kubernetes-jobmanager.sh kubernetes-application '
+kubectl patch deployment basic-example --type=json -p "[
+    {\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/args/2\",\"value\":\"$FLINK_ARGS\"},
+    {\"op\":\"add\",\"path\":\"/spec/template/spec/containers/0/env/-\",\"value\":{\"name\":\"FLINK_LOG_DIR\",\"value\":\"/opt/flink/log\"}},
+    {\"op\":\"add\",\"path\":\"/spec/template/metadata/annotations/prometheus.io~1scrape\",\"value\":\"true\"}]" \
+    >/dev/null || fail "rendering basic-example's pod template as Flink's client does"
+kubectl patch configmap flink-config-basic-example --type=json \
+    -p '[{"op":"add","path":"/data/logback-console.xml","value":"<configuration/>"}]' \
+    >/dev/null || fail "adding Flink's logback-console.xml to flink-config-basic-example"
+
 record_as_apache basic-example
 deployment_owned_by_apache basic-example basic-example
 beside_owned_by_deployment basic-example
@@ -111,6 +145,18 @@ for n in basic-example session-cluster standalone-example; do
     expect_eq "$(owner_kinds deployment "$n")" "FlinkDeployment/$n:false;" \
         "$n's JobManager Deployment's owner"
 done
+render_of() { kubectl get deployment "$1" -o jsonpath='{.metadata.annotations.flinkop\.io/render}'; }
+foreign_of() { kubectl get deployment "$1" -o jsonpath='{.metadata.labels.flinkop\.io/foreign-launch}'; }
+for d in basic-example session-cluster standalone-example standalone-example-taskmanager; do
+    expect_eq "$(foreign_of "$d")" true "$d's label (launched by another operator)"
+    expect_eq "$(render_of "$d")" "" "$d's rendering level (none of flinkop's)"
+done
+expect_eq "$(kubectl get deployment basic-example -o jsonpath='{.spec.template.spec.containers[0].args[2]}')" \
+    "$FLINK_ARGS" "basic-example's JobManager arguments (as Flink's client wrote them)"
+expect_eq "$(kubectl get deployment basic-example -o jsonpath='{.spec.template.spec.containers[0].env[?(@.name=="FLINK_LOG_DIR")].value}')" \
+    /opt/flink/log "basic-example's FLINK_LOG_DIR (as Flink's client wrote it)"
+expect_eq "$(kubectl get configmap flink-config-basic-example -o jsonpath='{.data.logback-console\.xml}')" \
+    "<configuration/>" "flink-config-basic-example's data (as Flink's client wrote it)"
 expect_eq "$(owner_kinds deployment standalone-example-taskmanager)" \
     "FlinkDeployment/standalone-example:true;" "the standalone TaskManager Deployment's owner"
 expect_eq "$(kubectl get deployment standalone-example-taskmanager -o jsonpath='{.metadata.generation}')" \
@@ -137,6 +183,10 @@ expect_eq "$(uid_of configmap flink-config-basic-example)" "$CM_UID" \
     "flink-config-basic-example (kept through the upgrade)"
 expect_eq "$(owner_kinds service basic-example-rest)" "FlinkDeployment/basic-example:true;" \
     "basic-example-rest's owner once the old JobManager Deployment is gone"
+expect_eq "$(render_of basic-example)" "$RENDER_LEVEL" "basic-example's rendering once flinkop launched it"
+expect_eq "$(foreign_of basic-example)" "" "basic-example's label once flinkop launched it"
+expect_eq "$(kubectl get configmap flink-config-basic-example -o jsonpath='{.data.logback-console\.xml}')" \
+    "" "flink-config-basic-example's data once flinkop launched the cluster"
 
 e2e_log "deleting a taken-over resource deletes its cluster"
 kubectl delete flinkdeployment session-cluster standalone-example --timeout=90s >/dev/null ||

@@ -368,6 +368,66 @@ START_TEST(set_takes_over_what_the_jobmanager_deployment_owns)
 }
 END_TEST
 
+/* A cluster whose pods must not change (one another operator launched): its live ConfigMaps
+ * keep their data and get their metadata repaired (labels, our reference), an absent one is
+ * created whole, and the kinds not kept (the Service) are converged in full. */
+START_TEST(kept_kinds_get_their_metadata_converged_alone)
+{
+    fake_world *w = fake_world_new();
+    json_t *live_cm = json_pack("{s:s, s:s, s:{s:s, s:s, s:[o]}, s:{s:s}}", "apiVersion", "v1",
+                                "kind", "ConfigMap", "metadata", "name", "flink-config-x",
+                                "namespace", "default", "ownerReferences", jm_ref("jm-uid"),
+                                "data", "config.yaml", "rest.port: 8081\n");
+    fake_put(&w->kube, live_cm);
+    json_t *svc = stored_service();
+    fo_json_set_path(svc, "spec.type", json_string("NodePort"));
+    fake_put(&w->kube, svc);
+    json_t *cm = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s}, s:[o]}, s:{s:s}}", "apiVersion",
+                           "v1", "kind", "ConfigMap", "metadata", "name", "flink-config-x",
+                           "namespace", "default", "labels", "app", "x", "ownerReferences",
+                           owner_ref(), "data", "config.yaml", "a: 1\n");
+    json_t *absent = json_deep_copy(cm);
+    fo_json_set_path(absent, "metadata.name", json_string("pod-template-x"));
+    json_t *desired = json_pack("[o, o, o]", cm, absent, desired_service());
+    fo_apply_report rep = {0};
+    fo_err err;
+    fo_err_clear(&err);
+    ck_assert_int_eq(fo_apply_set_keeping(&w->env.kube, desired, UID, "jm-uid",
+                                          FO_APPLY_KIND_BIT(FO_CTL_CONFIG_MAP), &rep, &err),
+                     FO_OK);
+    ck_assert_int_eq(rep.patched, 2);
+    ck_assert_int_eq(rep.created, 1);
+    int at = fake_find(&w->kube, 0, "patch", FO_CTL_CONFIG_MAP);
+    ck_assert_int_ge(at, 0);
+    ck_assert_ptr_null(json_object_get(w->kube.log[at].body, "data"));
+    json_t *stored = fake_get(&w->kube, FO_CTL_CONFIG_MAP, "default", "flink-config-x");
+    ck_assert_str_eq(fo_json_str(json_object_get(stored, "data"), "config.yaml"),
+                     "rest.port: 8081\n");
+    ck_assert_str_eq(fo_json_get_str(stored, "metadata.labels.app"), "x");
+    ck_assert(fo_apply_owned_by(stored, UID) && fo_apply_owned_by(stored, "jm-uid"));
+    ck_assert_str_eq(fo_json_str(json_object_get(fake_get(&w->kube, FO_CTL_CONFIG_MAP, "default",
+                                                          "pod-template-x"),
+                                                 "data"),
+                                 "config.yaml"),
+                     "a: 1\n");
+    ck_assert_str_eq(
+        fo_json_get_str(fake_get(&w->kube, FO_CTL_SERVICE, "default", "x-rest"), "spec.type"),
+        "ClusterIP");
+    /* settled: the kept data is no drift */
+    memset(&rep, 0, sizeof rep);
+    size_t before = w->kube.nlog;
+    ck_assert_int_eq(fo_apply_set_keeping(&w->env.kube, desired, UID, "jm-uid",
+                                          FO_APPLY_KIND_BIT(FO_CTL_CONFIG_MAP), &rep, &err),
+                     FO_OK);
+    ck_assert_int_eq(rep.unchanged, 3);
+    ck_assert_uint_eq(w->kube.nlog, before);
+    json_decref(desired);
+    json_decref(svc);
+    json_decref(live_cm);
+    fake_world_free(w);
+}
+END_TEST
+
 START_TEST(prune_deletes_only_owned_objects_no_longer_desired)
 {
     fake_world *w = fake_world_new();
@@ -413,6 +473,7 @@ static Suite *suite(void)
     tcase_add_test(tc, create_that_finds_the_name_taken_reads_and_patches);
     tcase_add_test(tc, set_takes_over_what_the_jobmanager_deployment_owns);
     tcase_add_test(tc, prune_deletes_only_owned_objects_no_longer_desired);
+    tcase_add_test(tc, kept_kinds_get_their_metadata_converged_alone);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -863,6 +863,101 @@ START_TEST(flink_conf_yaml_is_plain_lines_and_refuses_what_it_cannot_carry)
 }
 END_TEST
 
+/* What the JobManager reads from the files the renderer writes is the configuration it was
+ * given: the config.yaml fixture in full, the flink-conf.yaml one without the values its line
+ * parser cannot carry (my.comment was refused, my.empty is skipped as Flink skips "key:"). */
+START_TEST(a_rendered_file_reads_back_as_its_configuration)
+{
+    json_t *in = load_json("conf-render-input.json");
+    char *text = fo_test_read_data("conf-render-expected-config.yaml", NULL);
+    json_t *back = NULL;
+    fo_err err;
+    fo_err_clear(&err);
+    ck_assert_msg(fo_flink_conf_read("config.yaml", text, &back, &err) == FO_OK, "%s",
+                  err.message);
+    assert_same_json(back, in);
+    json_decref(back);
+    free(text);
+
+    text = fo_test_read_data("conf-render-expected-flink-conf.yaml", NULL);
+    ck_assert_msg(fo_flink_conf_read("flink-conf.yaml", text, &back, &err) == FO_OK, "%s",
+                  err.message);
+    json_object_del(in, "my.comment");
+    json_object_del(in, "my.empty");
+    assert_same_json(back, in);
+    json_decref(back);
+    free(text);
+    json_decref(in);
+}
+END_TEST
+
+/* GlobalConfiguration.loadYAMLResource (the legacy file): '#' starts a comment anywhere, a
+ * line is split at its first ": " and trimmed, lines without one or with an empty key or value
+ * are skipped, the last line of a key wins. */
+START_TEST(flink_conf_yaml_is_read_as_flinks_line_parser_reads_it)
+{
+    const char *text = "# written by hand\n"
+                       "  a.b :  x  # a comment\n"
+                       "no-separator\n"
+                       "c.d:e\n"
+                       "empty: \n"
+                       ": no key\n"
+                       "key.with: value: and more\n"
+                       "\ta.b: later\r\n"
+                       "last: line without a break";
+    json_t *back = NULL;
+    fo_err err;
+    fo_err_clear(&err);
+    ck_assert_msg(fo_flink_conf_read("flink-conf.yaml", text, &back, &err) == FO_OK, "%s",
+                  err.message);
+    json_t *want = json_pack("{s:s, s:s, s:s}", "a.b", "later", "key.with", "value: and more",
+                             "last", "line without a break");
+    assert_same_json(back, want);
+    json_decref(want);
+    json_decref(back);
+}
+END_TEST
+
+/* Flink 2 writes config.yaml nested (YamlParserUtils.convertAndDumpYamlFromFlatMap) and reads
+ * it flattened with '.'; a map option stays the text of its value, scalars the text snakeyaml
+ * gives back. */
+START_TEST(config_yaml_is_read_flattened_with_flinks_scalars)
+{
+    const char *text = "kubernetes:\n"
+                       "  cluster-id: basic-example\n"
+                       "  jobmanager:\n"
+                       "    annotations: '{flinkdeployment.flink.apache.org/generation: ''2''}'\n"
+                       "    cpu.amount: 1.0\n"
+                       "rest:\n"
+                       "  port: 8082\n"
+                       "web.cancel.enable: false\n"
+                       "high-availability.storageDir: file:///flink-data/ha\n";
+    json_t *back = NULL;
+    fo_err err;
+    fo_err_clear(&err);
+    ck_assert_msg(fo_flink_conf_read("config.yaml", text, &back, &err) == FO_OK, "%s",
+                  err.message);
+    json_t *want = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:s}", "kubernetes.cluster-id", "basic-example",
+        "kubernetes.jobmanager.annotations", "{flinkdeployment.flink.apache.org/generation: '2'}",
+        "kubernetes.jobmanager.cpu.amount", "1.0", "rest.port", "8082", "web.cancel.enable",
+        "false", "high-availability.storageDir", "file:///flink-data/ha");
+    assert_same_json(back, want);
+    json_decref(want);
+    json_decref(back);
+
+    ck_assert_int_eq(fo_flink_conf_read("config.yaml", "", &back, &err), FO_OK);
+    ck_assert_int_eq(json_object_size(back), 0);
+    json_decref(back);
+    ck_assert_int_eq(fo_flink_conf_read("config.yaml", "a: [", &back, &err), FO_EINVAL);
+    ck_assert_ptr_null(back);
+    ck_assert_ptr_nonnull(strstr(err.message, "config.yaml"));
+    ck_assert_int_eq(fo_flink_conf_read("log4j-console.properties", "a: b", &back, &err),
+                     FO_EINVAL);
+    ck_assert_ptr_null(back);
+}
+END_TEST
+
 START_TEST(equal_configurations_render_equal_files)
 {
     json_t *a = json_pack("{ssss}", "b.key", "2", "a.key", "1");
@@ -984,6 +1079,9 @@ int main(void)
     tcase_add_test(tc, config_yaml_is_flat_quoted_where_needed_and_reads_back);
     tcase_add_test(tc, flink_conf_yaml_is_plain_lines_and_refuses_what_it_cannot_carry);
     tcase_add_test(tc, equal_configurations_render_equal_files);
+    tcase_add_test(tc, a_rendered_file_reads_back_as_its_configuration);
+    tcase_add_test(tc, flink_conf_yaml_is_read_as_flinks_line_parser_reads_it);
+    tcase_add_test(tc, config_yaml_is_read_flattened_with_flinks_scalars);
     tcase_add_test(tc, config_yaml_escapes_what_json_lets_stand_but_yaml_refuses);
     tcase_add_test(tc, config_yaml_keys_too_long_for_implicit_keys_use_the_explicit_form);
     tcase_add_test(tc, config_yaml_quotes_minus_zero_which_yaml_reads_as_the_integer_zero);

@@ -11,16 +11,18 @@
  *   (Fabric8FlinkKubeClient.createJobManagerComponent, setOwnerReference: controller and
  *   blockOwnerDeletion true), not by the FlinkDeployment.
  *
- * The clusters are deployed here by the controller, then their ownerReferences and the record
- * are rewritten as Apache and Flink write them (names and labels are already Flink's), so that
- * ownership is the one thing that differs from a cluster flinkop deployed itself. Kubernetes'
- * garbage collector, which a unit fake does not run, is simulated where a test deletes an
- * owner (kube-api-semantics.md §8). */
+ * The clusters are deployed here by the controller, then their ownerReferences, the record
+ * and flinkop's annotations are rewritten as Apache and Flink write them (names and labels are
+ * already Flink's); where the pods and configuration matter, the JobManager Deployment and
+ * flink-config ConfigMap are replaced by the ones Flink's native client renders
+ * (tests/data/apache-native-jobmanager.yaml). Kubernetes' garbage collector, which a unit
+ * fake does not run, is simulated where a test deletes an owner (kube-api-semantics.md §8). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/cluster_defaults.h"
 #include "common/jsonutil.h"
 #include "controller/reconcile_deployment.h"
 #include "tests/unit/ctl_scenario.h"
@@ -90,9 +92,28 @@ static void beside_names(const char *name, char out[4][300])
 static const fo_ctl_kind beside_kinds[4] = {FO_CTL_SERVICE, FO_CTL_SERVICE, FO_CTL_CONFIG_MAP,
                                             FO_CTL_CONFIG_MAP};
 
+/* Store the object without the annotations flinkop writes on what it launches (the rendering
+ * level and launch of a Deployment, the launch and its defaults' record on the flink-config
+ * ConfigMap): neither Apache nor Flink writes them. */
+static void without_flinkops_marks(fake_world *w, fo_ctl_kind kind, const char *name)
+{
+    json_t *o = owned(w, kind, name);
+    if (!o)
+        return;
+    json_t *copy = json_deep_copy(o);
+    json_t *annotations = (json_t *)fo_json_get(copy, "metadata.annotations");
+    static const char *const marks[] = {"flinkop.io/render", "flinkop.io/launch",
+                                        "flinkop.io/launch-defaults"};
+    for (size_t i = 0; i < sizeof marks / sizeof *marks; i++)
+        json_object_del(annotations, marks[i]);
+    fake_put(&w->kube, copy);
+    json_decref(copy);
+}
+
 /* A cluster of `name` as Apache's operator and Flink left it: the Deployments owned by the
  * FlinkDeployment (Apache 1.3 and later) or by nothing (`deployments_owned` false), the objects
- * beside the JobManager Deployment owned by that Deployment alone, the spec recorded by Apache. */
+ * beside the JobManager Deployment owned by that Deployment alone, the spec recorded by Apache,
+ * none of flinkop's annotations. */
 static void leave_as_apache_would(fake_world *w, const char *name, bool deployments_owned)
 {
     record_as_apache_would(w, name);
@@ -104,6 +125,7 @@ static void leave_as_apache_would(fake_world *w, const char *name, bool deployme
             continue;
         set_owners(w, FO_CTL_DEPLOYMENT, deployments[i],
                    deployments_owned ? json_pack("[o]", apache_owner_ref(w, name)) : NULL);
+        without_flinkops_marks(w, FO_CTL_DEPLOYMENT, deployments[i]);
     }
     json_t *jm = owned(w, FO_CTL_DEPLOYMENT, name);
     char names[4][300];
@@ -111,6 +133,7 @@ static void leave_as_apache_would(fake_world *w, const char *name, bool deployme
     for (int i = 0; i < 4; i++) {
         if (owned(w, beside_kinds[i], names[i]))
             set_owners(w, beside_kinds[i], names[i], json_pack("[o]", flink_owner_ref(jm)));
+        without_flinkops_marks(w, beside_kinds[i], names[i]);
     }
 }
 
@@ -586,6 +609,10 @@ START_TEST(a_lost_jobmanager_of_a_taken_over_cluster_keeps_its_config_map)
     fake_world *w = world_with("controller-application.yaml");
     const char *n = "basic-example";
     until_stable(w, n);
+    char level[16]; /* what a launch by flinkop renders now */
+    snprintf(level, sizeof level, "%s",
+             fo_json_str(fo_json_get(owned(w, FO_CTL_DEPLOYMENT, n), "metadata.annotations"),
+                         "flinkop.io/render"));
     leave_as_apache_would(w, n, true);
     passes_leave_it_running(w, n);
     fake_drop(&w->kube, FO_CTL_DEPLOYMENT, NS, n);
@@ -595,6 +622,11 @@ START_TEST(a_lost_jobmanager_of_a_taken_over_cluster_keeps_its_config_map)
     ck_assert_int_eq(pass(w, n, NULL), FO_OK);
     ck_assert_ptr_nonnull(owned(w, FO_CTL_DEPLOYMENT, n));
     ck_assert_int_eq(fake_events_count(&w->events, "RecoverDeployment"), 1);
+    /* the recovery launches flinkop's rendering, not the Apache operator's */
+    ck_assert_str_eq(fo_json_str(fo_json_get(owned(w, FO_CTL_DEPLOYMENT, n),
+                                             "metadata.annotations"),
+                                 "flinkop.io/render"),
+                     level);
     fake_world_free(w);
 }
 END_TEST
@@ -653,6 +685,266 @@ START_TEST(a_deleted_resource_takes_its_ownerless_cluster_with_it)
 }
 END_TEST
 
+/* ---- a cluster Flink's client rendered: kept as it runs until its next launch ------------ */
+
+static const char *annotation(const json_t *obj, const char *key)
+{
+    return fo_json_str(fo_json_get(obj, "metadata.annotations"), key);
+}
+
+/* The JobManager Deployment and flink-config ConfigMap of basic-example as Flink's native
+ * client makes them for the Apache operator (tests/data/apache-native-jobmanager.yaml) in place
+ * of flinkop's, the ConfigMap's config.yaml with each edits[2i] replaced by edits[2i+1]
+ * (NULL-terminated; NULL: none); then the cluster as Apache and Flink leave it. */
+static void rendered_by_flink(fake_world *w, const char *name, const char *const *edits)
+{
+    json_t *docs = fo_test_load_yaml_all("apache-native-jobmanager.yaml");
+    ck_assert_int_eq(json_array_size(docs), 2);
+    json_t *cm = json_array_get(docs, 1);
+    json_t *data = json_object_get(cm, "data");
+    for (size_t i = 0; edits && edits[i]; i += 2) {
+        const char *text = fo_json_str(data, "config.yaml");
+        const char *at = strstr(text, edits[i]);
+        ck_assert_msg(at != NULL, "the fixture has no %s", edits[i]);
+        char edited[8192];
+        snprintf(edited, sizeof edited, "%.*s%s%s", (int)(at - text), text, edits[i + 1],
+                 at + strlen(edits[i]));
+        json_object_set_new(data, "config.yaml", json_string(edited));
+    }
+    fake_drop(&w->kube, FO_CTL_DEPLOYMENT, NS, name);
+    fake_put(&w->kube, json_array_get(docs, 0));
+    fake_put(&w->kube, cm);
+    json_decref(docs);
+    leave_as_apache_would(w, name, true);
+}
+
+/* No write since `from` changed what the cluster's pods run with or read: a Deployment's spec,
+ * a ConfigMap's data. */
+static void nothing_the_pods_use_written(fake_world *w, size_t from)
+{
+    no_deployment_spec_written(w, from);
+    for (size_t i = from; i < w->kube.nlog; i++)
+        if (w->kube.log[i].kind == FO_CTL_CONFIG_MAP)
+            ck_assert_msg(!json_object_get(w->kube.log[i].body, "data"),
+                          "%s of ConfigMap %s wrote its data", w->kube.log[i].verb,
+                          w->kube.log[i].name);
+}
+
+/* The pod template Flink's client rendered differs from flinkop's rendering of the recorded
+ * spec (its arguments end with a blank), and so does the configuration (the Apache operator's
+ * log configuration, its defaults and Flink's client-side keys in the file): repairing either
+ * would roll the JobManager without savepoint or upgrade mode, and a job without HA would start
+ * over from empty state. The takeover marks the Deployment instead, and drift repair keeps both
+ * (metadata alone is repaired) until the cluster's next launch, which an upgrade of the spec is:
+ * it goes through the upgrade mode (stateless: the job cancelled, no savepoint) and the new
+ * cluster is flinkop's, at the level its own launches render. */
+START_TEST(a_cluster_flinks_client_rendered_keeps_its_pods_and_configuration_until_relaunched)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    until_stable(w, n);
+    char level[16]; /* what a launch by flinkop renders now */
+    snprintf(level, sizeof level, "%s",
+             annotation(owned(w, FO_CTL_DEPLOYMENT, n), "flinkop.io/render"));
+    rendered_by_flink(w, n, NULL);
+    json_t *jm = owned(w, FO_CTL_DEPLOYMENT, n);
+    char jm_uid[64];
+    snprintf(jm_uid, sizeof jm_uid, "%s", fo_json_get_str(jm, "metadata.uid"));
+    int64_t gen = 0, now = 0;
+    fo_json_get_int(jm, "metadata.generation", &gen);
+    json_t *spec = json_deep_copy(json_object_get(jm, "spec"));
+    json_t *data = json_deep_copy(
+        json_object_get(owned(w, FO_CTL_CONFIG_MAP, "flink-config-basic-example"), "data"));
+    size_t from = w->kube.nlog;
+
+    passes_leave_it_running(w, n);
+    passes_leave_it_running(w, n);
+    nothing_the_pods_use_written(w, from);
+    jm = owned(w, FO_CTL_DEPLOYMENT, n);
+    ck_assert_str_eq(fo_json_get_str(jm, "metadata.uid"), jm_uid);
+    fo_json_get_int(jm, "metadata.generation", &now);
+    ck_assert_int_eq(now, gen);
+    ck_assert(fo_json_equal(json_object_get(jm, "spec"), spec));
+    ck_assert(fo_json_equal(
+        json_object_get(owned(w, FO_CTL_CONFIG_MAP, "flink-config-basic-example"), "data"),
+        data));
+    /* its metadata is repaired: marked, and what is beside it the resource's too */
+    ck_assert_str_eq(fo_json_str(fo_json_get(jm, "metadata.labels"), "flinkop.io/foreign-launch"),
+                     "true");
+    ck_assert_ptr_null(annotation(jm, "flinkop.io/render"));
+    ck_assert_ptr_null(annotation(jm, "flinkop.io/launch"));
+    beside_objects_owned_by_both(w, n, jm_uid);
+    size_t settled = w->kube.nlog;
+    passes_leave_it_running(w, n);
+    ck_assert_int_eq(fake_count(&w->kube, settled, NULL, FO_CTL_KIND_COUNT), 0);
+
+    /* the next launch */
+    edit_spec(w, n, "job.parallelism", json_integer(4));
+    size_t calls = w->flink.ncalls;
+    for (int i = 0; i < 9; i++) {
+        json_t *now_jm = owned(w, FO_CTL_DEPLOYMENT, n);
+        if (now_jm && strcmp(fo_json_get_str(now_jm, "metadata.uid"), jm_uid) != 0)
+            break; /* the new cluster */
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+        collect_garbage(w);
+    }
+    char cancel[128];
+    snprintf(cancel, sizeof cancel, "PATCH /jobs/%s", "00000000000000000000000000000001");
+    ck_assert_int_eq(fake_flink_calls(&w->flink, cancel), 1);
+    for (size_t i = calls; i < w->flink.ncalls; i++)
+        ck_assert_msg(!strstr(w->flink.calls[i], "savepoints") &&
+                          !strstr(w->flink.calls[i], "/stop"),
+                      "called %s", w->flink.calls[i]);
+    jm = owned(w, FO_CTL_DEPLOYMENT, n);
+    ck_assert_ptr_nonnull(jm);
+    ck_assert_str_ne(fo_json_get_str(jm, "metadata.uid"), jm_uid);
+    ck_assert_str_eq(annotation(jm, "flinkop.io/render"), level);
+    ck_assert_ptr_null(
+        fo_json_str(fo_json_get(jm, "metadata.labels"), "flinkop.io/foreign-launch"));
+    json_t *cm_data =
+        json_object_get(owned(w, FO_CTL_CONFIG_MAP, "flink-config-basic-example"), "data");
+    const char *conf = fo_json_str(cm_data, "config.yaml");
+    ck_assert_ptr_nonnull(strstr(conf, "parallelism.default: 4"));
+    ck_assert_ptr_null(strstr(conf, "kubernetes.pod-template-file.jobmanager"));
+    ck_assert_ptr_null(strstr(fo_json_str(cm_data, "log4j-console.properties"), "Rolling"));
+    jm_available(w, n);
+    flink_job(w, n, "RUNNING");
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, n, "lifecycleState"), "STABLE");
+    ck_assert_ptr_null(st_str(w, n, "error"));
+    json_decref(spec);
+    json_decref(data);
+    fake_world_free(w);
+}
+END_TEST
+
+static fo_cluster_defaults *given_defaults(void *ctx)
+{
+    return fo_cluster_defaults_ref(ctx);
+}
+
+/* The cluster runs with what its flink-config ConfigMap holds, here the Apache operator's
+ * defaults: rest.port 8082, which neither the spec nor flinkop's defaults set, and its own
+ * savepoint and checkpoint directories where flinkop's defaults name others: flinkop asks Flink
+ * on that port, leaves the rest Service on it (its metadata alone is repaired), and a savepoint
+ * upgrade stops the job into that savepoint directory, as for a cluster flinkop launched with
+ * other defaults than today's (docs/controller.md). */
+START_TEST(a_taken_over_cluster_is_judged_by_the_configuration_it_runs_with)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    static const char flinkops_defaults[] = "flinkConfiguration:\n"
+                                            "  state.savepoints.dir: s3://flinkop/savepoints\n"
+                                            "  state.checkpoints.dir: s3://flinkop/checkpoints\n";
+    fo_err err;
+    fo_err_clear(&err);
+    fo_cluster_defaults *cd =
+        fo_cluster_defaults_parse(flinkops_defaults, strlen(flinkops_defaults), &err);
+    ck_assert_msg(cd != NULL, "%s", err.message);
+    w->env.defaults = given_defaults;
+    w->env.defaults_ctx = cd;
+    w->settings.rest_url_template = "http://flink.test:{port}/{namespace}/{name}";
+    fo_json_set_path(json_object_get(fd(w, n), "spec"), "job.upgradeMode",
+                     json_string("savepoint"));
+    until_stable(w, n);
+    static const char *const apache_defaults[] = {
+        "rest.port: 8081\n",
+        "rest.port: 8082\nstate.savepoints.dir: s3://apache/savepoints\n"
+        "state.checkpoints.dir: s3://apache/checkpoints\n",
+        NULL};
+    rendered_by_flink(w, n, apache_defaults);
+    /* ExternalServiceDecorator: rest.port, and the JobManager's container port */
+    json_t *rest = json_deep_copy(owned(w, FO_CTL_SERVICE, "basic-example-rest"));
+    fo_json_set_path(rest, "spec.ports",
+                     json_pack("[{s:s, s:i, s:i, s:s}]", "name", "rest", "port", 8082,
+                               "targetPort", 8082, "protocol", "TCP"));
+    fake_put(&w->kube, rest);
+    json_decref(rest);
+    json_t *jm = json_deep_copy(owned(w, FO_CTL_DEPLOYMENT, n));
+    json_t *port = json_array_get(
+        fo_json_get(json_array_get(fo_json_get(jm, "spec.template.spec.containers"), 0), "ports"),
+        0);
+    json_object_set_new(port, "containerPort", json_integer(8082));
+    fake_put(&w->kube, jm);
+    json_decref(jm);
+    size_t from = w->kube.nlog, calls = w->flink.ncalls;
+
+    passes_leave_it_running(w, n);
+    ck_assert_int_gt(w->flink.ncalls, calls);
+    ck_assert_int_eq(flink_calls_elsewhere(w, calls, "http://flink.test:8082"), 0);
+    for (size_t i = from; i < w->kube.nlog; i++)
+        if (w->kube.log[i].kind == FO_CTL_SERVICE)
+            ck_assert_msg(!json_object_get(w->kube.log[i].body, "spec"),
+                          "Service %s patched to %s", w->kube.log[i].name,
+                          fo_json_dumps_compact(json_object_get(w->kube.log[i].body, "spec")));
+    nothing_the_pods_use_written(w, from);
+
+    char stop[128];
+    snprintf(stop, sizeof stop, "POST /jobs/%s/stop", st_str(w, n, "jobStatus.jobId"));
+    fake_flink_answer(&w->flink, stop,
+                      json_pack("{s:s}", "request-id", "7f3e2a1b0c9d8e7f6a5b4c3d2e1f0a01"));
+    edit_spec(w, n, "job.parallelism", json_integer(4));
+    calls = w->flink.ncalls;
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_int_eq(fake_flink_calls(&w->flink, stop), 1);
+    ck_assert_int_eq(flink_calls_elsewhere(w, calls, "http://flink.test:8082"), 0);
+    json_t *body = json_array_get(w->flink.bodies, w->flink.ncalls - 1);
+    ck_assert_str_eq(fo_json_str(body, "targetDirectory"), "s3://apache/savepoints");
+    fake_world_free(w);
+    fo_cluster_defaults_unref(cd);
+}
+END_TEST
+
+/* Suspending a taken-over cluster tears it down as any other; its resume is flinkop's launch. */
+START_TEST(a_taken_over_cluster_is_suspended_and_resumed_as_flinkops)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    until_stable(w, n);
+    char level[16];
+    snprintf(level, sizeof level, "%s",
+             annotation(owned(w, FO_CTL_DEPLOYMENT, n), "flinkop.io/render"));
+    rendered_by_flink(w, n, NULL);
+    passes_leave_it_running(w, n);
+    edit_spec(w, n, "job.state", json_string("suspended"));
+    for (int i = 0; i < 4 && owned(w, FO_CTL_DEPLOYMENT, n); i++) {
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+        collect_garbage(w);
+    }
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_ptr_null(owned(w, FO_CTL_DEPLOYMENT, n));
+    ck_assert_str_eq(st_str(w, n, "jobStatus.state"), "SUSPENDED");
+    edit_spec(w, n, "job.state", json_string("running"));
+    for (int i = 0; i < 3 && !owned(w, FO_CTL_DEPLOYMENT, n); i++)
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_str_eq(annotation(owned(w, FO_CTL_DEPLOYMENT, n), "flinkop.io/render"), level);
+    fake_world_free(w);
+}
+END_TEST
+
+/* A cluster flinkop launched before it wrote its rendering level, its launch or its record's
+ * mark has none of them either: its flink-config ConfigMap, which flinkop makes the
+ * resource's alone (Flink's client, the JobManager Deployment's), tells it from one the Apache
+ * operator launched, and it is not taken for one: its rendering is repaired as flinkop's. */
+START_TEST(a_cluster_flinkop_launched_before_its_marks_is_not_taken_for_anothers)
+{
+    for (int c = 0; c < 2; c++) {
+        fake_world *w = world_with("controller-application.yaml");
+        const char *n = "basic-example";
+        until_stable(w, n);
+        without_flinkops_marks(w, FO_CTL_DEPLOYMENT, n);
+        without_flinkops_marks(w, FO_CTL_CONFIG_MAP, "flink-config-basic-example");
+        if (c == 1) /* before the record's mark too */
+            record_as_apache_would(w, n);
+        passes_leave_it_running(w, n);
+        json_t *labels = (json_t *)fo_json_get(owned(w, FO_CTL_DEPLOYMENT, n), "metadata.labels");
+        ck_assert_ptr_null(fo_json_str(labels, "flinkop.io/foreign-launch"));
+        fake_world_free(w);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("reconcile_takeover");
@@ -671,6 +963,11 @@ static Suite *suite(void)
     tcase_add_test(tc, a_lost_jobmanager_of_a_taken_over_cluster_keeps_its_config_map);
     tcase_add_test(tc, a_taken_over_cluster_is_deleted_with_its_resource);
     tcase_add_test(tc, a_deleted_resource_takes_its_ownerless_cluster_with_it);
+    tcase_add_test(
+        tc, a_cluster_flinks_client_rendered_keeps_its_pods_and_configuration_until_relaunched);
+    tcase_add_test(tc, a_taken_over_cluster_is_judged_by_the_configuration_it_runs_with);
+    tcase_add_test(tc, a_taken_over_cluster_is_suspended_and_resumed_as_flinkops);
+    tcase_add_test(tc, a_cluster_flinkop_launched_before_its_marks_is_not_taken_for_anothers);
     suite_add_tcase(s, tc);
     return s;
 }
