@@ -407,9 +407,18 @@ static fo_rc finish_deploy(fo_pass *p, fo_err *err)
         .generation = gen,
         .launch_ms = fo_build_intent_launch(p),
     };
+    /* A deploy another operator recorded (UPGRADING) and launched, but did not mark done: the
+     * Apache operator's next pass takes the cluster for deployed (checkIfAlreadyUpgraded), and
+     * so is it here, kept as it runs (fo_takeover_adopt marked it): writing flinkop's
+     * rendering over it would roll the JobManager that runs the job. */
+    json_t *jm = owned_deployment(p, p->name);
+    bool foreign = fo_takeover_is_foreign(jm) && !fo_json_get(jm, "metadata.deletionTimestamp");
+    json_decref(jm);
+    bo.foreign = foreign;
     /* The defaults this launch recorded first, when a crash (or a failed write) cut an earlier
      * pass short: never a second set, nor a mix of two. */
-    fo_rc rc = fo_build_launch_defaults(p, p->last, bo.launch_ms, false, &bo, err);
+    fo_rc rc = bo.foreign ? fo_build_foreign_conf(p, p->last, false, &bo, err)
+                          : fo_build_launch_defaults(p, p->last, bo.launch_ms, false, &bo, err);
     fo_apply_report rep;
     bool applied = false;
     if (rc == FO_OK)
@@ -419,6 +428,11 @@ static fo_rc finish_deploy(fo_pass *p, fo_err *err)
         return rc;
     json_object_set_new(fo_json_ensure_object(p->st, "reconciliationStatus"), "state",
                         json_string("DEPLOYED"));
+    if (foreign) {
+        fo_log_info("the deploy recorded by another operator had launched its cluster: it is "
+                    "taken as deployed");
+        return FO_OK;
+    }
     if (!p->obs.jm_available)
         json_object_set_new(p->st, "jobManagerDeploymentStatus", json_string("DEPLOYING"));
     fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_COMPONENT_JOBMANAGER, FO_REASON_SUBMIT,

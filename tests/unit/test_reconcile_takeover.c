@@ -945,6 +945,45 @@ START_TEST(a_cluster_flinkop_launched_before_its_marks_is_not_taken_for_anothers
 }
 END_TEST
 
+/* The Apache operator records UPGRADING with the new spec before Flink's client launches it,
+ * and DEPLOYED after (ReconciliationUtils.updateStatusBeforeDeploymentAttempt, then
+ * updateStatusForDeployedSpec); an operator stopped in between (or a deploy that failed after
+ * the cluster was made, at its Ingress) leaves that record next to the cluster it launched,
+ * which Apache's next pass finds already deployed (checkIfAlreadyUpgraded). Finishing that
+ * deploy must keep the cluster as it runs: writing flinkop's rendering over it would roll the
+ * JobManager that runs the job. */
+START_TEST(a_deploy_the_apache_operator_left_unfinished_keeps_the_cluster_it_launched)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    until_stable(w, n);
+    rendered_by_flink(w, n, NULL);
+    ck_assert_int_eq(fo_json_set_path(json_object_get(fd(w, n), "status"),
+                                      "reconciliationStatus.state", json_string("UPGRADING")),
+                     FO_OK);
+    json_t *jm = owned(w, FO_CTL_DEPLOYMENT, n);
+    char jm_uid[64];
+    snprintf(jm_uid, sizeof jm_uid, "%s", fo_json_get_str(jm, "metadata.uid"));
+    int64_t gen = 0, now = 0;
+    fo_json_get_int(jm, "metadata.generation", &gen);
+    size_t from = w->kube.nlog, calls = w->flink.ncalls;
+    for (int i = 0; i < 4; i++) {
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+        fo_clock_fake_advance(w->clock, w->settings.observe_interval_ms + 1000);
+    }
+    nothing_the_pods_use_written(w, from);
+    jm = owned(w, FO_CTL_DEPLOYMENT, n);
+    ck_assert_str_eq(fo_json_get_str(jm, "metadata.uid"), jm_uid);
+    fo_json_get_int(jm, "metadata.generation", &now);
+    ck_assert_int_eq(now, gen);
+    ck_assert_str_eq(st_str(w, n, "reconciliationStatus.state"), "DEPLOYED");
+    for (size_t i = calls; i < w->flink.ncalls; i++)
+        ck_assert_msg(strncmp(w->flink.calls[i], "GET ", 4) == 0, "called %s", w->flink.calls[i]);
+    passes_leave_it_running(w, n);
+    fake_world_free(w);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("reconcile_takeover");
@@ -968,6 +1007,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_taken_over_cluster_is_judged_by_the_configuration_it_runs_with);
     tcase_add_test(tc, a_taken_over_cluster_is_suspended_and_resumed_as_flinkops);
     tcase_add_test(tc, a_cluster_flinkop_launched_before_its_marks_is_not_taken_for_anothers);
+    tcase_add_test(tc, a_deploy_the_apache_operator_left_unfinished_keeps_the_cluster_it_launched);
     suite_add_tcase(s, tc);
     return s;
 }
