@@ -198,7 +198,10 @@ static fo_rc do_watch(struct fo_informer_reflector *r, uint64_t *events, bool *w
     int64_t t0 = fo_clock_real_mono_ns();
     fo_rc rc = fo_kube_watch(inf->kc, &ref, &wo, on_event, &ws, &inf->stop_flag, &err);
     watch_ended(r, ws.events);
-    /* A watch that ended before any bookmark was due says nothing about the server. */
+    /* Whether the server sends bookmarks: told by a watch that heard one, that ended cleanly
+     * (its timeoutSeconds; also one ended early by a certificate rotation, which disarms the
+     * next watch's limit until it hears a bookmark) or that stalled; a watch that broke says
+     * nothing. */
     if (ws.bookmarks > 0 || rc == FO_OK || stalled(rc, &err))
         r->heard_bookmark = ws.bookmarks > 0;
     if (rc == FO_OK && ws.events == 0 && fo_clock_real_mono_ns() - t0 < SHORT_WATCH_NS) {
