@@ -394,10 +394,7 @@ static void ask_flink(const fo_ctl_env *env, const char *base_url, bool applicat
     fo_flink_rest_jobs_release(&jobs);
 }
 
-/* The cached Deployment `name` when the resource owns it. Another's Deployment of that name
- * is no cluster of this resource: waiting for it to go would wait for ever, and the deploy
- * that follows says whose it is (apply.c). */
-static json_t *owned_deployment(const fo_ctl_env *env, const json_t *obj, const char *name)
+json_t *fo_observe_owned_deployment(const fo_ctl_env *env, const json_t *obj, const char *name)
 {
     const char *ns = fo_json_get_str(obj, "metadata.namespace");
     json_t *d = env->kube.cached(env->kube.ctx, FO_CTL_DEPLOYMENT, ns, name);
@@ -411,13 +408,13 @@ static json_t *owned_deployment(const fo_ctl_env *env, const json_t *obj, const 
 bool fo_observe_cluster_present(const fo_ctl_env *env, const json_t *obj, bool standalone)
 {
     const char *name = fo_json_get_str(obj, "metadata.name");
-    json_t *jm = owned_deployment(env, obj, name);
+    json_t *jm = fo_observe_owned_deployment(env, obj, name);
     bool present = jm != NULL;
     json_decref(jm);
     if (!present && standalone) {
         char tm_name[300];
         fo_flink_tm_deployment_name(name, tm_name, sizeof tm_name);
-        json_t *tm = owned_deployment(env, obj, tm_name);
+        json_t *tm = fo_observe_owned_deployment(env, obj, tm_name);
         present = tm != NULL;
         json_decref(tm);
     }
@@ -463,14 +460,14 @@ void fo_observe_deployment(const fo_ctl_env *env, const json_t *obj, const char 
     o->taskmanagers = -1;
     const char *ns = fo_json_get_str(obj, "metadata.namespace");
     const char *name = fo_json_get_str(obj, "metadata.name");
-    json_t *jm = owned_deployment(env, obj, name);
+    json_t *jm = fo_observe_owned_deployment(env, obj, name);
     o->jm_present = jm != NULL;
     o->jm_deleting = jm && fo_json_get(jm, "metadata.deletionTimestamp");
     o->jm_available = jm && !o->jm_deleting && deployment_available(jm);
     if (standalone) {
         char tm_name[300];
         fo_flink_tm_deployment_name(name, tm_name, sizeof tm_name);
-        json_t *tm = owned_deployment(env, obj, tm_name);
+        json_t *tm = fo_observe_owned_deployment(env, obj, tm_name);
         o->tm_present = tm != NULL;
         o->tm_deleting = tm && fo_json_get(tm, "metadata.deletionTimestamp");
         json_decref(tm);

@@ -140,6 +140,11 @@ bool fo_observe_jobmanager_pods_left(const fo_ctl_env *env, const char *ns, cons
 json_t *fo_observe_cluster_info(const fo_flink_config *flink_config, const json_t *conf,
                                 int taskmanagers);
 
+/* The cached Deployment `name` in obj's namespace when obj owns it (new reference), else NULL.
+ * Another's Deployment of that name is no cluster of obj's: waiting for it to go would wait
+ * for ever, and the deploy that follows says whose it is (apply.c). */
+json_t *fo_observe_owned_deployment(const fo_ctl_env *env, const json_t *obj, const char *name);
+
 /* Whether the cache holds obj's JobManager Deployment (or, standalone, its TaskManager one),
  * terminating or not: the same presence fo_observe_deployment reports as jm_present ||
  * tm_present, known before Flink is asked (its address depends on what runs). */

@@ -129,12 +129,7 @@ static void cluster_names_of(const fo_pass *p, cluster_names *c)
 /* The cached Deployment `name` when it is ours (new reference), else NULL. */
 static json_t *owned_deployment(fo_pass *p, const char *name)
 {
-    json_t *live = p->env->kube.cached(p->env->kube.ctx, FO_CTL_DEPLOYMENT, p->ns, name);
-    if (live && !fo_apply_owned_by(live, p->uid)) {
-        json_decref(live);
-        live = NULL;
-    }
-    return live;
+    return fo_observe_owned_deployment(p->env, p->obj, name);
 }
 
 /* What keeps a teardown waiting that nothing may resolve. The report is the first cause in
