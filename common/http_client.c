@@ -19,9 +19,9 @@
 #include <strings.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/noproxy.h"
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 5000L
@@ -579,18 +579,11 @@ struct xfer {
     int64_t last_byte_ms; /* monotonic: when the transfer last received something */
 };
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 {
     struct xfer *x = ud;
     size_t n = size * nmemb;
-    x->last_byte_ms = mono_ms();
+    x->last_byte_ms = fo_clock_mono_ms(fo_clock_real());
     if (x->on_chunk) {
         if (!x->on_chunk(x->ctx, data, n)) {
             x->stopped_by_caller = true;
@@ -655,7 +648,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
 {
     struct xfer *x = ud;
     size_t n = size * nmemb, len = n;
-    x->last_byte_ms = mono_ms();
+    x->last_byte_ms = fo_clock_mono_ms(fo_clock_real());
     while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
         len--;
     if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) {
@@ -1075,7 +1068,7 @@ fo_rc fo_http_stream_with(fo_http_client *c, const char *url, const fo_http_head
                      .on_head = o->on_head,
                      .on_chunk = o->on_chunk,
                      .ctx = o->ctx,
-                     .last_byte_ms = mono_ms()};
+                     .last_byte_ms = fo_clock_mono_ms(fo_clock_real())};
     fo_rc rc = FO_OK;
     if (!h || !m) {
         rc = fo_err_set(err, FO_ENOMEM, "curl init failed");
@@ -1112,7 +1105,7 @@ fo_rc fo_http_stream_with(fo_http_client *c, const char *url, const fo_http_head
         }
         /* libcurl's low-speed limit would measure whole seconds over a sliding 5 s window;
          * this is the silence itself, to the poll. */
-        int64_t quiet_ms = mono_ms() - x.last_byte_ms;
+        int64_t quiet_ms = fo_clock_mono_ms(fo_clock_real()) - x.last_byte_ms;
         if (o->idle_timeout_ms > 0 && quiet_ms >= o->idle_timeout_ms) {
             rc = fo_err_set(err, FO_ETIMEOUT, "GET %s: nothing received for %lld ms", url,
                             (long long)quiet_ms);

@@ -233,13 +233,6 @@ static char **plugin_env(const fo_kube_exec *x)
     return envp;
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The program to run, as exec.LookPath finds it for client-go: a command with a slash as it
  * is, else the first executable file of that name along our PATH. Looked up before the spawn
  * so that a missing plugin is told the same way whether posix_spawnp reports it as ENOENT or,
@@ -338,7 +331,7 @@ static fo_rc read_all(const fo_kube_exec *x, int fd, int64_t until, long timeout
 {
     char buf[4096];
     for (;;) {
-        int64_t left = until - mono_ms();
+        int64_t left = until - fo_clock_mono_ms(fo_clock_real());
         if (left <= 0)
             return timed_out(x, timeout_ms, err);
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
@@ -457,7 +450,7 @@ static bool reaped(pid_t pid, int64_t until, int *st)
         pid_t r = waitpid(pid, st, WNOHANG);
         if (r == pid || (r < 0 && errno != EINTR))
             return true;
-        int64_t left = until - mono_ms();
+        int64_t left = until - fo_clock_mono_ms(fo_clock_real());
         if (left <= 0)
             return false;
         struct timespec ts = {0, (left < pause_ms ? left : pause_ms) * 1000000L};
@@ -471,7 +464,7 @@ fo_rc fo_kube_exec_run(const fo_kube_exec *x, long timeout_ms, fo_kube_exec_cred
     *out = (fo_kube_exec_cred){0};
     if (timeout_ms <= 0)
         timeout_ms = FO_KUBE_EXEC_TIMEOUT_MS;
-    int64_t until = mono_ms() + timeout_ms;
+    int64_t until = fo_clock_mono_ms(fo_clock_real()) + timeout_ms;
     pid_t pid;
     int fd;
     fo_rc rc = spawn(x, &pid, &fd, err);
