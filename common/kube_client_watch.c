@@ -103,8 +103,7 @@ fo_rc fo_kube_watch(fo_kube_client *kc, const fo_kube_ref *ref, const fo_kube_wa
                           .ctx = ctx,
                           .what = what,
                           .idle_ms = opts->idle_timeout_ms > 0 ? opts->idle_timeout_ms : 0,
-                          .idle_armed = opts->idle_from_start,
-                          .last_rx_ns = fo_clock_real_mono_ns()};
+                          .idle_armed = opts->idle_from_start};
     fo_strbuf_init(&w.error_body, MAX_WATCH_ERROR_BODY);
     fo_strbuf url;
     fo_strbuf_init(&url, FO_KUBE_MAX_URL);
