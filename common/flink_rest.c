@@ -14,8 +14,7 @@
 #include "common/strbuf.h"
 
 struct fo_flink_rest {
-    fo_http_client *http;
-    bool own_http;
+    fo_http_client *http; /* NULL when send is the caller's */
     long timeout_ms, upload_timeout_ms;
     fo_flink_rest_send_fn send;
     void *send_ctx;
@@ -44,22 +43,20 @@ fo_flink_rest *fo_flink_rest_new(const fo_flink_rest_opts *opts, fo_err *err)
         opts->upload_timeout_ms > 0 ? opts->upload_timeout_ms : FO_FLINK_REST_UPLOAD_TIMEOUT_MS;
     fr->send = opts->send ? opts->send : send_http;
     fr->send_ctx = opts->send_ctx;
-    if (opts->send) {
-        /* every exchange goes through send: no HTTP client needed */
-    } else if (opts->http) {
-        fr->http = opts->http;
-    } else {
-        fo_http_client_opts ho = {.timeout_ms = fr->timeout_ms,
-                                  .max_response_bytes = FO_FLINK_REST_MAX_BODY};
+    if (!opts->send) {
+        /* Flink's RestClient (Netty) and the Apache operator never use a proxy. */
+        fo_http_client_opts ho = {.connect_timeout_ms = opts->connect_timeout_ms,
+                                  .timeout_ms = fr->timeout_ms,
+                                  .user_agent = opts->user_agent,
+                                  .max_response_bytes = FO_FLINK_REST_MAX_BODY,
+                                  .proxy_env = FO_HTTP_PROXY_NONE};
         fr->http = fo_http_client_new(&ho, err);
-        fr->own_http = true;
         if (!fr->http) {
             free(fr);
             return NULL;
         }
-    }
-    if (!opts->send)
         fr->send_ctx = fr->http;
+    }
     return fr;
 }
 
@@ -67,8 +64,7 @@ void fo_flink_rest_free(fo_flink_rest *fr)
 {
     if (!fr)
         return;
-    if (fr->own_http)
-        fo_http_client_free(fr->http);
+    fo_http_client_free(fr->http);
     free(fr);
 }
 

@@ -244,8 +244,12 @@ typedef fo_rc (*fo_flink_rest_send_fn)(void *ctx, const char *method, const char
                                        const char *body, size_t body_len, long timeout_ms,
                                        fo_http_result *res, fo_err *err);
 
+/* The client makes its own HTTP client, which never uses a proxy, whatever HTTPS_PROXY,
+ * HTTP_PROXY or ALL_PROXY say: Flink's RestClient and the Apache operator use none, and a
+ * JobManager's cluster-local name (basic-example-rest.default) is seldom in a NO_PROXY. */
 typedef struct fo_flink_rest_opts {
-    fo_http_client *http;       /* borrowed, shared; NULL = the client makes its own */
+    long connect_timeout_ms;    /* 0 = fo_http_client_opts' default */
+    const char *user_agent;     /* NULL = fo_http_client_opts' default */
     long timeout_ms;            /* per call; 0 = FO_FLINK_REST_TIMEOUT_MS */
     long upload_timeout_ms;     /* jar uploads and runs; 0 = FO_FLINK_REST_UPLOAD_TIMEOUT_MS */
     fo_flink_rest_send_fn send; /* NULL = fo_http_client_request on http */

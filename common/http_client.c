@@ -23,6 +23,7 @@
 
 #include "common/clock.h"
 #include "common/noproxy.h"
+#include "common/proxy_env.h"
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 5000L
 #define DEFAULT_TIMEOUT_MS 30000L
@@ -74,6 +75,10 @@ struct fo_http_client {
     size_t max_response;
     long max_redirects;
     char *proxy;                             /* NULL = the environment's */
+    fo_http_proxy_env proxy_env;
+    /* FO_HTTP_PROXY_ENV_GO: the environment's values when the client was made (NULL = unset) */
+    char *env_http, *env_https, *env_no;
+    bool env_cgi;
     char *tls_name; /* tls_server_name as a URL's host ("[::1]" for IPv6); NULL = none */
     char *aws_sigv4, *aws_user, *aws_secret; /* NULL unless requests are signed */
     pthread_mutex_t mu; /* guards id and the pool */
@@ -428,6 +433,20 @@ static fo_rc check_tls_name(fo_http_client *c, const char *name, fo_err *err)
     return FO_OK;
 }
 
+/* Go's ProxyFromEnvironment reads the variables once, at its first request; a client keeps
+ * them from when it is made. */
+static fo_rc copy_proxy_env(fo_http_client *c)
+{
+    fo_proxy_env env;
+    fo_proxy_env_from_environ(&env);
+    c->env_cgi = env.cgi;
+    if ((env.http_proxy && !(c->env_http = strdup(env.http_proxy))) ||
+        (env.https_proxy && !(c->env_https = strdup(env.https_proxy))) ||
+        (env.no_proxy && !(c->env_no = strdup(env.no_proxy))))
+        return FO_ENOMEM;
+    return FO_OK;
+}
+
 fo_http_client *fo_http_client_new(const fo_http_client_opts *opts, fo_err *err)
 {
     static const fo_http_client_opts none;
@@ -459,6 +478,11 @@ fo_http_client *fo_http_client_new(const fo_http_client_opts *opts, fo_err *err)
     }
     c->max_redirects = opts->max_redirects > 0 ? opts->max_redirects : 0;
     if (opts->proxy && *opts->proxy && !(c->proxy = strdup(opts->proxy))) {
+        fo_err_set(err, FO_ENOMEM, "out of memory");
+        goto fail;
+    }
+    c->proxy_env = opts->proxy_env;
+    if (!c->proxy && c->proxy_env == FO_HTTP_PROXY_ENV_GO && copy_proxy_env(c) != FO_OK) {
         fo_err_set(err, FO_ENOMEM, "out of memory");
         goto fail;
     }
@@ -503,6 +527,9 @@ void fo_http_client_free(fo_http_client *c)
     free(c->ca_path);
     free(c->user_agent);
     free(c->proxy);
+    free(c->env_http);
+    free(c->env_https);
+    free(c->env_no);
     free(c->tls_name);
     free(c->aws_sigv4);
     free(c->aws_user);
@@ -768,7 +795,7 @@ static fo_rc aim_at_tls_name(const fo_http_client *c, const char *url, bool own_
     /* libcurl matches the environment's NO_PROXY against the host of the URL it is given, the
      * name here; it is meant for the host the request goes to (as Go's ProxyFromEnvironment
      * reads req.URL), so it is decided here and libcurl told the answer. */
-    if (!c->proxy) {
+    if (!c->proxy && c->proxy_env == FO_HTTP_PROXY_ENV_CURL) {
         const char *list = getenv("no_proxy"); /* libcurl's order */
         if (!list)
             list = getenv("NO_PROXY");
@@ -880,6 +907,21 @@ static fo_rc setup(fo_http_client *c, const struct tls_id *id, CURL *h, const ch
         /* A proxy named for this client is used for every host: "" overrides NO_PROXY. */
         opt_str(h, CURLOPT_PROXY, c->proxy);
         opt_str(h, CURLOPT_NOPROXY, "");
+    } else if (c->proxy_env != FO_HTTP_PROXY_ENV_CURL) {
+        /* Decided here for the caller's URL (its real host, not a tls_server_name). An empty
+         * CURLOPT_PROXY is no proxy at all: libcurl then reads none of its variables. */
+        char *chosen = NULL;
+        if (c->proxy_env == FO_HTTP_PROXY_ENV_GO) {
+            fo_proxy_env env = {c->env_http, c->env_https, c->env_no, c->env_cgi};
+            rc = fo_proxy_env_for_url(&env, url, &chosen, err);
+            if (rc != FO_OK) {
+                fo_err_wrap(err, "proxy for %s", url);
+                return rc;
+            }
+        }
+        opt_str(h, CURLOPT_PROXY, chosen ? chosen : "");
+        opt_str(h, CURLOPT_NOPROXY, chosen ? "" : "*");
+        free(chosen);
     } else if (p->noproxy) {
         /* "*": no proxy; "": the environment's proxy, NO_PROXY already applied */
         opt_str(h, CURLOPT_NOPROXY, p->noproxy);

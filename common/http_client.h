@@ -28,6 +28,25 @@
 
 typedef struct fo_http_client fo_http_client;
 
+/* Where a client that names no proxy (fo_http_client_opts.proxy) finds one. */
+typedef enum fo_http_proxy_env {
+    /* libcurl reads the environment at each request, as curl(1) does: http_proxy (lower case
+     * only) for http URLs, https_proxy or HTTPS_PROXY for https, ALL_PROXY or all_proxy for
+     * both when those are unset, and no_proxy or NO_PROXY (libcurl's rules, common/noproxy.h;
+     * loopback addresses are proxied unless listed there). */
+    FO_HTTP_PROXY_ENV_CURL = 0,
+    /* As Go's http.ProxyFromEnvironment, the way client-go finds a proxy when the kubeconfig
+     * names none (common/proxy_env.h: HTTP_PROXY, HTTPS_PROXY, NO_PROXY, never ALL_PROXY, never
+     * for localhost or a loopback address): the variables are read when the client is made,
+     * the proxy is decided here for each request's URL and libcurl is told the answer, so it
+     * reads no variable itself. A redirect being followed keeps its first URL's decision. A
+     * request the rules refuse (an http URL in a CGI program, a proxy whose scheme libcurl
+     * cannot speak as Go does) fails with FO_EINVAL, nothing sent. */
+    FO_HTTP_PROXY_ENV_GO,
+    /* No proxy whatever the environment says (Flink's own REST client uses none). */
+    FO_HTTP_PROXY_NONE,
+} fo_http_proxy_env;
+
 typedef struct fo_http_client_opts {
     const char *ca_file;          /* PEM bundle to verify the server; NULL = system store */
     const char *ca_pem;           /* ... or PEM in memory */
@@ -43,9 +62,10 @@ typedef struct fo_http_client_opts {
     int max_redirects;            /* follow up to this many redirects; 0 = none (the API server
                                    * and Flink never redirect). https never downgrades to http. */
     /* Every request through this proxy ("http://h:p", "https://...", "socks5h://..."), the
-     * environment's proxies and NO_PROXY ignored; NULL = libcurl's reading of the environment
-     * (HTTPS_PROXY, https_proxy, http_proxy, NO_PROXY). */
+     * environment's proxies and NO_PROXY ignored; NULL = the environment's, read as
+     * proxy_env says. */
     const char *proxy;
+    fo_http_proxy_env proxy_env;
     /* Check the server's certificate against this name, and send it as SNI, instead of the
      * URL's host (Go's tls.Config.ServerName, kubeconfig's tls-server-name). The connection
      * still goes to the URL's host and port (a proxy is asked for them too), the Host header

@@ -83,6 +83,8 @@ void fo_kube_config_tls_opts(const fo_kube_config *kc, fo_http_client_opts *out)
     out->client_key_pem = kc->key_pem;
     out->insecure_skip_verify = kc->insecure;
     out->proxy = kc->proxy_url;
+    /* client-go's transport: http.ProxyFromEnvironment unless the cluster names a proxy */
+    out->proxy_env = FO_HTTP_PROXY_ENV_GO;
     out->tls_server_name = kc->tls_server_name;
     out->client_go_tls = true;
 }

@@ -9,7 +9,8 @@
  * certificate-authority, certificate-authority-data, insecure-skip-tls-verify, tls-server-name
  * (the name the server's certificate is checked against and sent as SNI; the connection still
  * goes to server's host), proxy-url (http, https or socks5, which resolves names on the proxy
- * as Go's dialer does)},
+ * as Go's dialer does; without it the proxy comes from HTTPS_PROXY, HTTP_PROXY and NO_PROXY as
+ * Go's http.ProxyFromEnvironment reads them, as with client-go: common/proxy_env.h)},
  * users[].user.{token, tokenFile, client-certificate(-data), client-key(-data), exec},
  * contexts[].context.{cluster, user, namespace}, current-context. Relative file paths are
  * resolved against the directory of the kubeconfig that names them. A path list (`a:b`, as in
@@ -98,8 +99,9 @@ const char *fo_kube_config_namespace(const fo_kube_config *kc);
 const char *fo_kube_config_source(const fo_kube_config *kc);
 
 /* Fill the connection part of http client options (CA, client certificate, insecure flag,
- * tls-server-name, the cluster's proxy, client_go_tls). The strings are borrowed from kc; other
- * fields of out are left as they are. */
+ * tls-server-name, the cluster's proxy or else the environment's as client-go reads it
+ * (FO_HTTP_PROXY_ENV_GO), client_go_tls). The strings are borrowed from kc; other fields of
+ * out are left as they are. */
 void fo_kube_config_tls_opts(const fo_kube_config *kc, fo_http_client_opts *out);
 
 /* The current bearer token into buf ("" when the config has none). A token file is re-read

@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "common/flink_rest.h"
-#include "common/http_client.h"
 #include "common/kube_client.h"
 #include "common/kube_config.h"
 #include "common/kube_events.h"
@@ -91,7 +90,6 @@ int main(int argc, char **argv)
     int status = 1;
     fo_kube_config *kcfg = NULL;
     fo_kube_client *kc = NULL;
-    fo_http_client *http = NULL;
     fo_flink_rest *flink = NULL;
     fo_kube_events *events = NULL;
     fo_manager *m = NULL;
@@ -109,13 +107,9 @@ int main(int argc, char **argv)
         fo_log_error("cannot create the API client: %s", err.message);
         goto out;
     }
-    fo_http_client_opts ho = {.connect_timeout_ms = FLINK_CONNECT_TIMEOUT_MS,
-                              .timeout_ms = FO_FLINK_REST_TIMEOUT_MS,
-                              .user_agent = "flinkop-controller",
-                              .max_response_bytes = FO_FLINK_REST_MAX_BODY};
-    http = fo_http_client_new(&ho, &err);
-    fo_flink_rest_opts fo = {.http = http};
-    flink = http ? fo_flink_rest_new(&fo, &err) : NULL;
+    fo_flink_rest_opts fo = {.connect_timeout_ms = FLINK_CONNECT_TIMEOUT_MS,
+                             .user_agent = "flinkop-controller"};
+    flink = fo_flink_rest_new(&fo, &err);
     if (!flink) {
         fo_log_error("cannot create the Flink REST client: %s", err.message);
         goto out;
@@ -178,7 +172,6 @@ out:
     fo_manager_stop(m);
     fo_kube_events_free(events);
     fo_flink_rest_free(flink);
-    fo_http_client_free(http);
     fo_kube_client_free(kc);
     fo_kube_config_free(kcfg);
     fo_ctl_config_release(&c);

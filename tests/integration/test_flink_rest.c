@@ -11,6 +11,7 @@
 #include "common/flink_rest.h"
 #include "common/jsonutil.h"
 #include "tests/fakes/flink/fake_flink.h"
+#include "tests/support/rawsrv.h"
 #include "tests/support/testutil.h"
 
 static fo_clock *clk;
@@ -509,6 +510,45 @@ START_TEST(a_slow_jobmanager_times_out)
 }
 END_TEST
 
+static bool reply_bad_gateway(fo_rawsrv *s, int fd, const fo_rawsrv_request *r, void *ctx)
+{
+    (void)s;
+    (void)r;
+    (void)ctx;
+    fo_rawsrv_send_str(fd, "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n");
+    return false;
+}
+
+/* Flink's RestClient and the Apache operator reach a JobManager without a proxy. An operator
+ * pod whose HTTP_PROXY, http_proxy or ALL_PROXY is set (for downloads, in a corporate cluster)
+ * must not send its calls to <name>-rest.<namespace>, seldom in a NO_PROXY, to that proxy. */
+START_TEST(the_environments_proxy_is_never_used)
+{
+    char **saved = fo_test_proxy_env_clear();
+    fo_rawsrv *proxy = fo_rawsrv_start(&(fo_rawsrv_opts){.reply = reply_bad_gateway});
+    char *value = fo_rawsrv_url(proxy, "");
+    const char *const vars[] = {"HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy",
+                                "HTTPS_PROXY", "https_proxy"};
+    for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
+        setenv(vars[i], value, 1);
+    fo_err err = {0};
+    fo_flink_rest *direct = fo_flink_rest_new(NULL, &err);
+    ck_assert_msg(direct, "%s", err.message);
+    char base[256];
+    cluster("direct", APP, base, sizeof base);
+    fo_flink_config c;
+    fo_rc rc = fo_flink_rest_config(direct, base, &c, &err);
+    ck_assert_msg(rc == FO_OK, "got %s: %s", fo_rc_name(rc), err.message);
+    fo_flink_rest_config_release(&c);
+    ck_assert_msg(fo_rawsrv_accepts(proxy) == 0, "the proxy got %d connections",
+                  fo_rawsrv_accepts(proxy));
+    fo_flink_rest_free(direct);
+    fo_test_proxy_env_restore(saved);
+    fo_rawsrv_stop(proxy);
+    free(value);
+}
+END_TEST
+
 struct worker {
     const char *base;
     int ok;
@@ -576,6 +616,7 @@ int main(void)
     tcase_add_test(tc, bad_arguments_fail_before_anything_is_sent);
     tcase_add_test(tc, unreachable_clusters_are_unavailable_not_http_errors);
     tcase_add_test(tc, a_slow_jobmanager_times_out);
+    tcase_add_test(tc, the_environments_proxy_is_never_used);
     tcase_add_test(tc, one_client_serves_many_threads);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -396,6 +396,52 @@ START_TEST(tls_server_name_through_a_proxy_tunnels_to_the_servers_address)
 }
 END_TEST
 
+/* Without proxy-url, client-go's transport takes its proxy from http.ProxyFromEnvironment,
+ * which never sends a request for localhost or a loopback address through one, whatever
+ * HTTPS_PROXY says, and never reads ALL_PROXY: an SSH tunnel or a port-forward to 127.0.0.1
+ * works from a shell whose proxy is set for everything else. A proxy-url is still used for
+ * every host (client-go's http.ProxyURL). */
+START_TEST(a_loopback_api_server_is_reached_without_the_environments_proxy)
+{
+    fo_testcerts *tc = fo_testcerts_new();
+    char *crt = NULL, *key = NULL;
+    fo_testcerts_issue(tc, "apiserver", NULL, &crt, &key);
+    fo_fake_apiserver *fa = start_apiserver(crt, key, NULL);
+    char *server = server_url(fa);
+    fo_connproxy *px = fo_connproxy_start(&(fo_connproxy_opts){NULL, NULL, NULL});
+    char *proxy = fmt("http://127.0.0.1:%d", fo_connproxy_port(px));
+    char **saved = fo_test_proxy_env_clear();
+    setenv("HTTPS_PROXY", proxy, 1);
+    setenv("https_proxy", proxy, 1);
+    setenv("ALL_PROXY", proxy, 1);
+    fo_err err;
+
+    char *cl = fmt("certificate-authority: '%s'", tc->ca_cert);
+    fo_kube_config *cfg = load(tc->dir, server, cl, "token: " TOKEN);
+    ck_assert_msg(get_default(cfg, &err) == FO_OK, "%s", err.message);
+    ck_assert_msg(fo_connproxy_accepts(px) == 0, "the environment's proxy got %d connections",
+                  fo_connproxy_accepts(px));
+    fo_kube_config_free(cfg);
+    free(cl);
+
+    cl = fmt("certificate-authority: '%s', proxy-url: '%s'", tc->ca_cert, proxy);
+    cfg = load(tc->dir, server, cl, "token: " TOKEN);
+    ck_assert_msg(get_default(cfg, &err) == FO_OK, "%s", err.message);
+    ck_assert_int_ge(fo_connproxy_tunnels(px), 1);
+    fo_kube_config_free(cfg);
+    free(cl);
+
+    fo_test_proxy_env_restore(saved);
+    fo_connproxy_stop(px);
+    fo_fake_apiserver_stop(fa);
+    free(proxy);
+    free(server);
+    free(crt);
+    free(key);
+    fo_testcerts_free(tc);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("kube_tls");
@@ -407,6 +453,7 @@ static Suite *suite(void)
     tcase_add_test(tc, insecure_skip_tls_verify_covers_the_https_proxy_too);
     tcase_add_test(tc, an_https_proxy_that_asks_is_offered_the_client_certificate);
     tcase_add_test(tc, tls_server_name_through_a_proxy_tunnels_to_the_servers_address);
+    tcase_add_test(tc, a_loopback_api_server_is_reached_without_the_environments_proxy);
     suite_add_tcase(s, tc);
     return s;
 }

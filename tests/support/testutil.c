@@ -176,6 +176,36 @@ pid_t fo_test_spawn(char *const argv[], const char *log_path)
     _exit(127);
 }
 
+static const char *const PROXY_VARS[] = {"HTTP_PROXY", "http_proxy", "HTTPS_PROXY",
+                                         "https_proxy", "ALL_PROXY",  "all_proxy",
+                                         "NO_PROXY",   "no_proxy",   "REQUEST_METHOD"};
+#define NPROXY_VARS (sizeof PROXY_VARS / sizeof *PROXY_VARS)
+
+char **fo_test_proxy_env_clear(void)
+{
+    char **saved = calloc(NPROXY_VARS, sizeof *saved);
+    if (!saved)
+        abort();
+    for (size_t i = 0; i < NPROXY_VARS; i++) {
+        const char *v = getenv(PROXY_VARS[i]);
+        saved[i] = v ? strdup(v) : NULL;
+        unsetenv(PROXY_VARS[i]);
+    }
+    return saved;
+}
+
+void fo_test_proxy_env_restore(char **saved)
+{
+    for (size_t i = 0; i < NPROXY_VARS; i++) {
+        if (saved[i])
+            setenv(PROXY_VARS[i], saved[i], 1);
+        else
+            unsetenv(PROXY_VARS[i]);
+        free(saved[i]);
+    }
+    free(saved);
+}
+
 void fo_test_sleep_ms(int ms)
 {
     struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};

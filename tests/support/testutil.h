@@ -50,6 +50,12 @@ int fo_test_stop(pid_t pid, int sig, int timeout_ms);
 /* Sleep for ms milliseconds (only for waiting on real processes). */
 void fo_test_sleep_ms(int ms);
 
+/* Unset the variables that choose a proxy (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY in
+ * both cases, REQUEST_METHOD) and return their values; fo_test_proxy_env_restore puts them
+ * back and frees what this returned. */
+char **fo_test_proxy_env_clear(void);
+void fo_test_proxy_env_restore(char **saved);
+
 /* No file descriptor left: the soft RLIMIT_NOFILE becomes the lowest free descriptor, so the
  * next open(2) fails with EMFILE; *saved keeps the limits for fo_test_restore_fd_limit. */
 struct rlimit;

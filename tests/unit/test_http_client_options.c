@@ -292,31 +292,6 @@ START_TEST(tls_server_name_is_checked_and_the_host_header_names_the_url)
 }
 END_TEST
 
-/* The proxy variables libcurl reads for an https URL, kept to be put back. */
-static const char *const PROXY_VARS[] = {"https_proxy", "HTTPS_PROXY", "all_proxy",
-                                         "ALL_PROXY",   "no_proxy",    "NO_PROXY"};
-#define NPROXY_VARS (sizeof PROXY_VARS / sizeof *PROXY_VARS)
-
-static void proxy_env_save(char *saved[NPROXY_VARS])
-{
-    for (size_t i = 0; i < NPROXY_VARS; i++) {
-        const char *v = getenv(PROXY_VARS[i]);
-        saved[i] = v ? strdup(v) : NULL;
-        unsetenv(PROXY_VARS[i]);
-    }
-}
-
-static void proxy_env_restore(char *saved[NPROXY_VARS])
-{
-    for (size_t i = 0; i < NPROXY_VARS; i++) {
-        if (saved[i])
-            setenv(PROXY_VARS[i], saved[i], 1);
-        else
-            unsetenv(PROXY_VARS[i]);
-        free(saved[i]);
-    }
-}
-
 /* The environment's NO_PROXY is about the host a request goes to, as Go's
  * ProxyFromEnvironment reads req.URL (kubectl with a kubeconfig's tls-server-name): with
  * tls_server_name that is still the URL's 127.0.0.1, not the name the certificate is checked
@@ -343,8 +318,7 @@ START_TEST(no_proxy_is_matched_against_the_urls_host_not_the_tls_server_name)
     snprintf(target, sizeof target, "127.0.0.1:%d", fo_httpd_port(srv));
     fo_connproxy *px = fo_connproxy_start(&(fo_connproxy_opts){NULL, NULL, NULL});
     ck_assert_int_gt(asprintf(&proxy, "http://127.0.0.1:%d", fo_connproxy_port(px)), 0);
-    char *saved[NPROXY_VARS];
-    proxy_env_save(saved);
+    char **saved = fo_test_proxy_env_clear();
     setenv("https_proxy", proxy, 1);
 
     /* NO_PROXY names the server's address (and not the name): straight to it */
@@ -373,7 +347,7 @@ START_TEST(no_proxy_is_matched_against_the_urls_host_not_the_tls_server_name)
     fo_connproxy_last_target(px, seen, sizeof seen);
     ck_assert_str_eq(seen, target);
 
-    proxy_env_restore(saved);
+    fo_test_proxy_env_restore(saved);
     fo_connproxy_stop(px);
     free(proxy);
     free(url);

@@ -389,6 +389,72 @@ START_TEST(requests_go_through_the_clusters_proxy_url)
 }
 END_TEST
 
+/* GET the namespace "default" with a fresh client of kc (which reads the proxy variables
+ * when it is made), without retries. */
+static fo_rc get_default(fo_kube_config *kc, fo_err *err)
+{
+    fo_kube_client_opts ko = {.max_retries = -1, .timeout_ms = 5000};
+    fo_kube_client *client = fo_kube_client_new(kc, &ko, err);
+    ck_assert_ptr_nonnull(client);
+    fo_kube_ref ref = {.version = "v1", .resource = "namespaces", .name = "default"};
+    json_t *out = NULL;
+    fo_rc rc = fo_kube_get(client, &ref, &out, err);
+    json_decref(out);
+    fo_kube_client_free(client);
+    return rc;
+}
+
+/* Without proxy-url, client-go's transport takes http.ProxyFromEnvironment: HTTP_PROXY for an
+ * http server (the upper-case name too, which libcurl ignores for http), a value without a
+ * scheme read as http://, never ALL_PROXY (which libcurl would use), and NO_PROXY entries that
+ * may name a port. kubernetes.invalid never resolves, so a request that does not go through
+ * the proxy fails. */
+START_TEST(without_proxy_url_the_environments_proxy_is_read_as_client_go_reads_it)
+{
+    char **saved = fo_test_proxy_env_clear();
+    fo_rawsrv *proxy = fo_rawsrv_start(&(fo_rawsrv_opts){.reply = reply_namespace});
+    char *dir = fo_test_mkdtemp(), *path = NULL, *value = NULL;
+    ck_assert_int_gt(asprintf(&path, "%s/kubeconfig", dir), 0);
+    ck_assert_int_gt(asprintf(&value, "127.0.0.1:%d", fo_rawsrv_port(proxy)), 0);
+    fo_test_write_file(path, "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+                             "clusters: [{name: c, cluster: {server: "
+                             "'http://kubernetes.invalid:6443'}}]\n"
+                             "contexts: [{name: c, context: {cluster: c}}]\n");
+    fo_kube_config_opts o = {.kubeconfig = path};
+    fo_err err;
+    fo_kube_config *kc = fo_kube_config_from_kubeconfig(&o, &err);
+    ck_assert_msg(kc != NULL, "%s", err.message);
+
+    setenv("ALL_PROXY", value, 1);
+    setenv("all_proxy", value, 1);
+    ck_assert_int_ne(get_default(kc, &err), FO_OK);
+    ck_assert_msg(fo_rawsrv_requests(proxy) == 0, "ALL_PROXY was used");
+
+    setenv("HTTP_PROXY", value, 1);
+    ck_assert_msg(get_default(kc, &err) == FO_OK, "%s", err.message);
+    ck_assert_int_eq(fo_rawsrv_requests(proxy), 1);
+    const char *head = fo_rawsrv_last(proxy)->head;
+    ck_assert_msg(strncmp(head, "GET http://kubernetes.invalid:6443/api/v1/namespaces/default ",
+                          61) == 0,
+                  "the proxy got: %.100s", head);
+
+    setenv("NO_PROXY", "localhost, kubernetes.invalid:6443", 1);
+    ck_assert_int_ne(get_default(kc, &err), FO_OK);
+    ck_assert_int_eq(fo_rawsrv_requests(proxy), 1);
+    setenv("NO_PROXY", "kubernetes.invalid:443", 1);
+    ck_assert_msg(get_default(kc, &err) == FO_OK, "%s", err.message);
+    ck_assert_int_eq(fo_rawsrv_requests(proxy), 2);
+
+    fo_test_proxy_env_restore(saved);
+    fo_kube_config_free(kc);
+    fo_rawsrv_stop(proxy);
+    fo_test_rmdir(dir);
+    free(dir);
+    free(path);
+    free(value);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("kube_config");
@@ -405,6 +471,7 @@ int main(void)
     tcase_add_test(tc, in_cluster_needs_host_port_and_a_token);
     tcase_add_test(tc, load_prefers_an_explicit_path_then_in_cluster);
     tcase_add_test(tc, requests_go_through_the_clusters_proxy_url);
+    tcase_add_test(tc, without_proxy_url_the_environments_proxy_is_read_as_client_go_reads_it);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

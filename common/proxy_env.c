@@ -1,0 +1,362 @@
+#include "common/proxy_env.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Longest scheme, host and port read; a URL or NO_PROXY entry with a longer one is no URL or
+ * entry this reads (a DNS name has at most 253 characters, a port 5 digits). */
+#define SCHEME_MAX 16
+#define HOST_MAX 256
+#define PORT_MAX 16
+/* Longest proxy value read; a longer one is ignored as a value that is no URL. */
+#define VALUE_MAX 2048
+
+/* The parts of "scheme://[userinfo@]host[:port][/...]" this needs; pointers are into the
+ * parsed string. */
+struct url_parts {
+    char scheme[SCHEME_MAX]; /* lower-cased, as Go's url.Parse has it */
+    char host[HOST_MAX];     /* an IPv6 address without its brackets */
+    char port[PORT_MAX];     /* "" when none is written */
+    const char *userinfo;    /* NULL when none */
+    size_t userinfo_len;
+};
+
+/* An IP address. An IPv4-mapped IPv6 address is held as its IPv4 address, as net.IP's Equal,
+ * IsLoopback and IPNet.Contains compare it. */
+struct addr {
+    int af; /* AF_INET, AF_INET6 */
+    unsigned char b[16];
+};
+
+static bool is_ctl(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return true;
+    return false;
+}
+
+/* Length of the "scheme:" at s's start followed by "//" (RFC 3986 section 3.1), 0 if none. */
+static size_t scheme_len(const char *s)
+{
+    if (!isalpha((unsigned char)s[0]))
+        return 0;
+    size_t n = 1;
+    while (isalnum((unsigned char)s[n]) || s[n] == '+' || s[n] == '-' || s[n] == '.')
+        n++;
+    return strncmp(s + n, "://", 3) == 0 ? n : 0;
+}
+
+/* Characters Go's url.Parse takes in a host name (net/url shouldEscape, encodeHost), less
+ * the percent-escapes it refuses there; bytes from 0x80 on are taken as they are. */
+static bool host_char(unsigned char c)
+{
+    return isalnum(c) || c >= 0x80 || strchr("-._~!$&'()*+,;=", c);
+}
+
+static bool copy_part(char *dst, size_t cap, const char *src, size_t len)
+{
+    if (len >= cap)
+        return false;
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+    return true;
+}
+
+/* Read s as "scheme://[userinfo@]host[:port][/?#...]": a host is required, a port is digits. */
+static bool parse_url(const char *s, struct url_parts *u)
+{
+    memset(u, 0, sizeof *u);
+    size_t n = scheme_len(s);
+    if (!n || !copy_part(u->scheme, sizeof u->scheme, s, n))
+        return false;
+    for (char *p = u->scheme; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    const char *auth = s + n + 3;
+    size_t alen = strcspn(auth, "/?#");
+    const char *at = NULL;
+    for (size_t i = 0; i < alen; i++)
+        if (auth[i] == '@')
+            at = auth + i; /* the last one, as Go's url.Parse */
+    if (at) {
+        u->userinfo = auth;
+        u->userinfo_len = (size_t)(at - auth);
+        alen -= (size_t)(at + 1 - auth);
+        auth = at + 1;
+    }
+    const char *port = NULL;
+    if (alen && auth[0] == '[') {
+        const char *end = memchr(auth, ']', alen);
+        if (!end || end == auth + 1 ||
+            !copy_part(u->host, sizeof u->host, auth + 1, (size_t)(end - auth - 1)))
+            return false;
+        if (end + 1 < auth + alen) {
+            if (end[1] != ':')
+                return false;
+            port = end + 2;
+        }
+        for (const char *p = u->host; *p; p++)
+            if (!isalnum((unsigned char)*p) && !strchr(":.%-_~", *p))
+                return false;
+    } else {
+        const char *colon = NULL;
+        for (size_t i = 0; i < alen; i++)
+            if (auth[i] == ':')
+                colon = auth + i;
+        size_t hlen = colon ? (size_t)(colon - auth) : alen;
+        if (!hlen || !copy_part(u->host, sizeof u->host, auth, hlen))
+            return false;
+        for (const char *p = u->host; *p; p++)
+            if (!host_char((unsigned char)*p))
+                return false;
+        port = colon ? colon + 1 : NULL;
+    }
+    if (port) {
+        size_t plen = (size_t)(auth + alen - port);
+        if (strspn(port, "0123456789") < plen || !copy_part(u->port, sizeof u->port, port, plen))
+            return false;
+    }
+    return true;
+}
+
+/* s (len bytes) as an IP address, as net.ParseIP reads one (no IPv6 zone, no leading zeros). */
+static bool parse_ip(const char *s, size_t len, struct addr *a)
+{
+    static const unsigned char v4_in_v6[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    char buf[64];
+    if (!copy_part(buf, sizeof buf, s, len))
+        return false;
+    memset(a, 0, sizeof *a);
+    if (inet_pton(AF_INET, buf, a->b) == 1) {
+        a->af = AF_INET;
+        return true;
+    }
+    if (inet_pton(AF_INET6, buf, a->b) != 1)
+        return false;
+    a->af = AF_INET6;
+    if (memcmp(a->b, v4_in_v6, sizeof v4_in_v6) == 0) {
+        memmove(a->b, a->b + 12, 4);
+        memset(a->b + 4, 0, 12);
+        a->af = AF_INET;
+    }
+    return true;
+}
+
+static bool is_loopback(const struct addr *a)
+{
+    static const unsigned char v6_loopback[16] = {[15] = 1};
+    if (a->af == AF_INET)
+        return a->b[0] == 127;
+    return memcmp(a->b, v6_loopback, 16) == 0;
+}
+
+/* The first `bits` bits of x and y are equal. */
+static bool prefix_equal(const unsigned char *x, const unsigned char *y, unsigned bits)
+{
+    unsigned bytes = bits / 8, rest = bits % 8;
+    if (memcmp(x, y, bytes) != 0)
+        return false;
+    return !rest || !((x[bytes] ^ y[bytes]) & (0xffu << (8 - rest)) & 0xffu);
+}
+
+/* Is ip inside the CIDR range e ("10.0.0.0/8", "2001:db8::/32"), as net.ParseCIDR and
+ * IPNet.Contains have it? *is_cidr says whether e is one at all. A range written as an
+ * IPv4-mapped IPv6 address holds the IPv4 addresses its last 32 bits cover. */
+static bool cidr_contains(const char *e, const struct addr *ip, bool *is_cidr)
+{
+    *is_cidr = false;
+    const char *slash = strchr(e, '/');
+    struct addr net;
+    if (!slash || !parse_ip(e, (size_t)(slash - e), &net))
+        return false;
+    const char *digits = slash + 1;
+    size_t nd = strspn(digits, "0123456789");
+    if (nd == 0 || digits[nd] != '\0')
+        return false;
+    unsigned bits = 0;
+    for (size_t i = 0; i < nd && bits <= 128; i++) /* leading zeros are fine, as Go's dtoi */
+        bits = bits * 10 + (unsigned)(digits[i] - '0');
+    bool written_v6 = memchr(e, ':', (size_t)(slash - e)) != NULL;
+    if (bits > (written_v6 ? 128u : 32u))
+        return false;
+    *is_cidr = true;
+    if (written_v6 && net.af == AF_INET) /* mapped: the mask's last 32 bits apply */
+        bits = bits > 96 ? bits - 96 : 0;
+    return ip && ip->af == net.af && prefix_equal(ip->b, net.b, bits);
+}
+
+/* net.SplitHostPort: "host:port" or "[host]:port"; false when entry is neither. */
+static bool split_host_port(const char *e, const char **host, size_t *hlen, const char **port)
+{
+    const char *colon = strrchr(e, ':');
+    if (!colon)
+        return false;
+    const char *h = e;
+    size_t n = (size_t)(colon - e), from_open = 0, from_close = 0;
+    if (e[0] == '[') {
+        const char *end = strchr(e, ']');
+        if (!end || end + 1 != colon)
+            return false;
+        h = e + 1;
+        n = (size_t)(end - e - 1);
+        from_open = 1;
+        from_close = (size_t)(end + 1 - e);
+    } else if (memchr(e, ':', n)) {
+        return false;
+    }
+    if (strchr(e + from_open, '[') || strchr(e + from_close, ']'))
+        return false;
+    *host = h;
+    *hlen = n;
+    *port = colon + 1;
+    return true;
+}
+
+/* Does the NO_PROXY entry e (trimmed, lower-cased, not empty, not "*") say that host (lower-
+ * cased; ip its address, NULL for a name) at port is reached directly? httpproxy's config.init
+ * and its matchers: a CIDR range, then an address with an optional port, then a name. */
+static bool entry_matches(const char *e, const char *host, const struct addr *ip, const char *port)
+{
+    bool is_cidr;
+    bool inside = cidr_contains(e, ip, &is_cidr);
+    if (is_cidr)
+        return inside;
+    const char *h = e, *want_port = "";
+    size_t hlen = strlen(e);
+    if (split_host_port(e, &h, &hlen, &want_port) && hlen == 0)
+        return false; /* ":80": no host, ignored */
+    bool port_ok = !*want_port || strcmp(want_port, port) == 0;
+    struct addr a;
+    if (parse_ip(h, hlen, &a))
+        return ip && port_ok && a.af == ip->af && memcmp(a.b, ip->b, a.af == AF_INET ? 4 : 16) == 0;
+    if (ip)
+        return false; /* names never match addresses */
+    if (hlen >= 2 && h[0] == '*' && h[1] == '.') {
+        h++;
+        hlen--;
+    }
+    bool whole = h[0] != '.'; /* "example.com" matches example.com itself too */
+    if (whole && hlen > 0 && strlen(host) == hlen && strncmp(host, h, hlen) == 0)
+        return port_ok;
+    /* a suffix match: ".example.com" (or the "." Go puts before "example.com") ends host */
+    size_t n = strlen(host), sfx = hlen + (whole ? 1 : 0);
+    if (n < sfx)
+        return false;
+    const char *tail = host + n - sfx;
+    if (whole && tail[0] != '.')
+        return false;
+    return strncmp(tail + (whole ? 1 : 0), h, hlen) == 0 && port_ok;
+}
+
+/* httpproxy's useProxy: false when host:port is reached without a proxy. */
+static bool use_proxy(const char *host, const char *port, const char *no_proxy)
+{
+    if (strcmp(host, "localhost") == 0)
+        return false;
+    struct addr ipbuf, *ip = NULL;
+    /* netip.ParseAddr takes an IPv6 zone ("fe80::1%eth0"); the zone is never compared */
+    size_t iplen = strchr(host, ':') ? strcspn(host, "%") : strlen(host);
+    if (parse_ip(host, iplen, &ipbuf)) {
+        ip = &ipbuf;
+        if (is_loopback(ip))
+            return false;
+    }
+    if (!no_proxy)
+        return true;
+    char lower[HOST_MAX], entry[HOST_MAX + PORT_MAX + 8];
+    size_t i = 0;
+    for (; host[i] && i + 1 < sizeof lower; i++)
+        lower[i] = (char)tolower((unsigned char)host[i]);
+    lower[i] = '\0';
+    for (const char *p = no_proxy; *p;) {
+        size_t len = strcspn(p, ",");
+        const char *s = p, *end = p + len;
+        p = *end ? end + 1 : end;
+        while (s < end && isspace((unsigned char)*s))
+            s++;
+        while (end > s && isspace((unsigned char)end[-1]))
+            end--;
+        if (s == end || (size_t)(end - s) >= sizeof entry)
+            continue;
+        for (size_t k = 0; k < (size_t)(end - s); k++)
+            entry[k] = (char)tolower((unsigned char)s[k]);
+        entry[end - s] = '\0';
+        if (strcmp(entry, "*") == 0 || entry_matches(entry, lower, ip, port))
+            return false;
+    }
+    return true;
+}
+
+static const char *nonempty(const char *a, const char *b)
+{
+    return a && *a ? a : b && *b ? b : NULL;
+}
+
+void fo_proxy_env_from_environ(fo_proxy_env *out)
+{
+    out->http_proxy = nonempty(getenv("HTTP_PROXY"), getenv("http_proxy"));
+    out->https_proxy = nonempty(getenv("HTTPS_PROXY"), getenv("https_proxy"));
+    out->no_proxy = nonempty(getenv("NO_PROXY"), getenv("no_proxy"));
+    const char *method = getenv("REQUEST_METHOD");
+    out->cgi = method && *method;
+}
+
+/* httpproxy's parseProxy: a value without "scheme://" is read as "http://" followed by it. */
+static bool parse_proxy(const char *value, char *buf, size_t cap, struct url_parts *p)
+{
+    if (is_ctl(value) || strlen(value) + 8 > cap)
+        return false;
+    snprintf(buf, cap, "%s%s", scheme_len(value) ? "" : "http://", value);
+    return parse_url(buf, p);
+}
+
+fo_rc fo_proxy_env_for_url(const fo_proxy_env *env, const char *url, char **proxy, fo_err *err)
+{
+    *proxy = NULL;
+    struct url_parts req, px;
+    if (!url || is_ctl(url) || !parse_url(url, &req))
+        return fo_err_set(err, FO_EINVAL, "%s: not a URL with a host", url ? url : "(null)");
+    const char *value = NULL, *var = NULL, *port = req.port;
+    if (strcmp(req.scheme, "https") == 0) {
+        value = env->https_proxy;
+        var = "HTTPS_PROXY";
+        port = *port ? port : "443";
+    } else if (strcmp(req.scheme, "http") == 0) {
+        value = env->http_proxy;
+        var = "HTTP_PROXY";
+        port = *port ? port : "80";
+    }
+    char buf[VALUE_MAX];
+    if (!value || !*value || !parse_proxy(value, buf, sizeof buf, &px))
+        return FO_OK;
+    if (env->cgi && strcmp(var, "HTTP_PROXY") == 0)
+        return fo_err_set(err, FO_EINVAL,
+                          "HTTP_PROXY is not used in a CGI program (REQUEST_METHOD is set): "
+                          "golang.org/s/cgihttpproxy");
+    if (!use_proxy(req.host, port, env->no_proxy))
+        return FO_OK;
+    const char *scheme = px.scheme, *def_port;
+    if (strcmp(scheme, "http") == 0) {
+        def_port = "80";
+    } else if (strcmp(scheme, "https") == 0) {
+        def_port = "443";
+    } else if (strcmp(scheme, "socks5") == 0 || strcmp(scheme, "socks5h") == 0) {
+        scheme = "socks5h"; /* Go's SOCKS5 dialer sends the server's name to the proxy */
+        def_port = "1080";
+    } else {
+        return fo_err_set(err, FO_EINVAL,
+                          "%s: the proxy's scheme \"%s\" is not http, https, socks5 or socks5h",
+                          var, px.scheme);
+    }
+    bool v6 = strchr(px.host, ':') != NULL;
+    if (asprintf(proxy, "%s://%.*s%s%s%s%s:%s", scheme, (int)px.userinfo_len,
+                 px.userinfo ? px.userinfo : "", px.userinfo ? "@" : "", v6 ? "[" : "", px.host,
+                 v6 ? "]" : "", *px.port ? px.port : def_port) < 0) {
+        *proxy = NULL;
+        return fo_err_set(err, FO_ENOMEM, "out of memory");
+    }
+    return FO_OK;
+}
