@@ -16,6 +16,7 @@
 struct fo_field_errors {
     fo_field_error *items;
     size_t count, cap;
+    size_t dropped; /* errors past FO_FIELD_ERRORS_MAX, not kept */
     char **warnings;
     size_t nwarn, capwarn;
 };
@@ -116,6 +117,7 @@ static fo_rc push(fo_field_errors *errs, fo_fe_type type, const char *field, cha
                   const char *detail_fmt, va_list ap)
 {
     if (errs->count >= FO_FIELD_ERRORS_MAX) {
+        errs->dropped++;
         free(value);
         return FO_OK;
     }
@@ -296,6 +298,9 @@ char *fo_field_errors_join(const fo_field_errors *errs, const char *sep)
             fo_strbuf_puts(&sb, sep);
         fo_strbuf_puts(&sb, errs->items[i].message);
     }
+    /* the user fixes what is listed: say that more will follow */
+    if (errs && errs->dropped)
+        fo_strbuf_printf(&sb, "%sand %zu more errors not shown", sep, errs->dropped);
     return fo_strbuf_take(&sb);
 }
 

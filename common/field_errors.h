@@ -77,7 +77,9 @@ const char *fo_field_errors_warning(const fo_field_errors *errs, size_t i);
  * Fields longer than 256 bytes are stored cut ("... (N more bytes)") and never match. */
 bool fo_field_errors_has_field(const fo_field_errors *errs, const char *field);
 
-/* All error messages joined by sep (e.g. "; " or "\n"). Caller frees. "" when empty. */
+/* All error messages joined by sep (e.g. "; " or "\n"), and when more errors were added than
+ * the list keeps (256), "and N more errors not shown" after a last sep. Caller frees. "" when
+ * empty. */
 char *fo_field_errors_join(const fo_field_errors *errs, const char *sep);
 
 /* Kubernetes Status details.causes: [{"reason":"FieldValueInvalid","message":..,"field":..}],

@@ -464,6 +464,7 @@ struct framing {
     unsigned content_lengths;   /* Content-Length headers */
     const char *transfer_coding; /* the last Transfer-Encoding header, or NULL */
     unsigned transfer_codings;
+    bool spaced_name;           /* a header name with whitespace in it */
 };
 
 static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -471,6 +472,8 @@ static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const c
 {
     (void)kind;
     struct framing *f = cls;
+    if (strpbrk(key, " \t"))
+        f->spaced_name = true;
     if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
         f->content_lengths++;
     if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
@@ -484,12 +487,17 @@ static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const c
  * connection): two Content-Length headers (MHD takes the first, and the rest of the body would
  * be read as the next request: request smuggling through any proxy that takes the other),
  * Content-Length beside Transfer-Encoding, or a transfer coding other than chunked (MHD would
- * wait for a body it cannot frame). NULL when the framing is sound. */
+ * wait for a body it cannot frame). So is whitespace before a header's colon, which RFC 9112
+ * section 5.1 requires a server to refuse: MHD keeps "Content-Length " as another header and
+ * reads the body as the next request, where a proxy that trims the name framed it by that
+ * length. NULL when the framing is sound. */
 static const char *framing_problem(struct MHD_Connection *conn, unsigned *status)
 {
     struct framing f = {0};
     MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &f);
     *status = 400;
+    if (f.spaced_name)
+        return "whitespace before the colon of a header (RFC 9112 section 5.1)";
     if (f.content_lengths > 1)
         return "more than one Content-Length header";
     if (f.content_lengths && f.transfer_codings)

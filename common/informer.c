@@ -653,6 +653,27 @@ int64_t fo_informer_out_of_contact_ms(fo_informer *inf)
     return longest;
 }
 
+bool fo_informer_contact_error(fo_informer *inf, char *buf, size_t len)
+{
+    int64_t now = fo_clock_mono_ms(inf->clock), longest = 0;
+    bool found = false;
+    if (len)
+        buf[0] = '\0';
+    pthread_mutex_lock(&inf->mu);
+    for (size_t i = 0; i < inf->nrefl; i++) {
+        const struct fo_informer_reflector *r = &inf->refl[i];
+        int64_t away = reflector_away_ms(r, now);
+        if (away > 0 && r->contact_error[0] && (!found || away > longest)) {
+            longest = away;
+            found = true;
+            if (len)
+                snprintf(buf, len, "%s", r->contact_error);
+        }
+    }
+    pthread_mutex_unlock(&inf->mu);
+    return found;
+}
+
 int64_t fo_informer_namespace_out_of_contact_ms(fo_informer *inf, const char *ns)
 {
     int64_t now = fo_clock_mono_ms(inf->clock), away = 0;

@@ -158,6 +158,11 @@ int64_t fo_informer_out_of_contact_ms(fo_informer *inf);
  * informer's only one when it watches every namespace); 0 when none watches it. */
 int64_t fo_informer_namespace_out_of_contact_ms(fo_informer *inf, const char *ns);
 
+/* Why the informer is out of contact: the error of the last list or watch that failed, of
+ * the reflector out of contact longest, into buf; false ("" in buf) while in contact or
+ * before any attempt failed. Thread-safe. */
+bool fo_informer_contact_error(fo_informer *inf, char *buf, size_t len);
+
 /* Number of cached objects. */
 size_t fo_informer_len(fo_informer *inf);
 

@@ -43,6 +43,9 @@ struct fo_informer_reflector {
      * FO_INFORMER_CONTACT_MS (a watch accepted only to fail at once is no contact). */
     int64_t contact_lost_ms;
     int64_t open_since_ms;
+    /* Why it lost contact last (a list's or a watch's error), "" while in contact or when it
+     * has not tried yet; under inf->mu. For fo_informer_contact_error. */
+    char contact_error[256];
     /* The last watch heard a BOOKMARK: the server sends them, so the next watch's idle limit
      * holds from its start (a stall right at the reopen is caught too). */
     bool heard_bookmark;

@@ -49,16 +49,21 @@ static void fill_type(json_t *list)
     }
 }
 
-/* Contact with the API server, for fo_informer_out_of_contact_ms. */
-static void set_contact(struct fo_informer_reflector *r, bool in_contact)
+/* Contact with the API server, for fo_informer_out_of_contact_ms; why (NULL when in contact)
+ * for fo_informer_contact_error. */
+static void set_contact(struct fo_informer_reflector *r, const char *why)
 {
     fo_informer *inf = r->inf;
     pthread_mutex_lock(&inf->mu);
-    if (in_contact) {
+    if (!why) {
         r->contact_lost_ms = 0;
-    } else if (!r->contact_lost_ms) {
-        int64_t now = fo_clock_mono_ms(inf->clock);
-        r->contact_lost_ms = now > 0 ? now : 1;
+        r->contact_error[0] = '\0';
+    } else {
+        if (!r->contact_lost_ms) {
+            int64_t now = fo_clock_mono_ms(inf->clock);
+            r->contact_lost_ms = now > 0 ? now : 1;
+        }
+        snprintf(r->contact_error, sizeof r->contact_error, "%s", why);
     }
     pthread_mutex_unlock(&inf->mu);
 }
@@ -75,18 +80,18 @@ static fo_rc do_list(struct fo_informer_reflector *r, bool after_gone)
     fo_rc rc = fo_kube_list_all(inf->kc, &ref, &lo, &list, &err);
     if (rc != FO_OK) {
         fo_log_warn("informer %s (%s): list failed: %s", inf->name, where(r), err.message);
-        set_contact(r, false);
+        set_contact(r, err.message);
         return rc;
     }
     const char *rv = fo_json_get_str(list, "metadata.resourceVersion");
     if (!rv || !*rv || strlen(rv) >= sizeof r->rv) {
         fo_log_warn("informer %s (%s): list has no usable resourceVersion", inf->name, where(r));
-        set_contact(r, false);
+        set_contact(r, "the list has no usable resourceVersion");
         json_decref(list);
         return FO_EPROTO;
     }
     snprintf(r->rv, sizeof r->rv, "%s", rv);
-    set_contact(r, true);
+    set_contact(r, NULL);
     fill_type(list);
     /* Counted before the handlers hear of it: whoever saw the list's changes also sees the
      * list in the stats. */
@@ -161,8 +166,10 @@ static void watch_ended(struct fo_informer_reflector *r, uint64_t events)
     fo_informer *inf = r->inf;
     pthread_mutex_lock(&inf->mu);
     int64_t now = fo_clock_mono_ms(inf->clock);
-    if (events > 0 || (r->open_since_ms && now - r->open_since_ms >= FO_INFORMER_CONTACT_MS))
+    if (events > 0 || (r->open_since_ms && now - r->open_since_ms >= FO_INFORMER_CONTACT_MS)) {
         r->contact_lost_ms = 0;
+        r->contact_error[0] = '\0';
+    }
     r->open_since_ms = 0;
     pthread_mutex_unlock(&inf->mu);
 }
@@ -206,11 +213,11 @@ static fo_rc do_watch(struct fo_informer_reflector *r, uint64_t *events, bool *w
         r->heard_bookmark = ws.bookmarks > 0;
     if (rc == FO_OK && ws.events == 0 && fo_clock_real_mono_ns() - t0 < SHORT_WATCH_NS) {
         fo_log_warn("informer %s (%s): watch ended at once without events", inf->name, where(r));
-        set_contact(r, false);
+        set_contact(r, "the watch ended at once without events");
         return FO_EUNAVAIL;
     }
     if (rc != FO_OK && rc != FO_ESHUTDOWN && rc != FO_EGONE)
-        set_contact(r, false);
+        set_contact(r, err.message[0] ? err.message : "the watch failed");
     *was_stalled = stalled(rc, &err);
     if (*was_stalled) {
         fo_informer_count(inf, &inf->stats.watch_stalls);

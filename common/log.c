@@ -116,6 +116,55 @@ static void put_field(fo_strbuf *sb, const char *key, const char *value)
     fo_strbuf_put_json_str(sb, value);
 }
 
+/* What a line keeps free for its end ("}\n") while its fields are written. */
+#define LINE_END_BYTES 2
+
+/* One field of the caller's, `,"key":value`, within the line's limit: a string value too long
+ * for the room left is cut (at a character) and ends in "...", any other value too large is
+ * left out. Either way the line stays one JSON object: a value that failed to fit used to
+ * leave `"key":` with nothing after it. */
+static void put_value(fo_strbuf *sb, const char *key, const json_t *value)
+{
+    size_t mark = sb->len;
+    char *text = fo_json_dumps_compact(value);
+    fo_rc rc = text ? fo_strbuf_putc(sb, ',') : FO_ENOMEM;
+    if (rc == FO_OK)
+        rc = fo_strbuf_put_json_str(sb, key);
+    if (rc == FO_OK)
+        rc = fo_strbuf_putc(sb, ':');
+    size_t value_at = sb->len;
+    bool keyed = rc == FO_OK;
+    if (keyed)
+        rc = fo_strbuf_puts(sb, text);
+    free(text);
+    if (rc == FO_OK && sb->len + LINE_END_BYTES <= sb->limit)
+        return;
+    if (!keyed || rc == FO_ENOMEM || value_at + LINE_END_BYTES > sb->limit ||
+        !json_is_string(value)) {
+        fo_strbuf_truncate(sb, mark);
+        return;
+    }
+    /* Escapes take up to 6 bytes a byte: halve the cut until its escaped text fits. */
+    const char *s = json_string_value(value);
+    size_t len = strlen(s);
+    size_t room = sb->limit - LINE_END_BYTES - value_at;
+    /* the quotes and the "..." around the cut */
+    for (size_t want = room > 5 ? room - 5 : 0; want > 0; want /= 2) {
+        fo_strbuf_truncate(sb, value_at);
+        size_t n = fo_utf8_prefix(s, len, want);
+        char *cut = malloc(n + 4);
+        if (!cut)
+            break;
+        memcpy(cut, s, n);
+        memcpy(cut + n, "...", 4);
+        rc = fo_strbuf_put_json_str(sb, cut);
+        free(cut);
+        if (rc == FO_OK && sb->len + LINE_END_BYTES <= sb->limit)
+            return;
+    }
+    fo_strbuf_truncate(sb, mark);
+}
+
 static void write_line(fo_log_level level, const json_t *fields, const char *fmt, va_list ap)
 {
     char msg[8192];
@@ -145,16 +194,8 @@ static void write_line(fo_log_level level, const json_t *fields, const char *fmt
     if (fields && json_is_object(fields)) {
         const char *key;
         json_t *value;
-        json_object_foreach((json_t *)fields, key, value) {
-            char *text = fo_json_dumps_compact(value);
-            if (!text)
-                continue;
-            fo_strbuf_putc(&sb, ',');
-            fo_strbuf_put_json_str(&sb, key);
-            fo_strbuf_putc(&sb, ':');
-            fo_strbuf_puts(&sb, text);
-            free(text);
-        }
+        json_object_foreach((json_t *)fields, key, value)
+            put_value(&sb, key, value);
     }
     fo_strbuf_puts(&sb, "}\n");
     int fd = atomic_load(&sink_fd);

@@ -163,7 +163,7 @@ static fo_informer *informer(fo_wh_cluster_lookup *cl)
 void fo_wh_cluster_lookup_health(void *ctx, fo_wh_lookup_health *out)
 {
     fo_wh_cluster_lookup *cl = ctx;
-    *out = (fo_wh_lookup_health){FO_WH_LOOKUP_IDLE, 0, 0};
+    *out = (fo_wh_lookup_health){.state = FO_WH_LOOKUP_IDLE};
     if (!cl)
         return;
     pthread_mutex_lock(&cl->mu);
@@ -173,6 +173,8 @@ void fo_wh_cluster_lookup_health(void *ctx, fo_wh_lookup_health *out)
         return;
     out->cached = (long)fo_informer_len(inf);
     out->out_of_contact_ms = fo_informer_out_of_contact_ms(inf);
+    if (out->out_of_contact_ms > 0)
+        fo_informer_contact_error(inf, out->reason, sizeof out->reason);
     out->state = !fo_informer_synced(inf)                  ? FO_WH_LOOKUP_SYNCING
                  : out->out_of_contact_ms > cl->stale_after_ms ? FO_WH_LOOKUP_STALE
                                                            : FO_WH_LOOKUP_SYNCED;

@@ -46,6 +46,7 @@ typedef struct fo_wh_lookup_health {
     fo_wh_lookup_state state;
     long cached;               /* FlinkDeployments kept */
     int64_t out_of_contact_ms; /* fo_informer_out_of_contact_ms; 0 while in contact */
+    char reason[256];          /* why it is out of contact (fo_informer_contact_error), or "" */
 } fo_wh_lookup_health;
 
 /* The lookup's state (ctx is the lookup), for /readyz and /metrics. Thread-safe. */

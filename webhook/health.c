@@ -5,6 +5,19 @@
 #include "common/clock.h"
 #include "webhook/webhook_internal.h"
 
+/* A JSON string of text, which may have been cut inside a UTF-8 character (or hold bytes
+ * that are none): those bytes become '?'. */
+static json_t *text_value(char *text)
+{
+    json_t *v = json_string(text);
+    if (v)
+        return v;
+    for (char *c = text; *c; c++)
+        if ((unsigned char)*c >= 0x80)
+            *c = '?';
+    return json_string(text);
+}
+
 void fo_webhook_healthz(fo_webhook *wh, fo_http_response *resp)
 {
     (void)wh;
@@ -39,11 +52,15 @@ void fo_webhook_readyz(fo_webhook *wh, fo_http_response *resp)
     if (body && wh->opts.lookup_health) {
         fo_wh_lookup_health h;
         wh->opts.lookup_health(wh->opts.lookup_ctx, &h);
-        json_object_set_new(body, "clusterLookup",
-                            json_pack("{s:s, s:I, s:I}", "state", fo_wh_lookup_state_name(h.state),
-                                      "cachedFlinkDeployments", (json_int_t)h.cached,
-                                      "outOfContactSeconds",
-                                      (json_int_t)(h.out_of_contact_ms / 1000)));
+        json_t *lookup =
+            json_pack("{s:s, s:I, s:I}", "state", fo_wh_lookup_state_name(h.state),
+                      "cachedFlinkDeployments", (json_int_t)h.cached, "outOfContactSeconds",
+                      (json_int_t)(h.out_of_contact_ms / 1000));
+        /* what the log said when the watch lost the API server (RBAC, a missing CRD, an
+         * unreachable server), for whoever looks here first */
+        if (lookup && h.reason[0])
+            json_object_set_new(lookup, "reason", text_value(h.reason));
+        json_object_set_new(body, "clusterLookup", lookup);
     }
     fo_http_response_json(resp, ready ? 200 : 503, body);
     json_decref(body);

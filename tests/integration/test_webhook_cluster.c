@@ -278,6 +278,19 @@ static const char *lookup_state(int port, char *buf, size_t cap)
     return buf;
 }
 
+/* /readyz's clusterLookup.reason, "" when absent. */
+static const char *lookup_reason(int port, char *buf, size_t cap)
+{
+    char *text = get_text(port, "/readyz");
+    json_t *doc = json_loads(text, 0, NULL);
+    ck_assert_msg(doc != NULL, "/readyz is no JSON: %s", text);
+    const char *why = fo_json_get_str(doc, "clusterLookup.reason");
+    snprintf(buf, cap, "%s", why ? why : "");
+    json_decref(doc);
+    free(text);
+    return buf;
+}
+
 static void fault(fo_fake_apiserver *fa, const char *method, const char *body)
 {
     json_t *b = body ? json_loads(body, 0, NULL) : NULL;
@@ -331,11 +344,18 @@ START_TEST(session_job_checks_never_wait_on_or_trust_a_failing_watch)
     double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     ck_assert_msg(took < 10.0, "ten checks took %.1f s: they waited for the watch", took);
     ck_assert_str_eq(lookup_state(port, st, sizeof st), "syncing");
+    /* and why, as the log said it: the list the API server refused (with the fake's
+     * message) */
+    char why[512];
+    lookup_reason(port, why, sizeof why);
+    ck_assert_msg(strstr(why, "list flinkdeployments") && strstr(why, "injected fault"),
+                  "reason: '%s'", why);
 
     /* access granted: the watch syncs, the application cluster refuses the job */
     fault(fa, "DELETE", NULL);
     ck_assert(wait_verdict(port, job, false));
     ck_assert_str_eq(lookup_state(port, st, sizeof st), "synced");
+    ck_assert_str_eq(lookup_reason(port, why, sizeof why), "");
     /* access lost again: the cache is not trusted after 2 s, the job is admitted */
     fault(fa, "POST", refuse);
     int drop = fo_fake_apiserver_call(fa, "POST", "/fake/drop-watches", NULL, NULL, NULL, NULL);
@@ -349,6 +369,7 @@ START_TEST(session_job_checks_never_wait_on_or_trust_a_failing_watch)
     char *readyz = get_text(port, "/readyz");
     ck_assert_msg(strstr(readyz, "\"status\":\"ready\""), "%s", readyz);
     free(readyz);
+    ck_assert_msg(lookup_reason(port, why, sizeof why)[0], "stale without a reason");
     /* and back */
     fault(fa, "DELETE", NULL);
     ck_assert(wait_verdict(port, job, false));

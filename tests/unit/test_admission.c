@@ -2,6 +2,7 @@
  * ../shared/specs/admission-review-v1.md (the request of section 5 is the fixture
  * admission-review-create-flinkdeployment.json; expected bytes are quoted from the spec). */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -506,6 +507,52 @@ START_TEST(a_patch_is_sent_as_the_spec_example_bytes)
 }
 END_TEST
 
+/* Past the bound on errors kept, the denial says how many it leaves out: a user who fixes
+ * the ones listed must not be surprised by a second denial for errors never mentioned. */
+START_TEST(a_denial_past_the_bound_on_errors_says_how_many_are_not_shown)
+{
+    json_t *doc = spec_request();
+    fo_admission_request req;
+    fo_err err;
+    ck_assert_int_eq(decode_doc(doc, &req, &err), FO_OK);
+    fo_field_errors *errs = fo_field_errors_new();
+    enum { ADDED = 300 };
+    for (int i = 0; i < ADDED; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "k%03d", i);
+        fo_field_errors_add(errs, FO_FE_INVALID, "spec.logConfiguration", key,
+                            "Invalid log config key: %s", key);
+    }
+    fo_admission_response resp;
+    fo_admission_response_init(&resp);
+    fo_admission_response_deny(&resp, &req, errs);
+    char *text = fo_admission_encode(req.uid, &resp, NULL, NULL);
+    json_t *out = parse_response(text);
+    json_t *st = json_object_get(json_object_get(out, "response"), "status");
+    const char *msg = fo_json_str(st, "message");
+    size_t listed = 0;
+    for (const char *p = msg; (p = strstr(p, "Invalid log config key")); p++)
+        listed++;
+    ck_assert_uint_gt(listed, 0);
+    json_t *causes = json_object_get(json_object_get(st, "details"), "causes");
+    ck_assert_uint_eq(json_array_size(causes), listed);
+    if (listed < ADDED) {
+        char note[64];
+        snprintf(note, sizeof note, "; and %zu more errors not shown", ADDED - listed);
+        size_t n = strlen(msg), m = strlen(note);
+        ck_assert_msg(n > m && strcmp(msg + n - m, note) == 0,
+                      "%zu of %d errors listed, the message ends: %s", listed, ADDED,
+                      msg + (n > 120 ? n - 120 : 0));
+    }
+    json_decref(out);
+    free(text);
+    fo_admission_response_release(&resp);
+    fo_field_errors_free(errs);
+    fo_admission_request_release(&req);
+    json_decref(doc);
+}
+END_TEST
+
 START_TEST(a_denial_lists_every_field_error_with_causes)
 {
     json_t *doc = spec_request();
@@ -621,6 +668,7 @@ int main(void)
     tcase_add_test(tc, an_allow_without_patch_carries_only_uid_and_allowed);
     tcase_add_test(tc, a_patch_is_sent_as_the_spec_example_bytes);
     tcase_add_test(tc, a_denial_lists_every_field_error_with_causes);
+    tcase_add_test(tc, a_denial_past_the_bound_on_errors_says_how_many_are_not_shown);
     tcase_add_test(tc, warnings_are_bounded_in_length_and_count);
     tcase_add_test(tc, status_bodies_for_http_errors_are_kubernetes_status_objects);
     tcase_add_test(tc, a_status_body_survives_a_message_cut_inside_a_character);

@@ -1,5 +1,6 @@
 /* Base layer: rc, strbuf, clock, jsonutil, field_errors, log. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -353,6 +354,55 @@ START_TEST(log_lines_are_json_with_context)
 }
 END_TEST
 
+/* A field too large for a line (the webhook's denial reason: every field error of a spec,
+ * 100 KB and more) is cut to fit; the line stays one JSON object with every other field. */
+START_TEST(a_field_past_the_line_size_is_cut_and_the_line_stays_json)
+{
+    size_t big = 200 * 1024;
+    char *reason = malloc(big + 1);
+    ck_assert_ptr_nonnull(reason);
+    for (size_t i = 0; i < big; i++)
+        reason[i] = i % 7 == 0 ? '"' : 'r';
+    reason[big] = '\0';
+    FILE *sink = tmpfile(); /* not a pipe: a line may fill a pipe's buffer */
+    ck_assert_ptr_nonnull(sink);
+    fo_log_set_fd(fileno(sink));
+    json_t *fields = json_pack("{s:s, s:s, s:s, s:i}", "uid", "u-1", "reason", reason,
+                               "verdict", "denied", "latency_us", 7);
+    json_object_set_new(fields, "causes", json_pack("[s]", reason));
+    fo_log_fields(FO_LOG_INFO, fields, "admission %s: denied", "x");
+    json_decref(fields);
+    fo_log_set_fd(-1);
+    rewind(sink);
+    fo_strbuf out;
+    fo_strbuf_init(&out, 0);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, sink)) > 0)
+        fo_strbuf_append(&out, buf, n);
+    fclose(sink);
+    ck_assert_uint_gt(out.len, 0);
+    ck_assert_int_eq(out.data[out.len - 1], '\n');
+    ck_assert_ptr_eq(strchr(out.data, '\n'), out.data + out.len - 1);
+    json_error_t jerr;
+    json_t *line = json_loads(out.data, 0, &jerr);
+    ck_assert_msg(line, "not JSON (%s): ...%s", jerr.text,
+                  out.data + (out.len > 200 ? out.len - 200 : 0));
+    ck_assert_str_eq(fo_json_str(line, "msg"), "admission x: denied");
+    ck_assert_str_eq(fo_json_str(line, "uid"), "u-1");
+    ck_assert_str_eq(fo_json_str(line, "verdict"), "denied");
+    ck_assert_int_eq(json_integer_value(json_object_get(line, "latency_us")), 7);
+    const char *cut = fo_json_str(line, "reason");
+    ck_assert_ptr_nonnull(cut);
+    ck_assert_uint_gt(strlen(cut), 1000);
+    ck_assert_uint_lt(strlen(cut), big);
+    ck_assert_int_eq(strncmp(cut, reason, 1000), 0);
+    json_decref(line);
+    fo_strbuf_release(&out);
+    free(reason);
+}
+END_TEST
+
 START_TEST(read_file_appends_whole_files_and_names_the_file_on_errors)
 {
     char path[] = "/tmp/flinkop-strbuf-XXXXXX";
@@ -418,6 +468,7 @@ int main(void)
     tcase_add_test(tc, field_errors_read_like_kubernetes);
     tcase_add_test(tc, field_errors_cut_megabyte_values_and_keys_to_a_readable_line);
     tcase_add_test(tc, log_lines_are_json_with_context);
+    tcase_add_test(tc, a_field_past_the_line_size_is_cut_and_the_line_stays_json);
     tcase_add_test(tc, read_file_appends_whole_files_and_names_the_file_on_errors);
     tcase_add_test(tc, http_status_maps_to_result_codes);
     suite_add_tcase(s, tc);
