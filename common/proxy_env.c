@@ -164,7 +164,9 @@ static bool prefix_equal(const unsigned char *x, const unsigned char *y, unsigne
 
 /* Is ip inside the CIDR range e ("10.0.0.0/8", "2001:db8::/32"), as net.ParseCIDR and
  * IPNet.Contains have it? *is_cidr says whether e is one at all. A range written as an
- * IPv4-mapped IPv6 address holds the IPv4 addresses its last 32 bits cover. */
+ * IPv4-mapped IPv6 address holds the IPv4 addresses its last 32 bits cover when its prefix
+ * keeps the whole "::ffff:" (96 bits or more); a shorter one masks part of that away, leaving
+ * an IPv6 network ("::ffff:0:0/80" is "::/80") that holds no IPv4 address. */
 static bool cidr_contains(const char *e, const struct addr *ip, bool *is_cidr)
 {
     *is_cidr = false;
@@ -183,8 +185,13 @@ static bool cidr_contains(const char *e, const struct addr *ip, bool *is_cidr)
     if (bits > (written_v6 ? 128u : 32u))
         return false;
     *is_cidr = true;
+    if (written_v6 && net.af == AF_INET && bits < 96) {
+        unsigned char v6[16] = {[10] = 0xff, [11] = 0xff};
+        memcpy(v6 + 12, net.b, 4);
+        return ip && ip->af == AF_INET6 && prefix_equal(ip->b, v6, bits);
+    }
     if (written_v6 && net.af == AF_INET) /* mapped: the mask's last 32 bits apply */
-        bits = bits > 96 ? bits - 96 : 0;
+        bits -= 96;
     return ip && ip->af == net.af && prefix_equal(ip->b, net.b, bits);
 }
 

@@ -199,6 +199,13 @@ START_TEST(no_proxy_entries_are_read_as_go_reads_them)
         {"10.0.0.0/8", "https://[::ffff:10.1.2.3]/", false},
         {"::ffff:10.1.2.3", "https://10.1.2.3/", false},
         {"::ffff:10.0.0.0/104", "https://10.200.0.1/", false},
+        /* a mapped range that masks part of "::ffff:" away is an IPv6 network (net.ParseCIDR
+         * masks the 16 bytes; IPNet.Contains then finds no IPv4 form): "::/80" here */
+        {"::ffff:0:0/96", "https://10.200.0.1/", false},
+        {"::ffff:0:0/80", "https://10.200.0.1/", true},
+        {"::ffff:0:0/80", "https://[::5]/", false},
+        {"::ffff:10.0.0.0/95", "https://10.200.0.1/", true},
+        {"::ffff:10.0.0.0/95", "https://[::fffe:a01:203]/", false},
         /* Kubernetes: the API server's ClusterIP and the cluster's own names */
         {".svc,.cluster.local,10.96.0.0/12", "https://10.96.0.1:443/api", false},
         {".svc,.cluster.local,10.96.0.0/12", "https://kubernetes.default.svc/api", false},
