@@ -73,10 +73,6 @@ START_TEST(the_proxy_is_the_urls_schemes_variable_read_as_go_reads_it)
          "https://secure.proxy.tld:443"},
         {{0}, "http://example.com", "<nil>"},
         {{.http_proxy = "", .https_proxy = ""}, "https://example.com", "<nil>"},
-        /* credentials go to libcurl as written */
-        {{.https_proxy = "http://user:pa%40ss@proxy.corp:3128"},
-         "https://example.com",
-         "http://user:pa%40ss@proxy.corp:3128"},
         {{.https_proxy = "http://[fd00::3128]:3128"},
          "https://example.com",
          "http://[fd00::3128]:3128"},
@@ -87,6 +83,40 @@ START_TEST(the_proxy_is_the_urls_schemes_variable_read_as_go_reads_it)
         ck_assert_msg(strcmp(proxy_for(&cases[i].env, cases[i].url), cases[i].want) == 0,
                       "case %zu (%s): got %s, want %s", i, cases[i].url,
                       proxy_for(&cases[i].env, cases[i].url), cases[i].want);
+}
+END_TEST
+
+/* A proxy's user and password as Go's url.Parse reads them: RFC 3986 userinfo up to the last
+ * '@', split at its first ':', percent-escapes decoded (net/url parseAuthority). libcurl decodes
+ * them too but ends them at the first '@' ("Unsupported proxy syntax" for a user
+ * "alice@corp.example"), so it gets every byte but the unreserved ones percent-encoded. */
+START_TEST(credentials_reach_libcurl_as_go_decodes_them)
+{
+    static const struct {
+        const char *value, *want;
+    } cases[] = {
+        {"http://user:pa%40ss@proxy.corp:3128", "http://user:pa%40ss@proxy.corp:3128"},
+        {"http://alice@corp.example:s3cret@proxy.corp:3128",
+         "http://alice%40corp.example:s3cret@proxy.corp:3128"},
+        {"alice@corp.example:s3cret@proxy.corp:3128",
+         "http://alice%40corp.example:s3cret@proxy.corp:3128"},
+        {"http://us%65r:p%3Ass@proxy.corp:3128", "http://user:p%3Ass@proxy.corp:3128"},
+        {"http://u:p:q@proxy.corp:3128", "http://u:p%3Aq@proxy.corp:3128"},
+        {"http://token@proxy.corp", "http://token@proxy.corp:80"},
+        {"socks5://u!x:p$=@proxy.corp", "socks5h://u%21x:p%24%3D@proxy.corp:1080"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        fo_proxy_env env = {.https_proxy = cases[i].value};
+        ck_assert_msg(strcmp(proxy_for(&env, "https://example.com"), cases[i].want) == 0,
+                      "%s: got %s, want %s", cases[i].value, proxy_for(&env, "https://example.com"),
+                      cases[i].want);
+    }
+    char *out = NULL;
+    fo_err err;
+    ck_assert_int_eq(fo_proxy_env_curl_proxy("HTTP://alice@corp.example@proxy.corp", &out, &err),
+                     FO_OK);
+    ck_assert_str_eq(out, "http://alice%40corp.example@proxy.corp:80");
+    free(out);
 }
 END_TEST
 
@@ -269,6 +299,7 @@ int main(void)
     TCase *tc = tcase_create("proxy_env");
     tcase_add_test(tc, the_proxy_is_the_urls_schemes_variable_read_as_go_reads_it);
     tcase_add_test(tc, a_request_the_rules_refuse_fails);
+    tcase_add_test(tc, credentials_reach_libcurl_as_go_decodes_them);
     tcase_add_test(tc, localhost_loopback_and_no_proxy_go_direct);
     tcase_add_test(tc, no_proxy_entries_are_read_as_go_reads_them);
     tcase_add_test(tc, the_environment_is_read_as_go_reads_it);
