@@ -365,14 +365,46 @@ static bool recode_userinfo(const char *s, size_t n, fo_strbuf *out)
     return true;
 }
 
-/* httpproxy's parseProxy: a value without "scheme://" is read as "http://" followed by it. */
-static bool parse_proxy(const char *value, char *buf, size_t cap, struct url_parts *p)
+/* What a proxy variable's value is to httpproxy's parseProxy. */
+enum proxy_value {
+    PROXY_NONE,  /* unset, or a value Go ignores: url.Parse refuses it, with "http://" before
+                  * it too */
+    PROXY_URL,   /* a proxy URL with a host */
+    PROXY_BOGUS, /* a value url.Parse takes, but only as a proxy no request reaches: parseProxy
+                  * reads "http://" followed by "scheme://..." that is no URL (a port that is no
+                  * number, a space, a backslash in the user) as a proxy named after the scheme
+                  * ("http://http:/..."), and keeps "proxy.corp:3128 " (trailing blank) as the
+                  * scheme "proxy.corp" with no host; the requests it applies to fail, here
+                  * too, never going direct */
+};
+
+/* Does Go's url.Parse take value, which has no "scheme://", without an error? It does when the
+ * value starts with a scheme ("proxy.corp:" then anything), and otherwise unless its first
+ * path segment holds a ':' ("10.0.0.1:3128 "); percent-escapes are not checked. */
+static bool go_parses_without_scheme(const char *value)
 {
-    if (is_ctl(value) || strlen(value) + 8 > cap)
-        return false;
-    snprintf(buf, cap, "%s%s", scheme_len(value) ? "" : "http://", value);
-    return parse_url(buf, p) &&
-           (!p->userinfo || recode_userinfo(p->userinfo, p->userinfo_len, NULL));
+    size_t n = 0;
+    if (isalpha((unsigned char)value[0]))
+        for (n = 1; isalnum((unsigned char)value[n]) || (value[n] && strchr("+-.", value[n]));)
+            n++;
+    if (n && value[n] == ':')
+        return true;
+    return !memchr(value, ':', strcspn(value, "/?#"));
+}
+
+/* httpproxy's parseProxy: a value without "scheme://" is read as "http://" followed by it. */
+static enum proxy_value read_proxy(const char *value, char *buf, size_t cap, struct url_parts *p)
+{
+    if (!value || !*value || is_ctl(value))
+        return PROXY_NONE; /* url.Parse refuses control bytes wherever they are */
+    bool scheme = scheme_len(value) > 0;
+    if (strlen(value) + 8 > cap)
+        return PROXY_BOGUS; /* set, and longer than this reads: never ignored */
+    snprintf(buf, cap, "%s%s", scheme ? "" : "http://", value);
+    if (parse_url(buf, p) &&
+        (!p->userinfo || recode_userinfo(p->userinfo, p->userinfo_len, NULL)))
+        return PROXY_URL;
+    return scheme || go_parses_without_scheme(value) ? PROXY_BOGUS : PROXY_NONE;
 }
 
 /* The parsed proxy px as libcurl's CURLOPT_PROXY takes it (fo_proxy_env_curl_proxy). */
@@ -440,7 +472,8 @@ fo_rc fo_proxy_env_for_url(const fo_proxy_env *env, const char *url, char **prox
         port = *port ? port : "80";
     }
     char buf[VALUE_MAX];
-    if (!value || !*value || !parse_proxy(value, buf, sizeof buf, &px))
+    enum proxy_value kind = read_proxy(value, buf, sizeof buf, &px);
+    if (kind == PROXY_NONE)
         return FO_OK;
     if (env->cgi && strcmp(var, "HTTP_PROXY") == 0)
         return fo_err_set(err, FO_EINVAL,
@@ -448,6 +481,12 @@ fo_rc fo_proxy_env_for_url(const fo_proxy_env *env, const char *url, char **prox
                           "golang.org/s/cgihttpproxy");
     if (!use_proxy(req.host, port, env->no_proxy))
         return FO_OK;
+    /* the value is never quoted: it may hold a password */
+    if (kind == PROXY_BOGUS)
+        return fo_err_set(err, FO_EINVAL,
+                          "%s: not a proxy URL \"[scheme://][user[:password]@]host[:port]\" "
+                          "(client-go would reach no proxy with it)",
+                          var);
     fo_rc rc = curl_proxy(&px, proxy, err);
     if (rc != FO_OK)
         fo_err_wrap(err, "%s", var);

@@ -12,7 +12,11 @@
  *   its "Proxy:" header) a request that HTTP_PROXY would send through a proxy fails.
  * - A value without "scheme://" is read as http://; a proxy without a port gets its scheme's
  *   (http 80, https 443, socks5 1080), where libcurl would take 1080; socks5 and socks5h ask
- *   the proxy to resolve the server's name. A value that is no URL is ignored, as Go ignores it.
+ *   the proxy to resolve the server's name. A value Go's url.Parse refuses, with http://
+ *   before it too, is ignored as Go ignores it ("10.0.0.1:3128 "); one it takes as a proxy no
+ *   request reaches ("http://proxy.corp:31x8", "proxy.corp:3128 " with a trailing blank: Go
+ *   then dials a proxy named after the scheme, or one without a host) fails the requests it
+ *   applies to, where going direct would bypass the proxy meant for them.
  * - A user and password in the proxy URL are decoded as Go decodes them (percent-escapes, the
  *   last '@' ending them) and given to libcurl percent-encoded.
  * - Requests to "localhost" and to loopback addresses (127.0.0.0/8, ::1) never use a proxy.
@@ -47,10 +51,10 @@ void fo_proxy_env_from_environ(fo_proxy_env *out);
 
 /* The proxy a request to url (http or https; any other scheme has none) goes through: *proxy
  * is what fo_proxy_env_curl_proxy makes of the variable's value (caller frees), or NULL for a
- * direct connection. FO_EINVAL (*proxy NULL) when url has no host, when the proxy's scheme is
- * not http, https, socks5 or socks5h, and in a CGI program for an http URL that HTTP_PROXY
- * would send through a proxy; the message names the variable, never its value (which may hold
- * a password). */
+ * direct connection. FO_EINVAL (*proxy NULL) when url has no host, when the value is one Go
+ * reads as a proxy no request reaches (above) or its scheme is not http, https, socks5 or
+ * socks5h, and in a CGI program for an http URL that HTTP_PROXY would send through a proxy; the message names the
+ * variable, never its value (which may hold a password). */
 fo_rc fo_proxy_env_for_url(const fo_proxy_env *env, const char *url, char **proxy, fo_err *err);
 
 /* proxy_url ("scheme://[user[:password]@]host[:port][/...]", what Go's url.Parse reads) as the

@@ -120,6 +120,44 @@ START_TEST(credentials_reach_libcurl_as_go_decodes_them)
 }
 END_TEST
 
+/* httpproxy's parseProxy ignores a value url.Parse refuses even with "http://" before it, and
+ * keeps any other: "scheme://" followed by no URL is read again as "http://scheme://...", a
+ * proxy named after the scheme, and "proxy.corp:3128 " as the scheme "proxy.corp" with no host.
+ * No request reaches a server through those, so here those requests fail, naming the variable
+ * but never quoting it (it may hold a password), instead of going direct. */
+START_TEST(a_value_go_reads_as_no_reachable_proxy_fails)
+{
+    static const char *const bogus[] = {
+        "http://proxy.corp:3128 ",        /* a port that is no number */
+        "proxy.corp:3128 ",               /* the scheme "proxy.corp" */
+        "http://proxy.corp:31x8",         /* a port that is no number */
+        "http://CORP\\alice:s3cret@proxy.corp:3128", /* outside validUserinfo */
+        "http://alice:s3cret%zz@proxy.corp:3128",      /* a '%' without two hex digits */
+        "http://proxy corp:3128",                      /* a blank in the host */
+        "proxy corp",                                  /* a path, with no scheme nor host */
+    };
+    for (size_t i = 0; i < sizeof bogus / sizeof *bogus; i++) {
+        fo_proxy_env env = {.https_proxy = bogus[i]};
+        const char *got = proxy_for(&env, "https://example.com");
+        ck_assert_msg(strstr(got, "error: HTTPS_PROXY: not a proxy URL"), "%s: got %s", bogus[i],
+                      got);
+        ck_assert_msg(!strstr(got, "proxy.corp") && !strstr(got, "s3cret"), "%s", got);
+        /* NO_PROXY and loopback still come first */
+        env.no_proxy = "example.com";
+        ck_assert_str_eq(proxy_for(&env, "https://example.com"), "<nil>");
+        ck_assert_str_eq(proxy_for(&env, "https://127.0.0.1"), "<nil>");
+    }
+    /* url.Parse refuses these with and without "http://": ignored */
+    static const char *const ignored[] = {"10.0.0.1:3128 ", " proxy.corp:3128", ":3128 ",
+                                          "proxy corp:3128"};
+    for (size_t i = 0; i < sizeof ignored / sizeof *ignored; i++) {
+        fo_proxy_env env = {.https_proxy = ignored[i]};
+        ck_assert_msg(strcmp(proxy_for(&env, "https://example.com"), "<nil>") == 0,
+                      "\"%s\": got %s", ignored[i], proxy_for(&env, "https://example.com"));
+    }
+}
+END_TEST
+
 /* Issue 16405 (golang.org/s/cgihttpproxy): in a CGI program a client sets HTTP_PROXY with its
  * "Proxy:" header, so a request HTTP_PROXY would send through a proxy fails. A scheme Go would
  * dial as an HTTP proxy and libcurl cannot (foo://) fails too, instead of going elsewhere. */
@@ -300,6 +338,7 @@ int main(void)
     tcase_add_test(tc, the_proxy_is_the_urls_schemes_variable_read_as_go_reads_it);
     tcase_add_test(tc, a_request_the_rules_refuse_fails);
     tcase_add_test(tc, credentials_reach_libcurl_as_go_decodes_them);
+    tcase_add_test(tc, a_value_go_reads_as_no_reachable_proxy_fails);
     tcase_add_test(tc, localhost_loopback_and_no_proxy_go_direct);
     tcase_add_test(tc, no_proxy_entries_are_read_as_go_reads_them);
     tcase_add_test(tc, the_environment_is_read_as_go_reads_it);
