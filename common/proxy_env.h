@@ -5,7 +5,8 @@
  * (golang.org/x/net/http/httpproxy), which client-go uses when a kubeconfig cluster has no
  * proxy-url; common/http_client.h applies it for clients made with FO_HTTP_PROXY_ENV_GO.
  *
- * Where this differs from libcurl's own reading of the environment (common/noproxy.h):
+ * Where this differs from libcurl's own reading of the environment (CURLOPT_PROXY,
+ * CURLOPT_NOPROXY):
  * - Only HTTP_PROXY (http URLs), HTTPS_PROXY (https URLs) and NO_PROXY are read, the upper-case
  *   name first and the lower-case one when it is unset or empty; ALL_PROXY is never read.
  * - While REQUEST_METHOD is set (a CGI program, whose HTTP_PROXY a client may have set through

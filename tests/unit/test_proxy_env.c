@@ -289,6 +289,44 @@ START_TEST(no_proxy_entries_are_read_as_go_reads_them)
 }
 END_TEST
 
+/* NO_PROXY lists read as libcurl reads them otherwise (CURLOPT_NOPROXY): only commas separate
+ * entries (a tab or blank inside one is part of it: strings.Split, then TrimSpace), "*" counts
+ * anywhere in the list, a trailing dot is compared as written (libcurl ignores it), and a
+ * prefix length over the address's is no range at all, just a name that matches nothing. */
+START_TEST(no_proxy_lists_libcurl_reads_otherwise_are_read_as_go_reads_them)
+{
+    static const struct {
+        const char *no_proxy, *url;
+        bool proxied;
+    } cases[] = {
+        {" localhost , api.internal ", "https://api.internal/", false},
+        {",,api.internal,,", "https://api.internal/", false},
+        {"localhost\tapi.internal", "https://api.internal/", true},
+        {"localhost api.internal", "https://api.internal/", true},
+        {" , ", "https://api.internal/", true},
+        {"localhost,*", "https://api.internal/", false},
+        {"example.com", "https://example.com./", true},
+        {"example.com.", "https://example.com/", true},
+        {"example.com", "https://nonexample.com/", true},
+        {"www.example.com", "https://example.com/", true},
+        {"10.0.0.0/33", "https://10.0.0.2/", true},
+        {"2.3", "https://10.1.2.3/", true},
+        {"fc00::/7", "https://[fd12::1]/", false},
+        {"fc00::/7", "https://[fc12::1]/", false},
+        {"fc00::/7", "https://[fe80::1]/", true},
+        {"::2", "https://[::2]/", false},
+        {"[::2]", "https://[::2]/", true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        fo_proxy_env env = {.https_proxy = "proxy.corp:3128", .no_proxy = cases[i].no_proxy};
+        const char *want = cases[i].proxied ? "http://proxy.corp:3128" : "<nil>";
+        ck_assert_msg(strcmp(proxy_for(&env, cases[i].url), want) == 0,
+                      "NO_PROXY=\"%s\" %s: got %s, want %s", cases[i].no_proxy, cases[i].url,
+                      proxy_for(&env, cases[i].url), want);
+    }
+}
+END_TEST
+
 /* FromEnvironment: the upper-case name first, the lower-case one when it is unset or empty;
  * ALL_PROXY is not read (libcurl would use it for both schemes); REQUEST_METHOD makes a CGI
  * program. */
@@ -341,6 +379,7 @@ int main(void)
     tcase_add_test(tc, a_value_go_reads_as_no_reachable_proxy_fails);
     tcase_add_test(tc, localhost_loopback_and_no_proxy_go_direct);
     tcase_add_test(tc, no_proxy_entries_are_read_as_go_reads_them);
+    tcase_add_test(tc, no_proxy_lists_libcurl_reads_otherwise_are_read_as_go_reads_them);
     tcase_add_test(tc, the_environment_is_read_as_go_reads_it);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
