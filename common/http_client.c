@@ -22,7 +22,6 @@
 #include <unistd.h>
 
 #include "common/clock.h"
-#include "common/noproxy.h"
 #include "common/proxy_env.h"
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 5000L
@@ -486,6 +485,14 @@ fo_http_client *fo_http_client_new(const fo_http_client_opts *opts, fo_err *err)
         fo_err_set(err, FO_ENOMEM, "out of memory");
         goto fail;
     }
+    /* libcurl, given the name as the URL's host, would match NO_PROXY against it */
+    if (opts->tls_server_name && *opts->tls_server_name && !c->proxy &&
+        c->proxy_env == FO_HTTP_PROXY_ENV_CURL) {
+        fo_err_set(err, FO_EINVAL,
+                   "tls_server_name: needs a proxy, or proxy_env FO_HTTP_PROXY_ENV_GO or "
+                   "FO_HTTP_PROXY_NONE");
+        goto fail;
+    }
     if (opts->tls_server_name && *opts->tls_server_name &&
         check_tls_name(c, opts->tls_server_name, err) != FO_OK)
         goto fail;
@@ -757,7 +764,6 @@ struct prep {
     struct curl_slist *headers;
     struct curl_slist *connect_to;
     char *url; /* the URL libcurl is given when it is not the caller's (libcurl's heap) */
-    const char *noproxy; /* CURLOPT_NOPROXY decided for the URL's own host; NULL = libcurl's */
 };
 
 static void prep_release(struct prep *p)
@@ -792,15 +798,6 @@ static fo_rc aim_at_tls_name(const fo_http_client *c, const char *url, bool own_
     }
     if (lc.url_get(u, CURLUPART_PORT, &given, 0) != CURLUE_OK)
         given = NULL; /* none written: the Host header has none either */
-    /* libcurl matches the environment's NO_PROXY against the host of the URL it is given, the
-     * name here; it is meant for the host the request goes to (as Go's ProxyFromEnvironment
-     * reads req.URL), so it is decided here and libcurl told the answer. */
-    if (!c->proxy && c->proxy_env == FO_HTTP_PROXY_ENV_CURL) {
-        const char *list = getenv("no_proxy"); /* libcurl's order */
-        if (!list)
-            list = getenv("NO_PROXY");
-        p->noproxy = fo_noproxy_matches(host, list) ? "*" : "";
-    }
     if (asprintf(&line, "%s:%s:%s:%s", c->tls_name, port, host, port) < 0) {
         line = NULL;
         rc = fo_err_set(err, FO_ENOMEM, "out of memory");
@@ -922,9 +919,6 @@ static fo_rc setup(fo_http_client *c, const struct tls_id *id, CURL *h, const ch
         opt_str(h, CURLOPT_PROXY, chosen ? chosen : "");
         opt_str(h, CURLOPT_NOPROXY, chosen ? "" : "*");
         free(chosen);
-    } else if (p->noproxy) {
-        /* "*": no proxy; "": the environment's proxy, NO_PROXY already applied */
-        opt_str(h, CURLOPT_NOPROXY, p->noproxy);
     }
     if (c->max_redirects > 0) {
         opt_long(h, CURLOPT_FOLLOWLOCATION, 1L);

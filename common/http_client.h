@@ -32,8 +32,9 @@ typedef struct fo_http_client fo_http_client;
 typedef enum fo_http_proxy_env {
     /* libcurl reads the environment at each request, as curl(1) does: http_proxy (lower case
      * only) for http URLs, https_proxy or HTTPS_PROXY for https, ALL_PROXY or all_proxy for
-     * both when those are unset, and no_proxy or NO_PROXY (libcurl's rules, common/noproxy.h;
-     * loopback addresses are proxied unless listed there). */
+     * both when those are unset, and no_proxy or NO_PROXY (libcurl's rules: CURLOPT_NOPROXY;
+     * loopback addresses are proxied unless listed there). libcurl judges each redirect's host
+     * again. Not with tls_server_name. */
     FO_HTTP_PROXY_ENV_CURL = 0,
     /* As Go's http.ProxyFromEnvironment, the way client-go finds a proxy when the kubeconfig
      * names none (common/proxy_env.h: HTTP_PROXY, HTTPS_PROXY, NO_PROXY, never ALL_PROXY, never
@@ -70,8 +71,11 @@ typedef struct fo_http_client_opts {
      * URL's host (Go's tls.Config.ServerName, kubeconfig's tls-server-name). The connection
      * still goes to the URL's host and port (a proxy is asked for them too), the Host header
      * still names them, and the environment's NO_PROXY is matched against that host, not this
-     * name (common/noproxy.h). https URLs only; NULL = the URL's host. A name that cannot be a
-     * URL's host fails fo_http_client_new with FO_EINVAL. */
+     * name. https URLs only; NULL = the URL's host. fo_http_client_new fails with FO_EINVAL for
+     * a name that cannot be a URL's host, and for a client that leaves the environment's proxy
+     * to libcurl (FO_HTTP_PROXY_ENV_CURL without proxy), which is given the name as the URL's
+     * host and would match NO_PROXY against it: such a client decides as Go does
+     * (FO_HTTP_PROXY_ENV_GO, kubeconfig's case), or names its proxy, or has none. */
     const char *tls_server_name;
     /* TLS as client-go's transport does it, with one Go tls.Config for every hop: ca_file or
      * ca_pem replace the system's CAs (libcurl would add them to its CA directory), and an

@@ -8,9 +8,10 @@
  * Supported kubeconfig fields: clusters[].cluster.{server (with a path prefix),
  * certificate-authority, certificate-authority-data, insecure-skip-tls-verify, tls-server-name
  * (the name the server's certificate is checked against and sent as SNI; the connection still
- * goes to server's host), proxy-url (http, https or socks5, which resolves names on the proxy
- * as Go's dialer does; without it the proxy comes from HTTPS_PROXY, HTTP_PROXY and NO_PROXY as
- * Go's http.ProxyFromEnvironment reads them, as with client-go: common/proxy_env.h)},
+ * goes to server's host), proxy-url (http, https or socks5, dialled at its scheme's port when it
+ * names none, socks5 resolving names on the proxy as Go's dialer does; without it the proxy
+ * comes from HTTPS_PROXY, HTTP_PROXY and NO_PROXY as Go's http.ProxyFromEnvironment reads them,
+ * as with client-go: common/proxy_env.h)},
  * users[].user.{token, tokenFile, client-certificate(-data), client-key(-data), exec},
  * contexts[].context.{cluster, user, namespace}, current-context. Relative file paths are
  * resolved against the directory of the kubeconfig that names them. A path list (`a:b`, as in

@@ -5,10 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "common/base64.h"
 #include "common/jsonutil.h"
+#include "common/proxy_env.h"
 #include "common/strbuf.h"
 #include "common/yamlconv.h"
 
@@ -230,24 +232,27 @@ static fo_rc build_cluster(fo_kube_config *kc, const struct ent *c, fo_err *err)
                   &kc->ca_pem, err);
     if (rc != FO_OK)
         return rc;
-    /* client-go sends every request through proxy-url, whatever NO_PROXY says. Its SOCKS5
-     * dialer hands the host name to the proxy: libcurl's socks5h. */
+    /* client-go sends every request through proxy-url, whatever NO_PROXY says, and takes the
+     * schemes http, https and socks5 (any case, as url.Parse reads them); libcurl is told the
+     * proxy Go's transport dials (common/proxy_env.h: the scheme's port, socks5 resolving on
+     * the proxy, the credentials as Go decodes them). */
     const char *proxy = NULL;
     rc = get_str(c, "proxy-url", &proxy, err);
     if (rc != FO_OK)
         return rc;
-    if (proxy && strncmp(proxy, "socks5://", 9) == 0) {
-        if (asprintf(&kc->proxy_url, "socks5h://%s", proxy + 9) < 0)
-            kc->proxy_url = NULL;
-    } else if (proxy &&
-               (strncmp(proxy, "http://", 7) == 0 || strncmp(proxy, "https://", 8) == 0)) {
-        kc->proxy_url = strdup(proxy);
-    } else if (proxy) {
+    if (proxy && strncasecmp(proxy, "http://", 7) != 0 && strncasecmp(proxy, "https://", 8) != 0 &&
+        strncasecmp(proxy, "socks5://", 9) != 0)
         return field_err(err, FO_EINVAL, c, "proxy-url",
                          "the scheme must be http, https or socks5");
+    if (proxy) {
+        fo_err perr;
+        fo_err_clear(&perr);
+        rc = fo_proxy_env_curl_proxy(proxy, &kc->proxy_url, &perr);
+        if (rc == FO_ENOMEM)
+            return fo_err_set(err, rc, "out of memory");
+        if (rc != FO_OK)
+            return field_err(err, rc, c, "proxy-url", perr.message);
     }
-    if (proxy && !kc->proxy_url)
-        return fo_err_set(err, FO_ENOMEM, "out of memory");
     /* client-go's tls.Config.ServerName: the name the server's certificate is checked against
      * and sent as SNI, instead of the host of server. */
     const char *tls_name = NULL;

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/strbuf.h"
+
 /* Longest scheme, host and port read; a URL or NO_PROXY entry with a longer one is no URL or
  * entry this reads (a DNS name has at most 253 characters, a port 5 digits). */
 #define SCHEME_MAX 16
@@ -164,7 +166,9 @@ static bool prefix_equal(const unsigned char *x, const unsigned char *y, unsigne
 
 /* Is ip inside the CIDR range e ("10.0.0.0/8", "2001:db8::/32"), as net.ParseCIDR and
  * IPNet.Contains have it? *is_cidr says whether e is one at all. A range written as an
- * IPv4-mapped IPv6 address holds the IPv4 addresses its last 32 bits cover. */
+ * IPv4-mapped IPv6 address holds the IPv4 addresses its last 32 bits cover when its prefix
+ * keeps the whole "::ffff:" (96 bits or more); a shorter one masks part of that away, leaving
+ * an IPv6 network ("::ffff:0:0/80" is "::/80") that holds no IPv4 address. */
 static bool cidr_contains(const char *e, const struct addr *ip, bool *is_cidr)
 {
     *is_cidr = false;
@@ -183,8 +187,13 @@ static bool cidr_contains(const char *e, const struct addr *ip, bool *is_cidr)
     if (bits > (written_v6 ? 128u : 32u))
         return false;
     *is_cidr = true;
+    if (written_v6 && net.af == AF_INET && bits < 96) {
+        unsigned char v6[16] = {[10] = 0xff, [11] = 0xff};
+        memcpy(v6 + 12, net.b, 4);
+        return ip && ip->af == AF_INET6 && prefix_equal(ip->b, v6, bits);
+    }
     if (written_v6 && net.af == AF_INET) /* mapped: the mask's last 32 bits apply */
-        bits = bits > 96 ? bits - 96 : 0;
+        bits -= 96;
     return ip && ip->af == net.af && prefix_equal(ip->b, net.b, bits);
 }
 
@@ -304,13 +313,146 @@ void fo_proxy_env_from_environ(fo_proxy_env *out)
     out->cgi = method && *method;
 }
 
-/* httpproxy's parseProxy: a value without "scheme://" is read as "http://" followed by it. */
-static bool parse_proxy(const char *value, char *buf, size_t cap, struct url_parts *p)
+static bool unreserved(unsigned char c)
 {
-    if (is_ctl(value) || strlen(value) + 8 > cap)
-        return false;
-    snprintf(buf, cap, "%s%s", scheme_len(value) ? "" : "http://", value);
-    return parse_url(buf, p);
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+static int hex_value(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = (unsigned char)tolower(c);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* A proxy's "user[:password]" as Go's url.Parse reads it (net/url validUserinfo, then the user
+ * and the password, split at the first ':', unescaped), appended to out (when not NULL) with
+ * every decoded byte but the unreserved ones percent-encoded again: libcurl decodes the user
+ * and the password as Go does, but ends them at the first '@' where Go ends them at the last,
+ * so a raw "@" (a user "alice@corp") would cut the URL in the wrong place. False when Go
+ * refuses the userinfo (a character outside validUserinfo's, a '%' without two hex digits). */
+static bool recode_userinfo(const char *s, size_t n, fo_strbuf *out)
+{
+    bool colon = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!unreserved(c) && !strchr("!$&'()*+,;=:%@", c))
+            return false;
+        if (c == ':' && !colon) {
+            colon = true;
+            if (out && fo_strbuf_putc(out, ':') != FO_OK)
+                return false;
+            continue;
+        }
+        if (c == '%') {
+            int hi = i + 2 < n ? hex_value((unsigned char)s[i + 1]) : -1;
+            int lo = hi >= 0 ? hex_value((unsigned char)s[i + 2]) : -1;
+            if (lo < 0)
+                return false;
+            c = (unsigned char)(hi * 16 + lo);
+            i += 2;
+        }
+        if (!out)
+            continue;
+        char esc[4];
+        snprintf(esc, sizeof esc, "%%%02X", c);
+        if (unreserved(c) ? fo_strbuf_putc(out, (char)c) != FO_OK
+                          : fo_strbuf_puts(out, esc) != FO_OK)
+            return false;
+    }
+    return true;
+}
+
+/* What a proxy variable's value is to httpproxy's parseProxy. */
+enum proxy_value {
+    PROXY_NONE,  /* unset, or a value Go ignores: url.Parse refuses it, with "http://" before
+                  * it too */
+    PROXY_URL,   /* a proxy URL with a host */
+    PROXY_BOGUS, /* a value url.Parse takes, but only as a proxy no request reaches: parseProxy
+                  * reads "http://" followed by "scheme://..." that is no URL (a port that is no
+                  * number, a space, a backslash in the user) as a proxy named after the scheme
+                  * ("http://http:/..."), and keeps "proxy.corp:3128 " (trailing blank) as the
+                  * scheme "proxy.corp" with no host; the requests it applies to fail, here
+                  * too, never going direct */
+};
+
+/* Does Go's url.Parse take value, which has no "scheme://", without an error? It does when the
+ * value starts with a scheme ("proxy.corp:" then anything), and otherwise unless its first
+ * path segment holds a ':' ("10.0.0.1:3128 "); percent-escapes are not checked. */
+static bool go_parses_without_scheme(const char *value)
+{
+    size_t n = 0;
+    if (isalpha((unsigned char)value[0]))
+        for (n = 1; isalnum((unsigned char)value[n]) || (value[n] && strchr("+-.", value[n]));)
+            n++;
+    if (n && value[n] == ':')
+        return true;
+    return !memchr(value, ':', strcspn(value, "/?#"));
+}
+
+/* httpproxy's parseProxy: a value without "scheme://" is read as "http://" followed by it. */
+static enum proxy_value read_proxy(const char *value, char *buf, size_t cap, struct url_parts *p)
+{
+    if (!value || !*value || is_ctl(value))
+        return PROXY_NONE; /* url.Parse refuses control bytes wherever they are */
+    bool scheme = scheme_len(value) > 0;
+    if (strlen(value) + 8 > cap)
+        return PROXY_BOGUS; /* set, and longer than this reads: never ignored */
+    snprintf(buf, cap, "%s%s", scheme ? "" : "http://", value);
+    if (parse_url(buf, p) &&
+        (!p->userinfo || recode_userinfo(p->userinfo, p->userinfo_len, NULL)))
+        return PROXY_URL;
+    return scheme || go_parses_without_scheme(value) ? PROXY_BOGUS : PROXY_NONE;
+}
+
+/* The parsed proxy px as libcurl's CURLOPT_PROXY takes it (fo_proxy_env_curl_proxy). */
+static fo_rc curl_proxy(const struct url_parts *px, char **out, fo_err *err)
+{
+    *out = NULL;
+    const char *scheme = px->scheme, *def_port;
+    if (strcmp(scheme, "http") == 0) {
+        def_port = "80";
+    } else if (strcmp(scheme, "https") == 0) {
+        def_port = "443";
+    } else if (strcmp(scheme, "socks5") == 0 || strcmp(scheme, "socks5h") == 0) {
+        scheme = "socks5h"; /* Go's SOCKS5 dialer sends the server's name to the proxy */
+        def_port = "1080";
+    } else {
+        return fo_err_set(err, FO_EINVAL,
+                          "the proxy's scheme \"%s\" is not http, https, socks5 or socks5h",
+                          px->scheme);
+    }
+    fo_strbuf sb;
+    fo_strbuf_init(&sb, 0);
+    bool v6 = strchr(px->host, ':') != NULL;
+    fo_rc rc = fo_strbuf_printf(&sb, "%s://", scheme);
+    if (rc == FO_OK && px->userinfo) {
+        if (!recode_userinfo(px->userinfo, px->userinfo_len, &sb))
+            rc = FO_ENOMEM; /* checked before: only an append fails here */
+        else
+            rc = fo_strbuf_putc(&sb, '@');
+    }
+    if (rc == FO_OK)
+        rc = fo_strbuf_printf(&sb, "%s%s%s:%s", v6 ? "[" : "", px->host, v6 ? "]" : "",
+                              *px->port ? px->port : def_port);
+    if (rc != FO_OK) {
+        fo_strbuf_release(&sb);
+        return fo_err_set(err, FO_ENOMEM, "out of memory");
+    }
+    *out = fo_strbuf_take(&sb);
+    return FO_OK;
+}
+
+fo_rc fo_proxy_env_curl_proxy(const char *proxy_url, char **out, fo_err *err)
+{
+    *out = NULL;
+    struct url_parts px;
+    if (!proxy_url || is_ctl(proxy_url) || !parse_url(proxy_url, &px) ||
+        (px.userinfo && !recode_userinfo(px.userinfo, px.userinfo_len, NULL)))
+        return fo_err_set(err, FO_EINVAL, "not a URL \"scheme://[user[:password]@]host[:port]\"");
+    return curl_proxy(&px, out, err);
 }
 
 fo_rc fo_proxy_env_for_url(const fo_proxy_env *env, const char *url, char **proxy, fo_err *err)
@@ -330,7 +472,8 @@ fo_rc fo_proxy_env_for_url(const fo_proxy_env *env, const char *url, char **prox
         port = *port ? port : "80";
     }
     char buf[VALUE_MAX];
-    if (!value || !*value || !parse_proxy(value, buf, sizeof buf, &px))
+    enum proxy_value kind = read_proxy(value, buf, sizeof buf, &px);
+    if (kind == PROXY_NONE)
         return FO_OK;
     if (env->cgi && strcmp(var, "HTTP_PROXY") == 0)
         return fo_err_set(err, FO_EINVAL,
@@ -338,25 +481,14 @@ fo_rc fo_proxy_env_for_url(const fo_proxy_env *env, const char *url, char **prox
                           "golang.org/s/cgihttpproxy");
     if (!use_proxy(req.host, port, env->no_proxy))
         return FO_OK;
-    const char *scheme = px.scheme, *def_port;
-    if (strcmp(scheme, "http") == 0) {
-        def_port = "80";
-    } else if (strcmp(scheme, "https") == 0) {
-        def_port = "443";
-    } else if (strcmp(scheme, "socks5") == 0 || strcmp(scheme, "socks5h") == 0) {
-        scheme = "socks5h"; /* Go's SOCKS5 dialer sends the server's name to the proxy */
-        def_port = "1080";
-    } else {
+    /* the value is never quoted: it may hold a password */
+    if (kind == PROXY_BOGUS)
         return fo_err_set(err, FO_EINVAL,
-                          "%s: the proxy's scheme \"%s\" is not http, https, socks5 or socks5h",
-                          var, px.scheme);
-    }
-    bool v6 = strchr(px.host, ':') != NULL;
-    if (asprintf(proxy, "%s://%.*s%s%s%s%s:%s", scheme, (int)px.userinfo_len,
-                 px.userinfo ? px.userinfo : "", px.userinfo ? "@" : "", v6 ? "[" : "", px.host,
-                 v6 ? "]" : "", *px.port ? px.port : def_port) < 0) {
-        *proxy = NULL;
-        return fo_err_set(err, FO_ENOMEM, "out of memory");
-    }
-    return FO_OK;
+                          "%s: not a proxy URL \"[scheme://][user[:password]@]host[:port]\" "
+                          "(client-go would reach no proxy with it)",
+                          var);
+    fo_rc rc = curl_proxy(&px, proxy, err);
+    if (rc != FO_OK)
+        fo_err_wrap(err, "%s", var);
+    return rc;
 }

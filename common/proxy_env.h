@@ -5,14 +5,21 @@
  * (golang.org/x/net/http/httpproxy), which client-go uses when a kubeconfig cluster has no
  * proxy-url; common/http_client.h applies it for clients made with FO_HTTP_PROXY_ENV_GO.
  *
- * Where this differs from libcurl's own reading of the environment (common/noproxy.h):
+ * Where this differs from libcurl's own reading of the environment (CURLOPT_PROXY,
+ * CURLOPT_NOPROXY):
  * - Only HTTP_PROXY (http URLs), HTTPS_PROXY (https URLs) and NO_PROXY are read, the upper-case
  *   name first and the lower-case one when it is unset or empty; ALL_PROXY is never read.
  * - While REQUEST_METHOD is set (a CGI program, whose HTTP_PROXY a client may have set through
  *   its "Proxy:" header) a request that HTTP_PROXY would send through a proxy fails.
  * - A value without "scheme://" is read as http://; a proxy without a port gets its scheme's
  *   (http 80, https 443, socks5 1080), where libcurl would take 1080; socks5 and socks5h ask
- *   the proxy to resolve the server's name. A value that is no URL is ignored, as Go ignores it.
+ *   the proxy to resolve the server's name. A value Go's url.Parse refuses, with http://
+ *   before it too, is ignored as Go ignores it ("10.0.0.1:3128 "); one it takes as a proxy no
+ *   request reaches ("http://proxy.corp:31x8", "proxy.corp:3128 " with a trailing blank: Go
+ *   then dials a proxy named after the scheme, or one without a host) fails the requests it
+ *   applies to, where going direct would bypass the proxy meant for them.
+ * - A user and password in the proxy URL are decoded as Go decodes them (percent-escapes, the
+ *   last '@' ending them) and given to libcurl percent-encoded.
  * - Requests to "localhost" and to loopback addresses (127.0.0.0/8, ::1) never use a proxy.
  * - NO_PROXY is a comma-separated list, each entry trimmed and lower-cased: "*" (anywhere)
  *   means no proxy for any host; an IP address ("10.1.2.3", "2001:db8::1") or a CIDR range
@@ -44,11 +51,20 @@ typedef struct fo_proxy_env {
 void fo_proxy_env_from_environ(fo_proxy_env *out);
 
 /* The proxy a request to url (http or https; any other scheme has none) goes through: *proxy
- * is a heap string libcurl's CURLOPT_PROXY takes, "<scheme>://[userinfo@]host:port" with the
- * port always written and socks5 written socks5h (caller frees), or NULL for a direct
- * connection. FO_EINVAL (*proxy NULL) when url has no host, when the proxy's scheme is not
- * http, https, socks5 or socks5h, and in a CGI program for an http URL that HTTP_PROXY would
- * send through a proxy; the message names the variable. */
+ * is what fo_proxy_env_curl_proxy makes of the variable's value (caller frees), or NULL for a
+ * direct connection. FO_EINVAL (*proxy NULL) when url has no host, when the value is one Go
+ * reads as a proxy no request reaches (above) or its scheme is not http, https, socks5 or
+ * socks5h, and in a CGI program for an http URL that HTTP_PROXY would send through a proxy; the message names the
+ * variable, never its value (which may hold a password). */
 fo_rc fo_proxy_env_for_url(const fo_proxy_env *env, const char *url, char **proxy, fo_err *err);
+
+/* proxy_url ("scheme://[user[:password]@]host[:port][/...]", what Go's url.Parse reads) as the
+ * string libcurl's CURLOPT_PROXY takes to reach the proxy Go's transport reaches:
+ * "<scheme>://[user[:password]@]host:port", the port always written (http 80, https 443,
+ * socks5 1080; libcurl would take 1080 for http), socks5 written socks5h, the user and the
+ * password decoded as Go decodes them and percent-encoded again for libcurl. *out is a heap
+ * string (caller frees). FO_EINVAL when proxy_url is no such URL or its scheme (any case) is
+ * not http, https, socks5 or socks5h; the message never quotes proxy_url. */
+fo_rc fo_proxy_env_curl_proxy(const char *proxy_url, char **out, fo_err *err);
 
 #endif

@@ -256,7 +256,7 @@ START_TEST(an_https_proxy_is_checked_with_the_clusters_ca)
     snprintf(target, sizeof target, "127.0.0.1:%d", fo_fake_apiserver_port(fa));
     fo_err err;
 
-    fo_connproxy *px = fo_connproxy_start(&(fo_connproxy_opts){pcrt, pkey, NULL});
+    fo_connproxy *px = fo_connproxy_start(&(fo_connproxy_opts){pcrt, pkey, NULL, NULL});
     char *cl = fmt("certificate-authority: '%s', proxy-url: 'https://127.0.0.1:%d'", tc->ca_cert,
                    fo_connproxy_port(px));
     fo_kube_config *cfg = load(tc->dir, server, cl, "token: " TOKEN);
@@ -268,7 +268,7 @@ START_TEST(an_https_proxy_is_checked_with_the_clusters_ca)
     fo_connproxy_stop(px);
     free(cl);
 
-    px = fo_connproxy_start(&(fo_connproxy_opts){bcrt, bkey, NULL});
+    px = fo_connproxy_start(&(fo_connproxy_opts){bcrt, bkey, NULL, NULL});
     cl = fmt("certificate-authority: '%s', proxy-url: 'https://127.0.0.1:%d'", tc->ca_cert,
              fo_connproxy_port(px));
     cfg = load(tc->dir, server, cl, "token: " TOKEN);
@@ -301,7 +301,7 @@ START_TEST(insecure_skip_tls_verify_covers_the_https_proxy_too)
     fo_testcerts_self_signed(tc, "proxy", &pcrt, &pkey);
     fo_fake_apiserver *fa = start_apiserver(crt, key, NULL);
     char *server = server_url(fa);
-    fo_connproxy *px = fo_connproxy_start(&(fo_connproxy_opts){pcrt, pkey, NULL});
+    fo_connproxy *px = fo_connproxy_start(&(fo_connproxy_opts){pcrt, pkey, NULL, NULL});
     char *cl = fmt("insecure-skip-tls-verify: true, proxy-url: 'https://localhost:%d'",
                    fo_connproxy_port(px));
     fo_kube_config *cfg = load(tc->dir, server, cl, "token: " TOKEN);
@@ -332,7 +332,7 @@ START_TEST(an_https_proxy_that_asks_is_offered_the_client_certificate)
     fo_testcerts_issue_client(tc, "kube-user", NULL, NULL, &ucrt, &ukey);
     fo_fake_apiserver *fa = start_apiserver(crt, key, tc->ca_cert);
     char *server = server_url(fa), cn[64];
-    fo_connproxy *px = fo_connproxy_start(&(fo_connproxy_opts){pcrt, pkey, tc->ca_cert});
+    fo_connproxy *px = fo_connproxy_start(&(fo_connproxy_opts){pcrt, pkey, tc->ca_cert, NULL});
     char *cl = fmt("certificate-authority: '%s', proxy-url: 'https://127.0.0.1:%d'", tc->ca_cert,
                    fo_connproxy_port(px));
     char *us = fmt("client-certificate: '%s', client-key: '%s'", ucrt, ukey);
@@ -371,7 +371,7 @@ START_TEST(tls_server_name_through_a_proxy_tunnels_to_the_servers_address)
     char *server = server_url(fa), target[64], seen[64];
     snprintf(target, sizeof target, "127.0.0.1:%d", fo_fake_apiserver_port(fa));
     for (int tls = 0; tls < 2; tls++) {
-        fo_connproxy_opts po = {tls ? pcrt : NULL, tls ? pkey : NULL, NULL};
+        fo_connproxy_opts po = {tls ? pcrt : NULL, tls ? pkey : NULL, NULL, NULL};
         fo_connproxy *px = fo_connproxy_start(&po);
         char *cl = fmt("certificate-authority: '%s', tls-server-name: apiserver.internal, "
                        "proxy-url: '%s://127.0.0.1:%d'",
@@ -408,7 +408,7 @@ START_TEST(a_loopback_api_server_is_reached_without_the_environments_proxy)
     fo_testcerts_issue(tc, "apiserver", NULL, &crt, &key);
     fo_fake_apiserver *fa = start_apiserver(crt, key, NULL);
     char *server = server_url(fa);
-    fo_connproxy *px = fo_connproxy_start(&(fo_connproxy_opts){NULL, NULL, NULL});
+    fo_connproxy *px = fo_connproxy_start(&(fo_connproxy_opts){NULL, NULL, NULL, NULL});
     char *proxy = fmt("http://127.0.0.1:%d", fo_connproxy_port(px));
     char **saved = fo_test_proxy_env_clear();
     setenv("HTTPS_PROXY", proxy, 1);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -24,6 +25,7 @@
 struct fo_connproxy {
     gnutls_certificate_credentials_t cred; /* NULL: plain TCP */
     bool ask_cert;
+    char alias[256]; /* loopback_alias; "" = none */
     int lfd, port;
     pthread_t acceptor;
     atomic_int stop;
@@ -156,8 +158,9 @@ static bool is_loopback(const char *host)
            strcmp(host, "::1") == 0;
 }
 
-/* A TCP connection to "host:port" ("[::1]:port" for IPv6), or -1. */
-static int dial(const char *target)
+/* A TCP connection to "host:port" ("[::1]:port" for IPv6), or -1; -2 for a target that is
+ * not loopback. */
+static int dial(const fo_connproxy *p, const char *target)
 {
     char host[256];
     const char *colon = strrchr(target, ':');
@@ -171,6 +174,8 @@ static int dial(const char *target)
     }
     memcpy(host, h, hlen);
     host[hlen] = '\0';
+    if (p->alias[0] && strcasecmp(host, p->alias) == 0)
+        snprintf(host, sizeof host, "127.0.0.1");
     if (!is_loopback(host))
         return -2;
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
@@ -226,7 +231,7 @@ static void serve(struct conn *c)
         client_send(c, no, sizeof no - 1);
         return;
     }
-    int up = dial(target);
+    int up = dial(p, target);
     if (up < 0) {
         const char *no = up == -2 ? "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n"
                                   : "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n";
@@ -308,6 +313,8 @@ fo_connproxy *fo_connproxy_start(const fo_connproxy_opts *o)
     fo_connproxy *p = calloc(1, sizeof *p);
     ck_assert_ptr_nonnull(p);
     pthread_mutex_init(&p->mu, NULL);
+    if (o && o->loopback_alias)
+        snprintf(p->alias, sizeof p->alias, "%s", o->loopback_alias);
     if (o && o->tls_cert_file && o->tls_key_file) {
         ck_assert_int_eq(gnutls_certificate_allocate_credentials(&p->cred), 0);
         ck_assert_int_eq(gnutls_certificate_set_x509_key_file(p->cred, o->tls_cert_file,

@@ -9,7 +9,8 @@
  * handshake when it has a certificate (asking for a client certificate when it has a client
  * CA), the CONNECT request head, a TCP connection to its target, "200 Connection established",
  * then bytes both ways until either side closes. Targets are loopback only (127.0.0.1,
- * localhost, [::1]): any other answers 403, as does a request that is not a CONNECT (405).
+ * localhost, [::1], and the name loopback_alias): any other answers 403, and a request that is
+ * not a CONNECT 405.
  *
  * Limits: request heads up to FO_CONNPROXY_MAX_HEAD bytes, FO_CONNPROXY_MAX_CONNS connections
  * over the proxy's life (later ones are closed at once).
@@ -30,6 +31,10 @@ typedef struct fo_connproxy_opts {
     /* With TLS: ask every client for a certificate (not required) and record the Common Name
      * of one this CA (PEM) signed. */
     const char *client_ca_file;
+    /* A name the proxy reaches at 127.0.0.1, as a line of its own hosts file: for a client
+     * that never sends a loopback target through a proxy (Go's rules), a server on this host
+     * with a name that is not loopback to that client. NULL = none. */
+    const char *loopback_alias;
 } fo_connproxy_opts;
 
 /* Start listening on 127.0.0.1 at a free port (the options are copied). */

@@ -240,7 +240,9 @@ START_TEST(tls_server_name_is_checked_and_the_host_header_names_the_url)
     ck_assert_int_gt(asprintf(&url, "https://127.0.0.1:%d/named", fo_httpd_port(srv)), 0);
     snprintf(authority, sizeof authority, "127.0.0.1:%d", fo_httpd_port(srv));
 
-    fo_http_client_opts o = {.ca_file = certs->ca_cert, .tls_server_name = "api.internal"};
+    fo_http_client_opts o = {.ca_file = certs->ca_cert,
+                             .tls_server_name = "api.internal",
+                             .proxy_env = FO_HTTP_PROXY_NONE};
     fo_http_client *c = fo_http_client_new(&o, &err);
     ck_assert_msg(c != NULL, "%s", err.message);
     fo_http_result res;
@@ -294,8 +296,11 @@ END_TEST
 
 /* The environment's NO_PROXY is about the host a request goes to, as Go's
  * ProxyFromEnvironment reads req.URL (kubectl with a kubeconfig's tls-server-name): with
- * tls_server_name that is still the URL's 127.0.0.1, not the name the certificate is checked
- * against, which libcurl would match since it is given that name as the URL's host. */
+ * tls_server_name that is still the URL's host, not the name the certificate is checked
+ * against. The URL names the server api.proxied.test, which only the proxy resolves (to
+ * 127.0.0.1: Go's rules never send a loopback address through a proxy). libcurl, given the
+ * name as the URL's host, would match NO_PROXY against it, so a client with tls_server_name
+ * never leaves the environment's proxy to libcurl. */
 START_TEST(no_proxy_is_matched_against_the_urls_host_not_the_tls_server_name)
 {
     fo_testcerts *certs = fo_testcerts_new();
@@ -314,16 +319,20 @@ START_TEST(no_proxy_is_matched_against_the_urls_host_not_the_tls_server_name)
     fo_httpd *srv = fo_httpd_start(&ho, &err);
     ck_assert_msg(srv != NULL, "%s", err.message);
     char *url = NULL, *proxy = NULL, target[64], seen[64];
-    ck_assert_int_gt(asprintf(&url, "https://127.0.0.1:%d/named", fo_httpd_port(srv)), 0);
-    snprintf(target, sizeof target, "127.0.0.1:%d", fo_httpd_port(srv));
-    fo_connproxy *px = fo_connproxy_start(&(fo_connproxy_opts){NULL, NULL, NULL});
+    ck_assert_int_gt(asprintf(&url, "https://api.proxied.test:%d/named", fo_httpd_port(srv)), 0);
+    snprintf(target, sizeof target, "api.proxied.test:%d", fo_httpd_port(srv));
+    fo_connproxy_opts po = {.loopback_alias = "api.proxied.test"};
+    fo_connproxy *px = fo_connproxy_start(&po);
     ck_assert_int_gt(asprintf(&proxy, "http://127.0.0.1:%d", fo_connproxy_port(px)), 0);
     char **saved = fo_test_proxy_env_clear();
-    setenv("https_proxy", proxy, 1);
+    setenv("HTTPS_PROXY", proxy, 1);
 
-    /* NO_PROXY names the server's address (and not the name): straight to it */
-    setenv("no_proxy", "localhost,127.0.0.1", 1);
-    fo_http_client_opts o = {.ca_file = certs->ca_cert, .tls_server_name = "api.internal"};
+    /* NO_PROXY names only the name the certificate holds: through the proxy, to the URL's host */
+    setenv("NO_PROXY", "api.internal", 1);
+    fo_http_client_opts o = {.ca_file = certs->ca_cert,
+                             .tls_server_name = "api.internal",
+                             .proxy_env = FO_HTTP_PROXY_ENV_GO,
+                             .connect_timeout_ms = 2000};
     fo_http_client *c = fo_http_client_new(&o, &err);
     ck_assert_msg(c != NULL, "%s", err.message);
     fo_http_result res;
@@ -332,20 +341,34 @@ START_TEST(no_proxy_is_matched_against_the_urls_host_not_the_tls_server_name)
     ck_assert_int_eq(res.status, 200);
     fo_http_result_release(&res);
     fo_http_client_free(c);
-    ck_assert_int_eq(fo_connproxy_accepts(px), 0);
+    ck_assert_int_eq(fo_connproxy_tunnels(px), 1);
+    fo_connproxy_last_target(px, seen, sizeof seen);
+    ck_assert_str_eq(seen, target);
 
-    /* NO_PROXY names only the name the certificate holds: through the proxy, to the address */
-    setenv("no_proxy", "api.internal", 1);
+    /* NO_PROXY names the URL's host: straight to it, where the name resolves to nothing */
+    setenv("NO_PROXY", "api.proxied.test", 1);
+    c = fo_http_client_new(&o, &err);
+    ck_assert_msg(c != NULL, "%s", err.message);
+    rc = fo_http_client_request(c, "GET", url, NULL, 0, NULL, 0, 0, &res, &err);
+    ck_assert_int_ne(rc, FO_OK);
+    fo_http_result_release(&res);
+    fo_http_client_free(c);
+    ck_assert_int_eq(fo_connproxy_accepts(px), 1);
+
+    /* the environment's proxy left to libcurl: refused when the client is made */
+    o.proxy_env = FO_HTTP_PROXY_ENV_CURL;
+    ck_assert_ptr_null(fo_http_client_new(&o, &err));
+    ck_assert_int_eq(err.rc, FO_EINVAL);
+    ck_assert_msg(strstr(err.message, "tls_server_name"), "%s", err.message);
+    /* a proxy named for the client is used for every host, NO_PROXY or not */
+    o.proxy = proxy;
     c = fo_http_client_new(&o, &err);
     ck_assert_msg(c != NULL, "%s", err.message);
     rc = fo_http_client_request(c, "GET", url, NULL, 0, NULL, 0, 0, &res, &err);
     ck_assert_msg(rc == FO_OK, "%s", err.message);
-    ck_assert_int_eq(res.status, 200);
     fo_http_result_release(&res);
     fo_http_client_free(c);
-    ck_assert_int_eq(fo_connproxy_tunnels(px), 1);
-    fo_connproxy_last_target(px, seen, sizeof seen);
-    ck_assert_str_eq(seen, target);
+    ck_assert_int_eq(fo_connproxy_tunnels(px), 2);
 
     fo_test_proxy_env_restore(saved);
     fo_connproxy_stop(px);

@@ -455,6 +455,114 @@ START_TEST(without_proxy_url_the_environments_proxy_is_read_as_client_go_reads_i
 }
 END_TEST
 
+/* A proxy URL's user and password as Go's url.Parse reads them (RFC 3986 userinfo, the last
+ * '@' ending it, so a user may be an address "alice@corp.example"), sent as Basic credentials
+ * (RFC 7617: base64 of "alice@corp.example:s3cret"); the request goes to the proxy either way,
+ * from proxy-url or from HTTP_PROXY (there without a scheme, read as http://). */
+START_TEST(a_proxys_credentials_are_read_as_go_reads_them)
+{
+    static const char basic[] = "Proxy-Authorization: Basic YWxpY2VAY29ycC5leGFtcGxlOnMzY3JldA==";
+    char **saved = fo_test_proxy_env_clear();
+    fo_rawsrv *proxy = fo_rawsrv_start(&(fo_rawsrv_opts){.reply = reply_namespace});
+    char *dir = fo_test_mkdtemp(), *path = NULL, *text = NULL, *value = NULL;
+    ck_assert_int_gt(asprintf(&path, "%s/kubeconfig", dir), 0);
+    ck_assert_int_gt(asprintf(&value, "alice@corp.example:s3cret@127.0.0.1:%d",
+                              fo_rawsrv_port(proxy)),
+                     0);
+    ck_assert_int_gt(asprintf(&text,
+                              "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+                              "clusters: [{name: c, cluster: {server: "
+                              "'http://kubernetes.invalid:6443', proxy-url: 'http://%s'}}]\n"
+                              "contexts: [{name: c, context: {cluster: c}}]\n",
+                              value),
+                     0);
+    fo_test_write_file(path, text);
+    fo_kube_config_opts o = {.kubeconfig = path};
+    fo_err err;
+    fo_kube_config *kc = fo_kube_config_from_kubeconfig(&o, &err);
+    ck_assert_msg(kc != NULL, "%s", err.message);
+    ck_assert_msg(get_default(kc, &err) == FO_OK, "proxy-url: %s", err.message);
+    ck_assert_int_eq(fo_rawsrv_requests(proxy), 1);
+    ck_assert_msg(strstr(fo_rawsrv_last(proxy)->head, basic), "the proxy got: %s",
+                  fo_rawsrv_last(proxy)->head);
+    fo_kube_config_free(kc);
+
+    fo_test_write_file(path, "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+                             "clusters: [{name: c, cluster: {server: "
+                             "'http://kubernetes.invalid:6443'}}]\n"
+                             "contexts: [{name: c, context: {cluster: c}}]\n");
+    kc = fo_kube_config_from_kubeconfig(&o, &err);
+    ck_assert_msg(kc != NULL, "%s", err.message);
+    setenv("HTTP_PROXY", value, 1);
+    ck_assert_msg(get_default(kc, &err) == FO_OK, "HTTP_PROXY: %s", err.message);
+    ck_assert_int_eq(fo_rawsrv_requests(proxy), 2);
+    ck_assert_msg(strstr(fo_rawsrv_last(proxy)->head, basic), "the proxy got: %s",
+                  fo_rawsrv_last(proxy)->head);
+    fo_kube_config_free(kc);
+
+    fo_test_proxy_env_restore(saved);
+    fo_rawsrv_stop(proxy);
+    fo_test_rmdir(dir);
+    free(dir);
+    free(path);
+    free(text);
+    free(value);
+}
+END_TEST
+
+/* The proxy a proxy-url names as Go's transport dials it: without a port, its scheme's (http
+ * 80, https 443; libcurl would dial 1080 for http, CURLOPT_PROXYPORT), and the scheme in any
+ * case, which url.Parse lower-cases (client-go's parseProxyURL then accepts it). */
+START_TEST(a_proxy_url_without_a_port_is_dialled_at_its_schemes)
+{
+    static const struct {
+        const char *proxy_url, *want;
+    } cases[] = {
+        {"http://proxy.corp", "http://proxy.corp:80"},
+        {"https://proxy.corp/", "https://proxy.corp:443"},
+        {"HTTP://proxy.corp:3128", "http://proxy.corp:3128"},
+        {"socks5://[fd00::1]", "socks5h://[fd00::1]:1080"},
+    };
+    char *dir = fo_test_mkdtemp(), *path = NULL;
+    ck_assert_int_gt(asprintf(&path, "%s/kubeconfig", dir), 0);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *text = NULL;
+        ck_assert_int_gt(asprintf(&text,
+                                  "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+                                  "clusters: [{name: c, cluster: {server: 'https://k8s.internal', "
+                                  "proxy-url: '%s'}}]\n"
+                                  "contexts: [{name: c, context: {cluster: c}}]\n",
+                                  cases[i].proxy_url),
+                         0);
+        fo_test_write_file(path, text);
+        free(text);
+        fo_kube_config_opts o = {.kubeconfig = path};
+        fo_err err;
+        fo_kube_config *kc = fo_kube_config_from_kubeconfig(&o, &err);
+        ck_assert_msg(kc != NULL, "%s: %s", cases[i].proxy_url, err.message);
+        fo_http_client_opts ho = {0};
+        fo_kube_config_tls_opts(kc, &ho);
+        ck_assert_msg(ho.proxy && strcmp(ho.proxy, cases[i].want) == 0, "%s: got %s, want %s",
+                      cases[i].proxy_url, ho.proxy ? ho.proxy : "(null)", cases[i].want);
+        fo_kube_config_free(kc);
+    }
+    /* a proxy-url that is no URL names the field, never quoting its value (a password) */
+    fo_test_write_file(path, "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+                             "clusters: [{name: c, cluster: {server: 'https://k8s.internal', "
+                             "proxy-url: 'http://u:s3cret@proxy corp:3128'}}]\n"
+                             "contexts: [{name: c, context: {cluster: c}}]\n");
+    fo_kube_config_opts o = {.kubeconfig = path};
+    fo_err err;
+    ck_assert_ptr_null(fo_kube_config_from_kubeconfig(&o, &err));
+    ck_assert_msg(strstr(err.message, "clusters[0].cluster.proxy-url: not a URL"), "%s",
+                  err.message);
+    ck_assert_msg(!strstr(err.message, "s3cret"), "%s", err.message);
+    fo_test_rmdir(dir);
+    free(dir);
+    free(path);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("kube_config");
@@ -472,6 +580,8 @@ int main(void)
     tcase_add_test(tc, load_prefers_an_explicit_path_then_in_cluster);
     tcase_add_test(tc, requests_go_through_the_clusters_proxy_url);
     tcase_add_test(tc, without_proxy_url_the_environments_proxy_is_read_as_client_go_reads_it);
+    tcase_add_test(tc, a_proxys_credentials_are_read_as_go_reads_them);
+    tcase_add_test(tc, a_proxy_url_without_a_port_is_dialled_at_its_schemes);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

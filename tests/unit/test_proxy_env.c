@@ -73,10 +73,6 @@ START_TEST(the_proxy_is_the_urls_schemes_variable_read_as_go_reads_it)
          "https://secure.proxy.tld:443"},
         {{0}, "http://example.com", "<nil>"},
         {{.http_proxy = "", .https_proxy = ""}, "https://example.com", "<nil>"},
-        /* credentials go to libcurl as written */
-        {{.https_proxy = "http://user:pa%40ss@proxy.corp:3128"},
-         "https://example.com",
-         "http://user:pa%40ss@proxy.corp:3128"},
         {{.https_proxy = "http://[fd00::3128]:3128"},
          "https://example.com",
          "http://[fd00::3128]:3128"},
@@ -87,6 +83,78 @@ START_TEST(the_proxy_is_the_urls_schemes_variable_read_as_go_reads_it)
         ck_assert_msg(strcmp(proxy_for(&cases[i].env, cases[i].url), cases[i].want) == 0,
                       "case %zu (%s): got %s, want %s", i, cases[i].url,
                       proxy_for(&cases[i].env, cases[i].url), cases[i].want);
+}
+END_TEST
+
+/* A proxy's user and password as Go's url.Parse reads them: RFC 3986 userinfo up to the last
+ * '@', split at its first ':', percent-escapes decoded (net/url parseAuthority). libcurl decodes
+ * them too but ends them at the first '@' ("Unsupported proxy syntax" for a user
+ * "alice@corp.example"), so it gets every byte but the unreserved ones percent-encoded. */
+START_TEST(credentials_reach_libcurl_as_go_decodes_them)
+{
+    static const struct {
+        const char *value, *want;
+    } cases[] = {
+        {"http://user:pa%40ss@proxy.corp:3128", "http://user:pa%40ss@proxy.corp:3128"},
+        {"http://alice@corp.example:s3cret@proxy.corp:3128",
+         "http://alice%40corp.example:s3cret@proxy.corp:3128"},
+        {"alice@corp.example:s3cret@proxy.corp:3128",
+         "http://alice%40corp.example:s3cret@proxy.corp:3128"},
+        {"http://us%65r:p%3Ass@proxy.corp:3128", "http://user:p%3Ass@proxy.corp:3128"},
+        {"http://u:p:q@proxy.corp:3128", "http://u:p%3Aq@proxy.corp:3128"},
+        {"http://token@proxy.corp", "http://token@proxy.corp:80"},
+        {"socks5://u!x:p$=@proxy.corp", "socks5h://u%21x:p%24%3D@proxy.corp:1080"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        fo_proxy_env env = {.https_proxy = cases[i].value};
+        ck_assert_msg(strcmp(proxy_for(&env, "https://example.com"), cases[i].want) == 0,
+                      "%s: got %s, want %s", cases[i].value, proxy_for(&env, "https://example.com"),
+                      cases[i].want);
+    }
+    char *out = NULL;
+    fo_err err;
+    ck_assert_int_eq(fo_proxy_env_curl_proxy("HTTP://alice@corp.example@proxy.corp", &out, &err),
+                     FO_OK);
+    ck_assert_str_eq(out, "http://alice%40corp.example@proxy.corp:80");
+    free(out);
+}
+END_TEST
+
+/* httpproxy's parseProxy ignores a value url.Parse refuses even with "http://" before it, and
+ * keeps any other: "scheme://" followed by no URL is read again as "http://scheme://...", a
+ * proxy named after the scheme, and "proxy.corp:3128 " as the scheme "proxy.corp" with no host.
+ * No request reaches a server through those, so here those requests fail, naming the variable
+ * but never quoting it (it may hold a password), instead of going direct. */
+START_TEST(a_value_go_reads_as_no_reachable_proxy_fails)
+{
+    static const char *const bogus[] = {
+        "http://proxy.corp:3128 ",        /* a port that is no number */
+        "proxy.corp:3128 ",               /* the scheme "proxy.corp" */
+        "http://proxy.corp:31x8",         /* a port that is no number */
+        "http://CORP\\alice:s3cret@proxy.corp:3128", /* outside validUserinfo */
+        "http://alice:s3cret%zz@proxy.corp:3128",      /* a '%' without two hex digits */
+        "http://proxy corp:3128",                      /* a blank in the host */
+        "proxy corp",                                  /* a path, with no scheme nor host */
+    };
+    for (size_t i = 0; i < sizeof bogus / sizeof *bogus; i++) {
+        fo_proxy_env env = {.https_proxy = bogus[i]};
+        const char *got = proxy_for(&env, "https://example.com");
+        ck_assert_msg(strstr(got, "error: HTTPS_PROXY: not a proxy URL"), "%s: got %s", bogus[i],
+                      got);
+        ck_assert_msg(!strstr(got, "proxy.corp") && !strstr(got, "s3cret"), "%s", got);
+        /* NO_PROXY and loopback still come first */
+        env.no_proxy = "example.com";
+        ck_assert_str_eq(proxy_for(&env, "https://example.com"), "<nil>");
+        ck_assert_str_eq(proxy_for(&env, "https://127.0.0.1"), "<nil>");
+    }
+    /* url.Parse refuses these with and without "http://": ignored */
+    static const char *const ignored[] = {"10.0.0.1:3128 ", " proxy.corp:3128", ":3128 ",
+                                          "proxy corp:3128"};
+    for (size_t i = 0; i < sizeof ignored / sizeof *ignored; i++) {
+        fo_proxy_env env = {.https_proxy = ignored[i]};
+        ck_assert_msg(strcmp(proxy_for(&env, "https://example.com"), "<nil>") == 0,
+                      "\"%s\": got %s", ignored[i], proxy_for(&env, "https://example.com"));
+    }
 }
 END_TEST
 
@@ -199,6 +267,13 @@ START_TEST(no_proxy_entries_are_read_as_go_reads_them)
         {"10.0.0.0/8", "https://[::ffff:10.1.2.3]/", false},
         {"::ffff:10.1.2.3", "https://10.1.2.3/", false},
         {"::ffff:10.0.0.0/104", "https://10.200.0.1/", false},
+        /* a mapped range that masks part of "::ffff:" away is an IPv6 network (net.ParseCIDR
+         * masks the 16 bytes; IPNet.Contains then finds no IPv4 form): "::/80" here */
+        {"::ffff:0:0/96", "https://10.200.0.1/", false},
+        {"::ffff:0:0/80", "https://10.200.0.1/", true},
+        {"::ffff:0:0/80", "https://[::5]/", false},
+        {"::ffff:10.0.0.0/95", "https://10.200.0.1/", true},
+        {"::ffff:10.0.0.0/95", "https://[::fffe:a01:203]/", false},
         /* Kubernetes: the API server's ClusterIP and the cluster's own names */
         {".svc,.cluster.local,10.96.0.0/12", "https://10.96.0.1:443/api", false},
         {".svc,.cluster.local,10.96.0.0/12", "https://kubernetes.default.svc/api", false},
@@ -209,6 +284,44 @@ START_TEST(no_proxy_entries_are_read_as_go_reads_them)
         const char *want = cases[i].proxied ? "http://proxy.corp:3128" : "<nil>";
         ck_assert_msg(strcmp(proxy_for(&env, cases[i].url), want) == 0,
                       "NO_PROXY=%s %s: got %s, want %s", cases[i].no_proxy, cases[i].url,
+                      proxy_for(&env, cases[i].url), want);
+    }
+}
+END_TEST
+
+/* NO_PROXY lists read as libcurl reads them otherwise (CURLOPT_NOPROXY): only commas separate
+ * entries (a tab or blank inside one is part of it: strings.Split, then TrimSpace), "*" counts
+ * anywhere in the list, a trailing dot is compared as written (libcurl ignores it), and a
+ * prefix length over the address's is no range at all, just a name that matches nothing. */
+START_TEST(no_proxy_lists_libcurl_reads_otherwise_are_read_as_go_reads_them)
+{
+    static const struct {
+        const char *no_proxy, *url;
+        bool proxied;
+    } cases[] = {
+        {" localhost , api.internal ", "https://api.internal/", false},
+        {",,api.internal,,", "https://api.internal/", false},
+        {"localhost\tapi.internal", "https://api.internal/", true},
+        {"localhost api.internal", "https://api.internal/", true},
+        {" , ", "https://api.internal/", true},
+        {"localhost,*", "https://api.internal/", false},
+        {"example.com", "https://example.com./", true},
+        {"example.com.", "https://example.com/", true},
+        {"example.com", "https://nonexample.com/", true},
+        {"www.example.com", "https://example.com/", true},
+        {"10.0.0.0/33", "https://10.0.0.2/", true},
+        {"2.3", "https://10.1.2.3/", true},
+        {"fc00::/7", "https://[fd12::1]/", false},
+        {"fc00::/7", "https://[fc12::1]/", false},
+        {"fc00::/7", "https://[fe80::1]/", true},
+        {"::2", "https://[::2]/", false},
+        {"[::2]", "https://[::2]/", true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        fo_proxy_env env = {.https_proxy = "proxy.corp:3128", .no_proxy = cases[i].no_proxy};
+        const char *want = cases[i].proxied ? "http://proxy.corp:3128" : "<nil>";
+        ck_assert_msg(strcmp(proxy_for(&env, cases[i].url), want) == 0,
+                      "NO_PROXY=\"%s\" %s: got %s, want %s", cases[i].no_proxy, cases[i].url,
                       proxy_for(&env, cases[i].url), want);
     }
 }
@@ -262,8 +375,11 @@ int main(void)
     TCase *tc = tcase_create("proxy_env");
     tcase_add_test(tc, the_proxy_is_the_urls_schemes_variable_read_as_go_reads_it);
     tcase_add_test(tc, a_request_the_rules_refuse_fails);
+    tcase_add_test(tc, credentials_reach_libcurl_as_go_decodes_them);
+    tcase_add_test(tc, a_value_go_reads_as_no_reachable_proxy_fails);
     tcase_add_test(tc, localhost_loopback_and_no_proxy_go_direct);
     tcase_add_test(tc, no_proxy_entries_are_read_as_go_reads_them);
+    tcase_add_test(tc, no_proxy_lists_libcurl_reads_otherwise_are_read_as_go_reads_them);
     tcase_add_test(tc, the_environment_is_read_as_go_reads_it);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
