@@ -110,6 +110,29 @@ void fo_manager_update_gauges(fo_manager *m)
 
 /* ---- health server ------------------------------------------------------------------------ */
 
+/* The informers that keep the controller unready (not synced) or may be stale (out of contact
+ * with the API server), with the error of their last list or watch (common/informer.h). */
+static json_t *informer_troubles(fo_manager *m)
+{
+    json_t *out = json_array();
+    for (int k = 0; k < FO_CTL_KIND_COUNT; k++) {
+        fo_informer *inf = m->informers[k];
+        if (!inf)
+            continue;
+        bool synced = fo_informer_synced(inf);
+        int64_t away = fo_informer_out_of_contact_ms(inf);
+        if (synced && away == 0)
+            continue;
+        json_t *one = json_pack("{s:s, s:b, s:I}", "resource", fo_ctl_kind_get(k)->resource,
+                                "synced", synced, "outOfContactSeconds", (json_int_t)(away / 1000));
+        char reason[256];
+        if (one && fo_informer_contact_error(inf, reason, sizeof reason))
+            json_object_set_new(one, "reason", fo_json_string_lossy(reason));
+        json_array_append_new(out, one);
+    }
+    return out;
+}
+
 static void handle(void *ctx, const fo_http_request *req, fo_http_response *resp)
 {
     fo_manager *m = ctx;
@@ -125,9 +148,10 @@ static void handle(void *ctx, const fo_http_request *req, fo_http_response *resp
         fo_defaults_state st;
         fo_defaults_file_state(m->defaults, &st);
         bool defaults_ok = st.ok;
-        json_t *body =
-            json_pack("{s:s, s:b, s:b, s:b}", "status", synced ? "ready" : "not ready", "synced",
-                      synced, "leader", atomic_load(&m->leading), "defaultsDegraded", !defaults_ok);
+        json_t *body = json_pack("{s:s, s:b, s:b, s:b, s:o}", "status",
+                                 synced ? "ready" : "not ready", "synced", synced, "leader",
+                                 atomic_load(&m->leading), "defaultsDegraded", !defaults_ok,
+                                 "informers", informer_troubles(m));
         fo_http_response_json(resp, synced ? 200 : 503, body);
         json_decref(body);
     } else if (strcmp(req->path, "/metrics") == 0) {

@@ -363,8 +363,9 @@ static bool leads(const void *arg)
 /* ---- fixture -----------------------------------------------------------------------------------
  */
 
-/* The fake API server sends watch bookmarks every bookmark_ms (0: its default, a minute). */
-static void setup_with(int bookmark_ms)
+/* The fake API server sends watch bookmarks every bookmark_ms (0: its default, a minute);
+ * the FlinkDeployment CRD is installed when fd_crd. */
+static void setup_with(int bookmark_ms, bool fd_crd)
 {
     memset(&E, 0, sizeof E);
     fo_err err;
@@ -390,20 +391,26 @@ static void setup_with(int bookmark_ms)
                      0);
     fo_test_write_file(E.kubeconfig, text);
     free(text);
-    create_crd("flinkdeployments.flink.apache.org.yaml");
+    if (fd_crd)
+        create_crd("flinkdeployments.flink.apache.org.yaml");
     create_crd("flinksessionjobs.flink.apache.org.yaml");
 }
 
 static void setup(void)
 {
-    setup_with(0);
+    setup_with(0, true);
+}
+
+static void setup_without_fd_crd(void)
+{
+    setup_with(0, false);
 }
 
 /* Bookmarks every 300 ms: a watch hears from a healthy server well within a short
  * --watch-idle-timeout. */
 static void setup_quick_bookmarks(void)
 {
-    setup_with(300);
+    setup_with(300, true);
 }
 
 static void teardown(void)
@@ -624,6 +631,63 @@ START_TEST(stalled_watches_are_opened_again_and_the_controller_goes_on)
                                                            "\"suspended\"}}}"),
                      200);
     wait_fd("basic-example", "status.lifecycleState", "SUSPENDED");
+    ctl_stop(&c);
+}
+END_TEST
+
+/* ---- health ------------------------------------------------------------------------------ */
+
+typedef struct probe {
+    const ctl *c;
+    const char *path;
+    int status;   /* wanted HTTP status */
+    json_t *body; /* the last body read (owned) */
+} probe;
+
+static bool answers(const void *arg)
+{
+    probe *p = (probe *)arg;
+    json_decref(p->body);
+    p->body = NULL;
+    return health(p->c, p->path, &p->body) == p->status;
+}
+
+static bool fd_informer_reason(const void *arg)
+{
+    probe *p = (probe *)arg;
+    if (!answers(p))
+        return false;
+    /* the other kinds sync at once; until then they are listed too */
+    json_t *infs = json_object_get(p->body, "informers");
+    json_t *inf = json_array_get(infs, 0);
+    return json_array_size(infs) == 1 && fo_json_str(inf, "reason");
+}
+
+/* Without the FlinkDeployment CRD the controller cannot list FlinkDeployments: /readyz is 503
+ * and says which informer waits and what the API server answered it; once the CRD is there it
+ * syncs and the list is empty. */
+START_TEST(readyz_names_the_informer_that_cannot_sync_and_why)
+{
+    ctl c;
+    ctl_start(&c, "nocrd");
+    probe waiting = {&c, "/readyz", 503, NULL};
+    ck_assert_msg(wait_for(fd_informer_reason, &waiting, 30000), "no reason in /readyz; see %s",
+                  c.log);
+    ck_assert_str_eq(fo_json_str(waiting.body, "status"), "not ready");
+    json_t *inf = json_array_get(json_object_get(waiting.body, "informers"), 0);
+    ck_assert_str_eq(fo_json_str(inf, "resource"), "flinkdeployments");
+    ck_assert(json_is_false(json_object_get(inf, "synced")));
+    /* kube-api-semantics: an unknown resource is a 404 with this message */
+    ck_assert_msg(strstr(fo_json_str(inf, "reason"), "the server could not find the requested "
+                                                     "resource"),
+                  "%s", fo_json_str(inf, "reason"));
+    json_decref(waiting.body);
+
+    create_crd("flinkdeployments.flink.apache.org.yaml");
+    probe ready = {&c, "/readyz", 200, NULL};
+    ck_assert_msg(wait_for(answers, &ready, WAIT_MS), "never ready; see %s", c.log);
+    ck_assert_uint_eq(json_array_size(json_object_get(ready.body, "informers")), 0);
+    json_decref(ready.body);
     ctl_stop(&c);
 }
 END_TEST
@@ -1254,6 +1318,11 @@ static Suite *suite(void)
     tcase_set_timeout(live, 300);
     tcase_add_test(live, stalled_watches_are_opened_again_and_the_controller_goes_on);
     suite_add_tcase(s, live);
+    TCase *nocrd = tcase_create("without the FlinkDeployment CRD");
+    tcase_add_checked_fixture(nocrd, setup_without_fd_crd, teardown);
+    tcase_set_timeout(nocrd, 300);
+    tcase_add_test(nocrd, readyz_names_the_informer_that_cannot_sync_and_why);
+    suite_add_tcase(s, nocrd);
     return s;
 }
 
