@@ -298,6 +298,24 @@ bool fo_json_identical(const json_t *a, const json_t *b)
     }
 }
 
+json_t *fo_json_string_lossy(const char *text)
+{
+    if (!text)
+        return NULL;
+    json_t *v = json_string(text);
+    if (v)
+        return v;
+    char *copy = strdup(text);
+    if (!copy)
+        return NULL;
+    for (char *c = copy; *c; c++)
+        if ((unsigned char)*c >= 0x80)
+            *c = '?';
+    v = json_string(copy);
+    free(copy);
+    return v;
+}
+
 bool fo_json_is_empty(const json_t *v)
 {
     if (!v || json_is_null(v))

@@ -86,6 +86,11 @@ size_t fo_json_weight(const json_t *v, size_t stop);
 size_t fo_json_nul_keys(const json_t *v, const char *prefix, size_t max,
                         void (*fn)(void *ctx, const char *path, const char *key), void *ctx);
 
+/* A JSON string of text, which may have been cut inside a UTF-8 character or hold bytes that
+ * are no UTF-8 (an error message quoting what a server sent): every byte of 0x80 and above
+ * becomes '?' when text is no valid UTF-8. New reference; NULL for NULL text or out of memory. */
+json_t *fo_json_string_lossy(const char *text);
+
 /* True when v is NULL, JSON null, an empty object or an empty array. */
 bool fo_json_is_empty(const json_t *v);
 

@@ -96,11 +96,15 @@ typedef struct fo_ctl_settings {
     bool delete_ha_data;           /* deletion also removes Flink's HA ConfigMaps (default) */
 } fo_ctl_settings;
 
-/* Counters a pass bumps (any pointer may be NULL). Implemented by the manager. */
+/* What a pass tells the manager (any pointer may be NULL). Implemented by the manager. */
 typedef struct fo_ctl_hooks {
     void *ctx;
     /* A Flink REST call failed; endpoint is its route ("/jobs/:id/stop"), a constant. */
     void (*rest_error)(void *ctx, const char *endpoint);
+    /* The pass read the FlinkDeployment ns/name: canary is the cached object (borrowed) when
+     * it is a canary the pass leaves alone, NULL when the key is gone, no canary or a canary
+     * being deleted (controller/canary.h, fo_canary_seen). */
+    void (*canary)(void *ctx, const char *ns, const char *name, const json_t *canary);
 } fo_ctl_hooks;
 
 /* Everything a pass needs. Lives as long as the workers; all members borrowed. */

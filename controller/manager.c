@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/clock.h"
 #include "common/flink_model.h"
@@ -259,6 +260,12 @@ fo_manager *fo_manager_start(const fo_manager_opts *opts, fo_err *err)
     m->cfg = opts->cfg;
     pthread_mutex_init(&m->qmu, NULL);
     pthread_mutex_init(&m->wmu, NULL);
+    pthread_mutex_init(&m->cmu, NULL);
+    pthread_condattr_t ca; /* the canary thread's waits count on the monotonic clock */
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&m->ccv, &ca);
+    pthread_condattr_destroy(&ca);
     m->queued_at = json_object();
     m->metrics = fo_metrics_new();
     fo_manager_register_metrics(m);
@@ -273,7 +280,8 @@ fo_manager *fo_manager_start(const fo_manager_opts *opts, fo_err *err)
     m->queue = fo_workqueue_new(&qo);
     m->nworkers = m->cfg->workers;
     m->workers = calloc((size_t)m->nworkers, sizeof *m->workers);
-    if (!m->queue || !m->workers) {
+    m->canary = fo_canary_new();
+    if (!m->queue || !m->workers || !m->canary) {
         fo_err_set(err, FO_ENOMEM, "out of memory");
         goto fail;
     }
@@ -283,7 +291,7 @@ fo_manager *fo_manager_start(const fo_manager_opts *opts, fo_err *err)
     m->env.flink = opts->flink;
     if (opts->events)
         fo_ctl_events_io_bind(opts->events, &m->env.events);
-    m->env.hooks = (fo_ctl_hooks){m, fo_manager_rest_error};
+    m->env.hooks = (fo_ctl_hooks){m, fo_manager_rest_error, fo_manager_canary_seen};
     m->env.clock = fo_clock_real();
     m->env.settings = &m->settings;
     m->env.defaults = fo_manager_defaults_ref;
@@ -299,7 +307,7 @@ fo_manager *fo_manager_start(const fo_manager_opts *opts, fo_err *err)
     for (int k = 0; k < FO_CTL_KIND_COUNT; k++)
         m->kube_io.informers[k] = m->informers[k];
 
-    if (fo_manager_start_health(m, err) != FO_OK)
+    if (fo_manager_start_health(m, err) != FO_OK || fo_manager_start_canaries(m, err) != FO_OK)
         goto fail;
 
     if (m->cfg->leader_elect) {
@@ -368,6 +376,7 @@ void fo_manager_stop(fo_manager *m)
         fo_workqueue_shutdown(m->queue);
     for (int i = 0; i < started; i++)
         pthread_join(m->workers[i], NULL);
+    fo_manager_stop_canaries(m); /* no write after the Lease is released */
     atomic_store(&m->releasing, true);
     fo_lease_elector_stop(m->elector); /* releases the Lease */
     for (int k = 0; k < FO_CTL_KIND_COUNT; k++)
@@ -376,9 +385,12 @@ void fo_manager_stop(fo_manager *m)
     fo_workqueue_free(m->queue);
     free(m->workers);
     fo_defaults_file_free(m->defaults);
+    fo_canary_free(m->canary);
     json_decref(m->queued_at);
     fo_metrics_free(m->metrics);
     pthread_mutex_destroy(&m->qmu);
     pthread_mutex_destroy(&m->wmu);
+    pthread_cond_destroy(&m->ccv);
+    pthread_mutex_destroy(&m->cmu);
     free(m);
 }

@@ -1,10 +1,11 @@
-/* The manager's health server (/healthz, /readyz, /metrics), its metric families and the
- * cluster defaults file. */
+/* The manager's health server (/healthz, /readyz, /metrics), canary health, its metric
+ * families and the cluster defaults file. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -20,6 +21,8 @@ static const double QUEUE_BUCKETS[] = {0.0001, 0.001, 0.01, 0.1, 0.5, 1, 5, 10, 
 
 /* How often the resources-by-state gauge is recomputed from the cache. */
 #define GAUGE_PERIOD_MS 5000
+/* How often the canary thread looks for canaries due (a fraction of any sensible timeout). */
+#define CANARY_STEP_MS 250
 
 void fo_manager_register_metrics(fo_manager *m)
 {
@@ -108,7 +111,124 @@ void fo_manager_update_gauges(fo_manager *m)
     json_decref(all);
 }
 
+/* ---- canaries ------------------------------------------------------------------------------ */
+
+void fo_manager_canary_seen(void *ctx, const char *ns, const char *name, const json_t *canary)
+{
+    fo_manager *m = ctx;
+    fo_canary_seen(m->canary, ns, name, canary);
+}
+
+/* The timeout from the cluster defaults now (they are reloaded on change), a bad value logged
+ * once. */
+static void canary_timeout(fo_manager *m)
+{
+    fo_cluster_defaults *cd = fo_defaults_file_ref(m->defaults);
+    int64_t ms = FO_CANARY_TIMEOUT_DEFAULT_MS;
+    fo_err err;
+    fo_err_clear(&err);
+    if (fo_canary_timeout_from(fo_cluster_defaults_flink_config(cd), &ms, &err) != FO_OK) {
+        if (strcmp(err.message, m->canary_conf_error) != 0)
+            fo_log_error("cluster defaults: %s; canaries use the default of %d ms", err.message,
+                         FO_CANARY_TIMEOUT_DEFAULT_MS);
+        snprintf(m->canary_conf_error, sizeof m->canary_conf_error, "%s", err.message);
+    } else {
+        m->canary_conf_error[0] = '\0';
+    }
+    fo_cluster_defaults_unref(cd);
+    fo_canary_set_timeout_ms(m->canary, ms);
+}
+
+/* Apart from the workers, so that a stuck pass, a full queue or a stalled watch cannot stop
+ * the changes whose passes the health check waits for. Only the leader has canaries: passes
+ * run only there. */
+static void *canary_loop(void *arg)
+{
+    fo_manager *m = arg;
+    pthread_mutex_lock(&m->cmu);
+    while (!m->canary_stop) {
+        pthread_mutex_unlock(&m->cmu);
+        if (atomic_load(&m->leading)) {
+            canary_timeout(m);
+            fo_canary_exercise(m->canary, &m->env, fo_clock_mono_ms(m->env.clock));
+        }
+        pthread_mutex_lock(&m->cmu);
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_nsec += (long)CANARY_STEP_MS * 1000000L;
+        until.tv_sec += until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        if (!m->canary_stop)
+            pthread_cond_timedwait(&m->ccv, &m->cmu, &until);
+    }
+    pthread_mutex_unlock(&m->cmu);
+    return NULL;
+}
+
+fo_rc fo_manager_start_canaries(fo_manager *m, fo_err *err)
+{
+    canary_timeout(m);
+    if (pthread_create(&m->canary_thread, NULL, canary_loop, m) != 0)
+        return fo_err_set(err, FO_EIO, "cannot start the canary thread");
+    m->canary_started = true;
+    return FO_OK;
+}
+
+void fo_manager_stop_canaries(fo_manager *m)
+{
+    if (!m->canary_started)
+        return;
+    pthread_mutex_lock(&m->cmu);
+    m->canary_stop = true;
+    pthread_cond_signal(&m->ccv);
+    pthread_mutex_unlock(&m->cmu);
+    pthread_join(m->canary_thread, NULL);
+    m->canary_started = false;
+}
+
 /* ---- health server ------------------------------------------------------------------------ */
+
+/* Alive, as the Apache operator's probe means it (reference d.4): every canary's latest change
+ * was seen by a pass within the timeout. Judged only while leading: a standby runs no passes
+ * and tracks no canary. */
+static void healthz(fo_manager *m, fo_http_response *resp)
+{
+    bool leading = atomic_load(&m->leading);
+    size_t tracked = 0;
+    json_t *overdue = leading
+                          ? fo_canary_report(m->canary, fo_clock_mono_ms(m->env.clock), &tracked)
+                          : json_array();
+    bool ok = json_array_size(overdue) == 0;
+    json_t *body = json_pack("{s:s, s:b, s:I, s:I, s:o}", "status", ok ? "ok" : "canary overdue",
+                             "leader", leading, "canaries", (json_int_t)tracked, "canaryTimeoutMs",
+                             (json_int_t)fo_canary_timeout_ms(m->canary), "overdueCanaries",
+                             overdue);
+    fo_http_response_json(resp, ok ? 200 : 503, body);
+    json_decref(body);
+}
+
+/* The informers that keep the controller unready (not synced) or may be stale (out of contact
+ * with the API server), with the error of their last list or watch (common/informer.h). */
+static json_t *informer_troubles(fo_manager *m)
+{
+    json_t *out = json_array();
+    for (int k = 0; k < FO_CTL_KIND_COUNT; k++) {
+        fo_informer *inf = m->informers[k];
+        if (!inf)
+            continue;
+        bool synced = fo_informer_synced(inf);
+        int64_t away = fo_informer_out_of_contact_ms(inf);
+        if (synced && away == 0)
+            continue;
+        json_t *one = json_pack("{s:s, s:b, s:I}", "resource", fo_ctl_kind_get(k)->resource,
+                                "synced", synced, "outOfContactSeconds", (json_int_t)(away / 1000));
+        char reason[256];
+        if (one && fo_informer_contact_error(inf, reason, sizeof reason))
+            json_object_set_new(one, "reason", fo_json_string_lossy(reason));
+        json_array_append_new(out, one);
+    }
+    return out;
+}
 
 static void handle(void *ctx, const fo_http_request *req, fo_http_response *resp)
 {
@@ -118,16 +238,17 @@ static void handle(void *ctx, const fo_http_request *req, fo_http_response *resp
         return;
     }
     if (strcmp(req->path, "/healthz") == 0) {
-        fo_http_response_text(resp, 200, "text/plain; charset=utf-8", "ok\n");
+        healthz(m, resp);
     } else if (strcmp(req->path, "/readyz") == 0) {
         /* Ready = caches synced; a follower on standby is ready too (it takes over warm). */
         bool synced = fo_manager_synced(m);
         fo_defaults_state st;
         fo_defaults_file_state(m->defaults, &st);
         bool defaults_ok = st.ok;
-        json_t *body =
-            json_pack("{s:s, s:b, s:b, s:b}", "status", synced ? "ready" : "not ready", "synced",
-                      synced, "leader", atomic_load(&m->leading), "defaultsDegraded", !defaults_ok);
+        json_t *body = json_pack("{s:s, s:b, s:b, s:b, s:o}", "status",
+                                 synced ? "ready" : "not ready", "synced", synced, "leader",
+                                 atomic_load(&m->leading), "defaultsDegraded", !defaults_ok,
+                                 "informers", informer_troubles(m));
         fo_http_response_json(resp, synced ? 200 : 503, body);
         json_decref(body);
     } else if (strcmp(req->path, "/metrics") == 0) {

@@ -14,6 +14,7 @@
 #include "common/lease.h"
 #include "common/metrics.h"
 #include "common/workqueue.h"
+#include "controller/canary.h"
 #include "controller/ctl_io.h"
 #include "controller/kube_io.h"
 #include "controller/manager.h"
@@ -54,6 +55,16 @@ struct fo_manager {
 
     fo_defaults_file *defaults; /* the cluster defaults file (reloaded by the main thread) */
 
+    /* Canary health (controller/canary.h): what passes saw, exercised by the canary thread
+     * while leading; cmu/ccv wake it to stop. */
+    fo_canary *canary;
+    pthread_t canary_thread;
+    bool canary_started;
+    pthread_mutex_t cmu;
+    pthread_cond_t ccv;
+    bool canary_stop;                 /* under cmu */
+    char canary_conf_error[512];      /* the timeout's last bad value, logged once (thread's) */
+
     int64_t last_gauges_ms;
 
     fo_metrics *metrics;
@@ -72,6 +83,9 @@ fo_cluster_defaults *fo_manager_defaults_ref(void *ctx);
 void fo_manager_rest_error(void *ctx, const char *endpoint);
 void fo_manager_update_gauges(fo_manager *m);
 bool fo_manager_synced(fo_manager *m);
+void fo_manager_canary_seen(void *ctx, const char *ns, const char *name, const json_t *canary);
+fo_rc fo_manager_start_canaries(fo_manager *m, fo_err *err);
+void fo_manager_stop_canaries(fo_manager *m);
 
 /* manager.c */
 void fo_manager_queue_add(fo_manager *m, const char *key, int64_t delay_ms);

@@ -84,6 +84,16 @@ static fo_rc remove_finalizer(fo_pass *p, fo_err *err)
     return rc;
 }
 
+fo_rc fo_release_canary(fo_pass *p, fo_err *err)
+{
+    if (!fo_kube_oversized_keeps_finalizers(p->obj) || !has_finalizer(p->obj))
+        return FO_OK;
+    fo_rc rc = remove_finalizer(p, err);
+    if (rc == FO_OK)
+        fo_log_info("finalizer removed from the canary being deleted");
+    return rc;
+}
+
 /* Can Flink write HA ConfigMaps for this resource: it has some, or the cluster as deployed
  * (conf: its recorded spec with the defaults of its launch) has HA on? (A JobManager pod stuck
  * terminating holds the deletion only then.) Without a recorded spec, the resource's spec with

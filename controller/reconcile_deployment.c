@@ -683,11 +683,16 @@ fo_rc fo_reconcile_deployment(const fo_ctl_env *env, const char *ns, const char 
 {
     memset(res, 0, sizeof *res);
     json_t *obj = env->kube.cached(env->kube.ctx, FO_CTL_FLINK_DEPLOYMENT, ns, name);
+    bool canary = obj && fo_flink_is_canary(obj);
+    bool deleting = obj && fo_json_get(obj, "metadata.deletionTimestamp");
+    /* What this pass saw of a canary is what its health check waits for (controller/canary.h). */
+    if (env->hooks.canary)
+        env->hooks.canary(env->hooks.ctx, ns, name, canary && !deleting ? obj : NULL);
     if (!obj) {
         res->action = "GONE";
         return FO_OK;
     }
-    if (fo_flink_is_canary(obj)) {
+    if (canary && !deleting) {
         json_decref(obj);
         res->action = "CANARY";
         return FO_OK;
@@ -710,7 +715,10 @@ fo_rc fo_reconcile_deployment(const fo_ctl_env *env, const char *ns, const char 
     p->cd = fo_ctl_defaults(env);
 
     fo_rc rc;
-    if (fo_json_get(obj, "metadata.deletionTimestamp")) {
+    if (canary) {
+        res->action = "CANARY";
+        rc = fo_release_canary(p, err);
+    } else if (deleting) {
         res->action = "DELETE";
         rc = fo_cleanup(p, err);
     } else {

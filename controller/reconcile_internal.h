@@ -252,5 +252,8 @@ fo_rc fo_takeover_adopt(fo_pass *p, bool *adopted, fo_err *err);
 
 fo_rc fo_cleanup(fo_pass *p, fo_err *err);
 fo_rc fo_ensure_finalizer(fo_pass *p, fo_err *err);
+/* A canary being deleted: FO_FINALIZER comes off when it carries it (the Apache operator puts
+ * it on canaries too, and takes it off at their deletion); nothing else is done. */
+fo_rc fo_release_canary(fo_pass *p, fo_err *err);
 
 #endif

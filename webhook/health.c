@@ -3,20 +3,8 @@
 #include <string.h>
 
 #include "common/clock.h"
+#include "common/jsonutil.h"
 #include "webhook/webhook_internal.h"
-
-/* A JSON string of text, which may have been cut inside a UTF-8 character (or hold bytes
- * that are none): those bytes become '?'. */
-static json_t *text_value(char *text)
-{
-    json_t *v = json_string(text);
-    if (v)
-        return v;
-    for (char *c = text; *c; c++)
-        if ((unsigned char)*c >= 0x80)
-            *c = '?';
-    return json_string(text);
-}
 
 void fo_webhook_healthz(fo_webhook *wh, fo_http_response *resp)
 {
@@ -59,7 +47,7 @@ void fo_webhook_readyz(fo_webhook *wh, fo_http_response *resp)
         /* what the log said when the watch lost the API server (RBAC, a missing CRD, an
          * unreachable server), for whoever looks here first */
         if (lookup && h.reason[0])
-            json_object_set_new(lookup, "reason", text_value(h.reason));
+            json_object_set_new(lookup, "reason", fo_json_string_lossy(h.reason));
         json_object_set_new(body, "clusterLookup", lookup);
     }
     fo_http_response_json(resp, ready ? 200 : 503, body);

@@ -363,8 +363,9 @@ static bool leads(const void *arg)
 /* ---- fixture -----------------------------------------------------------------------------------
  */
 
-/* The fake API server sends watch bookmarks every bookmark_ms (0: its default, a minute). */
-static void setup_with(int bookmark_ms)
+/* The fake API server sends watch bookmarks every bookmark_ms (0: its default, a minute);
+ * the FlinkDeployment CRD is installed when fd_crd. */
+static void setup_with(int bookmark_ms, bool fd_crd)
 {
     memset(&E, 0, sizeof E);
     fo_err err;
@@ -390,20 +391,26 @@ static void setup_with(int bookmark_ms)
                      0);
     fo_test_write_file(E.kubeconfig, text);
     free(text);
-    create_crd("flinkdeployments.flink.apache.org.yaml");
+    if (fd_crd)
+        create_crd("flinkdeployments.flink.apache.org.yaml");
     create_crd("flinksessionjobs.flink.apache.org.yaml");
 }
 
 static void setup(void)
 {
-    setup_with(0);
+    setup_with(0, true);
+}
+
+static void setup_without_fd_crd(void)
+{
+    setup_with(0, false);
 }
 
 /* Bookmarks every 300 ms: a watch hears from a healthy server well within a short
  * --watch-idle-timeout. */
 static void setup_quick_bookmarks(void)
 {
-    setup_with(300);
+    setup_with(300, true);
 }
 
 static void teardown(void)
@@ -624,6 +631,130 @@ START_TEST(stalled_watches_are_opened_again_and_the_controller_goes_on)
                                                            "\"suspended\"}}}"),
                      200);
     wait_fd("basic-example", "status.lifecycleState", "SUSPENDED");
+    ctl_stop(&c);
+}
+END_TEST
+
+/* ---- health ------------------------------------------------------------------------------ */
+
+typedef struct probe {
+    const ctl *c;
+    const char *path;
+    int status;   /* wanted HTTP status */
+    json_t *body; /* the last body read (owned) */
+} probe;
+
+static bool answers(const void *arg)
+{
+    probe *p = (probe *)arg;
+    json_decref(p->body);
+    p->body = NULL;
+    return health(p->c, p->path, &p->body) == p->status;
+}
+
+static int64_t canary_nonce(void)
+{
+    json_t *fd = get_fd("canary");
+    int64_t nonce = 0;
+    fo_json_get_int(fd, "spec.restartNonce", &nonce);
+    json_decref(fd);
+    return nonce;
+}
+
+static bool canary_exercised_twice(const void *arg)
+{
+    (void)arg;
+    return canary_nonce() >= 2;
+}
+
+/* A canary (reference d.4) with a 2 s timeout from the cluster defaults' flinkConfiguration,
+ * as the Apache operator reads kubernetes.operator.health.canary.resource.timeout from its
+ * configuration. Reconciled, it is changed every timeout and /healthz stays 200; once the
+ * API server's watches deliver nothing more (a stalled proxy), no pass sees its changes and
+ * /healthz fails, naming it. The canary itself is never deployed nor given a status. */
+START_TEST(healthz_fails_when_no_pass_sees_a_canarys_change_within_its_timeout)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/defaults.yaml", E.dir);
+    fo_test_write_file(path, "flinkConfiguration:\n"
+                             "  kubernetes.operator.health.canary.resource.timeout: 2 s\n");
+    ctl c;
+    ctl_start_with(&c, "canary", "--defaults", path);
+    json_t *canary = fo_test_load_yaml("crd-valid-canary.yaml");
+    ck_assert_int_eq(api("POST", FD_PATH, NULL, canary, NULL), 201);
+    json_decref(canary);
+
+    /* changed at its first pass, and again a timeout later: healthy all along */
+    ck_assert_msg(wait_for(canary_exercised_twice, NULL, 30000),
+                  "canary's restartNonce not raised twice (%lld); see %s",
+                  (long long)canary_nonce(), c.log);
+    probe ok = {&c, "/healthz", 200, NULL};
+    ck_assert_msg(wait_for(answers, &ok, 10000), "healthz not 200 with a reconciled canary; see %s",
+                  c.log);
+    ck_assert_str_eq(fo_json_str(ok.body, "status"), "ok");
+    ck_assert_int_eq(json_integer_value(json_object_get(ok.body, "canaries")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(ok.body, "canaryTimeoutMs")), 2000);
+    json_decref(ok.body);
+    json_t *fd = get_fd("canary");
+    ck_assert_ptr_null(json_object_get(fd, "status"));
+    ck_assert_ptr_null(fo_json_get(fd, "metadata.finalizers"));
+    json_decref(fd);
+    ck_assert_ptr_null(get_obj("apps/v1", "deployments", "canary"));
+    ck_assert_ptr_null(get_obj("v1", "configmaps", "flink-config-canary"));
+
+    /* the watches go silent: the canary's changes reach no pass */
+    ck_assert_int_eq(api("POST", "/fake/stall-watches", NULL, NULL, NULL), 200);
+    int64_t nonce = canary_nonce();
+    probe failing = {&c, "/healthz", 503, NULL};
+    /* a change at most 2 s later, overdue 2 s after it: well within 30 s */
+    ck_assert_msg(wait_for(answers, &failing, 30000), "healthz never failed; see %s", c.log);
+    ck_assert_str_eq(fo_json_str(failing.body, "status"), "canary overdue");
+    json_t *late = json_array_get(json_object_get(failing.body, "overdueCanaries"), 0);
+    ck_assert_str_eq(fo_json_str(late, "namespace"), NS);
+    ck_assert_str_eq(fo_json_str(late, "name"), "canary");
+    ck_assert_int_gt(json_integer_value(json_object_get(late, "overdueMs")), 0);
+    json_decref(failing.body);
+    ck_assert_int_gt(canary_nonce(), nonce); /* the exercise went on: the passes did not */
+    ctl_stop(&c);
+}
+END_TEST
+
+static bool fd_informer_reason(const void *arg)
+{
+    probe *p = (probe *)arg;
+    if (!answers(p))
+        return false;
+    /* the other kinds sync at once; until then they are listed too */
+    json_t *infs = json_object_get(p->body, "informers");
+    json_t *inf = json_array_get(infs, 0);
+    return json_array_size(infs) == 1 && fo_json_str(inf, "reason");
+}
+
+/* Without the FlinkDeployment CRD the controller cannot list FlinkDeployments: /readyz is 503
+ * and says which informer waits and what the API server answered it; once the CRD is there it
+ * syncs and the list is empty. */
+START_TEST(readyz_names_the_informer_that_cannot_sync_and_why)
+{
+    ctl c;
+    ctl_start(&c, "nocrd");
+    probe waiting = {&c, "/readyz", 503, NULL};
+    ck_assert_msg(wait_for(fd_informer_reason, &waiting, 30000), "no reason in /readyz; see %s",
+                  c.log);
+    ck_assert_str_eq(fo_json_str(waiting.body, "status"), "not ready");
+    json_t *inf = json_array_get(json_object_get(waiting.body, "informers"), 0);
+    ck_assert_str_eq(fo_json_str(inf, "resource"), "flinkdeployments");
+    ck_assert(json_is_false(json_object_get(inf, "synced")));
+    /* kube-api-semantics: an unknown resource is a 404 with this message */
+    ck_assert_msg(strstr(fo_json_str(inf, "reason"), "the server could not find the requested "
+                                                     "resource"),
+                  "%s", fo_json_str(inf, "reason"));
+    json_decref(waiting.body);
+
+    create_crd("flinkdeployments.flink.apache.org.yaml");
+    probe ready = {&c, "/readyz", 200, NULL};
+    ck_assert_msg(wait_for(answers, &ready, WAIT_MS), "never ready; see %s", c.log);
+    ck_assert_uint_eq(json_array_size(json_object_get(ready.body, "informers")), 0);
+    json_decref(ready.body);
     ctl_stop(&c);
 }
 END_TEST
@@ -1254,6 +1385,16 @@ static Suite *suite(void)
     tcase_set_timeout(live, 300);
     tcase_add_test(live, stalled_watches_are_opened_again_and_the_controller_goes_on);
     suite_add_tcase(s, live);
+    TCase *probes = tcase_create("health");
+    tcase_add_checked_fixture(probes, setup, teardown);
+    tcase_set_timeout(probes, 300);
+    tcase_add_test(probes, healthz_fails_when_no_pass_sees_a_canarys_change_within_its_timeout);
+    suite_add_tcase(s, probes);
+    TCase *nocrd = tcase_create("without the FlinkDeployment CRD");
+    tcase_add_checked_fixture(nocrd, setup_without_fd_crd, teardown);
+    tcase_set_timeout(nocrd, 300);
+    tcase_add_test(nocrd, readyz_names_the_informer_that_cannot_sync_and_why);
+    suite_add_tcase(s, nocrd);
     return s;
 }
 

@@ -123,6 +123,23 @@ START_TEST(json_string_escaping_follows_rfc8259)
 }
 END_TEST
 
+/* An error text cut inside a UTF-8 character (snprintf into 256 bytes) or holding bytes that
+ * are none still makes a JSON string (jansson refuses such text: json_string gives NULL). */
+START_TEST(a_lossy_json_string_keeps_valid_text_and_marks_broken_bytes)
+{
+    json_t *v = fo_json_string_lossy("caf\xc3\xa9");
+    ck_assert_str_eq(json_string_value(v), "caf\xc3\xa9");
+    json_decref(v);
+    v = fo_json_string_lossy("list failed: caf\xc3"); /* cut after the first byte of é */
+    ck_assert_str_eq(json_string_value(v), "list failed: caf?");
+    json_decref(v);
+    v = fo_json_string_lossy("\xc3\xa9 and \xff");
+    ck_assert_str_eq(json_string_value(v), "?? and ?");
+    json_decref(v);
+    ck_assert_ptr_null(fo_json_string_lossy(NULL));
+}
+END_TEST
+
 START_TEST(rfc3339_round_trips_and_rejects_garbage)
 {
     char buf[40];
@@ -459,6 +476,7 @@ int main(void)
     tcase_add_test(tc, strbuf_reserve_allocates_exactly_and_extend_writes_in_place);
     tcase_add_test(tc, a_container_copy_shares_scalars_and_owns_its_containers);
     tcase_add_test(tc, json_string_escaping_follows_rfc8259);
+    tcase_add_test(tc, a_lossy_json_string_keeps_valid_text_and_marks_broken_bytes);
     tcase_add_test(tc, rfc3339_round_trips_and_rejects_garbage);
     tcase_add_test(tc, fake_clock_moves_only_when_told_and_wakes_listeners);
     tcase_add_test(tc, json_paths_get_set_and_delete);

@@ -187,6 +187,51 @@ START_TEST(canary_is_never_deployed)
 }
 END_TEST
 
+/* The Apache operator gives every FlinkDeployment it reconciles its finalizer, canaries too
+ * (JOSDK adds it for a Cleaner), and takes it off at their deletion; it is flinkop's finalizer
+ * too. A canary taken over from Apache must still go when deleted, and keep everyone else's. */
+START_TEST(a_deleted_canary_loses_the_finalizer_apache_gave_it_and_nothing_else)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    json_t *obj = fd(w, "basic-example");
+    fo_json_set_path(obj, "metadata.labels", json_pack("{s:s}", "flink.apache.org/canary", "true"));
+    fo_json_set_path(obj, "metadata.finalizers",
+                     json_pack("[s, s]", "example.com/keep", FO_FINALIZER));
+    fo_json_set_path(obj, "metadata.deletionTimestamp", json_string("2026-04-20T09:14:00Z"));
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, "basic-example", &res), FO_OK);
+    ck_assert_str_eq(res.action, "CANARY");
+    ck_assert_uint_eq(w->kube.nlog, 1);
+    ck_assert_str_eq(w->kube.log[0].verb, "patch");
+    json_t *fins = fo_json_get(fd(w, "basic-example"), "metadata.finalizers");
+    ck_assert_uint_eq(json_array_size(fins), 1);
+    ck_assert_str_eq(json_string_value(json_array_get(fins, 0)), "example.com/keep");
+    ck_assert_ptr_null(json_object_get(fd(w, "basic-example"), "status"));
+    /* the other finalizer goes too: the canary is gone, and a pass of it does nothing */
+    fo_json_set_path(fd(w, "basic-example"), "metadata.finalizers", json_array());
+    json_object_del(w->kube.store[FO_CTL_FLINK_DEPLOYMENT], NS "/basic-example");
+    ck_assert_int_eq(pass(w, "basic-example", &res), FO_OK);
+    ck_assert_str_eq(res.action, "GONE");
+    ck_assert_uint_eq(w->kube.nlog, 1);
+    fake_world_free(w);
+}
+END_TEST
+
+START_TEST(a_deleted_canary_without_the_finalizer_is_left_alone)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    json_t *obj = fd(w, "basic-example");
+    fo_json_set_path(obj, "metadata.labels", json_pack("{s:s}", "flink.apache.org/canary", "true"));
+    fo_json_set_path(obj, "metadata.finalizers", json_pack("[s]", "example.com/keep"));
+    fo_json_set_path(obj, "metadata.deletionTimestamp", json_string("2026-04-20T09:14:00Z"));
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, "basic-example", &res), FO_OK);
+    ck_assert_str_eq(res.action, "CANARY");
+    ck_assert_uint_eq(w->kube.nlog, 0);
+    fake_world_free(w);
+}
+END_TEST
+
 /* ---- validation ------------------------------------------------------------------------------ */
 
 START_TEST(invalid_spec_sets_status_error_and_changes_no_objects)
@@ -1707,6 +1752,8 @@ static Suite *suite(void)
     tcase_add_test(tc, idle_pass_makes_no_writes);
     tcase_add_test(tc, resource_created_suspended_deploys_nothing);
     tcase_add_test(tc, canary_is_never_deployed);
+    tcase_add_test(tc, a_deleted_canary_loses_the_finalizer_apache_gave_it_and_nothing_else);
+    tcase_add_test(tc, a_deleted_canary_without_the_finalizer_is_left_alone);
     tcase_add_test(tc, events_name_the_component_the_apache_operator_names);
     tcase_add_test(tc, a_failed_jobs_error_stays_while_the_job_is_failed);
     tcase_add_test(tc, invalid_spec_sets_status_error_and_changes_no_objects);

@@ -1,0 +1,317 @@
+/* controller/canary: canary health as the Apache operator's CanaryResourceManager does it
+ * (reference d.4): a canary a pass has seen gets spec.restartNonce raised every timeout
+ * (kubernetes.operator.health.canary.resource.timeout, default 1 min), and is overdue when no
+ * pass saw that change within the timeout. Passes run through the real
+ * fo_reconcile_deployment over the fake I/O (tests/unit/ctl_fake_io.h), whose store bumps
+ * metadata.generation on a spec change as the API server does. */
+#include <check.h>
+#include <string.h>
+
+#include "common/jsonutil.h"
+#include "controller/canary.h"
+#include "tests/support/testyaml.h"
+#include "tests/unit/ctl_scenario.h"
+
+#define TIMEOUT_MS 60000
+
+static void seen_hook(void *ctx, const char *ns, const char *name, const json_t *canary)
+{
+    fo_canary_seen(ctx, ns, name, canary);
+}
+
+typedef struct world {
+    fake_world *w;
+    fo_canary *t;
+} world;
+
+/* The Apache operator's example canary (no spec at all) in namespace default. */
+static world canary_world(void)
+{
+    world cw = {fake_world_new(), fo_canary_new()};
+    ck_assert_ptr_nonnull(cw.t);
+    json_t *obj = fo_test_load_yaml("crd-valid-canary.yaml");
+    fo_json_set_path(obj, "metadata.namespace", json_string(NS));
+    fake_put(&cw.w->kube, obj);
+    json_decref(obj);
+    cw.w->env.hooks = (fo_ctl_hooks){.ctx = cw.t, .canary = seen_hook};
+    return cw;
+}
+
+static void world_free(world *cw)
+{
+    fo_canary_free(cw->t);
+    fake_world_free(cw->w);
+}
+
+static int64_t now(const world *cw)
+{
+    return fo_clock_mono_ms(cw->w->clock);
+}
+
+static void advance(world *cw, int64_t ms)
+{
+    fo_clock_fake_advance(cw->w->clock, ms);
+}
+
+static size_t overdue(world *cw, json_t **report)
+{
+    json_t *r = fo_canary_report(cw->t, now(cw), NULL);
+    size_t n = json_array_size(r);
+    if (report)
+        *report = r;
+    else
+        json_decref(r);
+    return n;
+}
+
+static size_t tracked(world *cw)
+{
+    size_t n = 0;
+    json_decref(fo_canary_report(cw->t, now(cw), &n));
+    return n;
+}
+
+static int64_t generation(world *cw)
+{
+    int64_t g = -1;
+    fo_json_get_int(fd(cw->w, "canary"), "metadata.generation", &g);
+    return g;
+}
+
+/* ---- the option ---------------------------------------------------------------------------- */
+
+START_TEST(the_timeout_is_the_operator_option_with_apaches_default_of_one_minute)
+{
+    int64_t ms = 0;
+    fo_err err;
+    fo_err_clear(&err);
+    json_t *conf = json_object();
+    ck_assert_int_eq(fo_canary_timeout_from(conf, &ms, &err), FO_OK);
+    ck_assert_int_eq(ms, 60000);
+    /* Flink's duration syntax (TimeUtils.parseDuration) */
+    json_object_set_new(conf, "kubernetes.operator.health.canary.resource.timeout",
+                        json_string("30 s"));
+    ck_assert_int_eq(fo_canary_timeout_from(conf, &ms, &err), FO_OK);
+    ck_assert_int_eq(ms, 30000);
+    json_object_set_new(conf, "kubernetes.operator.health.canary.resource.timeout",
+                        json_string("2min"));
+    ck_assert_int_eq(fo_canary_timeout_from(conf, &ms, &err), FO_OK);
+    ck_assert_int_eq(ms, 120000);
+    json_object_set_new(conf, "kubernetes.operator.health.canary.resource.timeout",
+                        json_string("1500"));
+    ck_assert_int_eq(fo_canary_timeout_from(conf, &ms, &err), FO_OK);
+    ck_assert_int_eq(ms, 1500);
+    /* not a duration, or none that leaves time: the key is named, the default stays */
+    const char *bad[] = {"soon", "0 s", "5 fortnights"};
+    for (size_t i = 0; i < 3; i++) {
+        json_object_set_new(conf, "kubernetes.operator.health.canary.resource.timeout",
+                            json_string(bad[i]));
+        fo_err_clear(&err);
+        ck_assert_int_eq(fo_canary_timeout_from(conf, &ms, &err), FO_EINVAL);
+        ck_assert_int_eq(ms, 60000);
+        ck_assert_msg(strstr(err.message, "kubernetes.operator.health.canary.resource.timeout"),
+                      "%s", err.message);
+    }
+    json_decref(conf);
+}
+END_TEST
+
+/* ---- the exercise ---------------------------------------------------------------------------- */
+
+START_TEST(a_canary_a_pass_saw_is_changed_at_once_and_the_change_must_be_seen_in_time)
+{
+    world cw = canary_world();
+    ck_assert_int_eq(fo_canary_exercise(cw.t, &cw.w->env, now(&cw)), 0); /* not seen yet */
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(cw.w, "canary", &res), FO_OK);
+    ck_assert_str_eq(res.action, "CANARY");
+    ck_assert_uint_eq(cw.w->kube.nlog, 0); /* the pass writes nothing, status least of all */
+    ck_assert_uint_eq(tracked(&cw), 1);
+
+    const char *rv = fo_json_get_str(fd(cw.w, "canary"), "metadata.resourceVersion");
+    char want_rv[32];
+    snprintf(want_rv, sizeof want_rv, "%s", rv);
+    ck_assert_int_eq(fo_canary_exercise(cw.t, &cw.w->env, now(&cw)), 1);
+    /* Apache: restartNonce null -> 1, written on top of the object it read */
+    ck_assert_uint_eq(cw.w->kube.nlog, 1);
+    const fake_write *wr = &cw.w->kube.log[0];
+    ck_assert_str_eq(wr->verb, "patch");
+    ck_assert_str_eq(wr->name, "canary");
+    int64_t nonce = 0;
+    ck_assert(fo_json_get_int(wr->body, "spec.restartNonce", &nonce));
+    ck_assert_int_eq(nonce, 1);
+    ck_assert_str_eq(fo_json_get_str(wr->body, "metadata.resourceVersion"), want_rv);
+    ck_assert_int_eq(generation(&cw), 2);
+
+    /* within the timeout nothing is overdue, seen or not */
+    advance(&cw, TIMEOUT_MS);
+    ck_assert_uint_eq(overdue(&cw, NULL), 0);
+    /* past it, the unseen change makes the canary overdue, by how much it says */
+    advance(&cw, 1500);
+    json_t *r = NULL;
+    ck_assert_uint_eq(overdue(&cw, &r), 1);
+    json_t *one = json_array_get(r, 0);
+    ck_assert_str_eq(fo_json_str(one, "kind"), "FlinkDeployment");
+    ck_assert_str_eq(fo_json_str(one, "namespace"), NS);
+    ck_assert_str_eq(fo_json_str(one, "name"), "canary");
+    ck_assert_int_eq(json_integer_value(json_object_get(one, "overdueMs")), 1500);
+    ck_assert_int_eq(json_integer_value(json_object_get(one, "unseenForMs")), 61500);
+    ck_assert_int_eq(json_integer_value(json_object_get(one, "generationSeen")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(one, "generationAwaitedAbove")), 1);
+    json_decref(r);
+
+    /* a pass that sees the change ends it */
+    ck_assert_int_eq(pass(cw.w, "canary", NULL), FO_OK);
+    ck_assert_uint_eq(overdue(&cw, NULL), 0);
+    world_free(&cw);
+}
+END_TEST
+
+START_TEST(a_healthy_canary_is_changed_once_a_timeout_and_stays_healthy)
+{
+    world cw = canary_world();
+    pass(cw.w, "canary", NULL);
+    for (int round = 1; round <= 3; round++) {
+        ck_assert_int_eq(fo_canary_exercise(cw.t, &cw.w->env, now(&cw)), 1);
+        ck_assert_int_eq(generation(&cw), round + 1);
+        ck_assert_int_eq(pass(cw.w, "canary", NULL), FO_OK); /* the watch event's pass */
+        /* not again before a timeout has passed */
+        advance(&cw, TIMEOUT_MS - 1);
+        ck_assert_int_eq(fo_canary_exercise(cw.t, &cw.w->env, now(&cw)), 0);
+        ck_assert_uint_eq(overdue(&cw, NULL), 0);
+        advance(&cw, 1);
+    }
+    int64_t nonce = 0;
+    fo_json_get_int(fd(cw.w, "canary"), "spec.restartNonce", &nonce);
+    ck_assert_int_eq(nonce, 3);
+    world_free(&cw);
+}
+END_TEST
+
+/* Passes stop (stuck workers, a stalled watch): the canary is still changed every timeout,
+ * and it is overdue from the first change no pass saw, not from the latest. */
+START_TEST(an_unseen_change_keeps_its_wait_across_the_next_exercises)
+{
+    world cw = canary_world();
+    pass(cw.w, "canary", NULL);
+    fo_canary_exercise(cw.t, &cw.w->env, now(&cw));
+    advance(&cw, TIMEOUT_MS);
+    ck_assert_int_eq(fo_canary_exercise(cw.t, &cw.w->env, now(&cw)), 1);
+    ck_assert_int_eq(generation(&cw), 3);
+    advance(&cw, TIMEOUT_MS);
+    json_t *r = NULL;
+    ck_assert_uint_eq(overdue(&cw, &r), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(r, 0), "overdueMs")), 60000);
+    json_decref(r);
+    world_free(&cw);
+}
+END_TEST
+
+/* A controller that cannot write cannot reconcile either: the canary turns overdue (Apache
+ * checks the generation all the same after a failed replace). */
+START_TEST(a_change_that_could_not_be_written_turns_the_canary_overdue)
+{
+    world cw = canary_world();
+    pass(cw.w, "canary", NULL);
+    cw.w->kube.fail_next = FO_EUNAVAIL;
+    ck_assert_int_eq(fo_canary_exercise(cw.t, &cw.w->env, now(&cw)), 1);
+    ck_assert_int_eq(generation(&cw), 1);
+    pass(cw.w, "canary", NULL); /* a pass of the unchanged canary is no answer */
+    advance(&cw, TIMEOUT_MS + 1);
+    ck_assert_uint_eq(overdue(&cw, NULL), 1);
+    world_free(&cw);
+}
+END_TEST
+
+START_TEST(a_canary_deleted_relabelled_or_being_deleted_is_forgotten)
+{
+    const char *how[] = {"deleted", "relabelled", "deleting"};
+    for (int i = 0; i < 3; i++) {
+        world cw = canary_world();
+        pass(cw.w, "canary", NULL);
+        fo_canary_exercise(cw.t, &cw.w->env, now(&cw));
+        json_t *obj = fd(cw.w, "canary");
+        if (i == 0)
+            json_object_del(cw.w->kube.store[FO_CTL_FLINK_DEPLOYMENT], NS "/canary");
+        else if (i == 1)
+            json_object_set_new(fo_json_get(obj, "metadata.labels"), "flink.apache.org/canary",
+                                json_string("false"));
+        else
+            json_object_set_new(json_object_get(obj, "metadata"), "deletionTimestamp",
+                                json_string("2026-04-20T09:15:00Z"));
+        pass(cw.w, "canary", NULL);
+        ck_assert_msg(tracked(&cw) == 0, "%s canary still tracked", how[i]);
+        advance(&cw, 2 * TIMEOUT_MS);
+        ck_assert_uint_eq(overdue(&cw, NULL), 0);
+        world_free(&cw);
+    }
+}
+END_TEST
+
+/* Deleted and made again between two passes: a new uid, generations from 1 again. */
+START_TEST(a_canary_made_again_under_its_name_starts_over)
+{
+    world cw = canary_world();
+    pass(cw.w, "canary", NULL);
+    fo_canary_exercise(cw.t, &cw.w->env, now(&cw));
+    pass(cw.w, "canary", NULL); /* saw generation 2 */
+    json_object_del(cw.w->kube.store[FO_CTL_FLINK_DEPLOYMENT], NS "/canary");
+    json_t *obj = fo_test_load_yaml("crd-valid-canary.yaml");
+    fo_json_set_path(obj, "metadata.namespace", json_string(NS));
+    fake_put(&cw.w->kube, obj);
+    json_decref(obj);
+    ck_assert_int_eq(generation(&cw), 1);
+    pass(cw.w, "canary", NULL);
+    /* due at once, and its first change is seen at generation 2 of the new object */
+    size_t before = cw.w->kube.nlog;
+    ck_assert_int_eq(fo_canary_exercise(cw.t, &cw.w->env, now(&cw)), 1);
+    ck_assert_uint_eq(cw.w->kube.nlog, before + 1);
+    advance(&cw, TIMEOUT_MS + 1);
+    ck_assert_uint_eq(overdue(&cw, NULL), 1);
+    pass(cw.w, "canary", NULL);
+    ck_assert_uint_eq(overdue(&cw, NULL), 0);
+    world_free(&cw);
+}
+END_TEST
+
+START_TEST(a_shorter_timeout_applies_to_the_wait_under_way)
+{
+    world cw = canary_world();
+    pass(cw.w, "canary", NULL);
+    fo_canary_exercise(cw.t, &cw.w->env, now(&cw));
+    advance(&cw, 3000);
+    ck_assert_uint_eq(overdue(&cw, NULL), 0);
+    fo_canary_set_timeout_ms(cw.t, 2000);
+    ck_assert_int_eq(fo_canary_timeout_ms(cw.t), 2000);
+    json_t *r = NULL;
+    ck_assert_uint_eq(overdue(&cw, &r), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(r, 0), "overdueMs")), 1000);
+    json_decref(r);
+    world_free(&cw);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("canary");
+    TCase *tc = tcase_create("canary");
+    tcase_add_test(tc, the_timeout_is_the_operator_option_with_apaches_default_of_one_minute);
+    tcase_add_test(tc, a_canary_a_pass_saw_is_changed_at_once_and_the_change_must_be_seen_in_time);
+    tcase_add_test(tc, a_healthy_canary_is_changed_once_a_timeout_and_stays_healthy);
+    tcase_add_test(tc, an_unseen_change_keeps_its_wait_across_the_next_exercises);
+    tcase_add_test(tc, a_change_that_could_not_be_written_turns_the_canary_overdue);
+    tcase_add_test(tc, a_canary_deleted_relabelled_or_being_deleted_is_forgotten);
+    tcase_add_test(tc, a_canary_made_again_under_its_name_starts_over);
+    tcase_add_test(tc, a_shorter_timeout_applies_to_the_wait_under_way);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
