@@ -420,6 +420,64 @@ START_TEST(a_field_past_the_line_size_is_cut_and_the_line_stays_json)
 }
 END_TEST
 
+/* The one line fo_log_fields writes for fields, parsed (NULL when it is no JSON). */
+static json_t *logged_line(const json_t *fields, size_t *len)
+{
+    FILE *sink = tmpfile(); /* not a pipe: a line may fill a pipe's buffer */
+    ck_assert_ptr_nonnull(sink);
+    fo_log_set_fd(fileno(sink));
+    fo_log_fields(FO_LOG_INFO, fields, "admission %s: denied", "x");
+    fo_log_set_fd(-1);
+    rewind(sink);
+    fo_strbuf out;
+    fo_strbuf_init(&out, 0);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, sink)) > 0)
+        fo_strbuf_append(&out, buf, n);
+    fclose(sink);
+    ck_assert_ptr_eq(strchr(out.data, '\n'), out.data + out.len - 1);
+    *len = out.len;
+    json_t *line = json_loads(out.data, 0, NULL);
+    fo_strbuf_release(&out);
+    return line;
+}
+
+/* The fields after a cut one are kept too, whatever the cut text holds (plain text takes no
+ * more room escaped, which let the cut fill the line), and two large texts share the room. */
+START_TEST(the_fields_after_a_cut_one_are_kept)
+{
+    size_t big = 200 * 1024;
+    char *text = malloc(big + 1);
+    ck_assert_ptr_nonnull(text);
+    memset(text, 'r', big);
+    text[big] = '\0';
+    json_t *fields = json_pack("{s:s, s:s, s:s, s:i, s:s, s:[s]}", "uid", "u-1", "reason", text,
+                               "verdict", "denied", "latency_us", 7, "detail", text, "tail",
+                               "kept");
+    size_t len = 0;
+    json_t *line = logged_line(fields, &len);
+    ck_assert_msg(line, "not JSON");
+    ck_assert_uint_le(len, 64 * 1024);
+    ck_assert_str_eq(fo_json_str(line, "uid"), "u-1");
+    ck_assert_msg(fo_json_str(line, "verdict"), "verdict dropped after the cut reason");
+    ck_assert_str_eq(fo_json_str(line, "verdict"), "denied");
+    ck_assert_int_eq(json_integer_value(json_object_get(line, "latency_us")), 7);
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(line, "tail"), 0)), "kept");
+    const char *reason = fo_json_str(line, "reason"), *detail = fo_json_str(line, "detail");
+    ck_assert_msg(reason && detail, "reason %s, detail %s", reason ? "kept" : "dropped",
+                  detail ? "kept" : "dropped");
+    /* each cut to about half of the line, marked as cut */
+    ck_assert_uint_gt(strlen(reason), 16 * 1024);
+    ck_assert_uint_gt(strlen(detail), 16 * 1024);
+    ck_assert_str_eq(reason + strlen(reason) - 3, "...");
+    ck_assert_str_eq(detail + strlen(detail) - 3, "...");
+    json_decref(line);
+    json_decref(fields);
+    free(text);
+}
+END_TEST
+
 START_TEST(read_file_appends_whole_files_and_names_the_file_on_errors)
 {
     char path[] = "/tmp/flinkop-strbuf-XXXXXX";
@@ -487,6 +545,7 @@ int main(void)
     tcase_add_test(tc, field_errors_cut_megabyte_values_and_keys_to_a_readable_line);
     tcase_add_test(tc, log_lines_are_json_with_context);
     tcase_add_test(tc, a_field_past_the_line_size_is_cut_and_the_line_stays_json);
+    tcase_add_test(tc, the_fields_after_a_cut_one_are_kept);
     tcase_add_test(tc, read_file_appends_whole_files_and_names_the_file_on_errors);
     tcase_add_test(tc, http_status_maps_to_result_codes);
     suite_add_tcase(s, tc);
