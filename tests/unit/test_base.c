@@ -339,6 +339,36 @@ START_TEST(field_errors_cut_megabyte_values_and_keys_to_a_readable_line)
 }
 END_TEST
 
+/* Bounded (a status message, an Event): whole errors, then how many are left out; a first
+ * error too long for the bound is cut at a character. */
+START_TEST(field_errors_joined_within_a_bound_say_how_many_they_leave_out)
+{
+    fo_field_errors *errs = fo_field_errors_new();
+    fo_field_errors_add(errs, FO_FE_REQUIRED, "spec.a", NULL, "must be set");
+    fo_field_errors_add(errs, FO_FE_REQUIRED, "spec.b", NULL, "must be set");
+    fo_field_errors_add(errs, FO_FE_REQUIRED, "spec.c", NULL, "must be set");
+    char *all = fo_field_errors_join_within(errs, "; ", 0);
+    ck_assert_str_eq(all, "spec.a: Required value: must be set; spec.b: Required value: must "
+                          "be set; spec.c: Required value: must be set");
+    free(all);
+    char *two = fo_field_errors_join_within(errs, "; ", 100);
+    ck_assert_str_eq(two, "spec.a: Required value: must be set; and 2 more errors not shown");
+    free(two);
+    fo_field_errors_free(errs);
+    /* a first error too long for 64 bytes: its start, cut before the two-byte character the
+     * bound falls in */
+    errs = fo_field_errors_new();
+    fo_field_errors_add(errs, FO_FE_INVALID, "spec.d", NULL, "%s",
+                        "xxxxxxxx\xc3\xa9 and more text after it than fits in the bound");
+    fo_field_errors_add(errs, FO_FE_REQUIRED, "spec.e", NULL, "must be set");
+    char *cut = fo_field_errors_join_within(errs, "; ", 64);
+    ck_assert_uint_le(strlen(cut), 64);
+    ck_assert_str_eq(cut, "spec.d: Invalid value: xxxxxxxx...; and 1 more errors not shown");
+    free(cut);
+    fo_field_errors_free(errs);
+}
+END_TEST
+
 START_TEST(log_lines_are_json_with_context)
 {
     int fds[2];
@@ -543,6 +573,7 @@ int main(void)
     tcase_add_test(tc, json_parse_names_line_and_respects_limit);
     tcase_add_test(tc, field_errors_read_like_kubernetes);
     tcase_add_test(tc, field_errors_cut_megabyte_values_and_keys_to_a_readable_line);
+    tcase_add_test(tc, field_errors_joined_within_a_bound_say_how_many_they_leave_out);
     tcase_add_test(tc, log_lines_are_json_with_context);
     tcase_add_test(tc, a_field_past_the_line_size_is_cut_and_the_line_stays_json);
     tcase_add_test(tc, the_fields_after_a_cut_one_are_kept);
