@@ -291,16 +291,49 @@ bool fo_field_errors_has_field(const fo_field_errors *errs, const char *field)
 
 char *fo_field_errors_join(const fo_field_errors *errs, const char *sep)
 {
+    return fo_field_errors_join_within(errs, sep, 0);
+}
+
+/* The note that ends a list leaving n errors out, after its separator. */
+static void put_not_shown(fo_strbuf *sb, const char *sep, size_t n)
+{
+    fo_strbuf_printf(sb, "%sand %zu more errors not shown", sb->len ? sep : "", n);
+}
+
+static size_t not_shown_len(const char *sep, size_t n)
+{
+    return (size_t)snprintf(NULL, 0, "%sand %zu more errors not shown", sep, n);
+}
+
+char *fo_field_errors_join_within(const fo_field_errors *errs, const char *sep, size_t max_bytes)
+{
     fo_strbuf sb;
     fo_strbuf_init(&sb, 0);
-    for (size_t i = 0; errs && i < errs->count; i++) {
-        if (i)
+    size_t count = errs ? errs->count : 0, total = errs ? count + errs->dropped : 0;
+    size_t shown = 0;
+    for (; shown < count; shown++) {
+        const char *msg = errs->items[shown].message;
+        size_t after = sb.len + (shown ? strlen(sep) : 0) + strlen(msg);
+        /* whole errors only, with room left to say how many follow */
+        size_t left = total - shown - 1;
+        if (max_bytes && after + (left ? not_shown_len(sep, left) : 0) > max_bytes)
+            break;
+        if (shown)
             fo_strbuf_puts(&sb, sep);
-        fo_strbuf_puts(&sb, errs->items[i].message);
+        fo_strbuf_puts(&sb, msg);
+    }
+    if (shown == 0 && count > 0) {
+        /* not even the first error fits whole: its start, cut at a character */
+        const char *msg = errs->items[0].message;
+        size_t note = total > 1 ? not_shown_len(sep, total - 1) : 0;
+        size_t room = max_bytes > note + 3 ? max_bytes - note - 3 : 0;
+        fo_strbuf_append(&sb, msg, fo_utf8_prefix(msg, strlen(msg), room));
+        fo_strbuf_puts(&sb, "...");
+        shown = 1;
     }
     /* the user fixes what is listed: say that more will follow */
-    if (errs && errs->dropped)
-        fo_strbuf_printf(&sb, "%sand %zu more errors not shown", sep, errs->dropped);
+    if (shown < total)
+        put_not_shown(&sb, sep, total - shown);
     return fo_strbuf_take(&sb);
 }
 

@@ -82,6 +82,12 @@ bool fo_field_errors_has_field(const fo_field_errors *errs, const char *field);
  * empty. */
 char *fo_field_errors_join(const fo_field_errors *errs, const char *sep);
 
+/* The same in at most max_bytes (0: no bound; a status message, an Event): the errors that fit
+ * whole, in order, then "and N more errors not shown" after a last sep for the others (those
+ * past the bound of 256 included); when not even the first fits, its start cut at a character
+ * and "...". Caller frees. */
+char *fo_field_errors_join_within(const fo_field_errors *errs, const char *sep, size_t max_bytes);
+
 /* Kubernetes Status details.causes: [{"reason":"FieldValueInvalid","message":..,"field":..}],
  * where message is the error without its field ("Invalid value: 0: must be ..."), as the API
  * server writes causes. New reference. */

@@ -962,12 +962,44 @@ static fo_rc setup(fo_http_client *c, const struct tls_id *id, CURL *h, const ch
     return FO_OK;
 }
 
+/* libcurl quotes a proxy it cannot use as it was given ("Unsupported proxy syntax in
+ * 'http://alice:s3cret@proxy.corp:3128'"), and an error text is logged and shown by the
+ * unauthenticated health endpoints (an informer's reason in /readyz): into out, text with the
+ * password of every URL in it written "xxxxx", as Go's URL.Redacted writes it. */
+static void redact_passwords(const char *text, char *out, size_t len)
+{
+    fo_strbuf sb;
+    fo_strbuf_init(&sb, 0);
+    const char *p = text;
+    for (const char *s; (s = strstr(p, "://"));) {
+        const char *auth = s + 3;
+        size_t n = strcspn(auth, "/?#'\" \t\r\n");
+        const char *at = NULL; /* the userinfo ends at the authority's last '@', as in Go */
+        for (size_t i = 0; i < n; i++)
+            if (auth[i] == '@')
+                at = auth + i;
+        const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+        if (colon) {
+            fo_strbuf_append(&sb, p, (size_t)(colon + 1 - p));
+            fo_strbuf_puts(&sb, "xxxxx");
+            p = at;
+        } else {
+            fo_strbuf_append(&sb, p, (size_t)(auth + n - p));
+            p = auth + n;
+        }
+    }
+    fo_strbuf_puts(&sb, p);
+    snprintf(out, len, "%s", sb.data);
+    fo_strbuf_release(&sb);
+}
+
 /* Map a failed transfer to our codes. Failures before anything was sent get the reason
  * "ConnectFailed" so callers know a retry cannot repeat a write. */
 static fo_rc map_curl(const fo_http_client *c, CURL *h, CURLcode cc, const char *errbuf,
                       const char *method, const char *url, fo_err *err)
 {
-    const char *detail = errbuf && *errbuf ? errbuf : lc.easy_strerror(cc);
+    char detail[2 * CURL_ERROR_SIZE];
+    redact_passwords(errbuf && *errbuf ? errbuf : lc.easy_strerror(cc), detail, sizeof detail);
     fo_rc rc;
     const char *reason = "";
     if (cc == CURLE_TOO_MANY_REDIRECTS) {

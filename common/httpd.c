@@ -2,6 +2,7 @@
  * they hold, handlers' answers and streams. The server's life is httpd_server.c's. */
 #include "common/httpd_internal.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -465,7 +466,19 @@ struct framing {
     const char *transfer_coding; /* the last Transfer-Encoding header, or NULL */
     unsigned transfer_codings;
     bool spaced_name;           /* a header name with whitespace in it */
+    bool bad_name;              /* one with another byte no token has */
 };
+
+/* RFC 9110 section 5.6.2: tchar, the bytes of a token (a field name is one). */
+static bool is_token(const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (!(c < 0x80 && isalnum(c)) && !strchr("!#$%&'*+-.^_`|~", c))
+            return false;
+    }
+    return true;
+}
 
 static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
                                      const char *value)
@@ -474,6 +487,8 @@ static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const c
     struct framing *f = cls;
     if (strpbrk(key, " \t"))
         f->spaced_name = true;
+    else if (!is_token(key))
+        f->bad_name = true;
     if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
         f->content_lengths++;
     if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
@@ -490,7 +505,8 @@ static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const c
  * wait for a body it cannot frame). So is whitespace before a header's colon, which RFC 9112
  * section 5.1 requires a server to refuse: MHD keeps "Content-Length " as another header and
  * reads the body as the next request, where a proxy that trims the name framed it by that
- * length. NULL when the framing is sound. */
+ * length; and so is any other byte a token does not have (RFC 9110 section 5.1: a vertical tab
+ * or form feed some proxies trim too). NULL when the framing is sound. */
 static const char *framing_problem(struct MHD_Connection *conn, unsigned *status)
 {
     struct framing f = {0};
@@ -498,6 +514,8 @@ static const char *framing_problem(struct MHD_Connection *conn, unsigned *status
     *status = 400;
     if (f.spaced_name)
         return "whitespace before the colon of a header (RFC 9112 section 5.1)";
+    if (f.bad_name)
+        return "a header name that is no token (RFC 9110 section 5.1)";
     if (f.content_lengths > 1)
         return "more than one Content-Length header";
     if (f.content_lengths && f.transfer_codings)

@@ -121,10 +121,11 @@ typedef void (*fo_httpd_handler)(void *ctx, const fo_http_request *req, fo_http_
 
 /* Told of each request the server answered itself, without the handler: 413 (body over
  * max_body_bytes), 429 (over max_bodies_bytes), 400 (ambiguous framing: two Content-Length
- * headers, Content-Length with Transfer-Encoding, whitespace before a header's colon) or 501 (a transfer coding other than
- * chunked); also, once answered, of those libmicrohttpd refused before the handler saw their
- * headers (400 for a Content-Length it cannot read, 413 for one too large to hold, 431 for
- * headers past the connection's memory). path as sent, up to '?'. For metrics and logs. */
+ * headers, Content-Length with Transfer-Encoding, whitespace before a header's colon or any
+ * other header name that is no token) or 501 (a transfer coding other than chunked); also,
+ * once answered, of those libmicrohttpd refused before the handler saw their headers (400 for
+ * a Content-Length it cannot read, 413 for one too large to hold, 431 for headers past the
+ * connection's memory). path as sent, up to '?'. For metrics and logs. */
 typedef void (*fo_httpd_refused_fn)(void *ctx, const char *path, int status);
 
 typedef struct fo_httpd_opts {

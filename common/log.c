@@ -118,12 +118,18 @@ static void put_field(fo_strbuf *sb, const char *key, const char *value)
 
 /* What a line keeps free for its end ("}\n") while its fields are written. */
 #define LINE_END_BYTES 2
+/* A caller's string field longer than this is written after the others, so that a text too
+ * large for the line (a denial listing every field error) is the one cut and the short fields
+ * after it (verdict, latency) are kept. */
+#define LARGE_TEXT_BYTES 4096
+/* Large texts of one line that share its room; more are left out. */
+#define LARGE_TEXTS_MAX 8
 
-/* One field of the caller's, `,"key":value`, within the line's limit: a string value too long
- * for the room left is cut (at a character) and ends in "...", any other value too large is
- * left out. Either way the line stays one JSON object: a value that failed to fit used to
- * leave `"key":` with nothing after it. */
-static void put_value(fo_strbuf *sb, const char *key, const json_t *value)
+/* One field of the caller's, `,"key":value`, with the line at most `end` bytes long after it: a
+ * string value too long for the room left is cut (at a character) and ends in "...", any other
+ * value too large is left out. Either way the line stays one JSON object: a value that failed
+ * to fit used to leave `"key":` with nothing after it. */
+static void put_value(fo_strbuf *sb, const char *key, const json_t *value, size_t end)
 {
     size_t mark = sb->len;
     char *text = fo_json_dumps_compact(value);
@@ -137,17 +143,16 @@ static void put_value(fo_strbuf *sb, const char *key, const json_t *value)
     if (keyed)
         rc = fo_strbuf_puts(sb, text);
     free(text);
-    if (rc == FO_OK && sb->len + LINE_END_BYTES <= sb->limit)
+    if (rc == FO_OK && sb->len <= end)
         return;
-    if (!keyed || rc == FO_ENOMEM || value_at + LINE_END_BYTES > sb->limit ||
-        !json_is_string(value)) {
+    if (!keyed || rc == FO_ENOMEM || value_at > end || !json_is_string(value)) {
         fo_strbuf_truncate(sb, mark);
         return;
     }
     /* Escapes take up to 6 bytes a byte: halve the cut until its escaped text fits. */
     const char *s = json_string_value(value);
     size_t len = strlen(s);
-    size_t room = sb->limit - LINE_END_BYTES - value_at;
+    size_t room = end - value_at;
     /* the quotes and the "..." around the cut */
     for (size_t want = room > 5 ? room - 5 : 0; want > 0; want /= 2) {
         fo_strbuf_truncate(sb, value_at);
@@ -159,10 +164,41 @@ static void put_value(fo_strbuf *sb, const char *key, const json_t *value)
         memcpy(cut + n, "...", 4);
         rc = fo_strbuf_put_json_str(sb, cut);
         free(cut);
-        if (rc == FO_OK && sb->len + LINE_END_BYTES <= sb->limit)
+        if (rc == FO_OK && sb->len <= end)
             return;
     }
     fo_strbuf_truncate(sb, mark);
+}
+
+typedef struct large_text {
+    const char *key;
+    const json_t *value;
+    size_t len;
+} large_text;
+
+/* The caller's fields: the short ones in their order, then the large texts, shortest first,
+ * each given an equal share of the room the others left (one that needs less leaves the rest
+ * to those after it). */
+static void put_fields(fo_strbuf *sb, const json_t *fields)
+{
+    size_t end = sb->limit - LINE_END_BYTES;
+    large_text large[LARGE_TEXTS_MAX];
+    size_t nlarge = 0;
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)fields, key, value) {
+        size_t len = json_is_string(value) ? json_string_length(value) : 0;
+        if (len <= LARGE_TEXT_BYTES) {
+            put_value(sb, key, value, end);
+        } else if (nlarge < LARGE_TEXTS_MAX) {
+            size_t i = nlarge++;
+            for (; i > 0 && large[i - 1].len > len; i--)
+                large[i] = large[i - 1];
+            large[i] = (large_text){key, value, len};
+        }
+    }
+    for (size_t i = 0; i < nlarge && sb->len < end; i++)
+        put_value(sb, large[i].key, large[i].value, sb->len + (end - sb->len) / (nlarge - i));
 }
 
 static void write_line(fo_log_level level, const json_t *fields, const char *fmt, va_list ap)
@@ -191,12 +227,8 @@ static void write_line(fo_log_level level, const json_t *fields, const char *fmt
         put_field(&sb, "name", ctx.name);
         put_field(&sb, "reconcile_id", ctx.reconcile_id);
     }
-    if (fields && json_is_object(fields)) {
-        const char *key;
-        json_t *value;
-        json_object_foreach((json_t *)fields, key, value)
-            put_value(&sb, key, value);
-    }
+    if (fields && json_is_object(fields))
+        put_fields(&sb, fields);
     fo_strbuf_puts(&sb, "}\n");
     int fd = atomic_load(&sink_fd);
     if (fd < 0)

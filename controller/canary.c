@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/flink_conf.h"
 #include "common/flink_model.h"
 #include "common/jsonutil.h"
@@ -214,8 +215,10 @@ static bool mark(fo_canary *t, const target *c, int64_t gen, int64_t now_ms)
     return ok;
 }
 
-/* Raise c's spec.restartNonce from the cached object. True when a write was tried. */
-static bool exercise_one(fo_canary *t, const fo_ctl_env *env, const target *c, int64_t now_ms)
+/* Raise c's spec.restartNonce from the cached object. True when a write was tried. Its wait
+ * starts now, when this write is sent: the writes before it in the same exercise may have
+ * taken most of a timeout (many canaries, a slow API server). */
+static bool exercise_one(fo_canary *t, const fo_ctl_env *env, const target *c)
 {
     json_t *obj = env->kube.cached(env->kube.ctx, FO_CTL_FLINK_DEPLOYMENT, c->ns, c->name);
     const char *uid = fo_json_get_str(obj, "metadata.uid");
@@ -234,7 +237,7 @@ static bool exercise_one(fo_canary *t, const fo_ctl_env *env, const target *c, i
                               "restartNonce", (json_int_t)nonce);
     json_decref(obj);
     bool tried = false;
-    if (patch && mark(t, c, gen, now_ms)) {
+    if (patch && mark(t, c, gen, fo_clock_mono_ms(env->clock))) {
         fo_err err;
         fo_err_clear(&err);
         fo_rc rc = env->kube.patch(env->kube.ctx, FO_CTL_FLINK_DEPLOYMENT, c->ns, c->name, false,
@@ -254,7 +257,7 @@ int fo_canary_exercise(fo_canary *t, const fo_ctl_env *env, int64_t now_ms)
     target *todo = due(t, now_ms, &n);
     int writes = 0;
     for (size_t i = 0; i < n; i++)
-        writes += exercise_one(t, env, &todo[i], now_ms) ? 1 : 0;
+        writes += exercise_one(t, env, &todo[i]) ? 1 : 0;
     free(todo);
     return writes;
 }

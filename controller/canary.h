@@ -55,11 +55,13 @@ void fo_canary_seen(fo_canary *t, const char *ns, const char *name, const json_t
 /* The exercise (the manager's periodic step): each canary due at now_ms (monotonic; never
  * exercised, or exercised a timeout ago) gets spec.restartNonce raised by one from the cached
  * object, through env->kube (a merge patch conditional on the cached resourceVersion).
- * From then on a pass must see a generation above the cached one within the timeout; while one
- * change is still unseen the next write does not restart that wait. A write that fails is
- * logged and not repeated before the next period (as Apache's): if nothing else raises the
- * generation, the canary turns overdue, since a controller that cannot write cannot
- * reconcile either. Also logs a canary turning overdue, once. Returns the writes tried. */
+ * From the moment its write is sent (env->clock, the clock of now_ms: the writes of many
+ * canaries to a slow API server take time) a pass must see a generation above the cached one
+ * within the timeout; while one change is still unseen the next write does not restart that
+ * wait. A write that fails is logged and not repeated before the next period (as Apache's): if
+ * nothing else raises the generation, the canary turns overdue, since a controller that cannot
+ * write cannot reconcile either. Also logs a canary turning overdue, once. Returns the writes
+ * tried. */
 int fo_canary_exercise(fo_canary *t, const fo_ctl_env *env, int64_t now_ms);
 
 /* The overdue canaries at now_ms: a new array of {"kind", "namespace", "name", "overdueMs"

@@ -240,14 +240,19 @@ static fo_rc validate(fo_pass *p, fo_err *err)
     if (fo_field_errors_count(errs) == 0)
         goto out;
 
-    joined = fo_field_errors_join(errs, "; ");
+    /* The status message and the Event each hold the errors that fit whole and say how many
+     * they leave out: a list cut anywhere else hides that more errors follow. */
+    joined = fo_field_errors_join_within(errs, "; ", sizeof p->error_msg - 1);
     p->invalid = true;
     fo_pass_fail(p, FO_ERROR_VALIDATION, "InvalidSpec", "%s", joined ? joined : "invalid spec");
     const char *old = fo_json_str(p->st, "error");
     char *text = fo_status_error_text(FO_ERROR_VALIDATION, p->error_msg);
-    if (!old || !text || strcmp(old, text) != 0)
+    if (!old || !text || strcmp(old, text) != 0) {
+        char *told = fo_field_errors_join_within(errs, "; ", FO_EVENT_MAX_MESSAGE - 1);
         fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_COMPONENT_OPERATOR,
-                         FO_REASON_VALIDATION_ERROR, "%s", p->error_msg);
+                         FO_REASON_VALIDATION_ERROR, "%s", told ? told : p->error_msg);
+        free(told);
+    }
     free(text);
     if (p->last) {
         json_t *spec = fo_json_copy(p->last);

@@ -135,8 +135,21 @@ out=$(sed 's/parallelism: 2/parallelism: 0/' "$E2E_ROOT/examples/basic.yaml" |
 expect_contains "$out" 'spec.job.parallelism' "the dry run refusal"
 
 e2e_log "with the webhook down, changes are refused (failurePolicy: Fail)"
+# the Apache operator's examples/canary.yaml
+kubectl apply -f - >/dev/null <<'EOF' || fail "the canary was refused"
+apiVersion: flink.apache.org/v1beta1
+kind: FlinkDeployment
+metadata:
+  name: canary
+  labels:
+    flink.apache.org/canary: "true"
+EOF
 stop_process "$WEBHOOK_PID" webhook
 out=$(kubectl annotate flinkdeployment basic-example e2e=1 2>&1) &&
     fail "a change went through without the webhook: $out"
 expect_contains "$out" 'failed calling webhook' "the refusal while the webhook is down"
+# except a canary's, which the webhook leaves alone: the controller's change of its
+# restartNonce must not fail with the webhook, or the controller's /healthz would
+out=$(kubectl patch flinkdeployment canary --type=merge -p '{"spec":{"restartNonce":7}}' 2>&1) ||
+    fail "the canary's change was refused with the webhook down: $out"
 echo "PASS"

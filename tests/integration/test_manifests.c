@@ -630,9 +630,19 @@ static void check_webhooks(const json_t *docs, const char *kind, const char *pat
     if (!ok)
         fo_field_errors_add(errs, FO_FE_INVALID, kind, NULL,
                             "namespaceSelector must leave out " NS);
+    /* Nor a canary: the controller changes each one every canary timeout, and a webhook down
+     * must not fail the controller's /healthz (the webhook leaves canaries alone). */
+    expr = json_array_get(fo_json_get(h, "objectSelector.matchExpressions"), 0);
+    key = fo_json_str(expr, "key");
+    op = fo_json_str(expr, "operator");
+    values = json_object_get(expr, "values");
+    if (!key || strcmp(key, "flink.apache.org/canary") || !op || strcmp(op, "NotIn") ||
+        !has_string(values, "true") || !has_string(values, "True"))
+        fo_field_errors_add(errs, FO_FE_INVALID, kind, NULL,
+                            "objectSelector must leave out canaries (flink.apache.org/canary)");
 }
 
-START_TEST(webhook_configurations_fail_closed_but_skip_the_operator_namespace)
+START_TEST(webhooks_fail_closed_but_skip_the_operator_namespace_and_canaries)
 {
     fo_field_errors *errs = fo_field_errors_new();
     check_webhooks(rendered[_i], "MutatingWebhookConfiguration", "/mutate", _i == WATCH_NAMESPACES,
@@ -1018,7 +1028,7 @@ int main(void)
     tcase_add_test(tc, cluster_defaults_file_parses_as_cluster_defaults);
     tcase_add_test(tc, webhook_survives_a_node_drain);
     tcase_add_test(tc, services_reach_their_pods);
-    tcase_add_loop_test(tc, webhook_configurations_fail_closed_but_skip_the_operator_namespace, 0,
+    tcase_add_loop_test(tc, webhooks_fail_closed_but_skip_the_operator_namespace_and_canaries, 0,
                         OVERLAYS);
     tcase_add_loop_test(tc, rbac_grants_each_process_only_what_it_needs, 0, OVERLAYS);
     tcase_add_test(tc, the_finalizers_component_adds_match_conditions_and_only_it);

@@ -339,6 +339,36 @@ START_TEST(field_errors_cut_megabyte_values_and_keys_to_a_readable_line)
 }
 END_TEST
 
+/* Bounded (a status message, an Event): whole errors, then how many are left out; a first
+ * error too long for the bound is cut at a character. */
+START_TEST(field_errors_joined_within_a_bound_say_how_many_they_leave_out)
+{
+    fo_field_errors *errs = fo_field_errors_new();
+    fo_field_errors_add(errs, FO_FE_REQUIRED, "spec.a", NULL, "must be set");
+    fo_field_errors_add(errs, FO_FE_REQUIRED, "spec.b", NULL, "must be set");
+    fo_field_errors_add(errs, FO_FE_REQUIRED, "spec.c", NULL, "must be set");
+    char *all = fo_field_errors_join_within(errs, "; ", 0);
+    ck_assert_str_eq(all, "spec.a: Required value: must be set; spec.b: Required value: must "
+                          "be set; spec.c: Required value: must be set");
+    free(all);
+    char *two = fo_field_errors_join_within(errs, "; ", 100);
+    ck_assert_str_eq(two, "spec.a: Required value: must be set; and 2 more errors not shown");
+    free(two);
+    fo_field_errors_free(errs);
+    /* a first error too long for 64 bytes: its start, cut before the two-byte character the
+     * bound falls in */
+    errs = fo_field_errors_new();
+    fo_field_errors_add(errs, FO_FE_INVALID, "spec.d", NULL, "%s",
+                        "xxxxxxxx\xc3\xa9 and more text after it than fits in the bound");
+    fo_field_errors_add(errs, FO_FE_REQUIRED, "spec.e", NULL, "must be set");
+    char *cut = fo_field_errors_join_within(errs, "; ", 64);
+    ck_assert_uint_le(strlen(cut), 64);
+    ck_assert_str_eq(cut, "spec.d: Invalid value: xxxxxxxx...; and 1 more errors not shown");
+    free(cut);
+    fo_field_errors_free(errs);
+}
+END_TEST
+
 START_TEST(log_lines_are_json_with_context)
 {
     int fds[2];
@@ -420,6 +450,64 @@ START_TEST(a_field_past_the_line_size_is_cut_and_the_line_stays_json)
 }
 END_TEST
 
+/* The one line fo_log_fields writes for fields, parsed (NULL when it is no JSON). */
+static json_t *logged_line(const json_t *fields, size_t *len)
+{
+    FILE *sink = tmpfile(); /* not a pipe: a line may fill a pipe's buffer */
+    ck_assert_ptr_nonnull(sink);
+    fo_log_set_fd(fileno(sink));
+    fo_log_fields(FO_LOG_INFO, fields, "admission %s: denied", "x");
+    fo_log_set_fd(-1);
+    rewind(sink);
+    fo_strbuf out;
+    fo_strbuf_init(&out, 0);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, sink)) > 0)
+        fo_strbuf_append(&out, buf, n);
+    fclose(sink);
+    ck_assert_ptr_eq(strchr(out.data, '\n'), out.data + out.len - 1);
+    *len = out.len;
+    json_t *line = json_loads(out.data, 0, NULL);
+    fo_strbuf_release(&out);
+    return line;
+}
+
+/* The fields after a cut one are kept too, whatever the cut text holds (plain text takes no
+ * more room escaped, which let the cut fill the line), and two large texts share the room. */
+START_TEST(the_fields_after_a_cut_one_are_kept)
+{
+    size_t big = 200 * 1024;
+    char *text = malloc(big + 1);
+    ck_assert_ptr_nonnull(text);
+    memset(text, 'r', big);
+    text[big] = '\0';
+    json_t *fields = json_pack("{s:s, s:s, s:s, s:i, s:s, s:[s]}", "uid", "u-1", "reason", text,
+                               "verdict", "denied", "latency_us", 7, "detail", text, "tail",
+                               "kept");
+    size_t len = 0;
+    json_t *line = logged_line(fields, &len);
+    ck_assert_msg(line, "not JSON");
+    ck_assert_uint_le(len, 64 * 1024);
+    ck_assert_str_eq(fo_json_str(line, "uid"), "u-1");
+    ck_assert_msg(fo_json_str(line, "verdict"), "verdict dropped after the cut reason");
+    ck_assert_str_eq(fo_json_str(line, "verdict"), "denied");
+    ck_assert_int_eq(json_integer_value(json_object_get(line, "latency_us")), 7);
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(line, "tail"), 0)), "kept");
+    const char *reason = fo_json_str(line, "reason"), *detail = fo_json_str(line, "detail");
+    ck_assert_msg(reason && detail, "reason %s, detail %s", reason ? "kept" : "dropped",
+                  detail ? "kept" : "dropped");
+    /* each cut to about half of the line, marked as cut */
+    ck_assert_uint_gt(strlen(reason), 16 * 1024);
+    ck_assert_uint_gt(strlen(detail), 16 * 1024);
+    ck_assert_str_eq(reason + strlen(reason) - 3, "...");
+    ck_assert_str_eq(detail + strlen(detail) - 3, "...");
+    json_decref(line);
+    json_decref(fields);
+    free(text);
+}
+END_TEST
+
 START_TEST(read_file_appends_whole_files_and_names_the_file_on_errors)
 {
     char path[] = "/tmp/flinkop-strbuf-XXXXXX";
@@ -485,8 +573,10 @@ int main(void)
     tcase_add_test(tc, json_parse_names_line_and_respects_limit);
     tcase_add_test(tc, field_errors_read_like_kubernetes);
     tcase_add_test(tc, field_errors_cut_megabyte_values_and_keys_to_a_readable_line);
+    tcase_add_test(tc, field_errors_joined_within_a_bound_say_how_many_they_leave_out);
     tcase_add_test(tc, log_lines_are_json_with_context);
     tcase_add_test(tc, a_field_past_the_line_size_is_cut_and_the_line_stays_json);
+    tcase_add_test(tc, the_fields_after_a_cut_one_are_kept);
     tcase_add_test(tc, read_file_appends_whole_files_and_names_the_file_on_errors);
     tcase_add_test(tc, http_status_maps_to_result_codes);
     suite_add_tcase(s, tc);

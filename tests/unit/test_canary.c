@@ -5,6 +5,7 @@
  * fo_reconcile_deployment over the fake I/O (tests/unit/ctl_fake_io.h), whose store bumps
  * metadata.generation on a spec change as the API server does. */
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/jsonutil.h"
@@ -291,6 +292,67 @@ START_TEST(a_shorter_timeout_applies_to_the_wait_under_way)
 }
 END_TEST
 
+/* A slow API server (each write answered 500 ms after it is sent) and many canaries: one
+ * exercise writes them one after the other for 75 s, and a healthy controller's pass sees each
+ * change 500 ms after it was sent. Each canary's wait starts when its own change is sent, not
+ * when the exercise began: else the last ones read overdue before their change was written. */
+#define MANY 150
+#define WRITE_MS 500
+
+static fo_ctl_kube slow_orig;
+static fake_world *slow_world;
+static char slow_last[32];
+
+static fo_rc slow_patch(void *ctx, fo_ctl_kind kind, const char *ns, const char *name,
+                        bool status, const json_t *patch, json_t **out, fo_err *err)
+{
+    if (slow_last[0]) /* the watch event of the change written before, and its pass */
+        pass(slow_world, slow_last, NULL);
+    fo_clock_fake_advance(slow_world->clock, WRITE_MS);
+    snprintf(slow_last, sizeof slow_last, "%s", name);
+    return slow_orig.patch(ctx, kind, ns, name, status, patch, out, err);
+}
+
+START_TEST(with_many_canaries_each_wait_starts_when_its_own_change_is_sent)
+{
+    world cw = canary_world();
+    json_t *tmpl = fo_test_load_yaml("crd-valid-canary.yaml");
+    char name[32];
+    for (int i = 1; i < MANY; i++) {
+        json_t *obj = json_deep_copy(tmpl);
+        snprintf(name, sizeof name, "canary-%d", i);
+        fo_json_set_path(obj, "metadata.namespace", json_string(NS));
+        fo_json_set_path(obj, "metadata.name", json_string(name));
+        fake_put(&cw.w->kube, obj);
+        json_decref(obj);
+        pass(cw.w, name, NULL);
+    }
+    json_decref(tmpl);
+    pass(cw.w, "canary", NULL);
+    ck_assert_uint_eq(tracked(&cw), MANY);
+    slow_orig = cw.w->env.kube;
+    slow_world = cw.w;
+    slow_last[0] = '\0';
+    fo_ctl_env env = cw.w->env;
+    env.kube.patch = slow_patch;
+    int64_t start = now(&cw);
+    ck_assert_int_eq(fo_canary_exercise(cw.t, &env, start), MANY);
+    ck_assert_int_eq(now(&cw) - start, (int64_t)MANY * WRITE_MS); /* past the timeout */
+    /* every change but the last was seen 500 ms after it was sent, the last was sent 500 ms
+     * ago: nothing is late */
+    json_t *r = NULL;
+    size_t n = overdue(&cw, &r);
+    char *text = json_dumps(json_array_get(r, 0), JSON_COMPACT);
+    ck_assert_msg(n == 0, "%zu canaries overdue, e.g. %s", n, text);
+    free(text);
+    json_decref(r);
+    pass(cw.w, slow_last, NULL);
+    advance(&cw, TIMEOUT_MS);
+    ck_assert_uint_eq(overdue(&cw, NULL), 0);
+    world_free(&cw);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("canary");
@@ -303,6 +365,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_canary_deleted_relabelled_or_being_deleted_is_forgotten);
     tcase_add_test(tc, a_canary_made_again_under_its_name_starts_over);
     tcase_add_test(tc, a_shorter_timeout_applies_to_the_wait_under_way);
+    tcase_add_test(tc, with_many_canaries_each_wait_starts_when_its_own_change_is_sent);
     suite_add_tcase(s, tc);
     return s;
 }

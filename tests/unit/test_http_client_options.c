@@ -382,6 +382,38 @@ START_TEST(no_proxy_is_matched_against_the_urls_host_not_the_tls_server_name)
 }
 END_TEST
 
+/* libcurl names a proxy it cannot use as it was given, credentials and all ("Unsupported proxy
+ * syntax in 'http://alice:s3cret@...'"), and an error text goes to the log and to the
+ * unauthenticated /readyz (an informer's reason). A host Go's url.Parse takes and libcurl
+ * refuses ('!' is a sub-delim Go allows in a host) gets there from HTTPS_PROXY or a
+ * kubeconfig's proxy-url: the error names the proxy without its password. */
+START_TEST(an_error_never_shows_a_proxys_password)
+{
+    char **saved = fo_test_proxy_env_clear();
+    setenv("HTTP_PROXY", "http://alice:s3cret@proxy!corp:3128", 1);
+    fo_http_client_opts o = {.proxy_env = FO_HTTP_PROXY_ENV_GO, .connect_timeout_ms = 2000};
+    fo_err err;
+    for (int named = 0; named < 2; named++) {
+        if (named) { /* as a kubeconfig's proxy-url reaches the client */
+            unsetenv("HTTP_PROXY");
+            o.proxy = "http://alice%40corp.example:s3cret@proxy!corp:3128";
+        }
+        fo_err_clear(&err);
+        fo_http_client *c = fo_http_client_new(&o, &err);
+        ck_assert_msg(c != NULL, "%s", err.message);
+        fo_http_result res;
+        fo_rc rc = fo_http_client_request(c, "GET", "http://api.example.test/x", NULL, 0, NULL,
+                                          0, 0, &res, &err);
+        ck_assert_int_ne(rc, FO_OK);
+        fo_http_result_release(&res);
+        fo_http_client_free(c);
+        ck_assert_msg(!strstr(err.message, "s3cret"), "%s", err.message);
+        ck_assert_msg(strstr(err.message, "proxy!corp:3128"), "%s", err.message);
+    }
+    fo_test_proxy_env_restore(saved);
+}
+END_TEST
+
 /* ---- AWS Signature Version 4 ---- */
 
 START_TEST(aws_sigv4_signs_every_request)
@@ -566,6 +598,7 @@ int main(void)
     tcase_add_test(tc, https_is_never_redirected_to_http);
     tcase_add_test(tc, tls_server_name_is_checked_and_the_host_header_names_the_url);
     tcase_add_test(tc, no_proxy_is_matched_against_the_urls_host_not_the_tls_server_name);
+    tcase_add_test(tc, an_error_never_shows_a_proxys_password);
     tcase_add_test(tc, aws_sigv4_signs_every_request);
     tcase_add_test(tc, aws_sigv4_without_keys_is_refused);
     tcase_add_test(tc, a_missing_libcurl_is_a_clear_error);

@@ -508,6 +508,37 @@ START_TEST(ambiguous_framing_is_refused_and_nothing_is_smuggled)
 }
 END_TEST
 
+/* RFC 9110 section 5.1: a field name is a token. MHD keeps "Content-Length\v" (any byte but
+ * space and tab before the colon) as a header of its own, reads no body and then the body as
+ * the next request; a proxy in front that takes vertical tab or form feed for whitespace
+ * framed it by that length. A name that is no token is refused before a byte of the body. */
+START_TEST(a_header_name_that_is_no_token_is_refused_and_nothing_is_smuggled)
+{
+    fo_httpd *srv = start(2, 1024);
+    int port = fo_httpd_port(srv);
+    char out[4096];
+    static const char *const names[] = {"Content-Length\v", "Content-Length\f",
+                                        "Content\x7fLength", "X-\xc3\xa9"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char req[512];
+        snprintf(req, sizeof req,
+                 "POST /echo HTTP/1.1\r\nHost: a\r\n%s: 33\r\n\r\n"
+                 "GET /teapot HTTP/1.1\r\nHost: a\r\n\r\n",
+                 names[i]);
+        exchange(port, req, out, sizeof out);
+        ck_assert_msg(strncmp(out, "HTTP/1.1 400", 12) == 0, "name %zu: %s", i, out);
+        ck_assert_msg(!strstr(out, "418"), "name %zu: smuggled: %s", i, out);
+    }
+    /* every tchar is a name */
+    exchange(port,
+             "GET /echo HTTP/1.1\r\nHost: a\r\nX-!#$%&'*+-.^_`|~09azAZ: 1\r\n"
+             "Connection: close\r\n\r\n",
+             out, sizeof out);
+    ck_assert_msg(strncmp(out, "HTTP/1.1 200", 12) == 0, "%s", out);
+    fo_httpd_stop(srv);
+}
+END_TEST
+
 /* Send all of text on fd (false when the connection failed first). */
 static bool send_all(int fd, const char *text, size_t len)
 {
@@ -671,6 +702,7 @@ int main(void)
     tcase_add_test(tc, an_idle_connection_is_closed_after_the_timeout);
     tcase_add_test(tc, a_burst_past_the_connection_limit_waits_and_the_server_recovers);
     tcase_add_test(tc, ambiguous_framing_is_refused_and_nothing_is_smuggled);
+    tcase_add_test(tc, a_header_name_that_is_no_token_is_refused_and_nothing_is_smuggled);
     tcase_add_test(tc, requests_the_library_refuses_itself_are_told_too);
     tcase_add_test(tc, a_body_announced_past_the_limit_is_drained_before_its_413);
     tcase_add_test(tc, a_newcomer_takes_the_place_of_the_longest_waiting_connection);

@@ -311,6 +311,62 @@ START_TEST(a_key_with_a_nul_character_is_an_invalid_spec)
 }
 END_TEST
 
+/* A spec with more errors than status.error holds (a message of 2 KB, FO_STATUS_MESSAGE_MAX):
+ * the status and the Event list the errors that fit, whole, and say how many they leave out,
+ * so that the user who fixes the listed ones knows more will follow (the webhook's denial says
+ * it too: fo_field_errors_join). Keys with a two-byte character, so a cut inside one shows. */
+START_TEST(a_status_error_past_its_size_says_how_many_errors_it_leaves_out)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    until_stable(w, "basic-example");
+    json_t *obj = fd(w, "basic-example");
+    json_t *logs = json_object();
+    enum { KEYS = 100 };
+    for (int i = 0; i < KEYS; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "cl\xc3\xa9-%03d", i);
+        json_object_set_new(logs, key, json_string("x"));
+    }
+    json_object_set_new(json_object_get(obj, "spec"), "logConfiguration", logs);
+    json_object_set_new(json_object_get(obj, "metadata"), "generation", json_integer(2));
+    ck_assert_int_eq(pass(w, "basic-example", NULL), FO_ETERMINAL);
+    const char *error = st_str(w, "basic-example", "error");
+    ck_assert_ptr_nonnull(error);
+    json_t *e = json_loads(error, 0, NULL);
+    const char *msg = fo_json_str(e, "message");
+    ck_assert_msg(msg, "no message: %s", error);
+    ck_assert_uint_le(strlen(msg), 2048);
+    size_t listed = 0;
+    for (const char *p = msg; (p = strstr(p, "Invalid log config key")); p++)
+        listed++;
+    ck_assert_uint_gt(listed, 0);
+    ck_assert_uint_lt(listed, KEYS);
+    char note[64];
+    snprintf(note, sizeof note, "; and %zu more errors not shown", KEYS - listed);
+    size_t n = strlen(msg), m = strlen(note);
+    ck_assert_msg(n > m && strcmp(msg + n - m, note) == 0,
+                  "%zu of %d errors listed, the message ends: %s", listed, KEYS,
+                  msg + (n > 120 ? n - 120 : 0));
+    /* the last error listed is whole */
+    const char *end = ", logback-console.xml]";
+    ck_assert_int_eq(strncmp(msg + n - m - strlen(end), end, strlen(end)), 0);
+    ck_assert_int_eq(fake_events_count(&w->events, "ValidationError"), 1);
+    /* the Event, at most 1 KiB (events.k8s.io), the same way */
+    const char *ev = w->events.ev[w->events.n - 1].message;
+    size_t told = 0;
+    for (const char *p = ev; (p = strstr(p, "Invalid log config key")); p++)
+        told++;
+    ck_assert_uint_gt(told, 0);
+    ck_assert_uint_le(strlen(ev), 1024);
+    snprintf(note, sizeof note, "; and %zu more errors not shown", KEYS - told);
+    m = strlen(note);
+    ck_assert_msg(strlen(ev) >= m && strcmp(ev + strlen(ev) - m, note) == 0, "event: ...%s",
+                  ev + (strlen(ev) > 120 ? strlen(ev) - 120 : 0));
+    json_decref(e);
+    fake_world_free(w);
+}
+END_TEST
+
 START_TEST(invalid_spec_during_an_upgrade_brings_the_last_spec_back)
 {
     fake_world *w = world_with("controller-application.yaml");
@@ -1757,6 +1813,7 @@ static Suite *suite(void)
     tcase_add_test(tc, events_name_the_component_the_apache_operator_names);
     tcase_add_test(tc, a_failed_jobs_error_stays_while_the_job_is_failed);
     tcase_add_test(tc, invalid_spec_sets_status_error_and_changes_no_objects);
+    tcase_add_test(tc, a_status_error_past_its_size_says_how_many_errors_it_leaves_out);
     tcase_add_test(tc, a_key_with_a_nul_character_is_an_invalid_spec);
     tcase_add_test(tc, invalid_spec_during_an_upgrade_brings_the_last_spec_back);
     tcase_add_test(tc, invalid_new_resource_fails_without_objects);
