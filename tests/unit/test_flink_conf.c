@@ -918,6 +918,25 @@ START_TEST(flink_conf_yaml_is_read_as_flinks_line_parser_reads_it)
 }
 END_TEST
 
+/* GlobalConfiguration reads flink-conf.yaml with BufferedReader.readLine, for which a lone
+ * carriage return ends a line as "\n" and "\r\n" do (java.io.BufferedReader): a file written
+ * with old Mac line ends holds a key per line, not one key whose value swallows the rest. */
+START_TEST(flink_conf_yaml_lines_end_at_a_carriage_return_too)
+{
+    const char *text = "a.b: 1\rc.d: 2\r\ne.f: 3 # x\rg.h: 4";
+    json_t *back = NULL;
+    fo_err err;
+    fo_err_clear(&err);
+    ck_assert_msg(fo_flink_conf_read("flink-conf.yaml", text, &back, &err) == FO_OK, "%s",
+                  err.message);
+    json_t *want =
+        json_pack("{s:s, s:s, s:s, s:s}", "a.b", "1", "c.d", "2", "e.f", "3", "g.h", "4");
+    assert_same_json(back, want);
+    json_decref(want);
+    json_decref(back);
+}
+END_TEST
+
 /* Flink 2 writes config.yaml nested (YamlParserUtils.convertAndDumpYamlFromFlatMap) and reads
  * it flattened with '.'; a map option stays the text of its value, scalars the text snakeyaml
  * gives back. */
@@ -1081,6 +1100,7 @@ int main(void)
     tcase_add_test(tc, equal_configurations_render_equal_files);
     tcase_add_test(tc, a_rendered_file_reads_back_as_its_configuration);
     tcase_add_test(tc, flink_conf_yaml_is_read_as_flinks_line_parser_reads_it);
+    tcase_add_test(tc, flink_conf_yaml_lines_end_at_a_carriage_return_too);
     tcase_add_test(tc, config_yaml_is_read_flattened_with_flinks_scalars);
     tcase_add_test(tc, config_yaml_escapes_what_json_lets_stand_but_yaml_refuses);
     tcase_add_test(tc, config_yaml_keys_too_long_for_implicit_keys_use_the_explicit_form);
