@@ -4,6 +4,8 @@
  * allows; the others show what real Flink writes outside the spec (nulls, a bare metrics array,
  * "operation": null) and say so in their names. */
 #include <check.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -524,6 +526,46 @@ START_TEST(wrong_shapes_are_protocol_errors_not_crashes)
 END_TEST
 
 /* Callers that do not want the text pass err = NULL: the result code must not change. */
+/* Whatever answers on a JobManager's REST port may write any number: one past a field's range
+ * is held at the range's end, never converted out of range (undefined for a real: a sanitized
+ * build aborts) nor wrapped (2^32 + 1 task managers are not 1, two of 2^31 - 1 slots are not
+ * -2). */
+START_TEST(numbers_past_a_fields_range_are_held_at_its_end)
+{
+    fo_err err = {0};
+    json_t *v = json_loads("{\"jid\":\"0123456789abcdef0123456789abcdef\",\"state\":\"RUNNING\","
+                           "\"now\":1e300,\"start-time\":-1.5e301,\"maxParallelism\":9.3e18,"
+                           "\"vertices\":[{\"parallelism\":1e10},{\"parallelism\":3}]}",
+                           0, NULL);
+    fo_flink_job_details d;
+    ck_assert_int_eq(fo_flink_rest_decode_job_details(v, &d, &err), FO_OK);
+    ck_assert_int_eq(d.now_ms, INT64_MAX);
+    ck_assert_int_eq(d.job.start_time_ms, INT64_MIN);
+    ck_assert_int_eq(d.max_parallelism, INT64_MAX);
+    ck_assert_int_eq(d.parallelism, INT_MAX);
+    fo_flink_rest_job_details_release(&d);
+    json_decref(v);
+
+    v = json_loads("{\"taskmanagers\":4294967297,\"slots-total\":-4294967297}", 0, NULL);
+    fo_flink_overview o;
+    ck_assert_int_eq(fo_flink_rest_decode_overview(v, &o, &err), FO_OK);
+    ck_assert_int_eq(o.taskmanagers, INT_MAX);
+    ck_assert_int_eq(o.slots_total, INT_MIN);
+    fo_flink_rest_overview_release(&o);
+    json_decref(v);
+
+    v = json_loads("{\"taskmanagers\":[{\"slotsNumber\":2147483647,\"freeSlots\":1},"
+                   "{\"slotsNumber\":2147483647,\"freeSlots\":2}]}",
+                   0, NULL);
+    fo_flink_taskmanagers t;
+    ck_assert_int_eq(fo_flink_rest_decode_taskmanagers(v, &t, &err), FO_OK);
+    ck_assert_int_eq(t.count, 2);
+    ck_assert_int_eq(t.slots_total, INT_MAX);
+    ck_assert_int_eq(t.slots_free, 3);
+    json_decref(v);
+}
+END_TEST
+
 START_TEST(a_nested_decoding_error_keeps_its_code_without_an_err)
 {
     json_t *result = json_loads("{\"status\": {\"id\": \"COMPLETED\"}, \"job-execution-result\": "
@@ -637,6 +679,7 @@ int main(void)
     tcase_add_test(tc, error_bodies_map_to_result_codes_with_flinks_messages);
     tcase_add_test(tc, wrong_shapes_are_protocol_errors_not_crashes);
     tcase_add_test(tc, a_nested_decoding_error_keeps_its_code_without_an_err);
+    tcase_add_test(tc, numbers_past_a_fields_range_are_held_at_its_end);
     tcase_add_test(tc, address_templates_are_filled_with_namespace_and_name);
     tcase_add_test(tc, address_templates_fill_the_port_where_asked_and_keep_a_written_one);
     suite_add_tcase(s, tc);
