@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "common/jsonutil.h"
+#include "common/strbuf.h"
 
 static fo_rc proto(fo_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static fo_rc proto(fo_err *err, const char *fmt, ...)
@@ -733,6 +734,8 @@ fo_rc fo_flink_rest_decode_error(int status, const char *body, size_t len, fo_er
 {
     char msg[FO_ERR_MSG_MAX] = "";
     size_t used = 0;
+    /* room for the message behind "HTTP <status>: " in err->message */
+    size_t cap = sizeof msg - 1 - (size_t)snprintf(NULL, 0, "HTTP %d: ", status);
     json_t *v = body && len ? json_loadb(body, len, 0, NULL) : NULL;
     const json_t *errors = json_object_get(v, "errors");
     size_t i;
@@ -742,14 +745,20 @@ fo_rc fo_flink_rest_decode_error(int status, const char *body, size_t len, fo_er
         const char *s = json_string_value(e);
         if (!s || !*s)
             continue;
-        int n = snprintf(msg + used, sizeof msg - used, "%s%.*s", used ? "; " : "",
-                         (int)strcspn(s, "\r\n"), s);
-        if (n < 0 || (size_t)n >= sizeof msg - used)
+        /* the first line of each; one longer than the room left is cut (whole characters) */
+        size_t line = strcspn(s, "\r\n"), sep = used ? 2 : 0;
+        if (used + sep >= cap)
             break;
-        used += (size_t)n;
+        size_t take = fo_utf8_prefix(s, line, cap - used - sep);
+        memcpy(msg + used, "; ", sep);
+        memcpy(msg + used + sep, s, take);
+        used += sep + take;
+        msg[used] = '\0';
+        if (take < line)
+            break;
     }
     if (!used && body && len)
-        snprintf(msg, sizeof msg, "%.*s", (int)(len < 300 ? len : 300), body);
+        snprintf(msg, sizeof msg, "%.*s", (int)fo_utf8_prefix(body, len, 300), body);
     if (!msg[0])
         snprintf(msg, sizeof msg, "no error message");
     json_decref(v);

@@ -11,6 +11,7 @@
 
 #include "common/flink_rest.h"
 #include "common/jsonutil.h"
+#include "common/strbuf.h"
 #include "tests/fakes/flink/openapi_check.h"
 #include "tests/support/testutil.h"
 
@@ -490,6 +491,32 @@ START_TEST(error_bodies_map_to_result_codes_with_flinks_messages)
 }
 END_TEST
 
+/* A Flink error whose first line does not fit in a message is cut, not replaced by the raw
+ * body: the message still says what Flink said, in whole UTF-8 characters. */
+START_TEST(an_error_line_too_long_for_the_message_is_cut_not_dropped)
+{
+    fo_strbuf sb;
+    fo_strbuf_init(&sb, 0);
+    fo_strbuf_puts(&sb, "{\"errors\":[\"org.apache.flink.client.program."
+                        "ProgramInvocationException: The main method caused an error: ");
+    for (int i = 0; i < 2000; i++)
+        fo_strbuf_puts(&sb, "\u00e9"); /* 2 bytes each in UTF-8 */
+    fo_strbuf_puts(&sb, "\\n\\tat Main.main(Main.java:1)\"]}");
+    fo_err err = {0};
+    ck_assert_int_eq(fo_flink_rest_decode_error(400, sb.data, sb.len, &err), FO_EINVAL);
+    ck_assert_msg(strncmp(err.message,
+                          "HTTP 400: org.apache.flink.client.program.ProgramInvocationException: "
+                          "The main method caused an error: \xc3\xa9",
+                          105) == 0,
+                  "%.120s", err.message);
+    json_t *as_json = json_string(err.message);
+    ck_assert_msg(as_json != NULL, "the message is not valid UTF-8");
+    json_decref(as_json);
+    ck_assert_int_gt(strlen(err.message), FO_ERR_MSG_MAX - 3);
+    fo_strbuf_release(&sb);
+}
+END_TEST
+
 START_TEST(wrong_shapes_are_protocol_errors_not_crashes)
 {
     const char *docs[] = {"[]",
@@ -680,6 +707,7 @@ int main(void)
     tcase_add_test(tc, wrong_shapes_are_protocol_errors_not_crashes);
     tcase_add_test(tc, a_nested_decoding_error_keeps_its_code_without_an_err);
     tcase_add_test(tc, numbers_past_a_fields_range_are_held_at_its_end);
+    tcase_add_test(tc, an_error_line_too_long_for_the_message_is_cut_not_dropped);
     tcase_add_test(tc, address_templates_are_filled_with_namespace_and_name);
     tcase_add_test(tc, address_templates_fill_the_port_where_asked_and_keep_a_written_one);
     suite_add_tcase(s, tc);
