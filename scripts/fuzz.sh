@@ -175,6 +175,13 @@ prefixed_seeds fuzz_kube_watch "a@" "$data"/watch-*.jsonl
 text_seeds fuzz_kube_watch $'a\x01{"type":"ERROR","object":{"kind":"Status","code":410}}\n{"type":"ADDED","object":{"metadata":{"name":"n"},"data":{"a":[{},{},{"b":"}{]["}]}}}' \
     'z~ {"type":"BOOKMARK","object":{}}{"type":"DELETED","object":{"metadata":{"name":"x"}}} {"type":"MOD'
 copy_seeds fuzz_kubeconfig "$data"/kubeconfig-*.yaml
+# first byte: the HTTP status ('0' 400, '3' 404, '4' 409, '6' 422, '9' 502); second: odd adds a
+# prefix ("create pods ns/x")
+text_seeds fuzz_kube_status '61{"kind":"Status","apiVersion":"v1","status":"Failure","message":"FlinkDeployment.flink.apache.org \"x\" is invalid","reason":"Invalid","details":{"causes":[{"reason":"FieldValueRequired","message":"Required value","field":"spec.image"}]},"code":422}' \
+    '30{"kind":"Status","message":"configmaps \"a\" not found","reason":"NotFound","code":404}' \
+    '41{"kind":"Status","reason":"Conflict","code":409,"message":"Operation cannot be fulfilled"}' \
+    '90<html><head><title>502 Bad Gateway</title></head></html>' \
+    '00{"kind":"Status","code":410,"reason":"Expired","details":{"retryAfterSeconds":3}}'
 # first byte: odd reads flink-conf.yaml, even config.yaml
 prefixed_seeds fuzz_flink_conf_read 1 "$data"/conf-render-expected-flink-conf.yaml
 prefixed_seeds fuzz_flink_conf_read 0 "$data"/conf-render-expected-config.yaml \
