@@ -126,8 +126,8 @@ static void check_redacted(const char *uri, const char *red, size_t full, size_t
     const char *auth = sep + 3;
     size_t alen = strcspn(auth, "/?#");
     if (memchr(auth, '@', alen))
-        FUZZ_CHECK(strncmp(red + (auth - uri), "***@", 4) == 0,
-                   "user information not replaced: %s", red);
+        FUZZ_CHECK(strncmp(red + (auth - uri), "***@", 4) == 0, "user information not replaced: %s",
+                   red);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -165,12 +165,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     fo_artifact_uri v;
-    FUZZ_CHECK(fo_artifact_uri_parse(again, &v, &err) == FO_OK, "%s rebuilt as %s: %s", uri,
-               again, err.message);
+    FUZZ_CHECK(fo_artifact_uri_parse(again, &v, &err) == FO_OK, "%s rebuilt as %s: %s", uri, again,
+               err.message);
     FUZZ_CHECK(v.scheme == u.scheme && strcmp(v.scheme_text, u.scheme_text) == 0 &&
-                   strcmp(v.host, u.host) == 0 && v.port == u.port &&
-                   strcmp(v.path, u.path) == 0 && strcmp(v.file_name, u.file_name) == 0 &&
-                   (!v.query == !u.query) && (!u.query || strcmp(v.query, u.query) == 0),
+                   strcmp(v.host, u.host) == 0 && v.port == u.port && strcmp(v.path, u.path) == 0 &&
+                   strcmp(v.file_name, u.file_name) == 0 && (!v.query == !u.query) &&
+                   (!u.query || strcmp(v.query, u.query) == 0),
                "%s rebuilt as %s reads otherwise", uri, again);
     fo_artifact_uri_release(&v);
     free(again);

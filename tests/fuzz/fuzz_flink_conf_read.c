@@ -104,8 +104,7 @@ static void check_round_trip(const json_t *flat, fo_flink_version v)
     json_t *back = NULL, *want = json_deep_copy(flat);
     fo_err_clear(&err);
     fo_rc rc = fo_flink_conf_read(file, text, &back, &err);
-    FUZZ_CHECK(rc == FO_OK, "%s as rendered does not read back (%s):\n%s", file, err.message,
-               text);
+    FUZZ_CHECK(rc == FO_OK, "%s as rendered does not read back (%s):\n%s", file, err.message, text);
     bool comparable = true;
     if (strcmp(file, "flink-conf.yaml") == 0) {
         /* The line parser trims keys and values and skips empty ones: the renderer leaves an

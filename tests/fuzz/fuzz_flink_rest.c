@@ -26,9 +26,25 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-enum { CONFIG, OVERVIEW, TASKMANAGERS, JOBS, JOB_DETAILS, EXEC_RESULT, EXCEPTIONS, OPERATION,
-       CHECKPOINTS, CHECKPOINT, CHECKPOINT_CONFIG, METRICS, TRIGGER, JAR_RUN, JAR_UPLOAD,
-       ERROR_ANSWER, NDECODERS };
+enum {
+    CONFIG,
+    OVERVIEW,
+    TASKMANAGERS,
+    JOBS,
+    JOB_DETAILS,
+    EXEC_RESULT,
+    EXCEPTIONS,
+    OPERATION,
+    CHECKPOINTS,
+    CHECKPOINT,
+    CHECKPOINT_CONFIG,
+    METRICS,
+    TRIGGER,
+    JAR_RUN,
+    JAR_UPLOAD,
+    ERROR_ANSWER,
+    NDECODERS
+};
 
 /* What a number member should read as in a field of [lo, hi]; dflt when absent or not a
  * number. */
@@ -274,8 +290,8 @@ static void decode(int which, const json_t *v)
             if (json_is_string(val))
                 check_str(m.items[i].value, x, "value", "metric value");
             else if (json_is_number(val))
-                FUZZ_CHECK(m.items[i].value && strtod(m.items[i].value, NULL) ==
-                                                   json_number_value(val),
+                FUZZ_CHECK(m.items[i].value &&
+                               strtod(m.items[i].value, NULL) == json_number_value(val),
                            "metric value %s", m.items[i].value);
             else
                 FUZZ_CHECK(!m.items[i].value, "metric value made up");

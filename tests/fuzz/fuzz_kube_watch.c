@@ -99,8 +99,7 @@ static void feed(run *r, const char *s, size_t len, unsigned seed, size_t max_ev
         size_t n = r->n;
         FUZZ_CHECK(fo_watch_parser_feed(p, "{\"type\":\"ADDED\",\"object\":{}}", 28, &again) ==
                            r->rc &&
-                       again.rc == r->rc && strcmp(again.message, r->err.message) == 0 &&
-                       r->n == n,
+                       again.rc == r->rc && strcmp(again.message, r->err.message) == 0 && r->n == n,
                    "a failure (%s) did not stick", r->err.message);
         FUZZ_CHECK(fo_watch_parser_finish(p, &again) == r->rc, "finish forgot the failure");
         FUZZ_CHECK(r->err.message[0], "a failure without a message");
@@ -146,8 +145,8 @@ static void check_equal(const json_t *a, const json_t *b, const char *what)
 static void check_same(const run *a, const run *b, const char *what)
 {
     FUZZ_CHECK(a->n == b->n && a->rc == b->rc && strcmp(a->err.message, b->err.message) == 0,
-               "%s: %zu events, rc %d (%s); whole: %zu events, rc %d (%s)", what, b->n,
-               (int)b->rc, b->err.message, a->n, (int)a->rc, a->err.message);
+               "%s: %zu events, rc %d (%s); whole: %zu events, rc %d (%s)", what, b->n, (int)b->rc,
+               b->err.message, a->n, (int)a->rc, a->err.message);
     for (size_t i = 0; i < a->n; i++) {
         FUZZ_CHECK(a->types[i] == b->types[i], "%s: event %zu type", what, i);
         check_equal(a->objects[i], b->objects[i], what);
@@ -174,8 +173,10 @@ static size_t check_reference(const run *a, const char *s, size_t len)
         while (at < len && strchr(" \n\r\t", s[at]) && s[at])
             at++;
         if (at == len) {
-            FUZZ_CHECK(a->rc == FO_OK && a->n == n, "jansson reads %zu events; the parser %zu, "
-                       "rc %d (%s)", n, a->n, (int)a->rc, a->err.message);
+            FUZZ_CHECK(a->rc == FO_OK && a->n == n,
+                       "jansson reads %zu events; the parser %zu, "
+                       "rc %d (%s)",
+                       n, a->n, (int)a->rc, a->err.message);
             return longest + 1;
         }
         json_error_t jerr;
@@ -193,8 +194,7 @@ static size_t check_reference(const run *a, const char *s, size_t len)
         if (t < 0 || !json_is_object(obj)) {
             FUZZ_CHECK(a->rc == FO_EPROTO && a->n == n,
                        "event %zu at byte %zu is none (%s); the parser: %zu events, rc %d (%s)", n,
-                       at, ev ? "no type or object" : jerr.text, a->n, (int)a->rc,
-                       a->err.message);
+                       at, ev ? "no type or object" : jerr.text, a->n, (int)a->rc, a->err.message);
             json_decref(ev);
             return 0;
         }
@@ -252,8 +252,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(!wn || (bn && strcmp(bn, wn) == 0), "stub %zu lost its name %s", i, wn);
         } else {
             check_equal(w, b, "a bound changed an object it did not stub");
-            FUZZ_CHECK(fuzz_json_weight(w) <= f.max_weight, "an object of weight %zu kept "
-                       "whole under a bound of %zu", fuzz_json_weight(w), f.max_weight);
+            FUZZ_CHECK(fuzz_json_weight(w) <= f.max_weight,
+                       "an object of weight %zu kept "
+                       "whole under a bound of %zu",
+                       fuzz_json_weight(w), f.max_weight);
         }
     }
     if (bounded.rc == FO_OK)

@@ -123,9 +123,8 @@ static void check_same(const loaded *a, const char *a_path, const loaded *b, con
         char ma[FO_ERR_MSG_MAX + 64], mb[FO_ERR_MSG_MAX + 64];
         normalized(a->err.message, a_path, ma, sizeof ma);
         normalized(b->err.message, b_path, mb, sizeof mb);
-        FUZZ_CHECK(!a->kc && !b->kc && a->err.rc == b->err.rc && strcmp(ma, mb) == 0,
-                   "%s: %s / %s", what, a->kc ? "loaded" : a->err.message,
-                   b->kc ? "loaded" : b->err.message);
+        FUZZ_CHECK(!a->kc && !b->kc && a->err.rc == b->err.rc && strcmp(ma, mb) == 0, "%s: %s / %s",
+                   what, a->kc ? "loaded" : a->err.message, b->kc ? "loaded" : b->err.message);
         return;
     }
     const fo_kube_config *x = a->kc, *y = b->kc;
@@ -149,9 +148,10 @@ static void check_usable(const loaded *l, const char *path)
     }
     const fo_kube_config *kc = l->kc;
     size_t n = strlen(kc->server);
-    FUZZ_CHECK((strncmp(kc->server, "https://", 8) == 0 || strncmp(kc->server, "http://", 7) == 0)
-                   && kc->server[n - 1] != '/',
-               "server %s", kc->server);
+    FUZZ_CHECK(
+        (strncmp(kc->server, "https://", 8) == 0 || strncmp(kc->server, "http://", 7) == 0) &&
+            kc->server[n - 1] != '/',
+        "server %s", kc->server);
     FUZZ_CHECK(fo_kube_config_namespace(kc)[0], "no namespace");
     FUZZ_CHECK(!(kc->insecure && (kc->ca_file || kc->ca_pem)), "insecure with a CA");
     FUZZ_CHECK(!(kc->cert_file || kc->cert_pem) == !(kc->key_file || kc->key_pem),
