@@ -113,7 +113,18 @@ size_t fo_artifact_uri_redact(const char *uri, char *out, size_t n)
     return len;
 }
 
-/* err gets "artifact URI '<uri>': <problem>", the URI redacted as above and long ones cut. */
+/* Every byte outside printable ASCII in s becomes '?'. */
+static void printable(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+            *s = '?';
+}
+
+/* err gets "artifact URI '<uri>': <problem>", the URI redacted as above and long ones cut. The
+ * message is printable ASCII on one line: the URI it quotes, or a file name decoded from it,
+ * may hold any byte (a newline would start a forged line in the fetcher's log, and a stray
+ * byte of a UTF-8 character would make the message unencodable as JSON). */
 static fo_rc fail(fo_err *err, const char *uri, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static fo_rc fail(fo_err *err, const char *uri, const char *fmt, ...)
@@ -123,9 +134,11 @@ static fo_rc fail(fo_err *err, const char *uri, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(why, sizeof why, fmt, ap);
     va_end(ap);
+    printable(why);
     /* Never the password of user:password@ nor a query (a presigned URL's is a credential). */
     char shown[QUOTE_MAX + 1];
     size_t len = fo_artifact_uri_redact(uri, shown, sizeof shown);
+    printable(shown);
     return fo_err_set(err, FO_EINVAL, "artifact URI '%s%s': %s", shown,
                       len > QUOTE_MAX ? "..." : "", why);
 }

@@ -15,7 +15,8 @@
  * never name a file outside the destination directory; and when it holds a backslash (%5C) or
  * a control character (%0A...), which would mislead tools and the path printed on stdout.
  *
- * Pure (no I/O); every function is thread-safe. Errors name the URI and the problem. A URI
+ * Pure (no I/O); every function is thread-safe. Errors name the URI and the problem, in
+ * printable ASCII on one line (every other byte of what they quote shown as '?'). A URI
  * that carries user:password@ is refused (credentials would end up in logs); s3 credentials
  * come from the environment instead. */
 

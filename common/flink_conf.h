@@ -254,8 +254,9 @@ char *fo_flink_conf_render(const json_t *flat, fo_flink_version v, fo_err *err);
 
 /* A cluster's configuration file (file_name "flink-conf.yaml" or "config.yaml", text its
  * content) read back as the JobManager that mounts it reads it (GlobalConfiguration): a
- * flink-conf.yaml line by line (everything from '#' a comment, each line split at the first
- * ": " and trimmed, a line without ": " or with an empty key or value skipped), a config.yaml
+ * flink-conf.yaml line by line (a line ends at "\n", "\r" or "\r\n"; everything from '#' a
+ * comment, each line split at the first ": " and trimmed, a line without ": " or with an empty
+ * key or value skipped), a config.yaml
  * as standard YAML with Flink's scalar rules (fo_flink_conf_yaml_scalar), nested maps flattened
  * with '.' as fo_flink_conf_flatten does. What fo_flink_conf_render writes reads back as the
  * configuration it was given (but for the values flink-conf.yaml cannot carry). FO_OK with

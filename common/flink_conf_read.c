@@ -1,9 +1,10 @@
 /* flink_conf, reading a cluster's configuration file back into a flat configuration, as the
  * JobManager that mounts it reads it (GlobalConfiguration.loadConfiguration):
- * - flink-conf.yaml (Flink before 2.0 reads it when present): line by line, everything from
- *   the first '#' is a comment, the rest is trimmed and split at the first ": "; a line without
- *   ": ", or with an empty key or value, is skipped (Flink warns and goes on); a later line
- *   wins over an earlier one of the same key.
+ * - flink-conf.yaml (Flink before 2.0 reads it when present): line by line (BufferedReader
+ *   .readLine: a line ends at "\n", "\r" or "\r\n"), everything from the first '#' is a
+ *   comment, the rest is trimmed and split at the first ": "; a line without ": ", or with an
+ *   empty key or value, is skipped (Flink warns and goes on); a later line wins over an earlier
+ *   one of the same key.
  * - config.yaml (Flink 1.19+): standard YAML, read with snakeyaml's YAML 1.1 scalar rules
  *   (fo_flink_conf_yaml_scalar: a plain scalar is the text Flink gives back), nested maps
  *   flattened with '.' (Flink 2 writes its file nested: YamlParserUtils
@@ -28,11 +29,12 @@ static fo_rc read_lines(const char *text, size_t len, json_t *flat, fo_err *err)
 {
     const char *p = text, *end = text + len;
     while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *line_end = nl ? nl : end;
+        /* A lone '\r' ends a line too (readLine); the empty line between "\r" and "\n" of a
+         * "\r\n" is skipped below like any empty line. */
+        const char *line_end = p + strcspn(p, "\r\n");
         const char *hash = memchr(p, '#', (size_t)(line_end - p));
         const char *s = p, *e = hash ? hash : line_end;
-        p = nl ? nl + 1 : end;
+        p = line_end < end ? line_end + 1 : end;
         trim(&s, &e);
         const char *sep = NULL;
         for (const char *q = s; q + 1 < e; q++)

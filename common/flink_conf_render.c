@@ -42,6 +42,18 @@ static bool is_plain_int(const char *s)
     return true;
 }
 
+/* Does Flink read the plain scalar s back as s? No for a space-separated timestamp
+ * ("2024-05-01 12:00:00": a java.util.Date to snakeyaml), the one number-like text with a
+ * space. */
+static bool read_as_written(const char *s, size_t n)
+{
+    json_t *v = fo_flink_conf_yaml_scalar(s, n, false);
+    bool same = json_is_string(v) && json_string_length(v) == n &&
+                memcmp(json_string_value(v), s, n) == 0;
+    json_decref(v);
+    return same;
+}
+
 /* True when a plain YAML scalar would not read back as exactly this string. Errs on the side
  * of quoting: a quoted value always reads back as the same string. */
 static bool needs_quotes(const char *s)
@@ -68,7 +80,7 @@ static bool needs_quotes(const char *s)
      * unchanged, or has a space (no YAML number does: "2 gb", "5 min" stay plain). */
     const char *q = (s[0] == '+' || s[0] == '-') ? s + 1 : s;
     if ((*q >= '0' && *q <= '9') || *q == '.')
-        return !is_plain_int(s) && !strchr(s, ' ');
+        return !is_plain_int(s) && (!strchr(s, ' ') || !read_as_written(s, n));
     return false;
 }
 

@@ -147,29 +147,63 @@ static bool decimal_float(const char *s)
     return dot && *s == '\0';
 }
 
-/* Resolver.TIMESTAMP: a date (yyyy-mm-dd), or a date and a time. */
+/* Between min and max digits at *p, moved past them. */
+static bool digit_run(const char **p, int min, int max)
+{
+    int n = 0;
+    while (n < max && isdigit((unsigned char)**p)) {
+        (*p)++;
+        n++;
+    }
+    return n >= min;
+}
+
+/* Resolver.TIMESTAMP, matched whole: yyyy-mm-dd, or yyyy-m-d, 'T' (or blanks), h:mm:ss, an
+ * optional fraction and an optional zone (blanks, then Z or +h[:mm]):
+ * ^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?
+ *   :[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9]{2})?))?)$
+ * Anything else is a string to snakeyaml ("2024-05-01 run at 02:00", "2024-05-01 12:00"). Each
+ * optional digit can be taken greedily: what follows it is never a digit. */
 static bool timestamp(const char *s)
 {
-    for (int i = 0; i < 4; i++)
-        if (!isdigit((unsigned char)s[i]))
-            return false;
-    if (s[4] != '-')
+    const char *p = s;
+    if (!digit_run(&p, 4, 4) || *p++ != '-')
         return false;
-    if (isdigit((unsigned char)s[5]) && isdigit((unsigned char)s[6]) && s[7] == '-' &&
-        isdigit((unsigned char)s[8]) && isdigit((unsigned char)s[9]) && s[10] == '\0')
+    if (isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1]) && p[2] == '-' &&
+        isdigit((unsigned char)p[3]) && isdigit((unsigned char)p[4]) && p[5] == '\0')
         return true;
-    const char *p = s + 5;
-    for (int part = 0; part < 2; part++) {
-        if (!isdigit((unsigned char)*p++))
-            return false;
-        if (isdigit((unsigned char)*p))
-            p++;
-        if (part == 0 && *p++ != '-')
-            return false;
-    }
-    if (*p != 'T' && *p != 't' && *p != ' ' && *p != '\t')
+    if (!digit_run(&p, 1, 2) || *p++ != '-' || !digit_run(&p, 1, 2))
         return false;
-    return strchr(p, ':') != NULL; /* the rest is a time: never text Flink keeps as it is */
+    if (*p == 'T' || *p == 't') {
+        p++;
+    } else {
+        if (*p != ' ' && *p != '\t')
+            return false;
+        while (*p == ' ' || *p == '\t')
+            p++;
+    }
+    if (!digit_run(&p, 1, 2) || *p++ != ':' || !digit_run(&p, 2, 2) || *p++ != ':' ||
+        !digit_run(&p, 2, 2))
+        return false;
+    if (*p == '.') {
+        p++;
+        while (isdigit((unsigned char)*p))
+            p++;
+    }
+    if (*p == '\0')
+        return true;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (*p == 'Z')
+        return p[1] == '\0';
+    if (*p != '+' && *p != '-')
+        return false;
+    p++;
+    if (!digit_run(&p, 1, 2))
+        return false;
+    if (*p == ':' && (p++, !digit_run(&p, 2, 2)))
+        return false;
+    return *p == '\0';
 }
 
 /* The text of a double as snakeyaml's representer writes it. */

@@ -8,12 +8,14 @@
  * malformed one is FO_EPROTO naming the field. Unknown members are ignored (newer Flink). */
 #include "common/flink_rest.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/jsonutil.h"
+#include "common/strbuf.h"
 
 static fo_rc proto(fo_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static fo_rc proto(fo_err *err, const char *fmt, ...)
@@ -32,15 +34,42 @@ static char *dup_str(const json_t *obj, const char *key)
     return s ? strdup(s) : NULL;
 }
 
-/* An integer member, or dflt when absent/null. Reals are truncated (Jackson may write 1.0E3). */
-static int64_t get_i64(const json_t *obj, const char *key, int64_t dflt)
+/* A number member held within [lo, hi], or dflt when absent/null. Reals are truncated (Jackson
+ * may write 1.0E3). Whatever answers on the REST port may write any number: one past the
+ * field's range is held at the range's end (converting it would be undefined for a real and
+ * wrap an integer, a count of 2^32 + 1 task managers reading as 1). */
+static int64_t get_num(const json_t *obj, const char *key, int64_t dflt, int64_t lo, int64_t hi)
 {
     json_t *v = json_object_get(obj, key);
-    if (json_is_integer(v))
-        return json_integer_value(v);
-    if (json_is_real(v))
-        return (int64_t)json_real_value(v);
+    if (json_is_integer(v)) {
+        json_int_t i = json_integer_value(v);
+        return i < lo ? lo : i > hi ? hi : i;
+    }
+    if (json_is_real(v)) {
+        double d = json_real_value(v);
+        if (d != d)
+            return dflt;
+        /* (double)INT64_MAX is 2^63, itself out of range: >= sends it to hi */
+        return d <= (double)lo ? lo : d >= (double)hi ? hi : (int64_t)d;
+    }
     return dflt;
+}
+
+static int64_t get_i64(const json_t *obj, const char *key, int64_t dflt)
+{
+    return get_num(obj, key, dflt, INT64_MIN, INT64_MAX);
+}
+
+static int get_int(const json_t *obj, const char *key, int dflt)
+{
+    return (int)get_num(obj, key, dflt, INT_MIN, INT_MAX);
+}
+
+/* a + b held within int's range. */
+static int add_int(int a, int b)
+{
+    int64_t sum = (int64_t)a + b;
+    return sum < INT_MIN ? INT_MIN : sum > INT_MAX ? INT_MAX : (int)sum;
 }
 
 static const char *str_or_empty(const json_t *obj, const char *key)
@@ -169,13 +198,13 @@ fo_rc fo_flink_rest_decode_overview(const json_t *v, fo_flink_overview *out, fo_
     memset(out, 0, sizeof *out);
     if (need_object(v, "overview", err) != FO_OK)
         return FO_EPROTO;
-    out->taskmanagers = (int)get_i64(v, "taskmanagers", 0);
-    out->slots_total = (int)get_i64(v, "slots-total", 0);
-    out->slots_available = (int)get_i64(v, "slots-available", 0);
-    out->jobs_running = (int)get_i64(v, "jobs-running", 0);
-    out->jobs_finished = (int)get_i64(v, "jobs-finished", 0);
-    out->jobs_cancelled = (int)get_i64(v, "jobs-cancelled", 0);
-    out->jobs_failed = (int)get_i64(v, "jobs-failed", 0);
+    out->taskmanagers = get_int(v, "taskmanagers", 0);
+    out->slots_total = get_int(v, "slots-total", 0);
+    out->slots_available = get_int(v, "slots-available", 0);
+    out->jobs_running = get_int(v, "jobs-running", 0);
+    out->jobs_finished = get_int(v, "jobs-finished", 0);
+    out->jobs_cancelled = get_int(v, "jobs-cancelled", 0);
+    out->jobs_failed = get_int(v, "jobs-failed", 0);
     out->flink_version = dup_str(v, "flink-version");
     out->flink_commit = dup_str(v, "flink-commit");
     return FO_OK;
@@ -198,8 +227,8 @@ fo_rc fo_flink_rest_decode_taskmanagers(const json_t *v, fo_flink_taskmanagers *
         if (!json_is_object(tm))
             return proto(err, "taskmanagers.taskmanagers[%zu]: expected an object", i);
         out->count++;
-        out->slots_total += (int)get_i64(tm, "slotsNumber", 0);
-        out->slots_free += (int)get_i64(tm, "freeSlots", 0);
+        out->slots_total = add_int(out->slots_total, get_int(tm, "slotsNumber", 0));
+        out->slots_free = add_int(out->slots_free, get_int(tm, "freeSlots", 0));
     }
     return FO_OK;
 }
@@ -313,7 +342,7 @@ fo_rc fo_flink_rest_decode_job_details(const json_t *v, fo_flink_job_details *ou
     json_t *vx;
     json_array_foreach(vertices, i, vx)
     {
-        int p = (int)get_i64(vx, "parallelism", 0);
+        int p = get_int(vx, "parallelism", 0);
         if (p > out->parallelism)
             out->parallelism = p;
     }
@@ -705,6 +734,8 @@ fo_rc fo_flink_rest_decode_error(int status, const char *body, size_t len, fo_er
 {
     char msg[FO_ERR_MSG_MAX] = "";
     size_t used = 0;
+    /* room for the message behind "HTTP <status>: " in err->message */
+    size_t cap = sizeof msg - 1 - (size_t)snprintf(NULL, 0, "HTTP %d: ", status);
     json_t *v = body && len ? json_loadb(body, len, 0, NULL) : NULL;
     const json_t *errors = json_object_get(v, "errors");
     size_t i;
@@ -714,14 +745,20 @@ fo_rc fo_flink_rest_decode_error(int status, const char *body, size_t len, fo_er
         const char *s = json_string_value(e);
         if (!s || !*s)
             continue;
-        int n = snprintf(msg + used, sizeof msg - used, "%s%.*s", used ? "; " : "",
-                         (int)strcspn(s, "\r\n"), s);
-        if (n < 0 || (size_t)n >= sizeof msg - used)
+        /* the first line of each; one longer than the room left is cut (whole characters) */
+        size_t line = strcspn(s, "\r\n"), sep = used ? 2 : 0;
+        if (used + sep >= cap)
             break;
-        used += (size_t)n;
+        size_t take = fo_utf8_prefix(s, line, cap - used - sep);
+        memcpy(msg + used, "; ", sep);
+        memcpy(msg + used + sep, s, take);
+        used += sep + take;
+        msg[used] = '\0';
+        if (take < line)
+            break;
     }
     if (!used && body && len)
-        snprintf(msg, sizeof msg, "%.*s", (int)(len < 300 ? len : 300), body);
+        snprintf(msg, sizeof msg, "%.*s", (int)fo_utf8_prefix(body, len, 300), body);
     if (!msg[0])
         snprintf(msg, sizeof msg, "no error message");
     json_decref(v);

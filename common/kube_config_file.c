@@ -94,9 +94,7 @@ static fo_rc add_file(struct merged *m, const char *path, bool must_exist, fo_er
     if (!root)
         return fo_err_wrap(err, "%s", path);
     json_array_append_new(m->docs, root);
-    if (json_is_null(root))
-        return FO_OK; /* an empty file is an empty config */
-    if (!json_is_object(root))
+    if (!json_is_null(root) && !json_is_object(root))
         return fo_err_set(err, FO_EINVAL, "%s: not a kubeconfig (top level is not a mapping)",
                           path);
     char *dir = strdup(path);
@@ -111,7 +109,9 @@ static fo_rc add_file(struct merged *m, const char *path, bool must_exist, fo_er
     const char *file = json_string_value(json_array_get(names, 0));
     const char *fdir = json_string_value(json_array_get(names, 1));
     if (!m->first)
-        m->first = file;
+        m->first = file; /* read, even when empty: later messages name it */
+    if (json_is_null(root))
+        return FO_OK; /* an empty file is an empty config */
 
     json_t *cur = json_object_get(root, "current-context");
     if (cur && !json_is_null(cur) && !json_is_string(cur))

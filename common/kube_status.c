@@ -88,8 +88,10 @@ fo_rc fo_kube_status_to_err(int http_status, const json_t *status, const char *w
     }
     int effective = http_status > 0 ? http_status : (int)code;
     fo_rc rc = fo_kube_status_rc(effective, reason);
+    /* Built whole, then cut to err's room at a character boundary: a Status message longer
+     * than the room (an admission webhook's list of policy violations) keeps its start. */
     fo_strbuf sb;
-    fo_strbuf_init(&sb, FO_ERR_MSG_MAX);
+    fo_strbuf_init(&sb, 0);
     if (what && *what)
         fo_strbuf_printf(&sb, "%s: ", what);
     if (message && *message)
@@ -99,7 +101,8 @@ fo_rc fo_kube_status_to_err(int http_status, const json_t *status, const char *w
     else
         fo_strbuf_printf(&sb, "HTTP %d", effective);
     add_causes(&sb, status, message);
-    fo_err_set(err, rc, "%s", sb.data);
+    size_t n = sb.data ? fo_utf8_prefix(sb.data, sb.len, FO_ERR_MSG_MAX - 1) : 0;
+    fo_err_set(err, rc, "%.*s", (int)n, sb.data ? sb.data : "");
     fo_strbuf_release(&sb);
     if (err) {
         err->http_status = effective;
@@ -126,7 +129,7 @@ fo_rc fo_kube_status_body_to_err(int http_status, const char *body, size_t len, 
         return rc;
     }
     fo_rc rc = fo_kube_status_rc(http_status, NULL);
-    int n = (int)(len < RAW_BODY_SNIPPET ? len : RAW_BODY_SNIPPET);
+    int n = body ? (int)fo_utf8_prefix(body, len, RAW_BODY_SNIPPET) : 0;
     fo_err_set(err, rc, "%s%sHTTP %d%s%.*s", what ? what : "", what ? ": " : "", http_status,
                n > 0 ? ": " : "", n, body ? body : "");
     if (err) {

@@ -121,11 +121,13 @@ $(B)/bench/%: $(B)/obj/tests/bench/%.o $(ALL_LIBS) $(CORE_LIB)
 # libFuzzer harnesses (VARIANT=fuzz only): tests/fuzz/fuzz_*.c -> build/fuzz/fuzzers/fuzz_*
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(B)/fuzzers/%,$(FUZZ_SRCS))
-# They link the webhook's library too (fuzz_admission runs its /mutate path).
-$(B)/fuzzers/%: $(B)/obj/tests/fuzz/%.o $(call libpath,webhook) $(CORE_LIB)
+# They link the webhook's and the controller's libraries too (fuzz_admission runs the
+# webhook's /mutate path, fuzz_java_trace the controller's status.error writer).
+$(B)/fuzzers/%: $(B)/obj/tests/fuzz/%.o $(call libpath,webhook) $(call libpath,controller) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD    $@"
-	@$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $< $(call libpath,webhook) $(CORE_LIB) $(LIBS)
+	@$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $< $(call libpath,webhook) \
+	    $(call libpath,controller) $(CORE_LIB) $(LIBS)
 
 all: $(CORE_LIB) $(ALL_LIBS) $(PROG_BINS)
 tests: $(TEST_BINS)

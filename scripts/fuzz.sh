@@ -85,6 +85,35 @@ for path in sys.argv[2:]:
 PY
 }
 
+# fixtures behind a fixed first part (the harness's selector bytes)
+prefixed_seeds() { # harness, prefix, files...
+    local d; d=$(seed_dir "$1"); local prefix=$2; shift 2
+    for f in "$@"; do [ -f "$f" ] && { printf '%s' "$prefix"; cat "$f"; } >"$d/$prefix-$(basename "$f")"; done
+}
+# the stack traces of the Flink REST fixtures (needs python3; without it they are skipped)
+trace_seeds() { # harness, fixtures...
+    local d; d=$(seed_dir "$1"); shift
+    command -v python3 >/dev/null 2>&1 || return 0
+    python3 - "$d" "$@" <<'PY'
+import json, sys
+n = 0
+def walk(v):
+    global n
+    if isinstance(v, dict):
+        for k, m in v.items():
+            if k in ("stack-trace", "stacktrace") and isinstance(m, str):
+                with open("%s/trace-%d" % (sys.argv[1], n), "w") as f:
+                    f.write(m)
+                n += 1
+            walk(m)
+    elif isinstance(v, list):
+        for m in v:
+            walk(m)
+for path in sys.argv[2:]:
+    walk(json.load(open(path)))
+PY
+}
+
 template_seeds fuzz_podtemplate
 copy_seeds fuzz_json_read "$data"/admission-*.json "$data"/conf-*.json "$data"/patch-*.json
 text_seeds fuzz_json_read '{"request":{"object":{"metadata":{"annotations":{"a":"{\"k\":\"v\\\"q\"}"}}},"oldObject":{"status":{"s":"{\"x\":[1,2.5,true,null]}"}}}}' \
@@ -115,6 +144,54 @@ copy_seeds fuzz_cluster_defaults "$data"/cluster-defaults-*.yaml "$data"/admissi
 copy_seeds fuzz_flink_conf "$data"/conf-*.yaml "$data"/conf-*.json "$data"/cluster-defaults-full.yaml
 copy_seeds fuzz_admission "$data"/deployment-*.yaml "$data"/sessionjob-*.yaml "$data"/normalize-*.yaml \
     "$data"/admission-flink*.yaml "$data"/crd-valid-*.yaml "$data"/controller-*.yaml
+trace_seeds fuzz_java_trace "$data"/flink-execution-result-failed.json "$data"/flink-exceptions.json \
+    "$data"/flink-savepoint-status-failed.json "$data"/flink-checkpoint-status-failed.json
+text_seeds fuzz_java_trace $'java.lang.IllegalStateException: first line\r\nsecond line\r\n\tat a.B.c(B.java:1)\r\nCaused by: java.lang.NullPointerException\r\n\t... 3 more\r\nCaused by: java.lang.Exception: \r\n' \
+    $'java.io.IOException: close failed\n\tat a.B.c(B.java:1)\n\tSuppressed: java.lang.RuntimeException: also\n\t\tat a.B.d(B.java:2)\n\tCaused by: java.lang.Error: inner\nCaused by: java.net.SocketException: Connection reset\n' \
+    $'java.lang.IllegalStateException: top\n\tat a.B.c(B.java:1)\nCaused by: java.io.IOException: middle\nline two\n\t... 1 more\nCaused by: [CIRCULAR REFERENCE: java.lang.IllegalStateException: top]\n' \
+    $'java.lang.Error\nCaused by: java.lang.Exception\nCaused by: [CIRCULAR REFERENCE: java.lang.Error]'
+# first byte: the decoder ('0'-'9', ':', ';', '<', '=', '>'; '?' the error decoder, whose
+# second byte picks the HTTP status: '7' is 500, '3' 404)
+prefixed_seeds fuzz_flink_rest 0 "$data"/flink-config.json
+prefixed_seeds fuzz_flink_rest 1 "$data"/flink-overview.json
+prefixed_seeds fuzz_flink_rest 2 "$data"/flink-taskmanagers.json
+prefixed_seeds fuzz_flink_rest 3 "$data"/flink-jobs-overview*.json
+prefixed_seeds fuzz_flink_rest 4 "$data"/flink-job-details.json
+prefixed_seeds fuzz_flink_rest 5 "$data"/flink-execution-result-*.json
+prefixed_seeds fuzz_flink_rest 6 "$data"/flink-exceptions.json
+prefixed_seeds fuzz_flink_rest 7 "$data"/flink-savepoint-status-*.json "$data"/flink-checkpoint-status-*.json
+prefixed_seeds fuzz_flink_rest 8 "$data"/flink-checkpoints*.json
+prefixed_seeds fuzz_flink_rest 9 "$data"/flink-checkpoint-details.json
+prefixed_seeds fuzz_flink_rest : "$data"/flink-checkpoint-config.json
+prefixed_seeds fuzz_flink_rest ";" "$data"/flink-metrics.json
+prefixed_seeds fuzz_flink_rest "<" "$data"/flink-trigger.json
+prefixed_seeds fuzz_flink_rest = "$data"/flink-jar-run.json
+prefixed_seeds fuzz_flink_rest ">" "$data"/flink-jar-upload.json
+prefixed_seeds fuzz_flink_rest "?3" "$data"/flink-error-job-not-found.json
+text_seeds fuzz_flink_rest '?7{"errors":["org.apache.flink.runtime.client.DuplicateJobSubmissionException: x\n\tat y"]}' \
+    '?0<html><body>Bad Gateway</body></html>'
+# first two bytes: how the stream is cut and the limits
+prefixed_seeds fuzz_kube_watch "a@" "$data"/watch-*.jsonl
+text_seeds fuzz_kube_watch $'a\x01{"type":"ERROR","object":{"kind":"Status","code":410}}\n{"type":"ADDED","object":{"metadata":{"name":"n"},"data":{"a":[{},{},{"b":"}{]["}]}}}' \
+    'z~ {"type":"BOOKMARK","object":{}}{"type":"DELETED","object":{"metadata":{"name":"x"}}} {"type":"MOD'
+copy_seeds fuzz_kubeconfig "$data"/kubeconfig-*.yaml
+# first byte: the HTTP status ('0' 400, '3' 404, '4' 409, '6' 422, '9' 502); second: odd adds a
+# prefix ("create pods ns/x")
+text_seeds fuzz_kube_status '61{"kind":"Status","apiVersion":"v1","status":"Failure","message":"FlinkDeployment.flink.apache.org \"x\" is invalid","reason":"Invalid","details":{"causes":[{"reason":"FieldValueRequired","message":"Required value","field":"spec.image"}]},"code":422}' \
+    '30{"kind":"Status","message":"configmaps \"a\" not found","reason":"NotFound","code":404}' \
+    '41{"kind":"Status","reason":"Conflict","code":409,"message":"Operation cannot be fulfilled"}' \
+    '90<html><head><title>502 Bad Gateway</title></head></html>' \
+    '00{"kind":"Status","code":410,"reason":"Expired","details":{"retryAfterSeconds":3}}'
+# first byte: odd reads flink-conf.yaml, even config.yaml
+prefixed_seeds fuzz_flink_conf_read 1 "$data"/conf-render-expected-flink-conf.yaml
+prefixed_seeds fuzz_flink_conf_read 0 "$data"/conf-render-expected-config.yaml \
+    "$data"/conf-flatten-input.yaml "$data"/conf-defaults-scoped.yaml
+text_seeds fuzz_flink_conf_read $'1a.b: 1\rc: 2 # x\r\nd:e: f\n e : \tg  \nh:\n' \
+    $'0a:\n  b: 0x1A\n  c: [1, 2]\nd: "x: #y"\ne: ~\n'
+text_seeds fuzz_artifact_uri "https://h.example/dir%20one/my%20job+v2.jar" "http://[::1]:9000/x.jar" \
+    "https://user:secret@h.example/a.jar?X-Amz-Signature=abcdef" "s3a://my-bucket/jobs/app.jar" \
+    "file://localhost/opt/app.jar" "local:///opt/flink/usrlib/my%2Bjob.jar" \
+    "https://h.example/a%2Fb.jar" "https://h.example/dir/%2E%2E" "file:/opt/a.jar"
 text_seeds fuzz_flink_spec \
     '{"spec":{"job":{"jarURI":"local:///a.jar","parallelism":2,"upgradeMode":"savepoint"},"flinkConfiguration":{"a.b":"1"}},"resource_metadata":{"apiVersion":"flink.apache.org/v1beta1","firstDeployment":true}}' \
     '{"apiVersion":"flink.apache.org/v1beta1","job":{"state":"suspended"},"jobManager":{"resource":{"memory":"2048m","cpu":1}},"metadata":{"generation":2}}'

@@ -164,6 +164,27 @@ START_TEST(malformed_uris_are_refused_with_the_reason)
 }
 END_TEST
 
+/* The fetcher prints the message on its log and a jarURI is the user's text: a newline in it
+ * (raw, or decoded from %0A into the file name quoted) must not start a line of its own, and a
+ * byte of a UTF-8 character must not stand alone in it. */
+START_TEST(messages_are_one_line_of_printable_ascii)
+{
+    const char *uris[] = {"https://h.example/a\n{\"level\":\"info\"}.jar",
+                          "https://h.example/%0Aforged%2Fline.jar",
+                          "https://h.example/\xc3\xa9.jar", "https://h.example/%C3%2F.jar"};
+    for (size_t i = 0; i < sizeof uris / sizeof uris[0]; i++) {
+        fo_artifact_uri u;
+        fo_err err;
+        ck_assert_int_eq(fo_artifact_uri_parse(uris[i], &u, &err), FO_EINVAL);
+        for (const char *p = err.message; *p; p++)
+            ck_assert_msg((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f,
+                          "%zu: byte 0x%02x in \"%s\"", i, (unsigned char)*p, err.message);
+        ck_assert_ptr_nonnull(strstr(err.message, "artifact URI 'https://h.example/"));
+        fo_artifact_uri_release(&u);
+    }
+}
+END_TEST
+
 START_TEST(user_information_is_refused_without_quoting_the_password)
 {
     const char *uris[] = {"https://alice:s3cr3t@h.example/a.jar", "s3://AKIA:s3cr3t@bucket/k.jar",
@@ -296,6 +317,7 @@ static Suite *suite(void)
                         (int)(sizeof good / sizeof good[0]));
     tcase_add_loop_test(tc, malformed_uris_are_refused_with_the_reason, 0,
                         (int)(sizeof bad / sizeof bad[0]));
+    tcase_add_test(tc, messages_are_one_line_of_printable_ascii);
     tcase_add_test(tc, user_information_is_refused_without_quoting_the_password);
     tcase_add_test(tc, a_password_is_not_quoted_when_another_problem_comes_first);
     tcase_add_test(tc, redact_leaves_out_user_information_query_and_fragment);

@@ -918,6 +918,25 @@ START_TEST(flink_conf_yaml_is_read_as_flinks_line_parser_reads_it)
 }
 END_TEST
 
+/* GlobalConfiguration reads flink-conf.yaml with BufferedReader.readLine, for which a lone
+ * carriage return ends a line as "\n" and "\r\n" do (java.io.BufferedReader): a file written
+ * with old Mac line ends holds a key per line, not one key whose value swallows the rest. */
+START_TEST(flink_conf_yaml_lines_end_at_a_carriage_return_too)
+{
+    const char *text = "a.b: 1\rc.d: 2\r\ne.f: 3 # x\rg.h: 4";
+    json_t *back = NULL;
+    fo_err err;
+    fo_err_clear(&err);
+    ck_assert_msg(fo_flink_conf_read("flink-conf.yaml", text, &back, &err) == FO_OK, "%s",
+                  err.message);
+    json_t *want =
+        json_pack("{s:s, s:s, s:s, s:s}", "a.b", "1", "c.d", "2", "e.f", "3", "g.h", "4");
+    assert_same_json(back, want);
+    json_decref(want);
+    json_decref(back);
+}
+END_TEST
+
 /* Flink 2 writes config.yaml nested (YamlParserUtils.convertAndDumpYamlFromFlatMap) and reads
  * it flattened with '.'; a map option stays the text of its value, scalars the text snakeyaml
  * gives back. */
@@ -1005,6 +1024,46 @@ START_TEST(yaml_scalars_are_floats_only_where_snakeyamls_float_pattern_says)
 }
 END_TEST
 
+/* snakeyaml's Resolver.TIMESTAMP, matched whole: a date, or a date, 'T' or blanks, h:mm:ss, a
+ * fraction and a zone; anything else that starts with a date is text ("2024-05-01 12:00" has
+ * no seconds, "2001-12-14 1:30e" does not end as a time). */
+START_TEST(only_what_snakeyamls_timestamp_pattern_matches_is_a_timestamp)
+{
+    ck_assert_str_eq(flink_text("2001-12-14"), "<refused>");
+    ck_assert_str_eq(flink_text("2001-12-14t21:59:43.10-05:00"), "<refused>");
+    ck_assert_str_eq(flink_text("2001-12-14 21:59:43.10 -5"), "<refused>");
+    ck_assert_str_eq(flink_text("2001-1-4 1:59:43Z"), "<refused>");
+    ck_assert_str_eq(flink_text("2024-05-01 12:00"), "2024-05-01 12:00");
+    ck_assert_str_eq(flink_text("2001-12-14 1:30e"), "2001-12-14 1:30e");
+    ck_assert_str_eq(flink_text("2024-05-01 nightly run at 02:00"),
+                     "2024-05-01 nightly run at 02:00");
+    ck_assert_str_eq(flink_text("2001-12-14 21:59:43 +05:0"), "2001-12-14 21:59:43 +05:0");
+    ck_assert_str_eq(flink_text("2001-12-1"), "2001-12-1");
+}
+END_TEST
+
+/* A value that Flink's YAML reading would take for a timestamp is written quoted in
+ * config.yaml, so that Flink reads the user's text (and so does fo_flink_conf_read). */
+START_TEST(config_yaml_quotes_a_timestamp_with_a_space)
+{
+    json_t *flat = json_pack("{s:s, s:s}", "source.start", "2024-05-01 12:00:00", "name",
+                             "2024-05-01 12:00");
+    fo_err err;
+    fo_err_clear(&err);
+    char *text = fo_flink_conf_render(flat, FO_FLINK_V1_20, &err);
+    ck_assert_msg(text != NULL, "%s", err.message);
+    ck_assert_ptr_nonnull(strstr(text, "source.start: \"2024-05-01 12:00:00\"\n"));
+    ck_assert_ptr_nonnull(strstr(text, "name: 2024-05-01 12:00\n"));
+    json_t *back = NULL;
+    ck_assert_msg(fo_flink_conf_read("config.yaml", text, &back, &err) == FO_OK, "%s",
+                  err.message);
+    assert_same_json(back, flat);
+    json_decref(back);
+    json_decref(flat);
+    free(text);
+}
+END_TEST
+
 /* ConstructYamlInt/Float sum base-60 parts in Java ints (bes, and val for an int) and parse
  * each part with Long.parseLong: what wraps, wraps there, and what throws falls back. */
 START_TEST(base_60_numbers_wrap_and_throw_as_java_ints_and_longs_do)
@@ -1081,12 +1140,15 @@ int main(void)
     tcase_add_test(tc, equal_configurations_render_equal_files);
     tcase_add_test(tc, a_rendered_file_reads_back_as_its_configuration);
     tcase_add_test(tc, flink_conf_yaml_is_read_as_flinks_line_parser_reads_it);
+    tcase_add_test(tc, flink_conf_yaml_lines_end_at_a_carriage_return_too);
     tcase_add_test(tc, config_yaml_is_read_flattened_with_flinks_scalars);
     tcase_add_test(tc, config_yaml_escapes_what_json_lets_stand_but_yaml_refuses);
     tcase_add_test(tc, config_yaml_keys_too_long_for_implicit_keys_use_the_explicit_form);
     tcase_add_test(tc, config_yaml_quotes_minus_zero_which_yaml_reads_as_the_integer_zero);
     tcase_add_test(tc, config_yaml_quotes_integers_beyond_64_bits);
     tcase_add_test(tc, yaml_scalars_are_floats_only_where_snakeyamls_float_pattern_says);
+    tcase_add_test(tc, only_what_snakeyamls_timestamp_pattern_matches_is_a_timestamp);
+    tcase_add_test(tc, config_yaml_quotes_a_timestamp_with_a_space);
     tcase_add_test(tc, base_60_numbers_wrap_and_throw_as_java_ints_and_longs_do);
     tcase_add_test(tc, integers_past_64_bits_in_any_base_are_written_in_decimal);
     suite_add_tcase(s, tc);

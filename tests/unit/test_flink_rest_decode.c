@@ -4,11 +4,14 @@
  * allows; the others show what real Flink writes outside the spec (nulls, a bare metrics array,
  * "operation": null) and say so in their names. */
 #include <check.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/flink_rest.h"
 #include "common/jsonutil.h"
+#include "common/strbuf.h"
 #include "tests/fakes/flink/openapi_check.h"
 #include "tests/support/testutil.h"
 
@@ -488,6 +491,32 @@ START_TEST(error_bodies_map_to_result_codes_with_flinks_messages)
 }
 END_TEST
 
+/* A Flink error whose first line does not fit in a message is cut, not replaced by the raw
+ * body: the message still says what Flink said, in whole UTF-8 characters. */
+START_TEST(an_error_line_too_long_for_the_message_is_cut_not_dropped)
+{
+    fo_strbuf sb;
+    fo_strbuf_init(&sb, 0);
+    fo_strbuf_puts(&sb, "{\"errors\":[\"org.apache.flink.client.program."
+                        "ProgramInvocationException: The main method caused an error: ");
+    for (int i = 0; i < 2000; i++)
+        fo_strbuf_puts(&sb, "\u00e9"); /* 2 bytes each in UTF-8 */
+    fo_strbuf_puts(&sb, "\\n\\tat Main.main(Main.java:1)\"]}");
+    fo_err err = {0};
+    ck_assert_int_eq(fo_flink_rest_decode_error(400, sb.data, sb.len, &err), FO_EINVAL);
+    ck_assert_msg(strncmp(err.message,
+                          "HTTP 400: org.apache.flink.client.program.ProgramInvocationException: "
+                          "The main method caused an error: \xc3\xa9",
+                          105) == 0,
+                  "%.120s", err.message);
+    json_t *as_json = json_string(err.message);
+    ck_assert_msg(as_json != NULL, "the message is not valid UTF-8");
+    json_decref(as_json);
+    ck_assert_int_gt(strlen(err.message), FO_ERR_MSG_MAX - 3);
+    fo_strbuf_release(&sb);
+}
+END_TEST
+
 START_TEST(wrong_shapes_are_protocol_errors_not_crashes)
 {
     const char *docs[] = {"[]",
@@ -524,6 +553,46 @@ START_TEST(wrong_shapes_are_protocol_errors_not_crashes)
 END_TEST
 
 /* Callers that do not want the text pass err = NULL: the result code must not change. */
+/* Whatever answers on a JobManager's REST port may write any number: one past a field's range
+ * is held at the range's end, never converted out of range (undefined for a real: a sanitized
+ * build aborts) nor wrapped (2^32 + 1 task managers are not 1, two of 2^31 - 1 slots are not
+ * -2). */
+START_TEST(numbers_past_a_fields_range_are_held_at_its_end)
+{
+    fo_err err = {0};
+    json_t *v = json_loads("{\"jid\":\"0123456789abcdef0123456789abcdef\",\"state\":\"RUNNING\","
+                           "\"now\":1e300,\"start-time\":-1.5e301,\"maxParallelism\":9.3e18,"
+                           "\"vertices\":[{\"parallelism\":1e10},{\"parallelism\":3}]}",
+                           0, NULL);
+    fo_flink_job_details d;
+    ck_assert_int_eq(fo_flink_rest_decode_job_details(v, &d, &err), FO_OK);
+    ck_assert_int_eq(d.now_ms, INT64_MAX);
+    ck_assert_int_eq(d.job.start_time_ms, INT64_MIN);
+    ck_assert_int_eq(d.max_parallelism, INT64_MAX);
+    ck_assert_int_eq(d.parallelism, INT_MAX);
+    fo_flink_rest_job_details_release(&d);
+    json_decref(v);
+
+    v = json_loads("{\"taskmanagers\":4294967297,\"slots-total\":-4294967297}", 0, NULL);
+    fo_flink_overview o;
+    ck_assert_int_eq(fo_flink_rest_decode_overview(v, &o, &err), FO_OK);
+    ck_assert_int_eq(o.taskmanagers, INT_MAX);
+    ck_assert_int_eq(o.slots_total, INT_MIN);
+    fo_flink_rest_overview_release(&o);
+    json_decref(v);
+
+    v = json_loads("{\"taskmanagers\":[{\"slotsNumber\":2147483647,\"freeSlots\":1},"
+                   "{\"slotsNumber\":2147483647,\"freeSlots\":2}]}",
+                   0, NULL);
+    fo_flink_taskmanagers t;
+    ck_assert_int_eq(fo_flink_rest_decode_taskmanagers(v, &t, &err), FO_OK);
+    ck_assert_int_eq(t.count, 2);
+    ck_assert_int_eq(t.slots_total, INT_MAX);
+    ck_assert_int_eq(t.slots_free, 3);
+    json_decref(v);
+}
+END_TEST
+
 START_TEST(a_nested_decoding_error_keeps_its_code_without_an_err)
 {
     json_t *result = json_loads("{\"status\": {\"id\": \"COMPLETED\"}, \"job-execution-result\": "
@@ -637,6 +706,8 @@ int main(void)
     tcase_add_test(tc, error_bodies_map_to_result_codes_with_flinks_messages);
     tcase_add_test(tc, wrong_shapes_are_protocol_errors_not_crashes);
     tcase_add_test(tc, a_nested_decoding_error_keeps_its_code_without_an_err);
+    tcase_add_test(tc, numbers_past_a_fields_range_are_held_at_its_end);
+    tcase_add_test(tc, an_error_line_too_long_for_the_message_is_cut_not_dropped);
     tcase_add_test(tc, address_templates_are_filled_with_namespace_and_name);
     tcase_add_test(tc, address_templates_fill_the_port_where_asked_and_keep_a_written_one);
     suite_add_tcase(s, tc);

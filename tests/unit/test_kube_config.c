@@ -142,6 +142,32 @@ START_TEST(a_missing_single_file_is_not_found)
 }
 END_TEST
 
+/* An empty kubeconfig exists and was read: it is an empty config (no current-context), as
+ * kubectl reads it, never "no such file", alone or in a path list. */
+START_TEST(an_empty_file_is_an_empty_config_not_a_missing_one)
+{
+    char *dir = fo_test_mkdtemp();
+    char *path = NULL, *list = NULL;
+    ck_assert_int_gt(asprintf(&path, "%s/config", dir), 0);
+    ck_assert_int_gt(asprintf(&list, "%s:%s", path, path), 0);
+    fo_test_write_file(path, "");
+    const char *const paths[] = {path, list};
+    for (size_t i = 0; i < 2; i++) {
+        fo_err err;
+        fo_kube_config_opts o = {.kubeconfig = paths[i]};
+        ck_assert_ptr_null(fo_kube_config_from_kubeconfig(&o, &err));
+        ck_assert_msg(err.rc == FO_EINVAL && !strstr(err.message, "no such file") &&
+                          strncmp(err.message, path, strlen(path)) == 0 &&
+                          strstr(err.message, "current-context: not set"),
+                      "%s: %s", paths[i], err.message);
+    }
+    fo_test_rmdir(dir);
+    free(dir);
+    free(path);
+    free(list);
+}
+END_TEST
+
 START_TEST(a_path_list_merges_with_the_first_file_winning)
 {
     char *a = fo_test_data_path("kubeconfig-merge-first.yaml");
@@ -573,6 +599,7 @@ int main(void)
     tcase_add_test(tc, token_file_wins_over_token_and_insecure_needs_no_ca);
     tcase_add_test(tc, bad_kubeconfigs_name_the_file_and_the_field);
     tcase_add_test(tc, a_missing_single_file_is_not_found);
+    tcase_add_test(tc, an_empty_file_is_an_empty_config_not_a_missing_one);
     tcase_add_test(tc, a_path_list_merges_with_the_first_file_winning);
     tcase_add_test(tc, in_cluster_reads_service_account_files_and_brackets_ipv6);
     tcase_add_test(tc, in_cluster_token_is_reread_when_it_rotates);

@@ -5,6 +5,7 @@
 
 #include "common/jsonutil.h"
 #include "common/kube_status.h"
+#include "common/strbuf.h"
 
 static json_t *parse(const char *text)
 {
@@ -121,6 +122,37 @@ START_TEST(non_status_bodies_are_quoted_briefly)
 }
 END_TEST
 
+/* A Status message longer than an error's room (an admission webhook listing every policy
+ * a Pod breaks runs to kilobytes) is cut at a character boundary, never dropped: the reason
+ * the API server gave is what a user reads in status and Events. */
+START_TEST(a_long_status_message_is_cut_not_dropped)
+{
+    fo_strbuf sb;
+    fo_strbuf_init(&sb, 0);
+    fo_strbuf_puts(&sb, "{\"kind\":\"Status\",\"reason\":\"Forbidden\",\"code\":403,"
+                        "\"message\":\"admission webhook \\\"validation.gatekeeper.sh\\\" "
+                        "denied the request: ");
+    for (int i = 0; i < 1500; i++)
+        fo_strbuf_puts(&sb, "\u00e9"); /* 2 bytes each in UTF-8 */
+    fo_strbuf_puts(&sb, "\"}");
+    fo_err err;
+    const char *const whats[] = {"create pods ns/x", NULL};
+    for (size_t i = 0; i < 2; i++) {
+        ck_assert_int_eq(fo_kube_status_body_to_err(403, sb.data, sb.len, whats[i], &err),
+                         FO_EFORBIDDEN);
+        const char *want = i == 0 ? "create pods ns/x: admission webhook \"validation.gatekeeper"
+                                  : "admission webhook \"validation.gatekeeper";
+        ck_assert_msg(strncmp(err.message, want, strlen(want)) == 0, "%zu: %.80s", i,
+                      err.message);
+        ck_assert_uint_ge(strlen(err.message), FO_ERR_MSG_MAX - 2);
+        json_t *as_json = json_string(err.message);
+        ck_assert_msg(as_json != NULL, "%zu: the message is not valid UTF-8", i);
+        json_decref(as_json);
+    }
+    fo_strbuf_release(&sb);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("kube_status");
@@ -131,6 +163,7 @@ int main(void)
     tcase_add_test(tc, any_410_is_gone_whatever_the_reason);
     tcase_add_test(tc, throttling_and_permission_errors_map_to_their_codes);
     tcase_add_test(tc, non_status_bodies_are_quoted_briefly);
+    tcase_add_test(tc, a_long_status_message_is_cut_not_dropped);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
