@@ -38,12 +38,31 @@ void fo_err_clear(fo_err *err)
     err->message[0] = '\0';
 }
 
+/* A message vsnprintf cut at the buffer's end may end inside a UTF-8 sequence; the message
+ * goes into status, Events and JSON log lines, whose encoders refuse half a character, so the
+ * incomplete sequence is dropped. Only called when the text was cut. */
+static void drop_partial_character(char *s)
+{
+    size_t n = strlen(s), i = n;
+    while (i > 0 && n - i < 3 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+        i--;
+    if (i == 0)
+        return;
+    unsigned char lead = (unsigned char)s[i - 1];
+    if (lead < 0xC0)
+        return; /* ASCII, or continuation bytes without their lead: not ours to judge */
+    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+    if (n - (i - 1) < need)
+        s[i - 1] = '\0';
+}
+
 fo_rc fo_err_setv(fo_err *err, fo_rc rc, const char *fmt, va_list ap)
 {
     if (!err)
         return rc;
     err->rc = rc;
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    if (vsnprintf(err->message, sizeof err->message, fmt, ap) >= (int)sizeof err->message)
+        drop_partial_character(err->message);
     return rc;
 }
 
@@ -63,11 +82,14 @@ fo_rc fo_err_wrap(fo_err *err, const char *fmt, ...)
     char prefix[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    if (vsnprintf(prefix, sizeof prefix, fmt, ap) >= (int)sizeof prefix)
+        drop_partial_character(prefix);
     va_end(ap);
     char old[FO_ERR_MSG_MAX];
     memcpy(old, err->message, sizeof old);
-    snprintf(err->message, sizeof err->message, "%s: %s", prefix, old);
+    if (snprintf(err->message, sizeof err->message, "%s: %s", prefix, old) >=
+        (int)sizeof err->message)
+        drop_partial_character(err->message);
     return err->rc;
 }
 

@@ -1,5 +1,6 @@
 /* Base layer: rc, strbuf, clock, jsonutil, field_errors, log. */
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -555,6 +556,54 @@ START_TEST(http_status_maps_to_result_codes)
 }
 END_TEST
 
+/* An error message cut to its buffer never holds half a UTF-8 character: the message
+ * goes into status.error, Events and JSON log lines, whose encoders refuse invalid UTF-8 (a
+ * 2 KB Flink or API server message of non-ASCII text would otherwise lose the whole field). */
+static bool valid_utf8(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t need = *p < 0x80 ? 1 : *p >= 0xF0 ? 4 : *p >= 0xE0 ? 3 : *p >= 0xC0 ? 2 : 0;
+        if (!need)
+            return false;
+        for (size_t k = 1; k < need; k++)
+            if ((p[k] & 0xC0) != 0x80)
+                return false;
+        p += need;
+    }
+    return true;
+}
+
+START_TEST(a_cut_error_message_never_holds_half_a_character)
+{
+    /* "é" is 2 bytes, "€" 3, "𝄞" 4; every offset of the cut is tried. */
+    const char *chars[] = {"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9d\x84\x9e"};
+    char *text = malloc(FO_ERR_MSG_MAX + 16);
+    for (size_t c = 0; c < 3; c++) {
+        size_t w = strlen(chars[c]);
+        for (size_t pad = 0; pad < w; pad++) {
+            size_t n = 0;
+            for (; n < pad; n++)
+                text[n] = 'a';
+            while (n + w < FO_ERR_MSG_MAX + 8) {
+                memcpy(text + n, chars[c], w);
+                n += w;
+            }
+            text[n] = '\0';
+            fo_err err;
+            fo_err_clear(&err);
+            fo_err_set(&err, FO_EIO, "%s", text);
+            ck_assert_msg(valid_utf8(err.message), "set: width %zu pad %zu: not UTF-8 (%zu bytes)", w, pad,
+                          strlen(err.message));
+            ck_assert_uint_ge(strlen(err.message), FO_ERR_MSG_MAX - 4);
+            fo_err_set(&err, FO_EIO, "%s", text + pad);
+            fo_err_wrap(&err, "%.*s", (int)(pad + 600), text);
+            ck_assert_msg(valid_utf8(err.message), "wrap: width %zu pad %zu: not UTF-8", w, pad);
+        }
+    }
+    free(text);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("base");
@@ -579,6 +628,7 @@ int main(void)
     tcase_add_test(tc, the_fields_after_a_cut_one_are_kept);
     tcase_add_test(tc, read_file_appends_whole_files_and_names_the_file_on_errors);
     tcase_add_test(tc, http_status_maps_to_result_codes);
+    tcase_add_test(tc, a_cut_error_message_never_holds_half_a_character);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
