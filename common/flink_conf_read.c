@@ -49,14 +49,15 @@ static fo_rc read_lines(const char *text, size_t len, json_t *flat, fo_err *err)
         trim(&vs, &ve);
         if (ks == ke || vs == ve)
             continue;
-        if (json_object_size(flat) >= FO_FLINK_CONF_MAX_KEYS)
-            return fo_err_set(err, FO_ELIMIT, "more than %d keys", FO_FLINK_CONF_MAX_KEYS);
         if ((size_t)(ke - ks) > FO_FLINK_CONF_MAX_KEY_LEN)
             return fo_err_set(err, FO_ELIMIT, "a key longer than %d characters",
                               FO_FLINK_CONF_MAX_KEY_LEN);
         char key[FO_FLINK_CONF_MAX_KEY_LEN + 1];
         memcpy(key, ks, (size_t)(ke - ks));
         key[ke - ks] = '\0';
+        /* A key set again replaces its value (the last line wins): only a new key counts. */
+        if (!json_object_get(flat, key) && json_object_size(flat) >= FO_FLINK_CONF_MAX_KEYS)
+            return fo_err_set(err, FO_ELIMIT, "more than %d keys", FO_FLINK_CONF_MAX_KEYS);
         json_t *value = json_stringn(vs, (size_t)(ve - vs));
         if (!value || json_object_set_new(flat, key, value) != 0)
             return fo_err_set(err, FO_EINVAL, "line of key %s cannot be read (not UTF-8?)", key);

@@ -8,6 +8,7 @@
 
 #include "common/flink_conf.h"
 #include "common/jsonutil.h"
+#include "common/strbuf.h"
 #include "common/yamlconv.h"
 #include "tests/support/testutil.h"
 #include "tests/support/testyaml.h"
@@ -937,6 +938,32 @@ START_TEST(flink_conf_yaml_lines_end_at_a_carriage_return_too)
 }
 END_TEST
 
+/* The bound on keys counts keys, not lines: a line that sets a key again replaces its value
+ * (the last line wins, as in GlobalConfiguration), so a file of exactly the bound's keys with a
+ * key repeated is read, and one key more is refused. */
+START_TEST(flink_conf_yaml_key_bound_counts_keys_not_lines)
+{
+    fo_strbuf sb;
+    fo_strbuf_init(&sb, 0);
+    for (int i = 0; i < FO_FLINK_CONF_MAX_KEYS; i++)
+        fo_strbuf_printf(&sb, "k.%d: v\n", i);
+    fo_strbuf_puts(&sb, "k.0: again\n");
+    json_t *back = NULL;
+    fo_err err;
+    fo_err_clear(&err);
+    ck_assert_msg(fo_flink_conf_read("flink-conf.yaml", sb.data, &back, &err) == FO_OK, "%s",
+                  err.message);
+    ck_assert_uint_eq(json_object_size(back), FO_FLINK_CONF_MAX_KEYS);
+    ck_assert_str_eq(json_string_value(json_object_get(back, "k.0")), "again");
+    json_decref(back);
+    back = NULL;
+    fo_strbuf_puts(&sb, "one.more: v\n");
+    ck_assert_int_eq(fo_flink_conf_read("flink-conf.yaml", sb.data, &back, &err), FO_ELIMIT);
+    ck_assert_ptr_null(back);
+    fo_strbuf_release(&sb);
+}
+END_TEST
+
 /* Flink 2 writes config.yaml nested (YamlParserUtils.convertAndDumpYamlFromFlatMap) and reads
  * it flattened with '.'; a map option stays the text of its value, scalars the text snakeyaml
  * gives back. */
@@ -1141,6 +1168,7 @@ int main(void)
     tcase_add_test(tc, a_rendered_file_reads_back_as_its_configuration);
     tcase_add_test(tc, flink_conf_yaml_is_read_as_flinks_line_parser_reads_it);
     tcase_add_test(tc, flink_conf_yaml_lines_end_at_a_carriage_return_too);
+    tcase_add_test(tc, flink_conf_yaml_key_bound_counts_keys_not_lines);
     tcase_add_test(tc, config_yaml_is_read_flattened_with_flinks_scalars);
     tcase_add_test(tc, config_yaml_escapes_what_json_lets_stand_but_yaml_refuses);
     tcase_add_test(tc, config_yaml_keys_too_long_for_implicit_keys_use_the_explicit_form);
