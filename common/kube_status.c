@@ -86,7 +86,8 @@ fo_rc fo_kube_status_to_err(int http_status, const json_t *status, const char *w
         message = fo_json_str(status, "message");
         fo_json_get_int(status, "code", &code);
     }
-    int effective = http_status > 0 ? http_status : (int)code;
+    /* A code outside HTTP's range is none (never read modulo 2^32 as another status). */
+    int effective = http_status > 0 ? http_status : code >= 100 && code <= 599 ? (int)code : 0;
     fo_rc rc = fo_kube_status_rc(effective, reason);
     /* Built whole, then cut to err's room at a character boundary: a Status message longer
      * than the room (an admission webhook's list of policy violations) keeps its start. */

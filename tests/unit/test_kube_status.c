@@ -122,6 +122,30 @@ START_TEST(non_status_bodies_are_quoted_briefly)
 }
 END_TEST
 
+/* A watch ERROR event's Status carries its own code (no HTTP status is given then): one
+ * outside HTTP's range is no code at all, never read modulo 2^32 (4294967706 is not 410,
+ * which would make a watch relist; 4294967700 is not 404). */
+START_TEST(a_status_code_outside_http_is_no_code)
+{
+    const char *texts[] = {"{\"kind\":\"Status\",\"code\":4294967706,\"message\":\"m\"}",
+                           "{\"kind\":\"Status\",\"code\":4294967700}",
+                           "{\"kind\":\"Status\",\"code\":-4294966886}"};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        json_t *st = parse(texts[i]);
+        fo_err err;
+        fo_rc rc = fo_kube_status_to_err(0, st, NULL, &err);
+        ck_assert_msg(rc == FO_EPROTO, "%s: got %s", texts[i], fo_rc_name(rc));
+        ck_assert_int_eq(err.http_status, 0);
+        json_decref(st);
+    }
+    json_t *st = parse("{\"kind\":\"Status\",\"code\":410}");
+    fo_err err;
+    ck_assert_int_eq(fo_kube_status_to_err(0, st, NULL, &err), FO_EGONE);
+    ck_assert_int_eq(err.http_status, 410);
+    json_decref(st);
+}
+END_TEST
+
 /* A Status message longer than an error's room (an admission webhook listing every policy
  * a Pod breaks runs to kilobytes) is cut at a character boundary, never dropped: the reason
  * the API server gave is what a user reads in status and Events. */
@@ -164,6 +188,7 @@ int main(void)
     tcase_add_test(tc, throttling_and_permission_errors_map_to_their_codes);
     tcase_add_test(tc, non_status_bodies_are_quoted_briefly);
     tcase_add_test(tc, a_long_status_message_is_cut_not_dropped);
+    tcase_add_test(tc, a_status_code_outside_http_is_no_code);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
