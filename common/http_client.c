@@ -965,7 +965,8 @@ static fo_rc setup(fo_http_client *c, const struct tls_id *id, CURL *h, const ch
 /* libcurl quotes a proxy it cannot use as it was given ("Unsupported proxy syntax in
  * 'http://alice:s3cret@proxy.corp:3128'"), and an error text is logged and shown by the
  * unauthenticated health endpoints (an informer's reason in /readyz): into out, text with the
- * password of every URL in it written "xxxxx", as Go's URL.Redacted writes it. */
+ * password of every URL in it written "xxxxx", as Go's URL.Redacted writes it (and all after
+ * the ':' of an authority the text ends in, which its cut may have left without its '@'). */
 static void redact_passwords(const char *text, char *out, size_t len)
 {
     fo_strbuf sb;
@@ -978,11 +979,16 @@ static void redact_passwords(const char *text, char *out, size_t len)
         for (size_t i = 0; i < n; i++)
             if (auth[i] == '@')
                 at = auth + i;
+        /* libcurl cuts its text at CURL_ERROR_SIZE: an authority running to the end may have
+         * lost its '@' to the cut, so what follows its first ':' may be a password */
+        bool cut = !at && auth[n] == '\0';
         const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+        if (cut)
+            colon = memchr(auth, ':', n);
         if (colon) {
             fo_strbuf_append(&sb, p, (size_t)(colon + 1 - p));
             fo_strbuf_puts(&sb, "xxxxx");
-            p = at;
+            p = at ? at : auth + n;
         } else {
             fo_strbuf_append(&sb, p, (size_t)(auth + n - p));
             p = auth + n;

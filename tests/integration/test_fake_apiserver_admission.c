@@ -660,6 +660,30 @@ START_TEST(rules_and_selectors_pick_requests)
 }
 END_TEST
 
+/* The OpenAPI description of objectSelector: the old and the new object are matched, either
+ * matching calls the webhook, and a null object (the old one on CREATE, the new one on DELETE)
+ * matches nothing. A NotIn selector skips an object with the label on CREATE and DELETE too,
+ * as the manifests' canary selector relies on. */
+START_TEST(object_selector_never_matches_a_null_object)
+{
+    register_hook(false, "deny.test", "/deny",
+                  "\"objectSelector\":{\"matchExpressions\":[{\"key\":\"skip\","
+                  "\"operator\":\"NotIn\",\"values\":[\"yes\"]}]}");
+    json_t *st = NULL;
+    int code = create_cm("skipped", "{\"skip\":\"yes\"}", &st);
+    ck_assert_msg(code == 201, "CREATE with the label: %d %s", code, fka_str(st, "message"));
+    json_decref(st);
+    st = NULL;
+    code = fka_tc_json(tc, "DELETE", CM "/skipped", NULL, &st);
+    ck_assert_msg(code == 200, "DELETE with the label: %d %s", code, fka_str(st, "message"));
+    json_decref(st);
+    ck_assert_int_eq(seen_calls, 0);
+    /* an object without the label is checked, labels or none */
+    ck_assert_int_eq(create_cm("checked", NULL, NULL), 422);
+    ck_assert_int_eq(create_cm("other", "{\"skip\":\"no\"}", NULL), 422);
+}
+END_TEST
+
 /* §1: the server certificate must verify against caBundle. */
 START_TEST(wrong_ca_bundle_is_a_failed_call)
 {
@@ -764,6 +788,7 @@ static Suite *suite(void)
     tcase_add_test(t, rule7_http_error_is_a_failed_call_and_ignore_lets_it_pass);
     tcase_add_test(t, timeout_applies_the_failure_policy);
     tcase_add_test(t, rules_and_selectors_pick_requests);
+    tcase_add_test(t, object_selector_never_matches_a_null_object);
     tcase_add_test(t, wrong_ca_bundle_is_a_failed_call);
     tcase_add_test(t, service_references_use_the_service_map);
     tcase_add_test(t, dry_run_is_passed_to_webhooks);

@@ -414,6 +414,35 @@ START_TEST(an_error_never_shows_a_proxys_password)
 }
 END_TEST
 
+/* libcurl's error text is cut at CURL_ERROR_SIZE (256 bytes), so a long password (a token
+ * a proxy takes as one) ends the text before the '@' that tells it from a host: not a byte of
+ * it is shown all the same. */
+START_TEST(an_error_cut_inside_a_long_proxy_password_shows_none_of_it)
+{
+    char **saved = fo_test_proxy_env_clear();
+    char token[301];
+    for (size_t i = 0; i < sizeof token - 1; i++)
+        token[i] = "TOKEN"[i % 5];
+    token[sizeof token - 1] = '\0';
+    char proxy[512];
+    snprintf(proxy, sizeof proxy, "http://alice:%s@proxy!corp:3128", token);
+    fo_http_client_opts o = {.proxy = proxy, .connect_timeout_ms = 2000};
+    fo_err err;
+    fo_err_clear(&err);
+    fo_http_client *c = fo_http_client_new(&o, &err);
+    ck_assert_msg(c != NULL, "%s", err.message);
+    fo_http_result res;
+    fo_rc rc = fo_http_client_request(c, "GET", "http://api.example.test/x", NULL, 0, NULL, 0, 0,
+                                      &res, &err);
+    ck_assert_int_ne(rc, FO_OK);
+    fo_http_result_release(&res);
+    fo_http_client_free(c);
+    ck_assert_msg(!strstr(err.message, "TOKENTOKEN"), "%s", err.message);
+    ck_assert_msg(strstr(err.message, "http://alice:xxxxx"), "%s", err.message);
+    fo_test_proxy_env_restore(saved);
+}
+END_TEST
+
 /* ---- AWS Signature Version 4 ---- */
 
 START_TEST(aws_sigv4_signs_every_request)
@@ -599,6 +628,7 @@ int main(void)
     tcase_add_test(tc, tls_server_name_is_checked_and_the_host_header_names_the_url);
     tcase_add_test(tc, no_proxy_is_matched_against_the_urls_host_not_the_tls_server_name);
     tcase_add_test(tc, an_error_never_shows_a_proxys_password);
+    tcase_add_test(tc, an_error_cut_inside_a_long_proxy_password_shows_none_of_it);
     tcase_add_test(tc, aws_sigv4_signs_every_request);
     tcase_add_test(tc, aws_sigv4_without_keys_is_refused);
     tcase_add_test(tc, a_missing_libcurl_is_a_clear_error);

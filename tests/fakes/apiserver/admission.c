@@ -91,6 +91,18 @@ static bool selector_match(const json_t *selector, const json_t *labels)
     return ok;
 }
 
+/* objectSelector against one of the request's objects: a null object (the old one on CREATE,
+ * the new one on DELETE) matches no selector but the empty one, as the API's description of
+ * the field says; an object without labels is matched as one with none. */
+static bool object_match(const json_t *selector, const json_t *obj)
+{
+    if (!selector || fo_json_is_empty(selector))
+        return true;
+    if (!obj || json_is_null(obj))
+        return false;
+    return selector_match(selector, fo_json_get(obj, "metadata.labels"));
+}
+
 typedef struct hook {
     json_t *def;      /* the webhooks[] entry (held) */
     char config[256]; /* configuration name */
@@ -131,8 +143,7 @@ static size_t matching_hooks(fka_op *op, const char *operation, const json_t *ob
             if (ns_applies && !selector_match(json_object_get(h, "namespaceSelector"), ns_labels))
                 continue;
             const json_t *osel = json_object_get(h, "objectSelector");
-            if (!selector_match(osel, fo_json_get(obj, "metadata.labels")) &&
-                !selector_match(osel, fo_json_get(old, "metadata.labels")))
+            if (!object_match(osel, obj) && !object_match(osel, old))
                 continue;
             if (n == cap) {
                 cap = cap ? cap * 2 : 4;
