@@ -233,10 +233,8 @@ static json_t *informer_troubles(fo_manager *m)
 static void handle(void *ctx, const fo_http_request *req, fo_http_response *resp)
 {
     fo_manager *m = ctx;
-    if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
-        fo_http_response_text(resp, 405, "text/plain; charset=utf-8", "method not allowed\n");
+    if (!fo_http_method_allowed(req, resp, "GET, HEAD"))
         return;
-    }
     if (strcmp(req->path, "/healthz") == 0) {
         healthz(m, resp);
     } else if (strcmp(req->path, "/readyz") == 0) {

@@ -17,6 +17,7 @@
 #include "common/yamlconv.h"
 #include "tests/fakes/apiserver/fake_apiserver.h"
 #include "tests/fakes/flink/fake_flink.h"
+#include "tests/support/testhttp.h"
 #include "tests/support/testutil.h"
 #include "tests/support/testyaml.h"
 
@@ -719,6 +720,32 @@ START_TEST(healthz_fails_when_no_pass_sees_a_canarys_change_within_its_timeout)
 }
 END_TEST
 
+/* The probes and /metrics take GET (and HEAD, which the kubelet never sends but HTTP servers
+ * answer); any other method is 405, which RFC 9110 section 15.5.6 says must carry an Allow
+ * header listing the methods the resource takes. */
+START_TEST(the_health_server_answers_another_method_405_with_allow)
+{
+    ctl c;
+    ctl_start(&c, "methods");
+    static const char *const paths[] = {"/healthz", "/readyz", "/metrics"};
+    static const char *const methods[] = {"POST", "PUT", "DELETE"};
+    for (size_t i = 0; i < 3; i++) {
+        char url[200];
+        snprintf(url, sizeof url, "http://127.0.0.1:%d%s", c.health_port, paths[i]);
+        fo_test_reply r;
+        fo_test_perform(&(fo_test_request){.method = methods[i], .url = url}, &r);
+        ck_assert_msg(r.status == 405, "%s %s: %ld", methods[i], paths[i], r.status);
+        ck_assert_msg(fo_test_has_header(&r, "\nAllow: GET, HEAD\r\n"), "%s %s: no Allow in %s",
+                      methods[i], paths[i], r.headers.data);
+        fo_test_reply_release(&r);
+        fo_test_perform(&(fo_test_request){.method = "HEAD", .url = url}, &r);
+        ck_assert_msg(r.status != 405, "HEAD %s: %ld", paths[i], r.status);
+        fo_test_reply_release(&r);
+    }
+    ctl_stop(&c);
+}
+END_TEST
+
 static bool fd_informer_reason(const void *arg)
 {
     probe *p = (probe *)arg;
@@ -1389,6 +1416,7 @@ static Suite *suite(void)
     tcase_add_checked_fixture(probes, setup, teardown);
     tcase_set_timeout(probes, 300);
     tcase_add_test(probes, healthz_fails_when_no_pass_sees_a_canarys_change_within_its_timeout);
+    tcase_add_test(probes, the_health_server_answers_another_method_405_with_allow);
     suite_add_tcase(s, probes);
     TCase *nocrd = tcase_create("without the FlinkDeployment CRD");
     tcase_add_checked_fixture(nocrd, setup_without_fd_crd, teardown);
