@@ -14,11 +14,12 @@
  * tells overdue from healthy once per period (at the check that follows each write); here
  * the answer is current at every probe and says by how much the canary is overdue.
  *
- * A departure from Apache, where a restart would mend nothing: a canary whose change the API
- * server refuses for good (400, 403, 422, a 409 that is no Conflict: RBAC, the schema, an
- * admission policy) is not exercised until a change is accepted; it is logged and reported
- * (fo_canary_refused) instead of turning overdue, which would restart the controller into
- * CrashLoopBackOff and stop every pass.
+ * Two departures from Apache, where a restart would mend nothing: a canary whose change the
+ * API server refuses for good (400, 403, 422, a 409 that is no Conflict: RBAC, the schema, an
+ * admission policy) is not exercised until a change is accepted, and one cached as a stub
+ * (common/kube_oversized.h: no spec, so no restartNonce to raise) is not exercised at all;
+ * both are logged and reported (fo_canary_refused, fo_canary_oversized) instead of turning
+ * overdue, which would restart the controller into CrashLoopBackOff and stop every pass.
  *
  * A tracker holds what passes saw; every function is thread-safe (passes run on the workers,
  * the exercise on the manager's canary thread, reports on the health server's threads). */
@@ -70,7 +71,8 @@ void fo_canary_seen(fo_canary *t, const char *ns, const char *name, const json_t
  * write was refused for good (HTTP 400, 403, 422, a 409 that is no Conflict): then no wait
  * starts (one begun by an earlier failed write, whose change was never made, ends) and the
  * refusal is logged at error level, once a period, and kept for fo_canary_refused until a
- * change is accepted. Also logs a canary turning overdue, once. Returns the writes tried. */
+ * change is accepted. A canary cached as a stub is not written (a warning says why once; see
+ * fo_canary_oversized). Also logs a canary turning overdue, once. Returns the writes tried. */
 int fo_canary_exercise(fo_canary *t, const fo_ctl_env *env, int64_t now_ms);
 
 /* The overdue canaries at now_ms: a new array of {"kind", "namespace", "name", "overdueMs"
@@ -83,5 +85,9 @@ json_t *fo_canary_report(fo_canary *t, int64_t now_ms, size_t *tracked);
  * "name", "code" (HTTP), "reason" (the Status reason, may be ""), "message" (the API's, cut to
  * 511 bytes)}, empty when none is. */
 json_t *fo_canary_refused(fo_canary *t);
+
+/* The canaries not exercised because the cache holds a stub of them: a new array of {"kind",
+ * "namespace", "name", "reason" (why it is a stub)}, empty when none is. */
+json_t *fo_canary_oversized(fo_canary *t);
 
 #endif

@@ -63,11 +63,13 @@ void fo_manager_register_metrics(fo_manager *m)
     m->canaries_idle = fo_metrics_gauge(
         r, "flinkop_controller_canaries_not_exercised",
         "Canaries the health check cannot judge by, by reason: write_refused (the API server "
-        "refused their change for good: 400, 403, 422, a 409 that is no conflict).",
+        "refused their change for good: 400, 403, 422, a 409 that is no conflict), oversized "
+        "(cached without their spec).",
         1, (const char *[]){"reason"});
     fo_gauge_set(m->leader, 0, NULL);
     fo_gauge_set(m->defaults_degraded, 0, NULL);
     fo_gauge_set(m->canaries_idle, 0, (const char *[]){"write_refused"});
+    fo_gauge_set(m->canaries_idle, 0, (const char *[]){"oversized"});
 }
 
 void fo_manager_rest_error(void *ctx, const char *endpoint)
@@ -207,10 +209,11 @@ static void healthz(fo_manager *m, fo_http_response *resp)
     bool ok = json_array_size(overdue) == 0;
     /* Canaries a restart would not mend are told, and fail nothing (controller/canary.h). */
     json_t *body =
-        json_pack("{s:s, s:b, s:I, s:I, s:o, s:o}", "status", ok ? "ok" : "canary overdue",
+        json_pack("{s:s, s:b, s:I, s:I, s:o, s:o, s:o}", "status", ok ? "ok" : "canary overdue",
                   "leader", leading, "canaries", (json_int_t)tracked, "canaryTimeoutMs",
                   (json_int_t)fo_canary_timeout_ms(m->canary), "overdueCanaries", overdue,
-                  "refusedCanaries", leading ? fo_canary_refused(m->canary) : json_array());
+                  "refusedCanaries", leading ? fo_canary_refused(m->canary) : json_array(),
+                  "oversizedCanaries", leading ? fo_canary_oversized(m->canary) : json_array());
     fo_http_response_json(resp, ok ? 200 : 503, body);
     json_decref(body);
 }
@@ -220,9 +223,13 @@ static void canary_gauge(fo_manager *m)
 {
     bool leading = atomic_load(&m->leading);
     json_t *refused = leading ? fo_canary_refused(m->canary) : NULL;
+    json_t *oversized = leading ? fo_canary_oversized(m->canary) : NULL;
     fo_gauge_set(m->canaries_idle, (double)json_array_size(refused),
                  (const char *[]){"write_refused"});
+    fo_gauge_set(m->canaries_idle, (double)json_array_size(oversized),
+                 (const char *[]){"oversized"});
     json_decref(refused);
+    json_decref(oversized);
 }
 
 /* The informers that keep the controller unready (not synced) or may be stale (out of contact

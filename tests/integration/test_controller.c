@@ -822,6 +822,55 @@ START_TEST(a_canary_whose_change_is_refused_leaves_healthz_ok_and_says_why)
 }
 END_TEST
 
+/* A canary past the weight bound (FO_FLINK_MAX_OBJECT_WEIGHT) is cached as a stub without its
+ * spec, so its restartNonce cannot be read: it is not exercised (written from the stub it would
+ * get 1 every time and turn overdue), and /healthz says so. */
+START_TEST(a_canary_too_heavy_to_cache_is_not_exercised_and_healthz_says_why)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/defaults.yaml", E.dir);
+    fo_test_write_file(path, "flinkConfiguration:\n"
+                             "  kubernetes.operator.health.canary.resource.timeout: 2 s\n");
+    ctl c;
+    ctl_start_with(&c, "canary-oversized", "--defaults", path);
+    json_t *canary = fo_test_load_yaml("crd-valid-canary.yaml");
+    json_t *conf = json_object();
+    char key[32];
+    for (int i = 0; i < 30000; i++) { /* 60,000 JSON values and more */
+        snprintf(key, sizeof key, "k%d", i);
+        json_object_set_new(conf, key, json_string("v"));
+    }
+    json_object_set_new(
+        canary, "spec",
+        json_pack("{s:I, s:o}", "restartNonce", (json_int_t)5, "flinkConfiguration", conf));
+    ck_assert_int_eq(api("POST", FD_PATH, NULL, canary, NULL), 201);
+    json_decref(canary);
+
+    ck_assert_msg(wait_for(canary_tracked, &c, 30000), "canary never tracked; see %s", c.log);
+    fo_test_sleep_ms(5000); /* more than two timeouts */
+    json_t *body = NULL;
+    int status = health(&c, "/healthz", &body);
+    char *text = json_dumps(body, JSON_COMPACT);
+    ck_assert_msg(status == 200, "/healthz %d with an oversized canary: %s", status, text);
+    free(text);
+    json_t *one = json_array_get(json_object_get(body, "oversizedCanaries"), 0);
+    ck_assert_str_eq(fo_json_str(one, "name"), "canary");
+    ck_assert_msg(strstr(fo_json_str(one, "reason"), "more than 50000 JSON values"), "%s",
+                  fo_json_str(one, "reason"));
+    json_decref(body);
+    ck_assert_int_eq(canary_nonce(), 5); /* never written */
+    char url[200];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/metrics", c.health_port);
+    fo_test_reply r;
+    fo_test_perform(&(fo_test_request){.url = url}, &r);
+    ck_assert_msg(
+        strstr(r.body.data, "flinkop_controller_canaries_not_exercised{reason=\"oversized\"} 1\n"),
+        "%s", r.body.data);
+    fo_test_reply_release(&r);
+    ctl_stop(&c);
+}
+END_TEST
+
 /* The probes and /metrics take GET (and HEAD, which the kubelet never sends but HTTP servers
  * answer); any other method is 405, which RFC 9110 section 15.5.6 says must carry an Allow
  * header listing the methods the resource takes. */
@@ -1520,6 +1569,7 @@ static Suite *suite(void)
     tcase_add_test(probes, healthz_fails_when_no_pass_sees_a_canarys_change_within_its_timeout);
     tcase_add_test(probes, the_health_server_answers_another_method_405_with_allow);
     tcase_add_test(probes, a_canary_whose_change_is_refused_leaves_healthz_ok_and_says_why);
+    tcase_add_test(probes, a_canary_too_heavy_to_cache_is_not_exercised_and_healthz_says_why);
     suite_add_tcase(s, probes);
     TCase *nocrd = tcase_create("without the FlinkDeployment CRD");
     tcase_add_checked_fixture(nocrd, setup_without_fd_crd, teardown);
