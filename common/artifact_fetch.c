@@ -66,6 +66,12 @@ fo_rc fo_artifact_s3_endpoint_check(const char *endpoint, fo_err *err)
 
 /* ---- the destination file ----------------------------------------------------------------- */
 
+/* The stop flag is set by a signal handler and carries no data: relaxed is enough. */
+static bool stopped(const atomic_int *stop)
+{
+    return stop && atomic_load_explicit(stop, memory_order_relaxed);
+}
+
 /* Where the bytes of one fetch go: a temporary file, hashed as it is written. */
 typedef struct sink {
     int fd;
@@ -77,7 +83,7 @@ typedef struct sink {
     int status;          /* final HTTP status, 0 until known */
     long retry_after_s;  /* the answer's Retry-After, -1 when none */
     fo_strbuf errbody;  /* start of a non-2xx body */
-    const volatile int *stop;
+    const atomic_int *stop;
     const char *dir; /* the destination directory, for messages */
 } sink;
 
@@ -257,7 +263,7 @@ static fo_rc read_local(const char *path, sink *s, bool copy, fo_err *err)
         goto out;
     }
     for (;;) {
-        if (s->stop && *s->stop) {
+        if (stopped(s->stop)) {
             rc = fo_err_set(err, FO_ESHUTDOWN, "%s: stopped", path);
             break;
         }
@@ -291,7 +297,7 @@ out:
 }
 
 /* local: the file is already in the image; check it is there (and its hash when asked). */
-static fo_rc check_local(const char *path, const char *want_hex, const volatile int *stop,
+static fo_rc check_local(const char *path, const char *want_hex, const atomic_int *stop,
                          fo_err *err)
 {
     struct stat st;
@@ -337,7 +343,7 @@ static bool on_head(void *ctx, const fo_http_head *head)
 static bool on_chunk(void *ctx, const char *data, size_t len)
 {
     sink *s = ctx;
-    if (s->stop && *s->stop)
+    if (stopped(s->stop))
         return false;
     if (s->status != 200 && s->status != 203) {
         size_t room = ERROR_BODY_MAX - s->errbody.len;
@@ -485,9 +491,9 @@ static void log_attempt(const char *shown, int attempt, const sink *s, int64_t e
     json_decref(f);
 }
 
-static void sleep_ms(int64_t ms, const volatile int *stop)
+static void sleep_ms(int64_t ms, const atomic_int *stop)
 {
-    while (ms > 0 && !(stop && *stop)) {
+    while (ms > 0 && !stopped(stop)) {
         int64_t step = ms < 100 ? ms : 100;
         struct timespec ts = {step / 1000, (step % 1000) * 1000000L};
         nanosleep(&ts, NULL);
@@ -499,7 +505,7 @@ static void sleep_ms(int64_t ms, const volatile int *stop)
 static fo_rc judge(fo_rc rc, const sink *s, const char *shown, fo_err *err, bool *retry)
 {
     *retry = false;
-    if (s->stop && *s->stop)
+    if (stopped(s->stop))
         return fo_err_set(err, FO_ESHUTDOWN, "GET %s: stopped", shown);
     if (s->too_big)
         return fo_err_set(err, FO_ELIMIT,
@@ -618,7 +624,7 @@ static fo_rc fetch_http(const char *uri, const fo_artifact_uri *u, const fo_arti
         if (asked_later)
             delay = (int64_t)s->retry_after_s * 1000;
         bool out_of_time = now + delay >= deadline;
-        if (retry && !out_of_time && attempt < max_attempts && !(o->stop && *o->stop)) {
+        if (retry && !out_of_time && attempt < max_attempts && !stopped(o->stop)) {
             log_attempt(shown, attempt, s, now - t0, delay, "retry", aerr.message);
             sleep_ms(delay, o->stop);
             continue;

@@ -37,6 +37,7 @@
  * certwatch, allowed here because libcurl is built on it and no other hash is at hand.
  * Thread-safe as long as each call has its own options and destination file. */
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -61,7 +62,7 @@ typedef struct fo_artifact_fetch_opts {
     const char *aws_access_key_id;     /* both or neither; */
     const char *aws_secret_access_key; /* neither = unsigned requests */
     const char *aws_session_token;     /* NULL = none; sent as x-amz-security-token */
-    const volatile int *stop;          /* may be NULL; non-zero ends the fetch (FO_ESHUTDOWN) */
+    const atomic_int *stop;            /* may be NULL; non-zero ends the fetch (FO_ESHUTDOWN) */
 } fo_artifact_fetch_opts;
 
 /* Fetch uri as described above. On success *path_out is the final path (heap; caller frees).

@@ -1122,13 +1122,19 @@ out:
     return rc;
 }
 
+/* A stop flag carries no data (whoever sets it joins the thread after): relaxed is enough. */
+static bool stopped(const atomic_int *stop)
+{
+    return stop && atomic_load_explicit(stop, memory_order_relaxed);
+}
+
 fo_rc fo_http_stream_with(fo_http_client *c, const char *url, const fo_http_header *headers,
                           size_t nheaders, const fo_http_stream_opts *o, fo_err *err)
 {
     fo_err_clear(err);
     if (!c || !url || !o || !o->on_chunk)
         return fo_err_set(err, FO_EINVAL, "http stream: missing client, url or callback");
-    if (o->stop && *o->stop)
+    if (stopped(o->stop))
         return fo_err_set(err, FO_ESHUTDOWN, "GET %s: stopped", url);
     fo_http_result res;
     result_init(&res, 0);
@@ -1166,7 +1172,7 @@ fo_rc fo_http_stream_with(fo_http_client *c, const char *url, const fo_http_head
         }
         if (!running)
             break;
-        if (o->stop && *o->stop) {
+        if (stopped(o->stop)) {
             rc = fo_err_set(err, FO_ESHUTDOWN, "GET %s: stopped", url);
             break;
         }
@@ -1225,7 +1231,7 @@ out:
 
 fo_rc fo_http_stream(fo_http_client *c, const char *url, const fo_http_header *headers,
                      size_t nheaders, long timeout_ms, fo_http_head_fn on_head,
-                     fo_http_chunk_fn on_chunk, void *ctx, const volatile int *stop, fo_err *err)
+                     fo_http_chunk_fn on_chunk, void *ctx, const atomic_int *stop, fo_err *err)
 {
     fo_http_stream_opts o = {.timeout_ms = timeout_ms,
                              .on_head = on_head,

@@ -20,6 +20,7 @@
  * kernel answers the probes, so a quiet but healthy connection is never ended; a server that
  * is alive and says nothing is a stream's idle_timeout_ms (fo_http_stream_opts). */
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -165,7 +166,7 @@ typedef struct fo_http_stream_opts {
     fo_http_chunk_fn on_chunk; /* required */
     fo_http_wanted_fn still_wanted; /* may be NULL */
     void *ctx;                      /* for the three callbacks */
-    const volatile int *stop;       /* may be NULL */
+    const atomic_int *stop;         /* may be NULL; read with relaxed order */
 } fo_http_stream_opts;
 
 /* Streamed GET: on_head is told the response's head before any body arrives; non-2xx bodies
@@ -179,7 +180,7 @@ fo_rc fo_http_stream_with(fo_http_client *c, const char *url, const fo_http_head
 /* fo_http_stream_with without an idle limit or still_wanted. */
 fo_rc fo_http_stream(fo_http_client *c, const char *url, const fo_http_header *headers,
                      size_t nheaders, long timeout_ms, fo_http_head_fn on_head,
-                     fo_http_chunk_fn on_chunk, void *ctx, const volatile int *stop, fo_err *err);
+                     fo_http_chunk_fn on_chunk, void *ctx, const atomic_int *stop, fo_err *err);
 
 /* Percent-encode s for a query value into sb. */
 fo_rc fo_http_query_escape(fo_strbuf *sb, const char *s);

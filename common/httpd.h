@@ -112,6 +112,14 @@ void fo_http_response_json(fo_http_response *resp, int status, const json_t *val
 /* Add a response header (both strings copied). Extra headers past the limit are dropped. */
 void fo_http_response_header(fo_http_response *resp, const char *name, const char *value);
 
+/* Whether req's method is one of allow, the methods the resource takes as an Allow header lists
+ * them ("GET, HEAD"; compared case by case, RFC 9110 section 9.1). When it is not, resp becomes
+ * the answer RFC 9110 section 15.5.6 asks for: 405 with the Allow header naming allow (which
+ * a 405 must carry) and a plain text body saying so. A caller with a body format of its own
+ * may replace the body, keeping resp->status and the header. */
+bool fo_http_method_allowed(const fo_http_request *req, fo_http_response *resp,
+                            const char *allow);
+
 /* Answer with a chunked stream; the server calls fn until it ends, then free_fn(ctx) (also
  * when the client goes away or the server stops). */
 void fo_http_response_stream(fo_http_response *resp, int status, const char *content_type,

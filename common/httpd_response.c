@@ -68,6 +68,26 @@ void fo_http_response_header(fo_http_response *resp, const char *name, const cha
     resp->nheaders++;
 }
 
+/* RFC 9110 section 10.2.1: Allow = #method, a list of tokens separated by commas with
+ * optional white space around them. */
+bool fo_http_method_allowed(const fo_http_request *req, fo_http_response *resp, const char *allow)
+{
+    size_t n = strlen(req->method);
+    for (const char *p = allow; *p;) {
+        p += strspn(p, " \t,");
+        size_t len = strcspn(p, " \t,");
+        if (len && len == n && memcmp(p, req->method, n) == 0)
+            return true;
+        p += len;
+    }
+    char msg[512];
+    snprintf(msg, sizeof msg, "method %.64s is not allowed on %.256s: use %.128s\n", req->method,
+             req->path, allow);
+    fo_http_response_text(resp, 405, "text/plain; charset=utf-8", msg);
+    fo_http_response_header(resp, "Allow", allow);
+    return false;
+}
+
 void fo_http_response_stream(fo_http_response *resp, int status, const char *content_type,
                              fo_httpd_stream_fn fn, void *ctx, fo_httpd_stream_free_fn free_fn)
 {

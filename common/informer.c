@@ -577,7 +577,7 @@ void fo_informer_stop(fo_informer *inf)
         return;
     pthread_mutex_lock(&inf->mu);
     inf->stopping = true;
-    inf->stop_flag = 1;
+    atomic_store_explicit(&inf->stop_flag, 1, memory_order_relaxed);
     pthread_cond_broadcast(&inf->cv);
     pthread_mutex_unlock(&inf->mu);
     for (size_t i = 0; i < inf->nrefl; i++) {

@@ -5,6 +5,7 @@
  * list/watch loops); not for other modules. */
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -79,7 +80,9 @@ struct fo_informer {
     int nhandlers;
     bool started, stopping;
     fo_informer_stats stats;
-    volatile int stop_flag; /* polled by streaming watches */
+    /* Set once by fo_informer_stop, polled by the reflectors and their streaming watches
+     * (outside mu). Relaxed: it carries no data, mu and the joins that follow order the rest. */
+    atomic_int stop_flag;
     pthread_t dispatcher;
     bool dispatcher_started;
 

@@ -243,7 +243,7 @@ void *fo_informer_reflector_run(void *arg)
     struct fo_informer_reflector *r = arg;
     fo_informer *inf = r->inf;
     bool need_list = true, after_gone = false, just_listed = false;
-    while (!inf->stop_flag) {
+    while (!atomic_load_explicit(&inf->stop_flag, memory_order_relaxed)) {
         if (need_list) {
             fo_rc rc = do_list(r, after_gone);
             if (rc != FO_OK) {

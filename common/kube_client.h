@@ -23,6 +23,7 @@
  * A client is thread-safe and meant to be shared by every worker. */
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -197,6 +198,6 @@ typedef struct fo_kube_watch_opts {
  * (polled about every 100 ms); or fn's own code. Not retried: the caller (the informer)
  * resumes. */
 fo_rc fo_kube_watch(fo_kube_client *kc, const fo_kube_ref *ref, const fo_kube_watch_opts *opts,
-                    fo_watch_event_fn fn, void *ctx, const volatile int *stop, fo_err *err);
+                    fo_watch_event_fn fn, void *ctx, const atomic_int *stop, fo_err *err);
 
 #endif

@@ -86,7 +86,7 @@ static bool still_wanted(void *ctx)
 }
 
 fo_rc fo_kube_watch(fo_kube_client *kc, const fo_kube_ref *ref, const fo_kube_watch_opts *opts,
-                    fo_watch_event_fn fn, void *ctx, const volatile int *stop, fo_err *err)
+                    fo_watch_event_fn fn, void *ctx, const atomic_int *stop, fo_err *err)
 {
     static const fo_kube_watch_opts none;
     if (!opts)

@@ -11,6 +11,7 @@
 #include "common/flink_conf.h"
 #include "common/flink_model.h"
 #include "common/jsonutil.h"
+#include "common/kube_oversized.h"
 #include "common/log.h"
 
 typedef struct entry {
@@ -23,6 +24,12 @@ typedef struct entry {
     int64_t exercised_ms;     /* the last exercise (monotonic) */
     bool exercised;           /* there was one */
     bool reported;            /* its being overdue was logged */
+    bool landed;              /* the write that began the wait was accepted */
+    /* The last write was refused for good (refused_for_good): its HTTP code, else 0. */
+    int refused_code;
+    char refused_reason[64], refused_message[512];
+    /* The cache holds a stub of it (common/kube_oversized.h): why, else "". */
+    char oversized[384];
 } entry;
 
 struct fo_canary {
@@ -111,7 +118,9 @@ static void reset(entry *e, const char *uid, int64_t gen)
     e->seen_gen = gen;
     e->base_gen = -1;
     e->pending_since_ms = e->exercised_ms = 0;
-    e->exercised = e->reported = false;
+    e->exercised = e->reported = e->landed = false;
+    e->refused_code = 0;
+    e->refused_reason[0] = e->refused_message[0] = e->oversized[0] = '\0';
 }
 
 void fo_canary_seen(fo_canary *t, const char *ns, const char *name, const json_t *canary)
@@ -195,29 +204,107 @@ static target *due(fo_canary *t, int64_t now_ms, size_t *n)
     return out;
 }
 
-/* Record the exercise of c starting from generation gen; false when the canary is no longer
- * tracked under that uid (nothing is written then). */
-static bool mark(fo_canary *t, const target *c, int64_t gen, int64_t now_ms)
+/* The entry of c under its uid, or NULL when it is no longer tracked so. Under t->mu. */
+static entry *find_target(fo_canary *t, const target *c)
+{
+    entry *e = find(t, c->ns, c->name);
+    return e && strcmp(e->uid, c->uid) == 0 ? e : NULL;
+}
+
+/* Record the exercise of c at now_ms (the next one is a timeout later). stub: why its cached
+ * object is a stub, which is not written; NULL: a whole object, whose write from generation
+ * gen is about to be sent, and whose change a pass must see from now on. False when c is no
+ * longer tracked under its uid: nothing is written. */
+static bool claim(fo_canary *t, const target *c, const char *stub, int64_t gen, int64_t now_ms)
 {
     pthread_mutex_lock(&t->mu);
-    entry *e = find(t, c->ns, c->name);
-    bool ok = e && strcmp(e->uid, c->uid) == 0;
-    if (ok) {
-        if (!waiting(e)) { /* an unseen change keeps its wait: the oldest one counts */
+    entry *e = find_target(t, c);
+    if (e) {
+        if (!stub && !waiting(e)) { /* an unseen change keeps its wait: the oldest one counts */
             e->base_gen = gen;
             e->pending_since_ms = now_ms;
             e->reported = false;
+            e->landed = false;
         }
         e->exercised = true;
         e->exercised_ms = now_ms;
+        if (stub && !e->oversized[0])
+            fo_log_warn("canary %s/%s not exercised: its cached object is a stub without its "
+                        "spec, whose restartNonce cannot be read (%s); a canary needs no spec",
+                        c->ns, c->name, stub);
+        else if (!stub && e->oversized[0])
+            fo_log_info("canary %s/%s exercised again: its object is cached whole", c->ns, c->name);
+        snprintf(e->oversized, sizeof e->oversized, "%s", stub ? stub : "");
     }
     pthread_mutex_unlock(&t->mu);
-    return ok;
+    return e != NULL;
+}
+
+/* A refusal that every later write of the same change would get as well: the request was
+ * malformed (400), is not permitted (403: RBAC, or an admission webhook such as Gatekeeper's),
+ * or the object it would make is refused (422: the schema, a CEL rule, a validating admission
+ * policy); a 409 that is no Conflict (a webhook's denial with that code: the API server's own
+ * stale-resourceVersion answer has reason Conflict, kube-api-semantics.md section 3). A
+ * restart mends none of them. Not: 404 (the canary is gone: the next pass forgets it), a
+ * Conflict (the cache was behind: the next write starts from a newer object), 401, 429, 5xx
+ * and errors without an answer (http_status 0), which a restart may mend. */
+static bool refused_for_good(const fo_err *err)
+{
+    switch (err->http_status) {
+    case 400:
+    case 403:
+    case 422:
+        return true;
+    case 409:
+        return strcmp(err->reason, "Conflict") != 0;
+    default:
+        return false;
+    }
+}
+
+/* What became of the write of c (rc, err). A refusal for good ends the wait claim began, or
+ * an earlier one for a change a failed write never made: nothing changed that a pass could
+ * see, and the API server answering shows it is reached. Any other failure keeps the wait (a
+ * restart may mend it), and so does every answer while a change written is still unseen. */
+static void settle(fo_canary *t, const target *c, fo_rc rc, const fo_err *err)
+{
+    pthread_mutex_lock(&t->mu);
+    entry *e = find_target(t, c);
+    if (!e) {
+        pthread_mutex_unlock(&t->mu);
+        return;
+    }
+    if (rc != FO_OK && refused_for_good(err)) {
+        if (waiting(e) && !e->landed) {
+            e->base_gen = -1;
+            e->reported = false;
+        }
+        e->refused_code = err->http_status;
+        snprintf(e->refused_reason, sizeof e->refused_reason, "%s", err->reason);
+        snprintf(e->refused_message, sizeof e->refused_message, "%s", err->message);
+        /* once a timeout at most: the next write is a timeout later */
+        fo_log_error("canary %s/%s not exercised: its spec.restartNonce change was refused "
+                     "(HTTP %d%s%s): %s; it fails no health check until a change is accepted",
+                     c->ns, c->name, err->http_status, err->reason[0] ? " " : "", err->reason,
+                     err->message);
+    } else {
+        if (e->refused_code && rc == FO_OK)
+            fo_log_info("canary %s/%s exercised again: its spec.restartNonce change was accepted",
+                        c->ns, c->name);
+        e->refused_code = 0;
+        e->refused_reason[0] = e->refused_message[0] = '\0';
+        if (rc == FO_OK)
+            e->landed = true; /* the wait is for a change that exists */
+        else
+            fo_log_warn("canary %s/%s: spec.restartNonce not raised (%s): %s", c->ns, c->name,
+                        fo_rc_name(rc), err->message);
+    }
+    pthread_mutex_unlock(&t->mu);
 }
 
 /* Raise c's spec.restartNonce from the cached object. True when a write was tried. Its wait
- * starts now, when this write is sent: the writes before it in the same exercise may have
- * taken most of a timeout (many canaries, a slow API server). */
+ * starts when this write is sent: the writes before it in the same exercise may have taken
+ * most of a timeout (many canaries, a slow API server). */
 static bool exercise_one(fo_canary *t, const fo_ctl_env *env, const target *c)
 {
     json_t *obj = env->kube.cached(env->kube.ctx, FO_CTL_FLINK_DEPLOYMENT, c->ns, c->name);
@@ -229,6 +316,15 @@ static bool exercise_one(fo_canary *t, const fo_ctl_env *env, const target *c)
         json_decref(obj);
         return false;
     }
+    /* A stub has no spec: the nonce written would always be 1, the same value from the second
+     * time on, which changes nothing, and the canary would turn overdue for ever. Reading the
+     * object whole to learn one number is what the stub is there to prevent. */
+    const char *stub = fo_kube_oversized(obj);
+    if (stub) {
+        claim(t, c, stub, 0, fo_clock_mono_ms(env->clock));
+        json_decref(obj);
+        return false;
+    }
     int64_t gen = 0, nonce = 0;
     fo_json_get_int(obj, "metadata.generation", &gen);
     fo_json_get_int(obj, "spec.restartNonce", &nonce);
@@ -237,14 +333,12 @@ static bool exercise_one(fo_canary *t, const fo_ctl_env *env, const target *c)
                               "restartNonce", (json_int_t)nonce);
     json_decref(obj);
     bool tried = false;
-    if (patch && mark(t, c, gen, fo_clock_mono_ms(env->clock))) {
+    if (patch && claim(t, c, NULL, gen, fo_clock_mono_ms(env->clock))) {
         fo_err err;
         fo_err_clear(&err);
         fo_rc rc = env->kube.patch(env->kube.ctx, FO_CTL_FLINK_DEPLOYMENT, c->ns, c->name, false,
                                    patch, NULL, &err);
-        if (rc != FO_OK)
-            fo_log_warn("canary %s/%s: spec.restartNonce not raised (%s): %s", c->ns, c->name,
-                        fo_rc_name(rc), err.message);
+        settle(t, c, rc, &err);
         tried = true;
     }
     json_decref(patch);
@@ -279,6 +373,41 @@ json_t *fo_canary_report(fo_canary *t, int64_t now_ms, size_t *tracked)
                                              "unseenForMs", (json_int_t)unseen, "generationSeen",
                                              (json_int_t)e->seen_gen, "generationAwaitedAbove",
                                              (json_int_t)e->base_gen));
+    }
+    pthread_mutex_unlock(&t->mu);
+    return out;
+}
+
+json_t *fo_canary_refused(fo_canary *t)
+{
+    json_t *out = json_array();
+    pthread_mutex_lock(&t->mu);
+    for (size_t i = 0; i < t->n; i++) {
+        const entry *e = &t->v[i];
+        if (!e->refused_code)
+            continue;
+        json_t *one = json_pack("{s:s, s:s, s:s, s:i}", "kind", "FlinkDeployment", "namespace",
+                                e->ns, "name", e->name, "code", e->refused_code);
+        if (one) { /* the API's texts, cut to the entry's room perhaps inside a character */
+            json_object_set_new(one, "reason", fo_json_string_lossy(e->refused_reason));
+            json_object_set_new(one, "message", fo_json_string_lossy(e->refused_message));
+        }
+        json_array_append_new(out, one);
+    }
+    pthread_mutex_unlock(&t->mu);
+    return out;
+}
+
+json_t *fo_canary_oversized(fo_canary *t)
+{
+    json_t *out = json_array();
+    pthread_mutex_lock(&t->mu);
+    for (size_t i = 0; i < t->n; i++) {
+        const entry *e = &t->v[i];
+        if (e->oversized[0])
+            json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s}", "kind", "FlinkDeployment",
+                                                 "namespace", e->ns, "name", e->name, "reason",
+                                                 e->oversized));
     }
     pthread_mutex_unlock(&t->mu);
     return out;

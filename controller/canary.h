@@ -14,6 +14,13 @@
  * tells overdue from healthy once per period (at the check that follows each write); here
  * the answer is current at every probe and says by how much the canary is overdue.
  *
+ * Two departures from Apache, where a restart would mend nothing: a canary whose change the
+ * API server refuses for good (400, 403, 422, a 409 that is no Conflict: RBAC, the schema, an
+ * admission policy) is not exercised until a change is accepted, and one cached as a stub
+ * (common/kube_oversized.h: no spec, so no restartNonce to raise) is not exercised at all;
+ * both are logged and reported (fo_canary_refused, fo_canary_oversized) instead of turning
+ * overdue, which would restart the controller into CrashLoopBackOff and stop every pass.
+ *
  * A tracker holds what passes saw; every function is thread-safe (passes run on the workers,
  * the exercise on the manager's canary thread, reports on the health server's threads). */
 
@@ -60,8 +67,12 @@ void fo_canary_seen(fo_canary *t, const char *ns, const char *name, const json_t
  * within the timeout; while one change is still unseen the next write does not restart that
  * wait. A write that fails is logged and not repeated before the next period (as Apache's): if
  * nothing else raises the generation, the canary turns overdue, since a controller that cannot
- * write cannot reconcile either. Also logs a canary turning overdue, once. Returns the writes
- * tried. */
+ * write cannot reconcile either (transport errors, 401, 404, a Conflict, 429, 5xx). Unless the
+ * write was refused for good (HTTP 400, 403, 422, a 409 that is no Conflict): then no wait
+ * starts (one begun by an earlier failed write, whose change was never made, ends) and the
+ * refusal is logged at error level, once a period, and kept for fo_canary_refused until a
+ * change is accepted. A canary cached as a stub is not written (a warning says why once; see
+ * fo_canary_oversized). Also logs a canary turning overdue, once. Returns the writes tried. */
 int fo_canary_exercise(fo_canary *t, const fo_ctl_env *env, int64_t now_ms);
 
 /* The overdue canaries at now_ms: a new array of {"kind", "namespace", "name", "overdueMs"
@@ -69,5 +80,14 @@ int fo_canary_exercise(fo_canary *t, const fo_ctl_env *env, int64_t now_ms);
  * last pass), "generationAwaitedAbove"}, empty when none is. *tracked (may be NULL) gets how
  * many canaries are tracked. */
 json_t *fo_canary_report(fo_canary *t, int64_t now_ms, size_t *tracked);
+
+/* The canaries whose last write was refused for good: a new array of {"kind", "namespace",
+ * "name", "code" (HTTP), "reason" (the Status reason, may be ""), "message" (the API's, cut to
+ * 511 bytes)}, empty when none is. */
+json_t *fo_canary_refused(fo_canary *t);
+
+/* The canaries not exercised because the cache holds a stub of them: a new array of {"kind",
+ * "namespace", "name", "reason" (why it is a stub)}, empty when none is. */
+json_t *fo_canary_oversized(fo_canary *t);
 
 #endif

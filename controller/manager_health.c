@@ -60,8 +60,16 @@ void fo_manager_register_metrics(fo_manager *m)
     m->defaults_degraded = fo_metrics_gauge(
         r, "flinkop_controller_defaults_degraded",
         "1 while the defaults file is broken and the last good defaults are used.", 0, NULL);
+    m->canaries_idle = fo_metrics_gauge(
+        r, "flinkop_controller_canaries_not_exercised",
+        "Canaries the health check cannot judge by, by reason: write_refused (the API server "
+        "refused their change for good: 400, 403, 422, a 409 that is no conflict), oversized "
+        "(cached without their spec).",
+        1, (const char *[]){"reason"});
     fo_gauge_set(m->leader, 0, NULL);
     fo_gauge_set(m->defaults_degraded, 0, NULL);
+    fo_gauge_set(m->canaries_idle, 0, (const char *[]){"write_refused"});
+    fo_gauge_set(m->canaries_idle, 0, (const char *[]){"oversized"});
 }
 
 void fo_manager_rest_error(void *ctx, const char *endpoint)
@@ -199,12 +207,29 @@ static void healthz(fo_manager *m, fo_http_response *resp)
                           ? fo_canary_report(m->canary, fo_clock_mono_ms(m->env.clock), &tracked)
                           : json_array();
     bool ok = json_array_size(overdue) == 0;
-    json_t *body = json_pack("{s:s, s:b, s:I, s:I, s:o}", "status", ok ? "ok" : "canary overdue",
-                             "leader", leading, "canaries", (json_int_t)tracked, "canaryTimeoutMs",
-                             (json_int_t)fo_canary_timeout_ms(m->canary), "overdueCanaries",
-                             overdue);
+    /* Canaries a restart would not mend are told, and fail nothing (controller/canary.h). */
+    json_t *body =
+        json_pack("{s:s, s:b, s:I, s:I, s:o, s:o, s:o}", "status", ok ? "ok" : "canary overdue",
+                  "leader", leading, "canaries", (json_int_t)tracked, "canaryTimeoutMs",
+                  (json_int_t)fo_canary_timeout_ms(m->canary), "overdueCanaries", overdue,
+                  "refusedCanaries", leading ? fo_canary_refused(m->canary) : json_array(),
+                  "oversizedCanaries", leading ? fo_canary_oversized(m->canary) : json_array());
     fo_http_response_json(resp, ok ? 200 : 503, body);
     json_decref(body);
+}
+
+/* The canaries-not-exercised gauge, as /healthz would tell them now. */
+static void canary_gauge(fo_manager *m)
+{
+    bool leading = atomic_load(&m->leading);
+    json_t *refused = leading ? fo_canary_refused(m->canary) : NULL;
+    json_t *oversized = leading ? fo_canary_oversized(m->canary) : NULL;
+    fo_gauge_set(m->canaries_idle, (double)json_array_size(refused),
+                 (const char *[]){"write_refused"});
+    fo_gauge_set(m->canaries_idle, (double)json_array_size(oversized),
+                 (const char *[]){"oversized"});
+    json_decref(refused);
+    json_decref(oversized);
 }
 
 /* The informers that keep the controller unready (not synced) or may be stale (out of contact
@@ -233,10 +258,8 @@ static json_t *informer_troubles(fo_manager *m)
 static void handle(void *ctx, const fo_http_request *req, fo_http_response *resp)
 {
     fo_manager *m = ctx;
-    if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
-        fo_http_response_text(resp, 405, "text/plain; charset=utf-8", "method not allowed\n");
+    if (!fo_http_method_allowed(req, resp, "GET, HEAD"))
         return;
-    }
     if (strcmp(req->path, "/healthz") == 0) {
         healthz(m, resp);
     } else if (strcmp(req->path, "/readyz") == 0) {
@@ -253,6 +276,7 @@ static void handle(void *ctx, const fo_http_request *req, fo_http_response *resp
         json_decref(body);
     } else if (strcmp(req->path, "/metrics") == 0) {
         fo_gauge_set(m->queue_depth, (double)fo_workqueue_len(m->queue), NULL);
+        canary_gauge(m);
         char *text = fo_metrics_render(m->metrics);
         if (text)
             fo_http_response_take_body(resp, 200, FO_METRICS_CONTENT_TYPE, text, strlen(text));

@@ -72,6 +72,7 @@ struct fo_manager {
     fo_histogram *reconcile_seconds, *queue_seconds;
     fo_gauge *queue_depth, *resources, *leader, *defaults_degraded;
     fo_gauge *oversized; /* resources cached as stubs (common/kube_oversized.h) */
+    fo_gauge *canaries_idle; /* canaries not exercised, by why (controller/canary.h) */
 };
 
 /* manager_health.c */

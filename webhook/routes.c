@@ -120,10 +120,9 @@ static void log_admission(fo_log_level level, const fo_admission_request *ar,
 static const char *admission(fo_webhook *wh, route r, const fo_http_request *req,
                              fo_http_response *resp, int64_t t0_ns, bool *logged)
 {
-    if (strcmp(req->method, "POST") != 0) {
-        fo_http_response_header(resp, "Allow", "POST");
-        fo_webhook_status(resp, 400, "BadRequest", "method %s is not allowed on %s: use POST",
-                          req->method, ROUTE_NAMES[r]);
+    if (!fo_http_method_allowed(req, resp, "POST")) { /* a Status body, the webhook's own */
+        fo_webhook_status(resp, resp->status, "MethodNotAllowed",
+                          "method %s is not allowed on %s: use POST", req->method, ROUTE_NAMES[r]);
         return "bad_request";
     }
     const char *ct = fo_http_request_header(req, "Content-Type");
@@ -204,11 +203,10 @@ static const char *admission(fo_webhook *wh, route r, const fo_http_request *req
 
 static bool is_get(const fo_http_request *req, fo_http_response *resp, route r)
 {
-    if (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0)
+    if (fo_http_method_allowed(req, resp, "GET, HEAD"))
         return true;
-    fo_http_response_header(resp, "Allow", "GET, HEAD");
-    fo_webhook_status(resp, 400, "BadRequest", "method %s is not allowed on %s: use GET",
-                      req->method, ROUTE_NAMES[r]);
+    fo_webhook_status(resp, resp->status, "MethodNotAllowed",
+                      "method %s is not allowed on %s: use GET", req->method, ROUTE_NAMES[r]);
     return false;
 }
 

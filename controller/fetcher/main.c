@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,12 +26,14 @@
 /* The largest --timeout: a day. */
 #define MAX_TIMEOUT_S 86400L
 
-static volatile int g_stop;
+/* Set by the signal handler: a lock-free atomic may be written there (C11 7.14.1.1). */
+static atomic_int g_stop;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "a lock-free atomic_int for the signal handler");
 
 static void on_signal(int sig)
 {
     (void)sig;
-    g_stop = 1;
+    atomic_store_explicit(&g_stop, 1, memory_order_relaxed);
 }
 
 static void usage(FILE *f)

@@ -17,7 +17,9 @@
 #include "common/yamlconv.h"
 #include "tests/fakes/apiserver/fake_apiserver.h"
 #include "tests/fakes/flink/fake_flink.h"
+#include "tests/support/testhttp.h"
 #include "tests/support/testutil.h"
+#include "tests/support/webhookproc.h"
 #include "tests/support/testyaml.h"
 
 #define NS "default"
@@ -719,6 +721,182 @@ START_TEST(healthz_fails_when_no_pass_sees_a_canarys_change_within_its_timeout)
 }
 END_TEST
 
+static bool canary_tracked(const void *arg)
+{
+    json_t *body = NULL;
+    health(arg, "/healthz", &body);
+    bool one = json_integer_value(json_object_get(body, "canaries")) == 1;
+    json_decref(body);
+    return one;
+}
+
+static bool no_refusal_listed(const void *arg)
+{
+    probe *p = (probe *)arg;
+    return answers(p) && json_array_size(json_object_get(p->body, "refusedCanaries")) == 0 &&
+           json_array_size(json_object_get(p->body, "overdueCanaries")) == 0;
+}
+
+static bool canary_exercised(const void *arg)
+{
+    (void)arg;
+    return canary_nonce() >= 1;
+}
+
+/* An admission policy refuses every change of the canary (Gatekeeper denies with 403): no
+ * restart can mend that, and a liveness probe failing on it would restart the controller
+ * into CrashLoopBackOff and stop every reconcile. /healthz stays 200 and says which canary
+ * cannot be exercised and what the API server answered; so does a gauge. Once the policy is
+ * lifted, the canary is exercised again. */
+START_TEST(a_canary_whose_change_is_refused_leaves_healthz_ok_and_says_why)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/defaults.yaml", E.dir);
+    fo_test_write_file(path, "flinkConfiguration:\n"
+                             "  kubernetes.operator.health.canary.resource.timeout: 2 s\n");
+    json_t *fault = json_pack(
+        "{s:i, s:s, s:s, s:i, s:s}", "code", 403, "method", "PATCH", "pathPrefix",
+        FD_PATH "/canary", "count", -1, "message",
+        "admission webhook \"validation.gatekeeper.sh\" denied the request: [frozen-specs] "
+        "spec changes are not allowed in this namespace");
+    ck_assert_int_eq(api("POST", "/fake/faults", NULL, fault, NULL), 200);
+    json_decref(fault);
+    ctl c;
+    ctl_start_with(&c, "canary-refused", "--defaults", path);
+    json_t *canary = fo_test_load_yaml("crd-valid-canary.yaml");
+    ck_assert_int_eq(api("POST", FD_PATH, NULL, canary, NULL), 201);
+    json_decref(canary);
+
+    ck_assert_msg(wait_for(canary_tracked, &c, 30000), "canary never tracked; see %s", c.log);
+    /* well past two timeouts: before, the canary was overdue 2 s after the refused write */
+    fo_test_sleep_ms(5000);
+    json_t *body = NULL;
+    int status = health(&c, "/healthz", &body);
+    char *text = json_dumps(body, JSON_COMPACT);
+    ck_assert_msg(status == 200, "/healthz %d with a refused canary: %s", status, text);
+    free(text);
+    ck_assert_str_eq(fo_json_str(body, "status"), "ok");
+    ck_assert_uint_eq(json_array_size(json_object_get(body, "overdueCanaries")), 0);
+    json_t *one = json_array_get(json_object_get(body, "refusedCanaries"), 0);
+    ck_assert_str_eq(fo_json_str(one, "namespace"), NS);
+    ck_assert_str_eq(fo_json_str(one, "name"), "canary");
+    ck_assert_int_eq(json_integer_value(json_object_get(one, "code")), 403);
+    ck_assert_str_eq(fo_json_str(one, "reason"), "Forbidden");
+    ck_assert_msg(strstr(fo_json_str(one, "message"), "validation.gatekeeper.sh"), "%s",
+                  fo_json_str(one, "message"));
+    json_decref(body);
+    ck_assert_int_eq(canary_nonce(), 0);
+    char url[200];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/metrics", c.health_port);
+    fo_test_reply r;
+    fo_test_perform(&(fo_test_request){.url = url}, &r);
+    ck_assert_msg(strstr(r.body.data,
+                         "flinkop_controller_canaries_not_exercised{reason=\"write_refused\"} 1\n"),
+                  "%s", r.body.data);
+    if (access("/usr/bin/promtool", X_OK) == 0) { /* the exposition format and names */
+        char file[760], cmd[1700];
+        snprintf(file, sizeof file, "%s/metrics.txt", E.dir);
+        fo_test_write_file(file, r.body.data);
+        snprintf(cmd, sizeof cmd, "/usr/bin/promtool check metrics < %s > %s.out 2>&1", file,
+                 file);
+        ck_assert_msg(system(cmd) == 0, "promtool check metrics failed: see %s.out", file);
+    }
+    fo_test_reply_release(&r);
+    char *log = fo_test_read_text(c.log);
+    char *line = log ? strstr(log, "change was refused") : NULL;
+    while (line && line > log && line[-1] != '\n')
+        line--;
+    ck_assert_msg(line && strncmp(strchr(line, ',') + 1, "\"level\":\"error\"", 15) == 0,
+                  "no error line for the refusal in %s", c.log);
+    free(log);
+
+    /* the policy is lifted */
+    ck_assert_int_eq(api("DELETE", "/fake/faults", NULL, NULL, NULL), 200);
+    ck_assert_msg(wait_for(canary_exercised, NULL, 10000), "canary not exercised again; see %s",
+                  c.log);
+    probe clear = {&c, "/healthz", 200, NULL};
+    ck_assert_msg(wait_for(no_refusal_listed, &clear, 10000), "refusal still listed; see %s",
+                  c.log);
+    json_decref(clear.body);
+    ctl_stop(&c);
+}
+END_TEST
+
+/* A canary past the weight bound (FO_FLINK_MAX_OBJECT_WEIGHT) is cached as a stub without its
+ * spec, so its restartNonce cannot be read: it is not exercised (written from the stub it would
+ * get 1 every time and turn overdue), and /healthz says so. */
+START_TEST(a_canary_too_heavy_to_cache_is_not_exercised_and_healthz_says_why)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/defaults.yaml", E.dir);
+    fo_test_write_file(path, "flinkConfiguration:\n"
+                             "  kubernetes.operator.health.canary.resource.timeout: 2 s\n");
+    ctl c;
+    ctl_start_with(&c, "canary-oversized", "--defaults", path);
+    json_t *canary = fo_test_load_yaml("crd-valid-canary.yaml");
+    json_t *conf = json_object();
+    char key[32];
+    for (int i = 0; i < 30000; i++) { /* 60,000 JSON values and more */
+        snprintf(key, sizeof key, "k%d", i);
+        json_object_set_new(conf, key, json_string("v"));
+    }
+    json_object_set_new(
+        canary, "spec",
+        json_pack("{s:I, s:o}", "restartNonce", (json_int_t)5, "flinkConfiguration", conf));
+    ck_assert_int_eq(api("POST", FD_PATH, NULL, canary, NULL), 201);
+    json_decref(canary);
+
+    ck_assert_msg(wait_for(canary_tracked, &c, 30000), "canary never tracked; see %s", c.log);
+    fo_test_sleep_ms(5000); /* more than two timeouts */
+    json_t *body = NULL;
+    int status = health(&c, "/healthz", &body);
+    char *text = json_dumps(body, JSON_COMPACT);
+    ck_assert_msg(status == 200, "/healthz %d with an oversized canary: %s", status, text);
+    free(text);
+    json_t *one = json_array_get(json_object_get(body, "oversizedCanaries"), 0);
+    ck_assert_str_eq(fo_json_str(one, "name"), "canary");
+    ck_assert_msg(strstr(fo_json_str(one, "reason"), "more than 50000 JSON values"), "%s",
+                  fo_json_str(one, "reason"));
+    json_decref(body);
+    ck_assert_int_eq(canary_nonce(), 5); /* never written */
+    char url[200];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/metrics", c.health_port);
+    fo_test_reply r;
+    fo_test_perform(&(fo_test_request){.url = url}, &r);
+    ck_assert_msg(
+        strstr(r.body.data, "flinkop_controller_canaries_not_exercised{reason=\"oversized\"} 1\n"),
+        "%s", r.body.data);
+    fo_test_reply_release(&r);
+    ctl_stop(&c);
+}
+END_TEST
+
+/* The probes and /metrics take GET (and HEAD, which the kubelet never sends but HTTP servers
+ * answer); any other method is 405, which RFC 9110 section 15.5.6 says must carry an Allow
+ * header listing the methods the resource takes. */
+START_TEST(the_health_server_answers_another_method_405_with_allow)
+{
+    ctl c;
+    ctl_start(&c, "methods");
+    static const char *const paths[] = {"/healthz", "/readyz", "/metrics"};
+    static const char *const methods[] = {"POST", "PUT", "DELETE"};
+    for (size_t i = 0; i < 3; i++) {
+        char url[200];
+        snprintf(url, sizeof url, "http://127.0.0.1:%d%s", c.health_port, paths[i]);
+        fo_test_reply r;
+        fo_test_perform(&(fo_test_request){.method = methods[i], .url = url}, &r);
+        ck_assert_msg(r.status == 405, "%s %s: %ld", methods[i], paths[i], r.status);
+        ck_assert_msg(fo_test_has_header(&r, "\nAllow: GET, HEAD\r\n"), "%s %s: no Allow in %s",
+                      methods[i], paths[i], r.headers.data);
+        fo_test_reply_release(&r);
+        fo_test_perform(&(fo_test_request){.method = "HEAD", .url = url}, &r);
+        ck_assert_msg(r.status != 405, "HEAD %s: %ld", paths[i], r.status);
+        fo_test_reply_release(&r);
+    }
+    ctl_stop(&c);
+}
+END_TEST
+
 static bool fd_informer_reason(const void *arg)
 {
     probe *p = (probe *)arg;
@@ -1389,6 +1567,9 @@ static Suite *suite(void)
     tcase_add_checked_fixture(probes, setup, teardown);
     tcase_set_timeout(probes, 300);
     tcase_add_test(probes, healthz_fails_when_no_pass_sees_a_canarys_change_within_its_timeout);
+    tcase_add_test(probes, the_health_server_answers_another_method_405_with_allow);
+    tcase_add_test(probes, a_canary_whose_change_is_refused_leaves_healthz_ok_and_says_why);
+    tcase_add_test(probes, a_canary_too_heavy_to_cache_is_not_exercised_and_healthz_says_why);
     suite_add_tcase(s, probes);
     TCase *nocrd = tcase_create("without the FlinkDeployment CRD");
     tcase_add_checked_fixture(nocrd, setup_without_fd_crd, teardown);

@@ -2,6 +2,7 @@
  * every verb, every error of kube-api-semantics.md §3, retries, watches. */
 #include <check.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -549,7 +550,7 @@ struct watch_log {
     char names[32][64];
     fo_fake_apiserver *fa;
     int stop_after;
-    volatile int stop;
+    atomic_int stop;
 };
 
 static fo_rc log_event(void *ctx, fo_watch_type type, json_t *obj, fo_err *err)

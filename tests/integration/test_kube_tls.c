@@ -5,6 +5,7 @@
  * TLSClientConfig: its CA, insecure flag and client certificate). */
 #include <check.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,9 +106,9 @@ static fo_rc on_event(void *ctx, fo_watch_type type, json_t *obj, fo_err *err)
 {
     (void)err;
     (void)obj;
-    volatile int *stop = ctx;
+    atomic_int *stop = ctx;
     if (type == FO_WATCH_ADDED)
-        *stop = 1;
+        atomic_store(stop, 1);
     return FO_OK;
 }
 
@@ -140,12 +141,12 @@ START_TEST(tls_server_name_is_the_name_the_api_server_is_checked_against)
     json_t *cm = json_pack("{s:s,s:s,s:{s:s}}", "apiVersion", "v1", "kind", "ConfigMap", "metadata",
                            "name", "named");
     ck_assert_msg(fo_kube_create(kc, &CM, cm, NULL, NULL, &err) == FO_OK, "%s", err.message);
-    volatile int stop = 0;
+    atomic_int stop = 0;
     fo_kube_watch_opts wo = {.resource_version = fo_json_get_str(list, "metadata.resourceVersion"),
                              .timeout_s = 10};
     ck_assert_int_eq(fo_kube_watch(kc, &CM, &wo, on_event, (void *)&stop, &stop, &err),
                      FO_ESHUTDOWN);
-    ck_assert_int_eq(stop, 1);
+    ck_assert_int_eq(atomic_load(&stop), 1);
     json_decref(cm);
     json_decref(list);
     fo_kube_client_free(kc);

@@ -53,7 +53,9 @@ void fo_test_perform(const fo_test_request *o, fo_test_reply *r)
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->error);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    if (o->method)
+    if (o->method && strcmp(o->method, "HEAD") == 0)
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L); /* a HEAD answer has no body to wait for */
+    else if (o->method)
         curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, o->method);
     if (o->body && !o->chunked_upload) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, o->body);

@@ -209,6 +209,11 @@ static inline void handler(void *ctx, const fo_http_request *req, fo_http_respon
         fo_http_response_take_body(resp, 200, "text/plain", text, n);
         return;
     }
+    if (strcmp(req->path, "/read-only") == 0) { /* takes GET and HEAD only */
+        if (fo_http_method_allowed(req, resp, "GET,  HEAD"))
+            fo_http_response_text(resp, 200, "text/plain", "read\n");
+        return;
+    }
     if (strcmp(req->path, "/teapot") == 0) {
         fo_http_response_text(resp, 418, "text/plain", "short and stout");
         fo_http_response_header(resp, "X-Brew", "earl grey");

@@ -4,6 +4,7 @@
  * Redirects, SigV4 and how libcurl is loaded are in test_http_client_options.c. */
 #include <check.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -311,7 +312,7 @@ struct collect {
     int chunks;
     int stop_after; /* chunks; 0 = never */
     bool set_flag;  /* instead of returning false, raise the stop flag */
-    volatile int flag;
+    atomic_int flag;
     long long content_length; /* from the head */
     long retry_after_s;
     bool refuse_head; /* on_status returns false: no body wanted */

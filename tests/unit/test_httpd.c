@@ -69,6 +69,35 @@ START_TEST(absent_query_parameter_and_header_are_null)
 }
 END_TEST
 
+/* RFC 9110 section 15.5.6: a 405 carries an Allow header listing the methods the resource
+ * takes; section 9.1: methods are case-sensitive, so "get" is not GET. */
+START_TEST(a_method_the_resource_does_not_take_is_405_with_allow)
+{
+    fo_httpd *srv = start(1, 0);
+    char *u = url(srv, false, "/read-only");
+    static const char *const refused[] = {"POST", "DELETE", "get", "GE", "HEADER"};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        fo_test_reply r;
+        fo_test_perform(&(fo_test_request){.method = refused[i], .url = u}, &r);
+        ck_assert_msg(r.status == 405, "%s: %ld", refused[i], r.status);
+        ck_assert_msg(fo_test_has_header(&r, "\nAllow: GET,  HEAD\r\n"), "%s: %s", refused[i],
+                      r.headers.data);
+        ck_assert_msg(strstr(r.body.data, refused[i]), "%s", r.body.data);
+        fo_test_reply_release(&r);
+    }
+    static const char *const taken[] = {"GET", "HEAD"};
+    for (size_t i = 0; i < 2; i++) {
+        fo_test_reply r;
+        fo_test_perform(&(fo_test_request){.method = taken[i], .url = u}, &r);
+        ck_assert_msg(r.status == 200, "%s: %ld", taken[i], r.status);
+        ck_assert(!fo_test_has_header(&r, "\nAllow:"));
+        fo_test_reply_release(&r);
+    }
+    free(u);
+    fo_httpd_stop(srv);
+}
+END_TEST
+
 START_TEST(post_body_arrives_whole_and_terminated)
 {
     fo_httpd *srv = start(2, 0);
@@ -378,6 +407,7 @@ int main(void)
     tcase_add_test(tc, plain_round_trip_in_pool_mode_keeps_path_raw_and_decodes_query);
     tcase_add_test(tc, plain_round_trip_in_thread_per_connection_mode);
     tcase_add_test(tc, absent_query_parameter_and_header_are_null);
+    tcase_add_test(tc, a_method_the_resource_does_not_take_is_405_with_allow);
     tcase_add_test(tc, post_body_arrives_whole_and_terminated);
     tcase_add_test(tc, blocking_stream_in_thread_per_connection_mode_is_chunked_and_ordered);
     tcase_add_test(tc, stream_that_is_sometimes_empty_completes_in_pool_mode);
