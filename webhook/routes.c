@@ -120,9 +120,11 @@ static void log_admission(fo_log_level level, const fo_admission_request *ar,
 static const char *admission(fo_webhook *wh, route r, const fo_http_request *req,
                              fo_http_response *resp, int64_t t0_ns, bool *logged)
 {
-    if (!fo_http_method_allowed(req, resp, "POST")) { /* a Status body, the webhook's own */
-        fo_webhook_status(resp, resp->status, "MethodNotAllowed",
-                          "method %s is not allowed on %s: use POST", req->method, ROUTE_NAMES[r]);
+    /* 400 (issue 3's contract for a wrong method, which clients of the webhook test for),
+     * with the Allow header the shared check sets; the body is the webhook's Status. */
+    if (!fo_http_method_allowed(req, resp, "POST")) {
+        fo_webhook_status(resp, 400, "BadRequest", "method %s is not allowed on %s: use POST",
+                          req->method, ROUTE_NAMES[r]);
         return "bad_request";
     }
     const char *ct = fo_http_request_header(req, "Content-Type");
@@ -205,8 +207,8 @@ static bool is_get(const fo_http_request *req, fo_http_response *resp, route r)
 {
     if (fo_http_method_allowed(req, resp, "GET, HEAD"))
         return true;
-    fo_webhook_status(resp, resp->status, "MethodNotAllowed",
-                      "method %s is not allowed on %s: use GET", req->method, ROUTE_NAMES[r]);
+    fo_webhook_status(resp, 400, "BadRequest", "method %s is not allowed on %s: use GET",
+                      req->method, ROUTE_NAMES[r]);
     return false;
 }
 
