@@ -21,6 +21,7 @@
 #include "common/flink_rest.h"
 #include "common/kube_events.h"
 #include "common/rc.h"
+#include "controller/own_writes.h"
 
 /* The kinds a FlinkDeployment pass reads and writes. */
 typedef enum fo_ctl_kind {
@@ -123,6 +124,9 @@ typedef struct fo_ctl_env {
      * NULL = random from the system. */
     void (*new_id)(void *ctx, char out[33]);
     void *new_id_ctx;
+    /* The versions of each FlinkDeployment this process replaced by its own writes, which the
+     * cache may still hold (controller/own_writes.h). NULL = not tracked. */
+    fo_own_writes *own_writes;
 } fo_ctl_env;
 
 /* Fill settings with the defaults above. */

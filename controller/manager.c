@@ -281,7 +281,8 @@ fo_manager *fo_manager_start(const fo_manager_opts *opts, fo_err *err)
     m->nworkers = m->cfg->workers;
     m->workers = calloc((size_t)m->nworkers, sizeof *m->workers);
     m->canary = fo_canary_new();
-    if (!m->queue || !m->workers || !m->canary) {
+    m->env.own_writes = fo_own_writes_new();
+    if (!m->queue || !m->workers || !m->canary || !m->env.own_writes) {
         fo_err_set(err, FO_ENOMEM, "out of memory");
         goto fail;
     }
@@ -386,6 +387,7 @@ void fo_manager_stop(fo_manager *m)
     free(m->workers);
     fo_defaults_file_free(m->defaults);
     fo_canary_free(m->canary);
+    fo_own_writes_free(m->env.own_writes);
     json_decref(m->queued_at);
     fo_metrics_free(m->metrics);
     pthread_mutex_destroy(&m->qmu);

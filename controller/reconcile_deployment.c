@@ -125,6 +125,9 @@ fo_rc fo_pass_write_status(fo_pass *p, fo_err *err)
     json_t *out = NULL;
     fo_rc rc = p->env->kube.patch(p->env->kube.ctx, FO_CTL_FLINK_DEPLOYMENT, p->ns, p->name, true,
                                   patch, &out, err);
+    if (rc == FO_OK) /* the version the patch was conditional on is no longer current */
+        fo_own_writes_note(p->env->own_writes, p->ns, p->name,
+                           fo_json_get_str(patch, "metadata.resourceVersion"));
     json_decref(patch);
     if (rc != FO_OK) {
         fo_err_wrap(err, "status update");
@@ -688,6 +691,17 @@ fo_rc fo_reconcile_deployment(const fo_ctl_env *env, const char *ns, const char 
 {
     memset(res, 0, sizeof *res);
     json_t *obj = env->kube.cached(env->kube.ctx, FO_CTL_FLINK_DEPLOYMENT, ns, name);
+    /* A version this process has replaced itself: what it says was already acted on (a
+     * teardown finished, a cluster launched), and acting on it again would undo that. The
+     * retry finds the informer caught up. */
+    if (fo_own_writes_behind(env->own_writes, ns, name,
+                             obj ? fo_json_get_str(obj, "metadata.resourceVersion") : NULL)) {
+        json_decref(obj);
+        res->action = "CACHE_BEHIND";
+        return fo_err_set(err, FO_ECONFLICT,
+                          "the cache has not seen this controller's last write to %s/%s yet", ns,
+                          name);
+    }
     bool canary = obj && fo_flink_is_canary(obj);
     bool deleting = obj && fo_json_get(obj, "metadata.deletionTimestamp");
     /* What this pass saw of a canary is what its health check waits for (controller/canary.h). */

@@ -570,6 +570,8 @@ static inline fake_world *fake_world_new(void)
     w->env.settings = &w->settings;
     w->env.new_id = fake_job_id;
     w->env.new_id_ctx = w;
+    w->env.own_writes = fo_own_writes_new(); /* as the process tracks them */
+    ck_assert_ptr_nonnull(w->env.own_writes);
     return w;
 }
 
@@ -584,6 +586,7 @@ static inline void fake_world_free(fake_world *w)
     json_decref(w->flink.answers);
     json_decref(w->flink.bodies);
     fo_flink_rest_free(w->flink_rest);
+    fo_own_writes_free(w->env.own_writes);
     fo_clock_free(w->clock);
     free(w);
 }

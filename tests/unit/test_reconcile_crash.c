@@ -87,11 +87,32 @@ static struct {
     int fail_cm_gets;
 } lag_cm;
 
+/* The FlinkDeployment informer one pass behind the API (lag_fd; its watch ended and is being
+ * opened again, a relist after 410): during a pass the cache holds the resource as it was
+ * before the previous pass, the other informers are up to date. A pass must never act on a
+ * status its predecessor replaced: undo the teardown it finished, tear down the cluster it
+ * launched. */
+static struct {
+    bool on;
+    char name[300];
+    json_t *seen, *next;
+} lag_fd;
+
 static json_t *lagging_cached(void *ctx, fo_ctl_kind kind, const char *ns, const char *name)
 {
     if (lag_cm.on && kind == FO_CTL_CONFIG_MAP && strcmp(name, lag_cm.name) == 0)
         return lag_cm.seen ? fake_hand_out(ctx, lag_cm.seen) : NULL;
+    if (lag_fd.on && kind == FO_CTL_FLINK_DEPLOYMENT && strcmp(name, lag_fd.name) == 0)
+        return lag_fd.seen ? fake_hand_out(ctx, lag_fd.seen) : NULL;
     return fk_cached(ctx, kind, ns, name);
+}
+
+static void lag_fd_step(fake_world *w)
+{
+    json_decref(lag_fd.seen);
+    lag_fd.seen = lag_fd.next;
+    json_t *now = fd(w, lag_fd.name);
+    lag_fd.next = now ? json_deep_copy(now) : NULL;
 }
 
 static fo_rc failing_get(void *ctx, fo_ctl_kind kind, const char *ns, const char *name,
@@ -125,6 +146,9 @@ static void lag_stop(void)
     json_decref(lag_cm.seen);
     json_decref(lag_cm.next);
     memset(&lag_cm, 0, sizeof lag_cm);
+    json_decref(lag_fd.seen);
+    json_decref(lag_fd.next);
+    memset(&lag_fd, 0, sizeof lag_fd);
 }
 
 /* A port number in the config or the Service (0: none). */
@@ -276,6 +300,8 @@ static void world_step(fake_world *w, flink_model *m, const char *name)
     }
     if (lag_cm.on)
         lag_step(w);
+    if (lag_fd.on)
+        lag_fd_step(w);
     fo_clock_fake_advance(w->clock, STEP_MS);
 }
 
@@ -335,6 +361,7 @@ typedef struct scenario {
     /* run until settled before the change (the resource is then suspended, say) */
     void (*prepare)(fake_world *w, const char *name);
     bool lag_cm;      /* the ConfigMap informer is a pass behind during the change */
+    bool lag_fd;      /* the FlinkDeployment informer is a pass behind during the change */
     int fail_cm_gets; /* this many GETs of the flink-config ConfigMap fail during the change */
     bool restarting;  /* the job crash-loops (RESTARTING) when the change comes */
 } scenario;
@@ -418,6 +445,12 @@ static outcome run(const scenario *sc, int crash_at)
     m.calls_elsewhere = 0;
     if (sc->lag_cm)
         lag_start(w, sc->name);
+    if (sc->lag_fd) {
+        snprintf(lag_fd.name, sizeof lag_fd.name, "%s", sc->name);
+        lag_fd.on = true;
+        lag_fd_step(w);
+        lag_fd_step(w);
+    }
     if (sc->fail_cm_gets) {
         snprintf(lag_cm.name, sizeof lag_cm.name, "flink-config-%s", sc->name);
         lag_cm.fail_cm_gets = sc->fail_cm_gets;
@@ -739,6 +772,62 @@ START_TEST(savepoint_upgrade_keeps_its_defaults_while_the_informer_lags)
 }
 END_TEST
 
+/* The FlinkDeployment's informer a pass behind (reopening its watch, relisting) while the
+ * Deployments' is current: every step is taken once, from the status its predecessor wrote.
+ * Before, the pass after a resume's or an upgrade's launch read the record of the teardown it
+ * had finished, found the new JobManager Deployment and deleted it. */
+START_TEST(stateless_upgrade_acts_once_per_step_while_the_resources_informer_lags)
+{
+    scenario sc = {.fixture = "controller-application.yaml",
+                   .name = "basic-example",
+                   .change = new_image,
+                   .lag_fd = true};
+    outcome base = run(&sc, 0);
+    ck_assert_int_eq(base.jm_creates, 1);
+    check_every_crash_point(&sc);
+}
+END_TEST
+
+START_TEST(savepoint_upgrade_acts_once_per_step_while_the_resources_informer_lags)
+{
+    scenario sc = {.fixture = "controller-application-savepoint.yaml",
+                   .name = "savepoint-example",
+                   .change = new_image,
+                   .lag_fd = true};
+    outcome base = run(&sc, 0);
+    ck_assert_int_eq(base.jm_creates, 1);
+    ck_assert_int_eq(base.savepoints, 1);
+    check_every_crash_point(&sc);
+}
+END_TEST
+
+START_TEST(last_state_upgrade_acts_once_per_step_while_the_resources_informer_lags)
+{
+    scenario sc = {.fixture = "controller-application-last-state.yaml",
+                   .name = "last-state-example",
+                   .ha_maps = true,
+                   .change = new_parallelism,
+                   .lag_fd = true};
+    outcome base = run(&sc, 0);
+    ck_assert_int_eq(base.jm_creates, 1);
+    ck_assert_str_eq(base.job, "00000000000000000000000000000001"); /* kept */
+    check_every_crash_point(&sc);
+}
+END_TEST
+
+START_TEST(resume_acts_once_per_step_while_the_resources_informer_lags)
+{
+    scenario sc = {.fixture = "controller-application-savepoint.yaml",
+                   .name = "savepoint-example",
+                   .prepare = suspend_job,
+                   .change = resume_job,
+                   .lag_fd = true};
+    outcome base = run(&sc, 0);
+    ck_assert_int_eq(base.jm_creates, 1);
+    check_every_crash_point(&sc);
+}
+END_TEST
+
 /* A GET of the ConfigMap that fails is the pass's error, never "no record". */
 START_TEST(stateless_upgrade_keeps_its_defaults_when_reading_the_config_map_fails)
 {
@@ -827,6 +916,10 @@ static Suite *suite(void)
     tcase_add_test(tc, stateless_upgrade_keeps_its_defaults_while_the_informer_lags);
     tcase_add_test(tc, savepoint_upgrade_keeps_its_defaults_while_the_informer_lags);
     tcase_add_test(tc, stateless_upgrade_keeps_its_defaults_when_reading_the_config_map_fails);
+    tcase_add_test(tc, stateless_upgrade_acts_once_per_step_while_the_resources_informer_lags);
+    tcase_add_test(tc, savepoint_upgrade_acts_once_per_step_while_the_resources_informer_lags);
+    tcase_add_test(tc, last_state_upgrade_acts_once_per_step_while_the_resources_informer_lags);
+    tcase_add_test(tc, resume_acts_once_per_step_while_the_resources_informer_lags);
     suite_add_tcase(s, tc);
     return s;
 }
