@@ -87,13 +87,14 @@ fo_rc fo_flink_conf_secret_env(const char *value, fo_flink_version v, json_t **o
 /* kubernetes.secrets: an object of Secret name -> mount path (MountSecretsDecorator). */
 fo_rc fo_flink_conf_secret_mounts(const char *value, fo_flink_version v, json_t **out, fo_err *err);
 
-/* An untagged plain YAML scalar s[0..len) as Flink's standard YAML reading (snakeyaml's YAML
- * 1.1 resolution, then ConfigurationUtils.convertToString) gives it as text: a new JSON string
- * ("2.0" stays "2.0", "0x1A" is "26", "y" stays "y"), JSON null for null, an empty JSON array
- * for a value Flink would hold as no text flinkop reproduces (a timestamp, a number past 1024
- * bits in base 2, 8 or 16), or NULL where snakeyaml fails (NumberFormatException:
- * "._", a base-60 part past Long.MAX_VALUE), as Flink then reads the legacy syntax. A
- * fo_yaml_plain_fn (yamlconv.h) for fo_yaml_parse_with. Pure; thread-safe. */
+/* An untagged plain YAML scalar s[0..len) as Flink 1.19+'s standard YAML reading
+ * (snakeyaml-engine's CoreSchema, the YAML 1.2 core schema, then
+ * ConfigurationUtils.convertToString) gives it as text: a new JSON string ("2.0" stays "2.0",
+ * "0x1A" is "26", "010" is "10", "yes" and "2024-05-01" stay text), JSON null for null, an
+ * empty JSON array for a value Flink would hold as no text flinkop reproduces (a number past
+ * 1024 bits in base 8 or 16), or NULL where the engine fails ("+.inf": NumberFormatException),
+ * as Flink then reads the legacy syntax. A fo_yaml_plain_fn (yamlconv.h) for
+ * fo_yaml_parse_with. Pure; thread-safe. */
 json_t *fo_flink_conf_yaml_scalar(const char *s, size_t len, bool is_key);
 
 /* A map option (kubernetes.<role>.labels, .annotations, .node-selector,

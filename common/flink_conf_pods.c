@@ -196,8 +196,8 @@ static json_t *read_map(const char *text, fo_flink_version v, fo_err *err)
     json_decref(y);
     if (map && bad) {
         json_decref(map);
-        fo_err_set(err, FO_EINVAL, "a value is a YAML map, list or timestamp in \"%.200s\"",
-                   text);
+        fo_err_set(err, FO_EINVAL,
+                   "a value is a YAML map, list or oversized number in \"%.200s\"", text);
         return NULL;
     }
     return map ? map : flink_map(text, err);
@@ -224,8 +224,8 @@ static json_t *read_map_list(const char *text, fo_flink_version v, fo_err *err)
     }
     json_decref(y);
     if (yaml && bad) {
-        fo_err_set(err, FO_EINVAL, "a value is a YAML map, list or timestamp in \"%.200s\"",
-                   text);
+        fo_err_set(err, FO_EINVAL,
+                   "a value is a YAML map, list or oversized number in \"%.200s\"", text);
         json_decref(list);
         return NULL;
     }

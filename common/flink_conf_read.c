@@ -5,10 +5,10 @@
  *   comment, the rest is trimmed and split at the first ": "; a line without ": ", or with an
  *   empty key or value, is skipped (Flink warns and goes on); a later line wins over an earlier
  *   one of the same key.
- * - config.yaml (Flink 1.19+): standard YAML, read with snakeyaml's YAML 1.1 scalar rules
- *   (fo_flink_conf_yaml_scalar: a plain scalar is the text Flink gives back), nested maps
- *   flattened with '.' (Flink 2 writes its file nested: YamlParserUtils
- *   .convertAndDumpYamlFromFlatMap; 1.19 and 1.20 write one flat line per key). */
+ * - config.yaml (Flink 1.19+): standard YAML, read with the YAML 1.2 core schema
+ *   (snakeyaml-engine's CoreSchema; fo_flink_conf_yaml_scalar: a plain scalar is the text
+ *   Flink gives back), nested maps flattened with '.' (Flink 2 writes its file nested:
+ *   YamlParserUtils.convertAndDumpYamlFromFlatMap; 1.19 and 1.20 write one flat line per key). */
 #include "common/flink_conf.h"
 
 #include <string.h>

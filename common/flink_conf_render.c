@@ -19,9 +19,11 @@ static int cmp_keys(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* YAML 1.1 words a plain scalar turns into booleans or null (snakeyaml, which Flink uses,
- * resolves YAML 1.1). "true"/"false" are left out: Flink prints a boolean back as exactly
- * that text, so they survive plain. */
+/* Words a plain scalar turns into booleans or null: Flink 1.19+ reads with the YAML 1.2 core
+ * schema (True, TRUE, False, FALSE, null, Null, NULL, ~, and "<<" as a merge key); the YAML 1.1
+ * ones (y, yes, on, off, ...) are quoted too, which costs nothing and keeps YAML 1.1 readers
+ * (kubectl, go-yaml) reading the same text. "true"/"false" are left out: Flink prints a
+ * boolean back as exactly that text, so they survive plain. */
 static const char *const special_words[] = {
     "y",   "Y",    "yes",  "Yes",   "YES",   "n",  "N",  "no", "No",
     "NO",  "True", "TRUE", "False", "FALSE", "on", "On", "ON", "off",
@@ -42,9 +44,9 @@ static bool is_plain_int(const char *s)
     return true;
 }
 
-/* Does Flink read the plain scalar s back as s? No for a space-separated timestamp
- * ("2024-05-01 12:00:00": a java.util.Date to snakeyaml), the one number-like text with a
- * space. */
+/* Does Flink read the plain scalar s back as s (fo_flink_conf_yaml_scalar)? The YAML 1.2
+ * core schema reads no text with a space as anything but a string ("2 gb", "2024-05-01
+ * 12:00:00"); asked all the same, so that the renderer and the reader cannot disagree. */
 static bool read_as_written(const char *s, size_t n)
 {
     json_t *v = fo_flink_conf_yaml_scalar(s, n, false);
@@ -75,9 +77,10 @@ static bool needs_quotes(const char *s)
     for (size_t i = 0; special_words[i]; i++)
         if (strcmp(s, special_words[i]) == 0)
             return true;
-    /* Anything that starts like a number (ints with leading zeros or '_', floats, 1:30
-     * sexagesimals, .inf) unless it is a plain decimal integer, which Flink prints back
-     * unchanged, or has a space (no YAML number does: "2 gb", "5 min" stay plain). */
+    /* Anything that starts like a number (ints with leading zeros, 0o17, 0x1F, floats such as
+     * 1e5, .inf, and YAML 1.1's 1:30 or 1_000 for other readers) unless it is a plain decimal
+     * integer, which Flink prints back unchanged, or has a space (no YAML number does: "2 gb",
+     * "5 min" stay plain). */
     const char *q = (s[0] == '+' || s[0] == '-') ? s + 1 : s;
     if ((*q >= '0' && *q <= '9') || *q == '.')
         return !is_plain_int(s) && (!strchr(s, ' ') || !read_as_written(s, n));

@@ -1019,68 +1019,151 @@ START_TEST(equal_configurations_render_equal_files)
 }
 END_TEST
 
-/* The text Flink's standard YAML reading gives a plain scalar (fo_flink_conf_yaml_scalar), or
- * "<legacy>" where snakeyaml throws and Flink reads the legacy syntax instead. */
+/* The text Flink's standard YAML reading gives a plain scalar (fo_flink_conf_yaml_scalar),
+ * "<null>" for a null, or "<legacy>" where snakeyaml-engine throws and Flink reads the legacy
+ * syntax instead. */
 static const char *flink_text(const char *scalar)
 {
     static char out[512];
     json_t *v = fo_flink_conf_yaml_scalar(scalar, strlen(scalar), false);
     snprintf(out, sizeof out, "%s",
-             !v                ? "<legacy>"
+             !v                  ? "<legacy>"
+             : json_is_null(v)   ? "<null>"
              : json_is_string(v) ? json_string_value(v)
                                  : "<refused>");
     json_decref(v);
     return out;
 }
 
-/* snakeyaml 1.29+ Resolver.FLOAT (issue 506): a float has a digit first and a '.' or an
- * exponent, or starts with '.'; "09", "0_8", "_1" match neither INT nor FLOAT and stay text. */
-START_TEST(yaml_scalars_are_floats_only_where_snakeyamls_float_pattern_says)
+/* Flink 1.19+ loads config.yaml with snakeyaml-engine's CoreSchema (YamlParserUtils, FLINK-34257):
+ * YAML 1.2.2 section 10.3.2. Booleans are true/True/TRUE/false/False/FALSE only, nulls are
+ * ~/null/Null/NULL and the empty scalar; YAML 1.1's yes/no/on/off/y/n are text. */
+START_TEST(yaml_scalars_are_booleans_and_nulls_only_where_the_core_schema_says)
 {
-    ck_assert_str_eq(flink_text("09"), "09");
-    ck_assert_str_eq(flink_text("0_8"), "0_8");
-    ck_assert_str_eq(flink_text("_1"), "_1");
-    ck_assert_str_eq(flink_text("_"), "_");
-    ck_assert_str_eq(flink_text("_e5"), "_e5");
-    ck_assert_str_eq(flink_text(".5_0"), "0.5"); /* \.[0-9_]+ then '_' dropped */
-    ck_assert_str_eq(flink_text("._5"), "0.5");
-    ck_assert_str_eq(flink_text("._"), "<legacy>"); /* Double.valueOf(".") throws */
-    ck_assert_str_eq(flink_text("1_.5"), "1.5");
+    const char *text[] = {"yes", "no", "on", "off", "y", "n", "Yes", "NO", "On", "OFF",
+                          "tRUE", "nULL", "=", NULL};
+    for (int i = 0; text[i]; i++)
+        ck_assert_str_eq(flink_text(text[i]), text[i]);
+    ck_assert_str_eq(flink_text("True"), "true");
+    ck_assert_str_eq(flink_text("TRUE"), "true");
+    ck_assert_str_eq(flink_text("False"), "false");
+    ck_assert_str_eq(flink_text("false"), "false");
+    ck_assert_str_eq(flink_text("~"), "<null>");
+    ck_assert_str_eq(flink_text("Null"), "<null>");
+    ck_assert_str_eq(flink_text("NULL"), "<null>");
+    ck_assert_str_eq(flink_text(""), "<null>");
+}
+END_TEST
+
+/* Core int: [-+]?[0-9]+ in base 10 (a leading 0 is no octal), 0o[0-7]+ and 0x[0-9a-fA-F]+
+ * without a sign; no '_', no 0b, no base 60. ConstructYamlCoreInt makes an Integer, Long or
+ * BigInteger, which the representer writes in decimal. */
+START_TEST(yaml_integers_follow_the_core_schema)
+{
+    ck_assert_str_eq(flink_text("010"), "10");
+    ck_assert_str_eq(flink_text("-010"), "-10");
+    ck_assert_str_eq(flink_text("+7"), "7");
+    ck_assert_str_eq(flink_text("-0"), "0");
+    ck_assert_str_eq(flink_text("-000"), "0");
+    ck_assert_str_eq(flink_text("09"), "9");
+    ck_assert_str_eq(flink_text("0o17"), "15");
+    ck_assert_str_eq(flink_text("0o0000"), "0");
+    ck_assert_str_eq(flink_text("0x1F"), "31");
+    ck_assert_str_eq(flink_text("0x1f"), "31");
+    ck_assert_str_eq(flink_text("99999999999999999999999"), "99999999999999999999999");
+    const char *text[] = {"0X1F", "-0x1F", "+0o17", "0o", "0o8", "0x", "0b101", "1_000",
+                          "0_8",  "_1",    "1:30",  "190:20:30", "-1:30", "12 34", NULL};
+    for (int i = 0; text[i]; i++)
+        ck_assert_str_eq(flink_text(text[i]), text[i]);
+}
+END_TEST
+
+/* Core float: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?, [-+]?\.(inf|Inf|INF) and
+ * \.(nan|NaN|NAN). ConstructYamlCoreFloat lower-cases the text, takes ".inf", "-.inf" and
+ * ".nan" as such and the rest, sign taken off, with Double.parseDouble ("+.inf" throws there);
+ * the representer writes Double.toString, ".inf", "-.inf" and ".nan". */
+START_TEST(yaml_floats_follow_the_core_schema)
+{
     ck_assert_str_eq(flink_text("1e5"), "100000.0");
+    ck_assert_str_eq(flink_text("1E5"), "100000.0");
+    ck_assert_str_eq(flink_text("1e7"), "1.0E7");
     ck_assert_str_eq(flink_text("2.0"), "2.0");
+    ck_assert_str_eq(flink_text("1."), "1.0");
+    ck_assert_str_eq(flink_text(".5"), "0.5");
+    ck_assert_str_eq(flink_text("-.5"), "-0.5");
+    ck_assert_str_eq(flink_text("+1.5e-3"), "0.0015");
+    ck_assert_str_eq(flink_text("-0.0"), "-0.0");
+    ck_assert_str_eq(flink_text("1e400"), ".inf");
+    ck_assert_str_eq(flink_text("-1e400"), "-.inf");
+    ck_assert_str_eq(flink_text(".inf"), ".inf");
+    ck_assert_str_eq(flink_text(".Inf"), ".inf");
+    ck_assert_str_eq(flink_text("-.INF"), "-.inf");
+    ck_assert_str_eq(flink_text("+.inf"), "<legacy>");
+    ck_assert_str_eq(flink_text(".NaN"), ".nan");
+    ck_assert_str_eq(flink_text(".NAN"), ".nan");
+    const char *text[] = {"-.nan", "+.NaN", ".nAn", ".iNf", ".", "-.", "._5", "1_.5", ".5_0",
+                          "e5",    "1e",    "1e+",  ".e5",  "1.5.", "1:30.5", "1.0f", NULL};
+    for (int i = 0; text[i]; i++)
+        ck_assert_str_eq(flink_text(text[i]), text[i]);
 }
 END_TEST
 
-/* snakeyaml's Resolver.TIMESTAMP, matched whole: a date, or a date, 'T' or blanks, h:mm:ss, a
- * fraction and a zone; anything else that starts with a date is text ("2024-05-01 12:00" has
- * no seconds, "2001-12-14 1:30e" does not end as a time). */
-START_TEST(only_what_snakeyamls_timestamp_pattern_matches_is_a_timestamp)
+/* The core schema has no timestamps: a date is text to Flink, whatever its form. */
+START_TEST(yaml_dates_are_plain_text)
 {
-    ck_assert_str_eq(flink_text("2001-12-14"), "<refused>");
-    ck_assert_str_eq(flink_text("2001-12-14t21:59:43.10-05:00"), "<refused>");
-    ck_assert_str_eq(flink_text("2001-12-14 21:59:43.10 -5"), "<refused>");
-    ck_assert_str_eq(flink_text("2001-1-4 1:59:43Z"), "<refused>");
-    ck_assert_str_eq(flink_text("2024-05-01 12:00"), "2024-05-01 12:00");
-    ck_assert_str_eq(flink_text("2001-12-14 1:30e"), "2001-12-14 1:30e");
-    ck_assert_str_eq(flink_text("2024-05-01 nightly run at 02:00"),
-                     "2024-05-01 nightly run at 02:00");
-    ck_assert_str_eq(flink_text("2001-12-14 21:59:43 +05:0"), "2001-12-14 21:59:43 +05:0");
-    ck_assert_str_eq(flink_text("2001-12-1"), "2001-12-1");
+    const char *text[] = {"2001-12-14", "2001-12-14t21:59:43.10-05:00",
+                          "2001-12-14 21:59:43.10 -5", "2001-1-4 1:59:43Z",
+                          "2024-05-01 12:00", NULL};
+    for (int i = 0; text[i]; i++)
+        ck_assert_str_eq(flink_text(text[i]), text[i]);
 }
 END_TEST
 
-/* A value that Flink's YAML reading would take for a timestamp is written quoted in
- * config.yaml, so that Flink reads the user's text (and so does fo_flink_conf_read). */
-START_TEST(config_yaml_quotes_a_timestamp_with_a_space)
+/* A config.yaml a cluster holds (taken over, or written by Flink) reads as Flink 1.19+ reads
+ * it: YAML 1.1's booleans stay the user's text, a leading zero is no octal, a date is text. */
+START_TEST(config_yaml_is_read_with_the_core_schema)
 {
-    json_t *flat = json_pack("{s:s, s:s}", "source.start", "2024-05-01 12:00:00", "name",
-                             "2024-05-01 12:00");
+    const char *text = "my.flag: yes\n"
+                       "my.switch: on\n"
+                       "my.count: 010\n"
+                       "my.mode: 0o17\n"
+                       "my.window: 1:30\n"
+                       "my.since: 2024-05-01\n"
+                       "my.at: 2024-05-01 12:00:00\n"
+                       "my.ratio: 1e5\n";
+    json_t *back = NULL;
+    fo_err err;
+    fo_err_clear(&err);
+    ck_assert_msg(fo_flink_conf_read("config.yaml", text, &back, &err) == FO_OK, "%s",
+                  err.message);
+    json_t *want = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "my.flag", "yes",
+                             "my.switch", "on", "my.count", "10", "my.mode", "15", "my.window",
+                             "1:30", "my.since", "2024-05-01", "my.at", "2024-05-01 12:00:00",
+                             "my.ratio", "100000.0");
+    assert_same_json(back, want);
+    json_decref(want);
+    json_decref(back);
+}
+END_TEST
+
+/* A string the core schema would read as a number is written quoted, so that Flink keeps the
+ * user's text: plain 0o17 would come back as "15", 1e5 as "100000.0", 010 as "10". A date
+ * needs no quotes there. */
+START_TEST(config_yaml_quotes_what_the_core_schema_reads_as_numbers)
+{
+    json_t *flat = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "a.octal", "0o17", "a.exp", "1e5",
+                             "a.zero", "010", "a.hex", "0x1F", "a.date", "2024-05-01 12:00:00",
+                             "a.int", "42");
     fo_err err;
     fo_err_clear(&err);
     char *text = fo_flink_conf_render(flat, FO_FLINK_V1_20, &err);
     ck_assert_msg(text != NULL, "%s", err.message);
-    ck_assert_ptr_nonnull(strstr(text, "source.start: \"2024-05-01 12:00:00\"\n"));
-    ck_assert_ptr_nonnull(strstr(text, "name: 2024-05-01 12:00\n"));
+    ck_assert_ptr_nonnull(strstr(text, "a.octal: \"0o17\"\n"));
+    ck_assert_ptr_nonnull(strstr(text, "a.exp: \"1e5\"\n"));
+    ck_assert_ptr_nonnull(strstr(text, "a.zero: \"010\"\n"));
+    ck_assert_ptr_nonnull(strstr(text, "a.hex: \"0x1F\"\n"));
+    ck_assert_ptr_nonnull(strstr(text, "a.date: 2024-05-01 12:00:00\n"));
+    ck_assert_ptr_nonnull(strstr(text, "a.int: 42\n"));
     json_t *back = NULL;
     ck_assert_msg(fo_flink_conf_read("config.yaml", text, &back, &err) == FO_OK, "%s",
                   err.message);
@@ -1091,36 +1174,13 @@ START_TEST(config_yaml_quotes_a_timestamp_with_a_space)
 }
 END_TEST
 
-/* ConstructYamlInt/Float sum base-60 parts in Java ints (bes, and val for an int) and parse
- * each part with Long.parseLong: what wraps, wraps there, and what throws falls back. */
-START_TEST(base_60_numbers_wrap_and_throw_as_java_ints_and_longs_do)
-{
-    /* 60^6 as an int is 46656000000 - 11 * 2^32 = -588640256 */
-    ck_assert_str_eq(flink_text("1:0:0:0:0:0:0.0"), "-5.88640256E8");
-    /* 596523*3600 + 14*60 + 8 = 2^31: Integer.MIN_VALUE; with '-' "--2147483648" throws */
-    ck_assert_str_eq(flink_text("596523:14:8"), "-2147483648");
-    ck_assert_str_eq(flink_text("-596523:14:8"), "<legacy>");
-    ck_assert_str_eq(flink_text("9300000000000000000:00"), "<legacy>");
-    ck_assert_str_eq(flink_text("99999999999999999999:00"), "<legacy>");
-    /* Long.MAX_VALUE * 60 wraps to -60 in a long */
-    ck_assert_str_eq(flink_text("9223372036854775807:0"), "-60");
-    ck_assert_str_eq(flink_text("-1:30"), "-90");
-}
-END_TEST
-
-/* createNumber makes a BigInteger of a long base 2, 8 or 16 number; Flink writes it in decimal. */
+/* createNumber makes a BigInteger of a long base 8 or 16 number; Flink writes it in decimal. */
 START_TEST(integers_past_64_bits_in_any_base_are_written_in_decimal)
 {
-    ck_assert_str_eq(flink_text("0x1_0000_0000_0000_0000"), "18446744073709551616");
-    ck_assert_str_eq(flink_text("-0x1_0000_0000_0000_0000"), "-18446744073709551616");
+    ck_assert_str_eq(flink_text("0x10000000000000000"), "18446744073709551616");
     /* 2^72 - 1 */
-    ck_assert_str_eq(flink_text("0777777777777777777777777"), "4722366482869645213695");
-    ck_assert_str_eq(flink_text("0b1"
-                                "00000000000000000000000000000000"
-                                "00000000000000000000000000000000"),
-                     "18446744073709551616");
+    ck_assert_str_eq(flink_text("0o777777777777777777777777"), "4722366482869645213695");
     ck_assert_str_eq(flink_text("0xFFFFFFFFFFFFFFFF"), "18446744073709551615");
-    ck_assert_str_eq(flink_text("-0b0000"), "0");
     ck_assert_str_eq(flink_text("0x3B9ACA00"), "1000000000"); /* 10^9: one more decimal limb */
     /* 16^256 - 1 = 2^1024 - 1 ends in ...137215 and has 309 digits */
     char hex[2 + 256 + 1] = "0x";
@@ -1174,10 +1234,12 @@ int main(void)
     tcase_add_test(tc, config_yaml_keys_too_long_for_implicit_keys_use_the_explicit_form);
     tcase_add_test(tc, config_yaml_quotes_minus_zero_which_yaml_reads_as_the_integer_zero);
     tcase_add_test(tc, config_yaml_quotes_integers_beyond_64_bits);
-    tcase_add_test(tc, yaml_scalars_are_floats_only_where_snakeyamls_float_pattern_says);
-    tcase_add_test(tc, only_what_snakeyamls_timestamp_pattern_matches_is_a_timestamp);
-    tcase_add_test(tc, config_yaml_quotes_a_timestamp_with_a_space);
-    tcase_add_test(tc, base_60_numbers_wrap_and_throw_as_java_ints_and_longs_do);
+    tcase_add_test(tc, yaml_scalars_are_booleans_and_nulls_only_where_the_core_schema_says);
+    tcase_add_test(tc, yaml_integers_follow_the_core_schema);
+    tcase_add_test(tc, yaml_floats_follow_the_core_schema);
+    tcase_add_test(tc, yaml_dates_are_plain_text);
+    tcase_add_test(tc, config_yaml_is_read_with_the_core_schema);
+    tcase_add_test(tc, config_yaml_quotes_what_the_core_schema_reads_as_numbers);
     tcase_add_test(tc, integers_past_64_bits_in_any_base_are_written_in_decimal);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -677,11 +677,11 @@ START_TEST(flink_map_options_read_as_flink_reads_them_from_level_three)
 }
 END_TEST
 
-/* Flink reads config.yaml's map values with snakeyaml (YAML 1.1) and writes what is not a
- * string back as snakeyaml dumps it (ConfigurationUtils.convertToString, toYAMLString): a
- * float as Java prints a double, an int in decimal, y/n stay text (snakeyaml's booleans are
- * yes/no/on/off/true/false), 0o17 is no number. The pods flinkop builds carry the same text
- * as the TaskManagers Flink builds. */
+/* Flink 1.19+ reads config.yaml's map values with snakeyaml-engine's CoreSchema (YAML 1.2 core)
+ * and writes what is not a string back as its representer dumps it
+ * (ConfigurationUtils.convertToString, toYAMLString): a float as Java prints a double, an int
+ * in decimal (0o17 is octal), y/on stay text (the core booleans are true/false only), 1:30 is
+ * no number. The pods flinkop builds carry the same text as the TaskManagers Flink builds. */
 START_TEST(yaml_scalars_in_map_options_are_the_text_flink_makes_of_them)
 {
     char why[FO_ERR_MSG_MAX];
@@ -694,9 +694,9 @@ START_TEST(yaml_scalars_in_map_options_are_the_text_flink_makes_of_them)
     ck_assert_str_eq(fo_json_str(l, "big"), "1.0E7");
     ck_assert_str_eq(fo_json_str(l, "tier"), "y");
     ck_assert_str_eq(fo_json_str(l, "port"), "31");
-    ck_assert_str_eq(fo_json_str(a, "scrape"), "true");
-    ck_assert_str_eq(fo_json_str(a, "mode"), "0o17");
-    ck_assert_str_eq(fo_json_str(a, "window"), "90");
+    ck_assert_str_eq(fo_json_str(a, "scrape"), "on");
+    ck_assert_str_eq(fo_json_str(a, "mode"), "15");
+    ck_assert_str_eq(fo_json_str(a, "window"), "1:30");
     json_decref(m);
     /* a toleration's value the same way: "1.0" is no "1" */
     m = jm_with_option("kubernetes.jobmanager.tolerations",
