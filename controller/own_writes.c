@@ -41,10 +41,12 @@ static bool key_of(const char *ns, const char *name, char *buf, size_t len)
     return n > 0 && (size_t)n < len;
 }
 
-void fo_own_writes_note(fo_own_writes *w, const char *ns, const char *name, const char *replaced)
+void fo_own_writes_note(fo_own_writes *w, const char *ns, const char *name, const char *replaced,
+                        const char *now)
 {
     char key[512];
-    if (!w || !replaced || !*replaced || !key_of(ns, name, key, sizeof key))
+    if (!w || !replaced || !*replaced || (now && strcmp(now, replaced) == 0) ||
+        !key_of(ns, name, key, sizeof key))
         return;
     pthread_mutex_lock(&w->mu);
     json_t *list = json_object_get(w->replaced, key);

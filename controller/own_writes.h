@@ -30,9 +30,14 @@ typedef struct fo_own_writes fo_own_writes;
 fo_own_writes *fo_own_writes_new(void);
 void fo_own_writes_free(fo_own_writes *w); /* NULL ok */
 
-/* A write of ns/name conditional on resourceVersion `replaced` succeeded: that version is no
- * longer current. A NULL or empty `replaced` (an unconditional write) notes nothing. */
-void fo_own_writes_note(fo_own_writes *w, const char *ns, const char *name, const char *replaced);
+/* A write of ns/name conditional on resourceVersion `replaced` succeeded, and its answer holds
+ * the object at `now` (NULL: the answer did not say): `replaced` is no longer current. A NULL
+ * or empty `replaced` (an unconditional write) notes nothing, and neither does a write whose
+ * answer is still at `replaced`: the API server stores nothing for a write that leaves the
+ * object as it was (a status the CRD's schema prunes to the one stored), and the version
+ * stays current; noted, every later pass would wait for a version that never comes. */
+void fo_own_writes_note(fo_own_writes *w, const char *ns, const char *name, const char *replaced,
+                        const char *now);
 
 /* True when `seen`, the resourceVersion of the cached ns/name, is a version this process has
  * replaced: the cache has not caught up with its own writes, and nothing may be decided from

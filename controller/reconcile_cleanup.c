@@ -35,7 +35,8 @@ static fo_rc patch_finalizers(fo_pass *p, json_t *list, fo_err *err)
                                   patch, &out, err);
     json_decref(patch);
     if (rc == FO_OK) {
-        fo_own_writes_note(p->env->own_writes, p->ns, p->name, rv);
+        fo_own_writes_note(p->env->own_writes, p->ns, p->name, rv,
+                           fo_json_get_str(out, "metadata.resourceVersion"));
         p->writes++;
         if (json_is_object(out) && fo_json_get(out, "metadata")) {
             json_decref(p->obj);

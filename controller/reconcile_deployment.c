@@ -127,7 +127,8 @@ fo_rc fo_pass_write_status(fo_pass *p, fo_err *err)
                                   patch, &out, err);
     if (rc == FO_OK) /* the version the patch was conditional on is no longer current */
         fo_own_writes_note(p->env->own_writes, p->ns, p->name,
-                           fo_json_get_str(patch, "metadata.resourceVersion"));
+                           fo_json_get_str(patch, "metadata.resourceVersion"),
+                           fo_json_get_str(out, "metadata.resourceVersion"));
     json_decref(patch);
     if (rc != FO_OK) {
         fo_err_wrap(err, "status update");

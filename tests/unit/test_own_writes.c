@@ -14,8 +14,8 @@ START_TEST(a_cached_version_the_process_replaced_is_behind_until_the_cache_catch
     fo_own_writes *w = fo_own_writes_new();
     ck_assert_ptr_nonnull(w);
     /* A pass read 10 and wrote twice: an intent (10 -> 11), then its record (11 -> 12). */
-    fo_own_writes_note(w, "ns", "fd", "10");
-    fo_own_writes_note(w, "ns", "fd", "11");
+    fo_own_writes_note(w, "ns", "fd", "10", "11");
+    fo_own_writes_note(w, "ns", "fd", "11", NULL); /* its answer did not say */
     ck_assert(fo_own_writes_behind(w, "ns", "fd", "10"));
     ck_assert(fo_own_writes_behind(w, "ns", "fd", "11"));
     ck_assert_int_eq(fo_own_writes_count(w), 1);
@@ -30,8 +30,8 @@ END_TEST
 START_TEST(a_version_past_the_last_write_is_current_and_resources_are_apart)
 {
     fo_own_writes *w = fo_own_writes_new();
-    fo_own_writes_note(w, "ns", "a", "5");
-    fo_own_writes_note(w, "other", "a", "7");
+    fo_own_writes_note(w, "ns", "a", "5", NULL);
+    fo_own_writes_note(w, "other", "a", "7", NULL);
     ck_assert(!fo_own_writes_behind(w, "ns", "b", "5"));   /* never written */
     ck_assert(fo_own_writes_behind(w, "other", "a", "7")); /* same name, other namespace */
     /* Someone else wrote after the process: a version it never replaced is current. */
@@ -44,10 +44,10 @@ END_TEST
 START_TEST(a_resource_gone_is_forgotten_and_unconditional_writes_note_nothing)
 {
     fo_own_writes *w = fo_own_writes_new();
-    fo_own_writes_note(w, "ns", "fd", NULL);
-    fo_own_writes_note(w, "ns", "fd", "");
+    fo_own_writes_note(w, "ns", "fd", NULL, NULL);
+    fo_own_writes_note(w, "ns", "fd", "", NULL);
     ck_assert_int_eq(fo_own_writes_count(w), 0);
-    fo_own_writes_note(w, "ns", "fd", "3");
+    fo_own_writes_note(w, "ns", "fd", "3", NULL);
     ck_assert(!fo_own_writes_behind(w, "ns", "fd", NULL)); /* gone */
     ck_assert_int_eq(fo_own_writes_count(w), 0);
     /* Made again under its name: its versions are new ones. */
@@ -58,13 +58,30 @@ START_TEST(a_resource_gone_is_forgotten_and_unconditional_writes_note_nothing)
 }
 END_TEST
 
+/* A write the API server stored nothing for answers with the version it was conditional on,
+ * which stays current: nothing may wait for the cache to pass it. */
+START_TEST(a_write_that_left_the_object_as_it_was_replaced_nothing)
+{
+    fo_own_writes *w = fo_own_writes_new();
+    fo_own_writes_note(w, "ns", "fd", "10", "10");
+    ck_assert_int_eq(fo_own_writes_count(w), 0);
+    ck_assert(!fo_own_writes_behind(w, "ns", "fd", "10"));
+    /* one that did change it, then one that did not: the first version alone is replaced */
+    fo_own_writes_note(w, "ns", "fd", "10", "11");
+    fo_own_writes_note(w, "ns", "fd", "11", "11");
+    ck_assert(fo_own_writes_behind(w, "ns", "fd", "10"));
+    ck_assert(!fo_own_writes_behind(w, "ns", "fd", "11"));
+    fo_own_writes_free(w);
+}
+END_TEST
+
 START_TEST(only_the_latest_replaced_versions_are_kept)
 {
     fo_own_writes *w = fo_own_writes_new();
     char rv[16];
     for (int i = 1; i <= FO_OWN_WRITES_MAX_PER_RESOURCE + 4; i++) {
         snprintf(rv, sizeof rv, "%d", i);
-        fo_own_writes_note(w, "ns", "fd", rv);
+        fo_own_writes_note(w, "ns", "fd", rv, NULL);
     }
     snprintf(rv, sizeof rv, "%d", FO_OWN_WRITES_MAX_PER_RESOURCE + 4);
     ck_assert(fo_own_writes_behind(w, "ns", "fd", rv));
@@ -86,7 +103,7 @@ static void *writer(void *arg)
     snprintf(name, sizeof name, "fd-%d", j->id);
     for (int i = 0; i < 2000; i++) {
         snprintf(rv, sizeof rv, "%d", i);
-        fo_own_writes_note(j->w, "ns", name, rv);
+        fo_own_writes_note(j->w, "ns", name, rv, NULL);
         ck_assert(fo_own_writes_behind(j->w, "ns", name, rv));
         snprintf(rv, sizeof rv, "%d", i + 1);
         ck_assert(!fo_own_writes_behind(j->w, "ns", name, rv));
@@ -117,6 +134,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_cached_version_the_process_replaced_is_behind_until_the_cache_catches_up);
     tcase_add_test(tc, a_version_past_the_last_write_is_current_and_resources_are_apart);
     tcase_add_test(tc, a_resource_gone_is_forgotten_and_unconditional_writes_note_nothing);
+    tcase_add_test(tc, a_write_that_left_the_object_as_it_was_replaced_nothing);
     tcase_add_test(tc, only_the_latest_replaced_versions_are_kept);
     tcase_add_test(tc, workers_note_and_ask_at_the_same_time);
     suite_add_tcase(s, tc);

@@ -115,6 +115,56 @@ static void lag_fd_step(fake_world *w)
     lag_fd.next = now ? json_deep_copy(now) : NULL;
 }
 
+/* The write numbered lose.at (the fake's count; 0: none) reaches the API server and is made
+ * there, but its answer never comes back (a timeout, a connection cut after the request went
+ * out): the caller sees FO_ETIMEOUT. */
+static struct {
+    int at;
+    bool done; /* that answer was lost */
+} lose;
+
+static fo_rc lost(fake_kube *k, fo_rc rc, json_t **out, fo_err *err)
+{
+    if (rc != FO_OK || lose.at == 0 || k->writes != lose.at)
+        return rc;
+    if (out) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    lose.done = true;
+    return fo_err_set(err, FO_ETIMEOUT, "write %d: no answer within the timeout", k->writes);
+}
+
+static fo_rc losing_create(void *ctx, fo_ctl_kind kind, const json_t *obj, json_t **out,
+                           fo_err *err)
+{
+    json_t *got = NULL;
+    fo_rc rc = lost(ctx, fk_create(ctx, kind, obj, &got, err), &got, err);
+    if (out)
+        *out = got;
+    else
+        json_decref(got);
+    return rc;
+}
+
+static fo_rc losing_patch(void *ctx, fo_ctl_kind kind, const char *ns, const char *name,
+                          bool status, const json_t *patch, json_t **out, fo_err *err)
+{
+    json_t *got = NULL;
+    fo_rc rc = lost(ctx, fk_patch(ctx, kind, ns, name, status, patch, &got, err), &got, err);
+    if (out)
+        *out = got;
+    else
+        json_decref(got);
+    return rc;
+}
+
+static fo_rc losing_remove(void *ctx, fo_ctl_kind kind, const char *ns, const char *name,
+                           const char *uid, const char *propagation, fo_err *err)
+{
+    return lost(ctx, fk_remove(ctx, kind, ns, name, uid, propagation, err), NULL, err);
+}
+
 static fo_rc failing_get(void *ctx, fo_ctl_kind kind, const char *ns, const char *name,
                          json_t **out, fo_err *err)
 {
@@ -391,8 +441,16 @@ static void savepoint_mode(fake_world *w, const char *name)
     edit_spec(w, name, "job.upgradeMode", json_string("savepoint"));
 }
 
-/* Run the scenario, with the crash_at-th write of the change failing (0: no crash). */
+/* Run the scenario, with the crash_at-th write of the change failing (0: no crash), or when
+ * lose_at the lose_at-th write of the change made but its answer lost (0: none). */
+static outcome run_losing(const scenario *sc, int crash_at, int lose_at);
+
 static outcome run(const scenario *sc, int crash_at)
+{
+    return run_losing(sc, crash_at, 0);
+}
+
+static outcome run_losing(const scenario *sc, int crash_at, int lose_at)
 {
     outcome o;
     memset(&o, 0, sizeof o);
@@ -401,6 +459,9 @@ static outcome run(const scenario *sc, int crash_at)
     w->settings.rest_url_template = "http://flink.test:{port}/{namespace}/{name}";
     w->env.kube.cached = lagging_cached;
     w->env.kube.get = failing_get;
+    w->env.kube.create = losing_create;
+    w->env.kube.patch = losing_patch;
+    w->env.kube.remove = losing_remove;
     fo_cluster_defaults *a = NULL, *b = NULL;
     if (sc->defaults_change) {
         fo_err err;
@@ -461,10 +522,13 @@ static outcome run(const scenario *sc, int crash_at)
     }
     if (crash_at > 0)
         fake_fail_write(&w->kube, crash_at, FO_EIO);
+    lose.at = lose_at > 0 ? start + lose_at : 0;
+    lose.done = false;
     size_t log_from = w->kube.nlog;
     o.settled = run_passes_with(w, &m, sc->name, sc->delete, crash_at > 0 ? b : NULL,
                                 start + crash_at);
     o.writes = w->kube.writes - start;
+    lose.at = 0;
     lag_stop();
     o.calls_elsewhere = m.calls_elsewhere;
     char cm_name[300];
@@ -828,6 +892,93 @@ START_TEST(resume_acts_once_per_step_while_the_resources_informer_lags)
 }
 END_TEST
 
+/* Every write of sc made but its answer lost ends like the run that lost none: the same
+ * JobManagers started, savepoints taken, the job the status names running. */
+static void check_every_lost_answer(const scenario *sc)
+{
+    outcome base = run(sc, 0);
+    ck_assert_msg(base.settled, "%s: the run did not settle", sc->name);
+    for (int k = 1; k <= base.writes; k++) {
+        outcome o = run_losing(sc, 0, k);
+        ck_assert_msg(lose.done, "%s: write %d was not made", sc->name, k);
+        ck_assert_msg(o.settled, "%s: answer of write %d of %d lost: it never settled", sc->name, k,
+                      base.writes);
+        ck_assert_msg(o.gone == base.gone, "%s: answer of write %d lost: gone %d", sc->name, k,
+                      o.gone);
+        ck_assert_msg(o.savepoints == base.savepoints,
+                      "%s: answer of write %d lost: %d savepoints taken instead of %d", sc->name, k,
+                      o.savepoints, base.savepoints);
+        ck_assert_msg(o.jm_creates == base.jm_creates,
+                      "%s: answer of write %d lost: %d JobManagers started instead of %d", sc->name,
+                      k, o.jm_creates, base.jm_creates);
+        ck_assert_msg(!o.graph_at_start,
+                      "%s: answer of write %d lost: the old job graph was there at start", sc->name,
+                      k);
+        if (o.gone || o.suspended)
+            continue;
+        ck_assert_msg(strcmp(o.job, o.deployed_job) == 0,
+                      "%s: answer of write %d lost: status says job %s, the cluster runs %s",
+                      sc->name, k, o.job, o.deployed_job);
+        ck_assert_msg(strcmp(o.savepoint, o.restore) == 0,
+                      "%s: answer of write %d lost: recorded savepoint '%s', restored from '%s'",
+                      sc->name, k, o.savepoint, o.restore);
+    }
+}
+
+/* A write whose answer is lost may have been made: the FlinkDeployment informer a pass behind
+ * then shows the version it replaced, or the one before. */
+START_TEST(stateless_upgrade_acts_once_when_an_answer_is_lost_while_the_informer_lags)
+{
+    scenario sc = {.fixture = "controller-application.yaml",
+                   .name = "basic-example",
+                   .change = new_image,
+                   .lag_fd = true};
+    check_every_lost_answer(&sc);
+}
+END_TEST
+
+START_TEST(savepoint_upgrade_acts_once_when_an_answer_is_lost_while_the_informer_lags)
+{
+    scenario sc = {.fixture = "controller-application-savepoint.yaml",
+                   .name = "savepoint-example",
+                   .change = new_image,
+                   .lag_fd = true};
+    check_every_lost_answer(&sc);
+}
+END_TEST
+
+START_TEST(last_state_upgrade_acts_once_when_an_answer_is_lost_while_the_informer_lags)
+{
+    scenario sc = {.fixture = "controller-application-last-state.yaml",
+                   .name = "last-state-example",
+                   .ha_maps = true,
+                   .change = new_parallelism,
+                   .lag_fd = true};
+    check_every_lost_answer(&sc);
+}
+END_TEST
+
+START_TEST(resume_acts_once_when_an_answer_is_lost_while_the_informer_lags)
+{
+    scenario sc = {.fixture = "controller-application-savepoint.yaml",
+                   .name = "savepoint-example",
+                   .prepare = suspend_job,
+                   .change = resume_job,
+                   .lag_fd = true};
+    check_every_lost_answer(&sc);
+}
+END_TEST
+
+START_TEST(deletion_acts_once_when_an_answer_is_lost_while_the_informer_lags)
+{
+    scenario sc = {.fixture = "controller-application-savepoint.yaml",
+                   .name = "savepoint-example",
+                   .delete = true,
+                   .lag_fd = true};
+    check_every_lost_answer(&sc);
+}
+END_TEST
+
 /* A GET of the ConfigMap that fails is the pass's error, never "no record". */
 START_TEST(stateless_upgrade_keeps_its_defaults_when_reading_the_config_map_fails)
 {
@@ -914,6 +1065,11 @@ static Suite *suite(void)
     tcase_add_test(tc, resume_keeps_the_defaults_it_wrote_first_across_a_crash);
     tcase_add_test(tc, first_deploy_keeps_its_defaults_while_the_informer_lags);
     tcase_add_test(tc, stateless_upgrade_keeps_its_defaults_while_the_informer_lags);
+    tcase_add_test(tc, stateless_upgrade_acts_once_when_an_answer_is_lost_while_the_informer_lags);
+    tcase_add_test(tc, savepoint_upgrade_acts_once_when_an_answer_is_lost_while_the_informer_lags);
+    tcase_add_test(tc, last_state_upgrade_acts_once_when_an_answer_is_lost_while_the_informer_lags);
+    tcase_add_test(tc, resume_acts_once_when_an_answer_is_lost_while_the_informer_lags);
+    tcase_add_test(tc, deletion_acts_once_when_an_answer_is_lost_while_the_informer_lags);
     tcase_add_test(tc, savepoint_upgrade_keeps_its_defaults_while_the_informer_lags);
     tcase_add_test(tc, stateless_upgrade_keeps_its_defaults_when_reading_the_config_map_fails);
     tcase_add_test(tc, stateless_upgrade_acts_once_per_step_while_the_resources_informer_lags);
