@@ -23,6 +23,8 @@ void fo_pass_fail(fo_pass *p, const char *type, const char *stalled_reason, cons
     p->error_type = type;
     p->stalled_reason = stalled_reason;
     p->error_reason[0] = '\0';
+    json_decref(p->error_meta);
+    p->error_meta = NULL;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(p->error_msg, sizeof p->error_msg, fmt, ap);
@@ -55,7 +57,10 @@ static void settle_error(fo_pass *p)
 {
     if (p->error_type) {
         const char *old = fo_json_str(p->st, "error");
-        char *text = fo_status_error_text_reason(p->error_type, p->error_msg, p->error_reason);
+        char *text =
+            p->error_meta ? fo_status_error_text_meta(p->error_type, p->error_msg, p->error_meta)
+                          : fo_status_error_text_reason(p->error_type, p->error_msg,
+                                                        p->error_reason);
         if (text && (!old || strcmp(old, text) != 0))
             json_object_set_new(p->st, "error", json_string(text));
         free(text);
@@ -676,6 +681,8 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
 
     /* Act (one step), then record. */
     rc = fo_act(p, &s, &in, err);
+    if (p->action)
+        res->action = p->action;
     if (rc != FO_OK)
         return rc;
     requeue_by_state(p);
@@ -752,6 +759,7 @@ fo_rc fo_reconcile_deployment(const fo_ctl_env *env, const char *ns, const char 
     json_decref(p->st);
     json_decref(p->want);
     json_decref(p->last);
+    json_decref(p->error_meta);
     fo_cluster_defaults_unref(p->cd);
     free(p);
     return rc;

@@ -51,16 +51,19 @@ typedef struct fo_pass {
     const char *error_type;
     char error_msg[2048];
     char error_reason[64]; /* additionalMetadata.reason of status.error ("" = none) */
+    json_t *error_meta;    /* additionalMetadata of status.error (owned; NULL = the reason's) */
     const char *stalled_reason; /* for the Stalled condition */
     bool job_not_found;         /* Flink does not list the recorded job (status.error says so) */
 
+    const char *action; /* what the pass did, when it is not the step's name (static) */
     int64_t requeue_ms;
     int writes;
 } fo_pass;
 
 /* ---- reconcile_deployment.c ---- */
 
-/* Set the pass verdict (status.error type + message, stalled reason may be NULL). */
+/* Set the pass verdict (status.error type + message, stalled reason may be NULL; no
+ * additionalMetadata). */
 void fo_pass_fail(fo_pass *p, const char *type, const char *stalled_reason, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
