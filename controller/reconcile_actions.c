@@ -657,8 +657,10 @@ fo_rc fo_act(fo_pass *p, const fo_upgrade_step *s, const fo_upgrade_input *in, f
     switch (s->action) {
     case FO_UP_NOTHING:
         return FO_OK;
-    case FO_UP_CONVERGE:
-        return converge(p, in, err);
+    case FO_UP_CONVERGE: {
+        fo_rc rc = converge(p, in, err);
+        return rc == FO_OK ? fo_snap_trigger(p, err) : rc;
+    }
     case FO_UP_RECORD:
         return record(p, in, err);
     case FO_UP_DEPLOY:

@@ -656,8 +656,14 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
                              p->obs.jm_failure);
     }
 
+    /* Snapshots: a manual savepoint in flight ends or goes on (it may record its nonce). */
+    fo_snap_read_nonce(p);
+    if (p->last)
+        fo_snap_observe(p);
+
     /* Decide. */
     read_with_suspended_mode(p);
+    fo_snap_mask_nonce(p);
     if (p->last) {
         rc = fo_spec_diff_compute(p->last, want_spec,
                                   p->standalone ? FO_FLINK_MODE_STANDALONE : FO_FLINK_MODE_NATIVE,
@@ -676,6 +682,12 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
                        s.action == FO_UP_SUSPEND))
         s.action = FO_UP_NOTHING;
     res->action = fo_upgrade_action_name(s.action);
+    /* Apache's readyToReconcile: a change waits for the pending savepoint. */
+    if (fo_snap_manual_in_flight(p) && s.action != FO_UP_CONVERGE && s.action != FO_UP_RECORD &&
+        s.action != FO_UP_NOTHING) {
+        s.action = FO_UP_NOTHING;
+        res->action = "AWAIT_MANUAL_SAVEPOINT";
+    }
     fo_log_debug("decided %s (diff %s, %zu changes)", res->action, fo_diff_type_name(p->diff.type),
                  p->diff.changes);
 
@@ -760,6 +772,7 @@ fo_rc fo_reconcile_deployment(const fo_ctl_env *env, const char *ns, const char 
     json_decref(p->want);
     json_decref(p->last);
     json_decref(p->error_meta);
+    json_decref(p->want_sp_nonce);
     fo_cluster_defaults_unref(p->cd);
     free(p);
     return rc;

@@ -160,18 +160,9 @@ static void savepoint_done(fo_pass *p, const char *location)
     char *path = strdup(location);
     json_t *js = fo_act_job_status(p);
     json_object_set_new(js, "upgradeSavepointPath", json_string(path));
-    json_t *si = fo_json_ensure_object(js, "savepointInfo");
-    json_t *sp = json_pack("{s:I, s:s, s:s, s:s}", "timeStamp", (json_int_t)p->now_ms, "location",
-                           path, "triggerType", "UPGRADE", "formatType", "CANONICAL");
-    json_t *history = json_object_get(si, "savepointHistory");
-    if (!json_is_array(history)) {
-        history = json_array();
-        json_object_set_new(si, "savepointHistory", history);
-    }
-    json_array_append(history, sp);
-    while (json_array_size(history) > 10) /* savepoint.history.max.count */
-        json_array_remove(history, 0);
-    json_object_set_new(si, "lastSavepoint", sp);
+    fo_snap_add_savepoint(p, json_pack("{s:I, s:s, s:s, s:s}", "timeStamp",
+                                       (json_int_t)p->now_ms, "location", path, "triggerType",
+                                       "UPGRADE", "formatType", "CANONICAL"));
     fo_act_clear_trigger(p);
     /* The path and the suspended marker are recorded in one write: the savepoint can never
      * be lost between them. */
