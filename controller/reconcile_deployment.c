@@ -658,8 +658,10 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
 
     /* Snapshots: a manual savepoint in flight ends or goes on (it may record its nonce). */
     fo_snap_read_nonce(p);
-    if (p->last)
+    if (p->last) {
         fo_snap_observe(p);
+        fo_snap_check_conf(p);
+    }
 
     /* Decide. */
     read_with_suspended_mode(p);
@@ -683,10 +685,10 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
         s.action = FO_UP_NOTHING;
     res->action = fo_upgrade_action_name(s.action);
     /* Apache's readyToReconcile: a change waits for the pending savepoint. */
-    if (fo_snap_manual_in_flight(p) && s.action != FO_UP_CONVERGE && s.action != FO_UP_RECORD &&
+    if (fo_snap_in_flight(p) && s.action != FO_UP_CONVERGE && s.action != FO_UP_RECORD &&
         s.action != FO_UP_NOTHING) {
         s.action = FO_UP_NOTHING;
-        res->action = "AWAIT_MANUAL_SAVEPOINT";
+        res->action = "AWAIT_SNAPSHOT";
     }
     fo_log_debug("decided %s (diff %s, %zu changes)", res->action, fo_diff_type_name(p->diff.type),
                  p->diff.changes);

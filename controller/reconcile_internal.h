@@ -216,21 +216,29 @@ fo_rc fo_act_await_savepoint(fo_pass *p);
 
 /* p->want_sp_nonce from the desired spec. */
 void fo_snap_read_nonce(fo_pass *p);
-/* A MANUAL savepoint in flight (trigger id recorded): poll it; record it, its nonce, or its
- * failure (retried within kubernetes.operator.savepoint.trigger.grace-period, then given up
- * with the nonce recorded). Before the decision. */
+/* A MANUAL or PERIODIC savepoint in flight (trigger id recorded): poll it; record it (a
+ * manual one's nonce too), or its failure (a manual one is retried within
+ * kubernetes.operator.savepoint.trigger.grace-period, then given up with the nonce recorded).
+ * Then, while the job runs, the history is cut to savepoint.history.max.count and .max.age.
+ * Before the decision. */
 void fo_snap_observe(fo_pass *p);
 /* When the desired spec differs from the record in savepointTriggerNonce and otherwise by
  * IGNORE-class changes at most, p->want's spec takes the recorded nonce: the pass records
  * everything but the nonce, which its savepoint records. Before the diff. */
 void fo_snap_mask_nonce(fo_pass *p);
-/* Is a MANUAL savepoint in flight (upgrades wait for it, as Apache's readyToReconcile)? */
-bool fo_snap_manual_in_flight(const fo_pass *p);
-/* After a CONVERGE: a new nonce, the job RUNNING and nothing in flight: the intent
- * (savepointInfo MANUAL with a drawn trigger id) is written, then POST /jobs/:id/savepoints. */
+/* Is a MANUAL or PERIODIC savepoint in flight (upgrades wait for it, as Apache's
+ * readyToReconcile)? */
+bool fo_snap_in_flight(const fo_pass *p);
+/* A periodic savepoint interval that is not a duration (a Quartz cron): logged, and a Warning
+ * when the spec is new to the pass. Before the decision. */
+void fo_snap_check_conf(fo_pass *p);
+/* After a CONVERGE, the job RUNNING and nothing in flight: for a new nonce (else a periodic
+ * savepoint due) the intent (savepointInfo MANUAL or PERIODIC with a drawn trigger id) is
+ * written, then POST /jobs/:id/savepoints. */
 fo_rc fo_snap_trigger(fo_pass *p, fo_err *err);
-/* sp (taken) as lastSavepoint and appended to savepointHistory (at most 10), unless its
- * location is lastSavepoint's already. */
+/* sp (taken) as lastSavepoint and appended to savepointHistory (and a PERIODIC one's
+ * timeStamp as lastPeriodicSavepointTimestamp), unless its location is lastSavepoint's
+ * already. */
 void fo_snap_add_savepoint(fo_pass *p, json_t *sp);
 
 /* Delete the JobManager and TaskManager Deployments (and the HA ConfigMaps when asked); *sent

@@ -209,7 +209,7 @@ START_TEST(an_upgrade_waits_for_the_manual_savepoint_in_flight)
     edit_spec(w, N, "image", json_string("flink:1.20.1"));
     fo_reconcile_result res;
     ck_assert_int_eq(pass(w, N, &res), FO_OK);
-    ck_assert_str_eq(res.action, "AWAIT_MANUAL_SAVEPOINT");
+    ck_assert_str_eq(res.action, "AWAIT_SNAPSHOT");
     ck_assert_int_eq(posts(w, "/stop"), 0);
     answer_status(w, json_pack("{s:{s:s}, s:{s:s}}", "status", "id", "COMPLETED", "operation",
                                "location", LOCATION));
@@ -266,6 +266,180 @@ START_TEST(a_lost_trigger_answer_sends_the_same_trigger_id_again)
 }
 END_TEST
 
+/* ---- periodic savepoints ---- */
+
+static void set_conf(fake_world *w, const char *key, const char *value)
+{
+    json_t *fc = (json_t *)fo_json_get(json_object_get(fd(w, N), "spec"), "flinkConfiguration");
+    json_object_set_new(fc, key, json_string(value));
+    edit_spec(w, N, "job.parallelism", json_integer(2)); /* the same value: a new generation */
+}
+
+static int64_t st_int(fake_world *w, const char *path)
+{
+    int64_t v = -1;
+    fo_json_get_int(json_object_get(fd(w, N), "status"), path, &v);
+    return v;
+}
+
+#define HOUR (3600LL * 1000)
+#define PERIODIC "kubernetes.operator.periodic.savepoint.interval"
+
+/* SnapshotUtils.shouldTriggerIntervalBasedSnapshot: an interval after the last periodic
+ * trigger, else after the resource's creation; SavepointInfo.updateLastSavepoint records
+ * lastPeriodicSavepointTimestamp. */
+START_TEST(a_periodic_savepoint_is_taken_each_interval)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    char created[64];
+    fo_clock_format_rfc3339(fo_clock_now_ms(w->clock), false, created, sizeof created);
+    json_object_set_new(json_object_get(fd(w, N), "metadata"), "creationTimestamp",
+                        json_string(created));
+    json_object_set_new((json_t *)fo_json_get(fd(w, N), "spec.flinkConfiguration"), PERIODIC,
+                        json_string("1 h"));
+    until_stable(w, N);
+    answer_trigger(w);
+    ck_assert_int_eq(posts(w, "/savepoints"), 0);
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_int_eq(posts(w, "/savepoints"), 0);
+    ck_assert_int_gt(res.requeue_after_ms, 0); /* no later than the observe interval */
+
+    fo_clock_fake_advance(w->clock, HOUR + 1);
+    int64_t t1 = fo_clock_now_ms(w->clock);
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_str_eq(res.action, "TRIGGER_SAVEPOINT");
+    ck_assert_int_eq(posts(w, "/savepoints"), 1);
+    ck_assert_str_eq(st_str(w, N, "jobStatus.savepointInfo.triggerType"), "PERIODIC");
+    ck_assert_int_eq(st_int(w, "jobStatus.savepointInfo.lastPeriodicSavepointTimestamp"), t1);
+    answer_status(w, json_pack("{s:{s:s}, s:{s:s}}", "status", "id", "COMPLETED", "operation",
+                               "location", LOCATION));
+    fo_clock_fake_advance(w->clock, 5000);
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_str_eq(st_str(w, N, "jobStatus.savepointInfo.lastSavepoint.triggerType"), "PERIODIC");
+    ck_assert_ptr_null(fo_json_get(json_object_get(fd(w, N), "status"),
+                                   "jobStatus.savepointInfo.lastSavepoint.triggerNonce"));
+    ck_assert_int_eq(st_int(w, "jobStatus.savepointInfo.lastSavepoint.timeStamp"), t1);
+    ck_assert_int_eq(st_int(w, "jobStatus.savepointInfo.lastPeriodicSavepointTimestamp"), t1);
+    ck_assert_ptr_null(st_str(w, N, "jobStatus.savepointInfo.triggerId"));
+
+    /* The next one an hour after the first trigger, not before. */
+    fo_clock_fake_advance(w->clock, HOUR - 5000);
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_int_eq(posts(w, "/savepoints"), 1);
+    ck_assert_int_eq(res.requeue_after_ms, 1);
+    fo_clock_fake_advance(w->clock, 1);
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_int_eq(posts(w, "/savepoints"), 2);
+
+    /* A failed one is reported, and the next comes an interval after it. */
+    answer_status(w, failed_answer());
+    fo_clock_fake_advance(w->clock, 5000);
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_int_eq(fake_events_count(&w->events, "SavepointError"), 1);
+    ck_assert_ptr_null(st_str(w, N, "jobStatus.savepointInfo.triggerType"));
+    fo_clock_fake_advance(w->clock, 15000);
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_int_eq(posts(w, "/savepoints"), 2);
+    fo_clock_fake_advance(w->clock, HOUR);
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_int_eq(posts(w, "/savepoints"), 3);
+    fake_world_free(w);
+}
+END_TEST
+
+START_TEST(a_cron_interval_is_refused_with_a_warning_naming_the_key)
+{
+    fake_world *w = running_world();
+    set_conf(w, PERIODIC, "0 0 * * * ?");
+    for (int i = 0; i < 4; i++) {
+        fo_clock_fake_advance(w->clock, 24 * HOUR);
+        ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    }
+    ck_assert_int_eq(posts(w, "/savepoints"), 0);
+    ck_assert_int_eq(fake_events_count(&w->events, "SavepointError"), 1);
+    bool named = false;
+    for (size_t i = 0; i < w->events.n; i++) {
+        const char *msg = w->events.ev[i].message;
+        named = named || (strstr(msg, PERIODIC) && strstr(msg, "0 0 * * * ?"));
+    }
+    ck_assert_msg(named, "no Warning names the key and its value");
+    fake_world_free(w);
+}
+END_TEST
+
+/* ---- history retention (cleanupSavepointHistoryLegacy, without disposal) ---- */
+
+static void put_history(fake_world *w, const int64_t *ages_h, size_t n)
+{
+    json_t *hist = json_array();
+    int64_t now = fo_clock_now_ms(w->clock);
+    for (size_t i = 0; i < n; i++) {
+        char loc[64];
+        snprintf(loc, sizeof loc, "s3://bucket/savepoints/sp-%zu", i);
+        json_array_append_new(hist, json_pack("{s:I, s:s, s:s, s:s}", "timeStamp",
+                                              (json_int_t)(now - ages_h[i] * HOUR), "location", loc,
+                                              "triggerType", "UPGRADE", "formatType", "CANONICAL"));
+    }
+    json_t *si = fo_json_ensure_object(
+        fo_json_ensure_object(fo_json_ensure_object(fd(w, N), "status"), "jobStatus"),
+        "savepointInfo");
+    json_object_set(si, "lastSavepoint", json_array_get(hist, n - 1));
+    json_object_set_new(si, "savepointHistory", hist);
+}
+
+static const char *history_location(fake_world *w, size_t i)
+{
+    const json_t *h = fo_json_get(json_object_get(fd(w, N), "status"),
+                                  "jobStatus.savepointInfo.savepointHistory");
+    return fo_json_str(json_array_get(h, i), "location");
+}
+
+START_TEST(the_history_keeps_max_count_and_max_age_and_always_the_newest)
+{
+    fake_world *w = running_world();
+    /* 12 entries, 36 h old to 3 h old, 3 h apart: max.count 10 drops sp-0 and sp-1, max.age
+     * 24 h then sp-2 (30 h) and sp-3 (27 h); sp-4 (24 h, not older) stays. */
+    int64_t ages[12];
+    for (int i = 0; i < 12; i++)
+        ages[i] = 36 - 3 * i;
+    put_history(w, ages, 12);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    const json_t *h = fo_json_get(json_object_get(fd(w, N), "status"),
+                                  "jobStatus.savepointInfo.savepointHistory");
+    ck_assert_uint_eq(json_array_size(h), 8);
+    ck_assert_str_eq(history_location(w, 0), "s3://bucket/savepoints/sp-4");
+    ck_assert_str_eq(history_location(w, 7), "s3://bucket/savepoints/sp-11");
+    ck_assert_int_eq(posts(w, "/savepoint-disposal"), 0);
+
+    /* All of them old: the newest stays. And the resource's own limits. */
+    int64_t old[3] = {72, 60, 48};
+    put_history(w, old, 3);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    h = fo_json_get(json_object_get(fd(w, N), "status"),
+                    "jobStatus.savepointInfo.savepointHistory");
+    ck_assert_uint_eq(json_array_size(h), 1);
+    ck_assert_str_eq(history_location(w, 0), "s3://bucket/savepoints/sp-2");
+    int64_t recent[4] = {4, 3, 2, 1};
+    put_history(w, recent, 4);
+    set_conf(w, "kubernetes.operator.savepoint.history.max.count", "2");
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    h = fo_json_get(json_object_get(fd(w, N), "status"),
+                    "jobStatus.savepointInfo.savepointHistory");
+    ck_assert_uint_eq(json_array_size(h), 2);
+    ck_assert_str_eq(history_location(w, 0), "s3://bucket/savepoints/sp-2");
+    set_conf(w, "kubernetes.operator.savepoint.history.max.age", "90 min");
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    h = fo_json_get(json_object_get(fd(w, N), "status"),
+                    "jobStatus.savepointInfo.savepointHistory");
+    ck_assert_uint_eq(json_array_size(h), 1);
+    ck_assert_str_eq(history_location(w, 0), "s3://bucket/savepoints/sp-3");
+    fake_world_free(w);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("reconcile_snapshot");
@@ -276,6 +450,9 @@ static Suite *suite(void)
     tcase_add_test(tc, an_upgrade_waits_for_the_manual_savepoint_in_flight);
     tcase_add_test(tc, a_nonce_changed_with_an_upgrade_is_taken_by_the_upgrade);
     tcase_add_test(tc, a_lost_trigger_answer_sends_the_same_trigger_id_again);
+    tcase_add_test(tc, a_periodic_savepoint_is_taken_each_interval);
+    tcase_add_test(tc, a_cron_interval_is_refused_with_a_warning_naming_the_key);
+    tcase_add_test(tc, the_history_keeps_max_count_and_max_age_and_always_the_newest);
     suite_add_tcase(s, tc);
     return s;
 }
