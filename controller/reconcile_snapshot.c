@@ -85,7 +85,7 @@ void fo_snap_mask_nonce(fo_pass *p)
 {
     json_t *spec = json_object_get(p->want, "spec");
     const json_t *want = fo_json_get(spec, NONCE_PATH);
-    const json_t *job = json_object_get(spec, "job");
+    json_t *job = json_object_get(spec, "job");
     if (!p->last || !json_is_object(job) || p->invalid)
         return;
     const json_t *had = fo_json_get(p->last, NONCE_PATH);
@@ -94,6 +94,10 @@ void fo_snap_mask_nonce(fo_pass *p)
     /* The spec as it would be recorded with the nonce still the recorded one. */
     json_t *masked = fo_json_copy(spec);
     json_t *mjob = json_object_get(masked, "job");
+    if (!mjob) { /* out of memory: recorded with the spec, as before */
+        json_decref(masked);
+        return;
+    }
     if (had)
         json_object_set_new(mjob, "savepointTriggerNonce", json_deep_copy(had));
     else
@@ -112,9 +116,9 @@ void fo_snap_mask_nonce(fo_pass *p)
     if (!ignore_only) /* (edited in place: the pass holds pointers into the spec) */
         return;
     if (had)
-        json_object_set_new((json_t *)job, "savepointTriggerNonce", json_deep_copy(had));
+        json_object_set_new(job, "savepointTriggerNonce", json_deep_copy(had));
     else
-        json_object_del((json_t *)job, "savepointTriggerNonce");
+        json_object_del(job, "savepointTriggerNonce");
 }
 
 /* Record the desired nonce in lastReconciledSpec (updateLastReconciledSnapshotTriggerNonce). */
