@@ -65,12 +65,14 @@ void fo_act_spec_changed_event(fo_pass *p)
  * handler (triggerErrorEvent): component JobManagerDeployment. */
 void fo_act_warn_once(fo_pass *p, const char *reason)
 {
+    /* the type and message: additionalMetadata (a retry record) is no news */
     const char *old = fo_json_str(p->st, "error");
-    char *text = fo_status_error_text(p->error_type, p->error_msg);
-    if (!old || !text || strcmp(old, text) != 0)
+    char msg[FO_STATUS_MESSAGE_MAX + 1];
+    bool same = old && fo_status_error_is(old, p->error_type) &&
+                strcmp(fo_status_error_message(old, msg, sizeof msg), p->error_msg) == 0;
+    if (!same)
         fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_COMPONENT_JOBMANAGER, reason, "%s",
                          p->error_msg);
-    free(text);
 }
 
 /* ---- Flink calls ---------------------------------------------------------------------------- */
@@ -655,8 +657,10 @@ fo_rc fo_act(fo_pass *p, const fo_upgrade_step *s, const fo_upgrade_input *in, f
     switch (s->action) {
     case FO_UP_NOTHING:
         return FO_OK;
-    case FO_UP_CONVERGE:
-        return converge(p, in, err);
+    case FO_UP_CONVERGE: {
+        fo_rc rc = converge(p, in, err);
+        return rc == FO_OK ? fo_snap_trigger(p, err) : rc;
+    }
     case FO_UP_RECORD:
         return record(p, in, err);
     case FO_UP_DEPLOY:

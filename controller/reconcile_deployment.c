@@ -23,6 +23,8 @@ void fo_pass_fail(fo_pass *p, const char *type, const char *stalled_reason, cons
     p->error_type = type;
     p->stalled_reason = stalled_reason;
     p->error_reason[0] = '\0';
+    json_decref(p->error_meta);
+    p->error_meta = NULL;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(p->error_msg, sizeof p->error_msg, fmt, ap);
@@ -55,7 +57,10 @@ static void settle_error(fo_pass *p)
 {
     if (p->error_type) {
         const char *old = fo_json_str(p->st, "error");
-        char *text = fo_status_error_text_reason(p->error_type, p->error_msg, p->error_reason);
+        char *text =
+            p->error_meta ? fo_status_error_text_meta(p->error_type, p->error_msg, p->error_meta)
+                          : fo_status_error_text_reason(p->error_type, p->error_msg,
+                                                        p->error_reason);
         if (text && (!old || strcmp(old, text) != 0))
             json_object_set_new(p->st, "error", json_string(text));
         free(text);
@@ -651,8 +656,16 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
                              p->obs.jm_failure);
     }
 
+    /* Snapshots: a manual savepoint in flight ends or goes on (it may record its nonce). */
+    fo_snap_read_nonce(p);
+    if (p->last) {
+        fo_snap_observe(p);
+        fo_snap_check_conf(p);
+    }
+
     /* Decide. */
     read_with_suspended_mode(p);
+    fo_snap_mask_nonce(p);
     if (p->last) {
         rc = fo_spec_diff_compute(p->last, want_spec,
                                   p->standalone ? FO_FLINK_MODE_STANDALONE : FO_FLINK_MODE_NATIVE,
@@ -671,11 +684,19 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
                        s.action == FO_UP_SUSPEND))
         s.action = FO_UP_NOTHING;
     res->action = fo_upgrade_action_name(s.action);
+    /* Apache's readyToReconcile: a change waits for the pending savepoint. */
+    if (fo_snap_in_flight(p) && s.action != FO_UP_CONVERGE && s.action != FO_UP_RECORD &&
+        s.action != FO_UP_NOTHING) {
+        s.action = FO_UP_NOTHING;
+        res->action = "AWAIT_SNAPSHOT";
+    }
     fo_log_debug("decided %s (diff %s, %zu changes)", res->action, fo_diff_type_name(p->diff.type),
                  p->diff.changes);
 
     /* Act (one step), then record. */
     rc = fo_act(p, &s, &in, err);
+    if (p->action)
+        res->action = p->action;
     if (rc != FO_OK)
         return rc;
     requeue_by_state(p);
@@ -752,6 +773,8 @@ fo_rc fo_reconcile_deployment(const fo_ctl_env *env, const char *ns, const char 
     json_decref(p->st);
     json_decref(p->want);
     json_decref(p->last);
+    json_decref(p->error_meta);
+    json_decref(p->want_sp_nonce);
     fo_cluster_defaults_unref(p->cd);
     free(p);
     return rc;

@@ -51,16 +51,21 @@ typedef struct fo_pass {
     const char *error_type;
     char error_msg[2048];
     char error_reason[64]; /* additionalMetadata.reason of status.error ("" = none) */
+    json_t *error_meta;    /* additionalMetadata of status.error (owned; NULL = the reason's) */
     const char *stalled_reason; /* for the Stalled condition */
     bool job_not_found;         /* Flink does not list the recorded job (status.error says so) */
 
+    json_t *want_sp_nonce; /* the desired spec.job.savepointTriggerNonce (owned; NULL: none) */
+    bool snapshot_failed;  /* a manual savepoint failed this pass: tried again at a later one */
+    const char *action; /* what the pass did, when it is not the step's name (static) */
     int64_t requeue_ms;
     int writes;
 } fo_pass;
 
 /* ---- reconcile_deployment.c ---- */
 
-/* Set the pass verdict (status.error type + message, stalled reason may be NULL). */
+/* Set the pass verdict (status.error type + message, stalled reason may be NULL; no
+ * additionalMetadata). */
 void fo_pass_fail(fo_pass *p, const char *type, const char *stalled_reason, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
@@ -206,6 +211,35 @@ void fo_act_warn_once(fo_pass *p, const char *reason);
 
 fo_rc fo_act_stop_with_savepoint(fo_pass *p, const fo_upgrade_step *s, fo_err *err);
 fo_rc fo_act_await_savepoint(fo_pass *p);
+
+/* ---- reconcile_snapshot.c ---- */
+
+/* p->want_sp_nonce from the desired spec. */
+void fo_snap_read_nonce(fo_pass *p);
+/* A MANUAL or PERIODIC savepoint in flight (trigger id recorded): poll it; record it (a
+ * manual one's nonce too), or its failure (a manual one is retried within
+ * kubernetes.operator.savepoint.trigger.grace-period, then given up with the nonce recorded).
+ * Then, while the job runs, the history is cut to savepoint.history.max.count and .max.age.
+ * Before the decision. */
+void fo_snap_observe(fo_pass *p);
+/* When the desired spec differs from the record in savepointTriggerNonce and otherwise by
+ * IGNORE-class changes at most, p->want's spec takes the recorded nonce: the pass records
+ * everything but the nonce, which its savepoint records. Before the diff. */
+void fo_snap_mask_nonce(fo_pass *p);
+/* Is a MANUAL or PERIODIC savepoint in flight (upgrades wait for it, as Apache's
+ * readyToReconcile)? */
+bool fo_snap_in_flight(const fo_pass *p);
+/* A periodic savepoint interval that is not a duration (a Quartz cron): logged, and a Warning
+ * when the spec is new to the pass. Before the decision. */
+void fo_snap_check_conf(fo_pass *p);
+/* After a CONVERGE, the job RUNNING and nothing in flight: for a new nonce (else a periodic
+ * savepoint due) the intent (savepointInfo MANUAL or PERIODIC with a drawn trigger id) is
+ * written, then POST /jobs/:id/savepoints. */
+fo_rc fo_snap_trigger(fo_pass *p, fo_err *err);
+/* sp (taken) as lastSavepoint and appended to savepointHistory (and a PERIODIC one's
+ * timeStamp as lastPeriodicSavepointTimestamp), unless its location is lastSavepoint's
+ * already. */
+void fo_snap_add_savepoint(fo_pass *p, json_t *sp);
 
 /* Delete the JobManager and TaskManager Deployments (and the HA ConfigMaps when asked); *sent
  * says how many deletes were sent. The first failing delete is returned. */

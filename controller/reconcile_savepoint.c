@@ -4,10 +4,74 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/flink_conf.h"
 #include "common/jsonutil.h"
 #include "common/log.h"
 #include "controller/reconcile_internal.h"
+#include "controller/savepoint_retry.h"
 #include "controller/status.h"
+
+/* ---- retries of a failing savepoint (controller/savepoint_retry.h) --------------------------- */
+
+static void read_policy(const fo_pass *p, fo_sp_retry_policy *pol)
+{
+    json_t *conf = fo_build_operator_conf(p, json_object_get(p->want, "spec"));
+    fo_sp_retry_policy_read(conf, p->set->observe_interval_ms, pol);
+    json_decref(conf);
+}
+
+/* The retry record in the stored status.error (an UpgradeFailureException only this file
+ * writes with one), or false. */
+static bool stored_record(const fo_pass *p, fo_sp_retry_record *r)
+{
+    const char *old = fo_json_str(p->st, "error");
+    return fo_status_error_is(old, FO_ERROR_UPGRADE_FAILURE) && fo_sp_retry_record_read(old, r);
+}
+
+/* Keep the stored error, record included, as this pass's verdict (a Stalled one once the
+ * tries are used up): no new Event, nothing rewritten. */
+static void carry(fo_pass *p, const fo_sp_retry_record *r, bool stalled)
+{
+    char msg[FO_STATUS_MESSAGE_MAX + 1];
+    fo_status_error_message(fo_json_str(p->st, "error"), msg, sizeof msg);
+    fo_pass_fail(p, FO_ERROR_UPGRADE_FAILURE, stalled ? "SavepointFailed" : NULL, "%s", msg);
+    p->error_meta = fo_sp_retry_record_meta(r);
+}
+
+/* A try failed (what: why, as a clause). Counted with the earlier failures of the same
+ * generation; the next try is put off by the policy's delay, or none is made once the tries
+ * are used up: the job keeps running the recorded spec, and status.error (Stalled) and a
+ * Warning say so until the spec changes. */
+static void attempt_failed(fo_pass *p, const char *what)
+{
+    fo_sp_retry_record r;
+    int failures = 1;
+    if (stored_record(p, &r) && r.generation == p->generation)
+        failures = r.failures + 1;
+    fo_sp_retry_policy pol;
+    read_policy(p, &pol);
+    r.failures = failures;
+    r.generation = p->generation;
+    r.next_attempt_ms = 0;
+    fo_act_clear_trigger(p);
+    if (failures >= pol.max_attempts) {
+        fo_pass_fail(p, FO_ERROR_UPGRADE_FAILURE, "SavepointFailed",
+                     "%s; it failed %d times: no savepoint is tried again until the spec "
+                     "changes, and the job keeps running its last reconciled spec",
+                     what, failures);
+        fo_pass_requeue(p, p->set->observe_interval_ms);
+    } else {
+        int64_t delay = fo_sp_retry_delay_ms(&pol, failures);
+        char iso[48];
+        r.next_attempt_ms = p->now_ms + delay;
+        fo_pass_fail(p, FO_ERROR_UPGRADE_FAILURE, NULL,
+                     "%s; the job keeps running; try %d of %d, the next in %s", what, failures,
+                     pol.max_attempts, fo_flink_duration_format_iso(delay, iso, sizeof iso));
+        fo_pass_requeue(p, delay);
+    }
+    p->error_meta = fo_sp_retry_record_meta(&r);
+    fo_act_warn_once(p, FO_REASON_SAVEPOINT_ERROR);
+}
 
 /* ---- stop-with-savepoint ------------------------------------------------------------------- */
 
@@ -37,11 +101,10 @@ static void send_stop(fo_pass *p, const char *job_id, const char *tid)
                     "next",
                     job_id, ferr.message, tid);
     } else {
-        fo_act_clear_trigger(p);
-        fo_pass_fail(p, FO_ERROR_UPGRADE_FAILURE, NULL,
-                     "stop-with-savepoint could not be started (%s); the job keeps running",
-                     ferr.message);
-        fo_act_warn_once(p, FO_REASON_SAVEPOINT_ERROR);
+        char what[1024];
+        snprintf(what, sizeof what, "stop-with-savepoint could not be started (%s)",
+                 ferr.message);
+        attempt_failed(p, what);
     }
 }
 
@@ -52,6 +115,23 @@ fo_rc fo_act_stop_with_savepoint(fo_pass *p, const fo_upgrade_step *s, fo_err *e
         fo_pass_fail(p, FO_ERROR_UPGRADE_FAILURE, "UpgradeRefused",
                      "stop-with-savepoint needs the job id and a savepoint directory");
         return FO_OK;
+    }
+    fo_sp_retry_record r;
+    if (stored_record(p, &r) && r.generation == p->generation) {
+        fo_sp_retry_policy pol;
+        read_policy(p, &pol);
+        if (r.next_attempt_ms == 0 || r.failures >= pol.max_attempts) {
+            carry(p, &r, true);
+            p->action = "SAVEPOINT_GIVEN_UP";
+            fo_pass_requeue(p, p->set->observe_interval_ms);
+            return FO_OK;
+        }
+        carry(p, &r, false); /* the record stays through the try */
+        if (p->now_ms < r.next_attempt_ms) {
+            p->action = "SAVEPOINT_BACKOFF";
+            fo_pass_requeue(p, r.next_attempt_ms - p->now_ms);
+            return FO_OK;
+        }
     }
     char job_id[33], tid[33];
     snprintf(job_id, sizeof job_id, "%s", jid);
@@ -80,18 +160,9 @@ static void savepoint_done(fo_pass *p, const char *location)
     char *path = strdup(location);
     json_t *js = fo_act_job_status(p);
     json_object_set_new(js, "upgradeSavepointPath", json_string(path));
-    json_t *si = fo_json_ensure_object(js, "savepointInfo");
-    json_t *sp = json_pack("{s:I, s:s, s:s, s:s}", "timeStamp", (json_int_t)p->now_ms, "location",
-                           path, "triggerType", "UPGRADE", "formatType", "CANONICAL");
-    json_t *history = json_object_get(si, "savepointHistory");
-    if (!json_is_array(history)) {
-        history = json_array();
-        json_object_set_new(si, "savepointHistory", history);
-    }
-    json_array_append(history, sp);
-    while (json_array_size(history) > 10) /* savepoint.history.max.count */
-        json_array_remove(history, 0);
-    json_object_set_new(si, "lastSavepoint", sp);
+    fo_snap_add_savepoint(p, json_pack("{s:I, s:s, s:s, s:s}", "timeStamp",
+                                       (json_int_t)p->now_ms, "location", path, "triggerType",
+                                       "UPGRADE", "formatType", "CANONICAL"));
     fo_act_clear_trigger(p);
     /* The path and the suspended marker are recorded in one write: the savepoint can never
      * be lost between them. */
@@ -99,17 +170,21 @@ static void savepoint_done(fo_pass *p, const char *location)
     fo_build_record_spec(p, marker, FO_RECON_UPGRADING, false);
     fo_act_adopt_last(p, marker);
     json_decref(marker);
+    if (p->error_meta) { /* the failures before are over */
+        p->error_type = NULL;
+        p->stalled_reason = NULL;
+        json_decref(p->error_meta);
+        p->error_meta = NULL;
+    }
     fo_log_info("savepoint for the upgrade completed: %s", path);
     free(path);
 }
 
 static void savepoint_failed(fo_pass *p, const char *why)
 {
-    fo_act_clear_trigger(p);
-    fo_pass_fail(p, FO_ERROR_UPGRADE_FAILURE, NULL,
-                 "the savepoint for the upgrade failed (%s); the job keeps its last state", why);
-    fo_act_warn_once(p, FO_REASON_SAVEPOINT_ERROR);
-    fo_pass_requeue(p, p->set->observe_interval_ms);
+    char what[1024];
+    snprintf(what, sizeof what, "the savepoint for the upgrade failed (%s)", why);
+    attempt_failed(p, what);
 }
 
 /* A savepoint intent without a trigger id Flink knows: recorded by an earlier flinkop version
@@ -152,6 +227,10 @@ static bool job_runs(const fo_pass *p)
 fo_rc fo_act_await_savepoint(fo_pass *p)
 {
     fo_pass_requeue(p, p->set->progress_interval_ms);
+    fo_sp_retry_record r;
+    /* failures of this generation before this try: told until it ends */
+    if (stored_record(p, &r) && r.generation == p->generation)
+        carry(p, &r, false);
     const char *jid = fo_json_get_str(p->st, "jobStatus.jobId");
     const char *tid = fo_json_get_str(p->st, "jobStatus.savepointInfo.triggerId");
     int64_t since = p->now_ms;

@@ -64,6 +64,14 @@ char *fo_status_error_text_reason(const char *type, const char *message, const c
     return dump(resource_exception(type, message ? message : "", meta), json_array());
 }
 
+char *fo_status_error_text_meta(const char *type, const char *message, const json_t *meta)
+{
+    json_t *m = meta ? json_deep_copy(meta) : NULL;
+    if (meta && !m)
+        return NULL;
+    return dump(resource_exception(type, message ? message : "", m), json_array());
+}
+
 char *fo_status_error_throwables(const char *type, const char *const *messages, size_t n)
 {
     if (n == 0)

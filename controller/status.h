@@ -42,6 +42,10 @@ char *fo_status_error_text(const char *type, const char *message);
  * DeploymentFailedException (reason NULL or "": none). Caller frees; NULL when out of memory. */
 char *fo_status_error_text_reason(const char *type, const char *message, const char *reason);
 
+/* The same with additionalMetadata a copy of meta (an object; NULL: {}). Caller frees; NULL
+ * when out of memory. */
+char *fo_status_error_text_meta(const char *type, const char *message, const json_t *meta);
+
 /* status.error of an exception and its causes as the Apache operator writes a Flink
  * SerializedThrowable (FlinkResourceExceptionUtils): {"type","message","additionalMetadata":
  * {},"throwableList":[...]} with messages[0] the exception's message, then messages[1..n-1]

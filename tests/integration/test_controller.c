@@ -1109,6 +1109,56 @@ START_TEST(savepoint_upgrade_restores_the_new_job_from_the_savepoint)
 END_TEST
 
 /* The cluster `name` in the fake Flink has completed a checkpoint of its first job. */
+/* A new savepointTriggerNonce: Flink takes a savepoint of the running job (POST
+ * /jobs/:id/savepoints, not stop), which status records with its nonce; the job and its
+ * JobManager are left as they were. */
+START_TEST(a_savepoint_trigger_nonce_takes_a_savepoint_of_the_running_job)
+{
+    ctl c;
+    ctl_start(&c, "manual");
+    deploy_until_stable("controller-application-savepoint.yaml", "savepoint-example");
+    json_t *fd = get_fd("savepoint-example");
+    char job[40];
+    snprintf(job, sizeof job, "%s", fo_json_get_str(fd, "status.jobStatus.jobId"));
+    json_decref(fd);
+    json_t *jm = get_obj("apps/v1", "deployments", "savepoint-example");
+    char jm_uid[64];
+    snprintf(jm_uid, sizeof jm_uid, "%s", fo_json_get_str(jm, "metadata.uid"));
+    json_decref(jm);
+    ck_assert_int_eq(merge_patch(FD_PATH "/savepoint-example",
+                                 "{\"spec\":{\"job\":{\"savepointTriggerNonce\":5}}}"),
+                     200);
+    wait_fd("savepoint-example", "status.jobStatus.savepointInfo.lastSavepoint.triggerType",
+            "MANUAL");
+    wait_fd_containing("savepoint-example", "status.reconciliationStatus.lastReconciledSpec",
+                       "\"savepointTriggerNonce\":5");
+    fd = get_fd("savepoint-example");
+    const char *loc = fo_json_get_str(fd, "status.jobStatus.savepointInfo.lastSavepoint.location");
+    ck_assert_ptr_nonnull(loc);
+    int64_t nonce = 0;
+    fo_json_get_int(fd, "status.jobStatus.savepointInfo.lastSavepoint.triggerNonce", &nonce);
+    ck_assert_int_eq(nonce, 5);
+    ck_assert_str_eq(fo_json_get_str(fd, "status.jobStatus.jobId"), job);
+    ck_assert_ptr_null(fo_json_get_str(fd, "status.jobStatus.upgradeSavepointPath"));
+    /* Flink: one job, still running, with that savepoint. */
+    json_t *view = fo_fake_flink_view(E.ff, NS, "savepoint-example");
+    json_t *jobs = json_object_get(view, "jobs");
+    ck_assert_uint_eq(json_array_size(jobs), 1);
+    json_t *j = json_array_get(jobs, 0);
+    ck_assert_str_eq(fo_json_str(j, "jobId"), job);
+    ck_assert_str_eq(fo_json_str(j, "state"), "RUNNING");
+    json_t *sps = json_object_get(j, "savepoints");
+    ck_assert_uint_eq(json_array_size(sps), 1);
+    ck_assert_str_eq(json_string_value(json_array_get(sps, 0)), loc);
+    jm = get_obj("apps/v1", "deployments", "savepoint-example");
+    ck_assert_str_eq(fo_json_get_str(jm, "metadata.uid"), jm_uid);
+    json_decref(jm);
+    json_decref(view);
+    json_decref(fd);
+    ctl_stop(&c);
+}
+END_TEST
+
 static bool has_checkpoint(const void *arg)
 {
     json_t *view = fo_fake_flink_view(E.ff, NS, arg);
@@ -1550,6 +1600,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_cluster_on_another_rest_port_is_reached_at_it);
     tcase_add_test(tc, stateless_upgrade_runs_a_new_job_with_the_new_spec);
     tcase_add_test(tc, savepoint_upgrade_restores_the_new_job_from_the_savepoint);
+    tcase_add_test(tc, a_savepoint_trigger_nonce_takes_a_savepoint_of_the_running_job);
     tcase_add_test(tc, a_job_cancelled_outside_is_resumed_by_the_retention_its_code_set);
     tcase_add_test(tc, cluster_defaults_apply_and_a_broken_file_keeps_the_last_good_one);
     tcase_add_test(tc, a_changed_default_configuration_waits_for_the_next_launch);

@@ -50,6 +50,10 @@ typedef struct outcome {
     char first_store[256]; /* ... before the change */
     char launch[32];       /* status.reconciliationStatus.reconciliationTimestamp at the end */
     int savepoints, jm_creates, stops;
+    int manual_posts;        /* POST /jobs/:id/savepoints sent */
+    char last_savepoint[256]; /* savepointInfo.lastSavepoint.location ("" when none) */
+    int64_t last_nonce;       /* its triggerNonce (-1 when none) */
+    size_t history;           /* savepointInfo.savepointHistory entries */
     bool graph_at_start;
     bool gone;      /* the resource was deleted (finalizer removed) */
     bool suspended; /* the resource is suspended at the end (no cluster) */
@@ -265,6 +269,23 @@ static void answer_job(fake_world *w, const flink_model *m)
     char key[128];
     snprintf(key, sizeof key, "POST /jobs/%s/stop", m->job);
     fake_flink_answer(&w->flink, key, json_pack("{s:s}", "request-id", FLINK_TRIGGER));
+    snprintf(key, sizeof key, "POST /jobs/%s/savepoints", m->job);
+    fake_flink_answer(&w->flink, key, json_pack("{s:s}", "request-id", FLINK_TRIGGER));
+}
+
+/* Flink takes the savepoint of a trigger it received (once per trigger id); the job runs on. */
+static void play_savepoint(fake_world *w, flink_model *m, const char *job, const json_t *body)
+{
+    const char *tid = fo_json_str(body, "triggerId");
+    char key[160];
+    snprintf(key, sizeof key, "GET /jobs/%s/savepoints/%s", job, tid ? tid : FLINK_TRIGGER);
+    if (json_object_get(w->flink.answers, key) || strcmp(job, m->job) != 0)
+        return;
+    char loc[128];
+    snprintf(loc, sizeof loc, "s3://bucket/savepoints/savepoint-%.6s-%d", job, ++m->savepoints);
+    fake_flink_answer(
+        &w->flink, key,
+        json_pack("{s:{s:s}, s:{s:s}}", "status", "id", "COMPLETED", "operation", "location", loc));
 }
 
 /* Flink takes the savepoint of a stop request it received (once per trigger id). */
@@ -305,6 +326,9 @@ static void world_step(fake_world *w, flink_model *m, const char *name)
         if (strncmp(c, "POST /jobs/", 11) == 0 && strstr(c, "/stop")) {
             snprintf(job, sizeof job, "%.32s", c + 11);
             play_stop(w, m, job, json_array_get(w->flink.bodies, i));
+        } else if (strncmp(c, "POST /jobs/", 11) == 0 && strstr(c, "/savepoints")) {
+            snprintf(job, sizeof job, "%.32s", c + 11);
+            play_savepoint(w, m, job, json_array_get(w->flink.bodies, i));
         } else if (strncmp(c, "PATCH /jobs/", 12) == 0 && strncmp(c + 12, m->job, 32) == 0 &&
                    strcmp(m->job_state, "RUNNING") == 0) {
             snprintf(m->job_state, sizeof m->job_state, "CANCELED");
@@ -370,7 +394,13 @@ static bool settled(fake_world *w, const char *name)
     const char *life = st_str(w, name, "lifecycleState");
     const char *rs = st_str(w, name, "reconciliationStatus.state");
     const char *want = suspended_spec(w, name) ? "SUSPENDED" : "STABLE";
-    return gen == seen && life && strcmp(life, want) == 0 && rs &&
+    /* a savepointTriggerNonce asked for is recorded once its savepoint ended */
+    const json_t *nonce = fo_json_get(json_object_get(obj, "spec"), "job.savepointTriggerNonce");
+    json_t *rec = nonce ? fo_flink_last_reconciled_spec(obj, NULL, NULL) : NULL;
+    bool nonce_done = !nonce || json_is_null(nonce) ||
+                      json_equal(nonce, fo_json_get(rec, "job.savepointTriggerNonce"));
+    json_decref(rec);
+    return nonce_done && gen == seen && life && strcmp(life, want) == 0 && rs &&
            strcmp(rs, "DEPLOYED") == 0 && !st_str(w, name, "jobStatus.savepointInfo.triggerType");
 }
 
@@ -414,6 +444,7 @@ typedef struct scenario {
     bool lag_fd;      /* the FlinkDeployment informer is a pass behind during the change */
     int fail_cm_gets; /* this many GETs of the flink-config ConfigMap fail during the change */
     bool restarting;  /* the job crash-loops (RESTARTING) when the change comes */
+    bool manual;      /* the change asks for a manual savepoint: no launch follows */
 } scenario;
 
 static void new_image(fake_world *w, const char *name)
@@ -436,6 +467,11 @@ static void resume_job(fake_world *w, const char *name)
     edit_spec(w, name, "job.state", json_string("running"));
 }
 
+static void new_savepoint_nonce(fake_world *w, const char *name)
+{
+    edit_spec(w, name, "job.savepointTriggerNonce", json_integer(11));
+}
+
 static void savepoint_mode(fake_world *w, const char *name)
 {
     edit_spec(w, name, "job.upgradeMode", json_string("savepoint"));
@@ -444,6 +480,8 @@ static void savepoint_mode(fake_world *w, const char *name)
 /* Run the scenario, with the crash_at-th write of the change failing (0: no crash), or when
  * lose_at the lose_at-th write of the change made but its answer lost (0: none). */
 static outcome run_losing(const scenario *sc, int crash_at, int lose_at);
+
+static void check_every_lost_answer(const scenario *sc);
 
 static outcome run(const scenario *sc, int crash_at)
 {
@@ -569,10 +607,23 @@ static outcome run_losing(const scenario *sc, int crash_at, int lose_at)
     o.savepoints = m.savepoints;
     o.jm_creates = m.jm_creates;
     o.graph_at_start = m.graph_at_start;
-    for (size_t i = calls; i < w->flink.ncalls; i++)
+    for (size_t i = calls; i < w->flink.ncalls; i++) {
         if (strncmp(w->flink.calls[i], "POST /jobs/", 11) == 0 &&
             strstr(w->flink.calls[i], "/stop"))
             o.stops++;
+        if (strncmp(w->flink.calls[i], "POST /jobs/", 11) == 0 &&
+            strstr(w->flink.calls[i], "/savepoints"))
+            o.manual_posts++;
+    }
+    o.last_nonce = -1;
+    if (!o.gone) {
+        const json_t *si = fo_json_get(json_object_get(fd(w, sc->name), "status"),
+                                       "jobStatus.savepointInfo");
+        const char *loc = fo_json_get_str(si, "lastSavepoint.location");
+        snprintf(o.last_savepoint, sizeof o.last_savepoint, "%s", loc ? loc : "");
+        fo_json_get_int(si, "lastSavepoint.triggerNonce", &o.last_nonce);
+        o.history = json_array_size(json_object_get(si, "savepointHistory"));
+    }
     if (!o.gone) {
         const char *jid = st_str(w, sc->name, "jobStatus.jobId");
         const char *sp = st_str(w, sc->name, "jobStatus.upgradeSavepointPath");
@@ -625,6 +676,12 @@ static void check_every_crash_point(const scenario *sc)
         ck_assert_msg(o.ha_checkpoint == base.ha_checkpoint,
                       "%s: killed before write %d: HA checkpoint kept %d", sc->name, k,
                       o.ha_checkpoint);
+        ck_assert_msg(o.last_nonce == base.last_nonce && o.history == base.history &&
+                          (o.last_savepoint[0] != 0) == (base.last_savepoint[0] != 0),
+                      "%s: killed before write %d: lastSavepoint '%s' nonce %lld, %zu in "
+                      "history, instead of '%s' nonce %lld, %zu",
+                      sc->name, k, o.last_savepoint, (long long)o.last_nonce, o.history,
+                      base.last_savepoint, (long long)base.last_nonce, base.history);
         if (o.gone || o.suspended)
             continue;
         ck_assert_msg(strcmp(o.job, o.deployed_job) == 0,
@@ -638,6 +695,8 @@ static void check_every_crash_point(const scenario *sc)
         /* The job result store is the one of the launch status recorded in its intent, never
          * the previous launch's (whose result would stop the job from running). */
         size_t sn = strlen(o.store), ln = strlen(o.launch);
+        if (sc->manual) /* no launch: the store stays the running cluster's */
+            continue;
         ck_assert_msg(!base.store[0] || (sn > ln && strcmp(o.store + sn - ln, o.launch) == 0),
                       "%s: killed before write %d: job result store '%s' of another launch "
                       "than %s",
@@ -719,6 +778,47 @@ START_TEST(savepoint_upgrade_survives_a_crash_with_the_jobmanager_clock_behind)
                    .name = "savepoint-example",
                    .change = new_image,
                    .clock_behind_ms = 10000};
+    check_every_crash_point(&sc);
+}
+END_TEST
+
+/* A manual savepoint (a new savepointTriggerNonce): one savepoint whatever write the controller
+ * dies before, the job never stopped, the nonce recorded once it is in lastSavepoint. */
+START_TEST(manual_savepoint_survives_a_crash_before_any_write)
+{
+    scenario sc = {.fixture = "controller-application-savepoint.yaml",
+                   .name = "savepoint-example",
+                   .change = new_savepoint_nonce,
+                   .manual = true};
+    outcome base = run(&sc, 0);
+    ck_assert_int_eq(base.savepoints, 1);
+    ck_assert_int_eq(base.stops, 0);
+    ck_assert_int_eq(base.jm_creates, 0);
+    ck_assert_int_eq(base.last_nonce, 11);
+    ck_assert_uint_eq(base.history, 1);
+    ck_assert_str_eq(base.savepoint, "");
+    check_every_crash_point(&sc);
+}
+END_TEST
+
+/* The trigger reached Flink but its answer never came: the trigger id is asked about, and
+ * found; Flink took one savepoint. And with every write's answer lost in turn while the
+ * FlinkDeployment informer lags. */
+START_TEST(manual_savepoint_is_taken_once_when_an_answer_is_lost)
+{
+    scenario sc = {.fixture = "controller-application-savepoint.yaml",
+                   .name = "savepoint-example",
+                   .change = new_savepoint_nonce,
+                   .manual = true,
+                   .lose_answer_of = "POST /jobs/"};
+    outcome o = run(&sc, 0);
+    ck_assert_msg(o.settled, "the manual savepoint never ended");
+    ck_assert_int_eq(o.savepoints, 1);
+    ck_assert_int_eq(o.manual_posts, 1);
+    ck_assert_int_eq(o.last_nonce, 11);
+    sc.lose_answer_of = NULL;
+    sc.lag_fd = true;
+    check_every_lost_answer(&sc);
     check_every_crash_point(&sc);
 }
 END_TEST
@@ -1054,6 +1154,8 @@ static Suite *suite(void)
     tcase_add_test(tc, savepoint_upgrade_keeps_a_savepoint_whose_stop_answer_was_lost);
     tcase_add_test(tc, savepoint_upgrade_survives_a_crash_with_the_jobmanager_clock_behind);
     tcase_add_test(tc, last_state_upgrade_survives_a_crash_before_any_write);
+    tcase_add_test(tc, manual_savepoint_survives_a_crash_before_any_write);
+    tcase_add_test(tc, manual_savepoint_is_taken_once_when_an_answer_is_lost);
     tcase_add_test(tc, deletion_survives_a_crash_before_any_write);
     tcase_add_test(tc, fallback_upgrade_survives_a_crash_before_any_write);
     tcase_add_test(tc, fallback_suspend_survives_a_crash_before_any_write);

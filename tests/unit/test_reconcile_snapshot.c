@@ -1,0 +1,467 @@
+/* controller/reconcile_snapshot: manual savepoints through spec.job.savepointTriggerNonce on
+ * the legacy status path (reference c.10, a.7; Apache's SnapshotObserver, SnapshotUtils and
+ * ReconciliationUtils.updateLastReconciledSnapshotTriggerNonce): whole passes against the
+ * in-memory fakes. What a pass must write comes from the reference and Apache's status
+ * types (SavepointInfo, Savepoint). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/flink_model.h"
+#include "common/jsonutil.h"
+#include "tests/unit/ctl_scenario.h"
+
+#define N "savepoint-example"
+#define LOCATION "s3://bucket/savepoints/savepoint-manual-1"
+
+static int posts(fake_world *w, const char *suffix)
+{
+    int n = 0;
+    for (size_t i = 0; i < w->flink.ncalls; i++) {
+        const char *c = w->flink.calls[i];
+        size_t l = strlen(c), s = strlen(suffix);
+        if (strncmp(c, "POST /jobs/", 11) == 0 && l > s && strcmp(c + l - s, suffix) == 0)
+            n++;
+    }
+    return n;
+}
+
+static const json_t *recorded_nonce(fake_world *w)
+{
+    static json_t *rec;
+    json_decref(rec);
+    rec = fo_flink_last_reconciled_spec(fd(w, N), NULL, NULL);
+    return fo_json_get(rec, "job.savepointTriggerNonce");
+}
+
+static void answer_trigger(fake_world *w)
+{
+    char path[160];
+    snprintf(path, sizeof path, "POST /jobs/%s/savepoints", st_str(w, N, "jobStatus.jobId"));
+    fake_flink_answer(&w->flink, path, json_pack("{s:s}", "request-id", "echoed"));
+}
+
+static void answer_status(fake_world *w, json_t *answer)
+{
+    char path[160];
+    snprintf(path, sizeof path, "GET /jobs/%s/savepoints/%s", st_str(w, N, "jobStatus.jobId"),
+             st_str(w, N, "jobStatus.savepointInfo.triggerId"));
+    fake_flink_answer(&w->flink, path, answer);
+}
+
+static json_t *failed_answer(void)
+{
+    return json_pack("{s:{s:s}, s:{s:{s:s, s:s}}}", "status", "id", "COMPLETED", "operation",
+                     "failure-cause", "class",
+                     "org.apache.flink.runtime.checkpoint.CheckpointException", "stack-trace",
+                     "Checkpoint expired before completing.");
+}
+
+static fake_world *running_world(void)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    until_stable(w, N);
+    answer_trigger(w);
+    return w;
+}
+
+START_TEST(a_new_nonce_takes_a_savepoint_and_the_job_keeps_running)
+{
+    fake_world *w = running_world();
+    json_t *jm_before = json_deep_copy(owned(w, FO_CTL_DEPLOYMENT, N));
+    edit_spec(w, N, "job.savepointTriggerNonce", json_integer(42));
+    int64_t t0 = fo_clock_now_ms(w->clock);
+
+    /* Pass 1: the intent, then POST /jobs/:id/savepoints under its trigger id. */
+    size_t before = w->kube.nlog;
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_int_eq(posts(w, "/savepoints"), 1);
+    ck_assert_int_eq(posts(w, "/stop"), 0);
+    int intent = fake_find(&w->kube, before, "status", FO_CTL_FLINK_DEPLOYMENT);
+    ck_assert_int_ge(intent, 0);
+    const json_t *si = fo_json_get(w->kube.log[intent].body, "status.jobStatus.savepointInfo");
+    ck_assert_str_eq(fo_json_str(si, "triggerType"), "MANUAL");
+    ck_assert_str_eq(fo_json_str(si, "formatType"), "CANONICAL");
+    const char *tid = fo_json_str(si, "triggerId");
+    ck_assert(tid && fo_flink_rest_is_id(tid));
+    json_t *body = json_array_get(w->flink.bodies, w->flink.ncalls - 1);
+    ck_assert_str_eq(fo_json_str(body, "triggerId"), tid);
+    ck_assert_str_eq(fo_json_str(body, "target-directory"), "s3://bucket/savepoints");
+    ck_assert(!json_is_true(json_object_get(body, "cancel-job")));
+    ck_assert_str_eq(st_str(w, N, "jobStatus.savepointInfo.triggerId"), tid);
+    int64_t ts = 0;
+    fo_json_get_int(json_object_get(fd(w, N), "status"), "jobStatus.savepointInfo.triggerTimestamp",
+                    &ts);
+    ck_assert_int_eq(ts, t0);
+    /* The nonce is not recorded yet; nothing of the cluster changed. */
+    ck_assert_ptr_null(recorded_nonce(w));
+    ck_assert_int_eq(fake_count(&w->kube, before, "delete", FO_CTL_KIND_COUNT), 0);
+    ck_assert(json_equal(owned(w, FO_CTL_DEPLOYMENT, N), jm_before));
+
+    /* Pass 2: in progress. */
+    answer_status(w, json_pack("{s:{s:s}}", "status", "id", "IN_PROGRESS"));
+    fo_clock_fake_advance(w->clock, 5000);
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_int_eq(posts(w, "/savepoints"), 1);
+    ck_assert_int_le(res.requeue_after_ms, w->settings.progress_interval_ms);
+
+    /* Pass 3: completed: lastSavepoint, history with the nonce, the nonce recorded. */
+    answer_status(w, json_pack("{s:{s:s}, s:{s:s}}", "status", "id", "COMPLETED", "operation",
+                               "location", LOCATION));
+    fo_clock_fake_advance(w->clock, 5000);
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    json_t *status = json_object_get(fd(w, N), "status");
+    const json_t *last = fo_json_get(status, "jobStatus.savepointInfo.lastSavepoint");
+    ck_assert_str_eq(fo_json_str(last, "location"), LOCATION);
+    ck_assert_str_eq(fo_json_str(last, "triggerType"), "MANUAL");
+    ck_assert_str_eq(fo_json_str(last, "formatType"), "CANONICAL");
+    ck_assert_int_eq(json_integer_value(json_object_get(last, "triggerNonce")), 42);
+    ck_assert_int_eq(json_integer_value(json_object_get(last, "timeStamp")), t0);
+    const json_t *hist = fo_json_get(status, "jobStatus.savepointInfo.savepointHistory");
+    ck_assert_uint_eq(json_array_size(hist), 1);
+    ck_assert(json_equal(json_array_get(hist, 0), last));
+    ck_assert_ptr_null(st_str(w, N, "jobStatus.savepointInfo.triggerId"));
+    ck_assert_ptr_null(st_str(w, N, "jobStatus.savepointInfo.triggerType"));
+    ck_assert_int_eq(json_integer_value(recorded_nonce(w)), 42);
+    ck_assert_ptr_null(st_str(w, N, "jobStatus.upgradeSavepointPath"));
+
+    /* Then nothing more: the same nonce asks for nothing. */
+    for (int i = 0; i < 3; i++) {
+        fo_clock_fake_advance(w->clock, 15000);
+        ck_assert_int_eq(pass(w, N, &res), FO_OK);
+        ck_assert_str_eq(res.action, "CONVERGE");
+    }
+    ck_assert_int_eq(posts(w, "/savepoints"), 1);
+    ck_assert_str_eq(st_str(w, N, "lifecycleState"), "STABLE");
+    ck_assert(json_equal(owned(w, FO_CTL_DEPLOYMENT, N), jm_before));
+    ck_assert_int_eq(fake_events_count(&w->events, "SpecChanged"), 0);
+    json_decref(jm_before);
+    fake_world_free(w);
+}
+END_TEST
+
+START_TEST(a_removed_nonce_asks_for_nothing)
+{
+    fake_world *w = running_world();
+    edit_spec(w, N, "job.savepointTriggerNonce", json_null());
+    fo_reconcile_result res;
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_int_eq(posts(w, "/savepoints"), 0);
+    fake_world_free(w);
+}
+END_TEST
+
+/* SnapshotObserver: a failed savepoint is tried again within
+ * kubernetes.operator.savepoint.trigger.grace-period (1 min), then given up, its nonce
+ * recorded; a Warning SavepointError each time. */
+START_TEST(a_failing_manual_savepoint_is_retried_within_the_grace_period_then_given_up)
+{
+    fake_world *w = running_world();
+    edit_spec(w, N, "job.savepointTriggerNonce", json_integer(7));
+    int64_t t0 = fo_clock_now_ms(w->clock);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(posts(w, "/savepoints"), 1);
+    answer_status(w, failed_answer());
+    fo_clock_fake_advance(w->clock, 5000);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(fake_events_count(&w->events, "SavepointError"), 1);
+    ck_assert_ptr_null(recorded_nonce(w));
+    ck_assert_ptr_null(st_str(w, N, "jobStatus.savepointInfo.triggerId"));
+
+    /* Tried again, the grace still running from the first try. */
+    fo_clock_fake_advance(w->clock, 15000);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(posts(w, "/savepoints"), 2);
+    int64_t ts = 0;
+    fo_json_get_int(json_object_get(fd(w, N), "status"), "jobStatus.savepointInfo.triggerTimestamp",
+                    &ts);
+    ck_assert_int_eq(ts, t0);
+
+    /* Failing again past the grace period: given up, the nonce recorded. */
+    answer_status(w, failed_answer());
+    fo_clock_fake_advance(w->clock, 60000);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(fake_events_count(&w->events, "SavepointError"), 2);
+    ck_assert_int_eq(json_integer_value(recorded_nonce(w)), 7);
+    ck_assert_ptr_null(st_str(w, N, "jobStatus.savepointInfo.triggerType"));
+    ck_assert_ptr_null(
+        fo_json_get(json_object_get(fd(w, N), "status"), "jobStatus.savepointInfo.lastSavepoint"));
+    for (int i = 0; i < 3; i++) {
+        fo_clock_fake_advance(w->clock, 15000);
+        ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    }
+    ck_assert_int_eq(posts(w, "/savepoints"), 2);
+    fake_world_free(w);
+}
+END_TEST
+
+/* Apache's readyToReconcile: an upgrade waits for the savepoint in flight. */
+START_TEST(an_upgrade_waits_for_the_manual_savepoint_in_flight)
+{
+    fake_world *w = running_world();
+    edit_spec(w, N, "job.savepointTriggerNonce", json_integer(1));
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    answer_status(w, json_pack("{s:{s:s}}", "status", "id", "IN_PROGRESS"));
+    edit_spec(w, N, "image", json_string("flink:1.20.1"));
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_str_eq(res.action, "AWAIT_SNAPSHOT");
+    ck_assert_int_eq(posts(w, "/stop"), 0);
+    answer_status(w, json_pack("{s:{s:s}, s:{s:s}}", "status", "id", "COMPLETED", "operation",
+                               "location", LOCATION));
+    char path[160];
+    snprintf(path, sizeof path, "POST /jobs/%s/stop", st_str(w, N, "jobStatus.jobId"));
+    fake_flink_answer(&w->flink, path, json_pack("{s:s}", "request-id", "echoed"));
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_str_eq(res.action, "STOP_SAVEPOINT");
+    ck_assert_int_eq(posts(w, "/stop"), 1);
+    ck_assert_str_eq(st_str(w, N, "jobStatus.savepointInfo.lastSavepoint.location"), LOCATION);
+    ck_assert_str_eq(st_str(w, N, "jobStatus.savepointInfo.triggerType"), "UPGRADE");
+    fake_world_free(w);
+}
+END_TEST
+
+/* A nonce changed together with an upgrade is recorded with the upgrade's spec, as Apache's
+ * reconcileSpecChange records the whole spec: no manual savepoint besides the upgrade's. */
+START_TEST(a_nonce_changed_with_an_upgrade_is_taken_by_the_upgrade)
+{
+    fake_world *w = running_world();
+    edit_spec(w, N, "job.savepointTriggerNonce", json_integer(3));
+    edit_spec(w, N, "image", json_string("flink:1.20.1"));
+    char path[160];
+    snprintf(path, sizeof path, "POST /jobs/%s/stop", st_str(w, N, "jobStatus.jobId"));
+    fake_flink_answer(&w->flink, path, json_pack("{s:s}", "request-id", "echoed"));
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_str_eq(res.action, "STOP_SAVEPOINT");
+    ck_assert_int_eq(posts(w, "/savepoints"), 0);
+    fake_world_free(w);
+}
+END_TEST
+
+/* The answer to the trigger never came: the next pass asks Flink about the trigger id, and
+ * sends the same id again when Flink does not know it (rest_v1_dispatcher: TriggerId). */
+START_TEST(a_lost_trigger_answer_sends_the_same_trigger_id_again)
+{
+    fake_world *w = running_world();
+    edit_spec(w, N, "job.savepointTriggerNonce", json_integer(5));
+    snprintf(w->flink.lose_prefix, sizeof w->flink.lose_prefix, "POST /jobs/");
+    w->flink.lose_times = 1;
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    const char *tid = st_str(w, N, "jobStatus.savepointInfo.triggerId");
+    ck_assert_ptr_nonnull(tid);
+    char first[33];
+    snprintf(first, sizeof first, "%s", tid);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK); /* GET: 404 from the fake, the job runs */
+    ck_assert_int_eq(posts(w, "/savepoints"), 2);
+    json_t *body = json_array_get(w->flink.bodies, w->flink.ncalls - 1);
+    ck_assert_str_eq(fo_json_str(body, "triggerId"), first);
+    ck_assert_str_eq(st_str(w, N, "jobStatus.savepointInfo.triggerId"), first);
+    ck_assert_int_eq(fake_events_count(&w->events, "SavepointError"), 0);
+    fake_world_free(w);
+}
+END_TEST
+
+/* ---- periodic savepoints ---- */
+
+static void set_conf(fake_world *w, const char *key, const char *value)
+{
+    json_t *fc = (json_t *)fo_json_get(json_object_get(fd(w, N), "spec"), "flinkConfiguration");
+    json_object_set_new(fc, key, json_string(value));
+    edit_spec(w, N, "job.parallelism", json_integer(2)); /* the same value: a new generation */
+}
+
+static int64_t st_int(fake_world *w, const char *path)
+{
+    int64_t v = -1;
+    fo_json_get_int(json_object_get(fd(w, N), "status"), path, &v);
+    return v;
+}
+
+#define HOUR (3600LL * 1000)
+#define PERIODIC "kubernetes.operator.periodic.savepoint.interval"
+
+/* SnapshotUtils.shouldTriggerIntervalBasedSnapshot: an interval after the last periodic
+ * trigger, else after the resource's creation; SavepointInfo.updateLastSavepoint records
+ * lastPeriodicSavepointTimestamp. */
+START_TEST(a_periodic_savepoint_is_taken_each_interval)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    char created[64];
+    fo_clock_format_rfc3339(fo_clock_now_ms(w->clock), false, created, sizeof created);
+    json_object_set_new(json_object_get(fd(w, N), "metadata"), "creationTimestamp",
+                        json_string(created));
+    json_object_set_new((json_t *)fo_json_get(fd(w, N), "spec.flinkConfiguration"), PERIODIC,
+                        json_string("1 h"));
+    until_stable(w, N);
+    answer_trigger(w);
+    ck_assert_int_eq(posts(w, "/savepoints"), 0);
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_int_eq(posts(w, "/savepoints"), 0);
+    ck_assert_int_gt(res.requeue_after_ms, 0); /* no later than the observe interval */
+
+    fo_clock_fake_advance(w->clock, HOUR + 1);
+    int64_t t1 = fo_clock_now_ms(w->clock);
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_str_eq(res.action, "TRIGGER_SAVEPOINT");
+    ck_assert_int_eq(posts(w, "/savepoints"), 1);
+    ck_assert_str_eq(st_str(w, N, "jobStatus.savepointInfo.triggerType"), "PERIODIC");
+    ck_assert_int_eq(st_int(w, "jobStatus.savepointInfo.lastPeriodicSavepointTimestamp"), t1);
+    answer_status(w, json_pack("{s:{s:s}, s:{s:s}}", "status", "id", "COMPLETED", "operation",
+                               "location", LOCATION));
+    fo_clock_fake_advance(w->clock, 5000);
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_str_eq(st_str(w, N, "jobStatus.savepointInfo.lastSavepoint.triggerType"), "PERIODIC");
+    ck_assert_ptr_null(fo_json_get(json_object_get(fd(w, N), "status"),
+                                   "jobStatus.savepointInfo.lastSavepoint.triggerNonce"));
+    ck_assert_int_eq(st_int(w, "jobStatus.savepointInfo.lastSavepoint.timeStamp"), t1);
+    ck_assert_int_eq(st_int(w, "jobStatus.savepointInfo.lastPeriodicSavepointTimestamp"), t1);
+    ck_assert_ptr_null(st_str(w, N, "jobStatus.savepointInfo.triggerId"));
+
+    /* The next one an hour after the first trigger, not before. */
+    fo_clock_fake_advance(w->clock, HOUR - 5000);
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_int_eq(posts(w, "/savepoints"), 1);
+    ck_assert_int_eq(res.requeue_after_ms, 1);
+    fo_clock_fake_advance(w->clock, 1);
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_int_eq(posts(w, "/savepoints"), 2);
+
+    /* A failed one is reported, and the next comes an interval after it. */
+    answer_status(w, failed_answer());
+    fo_clock_fake_advance(w->clock, 5000);
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_int_eq(fake_events_count(&w->events, "SavepointError"), 1);
+    ck_assert_ptr_null(st_str(w, N, "jobStatus.savepointInfo.triggerType"));
+    fo_clock_fake_advance(w->clock, 15000);
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_int_eq(posts(w, "/savepoints"), 2);
+    fo_clock_fake_advance(w->clock, HOUR);
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_int_eq(posts(w, "/savepoints"), 3);
+    fake_world_free(w);
+}
+END_TEST
+
+START_TEST(a_cron_interval_is_refused_with_a_warning_naming_the_key)
+{
+    fake_world *w = running_world();
+    set_conf(w, PERIODIC, "0 0 * * * ?");
+    for (int i = 0; i < 4; i++) {
+        fo_clock_fake_advance(w->clock, 24 * HOUR);
+        ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    }
+    ck_assert_int_eq(posts(w, "/savepoints"), 0);
+    ck_assert_int_eq(fake_events_count(&w->events, "SavepointError"), 1);
+    bool named = false;
+    for (size_t i = 0; i < w->events.n; i++) {
+        const char *msg = w->events.ev[i].message;
+        named = named || (strstr(msg, PERIODIC) && strstr(msg, "0 0 * * * ?"));
+    }
+    ck_assert_msg(named, "no Warning names the key and its value");
+    fake_world_free(w);
+}
+END_TEST
+
+/* ---- history retention (cleanupSavepointHistoryLegacy, without disposal) ---- */
+
+static void put_history(fake_world *w, const int64_t *ages_h, size_t n)
+{
+    json_t *hist = json_array();
+    int64_t now = fo_clock_now_ms(w->clock);
+    for (size_t i = 0; i < n; i++) {
+        char loc[64];
+        snprintf(loc, sizeof loc, "s3://bucket/savepoints/sp-%zu", i);
+        json_array_append_new(hist, json_pack("{s:I, s:s, s:s, s:s}", "timeStamp",
+                                              (json_int_t)(now - ages_h[i] * HOUR), "location", loc,
+                                              "triggerType", "UPGRADE", "formatType", "CANONICAL"));
+    }
+    json_t *si = fo_json_ensure_object(
+        fo_json_ensure_object(fo_json_ensure_object(fd(w, N), "status"), "jobStatus"),
+        "savepointInfo");
+    json_object_set(si, "lastSavepoint", json_array_get(hist, n - 1));
+    json_object_set_new(si, "savepointHistory", hist);
+}
+
+static const char *history_location(fake_world *w, size_t i)
+{
+    const json_t *h = fo_json_get(json_object_get(fd(w, N), "status"),
+                                  "jobStatus.savepointInfo.savepointHistory");
+    return fo_json_str(json_array_get(h, i), "location");
+}
+
+START_TEST(the_history_keeps_max_count_and_max_age_and_always_the_newest)
+{
+    fake_world *w = running_world();
+    /* 12 entries, 36 h old to 3 h old, 3 h apart: max.count 10 drops sp-0 and sp-1, max.age
+     * 24 h then sp-2 (30 h) and sp-3 (27 h); sp-4 (24 h, not older) stays. */
+    int64_t ages[12];
+    for (int i = 0; i < 12; i++)
+        ages[i] = 36 - 3 * i;
+    put_history(w, ages, 12);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    const json_t *h = fo_json_get(json_object_get(fd(w, N), "status"),
+                                  "jobStatus.savepointInfo.savepointHistory");
+    ck_assert_uint_eq(json_array_size(h), 8);
+    ck_assert_str_eq(history_location(w, 0), "s3://bucket/savepoints/sp-4");
+    ck_assert_str_eq(history_location(w, 7), "s3://bucket/savepoints/sp-11");
+    ck_assert_int_eq(posts(w, "/savepoint-disposal"), 0);
+
+    /* All of them old: the newest stays. And the resource's own limits. */
+    int64_t old[3] = {72, 60, 48};
+    put_history(w, old, 3);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    h = fo_json_get(json_object_get(fd(w, N), "status"),
+                    "jobStatus.savepointInfo.savepointHistory");
+    ck_assert_uint_eq(json_array_size(h), 1);
+    ck_assert_str_eq(history_location(w, 0), "s3://bucket/savepoints/sp-2");
+    int64_t recent[4] = {4, 3, 2, 1};
+    put_history(w, recent, 4);
+    set_conf(w, "kubernetes.operator.savepoint.history.max.count", "2");
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    h = fo_json_get(json_object_get(fd(w, N), "status"),
+                    "jobStatus.savepointInfo.savepointHistory");
+    ck_assert_uint_eq(json_array_size(h), 2);
+    ck_assert_str_eq(history_location(w, 0), "s3://bucket/savepoints/sp-2");
+    set_conf(w, "kubernetes.operator.savepoint.history.max.age", "90 min");
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    h = fo_json_get(json_object_get(fd(w, N), "status"),
+                    "jobStatus.savepointInfo.savepointHistory");
+    ck_assert_uint_eq(json_array_size(h), 1);
+    ck_assert_str_eq(history_location(w, 0), "s3://bucket/savepoints/sp-3");
+    fake_world_free(w);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("reconcile_snapshot");
+    TCase *tc = tcase_create("manual");
+    tcase_add_test(tc, a_new_nonce_takes_a_savepoint_and_the_job_keeps_running);
+    tcase_add_test(tc, a_removed_nonce_asks_for_nothing);
+    tcase_add_test(tc, a_failing_manual_savepoint_is_retried_within_the_grace_period_then_given_up);
+    tcase_add_test(tc, an_upgrade_waits_for_the_manual_savepoint_in_flight);
+    tcase_add_test(tc, a_nonce_changed_with_an_upgrade_is_taken_by_the_upgrade);
+    tcase_add_test(tc, a_lost_trigger_answer_sends_the_same_trigger_id_again);
+    tcase_add_test(tc, a_periodic_savepoint_is_taken_each_interval);
+    tcase_add_test(tc, a_cron_interval_is_refused_with_a_warning_naming_the_key);
+    tcase_add_test(tc, the_history_keeps_max_count_and_max_age_and_always_the_newest);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
