@@ -108,6 +108,7 @@ int main(int argc, char **argv)
         goto out;
     }
     fo_flink_rest_opts fo = {.connect_timeout_ms = FLINK_CONNECT_TIMEOUT_MS,
+                             .read_timeout_ms = (long)c.flink_observe_timeout_ms,
                              .user_agent = "flinkop-controller"};
     flink = fo_flink_rest_new(&fo, &err);
     if (!flink) {
