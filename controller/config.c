@@ -16,7 +16,7 @@ static const char usage_text[] =
     "usage: flinkop-controller [options]\n"
     "  --kubeconfig FILE          API access (default: in-cluster)     FLINKOP_KUBECONFIG\n"
     "  --namespaces a,b           watched namespaces (default: all)    FLINKOP_NAMESPACES\n"
-    "  --workers N                reconcile workers (default 4)        FLINKOP_WORKERS\n"
+    "  --workers N                reconcile workers (default 16)       FLINKOP_WORKERS\n"
     "  --observe-interval D       Flink status poll (default 15s)      FLINKOP_OBSERVE_INTERVAL\n"
     "  --progress-interval D      poll while deploying (default 5s)    FLINKOP_PROGRESS_INTERVAL\n"
     "  --rest-ready-delay D       REST up -> READY (default 10s)       FLINKOP_REST_READY_DELAY\n"
@@ -234,7 +234,7 @@ fo_rc fo_ctl_config_parse(int argc, char **argv, fo_ctl_config *c, bool *help, f
 {
     memset(c, 0, sizeof *c);
     *help = false;
-    c->workers = 4;
+    c->workers = 16;
     fo_ctl_settings_defaults(&c->pass);
     c->flink_observe_timeout_ms = FO_FLINK_REST_READ_TIMEOUT_MS;
     c->leader_elect = true;

@@ -6,7 +6,7 @@
  *
  *   --kubeconfig FILE          FLINKOP_KUBECONFIG        in-cluster config when absent
  *   --namespaces a,b           FLINKOP_NAMESPACES        watched namespaces; empty = all
- *   --workers N                FLINKOP_WORKERS           default 4 (1..256)
+ *   --workers N                FLINKOP_WORKERS           default 16 (1..256)
  *   --observe-interval D       FLINKOP_OBSERVE_INTERVAL  default 15s
  *   --progress-interval D      FLINKOP_PROGRESS_INTERVAL default 5s (while deploying/waiting)
  *   --rest-ready-delay D       FLINKOP_REST_READY_DELAY  default 10s

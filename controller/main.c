@@ -1,6 +1,6 @@
 /* flinkop-controller: flags and FLINKOP_* environment (controller/config.h), signals, wiring.
  *
- *   flinkop-controller [--kubeconfig FILE] [--namespaces a,b] [--workers 4]
+ *   flinkop-controller [--kubeconfig FILE] [--namespaces a,b] [--workers 16]
  *                      [--flink-rest-url 'http://{name}-rest.{namespace}.svc:{port}'] ...
  *
  * Exit status: 0 after SIGTERM or SIGINT (current passes finished, Lease released), 1 when it
