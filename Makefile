@@ -7,7 +7,7 @@ SUB = $(MAKE) --no-print-directory -j$(JOBS) -f mk/build.mk
 
 .PHONY: all test test-unit test-integration test-e2e valgrind demo demo-stop bench \
         bench-webhook bench-webhook-cpu bench-webhook-loop bench-webhook-paced bench-webhook-flood \
-        bench-controller fuzz image-smoke deps \
+        bench-controller bench-controller-hang fuzz image-smoke deps \
         clean format crds check-crds FORCE
 
 all: deps
@@ -34,7 +34,7 @@ demo-stop:
 	@scripts/demo.sh --stop
 
 bench bench-webhook bench-webhook-cpu bench-webhook-loop bench-webhook-paced bench-webhook-flood \
-bench-controller: all
+bench-controller bench-controller-hang: all
 	@$(SUB) VARIANT=release benches
 	@scripts/bench.sh $(patsubst bench-%,%,$(filter bench-%,$@))
 

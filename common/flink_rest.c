@@ -15,7 +15,7 @@
 
 struct fo_flink_rest {
     fo_http_client *http; /* NULL when send is the caller's */
-    long timeout_ms, upload_timeout_ms;
+    long timeout_ms, read_timeout_ms, upload_timeout_ms;
     fo_flink_rest_send_fn send;
     void *send_ctx;
 };
@@ -39,6 +39,10 @@ fo_flink_rest *fo_flink_rest_new(const fo_flink_rest_opts *opts, fo_err *err)
         return NULL;
     }
     fr->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : FO_FLINK_REST_TIMEOUT_MS;
+    fr->read_timeout_ms =
+        opts->read_timeout_ms > 0 ? opts->read_timeout_ms : FO_FLINK_REST_READ_TIMEOUT_MS;
+    if (fr->read_timeout_ms > fr->timeout_ms)
+        fr->read_timeout_ms = fr->timeout_ms;
     fr->upload_timeout_ms =
         opts->upload_timeout_ms > 0 ? opts->upload_timeout_ms : FO_FLINK_REST_UPLOAD_TIMEOUT_MS;
     fr->send = opts->send ? opts->send : send_http;
@@ -205,7 +209,7 @@ out:
 
 static fo_rc get_json(fo_flink_rest *fr, const char *url, json_t **out, fo_err *err)
 {
-    return call(fr, "GET", url, NULL, NULL, 0, 0, out, err);
+    return call(fr, "GET", url, NULL, NULL, 0, fr->read_timeout_ms, out, err);
 }
 
 static fo_rc post_json(fo_flink_rest *fr, const char *url, json_t *body /* stolen */,

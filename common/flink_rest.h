@@ -34,6 +34,10 @@
 #include "common/rc.h"
 
 #define FO_FLINK_REST_TIMEOUT_MS 10000             /* flink.client.timeout */
+/* GETs (they only read state): a JobManager that answers nothing (a GC pause, overloaded)
+ * holds the caller this long instead of the full timeout; the calls that change things
+ * (cancel, stop-with-savepoint, triggers, jar runs) keep theirs. */
+#define FO_FLINK_REST_READ_TIMEOUT_MS 5000
 #define FO_FLINK_REST_UPLOAD_TIMEOUT_MS 600000     /* job.submission.timeout */
 #define FO_FLINK_REST_MAX_BODY (16u * 1024 * 1024) /* largest response we read */
 #define FO_FLINK_REST_MAX_JAR (512u * 1024 * 1024) /* largest jar we upload */
@@ -251,6 +255,8 @@ typedef struct fo_flink_rest_opts {
     long connect_timeout_ms;    /* 0 = fo_http_client_opts' default */
     const char *user_agent;     /* NULL = fo_http_client_opts' default */
     long timeout_ms;            /* per call; 0 = FO_FLINK_REST_TIMEOUT_MS */
+    long read_timeout_ms;       /* per GET; 0 = FO_FLINK_REST_READ_TIMEOUT_MS (at most
+                                 * timeout_ms) */
     long upload_timeout_ms;     /* jar uploads and runs; 0 = FO_FLINK_REST_UPLOAD_TIMEOUT_MS */
     fo_flink_rest_send_fn send; /* NULL = fo_http_client_request on http */
     void *send_ctx;             /* send's ctx (must outlive the client) */

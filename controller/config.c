@@ -16,7 +16,7 @@ static const char usage_text[] =
     "usage: flinkop-controller [options]\n"
     "  --kubeconfig FILE          API access (default: in-cluster)     FLINKOP_KUBECONFIG\n"
     "  --namespaces a,b           watched namespaces (default: all)    FLINKOP_NAMESPACES\n"
-    "  --workers N                reconcile workers (default 4)        FLINKOP_WORKERS\n"
+    "  --workers N                reconcile workers (default 16)       FLINKOP_WORKERS\n"
     "  --observe-interval D       Flink status poll (default 15s)      FLINKOP_OBSERVE_INTERVAL\n"
     "  --progress-interval D      poll while deploying (default 5s)    FLINKOP_PROGRESS_INTERVAL\n"
     "  --rest-ready-delay D       REST up -> READY (default 10s)       FLINKOP_REST_READY_DELAY\n"
@@ -26,6 +26,9 @@ static const char usage_text[] =
     "  --flink-rest-url TEMPLATE  {name}/{namespace}/{port} template   FLINKOP_FLINK_REST_URL\n"
     "                             (default http://{name}-rest.{namespace}.svc:{port}; {port}\n"
     "                             is the rest.port the cluster was deployed with, else 8081)\n"
+    "  --flink-observe-timeout D  Flink GETs give up after (5s)        "
+    "FLINKOP_FLINK_OBSERVE_TIMEOUT\n"
+    "                             (at most 10s, the timeout of the calls that change things)\n"
     "  --leader-elect[=BOOL]      Lease leader election (default true) FLINKOP_LEADER_ELECT\n"
     "  --lease-name NAME          (default flinkop-controller)         FLINKOP_LEASE_NAME\n"
     "  --lease-namespace NS       (default: own namespace or default)  FLINKOP_LEASE_NAMESPACE\n"
@@ -109,6 +112,7 @@ enum opt_id {
     OPT_DELETE_HA,
     OPT_DEFAULTS,
     OPT_REST_URL,
+    OPT_OBSERVE_TIMEOUT,
     OPT_LEADER_ELECT,
     OPT_LEASE_NAME,
     OPT_LEASE_NS,
@@ -138,6 +142,7 @@ static const struct {
     {OPT_DELETE_HA, "delete-ha-data", "FLINKOP_DELETE_HA_DATA", true},
     {OPT_DEFAULTS, "defaults", "FLINKOP_DEFAULTS", false},
     {OPT_REST_URL, "flink-rest-url", "FLINKOP_FLINK_REST_URL", false},
+    {OPT_OBSERVE_TIMEOUT, "flink-observe-timeout", "FLINKOP_FLINK_OBSERVE_TIMEOUT", false},
     {OPT_LEADER_ELECT, "leader-elect", "FLINKOP_LEADER_ELECT", true},
     {OPT_LEASE_NAME, "lease-name", "FLINKOP_LEASE_NAME", false},
     {OPT_LEASE_NS, "lease-namespace", "FLINKOP_LEASE_NAMESPACE", false},
@@ -188,6 +193,13 @@ static fo_rc set_one(fo_ctl_config *c, int id, const char *v, fo_err *err)
         c->pass.rest_url_template = v;
         return FO_OK;
     }
+    case OPT_OBSERVE_TIMEOUT: {
+        fo_rc rc = parse_dur("flink-observe-timeout", v, 100, &c->flink_observe_timeout_ms, err);
+        if (rc == FO_OK && c->flink_observe_timeout_ms > FO_FLINK_REST_TIMEOUT_MS)
+            rc = fo_err_set(err, FO_EINVAL, "--flink-observe-timeout: %s is longer than %d ms", v,
+                            FO_FLINK_REST_TIMEOUT_MS);
+        return rc;
+    }
     case OPT_LEADER_ELECT:
         return parse_bool("leader-elect", v, &c->leader_elect, err);
     case OPT_LEASE_NAME:
@@ -222,8 +234,9 @@ fo_rc fo_ctl_config_parse(int argc, char **argv, fo_ctl_config *c, bool *help, f
 {
     memset(c, 0, sizeof *c);
     *help = false;
-    c->workers = 4;
+    c->workers = 16;
     fo_ctl_settings_defaults(&c->pass);
+    c->flink_observe_timeout_ms = FO_FLINK_REST_READ_TIMEOUT_MS;
     c->leader_elect = true;
     c->lease_name = "flinkop-controller";
     c->lease_duration_ms = 15000;

@@ -6,7 +6,7 @@
  *
  *   --kubeconfig FILE          FLINKOP_KUBECONFIG        in-cluster config when absent
  *   --namespaces a,b           FLINKOP_NAMESPACES        watched namespaces; empty = all
- *   --workers N                FLINKOP_WORKERS           default 4 (1..256)
+ *   --workers N                FLINKOP_WORKERS           default 16 (1..256)
  *   --observe-interval D       FLINKOP_OBSERVE_INTERVAL  default 15s
  *   --progress-interval D      FLINKOP_PROGRESS_INTERVAL default 5s (while deploying/waiting)
  *   --rest-ready-delay D       FLINKOP_REST_READY_DELAY  default 10s
@@ -18,6 +18,10 @@
  *                              http://{name}-rest.{namespace}.svc:{port}: {name}, {namespace}
  *                              and {port} (the rest.port the cluster was deployed with, 8081
  *                              unset); a template without {port} keeps its own port
+ *   --flink-observe-timeout D  FLINKOP_FLINK_OBSERVE_TIMEOUT default 5s (at most 10s): Flink
+ *                                                        REST GETs (observation, savepoint
+ *                                                        status) give up after it; the calls
+ *                                                        that change things keep 10s
  *   --leader-elect BOOL        FLINKOP_LEADER_ELECT      default true
  *   --lease-name NAME          FLINKOP_LEASE_NAME        default flinkop-controller
  *   --lease-namespace NS       FLINKOP_LEASE_NAMESPACE   default: in-cluster namespace, else
@@ -52,6 +56,7 @@ typedef struct fo_ctl_config {
     const char *namespaces[FO_CTL_MAX_NAMESPACES + 1]; /* NULL-terminated; empty = all */
     int workers;
     fo_ctl_settings pass;      /* what a reconcile pass reads (intervals, REST template, HA data) */
+    int64_t flink_observe_timeout_ms; /* Flink REST GETs (fo_flink_rest_opts.read_timeout_ms) */
     const char *defaults_path; /* NULL = none */
     bool leader_elect;
     const char *lease_name;

@@ -1,6 +1,6 @@
 /* flinkop-controller: flags and FLINKOP_* environment (controller/config.h), signals, wiring.
  *
- *   flinkop-controller [--kubeconfig FILE] [--namespaces a,b] [--workers 4]
+ *   flinkop-controller [--kubeconfig FILE] [--namespaces a,b] [--workers 16]
  *                      [--flink-rest-url 'http://{name}-rest.{namespace}.svc:{port}'] ...
  *
  * Exit status: 0 after SIGTERM or SIGINT (current passes finished, Lease released), 1 when it
@@ -108,6 +108,7 @@ int main(int argc, char **argv)
         goto out;
     }
     fo_flink_rest_opts fo = {.connect_timeout_ms = FLINK_CONNECT_TIMEOUT_MS,
+                             .read_timeout_ms = (long)c.flink_observe_timeout_ms,
                              .user_agent = "flinkop-controller"};
     flink = fo_flink_rest_new(&fo, &err);
     if (!flink) {

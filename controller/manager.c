@@ -44,6 +44,40 @@ static void queue_taken(fo_manager *m, const char *key)
     fo_histogram_observe(m->queue_seconds, (double)(now > ready ? now - ready : 0) / 1000.0, NULL);
 }
 
+/* ---- JobManagers that do not answer ------------------------------------------------------ */
+
+int64_t fo_manager_silent_delay_ms(int64_t observe_interval_ms, int silent_passes)
+{
+    int64_t cap = observe_interval_ms > FO_CTL_SILENT_MAX_DELAY_MS ? observe_interval_ms
+                                                                   : FO_CTL_SILENT_MAX_DELAY_MS;
+    int64_t delay = observe_interval_ms > 0 ? observe_interval_ms : 1;
+    for (int i = 0; i < silent_passes && delay < cap; i++)
+        delay *= 2;
+    return delay < cap ? delay : cap;
+}
+
+/* The delay before key's next pass: the pass's own, or, for a pass that found its JobManager
+ * silent, the silent delay of its run of such passes. The run ends at any other pass. */
+static int64_t next_pass_ms(fo_manager *m, const char *key, const fo_reconcile_result *res,
+                            int *silent_passes)
+{
+    int n = 0;
+    pthread_mutex_lock(&m->qmu);
+    if (res && res->flink_silent) {
+        n = (int)json_integer_value(json_object_get(m->silent, key)) + 1;
+        json_object_set_new(m->silent, key, json_integer(n));
+    } else {
+        json_object_del(m->silent, key);
+    }
+    pthread_mutex_unlock(&m->qmu);
+    *silent_passes = n;
+    int64_t own = res ? res->requeue_after_ms : 0;
+    if (n == 0 || own <= 0)
+        return own;
+    int64_t silent = fo_manager_silent_delay_ms(m->settings.observe_interval_ms, n);
+    return silent > own ? silent : own;
+}
+
 /* ---- event handlers ----------------------------------------------------------------------- */
 
 static void enqueue(fo_manager_handler_ctx *h, const json_t *obj)
@@ -121,13 +155,18 @@ static void run_pass(fo_manager *m, const char *key)
     double secs = (double)(fo_clock_real_mono_ns() - t0) / 1e9;
     fo_histogram_observe(m->reconcile_seconds, secs, (const char *[]){"FlinkDeployment"});
     const char *result;
+    int silent = 0;
+    int64_t next = next_pass_ms(m, key, rc == FO_OK ? &res : NULL, &silent);
     if (rc == FO_OK) {
         fo_workqueue_forget(m->queue, key);
-        result = res.requeue_after_ms > 0 ? "requeue" : "success";
-        if (res.requeue_after_ms > 0)
-            fo_manager_queue_add(m, key, res.requeue_after_ms);
+        result = next > 0 ? "requeue" : "success";
+        if (next > 0)
+            fo_manager_queue_add(m, key, next);
+        if (silent)
+            fo_log_info("jobmanager silent %d passes in a row: next observation in %lld ms", silent,
+                        (long long)next);
         fo_log_debug("pass done in %.1f ms: %s, %d writes, next in %lld ms", secs * 1000,
-                     res.action ? res.action : "", res.writes, (long long)res.requeue_after_ms);
+                     res.action ? res.action : "", res.writes, (long long)next);
     } else if (rc == FO_ETERMINAL) {
         /* Status says why; the next change of the resource brings it back. */
         fo_workqueue_forget(m->queue, key);
@@ -267,6 +306,7 @@ fo_manager *fo_manager_start(const fo_manager_opts *opts, fo_err *err)
     pthread_cond_init(&m->ccv, &ca);
     pthread_condattr_destroy(&ca);
     m->queued_at = json_object();
+    m->silent = json_object();
     m->metrics = fo_metrics_new();
     fo_manager_register_metrics(m);
 
@@ -389,6 +429,7 @@ void fo_manager_stop(fo_manager *m)
     fo_canary_free(m->canary);
     fo_own_writes_free(m->env.own_writes);
     json_decref(m->queued_at);
+    json_decref(m->silent);
     fo_metrics_free(m->metrics);
     pthread_mutex_destroy(&m->qmu);
     pthread_mutex_destroy(&m->wmu);

@@ -8,8 +8,10 @@
  * last good one), metrics, and the health server (/healthz, /readyz, /metrics over HTTP).
  *
  * Worker semantics (controller-runtime's): FO_OK -> forget the key's failures and requeue
- * after the pass's delay (if any); FO_ETERMINAL -> forget, no retry (status says why);
- * other errors -> rate-limited retry.
+ * after the pass's delay (if any; longer for a resource whose JobManager does not answer, see
+ * fo_manager_silent_delay_ms); FO_ETERMINAL -> forget, no retry (status says why); other
+ * errors -> rate-limited retry. An event of a resource queues it at once whatever delay it
+ * waits for.
  *
  * A follower keeps its caches warm and its queue filled, so it takes over at once when it
  * wins the Lease. Losing the Lease is final (as in controller-runtime): the process exits and
@@ -27,6 +29,16 @@
 #include "controller/config.h"
 
 typedef struct fo_manager fo_manager;
+
+/* The longest a reconciled resource whose JobManager does not answer waits between passes. */
+#define FO_CTL_SILENT_MAX_DELAY_MS 120000
+
+/* The requeue delay of a reconciled resource after `silent_passes` (>= 1) passes in a row whose
+ * observation its JobManager let time out (fo_reconcile_result.flink_silent): twice the observe
+ * interval, doubling with each such pass, at most FO_CTL_SILENT_MAX_DELAY_MS (or the observe
+ * interval when that is longer). Such a pass holds a worker for the whole REST timeout; spaced
+ * out, a few silent JobManagers cannot keep every worker from the other resources. Pure. */
+int64_t fo_manager_silent_delay_ms(int64_t observe_interval_ms, int silent_passes);
 
 typedef struct fo_manager_opts {
     fo_kube_client *kc;       /* borrowed; outlives the manager */

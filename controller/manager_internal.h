@@ -52,6 +52,7 @@ struct fo_manager {
     /* Queue latency: when each queued key became ready (real monotonic ms). */
     pthread_mutex_t qmu;
     json_t *queued_at;
+    json_t *silent; /* under qmu: key -> passes in a row whose JobManager did not answer */
 
     fo_defaults_file *defaults; /* the cluster defaults file (reloaded by the main thread) */
 

@@ -339,6 +339,8 @@ static bool rest_ok(const fo_ctl_env *env, fo_observed *o, const char *endpoint,
                     const fo_err *err)
 {
     fo_ctl_rest_counted(env, endpoint, rc);
+    if (rc == FO_ETIMEOUT)
+        o->rest_timed_out = true;
     if (rc != FO_OK && !o->rest_error[0])
         snprintf(o->rest_error, sizeof o->rest_error, "GET %s: %s", endpoint,
                  err->message[0] ? err->message : fo_rc_name(rc));

@@ -38,6 +38,8 @@ typedef struct fo_observed {
     bool rest_tried;        /* the JobManager was available, so Flink was asked */
     bool rest_ok;           /* GET /config answered */
     char rest_error[512];   /* the first REST failure ("" when none) */
+    bool rest_timed_out;    /* a call got no answer within its timeout: the JobManager took
+                             * the connection and said nothing (FO_ETIMEOUT) */
     fo_flink_config config; /* GET /config (owned; zeroed unless rest_ok) */
     bool jobs_listed;       /* GET /jobs/overview answered */
     bool has_job;           /* job holds the job's /jobs/overview entry */

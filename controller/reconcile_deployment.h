@@ -24,6 +24,11 @@ typedef struct fo_reconcile_result {
     const char *action; /* fo_upgrade_action_name(), "DELETE", "GONE", "CANARY",
                            "INVALID" */
     int writes;         /* API writes made (status, objects, finalizer) */
+    /* The JobManager's REST API let this pass's observation time out while the resource had
+     * nothing to do but be observed (reconciled, no upgrade under way): the manager spaces out
+     * the passes that only come back to observe it (docs/controller.md, "A JobManager that
+     * does not answer"). */
+    bool flink_silent;
 } fo_reconcile_result;
 
 /* Reconcile ns/name. Returns FO_OK (requeue as res says), FO_ETERMINAL for a spec that cannot

@@ -87,6 +87,15 @@ bench_controller() {
         "${BENCH_IDLE_SECONDS:-60}" ${BENCH_CONTROLLER_COUNTS:-1 100 1000}
 }
 
+# Controller beside JobManagers that take the REST connection and never answer: seconds until a
+# healthy FlinkDeployment's spec change is taken up and STABLE with 0, 12 and 50 of 50 others
+# hanging, and the controller's RSS (tests/bench/hanging_jobmanagers.sh; HANG_WORKERS,
+# HANG_ROUNDS, HANG_SETTLE_SECONDS). Not part of `make bench` (about 15 min).
+bench_controller-hang() {
+    need "$bin/flinkop-sandbox" "$bin/flinkop-controller"
+    "$root/tests/bench/hanging_jobmanagers.sh" 50 0 12 50
+}
+
 suites=("$@")
 [ ${#suites[@]} -eq 0 ] && suites=("${ALL_SUITES[@]}")
 status=0

@@ -295,7 +295,8 @@ static void wait_fd_containing(const char *name, const char *path, const char *t
 
 /* ---- the controller process ------------------------------------------------------------------ */
 
-static void ctl_start_with(ctl *c, const char *tag, const char *flag, const char *value)
+static void ctl_start_with2(ctl *c, const char *tag, const char *flag, const char *value,
+                            const char *flag2, const char *value2)
 {
     memset(c, 0, sizeof *c);
     c->health_port = fo_test_free_port();
@@ -316,11 +317,17 @@ static void ctl_start_with(ctl *c, const char *tag, const char *flag, const char
                     "3s",          "--renew-deadline",
                     "2s",          "--retry-period",
                     "500ms",       (char *)flag,
-                    (char *)value, NULL};
+                    (char *)value, (char *)flag2,
+                    (char *)value2, NULL};
     c->pid = fo_test_spawn(argv, c->log);
     ck_assert_int_gt(c->pid, 0);
     free(bin);
     ck_assert_msg(fo_test_wait_port(c->health_port, 30000), "controller health port not up");
+}
+
+static void ctl_start_with(ctl *c, const char *tag, const char *flag, const char *value)
+{
+    ctl_start_with2(c, tag, flag, value, NULL, NULL);
 }
 
 static void ctl_stop(ctl *c)
@@ -1078,6 +1085,64 @@ static bool stable_at(const void *arg)
     return ok;
 }
 
+typedef struct log_line {
+    const char *path, *text;
+} log_line;
+
+static bool log_says(const void *arg)
+{
+    const log_line *l = arg;
+    char *log = read_file(l->path);
+    bool ok = log && strstr(log, l->text);
+    free(log);
+    return ok;
+}
+
+/* JobManagers that take the connection and never answer (a GC pause, an overloaded one) hold
+ * a worker for the whole timeout of each observation. With more of them than workers, a
+ * healthy resource's change must still go through: their observation gives up after
+ * --flink-observe-timeout, and passes that only come back to observe a silent one are spaced
+ * out (docs/controller.md, "A JobManager that does not answer"). One worker, four silent
+ * JobManagers: before, each of their passes held the worker for Flink's 10 s client timeout,
+ * every observe interval, and each pass of the healthy one's upgrade waited behind them. */
+START_TEST(silent_jobmanagers_do_not_starve_a_healthy_resource)
+{
+    static const char *const names[] = {"silent-a", "silent-b", "silent-c", "silent-d",
+                                        "healthy"};
+    ctl c;
+    ctl_start_with2(&c, "silent", "--workers", "1", "--flink-observe-timeout", "300ms");
+    for (size_t i = 0; i < 5; i++) {
+        json_t *obj = fo_test_load_yaml("controller-application.yaml");
+        json_object_set_new(json_object_get(obj, "metadata"), "name", json_string(names[i]));
+        ck_assert_int_eq(api("POST", FD_PATH, NULL, obj, NULL), 201);
+        json_decref(obj);
+    }
+    for (size_t i = 0; i < 5; i++)
+        wait_fd(names[i], "status.lifecycleState", "STABLE");
+    json_t *hang = json_pack("{s:s}", "unreachable", "hang");
+    for (size_t i = 0; i < 4; i++) {
+        char path[200];
+        snprintf(path, sizeof path, "/_fake/clusters/" NS "/%s/faults", names[i]);
+        ck_assert_int_eq(fo_fake_flink_control(E.ff, "POST", path, hang, NULL), 200);
+    }
+    json_decref(hang);
+    /* The controller has met every silence: their jobs are no longer known to run. */
+    for (size_t i = 0; i < 4; i++)
+        wait_fd(names[i], "status.jobStatus.state", "RECONCILING");
+    ck_assert_int_eq(merge_patch(FD_PATH "/healthy", "{\"spec\":{\"job\":{\"parallelism\":1}}}"),
+                     200);
+    fd_state s = {"healthy", NULL, "2", false};
+    ck_assert_msg(wait_for(stable_at, &s, WAIT_MS),
+                  "the healthy resource's change was not STABLE behind four silent JobManagers");
+    /* Each silent JobManager was given up on after the observation timeout, not Flink's 10 s,
+     * and its passes were spaced out. */
+    ck_assert_msg(wait_for(log_says, &(log_line){c.log, "jobmanager silent 2 passes in a row"},
+                           WAIT_MS),
+                  "no second silent pass logged; see %s", c.log);
+    ctl_stop(&c);
+}
+END_TEST
+
 START_TEST(savepoint_upgrade_restores_the_new_job_from_the_savepoint)
 {
     ctl c;
@@ -1599,6 +1664,7 @@ static Suite *suite(void)
     tcase_add_test(tc, deletion_completes_when_flink_is_unreachable);
     tcase_add_test(tc, a_cluster_on_another_rest_port_is_reached_at_it);
     tcase_add_test(tc, stateless_upgrade_runs_a_new_job_with_the_new_spec);
+    tcase_add_test(tc, silent_jobmanagers_do_not_starve_a_healthy_resource);
     tcase_add_test(tc, savepoint_upgrade_restores_the_new_job_from_the_savepoint);
     tcase_add_test(tc, a_savepoint_trigger_nonce_takes_a_savepoint_of_the_running_job);
     tcase_add_test(tc, a_job_cancelled_outside_is_resumed_by_the_retention_its_code_set);

@@ -4,6 +4,7 @@
  * see ../shared/specs/README.md), with the success code the spec lists. Also: errors look like
  * Flink's, unknown clusters look unreachable, faults, the control API, the program. */
 #include <check.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -541,6 +542,85 @@ START_TEST(injected_faults_reset_connections_answer_503_or_delay)
 }
 END_TEST
 
+typedef struct held_call {
+    env *e;
+    char url[512];
+    fo_rc rc;
+    int status;
+} held_call;
+
+/* A GET that waits as long as the client's default timeout (5 s) allows. */
+static void *held_get(void *arg)
+{
+    held_call *h = arg;
+    fo_http_result res;
+    fo_err err = {0};
+    h->rc = fo_http_client_request(h->e->http, "GET", h->url, NULL, 0, NULL, 0, 0, &res, &err);
+    h->status = res.status;
+    fo_http_result_release(&res);
+    return NULL;
+}
+
+START_TEST(a_hanging_cluster_neither_answers_nor_acts_until_the_fault_is_lifted)
+{
+    env e;
+    env_start(&e, NULL);
+    control(&e, "POST", "/_fake/clusters/ns/h",
+            "{\"job\": {\"jobId\": \"000000000000000000000000000000b1\"}}", 201);
+    fo_fake_flink_cluster_url(e.ff, "ns", "h", e.base, sizeof e.base);
+    tick(&e, 1500);
+    control(&e, "POST", "/_fake/clusters/ns/h/faults", "{\"unreachable\": \"hang\"}", 200);
+    json_t *v = fo_fake_flink_view(e.ff, "ns", "h");
+    ck_assert_str_eq(fo_json_get_str(v, "faults.unreachable"), "hang");
+    json_decref(v);
+
+    /* The connection is taken and nothing comes back: the client's own timeout ends it. */
+    char url[512];
+    snprintf(url, sizeof url, "%s/jobs/000000000000000000000000000000b1?mode=cancel", e.base);
+    fo_http_result res;
+    fo_err err = {0};
+    fo_rc rc = fo_http_client_request(e.http, "PATCH", url, NULL, 0, NULL, 0, 300, &res, &err);
+    fo_http_result_release(&res);
+    ck_assert_msg(rc == FO_ETIMEOUT, "hang gave %s: %s", fo_rc_name(rc), err.message);
+    /* ... and the JobManager did nothing with it. */
+    v = fo_fake_flink_view(e.ff, "ns", "h");
+    ck_assert_str_eq(fo_json_str(json_array_get(json_object_get(v, "jobs"), 0), "state"),
+                     "RUNNING");
+    json_decref(v);
+
+    /* A request held when the fault is lifted is answered. */
+    held_call h = {.e = &e};
+    snprintf(h.url, sizeof h.url, "%s/config", e.base);
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, held_get, &h), 0);
+    control(&e, "POST", "/_fake/clusters/ns/h/faults", "{\"unreachable\": \"none\"}", 200);
+    pthread_join(t, NULL);
+    ck_assert_msg(h.rc == FO_OK && h.status == 200, "after the lift: %s, HTTP %d",
+                  fo_rc_name(h.rc), h.status);
+
+    /* One held while the cluster is deleted reads as a JobManager that is gone. */
+    control(&e, "POST", "/_fake/clusters/ns/h/faults", "{\"unreachable\": \"hang\"}", 200);
+    held_call d = {.e = &e};
+    snprintf(d.url, sizeof d.url, "%s/overview", e.base);
+    ck_assert_int_eq(pthread_create(&t, NULL, held_get, &d), 0);
+    control(&e, "DELETE", "/_fake/clusters/ns/h", NULL, 200);
+    pthread_join(t, NULL);
+    ck_assert_msg(d.rc == FO_OK && d.status == 503, "after the delete: %s, HTTP %d",
+                  fo_rc_name(d.rc), d.status);
+
+    /* Stopping the fake ends what it holds (the test would not end otherwise). */
+    control(&e, "POST", "/_fake/clusters/ns/h", NULL, 201);
+    control(&e, "POST", "/_fake/clusters/ns/h/faults", "{\"unreachable\": \"hang\"}", 200);
+    held_call q = {.e = &e};
+    snprintf(q.url, sizeof q.url, "%s/config", e.base);
+    ck_assert_int_eq(pthread_create(&t, NULL, held_get, &q), 0);
+    fo_fake_flink_quiesce(e.ff);
+    pthread_join(t, NULL);
+    ck_assert_msg(q.rc != FO_OK || q.status != 200, "a quiesced fake served a held request");
+    env_stop(&e);
+}
+END_TEST
+
 START_TEST(a_savepoint_from_one_cluster_restores_a_job_on_the_next)
 {
     env e;
@@ -696,6 +776,7 @@ int main(void)
     tcase_add_test(tc, errors_look_like_flink_errors);
     tcase_add_test(tc, a_cluster_that_does_not_exist_answers_like_an_unreachable_jobmanager);
     tcase_add_test(tc, injected_faults_reset_connections_answer_503_or_delay);
+    tcase_add_test(tc, a_hanging_cluster_neither_answers_nor_acts_until_the_fault_is_lifted);
     tcase_add_test(tc, a_savepoint_from_one_cluster_restores_a_job_on_the_next);
     tcase_add_test(tc, ha_data_outlives_the_cluster_and_deleting_it_loses_the_state);
     tcase_add_test(tc, the_program_serves_the_control_api_and_moves_time_only_when_told);

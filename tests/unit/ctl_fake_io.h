@@ -65,6 +65,7 @@ typedef struct fake_flink {
     char calls[FAKE_MAX_LOG][256];
     char hosts[FAKE_MAX_LOG][128]; /* parallel to calls: "http://host:port" of the request */
     bool received[FAKE_MAX_LOG];   /* parallel to calls: the request reached Flink */
+    long timeouts[FAKE_MAX_LOG];   /* parallel to calls: the timeout the request was given */
     size_t ncalls;
     json_t *bodies; /* array of request bodies (or null), parallel to calls */
 } fake_flink;
@@ -438,7 +439,6 @@ static inline fo_rc ff_send(void *ctx, const char *method, const char *url,
 {
     (void)headers;
     (void)nheaders;
-    (void)timeout_ms;
     fake_flink *f = ctx;
     memset(res, 0, sizeof *res);
     res->retry_after_s = -1;
@@ -458,6 +458,7 @@ static inline fo_rc ff_send(void *ctx, const char *method, const char *url,
     size_t hlen = auth ? (size_t)(auth + 3 - url) + strcspn(auth + 3, "/") : 0;
     snprintf(f->hosts[f->ncalls], sizeof f->hosts[0], "%.*s", (int)hlen, url);
     f->received[f->ncalls] = !f->unreachable;
+    f->timeouts[f->ncalls] = timeout_ms;
     snprintf(f->calls[f->ncalls++], sizeof f->calls[0], "%s", key);
     json_t *sent = body && body_len ? json_loadb(body, body_len, 0, NULL) : NULL;
     json_array_append_new(f->bodies, sent ? sent : json_null());

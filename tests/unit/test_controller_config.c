@@ -61,8 +61,11 @@ START_TEST(defaults_match_the_contract)
     fo_ctl_config c;
     fo_err err;
     ck_assert_int_eq(parse(&c, 1, argv, &err), FO_OK);
-    ck_assert_int_eq(c.workers, 4);
+    /* a few JobManagers that do not answer leave workers for the rest (docs/controller.md) */
+    ck_assert_int_eq(c.workers, 16);
     ck_assert_int_eq(c.pass.observe_interval_ms, 15000);
+    /* Flink's GETs give up sooner than its client's 10 s timeout (docs/controller.md) */
+    ck_assert_int_eq(c.flink_observe_timeout_ms, 5000);
     ck_assert_str_eq(c.pass.rest_url_template, "http://{name}-rest.{namespace}.svc:{port}");
     ck_assert(c.leader_elect);
     ck_assert_str_eq(c.lease_name, "flinkop-controller");
@@ -121,11 +124,14 @@ START_TEST(every_pass_setting_flag_is_read)
                     "false",
                     "--watch-idle-timeout",
                     "90s",
+                    "--flink-observe-timeout",
+                    "2s",
                     NULL};
     fo_ctl_config c;
     fo_err err;
-    ck_assert_int_eq(parse(&c, 11, argv, &err), FO_OK);
+    ck_assert_int_eq(parse(&c, 13, argv, &err), FO_OK);
     ck_assert_int_eq(c.watch_idle_timeout_ms, 90000);
+    ck_assert_int_eq(c.flink_observe_timeout_ms, 2000);
     ck_assert_int_eq(c.pass.progress_interval_ms, 3000);
     ck_assert_int_eq(c.pass.rest_ready_delay_ms, 4000);
     ck_assert_int_eq(c.pass.cleanup_timeout_ms, 60000);
@@ -214,6 +220,9 @@ START_TEST(bad_values_name_their_flag)
         {"--flink-rest-url", "http://{cluster}.svc:8081", "--flink-rest-url"},
         {"--flink-rest-url", "http://{name}.svc:{Port}", "--flink-rest-url"},
         {"--log-level", "loud", "--log-level"},
+        /* longer than the 10 s of the calls that change things, or too short to answer */
+        {"--flink-observe-timeout", "11s", "--flink-observe-timeout"},
+        {"--flink-observe-timeout", "50ms", "--flink-observe-timeout"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char *argv[] = {"flinkop-controller", cases[i].flag, cases[i].value, NULL};

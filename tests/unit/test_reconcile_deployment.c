@@ -1676,6 +1676,55 @@ static void delete_fd(fake_world *w, const char *name)
                      FO_OK);
 }
 
+/* A JobManager that takes the connection and answers nothing (a GC pause, an overloaded one)
+ * holds each pass for the observation timeout. The pass tells the manager so (flink_silent),
+ * which spaces such passes out, but only while the resource has nothing to do but be
+ * observed: a spec change or an upgrade under way goes at its own pace, and a refused
+ * connection, which costs nothing, is not silence (docs/controller.md, "A JobManager that
+ * does not answer"). */
+START_TEST(a_silent_jobmanager_is_told_only_while_nothing_else_is_to_be_done)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    until_stable(w, n);
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert(!res.flink_silent);
+
+    snprintf(w->flink.lose_prefix, sizeof w->flink.lose_prefix, "GET /");
+    w->flink.lose_times = 1000;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "CONVERGE");
+    ck_assert(res.flink_silent);
+    ck_assert_int_eq(res.requeue_after_ms, w->settings.observe_interval_ms);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.state"), "RECONCILING");
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert(res.flink_silent);
+
+    /* A refused connection returns at once. */
+    w->flink.lose_times = 0;
+    w->flink.unreachable = true;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert(!res.flink_silent);
+
+    /* A spec change of the silent cluster, and every step of its upgrade, at their pace. */
+    w->flink.unreachable = false;
+    w->flink.lose_times = 1000;
+    edit_spec(w, n, "job.parallelism", json_integer(4));
+    int upgrading = 0;
+    for (int i = 0; i < 6; i++) {
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+        const char *state = st_str(w, n, "reconciliationStatus.state");
+        ck_assert_msg(!res.flink_silent, "pass %d (%s, %s) told silence", i, res.action, state);
+        upgrading += state && strcmp(state, "UPGRADING") == 0;
+        if (state && strcmp(state, "DEPLOYED") == 0 && i > 0)
+            break;
+    }
+    ck_assert_int_ge(upgrading, 1);
+    fake_world_free(w);
+}
+END_TEST
+
 START_TEST(deletion_completes_when_flink_is_unreachable)
 {
     fake_world *w = world_with("controller-application.yaml");
@@ -1913,6 +1962,7 @@ static Suite *suite(void)
     tcase_add_test(tc, an_operator_upgrade_restarts_no_pod_of_a_running_cluster);
     tcase_add_test(tc, an_unreadable_jobmanager_deployment_is_not_taken_for_a_new_one);
     tcase_add_test(tc, flink_map_options_keep_the_generation_and_level_two_pods);
+    tcase_add_test(tc, a_silent_jobmanager_is_told_only_while_nothing_else_is_to_be_done);
     tcase_add_test(tc, deletion_completes_when_flink_is_unreachable);
     tcase_add_test(tc, deletion_completes_when_objects_are_already_gone);
     tcase_add_test(tc, deletion_removes_the_finalizer_after_the_cleanup_timeout);

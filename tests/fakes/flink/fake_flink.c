@@ -284,6 +284,7 @@ fo_rc ff_cluster_delete_locked(fo_fake_flink *ff, const char *ns, const char *na
         memmove(&ff->clusters[i], &ff->clusters[i + 1],
                 (ff->nclusters - i - 1) * sizeof ff->clusters[0]);
         ff->nclusters--;
+        pthread_cond_broadcast(&ff->hang_cv); /* its held requests answer "no cluster" */
         return FO_OK;
     }
     return fo_err_set(err, FO_ENOTFOUND, "no cluster %s/%s", ns, name);
@@ -292,7 +293,7 @@ fo_rc ff_cluster_delete_locked(fo_fake_flink *ff, const char *ns, const char *na
 json_t *ff_cluster_view_locked(fo_fake_flink *ff, const ff_cluster *c)
 {
     (void)ff;
-    static const char *const modes[] = {"none", "reset", "503"};
+    static const char *const modes[] = {"none", "reset", "503", "hang"};
     json_t *v = fo_flink_sim_json_control(c->sim);
     json_object_set_new(v, "namespace", json_string(c->ns));
     json_object_set_new(v, "name", json_string(c->name));
@@ -315,6 +316,7 @@ fo_fake_flink *fo_fake_flink_start(const fo_fake_flink_opts *opts, fo_err *err)
         return NULL;
     }
     pthread_mutex_init(&ff->mu, NULL);
+    pthread_cond_init(&ff->hang_cv, NULL);
     ff->clock = opts->clock ? opts->clock : fo_clock_real();
     snprintf(ff->host, sizeof ff->host, "%s", opts->bind_addr ? opts->bind_addr : "127.0.0.1");
     if (!opts->no_server) {
@@ -327,6 +329,7 @@ fo_fake_flink *fo_fake_flink_start(const fo_fake_flink_opts *opts, fo_err *err)
         ff->srv = fo_httpd_start(&ho, err);
         if (!ff->srv) {
             fo_err_wrap(err, "fake-flink");
+            pthread_cond_destroy(&ff->hang_cv);
             pthread_mutex_destroy(&ff->mu);
             free(ff);
             return NULL;
@@ -335,10 +338,21 @@ fo_fake_flink *fo_fake_flink_start(const fo_fake_flink_opts *opts, fo_err *err)
     return ff;
 }
 
+void fo_fake_flink_quiesce(fo_fake_flink *ff)
+{
+    if (!ff)
+        return;
+    pthread_mutex_lock(&ff->mu);
+    ff->quiescing = true;
+    pthread_cond_broadcast(&ff->hang_cv);
+    pthread_mutex_unlock(&ff->mu);
+}
+
 void fo_fake_flink_stop(fo_fake_flink *ff)
 {
     if (!ff)
         return;
+    fo_fake_flink_quiesce(ff); /* the listener's threads may hold requests */
     fo_httpd_stop(ff->srv);
     for (size_t i = 0; i < ff->nclusters; i++)
         cluster_free(ff->clusters[i]);
@@ -348,6 +362,7 @@ void fo_fake_flink_stop(fo_fake_flink *ff)
     for (size_t i = 0; i < ff->nha; i++)
         ha_free_entry(&ff->ha[i]);
     free(ff->ha);
+    pthread_cond_destroy(&ff->hang_cv);
     pthread_mutex_destroy(&ff->mu);
     free(ff);
 }
@@ -519,11 +534,17 @@ void fo_fake_flink_handle(void *ctx, const fo_http_request *req, fo_http_respons
     int64_t delay = 0;
     pthread_mutex_lock(&ff->mu);
     ff_cluster *c = ff_cluster_find(ff, ns, name);
+    /* A JobManager that took the connection and answers nothing (a GC pause, an overloaded
+     * one): the request waits, not acted on, until the fault is lifted. */
+    while (c && c->unreachable == FF_HANG && !ff->quiescing) {
+        pthread_cond_wait(&ff->hang_cv, &ff->mu);
+        c = ff_cluster_find(ff, ns, name);
+    }
     if (!c) {
         ff_error(&resp, 503, "fake-flink: no cluster %s/%s (JobManager not running)", ns, name);
         fo_http_response_header(out, "X-Fake-Flink", "no-cluster");
     } else if (c->unreachable != FF_REACHABLE) {
-        unreachable = c->unreachable;
+        unreachable = c->unreachable == FF_HANG ? FF_RESET : c->unreachable; /* quiescing */
         ff_error(&resp, 503, "fake-flink: cluster %s/%s is unreachable (fault injected)", ns,
                  name);
     } else {

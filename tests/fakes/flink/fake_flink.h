@@ -31,7 +31,12 @@
  *                                               "delayMs": n, "failSavepoints": n (-1 = all),
  *                                               "failCheckpoints": n, "failureMessage": s,
  *                                               "failEveryMs": n}; "reset" drops the connection
- *                                               after the headers, "503" answers 503
+ *                                               after the headers, "503" answers 503, "hang"
+ *                                               reads each request and answers nothing, nor
+ *                                               acts on it (a JobManager in a long GC pause),
+ *                                               until the fault is lifted: held requests are
+ *                                               then served as if they had just come (deleting
+ *                                               the cluster answers them 503 no-cluster)
  *   POST   /_fake/clusters/{ns}/{name}/taskmanagers  {"taskManagers": n}
  *   POST   /_fake/clusters/{ns}/{name}/jobs     submit a job (fields of spec.job) -> {"jobid"}
  *   POST   /_fake/clusters/{ns}/{name}/jobs/{jobid}/fail     {"restart": bool, "message": s}
@@ -83,7 +88,8 @@
  * and explicit ticks) tests decide exactly when jobs and snapshots advance.
  *
  * Thread-safety: all functions and the HTTP handler may be called from any thread; one lock
- * serialises the clusters (fault delays are slept outside it). */
+ * serialises the clusters (fault delays are slept outside it; held requests wait on a condition
+ * variable, releasing it). */
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -109,6 +115,11 @@ typedef struct fo_fake_flink_opts {
 
 /* Start the fake (and its HTTP listener unless opts->no_server). NULL with err on failure. */
 fo_fake_flink *fo_fake_flink_start(const fo_fake_flink_opts *opts, fo_err *err);
+
+/* Answer every request held by a "hang" fault (the connection is dropped) and hold none from
+ * then on. Call it before stopping an fo_httpd the fake is mounted in: that server's threads
+ * may be waiting in the handler. fo_fake_flink_stop does it for its own listener. */
+void fo_fake_flink_quiesce(fo_fake_flink *ff);
 
 /* Stop the listener and free every cluster. NULL is fine. */
 void fo_fake_flink_stop(fo_fake_flink *ff);

@@ -50,8 +50,11 @@ static void set_faults(ff_cluster *c, const json_t *body, ff_response *resp)
             mode = FF_RESET;
         else if (s && !strcmp(s, "503"))
             mode = FF_503;
+        else if (s && !strcmp(s, "hang"))
+            mode = FF_HANG;
         else {
-            ff_error(resp, 400, "faults.unreachable: must be \"none\", \"reset\" or \"503\"");
+            ff_error(resp, 400,
+                     "faults.unreachable: must be \"none\", \"reset\", \"503\" or \"hang\"");
             goto out;
         }
     }
@@ -241,6 +244,7 @@ void ff_control_handle(fo_fake_flink *ff, const char *method, const char *path,
     } else {
         ff_error(resp, 404, "Not found: %s", path);
     }
+    pthread_cond_broadcast(&ff->hang_cv); /* a fault lifted: held requests go on */
     pthread_mutex_unlock(&ff->mu);
     if (!resp->body)
         ff_error(resp, 500, "out of memory");

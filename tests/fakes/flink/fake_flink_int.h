@@ -47,7 +47,10 @@ int ff_multipart_files(const char *body, size_t len, const char *content_type, c
 
 #include "tests/fakes/flink/fake_flink.h"
 
-enum ff_unreachable { FF_REACHABLE, FF_RESET, FF_503 };
+/* FF_HANG: the request is read and then held, unanswered and not acted on, until the fault is
+ * lifted (then it is served as if it had just come), the cluster is deleted (503 no cluster) or
+ * the fake quiesces (the connection is dropped). */
+enum ff_unreachable { FF_REACHABLE, FF_RESET, FF_503, FF_HANG };
 
 typedef struct ff_cluster {
     fo_fake_flink *ff;
@@ -73,6 +76,8 @@ typedef struct ff_snapshot_entry {
 
 struct fo_fake_flink {
     pthread_mutex_t mu;
+    pthread_cond_t hang_cv; /* broadcast under mu whenever a held request may go on */
+    bool quiescing;         /* under mu: hold no request any more */
     const fo_clock *clock;
     int64_t offset_ms; /* ticks given */
     uint64_t seq;      /* clusters created, for seeds */

@@ -164,6 +164,7 @@ void fo_sandbox_stop(fo_sandbox *sb)
 {
     if (!sb)
         return;
+    fo_fake_flink_quiesce(sb->flink); /* requests held by a "hang" fault end first */
     fo_httpd_stop(sb->srv);
     fo_sandbox_kubelet_stop(sb->kubelet);
     fo_fake_flink_stop(sb->flink);
