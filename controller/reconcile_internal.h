@@ -222,9 +222,9 @@ void fo_snap_read_nonce(fo_pass *p);
  * Then, while the job runs, the history is cut to savepoint.history.max.count and .max.age.
  * Before the decision. */
 void fo_snap_observe(fo_pass *p);
-/* When the desired spec differs from the record in savepointTriggerNonce and otherwise by
- * IGNORE-class changes at most, p->want's spec takes the recorded nonce: the pass records
- * everything but the nonce, which its savepoint records. Before the diff. */
+/* With a record, p->want's spec takes the recorded savepointTriggerNonce (or none when the
+ * record has none), whatever else changed: a pass records everything but the nonce, which only
+ * its savepoint's end records (Apache's updateStatusForSpecReconciliation). Before the diff. */
 void fo_snap_mask_nonce(fo_pass *p);
 /* Is a MANUAL or PERIODIC savepoint in flight (upgrades wait for it, as Apache's
  * readyToReconcile)? */

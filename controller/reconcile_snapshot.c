@@ -83,37 +83,18 @@ void fo_snap_read_nonce(fo_pass *p)
 
 void fo_snap_mask_nonce(fo_pass *p)
 {
-    json_t *spec = json_object_get(p->want, "spec");
-    const json_t *want = fo_json_get(spec, NONCE_PATH);
-    json_t *job = json_object_get(spec, "job");
+    json_t *job = json_object_get(json_object_get(p->want, "spec"), "job");
     if (!p->last || !json_is_object(job) || p->invalid)
         return;
+    /* Apache's updateStatusForSpecReconciliation keeps the recorded nonce whenever it records
+     * a spec ("to not lose new triggers during upgrade"): only the savepoint's end
+     * (updateLastReconciledSnapshotTriggerNonce) records a new one. So a nonce changed with an
+     * upgrade is still asked for once the upgraded job runs, and one removed stays recorded
+     * (putting the same value back asks for nothing). Edited in place: the pass holds
+     * pointers into the spec. */
     const json_t *had = fo_json_get(p->last, NONCE_PATH);
-    if (!want || json_is_null(want) || (had && json_equal(want, had)))
-        return;
-    /* The spec as it would be recorded with the nonce still the recorded one. */
-    json_t *masked = fo_json_copy(spec);
-    json_t *mjob = json_object_get(masked, "job");
-    if (!mjob) { /* out of memory: recorded with the spec, as before */
-        json_decref(masked);
-        return;
-    }
-    if (had)
-        json_object_set_new(mjob, "savepointTriggerNonce", json_deep_copy(had));
-    else
-        json_object_del(mjob, "savepointTriggerNonce");
-    fo_spec_diff d;
-    fo_err err;
-    fo_err_clear(&err);
-    bool ignore_only =
-        fo_spec_diff_compute(p->last, masked,
-                             p->standalone ? FO_FLINK_MODE_STANDALONE : FO_FLINK_MODE_NATIVE, &d,
-                             &err) == FO_OK &&
-        (d.changes == 0 || d.type == FO_DIFF_IGNORE);
-    /* An upgrade records the whole new spec, nonce included, as Apache's does: the upgrade
-     * consumes it. Otherwise the nonce stays unrecorded until its savepoint ends. */
-    json_decref(masked);
-    if (!ignore_only) /* (edited in place: the pass holds pointers into the spec) */
+    const json_t *want = json_object_get(job, "savepointTriggerNonce");
+    if (had && want && json_equal(want, had))
         return;
     if (had)
         json_object_set_new(job, "savepointTriggerNonce", json_deep_copy(had));

@@ -225,9 +225,10 @@ START_TEST(an_upgrade_waits_for_the_manual_savepoint_in_flight)
 }
 END_TEST
 
-/* A nonce changed together with an upgrade is recorded with the upgrade's spec, as Apache's
- * reconcileSpecChange records the whole spec: no manual savepoint besides the upgrade's. */
-START_TEST(a_nonce_changed_with_an_upgrade_is_taken_by_the_upgrade)
+/* A nonce changed together with an upgrade takes no savepoint of its own before the upgrade:
+ * the upgrade's stop goes first (the nonce's savepoint comes once the upgraded job runs,
+ * a_nonce_changed_with_an_upgrade_is_still_asked_for_after_it). */
+START_TEST(a_nonce_changed_with_an_upgrade_does_not_hold_the_upgrade)
 {
     fake_world *w = running_world();
     edit_spec(w, N, "job.savepointTriggerNonce", json_integer(3));
@@ -440,6 +441,71 @@ START_TEST(the_history_keeps_max_count_and_max_age_and_always_the_newest)
 }
 END_TEST
 
+
+/* Apache's updateStatusForSpecReconciliation keeps the recorded nonce when it records an
+ * upgrade's spec ("to not lose new triggers during upgrade"): a nonce bumped with a stateless
+ * upgrade (which takes no savepoint at all) is taken once the upgraded job runs. */
+START_TEST(a_nonce_changed_with_an_upgrade_is_still_asked_for_after_it)
+{
+    fake_world *w = running_world();
+    edit_spec(w, N, "job.savepointTriggerNonce", json_integer(3));
+    edit_spec(w, N, "job.upgradeMode", json_string("stateless"));
+    edit_spec(w, N, "image", json_string("flink:1.20.1"));
+    fo_reconcile_result res;
+    bool triggered = false;
+    for (int i = 0; i < 8 && !triggered; i++) {
+        ck_assert_int_eq(pass(w, N, &res), FO_OK);
+        triggered = strcmp(res.action, "TRIGGER_SAVEPOINT") == 0;
+        if (!triggered && owned(w, FO_CTL_DEPLOYMENT, N)) {
+            jm_available(w, N);
+            flink_job(w, N, "RUNNING");
+            answer_trigger(w);
+        }
+        fo_clock_fake_advance(w->clock, 5000);
+    }
+    ck_assert_msg(triggered, "no savepoint for nonce 3 after the upgrade");
+    json_t *rec = fo_flink_last_reconciled_spec(fd(w, N), NULL, NULL);
+    ck_assert_str_eq(fo_json_str(rec, "image"), "flink:1.20.1"); /* the upgrade went first */
+    json_decref(rec);
+    ck_assert_str_eq(st_str(w, N, "jobStatus.savepointInfo.triggerType"), "MANUAL");
+    ck_assert_int_eq(posts(w, "/savepoints"), 1);
+    ck_assert_ptr_null(recorded_nonce(w));
+    answer_status(w, json_pack("{s:{s:s}, s:{s:s}}", "status", "id", "COMPLETED", "operation",
+                               "location", LOCATION));
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(json_integer_value(recorded_nonce(w)), 3);
+    ck_assert_int_eq(st_int(w, "jobStatus.savepointInfo.lastSavepoint.triggerNonce"), 3);
+    ck_assert_int_eq(posts(w, "/savepoints"), 1);
+    fake_world_free(w);
+}
+END_TEST
+
+/* The recorded nonce stays when the spec drops it (Apache keeps it in every record it writes):
+ * the same nonce put back later is no new request, and takes no savepoint. */
+START_TEST(a_removed_nonce_stays_recorded_and_putting_it_back_asks_for_nothing)
+{
+    fake_world *w = running_world();
+    edit_spec(w, N, "job.savepointTriggerNonce", json_integer(5));
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    answer_status(w, json_pack("{s:{s:s}, s:{s:s}}", "status", "id", "COMPLETED", "operation",
+                               "location", LOCATION));
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(json_integer_value(recorded_nonce(w)), 5);
+    ck_assert_int_eq(posts(w, "/savepoints"), 1);
+    json_object_del(json_object_get(json_object_get(fd(w, N), "spec"), "job"),
+                    "savepointTriggerNonce");
+    edit_spec(w, N, "job.parallelism", json_integer(2)); /* the same value: a new generation */
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(json_integer_value(recorded_nonce(w)), 5);
+    edit_spec(w, N, "job.savepointTriggerNonce", json_integer(5));
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(posts(w, "/savepoints"), 1);
+    fake_world_free(w);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("reconcile_snapshot");
@@ -448,7 +514,9 @@ static Suite *suite(void)
     tcase_add_test(tc, a_removed_nonce_asks_for_nothing);
     tcase_add_test(tc, a_failing_manual_savepoint_is_retried_within_the_grace_period_then_given_up);
     tcase_add_test(tc, an_upgrade_waits_for_the_manual_savepoint_in_flight);
-    tcase_add_test(tc, a_nonce_changed_with_an_upgrade_is_taken_by_the_upgrade);
+    tcase_add_test(tc, a_nonce_changed_with_an_upgrade_does_not_hold_the_upgrade);
+    tcase_add_test(tc, a_nonce_changed_with_an_upgrade_is_still_asked_for_after_it);
+    tcase_add_test(tc, a_removed_nonce_stays_recorded_and_putting_it_back_asks_for_nothing);
     tcase_add_test(tc, a_lost_trigger_answer_sends_the_same_trigger_id_again);
     tcase_add_test(tc, a_periodic_savepoint_is_taken_each_interval);
     tcase_add_test(tc, a_cron_interval_is_refused_with_a_warning_naming_the_key);
