@@ -7,6 +7,7 @@
  * and ReconciliationUtils.updateLastReconciledSnapshotTriggerNonce do; the history is kept to
  * savepoint.history.max.count and .max.age. docs/controller.md "Manual and periodic
  * savepoints". */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,9 +341,11 @@ static bool periodic_due(fo_pass *p)
     const char *ct = fo_json_get_str(p->obj, "metadata.creationTimestamp");
     if (ct && fo_clock_parse_rfc3339(ct, &created) && created > last)
         last = created;
-    if (p->now_ms > last + interval)
+    /* compared without the sum: an interval near INT64_MAX ms would overflow it */
+    if (p->now_ms > last && p->now_ms - last > interval)
         return true;
-    fo_pass_requeue(p, last + interval - p->now_ms + 1);
+    int64_t wait = p->now_ms > last ? interval - (p->now_ms - last) : interval;
+    fo_pass_requeue(p, wait < INT64_MAX ? wait + 1 : wait);
     return false;
 }
 

@@ -349,6 +349,32 @@ START_TEST(a_periodic_savepoint_is_taken_each_interval)
 }
 END_TEST
 
+/* An interval a Flink duration can hold but no clock reaches (Long.MAX_VALUE ms): never due,
+ * and no arithmetic on it may overflow (the pass is requeued as usual). */
+START_TEST(a_periodic_interval_too_long_for_the_clock_takes_no_savepoint)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    char created[64];
+    fo_clock_format_rfc3339(fo_clock_now_ms(w->clock), false, created, sizeof created);
+    json_object_set_new(json_object_get(fd(w, N), "metadata"), "creationTimestamp",
+                        json_string(created));
+    json_object_set_new((json_t *)fo_json_get(fd(w, N), "spec.flinkConfiguration"), PERIODIC,
+                        json_string("9223372036854775807 ms"));
+    until_stable(w, N);
+    answer_trigger(w);
+    fo_reconcile_result res;
+    for (int i = 0; i < 2; i++) {
+        fo_clock_fake_advance(w->clock, 24 * HOUR);
+        ck_assert_int_eq(pass(w, N, &res), FO_OK);
+        ck_assert_str_eq(res.action, "CONVERGE");
+        ck_assert_int_gt(res.requeue_after_ms, 0);
+        ck_assert_int_le(res.requeue_after_ms, w->settings.observe_interval_ms);
+    }
+    ck_assert_int_eq(posts(w, "/savepoints"), 0);
+    fake_world_free(w);
+}
+END_TEST
+
 START_TEST(a_cron_interval_is_refused_with_a_warning_naming_the_key)
 {
     fake_world *w = running_world();
@@ -519,6 +545,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_removed_nonce_stays_recorded_and_putting_it_back_asks_for_nothing);
     tcase_add_test(tc, a_lost_trigger_answer_sends_the_same_trigger_id_again);
     tcase_add_test(tc, a_periodic_savepoint_is_taken_each_interval);
+    tcase_add_test(tc, a_periodic_interval_too_long_for_the_clock_takes_no_savepoint);
     tcase_add_test(tc, a_cron_interval_is_refused_with_a_warning_naming_the_key);
     tcase_add_test(tc, the_history_keeps_max_count_and_max_age_and_always_the_newest);
     suite_add_tcase(s, tc);
