@@ -230,8 +230,10 @@ void fo_snap_mask_nonce(fo_pass *p);
  * readyToReconcile)? */
 bool fo_snap_in_flight(const fo_pass *p);
 /* A periodic savepoint interval that is not a duration (a Quartz cron): logged, and a Warning
- * when the spec is new to the pass. Before the decision. */
-void fo_snap_check_conf(fo_pass *p);
+ * from the pass that observes the generation (status.observedGeneration was observed_before
+ * when the pass began, and p->st holds this generation now). After the step, before the
+ * status is written. */
+void fo_snap_check_conf(fo_pass *p, int64_t observed_before);
 /* After a CONVERGE, the job RUNNING and nothing in flight: for a new nonce (else a periodic
  * savepoint due) the intent (savepointInfo MANUAL or PERIODIC with a drawn trigger id) is
  * written, then POST /jobs/:id/savepoints. */

@@ -307,15 +307,17 @@ static int64_t periodic_interval(const fo_pass *p, char *refused, size_t len)
     return ms > 0 ? ms : 0;
 }
 
-void fo_snap_check_conf(fo_pass *p)
+void fo_snap_check_conf(fo_pass *p, int64_t observed_before)
 {
     char refused[256];
     periodic_interval(p, refused, sizeof refused);
     if (!refused[0])
         return;
     int64_t seen = -1;
-    fo_json_get_int(json_object_get(p->obj, "status"), "observedGeneration", &seen);
-    if (seen == p->generation) { /* told once for each spec */
+    fo_json_get_int(p->st, "observedGeneration", &seen);
+    /* told once for each spec: by the pass that observes it (a pass that waits, for a
+     * savepoint or a backoff, observes nothing, and a first deploy observes the first) */
+    if (seen != p->generation || observed_before == p->generation) {
         fo_log_debug("%s: '%s' is not a duration: no periodic savepoints", PERIODIC_KEY, refused);
         return;
     }

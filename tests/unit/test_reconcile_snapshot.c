@@ -375,6 +375,61 @@ START_TEST(a_periodic_interval_too_long_for_the_clock_takes_no_savepoint)
 }
 END_TEST
 
+static int cron_warnings(fake_world *w)
+{
+    int n = 0;
+    for (size_t i = 0; i < w->events.n; i++)
+        n += strcmp(w->events.ev[i].reason, "SavepointError") == 0 &&
+             strstr(w->events.ev[i].message, PERIODIC) != NULL;
+    return n;
+}
+
+/* Told once for each spec, also when the spec comes with the resource (its first deploy
+ * observes it) and when the generation waits passes long for an upgrade's savepoint. */
+START_TEST(a_cron_interval_is_told_once_from_the_first_deploy_and_through_an_upgrade)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    json_object_set_new((json_t *)fo_json_get(fd(w, N), "spec.flinkConfiguration"), PERIODIC,
+                        json_string("0 0 * * * ?"));
+    until_stable(w, N);
+    for (int i = 0; i < 3; i++) {
+        fo_clock_fake_advance(w->clock, 15000);
+        ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    }
+    ck_assert_int_eq(cron_warnings(w), 1);
+
+    /* An upgrade whose stop-with-savepoint takes a while: passes that wait tell nothing. */
+    char path[160];
+    snprintf(path, sizeof path, "POST /jobs/%s/stop", st_str(w, N, "jobStatus.jobId"));
+    fake_flink_answer(&w->flink, path, json_pack("{s:s}", "request-id", "echoed"));
+    edit_spec(w, N, "image", json_string("flink:1.20.1"));
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_str_eq(res.action, "STOP_SAVEPOINT");
+    answer_status(w, json_pack("{s:{s:s}}", "status", "id", "IN_PROGRESS"));
+    for (int i = 0; i < 6; i++) {
+        fo_clock_fake_advance(w->clock, 5000);
+        ck_assert_int_eq(pass(w, N, &res), FO_OK);
+        ck_assert_str_eq(res.action, "AWAIT_SAVEPOINT");
+    }
+    ck_assert_int_eq(cron_warnings(w), 1);
+    answer_status(w, json_pack("{s:{s:s}, s:{s:s}}", "status", "id", "COMPLETED", "operation",
+                               "location", LOCATION));
+    flink_job(w, N, "FINISHED");
+    for (int i = 0; i < 8; i++) {
+        fo_clock_fake_advance(w->clock, 5000);
+        ck_assert_int_eq(pass(w, N, &res), FO_OK);
+        if (owned(w, FO_CTL_DEPLOYMENT, N)) {
+            jm_available(w, N);
+            flink_job(w, N, "RUNNING");
+        }
+    }
+    ck_assert_str_eq(st_str(w, N, "lifecycleState"), "STABLE");
+    ck_assert_int_eq(cron_warnings(w), 2);
+    fake_world_free(w);
+}
+END_TEST
+
 START_TEST(a_cron_interval_is_refused_with_a_warning_naming_the_key)
 {
     fake_world *w = running_world();
@@ -547,6 +602,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_periodic_savepoint_is_taken_each_interval);
     tcase_add_test(tc, a_periodic_interval_too_long_for_the_clock_takes_no_savepoint);
     tcase_add_test(tc, a_cron_interval_is_refused_with_a_warning_naming_the_key);
+    tcase_add_test(tc, a_cron_interval_is_told_once_from_the_first_deploy_and_through_an_upgrade);
     tcase_add_test(tc, the_history_keeps_max_count_and_max_age_and_always_the_newest);
     suite_add_tcase(s, tc);
     return s;
