@@ -382,6 +382,28 @@ static void send_trigger(fo_pass *p, const char *job_id, const char *tid)
     }
 }
 
+/* Flink forgets a finished operation's trigger id after rest.async.store-duration (5 min by
+ * default), and the same id sent again then takes a second savepoint. A savepoint of the job
+ * triggered since the intent in its checkpoint statistics is recorded as this trigger's
+ * instead (true). A comparison of two machines' clocks, hence only for a trigger older than
+ * FO_SAVEPOINT_LOST_MS, as the upgrade's fallback does. */
+static bool found_in_statistics(fo_pass *p, const char *job_id, int64_t since)
+{
+    fo_flink_checkpoint_stats stats;
+    fo_err ferr;
+    fo_err_clear(&ferr);
+    if (fo_ctl_rest_counted(
+            p->env, "/jobs/:id/checkpoints",
+            fo_flink_rest_checkpoints(p->env->flink, p->base_url, job_id, &stats, &ferr)) != FO_OK)
+        return false;
+    const fo_flink_checkpoint *sp = &stats.latest_savepoint;
+    bool found = sp->id >= 0 && sp->external_path && *sp->external_path && sp->trigger_ms >= since;
+    if (found)
+        snap_done(p, sp->external_path);
+    fo_flink_rest_checkpoint_stats_release(&stats);
+    return found;
+}
+
 static void poll(fo_pass *p, const char *tid)
 {
     const char *jid = fo_json_get_str(p->st, "jobStatus.jobId");
@@ -413,9 +435,16 @@ static void poll(fo_pass *p, const char *tid)
         else
             snap_failed(p, "Flink reported no location", false);
     } else if (rc == FO_ENOTFOUND && job_runs(p)) {
-        /* The request never reached Flink (killed right after the intent, or no answer), or
-         * a restarted JobManager forgot it: the same trigger id again. */
-        send_trigger(p, job_id, trig);
+        /* The request never reached Flink (killed right after the intent, or no answer), a
+         * restarted JobManager forgot it, or Flink forgot its result after an outage of the
+         * controller: the same trigger id again, unless a savepoint came since or the trigger
+         * is past the timeout (a try sent now would time out while it runs). */
+        bool found = p->now_ms - since > FO_SAVEPOINT_LOST_MS &&
+                     found_in_statistics(p, job_id, since);
+        if (!found && p->now_ms - since > FO_SAVEPOINT_TIMEOUT_MS)
+            snap_failed(p, "Flink does not know the trigger and no savepoint came since", false);
+        else if (!found)
+            send_trigger(p, job_id, trig);
     } else if (rc == FO_ENOTFOUND) {
         snap_failed(p, "Flink does not know the trigger", false);
     } else if (p->now_ms - since > FO_SAVEPOINT_TIMEOUT_MS) {

@@ -11,6 +11,7 @@
 #include "common/clock.h"
 #include "common/flink_model.h"
 #include "common/jsonutil.h"
+#include "tests/support/testutil.h"
 #include "tests/unit/ctl_scenario.h"
 
 #define N "savepoint-example"
@@ -35,6 +36,8 @@ static const json_t *recorded_nonce(fake_world *w)
     rec = fo_flink_last_reconciled_spec(fd(w, N), NULL, NULL);
     return fo_json_get(rec, "job.savepointTriggerNonce");
 }
+
+static int64_t st_int(fake_world *w, const char *path);
 
 static void answer_trigger(fake_world *w)
 {
@@ -263,6 +266,59 @@ START_TEST(a_lost_trigger_answer_sends_the_same_trigger_id_again)
     ck_assert_str_eq(fo_json_str(body, "triggerId"), first);
     ck_assert_str_eq(st_str(w, N, "jobStatus.savepointInfo.triggerId"), first);
     ck_assert_int_eq(fake_events_count(&w->events, "SavepointError"), 0);
+    fake_world_free(w);
+}
+END_TEST
+
+/* Flink keeps a finished operation's result for rest.async.store-duration (5 min by default)
+ * and then forgets its trigger id: the same id sent again is a new savepoint. A controller
+ * back after a longer outage finds the savepoint in the job's checkpoint statistics (a
+ * savepoint triggered since the intent) instead of taking a second one. */
+START_TEST(a_savepoint_flink_forgot_after_an_outage_is_found_not_taken_again)
+{
+    fake_world *w = running_world();
+    edit_spec(w, N, "job.savepointTriggerNonce", json_integer(11));
+    int64_t t0 = fo_clock_now_ms(w->clock);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(posts(w, "/savepoints"), 1);
+
+    /* The controller is away for 6 min: the savepoint completed and Flink forgot the id. */
+    size_t len = 0;
+    char *text = fo_test_read_data("flink-checkpoints.json", &len);
+    json_t *stats = json_loadb(text, len, 0, NULL);
+    free(text);
+    json_t *sp = (json_t *)fo_json_get(stats, "latest.savepoint");
+    json_object_set_new(sp, "trigger_timestamp", json_integer(t0 + 1000));
+    json_object_set_new(sp, "external_path", json_string(LOCATION));
+    char key[160];
+    snprintf(key, sizeof key, "GET /jobs/%s/checkpoints", st_str(w, N, "jobStatus.jobId"));
+    fake_flink_answer(&w->flink, key, stats);
+    fo_clock_fake_advance(w->clock, 6 * 60 * 1000);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK); /* GET the trigger: 404, the job runs */
+    ck_assert_int_eq(posts(w, "/savepoints"), 1);
+    ck_assert_str_eq(st_str(w, N, "jobStatus.savepointInfo.lastSavepoint.location"), LOCATION);
+    ck_assert_int_eq(st_int(w, "jobStatus.savepointInfo.lastSavepoint.triggerNonce"), 11);
+    ck_assert_int_eq(json_integer_value(recorded_nonce(w)), 11);
+    ck_assert_ptr_null(st_str(w, N, "jobStatus.savepointInfo.triggerId"));
+    fake_world_free(w);
+}
+END_TEST
+
+/* Flink does not know the trigger and no savepoint came since: one the controller sent more
+ * than the savepoint timeout ago is not sent again (a try then would be timed out while it
+ * runs, its savepoint never recorded): it failed. */
+START_TEST(a_forgotten_trigger_past_the_timeout_is_failed_not_sent_again)
+{
+    fake_world *w = running_world();
+    edit_spec(w, N, "job.savepointTriggerNonce", json_integer(12));
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(posts(w, "/savepoints"), 1);
+    fo_clock_fake_advance(w->clock, 11 * 60 * 1000);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK); /* no statistics answer: nothing found */
+    ck_assert_int_eq(posts(w, "/savepoints"), 1);
+    ck_assert_int_eq(fake_events_count(&w->events, "SavepointError"), 1);
+    ck_assert_ptr_null(st_str(w, N, "jobStatus.savepointInfo.triggerId"));
+    ck_assert_int_eq(json_integer_value(recorded_nonce(w)), 12); /* past the grace period */
     fake_world_free(w);
 }
 END_TEST
@@ -599,6 +655,8 @@ static Suite *suite(void)
     tcase_add_test(tc, a_nonce_changed_with_an_upgrade_is_still_asked_for_after_it);
     tcase_add_test(tc, a_removed_nonce_stays_recorded_and_putting_it_back_asks_for_nothing);
     tcase_add_test(tc, a_lost_trigger_answer_sends_the_same_trigger_id_again);
+    tcase_add_test(tc, a_savepoint_flink_forgot_after_an_outage_is_found_not_taken_again);
+    tcase_add_test(tc, a_forgotten_trigger_past_the_timeout_is_failed_not_sent_again);
     tcase_add_test(tc, a_periodic_savepoint_is_taken_each_interval);
     tcase_add_test(tc, a_periodic_interval_too_long_for_the_clock_takes_no_savepoint);
     tcase_add_test(tc, a_cron_interval_is_refused_with_a_warning_naming_the_key);
