@@ -658,10 +658,10 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
 
     /* Snapshots: a manual savepoint in flight ends or goes on (it may record its nonce). */
     fo_snap_read_nonce(p);
-    if (p->last) {
+    if (p->last)
         fo_snap_observe(p);
-        fo_snap_check_conf(p);
-    }
+    int64_t observed_before = -1;
+    fo_json_get_int(p->st, "observedGeneration", &observed_before);
 
     /* Decide. */
     read_with_suspended_mode(p);
@@ -699,6 +699,7 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
         res->action = p->action;
     if (rc != FO_OK)
         return rc;
+    fo_snap_check_conf(p, observed_before);
     requeue_by_state(p);
     res->flink_silent =
         p->obs.rest_timed_out && s.action == FO_UP_CONVERGE &&

@@ -222,16 +222,18 @@ void fo_snap_read_nonce(fo_pass *p);
  * Then, while the job runs, the history is cut to savepoint.history.max.count and .max.age.
  * Before the decision. */
 void fo_snap_observe(fo_pass *p);
-/* When the desired spec differs from the record in savepointTriggerNonce and otherwise by
- * IGNORE-class changes at most, p->want's spec takes the recorded nonce: the pass records
- * everything but the nonce, which its savepoint records. Before the diff. */
+/* With a record, p->want's spec takes the recorded savepointTriggerNonce (or none when the
+ * record has none), whatever else changed: a pass records everything but the nonce, which only
+ * its savepoint's end records (Apache's updateStatusForSpecReconciliation). Before the diff. */
 void fo_snap_mask_nonce(fo_pass *p);
 /* Is a MANUAL or PERIODIC savepoint in flight (upgrades wait for it, as Apache's
  * readyToReconcile)? */
 bool fo_snap_in_flight(const fo_pass *p);
 /* A periodic savepoint interval that is not a duration (a Quartz cron): logged, and a Warning
- * when the spec is new to the pass. Before the decision. */
-void fo_snap_check_conf(fo_pass *p);
+ * from the pass that observes the generation (status.observedGeneration was observed_before
+ * when the pass began, and p->st holds this generation now). After the step, before the
+ * status is written. */
+void fo_snap_check_conf(fo_pass *p, int64_t observed_before);
 /* After a CONVERGE, the job RUNNING and nothing in flight: for a new nonce (else a periodic
  * savepoint due) the intent (savepointInfo MANUAL or PERIODIC with a drawn trigger id) is
  * written, then POST /jobs/:id/savepoints. */

@@ -7,6 +7,7 @@
  * and ReconciliationUtils.updateLastReconciledSnapshotTriggerNonce do; the history is kept to
  * savepoint.history.max.count and .max.age. docs/controller.md "Manual and periodic
  * savepoints". */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,37 +84,18 @@ void fo_snap_read_nonce(fo_pass *p)
 
 void fo_snap_mask_nonce(fo_pass *p)
 {
-    json_t *spec = json_object_get(p->want, "spec");
-    const json_t *want = fo_json_get(spec, NONCE_PATH);
-    json_t *job = json_object_get(spec, "job");
+    json_t *job = json_object_get(json_object_get(p->want, "spec"), "job");
     if (!p->last || !json_is_object(job) || p->invalid)
         return;
+    /* Apache's updateStatusForSpecReconciliation keeps the recorded nonce whenever it records
+     * a spec ("to not lose new triggers during upgrade"): only the savepoint's end
+     * (updateLastReconciledSnapshotTriggerNonce) records a new one. So a nonce changed with an
+     * upgrade is still asked for once the upgraded job runs, and one removed stays recorded
+     * (putting the same value back asks for nothing). Edited in place: the pass holds
+     * pointers into the spec. */
     const json_t *had = fo_json_get(p->last, NONCE_PATH);
-    if (!want || json_is_null(want) || (had && json_equal(want, had)))
-        return;
-    /* The spec as it would be recorded with the nonce still the recorded one. */
-    json_t *masked = fo_json_copy(spec);
-    json_t *mjob = json_object_get(masked, "job");
-    if (!mjob) { /* out of memory: recorded with the spec, as before */
-        json_decref(masked);
-        return;
-    }
-    if (had)
-        json_object_set_new(mjob, "savepointTriggerNonce", json_deep_copy(had));
-    else
-        json_object_del(mjob, "savepointTriggerNonce");
-    fo_spec_diff d;
-    fo_err err;
-    fo_err_clear(&err);
-    bool ignore_only =
-        fo_spec_diff_compute(p->last, masked,
-                             p->standalone ? FO_FLINK_MODE_STANDALONE : FO_FLINK_MODE_NATIVE, &d,
-                             &err) == FO_OK &&
-        (d.changes == 0 || d.type == FO_DIFF_IGNORE);
-    /* An upgrade records the whole new spec, nonce included, as Apache's does: the upgrade
-     * consumes it. Otherwise the nonce stays unrecorded until its savepoint ends. */
-    json_decref(masked);
-    if (!ignore_only) /* (edited in place: the pass holds pointers into the spec) */
+    const json_t *want = json_object_get(job, "savepointTriggerNonce");
+    if (had && want && json_equal(want, had))
         return;
     if (had)
         json_object_set_new(job, "savepointTriggerNonce", json_deep_copy(had));
@@ -325,15 +307,17 @@ static int64_t periodic_interval(const fo_pass *p, char *refused, size_t len)
     return ms > 0 ? ms : 0;
 }
 
-void fo_snap_check_conf(fo_pass *p)
+void fo_snap_check_conf(fo_pass *p, int64_t observed_before)
 {
     char refused[256];
     periodic_interval(p, refused, sizeof refused);
     if (!refused[0])
         return;
     int64_t seen = -1;
-    fo_json_get_int(json_object_get(p->obj, "status"), "observedGeneration", &seen);
-    if (seen == p->generation) { /* told once for each spec */
+    fo_json_get_int(p->st, "observedGeneration", &seen);
+    /* told once for each spec: by the pass that observes it (a pass that waits, for a
+     * savepoint or a backoff, observes nothing, and a first deploy observes the first) */
+    if (seen != p->generation || observed_before == p->generation) {
         fo_log_debug("%s: '%s' is not a duration: no periodic savepoints", PERIODIC_KEY, refused);
         return;
     }
@@ -359,9 +343,11 @@ static bool periodic_due(fo_pass *p)
     const char *ct = fo_json_get_str(p->obj, "metadata.creationTimestamp");
     if (ct && fo_clock_parse_rfc3339(ct, &created) && created > last)
         last = created;
-    if (p->now_ms > last + interval)
+    /* compared without the sum: an interval near INT64_MAX ms would overflow it */
+    if (p->now_ms > last && p->now_ms - last > interval)
         return true;
-    fo_pass_requeue(p, last + interval - p->now_ms + 1);
+    int64_t wait = p->now_ms > last ? interval - (p->now_ms - last) : interval;
+    fo_pass_requeue(p, wait < INT64_MAX ? wait + 1 : wait);
     return false;
 }
 
@@ -396,6 +382,28 @@ static void send_trigger(fo_pass *p, const char *job_id, const char *tid)
     }
 }
 
+/* Flink forgets a finished operation's trigger id after rest.async.store-duration (5 min by
+ * default), and the same id sent again then takes a second savepoint. A savepoint of the job
+ * triggered since the intent in its checkpoint statistics is recorded as this trigger's
+ * instead (true). A comparison of two machines' clocks, hence only for a trigger older than
+ * FO_SAVEPOINT_LOST_MS, as the upgrade's fallback does. */
+static bool found_in_statistics(fo_pass *p, const char *job_id, int64_t since)
+{
+    fo_flink_checkpoint_stats stats;
+    fo_err ferr;
+    fo_err_clear(&ferr);
+    if (fo_ctl_rest_counted(
+            p->env, "/jobs/:id/checkpoints",
+            fo_flink_rest_checkpoints(p->env->flink, p->base_url, job_id, &stats, &ferr)) != FO_OK)
+        return false;
+    const fo_flink_checkpoint *sp = &stats.latest_savepoint;
+    bool found = sp->id >= 0 && sp->external_path && *sp->external_path && sp->trigger_ms >= since;
+    if (found)
+        snap_done(p, sp->external_path);
+    fo_flink_rest_checkpoint_stats_release(&stats);
+    return found;
+}
+
 static void poll(fo_pass *p, const char *tid)
 {
     const char *jid = fo_json_get_str(p->st, "jobStatus.jobId");
@@ -427,9 +435,16 @@ static void poll(fo_pass *p, const char *tid)
         else
             snap_failed(p, "Flink reported no location", false);
     } else if (rc == FO_ENOTFOUND && job_runs(p)) {
-        /* The request never reached Flink (killed right after the intent, or no answer), or
-         * a restarted JobManager forgot it: the same trigger id again. */
-        send_trigger(p, job_id, trig);
+        /* The request never reached Flink (killed right after the intent, or no answer), a
+         * restarted JobManager forgot it, or Flink forgot its result after an outage of the
+         * controller: the same trigger id again, unless a savepoint came since or the trigger
+         * is past the timeout (a try sent now would time out while it runs). */
+        bool found = p->now_ms - since > FO_SAVEPOINT_LOST_MS &&
+                     found_in_statistics(p, job_id, since);
+        if (!found && p->now_ms - since > FO_SAVEPOINT_TIMEOUT_MS)
+            snap_failed(p, "Flink does not know the trigger and no savepoint came since", false);
+        else if (!found)
+            send_trigger(p, job_id, trig);
     } else if (rc == FO_ENOTFOUND) {
         snap_failed(p, "Flink does not know the trigger", false);
     } else if (p->now_ms - since > FO_SAVEPOINT_TIMEOUT_MS) {

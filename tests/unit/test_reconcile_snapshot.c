@@ -11,6 +11,7 @@
 #include "common/clock.h"
 #include "common/flink_model.h"
 #include "common/jsonutil.h"
+#include "tests/support/testutil.h"
 #include "tests/unit/ctl_scenario.h"
 
 #define N "savepoint-example"
@@ -35,6 +36,8 @@ static const json_t *recorded_nonce(fake_world *w)
     rec = fo_flink_last_reconciled_spec(fd(w, N), NULL, NULL);
     return fo_json_get(rec, "job.savepointTriggerNonce");
 }
+
+static int64_t st_int(fake_world *w, const char *path);
 
 static void answer_trigger(fake_world *w)
 {
@@ -225,9 +228,10 @@ START_TEST(an_upgrade_waits_for_the_manual_savepoint_in_flight)
 }
 END_TEST
 
-/* A nonce changed together with an upgrade is recorded with the upgrade's spec, as Apache's
- * reconcileSpecChange records the whole spec: no manual savepoint besides the upgrade's. */
-START_TEST(a_nonce_changed_with_an_upgrade_is_taken_by_the_upgrade)
+/* A nonce changed together with an upgrade takes no savepoint of its own before the upgrade:
+ * the upgrade's stop goes first (the nonce's savepoint comes once the upgraded job runs,
+ * a_nonce_changed_with_an_upgrade_is_still_asked_for_after_it). */
+START_TEST(a_nonce_changed_with_an_upgrade_does_not_hold_the_upgrade)
 {
     fake_world *w = running_world();
     edit_spec(w, N, "job.savepointTriggerNonce", json_integer(3));
@@ -262,6 +266,59 @@ START_TEST(a_lost_trigger_answer_sends_the_same_trigger_id_again)
     ck_assert_str_eq(fo_json_str(body, "triggerId"), first);
     ck_assert_str_eq(st_str(w, N, "jobStatus.savepointInfo.triggerId"), first);
     ck_assert_int_eq(fake_events_count(&w->events, "SavepointError"), 0);
+    fake_world_free(w);
+}
+END_TEST
+
+/* Flink keeps a finished operation's result for rest.async.store-duration (5 min by default)
+ * and then forgets its trigger id: the same id sent again is a new savepoint. A controller
+ * back after a longer outage finds the savepoint in the job's checkpoint statistics (a
+ * savepoint triggered since the intent) instead of taking a second one. */
+START_TEST(a_savepoint_flink_forgot_after_an_outage_is_found_not_taken_again)
+{
+    fake_world *w = running_world();
+    edit_spec(w, N, "job.savepointTriggerNonce", json_integer(11));
+    int64_t t0 = fo_clock_now_ms(w->clock);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(posts(w, "/savepoints"), 1);
+
+    /* The controller is away for 6 min: the savepoint completed and Flink forgot the id. */
+    size_t len = 0;
+    char *text = fo_test_read_data("flink-checkpoints.json", &len);
+    json_t *stats = json_loadb(text, len, 0, NULL);
+    free(text);
+    json_t *sp = (json_t *)fo_json_get(stats, "latest.savepoint");
+    json_object_set_new(sp, "trigger_timestamp", json_integer(t0 + 1000));
+    json_object_set_new(sp, "external_path", json_string(LOCATION));
+    char key[160];
+    snprintf(key, sizeof key, "GET /jobs/%s/checkpoints", st_str(w, N, "jobStatus.jobId"));
+    fake_flink_answer(&w->flink, key, stats);
+    fo_clock_fake_advance(w->clock, 6 * 60 * 1000);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK); /* GET the trigger: 404, the job runs */
+    ck_assert_int_eq(posts(w, "/savepoints"), 1);
+    ck_assert_str_eq(st_str(w, N, "jobStatus.savepointInfo.lastSavepoint.location"), LOCATION);
+    ck_assert_int_eq(st_int(w, "jobStatus.savepointInfo.lastSavepoint.triggerNonce"), 11);
+    ck_assert_int_eq(json_integer_value(recorded_nonce(w)), 11);
+    ck_assert_ptr_null(st_str(w, N, "jobStatus.savepointInfo.triggerId"));
+    fake_world_free(w);
+}
+END_TEST
+
+/* Flink does not know the trigger and no savepoint came since: one the controller sent more
+ * than the savepoint timeout ago is not sent again (a try then would be timed out while it
+ * runs, its savepoint never recorded): it failed. */
+START_TEST(a_forgotten_trigger_past_the_timeout_is_failed_not_sent_again)
+{
+    fake_world *w = running_world();
+    edit_spec(w, N, "job.savepointTriggerNonce", json_integer(12));
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(posts(w, "/savepoints"), 1);
+    fo_clock_fake_advance(w->clock, 11 * 60 * 1000);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK); /* no statistics answer: nothing found */
+    ck_assert_int_eq(posts(w, "/savepoints"), 1);
+    ck_assert_int_eq(fake_events_count(&w->events, "SavepointError"), 1);
+    ck_assert_ptr_null(st_str(w, N, "jobStatus.savepointInfo.triggerId"));
+    ck_assert_int_eq(json_integer_value(recorded_nonce(w)), 12); /* past the grace period */
     fake_world_free(w);
 }
 END_TEST
@@ -344,6 +401,87 @@ START_TEST(a_periodic_savepoint_is_taken_each_interval)
     fo_clock_fake_advance(w->clock, HOUR);
     ck_assert_int_eq(pass(w, N, &res), FO_OK);
     ck_assert_int_eq(posts(w, "/savepoints"), 3);
+    fake_world_free(w);
+}
+END_TEST
+
+/* An interval a Flink duration can hold but no clock reaches (Long.MAX_VALUE ms): never due,
+ * and no arithmetic on it may overflow (the pass is requeued as usual). */
+START_TEST(a_periodic_interval_too_long_for_the_clock_takes_no_savepoint)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    char created[64];
+    fo_clock_format_rfc3339(fo_clock_now_ms(w->clock), false, created, sizeof created);
+    json_object_set_new(json_object_get(fd(w, N), "metadata"), "creationTimestamp",
+                        json_string(created));
+    json_object_set_new((json_t *)fo_json_get(fd(w, N), "spec.flinkConfiguration"), PERIODIC,
+                        json_string("9223372036854775807 ms"));
+    until_stable(w, N);
+    answer_trigger(w);
+    fo_reconcile_result res;
+    for (int i = 0; i < 2; i++) {
+        fo_clock_fake_advance(w->clock, 24 * HOUR);
+        ck_assert_int_eq(pass(w, N, &res), FO_OK);
+        ck_assert_str_eq(res.action, "CONVERGE");
+        ck_assert_int_gt(res.requeue_after_ms, 0);
+        ck_assert_int_le(res.requeue_after_ms, w->settings.observe_interval_ms);
+    }
+    ck_assert_int_eq(posts(w, "/savepoints"), 0);
+    fake_world_free(w);
+}
+END_TEST
+
+static int cron_warnings(fake_world *w)
+{
+    int n = 0;
+    for (size_t i = 0; i < w->events.n; i++)
+        n += strcmp(w->events.ev[i].reason, "SavepointError") == 0 &&
+             strstr(w->events.ev[i].message, PERIODIC) != NULL;
+    return n;
+}
+
+/* Told once for each spec, also when the spec comes with the resource (its first deploy
+ * observes it) and when the generation waits passes long for an upgrade's savepoint. */
+START_TEST(a_cron_interval_is_told_once_from_the_first_deploy_and_through_an_upgrade)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    json_object_set_new((json_t *)fo_json_get(fd(w, N), "spec.flinkConfiguration"), PERIODIC,
+                        json_string("0 0 * * * ?"));
+    until_stable(w, N);
+    for (int i = 0; i < 3; i++) {
+        fo_clock_fake_advance(w->clock, 15000);
+        ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    }
+    ck_assert_int_eq(cron_warnings(w), 1);
+
+    /* An upgrade whose stop-with-savepoint takes a while: passes that wait tell nothing. */
+    char path[160];
+    snprintf(path, sizeof path, "POST /jobs/%s/stop", st_str(w, N, "jobStatus.jobId"));
+    fake_flink_answer(&w->flink, path, json_pack("{s:s}", "request-id", "echoed"));
+    edit_spec(w, N, "image", json_string("flink:1.20.1"));
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_str_eq(res.action, "STOP_SAVEPOINT");
+    answer_status(w, json_pack("{s:{s:s}}", "status", "id", "IN_PROGRESS"));
+    for (int i = 0; i < 6; i++) {
+        fo_clock_fake_advance(w->clock, 5000);
+        ck_assert_int_eq(pass(w, N, &res), FO_OK);
+        ck_assert_str_eq(res.action, "AWAIT_SAVEPOINT");
+    }
+    ck_assert_int_eq(cron_warnings(w), 1);
+    answer_status(w, json_pack("{s:{s:s}, s:{s:s}}", "status", "id", "COMPLETED", "operation",
+                               "location", LOCATION));
+    flink_job(w, N, "FINISHED");
+    for (int i = 0; i < 8; i++) {
+        fo_clock_fake_advance(w->clock, 5000);
+        ck_assert_int_eq(pass(w, N, &res), FO_OK);
+        if (owned(w, FO_CTL_DEPLOYMENT, N)) {
+            jm_available(w, N);
+            flink_job(w, N, "RUNNING");
+        }
+    }
+    ck_assert_str_eq(st_str(w, N, "lifecycleState"), "STABLE");
+    ck_assert_int_eq(cron_warnings(w), 2);
     fake_world_free(w);
 }
 END_TEST
@@ -440,6 +578,71 @@ START_TEST(the_history_keeps_max_count_and_max_age_and_always_the_newest)
 }
 END_TEST
 
+
+/* Apache's updateStatusForSpecReconciliation keeps the recorded nonce when it records an
+ * upgrade's spec ("to not lose new triggers during upgrade"): a nonce bumped with a stateless
+ * upgrade (which takes no savepoint at all) is taken once the upgraded job runs. */
+START_TEST(a_nonce_changed_with_an_upgrade_is_still_asked_for_after_it)
+{
+    fake_world *w = running_world();
+    edit_spec(w, N, "job.savepointTriggerNonce", json_integer(3));
+    edit_spec(w, N, "job.upgradeMode", json_string("stateless"));
+    edit_spec(w, N, "image", json_string("flink:1.20.1"));
+    fo_reconcile_result res;
+    bool triggered = false;
+    for (int i = 0; i < 8 && !triggered; i++) {
+        ck_assert_int_eq(pass(w, N, &res), FO_OK);
+        triggered = strcmp(res.action, "TRIGGER_SAVEPOINT") == 0;
+        if (!triggered && owned(w, FO_CTL_DEPLOYMENT, N)) {
+            jm_available(w, N);
+            flink_job(w, N, "RUNNING");
+            answer_trigger(w);
+        }
+        fo_clock_fake_advance(w->clock, 5000);
+    }
+    ck_assert_msg(triggered, "no savepoint for nonce 3 after the upgrade");
+    json_t *rec = fo_flink_last_reconciled_spec(fd(w, N), NULL, NULL);
+    ck_assert_str_eq(fo_json_str(rec, "image"), "flink:1.20.1"); /* the upgrade went first */
+    json_decref(rec);
+    ck_assert_str_eq(st_str(w, N, "jobStatus.savepointInfo.triggerType"), "MANUAL");
+    ck_assert_int_eq(posts(w, "/savepoints"), 1);
+    ck_assert_ptr_null(recorded_nonce(w));
+    answer_status(w, json_pack("{s:{s:s}, s:{s:s}}", "status", "id", "COMPLETED", "operation",
+                               "location", LOCATION));
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(json_integer_value(recorded_nonce(w)), 3);
+    ck_assert_int_eq(st_int(w, "jobStatus.savepointInfo.lastSavepoint.triggerNonce"), 3);
+    ck_assert_int_eq(posts(w, "/savepoints"), 1);
+    fake_world_free(w);
+}
+END_TEST
+
+/* The recorded nonce stays when the spec drops it (Apache keeps it in every record it writes):
+ * the same nonce put back later is no new request, and takes no savepoint. */
+START_TEST(a_removed_nonce_stays_recorded_and_putting_it_back_asks_for_nothing)
+{
+    fake_world *w = running_world();
+    edit_spec(w, N, "job.savepointTriggerNonce", json_integer(5));
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    answer_status(w, json_pack("{s:{s:s}, s:{s:s}}", "status", "id", "COMPLETED", "operation",
+                               "location", LOCATION));
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(json_integer_value(recorded_nonce(w)), 5);
+    ck_assert_int_eq(posts(w, "/savepoints"), 1);
+    json_object_del(json_object_get(json_object_get(fd(w, N), "spec"), "job"),
+                    "savepointTriggerNonce");
+    edit_spec(w, N, "job.parallelism", json_integer(2)); /* the same value: a new generation */
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(json_integer_value(recorded_nonce(w)), 5);
+    edit_spec(w, N, "job.savepointTriggerNonce", json_integer(5));
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(posts(w, "/savepoints"), 1);
+    fake_world_free(w);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("reconcile_snapshot");
@@ -448,10 +651,16 @@ static Suite *suite(void)
     tcase_add_test(tc, a_removed_nonce_asks_for_nothing);
     tcase_add_test(tc, a_failing_manual_savepoint_is_retried_within_the_grace_period_then_given_up);
     tcase_add_test(tc, an_upgrade_waits_for_the_manual_savepoint_in_flight);
-    tcase_add_test(tc, a_nonce_changed_with_an_upgrade_is_taken_by_the_upgrade);
+    tcase_add_test(tc, a_nonce_changed_with_an_upgrade_does_not_hold_the_upgrade);
+    tcase_add_test(tc, a_nonce_changed_with_an_upgrade_is_still_asked_for_after_it);
+    tcase_add_test(tc, a_removed_nonce_stays_recorded_and_putting_it_back_asks_for_nothing);
     tcase_add_test(tc, a_lost_trigger_answer_sends_the_same_trigger_id_again);
+    tcase_add_test(tc, a_savepoint_flink_forgot_after_an_outage_is_found_not_taken_again);
+    tcase_add_test(tc, a_forgotten_trigger_past_the_timeout_is_failed_not_sent_again);
     tcase_add_test(tc, a_periodic_savepoint_is_taken_each_interval);
+    tcase_add_test(tc, a_periodic_interval_too_long_for_the_clock_takes_no_savepoint);
     tcase_add_test(tc, a_cron_interval_is_refused_with_a_warning_naming_the_key);
+    tcase_add_test(tc, a_cron_interval_is_told_once_from_the_first_deploy_and_through_an_upgrade);
     tcase_add_test(tc, the_history_keeps_max_count_and_max_age_and_always_the_newest);
     suite_add_tcase(s, tc);
     return s;
