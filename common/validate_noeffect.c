@@ -10,9 +10,13 @@
 #include "common/validate_common.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "common/flink_conf.h"
 #include "common/jsonutil.h"
+#include "common/strbuf.h"
+
+#define VALUE_SHOWN 40 /* bytes of a value a warning quotes: a cron expression fits */
 
 typedef enum when {
     WHEN_SET,          /* any value */
@@ -77,10 +81,12 @@ void fo_validate_noeffect_options(const json_t *own, fo_field_errors *errs)
         if (!value || !applies(n->when, value))
             continue;
         fo_validate_conf_field(field, n->key);
-        if (n->when == WHEN_NOT_DURATION)
-            fo_field_errors_warn(errs, "%s: flinkop does not act on this yet: '%.40s' is not a "
-                                       "duration; %s",
-                                 field, value, n->what);
+        if (n->when == WHEN_NOT_DURATION) /* the value cut whole characters at a time */
+            fo_field_errors_warn(errs,
+                                 "%s: flinkop does not act on this yet: '%.*s' is not a "
+                                 "duration; %s",
+                                 field, (int)fo_utf8_prefix(value, strlen(value), VALUE_SHOWN),
+                                 value, n->what);
         else
             fo_field_errors_warn(errs, "%s: flinkop does not act on this yet: %s", field, n->what);
     }
@@ -91,7 +97,9 @@ void fo_validate_noeffect_session_job(const char *deployment_name, fo_field_erro
     bool named = deployment_name && deployment_name[0];
     fo_field_errors_warn(errs,
                          "spec.job: flinkop does not act on FlinkSessionJobs yet: the job is not "
-                         "submitted to %s%.64s%s; changes and deletion are not applied",
+                         "submitted to %s%.*s%s; changes and deletion are not applied",
                          named ? "session cluster \"" : "its session cluster",
+                         named ? (int)fo_utf8_prefix(deployment_name, strlen(deployment_name), 64)
+                               : 0,
                          named ? deployment_name : "", named ? "\"" : "");
 }

@@ -1119,6 +1119,21 @@ START_TEST(a_cron_savepoint_interval_warning_names_the_value)
     ck_assert_msg(strstr(w, "'0 0 0/6 * * ?' is not a duration") && strstr(w, "6h"), "%s", w);
     fo_field_errors_free(errs);
     json_decref(obj);
+    /* a long value of two-byte characters is cut between characters: the warning stays UTF-8
+     * (JSON, and HTTP headers through the API server) and within the bound */
+    char text[202] = "0"; /* an odd start, so a cut by bytes would fall inside a character */
+    for (int i = 0; i < 100; i++)
+        strcat(text, "\xc3\xa9");
+    obj = with_option("kubernetes.operator.periodic.savepoint.interval", json_string(text), false);
+    errs = run(obj, NULL);
+    w = only_warning_for(errs, "kubernetes.operator.periodic.savepoint.interval");
+    ck_assert_ptr_nonnull(w);
+    json_t *as_json = json_string(w); /* NULL when not valid UTF-8 */
+    ck_assert_msg(as_json != NULL, "not UTF-8: %s", w);
+    json_decref(as_json);
+    ck_assert_uint_le(strlen(w), 256);
+    fo_field_errors_free(errs);
+    json_decref(obj);
 }
 END_TEST
 
