@@ -26,7 +26,8 @@ typedef enum when {
 
 /* Each message follows "spec.flinkConfiguration[<key>]: flinkop does not act on this yet: "
  * and says in a few words what does not happen: the API server may cut a warning past 256
- * bytes, and asks for under 120 characters where it can be done. */
+ * bytes, and asks for under 120 characters where it can be done. Every key starts with
+ * "kubernetes.operator." or "job.autoscaler." (may_hold_one). */
 static const struct noeffect {
     const char *key;
     when when;
@@ -70,9 +71,24 @@ static bool applies(when w, const char *value)
     return false;
 }
 
+/* Every key of the table starts with one of these: most resources set none of them, and
+ * looking their few keys over costs less than hashing each key of the table. */
+static bool may_hold_one(const json_t *own)
+{
+    const char *k;
+    const json_t *v;
+    json_object_foreach((json_t *)own, k, v)
+    {
+        (void)v;
+        if (strncmp(k, "kubernetes.operator.", 20) == 0 || strncmp(k, "job.autoscaler.", 15) == 0)
+            return true;
+    }
+    return false;
+}
+
 void fo_validate_noeffect_options(const json_t *own, fo_field_errors *errs)
 {
-    if (!json_is_object(own) || json_object_size(own) == 0)
+    if (!json_is_object(own) || !may_hold_one(own))
         return;
     char field[FO_VALIDATE_FIELD_MAX];
     for (size_t i = 0; i < sizeof NOEFFECT / sizeof NOEFFECT[0]; i++) {
