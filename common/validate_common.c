@@ -49,8 +49,10 @@ const char *fo_validate_name_message(char *buf, size_t len, const char *name)
 
 json_t *fo_validate_effective_conf(const fo_validate_env *env, const char *ns, fo_flink_version v,
                                    const json_t *const *layers, const char *const *fields, size_t n,
-                                   fo_field_errors *errs)
+                                   fo_field_errors *errs, json_t **own)
 {
+    if (own)
+        *own = NULL;
     json_t *conf = fo_flink_conf_defaults_for(env ? env->default_flink_config : NULL, ns, v);
     if (!conf)
         conf = json_object();
@@ -65,7 +67,10 @@ json_t *fo_validate_effective_conf(const fo_validate_env *env, const char *ns, f
             continue;
         }
         fo_flink_conf_overlay(conf, flat);
-        json_decref(flat);
+        if (own && i == n - 1)
+            *own = flat;
+        else
+            json_decref(flat);
     }
     return conf;
 }

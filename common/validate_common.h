@@ -22,10 +22,13 @@ const char *fo_validate_conf_field(char *buf, const char *key);
 /* The effective configuration a rule sees (reference b.3): the operator defaults of env scoped
  * to (ns, v), then each raw flinkConfiguration of layers (NULL entries skipped) flattened on
  * top, in order. A layer that cannot be flattened adds an error at its field (fields[i]) and
- * is skipped. Never NULL (an empty object when out of memory is avoided by the caller). */
+ * is skipped. own (may be NULL) receives the last layer flattened alone (what the resource
+ * itself sets, without the defaults; new reference), or NULL when that layer is absent or
+ * could not be flattened. Never NULL (an empty object when out of memory is avoided by the
+ * caller). */
 json_t *fo_validate_effective_conf(const fo_validate_env *env, const char *ns, fo_flink_version v,
                                    const json_t *const *layers, const char *const *fields, size_t n,
-                                   fo_field_errors *errs);
+                                   fo_field_errors *errs, json_t **own);
 
 /* An enum field: absent is fine; a value outside names adds "Unsupported value". Returns
  * false when it added an error. */
@@ -49,6 +52,15 @@ void fo_validate_autoscaler(const json_t *conf, const fo_validate_env *env, fo_f
  * expression. */
 bool fo_validate_daily_range(const char *expr);
 bool fo_validate_quartz_cron(const char *expr);
+
+/* Warnings for what a FlinkDeployment's own flinkConfiguration (own: flat, without the
+ * operator defaults; NULL adds nothing) asks of the operator that flinkop accepts but does not
+ * act on yet (validate_noeffect.c holds the list). Warnings only, never errors. */
+void fo_validate_noeffect_options(const json_t *own, fo_field_errors *errs);
+
+/* The warning that a FlinkSessionJob is accepted but not acted on yet (no controller reconciles
+ * session jobs): deployment_name (may be NULL) is its session cluster. */
+void fo_validate_noeffect_session_job(const char *deployment_name, fo_field_errors *errs);
 
 /* The FlinkDeployment name rule's message (b.3 item 1), for name. Returns buf. */
 const char *fo_validate_name_message(char *buf, size_t len, const char *name);

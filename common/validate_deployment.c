@@ -688,8 +688,9 @@ void fo_validate_deployment(const json_t *obj, const fo_validate_env *env, fo_fi
 
     const json_t *layers[1] = {v.flink_configuration};
     const char *fields[1] = {"spec.flinkConfiguration"};
-    json_t *conf =
-        fo_validate_effective_conf(env, v.namespace_, v.flink_version, layers, fields, 1, errs);
+    json_t *own = NULL; /* what the resource sets itself, for the warnings of no effect */
+    json_t *conf = fo_validate_effective_conf(env, v.namespace_, v.flink_version, layers, fields,
+                                              1, errs, &own);
 
     if (!env || !env->keys_read_without_nul)
         fo_validate_keys_without_nul(obj, errs);
@@ -725,6 +726,9 @@ void fo_validate_deployment(const json_t *obj, const fo_validate_env *env, fo_fi
         fo_validate_enum(errs, "spec.imagePullPolicy", v.image_pull_policy,
                          fo_flink_pull_policy_names);
 
+    fo_validate_noeffect_options(own, errs);
+
+    json_decref(own);
     json_decref(conf);
     json_decref(last);
 }

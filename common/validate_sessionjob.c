@@ -362,6 +362,7 @@ void fo_validate_session_job(const json_t *obj, const fo_validate_env *env, fo_f
         return;
     }
 
+    fo_validate_noeffect_session_job(v.deployment_name, errs);
     if (!env || !env->keys_read_without_nul)
         fo_validate_keys_without_nul(obj, errs);
     /* 1: Apache throws (HTTP 500) on a missing deploymentName; say what is missing. */
@@ -413,7 +414,8 @@ void fo_validate_session_job(const json_t *obj, const fo_validate_env *env, fo_f
         const char *fields[2] = {"FlinkDeployment spec.flinkConfiguration",
                                  "spec.flinkConfiguration"};
         json_t *conf =
-            fo_validate_effective_conf(env, v.namespace_, c.flink_version, layers, fields, 2, errs);
+            fo_validate_effective_conf(env, v.namespace_, c.flink_version, layers, fields, 2, errs,
+                                       NULL);
         fo_validate_job_spec(&v.job, NULL, conf, errs);
         fo_validate_autoscaler(conf, env, errs);
         json_decref(conf);

@@ -2,7 +2,8 @@
 # The admission webhook behind the sandbox's API server, registered from
 # manifests/base/webhook-configurations.yaml (HTTPS with a CA from certs/gen.sh when possible):
 # kubectl apply of examples/invalid.yaml is refused with every field error at once and nothing
-# is stored; a valid resource is stored with the webhook's defaults; a stopped webhook blocks
+# is stored; a valid resource is stored with the webhook's defaults; options and kinds flinkop
+# does not act on yet are stored with a warning kubectl prints; a stopped webhook blocks
 # changes (failurePolicy: Fail) instead of letting unchecked specs in.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -133,6 +134,48 @@ e2e_log "a server-side dry run is checked too"
 out=$(sed 's/parallelism: 2/parallelism: 0/' "$E2E_ROOT/examples/basic.yaml" |
     kubectl apply --dry-run=server -f - 2>&1) && fail "parallelism 0 passed a server dry run: $out"
 expect_contains "$out" 'spec.job.parallelism' "the dry run refusal"
+
+e2e_log "options flinkop does not act on yet are admitted with a warning kubectl prints"
+# examples/basic.yaml with the Apache docs' autoscaler switch nested and a Quartz cron savepoint
+# schedule (the checkpoint and savepoint directories the latter needs)
+autoscaled() { sed 's/name: basic-example/name: autoscaled-example/
+    s/^    taskmanager.numberOfTaskSlots: "2"$/&\
+    job: {autoscaler: {enabled: '"$1"'}}\
+    execution.checkpointing.dir: file:\/\/\/tmp\/cp\
+    execution.checkpointing.savepoint-dir: file:\/\/\/tmp\/sp\
+    kubernetes.operator.periodic.savepoint.interval: "'"$2"'"/' "$E2E_ROOT/examples/basic.yaml"; }
+out=$(autoscaled true '0 0 0\/6 * * ?' | kubectl apply -f - 2>&1) ||
+    fail "the autoscaled deployment was refused: $out"
+expect_contains "$out" 'Warning: spec.flinkConfiguration[job.autoscaler.enabled]: flinkop does not act on this yet: no autoscaler runs' \
+    "kubectl's warning for the autoscaler"
+expect_contains "$out" "Warning: spec.flinkConfiguration[kubernetes.operator.periodic.savepoint.interval]: flinkop does not act on this yet: '0 0 0/6 * * ?' is not a duration" \
+    "kubectl's warning for the cron schedule"
+expect_contains "$out" 'flinkdeployment.flink.apache.org/autoscaled-example created' "the deployment stored"
+# turned off, and a duration: nothing to say, on an UPDATE as well
+out=$(autoscaled false 6h | kubectl apply -f - 2>&1) || fail "the update was refused: $out"
+expect_eq "$(echo "$out" | grep -c '^Warning:')" 0 "warnings for options turned off: $out"
+# a FlinkSessionJob, on CREATE and on UPDATE (a public address: no DNS needed for the jar host)
+session_job() { cat <<YAML
+apiVersion: flink.apache.org/v1beta1
+kind: FlinkSessionJob
+metadata:
+  name: warned-session-job
+spec:
+  deploymentName: session-cluster
+  job:
+    jarURI: https://93.184.215.14/jobs/top-speed.jar
+    parallelism: $1
+    upgradeMode: stateless
+YAML
+}
+for parallelism in 2 3; do
+    out=$(session_job $parallelism | kubectl apply -f - 2>&1) ||
+        fail "the session job was refused: $out"
+    expect_contains "$out" 'Warning: spec.job: flinkop does not act on FlinkSessionJobs yet: the job is not submitted to session cluster "session-cluster"' \
+        "kubectl's warning for the session job (parallelism $parallelism)"
+done
+expect_eq "$(kubectl get flinksessionjob warned-session-job -o jsonpath='{.spec.job.parallelism}')" 3 \
+    "the session job stored with its update"
 
 e2e_log "with the webhook down, changes are refused (failurePolicy: Fail)"
 # the Apache operator's examples/canary.yaml

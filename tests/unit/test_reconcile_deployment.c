@@ -298,6 +298,35 @@ END_TEST
 
 /* ---- validation ------------------------------------------------------------------------------ */
 
+/* Options flinkop does not act on yet are told at admission only (common/validate_noeffect.c):
+ * the controller, which runs the same validation, makes neither a status error nor an Event of
+ * them, and deploys as without them. */
+START_TEST(options_of_no_effect_make_no_event_and_no_status_error)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    json_t *conf = json_pack("{s:s, s:{s:{s:b}}, s:s, s:s, s:s, s:s}",
+                             "taskmanager.numberOfTaskSlots", "2", "job", "autoscaler", "enabled",
+                             1,
+                             "kubernetes.operator.jm-deployment.shutdown-ttl", "1h",
+                             "kubernetes.operator.job.savepoint-on-deletion", "true",
+                             "kubernetes.operator.job.upgrade.ignore-pending-savepoint", "true",
+                             "kubernetes.operator.savepoint.cleanup.enabled", "true");
+    ck_assert_int_eq(fo_json_set_path(json_object_get(fd(w, n), "spec"), "flinkConfiguration",
+                                      conf),
+                     FO_OK);
+    until_stable(w, n);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, n, "lifecycleState"), "STABLE");
+    ck_assert_ptr_null(st_str(w, n, "error"));
+    for (size_t i = 0; i < w->events.n; i++)
+        ck_assert_msg(w->events.ev[i].type != FO_EVENT_WARNING, "Warning %s: %s",
+                      w->events.ev[i].reason, w->events.ev[i].message);
+    fake_world_free(w);
+}
+END_TEST
+
 START_TEST(invalid_spec_sets_status_error_and_changes_no_objects)
 {
     fake_world *w = world_with("controller-application.yaml");
@@ -1926,6 +1955,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_deleted_canary_without_the_finalizer_is_left_alone);
     tcase_add_test(tc, events_name_the_component_the_apache_operator_names);
     tcase_add_test(tc, a_failed_jobs_error_stays_while_the_job_is_failed);
+    tcase_add_test(tc, options_of_no_effect_make_no_event_and_no_status_error);
     tcase_add_test(tc, invalid_spec_sets_status_error_and_changes_no_objects);
     tcase_add_test(tc, a_status_error_past_its_size_says_how_many_errors_it_leaves_out);
     tcase_add_test(tc, a_key_with_a_nul_character_is_an_invalid_spec);

@@ -3,6 +3,7 @@
  * the base object deployment-valid-application.yaml with one change; the expected message
  * prefixes are the Apache operator's. Passing variants patch the base in the table. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -925,6 +926,240 @@ START_TEST(canaries_are_never_validated)
 }
 END_TEST
 
+/* ---- options flinkop accepts but does not act on yet ------------------------------------ */
+
+/* docs/controller.md "Not done" and docs/install.md "Migrating": the options a user of the
+ * Apache operator sets for a feature flinkop does not have yet, with a value that asks for it
+ * (Apache's defaults: reference, operator configuration table). */
+static const struct {
+    const char *key;
+    const char *value;
+} noeffect[] = {
+    {"job.autoscaler.enabled", "true"},
+    {"kubernetes.operator.job.autoscaler.enabled", "true"}, /* the old key Flink still reads */
+    {"kubernetes.operator.jm-deployment.shutdown-ttl", "1h"},
+    {"kubernetes.operator.deployment.rollback.enabled", "true"},
+    {"kubernetes.operator.cluster.health-check.enabled", "true"},
+    {"kubernetes.operator.savepoint.cleanup.enabled", "true"},
+    {"kubernetes.operator.job.upgrade.ignore-pending-savepoint", "true"},
+    {"kubernetes.operator.job.savepoint-on-deletion", "true"},
+    {"kubernetes.operator.session.deletion.block-on-session-jobs", "true"},
+    {"kubernetes.operator.periodic.savepoint.interval", "0 0 0/6 * * ?"}, /* Quartz cron */
+};
+
+/* What the rules other than these need for each key: HA (rollback), deployment recovery
+ * (health check), a savepoint directory (periodic savepoints: the base has both). */
+static json_t *with_option(const char *key, json_t *value, bool nested)
+{
+    json_t *obj = fo_test_load_yaml(BASE);
+    json_t *conf = json_object_get(json_object_get(obj, "spec"), "flinkConfiguration");
+    json_object_set_new(conf, "kubernetes.operator.jm-deployment-recovery.enabled",
+                        json_string("true"));
+    if (!nested) {
+        json_object_set_new(conf, key, value);
+        return obj;
+    }
+    /* the same key as nested YAML: {"kubernetes": {"operator": {...}}} */
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", key);
+    json_t *at = conf;
+    char *save = NULL;
+    char *part = strtok_r(buf, ".", &save);
+    for (char *next = strtok_r(NULL, ".", &save); next; next = strtok_r(NULL, ".", &save)) {
+        json_t *child = json_object_get(at, part);
+        if (!json_is_object(child)) {
+            child = json_object();
+            json_object_set_new(at, part, child);
+        }
+        at = child;
+        part = next;
+    }
+    json_object_set_new(at, part, value);
+    return obj;
+}
+
+/* The one warning of obj that names key's field, or NULL; every warning other than that one
+ * fails the test. */
+static const char *only_warning_for(const fo_field_errors *errs, const char *key)
+{
+    char field[512];
+    snprintf(field, sizeof field, "spec.flinkConfiguration[%s]: ", key);
+    const char *found = NULL;
+    for (size_t i = 0; i < fo_field_errors_warning_count(errs); i++) {
+        const char *w = fo_field_errors_warning(errs, i);
+        ck_assert_msg(strncmp(w, field, strlen(field)) == 0, "%s: unexpected warning: %s", key,
+                      w);
+        ck_assert_msg(!found, "%s: two warnings", key);
+        found = w;
+    }
+    return found;
+}
+
+START_TEST(options_flinkop_does_not_act_on_yet_pass_with_a_warning_naming_them)
+{
+    for (size_t i = 0; i < sizeof noeffect / sizeof noeffect[0]; i++) {
+        for (int nested = 0; nested < 2; nested++) {
+            json_t *obj = with_option(noeffect[i].key, json_string(noeffect[i].value), nested);
+            fo_field_errors *errs = run(obj, NULL);
+            if (fo_field_errors_count(errs))
+                dump_errors(errs, noeffect[i].key);
+            ck_assert_uint_eq(fo_field_errors_count(errs), 0);
+            const char *w = only_warning_for(errs, noeffect[i].key);
+            ck_assert_msg(w, "%s (%s): no warning", noeffect[i].key, nested ? "nested" : "flat");
+            ck_assert_msg(strstr(w, "flinkop does not act on this yet"), "%s", w);
+            /* webhook/admission.h: the API server may cut warnings past 256 bytes */
+            ck_assert_uint_le(strlen(w), 256);
+            fo_field_errors_free(errs);
+            json_decref(obj);
+        }
+    }
+}
+END_TEST
+
+START_TEST(nested_yaml_booleans_count_as_their_text)
+{
+    /* job: {autoscaler: {enabled: true}} written with a YAML boolean, as Apache's examples do */
+    json_t *obj = with_option("job.autoscaler.enabled", json_true(), true);
+    fo_field_errors *errs = run(obj, NULL);
+    ck_assert_ptr_nonnull(only_warning_for(errs, "job.autoscaler.enabled"));
+    fo_field_errors_free(errs);
+    json_decref(obj);
+}
+END_TEST
+
+START_TEST(options_turned_off_or_working_give_no_warning)
+{
+    static const struct {
+        const char *key;
+        const char *value;
+    } quiet[] = {
+        {"job.autoscaler.enabled", "false"},
+        {"kubernetes.operator.job.autoscaler.enabled", "FALSE"},
+        {"kubernetes.operator.deployment.rollback.enabled", "false"},
+        {"kubernetes.operator.cluster.health-check.enabled", "false"},
+        {"kubernetes.operator.savepoint.cleanup.enabled", "false"},
+        {"kubernetes.operator.job.upgrade.ignore-pending-savepoint", "false"},
+        {"kubernetes.operator.job.savepoint-on-deletion", "false"},
+        {"kubernetes.operator.session.deletion.block-on-session-jobs", "false"},
+        /* what works: periodic savepoints by duration, history retention, grace period */
+        {"kubernetes.operator.periodic.savepoint.interval", "6h"},
+        {"kubernetes.operator.periodic.savepoint.interval", "30 min"},
+        {"kubernetes.operator.savepoint.history.max.count", "5"},
+        {"kubernetes.operator.savepoint.trigger.grace-period", "2 min"},
+        {"kubernetes.operator.job.upgrade.last-state-fallback.enabled", "true"},
+        /* another branch makes these work: no warning for them here */
+        {"kubernetes.operator.periodic.checkpoint.interval", "1h"},
+        {"kubernetes.operator.job.restart.failed", "true"},
+    };
+    for (size_t i = 0; i < sizeof quiet / sizeof quiet[0]; i++) {
+        for (int nested = 0; nested < 2; nested++) {
+            json_t *obj = with_option(quiet[i].key, json_string(quiet[i].value), nested);
+            fo_field_errors *errs = run(obj, NULL);
+            ck_assert_uint_eq(fo_field_errors_count(errs), 0);
+            ck_assert_msg(fo_field_errors_warning_count(errs) == 0, "%s: %s: %s", quiet[i].key,
+                          quiet[i].value, fo_field_errors_warning(errs, 0));
+            fo_field_errors_free(errs);
+            json_decref(obj);
+        }
+    }
+    /* manual savepoints, restarts, redeploys from a savepoint and every upgrade mode */
+    const char *patches[] = {"{\"spec\":{\"restartNonce\":3,\"job\":{\"savepointTriggerNonce\":2,"
+                             "\"checkpointTriggerNonce\":4,\"upgradeMode\":\"savepoint\"}}}",
+                             NULL};
+    json_t *obj = patched(BASE, patches);
+    fo_field_errors *errs = run(obj, NULL);
+    ck_assert_uint_eq(fo_field_errors_count(errs), 0);
+    ck_assert_uint_eq(fo_field_errors_warning_count(errs), 0);
+    fo_field_errors_free(errs);
+    json_decref(obj);
+}
+END_TEST
+
+START_TEST(options_the_cluster_defaults_set_give_no_warning)
+{
+    /* the operator's choice, not the resource's: only what the resource sets is told */
+    json_t *defaults = json_object();
+    for (size_t i = 0; i < sizeof noeffect / sizeof noeffect[0]; i++)
+        json_object_set_new(defaults, noeffect[i].key, json_string(noeffect[i].value));
+    json_object_set_new(defaults, "kubernetes.operator.jm-deployment-recovery.enabled",
+                        json_string("true"));
+    fo_validate_env env = {.default_flink_config = defaults};
+    json_t *obj = fo_test_load_yaml(BASE);
+    fo_field_errors *errs = run(obj, &env);
+    if (fo_field_errors_count(errs))
+        dump_errors(errs, "defaults");
+    ck_assert_uint_eq(fo_field_errors_count(errs), 0);
+    ck_assert_msg(fo_field_errors_warning_count(errs) == 0, "%s",
+                  fo_field_errors_warning(errs, 0));
+    fo_field_errors_free(errs);
+    /* the resource turning one off where the defaults turn it on: nothing either */
+    json_object_set_new(json_object_get(json_object_get(obj, "spec"), "flinkConfiguration"),
+                        "job.autoscaler.enabled", json_string("false"));
+    errs = run(obj, &env);
+    ck_assert_uint_eq(fo_field_errors_warning_count(errs), 0);
+    fo_field_errors_free(errs);
+    /* and setting one the defaults also set: told */
+    json_object_set_new(json_object_get(json_object_get(obj, "spec"), "flinkConfiguration"),
+                        "job.autoscaler.enabled", json_string("true"));
+    errs = run(obj, &env);
+    ck_assert_ptr_nonnull(only_warning_for(errs, "job.autoscaler.enabled"));
+    fo_field_errors_free(errs);
+    json_decref(obj);
+    json_decref(defaults);
+}
+END_TEST
+
+START_TEST(a_cron_savepoint_interval_warning_names_the_value)
+{
+    json_t *obj = with_option("kubernetes.operator.periodic.savepoint.interval",
+                              json_string("0 0 0/6 * * ?"), false);
+    fo_field_errors *errs = run(obj, NULL);
+    const char *w = only_warning_for(errs, "kubernetes.operator.periodic.savepoint.interval");
+    ck_assert_ptr_nonnull(w);
+    ck_assert_msg(strstr(w, "'0 0 0/6 * * ?' is not a duration") && strstr(w, "6h"), "%s", w);
+    fo_field_errors_free(errs);
+    json_decref(obj);
+    /* a long value of two-byte characters is cut between characters: the warning stays UTF-8
+     * (JSON, and HTTP headers through the API server) and within the bound */
+    char text[202] = "0"; /* an odd start, so a cut by bytes would fall inside a character */
+    for (int i = 0; i < 100; i++)
+        strcat(text, "\xc3\xa9");
+    obj = with_option("kubernetes.operator.periodic.savepoint.interval", json_string(text), false);
+    errs = run(obj, NULL);
+    w = only_warning_for(errs, "kubernetes.operator.periodic.savepoint.interval");
+    ck_assert_ptr_nonnull(w);
+    json_t *as_json = json_string(w); /* NULL when not valid UTF-8 */
+    ck_assert_msg(as_json != NULL, "not UTF-8: %s", w);
+    json_decref(as_json);
+    ck_assert_uint_le(strlen(w), 256);
+    fo_field_errors_free(errs);
+    json_decref(obj);
+}
+END_TEST
+
+START_TEST(every_warning_of_no_effect_together_stays_within_the_webhook_bounds)
+{
+    json_t *obj = fo_test_load_yaml(BASE);
+    json_t *conf = json_object_get(json_object_get(obj, "spec"), "flinkConfiguration");
+    json_object_set_new(conf, "kubernetes.operator.jm-deployment-recovery.enabled",
+                        json_string("true"));
+    for (size_t i = 0; i < sizeof noeffect / sizeof noeffect[0]; i++)
+        json_object_set_new(conf, noeffect[i].key, json_string(noeffect[i].value));
+    fo_field_errors *errs = run(obj, NULL);
+    ck_assert_uint_eq(fo_field_errors_count(errs), 0);
+    size_t n = sizeof noeffect / sizeof noeffect[0];
+    ck_assert_uint_eq(fo_field_errors_warning_count(errs), n);
+    ck_assert_uint_le(n, 32); /* FO_ADMISSION_MAX_WARNINGS, with room for the others */
+    fo_field_errors_free(errs);
+    /* a canary says nothing, whatever it sets */
+    fo_json_set_path(obj, "metadata.labels", json_pack("{ss}", "flink.apache.org/canary", "true"));
+    errs = run(obj, NULL);
+    ck_assert_uint_eq(fo_field_errors_warning_count(errs), 0);
+    fo_field_errors_free(errs);
+    json_decref(obj);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("validate_deployment");
@@ -949,6 +1184,12 @@ int main(void)
     tcase_add_test(tc, resume_from_suspended_with_savepoint_mode_passes);
     tcase_add_test(tc, a_corrupt_last_spec_skips_update_rules_with_a_warning);
     tcase_add_test(tc, canaries_are_never_validated);
+    tcase_add_test(tc, options_flinkop_does_not_act_on_yet_pass_with_a_warning_naming_them);
+    tcase_add_test(tc, nested_yaml_booleans_count_as_their_text);
+    tcase_add_test(tc, options_turned_off_or_working_give_no_warning);
+    tcase_add_test(tc, options_the_cluster_defaults_set_give_no_warning);
+    tcase_add_test(tc, a_cron_savepoint_interval_warning_names_the_value);
+    tcase_add_test(tc, every_warning_of_no_effect_together_stays_within_the_webhook_bounds);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

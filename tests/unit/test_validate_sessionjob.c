@@ -390,6 +390,42 @@ START_TEST(canary_session_jobs_are_not_validated)
 }
 END_TEST
 
+START_TEST(a_session_job_passes_with_a_warning_that_flinkop_does_not_submit_it)
+{
+    /* README, docs/controller.md "Not done": no controller reconciles FlinkSessionJobs yet */
+    json_t *job = fo_test_load_yaml(BASE);
+    fo_field_errors *errs = run(job, NULL);
+    ck_assert_uint_eq(fo_field_errors_count(errs), 0);
+    ck_assert_uint_eq(fo_field_errors_warning_count(errs), 1);
+    const char *w = fo_field_errors_warning(errs, 0);
+    ck_assert_msg(strncmp(w, "spec.job: flinkop does not act on FlinkSessionJobs yet", 54) == 0 &&
+                      strstr(w, "not submitted to session cluster \"test-cluster\""),
+                  "%s", w);
+    ck_assert_uint_le(strlen(w), 256); /* webhook/admission.h: the API server's bound */
+    fo_field_errors_free(errs);
+    /* an update (the resource recorded as the Apache operator left it) is told the same */
+    fo_json_set_path(job, "status.reconciliationStatus.lastReconciledSpec",
+                     json_string("{\"deploymentName\":\"test-cluster\",\"job\":{\"jarURI\":"
+                                 "\"https://example.com/sample.jar\"}}"));
+    errs = run(job, NULL);
+    ck_assert_uint_eq(fo_field_errors_count(errs), 0);
+    ck_assert_uint_eq(fo_field_errors_warning_count(errs), 1);
+    fo_field_errors_free(errs);
+    /* its own options of no effect are not told one by one: the job runs nowhere */
+    fo_json_set_path(job, "spec.flinkConfiguration",
+                     json_pack("{ss}", "job.autoscaler.enabled", "true"));
+    errs = run(job, NULL);
+    ck_assert_uint_eq(fo_field_errors_warning_count(errs), 1);
+    fo_field_errors_free(errs);
+    /* a canary is told nothing */
+    fo_json_set_path(job, "metadata.labels", json_pack("{ss}", "flink.apache.org/canary", "true"));
+    errs = run(job, NULL);
+    ck_assert_uint_eq(fo_field_errors_warning_count(errs), 0);
+    fo_field_errors_free(errs);
+    json_decref(job);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("validate_sessionjob");
@@ -403,6 +439,7 @@ int main(void)
     tcase_add_test(tc, jar_uri_hosts_must_not_be_restricted_addresses);
     tcase_add_test(tc, the_operator_configuration_sets_the_jar_scheme_allowlist);
     tcase_add_test(tc, canary_session_jobs_are_not_validated);
+    tcase_add_test(tc, a_session_job_passes_with_a_warning_that_flinkop_does_not_submit_it);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
