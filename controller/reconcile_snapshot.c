@@ -58,6 +58,17 @@ bool fo_snap_in_flight(const fo_pass *p)
     return snap_trigger_id(p) != NULL;
 }
 
+bool fo_snap_pending(const fo_pass *p)
+{
+    if (fo_snap_in_flight(p))
+        return true;
+    const json_t *had = fo_json_get(p->last, NONCE_PATH);
+    const char *last_state = fo_json_get_str(p->last, "job.state");
+    /* fo_snap_trigger's conditions on the spec: it takes one only of such a job */
+    return p->application && p->last && (!last_state || strcmp(last_state, "running") == 0) &&
+           p->want_sp_nonce && !(had && json_equal(p->want_sp_nonce, had));
+}
+
 /* The job was seen RUNNING by this pass. */
 static bool job_runs(const fo_pass *p)
 {

@@ -440,6 +440,52 @@ START_TEST(the_history_keeps_max_count_and_max_age_and_always_the_newest)
 }
 END_TEST
 
+/* A JobManager that takes the connection and answers nothing: the manager spaces out the passes
+ * that only come back to observe it (fo_reconcile_result.flink_silent, docs/controller.md "A
+ * JobManager that does not answer"), but a savepoint the user asked for (a new nonce, a change
+ * of the spec) or one in flight is more than observing: such a pass keeps its pace, so the
+ * savepoint is taken, or its end seen, as soon as the JobManager answers again, as a spec
+ * change to a silent cluster is. */
+START_TEST(a_savepoint_asked_for_or_in_flight_keeps_the_passes_of_a_silent_jobmanager)
+{
+    fake_world *w = running_world();
+    fo_reconcile_result res;
+    snprintf(w->flink.lose_prefix, sizeof w->flink.lose_prefix, "GET /");
+    w->flink.lose_times = 1000;
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert(res.flink_silent); /* nothing asked of it: only observed */
+
+    edit_spec(w, N, "job.savepointTriggerNonce", json_integer(7));
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_str_eq(res.action, "CONVERGE");
+    ck_assert_int_eq(posts(w, "/savepoints"), 0); /* the job is not known to run */
+    ck_assert_msg(!res.flink_silent, "a pass with savepoint 7 still to take told silence");
+
+    /* The JobManager answers: the savepoint is triggered. */
+    w->flink.lose_times = 0;
+    fo_clock_fake_advance(w->clock, w->settings.observe_interval_ms);
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_int_eq(posts(w, "/savepoints"), 1);
+    ck_assert_str_eq(st_str(w, N, "jobStatus.savepointInfo.triggerType"), "MANUAL");
+
+    /* Silent again while it is in flight. */
+    w->flink.lose_times = 1000;
+    fo_clock_fake_advance(w->clock, w->settings.progress_interval_ms);
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_str_eq(res.action, "CONVERGE");
+    ck_assert_msg(!res.flink_silent, "a pass polling the savepoint in flight told silence");
+
+    /* Given up after the savepoint timeout (10 min) and the grace period, the nonce recorded:
+     * nothing is left but observing. */
+    fo_clock_fake_advance(w->clock, 11 * 60 * 1000);
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_ptr_null(st_str(w, N, "jobStatus.savepointInfo.triggerId"));
+    ck_assert_int_eq(json_integer_value(recorded_nonce(w)), 7);
+    ck_assert(res.flink_silent);
+    fake_world_free(w);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("reconcile_snapshot");
@@ -453,6 +499,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_periodic_savepoint_is_taken_each_interval);
     tcase_add_test(tc, a_cron_interval_is_refused_with_a_warning_naming_the_key);
     tcase_add_test(tc, the_history_keeps_max_count_and_max_age_and_always_the_newest);
+    tcase_add_test(tc, a_savepoint_asked_for_or_in_flight_keeps_the_passes_of_a_silent_jobmanager);
     suite_add_tcase(s, tc);
     return s;
 }
