@@ -219,8 +219,9 @@ void fo_snap_read_nonce(fo_pass *p);
 /* A MANUAL or PERIODIC savepoint in flight (trigger id recorded): poll it; record it (a
  * manual one's nonce too), or its failure (a manual one is retried within
  * kubernetes.operator.savepoint.trigger.grace-period, then given up with the nonce recorded).
- * Then, while the job runs, the history is cut to savepoint.history.max.count and .max.age.
- * Before the decision. */
+ * Not asked of a JobManager that let the pass's observation time out (only the savepoint
+ * timeout is judged). Then, while the job runs, the history is cut to
+ * savepoint.history.max.count and .max.age. Before the decision. */
 void fo_snap_observe(fo_pass *p);
 /* When the desired spec differs from the record in savepointTriggerNonce and otherwise by
  * IGNORE-class changes at most, p->want's spec takes the recorded nonce: the pass records

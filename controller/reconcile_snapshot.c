@@ -424,6 +424,14 @@ static void poll(fo_pass *p, const char *tid)
     }
     int64_t since = p->now_ms;
     fo_json_get_int(p->st, "jobStatus.savepointInfo.triggerTimestamp", &since);
+    if (p->obs.rest_timed_out) {
+        /* The JobManager let this pass's observation time out: asking it now would hold the
+         * worker for a second timeout. The next pass asks; the timeout still ends a savepoint
+         * that never completes. */
+        if (p->now_ms - since > FO_SAVEPOINT_TIMEOUT_MS)
+            snap_failed(p, "timed out", false);
+        return;
+    }
     fo_flink_operation op;
     fo_err ferr;
     fo_err_clear(&ferr);

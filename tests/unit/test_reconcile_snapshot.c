@@ -486,6 +486,49 @@ START_TEST(a_savepoint_asked_for_or_in_flight_keeps_the_passes_of_a_silent_jobma
 }
 END_TEST
 
+/* A pass whose observation the JobManager let time out asks it nothing more about the savepoint
+ * in flight: that would hold the worker for a second timeout (docs/controller.md, "A JobManager
+ * that does not answer"). The next pass asks; the savepoint timeout still ends one that never
+ * completes. */
+START_TEST(a_jobmanager_silent_to_the_observation_is_not_asked_about_the_savepoint)
+{
+    fake_world *w = running_world();
+    edit_spec(w, N, "job.savepointTriggerNonce", json_integer(8));
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(posts(w, "/savepoints"), 1);
+    snprintf(w->flink.lose_prefix, sizeof w->flink.lose_prefix, "GET /");
+    w->flink.lose_times = 1000;
+    fo_clock_fake_advance(w->clock, w->settings.progress_interval_ms);
+    size_t from = w->flink.ncalls;
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_uint_eq(w->flink.ncalls - from, 1);
+    ck_assert_str_eq(w->flink.calls[from], "GET /config");
+    ck_assert_str_eq(st_str(w, N, "jobStatus.savepointInfo.triggerType"), "MANUAL");
+
+    /* It answers again: asked, and the savepoint recorded. */
+    w->flink.lose_times = 0;
+    answer_status(w, json_pack("{s:{s:s}, s:{s:s}}", "status", "id", "COMPLETED", "operation",
+                               "location", LOCATION));
+    fo_clock_fake_advance(w->clock, w->settings.progress_interval_ms);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, N, "jobStatus.savepointInfo.lastSavepoint.location"), LOCATION);
+    ck_assert_int_eq(json_integer_value(recorded_nonce(w)), 8);
+
+    /* Silent past the savepoint timeout: the savepoint in flight is given up unasked. */
+    edit_spec(w, N, "job.savepointTriggerNonce", json_integer(9));
+    answer_status(w, json_pack("{s:{s:s}}", "status", "id", "IN_PROGRESS"));
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(posts(w, "/savepoints"), 2);
+    w->flink.lose_times = 1000;
+    fo_clock_fake_advance(w->clock, 11 * 60 * 1000);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_ptr_null(st_str(w, N, "jobStatus.savepointInfo.triggerId"));
+    ck_assert_int_eq(json_integer_value(recorded_nonce(w)), 9);
+    ck_assert_int_eq(fake_events_count(&w->events, "SavepointError"), 1);
+    fake_world_free(w);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("reconcile_snapshot");
@@ -500,6 +543,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_cron_interval_is_refused_with_a_warning_naming_the_key);
     tcase_add_test(tc, the_history_keeps_max_count_and_max_age_and_always_the_newest);
     tcase_add_test(tc, a_savepoint_asked_for_or_in_flight_keeps_the_passes_of_a_silent_jobmanager);
+    tcase_add_test(tc, a_jobmanager_silent_to_the_observation_is_not_asked_about_the_savepoint);
     suite_add_tcase(s, tc);
     return s;
 }
