@@ -700,8 +700,8 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
     if (rc != FO_OK)
         return rc;
     requeue_by_state(p);
-    /* A savepoint asked for or in flight keeps the pace of a change: taken, or seen to its
-     * end, as soon as the JobManager answers again. */
+    /* A manual savepoint asked for or in flight keeps the pace of a change: taken, or seen to
+     * its end, as soon as the JobManager answers again. */
     res->flink_silent =
         p->obs.rest_timed_out && s.action == FO_UP_CONVERGE &&
         fo_flink_recon_state_parse(fo_json_get_str(p->st, "reconciliationStatus.state")) !=

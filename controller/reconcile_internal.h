@@ -230,9 +230,11 @@ void fo_snap_mask_nonce(fo_pass *p);
 /* Is a MANUAL or PERIODIC savepoint in flight (upgrades wait for it, as Apache's
  * readyToReconcile)? */
 bool fo_snap_in_flight(const fo_pass *p);
-/* Is a savepoint still to be taken or seen to its end: one in flight, or a manual one the spec
- * asks for (a nonce not recorded yet) for the running job of the record? Such a pass is more
- * than an observation (fo_reconcile_result.flink_silent). After the action. */
+/* Is a savepoint the user asked for still to be taken or seen to its end: a manual one in
+ * flight, or one the spec asks for (a nonce not recorded yet) for the running job of the
+ * record? Such a pass is more than an observation (fo_reconcile_result.flink_silent); a
+ * periodic one in flight is the operator's own and waits like the observation. After the
+ * action. */
 bool fo_snap_pending(const fo_pass *p);
 /* A periodic savepoint interval that is not a duration (a Quartz cron): logged, and a Warning
  * when the spec is new to the pass. Before the decision. */

@@ -60,7 +60,7 @@ bool fo_snap_in_flight(const fo_pass *p)
 
 bool fo_snap_pending(const fo_pass *p)
 {
-    if (fo_snap_in_flight(p))
+    if (is_manual(p) && snap_trigger_id(p))
         return true;
     const json_t *had = fo_json_get(p->last, NONCE_PATH);
     const char *last_state = fo_json_get_str(p->last, "job.state");

@@ -442,11 +442,11 @@ END_TEST
 
 /* A JobManager that takes the connection and answers nothing: the manager spaces out the passes
  * that only come back to observe it (fo_reconcile_result.flink_silent, docs/controller.md "A
- * JobManager that does not answer"), but a savepoint the user asked for (a new nonce, a change
- * of the spec) or one in flight is more than observing: such a pass keeps its pace, so the
+ * JobManager that does not answer"), but a manual savepoint, asked for (a new nonce, a change
+ * of the spec) or in flight, is more than observing: such a pass keeps its pace, so the
  * savepoint is taken, or its end seen, as soon as the JobManager answers again, as a spec
  * change to a silent cluster is. */
-START_TEST(a_savepoint_asked_for_or_in_flight_keeps_the_passes_of_a_silent_jobmanager)
+START_TEST(a_manual_savepoint_keeps_the_passes_of_a_silent_jobmanager_at_their_pace)
 {
     fake_world *w = running_world();
     fo_reconcile_result res;
@@ -481,6 +481,33 @@ START_TEST(a_savepoint_asked_for_or_in_flight_keeps_the_passes_of_a_silent_jobma
     ck_assert_int_eq(pass(w, N, &res), FO_OK);
     ck_assert_ptr_null(st_str(w, N, "jobStatus.savepointInfo.triggerId"));
     ck_assert_int_eq(json_integer_value(recorded_nonce(w)), 7);
+    ck_assert(res.flink_silent);
+    fake_world_free(w);
+}
+END_TEST
+
+/* A periodic savepoint in flight is the operator's own: nobody waits for it, and the passes of
+ * its silent JobManager are spaced out like those that only observe. */
+START_TEST(a_periodic_savepoint_in_flight_is_spaced_out_like_the_observation)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    char created[64];
+    fo_clock_format_rfc3339(fo_clock_now_ms(w->clock), false, created, sizeof created);
+    json_object_set_new(json_object_get(fd(w, N), "metadata"), "creationTimestamp",
+                        json_string(created));
+    json_object_set_new((json_t *)fo_json_get(fd(w, N), "spec.flinkConfiguration"), PERIODIC,
+                        json_string("1 h"));
+    until_stable(w, N);
+    answer_trigger(w);
+    fo_clock_fake_advance(w->clock, HOUR + 1);
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_str_eq(st_str(w, N, "jobStatus.savepointInfo.triggerType"), "PERIODIC");
+    snprintf(w->flink.lose_prefix, sizeof w->flink.lose_prefix, "GET /");
+    w->flink.lose_times = 1000;
+    fo_clock_fake_advance(w->clock, w->settings.progress_interval_ms);
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_str_eq(st_str(w, N, "jobStatus.savepointInfo.triggerType"), "PERIODIC");
     ck_assert(res.flink_silent);
     fake_world_free(w);
 }
@@ -542,7 +569,8 @@ static Suite *suite(void)
     tcase_add_test(tc, a_periodic_savepoint_is_taken_each_interval);
     tcase_add_test(tc, a_cron_interval_is_refused_with_a_warning_naming_the_key);
     tcase_add_test(tc, the_history_keeps_max_count_and_max_age_and_always_the_newest);
-    tcase_add_test(tc, a_savepoint_asked_for_or_in_flight_keeps_the_passes_of_a_silent_jobmanager);
+    tcase_add_test(tc, a_manual_savepoint_keeps_the_passes_of_a_silent_jobmanager_at_their_pace);
+    tcase_add_test(tc, a_periodic_savepoint_in_flight_is_spaced_out_like_the_observation);
     tcase_add_test(tc, a_jobmanager_silent_to_the_observation_is_not_asked_about_the_savepoint);
     suite_add_tcase(s, tc);
     return s;
