@@ -418,7 +418,9 @@ static void poll(fo_pass *p, const char *tid)
     char job_id[33], trig[33];
     snprintf(job_id, sizeof job_id, "%s", jid);
     snprintf(trig, sizeof trig, "%s", tid);
-    if (p->obs.rest_ok && !job_runs(p)) { /* SnapshotUtils.resetSnapshotTriggers */
+    /* SnapshotUtils.resetSnapshotTriggers, for a job Flink listed as not running: one whose
+     * list failed (GET /config answered, /jobs/overview did not) reads RECONCILING, unknown */
+    if (p->obs.jobs_listed && !job_runs(p)) {
         snap_failed(p, "the job is not running", true);
         return;
     }

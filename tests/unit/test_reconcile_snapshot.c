@@ -556,6 +556,40 @@ START_TEST(a_jobmanager_silent_to_the_observation_is_not_asked_about_the_savepoi
 }
 END_TEST
 
+/* A JobManager that answers GET /config but lets /jobs/overview time out (its dispatcher
+ * overloaded while the static handlers answer) says nothing about the job: a manual savepoint
+ * in flight is not given up as if the job were seen not running (SnapshotUtils
+ * .resetSnapshotTriggers resets it only for a job that does not run). */
+START_TEST(a_job_list_that_times_out_does_not_give_up_the_savepoint_in_flight)
+{
+    fake_world *w = running_world();
+    edit_spec(w, N, "job.savepointTriggerNonce", json_integer(5));
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    char tid[33];
+    snprintf(tid, sizeof tid, "%s", st_str(w, N, "jobStatus.savepointInfo.triggerId"));
+    answer_status(w, json_pack("{s:{s:s}}", "status", "id", "IN_PROGRESS"));
+    snprintf(w->flink.lose_prefix, sizeof w->flink.lose_prefix, "GET /jobs/overview");
+    w->flink.lose_times = 1;
+    fo_clock_fake_advance(w->clock, w->settings.progress_interval_ms);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, N, "jobStatus.state"), "RECONCILING");
+    ck_assert_msg(st_str(w, N, "jobStatus.savepointInfo.triggerId") &&
+                      strcmp(st_str(w, N, "jobStatus.savepointInfo.triggerId"), tid) == 0,
+                  "the savepoint in flight was given up");
+    ck_assert_int_eq(fake_events_count(&w->events, "SavepointError"), 0);
+    ck_assert_ptr_null(recorded_nonce(w));
+
+    /* Listed again, running: the savepoint completes and is recorded. */
+    answer_status(w, json_pack("{s:{s:s}, s:{s:s}}", "status", "id", "COMPLETED", "operation",
+                               "location", LOCATION));
+    fo_clock_fake_advance(w->clock, w->settings.progress_interval_ms);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, N, "jobStatus.savepointInfo.lastSavepoint.location"), LOCATION);
+    ck_assert_int_eq(json_integer_value(recorded_nonce(w)), 5);
+    fake_world_free(w);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("reconcile_snapshot");
@@ -572,6 +606,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_manual_savepoint_keeps_the_passes_of_a_silent_jobmanager_at_their_pace);
     tcase_add_test(tc, a_periodic_savepoint_in_flight_is_spaced_out_like_the_observation);
     tcase_add_test(tc, a_jobmanager_silent_to_the_observation_is_not_asked_about_the_savepoint);
+    tcase_add_test(tc, a_job_list_that_times_out_does_not_give_up_the_savepoint_in_flight);
     suite_add_tcase(s, tc);
     return s;
 }
