@@ -701,10 +701,13 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
         return rc;
     fo_snap_check_conf(p, observed_before);
     requeue_by_state(p);
+    /* A manual savepoint asked for or in flight keeps the pace of a change: taken, or seen to
+     * its end, as soon as the JobManager answers again. */
     res->flink_silent =
         p->obs.rest_timed_out && s.action == FO_UP_CONVERGE &&
         fo_flink_recon_state_parse(fo_json_get_str(p->st, "reconciliationStatus.state")) !=
-            FO_RECON_UPGRADING;
+            FO_RECON_UPGRADING &&
+        !fo_snap_pending(p);
     rc = fo_pass_write_status(p, err); /* sends the pass's Events once recorded */
     if (rc != FO_OK)
         return rc;

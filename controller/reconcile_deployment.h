@@ -25,9 +25,9 @@ typedef struct fo_reconcile_result {
                            "INVALID" */
     int writes;         /* API writes made (status, objects, finalizer) */
     /* The JobManager's REST API let this pass's observation time out while the resource had
-     * nothing to do but be observed (reconciled, no upgrade under way): the manager spaces out
-     * the passes that only come back to observe it (docs/controller.md, "A JobManager that
-     * does not answer"). */
+     * nothing to do but be observed (reconciled, no upgrade under way, no manual savepoint
+     * asked for or in flight): the manager spaces out the passes that only come back to
+     * observe it (docs/controller.md, "A JobManager that does not answer"). */
     bool flink_silent;
 } fo_reconcile_result;
 

@@ -219,8 +219,9 @@ void fo_snap_read_nonce(fo_pass *p);
 /* A MANUAL or PERIODIC savepoint in flight (trigger id recorded): poll it; record it (a
  * manual one's nonce too), or its failure (a manual one is retried within
  * kubernetes.operator.savepoint.trigger.grace-period, then given up with the nonce recorded).
- * Then, while the job runs, the history is cut to savepoint.history.max.count and .max.age.
- * Before the decision. */
+ * Not asked of a JobManager that let the pass's observation time out (only the savepoint
+ * timeout is judged). Then, while the job runs, the history is cut to
+ * savepoint.history.max.count and .max.age. Before the decision. */
 void fo_snap_observe(fo_pass *p);
 /* With a record, p->want's spec takes the recorded savepointTriggerNonce (or none when the
  * record has none), whatever else changed: a pass records everything but the nonce, which only
@@ -229,6 +230,12 @@ void fo_snap_mask_nonce(fo_pass *p);
 /* Is a MANUAL or PERIODIC savepoint in flight (upgrades wait for it, as Apache's
  * readyToReconcile)? */
 bool fo_snap_in_flight(const fo_pass *p);
+/* Is a savepoint the user asked for still to be taken or seen to its end: a manual one in
+ * flight, or one the spec asks for (a nonce not recorded yet) for the running job of the
+ * record? Such a pass is more than an observation (fo_reconcile_result.flink_silent); a
+ * periodic one in flight is the operator's own and waits like the observation. After the
+ * action. */
+bool fo_snap_pending(const fo_pass *p);
 /* A periodic savepoint interval that is not a duration (a Quartz cron): logged, and a Warning
  * from the pass that observes the generation (status.observedGeneration was observed_before
  * when the pass began, and p->st holds this generation now). After the step, before the

@@ -59,6 +59,17 @@ bool fo_snap_in_flight(const fo_pass *p)
     return snap_trigger_id(p) != NULL;
 }
 
+bool fo_snap_pending(const fo_pass *p)
+{
+    if (is_manual(p) && snap_trigger_id(p))
+        return true;
+    const json_t *had = fo_json_get(p->last, NONCE_PATH);
+    const char *last_state = fo_json_get_str(p->last, "job.state");
+    /* fo_snap_trigger's conditions on the spec: it takes one only of such a job */
+    return p->application && p->last && (!last_state || strcmp(last_state, "running") == 0) &&
+           p->want_sp_nonce && !(had && json_equal(p->want_sp_nonce, had));
+}
+
 /* The job was seen RUNNING by this pass. */
 static bool job_runs(const fo_pass *p)
 {
@@ -415,12 +426,22 @@ static void poll(fo_pass *p, const char *tid)
     char job_id[33], trig[33];
     snprintf(job_id, sizeof job_id, "%s", jid);
     snprintf(trig, sizeof trig, "%s", tid);
-    if (p->obs.rest_ok && !job_runs(p)) { /* SnapshotUtils.resetSnapshotTriggers */
+    /* SnapshotUtils.resetSnapshotTriggers, for a job Flink listed as not running: one whose
+     * list failed (GET /config answered, /jobs/overview did not) reads RECONCILING, unknown */
+    if (p->obs.jobs_listed && !job_runs(p)) {
         snap_failed(p, "the job is not running", true);
         return;
     }
     int64_t since = p->now_ms;
     fo_json_get_int(p->st, "jobStatus.savepointInfo.triggerTimestamp", &since);
+    if (p->obs.rest_timed_out) {
+        /* The JobManager let this pass's observation time out: asking it now would hold the
+         * worker for a second timeout. The next pass asks; the timeout still ends a savepoint
+         * that never completes. */
+        if (p->now_ms - since > FO_SAVEPOINT_TIMEOUT_MS)
+            snap_failed(p, "timed out", false);
+        return;
+    }
     fo_flink_operation op;
     fo_err ferr;
     fo_err_clear(&ferr);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/http_client.h"
@@ -561,6 +562,14 @@ static void *held_get(void *arg)
     return NULL;
 }
 
+/* Until the fake holds n requests (each is then sure to be held when the test goes on). */
+static void wait_held(env *e, size_t n)
+{
+    for (int i = 0; i < 500 && fo_fake_flink_held(e->ff) != n; i++)
+        usleep(10 * 1000);
+    ck_assert_uint_eq(fo_fake_flink_held(e->ff), n);
+}
+
 START_TEST(a_hanging_cluster_neither_answers_nor_acts_until_the_fault_is_lifted)
 {
     env e;
@@ -582,7 +591,8 @@ START_TEST(a_hanging_cluster_neither_answers_nor_acts_until_the_fault_is_lifted)
     fo_rc rc = fo_http_client_request(e.http, "PATCH", url, NULL, 0, NULL, 0, 300, &res, &err);
     fo_http_result_release(&res);
     ck_assert_msg(rc == FO_ETIMEOUT, "hang gave %s: %s", fo_rc_name(rc), err.message);
-    /* ... and the JobManager did nothing with it. */
+    /* ... and the JobManager did nothing with it: it holds it. */
+    wait_held(&e, 1);
     v = fo_fake_flink_view(e.ff, "ns", "h");
     ck_assert_str_eq(fo_json_str(json_array_get(json_object_get(v, "jobs"), 0), "state"),
                      "RUNNING");
@@ -593,8 +603,10 @@ START_TEST(a_hanging_cluster_neither_answers_nor_acts_until_the_fault_is_lifted)
     snprintf(h.url, sizeof h.url, "%s/config", e.base);
     pthread_t t;
     ck_assert_int_eq(pthread_create(&t, NULL, held_get, &h), 0);
+    wait_held(&e, 2); /* the cancel the client gave up on is still held too */
     control(&e, "POST", "/_fake/clusters/ns/h/faults", "{\"unreachable\": \"none\"}", 200);
     pthread_join(t, NULL);
+    wait_held(&e, 0);
     ck_assert_msg(h.rc == FO_OK && h.status == 200, "after the lift: %s, HTTP %d",
                   fo_rc_name(h.rc), h.status);
 
@@ -603,6 +615,7 @@ START_TEST(a_hanging_cluster_neither_answers_nor_acts_until_the_fault_is_lifted)
     held_call d = {.e = &e};
     snprintf(d.url, sizeof d.url, "%s/overview", e.base);
     ck_assert_int_eq(pthread_create(&t, NULL, held_get, &d), 0);
+    wait_held(&e, 1);
     control(&e, "DELETE", "/_fake/clusters/ns/h", NULL, 200);
     pthread_join(t, NULL);
     ck_assert_msg(d.rc == FO_OK && d.status == 503, "after the delete: %s, HTTP %d",
@@ -614,8 +627,10 @@ START_TEST(a_hanging_cluster_neither_answers_nor_acts_until_the_fault_is_lifted)
     held_call q = {.e = &e};
     snprintf(q.url, sizeof q.url, "%s/config", e.base);
     ck_assert_int_eq(pthread_create(&t, NULL, held_get, &q), 0);
+    wait_held(&e, 1);
     fo_fake_flink_quiesce(e.ff);
     pthread_join(t, NULL);
+    ck_assert_uint_eq(fo_fake_flink_held(e.ff), 0);
     ck_assert_msg(q.rc != FO_OK || q.status != 200, "a quiesced fake served a held request");
     env_stop(&e);
 }

@@ -1774,6 +1774,28 @@ START_TEST(deletion_completes_when_flink_is_unreachable)
 }
 END_TEST
 
+/* Deleting a cluster whose JobManager answers nothing: the cancel (10 s each, the timeout of
+ * the calls that change things) is sent by the first cleanup pass only, which records
+ * DELETING; the passes that wait for the owned objects to go do not send it again. */
+START_TEST(deleting_a_silent_cluster_cancels_its_job_once)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    until_stable(w, "basic-example");
+    fo_json_set_path(owned(w, FO_CTL_CONFIG_MAP, "flink-config-basic-example"),
+                     "metadata.finalizers", json_pack("[s]", "example.com/stuck"));
+    w->flink.lose_prefix[0] = '\0'; /* every call */
+    w->flink.lose_times = 1000;
+    delete_fd(w, "basic-example");
+    for (int i = 0; i < 4; i++) {
+        ck_assert_int_eq(pass(w, "basic-example", NULL), FO_OK);
+        ck_assert_str_eq(st_str(w, "basic-example", "lifecycleState"), "DELETING");
+    }
+    ck_assert_int_eq(fake_flink_calls(&w->flink, "PATCH /jobs/"), 1);
+    ck_assert_ptr_nonnull(fd(w, "basic-example"));
+    fake_world_free(w);
+}
+END_TEST
+
 START_TEST(deletion_completes_when_objects_are_already_gone)
 {
     fake_world *w = world_with("controller-application.yaml");
@@ -1994,6 +2016,7 @@ static Suite *suite(void)
     tcase_add_test(tc, flink_map_options_keep_the_generation_and_level_two_pods);
     tcase_add_test(tc, a_silent_jobmanager_is_told_only_while_nothing_else_is_to_be_done);
     tcase_add_test(tc, deletion_completes_when_flink_is_unreachable);
+    tcase_add_test(tc, deleting_a_silent_cluster_cancels_its_job_once);
     tcase_add_test(tc, deletion_completes_when_objects_are_already_gone);
     tcase_add_test(tc, deletion_removes_the_finalizer_after_the_cleanup_timeout);
     tcase_add_test(tc, deletion_removes_ha_data_unless_told_to_keep_it);

@@ -643,6 +643,156 @@ START_TEST(a_removed_nonce_stays_recorded_and_putting_it_back_asks_for_nothing)
 }
 END_TEST
 
+/* A JobManager that takes the connection and answers nothing: the manager spaces out the passes
+ * that only come back to observe it (fo_reconcile_result.flink_silent, docs/controller.md "A
+ * JobManager that does not answer"), but a manual savepoint, asked for (a new nonce, a change
+ * of the spec) or in flight, is more than observing: such a pass keeps its pace, so the
+ * savepoint is taken, or its end seen, as soon as the JobManager answers again, as a spec
+ * change to a silent cluster is. */
+START_TEST(a_manual_savepoint_keeps_the_passes_of_a_silent_jobmanager_at_their_pace)
+{
+    fake_world *w = running_world();
+    fo_reconcile_result res;
+    snprintf(w->flink.lose_prefix, sizeof w->flink.lose_prefix, "GET /");
+    w->flink.lose_times = 1000;
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert(res.flink_silent); /* nothing asked of it: only observed */
+
+    edit_spec(w, N, "job.savepointTriggerNonce", json_integer(7));
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_str_eq(res.action, "CONVERGE");
+    ck_assert_int_eq(posts(w, "/savepoints"), 0); /* the job is not known to run */
+    ck_assert_msg(!res.flink_silent, "a pass with savepoint 7 still to take told silence");
+
+    /* The JobManager answers: the savepoint is triggered. */
+    w->flink.lose_times = 0;
+    fo_clock_fake_advance(w->clock, w->settings.observe_interval_ms);
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_int_eq(posts(w, "/savepoints"), 1);
+    ck_assert_str_eq(st_str(w, N, "jobStatus.savepointInfo.triggerType"), "MANUAL");
+
+    /* Silent again while it is in flight. */
+    w->flink.lose_times = 1000;
+    fo_clock_fake_advance(w->clock, w->settings.progress_interval_ms);
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_str_eq(res.action, "CONVERGE");
+    ck_assert_msg(!res.flink_silent, "a pass polling the savepoint in flight told silence");
+
+    /* Given up after the savepoint timeout (10 min) and the grace period, the nonce recorded:
+     * nothing is left but observing. */
+    fo_clock_fake_advance(w->clock, 11 * 60 * 1000);
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_ptr_null(st_str(w, N, "jobStatus.savepointInfo.triggerId"));
+    ck_assert_int_eq(json_integer_value(recorded_nonce(w)), 7);
+    ck_assert(res.flink_silent);
+    fake_world_free(w);
+}
+END_TEST
+
+/* A periodic savepoint in flight is the operator's own: nobody waits for it, and the passes of
+ * its silent JobManager are spaced out like those that only observe. */
+START_TEST(a_periodic_savepoint_in_flight_is_spaced_out_like_the_observation)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    char created[64];
+    fo_clock_format_rfc3339(fo_clock_now_ms(w->clock), false, created, sizeof created);
+    json_object_set_new(json_object_get(fd(w, N), "metadata"), "creationTimestamp",
+                        json_string(created));
+    json_object_set_new((json_t *)fo_json_get(fd(w, N), "spec.flinkConfiguration"), PERIODIC,
+                        json_string("1 h"));
+    until_stable(w, N);
+    answer_trigger(w);
+    fo_clock_fake_advance(w->clock, HOUR + 1);
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_str_eq(st_str(w, N, "jobStatus.savepointInfo.triggerType"), "PERIODIC");
+    snprintf(w->flink.lose_prefix, sizeof w->flink.lose_prefix, "GET /");
+    w->flink.lose_times = 1000;
+    fo_clock_fake_advance(w->clock, w->settings.progress_interval_ms);
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_str_eq(st_str(w, N, "jobStatus.savepointInfo.triggerType"), "PERIODIC");
+    ck_assert(res.flink_silent);
+    fake_world_free(w);
+}
+END_TEST
+
+/* A pass whose observation the JobManager let time out asks it nothing more about the savepoint
+ * in flight: that would hold the worker for a second timeout (docs/controller.md, "A JobManager
+ * that does not answer"). The next pass asks; the savepoint timeout still ends one that never
+ * completes. */
+START_TEST(a_jobmanager_silent_to_the_observation_is_not_asked_about_the_savepoint)
+{
+    fake_world *w = running_world();
+    edit_spec(w, N, "job.savepointTriggerNonce", json_integer(8));
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(posts(w, "/savepoints"), 1);
+    snprintf(w->flink.lose_prefix, sizeof w->flink.lose_prefix, "GET /");
+    w->flink.lose_times = 1000;
+    fo_clock_fake_advance(w->clock, w->settings.progress_interval_ms);
+    size_t from = w->flink.ncalls;
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_uint_eq(w->flink.ncalls - from, 1);
+    ck_assert_str_eq(w->flink.calls[from], "GET /config");
+    ck_assert_str_eq(st_str(w, N, "jobStatus.savepointInfo.triggerType"), "MANUAL");
+
+    /* It answers again: asked, and the savepoint recorded. */
+    w->flink.lose_times = 0;
+    answer_status(w, json_pack("{s:{s:s}, s:{s:s}}", "status", "id", "COMPLETED", "operation",
+                               "location", LOCATION));
+    fo_clock_fake_advance(w->clock, w->settings.progress_interval_ms);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, N, "jobStatus.savepointInfo.lastSavepoint.location"), LOCATION);
+    ck_assert_int_eq(json_integer_value(recorded_nonce(w)), 8);
+
+    /* Silent past the savepoint timeout: the savepoint in flight is given up unasked. */
+    edit_spec(w, N, "job.savepointTriggerNonce", json_integer(9));
+    answer_status(w, json_pack("{s:{s:s}}", "status", "id", "IN_PROGRESS"));
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(posts(w, "/savepoints"), 2);
+    w->flink.lose_times = 1000;
+    fo_clock_fake_advance(w->clock, 11 * 60 * 1000);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_ptr_null(st_str(w, N, "jobStatus.savepointInfo.triggerId"));
+    ck_assert_int_eq(json_integer_value(recorded_nonce(w)), 9);
+    ck_assert_int_eq(fake_events_count(&w->events, "SavepointError"), 1);
+    fake_world_free(w);
+}
+END_TEST
+
+/* A JobManager that answers GET /config but lets /jobs/overview time out (its dispatcher
+ * overloaded while the static handlers answer) says nothing about the job: a manual savepoint
+ * in flight is not given up as if the job were seen not running (SnapshotUtils
+ * .resetSnapshotTriggers resets it only for a job that does not run). */
+START_TEST(a_job_list_that_times_out_does_not_give_up_the_savepoint_in_flight)
+{
+    fake_world *w = running_world();
+    edit_spec(w, N, "job.savepointTriggerNonce", json_integer(5));
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    char tid[33];
+    snprintf(tid, sizeof tid, "%s", st_str(w, N, "jobStatus.savepointInfo.triggerId"));
+    answer_status(w, json_pack("{s:{s:s}}", "status", "id", "IN_PROGRESS"));
+    snprintf(w->flink.lose_prefix, sizeof w->flink.lose_prefix, "GET /jobs/overview");
+    w->flink.lose_times = 1;
+    fo_clock_fake_advance(w->clock, w->settings.progress_interval_ms);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, N, "jobStatus.state"), "RECONCILING");
+    ck_assert_msg(st_str(w, N, "jobStatus.savepointInfo.triggerId") &&
+                      strcmp(st_str(w, N, "jobStatus.savepointInfo.triggerId"), tid) == 0,
+                  "the savepoint in flight was given up");
+    ck_assert_int_eq(fake_events_count(&w->events, "SavepointError"), 0);
+    ck_assert_ptr_null(recorded_nonce(w));
+
+    /* Listed again, running: the savepoint completes and is recorded. */
+    answer_status(w, json_pack("{s:{s:s}, s:{s:s}}", "status", "id", "COMPLETED", "operation",
+                               "location", LOCATION));
+    fo_clock_fake_advance(w->clock, w->settings.progress_interval_ms);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, N, "jobStatus.savepointInfo.lastSavepoint.location"), LOCATION);
+    ck_assert_int_eq(json_integer_value(recorded_nonce(w)), 5);
+    fake_world_free(w);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("reconcile_snapshot");
@@ -662,6 +812,10 @@ static Suite *suite(void)
     tcase_add_test(tc, a_cron_interval_is_refused_with_a_warning_naming_the_key);
     tcase_add_test(tc, a_cron_interval_is_told_once_from_the_first_deploy_and_through_an_upgrade);
     tcase_add_test(tc, the_history_keeps_max_count_and_max_age_and_always_the_newest);
+    tcase_add_test(tc, a_manual_savepoint_keeps_the_passes_of_a_silent_jobmanager_at_their_pace);
+    tcase_add_test(tc, a_periodic_savepoint_in_flight_is_spaced_out_like_the_observation);
+    tcase_add_test(tc, a_jobmanager_silent_to_the_observation_is_not_asked_about_the_savepoint);
+    tcase_add_test(tc, a_job_list_that_times_out_does_not_give_up_the_savepoint_in_flight);
     suite_add_tcase(s, tc);
     return s;
 }

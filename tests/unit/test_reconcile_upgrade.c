@@ -494,9 +494,6 @@ START_TEST(a_rest_address_with_its_own_port_keeps_it)
 }
 END_TEST
 
-/* Apache emits Normal Suspended "Suspending existing deployment." whenever a running job is
- * suspended (c.19), whatever the upgradeMode: a savepoint-mode suspend says so too, when the
- * stop-with-savepoint starts; an upgrade of a running savepoint job does not. */
 /* A JobManager that takes the connection and answers nothing holds the pass for the whole
  * timeout of each call. Reading state (the observation, the savepoint's status) gives up after
  * the observation timeout, 5 s by default (docs/controller.md), so such a cluster holds a
@@ -549,6 +546,9 @@ START_TEST(reading_state_gives_up_sooner_than_a_stop_with_savepoint)
 }
 END_TEST
 
+/* Apache emits Normal Suspended "Suspending existing deployment." whenever a running job is
+ * suspended (c.19), whatever the upgradeMode: a savepoint-mode suspend says so too, when the
+ * stop-with-savepoint starts; an upgrade of a running savepoint job does not. */
 START_TEST(suspending_a_savepoint_job_says_suspended_when_the_stop_starts)
 {
     fake_world *w = world_with("controller-application-savepoint.yaml");

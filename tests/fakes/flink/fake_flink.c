@@ -348,6 +348,14 @@ void fo_fake_flink_quiesce(fo_fake_flink *ff)
     pthread_mutex_unlock(&ff->mu);
 }
 
+size_t fo_fake_flink_held(fo_fake_flink *ff)
+{
+    pthread_mutex_lock(&ff->mu);
+    size_t n = ff->held;
+    pthread_mutex_unlock(&ff->mu);
+    return n;
+}
+
 void fo_fake_flink_stop(fo_fake_flink *ff)
 {
     if (!ff)
@@ -537,7 +545,9 @@ void fo_fake_flink_handle(void *ctx, const fo_http_request *req, fo_http_respons
     /* A JobManager that took the connection and answers nothing (a GC pause, an overloaded
      * one): the request waits, not acted on, until the fault is lifted. */
     while (c && c->unreachable == FF_HANG && !ff->quiescing) {
+        ff->held++;
         pthread_cond_wait(&ff->hang_cv, &ff->mu);
+        ff->held--;
         c = ff_cluster_find(ff, ns, name);
     }
     if (!c) {

@@ -121,6 +121,10 @@ fo_fake_flink *fo_fake_flink_start(const fo_fake_flink_opts *opts, fo_err *err);
  * may be waiting in the handler. fo_fake_flink_stop does it for its own listener. */
 void fo_fake_flink_quiesce(fo_fake_flink *ff);
 
+/* How many requests a "hang" fault holds now (for tests that must know a request is held
+ * before they lift the fault). */
+size_t fo_fake_flink_held(fo_fake_flink *ff);
+
 /* Stop the listener and free every cluster. NULL is fine. */
 void fo_fake_flink_stop(fo_fake_flink *ff);
 

@@ -78,6 +78,7 @@ struct fo_fake_flink {
     pthread_mutex_t mu;
     pthread_cond_t hang_cv; /* broadcast under mu whenever a held request may go on */
     bool quiescing;         /* under mu: hold no request any more */
+    size_t held;            /* under mu: requests a "hang" fault holds now */
     const fo_clock *clock;
     int64_t offset_ms; /* ticks given */
     uint64_t seq;      /* clusters created, for seeds */
