@@ -26,7 +26,7 @@ static const char usage_text[] =
     "  --flink-rest-url TEMPLATE  {name}/{namespace}/{port} template   FLINKOP_FLINK_REST_URL\n"
     "                             (default http://{name}-rest.{namespace}.svc:{port}; {port}\n"
     "                             is the rest.port the cluster was deployed with, else 8081)\n"
-    "  --flink-observe-timeout D  Flink GETs give up after (5s)        "
+    "  --flink-observe-timeout D  watching passes' Flink GETs end (5s) "
     "FLINKOP_FLINK_OBSERVE_TIMEOUT\n"
     "                             (at most 10s, the timeout of the calls that change things)\n"
     "  --leader-elect[=BOOL]      Lease leader election (default true) FLINKOP_LEADER_ELECT\n"

@@ -20,8 +20,10 @@
  *                              unset); a template without {port} keeps its own port
  *   --flink-observe-timeout D  FLINKOP_FLINK_OBSERVE_TIMEOUT default 5s (at most 10s): Flink
  *                                                        REST GETs (observation, savepoint
- *                                                        status) give up after it; the calls
- *                                                        that change things keep 10s
+ *                                                        status) of passes with nothing to
+ *                                                        decide give up after it; the calls
+ *                                                        that change things, and passes that
+ *                                                        decide a change, keep 10s
  *   --leader-elect BOOL        FLINKOP_LEADER_ELECT      default true
  *   --lease-name NAME          FLINKOP_LEASE_NAME        default flinkop-controller
  *   --lease-namespace NS       FLINKOP_LEASE_NAMESPACE   default: in-cluster namespace, else

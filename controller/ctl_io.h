@@ -112,6 +112,11 @@ typedef struct fo_ctl_hooks {
 typedef struct fo_ctl_env {
     fo_ctl_kube kube;
     fo_flink_rest *flink; /* Flink's REST API (borrowed, never NULL; shared by the workers) */
+    /* The same API with reads given the full timeout of the calls that change things, for the
+     * passes that decide on a change (fo_reconcile_deployment): a slow JobManager's answer
+     * then still decides how to upgrade, as it did before reads were cut short. Borrowed;
+     * NULL = flink. */
+    fo_flink_rest *flink_patient;
     fo_ctl_events events;
     fo_ctl_hooks hooks;
     const fo_clock *clock;

@@ -90,7 +90,7 @@ int main(int argc, char **argv)
     int status = 1;
     fo_kube_config *kcfg = NULL;
     fo_kube_client *kc = NULL;
-    fo_flink_rest *flink = NULL;
+    fo_flink_rest *flink = NULL, *flink_patient = NULL;
     fo_kube_events *events = NULL;
     fo_manager *m = NULL;
 
@@ -111,7 +111,10 @@ int main(int argc, char **argv)
                              .read_timeout_ms = (long)c.flink_observe_timeout_ms,
                              .user_agent = "flinkop-controller"};
     flink = fo_flink_rest_new(&fo, &err);
-    if (!flink) {
+    /* The passes that decide on a change read at the full timeout (fo_ctl_env.flink_patient). */
+    fo.read_timeout_ms = FO_FLINK_REST_TIMEOUT_MS;
+    flink_patient = flink ? fo_flink_rest_new(&fo, &err) : NULL;
+    if (!flink || !flink_patient) {
         fo_log_error("cannot create the Flink REST client: %s", err.message);
         goto out;
     }
@@ -131,6 +134,7 @@ int main(int argc, char **argv)
 
     fo_manager_opts mo = {.kc = kc,
                           .flink = flink,
+                          .flink_patient = flink_patient,
                           .events = events,
                           .cfg = &c,
                           .lease_namespace = lease_ns,
@@ -172,6 +176,7 @@ int main(int argc, char **argv)
 out:
     fo_manager_stop(m);
     fo_kube_events_free(events);
+    fo_flink_rest_free(flink_patient);
     fo_flink_rest_free(flink);
     fo_kube_client_free(kc);
     fo_kube_config_free(kcfg);

@@ -330,6 +330,7 @@ fo_manager *fo_manager_start(const fo_manager_opts *opts, fo_err *err)
     m->kube_io.kc = opts->kc;
     fo_ctl_kube_io_bind(&m->kube_io, &m->env.kube);
     m->env.flink = opts->flink;
+    m->env.flink_patient = opts->flink_patient;
     if (opts->events)
         fo_ctl_events_io_bind(opts->events, &m->env.events);
     m->env.hooks = (fo_ctl_hooks){m, fo_manager_rest_error, fo_manager_canary_seen};

@@ -43,6 +43,8 @@ int64_t fo_manager_silent_delay_ms(int64_t observe_interval_ms, int silent_passe
 typedef struct fo_manager_opts {
     fo_kube_client *kc;       /* borrowed; outlives the manager */
     fo_flink_rest *flink;     /* borrowed: Flink REST calls */
+    fo_flink_rest *flink_patient; /* borrowed: the same, reads at the full timeout; NULL = flink
+                                   * (fo_ctl_env.flink_patient) */
     fo_kube_events *events;   /* borrowed; NULL = Events only logged */
     const fo_ctl_config *cfg; /* borrowed */
     const char *lease_namespace;

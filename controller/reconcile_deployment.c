@@ -716,6 +716,22 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
     return FO_OK;
 }
 
+/* Whether this pass may decide on a change: a spec (generation) the status has not caught up
+ * with, or an upgrade under way. Its observation then waits as long as the calls that change
+ * things do (fo_ctl_env.flink_patient): a JobManager answering in 6 s is slow, not gone, and
+ * its job's state decides between a savepoint and the last-state fallback. Passes that only
+ * keep a converged cluster under watch read with the shorter timeout, so a silent JobManager
+ * holds a worker less (docs/controller.md, "A JobManager that does not answer"). */
+static bool decides_change(const json_t *obj)
+{
+    int64_t generation = 0, observed = -1;
+    fo_json_get_int(obj, "metadata.generation", &generation);
+    fo_json_get_int(obj, "status.observedGeneration", &observed);
+    return generation != observed ||
+           fo_flink_recon_state_parse(fo_json_get_str(
+               obj, "status.reconciliationStatus.state")) == FO_RECON_UPGRADING;
+}
+
 fo_rc fo_reconcile_deployment(const fo_ctl_env *env, const char *ns, const char *name,
                               fo_reconcile_result *res, fo_err *err)
 {
@@ -751,7 +767,13 @@ fo_rc fo_reconcile_deployment(const fo_ctl_env *env, const char *ns, const char 
         json_decref(obj);
         return fo_err_set(err, FO_ENOMEM, "out of memory");
     }
+    fo_ctl_env patient;
     p->env = env;
+    if (env->flink_patient && decides_change(obj)) {
+        patient = *env;
+        patient.flink = env->flink_patient;
+        p->env = &patient;
+    }
     p->set = env->settings;
     p->obj = obj;
     snprintf(p->ns, sizeof p->ns, "%s", ns);

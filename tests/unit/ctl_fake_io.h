@@ -85,7 +85,8 @@ typedef struct fake_world {
     fake_flink flink;
     fake_events events;
     fo_clock *clock;
-    fo_flink_rest *flink_rest; /* over flink */
+    fo_flink_rest *flink_rest;         /* over flink */
+    fo_flink_rest *flink_rest_patient; /* over flink, reads at the full timeout */
     fo_ctl_settings settings;
     fo_ctl_env env;
     int job_seq;
@@ -566,6 +567,10 @@ static inline fake_world *fake_world_new(void)
     w->flink_rest = fo_flink_rest_new(&fro, NULL);
     ck_assert_ptr_nonnull(w->flink_rest);
     w->env.flink = w->flink_rest;
+    fro.read_timeout_ms = FO_FLINK_REST_TIMEOUT_MS;
+    w->flink_rest_patient = fo_flink_rest_new(&fro, NULL);
+    ck_assert_ptr_nonnull(w->flink_rest_patient);
+    w->env.flink_patient = w->flink_rest_patient;
     w->env.events = (fo_ctl_events){&w->events, fe_record};
     w->env.clock = w->clock;
     w->env.settings = &w->settings;
@@ -587,6 +592,7 @@ static inline void fake_world_free(fake_world *w)
     json_decref(w->flink.answers);
     json_decref(w->flink.bodies);
     fo_flink_rest_free(w->flink_rest);
+    fo_flink_rest_free(w->flink_rest_patient);
     fo_own_writes_free(w->env.own_writes);
     fo_clock_free(w->clock);
     free(w);
