@@ -656,7 +656,8 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
                              p->obs.jm_failure);
     }
 
-    /* Snapshots: a manual savepoint in flight ends or goes on (it may record its nonce). */
+    /* Snapshots: a manual savepoint or checkpoint in flight ends or goes on (it may record
+     * its nonce). */
     fo_snap_read_nonce(p);
     if (p->last) {
         fo_snap_observe(p);
@@ -779,6 +780,7 @@ fo_rc fo_reconcile_deployment(const fo_ctl_env *env, const char *ns, const char 
     json_decref(p->last);
     json_decref(p->error_meta);
     json_decref(p->want_sp_nonce);
+    json_decref(p->want_cp_nonce);
     fo_cluster_defaults_unref(p->cd);
     free(p);
     return rc;

@@ -56,7 +56,8 @@ typedef struct fo_pass {
     bool job_not_found;         /* Flink does not list the recorded job (status.error says so) */
 
     json_t *want_sp_nonce; /* the desired spec.job.savepointTriggerNonce (owned; NULL: none) */
-    bool snapshot_failed;  /* a manual savepoint failed this pass: tried again at a later one */
+    json_t *want_cp_nonce; /* the desired spec.job.checkpointTriggerNonce (owned; NULL: none) */
+    bool snapshot_failed;  /* a snapshot failed this pass: tried again at a later one */
     const char *action; /* what the pass did, when it is not the step's name (static) */
     int64_t requeue_ms;
     int writes;
@@ -214,27 +215,29 @@ fo_rc fo_act_await_savepoint(fo_pass *p);
 
 /* ---- reconcile_snapshot.c ---- */
 
-/* p->want_sp_nonce from the desired spec. */
+/* p->want_sp_nonce and p->want_cp_nonce from the desired spec. */
 void fo_snap_read_nonce(fo_pass *p);
-/* A MANUAL or PERIODIC savepoint in flight (trigger id recorded): poll it; record it (a
- * manual one's nonce too), or its failure (a manual one is retried within
- * kubernetes.operator.savepoint.trigger.grace-period, then given up with the nonce recorded).
- * Then, while the job runs, the history is cut to savepoint.history.max.count and .max.age.
- * Before the decision. */
+/* A MANUAL or PERIODIC savepoint or checkpoint in flight (trigger id recorded): poll it;
+ * record it (a manual one's nonce too), or its failure (a manual one is retried within
+ * kubernetes.operator.savepoint (checkpoint).trigger.grace-period, then given up with the
+ * nonce recorded). Then, while the job runs, the savepoint history is cut to
+ * savepoint.history.max.count and .max.age. Before the decision. */
 void fo_snap_observe(fo_pass *p);
-/* When the desired spec differs from the record in savepointTriggerNonce and otherwise by
- * IGNORE-class changes at most, p->want's spec takes the recorded nonce: the pass records
- * everything but the nonce, which its savepoint records. Before the diff. */
+/* When the desired spec differs from the record in savepointTriggerNonce (or
+ * checkpointTriggerNonce) and otherwise by IGNORE-class changes at most, p->want's spec takes
+ * the recorded nonce: the pass records everything but the nonce, which its snapshot records.
+ * Before the diff. */
 void fo_snap_mask_nonce(fo_pass *p);
-/* Is a MANUAL or PERIODIC savepoint in flight (upgrades wait for it, as Apache's
- * readyToReconcile)? */
+/* Is a MANUAL or PERIODIC savepoint or checkpoint in flight (upgrades wait for it, as Apache's
+ * readyToReconcile does for a savepoint)? */
 bool fo_snap_in_flight(const fo_pass *p);
-/* A periodic savepoint interval that is not a duration (a Quartz cron): logged, and a Warning
- * when the spec is new to the pass. Before the decision. */
+/* A periodic savepoint or checkpoint interval that is not a duration (a Quartz cron), and a
+ * checkpoint asked of a Flink version without POST /jobs/:id/checkpoints (before 1.17):
+ * logged, and a Warning when the spec is new to the pass. Before the decision. */
 void fo_snap_check_conf(fo_pass *p);
-/* After a CONVERGE, the job RUNNING and nothing in flight: for a new nonce (else a periodic
- * savepoint due) the intent (savepointInfo MANUAL or PERIODIC with a drawn trigger id) is
- * written, then POST /jobs/:id/savepoints. */
+/* After a CONVERGE, the job RUNNING: for each kind with nothing in flight, for a new nonce
+ * (else a periodic one due) the intent (savepointInfo or checkpointInfo MANUAL or PERIODIC
+ * with a drawn trigger id) is written, then POST /jobs/:id/savepoints (/checkpoints). */
 fo_rc fo_snap_trigger(fo_pass *p, fo_err *err);
 /* sp (taken) as lastSavepoint and appended to savepointHistory (and a PERIODIC one's
  * timeStamp as lastPeriodicSavepointTimestamp), unless its location is lastSavepoint's

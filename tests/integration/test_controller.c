@@ -1224,6 +1224,56 @@ START_TEST(a_savepoint_trigger_nonce_takes_a_savepoint_of_the_running_job)
 }
 END_TEST
 
+/* A new checkpointTriggerNonce: Flink takes a checkpoint of the running job (POST
+ * /jobs/:id/checkpoints, Flink 1.17+), which status records in checkpointInfo.lastCheckpoint
+ * with its nonce; nothing is stopped or redeployed. */
+START_TEST(a_checkpoint_trigger_nonce_takes_a_checkpoint_of_the_running_job)
+{
+    ctl c;
+    ctl_start(&c, "manual-checkpoint");
+    deploy_until_stable("controller-application-savepoint.yaml", "savepoint-example");
+    json_t *fd = get_fd("savepoint-example");
+    char job[40];
+    snprintf(job, sizeof job, "%s", fo_json_get_str(fd, "status.jobStatus.jobId"));
+    json_decref(fd);
+    json_t *jm = get_obj("apps/v1", "deployments", "savepoint-example");
+    char jm_uid[64];
+    snprintf(jm_uid, sizeof jm_uid, "%s", fo_json_get_str(jm, "metadata.uid"));
+    json_decref(jm);
+    ck_assert_int_eq(merge_patch(FD_PATH "/savepoint-example",
+                                 "{\"spec\":{\"job\":{\"checkpointTriggerNonce\":6}}}"),
+                     200);
+    wait_fd("savepoint-example", "status.jobStatus.checkpointInfo.lastCheckpoint.triggerType",
+            "MANUAL");
+    wait_fd_containing("savepoint-example", "status.reconciliationStatus.lastReconciledSpec",
+                       "\"checkpointTriggerNonce\":6");
+    fd = get_fd("savepoint-example");
+    int64_t nonce = 0;
+    fo_json_get_int(fd, "status.jobStatus.checkpointInfo.lastCheckpoint.triggerNonce", &nonce);
+    ck_assert_int_eq(nonce, 6);
+    ck_assert_str_eq(
+        fo_json_get_str(fd, "status.jobStatus.checkpointInfo.lastCheckpoint.formatType"), "FULL");
+    ck_assert_ptr_null(fo_json_get_str(fd, "status.jobStatus.checkpointInfo.triggerId"));
+    ck_assert_str_eq(fo_json_get_str(fd, "status.jobStatus.jobId"), job);
+    /* Flink: one job, still running, with the one checkpoint it was asked for (the fixture
+     * has no periodic checkpointing) and no savepoint. */
+    json_t *view = fo_fake_flink_view(E.ff, NS, "savepoint-example");
+    json_t *jobs = json_object_get(view, "jobs");
+    ck_assert_uint_eq(json_array_size(jobs), 1);
+    json_t *j = json_array_get(jobs, 0);
+    ck_assert_str_eq(fo_json_str(j, "jobId"), job);
+    ck_assert_str_eq(fo_json_str(j, "state"), "RUNNING");
+    ck_assert_uint_eq(json_array_size(json_object_get(j, "checkpoints")), 1);
+    ck_assert_uint_eq(json_array_size(json_object_get(j, "savepoints")), 0);
+    jm = get_obj("apps/v1", "deployments", "savepoint-example");
+    ck_assert_str_eq(fo_json_get_str(jm, "metadata.uid"), jm_uid);
+    json_decref(jm);
+    json_decref(view);
+    json_decref(fd);
+    ctl_stop(&c);
+}
+END_TEST
+
 static bool has_checkpoint(const void *arg)
 {
     json_t *view = fo_fake_flink_view(E.ff, NS, arg);
@@ -1667,6 +1717,7 @@ static Suite *suite(void)
     tcase_add_test(tc, silent_jobmanagers_do_not_starve_a_healthy_resource);
     tcase_add_test(tc, savepoint_upgrade_restores_the_new_job_from_the_savepoint);
     tcase_add_test(tc, a_savepoint_trigger_nonce_takes_a_savepoint_of_the_running_job);
+    tcase_add_test(tc, a_checkpoint_trigger_nonce_takes_a_checkpoint_of_the_running_job);
     tcase_add_test(tc, a_job_cancelled_outside_is_resumed_by_the_retention_its_code_set);
     tcase_add_test(tc, cluster_defaults_apply_and_a_broken_file_keeps_the_last_good_one);
     tcase_add_test(tc, a_changed_default_configuration_waits_for_the_next_launch);
