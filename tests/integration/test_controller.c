@@ -1299,6 +1299,53 @@ static bool resumed(const void *arg)
     return ok;
 }
 
+/* kubernetes.operator.job.restart.failed: the fake Flink fails the job for good (no restart
+ * strategy left); the controller restarts it from the last checkpoint the failed job kept
+ * (RETAIN_ON_CANCELLATION keeps them on failure), and it comes back RUNNING, restored from it.
+ * Before, the job stayed FAILED under its JobManager. */
+START_TEST(a_failed_job_comes_back_running_from_its_checkpoint)
+{
+    ctl c;
+    ctl_start(&c, "restart-failed");
+    json_t *obj = fo_test_load_yaml("controller-application-savepoint.yaml");
+    json_t *conf = fo_json_get(obj, "spec.flinkConfiguration");
+    json_object_set_new(conf, "execution.checkpointing.externalized-checkpoint-retention",
+                        json_string("RETAIN_ON_CANCELLATION"));
+    json_object_set_new(conf, "execution.checkpointing.interval", json_string("200 ms"));
+    json_object_set_new(conf, "kubernetes.operator.job.restart.failed", json_string("true"));
+    ck_assert_int_eq(api("POST", FD_PATH, NULL, obj, NULL), 201);
+    json_decref(obj);
+    wait_fd("savepoint-example", "status.lifecycleState", "STABLE");
+    ck_assert_msg(wait_for(has_checkpoint, "savepoint-example", WAIT_MS), "no checkpoint");
+    json_t *fd = get_fd("savepoint-example");
+    char jid[40], path[300];
+    snprintf(jid, sizeof jid, "%s", fo_json_get_str(fd, "status.jobStatus.jobId"));
+    json_decref(fd);
+
+    snprintf(path, sizeof path, "/_fake/clusters/" NS "/savepoint-example/jobs/%s/fail", jid);
+    json_t *fail = json_pack("{s:b,s:s}", "restart", 0, "message", "boom");
+    ck_assert_int_eq(fo_fake_flink_control(E.ff, "POST", path, fail, NULL), 200);
+    json_decref(fail);
+
+    resumed_job r = {.name = "savepoint-example", .old_job = jid};
+    ck_assert_msg(wait_for(resumed, &r, WAIT_MS), "the failed job was not restarted");
+    fd = get_fd("savepoint-example");
+    const char *from = fo_json_get_str(fd, "status.jobStatus.upgradeSavepointPath");
+    ck_assert_ptr_nonnull(from);
+    char want[80];
+    snprintf(want, sizeof want, "/%s/chk-", jid); /* a checkpoint of the failed job */
+    ck_assert_msg(strstr(from, want), "restored from '%s', not a checkpoint of %s", from, jid);
+    json_t *view = fo_fake_flink_view(E.ff, NS, "savepoint-example");
+    json_t *job = json_array_get(json_object_get(view, "jobs"), 0);
+    ck_assert_str_eq(fo_json_str(job, "state"), "RUNNING");
+    ck_assert_str_eq(fo_json_get_str(job, "restoredFrom.path"), from);
+    json_decref(view);
+    json_decref(fd);
+    wait_fd("savepoint-example", "status.lifecycleState", "STABLE");
+    ctl_stop(&c);
+}
+END_TEST
+
 /* A job whose code keeps its checkpoints on cancel (RETAIN_ON_CANCELLATION) in a deployment
  * whose configuration says DELETE_ON_CANCELLATION, cancelled in the Flink UI: Flink keeps its
  * checkpoints and says so in GET /jobs/:id/checkpoints/config. The controller read only the
@@ -1719,6 +1766,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_savepoint_trigger_nonce_takes_a_savepoint_of_the_running_job);
     tcase_add_test(tc, a_checkpoint_trigger_nonce_takes_a_checkpoint_of_the_running_job);
     tcase_add_test(tc, a_job_cancelled_outside_is_resumed_by_the_retention_its_code_set);
+    tcase_add_test(tc, a_failed_job_comes_back_running_from_its_checkpoint);
     tcase_add_test(tc, cluster_defaults_apply_and_a_broken_file_keeps_the_last_good_one);
     tcase_add_test(tc, a_changed_default_configuration_waits_for_the_next_launch);
     tcase_add_test(tc, two_controllers_elect_one_leader_and_the_other_takes_over);

@@ -473,6 +473,7 @@ typedef struct scenario {
     bool lag_fd;      /* the FlinkDeployment informer is a pass behind during the change */
     int fail_cm_gets; /* this many GETs of the flink-config ConfigMap fail during the change */
     bool restarting;  /* the job crash-loops (RESTARTING) when the change comes */
+    bool failed;      /* the job FAILED for good when the change comes */
     bool manual;      /* the change asks for a manual savepoint: no launch follows */
 } scenario;
 
@@ -499,6 +500,16 @@ static void resume_job(fake_world *w, const char *name)
 static void new_savepoint_nonce(fake_world *w, const char *name)
 {
     edit_spec(w, name, "job.savepointTriggerNonce", json_integer(11));
+}
+
+/* kubernetes.operator.job.restart.failed set in the resource's flinkConfiguration. */
+static void restart_failed_on(fake_world *w, const char *name)
+{
+    json_t *spec = json_object_get(fd(w, name), "spec");
+    json_object_set_new(json_object_get(spec, "flinkConfiguration"),
+                        "kubernetes.operator.job.restart.failed", json_string("true"));
+    json_t *par = json_deep_copy(fo_json_get(spec, "job.parallelism"));
+    edit_spec(w, name, "job.parallelism", par); /* the same value: a new generation */
 }
 
 static void new_checkpoint_nonce(fake_world *w, const char *name)
@@ -557,6 +568,10 @@ static outcome run_losing(const scenario *sc, int crash_at, int lose_at)
         }
         if (sc->restarting) { /* Flink restarts the job over and over, never RUNNING */
             snprintf(m.job_state, sizeof m.job_state, "RESTARTING");
+            answer_job(w, &m);
+        }
+        if (sc->failed) { /* its restart strategy exhausted: FAILED, globally terminal */
+            snprintf(m.job_state, sizeof m.job_state, "FAILED");
             answer_job(w, &m);
         }
         m.jm_creates = 0;
@@ -926,6 +941,29 @@ START_TEST(last_state_upgrade_survives_a_crash_before_any_write)
 }
 END_TEST
 
+/* kubernetes.operator.job.restart.failed turned on while the job has FAILED: the job is
+ * restarted through the last-state path (the HA data kept, the same job id recovering its
+ * checkpoint, a new launch whose job result store does not hold the failed result) whatever
+ * write the controller dies before: one new JobManager, no savepoint, the checkpoint kept. */
+START_TEST(restart_of_a_failed_job_survives_a_crash_before_any_write)
+{
+    scenario sc = {.fixture = "controller-application-last-state.yaml",
+                   .name = "last-state-example",
+                   .ha_maps = true,
+                   .failed = true,
+                   .change = restart_failed_on};
+    outcome base = run(&sc, 0);
+    ck_assert_msg(base.settled, "the failed job was not restarted");
+    ck_assert_int_eq(base.jm_creates, 1);
+    ck_assert_int_eq(base.savepoints, 0);
+    ck_assert_int_eq(base.stops, 0);
+    ck_assert(base.ha_checkpoint);
+    ck_assert_str_eq(base.job, "00000000000000000000000000000001"); /* kept */
+    ck_assert_str_eq(base.mode, "last-state");
+    check_every_crash_point(&sc);
+}
+END_TEST
+
 /* The controller is killed at each write of a launch and restarted after the admin changed
  * the cluster defaults: the launch ends with the defaults it recorded first, in all of its
  * objects (before its first write of them: the new ones). */
@@ -1250,6 +1288,7 @@ static Suite *suite(void)
     tcase_add_test(tc, savepoint_upgrade_keeps_a_savepoint_whose_stop_answer_was_lost);
     tcase_add_test(tc, savepoint_upgrade_survives_a_crash_with_the_jobmanager_clock_behind);
     tcase_add_test(tc, last_state_upgrade_survives_a_crash_before_any_write);
+    tcase_add_test(tc, restart_of_a_failed_job_survives_a_crash_before_any_write);
     tcase_add_test(tc, manual_savepoint_survives_a_crash_before_any_write);
     tcase_add_test(tc, manual_savepoint_is_taken_once_when_an_answer_is_lost);
     tcase_add_test(tc, manual_checkpoint_survives_a_crash_before_any_write);
