@@ -51,6 +51,8 @@ static const struct noeffect {
      "deletion does not wait for session jobs"},
     {"kubernetes.operator.periodic.savepoint.interval", WHEN_NOT_DURATION,
      "no periodic savepoint is taken (Quartz cron is not read: give a duration such as '6h')"},
+    {"kubernetes.operator.periodic.checkpoint.interval", WHEN_NOT_DURATION,
+     "no periodic checkpoint is taken (Quartz cron is not read: give a duration such as '6h')"},
     /* FlinkSessionJob: fo_validate_noeffect_session_job */
 };
 

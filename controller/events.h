@@ -28,6 +28,7 @@
 #define FO_REASON_SUSPENDED "Suspended"
 #define FO_REASON_UPGRADE_FAILED "UpgradeFailed"
 #define FO_REASON_SAVEPOINT_ERROR "SavepointError"
+#define FO_REASON_CHECKPOINT_ERROR "CheckpointError"
 /* flinkop's own: a Deployment of the cluster that had no owner was given the resource's
  * (a cluster an Apache operator before 1.3 deployed, controller/reconcile_takeover.c). */
 #define FO_REASON_ADOPTED "Adopted"

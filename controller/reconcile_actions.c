@@ -519,6 +519,12 @@ static fo_rc suspend(fo_pass *p, const fo_upgrade_step *s, fo_err *err)
             json_object_del(fo_act_job_status(p), "upgradeSavepointPath");
         if (s->last_state_fallback)
             fallback_to_last_state(p);
+        if (s->restart) { /* as Apache's reconcileOtherChanges clears the error it restarts */
+            const char *jid = fo_json_get_str(p->st, "jobStatus.jobId");
+            fo_log_info("kubernetes.operator.job.restart.failed: restarting failed job %s (%s)",
+                        jid ? jid : "?", fo_flink_upgrade_mode_name(s->mode));
+            json_object_del(p->st, "error");
+        }
         delete_ha = s->mode != FO_FLINK_UPGRADE_LAST_STATE;
         if (is_suspended_spec(json_object_get(p->want, "spec")))
             fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_COMPONENT_JOBMANAGER,

@@ -317,6 +317,25 @@ static void read_want_conf(const fo_pass *p, const json_t *want_spec, fo_upgrade
     json_decref(conf);
 }
 
+/* KubernetesOperatorConfigOptions.OPERATOR_JOB_RESTART_FAILED (default false). */
+#define RESTART_FAILED_KEY "kubernetes.operator.job.restart.failed"
+
+/* Is kubernetes.operator.job.restart.failed true for the desired spec (the resource's
+ * flinkConfiguration over the cluster defaults)? A value that is not a boolean is false. */
+static bool restart_failed_enabled(const fo_pass *p, const json_t *want_spec)
+{
+    json_t *conf = fo_build_operator_conf(p, want_spec);
+    const char *v = fo_json_str(conf, RESTART_FAILED_KEY);
+    bool on = false;
+    if (v && !fo_flink_parse_bool(v, &on)) {
+        fo_log_warn("%s: '%s' is not a boolean: failed jobs are not restarted",
+                    RESTART_FAILED_KEY, v);
+        on = false;
+    }
+    json_decref(conf);
+    return on;
+}
+
 static void fill_input(fo_pass *p, const json_t *conf, fo_upgrade_input *in)
 {
     memset(in, 0, sizeof *in);
@@ -342,13 +361,19 @@ static void fill_input(fo_pass *p, const json_t *conf, fo_upgrade_input *in)
     in->savepoint_path_known = fo_json_get_str(p->st, "jobStatus.upgradeSavepointPath") != NULL;
     in->savepoint_dir = conf && fo_build_savepoint_dir(conf) != NULL;
     in->ha_enabled = conf && fo_flink_ha_enabled(conf);
+    /* A FAILED job under an unchanged spec may be restarted (c.9): asked only then. */
+    in->restart_failed = in->application && in->rest_ok && in->job == FO_JOB_STATUS_FAILED &&
+                         in->specs_equal && in->recon_state == FO_RECON_DEPLOYED &&
+                         restart_failed_enabled(p, want_spec);
     /* Scanning the HA ConfigMaps costs a cache walk: only when a decision can need it. */
-    bool deciding = !in->specs_equal || in->recon_state == FO_RECON_UPGRADING;
+    bool deciding = !in->specs_equal || in->recon_state == FO_RECON_UPGRADING ||
+                    in->restart_failed;
     if (deciding)
         read_want_conf(p, want_spec, in);
     bool last_state = in->last_mode == FO_FLINK_UPGRADE_LAST_STATE ||
                       in->want_mode == FO_FLINK_UPGRADE_LAST_STATE ||
-                      (in->want_mode == FO_FLINK_UPGRADE_SAVEPOINT && in->last_state_fallback);
+                      (in->want_mode == FO_FLINK_UPGRADE_SAVEPOINT && in->last_state_fallback) ||
+                      in->restart_failed;
     if (deciding)
         observe_ha_maps(p, in, in->ha_enabled && last_state);
     const char *v1 = fo_json_get_str(p->last, "flinkVersion");
@@ -656,7 +681,8 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
                              p->obs.jm_failure);
     }
 
-    /* Snapshots: a manual savepoint in flight ends or goes on (it may record its nonce). */
+    /* Snapshots: a manual savepoint or checkpoint in flight ends or goes on (it may record
+     * its nonce). */
     fo_snap_read_nonce(p);
     if (p->last)
         fo_snap_observe(p);
@@ -805,6 +831,7 @@ fo_rc fo_reconcile_deployment(const fo_ctl_env *env, const char *ns, const char 
     json_decref(p->last);
     json_decref(p->error_meta);
     json_decref(p->want_sp_nonce);
+    json_decref(p->want_cp_nonce);
     fo_cluster_defaults_unref(p->cd);
     free(p);
     return rc;

@@ -56,7 +56,8 @@ typedef struct fo_pass {
     bool job_not_found;         /* Flink does not list the recorded job (status.error says so) */
 
     json_t *want_sp_nonce; /* the desired spec.job.savepointTriggerNonce (owned; NULL: none) */
-    bool snapshot_failed;  /* a manual savepoint failed this pass: tried again at a later one */
+    json_t *want_cp_nonce; /* the desired spec.job.checkpointTriggerNonce (owned; NULL: none) */
+    bool snapshot_failed;  /* a snapshot failed this pass: tried again at a later one */
     const char *action; /* what the pass did, when it is not the step's name (static) */
     int64_t requeue_ms;
     int writes;
@@ -214,36 +215,38 @@ fo_rc fo_act_await_savepoint(fo_pass *p);
 
 /* ---- reconcile_snapshot.c ---- */
 
-/* p->want_sp_nonce from the desired spec. */
+/* p->want_sp_nonce and p->want_cp_nonce from the desired spec. */
 void fo_snap_read_nonce(fo_pass *p);
-/* A MANUAL or PERIODIC savepoint in flight (trigger id recorded): poll it; record it (a
- * manual one's nonce too), or its failure (a manual one is retried within
- * kubernetes.operator.savepoint.trigger.grace-period, then given up with the nonce recorded).
- * Not asked of a JobManager that let the pass's observation time out (only the savepoint
- * timeout is judged). Then, while the job runs, the history is cut to
+/* A MANUAL or PERIODIC savepoint or checkpoint in flight (trigger id recorded): poll it;
+ * record it (a manual one's nonce too), or its failure (a manual one is retried within
+ * kubernetes.operator.savepoint (checkpoint).trigger.grace-period, then given up with the
+ * nonce recorded). Not asked of a JobManager that let the pass's observation time out (only
+ * the snapshot timeout is judged). Then, while the job runs, the savepoint history is cut to
  * savepoint.history.max.count and .max.age. Before the decision. */
 void fo_snap_observe(fo_pass *p);
-/* With a record, p->want's spec takes the recorded savepointTriggerNonce (or none when the
- * record has none), whatever else changed: a pass records everything but the nonce, which only
- * its savepoint's end records (Apache's updateStatusForSpecReconciliation). Before the diff. */
+/* With a record, p->want's spec takes the recorded savepointTriggerNonce and
+ * checkpointTriggerNonce (or none when the record has none), whatever else changed: a pass
+ * records everything but the nonces, which only their snapshot's end records (Apache's
+ * updateStatusForSpecReconciliation). Before the diff. */
 void fo_snap_mask_nonce(fo_pass *p);
-/* Is a MANUAL or PERIODIC savepoint in flight (upgrades wait for it, as Apache's
- * readyToReconcile)? */
+/* Is a MANUAL or PERIODIC savepoint or checkpoint in flight (upgrades wait for it, as Apache's
+ * readyToReconcile does for a savepoint)? */
 bool fo_snap_in_flight(const fo_pass *p);
-/* Is a savepoint the user asked for still to be taken or seen to its end: a manual one in
+/* Is a snapshot the user asked for still to be taken or seen to its end: a manual one in
  * flight, or one the spec asks for (a nonce not recorded yet) for the running job of the
  * record? Such a pass is more than an observation (fo_reconcile_result.flink_silent); a
  * periodic one in flight is the operator's own and waits like the observation. After the
  * action. */
 bool fo_snap_pending(const fo_pass *p);
-/* A periodic savepoint interval that is not a duration (a Quartz cron): logged, and a Warning
- * from the pass that observes the generation (status.observedGeneration was observed_before
- * when the pass began, and p->st holds this generation now). After the step, before the
- * status is written. */
+/* A periodic savepoint or checkpoint interval that is not a duration (a Quartz cron), and a
+ * checkpoint asked of a Flink version without POST /jobs/:id/checkpoints (before 1.17):
+ * logged, and a Warning from the pass that observes the generation
+ * (status.observedGeneration was observed_before when the pass began, and p->st holds this
+ * generation now). After the step, before the status is written. */
 void fo_snap_check_conf(fo_pass *p, int64_t observed_before);
-/* After a CONVERGE, the job RUNNING and nothing in flight: for a new nonce (else a periodic
- * savepoint due) the intent (savepointInfo MANUAL or PERIODIC with a drawn trigger id) is
- * written, then POST /jobs/:id/savepoints. */
+/* After a CONVERGE, the job RUNNING: for each kind with nothing in flight, for a new nonce
+ * (else a periodic one due) the intent (savepointInfo or checkpointInfo MANUAL or PERIODIC
+ * with a drawn trigger id) is written, then POST /jobs/:id/savepoints (/checkpoints). */
 fo_rc fo_snap_trigger(fo_pass *p, fo_err *err);
 /* sp (taken) as lastSavepoint and appended to savepointHistory (and a PERIODIC one's
  * timeStamp as lastPeriodicSavepointTimestamp), unless its location is lastSavepoint's

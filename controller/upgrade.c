@@ -174,6 +174,33 @@ static fo_upgrade_step suspend(const fo_upgrade_input *in, fo_flink_upgrade_mode
     return s;
 }
 
+/* kubernetes.operator.job.restart.failed (c.9; AbstractJobReconciler.reconcileOtherChanges and
+ * resubmitJob): a FAILED job is suspended and restored under the same spec. A stateless spec
+ * restarts without state. Otherwise from the job's latest state: the checkpoint in its HA
+ * metadata when there is one (the last-state path: the HA data is kept, the same job id
+ * recovers it), else the path the observer recorded when the job FAILED (its latest retained
+ * checkpoint, or the savepoint it was deployed from when it took none), restored as a savepoint
+ * as Apache's resubmitJob does. With neither, Apache deploys a non-stateless spec from nothing
+ * (or an older lastSavepoint); flinkop refuses rather than lose or rewind the state. */
+static fo_upgrade_step restart_failed(const fo_upgrade_input *in)
+{
+    fo_upgrade_step s = {.action = FO_UP_SUSPEND, .mode = FO_FLINK_UPGRADE_STATELESS,
+                         .restart = true};
+    if (in->want_mode == FO_FLINK_UPGRADE_STATELESS)
+        return s;
+    if (in->can_last_state && in->ha_enabled && in->ha_metadata) {
+        s.mode = FO_FLINK_UPGRADE_LAST_STATE;
+        return s;
+    }
+    if (in->savepoint_path_known) {
+        s.mode = FO_FLINK_UPGRADE_SAVEPOINT;
+        return s;
+    }
+    return refuse("the job FAILED and kubernetes.operator.job.restart.failed is true, but no "
+                  "state to restart it from is known (no checkpoint in its HA metadata, no "
+                  "path in status.jobStatus.upgradeSavepointPath). Manual restore required.");
+}
+
 fo_upgrade_step fo_upgrade_next(const fo_upgrade_input *in)
 {
     if (!in->has_last) {
@@ -215,6 +242,10 @@ fo_upgrade_step fo_upgrade_next(const fo_upgrade_input *in)
         fo_upgrade_step s = {.action = FO_UP_SUSPEND, .mode = in->last_mode};
         return s;
     }
+    if (in->specs_equal && in->restart_failed && in->application &&
+        in->last_job_state == FO_FLINK_JOB_RUNNING && in->job == FO_JOB_STATUS_FAILED &&
+        in->rest_ok)
+        return restart_failed(in);
     if (in->specs_equal)
         return step(FO_UP_CONVERGE);
     if (in->diff == FO_DIFF_IGNORE)

@@ -49,6 +49,12 @@
  * there (a job cancelled from outside keeps its JobManager) is torn down first, with its HA
  * data unless the restore reads it (last-state). The same cluster under a spec that asks
  * suspended is torn down as a suspend would (SUSPEND with the recorded upgradeMode).
+ * Restart of a FAILED job (c.9, kubernetes.operator.job.restart.failed): under an unchanged,
+ * deployed, running spec, the suspend half of an upgrade of the spec to itself, then its
+ * restore: last-state through the HA data when it holds a checkpoint of the job, else from the
+ * checkpoint or savepoint recorded in upgradeSavepointPath (the state the observer recorded when
+ * the job FAILED), stateless for a stateless spec; no known state -> refused ("Manual restore
+ * required"), never restarted from nothing.
  * Session clusters: any change tears the cluster down (HA data kept) and deploys the new spec.
  * Refusals leave the running cluster untouched; the pass reports the reason in status.error
  * and a Warning event. */
@@ -100,6 +106,7 @@ typedef struct fo_upgrade_input {
     bool flink_version_changed;   /* spec.flinkVersion differs from the recorded one */
     bool want_ha_enabled;         /* the desired spec configures high availability too */
     bool last_state_fallback;     /* kubernetes.operator.job.upgrade.last-state-fallback.enabled */
+    bool restart_failed;          /* kubernetes.operator.job.restart.failed, the job seen FAILED */
     bool can_stop_with_savepoint; /* capability of this build */
     bool can_last_state;          /* capability of this build */
 } fo_upgrade_input;
@@ -115,6 +122,7 @@ typedef struct fo_upgrade_step {
     bool delete_ha_data;     /* DELETE_CLUSTER: remove the HA ConfigMaps too */
     bool spec_changed_event; /* queue a SpecChanged event for this step */
     bool last_state_fallback; /* SUSPEND: a savepoint upgrade goes through last-state (c.6) */
+    bool restart;            /* SUSPEND: the restart of a FAILED job (c.9) */
     const char *reason;      /* REFUSE and WAIT: why (a static sentence) */
 } fo_upgrade_step;
 

@@ -1224,6 +1224,56 @@ START_TEST(a_savepoint_trigger_nonce_takes_a_savepoint_of_the_running_job)
 }
 END_TEST
 
+/* A new checkpointTriggerNonce: Flink takes a checkpoint of the running job (POST
+ * /jobs/:id/checkpoints, Flink 1.17+), which status records in checkpointInfo.lastCheckpoint
+ * with its nonce; nothing is stopped or redeployed. */
+START_TEST(a_checkpoint_trigger_nonce_takes_a_checkpoint_of_the_running_job)
+{
+    ctl c;
+    ctl_start(&c, "manual-checkpoint");
+    deploy_until_stable("controller-application-savepoint.yaml", "savepoint-example");
+    json_t *fd = get_fd("savepoint-example");
+    char job[40];
+    snprintf(job, sizeof job, "%s", fo_json_get_str(fd, "status.jobStatus.jobId"));
+    json_decref(fd);
+    json_t *jm = get_obj("apps/v1", "deployments", "savepoint-example");
+    char jm_uid[64];
+    snprintf(jm_uid, sizeof jm_uid, "%s", fo_json_get_str(jm, "metadata.uid"));
+    json_decref(jm);
+    ck_assert_int_eq(merge_patch(FD_PATH "/savepoint-example",
+                                 "{\"spec\":{\"job\":{\"checkpointTriggerNonce\":6}}}"),
+                     200);
+    wait_fd("savepoint-example", "status.jobStatus.checkpointInfo.lastCheckpoint.triggerType",
+            "MANUAL");
+    wait_fd_containing("savepoint-example", "status.reconciliationStatus.lastReconciledSpec",
+                       "\"checkpointTriggerNonce\":6");
+    fd = get_fd("savepoint-example");
+    int64_t nonce = 0;
+    fo_json_get_int(fd, "status.jobStatus.checkpointInfo.lastCheckpoint.triggerNonce", &nonce);
+    ck_assert_int_eq(nonce, 6);
+    ck_assert_str_eq(
+        fo_json_get_str(fd, "status.jobStatus.checkpointInfo.lastCheckpoint.formatType"), "FULL");
+    ck_assert_ptr_null(fo_json_get_str(fd, "status.jobStatus.checkpointInfo.triggerId"));
+    ck_assert_str_eq(fo_json_get_str(fd, "status.jobStatus.jobId"), job);
+    /* Flink: one job, still running, with the one checkpoint it was asked for (the fixture
+     * has no periodic checkpointing) and no savepoint. */
+    json_t *view = fo_fake_flink_view(E.ff, NS, "savepoint-example");
+    json_t *jobs = json_object_get(view, "jobs");
+    ck_assert_uint_eq(json_array_size(jobs), 1);
+    json_t *j = json_array_get(jobs, 0);
+    ck_assert_str_eq(fo_json_str(j, "jobId"), job);
+    ck_assert_str_eq(fo_json_str(j, "state"), "RUNNING");
+    ck_assert_uint_eq(json_array_size(json_object_get(j, "checkpoints")), 1);
+    ck_assert_uint_eq(json_array_size(json_object_get(j, "savepoints")), 0);
+    jm = get_obj("apps/v1", "deployments", "savepoint-example");
+    ck_assert_str_eq(fo_json_get_str(jm, "metadata.uid"), jm_uid);
+    json_decref(jm);
+    json_decref(view);
+    json_decref(fd);
+    ctl_stop(&c);
+}
+END_TEST
+
 static bool has_checkpoint(const void *arg)
 {
     json_t *view = fo_fake_flink_view(E.ff, NS, arg);
@@ -1248,6 +1298,53 @@ static bool resumed(const void *arg)
     json_decref(fd);
     return ok;
 }
+
+/* kubernetes.operator.job.restart.failed: the fake Flink fails the job for good (no restart
+ * strategy left); the controller restarts it from the last checkpoint the failed job kept
+ * (RETAIN_ON_CANCELLATION keeps them on failure), and it comes back RUNNING, restored from it.
+ * Before, the job stayed FAILED under its JobManager. */
+START_TEST(a_failed_job_comes_back_running_from_its_checkpoint)
+{
+    ctl c;
+    ctl_start(&c, "restart-failed");
+    json_t *obj = fo_test_load_yaml("controller-application-savepoint.yaml");
+    json_t *conf = fo_json_get(obj, "spec.flinkConfiguration");
+    json_object_set_new(conf, "execution.checkpointing.externalized-checkpoint-retention",
+                        json_string("RETAIN_ON_CANCELLATION"));
+    json_object_set_new(conf, "execution.checkpointing.interval", json_string("200 ms"));
+    json_object_set_new(conf, "kubernetes.operator.job.restart.failed", json_string("true"));
+    ck_assert_int_eq(api("POST", FD_PATH, NULL, obj, NULL), 201);
+    json_decref(obj);
+    wait_fd("savepoint-example", "status.lifecycleState", "STABLE");
+    ck_assert_msg(wait_for(has_checkpoint, "savepoint-example", WAIT_MS), "no checkpoint");
+    json_t *fd = get_fd("savepoint-example");
+    char jid[40], path[300];
+    snprintf(jid, sizeof jid, "%s", fo_json_get_str(fd, "status.jobStatus.jobId"));
+    json_decref(fd);
+
+    snprintf(path, sizeof path, "/_fake/clusters/" NS "/savepoint-example/jobs/%s/fail", jid);
+    json_t *fail = json_pack("{s:b,s:s}", "restart", 0, "message", "boom");
+    ck_assert_int_eq(fo_fake_flink_control(E.ff, "POST", path, fail, NULL), 200);
+    json_decref(fail);
+
+    resumed_job r = {.name = "savepoint-example", .old_job = jid};
+    ck_assert_msg(wait_for(resumed, &r, WAIT_MS), "the failed job was not restarted");
+    fd = get_fd("savepoint-example");
+    const char *from = fo_json_get_str(fd, "status.jobStatus.upgradeSavepointPath");
+    ck_assert_ptr_nonnull(from);
+    char want[80];
+    snprintf(want, sizeof want, "/%s/chk-", jid); /* a checkpoint of the failed job */
+    ck_assert_msg(strstr(from, want), "restored from '%s', not a checkpoint of %s", from, jid);
+    json_t *view = fo_fake_flink_view(E.ff, NS, "savepoint-example");
+    json_t *job = json_array_get(json_object_get(view, "jobs"), 0);
+    ck_assert_str_eq(fo_json_str(job, "state"), "RUNNING");
+    ck_assert_str_eq(fo_json_get_str(job, "restoredFrom.path"), from);
+    json_decref(view);
+    json_decref(fd);
+    wait_fd("savepoint-example", "status.lifecycleState", "STABLE");
+    ctl_stop(&c);
+}
+END_TEST
 
 /* A job whose code keeps its checkpoints on cancel (RETAIN_ON_CANCELLATION) in a deployment
  * whose configuration says DELETE_ON_CANCELLATION, cancelled in the Flink UI: Flink keeps its
@@ -1667,7 +1764,9 @@ static Suite *suite(void)
     tcase_add_test(tc, silent_jobmanagers_do_not_starve_a_healthy_resource);
     tcase_add_test(tc, savepoint_upgrade_restores_the_new_job_from_the_savepoint);
     tcase_add_test(tc, a_savepoint_trigger_nonce_takes_a_savepoint_of_the_running_job);
+    tcase_add_test(tc, a_checkpoint_trigger_nonce_takes_a_checkpoint_of_the_running_job);
     tcase_add_test(tc, a_job_cancelled_outside_is_resumed_by_the_retention_its_code_set);
+    tcase_add_test(tc, a_failed_job_comes_back_running_from_its_checkpoint);
     tcase_add_test(tc, cluster_defaults_apply_and_a_broken_file_keeps_the_last_good_one);
     tcase_add_test(tc, a_changed_default_configuration_waits_for_the_next_launch);
     tcase_add_test(tc, two_controllers_elect_one_leader_and_the_other_takes_over);

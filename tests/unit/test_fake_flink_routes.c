@@ -91,6 +91,62 @@ START_TEST(rest_routes_answer_like_flink_for_unknown_routes_ids_and_bodies)
 }
 END_TEST
 
+/* rest_v1_dispatcher triggerCheckpoint / getCheckpointStatus: CheckpointTriggerRequestBody
+ * {checkpointType CONFIGURED|FULL|INCREMENTAL, triggerId}, 202 TriggerResponse; a triggerId
+ * Flink already has names the same operation (no second checkpoint); a cluster before 1.17 has
+ * neither route (FLINK-27101), its statistics stay. */
+START_TEST(checkpoint_trigger_routes_follow_the_spec_and_exist_from_flink_1_17)
+{
+    const char *jid = "0000000000000000000000000000a001";
+    const char *tid = "00000000000000000000000000c0ffee";
+    char path[160], body[160];
+#define CKPT_APP(version)                                                                         \
+    "{" version "\"checkpointIntervalMs\": 1000, \"checkpointDir\": \"s3://b/ck\","           \
+    " \"timings\": {\"initializingMs\": 100, \"createdMs\": 100, \"checkpointMs\": 50},"       \
+    " \"job\": {\"jobId\": \"0000000000000000000000000000a001\"}}"
+    fo_flink_sim *sim = sim_from(CKPT_APP(""));
+    fo_flink_sim_advance(sim, T0 + 300); /* RUNNING, before its first periodic checkpoint */
+    json_t *v = NULL;
+    snprintf(path, sizeof path, "/jobs/%s/checkpoints", jid);
+    snprintf(body, sizeof body, "{\"checkpointType\": \"FULL\", \"triggerId\": \"%s\"}", tid);
+    ck_assert_int_eq(rest(sim, "POST", path, body, &v), 202);
+    ck_assert_str_eq(fo_json_str(v, "request-id"), tid);
+    json_decref(v);
+    ck_assert_int_eq(rest(sim, "POST", path, body, &v), 202);
+    ck_assert_str_eq(fo_json_str(v, "request-id"), tid);
+    json_decref(v);
+    ck_assert_int_eq(rest(sim, "GET", path, NULL, &v), 200);
+    int64_t total = -1;
+    ck_assert(fo_json_get_int(v, "counts.total", &total));
+    ck_assert_int_eq(total, 1);
+    json_decref(v);
+    ck_assert_int_eq(rest(sim, "POST", path, "{\"checkpointType\": \"SAVEPOINT\"}", &v), 400);
+    ck_assert_str_eq(first_error(v),
+                     "Request did not match expected format CheckpointTriggerRequestBody.");
+    json_decref(v);
+    fo_flink_sim_advance(sim, T0 + 400);
+    snprintf(path, sizeof path, "/jobs/%s/checkpoints/%s", jid, tid);
+    ck_assert_int_eq(rest(sim, "GET", path, NULL, &v), 200);
+    ck_assert_str_eq(fo_json_get_str(v, "status.id"), "COMPLETED");
+    ck_assert(fo_json_get_int(v, "operation.checkpointId", &total));
+    json_decref(v);
+    fo_flink_sim_free(sim);
+
+    sim = sim_from(CKPT_APP("\"flinkVersion\": \"1.16.3\", "));
+    fo_flink_sim_advance(sim, T0 + 300);
+    snprintf(path, sizeof path, "/jobs/%s/checkpoints", jid);
+    ck_assert_int_eq(rest(sim, "POST", path, body, &v), 404);
+    char want[200];
+    snprintf(want, sizeof want, "Not found: %s", path);
+    ck_assert_str_eq(first_error(v), want);
+    json_decref(v);
+    ck_assert_int_eq(rest(sim, "GET", path, NULL, NULL), 200);
+    snprintf(path, sizeof path, "/jobs/%s/checkpoints/%s", jid, tid);
+    ck_assert_int_eq(rest(sim, "GET", path, NULL, NULL), 404);
+    fo_flink_sim_free(sim);
+}
+END_TEST
+
 START_TEST(jar_upload_run_and_delete_make_a_session_job)
 {
     fo_flink_sim *sim = sim_from("{\"flinkVersion\": \"2.0.0\", \"taskManagers\": 2}");
@@ -177,6 +233,7 @@ int main(void)
     Suite *s = suite_create("fake_flink_routes");
     TCase *tc = tcase_create("routes");
     tcase_add_test(tc, rest_routes_answer_like_flink_for_unknown_routes_ids_and_bodies);
+    tcase_add_test(tc, checkpoint_trigger_routes_follow_the_spec_and_exist_from_flink_1_17);
     tcase_add_test(tc, jar_upload_run_and_delete_make_a_session_job);
     tcase_add_test(tc, uploads_that_are_not_one_jar_are_refused);
     suite_add_tcase(s, tc);

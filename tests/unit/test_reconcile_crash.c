@@ -32,6 +32,7 @@ typedef struct flink_model {
     char job_state[16];      /* RUNNING, FINISHED (stopped with a savepoint), CANCELED */
     size_t calls_seen;       /* Flink calls already played */
     int savepoints;          /* savepoints taken */
+    int checkpoints;         /* checkpoints taken on a trigger */
     int jm_creates;          /* JobManager clusters started */
     bool graph_at_start;     /* an HA job graph was there when a JobManager started */
     int64_t clock_behind_ms; /* the JobManager's clock runs this far behind the controller's */
@@ -51,6 +52,9 @@ typedef struct outcome {
     char launch[32];       /* status.reconciliationStatus.reconciliationTimestamp at the end */
     int savepoints, jm_creates, stops;
     int manual_posts;        /* POST /jobs/:id/savepoints sent */
+    int checkpoints;         /* checkpoints Flink took on a trigger */
+    int checkpoint_posts;    /* POST /jobs/:id/checkpoints sent */
+    int64_t last_ckpt_nonce; /* checkpointInfo.lastCheckpoint.triggerNonce (-1 when none) */
     char last_savepoint[256]; /* savepointInfo.lastSavepoint.location ("" when none) */
     int64_t last_nonce;       /* its triggerNonce (-1 when none) */
     size_t history;           /* savepointInfo.savepointHistory entries */
@@ -271,6 +275,21 @@ static void answer_job(fake_world *w, const flink_model *m)
     fake_flink_answer(&w->flink, key, json_pack("{s:s}", "request-id", FLINK_TRIGGER));
     snprintf(key, sizeof key, "POST /jobs/%s/savepoints", m->job);
     fake_flink_answer(&w->flink, key, json_pack("{s:s}", "request-id", FLINK_TRIGGER));
+    snprintf(key, sizeof key, "POST /jobs/%s/checkpoints", m->job);
+    fake_flink_answer(&w->flink, key, json_pack("{s:s}", "request-id", FLINK_TRIGGER));
+}
+
+/* Flink takes the checkpoint of a trigger it received (once per trigger id); the job runs on. */
+static void play_checkpoint(fake_world *w, flink_model *m, const char *job, const json_t *body)
+{
+    const char *tid = fo_json_str(body, "triggerId");
+    char key[160];
+    snprintf(key, sizeof key, "GET /jobs/%s/checkpoints/%s", job, tid ? tid : FLINK_TRIGGER);
+    if (json_object_get(w->flink.answers, key) || strcmp(job, m->job) != 0)
+        return;
+    fake_flink_answer(&w->flink, key,
+                      json_pack("{s:{s:s}, s:{s:i}}", "status", "id", "COMPLETED", "operation",
+                                "checkpointId", 200 + ++m->checkpoints));
 }
 
 /* Flink takes the savepoint of a trigger it received (once per trigger id); the job runs on. */
@@ -329,6 +348,9 @@ static void world_step(fake_world *w, flink_model *m, const char *name)
         } else if (strncmp(c, "POST /jobs/", 11) == 0 && strstr(c, "/savepoints")) {
             snprintf(job, sizeof job, "%.32s", c + 11);
             play_savepoint(w, m, job, json_array_get(w->flink.bodies, i));
+        } else if (strncmp(c, "POST /jobs/", 11) == 0 && strstr(c, "/checkpoints")) {
+            snprintf(job, sizeof job, "%.32s", c + 11);
+            play_checkpoint(w, m, job, json_array_get(w->flink.bodies, i));
         } else if (strncmp(c, "PATCH /jobs/", 12) == 0 && strncmp(c + 12, m->job, 32) == 0 &&
                    strcmp(m->job_state, "RUNNING") == 0) {
             snprintf(m->job_state, sizeof m->job_state, "CANCELED");
@@ -394,14 +416,21 @@ static bool settled(fake_world *w, const char *name)
     const char *life = st_str(w, name, "lifecycleState");
     const char *rs = st_str(w, name, "reconciliationStatus.state");
     const char *want = suspended_spec(w, name) ? "SUSPENDED" : "STABLE";
-    /* a savepointTriggerNonce asked for is recorded once its savepoint ended */
-    const json_t *nonce = fo_json_get(json_object_get(obj, "spec"), "job.savepointTriggerNonce");
-    json_t *rec = nonce ? fo_flink_last_reconciled_spec(obj, NULL, NULL) : NULL;
+    /* a savepointTriggerNonce (checkpointTriggerNonce) asked for is recorded once its
+     * savepoint (checkpoint) ended */
+    const json_t *spec = json_object_get(obj, "spec");
+    const json_t *nonce = fo_json_get(spec, "job.savepointTriggerNonce");
+    const json_t *cnonce = fo_json_get(spec, "job.checkpointTriggerNonce");
+    json_t *rec = nonce || cnonce ? fo_flink_last_reconciled_spec(obj, NULL, NULL) : NULL;
     bool nonce_done = !nonce || json_is_null(nonce) ||
                       json_equal(nonce, fo_json_get(rec, "job.savepointTriggerNonce"));
+    bool cnonce_done = !cnonce || json_is_null(cnonce) ||
+                       json_equal(cnonce, fo_json_get(rec, "job.checkpointTriggerNonce"));
     json_decref(rec);
-    return nonce_done && gen == seen && life && strcmp(life, want) == 0 && rs &&
-           strcmp(rs, "DEPLOYED") == 0 && !st_str(w, name, "jobStatus.savepointInfo.triggerType");
+    return nonce_done && cnonce_done && gen == seen && life && strcmp(life, want) == 0 && rs &&
+           strcmp(rs, "DEPLOYED") == 0 &&
+           !st_str(w, name, "jobStatus.savepointInfo.triggerType") &&
+           !st_str(w, name, "jobStatus.checkpointInfo.triggerType");
 }
 
 /* Passes (each followed by a world step) until the resource settles or is gone. When `then`
@@ -444,6 +473,7 @@ typedef struct scenario {
     bool lag_fd;      /* the FlinkDeployment informer is a pass behind during the change */
     int fail_cm_gets; /* this many GETs of the flink-config ConfigMap fail during the change */
     bool restarting;  /* the job crash-loops (RESTARTING) when the change comes */
+    bool failed;      /* the job FAILED for good when the change comes */
     bool manual;      /* the change asks for a manual savepoint: no launch follows */
 } scenario;
 
@@ -470,6 +500,21 @@ static void resume_job(fake_world *w, const char *name)
 static void new_savepoint_nonce(fake_world *w, const char *name)
 {
     edit_spec(w, name, "job.savepointTriggerNonce", json_integer(11));
+}
+
+/* kubernetes.operator.job.restart.failed set in the resource's flinkConfiguration. */
+static void restart_failed_on(fake_world *w, const char *name)
+{
+    json_t *spec = json_object_get(fd(w, name), "spec");
+    json_object_set_new(json_object_get(spec, "flinkConfiguration"),
+                        "kubernetes.operator.job.restart.failed", json_string("true"));
+    json_t *par = json_deep_copy(fo_json_get(spec, "job.parallelism"));
+    edit_spec(w, name, "job.parallelism", par); /* the same value: a new generation */
+}
+
+static void new_checkpoint_nonce(fake_world *w, const char *name)
+{
+    edit_spec(w, name, "job.checkpointTriggerNonce", json_integer(13));
 }
 
 static void savepoint_mode(fake_world *w, const char *name)
@@ -525,8 +570,13 @@ static outcome run_losing(const scenario *sc, int crash_at, int lose_at)
             snprintf(m.job_state, sizeof m.job_state, "RESTARTING");
             answer_job(w, &m);
         }
+        if (sc->failed) { /* its restart strategy exhausted: FAILED, globally terminal */
+            snprintf(m.job_state, sizeof m.job_state, "FAILED");
+            answer_job(w, &m);
+        }
         m.jm_creates = 0;
         m.savepoints = 0;
+        m.checkpoints = 0;
         m.graph_at_start = false;
         conf_value(w, sc->name, "job-result-store.storage-path", o.first_store,
                    sizeof o.first_store);
@@ -605,6 +655,7 @@ static outcome run_losing(const scenario *sc, int crash_at, int lose_at)
         o.ha_checkpoint = json_object_get(fo_json_get(ha, "data"), HA_CHECKPOINT) != NULL;
     }
     o.savepoints = m.savepoints;
+    o.checkpoints = m.checkpoints;
     o.jm_creates = m.jm_creates;
     o.graph_at_start = m.graph_at_start;
     for (size_t i = calls; i < w->flink.ncalls; i++) {
@@ -614,8 +665,12 @@ static outcome run_losing(const scenario *sc, int crash_at, int lose_at)
         if (strncmp(w->flink.calls[i], "POST /jobs/", 11) == 0 &&
             strstr(w->flink.calls[i], "/savepoints"))
             o.manual_posts++;
+        if (strncmp(w->flink.calls[i], "POST /jobs/", 11) == 0 &&
+            strstr(w->flink.calls[i], "/checkpoints"))
+            o.checkpoint_posts++;
     }
     o.last_nonce = -1;
+    o.last_ckpt_nonce = -1;
     if (!o.gone) {
         const json_t *si = fo_json_get(json_object_get(fd(w, sc->name), "status"),
                                        "jobStatus.savepointInfo");
@@ -623,6 +678,9 @@ static outcome run_losing(const scenario *sc, int crash_at, int lose_at)
         snprintf(o.last_savepoint, sizeof o.last_savepoint, "%s", loc ? loc : "");
         fo_json_get_int(si, "lastSavepoint.triggerNonce", &o.last_nonce);
         o.history = json_array_size(json_object_get(si, "savepointHistory"));
+        fo_json_get_int(json_object_get(fd(w, sc->name), "status"),
+                        "jobStatus.checkpointInfo.lastCheckpoint.triggerNonce",
+                        &o.last_ckpt_nonce);
     }
     if (!o.gone) {
         const char *jid = st_str(w, sc->name, "jobStatus.jobId");
@@ -658,6 +716,12 @@ static void check_every_crash_point(const scenario *sc)
         ck_assert_msg(o.savepoints == base.savepoints,
                       "%s: killed before write %d: %d savepoints taken instead of %d", sc->name, k,
                       o.savepoints, base.savepoints);
+        ck_assert_msg(o.checkpoints == base.checkpoints &&
+                          o.last_ckpt_nonce == base.last_ckpt_nonce,
+                      "%s: killed before write %d: %d checkpoints taken (last nonce %lld) "
+                      "instead of %d (%lld)",
+                      sc->name, k, o.checkpoints, (long long)o.last_ckpt_nonce, base.checkpoints,
+                      (long long)base.last_ckpt_nonce);
         ck_assert_msg(o.jm_creates == base.jm_creates,
                       "%s: killed before write %d: %d JobManagers started instead of %d", sc->name,
                       k, o.jm_creates, base.jm_creates);
@@ -823,6 +887,47 @@ START_TEST(manual_savepoint_is_taken_once_when_an_answer_is_lost)
 }
 END_TEST
 
+/* A manual checkpoint (a new checkpointTriggerNonce), the same design: one checkpoint whatever
+ * write the controller dies before, the job never stopped or redeployed, the nonce recorded
+ * once it is in lastCheckpoint. */
+START_TEST(manual_checkpoint_survives_a_crash_before_any_write)
+{
+    scenario sc = {.fixture = "controller-application-savepoint.yaml",
+                   .name = "savepoint-example",
+                   .change = new_checkpoint_nonce,
+                   .manual = true};
+    outcome base = run(&sc, 0);
+    ck_assert_int_eq(base.checkpoints, 1);
+    ck_assert_int_eq(base.checkpoint_posts, 1);
+    ck_assert_int_eq(base.savepoints, 0);
+    ck_assert_int_eq(base.stops, 0);
+    ck_assert_int_eq(base.jm_creates, 0);
+    ck_assert_int_eq(base.last_ckpt_nonce, 13);
+    check_every_crash_point(&sc);
+}
+END_TEST
+
+/* The checkpoint trigger reached Flink but its answer never came: one checkpoint, one POST;
+ * and every write's answer lost in turn while the FlinkDeployment informer lags. */
+START_TEST(manual_checkpoint_is_taken_once_when_an_answer_is_lost)
+{
+    scenario sc = {.fixture = "controller-application-savepoint.yaml",
+                   .name = "savepoint-example",
+                   .change = new_checkpoint_nonce,
+                   .manual = true,
+                   .lose_answer_of = "POST /jobs/"};
+    outcome o = run(&sc, 0);
+    ck_assert_msg(o.settled, "the manual checkpoint never ended");
+    ck_assert_int_eq(o.checkpoints, 1);
+    ck_assert_int_eq(o.checkpoint_posts, 1);
+    ck_assert_int_eq(o.last_ckpt_nonce, 13);
+    sc.lose_answer_of = NULL;
+    sc.lag_fd = true;
+    check_every_lost_answer(&sc);
+    check_every_crash_point(&sc);
+}
+END_TEST
+
 START_TEST(last_state_upgrade_survives_a_crash_before_any_write)
 {
     scenario sc = {.fixture = "controller-application-last-state.yaml",
@@ -832,6 +937,29 @@ START_TEST(last_state_upgrade_survives_a_crash_before_any_write)
     outcome base = run(&sc, 0);
     ck_assert_int_eq(base.savepoints, 0);
     ck_assert_str_eq(base.job, "00000000000000000000000000000001"); /* kept */
+    check_every_crash_point(&sc);
+}
+END_TEST
+
+/* kubernetes.operator.job.restart.failed turned on while the job has FAILED: the job is
+ * restarted through the last-state path (the HA data kept, the same job id recovering its
+ * checkpoint, a new launch whose job result store does not hold the failed result) whatever
+ * write the controller dies before: one new JobManager, no savepoint, the checkpoint kept. */
+START_TEST(restart_of_a_failed_job_survives_a_crash_before_any_write)
+{
+    scenario sc = {.fixture = "controller-application-last-state.yaml",
+                   .name = "last-state-example",
+                   .ha_maps = true,
+                   .failed = true,
+                   .change = restart_failed_on};
+    outcome base = run(&sc, 0);
+    ck_assert_msg(base.settled, "the failed job was not restarted");
+    ck_assert_int_eq(base.jm_creates, 1);
+    ck_assert_int_eq(base.savepoints, 0);
+    ck_assert_int_eq(base.stops, 0);
+    ck_assert(base.ha_checkpoint);
+    ck_assert_str_eq(base.job, "00000000000000000000000000000001"); /* kept */
+    ck_assert_str_eq(base.mode, "last-state");
     check_every_crash_point(&sc);
 }
 END_TEST
@@ -1008,6 +1136,12 @@ static void check_every_lost_answer(const scenario *sc)
         ck_assert_msg(o.savepoints == base.savepoints,
                       "%s: answer of write %d lost: %d savepoints taken instead of %d", sc->name, k,
                       o.savepoints, base.savepoints);
+        ck_assert_msg(o.checkpoints == base.checkpoints &&
+                          o.last_ckpt_nonce == base.last_ckpt_nonce,
+                      "%s: answer of write %d lost: %d checkpoints taken (last nonce %lld) "
+                      "instead of %d (%lld)",
+                      sc->name, k, o.checkpoints, (long long)o.last_ckpt_nonce, base.checkpoints,
+                      (long long)base.last_ckpt_nonce);
         ck_assert_msg(o.jm_creates == base.jm_creates,
                       "%s: answer of write %d lost: %d JobManagers started instead of %d", sc->name,
                       k, o.jm_creates, base.jm_creates);
@@ -1154,8 +1288,11 @@ static Suite *suite(void)
     tcase_add_test(tc, savepoint_upgrade_keeps_a_savepoint_whose_stop_answer_was_lost);
     tcase_add_test(tc, savepoint_upgrade_survives_a_crash_with_the_jobmanager_clock_behind);
     tcase_add_test(tc, last_state_upgrade_survives_a_crash_before_any_write);
+    tcase_add_test(tc, restart_of_a_failed_job_survives_a_crash_before_any_write);
     tcase_add_test(tc, manual_savepoint_survives_a_crash_before_any_write);
     tcase_add_test(tc, manual_savepoint_is_taken_once_when_an_answer_is_lost);
+    tcase_add_test(tc, manual_checkpoint_survives_a_crash_before_any_write);
+    tcase_add_test(tc, manual_checkpoint_is_taken_once_when_an_answer_is_lost);
     tcase_add_test(tc, deletion_survives_a_crash_before_any_write);
     tcase_add_test(tc, fallback_upgrade_survives_a_crash_before_any_write);
     tcase_add_test(tc, fallback_suspend_survives_a_crash_before_any_write);

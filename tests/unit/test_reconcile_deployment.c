@@ -1963,6 +1963,74 @@ START_TEST(stale_status_write_fails_and_is_retried)
 }
 END_TEST
 
+/* kubernetes.operator.job.restart.failed (c.9, AbstractJobReconciler.reconcileOtherChanges): a
+ * job that FAILED is restarted from its latest state: the observer records its last retained
+ * checkpoint, the cluster goes (intent first: the suspended marker), and the same spec is
+ * deployed from that checkpoint (resubmitJob's savepoint restore, no HA metadata here), with
+ * Apache's Submit Event and no SpecChanged. Without the option the FAILED job stays. */
+START_TEST(a_failed_job_is_restarted_from_its_last_checkpoint_when_asked)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    json_t *fc = (json_t *)fo_json_get(fd(w, n), "spec.flinkConfiguration");
+    json_object_set_new(fc, "execution.checkpointing.externalized-checkpoint-retention",
+                        json_string("RETAIN_ON_CANCELLATION"));
+    until_stable(w, n);
+    char jid[40], key[128];
+    snprintf(jid, sizeof jid, "%s", st_str(w, n, "jobStatus.jobId"));
+    size_t len = 0;
+    char *text = fo_test_read_data("flink-checkpoints.json", &len);
+    snprintf(key, sizeof key, "GET /jobs/%s/checkpoints", jid);
+    fake_flink_answer(&w->flink, key, json_loadb(text, len, 0, NULL));
+    free(text);
+    const char *chk = "s3://flink/checkpoints/a7f3c2e19b0d4e8f9a1b2c3d4e5f6a7b/chk-8";
+
+    /* The option off (Apache's default): the FAILED job and its cluster stay. */
+    flink_job(w, n, "FAILED");
+    size_t from = w->kube.nlog;
+    fo_reconcile_result res;
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "CONVERGE");
+    ck_assert_int_eq(fake_count(&w->kube, from, "delete", FO_CTL_DEPLOYMENT), 0);
+    ck_assert_str_eq(st_str(w, n, "lifecycleState"), "FAILED");
+
+    /* Turned on (an IGNORE-class change, recorded first): restarted. */
+    fc = (json_t *)fo_json_get(fd(w, n), "spec.flinkConfiguration");
+    json_object_set_new(fc, "kubernetes.operator.job.restart.failed", json_string("true"));
+    edit_spec(w, n, "job.parallelism", json_integer(2)); /* the same value: a new generation */
+    int submits = fake_events_count(&w->events, "Submit");
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "RECORD");
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "SUSPEND");
+    ck_assert_str_eq(st_str(w, n, "jobStatus.upgradeSavepointPath"), chk);
+    json_t *spec = recorded_spec(w, n);
+    ck_assert_str_eq(fo_json_get_str(spec, "job.state"), "suspended");
+    ck_assert_str_eq(fo_json_get_str(spec, "job.upgradeMode"), "savepoint");
+    json_decref(spec);
+    ck_assert_str_eq(st_str(w, n, "reconciliationStatus.state"), "UPGRADING");
+    ck_assert_int_eq(fake_flink_calls(&w->flink, "POST /jobs"), 0);
+    for (int i = 0; i < 4 && strcmp(res.action, "DEPLOY") != 0; i++)
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "DEPLOY");
+    char *conf = json_dumps(
+        json_object_get(owned(w, FO_CTL_CONFIG_MAP, "flink-config-savepoint-example"), "data"), 0);
+    ck_assert_ptr_nonnull(strstr(conf, chk));
+    free(conf);
+    ck_assert_int_eq(fake_events_count(&w->events, "Submit"), submits + 1);
+    ck_assert_int_eq(fake_events_count(&w->events, "SpecChanged"), 0);
+    jm_available(w, n);
+    flink_job(w, n, "RUNNING");
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.state"), "RUNNING");
+    ck_assert_str_eq(st_str(w, n, "lifecycleState"), "STABLE");
+    ck_assert_ptr_null(st_str(w, n, "error"));
+    fake_world_free(w);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("reconcile_deployment");
@@ -1992,6 +2060,7 @@ static Suite *suite(void)
     tcase_add_test(tc, missing_jobmanager_deployment_is_recovered);
     tcase_add_test(tc, a_failing_jobmanager_is_told_in_a_warning_with_its_reason);
     tcase_add_test(tc, a_job_cancelled_from_outside_is_resumed_from_its_last_checkpoint);
+    tcase_add_test(tc, a_failed_job_is_restarted_from_its_last_checkpoint_when_asked);
     tcase_add_test(tc, a_job_cancelled_with_its_checkpoints_deleted_is_not_resumed_from_them);
     tcase_add_test(tc, a_job_whose_code_deletes_its_checkpoints_on_cancel_is_not_resumed_from_them);
     tcase_add_test(tc, a_job_whose_code_retains_its_checkpoints_is_resumed_from_them);

@@ -1,8 +1,9 @@
 /* controller/reconcile_snapshot: manual savepoints through spec.job.savepointTriggerNonce on
  * the legacy status path (reference c.10, a.7; Apache's SnapshotObserver, SnapshotUtils and
  * ReconciliationUtils.updateLastReconciledSnapshotTriggerNonce): whole passes against the
- * in-memory fakes. What a pass must write comes from the reference and Apache's status
- * types (SavepointInfo, Savepoint). */
+ * in-memory fakes, and the same for checkpoints (checkpointTriggerNonce,
+ * periodic.checkpoint.interval). What a pass must write comes from the reference and Apache's
+ * status types (SavepointInfo, Savepoint, CheckpointInfo, Checkpoint). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -793,6 +794,335 @@ START_TEST(a_job_list_that_times_out_does_not_give_up_the_savepoint_in_flight)
 }
 END_TEST
 
+/* ---- checkpoints (CheckpointInfo, Checkpoint; rest_v1_dispatcher: triggerCheckpoint,
+ * getCheckpointStatus) ---- */
+
+static void answer_ckpt_trigger(fake_world *w)
+{
+    char path[160];
+    snprintf(path, sizeof path, "POST /jobs/%s/checkpoints", st_str(w, N, "jobStatus.jobId"));
+    fake_flink_answer(&w->flink, path, json_pack("{s:s}", "request-id", "echoed"));
+}
+
+static void answer_ckpt_status(fake_world *w, json_t *answer)
+{
+    char path[160];
+    snprintf(path, sizeof path, "GET /jobs/%s/checkpoints/%s", st_str(w, N, "jobStatus.jobId"),
+             st_str(w, N, "jobStatus.checkpointInfo.triggerId"));
+    fake_flink_answer(&w->flink, path, answer);
+}
+
+static json_t *ckpt_completed(int64_t id)
+{
+    return json_pack("{s:{s:s}, s:{s:I}}", "status", "id", "COMPLETED", "operation",
+                     "checkpointId", (json_int_t)id);
+}
+
+static json_t *ckpt_failed(void)
+{
+    return json_pack("{s:{s:s}, s:{s:{s:s, s:s}}}", "status", "id", "COMPLETED", "operation",
+                     "failureCause", "class",
+                     "org.apache.flink.runtime.checkpoint.CheckpointException", "stack-trace",
+                     "Checkpoint expired before completing.");
+}
+
+static const json_t *recorded_ckpt_nonce(fake_world *w)
+{
+    static json_t *rec;
+    json_decref(rec);
+    rec = fo_flink_last_reconciled_spec(fd(w, N), NULL, NULL);
+    return fo_json_get(rec, "job.checkpointTriggerNonce");
+}
+
+static int64_t ckpt_int(fake_world *w, const char *path)
+{
+    int64_t v = -1;
+    fo_json_get_int(json_object_get(fd(w, N), "status"), path, &v);
+    return v;
+}
+
+static bool event_names(fake_world *w, const char *reason, const char *a, const char *b)
+{
+    for (size_t i = 0; i < w->events.n; i++) {
+        const char *msg = w->events.ev[i].message;
+        if (strcmp(w->events.ev[i].reason, reason) == 0 && strstr(msg, a) && (!b || strstr(msg, b)))
+            return true;
+    }
+    return false;
+}
+
+static fake_world *ckpt_world(void)
+{
+    fake_world *w = running_world();
+    answer_ckpt_trigger(w);
+    return w;
+}
+
+START_TEST(a_new_checkpoint_nonce_takes_a_checkpoint_and_the_job_keeps_running)
+{
+    fake_world *w = ckpt_world();
+    json_t *jm_before = json_deep_copy(owned(w, FO_CTL_DEPLOYMENT, N));
+    edit_spec(w, N, "job.checkpointTriggerNonce", json_integer(9));
+    int64_t t0 = fo_clock_now_ms(w->clock);
+
+    /* Pass 1: the intent, then POST /jobs/:id/checkpoints under its trigger id. */
+    size_t before = w->kube.nlog;
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_str_eq(res.action, "TRIGGER_CHECKPOINT");
+    ck_assert_int_eq(posts(w, "/checkpoints"), 1);
+    ck_assert_int_eq(posts(w, "/savepoints"), 0);
+    ck_assert_int_eq(posts(w, "/stop"), 0);
+    int intent = fake_find(&w->kube, before, "status", FO_CTL_FLINK_DEPLOYMENT);
+    ck_assert_int_ge(intent, 0);
+    const json_t *ci = fo_json_get(w->kube.log[intent].body, "status.jobStatus.checkpointInfo");
+    ck_assert_str_eq(fo_json_str(ci, "triggerType"), "MANUAL");
+    ck_assert_str_eq(fo_json_str(ci, "formatType"), "FULL");
+    const char *tid = fo_json_str(ci, "triggerId");
+    ck_assert(tid && fo_flink_rest_is_id(tid));
+    json_t *body = json_array_get(w->flink.bodies, w->flink.ncalls - 1);
+    ck_assert_str_eq(fo_json_str(body, "triggerId"), tid);
+    ck_assert_str_eq(fo_json_str(body, "checkpointType"), "FULL");
+    ck_assert_str_eq(st_str(w, N, "jobStatus.checkpointInfo.triggerId"), tid);
+    ck_assert_int_eq(ckpt_int(w, "jobStatus.checkpointInfo.triggerTimestamp"), t0);
+    ck_assert_ptr_null(recorded_ckpt_nonce(w));
+    ck_assert_int_eq(fake_count(&w->kube, before, "delete", FO_CTL_KIND_COUNT), 0);
+    ck_assert(json_equal(owned(w, FO_CTL_DEPLOYMENT, N), jm_before));
+
+    /* Pass 2: in progress. */
+    answer_ckpt_status(w, json_pack("{s:{s:s}}", "status", "id", "IN_PROGRESS"));
+    fo_clock_fake_advance(w->clock, 5000);
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_int_eq(posts(w, "/checkpoints"), 1);
+    ck_assert_int_le(res.requeue_after_ms, w->settings.progress_interval_ms);
+
+    /* Pass 3: completed: lastCheckpoint with the nonce, the nonce recorded, no location. */
+    answer_ckpt_status(w, ckpt_completed(12));
+    fo_clock_fake_advance(w->clock, 5000);
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    const json_t *last = fo_json_get(json_object_get(fd(w, N), "status"),
+                                     "jobStatus.checkpointInfo.lastCheckpoint");
+    ck_assert_ptr_nonnull(last);
+    ck_assert_str_eq(fo_json_str(last, "triggerType"), "MANUAL");
+    ck_assert_str_eq(fo_json_str(last, "formatType"), "FULL");
+    ck_assert_int_eq(json_integer_value(json_object_get(last, "triggerNonce")), 9);
+    ck_assert_int_eq(json_integer_value(json_object_get(last, "timeStamp")), t0);
+    ck_assert_ptr_null(json_object_get(last, "location"));
+    ck_assert_ptr_null(st_str(w, N, "jobStatus.checkpointInfo.triggerId"));
+    ck_assert_ptr_null(st_str(w, N, "jobStatus.checkpointInfo.triggerType"));
+    ck_assert_int_eq(json_integer_value(recorded_ckpt_nonce(w)), 9);
+    ck_assert_ptr_null(st_str(w, N, "jobStatus.savepointInfo.lastSavepoint.location"));
+
+    /* Then nothing more: the same nonce asks for nothing, and nothing was redeployed. */
+    for (int i = 0; i < 3; i++) {
+        fo_clock_fake_advance(w->clock, 15000);
+        ck_assert_int_eq(pass(w, N, &res), FO_OK);
+        ck_assert_str_eq(res.action, "CONVERGE");
+    }
+    ck_assert_int_eq(posts(w, "/checkpoints"), 1);
+    ck_assert_str_eq(st_str(w, N, "lifecycleState"), "STABLE");
+    ck_assert(json_equal(owned(w, FO_CTL_DEPLOYMENT, N), jm_before));
+    ck_assert_int_eq(fake_count(&w->kube, before, "delete", FO_CTL_KIND_COUNT), 0);
+    ck_assert_int_eq(fake_events_count(&w->events, "SpecChanged"), 0);
+    json_decref(jm_before);
+    fake_world_free(w);
+}
+END_TEST
+
+/* Both nonces in one edit: a savepoint and a checkpoint, each recorded with its nonce. */
+START_TEST(both_nonces_take_a_savepoint_and_a_checkpoint)
+{
+    fake_world *w = ckpt_world();
+    edit_spec(w, N, "job.checkpointTriggerNonce", json_integer(2));
+    edit_spec(w, N, "job.savepointTriggerNonce", json_integer(3));
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(posts(w, "/checkpoints"), 1);
+    ck_assert_int_eq(posts(w, "/savepoints"), 1);
+    answer_ckpt_status(w, ckpt_completed(4));
+    answer_status(w, json_pack("{s:{s:s}, s:{s:s}}", "status", "id", "COMPLETED", "operation",
+                               "location", LOCATION));
+    fo_clock_fake_advance(w->clock, 5000);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(json_integer_value(recorded_ckpt_nonce(w)), 2);
+    ck_assert_int_eq(json_integer_value(recorded_nonce(w)), 3);
+    ck_assert_int_eq(ckpt_int(w, "jobStatus.checkpointInfo.lastCheckpoint.triggerNonce"), 2);
+    ck_assert_int_eq(ckpt_int(w, "jobStatus.savepointInfo.lastSavepoint.triggerNonce"), 3);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(posts(w, "/checkpoints"), 1);
+    ck_assert_int_eq(posts(w, "/savepoints"), 1);
+    fake_world_free(w);
+}
+END_TEST
+
+/* OPERATOR_CHECKPOINT_TRIGGER_GRACE_PERIOD: retried within it, then given up with the nonce
+ * recorded; a Warning CheckpointError each time (CheckpointInfo.formatErrorMessage). */
+START_TEST(a_failing_manual_checkpoint_is_retried_within_the_grace_period_then_given_up)
+{
+    fake_world *w = ckpt_world();
+    edit_spec(w, N, "job.checkpointTriggerNonce", json_integer(7));
+    int64_t t0 = fo_clock_now_ms(w->clock);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    answer_ckpt_status(w, ckpt_failed());
+    fo_clock_fake_advance(w->clock, 5000);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(fake_events_count(&w->events, "CheckpointError"), 1);
+    ck_assert(event_names(w, "CheckpointError", "checkpointTriggerNonce: 7", NULL));
+    ck_assert_ptr_null(recorded_ckpt_nonce(w));
+    fo_clock_fake_advance(w->clock, 15000);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(posts(w, "/checkpoints"), 2);
+    ck_assert_int_eq(ckpt_int(w, "jobStatus.checkpointInfo.triggerTimestamp"), t0);
+    answer_ckpt_status(w, ckpt_failed());
+    fo_clock_fake_advance(w->clock, 60000);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(fake_events_count(&w->events, "CheckpointError"), 2);
+    ck_assert_int_eq(json_integer_value(recorded_ckpt_nonce(w)), 7);
+    ck_assert_ptr_null(st_str(w, N, "jobStatus.checkpointInfo.triggerType"));
+    ck_assert_ptr_null(fo_json_get(json_object_get(fd(w, N), "status"),
+                                   "jobStatus.checkpointInfo.lastCheckpoint"));
+    for (int i = 0; i < 3; i++) {
+        fo_clock_fake_advance(w->clock, 15000);
+        ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    }
+    ck_assert_int_eq(posts(w, "/checkpoints"), 2);
+    ck_assert_int_eq(fake_events_count(&w->events, "SavepointError"), 0);
+    fake_world_free(w);
+}
+END_TEST
+
+START_TEST(a_lost_checkpoint_trigger_answer_sends_the_same_trigger_id_again)
+{
+    fake_world *w = ckpt_world();
+    edit_spec(w, N, "job.checkpointTriggerNonce", json_integer(5));
+    snprintf(w->flink.lose_prefix, sizeof w->flink.lose_prefix, "POST /jobs/");
+    w->flink.lose_times = 1;
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    char first[33];
+    snprintf(first, sizeof first, "%s", st_str(w, N, "jobStatus.checkpointInfo.triggerId"));
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK); /* GET: 404 from the fake, the job runs */
+    ck_assert_int_eq(posts(w, "/checkpoints"), 2);
+    json_t *body = json_array_get(w->flink.bodies, w->flink.ncalls - 1);
+    ck_assert_str_eq(fo_json_str(body, "triggerId"), first);
+    ck_assert_str_eq(st_str(w, N, "jobStatus.checkpointInfo.triggerId"), first);
+    ck_assert_int_eq(fake_events_count(&w->events, "CheckpointError"), 0);
+    fake_world_free(w);
+}
+END_TEST
+
+/* An upgrade waits for a checkpoint in flight, whose end records its nonce: the record of the
+ * upgrade is never rewritten under it. */
+START_TEST(an_upgrade_waits_for_the_manual_checkpoint_in_flight)
+{
+    fake_world *w = ckpt_world();
+    edit_spec(w, N, "job.checkpointTriggerNonce", json_integer(1));
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    answer_ckpt_status(w, json_pack("{s:{s:s}}", "status", "id", "IN_PROGRESS"));
+    edit_spec(w, N, "image", json_string("flink:1.20.1"));
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_str_eq(res.action, "AWAIT_SNAPSHOT");
+    ck_assert_int_eq(posts(w, "/stop"), 0);
+    answer_ckpt_status(w, ckpt_completed(8));
+    char path[160];
+    snprintf(path, sizeof path, "POST /jobs/%s/stop", st_str(w, N, "jobStatus.jobId"));
+    fake_flink_answer(&w->flink, path, json_pack("{s:s}", "request-id", "echoed"));
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_str_eq(res.action, "STOP_SAVEPOINT");
+    ck_assert_int_eq(ckpt_int(w, "jobStatus.checkpointInfo.lastCheckpoint.triggerNonce"), 1);
+    ck_assert_int_eq(json_integer_value(recorded_ckpt_nonce(w)), 1);
+    fake_world_free(w);
+}
+END_TEST
+
+#define PERIODIC_CKPT "kubernetes.operator.periodic.checkpoint.interval"
+
+START_TEST(a_periodic_checkpoint_is_taken_each_interval_in_the_configured_type)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    char created[64];
+    fo_clock_format_rfc3339(fo_clock_now_ms(w->clock), false, created, sizeof created);
+    json_object_set_new(json_object_get(fd(w, N), "metadata"), "creationTimestamp",
+                        json_string(created));
+    json_t *fc = (json_t *)fo_json_get(fd(w, N), "spec.flinkConfiguration");
+    json_object_set_new(fc, PERIODIC_CKPT, json_string("30 min"));
+    json_object_set_new(fc, "kubernetes.operator.checkpoint.type", json_string("INCREMENTAL"));
+    until_stable(w, N);
+    answer_ckpt_trigger(w);
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_int_eq(posts(w, "/checkpoints"), 0);
+    fo_clock_fake_advance(w->clock, HOUR / 2 + 1);
+    int64_t t1 = fo_clock_now_ms(w->clock);
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_int_eq(posts(w, "/checkpoints"), 1);
+    json_t *body = json_array_get(w->flink.bodies, w->flink.ncalls - 1);
+    ck_assert_str_eq(fo_json_str(body, "checkpointType"), "INCREMENTAL");
+    ck_assert_str_eq(st_str(w, N, "jobStatus.checkpointInfo.triggerType"), "PERIODIC");
+    ck_assert_str_eq(st_str(w, N, "jobStatus.checkpointInfo.formatType"), "INCREMENTAL");
+    ck_assert_int_eq(ckpt_int(w, "jobStatus.checkpointInfo.lastPeriodicCheckpointTimestamp"), t1);
+    answer_ckpt_status(w, ckpt_completed(3));
+    fo_clock_fake_advance(w->clock, 5000);
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_str_eq(st_str(w, N, "jobStatus.checkpointInfo.lastCheckpoint.triggerType"),
+                     "PERIODIC");
+    ck_assert_str_eq(st_str(w, N, "jobStatus.checkpointInfo.lastCheckpoint.formatType"),
+                     "INCREMENTAL");
+    ck_assert_int_eq(ckpt_int(w, "jobStatus.checkpointInfo.lastCheckpoint.timeStamp"), t1);
+    ck_assert_ptr_null(fo_json_get(json_object_get(fd(w, N), "status"),
+                                   "jobStatus.checkpointInfo.lastCheckpoint.triggerNonce"));
+    ck_assert_int_eq(ckpt_int(w, "jobStatus.checkpointInfo.lastPeriodicCheckpointTimestamp"), t1);
+    fo_clock_fake_advance(w->clock, HOUR / 2 - 5000);
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_int_eq(posts(w, "/checkpoints"), 1);
+    fo_clock_fake_advance(w->clock, 1);
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_int_eq(posts(w, "/checkpoints"), 2);
+    ck_assert_int_eq(posts(w, "/savepoints"), 0);
+    fake_world_free(w);
+}
+END_TEST
+
+START_TEST(a_cron_checkpoint_interval_is_refused_with_a_warning_naming_the_key)
+{
+    fake_world *w = ckpt_world();
+    set_conf(w, PERIODIC_CKPT, "0 0 * * * ?");
+    for (int i = 0; i < 4; i++) {
+        fo_clock_fake_advance(w->clock, 24 * HOUR);
+        ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    }
+    ck_assert_int_eq(posts(w, "/checkpoints"), 0);
+    ck_assert_int_eq(fake_events_count(&w->events, "CheckpointError"), 1);
+    ck_assert_msg(event_names(w, "CheckpointError", PERIODIC_CKPT, "0 0 * * * ?"),
+                  "no Warning names the key and its value");
+    fake_world_free(w);
+}
+END_TEST
+
+/* SnapshotUtils.isSnapshotTriggeringSupported: Flink has POST /jobs/:id/checkpoints since 1.17;
+ * on 1.16 nothing is sent, and a Warning says why, once for the spec. */
+START_TEST(a_checkpoint_on_flink_before_1_17_is_refused_with_a_warning)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    json_t *spec = json_object_get(fd(w, N), "spec");
+    json_object_set_new(spec, "flinkVersion", json_string("v1_16"));
+    json_object_set_new(spec, "image", json_string("flink:1.16"));
+    until_stable(w, N);
+    answer_ckpt_trigger(w);
+    edit_spec(w, N, "job.checkpointTriggerNonce", json_integer(1));
+    for (int i = 0; i < 3; i++) {
+        fo_clock_fake_advance(w->clock, 15000);
+        ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    }
+    ck_assert_int_eq(posts(w, "/checkpoints"), 0);
+    ck_assert_ptr_null(st_str(w, N, "jobStatus.checkpointInfo.triggerId"));
+    ck_assert_int_eq(fake_events_count(&w->events, "CheckpointError"), 1);
+    ck_assert_msg(event_names(w, "CheckpointError", "v1_16", "1.17"),
+                  "no Warning names the version and the one needed");
+    ck_assert_str_eq(st_str(w, N, "lifecycleState"), "STABLE");
+    fake_world_free(w);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("reconcile_snapshot");
@@ -816,6 +1146,17 @@ static Suite *suite(void)
     tcase_add_test(tc, a_periodic_savepoint_in_flight_is_spaced_out_like_the_observation);
     tcase_add_test(tc, a_jobmanager_silent_to_the_observation_is_not_asked_about_the_savepoint);
     tcase_add_test(tc, a_job_list_that_times_out_does_not_give_up_the_savepoint_in_flight);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("checkpoint");
+    tcase_add_test(tc, a_new_checkpoint_nonce_takes_a_checkpoint_and_the_job_keeps_running);
+    tcase_add_test(tc, both_nonces_take_a_savepoint_and_a_checkpoint);
+    tcase_add_test(tc,
+                   a_failing_manual_checkpoint_is_retried_within_the_grace_period_then_given_up);
+    tcase_add_test(tc, a_lost_checkpoint_trigger_answer_sends_the_same_trigger_id_again);
+    tcase_add_test(tc, an_upgrade_waits_for_the_manual_checkpoint_in_flight);
+    tcase_add_test(tc, a_periodic_checkpoint_is_taken_each_interval_in_the_configured_type);
+    tcase_add_test(tc, a_cron_checkpoint_interval_is_refused_with_a_warning_naming_the_key);
+    tcase_add_test(tc, a_checkpoint_on_flink_before_1_17_is_refused_with_a_warning);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -487,6 +487,76 @@ START_TEST(lost_jobmanager_is_recovered_only_when_state_survives)
 }
 END_TEST
 
+/* kubernetes.operator.job.restart.failed (c.9): a FAILED job under an unchanged spec is
+ * suspended and restored by the upgrade path (AbstractJobReconciler.reconcileOtherChanges):
+ * from its HA checkpoint when there is one, else from the path recorded when it failed, else
+ * refused; stateless without state; only with the option, only for a FAILED job Flink reports,
+ * and not when the spec changed too (that is an upgrade). */
+START_TEST(a_failed_job_is_restarted_from_its_latest_state_when_asked)
+{
+    fo_upgrade_input in = running_app();
+    in.job = FO_JOB_STATUS_FAILED;
+    ck_assert_str_eq(ACTION(in), "CONVERGE"); /* option off: the FAILED job stays */
+    in.restart_failed = true;
+    fo_upgrade_step s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "SUSPEND");
+    ck_assert_int_eq(s.mode, FO_FLINK_UPGRADE_STATELESS);
+    ck_assert(s.restart);
+    ck_assert(!s.spec_changed_event);
+
+    in.want_mode = in.last_mode = FO_FLINK_UPGRADE_SAVEPOINT;
+    in.ha_enabled = in.want_ha_enabled = in.ha_metadata = true;
+    in.savepoint_path_known = true;
+    s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "SUSPEND");
+    ck_assert_int_eq(s.mode, FO_FLINK_UPGRADE_LAST_STATE);
+    /* Next: the HA data stays, then the job is deployed from it with its id. */
+    fo_upgrade_input next = in;
+    next.recon_state = FO_RECON_UPGRADING;
+    next.last_job_state = FO_FLINK_JOB_SUSPENDED;
+    next.last_mode = FO_FLINK_UPGRADE_LAST_STATE;
+    s = fo_upgrade_next(&next);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "DELETE_CLUSTER");
+    ck_assert(!s.delete_ha_data);
+    next.cluster_present = false;
+    s = fo_upgrade_next(&next);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "DEPLOY");
+    ck_assert_int_eq(s.mode, FO_FLINK_UPGRADE_LAST_STATE);
+
+    in.ha_metadata = false; /* Flink removed it with the failed job: the recorded path */
+    s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "SUSPEND");
+    ck_assert_int_eq(s.mode, FO_FLINK_UPGRADE_SAVEPOINT);
+    next = in;
+    next.recon_state = FO_RECON_UPGRADING;
+    next.last_job_state = FO_FLINK_JOB_SUSPENDED;
+    s = fo_upgrade_next(&next);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "DELETE_CLUSTER");
+    ck_assert(s.delete_ha_data);
+    next.cluster_present = false;
+    s = fo_upgrade_next(&next);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "DEPLOY");
+    ck_assert_int_eq(s.mode, FO_FLINK_UPGRADE_SAVEPOINT);
+
+    in.savepoint_path_known = false; /* nothing known: not restarted from nothing */
+    s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "REFUSE");
+    ck_assert_ptr_nonnull(strstr(s.reason, "Manual restore required"));
+
+    in.savepoint_path_known = true;
+    in.rest_ok = false; /* a FAILED state Flink did not report this pass */
+    ck_assert_str_eq(ACTION(in), "CONVERGE");
+    in.rest_ok = true;
+    in.job = FO_JOB_STATUS_RESTARTING;
+    ck_assert_str_eq(ACTION(in), "CONVERGE");
+    in.job = FO_JOB_STATUS_FAILED;
+    in.last_job_state = FO_FLINK_JOB_SUSPENDED; /* nothing is meant to run */
+    in.want_job_state = FO_FLINK_JOB_SUSPENDED;
+    in.cluster_present = false;
+    ck_assert_str_eq(ACTION(in), "CONVERGE");
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("upgrade");
@@ -507,6 +577,7 @@ static Suite *suite(void)
     tcase_add_test(tc, redeploy_nonce_restarts_from_the_initial_savepoint);
     tcase_add_test(tc, session_clusters_tear_down_then_deploy);
     tcase_add_test(tc, lost_jobmanager_is_recovered_only_when_state_survives);
+    tcase_add_test(tc, a_failed_job_is_restarted_from_its_latest_state_when_asked);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -945,6 +945,7 @@ static const struct {
     {"kubernetes.operator.job.savepoint-on-deletion", "true"},
     {"kubernetes.operator.session.deletion.block-on-session-jobs", "true"},
     {"kubernetes.operator.periodic.savepoint.interval", "0 0 0/6 * * ?"}, /* Quartz cron */
+    {"kubernetes.operator.periodic.checkpoint.interval", "0 0/30 * * * ?"}, /* Quartz cron */
 };
 
 /* What the rules other than these need for each key: HA (rollback), deployment recovery

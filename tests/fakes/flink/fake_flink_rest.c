@@ -427,6 +427,16 @@ static void dispose(fo_flink_sim *sim, const ff_request *req, ff_response *resp)
     json_decref(body);
 }
 
+/* Flink serves POST /jobs/:jobid/checkpoints and GET /jobs/:jobid/checkpoints/:triggerid since
+ * 1.17 (FLINK-27101); an older cluster has no such route (404 "Not found: <uri>"). */
+static bool has_checkpoint_trigger(const fo_flink_sim *sim)
+{
+    int major = 0, minor = 0;
+    if (sscanf(fo_flink_sim_version(sim), "%d.%d", &major, &minor) != 2)
+        return true;
+    return major > 1 || minor >= 17;
+}
+
 /* /jobs/:jobid/... */
 static bool route_job(fo_flink_sim *sim, const ff_request *req, char **s, size_t n,
                       ff_response *resp)
@@ -450,7 +460,8 @@ static bool route_job(fo_flink_sim *sim, const ff_request *req, char **s, size_t
         answer(resp, fo_flink_sim_json_metrics(sim, jid, query(req, "get"), &err), &err);
     } else if (n == 3 && !strcmp(s[2], "checkpoints") && !strcmp(m, "GET")) {
         answer(resp, fo_flink_sim_json_checkpoints(sim, jid, &err), &err);
-    } else if (n == 3 && !strcmp(s[2], "checkpoints") && !strcmp(m, "POST")) {
+    } else if (n == 3 && !strcmp(s[2], "checkpoints") && !strcmp(m, "POST") &&
+               has_checkpoint_trigger(sim)) {
         checkpoint_trigger(sim, req, jid, resp);
     } else if (n == 5 && !strcmp(s[2], "checkpoints") && !strcmp(s[3], "details") &&
                !strcmp(m, "GET")) {
@@ -465,7 +476,8 @@ static bool route_job(fo_flink_sim *sim, const ff_request *req, char **s, size_t
                !strcmp(m, "GET")) {
         answer(resp, fo_flink_sim_json_checkpoint_config(sim, jid, &err), &err);
     } else if (n == 4 && (!strcmp(s[2], "checkpoints") || !strcmp(s[2], "savepoints")) &&
-               strcmp(s[3], "config") != 0 && !strcmp(m, "GET")) {
+               strcmp(s[3], "config") != 0 && !strcmp(m, "GET") &&
+               (s[2][0] == 's' || has_checkpoint_trigger(sim))) {
         if (!check_id(resp, "triggerid", s[3]))
             return true;
         const char *kind = s[2][0] == 'c' ? "checkpoint" : "savepoint";
