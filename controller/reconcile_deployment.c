@@ -423,6 +423,15 @@ static bool retention_decides(const fo_flink_checkpoint_stats *stats, fo_flink_j
                fo_observe_latest_checkpoint_path(stats, false);
 }
 
+/* The client for the reads that record an ended job's restore source: a read that fails loses
+ * it for good (it is not read again), and it decides a later restore (a restart.failed restart,
+ * a savepoint upgrade of the ended job) as a change's observation does, so it waits as long as
+ * that one (fo_ctl_env.flink_patient), in whatever pass first sees the job end. */
+static fo_flink_rest *restore_source_client(const fo_pass *p)
+{
+    return p->env->flink_patient ? p->env->flink_patient : p->env->flink;
+}
+
 /* The retention the job ran with, as Flink tells it (GET /jobs/:id/checkpoints/config): what
  * the job's code set (CheckpointConfig.setExternalizedCheckpointRetention) over the
  * configuration the cluster was launched with. NULL when Flink cannot tell (the job has no
@@ -437,7 +446,8 @@ static const char *job_retention(fo_pass *p, const char *job_id)
     fo_err_clear(&err);
     fo_rc rc = fo_ctl_rest_counted(
         p->env, "/jobs/:id/checkpoints/config",
-        fo_flink_rest_checkpoint_config(p->env->flink, p->base_url, job_id, &cc, &err));
+        fo_flink_rest_checkpoint_config(restore_source_client(p), p->base_url, job_id, &cc,
+                                        &err));
     if (rc != FO_OK) {
         fo_log_warn("the checkpoint retention of job %s is unknown (%s): the configuration's "
                     "is taken",
@@ -467,7 +477,7 @@ static void record_latest_checkpoint(fo_pass *p, const char *job_id, const json_
     fo_err_clear(&err);
     fo_rc rc = fo_ctl_rest_counted(
         p->env, "/jobs/:id/checkpoints",
-        fo_flink_rest_checkpoints(p->env->flink, p->base_url, job_id, &stats, &err));
+        fo_flink_rest_checkpoints(restore_source_client(p), p->base_url, job_id, &stats, &err));
     if (rc != FO_OK) {
         fo_log_warn("the last checkpoint of job %s is unknown: %s", job_id, err.message);
         json_object_del(js, "upgradeSavepointPath");

@@ -136,6 +136,16 @@ bool fo_snap_in_flight(const fo_pass *p)
     return snap_trigger_id(p, &SAVEPOINT) != NULL || snap_trigger_id(p, &CHECKPOINT) != NULL;
 }
 
+/* Can the deployed Flink version trigger a snapshot of the kind? Savepoints always; a
+ * checkpoint needs POST /jobs/:id/checkpoints, which Flink has since 1.17 (FLINK-27101;
+ * SnapshotUtils.isSnapshotTriggeringSupported). */
+static bool kind_supported(const fo_pass *p, const snap_kind *k)
+{
+    const json_t *spec = p->last ? p->last : json_object_get(p->want, "spec");
+    return !k->checkpoint ||
+           fo_flink_version_parse(fo_json_str(spec, "flinkVersion")) >= FO_FLINK_V1_17;
+}
+
 bool fo_snap_pending(const fo_pass *p)
 {
     const char *last_state = fo_json_get_str(p->last, "job.state");
@@ -147,7 +157,9 @@ bool fo_snap_pending(const fo_pass *p)
         if (is_manual(p, k) && snap_trigger_id(p, k))
             return true;
         const json_t *want = want_nonce(p, k), *had = fo_json_get(p->last, k->nonce_path);
-        if (may_take && want && !(had && json_equal(want, had)))
+        /* a nonce Flink cannot take (a checkpoint before 1.17) stays unrecorded for ever and
+         * is waited for by nobody */
+        if (may_take && want && !(had && json_equal(want, had)) && kind_supported(p, k))
             return true;
     }
     return false;
@@ -431,16 +443,6 @@ static int64_t periodic_interval(const fo_pass *p, const snap_kind *k, char *ref
     }
     json_decref(conf);
     return ms > 0 ? ms : 0;
-}
-
-/* Can the deployed Flink version trigger a snapshot of the kind? Savepoints always; a
- * checkpoint needs POST /jobs/:id/checkpoints, which Flink has since 1.17 (FLINK-27101;
- * SnapshotUtils.isSnapshotTriggeringSupported). */
-static bool kind_supported(const fo_pass *p, const snap_kind *k)
-{
-    const json_t *spec = p->last ? p->last : json_object_get(p->want, "spec");
-    return !k->checkpoint ||
-           fo_flink_version_parse(fo_json_str(spec, "flinkVersion")) >= FO_FLINK_V1_17;
 }
 
 /* Is a new nonce of the kind waiting for its snapshot? */

@@ -2031,6 +2031,39 @@ START_TEST(a_failed_job_is_restarted_from_its_last_checkpoint_when_asked)
 }
 END_TEST
 
+/* kubernetes.operator.job.restart.failed with no known state: refused (Manual restore
+ * required), the cluster left as it is; status.error says so. The way out named by the refusal:
+ * upgradeMode stateless (an IGNORE-class change) restarts the job from nothing. */
+START_TEST(a_failed_job_without_state_is_refused_until_the_spec_says_stateless)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    json_t *fc = (json_t *)fo_json_get(fd(w, n), "spec.flinkConfiguration");
+    json_object_set_new(fc, "kubernetes.operator.job.restart.failed", json_string("true"));
+    until_stable(w, n);
+    flink_job(w, n, "FAILED");
+    size_t from = w->kube.nlog;
+    fo_reconcile_result res;
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "REFUSE");
+    ck_assert_int_eq(fake_count(&w->kube, from, "delete", FO_CTL_DEPLOYMENT), 0);
+    ck_assert_ptr_nonnull(strstr(st_str(w, n, "error"), "Manual restore required"));
+    ck_assert_int_eq(fake_events_count(&w->events, "UpgradeFailed"), 1);
+    edit_spec(w, n, "job.upgradeMode", json_string("stateless"));
+    for (int i = 0; i < 8 && strcmp(res.action, "DEPLOY") != 0; i++)
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "DEPLOY");
+    jm_available(w, n);
+    flink_job(w, n, "RUNNING");
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.state"), "RUNNING");
+    ck_assert_ptr_null(st_str(w, n, "error"));
+    fake_world_free(w);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("reconcile_deployment");
@@ -2061,6 +2094,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_failing_jobmanager_is_told_in_a_warning_with_its_reason);
     tcase_add_test(tc, a_job_cancelled_from_outside_is_resumed_from_its_last_checkpoint);
     tcase_add_test(tc, a_failed_job_is_restarted_from_its_last_checkpoint_when_asked);
+    tcase_add_test(tc, a_failed_job_without_state_is_refused_until_the_spec_says_stateless);
     tcase_add_test(tc, a_job_cancelled_with_its_checkpoints_deleted_is_not_resumed_from_them);
     tcase_add_test(tc, a_job_whose_code_deletes_its_checkpoints_on_cancel_is_not_resumed_from_them);
     tcase_add_test(tc, a_job_whose_code_retains_its_checkpoints_is_resumed_from_them);

@@ -1123,6 +1123,30 @@ START_TEST(a_checkpoint_on_flink_before_1_17_is_refused_with_a_warning)
 }
 END_TEST
 
+/* A checkpointTriggerNonce that Flink 1.16 cannot take is nothing the user waits for: it
+ * stays unrecorded for ever, and the passes of its silent JobManager are spaced out like those
+ * that only observe (docs/controller.md "A JobManager that does not answer"). */
+START_TEST(a_checkpoint_nonce_flink_cannot_take_leaves_silent_passes_spaced_out)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    json_t *spec = json_object_get(fd(w, N), "spec");
+    json_object_set_new(spec, "flinkVersion", json_string("v1_16"));
+    json_object_set_new(spec, "image", json_string("flink:1.16"));
+    until_stable(w, N);
+    edit_spec(w, N, "job.checkpointTriggerNonce", json_integer(1));
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_int_eq(posts(w, "/checkpoints"), 0);
+    snprintf(w->flink.lose_prefix, sizeof w->flink.lose_prefix, "GET /");
+    w->flink.lose_times = 1000;
+    fo_clock_fake_advance(w->clock, w->settings.observe_interval_ms);
+    ck_assert_int_eq(pass(w, N, &res), FO_OK);
+    ck_assert_str_eq(res.action, "CONVERGE");
+    ck_assert_msg(res.flink_silent, "a checkpoint nonce Flink 1.16 cannot take held the pace");
+    fake_world_free(w);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("reconcile_snapshot");
@@ -1157,6 +1181,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_periodic_checkpoint_is_taken_each_interval_in_the_configured_type);
     tcase_add_test(tc, a_cron_checkpoint_interval_is_refused_with_a_warning_naming_the_key);
     tcase_add_test(tc, a_checkpoint_on_flink_before_1_17_is_refused_with_a_warning);
+    tcase_add_test(tc, a_checkpoint_nonce_flink_cannot_take_leaves_silent_passes_spaced_out);
     suite_add_tcase(s, tc);
     return s;
 }

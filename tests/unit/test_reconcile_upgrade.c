@@ -558,6 +558,35 @@ START_TEST(reading_state_gives_up_sooner_unless_the_pass_decides_a_change)
 }
 END_TEST
 
+/* The pass that first sees a job FAILED (or FINISHED, or cancelled from outside) records its
+ * latest checkpoint as the only state a later restore can start from (upgradeSavepointPath:
+ * kubernetes.operator.job.restart.failed, a savepoint upgrade of the ended job), and a read that
+ * fails then loses it for good (it is not read again). That pass is a converged one, yet it
+ * decides the restore source: its checkpoint reads wait the full 10 s as a pass deciding a
+ * change does, not the 5 s of a mere observation. */
+START_TEST(the_checkpoint_recorded_when_a_job_ends_is_read_patiently)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    until_stable(w, n);
+    char ckpts[128];
+    snprintf(ckpts, sizeof ckpts, "GET /jobs/%s/checkpoints", st_str(w, n, "jobStatus.jobId"));
+    flink_job(w, n, "FAILED");
+    size_t from = w->flink.ncalls;
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.state"), "FAILED");
+    int reads = 0;
+    for (size_t i = from; i < w->flink.ncalls; i++)
+        if (strncmp(w->flink.calls[i], ckpts, strlen(ckpts)) == 0) {
+            ck_assert_msg(w->flink.timeouts[i] == 10000, "%s given %ld ms, not 10000",
+                          w->flink.calls[i], w->flink.timeouts[i]);
+            reads++;
+        }
+    ck_assert_int_ge(reads, 1);
+    fake_world_free(w);
+}
+END_TEST
+
 /* Apache emits Normal Suspended "Suspending existing deployment." whenever a running job is
  * suspended (c.19), whatever the upgradeMode: a savepoint-mode suspend says so too, when the
  * stop-with-savepoint starts; an upgrade of a running savepoint job does not. */
@@ -1145,6 +1174,7 @@ static Suite *suite(void)
     tcase_add_test(tc, suspend_then_resume);
     tcase_add_test(tc, savepoint_upgrade_stops_with_savepoint_then_redeploys_from_it);
     tcase_add_test(tc, reading_state_gives_up_sooner_unless_the_pass_decides_a_change);
+    tcase_add_test(tc, the_checkpoint_recorded_when_a_job_ends_is_read_patiently);
     tcase_add_test(tc, the_rest_address_follows_the_port_of_the_deployed_cluster);
     tcase_add_test(tc, a_rest_address_with_its_own_port_keeps_it);
     tcase_add_test(tc, suspending_a_savepoint_job_says_suspended_when_the_stop_starts);
