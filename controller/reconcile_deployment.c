@@ -738,12 +738,16 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
     fo_snap_check_conf(p, observed_before);
     requeue_by_state(p);
     /* A manual savepoint asked for or in flight keeps the pace of a change: taken, or seen to
-     * its end, as soon as the JobManager answers again. */
-    res->flink_silent =
-        p->obs.rest_timed_out && s.action == FO_UP_CONVERGE &&
-        fo_flink_recon_state_parse(fo_json_get_str(p->st, "reconciliationStatus.state")) !=
-            FO_RECON_UPGRADING &&
-        !fo_snap_pending(p);
+     * its end, as soon as the JobManager answers again. A change refused before any step (the
+     * record still DEPLOYED), with a JobManager that let the observation time out, waits for
+     * that JobManager: its passes are spaced out as an observation's are, each of them holding
+     * a worker for the full timeout a deciding pass reads with. */
+    bool upgrading =
+        fo_flink_recon_state_parse(fo_json_get_str(p->st, "reconciliationStatus.state")) ==
+        FO_RECON_UPGRADING;
+    res->flink_silent = p->obs.rest_timed_out && !upgrading &&
+                        ((s.action == FO_UP_CONVERGE && !fo_snap_pending(p)) ||
+                         s.action == FO_UP_REFUSE);
     rc = fo_pass_write_status(p, err); /* sends the pass's Events once recorded */
     if (rc != FO_OK)
         return rc;

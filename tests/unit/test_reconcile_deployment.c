@@ -1754,6 +1754,46 @@ START_TEST(a_silent_jobmanager_is_told_only_while_nothing_else_is_to_be_done)
 }
 END_TEST
 
+/* A savepoint upgrade of a job whose JobManager does not answer cannot tell whether the job
+ * runs, and without the last-state fallback it is refused, the cluster untouched. Each such
+ * pass reads at the full timeout (it decides a change), so without a backoff a few of them
+ * kept workers busy for good; a refusal that came of the silence is spaced out as an
+ * observation is, and the upgrade goes ahead at the first pass that hears Flink again. */
+static int count_posts(const fake_world *w, const char *suffix)
+{
+    int n = 0;
+    for (size_t i = 0; i < w->flink.ncalls; i++)
+        n += strncmp(w->flink.calls[i], "POST ", 5) == 0 && strstr(w->flink.calls[i], suffix);
+    return n;
+}
+
+START_TEST(a_change_refused_because_the_jobmanager_is_silent_is_spaced_out)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    json_object_set_new((json_t *)fo_json_get(fd(w, n), "spec.flinkConfiguration"),
+                        "kubernetes.operator.job.upgrade.last-state-fallback.enabled",
+                        json_string("false"));
+    until_stable(w, n);
+    snprintf(w->flink.lose_prefix, sizeof w->flink.lose_prefix, "GET /");
+    w->flink.lose_times = 1000;
+    edit_spec(w, n, "image", json_string("flink:1.20.1"));
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "REFUSE");
+    ck_assert_msg(res.flink_silent, "a change refused for a silent JobManager kept its pace");
+    ck_assert_str_eq(st_str(w, n, "reconciliationStatus.state"), "DEPLOYED");
+    ck_assert_int_eq(count_posts(w, "/stop"), 0);
+
+    /* Heard again: the upgrade starts (its intent, then the stop). */
+    w->flink.lose_times = 0;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert(!res.flink_silent);
+    ck_assert_int_eq(count_posts(w, "/stop"), 1);
+    fake_world_free(w);
+}
+END_TEST
+
 START_TEST(deletion_completes_when_flink_is_unreachable)
 {
     fake_world *w = world_with("controller-application.yaml");
@@ -2118,6 +2158,7 @@ static Suite *suite(void)
     tcase_add_test(tc, an_unreadable_jobmanager_deployment_is_not_taken_for_a_new_one);
     tcase_add_test(tc, flink_map_options_keep_the_generation_and_level_two_pods);
     tcase_add_test(tc, a_silent_jobmanager_is_told_only_while_nothing_else_is_to_be_done);
+    tcase_add_test(tc, a_change_refused_because_the_jobmanager_is_silent_is_spaced_out);
     tcase_add_test(tc, deletion_completes_when_flink_is_unreachable);
     tcase_add_test(tc, deleting_a_silent_cluster_cancels_its_job_once);
     tcase_add_test(tc, deletion_completes_when_objects_are_already_gone);
