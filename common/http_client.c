@@ -27,8 +27,10 @@
 #define DEFAULT_CONNECT_TIMEOUT_MS 5000L
 #define DEFAULT_TIMEOUT_MS 30000L
 #define DEFAULT_MAX_RESPONSE (64u * 1024 * 1024)
-/* Idle easy handles (each with its own connection cache) kept for reuse. */
-#define POOL_MAX_IDLE 16
+/* Idle easy handles (each with its own connection cache) kept for reuse. The controller's 16
+ * workers, its Lease, Events and canary thread can use some 20 at once; past the bound a
+ * handle is freed after its request, and its kept-alive TLS connection with it. */
+#define POOL_MAX_IDLE 32
 /* Warning headers kept per response; more are dropped. */
 #define MAX_WARNINGS 32
 /* How often a stream checks its stop flag. */
