@@ -423,10 +423,11 @@ static bool retention_decides(const fo_flink_checkpoint_stats *stats, fo_flink_j
                fo_observe_latest_checkpoint_path(stats, false);
 }
 
-/* The client for the reads that record an ended job's restore source: a read that fails loses
- * it for good (it is not read again), and it decides a later restore (a restart.failed restart,
- * a savepoint upgrade of the ended job) as a change's observation does, so it waits as long as
- * that one (fo_ctl_env.flink_patient), in whatever pass first sees the job end. */
+/* The client for the reads that record an ended job's restore source: it decides a later
+ * restore (a restart.failed restart, a savepoint upgrade of the ended job) as a change's
+ * observation does, and a read that fails leaves it unknown until a later pass reads it
+ * (observe_unknown_restore_source), so it waits as long as that one
+ * (fo_ctl_env.flink_patient), in whatever pass reads it. */
 static fo_flink_rest *restore_source_client(const fo_pass *p)
 {
     return p->env->flink_patient ? p->env->flink_patient : p->env->flink;
@@ -540,11 +541,12 @@ static void observe_cancelled_job(fo_pass *p, const char *prev_state, const json
  * latest checkpoint or savepoint is its final state, recorded as upgradeSavepointPath when the
  * job turns FAILED or FINISHED, so that a savepoint upgrade of the ended job (its JobManager
  * answering: no last-state fallback) restores from it and not from the older path the job was
- * deployed from (its initialSavepointPath, the savepoint of its last upgrade). Once, on the
- * change of state, for a deployed running record; not while an upgrade's stop-with-savepoint is
- * in flight (that records its own path). A path that cannot be read, or checkpoints Flink
- * deleted with the job, leave none, as for a cancelled job: a savepoint upgrade then asks for a
- * manual restore rather than go back in time. */
+ * deployed from (its initialSavepointPath, the savepoint of its last upgrade). On the change
+ * of state, for a deployed running record; not while an upgrade's stop-with-savepoint is in
+ * flight (that records its own path). A path that cannot be read, or checkpoints Flink deleted
+ * with the job, leave none, as for a cancelled job: a savepoint upgrade then asks for a manual
+ * restore rather than go back in time, until a later pass reads the path
+ * (observe_unknown_restore_source). */
 static void observe_ended_job(fo_pass *p, const char *prev_state, const json_t *conf)
 {
     fo_flink_recon_state rs =
@@ -562,6 +564,44 @@ static void observe_ended_job(fo_pass *p, const char *prev_state, const json_t *
     fo_log_info("job %s ended (%s): its latest checkpoint is recorded as its final state", id,
                 state);
     record_latest_checkpoint(p, id, conf, ended);
+}
+
+/* SnapshotObserver.observeLatestCheckpoint (c.3) reads the latest checkpoint of a job at every
+ * observation while it is globally terminal. flinkop reads it in the pass that sees the job end
+ * (observe_ended_job, observe_cancelled_job) and, while that read has not recorded it, again in
+ * each later pass until it does: a read that failed (an error, a JobManager slower than the
+ * timeout, a lost answer) would otherwise leave a FAILED job's restart
+ * (kubernetes.operator.job.restart.failed) or a savepoint upgrade of the ended job refused
+ * "Manual restore required" though Flink still holds the checkpoint. Not yet known means no
+ * upgradeSavepointPath: the pass that sees the job end replaces the path the job was deployed
+ * from or deletes it (a read that fails deletes it), so a path there is this job's final state
+ * (or, without checkpointing, the state it was deployed from, which nothing newer replaced),
+ * never an earlier run's. Only when Flink lists the recorded job id in a globally terminal state
+ * in this pass (a state status keeps while Flink is silent says nothing of its checkpoints), its
+ * state unchanged (a change is the transition pass's), the record deployed (cancelled from
+ * outside: marked suspended by then), and no upgrade's stop-with-savepoint in flight (that
+ * records its own path). A path found is recorded; nothing found leaves none, as before. */
+static void observe_unknown_restore_source(fo_pass *p, const char *prev_state,
+                                           const json_t *conf)
+{
+    fo_flink_recon_state rs =
+        fo_flink_recon_state_parse(fo_json_get_str(p->st, "reconciliationStatus.state"));
+    const char *state = fo_json_get_str(p->st, "jobStatus.state");
+    const char *job_id = fo_json_get_str(p->st, "jobStatus.jobId");
+    const char *trig = fo_json_get_str(p->st, "jobStatus.savepointInfo.triggerType");
+    if (!p->last || !p->application || rs != FO_RECON_DEPLOYED || !job_id || !state ||
+        !p->obs.has_job || strcmp(p->obs.job.id, job_id) != 0 ||
+        !fo_flink_job_status_is_globally_terminal(p->obs.job.state) ||
+        strcmp(prev_state, state) != 0 || (trig && strcmp(trig, "UPGRADE") == 0) ||
+        fo_json_get_str(p->st, "jobStatus.upgradeSavepointPath"))
+        return;
+    char id[64];
+    snprintf(id, sizeof id, "%s", job_id);
+    record_latest_checkpoint(p, id, conf, p->obs.job.state);
+    const char *path = fo_json_get_str(p->st, "jobStatus.upgradeSavepointPath");
+    if (path)
+        fo_log_info("the last checkpoint of job %s, unknown since it ended (%s), is recorded: %s",
+                    id, state, path);
 }
 
 /* A suspended record says how its job was suspended (c.7): job.upgradeMode is the mode the
@@ -679,6 +719,7 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
                           p->now_ms);
     observe_cancelled_job(p, prev_state, conf);
     observe_ended_job(p, prev_state, conf);
+    observe_unknown_restore_source(p, prev_state, conf);
     observe_missing_job(p);
     if (p->obs.jm_status == FO_JM_ERROR && !p->error_type) {
         /* Apache's DeploymentFailedException (c.3): its reason goes into the error's

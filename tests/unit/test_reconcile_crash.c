@@ -1008,6 +1008,29 @@ START_TEST(restart_of_a_failed_job_from_a_checkpoint_survives_a_crash)
 }
 END_TEST
 
+/* The same, the statistics' answer to the pass that first sees the job FAILED lost (the
+ * JobManager slower than the timeout): the restart is refused until a later pass reads the
+ * checkpoint again and records it, then goes ahead from it whatever write the controller dies
+ * before, as above. */
+START_TEST(restart_of_a_failed_job_whose_checkpoint_read_was_lost_survives_a_crash)
+{
+    scenario sc = {.fixture = "controller-application-savepoint.yaml",
+                   .name = "savepoint-example",
+                   .failed = true,
+                   .lose_answer_of = "GET /jobs/00000000000000000000000000000001/checkpoints",
+                   .change = restart_failed_on_with_a_checkpoint};
+    outcome base = run(&sc, 0);
+    ck_assert_msg(base.settled, "the failed job was not restarted");
+    ck_assert_int_eq(base.jm_creates, 1);
+    ck_assert_int_eq(base.savepoints, 0);
+    ck_assert_int_eq(base.stops, 0);
+    ck_assert_str_eq(base.restore, RETAINED_CHECKPOINT);
+    ck_assert_str_ne(base.job, "00000000000000000000000000000001");
+    ck_assert_str_eq(base.mode, "savepoint");
+    check_every_crash_point(&sc);
+}
+END_TEST
+
 /* The controller is killed at each write of a launch and restarted after the admin changed
  * the cluster defaults: the launch ends with the defaults it recorded first, in all of its
  * objects (before its first write of them: the new ones). */
@@ -1334,6 +1357,7 @@ static Suite *suite(void)
     tcase_add_test(tc, last_state_upgrade_survives_a_crash_before_any_write);
     tcase_add_test(tc, restart_of_a_failed_job_survives_a_crash_before_any_write);
     tcase_add_test(tc, restart_of_a_failed_job_from_a_checkpoint_survives_a_crash);
+    tcase_add_test(tc, restart_of_a_failed_job_whose_checkpoint_read_was_lost_survives_a_crash);
     tcase_add_test(tc, manual_savepoint_survives_a_crash_before_any_write);
     tcase_add_test(tc, manual_savepoint_is_taken_once_when_an_answer_is_lost);
     tcase_add_test(tc, manual_checkpoint_survives_a_crash_before_any_write);

@@ -2104,6 +2104,132 @@ START_TEST(a_failed_job_without_state_is_refused_until_the_spec_says_stateless)
 }
 END_TEST
 
+/* The pass that sees a job FAILED reads its latest checkpoint once; when that read gets no
+ * answer (a JobManager slower than the timeout, the answer lost), the path is not known, and a
+ * restart (kubernetes.operator.job.restart.failed) from it is refused. Flink still holds the
+ * checkpoint: the next pass that sees the job FAILED reads it again (SnapshotObserver
+ * .observeLatestCheckpoint reads it at every observation of a terminal job), records it, and
+ * the job is restarted from it; the read is not made again once it is known. */
+START_TEST(a_failed_job_whose_checkpoint_read_was_lost_is_restarted_from_it_later)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    json_t *fc = (json_t *)fo_json_get(fd(w, n), "spec.flinkConfiguration");
+    json_object_set_new(fc, "execution.checkpointing.externalized-checkpoint-retention",
+                        json_string("RETAIN_ON_CANCELLATION"));
+    json_object_set_new(fc, "kubernetes.operator.job.restart.failed", json_string("true"));
+    const char *initial = "s3://bucket/savepoints/savepoint-000000-initial";
+    edit_spec(w, n, "job.initialSavepointPath", json_string(initial));
+    until_stable(w, n);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.upgradeSavepointPath"), initial);
+    char jid[40], key[128];
+    snprintf(jid, sizeof jid, "%s", st_str(w, n, "jobStatus.jobId"));
+    size_t len = 0;
+    char *text = fo_test_read_data("flink-checkpoints.json", &len);
+    snprintf(key, sizeof key, "GET /jobs/%s/checkpoints", jid);
+    fake_flink_answer(&w->flink, key, json_loadb(text, len, 0, NULL));
+    free(text);
+    const char *chk = "s3://flink/checkpoints/a7f3c2e19b0d4e8f9a1b2c3d4e5f6a7b/chk-8";
+
+    /* The pass that sees it FAILED, and the next one: the statistics' answer is lost. The path
+     * the job was deployed from is an earlier run's state, never taken for its final one. */
+    snprintf(w->flink.lose_prefix, sizeof w->flink.lose_prefix, "%s", key);
+    w->flink.lose_times = 2;
+    flink_job(w, n, "FAILED");
+    size_t from = w->kube.nlog;
+    fo_reconcile_result res;
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+        ck_assert_str_eq(st_str(w, n, "jobStatus.state"), "FAILED");
+        ck_assert_ptr_null(st_str(w, n, "jobStatus.upgradeSavepointPath"));
+        ck_assert_str_eq(res.action, "REFUSE");
+        fo_clock_fake_advance(w->clock, w->settings.observe_interval_ms);
+    }
+    ck_assert_int_eq(w->flink.lose_times, 0);
+    ck_assert_int_eq(fake_count(&w->kube, from, "delete", FO_CTL_DEPLOYMENT), 0);
+
+    /* The next pass reads it again, through the patient client, and restarts from it. */
+    size_t calls = w->flink.ncalls;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    int reads = 0;
+    for (size_t i = calls; i < w->flink.ncalls; i++)
+        if (strcmp(w->flink.calls[i], key) == 0) {
+            ck_assert_int_eq(w->flink.timeouts[i], 10000);
+            reads++;
+        }
+    ck_assert_int_eq(reads, 1);
+    ck_assert_msg(strcmp(res.action, "SUSPEND") == 0,
+                  "the checkpoint is not read again after a lost answer: %s, path %s", res.action,
+                  st_str(w, n, "jobStatus.upgradeSavepointPath")
+                      ? st_str(w, n, "jobStatus.upgradeSavepointPath")
+                      : "(none)");
+    ck_assert_str_eq(st_str(w, n, "jobStatus.upgradeSavepointPath"), chk);
+    json_t *spec = recorded_spec(w, n);
+    ck_assert_str_eq(fo_json_get_str(spec, "job.state"), "suspended");
+    ck_assert_str_eq(fo_json_get_str(spec, "job.upgradeMode"), "savepoint");
+    json_decref(spec);
+    ck_assert_ptr_null(st_str(w, n, "error"));
+    for (int i = 0; i < 4 && strcmp(res.action, "DEPLOY") != 0; i++)
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "DEPLOY");
+    ck_assert_str_ne(st_str(w, n, "jobStatus.jobId"), jid);
+    char *conf = json_dumps(
+        json_object_get(owned(w, FO_CTL_CONFIG_MAP, "flink-config-savepoint-example"), "data"), 0);
+    ck_assert_ptr_nonnull(strstr(conf, chk));
+    free(conf);
+    /* Once known, the ended job's statistics were not asked for again (lost twice, read). */
+    reads = 0;
+    for (size_t i = 0; i < w->flink.ncalls; i++)
+        reads += strcmp(w->flink.calls[i], key) == 0;
+    ck_assert_int_eq(reads, 3);
+    fake_world_free(w);
+}
+END_TEST
+
+/* A job cancelled from outside whose checkpoint read at the cancel got no answer: its resume
+ * (savepoint mode) is refused and the cluster with the ended job stays, until a later pass
+ * reads the checkpoint Flink still reports; the job is then resumed from it. */
+START_TEST(a_cancelled_job_whose_checkpoint_read_was_lost_is_resumed_from_it_later)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    until_stable(w, n);
+    char jid[40], key[128];
+    snprintf(jid, sizeof jid, "%s", st_str(w, n, "jobStatus.jobId"));
+    size_t len = 0;
+    char *text = fo_test_read_data("flink-checkpoints.json", &len);
+    snprintf(key, sizeof key, "GET /jobs/%s/checkpoints", jid);
+    fake_flink_answer(&w->flink, key, json_loadb(text, len, 0, NULL));
+    free(text);
+    const char *chk = "s3://flink/checkpoints/a7f3c2e19b0d4e8f9a1b2c3d4e5f6a7b/chk-8";
+
+    snprintf(w->flink.lose_prefix, sizeof w->flink.lose_prefix, "%s", key);
+    w->flink.lose_times = 1;
+    flink_job(w, n, "CANCELED");
+    size_t from = w->kube.nlog;
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "REFUSE");
+    ck_assert_ptr_null(st_str(w, n, "jobStatus.upgradeSavepointPath"));
+    ck_assert_int_eq(fake_count(&w->kube, from, "delete", FO_CTL_DEPLOYMENT), 0);
+
+    fo_clock_fake_advance(w->clock, w->settings.observe_interval_ms);
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_msg(st_str(w, n, "jobStatus.upgradeSavepointPath") != NULL,
+                  "the checkpoint of the cancelled job is not read again (%s)", res.action);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.upgradeSavepointPath"), chk);
+    ck_assert_int_eq(fake_count(&w->kube, from, "delete", FO_CTL_DEPLOYMENT), 1);
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "DEPLOY");
+    ck_assert_str_ne(st_str(w, n, "jobStatus.jobId"), jid);
+    char *conf = json_dumps(
+        json_object_get(owned(w, FO_CTL_CONFIG_MAP, "flink-config-savepoint-example"), "data"), 0);
+    ck_assert_ptr_nonnull(strstr(conf, chk));
+    free(conf);
+    fake_world_free(w);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("reconcile_deployment");
@@ -2135,6 +2261,8 @@ static Suite *suite(void)
     tcase_add_test(tc, a_job_cancelled_from_outside_is_resumed_from_its_last_checkpoint);
     tcase_add_test(tc, a_failed_job_is_restarted_from_its_last_checkpoint_when_asked);
     tcase_add_test(tc, a_failed_job_without_state_is_refused_until_the_spec_says_stateless);
+    tcase_add_test(tc, a_failed_job_whose_checkpoint_read_was_lost_is_restarted_from_it_later);
+    tcase_add_test(tc, a_cancelled_job_whose_checkpoint_read_was_lost_is_resumed_from_it_later);
     tcase_add_test(tc, a_job_cancelled_with_its_checkpoints_deleted_is_not_resumed_from_them);
     tcase_add_test(tc, a_job_whose_code_deletes_its_checkpoints_on_cancel_is_not_resumed_from_them);
     tcase_add_test(tc, a_job_whose_code_retains_its_checkpoints_is_resumed_from_them);

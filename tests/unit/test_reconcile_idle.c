@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/jsonutil.h"
+#include "tests/support/testutil.h"
 #include "tests/unit/ctl_scenario.h"
 
 #define IDLE_PASSES 4
@@ -95,6 +96,49 @@ START_TEST(a_suspended_application_is_left_alone)
 }
 END_TEST
 
+/* A job that FAILED, its restore source (upgradeSavepointPath) recorded, whether by the pass that
+ * saw it fail or, that read lost, by a later one: its passes ask Flink nothing more than an
+ * observation (the checkpoint statistics are not read again) and write nothing. */
+START_TEST(a_failed_application_with_its_restore_source_known_is_left_alone)
+{
+    for (int lost = 0; lost < 2; lost++) {
+        fake_world *w = world_with("controller-application-savepoint.yaml");
+        const char *n = "savepoint-example";
+        until_stable(w, n);
+        char key[128];
+        snprintf(key, sizeof key, "GET /jobs/%s/checkpoints", st_str(w, n, "jobStatus.jobId"));
+        size_t len = 0;
+        char *text = fo_test_read_data("flink-checkpoints.json", &len);
+        fake_flink_answer(&w->flink, key, json_loadb(text, len, 0, NULL));
+        free(text);
+        snprintf(w->flink.lose_prefix, sizeof w->flink.lose_prefix, "%s", key);
+        w->flink.lose_times = lost;
+        flink_job(w, n, "FAILED");
+        for (int i = 0; i < 3; i++) {
+            ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+            fo_clock_fake_advance(w->clock, 1000);
+        }
+        ck_assert_msg(st_str(w, n, "jobStatus.upgradeSavepointPath") != NULL,
+                      "no restore source recorded (answer lost: %d)", lost);
+        ck_assert_str_eq(st_str(w, n, "lifecycleState"), "FAILED");
+        size_t writes = w->kube.nlog, events = w->events.n, calls = w->flink.ncalls;
+        for (int i = 0; i < IDLE_PASSES; i++) {
+            fo_clock_fake_advance(w->clock, w->settings.observe_interval_ms + 7000);
+            fo_reconcile_result res;
+            ck_assert_int_eq(pass(w, n, &res), FO_OK);
+            ck_assert_int_eq(res.writes, 0);
+        }
+        ck_assert_uint_eq(w->kube.nlog, writes);
+        ck_assert_uint_eq(w->events.n, events);
+        for (size_t i = calls; i < w->flink.ncalls; i++)
+            ck_assert_msg(strstr(w->flink.calls[i], "/checkpoints") == NULL &&
+                              strncmp(w->flink.calls[i], "GET ", 4) == 0,
+                          "idle pass of a failed job called %s", w->flink.calls[i]);
+        fake_world_free(w);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("reconcile_idle");
@@ -104,6 +148,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_stable_standalone_application_is_left_alone);
     tcase_add_test(tc, a_stable_last_state_application_with_ha_data_is_left_alone);
     tcase_add_test(tc, a_suspended_application_is_left_alone);
+    tcase_add_test(tc, a_failed_application_with_its_restore_source_known_is_left_alone);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -10,6 +10,7 @@
 #include "common/cluster_defaults.h"
 #include "common/flink_rest.h"
 #include "common/jsonutil.h"
+#include "tests/support/testutil.h"
 #include "tests/unit/ctl_scenario.h"
 
 /* What the fake Flink answers a stop request (it echoes the request's own triggerId). */
@@ -561,7 +562,7 @@ END_TEST
 /* The pass that first sees a job FAILED (or FINISHED, or cancelled from outside) records its
  * latest checkpoint as the only state a later restore can start from (upgradeSavepointPath:
  * kubernetes.operator.job.restart.failed, a savepoint upgrade of the ended job), and a read that
- * fails then loses it for good (it is not read again). That pass is a converged one, yet it
+ * fails leaves it unknown until a later pass reads it. That pass is a converged one, yet it
  * decides the restore source: its checkpoint reads wait the full 10 s as a pass deciding a
  * change does, not the 5 s of a mere observation. */
 START_TEST(the_checkpoint_recorded_when_a_job_ends_is_read_patiently)
@@ -583,6 +584,76 @@ START_TEST(the_checkpoint_recorded_when_a_job_ends_is_read_patiently)
             reads++;
         }
     ck_assert_int_ge(reads, 1);
+    fake_world_free(w);
+}
+END_TEST
+
+/* A savepoint upgrade of a job that FAILED restores its final state, the latest checkpoint
+ * (c.6: an ended job whose JobManager answers has its final state known, or the upgrade is
+ * refused "Manual restore required"). When the read of the pass that saw it fail got no answer,
+ * a later pass, converged and only watching, reads it again at the full 10 s and records it;
+ * once known it is not read again, and such a pass writes nothing. The upgrade then goes
+ * ahead from that checkpoint instead of being refused. */
+START_TEST(a_savepoint_upgrade_of_a_failed_job_restores_the_checkpoint_read_later)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    json_object_set_new(fo_json_get(fd(w, n), "spec.flinkConfiguration"),
+                        "execution.checkpointing.externalized-checkpoint-retention",
+                        json_string("RETAIN_ON_CANCELLATION"));
+    until_stable(w, n);
+    char key[128];
+    snprintf(key, sizeof key, "GET /jobs/%s/checkpoints", st_str(w, n, "jobStatus.jobId"));
+    size_t len = 0;
+    char *text = fo_test_read_data("flink-checkpoints.json", &len);
+    fake_flink_answer(&w->flink, key, json_loadb(text, len, 0, NULL));
+    free(text);
+    const char *chk = "s3://flink/checkpoints/a7f3c2e19b0d4e8f9a1b2c3d4e5f6a7b/chk-8";
+
+    snprintf(w->flink.lose_prefix, sizeof w->flink.lose_prefix, "%s", key);
+    w->flink.lose_times = 1;
+    flink_job(w, n, "FAILED");
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_int_eq(w->flink.lose_times, 0);
+    ck_assert_ptr_null(st_str(w, n, "jobStatus.upgradeSavepointPath"));
+
+    /* A converged pass reads it again, patiently. */
+    fo_clock_fake_advance(w->clock, w->settings.observe_interval_ms);
+    size_t from = w->flink.ncalls;
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "CONVERGE");
+    int reads = 0;
+    for (size_t i = from; i < w->flink.ncalls; i++)
+        if (strcmp(w->flink.calls[i], key) == 0) {
+            ck_assert_int_eq(w->flink.timeouts[i], 10000);
+            reads++;
+        }
+    ck_assert_msg(reads == 1, "the ended job's checkpoints were read %d times, not once", reads);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.upgradeSavepointPath"), chk);
+
+    /* Known: not read again, nothing written. */
+    fo_clock_fake_advance(w->clock, w->settings.observe_interval_ms);
+    from = w->flink.ncalls;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_int_eq(res.writes, 0);
+    for (size_t i = from; i < w->flink.ncalls; i++)
+        ck_assert_msg(strstr(w->flink.calls[i], "/checkpoints") == NULL, "called %s",
+                      w->flink.calls[i]);
+
+    edit_spec(w, n, "image", json_string("flink:1.20.1"));
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "SUSPEND");
+    ck_assert_str_eq(st_str(w, n, "jobStatus.upgradeSavepointPath"), chk);
+    for (int i = 0; i < 4 && strcmp(res.action, "DEPLOY") != 0; i++)
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "DEPLOY");
+    char *conf = json_dumps(
+        json_object_get(owned(w, FO_CTL_CONFIG_MAP, "flink-config-savepoint-example"), "data"), 0);
+    ck_assert_ptr_nonnull(strstr(conf, chk));
+    free(conf);
+    ck_assert_int_eq(fake_events_count(&w->events, "UpgradeFailed"), 0);
+    ck_assert_int_eq(fake_flink_calls(&w->flink, "POST /jobs"), 0); /* no savepoint taken */
     fake_world_free(w);
 }
 END_TEST
@@ -1175,6 +1246,7 @@ static Suite *suite(void)
     tcase_add_test(tc, savepoint_upgrade_stops_with_savepoint_then_redeploys_from_it);
     tcase_add_test(tc, reading_state_gives_up_sooner_unless_the_pass_decides_a_change);
     tcase_add_test(tc, the_checkpoint_recorded_when_a_job_ends_is_read_patiently);
+    tcase_add_test(tc, a_savepoint_upgrade_of_a_failed_job_restores_the_checkpoint_read_later);
     tcase_add_test(tc, the_rest_address_follows_the_port_of_the_deployed_cluster);
     tcase_add_test(tc, a_rest_address_with_its_own_port_keeps_it);
     tcase_add_test(tc, suspending_a_savepoint_job_says_suspended_when_the_stop_starts);
