@@ -501,6 +501,43 @@ START_TEST(deleting_the_deployment_removes_the_cluster)
 }
 END_TEST
 
+/* A kubelet that cannot list (an API server answering 500, as the fake's fault rules make it
+ * answer every client) learns nothing: its Deployments and their clusters stay as they were.
+ * Taking the failed list for an empty one stopped every cluster of the sandbox and started it
+ * again from its configuration at the next pass (a savepoint job from empty state), which no
+ * kubelet does. */
+START_TEST(a_failed_list_stops_no_cluster)
+{
+    apply("sandbox-native-application.yaml");
+    step(0);
+    step(READY_DELAY_MS);
+    json_t *view = cluster("app");
+    ck_assert_ptr_nonnull(view);
+    char job[64];
+    snprintf(job, sizeof job, "%s", fo_json_str(first_job(view), "jobId"));
+    json_decref(view);
+    json_t *fault = json_pack("{s:i, s:i, s:s}", "count", -1, "code", 500, "method", "GET");
+    json_t *out = NULL;
+    ck_assert_int_eq(call("POST", "/fake/faults", fault, &out), 200);
+    json_decref(out);
+    json_decref(fault);
+    step(0);
+    step(500);
+    ck_assert_msg(fo_fake_flink_exists(fo_sandbox_flink(sb), "default", "app"),
+                  "the cluster was stopped while the kubelet could not list");
+    ck_assert_int_eq(call("DELETE", "/fake/faults", NULL, &out), 200);
+    json_decref(out);
+    step(0);
+    view = cluster("app");
+    ck_assert_ptr_nonnull(view);
+    ck_assert_str_eq(fo_json_str(first_job(view), "jobId"), job);
+    ck_assert_int_eq(int_at(first_job(view), "restartCount"), 0);
+    ck_assert_msg(strcmp(fo_json_str(first_job(view), "state"), "RUNNING") == 0,
+                  "job state %s", fo_json_str(first_job(view), "state"));
+    json_decref(view);
+}
+END_TEST
+
 START_TEST(a_new_pod_template_restarts_the_cluster_from_the_new_configuration)
 {
     apply("sandbox-native-application.yaml");
@@ -921,6 +958,7 @@ static Suite *suite(void)
     tcase_add_test(k, a_missing_secret_volume_keeps_the_pod_creating_with_a_failed_mount_event);
     tcase_add_test(k, scaling_to_zero_removes_the_cluster_and_reports_no_replicas);
     tcase_add_test(k, deleting_the_deployment_removes_the_cluster);
+    tcase_add_test(k, a_failed_list_stops_no_cluster);
     tcase_add_test(k, a_new_pod_template_restarts_the_cluster_from_the_new_configuration);
     tcase_add_test(k, standalone_cluster_gets_the_taskmanagers_of_its_taskmanager_deployment);
     tcase_add_test(k, ha_configmaps_follow_checkpoints_and_a_restart_restores_the_latest);

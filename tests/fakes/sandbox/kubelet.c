@@ -244,12 +244,14 @@ static void finish_deleted_pods(fo_sandbox_kubelet *k, const json_t *pods)
     }
 }
 
+/* The items of a list, or NULL when the list failed (an injected 500, a 429): a kubelet that
+ * cannot list knows nothing new, and must not take every Deployment for deleted. */
 static json_t *list_items(fo_sandbox_kubelet *k, const char *path)
 {
     json_t *list = kl_get(k, path);
     json_t *items = json_incref(json_object_get(list, "items"));
     json_decref(list);
-    return items ? items : json_array();
+    return items;
 }
 
 void fo_sandbox_kubelet_sync(fo_sandbox_kubelet *k)
@@ -259,7 +261,13 @@ void fo_sandbox_kubelet_sync(fo_sandbox_kubelet *k)
     k->passes++;
     int64_t now = kl_now(k);
     json_t *deps = list_items(k, "/apis/apps/v1/deployments");
-    json_t *pods = list_items(k, "/api/v1/pods");
+    json_t *pods = deps ? list_items(k, "/api/v1/pods") : NULL;
+    if (!pods) {
+        k->dirty = true; /* look again soon */
+        json_decref(deps);
+        pthread_mutex_unlock(&k->mu);
+        return;
+    }
     for (size_t i = 0; i < k->nwl; i++) {
         workload *w = k->wl[i];
         w->seen = false;
