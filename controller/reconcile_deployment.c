@@ -482,6 +482,10 @@ static void record_latest_checkpoint(fo_pass *p, const char *job_id, const json_
     if (rc != FO_OK) {
         fo_log_warn("the last checkpoint of job %s is unknown: %s", job_id, err.message);
         json_object_del(js, "upgradeSavepointPath");
+        /* read again by the next pass, which a JobManager that let it time out would hold for
+         * the whole timeout: such a pass is spaced out as a silent observation is */
+        if (rc == FO_ETIMEOUT)
+            p->obs.rest_timed_out = true;
         return;
     }
     const char *retention = retention_decides(&stats, ended) ? job_retention(p, job_id) : NULL;

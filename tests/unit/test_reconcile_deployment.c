@@ -2104,6 +2104,41 @@ START_TEST(a_failed_job_without_state_is_refused_until_the_spec_says_stateless)
 }
 END_TEST
 
+/* An ended job whose restore source is unknown has its checkpoints read again at each pass
+ * (at the full timeout). A JobManager that lets that read time out holds the worker as a
+ * silent observation does: such a pass is spaced out as one (flink_silent), and the first
+ * pass that reads the checkpoint ends the run. */
+START_TEST(a_restore_source_read_that_times_out_is_spaced_out)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    json_object_set_new((json_t *)fo_json_get(fd(w, n), "spec.flinkConfiguration"),
+                        "execution.checkpointing.externalized-checkpoint-retention",
+                        json_string("RETAIN_ON_CANCELLATION"));
+    until_stable(w, n);
+    char key[128];
+    snprintf(key, sizeof key, "GET /jobs/%s/checkpoints", st_str(w, n, "jobStatus.jobId"));
+    size_t len = 0;
+    char *text = fo_test_read_data("flink-checkpoints.json", &len);
+    fake_flink_answer(&w->flink, key, json_loadb(text, len, 0, NULL));
+    free(text);
+    snprintf(w->flink.lose_prefix, sizeof w->flink.lose_prefix, "%s", key);
+    w->flink.lose_times = 2;
+    flink_job(w, n, "FAILED");
+    fo_reconcile_result res;
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+        ck_assert_ptr_null(st_str(w, n, "jobStatus.upgradeSavepointPath"));
+        ck_assert_msg(res.flink_silent, "pass %d (%s): a timed-out checkpoint read kept its pace",
+                      i, res.action);
+    }
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_ptr_nonnull(st_str(w, n, "jobStatus.upgradeSavepointPath"));
+    ck_assert(!res.flink_silent);
+    fake_world_free(w);
+}
+END_TEST
+
 /* The pass that sees a job FAILED reads its latest checkpoint once; when that read gets no
  * answer (a JobManager slower than the timeout, the answer lost), the path is not known, and a
  * restart (kubernetes.operator.job.restart.failed) from it is refused. Flink still holds the
@@ -2262,6 +2297,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_failed_job_is_restarted_from_its_last_checkpoint_when_asked);
     tcase_add_test(tc, a_failed_job_without_state_is_refused_until_the_spec_says_stateless);
     tcase_add_test(tc, a_failed_job_whose_checkpoint_read_was_lost_is_restarted_from_it_later);
+    tcase_add_test(tc, a_restore_source_read_that_times_out_is_spaced_out);
     tcase_add_test(tc, a_cancelled_job_whose_checkpoint_read_was_lost_is_resumed_from_it_later);
     tcase_add_test(tc, a_job_cancelled_with_its_checkpoints_deleted_is_not_resumed_from_them);
     tcase_add_test(tc, a_job_whose_code_deletes_its_checkpoints_on_cancel_is_not_resumed_from_them);
