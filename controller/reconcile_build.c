@@ -278,6 +278,20 @@ json_t *fo_build_operator_conf(const fo_pass *p, const json_t *spec)
     return conf;
 }
 
+const json_t *fo_pass_want_conf(fo_pass *p)
+{
+    json_t *spec = json_object_get(p->want, "spec");
+    /* keyed by the spec it was built of, held, so an invalid spec replaced by the record's
+     * (validation) is never read through the old one's configuration */
+    if (p->want_conf_spec != spec) {
+        json_decref(p->want_conf);
+        json_decref(p->want_conf_spec);
+        p->want_conf = fo_build_operator_conf(p, spec);
+        p->want_conf_spec = json_incref(spec);
+    }
+    return p->want_conf;
+}
+
 /* The configuration recorded on the ConfigMap cm (new reference) when it holds a record of the
  * launch launch_ms (of any launch for 0), its text into *text (borrowed from cm); else NULL. A
  * record that cannot be read is none: the cluster is given the current defaults, as one launched

@@ -303,9 +303,9 @@ static void observe_ha_maps(fo_pass *p, fo_upgrade_input *in, bool metadata)
 /* What the desired spec's configuration says for the upgrade (c.6): the last-state fallback
  * option (default true; a value that is not a boolean turns it off, where Apache's
  * reconciliation fails on it) and whether the new spec keeps HA. */
-static void read_want_conf(const fo_pass *p, const json_t *want_spec, fo_upgrade_input *in)
+static void read_want_conf(fo_pass *p, fo_upgrade_input *in)
 {
-    json_t *conf = fo_build_operator_conf(p, want_spec);
+    const json_t *conf = fo_pass_want_conf(p);
     const char *v = fo_json_str(conf, LAST_STATE_FALLBACK_KEY);
     in->last_state_fallback = true;
     if (v && !fo_flink_parse_bool(v, &in->last_state_fallback)) {
@@ -314,7 +314,6 @@ static void read_want_conf(const fo_pass *p, const json_t *want_spec, fo_upgrade
         in->last_state_fallback = false;
     }
     in->want_ha_enabled = conf && fo_flink_ha_enabled(conf);
-    json_decref(conf);
 }
 
 /* KubernetesOperatorConfigOptions.OPERATOR_JOB_RESTART_FAILED (default false). */
@@ -322,9 +321,9 @@ static void read_want_conf(const fo_pass *p, const json_t *want_spec, fo_upgrade
 
 /* Is kubernetes.operator.job.restart.failed true for the desired spec (the resource's
  * flinkConfiguration over the cluster defaults)? A value that is not a boolean is false. */
-static bool restart_failed_enabled(const fo_pass *p, const json_t *want_spec)
+static bool restart_failed_enabled(fo_pass *p)
 {
-    json_t *conf = fo_build_operator_conf(p, want_spec);
+    const json_t *conf = fo_pass_want_conf(p);
     const char *v = fo_json_str(conf, RESTART_FAILED_KEY);
     bool on = false;
     if (v && !fo_flink_parse_bool(v, &on)) {
@@ -332,7 +331,6 @@ static bool restart_failed_enabled(const fo_pass *p, const json_t *want_spec)
                     RESTART_FAILED_KEY, v);
         on = false;
     }
-    json_decref(conf);
     return on;
 }
 
@@ -364,12 +362,12 @@ static void fill_input(fo_pass *p, const json_t *conf, fo_upgrade_input *in)
     /* A FAILED job under an unchanged spec may be restarted (c.9): asked only then. */
     in->restart_failed = in->application && in->rest_ok && in->job == FO_JOB_STATUS_FAILED &&
                          in->specs_equal && in->recon_state == FO_RECON_DEPLOYED &&
-                         restart_failed_enabled(p, want_spec);
+                         restart_failed_enabled(p);
     /* Scanning the HA ConfigMaps costs a cache walk: only when a decision can need it. */
     bool deciding = !in->specs_equal || in->recon_state == FO_RECON_UPGRADING ||
                     in->restart_failed;
     if (deciding)
-        read_want_conf(p, want_spec, in);
+        read_want_conf(p, in);
     bool last_state = in->last_mode == FO_FLINK_UPGRADE_LAST_STATE ||
                       in->want_mode == FO_FLINK_UPGRADE_LAST_STATE ||
                       (in->want_mode == FO_FLINK_UPGRADE_SAVEPOINT && in->last_state_fallback) ||
@@ -891,6 +889,8 @@ fo_rc fo_reconcile_deployment(const fo_ctl_env *env, const char *ns, const char 
     json_decref(p->error_meta);
     json_decref(p->want_sp_nonce);
     json_decref(p->want_cp_nonce);
+    json_decref(p->want_conf);
+    json_decref(p->want_conf_spec);
     fo_cluster_defaults_unref(p->cd);
     free(p);
     return rc;

@@ -57,6 +57,8 @@ typedef struct fo_pass {
 
     json_t *want_sp_nonce; /* the desired spec.job.savepointTriggerNonce (owned; NULL: none) */
     json_t *want_cp_nonce; /* the desired spec.job.checkpointTriggerNonce (owned; NULL: none) */
+    /* fo_pass_want_conf's cache: the operator configuration of want_conf_spec (both owned) */
+    json_t *want_conf, *want_conf_spec;
     bool snapshot_failed;  /* a snapshot failed this pass: tried again at a later one */
     const char *action; /* what the pass did, when it is not the step's name (static) */
     int64_t requeue_ms;
@@ -126,6 +128,11 @@ json_t *fo_build_deployed_conf(const fo_pass *p);
  * launch of `spec` would configure. New reference; NULL when out of memory or the
  * configuration cannot be flattened (the validator reports that). */
 json_t *fo_build_operator_conf(const fo_pass *p, const json_t *spec);
+
+/* fo_build_operator_conf of the desired spec (p->want's), built once a pass: the options a
+ * pass reads (retries, grace periods, intervals, history limits, restart.failed) come from
+ * it. Borrowed from the pass; NULL as fo_build_operator_conf. */
+const json_t *fo_pass_want_conf(fo_pass *p);
 
 /* The job id a last-state restore deploys (c.6 "fix the job ID"): the id the desired spec
  * sets ($internal.pipeline.job-id, 32 characters), else the recorded jobStatus.jobId. Into

@@ -13,11 +13,9 @@
 
 /* ---- retries of a failing savepoint (controller/savepoint_retry.h) --------------------------- */
 
-static void read_policy(const fo_pass *p, fo_sp_retry_policy *pol)
+static void read_policy(fo_pass *p, fo_sp_retry_policy *pol)
 {
-    json_t *conf = fo_build_operator_conf(p, json_object_get(p->want, "spec"));
-    fo_sp_retry_policy_read(conf, p->set->observe_interval_ms, pol);
-    json_decref(conf);
+    fo_sp_retry_policy_read(fo_pass_want_conf(p), p->set->observe_interval_ms, pol);
 }
 
 /* The retry record in the stored status.error (an UpgradeFailureException only this file

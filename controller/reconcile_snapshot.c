@@ -256,9 +256,9 @@ static void record_nonce(fo_pass *p, const snap_kind *k)
     json_decref(spec);
 }
 
-static int64_t grace_ms(const fo_pass *p, const snap_kind *k)
+static int64_t grace_ms(fo_pass *p, const snap_kind *k)
 {
-    json_t *conf = fo_build_operator_conf(p, json_object_get(p->want, "spec"));
+    const json_t *conf = fo_pass_want_conf(p);
     const char *v = fo_json_str(conf, k->grace_key);
     int64_t ms = DEFAULT_GRACE_MS;
     fo_err err;
@@ -266,7 +266,6 @@ static int64_t grace_ms(const fo_pass *p, const snap_kind *k)
         fo_log_warn("%s: '%s' is not a duration; 1 min is used", k->grace_key, v);
         ms = DEFAULT_GRACE_MS;
     }
-    json_decref(conf);
     return ms;
 }
 
@@ -401,11 +400,10 @@ static void trim_history(fo_pass *p)
     json_t *history = (json_t *)fo_json_get(p->st, "jobStatus.savepointInfo.savepointHistory");
     if (!json_is_array(history) || json_array_size(history) < 2)
         return;
-    json_t *conf = fo_build_operator_conf(p, json_object_get(p->want, "spec"));
+    const json_t *conf = fo_pass_want_conf(p);
     json_t *defaults = fo_flink_conf_flatten(fo_cluster_defaults_flink_config(p->cd), NULL);
     int64_t max_count = read_limit(conf, defaults, MAX_COUNT_KEY, false, DEFAULT_MAX_COUNT);
     int64_t max_age = read_limit(conf, defaults, MAX_AGE_KEY, true, DEFAULT_MAX_AGE_MS);
-    json_decref(conf);
     json_decref(defaults);
     if (max_count < 1)
         max_count = 1;
@@ -430,9 +428,9 @@ static void trim_history(fo_pass *p)
 
 /* The kind's periodic interval option in ms (0: none). A value that is not a duration (a
  * Quartz cron expression) gives 0, and is copied into refused. */
-static int64_t periodic_interval(const fo_pass *p, const snap_kind *k, char *refused, size_t len)
+static int64_t periodic_interval(fo_pass *p, const snap_kind *k, char *refused, size_t len)
 {
-    json_t *conf = fo_build_operator_conf(p, json_object_get(p->want, "spec"));
+    const json_t *conf = fo_pass_want_conf(p);
     const char *v = fo_json_str(conf, k->periodic_key);
     int64_t ms = 0;
     fo_err err;
@@ -441,7 +439,6 @@ static int64_t periodic_interval(const fo_pass *p, const snap_kind *k, char *ref
         snprintf(refused, len, "%s", v);
         ms = 0;
     }
-    json_decref(conf);
     return ms > 0 ? ms : 0;
 }
 
@@ -693,10 +690,9 @@ static fo_rc trigger_kind(fo_pass *p, const snap_kind *k, fo_err *err)
         first = p->now_ms;
     if (!manual) /* the interval runs from each trigger, done or not (Apache's trigger store) */
         json_object_set_new(info, k->last_periodic, json_integer(p->now_ms));
-    json_t *conf = fo_build_operator_conf(p, json_object_get(p->want, "spec"));
+    const json_t *conf = fo_pass_want_conf(p);
     const char *fmt = fo_json_str(conf, k->format_key);
     bool alt = fmt && strcasecmp(fmt, k->format_alt) == 0;
-    json_decref(conf);
     json_object_set_new(info, "triggerId", json_string(tid));
     json_object_set_new(info, "triggerTimestamp", json_integer(first));
     json_object_set_new(info, "triggerType", json_string(manual ? "MANUAL" : "PERIODIC"));
