@@ -219,6 +219,10 @@ void fo_act_warn_once(fo_pass *p, const char *reason);
 
 fo_rc fo_act_stop_with_savepoint(fo_pass *p, const fo_upgrade_step *s, fo_err *err);
 fo_rc fo_act_await_savepoint(fo_pass *p);
+/* The location of the latest savepoint of job jid that Flink's checkpoint statistics show
+ * triggered at or after since (epoch ms), or NULL (none, or the statistics unread). Flink's
+ * clock against ours: only for a trigger or stop Flink lost. Free with free(). */
+char *fo_act_savepoint_since(fo_pass *p, const char *jid, int64_t since);
 
 /* ---- reconcile_snapshot.c ---- */
 

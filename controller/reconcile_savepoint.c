@@ -189,21 +189,30 @@ static void savepoint_failed(fo_pass *p, const char *why)
  * (trigger id "" until Flink answered), or forgotten by a restarted JobManager. Flink's
  * checkpoint statistics tell whether a savepoint completed since the intent (a comparison of
  * two machines' clocks, hence only the fallback). */
-static void await_untracked(fo_pass *p, const char *jid, int64_t since)
+char *fo_act_savepoint_since(fo_pass *p, const char *jid, int64_t since)
 {
     fo_flink_checkpoint_stats stats;
     fo_err ferr;
     fo_err_clear(&ferr);
     if (fo_ctl_rest_counted(
             p->env, "/jobs/:id/checkpoints",
-            fo_flink_rest_checkpoints(p->env->flink, p->base_url, jid, &stats, &ferr)) == FO_OK) {
-        const fo_flink_checkpoint *sp = &stats.latest_savepoint;
-        bool found = sp->id >= 0 && sp->external_path && sp->trigger_ms >= since;
-        if (found)
-            savepoint_done(p, sp->external_path);
-        fo_flink_rest_checkpoint_stats_release(&stats);
-        if (found)
-            return;
+            fo_flink_rest_checkpoints(p->env->flink, p->base_url, jid, &stats, &ferr)) != FO_OK)
+        return NULL;
+    const fo_flink_checkpoint *sp = &stats.latest_savepoint;
+    char *path = sp->id >= 0 && sp->external_path && sp->trigger_ms >= since
+                     ? strdup(sp->external_path)
+                     : NULL;
+    fo_flink_rest_checkpoint_stats_release(&stats);
+    return path;
+}
+
+static void await_untracked(fo_pass *p, const char *jid, int64_t since)
+{
+    char *path = fo_act_savepoint_since(p, jid, since);
+    if (path) {
+        savepoint_done(p, path);
+        free(path);
+        return;
     }
     fo_flink_job_status js = fo_flink_job_status_parse(fo_json_get_str(p->st, "jobStatus.state"));
     if (js == FO_JOB_STATUS_RUNNING && p->now_ms - since > FO_SAVEPOINT_LOST_MS) {

@@ -560,18 +560,11 @@ static void send_trigger(fo_pass *p, const snap_kind *k, const char *job_id, con
  * schedules itself would pass for a manual one, and a second checkpoint costs little. */
 static bool found_in_statistics(fo_pass *p, const char *job_id, int64_t since)
 {
-    fo_flink_checkpoint_stats stats;
-    fo_err ferr;
-    fo_err_clear(&ferr);
-    if (fo_ctl_rest_counted(
-            p->env, "/jobs/:id/checkpoints",
-            fo_flink_rest_checkpoints(p->env->flink, p->base_url, job_id, &stats, &ferr)) != FO_OK)
-        return false;
-    const fo_flink_checkpoint *sp = &stats.latest_savepoint;
-    bool found = sp->id >= 0 && sp->external_path && *sp->external_path && sp->trigger_ms >= since;
+    char *path = fo_act_savepoint_since(p, job_id, since);
+    bool found = path && *path;
     if (found)
-        snap_done(p, &SAVEPOINT, sp->external_path);
-    fo_flink_rest_checkpoint_stats_release(&stats);
+        snap_done(p, &SAVEPOINT, path);
+    free(path);
     return found;
 }
 
