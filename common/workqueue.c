@@ -22,16 +22,29 @@ struct delayed {
     char *key;
 };
 
+/* The ready keys of one lane, FIFO: a ring of heap strings. An entry whose key has since moved
+ * to the urgent lane, or was handed out from another entry, is stale and skipped when it
+ * reaches the head (see live_head). */
+struct lane {
+    char **ring;
+    size_t head, count, cap;
+};
+
+enum { LANE_NORMAL = 1, LANE_URGENT = 2 }; /* the values of the dirty set */
+
+/* While both lanes hold keys, every URGENT_RUN-th key comes from the normal lane. */
+#define URGENT_RUN 4
+
 struct fo_workqueue {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     const fo_clock *clock;
     char name[64];
-    /* ready keys, FIFO (a ring of heap strings) */
-    char **ring;
-    size_t head, count, cap;
+    struct lane lanes[3]; /* indexed by LANE_NORMAL, LANE_URGENT; [0] unused */
+    size_t ready;         /* keys ready to hand out (live entries of both lanes) */
+    int urgent_run;       /* keys taken from the urgent lane in a row while both held keys */
     /* sets as jansson objects (string-keyed hash tables) */
-    json_t *dirty;      /* queued or to be queued */
+    json_t *dirty;      /* queued or to be queued: key -> the lane it goes to */
     json_t *processing; /* held by a worker */
     json_t *failures;   /* key -> failure count */
     json_t *waiting;    /* key -> time of its live entry in the heap */
@@ -95,9 +108,12 @@ void fo_workqueue_free(fo_workqueue *q)
     if (!q)
         return;
     fo_clock_unsubscribe(q->clock, on_tick, q);
-    for (size_t i = 0; i < q->count; i++)
-        free(q->ring[(q->head + i) % q->cap]);
-    free(q->ring);
+    for (int l = LANE_NORMAL; l <= LANE_URGENT; l++) {
+        struct lane *ln = &q->lanes[l];
+        for (size_t i = 0; i < ln->count; i++)
+            free(ln->ring[(ln->head + i) % ln->cap]);
+        free(ln->ring);
+    }
     for (size_t i = 0; i < q->nheap; i++)
         free(q->heap[i].key);
     free(q->heap);
@@ -118,41 +134,86 @@ static bool key_ok(const fo_workqueue *q, const char *key)
     return false;
 }
 
-static bool push_ready(fo_workqueue *q, const char *key)
+static bool lane_push(struct lane *ln, const char *key)
 {
-    if (q->count == q->cap) {
-        size_t cap = q->cap ? q->cap * 2 : 64;
+    if (ln->count == ln->cap) {
+        size_t cap = ln->cap ? ln->cap * 2 : 64;
         char **ring = malloc(cap * sizeof *ring);
         if (!ring)
             return false;
-        for (size_t i = 0; i < q->count; i++)
-            ring[i] = q->ring[(q->head + i) % q->cap];
-        free(q->ring);
-        q->ring = ring;
-        q->cap = cap;
-        q->head = 0;
+        for (size_t i = 0; i < ln->count; i++)
+            ring[i] = ln->ring[(ln->head + i) % ln->cap];
+        free(ln->ring);
+        ln->ring = ring;
+        ln->cap = cap;
+        ln->head = 0;
     }
     char *copy = strdup(key);
     if (!copy)
         return false;
-    q->ring[(q->head + q->count) % q->cap] = copy;
-    q->count++;
+    ln->ring[(ln->head + ln->count) % ln->cap] = copy;
+    ln->count++;
     return true;
 }
 
-static void add_locked(fo_workqueue *q, const char *key)
+static char *lane_pop(struct lane *ln)
 {
-    if (q->shutting_down || json_object_get(q->dirty, key))
-        return;
-    json_object_set_new(q->dirty, key, json_true());
-    if (json_object_get(q->processing, key))
-        return; /* done() queues it again */
-    if (!push_ready(q, key)) {
+    char *key = ln->ring[ln->head];
+    ln->head = (ln->head + 1) % ln->cap;
+    ln->count--;
+    return key;
+}
+
+static int dirty_lane(fo_workqueue *q, const char *key)
+{
+    return (int)json_integer_value(json_object_get(q->dirty, key));
+}
+
+/* Drop the stale entries at the head of lane l; true when a live key is left at its head:
+ * one that waits for this lane and no worker holds. */
+static bool live_head(fo_workqueue *q, int l)
+{
+    struct lane *ln = &q->lanes[l];
+    while (ln->count > 0) {
+        const char *key = ln->ring[ln->head];
+        if (dirty_lane(q, key) == l && !json_object_get(q->processing, key))
+            return true;
+        free(lane_pop(ln));
+    }
+    return false;
+}
+
+/* Key is dirty for its lane and no worker holds it: make it ready there. */
+static void push_ready(fo_workqueue *q, const char *key)
+{
+    if (!lane_push(&q->lanes[dirty_lane(q, key)], key)) {
         json_object_del(q->dirty, key);
         fo_log_error("%s: out of memory, key dropped", q->name);
         return;
     }
+    q->ready++;
     pthread_cond_signal(&q->cv);
+}
+
+static void add_locked(fo_workqueue *q, const char *key, int lane)
+{
+    if (q->shutting_down)
+        return;
+    int have = dirty_lane(q, key);
+    if (have >= lane)
+        return;
+    json_object_set_new(q->dirty, key, json_integer(lane));
+    if (json_object_get(q->processing, key))
+        return; /* done() queues it again, in the lane it waits for */
+    if (have == 0) {
+        push_ready(q, key);
+        return;
+    }
+    /* Ready in the normal lane already: it moves (its old entry goes stale), still one key. */
+    if (!lane_push(&q->lanes[lane], key)) {
+        json_object_set_new(q->dirty, key, json_integer(have));
+        fo_log_error("%s: out of memory, key left in the normal lane", q->name);
+    }
 }
 
 /* ---- the delay heap (min-heap on (at, seq)) ---- */
@@ -219,7 +280,7 @@ static void promote_locked(fo_workqueue *q, int64_t now)
         json_t *live = json_object_get(q->waiting, d.key);
         if (live && json_integer_value(live) == d.at) {
             json_object_del(q->waiting, d.key);
-            add_locked(q, d.key);
+            add_locked(q, d.key, LANE_NORMAL);
         }
         free(d.key);
     }
@@ -232,7 +293,16 @@ void fo_workqueue_add(fo_workqueue *q, const char *key)
     if (!key_ok(q, key))
         return;
     pthread_mutex_lock(&q->mu);
-    add_locked(q, key);
+    add_locked(q, key, LANE_NORMAL);
+    pthread_mutex_unlock(&q->mu);
+}
+
+void fo_workqueue_add_urgent(fo_workqueue *q, const char *key)
+{
+    if (!key_ok(q, key))
+        return;
+    pthread_mutex_lock(&q->mu);
+    add_locked(q, key, LANE_URGENT);
     pthread_mutex_unlock(&q->mu);
 }
 
@@ -246,7 +316,7 @@ void fo_workqueue_add_after(fo_workqueue *q, const char *key, int64_t delay_ms)
         return;
     }
     if (delay_ms <= 0) {
-        add_locked(q, key);
+        add_locked(q, key, LANE_NORMAL);
         pthread_mutex_unlock(&q->mu);
         return;
     }
@@ -313,16 +383,30 @@ size_t fo_workqueue_len(fo_workqueue *q)
 {
     pthread_mutex_lock(&q->mu);
     promote_locked(q, fo_clock_mono_ms(q->clock));
-    size_t n = q->count;
+    size_t n = q->ready;
     pthread_mutex_unlock(&q->mu);
     return n;
 }
 
+/* The next ready key (q->ready > 0): the urgent lane's first, except that while both lanes
+ * hold keys every URGENT_RUN-th comes from the normal lane, so neither starves. */
 static char *pop_locked(fo_workqueue *q)
 {
-    char *key = q->ring[q->head];
-    q->head = (q->head + 1) % q->cap;
-    q->count--;
+    bool urgent = live_head(q, LANE_URGENT), normal = live_head(q, LANE_NORMAL);
+    if (!urgent && !normal) { /* cannot happen: every ready key has a live entry */
+        fo_log_error("%s: %zu ready keys counted but none queued", q->name, q->ready);
+        q->ready = 0;
+        return NULL;
+    }
+    int l = LANE_NORMAL;
+    if (urgent && !(normal && q->urgent_run >= URGENT_RUN - 1)) {
+        l = LANE_URGENT;
+        q->urgent_run = normal ? q->urgent_run + 1 : 0;
+    } else {
+        q->urgent_run = 0;
+    }
+    char *key = lane_pop(&q->lanes[l]);
+    q->ready--;
     json_object_set_new(q->processing, key, json_true());
     json_object_del(q->dirty, key);
     return key;
@@ -336,10 +420,8 @@ static fo_rc get(fo_workqueue *q, char **key, bool block)
     pthread_mutex_lock(&q->mu);
     for (;;) {
         promote_locked(q, fo_clock_mono_ms(q->clock));
-        if (q->count > 0) {
-            *key = pop_locked(q);
+        if (q->ready > 0 && (*key = pop_locked(q)) != NULL)
             break;
-        }
         if (q->shutting_down) {
             rc = FO_ESHUTDOWN;
             break;
@@ -378,12 +460,8 @@ void fo_workqueue_done(fo_workqueue *q, const char *key)
         return;
     pthread_mutex_lock(&q->mu);
     json_object_del(q->processing, key);
-    if (json_object_get(q->dirty, key)) {
-        if (push_ready(q, key))
-            pthread_cond_signal(&q->cv);
-        else
-            json_object_del(q->dirty, key);
-    }
+    if (json_object_get(q->dirty, key))
+        push_ready(q, key);
     pthread_mutex_unlock(&q->mu);
 }
 

@@ -4,6 +4,8 @@
 /* A rate-limited work queue of string keys ("namespace/name") with client-go's semantics
  * (k8s.io/client-go/util/workqueue):
  *
+ * - Keys are handed out first come, first served, except that urgent ones (add_urgent) go
+ *   ahead of the rest (an addition of ours, like controller-runtime's priority queue).
  * - A key is queued at most once however often it is added before a worker takes it (the
  *   "dirty" set).
  * - A key is never handed to two workers at once: a key added while a worker holds it (between
@@ -53,6 +55,12 @@ void fo_workqueue_free(fo_workqueue *q);
 
 /* Queue key now (the string is copied). */
 void fo_workqueue_add(fo_workqueue *q, const char *key);
+
+/* Queue key now, ahead of the keys add, add_after and add_rate_limited queued: for a change
+ * someone made (an informer's event), which should not wait behind periodic passes. A key
+ * already ready moves ahead; it is still handed out once. While keys of both kinds are
+ * ready, every fourth key handed out is the oldest of the others, so neither kind starves. */
+void fo_workqueue_add_urgent(fo_workqueue *q, const char *key);
 
 /* Queue key once delay_ms passed (<= 0: now). */
 void fo_workqueue_add_after(fo_workqueue *q, const char *key, int64_t delay_ms);

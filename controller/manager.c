@@ -19,7 +19,8 @@
 
 /* ---- queue -------------------------------------------------------------------------------- */
 
-void fo_manager_queue_add(fo_manager *m, const char *key, int64_t delay_ms)
+/* Note when key becomes ready, for the queue-wait histogram. */
+static void note_queued(fo_manager *m, const char *key, int64_t delay_ms)
 {
     int64_t ready = fo_clock_mono_ms(fo_clock_real()) + (delay_ms > 0 ? delay_ms : 0);
     pthread_mutex_lock(&m->qmu);
@@ -27,10 +28,24 @@ void fo_manager_queue_add(fo_manager *m, const char *key, int64_t delay_ms)
     if (!have || json_integer_value(have) > ready)
         json_object_set_new(m->queued_at, key, json_integer(ready));
     pthread_mutex_unlock(&m->qmu);
+}
+
+void fo_manager_queue_add(fo_manager *m, const char *key, int64_t delay_ms)
+{
+    note_queued(m, key, delay_ms);
     if (delay_ms > 0)
         fo_workqueue_add_after(m->queue, key, delay_ms);
     else
         fo_workqueue_add(m->queue, key);
+}
+
+/* Something changed (an informer's event): the pass goes ahead of the periodic ones, so a
+ * user's change is not kept waiting behind a fleet of observations (hundreds of silent
+ * JobManagers hold a worker 5 s each). */
+static void queue_event(fo_manager *m, const char *key)
+{
+    note_queued(m, key, 0);
+    fo_workqueue_add_urgent(m->queue, key);
 }
 
 static void queue_taken(fo_manager *m, const char *key)
@@ -84,7 +99,7 @@ static void enqueue(fo_manager_handler_ctx *h, const json_t *obj)
 {
     char key[600];
     if (fo_enqueue_key(obj, h->kind, key, sizeof key))
-        fo_manager_queue_add(h->m, key, 0);
+        queue_event(h->m, key);
 }
 
 static void on_add(void *ctx, const json_t *obj)

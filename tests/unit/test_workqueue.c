@@ -272,6 +272,110 @@ START_TEST(shutdown_wakes_blocked_workers_and_drains)
 }
 END_TEST
 
+/* Informer events (add_urgent) go ahead of periodic requeues: a user's change does not wait
+ * behind a fleet's observations. */
+START_TEST(an_urgent_key_goes_ahead_of_the_queued_ones)
+{
+    fo_workqueue *q = new_queue();
+    fo_workqueue_add(q, "ns/a");
+    fo_workqueue_add(q, "ns/b");
+    fo_workqueue_add_after(q, "ns/c", 1000);
+    fo_clock_fake_advance(clk, 1000);
+    fo_workqueue_add_urgent(q, "ns/u");
+    ck_assert_uint_eq(fo_workqueue_len(q), 4);
+    expect_get(q, "ns/u");
+    expect_get(q, "ns/a");
+    expect_get(q, "ns/b");
+    expect_get(q, "ns/c");
+    expect_empty(q);
+    ck_assert_uint_eq(fo_workqueue_len(q), 0);
+    fo_workqueue_free(q);
+}
+END_TEST
+
+/* A key already waiting in the normal lane moves ahead when an event comes for it, and is
+ * handed out once; a later normal add does not move it back. */
+START_TEST(an_urgent_add_moves_a_waiting_key_ahead_once)
+{
+    fo_workqueue *q = new_queue();
+    fo_workqueue_add(q, "ns/a");
+    fo_workqueue_add(q, "ns/b");
+    fo_workqueue_add_urgent(q, "ns/b");
+    fo_workqueue_add(q, "ns/b");
+    ck_assert_uint_eq(fo_workqueue_len(q), 2);
+    expect_get(q, "ns/b");
+    expect_get(q, "ns/a");
+    expect_empty(q);
+    ck_assert_uint_eq(fo_workqueue_len(q), 0);
+    /* b's stale entry in the normal lane must not hand it out again after done. */
+    fo_workqueue_done(q, "ns/b");
+    fo_workqueue_done(q, "ns/a");
+    expect_empty(q);
+    fo_workqueue_free(q);
+}
+END_TEST
+
+/* An event for a key a worker holds queues it again at done, ahead of the others. */
+START_TEST(an_urgent_add_while_processing_goes_ahead_at_done)
+{
+    fo_workqueue *q = new_queue();
+    fo_workqueue_add(q, "ns/a");
+    expect_get(q, "ns/a");
+    fo_workqueue_add(q, "ns/b");
+    fo_workqueue_add_urgent(q, "ns/a");
+    expect_get(q, "ns/b"); /* a is held: b goes */
+    fo_workqueue_add(q, "ns/c");
+    fo_workqueue_done(q, "ns/a");
+    expect_get(q, "ns/a");
+    expect_get(q, "ns/c");
+    expect_empty(q);
+    fo_workqueue_free(q);
+}
+END_TEST
+
+/* A stale entry left behind when a key moved lanes must not hand the key out while a worker
+ * holds it from a later add. */
+START_TEST(a_moved_key_is_never_handed_out_twice)
+{
+    fo_workqueue *q = new_queue();
+    fo_workqueue_add(q, "ns/a");        /* normal entry */
+    fo_workqueue_add_urgent(q, "ns/a"); /* moves; the normal entry is stale */
+    expect_get(q, "ns/a");
+    fo_workqueue_add(q, "ns/a"); /* dirty again (normal) while held */
+    expect_empty(q);             /* the stale normal entry must not hand it out */
+    fo_workqueue_done(q, "ns/a");
+    expect_get(q, "ns/a");
+    expect_empty(q);
+    fo_workqueue_done(q, "ns/a");
+    expect_empty(q);
+    ck_assert_uint_eq(fo_workqueue_len(q), 0);
+    fo_workqueue_free(q);
+}
+END_TEST
+
+/* A stream of events does not starve the periodic passes: every fourth key handed out while
+ * both kinds wait is a normal one. */
+START_TEST(urgent_keys_do_not_starve_the_others)
+{
+    fo_workqueue *q = new_queue();
+    char key[16];
+    for (int i = 0; i < 3; i++) {
+        snprintf(key, sizeof key, "ns/n%d", i);
+        fo_workqueue_add(q, key);
+    }
+    for (int i = 0; i < 9; i++) {
+        snprintf(key, sizeof key, "ns/u%d", i);
+        fo_workqueue_add_urgent(q, key);
+    }
+    const char *want[] = {"ns/u0", "ns/u1", "ns/u2", "ns/n0", "ns/u3", "ns/u4", "ns/u5",
+                          "ns/n1", "ns/u6", "ns/u7", "ns/u8", "ns/n2"};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        expect_get(q, want[i]);
+    expect_empty(q);
+    fo_workqueue_free(q);
+}
+END_TEST
+
 START_TEST(bad_options_and_keys_are_refused)
 {
     fo_workqueue_opts o = {.clock = clk, .base_delay_ms = 10, .max_delay_ms = 5};
@@ -386,6 +490,11 @@ int main(void)
     tcase_add_test(tc, blocked_get_wakes_on_add_and_on_the_clock);
     tcase_add_test(tc, shutdown_wakes_blocked_workers_and_drains);
     tcase_add_test(tc, bad_options_and_keys_are_refused);
+    tcase_add_test(tc, an_urgent_key_goes_ahead_of_the_queued_ones);
+    tcase_add_test(tc, an_urgent_add_moves_a_waiting_key_ahead_once);
+    tcase_add_test(tc, an_urgent_add_while_processing_goes_ahead_at_done);
+    tcase_add_test(tc, a_moved_key_is_never_handed_out_twice);
+    tcase_add_test(tc, urgent_keys_do_not_starve_the_others);
     tcase_add_test(tc, no_key_is_ever_processed_by_two_workers_at_once);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
