@@ -618,6 +618,11 @@ static void check_webhooks(const json_t *docs, const char *kind, const char *pat
         !has_string(json_object_get(r, "apiGroups"), "flink.apache.org"))
         fo_field_errors_add(errs, FO_FE_INVALID, kind, NULL,
                             "one rule: CREATE/UPDATE of flinkdeployments and flinksessionjobs");
+    /* Equivalent (v1's default): a request for another version of the CRDs, once there is
+     * one, is converted to v1beta1 and still sent; Exact would let it pass unchecked. */
+    const char *match = fo_json_str(h, "matchPolicy");
+    if (match && strcmp(match, "Equivalent"))
+        fo_field_errors_add(errs, FO_FE_INVALID, kind, match, "matchPolicy Equivalent");
     /* The operator's own namespace is never sent to the webhook. */
     const json_t *expr = json_array_get(fo_json_get(h, "namespaceSelector.matchExpressions"), 0);
     const char *key = fo_json_str(expr, "key"), *op = fo_json_str(expr, "operator");

@@ -207,6 +207,37 @@ START_TEST(the_defaults_file_is_reloaded_and_a_broken_one_keeps_the_last_good)
 }
 END_TEST
 
+static bool names_the_missing_file(fo_test_webhook *w)
+{
+    json_t *j = readyz(w);
+    const char *err = fo_json_get_str(j, "defaults.error");
+    bool named = json_is_true(json_object_get(j, "degraded")) && err &&
+                 strstr(err, "No such file or directory");
+    json_decref(j);
+    return named;
+}
+
+/* The key taken out of the ConfigMap: the kubelet swaps ..data to a version without the file,
+ * and the defaults.yaml symlink dangles. Like a broken file (the issue: the last good
+ * defaults stay, the log and /readyz say so), and ready all along: an unready webhook would
+ * refuse every FlinkDeployment change (failurePolicy Fail). */
+START_TEST(a_removed_defaults_file_keeps_the_last_good_and_says_so)
+{
+    fo_test_webhook w;
+    fo_test_webhook_start(&w);
+    fo_test_webhook_publish(&w, w.cfg_dir, NULL, NULL, 0);
+    ck_assert(eventually(names_the_missing_file, &w));
+    ck_assert(fo_test_webhook_log_has(&w, "cluster defaults not reloaded", "No such file"));
+    char *v = mutated_cost_center(&w);
+    ck_assert_str_eq(v, "42");
+    free(v);
+    /* put back: healthy again */
+    fo_test_webhook_publish_defaults(&w, "admission-cluster-defaults.yaml");
+    ck_assert(eventually(is_healthy, &w));
+    fo_test_webhook_stop(&w);
+}
+END_TEST
+
 /* A request whose body arrives in two parts, the second only when `go` is set: the first
  * ends at stall_at (0: half the body). */
 struct slow_upload {
@@ -612,6 +643,7 @@ int main(void)
     tcase_add_test(tc, bodies_past_the_bound_get_429_until_the_held_ones_are_done);
     tcase_add_test(tc, a_rotated_certificate_is_served_and_a_bad_one_refused);
     tcase_add_test(tc, the_defaults_file_is_reloaded_and_a_broken_one_keeps_the_last_good);
+    tcase_add_test(tc, a_removed_defaults_file_keeps_the_last_good_and_says_so);
     tcase_add_test(tc, sigterm_finishes_the_request_in_flight_and_exits_zero);
     tcase_add_test(tc, a_shutdown_delay_serves_unready_and_a_second_sigterm_ends_it);
     tcase_add_test(tc, a_shutdown_delay_ends_by_itself);
