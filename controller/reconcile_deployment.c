@@ -357,6 +357,14 @@ static void fill_input(fo_pass *p, const json_t *conf, fo_upgrade_input *in)
     in->savepoint_pending = trig && strcmp(trig, "UPGRADE") == 0 &&
                             fo_json_get(p->st, "jobStatus.savepointInfo.triggerTimestamp");
     in->savepoint_path_known = fo_json_get_str(p->st, "jobStatus.upgradeSavepointPath") != NULL;
+    /* The restore source of a job that ended under its cluster: read through that cluster in
+     * this pass (record_latest_checkpoint), or unknown; a JobManager that answers without the
+     * job can tell nothing more of it. */
+    bool ended = p->application && p->obs.jm_present &&
+                 fo_flink_job_status_is_globally_terminal(in->job) && !in->savepoint_path_known;
+    in->restore_source_unknown =
+        ended && !p->restore_source_read &&
+        !fo_observe_job_not_found(&p->obs, fo_json_get_str(p->st, "jobStatus.jobId"));
     in->savepoint_dir = conf && fo_build_savepoint_dir(conf) != NULL;
     in->ha_enabled = conf && fo_flink_ha_enabled(conf);
     /* A FAILED job under an unchanged spec may be restarted (c.9): asked only then. */
@@ -486,6 +494,7 @@ static void record_latest_checkpoint(fo_pass *p, const char *job_id, const json_
             p->obs.rest_timed_out = true;
         return;
     }
+    p->restore_source_read = true;
     const char *retention = retention_decides(&stats, ended) ? job_retention(p, job_id) : NULL;
     const char *source = "the job's";
     bool kept = retention && fo_observe_checkpoints_kept(retention, ended);

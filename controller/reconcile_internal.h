@@ -54,6 +54,7 @@ typedef struct fo_pass {
     json_t *error_meta;    /* additionalMetadata of status.error (owned; NULL = the reason's) */
     const char *stalled_reason; /* for the Stalled condition */
     bool job_not_found;         /* Flink does not list the recorded job (status.error says so) */
+    bool restore_source_read;   /* this pass read the ended job's statistics (upgrade.h) */
 
     json_t *want_sp_nonce; /* the desired spec.job.savepointTriggerNonce (owned; NULL: none) */
     json_t *want_cp_nonce; /* the desired spec.job.checkpointTriggerNonce (owned; NULL: none) */

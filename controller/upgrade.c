@@ -33,6 +33,12 @@ static fo_upgrade_step refuse(const char *reason)
     return s;
 }
 
+/* The refusal of a teardown or restore that would lose where an ended job resumes from. */
+#define SOURCE_UNKNOWN                                                                          \
+    "the job ended but its last checkpoint could not be read from Flink yet (no answer, or "    \
+    "Flink is not answering), so its restore source is unknown; the cluster is kept and the "  \
+    "read is tried again at each pass (delete the JobManager Deployment to give the state up)"
+
 /* Tear down what is there, or say it is gone (action NOTHING). The HA ConfigMaps (when they
  * go) go last, once the cluster's Deployments are gone: a JobManager still shutting down
  * writes them, and its leader election creates the leader map again when it is missing. They
@@ -84,9 +90,12 @@ static fo_upgrade_step restore(const fo_upgrade_input *in)
         return s;
     default:
         /* Suspended statelessly: there is no state to restore; a savepoint-mode spec may still
-         * name a recorded savepoint (a stateless suspend clears it). */
+         * name a recorded savepoint (a stateless suspend clears it), which the cluster of a job
+         * that ended under it may not have told yet. */
         if (in->savepoint_path_known && in->want_mode == FO_FLINK_UPGRADE_SAVEPOINT)
             s.mode = FO_FLINK_UPGRADE_SAVEPOINT;
+        else if (in->want_mode == FO_FLINK_UPGRADE_SAVEPOINT && in->restore_source_unknown)
+            return refuse(SOURCE_UNKNOWN);
         return s;
     }
 }
@@ -239,6 +248,10 @@ fo_upgrade_step fo_upgrade_next(const fo_upgrade_input *in)
      * (HA data kept for last-state), instead of idling with no job for ever. */
     if (in->application && in->last_job_state == FO_FLINK_JOB_SUSPENDED &&
         in->want_job_state == FO_FLINK_JOB_SUSPENDED && in->cluster_present) {
+        /* Its latest checkpoint is read through that cluster: not before it is known (or known
+         * to be none) does the cluster go, else the resume could never find it. */
+        if (in->restore_source_unknown && in->last_mode != FO_FLINK_UPGRADE_STATELESS)
+            return refuse(SOURCE_UNKNOWN);
         fo_upgrade_step s = {.action = FO_UP_SUSPEND, .mode = in->last_mode};
         return s;
     }

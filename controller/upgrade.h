@@ -48,7 +48,9 @@
  * Resume (DEPLOYED, recorded job suspended, spec running): restore as above; a cluster still
  * there (a job cancelled from outside keeps its JobManager) is torn down first, with its HA
  * data unless the restore reads it (last-state). The same cluster under a spec that asks
- * suspended is torn down as a suspend would (SUSPEND with the recorded upgradeMode).
+ * suspended is torn down as a suspend would (SUSPEND with the recorded upgradeMode), once the
+ * ended job's restore source is known (a path, or Flink's statistics read and holding none):
+ * that cluster is where it is read, so until then the teardown waits (REFUSE).
  * Restart of a FAILED job (c.9, kubernetes.operator.job.restart.failed): under an unchanged,
  * deployed, running spec, the suspend half of an upgrade of the spec to itself, then its
  * restore: last-state through the HA data when it holds a checkpoint of the job, else from the
@@ -98,6 +100,12 @@ typedef struct fo_upgrade_input {
     bool rest_ok;                 /* Flink answered this pass */
     bool savepoint_pending;       /* an upgrade savepoint trigger is recorded */
     bool savepoint_path_known;    /* jobStatus.upgradeSavepointPath is set */
+    /* The job ended (globally terminal) and its restore source is not known: no
+     * upgradeSavepointPath, and this pass did not read Flink's statistics of the job (the read
+     * failed, or Flink was not asked: silent, the job not observed). Flink may still hold its
+     * latest checkpoint; a later pass reads it. False when Flink answers without the job
+     * (nothing can be read of it any more). */
+    bool restore_source_unknown;
     bool savepoint_dir;           /* a savepoint directory is configured */
     bool ha_enabled;              /* high availability configured */
     bool ha_metadata;             /* HA ConfigMaps with a checkpoint exist */

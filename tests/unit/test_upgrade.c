@@ -438,6 +438,41 @@ START_TEST(resuming_a_job_cancelled_under_its_cluster_tears_the_cluster_down_fir
 }
 END_TEST
 
+/* An ended job's restore source decides before anything of it goes. A job cancelled under a
+ * suspended spec keeps its cluster while its last checkpoint is unknown (the read failed, Flink
+ * silent): that cluster is where it is read; known (a path, or read and none), it goes. A
+ * stateless record has no source to keep. */
+START_TEST(an_ended_jobs_cluster_stays_until_its_restore_source_is_known)
+{
+    fo_upgrade_input in = running_app();
+    in.last_job_state = in.want_job_state = FO_FLINK_JOB_SUSPENDED;
+    in.last_mode = FO_FLINK_UPGRADE_SAVEPOINT;
+    in.job = FO_JOB_STATUS_CANCELED;
+    in.restore_source_unknown = true;
+    fo_upgrade_step s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "REFUSE");
+    ck_assert_ptr_nonnull(strstr(s.reason, "could not be read"));
+    in.last_mode = FO_FLINK_UPGRADE_LAST_STATE;
+    ck_assert_str_eq(ACTION(in), "REFUSE");
+    in.last_mode = FO_FLINK_UPGRADE_STATELESS;
+    ck_assert_str_eq(ACTION(in), "SUSPEND");
+    in.last_mode = FO_FLINK_UPGRADE_SAVEPOINT;
+    in.restore_source_unknown = false;
+    ck_assert_str_eq(ACTION(in), "SUSPEND");
+
+    /* A stateless record resumed in savepoint mode would take a recorded path: not before it
+     * is known. */
+    in = changed(running_app(), FO_DIFF_UPGRADE);
+    in.last_job_state = FO_FLINK_JOB_SUSPENDED;
+    in.want_mode = FO_FLINK_UPGRADE_SAVEPOINT;
+    in.job = FO_JOB_STATUS_CANCELED;
+    in.restore_source_unknown = true;
+    ck_assert_str_eq(ACTION(in), "REFUSE");
+    in.restore_source_unknown = false;
+    ck_assert_str_eq(ACTION(in), "DELETE_CLUSTER");
+}
+END_TEST
+
 START_TEST(redeploy_nonce_restarts_from_the_initial_savepoint)
 {
     fo_upgrade_input in = changed(running_app(), FO_DIFF_SAVEPOINT_REDEPLOY);
@@ -578,6 +613,7 @@ static Suite *suite(void)
     tcase_add_test(tc, session_clusters_tear_down_then_deploy);
     tcase_add_test(tc, lost_jobmanager_is_recovered_only_when_state_survives);
     tcase_add_test(tc, a_failed_job_is_restarted_from_its_latest_state_when_asked);
+    tcase_add_test(tc, an_ended_jobs_cluster_stays_until_its_restore_source_is_known);
     suite_add_tcase(s, tc);
     return s;
 }
