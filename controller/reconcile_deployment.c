@@ -358,7 +358,7 @@ static void fill_input(fo_pass *p, const json_t *conf, fo_upgrade_input *in)
                             fo_json_get(p->st, "jobStatus.savepointInfo.triggerTimestamp");
     in->savepoint_path_known = fo_json_get_str(p->st, "jobStatus.upgradeSavepointPath") != NULL;
     /* The restore source of a job that ended under its cluster: read through that cluster in
-     * this pass (record_latest_checkpoint), or unknown; a JobManager that answers without the
+     * this pass (fo_pass_record_final_state), or unknown; a JobManager that answers without the
      * job can tell nothing more of it. */
     bool ended = p->application && p->obs.jm_present &&
                  fo_flink_job_status_is_globally_terminal(in->job) && !in->savepoint_path_known;
@@ -475,8 +475,8 @@ static const char *job_retention(fo_pass *p, const char *job_id)
  * savepoint or from nothing. That retention is the job's own as Flink tells it (job_retention),
  * else the configuration's; Flink's `discarded` flag on the checkpoint is not enough alone: the
  * statistics archived when the job ended may predate the discard. */
-static void record_latest_checkpoint(fo_pass *p, const char *job_id, const json_t *conf,
-                                     fo_flink_job_status ended)
+void fo_pass_record_final_state(fo_pass *p, const char *job_id, const json_t *conf,
+                                fo_flink_job_status ended)
 {
     json_t *js = fo_json_ensure_object(p->st, "jobStatus");
     fo_flink_checkpoint_stats stats;
@@ -535,7 +535,7 @@ static void observe_cancelled_job(fo_pass *p, const char *prev_state, const json
     snprintf(id, sizeof id, "%s", job_id);
     fo_log_info("job %s was cancelled outside flinkop (%s): the recorded spec is marked suspended",
                 id, state);
-    record_latest_checkpoint(p, id, conf, fo_flink_job_status_parse(state));
+    fo_pass_record_final_state(p, id, conf, fo_flink_job_status_parse(state));
     json_t *rstatus = fo_json_ensure_object(p->st, "reconciliationStatus");
     json_t *ts = json_incref(json_object_get(rstatus, "reconciliationTimestamp"));
     json_t *marker = fo_build_suspended_spec(
@@ -574,7 +574,7 @@ static void observe_ended_job(fo_pass *p, const char *prev_state, const json_t *
     snprintf(id, sizeof id, "%s", job_id);
     fo_log_info("job %s ended (%s): its latest checkpoint is recorded as its final state", id,
                 state);
-    record_latest_checkpoint(p, id, conf, ended);
+    fo_pass_record_final_state(p, id, conf, ended);
 }
 
 /* SnapshotObserver.observeLatestCheckpoint (c.3) reads the latest checkpoint of a job at every
@@ -608,7 +608,7 @@ static void observe_unknown_restore_source(fo_pass *p, const char *prev_state,
         return;
     char id[64];
     snprintf(id, sizeof id, "%s", job_id);
-    record_latest_checkpoint(p, id, conf, p->obs.job.state);
+    fo_pass_record_final_state(p, id, conf, p->obs.job.state);
     const char *path = fo_json_get_str(p->st, "jobStatus.upgradeSavepointPath");
     if (path)
         fo_log_info("the last checkpoint of job %s, unknown since it ended (%s), is recorded: %s",

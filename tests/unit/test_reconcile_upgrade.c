@@ -1197,6 +1197,100 @@ START_TEST(a_last_state_job_suspended_through_a_savepoint_resumes_from_it)
 }
 END_TEST
 
+#define CHK_8 "s3://flink/checkpoints/a7f3c2e19b0d4e8f9a1b2c3d4e5f6a7b/chk-8"
+
+/* Flink's statistics of the running job of n: tests/data/flink-checkpoints.json (latest chk-8,
+ * retained) with `file`, else checkpointing on and nothing completed. */
+static void job_checkpoints(fake_world *w, const char *n, const char *file)
+{
+    char key[128];
+    snprintf(key, sizeof key, "GET /jobs/%s/checkpoints", st_str(w, n, "jobStatus.jobId"));
+    if (!file) {
+        fake_flink_answer(&w->flink, key,
+                          json_pack("{s:{s:i, s:i, s:i, s:i, s:i}, s:{}}", "counts", "restored",
+                                    0, "total", 0, "in_progress", 0, "completed", 0, "failed", 0,
+                                    "latest"));
+        return;
+    }
+    size_t len = 0;
+    char *text = fo_test_read_data(file, &len);
+    fake_flink_answer(&w->flink, key, json_loadb(text, len, 0, NULL));
+    free(text);
+}
+
+/* The pass's actions until one is `action` (at most max passes); the last one's name. */
+static const char *until_action(fake_world *w, const char *n, const char *action, int max)
+{
+    static char last[32];
+    last[0] = '\0';
+    for (int i = 0; i < max && strcmp(last, action) != 0; i++) {
+        fo_reconcile_result res;
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+        snprintf(last, sizeof last, "%s", res.action);
+    }
+    return last;
+}
+
+/* The config.yaml flink-config-<n> holds (borrowed from the store). */
+static const char *flink_conf_of(fake_world *w, const char *n)
+{
+    char name[300];
+    snprintf(name, sizeof name, "flink-config-%s", n);
+    return fo_json_str(fo_json_get(owned(w, FO_CTL_CONFIG_MAP, name), "data"), "config.yaml");
+}
+
+/* A savepoint-mode suspend whose stop-with-savepoint fails while the job fails: the observer
+ * leaves a job's final state to the stop in flight, so upgradeSavepointPath still named the
+ * savepoint the job was deployed from, and the suspend of the ended job went ahead from it:
+ * the resume took the job back to its initial savepoint, losing every checkpoint since. The
+ * failed stop now reads the ended job's latest checkpoint (chk-8), and that is what the job is
+ * suspended with and resumed from. */
+START_TEST(a_stop_that_fails_as_the_job_fails_keeps_its_latest_checkpoint)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    json_object_set_new(fo_json_get(fd(w, n), "spec.flinkConfiguration"),
+                        "execution.checkpointing.externalized-checkpoint-retention",
+                        json_string("RETAIN_ON_CANCELLATION"));
+    const char *initial = "s3://bucket/savepoints/savepoint-000000-initial";
+    edit_spec(w, n, "job.initialSavepointPath", json_string(initial));
+    until_stable(w, n);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.upgradeSavepointPath"), initial);
+    char jid[40], path[160];
+    snprintf(jid, sizeof jid, "%s", st_str(w, n, "jobStatus.jobId"));
+    job_checkpoints(w, n, "flink-checkpoints.json");
+    snprintf(path, sizeof path, "POST /jobs/%s/stop", jid);
+    fake_flink_answer(&w->flink, path, json_pack("{s:s}", "request-id", TRIGGER_1));
+    edit_spec(w, n, "job.state", json_string("suspended"));
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "STOP_SAVEPOINT");
+
+    snprintf(path, sizeof path, "GET /jobs/%s/savepoints/%s", jid,
+             st_str(w, n, "jobStatus.savepointInfo.triggerId"));
+    size_t len = 0;
+    char *text = fo_test_read_data("flink-checkpoint-status-failed.json", &len);
+    fake_flink_answer(&w->flink, path, json_loadb(text, len, 0, NULL));
+    free(text);
+    flink_job(w, n, "FAILED");
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "AWAIT_SAVEPOINT");
+    ck_assert_ptr_null(st_str(w, n, "jobStatus.savepointInfo.triggerId"));
+    ck_assert_msg(st_str(w, n, "jobStatus.upgradeSavepointPath") &&
+                      strcmp(st_str(w, n, "jobStatus.upgradeSavepointPath"), CHK_8) == 0,
+                  "the failed job's final state is recorded as %s",
+                  st_str(w, n, "jobStatus.upgradeSavepointPath")
+                      ? st_str(w, n, "jobStatus.upgradeSavepointPath")
+                      : "(none)");
+    until_suspended(w, n, 6);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.upgradeSavepointPath"), CHK_8);
+    edit_spec(w, n, "job.state", json_string("running"));
+    ck_assert_str_eq(until_action(w, n, "DEPLOY", 4), "DEPLOY");
+    ck_assert_ptr_nonnull(strstr(flink_conf_of(w, n), "execution.savepoint.path: " CHK_8));
+    fake_world_free(w);
+}
+END_TEST
+
 START_TEST(session_cluster_change_redeploys)
 {
     fake_world *w = world_with("controller-session.yaml");
@@ -1261,6 +1355,7 @@ static Suite *suite(void)
     tcase_add_test(tc, last_state_with_a_new_flink_version_goes_through_a_savepoint);
     tcase_add_test(tc, a_stateless_suspension_set_to_savepoint_while_suspended_resumes_statelessly);
     tcase_add_test(tc, a_last_state_job_suspended_through_a_savepoint_resumes_from_it);
+    tcase_add_test(tc, a_stop_that_fails_as_the_job_fails_keeps_its_latest_checkpoint);
     tcase_add_test(tc, session_cluster_change_redeploys);
     suite_add_tcase(s, tc);
     return s;
