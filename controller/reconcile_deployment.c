@@ -357,6 +357,8 @@ static void fill_input(fo_pass *p, const json_t *conf, fo_upgrade_input *in)
     in->savepoint_pending = trig && strcmp(trig, "UPGRADE") == 0 &&
                             fo_json_get(p->st, "jobStatus.savepointInfo.triggerTimestamp");
     in->savepoint_path_known = fo_json_get_str(p->st, "jobStatus.upgradeSavepointPath") != NULL;
+    in->savepoint_path_superseded =
+        fo_observe_restore_path_superseded(fo_json_get(p->st, "jobStatus"));
     /* The restore source of a job that ended under its cluster: read through that cluster in
      * this pass (fo_pass_record_final_state), or unknown; a JobManager that answers without the
      * job can tell nothing more of it. */

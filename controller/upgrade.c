@@ -33,11 +33,16 @@ static fo_upgrade_step refuse(const char *reason)
     return s;
 }
 
-/* The refusal of a teardown or restore that would lose where an ended job resumes from. */
+/* The refusals of a teardown or restore that would lose where an ended job resumes from. */
 #define SOURCE_UNKNOWN                                                                          \
     "the job ended but its last checkpoint could not be read from Flink yet (no answer, or "    \
     "Flink is not answering), so its restore source is unknown; the cluster is kept and the "  \
     "read is tried again at each pass (delete the JobManager Deployment to give the state up)"
+#define PATH_SUPERSEDED                                                                         \
+    "the job ended and status.jobStatus.upgradeSavepointPath is older than a checkpoint or "   \
+    "savepoint status records of the job (savepointInfo.lastSavepoint, "                       \
+    "checkpointInfo.lastCheckpoint): restoring it would take the job back in time. Manual "     \
+    "restore required."
 
 /* Tear down what is there, or say it is gone (action NOTHING). The HA ConfigMaps (when they
  * go) go last, once the cluster's Deployments are gone: a JobManager still shutting down
@@ -119,6 +124,27 @@ static bool falls_back(const fo_upgrade_input *in, bool ended)
     return in->ha_enabled && in->want_ha_enabled && in->ha_metadata;
 }
 
+/* The upgrade of an ended job whose HA data is gone, under upgradeMode last-state: suspended
+ * from the final state the observer recorded in upgradeSavepointPath when the job ended (the
+ * newest snapshot Flink reported of it, by checkpoint id), restored as a savepoint (the record
+ * says savepoint, the way the job is then restored), unless status records a later snapshot
+ * of the job; a source not read yet waits. */
+static fo_upgrade_step from_final_state(const fo_upgrade_input *in, fo_upgrade_step s)
+{
+    if (in->savepoint_path_known) {
+        if (in->savepoint_path_superseded)
+            return refuse(PATH_SUPERSEDED);
+        s.mode = FO_FLINK_UPGRADE_SAVEPOINT;
+        s.final_state = true;
+        return s;
+    }
+    if (in->restore_source_unknown)
+        return refuse(SOURCE_UNKNOWN);
+    return refuse("JobManager HA metadata is not available to make a last-state upgrade, and the "
+                  "job ended without a restorable checkpoint or savepoint recorded in "
+                  "status.jobStatus.upgradeSavepointPath. Manual restore required.");
+}
+
 /* Suspend a deployed application with `mode` (the new spec's upgradeMode), c.6. */
 static fo_upgrade_step suspend(const fo_upgrade_input *in, fo_flink_upgrade_mode mode)
 {
@@ -139,7 +165,8 @@ static fo_upgrade_step suspend(const fo_upgrade_input *in, fo_flink_upgrade_mode
             return s;
         }
         if (ended && in->savepoint_path_known)
-            return s; /* suspend from the savepoint already recorded */
+            /* suspend from the savepoint already recorded, unless a later one is known */
+            return in->savepoint_path_superseded ? refuse(PATH_SUPERSEDED) : s;
         if (falls_back(in, ended)) {
             s.mode = FO_FLINK_UPGRADE_LAST_STATE;
             s.last_state_fallback = true;
@@ -159,6 +186,11 @@ static fo_upgrade_step suspend(const fo_upgrade_input *in, fo_flink_upgrade_mode
         return refuse("the job is not running and the last checkpoint is unknown, so the "
                       "savepoint upgrade cannot keep its state. Manual restore required.");
     }
+    /* last-state of a job that ended: Flink removed its HA data with it (a job globally
+     * terminal is cleaned up), so what it resumes from is its final state as the observer
+     * recorded it when the job ended (FLINK-35857, FLINK-39043: Apache refuses here). */
+    if (ended && !(in->ha_enabled && in->ha_metadata) && in->can_last_state)
+        return from_final_state(in, s);
     /* last-state. HA data is not portable across Flink versions (c.6): take a savepoint. */
     if (in->flink_version_changed) {
         if (running && in->savepoint_dir && in->can_stop_with_savepoint) {
@@ -202,6 +234,8 @@ static fo_upgrade_step restart_failed(const fo_upgrade_input *in)
         return s;
     }
     if (in->savepoint_path_known) {
+        if (in->savepoint_path_superseded)
+            return refuse(PATH_SUPERSEDED);
         s.mode = FO_FLINK_UPGRADE_SAVEPOINT;
         return s;
     }

@@ -473,6 +473,47 @@ START_TEST(an_ended_jobs_cluster_stays_until_its_restore_source_is_known)
 }
 END_TEST
 
+/* FLINK-35857: a last-state change of an ended job whose HA data is gone is made from the final
+ * state recorded in upgradeSavepointPath (suspended as savepoint, the way it is restored),
+ * unless status records a later snapshot; without a path it waits while the source is unknown
+ * and is refused once it is known to be none. HA data with a checkpoint still goes first. */
+START_TEST(a_last_state_change_of_an_ended_job_without_ha_data_uses_its_final_state)
+{
+    fo_upgrade_input in = changed(running_app(), FO_DIFF_UPGRADE);
+    in.want_mode = FO_FLINK_UPGRADE_LAST_STATE;
+    in.ha_enabled = in.want_ha_enabled = true;
+    in.job = FO_JOB_STATUS_FAILED;
+    in.savepoint_path_known = true;
+    fo_upgrade_step s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "SUSPEND");
+    ck_assert_int_eq(s.mode, FO_FLINK_UPGRADE_SAVEPOINT);
+    ck_assert(s.final_state);
+    in.savepoint_path_superseded = true;
+    s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "REFUSE");
+    ck_assert_ptr_nonnull(strstr(s.reason, "older than"));
+    in.savepoint_path_superseded = in.savepoint_path_known = false;
+    in.restore_source_unknown = true;
+    s = fo_upgrade_next(&in);
+    ck_assert_ptr_nonnull(strstr(s.reason, "could not be read"));
+    in.restore_source_unknown = false; /* none: the user decides */
+    s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "REFUSE");
+    ck_assert_ptr_nonnull(strstr(s.reason, "Manual restore required"));
+    in.ha_metadata = in.ha_job_map = true;
+    s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "SUSPEND");
+    ck_assert_int_eq(s.mode, FO_FLINK_UPGRADE_LAST_STATE);
+    ck_assert(!s.final_state);
+    /* The savepoint mode refuses a superseded path too. */
+    in = changed(running_app(), FO_DIFF_UPGRADE);
+    in.want_mode = FO_FLINK_UPGRADE_SAVEPOINT;
+    in.job = FO_JOB_STATUS_FAILED;
+    in.savepoint_path_known = in.savepoint_path_superseded = true;
+    ck_assert_str_eq(ACTION(in), "REFUSE");
+}
+END_TEST
+
 START_TEST(redeploy_nonce_restarts_from_the_initial_savepoint)
 {
     fo_upgrade_input in = changed(running_app(), FO_DIFF_SAVEPOINT_REDEPLOY);
@@ -614,6 +655,7 @@ static Suite *suite(void)
     tcase_add_test(tc, lost_jobmanager_is_recovered_only_when_state_survives);
     tcase_add_test(tc, a_failed_job_is_restarted_from_its_latest_state_when_asked);
     tcase_add_test(tc, an_ended_jobs_cluster_stays_until_its_restore_source_is_known);
+    tcase_add_test(tc, a_last_state_change_of_an_ended_job_without_ha_data_uses_its_final_state);
     suite_add_tcase(s, tc);
     return s;
 }
