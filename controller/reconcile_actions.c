@@ -509,21 +509,30 @@ static void fallback_to_last_state(fo_pass *p)
 }
 
 /* An ended job upgraded from its final state in place of the mechanism its upgradeMode names
- * (controller/upgrade.c, from_final_state): the user is told what it is restored from, in a
- * Normal Suspended Event, as a fallback is. */
-static void from_final_state(fo_pass *p)
+ * (controller/upgrade.c, from_final_state, finished_empty): the user is told what it is
+ * restored from, in a Normal Suspended Event, as a fallback is. */
+static void from_final_state(fo_pass *p, const fo_upgrade_step *s)
 {
     const char *state = fo_json_get_str(p->st, "jobStatus.state");
     const char *path = fo_json_get_str(p->st, "jobStatus.upgradeSavepointPath");
     const char *mode = fo_json_get_str(json_object_get(p->want, "spec"), "job.upgradeMode");
     char job[32];
     snprintf(job, sizeof job, "%s", state ? state : "UNKNOWN");
-    fo_log_info("job %s: upgraded from its final state %s", job, path ? path : "");
+    if (s->mode == FO_FLINK_UPGRADE_SAVEPOINT && path) {
+        fo_log_info("job %s: upgraded from its final state %s", job, path);
+        fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_COMPONENT_JOBMANAGER,
+                         FO_REASON_SUSPENDED,
+                         "The job is %s and its HA metadata is gone, so the %s upgrade restores "
+                         "its final state, the latest checkpoint or savepoint Flink reported when "
+                         "it ended: %s",
+                         job, mode ? mode : "last-state", path);
+        return;
+    }
+    fo_log_info("job %s: upgraded from empty state, it finished with no state to carry", job);
     fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_COMPONENT_JOBMANAGER, FO_REASON_SUSPENDED,
-                     "The job is %s and its HA metadata is gone, so the %s upgrade restores its "
-                     "final state, the latest checkpoint or savepoint Flink reported when it "
-                     "ended: %s",
-                     job, mode ? mode : "last-state", path ? path : "");
+                     "The job is %s with no checkpoint or savepoint to restore (its state is "
+                     "complete), so the %s upgrade starts the new spec from empty state",
+                     job, mode ? mode : "stateful");
 }
 
 static fo_rc suspend(fo_pass *p, const fo_upgrade_step *s, fo_err *err)
@@ -538,7 +547,7 @@ static fo_rc suspend(fo_pass *p, const fo_upgrade_step *s, fo_err *err)
         if (s->last_state_fallback)
             fallback_to_last_state(p);
         if (s->final_state)
-            from_final_state(p);
+            from_final_state(p, s);
         if (s->restart) { /* as Apache's reconcileOtherChanges clears the error it restarts */
             const char *jid = fo_json_get_str(p->st, "jobStatus.jobId");
             fo_log_info("kubernetes.operator.job.restart.failed: restarting failed job %s (%s)",

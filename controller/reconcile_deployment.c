@@ -364,6 +364,7 @@ static void fill_input(fo_pass *p, const json_t *conf, fo_upgrade_input *in)
      * job can tell nothing more of it. */
     bool ended = p->application && p->obs.jm_present &&
                  fo_flink_job_status_is_globally_terminal(in->job) && !in->savepoint_path_known;
+    in->restore_source_none = ended && p->restore_source_read;
     in->restore_source_unknown =
         ended && !p->restore_source_read &&
         !fo_observe_job_not_found(&p->obs, fo_json_get_str(p->st, "jobStatus.jobId"));

@@ -124,17 +124,33 @@ static bool falls_back(const fo_upgrade_input *in, bool ended)
     return in->ha_enabled && in->want_ha_enabled && in->ha_metadata;
 }
 
+/* A FINISHED job (a bounded job that completed, c.6 "job terminal and its final state known")
+ * whose statistics this pass read and found nothing restorable in: its state is complete and
+ * there is none to carry, so the upgrade starts it from empty state (FLINK-39043: Apache refuses
+ * every further change of such a job). A FAILED or cancelled job without a source is no such
+ * case: its state was lost, which the user must decide about. */
+static bool finished_empty(const fo_upgrade_input *in)
+{
+    return in->job == FO_JOB_STATUS_FINISHED && in->rest_ok && in->restore_source_none &&
+           !in->savepoint_path_known;
+}
+
 /* The upgrade of an ended job whose HA data is gone, under upgradeMode last-state: suspended
  * from the final state the observer recorded in upgradeSavepointPath when the job ended (the
  * newest snapshot Flink reported of it, by checkpoint id), restored as a savepoint (the record
  * says savepoint, the way the job is then restored), unless status records a later snapshot
- * of the job; a source not read yet waits. */
+ * of the job; a FINISHED job with nothing restorable starts empty; a source not read yet waits. */
 static fo_upgrade_step from_final_state(const fo_upgrade_input *in, fo_upgrade_step s)
 {
     if (in->savepoint_path_known) {
         if (in->savepoint_path_superseded)
             return refuse(PATH_SUPERSEDED);
         s.mode = FO_FLINK_UPGRADE_SAVEPOINT;
+        s.final_state = true;
+        return s;
+    }
+    if (finished_empty(in)) {
+        s.mode = FO_FLINK_UPGRADE_STATELESS;
         s.final_state = true;
         return s;
     }
@@ -183,6 +199,13 @@ static fo_upgrade_step suspend(const fo_upgrade_input *in, fo_flink_upgrade_mode
                           "may still wait for slots, restore their state or restart), so no "
                           "savepoint can be taken; the savepoint upgrade waits for it to run "
                           "(upgradeMode stateless upgrades it now, without its state)");
+        if (finished_empty(in)) {
+            s.mode = FO_FLINK_UPGRADE_STATELESS;
+            s.final_state = true;
+            return s;
+        }
+        if (in->restore_source_unknown)
+            return refuse(SOURCE_UNKNOWN);
         return refuse("the job is not running and the last checkpoint is unknown, so the "
                       "savepoint upgrade cannot keep its state. Manual restore required.");
     }

@@ -34,8 +34,11 @@
  *                job neither running nor ended (restarting, waiting for slots, its JobManager
  *                not answering) whose HA metadata holds a checkpoint: through last-state when
  *                kubernetes.operator.job.upgrade.last-state-fallback.enabled (default true),
- *                else it waits; an ended job without a known path, or with one older than a
- *                snapshot status records: refused ("Manual restore required");
+ *                else it waits; a FINISHED job whose statistics Flink answered with nothing
+ *                restorable: from empty state (its state is complete); an ended job whose
+ *                latest checkpoint is not read yet: waits; otherwise without a known path, or
+ *                with one older than a snapshot status records: refused ("Manual restore
+ *                required");
  *   last-state - through HA data: with HA metadata holding a checkpoint, record the intent,
  *                delete the JobManager/TaskManager Deployments but keep the HA ConfigMaps,
  *                then deploy the new spec with the same job id (Flink recovers from the HA
@@ -44,8 +47,8 @@
  *                instead; no HA metadata -> refused ("Manual restore required"), except for
  *                a job that ended (Flink removed its HA data): suspended from the final state
  *                the observer recorded in upgradeSavepointPath (the record says savepoint),
- *                else refused or waiting as in the savepoint mode. Never silently degraded
- *                to stateless.
+ *                from empty state when it FINISHED with none, else as the savepoint mode
+ *                refuses or waits. Never silently degraded to stateless.
  * Suspend (job.state suspended) = the suspend half of an upgrade, the same mechanisms and
  * fallback; the record keeps the mechanism used (c.7).
  * Resume (DEPLOYED, recorded job suspended, spec running): restore as above; a cluster still
@@ -112,6 +115,8 @@ typedef struct fo_upgrade_input {
      * latest checkpoint; a later pass reads it. False when Flink answers without the job
      * (nothing can be read of it any more). */
     bool restore_source_unknown;
+    /* The job ended and this pass read its statistics: nothing restorable (no path). */
+    bool restore_source_none;
     bool savepoint_dir;           /* a savepoint directory is configured */
     bool ha_enabled;              /* high availability configured */
     bool ha_metadata;             /* HA ConfigMaps with a checkpoint exist */
@@ -137,8 +142,9 @@ typedef struct fo_upgrade_step {
     bool spec_changed_event; /* queue a SpecChanged event for this step */
     bool last_state_fallback; /* SUSPEND: a savepoint upgrade goes through last-state (c.6) */
     bool restart;            /* SUSPEND: the restart of a FAILED job (c.9) */
-    bool final_state;        /* SUSPEND: an ended job restored from its final state in place
-                                of the mechanism its upgradeMode names */
+    bool final_state;        /* SUSPEND: an ended job restored from its final state (or, a
+                                FINISHED one without any, from empty state) in place of the
+                                mechanism its upgradeMode names */
     const char *reason;      /* REFUSE and WAIT: why (a static sentence) */
 } fo_upgrade_step;
 

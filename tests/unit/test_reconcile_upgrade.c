@@ -1285,6 +1285,67 @@ START_TEST(a_last_state_change_of_a_failed_job_restores_its_final_state)
 }
 END_TEST
 
+/* FLINK-39043: a FINISHED job (a bounded job that completed) blocks every further spec change
+ * in Apache. Its state is complete: a change redeploys it, stateless from scratch, and under
+ * savepoint or last-state from its newest known state or, when it finished with none (Flink's
+ * statistics hold nothing restorable: a finished job's checkpoints are discarded), from empty
+ * state. Only once Flink has said so: while the statistics cannot be read the change waits. */
+START_TEST(a_change_to_a_finished_job_redeploys_it)
+{
+    static const struct {
+        const char *fixture, *name;
+    } cases[] = {
+        {"controller-application.yaml", "basic-example"},
+        {"controller-application-savepoint.yaml", "savepoint-example"},
+        {"controller-application-last-state.yaml", "last-state-example"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        fake_world *w = world_with(cases[c].fixture);
+        const char *n = cases[c].name;
+        until_stable(w, n);
+        char jid[40];
+        snprintf(jid, sizeof jid, "%s", st_str(w, n, "jobStatus.jobId"));
+        job_checkpoints(w, n, NULL);
+        flink_job(w, n, "FINISHED");
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+        ck_assert_ptr_null(st_str(w, n, "jobStatus.upgradeSavepointPath"));
+        edit_spec(w, n, "image", json_string("flink:1.20.1"));
+        fo_reconcile_result res;
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+        ck_assert_msg(strcmp(res.action, "SUSPEND") == 0,
+                      "%s: a change of the finished job: %s (%s)", n, res.action,
+                      st_str(w, n, "error") ? st_str(w, n, "error") : "");
+        ck_assert_str_eq(until_action(w, n, "DEPLOY", 4), "DEPLOY");
+        ck_assert_ptr_null(strstr(flink_conf_of(w, n), "execution.savepoint.path"));
+        ck_assert_ptr_nonnull(strstr(flink_conf_of(w, n), "flink:1.20.1"));
+        ck_assert_str_ne(st_str(w, n, "jobStatus.jobId"), jid);
+        ck_assert_int_eq(fake_events_count(&w->events, "UpgradeFailed"), 0);
+        fake_world_free(w);
+    }
+
+    /* The statistics of the finished job cannot be read: its state is not known to be none. */
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    until_stable(w, n);
+    job_checkpoints(w, n, NULL);
+    snprintf(w->flink.lose_prefix, sizeof w->flink.lose_prefix, "GET /jobs/%s/checkpoints",
+             st_str(w, n, "jobStatus.jobId"));
+    w->flink.lose_times = 1000;
+    flink_job(w, n, "FINISHED");
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    edit_spec(w, n, "image", json_string("flink:1.20.1"));
+    size_t from = w->kube.nlog;
+    for (int i = 0; i < 3; i++) {
+        fo_reconcile_result res;
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+        ck_assert_str_eq(res.action, "REFUSE");
+    }
+    ck_assert_int_eq(fake_count(&w->kube, from, "delete", FO_CTL_KIND_COUNT), 0);
+    ck_assert_ptr_nonnull(owned(w, FO_CTL_DEPLOYMENT, n));
+    fake_world_free(w);
+}
+END_TEST
+
 /* A savepoint-mode suspend whose stop-with-savepoint fails while the job fails: the observer
  * leaves a job's final state to the stop in flight, so upgradeSavepointPath still named the
  * savepoint the job was deployed from, and the suspend of the ended job went ahead from it:
@@ -1402,6 +1463,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_stateless_suspension_set_to_savepoint_while_suspended_resumes_statelessly);
     tcase_add_test(tc, a_last_state_job_suspended_through_a_savepoint_resumes_from_it);
     tcase_add_test(tc, a_last_state_change_of_a_failed_job_restores_its_final_state);
+    tcase_add_test(tc, a_change_to_a_finished_job_redeploys_it);
     tcase_add_test(tc, a_stop_that_fails_as_the_job_fails_keeps_its_latest_checkpoint);
     tcase_add_test(tc, session_cluster_change_redeploys);
     suite_add_tcase(s, tc);

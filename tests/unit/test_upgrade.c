@@ -458,6 +458,7 @@ START_TEST(an_ended_jobs_cluster_stays_until_its_restore_source_is_known)
     ck_assert_str_eq(ACTION(in), "SUSPEND");
     in.last_mode = FO_FLINK_UPGRADE_SAVEPOINT;
     in.restore_source_unknown = false;
+    in.restore_source_none = true;
     ck_assert_str_eq(ACTION(in), "SUSPEND");
 
     /* A stateless record resumed in savepoint mode would take a recorded path: not before it
@@ -496,7 +497,8 @@ START_TEST(a_last_state_change_of_an_ended_job_without_ha_data_uses_its_final_st
     in.restore_source_unknown = true;
     s = fo_upgrade_next(&in);
     ck_assert_ptr_nonnull(strstr(s.reason, "could not be read"));
-    in.restore_source_unknown = false; /* none: the user decides */
+    in.restore_source_unknown = false;
+    in.restore_source_none = true; /* a FAILED job without state: the user decides */
     s = fo_upgrade_next(&in);
     ck_assert_str_eq(fo_upgrade_action_name(s.action), "REFUSE");
     ck_assert_ptr_nonnull(strstr(s.reason, "Manual restore required"));
@@ -511,6 +513,32 @@ START_TEST(a_last_state_change_of_an_ended_job_without_ha_data_uses_its_final_st
     in.job = FO_JOB_STATUS_FAILED;
     in.savepoint_path_known = in.savepoint_path_superseded = true;
     ck_assert_str_eq(ACTION(in), "REFUSE");
+}
+END_TEST
+
+/* FLINK-39043: a FINISHED job's change is made, from empty state when Flink said it holds
+ * nothing restorable; not when that is unknown, nor for a job that FAILED. */
+START_TEST(a_change_of_a_finished_job_without_state_starts_empty)
+{
+    fo_flink_upgrade_mode modes[] = {FO_FLINK_UPGRADE_SAVEPOINT, FO_FLINK_UPGRADE_LAST_STATE};
+    for (size_t i = 0; i < 2; i++) {
+        fo_upgrade_input in = changed(running_app(), FO_DIFF_UPGRADE);
+        in.want_mode = modes[i];
+        in.ha_enabled = in.want_ha_enabled = true;
+        in.job = FO_JOB_STATUS_FINISHED;
+        in.restore_source_none = true;
+        fo_upgrade_step s = fo_upgrade_next(&in);
+        ck_assert_str_eq(fo_upgrade_action_name(s.action), "SUSPEND");
+        ck_assert_int_eq(s.mode, FO_FLINK_UPGRADE_STATELESS);
+        ck_assert(s.final_state);
+        in.restore_source_none = false;
+        in.restore_source_unknown = true;
+        ck_assert_str_eq(ACTION(in), "REFUSE");
+        in.restore_source_unknown = false;
+        in.restore_source_none = true;
+        in.job = FO_JOB_STATUS_FAILED;
+        ck_assert_str_eq(ACTION(in), "REFUSE");
+    }
 }
 END_TEST
 
@@ -656,6 +684,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_failed_job_is_restarted_from_its_latest_state_when_asked);
     tcase_add_test(tc, an_ended_jobs_cluster_stays_until_its_restore_source_is_known);
     tcase_add_test(tc, a_last_state_change_of_an_ended_job_without_ha_data_uses_its_final_state);
+    tcase_add_test(tc, a_change_of_a_finished_job_without_state_starts_empty);
     suite_add_tcase(s, tc);
     return s;
 }
