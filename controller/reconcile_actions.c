@@ -520,8 +520,7 @@ static void from_final_state(fo_pass *p, const fo_upgrade_step *s)
     snprintf(job, sizeof job, "%s", state ? state : "UNKNOWN");
     if (s->mode == FO_FLINK_UPGRADE_SAVEPOINT && path) {
         fo_log_info("job %s: upgraded from its final state %s", job, path);
-        fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_COMPONENT_JOBMANAGER,
-                         FO_REASON_SUSPENDED,
+        fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_COMPONENT_JOBMANAGER, FO_REASON_SUSPENDED,
                          "The job is %s and its HA metadata is gone, so the %s upgrade restores "
                          "its final state, the latest checkpoint or savepoint Flink reported when "
                          "it ended: %s",

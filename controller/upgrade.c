@@ -34,14 +34,14 @@ static fo_upgrade_step refuse(const char *reason)
 }
 
 /* The refusals of a teardown or restore that would lose where an ended job resumes from. */
-#define SOURCE_UNKNOWN                                                                          \
-    "the job ended but its last checkpoint could not be read from Flink yet (no answer, or "    \
-    "Flink is not answering), so its restore source is unknown; the cluster is kept and the "  \
+#define SOURCE_UNKNOWN                                                                             \
+    "the job ended but its last checkpoint could not be read from Flink yet (no answer, or "       \
+    "Flink is not answering), so its restore source is unknown; the cluster is kept and the "      \
     "read is tried again at each pass (delete the JobManager Deployment to give the state up)"
-#define PATH_SUPERSEDED                                                                         \
-    "the job ended and status.jobStatus.upgradeSavepointPath is older than a checkpoint or "   \
-    "savepoint status records of the job (savepointInfo.lastSavepoint, "                       \
-    "checkpointInfo.lastCheckpoint): restoring it would take the job back in time. Manual "     \
+#define PATH_SUPERSEDED                                                                            \
+    "the job ended and status.jobStatus.upgradeSavepointPath is older than a checkpoint or "       \
+    "savepoint status records of the job (savepointInfo.lastSavepoint, "                           \
+    "checkpointInfo.lastCheckpoint): restoring it would take the job back in time. Manual "        \
     "restore required."
 
 /* Tear down what is there, or say it is gone (action NOTHING). The HA ConfigMaps (when they

@@ -274,9 +274,8 @@ START_TEST(a_restore_path_older_than_a_recorded_snapshot_is_superseded)
 {
     json_t *js = json_pack("{s:s, s:{s:{s:s, s:I}, s:[{s:s, s:I}]}}", "upgradeSavepointPath",
                            "s3://sp/savepoint-2", "savepointInfo", "lastSavepoint", "location",
-                           "s3://sp/savepoint-2", "timeStamp", (json_int_t)2000,
-                           "savepointHistory", "location", "s3://sp/savepoint-1", "timeStamp",
-                           (json_int_t)1000);
+                           "s3://sp/savepoint-2", "timeStamp", (json_int_t)2000, "savepointHistory",
+                           "location", "s3://sp/savepoint-1", "timeStamp", (json_int_t)1000);
     ck_assert(!fo_observe_restore_path_superseded(js));
     json_object_set_new(js, "checkpointInfo",
                         json_pack("{s:{s:I}}", "lastCheckpoint", "timeStamp", (json_int_t)3000));

@@ -543,16 +543,15 @@ static void new_parallelism_with_a_checkpoint(fake_world *w, const char *name)
     const char *jid = st_str(w, name, "jobStatus.jobId");
     snprintf(key, sizeof key, "GET /jobs/%s/checkpoints", jid);
     fake_flink_answer(&w->flink, key,
-                      json_pack("{s:{s:i}, s:{s:{s:i, s:s, s:b, s:s, s:I}}}", "counts",
-                                "completed", 9, "latest", "completed", "id", 9, "status",
-                                "COMPLETED", "is_savepoint", 0, "external_path",
-                                RETAINED_CHECKPOINT, "trigger_timestamp",
-                                (json_int_t)fo_clock_now_ms(w->clock)));
+                      json_pack("{s:{s:i}, s:{s:{s:i, s:s, s:b, s:s, s:I}}}", "counts", "completed",
+                                9, "latest", "completed", "id", 9, "status", "COMPLETED",
+                                "is_savepoint", 0, "external_path", RETAINED_CHECKPOINT,
+                                "trigger_timestamp", (json_int_t)fo_clock_now_ms(w->clock)));
     snprintf(key, sizeof key, "GET /jobs/%s/checkpoints/config", jid);
     fake_flink_answer(&w->flink, key,
-                      json_pack("{s:s, s:I, s:I, s:{s:b, s:b}}", "mode", "exactly_once",
-                                "interval", (json_int_t)60000, "timeout", (json_int_t)600000,
-                                "externalization", "enabled", 1, "delete_on_cancellation", 0));
+                      json_pack("{s:s, s:I, s:I, s:{s:b, s:b}}", "mode", "exactly_once", "interval",
+                                (json_int_t)60000, "timeout", (json_int_t)600000, "externalization",
+                                "enabled", 1, "delete_on_cancellation", 0));
     new_parallelism(w, name);
 }
 

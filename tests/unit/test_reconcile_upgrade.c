@@ -1207,8 +1207,8 @@ static void job_checkpoints(fake_world *w, const char *n, const char *file)
     snprintf(key, sizeof key, "GET /jobs/%s/checkpoints", st_str(w, n, "jobStatus.jobId"));
     if (!file) {
         fake_flink_answer(&w->flink, key,
-                          json_pack("{s:{s:i, s:i, s:i, s:i, s:i}, s:{}}", "counts", "restored",
-                                    0, "total", 0, "in_progress", 0, "completed", 0, "failed", 0,
+                          json_pack("{s:{s:i, s:i, s:i, s:i, s:i}, s:{}}", "counts", "restored", 0,
+                                    "total", 0, "in_progress", 0, "completed", 0, "failed", 0,
                                     "latest"));
         return;
     }
