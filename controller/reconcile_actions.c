@@ -515,23 +515,23 @@ static void from_final_state(fo_pass *p, const fo_upgrade_step *s)
 {
     const char *state = fo_json_get_str(p->st, "jobStatus.state");
     const char *path = fo_json_get_str(p->st, "jobStatus.upgradeSavepointPath");
-    const char *mode = fo_json_get_str(json_object_get(p->want, "spec"), "job.upgradeMode");
+    bool suspend = is_suspended_spec(json_object_get(p->want, "spec"));
     char job[32];
     snprintf(job, sizeof job, "%s", state ? state : "UNKNOWN");
     if (s->mode == FO_FLINK_UPGRADE_SAVEPOINT && path) {
-        fo_log_info("job %s: upgraded from its final state %s", job, path);
+        fo_log_info("job %s: restored from its final state %s", job, path);
         fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_COMPONENT_JOBMANAGER, FO_REASON_SUSPENDED,
-                         "The job is %s and its HA metadata is gone, so the %s upgrade restores "
-                         "its final state, the latest checkpoint or savepoint Flink reported when "
-                         "it ended: %s",
-                         job, mode ? mode : "last-state", path);
+                         "The job is %s and its HA metadata is gone: it is %s from its final "
+                         "state, the latest checkpoint or savepoint Flink reported when it ended: "
+                         "%s",
+                         job, suspend ? "suspended, to be resumed," : "upgraded", path);
         return;
     }
-    fo_log_info("job %s: upgraded from empty state, it finished with no state to carry", job);
+    fo_log_info("job %s: restored from empty state, it finished with no state to carry", job);
     fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_COMPONENT_JOBMANAGER, FO_REASON_SUSPENDED,
                      "The job is %s with no checkpoint or savepoint to restore (its state is "
-                     "complete), so the %s upgrade starts the new spec from empty state",
-                     job, mode ? mode : "stateful");
+                     "complete): it is %s from empty state",
+                     job, suspend ? "suspended, to be resumed," : "upgraded");
 }
 
 static fo_rc suspend(fo_pass *p, const fo_upgrade_step *s, fo_err *err)
