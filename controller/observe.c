@@ -233,6 +233,42 @@ const char *fo_observe_latest_checkpoint_path(const fo_flink_checkpoint_stats *s
     return path;
 }
 
+/* The trigger time of a recorded snapshot into *at (the later of the two), or -1. */
+static void snapshot_time(const json_t *snap, const char *path, bool same, int64_t *at)
+{
+    int64_t ts = -1;
+    const char *loc = fo_json_str(snap, "location");
+    if (!json_is_object(snap) || !fo_json_get_int(snap, "timeStamp", &ts))
+        return;
+    if (path && (loc && strcmp(loc, path) == 0) == same && ts > *at)
+        *at = ts;
+}
+
+bool fo_observe_restore_path_superseded(const json_t *job_status)
+{
+    const char *path = fo_json_str(job_status, "upgradeSavepointPath");
+    if (!path)
+        return false;
+    const json_t *si = json_object_get(job_status, "savepointInfo");
+    const json_t *history = json_object_get(si, "savepointHistory");
+    int64_t taken = -1, later = -1;
+    snapshot_time(json_object_get(si, "lastSavepoint"), path, true, &taken);
+    snapshot_time(json_object_get(si, "lastSavepoint"), path, false, &later);
+    size_t i;
+    const json_t *e;
+    json_array_foreach(history, i, e)
+    {
+        snapshot_time(e, path, true, &taken);
+        snapshot_time(e, path, false, &later);
+    }
+    /* a checkpoint has no location in status (CheckpointInfo.updateLastCheckpoint) */
+    int64_t ts = -1;
+    const json_t *cp = fo_json_get(job_status, "checkpointInfo.lastCheckpoint");
+    if (json_is_object(cp) && fo_json_get_int(cp, "timeStamp", &ts) && ts > later)
+        later = ts;
+    return taken >= 0 && later > taken;
+}
+
 bool fo_observe_job_not_found(const fo_observed *o, const char *job_id)
 {
     return job_id && *job_id && o->jm_status == FO_JM_READY && o->jobs_listed && !o->has_job;

@@ -115,6 +115,15 @@ bool fo_observe_checkpoints_kept(const char *retention, fo_flink_job_status ende
 const char *fo_observe_latest_checkpoint_path(const fo_flink_checkpoint_stats *stats,
                                               bool checkpoints_kept);
 
+/* Is an ended job's restore source (job_status's upgradeSavepointPath, borrowed jobStatus)
+ * older than a snapshot status records of the job? Its age is known only when it is itself a
+ * recorded savepoint (savepointInfo.lastSavepoint or a savepointHistory entry, by location):
+ * then a checkpointInfo.lastCheckpoint or another recorded savepoint triggered after it is
+ * state Flink wrote later, and true. A path status does not record is the snapshot Flink's
+ * statistics named the newest (by checkpoint id) when the job ended, newer than every snapshot
+ * of the job status records: false, as for no path. Pure. */
+bool fo_observe_restore_path_superseded(const json_t *job_status);
+
 /* Pick the job from a /jobs/overview answer: the entry whose id is job_id, or (job_id NULL)
  * the one that started last. Borrowed from jobs; NULL when there is none. */
 const fo_flink_job *fo_observe_pick_job(const fo_flink_jobs *jobs, const char *job_id);

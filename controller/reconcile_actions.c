@@ -508,6 +508,32 @@ static void fallback_to_last_state(fo_pass *p)
                      suspend ? "suspended keeping its HA data, and resumed" : "upgraded");
 }
 
+/* An ended job upgraded from its final state in place of the mechanism its upgradeMode names
+ * (controller/upgrade.c, from_final_state, finished_empty): the user is told what it is
+ * restored from, in a Normal Suspended Event, as a fallback is. */
+static void from_final_state(fo_pass *p, const fo_upgrade_step *s)
+{
+    const char *state = fo_json_get_str(p->st, "jobStatus.state");
+    const char *path = fo_json_get_str(p->st, "jobStatus.upgradeSavepointPath");
+    bool suspend = is_suspended_spec(json_object_get(p->want, "spec"));
+    char job[32];
+    snprintf(job, sizeof job, "%s", state ? state : "UNKNOWN");
+    if (s->mode == FO_FLINK_UPGRADE_SAVEPOINT && path) {
+        fo_log_info("job %s: restored from its final state %s", job, path);
+        fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_COMPONENT_JOBMANAGER, FO_REASON_SUSPENDED,
+                         "The job is %s and its HA metadata is gone: it is %s from its final "
+                         "state, the latest checkpoint or savepoint Flink reported when it ended: "
+                         "%s",
+                         job, suspend ? "suspended, to be resumed," : "upgraded", path);
+        return;
+    }
+    fo_log_info("job %s: restored from empty state, it finished with no state to carry", job);
+    fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_COMPONENT_JOBMANAGER, FO_REASON_SUSPENDED,
+                     "The job is %s with no checkpoint or savepoint to restore (its state is "
+                     "complete): it is %s from empty state",
+                     job, suspend ? "suspended, to be resumed," : "upgraded");
+}
+
 static fo_rc suspend(fo_pass *p, const fo_upgrade_step *s, fo_err *err)
 {
     bool delete_ha = false;
@@ -519,6 +545,8 @@ static fo_rc suspend(fo_pass *p, const fo_upgrade_step *s, fo_err *err)
             json_object_del(fo_act_job_status(p), "upgradeSavepointPath");
         if (s->last_state_fallback)
             fallback_to_last_state(p);
+        if (s->final_state)
+            from_final_state(p, s);
         if (s->restart) { /* as Apache's reconcileOtherChanges clears the error it restarts */
             const char *jid = fo_json_get_str(p->st, "jobStatus.jobId");
             fo_log_info("kubernetes.operator.job.restart.failed: restarting failed job %s (%s)",

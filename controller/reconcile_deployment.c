@@ -357,6 +357,17 @@ static void fill_input(fo_pass *p, const json_t *conf, fo_upgrade_input *in)
     in->savepoint_pending = trig && strcmp(trig, "UPGRADE") == 0 &&
                             fo_json_get(p->st, "jobStatus.savepointInfo.triggerTimestamp");
     in->savepoint_path_known = fo_json_get_str(p->st, "jobStatus.upgradeSavepointPath") != NULL;
+    in->savepoint_path_superseded =
+        fo_observe_restore_path_superseded(fo_json_get(p->st, "jobStatus"));
+    /* The restore source of a job that ended under its cluster: read through that cluster in
+     * this pass (fo_pass_record_final_state), or unknown; a JobManager that answers without the
+     * job can tell nothing more of it. */
+    bool ended = p->application && p->obs.jm_present &&
+                 fo_flink_job_status_is_globally_terminal(in->job) && !in->savepoint_path_known;
+    in->restore_source_none = ended && p->restore_source_read;
+    in->restore_source_unknown =
+        ended && !p->restore_source_read &&
+        !fo_observe_job_not_found(&p->obs, fo_json_get_str(p->st, "jobStatus.jobId"));
     in->savepoint_dir = conf && fo_build_savepoint_dir(conf) != NULL;
     in->ha_enabled = conf && fo_flink_ha_enabled(conf);
     /* A FAILED job under an unchanged spec may be restarted (c.9): asked only then. */
@@ -467,8 +478,8 @@ static const char *job_retention(fo_pass *p, const char *job_id)
  * savepoint or from nothing. That retention is the job's own as Flink tells it (job_retention),
  * else the configuration's; Flink's `discarded` flag on the checkpoint is not enough alone: the
  * statistics archived when the job ended may predate the discard. */
-static void record_latest_checkpoint(fo_pass *p, const char *job_id, const json_t *conf,
-                                     fo_flink_job_status ended)
+void fo_pass_record_final_state(fo_pass *p, const char *job_id, const json_t *conf,
+                                fo_flink_job_status ended)
 {
     json_t *js = fo_json_ensure_object(p->st, "jobStatus");
     fo_flink_checkpoint_stats stats;
@@ -486,6 +497,7 @@ static void record_latest_checkpoint(fo_pass *p, const char *job_id, const json_
             p->obs.rest_timed_out = true;
         return;
     }
+    p->restore_source_read = true;
     const char *retention = retention_decides(&stats, ended) ? job_retention(p, job_id) : NULL;
     const char *source = "the job's";
     bool kept = retention && fo_observe_checkpoints_kept(retention, ended);
@@ -526,7 +538,7 @@ static void observe_cancelled_job(fo_pass *p, const char *prev_state, const json
     snprintf(id, sizeof id, "%s", job_id);
     fo_log_info("job %s was cancelled outside flinkop (%s): the recorded spec is marked suspended",
                 id, state);
-    record_latest_checkpoint(p, id, conf, fo_flink_job_status_parse(state));
+    fo_pass_record_final_state(p, id, conf, fo_flink_job_status_parse(state));
     json_t *rstatus = fo_json_ensure_object(p->st, "reconciliationStatus");
     json_t *ts = json_incref(json_object_get(rstatus, "reconciliationTimestamp"));
     json_t *marker = fo_build_suspended_spec(
@@ -565,7 +577,7 @@ static void observe_ended_job(fo_pass *p, const char *prev_state, const json_t *
     snprintf(id, sizeof id, "%s", job_id);
     fo_log_info("job %s ended (%s): its latest checkpoint is recorded as its final state", id,
                 state);
-    record_latest_checkpoint(p, id, conf, ended);
+    fo_pass_record_final_state(p, id, conf, ended);
 }
 
 /* SnapshotObserver.observeLatestCheckpoint (c.3) reads the latest checkpoint of a job at every
@@ -599,7 +611,7 @@ static void observe_unknown_restore_source(fo_pass *p, const char *prev_state,
         return;
     char id[64];
     snprintf(id, sizeof id, "%s", job_id);
-    record_latest_checkpoint(p, id, conf, p->obs.job.state);
+    fo_pass_record_final_state(p, id, conf, p->obs.job.state);
     const char *path = fo_json_get_str(p->st, "jobStatus.upgradeSavepointPath");
     if (path)
         fo_log_info("the last checkpoint of job %s, unknown since it ended (%s), is recorded: %s",

@@ -54,6 +54,7 @@ typedef struct fo_pass {
     json_t *error_meta;    /* additionalMetadata of status.error (owned; NULL = the reason's) */
     const char *stalled_reason; /* for the Stalled condition */
     bool job_not_found;         /* Flink does not list the recorded job (status.error says so) */
+    bool restore_source_read;   /* this pass read the ended job's statistics (upgrade.h) */
 
     json_t *want_sp_nonce; /* the desired spec.job.savepointTriggerNonce (owned; NULL: none) */
     json_t *want_cp_nonce; /* the desired spec.job.checkpointTriggerNonce (owned; NULL: none) */
@@ -78,6 +79,14 @@ fo_rc fo_pass_write_status(fo_pass *p, fo_err *err);
 
 /* Requeue no later than ms. */
 void fo_pass_requeue(fo_pass *p, int64_t ms);
+
+/* Read the latest checkpoint or savepoint of job_id, which ended in state `ended`, from Flink
+ * into jobStatus.upgradeSavepointPath (SnapshotObserver.observeLatestCheckpoint): the path, or
+ * none when the statistics hold nothing restorable; a failed read deletes the path (unknown:
+ * read again by a later pass). conf is the deployed configuration (its checkpoint retention;
+ * NULL: taken as kept). Sets p->restore_source_read when Flink answered. */
+void fo_pass_record_final_state(fo_pass *p, const char *job_id, const json_t *conf,
+                                fo_flink_job_status ended);
 
 
 /* ---- reconcile_build.c ---- */

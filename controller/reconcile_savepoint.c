@@ -178,11 +178,35 @@ static void savepoint_done(fo_pass *p, const char *location)
     free(path);
 }
 
+/* The stop-with-savepoint of a job that ended meanwhile (failed, cancelled or finished while
+ * the stop was in flight) failed: the observer left the job's final state to the stop, which
+ * records its own path (reconcile_deployment.c, observe_ended_job), so upgradeSavepointPath
+ * still names the state the job was deployed from, older than what it wrote since. Its latest
+ * checkpoint is read now, as in the pass that sees a job end: a savepoint upgrade or suspend of
+ * the ended job must restore that, never the older path (a read that fails leaves the source
+ * unknown, read again by later passes). */
+static void read_final_state(fo_pass *p)
+{
+    const char *jid = fo_json_get_str(p->st, "jobStatus.jobId");
+    fo_flink_job_status js = fo_flink_job_status_parse(fo_json_get_str(p->st, "jobStatus.state"));
+    if (!jid || !fo_flink_job_status_is_globally_terminal(js))
+        return;
+    char job_id[64];
+    snprintf(job_id, sizeof job_id, "%s", jid);
+    fo_log_info("job %s ended (%s) while stopped with a savepoint that failed: its latest "
+                "checkpoint is recorded as its final state",
+                job_id, fo_flink_job_status_name(js));
+    json_t *conf = fo_build_deployed_conf(p);
+    fo_pass_record_final_state(p, job_id, conf, js);
+    json_decref(conf);
+}
+
 static void savepoint_failed(fo_pass *p, const char *why)
 {
     char what[1024];
     snprintf(what, sizeof what, "the savepoint for the upgrade failed (%s)", why);
     attempt_failed(p, what);
+    read_final_state(p);
 }
 
 /* A savepoint intent without a trigger id Flink knows: recorded by an earlier flinkop version

@@ -33,6 +33,17 @@ static fo_upgrade_step refuse(const char *reason)
     return s;
 }
 
+/* The refusals of a teardown or restore that would lose where an ended job resumes from. */
+#define SOURCE_UNKNOWN                                                                             \
+    "the job ended but its last checkpoint could not be read from Flink yet (no answer, or "       \
+    "Flink is not answering), so its restore source is unknown; the cluster is kept and the "      \
+    "read is tried again at each pass (delete the JobManager Deployment to give the state up)"
+#define PATH_SUPERSEDED                                                                            \
+    "the job ended and status.jobStatus.upgradeSavepointPath is older than a checkpoint or "       \
+    "savepoint status records of the job (savepointInfo.lastSavepoint, "                           \
+    "checkpointInfo.lastCheckpoint): restoring it would take the job back in time. Manual "        \
+    "restore required."
+
 /* Tear down what is there, or say it is gone (action NOTHING). The HA ConfigMaps (when they
  * go) go last, once the cluster's Deployments are gone: a JobManager still shutting down
  * writes them, and its leader election creates the leader map again when it is missing. They
@@ -84,9 +95,12 @@ static fo_upgrade_step restore(const fo_upgrade_input *in)
         return s;
     default:
         /* Suspended statelessly: there is no state to restore; a savepoint-mode spec may still
-         * name a recorded savepoint (a stateless suspend clears it). */
+         * name a recorded savepoint (a stateless suspend clears it), which the cluster of a job
+         * that ended under it may not have told yet. */
         if (in->savepoint_path_known && in->want_mode == FO_FLINK_UPGRADE_SAVEPOINT)
             s.mode = FO_FLINK_UPGRADE_SAVEPOINT;
+        else if (in->want_mode == FO_FLINK_UPGRADE_SAVEPOINT && in->restore_source_unknown)
+            return refuse(SOURCE_UNKNOWN);
         return s;
     }
 }
@@ -110,6 +124,43 @@ static bool falls_back(const fo_upgrade_input *in, bool ended)
     return in->ha_enabled && in->want_ha_enabled && in->ha_metadata;
 }
 
+/* A FINISHED job (a bounded job that completed, c.6 "job terminal and its final state known")
+ * whose statistics this pass read and found nothing restorable in: its state is complete and
+ * there is none to carry, so the upgrade starts it from empty state (FLINK-39043: Apache refuses
+ * every further change of such a job). A FAILED or cancelled job without a source is no such
+ * case: its state was lost, which the user must decide about. */
+static bool finished_empty(const fo_upgrade_input *in)
+{
+    return in->job == FO_JOB_STATUS_FINISHED && in->rest_ok && in->restore_source_none &&
+           !in->savepoint_path_known;
+}
+
+/* The upgrade of an ended job whose HA data is gone, under upgradeMode last-state: suspended
+ * from the final state the observer recorded in upgradeSavepointPath when the job ended (the
+ * newest snapshot Flink reported of it, by checkpoint id), restored as a savepoint (the record
+ * says savepoint, the way the job is then restored), unless status records a later snapshot
+ * of the job; a FINISHED job with nothing restorable starts empty; a source not read yet waits. */
+static fo_upgrade_step from_final_state(const fo_upgrade_input *in, fo_upgrade_step s)
+{
+    if (in->savepoint_path_known) {
+        if (in->savepoint_path_superseded)
+            return refuse(PATH_SUPERSEDED);
+        s.mode = FO_FLINK_UPGRADE_SAVEPOINT;
+        s.final_state = true;
+        return s;
+    }
+    if (finished_empty(in)) {
+        s.mode = FO_FLINK_UPGRADE_STATELESS;
+        s.final_state = true;
+        return s;
+    }
+    if (in->restore_source_unknown)
+        return refuse(SOURCE_UNKNOWN);
+    return refuse("JobManager HA metadata is not available to make a last-state upgrade, and the "
+                  "job ended without a restorable checkpoint or savepoint recorded in "
+                  "status.jobStatus.upgradeSavepointPath. Manual restore required.");
+}
+
 /* Suspend a deployed application with `mode` (the new spec's upgradeMode), c.6. */
 static fo_upgrade_step suspend(const fo_upgrade_input *in, fo_flink_upgrade_mode mode)
 {
@@ -130,7 +181,8 @@ static fo_upgrade_step suspend(const fo_upgrade_input *in, fo_flink_upgrade_mode
             return s;
         }
         if (ended && in->savepoint_path_known)
-            return s; /* suspend from the savepoint already recorded */
+            /* suspend from the savepoint already recorded, unless a later one is known */
+            return in->savepoint_path_superseded ? refuse(PATH_SUPERSEDED) : s;
         if (falls_back(in, ended)) {
             s.mode = FO_FLINK_UPGRADE_LAST_STATE;
             s.last_state_fallback = true;
@@ -147,9 +199,21 @@ static fo_upgrade_step suspend(const fo_upgrade_input *in, fo_flink_upgrade_mode
                           "may still wait for slots, restore their state or restart), so no "
                           "savepoint can be taken; the savepoint upgrade waits for it to run "
                           "(upgradeMode stateless upgrades it now, without its state)");
+        if (finished_empty(in)) {
+            s.mode = FO_FLINK_UPGRADE_STATELESS;
+            s.final_state = true;
+            return s;
+        }
+        if (in->restore_source_unknown)
+            return refuse(SOURCE_UNKNOWN);
         return refuse("the job is not running and the last checkpoint is unknown, so the "
                       "savepoint upgrade cannot keep its state. Manual restore required.");
     }
+    /* last-state of a job that ended: Flink removed its HA data with it (a job globally
+     * terminal is cleaned up), so what it resumes from is its final state as the observer
+     * recorded it when the job ended (FLINK-35857, FLINK-39043: Apache refuses here). */
+    if (ended && !(in->ha_enabled && in->ha_metadata) && in->can_last_state)
+        return from_final_state(in, s);
     /* last-state. HA data is not portable across Flink versions (c.6): take a savepoint. */
     if (in->flink_version_changed) {
         if (running && in->savepoint_dir && in->can_stop_with_savepoint) {
@@ -193,6 +257,8 @@ static fo_upgrade_step restart_failed(const fo_upgrade_input *in)
         return s;
     }
     if (in->savepoint_path_known) {
+        if (in->savepoint_path_superseded)
+            return refuse(PATH_SUPERSEDED);
         s.mode = FO_FLINK_UPGRADE_SAVEPOINT;
         return s;
     }
@@ -239,6 +305,10 @@ fo_upgrade_step fo_upgrade_next(const fo_upgrade_input *in)
      * (HA data kept for last-state), instead of idling with no job for ever. */
     if (in->application && in->last_job_state == FO_FLINK_JOB_SUSPENDED &&
         in->want_job_state == FO_FLINK_JOB_SUSPENDED && in->cluster_present) {
+        /* Its latest checkpoint is read through that cluster: not before it is known (or known
+         * to be none) does the cluster go, else the resume could never find it. */
+        if (in->restore_source_unknown && in->last_mode != FO_FLINK_UPGRADE_STATELESS)
+            return refuse(SOURCE_UNKNOWN);
         fo_upgrade_step s = {.action = FO_UP_SUSPEND, .mode = in->last_mode};
         return s;
     }

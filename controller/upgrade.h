@@ -34,21 +34,29 @@
  *                job neither running nor ended (restarting, waiting for slots, its JobManager
  *                not answering) whose HA metadata holds a checkpoint: through last-state when
  *                kubernetes.operator.job.upgrade.last-state-fallback.enabled (default true),
- *                else it waits; an ended job without a known path: refused ("Manual restore
+ *                else it waits; a FINISHED job whose statistics Flink answered with nothing
+ *                restorable: from empty state (its state is complete); an ended job whose
+ *                latest checkpoint is not read yet: waits; otherwise without a known path, or
+ *                with one older than a snapshot status records: refused ("Manual restore
  *                required");
  *   last-state - through HA data: with HA metadata holding a checkpoint, record the intent,
  *                delete the JobManager/TaskManager Deployments but keep the HA ConfigMaps,
  *                then deploy the new spec with the same job id (Flink recovers from the HA
  *                checkpoint; the old job graph is dropped from the HA ConfigMap first so the
  *                new spec's graph is used); a Flink version change goes through a savepoint
- *                instead; no HA metadata -> refused ("Manual restore required"). Never
- *                silently degraded to stateless.
+ *                instead; no HA metadata -> refused ("Manual restore required"), except for
+ *                a job that ended (Flink removed its HA data): suspended from the final state
+ *                the observer recorded in upgradeSavepointPath (the record says savepoint),
+ *                from empty state when it FINISHED with none, else as the savepoint mode
+ *                refuses or waits. Never silently degraded to stateless.
  * Suspend (job.state suspended) = the suspend half of an upgrade, the same mechanisms and
  * fallback; the record keeps the mechanism used (c.7).
  * Resume (DEPLOYED, recorded job suspended, spec running): restore as above; a cluster still
  * there (a job cancelled from outside keeps its JobManager) is torn down first, with its HA
  * data unless the restore reads it (last-state). The same cluster under a spec that asks
- * suspended is torn down as a suspend would (SUSPEND with the recorded upgradeMode).
+ * suspended is torn down as a suspend would (SUSPEND with the recorded upgradeMode), once the
+ * ended job's restore source is known (a path, or Flink's statistics read and holding none):
+ * that cluster is where it is read, so until then the teardown waits (REFUSE).
  * Restart of a FAILED job (c.9, kubernetes.operator.job.restart.failed): under an unchanged,
  * deployed, running spec, the suspend half of an upgrade of the spec to itself, then its
  * restore: last-state through the HA data when it holds a checkpoint of the job, else from the
@@ -98,6 +106,17 @@ typedef struct fo_upgrade_input {
     bool rest_ok;                 /* Flink answered this pass */
     bool savepoint_pending;       /* an upgrade savepoint trigger is recorded */
     bool savepoint_path_known;    /* jobStatus.upgradeSavepointPath is set */
+    /* jobStatus.upgradeSavepointPath is older than a snapshot status records of the job
+     * (fo_observe_restore_path_superseded): restoring it would take the job back */
+    bool savepoint_path_superseded;
+    /* The job ended (globally terminal) and its restore source is not known: no
+     * upgradeSavepointPath, and this pass did not read Flink's statistics of the job (the read
+     * failed, or Flink was not asked: silent, the job not observed). Flink may still hold its
+     * latest checkpoint; a later pass reads it. False when Flink answers without the job
+     * (nothing can be read of it any more). */
+    bool restore_source_unknown;
+    /* The job ended and this pass read its statistics: nothing restorable (no path). */
+    bool restore_source_none;
     bool savepoint_dir;           /* a savepoint directory is configured */
     bool ha_enabled;              /* high availability configured */
     bool ha_metadata;             /* HA ConfigMaps with a checkpoint exist */
@@ -123,6 +142,9 @@ typedef struct fo_upgrade_step {
     bool spec_changed_event; /* queue a SpecChanged event for this step */
     bool last_state_fallback; /* SUSPEND: a savepoint upgrade goes through last-state (c.6) */
     bool restart;            /* SUSPEND: the restart of a FAILED job (c.9) */
+    bool final_state;        /* SUSPEND: an ended job restored from its final state (or, a
+                                FINISHED one without any, from empty state) in place of the
+                                mechanism its upgradeMode names */
     const char *reason;      /* REFUSE and WAIT: why (a static sentence) */
 } fo_upgrade_step;
 

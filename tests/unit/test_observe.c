@@ -267,6 +267,33 @@ END_TEST
 
 /* The last checkpoint a cancelled job can be resumed from (GET /jobs/:id/checkpoints,
  * tests/data/flink-checkpoints.json: checkpoint 8 completed after savepoint 6). */
+/* A restore path status records as a savepoint has a time (its timeStamp): a checkpoint or
+ * another savepoint recorded later is state written after it, and the path is superseded. A
+ * path status does not record (a checkpoint Flink named the newest) is not. */
+START_TEST(a_restore_path_older_than_a_recorded_snapshot_is_superseded)
+{
+    json_t *js = json_pack("{s:s, s:{s:{s:s, s:I}, s:[{s:s, s:I}]}}", "upgradeSavepointPath",
+                           "s3://sp/savepoint-2", "savepointInfo", "lastSavepoint", "location",
+                           "s3://sp/savepoint-2", "timeStamp", (json_int_t)2000, "savepointHistory",
+                           "location", "s3://sp/savepoint-1", "timeStamp", (json_int_t)1000);
+    ck_assert(!fo_observe_restore_path_superseded(js));
+    json_object_set_new(js, "checkpointInfo",
+                        json_pack("{s:{s:I}}", "lastCheckpoint", "timeStamp", (json_int_t)3000));
+    ck_assert(fo_observe_restore_path_superseded(js));
+    /* the path is the older savepoint of the history, the last one is later */
+    json_object_del(js, "checkpointInfo");
+    json_object_set_new(js, "upgradeSavepointPath", json_string("s3://sp/savepoint-1"));
+    ck_assert(fo_observe_restore_path_superseded(js));
+    /* a checkpoint path status does not record, or none */
+    json_object_set_new(js, "upgradeSavepointPath", json_string("s3://chk/chk-8"));
+    ck_assert(!fo_observe_restore_path_superseded(js));
+    json_object_del(js, "upgradeSavepointPath");
+    ck_assert(!fo_observe_restore_path_superseded(js));
+    ck_assert(!fo_observe_restore_path_superseded(NULL));
+    json_decref(js);
+}
+END_TEST
+
 START_TEST(the_latest_checkpoint_or_savepoint_with_a_path_is_resumed_from)
 {
     size_t len = 0;
@@ -859,6 +886,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_job_list_that_fails_leaves_a_job_that_is_not_running_as_it_was);
     tcase_add_test(tc, failed_job_brings_its_failure_cause_into_status);
     tcase_add_test(tc, missing_jobmanager_keeps_an_ended_job_ended);
+    tcase_add_test(tc, a_restore_path_older_than_a_recorded_snapshot_is_superseded);
     suite_add_tcase(s, tc);
     return s;
 }

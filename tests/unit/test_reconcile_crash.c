@@ -535,6 +535,26 @@ static void restart_failed_on_with_a_checkpoint(fake_world *w, const char *name)
     restart_failed_on(w, name);
 }
 
+/* Flink holding the FAILED job's last checkpoint, retained (restart_failed_on_with_a_checkpoint
+ * without the option), and a new parallelism. */
+static void new_parallelism_with_a_checkpoint(fake_world *w, const char *name)
+{
+    char key[128];
+    const char *jid = st_str(w, name, "jobStatus.jobId");
+    snprintf(key, sizeof key, "GET /jobs/%s/checkpoints", jid);
+    fake_flink_answer(&w->flink, key,
+                      json_pack("{s:{s:i}, s:{s:{s:i, s:s, s:b, s:s, s:I}}}", "counts", "completed",
+                                9, "latest", "completed", "id", 9, "status", "COMPLETED",
+                                "is_savepoint", 0, "external_path", RETAINED_CHECKPOINT,
+                                "trigger_timestamp", (json_int_t)fo_clock_now_ms(w->clock)));
+    snprintf(key, sizeof key, "GET /jobs/%s/checkpoints/config", jid);
+    fake_flink_answer(&w->flink, key,
+                      json_pack("{s:s, s:I, s:I, s:{s:b, s:b}}", "mode", "exactly_once", "interval",
+                                (json_int_t)60000, "timeout", (json_int_t)600000, "externalization",
+                                "enabled", 1, "delete_on_cancellation", 0));
+    new_parallelism(w, name);
+}
+
 static void new_checkpoint_nonce(fake_world *w, const char *name)
 {
     edit_spec(w, name, "job.checkpointTriggerNonce", json_integer(13));
@@ -1031,6 +1051,28 @@ START_TEST(restart_of_a_failed_job_whose_checkpoint_read_was_lost_survives_a_cra
 }
 END_TEST
 
+/* A last-state change of a job that FAILED for good, its HA data gone with it (FLINK-35857):
+ * made from the retained checkpoint the observer recorded when the job failed, as a savepoint
+ * restore, whatever write the controller dies before (the first read of it lost too): one new
+ * JobManager, no savepoint taken, the new spec restored from that checkpoint. */
+START_TEST(a_last_state_change_of_a_failed_job_from_its_checkpoint_survives_a_crash)
+{
+    scenario sc = {.fixture = "controller-application-last-state.yaml",
+                   .name = "last-state-example",
+                   .failed = true,
+                   .lose_answer_of = "GET /jobs/00000000000000000000000000000001/checkpoints",
+                   .change = new_parallelism_with_a_checkpoint};
+    outcome base = run(&sc, 0);
+    ck_assert_msg(base.settled, "the change of the failed job was not made");
+    ck_assert_int_eq(base.jm_creates, 1);
+    ck_assert_int_eq(base.savepoints, 0);
+    ck_assert_int_eq(base.stops, 0);
+    ck_assert_str_eq(base.restore, RETAINED_CHECKPOINT);
+    ck_assert_str_eq(base.mode, "last-state");
+    check_every_crash_point(&sc);
+}
+END_TEST
+
 /* The controller is killed at each write of a launch and restarted after the admin changed
  * the cluster defaults: the launch ends with the defaults it recorded first, in all of its
  * objects (before its first write of them: the new ones). */
@@ -1358,6 +1400,7 @@ static Suite *suite(void)
     tcase_add_test(tc, restart_of_a_failed_job_survives_a_crash_before_any_write);
     tcase_add_test(tc, restart_of_a_failed_job_from_a_checkpoint_survives_a_crash);
     tcase_add_test(tc, restart_of_a_failed_job_whose_checkpoint_read_was_lost_survives_a_crash);
+    tcase_add_test(tc, a_last_state_change_of_a_failed_job_from_its_checkpoint_survives_a_crash);
     tcase_add_test(tc, manual_savepoint_survives_a_crash_before_any_write);
     tcase_add_test(tc, manual_savepoint_is_taken_once_when_an_answer_is_lost);
     tcase_add_test(tc, manual_checkpoint_survives_a_crash_before_any_write);

@@ -980,18 +980,25 @@ END_TEST
  * user suspended it in the same breath, or gave up on a resume that was refused), suspended
  * means no cluster (c.7: a suspend deletes the JobManager Deployment): the one left behind
  * goes, instead of running with no job until someone deletes it by hand. */
-START_TEST(a_job_cancelled_from_outside_under_a_suspended_spec_loses_its_cluster)
+/* Flink's statistics of the running job of savepoint-example: checkpointing on, nothing
+ * completed (rest_v1_dispatcher.yml CheckpointingStatistics). */
+static void no_checkpoint_yet(fake_world *w, const char *n)
 {
-    fake_world *w = world_with("controller-application-savepoint.yaml");
-    const char *n = "savepoint-example";
-    until_stable(w, n);
-    /* No checkpoint: the resume of the cancelled job is refused, the cluster left as it is. */
     char key[128];
     snprintf(key, sizeof key, "GET /jobs/%s/checkpoints", st_str(w, n, "jobStatus.jobId"));
     fake_flink_answer(&w->flink, key,
                       json_pack("{s:{s:i, s:i, s:i, s:i, s:i}, s:{}}", "counts", "restored", 0,
                                 "total", 0, "in_progress", 0, "completed", 0, "failed", 0,
                                 "latest"));
+}
+
+START_TEST(a_job_cancelled_from_outside_under_a_suspended_spec_loses_its_cluster)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    until_stable(w, n);
+    /* No checkpoint: the resume of the cancelled job is refused, the cluster left as it is. */
+    no_checkpoint_yet(w, n);
     flink_job(w, n, "CANCELED");
     ck_assert_int_eq(pass(w, n, NULL), FO_OK);
     json_t *spec = recorded_spec(w, n);
@@ -1009,15 +1016,91 @@ START_TEST(a_job_cancelled_from_outside_under_a_suspended_spec_loses_its_cluster
     ck_assert_ptr_null(st_str(w, n, "error"));
     fake_world_free(w);
 
-    /* Cancelled in the UI while the spec already asks suspended: the same. */
+    /* Cancelled in the UI while the spec already asks suspended: the same, once Flink has
+     * said that the job holds no checkpoint. */
     w = world_with("controller-application-savepoint.yaml");
     until_stable(w, n);
+    no_checkpoint_yet(w, n);
     edit_spec(w, n, "job.state", json_string("suspended"));
     flink_job(w, n, "CANCELED");
     for (int i = 0; i < 4; i++)
         ck_assert_int_eq(pass(w, n, NULL), FO_OK);
     ck_assert_ptr_null(owned(w, FO_CTL_DEPLOYMENT, n));
     ck_assert_str_eq(st_str(w, n, "lifecycleState"), "SUSPENDED");
+    fake_world_free(w);
+}
+END_TEST
+
+/* A savepoint-mode job cancelled in the Flink UI while its spec asks suspended, whose
+ * checkpoint read at the cancel got no answer: its restore source is read through the cluster
+ * of the ended job, so that cluster stays (status.error says why) while the read fails or Flink
+ * does not answer, and goes once the checkpoint is read and recorded; the resume restores it.
+ * The suspend tore the cluster down in the pass of the lost read: the path was never read again
+ * (no JobManager to ask), and the resume was refused "Manual restore required" for good. */
+START_TEST(a_suspended_cancelled_job_keeps_its_cluster_until_its_checkpoint_is_read)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    until_stable(w, n);
+    char jid[40], key[128];
+    snprintf(jid, sizeof jid, "%s", st_str(w, n, "jobStatus.jobId"));
+    size_t len = 0;
+    char *text = fo_test_read_data("flink-checkpoints.json", &len);
+    snprintf(key, sizeof key, "GET /jobs/%s/checkpoints", jid);
+    fake_flink_answer(&w->flink, key, json_loadb(text, len, 0, NULL));
+    free(text);
+    const char *chk = "s3://flink/checkpoints/a7f3c2e19b0d4e8f9a1b2c3d4e5f6a7b/chk-8";
+
+    edit_spec(w, n, "job.state", json_string("suspended"));
+    snprintf(w->flink.lose_prefix, sizeof w->flink.lose_prefix, "%s", key);
+    w->flink.lose_times = 1;
+    flink_job(w, n, "CANCELED");
+    size_t from = w->kube.nlog;
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_int_eq(w->flink.lose_times, 0);
+    json_t *spec = recorded_spec(w, n);
+    ck_assert_str_eq(fo_json_get_str(spec, "job.state"), "suspended");
+    json_decref(spec);
+    ck_assert_ptr_null(st_str(w, n, "jobStatus.upgradeSavepointPath"));
+    ck_assert_msg(fake_count(&w->kube, from, "delete", FO_CTL_DEPLOYMENT) == 0,
+                  "the cluster of the cancelled job went before its checkpoint was read (%s)",
+                  res.action);
+    ck_assert_ptr_nonnull(owned(w, FO_CTL_DEPLOYMENT, n));
+    ck_assert_str_eq(res.action, "REFUSE");
+    ck_assert_ptr_nonnull(strstr(st_str(w, n, "error"), "could not be read"));
+
+    /* Flink does not answer at all: still unknown, still kept. */
+    w->flink.unreachable = true;
+    fo_clock_fake_advance(w->clock, w->settings.observe_interval_ms);
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "REFUSE");
+    ck_assert_int_eq(fake_count(&w->kube, from, "delete", FO_CTL_DEPLOYMENT), 0);
+
+    /* It answers: the checkpoint is recorded, then the cluster goes. */
+    w->flink.unreachable = false;
+    fo_clock_fake_advance(w->clock, w->settings.observe_interval_ms);
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.upgradeSavepointPath"), chk);
+    ck_assert_str_eq(res.action, "SUSPEND");
+    ck_assert_int_eq(fake_count(&w->kube, from, "delete", FO_CTL_DEPLOYMENT), 1);
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_ptr_null(owned(w, FO_CTL_DEPLOYMENT, n));
+    ck_assert_str_eq(st_str(w, n, "lifecycleState"), "SUSPENDED");
+    ck_assert_str_eq(st_str(w, n, "jobStatus.upgradeSavepointPath"), chk);
+    ck_assert_ptr_null(st_str(w, n, "error"));
+
+    /* Resumed: from that checkpoint. */
+    edit_spec(w, n, "job.state", json_string("running"));
+    for (int i = 0; i < 4 && strcmp(res.action, "DEPLOY") != 0; i++)
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "DEPLOY");
+    ck_assert_str_ne(st_str(w, n, "jobStatus.jobId"), jid);
+    char *conf = json_dumps(
+        json_object_get(owned(w, FO_CTL_CONFIG_MAP, "flink-config-savepoint-example"), "data"), 0);
+    ck_assert_ptr_nonnull(strstr(conf, chk));
+    free(conf);
     fake_world_free(w);
 }
 END_TEST
@@ -2304,6 +2387,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_job_whose_code_retains_its_checkpoints_is_resumed_from_them);
     tcase_add_test(tc, a_failed_job_is_judged_by_its_own_retention_or_else_the_configuration);
     tcase_add_test(tc, a_job_cancelled_from_outside_under_a_suspended_spec_loses_its_cluster);
+    tcase_add_test(tc, a_suspended_cancelled_job_keeps_its_cluster_until_its_checkpoint_is_read);
     tcase_add_test(tc, a_job_missing_from_flinks_list_is_told_once_and_in_status_error);
     tcase_add_test(tc, a_jobmanager_pod_that_cannot_mount_a_volume_turns_error);
     tcase_add_test(tc, an_ingress_with_the_old_root_path_gets_the_rule_without_a_path);

@@ -1197,6 +1197,207 @@ START_TEST(a_last_state_job_suspended_through_a_savepoint_resumes_from_it)
 }
 END_TEST
 
+#define CHK_8 "s3://flink/checkpoints/a7f3c2e19b0d4e8f9a1b2c3d4e5f6a7b/chk-8"
+
+/* Flink's statistics of the running job of n: tests/data/flink-checkpoints.json (latest chk-8,
+ * retained) with `file`, else checkpointing on and nothing completed. */
+static void job_checkpoints(fake_world *w, const char *n, const char *file)
+{
+    char key[128];
+    snprintf(key, sizeof key, "GET /jobs/%s/checkpoints", st_str(w, n, "jobStatus.jobId"));
+    if (!file) {
+        fake_flink_answer(&w->flink, key,
+                          json_pack("{s:{s:i, s:i, s:i, s:i, s:i}, s:{}}", "counts", "restored", 0,
+                                    "total", 0, "in_progress", 0, "completed", 0, "failed", 0,
+                                    "latest"));
+        return;
+    }
+    size_t len = 0;
+    char *text = fo_test_read_data(file, &len);
+    fake_flink_answer(&w->flink, key, json_loadb(text, len, 0, NULL));
+    free(text);
+}
+
+/* The pass's actions until one is `action` (at most max passes); the last one's name. */
+static const char *until_action(fake_world *w, const char *n, const char *action, int max)
+{
+    static char last[32];
+    last[0] = '\0';
+    for (int i = 0; i < max && strcmp(last, action) != 0; i++) {
+        fo_reconcile_result res;
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+        snprintf(last, sizeof last, "%s", res.action);
+    }
+    return last;
+}
+
+/* The config.yaml flink-config-<n> holds (borrowed from the store). */
+static const char *flink_conf_of(fake_world *w, const char *n)
+{
+    char name[300];
+    snprintf(name, sizeof name, "flink-config-%s", n);
+    return fo_json_str(fo_json_get(owned(w, FO_CTL_CONFIG_MAP, name), "data"), "config.yaml");
+}
+
+/* FLINK-35857: a last-state job that FAILED for good has no HA data any more (Flink cleans a
+ * globally terminal job up), and Apache refuses every spec change of it "Manual restore
+ * required". Its final state is known: the observer recorded the latest retained checkpoint
+ * (chk-8) in upgradeSavepointPath when the job failed, the newest snapshot Flink reported of
+ * it. The change (the user's fix) is deployed from that checkpoint, said in a Normal Suspended
+ * Event; the record says savepoint, the way the job is restored. */
+START_TEST(a_last_state_change_of_a_failed_job_restores_its_final_state)
+{
+    fake_world *w = world_with("controller-application-last-state.yaml");
+    const char *n = "last-state-example";
+    json_object_set_new(fo_json_get(fd(w, n), "spec.flinkConfiguration"),
+                        "execution.checkpointing.externalized-checkpoint-retention",
+                        json_string("RETAIN_ON_CANCELLATION"));
+    until_stable(w, n);
+    char jid[40];
+    snprintf(jid, sizeof jid, "%s", st_str(w, n, "jobStatus.jobId"));
+    job_checkpoints(w, n, "flink-checkpoints.json");
+    flink_job(w, n, "FAILED");
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.upgradeSavepointPath"), CHK_8);
+
+    edit_spec(w, n, "job.parallelism", json_integer(4));
+    size_t events = w->events.n;
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_msg(strcmp(res.action, "SUSPEND") == 0,
+                  "the last-state change of the failed job was %s: %s", res.action,
+                  st_str(w, n, "error") ? st_str(w, n, "error") : "");
+    ck_assert_ptr_nonnull(strstr(st_str(w, n, "reconciliationStatus.lastReconciledSpec"),
+                                 "\"upgradeMode\":\"savepoint\""));
+    bool told = false;
+    for (size_t i = events; i < w->events.n; i++)
+        told |= strcmp(w->events.ev[i].reason, "Suspended") == 0 &&
+                strstr(w->events.ev[i].message, CHK_8) != NULL;
+    ck_assert_msg(told, "no Suspended Event names the checkpoint the job is restored from");
+    ck_assert_str_eq(until_action(w, n, "DEPLOY", 4), "DEPLOY");
+    const char *conf = flink_conf_of(w, n);
+    ck_assert_ptr_nonnull(strstr(conf, "execution.savepoint.path: " CHK_8));
+    ck_assert_ptr_nonnull(strstr(conf, "parallelism.default: 4"));
+    ck_assert_str_eq(st_str(w, n, "reconciliationStatus.state"), "DEPLOYED");
+    ck_assert_int_eq(fake_events_count(&w->events, "UpgradeFailed"), 0);
+    ck_assert_int_eq(fake_flink_calls(&w->flink, "POST /jobs"), 0); /* no savepoint taken */
+    fake_world_free(w);
+}
+END_TEST
+
+/* FLINK-39043: a FINISHED job (a bounded job that completed) blocks every further spec change
+ * in Apache. Its state is complete: a change redeploys it, stateless from scratch, and under
+ * savepoint or last-state from its newest known state or, when it finished with none (Flink's
+ * statistics hold nothing restorable: a finished job's checkpoints are discarded), from empty
+ * state. Only once Flink has said so: while the statistics cannot be read the change waits. */
+START_TEST(a_change_to_a_finished_job_redeploys_it)
+{
+    static const struct {
+        const char *fixture, *name;
+    } cases[] = {
+        {"controller-application.yaml", "basic-example"},
+        {"controller-application-savepoint.yaml", "savepoint-example"},
+        {"controller-application-last-state.yaml", "last-state-example"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        fake_world *w = world_with(cases[c].fixture);
+        const char *n = cases[c].name;
+        until_stable(w, n);
+        char jid[40];
+        snprintf(jid, sizeof jid, "%s", st_str(w, n, "jobStatus.jobId"));
+        job_checkpoints(w, n, NULL);
+        flink_job(w, n, "FINISHED");
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+        ck_assert_ptr_null(st_str(w, n, "jobStatus.upgradeSavepointPath"));
+        edit_spec(w, n, "image", json_string("flink:1.20.1"));
+        fo_reconcile_result res;
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+        ck_assert_msg(strcmp(res.action, "SUSPEND") == 0,
+                      "%s: a change of the finished job: %s (%s)", n, res.action,
+                      st_str(w, n, "error") ? st_str(w, n, "error") : "");
+        ck_assert_str_eq(until_action(w, n, "DEPLOY", 4), "DEPLOY");
+        ck_assert_ptr_null(strstr(flink_conf_of(w, n), "execution.savepoint.path"));
+        ck_assert_ptr_nonnull(strstr(flink_conf_of(w, n), "flink:1.20.1"));
+        ck_assert_str_ne(st_str(w, n, "jobStatus.jobId"), jid);
+        ck_assert_int_eq(fake_events_count(&w->events, "UpgradeFailed"), 0);
+        fake_world_free(w);
+    }
+
+    /* The statistics of the finished job cannot be read: its state is not known to be none. */
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    until_stable(w, n);
+    job_checkpoints(w, n, NULL);
+    snprintf(w->flink.lose_prefix, sizeof w->flink.lose_prefix, "GET /jobs/%s/checkpoints",
+             st_str(w, n, "jobStatus.jobId"));
+    w->flink.lose_times = 1000;
+    flink_job(w, n, "FINISHED");
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    edit_spec(w, n, "image", json_string("flink:1.20.1"));
+    size_t from = w->kube.nlog;
+    for (int i = 0; i < 3; i++) {
+        fo_reconcile_result res;
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+        ck_assert_str_eq(res.action, "REFUSE");
+    }
+    ck_assert_int_eq(fake_count(&w->kube, from, "delete", FO_CTL_KIND_COUNT), 0);
+    ck_assert_ptr_nonnull(owned(w, FO_CTL_DEPLOYMENT, n));
+    fake_world_free(w);
+}
+END_TEST
+
+/* A savepoint-mode suspend whose stop-with-savepoint fails while the job fails: the observer
+ * leaves a job's final state to the stop in flight, so upgradeSavepointPath still named the
+ * savepoint the job was deployed from, and the suspend of the ended job went ahead from it:
+ * the resume took the job back to its initial savepoint, losing every checkpoint since. The
+ * failed stop now reads the ended job's latest checkpoint (chk-8), and that is what the job is
+ * suspended with and resumed from. */
+START_TEST(a_stop_that_fails_as_the_job_fails_keeps_its_latest_checkpoint)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    json_object_set_new(fo_json_get(fd(w, n), "spec.flinkConfiguration"),
+                        "execution.checkpointing.externalized-checkpoint-retention",
+                        json_string("RETAIN_ON_CANCELLATION"));
+    const char *initial = "s3://bucket/savepoints/savepoint-000000-initial";
+    edit_spec(w, n, "job.initialSavepointPath", json_string(initial));
+    until_stable(w, n);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.upgradeSavepointPath"), initial);
+    char jid[40], path[160];
+    snprintf(jid, sizeof jid, "%s", st_str(w, n, "jobStatus.jobId"));
+    job_checkpoints(w, n, "flink-checkpoints.json");
+    snprintf(path, sizeof path, "POST /jobs/%s/stop", jid);
+    fake_flink_answer(&w->flink, path, json_pack("{s:s}", "request-id", TRIGGER_1));
+    edit_spec(w, n, "job.state", json_string("suspended"));
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "STOP_SAVEPOINT");
+
+    snprintf(path, sizeof path, "GET /jobs/%s/savepoints/%s", jid,
+             st_str(w, n, "jobStatus.savepointInfo.triggerId"));
+    size_t len = 0;
+    char *text = fo_test_read_data("flink-checkpoint-status-failed.json", &len);
+    fake_flink_answer(&w->flink, path, json_loadb(text, len, 0, NULL));
+    free(text);
+    flink_job(w, n, "FAILED");
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "AWAIT_SAVEPOINT");
+    ck_assert_ptr_null(st_str(w, n, "jobStatus.savepointInfo.triggerId"));
+    ck_assert_msg(st_str(w, n, "jobStatus.upgradeSavepointPath") &&
+                      strcmp(st_str(w, n, "jobStatus.upgradeSavepointPath"), CHK_8) == 0,
+                  "the failed job's final state is recorded as %s",
+                  st_str(w, n, "jobStatus.upgradeSavepointPath")
+                      ? st_str(w, n, "jobStatus.upgradeSavepointPath")
+                      : "(none)");
+    until_suspended(w, n, 6);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.upgradeSavepointPath"), CHK_8);
+    edit_spec(w, n, "job.state", json_string("running"));
+    ck_assert_str_eq(until_action(w, n, "DEPLOY", 4), "DEPLOY");
+    ck_assert_ptr_nonnull(strstr(flink_conf_of(w, n), "execution.savepoint.path: " CHK_8));
+    fake_world_free(w);
+}
+END_TEST
+
 START_TEST(session_cluster_change_redeploys)
 {
     fake_world *w = world_with("controller-session.yaml");
@@ -1261,6 +1462,9 @@ static Suite *suite(void)
     tcase_add_test(tc, last_state_with_a_new_flink_version_goes_through_a_savepoint);
     tcase_add_test(tc, a_stateless_suspension_set_to_savepoint_while_suspended_resumes_statelessly);
     tcase_add_test(tc, a_last_state_job_suspended_through_a_savepoint_resumes_from_it);
+    tcase_add_test(tc, a_last_state_change_of_a_failed_job_restores_its_final_state);
+    tcase_add_test(tc, a_change_to_a_finished_job_redeploys_it);
+    tcase_add_test(tc, a_stop_that_fails_as_the_job_fails_keeps_its_latest_checkpoint);
     tcase_add_test(tc, session_cluster_change_redeploys);
     suite_add_tcase(s, tc);
     return s;

@@ -438,6 +438,110 @@ START_TEST(resuming_a_job_cancelled_under_its_cluster_tears_the_cluster_down_fir
 }
 END_TEST
 
+/* An ended job's restore source decides before anything of it goes. A job cancelled under a
+ * suspended spec keeps its cluster while its last checkpoint is unknown (the read failed, Flink
+ * silent): that cluster is where it is read; known (a path, or read and none), it goes. A
+ * stateless record has no source to keep. */
+START_TEST(an_ended_jobs_cluster_stays_until_its_restore_source_is_known)
+{
+    fo_upgrade_input in = running_app();
+    in.last_job_state = in.want_job_state = FO_FLINK_JOB_SUSPENDED;
+    in.last_mode = FO_FLINK_UPGRADE_SAVEPOINT;
+    in.job = FO_JOB_STATUS_CANCELED;
+    in.restore_source_unknown = true;
+    fo_upgrade_step s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "REFUSE");
+    ck_assert_ptr_nonnull(strstr(s.reason, "could not be read"));
+    in.last_mode = FO_FLINK_UPGRADE_LAST_STATE;
+    ck_assert_str_eq(ACTION(in), "REFUSE");
+    in.last_mode = FO_FLINK_UPGRADE_STATELESS;
+    ck_assert_str_eq(ACTION(in), "SUSPEND");
+    in.last_mode = FO_FLINK_UPGRADE_SAVEPOINT;
+    in.restore_source_unknown = false;
+    in.restore_source_none = true;
+    ck_assert_str_eq(ACTION(in), "SUSPEND");
+
+    /* A stateless record resumed in savepoint mode would take a recorded path: not before it
+     * is known. */
+    in = changed(running_app(), FO_DIFF_UPGRADE);
+    in.last_job_state = FO_FLINK_JOB_SUSPENDED;
+    in.want_mode = FO_FLINK_UPGRADE_SAVEPOINT;
+    in.job = FO_JOB_STATUS_CANCELED;
+    in.restore_source_unknown = true;
+    ck_assert_str_eq(ACTION(in), "REFUSE");
+    in.restore_source_unknown = false;
+    ck_assert_str_eq(ACTION(in), "DELETE_CLUSTER");
+}
+END_TEST
+
+/* FLINK-35857: a last-state change of an ended job whose HA data is gone is made from the final
+ * state recorded in upgradeSavepointPath (suspended as savepoint, the way it is restored),
+ * unless status records a later snapshot; without a path it waits while the source is unknown
+ * and is refused once it is known to be none. HA data with a checkpoint still goes first. */
+START_TEST(a_last_state_change_of_an_ended_job_without_ha_data_uses_its_final_state)
+{
+    fo_upgrade_input in = changed(running_app(), FO_DIFF_UPGRADE);
+    in.want_mode = FO_FLINK_UPGRADE_LAST_STATE;
+    in.ha_enabled = in.want_ha_enabled = true;
+    in.job = FO_JOB_STATUS_FAILED;
+    in.savepoint_path_known = true;
+    fo_upgrade_step s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "SUSPEND");
+    ck_assert_int_eq(s.mode, FO_FLINK_UPGRADE_SAVEPOINT);
+    ck_assert(s.final_state);
+    in.savepoint_path_superseded = true;
+    s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "REFUSE");
+    ck_assert_ptr_nonnull(strstr(s.reason, "older than"));
+    in.savepoint_path_superseded = in.savepoint_path_known = false;
+    in.restore_source_unknown = true;
+    s = fo_upgrade_next(&in);
+    ck_assert_ptr_nonnull(strstr(s.reason, "could not be read"));
+    in.restore_source_unknown = false;
+    in.restore_source_none = true; /* a FAILED job without state: the user decides */
+    s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "REFUSE");
+    ck_assert_ptr_nonnull(strstr(s.reason, "Manual restore required"));
+    in.ha_metadata = in.ha_job_map = true;
+    s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "SUSPEND");
+    ck_assert_int_eq(s.mode, FO_FLINK_UPGRADE_LAST_STATE);
+    ck_assert(!s.final_state);
+    /* The savepoint mode refuses a superseded path too. */
+    in = changed(running_app(), FO_DIFF_UPGRADE);
+    in.want_mode = FO_FLINK_UPGRADE_SAVEPOINT;
+    in.job = FO_JOB_STATUS_FAILED;
+    in.savepoint_path_known = in.savepoint_path_superseded = true;
+    ck_assert_str_eq(ACTION(in), "REFUSE");
+}
+END_TEST
+
+/* FLINK-39043: a FINISHED job's change is made, from empty state when Flink said it holds
+ * nothing restorable; not when that is unknown, nor for a job that FAILED. */
+START_TEST(a_change_of_a_finished_job_without_state_starts_empty)
+{
+    fo_flink_upgrade_mode modes[] = {FO_FLINK_UPGRADE_SAVEPOINT, FO_FLINK_UPGRADE_LAST_STATE};
+    for (size_t i = 0; i < 2; i++) {
+        fo_upgrade_input in = changed(running_app(), FO_DIFF_UPGRADE);
+        in.want_mode = modes[i];
+        in.ha_enabled = in.want_ha_enabled = true;
+        in.job = FO_JOB_STATUS_FINISHED;
+        in.restore_source_none = true;
+        fo_upgrade_step s = fo_upgrade_next(&in);
+        ck_assert_str_eq(fo_upgrade_action_name(s.action), "SUSPEND");
+        ck_assert_int_eq(s.mode, FO_FLINK_UPGRADE_STATELESS);
+        ck_assert(s.final_state);
+        in.restore_source_none = false;
+        in.restore_source_unknown = true;
+        ck_assert_str_eq(ACTION(in), "REFUSE");
+        in.restore_source_unknown = false;
+        in.restore_source_none = true;
+        in.job = FO_JOB_STATUS_FAILED;
+        ck_assert_str_eq(ACTION(in), "REFUSE");
+    }
+}
+END_TEST
+
 START_TEST(redeploy_nonce_restarts_from_the_initial_savepoint)
 {
     fo_upgrade_input in = changed(running_app(), FO_DIFF_SAVEPOINT_REDEPLOY);
@@ -578,6 +682,9 @@ static Suite *suite(void)
     tcase_add_test(tc, session_clusters_tear_down_then_deploy);
     tcase_add_test(tc, lost_jobmanager_is_recovered_only_when_state_survives);
     tcase_add_test(tc, a_failed_job_is_restarted_from_its_latest_state_when_asked);
+    tcase_add_test(tc, an_ended_jobs_cluster_stays_until_its_restore_source_is_known);
+    tcase_add_test(tc, a_last_state_change_of_an_ended_job_without_ha_data_uses_its_final_state);
+    tcase_add_test(tc, a_change_of_a_finished_job_without_state_starts_empty);
     suite_add_tcase(s, tc);
     return s;
 }
