@@ -32,6 +32,9 @@
 /* flinkop's own: a Deployment of the cluster that had no owner was given the resource's
  * (a cluster an Apache operator before 1.3 deployed, controller/reconcile_takeover.c). */
 #define FO_REASON_ADOPTED "Adopted"
+/* flinkop's own: the restart of a job that keeps failing waits
+ * (kubernetes.operator.job.restart.failed, controller/restart_backoff.h). */
+#define FO_REASON_RESTART_BACKOFF "RestartBackoff"
 
 /* source.component of an Event: the Apache operator's EventRecorder.Component, the one it
  * names where it emits the same reason (reference c.19; `kubectl get events --field-selector

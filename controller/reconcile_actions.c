@@ -552,6 +552,7 @@ static fo_rc suspend(fo_pass *p, const fo_upgrade_step *s, fo_err *err)
             fo_log_info("kubernetes.operator.job.restart.failed: restarting failed job %s (%s)",
                         jid ? jid : "?", fo_flink_upgrade_mode_name(s->mode));
             json_object_del(p->st, "error");
+            fo_restart_mark(p);
         }
         delete_ha = s->mode != FO_FLINK_UPGRADE_LAST_STATE;
         if (is_suspended_spec(json_object_get(p->want, "spec")))
@@ -702,6 +703,8 @@ fo_rc fo_act(fo_pass *p, const fo_upgrade_step *s, const fo_upgrade_input *in, f
     case FO_UP_FINISH_DEPLOY:
         return finish_deploy(p, err);
     case FO_UP_SUSPEND:
+        if (s->restart && fo_restart_wait(p))
+            return FO_OK;
         return suspend(p, s, err);
     case FO_UP_STOP_SAVEPOINT:
         return fo_act_stop_with_savepoint(p, s, err);

@@ -233,6 +233,18 @@ fo_rc fo_act_await_savepoint(fo_pass *p);
  * clock against ours: only for a trigger or stop Flink lost. Free with free(). */
 char *fo_act_savepoint_since(fo_pass *p, const char *jid, int64_t since);
 
+/* ---- reconcile_restart.c: restarts of a job that keeps failing (controller/restart_backoff.h) */
+
+/* Drop the restart streak on record once it no longer counts (a healthy run, another
+ * generation). Each pass, after the observation. */
+void fo_restart_settle(fo_pass *p);
+/* A restart of the FAILED job (kubernetes.operator.job.restart.failed) that is not due yet:
+ * true when this pass does not restart it. status.error says when it will, a Warning
+ * RestartBackoff says so once, and the pass comes back then. */
+bool fo_restart_wait(fo_pass *p);
+/* The restart is made in this pass: the streak on record opens or goes on. */
+void fo_restart_mark(fo_pass *p);
+
 /* ---- reconcile_snapshot.c ---- */
 
 /* p->want_sp_nonce and p->want_cp_nonce from the desired spec. */

@@ -712,6 +712,105 @@ START_TEST(ha_configmaps_follow_checkpoints_and_a_restart_restores_the_latest)
 }
 END_TEST
 
+/* Is the snapshot at path held by the fake Flink and not disposed? */
+static bool snapshot_kept(const char *path)
+{
+    json_t *out = NULL;
+    ck_assert_int_eq(fo_fake_flink_control(fo_sandbox_flink(sb), "GET", "/_fake/snapshots", NULL,
+                                           &out),
+                     200);
+    bool kept = false;
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(out, "snapshots"), i, e)
+    {
+        if (strcmp(fo_json_str(e, "path"), path) == 0)
+            kept = !json_is_true(json_object_get(e, "disposed"));
+    }
+    json_decref(out);
+    return kept;
+}
+
+/* Every checkpoint the job's HA ConfigMap names is one the fake Flink still holds; returns the
+ * highest id named. */
+static int64_t ha_names_only_kept_checkpoints(const char *when)
+{
+    json_t *jm = configmap("ha-0000000000000000000000000000b002-config-map");
+    ck_assert_ptr_nonnull(jm);
+    int64_t latest = -1;
+    const char *key;
+    json_t *v;
+    json_object_foreach(json_object_get(jm, "data"), key, v)
+    {
+        if (strncmp(key, "checkpointID-", 13) != 0)
+            continue;
+        int64_t id = -1;
+        char *path = fo_sandbox_ha_pointer_decode(json_string_value(v), &id);
+        ck_assert_ptr_nonnull(path);
+        ck_assert_msg(snapshot_kept(path), "%s: the HA ConfigMap names %s, which Flink discarded",
+                      when, path);
+        if (id > latest)
+            latest = id;
+        free(path);
+    }
+    json_decref(jm);
+    return latest;
+}
+
+/* Flink writes a completed checkpoint's pointer into the HA ConfigMap before it discards the
+ * checkpoint that one subsumes (DefaultCompletedCheckpointStore.addCheckpoint: addAndLock, then
+ * subsume), so a failed write leaves the HA data naming checkpoints that still exist. With the
+ * API server refusing the write while checkpoints keep completing, the sandbox's fake Flink
+ * discarded them anyway and a new JobManager recovered from a deleted checkpoint. */
+START_TEST(a_failed_ha_write_leaves_the_pointer_on_a_kept_checkpoint)
+{
+    apply("sandbox-ha-application.yaml");
+    step(0);
+    step(READY_DELAY_MS);
+    for (int i = 0; i < 4; i++)
+        step(500);
+    int64_t before = ha_names_only_kept_checkpoints("before the fault");
+    ck_assert_int_ge(before, 1);
+    json_t *fault = json_pack(
+        "{s:i, s:i, s:s, s:s}", "count", -1, "code", 500, "method", "PUT", "pathPrefix",
+        "/api/v1/namespaces/default/configmaps/ha-0000000000000000000000000000b002-config-map");
+    json_t *out = NULL;
+    ck_assert_int_eq(call("POST", "/fake/faults", fault, &out), 200);
+    json_decref(out);
+    json_decref(fault);
+    /* Four more checkpoints complete (one a second, two retained) while no write lands. */
+    for (int i = 0; i < 8; i++)
+        step(500);
+    ck_assert_int_eq(ha_names_only_kept_checkpoints("while the writes fail"), before);
+    /* The JobManager goes while the API server still refuses: the new one recovers from what
+     * the HA data names, and that checkpoint must still be there. */
+    delete_path("/apis/apps/v1/namespaces/%s/deployments/%s", "default", "ha");
+    step(0);
+    ck_assert_int_eq(ha_names_only_kept_checkpoints("after the JobManager went"), before);
+    ck_assert_int_eq(call("DELETE", "/fake/faults", NULL, &out), 200);
+    json_decref(out);
+    apply_kind("sandbox-ha-application.yaml", "Deployment");
+    step(0);
+    step(READY_DELAY_MS);
+    step(300);
+    json_t *view = cluster("ha");
+    const json_t *job = first_job(view);
+    ck_assert_msg(strcmp(fo_json_str(job, "state"), "RUNNING") == 0,
+                  "the recovered job is %s, not RUNNING", fo_json_str(job, "state"));
+    ck_assert_str_eq(fo_json_get_str(job, "restoredFrom.source"), "submission");
+    char want[200];
+    snprintf(want, sizeof want,
+             "file:///flink-data/checkpoints/0000000000000000000000000000b002/chk-%lld",
+             (long long)before);
+    ck_assert_str_eq(fo_json_get_str(job, "restoredFrom.path"), want);
+    json_decref(view);
+    /* Writes land again: the pointer moves on and only then are subsumed checkpoints dropped. */
+    for (int i = 0; i < 6; i++)
+        step(500);
+    ck_assert_int_gt(ha_names_only_kept_checkpoints("after the writes land again"), before);
+}
+END_TEST
+
 START_TEST(a_globally_terminal_job_loses_its_ha_data)
 {
     apply("sandbox-ha-application.yaml");
@@ -962,6 +1061,7 @@ static Suite *suite(void)
     tcase_add_test(k, a_new_pod_template_restarts_the_cluster_from_the_new_configuration);
     tcase_add_test(k, standalone_cluster_gets_the_taskmanagers_of_its_taskmanager_deployment);
     tcase_add_test(k, ha_configmaps_follow_checkpoints_and_a_restart_restores_the_latest);
+    tcase_add_test(k, a_failed_ha_write_leaves_the_pointer_on_a_kept_checkpoint);
     tcase_add_test(k, a_globally_terminal_job_loses_its_ha_data);
     tcase_add_test(k, crash_loop_fault_fails_the_pod_and_stops_the_cluster);
     tcase_add_test(k, failed_create_fault_sets_replica_failure_without_pods);

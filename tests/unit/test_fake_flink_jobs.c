@@ -125,6 +125,55 @@ START_TEST(periodic_checkpoints_land_under_the_checkpoint_dir_and_older_ones_are
 }
 END_TEST
 
+/* Whether checkpoint n of the job is marked discarded in its history (newest first). */
+static bool checkpoint_discarded(fo_flink_sim *sim, const char *jid, int64_t n)
+{
+    fo_err err = {0};
+    json_t *c = fo_flink_sim_json_checkpoints(sim, jid, &err);
+    ck_assert_msg(c, "checkpoints: %s", err.message);
+    bool discarded = false, found = false;
+    size_t i;
+    json_t *h;
+    json_array_foreach(json_object_get(c, "history"), i, h)
+    {
+        int64_t id = -1;
+        if (fo_json_get_int(h, "id", &id) && id == n)
+            found = fo_json_get_bool(h, "discarded", &discarded);
+    }
+    json_decref(c);
+    ck_assert_msg(found, "checkpoint %lld is not in the history", (long long)n);
+    return discarded;
+}
+
+/* DefaultCompletedCheckpointStore.addCheckpoint writes the HA pointer first and subsumes only
+ * after that write: with haPointerAck the harness reports the write, and until it does the
+ * older checkpoints the HA data still names stay. */
+START_TEST(with_ha_pointer_ack_checkpoints_are_subsumed_only_after_the_pointer_write)
+{
+    fo_flink_sim *sim = sim_from(
+        "{\"checkpointIntervalMs\": 1000, \"checkpointDir\": \"s3://b/ck\", \"haPointerAck\": true,"
+        " \"timings\": {\"initializingMs\": 100, \"createdMs\": 100, \"checkpointMs\": 50},"
+        " \"job\": {\"entryClass\": \"org.example.Top\"}}");
+    char jid[33];
+    first_job(sim, jid);
+    fo_err err = {0};
+    /* Checkpoints 1..3 complete at +1250, +2250, +3250; num-retained is 1. */
+    fo_flink_sim_advance(sim, T0 + 1250);
+    ck_assert_int_eq(fo_flink_sim_ha_written(sim, jid, 1, &err), FO_OK);
+    fo_flink_sim_advance(sim, T0 + 3250);
+    ck_assert_msg(!checkpoint_discarded(sim, jid, 1),
+                  "chk-1, the last one the HA data names, was discarded before a newer write");
+    ck_assert(!checkpoint_discarded(sim, jid, 2));
+    ck_assert_int_eq(fo_flink_sim_ha_written(sim, jid, 3, &err), FO_OK);
+    ck_assert(checkpoint_discarded(sim, jid, 1));
+    ck_assert(checkpoint_discarded(sim, jid, 2));
+    ck_assert(!checkpoint_discarded(sim, jid, 3));
+    ck_assert_int_eq(fo_flink_sim_ha_written(sim, "00000000000000000000000000000bad", 3, &err),
+                     FO_ENOTFOUND);
+    fo_flink_sim_free(sim);
+}
+END_TEST
+
 START_TEST(savepoint_is_in_progress_then_completed_with_a_flink_style_path)
 {
     fo_flink_sim *sim = sim_from(APP);
@@ -1048,6 +1097,7 @@ int main(void)
     TCase *tc = tcase_create("sim");
     tcase_add_test(tc, application_job_walks_initializing_created_running);
     tcase_add_test(tc, periodic_checkpoints_land_under_the_checkpoint_dir_and_older_ones_are_subsumed);
+    tcase_add_test(tc, with_ha_pointer_ack_checkpoints_are_subsumed_only_after_the_pointer_write);
     tcase_add_test(tc, savepoint_is_in_progress_then_completed_with_a_flink_style_path);
     tcase_add_test(tc, stop_with_savepoint_finishes_the_job_after_the_savepoint);
     tcase_add_test(tc, failing_savepoints_report_a_failure_cause_and_the_job_keeps_running);

@@ -12,6 +12,7 @@
 #include "common/jsonutil.h"
 #include "common/kube_oversized.h"
 #include "controller/reconcile_deployment.h"
+#include "controller/status.h"
 #include "tests/support/testutil.h"
 #include "tests/unit/ctl_scenario.h"
 
@@ -2154,6 +2155,135 @@ START_TEST(a_failed_job_is_restarted_from_its_last_checkpoint_when_asked)
 }
 END_TEST
 
+/* What Flink answers for the recorded job of `name` in `state`, started at start_ms. */
+static void flink_job_since(fake_world *w, const char *name, const char *state, int64_t start_ms)
+{
+    flink_job(w, name, state);
+    const char *jid = st_str(w, name, "jobStatus.jobId");
+    fake_flink_answer(&w->flink, "GET /jobs/overview",
+                      json_pack("{s:[{s:s, s:s, s:s, s:I, s:I}]}", "jobs", "jid", jid, "name",
+                                "State machine job", "state", state, "start-time",
+                                (json_int_t)start_ms, "last-modification", (json_int_t)start_ms));
+}
+
+/* One step of `step_ms` of a job that fails at every start (a broken jar): the kubelet makes
+ * its JobManager available, each new job runs for one step and then FAILS. Returns whether the
+ * pass restarted it (the suspend that opens a restart). */
+static bool failing_step(fake_world *w, const char *n, char seen[40], int64_t step_ms,
+                         fo_reconcile_result *res)
+{
+    if (owned(w, FO_CTL_DEPLOYMENT, n))
+        jm_available(w, n);
+    const char *jid = st_str(w, n, "jobStatus.jobId");
+    int64_t now = fo_clock_now_ms(w->clock);
+    if (jid && strcmp(jid, seen) != 0) {
+        snprintf(seen, 40, "%s", jid);
+        flink_job_since(w, n, "RUNNING", now);
+    } else if (jid) {
+        flink_job_since(w, n, "FAILED", now - step_ms);
+    }
+    ck_assert_int_eq(pass(w, n, res), FO_OK);
+    fo_clock_fake_advance(w->clock, step_ms);
+    /* A long run: the fakes' logs of what was sent are not what is checked here. */
+    for (size_t i = 0; i < w->kube.nlog; i++)
+        json_decref(w->kube.log[i].body);
+    w->kube.nlog = 0;
+    w->flink.ncalls = 0;
+    json_array_clear(w->flink.bodies);
+    if (w->events.n > 200)
+        w->events.n = 0;
+    return strcmp(res->action, "SUSPEND") == 0;
+}
+
+/* kubernetes.operator.job.restart.failed with a job that fails at every start: Apache restarts
+ * it at every observation for ever. flinkop restarts it for ever too, but each wait of a streak
+ * is at least the sum of the waits before it, from 10 s to at most 5 min (docs/controller.md,
+ * "Restarts of a job that keeps failing"): in 30 minutes that is the first restart and at most
+ * nine waits (10 + 20 + 40 + 80 + 160 + 300 + 300 + 300 + 300 s = 1510 s, a tenth would end
+ * after 1800 s), and at least one restart every 5 min and a cycle. The wait is told in
+ * status.error and a Warning RestartBackoff, and the streak is a status condition. */
+START_TEST(a_job_failing_at_every_start_is_restarted_with_a_growing_delay)
+{
+    fake_world *w = world_with("controller-application.yaml"); /* upgradeMode stateless */
+    const char *n = "basic-example";
+    json_t *fc = (json_t *)fo_json_get(fd(w, n), "spec.flinkConfiguration");
+    json_object_set_new(fc, "kubernetes.operator.job.restart.failed", json_string("true"));
+    until_stable(w, n);
+    char seen[40];
+    snprintf(seen, sizeof seen, "%s", st_str(w, n, "jobStatus.jobId"));
+    fo_reconcile_result res;
+    int restarts = 0;
+    bool told = false;
+    for (int64_t t = 0; t < 30 * 60 * 1000; t += 5000) {
+        restarts += failing_step(w, n, seen, 5000, &res);
+        if (strcmp(res.action, "RESTART_BACKOFF") == 0 && !told) {
+            told = true;
+            const char *e = st_str(w, n, "error");
+            ck_assert_msg(e && strstr(e, "kubernetes.operator.job.restart.failed restarts it at"),
+                          "status.error during the wait: %s", e ? e : "(none)");
+            ck_assert_ptr_nonnull(strstr(e, "\"nextRestartTimestamp\""));
+            ck_assert_int_eq(fake_events_count(&w->events, "RestartBackoff"), 1);
+            ck_assert_ptr_nonnull(fo_status_condition(json_object_get(fd(w, n), "status"),
+                                                      "RestartBackoff"));
+        }
+    }
+    ck_assert_msg(restarts <= 10, "restarted %d times in 30 minutes, not at most 10", restarts);
+    ck_assert_msg(restarts >= 5, "restarted only %d times in 30 minutes", restarts);
+    ck_assert_msg(told, "no restart waited");
+    fake_world_free(w);
+}
+END_TEST
+
+/* A streak ends when the job has run 10 minutes since a restart, or when the spec changes: the
+ * next failure is then restarted at once, as Apache does (docs/controller.md, "Restarts of a
+ * job that keeps failing"). */
+START_TEST(a_restart_streak_ends_after_a_healthy_run_or_a_spec_change)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    json_t *fc = (json_t *)fo_json_get(fd(w, n), "spec.flinkConfiguration");
+    json_object_set_new(fc, "kubernetes.operator.job.restart.failed", json_string("true"));
+    until_stable(w, n);
+    char seen[40];
+    snprintf(seen, sizeof seen, "%s", st_str(w, n, "jobStatus.jobId"));
+    fo_reconcile_result res;
+    int restarts = 0;
+    for (int i = 0; i < 200 && restarts < 2; i++)
+        restarts += failing_step(w, n, seen, 5000, &res);
+    ck_assert_int_eq(restarts, 2);
+    ck_assert_ptr_nonnull(
+        fo_status_condition(json_object_get(fd(w, n), "status"), "RestartBackoff"));
+
+    /* The restarted job runs 10 minutes: the streak is over. */
+    for (int i = 0; i < 10 && strcmp(st_str(w, n, "jobStatus.jobId"), seen) == 0; i++)
+        failing_step(w, n, seen, 5000, &res); /* until the new job id is deployed */
+    int64_t start = fo_clock_now_ms(w->clock);
+    for (int64_t t = 0; t <= 10 * 60 * 1000; t += 15000) {
+        jm_available(w, n);
+        flink_job_since(w, n, "RUNNING", start);
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+        fo_clock_fake_advance(w->clock, 15000);
+    }
+    ck_assert_str_eq(st_str(w, n, "jobStatus.state"), "RUNNING");
+    ck_assert_msg(
+        !fo_status_condition(json_object_get(fd(w, n), "status"), "RestartBackoff"),
+        "the streak outlived 10 minutes of a running job");
+    snprintf(seen, sizeof seen, "%s", st_str(w, n, "jobStatus.jobId"));
+    flink_job_since(w, n, "FAILED", start);
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "SUSPEND");
+
+    /* A new streak, in a wait: a spec change ends it, and the job is restarted at once. */
+    for (int i = 0; i < 200 && strcmp(res.action, "RESTART_BACKOFF") != 0; i++)
+        failing_step(w, n, seen, 5000, &res);
+    ck_assert_str_eq(res.action, "RESTART_BACKOFF");
+    edit_spec(w, n, "job.parallelism", json_integer(2)); /* the same value: a new generation */
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "SUSPEND");
+    fake_world_free(w);
+}
+END_TEST
+
 /* kubernetes.operator.job.restart.failed with no known state: refused (Manual restore
  * required), the cluster left as it is; status.error says so. The way out named by the refusal:
  * upgradeMode stateless (an IGNORE-class change) restarts the job from nothing. */
@@ -2380,6 +2510,8 @@ static Suite *suite(void)
     tcase_add_test(tc, a_failed_job_is_restarted_from_its_last_checkpoint_when_asked);
     tcase_add_test(tc, a_failed_job_without_state_is_refused_until_the_spec_says_stateless);
     tcase_add_test(tc, a_failed_job_whose_checkpoint_read_was_lost_is_restarted_from_it_later);
+    tcase_add_test(tc, a_job_failing_at_every_start_is_restarted_with_a_growing_delay);
+    tcase_add_test(tc, a_restart_streak_ends_after_a_healthy_run_or_a_spec_change);
     tcase_add_test(tc, a_restore_source_read_that_times_out_is_spaced_out);
     tcase_add_test(tc, a_cancelled_job_whose_checkpoint_read_was_lost_is_resumed_from_it_later);
     tcase_add_test(tc, a_job_cancelled_with_its_checkpoints_deleted_is_not_resumed_from_them);

@@ -41,6 +41,9 @@
  *   POST   /_fake/clusters/{ns}/{name}/jobs     submit a job (fields of spec.job) -> {"jobid"}
  *   POST   /_fake/clusters/{ns}/{name}/jobs/{jobid}/fail     {"restart": bool, "message": s}
  *   POST   /_fake/clusters/{ns}/{name}/jobs/{jobid}/suspend
+ *   POST   /_fake/clusters/{ns}/{name}/jobs/{jobid}/ha-written  {"checkpointId": n}: the HA
+ *                                               pointer write naming checkpoint n succeeded
+ *                                               (clusters created with "haPointerAck": true)
  *   POST   /_fake/tick                          {"ms": n}: move the fake's time forward
  *   GET    /_fake/time                          {"nowMs": t}
  *   GET    /_fake/snapshots                     {"snapshots": [{path, checkpointId, disposed}]}
@@ -56,6 +59,10 @@
  * running a job with that id recovers from it (restoredFrom.source "ha") instead of from
  * execution.savepoint.path. A globally terminal job's entry is removed. Leave it off when the
  * harness keeps Flink's HA ConfigMaps itself and passes the restore path (the sandbox does).
+ * Such a harness sets "haPointerAck": true and reports each successful pointer write through
+ * .../jobs/{jobid}/ha-written: Flink writes a completed checkpoint's pointer to the HA store
+ * before it subsumes older checkpoints, so with it a checkpoint is discarded only once a write
+ * naming a newer one succeeded, never while the HA data may still name it.
  *
  * Cluster spec (every field optional):
  *   {"flinkVersion": "1.20.1" | "2.0.0" | ..., "flinkRevision": "<commit> @ <date>",
@@ -76,6 +83,7 @@
  *    "timings": {"initializingMs", "createdMs", "checkpointMs", "savepointMs", "cancelMs",
  *                "failingMs", "restartMs"},
  *    "faults": {...as above, without unreachable/delayMs}, "highAvailabilityStore": bool,
+ *    "haPointerAck": bool,
  *    "job": {"jobId", "name", "jarURI", "entryClass", "args": [..], "parallelism",
  *            "restorePath" (= "initialSavepointPath"), "allowNonRestoredState", "restoreMode",
  *            "finishAfterMs", "checkpointRetention"}}  (present = application mode;

@@ -125,6 +125,13 @@ static void job_action(ff_cluster *c, const char *jid, const char *action, const
                                    &err);
     } else if (!strcmp(action, "suspend")) {
         rc = fo_flink_sim_suspend_job(c->sim, jid, &err);
+    } else if (!strcmp(action, "ha-written")) {
+        json_t *id = json_object_get(body, "checkpointId");
+        if (!json_is_integer(id)) {
+            ff_error(resp, 400, "ha-written: checkpointId must be an integer");
+            return;
+        }
+        rc = fo_flink_sim_ha_written(c->sim, jid, json_integer_value(id), &err);
     } else {
         ff_error(resp, 404, "unknown job action '%s'", action);
         return;

@@ -662,6 +662,7 @@ fo_rc fo_flink_sim_submit(fo_flink_sim *sim, const fo_flink_sim_job_spec *spec,
     j->start_ms = sim->now;
     j->end_ms = -1;
     j->next_ckpt_id = 1;
+    j->ha_written_id = -1;
     j->next_periodic_ms = FF_NEVER;
     j->next_fault_ms = FF_NEVER;
     ff_hex(sim, j->vertex[0], 32);
@@ -721,6 +722,20 @@ fo_rc fo_flink_sim_suspend_job(fo_flink_sim *sim, const char *job_id, fo_err *er
         return ff_http_err(err, 409, FO_ECONFLICT, "job %s already ended (%s)", job_id,
                            ff_state_name(j->state));
     ff_set_state(sim, j, FF_SUSPENDED, sim->now);
+    return FO_OK;
+}
+
+fo_rc fo_flink_sim_ha_written(fo_flink_sim *sim, const char *job_id, int64_t checkpoint_id,
+                              fo_err *err)
+{
+    ff_job *j = ff_job_get(sim, job_id, err);
+    if (!j)
+        return FO_ENOTFOUND;
+    if (checkpoint_id < 0)
+        return ff_http_err(err, 400, FO_EINVAL, "checkpointId: must not be negative");
+    if (checkpoint_id > j->ha_written_id)
+        j->ha_written_id = checkpoint_id;
+    ff_subsume(sim, j);
     return FO_OK;
 }
 

@@ -154,6 +154,11 @@ fo_rc fo_flink_sim_fail_job(fo_flink_sim *sim, const char *job_id, bool restart,
                             const char *message, fo_err *err);
 /* Move a non-terminal job to SUSPENDED (as when the JobManager loses leadership). */
 fo_rc fo_flink_sim_suspend_job(fo_flink_sim *sim, const char *job_id, fo_err *err);
+/* The HA pointer write naming checkpoint_id (and every older one of the job) succeeded: on a
+ * cluster created with "haPointerAck": true, the checkpoints it subsumes are discarded now, not
+ * at completion. 404 for an unknown job, 400 for a negative id. */
+fo_rc fo_flink_sim_ha_written(fo_flink_sim *sim, const char *job_id, int64_t checkpoint_id,
+                              fo_err *err);
 /* Merge a faults document: {"failSavepoints": n (-1 = all until reset, 0 = none),
  * "failCheckpoints": n, "failureMessage": "...", "failEveryMs": n (while RUNNING, fail with a
  * restart every n ms; 0 = off)}. FO_EINVAL on a bad field. */

@@ -96,6 +96,9 @@ typedef struct ff_job {
 
     int64_t restarts;
     int64_t next_ckpt_id;
+    /* With sim->ha_pointer_ack: the newest checkpoint whose HA pointer write succeeded
+     * (-1 = none). Only checkpoints up to it are in the completed checkpoint store. */
+    int64_t ha_written_id;
     ff_snap *snaps; /* oldest first */
     size_t nsnaps, capsnaps;
     int64_t n_completed, n_failed, n_total;
@@ -142,6 +145,7 @@ struct fo_flink_sim {
     int retained;
     int retention; /* enum ff_retention of the configuration (jobs may set their own) */
     bool ha;       /* high availability configured */
+    bool ha_pointer_ack; /* subsume only after fo_flink_sim_ha_written (spec haPointerAck) */
     bool adaptive; /* jobmanager.scheduler: adaptive (or scheduler-mode: reactive) */
     ff_timings t;
     char tm_ids[FO_FLINK_SIM_MAX_TASKMANAGERS][33];
@@ -182,6 +186,9 @@ void ff_abort_snapshots(fo_flink_sim *sim, ff_job *j, int64_t t, const char *why
 ff_snap *ff_snap_start(fo_flink_sim *sim, ff_job *j, bool savepoint, const char *dir,
                        int64_t t);
 void ff_ops_advance(fo_flink_sim *sim, int64_t now);
+/* Discard the completed checkpoints the retained ones subsume (execution.checkpointing.
+ * num-retained), counting with sim->ha_pointer_ack only those whose HA write succeeded. */
+void ff_subsume(fo_flink_sim *sim, ff_job *j);
 /* A job became globally terminal (state): discard the checkpoints its retention does not keep. */
 void ff_discard_on_end(fo_flink_sim *sim, ff_job *j, int state);
 

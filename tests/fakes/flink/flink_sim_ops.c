@@ -204,6 +204,27 @@ static void finish_op(fo_flink_sim *sim, ff_job *j, const ff_snap *s)
         op->location = ff_strdup(s->path);
 }
 
+/* DefaultCompletedCheckpointStore.addCheckpoint writes the new checkpoint to the HA store
+ * (addAndLock) and subsumes the oldest ones only once that write succeeded: a failed write keeps
+ * every checkpoint the HA data may name. Without ha_pointer_ack the write is taken as done at
+ * completion. */
+void ff_subsume(fo_flink_sim *sim, ff_job *j)
+{
+    int kept = 0;
+    for (size_t i = j->nsnaps; i-- > 0;) {
+        ff_snap *o = &j->snaps[i];
+        if (o->savepoint || o->status != FF_SNAP_COMPLETED || o->discarded)
+            continue;
+        if (sim->ha_pointer_ack && o->id > j->ha_written_id)
+            continue; /* not in the store yet: subsumes nothing */
+        if (++kept > sim->retained) {
+            o->discarded = true;
+            if (sim->reg.dispose && addressable(o->path))
+                sim->reg.dispose(sim->reg.ctx, o->path);
+        }
+    }
+}
+
 void ff_snap_finish(fo_flink_sim *sim, ff_job *j, ff_snap *s, int64_t t)
 {
     s->ack_ms = t;
@@ -221,20 +242,8 @@ void ff_snap_finish(fo_flink_sim *sim, ff_job *j, ff_snap *s, int64_t t)
         sim->reg.record(sim->reg.ctx, s->path, s->id);
     if (sim->ha && sim->reg.ha_record && addressable(s->path))
         sim->reg.ha_record(sim->reg.ctx, j->id, s->path, s->id);
-    if (!s->savepoint) {
-        /* execution.checkpointing.num-retained: older completed checkpoints are subsumed. */
-        int kept = 0;
-        for (size_t i = j->nsnaps; i-- > 0;) {
-            ff_snap *o = &j->snaps[i];
-            if (o->savepoint || o->status != FF_SNAP_COMPLETED || o->discarded)
-                continue;
-            if (++kept > sim->retained) {
-                o->discarded = true;
-                if (sim->reg.dispose && addressable(o->path))
-                    sim->reg.dispose(sim->reg.ctx, o->path);
-            }
-        }
-    }
+    if (!s->savepoint)
+        ff_subsume(sim, j);
     int after = FF_AFTER_NONE;
     ff_op *op = s->op[0] ? ff_op_find(sim, s->op, s->savepoint ? FF_OP_SAVEPOINT : FF_OP_CHECKPOINT,
                                       j->id)

@@ -330,7 +330,7 @@ fo_rc ff_parse_spec(fo_flink_sim *sim, const json_t *spec, fo_flink_sim_job_spec
         "flinkVersion",     "flinkRevision",        "configuration", "taskManagers",
         "slotsPerTaskManager", "parallelismDefault", "checkpointDir", "savepointDir",
         "checkpointIntervalMs", "retainedCheckpoints", "timings",     "faults",
-        "job",              "highAvailabilityStore", NULL};
+        "job",              "highAvailabilityStore", "haPointerAck", NULL};
     *has_job = false;
     if (!spec || json_is_null(spec))
         spec = NULL;
@@ -378,6 +378,11 @@ fo_rc ff_parse_spec(fo_flink_sim *sim, const json_t *spec, fo_flink_sim_job_spec
     if (store && !json_is_boolean(store))
         return bad(err, "highAvailabilityStore", "must be a boolean");
     sim->ha = json_is_true(store) && v && *v && strcasecmp(v, "none") != 0;
+    /* A harness writing the HA pointers itself tells when each write succeeded. */
+    json_t *ack = spec ? json_object_get(spec, "haPointerAck") : NULL;
+    if (ack && !json_is_boolean(ack))
+        return bad(err, "haPointerAck", "must be a boolean");
+    sim->ha_pointer_ack = json_is_true(ack);
     if ((v = conf_get(sim, "execution.checkpointing.num-retained", "state.checkpoints.num-retained")))
         sim->retained = atoi(v) > 0 ? atoi(v) : 1;
     /* Flink's default is NO_EXTERNALIZED_CHECKPOINTS; a value it cannot read fails the job. */

@@ -12,6 +12,8 @@
 #include "tests/fakes/sandbox/launch.h"
 
 #define LEADER_ANNOTATION "control-plane.alpha.kubernetes.io/leader"
+/* kubernetes.transactional-operation.max-retries: Flink's default. */
+#define HA_MAX_RETRIES 5
 
 static bool terminal(const char *state)
 {
@@ -112,10 +114,9 @@ void kl_cluster_stop(fo_sandbox_kubelet *k, workload *w, const char *why)
 {
     if (!w->cluster_up)
         return;
-    /* Flink writes a completed checkpoint to its HA store before it discards the one it
-     * subsumes, so the HA ConfigMaps always name a checkpoint that still exists. The sandbox
-     * copies pointers on its own passes; one last copy as the JobManager goes keeps that true
-     * for whatever restores from the HA data next. */
+    /* The sandbox copies pointers on its own passes; one last copy as the JobManager goes
+     * hands whatever restores from the HA data next the newest checkpoint. Should it fail, the
+     * data names older ones, which the fake Flink keeps until a write lands (write_job_map). */
     if (w->ha) {
         json_decref(w->view);
         w->view = fo_fake_flink_view(k->o.flink, w->ns, w->cluster_id);
@@ -186,11 +187,13 @@ static void cm_path(const char *ns, const char *name, char *buf, size_t len)
              name ? name : "");
 }
 
-/* Create the map, or replace its data when it differs. */
-static void put_map(fo_sandbox_kubelet *k, const char *ns, const char *name, const char *cluster_id,
-                    json_t *have, json_t *data, json_t *annotations)
+/* Create the map, or replace its data when it differs. Returns the API server's status code
+ * (200 when the data is already there). */
+static int put_map(fo_sandbox_kubelet *k, const char *ns, const char *name, const char *cluster_id,
+                   json_t *have, json_t *data, json_t *annotations)
 {
     char path[700];
+    int code;
     if (!have) {
         json_t *cm = json_pack("{s:s, s:s, s:{s:s, s:s, s:o}, s:O}", "apiVersion", "v1", "kind",
                                "ConfigMap", "metadata", "name", name, "namespace", ns, "labels",
@@ -198,17 +201,69 @@ static void put_map(fo_sandbox_kubelet *k, const char *ns, const char *name, con
         if (annotations)
             json_object_set(json_object_get(cm, "metadata"), "annotations", annotations);
         cm_path(ns, NULL, path, sizeof path);
-        kl_call(k, "POST", path, NULL, cm, 409);
+        code = kl_call(k, "POST", path, NULL, cm, 409);
         json_decref(cm);
-        return;
+        return code;
     }
     if (fo_json_equal(json_object_get(have, "data"), data))
-        return;
+        return 200;
     json_t *body = json_deep_copy(have);
     json_object_set(body, "data", data);
     cm_path(ns, name, path, sizeof path);
-    kl_call(k, "PUT", path, NULL, body, 409);
+    code = kl_call(k, "PUT", path, NULL, body, 409);
     json_decref(body);
+    return code;
+}
+
+/* Highest checkpoint id a job map's data names, -1 for none. */
+static int64_t newest_pointer(const json_t *data)
+{
+    int64_t best = -1;
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)data, key, v)
+    {
+        if (strncmp(key, "checkpointID-", 13) == 0 && key[13] >= '0' && key[13] <= '9') {
+            int64_t id = strtoll(key + 13, NULL, 10);
+            if (id > best)
+                best = id;
+        }
+    }
+    return best;
+}
+
+/* Flink's own pointer write (KubernetesStateHandleStore.addAndLock through
+ * FlinkKubeClient.checkAndUpdateConfigMap): read the map, add the completed checkpoints, replace
+ * it, and on a failure read and try again, kubernetes.transactional-operation.max-retries (5)
+ * more times. Only once a write landed does the fake Flink subsume the older checkpoints
+ * (fo_flink_sim_ha_written), so the map never names a discarded one; a write that keeps failing
+ * leaves them all, and the next pass tries again as Flink's next checkpoint would. */
+static void write_job_map(fo_sandbox_kubelet *k, const workload *w, const json_t *job,
+                          const char *job_map, const char *job_path)
+{
+    const char *id = fo_json_str(job, "jobId");
+    for (int attempt = 0; attempt <= HA_MAX_RETRIES; attempt++) {
+        json_t *have = kl_get(k, job_path);
+        json_t *data = fo_sandbox_ha_job_data(json_object_get(have, "data"),
+                                              json_object_get(job, "checkpoints"), w->retained);
+        int code = data ? put_map(k, w->ns, job_map, w->cluster_id, have, data, NULL) : 0;
+        int64_t newest = newest_pointer(data);
+        json_decref(data);
+        json_decref(have);
+        if (code / 100 != 2)
+            continue;
+        if (newest >= 0) {
+            char path[800];
+            snprintf(path, sizeof path, "/_fake/clusters/%s/%s/jobs/%s/ha-written", w->ns,
+                     w->cluster_id, id);
+            json_t *body = json_pack("{s:I}", "checkpointId", (json_int_t)newest);
+            fo_fake_flink_control(k->o.flink, "POST", path, body, NULL);
+            json_decref(body);
+        }
+        return;
+    }
+    fo_log_warn("sandbox: the HA pointer of job %s on %s/%s was not written after %d attempts",
+                id, w->ns, w->cluster_id, HA_MAX_RETRIES + 1);
 }
 
 static json_t *leader_annotation(fo_sandbox_kubelet *k, const workload *w)
@@ -242,9 +297,9 @@ static void sync_ha(fo_sandbox_kubelet *k, workload *w)
         fo_sandbox_ha_job_graph_key(id, w->flink2, key, sizeof key);
         fo_sandbox_ha_job_map_name(w->cluster_id, id, job_map, sizeof job_map);
         cm_path(w->ns, job_map, job_path, sizeof job_path);
-        json_t *have = kl_get(k, job_path);
         if (terminal(fo_json_str(job, "state"))) {
             json_object_del(graphs, key);
+            json_t *have = kl_get(k, job_path);
             if (have)
                 kl_call(k, "DELETE", job_path, NULL, NULL, 404);
             json_decref(have);
@@ -256,12 +311,7 @@ static void sync_ha(fo_sandbox_kubelet *k, workload *w)
             json_object_set_new(graphs, key, json_string(value ? value : ""));
             free(value);
         }
-        json_t *data = fo_sandbox_ha_job_data(json_object_get(have, "data"),
-                                              json_object_get(job, "checkpoints"), w->retained);
-        if (data)
-            put_map(k, w->ns, job_map, w->cluster_id, have, data, NULL);
-        json_decref(data);
-        json_decref(have);
+        write_job_map(k, w, job, job_map, job_path);
     }
     json_t *ann = cluster_map ? NULL : leader_annotation(k, w);
     put_map(k, w->ns, name, w->cluster_id, cluster_map, graphs, ann);

@@ -434,6 +434,10 @@ fo_rc fo_sandbox_launch_build(const json_t *deployment, const json_t *configmap,
                           json_deep_copy(out->conf));
     if (taskmanagers >= 0)
         json_object_set_new(out->spec, "taskManagers", json_integer(taskmanagers));
+    /* The kubelet writes the HA pointers (kubelet_flink.c) and reports each write that lands,
+     * so the fake subsumes checkpoints in Flink's order. */
+    if (out->ha)
+        json_object_set_new(out->spec, "haPointerAck", json_true());
     if (out->application) {
         json_t *job = json_object();
         rc = add_job(out->conf, &sa, ha_maps, job, out);
