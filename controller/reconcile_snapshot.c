@@ -362,14 +362,16 @@ static void snap_done(fo_pass *p, const snap_kind *k, const char *location)
 
 /* key of conf (flat) as a count or a duration, at most the operator's threshold (key
  * "<key>.threshold" of the cluster defaults, flat) when it sets one
- * (ConfigOptionUtils.getValueWithThreshold). */
+ * (ConfigOptionUtils.getValueWithThreshold). A count may be zero or negative (Flink reads any
+ * integer); the caller applies Apache's floor of 1. */
 static int64_t read_limit(const json_t *conf, const json_t *defaults, const char *key,
                           bool duration, int64_t dflt)
 {
     char tkey[128];
     snprintf(tkey, sizeof tkey, "%s.threshold", key);
     const char *texts[2] = {fo_json_str(conf, key), fo_json_str(defaults, tkey)};
-    int64_t vals[2] = {dflt, -1};
+    int64_t vals[2] = {dflt, 0};
+    bool set[2] = {true, false};
     for (int i = 0; i < 2; i++) {
         if (!texts[i])
             continue;
@@ -377,19 +379,20 @@ static int64_t read_limit(const json_t *conf, const json_t *defaults, const char
         bool ok;
         if (duration) {
             fo_err err;
-            ok = fo_flink_duration_parse(texts[i], &v, &err) == FO_OK;
+            ok = fo_flink_duration_parse(texts[i], &v, &err) == FO_OK && v >= 0;
         } else {
             char *end = NULL;
             v = strtoll(texts[i], &end, 10);
             ok = end != texts[i] && *end == '\0';
         }
-        if (!ok || v < 0) {
+        if (!ok) {
             fo_log_warn("%s: '%s' cannot be read; ignored", i ? tkey : key, texts[i]);
             continue;
         }
         vals[i] = v;
+        set[i] = true;
     }
-    return vals[1] >= 0 && vals[1] < vals[0] ? vals[1] : vals[0];
+    return set[1] && vals[1] < vals[0] ? vals[1] : vals[0];
 }
 
 /* SnapshotObserver.cleanupSavepointHistoryLegacy without disposal: the oldest entries over

@@ -579,6 +579,34 @@ START_TEST(the_history_keeps_max_count_and_max_age_and_always_the_newest)
 }
 END_TEST
 
+static size_t history_size(fake_world *w)
+{
+    return json_array_size(fo_json_get(json_object_get(fd(w, N), "status"),
+                                       "jobStatus.savepointInfo.savepointHistory"));
+}
+
+/* Apache (SnapshotObserver.getMaxCountForSnapshotType) keeps at least one: a count of zero or
+ * below keeps only the newest entry. */
+START_TEST(a_max_count_below_one_keeps_the_newest_entry_only)
+{
+    fake_world *w = running_world();
+    int64_t recent[4] = {4, 3, 2, 1};
+    put_history(w, recent, 4);
+    set_conf(w, "kubernetes.operator.savepoint.history.max.count", "-1");
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_msg(history_size(w) == 1, "max.count -1 kept %zu entries, not 1", history_size(w));
+    ck_assert_str_eq(history_location(w, 0), "s3://bucket/savepoints/sp-3");
+    put_history(w, recent, 4);
+    set_conf(w, "kubernetes.operator.savepoint.history.max.count", "0");
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_uint_eq(history_size(w), 1);
+    fake_world_free(w);
+}
+END_TEST
+
+
 
 /* Apache's updateStatusForSpecReconciliation keeps the recorded nonce when it records an
  * upgrade's spec ("to not lose new triggers during upgrade"): a nonce bumped with a stateless
@@ -1166,6 +1194,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_cron_interval_is_refused_with_a_warning_naming_the_key);
     tcase_add_test(tc, a_cron_interval_is_told_once_from_the_first_deploy_and_through_an_upgrade);
     tcase_add_test(tc, the_history_keeps_max_count_and_max_age_and_always_the_newest);
+    tcase_add_test(tc, a_max_count_below_one_keeps_the_newest_entry_only);
     tcase_add_test(tc, a_manual_savepoint_keeps_the_passes_of_a_silent_jobmanager_at_their_pace);
     tcase_add_test(tc, a_periodic_savepoint_in_flight_is_spaced_out_like_the_observation);
     tcase_add_test(tc, a_jobmanager_silent_to_the_observation_is_not_asked_about_the_savepoint);
