@@ -41,8 +41,6 @@ static const struct noeffect {
      "an unhealthy job is not restarted"},
     {"kubernetes.operator.jm-deployment.shutdown-ttl", WHEN_SET,
      "a suspended job's JobManager is deleted at once"},
-    {"kubernetes.operator.savepoint.cleanup.enabled", WHEN_TRUE,
-     "savepoints leaving the history are not disposed of"},
     {"kubernetes.operator.job.upgrade.ignore-pending-savepoint", WHEN_TRUE,
      "an upgrade waits for a savepoint in flight"},
     {"kubernetes.operator.job.savepoint-on-deletion", WHEN_TRUE,

@@ -61,6 +61,12 @@ typedef struct fo_pass {
     /* fo_pass_want_conf's cache: the operator configuration of want_conf_spec (both owned) */
     json_t *want_conf, *want_conf_spec;
     bool snapshot_failed;  /* a snapshot failed this pass: tried again at a later one */
+    bool disposal_busy;    /* a savepoint disposal is under way, or failed this pass */
+    /* the history options as fo_history_observe read them this pass (read: it did) */
+    struct {
+        bool read, cleanup;
+        int64_t max_count, max_age;
+    } hist;
     const char *action; /* what the pass did, when it is not the step's name (static) */
     int64_t requeue_ms;
     int writes;
@@ -278,8 +284,31 @@ bool fo_snap_pending(const fo_pass *p);
 void fo_snap_check_conf(fo_pass *p, int64_t observed_before);
 /* After a CONVERGE, the job RUNNING: for each kind with nothing in flight, for a new nonce
  * (else a periodic one due) the intent (savepointInfo or checkpointInfo MANUAL or PERIODIC
- * with a drawn trigger id) is written, then POST /jobs/:id/savepoints (/checkpoints). */
+ * with a drawn trigger id) is written, then POST /jobs/:id/savepoints (/checkpoints); then
+ * fo_history_dispose. */
 fo_rc fo_snap_trigger(fo_pass *p, fo_err *err);
+
+/* ---- reconcile_history.c ---- */
+
+/* The savepoint history kept to kubernetes.operator.savepoint.history.max.count (a count below
+ * 1 keeps 1, as Apache) and .max.age, the newest entry always kept, while the job runs
+ * (job_runs: seen RUNNING this pass) and the record is DEPLOYED. With
+ * kubernetes.operator.savepoint.cleanup.enabled false, entries leave the status only. Else the
+ * disposal under way (its intent in status.clusterInfo, carried over the observation's rewrite
+ * of it) is asked about with GET /savepoint-disposal/:triggerid: completed, or failed because
+ * the savepoint is not there (java.io.FileNotFoundException), its entry leaves the history;
+ * any other failure gives a Warning SavepointError and it is tried again at a later pass; one
+ * Flink does not know (or never got) is sent again. Sets p->disposal_busy while it is under
+ * way or failed this pass. Not of a JobManager that let the observation time out. Before the
+ * decision. */
+void fo_history_observe(fo_pass *p, bool job_runs);
+/* After the triggers of a CONVERGE pass whose job runs, with cleanup enabled and no disposal
+ * under way: the oldest entry that leaves the history and is no restore source
+ * (upgradeSavepointPath, lastSavepoint, the newest entry, a spec's initialSavepointPath;
+ * such an entry stays in the history) has its intent written (its location, in clusterInfo),
+ * then POST /savepoint-disposal, whose trigger id goes into the intent. Fails only with the
+ * intent's write. */
+fo_rc fo_history_dispose(fo_pass *p, fo_err *err);
 /* sp (taken) as lastSavepoint and appended to savepointHistory (and a PERIODIC one's
  * timeStamp as lastPeriodicSavepointTimestamp), unless its location is lastSavepoint's
  * already. */

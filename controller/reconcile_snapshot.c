@@ -7,7 +7,8 @@
  * in lastSavepoint and savepointHistory (lastCheckpoint), a manual one with its nonce, which
  * is then recorded in lastReconciledSpec, as Apache's SnapshotObserver and
  * ReconciliationUtils.updateLastReconciledSnapshotTriggerNonce do; the savepoint history is
- * kept to savepoint.history.max.count and .max.age. One code path for both kinds (snap_kind).
+ * kept to savepoint.history.max.count and .max.age by reconcile_history.c. One code path for
+ * both kinds (snap_kind).
  * docs/controller.md "Manual and periodic savepoints". */
 #include <stdint.h>
 #include <stdio.h>
@@ -16,7 +17,6 @@
 #include <strings.h>
 
 #include "common/clock.h"
-#include "common/cluster_defaults.h"
 #include "common/flink_conf.h"
 #include "common/flink_model.h"
 #include "common/jsonutil.h"
@@ -24,11 +24,7 @@
 #include "controller/reconcile_internal.h"
 #include "controller/status.h"
 
-#define MAX_COUNT_KEY "kubernetes.operator.savepoint.history.max.count"
-#define MAX_AGE_KEY "kubernetes.operator.savepoint.history.max.age"
 #define DEFAULT_GRACE_MS (60 * 1000)
-#define DEFAULT_MAX_COUNT 10
-#define DEFAULT_MAX_AGE_MS (24LL * 3600 * 1000)
 
 /* What differs between the two kinds of snapshot; everything else is one code path. */
 typedef struct snap_kind {
@@ -358,72 +354,6 @@ static void snap_done(fo_pass *p, const snap_kind *k, const char *location)
         record_nonce(p, k);
 }
 
-/* ---- history retention ---- */
-
-/* key of conf (flat) as a count or a duration, at most the operator's threshold (key
- * "<key>.threshold" of the cluster defaults, flat) when it sets one
- * (ConfigOptionUtils.getValueWithThreshold). */
-static int64_t read_limit(const json_t *conf, const json_t *defaults, const char *key,
-                          bool duration, int64_t dflt)
-{
-    char tkey[128];
-    snprintf(tkey, sizeof tkey, "%s.threshold", key);
-    const char *texts[2] = {fo_json_str(conf, key), fo_json_str(defaults, tkey)};
-    int64_t vals[2] = {dflt, -1};
-    for (int i = 0; i < 2; i++) {
-        if (!texts[i])
-            continue;
-        int64_t v = -1;
-        bool ok;
-        if (duration) {
-            fo_err err;
-            ok = fo_flink_duration_parse(texts[i], &v, &err) == FO_OK;
-        } else {
-            char *end = NULL;
-            v = strtoll(texts[i], &end, 10);
-            ok = end != texts[i] && *end == '\0';
-        }
-        if (!ok || v < 0) {
-            fo_log_warn("%s: '%s' cannot be read; ignored", i ? tkey : key, texts[i]);
-            continue;
-        }
-        vals[i] = v;
-    }
-    return vals[1] >= 0 && vals[1] < vals[0] ? vals[1] : vals[0];
-}
-
-/* SnapshotObserver.cleanupSavepointHistoryLegacy without disposal: the oldest entries over
- * max.count (at least 1), then the ones older than max.age, leave savepointHistory; the newest
- * is always kept. The savepoints' data stays where it is. */
-static void trim_history(fo_pass *p)
-{
-    json_t *history = (json_t *)fo_json_get(p->st, "jobStatus.savepointInfo.savepointHistory");
-    if (!json_is_array(history) || json_array_size(history) < 2)
-        return;
-    const json_t *conf = fo_pass_want_conf(p);
-    json_t *defaults = fo_flink_conf_flatten(fo_cluster_defaults_flink_config(p->cd), NULL);
-    int64_t max_count = read_limit(conf, defaults, MAX_COUNT_KEY, false, DEFAULT_MAX_COUNT);
-    int64_t max_age = read_limit(conf, defaults, MAX_AGE_KEY, true, DEFAULT_MAX_AGE_MS);
-    json_decref(defaults);
-    if (max_count < 1)
-        max_count = 1;
-    size_t before = json_array_size(history);
-    while ((int64_t)json_array_size(history) > max_count)
-        json_array_remove(history, 0);
-    for (size_t i = 0; i + 1 < json_array_size(history);) {
-        int64_t ts = 0;
-        if (fo_json_get_int(json_array_get(history, i), "timeStamp", &ts) &&
-            ts < p->now_ms - max_age)
-            json_array_remove(history, i);
-        else
-            i++;
-    }
-    if (json_array_size(history) != before)
-        fo_log_info("%zu savepoint(s) left the history (max.count %lld, max.age %lld ms); their "
-                    "data is kept",
-                    before - json_array_size(history), (long long)max_count, (long long)max_age);
-}
-
 /* ---- periodic snapshots ---- */
 
 /* The kind's periodic interval option in ms (0: none). A value that is not a duration (a
@@ -649,10 +579,7 @@ void fo_snap_observe(fo_pass *p)
         if (tid)
             poll(p, KINDS[i], tid);
     }
-    fo_flink_recon_state rs =
-        fo_flink_recon_state_parse(fo_json_get_str(p->st, "reconciliationStatus.state"));
-    if (job_runs(p) && rs == FO_RECON_DEPLOYED) /* lazily, while the job runs (Apache) */
-        trim_history(p);
+    fo_history_observe(p, job_runs(p));
 }
 
 /* SnapshotUtils.shouldTriggerSnapshot and AbstractJobReconciler.triggerSnapshotIfNeeded for
@@ -712,5 +639,5 @@ fo_rc fo_snap_trigger(fo_pass *p, fo_err *err)
         if (rc != FO_OK)
             return rc;
     }
-    return FO_OK;
+    return fo_history_dispose(p, err);
 }

@@ -1224,6 +1224,116 @@ START_TEST(a_savepoint_trigger_nonce_takes_a_savepoint_of_the_running_job)
 }
 END_TEST
 
+/* The history entries of name (new reference to the array, or NULL). */
+static json_t *history_of(const char *name)
+{
+    json_t *fd = get_fd(name);
+    json_t *h = json_incref(
+        (json_t *)fo_json_get(fd, "status.jobStatus.savepointInfo.savepointHistory"));
+    json_decref(fd);
+    return h;
+}
+
+static bool history_of_one(const void *arg)
+{
+    json_t *h = history_of(arg);
+    bool one = json_array_size(h) == 1;
+    json_decref(h);
+    return one;
+}
+
+/* Was path disposed of in the fake Flink (GET /_fake/snapshots)? -1 when it does not know it. */
+static int disposed_in_flink(const char *path)
+{
+    json_t *out = NULL;
+    ck_assert_int_eq(fo_fake_flink_control(E.ff, "GET", "/_fake/snapshots", NULL, &out), 200);
+    int found = -1;
+    size_t i;
+    json_t *sn;
+    json_array_foreach(json_object_get(out, "snapshots"), i, sn)
+    {
+        if (strcmp(fo_json_str(sn, "path") ? fo_json_str(sn, "path") : "", path) == 0)
+            found = json_is_true(json_object_get(sn, "disposed"));
+    }
+    json_decref(out);
+    return found;
+}
+
+/* savepoint.history.max.count 1: once a second manual savepoint completes, the first one is
+ * disposed of through Flink's POST /savepoint-disposal, and leaves the history only then. The
+ * fake fails the first disposal (faults.failDisposals): a Warning SavepointError says so, the
+ * entry stays, and a later pass disposes of it. */
+START_TEST(a_savepoint_leaving_the_history_is_disposed_of_in_flink)
+{
+    ctl c;
+    ctl_start(&c, "disposal");
+    json_t *obj = fo_test_load_yaml("controller-application-savepoint.yaml");
+    json_object_set_new(fo_json_get(obj, "spec.flinkConfiguration"),
+                        "kubernetes.operator.savepoint.history.max.count", json_string("1"));
+    ck_assert_int_eq(api("POST", FD_PATH, NULL, obj, NULL), 201);
+    json_decref(obj);
+    wait_fd("savepoint-example", "status.lifecycleState", "STABLE");
+    json_t *faults = json_pack("{s:i}", "failDisposals", 1);
+    ck_assert_int_eq(fo_fake_flink_control(E.ff, "POST",
+                                           "/_fake/clusters/" NS "/savepoint-example/faults",
+                                           faults, NULL),
+                     200);
+    json_decref(faults);
+
+    ck_assert_int_eq(merge_patch(FD_PATH "/savepoint-example",
+                                 "{\"spec\":{\"job\":{\"savepointTriggerNonce\":5}}}"),
+                     200);
+    wait_fd_containing("savepoint-example", "status.reconciliationStatus.lastReconciledSpec",
+                       "\"savepointTriggerNonce\":5");
+    json_t *fd = get_fd("savepoint-example");
+    char first[300];
+    snprintf(first, sizeof first, "%s",
+             fo_json_get_str(fd, "status.jobStatus.savepointInfo.lastSavepoint.location"));
+    json_decref(fd);
+    ck_assert_int_eq(disposed_in_flink(first), 0);
+
+    ck_assert_int_eq(merge_patch(FD_PATH "/savepoint-example",
+                                 "{\"spec\":{\"job\":{\"savepointTriggerNonce\":6}}}"),
+                     200);
+    wait_fd_containing("savepoint-example", "status.reconciliationStatus.lastReconciledSpec",
+                       "\"savepointTriggerNonce\":6");
+    ck_assert_msg(wait_for(history_of_one, "savepoint-example", WAIT_MS),
+                  "the first savepoint never left the history");
+    fd = get_fd("savepoint-example");
+    const char *second =
+        fo_json_get_str(fd, "status.jobStatus.savepointInfo.lastSavepoint.location");
+    json_t *h = history_of("savepoint-example");
+    ck_assert_str_eq(fo_json_str(json_array_get(h, 0), "location"), second);
+    json_decref(h);
+    ck_assert_int_eq(disposed_in_flink(first), 1);
+    ck_assert_int_eq(disposed_in_flink(second), 0);
+    ck_assert_ptr_null(json_object_get(fo_json_get(fd, "status.clusterInfo"),
+                                       "savepoint-disposal.location"));
+    ck_assert_ptr_nonnull(fo_json_get_str(fd, "status.clusterInfo.flink-version"));
+
+    /* the failed try was told */
+    char path[400];
+    snprintf(path, sizeof path,
+             "/api/v1/namespaces/" NS "/events?fieldSelector=involvedObject.uid%%3D%s,"
+             "reason%%3DSavepointError",
+             fo_json_get_str(fd, "metadata.uid"));
+    json_t *list = api_get(path);
+    bool told = false;
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(list, "items"), i, e)
+    {
+        const char *msg = fo_json_str(e, "message");
+        told = told || (msg && strstr(msg, "Disposal of savepoint") && strstr(msg, first) &&
+                        strstr(msg, "injected failure"));
+    }
+    ck_assert_msg(told, "no Warning SavepointError told the failed disposal");
+    json_decref(list);
+    json_decref(fd);
+    ctl_stop(&c);
+}
+END_TEST
+
 /* A new checkpointTriggerNonce: Flink takes a checkpoint of the running job (POST
  * /jobs/:id/checkpoints, Flink 1.17+), which status records in checkpointInfo.lastCheckpoint
  * with its nonce; nothing is stopped or redeployed. */
@@ -1764,6 +1874,7 @@ static Suite *suite(void)
     tcase_add_test(tc, silent_jobmanagers_do_not_starve_a_healthy_resource);
     tcase_add_test(tc, savepoint_upgrade_restores_the_new_job_from_the_savepoint);
     tcase_add_test(tc, a_savepoint_trigger_nonce_takes_a_savepoint_of_the_running_job);
+    tcase_add_test(tc, a_savepoint_leaving_the_history_is_disposed_of_in_flink);
     tcase_add_test(tc, a_checkpoint_trigger_nonce_takes_a_checkpoint_of_the_running_job);
     tcase_add_test(tc, a_job_cancelled_outside_is_resumed_by_the_retention_its_code_set);
     tcase_add_test(tc, a_failed_job_comes_back_running_from_its_checkpoint);

@@ -359,7 +359,13 @@ START_TEST(savepoint_disposal_completes_or_fails)
     ck_assert_int_eq(fo_flink_rest_dispose_savepoint(fr, base, "s3://b/sp/none", d, &err), FO_OK);
     fo_fake_flink_tick(ff, 300);
     ck_assert_int_eq(fo_flink_rest_disposal_status(fr, base, d, &op, &err), FO_OK);
-    ck_assert_ptr_nonnull(strstr(op.failure.message, "FileNotFoundException"));
+    /* Dispatcher.disposeSavepoint: a FlinkException around Checkpoints' cause */
+    ck_assert_str_eq(op.failure.message,
+                     "org.apache.flink.util.FlinkException: Could not dispose savepoint "
+                     "s3://b/sp/none.");
+    ck_assert_ptr_nonnull(strstr(op.failure.stack_trace,
+                                 "Caused by: java.io.FileNotFoundException: Cannot find "
+                                 "checkpoint or savepoint file/directory 's3://b/sp/none'"));
     fo_flink_rest_operation_release(&op);
 }
 END_TEST

@@ -11,6 +11,7 @@
 #include "common/jsonutil.h"
 #include "tests/fakes/flink/fake_flink_int.h"
 #include "tests/fakes/flink/flink_sim.h"
+#include "tests/fakes/flink/openapi_check.h"
 
 #define T0 1700000000000LL
 
@@ -228,6 +229,124 @@ START_TEST(uploads_that_are_not_one_jar_are_refused)
 }
 END_TEST
 
+/* The answer v of `method path` (the spec's path template) is of the spec's schema. */
+static void of_schema(const json_t *spec, const char *tmpl, const char *method, const json_t *v)
+{
+    fo_err err = {0};
+    const json_t *schema = fo_openapi_response_schema(spec, tmpl, method, "200", &err);
+    ck_assert_msg(schema, "%s %s: %s", method, tmpl, err.message);
+    ck_assert_msg(fo_openapi_validate(spec, schema, v, &err) == FO_OK, "%s %s: %s", method, tmpl,
+                  err.message);
+}
+
+/* POST /savepoint-disposal and GET the disposal's state. */
+static void dispose(fo_flink_sim *sim, const json_t *spec, const char *path, char tid[33])
+{
+    char body[512];
+    snprintf(body, sizeof body, "{\"savepoint-path\": \"%s\"}", path);
+    json_t *v = NULL;
+    ck_assert_int_eq(rest(sim, "POST", "/savepoint-disposal", body, &v), 200);
+    of_schema(spec, "/savepoint-disposal", "post", v);
+    ck_assert(fo_flink_sim_is_id(fo_json_str(v, "request-id")));
+    snprintf(tid, 33, "%s", fo_json_str(v, "request-id"));
+    json_decref(v);
+}
+
+static json_t *disposal(fo_flink_sim *sim, const json_t *spec, const char *tid)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/savepoint-disposal/%s", tid);
+    json_t *v = NULL;
+    ck_assert_int_eq(rest(sim, "GET", path, NULL, &v), 200);
+    of_schema(spec, "/savepoint-disposal/{triggerid}", "get", v);
+    return v;
+}
+
+/* rest_v1_dispatcher triggerSavepointDisposal / getSavepointDisposalStatus:
+ * SavepointDisposalRequest {savepoint-path}, 200 TriggerResponse (Flink draws the trigger id),
+ * then AsynchronousOperationResult: IN_PROGRESS, COMPLETED with no failure-cause once disposed
+ * of; as Dispatcher.disposeSavepoint, a path that holds nothing (disposed of already) fails
+ * with a FlinkException caused by java.io.FileNotFoundException "Cannot find checkpoint or
+ * savepoint file/directory", and an injected failure (faults.failDisposals) with an
+ * IOException that leaves the savepoint in place. */
+START_TEST(savepoint_disposal_routes_follow_the_spec_with_failures_injected)
+{
+    fo_err err = {0};
+    json_t *spec = fo_openapi_load_flink_spec("rest_v1_dispatcher-1.20.yml", &err);
+    ck_assert_msg(spec, "%s", err.message);
+    fo_flink_sim *sim = sim_from(APP);
+    const char *jid = "0000000000000000000000000000a001";
+    fo_flink_sim_advance(sim, T0 + 60000);
+    char path[128], tid[33];
+    json_t *v = NULL;
+    snprintf(path, sizeof path, "/jobs/%s/savepoints", jid);
+    ck_assert_int_eq(rest(sim, "POST", path, "", &v), 202);
+    snprintf(path, sizeof path, "/jobs/%s/savepoints/%s", jid, fo_json_str(v, "request-id"));
+    json_decref(v);
+    fo_flink_sim_advance(sim, T0 + 120000);
+    ck_assert_int_eq(rest(sim, "GET", path, NULL, &v), 200);
+    char *location = strdup(fo_json_get_str(v, "operation.location"));
+    json_decref(v);
+    ck_assert(matches(location, "^s3://b/sp/savepoint-"));
+
+    /* bodies: no path is the handler's 400, an unknown field the mapper's */
+    ck_assert_int_eq(rest(sim, "POST", "/savepoint-disposal", "{}", &v), 400);
+    ck_assert_str_eq(first_error(v), "Field savepoint-path must not be omitted or be null.");
+    json_decref(v);
+    ck_assert_int_eq(rest(sim, "POST", "/savepoint-disposal", "{\"path\": \"x\"}", &v), 400);
+    ck_assert_str_eq(first_error(v),
+                     "Request did not match expected format SavepointDisposalRequest.");
+    json_decref(v);
+    ck_assert_int_eq(rest(sim, "GET", "/savepoint-disposal/0123", NULL, NULL), 400);
+    ck_assert_int_eq(
+        rest(sim, "GET", "/savepoint-disposal/ffffffffffffffffffffffffffffffff", NULL, NULL), 404);
+
+    /* an injected failure disposes of nothing */
+    json_t *faults = json_pack("{s:i}", "failDisposals", 1);
+    ck_assert_int_eq(fo_flink_sim_set_faults(sim, faults, &err), FO_OK);
+    json_decref(faults);
+    dispose(sim, spec, location, tid);
+    fo_flink_sim_advance(sim, T0 + 180000);
+    v = disposal(sim, spec, tid);
+    ck_assert_str_eq(fo_json_get_str(v, "status.id"), "COMPLETED");
+    const char *trace = fo_json_get_str(v, "operation.failure-cause.stack-trace");
+    ck_assert_msg(matches(trace, "Could not dispose savepoint s3://b/sp/savepoint-") &&
+                      matches(trace, "Caused by: java.io.IOException: injected failure"),
+                  "%s", trace);
+    json_decref(v);
+
+    /* the savepoint is still there: disposed of now */
+    dispose(sim, spec, location, tid);
+    v = disposal(sim, spec, tid);
+    ck_assert_str_eq(fo_json_get_str(v, "status.id"), "IN_PROGRESS");
+    json_decref(v);
+    fo_flink_sim_advance(sim, T0 + 240000);
+    v = disposal(sim, spec, tid);
+    ck_assert_str_eq(fo_json_get_str(v, "status.id"), "COMPLETED");
+    ck_assert_ptr_null(fo_json_get(v, "operation.failure-cause"));
+    json_decref(v);
+
+    /* again: nothing is there any more */
+    dispose(sim, spec, location, tid);
+    fo_flink_sim_advance(sim, T0 + 300000);
+    v = disposal(sim, spec, tid);
+    ck_assert_str_eq(fo_json_get_str(v, "operation.failure-cause.class"),
+                     "java.util.concurrent.CompletionException");
+    trace = fo_json_get_str(v, "operation.failure-cause.stack-trace");
+    char want[512];
+    snprintf(want, sizeof want,
+             "Caused by: java.io.FileNotFoundException: Cannot find checkpoint or savepoint "
+             "file/directory '%s' on file system 's3'.",
+             location);
+    ck_assert_msg(trace && strstr(trace, want), "%s", trace);
+    json_decref(v);
+    free(location);
+    fo_flink_sim_free(sim);
+    json_decref(spec);
+}
+END_TEST
+
+
 int main(void)
 {
     Suite *s = suite_create("fake_flink_routes");
@@ -236,6 +355,7 @@ int main(void)
     tcase_add_test(tc, checkpoint_trigger_routes_follow_the_spec_and_exist_from_flink_1_17);
     tcase_add_test(tc, jar_upload_run_and_delete_make_a_session_job);
     tcase_add_test(tc, uploads_that_are_not_one_jar_are_refused);
+    tcase_add_test(tc, savepoint_disposal_routes_follow_the_spec_with_failures_injected);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -306,13 +306,12 @@ START_TEST(options_of_no_effect_make_no_event_and_no_status_error)
 {
     fake_world *w = world_with("controller-application.yaml");
     const char *n = "basic-example";
-    json_t *conf = json_pack("{s:s, s:{s:{s:b}}, s:s, s:s, s:s, s:s}",
+    json_t *conf = json_pack("{s:s, s:{s:{s:b}}, s:s, s:s, s:s}",
                              "taskmanager.numberOfTaskSlots", "2", "job", "autoscaler", "enabled",
                              1,
                              "kubernetes.operator.jm-deployment.shutdown-ttl", "1h",
                              "kubernetes.operator.job.savepoint-on-deletion", "true",
-                             "kubernetes.operator.job.upgrade.ignore-pending-savepoint", "true",
-                             "kubernetes.operator.savepoint.cleanup.enabled", "true");
+                             "kubernetes.operator.job.upgrade.ignore-pending-savepoint", "true");
     ck_assert_int_eq(fo_json_set_path(json_object_get(fd(w, n), "spec"), "flinkConfiguration",
                                       conf),
                      FO_OK);

@@ -507,7 +507,7 @@ START_TEST(a_cron_interval_is_refused_with_a_warning_naming_the_key)
 }
 END_TEST
 
-/* ---- history retention (cleanupSavepointHistoryLegacy, without disposal) ---- */
+/* ---- history retention (cleanupSavepointHistoryLegacy) ---- */
 
 static void put_history(fake_world *w, const int64_t *ages_h, size_t n)
 {
@@ -534,9 +534,13 @@ static const char *history_location(fake_world *w, size_t i)
     return fo_json_str(json_array_get(h, i), "location");
 }
 
+#define CLEANUP "kubernetes.operator.savepoint.cleanup.enabled"
+
+/* With savepoint.cleanup.enabled false, entries leave the status only. */
 START_TEST(the_history_keeps_max_count_and_max_age_and_always_the_newest)
 {
     fake_world *w = running_world();
+    set_conf(w, CLEANUP, "false");
     /* 12 entries, 36 h old to 3 h old, 3 h apart: max.count 10 drops sp-0 and sp-1, max.age
      * 24 h then sp-2 (30 h) and sp-3 (27 h); sp-4 (24 h, not older) stays. */
     int64_t ages[12];
@@ -576,6 +580,332 @@ START_TEST(the_history_keeps_max_count_and_max_age_and_always_the_newest)
     ck_assert_uint_eq(json_array_size(h), 1);
     ck_assert_str_eq(history_location(w, 0), "s3://bucket/savepoints/sp-3");
     fake_world_free(w);
+}
+END_TEST
+
+static size_t history_size(fake_world *w)
+{
+    return json_array_size(fo_json_get(json_object_get(fd(w, N), "status"),
+                                       "jobStatus.savepointInfo.savepointHistory"));
+}
+
+/* Apache (SnapshotObserver.getMaxCountForSnapshotType) keeps at least one: a count of zero or
+ * below keeps only the newest entry. */
+START_TEST(a_max_count_below_one_keeps_the_newest_entry_only)
+{
+    fake_world *w = running_world();
+    set_conf(w, CLEANUP, "false");
+    int64_t recent[4] = {4, 3, 2, 1};
+    put_history(w, recent, 4);
+    set_conf(w, "kubernetes.operator.savepoint.history.max.count", "-1");
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_msg(history_size(w) == 1, "max.count -1 kept %zu entries, not 1", history_size(w));
+    ck_assert_str_eq(history_location(w, 0), "s3://bucket/savepoints/sp-3");
+    put_history(w, recent, 4);
+    set_conf(w, "kubernetes.operator.savepoint.history.max.count", "0");
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_uint_eq(history_size(w), 1);
+    fake_world_free(w);
+}
+END_TEST
+
+/* ---- disposal (savepoint.cleanup.enabled, default true) ---- */
+
+#define DISPOSAL_TRIGGER_1 "d15905a1d15905a1d15905a1d15905a1"
+#define DISPOSAL_TRIGGER_2 "0000000000000000000000000000d150"
+
+/* Flink's answers (rest_v1_dispatcher: TriggerResponse, AsynchronousOperationResult). */
+static void answer_disposal_trigger(fake_world *w, const char *tid)
+{
+    fake_flink_answer(&w->flink, "POST /savepoint-disposal", json_pack("{s:s}", "request-id", tid));
+}
+
+static void answer_disposal(fake_world *w, const char *tid, json_t *answer)
+{
+    char path[128];
+    snprintf(path, sizeof path, "GET /savepoint-disposal/%s", tid);
+    fake_flink_answer(&w->flink, path, answer);
+}
+
+static json_t *disposal_done(void)
+{
+    return json_pack("{s:{s:s}, s:{}}", "status", "id", "COMPLETED", "operation");
+}
+
+/* Dispatcher.disposeSavepoint's failure: a FlinkException around Checkpoints' cause, carried by
+ * the CompletionException of the future (SerializedThrowable: class, stack-trace). */
+static json_t *disposal_failed_with(const char *path, const char *cause)
+{
+    char trace[1024];
+    snprintf(trace, sizeof trace,
+             "java.util.concurrent.CompletionException: org.apache.flink.util.FlinkException: "
+             "Could not dispose savepoint %s.\n\tat java.base/java.util.concurrent."
+             "CompletableFuture.encodeThrowable(CompletableFuture.java:315)\n"
+             "Caused by: org.apache.flink.util.FlinkException: Could not dispose savepoint %s.\n"
+             "\tat org.apache.flink.runtime.dispatcher.Dispatcher.lambda$disposeSavepoint\n"
+             "Caused by: %s\n\tat org.apache.flink.runtime.checkpoint.Checkpoints."
+             "disposeSavepoint(Checkpoints.java:384)\n",
+             path, path, cause);
+    return json_pack("{s:{s:s}, s:{s:{s:s, s:s}}}", "status", "id", "COMPLETED", "operation",
+                     "failure-cause", "class", "java.util.concurrent.CompletionException",
+                     "stack-trace", trace);
+}
+
+/* The savepoint-path of each POST /savepoint-disposal sent, in order, into paths (at most 16);
+ * the count. */
+static size_t disposal_posts(fake_world *w, const char *paths[16])
+{
+    size_t n = 0;
+    for (size_t i = 0; i < w->flink.ncalls && n < 16; i++)
+        if (strcmp(w->flink.calls[i], "POST /savepoint-disposal") == 0)
+            paths[n++] = fo_json_str(json_array_get(w->flink.bodies, i), "savepoint-path");
+    return n;
+}
+
+/* The location of the disposal under way on record (status.clusterInfo), or NULL. */
+static const char *disposal_intent(fake_world *w)
+{
+    const json_t *ci = fo_json_get(json_object_get(fd(w, N), "status"), "clusterInfo");
+    return fo_json_str(ci, "savepoint-disposal.location");
+}
+
+static bool in_history(fake_world *w, const char *location)
+{
+    for (size_t i = 0; i < history_size(w); i++)
+        if (strcmp(history_location(w, i), location) == 0)
+            return true;
+    return false;
+}
+
+/* FLINK-39439: Apache removed entries before their disposal succeeded. An entry leaving the
+ * history (max.count 2 of 4 here) is disposed of through Flink, oldest first, one at a time,
+ * and leaves the status only once Flink reports the disposal COMPLETED. */
+START_TEST(an_entry_leaves_the_history_only_once_flink_disposed_of_it)
+{
+    fake_world *w = running_world();
+    int64_t recent[4] = {4, 3, 2, 1};
+    put_history(w, recent, 4);
+    set_conf(w, "kubernetes.operator.savepoint.history.max.count", "2");
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK); /* records the spec */
+    answer_disposal_trigger(w, DISPOSAL_TRIGGER_1);
+    answer_disposal(w, DISPOSAL_TRIGGER_1, json_pack("{s:{s:s}}", "status", "id", "IN_PROGRESS"));
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    const char *paths[16];
+    ck_assert_uint_eq(disposal_posts(w, paths), 1);
+    ck_assert_str_eq(paths[0], "s3://bucket/savepoints/sp-0");
+    ck_assert_msg(in_history(w, "s3://bucket/savepoints/sp-0"),
+                  "sp-0 left the history before Flink disposed of it");
+    ck_assert_uint_eq(history_size(w), 4);
+    /* the disposal under way is on record: which path, under which trigger */
+    ck_assert_str_eq(disposal_intent(w),
+                     "s3://bucket/savepoints/sp-0");
+
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK); /* still IN_PROGRESS */
+    ck_assert_uint_eq(disposal_posts(w, paths), 1);
+    ck_assert_uint_eq(history_size(w), 4);
+
+    answer_disposal(w, DISPOSAL_TRIGGER_1, disposal_done());
+    answer_disposal_trigger(w, DISPOSAL_TRIGGER_2);
+    answer_disposal(w, DISPOSAL_TRIGGER_2, disposal_done());
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_msg(!in_history(w, "s3://bucket/savepoints/sp-0"), "sp-0 disposed of, still listed");
+    ck_assert_uint_eq(disposal_posts(w, paths), 2);
+    ck_assert_str_eq(paths[1], "s3://bucket/savepoints/sp-1");
+    ck_assert(in_history(w, "s3://bucket/savepoints/sp-1"));
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_uint_eq(history_size(w), 2);
+    ck_assert_str_eq(history_location(w, 0), "s3://bucket/savepoints/sp-2");
+    ck_assert_ptr_null(disposal_intent(w));
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK); /* settled: nothing more is sent */
+    ck_assert_uint_eq(disposal_posts(w, paths), 2);
+    ck_assert_int_eq(fake_events_count(&w->events, "SavepointError"), 0);
+    fake_world_free(w);
+}
+END_TEST
+
+/* A disposal Flink reports failed for another reason than a missing savepoint (the file system
+ * cannot be reached) keeps its entry, tells a Warning, and is tried again at a later pass. */
+START_TEST(a_failed_disposal_keeps_the_entry_warns_and_is_tried_again)
+{
+    fake_world *w = running_world();
+    int64_t recent[3] = {3, 2, 1};
+    put_history(w, recent, 3);
+    set_conf(w, "kubernetes.operator.savepoint.history.max.count", "2");
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK); /* records the spec */
+    answer_disposal_trigger(w, DISPOSAL_TRIGGER_1);
+    answer_disposal(w, DISPOSAL_TRIGGER_1,
+                    disposal_failed_with("s3://bucket/savepoints/sp-0",
+                                         "java.io.IOException: Cannot access file system for "
+                                         "checkpoint/savepoint path "
+                                         "'s3://bucket/savepoints/sp-0'."));
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_msg(in_history(w, "s3://bucket/savepoints/sp-0"), "a failed disposal lost its entry");
+    ck_assert_int_eq(fake_events_count(&w->events, "SavepointError"), 1);
+    /* the Warning names the savepoint and Flink's innermost cause, not its wrapper */
+    const char *told = NULL;
+    for (size_t i = 0; i < w->events.n; i++)
+        if (strcmp(w->events.ev[i].reason, "SavepointError") == 0)
+            told = w->events.ev[i].message;
+    ck_assert_msg(strstr(told, "s3://bucket/savepoints/sp-0") &&
+                      strstr(told, "(java.io.IOException: Cannot access file system"),
+                  "%s", told);
+    const char *paths[16];
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_msg(disposal_posts(w, paths) == 2, "the failed disposal was sent %zu times, not 2",
+                  disposal_posts(w, paths));
+    ck_assert_str_eq(paths[1], "s3://bucket/savepoints/sp-0");
+    answer_disposal(w, DISPOSAL_TRIGGER_1, disposal_done());
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_uint_eq(history_size(w), 2);
+    ck_assert_str_eq(history_location(w, 0), "s3://bucket/savepoints/sp-1");
+    fake_world_free(w);
+}
+END_TEST
+
+/* Flink's Checkpoints.disposeSavepoint finds nothing at the path (java.io.FileNotFoundException
+ * "Cannot find checkpoint or savepoint file/directory"): the savepoint is gone already, so its
+ * entry leaves without a Warning. */
+START_TEST(a_savepoint_flink_cannot_find_leaves_the_history)
+{
+    fake_world *w = running_world();
+    int64_t recent[3] = {3, 2, 1};
+    put_history(w, recent, 3);
+    set_conf(w, "kubernetes.operator.savepoint.history.max.count", "2");
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK); /* records the spec */
+    answer_disposal_trigger(w, DISPOSAL_TRIGGER_1);
+    answer_disposal(w, DISPOSAL_TRIGGER_1,
+                    disposal_failed_with("s3://bucket/savepoints/sp-0",
+                                         "java.io.FileNotFoundException: Cannot find checkpoint "
+                                         "or savepoint file/directory "
+                                         "'s3://bucket/savepoints/sp-0' on file system 's3'."));
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_uint_eq(history_size(w), 2);
+    ck_assert_str_eq(history_location(w, 0), "s3://bucket/savepoints/sp-1");
+    ck_assert_int_eq(fake_events_count(&w->events, "SavepointError"), 0);
+    fake_world_free(w);
+}
+END_TEST
+
+/* The path the next deployment restores from (upgradeSavepointPath) is never disposed of,
+ * whatever the history settings say: it stays in the history, the next one goes. And the
+ * newest entry (lastSavepoint) stays however old it is. */
+START_TEST(a_restore_source_is_never_disposed_of)
+{
+    fake_world *w = running_world();
+    int64_t ages[3] = {72, 60, 48};
+    put_history(w, ages, 3);
+    json_object_set_new(json_object_get(json_object_get(fd(w, N), "status"), "jobStatus"),
+                        "upgradeSavepointPath", json_string("s3://bucket/savepoints/sp-0"));
+    answer_disposal_trigger(w, DISPOSAL_TRIGGER_1);
+    answer_disposal(w, DISPOSAL_TRIGGER_1, disposal_done());
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    const char *paths[16];
+    size_t n = disposal_posts(w, paths);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(strcmp(paths[i], "s3://bucket/savepoints/sp-1") == 0,
+                      "%s was disposed of", paths[i]);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_uint_eq(history_size(w), 2);
+    ck_assert_str_eq(history_location(w, 0), "s3://bucket/savepoints/sp-0");
+    ck_assert_str_eq(history_location(w, 1), "s3://bucket/savepoints/sp-2");
+    fake_world_free(w);
+}
+END_TEST
+
+/* A controller killed before any of its writes, or a disposal whose answer never came back:
+ * each entry that leaves is disposed of before it leaves, no entry that stays is disposed of,
+ * and the end is the uncrashed run's. A request may go twice only when its trigger id was not
+ * on record (Flink draws it): the second finds the savepoint gone. */
+static void play_disposals(fake_world *w, size_t *seen, char done[][64], size_t *ndone, int *tid)
+{
+    for (size_t i = *seen; i < w->flink.ncalls; i++) {
+        if (!w->flink.received[i] || strcmp(w->flink.calls[i], "POST /savepoint-disposal") != 0)
+            continue;
+        const char *path = fo_json_str(json_array_get(w->flink.bodies, i), "savepoint-path");
+        char id[33];
+        snprintf(id, sizeof id, "%032x", (*tid)++);
+        bool twice = false;
+        for (size_t k = 0; k < *ndone; k++)
+            twice = twice || strcmp(done[k], path) == 0;
+        answer_disposal(w, id, twice ? disposal_failed_with(path, "java.io.FileNotFoundException: "
+                                                                  "Cannot find checkpoint or "
+                                                                  "savepoint file/directory")
+                                     : disposal_done());
+        if (!twice)
+            snprintf(done[(*ndone)++], 64, "%s", path);
+    }
+    *seen = w->flink.ncalls;
+    char next[33];
+    snprintf(next, sizeof next, "%032x", *tid);
+    answer_disposal_trigger(w, next);
+}
+
+static void dispose_with_crash(int crash_at, const char *lose, int *writes, int *posts)
+{
+    fake_world *w = running_world();
+    int64_t recent[5] = {5, 4, 3, 2, 1};
+    put_history(w, recent, 5);
+    set_conf(w, "kubernetes.operator.savepoint.history.max.count", "2");
+    int before = w->kube.writes;
+    if (crash_at > 0)
+        fake_fail_write(&w->kube, crash_at, FO_EUNAVAIL);
+    if (lose) {
+        snprintf(w->flink.lose_prefix, sizeof w->flink.lose_prefix, "%s", lose);
+        w->flink.lose_times = 1;
+    }
+    char done[16][64];
+    size_t seen = w->flink.ncalls, ndone = 0;
+    int tid = 1;
+    play_disposals(w, &seen, done, &ndone, &tid);
+    for (int i = 0; i < 12; i++) {
+        pass(w, N, NULL);
+        /* no entry left before its savepoint was disposed of */
+        for (int k = 0; k < 3; k++) {
+            char loc[64];
+            snprintf(loc, sizeof loc, "s3://bucket/savepoints/sp-%d", k);
+            bool disposed = false;
+            for (size_t d = 0; d < ndone; d++)
+                disposed = disposed || strcmp(done[d], loc) == 0;
+            ck_assert_msg(disposed || in_history(w, loc),
+                          "crash at write %d: %s left the history undisposed", crash_at, loc);
+        }
+        play_disposals(w, &seen, done, &ndone, &tid);
+    }
+    ck_assert_msg(history_size(w) == 2, "crash at write %d: %zu entries at the end", crash_at,
+                  history_size(w));
+    ck_assert_str_eq(history_location(w, 0), "s3://bucket/savepoints/sp-3");
+    ck_assert_msg(ndone == 3, "crash at write %d: %zu savepoints disposed of", crash_at, ndone);
+    for (size_t d = 0; d < ndone; d++) {
+        char loc[64];
+        snprintf(loc, sizeof loc, "s3://bucket/savepoints/sp-%zu", d);
+        ck_assert_str_eq(done[d], loc);
+    }
+    ck_assert_ptr_null(disposal_intent(w));
+    const char *paths[16];
+    *posts = (int)disposal_posts(w, paths);
+    *writes = w->kube.writes - before;
+    fake_world_free(w);
+}
+
+START_TEST(disposal_survives_a_crash_before_any_write_and_a_lost_answer)
+{
+    int writes = 0, posts = 0;
+    dispose_with_crash(0, NULL, &writes, &posts);
+    ck_assert_int_eq(posts, 3);
+    for (int k = 1; k <= writes; k++) {
+        int wk = 0, pk = 0;
+        dispose_with_crash(k, NULL, &wk, &pk);
+        ck_assert_msg(pk <= 4, "crash at write %d: %d disposal requests", k, pk);
+    }
+    dispose_with_crash(0, "POST /savepoint-disposal", &writes, &posts);
+    ck_assert_int_eq(posts, 4); /* the lost one sent again, and found gone */
+    dispose_with_crash(0, "GET /savepoint-disposal/", &writes, &posts);
+    ck_assert_int_eq(posts, 3);
 }
 END_TEST
 
@@ -1166,6 +1496,12 @@ static Suite *suite(void)
     tcase_add_test(tc, a_cron_interval_is_refused_with_a_warning_naming_the_key);
     tcase_add_test(tc, a_cron_interval_is_told_once_from_the_first_deploy_and_through_an_upgrade);
     tcase_add_test(tc, the_history_keeps_max_count_and_max_age_and_always_the_newest);
+    tcase_add_test(tc, a_max_count_below_one_keeps_the_newest_entry_only);
+    tcase_add_test(tc, an_entry_leaves_the_history_only_once_flink_disposed_of_it);
+    tcase_add_test(tc, a_failed_disposal_keeps_the_entry_warns_and_is_tried_again);
+    tcase_add_test(tc, a_savepoint_flink_cannot_find_leaves_the_history);
+    tcase_add_test(tc, a_restore_source_is_never_disposed_of);
+    tcase_add_test(tc, disposal_survives_a_crash_before_any_write_and_a_lost_answer);
     tcase_add_test(tc, a_manual_savepoint_keeps_the_passes_of_a_silent_jobmanager_at_their_pace);
     tcase_add_test(tc, a_periodic_savepoint_in_flight_is_spaced_out_like_the_observation);
     tcase_add_test(tc, a_jobmanager_silent_to_the_observation_is_not_asked_about_the_savepoint);

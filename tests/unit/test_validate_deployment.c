@@ -940,7 +940,6 @@ static const struct {
     {"kubernetes.operator.jm-deployment.shutdown-ttl", "1h"},
     {"kubernetes.operator.deployment.rollback.enabled", "true"},
     {"kubernetes.operator.cluster.health-check.enabled", "true"},
-    {"kubernetes.operator.savepoint.cleanup.enabled", "true"},
     {"kubernetes.operator.job.upgrade.ignore-pending-savepoint", "true"},
     {"kubernetes.operator.job.savepoint-on-deletion", "true"},
     {"kubernetes.operator.session.deletion.block-on-session-jobs", "true"},
@@ -1046,6 +1045,7 @@ START_TEST(options_turned_off_or_working_give_no_warning)
         {"kubernetes.operator.periodic.savepoint.interval", "6h"},
         {"kubernetes.operator.periodic.savepoint.interval", "30 min"},
         {"kubernetes.operator.savepoint.history.max.count", "5"},
+        {"kubernetes.operator.savepoint.cleanup.enabled", "true"}, /* disposal works */
         {"kubernetes.operator.savepoint.trigger.grace-period", "2 min"},
         {"kubernetes.operator.job.upgrade.last-state-fallback.enabled", "true"},
         /* another branch makes these work: no warning for them here */

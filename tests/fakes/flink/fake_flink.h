@@ -29,7 +29,8 @@
  *   GET    /_fake/clusters                      {"clusters": [{namespace, name, flinkVersion, jobs}]}
  *   POST   /_fake/clusters/{ns}/{name}/faults   merge faults: {"unreachable": "none"|"reset"|"503",
  *                                               "delayMs": n, "failSavepoints": n (-1 = all),
- *                                               "failCheckpoints": n, "failureMessage": s,
+ *                                               "failCheckpoints": n, "failDisposals": n,
+ *                                               "failureMessage": s,
  *                                               "failEveryMs": n}; "reset" drops the connection
  *                                               after the headers, "503" answers 503, "hang"
  *                                               reads each request and answers nothing, nor

@@ -143,8 +143,11 @@ fo_rc fo_flink_sim_trigger_savepoint(fo_flink_sim *sim, const char *job_id, cons
 fo_rc fo_flink_sim_trigger_checkpoint(fo_flink_sim *sim, const char *job_id,
                                       const char *checkpoint_type, const char *request_trigger,
                                       char trigger_out[33], fo_err *err);
-/* POST /savepoint-disposal: completes after the savepoint duration; fails for a path that holds
- * no snapshot. */
+/* POST /savepoint-disposal: completes after the savepoint duration. Fails as Flink's Dispatcher
+ * does (a FlinkException "Could not dispose savepoint <path>." in a CompletionException) with
+ * java.io.FileNotFoundException "Cannot find checkpoint or savepoint file/directory" for a path
+ * that holds no snapshot (never taken, or disposed of already), and with java.io.IOException for
+ * an injected failure (failDisposals), which disposes of nothing. 400 without a path. */
 fo_rc fo_flink_sim_dispose(fo_flink_sim *sim, const char *path, char trigger_out[33], fo_err *err);
 
 /* Fault injection. fail_job: record an exception; restart=true -> RESTARTING then RUNNING
@@ -160,8 +163,9 @@ fo_rc fo_flink_sim_suspend_job(fo_flink_sim *sim, const char *job_id, fo_err *er
 fo_rc fo_flink_sim_ha_written(fo_flink_sim *sim, const char *job_id, int64_t checkpoint_id,
                               fo_err *err);
 /* Merge a faults document: {"failSavepoints": n (-1 = all until reset, 0 = none),
- * "failCheckpoints": n, "failureMessage": "...", "failEveryMs": n (while RUNNING, fail with a
- * restart every n ms; 0 = off)}. FO_EINVAL on a bad field. */
+ * "failCheckpoints": n, "failDisposals": n (savepoint disposals requested from now on),
+ * "failureMessage": "...", "failEveryMs": n (while RUNNING, fail with a restart every n ms;
+ * 0 = off)}. FO_EINVAL on a bad field. */
 fo_rc fo_flink_sim_set_faults(fo_flink_sim *sim, const json_t *faults, fo_err *err);
 /* Change the number of TaskManagers (waiting jobs start when slots become free). */
 fo_rc fo_flink_sim_set_taskmanagers(fo_flink_sim *sim, int count, fo_err *err);

@@ -120,7 +120,8 @@ typedef struct ff_op {
     char *location;
     int64_t checkpoint_id;
     char *fail_class, *fail_stack;
-    char *path; /* disposals: the path */
+    char *path;     /* disposals: the path */
+    bool will_fail; /* disposals: an injected failure (failDisposals) */
 } ff_op;
 
 typedef struct ff_jar {
@@ -151,7 +152,7 @@ struct fo_flink_sim {
     char tm_ids[FO_FLINK_SIM_MAX_TASKMANAGERS][33];
 
     /* faults */
-    int fail_savepoints, fail_checkpoints; /* -1 = always */
+    int fail_savepoints, fail_checkpoints, fail_disposals; /* -1 = always */
     char *failure_message;
     int64_t fail_every_ms;
 

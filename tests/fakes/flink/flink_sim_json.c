@@ -635,15 +635,16 @@ json_t *fo_flink_sim_json_control(const fo_flink_sim *sim)
                             "checkpointRetention", json_string(ff_retention_name(j->retention)));
     }
     return json_pack(
-        "{s:s, s:s, s:O, s:i, s:i, s:i, s:o, s:o, s:I, s:i, s:b, s:{s:i, s:i, s:o, s:I}, s:o, "
-        "s:o, s:I}",
+        "{s:s, s:s, s:O, s:i, s:i, s:i, s:o, s:o, s:I, s:i, s:b, s:{s:i, s:i, s:i, s:o, s:I}, "
+        "s:o, s:o, s:I}",
         "flinkVersion", sim->version, "flinkRevision", sim->revision, "configuration", sim->conf,
         "taskManagers", sim->taskmanagers, "slotsPerTaskManager", sim->slots_per_tm,
         "parallelismDefault", sim->default_parallelism, "checkpointDir",
         nullable_str(sim->checkpoint_dir), "savepointDir", nullable_str(sim->savepoint_dir),
         "checkpointIntervalMs", (json_int_t)sim->checkpoint_interval_ms, "retainedCheckpoints",
-        sim->retained, "highAvailability", sim->ha, "faults", "failSavepoints", sim->fail_savepoints, "failCheckpoints",
-        sim->fail_checkpoints, "failureMessage", nullable_str(sim->failure_message), "failEveryMs",
+        sim->retained, "highAvailability", sim->ha, "faults", "failSavepoints",
+        sim->fail_savepoints, "failCheckpoints", sim->fail_checkpoints, "failDisposals",
+        sim->fail_disposals, "failureMessage", nullable_str(sim->failure_message), "failEveryMs",
         (json_int_t)sim->fail_every_ms, "jobs", jobs, "jars", fo_flink_sim_json_jars(sim), "nowMs",
         (json_int_t)sim->now);
 }

@@ -403,20 +403,65 @@ fo_rc fo_flink_sim_trigger_checkpoint(fo_flink_sim *sim, const char *job_id,
 fo_rc fo_flink_sim_dispose(fo_flink_sim *sim, const char *path, char trigger_out[33], fo_err *err)
 {
     if (!path || !*path)
+        /* SavepointDisposalHandlers.SavepointDisposalTriggerHandler */
         return ff_http_err(err, 400, FO_EINVAL,
-                           "Request did not match expected format SavepointDisposalRequest.");
+                           "Field savepoint-path must not be omitted or be null.");
     ff_op *op = op_new(sim, FF_OP_DISPOSAL, NULL, NULL, err);
     if (!op)
         return err ? err->rc : FO_ENOMEM;
     op->path = ff_strdup(path);
     op->due_ms = sim->now + sim->t.savepoint_ms;
+    op->will_fail = take_fault(&sim->fail_disposals);
     memcpy(trigger_out, op->id, 33);
     return FO_OK;
 }
 
-/* A disposal ends: it succeeds for a completed snapshot we know of (ours or the registry's). */
+/* Dispatcher.disposeSavepoint wraps what Checkpoints.disposeSavepoint threw in a FlinkException
+ * "Could not dispose savepoint <path>.", carried by the CompletionException of the future. */
+static void disposal_fail(ff_op *op, const char *cls, const char *message)
+{
+    char stack[2600];
+    snprintf(stack, sizeof stack,
+             "java.util.concurrent.CompletionException: org.apache.flink.util.FlinkException: "
+             "Could not dispose savepoint %s.\n"
+             "\tat java.base/java.util.concurrent.CompletableFuture.encodeThrowable("
+             "CompletableFuture.java:315)\n"
+             "Caused by: org.apache.flink.util.FlinkException: Could not dispose savepoint %s.\n"
+             "\tat org.apache.flink.runtime.dispatcher.Dispatcher.lambda$disposeSavepoint$0("
+             "Dispatcher.java:1005)\n"
+             "Caused by: %s: %s\n\tat org.apache.flink.runtime.checkpoint.Checkpoints."
+             "disposeSavepoint(Checkpoints.java:384)\n",
+             op->path, op->path, cls, message);
+    free(op->fail_class);
+    free(op->fail_stack);
+    op->fail_class = ff_strdup("java.util.concurrent.CompletionException");
+    op->fail_stack = ff_strdup(stack);
+    op->done = true;
+}
+
+/* The scheme Flink's FileSystem names in its messages ("file" without one). */
+static void path_scheme(const char *path, char *out, size_t len)
+{
+    const char *sep = strstr(path, "://");
+    if (sep && (size_t)(sep - path) < len)
+        snprintf(out, len, "%.*s", (int)(sep - path), path);
+    else
+        snprintf(out, len, "file");
+}
+
+/* A disposal ends: it succeeds for a completed snapshot we know of (ours or the registry's),
+ * fails with an injected failure (failDisposals: the file system cannot be reached) before
+ * touching anything, and fails with Flink's java.io.FileNotFoundException for a path that holds
+ * nothing (never written, or disposed of already). */
 static void dispose_now(fo_flink_sim *sim, ff_op *op)
 {
+    if (op->will_fail) {
+        char msg[1200];
+        snprintf(msg, sizeof msg, "%s",
+                 sim->failure_message ? sim->failure_message : "injected failure (failDisposals)");
+        disposal_fail(op, "java.io.IOException", msg);
+        return;
+    }
     bool ok = false;
     for (size_t i = 0; i < sim->njobs && !ok; i++) {
         ff_job *j = sim->jobs[i];
@@ -438,12 +483,13 @@ static void dispose_now(fo_flink_sim *sim, ff_op *op)
         op->done = true;
         return;
     }
-    char msg[1200];
+    /* AbstractFsCheckpointStorageAccess.resolveCheckpointPointer: nothing at the path */
+    char msg[1200], scheme[32];
+    path_scheme(op->path, scheme, sizeof scheme);
     snprintf(msg, sizeof msg,
-             "Cannot find meta data file '_metadata' in directory '%s'. Please try to load the "
-             "checkpoint/savepoint directly from the metadata file instead of the directory.",
-             op->path);
-    op_fail(op, "java.io.FileNotFoundException", msg);
+             "Cannot find checkpoint or savepoint file/directory '%s' on file system '%s'.",
+             op->path, scheme);
+    disposal_fail(op, "java.io.FileNotFoundException", msg);
 }
 
 void ff_ops_advance(fo_flink_sim *sim, int64_t now)
@@ -462,7 +508,8 @@ fo_rc fo_flink_sim_set_faults(fo_flink_sim *sim, const json_t *faults, fo_err *e
     const char *key;
     json_t *v;
     json_object_foreach((json_t *)faults, key, v) {
-        if (strcmp(key, "failSavepoints") == 0 || strcmp(key, "failCheckpoints") == 0) {
+        if (strcmp(key, "failSavepoints") == 0 || strcmp(key, "failCheckpoints") == 0 ||
+            strcmp(key, "failDisposals") == 0) {
             if (!json_is_integer(v) || json_integer_value(v) < -1 ||
                 json_integer_value(v) > 1000000)
                 return ff_http_err(err, 400, FO_EINVAL,
@@ -470,8 +517,10 @@ fo_rc fo_flink_sim_set_faults(fo_flink_sim *sim, const json_t *faults, fo_err *e
             int n = (int)json_integer_value(v);
             if (key[4] == 'S')
                 sim->fail_savepoints = n;
-            else
+            else if (key[4] == 'C')
                 sim->fail_checkpoints = n;
+            else
+                sim->fail_disposals = n;
         } else if (strcmp(key, "failureMessage") == 0) {
             if (!json_is_string(v) && !json_is_null(v))
                 return ff_http_err(err, 400, FO_EINVAL, "faults.failureMessage: must be a string");

@@ -1,0 +1,375 @@
+/* The legacy savepoint history (status.jobStatus.savepointInfo.savepointHistory) kept to
+ * kubernetes.operator.savepoint.history.max.count and .max.age, as Apache's
+ * SnapshotObserver.cleanupSavepointHistoryLegacy does, lazily while the job runs; with
+ * kubernetes.operator.savepoint.cleanup.enabled (default true) an entry leaves only once Flink
+ * disposed of its savepoint (POST /savepoint-disposal, GET /savepoint-disposal/:triggerid).
+ * docs/controller.md "Manual and periodic savepoints".
+ *
+ * Flink draws a disposal's trigger id itself (SavepointDisposalRequest has only savepoint-path),
+ * so the intent names the location before the request and the trigger id once Flink gave it. The
+ * Apache status has no field for either: they live in status.clusterInfo (a string map of facts
+ * about the running cluster, which a disposal under way on its JobManager is), under
+ * DISPOSAL_LOCATION and DISPOSAL_TRIGGER. One disposal at a time, oldest entry first. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cluster_defaults.h"
+#include "common/flink_conf.h"
+#include "common/flink_model.h"
+#include "common/flink_rest.h"
+#include "common/jsonutil.h"
+#include "common/log.h"
+#include "controller/reconcile_internal.h"
+
+#define MAX_COUNT_KEY "kubernetes.operator.savepoint.history.max.count"
+#define MAX_AGE_KEY "kubernetes.operator.savepoint.history.max.age"
+#define CLEANUP_KEY "kubernetes.operator.savepoint.cleanup.enabled"
+#define DEFAULT_MAX_COUNT 10
+#define DEFAULT_MAX_AGE_MS (24LL * 3600 * 1000)
+#define DISPOSAL_LOCATION "savepoint-disposal.location"
+#define DISPOSAL_TRIGGER "savepoint-disposal.trigger-id"
+
+/* key of conf (flat) as a count or a duration, at most the operator's threshold (key
+ * "<key>.threshold" of the cluster defaults, flat) when it sets one
+ * (ConfigOptionUtils.getValueWithThreshold). A count may be zero or negative (Flink reads any
+ * integer); the caller applies Apache's floor of 1. */
+static int64_t read_limit(const json_t *conf, const json_t *defaults, const char *key,
+                          bool duration, int64_t dflt)
+{
+    char tkey[128];
+    snprintf(tkey, sizeof tkey, "%s.threshold", key);
+    const char *texts[2] = {fo_json_str(conf, key), fo_json_str(defaults, tkey)};
+    int64_t vals[2] = {dflt, 0};
+    bool set[2] = {true, false};
+    for (int i = 0; i < 2; i++) {
+        if (!texts[i])
+            continue;
+        int64_t v = -1;
+        bool ok;
+        if (duration) {
+            fo_err err;
+            ok = fo_flink_duration_parse(texts[i], &v, &err) == FO_OK && v >= 0;
+        } else {
+            char *end = NULL;
+            v = strtoll(texts[i], &end, 10);
+            ok = end != texts[i] && *end == '\0';
+        }
+        if (!ok) {
+            fo_log_warn("%s: '%s' cannot be read; ignored", i ? tkey : key, texts[i]);
+            continue;
+        }
+        vals[i] = v;
+        set[i] = true;
+    }
+    return set[1] && vals[1] < vals[0] ? vals[1] : vals[0];
+}
+
+static json_t *cluster_info(fo_pass *p)
+{
+    return fo_json_ensure_object(p->st, "clusterInfo");
+}
+
+/* The observation rewrites clusterInfo from Flink's answers each pass: the disposal under way,
+ * as the stored status records it, is carried into the working status (unless this pass
+ * already changed it). */
+static void carry_intent(fo_pass *p)
+{
+    const json_t *stored = json_object_get(json_object_get(p->obj, "status"), "clusterInfo");
+    json_t *ci = json_object_get(p->st, "clusterInfo");
+    const char *keys[2] = {DISPOSAL_LOCATION, DISPOSAL_TRIGGER};
+    if (!json_object_get(stored, DISPOSAL_LOCATION) ||
+        (ci && json_object_get(ci, DISPOSAL_LOCATION)))
+        return;
+    for (int i = 0; i < 2; i++) {
+        const json_t *v = json_object_get(stored, keys[i]);
+        if (json_is_string(v))
+            json_object_set_new(cluster_info(p), keys[i], json_string(json_string_value(v)));
+    }
+}
+
+static void clear_intent(fo_pass *p)
+{
+    json_t *ci = json_object_get(p->st, "clusterInfo");
+    json_object_del(ci, DISPOSAL_LOCATION);
+    json_object_del(ci, DISPOSAL_TRIGGER);
+}
+
+static bool same(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
+
+/* Is location still a way back for the resource: the path the next deployment restores from
+ * (upgradeSavepointPath), the last savepoint, the newest history entry, or a spec's
+ * initialSavepointPath? Such data is never disposed of, whatever the history settings say. */
+static bool restore_source(fo_pass *p, const json_t *history, const char *location)
+{
+    const json_t *js = json_object_get(p->st, "jobStatus");
+    const json_t *newest = json_array_get(history, json_array_size(history) - 1);
+    return same(location, fo_json_str(js, "upgradeSavepointPath")) ||
+           same(location, fo_json_get_str(js, "savepointInfo.lastSavepoint.location")) ||
+           same(location, fo_json_str(newest, "location")) ||
+           same(location, fo_json_get_str(p->last, "job.initialSavepointPath")) ||
+           same(location,
+                fo_json_get_str(json_object_get(p->want, "spec"), "job.initialSavepointPath"));
+}
+
+/* The limits: max.count (Apache's floor of 1: a zero or negative count keeps one) and max.age,
+ * and cleanup.enabled; read once a pass. */
+static void limits(fo_pass *p, int64_t *max_count, int64_t *max_age, bool *cleanup)
+{
+    if (!p->hist.read) {
+        const json_t *conf = fo_pass_want_conf(p);
+        json_t *defaults = fo_flink_conf_flatten(fo_cluster_defaults_flink_config(p->cd), NULL);
+        p->hist.max_count = read_limit(conf, defaults, MAX_COUNT_KEY, false, DEFAULT_MAX_COUNT);
+        p->hist.max_age = read_limit(conf, defaults, MAX_AGE_KEY, true, DEFAULT_MAX_AGE_MS);
+        json_decref(defaults);
+        if (p->hist.max_count < 1)
+            p->hist.max_count = 1;
+        const char *v = fo_json_str(conf, CLEANUP_KEY);
+        p->hist.cleanup = true;
+        if (v && !fo_flink_parse_bool(v, &p->hist.cleanup)) {
+            fo_log_warn("%s: '%s' is not a boolean; true is used", CLEANUP_KEY, v);
+            p->hist.cleanup = true;
+        }
+        p->hist.read = true;
+    }
+    *max_count = p->hist.max_count;
+    *max_age = p->hist.max_age;
+    *cleanup = p->hist.cleanup;
+}
+
+/* Does entry i leave the history: one of the oldest over max.count, or older than max.age (the
+ * newest never)? */
+static bool leaves(fo_pass *p, const json_t *history, size_t i, int64_t max_count, int64_t max_age)
+{
+    size_t n = json_array_size(history);
+    if (i + 1 >= n)
+        return false;
+    if ((int64_t)(n - i) > max_count)
+        return true;
+    int64_t ts = 0;
+    return fo_json_get_int(json_array_get(history, i), "timeStamp", &ts) &&
+           ts < p->now_ms - max_age;
+}
+
+/* savepoint.cleanup.enabled false: entries leave the status only, their data stays. */
+static void drop(fo_pass *p, json_t *history, int64_t max_count, int64_t max_age)
+{
+    size_t before = json_array_size(history);
+    while ((int64_t)json_array_size(history) > max_count)
+        json_array_remove(history, 0);
+    for (size_t i = 0; i < json_array_size(history);) {
+        if (leaves(p, history, i, max_count, max_age))
+            json_array_remove(history, i);
+        else
+            i++;
+    }
+    if (json_array_size(history) != before)
+        fo_log_info("%zu savepoint(s) left the history (max.count %lld, max.age %lld ms); their "
+                    "data is kept (%s is false)",
+                    before - json_array_size(history), (long long)max_count, (long long)max_age,
+                    CLEANUP_KEY);
+}
+
+/* Remove every entry at location from the history. */
+static void forget(json_t *history, const char *location)
+{
+    for (size_t i = 0; i < json_array_size(history);) {
+        if (same(fo_json_str(json_array_get(history, i), "location"), location))
+            json_array_remove(history, i);
+        else
+            i++;
+    }
+}
+
+/* Flink's Dispatcher.disposeSavepoint fails with a FlinkException caused by a
+ * java.io.FileNotFoundException when nothing is left at the path ("Cannot find checkpoint or
+ * savepoint file/directory") or no metadata file is ("Cannot find meta data file"):
+ * Checkpoints.disposeSavepoint deletes the metadata file first, so that a disposal cut short
+ * leaves nothing Flink can restore or dispose of. Either way the savepoint is gone. Anything
+ * else (a file system that cannot be reached, access denied) may pass, and is tried again. */
+static bool already_gone(const fo_flink_failure *f)
+{
+    const char *fnf = "java.io.FileNotFoundException";
+    return same(f->class_name, fnf) || (f->stack_trace && strstr(f->stack_trace, fnf)) ||
+           (f->message && strstr(f->message, fnf));
+}
+
+/* What a failed disposal tells: the innermost cause of Flink's trace ("java.io.IOException:
+ * ..."), since the outer one only repeats "Could not dispose savepoint <path>."; into buf. */
+static const char *root_cause(const fo_flink_failure *f, char *buf, size_t len)
+{
+    const char *c = NULL;
+    for (const char *s = f->stack_trace; s && (s = strstr(s, "Caused by: ")); s++)
+        c = s + strlen("Caused by: ");
+    if (!c)
+        return f->message ? f->message : f->class_name;
+    snprintf(buf, len, "%.*s", (int)strcspn(c, "\r\n"), c);
+    return buf;
+}
+
+static void disposal_failed(fo_pass *p, const char *location, const char *why)
+{
+    fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_COMPONENT_OPERATOR, FO_REASON_SAVEPOINT_ERROR,
+                     "Disposal of savepoint %s failed (%s); it stays in the history and is "
+                     "tried again",
+                     location, why);
+    fo_log_warn("disposal of savepoint %s failed, tried again: %s", location, why);
+    clear_intent(p);
+    fo_pass_requeue(p, p->set->observe_interval_ms);
+}
+
+/* POST /savepoint-disposal for location (its intent recorded); the trigger id Flink answers
+ * goes into the intent. */
+static void send(fo_pass *p, const char *location)
+{
+    char *loc = strdup(location); /* location may be the intent's, which changes below */
+    if (!loc)
+        return;
+    char tid[33] = "";
+    fo_err ferr;
+    fo_err_clear(&ferr);
+    fo_rc rc = fo_ctl_rest_counted(
+        p->env, "/savepoint-disposal",
+        fo_flink_rest_dispose_savepoint(p->env->flink, p->base_url, loc, tid, &ferr));
+    fo_pass_requeue(p, p->set->progress_interval_ms);
+    if (rc == FO_OK) {
+        json_object_set_new(cluster_info(p), DISPOSAL_TRIGGER, json_string(tid));
+        fo_log_info("disposal of savepoint %s triggered: %s", loc, tid);
+    } else if (fo_flink_rest_unreachable(rc)) {
+        /* it may have reached Flink: sent again at the next pass, which disposes of it or
+         * finds it gone */
+        json_object_del(cluster_info(p), DISPOSAL_TRIGGER);
+        fo_log_info("disposal of savepoint %s not answered (%s); sent again next", loc,
+                    ferr.message);
+    } else {
+        disposal_failed(p, loc, ferr.message);
+    }
+    free(loc);
+}
+
+/* Start the disposal of location: its intent (the location) is written first, so that a
+ * controller killed after the request knows what may be under way. */
+static fo_rc start(fo_pass *p, const char *location, fo_err *err)
+{
+    char *loc = strdup(location); /* the write replaces the working status's strings */
+    if (!loc)
+        return fo_err_set(err, FO_ENOMEM, "out of memory");
+    json_object_set_new(cluster_info(p), DISPOSAL_LOCATION, json_string(loc));
+    json_object_del(cluster_info(p), DISPOSAL_TRIGGER);
+    if (!p->action) /* a snapshot's trigger of the same pass names it first */
+        p->action = "DISPOSE_SAVEPOINT";
+    fo_rc rc = fo_pass_write_status(p, err);
+    if (rc == FO_OK)
+        send(p, loc);
+    free(loc);
+    return rc;
+}
+
+/* The disposal under way (intent in clusterInfo): asked about, and its entry removed once
+ * Flink disposed of it or found it gone. True while it is still under way, or when it failed
+ * this pass: no other one starts in this pass. */
+static bool follow(fo_pass *p, json_t *history)
+{
+    json_t *ci = json_object_get(p->st, "clusterInfo");
+    const char *loc = fo_json_str(ci, DISPOSAL_LOCATION);
+    const char *tid = fo_json_str(ci, DISPOSAL_TRIGGER);
+    if (!loc)
+        return false;
+    if (restore_source(p, history, loc)) { /* never sent (again) for a way back */
+        fo_log_warn("savepoint %s is a restore source again: its disposal is not followed", loc);
+        clear_intent(p);
+        return false;
+    }
+    if (!tid || !fo_flink_rest_is_id(tid)) {
+        send(p, loc); /* killed after the intent, or the answer was lost */
+        return true;
+    }
+    char trig[33];
+    snprintf(trig, sizeof trig, "%s", tid);
+    fo_flink_operation op;
+    fo_err ferr;
+    fo_err_clear(&ferr);
+    fo_rc rc = fo_ctl_rest_counted(
+        p->env, "/savepoint-disposal/:id",
+        fo_flink_rest_disposal_status(p->env->flink, p->base_url, trig, &op, &ferr));
+    bool busy = true;
+    if (rc == FO_OK && !op.completed) {
+        fo_pass_requeue(p, p->set->progress_interval_ms);
+    } else if (rc == FO_OK && (!op.failure.class_name || already_gone(&op.failure))) {
+        fo_log_info("savepoint %s %s; it leaves the history", loc,
+                    op.failure.class_name ? "was already gone" : "disposed of");
+        if (json_is_array(history))
+            forget(history, loc);
+        clear_intent(p);
+        busy = false;
+    } else if (rc == FO_OK) {
+        char cause[512];
+        disposal_failed(p, loc, root_cause(&op.failure, cause, sizeof cause));
+    } else if (rc == FO_ENOTFOUND) {
+        /* a restarted JobManager, or one past rest.async.store-duration, forgot it */
+        send(p, loc);
+    } else {
+        fo_pass_requeue(p, p->set->progress_interval_ms);
+    }
+    fo_flink_rest_operation_release(&op);
+    return busy;
+}
+
+void fo_history_observe(fo_pass *p, bool job_runs)
+{
+    carry_intent(p);
+    fo_flink_recon_state rs =
+        fo_flink_recon_state_parse(fo_json_get_str(p->st, "reconciliationStatus.state"));
+    /* lazily, while the job runs (Apache); not of a JobManager that let the observation time
+     * out: asking it now would hold the worker for a second timeout */
+    if (!job_runs || rs != FO_RECON_DEPLOYED || p->obs.rest_timed_out)
+        return;
+    json_t *history = (json_t *)fo_json_get(p->st, "jobStatus.savepointInfo.savepointHistory");
+    bool under_way = fo_json_str(json_object_get(p->st, "clusterInfo"), DISPOSAL_LOCATION);
+    if (!under_way && (!json_is_array(history) || json_array_size(history) < 2))
+        return; /* nothing can leave: the options are not even read */
+    int64_t max_count, max_age;
+    bool cleanup;
+    limits(p, &max_count, &max_age, &cleanup);
+    if (!cleanup) {
+        clear_intent(p);
+        if (json_is_array(history) && json_array_size(history) >= 2)
+            drop(p, history, max_count, max_age);
+        return;
+    }
+    p->disposal_busy = follow(p, history);
+}
+
+fo_rc fo_history_dispose(fo_pass *p, fo_err *err)
+{
+    fo_flink_recon_state rs =
+        fo_flink_recon_state_parse(fo_json_get_str(p->st, "reconciliationStatus.state"));
+    json_t *history = (json_t *)fo_json_get(p->st, "jobStatus.savepointInfo.savepointHistory");
+    if (p->disposal_busy || rs != FO_RECON_DEPLOYED || p->obs.rest_timed_out ||
+        !json_is_array(history) || json_array_size(history) < 2 ||
+        fo_json_str(json_object_get(p->st, "clusterInfo"), DISPOSAL_LOCATION))
+        return FO_OK;
+    int64_t max_count, max_age;
+    bool cleanup;
+    limits(p, &max_count, &max_age, &cleanup);
+    if (!cleanup)
+        return FO_OK;
+    for (size_t i = 0; i < json_array_size(history); i++) {
+        const char *loc = fo_json_str(json_array_get(history, i), "location");
+        if (!leaves(p, history, i, max_count, max_age))
+            continue;
+        if (!loc || !*loc) { /* nothing to dispose of */
+            json_array_remove(history, i--);
+            continue;
+        }
+        if (restore_source(p, history, loc))
+            continue; /* stays until nothing restores from it */
+        p->disposal_busy = true;
+        return start(p, loc, err);
+    }
+    return FO_OK;
+}
