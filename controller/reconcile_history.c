@@ -1,8 +1,8 @@
 /* The legacy savepoint history (status.jobStatus.savepointInfo.savepointHistory) kept to
  * kubernetes.operator.savepoint.history.max.count and .max.age, as Apache's
  * SnapshotObserver.cleanupSavepointHistoryLegacy does, lazily while the job runs; with
- * kubernetes.operator.savepoint.cleanup.enabled (default true) an entry leaves only once Flink
- * disposed of its savepoint (POST /savepoint-disposal, GET /savepoint-disposal/:triggerid).
+ * kubernetes.operator.savepoint.cleanup.enabled (see cleanup_default) an entry leaves only once
+ * Flink disposed of its savepoint (POST /savepoint-disposal, GET /savepoint-disposal/:triggerid).
  * docs/controller.md "Manual and periodic savepoints".
  *
  * Flink draws a disposal's trigger id itself (SavepointDisposalRequest has only savepoint-path),
@@ -26,6 +26,7 @@
 #define MAX_COUNT_KEY "kubernetes.operator.savepoint.history.max.count"
 #define MAX_AGE_KEY "kubernetes.operator.savepoint.history.max.age"
 #define CLEANUP_KEY "kubernetes.operator.savepoint.cleanup.enabled"
+#define SNAPSHOT_RESOURCES_KEY "kubernetes.operator.snapshot.resource.enabled"
 #define DEFAULT_MAX_COUNT 10
 #define DEFAULT_MAX_AGE_MS (24LL * 3600 * 1000)
 #define DISPOSAL_LOCATION "savepoint-disposal.location"
@@ -116,6 +117,20 @@ static bool restore_source(fo_pass *p, const json_t *history, const char *locati
                 fo_json_get_str(json_object_get(p->want, "spec"), "job.initialSavepointPath"));
 }
 
+/* savepoint.cleanup.enabled when the configuration does not say: what the Apache operator did
+ * with the same configuration. Its legacy status path (snapshot.resource.enabled false, the
+ * path flinkop follows) disposes of the savepoints leaving the history (cleanup.enabled
+ * defaults to true there); with its FlinkStateSnapshot resources (snapshot.resource.enabled
+ * true, its default) it deletes the old resources and keeps their data unless
+ * savepoint.dispose-on-delete. So data is disposed of by default only where the user asked for
+ * the legacy path; a resource that moved from an Apache default install keeps its data. */
+static bool cleanup_default(const json_t *conf)
+{
+    const char *v = fo_json_str(conf, SNAPSHOT_RESOURCES_KEY);
+    bool resources = true;
+    return v && fo_flink_parse_bool(v, &resources) && !resources;
+}
+
 /* The limits: max.count (Apache's floor of 1: a zero or negative count keeps one) and max.age,
  * and cleanup.enabled; read once a pass. */
 static void limits(fo_pass *p, int64_t *max_count, int64_t *max_age, bool *cleanup)
@@ -129,10 +144,11 @@ static void limits(fo_pass *p, int64_t *max_count, int64_t *max_age, bool *clean
         if (p->hist.max_count < 1)
             p->hist.max_count = 1;
         const char *v = fo_json_str(conf, CLEANUP_KEY);
-        p->hist.cleanup = true;
-        if (v && !fo_flink_parse_bool(v, &p->hist.cleanup)) {
-            fo_log_warn("%s: '%s' is not a boolean; true is used", CLEANUP_KEY, v);
-            p->hist.cleanup = true;
+        if (!v || !fo_flink_parse_bool(v, &p->hist.cleanup)) {
+            p->hist.cleanup = cleanup_default(conf);
+            if (v)
+                fo_log_warn("%s: '%s' is not a boolean; %s is used", CLEANUP_KEY, v,
+                            p->hist.cleanup ? "true" : "false");
         }
         p->hist.read = true;
     }

@@ -1270,6 +1270,8 @@ START_TEST(a_savepoint_leaving_the_history_is_disposed_of_in_flink)
     json_t *obj = fo_test_load_yaml("controller-application-savepoint.yaml");
     json_object_set_new(fo_json_get(obj, "spec.flinkConfiguration"),
                         "kubernetes.operator.savepoint.history.max.count", json_string("1"));
+    json_object_set_new(fo_json_get(obj, "spec.flinkConfiguration"),
+                        "kubernetes.operator.savepoint.cleanup.enabled", json_string("true"));
     ck_assert_int_eq(api("POST", FD_PATH, NULL, obj, NULL), 201);
     json_decref(obj);
     wait_fd("savepoint-example", "status.lifecycleState", "STABLE");

@@ -611,7 +611,9 @@ START_TEST(a_max_count_below_one_keeps_the_newest_entry_only)
 }
 END_TEST
 
-/* ---- disposal (savepoint.cleanup.enabled, default true) ---- */
+/* ---- disposal (savepoint.cleanup.enabled; by default where Apache disposed) ---- */
+
+#define SNAPSHOT_RESOURCES "kubernetes.operator.snapshot.resource.enabled"
 
 #define DISPOSAL_TRIGGER_1 "d15905a1d15905a1d15905a1d15905a1"
 #define DISPOSAL_TRIGGER_2 "0000000000000000000000000000d150"
@@ -679,12 +681,61 @@ static bool in_history(fake_world *w, const char *location)
     return false;
 }
 
+/* Unset, savepoint.cleanup.enabled does what the Apache operator did with the same
+ * configuration: with its default FlinkStateSnapshot resources the data of old snapshots was
+ * kept (dispose-on-delete false), on its legacy path (snapshot.resource.enabled false) it was
+ * disposed of. A resource moving from a default Apache install must not lose savepoint data. */
+START_TEST(cleanup_by_default_follows_what_apache_did_with_the_configuration)
+{
+    static const struct {
+        const char *resources, *cleanup;
+        bool disposes;
+    } cases[] = {
+        {NULL, NULL, false},     /* Apache's default: snapshot resources, data kept */
+        {"true", NULL, false},   /* the same, said */
+        {"false", NULL, true},   /* the legacy path: disposed of */
+        {NULL, "true", true},    /* asked for */
+        {"false", "false", false},
+        {"false", "yes please", true}, /* not a boolean: the default of the configuration */
+        {NULL, "yes please", false},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        fake_world *w = running_world();
+        if (cases[c].resources)
+            set_conf(w, SNAPSHOT_RESOURCES, cases[c].resources);
+        if (cases[c].cleanup)
+            set_conf(w, CLEANUP, cases[c].cleanup);
+        int64_t recent[3] = {3, 2, 1};
+        put_history(w, recent, 3);
+        set_conf(w, "kubernetes.operator.savepoint.history.max.count", "2");
+        ck_assert_int_eq(pass(w, N, NULL), FO_OK); /* records the spec */
+        answer_disposal_trigger(w, DISPOSAL_TRIGGER_1);
+        answer_disposal(w, DISPOSAL_TRIGGER_1,
+                        json_pack("{s:{s:s}}", "status", "id", "IN_PROGRESS"));
+        ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+        ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+        const char *paths[16];
+        size_t posts = disposal_posts(w, paths);
+        const char *r = cases[c].resources ? cases[c].resources : "unset";
+        const char *k = cases[c].cleanup ? cases[c].cleanup : "unset";
+        ck_assert_msg(posts == (cases[c].disposes ? 1 : 0),
+                      "resources %s, cleanup %s: %zu disposal(s) sent", r, k, posts);
+        /* kept data or not, sp-0 is over max.count: it stays listed only while disposed of */
+        ck_assert_msg(in_history(w, "s3://bucket/savepoints/sp-0") == cases[c].disposes,
+                      "resources %s, cleanup %s: sp-0 %s the history", r, k,
+                      cases[c].disposes ? "left" : "stayed in");
+        fake_world_free(w);
+    }
+}
+END_TEST
+
 /* FLINK-39439: Apache removed entries before their disposal succeeded. An entry leaving the
  * history (max.count 2 of 4 here) is disposed of through Flink, oldest first, one at a time,
  * and leaves the status only once Flink reports the disposal COMPLETED. */
 START_TEST(an_entry_leaves_the_history_only_once_flink_disposed_of_it)
 {
     fake_world *w = running_world();
+    set_conf(w, SNAPSHOT_RESOURCES, "false"); /* the legacy path: disposal by default */
     int64_t recent[4] = {4, 3, 2, 1};
     put_history(w, recent, 4);
     set_conf(w, "kubernetes.operator.savepoint.history.max.count", "2");
@@ -730,6 +781,7 @@ END_TEST
 START_TEST(a_failed_disposal_keeps_the_entry_warns_and_is_tried_again)
 {
     fake_world *w = running_world();
+    set_conf(w, SNAPSHOT_RESOURCES, "false"); /* the legacy path: disposal by default */
     int64_t recent[3] = {3, 2, 1};
     put_history(w, recent, 3);
     set_conf(w, "kubernetes.operator.savepoint.history.max.count", "2");
@@ -771,6 +823,7 @@ END_TEST
 START_TEST(a_savepoint_flink_cannot_find_leaves_the_history)
 {
     fake_world *w = running_world();
+    set_conf(w, SNAPSHOT_RESOURCES, "false"); /* the legacy path: disposal by default */
     int64_t recent[3] = {3, 2, 1};
     put_history(w, recent, 3);
     set_conf(w, "kubernetes.operator.savepoint.history.max.count", "2");
@@ -796,6 +849,7 @@ END_TEST
 START_TEST(a_restore_source_is_never_disposed_of)
 {
     fake_world *w = running_world();
+    set_conf(w, SNAPSHOT_RESOURCES, "false"); /* the legacy path: disposal by default */
     int64_t ages[3] = {72, 60, 48};
     put_history(w, ages, 3);
     json_object_set_new(json_object_get(json_object_get(fd(w, N), "status"), "jobStatus"),
@@ -848,6 +902,7 @@ static void play_disposals(fake_world *w, size_t *seen, char done[][64], size_t 
 static void dispose_with_crash(int crash_at, const char *lose, int *writes, int *posts)
 {
     fake_world *w = running_world();
+    set_conf(w, SNAPSHOT_RESOURCES, "false"); /* the legacy path: disposal by default */
     int64_t recent[5] = {5, 4, 3, 2, 1};
     put_history(w, recent, 5);
     set_conf(w, "kubernetes.operator.savepoint.history.max.count", "2");
@@ -1497,6 +1552,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_cron_interval_is_told_once_from_the_first_deploy_and_through_an_upgrade);
     tcase_add_test(tc, the_history_keeps_max_count_and_max_age_and_always_the_newest);
     tcase_add_test(tc, a_max_count_below_one_keeps_the_newest_entry_only);
+    tcase_add_test(tc, cleanup_by_default_follows_what_apache_did_with_the_configuration);
     tcase_add_test(tc, an_entry_leaves_the_history_only_once_flink_disposed_of_it);
     tcase_add_test(tc, a_failed_disposal_keeps_the_entry_warns_and_is_tried_again);
     tcase_add_test(tc, a_savepoint_flink_cannot_find_leaves_the_history);
