@@ -17,6 +17,7 @@
 #include "common/yamlconv.h"
 #include "tests/fakes/apiserver/fake_apiserver.h"
 #include "tests/fakes/flink/fake_flink.h"
+#include "tests/support/exposition.h"
 #include "tests/support/testhttp.h"
 #include "tests/support/testutil.h"
 #include "tests/support/webhookproc.h"
@@ -800,7 +801,9 @@ START_TEST(a_canary_whose_change_is_refused_leaves_healthz_ok_and_says_why)
     ck_assert_msg(strstr(r.body.data,
                          "flinkop_controller_canaries_not_exercised{reason=\"write_refused\"} 1\n"),
                   "%s", r.body.data);
-    if (access("/usr/bin/promtool", X_OK) == 0) { /* the exposition format and names */
+    char why[512];
+    ck_assert_msg(fo_test_exposition_check(r.body.data, why, sizeof why), "%s", why);
+    if (access("/usr/bin/promtool", X_OK) == 0) { /* and promtool itself, where installed */
         char file[760], cmd[1700];
         snprintf(file, sizeof file, "%s/metrics.txt", E.dir);
         fo_test_write_file(file, r.body.data);

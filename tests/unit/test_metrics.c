@@ -10,6 +10,7 @@
 
 #include "common/metrics.h"
 #include "common/log.h"
+#include "tests/support/exposition.h"
 #include "tests/support/testutil.h"
 
 #define L(...) ((const char *const[]){__VA_ARGS__})
@@ -116,18 +117,23 @@ START_TEST(numbers_render_in_shortest_round_trip_form)
 }
 END_TEST
 
-START_TEST(rendered_text_passes_promtool_when_available)
+/* The format and promtool's lint, on every machine (tests/support/exposition), and promtool
+ * itself where it is installed (Debian package prometheus). */
+START_TEST(rendered_text_passes_the_format_check_and_promtool)
 {
-    if (access("/usr/bin/promtool", X_OK) != 0) {
-        fprintf(stderr, "promtool not installed; skipping the promtool check\n");
-        return;
-    }
     fo_metrics *reg = small_registry();
     fo_counter *c = fo_metrics_counter(reg, "x_escapes_total", "Odd \"values\".", 1, L("v"));
     fo_counter_add(c, 1, L("a\\b\"c\nd"));
     fo_counter *plain = fo_metrics_counter(reg, "x_plain_total", "No labels.", 0, NULL);
     (void)plain;
     char *text = fo_metrics_render(reg);
+    char why[512];
+    ck_assert_msg(fo_test_exposition_check(text, why, sizeof why), "%s\n%s", why, text);
+    if (access("/usr/bin/promtool", X_OK) != 0) {
+        free(text);
+        fo_metrics_free(reg);
+        return;
+    }
     char *dir = fo_test_mkdtemp();
     char path[512], cmd[1200];
     snprintf(path, sizeof path, "%s/metrics.txt", dir);
@@ -278,7 +284,7 @@ int main(void)
     tcase_add_test(tc, small_registry_renders_exactly_the_text_format);
     tcase_add_test(tc, label_values_and_help_are_escaped);
     tcase_add_test(tc, numbers_render_in_shortest_round_trip_form);
-    tcase_add_test(tc, rendered_text_passes_promtool_when_available);
+    tcase_add_test(tc, rendered_text_passes_the_format_check_and_promtool);
     tcase_add_test(tc, families_are_registered_once_and_bad_definitions_are_refused);
     tcase_add_test(tc, counters_only_go_up_and_gauges_reset);
     tcase_add_test(tc, concurrent_updates_sum_exactly);
