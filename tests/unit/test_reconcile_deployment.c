@@ -2209,9 +2209,10 @@ START_TEST(a_failed_job_is_restarted_from_its_last_checkpoint_when_asked)
 }
 END_TEST
 
-/* kubernetes.operator.job.restart.failed with no known state: refused (Manual restore
- * required), the cluster left as it is; status.error says so. The way out named by the refusal:
- * upgradeMode stateless (an IGNORE-class change) restarts the job from nothing. */
+/* kubernetes.operator.job.restart.failed with no known state (Flink's statistics of the job
+ * hold no checkpoint; the fake's default 404 would be a failed read, which waits): refused
+ * (Manual restore required), the cluster left as it is; status.error says so. The way out named
+ * by the refusal: upgradeMode stateless (an IGNORE-class change) restarts the job from nothing. */
 START_TEST(a_failed_job_without_state_is_refused_until_the_spec_says_stateless)
 {
     fake_world *w = world_with("controller-application-savepoint.yaml");
@@ -2219,6 +2220,7 @@ START_TEST(a_failed_job_without_state_is_refused_until_the_spec_says_stateless)
     json_t *fc = (json_t *)fo_json_get(fd(w, n), "spec.flinkConfiguration");
     json_object_set_new(fc, "kubernetes.operator.job.restart.failed", json_string("true"));
     until_stable(w, n);
+    no_checkpoint_yet(w, n);
     flink_job(w, n, "FAILED");
     size_t from = w->kube.nlog;
     fo_reconcile_result res;
