@@ -381,6 +381,29 @@ START_TEST(a_stale_entry_behind_another_key_never_hands_out_a_held_key)
 }
 END_TEST
 
+/* A key that moved to the urgent lane leaves its old entry in the normal lane. Queued there
+ * again after it was handed out, it waits its turn behind the keys queued before it (first
+ * come, first served; "the oldest periodic one" goes while events wait): it took the place of
+ * its old entry and went ahead of y, queued before it. */
+START_TEST(a_key_queued_again_after_a_move_waits_behind_older_keys)
+{
+    fo_workqueue *q = new_queue();
+    fo_workqueue_add(q, "ns/x");
+    fo_workqueue_add(q, "ns/a");
+    fo_workqueue_add_urgent(q, "ns/a"); /* an event: a moves ahead */
+    fo_workqueue_add(q, "ns/y");
+    expect_get(q, "ns/a");
+    fo_workqueue_done(q, "ns/a");
+    fo_workqueue_add(q, "ns/a"); /* its next periodic pass, after y's */
+    ck_assert_uint_eq(fo_workqueue_len(q), 3);
+    expect_get(q, "ns/x");
+    expect_get(q, "ns/y");
+    expect_get(q, "ns/a");
+    expect_empty(q);
+    fo_workqueue_free(q);
+}
+END_TEST
+
 /* A stream of events does not starve the periodic passes: every fourth key handed out while
  * both kinds wait is a normal one. */
 START_TEST(urgent_keys_do_not_starve_the_others)
@@ -594,6 +617,7 @@ int main(void)
     tcase_add_test(tc, an_urgent_add_while_processing_goes_ahead_at_done);
     tcase_add_test(tc, a_moved_key_is_never_handed_out_twice);
     tcase_add_test(tc, a_stale_entry_behind_another_key_never_hands_out_a_held_key);
+    tcase_add_test(tc, a_key_queued_again_after_a_move_waits_behind_older_keys);
     tcase_add_test(tc, urgent_keys_do_not_starve_the_others);
     tcase_add_test(tc, no_key_is_ever_processed_by_two_workers_at_once);
     tcase_add_test(tc, no_key_is_processed_twice_at_once_or_lost_across_the_two_lanes);
