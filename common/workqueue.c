@@ -22,15 +22,24 @@ struct delayed {
     char *key;
 };
 
-/* The ready keys of one lane, FIFO: a ring of heap strings. An entry whose key has since moved
- * to the urgent lane, or was handed out from another entry, is stale and skipped when it
- * reaches the head (see live_head). */
+/* One queued key and the tag it was queued with (see the dirty set). */
+struct entry {
+    char *key;
+    int64_t tag;
+};
+
+/* The ready keys of one lane, FIFO: a ring of entries. An entry whose key has since moved to
+ * the urgent lane, or was handed out from another entry, is stale and skipped when it reaches
+ * the head (see live_head); the key queued again later gets a new entry with a new tag, so a
+ * stale entry never comes back to life ahead of the keys queued before that. */
 struct lane {
-    char **ring;
+    struct entry *ring;
     size_t head, count, cap;
 };
 
-enum { LANE_NORMAL = 1, LANE_URGENT = 2 }; /* the values of the dirty set */
+/* The dirty set maps a key to tag = (n << 2) | lane: the lane it waits for, and n, the number
+ * of the entry queued for it (0 while a worker holds it: done() queues it). */
+enum { LANE_NORMAL = 1, LANE_URGENT = 2, LANE_MASK = 3 };
 
 /* While both lanes hold keys, every URGENT_RUN-th key comes from the normal lane. */
 #define URGENT_RUN 4
@@ -43,8 +52,9 @@ struct fo_workqueue {
     struct lane lanes[3]; /* indexed by LANE_NORMAL, LANE_URGENT; [0] unused */
     size_t ready;         /* keys ready to hand out (live entries of both lanes) */
     int urgent_run;       /* keys taken from the urgent lane in a row while both held keys */
+    int64_t entries;      /* entries queued so far (the n of the tags) */
     /* sets as jansson objects (string-keyed hash tables) */
-    json_t *dirty;      /* queued or to be queued: key -> the lane it goes to */
+    json_t *dirty;      /* queued or to be queued: key -> its tag (the lane it goes to) */
     json_t *processing; /* held by a worker */
     json_t *failures;   /* key -> failure count */
     json_t *waiting;    /* key -> time of its live entry in the heap */
@@ -111,7 +121,7 @@ void fo_workqueue_free(fo_workqueue *q)
     for (int l = LANE_NORMAL; l <= LANE_URGENT; l++) {
         struct lane *ln = &q->lanes[l];
         for (size_t i = 0; i < ln->count; i++)
-            free(ln->ring[(ln->head + i) % ln->cap]);
+            free(ln->ring[(ln->head + i) % ln->cap].key);
         free(ln->ring);
     }
     for (size_t i = 0; i < q->nheap; i++)
@@ -134,11 +144,11 @@ static bool key_ok(const fo_workqueue *q, const char *key)
     return false;
 }
 
-static bool lane_push(struct lane *ln, const char *key)
+static bool lane_push(struct lane *ln, const char *key, int64_t tag)
 {
     if (ln->count == ln->cap) {
         size_t cap = ln->cap ? ln->cap * 2 : 64;
-        char **ring = malloc(cap * sizeof *ring);
+        struct entry *ring = malloc(cap * sizeof *ring);
         if (!ring)
             return false;
         for (size_t i = 0; i < ln->count; i++)
@@ -151,42 +161,59 @@ static bool lane_push(struct lane *ln, const char *key)
     char *copy = strdup(key);
     if (!copy)
         return false;
-    ln->ring[(ln->head + ln->count) % ln->cap] = copy;
+    ln->ring[(ln->head + ln->count) % ln->cap] = (struct entry){.key = copy, .tag = tag};
     ln->count++;
     return true;
 }
 
 static char *lane_pop(struct lane *ln)
 {
-    char *key = ln->ring[ln->head];
+    char *key = ln->ring[ln->head].key;
     ln->head = (ln->head + 1) % ln->cap;
     ln->count--;
     return key;
 }
 
+static int64_t dirty_tag(fo_workqueue *q, const char *key)
+{
+    return json_integer_value(json_object_get(q->dirty, key));
+}
+
 static int dirty_lane(fo_workqueue *q, const char *key)
 {
-    return (int)json_integer_value(json_object_get(q->dirty, key));
+    return (int)(dirty_tag(q, key) & LANE_MASK);
 }
 
 /* Drop the stale entries at the head of lane l; true when a live key is left at its head:
- * one that waits for this lane and no worker holds. */
+ * the entry its key was last queued with (so it waits for this lane, and no worker holds it). */
 static bool live_head(fo_workqueue *q, int l)
 {
     struct lane *ln = &q->lanes[l];
     while (ln->count > 0) {
-        const char *key = ln->ring[ln->head];
-        if (dirty_lane(q, key) == l && !json_object_get(q->processing, key))
+        const struct entry *e = &ln->ring[ln->head];
+        if (dirty_tag(q, e->key) == e->tag && !json_object_get(q->processing, e->key))
             return true;
         free(lane_pop(ln));
     }
     return false;
 }
 
+/* Queue a new entry for key, dirty for `lane` and held by no worker; false when out of
+ * memory (nothing changed then). */
+static bool queue_entry(fo_workqueue *q, const char *key, int lane)
+{
+    int64_t tag = ((q->entries + 1) << 2) | lane;
+    if (!lane_push(&q->lanes[lane], key, tag))
+        return false;
+    q->entries++;
+    json_object_set_new(q->dirty, key, json_integer(tag));
+    return true;
+}
+
 /* Key is dirty for its lane and no worker holds it: make it ready there. */
 static void push_ready(fo_workqueue *q, const char *key)
 {
-    if (!lane_push(&q->lanes[dirty_lane(q, key)], key)) {
+    if (!queue_entry(q, key, dirty_lane(q, key))) {
         json_object_del(q->dirty, key);
         fo_log_error("%s: out of memory, key dropped", q->name);
         return;
@@ -202,18 +229,18 @@ static void add_locked(fo_workqueue *q, const char *key, int lane)
     int have = dirty_lane(q, key);
     if (have >= lane)
         return;
-    json_object_set_new(q->dirty, key, json_integer(lane));
-    if (json_object_get(q->processing, key))
+    if (json_object_get(q->processing, key)) {
+        json_object_set_new(q->dirty, key, json_integer(lane));
         return; /* done() queues it again, in the lane it waits for */
+    }
     if (have == 0) {
+        json_object_set_new(q->dirty, key, json_integer(lane));
         push_ready(q, key);
         return;
     }
     /* Ready in the normal lane already: it moves (its old entry goes stale), still one key. */
-    if (!lane_push(&q->lanes[lane], key)) {
-        json_object_set_new(q->dirty, key, json_integer(have));
+    if (!queue_entry(q, key, lane))
         fo_log_error("%s: out of memory, key left in the normal lane", q->name);
-    }
 }
 
 /* ---- the delay heap (min-heap on (at, seq)) ---- */

@@ -446,10 +446,10 @@ static fo_flink_rest *restore_source_client(const fo_pass *p)
  * the job's code set (CheckpointConfig.setExternalizedCheckpointRetention) over the
  * configuration the cluster was launched with. NULL when Flink cannot tell (the job has no
  * checkpointing, the endpoint or the job is gone, an error): the caller falls back to the
- * configuration. Flink serves it from the same archived job as the statistics, so it answers
- * whenever they did; it never changes for a job id, and is asked once, here, when it decides
- * something. Returns a static name. */
-static const char *job_retention(fo_pass *p, const char *job_id)
+ * configuration; *rc is FO_OK unless the read itself failed. Flink serves it from the same
+ * archived job as the statistics, so it answers whenever they did; it never changes for a job
+ * id, and is asked once, here, when it decides something. Returns a static name. */
+static const char *job_retention(fo_pass *p, const char *job_id, fo_rc *rc_out)
 {
     fo_flink_checkpoint_config cc;
     fo_err err;
@@ -458,6 +458,7 @@ static const char *job_retention(fo_pass *p, const char *job_id)
         p->env, "/jobs/:id/checkpoints/config",
         fo_flink_rest_checkpoint_config(restore_source_client(p), p->base_url, job_id, &cc,
                                         &err));
+    *rc_out = rc;
     if (rc != FO_OK) {
         fo_log_warn("the checkpoint retention of job %s is unknown (%s): the configuration's "
                     "is taken",
@@ -476,8 +477,10 @@ static const char *job_retention(fo_pass *p, const char *job_id)
  * RETAIN_ON_CANCELLATION: Apache records that path and the resumed job fails to restore): a
  * savepoint-mode resume then asks for a manual restore rather than start from an older
  * savepoint or from nothing. That retention is the job's own as Flink tells it (job_retention),
- * else the configuration's; Flink's `discarded` flag on the checkpoint is not enough alone: the
- * statistics archived when the job ended may predate the discard. */
+ * else the configuration's (only to keep the checkpoint when the job's own was not read: to
+ * drop it on the configuration's word would conclude "nothing restorable" from a failed read);
+ * Flink's `discarded` flag on the checkpoint is not enough alone: the statistics archived when
+ * the job ended may predate the discard. */
 void fo_pass_record_final_state(fo_pass *p, const char *job_id, const json_t *conf,
                                 fo_flink_job_status ended)
 {
@@ -497,8 +500,9 @@ void fo_pass_record_final_state(fo_pass *p, const char *job_id, const json_t *co
             p->obs.rest_timed_out = true;
         return;
     }
-    p->restore_source_read = true;
-    const char *retention = retention_decides(&stats, ended) ? job_retention(p, job_id) : NULL;
+    fo_rc retention_rc = FO_OK;
+    const char *retention =
+        retention_decides(&stats, ended) ? job_retention(p, job_id, &retention_rc) : NULL;
     const char *source = "the job's";
     bool kept = retention && fo_observe_checkpoints_kept(retention, ended);
     if (!retention) {
@@ -507,6 +511,19 @@ void fo_pass_record_final_state(fo_pass *p, const char *job_id, const json_t *co
         kept = !conf || fo_observe_checkpoints_kept(retention, ended);
     }
     const char *path = fo_observe_latest_checkpoint_path(&stats, kept);
+    if (!path && retention_rc != FO_OK) {
+        /* The configuration takes the latest checkpoint for deleted, but the job's code may
+         * have retained it and its own retention was not read: that is no proof of "nothing
+         * restorable", which would let the ended job's cluster go (and with it every later
+         * read). The source stays unknown, read again by the next pass. */
+        fo_log_warn("the last checkpoint of job %s is unknown: its retention was not read", job_id);
+        json_object_del(js, "upgradeSavepointPath");
+        if (retention_rc == FO_ETIMEOUT)
+            p->obs.rest_timed_out = true;
+        fo_flink_rest_checkpoint_stats_release(&stats);
+        return;
+    }
+    p->restore_source_read = true;
     if (!path && fo_observe_latest_checkpoint_path(&stats, true))
         fo_log_warn("the last checkpoint of job %s was deleted when it ended (%s retention %s, "
                     "job %s): there is no state to resume it from",

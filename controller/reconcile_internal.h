@@ -90,7 +90,9 @@ void fo_pass_requeue(fo_pass *p, int64_t ms);
  * into jobStatus.upgradeSavepointPath (SnapshotObserver.observeLatestCheckpoint): the path, or
  * none when the statistics hold nothing restorable; a failed read deletes the path (unknown:
  * read again by a later pass). conf is the deployed configuration (its checkpoint retention;
- * NULL: taken as kept). Sets p->restore_source_read when Flink answered. */
+ * NULL: taken as kept), which decides only when the job's own retention cannot be told; when
+ * that read failed and the configuration's would drop the checkpoint, the path is unknown too.
+ * Sets p->restore_source_read when Flink answered what the conclusion needs. */
 void fo_pass_record_final_state(fo_pass *p, const char *job_id, const json_t *conf,
                                 fo_flink_job_status ended);
 

@@ -245,7 +245,8 @@ static fo_upgrade_step suspend(const fo_upgrade_input *in, fo_flink_upgrade_mode
  * recovers it), else the path the observer recorded when the job FAILED (its latest retained
  * checkpoint, or the savepoint it was deployed from when it took none), restored as a savepoint
  * as Apache's resubmitJob does. With neither, Apache deploys a non-stateless spec from nothing
- * (or an older lastSavepoint); flinkop refuses rather than lose or rewind the state. */
+ * (or an older lastSavepoint); flinkop refuses rather than lose or rewind the state, and while
+ * the path is not read yet it says that it waits for the read. */
 static fo_upgrade_step restart_failed(const fo_upgrade_input *in)
 {
     fo_upgrade_step s = {.action = FO_UP_SUSPEND, .mode = FO_FLINK_UPGRADE_STATELESS,
@@ -262,6 +263,9 @@ static fo_upgrade_step restart_failed(const fo_upgrade_input *in)
         s.mode = FO_FLINK_UPGRADE_SAVEPOINT;
         return s;
     }
+    /* this pass's read failed: the next one may find the checkpoint Flink still holds */
+    if (in->restore_source_unknown)
+        return refuse(SOURCE_UNKNOWN);
     return refuse("the job FAILED and kubernetes.operator.job.restart.failed is true, but no "
                   "state to restart it from is known (no checkpoint in its HA metadata, no "
                   "path in status.jobStatus.upgradeSavepointPath). Manual restore required.");

@@ -474,6 +474,7 @@ typedef struct scenario {
     int fail_cm_gets; /* this many GETs of the flink-config ConfigMap fail during the change */
     bool restarting;  /* the job crash-loops (RESTARTING) when the change comes */
     bool failed;      /* the job FAILED for good when the change comes */
+    bool finished;    /* the job (a bounded one) FINISHED when the change comes */
     bool manual;      /* the change asks for a manual savepoint: no launch follows */
 } scenario;
 
@@ -555,6 +556,22 @@ static void new_parallelism_with_a_checkpoint(fake_world *w, const char *name)
     new_parallelism(w, name);
 }
 
+/* Flink's statistics of the FINISHED job: checkpointing on, its checkpoints discarded with it
+ * (none restorable: the latest completed one, chk-9, not externally kept), and a new
+ * parallelism (the user reruns the bounded job). */
+static void new_parallelism_of_a_finished_job(fake_world *w, const char *name)
+{
+    char key[128];
+    snprintf(key, sizeof key, "GET /jobs/%s/checkpoints", st_str(w, name, "jobStatus.jobId"));
+    fake_flink_answer(&w->flink, key,
+                      json_pack("{s:{s:i}, s:{s:{s:i, s:s, s:b, s:s, s:b, s:I}}}", "counts",
+                                "completed", 9, "latest", "completed", "id", 9, "status",
+                                "COMPLETED", "is_savepoint", 0, "external_path",
+                                RETAINED_CHECKPOINT, "discarded", 1, "trigger_timestamp",
+                                (json_int_t)fo_clock_now_ms(w->clock)));
+    new_parallelism(w, name);
+}
+
 static void new_checkpoint_nonce(fake_world *w, const char *name)
 {
     edit_spec(w, name, "job.checkpointTriggerNonce", json_integer(13));
@@ -615,6 +632,10 @@ static outcome run_losing(const scenario *sc, int crash_at, int lose_at)
         }
         if (sc->failed) { /* its restart strategy exhausted: FAILED, globally terminal */
             snprintf(m.job_state, sizeof m.job_state, "FAILED");
+            answer_job(w, &m);
+        }
+        if (sc->finished) { /* its sources ended: FINISHED, globally terminal */
+            snprintf(m.job_state, sizeof m.job_state, "FINISHED");
             answer_job(w, &m);
         }
         m.jm_creates = 0;
@@ -1073,6 +1094,37 @@ START_TEST(a_last_state_change_of_a_failed_job_from_its_checkpoint_survives_a_cr
 }
 END_TEST
 
+/* A change of a bounded job that FINISHED with nothing restorable (FLINK-39043): deployed
+ * again from empty state with a new job id, whatever write the controller dies before, the
+ * first read of its statistics lost too (the change waits for a later read): one new
+ * JobManager, no savepoint, no restore path. */
+START_TEST(a_change_of_a_finished_job_from_empty_state_survives_a_crash)
+{
+    scenario sc = {.fixture = "controller-application-savepoint.yaml",
+                   .name = "savepoint-example",
+                   .finished = true,
+                   .lose_answer_of = "GET /jobs/00000000000000000000000000000001/checkpoints",
+                   .change = new_parallelism_of_a_finished_job};
+    outcome base = run(&sc, 0);
+    ck_assert_msg(base.settled, "the change of the finished job was not made");
+    ck_assert_int_eq(base.jm_creates, 1);
+    ck_assert_int_eq(base.savepoints, 0);
+    ck_assert_int_eq(base.stops, 0);
+    ck_assert_str_eq(base.restore, "");
+    ck_assert_str_eq(base.savepoint, "");
+    ck_assert_str_ne(base.job, "00000000000000000000000000000001");
+    ck_assert_str_eq(base.mode, "savepoint");
+    check_every_crash_point(&sc);
+    sc.fixture = "controller-application-last-state.yaml";
+    sc.name = "last-state-example";
+    base = run(&sc, 0);
+    ck_assert_msg(base.settled, "the last-state change of the finished job was not made");
+    ck_assert_str_eq(base.restore, "");
+    ck_assert_str_eq(base.mode, "last-state");
+    check_every_crash_point(&sc);
+}
+END_TEST
+
 /* The controller is killed at each write of a launch and restarted after the admin changed
  * the cluster defaults: the launch ends with the defaults it recorded first, in all of its
  * objects (before its first write of them: the new ones). */
@@ -1401,6 +1453,7 @@ static Suite *suite(void)
     tcase_add_test(tc, restart_of_a_failed_job_from_a_checkpoint_survives_a_crash);
     tcase_add_test(tc, restart_of_a_failed_job_whose_checkpoint_read_was_lost_survives_a_crash);
     tcase_add_test(tc, a_last_state_change_of_a_failed_job_from_its_checkpoint_survives_a_crash);
+    tcase_add_test(tc, a_change_of_a_finished_job_from_empty_state_survives_a_crash);
     tcase_add_test(tc, manual_savepoint_survives_a_crash_before_any_write);
     tcase_add_test(tc, manual_savepoint_is_taken_once_when_an_answer_is_lost);
     tcase_add_test(tc, manual_checkpoint_survives_a_crash_before_any_write);

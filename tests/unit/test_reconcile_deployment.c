@@ -1105,6 +1105,61 @@ START_TEST(a_suspended_cancelled_job_keeps_its_cluster_until_its_checkpoint_is_r
 }
 END_TEST
 
+/* The same cancel and suspend, the job's code retaining its checkpoints over the
+ * configuration's DELETE_ON_CANCELLATION (a_job_whose_code_retains_its_checkpoints_is_resumed_-
+ * from_them), and the read of the job's checkpoint configuration lost: the statistics alone
+ * cannot tell whether chk-8 outlived the cancel, so the restore source is still unknown. The
+ * configuration's retention took it for deleted, the pass concluded "nothing restorable" and
+ * tore the cluster down: the resume was refused "Manual restore required" for good, chk-8
+ * retained in the checkpoint directory. */
+START_TEST(a_lost_retention_read_does_not_give_a_cancelled_jobs_checkpoint_up)
+{
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    json_object_set_new(fo_json_get(fd(w, n), "spec.flinkConfiguration"),
+                        "execution.checkpointing.externalized-checkpoint-retention",
+                        json_string("DELETE_ON_CANCELLATION"));
+    char jid[40], key[160];
+    with_checkpoints(w, n, json_pack("{s:b, s:b}", "enabled", 1, "delete_on_cancellation", 0),
+                     jid, sizeof jid);
+    const char *chk = "s3://flink/checkpoints/a7f3c2e19b0d4e8f9a1b2c3d4e5f6a7b/chk-8";
+    edit_spec(w, n, "job.state", json_string("suspended"));
+    snprintf(key, sizeof key, "GET /jobs/%s/checkpoints/config", jid);
+    snprintf(w->flink.lose_prefix, sizeof w->flink.lose_prefix, "%s", key);
+    w->flink.lose_times = 1;
+    flink_job(w, n, "CANCELED");
+    size_t from = w->kube.nlog;
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_int_eq(w->flink.lose_times, 0);
+    ck_assert_msg(fake_count(&w->kube, from, "delete", FO_CTL_DEPLOYMENT) == 0,
+                  "the cluster of the cancelled job went although its checkpoint's retention "
+                  "was not read (%s)",
+                  res.action);
+    ck_assert_str_eq(res.action, "REFUSE");
+    ck_assert_ptr_nonnull(strstr(st_str(w, n, "error"), "could not be read"));
+
+    /* The next pass reads it: chk-8 is recorded, then the cluster goes; the resume takes it. */
+    fo_clock_fake_advance(w->clock, w->settings.observe_interval_ms);
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.upgradeSavepointPath"), chk);
+    ck_assert_str_eq(res.action, "SUSPEND");
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_ptr_null(owned(w, FO_CTL_DEPLOYMENT, n));
+    ck_assert_str_eq(st_str(w, n, "jobStatus.upgradeSavepointPath"), chk);
+    edit_spec(w, n, "job.state", json_string("running"));
+    for (int i = 0; i < 4 && strcmp(res.action, "DEPLOY") != 0; i++)
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "DEPLOY");
+    char *conf = json_dumps(
+        json_object_get(owned(w, FO_CTL_CONFIG_MAP, "flink-config-savepoint-example"), "data"), 0);
+    ck_assert_ptr_nonnull(strstr(conf, chk));
+    free(conf);
+    fake_world_free(w);
+}
+END_TEST
+
 /* A JobManager whose image cannot be pulled (reference c.3): the Apache operator throws a
  * DeploymentFailedException with the container's waiting reason, which its controller turns
  * into status.error (additionalMetadata.reason) and one Warning Event whose reason is that
@@ -2283,9 +2338,10 @@ START_TEST(a_restart_streak_ends_after_a_healthy_run_or_a_spec_change)
 }
 END_TEST
 
-/* kubernetes.operator.job.restart.failed with no known state: refused (Manual restore
- * required), the cluster left as it is; status.error says so. The way out named by the refusal:
- * upgradeMode stateless (an IGNORE-class change) restarts the job from nothing. */
+/* kubernetes.operator.job.restart.failed with no known state (Flink's statistics of the job
+ * hold no checkpoint; the fake's default 404 would be a failed read, which waits): refused
+ * (Manual restore required), the cluster left as it is; status.error says so. The way out named
+ * by the refusal: upgradeMode stateless (an IGNORE-class change) restarts the job from nothing. */
 START_TEST(a_failed_job_without_state_is_refused_until_the_spec_says_stateless)
 {
     fake_world *w = world_with("controller-application-savepoint.yaml");
@@ -2293,6 +2349,7 @@ START_TEST(a_failed_job_without_state_is_refused_until_the_spec_says_stateless)
     json_t *fc = (json_t *)fo_json_get(fd(w, n), "spec.flinkConfiguration");
     json_object_set_new(fc, "kubernetes.operator.job.restart.failed", json_string("true"));
     until_stable(w, n);
+    no_checkpoint_yet(w, n);
     flink_job(w, n, "FAILED");
     size_t from = w->kube.nlog;
     fo_reconcile_result res;
@@ -2519,6 +2576,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_failed_job_is_judged_by_its_own_retention_or_else_the_configuration);
     tcase_add_test(tc, a_job_cancelled_from_outside_under_a_suspended_spec_loses_its_cluster);
     tcase_add_test(tc, a_suspended_cancelled_job_keeps_its_cluster_until_its_checkpoint_is_read);
+    tcase_add_test(tc, a_lost_retention_read_does_not_give_a_cancelled_jobs_checkpoint_up);
     tcase_add_test(tc, a_job_missing_from_flinks_list_is_told_once_and_in_status_error);
     tcase_add_test(tc, a_jobmanager_pod_that_cannot_mount_a_volume_turns_error);
     tcase_add_test(tc, an_ingress_with_the_old_root_path_gets_the_rule_without_a_path);

@@ -474,6 +474,31 @@ START_TEST(an_ended_jobs_cluster_stays_until_its_restore_source_is_known)
 }
 END_TEST
 
+/* A FAILED job to restart (restart.failed) whose checkpoint read failed in this pass: its
+ * restore source is unknown, not gone. The restart waits for the next pass's read, saying so,
+ * as docs/controller.md tells it (no "Manual restore required" while Flink still holds the
+ * checkpoint); it said "no state to restart it from is known ... Manual restore required" in a
+ * Warning, and the next pass restarted the job all the same. */
+START_TEST(a_restart_of_a_failed_job_waits_for_its_unknown_restore_source)
+{
+    fo_upgrade_input in = running_app();
+    in.job = FO_JOB_STATUS_FAILED;
+    in.restart_failed = true;
+    in.want_mode = in.last_mode = FO_FLINK_UPGRADE_SAVEPOINT;
+    in.restore_source_unknown = true;
+    fo_upgrade_step s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "REFUSE");
+    ck_assert_msg(strstr(s.reason, "could not be read") && !strstr(s.reason, "Manual restore"),
+                  "the restart of a failed job whose source is unknown: %s", s.reason);
+    /* Read, and nothing restorable: the manual restore is asked for. */
+    in.restore_source_unknown = false;
+    in.restore_source_none = true;
+    s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "REFUSE");
+    ck_assert_ptr_nonnull(strstr(s.reason, "Manual restore required"));
+}
+END_TEST
+
 /* FLINK-35857: a last-state change of an ended job whose HA data is gone is made from the final
  * state recorded in upgradeSavepointPath (suspended as savepoint, the way it is restored),
  * unless status records a later snapshot; without a path it waits while the source is unknown
@@ -683,6 +708,7 @@ static Suite *suite(void)
     tcase_add_test(tc, lost_jobmanager_is_recovered_only_when_state_survives);
     tcase_add_test(tc, a_failed_job_is_restarted_from_its_latest_state_when_asked);
     tcase_add_test(tc, an_ended_jobs_cluster_stays_until_its_restore_source_is_known);
+    tcase_add_test(tc, a_restart_of_a_failed_job_waits_for_its_unknown_restore_source);
     tcase_add_test(tc, a_last_state_change_of_an_ended_job_without_ha_data_uses_its_final_state);
     tcase_add_test(tc, a_change_of_a_finished_job_without_state_starts_empty);
     suite_add_tcase(s, tc);

@@ -353,6 +353,57 @@ START_TEST(a_moved_key_is_never_handed_out_twice)
 }
 END_TEST
 
+/* The same with the stale entry behind another key, so that it is still in the normal lane
+ * when the key, held by a worker, is added to that lane again: it must not hand the key out a
+ * second time (a stale entry at the head is dropped before; one further back reached the head
+ * only after). */
+START_TEST(a_stale_entry_behind_another_key_never_hands_out_a_held_key)
+{
+    fo_workqueue *q = new_queue();
+    fo_workqueue_add(q, "ns/x");
+    fo_workqueue_add(q, "ns/a");        /* normal entry behind x */
+    fo_workqueue_add_urgent(q, "ns/a"); /* moves; that entry is stale */
+    expect_get(q, "ns/a");
+    fo_workqueue_add(q, "ns/a"); /* dirty for the normal lane again, while held */
+    fo_workqueue_add(q, "ns/y");
+    ck_assert_uint_eq(fo_workqueue_len(q), 2);
+    expect_get(q, "ns/x");
+    expect_get(q, "ns/y"); /* the stale entry of a is at the head now: a is held */
+    expect_empty(q);
+    fo_workqueue_done(q, "ns/x");
+    fo_workqueue_done(q, "ns/y");
+    fo_workqueue_done(q, "ns/a");
+    expect_get(q, "ns/a");
+    expect_empty(q);
+    fo_workqueue_done(q, "ns/a");
+    ck_assert_uint_eq(fo_workqueue_len(q), 0);
+    fo_workqueue_free(q);
+}
+END_TEST
+
+/* A key that moved to the urgent lane leaves its old entry in the normal lane. Queued there
+ * again after it was handed out, it waits its turn behind the keys queued before it (first
+ * come, first served; "the oldest periodic one" goes while events wait): it took the place of
+ * its old entry and went ahead of y, queued before it. */
+START_TEST(a_key_queued_again_after_a_move_waits_behind_older_keys)
+{
+    fo_workqueue *q = new_queue();
+    fo_workqueue_add(q, "ns/x");
+    fo_workqueue_add(q, "ns/a");
+    fo_workqueue_add_urgent(q, "ns/a"); /* an event: a moves ahead */
+    fo_workqueue_add(q, "ns/y");
+    expect_get(q, "ns/a");
+    fo_workqueue_done(q, "ns/a");
+    fo_workqueue_add(q, "ns/a"); /* its next periodic pass, after y's */
+    ck_assert_uint_eq(fo_workqueue_len(q), 3);
+    expect_get(q, "ns/x");
+    expect_get(q, "ns/y");
+    expect_get(q, "ns/a");
+    expect_empty(q);
+    fo_workqueue_free(q);
+}
+END_TEST
+
 /* A stream of events does not starve the periodic passes: every fourth key handed out while
  * both kinds wait is a normal one. */
 START_TEST(urgent_keys_do_not_starve_the_others)
@@ -408,6 +459,7 @@ struct stress {
     atomic_int seen[NKEYS];       /* generation a worker saw when it took the key */
     atomic_int overlaps;
     atomic_int processed;
+    bool urgent; /* producers use add_urgent for about half of their adds */
 };
 
 static int key_index(const char *key)
@@ -442,15 +494,20 @@ static void *stress_producer(void *arg)
         char key[16];
         snprintf(key, sizeof key, "ns/%d", k);
         atomic_fetch_add(&s->generation[k], 1);
-        fo_workqueue_add(s->q, key);
+        /* with the urgent lane on: events and periodic passes for the same keys, mixed */
+        if (s->urgent && rand_r(&seed) % 2)
+            fo_workqueue_add_urgent(s->q, key);
+        else
+            fo_workqueue_add(s->q, key);
     }
     return NULL;
 }
 
-START_TEST(no_key_is_ever_processed_by_two_workers_at_once)
+static void run_stress(bool urgent)
 {
     static struct stress s;
     memset(&s, 0, sizeof s);
+    s.urgent = urgent;
     fo_workqueue_opts o = {.clock = fo_clock_real()};
     s.q = fo_workqueue_new(&o);
     pthread_t workers[NWORKERS], producers[NPRODUCERS];
@@ -470,7 +527,72 @@ START_TEST(no_key_is_ever_processed_by_two_workers_at_once)
     /* Every add was followed by a pass that saw it. */
     for (int k = 0; k < NKEYS; k++)
         ck_assert_int_eq(atomic_load(&s.seen[k]), atomic_load(&s.generation[k]));
+    ck_assert_uint_eq(fo_workqueue_len(s.q), 0);
     fo_workqueue_free(s.q);
+}
+
+START_TEST(no_key_is_ever_processed_by_two_workers_at_once)
+{
+    run_stress(false);
+}
+END_TEST
+
+/* The same with the urgent lane: keys moving between the lanes (a stale entry left behind
+ * each time) are still never held by two workers, never lost, and drained at shutdown. */
+START_TEST(no_key_is_processed_twice_at_once_or_lost_across_the_two_lanes)
+{
+    run_stress(true);
+}
+END_TEST
+
+/* Take keys until ns/a comes, handing the periodic key ns/p back (done, then queued again as
+ * its next pass would be); at most one ns/p comes first (the fairness rule). */
+static char *take_a(fo_workqueue *q)
+{
+    char *key = NULL;
+    ck_assert_int_eq(fo_workqueue_try_get(q, &key), FO_OK);
+    if (strcmp(key, "ns/p") == 0) {
+        fo_workqueue_done(q, key);
+        fo_workqueue_add(q, key);
+        free(key);
+        ck_assert_int_eq(fo_workqueue_try_get(q, &key), FO_OK);
+    }
+    ck_assert_str_eq(key, "ns/a");
+    return key;
+}
+
+/* A key moved between the lanes over and over, while held and while waiting, next to a
+ * periodic key: each add while held queues it once at done, each move while waiting leaves
+ * one key ready, and the count of ready keys stays exact throughout (the stale entries the
+ * moves leave are dropped, or the loop would slow down and grow). */
+START_TEST(a_key_moved_between_lanes_over_and_over_stays_one_key)
+{
+    fo_workqueue *q = new_queue();
+    fo_workqueue_add(q, "ns/p");
+    for (int i = 0; i < 5000; i++) {
+        fo_workqueue_add(q, "ns/a");
+        fo_workqueue_add_urgent(q, "ns/a");
+        fo_workqueue_add(q, "ns/a");
+        ck_assert_uint_eq(fo_workqueue_len(q), 2);
+        char *key = take_a(q);
+        ck_assert_uint_eq(fo_workqueue_len(q), 1);
+        /* held: moved back and forth, queued once at done */
+        fo_workqueue_add(q, "ns/a");
+        fo_workqueue_add_urgent(q, "ns/a");
+        fo_workqueue_add(q, "ns/a");
+        ck_assert_uint_eq(fo_workqueue_len(q), 1);
+        fo_workqueue_done(q, key);
+        free(key);
+        ck_assert_uint_eq(fo_workqueue_len(q), 2);
+        key = take_a(q);
+        fo_workqueue_done(q, key);
+        free(key);
+        ck_assert_uint_eq(fo_workqueue_len(q), 1);
+    }
+    expect_get(q, "ns/p");
+    expect_empty(q);
+    ck_assert_uint_eq(fo_workqueue_len(q), 0);
+    fo_workqueue_free(q);
 }
 END_TEST
 
@@ -494,8 +616,12 @@ int main(void)
     tcase_add_test(tc, an_urgent_add_moves_a_waiting_key_ahead_once);
     tcase_add_test(tc, an_urgent_add_while_processing_goes_ahead_at_done);
     tcase_add_test(tc, a_moved_key_is_never_handed_out_twice);
+    tcase_add_test(tc, a_stale_entry_behind_another_key_never_hands_out_a_held_key);
+    tcase_add_test(tc, a_key_queued_again_after_a_move_waits_behind_older_keys);
     tcase_add_test(tc, urgent_keys_do_not_starve_the_others);
     tcase_add_test(tc, no_key_is_ever_processed_by_two_workers_at_once);
+    tcase_add_test(tc, no_key_is_processed_twice_at_once_or_lost_across_the_two_lanes);
+    tcase_add_test(tc, a_key_moved_between_lanes_over_and_over_stays_one_key);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
