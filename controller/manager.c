@@ -39,13 +39,18 @@ void fo_manager_queue_add(fo_manager *m, const char *key, int64_t delay_ms)
         fo_workqueue_add(m->queue, key);
 }
 
-/* Something changed (an informer's event): the pass goes ahead of the periodic ones, so a
- * user's change is not kept waiting behind a fleet of observations (hundreds of silent
- * JobManagers hold a worker 5 s each). */
-static void queue_event(fo_manager *m, const char *key)
+/* An informer's event. One of a FlinkDeployment itself (a user's change, a deletion) goes ahead
+ * of the periodic passes, so the user is not kept waiting behind a fleet of observations
+ * (hundreds of silent JobManagers hold a worker 5 s each). One of an owned object (a
+ * Deployment's status as its pods come and go) queues like a periodic pass: when a node goes,
+ * hundreds of those come at once and would fill the urgent lane ahead of the user. */
+static void queue_event(fo_manager *m, fo_ctl_kind kind, const char *key)
 {
     note_queued(m, key, 0);
-    fo_workqueue_add_urgent(m->queue, key);
+    if (kind == FO_CTL_FLINK_DEPLOYMENT)
+        fo_workqueue_add_urgent(m->queue, key);
+    else
+        fo_workqueue_add(m->queue, key);
 }
 
 static void queue_taken(fo_manager *m, const char *key)
@@ -99,7 +104,7 @@ static void enqueue(fo_manager_handler_ctx *h, const json_t *obj)
 {
     char key[600];
     if (fo_enqueue_key(obj, h->kind, key, sizeof key))
-        queue_event(h->m, key);
+        queue_event(h->m, h->kind, key);
 }
 
 static void on_add(void *ctx, const json_t *obj)
