@@ -26,13 +26,21 @@ void fo_restart_settle(fo_pass *p)
     fo_restart_streak_drop(p->st);
 }
 
-/* When the job was seen FAILED (status.jobStatus.updateTime), or now. */
-static int64_t failed_at(const fo_pass *p)
+/* When the job was seen FAILED (status.jobStatus.updateTime). A time that cannot be read
+ * (absent, or not epoch milliseconds: written by hand or by another tool) is taken as now and
+ * recorded so: counted from a fresh now at every pass, the due time would move on with the
+ * clock and the restart never come. */
+static int64_t failed_at(fo_pass *p)
 {
     const char *v = fo_json_get_str(p->st, "jobStatus.updateTime");
     char *end = NULL;
     long long ms = v ? strtoll(v, &end, 10) : -1;
-    return v && !*end && ms > 0 ? (int64_t)ms : p->now_ms;
+    if (v && *v && !*end && ms > 0)
+        return (int64_t)ms;
+    char buf[32];
+    snprintf(buf, sizeof buf, "%lld", (long long)p->now_ms);
+    json_object_set_new(fo_act_job_status(p), "updateTime", json_string(buf));
+    return p->now_ms;
 }
 
 /* status.error says when the restart is due: the job's failure (its type, message and

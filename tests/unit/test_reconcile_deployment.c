@@ -2478,6 +2478,49 @@ START_TEST(a_cancelled_job_whose_checkpoint_read_was_lost_is_resumed_from_it_lat
 }
 END_TEST
 
+/* A wait is counted from the failure as status.jobStatus.updateTime records it, on the
+ * controller's clock. A failure time this controller cannot use (absent, or later than its
+ * now: written by a replica whose clock ran ahead, or by hand) must not put the restart off
+ * for ever or past the longest wait: the failure is taken as seen now, once, and the job is
+ * restarted at most 5 min later (docs/controller.md, "Restarts of a job that keeps failing"). */
+static void restarted_within_the_longest_wait(const char *update_time)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    json_t *fc = (json_t *)fo_json_get(fd(w, n), "spec.flinkConfiguration");
+    json_object_set_new(fc, "kubernetes.operator.job.restart.failed", json_string("true"));
+    until_stable(w, n);
+    char seen[40];
+    snprintf(seen, sizeof seen, "%s", st_str(w, n, "jobStatus.jobId"));
+    fo_reconcile_result res = {.action = ""};
+    for (int i = 0; i < 200 && strcmp(res.action, "RESTART_BACKOFF") != 0; i++)
+        failing_step(w, n, seen, 5000, &res);
+    ck_assert_str_eq(res.action, "RESTART_BACKOFF");
+    json_t *js = (json_t *)fo_json_get(fd(w, n), "status.jobStatus");
+    if (update_time)
+        json_object_set_new(js, "updateTime", json_string(update_time));
+    else
+        json_object_del(js, "updateTime");
+    int warned = fake_events_count(&w->events, "RestartBackoff");
+    bool restarted = false;
+    for (int64_t t = 0; t <= 5 * 60 * 1000 + 5000 && !restarted; t += 5000)
+        restarted = failing_step(w, n, seen, 5000, &res);
+    ck_assert_msg(restarted, "with updateTime %s: not restarted within 5 minutes (%s)",
+                  update_time ? update_time : "absent", res.action);
+    ck_assert_msg(fake_events_count(&w->events, "RestartBackoff") <= warned + 1,
+                  "%d Warnings RestartBackoff for one failure",
+                  fake_events_count(&w->events, "RestartBackoff") - warned);
+    fake_world_free(w);
+}
+
+START_TEST(a_failure_time_this_controller_cannot_use_does_not_put_the_restart_off)
+{
+    restarted_within_the_longest_wait(NULL);
+    restarted_within_the_longest_wait("4102444800000"); /* 2100-01-01, a clock far ahead */
+    restarted_within_the_longest_wait("yesterday");
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("reconcile_deployment");
@@ -2512,6 +2555,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_failed_job_whose_checkpoint_read_was_lost_is_restarted_from_it_later);
     tcase_add_test(tc, a_job_failing_at_every_start_is_restarted_with_a_growing_delay);
     tcase_add_test(tc, a_restart_streak_ends_after_a_healthy_run_or_a_spec_change);
+    tcase_add_test(tc, a_failure_time_this_controller_cannot_use_does_not_put_the_restart_off);
     tcase_add_test(tc, a_restore_source_read_that_times_out_is_spaced_out);
     tcase_add_test(tc, a_cancelled_job_whose_checkpoint_read_was_lost_is_resumed_from_it_later);
     tcase_add_test(tc, a_job_cancelled_with_its_checkpoints_deleted_is_not_resumed_from_them);
