@@ -19,8 +19,18 @@
 void fo_restart_settle(fo_pass *p)
 {
     fo_restart_streak s;
-    if (!fo_restart_streak_read(p->st, &s) ||
-        fo_restart_streak_counts(p->st, &s, p->generation, p->now_ms))
+    if (!fo_restart_streak_read(p->st, &s)) {
+        /* A condition of the type that is no streak (no True status, no readable start or
+         * generation: a hand edit, another version) would stay for ever, and a restart would
+         * keep its start (fo_status_set_condition keeps a True one's lastTransitionTime). */
+        if (fo_status_condition(p->st, FO_RESTART_CONDITION)) {
+            fo_log_info("a %s condition that is no restart streak is dropped",
+                        FO_RESTART_CONDITION);
+            fo_restart_streak_drop(p->st);
+        }
+        return;
+    }
+    if (fo_restart_streak_counts(p->st, &s, p->generation, p->now_ms))
         return;
     fo_log_info("the failed-job restart streak since %lld is over", (long long)s.since_ms);
     fo_restart_streak_drop(p->st);

@@ -2521,6 +2521,50 @@ START_TEST(a_failure_time_this_controller_cannot_use_does_not_put_the_restart_of
 }
 END_TEST
 
+/* A RestartBackoff condition that is no streak flinkop can read (no observedGeneration, as a
+ * hand edit or another controller version may leave it) is no streak on record: it goes at the
+ * next pass, as a streak that ended does, and the next failure opens a streak of its own, so
+ * the restart after the one that follows waits 10 s, not the 5 min of a streak a day old
+ * (docs/controller.md, "Restarts of a job that keeps failing"). */
+static void stale_streak_condition(fake_world *w, const char *n)
+{
+    char since[48];
+    fo_clock_format_rfc3339(fo_clock_now_ms(w->clock) - 24 * 3600 * 1000LL, false, since,
+                            sizeof since);
+    json_t *st = json_object_get(fd(w, n), "status");
+    json_array_append_new(json_object_get(st, "conditions"),
+                          json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "RestartBackoff",
+                                    "status", "True", "reason", "JobFailed", "message",
+                                    "The failed job was restarted", "lastTransitionTime", since));
+}
+
+START_TEST(a_restart_condition_that_is_no_readable_streak_is_not_kept)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    json_t *fc = (json_t *)fo_json_get(fd(w, n), "spec.flinkConfiguration");
+    json_object_set_new(fc, "kubernetes.operator.job.restart.failed", json_string("true"));
+    until_stable(w, n);
+    stale_streak_condition(w, n);
+    fo_reconcile_result res;
+    jm_available(w, n);
+    flink_job(w, n, "RUNNING");
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_msg(!fo_status_condition(json_object_get(fd(w, n), "status"), "RestartBackoff"),
+                  "an unreadable RestartBackoff condition stays on a running job");
+
+    stale_streak_condition(w, n);
+    char seen[40];
+    snprintf(seen, sizeof seen, "%s", st_str(w, n, "jobStatus.jobId"));
+    int restarts = 0;
+    for (int64_t t = 0; t < 60 * 1000; t += 5000)
+        restarts += failing_step(w, n, seen, 5000, &res);
+    ck_assert_msg(restarts >= 2, "restarted %d times in the first minute of a new streak",
+                  restarts);
+    fake_world_free(w);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("reconcile_deployment");
@@ -2556,6 +2600,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_job_failing_at_every_start_is_restarted_with_a_growing_delay);
     tcase_add_test(tc, a_restart_streak_ends_after_a_healthy_run_or_a_spec_change);
     tcase_add_test(tc, a_failure_time_this_controller_cannot_use_does_not_put_the_restart_off);
+    tcase_add_test(tc, a_restart_condition_that_is_no_readable_streak_is_not_kept);
     tcase_add_test(tc, a_restore_source_read_that_times_out_is_spaced_out);
     tcase_add_test(tc, a_cancelled_job_whose_checkpoint_read_was_lost_is_resumed_from_it_later);
     tcase_add_test(tc, a_job_cancelled_with_its_checkpoints_deleted_is_not_resumed_from_them);
