@@ -9,6 +9,7 @@
 #include "common/flink_conf.h"
 #include "common/jsonutil.h"
 #include "common/log.h"
+#include "common/strbuf.h"
 #include "controller/reconcile_internal.h"
 #include "controller/restart_backoff.h"
 #include "controller/status.h"
@@ -78,7 +79,9 @@ static bool tell_due(fo_pass *p, int64_t due, const char *sentence)
     }
     if (!json_is_object(json_object_get(e, "additionalMetadata")))
         json_object_set_new(e, "additionalMetadata", json_object());
-    json_object_set_new(e, "message", json_string(msg ? msg : sentence));
+    const char *m = msg ? msg : sentence; /* cut as every status.error message is */
+    json_object_set_new(e, "message",
+                        json_stringn(m, fo_utf8_prefix(m, strlen(m), FO_STATUS_MESSAGE_MAX)));
     json_object_set_new(json_object_get(e, "additionalMetadata"), DUE_KEY, json_integer(due));
     text = json_dumps(e, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (text) {

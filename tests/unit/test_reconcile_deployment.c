@@ -2565,6 +2565,49 @@ START_TEST(a_restart_condition_that_is_no_readable_streak_is_not_kept)
 }
 END_TEST
 
+/* During a wait status.error keeps the job's failure with the due time in front of its
+ * message, and like every status.error message flinkop writes it is cut to
+ * FO_STATUS_MESSAGE_MAX bytes (Apache's kubernetes.operator.exception.field.max.length, 2048):
+ * a failure whose message already fills that must not grow past it. */
+START_TEST(the_wait_told_in_status_error_keeps_the_message_limit)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    json_t *fc = (json_t *)fo_json_get(fd(w, n), "spec.flinkConfiguration");
+    json_object_set_new(fc, "kubernetes.operator.job.restart.failed", json_string("true"));
+    until_stable(w, n);
+    char seen[40];
+    snprintf(seen, sizeof seen, "%s", st_str(w, n, "jobStatus.jobId"));
+    char trace[3100];
+    int len = snprintf(trace, sizeof trace, "java.lang.RuntimeException: ");
+    memset(trace + len, 'x', 3000);
+    snprintf(trace + len + 3000, sizeof trace - (size_t)len - 3000, "\n\tat Main.main(Main.java:1)");
+    fo_reconcile_result res = {.action = ""};
+    for (int i = 0; i < 200 && strcmp(res.action, "RESTART_BACKOFF") != 0; i++) {
+        char route[128];
+        snprintf(route, sizeof route, "GET /jobs/%s/execution-result",
+                 st_str(w, n, "jobStatus.jobId"));
+        fake_flink_answer(&w->flink, route,
+                          json_pack("{s:{s:s}, s:{s:s, s:s, s:{s:s, s:s}}}", "status", "id",
+                                    "COMPLETED", "job-execution-result", "id",
+                                    st_str(w, n, "jobStatus.jobId"), "application-status",
+                                    "FAILED", "failure-cause", "class",
+                                    "java.lang.RuntimeException", "stack-trace", trace));
+        failing_step(w, n, seen, 5000, &res);
+    }
+    ck_assert_str_eq(res.action, "RESTART_BACKOFF");
+    json_t *e = json_loads(st_str(w, n, "error"), 0, NULL);
+    const char *msg = fo_json_str(e, "message");
+    ck_assert_ptr_nonnull(msg);
+    ck_assert_ptr_nonnull(strstr(msg, "kubernetes.operator.job.restart.failed restarts it at"));
+    ck_assert_msg(strlen(msg) <= FO_STATUS_MESSAGE_MAX,
+                  "status.error's message is %zu bytes, over the limit of %d", strlen(msg),
+                  FO_STATUS_MESSAGE_MAX);
+    json_decref(e);
+    fake_world_free(w);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("reconcile_deployment");
@@ -2601,6 +2644,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_restart_streak_ends_after_a_healthy_run_or_a_spec_change);
     tcase_add_test(tc, a_failure_time_this_controller_cannot_use_does_not_put_the_restart_off);
     tcase_add_test(tc, a_restart_condition_that_is_no_readable_streak_is_not_kept);
+    tcase_add_test(tc, the_wait_told_in_status_error_keeps_the_message_limit);
     tcase_add_test(tc, a_restore_source_read_that_times_out_is_spaced_out);
     tcase_add_test(tc, a_cancelled_job_whose_checkpoint_read_was_lost_is_resumed_from_it_later);
     tcase_add_test(tc, a_job_cancelled_with_its_checkpoints_deleted_is_not_resumed_from_them);
