@@ -38,15 +38,18 @@ void fo_restart_settle(fo_pass *p)
 }
 
 /* When the job was seen FAILED (status.jobStatus.updateTime). A time that cannot be read
- * (absent, or not epoch milliseconds: written by hand or by another tool) is taken as now and
+ * (absent, or not epoch milliseconds: written by hand or by another tool) or that is more than
+ * the longest wait ahead of now (a replica whose clock ran far ahead) is taken as now and
  * recorded so: counted from a fresh now at every pass, the due time would move on with the
- * clock and the restart never come. */
+ * clock and the restart never come; counted from a time far ahead, it would wait for that
+ * clock too. A time a little ahead (ordinary skew) is kept: the wait grows by that little, and
+ * the due time already told stays. */
 static int64_t failed_at(fo_pass *p)
 {
     const char *v = fo_json_get_str(p->st, "jobStatus.updateTime");
     char *end = NULL;
     long long ms = v ? strtoll(v, &end, 10) : -1;
-    if (v && *v && !*end && ms > 0)
+    if (v && *v && !*end && ms > 0 && ms - p->now_ms <= FO_RESTART_MAX_DELAY_MS)
         return (int64_t)ms;
     char buf[32];
     snprintf(buf, sizeof buf, "%lld", (long long)p->now_ms);
