@@ -244,7 +244,8 @@ char *fo_act_savepoint_since(fo_pass *p, const char *jid, int64_t since);
 /* ---- reconcile_restart.c: restarts of a job that keeps failing (controller/restart_backoff.h) */
 
 /* Drop the restart streak on record once it no longer counts (a healthy run, another
- * generation). Each pass, after the observation. */
+ * generation), and a RestartBackoff condition that is no readable streak. Each pass, after
+ * the observation. */
 void fo_restart_settle(fo_pass *p);
 /* A restart of the FAILED job (kubernetes.operator.job.restart.failed) that is not due yet:
  * true when this pass does not restart it. status.error says when it will, a Warning

@@ -9,6 +9,7 @@
 #include "common/flink_conf.h"
 #include "common/jsonutil.h"
 #include "common/log.h"
+#include "common/strbuf.h"
 #include "controller/reconcile_internal.h"
 #include "controller/restart_backoff.h"
 #include "controller/status.h"
@@ -19,20 +20,41 @@
 void fo_restart_settle(fo_pass *p)
 {
     fo_restart_streak s;
-    if (!fo_restart_streak_read(p->st, &s) ||
-        fo_restart_streak_counts(p->st, &s, p->generation, p->now_ms))
+    if (!fo_restart_streak_read(p->st, &s)) {
+        /* A condition of the type that is no streak (no True status, no readable start or
+         * generation: a hand edit, another version) would stay for ever, and a restart would
+         * keep its start (fo_status_set_condition keeps a True one's lastTransitionTime). */
+        if (fo_status_condition(p->st, FO_RESTART_CONDITION)) {
+            fo_log_info("a %s condition that is no restart streak is dropped",
+                        FO_RESTART_CONDITION);
+            fo_restart_streak_drop(p->st);
+        }
+        return;
+    }
+    if (fo_restart_streak_counts(p->st, &s, p->generation, p->now_ms))
         return;
     fo_log_info("the failed-job restart streak since %lld is over", (long long)s.since_ms);
     fo_restart_streak_drop(p->st);
 }
 
-/* When the job was seen FAILED (status.jobStatus.updateTime), or now. */
-static int64_t failed_at(const fo_pass *p)
+/* When the job was seen FAILED (status.jobStatus.updateTime). A time that cannot be read
+ * (absent, or not epoch milliseconds: written by hand or by another tool) or that is more than
+ * the longest wait ahead of now (a replica whose clock ran far ahead) is taken as now and
+ * recorded so: counted from a fresh now at every pass, the due time would move on with the
+ * clock and the restart never come; counted from a time far ahead, it would wait for that
+ * clock too. A time a little ahead (ordinary skew) is kept: the wait grows by that little, and
+ * the due time already told stays. */
+static int64_t failed_at(fo_pass *p)
 {
     const char *v = fo_json_get_str(p->st, "jobStatus.updateTime");
     char *end = NULL;
     long long ms = v ? strtoll(v, &end, 10) : -1;
-    return v && !*end && ms > 0 ? (int64_t)ms : p->now_ms;
+    if (v && *v && !*end && ms > 0 && ms - p->now_ms <= FO_RESTART_MAX_DELAY_MS)
+        return (int64_t)ms;
+    char buf[32];
+    snprintf(buf, sizeof buf, "%lld", (long long)p->now_ms);
+    json_object_set_new(fo_act_job_status(p), "updateTime", json_string(buf));
+    return p->now_ms;
 }
 
 /* status.error says when the restart is due: the job's failure (its type, message and
@@ -60,7 +82,9 @@ static bool tell_due(fo_pass *p, int64_t due, const char *sentence)
     }
     if (!json_is_object(json_object_get(e, "additionalMetadata")))
         json_object_set_new(e, "additionalMetadata", json_object());
-    json_object_set_new(e, "message", json_string(msg ? msg : sentence));
+    const char *m = msg ? msg : sentence; /* cut as every status.error message is */
+    json_object_set_new(e, "message",
+                        json_stringn(m, fo_utf8_prefix(m, strlen(m), FO_STATUS_MESSAGE_MAX)));
     json_object_set_new(json_object_get(e, "additionalMetadata"), DUE_KEY, json_integer(due));
     text = json_dumps(e, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (text) {

@@ -125,7 +125,8 @@ START_TEST(periodic_checkpoints_land_under_the_checkpoint_dir_and_older_ones_are
 }
 END_TEST
 
-/* Whether checkpoint n of the job is marked discarded in its history (newest first). */
+/* Whether checkpoint n of the job is marked discarded in its history (newest first); one still
+ * in progress (its HA pointer write pending) has no such mark and is not. */
 static bool checkpoint_discarded(fo_flink_sim *sim, const char *jid, int64_t n)
 {
     fo_err err = {0};
@@ -137,8 +138,10 @@ static bool checkpoint_discarded(fo_flink_sim *sim, const char *jid, int64_t n)
     json_array_foreach(json_object_get(c, "history"), i, h)
     {
         int64_t id = -1;
-        if (fo_json_get_int(h, "id", &id) && id == n)
-            found = fo_json_get_bool(h, "discarded", &discarded);
+        if (fo_json_get_int(h, "id", &id) && id == n) {
+            found = true;
+            fo_json_get_bool(h, "discarded", &discarded);
+        }
     }
     json_decref(c);
     ck_assert_msg(found, "checkpoint %lld is not in the history", (long long)n);
@@ -170,6 +173,66 @@ START_TEST(with_ha_pointer_ack_checkpoints_are_subsumed_only_after_the_pointer_w
     ck_assert(!checkpoint_discarded(sim, jid, 3));
     ck_assert_int_eq(fo_flink_sim_ha_written(sim, "00000000000000000000000000000bad", 3, &err),
                      FO_ENOTFOUND);
+    fo_flink_sim_free(sim);
+}
+END_TEST
+
+/* Flink reports a checkpoint completed (statistics, the trigger's operation, the checkpoint
+ * a failover restores) only once the completed checkpoint store holds it: CheckpointCoordinator
+ * .completePendingCheckpoint adds it to the store (the HA pointer write) before it reports it
+ * completed. With haPointerAck a checkpoint whose pointer write has not landed is still in
+ * progress; a savepoint is never added to the store and completes as before. */
+START_TEST(with_ha_pointer_ack_a_checkpoint_is_reported_completed_once_its_pointer_is_written)
+{
+    fo_flink_sim *sim = sim_from(
+        "{\"checkpointIntervalMs\": 1000, \"checkpointDir\": \"s3://b/ck\", \"haPointerAck\": true,"
+        " \"savepointDir\": \"s3://b/sp\","
+        " \"timings\": {\"initializingMs\": 100, \"createdMs\": 100, \"checkpointMs\": 50,"
+        " \"savepointMs\": 50},"
+        " \"job\": {\"entryClass\": \"org.example.Top\"}}");
+    char jid[33], trig[33], sp[33];
+    first_job(sim, jid);
+    fo_err err = {0};
+    /* Checkpoint 1 completes at +1250; its pointer is written. */
+    fo_flink_sim_advance(sim, T0 + 1250);
+    ck_assert_int_eq(fo_flink_sim_ha_written(sim, jid, 1, &err), FO_OK);
+    /* A checkpoint asked for at +1300 (2) completes at +1350: no pointer write yet. */
+    fo_flink_sim_advance(sim, T0 + 1300);
+    ck_assert_int_eq(fo_flink_sim_trigger_checkpoint(sim, jid, NULL, NULL, trig, &err), FO_OK);
+    ck_assert_int_eq(fo_flink_sim_trigger_savepoint(sim, jid, NULL, false, false, false, NULL,
+                                                    NULL, sp, &err),
+                     FO_OK);
+    fo_flink_sim_advance(sim, T0 + 1400);
+    json_t *c = fo_flink_sim_json_checkpoints(sim, jid, &err);
+    ck_assert_msg(c, "checkpoints: %s", err.message);
+    int64_t latest = -1, completed = -1, in_progress = -1;
+    fo_json_get_int(c, "latest.completed.id", &latest);
+    fo_json_get_int(c, "counts.completed", &completed);
+    fo_json_get_int(c, "counts.in_progress", &in_progress);
+    ck_assert_msg(latest == 1, "latest.completed is checkpoint %lld, not 1 (the one in the store)",
+                  (long long)latest);
+    ck_assert_int_eq(in_progress, 1);
+    ck_assert_int_eq(completed, 2); /* checkpoint 1 and the savepoint */
+    ck_assert_ptr_nonnull(fo_json_get(c, "latest.savepoint"));
+    json_decref(c);
+    json_t *op = operation(sim, "checkpoint", jid, trig);
+    ck_assert_str_eq(fo_json_get_str(op, "status.id"), "IN_PROGRESS");
+    json_decref(op);
+    op = operation(sim, "savepoint", jid, sp);
+    ck_assert_str_eq(fo_json_get_str(op, "status.id"), "COMPLETED");
+    json_decref(op);
+
+    ck_assert_int_eq(fo_flink_sim_ha_written(sim, jid, 2, &err), FO_OK);
+    c = fo_flink_sim_json_checkpoints(sim, jid, &err);
+    fo_json_get_int(c, "latest.completed.id", &latest);
+    ck_assert_int_eq(latest, 2);
+    json_decref(c);
+    op = operation(sim, "checkpoint", jid, trig);
+    ck_assert_str_eq(fo_json_get_str(op, "status.id"), "COMPLETED");
+    int64_t id = 0;
+    ck_assert(fo_json_get_int(op, "operation.checkpointId", &id));
+    ck_assert_int_eq(id, 2);
+    json_decref(op);
     fo_flink_sim_free(sim);
 }
 END_TEST
@@ -1098,6 +1161,7 @@ int main(void)
     tcase_add_test(tc, application_job_walks_initializing_created_running);
     tcase_add_test(tc, periodic_checkpoints_land_under_the_checkpoint_dir_and_older_ones_are_subsumed);
     tcase_add_test(tc, with_ha_pointer_ack_checkpoints_are_subsumed_only_after_the_pointer_write);
+    tcase_add_test(tc, with_ha_pointer_ack_a_checkpoint_is_reported_completed_once_its_pointer_is_written);
     tcase_add_test(tc, savepoint_is_in_progress_then_completed_with_a_flink_style_path);
     tcase_add_test(tc, stop_with_savepoint_finishes_the_job_after_the_savepoint);
     tcase_add_test(tc, failing_savepoints_report_a_failure_cause_and_the_job_keeps_running);

@@ -69,6 +69,8 @@ typedef struct outcome {
     char first_set, end_jm_set, end_cm_set;
     bool mixed;
     int calls_elsewhere;              /* Flink calls to another port than the cluster's */
+    int backoff_warnings;             /* Warnings RestartBackoff sent */
+    char streak_since[48]; /* lastTransitionTime of the RestartBackoff condition ("": none) */
     int end_service_port, end_conf_port; /* the REST Service's port, the config's rest.port */
 } outcome;
 
@@ -513,6 +515,24 @@ static void restart_failed_on(fake_world *w, const char *name)
     edit_spec(w, name, "job.parallelism", par); /* the same value: a new generation */
 }
 
+/* restart_failed_on with a restart streak on record that began 30 s before (the job was
+ * restarted then and has FAILED again): the restart waits 30 s from the failure, told once
+ * (docs/controller.md, "Restarts of a job that keeps failing"). */
+static void restart_failed_on_in_a_streak(fake_world *w, const char *name)
+{
+    restart_failed_on(w, name);
+    int64_t gen = 0;
+    fo_json_get_int(fd(w, name), "metadata.generation", &gen);
+    char since[48];
+    fo_clock_format_rfc3339(fo_clock_now_ms(w->clock) - 30000, false, since, sizeof since);
+    json_t *st = json_object_get(fd(w, name), "status");
+    json_array_append_new(json_object_get(st, "conditions"),
+                          json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "type", "RestartBackoff",
+                                    "status", "True", "reason", "JobFailed", "message",
+                                    "The failed job was restarted", "lastTransitionTime", since,
+                                    "observedGeneration", (json_int_t)gen));
+}
+
 #define RETAINED_CHECKPOINT "s3://flink/checkpoints/failed-job/chk-9"
 
 /* restart_failed_on, Flink holding the FAILED job's last checkpoint, retained
@@ -758,7 +778,18 @@ static outcome run_losing(const scenario *sc, int crash_at, int lose_at)
         fo_json_get_int(json_object_get(fd(w, sc->name), "status"),
                         "reconciliationStatus.reconciliationTimestamp", &ts);
         snprintf(o.launch, sizeof o.launch, "-%lld", (long long)ts);
+        const char *since = NULL;
+        size_t i;
+        json_t *c;
+        json_array_foreach(fo_json_get(json_object_get(fd(w, sc->name), "status"), "conditions"),
+                           i, c)
+        {
+            if (fo_json_str(c, "type") && strcmp(fo_json_str(c, "type"), "RestartBackoff") == 0)
+                since = fo_json_str(c, "lastTransitionTime");
+        }
+        snprintf(o.streak_since, sizeof o.streak_since, "%s", since ? since : "");
     }
+    o.backoff_warnings = fake_events_count(&w->events, "RestartBackoff");
     fake_world_free(w);
     fo_cluster_defaults_unref(a);
     fo_cluster_defaults_unref(b);
@@ -798,6 +829,9 @@ static void check_every_crash_point(const scenario *sc)
                       "%s: killed before write %d: %d call(s) to Flink at another port than "
                       "the one its JobManager listens on",
                       sc->name, k, o.calls_elsewhere);
+        ck_assert_msg(o.backoff_warnings == base.backoff_warnings,
+                      "%s: killed before write %d: %d Warnings RestartBackoff instead of %d",
+                      sc->name, k, o.backoff_warnings, base.backoff_warnings);
         ck_assert_msg(strcmp(o.mode, base.mode) == 0,
                       "%s: killed before write %d: recorded upgradeMode '%s' instead of '%s'",
                       sc->name, k, o.mode, base.mode);
@@ -1025,6 +1059,33 @@ START_TEST(restart_of_a_failed_job_survives_a_crash_before_any_write)
     ck_assert_str_eq(base.job, "00000000000000000000000000000001"); /* kept */
     ck_assert_str_eq(base.mode, "last-state");
     check_every_crash_point(&sc);
+}
+END_TEST
+
+/* The same under a restart streak: the restart waits its turn (one Warning RestartBackoff),
+ * then goes as above, and the streak goes on from its start, whatever write the controller
+ * dies before. */
+START_TEST(restart_of_a_failed_job_in_a_streak_survives_a_crash_before_any_write)
+{
+    scenario sc = {.fixture = "controller-application-last-state.yaml",
+                   .name = "last-state-example",
+                   .ha_maps = true,
+                   .failed = true,
+                   .change = restart_failed_on_in_a_streak};
+    outcome base = run(&sc, 0);
+    ck_assert_msg(base.settled, "the failed job was not restarted");
+    ck_assert_int_eq(base.jm_creates, 1);
+    ck_assert_int_eq(base.savepoints, 0);
+    ck_assert_int_eq(base.backoff_warnings, 1);
+    ck_assert_msg(base.streak_since[0], "no restart streak on record after the restart");
+    ck_assert_str_eq(base.job, "00000000000000000000000000000001"); /* kept */
+    check_every_crash_point(&sc);
+    for (int k = 1; k <= base.writes; k++) {
+        outcome o = run(&sc, k);
+        ck_assert_msg(strcmp(o.streak_since, base.streak_since) == 0,
+                      "killed before write %d: the restart streak began '%s', not '%s'", k,
+                      o.streak_since, base.streak_since);
+    }
 }
 END_TEST
 
@@ -1450,6 +1511,7 @@ static Suite *suite(void)
     tcase_add_test(tc, savepoint_upgrade_survives_a_crash_with_the_jobmanager_clock_behind);
     tcase_add_test(tc, last_state_upgrade_survives_a_crash_before_any_write);
     tcase_add_test(tc, restart_of_a_failed_job_survives_a_crash_before_any_write);
+    tcase_add_test(tc, restart_of_a_failed_job_in_a_streak_survives_a_crash_before_any_write);
     tcase_add_test(tc, restart_of_a_failed_job_from_a_checkpoint_survives_a_crash);
     tcase_add_test(tc, restart_of_a_failed_job_whose_checkpoint_read_was_lost_survives_a_crash);
     tcase_add_test(tc, a_last_state_change_of_a_failed_job_from_its_checkpoint_survives_a_crash);

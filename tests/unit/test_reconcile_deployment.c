@@ -2534,6 +2534,143 @@ START_TEST(a_cancelled_job_whose_checkpoint_read_was_lost_is_resumed_from_it_lat
 }
 END_TEST
 
+/* A wait is counted from the failure as status.jobStatus.updateTime records it, on the
+ * controller's clock. A failure time this controller cannot use (absent, not epoch
+ * milliseconds, or later than its now: written by a replica whose clock ran ahead, or by hand)
+ * must not put the restart off for ever or past the longest wait: the failure is taken as seen
+ * now, once, and the job is restarted at most 5 min later (docs/controller.md, "Restarts of a
+ * job that keeps failing"). Flink says the failed run began an hour before (a JobManager clock
+ * behind the controller's), so that no run of the streak looks healthy. */
+static void restarted_within_the_longest_wait(const char *update_time)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    json_t *fc = (json_t *)fo_json_get(fd(w, n), "spec.flinkConfiguration");
+    json_object_set_new(fc, "kubernetes.operator.job.restart.failed", json_string("true"));
+    until_stable(w, n);
+    char seen[40];
+    snprintf(seen, sizeof seen, "%s", st_str(w, n, "jobStatus.jobId"));
+    fo_reconcile_result res = {.action = ""};
+    for (int i = 0; i < 200 && strcmp(res.action, "RESTART_BACKOFF") != 0; i++)
+        failing_step(w, n, seen, 5000, &res);
+    ck_assert_str_eq(res.action, "RESTART_BACKOFF");
+    json_t *js = (json_t *)fo_json_get(fd(w, n), "status.jobStatus");
+    if (update_time)
+        json_object_set_new(js, "updateTime", json_string(update_time));
+    else
+        json_object_del(js, "updateTime");
+    int warned = fake_events_count(&w->events, "RestartBackoff");
+    bool restarted = false;
+    for (int64_t t = 0; t <= 5 * 60 * 1000 + 5000 && !restarted; t += 5000) {
+        jm_available(w, n);
+        flink_job_since(w, n, "FAILED", fo_clock_now_ms(w->clock) - 3600 * 1000);
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+        restarted = strcmp(res.action, "SUSPEND") == 0;
+        fo_clock_fake_advance(w->clock, 5000);
+    }
+    ck_assert_msg(restarted, "with updateTime %s: not restarted within 5 minutes (%s)",
+                  update_time ? update_time : "absent", res.action);
+    ck_assert_msg(fake_events_count(&w->events, "RestartBackoff") <= warned + 1,
+                  "%d Warnings RestartBackoff for one failure",
+                  fake_events_count(&w->events, "RestartBackoff") - warned);
+    fake_world_free(w);
+}
+
+START_TEST(a_failure_time_this_controller_cannot_use_does_not_put_the_restart_off)
+{
+    restarted_within_the_longest_wait(NULL);
+    restarted_within_the_longest_wait("4102444800000"); /* 2100-01-01, a clock far ahead */
+    restarted_within_the_longest_wait("yesterday");
+}
+END_TEST
+
+/* A RestartBackoff condition that is no streak flinkop can read (no observedGeneration, as a
+ * hand edit or another controller version may leave it) is no streak on record: it goes at the
+ * next pass, as a streak that ended does, and the next failure opens a streak of its own, so
+ * the restart after the one that follows waits 10 s, not the 5 min of a streak a day old
+ * (docs/controller.md, "Restarts of a job that keeps failing"). */
+static void stale_streak_condition(fake_world *w, const char *n)
+{
+    char since[48];
+    fo_clock_format_rfc3339(fo_clock_now_ms(w->clock) - 24 * 3600 * 1000LL, false, since,
+                            sizeof since);
+    json_t *st = json_object_get(fd(w, n), "status");
+    json_array_append_new(json_object_get(st, "conditions"),
+                          json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "RestartBackoff",
+                                    "status", "True", "reason", "JobFailed", "message",
+                                    "The failed job was restarted", "lastTransitionTime", since));
+}
+
+START_TEST(a_restart_condition_that_is_no_readable_streak_is_not_kept)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    json_t *fc = (json_t *)fo_json_get(fd(w, n), "spec.flinkConfiguration");
+    json_object_set_new(fc, "kubernetes.operator.job.restart.failed", json_string("true"));
+    until_stable(w, n);
+    stale_streak_condition(w, n);
+    fo_reconcile_result res;
+    jm_available(w, n);
+    flink_job(w, n, "RUNNING");
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_msg(!fo_status_condition(json_object_get(fd(w, n), "status"), "RestartBackoff"),
+                  "an unreadable RestartBackoff condition stays on a running job");
+
+    stale_streak_condition(w, n);
+    char seen[40];
+    snprintf(seen, sizeof seen, "%s", st_str(w, n, "jobStatus.jobId"));
+    int restarts = 0;
+    for (int64_t t = 0; t < 60 * 1000; t += 5000)
+        restarts += failing_step(w, n, seen, 5000, &res);
+    ck_assert_msg(restarts >= 2, "restarted %d times in the first minute of a new streak",
+                  restarts);
+    fake_world_free(w);
+}
+END_TEST
+
+/* During a wait status.error keeps the job's failure with the due time in front of its
+ * message, and like every status.error message flinkop writes it is cut to
+ * FO_STATUS_MESSAGE_MAX bytes (Apache's kubernetes.operator.exception.field.max.length, 2048):
+ * a failure whose message already fills that must not grow past it. */
+START_TEST(the_wait_told_in_status_error_keeps_the_message_limit)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    json_t *fc = (json_t *)fo_json_get(fd(w, n), "spec.flinkConfiguration");
+    json_object_set_new(fc, "kubernetes.operator.job.restart.failed", json_string("true"));
+    until_stable(w, n);
+    char seen[40];
+    snprintf(seen, sizeof seen, "%s", st_str(w, n, "jobStatus.jobId"));
+    char trace[3100];
+    int len = snprintf(trace, sizeof trace, "java.lang.RuntimeException: ");
+    memset(trace + len, 'x', 3000);
+    snprintf(trace + len + 3000, sizeof trace - (size_t)len - 3000, "\n\tat Main.main(Main.java:1)");
+    fo_reconcile_result res = {.action = ""};
+    for (int i = 0; i < 200 && strcmp(res.action, "RESTART_BACKOFF") != 0; i++) {
+        char route[128];
+        snprintf(route, sizeof route, "GET /jobs/%s/execution-result",
+                 st_str(w, n, "jobStatus.jobId"));
+        fake_flink_answer(&w->flink, route,
+                          json_pack("{s:{s:s}, s:{s:s, s:s, s:{s:s, s:s}}}", "status", "id",
+                                    "COMPLETED", "job-execution-result", "id",
+                                    st_str(w, n, "jobStatus.jobId"), "application-status",
+                                    "FAILED", "failure-cause", "class",
+                                    "java.lang.RuntimeException", "stack-trace", trace));
+        failing_step(w, n, seen, 5000, &res);
+    }
+    ck_assert_str_eq(res.action, "RESTART_BACKOFF");
+    json_t *e = json_loads(st_str(w, n, "error"), 0, NULL);
+    const char *msg = fo_json_str(e, "message");
+    ck_assert_ptr_nonnull(msg);
+    ck_assert_ptr_nonnull(strstr(msg, "kubernetes.operator.job.restart.failed restarts it at"));
+    ck_assert_msg(strlen(msg) <= FO_STATUS_MESSAGE_MAX,
+                  "status.error's message is %zu bytes, over the limit of %d", strlen(msg),
+                  FO_STATUS_MESSAGE_MAX);
+    json_decref(e);
+    fake_world_free(w);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("reconcile_deployment");
@@ -2568,6 +2705,9 @@ static Suite *suite(void)
     tcase_add_test(tc, a_failed_job_whose_checkpoint_read_was_lost_is_restarted_from_it_later);
     tcase_add_test(tc, a_job_failing_at_every_start_is_restarted_with_a_growing_delay);
     tcase_add_test(tc, a_restart_streak_ends_after_a_healthy_run_or_a_spec_change);
+    tcase_add_test(tc, a_failure_time_this_controller_cannot_use_does_not_put_the_restart_off);
+    tcase_add_test(tc, a_restart_condition_that_is_no_readable_streak_is_not_kept);
+    tcase_add_test(tc, the_wait_told_in_status_error_keeps_the_message_limit);
     tcase_add_test(tc, a_restore_source_read_that_times_out_is_spaced_out);
     tcase_add_test(tc, a_cancelled_job_whose_checkpoint_read_was_lost_is_resumed_from_it_later);
     tcase_add_test(tc, a_job_cancelled_with_its_checkpoints_deleted_is_not_resumed_from_them);

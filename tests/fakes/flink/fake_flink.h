@@ -63,7 +63,10 @@
  * Such a harness sets "haPointerAck": true and reports each successful pointer write through
  * .../jobs/{jobid}/ha-written: Flink writes a completed checkpoint's pointer to the HA store
  * before it subsumes older checkpoints, so with it a checkpoint is discarded only once a write
- * naming a newer one succeeded, never while the HA data may still name it.
+ * naming a newer one succeeded, never while the HA data may still name it; and until its own
+ * write landed a checkpoint is reported in progress (statistics, metrics, its trigger's
+ * operation) and no failover restores it, as Flink reports a checkpoint completed only once its
+ * completed checkpoint store holds it.
  *
  * Cluster spec (every field optional):
  *   {"flinkVersion": "1.20.1" | "2.0.0" | ..., "flinkRevision": "<commit> @ <date>",

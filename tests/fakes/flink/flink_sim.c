@@ -95,11 +95,19 @@ ff_job *ff_job_get(const fo_flink_sim *sim, const char *id, fo_err *err)
     return j;
 }
 
-const ff_snap *ff_latest(const ff_job *j, int status, int kind)
+int ff_snap_status(const fo_flink_sim *sim, const ff_job *j, const ff_snap *s)
+{
+    if (sim->ha_pointer_ack && !s->savepoint && s->status == FF_SNAP_COMPLETED &&
+        s->id > j->ha_written_id)
+        return FF_SNAP_IN_PROGRESS;
+    return s->status;
+}
+
+const ff_snap *ff_latest(const fo_flink_sim *sim, const ff_job *j, int status, int kind)
 {
     for (size_t i = j->nsnaps; i-- > 0;) {
         const ff_snap *s = &j->snaps[i];
-        if (s->status != status)
+        if (ff_snap_status(sim, j, s) != status)
             continue;
         if (kind == 0 && s->savepoint)
             continue;
@@ -314,10 +322,11 @@ static bool first_start_restore(fo_flink_sim *sim, ff_job *j, int64_t t)
 }
 
 /* After a failover Flink restores from the latest completed checkpoint or savepoint, else from
- * what the submission named. */
+ * what the submission named (a checkpoint whose HA pointer write has not landed is not in the
+ * completed checkpoint store yet). */
 static void failover_restore(fo_flink_sim *sim, ff_job *j, int64_t t)
 {
-    const ff_snap *s = ff_latest(j, FF_SNAP_COMPLETED, -1);
+    const ff_snap *s = ff_latest(sim, j, FF_SNAP_COMPLETED, -1);
     if (s && s->path)
         set_restore(sim, j, s->path, s->id, s->savepoint, FF_FROM_FAILOVER, t);
     else if (j->restore_path)

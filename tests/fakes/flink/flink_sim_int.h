@@ -169,7 +169,13 @@ const char *ff_state_name(int state);
 bool ff_state_globally_terminal(int state);
 ff_job *ff_job_find(const fo_flink_sim *sim, const char *id);
 ff_job *ff_job_get(const fo_flink_sim *sim, const char *id, fo_err *err); /* 404 when absent */
-const ff_snap *ff_latest(const ff_job *j, int status, int kind); /* kind: 0 ckpt, 1 sp, -1 any */
+/* The status Flink reports for s: with sim->ha_pointer_ack a completed checkpoint whose HA
+ * pointer write has not landed is still IN_PROGRESS (CheckpointCoordinator reports a checkpoint
+ * completed only after the completed checkpoint store added it; savepoints never go there). */
+int ff_snap_status(const fo_flink_sim *sim, const ff_job *j, const ff_snap *s);
+/* The newest snapshot of j that Flink reports with status (ff_snap_status). */
+const ff_snap *ff_latest(const fo_flink_sim *sim, const ff_job *j, int status,
+                         int kind); /* kind: 0 ckpt, 1 sp, -1 any */
 int ff_slots_used(const fo_flink_sim *sim);
 bool ff_tasks_running(const ff_job *j); /* RUNNING with every task deployed */
 void ff_hex(fo_flink_sim *sim, char *out, size_t nhex); /* nhex random hex digits + NUL */

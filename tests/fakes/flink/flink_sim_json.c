@@ -296,12 +296,13 @@ static json_t *snap_json(const fo_flink_sim *sim, const ff_job *j, const ff_snap
     static const char *const class_names[] = {"in_progress", "completed", "failed"};
     static const char *const status_names[] = {"IN_PROGRESS", "COMPLETED", "FAILED"};
     int64_t subtasks = 2 * (int64_t)j->parallelism;
+    int st = ff_snap_status(sim, j, s);
     int64_t acked = s->status == FF_SNAP_IN_PROGRESS ? subtasks / 2 : subtasks;
     int64_t latest_ack = s->status == FF_SNAP_IN_PROGRESS ? sim->now : s->ack_ms;
     json_t *o = json_pack(
         "{s:s, s:I, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:i, s:i, s:i, s:I, s:I, s:s}",
-        "className", class_names[s->status], "id", (json_int_t)s->id, "status",
-        status_names[s->status], "is_savepoint", s->savepoint, "trigger_timestamp",
+        "className", class_names[st], "id", (json_int_t)s->id, "status", status_names[st],
+        "is_savepoint", s->savepoint, "trigger_timestamp",
         (json_int_t)s->trigger_ms, "latest_ack_timestamp", (json_int_t)latest_ack,
         "checkpointed_size", (json_int_t)s->state_size, "state_size", (json_int_t)s->state_size,
         "end_to_end_duration", (json_int_t)(latest_ack - s->trigger_ms), "alignment_buffered", 0,
@@ -314,7 +315,7 @@ static json_t *snap_json(const fo_flink_sim *sim, const ff_job *j, const ff_snap
         json_object_set_new(
             t, j->vertex[v],
             json_pack("{s:I, s:s, s:I, s:I, s:I, s:I, s:i, s:i, s:i, s:i, s:i}", "id",
-                      (json_int_t)s->id, "status", status_names[s->status], "latest_ack_timestamp",
+                      (json_int_t)s->id, "status", status_names[st], "latest_ack_timestamp",
                       (json_int_t)latest_ack, "checkpointed_size", (json_int_t)(s->state_size / 2),
                       "state_size", (json_int_t)(s->state_size / 2), "end_to_end_duration",
                       (json_int_t)(latest_ack - s->trigger_ms), "alignment_buffered", 0,
@@ -322,7 +323,7 @@ static json_t *snap_json(const fo_flink_sim *sim, const ff_job *j, const ff_snap
                       "num_acknowledged_subtasks",
                       s->status == FF_SNAP_IN_PROGRESS ? j->parallelism / 2 : j->parallelism));
     json_object_set_new(o, "tasks", t);
-    if (s->status == FF_SNAP_COMPLETED) {
+    if (st == FF_SNAP_COMPLETED) {
         json_object_set_new(o, "external_path", json_string(s->path));
         json_object_set_new(o, "discarded", json_boolean(s->discarded));
     } else if (s->status == FF_SNAP_FAILED) {
@@ -333,12 +334,12 @@ static json_t *snap_json(const fo_flink_sim *sim, const ff_job *j, const ff_snap
 }
 
 /* StatsSummaryDto over the completed snapshots we still remember. */
-static json_t *summary(const ff_job *j, bool durations)
+static json_t *summary(const fo_flink_sim *sim, const ff_job *j, bool durations)
 {
     int64_t min = 0, max = 0, sum = 0, n = 0;
     for (size_t i = 0; i < j->nsnaps; i++) {
         const ff_snap *s = &j->snaps[i];
-        if (s->status != FF_SNAP_COMPLETED)
+        if (ff_snap_status(sim, j, s) != FF_SNAP_COMPLETED)
             continue;
         int64_t v = durations ? s->ack_ms - s->trigger_ms : s->state_size;
         min = n == 0 || v < min ? v : min;
@@ -361,16 +362,19 @@ json_t *fo_flink_sim_json_checkpoints(const fo_flink_sim *sim, const char *job_i
         ff_http_err(err, 404, FO_ENOTFOUND, "Checkpointing has not been enabled.");
         return NULL;
     }
-    int64_t in_progress = 0;
-    for (size_t i = 0; i < j->nsnaps; i++)
-        in_progress += j->snaps[i].status == FF_SNAP_IN_PROGRESS;
+    int64_t in_progress = 0, completed = j->n_completed;
+    for (size_t i = 0; i < j->nsnaps; i++) {
+        int st = ff_snap_status(sim, j, &j->snaps[i]);
+        in_progress += st == FF_SNAP_IN_PROGRESS;
+        completed -= st != j->snaps[i].status; /* reported in progress until stored */
+    }
     json_t *latest = json_object();
     const ff_snap *s;
-    if ((s = ff_latest(j, FF_SNAP_COMPLETED, 0)))
+    if ((s = ff_latest(sim, j, FF_SNAP_COMPLETED, 0)))
         json_object_set_new(latest, "completed", snap_json(sim, j, s, false));
-    if ((s = ff_latest(j, FF_SNAP_COMPLETED, 1)))
+    if ((s = ff_latest(sim, j, FF_SNAP_COMPLETED, 1)))
         json_object_set_new(latest, "savepoint", snap_json(sim, j, s, false));
-    if ((s = ff_latest(j, FF_SNAP_FAILED, -1)))
+    if ((s = ff_latest(sim, j, FF_SNAP_FAILED, -1)))
         json_object_set_new(latest, "failed", snap_json(sim, j, s, false));
     if (j->restore_path)
         json_object_set_new(latest, "restored",
@@ -381,11 +385,11 @@ json_t *fo_flink_sim_json_checkpoints(const fo_flink_sim *sim, const char *job_i
     json_t *history = json_array();
     for (size_t i = j->nsnaps, k = 0; i-- > 0 && k < FO_FLINK_SIM_HISTORY; k++)
         json_array_append_new(history, snap_json(sim, j, &j->snaps[i], false));
-    json_t *size = summary(j, false), *dur = summary(j, true);
+    json_t *size = summary(sim, j, false), *dur = summary(sim, j, true);
     return json_pack(
         "{s:{s:I, s:I, s:I, s:I, s:I}, s:{s:o, s:O, s:o, s:O, s:O, s:O}, s:o, s:o}", "counts",
         "restored", (json_int_t)j->restored_count, "total", (json_int_t)j->n_total, "in_progress",
-        (json_int_t)in_progress, "completed", (json_int_t)j->n_completed, "failed",
+        (json_int_t)in_progress, "completed", (json_int_t)completed, "failed",
         (json_int_t)j->n_failed, "summary", "checkpointed_size", size, "state_size", size,
         "end_to_end_duration", dur, "alignment_buffered", dur, "processed_data", dur,
         "persisted_data", dur, "latest", latest, "history", history);
@@ -500,15 +504,18 @@ json_t *fo_flink_sim_json_jars(const fo_flink_sim *sim)
 static void metric_value(const fo_flink_sim *sim, const ff_job *j, const char *name, char *out,
                          size_t len)
 {
-    const ff_snap *last = ff_latest(j, FF_SNAP_COMPLETED, 0);
-    int64_t in_progress = 0;
-    for (size_t i = 0; i < j->nsnaps; i++)
-        in_progress += j->snaps[i].status == FF_SNAP_IN_PROGRESS;
+    const ff_snap *last = ff_latest(sim, j, FF_SNAP_COMPLETED, 0);
+    int64_t in_progress = 0, completed = j->n_completed;
+    for (size_t i = 0; i < j->nsnaps; i++) {
+        int st = ff_snap_status(sim, j, &j->snaps[i]);
+        in_progress += st == FF_SNAP_IN_PROGRESS;
+        completed -= st != j->snaps[i].status; /* reported in progress until stored */
+    }
     out[0] = '\0';
     if (!strcmp(name, "numRestarts") || !strcmp(name, "fullRestarts"))
         snprintf(out, len, "%lld", (long long)j->restarts);
     else if (!strcmp(name, "numberOfCompletedCheckpoints"))
-        snprintf(out, len, "%lld", (long long)j->n_completed);
+        snprintf(out, len, "%lld", (long long)completed);
     else if (!strcmp(name, "numberOfFailedCheckpoints"))
         snprintf(out, len, "%lld", (long long)j->n_failed);
     else if (!strcmp(name, "numberOfInProgressCheckpoints"))
@@ -565,7 +572,8 @@ json_t *fo_flink_sim_json_operation(const fo_flink_sim *sim, const char *kind, c
     int k = !strcmp(kind, "savepoint") ? FF_OP_SAVEPOINT
             : !strcmp(kind, "checkpoint") ? FF_OP_CHECKPOINT
                                           : FF_OP_DISPOSAL;
-    if (k != FF_OP_DISPOSAL && !ff_job_get(sim, job_id, err))
+    const ff_job *j = k != FF_OP_DISPOSAL ? ff_job_get(sim, job_id, err) : NULL;
+    if (k != FF_OP_DISPOSAL && !j)
         return NULL;
     const ff_op *op = ff_op_find(sim, trigger_id, k, job_id);
     if (!op) {
@@ -578,7 +586,10 @@ json_t *fo_flink_sim_json_operation(const fo_flink_sim *sim, const char *kind, c
                         trigger_id ? trigger_id : "", job_id);
         return NULL;
     }
-    if (!op->done)
+    /* A checkpoint the store does not hold yet (its HA pointer write pending) is in progress. */
+    bool unstored = k == FF_OP_CHECKPOINT && op->done && !op->fail_class &&
+                    sim->ha_pointer_ack && op->checkpoint_id > j->ha_written_id;
+    if (!op->done || unstored)
         return json_pack("{s:{s:s}}", "status", "id", "IN_PROGRESS");
     json_t *operation = json_object();
     if (op->fail_class) {
