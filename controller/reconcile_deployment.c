@@ -752,7 +752,7 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
     observe_ended_job(p, prev_state, conf);
     observe_unknown_restore_source(p, prev_state, conf);
     observe_missing_job(p);
-    fo_restart_settle(p);
+    fo_restart_settle(p, restart_failed_enabled(p));
     if (p->obs.jm_status == FO_JM_ERROR && !p->error_type) {
         /* Apache's DeploymentFailedException (c.3): its reason goes into the error's
          * additionalMetadata and names the Warning told when the JobManager turns ERROR. */

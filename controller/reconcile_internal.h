@@ -244,9 +244,10 @@ char *fo_act_savepoint_since(fo_pass *p, const char *jid, int64_t since);
 /* ---- reconcile_restart.c: restarts of a job that keeps failing (controller/restart_backoff.h) */
 
 /* Drop the restart streak on record once it no longer counts (a healthy run, another
- * generation), and a RestartBackoff condition that is no readable streak. Each pass, after
- * the observation. */
-void fo_restart_settle(fo_pass *p);
+ * generation, kubernetes.operator.job.restart.failed no longer `enabled`: then status.error
+ * loses the due time too), and a RestartBackoff condition that is no readable streak. Each
+ * pass, after the observation. */
+void fo_restart_settle(fo_pass *p, bool enabled);
 /* A restart of the FAILED job (kubernetes.operator.job.restart.failed) that is not due yet:
  * true when this pass does not restart it. status.error says when it will, a Warning
  * RestartBackoff says so once, and the pass comes back then. */

@@ -17,7 +17,39 @@
 /* additionalMetadata member of status.error holding when the restart is due (epoch ms). */
 #define DUE_KEY "nextRestartTimestamp"
 
-void fo_restart_settle(fo_pass *p)
+/* The opening of the sentence fo_restart_wait puts in front of the failure in status.error. */
+#define WAIT_SENTENCE "The job failed again after a restart: "
+
+/* restart.failed was turned off (in the cluster defaults: no new generation) while a restart
+ * waited: status.error goes back to the job's failure alone, without the due time. */
+static void untell_due(fo_pass *p)
+{
+    const char *old = fo_json_str(p->st, "error");
+    json_t *e = old && old[0] == '{' ? json_loads(old, 0, NULL) : NULL;
+    json_t *meta = json_object_get(e, "additionalMetadata");
+    if (!json_object_get(meta, DUE_KEY)) {
+        json_decref(e);
+        return;
+    }
+    json_object_del(meta, DUE_KEY);
+    const char *m = fo_json_str(e, "message");
+    const char *end = m && strncmp(m, WAIT_SENTENCE, strlen(WAIT_SENTENCE)) == 0
+                          ? strstr(m, ").")
+                          : NULL;
+    if (end) {
+        end += 2;
+        while (*end == ' ')
+            end++;
+        json_object_set_new(e, "message", json_string(*end ? end : "The job failed."));
+    }
+    char *text = json_dumps(e, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (text)
+        json_object_set_new(p->st, "error", json_string(text));
+    free(text);
+    json_decref(e);
+}
+
+void fo_restart_settle(fo_pass *p, bool enabled)
 {
     fo_restart_streak s;
     if (!fo_restart_streak_read(p->st, &s)) {
@@ -29,6 +61,14 @@ void fo_restart_settle(fo_pass *p)
                         FO_RESTART_CONDITION);
             fo_restart_streak_drop(p->st);
         }
+        return;
+    }
+    if (!enabled) {
+        fo_log_info("kubernetes.operator.job.restart.failed is off: the failed-job restart "
+                    "streak since %lld is dropped",
+                    (long long)s.since_ms);
+        fo_restart_streak_drop(p->st);
+        untell_due(p);
         return;
     }
     if (fo_restart_streak_counts(p->st, &s, p->generation, p->now_ms))
@@ -114,7 +154,7 @@ bool fo_restart_wait(fo_pass *p)
     fo_flink_duration_format_iso(FO_RESTART_MAX_DELAY_MS, cap, sizeof cap);
     char sentence[512];
     snprintf(sentence, sizeof sentence,
-             "The job failed again after a restart: kubernetes.operator.job.restart.failed "
+             WAIT_SENTENCE "kubernetes.operator.job.restart.failed "
              "restarts it at %s, %s after the failure (it has been failing since %s; the wait "
              "grows with that, to at most %s).",
              at, wait, since, cap);

@@ -2288,6 +2288,56 @@ START_TEST(a_job_failing_at_every_start_is_restarted_with_a_growing_delay)
 }
 END_TEST
 
+/* restart.failed set in the cluster defaults and turned off there while a restart waits (no
+ * new generation): the streak's condition goes, and status.error no longer announces a restart
+ * that will not come; the failed job stays as it is. */
+START_TEST(a_restart_wait_ends_when_restart_failed_is_turned_off_in_the_defaults)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    static const char on[] = "flinkConfiguration:\n  kubernetes.operator.job.restart.failed: "
+                             "\"true\"\n";
+    static const char off[] = "flinkConfiguration:\n  kubernetes.operator.job.restart.failed: "
+                              "\"false\"\n";
+    fo_err err;
+    fo_cluster_defaults *cd_on = fo_cluster_defaults_parse(on, sizeof on - 1, &err);
+    fo_cluster_defaults *cd_off = fo_cluster_defaults_parse(off, sizeof off - 1, &err);
+    ck_assert(cd_on && cd_off);
+    w->env.defaults = given_defaults;
+    w->env.defaults_ctx = cd_on;
+    until_stable(w, n);
+    char seen[40];
+    snprintf(seen, sizeof seen, "%s", st_str(w, n, "jobStatus.jobId"));
+    fo_reconcile_result res;
+    bool waited = false;
+    for (int i = 0; i < 40 && !waited; i++) {
+        failing_step(w, n, seen, 5000, &res);
+        waited = strcmp(res.action, "RESTART_BACKOFF") == 0;
+    }
+    ck_assert_msg(waited, "no restart waited");
+    ck_assert_ptr_nonnull(fo_status_condition(json_object_get(fd(w, n), "status"),
+                                              "RestartBackoff"));
+    w->env.defaults_ctx = cd_off;
+    flink_job(w, n, "FAILED");
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_msg(strcmp(res.action, "RESTART_BACKOFF") != 0 && strcmp(res.action, "SUSPEND") != 0,
+                  "restart.failed off: the pass still %s", res.action);
+    ck_assert_msg(!fo_status_condition(json_object_get(fd(w, n), "status"), "RestartBackoff"),
+                  "restart.failed off: the RestartBackoff condition stays");
+    const char *e = st_str(w, n, "error");
+    ck_assert_msg(e && !strstr(e, "nextRestartTimestamp") && !strstr(e, "restarts it at"),
+                  "restart.failed off: status.error still announces a restart: %s",
+                  e ? e : "(none)");
+    ck_assert_msg(strstr(e, "\"type\""), "status.error lost the failure: %s", e);
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.state"), "FAILED");
+    w->env.defaults_ctx = NULL;
+    fo_cluster_defaults_unref(cd_on);
+    fo_cluster_defaults_unref(cd_off);
+    fake_world_free(w);
+}
+END_TEST
+
 /* A streak ends when the job has run 10 minutes since a restart, or when the spec changes: the
  * next failure is then restarted at once, as Apache does (docs/controller.md, "Restarts of a
  * job that keeps failing"). */
@@ -2705,6 +2755,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_failed_job_whose_checkpoint_read_was_lost_is_restarted_from_it_later);
     tcase_add_test(tc, a_job_failing_at_every_start_is_restarted_with_a_growing_delay);
     tcase_add_test(tc, a_restart_streak_ends_after_a_healthy_run_or_a_spec_change);
+    tcase_add_test(tc, a_restart_wait_ends_when_restart_failed_is_turned_off_in_the_defaults);
     tcase_add_test(tc, a_failure_time_this_controller_cannot_use_does_not_put_the_restart_off);
     tcase_add_test(tc, a_restart_condition_that_is_no_readable_streak_is_not_kept);
     tcase_add_test(tc, the_wait_told_in_status_error_keeps_the_message_limit);
