@@ -10,6 +10,7 @@
  * Apache status has no field for either: they live in status.clusterInfo (a string map of facts
  * about the running cluster, which a disposal under way on its JobManager is), under
  * DISPOSAL_LOCATION and DISPOSAL_TRIGGER. One disposal at a time, oldest entry first. */
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,24 +98,90 @@ static void clear_intent(fo_pass *p)
     json_object_del(ci, DISPOSAL_TRIGGER);
 }
 
-static bool same(const char *a, const char *b)
+/* A savepoint path as Flink's Path (org.apache.flink.core.fs.Path) reads it. */
+typedef struct sp_path {
+    char scheme[16]; /* lower case, "" when none; s3a, s3n and s3p read as s3 */
+    char auth[256];  /* "" when none ("file:///x" and "file:/x" are one path) */
+    char path[1024]; /* no doubled or trailing slashes, no last "_metadata" */
+} sp_path;
+
+/* Split loc into out; false when a part does not fit. The S3 file systems serve the same
+ * buckets under s3, s3a and s3p (Flink's docs, "Amazon S3"), and a pointer may name the
+ * savepoint's _metadata file, whose directory is the savepoint
+ * (AbstractFsCheckpointStorageAccess.resolveCheckpointPointer). */
+static bool sp_path_parse(const char *loc, sp_path *out)
 {
-    return a && b && strcmp(a, b) == 0;
+    memset(out, 0, sizeof *out);
+    size_t n = strcspn(loc, ":/");
+    if (loc[n] == ':' && n > 0) {
+        if (n >= sizeof out->scheme)
+            return false;
+        for (size_t i = 0; i < n; i++)
+            out->scheme[i] = (char)tolower((unsigned char)loc[i]);
+        if (strcmp(out->scheme, "s3a") == 0 || strcmp(out->scheme, "s3n") == 0 ||
+            strcmp(out->scheme, "s3p") == 0)
+            strcpy(out->scheme, "s3");
+        loc += n + 1;
+    }
+    if (strncmp(loc, "//", 2) == 0) {
+        n = strcspn(loc + 2, "/");
+        if (n >= sizeof out->auth)
+            return false;
+        memcpy(out->auth, loc + 2, n);
+        loc += 2 + n;
+    }
+    size_t o = 0;
+    for (; *loc; loc++) {
+        if (*loc == '/' && o > 0 && out->path[o - 1] == '/')
+            continue;
+        if (o + 1 >= sizeof out->path)
+            return false;
+        out->path[o++] = *loc;
+    }
+    static const char meta[] = "/_metadata";
+    size_t ml = sizeof meta - 1;
+    while (o > 1 && out->path[o - 1] == '/')
+        o--;
+    if (o > ml && strncmp(out->path + o - ml, meta, ml) == 0)
+        o -= ml;
+    while (o > 1 && out->path[o - 1] == '/')
+        o--;
+    out->path[o] = '\0';
+    return true;
+}
+
+/* Do a and b name the same savepoint, however spelled? A part one of them leaves out (no
+ * scheme: the default file system; no authority: the default one) is taken to match: wrongly
+ * taking two paths for one keeps data, the other way round deletes it. */
+static bool same_savepoint(const char *a, const char *b)
+{
+    if (!a || !b)
+        return false;
+    if (strcmp(a, b) == 0)
+        return true;
+    sp_path pa, pb;
+    if (!sp_path_parse(a, &pa) || !sp_path_parse(b, &pb))
+        return false;
+    return strcmp(pa.path, pb.path) == 0 &&
+           (!pa.scheme[0] || !pb.scheme[0] || strcmp(pa.scheme, pb.scheme) == 0) &&
+           (!pa.auth[0] || !pb.auth[0] || strcmp(pa.auth, pb.auth) == 0);
 }
 
 /* Is location still a way back for the resource: the path the next deployment restores from
  * (upgradeSavepointPath), the last savepoint, the newest history entry, or a spec's
- * initialSavepointPath? Such data is never disposed of, whatever the history settings say. */
+ * initialSavepointPath, however spelled? Such data is never disposed of, whatever the history
+ * settings say. */
 static bool restore_source(fo_pass *p, const json_t *history, const char *location)
 {
     const json_t *js = json_object_get(p->st, "jobStatus");
     const json_t *newest = json_array_get(history, json_array_size(history) - 1);
-    return same(location, fo_json_str(js, "upgradeSavepointPath")) ||
-           same(location, fo_json_get_str(js, "savepointInfo.lastSavepoint.location")) ||
-           same(location, fo_json_str(newest, "location")) ||
-           same(location, fo_json_get_str(p->last, "job.initialSavepointPath")) ||
-           same(location,
-                fo_json_get_str(json_object_get(p->want, "spec"), "job.initialSavepointPath"));
+    return same_savepoint(location, fo_json_str(js, "upgradeSavepointPath")) ||
+           same_savepoint(location,
+                          fo_json_get_str(js, "savepointInfo.lastSavepoint.location")) ||
+           same_savepoint(location, fo_json_str(newest, "location")) ||
+           same_savepoint(location, fo_json_get_str(p->last, "job.initialSavepointPath")) ||
+           same_savepoint(location, fo_json_get_str(json_object_get(p->want, "spec"),
+                                                    "job.initialSavepointPath"));
 }
 
 /* savepoint.cleanup.enabled when the configuration does not say: what the Apache operator did
@@ -190,11 +257,11 @@ static void drop(fo_pass *p, json_t *history, int64_t max_count, int64_t max_age
                     CLEANUP_KEY);
 }
 
-/* Remove every entry at location from the history. */
+/* Remove every entry of the savepoint at location from the history. */
 static void forget(json_t *history, const char *location)
 {
     for (size_t i = 0; i < json_array_size(history);) {
-        if (same(fo_json_str(json_array_get(history, i), "location"), location))
+        if (same_savepoint(fo_json_str(json_array_get(history, i), "location"), location))
             json_array_remove(history, i);
         else
             i++;
@@ -210,7 +277,8 @@ static void forget(json_t *history, const char *location)
 static bool already_gone(const fo_flink_failure *f)
 {
     const char *fnf = "java.io.FileNotFoundException";
-    return same(f->class_name, fnf) || (f->stack_trace && strstr(f->stack_trace, fnf)) ||
+    return (f->class_name && strcmp(f->class_name, fnf) == 0) ||
+           (f->stack_trace && strstr(f->stack_trace, fnf)) ||
            (f->message && strstr(f->message, fnf));
 }
 
