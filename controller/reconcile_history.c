@@ -238,6 +238,19 @@ static bool leaves(fo_pass *p, const json_t *history, size_t i, int64_t max_coun
            ts < p->now_ms - max_age;
 }
 
+/* Is the savepoint of entry i (which leaves) also listed by an entry the limits keep? Its data
+ * is then still the history's: the entry leaves, the data stays. */
+static bool listed_by_one_kept(fo_pass *p, const json_t *history, size_t i, int64_t max_count,
+                               int64_t max_age)
+{
+    const char *loc = fo_json_str(json_array_get(history, i), "location");
+    for (size_t j = 0; j < json_array_size(history); j++)
+        if (j != i && !leaves(p, history, j, max_count, max_age) &&
+            same_savepoint(loc, fo_json_str(json_array_get(history, j), "location")))
+            return true;
+    return false;
+}
+
 /* savepoint.cleanup.enabled false: entries leave the status only, their data stays. */
 static void drop(fo_pass *p, json_t *history, int64_t max_count, int64_t max_age)
 {
@@ -447,6 +460,12 @@ fo_rc fo_history_dispose(fo_pass *p, fo_err *err)
         if (!leaves(p, history, i, max_count, max_age))
             continue;
         if (!loc || !*loc) { /* nothing to dispose of */
+            json_array_remove(history, i--);
+            continue;
+        }
+        if (listed_by_one_kept(p, history, i, max_count, max_age)) {
+            fo_log_info("savepoint %s leaves the history, its data stays: an entry kept lists it",
+                        loc);
             json_array_remove(history, i--);
             continue;
         }

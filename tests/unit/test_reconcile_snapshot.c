@@ -937,6 +937,27 @@ START_TEST(a_restore_source_spelled_otherwise_is_never_disposed_of)
 }
 END_TEST
 
+/* One savepoint listed twice (an old entry and one the limits keep): the old entry leaves the
+ * history, but the data the other one lists stays, and so does that entry. */
+START_TEST(a_savepoint_an_entry_that_stays_lists_is_not_disposed_of)
+{
+    fake_world *w = running_world();
+    set_conf(w, SNAPSHOT_RESOURCES, "false"); /* the legacy path: disposal by default */
+    int64_t recent[4] = {4, 3, 2, 1};
+    put_history(w, recent, 4);
+    set_history_location(w, 2, "s3://bucket/savepoints/sp-0");
+    set_conf(w, "kubernetes.operator.savepoint.history.max.count", "3");
+    const char *paths[16];
+    size_t n = passes_disposing(w, 4, paths);
+    ck_assert_msg(n == 0, "%s disposed of while an entry kept lists it", n ? paths[0] : "");
+    ck_assert_msg(in_history(w, "s3://bucket/savepoints/sp-0"), "the entry kept was dropped");
+    ck_assert_uint_eq(history_size(w), 3);
+    ck_assert_str_eq(history_location(w, 0), "s3://bucket/savepoints/sp-1");
+    ck_assert_str_eq(history_location(w, 1), "s3://bucket/savepoints/sp-0");
+    fake_world_free(w);
+}
+END_TEST
+
 /* A controller killed before any of its writes, or a disposal whose answer never came back:
  * each entry that leaves is disposed of before it leaves, no entry that stays is disposed of,
  * and the end is the uncrashed run's. A request may go twice only when its trigger id was not
@@ -1624,6 +1645,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_savepoint_flink_cannot_find_leaves_the_history);
     tcase_add_test(tc, a_restore_source_is_never_disposed_of);
     tcase_add_test(tc, a_restore_source_spelled_otherwise_is_never_disposed_of);
+    tcase_add_test(tc, a_savepoint_an_entry_that_stays_lists_is_not_disposed_of);
     tcase_add_test(tc, disposal_survives_a_crash_before_any_write_and_a_lost_answer);
     tcase_add_test(tc, a_manual_savepoint_keeps_the_passes_of_a_silent_jobmanager_at_their_pace);
     tcase_add_test(tc, a_periodic_savepoint_in_flight_is_spaced_out_like_the_observation);
