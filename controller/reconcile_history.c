@@ -281,31 +281,41 @@ static void forget(json_t *history, const char *location)
     }
 }
 
-/* Flink's Dispatcher.disposeSavepoint fails with a FlinkException caused by a
- * java.io.FileNotFoundException when nothing is left at the path ("Cannot find checkpoint or
- * savepoint file/directory") or no metadata file is ("Cannot find meta data file"):
- * Checkpoints.disposeSavepoint deletes the metadata file first, so that a disposal cut short
- * leaves nothing Flink can restore or dispose of. Either way the savepoint is gone. Anything
- * else (a file system that cannot be reached, access denied) may pass, and is tried again. */
-static bool already_gone(const fo_flink_failure *f)
-{
-    const char *fnf = "java.io.FileNotFoundException";
-    return (f->class_name && strcmp(f->class_name, fnf) == 0) ||
-           (f->stack_trace && strstr(f->stack_trace, fnf)) ||
-           (f->message && strstr(f->message, fnf));
-}
-
-/* What a failed disposal tells: the innermost cause of Flink's trace ("java.io.IOException:
- * ..."), since the outer one only repeats "Could not dispose savepoint <path>."; into buf. */
+/* The innermost cause of a failed disposal as Flink's trace prints it ("java.io.IOException:
+ * ..."), into buf: the last "Caused by: " that starts a line (the causes of a suppressed
+ * exception are indented under it), else the trace's first line. The outer ones only repeat
+ * "Could not dispose savepoint <path>." (Dispatcher.disposeSavepoint). */
 static const char *root_cause(const fo_flink_failure *f, char *buf, size_t len)
 {
-    const char *c = NULL;
-    for (const char *s = f->stack_trace; s && (s = strstr(s, "Caused by: ")); s++)
-        c = s + strlen("Caused by: ");
-    if (!c)
+    const char *c = f->stack_trace;
+    for (const char *s = c; s && (s = strstr(s, "\nCaused by: ")); s++)
+        c = s + strlen("\nCaused by: ");
+    if (!c || !*c)
         return f->message ? f->message : f->class_name;
     snprintf(buf, len, "%.*s", (int)strcspn(c, "\r\n"), c);
     return buf;
+}
+
+/* Did Flink find nothing to dispose of at the path? Checkpoints.disposeSavepoint fails at
+ * AbstractFsCheckpointStorageAccess.resolveCheckpointPointer with one of two
+ * java.io.FileNotFoundExceptions (the same text from Flink 1.15 to 2.x): nothing at the path
+ * ("Cannot find checkpoint or savepoint file/directory"), or no metadata file ("Cannot find
+ * meta data file"; disposeSavepoint deletes the metadata first, so a disposal cut short leaves
+ * nothing Flink can restore or dispose of). Either way the savepoint is gone. Any other
+ * failure, a FileNotFoundException among them (java.io.FileInputStream's "(Permission
+ * denied)" on a _metadata file the JobManager may not read, one suppressed in a failed delete),
+ * may leave the savepoint whole: it is tried again. */
+static bool already_gone(const fo_flink_failure *f)
+{
+    static const char *const gone[] = {
+        "java.io.FileNotFoundException: Cannot find checkpoint or savepoint file/directory",
+        "java.io.FileNotFoundException: Cannot find meta data file"};
+    char buf[512];
+    const char *c = root_cause(f, buf, sizeof buf);
+    for (size_t i = 0; c && i < sizeof gone / sizeof *gone; i++)
+        if (strncmp(c, gone[i], strlen(gone[i])) == 0)
+            return true;
+    return false;
 }
 
 static void disposal_failed(fo_pass *p, const char *location, const char *why)

@@ -958,6 +958,42 @@ START_TEST(a_savepoint_an_entry_that_stays_lists_is_not_disposed_of)
 }
 END_TEST
 
+/* Only Flink's own "nothing there" reads as gone: resolveCheckpointPointer's two
+ * FileNotFoundExceptions, the innermost cause of the Dispatcher's failure. A _metadata file the
+ * JobManager may not read fails in java.io.FileInputStream with a FileNotFoundException
+ * "(Permission denied)", and a failure whose FileNotFoundException is only suppressed in it
+ * (Checkpoints.disposeSavepoint goes on past a failed delete): the savepoint is still there,
+ * so the entry stays, a Warning tells, and it is tried again. */
+START_TEST(a_disposal_that_failed_with_the_savepoint_still_there_keeps_the_entry)
+{
+    static const char *const causes[] = {
+        "java.io.FileNotFoundException: /flink-data/savepoints/sp-0/_metadata (Permission "
+        "denied)",
+        "java.io.IOException: Delete of 's3://bucket/savepoints/sp-0/_metadata' failed: "
+        "Access Denied\n\tat org.apache.flink.runtime.state.filesystem.FileStateHandle."
+        "discardState(FileStateHandle.java:85)\n\tSuppressed: java.io.FileNotFoundException: "
+        "Cannot find checkpoint or savepoint file/directory 's3://bucket/savepoints/sp-0/x'",
+    };
+    for (size_t c = 0; c < sizeof causes / sizeof *causes; c++) {
+        fake_world *w = running_world();
+        set_conf(w, SNAPSHOT_RESOURCES, "false"); /* the legacy path: disposal by default */
+        int64_t recent[3] = {3, 2, 1};
+        put_history(w, recent, 3);
+        set_conf(w, "kubernetes.operator.savepoint.history.max.count", "2");
+        ck_assert_int_eq(pass(w, N, NULL), FO_OK); /* records the spec */
+        answer_disposal_trigger(w, DISPOSAL_TRIGGER_1);
+        answer_disposal(w, DISPOSAL_TRIGGER_1,
+                        disposal_failed_with("s3://bucket/savepoints/sp-0", causes[c]));
+        ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+        ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+        ck_assert_msg(in_history(w, "s3://bucket/savepoints/sp-0"),
+                      "cause %zu read as gone: the entry of a savepoint still there left", c);
+        ck_assert_int_eq(fake_events_count(&w->events, "SavepointError"), 1);
+        fake_world_free(w);
+    }
+}
+END_TEST
+
 /* A controller killed before any of its writes, or a disposal whose answer never came back:
  * each entry that leaves is disposed of before it leaves, no entry that stays is disposed of,
  * and the end is the uncrashed run's. A request may go twice only when its trigger id was not
@@ -1646,6 +1682,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_restore_source_is_never_disposed_of);
     tcase_add_test(tc, a_restore_source_spelled_otherwise_is_never_disposed_of);
     tcase_add_test(tc, a_savepoint_an_entry_that_stays_lists_is_not_disposed_of);
+    tcase_add_test(tc, a_disposal_that_failed_with_the_savepoint_still_there_keeps_the_entry);
     tcase_add_test(tc, disposal_survives_a_crash_before_any_write_and_a_lost_answer);
     tcase_add_test(tc, a_manual_savepoint_keeps_the_passes_of_a_silent_jobmanager_at_their_pace);
     tcase_add_test(tc, a_periodic_savepoint_in_flight_is_spaced_out_like_the_observation);
