@@ -10,6 +10,7 @@
  * Apache status has no field for either: they live in status.clusterInfo (a string map of facts
  * about the running cluster, which a disposal under way on its JobManager is), under
  * DISPOSAL_LOCATION and DISPOSAL_TRIGGER. One disposal at a time, oldest entry first. */
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,24 +98,90 @@ static void clear_intent(fo_pass *p)
     json_object_del(ci, DISPOSAL_TRIGGER);
 }
 
-static bool same(const char *a, const char *b)
+/* A savepoint path as Flink's Path (org.apache.flink.core.fs.Path) reads it. */
+typedef struct sp_path {
+    char scheme[16]; /* lower case, "" when none; s3a, s3n and s3p read as s3 */
+    char auth[256];  /* "" when none ("file:///x" and "file:/x" are one path) */
+    char path[1024]; /* no doubled or trailing slashes, no last "_metadata" */
+} sp_path;
+
+/* Split loc into out; false when a part does not fit. The S3 file systems serve the same
+ * buckets under s3, s3a and s3p (Flink's docs, "Amazon S3"), and a pointer may name the
+ * savepoint's _metadata file, whose directory is the savepoint
+ * (AbstractFsCheckpointStorageAccess.resolveCheckpointPointer). */
+static bool sp_path_parse(const char *loc, sp_path *out)
 {
-    return a && b && strcmp(a, b) == 0;
+    memset(out, 0, sizeof *out);
+    size_t n = strcspn(loc, ":/");
+    if (loc[n] == ':' && n > 0) {
+        if (n >= sizeof out->scheme)
+            return false;
+        for (size_t i = 0; i < n; i++)
+            out->scheme[i] = (char)tolower((unsigned char)loc[i]);
+        if (strcmp(out->scheme, "s3a") == 0 || strcmp(out->scheme, "s3n") == 0 ||
+            strcmp(out->scheme, "s3p") == 0)
+            strcpy(out->scheme, "s3");
+        loc += n + 1;
+    }
+    if (strncmp(loc, "//", 2) == 0) {
+        n = strcspn(loc + 2, "/");
+        if (n >= sizeof out->auth)
+            return false;
+        memcpy(out->auth, loc + 2, n);
+        loc += 2 + n;
+    }
+    size_t o = 0;
+    for (; *loc; loc++) {
+        if (*loc == '/' && o > 0 && out->path[o - 1] == '/')
+            continue;
+        if (o + 1 >= sizeof out->path)
+            return false;
+        out->path[o++] = *loc;
+    }
+    static const char meta[] = "/_metadata";
+    size_t ml = sizeof meta - 1;
+    while (o > 1 && out->path[o - 1] == '/')
+        o--;
+    if (o > ml && strncmp(out->path + o - ml, meta, ml) == 0)
+        o -= ml;
+    while (o > 1 && out->path[o - 1] == '/')
+        o--;
+    out->path[o] = '\0';
+    return true;
+}
+
+/* Do a and b name the same savepoint, however spelled? A part one of them leaves out (no
+ * scheme: the default file system; no authority: the default one) is taken to match: wrongly
+ * taking two paths for one keeps data, the other way round deletes it. */
+static bool same_savepoint(const char *a, const char *b)
+{
+    if (!a || !b)
+        return false;
+    if (strcmp(a, b) == 0)
+        return true;
+    sp_path pa, pb;
+    if (!sp_path_parse(a, &pa) || !sp_path_parse(b, &pb))
+        return false;
+    return strcmp(pa.path, pb.path) == 0 &&
+           (!pa.scheme[0] || !pb.scheme[0] || strcmp(pa.scheme, pb.scheme) == 0) &&
+           (!pa.auth[0] || !pb.auth[0] || strcmp(pa.auth, pb.auth) == 0);
 }
 
 /* Is location still a way back for the resource: the path the next deployment restores from
  * (upgradeSavepointPath), the last savepoint, the newest history entry, or a spec's
- * initialSavepointPath? Such data is never disposed of, whatever the history settings say. */
+ * initialSavepointPath, however spelled? Such data is never disposed of, whatever the history
+ * settings say. */
 static bool restore_source(fo_pass *p, const json_t *history, const char *location)
 {
     const json_t *js = json_object_get(p->st, "jobStatus");
     const json_t *newest = json_array_get(history, json_array_size(history) - 1);
-    return same(location, fo_json_str(js, "upgradeSavepointPath")) ||
-           same(location, fo_json_get_str(js, "savepointInfo.lastSavepoint.location")) ||
-           same(location, fo_json_str(newest, "location")) ||
-           same(location, fo_json_get_str(p->last, "job.initialSavepointPath")) ||
-           same(location,
-                fo_json_get_str(json_object_get(p->want, "spec"), "job.initialSavepointPath"));
+    return same_savepoint(location, fo_json_str(js, "upgradeSavepointPath")) ||
+           same_savepoint(location,
+                          fo_json_get_str(js, "savepointInfo.lastSavepoint.location")) ||
+           same_savepoint(location, fo_json_str(newest, "location")) ||
+           same_savepoint(location, fo_json_get_str(p->last, "job.initialSavepointPath")) ||
+           same_savepoint(location, fo_json_get_str(json_object_get(p->want, "spec"),
+                                                    "job.initialSavepointPath"));
 }
 
 /* savepoint.cleanup.enabled when the configuration does not say: what the Apache operator did
@@ -171,6 +238,19 @@ static bool leaves(fo_pass *p, const json_t *history, size_t i, int64_t max_coun
            ts < p->now_ms - max_age;
 }
 
+/* Is the savepoint of entry i (which leaves) also listed by an entry the limits keep? Its data
+ * is then still the history's: the entry leaves, the data stays. */
+static bool listed_by_one_kept(fo_pass *p, const json_t *history, size_t i, int64_t max_count,
+                               int64_t max_age)
+{
+    const char *loc = fo_json_str(json_array_get(history, i), "location");
+    for (size_t j = 0; j < json_array_size(history); j++)
+        if (j != i && !leaves(p, history, j, max_count, max_age) &&
+            same_savepoint(loc, fo_json_str(json_array_get(history, j), "location")))
+            return true;
+    return false;
+}
+
 /* savepoint.cleanup.enabled false: entries leave the status only, their data stays. */
 static void drop(fo_pass *p, json_t *history, int64_t max_count, int64_t max_age)
 {
@@ -190,41 +270,52 @@ static void drop(fo_pass *p, json_t *history, int64_t max_count, int64_t max_age
                     CLEANUP_KEY);
 }
 
-/* Remove every entry at location from the history. */
+/* Remove every entry of the savepoint at location from the history. */
 static void forget(json_t *history, const char *location)
 {
     for (size_t i = 0; i < json_array_size(history);) {
-        if (same(fo_json_str(json_array_get(history, i), "location"), location))
+        if (same_savepoint(fo_json_str(json_array_get(history, i), "location"), location))
             json_array_remove(history, i);
         else
             i++;
     }
 }
 
-/* Flink's Dispatcher.disposeSavepoint fails with a FlinkException caused by a
- * java.io.FileNotFoundException when nothing is left at the path ("Cannot find checkpoint or
- * savepoint file/directory") or no metadata file is ("Cannot find meta data file"):
- * Checkpoints.disposeSavepoint deletes the metadata file first, so that a disposal cut short
- * leaves nothing Flink can restore or dispose of. Either way the savepoint is gone. Anything
- * else (a file system that cannot be reached, access denied) may pass, and is tried again. */
-static bool already_gone(const fo_flink_failure *f)
-{
-    const char *fnf = "java.io.FileNotFoundException";
-    return same(f->class_name, fnf) || (f->stack_trace && strstr(f->stack_trace, fnf)) ||
-           (f->message && strstr(f->message, fnf));
-}
-
-/* What a failed disposal tells: the innermost cause of Flink's trace ("java.io.IOException:
- * ..."), since the outer one only repeats "Could not dispose savepoint <path>."; into buf. */
+/* The innermost cause of a failed disposal as Flink's trace prints it ("java.io.IOException:
+ * ..."), into buf: the last "Caused by: " that starts a line (the causes of a suppressed
+ * exception are indented under it), else the trace's first line. The outer ones only repeat
+ * "Could not dispose savepoint <path>." (Dispatcher.disposeSavepoint). */
 static const char *root_cause(const fo_flink_failure *f, char *buf, size_t len)
 {
-    const char *c = NULL;
-    for (const char *s = f->stack_trace; s && (s = strstr(s, "Caused by: ")); s++)
-        c = s + strlen("Caused by: ");
-    if (!c)
+    const char *c = f->stack_trace;
+    for (const char *s = c; s && (s = strstr(s, "\nCaused by: ")); s++)
+        c = s + strlen("\nCaused by: ");
+    if (!c || !*c)
         return f->message ? f->message : f->class_name;
     snprintf(buf, len, "%.*s", (int)strcspn(c, "\r\n"), c);
     return buf;
+}
+
+/* Did Flink find nothing to dispose of at the path? Checkpoints.disposeSavepoint fails at
+ * AbstractFsCheckpointStorageAccess.resolveCheckpointPointer with one of two
+ * java.io.FileNotFoundExceptions (the same text from Flink 1.15 to 2.x): nothing at the path
+ * ("Cannot find checkpoint or savepoint file/directory"), or no metadata file ("Cannot find
+ * meta data file"; disposeSavepoint deletes the metadata first, so a disposal cut short leaves
+ * nothing Flink can restore or dispose of). Either way the savepoint is gone. Any other
+ * failure, a FileNotFoundException among them (java.io.FileInputStream's "(Permission
+ * denied)" on a _metadata file the JobManager may not read, one suppressed in a failed delete),
+ * may leave the savepoint whole: it is tried again. */
+static bool already_gone(const fo_flink_failure *f)
+{
+    static const char *const gone[] = {
+        "java.io.FileNotFoundException: Cannot find checkpoint or savepoint file/directory",
+        "java.io.FileNotFoundException: Cannot find meta data file"};
+    char buf[512];
+    const char *c = root_cause(f, buf, sizeof buf);
+    for (size_t i = 0; c && i < sizeof gone / sizeof *gone; i++)
+        if (strncmp(c, gone[i], strlen(gone[i])) == 0)
+            return true;
+    return false;
 }
 
 static void disposal_failed(fo_pass *p, const char *location, const char *why)
@@ -379,6 +470,12 @@ fo_rc fo_history_dispose(fo_pass *p, fo_err *err)
         if (!leaves(p, history, i, max_count, max_age))
             continue;
         if (!loc || !*loc) { /* nothing to dispose of */
+            json_array_remove(history, i--);
+            continue;
+        }
+        if (listed_by_one_kept(p, history, i, max_count, max_age)) {
+            fo_log_info("savepoint %s leaves the history, its data stays: an entry kept lists it",
+                        loc);
             json_array_remove(history, i--);
             continue;
         }

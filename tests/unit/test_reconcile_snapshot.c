@@ -871,6 +871,129 @@ START_TEST(a_restore_source_is_never_disposed_of)
 }
 END_TEST
 
+/* The location of history entry i becomes loc (lastSavepoint too when i is the newest). */
+static void set_history_location(fake_world *w, size_t i, const char *loc)
+{
+    json_t *si = (json_t *)fo_json_get(json_object_get(fd(w, N), "status"),
+                                       "jobStatus.savepointInfo");
+    json_t *h = json_object_get(si, "savepointHistory");
+    json_object_set_new(json_array_get(h, i), "location", json_string(loc));
+    if (i + 1 == json_array_size(h))
+        json_object_set(si, "lastSavepoint", json_array_get(h, i));
+}
+
+/* Passes with every disposal answered done; the paths sent, in paths (count returned). */
+static size_t passes_disposing(fake_world *w, int n, const char *paths[16])
+{
+    answer_disposal_trigger(w, DISPOSAL_TRIGGER_1);
+    answer_disposal(w, DISPOSAL_TRIGGER_1, disposal_done());
+    for (int i = 0; i < n; i++)
+        ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    return disposal_posts(w, paths);
+}
+
+/* A restore source is the same savepoint however its path is spelled. Flink's Path drops a
+ * trailing slash and doubled slashes and writes an empty authority as "file:/x" (the location
+ * a local savepoint is reported at, while users write "file:///x"); a pointer may name the
+ * savepoint's _metadata file (AbstractFsCheckpointStorageAccess.resolveCheckpointPointer: its
+ * directory is the savepoint); and Flink's S3 file systems serve the same buckets under s3://,
+ * s3a:// and s3p:// (docs: "Amazon S3"). Such a path is never disposed of. */
+START_TEST(a_restore_source_spelled_otherwise_is_never_disposed_of)
+{
+    static const struct {
+        const char *history, *field, *restore;
+    } cases[] = {
+        {NULL, "initialSavepointPath", "s3://bucket/savepoints/sp-0/"},
+        {NULL, "initialSavepointPath", "s3://bucket//savepoints/sp-0"},
+        {NULL, "initialSavepointPath", "s3://bucket/savepoints/sp-0/_metadata"},
+        {NULL, "initialSavepointPath", "s3a://bucket/savepoints/sp-0"},
+        {"file:/flink-data/savepoints/sp-0", "initialSavepointPath",
+         "file:///flink-data/savepoints/sp-0"},
+        {"file:/flink-data/savepoints/sp-0", "upgradeSavepointPath",
+         "file:///flink-data/savepoints/sp-0/"},
+        {NULL, "upgradeSavepointPath", "s3://bucket/savepoints/sp-0/"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        fake_world *w = running_world();
+        set_conf(w, SNAPSHOT_RESOURCES, "false"); /* the legacy path: disposal by default */
+        int64_t recent[3] = {3, 2, 1};
+        put_history(w, recent, 3);
+        if (cases[c].history)
+            set_history_location(w, 0, cases[c].history);
+        set_conf(w, "kubernetes.operator.savepoint.history.max.count", "2");
+        if (strcmp(cases[c].field, "initialSavepointPath") == 0)
+            edit_spec(w, N, "job.initialSavepointPath", json_string(cases[c].restore));
+        else
+            json_object_set_new(
+                json_object_get(json_object_get(fd(w, N), "status"), "jobStatus"),
+                "upgradeSavepointPath", json_string(cases[c].restore));
+        const char *paths[16];
+        size_t n = passes_disposing(w, 4, paths);
+        ck_assert_msg(n == 0, "%s %s: %s disposed of", cases[c].field, cases[c].restore,
+                      n ? paths[0] : "");
+        ck_assert_uint_eq(history_size(w), 3);
+        fake_world_free(w);
+    }
+}
+END_TEST
+
+/* One savepoint listed twice (an old entry and one the limits keep): the old entry leaves the
+ * history, but the data the other one lists stays, and so does that entry. */
+START_TEST(a_savepoint_an_entry_that_stays_lists_is_not_disposed_of)
+{
+    fake_world *w = running_world();
+    set_conf(w, SNAPSHOT_RESOURCES, "false"); /* the legacy path: disposal by default */
+    int64_t recent[4] = {4, 3, 2, 1};
+    put_history(w, recent, 4);
+    set_history_location(w, 2, "s3://bucket/savepoints/sp-0");
+    set_conf(w, "kubernetes.operator.savepoint.history.max.count", "3");
+    const char *paths[16];
+    size_t n = passes_disposing(w, 4, paths);
+    ck_assert_msg(n == 0, "%s disposed of while an entry kept lists it", n ? paths[0] : "");
+    ck_assert_msg(in_history(w, "s3://bucket/savepoints/sp-0"), "the entry kept was dropped");
+    ck_assert_uint_eq(history_size(w), 3);
+    ck_assert_str_eq(history_location(w, 0), "s3://bucket/savepoints/sp-1");
+    ck_assert_str_eq(history_location(w, 1), "s3://bucket/savepoints/sp-0");
+    fake_world_free(w);
+}
+END_TEST
+
+/* Only Flink's own "nothing there" reads as gone: resolveCheckpointPointer's two
+ * FileNotFoundExceptions, the innermost cause of the Dispatcher's failure. A _metadata file the
+ * JobManager may not read fails in java.io.FileInputStream with a FileNotFoundException
+ * "(Permission denied)", and a failure whose FileNotFoundException is only suppressed in it
+ * (Checkpoints.disposeSavepoint goes on past a failed delete): the savepoint is still there,
+ * so the entry stays, a Warning tells, and it is tried again. */
+START_TEST(a_disposal_that_failed_with_the_savepoint_still_there_keeps_the_entry)
+{
+    static const char *const causes[] = {
+        "java.io.FileNotFoundException: /flink-data/savepoints/sp-0/_metadata (Permission "
+        "denied)",
+        "java.io.IOException: Delete of 's3://bucket/savepoints/sp-0/_metadata' failed: "
+        "Access Denied\n\tat org.apache.flink.runtime.state.filesystem.FileStateHandle."
+        "discardState(FileStateHandle.java:85)\n\tSuppressed: java.io.FileNotFoundException: "
+        "Cannot find checkpoint or savepoint file/directory 's3://bucket/savepoints/sp-0/x'",
+    };
+    for (size_t c = 0; c < sizeof causes / sizeof *causes; c++) {
+        fake_world *w = running_world();
+        set_conf(w, SNAPSHOT_RESOURCES, "false"); /* the legacy path: disposal by default */
+        int64_t recent[3] = {3, 2, 1};
+        put_history(w, recent, 3);
+        set_conf(w, "kubernetes.operator.savepoint.history.max.count", "2");
+        ck_assert_int_eq(pass(w, N, NULL), FO_OK); /* records the spec */
+        answer_disposal_trigger(w, DISPOSAL_TRIGGER_1);
+        answer_disposal(w, DISPOSAL_TRIGGER_1,
+                        disposal_failed_with("s3://bucket/savepoints/sp-0", causes[c]));
+        ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+        ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+        ck_assert_msg(in_history(w, "s3://bucket/savepoints/sp-0"),
+                      "cause %zu read as gone: the entry of a savepoint still there left", c);
+        ck_assert_int_eq(fake_events_count(&w->events, "SavepointError"), 1);
+        fake_world_free(w);
+    }
+}
+END_TEST
+
 /* A controller killed before any of its writes, or a disposal whose answer never came back:
  * each entry that leaves is disposed of before it leaves, no entry that stays is disposed of,
  * and the end is the uncrashed run's. A request may go twice only when its trigger id was not
@@ -1557,6 +1680,9 @@ static Suite *suite(void)
     tcase_add_test(tc, a_failed_disposal_keeps_the_entry_warns_and_is_tried_again);
     tcase_add_test(tc, a_savepoint_flink_cannot_find_leaves_the_history);
     tcase_add_test(tc, a_restore_source_is_never_disposed_of);
+    tcase_add_test(tc, a_restore_source_spelled_otherwise_is_never_disposed_of);
+    tcase_add_test(tc, a_savepoint_an_entry_that_stays_lists_is_not_disposed_of);
+    tcase_add_test(tc, a_disposal_that_failed_with_the_savepoint_still_there_keeps_the_entry);
     tcase_add_test(tc, disposal_survives_a_crash_before_any_write_and_a_lost_answer);
     tcase_add_test(tc, a_manual_savepoint_keeps_the_passes_of_a_silent_jobmanager_at_their_pace);
     tcase_add_test(tc, a_periodic_savepoint_in_flight_is_spaced_out_like_the_observation);
