@@ -361,13 +361,13 @@ static void fill_input(fo_pass *p, const json_t *conf, fo_upgrade_input *in)
         fo_observe_restore_path_superseded(fo_json_get(p->st, "jobStatus"));
     /* The restore source of a job that ended under its cluster: read through that cluster in
      * this pass (fo_pass_record_final_state), or unknown; a JobManager that answers without the
-     * job can tell nothing more of it. */
+     * job can tell nothing more of it (job_forgotten). */
     bool ended = p->application && p->obs.jm_present &&
                  fo_flink_job_status_is_globally_terminal(in->job) && !in->savepoint_path_known;
+    bool not_found = fo_observe_job_not_found(&p->obs, fo_json_get_str(p->st, "jobStatus.jobId"));
     in->restore_source_none = ended && p->restore_source_read;
-    in->restore_source_unknown =
-        ended && !p->restore_source_read &&
-        !fo_observe_job_not_found(&p->obs, fo_json_get_str(p->st, "jobStatus.jobId"));
+    in->restore_source_unknown = ended && !p->restore_source_read && !not_found;
+    in->job_forgotten = ended && not_found;
     in->savepoint_dir = conf && fo_build_savepoint_dir(conf) != NULL;
     in->ha_enabled = conf && fo_flink_ha_enabled(conf);
     /* A FAILED job under an unchanged spec may be restarted (c.9): asked only then. */

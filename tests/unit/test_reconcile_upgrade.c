@@ -1346,6 +1346,91 @@ START_TEST(a_change_to_a_finished_job_redeploys_it)
 }
 END_TEST
 
+/* Flink's JobManager forgets an ended job jobstore.expiration-time (1 h by default) after it
+ * ended: its job list no longer names it and its statistics answer 404. */
+static void flink_forgets_job(fake_world *w, const char *n)
+{
+    char key[128];
+    snprintf(key, sizeof key, "GET /jobs/%s/checkpoints", st_str(w, n, "jobStatus.jobId"));
+    json_object_del(w->flink.answers, key);
+    fake_flink_answer(&w->flink, "GET /jobs/overview", json_pack("{s:[]}", "jobs"));
+}
+
+/* A change, or a suspend, of a FINISHED job made after Flink purged it: while Flink listed the
+ * job its statistics were read (or read again each pass until known) and held nothing
+ * restorable, so no path was recorded, and nothing more can be read now. Its state is complete:
+ * the change starts from empty state, as it would have while Flink still listed the job, and
+ * is not refused "Manual restore required" for good. A FAILED job Flink forgot without a path
+ * is still refused: its state was lost, which the user decides about. */
+START_TEST(a_change_to_a_finished_job_flink_forgot_redeploys_it)
+{
+    static const struct {
+        const char *fixture, *name;
+    } cases[] = {
+        {"controller-application-savepoint.yaml", "savepoint-example"},
+        {"controller-application-last-state.yaml", "last-state-example"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        for (int suspend = 0; suspend < 2; suspend++) {
+            fake_world *w = world_with(cases[c].fixture);
+            const char *n = cases[c].name;
+            until_stable(w, n);
+            char jid[40];
+            snprintf(jid, sizeof jid, "%s", st_str(w, n, "jobStatus.jobId"));
+            job_checkpoints(w, n, NULL);
+            flink_job(w, n, "FINISHED");
+            ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+            flink_forgets_job(w, n);
+            ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+            ck_assert_str_eq(st_str(w, n, "jobStatus.state"), "FINISHED");
+            ck_assert_ptr_null(st_str(w, n, "jobStatus.upgradeSavepointPath"));
+            if (suspend)
+                edit_spec(w, n, "job.state", json_string("suspended"));
+            else
+                edit_spec(w, n, "image", json_string("flink:1.20.1"));
+            fo_reconcile_result res;
+            ck_assert_int_eq(pass(w, n, &res), FO_OK);
+            ck_assert_msg(strcmp(res.action, "SUSPEND") == 0,
+                          "%s (%s): a change of the finished job Flink forgot: %s (%s)", n,
+                          suspend ? "suspend" : "upgrade", res.action,
+                          st_str(w, n, "error") ? st_str(w, n, "error") : "");
+            if (suspend) {
+                until_suspended(w, n, 6);
+                ck_assert_str_eq(st_str(w, n, "lifecycleState"), "SUSPENDED");
+                ck_assert_ptr_null(owned(w, FO_CTL_DEPLOYMENT, n));
+            } else {
+                ck_assert_str_eq(until_action(w, n, "DEPLOY", 4), "DEPLOY");
+                ck_assert_ptr_null(strstr(flink_conf_of(w, n), "execution.savepoint.path"));
+                ck_assert_ptr_nonnull(strstr(flink_conf_of(w, n), "flink:1.20.1"));
+                ck_assert_str_ne(st_str(w, n, "jobStatus.jobId"), jid);
+            }
+            ck_assert_int_eq(fake_events_count(&w->events, "UpgradeFailed"), 0);
+            fake_world_free(w);
+        }
+    }
+
+    /* A FAILED job without a restorable checkpoint, forgotten by Flink: still refused. */
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    until_stable(w, n);
+    job_checkpoints(w, n, NULL);
+    flink_job(w, n, "FAILED");
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    flink_forgets_job(w, n);
+    edit_spec(w, n, "image", json_string("flink:1.20.1"));
+    size_t from = w->kube.nlog;
+    for (int i = 0; i < 3; i++) {
+        fo_reconcile_result res;
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+        ck_assert_str_eq(res.action, "REFUSE");
+    }
+    ck_assert_ptr_nonnull(strstr(st_str(w, n, "error"), "Manual restore required"));
+    ck_assert_int_eq(fake_count(&w->kube, from, "delete", FO_CTL_KIND_COUNT), 0);
+    ck_assert_ptr_nonnull(owned(w, FO_CTL_DEPLOYMENT, n));
+    fake_world_free(w);
+}
+END_TEST
+
 /* A savepoint-mode suspend whose stop-with-savepoint fails while the job fails: the observer
  * leaves a job's final state to the stop in flight, so upgradeSavepointPath still named the
  * savepoint the job was deployed from, and the suspend of the ended job went ahead from it:
@@ -1464,6 +1549,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_last_state_job_suspended_through_a_savepoint_resumes_from_it);
     tcase_add_test(tc, a_last_state_change_of_a_failed_job_restores_its_final_state);
     tcase_add_test(tc, a_change_to_a_finished_job_redeploys_it);
+    tcase_add_test(tc, a_change_to_a_finished_job_flink_forgot_redeploys_it);
     tcase_add_test(tc, a_stop_that_fails_as_the_job_fails_keeps_its_latest_checkpoint);
     tcase_add_test(tc, session_cluster_change_redeploys);
     suite_add_tcase(s, tc);
