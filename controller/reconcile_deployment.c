@@ -361,13 +361,13 @@ static void fill_input(fo_pass *p, const json_t *conf, fo_upgrade_input *in)
         fo_observe_restore_path_superseded(fo_json_get(p->st, "jobStatus"));
     /* The restore source of a job that ended under its cluster: read through that cluster in
      * this pass (fo_pass_record_final_state), or unknown; a JobManager that answers without the
-     * job can tell nothing more of it. */
+     * job can tell nothing more of it (job_forgotten). */
     bool ended = p->application && p->obs.jm_present &&
                  fo_flink_job_status_is_globally_terminal(in->job) && !in->savepoint_path_known;
+    bool not_found = fo_observe_job_not_found(&p->obs, fo_json_get_str(p->st, "jobStatus.jobId"));
     in->restore_source_none = ended && p->restore_source_read;
-    in->restore_source_unknown =
-        ended && !p->restore_source_read &&
-        !fo_observe_job_not_found(&p->obs, fo_json_get_str(p->st, "jobStatus.jobId"));
+    in->restore_source_unknown = ended && !p->restore_source_read && !not_found;
+    in->job_forgotten = ended && not_found;
     in->savepoint_dir = conf && fo_build_savepoint_dir(conf) != NULL;
     in->ha_enabled = conf && fo_flink_ha_enabled(conf);
     /* A FAILED job under an unchanged spec may be restarted (c.9): asked only then. */
@@ -567,18 +567,31 @@ static void observe_cancelled_job(fo_pass *p, const char *prev_state, const json
     json_decref(marker);
 }
 
+/* Does Flink list the recorded job with another start-time than status recorded before this
+ * observation? Then it ran again since the last pass saw it (a JobManager restarted without the
+ * job's HA data runs the application again under the same job id, from the restore path its
+ * configuration names) and may have taken checkpoints since, newer than the final state the
+ * pass that saw it end recorded; a state that reads the same (FAILED, FAILED again) hides it.
+ * A job that ended keeps its start-time in Flink's job store, so an unchanged one is the same
+ * run. */
+static bool ran_again(const fo_pass *p, const char *prev_start)
+{
+    const char *now = fo_json_get_str(p->st, "jobStatus.startTime");
+    return p->obs.has_job && prev_start[0] && now && strcmp(prev_start, now) != 0;
+}
+
 /* SnapshotObserver.observeLatestCheckpoint (c.3) for a job that ended on its own: FAILED for
  * good, or FINISHED (stopped with a savepoint from outside flinkop, or a bounded job). Its
  * latest checkpoint or savepoint is its final state, recorded as upgradeSavepointPath when the
  * job turns FAILED or FINISHED, so that a savepoint upgrade of the ended job (its JobManager
  * answering: no last-state fallback) restores from it and not from the older path the job was
  * deployed from (its initialSavepointPath, the savepoint of its last upgrade). On the change
- * of state, for a deployed running record; not while an upgrade's stop-with-savepoint is in
- * flight (that records its own path). A path that cannot be read, or checkpoints Flink deleted
- * with the job, leave none, as for a cancelled job: a savepoint upgrade then asks for a manual
- * restore rather than go back in time, until a later pass reads the path
- * (observe_unknown_restore_source). */
-static void observe_ended_job(fo_pass *p, const char *prev_state, const json_t *conf)
+ * of state, or when the job ended again after another run (ran_again), for a deployed running
+ * record; not while an upgrade's stop-with-savepoint is in flight (that records its own path).
+ * A path that cannot be read, or checkpoints Flink deleted with the job, leave none, as for a
+ * cancelled job: a savepoint upgrade then asks for a manual restore rather than go back in
+ * time, until a later pass reads the path (observe_unknown_restore_source). */
+static void observe_ended_job(fo_pass *p, const char *prev_state, bool rerun, const json_t *conf)
 {
     fo_flink_recon_state rs =
         fo_flink_recon_state_parse(fo_json_get_str(p->st, "reconciliationStatus.state"));
@@ -588,12 +601,12 @@ static void observe_ended_job(fo_pass *p, const char *prev_state, const json_t *
     fo_flink_job_status ended = fo_flink_job_status_parse(state);
     if (!p->last || !p->application || last_suspended(p) || rs != FO_RECON_DEPLOYED || !job_id ||
         (ended != FO_JOB_STATUS_FAILED && ended != FO_JOB_STATUS_FINISHED) ||
-        strcmp(prev_state, state) == 0 || (trig && strcmp(trig, "UPGRADE") == 0))
+        (strcmp(prev_state, state) == 0 && !rerun) || (trig && strcmp(trig, "UPGRADE") == 0))
         return;
     char id[64];
     snprintf(id, sizeof id, "%s", job_id);
-    fo_log_info("job %s ended (%s): its latest checkpoint is recorded as its final state", id,
-                state);
+    fo_log_info("job %s ended (%s%s): its latest checkpoint is recorded as its final state", id,
+                state, strcmp(prev_state, state) == 0 ? ", again after another run" : "");
     fo_pass_record_final_state(p, id, conf, ended);
 }
 
@@ -612,7 +625,7 @@ static void observe_ended_job(fo_pass *p, const char *prev_state, const json_t *
  * state unchanged (a change is the transition pass's), the record deployed (cancelled from
  * outside: marked suspended by then), and no upgrade's stop-with-savepoint in flight (that
  * records its own path). A path found is recorded; nothing found leaves none, as before. */
-static void observe_unknown_restore_source(fo_pass *p, const char *prev_state,
+static void observe_unknown_restore_source(fo_pass *p, const char *prev_state, bool rerun,
                                            const json_t *conf)
 {
     fo_flink_recon_state rs =
@@ -623,7 +636,7 @@ static void observe_unknown_restore_source(fo_pass *p, const char *prev_state,
     if (!p->last || !p->application || rs != FO_RECON_DEPLOYED || !job_id || !state ||
         !p->obs.has_job || strcmp(p->obs.job.id, job_id) != 0 ||
         !fo_flink_job_status_is_globally_terminal(p->obs.job.state) ||
-        strcmp(prev_state, state) != 0 || (trig && strcmp(trig, "UPGRADE") == 0) ||
+        strcmp(prev_state, state) != 0 || rerun || (trig && strcmp(trig, "UPGRADE") == 0) ||
         fo_json_get_str(p->st, "jobStatus.upgradeSavepointPath"))
         return;
     char id[64];
@@ -741,16 +754,20 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
                           fo_json_get_str(p->st, "jobStatus.jobId"), p->prev_jm, &p->obs);
     if (conf && fo_build_savepoint_dir(conf))
         snprintf(p->savepoint_dir, sizeof p->savepoint_dir, "%s", fo_build_savepoint_dir(conf));
-    /* the job state before this observation (status is rewritten below) */
+    /* the job state and start before this observation (status is rewritten below) */
     const char *prev = fo_json_get_str(p->st, "jobStatus.state");
     char prev_state[32];
     snprintf(prev_state, sizeof prev_state, "%s", prev ? prev : "");
+    const char *started = fo_json_get_str(p->st, "jobStatus.startTime");
+    char prev_start[32];
+    snprintf(prev_start, sizeof prev_start, "%s", started ? started : "");
     if (p->last)
         fo_observe_record(p->env, p->base_url, &p->obs, p->application, conf, p->st, &p->events,
                           p->now_ms);
+    bool rerun = ran_again(p, prev_start);
     observe_cancelled_job(p, prev_state, conf);
-    observe_ended_job(p, prev_state, conf);
-    observe_unknown_restore_source(p, prev_state, conf);
+    observe_ended_job(p, prev_state, rerun, conf);
+    observe_unknown_restore_source(p, prev_state, rerun, conf);
     observe_missing_job(p);
     fo_restart_settle(p, restart_failed_enabled(p));
     if (p->obs.jm_status == FO_JM_ERROR && !p->error_type) {

@@ -127,12 +127,15 @@ static bool falls_back(const fo_upgrade_input *in, bool ended)
 /* A FINISHED job (a bounded job that completed, c.6 "job terminal and its final state known")
  * whose statistics this pass read and found nothing restorable in: its state is complete and
  * there is none to carry, so the upgrade starts it from empty state (FLINK-39043: Apache refuses
- * every further change of such a job). A FAILED or cancelled job without a source is no such
- * case: its state was lost, which the user must decide about. */
+ * every further change of such a job). So too once Flink has purged it (jobstore.expiration-time,
+ * 1 h by default) with no path recorded: while Flink listed it, every pass read its restore
+ * source again until known (observe_unknown_restore_source), so a snapshot that existed would
+ * have been recorded, and nothing more can be read now. A FAILED or cancelled job without a
+ * source is no such case: its state was lost, which the user must decide about. */
 static bool finished_empty(const fo_upgrade_input *in)
 {
-    return in->job == FO_JOB_STATUS_FINISHED && in->rest_ok && in->restore_source_none &&
-           !in->savepoint_path_known;
+    return in->job == FO_JOB_STATUS_FINISHED && in->rest_ok &&
+           (in->restore_source_none || in->job_forgotten) && !in->savepoint_path_known;
 }
 
 /* The upgrade of an ended job whose HA data is gone, under upgradeMode last-state: suspended

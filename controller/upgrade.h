@@ -35,7 +35,8 @@
  *                not answering) whose HA metadata holds a checkpoint: through last-state when
  *                kubernetes.operator.job.upgrade.last-state-fallback.enabled (default true),
  *                else it waits; a FINISHED job whose statistics Flink answered with nothing
- *                restorable: from empty state (its state is complete); an ended job whose
+ *                restorable, or that Flink no longer lists with no path recorded: from empty
+ *                state (its state is complete); an ended job whose
  *                latest checkpoint is not read yet: waits; otherwise without a known path, or
  *                with one older than a snapshot status records: refused ("Manual restore
  *                required");
@@ -117,6 +118,10 @@ typedef struct fo_upgrade_input {
     bool restore_source_unknown;
     /* The job ended and this pass read its statistics: nothing restorable (no path). */
     bool restore_source_none;
+    /* The job ended, no upgradeSavepointPath is recorded, and its JobManager answers but no
+     * longer lists it (Flink purged it after jobstore.expiration-time): nothing more can ever
+     * be read of it. */
+    bool job_forgotten;
     bool savepoint_dir;           /* a savepoint directory is configured */
     bool ha_enabled;              /* high availability configured */
     bool ha_metadata;             /* HA ConfigMaps with a checkpoint exist */

@@ -856,6 +856,71 @@ START_TEST(with_ha_a_new_jobmanager_recovers_from_the_ha_store_not_the_savepoint
 }
 END_TEST
 
+/* Since Flink 1.15 (FLINK-25191) CheckpointCoordinator.completePendingCheckpoint adds only
+ * checkpoints to the completed checkpoint store: a savepoint taken while the job runs is
+ * neither in the HA data nor restored by a failover, which takes the latest checkpoint. Before
+ * 1.15 a savepoint went into the store like a checkpoint, and a failover right after it
+ * restored it. */
+START_TEST(a_failover_restores_a_savepoint_only_before_flink_1_15)
+{
+    static const struct {
+        const char *version;
+        bool from_savepoint;
+    } cases[] = {{"1.14.6", true}, {"1.15.0", false}, {"1.20.1", false}, {"2.0.0", false}};
+    fo_flink_sim_registry reg = {.ha_lookup = t_ha_lookup, .ha_record = t_ha_record,
+                                 .ha_remove = t_ha_remove};
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        char spec_text[1024];
+        snprintf(spec_text, sizeof spec_text,
+                 "{\"flinkVersion\": \"%s\", \"checkpointIntervalMs\": 1000,"
+                 " \"checkpointDir\": \"s3://b/ck\", \"savepointDir\": \"s3://b/sp\","
+                 " \"highAvailabilityStore\": true,"
+                 " \"configuration\": {\"high-availability.type\": \"kubernetes\"},"
+                 " \"timings\": {\"initializingMs\": 100, \"createdMs\": 100,"
+                 " \"checkpointMs\": 50, \"savepointMs\": 200, \"failingMs\": 50,"
+                 " \"restartMs\": 200},"
+                 " \"job\": {\"jobId\": \"000000000000000000000000000000bb\"}}",
+                 cases[c].version);
+        json_t *spec = json_loads(spec_text, 0, NULL);
+        ck_assert_ptr_nonnull(spec);
+        fo_err err = {0};
+        ha_id = -1;
+        fo_flink_sim *sim = fo_flink_sim_new(spec, T0, 1, &reg, &err);
+        ck_assert_msg(sim, "%s: %s", cases[c].version, err.message);
+        json_decref(spec);
+        const char *jid = "000000000000000000000000000000bb";
+        char chk2[128], trig[33];
+        snprintf(chk2, sizeof chk2, "s3://b/ck/%s/chk-2", jid);
+        fo_flink_sim_advance(sim, T0 + 2300); /* chk-1, chk-2 done */
+        ck_assert_str_eq(ha_path, chk2);
+        ck_assert_int_eq(fo_flink_sim_trigger_savepoint(sim, jid, NULL, false, false, false,
+                                                        NULL, NULL, trig, &err),
+                         FO_OK);
+        fo_flink_sim_advance(sim, T0 + 2600); /* the savepoint is done, no checkpoint since */
+        json_t *op = operation(sim, "savepoint", jid, trig);
+        ck_assert_str_eq(fo_json_get_str(op, "status.id"), "COMPLETED");
+        char sp[256];
+        snprintf(sp, sizeof sp, "%s", fo_json_get_str(op, "operation.location"));
+        json_decref(op);
+        const char *want = cases[c].from_savepoint ? sp : chk2;
+        ck_assert_msg(strcmp(ha_path, want) == 0, "%s: the HA store names %s, not %s",
+                      cases[c].version, ha_path, want);
+
+        ck_assert_int_eq(fo_flink_sim_fail_job(sim, jid, true, "boom", &err), FO_OK);
+        fo_flink_sim_advance(sim, T0 + 2900);
+        ck_assert_str_eq(fo_flink_sim_job_state(sim, jid), "RUNNING");
+        json_t *view = fo_flink_sim_json_control(sim);
+        json_t *job = json_array_get(json_object_get(view, "jobs"), 0);
+        ck_assert_str_eq(fo_json_get_str(job, "restoredFrom.source"), "failover");
+        ck_assert_msg(strcmp(fo_json_get_str(job, "restoredFrom.path"), want) == 0,
+                      "%s: the failover restored %s, not %s", cases[c].version,
+                      fo_json_get_str(job, "restoredFrom.path"), want);
+        json_decref(view);
+        fo_flink_sim_free(sim);
+    }
+}
+END_TEST
+
 START_TEST(only_paths_named_like_snapshots_are_restorable_without_being_known)
 {
     static const struct {
@@ -1177,6 +1242,7 @@ int main(void)
     tcase_add_test(tc, restore_source_is_recorded_and_checkpoint_ids_continue_after_it);
     tcase_add_test(tc, restoring_from_a_disposed_savepoint_fails_the_job);
     tcase_add_test(tc, with_ha_a_new_jobmanager_recovers_from_the_ha_store_not_the_savepoint_path);
+    tcase_add_test(tc, a_failover_restores_a_savepoint_only_before_flink_1_15);
     tcase_add_test(tc, only_paths_named_like_snapshots_are_restorable_without_being_known);
     tcase_add_test(tc, a_job_short_of_slots_runs_with_its_tasks_scheduled);
     tcase_add_test(tc, a_job_short_of_slots_that_restarts_still_has_no_slots);

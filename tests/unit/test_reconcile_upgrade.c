@@ -1285,6 +1285,61 @@ START_TEST(a_last_state_change_of_a_failed_job_restores_its_final_state)
 }
 END_TEST
 
+#define CHK_12 "s3://flink/checkpoints/a7f3c2e19b0d4e8f9a1b2c3d4e5f6a7b/chk-12"
+
+/* A FAILED job recorded its final state (chk-8); then its JobManager restarted without the
+ * job's HA data (Flink removed it when the job failed) and ran the application again under the
+ * same job id, a run that took chk-12 and failed again between two passes: the state reads
+ * FAILED as before, but Flink's start-time of the job is a later one than status recorded. Its
+ * final state is now chk-12: a change restores that, not chk-8, which would take the job back
+ * to before the second run. A pass that finds the same run (the same start-time) reads nothing
+ * again. */
+START_TEST(a_failed_job_that_ran_and_failed_again_records_its_newer_final_state)
+{
+    fake_world *w = world_with("controller-application-last-state.yaml");
+    const char *n = "last-state-example";
+    json_object_set_new(fo_json_get(fd(w, n), "spec.flinkConfiguration"),
+                        "execution.checkpointing.externalized-checkpoint-retention",
+                        json_string("RETAIN_ON_CANCELLATION"));
+    until_stable(w, n);
+    char jid[40];
+    snprintf(jid, sizeof jid, "%s", st_str(w, n, "jobStatus.jobId"));
+    char key[128];
+    snprintf(key, sizeof key, "GET /jobs/%s/checkpoints", jid);
+    job_checkpoints(w, n, "flink-checkpoints.json");
+    flink_job(w, n, "FAILED");
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.upgradeSavepointPath"), CHK_8);
+    int reads = fake_flink_calls(&w->flink, key);
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_int_eq(fake_flink_calls(&w->flink, key), reads);
+
+    json_t *later = json_deep_copy(json_object_get(w->flink.answers, key));
+    json_t *latest = fo_json_get(later, "latest.completed");
+    json_object_set_new(latest, "id", json_integer(12));
+    json_object_set_new(latest, "external_path", json_string(CHK_12));
+    fake_flink_answer(&w->flink, key, later);
+    fake_flink_answer(&w->flink, "GET /jobs/overview",
+                      json_pack("{s:[{s:s, s:s, s:s, s:I, s:I}]}", "jobs", "jid", jid, "name",
+                                "State machine job", "state", "FAILED", "start-time",
+                                (json_int_t)1776677000000LL, "last-modification",
+                                (json_int_t)1776677300000LL));
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, n, "jobStatus.state"), "FAILED");
+    ck_assert_msg(strcmp(st_str(w, n, "jobStatus.upgradeSavepointPath"), CHK_12) == 0,
+                  "the final state of the job's later run: %s, not chk-12",
+                  st_str(w, n, "jobStatus.upgradeSavepointPath"));
+
+    edit_spec(w, n, "job.parallelism", json_integer(4));
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "SUSPEND");
+    ck_assert_str_eq(until_action(w, n, "DEPLOY", 4), "DEPLOY");
+    ck_assert_ptr_nonnull(strstr(flink_conf_of(w, n), "execution.savepoint.path: " CHK_12));
+    fake_world_free(w);
+}
+END_TEST
+
 /* FLINK-39043: a FINISHED job (a bounded job that completed) blocks every further spec change
  * in Apache. Its state is complete: a change redeploys it, stateless from scratch, and under
  * savepoint or last-state from its newest known state or, when it finished with none (Flink's
@@ -1340,6 +1395,91 @@ START_TEST(a_change_to_a_finished_job_redeploys_it)
         ck_assert_int_eq(pass(w, n, &res), FO_OK);
         ck_assert_str_eq(res.action, "REFUSE");
     }
+    ck_assert_int_eq(fake_count(&w->kube, from, "delete", FO_CTL_KIND_COUNT), 0);
+    ck_assert_ptr_nonnull(owned(w, FO_CTL_DEPLOYMENT, n));
+    fake_world_free(w);
+}
+END_TEST
+
+/* Flink's JobManager forgets an ended job jobstore.expiration-time (1 h by default) after it
+ * ended: its job list no longer names it and its statistics answer 404. */
+static void flink_forgets_job(fake_world *w, const char *n)
+{
+    char key[128];
+    snprintf(key, sizeof key, "GET /jobs/%s/checkpoints", st_str(w, n, "jobStatus.jobId"));
+    json_object_del(w->flink.answers, key);
+    fake_flink_answer(&w->flink, "GET /jobs/overview", json_pack("{s:[]}", "jobs"));
+}
+
+/* A change, or a suspend, of a FINISHED job made after Flink purged it: while Flink listed the
+ * job its statistics were read (or read again each pass until known) and held nothing
+ * restorable, so no path was recorded, and nothing more can be read now. Its state is complete:
+ * the change starts from empty state, as it would have while Flink still listed the job, and
+ * is not refused "Manual restore required" for good. A FAILED job Flink forgot without a path
+ * is still refused: its state was lost, which the user decides about. */
+START_TEST(a_change_to_a_finished_job_flink_forgot_redeploys_it)
+{
+    static const struct {
+        const char *fixture, *name;
+    } cases[] = {
+        {"controller-application-savepoint.yaml", "savepoint-example"},
+        {"controller-application-last-state.yaml", "last-state-example"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        for (int suspend = 0; suspend < 2; suspend++) {
+            fake_world *w = world_with(cases[c].fixture);
+            const char *n = cases[c].name;
+            until_stable(w, n);
+            char jid[40];
+            snprintf(jid, sizeof jid, "%s", st_str(w, n, "jobStatus.jobId"));
+            job_checkpoints(w, n, NULL);
+            flink_job(w, n, "FINISHED");
+            ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+            flink_forgets_job(w, n);
+            ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+            ck_assert_str_eq(st_str(w, n, "jobStatus.state"), "FINISHED");
+            ck_assert_ptr_null(st_str(w, n, "jobStatus.upgradeSavepointPath"));
+            if (suspend)
+                edit_spec(w, n, "job.state", json_string("suspended"));
+            else
+                edit_spec(w, n, "image", json_string("flink:1.20.1"));
+            fo_reconcile_result res;
+            ck_assert_int_eq(pass(w, n, &res), FO_OK);
+            ck_assert_msg(strcmp(res.action, "SUSPEND") == 0,
+                          "%s (%s): a change of the finished job Flink forgot: %s (%s)", n,
+                          suspend ? "suspend" : "upgrade", res.action,
+                          st_str(w, n, "error") ? st_str(w, n, "error") : "");
+            if (suspend) {
+                until_suspended(w, n, 6);
+                ck_assert_str_eq(st_str(w, n, "lifecycleState"), "SUSPENDED");
+                ck_assert_ptr_null(owned(w, FO_CTL_DEPLOYMENT, n));
+            } else {
+                ck_assert_str_eq(until_action(w, n, "DEPLOY", 4), "DEPLOY");
+                ck_assert_ptr_null(strstr(flink_conf_of(w, n), "execution.savepoint.path"));
+                ck_assert_ptr_nonnull(strstr(flink_conf_of(w, n), "flink:1.20.1"));
+                ck_assert_str_ne(st_str(w, n, "jobStatus.jobId"), jid);
+            }
+            ck_assert_int_eq(fake_events_count(&w->events, "UpgradeFailed"), 0);
+            fake_world_free(w);
+        }
+    }
+
+    /* A FAILED job without a restorable checkpoint, forgotten by Flink: still refused. */
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    until_stable(w, n);
+    job_checkpoints(w, n, NULL);
+    flink_job(w, n, "FAILED");
+    ck_assert_int_eq(pass(w, n, NULL), FO_OK);
+    flink_forgets_job(w, n);
+    edit_spec(w, n, "image", json_string("flink:1.20.1"));
+    size_t from = w->kube.nlog;
+    for (int i = 0; i < 3; i++) {
+        fo_reconcile_result res;
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+        ck_assert_str_eq(res.action, "REFUSE");
+    }
+    ck_assert_ptr_nonnull(strstr(st_str(w, n, "error"), "Manual restore required"));
     ck_assert_int_eq(fake_count(&w->kube, from, "delete", FO_CTL_KIND_COUNT), 0);
     ck_assert_ptr_nonnull(owned(w, FO_CTL_DEPLOYMENT, n));
     fake_world_free(w);
@@ -1463,7 +1603,9 @@ static Suite *suite(void)
     tcase_add_test(tc, a_stateless_suspension_set_to_savepoint_while_suspended_resumes_statelessly);
     tcase_add_test(tc, a_last_state_job_suspended_through_a_savepoint_resumes_from_it);
     tcase_add_test(tc, a_last_state_change_of_a_failed_job_restores_its_final_state);
+    tcase_add_test(tc, a_failed_job_that_ran_and_failed_again_records_its_newer_final_state);
     tcase_add_test(tc, a_change_to_a_finished_job_redeploys_it);
+    tcase_add_test(tc, a_change_to_a_finished_job_flink_forgot_redeploys_it);
     tcase_add_test(tc, a_stop_that_fails_as_the_job_fails_keeps_its_latest_checkpoint);
     tcase_add_test(tc, session_cluster_change_redeploys);
     suite_add_tcase(s, tc);

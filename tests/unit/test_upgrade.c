@@ -567,6 +567,39 @@ START_TEST(a_change_of_a_finished_job_without_state_starts_empty)
 }
 END_TEST
 
+/* A FINISHED job Flink no longer lists (purged from its job store after
+ * jobstore.expiration-time) with no path recorded: nothing more can be read of it and, while
+ * Flink listed it, a snapshot it had would have been recorded; its change, or its suspend,
+ * starts from empty state, as for one read to have nothing. A FAILED or CANCELED job Flink
+ * forgot without a path is still the user's decision. */
+START_TEST(a_change_of_a_finished_job_flink_forgot_starts_empty)
+{
+    fo_flink_upgrade_mode modes[] = {FO_FLINK_UPGRADE_SAVEPOINT, FO_FLINK_UPGRADE_LAST_STATE};
+    fo_flink_job_state states[] = {FO_FLINK_JOB_RUNNING, FO_FLINK_JOB_SUSPENDED};
+    for (size_t i = 0; i < 2; i++) {
+        for (size_t j = 0; j < 2; j++) {
+            fo_upgrade_input in = changed(running_app(), FO_DIFF_UPGRADE);
+            in.want_mode = modes[i];
+            in.want_job_state = states[j];
+            in.ha_enabled = in.want_ha_enabled = true;
+            in.job = FO_JOB_STATUS_FINISHED;
+            in.job_forgotten = true;
+            fo_upgrade_step s = fo_upgrade_next(&in);
+            ck_assert_msg(s.action == FO_UP_SUSPEND, "mode %zu, state %zu: %s (%s)", i, j,
+                          fo_upgrade_action_name(s.action), s.reason ? s.reason : "");
+            ck_assert_int_eq(s.mode, FO_FLINK_UPGRADE_STATELESS);
+            ck_assert(s.final_state);
+            in.job = FO_JOB_STATUS_FAILED;
+            s = fo_upgrade_next(&in);
+            ck_assert_str_eq(fo_upgrade_action_name(s.action), "REFUSE");
+            ck_assert_ptr_nonnull(strstr(s.reason, "Manual restore required"));
+            in.job = FO_JOB_STATUS_CANCELED;
+            ck_assert_str_eq(ACTION(in), "REFUSE");
+        }
+    }
+}
+END_TEST
+
 START_TEST(redeploy_nonce_restarts_from_the_initial_savepoint)
 {
     fo_upgrade_input in = changed(running_app(), FO_DIFF_SAVEPOINT_REDEPLOY);
@@ -711,6 +744,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_restart_of_a_failed_job_waits_for_its_unknown_restore_source);
     tcase_add_test(tc, a_last_state_change_of_an_ended_job_without_ha_data_uses_its_final_state);
     tcase_add_test(tc, a_change_of_a_finished_job_without_state_starts_empty);
+    tcase_add_test(tc, a_change_of_a_finished_job_flink_forgot_starts_empty);
     suite_add_tcase(s, tc);
     return s;
 }

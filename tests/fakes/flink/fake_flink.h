@@ -55,7 +55,8 @@
  *
  * High availability (opt-in, spec "highAvailabilityStore": true): a cluster whose
  * configuration also sets high-availability.type (or the legacy high-availability) to anything
- * but NONE keeps each job's latest completed checkpoint in the fake's HA store under
+ * but NONE keeps each job's latest completed checkpoint (Flink 1.15 and later never a
+ * savepoint, FLINK-25191; earlier versions also a savepoint) in the fake's HA store under
  * {ns}/{name}/{jobId}; it survives deleting the cluster, and a new cluster of the same name
  * running a job with that id recovers from it (restoredFrom.source "ha") instead of from
  * execution.savepoint.path. A globally terminal job's entry is removed. Leave it off when the

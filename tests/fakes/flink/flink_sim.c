@@ -321,12 +321,18 @@ static bool first_start_restore(fo_flink_sim *sim, ff_job *j, int64_t t)
     return initial_restore(sim, j, t);
 }
 
-/* After a failover Flink restores from the latest completed checkpoint or savepoint, else from
- * what the submission named (a checkpoint whose HA pointer write has not landed is not in the
- * completed checkpoint store yet). */
+bool ff_savepoints_in_store(const fo_flink_sim *sim)
+{
+    return sim->major == 1 && sim->minor < 15;
+}
+
+/* After a failover Flink restores from the latest checkpoint in its completed checkpoint store,
+ * else from what the submission named (a checkpoint whose HA pointer write has not landed is not
+ * in the store yet). Since 1.15 (FLINK-25191) a savepoint never goes into the store, so an
+ * intermediate savepoint is not restored from; earlier versions added it like a checkpoint. */
 static void failover_restore(fo_flink_sim *sim, ff_job *j, int64_t t)
 {
-    const ff_snap *s = ff_latest(sim, j, FF_SNAP_COMPLETED, -1);
+    const ff_snap *s = ff_latest(sim, j, FF_SNAP_COMPLETED, ff_savepoints_in_store(sim) ? -1 : 0);
     if (s && s->path)
         set_restore(sim, j, s->path, s->id, s->savepoint, FF_FROM_FAILOVER, t);
     else if (j->restore_path)

@@ -11,7 +11,8 @@
  *     it has slots: its tasks wait SCHEDULED while free slots are fewer than its parallelism;
  *     under jobmanager.scheduler: adaptive the job waits in CREATED instead) -> FINISHED (bounded jobs, stop-with-savepoint) / CANCELLING ->
  *     CANCELED / FAILING -> FAILED / RESTARTING -> RUNNING (restart count, restore from the
- *     latest completed checkpoint) / SUSPENDED;
+ *     latest completed checkpoint: since 1.15, FLINK-25191, never a savepoint, which Flink no
+ *     longer adds to its completed checkpoint store; before, the latest of either) / SUSPENDED;
  *   - periodic checkpoints while RUNNING when an interval is configured, with external paths
  *     `<checkpoint dir>/<job id>/chk-<n>` and retention (older ones are marked discarded);
  *   - what becomes of a job's checkpoints when it ends, by the retention it runs with (its
@@ -65,8 +66,8 @@ typedef struct fo_flink_sim_registry {
     void (*dispose)(void *ctx, const char *path);
     /* High availability (clusters with spec "highAvailabilityStore": true whose configuration
      * sets high-availability.type, or the legacy high-availability, to anything but NONE):
-     * Flink keeps each job's latest completed
-     * checkpoint in the HA store, recovers a job from it when a new JobManager starts (before
+     * Flink keeps each job's latest completed checkpoint (since 1.15 never a savepoint, before
+     * also one) in the HA store, recovers a job from it when a new JobManager starts (before
      * and instead of execution.savepoint.path), and removes it once the job is globally
      * terminal. ha_lookup copies the path into path[len] and returns true when there is one. */
     bool (*ha_lookup)(void *ctx, const char *job_id, char *path, size_t len,

@@ -173,6 +173,9 @@ ff_job *ff_job_get(const fo_flink_sim *sim, const char *id, fo_err *err); /* 404
  * pointer write has not landed is still IN_PROGRESS (CheckpointCoordinator reports a checkpoint
  * completed only after the completed checkpoint store added it; savepoints never go there). */
 int ff_snap_status(const fo_flink_sim *sim, const ff_job *j, const ff_snap *s);
+/* Does the simulated version add savepoints to the completed checkpoint store (HA data,
+ * failover restores)? Before 1.15 only: FLINK-25191 keeps them out since. */
+bool ff_savepoints_in_store(const fo_flink_sim *sim);
 /* The newest snapshot of j that Flink reports with status (ff_snap_status). */
 const ff_snap *ff_latest(const fo_flink_sim *sim, const ff_job *j, int status,
                          int kind); /* kind: 0 ckpt, 1 sp, -1 any */

@@ -240,7 +240,10 @@ void ff_snap_finish(fo_flink_sim *sim, ff_job *j, ff_snap *s, int64_t t)
     j->n_completed++;
     if (sim->reg.record && addressable(s->path))
         sim->reg.record(sim->reg.ctx, s->path, s->id);
-    if (sim->ha && sim->reg.ha_record && addressable(s->path))
+    /* CheckpointCoordinator.completePendingCheckpoint adds a savepoint to the completed
+     * checkpoint store, and so to the HA data, only before 1.15 (FLINK-25191). */
+    if (sim->ha && sim->reg.ha_record && addressable(s->path) &&
+        (!s->savepoint || ff_savepoints_in_store(sim)))
         sim->reg.ha_record(sim->reg.ctx, j->id, s->path, s->id);
     if (!s->savepoint)
         ff_subsume(sim, j);
