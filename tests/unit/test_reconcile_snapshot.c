@@ -666,6 +666,41 @@ static size_t disposal_posts(fake_world *w, const char *paths[16])
     return n;
 }
 
+/* GET /jobs/:id/checkpoints of the running job (rest_v1_dispatcher CheckpointingStatistics):
+ * restored from `restored` (NULL: not restored), and its latest completed checkpoint
+ * `completed` (NULL: none since the start). */
+static void answer_checkpoints(fake_world *w, const char *restored, const char *completed)
+{
+    char path[160];
+    snprintf(path, sizeof path, "GET /jobs/%s/checkpoints", st_str(w, N, "jobStatus.jobId"));
+    json_t *latest = json_object();
+    if (restored)
+        json_object_set_new(latest, "restored",
+                            json_pack("{s:I, s:I, s:b, s:s}", "id", (json_int_t)3,
+                                      "restore_timestamp", (json_int_t)1000, "is_savepoint", 1,
+                                      "external_path", restored));
+    if (completed)
+        json_object_set_new(latest, "completed",
+                            json_pack("{s:I, s:s, s:b, s:s, s:s}", "id", (json_int_t)9, "status",
+                                      "COMPLETED", "is_savepoint", 0, "checkpoint_type",
+                                      "CHECKPOINT", "external_path", completed));
+    fake_flink_answer(&w->flink, path,
+                      json_pack("{s:{s:i, s:i, s:i, s:i, s:i}, s:o, s:[]}", "counts", "restored",
+                                restored ? 1 : 0, "total", completed ? 1 : 0, "in_progress", 0,
+                                "completed", completed ? 1 : 0, "failed", 0, "latest", latest,
+                                "history"));
+}
+
+/* A running world on Apache's legacy status path (disposal by default), whose job was started
+ * from no savepoint and has a checkpoint completed. */
+static fake_world *disposal_world(void)
+{
+    fake_world *w = running_world();
+    set_conf(w, SNAPSHOT_RESOURCES, "false");
+    answer_checkpoints(w, NULL, "s3://bucket/checkpoints/job/chk-9");
+    return w;
+}
+
 /* The location of the disposal under way on record (status.clusterInfo), or NULL. */
 static const char *disposal_intent(fake_world *w)
 {
@@ -701,6 +736,7 @@ START_TEST(cleanup_by_default_follows_what_apache_did_with_the_configuration)
     };
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
         fake_world *w = running_world();
+        answer_checkpoints(w, NULL, "s3://bucket/checkpoints/job/chk-9");
         if (cases[c].resources)
             set_conf(w, SNAPSHOT_RESOURCES, cases[c].resources);
         if (cases[c].cleanup)
@@ -734,8 +770,7 @@ END_TEST
  * and leaves the status only once Flink reports the disposal COMPLETED. */
 START_TEST(an_entry_leaves_the_history_only_once_flink_disposed_of_it)
 {
-    fake_world *w = running_world();
-    set_conf(w, SNAPSHOT_RESOURCES, "false"); /* the legacy path: disposal by default */
+    fake_world *w = disposal_world(); /* the legacy path: disposal by default */
     int64_t recent[4] = {4, 3, 2, 1};
     put_history(w, recent, 4);
     set_conf(w, "kubernetes.operator.savepoint.history.max.count", "2");
@@ -780,8 +815,7 @@ END_TEST
  * cannot be reached) keeps its entry, tells a Warning, and is tried again at a later pass. */
 START_TEST(a_failed_disposal_keeps_the_entry_warns_and_is_tried_again)
 {
-    fake_world *w = running_world();
-    set_conf(w, SNAPSHOT_RESOURCES, "false"); /* the legacy path: disposal by default */
+    fake_world *w = disposal_world(); /* the legacy path: disposal by default */
     int64_t recent[3] = {3, 2, 1};
     put_history(w, recent, 3);
     set_conf(w, "kubernetes.operator.savepoint.history.max.count", "2");
@@ -822,8 +856,7 @@ END_TEST
  * entry leaves without a Warning. */
 START_TEST(a_savepoint_flink_cannot_find_leaves_the_history)
 {
-    fake_world *w = running_world();
-    set_conf(w, SNAPSHOT_RESOURCES, "false"); /* the legacy path: disposal by default */
+    fake_world *w = disposal_world(); /* the legacy path: disposal by default */
     int64_t recent[3] = {3, 2, 1};
     put_history(w, recent, 3);
     set_conf(w, "kubernetes.operator.savepoint.history.max.count", "2");
@@ -848,8 +881,7 @@ END_TEST
  * newest entry (lastSavepoint) stays however old it is. */
 START_TEST(a_restore_source_is_never_disposed_of)
 {
-    fake_world *w = running_world();
-    set_conf(w, SNAPSHOT_RESOURCES, "false"); /* the legacy path: disposal by default */
+    fake_world *w = disposal_world(); /* the legacy path: disposal by default */
     int64_t ages[3] = {72, 60, 48};
     put_history(w, ages, 3);
     json_object_set_new(json_object_get(json_object_get(fd(w, N), "status"), "jobStatus"),
@@ -914,8 +946,7 @@ START_TEST(a_restore_source_spelled_otherwise_is_never_disposed_of)
         {NULL, "upgradeSavepointPath", "s3://bucket/savepoints/sp-0/"},
     };
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
-        fake_world *w = running_world();
-        set_conf(w, SNAPSHOT_RESOURCES, "false"); /* the legacy path: disposal by default */
+        fake_world *w = disposal_world(); /* the legacy path: disposal by default */
         int64_t recent[3] = {3, 2, 1};
         put_history(w, recent, 3);
         if (cases[c].history)
@@ -941,8 +972,7 @@ END_TEST
  * history, but the data the other one lists stays, and so does that entry. */
 START_TEST(a_savepoint_an_entry_that_stays_lists_is_not_disposed_of)
 {
-    fake_world *w = running_world();
-    set_conf(w, SNAPSHOT_RESOURCES, "false"); /* the legacy path: disposal by default */
+    fake_world *w = disposal_world(); /* the legacy path: disposal by default */
     int64_t recent[4] = {4, 3, 2, 1};
     put_history(w, recent, 4);
     set_history_location(w, 2, "s3://bucket/savepoints/sp-0");
@@ -975,8 +1005,7 @@ START_TEST(a_disposal_that_failed_with_the_savepoint_still_there_keeps_the_entry
         "Cannot find checkpoint or savepoint file/directory 's3://bucket/savepoints/sp-0/x'",
     };
     for (size_t c = 0; c < sizeof causes / sizeof *causes; c++) {
-        fake_world *w = running_world();
-        set_conf(w, SNAPSHOT_RESOURCES, "false"); /* the legacy path: disposal by default */
+        fake_world *w = disposal_world(); /* the legacy path: disposal by default */
         int64_t recent[3] = {3, 2, 1};
         put_history(w, recent, 3);
         set_conf(w, "kubernetes.operator.savepoint.history.max.count", "2");
@@ -989,6 +1018,78 @@ START_TEST(a_disposal_that_failed_with_the_savepoint_still_there_keeps_the_entry
         ck_assert_msg(in_history(w, "s3://bucket/savepoints/sp-0"),
                       "cause %zu read as gone: the entry of a savepoint still there left", c);
         ck_assert_int_eq(fake_events_count(&w->events, "SavepointError"), 1);
+        fake_world_free(w);
+    }
+}
+END_TEST
+
+/* A job restored from savepoint X needs X until a checkpoint completes: on a JobManager
+ * failover Flink restores the latest entry of its completed checkpoint store, which X entered
+ * at the restore (CheckpointCoordinator.restoreSavepoint), while the savepoints the job takes
+ * since do not enter it (FLIP-193). With no checkpoint since, periodic savepoints push X out of
+ * the history (a last-state deploy, or a status that no longer names it): X must stay, and the
+ * next entry that leaves is disposed of. Flink names X in latest.restored.external_path, spelled
+ * its own way; the latest completed checkpoint is kept the same way. */
+START_TEST(the_savepoint_the_running_job_recovers_from_is_not_disposed_of)
+{
+    static const struct {
+        const char *restored, *completed;
+    } cases[] = {
+        {"s3://bucket/savepoints/sp-0", NULL},
+        {"s3a://bucket/savepoints/sp-0/_metadata", NULL},
+        {"s3://bucket/savepoints/sp-0", "s3://bucket/checkpoints/job/chk-9"},
+        {NULL, "s3://bucket/savepoints/sp-0"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        fake_world *w = disposal_world();
+        int64_t recent[4] = {4, 3, 2, 1};
+        put_history(w, recent, 4);
+        set_conf(w, "kubernetes.operator.savepoint.history.max.count", "2");
+        answer_checkpoints(w, cases[c].restored, cases[c].completed);
+        const char *paths[16];
+        size_t n = passes_disposing(w, 6, paths);
+        for (size_t i = 0; i < n; i++)
+            ck_assert_msg(strcmp(paths[i], "s3://bucket/savepoints/sp-0") != 0,
+                          "restored %s, checkpoint %s: s3://bucket/savepoints/sp-0 disposed of",
+                          cases[c].restored ? cases[c].restored : "-",
+                          cases[c].completed ? cases[c].completed : "-");
+        ck_assert_uint_eq(n, 1);
+        ck_assert_str_eq(paths[0], "s3://bucket/savepoints/sp-1");
+        ck_assert(in_history(w, "s3://bucket/savepoints/sp-0"));
+        ck_assert_uint_eq(history_size(w), 3);
+        fake_world_free(w);
+    }
+}
+END_TEST
+
+/* When Flink does not say what the running job recovers from (its statistics cannot be read,
+ * or it answers "Checkpointing has not been enabled.", CheckpointingStatisticsHandler's 404 for
+ * an execution graph without statistics), no disposal starts: the data stays, and the pass
+ * after an answer disposes of it. */
+START_TEST(nothing_is_disposed_of_while_flink_does_not_say_what_the_job_recovers_from)
+{
+    for (int c = 0; c < 2; c++) {
+        fake_world *w = disposal_world();
+        int64_t recent[3] = {3, 2, 1};
+        put_history(w, recent, 3);
+        set_conf(w, "kubernetes.operator.savepoint.history.max.count", "2");
+        char path[160];
+        snprintf(path, sizeof path, "GET /jobs/%s/checkpoints", st_str(w, N, "jobStatus.jobId"));
+        if (c == 0)
+            json_object_del(w->flink.answers, path); /* 404 "Not found" */
+        else
+            fake_flink_answer(
+                &w->flink, path,
+                json_pack("{s:[s]}", "errors", "Checkpointing has not been enabled."));
+        const char *paths[16];
+        size_t n = passes_disposing(w, 4, paths);
+        ck_assert_msg(n == 0, "case %d: %s disposed of", c, n ? paths[0] : "");
+        ck_assert_uint_eq(history_size(w), 3);
+        ck_assert_ptr_null(disposal_intent(w));
+        answer_checkpoints(w, NULL, "s3://bucket/checkpoints/job/chk-9");
+        n = passes_disposing(w, 3, paths);
+        ck_assert_uint_eq(n, 1);
+        ck_assert_uint_eq(history_size(w), 2);
         fake_world_free(w);
     }
 }
@@ -1024,8 +1125,7 @@ static void play_disposals(fake_world *w, size_t *seen, char done[][64], size_t 
 
 static void dispose_with_crash(int crash_at, const char *lose, int *writes, int *posts)
 {
-    fake_world *w = running_world();
-    set_conf(w, SNAPSHOT_RESOURCES, "false"); /* the legacy path: disposal by default */
+    fake_world *w = disposal_world(); /* the legacy path: disposal by default */
     int64_t recent[5] = {5, 4, 3, 2, 1};
     put_history(w, recent, 5);
     set_conf(w, "kubernetes.operator.savepoint.history.max.count", "2");
@@ -1684,6 +1784,8 @@ static Suite *suite(void)
     tcase_add_test(tc, a_savepoint_an_entry_that_stays_lists_is_not_disposed_of);
     tcase_add_test(tc, a_disposal_that_failed_with_the_savepoint_still_there_keeps_the_entry);
     tcase_add_test(tc, disposal_survives_a_crash_before_any_write_and_a_lost_answer);
+    tcase_add_test(tc, the_savepoint_the_running_job_recovers_from_is_not_disposed_of);
+    tcase_add_test(tc, nothing_is_disposed_of_while_flink_does_not_say_what_the_job_recovers_from);
     tcase_add_test(tc, a_manual_savepoint_keeps_the_passes_of_a_silent_jobmanager_at_their_pace);
     tcase_add_test(tc, a_periodic_savepoint_in_flight_is_spaced_out_like_the_observation);
     tcase_add_test(tc, a_jobmanager_silent_to_the_observation_is_not_asked_about_the_savepoint);
