@@ -10,7 +10,8 @@
  * Apache status has no field for either: they live in status.clusterInfo (a string map of facts
  * about the running cluster, which a disposal under way on its JobManager is), under
  * DISPOSAL_LOCATION and DISPOSAL_TRIGGER. One disposal at a time, oldest entry first, none of
- * what the running job recovers from (needed_by_job). */
+ * what the running job recovers from (needed_by_job), and after failures in a row only once the
+ * wait on record has passed (disposal_backoff.h). */
 #include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include "common/flink_rest.h"
 #include "common/jsonutil.h"
 #include "common/log.h"
+#include "controller/disposal_backoff.h"
 #include "controller/reconcile_internal.h"
 
 #define MAX_COUNT_KEY "kubernetes.operator.savepoint.history.max.count"
@@ -77,19 +79,26 @@ static json_t *cluster_info(fo_pass *p)
 /* The observation rewrites clusterInfo from Flink's answers each pass: the disposal under way,
  * as the stored status records it, is carried into the working status (unless this pass
  * already changed it). */
-static void carry_intent(fo_pass *p)
+static void carry(fo_pass *p, const json_t *stored, const char *const *keys, size_t n)
 {
-    const json_t *stored = json_object_get(json_object_get(p->obj, "status"), "clusterInfo");
     json_t *ci = json_object_get(p->st, "clusterInfo");
-    const char *keys[2] = {DISPOSAL_LOCATION, DISPOSAL_TRIGGER};
-    if (!json_object_get(stored, DISPOSAL_LOCATION) ||
-        (ci && json_object_get(ci, DISPOSAL_LOCATION)))
+    if (!json_object_get(stored, keys[0]) || (ci && json_object_get(ci, keys[0])))
         return;
-    for (int i = 0; i < 2; i++) {
+    for (size_t i = 0; i < n; i++) {
         const json_t *v = json_object_get(stored, keys[i]);
         if (json_is_string(v))
             json_object_set_new(cluster_info(p), keys[i], json_string(json_string_value(v)));
     }
+}
+
+/* The intent, and the record of a failure streak (disposal_backoff.h). */
+static void carry_intent(fo_pass *p)
+{
+    static const char *const intent[] = {DISPOSAL_LOCATION, DISPOSAL_TRIGGER};
+    static const char *const streak[] = {FO_DISPOSAL_FAILURES_KEY, FO_DISPOSAL_NEXT_KEY};
+    const json_t *stored = json_object_get(json_object_get(p->obj, "status"), "clusterInfo");
+    carry(p, stored, intent, 2);
+    carry(p, stored, streak, 2);
 }
 
 static void clear_intent(fo_pass *p)
@@ -319,13 +328,31 @@ static bool already_gone(const fo_flink_failure *f)
     return false;
 }
 
+/* A failed disposal: the intent goes, and the failure joins the streak on record, which puts
+ * the next disposal off (disposal_backoff.h); both reach status in the pass's write, before
+ * any later pass may start one. A Warning tells the first failure of a streak and the one
+ * from which it is tried hourly, not every try. */
 static void disposal_failed(fo_pass *p, const char *location, const char *why)
 {
-    fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_COMPONENT_OPERATOR, FO_REASON_SAVEPOINT_ERROR,
-                     "Disposal of savepoint %s failed (%s); it stays in the history and is "
-                     "tried again",
-                     location, why);
-    fo_log_warn("disposal of savepoint %s failed, tried again: %s", location, why);
+    fo_disposal_streak s;
+    bool tell = fo_disposal_streak_fail(cluster_info(p), p->set->observe_interval_ms, p->now_ms,
+                                        &s);
+    long long wait_s = (long long)((s.next_ms - p->now_ms + 999) / 1000);
+    if (tell && s.failures == 1)
+        fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_COMPONENT_OPERATOR,
+                         FO_REASON_SAVEPOINT_ERROR,
+                         "Disposal of savepoint %s failed (%s); it stays in the history and is "
+                         "tried again in %llds, then after a wait doubling at each failure up to "
+                         "an hour",
+                         location, why, wait_s);
+    else if (tell)
+        fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_COMPONENT_OPERATOR,
+                         FO_REASON_SAVEPOINT_ERROR,
+                         "Disposal of savepoint %s failed %d times in a row (%s); it stays in the "
+                         "history and is tried again every %llds",
+                         location, s.failures, why, wait_s);
+    fo_log_warn("disposal of savepoint %s failed (%d in a row), tried again in %llds: %s",
+                location, s.failures, wait_s, why);
     clear_intent(p);
     fo_pass_requeue(p, p->set->observe_interval_ms);
 }
@@ -475,6 +502,7 @@ static bool follow(fo_pass *p, json_t *history)
         if (json_is_array(history))
             forget(history, loc);
         clear_intent(p);
+        fo_disposal_streak_clear(json_object_get(p->st, "clusterInfo"));
         busy = false;
     } else if (rc == FO_OK) {
         char cause[512];
@@ -507,6 +535,7 @@ void fo_history_observe(fo_pass *p, bool job_runs)
     limits(p, &max_count, &max_age, &cleanup);
     if (!cleanup) {
         clear_intent(p);
+        fo_disposal_streak_clear(json_object_get(p->st, "clusterInfo"));
         if (json_is_array(history) && json_array_size(history) >= 2)
             drop(p, history, max_count, max_age);
         return;
@@ -528,6 +557,13 @@ fo_rc fo_history_dispose(fo_pass *p, fo_err *err)
     limits(p, &max_count, &max_age, &cleanup);
     if (!cleanup)
         return FO_OK;
+    json_t *ci = json_object_get(p->st, "clusterInfo");
+    fo_disposal_streak streak;
+    bool failing = fo_disposal_streak_read(ci, &streak);
+    if (failing && p->now_ms < streak.next_ms) { /* a failure streak puts the next one off */
+        fo_pass_requeue(p, streak.next_ms - p->now_ms);
+        return FO_OK;
+    }
     fo_flink_checkpoint_stats stats;
     bool read = false;
     fo_rc rc = FO_OK;
@@ -560,6 +596,8 @@ fo_rc fo_history_dispose(fo_pass *p, fo_err *err)
         rc = start(p, loc, err);
         goto out;
     }
+    if (failing) /* nothing left to dispose of: the streak is over */
+        fo_disposal_streak_clear(ci);
 out:
     if (read)
         fo_flink_rest_checkpoint_stats_release(&stats);

@@ -839,6 +839,10 @@ START_TEST(a_failed_disposal_keeps_the_entry_warns_and_is_tried_again)
                       strstr(told, "(java.io.IOException: Cannot access file system"),
                   "%s", told);
     const char *paths[16];
+    /* not sent again before the wait after a first failure, the observe interval */
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_msg(disposal_posts(w, paths) == 1, "the failed disposal was sent again at once");
+    fo_clock_fake_advance(w->clock, w->settings.observe_interval_ms);
     ck_assert_int_eq(pass(w, N, NULL), FO_OK);
     ck_assert_msg(disposal_posts(w, paths) == 2, "the failed disposal was sent %zu times, not 2",
                   disposal_posts(w, paths));
@@ -1095,6 +1099,67 @@ START_TEST(nothing_is_disposed_of_while_flink_does_not_say_what_the_job_recovers
 }
 END_TEST
 
+/* A disposal that fails at every try (a bucket policy without delete rights) was sent again at
+ * every pass: one request, three status writes and a Warning every 20 s. Each failure of a
+ * streak now doubles the wait before the next try, from the observe interval (15 s) to an hour,
+ * and a Warning tells the streak's first failure (and the one from which it is tried hourly), so
+ * an hour of failures is at most 1 + log2(3600 s / 15 s) = 9 tries, each a request, its status
+ * read and 3 writes. The record is in status (each pass here starts from the stored object, as
+ * after a restart of the controller), and a disposal that succeeds ends the streak. */
+START_TEST(a_disposal_that_keeps_failing_is_tried_after_a_growing_wait)
+{
+    fake_world *w = disposal_world();
+    int64_t recent[3] = {3, 2, 1};
+    put_history(w, recent, 3);
+    set_conf(w, "kubernetes.operator.savepoint.history.max.count", "2");
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK); /* records the spec */
+    answer_disposal_trigger(w, DISPOSAL_TRIGGER_1);
+    answer_disposal(w, DISPOSAL_TRIGGER_1,
+                    disposal_failed_with("s3://bucket/savepoints/sp-0",
+                                         "java.nio.file.AccessDeniedException: "
+                                         "savepoints/sp-0/_metadata: Access Denied"));
+    int writes = w->kube.writes, asked = 0;
+    size_t tries = 0;
+    const char *paths[16];
+    int64_t start = fo_clock_now_ms(w->clock);
+    while (fo_clock_now_ms(w->clock) - start < 3600 * 1000LL) {
+        fo_reconcile_result res;
+        ck_assert_int_eq(pass(w, N, &res), FO_OK);
+        fo_clock_fake_advance(w->clock, res.requeue_after_ms > 0 ? res.requeue_after_ms : 1000);
+        /* the calls counted, the log emptied (it holds FAKE_MAX_LOG) */
+        tries += disposal_posts(w, paths);
+        asked += fake_flink_calls(&w->flink, "GET /savepoint-disposal/");
+        w->flink.ncalls = 0;
+        json_array_clear(w->flink.bodies);
+        for (size_t i = 0; i < w->kube.nlog; i++)
+            json_decref(w->kube.log[i].body);
+        w->kube.nlog = 0;
+    }
+    int warnings = fake_events_count(&w->events, "SavepointError");
+    writes = w->kube.writes - writes;
+    ck_assert_msg(tries >= 2 && tries <= 9, "%zu disposal requests in an hour", tries);
+    ck_assert_msg(asked <= (int)tries, "%d disposal status reads for %zu requests", asked, tries);
+    ck_assert_msg(writes <= 3 * (int)tries, "%d status writes for %zu requests", writes, tries);
+    ck_assert_msg(warnings == 1, "%d Warnings in an hour of one failure streak", warnings);
+    ck_assert(in_history(w, "s3://bucket/savepoints/sp-0"));
+    const json_t *ci = fo_json_get(json_object_get(fd(w, N), "status"), "clusterInfo");
+    ck_assert_str_eq(fo_json_str(ci, "savepoint-disposal.failures"), "8");
+
+    /* the policy fixed: the next try succeeds, within the hour the wait has grown to */
+    answer_disposal(w, DISPOSAL_TRIGGER_1, disposal_done());
+    for (int i = 0; i < 4 && in_history(w, "s3://bucket/savepoints/sp-0"); i++) {
+        fo_clock_fake_advance(w->clock, 20 * 60 * 1000LL);
+        ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+        ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    }
+    ck_assert_msg(!in_history(w, "s3://bucket/savepoints/sp-0"), "never tried again");
+    ci = fo_json_get(json_object_get(fd(w, N), "status"), "clusterInfo");
+    ck_assert_ptr_null(fo_json_str(ci, "savepoint-disposal.failures"));
+    ck_assert_ptr_null(fo_json_str(ci, "savepoint-disposal.next-attempt"));
+    fake_world_free(w);
+}
+END_TEST
+
 /* A controller killed before any of its writes, or a disposal whose answer never came back:
  * each entry that leaves is disposed of before it leaves, no entry that stays is disposed of,
  * and the end is the uncrashed run's. A request may go twice only when its trigger id was not
@@ -1169,6 +1234,53 @@ static void dispose_with_crash(int crash_at, const char *lose, int *writes, int 
     *writes = w->kube.writes - before;
     fake_world_free(w);
 }
+
+/* Disposals of sp-0 failing for 10 simulated minutes, the crash_at-th write failing (0: none);
+ * the requests sent. */
+static size_t failing_disposals_with_crash(int crash_at, int *writes)
+{
+    fake_world *w = disposal_world();
+    int64_t recent[3] = {3, 2, 1};
+    put_history(w, recent, 3);
+    set_conf(w, "kubernetes.operator.savepoint.history.max.count", "2");
+    answer_disposal_trigger(w, DISPOSAL_TRIGGER_1);
+    answer_disposal(w, DISPOSAL_TRIGGER_1,
+                    disposal_failed_with("s3://bucket/savepoints/sp-0",
+                                         "java.nio.file.AccessDeniedException: Access Denied"));
+    int before = w->kube.writes;
+    if (crash_at > 0)
+        fake_fail_write(&w->kube, crash_at, FO_EUNAVAIL);
+    int64_t start = fo_clock_now_ms(w->clock);
+    while (fo_clock_now_ms(w->clock) - start < 10 * 60 * 1000LL) {
+        fo_reconcile_result res = {0};
+        pass(w, N, &res);
+        fo_clock_fake_advance(w->clock, res.requeue_after_ms > 0 ? res.requeue_after_ms : 1000);
+    }
+    const char *paths[16];
+    size_t n = disposal_posts(w, paths);
+    ck_assert(in_history(w, "s3://bucket/savepoints/sp-0"));
+    *writes = w->kube.writes - before;
+    fake_world_free(w);
+    return n;
+}
+
+/* The record of a failure streak reaches status before another try can start: a controller
+ * killed at any write tries no more often than one never killed, but for the one request sent
+ * again when the write lost is the one of the trigger id Flink drew (as without a streak). A
+ * lost write of the record leaves the intent on record, whose disposal is asked about again,
+ * fails again and is recorded then. */
+START_TEST(a_failure_streak_survives_a_crash_at_any_write)
+{
+    int writes = 0, wk = 0;
+    size_t tries = failing_disposals_with_crash(0, &writes);
+    ck_assert_uint_le(tries, 8);
+    for (int k = 1; k <= writes; k++) {
+        size_t n = failing_disposals_with_crash(k, &wk);
+        ck_assert_msg(n <= tries + 1, "crash at write %d: %zu disposal requests, not %zu", k,
+                      n, tries);
+    }
+}
+END_TEST
 
 START_TEST(disposal_survives_a_crash_before_any_write_and_a_lost_answer)
 {
@@ -1786,6 +1898,8 @@ static Suite *suite(void)
     tcase_add_test(tc, disposal_survives_a_crash_before_any_write_and_a_lost_answer);
     tcase_add_test(tc, the_savepoint_the_running_job_recovers_from_is_not_disposed_of);
     tcase_add_test(tc, nothing_is_disposed_of_while_flink_does_not_say_what_the_job_recovers_from);
+    tcase_add_test(tc, a_disposal_that_keeps_failing_is_tried_after_a_growing_wait);
+    tcase_add_test(tc, a_failure_streak_survives_a_crash_at_any_write);
     tcase_add_test(tc, a_manual_savepoint_keeps_the_passes_of_a_silent_jobmanager_at_their_pace);
     tcase_add_test(tc, a_periodic_savepoint_in_flight_is_spaced_out_like_the_observation);
     tcase_add_test(tc, a_jobmanager_silent_to_the_observation_is_not_asked_about_the_savepoint);
