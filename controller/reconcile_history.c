@@ -9,7 +9,9 @@
  * so the intent names the location before the request and the trigger id once Flink gave it. The
  * Apache status has no field for either: they live in status.clusterInfo (a string map of facts
  * about the running cluster, which a disposal under way on its JobManager is), under
- * DISPOSAL_LOCATION and DISPOSAL_TRIGGER. One disposal at a time, oldest entry first. */
+ * DISPOSAL_LOCATION and DISPOSAL_TRIGGER. One disposal at a time, oldest entry first, none of
+ * what the running job recovers from (needed_by_job), and after failures in a row only once the
+ * wait on record has passed (disposal_backoff.h). */
 #include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +24,7 @@
 #include "common/flink_rest.h"
 #include "common/jsonutil.h"
 #include "common/log.h"
+#include "controller/disposal_backoff.h"
 #include "controller/reconcile_internal.h"
 
 #define MAX_COUNT_KEY "kubernetes.operator.savepoint.history.max.count"
@@ -76,19 +79,26 @@ static json_t *cluster_info(fo_pass *p)
 /* The observation rewrites clusterInfo from Flink's answers each pass: the disposal under way,
  * as the stored status records it, is carried into the working status (unless this pass
  * already changed it). */
-static void carry_intent(fo_pass *p)
+static void carry(fo_pass *p, const json_t *stored, const char *const *keys, size_t n)
 {
-    const json_t *stored = json_object_get(json_object_get(p->obj, "status"), "clusterInfo");
     json_t *ci = json_object_get(p->st, "clusterInfo");
-    const char *keys[2] = {DISPOSAL_LOCATION, DISPOSAL_TRIGGER};
-    if (!json_object_get(stored, DISPOSAL_LOCATION) ||
-        (ci && json_object_get(ci, DISPOSAL_LOCATION)))
+    if (!json_object_get(stored, keys[0]) || (ci && json_object_get(ci, keys[0])))
         return;
-    for (int i = 0; i < 2; i++) {
+    for (size_t i = 0; i < n; i++) {
         const json_t *v = json_object_get(stored, keys[i]);
         if (json_is_string(v))
             json_object_set_new(cluster_info(p), keys[i], json_string(json_string_value(v)));
     }
+}
+
+/* The intent, and the record of a failure streak (disposal_backoff.h). */
+static void carry_intent(fo_pass *p)
+{
+    static const char *const intent[] = {DISPOSAL_LOCATION, DISPOSAL_TRIGGER};
+    static const char *const streak[] = {FO_DISPOSAL_FAILURES_KEY, FO_DISPOSAL_NEXT_KEY};
+    const json_t *stored = json_object_get(json_object_get(p->obj, "status"), "clusterInfo");
+    carry(p, stored, intent, 2);
+    carry(p, stored, streak, 2);
 }
 
 static void clear_intent(fo_pass *p)
@@ -318,15 +328,74 @@ static bool already_gone(const fo_flink_failure *f)
     return false;
 }
 
+/* A failed disposal: the intent goes, and the failure joins the streak on record, which puts
+ * the next disposal off (disposal_backoff.h); both reach status in the pass's write, before
+ * any later pass may start one. A Warning tells the first failure of a streak and the one
+ * from which it is tried hourly, not every try. */
 static void disposal_failed(fo_pass *p, const char *location, const char *why)
 {
-    fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_COMPONENT_OPERATOR, FO_REASON_SAVEPOINT_ERROR,
-                     "Disposal of savepoint %s failed (%s); it stays in the history and is "
-                     "tried again",
-                     location, why);
-    fo_log_warn("disposal of savepoint %s failed, tried again: %s", location, why);
+    fo_disposal_streak s;
+    bool tell = fo_disposal_streak_fail(cluster_info(p), p->set->observe_interval_ms, p->now_ms,
+                                        &s);
+    long long wait_s = (long long)((s.next_ms - p->now_ms + 999) / 1000);
+    if (tell && s.failures == 1)
+        fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_COMPONENT_OPERATOR,
+                         FO_REASON_SAVEPOINT_ERROR,
+                         "Disposal of savepoint %s failed (%s); it stays in the history and is "
+                         "tried again in %llds, then after a wait doubling at each failure up to "
+                         "an hour",
+                         location, why, wait_s);
+    else if (tell)
+        fo_ctl_evbuf_add(&p->events, FO_EVENT_WARNING, FO_COMPONENT_OPERATOR,
+                         FO_REASON_SAVEPOINT_ERROR,
+                         "Disposal of savepoint %s failed %d times in a row (%s); it stays in the "
+                         "history and is tried again every %llds",
+                         location, s.failures, why, wait_s);
+    fo_log_warn("disposal of savepoint %s failed (%d in a row), tried again in %llds: %s",
+                location, s.failures, wait_s, why);
     clear_intent(p);
     fo_pass_requeue(p, p->set->observe_interval_ms);
+}
+
+/* Is location what the running job recovers from? On a JobManager failover Flink restores the
+ * latest checkpoint of its completed checkpoint store, and with none there the savepoint the
+ * job graph was submitted with (DefaultExecutionGraphFactory.createAndRestoreExecutionGraph:
+ * CheckpointCoordinator.restoreInitialCheckpointIfPresent, else the restore settings). A
+ * savepoint the job was restored from enters that store (CheckpointCoordinator.restoreSavepoint)
+ * and stays its latest entry until a checkpoint completes, while the savepoints the job takes
+ * do not (completePendingCheckpoint; FLIP-193, Flink 1.15): with checkpointing off or failing,
+ * periodic savepoints push the restore point out of the history while the job still needs it.
+ * So GET /jobs/:id/checkpoints is read (once a pass, into stats) and neither latest.restored
+ * nor latest.completed is disposed of. 1: it is needed; 0: it is not; -1: Flink did not say (a
+ * failed read, "Checkpointing has not been enabled.", CheckpointingStatisticsHandler's answer
+ * for a graph without checkpoint statistics, or a restore without a path): nothing is disposed
+ * of then. The status does not name every restore point (a last-state deploy restores the HA
+ * data's), and a wrong guess must keep the data. */
+static int needed_by_job(fo_pass *p, fo_flink_checkpoint_stats *stats, bool *read,
+                         const char *location)
+{
+    if (!*read) {
+        const char *jid = fo_json_get_str(p->st, "jobStatus.jobId");
+        char job_id[33];
+        snprintf(job_id, sizeof job_id, "%s", jid ? jid : "");
+        fo_err ferr;
+        fo_err_clear(&ferr);
+        fo_rc rc = fo_ctl_rest_counted(
+            p->env, "/jobs/:id/checkpoints",
+            fo_flink_rest_checkpoints(p->env->flink, p->base_url, job_id, stats, &ferr));
+        *read = true;
+        if (rc != FO_OK || !stats->enabled) {
+            fo_log_info("no savepoint is disposed of: what job %s recovers from is unknown (%s)",
+                        job_id, rc != FO_OK ? ferr.message : "checkpointing not enabled");
+            stats->enabled = false;
+        }
+    }
+    if (!stats->enabled ||
+        (stats->restored_from.id >= 0 && !stats->restored_from.external_path))
+        return -1;
+    return same_savepoint(location, stats->restored_from.external_path) ||
+           (stats->latest_completed.id >= 0 &&
+            same_savepoint(location, stats->latest_completed.external_path));
 }
 
 /* POST /savepoint-disposal for location (its intent recorded); the trigger id Flink answers
@@ -376,6 +445,27 @@ static fo_rc start(fo_pass *p, const char *location, fo_err *err)
     return rc;
 }
 
+/* The disposal on record sent again, unless the running job recovers from its savepoint (the
+ * intent goes: an intent recorded before that was checked, or a restore since) or Flink does
+ * not say (the intent stays, asked about at a later pass). */
+static void resend(fo_pass *p, const char *location)
+{
+    fo_flink_checkpoint_stats stats;
+    bool read = false;
+    int needed = needed_by_job(p, &stats, &read, location);
+    if (needed > 0) {
+        fo_log_warn("savepoint %s is what the running job recovers from: its disposal is not "
+                    "sent again",
+                    location);
+        clear_intent(p);
+    } else if (needed == 0) {
+        send(p, location);
+    } else {
+        fo_pass_requeue(p, p->set->observe_interval_ms);
+    }
+    fo_flink_rest_checkpoint_stats_release(&stats);
+}
+
 /* The disposal under way (intent in clusterInfo): asked about, and its entry removed once
  * Flink disposed of it or found it gone. True while it is still under way, or when it failed
  * this pass: no other one starts in this pass. */
@@ -392,7 +482,7 @@ static bool follow(fo_pass *p, json_t *history)
         return false;
     }
     if (!tid || !fo_flink_rest_is_id(tid)) {
-        send(p, loc); /* killed after the intent, or the answer was lost */
+        resend(p, loc); /* killed after the intent, or the answer was lost */
         return true;
     }
     char trig[33];
@@ -412,13 +502,14 @@ static bool follow(fo_pass *p, json_t *history)
         if (json_is_array(history))
             forget(history, loc);
         clear_intent(p);
+        fo_disposal_streak_clear(json_object_get(p->st, "clusterInfo"));
         busy = false;
     } else if (rc == FO_OK) {
         char cause[512];
         disposal_failed(p, loc, root_cause(&op.failure, cause, sizeof cause));
     } else if (rc == FO_ENOTFOUND) {
         /* a restarted JobManager, or one past rest.async.store-duration, forgot it */
-        send(p, loc);
+        resend(p, loc);
     } else {
         fo_pass_requeue(p, p->set->progress_interval_ms);
     }
@@ -444,6 +535,7 @@ void fo_history_observe(fo_pass *p, bool job_runs)
     limits(p, &max_count, &max_age, &cleanup);
     if (!cleanup) {
         clear_intent(p);
+        fo_disposal_streak_clear(json_object_get(p->st, "clusterInfo"));
         if (json_is_array(history) && json_array_size(history) >= 2)
             drop(p, history, max_count, max_age);
         return;
@@ -465,6 +557,16 @@ fo_rc fo_history_dispose(fo_pass *p, fo_err *err)
     limits(p, &max_count, &max_age, &cleanup);
     if (!cleanup)
         return FO_OK;
+    json_t *ci = json_object_get(p->st, "clusterInfo");
+    fo_disposal_streak streak;
+    bool failing = fo_disposal_streak_read(ci, &streak);
+    if (failing && p->now_ms < streak.next_ms) { /* a failure streak puts the next one off */
+        fo_pass_requeue(p, streak.next_ms - p->now_ms);
+        return FO_OK;
+    }
+    fo_flink_checkpoint_stats stats;
+    bool read = false;
+    fo_rc rc = FO_OK;
     for (size_t i = 0; i < json_array_size(history); i++) {
         const char *loc = fo_json_str(json_array_get(history, i), "location");
         if (!leaves(p, history, i, max_count, max_age))
@@ -481,8 +583,23 @@ fo_rc fo_history_dispose(fo_pass *p, fo_err *err)
         }
         if (restore_source(p, history, loc))
             continue; /* stays until nothing restores from it */
+        int needed = needed_by_job(p, &stats, &read, loc);
+        if (needed < 0)
+            goto out; /* asked again at a later pass */
+        if (needed > 0) {
+            fo_log_info("savepoint %s stays past the history limits: the running job recovers "
+                        "from it",
+                        loc);
+            continue;
+        }
         p->disposal_busy = true;
-        return start(p, loc, err);
+        rc = start(p, loc, err);
+        goto out;
     }
-    return FO_OK;
+    if (failing) /* nothing left to dispose of: the streak is over */
+        fo_disposal_streak_clear(ci);
+out:
+    if (read)
+        fo_flink_rest_checkpoint_stats_release(&stats);
+    return rc;
 }

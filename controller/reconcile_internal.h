@@ -301,17 +301,21 @@ fo_rc fo_snap_trigger(fo_pass *p, fo_err *err);
  * disposal under way (its intent in status.clusterInfo, carried over the observation's rewrite
  * of it) is asked about with GET /savepoint-disposal/:triggerid: completed, or failed because
  * the savepoint is not there (java.io.FileNotFoundException), its entry leaves the history;
- * any other failure gives a Warning SavepointError and it is tried again at a later pass; one
- * Flink does not know (or never got) is sent again. Sets p->disposal_busy while it is under
+ * any other failure joins the failure streak on record (disposal_backoff.h; a Warning
+ * SavepointError at its first failure) and it is tried again once the streak's wait passed; one
+ * Flink does not know (or never got) is sent again, unless the running job recovers from it
+ * (GET /jobs/:id/checkpoints) or Flink does not say. Sets p->disposal_busy while it is under
  * way or failed this pass. Not of a JobManager that let the observation time out. Before the
  * decision. */
 void fo_history_observe(fo_pass *p, bool job_runs);
-/* After the triggers of a CONVERGE pass whose job runs, with cleanup enabled and no disposal
- * under way: the oldest entry that leaves the history and is no restore source
- * (upgradeSavepointPath, lastSavepoint, the newest entry, a spec's initialSavepointPath;
- * such an entry stays in the history) has its intent written (its location, in clusterInfo),
- * then POST /savepoint-disposal, whose trigger id goes into the intent. Fails only with the
- * intent's write. */
+/* After the triggers of a CONVERGE pass whose job runs, with cleanup enabled, no disposal
+ * under way and the wait of a failure streak on record passed: the oldest entry that leaves
+ * the history and is no restore source (upgradeSavepointPath, lastSavepoint, the newest entry,
+ * a spec's initialSavepointPath) nor what the running job recovers from (Flink's
+ * latest.restored and latest completed checkpoint, GET /jobs/:id/checkpoints; such entries
+ * stay in the history) has its intent written (its location, in clusterInfo), then POST
+ * /savepoint-disposal, whose trigger id goes into the intent. Nothing starts when Flink does
+ * not answer the statistics. Fails only with the intent's write. */
 fo_rc fo_history_dispose(fo_pass *p, fo_err *err);
 /* sp (taken) as lastSavepoint and appended to savepointHistory (and a PERIODIC one's
  * timeStamp as lastPeriodicSavepointTimestamp), unless its location is lastSavepoint's

@@ -666,6 +666,41 @@ static size_t disposal_posts(fake_world *w, const char *paths[16])
     return n;
 }
 
+/* GET /jobs/:id/checkpoints of the running job (rest_v1_dispatcher CheckpointingStatistics):
+ * restored from `restored` (NULL: not restored), and its latest completed checkpoint
+ * `completed` (NULL: none since the start). */
+static void answer_checkpoints(fake_world *w, const char *restored, const char *completed)
+{
+    char path[160];
+    snprintf(path, sizeof path, "GET /jobs/%s/checkpoints", st_str(w, N, "jobStatus.jobId"));
+    json_t *latest = json_object();
+    if (restored)
+        json_object_set_new(latest, "restored",
+                            json_pack("{s:I, s:I, s:b, s:s}", "id", (json_int_t)3,
+                                      "restore_timestamp", (json_int_t)1000, "is_savepoint", 1,
+                                      "external_path", restored));
+    if (completed)
+        json_object_set_new(latest, "completed",
+                            json_pack("{s:I, s:s, s:b, s:s, s:s}", "id", (json_int_t)9, "status",
+                                      "COMPLETED", "is_savepoint", 0, "checkpoint_type",
+                                      "CHECKPOINT", "external_path", completed));
+    fake_flink_answer(&w->flink, path,
+                      json_pack("{s:{s:i, s:i, s:i, s:i, s:i}, s:o, s:[]}", "counts", "restored",
+                                restored ? 1 : 0, "total", completed ? 1 : 0, "in_progress", 0,
+                                "completed", completed ? 1 : 0, "failed", 0, "latest", latest,
+                                "history"));
+}
+
+/* A running world on Apache's legacy status path (disposal by default), whose job was started
+ * from no savepoint and has a checkpoint completed. */
+static fake_world *disposal_world(void)
+{
+    fake_world *w = running_world();
+    set_conf(w, SNAPSHOT_RESOURCES, "false");
+    answer_checkpoints(w, NULL, "s3://bucket/checkpoints/job/chk-9");
+    return w;
+}
+
 /* The location of the disposal under way on record (status.clusterInfo), or NULL. */
 static const char *disposal_intent(fake_world *w)
 {
@@ -701,6 +736,7 @@ START_TEST(cleanup_by_default_follows_what_apache_did_with_the_configuration)
     };
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
         fake_world *w = running_world();
+        answer_checkpoints(w, NULL, "s3://bucket/checkpoints/job/chk-9");
         if (cases[c].resources)
             set_conf(w, SNAPSHOT_RESOURCES, cases[c].resources);
         if (cases[c].cleanup)
@@ -734,8 +770,7 @@ END_TEST
  * and leaves the status only once Flink reports the disposal COMPLETED. */
 START_TEST(an_entry_leaves_the_history_only_once_flink_disposed_of_it)
 {
-    fake_world *w = running_world();
-    set_conf(w, SNAPSHOT_RESOURCES, "false"); /* the legacy path: disposal by default */
+    fake_world *w = disposal_world(); /* the legacy path: disposal by default */
     int64_t recent[4] = {4, 3, 2, 1};
     put_history(w, recent, 4);
     set_conf(w, "kubernetes.operator.savepoint.history.max.count", "2");
@@ -780,8 +815,7 @@ END_TEST
  * cannot be reached) keeps its entry, tells a Warning, and is tried again at a later pass. */
 START_TEST(a_failed_disposal_keeps_the_entry_warns_and_is_tried_again)
 {
-    fake_world *w = running_world();
-    set_conf(w, SNAPSHOT_RESOURCES, "false"); /* the legacy path: disposal by default */
+    fake_world *w = disposal_world(); /* the legacy path: disposal by default */
     int64_t recent[3] = {3, 2, 1};
     put_history(w, recent, 3);
     set_conf(w, "kubernetes.operator.savepoint.history.max.count", "2");
@@ -805,6 +839,10 @@ START_TEST(a_failed_disposal_keeps_the_entry_warns_and_is_tried_again)
                       strstr(told, "(java.io.IOException: Cannot access file system"),
                   "%s", told);
     const char *paths[16];
+    /* not sent again before the wait after a first failure, the observe interval */
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_msg(disposal_posts(w, paths) == 1, "the failed disposal was sent again at once");
+    fo_clock_fake_advance(w->clock, w->settings.observe_interval_ms);
     ck_assert_int_eq(pass(w, N, NULL), FO_OK);
     ck_assert_msg(disposal_posts(w, paths) == 2, "the failed disposal was sent %zu times, not 2",
                   disposal_posts(w, paths));
@@ -822,8 +860,7 @@ END_TEST
  * entry leaves without a Warning. */
 START_TEST(a_savepoint_flink_cannot_find_leaves_the_history)
 {
-    fake_world *w = running_world();
-    set_conf(w, SNAPSHOT_RESOURCES, "false"); /* the legacy path: disposal by default */
+    fake_world *w = disposal_world(); /* the legacy path: disposal by default */
     int64_t recent[3] = {3, 2, 1};
     put_history(w, recent, 3);
     set_conf(w, "kubernetes.operator.savepoint.history.max.count", "2");
@@ -848,8 +885,7 @@ END_TEST
  * newest entry (lastSavepoint) stays however old it is. */
 START_TEST(a_restore_source_is_never_disposed_of)
 {
-    fake_world *w = running_world();
-    set_conf(w, SNAPSHOT_RESOURCES, "false"); /* the legacy path: disposal by default */
+    fake_world *w = disposal_world(); /* the legacy path: disposal by default */
     int64_t ages[3] = {72, 60, 48};
     put_history(w, ages, 3);
     json_object_set_new(json_object_get(json_object_get(fd(w, N), "status"), "jobStatus"),
@@ -914,8 +950,7 @@ START_TEST(a_restore_source_spelled_otherwise_is_never_disposed_of)
         {NULL, "upgradeSavepointPath", "s3://bucket/savepoints/sp-0/"},
     };
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
-        fake_world *w = running_world();
-        set_conf(w, SNAPSHOT_RESOURCES, "false"); /* the legacy path: disposal by default */
+        fake_world *w = disposal_world(); /* the legacy path: disposal by default */
         int64_t recent[3] = {3, 2, 1};
         put_history(w, recent, 3);
         if (cases[c].history)
@@ -941,8 +976,7 @@ END_TEST
  * history, but the data the other one lists stays, and so does that entry. */
 START_TEST(a_savepoint_an_entry_that_stays_lists_is_not_disposed_of)
 {
-    fake_world *w = running_world();
-    set_conf(w, SNAPSHOT_RESOURCES, "false"); /* the legacy path: disposal by default */
+    fake_world *w = disposal_world(); /* the legacy path: disposal by default */
     int64_t recent[4] = {4, 3, 2, 1};
     put_history(w, recent, 4);
     set_history_location(w, 2, "s3://bucket/savepoints/sp-0");
@@ -975,8 +1009,7 @@ START_TEST(a_disposal_that_failed_with_the_savepoint_still_there_keeps_the_entry
         "Cannot find checkpoint or savepoint file/directory 's3://bucket/savepoints/sp-0/x'",
     };
     for (size_t c = 0; c < sizeof causes / sizeof *causes; c++) {
-        fake_world *w = running_world();
-        set_conf(w, SNAPSHOT_RESOURCES, "false"); /* the legacy path: disposal by default */
+        fake_world *w = disposal_world(); /* the legacy path: disposal by default */
         int64_t recent[3] = {3, 2, 1};
         put_history(w, recent, 3);
         set_conf(w, "kubernetes.operator.savepoint.history.max.count", "2");
@@ -991,6 +1024,139 @@ START_TEST(a_disposal_that_failed_with_the_savepoint_still_there_keeps_the_entry
         ck_assert_int_eq(fake_events_count(&w->events, "SavepointError"), 1);
         fake_world_free(w);
     }
+}
+END_TEST
+
+/* A job restored from savepoint X needs X until a checkpoint completes: on a JobManager
+ * failover Flink restores the latest entry of its completed checkpoint store, which X entered
+ * at the restore (CheckpointCoordinator.restoreSavepoint), while the savepoints the job takes
+ * since do not enter it (FLIP-193). With no checkpoint since, periodic savepoints push X out of
+ * the history (a last-state deploy, or a status that no longer names it): X must stay, and the
+ * next entry that leaves is disposed of. Flink names X in latest.restored.external_path, spelled
+ * its own way; the latest completed checkpoint is kept the same way. */
+START_TEST(the_savepoint_the_running_job_recovers_from_is_not_disposed_of)
+{
+    static const struct {
+        const char *restored, *completed;
+    } cases[] = {
+        {"s3://bucket/savepoints/sp-0", NULL},
+        {"s3a://bucket/savepoints/sp-0/_metadata", NULL},
+        {"s3://bucket/savepoints/sp-0", "s3://bucket/checkpoints/job/chk-9"},
+        {NULL, "s3://bucket/savepoints/sp-0"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        fake_world *w = disposal_world();
+        int64_t recent[4] = {4, 3, 2, 1};
+        put_history(w, recent, 4);
+        set_conf(w, "kubernetes.operator.savepoint.history.max.count", "2");
+        answer_checkpoints(w, cases[c].restored, cases[c].completed);
+        const char *paths[16];
+        size_t n = passes_disposing(w, 6, paths);
+        for (size_t i = 0; i < n; i++)
+            ck_assert_msg(strcmp(paths[i], "s3://bucket/savepoints/sp-0") != 0,
+                          "restored %s, checkpoint %s: s3://bucket/savepoints/sp-0 disposed of",
+                          cases[c].restored ? cases[c].restored : "-",
+                          cases[c].completed ? cases[c].completed : "-");
+        ck_assert_uint_eq(n, 1);
+        ck_assert_str_eq(paths[0], "s3://bucket/savepoints/sp-1");
+        ck_assert(in_history(w, "s3://bucket/savepoints/sp-0"));
+        ck_assert_uint_eq(history_size(w), 3);
+        fake_world_free(w);
+    }
+}
+END_TEST
+
+/* When Flink does not say what the running job recovers from (its statistics cannot be read,
+ * or it answers "Checkpointing has not been enabled.", CheckpointingStatisticsHandler's 404 for
+ * an execution graph without statistics), no disposal starts: the data stays, and the pass
+ * after an answer disposes of it. */
+START_TEST(nothing_is_disposed_of_while_flink_does_not_say_what_the_job_recovers_from)
+{
+    for (int c = 0; c < 2; c++) {
+        fake_world *w = disposal_world();
+        int64_t recent[3] = {3, 2, 1};
+        put_history(w, recent, 3);
+        set_conf(w, "kubernetes.operator.savepoint.history.max.count", "2");
+        char path[160];
+        snprintf(path, sizeof path, "GET /jobs/%s/checkpoints", st_str(w, N, "jobStatus.jobId"));
+        if (c == 0)
+            json_object_del(w->flink.answers, path); /* 404 "Not found" */
+        else
+            fake_flink_answer(
+                &w->flink, path,
+                json_pack("{s:[s]}", "errors", "Checkpointing has not been enabled."));
+        const char *paths[16];
+        size_t n = passes_disposing(w, 4, paths);
+        ck_assert_msg(n == 0, "case %d: %s disposed of", c, n ? paths[0] : "");
+        ck_assert_uint_eq(history_size(w), 3);
+        ck_assert_ptr_null(disposal_intent(w));
+        answer_checkpoints(w, NULL, "s3://bucket/checkpoints/job/chk-9");
+        n = passes_disposing(w, 3, paths);
+        ck_assert_uint_eq(n, 1);
+        ck_assert_uint_eq(history_size(w), 2);
+        fake_world_free(w);
+    }
+}
+END_TEST
+
+/* A disposal that fails at every try (a bucket policy without delete rights) was sent again at
+ * every pass: one request, three status writes and a Warning every 20 s. Each failure of a
+ * streak now doubles the wait before the next try, from the observe interval (15 s) to an hour,
+ * and a Warning tells the streak's first failure (and the one from which it is tried hourly), so
+ * an hour of failures is at most 1 + log2(3600 s / 15 s) = 9 tries, each a request, its status
+ * read and 3 writes. The record is in status (each pass here starts from the stored object, as
+ * after a restart of the controller), and a disposal that succeeds ends the streak. */
+START_TEST(a_disposal_that_keeps_failing_is_tried_after_a_growing_wait)
+{
+    fake_world *w = disposal_world();
+    int64_t recent[3] = {3, 2, 1};
+    put_history(w, recent, 3);
+    set_conf(w, "kubernetes.operator.savepoint.history.max.count", "2");
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK); /* records the spec */
+    answer_disposal_trigger(w, DISPOSAL_TRIGGER_1);
+    answer_disposal(w, DISPOSAL_TRIGGER_1,
+                    disposal_failed_with("s3://bucket/savepoints/sp-0",
+                                         "java.nio.file.AccessDeniedException: "
+                                         "savepoints/sp-0/_metadata: Access Denied"));
+    int writes = w->kube.writes, asked = 0;
+    size_t tries = 0;
+    const char *paths[16];
+    int64_t start = fo_clock_now_ms(w->clock);
+    while (fo_clock_now_ms(w->clock) - start < 3600 * 1000LL) {
+        fo_reconcile_result res;
+        ck_assert_int_eq(pass(w, N, &res), FO_OK);
+        fo_clock_fake_advance(w->clock, res.requeue_after_ms > 0 ? res.requeue_after_ms : 1000);
+        /* the calls counted, the log emptied (it holds FAKE_MAX_LOG) */
+        tries += disposal_posts(w, paths);
+        asked += fake_flink_calls(&w->flink, "GET /savepoint-disposal/");
+        w->flink.ncalls = 0;
+        json_array_clear(w->flink.bodies);
+        for (size_t i = 0; i < w->kube.nlog; i++)
+            json_decref(w->kube.log[i].body);
+        w->kube.nlog = 0;
+    }
+    int warnings = fake_events_count(&w->events, "SavepointError");
+    writes = w->kube.writes - writes;
+    ck_assert_msg(tries >= 2 && tries <= 9, "%zu disposal requests in an hour", tries);
+    ck_assert_msg(asked <= (int)tries, "%d disposal status reads for %zu requests", asked, tries);
+    ck_assert_msg(writes <= 3 * (int)tries, "%d status writes for %zu requests", writes, tries);
+    ck_assert_msg(warnings == 1, "%d Warnings in an hour of one failure streak", warnings);
+    ck_assert(in_history(w, "s3://bucket/savepoints/sp-0"));
+    const json_t *ci = fo_json_get(json_object_get(fd(w, N), "status"), "clusterInfo");
+    ck_assert_str_eq(fo_json_str(ci, "savepoint-disposal.failures"), "8");
+
+    /* the policy fixed: the next try succeeds, within the hour the wait has grown to */
+    answer_disposal(w, DISPOSAL_TRIGGER_1, disposal_done());
+    for (int i = 0; i < 4 && in_history(w, "s3://bucket/savepoints/sp-0"); i++) {
+        fo_clock_fake_advance(w->clock, 20 * 60 * 1000LL);
+        ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+        ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    }
+    ck_assert_msg(!in_history(w, "s3://bucket/savepoints/sp-0"), "never tried again");
+    ci = fo_json_get(json_object_get(fd(w, N), "status"), "clusterInfo");
+    ck_assert_ptr_null(fo_json_str(ci, "savepoint-disposal.failures"));
+    ck_assert_ptr_null(fo_json_str(ci, "savepoint-disposal.next-attempt"));
+    fake_world_free(w);
 }
 END_TEST
 
@@ -1024,8 +1190,7 @@ static void play_disposals(fake_world *w, size_t *seen, char done[][64], size_t 
 
 static void dispose_with_crash(int crash_at, const char *lose, int *writes, int *posts)
 {
-    fake_world *w = running_world();
-    set_conf(w, SNAPSHOT_RESOURCES, "false"); /* the legacy path: disposal by default */
+    fake_world *w = disposal_world(); /* the legacy path: disposal by default */
     int64_t recent[5] = {5, 4, 3, 2, 1};
     put_history(w, recent, 5);
     set_conf(w, "kubernetes.operator.savepoint.history.max.count", "2");
@@ -1069,6 +1234,53 @@ static void dispose_with_crash(int crash_at, const char *lose, int *writes, int 
     *writes = w->kube.writes - before;
     fake_world_free(w);
 }
+
+/* Disposals of sp-0 failing for 10 simulated minutes, the crash_at-th write failing (0: none);
+ * the requests sent. */
+static size_t failing_disposals_with_crash(int crash_at, int *writes)
+{
+    fake_world *w = disposal_world();
+    int64_t recent[3] = {3, 2, 1};
+    put_history(w, recent, 3);
+    set_conf(w, "kubernetes.operator.savepoint.history.max.count", "2");
+    answer_disposal_trigger(w, DISPOSAL_TRIGGER_1);
+    answer_disposal(w, DISPOSAL_TRIGGER_1,
+                    disposal_failed_with("s3://bucket/savepoints/sp-0",
+                                         "java.nio.file.AccessDeniedException: Access Denied"));
+    int before = w->kube.writes;
+    if (crash_at > 0)
+        fake_fail_write(&w->kube, crash_at, FO_EUNAVAIL);
+    int64_t start = fo_clock_now_ms(w->clock);
+    while (fo_clock_now_ms(w->clock) - start < 10 * 60 * 1000LL) {
+        fo_reconcile_result res = {0};
+        pass(w, N, &res);
+        fo_clock_fake_advance(w->clock, res.requeue_after_ms > 0 ? res.requeue_after_ms : 1000);
+    }
+    const char *paths[16];
+    size_t n = disposal_posts(w, paths);
+    ck_assert(in_history(w, "s3://bucket/savepoints/sp-0"));
+    *writes = w->kube.writes - before;
+    fake_world_free(w);
+    return n;
+}
+
+/* The record of a failure streak reaches status before another try can start: a controller
+ * killed at any write tries no more often than one never killed, but for the one request sent
+ * again when the write lost is the one of the trigger id Flink drew (as without a streak). A
+ * lost write of the record leaves the intent on record, whose disposal is asked about again,
+ * fails again and is recorded then. */
+START_TEST(a_failure_streak_survives_a_crash_at_any_write)
+{
+    int writes = 0, wk = 0;
+    size_t tries = failing_disposals_with_crash(0, &writes);
+    ck_assert_uint_le(tries, 8);
+    for (int k = 1; k <= writes; k++) {
+        size_t n = failing_disposals_with_crash(k, &wk);
+        ck_assert_msg(n <= tries + 1, "crash at write %d: %zu disposal requests, not %zu", k,
+                      n, tries);
+    }
+}
+END_TEST
 
 START_TEST(disposal_survives_a_crash_before_any_write_and_a_lost_answer)
 {
@@ -1684,6 +1896,10 @@ static Suite *suite(void)
     tcase_add_test(tc, a_savepoint_an_entry_that_stays_lists_is_not_disposed_of);
     tcase_add_test(tc, a_disposal_that_failed_with_the_savepoint_still_there_keeps_the_entry);
     tcase_add_test(tc, disposal_survives_a_crash_before_any_write_and_a_lost_answer);
+    tcase_add_test(tc, the_savepoint_the_running_job_recovers_from_is_not_disposed_of);
+    tcase_add_test(tc, nothing_is_disposed_of_while_flink_does_not_say_what_the_job_recovers_from);
+    tcase_add_test(tc, a_disposal_that_keeps_failing_is_tried_after_a_growing_wait);
+    tcase_add_test(tc, a_failure_streak_survives_a_crash_at_any_write);
     tcase_add_test(tc, a_manual_savepoint_keeps_the_passes_of_a_silent_jobmanager_at_their_pace);
     tcase_add_test(tc, a_periodic_savepoint_in_flight_is_spaced_out_like_the_observation);
     tcase_add_test(tc, a_jobmanager_silent_to_the_observation_is_not_asked_about_the_savepoint);
