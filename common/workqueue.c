@@ -58,6 +58,7 @@ struct fo_workqueue {
     json_t *processing; /* held by a worker */
     json_t *failures;   /* key -> failure count */
     json_t *waiting;    /* key -> time of its live entry in the heap */
+    json_t *wait_lane;  /* key -> the lane a waiting key goes to when its time comes */
     struct delayed *heap;
     size_t nheap, heapcap;
     uint64_t seq;
@@ -105,7 +106,8 @@ fo_workqueue *fo_workqueue_new(const fo_workqueue_opts *opts)
     q->processing = json_object();
     q->failures = json_object();
     q->waiting = json_object();
-    if (!q->dirty || !q->processing || !q->failures || !q->waiting ||
+    q->wait_lane = json_object();
+    if (!q->dirty || !q->processing || !q->failures || !q->waiting || !q->wait_lane ||
         !fo_clock_subscribe(q->clock, on_tick, q)) {
         fo_workqueue_free(q);
         return NULL;
@@ -131,6 +133,7 @@ void fo_workqueue_free(fo_workqueue *q)
     json_decref(q->processing);
     json_decref(q->failures);
     json_decref(q->waiting);
+    json_decref(q->wait_lane);
     pthread_cond_destroy(&q->cv);
     pthread_mutex_destroy(&q->mu);
     free(q);
@@ -306,8 +309,10 @@ static void promote_locked(fo_workqueue *q, int64_t now)
         struct delayed d = heap_pop(q);
         json_t *live = json_object_get(q->waiting, d.key);
         if (live && json_integer_value(live) == d.at) {
+            int lane = (int)json_integer_value(json_object_get(q->wait_lane, d.key));
             json_object_del(q->waiting, d.key);
-            add_locked(q, d.key, LANE_NORMAL);
+            json_object_del(q->wait_lane, d.key);
+            add_locked(q, d.key, lane == LANE_URGENT ? LANE_URGENT : LANE_NORMAL);
         }
         free(d.key);
     }
@@ -333,7 +338,8 @@ void fo_workqueue_add_urgent(fo_workqueue *q, const char *key)
     pthread_mutex_unlock(&q->mu);
 }
 
-void fo_workqueue_add_after(fo_workqueue *q, const char *key, int64_t delay_ms)
+/* add_after into lane: a key already waiting keeps the earlier time and the more urgent lane. */
+static void add_after(fo_workqueue *q, const char *key, int64_t delay_ms, int lane)
 {
     if (!key_ok(q, key))
         return;
@@ -343,7 +349,7 @@ void fo_workqueue_add_after(fo_workqueue *q, const char *key, int64_t delay_ms)
         return;
     }
     if (delay_ms <= 0) {
-        add_locked(q, key, LANE_NORMAL);
+        add_locked(q, key, lane);
         pthread_mutex_unlock(&q->mu);
         return;
     }
@@ -355,9 +361,22 @@ void fo_workqueue_add_after(fo_workqueue *q, const char *key, int64_t delay_ms)
             pthread_cond_broadcast(&q->cv); /* sleepers may need an earlier deadline */
         } else {
             fo_log_error("%s: out of memory, delayed key dropped", q->name);
+            lane = 0;
         }
     }
+    if (lane > json_integer_value(json_object_get(q->wait_lane, key)))
+        json_object_set_new(q->wait_lane, key, json_integer(lane));
     pthread_mutex_unlock(&q->mu);
+}
+
+void fo_workqueue_add_after(fo_workqueue *q, const char *key, int64_t delay_ms)
+{
+    add_after(q, key, delay_ms, LANE_NORMAL);
+}
+
+void fo_workqueue_add_after_urgent(fo_workqueue *q, const char *key, int64_t delay_ms)
+{
+    add_after(q, key, delay_ms, LANE_URGENT);
 }
 
 int64_t fo_workqueue_when(fo_workqueue *q, const char *key)

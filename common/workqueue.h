@@ -62,6 +62,11 @@ void fo_workqueue_add(fo_workqueue *q, const char *key);
  * ready, every fourth key handed out is the oldest of the others, so neither kind starves. */
 void fo_workqueue_add_urgent(fo_workqueue *q, const char *key);
 
+/* Queue key in the urgent lane once delay_ms passed (<= 0: now): for the next step of a change
+ * under way, which should not wait behind periodic passes either. A key already waiting keeps
+ * the earlier of the two times and goes to the urgent lane. */
+void fo_workqueue_add_after_urgent(fo_workqueue *q, const char *key, int64_t delay_ms);
+
 /* Queue key once delay_ms passed (<= 0: now). */
 void fo_workqueue_add_after(fo_workqueue *q, const char *key, int64_t delay_ms);
 

@@ -39,18 +39,16 @@ void fo_manager_queue_add(fo_manager *m, const char *key, int64_t delay_ms)
         fo_workqueue_add(m->queue, key);
 }
 
-/* An informer's event. One of a FlinkDeployment itself (a user's change, a deletion) goes ahead
- * of the periodic passes, so the user is not kept waiting behind a fleet of observations
- * (hundreds of silent JobManagers hold a worker 5 s each). One of an owned object (a
- * Deployment's status as its pods come and go) queues like a periodic pass: when a node goes,
- * hundreds of those come at once and would fill the urgent lane ahead of the user. */
-static void queue_event(fo_manager *m, fo_ctl_kind kind, const char *key)
+/* An informer's event (a user's change, a deletion, an owned object's change such as the new
+ * JobManager's Deployment turning available), or the next step of a change under way: the pass
+ * goes ahead of the periodic ones, so a change is not kept waiting behind a fleet of
+ * observations (hundreds of silent JobManagers hold a worker 5 s each). Owned objects' events
+ * must be urgent too: they drive an upgrade's steps (measured: with them in the normal lane a
+ * change took 41 s instead of 4 s to be taken up behind 200 silent JobManagers). */
+static void queue_urgent(fo_manager *m, const char *key, int64_t delay_ms)
 {
-    note_queued(m, key, 0);
-    if (kind == FO_CTL_FLINK_DEPLOYMENT)
-        fo_workqueue_add_urgent(m->queue, key);
-    else
-        fo_workqueue_add(m->queue, key);
+    note_queued(m, key, delay_ms);
+    fo_workqueue_add_after_urgent(m->queue, key, delay_ms);
 }
 
 static void queue_taken(fo_manager *m, const char *key)
@@ -104,7 +102,7 @@ static void enqueue(fo_manager_handler_ctx *h, const json_t *obj)
 {
     char key[600];
     if (fo_enqueue_key(obj, h->kind, key, sizeof key))
-        queue_event(h->m, h->kind, key);
+        queue_urgent(h->m, key, 0);
 }
 
 static void on_add(void *ctx, const json_t *obj)
@@ -180,7 +178,9 @@ static void run_pass(fo_manager *m, const char *key)
     if (rc == FO_OK) {
         fo_workqueue_forget(m->queue, key);
         result = next > 0 ? "requeue" : "success";
-        if (next > 0)
+        if (next > 0 && res.changing)
+            queue_urgent(m, key, next);
+        else if (next > 0)
             fo_manager_queue_add(m, key, next);
         if (silent)
             fo_log_info("jobmanager silent %d passes in a row: next observation in %lld ms", silent,

@@ -838,6 +838,9 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
     res->flink_silent = p->obs.rest_timed_out && !upgrading &&
                         ((s.action == FO_UP_CONVERGE && !fo_snap_pending(p)) ||
                          s.action == FO_UP_REFUSE);
+    int64_t observed = -1;
+    fo_json_get_int(p->st, "observedGeneration", &observed);
+    res->changing = upgrading || (observed != p->generation && s.action != FO_UP_REFUSE);
     rc = fo_pass_write_status(p, err); /* sends the pass's Events once recorded */
     if (rc != FO_OK)
         return rc;

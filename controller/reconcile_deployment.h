@@ -29,6 +29,9 @@ typedef struct fo_reconcile_result {
      * asked for or in flight): the manager spaces out the passes that only come back to
      * observe it (docs/controller.md, "A JobManager that does not answer"). */
     bool flink_silent;
+    /* A change is under way after this pass (a spec the status has not caught up with and that
+     * was not refused, or an upgrade step): its next pass goes ahead of periodic ones. */
+    bool changing;
 } fo_reconcile_result;
 
 /* Reconcile ns/name. Returns FO_OK (requeue as res says), FO_ETERMINAL for a spec that cannot

@@ -427,6 +427,40 @@ START_TEST(urgent_keys_do_not_starve_the_others)
 }
 END_TEST
 
+/* The next step of a change under way (add_after_urgent) goes ahead of periodic passes whose
+ * time came first; a key waiting in the normal lane moves to the urgent one, keeping the earlier
+ * time. */
+START_TEST(a_delayed_urgent_key_goes_ahead_when_its_time_comes)
+{
+    fo_workqueue *q = new_queue();
+    fo_workqueue_add_after(q, "ns/a", 1000);
+    fo_workqueue_add_after(q, "ns/b", 1000);
+    fo_workqueue_add_after_urgent(q, "ns/step", 2000);
+    fo_workqueue_add_after(q, "ns/moved", 500);
+    fo_workqueue_add_after_urgent(q, "ns/moved", 3000); /* keeps 500, goes urgent */
+    fo_clock_fake_advance(clk, 999);
+    expect_get(q, "ns/moved");
+    expect_empty(q);
+    fo_workqueue_done(q, "ns/moved");
+    fo_clock_fake_advance(clk, 1001);
+    ck_assert_uint_eq(fo_workqueue_len(q), 3);
+    expect_get(q, "ns/step");
+    expect_get(q, "ns/a");
+    expect_get(q, "ns/b");
+    expect_empty(q);
+    fo_workqueue_done(q, "ns/step");
+    fo_workqueue_done(q, "ns/a");
+    fo_workqueue_done(q, "ns/b");
+    /* the lane went with the entry: a later normal delay of the same key is normal */
+    fo_workqueue_add_after(q, "ns/step", 100);
+    fo_workqueue_add_after(q, "ns/c", 50);
+    fo_clock_fake_advance(clk, 100);
+    expect_get(q, "ns/c");
+    expect_get(q, "ns/step");
+    fo_workqueue_free(q);
+}
+END_TEST
+
 START_TEST(bad_options_and_keys_are_refused)
 {
     fo_workqueue_opts o = {.clock = clk, .base_delay_ms = 10, .max_delay_ms = 5};
@@ -613,6 +647,7 @@ int main(void)
     tcase_add_test(tc, shutdown_wakes_blocked_workers_and_drains);
     tcase_add_test(tc, bad_options_and_keys_are_refused);
     tcase_add_test(tc, an_urgent_key_goes_ahead_of_the_queued_ones);
+    tcase_add_test(tc, a_delayed_urgent_key_goes_ahead_when_its_time_comes);
     tcase_add_test(tc, an_urgent_add_moves_a_waiting_key_ahead_once);
     tcase_add_test(tc, an_urgent_add_while_processing_goes_ahead_at_done);
     tcase_add_test(tc, a_moved_key_is_never_handed_out_twice);
