@@ -498,6 +498,47 @@ static bool found_in_statistics(fo_pass *p, const char *job_id, int64_t since)
     return found;
 }
 
+/* GET the trigger's status into *op (released by the caller). */
+static fo_rc ask_status(fo_pass *p, const snap_kind *k, const char *job_id, const char *trig,
+                        fo_flink_operation *op, fo_err *ferr)
+{
+    return k->checkpoint
+               ? fo_ctl_rest_counted(p->env, "/jobs/:id/checkpoints/:id",
+                                     fo_flink_rest_checkpoint_status(p->env->flink, p->base_url,
+                                                                     job_id, trig, op, ferr))
+               : fo_ctl_rest_counted(p->env, "/jobs/:id/savepoints/:id",
+                                     fo_flink_rest_savepoint_status(p->env->flink, p->base_url,
+                                                                    job_id, trig, op, ferr));
+}
+
+/* A snapshot that completed before the job stopped running: Flink keeps the trigger's result
+ * after the job ended (rest.async.store-duration), and the savepoint's data is in storage, so
+ * it is recorded (true) rather than given up with the triggers of a job that does not run. */
+static bool completed_before_end(fo_pass *p, const snap_kind *k, const char *job_id,
+                                 const char *trig)
+{
+    if (p->obs.rest_timed_out)
+        return false;
+    fo_flink_operation op;
+    fo_err ferr;
+    fo_err_clear(&ferr);
+    bool done = false;
+    if (ask_status(p, k, job_id, trig, &op, &ferr) == FO_OK && op.completed &&
+        !op.failure.class_name) {
+        char id[32];
+        snprintf(id, sizeof id, "checkpoint %lld", (long long)op.checkpoint_id);
+        if (k->checkpoint && op.checkpoint_id >= 0) {
+            snap_done(p, k, id);
+            done = true;
+        } else if (!k->checkpoint && op.location && *op.location) {
+            snap_done(p, k, op.location);
+            done = true;
+        }
+    }
+    fo_flink_rest_operation_release(&op);
+    return done;
+}
+
 static void poll(fo_pass *p, const snap_kind *k, const char *tid)
 {
     const char *jid = fo_json_get_str(p->st, "jobStatus.jobId");
@@ -510,9 +551,11 @@ static void poll(fo_pass *p, const snap_kind *k, const char *tid)
     snprintf(job_id, sizeof job_id, "%s", jid);
     snprintf(trig, sizeof trig, "%s", tid);
     /* SnapshotUtils.resetSnapshotTriggers, for a job Flink listed as not running: one whose
-     * list failed (GET /config answered, /jobs/overview did not) reads RECONCILING, unknown */
+     * list failed (GET /config answered, /jobs/overview did not) reads RECONCILING, unknown.
+     * Unless Flink reports the snapshot completed before the job stopped. */
     if (p->obs.jobs_listed && !job_runs(p)) {
-        snap_failed(p, k, "the job is not running", true);
+        if (!completed_before_end(p, k, job_id, trig))
+            snap_failed(p, k, "the job is not running", true);
         return;
     }
     int64_t since = p->now_ms;
@@ -528,13 +571,7 @@ static void poll(fo_pass *p, const snap_kind *k, const char *tid)
     fo_flink_operation op;
     fo_err ferr;
     fo_err_clear(&ferr);
-    fo_rc rc = k->checkpoint
-                   ? fo_ctl_rest_counted(p->env, "/jobs/:id/checkpoints/:id",
-                                         fo_flink_rest_checkpoint_status(
-                                             p->env->flink, p->base_url, job_id, trig, &op, &ferr))
-                   : fo_ctl_rest_counted(p->env, "/jobs/:id/savepoints/:id",
-                                         fo_flink_rest_savepoint_status(
-                                             p->env->flink, p->base_url, job_id, trig, &op, &ferr));
+    fo_rc rc = ask_status(p, k, job_id, trig, &op, &ferr);
     if (rc == FO_OK && op.completed) {
         char id[32];
         snprintf(id, sizeof id, "checkpoint %lld", (long long)op.checkpoint_id);

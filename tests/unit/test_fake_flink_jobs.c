@@ -298,6 +298,74 @@ START_TEST(stop_with_savepoint_finishes_the_job_after_the_savepoint)
 }
 END_TEST
 
+/* The checkpoint statistics' counter `what` (counts.<what>) of the job. */
+static int64_t checkpoint_count(fo_flink_sim *sim, const char *jid, const char *what)
+{
+    fo_err err = {0};
+    json_t *c = fo_flink_sim_json_checkpoints(sim, jid, &err);
+    ck_assert_msg(c, "%s", err.message);
+    char key[64];
+    snprintf(key, sizeof key, "counts.%s", what);
+    int64_t n = -1;
+    ck_assert(fo_json_get_int(c, key, &n));
+    json_decref(c);
+    return n;
+}
+
+/* SchedulerBase.stopWithSavepoint stops the checkpoint scheduler before it triggers the
+ * synchronous savepoint ("so that we are guaranteed to have only the data of the synchronous
+ * savepoint committed"): CheckpointCoordinator.stopCheckpointScheduler aborts the pending
+ * checkpoints (CHECKPOINT_COORDINATOR_SUSPEND) and no periodic one is triggered while the stop
+ * runs, so the savepoint is the job's last snapshot; a stop that fails starts the scheduler
+ * again (StopWithSavepointTerminationHandlerImpl). */
+START_TEST(stop_with_savepoint_stops_periodic_checkpoints_until_it_fails)
+{
+    fo_flink_sim *sim = sim_from(
+        "{\"checkpointIntervalMs\": 1000, \"checkpointDir\": \"s3://b/ck\","
+        " \"savepointDir\": \"s3://b/sp\", \"timings\": {\"initializingMs\": 100,"
+        " \"createdMs\": 100, \"checkpointMs\": 50, \"savepointMs\": 2500},"
+        " \"job\": {\"entryClass\": \"org.example.Top\"}}");
+    char jid[33], trig[33];
+    first_job(sim, jid);
+    /* RUNNING at +200: chk-1 triggered at +1200, in flight until +1250 */
+    fo_flink_sim_advance(sim, T0 + 1210);
+    ck_assert_int_eq(checkpoint_count(sim, jid, "in_progress"), 1);
+    fo_err err = {0};
+    json_t *faults = json_pack("{s:i}", "failSavepoints", 1);
+    ck_assert_int_eq(fo_flink_sim_set_faults(sim, faults, &err), FO_OK);
+    json_decref(faults);
+    ck_assert_int_eq(fo_flink_sim_trigger_savepoint(sim, jid, NULL, true, false, false, NULL,
+                                                    NULL, trig, &err),
+                     FO_OK);
+    fo_flink_sim_advance(sim, T0 + 3700);
+    /* chk-1 aborted; the periodic triggers of +2200 and +3200 skipped */
+    ck_assert_int_eq(checkpoint_count(sim, jid, "completed"), 0);
+    ck_assert_int_eq(checkpoint_count(sim, jid, "in_progress"), 1);
+    fo_flink_sim_advance(sim, T0 + 3710);
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, jid), "RUNNING");
+    ck_assert_int_eq(checkpoint_count(sim, jid, "failed"), 2);
+    /* the failed stop gave checkpointing back: the next periodic one completes */
+    fo_flink_sim_advance(sim, T0 + 4300);
+    ck_assert_int_eq(checkpoint_count(sim, jid, "completed"), 1);
+
+    /* a stop that succeeds is the job's last snapshot */
+    ck_assert_int_eq(fo_flink_sim_trigger_savepoint(sim, jid, NULL, true, false, false, NULL,
+                                                    NULL, trig, &err),
+                     FO_OK);
+    fo_flink_sim_advance(sim, T0 + 7000);
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, jid), "FINISHED");
+    json_t *c = fo_flink_sim_json_checkpoints(sim, jid, &err);
+    int64_t sp = -1, ck = -1;
+    ck_assert(fo_json_get_int(c, "latest.savepoint.id", &sp));
+    ck_assert(fo_json_get_int(c, "latest.completed.id", &ck));
+    json_decref(c);
+    ck_assert_msg(ck <= sp, "checkpoint %lld completed after the stop's savepoint %lld",
+                  (long long)ck, (long long)sp);
+    ck_assert_int_eq(checkpoint_count(sim, jid, "completed"), 2);
+    fo_flink_sim_free(sim);
+}
+END_TEST
+
 /* A cluster configured with `conf_retention` (NULL: none) running one job whose code sets
  * `job_retention` (NULL: none), checkpointing every second; the job is RUNNING with chk-1
  * completed at +1250. */
@@ -1229,6 +1297,7 @@ int main(void)
     tcase_add_test(tc, with_ha_pointer_ack_a_checkpoint_is_reported_completed_once_its_pointer_is_written);
     tcase_add_test(tc, savepoint_is_in_progress_then_completed_with_a_flink_style_path);
     tcase_add_test(tc, stop_with_savepoint_finishes_the_job_after_the_savepoint);
+    tcase_add_test(tc, stop_with_savepoint_stops_periodic_checkpoints_until_it_fails);
     tcase_add_test(tc, failing_savepoints_report_a_failure_cause_and_the_job_keeps_running);
     tcase_add_test(tc, snapshots_of_a_job_that_is_not_running_are_accepted_then_fail);
     tcase_add_test(tc, checkpoint_trigger_completes_with_its_checkpoint_id);

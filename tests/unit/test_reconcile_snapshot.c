@@ -1514,6 +1514,53 @@ START_TEST(a_job_list_that_times_out_does_not_give_up_the_savepoint_in_flight)
 }
 END_TEST
 
+/* A savepoint that completes just before the job fails: Flink keeps the trigger's result
+ * (COMPLETED, its location) after the job ended, for rest.async.store-duration, and the
+ * savepoint's data is in storage. It is recorded as any completed savepoint (lastSavepoint,
+ * the history, the nonce), not given up as "the job is not running": that left a savepoint
+ * listed nowhere, never disposed of, and told the user a manual savepoint failed that had
+ * been taken (chaos seed 2202). One still in progress when the job ended is given up. */
+START_TEST(a_savepoint_completed_before_the_job_failed_is_recorded)
+{
+    fake_world *w = running_world();
+    edit_spec(w, N, "job.savepointTriggerNonce", json_integer(5));
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_ptr_nonnull(st_str(w, N, "jobStatus.savepointInfo.triggerId"));
+    answer_status(w, json_pack("{s:{s:s}, s:{s:s}}", "status", "id", "COMPLETED", "operation",
+                               "location", LOCATION));
+    flink_job(w, N, "FAILED");
+    fo_clock_fake_advance(w->clock, w->settings.progress_interval_ms);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_str_eq(st_str(w, N, "jobStatus.state"), "FAILED");
+    ck_assert_msg(st_str(w, N, "jobStatus.savepointInfo.lastSavepoint.location") &&
+                      strcmp(st_str(w, N, "jobStatus.savepointInfo.lastSavepoint.location"),
+                             LOCATION) == 0,
+                  "the completed savepoint was not recorded (SavepointError events: %d)",
+                  fake_events_count(&w->events, "SavepointError"));
+    const json_t *hist = fo_json_get(json_object_get(fd(w, N), "status"),
+                                     "jobStatus.savepointInfo.savepointHistory");
+    ck_assert_uint_eq(json_array_size(hist), 1);
+    ck_assert_str_eq(fo_json_str(json_array_get(hist, 0), "location"), LOCATION);
+    ck_assert_int_eq(json_integer_value(recorded_nonce(w)), 5);
+    ck_assert_ptr_null(st_str(w, N, "jobStatus.savepointInfo.triggerId"));
+    ck_assert_int_eq(fake_events_count(&w->events, "SavepointError"), 0);
+    fake_world_free(w);
+
+    /* in progress when the job failed: given up, as SnapshotUtils.resetSnapshotTriggers */
+    w = running_world();
+    edit_spec(w, N, "job.savepointTriggerNonce", json_integer(6));
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    answer_status(w, json_pack("{s:{s:s}}", "status", "id", "IN_PROGRESS"));
+    flink_job(w, N, "FAILED");
+    fo_clock_fake_advance(w->clock, w->settings.progress_interval_ms);
+    ck_assert_int_eq(pass(w, N, NULL), FO_OK);
+    ck_assert_ptr_null(st_str(w, N, "jobStatus.savepointInfo.triggerId"));
+    ck_assert_ptr_null(st_str(w, N, "jobStatus.savepointInfo.lastSavepoint"));
+    ck_assert_int_eq(fake_events_count(&w->events, "SavepointError"), 1);
+    fake_world_free(w);
+}
+END_TEST
+
 /* ---- checkpoints (CheckpointInfo, Checkpoint; rest_v1_dispatcher: triggerCheckpoint,
  * getCheckpointStatus) ---- */
 
@@ -1904,6 +1951,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_periodic_savepoint_in_flight_is_spaced_out_like_the_observation);
     tcase_add_test(tc, a_jobmanager_silent_to_the_observation_is_not_asked_about_the_savepoint);
     tcase_add_test(tc, a_job_list_that_times_out_does_not_give_up_the_savepoint_in_flight);
+    tcase_add_test(tc, a_savepoint_completed_before_the_job_failed_is_recorded);
     suite_add_tcase(s, tc);
     tc = tcase_create("checkpoint");
     tcase_add_test(tc, a_new_checkpoint_nonce_takes_a_checkpoint_and_the_job_keeps_running);

@@ -402,6 +402,15 @@ static bool checkpoint_in_progress(const ff_job *j)
     return false;
 }
 
+/* A stop-with-savepoint runs: its checkpoint scheduler is stopped until the stop fails. */
+static bool stop_in_progress(const ff_job *j)
+{
+    for (size_t i = 0; i < j->nsnaps; i++)
+        if (j->snaps[i].status == FF_SNAP_IN_PROGRESS && j->snaps[i].sync)
+            return true;
+    return false;
+}
+
 /* RUNNING as Flink's default scheduler does it (DefaultScheduler.startSchedulingInternal): the
  * job turns RUNNING first, then asks for slots; its tasks stay SCHEDULED, and nothing is
  * checkpointed, until enough slots are free. */
@@ -465,7 +474,7 @@ static void job_step(fo_flink_sim *sim, ff_job *j, int64_t t)
     }
     if (j->next_periodic_ms <= t) {
         /* One checkpoint at a time (execution.checkpointing.max-concurrent-checkpoints = 1). */
-        if (!checkpoint_in_progress(j))
+        if (!checkpoint_in_progress(j) && !stop_in_progress(j))
             ff_snap_start(sim, j, false, NULL, t);
         while (j->next_periodic_ms <= t)
             j->next_periodic_ms += sim->checkpoint_interval_ms;

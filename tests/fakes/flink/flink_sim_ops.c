@@ -354,6 +354,11 @@ fo_rc fo_flink_sim_trigger_savepoint(fo_flink_sim *sim, const char *job_id, cons
         fail_not_running(op, j);
         return FO_OK;
     }
+    /* SchedulerBase.stopWithSavepoint stops the checkpoint scheduler first, which aborts the
+     * pending snapshots (CHECKPOINT_COORDINATOR_SUSPEND); job_step triggers no periodic
+     * checkpoint while the stop runs, so its savepoint is the job's last snapshot. */
+    if (stop)
+        ff_abort_snapshots(sim, j, sim->now, "Checkpoint Coordinator is suspending.");
     ff_snap *s = ff_snap_start(sim, j, true, dir, sim->now);
     if (!s) {
         op_fail(op, "org.apache.flink.runtime.checkpoint.CheckpointException",
