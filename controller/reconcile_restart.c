@@ -20,8 +20,9 @@
 /* The opening of the sentence fo_restart_wait puts in front of the failure in status.error. */
 #define WAIT_SENTENCE "The job failed again after a restart: "
 
-/* restart.failed was turned off (in the cluster defaults: no new generation) while a restart
- * waited: status.error goes back to the job's failure alone, without the due time. */
+/* The streak ended while a restart waited (restart.failed turned off in the cluster defaults,
+ * or a new generation: a suspend, a fix): status.error goes back to the job's failure alone,
+ * without the due time. */
 static void untell_due(fo_pass *p)
 {
     const char *old = fo_json_str(p->st, "error");
@@ -75,6 +76,7 @@ void fo_restart_settle(fo_pass *p, bool enabled)
         return;
     fo_log_info("the failed-job restart streak since %lld is over", (long long)s.since_ms);
     fo_restart_streak_drop(p->st);
+    untell_due(p); /* a new spec (a suspend, a fix) while it waited: no restart is due now */
 }
 
 /* When the job was seen FAILED (status.jobStatus.updateTime). A time that cannot be read

@@ -2291,6 +2291,40 @@ END_TEST
 /* restart.failed set in the cluster defaults and turned off there while a restart waits (no
  * new generation): the streak's condition goes, and status.error no longer announces a restart
  * that will not come; the failed job stays as it is. */
+/* A FAILED job suspended while its restart waits: the new generation ends the streak, and
+ * status.error no longer announces a restart (seen in a chaos run). */
+START_TEST(a_suspend_during_a_restart_wait_takes_the_announced_restart_back)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    json_t *fc = (json_t *)fo_json_get(fd(w, n), "spec.flinkConfiguration");
+    json_object_set_new(fc, "kubernetes.operator.job.restart.failed", json_string("true"));
+    until_stable(w, n);
+    char seen[40];
+    snprintf(seen, sizeof seen, "%s", st_str(w, n, "jobStatus.jobId"));
+    fo_reconcile_result res;
+    bool waited = false;
+    for (int i = 0; i < 40 && !waited; i++) {
+        failing_step(w, n, seen, 5000, &res);
+        waited = strcmp(res.action, "RESTART_BACKOFF") == 0;
+    }
+    ck_assert_msg(waited, "no restart waited");
+    edit_spec(w, n, "job.state", json_string("suspended"));
+    flink_job(w, n, "FAILED");
+    for (int i = 0; i < 6; i++) {
+        if (owned(w, FO_CTL_DEPLOYMENT, n))
+            jm_available(w, n);
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    }
+    const char *e = st_str(w, n, "error");
+    ck_assert_msg(!e || (!strstr(e, "nextRestartTimestamp") && !strstr(e, "restarts it at")),
+                  "suspended: status.error still announces a restart: %s", e);
+    ck_assert_msg(!fo_status_condition(json_object_get(fd(w, n), "status"), "RestartBackoff"),
+                  "suspended: the RestartBackoff condition stays");
+    fake_world_free(w);
+}
+END_TEST
+
 START_TEST(a_restart_wait_ends_when_restart_failed_is_turned_off_in_the_defaults)
 {
     fake_world *w = world_with("controller-application.yaml");
@@ -2756,6 +2790,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_job_failing_at_every_start_is_restarted_with_a_growing_delay);
     tcase_add_test(tc, a_restart_streak_ends_after_a_healthy_run_or_a_spec_change);
     tcase_add_test(tc, a_restart_wait_ends_when_restart_failed_is_turned_off_in_the_defaults);
+    tcase_add_test(tc, a_suspend_during_a_restart_wait_takes_the_announced_restart_back);
     tcase_add_test(tc, a_failure_time_this_controller_cannot_use_does_not_put_the_restart_off);
     tcase_add_test(tc, a_restart_condition_that_is_no_readable_streak_is_not_kept);
     tcase_add_test(tc, the_wait_told_in_status_error_keeps_the_message_limit);
