@@ -151,8 +151,9 @@ static void tasks_deployed(fo_flink_sim *sim, ff_job *j, int64_t t)
 {
     j->waiting_slots = false;
     j->running_since = t;
-    j->next_periodic_ms =
-        sim->checkpoint_interval_ms > 0 ? t + sim->checkpoint_interval_ms : FF_NEVER;
+    j->next_periodic_ms = sim->checkpoint_interval_ms > 0 && !j->batch
+                              ? t + sim->checkpoint_interval_ms
+                              : FF_NEVER;
     j->next_fault_ms = sim->fail_every_ms > 0 ? t + sim->fail_every_ms : FF_NEVER;
 }
 
@@ -650,6 +651,17 @@ fo_rc fo_flink_sim_submit(fo_flink_sim *sim, const fo_flink_sim_job_spec *spec,
         return ff_http_err(err, 400, FO_EINVAL,
                            "checkpointRetention: '%s' is not an ExternalizedCheckpointRetention",
                            spec->checkpoint_retention);
+    /* Its runtime mode: its configuration's over the cluster's. */
+    bool batch;
+    const char *mode =
+        json_string_value(json_object_get(spec->configuration, FF_KEY_RUNTIME_MODE));
+    if (!mode)
+        mode = json_string_value(json_object_get(sim->conf, FF_KEY_RUNTIME_MODE));
+    if (!ff_parse_runtime_mode(mode, spec->finish_after_ms > 0, &batch))
+        return ff_http_err(err, 400, FO_EINVAL,
+                           "flinkConfiguration[" FF_KEY_RUNTIME_MODE "]: '%s' is not a "
+                           "RuntimeExecutionMode",
+                           mode);
     if (sim->njobs == FO_FLINK_SIM_MAX_JOBS)
         return ff_http_err(err, 503, FO_ELIMIT, "the fake cluster holds %d jobs already",
                            FO_FLINK_SIM_MAX_JOBS);
@@ -672,6 +684,7 @@ fo_rc fo_flink_sim_submit(fo_flink_sim *sim, const fo_flink_sim_job_spec *spec,
     j->allow_nrs = spec->allow_non_restored_state;
     j->finish_after_ms = spec->finish_after_ms;
     j->retention = retention;
+    j->batch = batch;
     j->initial_restore_path =
         spec->restore_path && *spec->restore_path ? strdup(spec->restore_path) : NULL;
     j->start_ms = sim->now;
