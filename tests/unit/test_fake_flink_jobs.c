@@ -517,9 +517,10 @@ START_TEST(a_streaming_job_without_an_interval_has_statistics_and_a_config)
 }
 END_TEST
 
-/* A batch job (execution.runtime-mode BATCH, the cluster's or its submission's) has no
- * checkpointing: the statistics and config handlers' 404s, no periodic checkpoints even with an
- * interval, and snapshot triggers fail as SchedulerBase fails them. */
+/* A batch job (execution.runtime-mode BATCH, the cluster's or its submission's) under the
+ * AdaptiveBatchScheduler (the default for batch jobs since 1.17) has no checkpointing: the
+ * statistics and config handlers' 404s, no periodic checkpoints even with an interval, and
+ * snapshot triggers fail as SchedulerBase fails them. */
 START_TEST(a_batch_job_has_no_checkpointing)
 {
     const char *jid = "0000000000000000000000000000a003";
@@ -575,6 +576,35 @@ START_TEST(a_batch_job_has_no_checkpointing)
     ck_assert_ptr_nonnull(strstr(err.message, "flinkConfiguration[execution.runtime-mode]"));
     json_decref(conf);
     fo_flink_sim_free(sim);
+
+    /* The DefaultScheduler's static graph keeps the checkpointing settings (before 1.17, or
+     * jobmanager.scheduler: default): statistics and a config with periodic checkpoints off,
+     * even with an interval configured, as BATCH mode disables checkpointing. */
+    static const char *const static_graph[] = {
+        "{\"flinkVersion\": \"1.16.3\", \"checkpointIntervalMs\": 1000,"
+        " \"configuration\": {\"execution.runtime-mode\": \"BATCH\"},"
+        " \"job\": {\"jobId\": \"0000000000000000000000000000a003\"}}",
+        "{\"flinkVersion\": \"1.20.1\", \"checkpointIntervalMs\": 1000,"
+        " \"configuration\": {\"execution.runtime-mode\": \"BATCH\","
+        " \"jobmanager.scheduler\": \"default\"},"
+        " \"job\": {\"jobId\": \"0000000000000000000000000000a003\"}}"};
+    for (size_t i = 0; i < 2; i++) {
+        sim = sim_from(static_graph[i]);
+        fo_flink_sim_advance(sim, T0 + 60000);
+        c = fo_flink_sim_json_checkpoints(sim, jid, &err);
+        ck_assert_msg(c, "case %zu: %s", i, err.message);
+        int64_t total = -1;
+        ck_assert(fo_json_get_int(c, "counts.total", &total));
+        ck_assert_int_eq(total, 0);
+        json_decref(c);
+        json_t *cc = fo_flink_sim_json_checkpoint_config(sim, jid, &err);
+        ck_assert_ptr_nonnull(cc);
+        int64_t interval = 0;
+        ck_assert(fo_json_get_int(cc, "interval", &interval));
+        ck_assert_int_eq(interval, INT64_MAX);
+        json_decref(cc);
+        fo_flink_sim_free(sim);
+    }
 }
 END_TEST
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "tests/fakes/flink/flink_sim_int.h"
 
@@ -621,6 +622,21 @@ static char *derive_name(const fo_flink_sim_job_spec *spec)
     return strdup("Flink Streaming Job");
 }
 
+/* Does a batch job run on a dynamic execution graph? The AdaptiveBatchScheduler builds one, and
+ * DefaultExecutionGraphBuilder sets up no checkpointing for it ("Skip setting up checkpointing
+ * for a job with dynamic graph"): no statistics, no config, no snapshots. It is the default
+ * scheduler of batch jobs since 1.17 (jobmanager.scheduler: default keeps the DefaultScheduler,
+ * adaptive falls back to it), and before only when named; the DefaultScheduler's static graph
+ * has the checkpointing settings the job graph generator always writes. */
+static bool batch_graph_is_dynamic(const fo_flink_sim *sim)
+{
+    const char *s = json_string_value(json_object_get(sim->conf, "jobmanager.scheduler"));
+    if (s && strcasecmp(s, "AdaptiveBatch") == 0)
+        return true;
+    bool default_for_batch = sim->major >= 2 || (sim->major == 1 && sim->minor >= 17);
+    return default_for_batch && !(s && strcasecmp(s, "default") == 0);
+}
+
 fo_rc fo_flink_sim_submit(fo_flink_sim *sim, const fo_flink_sim_job_spec *spec,
                           char job_id_out[33], fo_err *err)
 {
@@ -685,6 +701,7 @@ fo_rc fo_flink_sim_submit(fo_flink_sim *sim, const fo_flink_sim_job_spec *spec,
     j->finish_after_ms = spec->finish_after_ms;
     j->retention = retention;
     j->batch = batch;
+    j->no_checkpointing = batch && batch_graph_is_dynamic(sim);
     j->initial_restore_path =
         spec->restore_path && *spec->restore_path ? strdup(spec->restore_path) : NULL;
     j->start_ms = sim->now;

@@ -74,7 +74,9 @@ typedef struct ff_job {
     bool allow_nrs;
     int64_t finish_after_ms;
     int retention; /* enum ff_retention: what becomes of its checkpoints when it ends */
-    bool batch;    /* runs in BATCH mode: no checkpointing at all (see ff_parse_runtime_mode) */
+    bool batch;    /* runs in BATCH mode (ff_parse_runtime_mode): checkpointing disabled in its
+                    * config, so no periodic checkpoints and interval Long.MAX_VALUE */
+    bool no_checkpointing; /* its graph has no checkpointing (batch_graph_is_dynamic) */
 
     int state;
     int64_t state_since;

@@ -358,13 +358,14 @@ static json_t *summary(const fo_flink_sim *sim, const ff_job *j, bool durations)
  * checkpointing whenever the job graph has them): a batch job. A streaming job always has them,
  * with or without an interval (the job graph generator then sets Long.MAX_VALUE: no periodic
  * checkpoints, but triggered ones and savepoints), so its statistics are answered, with nothing
- * counted before its first snapshot. */
+ * counted before its first snapshot; so are a batch job's on a static graph (DefaultScheduler,
+ * see batch_graph_is_dynamic). */
 json_t *fo_flink_sim_json_checkpoints(const fo_flink_sim *sim, const char *job_id, fo_err *err)
 {
     const ff_job *j = ff_job_get(sim, job_id, err);
     if (!j)
         return NULL;
-    if (j->batch) {
+    if (j->no_checkpointing) {
         ff_http_err(err, 404, FO_ENOTFOUND, "Checkpointing has not been enabled.");
         return NULL;
     }
@@ -414,7 +415,7 @@ json_t *fo_flink_sim_json_checkpoint_config(const fo_flink_sim *sim, const char 
     const ff_job *j = ff_job_get(sim, job_id, err);
     if (!j)
         return NULL;
-    if (j->batch) {
+    if (j->no_checkpointing) {
         ff_http_err(err, 404, FO_ENOTFOUND, "Checkpointing is not enabled for this job (%s).",
                     j->id);
         return NULL;
@@ -427,7 +428,7 @@ json_t *fo_flink_sim_json_checkpoint_config(const fo_flink_sim *sim, const char 
         json_string_value(json_object_get(sim->conf, "execution.checkpointing.timeout")),
         &timeout);
     bool rocksdb = backend && strcasecmp(backend, "rocksdb") == 0;
-    bool periodic = sim->checkpoint_interval_ms > 0;
+    bool periodic = sim->checkpoint_interval_ms > 0 && !j->batch;
     bool exactly_once = periodic && !(mode && strcasecmp(mode, "AT_LEAST_ONCE") == 0);
     return json_pack(
         "{s:s, s:I, s:I, s:I, s:I, s:{s:b, s:b}, s:s, s:s, s:b, s:i, s:I, s:b, s:b, s:I, s:s}",

@@ -311,11 +311,11 @@ static void fail_not_running(ff_op *op, const ff_job *j)
     }
 }
 
-/* SchedulerBase refuses snapshots of a job without a checkpoint coordinator (a batch job); a
- * globally terminal one has no scheduler left, the dispatcher answers for it. */
+/* SchedulerBase refuses snapshots of a job without a checkpoint coordinator (a batch job on a
+ * dynamic graph); a globally terminal one has no scheduler left, the dispatcher answers. */
 static bool fail_batch(ff_op *op, const ff_job *j)
 {
-    if (!j->batch || ff_state_globally_terminal(j->state))
+    if (!j->no_checkpointing || ff_state_globally_terminal(j->state))
         return false;
     char msg[80];
     snprintf(msg, sizeof msg, "Job %s is not a streaming job.", j->id);
