@@ -271,10 +271,15 @@ START_TEST(checkpoint_trigger_status_details_and_restore_source)
 }
 END_TEST
 
+/* Only a batch job has no checkpointing: Flink's two 404s decode as "not enabled". A streaming
+ * job without an interval has checkpointing with periodic checkpoints off (Long.MAX_VALUE). */
 START_TEST(a_job_without_checkpointing_has_statistics_disabled)
 {
     char base[256];
-    cluster("nock", "{\"job\": {\"jobId\": \"" JID "\"}}", base, sizeof base);
+    cluster("nock",
+            "{\"configuration\": {\"execution.runtime-mode\": \"BATCH\"},"
+            " \"job\": {\"jobId\": \"" JID "\"}}",
+            base, sizeof base);
     fo_err err = {0};
     fo_flink_checkpoint_stats st;
     ck_assert_int_eq(fo_flink_rest_checkpoints(fr, base, JID, &st, &err), FO_OK);
@@ -289,6 +294,18 @@ START_TEST(a_job_without_checkpointing_has_statistics_disabled)
     ck_assert_int_eq(fo_flink_rest_checkpoint_config(fr, base, "0000000000000000000000000000dead",
                                                      &cc, &err),
                      FO_ENOTFOUND);
+
+    cluster("nointerval", "{\"job\": {\"jobId\": \"" JID "\"}}", base, sizeof base);
+    ck_assert_int_eq(fo_flink_rest_checkpoints(fr, base, JID, &st, &err), FO_OK);
+    ck_assert(st.enabled);
+    ck_assert_int_eq(st.total, 0);
+    ck_assert_int_eq(st.latest_completed.id, -1);
+    ck_assert_int_eq(st.restored_from.id, -1);
+    fo_flink_rest_checkpoint_stats_release(&st);
+    ck_assert_int_eq(fo_flink_rest_checkpoint_config(fr, base, JID, &cc, &err), FO_OK);
+    ck_assert(cc.enabled);
+    ck_assert_int_eq(cc.interval_ms, INT64_MAX);
+    ck_assert_str_eq(cc.retention, FO_FLINK_NO_EXTERNALIZED_CHECKPOINTS);
 }
 END_TEST
 

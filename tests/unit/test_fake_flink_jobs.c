@@ -517,14 +517,8 @@ START_TEST(a_jobs_checkpoints_outlive_it_by_the_retention_it_runs_with)
     ck_assert_int_eq(err.http_status, 404);
     fo_flink_sim_free(sim);
 
-    /* No checkpointing: CheckpointConfigHandler's 404. */
-    sim = sim_from("{\"job\": {\"jobId\": \"0000000000000000000000000000a001\"}}");
-    ck_assert_ptr_null(
-        fo_flink_sim_json_checkpoint_config(sim, "0000000000000000000000000000a001", &err));
-    ck_assert_int_eq(err.http_status, 404);
-    ck_assert_str_eq(err.message, "Checkpointing is not enabled for this job "
-                                  "(0000000000000000000000000000a001).");
-    fo_flink_sim_free(sim);
+    /* No checkpointing (a batch job): CheckpointConfigHandler's 404, see
+     * a_batch_job_has_no_checkpointing. */
     json_t *bad = json_pack("{s:{s:s}}", "configuration",
                             "execution.checkpointing.externalized-checkpoint-retention", "KEEP");
     ck_assert_ptr_null(fo_flink_sim_new(bad, T0, 1, NULL, &err));
@@ -532,6 +526,153 @@ START_TEST(a_jobs_checkpoints_outlive_it_by_the_retention_it_runs_with)
         err.message,
         "configuration[execution.checkpointing.externalized-checkpoint-retention]: must be"));
     json_decref(bad);
+}
+END_TEST
+
+/* Every streaming job has checkpointing settings, interval or not: the job graph generator
+ * turns a missing interval into Long.MAX_VALUE (periodic checkpoints off, triggered ones and
+ * savepoints still possible), and DefaultExecutionGraphBuilder enables checkpointing whenever
+ * the graph has settings. So its statistics and checkpoint config are answered: nothing
+ * counted, no latest entry, the interval as Long.MAX_VALUE and the mode at_least_once (the
+ * generator's mode without an interval). */
+START_TEST(a_streaming_job_without_an_interval_has_statistics_and_a_config)
+{
+    const char *jid = "0000000000000000000000000000a002";
+    fo_flink_sim *sim = sim_from("{\"savepointDir\": \"s3://b/sp\","
+                                 " \"job\": {\"jobId\": \"0000000000000000000000000000a002\"}}");
+    fo_flink_sim_advance(sim, T0 + 60000);
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, jid), "RUNNING");
+    fo_err err = {0};
+    json_t *c = fo_flink_sim_json_checkpoints(sim, jid, &err);
+    ck_assert_msg(c, "GET /jobs/:id/checkpoints: %d %s", err.http_status, err.message);
+    static const char *const counts[] = {"restored", "total", "in_progress", "completed",
+                                         "failed"};
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        char key[32];
+        int64_t n = -1;
+        snprintf(key, sizeof key, "counts.%s", counts[i]);
+        ck_assert_msg(fo_json_get_int(c, key, &n) && n == 0, "%s: %lld", key, (long long)n);
+    }
+    static const char *const latest[] = {"completed", "savepoint", "failed", "restored"};
+    json_t *l = json_object_get(c, "latest");
+    ck_assert(json_is_object(l));
+    for (size_t i = 0; i < sizeof latest / sizeof latest[0]; i++) {
+        json_t *e = json_object_get(l, latest[i]);
+        ck_assert_msg(!e || json_is_null(e), "latest.%s is set", latest[i]);
+    }
+    ck_assert_int_eq(json_array_size(json_object_get(c, "history")), 0);
+    json_decref(c);
+
+    json_t *cc = fo_flink_sim_json_checkpoint_config(sim, jid, &err);
+    ck_assert_msg(cc, "GET /jobs/:id/checkpoints/config: %d %s", err.http_status, err.message);
+    int64_t interval = 0;
+    ck_assert(fo_json_get_int(cc, "interval", &interval));
+    ck_assert_int_eq(interval, INT64_MAX); /* Long.MAX_VALUE */
+    ck_assert_str_eq(fo_json_get_str(cc, "mode"), "at_least_once");
+    json_decref(cc);
+
+    /* A savepoint completes and shows in the statistics. */
+    char trig[33];
+    ck_assert_int_eq(fo_flink_sim_trigger_savepoint(sim, jid, NULL, false, false, false, NULL,
+                                                    NULL, trig, &err),
+                     FO_OK);
+    fo_flink_sim_advance(sim, T0 + 120000);
+    c = fo_flink_sim_json_checkpoints(sim, jid, &err);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_ptr_nonnull(fo_json_get_str(c, "latest.savepoint.external_path"));
+    json_decref(c);
+    fo_flink_sim_free(sim);
+}
+END_TEST
+
+/* A batch job (execution.runtime-mode BATCH, the cluster's or its submission's) under the
+ * AdaptiveBatchScheduler (the default for batch jobs since 1.17) has no checkpointing: the
+ * statistics and config handlers' 404s, no periodic checkpoints even with an interval, and
+ * snapshot triggers fail as SchedulerBase fails them. */
+START_TEST(a_batch_job_has_no_checkpointing)
+{
+    const char *jid = "0000000000000000000000000000a003";
+    fo_flink_sim *sim = sim_from("{\"checkpointIntervalMs\": 1000, \"savepointDir\": \"s3://b/sp\","
+                                 " \"configuration\": {\"execution.runtime-mode\": \"BATCH\"},"
+                                 " \"job\": {\"jobId\": \"0000000000000000000000000000a003\"}}");
+    fo_flink_sim_advance(sim, T0 + 60000);
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, jid), "RUNNING");
+    fo_err err = {0};
+    ck_assert_ptr_null(fo_flink_sim_json_checkpoints(sim, jid, &err));
+    ck_assert_int_eq(err.http_status, 404);
+    ck_assert_str_eq(err.message, "Checkpointing has not been enabled.");
+    ck_assert_ptr_null(fo_flink_sim_json_checkpoint_config(sim, jid, &err));
+    ck_assert_int_eq(err.http_status, 404);
+    ck_assert_str_eq(err.message, "Checkpointing is not enabled for this job "
+                                  "(0000000000000000000000000000a003).");
+    ck_assert_ptr_null(fo_flink_sim_json_checkpoint_details(sim, jid, 1, &err));
+    char trig[33];
+    ck_assert_int_eq(fo_flink_sim_trigger_savepoint(sim, jid, NULL, true, false, false, NULL,
+                                                    NULL, trig, &err),
+                     FO_OK);
+    json_t *op = operation(sim, "savepoint", jid, trig);
+    ck_assert_str_eq(fo_json_get_str(op, "status.id"), "COMPLETED");
+    ck_assert_ptr_nonnull(strstr(fo_json_get_str(op, "operation.failure-cause.stack-trace"),
+                                 "Job 0000000000000000000000000000a003 is not a streaming job."));
+    json_decref(op);
+    ck_assert_str_eq(fo_flink_sim_job_state(sim, jid), "RUNNING");
+    ck_assert_int_eq(fo_flink_sim_trigger_checkpoint(sim, jid, NULL, NULL, trig, &err), FO_OK);
+    op = operation(sim, "checkpoint", jid, trig);
+    ck_assert_ptr_nonnull(strstr(fo_json_get_str(op, "operation.failureCause.stack-trace"),
+                                 "is not a streaming job."));
+    json_decref(op);
+    fo_flink_sim_free(sim);
+
+    /* A session job submitted in BATCH mode on a streaming cluster; STREAMING stays one. */
+    sim = sim_from("{\"checkpointIntervalMs\": 1000}");
+    json_t *conf = json_pack("{s:s}", "execution.runtime-mode", "batch");
+    fo_flink_sim_job_spec batch = {.job_id = jid, .configuration = conf};
+    char out[33];
+    ck_assert_int_eq(fo_flink_sim_submit(sim, &batch, out, &err), FO_OK);
+    ck_assert_ptr_null(fo_flink_sim_json_checkpoints(sim, jid, &err));
+    ck_assert_int_eq(err.http_status, 404);
+    json_object_set_new(conf, "execution.runtime-mode", json_string("STREAMING"));
+    batch.job_id = "0000000000000000000000000000a004";
+    ck_assert_int_eq(fo_flink_sim_submit(sim, &batch, out, &err), FO_OK);
+    json_t *c = fo_flink_sim_json_checkpoints(sim, batch.job_id, &err);
+    ck_assert_ptr_nonnull(c);
+    json_decref(c);
+    /* A mode Flink cannot read is refused, naming where it came from. */
+    json_object_set_new(conf, "execution.runtime-mode", json_string("SOMETIMES"));
+    batch.job_id = "0000000000000000000000000000a005";
+    ck_assert_int_eq(fo_flink_sim_submit(sim, &batch, out, &err), FO_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "flinkConfiguration[execution.runtime-mode]"));
+    json_decref(conf);
+    fo_flink_sim_free(sim);
+
+    /* The DefaultScheduler's static graph keeps the checkpointing settings (before 1.17, or
+     * jobmanager.scheduler: default): statistics and a config with periodic checkpoints off,
+     * even with an interval configured, as BATCH mode disables checkpointing. */
+    static const char *const static_graph[] = {
+        "{\"flinkVersion\": \"1.16.3\", \"checkpointIntervalMs\": 1000,"
+        " \"configuration\": {\"execution.runtime-mode\": \"BATCH\"},"
+        " \"job\": {\"jobId\": \"0000000000000000000000000000a003\"}}",
+        "{\"flinkVersion\": \"1.20.1\", \"checkpointIntervalMs\": 1000,"
+        " \"configuration\": {\"execution.runtime-mode\": \"BATCH\","
+        " \"jobmanager.scheduler\": \"default\"},"
+        " \"job\": {\"jobId\": \"0000000000000000000000000000a003\"}}"};
+    for (size_t i = 0; i < 2; i++) {
+        sim = sim_from(static_graph[i]);
+        fo_flink_sim_advance(sim, T0 + 60000);
+        c = fo_flink_sim_json_checkpoints(sim, jid, &err);
+        ck_assert_msg(c, "case %zu: %s", i, err.message);
+        int64_t total = -1;
+        ck_assert(fo_json_get_int(c, "counts.total", &total));
+        ck_assert_int_eq(total, 0);
+        json_decref(c);
+        json_t *cc = fo_flink_sim_json_checkpoint_config(sim, jid, &err);
+        ck_assert_ptr_nonnull(cc);
+        int64_t interval = 0;
+        ck_assert(fo_json_get_int(cc, "interval", &interval));
+        ck_assert_int_eq(interval, INT64_MAX);
+        json_decref(cc);
+        fo_flink_sim_free(sim);
+    }
 }
 END_TEST
 
@@ -1323,6 +1464,8 @@ int main(void)
     tcase_add_test(tc, nested_config_yaml_is_flattened_and_application_keys_fill_the_job);
     tcase_add_test(tc, bad_cluster_specs_name_the_field);
     tcase_add_test(tc, a_jobs_checkpoints_outlive_it_by_the_retention_it_runs_with);
+    tcase_add_test(tc, a_streaming_job_without_an_interval_has_statistics_and_a_config);
+    tcase_add_test(tc, a_batch_job_has_no_checkpointing);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

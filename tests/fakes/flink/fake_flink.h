@@ -80,6 +80,10 @@
  *        checkpoints when it ends; a bad value is refused), execution.checkpointing.mode,
  *        execution.checkpointing.timeout, state.backend.type, jobmanager.scheduler /
  *        scheduler-mode (adaptive or reactive: jobs wait for slots in CREATED, not RUNNING),
+ *        execution.runtime-mode (BATCH, or AUTOMATIC for a job with finishAfterMs: no
+ *        periodic checkpoints, and under the AdaptiveBatchScheduler, the batch default since
+ *        1.17, no checkpointing at all: 404 for its statistics and checkpoint config; a jar
+ *        run's flinkConfiguration may set it for its job; a bad value is refused),
  *        and for the job
  *        $internal.pipeline.job-id,
  *        execution.savepoint.path / execution.state-recovery.path)

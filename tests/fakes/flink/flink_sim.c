@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "tests/fakes/flink/flink_sim_int.h"
 
@@ -151,8 +152,9 @@ static void tasks_deployed(fo_flink_sim *sim, ff_job *j, int64_t t)
 {
     j->waiting_slots = false;
     j->running_since = t;
-    j->next_periodic_ms =
-        sim->checkpoint_interval_ms > 0 ? t + sim->checkpoint_interval_ms : FF_NEVER;
+    j->next_periodic_ms = sim->checkpoint_interval_ms > 0 && !j->batch
+                              ? t + sim->checkpoint_interval_ms
+                              : FF_NEVER;
     j->next_fault_ms = sim->fail_every_ms > 0 ? t + sim->fail_every_ms : FF_NEVER;
 }
 
@@ -629,6 +631,21 @@ static char *derive_name(const fo_flink_sim_job_spec *spec)
     return strdup("Flink Streaming Job");
 }
 
+/* Does a batch job run on a dynamic execution graph? The AdaptiveBatchScheduler builds one, and
+ * DefaultExecutionGraphBuilder sets up no checkpointing for it ("Skip setting up checkpointing
+ * for a job with dynamic graph"): no statistics, no config, no snapshots. It is the default
+ * scheduler of batch jobs since 1.17 (jobmanager.scheduler: default keeps the DefaultScheduler,
+ * adaptive falls back to it), and before only when named; the DefaultScheduler's static graph
+ * has the checkpointing settings the job graph generator always writes. */
+static bool batch_graph_is_dynamic(const fo_flink_sim *sim)
+{
+    const char *s = json_string_value(json_object_get(sim->conf, "jobmanager.scheduler"));
+    if (s && strcasecmp(s, "AdaptiveBatch") == 0)
+        return true;
+    bool default_for_batch = sim->major >= 2 || (sim->major == 1 && sim->minor >= 17);
+    return default_for_batch && !(s && strcasecmp(s, "default") == 0);
+}
+
 fo_rc fo_flink_sim_submit(fo_flink_sim *sim, const fo_flink_sim_job_spec *spec,
                           char job_id_out[33], fo_err *err)
 {
@@ -659,6 +676,17 @@ fo_rc fo_flink_sim_submit(fo_flink_sim *sim, const fo_flink_sim_job_spec *spec,
         return ff_http_err(err, 400, FO_EINVAL,
                            "checkpointRetention: '%s' is not an ExternalizedCheckpointRetention",
                            spec->checkpoint_retention);
+    /* Its runtime mode: its configuration's over the cluster's. */
+    bool batch;
+    const char *mode =
+        json_string_value(json_object_get(spec->configuration, FF_KEY_RUNTIME_MODE));
+    if (!mode)
+        mode = json_string_value(json_object_get(sim->conf, FF_KEY_RUNTIME_MODE));
+    if (!ff_parse_runtime_mode(mode, spec->finish_after_ms > 0, &batch))
+        return ff_http_err(err, 400, FO_EINVAL,
+                           "flinkConfiguration[" FF_KEY_RUNTIME_MODE "]: '%s' is not a "
+                           "RuntimeExecutionMode",
+                           mode);
     if (sim->njobs == FO_FLINK_SIM_MAX_JOBS)
         return ff_http_err(err, 503, FO_ELIMIT, "the fake cluster holds %d jobs already",
                            FO_FLINK_SIM_MAX_JOBS);
@@ -681,6 +709,8 @@ fo_rc fo_flink_sim_submit(fo_flink_sim *sim, const fo_flink_sim_job_spec *spec,
     j->allow_nrs = spec->allow_non_restored_state;
     j->finish_after_ms = spec->finish_after_ms;
     j->retention = retention;
+    j->batch = batch;
+    j->no_checkpointing = batch && batch_graph_is_dynamic(sim);
     j->initial_restore_path =
         spec->restore_path && *spec->restore_path ? strdup(spec->restore_path) : NULL;
     j->start_ms = sim->now;

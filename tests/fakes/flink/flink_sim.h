@@ -14,7 +14,10 @@
  *     latest completed checkpoint: since 1.15, FLINK-25191, never a savepoint, which Flink no
  *     longer adds to its completed checkpoint store; before, the latest of either) / SUSPENDED;
  *   - periodic checkpoints while RUNNING when an interval is configured, with external paths
- *     `<checkpoint dir>/<job id>/chk-<n>` and retention (older ones are marked discarded);
+ *     `<checkpoint dir>/<job id>/chk-<n>` and retention (older ones are marked discarded); a
+ *     streaming job without an interval still has checkpointing (statistics, config, triggered
+ *     snapshots), a batch job (execution.runtime-mode BATCH) has no periodic ones, and none
+ *     at all on the AdaptiveBatchScheduler's dynamic graph (the batch default since 1.17);
  *   - what becomes of a job's checkpoints when it ends, by the retention it runs with (its
  *     code's setting, else its submission's configuration, else the cluster's
  *     execution.checkpointing.externalized-checkpoint-retention, else Flink's default
@@ -201,7 +204,9 @@ json_t *fo_flink_sim_json_exceptions(const fo_flink_sim *sim, const char *job_id
                                      int max_exceptions, fo_err *err);
 json_t *fo_flink_sim_json_checkpoints(const fo_flink_sim *sim, const char *job_id, fo_err *err);
 /* GET /jobs/:id/checkpoints/config: 404 for an unknown job, and "Checkpointing is not enabled
- * for this job (<id>)." when the cluster has no checkpoint interval (as the statistics). */
+ * for this job (<id>)." for a job without checkpointing, a batch job on a dynamic graph (as the
+ * statistics' "Checkpointing has not been enabled."); a job without periodic checkpoints (no
+ * interval, or batch) reports Long.MAX_VALUE. */
 json_t *fo_flink_sim_json_checkpoint_config(const fo_flink_sim *sim, const char *job_id,
                                             fo_err *err);
 json_t *fo_flink_sim_json_checkpoint_details(const fo_flink_sim *sim, const char *job_id,

@@ -74,6 +74,9 @@ typedef struct ff_job {
     bool allow_nrs;
     int64_t finish_after_ms;
     int retention; /* enum ff_retention: what becomes of its checkpoints when it ends */
+    bool batch;    /* runs in BATCH mode (ff_parse_runtime_mode): checkpointing disabled in its
+                    * config, so no periodic checkpoints and interval Long.MAX_VALUE */
+    bool no_checkpointing; /* its graph has no checkpointing (batch_graph_is_dynamic) */
 
     int state;
     int64_t state_since;
@@ -210,6 +213,12 @@ bool ff_parse_duration_ms(const char *s, int64_t *out);
  * (enum ff_retention); false for anything else. ff_retention_name is the reverse. */
 bool ff_parse_retention(const char *s, int *out);
 const char *ff_retention_name(int retention);
+/* Whether a job runs in BATCH mode under execution.runtime-mode s (RuntimeExecutionMode,
+ * case-insensitive as Flink reads enums; NULL is Flink's default STREAMING), into *batch:
+ * AUTOMATIC is BATCH when every source is bounded, which a job that finishes by itself stands
+ * for. False for a name Flink cannot read. */
+bool ff_parse_runtime_mode(const char *s, bool bounded, bool *batch);
+#define FF_KEY_RUNTIME_MODE "execution.runtime-mode"
 #define FF_KEY_RETENTION "execution.checkpointing.externalized-checkpoint-retention"
 
 #endif

@@ -353,12 +353,19 @@ static json_t *summary(const fo_flink_sim *sim, const ff_job *j, bool durations)
                      (double)max, "p95", (double)max, "p99", (double)max, "p999", (double)max);
 }
 
+/* CheckpointingStatisticsHandler answers 404 for a graph without checkpoint statistics, which
+ * only a graph without checkpointing settings has (DefaultExecutionGraphBuilder enables
+ * checkpointing whenever the job graph has them): a batch job. A streaming job always has them,
+ * with or without an interval (the job graph generator then sets Long.MAX_VALUE: no periodic
+ * checkpoints, but triggered ones and savepoints), so its statistics are answered, with nothing
+ * counted before its first snapshot; so are a batch job's on a static graph (DefaultScheduler,
+ * see batch_graph_is_dynamic). */
 json_t *fo_flink_sim_json_checkpoints(const fo_flink_sim *sim, const char *job_id, fo_err *err)
 {
     const ff_job *j = ff_job_get(sim, job_id, err);
     if (!j)
         return NULL;
-    if (sim->checkpoint_interval_ms <= 0) {
+    if (j->no_checkpointing) {
         ff_http_err(err, 404, FO_ENOTFOUND, "Checkpointing has not been enabled.");
         return NULL;
     }
@@ -399,14 +406,16 @@ json_t *fo_flink_sim_json_checkpoints(const fo_flink_sim *sim, const char *job_i
  * (ProcessingModeSerializer, where the generated spec lists the enum constants), and
  * ExternalizedCheckpointInfo from the job's retention policy: enabled unless
  * NEVER_RETAIN_AFTER_TERMINATION, delete_on_cancellation unless RETAIN_ON_CANCELLATION. A job
- * without a checkpoint coordinator answers 404, as its statistics do. */
+ * without checkpointing (batch) answers 404, as its statistics do. Without an interval the
+ * job graph generator sets Long.MAX_VALUE, and the mode it sets is AT_LEAST_ONCE whatever
+ * execution.checkpointing.mode says (getCheckpointingMode when checkpointing is off). */
 json_t *fo_flink_sim_json_checkpoint_config(const fo_flink_sim *sim, const char *job_id,
                                             fo_err *err)
 {
     const ff_job *j = ff_job_get(sim, job_id, err);
     if (!j)
         return NULL;
-    if (sim->checkpoint_interval_ms <= 0) {
+    if (j->no_checkpointing) {
         ff_http_err(err, 404, FO_ENOTFOUND, "Checkpointing is not enabled for this job (%s).",
                     j->id);
         return NULL;
@@ -419,10 +428,13 @@ json_t *fo_flink_sim_json_checkpoint_config(const fo_flink_sim *sim, const char 
         json_string_value(json_object_get(sim->conf, "execution.checkpointing.timeout")),
         &timeout);
     bool rocksdb = backend && strcasecmp(backend, "rocksdb") == 0;
+    bool periodic = sim->checkpoint_interval_ms > 0 && !j->batch;
+    bool exactly_once = periodic && !(mode && strcasecmp(mode, "AT_LEAST_ONCE") == 0);
     return json_pack(
         "{s:s, s:I, s:I, s:I, s:I, s:{s:b, s:b}, s:s, s:s, s:b, s:i, s:I, s:b, s:b, s:I, s:s}",
-        "mode", mode && strcasecmp(mode, "AT_LEAST_ONCE") == 0 ? "at_least_once" : "exactly_once",
-        "interval", (json_int_t)sim->checkpoint_interval_ms, "timeout", (json_int_t)timeout,
+        "mode", exactly_once ? "exactly_once" : "at_least_once", "interval",
+        (json_int_t)(periodic ? sim->checkpoint_interval_ms : INT64_MAX), "timeout",
+        (json_int_t)timeout,
         "min_pause", (json_int_t)0, "max_concurrent", (json_int_t)1, "externalization",
         "enabled", j->retention != FF_RETAIN_NEVER, "delete_on_cancellation",
         j->retention != FF_RETAIN_ON_CANCELLATION, "state_backend",

@@ -311,6 +311,18 @@ static void fail_not_running(ff_op *op, const ff_job *j)
     }
 }
 
+/* SchedulerBase refuses snapshots of a job without a checkpoint coordinator (a batch job on a
+ * dynamic graph); a globally terminal one has no scheduler left, the dispatcher answers. */
+static bool fail_batch(ff_op *op, const ff_job *j)
+{
+    if (!j->no_checkpointing || ff_state_globally_terminal(j->state))
+        return false;
+    char msg[80];
+    snprintf(msg, sizeof msg, "Job %s is not a streaming job.", j->id);
+    op_fail(op, "java.lang.IllegalStateException", msg);
+    return true;
+}
+
 static fo_rc check_trigger_id(const char *request_trigger, const char *body_type, fo_err *err)
 {
     if (request_trigger && !ff_is_hex32(request_trigger))
@@ -350,6 +362,8 @@ fo_rc fo_flink_sim_trigger_savepoint(fo_flink_sim *sim, const char *job_id, cons
     if (!op)
         return err ? err->rc : FO_ENOMEM;
     memcpy(trigger_out, op->id, 33);
+    if (fail_batch(op, j))
+        return FO_OK;
     if (!ff_tasks_running(j)) {
         fail_not_running(op, j);
         return FO_OK;
@@ -394,6 +408,8 @@ fo_rc fo_flink_sim_trigger_checkpoint(fo_flink_sim *sim, const char *job_id,
     if (!op)
         return err ? err->rc : FO_ENOMEM;
     memcpy(trigger_out, op->id, 33);
+    if (fail_batch(op, j))
+        return FO_OK;
     if (!ff_tasks_running(j)) {
         fail_not_running(op, j);
         return FO_OK;

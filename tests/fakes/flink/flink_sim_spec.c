@@ -80,6 +80,18 @@ const char *ff_retention_name(int retention)
     return retention >= 0 && retention < 3 ? retention_names[retention] : retention_names[0];
 }
 
+bool ff_parse_runtime_mode(const char *s, bool bounded, bool *batch)
+{
+    *batch = false;
+    if (!s || strcasecmp(s, "STREAMING") == 0)
+        return true;
+    if (strcasecmp(s, "BATCH") == 0 || strcasecmp(s, "AUTOMATIC") == 0) {
+        *batch = strcasecmp(s, "BATCH") == 0 || bounded;
+        return true;
+    }
+    return false;
+}
+
 /* The configuration value of the first key present, or NULL. */
 static const char *conf_get(const fo_flink_sim *sim, const char *k1, const char *k2)
 {
@@ -391,6 +403,11 @@ fo_rc ff_parse_spec(fo_flink_sim *sim, const json_t *spec, fo_flink_sim_job_spec
         return bad(err, "configuration[" FF_KEY_RETENTION "]",
                    "must be NO_EXTERNALIZED_CHECKPOINTS, DELETE_ON_CANCELLATION or "
                    "RETAIN_ON_CANCELLATION");
+
+    bool batch;
+    if (!ff_parse_runtime_mode(conf_get(sim, FF_KEY_RUNTIME_MODE, NULL), false, &batch))
+        return bad(err, "configuration[" FF_KEY_RUNTIME_MODE "]",
+                   "must be STREAMING, BATCH or AUTOMATIC");
 
     int64_t tms = -1, slots = sim->slots_per_tm, par = sim->default_parallelism;
     int64_t interval = sim->checkpoint_interval_ms, retained = sim->retained;
