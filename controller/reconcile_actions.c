@@ -527,11 +527,15 @@ static void from_final_state(fo_pass *p, const fo_upgrade_step *s)
                          job, suspend ? "suspended, to be resumed," : "upgraded", path);
         return;
     }
-    fo_log_info("job %s: restored from empty state, it finished with no state to carry", job);
+    bool finished = strcmp(job, "FINISHED") == 0;
+    fo_log_info("job %s: restored from empty state, it ended with no state to carry", job);
     fo_ctl_evbuf_add(&p->events, FO_EVENT_NORMAL, FO_COMPONENT_JOBMANAGER, FO_REASON_SUSPENDED,
-                     "The job is %s with no checkpoint or savepoint to restore (its state is "
-                     "complete): it is %s from empty state",
-                     job, suspend ? "suspended, to be resumed," : "upgraded");
+                     "The job is %s with no checkpoint or savepoint to restore (%s): it is %s "
+                     "from empty state",
+                     job,
+                     finished ? "its state is complete"
+                              : "it completed none and was restored from none: its state is empty",
+                     s->restart ? "restarted" : suspend ? "suspended, to be resumed," : "upgraded");
 }
 
 static fo_rc suspend(fo_pass *p, const fo_upgrade_step *s, fo_err *err)

@@ -368,6 +368,7 @@ static void fill_input(fo_pass *p, const json_t *conf, fo_upgrade_input *in)
     in->restore_source_none = ended && p->restore_source_read;
     in->restore_source_unknown = ended && !p->restore_source_read && !not_found;
     in->job_forgotten = ended && not_found;
+    in->state_empty = ended && p->restore_source_read && p->restore_source_empty;
     in->savepoint_dir = conf && fo_build_savepoint_dir(conf) != NULL;
     in->ha_enabled = conf && fo_flink_ha_enabled(conf);
     /* A FAILED job under an unchanged spec may be restarted (c.9): asked only then. */
@@ -488,6 +489,7 @@ void fo_pass_record_final_state(fo_pass *p, const char *job_id, const json_t *co
     fo_flink_checkpoint_stats stats;
     fo_err err;
     fo_err_clear(&err);
+    p->restore_source_empty = false;
     fo_rc rc = fo_ctl_rest_counted(
         p->env, "/jobs/:id/checkpoints",
         fo_flink_rest_checkpoints(restore_source_client(p), p->base_url, job_id, &stats, &err));
@@ -524,6 +526,10 @@ void fo_pass_record_final_state(fo_pass *p, const char *job_id, const json_t *co
         return;
     }
     p->restore_source_read = true;
+    /* Nothing completed and restored from nothing (latest.restored null): its state is empty. */
+    p->restore_source_empty = !path && stats.enabled && stats.completed == 0 &&
+                              stats.latest_completed.id < 0 && stats.latest_savepoint.id < 0 &&
+                              stats.restored_from.id < 0;
     if (!path && fo_observe_latest_checkpoint_path(&stats, true))
         fo_log_warn("the last checkpoint of job %s was deleted when it ended (%s retention %s, "
                     "job %s): there is no state to resume it from",

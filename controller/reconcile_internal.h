@@ -55,6 +55,7 @@ typedef struct fo_pass {
     const char *stalled_reason; /* for the Stalled condition */
     bool job_not_found;         /* Flink does not list the recorded job (status.error says so) */
     bool restore_source_read;   /* this pass read the ended job's statistics (upgrade.h) */
+    bool restore_source_empty;  /* ... and they say its state is empty (upgrade.h state_empty) */
 
     json_t *want_sp_nonce; /* the desired spec.job.savepointTriggerNonce (owned; NULL: none) */
     json_t *want_cp_nonce; /* the desired spec.job.checkpointTriggerNonce (owned; NULL: none) */

@@ -138,6 +138,17 @@ static bool finished_empty(const fo_upgrade_input *in)
            (in->restore_source_none || in->job_forgotten) && !in->savepoint_path_known;
 }
 
+/* An ended job whose state is empty: a FINISHED one as above, or any whose statistics this pass
+ * read say it completed no checkpoint or savepoint and was restored from nothing (state_empty:
+ * it failed or was cancelled before its first checkpoint, deployed from empty state). A deploy
+ * from empty state loses nothing, as Apache's does. A job restored from X that ended before its
+ * first checkpoint has X recorded as its final state instead, and statistics unknown are not
+ * empty. */
+static bool empty_state(const fo_upgrade_input *in)
+{
+    return finished_empty(in) || (in->state_empty && in->rest_ok && !in->savepoint_path_known);
+}
+
 /* The upgrade of an ended job whose HA data is gone, under upgradeMode last-state: suspended
  * from the final state the observer recorded in upgradeSavepointPath when the job ended (the
  * newest snapshot Flink reported of it, by checkpoint id), restored as a savepoint (the record
@@ -152,7 +163,7 @@ static fo_upgrade_step from_final_state(const fo_upgrade_input *in, fo_upgrade_s
         s.final_state = true;
         return s;
     }
-    if (finished_empty(in)) {
+    if (empty_state(in)) {
         s.mode = FO_FLINK_UPGRADE_STATELESS;
         s.final_state = true;
         return s;
@@ -202,7 +213,7 @@ static fo_upgrade_step suspend(const fo_upgrade_input *in, fo_flink_upgrade_mode
                           "may still wait for slots, restore their state or restart), so no "
                           "savepoint can be taken; the savepoint upgrade waits for it to run "
                           "(upgradeMode stateless upgrades it now, without its state)");
-        if (finished_empty(in)) {
+        if (empty_state(in)) {
             s.mode = FO_FLINK_UPGRADE_STATELESS;
             s.final_state = true;
             return s;
@@ -212,10 +223,15 @@ static fo_upgrade_step suspend(const fo_upgrade_input *in, fo_flink_upgrade_mode
         return refuse("the job is not running and the last checkpoint is unknown, so the "
                       "savepoint upgrade cannot keep its state. Manual restore required.");
     }
-    /* last-state of a job that ended: Flink removed its HA data with it (a job globally
+    /* last-state of a job that ended: Flink removes its HA data with it (a job globally
      * terminal is cleaned up), so what it resumes from is its final state as the observer
-     * recorded it when the job ended (FLINK-35857, FLINK-39043: Apache refuses here). */
-    if (ended && !(in->ha_enabled && in->ha_metadata) && in->can_last_state)
+     * recorded it when the job ended (FLINK-35857, FLINK-39043: Apache refuses here). A
+     * recorded final state is taken even while HA metadata is still seen: the informer cache
+     * may hold the ConfigMap Flink is deleting, and a last-state deploy would find it gone
+     * after the teardown; the final state is at least as new as the HA checkpoint. HA data
+     * only when no final state is recorded. */
+    if (ended && in->can_last_state &&
+        (in->savepoint_path_known || !(in->ha_enabled && in->ha_metadata)))
         return from_final_state(in, s);
     /* last-state. HA data is not portable across Flink versions (c.6): take a savepoint. */
     if (in->flink_version_changed) {
@@ -243,27 +259,36 @@ static fo_upgrade_step suspend(const fo_upgrade_input *in, fo_flink_upgrade_mode
 
 /* kubernetes.operator.job.restart.failed (c.9; AbstractJobReconciler.reconcileOtherChanges and
  * resubmitJob): a FAILED job is suspended and restored under the same spec. A stateless spec
- * restarts without state. Otherwise from the job's latest state: the checkpoint in its HA
- * metadata when there is one (the last-state path: the HA data is kept, the same job id
- * recovers it), else the path the observer recorded when the job FAILED (its latest retained
- * checkpoint, or the savepoint it was deployed from when it took none), restored as a savepoint
- * as Apache's resubmitJob does. With neither, Apache deploys a non-stateless spec from nothing
- * (or an older lastSavepoint); flinkop refuses rather than lose or rewind the state, and while
- * the path is not read yet it says that it waits for the read. */
+ * restarts without state. Otherwise from the job's latest state: the path the observer recorded
+ * when the job FAILED (its latest retained checkpoint or savepoint, or the savepoint it was
+ * deployed from when it took none), restored as a savepoint as Apache's resubmitJob does; only
+ * with none recorded the checkpoint in its HA metadata (the last-state path: the HA data is
+ * kept, the same job id recovers it). The recorded path goes first because Flink deletes a
+ * FAILED job's HA data right after the failure while the informer cache may still show it: the
+ * last-state path would tear the cluster down and find nothing to recover; the recorded final
+ * state is at least as new as the HA checkpoint. A job whose statistics say it took no snapshot
+ * and was restored from none (state_empty) restarts from empty state, losing nothing. With no
+ * known state, Apache deploys a non-stateless spec from nothing (or an older lastSavepoint);
+ * flinkop refuses rather than lose or rewind the state, and while the path is not read yet it
+ * says that it waits for the read. */
 static fo_upgrade_step restart_failed(const fo_upgrade_input *in)
 {
     fo_upgrade_step s = {.action = FO_UP_SUSPEND, .mode = FO_FLINK_UPGRADE_STATELESS,
                          .restart = true};
     if (in->want_mode == FO_FLINK_UPGRADE_STATELESS)
         return s;
-    if (in->can_last_state && in->ha_enabled && in->ha_metadata) {
-        s.mode = FO_FLINK_UPGRADE_LAST_STATE;
-        return s;
-    }
     if (in->savepoint_path_known) {
         if (in->savepoint_path_superseded)
             return refuse(PATH_SUPERSEDED);
         s.mode = FO_FLINK_UPGRADE_SAVEPOINT;
+        return s;
+    }
+    if (in->can_last_state && in->ha_enabled && in->ha_metadata) {
+        s.mode = FO_FLINK_UPGRADE_LAST_STATE;
+        return s;
+    }
+    if (empty_state(in)) {
+        s.final_state = true;
         return s;
     }
     /* this pass's read failed: the next one may find the checkpoint Flink still holds */

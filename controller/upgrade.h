@@ -36,8 +36,9 @@
  *                kubernetes.operator.job.upgrade.last-state-fallback.enabled (default true),
  *                else it waits; a FINISHED job whose statistics Flink answered with nothing
  *                restorable, or that Flink no longer lists with no path recorded: from empty
- *                state (its state is complete); an ended job whose
- *                latest checkpoint is not read yet: waits; otherwise without a known path, or
+ *                state (its state is complete), and so does an ended job whose statistics
+ *                say nothing completed and it was restored from nothing (state_empty); an
+ *                ended job whose latest checkpoint is not read yet: waits; otherwise without a known path, or
  *                with one older than a snapshot status records: refused ("Manual restore
  *                required");
  *   last-state - through HA data: with HA metadata holding a checkpoint, record the intent,
@@ -47,9 +48,10 @@
  *                new spec's graph is used); a Flink version change goes through a savepoint
  *                instead; no HA metadata -> refused ("Manual restore required"), except for
  *                a job that ended (Flink removed its HA data): suspended from the final state
- *                the observer recorded in upgradeSavepointPath (the record says savepoint),
- *                from empty state when it FINISHED with none, else as the savepoint mode
- *                refuses or waits. Never silently degraded to stateless.
+ *                the observer recorded in upgradeSavepointPath (the record says savepoint;
+ *                taken over HA metadata still seen, which Flink is deleting), from empty state
+ *                when it FINISHED with none or its state is empty (state_empty), else as the
+ *                savepoint mode refuses or waits. Never silently degraded to stateless.
  * Suspend (job.state suspended) = the suspend half of an upgrade, the same mechanisms and
  * fallback; the record keeps the mechanism used (c.7).
  * Resume (DEPLOYED, recorded job suspended, spec running): restore as above; a cluster still
@@ -60,10 +62,12 @@
  * that cluster is where it is read, so until then the teardown waits (REFUSE).
  * Restart of a FAILED job (c.9, kubernetes.operator.job.restart.failed): under an unchanged,
  * deployed, running spec, the suspend half of an upgrade of the spec to itself, then its
- * restore: last-state through the HA data when it holds a checkpoint of the job, else from the
- * checkpoint or savepoint recorded in upgradeSavepointPath (the state the observer recorded when
- * the job FAILED), stateless for a stateless spec; no known state -> refused ("Manual restore
- * required"), never restarted from nothing.
+ * restore: from the checkpoint or savepoint recorded in upgradeSavepointPath (the state the
+ * observer recorded when the job FAILED, taken over HA data the informer cache may still show
+ * after Flink deleted it), else last-state through the HA data when it holds a checkpoint of
+ * the job, else from empty state when Flink's statistics say the job's state is empty (nothing
+ * completed, restored from nothing), stateless for a stateless spec; no known state -> refused
+ * ("Manual restore required"), never restarted from nothing it had.
  * Session clusters: any change tears the cluster down (HA data kept) and deploys the new spec.
  * Refusals leave the running cluster untouched; the pass reports the reason in status.error
  * and a Warning event. */
@@ -122,6 +126,11 @@ typedef struct fo_upgrade_input {
      * longer lists it (Flink purged it after jobstore.expiration-time): nothing more can ever
      * be read of it. */
     bool job_forgotten;
+    /* The job ended and this pass read its statistics (GET /jobs/:id/checkpoints, checkpointing
+     * on): no checkpoint or savepoint completed (counts.completed 0, no latest completed) and
+     * it was restored from nothing (latest.restored null). Its state is empty: a deploy from
+     * empty state loses nothing. */
+    bool state_empty;
     bool savepoint_dir;           /* a savepoint directory is configured */
     bool ha_enabled;              /* high availability configured */
     bool ha_metadata;             /* HA ConfigMaps with a checkpoint exist */
@@ -148,8 +157,8 @@ typedef struct fo_upgrade_step {
     bool last_state_fallback; /* SUSPEND: a savepoint upgrade goes through last-state (c.6) */
     bool restart;            /* SUSPEND: the restart of a FAILED job (c.9) */
     bool final_state;        /* SUSPEND: an ended job restored from its final state (or, a
-                                FINISHED one without any, from empty state) in place of the
-                                mechanism its upgradeMode names */
+                                FINISHED one without any or one whose state is empty, from
+                                empty state) in place of the mechanism its upgradeMode names */
     const char *reason;      /* REFUSE and WAIT: why (a static sentence) */
 } fo_upgrade_step;
 

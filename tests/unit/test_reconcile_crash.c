@@ -592,6 +592,31 @@ static void new_parallelism_of_a_finished_job(fake_world *w, const char *name)
     new_parallelism(w, name);
 }
 
+/* Flink's statistics of the job that failed before its first checkpoint, deployed from empty
+ * state: checkpointing on, nothing completed, latest.restored null (its state is empty). */
+static void no_snapshot_and_no_restore(fake_world *w, const char *name)
+{
+    char key[128];
+    snprintf(key, sizeof key, "GET /jobs/%s/checkpoints", st_str(w, name, "jobStatus.jobId"));
+    fake_flink_answer(&w->flink, key,
+                      json_pack("{s:{s:i, s:i, s:i, s:i, s:i}, s:{s:n, s:n, s:n, s:n}}", "counts",
+                                "restored", 0, "total", 0, "in_progress", 0, "completed", 0,
+                                "failed", 0, "latest", "completed", "savepoint", "failed",
+                                "restored"));
+}
+
+static void restart_failed_on_with_empty_state(fake_world *w, const char *name)
+{
+    no_snapshot_and_no_restore(w, name);
+    restart_failed_on(w, name);
+}
+
+static void new_parallelism_with_empty_state(fake_world *w, const char *name)
+{
+    no_snapshot_and_no_restore(w, name);
+    new_parallelism(w, name);
+}
+
 static void new_checkpoint_nonce(fake_world *w, const char *name)
 {
     edit_spec(w, name, "job.checkpointTriggerNonce", json_integer(13));
@@ -1039,10 +1064,12 @@ START_TEST(last_state_upgrade_survives_a_crash_before_any_write)
 }
 END_TEST
 
-/* kubernetes.operator.job.restart.failed turned on while the job has FAILED: the job is
- * restarted through the last-state path (the HA data kept, the same job id recovering its
- * checkpoint, a new launch whose job result store does not hold the failed result) whatever
- * write the controller dies before: one new JobManager, no savepoint, the checkpoint kept. */
+/* kubernetes.operator.job.restart.failed turned on while the job has FAILED, its statistics
+ * unreadable (the fake's 404), so no final state is recorded: the job is restarted through the
+ * last-state path (the HA data kept, the same job id recovering its checkpoint, a new launch
+ * whose job result store does not hold the failed result) whatever write the controller dies
+ * before: one new JobManager, no savepoint, the checkpoint kept. With a final state recorded
+ * the restart takes it instead (restart_of_a_failed_job_with_stale_ha_data_survives_a_crash). */
 START_TEST(restart_of_a_failed_job_survives_a_crash_before_any_write)
 {
     scenario sc = {.fixture = "controller-application-last-state.yaml",
@@ -1059,6 +1086,67 @@ START_TEST(restart_of_a_failed_job_survives_a_crash_before_any_write)
     ck_assert_str_eq(base.job, "00000000000000000000000000000001"); /* kept */
     ck_assert_str_eq(base.mode, "last-state");
     check_every_crash_point(&sc);
+}
+END_TEST
+
+/* The chaos run's race: Flink deletes a FAILED job's HA data right after the failure, but the
+ * HA ConfigMaps are still seen (here they stay), while the observer recorded the job's final
+ * state (its retained checkpoint) when it saw it fail. The restart takes that recorded path as
+ * a savepoint restore with a new job id, not the last-state path (which would tear the cluster
+ * down and find the HA data gone), and the HA maps go with the cluster, whatever write the
+ * controller dies before. */
+START_TEST(restart_of_a_failed_job_with_stale_ha_data_survives_a_crash)
+{
+    scenario sc = {.fixture = "controller-application-last-state.yaml",
+                   .name = "last-state-example",
+                   .ha_maps = true,
+                   .failed = true,
+                   .change = restart_failed_on_with_a_checkpoint};
+    outcome base = run(&sc, 0);
+    ck_assert_msg(base.settled, "the failed job was not restarted");
+    ck_assert_int_eq(base.jm_creates, 1);
+    ck_assert_int_eq(base.savepoints, 0);
+    ck_assert_int_eq(base.stops, 0);
+    ck_assert_msg(strcmp(base.restore, RETAINED_CHECKPOINT) == 0 &&
+                      strcmp(base.job, "00000000000000000000000000000001") != 0,
+                  "the failed job with a recorded final state was restarted as job %s from '%s'",
+                  base.job, base.restore);
+    ck_assert_str_eq(base.mode, "last-state"); /* the spec's, recorded again */
+    check_every_crash_point(&sc);
+}
+END_TEST
+
+/* A job that failed before its first checkpoint, deployed from empty state (Flink's statistics:
+ * nothing completed, latest.restored null): its restart.failed restart, and a change of it,
+ * deploy it from empty state, savepoint and last-state alike (the HA data gone with the failed
+ * job), whatever write the controller dies before (the first read of the statistics lost too):
+ * one new JobManager, no savepoint, no restore path, a new job id. */
+START_TEST(a_job_with_empty_state_starts_empty_whatever_write_fails)
+{
+    static const char *const fixtures[][2] = {
+        {"controller-application-savepoint.yaml", "savepoint-example"},
+        {"controller-application-last-state.yaml", "last-state-example"},
+    };
+    for (size_t c = 0; c < 2; c++) {
+        for (int change = 0; change < 2; change++) {
+            scenario sc = {.fixture = fixtures[c][0],
+                           .name = fixtures[c][1],
+                           .failed = true,
+                           .lose_answer_of =
+                               "GET /jobs/00000000000000000000000000000001/checkpoints",
+                           .change = change ? new_parallelism_with_empty_state
+                                            : restart_failed_on_with_empty_state};
+            outcome base = run(&sc, 0);
+            ck_assert_msg(base.settled, "%s (%s): the failed job with empty state is not back",
+                          sc.name, change ? "change" : "restart");
+            ck_assert_int_eq(base.jm_creates, 1);
+            ck_assert_int_eq(base.savepoints, 0);
+            ck_assert_int_eq(base.stops, 0);
+            ck_assert_str_eq(base.restore, "");
+            ck_assert_str_ne(base.job, "00000000000000000000000000000001");
+            check_every_crash_point(&sc);
+        }
+    }
 }
 END_TEST
 
@@ -1511,6 +1599,8 @@ static Suite *suite(void)
     tcase_add_test(tc, savepoint_upgrade_survives_a_crash_with_the_jobmanager_clock_behind);
     tcase_add_test(tc, last_state_upgrade_survives_a_crash_before_any_write);
     tcase_add_test(tc, restart_of_a_failed_job_survives_a_crash_before_any_write);
+    tcase_add_test(tc, restart_of_a_failed_job_with_stale_ha_data_survives_a_crash);
+    tcase_add_test(tc, a_job_with_empty_state_starts_empty_whatever_write_fails);
     tcase_add_test(tc, restart_of_a_failed_job_in_a_streak_survives_a_crash_before_any_write);
     tcase_add_test(tc, restart_of_a_failed_job_from_a_checkpoint_survives_a_crash);
     tcase_add_test(tc, restart_of_a_failed_job_whose_checkpoint_read_was_lost_survives_a_crash);

@@ -2422,10 +2422,105 @@ START_TEST(a_restart_streak_ends_after_a_healthy_run_or_a_spec_change)
 }
 END_TEST
 
+/* Flink's statistics of the job of n: checkpoint chk-3 completed, then discarded (Flink
+ * deleted it when the job ended): the job had state, and none of it is left to restore. */
+static void checkpoint_discarded(fake_world *w, const char *n)
+{
+    char key[128];
+    snprintf(key, sizeof key, "GET /jobs/%s/checkpoints", st_str(w, n, "jobStatus.jobId"));
+    fake_flink_answer(
+        &w->flink, key,
+        json_pack("{s:{s:i, s:i, s:i, s:i, s:i}, s:{s:{s:i, s:s, s:b, s:s, s:b, s:I}}}", "counts",
+                  "restored", 0, "total", 3, "in_progress", 0, "completed", 3, "failed", 0,
+                  "latest", "completed", "id", 3, "status", "COMPLETED", "is_savepoint", 0,
+                  "external_path", "s3://flink/checkpoints/x/chk-3", "discarded", 1,
+                  "trigger_timestamp", (json_int_t)1700000000000));
+}
+
+/* kubernetes.operator.job.restart.failed, the job failed before its first checkpoint and was
+ * deployed from empty state: Flink's statistics say no checkpoint or savepoint completed and
+ * latest.restored is null (rest_v1_dispatcher CheckpointingStatistics, LatestCheckpoints), so
+ * its state is empty and the restart deploys it from empty state, losing nothing, as Apache
+ * does (it was refused 'Manual restore required' for good, and so was every later change). A
+ * Normal Suspended Event says so; no UpgradeFailed. The same job restored from a savepoint X
+ * that failed before its first checkpoint restarts from X. */
+START_TEST(a_failed_job_that_took_no_checkpoint_is_restarted_from_empty_state)
+{
+    static const char *const fixtures[][2] = {
+        {"controller-application-savepoint.yaml", "savepoint-example"},
+        {"controller-application-last-state.yaml", "last-state-example"},
+    };
+    for (size_t c = 0; c < 2; c++) {
+        fake_world *w = world_with(fixtures[c][0]);
+        const char *n = fixtures[c][1];
+        json_t *fc = (json_t *)fo_json_get(fd(w, n), "spec.flinkConfiguration");
+        json_object_set_new(fc, "kubernetes.operator.job.restart.failed", json_string("true"));
+        until_stable(w, n);
+        char jid[40];
+        snprintf(jid, sizeof jid, "%s", st_str(w, n, "jobStatus.jobId"));
+        no_checkpoint_yet(w, n);
+        flink_job(w, n, "FAILED");
+        fo_reconcile_result res;
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+        ck_assert_msg(strcmp(res.action, "SUSPEND") == 0,
+                      "%s: the restart of the failed job with empty state: %s (%s)", n,
+                      res.action, st_str(w, n, "error") ? st_str(w, n, "error") : "");
+        json_t *spec = recorded_spec(w, n);
+        ck_assert_str_eq(fo_json_get_str(spec, "job.upgradeMode"), "stateless");
+        json_decref(spec);
+        bool told = false;
+        for (size_t i = 0; i < w->events.n; i++)
+            told = told || (strcmp(w->events.ev[i].reason, "Suspended") == 0 &&
+                            strstr(w->events.ev[i].message, "from empty state"));
+        ck_assert_msg(told, "%s: no Suspended Event tells the restart from empty state", n);
+        for (int i = 0; i < 6 && strcmp(res.action, "DEPLOY") != 0; i++)
+            ck_assert_int_eq(pass(w, n, &res), FO_OK);
+        ck_assert_str_eq(res.action, "DEPLOY");
+        char cm[64];
+        snprintf(cm, sizeof cm, "flink-config-%s", n);
+        char *conf = json_dumps(json_object_get(owned(w, FO_CTL_CONFIG_MAP, cm), "data"), 0);
+        ck_assert_ptr_null(strstr(conf, "execution.savepoint.path"));
+        free(conf);
+        ck_assert_str_ne(st_str(w, n, "jobStatus.jobId"), jid);
+        ck_assert_int_eq(fake_events_count(&w->events, "UpgradeFailed"), 0);
+        fake_world_free(w);
+    }
+
+    /* Restored from a savepoint, failed before its first checkpoint: restarted from it. */
+    fake_world *w = world_with("controller-application-savepoint.yaml");
+    const char *n = "savepoint-example";
+    json_t *fc = (json_t *)fo_json_get(fd(w, n), "spec.flinkConfiguration");
+    json_object_set_new(fc, "kubernetes.operator.job.restart.failed", json_string("true"));
+    until_stable(w, n);
+    char key[128];
+    snprintf(key, sizeof key, "GET /jobs/%s/checkpoints", st_str(w, n, "jobStatus.jobId"));
+    fake_flink_answer(&w->flink, key,
+                      json_pack("{s:{s:i, s:i, s:i, s:i, s:i}, s:{s:{s:i, s:b, s:s, s:I}}}",
+                                "counts", "restored", 1, "total", 0, "in_progress", 0,
+                                "completed", 0, "failed", 0, "latest", "restored", "id", 4,
+                                "is_savepoint", 1, "external_path", "s3://flink/savepoints/sp-x",
+                                "restore_timestamp", (json_int_t)1700000000000));
+    flink_job(w, n, "FAILED");
+    fo_reconcile_result res;
+    ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "SUSPEND");
+    ck_assert_str_eq(st_str(w, n, "jobStatus.upgradeSavepointPath"), "s3://flink/savepoints/sp-x");
+    for (int i = 0; i < 6 && strcmp(res.action, "DEPLOY") != 0; i++)
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    ck_assert_str_eq(res.action, "DEPLOY");
+    char *conf = json_dumps(
+        json_object_get(owned(w, FO_CTL_CONFIG_MAP, "flink-config-savepoint-example"), "data"), 0);
+    ck_assert_ptr_nonnull(strstr(conf, "s3://flink/savepoints/sp-x"));
+    free(conf);
+    fake_world_free(w);
+}
+END_TEST
+
 /* kubernetes.operator.job.restart.failed with no known state (Flink's statistics of the job
- * hold no checkpoint; the fake's default 404 would be a failed read, which waits): refused
- * (Manual restore required), the cluster left as it is; status.error says so. The way out named
- * by the refusal: upgradeMode stateless (an IGNORE-class change) restarts the job from nothing. */
+ * say it took a checkpoint, discarded when it failed: its state was lost; the fake's default
+ * 404 would be a failed read, which waits): refused (Manual restore required), the cluster
+ * left as it is; status.error says so. The way out named by the refusal: upgradeMode stateless
+ * (an IGNORE-class change) restarts the job from nothing. */
 START_TEST(a_failed_job_without_state_is_refused_until_the_spec_says_stateless)
 {
     fake_world *w = world_with("controller-application-savepoint.yaml");
@@ -2433,7 +2528,7 @@ START_TEST(a_failed_job_without_state_is_refused_until_the_spec_says_stateless)
     json_t *fc = (json_t *)fo_json_get(fd(w, n), "spec.flinkConfiguration");
     json_object_set_new(fc, "kubernetes.operator.job.restart.failed", json_string("true"));
     until_stable(w, n);
-    no_checkpoint_yet(w, n);
+    checkpoint_discarded(w, n);
     flink_job(w, n, "FAILED");
     size_t from = w->kube.nlog;
     fo_reconcile_result res;
@@ -2786,6 +2881,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_job_cancelled_from_outside_is_resumed_from_its_last_checkpoint);
     tcase_add_test(tc, a_failed_job_is_restarted_from_its_last_checkpoint_when_asked);
     tcase_add_test(tc, a_failed_job_without_state_is_refused_until_the_spec_says_stateless);
+    tcase_add_test(tc, a_failed_job_that_took_no_checkpoint_is_restarted_from_empty_state);
     tcase_add_test(tc, a_failed_job_whose_checkpoint_read_was_lost_is_restarted_from_it_later);
     tcase_add_test(tc, a_job_failing_at_every_start_is_restarted_with_a_growing_delay);
     tcase_add_test(tc, a_restart_streak_ends_after_a_healthy_run_or_a_spec_change);

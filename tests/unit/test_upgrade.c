@@ -651,9 +651,11 @@ END_TEST
 
 /* kubernetes.operator.job.restart.failed (c.9): a FAILED job under an unchanged spec is
  * suspended and restored by the upgrade path (AbstractJobReconciler.reconcileOtherChanges):
- * from its HA checkpoint when there is one, else from the path recorded when it failed, else
- * refused; stateless without state; only with the option, only for a FAILED job Flink reports,
- * and not when the spec changed too (that is an upgrade). */
+ * from the path recorded when it failed (its final state, at least as new as the HA checkpoint)
+ * even while HA metadata is still seen (Flink deletes a FAILED job's HA data right after the
+ * failure, the informer cache may show it a while longer), from its HA checkpoint only when no
+ * path is recorded, else refused; stateless without state; only with the option, only for a
+ * FAILED job Flink reports, and not when the spec changed too (that is an upgrade). */
 START_TEST(a_failed_job_is_restarted_from_its_latest_state_when_asked)
 {
     fo_upgrade_input in = running_app();
@@ -668,7 +670,7 @@ START_TEST(a_failed_job_is_restarted_from_its_latest_state_when_asked)
 
     in.want_mode = in.last_mode = FO_FLINK_UPGRADE_SAVEPOINT;
     in.ha_enabled = in.want_ha_enabled = in.ha_metadata = true;
-    in.savepoint_path_known = true;
+    in.savepoint_path_known = false; /* no final state recorded: the HA checkpoint */
     s = fo_upgrade_next(&in);
     ck_assert_str_eq(fo_upgrade_action_name(s.action), "SUSPEND");
     ck_assert_int_eq(s.mode, FO_FLINK_UPGRADE_LAST_STATE);
@@ -684,6 +686,11 @@ START_TEST(a_failed_job_is_restarted_from_its_latest_state_when_asked)
     s = fo_upgrade_next(&next);
     ck_assert_str_eq(fo_upgrade_action_name(s.action), "DEPLOY");
     ck_assert_int_eq(s.mode, FO_FLINK_UPGRADE_LAST_STATE);
+
+    in.savepoint_path_known = true; /* its final state recorded: taken over the HA data */
+    s = fo_upgrade_next(&in);
+    ck_assert_str_eq(fo_upgrade_action_name(s.action), "SUSPEND");
+    ck_assert_int_eq(s.mode, FO_FLINK_UPGRADE_SAVEPOINT);
 
     in.ha_metadata = false; /* Flink removed it with the failed job: the recorded path */
     s = fo_upgrade_next(&in);
@@ -719,6 +726,100 @@ START_TEST(a_failed_job_is_restarted_from_its_latest_state_when_asked)
 }
 END_TEST
 
+/* Chaos run: Flink deletes a FAILED job's HA data right after the failure, while the informer
+ * cache may still show the HA ConfigMap. A last-state change of the ended job with its final
+ * state recorded takes that path (savepoint-style, at least as new as the HA checkpoint) even
+ * while HA metadata is seen, and so does a restart.failed restart: the last-state path would
+ * tear the cluster down and find the HA data gone ("Manual restore required" for good). HA data
+ * is used only when no final state is recorded. */
+START_TEST(an_ended_job_with_a_final_state_is_not_restored_from_ha_data)
+{
+    fo_flink_job_status ended[] = {FO_JOB_STATUS_FAILED, FO_JOB_STATUS_CANCELED,
+                                   FO_JOB_STATUS_FINISHED};
+    for (size_t i = 0; i < 3; i++) {
+        fo_upgrade_input in = changed(running_app(), FO_DIFF_UPGRADE);
+        in.want_mode = in.last_mode = FO_FLINK_UPGRADE_LAST_STATE;
+        in.ha_enabled = in.want_ha_enabled = in.ha_metadata = in.ha_job_map = true;
+        in.job = ended[i];
+        in.savepoint_path_known = true;
+        fo_upgrade_step s = fo_upgrade_next(&in);
+        ck_assert_msg(s.action == FO_UP_SUSPEND && s.mode == FO_FLINK_UPGRADE_SAVEPOINT &&
+                          s.final_state,
+                      "job %zu: a last-state change with a final state recorded: %s mode %d", i,
+                      fo_upgrade_action_name(s.action), s.mode);
+    }
+    fo_upgrade_input in = running_app();
+    in.want_mode = in.last_mode = FO_FLINK_UPGRADE_LAST_STATE;
+    in.ha_enabled = in.want_ha_enabled = in.ha_metadata = in.ha_job_map = true;
+    in.job = FO_JOB_STATUS_FAILED;
+    in.restart_failed = true;
+    in.savepoint_path_known = true;
+    fo_upgrade_step s = fo_upgrade_next(&in);
+    ck_assert_msg(s.action == FO_UP_SUSPEND && s.mode == FO_FLINK_UPGRADE_SAVEPOINT && s.restart,
+                  "the restart of a failed job with a final state recorded: %s mode %d",
+                  fo_upgrade_action_name(s.action), s.mode);
+}
+END_TEST
+
+/* A job that failed (or was cancelled) before its first checkpoint, deployed from empty state:
+ * Flink's statistics say no checkpoint or savepoint completed and latest.restored is null, so
+ * its state is empty and a deploy from empty state loses nothing (as Apache does). Its
+ * restart.failed restart and its changes, savepoint and last-state, go from empty state; with
+ * statistics unknown they wait, and with them read but holding a snapshot Flink deleted
+ * (restore_source_none without state_empty) they are refused as before. */
+START_TEST(an_ended_job_whose_state_is_empty_starts_empty)
+{
+    fo_flink_upgrade_mode modes[] = {FO_FLINK_UPGRADE_SAVEPOINT, FO_FLINK_UPGRADE_LAST_STATE};
+    fo_flink_job_status ended[] = {FO_JOB_STATUS_FAILED, FO_JOB_STATUS_CANCELED};
+    for (size_t i = 0; i < 2; i++) {
+        for (size_t j = 0; j < 2; j++) {
+            fo_upgrade_input in = changed(running_app(), FO_DIFF_UPGRADE);
+            in.want_mode = in.last_mode = modes[i];
+            in.ha_enabled = in.want_ha_enabled = true;
+            in.job = ended[j];
+            in.restore_source_none = in.state_empty = true;
+            fo_upgrade_step s = fo_upgrade_next(&in);
+            ck_assert_msg(s.action == FO_UP_SUSPEND && s.mode == FO_FLINK_UPGRADE_STATELESS &&
+                              s.final_state,
+                          "mode %d, job %d: a change of a job with empty state: %s (%s)",
+                          modes[i], ended[j], fo_upgrade_action_name(s.action),
+                          s.reason ? s.reason : "");
+            in.state_empty = false;
+            ck_assert_str_eq(ACTION(in), "REFUSE");
+            in.restore_source_none = false;
+            in.restore_source_unknown = true;
+            ck_assert_str_eq(ACTION(in), "REFUSE");
+        }
+        fo_upgrade_input in = running_app();
+        in.want_mode = in.last_mode = modes[i];
+        in.ha_enabled = in.want_ha_enabled = true;
+        in.job = FO_JOB_STATUS_FAILED;
+        in.restart_failed = true;
+        in.restore_source_none = in.state_empty = true;
+        fo_upgrade_step s = fo_upgrade_next(&in);
+        ck_assert_msg(s.action == FO_UP_SUSPEND && s.mode == FO_FLINK_UPGRADE_STATELESS &&
+                          s.restart && s.final_state,
+                      "mode %d: the restart of a failed job with empty state: %s (%s)", modes[i],
+                      fo_upgrade_action_name(s.action), s.reason ? s.reason : "");
+        /* Then: the cluster goes with its HA data, and the job is deployed without state. */
+        fo_upgrade_input next = in;
+        next.recon_state = FO_RECON_UPGRADING;
+        next.last_job_state = FO_FLINK_JOB_SUSPENDED;
+        next.last_mode = FO_FLINK_UPGRADE_STATELESS;
+        next.restart_failed = next.state_empty = next.restore_source_none = false;
+        s = fo_upgrade_next(&next);
+        ck_assert_str_eq(fo_upgrade_action_name(s.action), "DELETE_CLUSTER");
+        ck_assert(s.delete_ha_data);
+        next.cluster_present = false;
+        s = fo_upgrade_next(&next);
+        ck_assert_str_eq(fo_upgrade_action_name(s.action), "DEPLOY");
+        ck_assert_int_eq(s.mode, FO_FLINK_UPGRADE_STATELESS);
+        in.state_empty = false;
+        ck_assert_str_eq(ACTION(in), "REFUSE");
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("upgrade");
@@ -745,6 +846,8 @@ static Suite *suite(void)
     tcase_add_test(tc, a_last_state_change_of_an_ended_job_without_ha_data_uses_its_final_state);
     tcase_add_test(tc, a_change_of_a_finished_job_without_state_starts_empty);
     tcase_add_test(tc, a_change_of_a_finished_job_flink_forgot_starts_empty);
+    tcase_add_test(tc, an_ended_job_with_a_final_state_is_not_restored_from_ha_data);
+    tcase_add_test(tc, an_ended_job_whose_state_is_empty_starts_empty);
     suite_add_tcase(s, tc);
     return s;
 }
