@@ -239,6 +239,28 @@ START_TEST(resource_created_suspended_deploys_nothing)
 }
 END_TEST
 
+/* A resource created suspended has nothing under way: it is not deployed until its spec
+ * changes (the status says UPGRADING only as Apache's defaults before a first deployment do).
+ * Its periodic passes must not be taken for the next step of a change (res.changing), which
+ * the manager queues ahead of every periodic pass of the fleet (fo_workqueue_add_after_urgent):
+ * a resource parked suspended would otherwise jump the queue at each pass for ever. */
+START_TEST(a_resource_created_suspended_is_no_change_under_way)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    json_object_set_new(json_object_get(fo_json_get(fd(w, n), "spec"), "job"), "state",
+                        json_string("suspended"));
+    fo_reconcile_result res;
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+        ck_assert_msg(!res.changing, "pass %d of a resource created suspended: changing (%s, "
+                      "next in %lld ms)", i, res.action ? res.action : "",
+                      (long long)res.requeue_after_ms);
+    }
+    fake_world_free(w);
+}
+END_TEST
+
 START_TEST(canary_is_never_deployed)
 {
     fake_world *w = world_with("controller-application.yaml");
@@ -2911,6 +2933,7 @@ static Suite *suite(void)
     tcase_add_test(tc, idle_pass_makes_no_writes);
     tcase_add_test(tc, a_status_write_that_changes_nothing_replaces_no_version);
     tcase_add_test(tc, resource_created_suspended_deploys_nothing);
+    tcase_add_test(tc, a_resource_created_suspended_is_no_change_under_way);
     tcase_add_test(tc, canary_is_never_deployed);
     tcase_add_test(tc, a_deleted_canary_loses_the_finalizer_apache_gave_it_and_nothing_else);
     tcase_add_test(tc, a_deleted_canary_without_the_finalizer_is_left_alone);
