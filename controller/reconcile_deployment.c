@@ -846,7 +846,11 @@ static fo_rc run(fo_pass *p, fo_reconcile_result *res, fo_err *err)
                          s.action == FO_UP_REFUSE);
     int64_t observed = -1;
     fo_json_get_int(p->st, "observedGeneration", &observed);
-    res->changing = upgrading || (observed != p->generation && s.action != FO_UP_REFUSE);
+    /* A resource created suspended (nothing recorded, nothing to deploy) has no change under
+     * way, though its status says UPGRADING and no observedGeneration until its first deploy. */
+    bool parked = !p->last && s.action == FO_UP_NOTHING;
+    res->changing =
+        !parked && (upgrading || (observed != p->generation && s.action != FO_UP_REFUSE));
     rc = fo_pass_write_status(p, err); /* sends the pass's Events once recorded */
     if (rc != FO_OK)
         return rc;

@@ -16,6 +16,9 @@
 
 /* additionalMetadata member of status.error holding when the restart is due (epoch ms). */
 #define DUE_KEY "nextRestartTimestamp"
+/* additionalMetadata member holding the job's failure message while the wait's sentence in
+ * front of it cut its tail off (the whole message is kept to FO_STATUS_MESSAGE_MAX bytes). */
+#define CUT_KEY "failureMessage"
 
 /* The opening of the sentence fo_restart_wait puts in front of the failure in status.error. */
 #define WAIT_SENTENCE "The job failed again after a restart: "
@@ -37,7 +40,11 @@ static void untell_due(fo_pass *p)
     const char *end = m && strncmp(m, WAIT_SENTENCE, strlen(WAIT_SENTENCE)) == 0
                           ? strstr(m, ").")
                           : NULL;
-    if (end) {
+    const char *whole = fo_json_str(meta, CUT_KEY);
+    if (end && whole) {
+        json_object_set(e, "message", json_object_get(meta, CUT_KEY));
+        json_object_del(meta, CUT_KEY);
+    } else if (end) {
         end += 2;
         while (*end == ' ')
             end++;
@@ -124,10 +131,14 @@ static bool tell_due(fo_pass *p, int64_t due, const char *sentence)
     }
     if (!json_is_object(json_object_get(e, "additionalMetadata")))
         json_object_set_new(e, "additionalMetadata", json_object());
+    /* its tail is cut below: kept whole for untell_due (cause goes with the old message) */
+    json_t *whole = msg && strlen(msg) > FO_STATUS_MESSAGE_MAX ? json_string(cause) : NULL;
     const char *m = msg ? msg : sentence; /* cut as every status.error message is */
     json_object_set_new(e, "message",
                         json_stringn(m, fo_utf8_prefix(m, strlen(m), FO_STATUS_MESSAGE_MAX)));
     json_object_set_new(json_object_get(e, "additionalMetadata"), DUE_KEY, json_integer(due));
+    if (whole)
+        json_object_set_new(json_object_get(e, "additionalMetadata"), CUT_KEY, whole);
     text = json_dumps(e, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (text) {
         json_object_set_new(p->st, "error", json_string(text));

@@ -239,6 +239,28 @@ START_TEST(resource_created_suspended_deploys_nothing)
 }
 END_TEST
 
+/* A resource created suspended has nothing under way: it is not deployed until its spec
+ * changes (the status says UPGRADING only as Apache's defaults before a first deployment do).
+ * Its periodic passes must not be taken for the next step of a change (res.changing), which
+ * the manager queues ahead of every periodic pass of the fleet (fo_workqueue_add_after_urgent):
+ * a resource parked suspended would otherwise jump the queue at each pass for ever. */
+START_TEST(a_resource_created_suspended_is_no_change_under_way)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    json_object_set_new(json_object_get(fo_json_get(fd(w, n), "spec"), "job"), "state",
+                        json_string("suspended"));
+    fo_reconcile_result res;
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+        ck_assert_msg(!res.changing, "pass %d of a resource created suspended: changing (%s, "
+                      "next in %lld ms)", i, res.action ? res.action : "",
+                      (long long)res.requeue_after_ms);
+    }
+    fake_world_free(w);
+}
+END_TEST
+
 START_TEST(canary_is_never_deployed)
 {
     fake_world *w = world_with("controller-application.yaml");
@@ -2850,6 +2872,58 @@ START_TEST(the_wait_told_in_status_error_keeps_the_message_limit)
 }
 END_TEST
 
+/* A failure whose message nearly fills status.error (a long SQL or factory error) loses its
+ * tail while the wait's sentence stands in front of it (the whole is cut to
+ * FO_STATUS_MESSAGE_MAX bytes); when the wait ends without a restart (here a suspend) the
+ * sentence goes and the job's failure message must come back whole, not as its cut prefix. */
+START_TEST(a_long_failure_message_comes_back_whole_when_the_wait_ends)
+{
+    fake_world *w = world_with("controller-application.yaml");
+    const char *n = "basic-example";
+    json_t *fc = (json_t *)fo_json_get(fd(w, n), "spec.flinkConfiguration");
+    json_object_set_new(fc, "kubernetes.operator.job.restart.failed", json_string("true"));
+    until_stable(w, n);
+    char seen[40];
+    snprintf(seen, sizeof seen, "%s", st_str(w, n, "jobStatus.jobId"));
+    char cause[1901];
+    memset(cause, 'x', 1900);
+    cause[1900] = '\0';
+    char trace[2100];
+    snprintf(trace, sizeof trace, "java.lang.RuntimeException: %s\n\tat Main.main(Main.java:1)",
+             cause);
+    fo_reconcile_result res = {.action = ""};
+    for (int i = 0; i < 200 && strcmp(res.action, "RESTART_BACKOFF") != 0; i++) {
+        char route[128];
+        snprintf(route, sizeof route, "GET /jobs/%s/execution-result",
+                 st_str(w, n, "jobStatus.jobId"));
+        fake_flink_answer(&w->flink, route,
+                          json_pack("{s:{s:s}, s:{s:s, s:s, s:{s:s, s:s}}}", "status", "id",
+                                    "COMPLETED", "job-execution-result", "id",
+                                    st_str(w, n, "jobStatus.jobId"), "application-status",
+                                    "FAILED", "failure-cause", "class",
+                                    "java.lang.RuntimeException", "stack-trace", trace));
+        failing_step(w, n, seen, 5000, &res);
+    }
+    ck_assert_str_eq(res.action, "RESTART_BACKOFF");
+    edit_spec(w, n, "job.state", json_string("suspended"));
+    flink_job(w, n, "FAILED");
+    for (int i = 0; i < 6; i++) {
+        if (owned(w, FO_CTL_DEPLOYMENT, n))
+            jm_available(w, n);
+        ck_assert_int_eq(pass(w, n, &res), FO_OK);
+    }
+    json_t *e = json_loads(st_str(w, n, "error"), 0, NULL);
+    const char *msg = fo_json_str(e, "message");
+    ck_assert_ptr_nonnull(msg);
+    ck_assert_msg(!strstr(msg, "restarts it at"), "the wait is still announced: %.120s", msg);
+    ck_assert_msg(strcmp(msg, cause) == 0,
+                  "the failure message came back as %zu bytes, not the job's %zu: ...%s",
+                  strlen(msg), strlen(cause), msg + (strlen(msg) > 40 ? strlen(msg) - 40 : 0));
+    json_decref(e);
+    fake_world_free(w);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("reconcile_deployment");
@@ -2859,6 +2933,7 @@ static Suite *suite(void)
     tcase_add_test(tc, idle_pass_makes_no_writes);
     tcase_add_test(tc, a_status_write_that_changes_nothing_replaces_no_version);
     tcase_add_test(tc, resource_created_suspended_deploys_nothing);
+    tcase_add_test(tc, a_resource_created_suspended_is_no_change_under_way);
     tcase_add_test(tc, canary_is_never_deployed);
     tcase_add_test(tc, a_deleted_canary_loses_the_finalizer_apache_gave_it_and_nothing_else);
     tcase_add_test(tc, a_deleted_canary_without_the_finalizer_is_left_alone);
@@ -2890,6 +2965,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_failure_time_this_controller_cannot_use_does_not_put_the_restart_off);
     tcase_add_test(tc, a_restart_condition_that_is_no_readable_streak_is_not_kept);
     tcase_add_test(tc, the_wait_told_in_status_error_keeps_the_message_limit);
+    tcase_add_test(tc, a_long_failure_message_comes_back_whole_when_the_wait_ends);
     tcase_add_test(tc, a_restore_source_read_that_times_out_is_spaced_out);
     tcase_add_test(tc, a_cancelled_job_whose_checkpoint_read_was_lost_is_resumed_from_it_later);
     tcase_add_test(tc, a_job_cancelled_with_its_checkpoints_deleted_is_not_resumed_from_them);
