@@ -149,6 +149,21 @@ static bool empty_state(const fo_upgrade_input *in)
     return finished_empty(in) || (in->state_empty && in->rest_ok && !in->savepoint_path_known);
 }
 
+/* The end of every decision for an ended job with no path recorded to restore from: from empty
+ * state when its state is empty, a wait while its source is not read yet, else `refusal`. */
+static fo_upgrade_step without_path(const fo_upgrade_input *in, fo_upgrade_step s,
+                                    const char *refusal)
+{
+    if (empty_state(in)) {
+        s.mode = FO_FLINK_UPGRADE_STATELESS;
+        s.final_state = true;
+        return s;
+    }
+    if (in->restore_source_unknown)
+        return refuse(SOURCE_UNKNOWN);
+    return refuse(refusal);
+}
+
 /* The upgrade of an ended job whose HA data is gone, under upgradeMode last-state: suspended
  * from the final state the observer recorded in upgradeSavepointPath when the job ended (the
  * newest snapshot Flink reported of it, by checkpoint id), restored as a savepoint (the record
@@ -163,16 +178,10 @@ static fo_upgrade_step from_final_state(const fo_upgrade_input *in, fo_upgrade_s
         s.final_state = true;
         return s;
     }
-    if (empty_state(in)) {
-        s.mode = FO_FLINK_UPGRADE_STATELESS;
-        s.final_state = true;
-        return s;
-    }
-    if (in->restore_source_unknown)
-        return refuse(SOURCE_UNKNOWN);
-    return refuse("JobManager HA metadata is not available to make a last-state upgrade, and the "
-                  "job ended without a restorable checkpoint or savepoint recorded in "
-                  "status.jobStatus.upgradeSavepointPath. Manual restore required.");
+    return without_path(in, s,
+                        "JobManager HA metadata is not available to make a last-state upgrade, "
+                        "and the job ended without a restorable checkpoint or savepoint recorded "
+                        "in status.jobStatus.upgradeSavepointPath. Manual restore required.");
 }
 
 /* Suspend a deployed application with `mode` (the new spec's upgradeMode), c.6. */
@@ -213,15 +222,9 @@ static fo_upgrade_step suspend(const fo_upgrade_input *in, fo_flink_upgrade_mode
                           "may still wait for slots, restore their state or restart), so no "
                           "savepoint can be taken; the savepoint upgrade waits for it to run "
                           "(upgradeMode stateless upgrades it now, without its state)");
-        if (empty_state(in)) {
-            s.mode = FO_FLINK_UPGRADE_STATELESS;
-            s.final_state = true;
-            return s;
-        }
-        if (in->restore_source_unknown)
-            return refuse(SOURCE_UNKNOWN);
-        return refuse("the job is not running and the last checkpoint is unknown, so the "
-                      "savepoint upgrade cannot keep its state. Manual restore required.");
+        return without_path(in, s,
+                            "the job is not running and the last checkpoint is unknown, so the "
+                            "savepoint upgrade cannot keep its state. Manual restore required.");
     }
     /* last-state of a job that ended: Flink removes its HA data with it (a job globally
      * terminal is cleaned up), so what it resumes from is its final state as the observer
@@ -287,16 +290,12 @@ static fo_upgrade_step restart_failed(const fo_upgrade_input *in)
         s.mode = FO_FLINK_UPGRADE_LAST_STATE;
         return s;
     }
-    if (empty_state(in)) {
-        s.final_state = true;
-        return s;
-    }
-    /* this pass's read failed: the next one may find the checkpoint Flink still holds */
-    if (in->restore_source_unknown)
-        return refuse(SOURCE_UNKNOWN);
-    return refuse("the job FAILED and kubernetes.operator.job.restart.failed is true, but no "
-                  "state to restart it from is known (no checkpoint in its HA metadata, no "
-                  "path in status.jobStatus.upgradeSavepointPath). Manual restore required.");
+    /* a source not read yet: the next pass may find the checkpoint Flink still holds */
+    return without_path(in, s,
+                        "the job FAILED and kubernetes.operator.job.restart.failed is true, but "
+                        "no state to restart it from is known (no checkpoint in its HA metadata, "
+                        "no path in status.jobStatus.upgradeSavepointPath). Manual restore "
+                        "required.");
 }
 
 fo_upgrade_step fo_upgrade_next(const fo_upgrade_input *in)
