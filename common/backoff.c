@@ -63,6 +63,15 @@ int64_t fo_backoff_next_ms(fo_backoff *b)
     return d - (double)whole >= 0.5 ? whole + 1 : whole;
 }
 
+int64_t fo_backoff_doubled_ms(int64_t first_ms, int times, int64_t cap_ms)
+{
+    int64_t cap = first_ms > cap_ms ? first_ms : cap_ms;
+    int64_t d = first_ms;
+    for (int i = 0; i < times && d < cap; i++)
+        d = d > cap / 2 ? cap : d * 2;
+    return d < cap ? d : cap;
+}
+
 void fo_backoff_reset(fo_backoff *b)
 {
     b->attempt = 0;

@@ -43,6 +43,11 @@ int64_t fo_backoff_next_ms(fo_backoff *b);
 /* Start again from initial_ms (after a success). Keeps the parameters and the PRNG state. */
 void fo_backoff_reset(fo_backoff *b);
 
+/* The stateless form without jitter, for delays counted from a record (failures in a row, a
+ * streak on record): first_ms doubled `times` times, at most cap_ms, or first_ms itself when
+ * that is longer than cap_ms (never shortened). No overflow however large `times` is. */
+int64_t fo_backoff_doubled_ms(int64_t first_ms, int times, int64_t cap_ms);
+
 /* ---- token bucket ---- */
 
 typedef struct fo_token_bucket {

@@ -387,12 +387,9 @@ int64_t fo_workqueue_when(fo_workqueue *q, const char *key)
     json_t *f = json_object_get(q->failures, key);
     int64_t n = f ? json_integer_value(f) : 0;
     json_object_set_new(q->failures, key, json_integer(n + 1));
-    /* base * 2^n without overflowing: stop doubling once past the cap */
-    int64_t item = q->base_ms;
-    for (int64_t i = 0; i < n && item < q->max_ms; i++)
-        item *= 2;
-    if (item > q->max_ms)
-        item = q->max_ms;
+    /* base * 2^n, capped (new() made sure max >= base) */
+    int times = n > INT32_MAX ? INT32_MAX : (int)n;
+    int64_t item = fo_backoff_doubled_ms(q->base_ms, times, q->max_ms);
     int64_t overall = fo_token_bucket_reserve(&q->bucket, fo_clock_mono_ms(q->clock));
     pthread_mutex_unlock(&q->mu);
     return item > overall ? item : overall;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "common/backoff.h"
 #include "common/jsonutil.h"
 
 /* Failures counted at most: the wait has long reached its cap by then. */
@@ -40,12 +41,7 @@ bool fo_disposal_streak_read(const json_t *cluster_info, fo_disposal_streak *s)
 
 int64_t fo_disposal_wait_ms(int64_t observe_ms, int failures)
 {
-    int64_t wait = observe_ms;
-    for (int i = 1; i < failures && wait < FO_DISPOSAL_MAX_WAIT_MS; i++)
-        wait *= 2;
-    if (wait > FO_DISPOSAL_MAX_WAIT_MS && observe_ms <= FO_DISPOSAL_MAX_WAIT_MS)
-        wait = FO_DISPOSAL_MAX_WAIT_MS;
-    return wait;
+    return fo_backoff_doubled_ms(observe_ms, failures - 1, FO_DISPOSAL_MAX_WAIT_MS);
 }
 
 static void set_num(json_t *cluster_info, const char *key, int64_t v)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/backoff.h"
 #include "common/clock.h"
 #include "common/flink_model.h"
 #include "common/jsonutil.h"
@@ -66,12 +67,8 @@ static void queue_taken(fo_manager *m, const char *key)
 
 int64_t fo_manager_silent_delay_ms(int64_t observe_interval_ms, int silent_passes)
 {
-    int64_t cap = observe_interval_ms > FO_CTL_SILENT_MAX_DELAY_MS ? observe_interval_ms
-                                                                   : FO_CTL_SILENT_MAX_DELAY_MS;
-    int64_t delay = observe_interval_ms > 0 ? observe_interval_ms : 1;
-    for (int i = 0; i < silent_passes && delay < cap; i++)
-        delay *= 2;
-    return delay < cap ? delay : cap;
+    return fo_backoff_doubled_ms(observe_interval_ms > 0 ? observe_interval_ms : 1, silent_passes,
+                                 FO_CTL_SILENT_MAX_DELAY_MS);
 }
 
 /* The delay before key's next pass: the pass's own, or, for a pass that found its JobManager

@@ -115,6 +115,20 @@ START_TEST(invalid_backoff_parameters_are_refused)
 }
 END_TEST
 
+/* The stateless doubling the controller's records use: first, doubled, capped; a first step
+ * past the cap is kept; no overflow at huge counts. */
+START_TEST(doubled_delays_stop_at_the_cap_and_keep_a_longer_first_step)
+{
+    ck_assert_int_eq(fo_backoff_doubled_ms(15000, 0, 120000), 15000);
+    ck_assert_int_eq(fo_backoff_doubled_ms(15000, 1, 120000), 30000);
+    ck_assert_int_eq(fo_backoff_doubled_ms(15000, 3, 120000), 120000);
+    ck_assert_int_eq(fo_backoff_doubled_ms(15000, 4, 120000), 120000);
+    ck_assert_int_eq(fo_backoff_doubled_ms(15000, 2147483647, 120000), 120000);
+    ck_assert_int_eq(fo_backoff_doubled_ms(300000, 5, 120000), 300000);
+    ck_assert_int_eq(fo_backoff_doubled_ms(5, 100, INT64_MAX), INT64_MAX);
+}
+END_TEST
+
 START_TEST(bucket_lets_a_burst_through_then_paces_at_qps)
 {
     /* client-go's default overall limiter: 10 qps, burst 100 */
@@ -217,6 +231,7 @@ static Suite *suite(void)
     tcase_add_test(exp, same_seed_gives_the_same_delays);
     tcase_add_test(exp, reset_starts_again_from_the_initial_delay);
     tcase_add_test(exp, invalid_backoff_parameters_are_refused);
+    tcase_add_test(exp, doubled_delays_stop_at_the_cap_and_keep_a_longer_first_step);
     suite_add_tcase(s, exp);
     TCase *bucket = tcase_create("token_bucket");
     tcase_add_test(bucket, bucket_lets_a_burst_through_then_paces_at_qps);
