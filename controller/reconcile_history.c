@@ -22,6 +22,7 @@
 #include "common/flink_conf.h"
 #include "common/flink_model.h"
 #include "common/flink_rest.h"
+#include "common/java_trace.h"
 #include "common/jsonutil.h"
 #include "common/log.h"
 #include "controller/disposal_backoff.h"
@@ -292,18 +293,27 @@ static void forget(json_t *history, const char *location)
 }
 
 /* The innermost cause of a failed disposal as Flink's trace prints it ("java.io.IOException:
- * ..."), into buf: the last "Caused by: " that starts a line (the causes of a suppressed
- * exception are indented under it), else the trace's first line. The outer ones only repeat
- * "Could not dispose savepoint <path>." (Dispatcher.disposeSavepoint). */
+ * ..." up to the end of its first line), into buf: the last cause of the chain
+ * (common/java_trace: the causes of a suppressed exception are not the chain's), else the
+ * exception itself. The outer ones only repeat "Could not dispose savepoint <path>."
+ * (Dispatcher.disposeSavepoint). */
 static const char *root_cause(const fo_flink_failure *f, char *buf, size_t len)
 {
-    const char *c = f->stack_trace;
-    for (const char *s = c; s && (s = strstr(s, "\nCaused by: ")); s++)
-        c = s + strlen("\nCaused by: ");
-    if (!c || !*c)
+    if (!f->stack_trace || !*f->stack_trace)
         return f->message ? f->message : f->class_name;
-    snprintf(buf, len, "%.*s", (int)strcspn(c, "\r\n"), c);
-    return buf;
+    fo_java_trace t;
+    const char *out = f->message ? f->message : f->class_name;
+    if (fo_java_trace_parse(f->stack_trace, f->class_name, &t) == FO_OK && t.n > 0) {
+        const fo_java_throwable *c = &t.chain[t.n - 1];
+        if (c->message)
+            snprintf(buf, len, "%s: %.*s", c->class_name, (int)strcspn(c->message, "\r\n"),
+                     c->message);
+        else
+            snprintf(buf, len, "%s", c->class_name);
+        out = buf;
+    }
+    fo_java_trace_release(&t);
+    return out;
 }
 
 /* Did Flink find nothing to dispose of at the path? Checkpoints.disposeSavepoint fails at
